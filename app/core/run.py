@@ -1,0 +1,57 @@
+"""The run value type: one attempt of one fire of a task, as the ledger records it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Run:
+    id: int
+    task_id: int
+    task_name: str
+    status: str
+    attempt: int
+    scheduled_for: datetime
+    trigger: str = "schedule"  # schedule | manual | catch_up | retry | fallback | chain | startup
+    queued_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    exit_code: int | None = None
+    error: str | None = None
+    lateness_ms: float | None = None
+    reason: str | None = None
+    parent_run_id: int | None = None
+    cancel_requested: bool = False
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        def iso(value: datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return {
+            "id": self.id,
+            "task_id": self.task_id,
+            "task_name": self.task_name,
+            "status": self.status,
+            "attempt": self.attempt,
+            "trigger": self.trigger,
+            "scheduled_for": iso(self.scheduled_for),
+            "queued_at": iso(self.queued_at),
+            "started_at": iso(self.started_at),
+            "finished_at": iso(self.finished_at),
+            "duration_s": self.duration_s,
+            "exit_code": self.exit_code,
+            "error": self.error,
+            "lateness_ms": self.lateness_ms,
+            "reason": self.reason,
+            "parent_run_id": self.parent_run_id,
+            "cancel_requested": self.cancel_requested,
+        }

@@ -1,0 +1,370 @@
+"""Runs actions in a QThreadPool and reports what happened.
+
+A command runs as its own process group (so a timeout or a cancel kills everything it
+started), with its output read incrementally and handed to the sink as it arrives. A Python
+action `module:function` runs in the worker thread with its JSON keyword arguments, plus a
+`context` when the function declares a parameter of that name. Python actions cannot be
+killed: on timeout or cancel their context says `cancelled`, the run is recorded as such
+at once, and whatever the function returns later is discarded.
+
+The executor never touches the store: it reports to a `Sink` (the dispatcher), which owns
+the run's bookkeeping. The engine needs QtCore only.
+"""
+
+from __future__ import annotations
+
+import codecs
+import importlib
+import inspect
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from PySide6.QtCore import QThreadPool
+
+from app.core.task import Action
+
+OUTPUT_HEAD = 256 * 1024  # characters stored as they arrive
+OUTPUT_TAIL = 64 * 1024  # characters kept of the end once the head is full
+KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL of a process group
+MAX_CHECKPOINT = 64 * 1024  # bytes of JSON
+
+
+@dataclass
+class Attempt:
+    """One attempt of one fire, as the executor sees it."""
+
+    run_id: int
+    task_id: int
+    task_name: str
+    scheduled_for: datetime
+    attempt: int
+    action: Action
+    env: dict[str, str] = field(default_factory=dict)
+    timeout: float | None = None
+    resume_state: Any = None
+    secret_env: dict[str, str] = field(default_factory=dict)  # env var -> secret name
+    checkpoint_file: str | None = None
+    cancel_event: threading.Event = field(default_factory=threading.Event)
+    cancel_reason: str = ""
+    started_at: datetime | None = None
+    due_at: datetime | None = None  # when this attempt was due (a retry's backoff end)
+    pid: int | None = None
+
+    def cancel(self, reason: str) -> None:
+        if not self.cancel_event.is_set():
+            self.cancel_reason = reason
+            self.cancel_event.set()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # succeeded | failed | timed_out | cancelled
+    finished_at: datetime
+    exit_code: int | None = None
+    error: str | None = None
+
+
+class Sink(Protocol):
+    def on_started(self, attempt: Attempt) -> None: ...
+    def on_output(self, attempt: Attempt, stream: str, text: str) -> None: ...
+    def on_checkpoint(self, attempt: Attempt, state: Any) -> None: ...
+    def on_progress(self, attempt: Attempt, fraction: float | None, message: str) -> None: ...
+    def on_finished(self, attempt: Attempt, outcome: Outcome) -> None: ...
+    def secret(self, name: str) -> str | None: ...
+
+
+class RunContext:
+    """What a Python action sees of its run: progress, checkpoints and cancellation."""
+
+    def __init__(self, attempt: Attempt, sink: Sink) -> None:
+        self._attempt = attempt
+        self._sink = sink
+        self.run_id = attempt.run_id
+        self.task_name = attempt.task_name
+        self.scheduled_for = attempt.scheduled_for
+        self.attempt = attempt.attempt
+        self.resume_state = attempt.resume_state
+        self.env: dict[str, str] = {}  # the task's environment, secrets resolved
+
+    @property
+    def cancelled(self) -> bool:
+        return self._attempt.cancel_event.is_set()
+
+    def checkpoint(self, state: Any) -> None:
+        """Save a small JSON state that the next attempt of this run receives."""
+        text = json.dumps(state)
+        if len(text.encode()) > MAX_CHECKPOINT:
+            raise ValueError(f"checkpoint is larger than {MAX_CHECKPOINT} bytes")
+        self._sink.on_checkpoint(self._attempt, json.loads(text))
+
+    def progress(self, fraction: float | None = None, message: str = "") -> None:
+        self._sink.on_progress(self._attempt, fraction, message)
+
+    def log(self, text: str) -> None:
+        self._sink.on_output(self._attempt, "stdout", text if text.endswith("\n") else text + "\n")
+
+
+_callables: dict[str, tuple[Callable[..., Any], bool]] = {}
+_import_lock = threading.Lock()
+
+
+def resolve_callable(target: str, search_dir: str | None = None) -> tuple[Callable[..., Any], bool]:
+    """The function for `module:function`, and whether it takes a `context` argument."""
+    key = f"{search_dir}|{target}"
+    found = _callables.get(key)
+    if found is not None:
+        return found
+    with _import_lock:
+        if search_dir and search_dir not in sys.path:
+            sys.path.insert(0, search_dir)
+        module_name, _, func_name = target.partition(":")
+        module = importlib.import_module(module_name)
+        func = getattr(module, func_name)
+        if not callable(func):
+            raise TypeError(f"{target} is not callable")
+        try:
+            params = inspect.signature(func).parameters
+        except (TypeError, ValueError):
+            params = {}  # type: ignore[assignment]
+        found = (func, "context" in params)
+        _callables[key] = found
+        return found
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Executor:
+    """A QThreadPool of workers; `start` hands it an attempt, the sink hears the rest."""
+
+    def __init__(self, sink: Sink, workers: int) -> None:
+        self.sink = sink
+        self.pool = QThreadPool()
+        self.pool.setMaxThreadCount(workers)
+        self.pool.setExpiryTimeout(30_000)
+
+    @property
+    def workers(self) -> int:
+        return int(self.pool.maxThreadCount())
+
+    def start(self, attempt: Attempt) -> None:
+        self.pool.start(lambda: self._run(attempt))
+
+    def wait(self, timeout: float) -> bool:
+        return bool(self.pool.waitForDone(int(timeout * 1000)))
+
+    def _run(self, attempt: Attempt) -> None:
+        attempt.started_at = _now()
+        try:
+            self.sink.on_started(attempt)
+            if attempt.cancel_event.is_set():
+                outcome = Outcome("cancelled", _now(), error=attempt.cancel_reason)
+            elif attempt.action.kind == "command":
+                outcome = self._run_command(attempt)
+            else:
+                outcome = self._run_python(attempt)
+        except Exception as exc:  # a bug of ours must still end the run, never hang it
+            outcome = Outcome("failed", _now(), error=f"engine error: {exc!r}")
+            self.sink.on_output(attempt, "tickwork", traceback.format_exc())
+        self.sink.on_finished(attempt, outcome)
+
+    def _secrets(self, attempt: Attempt) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for key, name in attempt.secret_env.items():
+            try:
+                value = self.sink.secret(name)
+            except Exception as exc:
+                raise LookupError(f"cannot read secret {name!r} for {key}: {exc}") from None
+            if value is None:
+                raise LookupError(f"secret {name!r} for {key} is not in the keyring")
+            values[key] = value
+        return values
+
+    # -- Python actions ---------------------------------------------------------------------
+
+    def _run_python(self, attempt: Attempt) -> Outcome:
+        action = attempt.action
+        try:
+            func, wants_context = resolve_callable(action.target, action.cwd)
+        except Exception as exc:
+            return Outcome("failed", _now(), error=f"cannot load {action.target}: {exc!r}")
+        kwargs = dict(action.kwargs)
+        if wants_context:
+            context = RunContext(attempt, self.sink)
+            try:
+                context.env = {**attempt.env, **self._secrets(attempt)}
+            except LookupError as exc:
+                return Outcome("failed", _now(), error=str(exc))
+            kwargs["context"] = context
+        if attempt.timeout is None:
+            return self._call(func, kwargs, attempt)
+        # Run with a deadline: the call happens here; a timer marks the attempt timed out.
+        timer = threading.Timer(attempt.timeout, attempt.cancel,
+                                (f"timed out after {attempt.timeout:g}s",))
+        timer.daemon = True
+        timer.start()
+        try:
+            return self._call(func, kwargs, attempt)
+        finally:
+            timer.cancel()
+
+    def _call(self, func: Callable[..., Any], kwargs: dict[str, Any],
+              attempt: Attempt) -> Outcome:
+        try:
+            result = func(**kwargs)
+        except Exception as exc:
+            self.sink.on_output(attempt, "stderr", traceback.format_exc())
+            return self._stopped(attempt) or Outcome(
+                "failed", _now(), error=f"{type(exc).__name__}: {exc}")
+        stopped = self._stopped(attempt)
+        if stopped:
+            return stopped
+        if result is not None:
+            self.sink.on_output(attempt, "tickwork", f"returned: {result!r}\n")
+        return Outcome("succeeded", _now())
+
+    @staticmethod
+    def _stopped(attempt: Attempt) -> Outcome | None:
+        if not attempt.cancel_event.is_set():
+            return None
+        reason = attempt.cancel_reason
+        status = "timed_out" if reason.startswith("timed out") else "cancelled"
+        return Outcome(status, _now(), error=reason)
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def _run_command(self, attempt: Attempt) -> Outcome:
+        action = attempt.action
+        argv = ["/bin/sh", "-c", action.argv[0]] if action.shell else list(action.argv)
+        try:
+            env = {**os.environ, **attempt.env, **self._secrets(attempt)}
+        except LookupError as exc:
+            return Outcome("failed", _now(), error=str(exc))
+        try:
+            proc = subprocess.Popen(
+                argv, cwd=action.cwd or None, env=env, stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                close_fds=True,
+            )
+        except (OSError, ValueError) as exc:
+            return Outcome("failed", _now(), exit_code=None,
+                           error=f"cannot start {argv[0]!r}: {exc}")
+        attempt.pid = proc.pid
+        deadline = None if attempt.timeout is None else time.monotonic() + attempt.timeout
+        capture = _Capture(attempt, self.sink)
+        sel = selectors.DefaultSelector()
+        assert proc.stdout is not None and proc.stderr is not None
+        sel.register(proc.stdout, selectors.EVENT_READ, "stdout")
+        sel.register(proc.stderr, selectors.EVENT_READ, "stderr")
+        killed_at: float | None = None
+        stop_reason = ""
+        exited_at: float | None = None
+        try:
+            while sel.get_map():
+                for key, _ in sel.select(timeout=0.1):
+                    data = os.read(key.fd, 65536)  # type: ignore[arg-type]
+                    if data:
+                        capture.add(str(key.data), data)
+                    else:
+                        sel.unregister(key.fileobj)
+                now = time.monotonic()
+                if not stop_reason:
+                    if attempt.cancel_event.is_set():
+                        stop_reason = attempt.cancel_reason or "cancelled"
+                    elif deadline is not None and now >= deadline:
+                        stop_reason = f"timed out after {attempt.timeout:g}s"
+                        attempt.cancel(stop_reason)
+                    if stop_reason:
+                        _signal_group(proc.pid, signal.SIGTERM)
+                        killed_at = now
+                elif killed_at is not None and now - killed_at > KILL_GRACE:
+                    _signal_group(proc.pid, signal.SIGKILL)
+                    killed_at = float("inf")
+                if exited_at is None and proc.poll() is not None:
+                    exited_at = now
+                if exited_at is not None and now - exited_at > 1.0 and sel.get_map():
+                    # the process is gone but something it started holds the pipes open
+                    _signal_group(proc.pid, signal.SIGKILL)
+                    break
+        finally:
+            sel.close()
+            proc.stdout.close()
+            proc.stderr.close()
+        code = proc.wait()
+        capture.finish()
+        if stop_reason:
+            status = "timed_out" if stop_reason.startswith("timed out") else "cancelled"
+            return Outcome(status, _now(), exit_code=code, error=stop_reason)
+        if code == 0:
+            return Outcome("succeeded", _now(), exit_code=0)
+        if code < 0:
+            return Outcome("failed", _now(), exit_code=code,
+                           error=f"killed by signal {signal.Signals(-code).name}")
+        return Outcome("failed", _now(), exit_code=code, error=f"exit code {code}")
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+class _Capture:
+    """Bounded output capture: the head is passed on as it arrives, then only the tail is
+    kept, and what was left out is said in the log."""
+
+    def __init__(self, attempt: Attempt, sink: Sink) -> None:
+        self.attempt = attempt
+        self.sink = sink
+        self.decoders = {s: codecs.getincrementaldecoder("utf-8")("replace")
+                         for s in ("stdout", "stderr")}
+        self.sent = 0
+        self.dropped = 0
+        self.tail: list[tuple[str, str]] = []
+        self.tail_len = 0
+
+    def add(self, stream: str, data: bytes, final: bool = False) -> None:
+        text = self.decoders[stream].decode(data, final)
+        if not text:
+            return
+        room = OUTPUT_HEAD - self.sent
+        if room > 0:
+            head, text = text[:room], text[room:]
+            self.sent += len(head)
+            self.sink.on_output(self.attempt, stream, head)
+        if text:
+            self.tail.append((stream, text))
+            self.tail_len += len(text)
+            while self.tail_len - len(self.tail[0][1]) >= OUTPUT_TAIL:
+                _s, dropped = self.tail.pop(0)
+                self.tail_len -= len(dropped)
+                self.dropped += len(dropped)
+
+    def finish(self) -> None:
+        for stream in ("stdout", "stderr"):
+            self.add(stream, b"", final=True)
+        if self.tail and self.tail_len > OUTPUT_TAIL:  # trim the oldest kept chunk
+            stream, text = self.tail[0]
+            cut = self.tail_len - OUTPUT_TAIL
+            self.tail[0] = (stream, text[cut:])
+            self.dropped += cut
+        if self.dropped:
+            self.sink.on_output(self.attempt, "tickwork",
+                                f"\n[… {self.dropped:,} characters of output omitted: the "
+                                f"first {OUTPUT_HEAD:,} and the last {OUTPUT_TAIL:,} are "
+                                "kept …]\n")
+        for stream, text in self.tail:
+            self.sink.on_output(self.attempt, stream, text)

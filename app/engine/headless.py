@@ -1,0 +1,51 @@
+"""`tickwork engine`: the engine without a window, until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+
+from app.engine.events import Event, Notification, RunChanged
+
+
+def run_headless(args: argparse.Namespace) -> int:
+    from app.engine.engine import Engine
+    from app.service import Service
+    from app.store.database import Store
+    from app.store.home import resolve_home
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    store = Store.open(resolve_home(args.home), actor="engine")
+    service = Service(store, "engine")
+    engine = Engine(store, workers=args.workers)
+    service.subscribe(engine.on_service_change)
+    engine.subscribe(_log_event)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        logging.getLogger("tickwork.engine").info("received %s: stopping",
+                                                  signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    state = engine.start()
+    logging.getLogger("tickwork.engine").info(
+        "engine %s on %s (pid %s)", state, store.home, engine.id)
+    while not stop.wait(0.5):
+        pass
+    engine.stop(grace=args.grace)
+    store.close()
+    return 0
+
+
+def _log_event(event: Event) -> None:
+    log = logging.getLogger("tickwork.runs")
+    if isinstance(event, RunChanged) and event.status not in ("queued", "running"):
+        log.info("run %d of %s: %s", event.run_id, event.task_name, event.status)
+    elif isinstance(event, Notification):
+        log.warning("%s: %s", event.title, event.message)

@@ -1,0 +1,78 @@
+"""One engine per store: an exclusive OS lock on its own file beside the database.
+
+The lock is `flock` on `engine.lock`, opened close-on-exec so task processes never inherit
+it, and never a second descriptor on the database file (closing one would drop SQLite's
+own POSIX locks). The holder writes its pid and start time into the file so others can say
+whose engine they are looking at. The lock dies with its process, so a standby engine that
+polls it takes over within its poll interval when the holder is killed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from app.store.home import LOCK_NAME
+
+
+class EngineLock:
+    def __init__(self, home: Path) -> None:
+        self.path = home / LOCK_NAME
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def try_acquire(self, who: str) -> bool:
+        """Take the lock if it is free; never blocks."""
+        if self._fd is not None:
+            return True
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        info = json.dumps({"pid": os.getpid(), "engine": who, "since": time.time()}).encode()
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, info, 0)
+        os.fsync(fd)
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            try:
+                os.ftruncate(self._fd, 0)
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            finally:
+                os.close(self._fd)
+                self._fd = None
+
+    def holder(self) -> dict[str, Any] | None:
+        """Who holds the lock, as they wrote it; None when nobody does."""
+        if self._fd is not None:
+            return {"pid": os.getpid(), "engine": "this process"}
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return None
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                data = os.pread(fd, 4096, 0)
+                try:
+                    info: dict[str, Any] = json.loads(data or b"{}")
+                except json.JSONDecodeError:
+                    info = {}
+                return info or {"pid": None}
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return None
+        finally:
+            os.close(fd)

@@ -1,0 +1,107 @@
+"""Resource samples for the live plots: the system once a second, and each running
+command's process tree (CPU %, RSS). Samples are written through the engine's writer and
+pruned past the retention period; each one is also sent to listeners as an event."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import psutil
+
+from app.engine.events import MetricsSampled
+from app.store import ledger
+
+if TYPE_CHECKING:
+    from app.engine.engine import Engine
+
+log = logging.getLogger(__name__)
+
+INTERVAL = 1.0
+RETENTION = timedelta(hours=48)
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class MetricsSampler:
+    def __init__(self, engine: Engine, interval: float = INTERVAL) -> None:
+        self.engine = engine
+        self.interval = interval
+        self._stop = threading.Event()
+        self._procs: dict[int, psutil.Process] = {}
+        self._thread = threading.Thread(target=self._loop, name="tickwork-metrics", daemon=True)
+        self._last_fired = 0
+        self._last_prune = 0.0
+
+    def start(self) -> None:
+        psutil.cpu_percent(None)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.sample()
+            except Exception:
+                log.exception("metrics sample failed")
+
+    def sample(self, now: datetime | None = None) -> dict[str, Any]:
+        now = now or datetime.now(UTC)
+        engine = self.engine
+        cutoff = time.monotonic() - 60
+        recent = [ms for t, ms in list(engine.stats.lateness_ms or ()) if t >= cutoff]
+        fired = engine.stats.fired
+        values: dict[str, Any] = {
+            "cpu": psutil.cpu_percent(None),
+            "memory": psutil.virtual_memory().percent,
+            "disk": psutil.disk_usage(str(engine.home)).percent,
+            "running": engine.running_count(),
+            "queued": len(engine.ready),
+            "fires_per_min": len(recent),
+            "fired_total": fired,
+            "lateness_p99_ms": percentile(recent, 0.99),
+            "writer_backlog": engine.writer.backlog,
+        }
+        self._write(now, "system", values, None)
+        for attempt in list(engine._attempts.values()):
+            if attempt.pid is not None:
+                self._sample_run(now, attempt.run_id, attempt.pid)
+        if time.monotonic() - self._last_prune > 600:
+            self._last_prune = time.monotonic()
+            engine.writer.submit(lambda: ledger.prune_metrics(now - RETENTION))
+        return values
+
+    def _sample_run(self, now: datetime, run_id: int, pid: int) -> None:
+        try:
+            root = self._procs.get(pid)
+            if root is None:
+                root = self._procs[pid] = psutil.Process(pid)
+                root.cpu_percent(None)
+            procs = [root, *root.children(recursive=True)]
+            cpu = 0.0
+            rss = 0
+            for proc in procs:
+                with proc.oneshot():
+                    cpu += proc.cpu_percent(None) if proc is root else 0.0
+                    rss += proc.memory_info().rss
+            self._write(now, "run", {"cpu": cpu, "rss_mb": rss / 2**20,
+                                     "processes": len(procs)}, run_id)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            self._procs.pop(pid, None)
+
+    def _write(self, now: datetime, kind: str, values: dict[str, Any], run_id: int | None) -> None:
+        text = json.dumps(values)
+        self.engine.writer.submit(lambda: ledger.add_metric(now, kind, text, run_id))
+        self.engine.hub.emit(MetricsSampled(now, kind, values, run_id))

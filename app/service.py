@@ -1,0 +1,419 @@
+"""The one API the GUI, the CLI and the engine's bookkeeping call.
+
+Every change is validated here (through `app.core`), written in one write transaction
+together with its audit event, and then announced to listeners as a `Change`, so an engine
+in the same process and every GUI view can refresh what the change touched (Anki's
+operation pattern: the change set is the one hook views refresh from).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from app.core import dag
+from app.core.errors import CycleError, NotFoundError, ValidationError
+from app.core.run import Run
+from app.core.schedule import Schedule, next_fire_times, parse_timezone
+from app.core.task import ACTIVE_STATUSES, FINISHED_STATUSES, Task, TaskSpec
+from app.secrets import Keyring, validate_secret_name
+from app.store import audit, runs, tasks
+from app.store.database import Store
+from app.store.models import RunRow, SecretRef, TaskRow
+
+log = logging.getLogger(__name__)
+
+EXPORT_VERSION = 1
+ACTORS = ("gui", "cli", "engine")
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an operation changed; views and the engine refresh from this alone."""
+
+    tasks: frozenset[int] = frozenset()
+    deleted_tasks: frozenset[int] = frozenset()
+    runs: frozenset[int] = frozenset()
+    audit: bool = True
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+
+
+Listener = Callable[[Change], None]
+
+
+def _now(now: datetime | None) -> datetime:
+    return now if now is not None else datetime.now(UTC)
+
+
+def compute_next_run(spec: TaskSpec, now: datetime) -> datetime | None:
+    """When the task fires next after `now` (None: manual, chained, disabled or finished)."""
+    if not spec.enabled or spec.schedule.kind in ("manual", "after") or spec.schedule.is_startup:
+        return None
+    tz = parse_timezone(spec.timezone)
+    times = next_fire_times(spec.schedule, tz, now, 1, spec.start_at, spec.end_at)
+    return times[0] if times else None
+
+
+class Service:
+    """Operations over one open store, on behalf of one actor (gui, cli or engine)."""
+
+    def __init__(self, store: Store, actor: str) -> None:
+        if actor not in ACTORS:
+            raise ValueError(f"unknown actor {actor!r}")
+        self.store = store
+        self.actor = actor
+        self.keyring = Keyring(store.home)
+        self._listeners: list[Listener] = []
+
+    # -- listeners -------------------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        self._listeners.remove(listener)
+
+    def _announce(self, change: Change) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(change)
+            except Exception:  # a failing listener is logged, never breaks the operation
+                log.exception("change listener %r failed", listener)
+
+    def _audit(self, action: str, target: str | None, before: Any, after: Any,
+               now: datetime) -> None:
+        audit.append(self.actor, action, target, before, after, now)
+
+    # -- tasks: reading --------------------------------------------------------------------
+
+    def get_task(self, ref: int | str) -> Task:
+        with self.store.read():
+            return tasks.get(ref)
+
+    def list_tasks(self, offset: int = 0, limit: int | None = None, **filters: Any) -> list[Task]:
+        with self.store.read():
+            return tasks.page(offset, limit if limit is not None else -1, **filters)
+
+    def count_tasks(self, **filters: Any) -> int:
+        with self.store.read():
+            return tasks.count(**filters)
+
+    # -- tasks: changing -------------------------------------------------------------------
+
+    def create_task(self, data: dict[str, Any], now: datetime | None = None) -> Task:
+        """Validate and store a new task; raise ValidationError naming the field."""
+        now = _now(now)
+        spec = TaskSpec.from_json(data, now=now)
+        with self.store.write():
+            task = self._insert(spec, now)
+        self._announce(Change(tasks=frozenset({task.id})))
+        return task
+
+    def _insert(self, spec: TaskSpec, now: datetime) -> Task:
+        if TaskRow.get_or_none(TaskRow.name == spec.name) is not None:
+            raise ValidationError("name", f"a task named {spec.name!r} already exists")
+        self._check_references(spec, None)
+        values = tasks.row_values(spec, compute_next_run(spec, now), now)
+        row = TaskRow.create(created_at=now, **values)
+        self._write_links(row.id, spec)
+        task = tasks.get(row.id)
+        self._audit("task.create", spec.name, None, task.spec.to_json(), now)
+        return task
+
+    def update_task(self, ref: int | str, changes: dict[str, Any],
+                    now: datetime | None = None) -> Task:
+        """Apply `changes` (task JSON keys) to a task; unchanged keys keep their values."""
+        now = _now(now)
+        with self.store.write():
+            before = tasks.get(ref)
+            merged = {**before.spec.to_json(), **changes}
+            schedule_changed = any(k in changes for k in ("schedule", "start_at", "end_at",
+                                                          "timezone"))
+            spec = TaskSpec.from_json(merged, now=now, check_past=schedule_changed)
+            task = self._save(before, spec, now, "task.update")
+        self._announce(Change(tasks=frozenset({task.id})))
+        return task
+
+    def _save(self, before: Task, spec: TaskSpec, now: datetime, action: str) -> Task:
+        if spec.name != before.name and TaskRow.get_or_none(TaskRow.name == spec.name):
+            raise ValidationError("name", f"a task named {spec.name!r} already exists")
+        self._check_references(spec, before.id)
+        values = tasks.row_values(spec, compute_next_run(spec, now), now)
+        TaskRow.update(**values).where(TaskRow.id == before.id).execute()
+        self._write_links(before.id, spec)
+        task = tasks.get(before.id)
+        self._audit(action, spec.name, before.spec.to_json(), task.spec.to_json(), now)
+        return task
+
+    def _check_references(self, spec: TaskSpec, task_id: int | None) -> None:
+        """Upstreams, fallback and secrets must exist; no edge may close a cycle."""
+        tasks.ids_by_name(spec.depends_on, "depends_on")
+        tasks.ids_by_name(spec.schedule.after, "after")
+        if spec.fallback:
+            tasks.ids_by_name([spec.fallback], "fallback")
+        for key, secret in spec.secret_env.items():
+            validate_secret_name(secret, "secret_env")
+            if SecretRef.get_or_none(SecretRef.name == secret) is None:
+                raise ValidationError(
+                    "secret_env", f"{key} refers to unknown secret {secret!r} "
+                    f"(store it first: tickwork secret set {secret})")
+        graph: dict[str, set[str]] = {}
+        names = tasks.names_by_id()
+        for down, up, _kind in tasks.all_edges():
+            if down != task_id:
+                graph.setdefault(names[down], set()).add(names[up])
+        graph[spec.name] = set(spec.depends_on) | set(spec.schedule.after)
+        if task_id is not None and names[task_id] != spec.name:  # renamed: edges follow it
+            old = names[task_id]
+            graph = {k: {spec.name if u == old else u for u in v} for k, v in graph.items()}
+        cycle = dag.cycle_through(graph, spec.name)
+        if cycle:
+            raise CycleError([str(n) for n in cycle])
+
+    def _write_links(self, task_id: int, spec: TaskSpec) -> None:
+        wait = tasks.ids_by_name(spec.depends_on, "depends_on")
+        after = tasks.ids_by_name(spec.schedule.after, "after")
+        tasks.set_edges(task_id, "wait", [wait[n] for n in spec.depends_on])
+        tasks.set_edges(task_id, "trigger", [after[n] for n in spec.schedule.after])
+        fallback = tasks.find_row(spec.fallback).id if spec.fallback else None
+        TaskRow.update(fallback=fallback).where(TaskRow.id == task_id).execute()
+
+    def delete_task(self, ref: int | str, *, force: bool = False,
+                    now: datetime | None = None) -> None:
+        """Delete a task and its history; refuse when others depend on it unless forced."""
+        now = _now(now)
+        with self.store.write():
+            task = tasks.get(ref)
+            downstream = tasks.downstream_names(task.id)
+            if downstream and not force:
+                raise ValidationError(
+                    "task", f"{task.name!r} has dependent tasks ({', '.join(downstream)}); "
+                    "use --force to delete it and remove those dependencies")
+            if tasks.active_run_count(task.id) and not force:
+                raise ValidationError("task", f"{task.name!r} has a run in progress; cancel it "
+                                      "first or use --force")
+            TaskRow.delete().where(TaskRow.id == task.id).execute()
+            self._audit("task.delete", task.name, task.spec.to_json(), None, now)
+        self._announce(Change(deleted_tasks=frozenset({task.id})))
+
+    def reschedule(self, ref: int | str, schedule: dict[str, Any],
+                   now: datetime | None = None) -> Task:
+        return self.update_task(ref, {"schedule": schedule}, now)
+
+    def set_enabled(self, ref: int | str, enabled: bool, now: datetime | None = None) -> Task:
+        """Pause (disable) or resume (enable) a task."""
+        now = _now(now)
+        with self.store.write():
+            before = tasks.get(ref)
+            if before.spec.enabled == enabled:
+                return before
+            spec = before.spec.with_changes(enabled=enabled)
+            task = self._save(before, spec, now, "task.resume" if enabled else "task.pause")
+        self._announce(Change(tasks=frozenset({task.id})))
+        return task
+
+    def set_all_enabled(self, enabled: bool, now: datetime | None = None) -> int:
+        """Pause or resume every task; returns how many changed."""
+        now = _now(now)
+        changed: set[int] = set()
+        with self.store.write():
+            for row in TaskRow.select(TaskRow.id).where(TaskRow.enabled != enabled):
+                before = tasks.get(row.id)
+                self._save(before, before.spec.with_changes(enabled=enabled), now,
+                           "task.resume" if enabled else "task.pause")
+                changed.add(row.id)
+        if changed:
+            self._announce(Change(tasks=frozenset(changed)))
+        return len(changed)
+
+    # -- runs ------------------------------------------------------------------------------
+
+    def run_now(self, ref: int | str, now: datetime | None = None) -> Run:
+        """Queue a manual run; the engine (in this process or another) starts it."""
+        now = _now(now)
+        with self.store.write():
+            task = tasks.get(ref)
+            run_id = None
+            while run_id is None:  # two manual runs in one microsecond: take the next one
+                run_id = runs.insert(task.id, now, status="queued", trigger="manual", now=now)
+                now += timedelta(microseconds=1)
+            self._audit("task.run_now", task.name, None, {"run_id": run_id}, now)
+            run = runs.get(run_id)
+        self._announce(Change(runs=frozenset({run_id}), tasks=frozenset({task.id})))
+        return run
+
+    def cancel_run(self, run_id: int, now: datetime | None = None) -> Run:
+        """Cancel a run. One no engine has taken yet ends at once; one an engine holds is
+        asked to stop, and that engine records how it ended."""
+        from app.engine.lock import EngineLock
+
+        now = _now(now)
+        with self.store.write():
+            run = runs.get(run_id)
+            if run.status in FINISHED_STATUSES:
+                raise ValidationError("run", f"run {run_id} already finished ({run.status})")
+            row = RunRow.get_by_id(run_id)
+            engine_alive = EngineLock(self.store.home).holder() is not None
+            if row.engine is not None and engine_alive:
+                RunRow.update(cancel_requested=True).where(RunRow.id == run_id).execute()
+            else:
+                RunRow.update(status="cancelled", finished_at=now, cancel_requested=True,
+                              reason=f"cancelled by {self.actor}").where(
+                    RunRow.id == run_id).execute()
+            self._audit("run.cancel", f"{run.task_name}#{run_id}", {"status": run.status},
+                        None, now)
+            run = runs.get(run_id)
+        self._announce(Change(runs=frozenset({run_id}), tasks=frozenset({run.task_id})))
+        return run
+
+    def get_run(self, run_id: int) -> Run:
+        with self.store.read():
+            return runs.get(run_id)
+
+    def list_runs(self, offset: int = 0, limit: int = 100, task: int | str | None = None,
+                  status: str | None = None, since: datetime | None = None,
+                  until: datetime | None = None) -> list[Run]:
+        with self.store.read():
+            task_id = tasks.find_row(task).id if task is not None else None
+            return runs.page(offset, limit, task_id=task_id, status=status, since=since,
+                             until=until)
+
+    def count_runs(self, task: int | str | None = None, status: str | None = None,
+                   since: datetime | None = None, until: datetime | None = None) -> int:
+        with self.store.read():
+            task_id = tasks.find_row(task).id if task is not None else None
+            return runs.count(task_id=task_id, status=status, since=since, until=until)
+
+    def run_output(self, run_id: int, after_seq: int = -1) -> list[tuple[int, str, str]]:
+        with self.store.read():
+            runs.get(run_id)
+            return runs.output(run_id, after_seq)
+
+    def active_runs(self) -> int:
+        with self.store.read():
+            return int(RunRow.select().where(RunRow.status.in_(list(ACTIVE_STATUSES))).count())
+
+    # -- audit -----------------------------------------------------------------------------
+
+    def audit_events(self, offset: int = 0, limit: int = 100, search: str | None = None,
+                     actor: str | None = None) -> list[dict[str, Any]]:
+        from app.store.models import AuditEvent
+
+        with self.store.read():
+            q = AuditEvent.select().order_by(AuditEvent.id.desc())
+            if actor:
+                q = q.where(AuditEvent.actor == actor)
+            if search:
+                needle = search.lower()
+                from peewee import fn
+
+                q = q.where((fn.instr(fn.lower(AuditEvent.action), needle) > 0)
+                            | (fn.instr(fn.lower(AuditEvent.target), needle) > 0))
+            return [
+                {"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "action": e.action,
+                 "target": e.target, "before": e.before, "after": e.after, "hash": e.hash}
+                for e in q.offset(offset).limit(limit)
+            ]
+
+    def verify_audit(self) -> audit.AuditReport:
+        with self.store.read():
+            return audit.verify()
+
+    # -- secrets ---------------------------------------------------------------------------
+
+    def set_secret(self, name: str, value: str, now: datetime | None = None) -> None:
+        """Store a secret's value in the keyring and its name in the store."""
+        now = _now(now)
+        validate_secret_name(name)
+        if not value:
+            raise ValidationError("value", "the secret is empty")
+        self.keyring.require()
+        with self.store.write():
+            self.keyring.set(name, value)
+            created = SecretRef.get_or_none(SecretRef.name == name) is None
+            if created:
+                SecretRef.create(name=name, created_at=now)
+            # the audit names the secret and never records its value
+            self._audit("secret.set", name, None, {"created": created}, now)
+
+    def list_secrets(self) -> list[str]:
+        with self.store.read():
+            return [s.name for s in SecretRef.select().order_by(SecretRef.name)]
+
+    def delete_secret(self, name: str, now: datetime | None = None) -> None:
+        now = _now(now)
+        with self.store.write():
+            if SecretRef.get_or_none(SecretRef.name == name) is None:
+                raise NotFoundError("secret", name)
+            users = [r.name for r in TaskRow.select(TaskRow.name)
+                     if name in tasks.get(r.id).spec.secret_env.values()]
+            if users:
+                raise ValidationError("secret", f"{name!r} is used by {', '.join(users)}")
+            self.keyring.delete(name)
+            SecretRef.delete().where(SecretRef.name == name).execute()
+            self._audit("secret.delete", name, None, None, now)
+
+    # -- export / import -------------------------------------------------------------------
+
+    def export_tasks(self, path: Path, now: datetime | None = None) -> int:
+        now = _now(now)
+        with self.store.read():
+            items = [t.to_json() for t in tasks.page(0, -1, sort="id")]
+        data = {"version": EXPORT_VERSION, "exported_at": now.isoformat(), "tasks": items}
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+        with self.store.write():
+            self._audit("tasks.export", str(path), None, {"tasks": len(items)}, now)
+        return len(items)
+
+    def import_tasks(self, path: Path, now: datetime | None = None) -> ImportReport:
+        """Create every task in an export file, all or nothing."""
+        now = _now(now)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ValidationError("file", f"cannot read {path}: {exc.strerror}") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ValidationError("file", f"{path} is not valid JSON: {exc}") from None
+        if not isinstance(data, dict) or not isinstance(data.get("tasks"), list):
+            raise ValidationError("file", 'expected {"version": 1, "tasks": [...]}')
+        unknown = set(data) - {"version", "tasks", "exported_at"}
+        if unknown:
+            raise ValidationError("file", f"unknown top-level field {sorted(unknown)[0]!r}")
+        if data.get("version") != EXPORT_VERSION:
+            raise ValidationError("version", f"unsupported export version {data.get('version')!r}")
+        specs: list[TaskSpec] = []
+        for i, item in enumerate(data["tasks"]):
+            if isinstance(item, dict) and item.get("id") is not None:
+                continue  # objects with an id describe tasks that exist already
+            try:
+                specs.append(TaskSpec.from_json(item, now=now))
+            except ValidationError as exc:
+                raise ValidationError(f"tasks[{i}].{exc.field}", exc.reason) from None
+        report = ImportReport()
+        with self.store.write():
+            # insert without links first so tasks may name each other in any order
+            created: list[tuple[int, TaskSpec]] = []
+            for spec in specs:
+                bare = spec.with_changes(depends_on=(), fallback=None,
+                                         schedule=Schedule(kind="manual")
+                                         if spec.schedule.kind == "after" else spec.schedule)
+                task = self._insert(bare, now)
+                created.append((task.id, spec))
+                report.created.append(spec.name)
+            for task_id, spec in created:
+                self._save(tasks.get(task_id), spec, now, "task.import")
+            self._audit("tasks.import", str(path), None, {"created": report.created}, now)
+        self._announce(Change(tasks=frozenset(t for t, _ in created)))
+        return report

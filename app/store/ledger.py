@@ -1,0 +1,86 @@
+"""The engine's hot path into the run ledger, in plain SQL.
+
+Called only from the engine's writer thread, inside its group-commit transaction. Each
+function is one prepared statement; peewee's query builder would cost more than the write
+itself at thousands of runs per second. Times are written in the store's UTC text form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from app.store.models import db, utc_text
+
+_CLAIM = (
+    "INSERT OR IGNORE INTO run (task_id, scheduled_for, attempt, status, trigger, queued_at,"
+    " reason, parent_run_id, engine, due_at, cancel_requested)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)"
+)
+
+
+def claim(task_id: int, scheduled_for: datetime, attempt: int, status: str, trigger: str,
+          now: datetime, engine: str, reason: str | None = None,
+          parent_run_id: int | None = None, due_at: datetime | None = None) -> int | None:
+    """Insert the ledger row for one attempt of one fire; None if it was already claimed."""
+    cur = db.execute_sql(_CLAIM, (task_id, utc_text(scheduled_for), attempt, status, trigger,
+                                  utc_text(now), reason, parent_run_id, engine,
+                                  utc_text(due_at) if due_at else None))
+    return int(cur.lastrowid) if cur.rowcount == 1 else None
+
+
+def adopt(run_id: int, engine: str) -> bool:
+    """Take over a run another process queued (a manual run); False if someone else did."""
+    cur = db.execute_sql(
+        "UPDATE run SET engine = ? WHERE id = ? AND engine IS NULL AND status = 'queued'",
+        (engine, run_id))
+    return cur.rowcount == 1
+
+
+_UPDATE_COLUMNS = frozenset({
+    "status", "started_at", "finished_at", "exit_code", "error", "lateness_ms", "reason",
+    "checkpoint", "cancel_requested",
+})
+
+
+def update(run_id: int, values: dict[str, Any]) -> None:
+    """Set columns of a run; datetimes become UTC text, checkpoint stays JSON text."""
+    cols = []
+    params: list[Any] = []
+    for key, value in values.items():
+        if key not in _UPDATE_COLUMNS:
+            raise KeyError(key)
+        cols.append(f"{key} = ?")
+        params.append(utc_text(value) if isinstance(value, datetime) else value)
+    params.append(run_id)
+    db.execute_sql(f"UPDATE run SET {', '.join(cols)} WHERE id = ?", params)
+
+
+def add_output(run_id: int, seq: int, stream: str, text: str, at: datetime) -> None:
+    db.execute_sql("INSERT OR IGNORE INTO run_output (run_id, seq, stream, text, at)"
+                   " VALUES (?, ?, ?, ?, ?)", (run_id, seq, stream, text, utc_text(at)))
+
+
+def set_next_run(rows: Iterable[tuple[int, datetime | None]]) -> None:
+    db.execute_sql("SELECT 1")  # keep the statement cache warm on this connection
+    db.connection().executemany(
+        "UPDATE task SET next_run_at = ? WHERE id = ?",
+        [(utc_text(t) if t else None, task_id) for task_id, t in rows])
+
+
+def add_metric(at: datetime, kind: str, values_json: str, run_id: int | None) -> None:
+    db.execute_sql("INSERT INTO metric_sample (at, kind, run_id, \"values\") VALUES (?, ?, ?, ?)",
+                   (utc_text(at), kind, run_id, values_json))
+
+
+def prune_metrics(before: datetime) -> None:
+    db.execute_sql("DELETE FROM metric_sample WHERE at < ?", (utc_text(before),))
+
+
+def latest_checkpoint(task_id: int, scheduled_for: datetime) -> str | None:
+    """The newest checkpoint saved by any attempt of one fire (JSON text)."""
+    row = db.execute_sql(
+        "SELECT checkpoint FROM run WHERE task_id = ? AND scheduled_for = ? AND checkpoint IS "
+        "NOT NULL ORDER BY attempt DESC LIMIT 1", (task_id, utc_text(scheduled_for))).fetchone()
+    return None if row is None else str(row[0])

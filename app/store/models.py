@@ -1,0 +1,201 @@
+"""Peewee models: the only description of the schema.
+
+The database object is deferred (`SqliteDatabase(None)`) and initialised by `Store.open`,
+as the peewee docs recommend; one store is open per process. Times are UTC, stored as
+fixed-width ISO 8601 text so that they sort and compare as text and read well in sqlite3.
+JSON columns hold plain data only: nothing read from the store is unpickled or evaluated.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import peewee as pw
+
+db = pw.SqliteDatabase(None)
+
+SCHEMA_VERSION = 1
+
+
+def utc_text(value: datetime) -> str:
+    """The stored form of an aware datetime: UTC, microseconds, fixed width."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+def from_utc_text(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+class UtcDateTimeField(pw.TextField):
+    """An aware datetime stored as UTC text; naive values are refused, not guessed."""
+
+    def db_value(self, value: datetime | str | None) -> str | None:
+        if value is None or isinstance(value, str):
+            return value
+        if value.tzinfo is None:
+            raise ValueError(f"{self.name}: naive datetime {value!r}")
+        return utc_text(value)
+
+    def python_value(self, value: str | None) -> datetime | None:
+        return None if value is None else from_utc_text(value)
+
+
+class JsonField(pw.TextField):
+    """Plain JSON (compact, keys sorted so equal values store equally)."""
+
+    def db_value(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    def python_value(self, value: str | None) -> Any:
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class Meta(BaseModel):
+    """Key/value facts about the store: schema version, audit head."""
+
+    key = pw.CharField(primary_key=True)
+    value = pw.TextField()
+
+
+class ConcurrencyGroup(BaseModel):
+    name = pw.CharField(unique=True)
+    limit = pw.IntegerField(default=1)
+
+
+class TaskRow(BaseModel):
+    name = pw.CharField(unique=True, max_length=200)
+    description = pw.TextField(default="")
+    enabled = pw.BooleanField(default=True, index=True)
+    tags = JsonField(default=list)
+    action = JsonField()
+    action_text = pw.TextField(default="")  # searchable one-line form of the action
+    schedule = JsonField()
+    schedule_kind = pw.CharField(index=True)
+    timezone = pw.CharField()
+    start_at = UtcDateTimeField(null=True)
+    end_at = UtcDateTimeField(null=True)
+    priority = pw.IntegerField(default=0)
+    retries = pw.IntegerField(default=0)
+    retry_delay = pw.FloatField(default=10.0)
+    backoff = pw.CharField(default="fixed")
+    timeout = pw.FloatField(null=True)
+    max_instances = pw.IntegerField(default=1)
+    overlap = pw.CharField(default="skip")
+    group = pw.ForeignKeyField(ConcurrencyGroup, null=True, on_delete="SET NULL")
+    catch_up = pw.CharField(default="once")
+    env = JsonField(default=dict)
+    secret_env = JsonField(default=dict)  # env var -> secret name (a reference, never a value)
+    notify = JsonField(default=dict)
+    fallback = pw.ForeignKeyField("self", null=True, on_delete="SET NULL", backref="fallback_for")
+    dependency_timeout = pw.FloatField(null=True)
+    next_run_at = UtcDateTimeField(null=True, index=True)
+    created_at = UtcDateTimeField()
+    updated_at = UtcDateTimeField()
+
+    class Meta:
+        table_name = "task"
+
+
+class Dependency(BaseModel):
+    """An edge: `task` depends on `upstream`. kind 'wait' (depends_on) or 'trigger' (after)."""
+
+    task = pw.ForeignKeyField(TaskRow, on_delete="CASCADE", backref="upstream_edges")
+    upstream = pw.ForeignKeyField(TaskRow, on_delete="CASCADE", backref="downstream_edges")
+    kind = pw.CharField(default="wait")
+
+    class Meta:
+        indexes = ((("task", "upstream", "kind"), True),)
+
+
+class RunRow(BaseModel):
+    """The run ledger: one row per attempt of one fire; the unique key is the claim."""
+
+    task = pw.ForeignKeyField(TaskRow, on_delete="CASCADE", backref="runs")
+    scheduled_for = UtcDateTimeField()
+    attempt = pw.IntegerField(default=1)
+    status = pw.CharField(index=True)
+    trigger = pw.CharField(default="schedule")
+    queued_at = UtcDateTimeField(null=True)
+    started_at = UtcDateTimeField(null=True)
+    finished_at = UtcDateTimeField(null=True, index=True)
+    exit_code = pw.IntegerField(null=True)
+    error = pw.TextField(null=True)
+    lateness_ms = pw.FloatField(null=True)
+    reason = pw.TextField(null=True)
+    parent_run = pw.ForeignKeyField("self", null=True, on_delete="SET NULL")
+    due_at = UtcDateTimeField(null=True)  # a retrying attempt starts no earlier than this
+    checkpoint = JsonField(null=True)
+    cancel_requested = pw.BooleanField(default=False)
+    engine = pw.CharField(null=True)  # which engine instance claimed it
+
+    class Meta:
+        table_name = "run"
+        indexes = (
+            (("task", "scheduled_for", "attempt"), True),
+            (("task", "id"), False),
+        )
+
+
+class RunOutput(BaseModel):
+    """Captured output of a run, in chunks, in order."""
+
+    run = pw.ForeignKeyField(RunRow, on_delete="CASCADE", backref="output")
+    seq = pw.IntegerField()
+    stream = pw.CharField()  # stdout | stderr | tickwork
+    text = pw.TextField()
+    at = UtcDateTimeField()
+
+    class Meta:
+        indexes = ((("run", "seq"), True),)
+
+
+class MetricSample(BaseModel):
+    at = UtcDateTimeField(index=True)
+    kind = pw.CharField()  # system | run | engine
+    run = pw.ForeignKeyField(RunRow, null=True, on_delete="CASCADE")
+    values = JsonField()
+
+    class Meta:
+        indexes = ((("kind", "at"), False),)
+
+
+class AuditEvent(BaseModel):
+    """Append-only; each row's hash covers the previous row's hash and this row's content."""
+
+    at = UtcDateTimeField()
+    actor = pw.CharField()
+    action = pw.CharField()
+    target = pw.TextField(null=True)
+    before = JsonField(null=True)
+    after = JsonField(null=True)
+    prev_hash = pw.CharField()
+    hash = pw.CharField()
+
+    class Meta:
+        table_name = "audit_event"
+
+
+class SecretRef(BaseModel):
+    """The name of a secret kept in the OS keyring; the value never enters the store."""
+
+    name = pw.CharField(unique=True)
+    created_at = UtcDateTimeField()
+
+    class Meta:
+        table_name = "secret"
+
+
+ALL_MODELS: list[type[BaseModel]] = [
+    Meta, ConcurrencyGroup, TaskRow, Dependency, RunRow, RunOutput, MetricSample, AuditEvent,
+    SecretRef,
+]

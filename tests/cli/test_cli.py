@@ -1,0 +1,189 @@
+"""The CLI contract, exercised through the real `tickwork` command in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def test_round_trip_add_list_update_show_delete_with_verified_audit(cli: Any) -> None:
+    add = cli("task", "add", "backup", "--command", "rsync -a ~/notes /tmp/notes-copy",
+              "--cron", "0 2 * * *", "--tz", "Europe/Berlin", "--priority", "3",
+              "--retries", "2", "--retry-delay", "30s", "--backoff", "exponential",
+              "--timeout", "1h", "--group", "disk:1", "--tag", "nightly", "--json")
+    assert add.code == 0, add.err
+    created = add.json()
+    assert created["action"]["argv"] == ["rsync", "-a", "~/notes", "/tmp/notes-copy"]
+    assert created["group"] == "disk" and created["group_limit"] == 1
+
+    listed = cli("task", "list", "--json")
+    assert listed.code == 0
+    (item,) = listed.json()
+    for key in ("id", "name", "enabled", "schedule", "next_run_at", "priority", "depends_on",
+                "last_run"):
+        assert key in item
+    assert item["schedule"]["kind"] == "cron"
+    assert item["next_run_at"].endswith(("+00:00", "Z"))
+
+    upd = cli("task", "update", "backup", "--every", "15m", "--priority", "7")
+    assert upd.code == 0, upd.err
+    shown = cli("task", "show", "backup", "--json").json()
+    assert shown["schedule"] == {"kind": "interval", "seconds": 900.0}
+    assert shown["priority"] == 7 and shown["retries"] == 2 and shown["timezone"] == "Europe/Berlin"
+
+    human = cli("task", "show", "backup")
+    assert "Every 15 minutes" in human.out
+
+    assert cli("task", "delete", "backup").code == 0
+    assert cli("task", "list", "--json").json() == []
+    verify = cli("audit", "--verify")
+    assert verify.code == 0 and "verified" in verify.out
+    actions = [e["action"] for e in cli("audit", "--json").json()]
+    assert actions[:3] == ["task.delete", "task.update", "task.create"]
+
+
+def test_audit_verify_fails_after_a_row_is_edited(cli: Any, home: Path) -> None:
+    assert cli("task", "add", "a", "--command", "true").code == 0
+    assert cli("task", "add", "b", "--command", "true").code == 0
+    assert cli("audit", "--verify").code == 0
+    con = sqlite3.connect(home / "tickwork.db")
+    con.execute("UPDATE audit_event SET target='evil' WHERE id=1")
+    con.commit()
+    con.close()
+    result = cli("audit", "--verify")
+    assert result.code == 1
+    assert "event 1 was altered" in result.err
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["task", "add", "x", "--command", "true", "--cron", "61 * * * *"], "cron"),
+    (["task", "add", "x", "--command", "true", "--cron", "* * *"], "cron"),
+    (["task", "add", "x", "--command", "true", "--tz", "Nowhere/Town"], "tz"),
+    (["task", "add", "x", "--command", "true", "--at", "2001-01-01T00:00:00"], "at"),
+    (["task", "add", "x", "--command", "true", "--at", "tomorrowish"], "at"),
+    (["task", "add", "x", "--command", "true", "--every", "5 parsecs"], "every"),
+    (["task", "add", "x", "--command", "true", "--depends-on", "ghost"], "depends_on"),
+    (["task", "add", "x", "--python", "not-a-target"], "python"),
+    (["task", "add", "x", "--python", "m:f", "--kwargs", "{bad"], "kwargs"),
+    (["task", "add", "x", "--command", "true", "--env", "NOEQUALS"], "env"),
+    (["task", "add", "x", "--command", "true", "--priority", "high"], "priority"),
+    (["task", "add", "x"], "one of the arguments --command --python is required"),
+    (["task", "add", "x", "--command", "true", "--overlap", "maybe"], "overlap"),
+    (["task", "show", "nope"], "task not found: nope"),
+    (["task", "frobnicate"], "invalid choice"),
+    (["run", "show", "12345"], "run not found"),
+])
+def test_bad_input_exits_2_with_one_line_and_changes_nothing(cli: Any, args: list[str],
+                                                             needle: str) -> None:
+    result = cli(*args)
+    assert result.code == 2, (result.out, result.err)
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert needle in lines[0]
+    assert "Traceback" not in result.err
+    assert cli("task", "list", "--json").json() == []
+
+
+def test_duplicate_name_and_cycle_exit_2(cli: Any) -> None:
+    assert cli("task", "add", "A", "--command", "true").code == 0
+    assert cli("task", "add", "B", "--command", "true", "--depends-on", "A").code == 0
+    dup = cli("task", "add", "A", "--command", "true")
+    assert dup.code == 2 and "already exists" in dup.err
+    before = cli("task", "show", "A", "--json").json()
+    cycle = cli("task", "update", "A", "--depends-on", "B")
+    assert cycle.code == 2
+    assert "A → B → A" in cycle.err and "depends_on" in cycle.err
+    assert cli("task", "show", "A", "--json").json() == before
+
+
+def test_huge_command_string_is_refused(cli: Any, tmp_path: Path) -> None:
+    # through an import file: a 1 MB argument is too long for a command line itself
+    data = {"version": 1, "tasks": [{"name": "huge", "action": {
+        "kind": "command", "argv": ["echo", "x" * 1_000_001]}}]}
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps(data))
+    result = cli("import", str(path))
+    assert result.code == 2 and "command" in result.err
+
+
+def test_sqlish_and_unicode_names(cli: Any) -> None:
+    for name in ["'; DROP TABLE task; --", "Ünïcødé ✓ 任务"]:
+        assert cli("task", "add", name, "--command", "true").code == 0
+    names = sorted(t["name"] for t in cli("task", "list", "--json").json())
+    assert names == sorted(["'; DROP TABLE task; --", "Ünïcødé ✓ 任务"])
+
+
+def test_newer_schema_database_is_refused(cli: Any, home: Path) -> None:
+    assert cli("task", "list").code == 0
+    con = sqlite3.connect(home / "tickwork.db")
+    con.execute("UPDATE meta SET value='42' WHERE key='schema_version'")
+    con.commit()
+    con.close()
+    result = cli("task", "list")
+    assert result.code == 1
+    assert "newer than this Tickwork" in result.err and "Traceback" not in result.err
+
+
+def test_export_import_and_malformed_import(cli: Any, tmp_path: Path) -> None:
+    assert cli("task", "add", "a", "--command", "echo hi", "--every", "1h").code == 0
+    out = tmp_path / "export.json"
+    assert cli("export", str(out)).code == 0
+    data = json.loads(out.read_text())
+    assert data["version"] == 1 and data["tasks"][0]["name"] == "a"
+    bad = tmp_path / "bad.json"
+    bad.write_text("{oops")
+    result = cli("import", str(bad))
+    assert result.code == 2 and "not valid JSON" in result.err
+    missing = cli("import", str(tmp_path / "missing.json"))
+    assert missing.code == 2 and "cannot read" in missing.err
+    data["tasks"][0].pop("id")
+    data["tasks"][0]["name"] = "copy"
+    out.write_text(json.dumps(data))
+    assert cli("import", str(out)).code == 0
+    assert sorted(t["name"] for t in cli("task", "list", "--json").json()) == ["a", "copy"]
+
+
+def test_secret_set_list_and_use(cli: Any, home: Path) -> None:
+    result = cli("secret", "set", "token", stdin="hunter2\n")
+    assert result.code == 0, result.err
+    assert cli("secret", "list", "--json").json() == ["token"]
+    add = cli("task", "add", "t", "--command", "env", "--secret-env", "TOKEN=token")
+    assert add.code == 0, add.err
+    assert b"hunter2" not in (home / "tickwork.db").read_bytes()
+    bad = cli("task", "add", "u", "--command", "env", "--secret-env", "TOKEN=unknown")
+    assert bad.code == 2 and "unknown secret" in bad.err
+
+
+def test_secret_without_keyring_backend_fails_and_writes_nothing(cli: Any, home: Path,
+                                                                 monkeypatch: Any) -> None:
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    result = cli("secret", "set", "token", stdin="hunter2\n")
+    assert result.code == 1
+    assert "no usable keyring backend" in result.err
+    assert cli("secret", "list", "--json").json() == []
+
+
+def test_run_list_json_shape(cli: Any) -> None:
+    assert cli("task", "add", "t", "--command", "true").code == 0
+    run = cli("task", "run", "t", "--json").json()
+    assert run["status"] == "queued"
+    (item,) = cli("run", "list", "--json").json()
+    for key in ("id", "task_id", "task_name", "status", "attempt", "scheduled_for",
+                "started_at", "finished_at", "exit_code", "lateness_ms", "error"):
+        assert key in item
+    assert cli("run", "cancel", str(item["id"])).code == 0
+    assert cli("run", "show", str(item["id"]), "--json").json()["status"] == "cancelled"
+
+
+def test_pause_resume_reschedule(cli: Any) -> None:
+    assert cli("task", "add", "t", "--command", "true", "--every", "1h").code == 0
+    assert cli("task", "pause", "t").code == 0
+    assert cli("task", "show", "t", "--json").json()["enabled"] is False
+    assert cli("task", "resume", "t").code == 0
+    assert cli("task", "reschedule", "t", "--cron", "*/5 * * * *").code == 0
+    shown = cli("task", "show", "t", "--json").json()
+    assert shown["enabled"] is True and shown["schedule"]["expr"] == "*/5 * * * *"

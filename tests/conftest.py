@@ -1,0 +1,80 @@
+"""Shared fixtures: a temp data home with a real SQLite store, and the real CLI as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["PYTHON_KEYRING_BACKEND"] = "tests.support.file_keyring.FileKeyring"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own keyring file and never touches the user's real data home."""
+    monkeypatch.setenv("TICKWORK_TEST_KEYRING", str(tmp_path / "keyring.json"))
+    monkeypatch.setenv("TICKWORK_HOME", str(tmp_path / "default-home"))
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def store(home: Path) -> Iterator[Any]:
+    from app.store.database import Store
+
+    st = Store.open(home)
+    yield st
+    st.close()
+
+
+@pytest.fixture
+def service(store: Any) -> Any:
+    from app.service import Service
+
+    return Service(store, "cli")
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def cli(home: Path) -> Any:
+    """Run the real `tickwork` CLI in a subprocess against the temp home."""
+
+    def run(*args: str, stdin: str | None = None, timeout: float = 60) -> CliResult:
+        proc = subprocess.run(
+            [sys.executable, "-m", "app.cli", "--home", str(home), *args],
+            input=stdin, capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+        )
+        return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+    return run
+
+
+def command_task(name: str, **extra: Any) -> dict[str, Any]:
+    """A minimal valid task mapping for service tests."""
+    data: dict[str, Any] = {"name": name, "action": {"kind": "command", "argv": ["true"]},
+                            "timezone": "UTC"}
+    data.update(extra)
+    return data
