@@ -1,0 +1,180 @@
+"""The engine as a real process: `tickwork engine`, SIGTERM, kill -9, standby take-over."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.engine.conftest import soon, wait_until
+
+
+class EngineProcess:
+    def __init__(self, home: Path, log: Path) -> None:
+        self.log = log
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "--home", str(home), "engine", "--grace", "2"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log.open("w"))
+
+    def text(self) -> str:
+        return self.log.read_text()
+
+    def wait_for(self, needle: str, timeout: float = 15) -> None:
+        wait_until(lambda: needle in self.text(), timeout)
+
+    def kill9(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                return self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                return -9
+        return int(self.proc.returncode)
+
+
+@pytest.fixture
+def spawn(home: Path, tmp_path: Path) -> Iterator[Any]:
+    procs: list[EngineProcess] = []
+
+    def start(name: str = "engine") -> EngineProcess:
+        proc = EngineProcess(home, tmp_path / f"{name}.log")
+        procs.append(proc)
+        return proc
+
+    yield start
+    for proc in procs:
+        proc.stop()
+
+
+def ledger(home: Path) -> list[tuple[str, str, int, str, str]]:
+    con = sqlite3.connect(home / "tickwork.db")
+    rows = con.execute("SELECT t.name, r.scheduled_for, r.attempt, r.status, r.trigger "
+                       "FROM run r JOIN task t ON t.id = r.task_id").fetchall()
+    con.close()
+    return rows
+
+
+def add_bulk(home: Path, tasks: list[dict[str, Any]], tmp_path: Path) -> None:
+    path = tmp_path / "bulk.json"
+    path.write_text(json.dumps({"version": 1, "tasks": tasks}))
+    result = subprocess.run([sys.executable, "-m", "app.cli", "--home", str(home), "import",
+                             str(path)], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def appender(name: str, out: Path, at: datetime, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "timezone": "UTC", "retries": 1, "retry_delay": 0.1,
+            "action": {"kind": "python", "target": "tests.support.actions:append",
+                       "kwargs": {"path": str(out), "text": name}},
+            "schedule": {"kind": "date", "at": at.isoformat()}, **extra}
+
+
+def test_headless_engine_runs_cli_tasks_on_time(spawn: Any, cli: Any) -> None:
+    engine = spawn()
+    engine.wait_for("engine running")
+    assert cli("task", "add", "hello", "--command", "echo hello", "--at", soon(1.5)).code == 0
+    run = wait_until(lambda: [r for r in cli("run", "list", "--json").json()
+                              if r["status"] == "succeeded"], 8)[0]
+    assert run["task_name"] == "hello" and run["lateness_ms"] < 1000
+    shown = cli("run", "show", str(run["id"]), "--log").out
+    assert "hello" in shown
+    assert engine.stop() == 0
+    assert "stopping" in engine.text()
+
+
+def test_sigterm_interrupts_a_long_run_after_grace_and_exits_0(spawn: Any, cli: Any) -> None:
+    engine = spawn()
+    engine.wait_for("engine running")
+    assert cli("task", "add", "long", "--command", "sleep 60").code == 0
+    run = cli("task", "run", "long", "--json").json()
+    wait_until(lambda: cli("run", "show", str(run["id"]), "--json").json()["status"]
+               == "running", 8)
+    started = time.monotonic()
+    assert engine.stop() == 0
+    assert time.monotonic() - started < 15
+    status = cli("run", "show", str(run["id"]), "--json").json()["status"]
+    assert status in ("interrupted", "cancelled")
+
+
+def test_standby_takes_over_within_two_seconds(spawn: Any, cli: Any, home: Path,
+                                               tmp_path: Path) -> None:
+    first = spawn("first")
+    first.wait_for("engine running")
+    second = spawn("second")
+    second.wait_for("engine standby")
+    first.kill9()
+    killed = time.monotonic()
+    second.wait_for("taking over", 5)
+    second.wait_for("engine running", 5)
+    assert time.monotonic() - killed < 2.5
+    assert cli("task", "add", "after", "--command", "true", "--at", soon(1.0)).code == 0
+    wait_until(lambda: any(r["status"] == "succeeded" for r in cli("run", "list", "--json")
+                           .json()), 8)
+
+
+def test_two_engines_fifty_one_shots_each_run_exactly_once(spawn: Any, home: Path,
+                                                           tmp_path: Path) -> None:
+    out = tmp_path / "ran.txt"
+    start = datetime.now(UTC) + timedelta(seconds=3)
+    tasks = [appender(f"t{i:02d}", out, start + timedelta(milliseconds=40 * i))
+             for i in range(50)]
+    add_bulk(home, tasks, tmp_path)
+    a = spawn("a")
+    b = spawn("b")
+    wait_until(lambda: ("engine running" in a.text()) + ("engine running" in b.text()) == 1
+               and ("engine standby" in a.text() or "engine standby" in b.text()), 15)
+    wait_until(lambda: out.exists() and len(out.read_text().split()) >= 25, 15)
+    (a if "engine running" in a.text() else b).kill9()  # the active one dies mid-way
+    wait_until(lambda: len({r[0] for r in ledger(home) if r[3] in ("succeeded",)}) == 50, 20)
+    counts = Counter(out.read_text().split())
+    assert sorted(counts) == [t["name"] for t in tasks]
+    twice = {name for name, n in counts.items() if n > 1}
+    interrupted = {r[0] for r in ledger(home) if r[3] == "interrupted"}
+    assert twice <= interrupted, "only a run cut off by the kill may run again"
+
+
+def test_kill_9_mid_burst_loses_nothing(spawn: Any, home: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ran.txt"
+    n = 400
+    start = datetime.now(UTC) + timedelta(seconds=4)
+    tasks = [appender(f"b{i:03d}", out, start + timedelta(milliseconds=10 * i))
+             for i in range(n)]  # 400 fires over 4 s: 6,000 a minute
+    add_bulk(home, tasks, tmp_path)
+    first = spawn("first")
+    first.wait_for("engine running")
+    wait_until(lambda: out.exists() and len(out.read_text().split()) >= n // 3, 20)
+    first.kill9()
+    claimed_before = {(r[0], r[1], r[2]) for r in ledger(home)}
+    time.sleep(1.0)  # some fires fall due while no engine runs
+    second = spawn("second")
+    second.wait_for("engine running")
+    wait_until(lambda: len({r[0] for r in ledger(home) if r[3] == "succeeded"}) == n, 30)
+    rows = ledger(home)
+    keys = [(r[0], r[1], r[2]) for r in rows]
+    assert len(keys) == len(set(keys)), "a fire was claimed twice"
+    assert claimed_before <= set(keys), "a committed run disappeared"
+    counts = Counter(out.read_text().split())
+    assert set(counts) == {t["name"] for t in tasks}, "a task never ran"
+    interrupted = {r[0] for r in rows if r[3] == "interrupted"}
+    assert {name for name, c in counts.items() if c > 1} <= interrupted
+    assert {r[4] for r in rows} <= {"schedule", "catch_up", "retry"}
+    assert second.stop() == 0
+    assert "Traceback" not in second.text()
+    assert os.path.exists(home / "engine.lock")

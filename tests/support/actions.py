@@ -1,0 +1,50 @@
+"""Python actions used by engine tests (importable as tests.support.actions:NAME)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+
+def noop() -> None:
+    return None
+
+
+def append(path: str, text: str) -> None:
+    with open(path, "a") as fh:
+        fh.write(text + "\n")
+
+
+def boom(message: str = "boom") -> None:
+    raise RuntimeError(message)
+
+
+def sleepy(seconds: float, context: Any) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if context.cancelled:
+            return "stopped"
+        time.sleep(0.02)
+    return "slept"
+
+
+def count_to(n: int, path: str, context: Any, pause: float = 0.0) -> int:
+    """Counts to n, checkpointing each step; records every step it really did in `path`."""
+    start = (context.resume_state or {}).get("done", 0)
+    for i in range(start + 1, n + 1):
+        Path(path).open("a").write(f"{i}\n")
+        context.checkpoint({"done": i})
+        context.progress(i / n, f"step {i}")
+        if pause:
+            time.sleep(pause)
+    return n
+
+
+def secret_env(path: str, context: Any) -> None:
+    Path(path).write_text(context.env.get("TOKEN", "<missing>"))
+
+
+def env_value(path: str, name: str) -> None:
+    Path(path).write_text(os.environ.get(name, "<missing>"))
