@@ -54,12 +54,15 @@ def _now(now: datetime | None) -> datetime:
     return now if now is not None else datetime.now(UTC)
 
 
-def compute_next_run(spec: TaskSpec, now: datetime) -> datetime | None:
-    """When the task fires next after `now` (None: manual, chained, disabled or finished)."""
+def compute_next_run(spec: TaskSpec, now: datetime, anchor: datetime) -> datetime | None:
+    """When the task fires next after `now` (None: manual, chained, disabled or finished).
+
+    `anchor` (the task's creation) is where intervals count from when no start is set.
+    """
     if not spec.enabled or spec.schedule.kind in ("manual", "after") or spec.schedule.is_startup:
         return None
     tz = parse_timezone(spec.timezone)
-    times = next_fire_times(spec.schedule, tz, now, 1, spec.start_at, spec.end_at)
+    times = next_fire_times(spec.schedule, tz, now, 1, spec.start_at or anchor, spec.end_at)
     return times[0] if times else None
 
 
@@ -122,7 +125,7 @@ class Service:
         if TaskRow.get_or_none(TaskRow.name == spec.name) is not None:
             raise ValidationError("name", f"a task named {spec.name!r} already exists")
         self._check_references(spec, None)
-        values = tasks.row_values(spec, compute_next_run(spec, now), now)
+        values = tasks.row_values(spec, compute_next_run(spec, now, now), now)
         row = TaskRow.create(created_at=now, **values)
         self._write_links(row.id, spec)
         task = tasks.get(row.id)
@@ -147,7 +150,7 @@ class Service:
         if spec.name != before.name and TaskRow.get_or_none(TaskRow.name == spec.name):
             raise ValidationError("name", f"a task named {spec.name!r} already exists")
         self._check_references(spec, before.id)
-        values = tasks.row_values(spec, compute_next_run(spec, now), now)
+        values = tasks.row_values(spec, compute_next_run(spec, now, before.created_at or now), now)
         TaskRow.update(**values).where(TaskRow.id == before.id).execute()
         self._write_links(before.id, spec)
         task = tasks.get(before.id)

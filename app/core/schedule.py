@@ -20,11 +20,12 @@ schedules in the task's zone:
 - a wall time that happens twice (fall back) fires once, at its first occurrence;
 - fire times always strictly increase (several skipped times collapse into one fire).
 
-One refinement, as in Vixie cron: a cron whose *hour* field starts with ``*`` (``*/15 * * *
-*``, ``30 * * * *``, ``@hourly``) is an "every so often" job and follows real time instead:
-the skipped hour simply has no fires (the job still runs every real hour) and the repeated
-hour fires in both passes. Applying the wall-clock rule to it would stop an every-15-minutes
-job for an hour every autumn and fire an hourly job twice within 30 minutes every spring.
+One refinement, in the spirit of Vixie cron's "wildcard jobs": a cron whose *hour* field
+starts with ``*`` (``*/15 * * * *``, ``30 * * * *``, ``@hourly``) is an "every so often"
+job and follows real time instead: the skipped hour simply has no fires (the job still
+runs every real hour) and the repeated hour fires in both passes. The wall-clock rule
+would stop an every-15-minutes job for an hour every autumn and fire an hourly job twice
+within 30 minutes every spring.
 
 Nothing here reads the clock except where stated (``build_trigger`` without ``now``).
 """
@@ -35,7 +36,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -69,14 +70,13 @@ KINDS: Final = ("manual", "date", "interval", "cron", "calendar", "after")
 #: Shortest interval ``validate_schedule`` accepts for a task.
 MIN_INTERVAL_SECONDS: Final = 1.0
 
-_UTC = UTC
 _US = timedelta(microseconds=1)
 
 
 # --------------------------------------------------------------------------- value types
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CalendarSpec:
     """Every ``years/months/weeks/days`` at ``hour:minute:second`` local time.
 
@@ -104,12 +104,13 @@ class CalendarSpec:
             raise ValidationError("calendar", "the interval must be at least one day")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Schedule:
     """When a task fires. Construction validates shape and syntax; see ``validate_schedule``.
 
-    ``at`` (date) is timezone-aware; ``seconds`` (interval) is positive; ``expr`` (cron) is
-    the expression as the user typed it; ``after`` (chain) names the upstream tasks.
+    ``at`` (date) is aware, kept at its fixed UTC offset; ``seconds`` (interval) is
+    positive; ``expr`` (cron) is the expression as the user typed it; ``after`` (chain)
+    names the upstream tasks.
     """
 
     kind: str
@@ -134,7 +135,7 @@ class Schedule:
             if name != wanted and present:
                 raise ValidationError("schedule", f"{_a(self.kind)} schedule takes no {name!r}")
         if self.kind == "date":
-            _check_aware(self.at, "at")
+            object.__setattr__(self, "at", _fixed_offset(self.at))
         elif self.kind == "interval":
             _check_seconds(self.seconds)
         elif self.kind == "cron":
@@ -257,11 +258,18 @@ def _a(kind: str) -> str:
     return f"an {kind}" if kind in ("after", "interval") else f"a {kind}"
 
 
-def _check_aware(value: object, field: str) -> None:
+def _fixed_offset(value: object) -> datetime:
+    """An aware ``at`` pinned to its UTC offset.
+
+    A ZoneInfo time in a repeated hour never compares equal to the same instant in
+    another zone (PEP 495), so a Schedule would not equal its own JSON round trip.
+    """
     if not isinstance(value, datetime):
-        raise ValidationError(field, f"must be a date-time, got {value!r}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValidationError(field, f"needs a UTC offset or time zone: {value.isoformat()}")
+        raise ValidationError("at", f"must be a date-time, got {value!r}")
+    offset = value.utcoffset()
+    if offset is None:
+        raise ValidationError("at", f"needs a UTC offset or time zone: {value.isoformat()}")
+    return value.replace(tzinfo=timezone(offset), fold=0)
 
 
 def _check_seconds(value: object) -> None:
@@ -307,7 +315,8 @@ def _localize(wall: datetime, tz: tzinfo, field: str) -> datetime:
     """Wall time in ``tz``; a repeated time means its first occurrence, a skipped one is refused."""
     if not _exists(wall, tz):
         raise ValidationError(
-            field, f"{wall.isoformat(sep=' ')} does not exist in {_tz_label(tz)} "
+            field,
+            f"{wall.isoformat(sep=' ')} does not exist in {_tz_label(tz)} "
             "(the clocks skip it for daylight saving time)",
         )
     return wall.replace(tzinfo=tz, fold=0)
@@ -372,7 +381,7 @@ _ITEM = re.compile(r"(?:(\*)|([a-z0-9]+)(?:-([a-z0-9]+))?)(?:/([0-9]+))?")
 _CRON_HINT = "(5 fields: minute hour day-of-month month day-of-week, e.g. '0 2 * * *')"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Cron:
     """A parsed cron expression: the matching values of each field, POSIX numbering."""
 
@@ -423,7 +432,8 @@ def _parse_cron(expr: str) -> _Cron:
     parts = text.split()
     if len(parts) not in (5, 6):
         raise ValidationError(
-            "cron", f"expected 5 fields, or 6 with a leading seconds field, got {len(parts)} "
+            "cron",
+            f"expected 5 fields, or 6 with a leading seconds field, got {len(parts)} "
             f"in {expr.strip()!r} {_CRON_HINT}",
         )
     if len(parts) == 5:
@@ -455,7 +465,8 @@ def _parse_field(name: str, text: str) -> frozenset[int]:
                     raise ValidationError("cron", f"{name} field: range {original!r} is backwards")
             elif step_text is not None:
                 raise ValidationError(
-                    "cron", f"{name} field: a step needs a range or '*': write "
+                    "cron",
+                    f"{name} field: a step needs a range or '*': write "
                     f"{first}-{hi}/{step} or */{step}, not {original!r}",
                 )
             else:
@@ -537,7 +548,7 @@ def _wall_trigger(cron: _Cron) -> BaseTrigger:
     """
     sec, minute, hour, dom, month, dow = cron.values
     common = {
-        "year": "*", "week": "*", "timezone": _UTC,
+        "year": "*", "week": "*", "timezone": UTC,
         "second": _aps_list(sec, 0, 59), "minute": _aps_list(minute, 0, 59),
         "hour": _aps_list(hour, 0, 23), "month": _aps_list(month, 1, 12),
     }  # fmt: skip
@@ -558,7 +569,7 @@ def _wall_trigger(cron: _Cron) -> BaseTrigger:
 def _exists(wall: datetime, tz: tzinfo) -> bool:
     """Whether the naive wall time occurs in ``tz`` (it does not inside a spring-forward gap)."""
     aware = wall.replace(tzinfo=tz, fold=0)
-    return aware.astimezone(_UTC).astimezone(tz).replace(tzinfo=None) == wall.replace(fold=0)
+    return aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == wall.replace(fold=0)
 
 
 def _ambiguous(wall: datetime, tz: tzinfo) -> bool:
@@ -643,7 +654,7 @@ class PosixCronTrigger(BaseTrigger):  # type: ignore[misc]
         if self.start_date is not None and self.start_date - _US > after:
             after = self.start_date - _US
         fire = self._next_after(after)
-        if fire is None or (self.end_date is not None and fire > self.end_date):
+        if fire is None or (self.end_date is not None and _utc(fire) > self.end_date):
             return None
         return fire
 
@@ -651,7 +662,7 @@ class PosixCronTrigger(BaseTrigger):  # type: ignore[misc]
         """The first matching naive wall time at or after ``start`` (rounded up to a second)."""
         assert self._wall is not None
         found: datetime | None = self._wall.get_next_fire_time(
-            None, start.replace(tzinfo=_UTC, fold=0)
+            None, start.replace(tzinfo=UTC, fold=0)
         )
         return None if found is None else found.replace(tzinfo=None)
 
@@ -682,7 +693,7 @@ class PosixCronTrigger(BaseTrigger):  # type: ignore[misc]
                 start = datetime.fromtimestamp(_transition(found, tz), tz).replace(tzinfo=None)
                 continue
             fire = _first_instant(found, tz)
-            if fire > after:
+            if _utc(fire) > after:
                 return fire
             start = found + timedelta(seconds=1)
         return None  # pragma: no cover
@@ -737,8 +748,8 @@ class CalendarTrigger(CalendarIntervalTrigger):  # type: ignore[misc]
             day = self._advance(day)
         while day is not None:
             fire = _first_instant(datetime.combine(day, self._clock), self.timezone)
-            if fire > floor:
-                if self._not_after is not None and fire > self._not_after:
+            if _utc(fire) > floor:
+                if self._not_after is not None and _utc(fire) > self._not_after:
                     return None
                 return fire
             day = self._advance(day)
@@ -813,7 +824,7 @@ def build_trigger(
     if kind == "interval":
         assert schedule.seconds is not None
         if start is None:
-            base = _utc(now) if now is not None else datetime.now(_UTC)
+            base = _utc(now) if now is not None else datetime.now(UTC)
             start = (base + timedelta(seconds=schedule.seconds)).astimezone(tz)
         return IntervalTrigger(
             seconds=schedule.seconds, start_date=start, end_date=end, timezone=tz
@@ -839,7 +850,7 @@ def _within(moment: datetime, start: datetime | None, end: datetime | None) -> b
 
 def _utc(moment: datetime) -> datetime:
     """The same instant in UTC, where adding a timedelta means adding real time."""
-    return moment.astimezone(_UTC)
+    return moment.astimezone(UTC)
 
 
 def _aware(value: datetime | None, tz: tzinfo, field: str) -> datetime | None:
@@ -975,8 +986,7 @@ def _describe(schedule: Schedule, tz_name: str | None, start: datetime | None) -
         return _calendar_words(schedule.calendar, local) + suffix
     if kind == "after":
         names = list(schedule.after)
-        joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        return f"After {joined} {'succeeds' if len(names) == 1 else 'succeed'}"
+        return f"After {_join(names)} {'succeeds' if len(names) == 1 else 'succeed'}"
     return "Manually"
 
 

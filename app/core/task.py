@@ -38,7 +38,7 @@ _TARGET = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 _GROUP = re.compile(r"^[\w.\-]{1,64}$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Action:
     """What a task does: a command (argument list, optionally through the shell) or a callable."""
 
@@ -98,7 +98,19 @@ class Action:
         return shlex.join(self.argv)
 
 
-@dataclass(frozen=True)
+# JSON keys a task spec reads; derived keys a `show` carries are accepted and ignored.
+TASK_FIELDS: Final = (
+    "name", "description", "enabled", "tags", "action", "schedule", "timezone", "start_at",
+    "end_at", "priority", "retries", "retry_delay", "backoff", "timeout", "max_instances",
+    "overlap", "group", "group_limit", "catch_up", "depends_on", "env", "secret_env",
+    "notify", "fallback", "dependency_timeout",
+)
+DERIVED_FIELDS: Final = (
+    "id", "next_run_at", "last_run", "created_at", "updated_at", "schedule_text", "paused",
+)
+
+
+@dataclass(frozen=True, slots=True)
 class TaskSpec:
     """Everything a user configures about a task (no id, no derived state)."""
 
@@ -128,17 +140,6 @@ class TaskSpec:
     notify_on_success: bool = False
     fallback: str | None = None
     dependency_timeout: float | None = None
-
-    # JSON keys the spec reads; derived keys a `show` carries are accepted and ignored.
-    FIELDS: Final = (
-        "name", "description", "enabled", "tags", "action", "schedule", "timezone", "start_at",
-        "end_at", "priority", "retries", "retry_delay", "backoff", "timeout", "max_instances",
-        "overlap", "group", "group_limit", "catch_up", "depends_on", "env", "secret_env",
-        "notify", "fallback", "dependency_timeout",
-    )
-    DERIVED: Final = (
-        "id", "next_run_at", "last_run", "created_at", "updated_at", "schedule_text", "paused",
-    )
 
     def to_json(self) -> dict[str, Any]:
         schedule = self.schedule.to_json()
@@ -177,7 +178,7 @@ class TaskSpec:
         `check_past` is off when re-reading a stored task whose one-shot time has passed.
         """
         obj = _mapping(data, "task")
-        unknown = set(obj) - set(TaskSpec.FIELDS) - set(TaskSpec.DERIVED)
+        unknown = set(obj) - set(TASK_FIELDS) - set(DERIVED_FIELDS)
         if unknown:
             raise ValidationError(sorted(unknown)[0], "is not a task field")
         name = validate_name(obj.get("name"))
@@ -378,7 +379,7 @@ def _env(value: object, name: str) -> dict[str, str]:
     return dict(obj)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Task:
     """A stored task: its id, what the user configured, and what the store derives."""
 
@@ -392,6 +393,12 @@ class Task:
     @property
     def name(self) -> str:
         return self.spec.name
+
+    @property
+    def anchor(self) -> datetime | None:
+        """Where interval and calendar schedules count from: the start of the task's window,
+        else its creation, so that "every 2 weeks" keeps its phase across restarts."""
+        return self.spec.start_at or self.created_at
 
     def to_json(self) -> dict[str, Any]:
         from app.core.schedule import describe

@@ -40,6 +40,7 @@ class ReadyQueue:
         self.workers = workers
         self._heap: list[Pending] = []
         self._ids: dict[int, Pending] = {}
+        self._by_task: dict[int, set[int]] = {}  # task id -> its queued run ids
         self._seq = itertools.count()
         self.running_by_task: Counter[int] = Counter()
         self.running_by_group: Counter[str] = Counter()
@@ -55,14 +56,28 @@ class ReadyQueue:
         pending.seq = next(self._seq)
         pending.sort_key = (pending.level, -pending.priority, pending.scheduled_ts, pending.seq)
         self._ids[pending.run_id] = pending
+        self._by_task.setdefault(pending.task_id, set()).add(pending.run_id)
         heapq.heappush(self._heap, pending)
 
     def remove(self, run_id: int) -> Pending | None:
         """Drop a queued run (cancelled); lazily removed from the heap."""
-        return self._ids.pop(run_id, None)
+        pending = self._ids.pop(run_id, None)
+        if pending is not None:
+            self._unlink(pending)
+        return pending
+
+    def _unlink(self, pending: Pending) -> None:
+        runs = self._by_task.get(pending.task_id)
+        if runs is not None:
+            runs.discard(pending.run_id)
+            if not runs:
+                del self._by_task[pending.task_id]
 
     def queued_for_task(self, task_id: int) -> list[int]:
-        return [p.run_id for p in self._ids.values() if p.task_id == task_id]
+        return sorted(self._by_task.get(task_id, ()))
+
+    def queued_count(self, task_id: int) -> int:
+        return len(self._by_task.get(task_id, ()))
 
     def take(self) -> list[Pending]:
         """Every run that may start now, best first; they count as running on return."""
@@ -79,6 +94,7 @@ class ReadyQueue:
                 held.append(pending)
                 continue
             del self._ids[pending.run_id]
+            self._unlink(pending)
             self.running[pending.run_id] = pending
             self.running_by_task[pending.task_id] += 1
             if pending.group is not None:

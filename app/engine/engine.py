@@ -15,6 +15,8 @@ hot standby and takes over when the holder dies.
 
 from __future__ import annotations
 
+import bisect
+import gc
 import heapq
 import itertools
 import json
@@ -22,14 +24,16 @@ import logging
 import os
 import queue
 import socket
+import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from peewee import SQL
 
 from app.core.policy import backoff_delay, should_retry
 from app.core.schedule import build_trigger, parse_timezone
@@ -53,32 +57,49 @@ from app.secrets import Keyring
 from app.store import ledger
 from app.store import tasks as task_store
 from app.store.database import Store
-from app.store.models import AuditEvent, RunRow, TaskRow, db
+from app.store.models import NEEDS_ATTENTION, AuditEvent, RunRow, TaskRow, db, utc_text
 
 log = logging.getLogger("tickwork.engine")
 logging.getLogger("apscheduler").setLevel(logging.WARNING)  # it logs every job add/remove
 
-HORIZON = 10.0  # seconds of upcoming fires held as APScheduler jobs
+HORIZON = 3.0  # seconds of upcoming fires held as APScheduler jobs
 POLL = 0.25  # seconds between looks at the store for other processes' changes
+REFILL = 0.05  # seconds between refills of the horizon
 CLOCK_CHECK = 2.0  # seconds between wall-clock/monotonic comparisons
 CLOCK_JUMP = 2.0  # a disagreement larger than this is a jump (or a resume)
 STANDBY_POLL = 0.5  # seconds between attempts to take the lock
+SWITCH_INTERVAL = 0.0005  # seconds; see _activate
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass
 class Stats:
-    fired: int = 0
-    started: int = 0
-    finished: int = 0
-    failed: int = 0
-    lateness_ms: deque[tuple[float, float]] | None = None  # (monotonic, ms), last minute
+    """Counters and the last minute's lateness, kept as plain floats (not GC-tracked
+    tuples), so that a busy engine adds nothing for the garbage collector to scan."""
 
-    def __post_init__(self) -> None:
-        self.lateness_ms = deque(maxlen=200_000)
+    WINDOW = 300_000
+
+    def __init__(self) -> None:
+        self.fired = 0
+        self.started = 0
+        self.finished = 0
+        self.failed = 0
+        self._stamps: deque[float] = deque(maxlen=self.WINDOW)
+        self._lateness: deque[float] = deque(maxlen=self.WINDOW)
+
+    def add_lateness(self, ms: float) -> None:
+        self._stamps.append(time.monotonic())
+        self._lateness.append(ms)
+
+    def recent_lateness(self, seconds: float = 60.0) -> list[float]:
+        """Lateness (ms) of the attempts that started in the last `seconds`."""
+        cutoff = time.monotonic() - seconds
+        stamps, values = list(self._stamps), list(self._lateness)
+        n = min(len(stamps), len(values))
+        i = bisect.bisect_left(stamps, cutoff, 0, n)
+        return values[i:n]
 
 
 class Engine:
@@ -115,7 +136,8 @@ class Engine:
         self._retries: dict[int, tuple[int, int, datetime]] = {}  # run -> (task, attempt, fire)
         self._due: dict[int, datetime] = {}  # queued retry run -> when it fell due
         self._seq: dict[int, itertools.count[int]] = {}
-        self._meta: dict[int, tuple[int, datetime]] = {}  # queued run -> (task id, fire)
+        self._meta: dict[int, tuple[Task, datetime]] = {}  # queued run -> (task, fire)
+        self._run_tasks: dict[int, Task] = {}  # running run -> its task (as it started)
         self._attempt_numbers: dict[int, int] = {}  # queued run -> its attempt number
         self._audit_mark = 0
         self._metrics: Any = None
@@ -201,11 +223,19 @@ class Engine:
                 return
 
     def _activate(self) -> None:
+        # Threads that wait on SQLite or a pipe give up the GIL and must win it back; with
+        # CPython's default 5 ms switch interval that wait dominates at thousands of runs a
+        # second (the convoy effect). 0.5 ms keeps the writer and the dispatcher flowing.
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
         self.writer.start()
         self._spawn(self._dispatch_loop, "tickwork-dispatcher")
         ready = threading.Event()
         self._post(lambda: (self._recover(), ready.set()))
         ready.wait(120)
+        # What start-up loaded lives as long as the engine: keep it out of every collection
+        # (a full collection over hundreds of thousands of objects stalls for 100+ ms).
+        gc.collect()
+        gc.freeze()
         self.timing.start()
         self._spawn(self._store_loop, "tickwork-store")
         if self._metrics_enabled:
@@ -306,8 +336,8 @@ class Engine:
                 log.info("task %s: %d missed fire(s) skipped (catch-up: skip)", task.name,
                          plan.missed)
             next_updates.append((task.id, plan.next_run_at))
-        if next_updates:
-            self.writer.submit(lambda: ledger.set_next_run(next_updates))
+        for task_id, next_at in next_updates:
+            self._record_next(task_id, next_at)
         overdue_next = dict(next_updates)
         for task_id, next_at in index:
             when = overdue_next.get(task_id, next_at)
@@ -473,19 +503,23 @@ class Engine:
             if trigger is None:
                 tz = parse_timezone(spec.timezone)
                 trigger = self._triggers[task.id] = build_trigger(
-                    spec.schedule, tz, spec.start_at, spec.end_at)
+                    spec.schedule, tz, task.anchor, spec.end_at)
             if trigger is not None:
                 nxt = trigger.get_next_fire_time(fire, fire + timedelta(microseconds=1))
                 while nxt is not None and nxt <= fire:
                     nxt = trigger.get_next_fire_time(nxt, nxt + timedelta(microseconds=1))
         task_id = task.id
-        self.writer.submit(lambda: ledger.set_next_run([(task_id, nxt)]))
+        self._record_next(task_id, nxt)
         if nxt is None:
             self._next_of.pop(task_id, None)
             self._tasks.pop(task_id, None)
             self._triggers.pop(task_id, None)
         else:
             self._index_set(task_id, nxt)
+
+    def _record_next(self, task_id: int, nxt: datetime | None) -> None:
+        """Write a task's next fire time (folded into one statement per commit)."""
+        self.writer.next_run(task_id, utc_text(nxt) if nxt is not None else None)
 
     def _fire_manual(self, task_id: int) -> None:
         task = self._task(task_id)
@@ -497,7 +531,7 @@ class Engine:
                status: str = "queued", due_at: datetime | None = None) -> None:
         """Claim a fire in the ledger; once committed, queue it (or record why not)."""
         spec = task.spec
-        active = self.ready.running_by_task[task.id] + len(self.ready.queued_for_task(task.id))
+        active = self.ready.running_by_task[task.id] + self.ready.queued_count(task.id)
         if status == "queued" and trigger in ("schedule", "catch_up") and \
                 active >= spec.max_instances:
             if spec.overlap == "skip":
@@ -511,17 +545,13 @@ class Engine:
                 for run_id in self.ready.queued_for_task(task.id):
                     self._finish_unstarted(run_id, "cancelled",
                                            f"replaced by the fire at {fire.isoformat()}")
-        now = utcnow()
-        engine_id = self.id
-
-        def work() -> int | None:
-            return ledger.claim(task.id, fire, attempt, status, trigger, now, engine_id, reason,
-                                parent_run_id, due_at)
+        row = (task.id, utc_text(fire), attempt, status, trigger, utc_text(utcnow()), reason,
+               parent_run_id, self.id, utc_text(due_at) if due_at else None)
 
         def done(run_id: int | None, error: BaseException | None) -> None:
             self._post(lambda: self._claimed(task, run_id, error, fire, attempt, status,
                                              due_at))
-        self.writer.submit(work, done)
+        self.writer.claim(row, done)
 
     def _claimed(self, task: Task, run_id: int | None, error: BaseException | None,
                  fire: datetime, attempt: int, status: str, due_at: datetime | None) -> None:
@@ -548,7 +578,7 @@ class Engine:
             scheduled_ts=fire.timestamp(), max_instances=spec.max_instances, group=spec.group,
             group_limit=spec.group_limit or 1,
         ))
-        self._meta[run_id] = (task.id, fire)
+        self._meta[run_id] = (task, fire)
         self._pump()
 
     def _pump(self) -> None:
@@ -556,11 +586,8 @@ class Engine:
             self._start(pending)
 
     def _start(self, pending: Pending) -> None:
-        task = self._task(pending.task_id)
-        task_id, fire = self._meta.pop(pending.run_id)
-        if task is None:  # deleted while queued
-            self.ready.finished(pending.run_id)
-            return
+        task, fire = self._meta.pop(pending.run_id)
+        task_id = task.id
         attempt_no = self._attempt_numbers.pop(pending.run_id, 1)
         spec = task.spec
         resume = None
@@ -587,6 +614,7 @@ class Engine:
             checkpoint_file=str(checkpoint_file) if checkpoint_file else None,
         )
         self._attempts[pending.run_id] = attempt
+        self._run_tasks[pending.run_id] = task
         self.stats.started += 1
         self.executor.start(attempt)
 
@@ -604,22 +632,18 @@ class Engine:
     def on_started(self, attempt: Attempt) -> None:
         started = attempt.started_at or utcnow()
         lateness = (started - (attempt.due_at or attempt.scheduled_for)).total_seconds() * 1000.0
-        if self.stats.lateness_ms is not None:
-            self.stats.lateness_ms.append((time.monotonic(), lateness))
+        self.stats.add_lateness(lateness)
         run_id = attempt.run_id
         event = RunChanged(run_id, attempt.task_id, attempt.task_name, "running", started,
                            attempt.attempt, lateness)
-        self.writer.submit(
-            lambda: ledger.update(run_id, {"status": "running", "started_at": started,
-                                           "lateness_ms": round(lateness, 3)}),
-            lambda _r, _e: self.hub.emit(event))
+        self.writer.started(run_id, utc_text(started), round(lateness, 3),
+                            lambda: self.hub.emit(event))
 
     def on_output(self, attempt: Attempt, stream: str, text: str) -> None:
         counter = self._seq.setdefault(attempt.run_id, itertools.count())
         seq = next(counter)
-        at = utcnow()
         run_id = attempt.run_id
-        self.writer.submit(lambda: ledger.add_output(run_id, seq, stream, text, at))
+        self.writer.output(run_id, seq, stream, text, utc_text(utcnow()))
         self.hub.emit(RunOutput(run_id, seq, stream, text))
 
     def on_checkpoint(self, attempt: Attempt, state: Any) -> None:
@@ -644,8 +668,10 @@ class Engine:
         if attempt.checkpoint_file:
             self._collect_checkpoint(attempt, outcome)
         self._write_final(attempt, outcome)
-        self._after(attempt.task_id, attempt.run_id, attempt.scheduled_for, attempt.attempt,
-                    outcome.status, outcome.error)
+        task = self._run_tasks.pop(attempt.run_id, None)
+        if task is not None:
+            self._after(task, attempt.run_id, attempt.scheduled_for, attempt.attempt,
+                        outcome.status, outcome.error)
         self._pump()
 
     def _collect_checkpoint(self, attempt: Attempt, outcome: Outcome) -> None:
@@ -666,21 +692,16 @@ class Engine:
         self.stats.finished += 1
         if outcome.status != "succeeded":
             self.stats.failed += 1
-        run_id = attempt.run_id
-        values: dict[str, Any] = {"status": outcome.status, "finished_at": outcome.finished_at,
-                                  "exit_code": outcome.exit_code, "error": outcome.error}
-        event = RunChanged(run_id, attempt.task_id, attempt.task_name, outcome.status,
+        event = RunChanged(attempt.run_id, attempt.task_id, attempt.task_name, outcome.status,
                            outcome.finished_at, attempt.attempt)
-        self.writer.submit(lambda: ledger.update(run_id, values),
-                           lambda _r, _e: self.hub.emit(event))
+        self.writer.finished(attempt.run_id, outcome.status, utc_text(outcome.finished_at),
+                             outcome.exit_code, outcome.error, lambda: self.hub.emit(event))
 
-    def _after(self, task_id: int, run_id: int, fire: datetime, attempt: int, status: str,
+    def _after(self, task: Task, run_id: int, fire: datetime, attempt: int, status: str,
                error: str | None) -> None:
         """Retries, fallback and notifications once an attempt has ended."""
-        task = self._task(task_id)
-        if task is None:
-            return
         spec = task.spec
+        task_id = task.id
         if status == "succeeded":
             if spec.notify_on_success:
                 self.hub.emit(Notification("success", f"{spec.name} succeeded",
@@ -737,8 +758,7 @@ class Engine:
         self.writer.submit(lambda: ledger.update(run_id, {"status": status, "finished_at": now,
                                                           "reason": reason}))
         if meta:
-            task = self._tasks.get(meta[0])
-            self.hub.emit(RunChanged(run_id, meta[0], task.name if task else "?", status, now))
+            self.hub.emit(RunChanged(run_id, meta[0].id, meta[0].name, status, now))
 
     def _cancel(self, run_id: int, reason: str) -> None:
         attempt = self._attempts.get(run_id)
@@ -796,7 +816,7 @@ class Engine:
 
     def _store_loop(self) -> None:
         last_version = None
-        last_refill = 0.0
+        last_refill = last_poll = 0.0
         last_clock = time.monotonic()
         offset = time.time() - time.monotonic()
         while not self._stop.is_set():
@@ -808,9 +828,11 @@ class Engine:
                 if job is not None:
                     job()
                 now_mono = time.monotonic()
-                if now_mono - last_refill >= 0.2:
+                if now_mono - last_refill >= REFILL:
                     last_refill = now_mono
                     self._post(self._refill)
+                if now_mono - last_poll >= POLL:
+                    last_poll = now_mono
                     version = self.store.data_version()
                     if version != last_version:
                         if last_version is not None:
@@ -846,9 +868,7 @@ class Engine:
                        .where(TaskRow.name.in_(list(names))).tuples()} if names else set()
             rows = list(RunRow.select(RunRow.id, RunRow.status, RunRow.engine,
                                       RunRow.cancel_requested)
-                        .where(RunRow.status.in_(["queued", "waiting", "running", "retrying"])
-                               & ((RunRow.engine.is_null()) | (RunRow.cancel_requested == 1)))
-                        .tuples())
+                        .where(SQL(NEEDS_ATTENTION)).tuples())
         deleted = {n for n in names}
         if changed or deleted:
             self._post(lambda: self._names_changed(changed, deleted))
@@ -873,7 +893,6 @@ class Engine:
         now = utcnow()
         with self.store.read():
             overdue = recovery.overdue_tasks(now)
-        updates: list[tuple[int, datetime | None]] = []
         for task in overdue:
             plan = recovery.missed_fires(task, now)
             self._tasks[task.id] = task
@@ -881,10 +900,8 @@ class Engine:
                 self._claim(task, fire, 1, "catch_up",
                             reason=f"catch-up ({task.spec.catch_up}) after a clock jump of "
                                    f"{jump:+.0f}s: {plan.missed} fire(s) missed")
-            updates.append((task.id, plan.next_run_at))
+            self._record_next(task.id, plan.next_run_at)
             self._index_set(task.id, plan.next_run_at)
-        if updates:
-            self.writer.submit(lambda: ledger.set_next_run(updates))
         for task_id, ts in list(self._next_of.items()):
             heapq.heappush(self._index, (ts, task_id))
         self._refill()

@@ -17,7 +17,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunChanged:
     """A run entered a new status (the row is committed before this is sent)."""
 
@@ -30,7 +30,7 @@ class RunChanged:
     lateness_ms: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunOutput:
     """A chunk of a running task's output (also written to the store)."""
 
@@ -40,7 +40,7 @@ class RunOutput:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Notification:
     """Something a person should hear about: a failure, or a success the task asked for."""
 
@@ -51,7 +51,7 @@ class Notification:
     task_id: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EngineState:
     """running (fires tasks) | standby (another engine holds the store) | stopped."""
 
@@ -59,7 +59,7 @@ class EngineState:
     detail: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MetricsSampled:
     at: datetime
     kind: str  # system | run
@@ -67,7 +67,7 @@ class MetricsSampled:
     run_id: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TasksChanged:
     """Tasks changed outside this process (seen through the store) or by the engine."""
 

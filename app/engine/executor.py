@@ -40,7 +40,7 @@ KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL of a process group
 MAX_CHECKPOINT = 64 * 1024  # bytes of JSON
 
 
-@dataclass
+@dataclass(slots=True)
 class Attempt:
     """One attempt of one fire, as the executor sees it."""
 
@@ -67,7 +67,7 @@ class Attempt:
             self.cancel_event.set()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Outcome:
     status: str  # succeeded | failed | timed_out | cancelled
     finished_at: datetime

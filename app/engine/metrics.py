@@ -60,8 +60,7 @@ class MetricsSampler:
     def sample(self, now: datetime | None = None) -> dict[str, Any]:
         now = now or datetime.now(UTC)
         engine = self.engine
-        cutoff = time.monotonic() - 60
-        recent = [ms for t, ms in list(engine.stats.lateness_ms or ()) if t >= cutoff]
+        recent = engine.stats.recent_lateness(60.0)
         fired = engine.stats.fired
         values: dict[str, Any] = {
             "cpu": psutil.cpu_percent(None),

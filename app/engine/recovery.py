@@ -24,7 +24,7 @@ from app.store.models import RunRow, TaskRow, utc_text
 INTERRUPTIBLE = ("queued", "waiting", "running")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CatchUp:
     task: Task
     fires: list[datetime]  # to run now, in order
@@ -58,9 +58,9 @@ def missed_fires(task: Task, now: datetime, bound: int = CATCH_UP_BOUND) -> Catc
     if first is not None and first <= now:
         missed.append(first)
         if spec.schedule.kind != "date":
-            more = next_fire_times(spec.schedule, tz, first, bound + 1, spec.start_at, spec.end_at)
+            more = next_fire_times(spec.schedule, tz, first, bound + 1, task.anchor, spec.end_at)
             missed.extend(t for t in more if t <= now)
-    upcoming = next_fire_times(spec.schedule, tz, now, 1, spec.start_at, spec.end_at)
+    upcoming = next_fire_times(spec.schedule, tz, now, 1, task.anchor, spec.end_at)
     return CatchUp(task, catch_up_fires(spec.catch_up, missed, bound), len(missed),
                    upcoming[0] if upcoming else None)
 

@@ -1,13 +1,17 @@
 """One writer thread that turns the engine's many small writes into group commits.
 
-Engine threads submit operations (plain functions that run SQL through `app.store.ledger`);
-the writer runs every pending operation in one IMMEDIATE transaction and commits once, so
-the fsync that makes the ledger durable (`synchronous=FULL`) is paid once per batch rather
-than once per row. After the commit it calls each operation's callback with its result: a
-callback therefore only ever sees durable state (a claimed run is on disk before it starts).
+The run ledger's hot writes (claims, starts, ends, output, next fire times) are records in
+typed buffers; the writer commits everything pending in one IMMEDIATE transaction, each
+buffer as one multi-row statement. That matters twice: the fsync that makes the ledger
+durable (`synchronous=FULL`) is paid once per batch, and each SQLite call hands the GIL
+away and must win it back, so one statement for a thousand rows beats a thousand
+statements. Rare writes are plain functions (`submit`).
 
-If a batch fails, the writer rolls it back and replays the operations one transaction each,
-so one bad operation fails alone and its callback gets the exception.
+Within a batch the order is: functions, claims, starts, output, ends, next fire times.
+That is safe because anything about a run is only submitted after its claim committed.
+After the commit each record's callback runs on this thread, so callbacks see only durable
+state (a claimed run is on disk before it starts). If a batch fails, it is rolled back and
+replayed one record at a time, so one bad write fails alone.
 """
 
 from __future__ import annotations
@@ -15,27 +19,38 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from app.store import ledger
 from app.store.models import db
 
 log = logging.getLogger(__name__)
 
-MAX_BATCH = 10_000
+MAX_BATCH = 20_000
+Done = Callable[[Any, BaseException | None], None]
 
 
 @dataclass(slots=True)
-class _Op:
-    work: Callable[[], Any]
-    done: Callable[[Any, BaseException | None], None] | None
+class _Batch:
+    calls: list[tuple[Callable[[], Any], Done | None]] = field(default_factory=list)
+    claims: list[tuple[tuple[Any, ...], Done]] = field(default_factory=list)
+    starts: list[tuple[tuple[int, str, float], Callable[[], None] | None]] = field(
+        default_factory=list)
+    outputs: list[tuple[int, int, str, str, str]] = field(default_factory=list)
+    finals: list[tuple[tuple[int, str, str, int | None, str | None],
+                       Callable[[], None] | None]] = field(default_factory=list)
+    next_runs: dict[int, str | None] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return (len(self.calls) + len(self.claims) + len(self.starts) + len(self.outputs)
+                + len(self.finals) + len(self.next_runs))
 
 
 class Writer:
     def __init__(self, name: str = "tickwork-writer") -> None:
-        self._pending: deque[_Op] = deque()
+        self._batch = _Batch()
         self._cond = threading.Condition()
         self._stopping = False
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
@@ -46,13 +61,41 @@ class Writer:
     def start(self) -> None:
         self._thread.start()
 
-    def submit(self, work: Callable[[], Any],
-               done: Callable[[Any, BaseException | None], None] | None = None) -> None:
-        """Queue `work`; `done(result, error)` runs on the writer thread after the commit."""
+    # -- what engine threads call -------------------------------------------------------------
+
+    def submit(self, work: Callable[[], Any], done: Done | None = None) -> None:
+        """Queue a function; `done(result, error)` runs on the writer thread after commit."""
         with self._cond:
-            if self._stopping and not self._thread.is_alive():
-                raise RuntimeError("writer stopped")
-            self._pending.append(_Op(work, done))
+            self._batch.calls.append((work, done))
+            self._cond.notify()
+
+    def claim(self, row: tuple[Any, ...], done: Done) -> None:
+        """Queue a ledger claim (`ledger.claim_many` row); `done(run_id or None, error)`."""
+        with self._cond:
+            self._batch.claims.append((row, done))
+            self._cond.notify()
+
+    def started(self, run_id: int, started_at: str, lateness_ms: float,
+                after: Callable[[], None] | None = None) -> None:
+        with self._cond:
+            self._batch.starts.append(((run_id, started_at, lateness_ms), after))
+            self._cond.notify()
+
+    def output(self, run_id: int, seq: int, stream: str, text: str, at: str) -> None:
+        with self._cond:
+            self._batch.outputs.append((run_id, seq, stream, text, at))
+            self._cond.notify()
+
+    def finished(self, run_id: int, status: str, finished_at: str, exit_code: int | None,
+                 error: str | None, after: Callable[[], None] | None = None) -> None:
+        with self._cond:
+            self._batch.finals.append(((run_id, status, finished_at, exit_code, error), after))
+            self._cond.notify()
+
+    def next_run(self, task_id: int, next_run_at: str | None) -> None:
+        """Record a task's next fire; later values for the same task replace earlier ones."""
+        with self._cond:
+            self._batch.next_runs[task_id] = next_run_at
             self._cond.notify()
 
     def flush(self, timeout: float = 10.0) -> bool:
@@ -70,55 +113,91 @@ class Writer:
 
     @property
     def backlog(self) -> int:
-        return len(self._pending)
+        return len(self._batch)
+
+    # -- the writer thread --------------------------------------------------------------------
 
     def _loop(self) -> None:
         while True:
             with self._cond:
-                while not self._pending and not self._stopping:
+                while not len(self._batch) and not self._stopping:
                     self._cond.wait()
-                if not self._pending and self._stopping:
+                if not len(self._batch) and self._stopping:
                     break
-                batch = [self._pending.popleft()
-                         for _ in range(min(len(self._pending), MAX_BATCH))]
+                batch, self._batch = self._batch, _Batch()
             self._commit(batch)
         if not db.is_closed():
             db.close()  # this thread's connection
 
-    def _commit(self, batch: list[_Op]) -> None:
+    def _commit(self, batch: _Batch) -> None:
         started = time.perf_counter()
         results: list[Any] = []
         try:
             with db.atomic("IMMEDIATE"):
-                for op in batch:
-                    results.append(op.work())
+                for work, _done in batch.calls:
+                    results.append(work())
+                claimed = ledger.claim_many([row for row, _ in batch.claims])
+                ledger.start_many([row for row, _ in batch.starts])
+                ledger.output_many(batch.outputs)
+                ledger.finish_many([row for row, _ in batch.finals])
+                ledger.set_next_many(list(batch.next_runs.items()))
         except Exception:
-            log.warning("group commit of %d operations failed; replaying one by one",
-                        len(batch), exc_info=True)
+            log.warning("group commit of %d writes failed; replaying one by one", len(batch),
+                        exc_info=True)
             self._replay(batch)
             return
         self.batches += 1
         self.ops += len(batch)
         self.max_batch_seconds = max(self.max_batch_seconds, time.perf_counter() - started)
-        for op, result in zip(batch, results, strict=True):
-            self._call(op, result, None)
+        for (_work, done), result in zip(batch.calls, results, strict=True):
+            _call(done, result, None)
+        for (_row, done), run_id in zip(batch.claims, claimed, strict=True):
+            _call(done, run_id, None)
+        for _row, after in batch.starts:
+            _after(after)
+        for _row, after in batch.finals:
+            _after(after)
 
-    def _replay(self, batch: list[_Op]) -> None:
-        for op in batch:
+    def _replay(self, batch: _Batch) -> None:
+        def one(work: Callable[[], Any], done: Done | None) -> None:
             try:
                 with db.atomic("IMMEDIATE"):
-                    result = op.work()
+                    result = work()
             except Exception as exc:
                 log.error("engine write failed: %s", exc, exc_info=True)
-                self._call(op, None, exc)
+                _call(done, None, exc)
             else:
-                self._call(op, result, None)
+                _call(done, result, None)
 
-    @staticmethod
-    def _call(op: _Op, result: Any, error: BaseException | None) -> None:
-        if op.done is None:
-            return
-        try:
-            op.done(result, error)
-        except Exception:
-            log.exception("writer callback failed")
+        for work, done in batch.calls:
+            one(work, done)
+        for row, claim_done in batch.claims:
+            one(lambda row=row: ledger.claim_many([row])[0], claim_done)
+        for start, after in batch.starts:
+            one(lambda start=start: ledger.start_many([start]), None)
+            _after(after)
+        for out in batch.outputs:
+            one(lambda out=out: ledger.output_many([out]), None)
+        for final, after in batch.finals:
+            one(lambda final=final: ledger.finish_many([final]), None)
+            _after(after)
+        for item in batch.next_runs.items():
+            one(lambda item=item: ledger.set_next_many([item]), None)
+
+
+def _call(done: Done | None, result: Any, error: BaseException | None) -> None:
+    if done is None:
+        return
+    try:
+        done(result, error)
+    except Exception:
+        log.exception("writer callback failed")
+
+
+def _after(after: Callable[[], None] | None) -> None:
+    if after is None:
+        return
+    try:
+        after()
+    except Exception:
+        log.exception("writer callback failed")

@@ -24,7 +24,7 @@ def claim(task_id: int, scheduled_for: datetime, attempt: int, status: str, trig
           now: datetime, engine: str, reason: str | None = None,
           parent_run_id: int | None = None, due_at: datetime | None = None) -> int | None:
     """Insert the ledger row for one attempt of one fire; None if it was already claimed."""
-    cur = db.execute_sql(_CLAIM, (task_id, utc_text(scheduled_for), attempt, status, trigger,
+    cur = db.connection().execute(_CLAIM, (task_id, utc_text(scheduled_for), attempt, status, trigger,
                                   utc_text(now), reason, parent_run_id, engine,
                                   utc_text(due_at) if due_at else None))
     return int(cur.lastrowid) if cur.rowcount == 1 else None
@@ -32,7 +32,7 @@ def claim(task_id: int, scheduled_for: datetime, attempt: int, status: str, trig
 
 def adopt(run_id: int, engine: str) -> bool:
     """Take over a run another process queued (a manual run); False if someone else did."""
-    cur = db.execute_sql(
+    cur = db.connection().execute(
         "UPDATE run SET engine = ? WHERE id = ? AND engine IS NULL AND status = 'queued'",
         (engine, run_id))
     return cur.rowcount == 1
@@ -54,23 +54,22 @@ def update(run_id: int, values: dict[str, Any]) -> None:
         cols.append(f"{key} = ?")
         params.append(utc_text(value) if isinstance(value, datetime) else value)
     params.append(run_id)
-    db.execute_sql(f"UPDATE run SET {', '.join(cols)} WHERE id = ?", params)
+    db.connection().execute(f"UPDATE run SET {', '.join(cols)} WHERE id = ?", params)
 
 
 def add_output(run_id: int, seq: int, stream: str, text: str, at: datetime) -> None:
-    db.execute_sql("INSERT OR IGNORE INTO run_output (run_id, seq, stream, text, at)"
+    db.connection().execute("INSERT OR IGNORE INTO run_output (run_id, seq, stream, text, at)"
                    " VALUES (?, ?, ?, ?, ?)", (run_id, seq, stream, text, utc_text(at)))
 
 
 def set_next_run(rows: Iterable[tuple[int, datetime | None]]) -> None:
-    db.execute_sql("SELECT 1")  # keep the statement cache warm on this connection
     db.connection().executemany(
         "UPDATE task SET next_run_at = ? WHERE id = ?",
         [(utc_text(t) if t else None, task_id) for task_id, t in rows])
 
 
 def add_metric(at: datetime, kind: str, values_json: str, run_id: int | None) -> None:
-    db.execute_sql("INSERT INTO metric_sample (at, kind, run_id, \"values\") VALUES (?, ?, ?, ?)",
+    db.connection().execute("INSERT INTO metric_sample (at, kind, run_id, \"values\") VALUES (?, ?, ?, ?)",
                    (utc_text(at), kind, run_id, values_json))
 
 
@@ -84,3 +83,87 @@ def latest_checkpoint(task_id: int, scheduled_for: datetime) -> str | None:
         "SELECT checkpoint FROM run WHERE task_id = ? AND scheduled_for = ? AND checkpoint IS "
         "NOT NULL ORDER BY attempt DESC LIMIT 1", (task_id, utc_text(scheduled_for))).fetchone()
     return None if row is None else str(row[0])
+
+
+# -- multi-row forms: one statement (one SQLite step, one GIL hand-off) for many rows ------
+
+CHUNK = 400  # rows per statement, well under SQLite's 32,766 bound variables
+
+
+def _chunks(rows: list[Any]) -> Iterable[list[Any]]:
+    for i in range(0, len(rows), CHUNK):
+        yield rows[i:i + CHUNK]
+
+
+def claim_many(rows: list[tuple[Any, ...]]) -> list[int | None]:
+    """Claim many fires; rows are `claim`'s arguments in order (times already UTC text).
+
+    One INSERT for many rows. When every row went in, SQLite gave them consecutive rowids
+    (each new rowid is one more than the largest, and the write lock is ours), so the ids
+    follow from the last one. When some were already claimed, the chunk is redone row by
+    row inside a savepoint so each row learns its own fate.
+    """
+    con = db.connection()
+    out: list[int | None] = []
+    for chunk in _chunks(rows):
+        sql = ("INSERT OR IGNORE INTO run (task_id, scheduled_for, attempt, status, trigger,"
+               " queued_at, reason, parent_run_id, engine, due_at, cancel_requested) VALUES "
+               + ",".join(["(?,?,?,?,?,?,?,?,?,?,0)"] * len(chunk)))
+        params = [v for row in chunk for v in row]
+        con.execute("SAVEPOINT claim_many")
+        cur = con.execute(sql, params)
+        if cur.rowcount == len(chunk) and cur.lastrowid is not None:
+            last = int(cur.lastrowid)
+            con.execute("RELEASE claim_many")
+            out.extend(range(last - len(chunk) + 1, last + 1))
+            continue
+        con.execute("ROLLBACK TO claim_many")
+        for row in chunk:
+            one = con.execute(_CLAIM, row)
+            out.append(int(one.lastrowid) if one.rowcount == 1 and one.lastrowid else None)
+        con.execute("RELEASE claim_many")
+    return out
+
+
+def start_many(rows: list[tuple[int, str, float]]) -> None:
+    """(run id, started_at text, lateness ms): the runs are running."""
+    con = db.connection()
+    for chunk in _chunks(rows):
+        con.execute(
+            "WITH v(id, started_at, lateness_ms) AS (VALUES "
+            + ",".join(["(?,?,?)"] * len(chunk))
+            + ") UPDATE run SET status = 'running', started_at = v.started_at,"
+            " lateness_ms = v.lateness_ms FROM v WHERE run.id = v.id",
+            [x for row in chunk for x in row])
+
+
+def finish_many(rows: list[tuple[int, str, str, int | None, str | None]]) -> None:
+    """(run id, status, finished_at text, exit code, error): the runs ended."""
+    con = db.connection()
+    for chunk in _chunks(rows):
+        con.execute(
+            "WITH v(id, status, finished_at, exit_code, error) AS (VALUES "
+            + ",".join(["(?,?,?,?,?)"] * len(chunk))
+            + ") UPDATE run SET status = v.status, finished_at = v.finished_at,"
+            " exit_code = v.exit_code, error = v.error FROM v WHERE run.id = v.id",
+            [x for row in chunk for x in row])
+
+
+def output_many(rows: list[tuple[int, int, str, str, str]]) -> None:
+    """(run id, seq, stream, text, at text): output chunks."""
+    con = db.connection()
+    for chunk in _chunks(rows):
+        con.execute(
+            "INSERT OR IGNORE INTO run_output (run_id, seq, stream, text, at) VALUES "
+            + ",".join(["(?,?,?,?,?)"] * len(chunk)),
+            [x for row in chunk for x in row])
+
+
+def set_next_many(rows: list[tuple[int, str | None]]) -> None:
+    """(task id, next_run_at text or None)."""
+    con = db.connection()
+    for chunk in _chunks(rows):
+        con.execute(
+            "WITH v(id, next_run_at) AS (VALUES " + ",".join(["(?,?)"] * len(chunk))
+            + ") UPDATE task SET next_run_at = v.next_run_at FROM v WHERE task.id = v.id",
+            [x for row in chunk for x in row])

@@ -21,7 +21,9 @@ SCHEMA_VERSION = 1
 
 def utc_text(value: datetime) -> str:
     """The stored form of an aware datetime: UTC, microseconds, fixed width."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    if value.tzinfo is not UTC:  # the engine's own times are UTC already: the fast path
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="microseconds")
 
 
 def from_utc_text(value: str) -> datetime:
@@ -194,6 +196,11 @@ class SecretRef(BaseModel):
     class Meta:
         table_name = "secret"
 
+
+# Runs an engine must look at: manual runs nobody took yet, and cancel requests. The status
+# index keeps this cheap however long the history grows (only active runs are visited).
+NEEDS_ATTENTION = ("status IN ('queued', 'waiting', 'running', 'retrying')"
+                   " AND (engine IS NULL OR cancel_requested = 1)")
 
 ALL_MODELS: list[type[BaseModel]] = [
     Meta, ConcurrencyGroup, TaskRow, Dependency, RunRow, RunOutput, MetricSample, AuditEvent,

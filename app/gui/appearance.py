@@ -1,0 +1,74 @@
+"""Settings kept with QSettings, and the light/dark appearance.
+
+By default the window follows the system palette (and whatever the desktop says when it
+switches between light and dark). A user may pin Light or Dark instead; those use the
+Fusion style with a complete palette, so every role (text, base, highlight, links,
+placeholder text) is set and nothing is dark on dark.
+"""
+
+from __future__ import annotations
+
+from app.gui.qt import QApplication, QColor, QPalette, QSettings, QStyle, Qt
+
+ORGANISATION = "Tickwork"
+APPLICATION = "Tickwork"
+SCHEMES = ("system", "light", "dark")
+
+
+def settings() -> QSettings:
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANISATION,
+                     APPLICATION)
+
+
+def dark_palette() -> QPalette:
+    p = QPalette()
+    roles = QPalette.ColorRole
+    colours = {
+        roles.Window: "#202124", roles.WindowText: "#e8eaed", roles.Base: "#17181a",
+        roles.AlternateBase: "#232427", roles.ToolTipBase: "#303134",
+        roles.ToolTipText: "#e8eaed", roles.PlaceholderText: "#9aa0a6", roles.Text: "#e8eaed",
+        roles.Button: "#2d2e31", roles.ButtonText: "#e8eaed", roles.BrightText: "#ffffff",
+        roles.Light: "#3c4043", roles.Midlight: "#35363a", roles.Mid: "#2a2b2e",
+        roles.Dark: "#121314", roles.Shadow: "#000000", roles.Highlight: "#3b6fd4",
+        roles.HighlightedText: "#ffffff", roles.Link: "#8ab4f8", roles.LinkVisited: "#c58af9",
+        roles.Accent: "#3b6fd4",
+    }
+    for role, colour in colours.items():
+        p.setColor(role, QColor(colour))
+    disabled = QPalette.ColorGroup.Disabled
+    for role in (roles.WindowText, roles.Text, roles.ButtonText):
+        p.setColor(disabled, role, QColor("#7d8185"))
+    p.setColor(disabled, roles.Base, QColor("#1d1e20"))
+    p.setColor(disabled, roles.Button, QColor("#26272a"))
+    p.setColor(disabled, roles.Highlight, QColor("#45484d"))
+    return p
+
+
+def light_palette() -> QPalette:
+    style = QApplication.style()
+    return style.standardPalette() if isinstance(style, QStyle) else QPalette()
+
+
+_system_style: str | None = None
+_system_palette: QPalette | None = None
+
+
+def apply(app: QApplication, scheme: str) -> None:
+    """Use the system look, or pin light or dark."""
+    global _system_style, _system_palette
+    if _system_style is None:
+        _system_style = app.style().name()
+        _system_palette = QPalette(app.palette())
+    if scheme == "system":
+        app.setStyle(_system_style)
+        app.styleHints().unsetColorScheme()
+        if _system_palette is not None:
+            app.setPalette(_system_palette)
+        return
+    app.setStyle("Fusion")
+    if scheme == "dark":
+        app.styleHints().setColorScheme(Qt.ColorScheme.Dark)
+        app.setPalette(dark_palette())
+    else:
+        app.styleHints().setColorScheme(Qt.ColorScheme.Light)
+        app.setPalette(light_palette())

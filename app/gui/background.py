@@ -1,0 +1,120 @@
+"""Runs the GUI's operations off the GUI thread and brings each outcome back to it.
+
+The MusicBrainz Picard pattern (`picard/util/thread.py`): the work runs in a QThreadPool,
+and its result, or the exception it raised, is posted back to the GUI thread through a
+queued signal, where the caller's `done` or `failed` callback runs. Widgets never create
+threads. Exceptions are never swallowed: without a `failed` callback an error is re-emitted
+as `error(title, message)` (the main window shows it) and logged with its traceback when it
+is not one of Tickwork's own user-facing errors.
+
+Each job closes its thread's store connection when it ends: pool threads come and go, and
+an idle thread must not hold a connection (or a stale one to a previous store in tests).
+
+Signals:
+    error(str, str): an operation failed and nobody handled it (title, message).
+    busy_changed(bool): whether any operation is in flight.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from app.core.errors import TickworkError
+from app.gui.qt import QObject, QThreadPool, Signal, Slot, alive
+from app.store.models import db
+
+log = logging.getLogger(__name__)
+
+Done = Callable[[Any], None]
+Failed = Callable[[BaseException], None]
+
+
+@dataclass
+class _Outcome:
+    done: Done | None
+    failed: Failed | None
+    owner: QObject | None
+    title: str
+    result: Any = None
+    error: BaseException | None = None
+
+
+class Background(QObject):
+    error = Signal(str, str)
+    busy_changed = Signal(bool)
+    _finished = Signal(object)
+
+    def __init__(self, parent: QObject | None = None, threads: int = 2) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(threads)
+        self.pool.setExpiryTimeout(10_000)
+        self._in_flight = 0
+        self._finished.connect(self._on_finished)
+
+    @property
+    def busy(self) -> bool:
+        return self._in_flight > 0
+
+    def run(self, work: Callable[[], Any], done: Done | None = None,
+            failed: Failed | None = None, *, owner: QObject | None = None,
+            title: str = "The operation failed") -> None:
+        """Run `work()` on a pool thread; then `done(result)` or `failed(exc)` on this one.
+
+        With an `owner`, the callbacks are dropped if the owner was destroyed meanwhile.
+        """
+        outcome = _Outcome(done, failed, owner, title)
+        self._in_flight += 1
+        if self._in_flight == 1:
+            self.busy_changed.emit(True)
+
+        def job() -> None:
+            try:
+                outcome.result = work()
+            except BaseException as exc:
+                outcome.error = exc
+            finally:
+                if not db.is_closed():
+                    db.close()
+            self._finished.emit(outcome)
+
+        self.pool.start(job)
+
+    def wait(self, timeout_ms: int = 10_000) -> bool:
+        """Wait for running work (shutdown and tests only)."""
+        return bool(self.pool.waitForDone(timeout_ms))
+
+    @Slot(object)
+    def _on_finished(self, outcome: _Outcome) -> None:
+        self._in_flight -= 1
+        if self._in_flight == 0:
+            self.busy_changed.emit(False)
+        if outcome.owner is not None and not alive(outcome.owner):
+            if outcome.error is not None and not isinstance(outcome.error, TickworkError):
+                log.error("operation failed after its window closed",
+                          exc_info=outcome.error)
+            return
+        if outcome.error is None:
+            if outcome.done is not None:
+                outcome.done(outcome.result)
+            return
+        if outcome.failed is not None:
+            outcome.failed(outcome.error)
+            return
+        self.report(outcome.title, outcome.error)
+
+    def report(self, title: str, error: BaseException) -> None:
+        """Tell the user about an error nobody else handled; log a bug with its traceback."""
+        if not isinstance(error, TickworkError):
+            log.error("%s", title, exc_info=error)
+        self.error.emit(title, describe_error(error))
+
+
+def describe_error(error: BaseException) -> str:
+    """One line for a user: Tickwork's errors as they are, anything else with its type."""
+    if isinstance(error, TickworkError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"

@@ -1,0 +1,104 @@
+"""Start-up, in order: the application, the store, the service, the engine, the window.
+
+`tickwork [--home DIR]` and `python main.py [--home DIR]` come here (through the CLI);
+`tickwork-gui` too. A store that cannot be opened (corrupt, newer schema, unreadable) is
+explained in a message box and the exit status is 1. When the window's event loop ends,
+the engine is stopped cleanly (running attempts get a grace period) and the store closed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from app.core.errors import StoreError, TickworkError
+
+log = logging.getLogger("tickwork.gui")
+
+STOP_GRACE = 5.0
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="tickwork", description="Tickwork's window.")
+    parser.add_argument("--home", help="data directory (default: $TICKWORK_HOME or the "
+                                       "platform's per-user data directory)")
+    parser.add_argument("--no-engine", action="store_true",
+                        help="open the window without running an engine in it")
+    args, _qt_args = parser.parse_known_args(argv)
+    return args
+
+
+# Qt messages that say nothing to a user: the offscreen platform cannot size windows.
+QUIET = ("This plugin does not support propagateSizeHints()",
+         "This plugin does not support raise()")
+
+
+def install_qt_log_handler() -> None:
+    """Send Qt's own messages to logging (dropping known platform noise)."""
+    from app.gui.qt import QtMsgType, qInstallMessageHandler
+
+    qt_log = logging.getLogger("qt")
+    levels = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
+              QtMsgType.QtWarningMsg: logging.WARNING, QtMsgType.QtCriticalMsg: logging.ERROR,
+              QtMsgType.QtFatalMsg: logging.CRITICAL}
+
+    def handler(kind: QtMsgType, _context: object, message: str) -> None:
+        if message in QUIET:
+            return
+        qt_log.log(levels.get(kind, logging.WARNING), "%s", message)
+
+    qInstallMessageHandler(handler)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(list(sys.argv[1:] if argv is None else argv))
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from app.gui import appearance, icons
+    from app.gui.qt import QApplication, QMessageBox
+
+    install_qt_log_handler()
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "tickwork"])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(appearance.APPLICATION)
+    app.setOrganizationName(appearance.ORGANISATION)
+    app.setApplicationDisplayName("Tickwork")
+    app.setDesktopFileName("tickwork")
+    app.setWindowIcon(icons.app_icon())
+    app.setQuitOnLastWindowClosed(False)  # closing to the tray must not end the engine
+    appearance.apply(app, str(appearance.settings().value("appearance", "system")))
+
+    from app.engine.engine import Engine
+    from app.gui.main_window import MainWindow
+    from app.gui.session import Session
+    from app.service import Service
+    from app.store.database import Store
+    from app.store.home import resolve_home
+
+    home = resolve_home(args.home)
+    try:
+        store = Store.open(home, actor="gui")
+    except (StoreError, OSError) as exc:
+        message = str(exc) if isinstance(exc, TickworkError) else f"{home}: {exc}"
+        log.error("cannot open the store: %s", message)
+        QMessageBox.critical(None, "Tickwork cannot open its data",
+                             f"{message}\n\nNothing was changed. Check the folder, or start "
+                             "Tickwork with another one (tickwork --home DIR).")
+        return 1
+    service = Service(store, "gui")
+    engine = None if args.no_engine else Engine(store)
+    session = Session(store, service, engine)
+    window = MainWindow(session)
+    window.quit_requested.connect(app.quit)
+    window.show()
+    session.start()
+    code = app.exec()
+    window.save_settings()
+    session.stop(STOP_GRACE)
+    store.close()
+    return int(code)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""The one QObject that turns engine events and service changes into Qt signals.
+
+The engine calls `on_engine_event` from its own threads, the service calls
+`on_service_change` from whichever thread ran the operation. Neither ever touches a widget:
+both append to a buffer under a lock, and the first append into an empty buffer posts one
+queued wake-up to the GUI thread. There the buffer is drained in one go and re-emitted as
+typed, batched signals, at most once per `COALESCE_MS` (a burst of 100,000 fires a minute
+becomes ~20 deliveries a second, not thousands of slot calls).
+
+A `QTimer` also polls the store's `PRAGMA data_version` on the GUI thread's own connection
+(no table is read): it changes when any other connection commits, so a viewer of another
+process's engine, or a CLI edit, still refreshes the views.
+
+Signals:
+    runs_changed(list[RunChanged]): runs entered new statuses (rows already committed).
+    run_output(list[RunOutput]): output chunks of running tasks.
+    notified(Notification): a failure, or a success a task asked to hear about.
+    engine_state_changed(str, str): running | standby | stopped, and a detail.
+    metrics_sampled(list[MetricsSampled]): resource samples.
+    tasks_changed(frozenset[int]): tasks the engine saw change (also other processes' edits).
+    service_changed(Change): an operation of this process's service committed.
+    store_changed(): another connection committed something (the data_version poll).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from app.engine.events import (
+    EngineState,
+    Event,
+    MetricsSampled,
+    Notification,
+    RunChanged,
+    RunOutput,
+    TasksChanged,
+)
+from app.gui.qt import QObject, QTimer, Signal, Slot
+from app.service import Change
+from app.store.database import Store
+
+log = logging.getLogger(__name__)
+
+COALESCE_MS = 50
+
+
+class Bridge(QObject):
+    runs_changed = Signal(list)
+    run_output = Signal(list)
+    notified = Signal(object)
+    engine_state_changed = Signal(str, str)
+    metrics_sampled = Signal(list)
+    tasks_changed = Signal(object)
+    service_changed = Signal(object)
+    store_changed = Signal()
+    _wake = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._lock = threading.Lock()
+        self._buffer: list[Event | Change] = []
+        self._cooldown = QTimer(self)
+        self._cooldown.setSingleShot(True)
+        self._cooldown.setInterval(COALESCE_MS)
+        self._cooldown.timeout.connect(self._on_cooldown_timeout)
+        self._wake.connect(self._on_wake)
+        self._store: Store | None = None
+        self._version: int | None = None
+        self._poll = QTimer(self)
+        self._poll.timeout.connect(self._on_poll_timeout)
+        self.delivered = 0  # batches delivered (the stall benchmark reports it)
+
+    # -- any thread ------------------------------------------------------------------------
+
+    def on_engine_event(self, event: Event) -> None:
+        """Engine listener: called from engine threads."""
+        self._push(event)
+
+    def on_service_change(self, change: Change) -> None:
+        """Service listener: called from the thread that ran the operation."""
+        self._push(change)
+
+    def _push(self, item: Event | Change) -> None:
+        with self._lock:
+            first = not self._buffer
+            self._buffer.append(item)
+        if first:
+            self._wake.emit()
+
+    # -- GUI thread ------------------------------------------------------------------------
+
+    def watch_store(self, store: Store, interval_ms: int) -> None:
+        """Poll the store's data_version every `interval_ms` (changes by other connections)."""
+        self._store = store
+        self._version = store.data_version()
+        self._poll.start(interval_ms)
+
+    def set_poll_interval(self, interval_ms: int) -> None:
+        if self._poll.isActive():
+            self._poll.start(interval_ms)
+
+    def stop(self) -> None:
+        self._poll.stop()
+        self._cooldown.stop()
+
+    @Slot()
+    def _on_poll_timeout(self) -> None:
+        if self._store is None:
+            return
+        try:
+            version = self._store.data_version()
+        except Exception:  # a store that went away: say it once, stop polling
+            log.exception("cannot poll the store for changes")
+            self._poll.stop()
+            return
+        if version != self._version:
+            self._version = version
+            self.store_changed.emit()
+
+    @Slot()
+    def _on_wake(self) -> None:
+        if not self._cooldown.isActive():
+            self.flush()
+            self._cooldown.start()
+
+    @Slot()
+    def _on_cooldown_timeout(self) -> None:
+        with self._lock:
+            pending = bool(self._buffer)
+        if pending:
+            self.flush()
+            self._cooldown.start()
+
+    def flush(self) -> None:
+        """Deliver everything buffered, grouped by kind, in arrival order within a kind."""
+        with self._lock:
+            items, self._buffer = self._buffer, []
+        if not items:
+            return
+        self.delivered += 1
+        runs: list[RunChanged] = []
+        output: list[RunOutput] = []
+        metrics: list[MetricsSampled] = []
+        task_ids: set[int] = set()
+        later: list[tuple[str, Any]] = []
+        for item in items:
+            if isinstance(item, RunChanged):
+                runs.append(item)
+            elif isinstance(item, RunOutput):
+                output.append(item)
+            elif isinstance(item, MetricsSampled):
+                metrics.append(item)
+            elif isinstance(item, TasksChanged):
+                task_ids |= item.task_ids
+            elif isinstance(item, Change):
+                later.append(("service", item))
+            elif isinstance(item, EngineState):
+                later.append(("state", item))
+            elif isinstance(item, Notification):
+                later.append(("note", item))
+        for kind, value in later:
+            if kind == "state":
+                self.engine_state_changed.emit(value.state, value.detail)
+            elif kind == "service":
+                self.service_changed.emit(value)
+        if task_ids:
+            self.tasks_changed.emit(frozenset(task_ids))
+        if runs:
+            self.runs_changed.emit(runs)
+        if output:
+            self.run_output.emit(output)
+        if metrics:
+            self.metrics_sampled.emit(metrics)
+        for kind, value in later:
+            if kind == "note":
+                self.notified.emit(value)

@@ -1,0 +1,166 @@
+"""How values read on screen: times in the user's zone, durations, run statuses.
+
+Status colours come in two shades, one for light and one for dark palettes, each chosen to
+stay readable (WCAG contrast ≥ 4.5 against the palette's base); status icons are painted
+once per palette kind and cached, so a dark desktop never gets dark-on-dark glyphs.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+from app.gui.qt import (
+    QApplication,
+    QColor,
+    QFont,
+    QIcon,
+    QPainter,
+    QPen,
+    QPixmap,
+    QRectF,
+    Qt,
+    is_dark,
+)
+
+# (light palette shade, dark palette shade)
+STATUS_COLOURS: dict[str, tuple[str, str]] = {
+    "succeeded": ("#1b7a34", "#5fd47c"),
+    "failed": ("#b3261e", "#ff8a80"),
+    "timed_out": ("#b3261e", "#ff8a80"),
+    "interrupted": ("#a05a00", "#ffb74d"),
+    "cancelled": ("#5f6368", "#b0b6bd"),
+    "skipped": ("#5f6368", "#b0b6bd"),
+    "running": ("#0b57d0", "#8ab4f8"),
+    "queued": ("#6a4bb5", "#c5a6ff"),
+    "waiting": ("#6a4bb5", "#c5a6ff"),
+    "retrying": ("#a05a00", "#ffb74d"),
+    "scheduled": ("#5f6368", "#b0b6bd"),
+}
+GLYPHS = {
+    "succeeded": "✓", "failed": "✕", "timed_out": "⏱", "interrupted": "!", "cancelled": "–",
+    "skipped": "»", "running": "▶", "queued": "…", "waiting": "…", "retrying": "↻",
+    "scheduled": "•",
+}
+FAILED = frozenset({"failed", "timed_out", "interrupted"})
+
+
+def status_words(status: str) -> str:
+    return status.replace("_", " ")
+
+
+def dark_mode() -> bool:
+    app = QApplication.instance()
+    return isinstance(app, QApplication) and is_dark(app.palette())
+
+
+def status_colour(status: str, dark: bool | None = None) -> QColor:
+    light_shade, dark_shade = STATUS_COLOURS.get(status, ("#5f6368", "#b0b6bd"))
+    return QColor(dark_shade if (dark_mode() if dark is None else dark) else light_shade)
+
+
+def status_icon(status: str) -> QIcon:
+    return _status_icon(status, dark_mode())
+
+
+@lru_cache(maxsize=64)
+def _status_icon(status: str, dark: bool) -> QIcon:
+    icon = QIcon()
+    for size in (16, 24, 32):
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        colour = status_colour(status, dark)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        margin = size * 0.08
+        painter.drawEllipse(QRectF(margin, margin, size - 2 * margin, size - 2 * margin))
+        painter.setPen(QPen(QColor("#111111" if dark else "#ffffff")))
+        font = QFont()
+        font.setPixelSize(int(size * 0.62))
+        font.setBold(True)
+        painter.setFont(font)
+        painter.drawText(QRectF(0, 0, size, size), Qt.AlignmentFlag.AlignCenter,
+                         GLYPHS.get(status, "•"))
+        painter.end()
+        icon.addPixmap(pixmap)
+    return icon
+
+
+def clear_icon_cache() -> None:
+    """Forget painted icons (after the palette changed between light and dark)."""
+    _status_icon.cache_clear()
+
+
+def local(moment: datetime) -> datetime:
+    return moment.astimezone()
+
+
+def when(moment: datetime | None, now: datetime | None = None) -> str:
+    """A moment in the user's zone: 'today 14:05', 'tomorrow 02:00', '2026-03-01 09:30'."""
+    if moment is None:
+        return ""
+    now_local = (now or datetime.now(UTC)).astimezone()
+    at = local(moment)
+    seconds = ":%S" if at.second else ""
+    clock = at.strftime(f"%H:%M{seconds}")
+    days = (at.date() - now_local.date()).days
+    if days == 0:
+        return f"today {clock}"
+    if days == 1:
+        return f"tomorrow {clock}"
+    if days == -1:
+        return f"yesterday {clock}"
+    return at.strftime(f"%Y-%m-%d %H:%M{seconds}")
+
+
+def full_time(moment: datetime | None) -> str:
+    """A moment to the second with its offset (tooltips, detail panes)."""
+    if moment is None:
+        return "—"
+    return local(moment).strftime("%Y-%m-%d %H:%M:%S %Z (UTC%z)")
+
+
+def relative(moment: datetime | None, now: datetime | None = None) -> str:
+    """'in 5 min', '3 h ago', 'now'."""
+    if moment is None:
+        return ""
+    delta = (moment - (now or datetime.now(UTC))).total_seconds()
+    text = duration(abs(delta), coarse=True)
+    if abs(delta) < 1:
+        return "now"
+    return f"in {text}" if delta > 0 else f"{text} ago"
+
+
+def duration(seconds: float | None, coarse: bool = False) -> str:
+    """Seconds as '850 ms', '4.2 s', '3 min 5 s', '2 h 10 min', '3 d 4 h'."""
+    if seconds is None:
+        return "—"
+    if seconds < 1 and not coarse:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 60:
+        return f"{seconds:.0f} s" if coarse or seconds >= 10 else f"{seconds:.1f} s"
+    td = timedelta(seconds=round(seconds))
+    days, rest = td.days, td.seconds
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min {secs} s" if secs and not coarse else f"{minutes} min"
+
+
+def lateness(ms: float | None) -> str:
+    if ms is None:
+        return "—"
+    if ms < 1000:
+        return f"{ms:.0f} ms"
+    return duration(ms / 1000)
+
+
+__all__ = [
+    "FAILED", "clear_icon_cache", "dark_mode", "duration", "full_time",
+    "lateness", "relative", "status_colour", "status_icon", "status_words", "when",
+]

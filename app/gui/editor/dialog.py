@@ -1,0 +1,292 @@
+"""The task editor dialog: every field of a task, grouped in pages, validated as you type.
+
+The form is turned into the task JSON that `TaskSpec.from_json` reads (the same path as the
+CLI and import files), so the editor names the same field with the same reason. Errors show
+under the field they are about and mark its page in the sidebar; Save stays disabled while
+anything is invalid. Saving runs off the GUI thread through the service (so it is audited
+as any other change); an error the store finds (a duplicate name, an unknown upstream, a
+cycle) comes back inline the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from app.core.errors import TickworkError, ValidationError
+from app.core.task import Task, TaskSpec
+from app.gui import display, reads
+from app.gui.background import describe_error
+from app.gui.editor.env_page import EnvPage
+from app.gui.editor.page import Page
+from app.gui.editor.pages import (
+    ActionPage,
+    DependenciesPage,
+    ExecutionPage,
+    GeneralPage,
+    NotificationsPage,
+)
+from app.gui.editor.schedule_page import SchedulePage
+from app.gui.editor.widgets import ErrorLabel
+from app.gui.qt import (
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QHBoxLayout,
+    QIcon,
+    QListWidget,
+    QScrollArea,
+    QSize,
+    QStackedWidget,
+    Qt,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from app.gui.session import Session
+
+log = logging.getLogger(__name__)
+
+VALIDATE_MS = 150
+ALIASES = {"tz": "timezone", "start": "start_at", "end": "end_at", "every": "interval",
+           "shell": "command", "secret_env": "env", "secret": "env", "value": "env",
+           "group_limit": "group", "seconds": "interval"}
+SCHEDULE_KEYS = ("schedule", "start_at", "end_at", "timezone")
+
+
+def route(field: str) -> str:
+    """The editor's name for a field a ValidationError names."""
+    head = field.split(".")[0].split("[")[0]
+    return ALIASES.get(head, head)
+
+
+class TaskEditor(QDialog):
+    """Create, edit or duplicate a task.
+
+    Signals:
+        saved(Task): the task was stored.
+    """
+
+    saved = Signal(object)
+
+    def __init__(self, session: Session, task: Task | None = None, mode: str = "new",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.mode = mode
+        self.original = task
+        self.setObjectName("TaskEditor")
+        self._names: set[str] | None = None
+        self._touched = False
+        self._saving = False
+        self._first_error: ValidationError | None = None
+        if mode == "edit" and task is not None:
+            self.setWindowTitle(f"Edit task — {task.name}")
+        elif mode == "duplicate":
+            self.setWindowTitle("Duplicate task")
+        else:
+            self.setWindowTitle("New task")
+        self.general = GeneralPage()
+        self.action = ActionPage()
+        self.schedule = SchedulePage()
+        self.execution = ExecutionPage()
+        self.dependencies = DependenciesPage()
+        self.env = EnvPage(secrets_allowed=session.secrets_available is not False)
+        self.notifications = NotificationsPage()
+        self.pages: list[Page] = [self.general, self.action, self.schedule, self.execution,
+                                  self.dependencies, self.env, self.notifications]
+
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("EditorPages")
+        self.stack = QStackedWidget()
+        for page in self.pages:
+            self.sidebar.addItem(page.title)
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setWidget(page)
+            self.stack.addWidget(scroll)
+            page.changed.connect(self._on_page_changed)
+        self.sidebar.setIconSize(QSize(16, 16))
+        self.sidebar.setSpacing(3)
+        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.sidebar.setFixedWidth(max(self.sidebar.sizeHintForColumn(0), 150) + 40)
+        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.sidebar.setCurrentRow(0)
+
+        self.banner = ErrorLabel()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setText("&Save" if mode == "edit" else "&Create")
+        self.buttons.accepted.connect(self._on_save_clicked)
+        self.buttons.rejected.connect(self.reject)
+
+        body = QHBoxLayout()
+        body.addWidget(self.sidebar)
+        body.addWidget(self.stack, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(body, 1)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.buttons)
+        self.resize(780, 580)
+
+        self._validate_timer = QTimer(self)
+        self._validate_timer.setSingleShot(True)
+        self._validate_timer.setInterval(VALIDATE_MS)
+        self._validate_timer.timeout.connect(self.validate)
+
+        data = self._initial_data(task, mode)
+        for page in self.pages:
+            page.load(data)
+        self._touched = mode != "new"
+        self.validate()
+        session.background.run(lambda: reads.task_names(session.service), self._on_names,
+                               owner=self, title="Cannot read task names")
+
+    @staticmethod
+    def _initial_data(task: Task | None, mode: str) -> dict[str, Any]:
+        from app.core.schedule import system_timezone_name
+
+        if task is None:
+            return {"name": "", "timezone": system_timezone_name(),
+                    "schedule": {"kind": "cron", "expr": "0 2 * * *"}}
+        data = task.spec.to_json()
+        if mode == "duplicate":
+            data["name"] = f"{task.name} (copy)"
+        return data
+
+    def _on_names(self, names: list[str]) -> None:
+        own = self.original.name if self.original is not None and self.mode == "edit" else None
+        known = [n for n in names if n != own]
+        self._names = set(names)
+        self.schedule.set_known_names(known)
+        self.dependencies.set_known_names(known)
+        self.validate()
+
+    # -- validation -------------------------------------------------------------------------
+
+    def _on_page_changed(self) -> None:
+        self._touched = True
+        self.save_button.setEnabled(False)
+        self._validate_timer.start()
+
+    def collect(self) -> dict[str, Any]:
+        """The form as task JSON; raises ValidationError for what cannot even be read."""
+        data: dict[str, Any] = {}
+        for page in self.pages:
+            page.collect(data)
+        return data
+
+    def check(self, now: datetime | None = None) -> dict[str, Any]:
+        """Collect and validate as the service will; returns the task JSON or raises."""
+        now = now or datetime.now(UTC)
+        data = self.collect()
+        check_past = True
+        if self.mode == "edit" and self.original is not None:
+            before = self.original.spec.to_json()
+            check_past = any(data.get(k) != before.get(k) for k in SCHEDULE_KEYS)
+        spec = TaskSpec.from_json(data, now=now, check_past=check_past)
+        self._check_names(spec)
+        return data
+
+    def _check_names(self, spec: TaskSpec) -> None:
+        names = self._names
+        if names is None:
+            return
+        own = self.original.name if self.original is not None and self.mode == "edit" else None
+        if spec.name in names and spec.name != own:
+            raise ValidationError("name", f"a task named {spec.name!r} already exists")
+        for field, wanted in (("depends_on", spec.depends_on), ("after", spec.schedule.after),
+                              ("fallback", (spec.fallback,) if spec.fallback else ())):
+            for name in wanted:
+                if name not in names and name != own:
+                    raise ValidationError(field, f"unknown task {name!r}")
+
+    def validate(self) -> bool:
+        """Show what is wrong under its field; enable Save only when nothing is."""
+        for page in self.pages:
+            page.clear_errors()
+        self.banner.clear_error()
+        self.schedule.update_preview()
+        self._first_error = None
+        try:
+            self.check()
+        except ValidationError as exc:
+            self._first_error = exc
+            if self._touched:
+                self.show_error(exc)
+        ok = self._first_error is None
+        self.save_button.setEnabled(ok and not self._saving)
+        self.save_button.setToolTip("" if ok else f"Cannot save: {self._first_error}")
+        self._mark_pages()
+        return ok
+
+    def show_error(self, exc: ValidationError) -> None:
+        field = route(exc.field)
+        for page in self.pages:
+            if page.show_error(field, exc.reason):
+                return
+        self.banner.show_error(str(exc))
+
+    def _mark_pages(self) -> None:
+        failed = display.status_icon("failed")
+        for i, page in enumerate(self.pages):
+            item = self.sidebar.item(i)
+            item.setIcon(failed if page.has_errors() else QIcon())
+            item.setToolTip("This page has an error" if page.has_errors() else "")
+
+    def first_error(self) -> ValidationError | None:
+        return self._first_error
+
+    def page_with_error(self) -> int:
+        return next((i for i, p in enumerate(self.pages) if p.has_errors()), -1)
+
+    # -- saving ----------------------------------------------------------------------------
+
+    def _on_save_clicked(self) -> None:
+        self._validate_timer.stop()
+        self._touched = True
+        if not self.validate():
+            index = self.page_with_error()
+            if index >= 0:
+                self.sidebar.setCurrentRow(index)
+            return
+        data = self.check()
+        secrets = self.env.secrets_to_store(data["name"].strip())
+        service = self.session.service
+        mode, original = self.mode, self.original
+        self._saving = True
+        self.save_button.setEnabled(False)
+
+        def work() -> Task:
+            for name, value in secrets:
+                service.set_secret(name, value)
+            if mode == "edit" and original is not None:
+                return service.update_task(original.id, data)
+            return service.create_task(data)
+
+        self.session.background.run(work, self._on_saved, self._on_save_failed, owner=self,
+                                    title="Cannot save the task")
+
+    def _on_saved(self, task: Task) -> None:
+        self._saving = False
+        self.saved.emit(task)
+        self.accept()
+
+    def _on_save_failed(self, error: BaseException) -> None:
+        self._saving = False
+        if isinstance(error, ValidationError):
+            self._first_error = error
+            self.show_error(error)
+            self._mark_pages()
+            index = self.page_with_error()
+            if index >= 0:
+                self.sidebar.setCurrentRow(index)
+        else:
+            if not isinstance(error, TickworkError):
+                log.error("saving a task failed", exc_info=error)
+            self.banner.show_error(describe_error(error))
+        self.save_button.setEnabled(True)

@@ -1,0 +1,169 @@
+"""The editor's Environment & secrets page.
+
+Each variable is a row: name, value, and "secret". A secret's value is typed masked and
+goes to the OS keyring through `Service.set_secret` when the task is saved; the task keeps
+only the secret's name (a reference), so the value never reaches the database. A stored
+secret shows as dots; typing a new value replaces it. With no keyring backend, secrets are
+refused and the page says why.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from app.core.errors import ValidationError
+from app.gui.editor.page import Page
+from app.gui.qt import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+
+NO_KEYRING = ("No keyring is available on this desktop, so secret values cannot be stored "
+              "safely and Tickwork refuses them (it never writes them in plain text). Install "
+              "and unlock a keyring such as GNOME Keyring or KWallet, then reopen this editor.")
+
+
+def secret_name_for(task_name: str, variable: str) -> str:
+    base = re.sub(r"[^A-Za-z0-9_.\-]+", "-", task_name.strip()).strip("-") or "task"
+    return f"{base}.{variable}"[:128]
+
+
+class EnvRow(QWidget):
+    """Signals:
+        changed(): name, value or secrecy changed.
+        remove_requested(): the row's × was clicked.
+    """
+
+    changed = Signal()
+    remove_requested = Signal()
+
+    def __init__(self, secrets_allowed: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.stored_secret: str | None = None
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("NAME")
+        self.value = QLineEdit()
+        self.value.setPlaceholderText("value")
+        self.secret = QCheckBox("Secret")
+        self.secret.setToolTip("Keep the value in the OS keyring, typed masked, never stored "
+                               "in Tickwork's database")
+        self.secret.setEnabled(secrets_allowed)
+        remove = QToolButton()
+        remove.setText("×")
+        remove.setToolTip("Remove this variable")
+        remove.setAccessibleName("Remove variable")
+        layout.addWidget(self.name, 2)
+        layout.addWidget(self.value, 3)
+        layout.addWidget(self.secret)
+        layout.addWidget(remove)
+        self.name.textChanged.connect(self.changed)
+        self.value.textChanged.connect(self.changed)
+        self.secret.toggled.connect(self._on_secret_toggled)
+        remove.clicked.connect(self.remove_requested)
+
+    def _on_secret_toggled(self, on: bool) -> None:
+        self.value.setEchoMode(QLineEdit.EchoMode.Password if on else QLineEdit.EchoMode.Normal)
+        if self.stored_secret and on:
+            self.value.setPlaceholderText("•••••• stored in the keyring (type to replace)")
+        else:
+            self.value.setPlaceholderText("secret value" if on else "value")
+        self.changed.emit()
+
+
+class EnvPage(Page):
+    title = "Environment & secrets"
+
+    def __init__(self, secrets_allowed: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.secrets_allowed = secrets_allowed
+        self.form.addRow(self._note("Variables added to the task's environment. Tickwork also "
+                                    "sets TICKWORK_RUN_ID, TICKWORK_TASK, "
+                                    "TICKWORK_SCHEDULED_FOR and TICKWORK_ATTEMPT."))
+        self.keyring_note = QLabel(NO_KEYRING)
+        self.keyring_note.setWordWrap(True)
+        self.keyring_note.setVisible(not secrets_allowed)
+        self.form.addRow(self.keyring_note)
+        self.rows_box = QWidget()
+        self.rows_layout = QVBoxLayout(self.rows_box)
+        self.rows_layout.setContentsMargins(0, 0, 0, 0)
+        self.form.addRow(self.rows_box)
+        self.add_error("env", self.rows_box, span=True)
+        self.add_button = QPushButton("&Add variable")
+        self.add_button.clicked.connect(self._on_add_clicked)
+        buttons = QWidget()
+        row = QHBoxLayout(buttons)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.add_button)
+        row.addStretch(1)
+        self.form.addRow(buttons)
+        self.rows: list[EnvRow] = []
+
+    def _on_add_clicked(self) -> EnvRow:
+        return self.add_row()
+
+    def add_row(self, name: str = "", value: str = "", secret: str | None = None) -> EnvRow:
+        row = EnvRow(self.secrets_allowed)
+        row.name.setText(name)
+        if secret is not None:
+            row.stored_secret = secret
+            row.secret.setEnabled(True)
+            row.secret.setChecked(True)
+            row._on_secret_toggled(True)
+        else:
+            row.value.setText(value)
+        row.changed.connect(self.changed)
+        row.remove_requested.connect(lambda r=row: self._remove(r))
+        self.rows.append(row)
+        self.rows_layout.addWidget(row)
+        self.changed.emit()
+        return row
+
+    def _remove(self, row: EnvRow) -> None:
+        self.rows.remove(row)
+        row.setParent(None)
+        row.deleteLater()
+        self.changed.emit()
+
+    def load(self, data: dict[str, Any]) -> None:
+        for row in list(self.rows):
+            self._remove(row)
+        for key, value in (data.get("env") or {}).items():
+            self.add_row(key, value)
+        for key, secret in (data.get("secret_env") or {}).items():
+            self.add_row(key, secret=secret)
+
+    def collect(self, data: dict[str, Any]) -> None:
+        env: dict[str, str] = {}
+        secret_env: dict[str, str] = {}
+        for row in self.rows:
+            key = row.name.text().strip()
+            if not key and not row.value.text():
+                continue
+            if key in env or key in secret_env:
+                raise ValidationError("env", f"{key} is set twice")
+            if row.secret.isChecked():
+                if not self.secrets_allowed and row.value.text():
+                    raise ValidationError("env", f"{key}: {NO_KEYRING}")
+                if not row.value.text() and not row.stored_secret:
+                    raise ValidationError("env", f"{key}: type the secret's value")
+                secret_env[key] = (secret_name_for(data.get("name", ""), key)
+                                   if row.value.text() else row.stored_secret or "")
+            else:
+                env[key] = row.value.text()
+        data["env"] = env
+        data["secret_env"] = secret_env
+
+    def secrets_to_store(self, task_name: str) -> list[tuple[str, str]]:
+        """(secret name, value) for each secret typed in this editor."""
+        return [(secret_name_for(task_name, row.name.text().strip()), row.value.text())
+                for row in self.rows if row.secret.isChecked() and row.value.text()]

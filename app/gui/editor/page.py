@@ -1,0 +1,86 @@
+"""What every editor page shares: a form, inline error labels keyed by field name, and a
+`changed` signal the dialog listens to for live validation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.gui.editor.widgets import ErrorLabel
+from app.gui.qt import (
+    QFont,
+    QFontDatabase,
+    QFormLayout,
+    QLabel,
+    QPalette,
+    QWidget,
+    Signal,
+)
+
+
+class Page(QWidget):
+    """Signals:
+        changed(): any field on the page changed.
+    """
+
+    title = ""
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.form = QFormLayout(self)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        self.errors: dict[str, tuple[ErrorLabel, QFormLayout, int, QWidget]] = {}
+
+    def add_error(self, field: str, widget: QWidget, form: QFormLayout | None = None,
+                  span: bool = False) -> None:
+        """Put an (initially hidden) error row for `field` right under the row just added."""
+        form = form or self.form
+        label = ErrorLabel()
+        if span:
+            form.addRow(label)
+        else:
+            form.addRow("", label)
+        row = form.rowCount() - 1
+        form.setRowVisible(row, False)
+        self.errors[field] = (label, form, row, widget)
+
+    def show_error(self, field: str, reason: str) -> bool:
+        entry = self.errors.get(field)
+        if entry is None:
+            return False
+        label, form, row, _widget = entry
+        label.show_error(reason)
+        form.setRowVisible(row, True)
+        return True
+
+    def clear_errors(self) -> None:
+        for label, form, row, _widget in self.errors.values():
+            if label.text():
+                label.clear_error()
+                form.setRowVisible(row, False)
+
+    def has_errors(self) -> bool:
+        return any(label.text() for label, _f, _r, _w in self.errors.values())
+
+    def widget_for(self, field: str) -> QWidget | None:
+        entry = self.errors.get(field)
+        return entry[3] if entry else None
+
+    def load(self, data: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def collect(self, data: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    @staticmethod
+    def _note(text: str) -> QLabel:
+        """A short explanation in the palette's secondary text colour."""
+        label = QLabel(text)
+        label.setWordWrap(True)
+        label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        return label
+
+    @staticmethod
+    def _mono() -> QFont:
+        return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)

@@ -1,0 +1,305 @@
+"""The editor's Schedule page: when a task fires, in its time zone, with a live preview.
+
+Kinds: on demand only, once (a date-time picker), every N (interval), cron, calendar
+(every N days/weeks/months/years at a time of day), and after other tasks succeed. The
+preview puts the schedule into words and lists the next five fire times in the task's time
+zone, recomputed as you type; a bad cron expression shows its error under the field.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
+
+from app.core.errors import ValidationError
+from app.core.schedule import Schedule, describe, next_fire_times, parse_timezone
+from app.gui.editor.page import Page
+from app.gui.editor.widgets import DateTimeEdit, DurationEdit, FitStack, NameList
+from app.gui.qt import (
+    QComboBox,
+    QCompleter,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    Qt,
+    QTime,
+    QTimeEdit,
+    QWidget,
+)
+
+KINDS = (
+    ("manual", "On demand only (Run now, or triggered by other tasks)"),
+    ("date", "Once, at a date and time"),
+    ("interval", "Repeatedly, every…"),
+    ("cron", "Cron expression"),
+    ("calendar", "Every N days, weeks, months or years"),
+    ("after", "After other tasks succeed"),
+)
+CAL_UNITS = ("days", "weeks", "months", "years")
+CRON_PRESETS = (
+    ("Every 15 minutes", "*/15 * * * *"),
+    ("Every hour", "@hourly"),
+    ("Every day at 02:00", "0 2 * * *"),
+    ("Weekdays at 09:00", "0 9 * * 1-5"),
+    ("Every Sunday at 03:30", "30 3 * * 0"),
+    ("First day of the month at 06:00", "0 6 1 * *"),
+    ("When the engine starts", "@reboot"),
+)
+CATCH_UP = (("once", "Run once to catch up"), ("all", "Run every missed time (bounded)"),
+            ("skip", "Skip missed runs"))
+
+
+def zone_names() -> list[str]:
+    return sorted(z for z in available_timezones() if "/" in z or z == "UTC")
+
+
+class SchedulePage(Page):
+    title = "Schedule"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        form = self.form
+        self.kind = QComboBox()
+        for key, label in KINDS:
+            self.kind.addItem(label, key)
+        form.addRow("&Runs", self.kind)
+        self.stack = FitStack()
+        form.addRow(self.stack)
+        self.add_error("schedule", self.kind)
+
+        self.stack.addWidget(self._note("Starts only when you press Run now, or as another "
+                                        "task's fallback."))
+        date_page, date_form = self._sub()
+        self.at = DateTimeEdit()
+        date_form.addRow("&At", self.at)
+        self.add_error("at", self.at, date_form)
+        self.stack.addWidget(date_page)
+
+        every_page, every_form = self._sub()
+        self.every = DurationEdit(minimum=1)
+        self.every.number.setValue(15)
+        self.every.unit.setCurrentIndex(1)
+        every_form.addRow("&Every", self.every)
+        self.add_error("interval", self.every, every_form)
+        self.stack.addWidget(every_page)
+
+        cron_page, cron_form = self._sub()
+        cron_row = QWidget()
+        row = QHBoxLayout(cron_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.cron = QLineEdit("0 2 * * *")
+        self.cron.setPlaceholderText("minute hour day-of-month month day-of-week")
+        self.cron.setFont(self._mono())
+        self.presets = QComboBox()
+        self.presets.addItem("Presets…", "")
+        for label, expr in CRON_PRESETS:
+            self.presets.addItem(label, expr)
+        row.addWidget(self.cron, 1)
+        row.addWidget(self.presets)
+        cron_form.addRow("&Cron", cron_row)
+        self.add_error("cron", self.cron, cron_form)
+        cron_form.addRow(self._note("Five fields: minute, hour, day of month, month, day of "
+                                    "week (0 or 7 is Sunday); an optional leading seconds "
+                                    "field; @hourly, @daily, @weekly, @monthly, @yearly, "
+                                    "@reboot."))
+        self.stack.addWidget(cron_page)
+
+        cal_page, cal_form = self._sub()
+        cal_row = QWidget()
+        row = QHBoxLayout(cal_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.cal_count = QSpinBox()
+        self.cal_count.setRange(1, 3653)
+        self.cal_unit = QComboBox()
+        self.cal_unit.addItems(list(CAL_UNITS))
+        self.cal_time = QTimeEdit()
+        self.cal_time.setDisplayFormat("HH:mm:ss")
+        self.cal_time.setTime(QTime(2, 0))
+        row.addWidget(QLabel("Every"))
+        row.addWidget(self.cal_count)
+        row.addWidget(self.cal_unit)
+        row.addWidget(QLabel("at"))
+        row.addWidget(self.cal_time)
+        row.addStretch(1)
+        cal_form.addRow(cal_row)
+        self.add_error("calendar", cal_row, cal_form)
+        self.stack.addWidget(cal_page)
+
+        after_page, after_form = self._sub()
+        self.after = NameList("Type a task name, then Add")
+        after_form.addRow("&After", self.after)
+        self.add_error("after", self.after, after_form)
+        after_form.addRow(self._note("Runs each time all of these tasks have succeeded."))
+        self.stack.addWidget(after_page)
+
+        self.timezone = QComboBox()
+        self.timezone.setEditable(True)
+        self.timezone.addItems(zone_names())
+        zone_completer = self.timezone.completer()
+        if zone_completer is not None:
+            zone_completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            zone_completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        form.addRow("Time &zone", self.timezone)
+        self.add_error("timezone", self.timezone)
+        self.start = DateTimeEdit("Not before")
+        self.end = DateTimeEdit("Not after")
+        boxes = [self.start.enabled_box, self.end.enabled_box]
+        width = max(b.sizeHint().width() for b in boxes if b is not None)
+        for box in boxes:
+            if box is not None:
+                box.setMinimumWidth(width)
+        form.addRow("&Start", self.start)
+        self.add_error("start_at", self.start)
+        form.addRow("&End", self.end)
+        self.add_error("end_at", self.end)
+        self.catch_up = QComboBox()
+        for key, label in CATCH_UP:
+            self.catch_up.addItem(label, key)
+        form.addRow("&Missed runs", self.catch_up)
+        self.add_error("catch_up", self.catch_up)
+
+        self.words = QLabel()
+        self.words.setWordWrap(True)
+        font = self.words.font()
+        font.setBold(True)
+        self.words.setFont(font)
+        self.next_times = QLabel()
+        self.next_times.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow("In words", self.words)
+        form.addRow("Next runs", self.next_times)
+
+        self.stack.setCurrentIndex(0)
+        self.stack._on_current_changed(0)
+        self.kind.currentIndexChanged.connect(self._on_kind_changed)
+        self.presets.activated.connect(self._on_preset_activated)
+        for signal in (self.cron.textChanged, self.timezone.currentTextChanged,
+                       self.cal_count.valueChanged, self.cal_unit.currentIndexChanged,
+                       self.cal_time.timeChanged, self.catch_up.currentIndexChanged):
+            signal.connect(self.changed)
+        for widget in (self.at, self.every, self.after, self.start, self.end):
+            widget.changed.connect(self.changed)
+
+    def _sub(self) -> tuple[QWidget, QFormLayout]:
+        page = QWidget()
+        form = QFormLayout(page)
+        form.setContentsMargins(0, 0, 0, 0)
+        return page, form
+
+    def _on_kind_changed(self, index: int) -> None:
+        self.stack.setCurrentIndex(index)
+        self.changed.emit()
+
+    def _on_preset_activated(self, index: int) -> None:
+        expr = self.presets.itemData(index)
+        if expr:
+            self.cron.setText(str(expr))
+        self.presets.setCurrentIndex(0)
+
+    # -- reading and writing ----------------------------------------------------------------
+
+    def zone(self) -> ZoneInfo:
+        return parse_timezone(self.timezone.currentText().strip() or "UTC", "tz")
+
+    def load(self, data: dict[str, Any]) -> None:
+        tz_name = data.get("timezone") or "UTC"
+        if self.timezone.findText(tz_name) < 0:
+            self.timezone.addItem(tz_name)
+        self.timezone.setCurrentText(tz_name)
+        tz = ZoneInfo(tz_name) if tz_name else UTC
+        schedule = data.get("schedule") or {"kind": "manual"}
+        kind = schedule.get("kind", "manual")
+        self.kind.setCurrentIndex(max(0, self.kind.findData(kind)))
+        self.stack.setCurrentIndex(self.kind.currentIndex())
+        if kind == "date":
+            self.at.set_wall(datetime.fromisoformat(schedule["at"]).astimezone(tz)
+                             .replace(tzinfo=None))
+        elif kind == "interval":
+            self.every.set_seconds(float(schedule["seconds"]))
+        elif kind == "cron":
+            self.cron.setText(str(schedule["expr"]))
+        elif kind == "calendar":
+            for unit in reversed(CAL_UNITS):
+                if schedule.get(unit):
+                    self.cal_count.setValue(int(schedule[unit]))
+                    self.cal_unit.setCurrentText(unit)
+            self.cal_time.setTime(QTime(schedule.get("hour", 0), schedule.get("minute", 0),
+                                        schedule.get("second", 0)))
+        elif kind == "after":
+            self.after.set_names(list(schedule.get("tasks", [])))
+        for edit, key in ((self.start, "start_at"), (self.end, "end_at")):
+            value = data.get(key)
+            edit.set_wall(datetime.fromisoformat(value).astimezone(tz).replace(tzinfo=None)
+                          if value else None)
+        self.catch_up.setCurrentIndex(max(0, self.catch_up.findData(data.get("catch_up",
+                                                                             "once"))))
+
+    def collect(self, data: dict[str, Any]) -> None:
+        tz_name = self.timezone.currentText().strip()
+        data["timezone"] = tz_name
+        data["schedule"] = self.schedule_json()
+        for edit, key in ((self.start, "start_at"), (self.end, "end_at")):
+            wall = edit.wall()
+            data[key] = wall.isoformat() if wall else None
+        data["catch_up"] = self.catch_up.currentData()
+
+    def schedule_json(self) -> dict[str, Any]:
+        kind = self.kind.currentData()
+        if kind == "date":
+            wall = self.at.wall()
+            assert wall is not None
+            return Schedule.parse_at(wall.isoformat(), self.zone()).to_json()
+        if kind == "interval":
+            seconds = float(self.every.seconds() or 0)
+            return {"kind": "interval", "seconds": int(seconds) if seconds.is_integer()
+                    else seconds}
+        if kind == "cron":
+            return {"kind": "cron", "expr": self.cron.text().strip()}
+        if kind == "calendar":
+            t = self.cal_time.time()
+            out: dict[str, Any] = {"kind": "calendar", "hour": t.hour(), "minute": t.minute(),
+                                   "second": t.second()}
+            out[self.cal_unit.currentText()] = self.cal_count.value()
+            return out
+        if kind == "after":
+            return {"kind": "after", "tasks": self.after.names()}
+        return {"kind": "manual"}
+
+    # -- preview ----------------------------------------------------------------------------
+
+    def update_preview(self, now: datetime | None = None) -> None:
+        """Words and the next five fire times; errors go under the field they are about."""
+        now = now or datetime.now(UTC)
+        try:
+            tz = self.zone()
+            schedule = Schedule.from_json(self.schedule_json())
+        except ValidationError as exc:
+            self.words.setText("—")
+            self.next_times.setText("")
+            self.show_error(exc.field, exc.reason)
+            return
+        tz_name = self.timezone.currentText().strip()
+        self.words.setText(describe(schedule, tz_name))
+        if schedule.kind in ("manual", "after") or schedule.is_startup:
+            self.next_times.setText("—")
+            return
+        start = self._aware(self.start.wall(), tz)
+        end = self._aware(self.end.wall(), tz)
+        try:
+            times = next_fire_times(schedule, tz, now, 5, start, end)
+        except (ValidationError, ValueError, OverflowError) as exc:
+            self.next_times.setText(str(exc))
+            return
+        if not times:
+            self.next_times.setText("never (no fire time ahead)")
+            return
+        self.next_times.setText("\n".join(t.strftime("%a %Y-%m-%d %H:%M:%S %Z") for t in times))
+
+    @staticmethod
+    def _aware(wall: datetime | None, tz: ZoneInfo) -> datetime | None:
+        return wall.replace(tzinfo=tz) if wall else None
+
+    def set_known_names(self, names: list[str]) -> None:
+        self.after.set_known(names)

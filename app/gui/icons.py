@@ -1,0 +1,100 @@
+"""Tickwork's icons, painted so they follow the palette and need no theme.
+
+The application icon is a clock face on a rounded tile (the same drawing as
+`resources/icons/tickwork.svg`); the tray adds a badge for its state: running (blue, a
+play mark) or failure (red, an exclamation mark). Action icons come from the desktop's icon
+theme when it has them, else from the Qt style.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from app.gui.qt import (
+    QApplication,
+    QColor,
+    QFont,
+    QIcon,
+    QPainter,
+    QPen,
+    QPixmap,
+    QRectF,
+    QStyle,
+    Qt,
+)
+
+TILE = "#2f6fdb"
+FACE = "#ffffff"
+BADGES = {"running": ("#0b57d0", "▶"), "failure": ("#d93025", "!")}
+
+
+def _paint(size: int, state: str) -> QPixmap:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pixmap)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    s = float(size)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor(TILE))
+    p.drawRoundedRect(QRectF(0, 0, s, s), s * 0.22, s * 0.22)
+    p.setBrush(QColor(FACE))
+    face = QRectF(s * 0.16, s * 0.16, s * 0.68, s * 0.68)
+    p.drawEllipse(face)
+    pen = QPen(QColor(TILE))
+    pen.setWidthF(max(1.0, s * 0.08))
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    p.setPen(pen)
+    c = s / 2
+    p.drawLine(int(c), int(c), int(c), int(s * 0.3))
+    p.drawLine(int(c), int(c), int(s * 0.66), int(c))
+    badge = BADGES.get(state)
+    if badge is not None:
+        colour, glyph = badge
+        r = QRectF(s * 0.5, s * 0.5, s * 0.5, s * 0.5)
+        p.setPen(QPen(QColor("#ffffff"), max(1.0, s * 0.04)))
+        p.setBrush(QColor(colour))
+        p.drawEllipse(r)
+        font = QFont()
+        font.setPixelSize(max(6, int(s * 0.34)))
+        font.setBold(True)
+        p.setFont(font)
+        p.drawText(r, Qt.AlignmentFlag.AlignCenter, glyph)
+    p.end()
+    return pixmap
+
+
+@lru_cache(maxsize=8)
+def app_icon(state: str = "idle") -> QIcon:
+    """The application icon; `state` idle | running | failure adds the tray badge."""
+    icon = QIcon()
+    for size in (16, 22, 24, 32, 48, 64, 128, 256):
+        icon.addPixmap(_paint(size, state))
+    return icon
+
+
+THEMED = {
+    "new": ("document-new", QStyle.StandardPixmap.SP_FileDialogNewFolder),
+    "edit": ("document-edit", QStyle.StandardPixmap.SP_FileDialogDetailedView),
+    "run": ("media-playback-start", QStyle.StandardPixmap.SP_MediaPlay),
+    "pause": ("media-playback-pause", QStyle.StandardPixmap.SP_MediaPause),
+    "delete": ("edit-delete", QStyle.StandardPixmap.SP_TrashIcon),
+    "duplicate": ("edit-copy", QStyle.StandardPixmap.SP_FileLinkIcon),
+    "tasks": ("view-list-details", QStyle.StandardPixmap.SP_FileDialogListView),
+    "calendar": ("view-calendar", QStyle.StandardPixmap.SP_FileDialogContentsView),
+    "graph": ("distribute-graph", QStyle.StandardPixmap.SP_DirLinkIcon),
+    "runs": ("system-run", QStyle.StandardPixmap.SP_MediaSeekForward),
+    "metrics": ("utilities-system-monitor", QStyle.StandardPixmap.SP_ComputerIcon),
+    "audit": ("security-high", QStyle.StandardPixmap.SP_FileDialogInfoView),
+    "bell": ("preferences-desktop-notification", QStyle.StandardPixmap.SP_MessageBoxInformation),
+    "cancel": ("process-stop", QStyle.StandardPixmap.SP_BrowserStop),
+    "quit": ("application-exit", QStyle.StandardPixmap.SP_DialogCloseButton),
+}
+
+
+def action_icon(name: str) -> QIcon:
+    theme, fallback = THEMED[name]
+    if QIcon.hasThemeIcon(theme):
+        return QIcon.fromTheme(theme)
+    app = QApplication.instance()
+    style = app.style() if isinstance(app, QApplication) else None
+    return style.standardIcon(fallback) if style is not None else QIcon()

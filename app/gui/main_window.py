@@ -1,0 +1,382 @@
+"""The main window: it assembles the panels and wires their signals, nothing more.
+
+Views (each owns its logic): Tasks, Calendar, Graph, Runs, Metrics, Audit, reachable with
+Ctrl+1 … Ctrl+6 in that order. Task actions live in `TaskActions`, the status bar in
+`StatusBar`, notifications in `NotificationList` and `Tray`. Window geometry, the current
+view, the task table's columns and the appearance are kept with QSettings.
+
+Closing the window with a tray hides it (the engine keeps running; said the first time);
+without a tray it quits, after asking if runs are still going.
+"""
+
+from __future__ import annotations
+
+from app.engine.events import Notification, RunChanged
+from app.gui import appearance, display, icons
+from app.gui.audit_model import AuditTableModel
+from app.gui.audit_view import AuditView
+from app.gui.menus import build_menus
+from app.gui.notifications import NotificationList
+from app.gui.placeholder_view import PlaceholderView
+from app.gui.qt import (
+    QApplication,
+    QCloseEvent,
+    QDockWidget,
+    QEvent,
+    QHBoxLayout,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QSize,
+    QStackedWidget,
+    Qt,
+    QWidget,
+    Signal,
+)
+from app.gui.runs_model import RunTableModel
+from app.gui.runs_view import RunsView
+from app.gui.session import Session
+from app.gui.status_bar import StatusBar
+from app.gui.task_actions import TaskActions
+from app.gui.tasks_model import TaskTableModel
+from app.gui.tasks_view import TasksView
+from app.gui.tray import Tray
+
+VIEWS = ("Tasks", "Calendar", "Graph", "Runs", "Metrics", "Audit")
+TASKS, CALENDAR, GRAPH, RUNS, METRICS, AUDIT = range(6)
+LATER = "arrives with the next release; its place in the navigation is kept."
+
+
+class MainWindow(QMainWindow):
+    """Signals:
+        quit_requested(): the user chose Quit (or closed the window with no tray).
+    """
+
+    quit_requested = Signal()
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setObjectName("MainWindow")
+        self.setWindowTitle(f"Tickwork — {session.store.home}")
+        self.setWindowIcon(icons.app_icon())
+        self.quitting = False
+        bg = session.background
+        self.tasks_model = TaskTableModel(session.service, bg, parent=self)
+        self.runs_model = RunTableModel(session.service, bg, parent=self)
+        self.audit_model = AuditTableModel(session.service, bg, parent=self)
+        self.task_ops = TaskActions(session, self)
+        self.tasks_view = TasksView(self.tasks_model, self.task_ops.new)
+        self.task_ops.attach(self.tasks_view)
+        self.runs_view = RunsView(self.runs_model, session.service, bg)
+        self.audit_view = AuditView(self.audit_model, session.service, bg)
+        self.views: list[QWidget] = [
+            self.tasks_view,
+            PlaceholderView("Calendar", f"The calendar of upcoming and past runs {LATER}"),
+            PlaceholderView("Graph", f"The dependency graph of tasks {LATER} Meanwhile a "
+                                     "task's dependencies are on its editor's Dependencies "
+                                     "page."),
+            self.runs_view,
+            PlaceholderView("Metrics", f"Live CPU and memory plots {LATER}"),
+            self.audit_view,
+        ]
+        self.stack = QStackedWidget()
+        self.nav = QListWidget()
+        self.nav.setObjectName("Navigation")
+        for i, (name, view) in enumerate(zip(VIEWS, self.views, strict=True)):
+            self.stack.addWidget(view)
+            self.nav.addItem(name)
+            self.nav.item(i).setIcon(icons.action_icon(name.lower()))
+            self.nav.item(i).setToolTip(f"{name} (Ctrl+{i + 1})")
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setFixedWidth(max(self.nav.sizeHintForColumn(0), 110) + 16)
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.notifications = NotificationList()
+        self.dock = QDockWidget("Notifications", self)
+        self.dock.setObjectName("NotificationsDock")
+        self.dock.setWidget(self.notifications)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        self.dock.hide()
+        self.status = StatusBar(session, self)
+        self.setStatusBar(self.status)
+        self.tray = Tray(self)
+        self.menus = build_menus(self)
+        self.view_actions = self.menus.views
+        self.scheme_actions = self.menus.schemes
+        self.toolbar = self.menus.toolbar
+        self._wire()
+        self.nav.setCurrentRow(TASKS)
+        self.restore_settings()
+        self.tasks_model.reload()
+        if not self.tray.available:
+            self._announce_no_tray()
+
+    def _announce_no_tray(self) -> None:
+        text = ("This desktop has no system tray, so closing the window quits Tickwork, and "
+                "notifications appear here and in the status bar's bell instead of on the "
+                "desktop.")
+        self.notifications.add(Notification("info", "No system tray", text), unread=False)
+        self.say("No system tray on this desktop: notifications appear in the Notifications "
+                 "panel (the bell in the status bar).")
+
+    # -- assembly --------------------------------------------------------------------------
+
+    def _wire(self) -> None:
+        s, b = self.session, self.session.bridge
+        self.nav.currentRowChanged.connect(self._on_nav_current_row_changed)
+        b.runs_changed.connect(self._on_bridge_runs_changed)
+        b.run_output.connect(self.runs_view.on_output)
+        b.tasks_changed.connect(self.tasks_model.on_tasks_changed)
+        b.service_changed.connect(self.tasks_model.on_service_change)
+        b.service_changed.connect(self.runs_model.on_service_change)
+        b.service_changed.connect(self.audit_model.on_service_change)
+        b.service_changed.connect(self._on_bridge_service_changed)
+        b.store_changed.connect(self._on_bridge_store_changed)
+        b.notified.connect(self._on_bridge_notified)
+        s.background.error.connect(self._on_background_error)
+        s.mode_changed.connect(self._on_session_mode_changed)
+        self.task_ops.message.connect(self.say)
+        self.task_ops.show_runs_requested.connect(self.show_runs_of)
+        self.task_ops.task_saved.connect(self._on_task_saved)
+        self.tasks_view.context_menu_requested.connect(self._on_tasks_context_menu_requested)
+        self.tasks_model.enable_requested.connect(
+            lambda task_id, on: self.task_ops.set_enabled([task_id], on))
+        self.runs_view.cancel_requested.connect(self._on_cancel_requested)
+        self.runs_view.rerun_requested.connect(lambda task_id: self.task_ops.run_tasks([task_id]))
+        self.runs_view.open_task_requested.connect(self.task_ops.edit_task_id)
+        self.notifications.open_run_requested.connect(self.open_run)
+        self.notifications.retry_requested.connect(lambda t: self.task_ops.run_tasks([t]))
+        self.notifications.unread_changed.connect(self.status.set_unread)
+        self.status.bell_clicked.connect(self._on_status_bell_clicked)
+        self.status.failures_clicked.connect(self._on_status_failures_clicked)
+        self.tray.show_requested.connect(self.show_and_raise)
+        self.tray.pause_all_requested.connect(lambda: self.task_ops.set_all(False))
+        self.tray.resume_all_requested.connect(lambda: self.task_ops.set_all(True))
+        self.tray.quit_requested.connect(self.quit)
+        self.tray.message_clicked.connect(self.open_run)
+
+    # -- navigation ------------------------------------------------------------------------
+
+    def show_view(self, index: int) -> None:
+        self.nav.setCurrentRow(index)
+
+    def current_view(self) -> int:
+        return self.stack.currentIndex()
+
+    def _on_nav_current_row_changed(self, index: int) -> None:
+        if index < 0:
+            return
+        self.stack.setCurrentIndex(index)
+        self.view_actions.actions()[index].setChecked(True)
+        self.tasks_model.set_active(index == TASKS)
+        self.runs_model.set_active(index == RUNS)
+        self.audit_model.set_active(index == AUDIT)
+        if index == RUNS:
+            if not self.runs_model.ever_loaded:
+                self.runs_model.reload()
+            self.runs_view.load_names()
+        if index == AUDIT and not self.audit_model.ever_loaded:
+            self.audit_model.reload()
+
+    def show_runs_of(self, task_id: int, name: str) -> None:
+        self.show_view(RUNS)
+        self.runs_view.show_task(task_id, name)
+
+    def open_run(self, run_id: int) -> None:
+        """Show a run in the Runs view (from a notification)."""
+        self.show_and_raise()
+        self.show_view(RUNS)
+        self.runs_view.show_task(None)
+        self.runs_view.select_run(run_id, wait=True)
+
+    def find_task(self) -> None:
+        self.show_view(TASKS)
+        self.tasks_view.focus_search()
+
+    def _on_task_saved(self, task_id: int) -> None:
+        self.show_view(TASKS)
+        if not self.tasks_view.select_task(task_id):
+            self.tasks_model.rowsInserted.connect(self._select_saved_once)
+            self._saved_task = task_id
+
+    def _select_saved_once(self) -> None:
+        if self.tasks_view.select_task(getattr(self, "_saved_task", -1)):
+            self.tasks_model.rowsInserted.disconnect(self._select_saved_once)
+
+    def _on_tasks_context_menu_requested(self, pos: object) -> None:
+        from app.gui.qt import QMenu
+
+        menu = QMenu(self)
+        menu.addAction(self.task_ops.new)
+        menu.addSeparator()
+        menu.addActions(self.task_ops.task_actions())
+        menu.popup(pos)  # type: ignore[arg-type]
+
+    # -- events ----------------------------------------------------------------------------
+
+    def _on_bridge_runs_changed(self, events: list[RunChanged]) -> None:
+        self.tasks_model.on_runs_changed(events)
+        self.runs_view.on_runs_changed(events)
+        self.status.soon()
+        count = self.session.running_count()
+        if count is not None:
+            self.tray.set_running(count)
+
+    def _on_bridge_service_changed(self, _change: object) -> None:
+        self.status.soon()
+        self.task_ops.update()
+
+    def _on_bridge_store_changed(self) -> None:
+        self.audit_model.on_store_changed()
+        if self.session.mode != "running":  # our engine's events say the rest
+            self.tasks_model.on_store_changed()
+            self.runs_model.on_store_changed()
+        self.status.soon()
+
+    def _on_bridge_notified(self, note: Notification) -> None:
+        self.notifications.add(note)
+        if self.tray.can_notify:
+            self.tray.notify(note)
+        else:
+            self.tray.notify(note)  # badge only
+            self.say(f"{note.title}: {note.message}")
+
+    def _on_session_mode_changed(self, mode: str, detail: str) -> None:
+        if mode == "running" and self._was_standby:
+            self.say("The other engine stopped: this window's engine took over and now fires "
+                     "the tasks.")
+            self.notifications.add(Notification("info", "This window's engine took over",
+                                                "The engine that held the store stopped."))
+        if mode == "standby":
+            self.say(f"Another engine ({detail}) holds this store: this window is a viewer "
+                     "that still edits tasks, and takes over if that engine stops.")
+        self._was_standby = mode == "standby"
+
+    _was_standby = False
+
+    def _on_background_error(self, title: str, message: str) -> None:
+        self.say(f"{title}: {message}")
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok,
+                          self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def _on_cancel_requested(self, run_id: int) -> None:
+        service = self.session.service
+        self.session.background.run(
+            lambda: service.cancel_run(run_id),
+            lambda run: self.say(f"Run {run.id}: cancel requested." if run.status != "cancelled"
+                                 else f"Run {run.id} cancelled."),
+            owner=self, title="Cannot cancel the run")
+
+    def _on_status_bell_clicked(self) -> None:
+        self.dock.setVisible(not self.dock.isVisible())
+        if self.dock.isVisible():
+            self.notifications.mark_read()
+            self.tray.acknowledge()
+
+    def _on_status_failures_clicked(self) -> None:
+        self.show_view(RUNS)
+        self.runs_view.show_task(None)
+        self.runs_view.status.setCurrentIndex(self.runs_view.status.findData("failed"))
+        self.runs_view.period.setCurrentIndex(self.runs_view.period.findData("today"))
+
+    def say(self, text: str) -> None:
+        self.status.showMessage(text, 8000)
+
+    # -- window life -----------------------------------------------------------------------
+
+    def show_and_raise(self) -> None:
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self.tray.acknowledge()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            display.clear_icon_cache()
+        super().changeEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_settings()
+        if not self.quitting and self.tray.available:
+            event.ignore()
+            self.hide()
+            store = appearance.settings()
+            if not store.value("tray_hint_shown", False, type=bool):
+                store.setValue("tray_hint_shown", True)
+                self.tray.say("Tickwork is still running",
+                              "Tasks keep running on schedule. Use Quit in the tray menu to "
+                              "stop Tickwork.")
+            return
+        running = self.session.running_count() or 0
+        if not self.quitting and running and not self._confirm_quit(running):
+            event.ignore()
+            return
+        self.quitting = True
+        self.tray.hide()
+        event.accept()
+        self.quit_requested.emit()
+
+    def _confirm_quit(self, running: int) -> bool:
+        answer = QMessageBox.question(
+            self, "Quit Tickwork?",
+            f"{running} run(s) are still going. Quitting stops the engine: they get a few "
+            "seconds to finish and are then interrupted (and retried by their policy at the "
+            "next start).", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def quit(self) -> None:
+        running = self.session.running_count() or 0
+        if running and not self._confirm_quit(running):
+            return
+        self.quitting = True
+        self.close()
+
+    def set_scheme(self, scheme: str) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            appearance.apply(app, scheme)
+        display.clear_icon_cache()
+        appearance.settings().setValue("appearance", scheme)
+        for action in self.scheme_actions.actions():
+            action.setChecked(action.data() == scheme)
+
+    def save_settings(self) -> None:
+        store = appearance.settings()
+        store.setValue("window/geometry", self.saveGeometry())
+        store.setValue("window/state", self.saveState())
+        store.setValue("window/view", self.current_view())
+        store.setValue("tasks/header", self.tasks_view.header_state())
+        store.setValue("runs/splitter", self.runs_view.splitter.saveState())
+        store.sync()
+
+    def restore_settings(self) -> None:
+        store = appearance.settings()
+        geometry = store.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1180, 720)
+        state = store.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        header = store.value("tasks/header")
+        if header is not None:
+            self.tasks_view.restore_header_state(header)
+        splitter = store.value("runs/splitter")
+        if splitter is not None:
+            self.runs_view.splitter.restoreState(splitter)
+        view = int(str(store.value("window/view", TASKS) or 0))
+        self.show_view(view if 0 <= view < len(VIEWS) else TASKS)
+        scheme = str(store.value("appearance", "system"))
+        for action in self.scheme_actions.actions():
+            action.setChecked(action.data() == scheme)

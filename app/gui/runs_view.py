@@ -1,0 +1,252 @@
+"""The Runs view: run history filtered by task, status and date, beside one run's detail.
+
+Selecting a run shows it in `RunDetail`, whose output tails live; the selection follows the
+run through updates (rows are updated in place, never reset by events).
+
+Signals:
+    cancel_requested(int), rerun_requested(int), open_task_requested(int): from the detail.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from app.core.run import Run
+from app.core.task import RUN_STATUSES
+from app.engine.events import RunChanged, RunOutput
+from app.gui import reads
+from app.gui.background import Background
+from app.gui.editor.widgets import ErrorLabel
+from app.gui.paging import ITEM_ROLE
+from app.gui.qt import (
+    QAbstractItemView,
+    QComboBox,
+    QCompleter,
+    QDate,
+    QDateTimeEdit,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QStringListModel,
+    Qt,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from app.gui.reads import RunQuery
+from app.gui.run_detail import RunDetail
+from app.gui.runs_model import (
+    ATTEMPT,
+    DURATION,
+    LATENESS,
+    RUN,
+    SCHEDULED,
+    STARTED,
+    STATUS,
+    TASK,
+    TRIGGER,
+    RunTableModel,
+)
+from app.service import Service
+
+PERIODS = (("any", "Any time"), ("today", "Today"), ("24h", "Last 24 hours"),
+           ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("between", "Between dates…"))
+
+
+class RunsView(QWidget):
+    cancel_requested = Signal(int)
+    rerun_requested = Signal(int)
+    open_task_requested = Signal(int)
+
+    def __init__(self, model: RunTableModel, service: Service, background: Background,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("RunsView")
+        self.model = model
+        self.service = service
+        self.background = background
+        self._task_id: int | None = None
+        self._select_when_seen: int | None = None
+
+        self.task = QLineEdit()
+        self.task.setObjectName("RunTaskFilter")
+        self.task.setPlaceholderText("All tasks")
+        self.task.setClearButtonEnabled(True)
+        self._names = QStringListModel(self)
+        completer = QCompleter(self._names, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.task.setCompleter(completer)
+        self.status = QComboBox()
+        self.status.addItem("Any status", None)
+        for status in RUN_STATUSES:
+            self.status.addItem(status.replace("_", " "), status)
+        self.period = QComboBox()
+        for key, label in PERIODS:
+            self.period.addItem(label, key)
+        self.since = QDateTimeEdit(QDate.currentDate().addDays(-7))
+        self.until = QDateTimeEdit(QDate.currentDate())
+        for edit in (self.since, self.until):
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setCalendarPopup(True)
+            edit.hide()
+        self.count = QLabel()
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel("Task"))
+        filters.addWidget(self.task, 2)
+        filters.addWidget(self.status, 1)
+        filters.addWidget(self.period, 1)
+        filters.addWidget(self.since)
+        filters.addWidget(self.until)
+        filters.addStretch(0)
+        filters.addWidget(self.count)
+        self.filter_error = ErrorLabel()
+
+        self.table = QTableView()
+        self.table.setObjectName("RunTable")
+        self.table.setModel(model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
+        for column, width in ((RUN, 60), (TASK, 170), (STATUS, 110), (SCHEDULED, 130),
+                              (STARTED, 130), (DURATION, 80), (LATENESS, 80), (ATTEMPT, 64),
+                              (TRIGGER, 80)):
+            self.table.setColumnWidth(column, width)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        self.detail = RunDetail(service, background)
+        self.detail.cancel_requested.connect(self.cancel_requested)
+        self.detail.rerun_requested.connect(self.rerun_requested)
+        self.detail.open_task_requested.connect(self.open_task_requested)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.filter_error)
+        layout.addWidget(self.splitter, 1)
+
+        self.task.editingFinished.connect(self._on_task_editing_finished)
+        self.status.currentIndexChanged.connect(self._apply_filters)
+        self.period.currentIndexChanged.connect(self._on_period_changed)
+        self.since.dateChanged.connect(self._apply_filters)
+        self.until.dateChanged.connect(self._apply_filters)
+        for signal in (model.loaded, model.total_changed, model.modelReset):
+            signal.connect(self._update_count)
+        model.dataChanged.connect(self._on_model_data_changed)
+        model.rowsInserted.connect(self._on_model_rows_inserted)
+        model.loaded.connect(self._on_model_rows_inserted)
+
+    # -- filters ---------------------------------------------------------------------------
+
+    def load_names(self) -> None:
+        self.background.run(lambda: reads.task_names(self.service), self._names.setStringList,
+                            owner=self, title="Cannot read task names")
+
+    def show_task(self, task_id: int | None, name: str = "") -> None:
+        """Show only this task's runs (None: all tasks)."""
+        self._task_id = task_id
+        self.task.setText(name if task_id is not None else "")
+        self.filter_error.clear_error()
+        self._apply_filters()
+
+    def _on_task_editing_finished(self) -> None:
+        name = self.task.text().strip()
+        if not name:
+            self.show_task(None)
+            return
+
+        def found(task_id: int) -> None:
+            self.show_task(task_id, name)
+
+        def missing(error: BaseException) -> None:
+            self.filter_error.show_error(f"No task named “{name}”.")
+
+        self.background.run(lambda: self.service.get_task(name).id, found, missing, owner=self)
+
+    def _on_period_changed(self) -> None:
+        between = self.period.currentData() == "between"
+        self.since.setVisible(between)
+        self.until.setVisible(between)
+        self._apply_filters()
+
+    def query(self, now: datetime | None = None) -> RunQuery:
+        now = (now or datetime.now(UTC)).astimezone()
+        period = self.period.currentData()
+        since = until = None
+        midnight = datetime.combine(now.date(), time(), now.tzinfo)
+        if period == "today":
+            since = midnight
+        elif period == "24h":
+            since = now - timedelta(hours=24)
+        elif period in ("7d", "30d"):
+            since = midnight - timedelta(days=7 if period == "7d" else 30)
+        elif period == "between":
+            start = self._day(self.since)
+            end = self._day(self.until)
+            since = datetime.combine(start, time(), now.tzinfo)
+            until = datetime.combine(end, time(), now.tzinfo) + timedelta(days=1)
+        return RunQuery(self._task_id, self.status.currentData(), since, until)
+
+    @staticmethod
+    def _day(edit: QDateTimeEdit) -> date:
+        d = edit.date()
+        return date(d.year(), d.month(), d.day())
+
+    def _apply_filters(self) -> None:
+        self.model.set_query(self.query())
+
+    def _update_count(self) -> None:
+        total = self.model.total
+        self.count.setText(f"{total:,} run" + ("" if total == 1 else "s"))
+
+    # -- selection and detail --------------------------------------------------------------
+
+    def _run_at(self, row: int) -> Run | None:
+        item = self.model.data(self.model.index(row, 0), ITEM_ROLE)
+        return item if isinstance(item, Run) else None
+
+    def _on_current_row_changed(self, current: object, _previous: object) -> None:
+        row = self.table.currentIndex().row()
+        self.detail.show_run(self._run_at(row) if row >= 0 else None)
+
+    def _on_model_data_changed(self, top_left: object, bottom_right: object) -> None:
+        run = self.detail.run
+        if run is None:
+            return
+        row = self.model.row_of(run.id)
+        if row >= 0:
+            fresh = self._run_at(row)
+            if fresh is not None and fresh != run:
+                self.detail.show_run(fresh)
+
+    def _on_model_rows_inserted(self) -> None:
+        wanted = self._select_when_seen
+        if wanted is not None and self.select_run(wanted):
+            self._select_when_seen = None
+
+    def select_run(self, run_id: int, wait: bool = False) -> bool:
+        """Select a run if it is loaded; with `wait`, select it when it arrives."""
+        row = self.model.row_of(run_id)
+        if row < 0:
+            if wait:
+                self._select_when_seen = run_id
+            return False
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0))
+        return True
+
+    def on_runs_changed(self, events: list[RunChanged]) -> None:
+        self.model.on_runs_changed(events)
+
+    def on_output(self, chunks: list[RunOutput]) -> None:
+        self.detail.on_output(chunks)

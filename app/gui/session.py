@@ -1,0 +1,106 @@
+"""What one window works with: the store, the service, the engine, and how they are wired.
+
+The engine is started off the GUI thread (its recovery reads the store) and reports its
+state through the bridge. It is either *running* (this process fires tasks) or on
+*standby*: another engine holds the store, this window is a viewer of it that still edits
+tasks through the store, and the engine takes over by itself when the other one stops.
+
+Signals:
+    mode_changed(str, str): starting | running | standby | stopped, and a detail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from app.engine.engine import Engine
+from app.gui.background import Background
+from app.gui.bridge import Bridge
+from app.gui.qt import QObject, Signal
+from app.service import Service
+from app.store.database import Store
+
+log = logging.getLogger(__name__)
+
+POLL_RUNNING_MS = 1500
+POLL_VIEWER_MS = 500
+
+
+class Session(QObject):
+    mode_changed = Signal(str, str)
+
+    def __init__(self, store: Store, service: Service, engine: Engine | None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.service = service
+        self.engine = engine
+        self.bridge = Bridge(self)
+        self.background = Background(self)
+        self.mode = "starting" if engine is not None else "stopped"
+        self.detail = ""
+        self.secrets_available: bool | None = None
+        service.subscribe(self.bridge.on_service_change)
+        if engine is not None:
+            service.subscribe(engine.on_service_change)
+            engine.subscribe(self.bridge.on_engine_event)
+        self.bridge.engine_state_changed.connect(self._on_bridge_engine_state_changed)
+        self.bridge.watch_store(store, POLL_RUNNING_MS)
+
+    def start(self) -> None:
+        """Start the engine (off the GUI thread) and find out about the keyring."""
+        from app.secrets import Keyring
+
+        self.background.run(lambda: Keyring.backend_name() is not None,
+                            self._on_keyring_checked, title="Cannot check the keyring")
+        if self.engine is None:
+            self._set_mode("stopped", "no engine in this window")
+            return
+        engine = self.engine
+        self.background.run(engine.start, self._on_engine_started,
+                            title="The engine could not start")
+
+    def _on_keyring_checked(self, available: bool) -> None:
+        self.secrets_available = available
+
+    def _on_engine_started(self, state: str) -> None:
+        if state != self.mode:
+            self._set_mode(state, self.engine_detail(state))
+
+    def engine_detail(self, state: str) -> str:
+        if state == "standby" and self.engine is not None:
+            holder = self.engine.lock.holder() or {}
+            pid = holder.get("pid")
+            return f"engine pid {pid}" if pid else "another engine"
+        return ""
+
+    def _on_bridge_engine_state_changed(self, state: str, detail: str) -> None:
+        self._set_mode(state, detail if state != "standby" else self.engine_detail(state))
+
+    def _set_mode(self, mode: str, detail: str) -> None:
+        self.mode, self.detail = mode, detail
+        self.bridge.set_poll_interval(POLL_VIEWER_MS if mode == "standby" else POLL_RUNNING_MS)
+        self.mode_changed.emit(mode, detail)
+
+    @property
+    def viewer(self) -> bool:
+        return self.mode == "standby"
+
+    def running_count(self) -> int | None:
+        """Runs this process's engine is running now (None when it is not the active one)."""
+        if self.engine is None or self.mode != "running":
+            return None
+        return self.engine.running_count()
+
+    def stop(self, grace: float = 10.0) -> None:
+        """Stop the engine (letting runs finish for `grace` s) and wait for background work."""
+        self.bridge.stop()
+        self.service.unsubscribe(self.bridge.on_service_change)
+        if self.engine is not None:
+            self.engine.hub.unsubscribe(self.bridge.on_engine_event)
+            with contextlib.suppress(ValueError):
+                self.service.unsubscribe(self.engine.on_service_change)
+            self.background.wait(30_000)
+            self.engine.stop(grace)
+        self.background.wait(10_000)

@@ -1,0 +1,254 @@
+"""What the user can do to tasks: the QActions the toolbar, menus, context menu and tray
+share, and the operations behind them. Every operation calls the service off the GUI
+thread (so it is validated and audited as from the CLI); its result shows in the status
+bar, its error inline or in a message.
+
+Signals:
+    message(str): one line for the status bar.
+    show_runs_requested(int, str): show the runs of this task (id, name).
+    task_saved(int): a task was created or edited from the editor (select it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from app.core.errors import ValidationError
+from app.core.task import Task
+from app.gui import icons
+from app.gui.editor.dialog import TaskEditor
+from app.gui.qt import (
+    QAction,
+    QFileDialog,
+    QKeySequence,
+    QMessageBox,
+    QObject,
+    Qt,
+    QWidget,
+    Signal,
+)
+from app.gui.session import Session
+from app.gui.tasks_view import TasksView
+
+Confirm = Callable[[str, str], bool]
+
+
+def ask(parent: QWidget) -> Confirm:
+    def confirm(title: str, text: str) -> bool:
+        answer = QMessageBox.question(parent, title, text,
+                                      QMessageBox.StandardButton.Yes
+                                      | QMessageBox.StandardButton.Cancel,
+                                      QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
+    return confirm
+
+
+class TaskActions(QObject):
+    message = Signal(str)
+    show_runs_requested = Signal(int, str)
+    task_saved = Signal(int)
+
+    def __init__(self, session: Session, window: QWidget) -> None:
+        super().__init__(window)
+        self.session = session
+        self.window = window
+        self.view: TasksView | None = None
+        self.confirm: Confirm = ask(window)
+        self.editor: TaskEditor | None = None
+
+        def make(text: str, icon: str | None,
+                 shortcut: QKeySequence | QKeySequence.StandardKey | str | None,
+                 slot: Callable[[], None], tip: str) -> QAction:
+            action = QAction(text, self)
+            if icon:
+                action.setIcon(icons.action_icon(icon))
+            if shortcut:
+                action.setShortcut(QKeySequence(shortcut))
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+            action.triggered.connect(slot)
+            return action
+
+        self.new = make("&New task…", "new", QKeySequence.StandardKey.New, self.new_task,
+                        "Create a task (Ctrl+N)")
+        self.edit = make("&Edit…", "edit", "Return", self.edit_task,
+                         "Edit the selected task (Enter)")
+        self.duplicate = make("D&uplicate…", "duplicate", "Ctrl+D", self.duplicate_task,
+                              "Create a copy of the selected task (Ctrl+D)")
+        self.run_now = make("&Run now", "run", "F5", self.run_selected,
+                            "Run the selected tasks now (F5)")
+        self.pause = make("&Pause", "pause", "Ctrl+P", self.toggle_pause,
+                          "Pause or resume the selected tasks (Ctrl+P)")
+        self.delete = make("&Delete…", "delete", QKeySequence.StandardKey.Delete,
+                           self.delete_selected, "Delete the selected tasks (Del)")
+        self.show_runs = make("Show r&uns", "runs", "Ctrl+R", self.show_runs_of_selected,
+                              "Show the runs of the selected task (Ctrl+R)")
+        self.pause_all = make("P&ause all tasks", None, None, lambda: self.set_all(False),
+                              "Pause every task")
+        self.resume_all = make("Resu&me all tasks", None, None, lambda: self.set_all(True),
+                               "Resume every task")
+        self.import_ = make("&Import tasks…", None, None, self.import_tasks,
+                            "Create tasks from an export file")
+        self.export = make("E&xport tasks…", None, None, self.export_tasks,
+                           "Save every task to a JSON file")
+        # Enter and Del act on the table only, never on a search box or a dialog.
+        for action in (self.edit, self.delete):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+    def attach(self, view: TasksView) -> None:
+        self.view = view
+        view.table.addAction(self.edit)
+        view.table.addAction(self.delete)
+        view.selection_changed.connect(self.update)
+        view.activated.connect(self.edit_task_id)
+        self.update()
+
+    def task_actions(self) -> list[QAction]:
+        return [self.edit, self.duplicate, self.run_now, self.pause, self.delete,
+                self.show_runs]
+
+    # -- selection -------------------------------------------------------------------------
+
+    def _selected(self) -> list[Task]:
+        return [item.task for item in self.view.selected_items()] if self.view else []
+
+    def update(self) -> None:
+        tasks = self._selected()
+        one = len(tasks) == 1
+        for action in (self.edit, self.duplicate, self.show_runs):
+            action.setEnabled(one)
+        for action in (self.run_now, self.pause, self.delete):
+            action.setEnabled(bool(tasks))
+        pausing = not tasks or any(t.spec.enabled for t in tasks)
+        self.pause.setText("&Pause" if pausing else "Res&ume")
+        self.pause.setIcon(icons.action_icon("pause" if pausing else "run"))
+
+    # -- editing ---------------------------------------------------------------------------
+
+    def new_task(self) -> None:
+        self._open_editor(None, "new")
+
+    def edit_task(self) -> None:
+        tasks = self._selected()
+        if len(tasks) == 1:
+            self.edit_task_id(tasks[0].id)
+
+    def edit_task_id(self, task_id: int, mode: str = "edit") -> None:
+        self.session.background.run(lambda: self.session.service.get_task(task_id),
+                                    lambda task: self._open_editor(task, mode), owner=self,
+                                    title="Cannot open the task")
+
+    def duplicate_task(self) -> None:
+        tasks = self._selected()
+        if len(tasks) == 1:
+            self.edit_task_id(tasks[0].id, "duplicate")
+
+    def _open_editor(self, task: Task | None, mode: str) -> None:
+        editor = TaskEditor(self.session, task, mode, self.window)
+        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        editor.saved.connect(lambda t, m=mode: self._on_editor_saved(t, m))
+        self.editor = editor
+        editor.open()
+
+    def _on_editor_saved(self, task: Task, mode: str) -> None:
+        verb = "Saved" if mode == "edit" else "Created"
+        self.message.emit(f"{verb} task “{task.name}”.")
+        self.task_saved.emit(task.id)
+
+    # -- operations ------------------------------------------------------------------------
+
+    def run_selected(self) -> None:
+        ids = [t.id for t in self._selected()]
+        if ids:
+            self.run_tasks(ids)
+
+    def run_tasks(self, ids: list[int]) -> None:
+        service = self.session.service
+        self.session.background.run(
+            lambda: [service.run_now(i) for i in ids],
+            lambda runs: self.message.emit(
+                f"Queued {len(runs)} run(s): " + ", ".join(r.task_name for r in runs[:5])
+                + ("" if self.session.mode == "running" else
+                   " — the engine that holds this store will start them")),
+            owner=self, title="Cannot run the task")
+
+    def toggle_pause(self) -> None:
+        tasks = self._selected()
+        if not tasks:
+            return
+        enable = not any(t.spec.enabled for t in tasks)
+        self.set_enabled([t.id for t in tasks], enable)
+
+    def set_enabled(self, ids: list[int], enabled: bool) -> None:
+        service = self.session.service
+        verb = "Resumed" if enabled else "Paused"
+        self.session.background.run(
+            lambda: [service.set_enabled(i, enabled) for i in ids],
+            lambda tasks: self.message.emit(f"{verb} {len(tasks)} task(s)."),
+            owner=self, title="Cannot change the task")
+
+    def set_all(self, enabled: bool) -> None:
+        service = self.session.service
+        verb = "Resumed" if enabled else "Paused"
+        self.session.background.run(lambda: service.set_all_enabled(enabled),
+                                    lambda n: self.message.emit(f"{verb} {n} task(s)."),
+                                    owner=self, title="Cannot change the tasks")
+
+    def delete_selected(self) -> None:
+        tasks = self._selected()
+        if not tasks:
+            return
+        names = ", ".join(f"“{t.name}”" for t in tasks[:5]) + ("…" if len(tasks) > 5 else "")
+        if not self.confirm("Delete tasks", f"Delete {names} and their run history? This "
+                                            "cannot be undone."):
+            return
+        self.delete_tasks([t.id for t in tasks], force=False)
+
+    def delete_tasks(self, ids: list[int], force: bool) -> None:
+        service = self.session.service
+
+        def work() -> int:
+            for task_id in ids:
+                service.delete_task(task_id, force=force)
+            return len(ids)
+
+        def failed(error: BaseException) -> None:
+            if isinstance(error, ValidationError) and not force:
+                reason = error.reason.replace("use --force to delete it",
+                                              "delete it anyway")
+                if self.confirm("Delete anyway?", f"{reason}.\n\nDelete anyway?"):
+                    self.delete_tasks(ids, force=True)
+                return
+            self.session.background.report("Cannot delete the task", error)
+
+        self.session.background.run(work, lambda n: self.message.emit(f"Deleted {n} task(s)."),
+                                    failed, owner=self, title="Cannot delete the task")
+
+    def show_runs_of_selected(self) -> None:
+        tasks = self._selected()
+        if len(tasks) == 1:
+            self.show_runs_requested.emit(tasks[0].id, tasks[0].name)
+
+    def import_tasks(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self.window, "Import tasks", "",
+                                                    "Tickwork export (*.json);;All files (*)")
+        if not path:
+            return
+        service = self.session.service
+        self.session.background.run(
+            lambda: service.import_tasks(Path(path)),
+            lambda report: self.message.emit(f"Imported {len(report.created)} task(s)."),
+            owner=self, title="Cannot import the tasks")
+
+    def export_tasks(self) -> None:
+        path, _filter = QFileDialog.getSaveFileName(self.window, "Export tasks",
+                                                    "tickwork-tasks.json",
+                                                    "Tickwork export (*.json)")
+        if not path:
+            return
+        service = self.session.service
+        self.session.background.run(
+            lambda: service.export_tasks(Path(path)),
+            lambda n: self.message.emit(f"Exported {n} task(s) to {path}."),
+            owner=self, title="Cannot export the tasks")

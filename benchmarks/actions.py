@@ -1,0 +1,5 @@
+"""Trivial actions for the benchmarks (module-level, importable by reference)."""
+
+
+def noop() -> None:
+    return None
