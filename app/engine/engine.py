@@ -102,6 +102,41 @@ class Stats:
         return values[i:n]
 
 
+class Batch:
+    """Items from any thread, handled on the dispatcher in one step per batch.
+
+    At thousands of fires a second, one inbox message per fire, per claim and per finished
+    attempt would make the dispatcher fight for the GIL three times per run.
+    """
+
+    def __init__(self, post: Callable[[Callable[[], None]], None],
+                 handle: Callable[..., None]) -> None:
+        self._post = post
+        self._handle = handle
+        self._items: deque[tuple[Any, ...]] = deque()
+        self._lock = threading.Lock()
+        self._posted = False
+
+    def add(self, item: tuple[Any, ...]) -> None:
+        with self._lock:
+            self._items.append(item)
+            if self._posted:
+                return
+            self._posted = True
+        self._post(self._drain)
+
+    def _drain(self) -> None:
+        with self._lock:
+            items = list(self._items)
+            self._items.clear()
+            self._posted = False
+        for item in items:
+            try:
+                self._handle(*item)
+            except Exception:
+                log.exception("dispatcher step failed on %r", item)
+
+
 class Engine:
     """One engine over one open store. Call `start()`, later `stop()`."""
 
@@ -131,6 +166,7 @@ class Engine:
         self._index: list[tuple[float, int]] = []  # (next fire ts, task id), lazily pruned
         self._next_of: dict[int, float] = {}  # task id -> next fire ts (the truth for _index)
         self._armed: dict[int, float] = {}  # task id -> ts of its APScheduler job
+        self._to_arm: list[tuple[str, datetime]] = []  # armed this step, handed over after it
         self._loading: set[int] = set()
         self._attempts: dict[int, Attempt] = {}  # run id -> running attempt
         self._retries: dict[int, tuple[int, int, datetime]] = {}  # run -> (task, attempt, fire)
@@ -142,6 +178,10 @@ class Engine:
         self._audit_mark = 0
         self._metrics: Any = None
         self._store_jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        # the three busiest messages arrive in batches: one dispatcher step each
+        self._fires = Batch(self._post, self._fire_job)
+        self._claims = Batch(self._post, self._claimed)
+        self._finishes = Batch(self._post, self._finished)
 
     # -- public --------------------------------------------------------------------------
 
@@ -171,6 +211,7 @@ class Engine:
             done.wait(grace + 15)
             self._inbox.put(None)
             self.writer.stop()
+            self.executor.shutdown(2.0)
         if self._metrics is not None:
             self._metrics.stop()
         for t in self._threads:
@@ -260,6 +301,9 @@ class Engine:
                 break
             try:
                 fn()
+                if self._to_arm:
+                    arm, self._to_arm = self._to_arm, []
+                    self.timing.arm_many(arm)
             except Exception:
                 log.exception("dispatcher step failed")
         if not db.is_closed():
@@ -381,7 +425,7 @@ class Engine:
         if self._armed.get(task_id) == ts:
             return
         self._armed[task_id] = ts
-        self.timing.arm(f"t{task_id}", datetime.fromtimestamp(ts, UTC))
+        self._to_arm.append((f"t{task_id}", datetime.fromtimestamp(ts, UTC)))
 
     def _refill(self) -> None:
         """Arm every task whose next fire falls inside the horizon (loading it if needed)."""
@@ -407,12 +451,8 @@ class Engine:
         self._store_jobs.put(load)
 
     def _read_tasks(self, ids: list[int]) -> list[Task]:
-        out: list[Task] = []
         with self.store.read():
-            for i in range(0, len(ids), 500):
-                rows = list(TaskRow.select().where(TaskRow.id.in_(ids[i:i + 500])))
-                out.extend(task_store.load(rows, with_last_run=False))
-        return out
+            return task_store.load_ids(ids, with_last_run=False)
 
     def _loaded(self, ids: list[int], loaded: list[Task]) -> None:
         found = {t.id: t for t in loaded}
@@ -454,8 +494,7 @@ class Engine:
 
         def load() -> None:
             with self.store.read():
-                rows = list(TaskRow.select().where(TaskRow.id.in_(list(ids))))
-                loaded = task_store.load(rows, with_last_run=False)
+                loaded = task_store.load_ids(list(ids), with_last_run=False)
             self._post(lambda: self._reloaded(ids, loaded))
         self._store_jobs.put(load)
 
@@ -476,7 +515,7 @@ class Engine:
 
     def _on_fire(self, job_id: str, run_times: list[datetime]) -> None:
         """APScheduler's thread: hand the due job to the dispatcher, nothing more."""
-        self._inbox.put(lambda: self._fire_job(job_id, run_times))
+        self._fires.add((job_id, run_times))
 
     def _fire_job(self, job_id: str, run_times: list[datetime]) -> None:
         ident = int(job_id[1:])
@@ -549,8 +588,7 @@ class Engine:
                parent_run_id, self.id, utc_text(due_at) if due_at else None)
 
         def done(run_id: int | None, error: BaseException | None) -> None:
-            self._post(lambda: self._claimed(task, run_id, error, fire, attempt, status,
-                                             due_at))
+            self._claims.add((task, run_id, error, fire, attempt, status, due_at))
         self.writer.claim(row, done)
 
     def _claimed(self, task: Task, run_id: int | None, error: BaseException | None,
@@ -656,7 +694,7 @@ class Engine:
         self.on_output(attempt, "tickwork", f"progress: {pct}{message}\n")
 
     def on_finished(self, attempt: Attempt, outcome: Outcome) -> None:
-        self._post(lambda: self._finished(attempt, outcome))
+        self._finishes.add((attempt, outcome))
 
     # -- outcomes (dispatcher thread) ---------------------------------------------------------
 

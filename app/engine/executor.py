@@ -18,6 +18,7 @@ import importlib
 import inspect
 import json
 import os
+import queue
 import selectors
 import signal
 import subprocess
@@ -151,19 +152,36 @@ class Executor:
 
     def __init__(self, sink: Sink, workers: int) -> None:
         self.sink = sink
+        self.workers = workers
         self.pool = QThreadPool()
         self.pool.setMaxThreadCount(workers)
-        self.pool.setExpiryTimeout(30_000)
-
-    @property
-    def workers(self) -> int:
-        return int(self.pool.maxThreadCount())
+        self._queue: queue.SimpleQueue[Attempt | None] = queue.SimpleQueue()
+        self._started = False
 
     def start(self, attempt: Attempt) -> None:
-        self.pool.start(lambda: self._run(attempt))
+        """Run an attempt on a free worker (the dispatcher never starts more than `workers`).
 
-    def wait(self, timeout: float) -> bool:
+        The pool's threads each run one long-lived worker loop fed from a queue: handing
+        QThreadPool a new runnable per attempt costs more than a trivial action itself.
+        """
+        if not self._started:
+            self._started = True
+            for _ in range(self.workers):
+                self.pool.start(self._worker)
+        self._queue.put(attempt)
+
+    def shutdown(self, timeout: float) -> bool:
+        """Stop the worker loops once they are idle; True when every thread is done."""
+        for _ in range(self.workers):
+            self._queue.put(None)
         return bool(self.pool.waitForDone(int(timeout * 1000)))
+
+    def _worker(self) -> None:
+        while True:
+            attempt = self._queue.get()
+            if attempt is None:
+                return
+            self._run(attempt)
 
     def _run(self, attempt: Attempt) -> None:
         attempt.started_at = _now()

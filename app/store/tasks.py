@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -11,7 +12,7 @@ import peewee as pw
 from app.core.errors import NotFoundError
 from app.core.schedule import Schedule
 from app.core.task import Action, Task, TaskSpec
-from app.store.models import ConcurrencyGroup, Dependency, RunRow, TaskRow
+from app.store.models import ConcurrencyGroup, Dependency, RunRow, TaskRow, db, from_utc_text
 
 SORT_COLUMNS = {
     "name": TaskRow.name,
@@ -48,8 +49,12 @@ def ids_by_name(names: Iterable[str], field: str) -> dict[str, int]:
     return out
 
 
+_NO_EDGES: dict[str, list[str]] = {"wait": [], "trigger": []}  # shared, never mutated
+
+
 def _edges_of(task_ids: list[int]) -> dict[int, dict[str, list[str]]]:
-    out: dict[int, dict[str, list[str]]] = {tid: {"wait": [], "trigger": []} for tid in task_ids}
+    """Upstream names by kind for each task that has any (others: use `_NO_EDGES`)."""
+    out: dict[int, dict[str, list[str]]] = {}
     if not task_ids:
         return out
     up = TaskRow.alias()
@@ -58,57 +63,103 @@ def _edges_of(task_ids: list[int]) -> dict[int, dict[str, list[str]]]:
              .where(Dependency.task.in_(task_ids))
              .order_by(Dependency.id).tuples())
     for task_id, kind, name in query:
-        out[task_id][kind].append(name)
+        out.setdefault(task_id, {"wait": [], "trigger": []})[kind].append(name)
     return out
 
 
-def to_task(row: TaskRow, edges: dict[str, list[str]], group: ConcurrencyGroup | None,
-            fallback_name: str | None, last_run: Any = None) -> Task:
-    if row.schedule_kind == "after":
+_COLUMNS = (
+    "id", "name", "description", "enabled", "tags", "action", "schedule", "schedule_kind",
+    "timezone", "start_at", "end_at", "priority", "retries", "retry_delay", "backoff", "timeout",
+    "max_instances", "overlap", "group_id", "catch_up", "env", "secret_env", "notify",
+    "fallback_id", "dependency_timeout", "next_run_at", "created_at", "updated_at",
+)
+_SELECT = "SELECT " + ", ".join(f'"{c}"' for c in _COLUMNS) + " FROM task WHERE id IN "
+_actions: dict[str, Action] = {}  # parsed actions by their stored JSON: many tasks share one
+
+
+def _json(text: str) -> Any:
+    """json.loads with a short cut for the empty values most tasks store."""
+    if text == "{}":
+        return {}
+    if text == "[]":
+        return []
+    return json.loads(text)
+
+
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else from_utc_text(text)
+
+
+def _action(text: str) -> Action:
+    action = _actions.get(text)
+    if action is None:
+        if len(_actions) > 10_000:
+            _actions.clear()
+        action = _actions[text] = Action.from_json(json.loads(text))
+    return action
+
+
+def _build(rec: tuple[Any, ...], edges: dict[str, list[str]], group: tuple[str, int] | None,
+           fallback_name: str | None, last_run: Any) -> Task:
+    (task_id, name, description, enabled, tags, action, schedule, schedule_kind, timezone,
+     start_at, end_at, priority, retries, retry_delay, backoff, timeout, max_instances, overlap,
+     _group_id, catch_up, env, secret_env, notify, _fallback_id, dependency_timeout,
+     next_run_at, created_at, updated_at) = rec
+    if schedule_kind == "after":
         # upstreams live in the edges; a chain whose upstreams were all force-deleted has
         # nothing left to follow and reads as manual
-        schedule = (Schedule(kind="after", after=tuple(edges["trigger"])) if edges["trigger"]
-                    else Schedule(kind="manual"))
+        sched = (Schedule(kind="after", after=tuple(edges["trigger"])) if edges["trigger"]
+                 else Schedule(kind="manual"))
     else:
-        schedule = Schedule.from_json(dict(row.schedule))
+        sched = Schedule.from_json(json.loads(schedule))
+    notify_on = _json(notify)
     spec = TaskSpec(
-        name=row.name, action=Action.from_json(row.action), schedule=schedule,
-        description=row.description, enabled=row.enabled, tags=tuple(row.tags),
-        timezone=row.timezone, start_at=row.start_at, end_at=row.end_at, priority=row.priority,
-        retries=row.retries, retry_delay=row.retry_delay, backoff=row.backoff,
-        timeout=row.timeout, max_instances=row.max_instances, overlap=row.overlap,
-        group=group.name if group else None, group_limit=group.limit if group else None,
-        catch_up=row.catch_up, depends_on=tuple(edges["wait"]), env=dict(row.env),
-        secret_env=dict(row.secret_env),
-        notify_on_failure=bool(row.notify.get("on_failure", True)),
-        notify_on_success=bool(row.notify.get("on_success", False)),
-        fallback=fallback_name, dependency_timeout=row.dependency_timeout,
+        name=name, action=_action(action), schedule=sched, description=description,
+        enabled=bool(enabled), tags=tuple(_json(tags)), timezone=timezone,
+        start_at=_time(start_at), end_at=_time(end_at), priority=priority, retries=retries,
+        retry_delay=retry_delay, backoff=backoff, timeout=timeout, max_instances=max_instances,
+        overlap=overlap, group=group[0] if group else None,
+        group_limit=group[1] if group else None, catch_up=catch_up,
+        depends_on=tuple(edges["wait"]), env=_json(env), secret_env=_json(secret_env),
+        notify_on_failure=bool(notify_on.get("on_failure", True)),
+        notify_on_success=bool(notify_on.get("on_success", False)),
+        fallback=fallback_name, dependency_timeout=dependency_timeout,
     )
-    return Task(id=row.id, spec=spec, next_run_at=row.next_run_at, created_at=row.created_at,
-                updated_at=row.updated_at, last_run=last_run)
+    return Task(id=task_id, spec=spec, next_run_at=_time(next_run_at),
+                created_at=_time(created_at), updated_at=_time(updated_at), last_run=last_run)
+
+
+def load_ids(ids: list[int], *, with_last_run: bool = True) -> list[Task]:
+    """Domain tasks by id, in the order given (missing ids are left out), with edges, group,
+    fallback and last run fetched in bulk. Plain SQL: the engine loads thousands a second."""
+    from app.store.runs import latest_runs
+
+    con = db.connection()
+    recs: dict[int, tuple[Any, ...]] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        for rec in con.execute(_SELECT + "(" + ",".join("?" * len(chunk)) + ")", chunk):
+            recs[rec[0]] = rec
+    found = [i for i in ids if i in recs]
+    edges = _edges_of(found)
+    group_ids = {recs[i][18] for i in found if recs[i][18]}
+    groups = {g.id: (g.name, g.limit) for g in
+              ConcurrencyGroup.select().where(ConcurrencyGroup.id.in_(group_ids))}
+    fb_ids = {recs[i][23] for i in found if recs[i][23]}
+    fallbacks = dict(TaskRow.select(TaskRow.id, TaskRow.name)
+                     .where(TaskRow.id.in_(fb_ids)).tuples()) if fb_ids else {}
+    last = latest_runs(found) if with_last_run else {}
+    return [_build(recs[i], edges.get(i, _NO_EDGES), groups.get(recs[i][18]), fallbacks.get(recs[i][23]),
+                   last.get(i)) for i in found]
 
 
 def load(rows: list[TaskRow], *, with_last_run: bool = True) -> list[Task]:
-    """Domain tasks for rows, with edges, group, fallback and last run fetched in bulk."""
-    from app.store.runs import latest_runs
-
-    ids = [r.id for r in rows]
-    edges = _edges_of(ids)
-    group_ids = {r.group_id for r in rows if r.group_id}
-    groups = {g.id: g for g in ConcurrencyGroup.select().where(ConcurrencyGroup.id.in_(group_ids))}
-    fb_ids = {r.fallback_id for r in rows if r.fallback_id}
-    fallbacks = dict(TaskRow.select(TaskRow.id, TaskRow.name)
-                     .where(TaskRow.id.in_(fb_ids)).tuples()) if fb_ids else {}
-    last = latest_runs(ids) if with_last_run else {}
-    return [
-        to_task(r, edges[r.id], groups.get(r.group_id), fallbacks.get(r.fallback_id),
-                last.get(r.id))
-        for r in rows
-    ]
+    """Domain tasks for rows already selected (re-read by id, in the same order)."""
+    return load_ids([r.id for r in rows], with_last_run=with_last_run)
 
 
 def get(ref: int | str) -> Task:
-    return load([find_row(ref)])[0]
+    return load_ids([find_row(ref).id])[0]
 
 
 def _search_clause(search: str | None) -> pw.Expression | None:
@@ -143,7 +194,8 @@ def query(search: str | None = None, sort: str = "name", descending: bool = Fals
 
 
 def page(offset: int, limit: int, **filters: Any) -> list[Task]:
-    return load(list(query(**filters).offset(offset).limit(limit)))
+    ids = [i for (i,) in query(**filters).select(TaskRow.id).offset(offset).limit(limit).tuples()]
+    return load_ids(ids)
 
 
 def count(**filters: Any) -> int:
