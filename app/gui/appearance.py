@@ -24,8 +24,8 @@ def dark_palette() -> QPalette:
     p = QPalette()
     roles = QPalette.ColorRole
     colours = {
-        roles.Window: "#202124", roles.WindowText: "#e8eaed", roles.Base: "#17181a",
-        roles.AlternateBase: "#232427", roles.ToolTipBase: "#303134",
+        roles.Window: "#202124", roles.WindowText: "#e8eaed", roles.Base: "#292a2e",
+        roles.AlternateBase: "#303136", roles.ToolTipBase: "#303134",
         roles.ToolTipText: "#e8eaed", roles.PlaceholderText: "#9aa0a6", roles.Text: "#e8eaed",
         roles.Button: "#2d2e31", roles.ButtonText: "#e8eaed", roles.BrightText: "#ffffff",
         roles.Light: "#3c4043", roles.Midlight: "#35363a", roles.Mid: "#2a2b2e",
@@ -38,7 +38,7 @@ def dark_palette() -> QPalette:
     disabled = QPalette.ColorGroup.Disabled
     for role in (roles.WindowText, roles.Text, roles.ButtonText):
         p.setColor(disabled, role, QColor("#7d8185"))
-    p.setColor(disabled, roles.Base, QColor("#1d1e20"))
+    p.setColor(disabled, roles.Base, QColor("#25262a"))
     p.setColor(disabled, roles.Button, QColor("#26272a"))
     p.setColor(disabled, roles.Highlight, QColor("#45484d"))
     return p

@@ -91,10 +91,38 @@ THEMED = {
 }
 
 
+GLYPHS = {"run": "▶", "pause": "❚❚", "runs": "▶▶"}
+
+
+def _glyph_icon(glyph: str) -> QIcon:
+    """A glyph in the palette's text colour (the style's own media icons are black)."""
+    from app.gui.qt import QPalette
+
+    app = QApplication.instance()
+    colour = (app.palette().color(QPalette.ColorRole.ButtonText)
+              if isinstance(app, QApplication) else QColor("#202124"))
+    icon = QIcon()
+    for size in (16, 24, 32):
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pixmap)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(colour)
+        font = QFont()
+        font.setPixelSize(int(size * (0.5 if len(glyph) > 1 else 0.75)))
+        p.setFont(font)
+        p.drawText(QRectF(0, 0, size, size), Qt.AlignmentFlag.AlignCenter, glyph)
+        p.end()
+        icon.addPixmap(pixmap)
+    return icon
+
+
 def action_icon(name: str) -> QIcon:
     theme, fallback = THEMED[name]
     if QIcon.hasThemeIcon(theme):
         return QIcon.fromTheme(theme)
+    if name in GLYPHS:
+        return _glyph_icon(GLYPHS[name])
     app = QApplication.instance()
     style = app.style() if isinstance(app, QApplication) else None
     return style.standardIcon(fallback) if style is not None else QIcon()

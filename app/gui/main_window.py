@@ -242,10 +242,8 @@ class MainWindow(QMainWindow):
 
     def _on_bridge_notified(self, note: Notification) -> None:
         self.notifications.add(note)
-        if self.tray.can_notify:
-            self.tray.notify(note)
-        else:
-            self.tray.notify(note)  # badge only
+        self.tray.notify(note)  # a desktop bubble where there is a tray; its badge anyway
+        if not self.tray.can_notify:
             self.say(f"{note.title}: {note.message}")
 
     def _on_session_mode_changed(self, mode: str, detail: str) -> None:
@@ -300,9 +298,18 @@ class MainWindow(QMainWindow):
         self.tray.acknowledge()
 
     def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.PaletteChange:
-            display.clear_icon_cache()
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "menus"):
+            self._refresh_icons()  # the desktop went light or dark
         super().changeEvent(event)
+
+    def _refresh_icons(self) -> None:
+        """Repaint the icons drawn in palette colours."""
+        display.clear_icon_cache()
+        for i, name in enumerate(VIEWS):
+            self.nav.item(i).setIcon(icons.action_icon(name.lower()))
+            self.view_actions.actions()[i].setIcon(icons.action_icon(name.lower()))
+        self.task_ops.run_now.setIcon(icons.action_icon("run"))
+        self.task_ops.update()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
@@ -345,7 +352,7 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             appearance.apply(app, scheme)
-        display.clear_icon_cache()
+        self._refresh_icons()
         appearance.settings().setValue("appearance", scheme)
         for action in self.scheme_actions.actions():
             action.setChecked(action.data() == scheme)

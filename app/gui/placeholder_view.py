@@ -3,7 +3,7 @@ metrics): it says what will be there and what to use meanwhile."""
 
 from __future__ import annotations
 
-from app.gui.qt import QLabel, QPalette, Qt, QVBoxLayout, QWidget
+from app.gui.qt import QHBoxLayout, QLabel, QPalette, Qt, QVBoxLayout, QWidget
 
 
 class PlaceholderView(QWidget):
@@ -22,6 +22,12 @@ class PlaceholderView(QWidget):
         body.setWordWrap(True)
         body.setAlignment(Qt.AlignmentFlag.AlignCenter)
         body.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        body.setMinimumWidth(440)
+        body.setMaximumWidth(560)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(body)
+        row.addStretch(1)
         layout.addWidget(heading)
-        layout.addWidget(body)
+        layout.addLayout(row)
         layout.addStretch(2)

@@ -12,6 +12,7 @@ from app.gui.qt import (
     QFormLayout,
     QLabel,
     QPalette,
+    QVBoxLayout,
     QWidget,
     Signal,
 )
@@ -27,7 +28,10 @@ class Page(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.form = QFormLayout(self)
+        outer = QVBoxLayout(self)
+        self.form = QFormLayout()
+        outer.addLayout(self.form)
+        outer.addStretch(1)  # spare height below the fields, not between them
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         self.errors: dict[str, tuple[ErrorLabel, QFormLayout, int, QWidget]] = {}

@@ -125,7 +125,6 @@ class ActionPage(Page):
         self.form.addRow("&Working folder", cwd_row)
         self.add_error("cwd", self.cwd)
 
-        self.stack._on_current_changed(0)
         self.is_command.toggled.connect(self._on_kind_toggled)
         for signal in (self.command.textChanged, self.target.textChanged,
                        self.kwargs.textChanged, self.cwd.textChanged):

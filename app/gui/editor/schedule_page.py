@@ -171,8 +171,6 @@ class SchedulePage(Page):
         form.addRow("In words", self.words)
         form.addRow("Next runs", self.next_times)
 
-        self.stack.setCurrentIndex(0)
-        self.stack._on_current_changed(0)
         self.kind.currentIndexChanged.connect(self._on_kind_changed)
         self.presets.activated.connect(self._on_preset_activated)
         for signal in (self.cron.textChanged, self.timezone.currentTextChanged,

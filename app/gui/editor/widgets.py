@@ -19,9 +19,7 @@ from app.gui.qt import (
     QListWidget,
     QPalette,
     QPushButton,
-    QSize,
     QSizePolicy,
-    QStackedWidget,
     QStringListModel,
     Qt,
     QVBoxLayout,
@@ -59,31 +57,40 @@ class ErrorLabel(QLabel):
         return bool(self.text())
 
 
-class FitStack(QStackedWidget):
-    """A stacked widget as tall as its current page, not its tallest one."""
+class FitStack(QWidget):
+    """Pages shown one at a time, as tall as the current page (a QStackedWidget is as tall
+    as its tallest page, which leaves holes in a form)."""
+
+    currentChanged = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        self.currentChanged.connect(self._on_current_changed)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._pages: list[QWidget] = []
+        self._current = -1
 
-    def _on_current_changed(self, _index: int) -> None:
-        for i in range(self.count()):
-            page = self.widget(i)
-            if page is None:
-                continue
-            policy = (QSizePolicy.Policy.Preferred if page is self.currentWidget()
-                      else QSizePolicy.Policy.Ignored)
-            page.setSizePolicy(QSizePolicy.Policy.Preferred, policy)
-        self.updateGeometry()
+    def addWidget(self, page: QWidget) -> int:
+        self._pages.append(page)
+        self._layout.addWidget(page)
+        if self._current < 0:
+            self._current = 0
+        page.setVisible(len(self._pages) - 1 == self._current)
+        return len(self._pages) - 1
 
-    def sizeHint(self) -> QSize:
-        page = self.currentWidget()
-        return page.sizeHint() if page is not None else super().sizeHint()
+    def setCurrentIndex(self, index: int) -> None:
+        if not 0 <= index < len(self._pages) or index == self._current:
+            return
+        self._current = index
+        for i, page in enumerate(self._pages):
+            page.setVisible(i == index)
+        self.currentChanged.emit(index)
 
-    def minimumSizeHint(self) -> QSize:
-        page = self.currentWidget()
-        return page.minimumSizeHint() if page is not None else super().minimumSizeHint()
+    def currentIndex(self) -> int:
+        return self._current
+
+    def count(self) -> int:
+        return len(self._pages)
 
 
 class DurationEdit(QWidget):

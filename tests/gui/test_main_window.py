@@ -1,0 +1,82 @@
+"""The main window: navigation, shortcuts, empty state, status bar, no-tray behaviour."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.gui.main_window import AUDIT, RUNS, TASKS, VIEWS
+from app.gui.qt import QKeySequence, Qt
+from tests.gui.conftest import Gui, command_task
+
+
+def test_empty_store_shows_create_your_first_task(gui: Gui, qtbot: Any) -> None:
+    view = gui.window.tasks_view
+    assert view.stack.currentWidget() is view.empty
+    assert view.empty.button.text() == "Create your first task"
+    qtbot.mouseClick(view.empty.button, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: gui.window.task_ops.editor is not None
+                   and gui.window.task_ops.editor.isVisible())
+    gui.window.task_ops.editor.reject()
+
+
+def test_ctrl_1_to_6_switch_views_in_order(gui: Gui, qtbot: Any) -> None:
+    window = gui.window
+    window.activateWindow()
+    for i, name in enumerate(VIEWS):
+        action = window.view_actions.actions()[i]
+        assert action.shortcut() == QKeySequence(f"Ctrl+{i + 1}")
+        action.trigger()
+        assert window.current_view() == i
+        assert window.nav.currentItem().text() == name
+    gui.settle()
+    assert window.audit_model.ever_loaded and window.runs_model.ever_loaded
+    window.show_view(TASKS)
+
+
+def test_toolbar_and_menus_carry_the_task_actions(gui: Gui) -> None:
+    ops = gui.window.task_ops
+    shortcuts = {a.text().replace("&", ""): a.shortcut().toString()
+                 for a in (ops.new, ops.edit, ops.run_now, ops.pause, ops.delete)}
+    assert shortcuts == {"New task…": "Ctrl+N", "Edit…": "Return", "Run now": "F5",
+                         "Pause": "Ctrl+P", "Delete…": "Del"}
+    assert ops.new in gui.window.toolbar.actions()
+    menus = [a.text().replace("&", "") for a in gui.window.menuBar().actions()]
+    assert menus == ["File", "Task", "View", "Engine", "Help"]
+
+
+def test_status_bar_says_engine_running_and_counts(gui: Gui) -> None:
+    gui.service.create_task(command_task("soon", schedule={"kind": "interval",
+                                                           "seconds": 3600}))
+    status = gui.window.status
+    gui.wait_until(lambda: "Engine running" in status.engine.text())
+    status.refresh()
+    gui.wait_until(lambda: status.next_fire.text().startswith("Next: today")
+                   or status.next_fire.text().startswith("Next: tomorrow"))
+    assert status.failures.text() == "No failures today"
+    assert status.running.text() == "Idle"
+
+
+def test_without_a_tray_it_says_so_once_and_keeps_a_list(gui: Gui) -> None:
+    window = gui.window
+    assert not window.tray.available
+    infos = [e for e in window.notifications.entries() if e.note.title == "No system tray"]
+    assert len(infos) == 1
+    from app.engine.events import Notification
+
+    gui.session.bridge.on_engine_event(Notification("failure", "backup failed", "exit 1",
+                                                    run_id=None, task_id=None))
+    gui.wait_until(lambda: window.notifications.unread == 1)
+    assert window.status.bell.text().strip() == "1"
+    window.status.bell.click()
+    assert window.dock.isVisible() and window.notifications.unread == 0
+
+
+def test_geometry_and_view_are_kept(gui_factory: Any) -> None:
+    first = gui_factory(engine=False)
+    first.window.resize(760, 560)
+    first.window.show_view(RUNS)
+    first.window.save_settings()
+    second = gui_factory(engine=False)
+    assert second.window.current_view() == RUNS
+    assert second.window.size().width() == 760
+    second.window.show_view(AUDIT)

@@ -1,0 +1,88 @@
+"""The Runs view: the log tails live while a run is going, Cancel stops it, Re-run starts
+another, filters narrow the list, and a failure notification opens its run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.gui.main_window import RUNS
+from app.gui.qt import Qt
+from tests.gui.conftest import Gui, command_task
+
+
+def test_log_tails_live_and_cancel_stops_the_run(gui: Gui, qtbot: Any) -> None:
+    gui.service.create_task(command_task(
+        "slow", ["sh", "-c", "echo started; sleep 0.3; echo still going; sleep 30"]))
+    gui.window.show_view(RUNS)
+    run = gui.service.run_now("slow")
+    view = gui.window.runs_view
+    gui.wait_until(lambda: view.select_run(run.id))
+    gui.wait_until(lambda: "still going" in view.detail.output_text())
+    assert view.detail.fields["Status"].text() == "running"  # tailing, not after the fact
+    assert view.detail.cancel_button.isEnabled()
+    qtbot.mouseClick(view.detail.cancel_button, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: view.detail.fields["Status"].text() == "cancelled", 15)
+    assert not view.detail.cancel_button.isEnabled()
+    qtbot.mouseClick(view.detail.rerun_button, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: gui.service.count_runs(task="slow") == 2)
+    gui.wait_until(lambda: view.model.rowCount() == 2)
+    newest = gui.service.list_runs(0, 1)[0]
+    gui.service.cancel_run(newest.id)
+    gui.wait_until(lambda: gui.service.get_run(newest.id).status == "cancelled", 15)
+
+
+def test_filters_by_task_status_and_date(gui: Gui, qtbot: Any) -> None:
+    gui.service.create_task(command_task("ok", ["true"]))
+    gui.service.create_task(command_task("bad", ["false"], notify={"on_failure": True}))
+    for name in ("ok", "bad", "ok"):
+        run = gui.service.run_now(name)
+        gui.wait_until(lambda r=run: gui.service.get_run(r.id).status in ("succeeded",
+                                                                          "failed"))
+    gui.window.show_view(RUNS)
+    view = gui.window.runs_view
+    gui.wait_until(lambda: view.model.rowCount() == 3)
+    view.status.setCurrentIndex(view.status.findData("failed"))
+    gui.wait_until(lambda: view.model.rowCount() == 1)
+    assert view.model.rows[0].task_name == "bad"
+    view.status.setCurrentIndex(0)
+    view.period.setCurrentIndex(view.period.findData("today"))
+    gui.wait_until(lambda: view.model.rowCount() == 3)
+    view.task.setText("ok")
+    view.task.editingFinished.emit()
+    gui.wait_until(lambda: view.model.rowCount() == 2)
+    assert view.count.text() == "2 runs"
+    view.task.setText("nope")
+    view.task.editingFinished.emit()
+    gui.wait_until(lambda: "No task named" in view.filter_error.text())
+
+
+def test_a_failure_notification_opens_its_run(gui: Gui, qtbot: Any) -> None:
+    gui.service.create_task(command_task("breaks", ["sh", "-c", "echo oops >&2; exit 2"]))
+    run = gui.service.run_now("breaks")
+    notes = gui.window.notifications
+    gui.wait_until(lambda: any(e.note.run_id == run.id for e in notes.entries()), 15)
+    entry = next(e for e in notes.entries() if e.note.run_id == run.id)
+    assert entry.note.kind == "failure" and "breaks" in entry.note.title
+    gui.wait_until(lambda: gui.window.status.failures.text() == "1 failed today")
+    notes.list.setCurrentRow(0)
+    qtbot.mouseClick(notes.open_button, Qt.MouseButton.LeftButton)
+    view = gui.window.runs_view
+    assert gui.window.current_view() == RUNS
+    gui.wait_until(lambda: view.detail.run is not None and view.detail.run.id == run.id)
+    gui.wait_until(lambda: "oops" in view.detail.output_text())
+    qtbot.mouseClick(notes.retry_button, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: gui.service.count_runs(task="breaks") == 2)
+
+
+def test_audit_view_verifies_the_trail(gui: Gui, qtbot: Any) -> None:
+    gui.service.create_task(command_task("audited"))
+    gui.window.show_view(5)
+    view = gui.window.audit_view
+    gui.wait_until(lambda: view.model.rowCount() == 1)
+    qtbot.mouseClick(view.verify_button, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: "intact" in view.result.text())
+    gui.service.set_enabled("audited", False)
+    gui.wait_until(lambda: view.model.rowCount() == 2)  # new events arrive at the top
+    assert view.model.rows[0].action == "task.pause"
+    view.actor.setCurrentIndex(view.actor.findData("cli"))
+    gui.wait_until(lambda: view.model.rowCount() == 0)
