@@ -8,6 +8,7 @@ message: Tickwork never falls back to plain text.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from pathlib import Path
@@ -71,7 +72,5 @@ class Keyring:
         from keyring.errors import PasswordDeleteError
 
         self.require()
-        try:
+        with contextlib.suppress(PasswordDeleteError):  # already gone is fine
             keyring.delete_password(self.service, name)
-        except PasswordDeleteError:
-            pass

@@ -51,7 +51,8 @@ class Action:
 
     def to_json(self) -> dict[str, Any]:
         if self.kind == "command":
-            return {"kind": "command", "argv": list(self.argv), "shell": self.shell, "cwd": self.cwd}
+            return {"kind": "command", "argv": list(self.argv), "shell": self.shell,
+                    "cwd": self.cwd}
         return {"kind": "python", "target": self.target, "kwargs": self.kwargs, "cwd": self.cwd}
 
     @staticmethod

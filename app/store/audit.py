@@ -41,8 +41,9 @@ def append(actor: str, action: str, target: str | None, before: Any, after: Any,
     prev = head.value if head else GENESIS
     at = utc_text(now)
     digest = chain_hash(prev, canonical(at, actor, action, target, before, after))
-    event = AuditEvent.create(at=at, actor=actor, action=action, target=target, before=before,
-                              after=after, prev_hash=prev, hash=digest)
+    event: AuditEvent = AuditEvent.create(at=at, actor=actor, action=action, target=target,
+                                          before=before, after=after, prev_hash=prev,
+                                          hash=digest)
     Meta.replace(key=HEAD_KEY, value=digest).execute()
     return event
 

@@ -149,8 +149,8 @@ def load_ids(ids: list[int], *, with_last_run: bool = True) -> list[Task]:
     fallbacks = dict(TaskRow.select(TaskRow.id, TaskRow.name)
                      .where(TaskRow.id.in_(fb_ids)).tuples()) if fb_ids else {}
     last = latest_runs(found) if with_last_run else {}
-    return [_build(recs[i], edges.get(i, _NO_EDGES), groups.get(recs[i][18]), fallbacks.get(recs[i][23]),
-                   last.get(i)) for i in found]
+    return [_build(recs[i], edges.get(i, _NO_EDGES), groups.get(recs[i][18]),
+                   fallbacks.get(recs[i][23]), last.get(i)) for i in found]
 
 
 def load(rows: list[TaskRow], *, with_last_run: bool = True) -> list[Task]:
@@ -208,6 +208,7 @@ def group_for(name: str | None, limit: int | None) -> ConcurrencyGroup | None:
     """The group row for a name, created on first use; a given limit updates it."""
     if name is None:
         return None
+    group: ConcurrencyGroup
     group, created = ConcurrencyGroup.get_or_create(name=name,
                                                     defaults={"limit": limit or 1})
     if not created and limit is not None and group.limit != limit:

@@ -21,8 +21,6 @@ from hypothesis import strategies as st
 from app.core.errors import ValidationError
 from app.core.schedule import (
     CalendarSpec,
-    CalendarTrigger,
-    PosixCronTrigger,
     Schedule,
     build_trigger,
     describe,
@@ -31,6 +29,7 @@ from app.core.schedule import (
     system_timezone_name,
     validate_schedule,
 )
+from app.core.triggers import CalendarTrigger, PosixCronTrigger
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

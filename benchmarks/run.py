@@ -1,0 +1,143 @@
+"""`make bench`: the whole performance suite in one run, side by side with stock APScheduler.
+
+Runs each benchmark script as its own process (so one cannot warm or pollute another),
+collects their JSON, writes it all to `benchmarks/results/latest.json`, and prints a
+summary table (Markdown) with the targets from the issues and the ratios against stock
+APScheduler measured in the same run. `--quick` shortens every window for a smoke run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks._common import environment_info, log
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def run(module: str, *args: str) -> dict[str, Any]:
+    log(f"== {module} {' '.join(args)}")
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", f"benchmarks.{module}", *args],
+                          stdout=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        return {"error": f"{module} exited {proc.returncode}"}
+    text = proc.stdout
+    try:
+        data: dict[str, Any] = json.loads(text[text.index("{"):])
+    except (ValueError, json.JSONDecodeError) as exc:
+        return {"error": f"{module} printed no JSON: {exc}"}
+    data["seconds"] = round(time.perf_counter() - started, 1)
+    return data
+
+
+def fmt(value: Any, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.1f}{unit}"
+    if isinstance(value, int):
+        return f"{value:,}{unit}"
+    return f"{value}{unit}"
+
+
+def ratio(ours: Any, theirs: Any) -> str:
+    if not isinstance(ours, int | float) or not isinstance(theirs, int | float) or not ours:
+        return "—"
+    return f"{theirs / ours:,.1f}×"
+
+
+def summary(results: dict[str, Any]) -> str:
+    lines = ["| measure | Tickwork | stock APScheduler (SQLAlchemy / memory) | target |",
+             "|---|---|---|---|"]
+    fire = results.get("engine_fire", {}).get("cases", {})
+    base = results.get("baseline_apscheduler", {})
+
+    def baseline(store: str, rate: str) -> dict[str, Any]:
+        for case in base.get("results", []):
+            if case.get("store") == store and str(case.get("rate_per_min")) == rate:
+                found: dict[str, Any] = case
+                return found
+        return {}
+
+    targets = {"10000": "0 missed", "100000": "0 missed, p99 ≤ 25 ms",
+               "300000": "0 missed, p99 ≤ 100 ms"}
+    for rate, case in fire.items():
+        sql, mem = baseline("sqlalchemy", rate), baseline("memory", rate)
+        lines.append(
+            f"| {int(rate):,}/min: fired / missed | {fmt(case.get('fired'))} / "
+            f"{fmt(case.get('missed'))} | {fmt(sql.get('fired'))} / {fmt(sql.get('missed'))} ; "
+            f"{fmt(mem.get('fired'))} / {fmt(mem.get('missed'))} | {targets.get(rate, '')} |")
+        ours = case.get("lateness_ms", {})
+        theirs = sql.get("lateness_ms", {})
+        lines.append(
+            f"| {int(rate):,}/min: lateness p50 / p99 / max (ms) | {fmt(ours.get('p50'))} / "
+            f"{fmt(ours.get('p99'))} / {fmt(ours.get('max'))} | {fmt(theirs.get('p50'))} / "
+            f"{fmt(theirs.get('p99'))} / {fmt(theirs.get('max'))} "
+            f"(p99 ratio {ratio(ours.get('p99'), theirs.get('p99'))}) ; mem p99 "
+            f"{fmt(mem.get('lateness_ms', {}).get('p99'))} | |")
+        lines.append(
+            f"| {int(rate):,}/min: CPU s / peak RSS MB | {fmt(case.get('cpu_seconds'))} / "
+            f"{fmt(case.get('peak_rss_mb'))} | {fmt(sql.get('cpu_seconds'))} / "
+            f"{fmt(sql.get('peak_rss_mb'))} | |")
+    for rate, case in results.get("engine_fire_command", {}).get("cases", {}).items():
+        lat = case.get("lateness_ms", {})
+        lines.append(f"| /bin/true at {int(rate):,}/min: missed, p50/p99/max ms | "
+                     f"{fmt(case.get('missed'))}, {fmt(lat.get('p50'))} / {fmt(lat.get('p99'))}"
+                     f" / {fmt(lat.get('max'))} | | |")
+    for n, case in results.get("engine_idle", {}).get("cases", {}).items():
+        lines.append(f"| {int(n):,} tasks: start s / idle CPU % / RSS MB | "
+                     f"{fmt(case.get('start_s'))} / {fmt(case.get('idle_cpu_percent'))} / "
+                     f"{fmt(case.get('rss_mb_end'))} | | start ≤ 2 s, RSS ≤ 300 MB (100k); "
+                     "idle ≤ 0.1 % (10k) |")
+    cli = results.get("cli_list", {}).get("results", {})
+    if cli:
+        lines.append(f"| `tickwork task list`, 1,000 tasks (median ms) | "
+                     f"{fmt(cli.get('task list', {}).get('median_ms'))} | | ≤ 300 ms |")
+    for rate, case in results.get("gui_stall", {}).items():
+        if isinstance(case, dict) and "stall_p99_ms" in case:
+            lines.append(f"| GUI event-loop stall at {int(rate):,}/min, p99 / max ms | "
+                         f"{fmt(case['stall_p99_ms'])} / {fmt(case['stall_max_ms'])} | | "
+                         "p99 ≤ 50, max ≤ 200 |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="short windows (smoke run)")
+    parser.add_argument("--skip", default="", help="comma-separated benchmarks to leave out")
+    args = parser.parse_args()
+    quick = ["--quick"] if args.quick else []
+    skip = set(filter(None, args.skip.split(",")))
+    plan: list[tuple[str, str, list[str]]] = [
+        ("baseline_apscheduler", "baseline_apscheduler", ["--rates", "10000,100000,300000",
+                                                          *quick]),
+        ("engine_fire", "engine_fire", ["--rates", "10000,100000,300000", *quick]),
+        ("engine_fire_command", "engine_fire", ["--command", "--rates", "10000,60000",
+                                                "--window", "60", *quick]),
+        ("engine_idle", "engine_idle", [*quick]),
+        ("cli_list", "cli_list", []),
+        ("gui_stall", "gui_stall", ["--rates", "10000,100000", *quick]),
+    ]
+    if (Path(__file__).parent / "views.py").exists():
+        plan.append(("views", "views", []))
+    results: dict[str, Any] = {"environment": environment_info(), "quick": args.quick}
+    for name, module, extra in plan:
+        if name not in skip:
+            results[name] = run(module, *extra)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    table = summary(results)
+    (RESULTS / "latest.md").write_text(table + "\n")
+    print(json.dumps(results, indent=2))
+    log("summary (also in benchmarks/results/latest.md):\n" + table)
+
+
+if __name__ == "__main__":
+    main()
