@@ -66,7 +66,7 @@ stock behaviour, happens after the figures were taken, and does not affect them.
 
 Usage::
 
-    python benchmarks/baseline_apscheduler.py [--rates 10000,100000,300000]
+    python -m benchmarks.baseline_apscheduler [--rates 10000,100000,300000]
         [--window 30] [--stores sqlalchemy,memory] [--quick] [--out FILE]
 """
 
@@ -97,26 +97,15 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
-try:  # run as ``python -m benchmarks.baseline_apscheduler``
-    from benchmarks._common import (
-        ResourceMeter,
-        common_parser,
-        effective_window,
-        emit,
-        environment_info,
-        log,
-        percentiles,
-    )
-except ImportError:  # run as ``python benchmarks/baseline_apscheduler.py``
-    from _common import (  # type: ignore[no-redef]
-        ResourceMeter,
-        common_parser,
-        effective_window,
-        emit,
-        environment_info,
-        log,
-        percentiles,
-    )
+from benchmarks._common import (  # run as ``python -m benchmarks.baseline_apscheduler``
+    ResourceMeter,
+    common_parser,
+    effective_window,
+    emit,
+    environment_info,
+    log,
+    percentiles,
+)
 
 STORES = ("sqlalchemy", "memory")
 DEFAULT_LEAD = 2.0  # s between the (estimated) end of adding and the first run time
@@ -341,7 +330,8 @@ def _run_child(store: str, rate: int, window: float, lead: float, tail: float) -
     timeout = n * 0.010 + lead + window + tail + SHUTDOWN_TIMEOUT + 120.0
     command = [
         sys.executable,
-        os.path.abspath(__file__),
+        "-m",
+        "benchmarks.baseline_apscheduler",
         "--case",
         f"{store}:{rate}",
         "--window",
