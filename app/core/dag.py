@@ -1,4 +1,8 @@
-"""The dependency graph: cycle checks and topological order, on task names or ids."""
+"""The dependency graph: cycle checks, topological order and levels, on task names or ids.
+
+Graphs are given as mappings node -> its upstreams (the tasks it depends on); nodes that only
+appear as upstreams are nodes too.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +38,31 @@ def cycle_through(upstreams: Mapping[N, Iterable[N]], start: N) -> list[N] | Non
 def topological_order(upstreams: Mapping[N, Iterable[N]]) -> list[N]:
     """Nodes with every upstream before its downstreams (the graph must be acyclic)."""
     return list(graphlib.TopologicalSorter(upstreams).static_order())
+
+
+def levels(upstreams: Mapping[N, Iterable[N]]) -> dict[N, int]:
+    """Each node's depth: 0 without upstreams, else one more than its deepest upstream.
+
+    Every upstream of a node has a smaller level than the node, so ordering by level puts
+    upstream before downstream. The graph must be acyclic (graphlib.CycleError otherwise).
+    """
+    out: dict[N, int] = {}
+    for node in topological_order(upstreams):
+        ups = upstreams.get(node, ())
+        out[node] = 1 + max((out[u] for u in ups), default=-1)
+    return out
+
+
+def ancestors(upstreams: Mapping[N, Iterable[N]]) -> dict[N, frozenset[N]]:
+    """Every node's transitive upstreams (nodes without upstreams map to an empty set)."""
+    out: dict[N, frozenset[N]] = {}
+    for node in topological_order(upstreams):
+        found: set[N] = set()
+        for up in upstreams.get(node, ()):
+            found.add(up)
+            found |= out[up]
+        out[node] = frozenset(found)
+    return out
 
 
 def closure(edges: Mapping[N, Iterable[N]], start: N) -> set[N]:

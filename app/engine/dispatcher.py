@@ -1,11 +1,30 @@
 """The ready queue: which queued run starts next, and whether it may start at all.
 
-Plain logic, no threads and no store, so the rules are tested directly. Among runs that are
-ready, upstream before downstream (a run's `level` is its depth in the dependency graph),
-then higher priority, then earlier scheduled time, then first come. A run may start when a
-worker is free, its task has fewer than `max_instances` runs going, and its concurrency
-group has fewer than its limit. Runs held back by their task or group do not block runs
-behind them that could start.
+Plain logic, no threads and no store, so the rules are tested directly.
+
+Order (DESIGN.md: "among runs ready at the same moment, upstream before downstream, then
+higher priority first, then earlier scheduled time"):
+
+1. upstream before downstream: a run does not start while a queued run of one of its
+   (transitive) upstreams, scheduled at or before it, has not started; that upstream run
+   takes its place (inherits its rank), so a low-priority upstream cannot be overtaken by
+   unrelated runs while a high-priority downstream waits for it. This is a rule between
+   related runs only; with the dependency gate in front of the queue (a downstream run is
+   not even queued before its upstream's fire succeeded) it mostly matters for chain tasks
+   and for an upstream's next fire queued behind a busy worker;
+2. higher priority first;
+3. earlier scheduled time first; then the task's topological level (upstream tasks first);
+   then first come.
+
+The level is deliberately *not* the first sort key: that would let every low-priority task
+without upstreams overtake high-priority tasks of unrelated graphs, which is not what
+"upstream before downstream" says (unrelated runs are neither).
+
+A run may start when a worker is free, its task has fewer than `max_instances` runs going,
+and its concurrency group has fewer than its limit running. Runs held back by their task,
+their group or an upstream do not block runs behind them that could start. Runs held by
+their task or group are reported once in `held` (the engine marks them `waiting`); being
+behind the global worker limit is plain `queued`.
 """
 
 from __future__ import annotations
@@ -13,14 +32,19 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+# why a run is held back (reported once per run in ReadyQueue.held)
+BY_TASK = "task"
+BY_GROUP = "group"
 
-@dataclass(order=True)
+
+@dataclass(order=True, slots=True)
 class Pending:
     """A claimed run waiting for a worker."""
 
-    sort_key: tuple[int, int, float, int] = field(init=False, repr=False)
+    sort_key: tuple[int, float, int, int] = field(init=False, repr=False)
     run_id: int = field(compare=False)
     task_id: int = field(compare=False)
     priority: int = field(compare=False, default=0)
@@ -30,9 +54,13 @@ class Pending:
     group: str | None = field(compare=False, default=None)
     group_limit: int = field(compare=False, default=1)
     seq: int = field(compare=False, default=0)
+    held: str | None = field(compare=False, default=None)  # BY_TASK / BY_GROUP once reported
 
     def __post_init__(self) -> None:
-        self.sort_key = (self.level, -self.priority, self.scheduled_ts, self.seq)
+        self.sort_key = (-self.priority, self.scheduled_ts, self.level, self.seq)
+
+
+_NO_ANCESTORS: frozenset[int] = frozenset()
 
 
 class ReadyQueue:
@@ -45,6 +73,12 @@ class ReadyQueue:
         self.running_by_task: Counter[int] = Counter()
         self.running_by_group: Counter[str] = Counter()
         self.running: dict[int, Pending] = {}
+        self.ancestors: Mapping[int, frozenset[int]] = {}  # task -> its transitive upstreams
+        self.held: list[Pending] = []  # runs newly held by their task or group (drained by caller)
+        # runs held by their task or group wait aside until a run of that task or group ends,
+        # so that many held runs cost nothing per take
+        self._parked_task: dict[int, list[Pending]] = {}
+        self._parked_group: dict[str, list[Pending]] = {}
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -54,9 +88,13 @@ class ReadyQueue:
 
     def push(self, pending: Pending) -> None:
         pending.seq = next(self._seq)
-        pending.sort_key = (pending.level, -pending.priority, pending.scheduled_ts, pending.seq)
+        pending.sort_key = (-pending.priority, pending.scheduled_ts, pending.level, pending.seq)
         self._ids[pending.run_id] = pending
-        self._by_task.setdefault(pending.task_id, set()).add(pending.run_id)
+        runs = self._by_task.get(pending.task_id)
+        if runs is None:
+            self._by_task[pending.task_id] = {pending.run_id}
+        else:
+            runs.add(pending.run_id)
         heapq.heappush(self._heap, pending)
 
     def remove(self, run_id: int) -> Pending | None:
@@ -77,32 +115,86 @@ class ReadyQueue:
         return sorted(self._by_task.get(task_id, ()))
 
     def queued_count(self, task_id: int) -> int:
-        return len(self._by_task.get(task_id, ()))
+        runs = self._by_task.get(task_id)
+        return len(runs) if runs else 0
+
+    def _upstream_runs(self, pending: Pending) -> list[Pending]:
+        """Queued runs of its upstreams due at or before it: they must start first."""
+        out: list[Pending] = []
+        ids = self._ids
+        for up in self.ancestors.get(pending.task_id, _NO_ANCESTORS):
+            runs = self._by_task.get(up)
+            if runs:
+                out.extend(p for r in runs if (p := ids[r]).scheduled_ts <= pending.scheduled_ts)
+        return out
+
+    def _limited(self, pending: Pending) -> str | None:
+        """Whether its task or its group has as many runs going as allowed."""
+        if self.running_by_task[pending.task_id] >= pending.max_instances:
+            return BY_TASK
+        if pending.group is not None and \
+                self.running_by_group[pending.group] >= pending.group_limit:
+            return BY_GROUP
+        return None
 
     def take(self) -> list[Pending]:
         """Every run that may start now, best first; they count as running on return."""
         started: list[Pending] = []
-        held: list[Pending] = []
-        while self._heap and len(self.running) < self.workers:
-            pending = heapq.heappop(self._heap)
+        behind: list[Pending] = []  # waiting for an upstream's run to start
+        heap = self._heap
+        while heap and len(self.running) < self.workers:
+            pending = heapq.heappop(heap)
             if self._ids.get(pending.run_id) is not pending:
-                continue  # removed while queued
-            if self.running_by_task[pending.task_id] >= pending.max_instances or (
-                pending.group is not None
-                and self.running_by_group[pending.group] >= pending.group_limit
-            ):
-                held.append(pending)
+                continue  # removed (or started for a downstream) while queued
+            count = len(started)
+            why = self._limited(pending)
+            if why is not None:
+                self._hold(pending, why)
                 continue
-            del self._ids[pending.run_id]
-            self._unlink(pending)
-            self.running[pending.run_id] = pending
-            self.running_by_task[pending.task_id] += 1
-            if pending.group is not None:
-                self.running_by_group[pending.group] += 1
-            started.append(pending)
-        for pending in held:
-            heapq.heappush(self._heap, pending)
+            if pending.level and self._upstream_runs(pending):
+                behind.append(pending)
+                self._start_upstreams(pending, started)  # they inherit its place
+            else:
+                self._launch(pending, started)
+            if behind and len(started) > count:
+                for item in behind:  # an upstream started: look at them again
+                    heapq.heappush(heap, item)
+                behind.clear()
+        for pending in behind:
+            heapq.heappush(heap, pending)
         return started
+
+    def _start_upstreams(self, pending: Pending, started: list[Pending]) -> None:
+        """Start the upstream runs a better run waits for, as far as workers and limits allow
+        (so a high-priority downstream is not overtaken while its upstream sits queued)."""
+        for up in sorted(self._upstream_runs(pending)):
+            if len(self.running) >= self.workers:
+                return
+            if up.run_id not in self._ids or self._limited(up) is not None:
+                continue
+            if up.level and self._upstream_runs(up):
+                self._start_upstreams(up, started)
+            else:
+                self._launch(up, started)
+
+    def _launch(self, pending: Pending, started: list[Pending]) -> None:
+        del self._ids[pending.run_id]
+        self._unlink(pending)
+        self.running[pending.run_id] = pending
+        self.running_by_task[pending.task_id] += 1
+        if pending.group is not None:
+            self.running_by_group[pending.group] += 1
+        started.append(pending)
+
+    def _hold(self, pending: Pending, why: str) -> None:
+        if why == BY_TASK:
+            self._parked_task.setdefault(pending.task_id, []).append(pending)
+        else:
+            assert pending.group is not None
+            self._parked_group.setdefault(pending.group, []).append(pending)
+        if pending.held is None:
+            pending.held = why
+            self.held.append(pending)
 
     def finished(self, run_id: int) -> None:
         pending = self.running.pop(run_id, None)
@@ -111,7 +203,17 @@ class ReadyQueue:
         self.running_by_task[pending.task_id] -= 1
         if self.running_by_task[pending.task_id] <= 0:
             del self.running_by_task[pending.task_id]
+        if self._parked_task:
+            self._unpark(self._parked_task.pop(pending.task_id, None))
         if pending.group is not None:
             self.running_by_group[pending.group] -= 1
             if self.running_by_group[pending.group] <= 0:
                 del self.running_by_group[pending.group]
+            if self._parked_group:
+                self._unpark(self._parked_group.pop(pending.group, None))
+
+    def _unpark(self, parked: list[Pending] | None) -> None:
+        if parked:
+            for pending in parked:
+                if self._ids.get(pending.run_id) is pending:
+                    heapq.heappush(self._heap, pending)

@@ -19,7 +19,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class RunChanged:
-    """A run entered a new status (the row is committed before this is sent)."""
+    """A run entered a new status (the row is committed before this is sent).
+
+    `reason` is set when the status has one worth showing: why a run waits, why it was
+    skipped, what it waited for.
+    """
 
     run_id: int
     task_id: int
@@ -28,6 +32,7 @@ class RunChanged:
     at: datetime
     attempt: int = 1
     lateness_ms: float | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

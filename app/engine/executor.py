@@ -14,6 +14,7 @@ the run's bookkeeping. The engine needs QtCore only.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import importlib
 import inspect
 import json
@@ -76,6 +77,11 @@ class Outcome:
     error: str | None = None
 
 
+class CheckpointError(RuntimeError):
+    """A checkpoint could not be made durable in time; the action should not go on as if
+    it were saved."""
+
+
 class Sink(Protocol):
     def on_started(self, attempt: Attempt) -> None: ...
     def on_output(self, attempt: Attempt, stream: str, text: str) -> None: ...
@@ -103,7 +109,12 @@ class RunContext:
         return self._attempt.cancel_event.is_set()
 
     def checkpoint(self, state: Any) -> None:
-        """Save a small JSON state that the next attempt of this run receives."""
+        """Save a small JSON state that the next attempt of this run receives.
+
+        Returns once the state is committed to the store, so work done after the call is
+        never repeated by a resumed attempt; raises CheckpointError when the store could not
+        commit it in time, and ValueError when it is not JSON or larger than 64 KiB.
+        """
         text = json.dumps(state)
         if len(text.encode()) > MAX_CHECKPOINT:
             raise ValueError(f"checkpoint is larger than {MAX_CHECKPOINT} bytes")
@@ -334,10 +345,8 @@ class Executor:
 
 
 def _signal_group(pid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 class _Capture:

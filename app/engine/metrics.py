@@ -11,7 +11,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import psutil
+import psutil  # type: ignore[import-untyped]  # no stubs installed
 
 from app.engine.events import MetricsSampled
 from app.store import ledger

@@ -10,7 +10,7 @@ unique key makes a catch-up of a fire that did run a no-op.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.core.policy import CATCH_UP_BOUND, catch_up_fires
@@ -19,7 +19,8 @@ from app.core.schedule import next_fire_times, parse_timezone
 from app.core.task import Task
 from app.store import runs as run_store
 from app.store import tasks as task_store
-from app.store.models import RunRow, TaskRow, utc_text
+from app.store.database import Store
+from app.store.models import AuditEvent, RunRow, TaskRow, utc_text
 
 INTERRUPTIBLE = ("queued", "waiting", "running")
 
@@ -83,8 +84,52 @@ def unclaimed_manual_runs() -> list[int]:
         (RunRow.status == "queued") & RunRow.engine.is_null()).order_by(RunRow.id).tuples()]
 
 
-def waiting_retries() -> list[tuple[int, int, datetime | None]]:
-    """(run id, task id, due) of retries waiting out their backoff."""
-    return [(r.id, r.task_id, r.due_at) for r in
-            RunRow.select(RunRow.id, RunRow.task, RunRow.due_at)
+@dataclass(frozen=True, slots=True)
+class Retry:
+    """A retry waiting out its backoff."""
+
+    run_id: int
+    task_id: int
+    attempt: int
+    fire: datetime
+    due: datetime | None
+
+
+def waiting_retries() -> list[Retry]:
+    return [Retry(r.id, r.task_id, r.attempt, r.scheduled_for, r.due_at) for r in
+            RunRow.select(RunRow.id, RunRow.task, RunRow.attempt, RunRow.scheduled_for,
+                          RunRow.due_at)
             .where(RunRow.status == "retrying")]
+
+
+@dataclass(slots=True)
+class StartupPlan:
+    """Everything the engine needs to know at start-up, read in one go."""
+
+    now: datetime
+    orphans: list[Run] = field(default_factory=list)  # marked interrupted already
+    audit_mark: int = 0
+    catch_ups: list[CatchUp] = field(default_factory=list)
+    startup: list[Task] = field(default_factory=list)
+    manual: list[int] = field(default_factory=list)
+    retries: list[Retry] = field(default_factory=list)
+    index: list[tuple[int, datetime]] = field(default_factory=list)  # (task, next run)
+    edges: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+def plan_startup(store: Store, now: datetime) -> StartupPlan:
+    """Interrupt what a dead engine left, and read what to run, arm and retry."""
+    with store.write():
+        orphans = interrupt_orphans(now)
+    plan = StartupPlan(now, orphans)
+    with store.read():
+        mark = AuditEvent.select(AuditEvent.id).order_by(AuditEvent.id.desc()).first()
+        plan.audit_mark = mark.id if mark else 0
+        plan.catch_ups = [missed_fires(task, now) for task in overdue_tasks(now)]
+        plan.startup = startup_tasks()
+        plan.manual = unclaimed_manual_runs()
+        plan.retries = waiting_retries()
+        plan.index = list(TaskRow.select(TaskRow.id, TaskRow.next_run_at).where(
+            TaskRow.enabled & TaskRow.next_run_at.is_null(False)).tuples())
+        plan.edges = task_store.all_edges()
+    return plan

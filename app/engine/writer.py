@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from app.store import ledger
@@ -169,20 +170,23 @@ class Writer:
             else:
                 _call(done, result, None)
 
+        def first(rows: list[Any]) -> Any:
+            return ledger.claim_many(rows)[0]
+
         for work, done in batch.calls:
             one(work, done)
         for row, claim_done in batch.claims:
-            one(lambda row=row: ledger.claim_many([row])[0], claim_done)
+            one(partial(first, [row]), claim_done)
         for start, after in batch.starts:
-            one(lambda start=start: ledger.start_many([start]), None)
+            one(partial(ledger.start_many, [start]), None)
             _after(after)
         for out in batch.outputs:
-            one(lambda out=out: ledger.output_many([out]), None)
+            one(partial(ledger.output_many, [out]), None)
         for final, after in batch.finals:
-            one(lambda final=final: ledger.finish_many([final]), None)
+            one(partial(ledger.finish_many, [final]), None)
             _after(after)
         for item in batch.next_runs.items():
-            one(lambda item=item: ledger.set_next_many([item]), None)
+            one(partial(ledger.set_next_many, [item]), None)
 
 
 def _call(done: Done | None, result: Any, error: BaseException | None) -> None:

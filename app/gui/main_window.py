@@ -11,13 +11,16 @@ without a tray it quits, after asking if runs are still going.
 
 from __future__ import annotations
 
+from app.core.run import Run
 from app.engine.events import Notification, RunChanged
 from app.gui import appearance, display, icons
 from app.gui.audit_model import AuditTableModel
 from app.gui.audit_view import AuditView
+from app.gui.calendar_view import CalendarView
+from app.gui.graph_view import GraphView
 from app.gui.menus import build_menus
+from app.gui.metrics_view import MetricsView
 from app.gui.notifications import NotificationList
-from app.gui.placeholder_view import PlaceholderView
 from app.gui.qt import (
     QApplication,
     QCloseEvent,
@@ -44,7 +47,6 @@ from app.gui.tray import Tray
 
 VIEWS = ("Tasks", "Calendar", "Graph", "Runs", "Metrics", "Audit")
 TASKS, CALENDAR, GRAPH, RUNS, METRICS, AUDIT = range(6)
-LATER = "arrives with the next release; its place in the navigation is kept."
 
 
 class MainWindow(QMainWindow):
@@ -70,14 +72,15 @@ class MainWindow(QMainWindow):
         self.task_ops.attach(self.tasks_view)
         self.runs_view = RunsView(self.runs_model, session.service, bg)
         self.audit_view = AuditView(self.audit_model, session.service, bg)
+        self.calendar_view = CalendarView(session.service, bg)
+        self.graph_view = GraphView(session.service, bg)
+        self.metrics_view = MetricsView(session.service, bg)
         self.views: list[QWidget] = [
             self.tasks_view,
-            PlaceholderView("Calendar", f"The calendar of upcoming and past runs {LATER}"),
-            PlaceholderView("Graph", f"The dependency graph of tasks {LATER} Meanwhile a "
-                                     "task's dependencies are on its editor's Dependencies "
-                                     "page."),
+            self.calendar_view,
+            self.graph_view,
             self.runs_view,
-            PlaceholderView("Metrics", f"Live CPU and memory plots {LATER}"),
+            self.metrics_view,
             self.audit_view,
         ]
         self.stack = QStackedWidget()
@@ -138,7 +141,14 @@ class MainWindow(QMainWindow):
         b.service_changed.connect(self.runs_model.on_service_change)
         b.service_changed.connect(self.audit_model.on_service_change)
         b.service_changed.connect(self._on_bridge_service_changed)
+        for view in (self.calendar_view, self.graph_view):
+            b.service_changed.connect(view.on_changed)
+            b.tasks_changed.connect(view.on_changed)
+            view.open_task_requested.connect(self.task_ops.edit_task_id)
+            view.message.connect(self.say)
         b.store_changed.connect(self._on_bridge_store_changed)
+        b.metrics_sampled.connect(self.metrics_view.on_samples)
+        b.metrics_sampled.connect(self.runs_view.detail.on_metrics)
         b.notified.connect(self._on_bridge_notified)
         s.background.error.connect(self._on_background_error)
         s.mode_changed.connect(self._on_session_mode_changed)
@@ -151,6 +161,7 @@ class MainWindow(QMainWindow):
         self.runs_view.cancel_requested.connect(self._on_cancel_requested)
         self.runs_view.rerun_requested.connect(lambda task_id: self.task_ops.run_tasks([task_id]))
         self.runs_view.open_task_requested.connect(self.task_ops.edit_task_id)
+        self.calendar_view.open_run_requested.connect(self.show_run)
         self.notifications.open_run_requested.connect(self.open_run)
         self.notifications.retry_requested.connect(lambda t: self.task_ops.run_tasks([t]))
         self.notifications.unread_changed.connect(self.status.set_unread)
@@ -196,6 +207,18 @@ class MainWindow(QMainWindow):
         self.runs_view.show_task(None)
         self.runs_view.select_run(run_id, wait=True)
 
+    def show_run(self, run_id: int) -> None:
+        """Any run, even weeks old (the calendar's): its task's runs, its detail at once."""
+        self.show_view(RUNS)
+
+        def found(run: Run) -> None:
+            self.runs_view.show_task(run.task_id, run.task_name)
+            if not self.runs_view.select_run(run.id, wait=True):
+                self.runs_view.detail.show_run(run)
+
+        self.session.background.run(lambda: self.session.service.get_run(run_id), found,
+                                    owner=self, title="Cannot open the run")
+
     def find_task(self) -> None:
         self.show_view(TASKS)
         self.tasks_view.focus_search()
@@ -224,6 +247,8 @@ class MainWindow(QMainWindow):
     def _on_bridge_runs_changed(self, events: list[RunChanged]) -> None:
         self.tasks_model.on_runs_changed(events)
         self.runs_view.on_runs_changed(events)
+        self.graph_view.on_runs_changed(events)
+        self.calendar_view.on_changed()
         self.status.soon()
         count = self.session.running_count()
         if count is not None:
@@ -236,6 +261,8 @@ class MainWindow(QMainWindow):
     def _on_bridge_store_changed(self) -> None:
         self.audit_model.on_store_changed()
         if self.session.mode != "running":  # our engine's events say the rest
+            self.graph_view.on_changed()
+            self.calendar_view.on_changed()
             self.tasks_model.on_store_changed()
             self.runs_model.on_store_changed()
         self.status.soon()

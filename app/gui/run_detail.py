@@ -1,5 +1,6 @@
-"""One run in detail: status, timings, lateness, attempt, exit code or error, and its
-output, which tails live while the run is going.
+"""One run in detail: status, timings, lateness, attempt, exit code or error, its CPU and
+memory over its life (`RunPlot`, beside the fields), and its output, which tails live while
+the run is going.
 
 The stored output is read off the GUI thread when a run is shown; chunks that arrive from
 the engine meanwhile are kept and appended after it by sequence number, so nothing is shown
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from app.core.run import Run
 from app.core.task import FINISHED_STATUSES
-from app.engine.events import RunOutput
+from app.engine.events import MetricsSampled, RunOutput
 from app.gui import display
 from app.gui.background import Background
 from app.gui.qt import (
@@ -32,6 +33,7 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
+from app.gui.run_plot import RunPlot
 from app.service import Service
 
 MAX_LINES = 50_000
@@ -89,9 +91,13 @@ class RunDetail(QWidget):
         self.log.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.log.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.log.setPlaceholderText("No output.")
+        self.resources = RunPlot(service, background)
+        top = QHBoxLayout()
+        top.addLayout(form, 1)
+        top.addWidget(self.resources, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
-        layout.addLayout(form)
+        layout.addLayout(top)
         layout.addLayout(buttons)
         layout.addWidget(QLabel("Output"))
         layout.addWidget(self.log, 1)
@@ -102,6 +108,7 @@ class RunDetail(QWidget):
         same = run is not None and self.run is not None and run.id == self.run.id
         self.run = run
         self._fill(run)
+        self.resources.show_run(run)
         if same or run is None:
             if run is None:
                 self.log.clear()
@@ -170,6 +177,10 @@ class RunDetail(QWidget):
             return
         for chunk in mine:
             self._append(chunk.seq, chunk.stream, chunk.text)
+
+    def on_metrics(self, samples: list[MetricsSampled]) -> None:
+        """Resource samples from the engine (the shown run's extend its plot)."""
+        self.resources.on_metrics(samples)
 
     def _append(self, seq: int, stream: str, text: str) -> None:
         if seq <= self._last_seq:

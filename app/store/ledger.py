@@ -1,8 +1,10 @@
 """The engine's hot path into the run ledger, in plain SQL.
 
-Called only from the engine's writer thread, inside its group-commit transaction. Each
-function is one prepared statement; peewee's query builder would cost more than the write
-itself at thousands of runs per second. Times are written in the store's UTC text form.
+The writes are called only from the engine's writer thread, inside its group-commit
+transaction. Each function is one prepared statement; peewee's query builder would cost more
+than the write itself at thousands of runs per second. Times are written in the store's UTC
+text form. The reads at the end serve the dispatcher's rare look-ups (checkpoints, the
+dependency rules) and the simulation, each one seek on an index the ledger has anyway.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from app.store.models import db, utc_text
+from app.store.models import db, from_utc_text, utc_text
 
 _CLAIM = (
     "INSERT OR IGNORE INTO run (task_id, scheduled_for, attempt, status, trigger, queued_at,"
@@ -24,9 +26,9 @@ def claim(task_id: int, scheduled_for: datetime, attempt: int, status: str, trig
           now: datetime, engine: str, reason: str | None = None,
           parent_run_id: int | None = None, due_at: datetime | None = None) -> int | None:
     """Insert the ledger row for one attempt of one fire; None if it was already claimed."""
-    cur = db.connection().execute(_CLAIM, (task_id, utc_text(scheduled_for), attempt, status, trigger,
-                                  utc_text(now), reason, parent_run_id, engine,
-                                  utc_text(due_at) if due_at else None))
+    cur = db.connection().execute(_CLAIM, (
+        task_id, utc_text(scheduled_for), attempt, status, trigger, utc_text(now), reason,
+        parent_run_id, engine, utc_text(due_at) if due_at else None))
     return int(cur.lastrowid) if cur.rowcount == 1 else None
 
 
@@ -35,7 +37,7 @@ def adopt(run_id: int, engine: str) -> bool:
     cur = db.connection().execute(
         "UPDATE run SET engine = ? WHERE id = ? AND engine IS NULL AND status = 'queued'",
         (engine, run_id))
-    return cur.rowcount == 1
+    return bool(cur.rowcount == 1)
 
 
 _UPDATE_COLUMNS = frozenset({
@@ -57,9 +59,16 @@ def update(run_id: int, values: dict[str, Any]) -> None:
     db.connection().execute(f"UPDATE run SET {', '.join(cols)} WHERE id = ?", params)
 
 
+def note(run_id: int, status: str, text: str) -> None:
+    """Set a run's status and add a note to its reason (kept: why it was claimed)."""
+    db.connection().execute(
+        "UPDATE run SET status = ?, reason = CASE WHEN reason IS NULL OR reason = '' THEN ?"
+        " ELSE reason || '; ' || ? END WHERE id = ?", (status, text, text, run_id))
+
+
 def add_output(run_id: int, seq: int, stream: str, text: str, at: datetime) -> None:
     db.connection().execute("INSERT OR IGNORE INTO run_output (run_id, seq, stream, text, at)"
-                   " VALUES (?, ?, ?, ?, ?)", (run_id, seq, stream, text, utc_text(at)))
+                            " VALUES (?, ?, ?, ?, ?)", (run_id, seq, stream, text, utc_text(at)))
 
 
 def set_next_run(rows: Iterable[tuple[int, datetime | None]]) -> None:
@@ -69,8 +78,9 @@ def set_next_run(rows: Iterable[tuple[int, datetime | None]]) -> None:
 
 
 def add_metric(at: datetime, kind: str, values_json: str, run_id: int | None) -> None:
-    db.connection().execute("INSERT INTO metric_sample (at, kind, run_id, \"values\") VALUES (?, ?, ?, ?)",
-                   (utc_text(at), kind, run_id, values_json))
+    db.connection().execute(
+        'INSERT INTO metric_sample (at, kind, run_id, "values") VALUES (?, ?, ?, ?)',
+        (utc_text(at), kind, run_id, values_json))
 
 
 def prune_metrics(before: datetime) -> None:
@@ -167,3 +177,41 @@ def set_next_many(rows: list[tuple[int, str | None]]) -> None:
             "WITH v(id, next_run_at) AS (VALUES " + ",".join(["(?,?)"] * len(chunk))
             + ") UPDATE task SET next_run_at = v.next_run_at FROM v WHERE task.id = v.id",
             [x for row in chunk for x in row])
+
+
+# -- reads (dispatcher thread, simulation) --------------------------------------------------
+
+
+def latest_fire(task_id: int, at_or_before: datetime) -> tuple[int, datetime, str] | None:
+    """(run id, scheduled time, status) of the newest attempt of a task's latest fire at or
+    before a time: one seek on the unique index (task_id, scheduled_for, attempt)."""
+    row = db.connection().execute(
+        "SELECT id, scheduled_for, status FROM run WHERE task_id = ? AND scheduled_for <= ?"
+        " ORDER BY scheduled_for DESC, attempt DESC LIMIT 1",
+        (task_id, utc_text(at_or_before))).fetchone()
+    return None if row is None else (int(row[0]), from_utc_text(row[1]), str(row[2]))
+
+
+def last_fire_time(task_id: int) -> datetime | None:
+    """When a task last fired (its newest first attempt's scheduled time), any trigger."""
+    row = db.connection().execute(
+        "SELECT scheduled_for FROM run WHERE task_id = ? AND attempt = 1"
+        " ORDER BY scheduled_for DESC LIMIT 1", (task_id,)).fetchone()
+    return None if row is None else from_utc_text(row[0])
+
+
+def last_success_end(task_id: int) -> datetime | None:
+    """When a task's newest successful run ended."""
+    row = db.connection().execute(
+        "SELECT finished_at FROM run WHERE task_id = ? AND status = 'succeeded'"
+        " AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1", (task_id,)).fetchone()
+    return None if row is None else from_utc_text(row[0])
+
+
+def recent_durations(task_id: int, count: int = 20) -> list[float]:
+    """Seconds taken by a task's newest `count` successful runs."""
+    rows = db.connection().execute(
+        "SELECT started_at, finished_at FROM run WHERE task_id = ? AND status = 'succeeded'"
+        " AND started_at IS NOT NULL AND finished_at IS NOT NULL ORDER BY id DESC LIMIT ?",
+        (task_id, count)).fetchall()
+    return [(from_utc_text(b) - from_utc_text(a)).total_seconds() for a, b in rows]

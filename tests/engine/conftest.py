@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from app.engine.engine import Engine
 from app.engine.events import Event
+from tests.conftest import ROOT
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float = 10.0,
@@ -59,3 +64,45 @@ def finished_runs(service: Any, task: str) -> list[Any]:
 
     return [r for r in service.list_runs(task=task, limit=1000)
             if r.status in FINISHED_STATUSES]
+
+
+class EngineProcess:
+    def __init__(self, home: Path, log: Path) -> None:
+        self.log = log
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "--home", str(home), "engine", "--grace", "2"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log.open("w"))
+
+    def text(self) -> str:
+        return self.log.read_text()
+
+    def wait_for(self, needle: str, timeout: float = 15) -> None:
+        wait_until(lambda: needle in self.text(), timeout)
+
+    def kill9(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                return self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                return -9
+        return int(self.proc.returncode)
+
+
+@pytest.fixture
+def spawn(home: Path, tmp_path: Path) -> Iterator[Any]:
+    procs: list[EngineProcess] = []
+
+    def start(name: str = "engine") -> EngineProcess:
+        proc = EngineProcess(home, tmp_path / f"{name}.log")
+        procs.append(proc)
+        return proc
+
+    yield start
+    for proc in procs:
+        proc.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from pathlib import Path
@@ -42,7 +43,7 @@ def test_interval_task_fires_repeatedly(engine: Any, service: Any) -> None:
     runs = wait_until(lambda: (r := finished_runs(service, "tick")) and len(r) >= 2 and r, 6)
     assert all(r.status == "succeeded" for r in runs)
     times = sorted(r.scheduled_for for r in runs)
-    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
     assert all(abs(g - 1.0) < 1e-3 for g in gaps)
 
 

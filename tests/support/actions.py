@@ -34,7 +34,8 @@ def count_to(n: int, path: str, context: Any, pause: float = 0.0) -> int:
     """Counts to n, checkpointing each step; records every step it really did in `path`."""
     start = (context.resume_state or {}).get("done", 0)
     for i in range(start + 1, n + 1):
-        Path(path).open("a").write(f"{i}\n")
+        with Path(path).open("a") as fh:
+            fh.write(f"{i}\n")
         context.checkpoint({"done": i})
         context.progress(i / n, f"step {i}")
         if pause:

@@ -1,0 +1,150 @@
+"""Which tasks fall due soon: the index of next fire times and the armed APScheduler jobs.
+
+Every enabled task's next fire time is known (`next_of`, rebuilt from the store's index on
+`next_run_at` at start-up), but only the fires within the horizon (a few seconds) are armed
+as APScheduler jobs, and only those tasks are loaded. The heap `index` is pruned lazily:
+an entry whose time no longer matches `next_of` is stale. Owned by the dispatcher thread.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from app.core.schedule import build_trigger, parse_timezone
+from app.core.task import Task
+from app.engine.scheduler import Timing
+from app.engine.writer import Writer
+from app.store.models import utc_text
+
+
+def next_after(trigger: Any, fire: datetime) -> datetime | None:
+    """A trigger's next fire strictly after `fire` (the engine's and the simulation's rule)."""
+    nxt: datetime | None = trigger.get_next_fire_time(fire, fire + timedelta(microseconds=1))
+    while nxt is not None and nxt <= fire:
+        nxt = trigger.get_next_fire_time(nxt, nxt + timedelta(microseconds=1))
+    return nxt
+
+
+class Horizon:
+    def __init__(self, timing: Timing, writer: Writer, tasks: dict[int, Task], horizon: float,
+                 load: Callable[[list[int]], None]) -> None:
+        self.timing = timing
+        self.writer = writer
+        self.tasks = tasks  # the engine's task cache (shared)
+        self.horizon = horizon
+        self._load = load  # asks the store thread to load tasks, then calls `loaded`
+        self.index: list[tuple[float, int]] = []  # (next fire ts, task id), lazily pruned
+        self.next_of: dict[int, float] = {}  # task id -> next fire ts (the truth for index)
+        self.armed: dict[int, float] = {}  # task id -> ts of its APScheduler job
+        self.to_arm: list[tuple[str, datetime]] = []  # armed this step, handed over after it
+        self.loading: set[int] = set()
+        self.triggers: dict[int, Any] = {}
+
+    def next_fire(self, task_id: int) -> float | None:
+        return self.next_of.get(task_id)
+
+    def earliest(self) -> datetime | None:
+        ts = min(self.next_of.values(), default=None)
+        return datetime.fromtimestamp(ts, UTC) if ts is not None else None
+
+    def set(self, task_id: int, when: datetime | None) -> None:
+        """Record a task's next fire; arm it at once when it falls inside the horizon."""
+        if when is None:
+            self.next_of.pop(task_id, None)
+            if self.armed.pop(task_id, None) is not None:
+                self.timing.disarm(f"t{task_id}")
+            return
+        ts = when.timestamp()
+        self.next_of[task_id] = ts
+        if self.armed.get(task_id) not in (None, ts):
+            self.armed.pop(task_id)
+            self.timing.disarm(f"t{task_id}")
+        if ts <= time.time() + self.horizon and task_id in self.tasks:
+            self.arm(task_id, ts)
+        else:
+            heapq.heappush(self.index, (ts, task_id))
+
+    def arm(self, task_id: int, ts: float) -> None:
+        if self.armed.get(task_id) == ts:
+            return
+        self.armed[task_id] = ts
+        self.to_arm.append((f"t{task_id}", datetime.fromtimestamp(ts, UTC)))
+
+    def take_armed(self) -> list[tuple[str, datetime]]:
+        arm, self.to_arm = self.to_arm, []
+        return arm
+
+    def refill(self) -> None:
+        """Arm every task whose next fire falls inside the horizon (loading it if needed)."""
+        limit = time.time() + self.horizon
+        need: list[int] = []
+        index = self.index
+        while index and index[0][0] <= limit:
+            ts, task_id = heapq.heappop(index)
+            if self.next_of.get(task_id) != ts:
+                continue  # stale entry
+            if task_id in self.tasks:
+                self.arm(task_id, ts)
+            elif task_id not in self.loading:
+                self.loading.add(task_id)
+                need.append(task_id)
+        if need:
+            self._load(need)
+
+    def loaded(self, ids: list[int], loaded: list[Task]) -> None:
+        found = {t.id: t for t in loaded}
+        limit = time.time() + self.horizon
+        for task_id in ids:
+            self.loading.discard(task_id)
+            task = found.get(task_id)
+            if task is None:
+                self.forget(task_id)
+                continue
+            self.tasks[task_id] = task
+            ts = self.next_of.get(task_id)
+            if ts is not None:
+                if ts <= limit:
+                    self.arm(task_id, ts)
+                else:
+                    heapq.heappush(self.index, (ts, task_id))
+
+    def forget(self, task_id: int) -> None:
+        self.tasks.pop(task_id, None)
+        self.triggers.pop(task_id, None)
+        self.set(task_id, None)
+
+    def advance(self, task: Task, fire: datetime) -> None:
+        """Compute the task's next fire after this one; record it and arm or index it."""
+        spec = task.spec
+        nxt: datetime | None = None
+        if spec.schedule.kind != "date":
+            trigger = self.triggers.get(task.id)
+            if trigger is None:
+                tz = parse_timezone(spec.timezone)
+                trigger = self.triggers[task.id] = build_trigger(
+                    spec.schedule, tz, task.anchor, spec.end_at)
+            if trigger is not None:
+                nxt = next_after(trigger, fire)
+        task_id = task.id
+        self.record_next(task_id, nxt)
+        if nxt is None:
+            self.next_of.pop(task_id, None)
+            self.tasks.pop(task_id, None)
+            self.triggers.pop(task_id, None)
+        else:
+            self.set(task_id, nxt)
+
+    def record_next(self, task_id: int, nxt: datetime | None) -> None:
+        """Write a task's next fire time (folded into one statement per commit)."""
+        self.writer.next_run(task_id, utc_text(nxt) if nxt is not None else None)
+
+    def reset(self) -> None:
+        """After a clock jump: drop every armed job and index every known next fire again."""
+        self.timing.clear()
+        self.armed.clear()
+        for task_id, ts in list(self.next_of.items()):
+            heapq.heappush(self.index, (ts, task_id))

@@ -1,0 +1,148 @@
+"""The executor's sink: what running attempts report, written to the ledger and announced.
+
+Worker threads call `on_started`, `on_output`, `on_checkpoint` and `on_progress`; the
+records go to the writer (group commits) and the events to listeners once committed.
+`on_finished` hands the outcome to the dispatcher, which owns what happens next.
+
+Checkpoints are durable before `checkpoint()` returns: the worker waits for the commit
+(`CHECKPOINT_TIMEOUT` at most, then `CheckpointError`). So an action that checkpoints after
+each step and is killed repeats at most the one step it was in (at-least-once for that step,
+never for a step whose checkpoint returned). A command action writes its own checkpoint file
+(`TICKWORK_CHECKPOINT_FILE`); the file outlives a crash, and its content is copied into the
+ledger when the attempt ends without success.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from app.engine.events import EventHub, RunChanged, RunOutput
+from app.engine.executor import MAX_CHECKPOINT, Attempt, CheckpointError, Outcome
+from app.engine.stats import Stats
+from app.engine.writer import Writer
+from app.secrets import Keyring
+from app.store import ledger
+from app.store.models import utc_text
+
+log = logging.getLogger("tickwork.engine")
+
+CHECKPOINT_TIMEOUT = 10.0  # seconds a checkpoint may wait for its commit
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class RunRecorder:
+    def __init__(self, home: Path, writer: Writer, hub: EventHub, stats: Stats,
+                 keyring: Keyring, finished: Callable[[Attempt, Outcome], None]) -> None:
+        self.home = home
+        self.writer = writer
+        self.hub = hub
+        self.stats = stats
+        self.keyring = keyring
+        self._finished = finished
+        self._seq: dict[int, itertools.count[int]] = {}
+        self.checkpoint_timeout = CHECKPOINT_TIMEOUT
+
+    # -- the Sink protocol (worker threads) ---------------------------------------------------
+
+    def secret(self, name: str) -> str | None:
+        """A secret's value from the keyring (worker thread, at run time, never logged)."""
+        return self.keyring.get(name)
+
+    def on_started(self, attempt: Attempt) -> None:
+        started = attempt.started_at or utcnow()
+        lateness = (started - (attempt.due_at or attempt.scheduled_for)).total_seconds() * 1000.0
+        self.stats.add_lateness(lateness)
+        run_id = attempt.run_id
+        event = RunChanged(run_id, attempt.task_id, attempt.task_name, "running", started,
+                           attempt.attempt, lateness)
+        self.writer.started(run_id, utc_text(started), round(lateness, 3),
+                            lambda: self.hub.emit(event))
+
+    def on_output(self, attempt: Attempt, stream: str, text: str) -> None:
+        counter = self._seq.setdefault(attempt.run_id, itertools.count())
+        seq = next(counter)
+        run_id = attempt.run_id
+        self.writer.output(run_id, seq, stream, text, utc_text(utcnow()))
+        self.hub.emit(RunOutput(run_id, seq, stream, text))
+
+    def on_checkpoint(self, attempt: Attempt, state: Any) -> None:
+        """Save a checkpoint and return once it is committed (CheckpointError otherwise)."""
+        text = json.dumps(state)
+        run_id = attempt.run_id
+        committed = threading.Event()
+        failure: list[BaseException] = []
+
+        def done(_result: Any, error: BaseException | None) -> None:
+            if error is not None:
+                failure.append(error)
+            committed.set()
+
+        self.writer.submit(lambda: ledger.update(run_id, {"checkpoint": text}), done)
+        if not committed.wait(self.checkpoint_timeout):
+            raise CheckpointError(f"the checkpoint of run {run_id} was not committed within "
+                                  f"{self.checkpoint_timeout:g}s")
+        if failure:
+            raise CheckpointError(f"the checkpoint of run {run_id} was not saved: {failure[0]}")
+
+    def on_progress(self, attempt: Attempt, fraction: float | None, message: str) -> None:
+        pct = "" if fraction is None else f"{fraction * 100:.0f}% "
+        self.on_output(attempt, "tickwork", f"progress: {pct}{message}\n")
+
+    def on_finished(self, attempt: Attempt, outcome: Outcome) -> None:
+        self._finished(attempt, outcome)
+
+    # -- the dispatcher's side ----------------------------------------------------------------
+
+    def forget(self, run_id: int) -> None:
+        self._seq.pop(run_id, None)
+
+    def final(self, attempt: Attempt, outcome: Outcome) -> None:
+        """Record how an attempt ended; listeners hear it once committed."""
+        self.stats.finished += 1
+        if outcome.status != "succeeded":
+            self.stats.failed += 1
+        event = RunChanged(attempt.run_id, attempt.task_id, attempt.task_name, outcome.status,
+                           outcome.finished_at, attempt.attempt)
+        self.writer.finished(attempt.run_id, outcome.status, utc_text(outcome.finished_at),
+                             outcome.exit_code, outcome.error, lambda: self.hub.emit(event))
+
+    def checkpoint_file(self, task_id: int, fire: datetime, resume: Any) -> Path:
+        """The checkpoint file of a command's fire, seeded with the state to resume from."""
+        folder = self.home / "checkpoints"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        path = folder / f"{task_id}-{int(fire.timestamp() * 1e6)}.json"
+        if resume is not None and not path.exists():
+            _write_private(path, json.dumps(resume))
+        return path
+
+    def collect_checkpoint(self, attempt: Attempt, outcome: Outcome) -> None:
+        """A command's checkpoint file: gone after success, else copied into the ledger."""
+        path = Path(attempt.checkpoint_file or "")
+        try:
+            if outcome.status == "succeeded":
+                path.unlink(missing_ok=True)
+                return
+            if path.exists():
+                text = path.read_text()[:MAX_CHECKPOINT]
+                json.loads(text)
+                run_id = attempt.run_id
+                self.writer.submit(lambda: ledger.update(run_id, {"checkpoint": text}))
+        except (OSError, ValueError):
+            log.warning("checkpoint file of run %d is not valid JSON; ignored", attempt.run_id)
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)

@@ -1,0 +1,132 @@
+"""The store thread: reads for the dispatcher, and notices what changed outside the engine.
+
+One thread, one job each tick:
+- runs read jobs the dispatcher hands it (loading tasks about to fall due, re-reading tasks
+  that changed), so the dispatcher never waits on bulk SQL;
+- asks the dispatcher to refill the horizon every `REFILL` seconds;
+- polls `PRAGMA data_version` every `POLL` seconds: another connection (the CLI, a second
+  GUI) committed, so it reads the audit events since the last look to find the tasks that
+  changed, and the runs that need attention (manual runs nobody took, cancel requests);
+- compares wall time with monotonic time every `CLOCK_CHECK` seconds: a difference of more
+  than `CLOCK_JUMP` is a clock change or a resume from suspend.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+
+from peewee import SQL
+
+from app.store.database import Store
+from app.store.models import NEEDS_ATTENTION, AuditEvent, RunRow, TaskRow, db
+
+log = logging.getLogger("tickwork.engine")
+
+POLL = 0.25  # seconds between looks at the store for other processes' changes
+REFILL = 0.05  # seconds between refills of the horizon
+CLOCK_CHECK = 2.0  # seconds between wall-clock/monotonic comparisons
+CLOCK_JUMP = 2.0  # a disagreement larger than this is a jump (or a resume)
+
+RunRows = list[tuple[int, str, str | None, bool]]  # (id, status, engine, cancel requested)
+
+
+class StoreWatcher:
+    """Calls back on the dispatcher (through `post`) with what it found."""
+
+    def __init__(self, store: Store, stop: threading.Event,
+                 post: Callable[[Callable[[], None]], None], *,
+                 tick: Callable[[], None],
+                 tasks_changed: Callable[[set[int], set[str]], None],
+                 runs_seen: Callable[[RunRows], None],
+                 clock_jumped: Callable[[float], None]) -> None:
+        self.store = store
+        self._stop = stop
+        self._post = post
+        self._tick = tick
+        self._tasks_changed = tasks_changed
+        self._runs_seen = runs_seen
+        self._clock_jumped = clock_jumped
+        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self.audit_mark = 0  # the newest audit event already looked at
+
+    def submit(self, job: Callable[[], None]) -> None:
+        """Run `job` on the store thread (it posts its result back itself)."""
+        self._jobs.put(job)
+
+    def read_runs(self, run_ids: set[int] | None) -> None:
+        """Look at some runs (all active ones when None) and report them to `runs_seen`."""
+        def read() -> None:
+            with self.store.read():
+                q = RunRow.select(RunRow.id, RunRow.status, RunRow.engine,
+                                  RunRow.cancel_requested)
+                if run_ids is not None:
+                    q = q.where(RunRow.id.in_(list(run_ids)))
+                else:
+                    q = q.where(RunRow.status.in_(["queued", "waiting", "running", "retrying"]))
+                rows = list(q.tuples())
+            self._post(lambda: self._runs_seen(rows))
+        self.submit(read)
+
+    def run(self) -> None:
+        last_version = None
+        last_refill = last_poll = 0.0
+        last_clock = time.monotonic()
+        offset = time.time() - time.monotonic()
+        while not self._stop.is_set():
+            try:
+                job = self._jobs.get(timeout=0.05)
+            except queue.Empty:
+                job = None
+            try:
+                if job is not None:
+                    job()
+                now_mono = time.monotonic()
+                if now_mono - last_refill >= REFILL:
+                    last_refill = now_mono
+                    self._post(self._tick)
+                if now_mono - last_poll >= POLL:
+                    last_poll = now_mono
+                    version = self.store.data_version()
+                    if version != last_version:
+                        if last_version is not None:
+                            self._poll_changes()
+                        last_version = version
+                if now_mono - last_clock >= CLOCK_CHECK:
+                    last_clock = now_mono
+                    new_offset = time.time() - now_mono
+                    if abs(new_offset - offset) > CLOCK_JUMP:
+                        jump = new_offset - offset
+                        self._post(lambda j=jump: self._clock_jumped(j))  # type: ignore[misc]
+                    offset = new_offset
+            except Exception:
+                log.exception("store thread step failed")
+        if not db.is_closed():
+            db.close()
+
+    def _poll_changes(self) -> None:
+        """Another connection committed: find task edits, manual runs and cancel requests."""
+        with self.store.read():
+            events = list(AuditEvent.select(AuditEvent.id, AuditEvent.action, AuditEvent.target,
+                                            AuditEvent.before)
+                          .where(AuditEvent.id > self.audit_mark).order_by(AuditEvent.id)
+                          .tuples())
+            names: set[str] = set()
+            for ev_id, action, target, before in events:
+                self.audit_mark = ev_id
+                if action.startswith("task") and target:
+                    names.add(target)
+                    if isinstance(before, dict) and before.get("name"):
+                        names.add(before["name"])
+            changed = {tid for (tid,) in TaskRow.select(TaskRow.id)
+                       .where(TaskRow.name.in_(list(names))).tuples()} if names else set()
+            rows = list(RunRow.select(RunRow.id, RunRow.status, RunRow.engine,
+                                      RunRow.cancel_requested)
+                        .where(SQL(NEEDS_ATTENTION)).tuples())
+        if changed or names:
+            self._post(lambda: self._tasks_changed(changed, names))
+        if rows:
+            self._post(lambda: self._runs_seen(rows))

@@ -1,0 +1,215 @@
+"""The numbers behind the metrics plots: ring buffers of system samples and store reads.
+
+The engine samples the system once a second (`app.engine.metrics`). The view keeps two
+rings per series: the last hour at full resolution (the 5 min and 1 h spans) and the last
+24 hours as one-minute means (the 24 h span: 1,440 points instead of 86,400; lateness keeps
+each minute's worst p99, so a spike is not averaged away). Each ring stores every value
+twice, at i and i + capacity, so the newest `count` values are always one contiguous numpy
+slice: plotting takes a view, never a copy.
+
+`read_history` (pool thread) fills the rings from the stored samples when the view is first
+shown; `read_newer` lets a viewer window (whose engine is another process) follow the
+samples that process writes. Qt-free.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from app.service import Service
+
+SERIES = ("cpu", "memory", "disk", "running", "queued", "fires_per_min", "lateness_p99_ms")
+FINE_SECONDS = 3600
+COARSE_MINUTES = 1440
+Array = npt.NDArray[np.float64]
+
+
+class Ring:
+    """The last `capacity` (time, values…) rows, readable as contiguous numpy views."""
+
+    def __init__(self, capacity: int, width: int = len(SERIES)) -> None:
+        self.capacity = capacity
+        self.t: Array = np.zeros(2 * capacity)
+        self.v: Array = np.full((width, 2 * capacity), np.nan)
+        self.count = 0
+        self._next = 0
+
+    def append(self, t: float, values: list[float]) -> None:
+        i = self._next
+        j = i + self.capacity
+        self.t[i] = self.t[j] = t
+        self.v[:, i] = self.v[:, j] = values
+        self._next = (i + 1) % self.capacity
+        self.count = min(self.count + 1, self.capacity)
+
+    @property
+    def last_t(self) -> float | None:
+        if not self.count:
+            return None
+        return float(self.t[(self._next - 1) % self.capacity])
+
+    def window(self, since: float | None = None) -> tuple[Array, Array]:
+        """(t, values) of the newest rows (optionally only those at or after `since`)."""
+        end = self._next + self.capacity if self.count == self.capacity else self._next
+        start = end - self.count
+        t = self.t[start:end]
+        v = self.v[:, start:end]
+        if since is not None and self.count:
+            first = int(np.searchsorted(t, since))
+            t, v = t[first:], v[:, first:]
+        return t, v
+
+
+def _row(values: dict[str, Any]) -> list[float]:
+    out = []
+    for key in SERIES:
+        x = values.get(key)
+        out.append(float(x) if isinstance(x, int | float) else math.nan)
+    return out
+
+
+class MetricHistory:
+    """Fine (1 s) and coarse (1 min) rings, fed sample by sample in time order."""
+
+    def __init__(self) -> None:
+        self.fine = Ring(FINE_SECONDS)
+        self.coarse = Ring(COARSE_MINUTES)
+        self._minute: int | None = None
+        self._sums = np.zeros(len(SERIES))
+        self._counts = np.zeros(len(SERIES))
+        self._worst = math.nan
+        self.latest: dict[str, Any] = {}
+        self.latest_at: float | None = None
+
+    def add(self, at: datetime, values: dict[str, Any]) -> bool:
+        """Add a sample; False (and ignored) when it is not newer than the last one."""
+        t = at.timestamp()
+        if self.latest_at is not None and t <= self.latest_at:
+            return False
+        row = _row(values)
+        self.fine.append(t, row)
+        self._into_minute(t, row)
+        self.latest, self.latest_at = values, t
+        return True
+
+    def add_minute(self, t: float, row: list[float]) -> None:
+        """A stored one-minute aggregate (history older than the fine ring)."""
+        self.coarse.append(t, row)
+
+    def _into_minute(self, t: float, row: list[float]) -> None:
+        minute = int(t // 60)
+        if self._minute is not None and minute != self._minute:
+            self._flush()
+        self._minute = minute
+        arr = np.asarray(row)
+        ok = ~np.isnan(arr)
+        self._sums[ok] += arr[ok]
+        self._counts[ok] += 1
+        lat = row[SERIES.index("lateness_p99_ms")]
+        if not math.isnan(lat):
+            self._worst = lat if math.isnan(self._worst) else max(self._worst, lat)
+
+    def _flush(self) -> None:
+        if self._minute is None:
+            return
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.where(self._counts > 0, self._sums / np.maximum(self._counts, 1), np.nan)
+        means[SERIES.index("lateness_p99_ms")] = self._worst
+        t = self._minute * 60.0 + 30.0
+        if self.coarse.last_t is None or t > self.coarse.last_t:
+            self.coarse.append(t, list(means))
+        self._sums[:] = 0
+        self._counts[:] = 0
+        self._worst = math.nan
+
+    def span(self, seconds: float, now: float) -> tuple[Array, Array]:
+        """(t, values) covering the last `seconds`, from the fine ring if it reaches back
+        that far, else from the minute ring."""
+        since = now - seconds
+        if seconds <= FINE_SECONDS:
+            return self.fine.window(since)
+        return self.coarse.window(since)
+
+
+@dataclass
+class Stored:
+    """Samples read from the store: the last hour at 1 s, and 24 h as minute aggregates."""
+
+    samples: list[tuple[datetime, dict[str, Any]]]
+    minutes: list[tuple[float, list[float]]]
+
+
+def _parse(at: Any) -> datetime:
+    return at if isinstance(at, datetime) else datetime.fromisoformat(str(at))
+
+
+def read_history(service: Service, now: datetime | None = None) -> Stored:
+    from app.store.models import db, utc_text
+
+    now = now or datetime.now(UTC)
+    hour_ago = utc_text(now - timedelta(seconds=FINE_SECONDS))
+    day_ago = utc_text(now - timedelta(minutes=COARSE_MINUTES))
+    aggregates = ", ".join(
+        (f"MAX(json_extract(\"values\", '$.{key}'))" if key == "lateness_p99_ms"
+         else f"AVG(json_extract(\"values\", '$.{key}'))") for key in SERIES)
+    with service.store.read():
+        con = db.connection()
+        rows = con.execute("SELECT at, \"values\" FROM metric_sample WHERE kind = 'system' "
+                           "AND at >= ? ORDER BY at", (hour_ago,)).fetchall()
+        minutes = con.execute(
+            f"SELECT substr(at, 1, 16) AS minute, {aggregates} FROM metric_sample "
+            "WHERE kind = 'system' AND at >= ? AND at < ? GROUP BY minute ORDER BY minute",
+            (day_ago, hour_ago)).fetchall()
+    samples = [(_parse(at), json.loads(text)) for at, text in rows]
+    coarse = []
+    for minute, *values in minutes:
+        t = datetime.fromisoformat(minute + ":00+00:00").timestamp() + 30.0
+        coarse.append((t, [math.nan if v is None else float(v) for v in values]))
+    return Stored(samples, coarse)
+
+
+def read_newer(service: Service, after: datetime) -> list[tuple[datetime, dict[str, Any]]]:
+    """System samples stored after `after` (another process's engine writes them)."""
+    from app.store.models import db, utc_text
+
+    with service.store.read():
+        rows = db.connection().execute(
+            "SELECT at, \"values\" FROM metric_sample WHERE kind = 'system' AND at > ? "
+            "ORDER BY at LIMIT 3600", (utc_text(after),)).fetchall()
+    return [(_parse(at), json.loads(text)) for at, text in rows]
+
+
+def build_history(stored: Stored,
+                  later: list[tuple[datetime, dict[str, Any]]]) -> MetricHistory:
+    """A history from stored rows, then the live samples that arrived meanwhile."""
+    history = MetricHistory()
+    for t, row in stored.minutes:
+        history.add_minute(t, row)
+    for at, values in stored.samples:
+        history.add(at, values)
+    for at, values in later:
+        history.add(at, values)
+    return history
+
+
+def read_run_samples(service: Service, run_id: int) -> list[tuple[datetime, float, float]]:
+    """A run's resource samples: (time, CPU %, RSS MB), oldest first."""
+    from app.store.models import db
+
+    with service.store.read():
+        rows = db.connection().execute(
+            "SELECT at, \"values\" FROM metric_sample WHERE kind = 'run' AND run_id = ? "
+            "ORDER BY at", (run_id,)).fetchall()
+    out = []
+    for at, text in rows:
+        values = json.loads(text)
+        out.append((_parse(at), float(values.get("cpu") or 0.0),
+                    float(values.get("rss_mb") or 0.0)))
+    return out

@@ -1,0 +1,87 @@
+"""The one place the GUI imports pyqtgraph, and how its plots follow the app's palette.
+
+pyqtgraph picks the Qt binding already imported, so `app.gui.qt` is imported first. Plots
+draw on the palette's base colour with the palette's text colour for axes and titles, and
+curves in the status colours (`display`), which are chosen to be readable on light and
+dark bases alike; `style` is called again when the palette changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyqtgraph as pg
+
+from app.gui import qt  # noqa: F401  (the binding pyqtgraph must use)
+from app.gui.qt import QColor, QGraphicsItem, QPalette, QWidget
+
+pg.setConfigOptions(antialias=False, useOpenGL=False, exitCleanup=False)
+
+PlotItem = pg.PlotItem
+PlotDataItem = pg.PlotDataItem
+GraphicsLayoutWidget = pg.GraphicsLayoutWidget
+DateAxisItem = pg.DateAxisItem
+
+
+def pen(colour: QColor, width: float = 1.6) -> Any:
+    return pg.mkPen(colour, width=width)
+
+
+def style(widget: Any, plots: list[Any], palette: QPalette) -> None:
+    """Colour a plot widget and its plots from a palette."""
+    base = palette.color(QPalette.ColorRole.Base)
+    text = palette.color(QPalette.ColorRole.Text)
+    muted = palette.color(QPalette.ColorRole.PlaceholderText)
+    widget.setBackground(base)
+    for plot in plots:
+        for name in ("left", "bottom", "right"):
+            axis = plot.getAxis(name)
+            axis.setPen(pg.mkPen(muted))
+            axis.setTextPen(pg.mkPen(text))
+        plot.showGrid(x=True, y=True, alpha=0.18)
+        title = getattr(plot, "tickwork_title", None)
+        if title is not None:
+            plot.setTitle(title, color=text.name(), size=getattr(plot, "tickwork_size", "10pt"))
+
+
+def new_plot(layout: Any, row: int, col: int, title: str, date_axis: bool = True,
+             title_size: str = "10pt") -> Any:
+    """A plot in a GraphicsLayout: no mouse zoom or menu (the view sets the range)."""
+    axes = {"bottom": pg.DateAxisItem(orientation="bottom")} if date_axis else None
+    plot = layout.addPlot(row=row, col=col, axisItems=axes)
+    plot.tickwork_title = title
+    plot.tickwork_size = title_size
+    plot.setTitle(title)
+    plot.setMouseEnabled(x=False, y=False)
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+    plot.setDownsampling(auto=True, mode="peak")
+    plot.setClipToView(True)
+    plot.getAxis("left").setWidth(48)
+    for name in ("left", "bottom"):
+        # an axis paints its grid across the whole plot: re-rendering it on every new
+        # sample cost ~30 ms a tick; cached, it re-renders only when its range moves
+        plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    return plot
+
+
+def style_legend(legend: Any, palette: QPalette) -> None:
+    """Legend text in the palette's text colour (existing labels are re-rendered)."""
+    colour = palette.color(QPalette.ColorRole.Text)
+    base = QColor(palette.color(QPalette.ColorRole.Base))
+    base.setAlpha(225)
+    legend.setBrush(pg.mkBrush(base))
+    legend.setPen(pg.mkPen(palette.color(QPalette.ColorRole.PlaceholderText)))
+    legend.setLabelTextColor(colour)
+    for _sample, label in legend.items:
+        label.setText(label.text, color=colour.name())
+
+
+def set_title(plot: Any, title: str, palette: QPalette) -> None:
+    plot.tickwork_title = title
+    text = palette.color(QPalette.ColorRole.Text)
+    plot.setTitle(title, color=text.name(), size=getattr(plot, "tickwork_size", "10pt"))
+
+
+__all__ = ["DateAxisItem", "GraphicsLayoutWidget", "PlotDataItem", "PlotItem", "QWidget",
+           "new_plot", "pen", "set_title", "style", "style_legend"]

@@ -1,0 +1,70 @@
+"""Fallback tasks: run once when the last attempt fails, linked to that failed run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.engine.events import Notification
+from tests.conftest import command_task
+from tests.engine.conftest import Recorder, finished_runs, soon, wait_until
+
+
+def fails(name: str, **extra: Any) -> dict[str, Any]:
+    return command_task(name, action={"kind": "command", "argv": ["false"]}, **extra)
+
+
+def test_fallback_follows_the_last_attempt_and_links_to_it(engine: Any, service: Any,
+                                                           events: Recorder) -> None:
+    engine.start()
+    service.create_task(command_task("rescue"))
+    service.create_task(fails("main", retries=2, retry_delay=0.1, fallback="rescue"))
+    service.run_now("main")
+    (fb,) = wait_until(lambda: finished_runs(service, "rescue"), 8)
+    attempts = sorted(finished_runs(service, "main"), key=lambda r: r.attempt)
+    assert [r.status for r in attempts] == ["failed", "failed", "failed"]
+    last = attempts[-1]
+    assert fb.trigger == "fallback" and fb.status == "succeeded"
+    assert fb.parent_run_id == last.id
+    assert fb.reason == f"fallback for main run {last.id} (failed)"
+    note = wait_until(lambda: events.of(Notification), 3)[0]
+    assert note.kind == "failure" and note.run_id == last.id
+    engine.writer.flush()
+    assert len(finished_runs(service, "rescue")) == 1  # not once per attempt
+
+
+def test_fallback_after_a_timeout_but_not_after_success_or_cancel(engine: Any,
+                                                                  service: Any) -> None:
+    engine.start()
+    service.create_task(command_task("rescue"))
+    service.create_task(command_task("slow", action={"kind": "command", "argv": ["sleep", "5"]},
+                                     timeout=0.3, fallback="rescue"))
+    service.create_task(command_task("fine", fallback="rescue"))
+    service.create_task(command_task("stopped", action={"kind": "command",
+                                                        "argv": ["sleep", "5"]},
+                                     fallback="rescue"))
+    ok = service.run_now("fine")
+    wait_until(lambda: service.get_run(ok.id).status == "succeeded", 5)
+    stop = service.run_now("stopped")
+    wait_until(lambda: service.get_run(stop.id).status == "running", 5)
+    service.cancel_run(stop.id)
+    wait_until(lambda: service.get_run(stop.id).status == "cancelled", 5)
+    timed = service.run_now("slow")
+    (fb,) = wait_until(lambda: finished_runs(service, "rescue"), 8)
+    assert service.get_run(timed.id).status == "timed_out"
+    assert fb.parent_run_id == timed.id and "(timed_out)" in (fb.reason or "")
+    engine.writer.flush()
+    assert len(finished_runs(service, "rescue")) == 1
+
+
+def test_a_run_skipped_for_its_upstream_does_not_call_its_fallback(engine: Any,
+                                                                   service: Any) -> None:
+    engine.start()
+    when = soon(1.0)
+    service.create_task(command_task("rescue"))
+    service.create_task(fails("up", schedule={"kind": "date", "at": when}))
+    service.create_task(command_task("down", depends_on=["up"], fallback="rescue",
+                                     schedule={"kind": "date", "at": when}))
+    (down,) = wait_until(lambda: finished_runs(service, "down"), 6)
+    assert down.status == "skipped"
+    engine.writer.flush()
+    assert finished_runs(service, "rescue") == []

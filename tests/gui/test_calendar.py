@@ -1,0 +1,233 @@
+"""The calendar by point and click: what ran and what will run on the right days, dragging
+a one-shot task to reschedule it, a busy day's count opening its list."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from app.core.schedule import system_timezone_name
+from app.gui.calendar_data import Entry, day_start, period_for
+from app.gui.calendar_week import HOUR_PX
+from app.gui.qt import QPoint, Qt
+from tests.gui.conftest import SCREENSHOTS, Gui, closed, command_task
+
+
+def _local(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute)).astimezone()
+
+
+def _insert_run(gui: Gui, task_id: int, at: datetime, status: str = "succeeded",
+                seconds: float = 95.0) -> int:
+    from app.store import runs
+    from app.store.models import RunRow
+
+    with gui.store.write():
+        run_id = runs.insert(task_id, at, status=status, trigger="schedule", now=at)
+        assert run_id is not None
+        RunRow.update(started_at=at, finished_at=at + timedelta(seconds=seconds),
+                      exit_code=0 if status == "succeeded" else 1).where(
+            RunRow.id == run_id).execute()
+    return run_id
+
+
+def _show(gui: Gui, mode: str, day: date) -> Any:
+    view = gui.window.calendar_view
+    gui.window.show_view(1)
+    loads = view.loads
+    view.set_mode(mode, day)
+    gui.wait_until(lambda: view.loads > loads and view.data is not None
+                   and view.data.period == view.period and not view.busy, timeout=20)
+    gui.qtbot.wait(10)
+    return view
+
+
+def _grid(view: Any) -> Any:
+    return view.month if view.period.mode == "month" else view.week.grid
+
+
+def _centre(rect: Any) -> QPoint:
+    return rect.center().toPoint()
+
+
+def test_past_run_and_future_fire_of_one_task_on_their_days(gui: Gui) -> None:
+    today = datetime.now().astimezone().date()
+    yesterday, tomorrow = today - timedelta(days=1), today + timedelta(days=1)
+    task = gui.service.create_task(command_task(
+        "Daily report", schedule={"kind": "cron", "expr": "30 10 * * *"},
+        timezone=system_timezone_name()))
+    _insert_run(gui, task.id, _local(yesterday - timedelta(days=1), 10, 30), seconds=95)
+    run_id = _insert_run(gui, task.id, _local(yesterday, 10, 30), "failed")
+    view = _show(gui, "month", yesterday)
+    data = view.data
+    past = [e for e in data.day(yesterday).entries if e.task_id == task.id]
+    assert [(e.run_id, e.status, e.predicted) for e in past] == [(run_id, "failed", False)]
+    future = [e for e in data.day(tomorrow).entries if e.task_id == task.id]
+    assert len(future) == 1 and future[0].predicted
+    assert future[0].start == _local(tomorrow, 10, 30)
+    assert future[0].duration_s == 95.0  # the typical (successful) duration from history
+    grid = view.month
+    shown = grid.entries_shown()
+    assert any(e.run_id == run_id for e in shown)
+    assert any(e.predicted and e.task_id == task.id and e.start.date() == tomorrow
+               for e in shown)
+
+    # clicking the past run opens it in the Runs view; clicking the prediction, the editor
+    hit = grid.hit_for(lambda e: e.run_id == run_id)
+    gui.qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=_centre(hit.rect))
+    gui.wait_until(lambda: gui.window.current_view() == 3)
+    gui.wait_until(lambda: gui.window.runs_view.detail.run is not None
+                   and gui.window.runs_view.detail.run.id == run_id)
+    view = _show(gui, "day", tomorrow)
+    hit = view.week.grid.hit_for(lambda e: e.task_id == task.id and e.predicted)
+    assert hit is not None
+    gui.qtbot.mouseClick(view.week.grid, Qt.MouseButton.LeftButton, pos=_centre(hit.rect))
+    gui.wait_until(lambda: getattr(gui.window.task_ops, "editor", None) is not None)
+    editor = gui.window.task_ops.editor
+    gui.wait_until(lambda: editor.isVisible())
+    assert editor.general.name.text() == "Daily report"
+    editor.reject()
+    gui.wait_until(lambda: closed(editor))
+
+
+def _drag(gui: Gui, widget: Any, start: QPoint, end: QPoint) -> None:
+    gui.qtbot.mousePress(widget, Qt.MouseButton.LeftButton, pos=start)
+    for step in range(1, 6):
+        gui.qtbot.mouseMove(widget, start + (end - start) * (step / 5))
+    gui.qtbot.mouseRelease(widget, Qt.MouseButton.LeftButton, pos=end)
+
+
+def _one_shot_at(gui: Gui, name: str) -> datetime:
+    at = gui.service.get_task(name).spec.schedule.at
+    assert at is not None
+    return at
+
+
+def test_dragging_a_one_shot_fire_reschedules_it(gui: Gui) -> None:
+    tomorrow = datetime.now().astimezone().date() + timedelta(days=1)
+    gui.service.create_task(command_task(
+        "Renew certificate", schedule={"kind": "date", "at": _local(tomorrow, 10).isoformat()}))
+    gui.service.create_task(command_task("Nightly", schedule={"kind": "cron",
+                                                              "expr": "0 3 * * *"}))
+    view = _show(gui, "week", tomorrow)
+    grid = view.week.grid
+    hit = grid.hit_for(lambda e: e.task_name == "Renew certificate")
+    assert hit is not None and grid.draggable(hit.entry)
+    assert not grid.draggable(grid.hit_for(lambda e: e.task_name == "Nightly").entry)
+    start = hit.rect.topLeft().toPoint() + QPoint(10, 5)
+    _drag(gui, grid, start, start + QPoint(0, int(2.5 * HOUR_PX)))  # 2½ hours later
+    gui.wait_until(lambda: _one_shot_at(gui, "Renew certificate") == _local(tomorrow, 12, 30))
+    events = gui.service.audit_events(search="task.update")
+    assert events and events[0]["target"] == "Renew certificate" and events[0]["actor"] == "gui"
+    gui.wait_until(lambda: any(e.task_name == "Renew certificate"
+                               and e.start == _local(tomorrow, 12, 30)
+                               for e in view.data.day(tomorrow).entries))
+
+    # in the month, a one-shot moves to another day at the same time of day
+    view = _show(gui, "month", tomorrow)
+    later = tomorrow + timedelta(days=1)  # the six-week grid always shows the next day
+    hit = view.month.hit_for(lambda e: e.task_name == "Renew certificate")
+    assert hit is not None
+    _drag(gui, view.month, _centre(hit.rect), _centre(view.month.cells[later]))
+    gui.wait_until(lambda: _one_shot_at(gui, "Renew certificate") == _local(later, 12, 30))
+
+    # into the past: refused in place, nothing changed
+    past = _local(datetime.now().astimezone().date() - timedelta(days=2), 9)
+    view.reschedule(Entry("fire", gui.service.get_task("Renew certificate").id,
+                          "Renew certificate", _local(later, 12, 30), None, "scheduled",
+                          one_shot=True), past)
+    assert "past" in view.banner.text()
+    assert _one_shot_at(gui, "Renew certificate") == _local(later, 12, 30)
+
+
+def test_a_busy_day_shows_counts_and_opens_a_list(gui: Gui) -> None:
+    tomorrow = datetime.now().astimezone().date() + timedelta(days=1)
+    gui.service.create_task(command_task("Every minute",
+                                         schedule={"kind": "interval", "seconds": 60}))
+    gui.service.create_task(command_task(
+        "Renew certificate", schedule={"kind": "date", "at": _local(tomorrow, 9).isoformat()}))
+    view = _show(gui, "month", tomorrow)
+    day = view.data.day(tomorrow)
+    assert day.total > 40  # (the simulation lists 2,000 fires of one task: ≥ 9 h of tomorrow)
+    grid = view.month
+    assert not [e for e in grid.entries_shown() if e.start.astimezone().date() == tomorrow]
+    more = next(h for h in grid.hits if h.kind == "more" and h.day == tomorrow)
+    gui.qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=_centre(more.rect))
+    gui.wait_until(lambda: view._list is not None)
+    dialog = view._list
+    gui.wait_until(lambda: dialog.model.rowCount() == 1441)
+    assert "1,441 predicted" in dialog.heading.text()
+    dialog.search.setText("renew")
+    assert dialog.proxy.rowCount() == 1
+    index = dialog.proxy.index(0, 1)
+    dialog._on_table_double_clicked(index)
+    gui.wait_until(lambda: closed(dialog))
+    gui.wait_until(lambda: getattr(gui.window.task_ops, "editor", None) is not None)
+    editor = gui.window.task_ops.editor
+    gui.wait_until(lambda: editor.isVisible())
+    assert editor.general.name.text() == "Renew certificate"
+    editor.reject()
+
+    # the week view draws the busy hours as counts, never a pile of tiny boxes
+    view = _show(gui, "week", tomorrow)
+    grid = view.week.grid
+    assert grid.aggregates and all(h.rect.height() >= 20 for h in grid.hits if h.kind == "entry")
+    assert any("between" in text for _r, _h, text in grid.aggregates)
+
+
+def test_day_list_model_passes_the_model_tester(gui: Gui, qtmodeltester: Any) -> None:
+    from app.gui.calendar_list import DayListModel
+
+    now = datetime.now().astimezone()
+    model = DayListModel()
+    model.set_entries([Entry("run", 1, "a", now, 5.0, "succeeded", 7),
+                       Entry("fire", 1, "a", now + timedelta(hours=1), None, "scheduled")])
+    qtmodeltester.check(model)
+
+
+def test_periods_cover_whole_weeks_and_local_midnights() -> None:
+    p = period_for("month", date(2026, 3, 15))
+    assert p.first == date(2026, 2, 23) and p.days == 42 and p.first.weekday() == 0
+    assert p.moved(1).anchor == date(2026, 4, 1) and p.moved(-3).anchor == date(2025, 12, 1)
+    w = period_for("week", date(2026, 3, 15))
+    assert w.first == date(2026, 3, 9) and w.moved(1).anchor == date(2026, 3, 22)
+    assert day_start(date(2026, 3, 15)).hour == 0
+
+
+def screenshots(gui: Gui) -> None:
+    """Month, week and day in light and dark."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    window = gui.window
+    window.resize(1280, 760)
+    today = datetime.now().astimezone().date()
+    for scheme in ("light", "dark"):
+        window.set_scheme(scheme)
+        for mode in ("month", "week", "day"):
+            _show(gui, mode, today)
+            gui.qtbot.wait(20)
+            assert window.grab().save(str(SCREENSHOTS / f"calendar-{mode}-{scheme}.png"))
+    window.set_scheme("system")
+
+
+def test_screenshots_of_a_lived_in_calendar(gui: Gui) -> None:
+    today = datetime.now().astimezone().date()
+    tz = system_timezone_name()
+    s = gui.service
+    backup = s.create_task(command_task("Back up notes", timezone=tz,
+                                        schedule={"kind": "cron", "expr": "0 2 * * *"}))
+    report = s.create_task(command_task("Mail the summary", timezone=tz,
+                                        schedule={"kind": "cron", "expr": "0 8,17 * * 1-5"}))
+    s.create_task(command_task("Pull reports", timezone=tz,
+                               schedule={"kind": "interval", "seconds": 3 * 3600}))
+    s.create_task(command_task("Weekly cleanup", timezone=tz,
+                               schedule={"kind": "cron", "expr": "30 9 * * 1"}))
+    s.create_task(command_task("Renew certificate", schedule={
+        "kind": "date", "at": _local(today + timedelta(days=2), 11).isoformat()}))
+    for back in range(1, 20):
+        day = today - timedelta(days=back)
+        _insert_run(gui, backup.id, _local(day, 2), seconds=1500)
+        if day.weekday() < 5:
+            _insert_run(gui, report.id, _local(day, 8), "failed" if back % 6 == 0 else
+                        "succeeded", seconds=40)
+            _insert_run(gui, report.id, _local(day, 17), seconds=35)
+    screenshots(gui)

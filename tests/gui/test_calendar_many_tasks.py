@@ -1,0 +1,109 @@
+"""Every view opens with 10,000 tasks, and the calendar month and the graph paint fast."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+
+def insert_tasks(store: Any, count: int) -> None:
+    """Tasks as the service writes them (validated specs, next fire computed), in bulk: a
+    mix of daily and hourly crons, intervals and one-shots, so the month has predictions."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.core.task import TaskSpec
+    from app.service import compute_next_run
+    from app.store import tasks as task_store
+    from app.store.models import TaskRow
+
+    now = datetime.now(UTC)
+    rows = []
+    with store.write():
+        for i in range(count):
+            kind = i % 10
+            if kind < 5:
+                schedule = {"kind": "cron", "expr": f"{i % 60} {i % 24} * * *"}
+            elif kind < 7:
+                schedule = {"kind": "cron", "expr": f"{i % 60} * * * *"}
+            elif kind < 9:
+                schedule = {"kind": "interval", "seconds": 3600 * (1 + i % 6)}
+            else:
+                schedule = {"kind": "date", "at": (now + timedelta(hours=1 + i % 600))
+                            .isoformat()}
+            spec = TaskSpec.from_json({"name": f"task {i:05d}", "timezone": "UTC",
+                                       "schedule": schedule,
+                                       "action": {"kind": "command", "argv": ["true"]}},
+                                      now=now)
+            values = task_store.row_values(spec, compute_next_run(spec, now, now), now)
+            rows.append({**values, "created_at": now})
+        for i in range(0, count, 1000):
+            TaskRow.insert_many(rows[i:i + 1000]).execute()
+
+
+def _chains(store: Any, count: int, length: int) -> int:
+    """Dependency chains among the first tasks (the graph has layers to lay out)."""
+    from app.store.models import Dependency, TaskRow
+
+    ids = [i for (i,) in TaskRow.select(TaskRow.id).order_by(TaskRow.id)
+           .limit(count * length).tuples()]
+    rows = [{"task": ids[i + 1], "upstream": ids[i], "kind": "wait"}
+            for i in range(len(ids) - 1) if (i + 1) % length]
+    with store.write():
+        Dependency.insert_many(rows).execute()
+    return len(rows)
+
+
+def test_every_view_opens_with_10000_tasks(home: Any, qtbot: Any) -> None:
+    from app.gui.main_window import VIEWS, MainWindow
+    from app.gui.session import Session
+    from app.service import Service
+    from app.store.database import Store
+
+    store = Store.open(home, actor="gui")
+    insert_tasks(store, 10_000)
+    edges = _chains(store, 300, 5)
+    service = Service(store, "gui")
+    session = Session(store, service, None)
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    window.resize(1280, 760)
+    window.show()
+    try:
+        ready = {
+            "Tasks": lambda: window.tasks_model.total == 10_000,
+            "Calendar": lambda: window.calendar_view.loaded,
+            "Graph": lambda: window.graph_view.loaded,
+            "Runs": lambda: window.runs_model.ever_loaded,
+            "Metrics": lambda: window.metrics_view.loaded,
+            "Audit": lambda: window.audit_model.ever_loaded,
+        }
+        opened = {}
+        for i, name in enumerate(VIEWS):
+            started = time.perf_counter()
+            window.show_view(i)
+            qtbot.waitUntil(ready[name], timeout=30_000)
+            opened[name] = time.perf_counter() - started
+        calendar = window.calendar_view
+        data = calendar.data
+        assert data is not None and data.period.mode == "month"
+        predicted = sum(sum(d.future.values()) for d in data.days.values())
+        assert predicted > 10_000
+        window.show_view(1)
+        calendar.month.set_data(data)
+        started = time.perf_counter()
+        calendar.month.repaint()
+        paint = time.perf_counter() - started
+        assert paint < 0.3, f"month paint took {paint * 1000:.0f} ms"
+
+        graph = window.graph_view
+        assert len(graph.canvas.rects) == 10_000 and len(graph.canvas.edges) == edges
+        window.show_view(2)
+        started = time.perf_counter()
+        graph.canvas.repaint()
+        paint = time.perf_counter() - started
+        assert paint < 0.3, f"graph paint took {paint * 1000:.0f} ms"
+        assert opened["Graph"] < 5, opened
+    finally:
+        window.hide()
+        session.stop()
+        store.close()

@@ -1,0 +1,173 @@
+"""Live metrics: ring buffers, stored history, the Metrics view fed by a real engine while a
+task runs, and the selected run's CPU/memory plot in the Runs view."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from app.gui.metrics_data import SERIES, MetricHistory, Ring, read_history, read_newer
+from tests.gui.conftest import SCREENSHOTS, Gui, _close_gui, command_task
+
+
+def test_ring_keeps_the_newest_rows_contiguous() -> None:
+    ring = Ring(5, width=1)
+    for i in range(12):
+        ring.append(float(i), [i * 10.0])
+    t, v = ring.window()
+    assert list(t) == [7.0, 8.0, 9.0, 10.0, 11.0]
+    assert list(v[0]) == [70.0, 80.0, 90.0, 100.0, 110.0]
+    assert t.base is ring.t  # a view, not a copy
+    t, _ = ring.window(since=9.5)
+    assert list(t) == [10.0, 11.0]
+
+
+def test_history_aggregates_minutes_and_keeps_the_worst_lateness() -> None:
+    history = MetricHistory()
+    start = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    for s in range(180):
+        values = {"cpu": 10.0 if s < 60 else 30.0, "lateness_p99_ms": 500.0 if s == 70 else 2.0,
+                  "memory": None}
+        assert history.add(start + timedelta(seconds=s), values)
+    assert not history.add(start, {"cpu": 1.0})  # older than the last one: ignored
+    t, v = history.coarse.window()
+    assert len(t) == 2  # two whole minutes flushed, the third still filling
+    cpu = v[SERIES.index("cpu")]
+    assert list(cpu) == [10.0, 30.0]
+    assert list(v[SERIES.index("lateness_p99_ms")]) == [2.0, 500.0]
+    assert all(math.isnan(x) for x in v[SERIES.index("memory")])
+    now = (start + timedelta(seconds=179)).timestamp()
+    assert len(history.span(300, now)[0]) == 180
+    assert len(history.span(86400, now)[0]) == 2
+
+
+def _store_samples(store: Any, now: datetime, seconds: int) -> None:
+    from app.store import ledger
+
+    rnd = random.Random(5)
+    with store.write():
+        for i in range(seconds, 0, -1):
+            busy = (i // 600) % 2 == 0
+            values = {"cpu": 18 + 12 * math.sin(i / 400) + rnd.random() * 8 + 25 * busy,
+                      "memory": 46 + 4 * math.sin(i / 1500), "disk": 61.3,
+                      "running": rnd.choice((1, 2, 3, 4)) if busy else rnd.choice((0, 0, 1)),
+                      "queued": rnd.choice((0, 0, 0, 1, 2)) if busy else 0,
+                      "fires_per_min": 40 + rnd.randint(0, 8) if busy else 6,
+                      "lateness_p99_ms": 4 + rnd.random() * 3 + (60 if i % 997 == 0 else 0)}
+            ledger.add_metric(now - timedelta(seconds=i), "system", json.dumps(values), None)
+
+
+def test_history_and_newer_samples_come_from_the_store(service: Any, store: Any) -> None:
+    now = datetime.now(UTC)
+    _store_samples(store, now, 2 * 3600)
+    stored = read_history(service, now)
+    assert 3595 <= len(stored.samples) <= 3600
+    assert 59 <= len(stored.minutes) <= 61
+    newer = read_newer(service, now - timedelta(seconds=10))
+    assert len(newer) == 9
+
+
+@pytest.fixture
+def metrics_gui(home: Path, qtbot: Any) -> Iterator[Gui]:
+    """The window over a real engine that samples the system and running commands."""
+    from app.engine.engine import Engine
+    from app.gui.main_window import MainWindow
+    from app.gui.session import Session
+    from app.service import Service
+    from app.store.database import Store
+
+    store = Store.open(home, actor="gui")
+    service = Service(store, "gui")
+    engine = Engine(store, metrics=True, workers=2)
+    session = Session(store, service, engine)
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    window.show()
+    session.start()
+    gui = Gui(store, service, engine, session, window, qtbot)
+    gui.wait_until(lambda: session.mode == "running", 30)
+    yield gui
+    _close_gui(gui)
+
+
+def test_metrics_view_and_run_plot_follow_a_running_task(metrics_gui: Gui) -> None:
+    gui = metrics_gui
+    window = gui.window
+    window.resize(1280, 760)
+    busy = ("import time\nt = time.time()\nx = []\nwhile time.time() - t < 3.2:\n"
+            "    x.append(bytearray(100_000))\n    sum(range(20_000))\n")
+    gui.service.create_task(command_task("Crunch", [sys.executable, "-c", busy]))
+    window.show_view(4)
+    view = window.metrics_view
+    gui.wait_until(lambda: view.loaded)
+    run = gui.service.run_now("Crunch")
+    window.show_view(3)
+    gui.wait_until(lambda: window.runs_view.select_run(run.id))
+    plot = window.runs_view.detail.resources
+    gui.wait_until(lambda: plot.run_id == run.id and len(plot.samples) >= 2, timeout=8)
+    assert plot.live and "Live" in plot.note.text()
+    assert plot.x_values()[0] == 0.0
+    SCREENSHOTS.mkdir(exist_ok=True)
+    for scheme in ("light", "dark"):
+        window.set_scheme(scheme)
+        gui.qtbot.wait(20)
+        assert window.grab().save(str(SCREENSHOTS / f"runs-resources-{scheme}.png"))
+    window.set_scheme("system")
+    gui.wait_until(lambda: gui.service.get_run(run.id).status == "succeeded", timeout=10)
+    gui.wait_until(lambda: not plot.live)
+    assert "samples over" in plot.note.text()
+
+    window.show_view(4)
+    gui.wait_until(lambda: view.history.fine.count >= 3)
+    view.redraw()
+    t, cpu = view.curves["cpu"].getData()
+    assert t is not None and len(t) >= 3 and np.nanmax(cpu) >= 0
+    _, running = view.curves["running"].getData()
+    assert running is not None and np.nanmax(running) >= 1  # the run was in flight
+    assert "CPU —" in view.plots[0].titleLabel.text
+    view.set_span(3600)
+    view.set_span(86400)
+    view.set_span(300)
+
+
+def test_a_redraw_costs_little_with_an_hour_of_samples(gui: Gui) -> None:
+    """Also the screenshots: an hour of stored samples, then live ones."""
+    from app.engine.events import MetricsSampled
+
+    now = datetime.now(UTC)
+    _store_samples(gui.store, now, 3600)
+    view = gui.window.metrics_view
+    gui.window.show_view(4)
+    gui.wait_until(lambda: view.loaded and view.history.fine.count >= 3590)
+    costs = []
+    for span in (300, 3600, 86400):
+        view.set_span(span)
+        for k in range(10):
+            view.on_samples([MetricsSampled(now + timedelta(seconds=k + 1), "system",
+                                            {"cpu": 5.0, "running": 1}, None)])
+            started = time.perf_counter()
+            view.redraw()
+            view.canvas.viewport().repaint()
+            costs.append(time.perf_counter() - started)
+        now += timedelta(seconds=10)
+    costs.sort()
+    assert costs[len(costs) // 2] < 0.05, f"median redraw {costs[len(costs) // 2] * 1000:.0f} ms"
+    view.set_span(3600)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    gui.window.resize(1280, 760)
+    for scheme in ("light", "dark"):
+        gui.window.set_scheme(scheme)
+        view.redraw()
+        gui.qtbot.wait(20)
+        assert gui.window.grab().save(str(SCREENSHOTS / f"metrics-hour-{scheme}.png"))
+    gui.window.set_scheme("system")
