@@ -41,9 +41,9 @@ The marks are derived from the store when first needed (upstreams whose newest s
 after the task's newest run), so a chain whose last upstream succeeded just before a crash
 fires at the next start.
 
-**Order.** `Graph.levels` and `Graph.ancestors` feed the ready queue: a queued run never starts
-before a queued run of one of its upstreams scheduled at or before it (upstream before
-downstream), then higher priority, then earlier scheduled time (see `ReadyQueue`).
+**Order.** Upstream before downstream is these rules' work: a run is not ready before the
+upstream fires it depends on succeeded. Among ready runs the `ReadyQueue` orders by priority,
+then scheduled time, then `Graph.levels` (upstream tasks first).
 """
 
 from __future__ import annotations

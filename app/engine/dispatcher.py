@@ -5,26 +5,26 @@ Plain logic, no threads and no store, so the rules are tested directly.
 Order (DESIGN.md: "among runs ready at the same moment, upstream before downstream, then
 higher priority first, then earlier scheduled time"):
 
-1. upstream before downstream: a run does not start while a queued run of one of its
-   (transitive) upstreams, scheduled at or before it, has not started; that upstream run
-   takes its place (inherits its rank), so a low-priority upstream cannot be overtaken by
-   unrelated runs while a high-priority downstream waits for it. This is a rule between
-   related runs only; with the dependency gate in front of the queue (a downstream run is
-   not even queued before its upstream's fire succeeded) it mostly matters for chain tasks
-   and for an upstream's next fire queued behind a busy worker;
+1. upstream before downstream is the dependency gate's work (`app.engine.upstreams`): a run
+   is not *ready* (not in this queue) before the upstream fires it depends on have
+   succeeded, and a chain run is only claimed once its upstreams succeeded. So among ready
+   runs no run waits on another, and this queue orders them:
 2. higher priority first;
-3. earlier scheduled time first; then the task's topological level (upstream tasks first);
+3. earlier scheduled time first; then the task's topological level (upstream tasks first),
    then first come.
 
-The level is deliberately *not* the first sort key: that would let every low-priority task
+The level is deliberately not the first sort key: that would let every low-priority task
 without upstreams overtake high-priority tasks of unrelated graphs, which is not what
-"upstream before downstream" says (unrelated runs are neither).
+"upstream before downstream" says (unrelated runs are neither). Nor does a ready run wait
+for *other* queued runs of its upstream tasks (fires it does not depend on): with an
+upstream that has a backlog (`overlap: queue`), that would starve its downstream for good.
 
 A run may start when a worker is free, its task has fewer than `max_instances` runs going,
-and its concurrency group has fewer than its limit running. Runs held back by their task,
-their group or an upstream do not block runs behind them that could start. Runs held by
-their task or group are reported once in `held` (the engine marks them `waiting`); being
-behind the global worker limit is plain `queued`.
+and its concurrency group has fewer than its limit running. Runs held back by their task or
+group do not block runs behind them that could start; they wait aside (parked) until a run
+of that task or group ends, so a thousand held runs cost nothing per `take`. Each is
+reported once in `held` (the engine marks it `waiting`); being behind the global worker
+limit is plain `queued`.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 # why a run is held back (reported once per run in ReadyQueue.held)
@@ -55,12 +54,10 @@ class Pending:
     group_limit: int = field(compare=False, default=1)
     seq: int = field(compare=False, default=0)
     held: str | None = field(compare=False, default=None)  # BY_TASK / BY_GROUP once reported
+    lot: tuple[str, object] | None = field(compare=False, default=None)  # unparked from
 
     def __post_init__(self) -> None:
         self.sort_key = (-self.priority, self.scheduled_ts, self.level, self.seq)
-
-
-_NO_ANCESTORS: frozenset[int] = frozenset()
 
 
 class ReadyQueue:
@@ -73,12 +70,10 @@ class ReadyQueue:
         self.running_by_task: Counter[int] = Counter()
         self.running_by_group: Counter[str] = Counter()
         self.running: dict[int, Pending] = {}
-        self.ancestors: Mapping[int, frozenset[int]] = {}  # task -> its transitive upstreams
         self.held: list[Pending] = []  # runs newly held by their task or group (drained by caller)
-        # runs held by their task or group wait aside until a run of that task or group ends,
-        # so that many held runs cost nothing per take
-        self._parked_task: dict[int, list[Pending]] = {}
-        self._parked_group: dict[str, list[Pending]] = {}
+        # runs held by their task or group wait aside, in a heap per task or group (a lot),
+        # until a run of that task or group ends: many held runs cost nothing per take
+        self._lots: dict[tuple[str, object], list[Pending]] = {}
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -102,6 +97,8 @@ class ReadyQueue:
         pending = self._ids.pop(run_id, None)
         if pending is not None:
             self._unlink(pending)
+            if pending.lot is not None:  # it was given a slot it will not use
+                self._unpark(pending.lot)
         return pending
 
     def _unlink(self, pending: Pending) -> None:
@@ -118,16 +115,6 @@ class ReadyQueue:
         runs = self._by_task.get(task_id)
         return len(runs) if runs else 0
 
-    def _upstream_runs(self, pending: Pending) -> list[Pending]:
-        """Queued runs of its upstreams due at or before it: they must start first."""
-        out: list[Pending] = []
-        ids = self._ids
-        for up in self.ancestors.get(pending.task_id, _NO_ANCESTORS):
-            runs = self._by_task.get(up)
-            if runs:
-                out.extend(p for r in runs if (p := ids[r]).scheduled_ts <= pending.scheduled_ts)
-        return out
-
     def _limited(self, pending: Pending) -> str | None:
         """Whether its task or its group has as many runs going as allowed."""
         if self.running_by_task[pending.task_id] >= pending.max_instances:
@@ -140,44 +127,20 @@ class ReadyQueue:
     def take(self) -> list[Pending]:
         """Every run that may start now, best first; they count as running on return."""
         started: list[Pending] = []
-        behind: list[Pending] = []  # waiting for an upstream's run to start
         heap = self._heap
         while heap and len(self.running) < self.workers:
             pending = heapq.heappop(heap)
             if self._ids.get(pending.run_id) is not pending:
-                continue  # removed (or started for a downstream) while queued
-            count = len(started)
+                continue  # removed while queued
             why = self._limited(pending)
             if why is not None:
                 self._hold(pending, why)
                 continue
-            if pending.level and self._upstream_runs(pending):
-                behind.append(pending)
-                self._start_upstreams(pending, started)  # they inherit its place
-            else:
-                self._launch(pending, started)
-            if behind and len(started) > count:
-                for item in behind:  # an upstream started: look at them again
-                    heapq.heappush(heap, item)
-                behind.clear()
-        for pending in behind:
-            heapq.heappush(heap, pending)
+            self._launch(pending, started)
         return started
 
-    def _start_upstreams(self, pending: Pending, started: list[Pending]) -> None:
-        """Start the upstream runs a better run waits for, as far as workers and limits allow
-        (so a high-priority downstream is not overtaken while its upstream sits queued)."""
-        for up in sorted(self._upstream_runs(pending)):
-            if len(self.running) >= self.workers:
-                return
-            if up.run_id not in self._ids or self._limited(up) is not None:
-                continue
-            if up.level and self._upstream_runs(up):
-                self._start_upstreams(up, started)
-            else:
-                self._launch(up, started)
-
     def _launch(self, pending: Pending, started: list[Pending]) -> None:
+        pending.lot = None
         del self._ids[pending.run_id]
         self._unlink(pending)
         self.running[pending.run_id] = pending
@@ -187,14 +150,26 @@ class ReadyQueue:
         started.append(pending)
 
     def _hold(self, pending: Pending, why: str) -> None:
-        if why == BY_TASK:
-            self._parked_task.setdefault(pending.task_id, []).append(pending)
-        else:
-            assert pending.group is not None
-            self._parked_group.setdefault(pending.group, []).append(pending)
+        key = (why, pending.task_id if why == BY_TASK else pending.group)
+        heapq.heappush(self._lots.setdefault(key, []), pending)
+        came, pending.lot = pending.lot, None
+        if came is not None and came != key:
+            self._unpark(came)  # the slot it was given goes to the next in that lot
         if pending.held is None:
             pending.held = why
             self.held.append(pending)
+
+    def _unpark(self, key: tuple[str, object]) -> None:
+        """A slot of a task or group came free: its best held run goes back in line."""
+        lot = self._lots.get(key)
+        while lot:
+            pending = heapq.heappop(lot)
+            if self._ids.get(pending.run_id) is pending:
+                pending.lot = key
+                heapq.heappush(self._heap, pending)
+                break
+        if lot is not None and not lot:
+            del self._lots[key]
 
     def finished(self, run_id: int) -> None:
         pending = self.running.pop(run_id, None)
@@ -203,17 +178,11 @@ class ReadyQueue:
         self.running_by_task[pending.task_id] -= 1
         if self.running_by_task[pending.task_id] <= 0:
             del self.running_by_task[pending.task_id]
-        if self._parked_task:
-            self._unpark(self._parked_task.pop(pending.task_id, None))
         if pending.group is not None:
             self.running_by_group[pending.group] -= 1
             if self.running_by_group[pending.group] <= 0:
                 del self.running_by_group[pending.group]
-            if self._parked_group:
-                self._unpark(self._parked_group.pop(pending.group, None))
-
-    def _unpark(self, parked: list[Pending] | None) -> None:
-        if parked:
-            for pending in parked:
-                if self._ids.get(pending.run_id) is pending:
-                    heapq.heappush(self._heap, pending)
+        if self._lots:
+            self._unpark((BY_TASK, pending.task_id))
+            if pending.group is not None:
+                self._unpark((BY_GROUP, pending.group))

@@ -12,13 +12,15 @@ Threads, each with one job:
   metrics sampler reads psutil.
 
 The dispatcher's state lives in parts with a module each: `Horizon` (which tasks are armed),
-`ReadyQueue` (what starts next), `Upstreams` (the dependency rules), `recovery` (start-up).
+`ReadyQueue` (what starts next), `Upstreams` (the dependency rules); and its steps: `sync`
+(the engine's view of tasks kept in step with the store), `recovery` (start-up, clock
+jumps), `outcomes` (after an attempt), `control` (cancel requests, manual runs).
 A run's way through the dispatcher:
 
     fire (`_fire_job`) → claim (`_claim`: overlap policy; the ledger row, via the writer)
     → claimed (`_claimed`, once committed) → admit (`_admit`: upstreams may hold it
     `waiting` or skip it) → enqueue → start (`_start`, when the ready queue lets it)
-    → finished → after (`_after`: retries, fallback, notifications, chain triggers)
+    → finished → after (`outcomes`: retries, fallback, notifications, chain triggers)
 
 Only an engine holding the store's lock fires tasks; one that cannot get it waits as a
 hot standby and takes over when the holder dies.
@@ -36,30 +38,29 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from app.core.policy import backoff_delay, should_retry
 from app.core.task import Task
-from app.engine import recovery
+from app.engine import control, outcomes, recovery, sync
 from app.engine.dispatcher import BY_GROUP, Pending, ReadyQueue
-from app.engine.events import EngineState, Event, EventHub, Notification, RunChanged, TasksChanged
+from app.engine.events import EngineState, Event, EventHub, RunChanged
 from app.engine.executor import Attempt, Executor, Outcome
 from app.engine.horizon import Horizon
 from app.engine.inbox import Batch
 from app.engine.lock import EngineLock
-from app.engine.recorder import RunRecorder
+from app.engine.recorder import RunRecorder, utcnow
 from app.engine.scheduler import Timing
 from app.engine.stats import Stats
-from app.engine.upstreams import Upstreams, names_of
-from app.engine.watcher import RunRows, StoreWatcher
+from app.engine.upstreams import Upstreams
+from app.engine.watcher import StoreWatcher
 from app.engine.writer import Writer
 from app.secrets import Keyring
 from app.store import ledger
-from app.store import tasks as task_store
 from app.store.database import Store
-from app.store.models import RunRow, TaskRow, db, utc_text
+from app.store.models import db, utc_text
 
 log = logging.getLogger("tickwork.engine")
 logging.getLogger("apscheduler").setLevel(logging.WARNING)  # it logs every job add/remove
@@ -70,10 +71,6 @@ SWITCH_INTERVAL = 0.0005  # seconds; see _activate
 OVERLAP_TRIGGERS = frozenset({"schedule", "catch_up", "chain"})  # fires the overlap policy sees
 
 __all__ = ["HORIZON", "Engine", "Stats", "utcnow"]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Engine:
@@ -102,11 +99,13 @@ class Engine:
         self.executor = Executor(self.recorder, self.workers)
         self.ready = ReadyQueue(self.workers)
         self.watcher = StoreWatcher(store, self._stop, self._post, tick=self._tick,
-                                    tasks_changed=self._names_changed,
-                                    runs_seen=self._runs_seen, clock_jumped=self._clock_jumped)
+                                    tasks_changed=partial(sync.names_changed, self),
+                                    runs_seen=partial(control.runs_seen, self),
+                                    clock_jumped=partial(recovery.after_clock_jump, self))
         # dispatcher-owned state
         self._tasks: dict[int, Task] = {}
-        self.horizon = Horizon(self.timing, self.writer, self._tasks, horizon, self._load_tasks)
+        self.horizon = Horizon(self.timing, self.writer, self._tasks, horizon,
+                               partial(sync.load_tasks, self))
         self._attempts: dict[int, Attempt] = {}  # run id -> running attempt
         self._retries: dict[int, tuple[int, int, datetime]] = {}  # run -> (task, attempt, fire)
         self._due: dict[int, datetime] = {}  # queued retry run -> when it fell due
@@ -164,7 +163,7 @@ class Engine:
         self._post(lambda: self._fire_manual(task_id))
 
     def cancel(self, run_id: int, reason: str = "cancelled") -> None:
-        self._post(lambda: self._cancel(run_id, reason))
+        self._post(lambda: control.cancel(self, run_id, reason))
 
     def on_service_change(self, change: Any) -> None:
         """Listener for an in-process `Service`: react to its changes at once."""
@@ -172,7 +171,7 @@ class Engine:
             return
         ids = set(change.tasks) | set(change.deleted_tasks)
         if ids:
-            self._post(lambda: self._request_reload(ids))
+            self._post(lambda: sync.request_reload(self, ids))
         if change.runs:
             self.watcher.read_runs(set(change.runs))
 
@@ -212,7 +211,7 @@ class Engine:
 
         def recover() -> None:
             try:
-                self._recover()
+                recovery.recover(self)
             finally:
                 ready.set()
         self._post(recover)
@@ -278,10 +277,11 @@ class Engine:
     def _interrupt_unstarted(self) -> None:
         self.upstreams.frozen = True  # no releases or skips from here on
         for waiter in list(self.upstreams.gate):
-            self._finish_unstarted(waiter.run_id, "interrupted",
-                                   "the engine stopped while it waited for its upstreams")
+            control.finish_unstarted(self, waiter.run_id, "interrupted",
+                                     "the engine stopped while it waited for its upstreams")
         for run_id in list(self.ready._ids):
-            self._finish_unstarted(run_id, "interrupted", "the engine stopped before it started")
+            control.finish_unstarted(self, run_id, "interrupted",
+                                     "the engine stopped before it started")
 
     def _drain(self, timeout: float) -> None:
         """Process inbox messages for a while (used only while shutting down)."""
@@ -299,58 +299,6 @@ class Engine:
 
     # -- recovery and the store's view (dispatcher thread) ------------------------------------
 
-    def _recover(self) -> None:
-        plan = recovery.plan_startup(self.store, utcnow())
-        now = plan.now
-        self.watcher.audit_mark = plan.audit_mark
-        self._set_graph(plan.edges)
-        for run in plan.orphans:
-            self.hub.emit(RunChanged(run.id, run.task_id, run.task_name, "interrupted", now,
-                                     run.attempt))
-        for run in plan.orphans:
-            task = self._task(run.task_id)
-            if task and should_retry("interrupted", run.attempt, task.spec.retries):
-                self._claim(task, run.scheduled_for, run.attempt + 1, "retry",
-                            reason=f"retry of run {run.id}, interrupted by an engine stop",
-                            parent_run_id=run.id)
-        next_at: dict[int, datetime | None] = {}
-        for catch_up in plan.catch_ups:
-            task = catch_up.task
-            self._tasks[task.id] = task
-            for fire in catch_up.fires:
-                self._claim(task, fire, 1, "catch_up", reason=(
-                    f"catch-up ({task.spec.catch_up}): {catch_up.missed} fire(s) missed while "
-                    "no engine ran"))
-            if catch_up.missed and not catch_up.fires:
-                log.info("task %s: %d missed fire(s) skipped (catch-up: skip)", task.name,
-                         catch_up.missed)
-            next_at[task.id] = catch_up.next_run_at
-            self.horizon.record_next(task.id, catch_up.next_run_at)
-        for task_id, stored_next in plan.index:
-            when = next_at.get(task_id, stored_next)
-            if when is not None:
-                self.horizon.set(task_id, when)
-        for task in plan.startup:
-            self._tasks[task.id] = task
-            self._claim(task, now, 1, "startup", reason="runs at engine start (@reboot)")
-        for run_id in plan.manual:
-            self._adopt(run_id)
-        for retry in plan.retries:
-            task = self._task(retry.task_id)
-            if task is None:
-                continue
-            self._retries[retry.run_id] = (task.id, retry.attempt, retry.fire)
-            self._arm_retry(retry.run_id, retry.due or now)
-        self.upstreams.fire_complete_chains()
-        self.horizon.refill()
-
-    def _set_graph(self, edges: list[tuple[int, int, str]],
-                   names: dict[int, str] | None = None) -> None:
-        if names is None:
-            with self.store.read():
-                names = names_of({n for e in edges for n in e[:2]})
-        self.upstreams.set_graph(edges, names)
-
     def _arm_retry(self, run_id: int, due: datetime) -> None:
         self.timing.arm(f"r{run_id}", max(due, utcnow()))
 
@@ -359,90 +307,6 @@ class Engine:
         self.horizon.refill()
         if self.upstreams.gate:
             self.upstreams.tick()
-
-    def _load_tasks(self, ids: list[int]) -> None:
-        """Load tasks in bulk on the store thread, then arm them here."""
-        def load() -> None:
-            loaded = self._read_tasks(ids)
-            self._post(lambda: self.horizon.loaded(ids, loaded))
-        self.watcher.submit(load)
-
-    def _read_tasks(self, ids: list[int]) -> list[Task]:
-        with self.store.read():
-            return task_store.load_ids(ids, with_last_run=False)
-
-    def _task(self, task_id: int) -> Task | None:
-        """A task by id from the cache, else read now (rare: manual runs, retries, chains)."""
-        task = self._tasks.get(task_id)
-        if task is None:
-            loaded = self._read_tasks([task_id])
-            if not loaded:
-                return None
-            task = self._tasks[task_id] = loaded[0]
-        return task
-
-    def _request_reload(self, ids: set[int]) -> None:
-        """Tasks changed: drop what we knew, re-read them (and the dependency graph), re-arm
-        them from their stored state."""
-        for task_id in ids:
-            self._tasks.pop(task_id, None)
-            self.horizon.triggers.pop(task_id, None)
-
-        def load() -> None:
-            with self.store.read():
-                loaded = task_store.load_ids(list(ids), with_last_run=False)
-                edges = task_store.all_edges()
-                names = names_of({n for e in edges for n in e[:2]})
-            self._post(lambda: self._reloaded(ids, loaded, edges, names))
-        self.watcher.submit(load)
-
-    def _reloaded(self, ids: set[int], loaded: list[Task], edges: list[tuple[int, int, str]],
-                  names: dict[int, str]) -> None:
-        found = {t.id: t for t in loaded}
-        for task_id in ids:
-            task = found.get(task_id)
-            if task is None:
-                self.horizon.forget(task_id)
-                self.upstreams.drop_task(task_id)
-                continue
-            if not task.spec.enabled:
-                self.horizon.forget(task_id)
-                self._tasks[task_id] = task
-                continue
-            self._tasks[task_id] = task
-            self.horizon.set(task_id, task.next_run_at)
-        self._set_graph(edges, names)
-        self.upstreams.review(None)
-        self.hub.emit(TasksChanged(frozenset(ids)))
-
-    def _names_changed(self, changed: set[int], names: set[str]) -> None:
-        gone = {tid for tid, t in self._tasks.items() if t.name in names} - changed
-        if changed | gone:
-            self._request_reload(changed | gone)
-
-    def _clock_jumped(self, jump: float) -> None:
-        """The wall clock moved (or the machine slept): redo what is due, apply catch-up."""
-        log.warning("wall clock jumped by %+.1fs (clock change or resume from suspend): "
-                    "recomputing what is due", jump)
-        self.horizon.reset()
-        for run_id in list(self._retries):
-            row = RunRow.get_or_none(RunRow.id == run_id)
-            self._arm_retry(run_id, (row.due_at if row else None) or utcnow())
-        self.writer.flush()
-        now = utcnow()
-        with self.store.read():
-            overdue = recovery.overdue_tasks(now)
-        for task in overdue:
-            plan = recovery.missed_fires(task, now)
-            self._tasks[task.id] = task
-            for fire in plan.fires:
-                self._claim(task, fire, 1, "catch_up",
-                            reason=f"catch-up ({task.spec.catch_up}) after a clock jump of "
-                                   f"{jump:+.0f}s: {plan.missed} fire(s) missed")
-            self.horizon.record_next(task.id, plan.next_run_at)
-            self.horizon.set(task.id, plan.next_run_at)
-        self.horizon.refill()
-        self.timing.wakeup()
 
     # -- firing and claiming (dispatcher thread) ----------------------------------------------
 
@@ -453,7 +317,7 @@ class Engine:
     def _fire_job(self, job_id: str, run_times: list[datetime]) -> None:
         ident = int(job_id[1:])
         if job_id[0] == "r":
-            self._retry_due(ident)
+            outcomes.retry_due(self, ident)
             return
         ts = self.horizon.armed.pop(ident, None)
         for fire in run_times:
@@ -467,7 +331,7 @@ class Engine:
             self._claim(task, fire, 1, "schedule")
 
     def _fire_manual(self, task_id: int) -> None:
-        task = self._task(task_id)
+        task = sync.task(self, task_id)
         if task is not None:
             self._claim(task, utcnow(), 1, "manual")
 
@@ -505,10 +369,10 @@ class Engine:
                 if att.task_id == task.id:
                     att.cancel(why)
             for run_id in self.ready.queued_for_task(task.id):
-                self._finish_unstarted(run_id, "cancelled", why)
+                control.finish_unstarted(self, run_id, "cancelled", why)
             for waiter in list(self.upstreams.gate):
                 if waiter.task_id == task.id:
-                    self._finish_unstarted(waiter.run_id, "cancelled", why)
+                    control.finish_unstarted(self, waiter.run_id, "cancelled", why)
         return "queued", reason
 
     def _claimed(self, task: Task, run_id: int | None, error: BaseException | None,
@@ -639,138 +503,5 @@ class Engine:
         self.recorder.final(attempt, outcome)
         task = self._run_tasks.pop(run_id, None)
         if task is not None:
-            self._after(task, run_id, attempt.scheduled_for, attempt.attempt, outcome.status,
-                        outcome.error)
-
-    def _after(self, task: Task, run_id: int, fire: datetime, attempt: int, status: str,
-               error: str | None) -> None:
-        """Retries, fallback, notifications and chain triggers once an attempt has ended."""
-        spec = task.spec
-        task_id = task.id
-        if status == "succeeded":
-            if spec.notify_on_success:
-                self.hub.emit(Notification("success", f"{spec.name} succeeded",
-                                           f"run {run_id} finished", run_id, task_id))
-            self._on_success(task, run_id, fire)
-            return
-        if status == "cancelled" or status == "skipped":
-            if task_id in self.booked:
-                self.upstreams.settled(task_id, fire, status, run_id)
-            return
-        if should_retry(status, attempt, spec.retries):
-            delay = backoff_delay(attempt, spec.retry_delay, spec.backoff)
-            due = utcnow() + timedelta(seconds=delay)
-            if task_id in self.booked:
-                self.upstreams.settled(task_id, fire, "retrying", run_id)
-            self._claim(task, fire, attempt + 1, "retry", status="retrying", due_at=due,
-                        parent_run_id=run_id,
-                        reason=f"attempt {attempt} {status}: {error or ''}; retry in {delay:.1f}s")
-            return
-        if task_id in self.booked:
-            self.upstreams.settled(task_id, fire, status, run_id)
-        if spec.notify_on_failure:
-            self.hub.emit(Notification(
-                "failure", f"{spec.name} {status.replace('_', ' ')}",
-                error or f"run {run_id} {status}", run_id, task_id))
-        if spec.fallback:
-            fallback = self._fallback_task(spec.fallback)
-            if fallback is not None:
-                self._claim(fallback, utcnow(), 1, "fallback", parent_run_id=run_id,
-                            reason=f"fallback for {spec.name} run {run_id} ({status})")
-
-    def _on_success(self, task: Task, run_id: int, fire: datetime) -> None:
-        """The dependency rules hear of a success: waiting downstreams, chain triggers."""
-        task_id = task.id
-        if task_id in self.booked:
-            self.upstreams.settled(task_id, fire, "succeeded", run_id)
-        if task_id in self.chain_downs:
-            self.upstreams.succeeded(task, run_id)
-
-    def _fallback_task(self, name: str) -> Task | None:
-        with self.store.read():
-            row = TaskRow.get_or_none(TaskRow.name == name)
-        return self._task(row.id) if row else None
-
-    def _retry_due(self, run_id: int) -> None:
-        info = self._retries.pop(run_id, None)
-        if info is None:
-            return
-        task_id, attempt, fire = info
-        task = self._task(task_id)
-        if task is None:
-            return
-        self._due[run_id] = utcnow()
-        self.writer.submit(lambda: ledger.update(run_id, {"status": "queued"}))
-        self.hub.emit(RunChanged(run_id, task_id, task.name, "queued", utcnow(), attempt))
-        self._admit(task, run_id, fire, attempt)
-
-    def _finish_unstarted(self, run_id: int, status: str, reason: str) -> None:
-        """End a run that never started (cancelled, interrupted)."""
-        self.ready.remove(run_id)
-        retry = self._retries.pop(run_id, None)
-        if retry is not None:
-            self.timing.disarm(f"r{run_id}")
-        waiter = self.upstreams.remove(run_id)
-        meta = self._meta.pop(run_id, None)
-        self._due.pop(run_id, None)
-        task: Task | None = None
-        fire: datetime | None = None
-        attempt = 1
-        if meta is not None:
-            task, fire, attempt = meta
-        elif waiter is not None:
-            task, fire, attempt = waiter.data.task, waiter.data.fire, waiter.data.attempt
-        elif retry is not None:
-            task = self._tasks.get(retry[0])
-            attempt, fire = retry[1], retry[2]
-        now = utcnow()
-        self.writer.submit(lambda: ledger.update(run_id, {"status": status, "finished_at": now,
-                                                          "reason": reason}))
-        if task is not None:
-            self.hub.emit(RunChanged(run_id, task.id, task.name, status, now, attempt,
-                                     reason=reason))
-            if fire is not None and task.id in self.booked:
-                self.upstreams.settled(task.id, fire, status, run_id)
-
-    def _cancel(self, run_id: int, reason: str) -> None:
-        attempt = self._attempts.get(run_id)
-        if attempt is not None:
-            attempt.cancel(reason)
-        elif self._unstarted(run_id):
-            self._finish_unstarted(run_id, "cancelled", reason)
-
-    def _unstarted(self, run_id: int) -> bool:
-        return run_id in self.ready or run_id in self._retries or run_id in self.upstreams.gate
-
-    def _adopt(self, run_id: int) -> None:
-        """Take a manual run queued by another process (or by this one's service)."""
-        engine_id = self.id
-
-        def work() -> tuple[int, datetime, int] | None:
-            if not ledger.adopt(run_id, engine_id):
-                return None
-            row = RunRow.get_by_id(run_id)
-            return int(row.task_id), row.scheduled_for, int(row.attempt)
-
-        def done(result: tuple[int, datetime, int] | None, error: BaseException | None) -> None:
-            if result is not None:
-                self._post(lambda: self._adopted(run_id, *result))
-        self.writer.submit(work, done)
-
-    def _adopted(self, run_id: int, task_id: int, fire: datetime, attempt: int) -> None:
-        task = self._task(task_id)
-        if task is None:
-            return
-        self.upstreams.adopted(task_id, run_id, fire)
-        self._admit(task, run_id, fire, attempt)
-        self._pump()
-
-    def _runs_seen(self, rows: RunRows) -> None:
-        """Runs changed in the store: adopt manual ones, honour cancel requests."""
-        for run_id, status, engine, cancel in rows:
-            if status == "queued" and engine is None:
-                self._adopt(run_id)
-            elif cancel and engine == self.id and status not in ("cancelled",):
-                self._cancel(run_id, "cancelled on request")
-            elif status == "cancelled" and self._unstarted(run_id):
-                self._finish_unstarted(run_id, "cancelled", "cancelled on request")
+            outcomes.after(self, task, run_id, attempt.scheduled_for, attempt.attempt,
+                           outcome.status, outcome.error)

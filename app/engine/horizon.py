@@ -11,22 +11,14 @@ from __future__ import annotations
 import heapq
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from app.core.schedule import build_trigger, parse_timezone
 from app.core.task import Task
-from app.engine.scheduler import Timing
+from app.engine.scheduler import Timing, next_after
 from app.engine.writer import Writer
 from app.store.models import utc_text
-
-
-def next_after(trigger: Any, fire: datetime) -> datetime | None:
-    """A trigger's next fire strictly after `fire` (the engine's and the simulation's rule)."""
-    nxt: datetime | None = trigger.get_next_fire_time(fire, fire + timedelta(microseconds=1))
-    while nxt is not None and nxt <= fire:
-        nxt = trigger.get_next_fire_time(nxt, nxt + timedelta(microseconds=1))
-    return nxt
 
 
 class Horizon:

@@ -1,5 +1,8 @@
 """Start-up recovery: what a dead engine left behind, and what fell due while none ran.
 
+`plan_startup` reads (and marks orphans); `recover` applies the plan on the dispatcher;
+`after_clock_jump` does the catch-up part again when the wall clock jumps.
+
 Runs a dead engine had claimed but not finished (`queued`, `waiting`, `running`) become
 `interrupted`; the engine then retries them by their task's policy (at-least-once: an
 action that was running when the process died may run again, and a checkpoint lets it
@@ -10,17 +13,28 @@ unique key makes a catch-up of a fire that did run a no-op.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
-from app.core.policy import CATCH_UP_BOUND, catch_up_fires
+from app.core.policy import CATCH_UP_BOUND, catch_up_fires, should_retry
 from app.core.run import Run
-from app.core.schedule import next_fire_times, parse_timezone
+from app.core.schedule import build_trigger, parse_timezone
 from app.core.task import Task
+from app.engine import control, sync
+from app.engine.events import RunChanged
+from app.engine.recorder import utcnow
+from app.engine.scheduler import next_after
 from app.store import runs as run_store
 from app.store import tasks as task_store
 from app.store.database import Store
 from app.store.models import AuditEvent, RunRow, TaskRow, utc_text
+
+if TYPE_CHECKING:
+    from app.engine.engine import Engine
+
+log = logging.getLogger("tickwork.engine")
 
 INTERRUPTIBLE = ("queued", "waiting", "running")
 
@@ -29,8 +43,13 @@ INTERRUPTIBLE = ("queued", "waiting", "running")
 class CatchUp:
     task: Task
     fires: list[datetime]  # to run now, in order
-    missed: int  # how many fires were missed in all
+    missed: int  # how many fires were missed in all (at least this many when `more`)
     next_run_at: datetime | None
+    more: bool = False  # more fires were missed than were counted
+
+    @property
+    def missed_text(self) -> str:
+        return f"more than {self.missed}" if self.more else str(self.missed)
 
 
 def interrupt_orphans(now: datetime) -> list[Run]:
@@ -51,19 +70,56 @@ def interrupt_orphans(now: datetime) -> list[Run]:
 
 
 def missed_fires(task: Task, now: datetime, bound: int = CATCH_UP_BOUND) -> CatchUp:
-    """The fires of `task` from its stored next run up to `now`, and what to run of them."""
+    """The fires of `task` from its stored next run up to `now`, and what to run of them.
+
+    The missed fires are found by stepping the task's own trigger from its stored next fire,
+    as the engine would have. Past `bound` + 1 of them the fires to run (the latest for
+    `once`, the latest `bound` for `all`) are read from a window just before `now`, so a
+    long outage costs little more than a short one (and the count may say "more than").
+    """
     spec = task.spec
     first = task.next_run_at
-    tz = parse_timezone(spec.timezone)
-    missed: list[datetime] = []
-    if first is not None and first <= now:
-        missed.append(first)
-        if spec.schedule.kind != "date":
-            more = next_fire_times(spec.schedule, tz, first, bound + 1, task.anchor, spec.end_at)
-            missed.extend(t for t in more if t <= now)
-    upcoming = next_fire_times(spec.schedule, tz, now, 1, task.anchor, spec.end_at)
-    return CatchUp(task, catch_up_fires(spec.catch_up, missed, bound), len(missed),
-                   upcoming[0] if upcoming else None)
+    if first is None or first > now:
+        return CatchUp(task, [], 0, first)
+    if spec.schedule.kind == "date":
+        return CatchUp(task, catch_up_fires(spec.catch_up, [first], bound), 1, None)
+    trigger = build_trigger(spec.schedule, parse_timezone(spec.timezone), task.anchor,
+                            spec.end_at)
+    missed = [first]
+    fire: datetime | None = first
+    while trigger is not None and fire is not None:
+        fire = next_after(trigger, fire)
+        if fire is None or fire > now:
+            return CatchUp(task, catch_up_fires(spec.catch_up, missed, bound), len(missed),
+                           fire)
+        missed.append(fire)
+        if len(missed) > bound:
+            tail, upcoming, total = _latest_fires(trigger, now, bound, missed)
+            return CatchUp(task, catch_up_fires(spec.catch_up, tail, bound),
+                           total or len(missed), upcoming, more=total is None)
+    return CatchUp(task, catch_up_fires(spec.catch_up, missed, bound), len(missed), None)
+
+
+def _latest_fires(trigger: Any, now: datetime, count: int, head: list[datetime]
+                  ) -> tuple[list[datetime], datetime | None, int | None]:
+    """The last `count` fires at or before `now`, the first after it, and how many were
+    missed in all when that is known: read from a window before `now` that grows until it
+    holds enough (its first guess: `count` fires at the pace of the first ones)."""
+    pace = max((head[-1] - head[0]) / (len(head) - 1), timedelta(seconds=1))
+    span = pace * (count + 1)
+    while True:
+        begin = max(now - span, head[-1])
+        fires: list[datetime] = []
+        fire = trigger.get_next_fire_time(None, begin)
+        while fire is not None and fire <= now:
+            fires.append(fire)
+            fire = next_after(trigger, fire)
+        if begin == head[-1]:  # the window met the fires counted from the start
+            every = head[:-1] + fires if fires and fires[0] == head[-1] else head + fires
+            return every[-count:], fire, len(every)
+        if len(fires) >= count:
+            return fires[-count:], fire, None
+        span *= 4
 
 
 def overdue_tasks(now: datetime) -> list[Task]:
@@ -133,3 +189,80 @@ def plan_startup(store: Store, now: datetime) -> StartupPlan:
             TaskRow.enabled & TaskRow.next_run_at.is_null(False)).tuples())
         plan.edges = task_store.all_edges()
     return plan
+
+
+# -- orchestration (dispatcher thread) ----------------------------------------------------
+
+
+def recover(engine: Engine) -> None:
+    """At start-up, on the dispatcher: interrupt orphans (retrying them by policy), catch up
+    missed fires, index every next fire, adopt manual runs, re-arm retries, fire chains
+    whose upstreams all succeeded just before the last engine died."""
+    plan = plan_startup(engine.store, utcnow())
+    now = plan.now
+    engine.watcher.audit_mark = plan.audit_mark
+    sync.set_graph(engine, plan.edges)
+    for run in plan.orphans:
+        engine.hub.emit(RunChanged(run.id, run.task_id, run.task_name, "interrupted", now,
+                                   run.attempt))
+    for run in plan.orphans:
+        task = sync.task(engine, run.task_id)
+        if task and should_retry("interrupted", run.attempt, task.spec.retries):
+            engine._claim(task, run.scheduled_for, run.attempt + 1, "retry",
+                          reason=f"retry of run {run.id}, interrupted by an engine stop",
+                          parent_run_id=run.id)
+    next_at: dict[int, datetime | None] = {}
+    for catch_up in plan.catch_ups:
+        task = catch_up.task
+        engine._tasks[task.id] = task
+        for fire in catch_up.fires:
+            engine._claim(task, fire, 1, "catch_up", reason=(
+                f"catch-up ({task.spec.catch_up}): {catch_up.missed_text} fire(s) missed "
+                "while no engine ran"))
+        if catch_up.missed and not catch_up.fires:
+            log.info("task %s: %s missed fire(s) skipped (catch-up: skip)", task.name,
+                     catch_up.missed_text)
+        next_at[task.id] = catch_up.next_run_at
+        engine.horizon.record_next(task.id, catch_up.next_run_at)
+    for task_id, stored_next in plan.index:
+        when = next_at.get(task_id, stored_next)
+        if when is not None:
+            engine.horizon.set(task_id, when)
+    for task in plan.startup:
+        engine._tasks[task.id] = task
+        engine._claim(task, now, 1, "startup", reason="runs at engine start (@reboot)")
+    for run_id in plan.manual:
+        control.adopt(engine, run_id)
+    for retry in plan.retries:
+        task = sync.task(engine, retry.task_id)
+        if task is None:
+            continue
+        engine._retries[retry.run_id] = (task.id, retry.attempt, retry.fire)
+        engine._arm_retry(retry.run_id, retry.due or now)
+    engine.upstreams.fire_complete_chains()
+    engine.horizon.refill()
+
+
+def after_clock_jump(engine: Engine, jump: float) -> None:
+    """The wall clock moved (or the machine slept): redo what is due, apply catch-up."""
+    log.warning("wall clock jumped by %+.1fs (clock change or resume from suspend): "
+                "recomputing what is due", jump)
+    engine.horizon.reset()
+    for run_id in list(engine._retries):
+        row = RunRow.get_or_none(RunRow.id == run_id)
+        engine._arm_retry(run_id, (row.due_at if row else None) or utcnow())
+    engine.writer.flush()
+    now = utcnow()
+    with engine.store.read():
+        overdue = overdue_tasks(now)
+    for task in overdue:
+        plan = missed_fires(task, now)
+        engine._tasks[task.id] = task
+        for fire in plan.fires:
+            engine._claim(task, fire, 1, "catch_up",
+                          reason=f"catch-up ({task.spec.catch_up}) after a clock jump of "
+                                 f"{jump:+.0f}s: {plan.missed_text} fire(s) missed")
+        engine.horizon.record_next(task.id, plan.next_run_at)
+        engine.horizon.set(task.id, plan.next_run_at)
+    engine.horizon.refill()
+    engine.timing.wakeup()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.executors.base import BaseExecutor
@@ -28,6 +28,15 @@ from apscheduler.triggers.date import DateTrigger
 log = logging.getLogger(__name__)
 
 FireHandler = Callable[[str, list[datetime]], None]
+
+
+def next_after(trigger: BaseTrigger, fire: datetime) -> datetime | None:
+    """A trigger's next fire strictly after `fire`: how the engine steps a task's schedule
+    (and recovery and the simulation with it)."""
+    nxt: datetime | None = trigger.get_next_fire_time(fire, fire + timedelta(microseconds=1))
+    while nxt is not None and nxt <= fire:
+        nxt = trigger.get_next_fire_time(nxt, nxt + timedelta(microseconds=1))
+    return nxt
 
 
 def _never_called() -> None:  # the job function: HandOff never calls it

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from app.core.task import Task
+from app.engine import sync
 from app.engine.dependencies import (
     GO,
     PENDING,
@@ -34,7 +35,6 @@ from app.engine.dependencies import (
 )
 from app.engine.events import RunChanged
 from app.store import ledger
-from app.store.models import TaskRow
 
 if TYPE_CHECKING:
     from app.engine.engine import Engine
@@ -86,7 +86,6 @@ class Upstreams:
             waiter.upstreams = graph.wait_ups.get(waiter.task_id, ())
             self.gate.hold(waiter)
         self.engine.booked = graph.waited_on
-        self.engine.ready.ancestors = graph.ancestors
         self.engine.levels = graph.levels
         self.engine.wait_ups = graph.wait_ups
         self.engine.chain_downs = graph.trigger_downs
@@ -141,7 +140,7 @@ class Upstreams:
             self._fire_chain(chain_id, None)
 
     def _fire_chain(self, chain_id: int, parent_run_id: int | None) -> None:
-        task = self.engine._task(chain_id)
+        task = sync.task(self.engine, chain_id)
         if task is None or not task.spec.enabled:
             return
         ups = sorted(self.name(u) for u in self.graph.trigger_ups.get(chain_id, ()))
@@ -270,10 +269,7 @@ class Upstreams:
 def chain_successes(task_id: int, ups: frozenset[int]) -> set[int]:
     """Upstreams of a chain task whose newest success ended after the task last fired (or,
     when it never fired, after it was created). Inside a read transaction."""
-    since = ledger.last_fire_time(task_id)
-    if since is None:
-        row = TaskRow.get_or_none(TaskRow.id == task_id)
-        since = row.created_at if row is not None else None
+    since = ledger.last_fire_time(task_id) or ledger.created_at(task_id)
     if since is None:
         return set()
     done: set[int] = set()
@@ -282,16 +278,6 @@ def chain_successes(task_id: int, ups: frozenset[int]) -> set[int]:
         if end is not None and end > since:
             done.add(up)
     return done
-
-
-def names_of(task_ids: set[int]) -> dict[int, str]:
-    """Task names by id (inside a read transaction)."""
-    ids = sorted(task_ids)
-    out: dict[int, str] = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        out.update(TaskRow.select(TaskRow.id, TaskRow.name).where(TaskRow.id.in_(chunk)).tuples())
-    return out
 
 
 def _and(names: list[str]) -> str:

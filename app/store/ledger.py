@@ -200,6 +200,24 @@ def last_fire_time(task_id: int) -> datetime | None:
     return None if row is None else from_utc_text(row[0])
 
 
+def task_names(task_ids: set[int]) -> dict[int, str]:
+    """Task names by id."""
+    ids = sorted(task_ids)
+    out: dict[int, str] = {}
+    con = db.connection()
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i:i + CHUNK]
+        out.update((int(r[0]), str(r[1])) for r in con.execute(
+            "SELECT id, name FROM task WHERE id IN (" + ",".join("?" * len(chunk)) + ")", chunk))
+    return out
+
+
+def created_at(task_id: int) -> datetime | None:
+    row = db.connection().execute("SELECT created_at FROM task WHERE id = ?",
+                                  (task_id,)).fetchone()
+    return None if row is None else from_utc_text(row[0])
+
+
 def last_success_end(task_id: int) -> datetime | None:
     """When a task's newest successful run ended."""
     row = db.connection().execute(

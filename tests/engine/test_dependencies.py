@@ -271,3 +271,22 @@ def test_a_small_real_dag_starts_upstream_first_then_by_priority(store: Any,
                 assert prio[x.task_name] <= prio[y.task_name], (
                     f"{y.task_name} (priority {prio[y.task_name]}) started while "
                     f"{x.task_name} (priority {prio[x.task_name]}) was ready")
+
+
+def test_stopping_interrupts_waiting_runs(store: Any, service: Any) -> None:
+    from app.engine.engine import Engine
+
+    eng = Engine(store, workers=2, metrics=False)
+    service.subscribe(eng.on_service_change)
+    eng.start()
+    service.create_task(py("A", "sleepy", module="tests.support.actions", kwargs={"seconds": 5}))
+    service.create_task(command_task("B", depends_on=["A"]))
+    a = service.run_now("A")
+    wait_until(lambda: service.get_run(a.id).status == "running", 5)
+    b = service.run_now("B")
+    wait_until(lambda: service.get_run(b.id).status == "waiting", 5)
+    eng.stop(grace=0.2)
+    assert service.get_run(a.id).status in ("cancelled", "interrupted")
+    stopped = service.get_run(b.id)
+    assert stopped.status == "interrupted"
+    assert "stopped while it waited for its upstreams" in (stopped.reason or "")

@@ -70,7 +70,6 @@ class Model:
         self.claimed: set[int] = set()
         self.gate = Gate(self._judge)
         self.ready = ReadyQueue(workers)
-        self.ready.ancestors = self.graph.ancestors
         self.queued: set[int] = set()
         self.running: set[int] = set()
         self.events: list[tuple[float, int, int]] = []  # (time, 0 finish | 1 claim, run)

@@ -74,3 +74,46 @@ def test_manual_run_queued_while_no_engine_runs_at_start(engine: Any, service: A
     run = service.run_now("m")
     engine.start()
     wait_until(lambda: service.get_run(run.id).status == "succeeded", 5)
+
+
+def _task(schedule: dict[str, Any], policy: str, next_run_at: datetime,
+          created: datetime) -> Any:
+    from app.core.task import Task, TaskSpec
+
+    spec = TaskSpec.from_json(command_task("t", schedule=schedule, catch_up=policy),
+                              now=created, check_past=False)
+    return Task(id=1, spec=spec, next_run_at=next_run_at, created_at=created)
+
+
+@pytest.mark.parametrize("schedule", [{"kind": "interval", "seconds": 60},
+                                      {"kind": "cron", "expr": "* * * * *"}])
+@pytest.mark.parametrize(("down", "missed_text"), [(timedelta(hours=3), "180"),
+                                                   (timedelta(days=2), "more than 101")])
+def test_a_long_outage_catches_up_the_latest_fires_not_the_first(
+        schedule: Any, down: timedelta, missed_text: str) -> None:
+    from app.engine.recovery import missed_fires
+
+    now = datetime(2026, 3, 29, 3, 0, 30, tzinfo=UTC)
+    created = datetime(2026, 3, 20, 0, 0, 0, tzinfo=UTC)
+    first = now.replace(second=0) - down + timedelta(minutes=1)
+    once = missed_fires(_task(schedule, "once", first, created), now)
+    assert once.missed_text == missed_text
+    assert once.fires == [datetime(2026, 3, 29, 3, 0, 0, tzinfo=UTC)]
+    assert once.next_run_at == datetime(2026, 3, 29, 3, 1, 0, tzinfo=UTC)
+    every = missed_fires(_task(schedule, "all", first, created), now)
+    assert len(every.fires) == 100 and every.fires[-1] == once.fires[0]
+    gaps = {(b - a).total_seconds() for a, b in zip(every.fires, every.fires[1:], strict=False)}
+    assert gaps == {60.0}
+    skip = missed_fires(_task(schedule, "skip", first, created), now)
+    assert skip.fires == [] and skip.next_run_at == once.next_run_at
+
+
+def test_a_short_outage_counts_exactly() -> None:
+    from app.engine.recovery import missed_fires
+
+    now = datetime(2026, 3, 29, 0, 5, 30, tzinfo=UTC)
+    first = datetime(2026, 3, 29, 0, 1, 0, tzinfo=UTC)
+    plan = missed_fires(_task({"kind": "interval", "seconds": 60}, "all", first,
+                              datetime(2026, 3, 28, tzinfo=UTC)), now)
+    assert plan.missed == 5 and not plan.more and plan.missed_text == "5"
+    assert [f.minute for f in plan.fires] == [1, 2, 3, 4, 5]

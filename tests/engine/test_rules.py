@@ -153,28 +153,39 @@ def test_ready_queue_order_priority_then_time_then_level() -> None:
     assert [p.run_id for p in q.take()] == [4, 3, 2, 1]
 
 
-def test_upstream_before_downstream_among_queued_runs() -> None:
+def test_a_ready_run_does_not_wait_for_its_upstreams_other_fires() -> None:
+    """A chain run is ready once its upstream succeeded; that upstream's backlog of later
+    fires (overlap: queue) must not starve it."""
     q = ReadyQueue(workers=1)
-    q.ancestors = {2: frozenset({1})}
-    q.push(pending(20, 2, prio=9, ts=5.0, level=1))
-    q.push(pending(10, 1, prio=0, ts=5.0))
-    q.push(pending(30, 3, prio=1, ts=5.0))
-    assert [p.run_id for p in q.take()] == [10]  # the upstream first, despite priority
+    for i in range(5):
+        q.push(pending(10 + i, 1, prio=0, ts=float(i), max_instances=1))
+    q.push(pending(20, 2, prio=0, ts=3.0, level=1))
+    started = [p.run_id for p in q.take()]
+    assert started == [10]
     q.finished(10)
-    assert [p.run_id for p in q.take()] == [20]  # then the downstream, before run 30
-    q.finished(20)
-    q.push(pending(11, 1, prio=0, ts=9.0))  # an upstream fire due *after* it: no hold
-    q.push(pending(21, 2, prio=9, ts=6.0, level=1))
-    assert [p.run_id for p in q.take()] == [21]
+    assert [p.run_id for p in q.take()] == [11]
+    q.finished(11)
+    assert [p.run_id for p in q.take()] == [12]
+    q.finished(12)
+    assert [p.run_id for p in q.take()] == [13]  # same time as 20: the upstream task first
+    q.finished(13)
+    assert [p.run_id for p in q.take()] == [20]
 
 
-def test_behind_upstream_is_looked_at_again_once_the_upstream_starts() -> None:
+def test_many_held_runs_cost_nothing_per_take() -> None:
     q = ReadyQueue(workers=2)
-    q.ancestors = {2: frozenset({1})}
-    q.push(pending(20, 2, prio=9, level=1))
-    q.push(pending(10, 1, prio=5))
-    q.push(pending(30, 3, prio=0))
-    assert [p.run_id for p in q.take()] == [10, 20]  # not 30: 20 outranks it
+    q.push(pending(1, 1))
+    for i in range(2, 2002):
+        q.push(pending(i, 1, ts=float(i)))  # all held by max instances 1
+    assert [p.run_id for p in q.take()] == [1]
+    q.held.clear()
+    for _ in range(100):
+        q.push(pending(10_000 + _, 2 + _))
+        assert len(q.take()) == 1
+        assert len(q._heap) <= 1  # the held ones wait aside, not in the heap
+        q.finished(10_000 + _)
+    q.finished(1)
+    assert [p.run_id for p in q.take()] == [2]
 
 
 def test_holds_by_task_and_group_are_reported_once() -> None:

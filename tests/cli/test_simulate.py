@@ -1,0 +1,61 @@
+"""`tickwork simulate`: what would run, through the real CLI, nothing run or written."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+
+def _rows(home: Path) -> tuple[int, int]:
+    con = sqlite3.connect(home / "tickwork.db")
+    try:
+        (runs,) = con.execute("SELECT count(*) FROM run").fetchone()
+        (audit,) = con.execute("SELECT count(*) FROM audit_event").fetchone()
+        return runs, audit
+    finally:
+        con.close()
+
+
+def test_simulate_json_across_dst_with_chain_and_dependency(cli: Any, home: Path) -> None:
+    assert cli("task", "add", "nightly", "--command", "true", "--cron", "30 2 * * *",
+               "--tz", "Europe/Berlin").code == 0
+    assert cli("task", "add", "report", "--command", "true", "--after", "nightly",
+               "--tz", "UTC").code == 0
+    assert cli("task", "add", "mail", "--command", "true", "--cron", "30 2 * * *",
+               "--tz", "Europe/Berlin", "--depends-on", "nightly").code == 0
+    before = _rows(home)
+    # the spring change in Berlin (28 March 2027, 02:00 → 03:00), a year ahead: no catch-up
+    result = cli("simulate", "--from", "2027-03-27T12:00:00+00:00", "--hours", "48", "--json")
+    assert result.code == 0, result.err
+    items = result.json()
+    assert [(i["task_name"], i["fire_at"], i["kind"]) for i in items] == [
+        ("nightly", "2027-03-28T03:00:00+02:00", "fire"),  # 02:30 does not exist that day
+        ("mail", "2027-03-28T03:00:00+02:00", "fire"),
+        ("report", "2027-03-28T01:00:00+00:00", "chain"),
+        ("nightly", "2027-03-29T02:30:00+02:00", "fire"),
+        ("mail", "2027-03-29T02:30:00+02:00", "fire"),
+        ("report", "2027-03-29T00:30:00+00:00", "chain"),
+    ]
+    for item in items:
+        assert set(item) == {"task_id", "task_name", "fire_at", "reason", "kind",
+                             "expected_duration_s"}
+        assert datetime.fromisoformat(item["fire_at"]).tzinfo is not None
+    assert items[2]["reason"] == "after nightly succeeded"
+    assert _rows(home) == before
+
+
+def test_simulate_table_defaults_to_the_next_24_hours(cli: Any) -> None:
+    assert cli("task", "add", "tick", "--command", "true", "--every", "1h").code == 0
+    result = cli("simulate")
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0].split() == ["FIRE", "AT", "TASK", "NOTE"]
+    assert sum(" tick" in line for line in lines[1:]) == 24
+
+
+def test_simulate_refuses_a_bad_instant(cli: Any) -> None:
+    result = cli("simulate", "--from", "yesterday-ish")
+    assert result.code == 2
+    assert "from" in result.err and "ISO 8601" in result.err
