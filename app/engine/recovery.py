@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import peewee as pw
+
 from app.core.policy import CATCH_UP_BOUND, catch_up_fires, should_retry
 from app.core.run import Run
 from app.core.schedule import build_trigger, parse_timezone
@@ -130,9 +132,11 @@ def overdue_tasks(now: datetime) -> list[Task]:
 
 
 def startup_tasks() -> list[Task]:
-    rows = [r for r in TaskRow.select().where(TaskRow.enabled & (TaskRow.schedule_kind == "cron"))
-            if r.schedule.get("expr", "").strip().lower() == "@reboot"]
-    return task_store.load(rows, with_last_run=False)
+    """Enabled `@reboot` tasks, found in SQL (reading every cron row cost seconds at 100k)."""
+    expr = pw.fn.lower(pw.fn.trim(pw.fn.json_extract(TaskRow.schedule, "$.expr")))
+    ids = [i for (i,) in TaskRow.select(TaskRow.id).where(
+        TaskRow.enabled & (TaskRow.schedule_kind == "cron") & (expr == "@reboot")).tuples()]
+    return task_store.load_ids(ids, with_last_run=False)
 
 
 def unclaimed_manual_runs() -> list[int]:

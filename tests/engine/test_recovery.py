@@ -117,3 +117,13 @@ def test_a_short_outage_counts_exactly() -> None:
                               datetime(2026, 3, 28, tzinfo=UTC)), now)
     assert plan.missed == 5 and not plan.more and plan.missed_text == "5"
     assert [f.minute for f in plan.fires] == [1, 2, 3, 4, 5]
+
+
+def test_reboot_task_runs_once_when_the_engine_starts(engine: Any, service: Any) -> None:
+    service.create_task(command_task("at-start", schedule={"kind": "cron", "expr": "@reboot"}))
+    service.create_task(command_task("daily", schedule={"kind": "cron", "expr": "0 3 * * *"}))
+    engine.start()
+    (run,) = wait_until(lambda: finished_runs(service, "at-start"), 5)
+    assert run.trigger == "startup" and run.status == "succeeded"
+    engine.writer.flush()
+    assert finished_runs(service, "daily") == []
