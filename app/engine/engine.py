@@ -101,7 +101,8 @@ class Engine:
         self.watcher = StoreWatcher(store, self._stop, self._post, tick=self._tick,
                                     tasks_changed=partial(sync.names_changed, self),
                                     runs_seen=partial(control.runs_seen, self),
-                                    clock_jumped=partial(recovery.after_clock_jump, self))
+                                    clock_jumped=partial(recovery.after_clock_jump, self),
+                                    quiet=self._quiet)
         # dispatcher-owned state
         self._tasks: dict[int, Task] = {}
         self.horizon = Horizon(self.timing, self.writer, self._tasks, horizon,
@@ -301,6 +302,17 @@ class Engine:
 
     def _arm_retry(self, run_id: int, due: datetime) -> None:
         self.timing.arm(f"r{run_id}", max(due, utcnow()))
+
+    def _quiet(self) -> bool:
+        """Store thread: nothing falls due within the horizon plus a second and no run waits
+        on its upstreams (a hint read across threads; a wrong answer costs one tick)."""
+        if self.upstreams.gate:
+            return False
+        try:
+            head = self.horizon.index[0][0] if self.horizon.index else None
+        except IndexError:
+            return False
+        return head is None or head > time.time() + self.horizon.horizon + 1.0
 
     def _tick(self) -> None:
         """Every few tens of milliseconds: refill the horizon, end over-long waits."""

@@ -27,7 +27,8 @@ from app.store.models import NEEDS_ATTENTION, AuditEvent, RunRow, TaskRow, db
 log = logging.getLogger("tickwork.engine")
 
 POLL = 0.25  # seconds between looks at the store for other processes' changes
-REFILL = 0.05  # seconds between refills of the horizon
+REFILL = 0.05  # seconds between refills of the horizon while fires are near
+IDLE_REFILL = 0.5  # ... and while nothing falls due soon (keeps an idle engine idle)
 CLOCK_CHECK = 2.0  # seconds between wall-clock/monotonic comparisons
 CLOCK_JUMP = 2.0  # a disagreement larger than this is a jump (or a resume)
 
@@ -42,8 +43,10 @@ class StoreWatcher:
                  tick: Callable[[], None],
                  tasks_changed: Callable[[set[int], set[str]], None],
                  runs_seen: Callable[[RunRows], None],
-                 clock_jumped: Callable[[float], None]) -> None:
+                 clock_jumped: Callable[[float], None],
+                 quiet: Callable[[], bool] = lambda: False) -> None:
         self.store = store
+        self._quiet = quiet  # True while nothing falls due soon: refill less often
         self._stop = stop
         self._post = post
         self._tick = tick
@@ -76,16 +79,20 @@ class StoreWatcher:
         last_refill = last_poll = 0.0
         last_clock = time.monotonic()
         offset = time.time() - time.monotonic()
+        interval = REFILL
         while not self._stop.is_set():
+            wait = min(last_refill + interval, last_poll + POLL) - time.monotonic()
             try:
-                job = self._jobs.get(timeout=0.05)
+                job = self._jobs.get(timeout=min(max(wait, 0.005), 0.05 if interval == REFILL
+                                                 else IDLE_REFILL))
             except queue.Empty:
                 job = None
             try:
                 if job is not None:
                     job()
                 now_mono = time.monotonic()
-                if now_mono - last_refill >= REFILL:
+                interval = IDLE_REFILL if self._quiet() else REFILL
+                if now_mono - last_refill >= interval:
                     last_refill = now_mono
                     self._post(self._tick)
                 if now_mono - last_poll >= POLL:
