@@ -1,0 +1,65 @@
+"""Clock jumps / resume from suspend, and the metrics sampler, on a real engine."""
+
+from __future__ import annotations
+
+import time
+import types
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from app.engine.events import MetricsSampled
+from app.store.models import MetricSample, TaskRow
+from tests.conftest import command_task
+from tests.engine.conftest import Recorder, finished_runs, wait_until
+
+
+def test_wall_clock_jump_applies_catch_up(engine: Any, service: Any,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    service.create_task(command_task("hourly-ish", catch_up="all",
+                                     schedule={"kind": "interval", "seconds": 60}))
+    engine.start()
+    # The machine "sleeps": the store says the next fire was 150 s ago (three fires missed),
+    # while the engine still waits for the fire it armed before; then the wall clock is seen
+    # to have jumped against the monotonic clock, as after a resume.
+    missed_from = datetime.now(UTC) - timedelta(seconds=150)
+    TaskRow.update(next_run_at=missed_from).where(TaskRow.name == "hourly-ish").execute()
+    shift = {"s": 0.0}
+    fake = types.SimpleNamespace(time=lambda: time.time() + shift["s"],
+                                 monotonic=time.monotonic)
+    monkeypatch.setattr("app.engine.watcher.time", fake)
+    shift["s"] = 600.0
+    runs = wait_until(lambda: (r := finished_runs(service, "hourly-ish")) and len(r) == 3 and r,
+                      10)
+    assert all(r.trigger == "catch_up" and "clock jump" in (r.reason or "") for r in runs)
+    fires = sorted(r.scheduled_for for r in runs)
+    assert fires[0] == missed_from
+    assert all((b - a).total_seconds() == 60 for a, b in zip(fires, fires[1:], strict=False))
+    wait_until(lambda: service.get_task("hourly-ish").next_run_at > datetime.now(UTC), 3)
+
+
+def test_metrics_sampler_records_system_and_run_samples(store: Any, service: Any) -> None:
+    from app.engine.engine import Engine
+
+    engine = Engine(store, workers=2, metrics=True)
+    service.subscribe(engine.on_service_change)
+    events = Recorder()
+    engine.subscribe(events)
+    engine.start()
+    try:
+        service.create_task(command_task("busy", action={
+            "kind": "command", "argv": ["sh", "-c", "i=0; while [ $i -lt 400000 ]; do "
+                                        "i=$((i+1)); done; sleep 0.5"]}))
+        run = service.run_now("busy")
+        wait_until(lambda: any(isinstance(e, MetricsSampled) and e.run_id == run.id
+                               for e in events.events), 8)
+        wait_until(lambda: service.get_run(run.id).status == "succeeded", 20)
+    finally:
+        engine.stop(grace=2)
+    system = [e for e in events.of(MetricsSampled) if e.kind == "system"]
+    assert system and {"cpu", "memory", "disk", "running", "fires_per_min"} <= set(system[0].values)
+    per_run = [e for e in events.of(MetricsSampled) if e.run_id == run.id]
+    assert per_run[0].values["rss_mb"] > 0
+    kinds = {k for (k,) in MetricSample.select(MetricSample.kind).tuples()}
+    assert kinds == {"system", "run"}
