@@ -50,8 +50,8 @@ def test_metrics_sampler_records_system_and_run_samples(store: Any, service: Any
     engine.start()
     try:
         service.create_task(command_task("busy", action={
-            "kind": "command", "argv": ["sh", "-c", "i=0; while [ $i -lt 400000 ]; do "
-                                        "i=$((i+1)); done; sleep 0.5"]}))
+            "kind": "command", "argv": ["sh", "-c", "i=0; while [ $i -lt 100000 ]; do "
+                                        "i=$((i+1)); done; sleep 2.5"]}))
         run = service.run_now("busy")
         wait_until(lambda: any(isinstance(e, MetricsSampled) and e.run_id == run.id
                                for e in events.events), 8)
