@@ -34,7 +34,6 @@ from app.gui.qt import (
     QPen,
     QPointF,
     QRectF,
-    QResizeEvent,
     Qt,
     QToolTip,
     QWidget,
@@ -103,16 +102,10 @@ class MonthGrid(CalendarGrid):
         self.hits.append(Hit(QRectF(cell.left() + 3, first, cell.width() - 6,
                                     cell.bottom() - first - 2), "more", d))
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._dirty = True
-
     # -- painting --------------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        if self._dirty:
-            self._layout()
-            self._dirty = False
+        self.ensure_layout()
         p = QPainter(self)
         pal = self.palette()
         dark = self.dark()

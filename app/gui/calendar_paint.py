@@ -28,6 +28,7 @@ from app.gui.qt import (
     QPen,
     QPointF,
     QRectF,
+    QResizeEvent,
     Qt,
     QWidget,
     Signal,
@@ -168,6 +169,20 @@ class CalendarGrid(QWidget):
 
     def dark(self) -> bool:
         return is_dark(self.palette())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._dirty = True
+
+    def _layout(self) -> None:
+        """Compute the grid's geometry and hit areas (each grid its own)."""
+        raise NotImplementedError
+
+    def ensure_layout(self) -> None:
+        """Lay the grid out again if its data or size changed since the last paint."""
+        if self._dirty:
+            self._layout()
+            self._dirty = False
 
     def hit_at(self, pos: QPointF) -> Hit | None:
         for hit in reversed(self.hits):  # later ones are drawn on top

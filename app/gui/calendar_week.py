@@ -36,7 +36,6 @@ from app.gui.qt import (
     QPen,
     QPointF,
     QRectF,
-    QResizeEvent,
     Qt,
     QToolTip,
     QWidget,
@@ -187,16 +186,10 @@ class TimeGrid(CalendarGrid):
             rect = QRectF(col.left() + 2 + lane * width, y0, width - 1, y1 - y0)
             self.hits.append(Hit(rect, "entry", d, entry))
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._dirty = True
-
     # -- painting --------------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        if self._dirty:
-            self._layout()
-            self._dirty = False
+        self.ensure_layout()
         p = QPainter(self)
         pal = self.palette()
         dark = self.dark()
