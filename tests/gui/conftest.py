@@ -26,6 +26,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _no_modal_quit_question(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Closing a window with runs in flight asks "Quit Tickwork?" in a modal box, which
+    nobody answers offscreen: a window closed at teardown while a run is still going
+    would wait forever. Tests answer "yes"."""
+    from app.gui.main_window import MainWindow
+
+    monkeypatch.setattr(MainWindow, "_confirm_quit", lambda self, running: True)
+
+
+@pytest.fixture(autouse=True)
 def _qsettings(tmp_path: Path, qapp: Any) -> None:
     from app.gui import appearance
     from app.gui.qt import QSettings
