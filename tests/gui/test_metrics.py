@@ -7,7 +7,6 @@ import json
 import math
 import random
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -140,8 +139,9 @@ def test_metrics_view_and_run_plot_follow_a_running_task(metrics_gui: Gui) -> No
     view.set_span(300)
 
 
-def test_a_redraw_costs_little_with_an_hour_of_samples(gui: Gui) -> None:
-    """Also the screenshots: an hour of stored samples, then live ones."""
+def test_redraws_follow_live_samples_over_an_hour_of_history(gui: Gui) -> None:
+    """Also the screenshots: an hour of stored samples, then live ones. What a redraw costs
+    is measured in `make bench` (benchmarks/views.py), never asserted here."""
     from app.engine.events import MetricsSampled
 
     now = datetime.now(UTC)
@@ -149,19 +149,16 @@ def test_a_redraw_costs_little_with_an_hour_of_samples(gui: Gui) -> None:
     view = gui.window.metrics_view
     gui.window.show_view(4)
     gui.wait_until(lambda: view.loaded and view.history.fine.count >= 3590)
-    costs = []
     for span in (300, 3600, 86400):
         view.set_span(span)
         for k in range(10):
             view.on_samples([MetricsSampled(now + timedelta(seconds=k + 1), "system",
                                             {"cpu": 5.0, "running": 1}, None)])
-            started = time.perf_counter()
             view.redraw()
             view.canvas.viewport().repaint()
-            costs.append(time.perf_counter() - started)
+        t, cpu = view.curves["cpu"].getData()
+        assert t is not None and len(t) > 0 and np.nanmax(cpu) >= 5.0
         now += timedelta(seconds=10)
-    costs.sort()
-    assert costs[len(costs) // 2] < 0.05, f"median redraw {costs[len(costs) // 2] * 1000:.0f} ms"
     view.set_span(3600)
     SCREENSHOTS.mkdir(exist_ok=True)
     gui.window.resize(1280, 760)
