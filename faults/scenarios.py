@@ -1,0 +1,182 @@
+"""Single faults, each against a real store and real engine processes, each a verdict.
+
+SIGTERM mid-run, a damaged page, a foreign database, a store rolled back to an older copy.
+Every scenario reports what it checked as plain counts and booleans and sets `ok`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import shutil
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from faults.harness import (
+    MARK_VAR,
+    Home,
+    kill_marked,
+    marked_processes,
+    poll_until,
+    wait_until,
+)
+
+
+def _one_line(text: str) -> bool:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return len(lines) == 1 and "Traceback" not in text
+
+
+def _runs(home: Home, task: str) -> list[dict[str, Any]]:
+    result = home.cli("run", "list", "--task", task, "--json")
+    runs: list[dict[str, Any]] = result.json() if result.code == 0 else []
+    return sorted(runs, key=lambda r: r["attempt"])
+
+
+def sigterm(folder: Path) -> dict[str, Any]:
+    """SIGTERM while a retried command runs: `interrupted`, the tree stopped, retried at the
+    next start by the task's policy."""
+    home = Home(folder / "home")
+    mark = f"sigterm-{time.time_ns()}"
+    try:
+        home.cli("task", "add", "long", "--command", "sh -c 'setsid sleep 60 & sleep 60'",
+                 "--retries", "2", "--retry-delay", "0", "--env", f"{MARK_VAR}={mark}",
+                 "--manual")
+        eng = home.engine(grace=1)
+        eng.wait_for("engine running")
+        home.cli("task", "run", "long")
+        wait_until(lambda: [r for r in _runs(home, "long") if r["status"] == "running"], 20)
+        wait_until(lambda: len(marked_processes(mark)) >= 2, 10)
+        code = eng.stop()
+        first = _runs(home, "long")[0]
+        left = len(marked_processes(mark))
+        again = home.engine(grace=1)
+        again.wait_for("engine running")
+        retried = poll_until(lambda: [r for r in _runs(home, "long")
+                                      if r["attempt"] == 2 and r["status"] == "running"], 20)
+        for run in _runs(home, "long"):
+            if run["status"] in ("queued", "waiting", "running", "retrying"):
+                home.cli("run", "cancel", str(run["id"]))
+        poll_until(lambda: home.active_runs() == 0, 20)
+        again.stop()
+        verdict = {
+            "runs": len(_runs(home, "long")), "first_status": first["status"],
+            "engine_exit": code, "orphaned_processes": left + len(marked_processes(mark)),
+            "retried": bool(retried), "integrity_ok": not home.integrity(),
+            "audit_ok": bool(home.audit_verify().get("ok")),
+        }
+        verdict["ok"] = (first["status"] == "interrupted" and code == 0 and not
+                         verdict["orphaned_processes"] and verdict["retried"]
+                         and verdict["integrity_ok"] and verdict["audit_ok"])
+        return verdict
+    finally:
+        home.stop_all()
+        kill_marked(mark)
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def foreign(folder: Path) -> dict[str, Any]:
+    """Someone else's SQLite file where the store would be: refused, not one byte changed."""
+    home = Home(folder / "home")
+    home.path.mkdir(mode=0o700, parents=True)
+    con = sqlite3.connect(home.db)
+    con.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    con.execute("INSERT INTO notes (body) VALUES ('mine')")
+    con.commit()
+    con.close()
+    before = _digest(home.db)
+    listed = home.cli("task", "list")
+    added = home.cli("task", "add", "x", "--command", "true", "--manual")
+    eng = home.engine()
+    code = eng.exit_code(30)
+    verdict = {
+        "list_exit": listed.code, "add_exit": added.code, "engine_exit": code,
+        "one_line": _one_line(listed.err) and _one_line(added.err),
+        "unchanged": _digest(home.db) == before,
+        "no_wal": not any(Path(str(home.db) + s).exists() for s in ("-wal", "-shm")),
+        "integrity_ok": True, "audit_ok": True,
+    }
+    verdict["ok"] = (listed.code != 0 and added.code != 0 and code == 1
+                     and verdict["one_line"] and verdict["unchanged"] and verdict["no_wal"])
+    return verdict
+
+
+def _populated(folder: Path, tasks: int = 40) -> Home:
+    home = Home(folder / "home")
+    home.import_tasks([{"name": f"t{i:03d}", "description": "x" * 2000,
+                        "action": {"kind": "command", "argv": ["true"]},
+                        "schedule": {"kind": "manual"}} for i in range(tasks)])
+    return home
+
+
+def damaged(folder: Path) -> dict[str, Any]:
+    """Random pages overwritten: the engine refuses with one line, nothing is written into
+    the store, `tickwork check` names the problems."""
+    home = _populated(folder, 200)
+    rng = random.Random(7)
+    size = home.db.stat().st_size
+    page = 4096
+    with home.db.open("r+b") as fh:
+        for n in rng.sample(range(2, size // page), 3):
+            fh.seek(n * page)
+            fh.write(rng.randbytes(page))
+    before = _digest(home.db)
+    eng = home.engine()
+    code = eng.exit_code(30)
+    added = home.cli("task", "add", "more", "--command", "true", "--manual")
+    checked = home.cli("check")
+    verdict: dict[str, Any] = {
+        "engine_exit": code, "engine_one_line": "Traceback" not in eng.text(),
+        "add_exit": added.code, "add_one_line": _one_line(added.err),
+        "check_exit": checked.code, "check_lines": len(checked.out.splitlines()),
+        "unchanged": _digest(home.db) == before, "integrity_ok": False, "audit_ok": True,
+    }
+    verdict["ok"] = (code == 1 and verdict["engine_one_line"] and added.code != 0
+                     and verdict["add_one_line"] and checked.code == 1
+                     and checked.out.strip() != "" and verdict["unchanged"])
+    return verdict
+
+
+def rollback(folder: Path) -> dict[str, Any]:
+    """An older copy of the whole store put back: `audit --verify` says how many events are
+    missing; a restore made with `tickwork restore` verifies."""
+    home = _populated(folder, 5)
+    backup = home.cli("backup", str(folder / "manual.db"))  # a legitimate backup
+    old = folder / "old.db"  # and a copy someone keeps aside
+    src = sqlite3.connect(home.db)
+    dst = sqlite3.connect(old)
+    src.backup(dst)
+    dst.close()
+    src.close()
+    for i in range(3):
+        home.cli("task", "add", f"late{i}", "--command", "true", "--manual")
+    shutil.copyfile(old, home.db)  # put back behind Tickwork's back, no engine running
+    for suffix in ("-wal", "-shm"):
+        Path(str(home.db) + suffix).unlink(missing_ok=True)
+    os.chmod(home.db, 0o600)
+    tampered = home.audit_verify()
+    restored = home.cli("restore", str(folder / "manual.db"))
+    after = home.audit_verify()
+    verdict = {
+        "tampered_detected": not tampered.get("ok"),
+        "tamper_problem": tampered.get("problem"), "backup_exit": backup.code,
+        "restore_exit": restored.code, "restored_verifies": bool(after.get("ok")),
+        "integrity_ok": not home.integrity(), "audit_ok": bool(after.get("ok")),
+    }
+    verdict["ok"] = (verdict["tampered_detected"] and "missing" in str(tampered.get("problem"))
+                     and backup.code == 0 and restored.code == 0
+                     and verdict["restored_verifies"] and verdict["integrity_ok"])
+    return verdict
+
+
+ALL: dict[str, Callable[[Path], dict[str, Any]]] = {
+    "sigterm": sigterm, "foreign database": foreign, "damaged pages": damaged,
+    "rolled-back store": rollback,
+}

@@ -1,0 +1,181 @@
+"""`make faults`: kill -9 storms and single faults against real engine processes.
+
+Each scenario returns the same verdict: runs committed then lost, (task, fire time, attempt)
+executed twice, two copies of a command at once, fires that fell due and have no ledger row,
+runs stuck active, processes left behind, `integrity_check`, `audit --verify`. The report is
+JSON (`faults/results/latest.json`) plus a Markdown table for the README (`latest.md`).
+`tests/faults/` runs the same scenarios, small, in `make test`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from faults import scenarios
+from faults.harness import Home, kill_marked, marked_processes, wait_until
+from faults.workload import Workload, build
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def expected_fires(task: dict[str, Any], until: datetime) -> set[str]:
+    """Every fire time (stored form) the task's interval schedule has up to `until`."""
+    first = datetime.fromisoformat(task["start_at"])
+    end = min(datetime.fromisoformat(task["end_at"]), until)
+    step = timedelta(seconds=task["schedule"]["seconds"])
+    fires, at = set(), first
+    while at <= end:
+        fires.add(at.astimezone(UTC).isoformat(timespec="microseconds"))
+        at += step
+    return fires
+
+
+def storm(folder: Path, *, tasks: int, kills: int, seed: int,
+          life: tuple[float, float] = (0.3, 2.5), log: Callable[[str], None] = print
+          ) -> dict[str, Any]:
+    """`kills` kill -9 of the engine at random moments over a workload of `tasks` tasks."""
+    rng = random.Random(seed)
+    home = Home(folder / "home")
+    mark = f"storm-{seed}-{time.time_ns()}"
+    started = time.monotonic()
+    est = kills * (sum(life) / 2 + 1.0)  # an engine's life plus its start-up
+    t0 = datetime.now(UTC) + timedelta(seconds=3 + tasks / 200)
+    work = build(folder / "work", tasks, t0, t0 + timedelta(seconds=est), mark, rng)
+    home.import_tasks(work.tasks)
+    committed: dict[tuple[str, str, int], str] = {}
+    try:
+        for k in range(kills):
+            eng = home.engine()
+            if rng.random() < 0.8:  # mostly once it runs; sometimes mid-start-up
+                eng.wait_for("engine running")
+            time.sleep(rng.uniform(*life))
+            committed.update(home.ledger())  # what is committed now must survive the kill
+            eng.kill9()
+            if k % 20 == 0:
+                log(f"kill {k + 1}/{kills}: {len(committed)} runs committed")
+        final = home.engine(grace=10)
+        final.wait_for("engine running")
+        wait_until(lambda: datetime.now(UTC) > work.end + timedelta(seconds=2),
+                   est + 120, 0.5)
+        wait_until(lambda: home.active_runs() == 0, 120, 0.5)
+        code = final.stop()
+        verdict = check(home, work, committed)
+        verdict.update(kills=kills, tasks=tasks, final_exit=code,
+                       seconds=round(time.monotonic() - started, 1))
+        verdict["ok"] = verdict["ok"] and code == 0
+        return verdict
+    finally:
+        home.stop_all()
+        kill_marked(mark)
+
+
+def check(home: Home, work: Workload, committed: dict[tuple[str, str, int], str]
+          ) -> dict[str, Any]:
+    ledger = home.ledger()
+    lost = [k for k in committed if k not in ledger]
+    finished = ("succeeded", "failed", "timed_out", "cancelled", "skipped")
+    rewritten = [k for k, s in committed.items() if s in finished and ledger.get(k) != s]
+    fires = {(name, fire) for name, fire, _attempt in ledger}
+    missing = [(t["name"], f) for t in work.tasks
+               for f in sorted(expected_fires(t, work.end)) if (t["name"], f) not in fires]
+    lines = work.executions.read_text().split("\n") if work.executions.exists() else []
+    runs = Counter(tuple(line.split()[:3]) for line in lines if line)
+    twice = [key for key, n in runs.items() if n > 1]
+    overlaps = work.overlaps.read_text().split() if work.overlaps.exists() else []
+    stuck = [k for k, s in ledger.items() if s in ("queued", "waiting", "running", "retrying")]
+    retries = {t["name"]: t.get("retries", 0) for t in work.tasks}
+    unretried = [k for k, s in ledger.items() if s == "interrupted" and k[2] <= retries[k[0]]
+                 and (k[0], k[1], k[2] + 1) not in ledger]
+    orphans = [p.pid for p in marked_processes(work.mark)]
+    integrity = home.integrity()
+    audit = home.audit_verify()
+    statuses = Counter(ledger.values())
+    verdict = {
+        "runs": len(ledger), "statuses": dict(sorted(statuses.items())),
+        "committed_then_lost": len(lost) + len(rewritten),
+        "executed_twice": len(twice), "two_copies_at_once": len(overlaps),
+        "fires_without_a_run": len(missing), "stuck_active": len(stuck),
+        "interrupted_not_retried": len(unretried),
+        "orphaned_processes": len(orphans), "integrity_ok": not integrity,
+        "audit_ok": bool(audit.get("ok")),
+        "examples": {"lost": [list(k) for k in (lost + rewritten)[:5]],
+                     "twice": [list(k) for k in twice[:5]], "overlaps": overlaps[:5],
+                     "missing": [list(m) for m in missing[:5]],
+                     "stuck": [list(k) for k in stuck[:5]],
+                     "unretried": [list(k) for k in unretried[:5]], "integrity": integrity[:5],
+                     "audit": audit.get("problem")},
+    }
+    verdict["ok"] = (not lost and not rewritten and not twice and not overlaps and not missing
+                     and not stuck and not unretried and not orphans and not integrity
+                     and verdict["audit_ok"])
+    return verdict
+
+
+def table(report: dict[str, Any]) -> str:
+    cols = ["committed_then_lost", "executed_twice", "two_copies_at_once",
+            "fires_without_a_run", "stuck_active", "interrupted_not_retried",
+            "orphaned_processes"]
+    lines = ["| scenario | runs | lost | run twice | two copies | fires missed | stuck | "
+             "not retried | orphans | integrity | audit | verdict |", "|---" * 12 + "|"]
+    for name, v in report["scenarios"].items():
+        if "error" in v:
+            lines.append(f"| {name} | error: {v['error']} |" + " |" * 10)
+            continue
+        cells = [str(v.get(c, "—")) for c in cols]
+        lines.append(f"| {name} | {v.get('runs', '—')} | " + " | ".join(cells)
+                     + f" | {'ok' if v.get('integrity_ok') else 'BAD'}"
+                     + f" | {'ok' if v.get('audit_ok') else 'BAD'}"
+                     + f" | {'pass' if v.get('ok') else 'FAIL'} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m faults.storm", description=__doc__)
+    parser.add_argument("--tasks", type=int, default=500)
+    parser.add_argument("--kills", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--only", help="run one scenario (storm or one of scenarios.ALL)")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+
+    def say(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    report: dict[str, Any] = {"when": datetime.now(UTC).isoformat(timespec="seconds"),
+                              "tasks": args.tasks, "kills": args.kills, "seed": args.seed,
+                              "scenarios": {}}
+    plan: dict[str, Callable[[Path], dict[str, Any]]] = {
+        "storm": lambda d: storm(d, tasks=args.tasks, kills=args.kills, seed=args.seed,
+                                 log=say),
+        **scenarios.ALL,
+    }
+    for name, run in plan.items():
+        if args.only and name != args.only:
+            continue
+        say(f"== {name}")
+        with tempfile.TemporaryDirectory(prefix=f"tickwork-faults-{name}-") as tmp:
+            try:
+                report["scenarios"][name] = run(Path(tmp))
+            except Exception as exc:  # one broken scenario must not hide the others
+                report["scenarios"][name] = {"ok": False, "error": f"{type(exc).__name__}: "
+                                             f"{exc}"[:500]}
+        say(json.dumps(report["scenarios"][name]))
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
+    (args.out / "latest.md").write_text(table(report))
+    print(table(report))
+    return 0 if all(v.get("ok") for v in report["scenarios"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
