@@ -442,6 +442,15 @@ def test_berlin_fall_back_2027_in_utc(expr: str, expected: list[str]) -> None:
     assert _utc_hm(_stepped(trigger, after, times[-1])) == expected
 
 
+def test_a_seconds_wildcard_is_a_wildcard_job_too() -> None:
+    after = BERLIN_FALL_2027 - timedelta(hours=2)
+    both = fires("*/30 0 2 * * *", BERLIN, after, 4)  # every 30 s in minute 02:00
+    assert [t.astimezone(UTC).strftime("%H:%M:%S") for t in both] == [
+        "00:00:00", "00:00:30", "01:00:00", "01:00:30"]
+    once = fires("30 0 2 * * *", BERLIN, after, 2)
+    assert _utc_hm(once) == ["31 00:00", "01 01:00"]
+
+
 def test_every_30_minutes_in_berlin_has_no_gap_and_no_duplicate_in_utc() -> None:
     lo = BERLIN_FALL_2027 - timedelta(hours=3)
     times = fires("*/30 * * * *", BERLIN, lo - timedelta(seconds=1), 13)
