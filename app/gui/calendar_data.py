@@ -259,8 +259,8 @@ def _add_predictions(data: CalendarData, service: Service, start: datetime, end:
             shown[when] += 1
             # local fixed-offset time: the task's ZoneInfo would compare the two passes of
             # a repeated hour by wall clock (PEP 495) and sort them out of order
-            start = occ.fire_at.astimezone()
-            day.entries.append(Entry(occ.kind, occ.task_id, occ.task_name, start,
+            at = occ.fire_at.astimezone()
+            day.entries.append(Entry(occ.kind, occ.task_id, occ.task_name, at,
                                      occ.expected_duration_s, "scheduled", None,
                                      occ.task_id in one_shot, occ.reason))
     # the simulation lists at most PER_TASK fires of one task: say whose listing stops where
