@@ -13,19 +13,11 @@ leading seconds field; the ``@`` macros. Field text is expanded here into explic
 handed to APScheduler as plain lists, so none of its own syntax quirks leak through.
 
 Time zones and DST (DESIGN.md, "Time"). Cron and calendar schedules are wall-clock
-schedules in the task's zone:
-
-- a wall time that the clocks skip (spring forward) fires once, at the first instant after
-  the gap (``30 2 * * *`` fires at 03:00 on that day), never skipped;
-- a wall time that happens twice (fall back) fires once, at its first occurrence;
-- fire times always strictly increase (several skipped times collapse into one fire).
-
-One refinement, in the spirit of Vixie cron's "wildcard jobs": a cron whose *hour* field
-starts with ``*`` (``*/15 * * * *``, ``30 * * * *``, ``@hourly``) is an "every so often"
-job and follows real time instead: the skipped hour simply has no fires (the job still
-runs every real hour) and the repeated hour fires in both passes. The wall-clock rule
-would stop an every-15-minutes job for an hour every autumn and fire an hourly job twice
-within 30 minutes every spring.
+schedules in the task's zone; `app.core.dst` says which instant each wall time stands for
+(a skipped time fires once after the gap; a repeated time fires once, at its first
+occurrence; a cron whose second, minute or hour field starts with ``*`` is a Vixie
+"wildcard job" and runs in both passes of a repeated hour; an hour field starting with
+``*`` has no fires in a skipped hour; fire times always strictly increase).
 
 Nothing here reads the clock except where stated (``build_trigger`` without ``now``).
 """
@@ -36,11 +28,14 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta, timezone, tzinfo
+from datetime import datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from app.core.dst import US as _US
+from app.core.dst import exists as _exists
+from app.core.dst import utc as _utc
 from app.core.durations import MAX_DURATION, format_duration, parse_duration
 from app.core.errors import ValidationError
 
@@ -63,9 +58,6 @@ __all__ = [
 KINDS: Final = ("manual", "date", "interval", "cron", "calendar", "after")
 #: Shortest interval ``validate_schedule`` accepts for a task.
 MIN_INTERVAL_SECONDS: Final = 1.0
-
-_US = timedelta(microseconds=1)
-
 
 # --------------------------------------------------------------------------- value types
 
@@ -393,7 +385,15 @@ class _Cron:
 
     @property
     def hour_star(self) -> bool:
+        """Hourly or finer: the clocks' skipped hour simply has no fires (see app.core.dst)."""
         return self.fields[2].startswith("*")
+
+    @property
+    def wildcard(self) -> bool:
+        """Vixie's "wildcard job" (its MIN_STAR | HR_STAR, with our seconds field too): a
+        field below the day starts with ``*``, so it fires in both passes of a repeated hour.
+        The ``@hourly`` macro is one; ``0-59/5 2 * * *`` is not (Vixie looks at the text)."""
+        return any(text.startswith("*") for text in self.fields[:3])
 
     @property
     def days_or(self) -> bool:
@@ -530,58 +530,6 @@ def _aps_list(
     return ",".join(parts)
 
 
-# --------------------------------------------------------------------------- DST helpers
-
-
-def _exists(wall: datetime, tz: tzinfo) -> bool:
-    """Whether the naive wall time occurs in ``tz`` (it does not inside a spring-forward gap)."""
-    aware = wall.replace(tzinfo=tz, fold=0)
-    return aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == wall.replace(fold=0)
-
-
-def _ambiguous(wall: datetime, tz: tzinfo) -> bool:
-    """Whether the (existing) wall time occurs twice (fall back)."""
-    early = wall.replace(tzinfo=tz, fold=0).utcoffset()
-    return early != wall.replace(tzinfo=tz, fold=1).utcoffset() and _exists(wall, tz)
-
-
-def _transition(wall: datetime, tz: tzinfo) -> int:
-    """The UTC timestamp of the offset change around a skipped or repeated wall time."""
-    a = math.floor(wall.replace(tzinfo=tz, fold=0).timestamp())
-    b = math.floor(wall.replace(tzinfo=tz, fold=1).timestamp())
-    lo, hi = min(a, b), max(a, b)
-    target = datetime.fromtimestamp(hi, tz).utcoffset()
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if datetime.fromtimestamp(mid, tz).utcoffset() == target:
-            hi = mid
-        else:
-            lo = mid
-    return hi
-
-
-def _instant(wall: datetime, tz: tzinfo, fold: int = 0) -> datetime:
-    """The aware datetime for an existing wall time, normalised (fold set only when it matters)."""
-    return datetime.fromtimestamp(wall.replace(tzinfo=tz, fold=fold).timestamp(), tz)
-
-
-def _first_instant(wall: datetime, tz: tzinfo) -> datetime:
-    """Wall-clock rule: first occurrence if repeated, first instant after the gap if skipped."""
-    if _exists(wall, tz):
-        return _instant(wall, tz)
-    return datetime.fromtimestamp(_transition(wall, tz), tz)
-
-
-def _overlap(wall: datetime, tz: tzinfo) -> tuple[datetime, datetime]:
-    """The repeated wall-clock range ``[start, end)`` that contains ``wall``."""
-    moment = _transition(wall, tz)
-    start = datetime.fromtimestamp(moment, tz).replace(tzinfo=None, fold=0)
-    early = wall.replace(tzinfo=tz, fold=0).utcoffset()
-    late = wall.replace(tzinfo=tz, fold=1).utcoffset()
-    assert early is not None and late is not None
-    return start, start + (early - late)
-
-
 # --------------------------------------------------------------------------- triggers
 
 
@@ -621,11 +569,6 @@ def _within(moment: datetime, start: datetime | None, end: datetime | None) -> b
     """Whether ``moment`` lies in the inclusive window (compared as instants)."""
     instant = _utc(moment)
     return (start is None or instant >= _utc(start)) and (end is None or instant <= _utc(end))
-
-
-def _utc(moment: datetime) -> datetime:
-    """The same instant in UTC, where adding a timedelta means adding real time."""
-    return moment.astimezone(UTC)
 
 
 def _aware(value: datetime | None, tz: tzinfo, field: str) -> datetime | None:

@@ -19,22 +19,17 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from app.core.dst import US as _US
+from app.core.dst import first_instant, next_instant
+from app.core.dst import utc as _utc
 from app.core.schedule import (
-    _US,
     CalendarSpec,
     Schedule,
-    _ambiguous,
     _aps_list,
     _aware,
     _Cron,
-    _exists,
-    _first_instant,
-    _instant,
-    _overlap,
     _parse_cron,
-    _transition,
     _tz_label,
-    _utc,
     _within,
 )
 
@@ -70,8 +65,9 @@ class PosixCronTrigger(BaseTrigger):  # type: ignore[misc]
 
     Matching wall times come from APScheduler ``CronTrigger``s (an ``OrTrigger`` of two
     when day-of-month and day-of-week are both restricted) run in UTC; this class maps
-    them to instants with the DST rules in the module docstring. Without a previous fire
-    time the result is the first fire at or after ``now``; with one, strictly after it.
+    them to instants with the DST rules of `app.core.dst` (``next_instant``). Without a
+    previous fire time the result is the first fire at or after ``now``; with one, strictly
+    after it.
     """
 
     __slots__ = ("_cron", "_wall", "end_date", "expr", "start_date", "timezone")
@@ -114,36 +110,9 @@ class PosixCronTrigger(BaseTrigger):  # type: ignore[misc]
         return None if found is None else found.replace(tzinfo=None)
 
     def _next_after(self, after: datetime) -> datetime | None:
-        tz = self.timezone
-        local = after.astimezone(tz)
-        wall = local.replace(tzinfo=None, fold=0)
-        start = wall + _US
-        if _ambiguous(wall, tz):
-            first, end = _overlap(wall, tz)
-            if not self._cron.hour_star:
-                if local.fold == 1:  # the first pass of the repeated hour has fired already
-                    start = end
-            else:
-                found = self._next_wall(start)
-                if found is not None and found < end:
-                    return _instant(found, tz, fold=local.fold)
-                if local.fold == 0:  # the second pass, in real time after the first
-                    found = self._next_wall(first)
-                    if found is not None and found < end:
-                        return _instant(found, tz, fold=1)
-                start = end
-        for _ in range(1000):  # each turn skips one DST gap at most; never loops in practice
-            found = self._next_wall(start)
-            if found is None:
-                return None
-            if self._cron.hour_star and not _exists(found, tz):
-                start = datetime.fromtimestamp(_transition(found, tz), tz).replace(tzinfo=None)
-                continue
-            fire = _first_instant(found, tz)
-            if _utc(fire) > after:
-                return fire
-            start = found + timedelta(seconds=1)
-        return None  # pragma: no cover
+        cron = self._cron
+        return next_instant(self._next_wall, self.timezone, after,
+                            both_passes=cron.wildcard, skip_gaps=cron.hour_star)
 
     def __str__(self) -> str:
         return f"cron[{self.expr}]"
@@ -194,7 +163,7 @@ class CalendarTrigger(CalendarIntervalTrigger):  # type: ignore[misc]
             day = local.date() - timedelta(days=1 if local.time() < self._clock else 0)
             day = self._advance(day)
         while day is not None:
-            fire = _first_instant(datetime.combine(day, self._clock), self.timezone)
+            fire = first_instant(datetime.combine(day, self._clock), self.timezone)
             if _utc(fire) > floor:
                 if self._not_after is not None and _utc(fire) > self._not_after:
                     return None
@@ -290,6 +259,42 @@ def build_trigger(
 
 
 
+def fire_after(trigger: BaseTrigger, fire: datetime) -> datetime | None:
+    """The trigger's next fire strictly after the instant ``fire``, in UTC, or None.
+
+    The one way every path steps a schedule: the engine, recovery, ``simulate``, the
+    calendar and the previews. Compared and handed back in UTC: aware datetimes sharing a
+    ``ZoneInfo`` compare and add by wall clock ignoring ``fold`` (PEP 495), which would
+    read the second pass of a repeated hour as "not later" and step an interval by wall
+    time. A trigger that stops moving forward has nothing more to give (None).
+    """
+    previous = _utc(fire)
+    for _ in range(1000):  # bounded: a trigger may hand back a time at ``fire`` itself
+        found: datetime | None = trigger.get_next_fire_time(previous, previous + _US)
+        if found is None:
+            return None
+        found = _utc(found)
+        if found > _utc(fire):
+            return found
+        if found <= previous:
+            return None
+        previous = found
+    return None  # pragma: no cover
+
+
+def first_fire(trigger: BaseTrigger, begin: datetime) -> datetime | None:
+    """The trigger's first fire at or after the instant ``begin``, in UTC, or None.
+
+    (APScheduler's ``DateTrigger`` hands back its date even when it is past: stepped over.)
+    """
+    found: datetime | None = trigger.get_next_fire_time(None, _utc(begin))
+    if found is not None and _utc(found) < _utc(begin):
+        found = fire_after(trigger, found)
+        while found is not None and found < _utc(begin):
+            found = fire_after(trigger, found)
+    return None if found is None else _utc(found)
+
+
 def next_fire_times(
     schedule: Schedule,
     tz: tzinfo,
@@ -300,8 +305,8 @@ def next_fire_times(
 ) -> list[datetime]:
     """The next ``count`` fire times strictly after ``after``, increasing, as aware times in ``tz``.
 
-    Built on ``build_trigger`` (with ``now=after``), so a preview shows what the engine
-    will do. Empty for schedules that time never fires.
+    Built on ``build_trigger`` (with ``now=after``) and stepped with ``fire_after``, so a
+    preview shows what the engine will do. Empty for schedules that time never fires.
     """
     if after.tzinfo is None or after.utcoffset() is None:
         raise ValueError("after must be timezone-aware")
@@ -309,16 +314,8 @@ def next_fire_times(
     result: list[datetime] = []
     if trigger is None or count <= 0:
         return result
-    fire = trigger.get_next_fire_time(None, _utc(after) + _US)
-    for _ in range(count + 1000):  # bounded: triggers are asked at most this often
-        if fire is None or len(result) >= count:
-            break
-        fire = fire.astimezone(tz)
-        if result and _utc(fire) <= _utc(result[-1]):
-            break  # a trigger that stops moving forward has nothing more to give
-        if _utc(fire) > _utc(after):
-            result.append(fire)
-        fire = trigger.get_next_fire_time(fire, fire)
+    fire = first_fire(trigger, _utc(after) + _US)
+    while fire is not None and len(result) < count:
+        result.append(fire.astimezone(tz))
+        fire = fire_after(trigger, fire)
     return result
-
-

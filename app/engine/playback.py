@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.core.schedule import build_trigger, parse_timezone
 from app.core.task import Task
+from app.core.triggers import first_fire
 from app.engine import recovery
 from app.engine.dependencies import (
     GO,
@@ -166,10 +167,7 @@ class Playback:
         if spec.schedule.kind != "date":
             plan.trigger = build_trigger(spec.schedule, plan.tz, task.anchor, spec.end_at)
             if first.timestamp() < self.start_ts and plan.trigger is not None:
-                first = plan.trigger.get_next_fire_time(None, datetime.fromtimestamp(
-                    self.start_ts, UTC))
-                while first is not None and first.timestamp() < self.start_ts:
-                    first = next_after(plan.trigger, first)
+                first = first_fire(plan.trigger, datetime.fromtimestamp(self.start_ts, UTC))
                 if first is None:
                     return
             plan.sequence = self._sequence(plan, first)

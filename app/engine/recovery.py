@@ -24,6 +24,7 @@ from app.core.policy import CATCH_UP_BOUND, catch_up_fires, should_retry
 from app.core.run import Run
 from app.core.schedule import build_trigger, parse_timezone
 from app.core.task import Task
+from app.core.triggers import first_fire
 from app.engine import control, sync
 from app.engine.events import RunChanged
 from app.engine.recorder import utcnow
@@ -112,7 +113,7 @@ def _latest_fires(trigger: Any, now: datetime, count: int, head: list[datetime]
     while True:
         begin = max(now - span, head[-1])
         fires: list[datetime] = []
-        fire = trigger.get_next_fire_time(None, begin)
+        fire = first_fire(trigger, begin)
         while fire is not None and fire <= now:
             fires.append(fire)
             fire = next_after(trigger, fire)

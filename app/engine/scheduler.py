@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.executors.base import BaseExecutor
@@ -25,18 +25,18 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.date import DateTrigger
 
+from app.core.triggers import fire_after
+
 log = logging.getLogger(__name__)
 
 FireHandler = Callable[[str, list[datetime]], None]
 
 
 def next_after(trigger: BaseTrigger, fire: datetime) -> datetime | None:
-    """A trigger's next fire strictly after `fire`: how the engine steps a task's schedule
-    (and recovery and the simulation with it)."""
-    nxt: datetime | None = trigger.get_next_fire_time(fire, fire + timedelta(microseconds=1))
-    while nxt is not None and nxt <= fire:
-        nxt = trigger.get_next_fire_time(nxt, nxt + timedelta(microseconds=1))
-    return nxt
+    """A trigger's next fire strictly after `fire`, in UTC: how the engine steps a task's
+    schedule (and recovery and the simulation with it). The rule lives once, in
+    `app.core.triggers.fire_after` (DST: see `app.core.dst`)."""
+    return fire_after(trigger, fire)
 
 
 def _never_called() -> None:  # the job function: HandOff never calls it

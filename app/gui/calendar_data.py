@@ -257,13 +257,16 @@ def _add_predictions(data: CalendarData, service: Service, start: datetime, end:
         day.future[occ.kind] += 1
         if shown[when] < per_day:
             shown[when] += 1
-            day.entries.append(Entry(occ.kind, occ.task_id, occ.task_name, occ.fire_at,
+            # local fixed-offset time: the task's ZoneInfo would compare the two passes of
+            # a repeated hour by wall clock (PEP 495) and sort them out of order
+            at = occ.fire_at.astimezone()
+            day.entries.append(Entry(occ.kind, occ.task_id, occ.task_name, at,
                                      occ.expected_duration_s, "scheduled", None,
                                      occ.task_id in one_shot, occ.reason))
     # the simulation lists at most PER_TASK fires of one task: say whose listing stops where
     last = {occ.task_id: occ for occ in items if per_task[occ.task_id] >= PER_TASK}
     data.capped = sorted(((o.task_name, o.fire_at) for o in last.values()),
-                         key=lambda c: c[1])
+                         key=lambda c: c[1].timestamp())
 
 
 @dataclass

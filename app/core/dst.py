@@ -1,0 +1,142 @@
+"""Wall clock to real time across DST: which instant a matching wall time stands for.
+
+A wall-clock schedule (cron, calendar interval) yields naive wall times in the task's zone;
+this module turns them into aware instants by the rules of DESIGN.md, "Time":
+
+- a wall time the clocks skip (spring forward) fires once, at the first instant after the
+  gap (several skipped times collapse into that one fire);
+- a wall time that happens twice (fall back) fires once, at its first occurrence;
+- a *wildcard* schedule, one that says "every so often" rather than "at this time" (a cron
+  whose second, minute or hour field starts with ``*``: ``*/30 * * * *``, ``@hourly``,
+  ``0 */2 * * *``, ``* 2 * * *``), runs in both passes of a repeated hour, as Vixie cron
+  runs its "wildcard jobs" (``MIN_STAR | HR_STAR``), so it keeps its pace in real time;
+- an hourly-or-finer schedule (hour field starting with ``*``) simply has no fires in a
+  skipped hour: it still runs every real hour, and collapsing the gap would fire an
+  hourly ``30 * * * *`` twice within 30 minutes;
+- fire times always strictly increase, compared as instants (UTC).
+
+``next_instant`` is that rule, the one place it lives; `app.core.triggers` feeds it wall
+times from APScheduler and every path that computes fires (the engine, recovery,
+``simulate``, the calendar, previews) steps a trigger with ``triggers.fire_after``.
+
+Aware datetimes sharing a ``ZoneInfo`` compare and subtract by wall clock, ignoring
+``fold`` (PEP 495): 02:30 of the second pass "equals" 02:30 of the first. Compare and
+step in UTC (``utc``); keep the zone only for showing a time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, tzinfo
+
+__all__ = [
+    "US",
+    "ambiguous",
+    "exists",
+    "first_instant",
+    "instant",
+    "next_instant",
+    "overlap",
+    "transition",
+    "utc",
+]
+
+US = timedelta(microseconds=1)
+
+#: The next matching naive wall time at or after the given one, or None when none is left.
+NextWall = Callable[[datetime], datetime | None]
+
+
+def utc(moment: datetime) -> datetime:
+    """The same instant in UTC, where comparing and adding a timedelta mean real time."""
+    return moment.astimezone(UTC)
+
+
+def exists(wall: datetime, tz: tzinfo) -> bool:
+    """Whether the naive wall time occurs in ``tz`` (it does not inside a spring-forward gap)."""
+    aware = wall.replace(tzinfo=tz, fold=0)
+    return aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == wall.replace(fold=0)
+
+
+def ambiguous(wall: datetime, tz: tzinfo) -> bool:
+    """Whether the (existing) wall time occurs twice (fall back)."""
+    early = wall.replace(tzinfo=tz, fold=0).utcoffset()
+    return early != wall.replace(tzinfo=tz, fold=1).utcoffset() and exists(wall, tz)
+
+
+def transition(wall: datetime, tz: tzinfo) -> int:
+    """The UTC timestamp of the offset change around a skipped or repeated wall time."""
+    a = math.floor(wall.replace(tzinfo=tz, fold=0).timestamp())
+    b = math.floor(wall.replace(tzinfo=tz, fold=1).timestamp())
+    lo, hi = min(a, b), max(a, b)
+    target = datetime.fromtimestamp(hi, tz).utcoffset()
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if datetime.fromtimestamp(mid, tz).utcoffset() == target:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def instant(wall: datetime, tz: tzinfo, fold: int = 0) -> datetime:
+    """The aware datetime for an existing wall time, normalised (fold set only when it matters)."""
+    return datetime.fromtimestamp(wall.replace(tzinfo=tz, fold=fold).timestamp(), tz)
+
+
+def first_instant(wall: datetime, tz: tzinfo) -> datetime:
+    """Fixed-time rule: first occurrence if repeated, first instant after the gap if skipped."""
+    if exists(wall, tz):
+        return instant(wall, tz)
+    return datetime.fromtimestamp(transition(wall, tz), tz)
+
+
+def overlap(wall: datetime, tz: tzinfo) -> tuple[datetime, datetime]:
+    """The repeated wall-clock range ``[start, end)`` that contains ``wall``."""
+    moment = transition(wall, tz)
+    start = datetime.fromtimestamp(moment, tz).replace(tzinfo=None, fold=0)
+    early = wall.replace(tzinfo=tz, fold=0).utcoffset()
+    late = wall.replace(tzinfo=tz, fold=1).utcoffset()
+    assert early is not None and late is not None
+    return start, start + (early - late)
+
+
+def next_instant(
+    next_wall: NextWall, tz: tzinfo, after: datetime, *, both_passes: bool, skip_gaps: bool
+) -> datetime | None:
+    """The first fire strictly after the instant ``after``, aware in ``tz``.
+
+    ``next_wall`` lists the schedule's matching wall times; ``both_passes`` (a wildcard
+    schedule) fires them in both passes of a repeated hour, else only in the first;
+    ``skip_gaps`` drops wall times the clocks skip, else they fire once after the gap.
+    """
+    local = after.astimezone(tz)
+    wall = local.replace(tzinfo=None, fold=0)
+    start = wall + US
+    if ambiguous(wall, tz):  # ``after`` lies in a repeated hour: which pass matters
+        first, end = overlap(wall, tz)
+        if both_passes:
+            found = next_wall(start)
+            if found is not None and found < end:
+                return instant(found, tz, fold=local.fold)
+            if local.fold == 0:  # the second pass follows the first in real time
+                found = next_wall(first)
+                if found is not None and found < end:
+                    return instant(found, tz, fold=1)
+            start = end
+        elif local.fold == 1:  # the first pass, where fixed times fire, is over
+            start = end
+    after_utc = utc(after)
+    for _ in range(1000):  # each turn passes one DST gap at most; never loops in practice
+        found = next_wall(start)
+        if found is None:
+            return None
+        if skip_gaps and not exists(found, tz):
+            start = datetime.fromtimestamp(transition(found, tz), tz).replace(tzinfo=None)
+            continue
+        fire = first_instant(found, tz)
+        if utc(fire) > after_utc:
+            return fire
+        start = found + timedelta(seconds=1)
+    return None  # pragma: no cover
