@@ -56,3 +56,9 @@ def nap_first(seconds: float, context: Any) -> str:
     if context.attempt > 1:
         return "done"
     return sleepy(seconds, context)
+
+
+def stubborn(seconds: float) -> str:
+    """Ignores every request to stop (it has no context to ask)."""
+    time.sleep(seconds)
+    return "slept"
