@@ -136,14 +136,14 @@ class RunProcesses:
 
     def stop(self, grace: float, wait: float = 10.0) -> list[psutil.Process]:
         """SIGTERM, `grace` seconds, SIGKILL, then wait until gone; the ones that would not."""
-        return stop_all([self], grace, wait)
+        return stop_all([self], grace, wait)[1]
 
 
 def stop_all(runs: list[RunProcesses], grace: float, wait: float = 10.0
-             ) -> list[psutil.Process]:
+             ) -> tuple[int, list[psutil.Process]]:
     """Stop the processes of many runs together (one scan of the process table per signal):
     SIGTERM, up to `grace` seconds, SIGKILL, then up to `wait` seconds until gone. Returns
-    the processes that would not go (logged)."""
+    how many processes were found, and those that would not go (logged)."""
     tokens = {r.token for r in runs if r.token is not None}
 
     def signal_all(sig: int) -> int:
@@ -161,11 +161,12 @@ def stop_all(runs: list[RunProcesses], grace: float, wait: float = 10.0
             procs = left()
         return procs
 
-    if not signal_all(signal.SIGTERM):
-        return []
+    found = signal_all(signal.SIGTERM)
+    if not found:
+        return 0, []
     wait_gone(grace)
     signal_all(getattr(signal, "SIGKILL", signal.SIGTERM))
     stuck = wait_gone(wait)
     if stuck:
         log.warning("processes %s would not stop", sorted(p.pid for p in stuck))
-    return stuck
+    return len({p.pid for r in runs for p in r.seen.values()}), stuck

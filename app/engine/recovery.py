@@ -93,10 +93,14 @@ def orphans() -> list[Orphan]:
 
 def stop_leftovers(found: list[Orphan], grace: float = KILL_GRACE) -> None:
     """Stop every process the orphaned runs left running, and wait until they are gone."""
-    if found:
-        processes.stop_all([processes.RunProcesses(processes.run_token(o.id, o.engine),
-                                                   o.pgid, o.leader_created)
-                            for o in found], grace)
+    if not found:
+        return
+    stopped, _stuck = processes.stop_all(
+        [processes.RunProcesses(processes.run_token(o.id, o.engine), o.pgid, o.leader_created)
+         for o in found], grace)
+    if stopped:
+        log.warning("stopped %d process(es) left running by %d run(s) of a dead engine",
+                    stopped, len(found))
 
 
 def interrupt_orphans(found: list[Orphan], now: datetime, engine_id: str) -> list[Run]:
