@@ -17,7 +17,6 @@ the run's bookkeeping. The engine needs QtCore only.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import importlib
 import inspect
@@ -39,10 +38,9 @@ from typing import Any, Protocol
 from PySide6.QtCore import QThreadPool
 
 from app.core.task import Action
+from app.engine.capture import Capture
 from app.engine.processes import TOKEN_VAR, RunProcesses, leader_created
 
-OUTPUT_HEAD = 256 * 1024  # characters stored as they arrive
-OUTPUT_TAIL = 64 * 1024  # characters kept of the end once the head is full
 KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL of a process group
 MAX_CHECKPOINT = 64 * 1024  # bytes of JSON
 
@@ -306,7 +304,7 @@ class Executor:
         self.sink.on_started(attempt)  # the `running` row carries the group and its start
         tree = RunProcesses(attempt.env.get(TOKEN_VAR), proc.pid, attempt.leader_created)
         deadline = None if attempt.timeout is None else time.monotonic() + attempt.timeout
-        capture = _Capture(attempt, self.sink)
+        capture = Capture(attempt, self.sink)
         sel = selectors.DefaultSelector()
         assert proc.stdout is not None and proc.stderr is not None
         sel.register(proc.stdout, selectors.EVENT_READ, "stdout")
@@ -364,51 +362,3 @@ _SIGKILL = getattr(signal, "SIGKILL", signal.SIGTERM)
 def _signal_group(pid: int, sig: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
-
-
-class _Capture:
-    """Bounded output capture: the head is passed on as it arrives, then only the tail is
-    kept, and what was left out is said in the log."""
-
-    def __init__(self, attempt: Attempt, sink: Sink) -> None:
-        self.attempt = attempt
-        self.sink = sink
-        self.decoders = {s: codecs.getincrementaldecoder("utf-8")("replace")
-                         for s in ("stdout", "stderr")}
-        self.sent = 0
-        self.dropped = 0
-        self.tail: list[tuple[str, str]] = []
-        self.tail_len = 0
-
-    def add(self, stream: str, data: bytes, final: bool = False) -> None:
-        text = self.decoders[stream].decode(data, final)
-        if not text:
-            return
-        room = OUTPUT_HEAD - self.sent
-        if room > 0:
-            head, text = text[:room], text[room:]
-            self.sent += len(head)
-            self.sink.on_output(self.attempt, stream, head)
-        if text:
-            self.tail.append((stream, text))
-            self.tail_len += len(text)
-            while self.tail_len - len(self.tail[0][1]) >= OUTPUT_TAIL:
-                _s, dropped = self.tail.pop(0)
-                self.tail_len -= len(dropped)
-                self.dropped += len(dropped)
-
-    def finish(self) -> None:
-        for stream in ("stdout", "stderr"):
-            self.add(stream, b"", final=True)
-        if self.tail and self.tail_len > OUTPUT_TAIL:  # trim the oldest kept chunk
-            stream, text = self.tail[0]
-            cut = self.tail_len - OUTPUT_TAIL
-            self.tail[0] = (stream, text[cut:])
-            self.dropped += cut
-        if self.dropped:
-            self.sink.on_output(self.attempt, "tickwork",
-                                f"\n[… {self.dropped:,} characters of output omitted: the "
-                                f"first {OUTPUT_HEAD:,} and the last {OUTPUT_TAIL:,} are "
-                                "kept …]\n")
-        for stream, text in self.tail:
-            self.sink.on_output(self.attempt, stream, text)
