@@ -1,11 +1,17 @@
 """Runs the dispatcher hears of from outside: cancel requests, manual runs queued by a
-service (adopted), and runs that end before they start (dispatcher thread)."""
+service (adopted), runs that end before they start, and runs the engine's own stop cuts
+off (dispatcher thread).
+
+A run cut off by a stop is `interrupted` (never `cancelled`: that means a person cancelled
+it) and its retry, when the task's policy gives one, is claimed `retrying` in the same
+commit, due at once: the next engine runs it at start, as after a crash (`recovery`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from app.core.policy import should_retry
 from app.core.task import Task
 from app.engine import sync
 from app.engine.events import RunChanged
@@ -37,6 +43,9 @@ def finish_unstarted(engine: Engine, run_id: int, status: str, reason: str) -> N
     elif retry is not None:
         task = engine._tasks.get(retry[0])
         attempt, fire = retry[1], retry[2]
+    if status == "interrupted" and task is not None and fire is not None:
+        interrupt(engine, task, run_id, fire, attempt, reason)
+        return
     now = utcnow()
     engine.writer.submit(lambda: ledger.update(run_id, {"status": status, "finished_at": now,
                                                         "reason": reason}))
@@ -45,6 +54,22 @@ def finish_unstarted(engine: Engine, run_id: int, status: str, reason: str) -> N
                                    reason=reason))
         if fire is not None and task.id in engine.booked:
             engine.upstreams.settled(task.id, fire, status, run_id)
+
+
+def interrupt(engine: Engine, task: Task, run_id: int, fire: datetime, attempt: int,
+              reason: str, *, error: str | None = None, exit_code: int | None = None) -> None:
+    """Record a run the engine's stop cut off: `interrupted`, and its retry by policy."""
+    now = utcnow()
+    retry = ((task.id, fire, attempt + 1, engine.id)
+             if should_retry("interrupted", attempt, task.spec.retries) else None)
+    event = RunChanged(run_id, task.id, task.name, "interrupted", now, attempt, reason=reason)
+    hub = engine.hub
+
+    def done(_retry_id: int | None, failed: BaseException | None) -> None:
+        if failed is None:
+            hub.emit(event)
+    engine.writer.submit(lambda: ledger.interrupt(run_id, now, reason, error=error,
+                                                  exit_code=exit_code, retry=retry), done)
 
 
 def cancel(engine: Engine, run_id: int, reason: str) -> None:

@@ -51,6 +51,7 @@ from app.engine.executor import Attempt, Executor, Outcome
 from app.engine.horizon import Horizon
 from app.engine.inbox import Batch
 from app.engine.lock import EngineLock
+from app.engine.processes import TOKEN_VAR, run_token
 from app.engine.recorder import RunRecorder, utcnow
 from app.engine.scheduler import Timing
 from app.engine.stats import Stats
@@ -262,15 +263,14 @@ class Engine:
             self._retries.pop(run_id, None)  # stays `retrying`: the next engine re-arms it
         while self._attempts and time.monotonic() < deadline:
             self._drain(0.05)
-        for attempt in list(self._attempts.values()):
-            attempt.cancel("interrupted: the engine stopped")
+        for attempt in list(self._attempts.values()):  # their whole trees are stopped
+            attempt.cancel("the engine stopped", "interrupted")
         end = time.monotonic() + 5
         while self._attempts and time.monotonic() < end:
             self._drain(0.05)
-        for run_id, attempt in list(self._attempts.items()):  # could not stop in time
-            self.recorder.final(attempt, Outcome("interrupted", utcnow(),
-                                                 error="the engine stopped"))
-            self._attempts.pop(run_id, None)
+        for attempt in list(self._attempts.values()):  # could not stop in time
+            self._finished(attempt, Outcome("interrupted", utcnow(),
+                                            error="the engine stopped"))
         self._interrupt_unstarted()  # runs claimed while attempts were finishing
         self.writer.flush()
         done.set()
@@ -481,6 +481,7 @@ class Engine:
         env.update({
             "TICKWORK_RUN_ID": str(run_id), "TICKWORK_TASK": spec.name,
             "TICKWORK_SCHEDULED_FOR": fire.isoformat(), "TICKWORK_ATTEMPT": str(attempt_no),
+            TOKEN_VAR: run_token(run_id, self.id),  # how a later engine finds its processes
         })
         checkpoint_file = None
         if spec.action.kind == "command":
@@ -512,8 +513,15 @@ class Engine:
         self.recorder.forget(run_id)
         if attempt.checkpoint_file:
             self.recorder.collect_checkpoint(attempt, outcome)
-        self.recorder.final(attempt, outcome)
         task = self._run_tasks.pop(run_id, None)
+        if outcome.status == "interrupted" and task is not None:  # the engine is stopping
+            self.stats.finished += 1
+            self.stats.failed += 1
+            control.interrupt(self, task, run_id, attempt.scheduled_for, attempt.attempt,
+                              "the engine stopped while this run was running",
+                              error=outcome.error, exit_code=outcome.exit_code)
+            return
+        self.recorder.final(attempt, outcome)
         if task is not None:
             outcomes.after(self, task, run_id, attempt.scheduled_for, attempt.attempt,
                            outcome.status, outcome.error)

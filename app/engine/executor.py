@@ -1,11 +1,15 @@
 """Runs actions in a QThreadPool and reports what happened.
 
-A command runs as its own process group (so a timeout or a cancel kills everything it
-started), with its output read incrementally and handed to the sink as it arrives. A Python
+A command runs as its own process group, carrying its run's token in its environment; a
+timeout, a cancel or an engine stop kills everything it started, children that called
+`setsid` included (`processes.RunProcesses`). The sink hears that a command started only
+once its process exists, so the ledger's `running` row carries its process group and the
+leader's start time. Its output is read incrementally and handed to the sink as it arrives. A Python
 action `module:function` runs in the worker thread with its JSON keyword arguments, plus a
 `context` when the function declares a parameter of that name. Python actions cannot be
-killed: on timeout or cancel their context says `cancelled`, the run is recorded as such
-at once, and whatever the function returns later is discarded.
+killed: on timeout, cancel or engine stop their context says `cancelled`, the run is recorded
+as such at once (timed_out, cancelled or interrupted), and whatever the function returns
+later is discarded.
 
 The executor never touches the store: it reports to a `Sink` (the dispatcher), which owns
 the run's bookkeeping. The engine needs QtCore only.
@@ -13,7 +17,6 @@ the run's bookkeeping. The engine needs QtCore only.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import importlib
 import inspect
@@ -35,9 +38,9 @@ from typing import Any, Protocol
 from PySide6.QtCore import QThreadPool
 
 from app.core.task import Action
+from app.engine.capture import Capture
+from app.engine.processes import TOKEN_VAR, RunProcesses, leader_created
 
-OUTPUT_HEAD = 256 * 1024  # characters stored as they arrive
-OUTPUT_TAIL = 64 * 1024  # characters kept of the end once the head is full
 KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL of a process group
 MAX_CHECKPOINT = 64 * 1024  # bytes of JSON
 
@@ -61,17 +64,22 @@ class Attempt:
     cancel_reason: str = ""
     started_at: datetime | None = None
     due_at: datetime | None = None  # when this attempt was due (a retry's backoff end)
-    pid: int | None = None
+    pid: int | None = None  # a command's group leader (its pgid: it starts its own session)
+    leader_created: float | None = None  # the leader's psutil create_time()
+    stop_status: str = "cancelled"  # what a stop makes of it: cancelled | timed_out | interrupted
 
-    def cancel(self, reason: str) -> None:
+    def cancel(self, reason: str, status: str = "cancelled") -> None:
+        """Stop the attempt; the first stop wins (a person's cancel, a timeout, the engine's
+        stop), and `status` is how the attempt ends."""
         if not self.cancel_event.is_set():
             self.cancel_reason = reason
+            self.stop_status = status
             self.cancel_event.set()
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    status: str  # succeeded | failed | timed_out | cancelled
+    status: str  # succeeded | failed | timed_out | cancelled | interrupted
     finished_at: datetime
     exit_code: int | None = None
     error: str | None = None
@@ -197,12 +205,13 @@ class Executor:
     def _run(self, attempt: Attempt) -> None:
         attempt.started_at = _now()
         try:
-            self.sink.on_started(attempt)
             if attempt.cancel_event.is_set():
-                outcome = Outcome("cancelled", _now(), error=attempt.cancel_reason)
+                self.sink.on_started(attempt)
+                outcome = Outcome(attempt.stop_status, _now(), error=attempt.cancel_reason)
             elif attempt.action.kind == "command":
-                outcome = self._run_command(attempt)
+                outcome = self._run_command(attempt)  # tells the sink once its process exists
             else:
+                self.sink.on_started(attempt)
                 outcome = self._run_python(attempt)
         except Exception as exc:  # a bug of ours must still end the run, never hang it
             outcome = Outcome("failed", _now(), error=f"engine error: {exc!r}")
@@ -241,7 +250,7 @@ class Executor:
             return self._call(func, kwargs, attempt)
         # Run with a deadline: the call happens here; a timer marks the attempt timed out.
         timer = threading.Timer(attempt.timeout, attempt.cancel,
-                                (f"timed out after {attempt.timeout:g}s",))
+                                (f"timed out after {attempt.timeout:g}s", "timed_out"))
         timer.daemon = True
         timer.start()
         try:
@@ -268,9 +277,7 @@ class Executor:
     def _stopped(attempt: Attempt) -> Outcome | None:
         if not attempt.cancel_event.is_set():
             return None
-        reason = attempt.cancel_reason
-        status = "timed_out" if reason.startswith("timed out") else "cancelled"
-        return Outcome(status, _now(), error=reason)
+        return Outcome(attempt.stop_status, _now(), error=attempt.cancel_reason)
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -280,6 +287,7 @@ class Executor:
         try:
             env = {**os.environ, **attempt.env, **self._secrets(attempt)}
         except LookupError as exc:
+            self.sink.on_started(attempt)
             return Outcome("failed", _now(), error=str(exc))
         try:
             proc = subprocess.Popen(
@@ -288,16 +296,21 @@ class Executor:
                 close_fds=True,
             )
         except (OSError, ValueError) as exc:
+            self.sink.on_started(attempt)
             return Outcome("failed", _now(), exit_code=None,
                            error=f"cannot start {argv[0]!r}: {exc}")
         attempt.pid = proc.pid
+        attempt.leader_created = leader_created(proc.pid)
+        self.sink.on_started(attempt)  # the `running` row carries the group and its start
+        tree = RunProcesses(attempt.env.get(TOKEN_VAR), proc.pid, attempt.leader_created)
         deadline = None if attempt.timeout is None else time.monotonic() + attempt.timeout
-        capture = _Capture(attempt, self.sink)
+        capture = Capture(attempt, self.sink)
         sel = selectors.DefaultSelector()
         assert proc.stdout is not None and proc.stderr is not None
         sel.register(proc.stdout, selectors.EVENT_READ, "stdout")
         sel.register(proc.stderr, selectors.EVENT_READ, "stderr")
-        killed_at: float | None = None
+        term_at = 0.0  # when the tree got SIGTERM
+        killed = False  # and whether SIGKILL followed
         stop_reason = ""
         exited_at: float | None = None
         try:
@@ -310,23 +323,23 @@ class Executor:
                         sel.unregister(key.fileobj)
                 now = time.monotonic()
                 if not stop_reason:
+                    if deadline is not None and now >= deadline:
+                        attempt.cancel(f"timed out after {attempt.timeout:g}s", "timed_out")
                     if attempt.cancel_event.is_set():
                         stop_reason = attempt.cancel_reason or "cancelled"
-                    elif deadline is not None and now >= deadline:
-                        stop_reason = f"timed out after {attempt.timeout:g}s"
-                        attempt.cancel(stop_reason)
-                    if stop_reason:
-                        _signal_group(proc.pid, signal.SIGTERM)
-                        killed_at = now
-                elif killed_at is not None and now - killed_at > KILL_GRACE:
-                    _signal_group(proc.pid, signal.SIGKILL)
-                    killed_at = float("inf")
+                        tree.signal(signal.SIGTERM)  # the tree, token carriers, the group
+                        term_at = now
+                elif not killed and now - term_at > KILL_GRACE:
+                    tree.signal(_SIGKILL)
+                    killed = True
                 if exited_at is None and proc.poll() is not None:
                     exited_at = now
                 if exited_at is not None and now - exited_at > 1.0 and sel.get_map():
                     # the process is gone but something it started holds the pipes open
-                    _signal_group(proc.pid, signal.SIGKILL)
+                    _signal_group(proc.pid, _SIGKILL)
                     break
+            if stop_reason:  # whatever is left of the tree goes before the run ends
+                tree.stop(0.0 if killed else max(0.0, KILL_GRACE - (time.monotonic() - term_at)))
         finally:
             sel.close()
             proc.stdout.close()
@@ -334,8 +347,7 @@ class Executor:
         code = proc.wait()
         capture.finish()
         if stop_reason:
-            status = "timed_out" if stop_reason.startswith("timed out") else "cancelled"
-            return Outcome(status, _now(), exit_code=code, error=stop_reason)
+            return Outcome(attempt.stop_status, _now(), exit_code=code, error=stop_reason)
         if code == 0:
             return Outcome("succeeded", _now(), exit_code=0)
         if code < 0:
@@ -344,54 +356,9 @@ class Executor:
         return Outcome("failed", _now(), exit_code=code, error=f"exit code {code}")
 
 
+_SIGKILL = getattr(signal, "SIGKILL", signal.SIGTERM)
+
+
 def _signal_group(pid: int, sig: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
-
-
-class _Capture:
-    """Bounded output capture: the head is passed on as it arrives, then only the tail is
-    kept, and what was left out is said in the log."""
-
-    def __init__(self, attempt: Attempt, sink: Sink) -> None:
-        self.attempt = attempt
-        self.sink = sink
-        self.decoders = {s: codecs.getincrementaldecoder("utf-8")("replace")
-                         for s in ("stdout", "stderr")}
-        self.sent = 0
-        self.dropped = 0
-        self.tail: list[tuple[str, str]] = []
-        self.tail_len = 0
-
-    def add(self, stream: str, data: bytes, final: bool = False) -> None:
-        text = self.decoders[stream].decode(data, final)
-        if not text:
-            return
-        room = OUTPUT_HEAD - self.sent
-        if room > 0:
-            head, text = text[:room], text[room:]
-            self.sent += len(head)
-            self.sink.on_output(self.attempt, stream, head)
-        if text:
-            self.tail.append((stream, text))
-            self.tail_len += len(text)
-            while self.tail_len - len(self.tail[0][1]) >= OUTPUT_TAIL:
-                _s, dropped = self.tail.pop(0)
-                self.tail_len -= len(dropped)
-                self.dropped += len(dropped)
-
-    def finish(self) -> None:
-        for stream in ("stdout", "stderr"):
-            self.add(stream, b"", final=True)
-        if self.tail and self.tail_len > OUTPUT_TAIL:  # trim the oldest kept chunk
-            stream, text = self.tail[0]
-            cut = self.tail_len - OUTPUT_TAIL
-            self.tail[0] = (stream, text[cut:])
-            self.dropped += cut
-        if self.dropped:
-            self.sink.on_output(self.attempt, "tickwork",
-                                f"\n[… {self.dropped:,} characters of output omitted: the "
-                                f"first {OUTPUT_HEAD:,} and the last {OUTPUT_TAIL:,} are "
-                                "kept …]\n")
-        for stream, text in self.tail:
-            self.sink.on_output(self.attempt, stream, text)

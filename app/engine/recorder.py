@@ -67,7 +67,8 @@ class RunRecorder:
         event = RunChanged(run_id, attempt.task_id, attempt.task_name, "running", started,
                            attempt.attempt, lateness)
         self.writer.started(run_id, utc_text(started), round(lateness, 3),
-                            lambda: self.hub.emit(event))
+                            lambda: self.hub.emit(event), pgid=attempt.pid,
+                            leader_created=attempt.leader_created)
 
     def on_output(self, attempt: Attempt, stream: str, text: str) -> None:
         counter = self._seq.setdefault(attempt.run_id, itertools.count())

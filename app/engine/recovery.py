@@ -1,12 +1,25 @@
 """Start-up recovery: what a dead engine left behind, and what fell due while none ran.
 
-`plan_startup` reads (and marks orphans); `recover` applies the plan on the dispatcher;
+`plan_startup` reads (and stops and marks orphans); `recover` applies the plan on the dispatcher;
 `after_clock_jump` does the catch-up part again when the wall clock jumps.
 
 Runs a dead engine had claimed but not finished (`queued`, `waiting`, `running`) become
 `interrupted`; the engine then retries them by their task's policy (at-least-once: an
 action that was running when the process died may run again, and a checkpoint lets it
-resume). Manual runs that nobody has claimed yet, and retries waiting out their backoff, are
+resume). Before that, every process such a run left behind is stopped and gone
+(`processes`: its group, while the leader's pid still has the recorded start time, its
+tree, and whatever carries its token, setsid escapees included), so a retry never runs
+beside the attempt it replaces. The run becomes `interrupted` and its retry is claimed
+(`retrying`, due at once) in one commit — the same `ledger.interrupt` a graceful stop uses
+(`control.interrupt`) — so a kill between the two cannot lose the retry; the retries are
+then armed like any retry waiting out its backoff.
+
+The window between a command's start and the commit of its `running` row (which carries
+its process group): a `kill -9` there leaves the row `queued` with no group, but the
+process carries the token `<run id>@<engine id>`, both committed with the claim before the
+run started, so it is found and stopped all the same.
+
+Manual runs that nobody has claimed yet, and retries waiting out their backoff, are
 kept. Fires missed while no engine ran follow each task's catch-up policy; the ledger's
 unique key makes a catch-up of a fire that did run a no-op.
 """
@@ -25,10 +38,12 @@ from app.core.run import Run
 from app.core.schedule import build_trigger, parse_timezone
 from app.core.task import Task
 from app.core.triggers import first_fire
-from app.engine import control, sync
+from app.engine import control, processes, sync
 from app.engine.events import RunChanged
+from app.engine.executor import KILL_GRACE
 from app.engine.recorder import utcnow
 from app.engine.scheduler import next_after
+from app.store import ledger
 from app.store import runs as run_store
 from app.store import tasks as task_store
 from app.store.database import Store
@@ -55,20 +70,55 @@ class CatchUp:
         return f"more than {self.missed}" if self.more else str(self.missed)
 
 
-def interrupt_orphans(now: datetime) -> list[Run]:
-    """Mark runs claimed by a dead engine as interrupted; return them (for retries)."""
-    rows = list(RunRow.select(RunRow.id).where(
-        RunRow.status.in_(INTERRUPTIBLE) & RunRow.engine.is_null(False)).tuples())
-    ids = [r[0] for r in rows]
+@dataclass(frozen=True, slots=True)
+class Orphan:
+    """A run a dead engine claimed and never finished, with what it knows of its processes."""
+
+    id: int
+    task_id: int
+    fire: datetime
+    attempt: int
+    status: str
+    engine: str
+    pgid: int | None
+    leader_created: float | None
+
+
+def orphans() -> list[Orphan]:
+    """Runs claimed by an engine (now dead: we hold the lock) and not finished."""
+    return [Orphan(*row) for row in RunRow.select(
+        RunRow.id, RunRow.task, RunRow.scheduled_for, RunRow.attempt, RunRow.status,
+        RunRow.engine, RunRow.pgid, RunRow.leader_created).where(
+        RunRow.status.in_(INTERRUPTIBLE) & RunRow.engine.is_null(False)).tuples()]
+
+
+def stop_leftovers(found: list[Orphan], grace: float = KILL_GRACE) -> None:
+    """Stop every process the orphaned runs left running, and wait until they are gone."""
+    if not found:
+        return
+    stopped, _stuck = processes.stop_all(
+        [processes.RunProcesses(processes.run_token(o.id, o.engine), o.pgid, o.leader_created)
+         for o in found], grace)
+    if stopped:
+        log.warning("stopped %d process(es) left running by %d run(s) of a dead engine",
+                    stopped, len(found))
+
+
+def interrupt_orphans(found: list[Orphan], now: datetime, engine_id: str) -> list[Run]:
+    """Mark the orphans interrupted and claim each one's retry by its task's policy (in the
+    caller's transaction); return them as they were (for the events)."""
+    ids = [o.id for o in found]
+    retries = dict(TaskRow.select(TaskRow.id, TaskRow.retries).where(
+        TaskRow.id.in_({o.task_id for o in found})).tuples()) if found else {}
     out: list[Run] = []
     for chunk in range(0, len(ids), 500):
-        part = ids[chunk:chunk + 500]
-        for run in run_store._with_names(RunRow.select().where(RunRow.id.in_(part))):
-            RunRow.update(
-                status="interrupted", finished_at=now,
-                reason=f"the engine stopped while this run was {run.status}",
-            ).where(RunRow.id == run.id).execute()
-            out.append(run)
+        out.extend(run_store._with_names(RunRow.select().where(
+            RunRow.id.in_(ids[chunk:chunk + 500]))))
+    for o in found:
+        retry = ((o.task_id, o.fire, o.attempt + 1, engine_id)
+                 if should_retry("interrupted", o.attempt, retries.get(o.task_id, 0)) else None)
+        ledger.interrupt(o.id, now, f"the engine stopped while this run was {o.status}",
+                         retry=retry)
     return out
 
 
@@ -178,11 +228,15 @@ class StartupPlan:
     edges: list[tuple[int, int, str]] = field(default_factory=list)
 
 
-def plan_startup(store: Store, now: datetime) -> StartupPlan:
-    """Interrupt what a dead engine left, and read what to run, arm and retry."""
+def plan_startup(store: Store, now: datetime, engine_id: str) -> StartupPlan:
+    """Stop and interrupt what a dead engine left (claiming retries), and read what to run,
+    arm and retry."""
+    with store.read():
+        found = orphans()
+    stop_leftovers(found)
     with store.write():
-        orphans = interrupt_orphans(now)
-    plan = StartupPlan(now, orphans)
+        interrupted = interrupt_orphans(found, now, engine_id)
+    plan = StartupPlan(now, interrupted)
     with store.read():
         mark = AuditEvent.select(AuditEvent.id).order_by(AuditEvent.id.desc()).first()
         plan.audit_mark = mark.id if mark else 0
@@ -200,22 +254,17 @@ def plan_startup(store: Store, now: datetime) -> StartupPlan:
 
 
 def recover(engine: Engine) -> None:
-    """At start-up, on the dispatcher: interrupt orphans (retrying them by policy), catch up
-    missed fires, index every next fire, adopt manual runs, re-arm retries, fire chains
-    whose upstreams all succeeded just before the last engine died."""
-    plan = plan_startup(engine.store, utcnow())
+    """At start-up, on the dispatcher: stop and interrupt orphans (their retries, claimed by
+    policy, are armed with the others), catch up missed fires, index every next fire, adopt
+    manual runs, re-arm retries, fire chains whose upstreams all succeeded just before the
+    last engine died."""
+    plan = plan_startup(engine.store, utcnow(), engine.id)
     now = plan.now
     engine.watcher.audit_mark = plan.audit_mark
     sync.set_graph(engine, plan.edges)
     for run in plan.orphans:
         engine.hub.emit(RunChanged(run.id, run.task_id, run.task_name, "interrupted", now,
                                    run.attempt))
-    for run in plan.orphans:
-        task = sync.task(engine, run.task_id)
-        if task and should_retry("interrupted", run.attempt, task.spec.retries):
-            engine._claim(task, run.scheduled_for, run.attempt + 1, "retry",
-                          reason=f"retry of run {run.id}, interrupted by an engine stop",
-                          parent_run_id=run.id)
     next_at: dict[int, datetime | None] = {}
     for catch_up in plan.catch_ups:
         task = catch_up.task
@@ -238,11 +287,10 @@ def recover(engine: Engine) -> None:
         engine._claim(task, now, 1, "startup", reason="runs at engine start (@reboot)")
     for run_id in plan.manual:
         control.adopt(engine, run_id)
-    for retry in plan.retries:
-        task = sync.task(engine, retry.task_id)
-        if task is None:
+    for retry in plan.retries:  # those of the orphans among them
+        if sync.task(engine, retry.task_id) is None:
             continue
-        engine._retries[retry.run_id] = (task.id, retry.attempt, retry.fire)
+        engine._retries[retry.run_id] = (retry.task_id, retry.attempt, retry.fire)
         engine._arm_retry(retry.run_id, retry.due or now)
     engine.upstreams.fire_complete_chains()
     engine.horizon.refill()

@@ -37,8 +37,8 @@ Done = Callable[[Any, BaseException | None], None]
 class _Batch:
     calls: list[tuple[Callable[[], Any], Done | None]] = field(default_factory=list)
     claims: list[tuple[tuple[Any, ...], Done]] = field(default_factory=list)
-    starts: list[tuple[tuple[int, str, float], Callable[[], None] | None]] = field(
-        default_factory=list)
+    starts: list[tuple[tuple[int, str, float, int | None, float | None],
+                       Callable[[], None] | None]] = field(default_factory=list)
     outputs: list[tuple[int, int, str, str, str]] = field(default_factory=list)
     finals: list[tuple[tuple[int, str, str, int | None, str | None],
                        Callable[[], None] | None]] = field(default_factory=list)
@@ -77,9 +77,13 @@ class Writer:
             self._cond.notify()
 
     def started(self, run_id: int, started_at: str, lateness_ms: float,
-                after: Callable[[], None] | None = None) -> None:
+                after: Callable[[], None] | None = None, *, pgid: int | None = None,
+                leader_created: float | None = None) -> None:
+        """Queue a run's start: `running`, with its process group and the leader's start
+        time when it is a command (committed together, so no `running` row lacks them)."""
         with self._cond:
-            self._batch.starts.append(((run_id, started_at, lateness_ms), after))
+            self._batch.starts.append(
+                ((run_id, started_at, lateness_ms, pgid, leader_created), after))
             self._cond.notify()
 
     def output(self, run_id: int, seq: int, stream: str, text: str, at: str) -> None:

@@ -11,11 +11,10 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import peewee as pw
 
@@ -131,9 +130,15 @@ class Store:
             migrate(version)
 
 
+def _run_processes() -> None:
+    """1 → 2: each run records its process group and the group leader's start time."""
+    db.execute_sql('ALTER TABLE "run" ADD COLUMN "pgid" INTEGER')
+    db.execute_sql('ALTER TABLE "run" ADD COLUMN "leader_created" REAL')
+
+
 def migrate(from_version: int) -> None:
     """Bring an older schema up to date, one step at a time, in one transaction."""
-    steps: dict[int, Any] = {}  # version -> callable upgrading from it; none exist yet
+    steps: dict[int, Callable[[], None]] = {1: _run_processes}  # version -> step up from it
     with db.atomic("IMMEDIATE"):
         version = from_version
         while version < SCHEMA_VERSION:

@@ -59,6 +59,27 @@ def update(run_id: int, values: dict[str, Any]) -> None:
     db.connection().execute(f"UPDATE run SET {', '.join(cols)} WHERE id = ?", params)
 
 
+def interrupt(run_id: int, now: datetime, reason: str, *, error: str | None = None,
+              exit_code: int | None = None,
+              retry: tuple[int, datetime, int, str] | None = None) -> int | None:
+    """Mark a run `interrupted` (an engine stop or death cut it off) and, given `retry` =
+    (task id, fire, next attempt, engine), claim that attempt `retrying`, due at once.
+
+    Both happen in the caller's transaction, so no kill between them can lose the retry.
+    Returns the retry's run id (None when none was asked for or it was claimed already).
+    """
+    db.connection().execute(
+        "UPDATE run SET status = 'interrupted', finished_at = ?, reason = ?,"
+        " error = COALESCE(?, error), exit_code = COALESCE(?, exit_code) WHERE id = ?",
+        (utc_text(now), reason, error, exit_code, run_id))
+    if retry is None:
+        return None
+    task_id, fire, attempt, engine = retry
+    return claim(task_id, fire, attempt, "retrying", "retry", now, engine,
+                 reason=f"retry of run {run_id}, interrupted by an engine stop",
+                 parent_run_id=run_id, due_at=now)
+
+
 def note(run_id: int, status: str, text: str) -> None:
     """Set a run's status and add a note to its reason (kept: why it was claimed)."""
     db.connection().execute(
@@ -135,15 +156,17 @@ def claim_many(rows: list[tuple[Any, ...]]) -> list[int | None]:
     return out
 
 
-def start_many(rows: list[tuple[int, str, float]]) -> None:
-    """(run id, started_at text, lateness ms): the runs are running."""
+def start_many(rows: list[tuple[int, str, float, int | None, float | None]]) -> None:
+    """(run id, started_at text, lateness ms, pgid, leader's create time): the runs are
+    running (a command's process group and its leader's start time, else NULLs)."""
     con = db.connection()
     for chunk in _chunks(rows):
         con.execute(
-            "WITH v(id, started_at, lateness_ms) AS (VALUES "
-            + ",".join(["(?,?,?)"] * len(chunk))
+            "WITH v(id, started_at, lateness_ms, pgid, leader_created) AS (VALUES "
+            + ",".join(["(?,?,?,?,?)"] * len(chunk))
             + ") UPDATE run SET status = 'running', started_at = v.started_at,"
-            " lateness_ms = v.lateness_ms FROM v WHERE run.id = v.id",
+            " lateness_ms = v.lateness_ms, pgid = v.pgid, leader_created = v.leader_created"
+            " FROM v WHERE run.id = v.id",
             [x for row in chunk for x in row])
 
 

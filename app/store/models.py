@@ -16,7 +16,7 @@ import peewee as pw
 
 db = pw.SqliteDatabase(None)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: run.pgid and run.leader_created
 
 
 def utc_text(value: datetime) -> str:
@@ -139,6 +139,11 @@ class RunRow(BaseModel):
     checkpoint = JsonField(null=True)
     cancel_requested = pw.BooleanField(default=False)
     engine = pw.CharField(null=True)  # which engine instance claimed it
+    # A command's process group (its leader's pid: commands start in their own session) and
+    # the leader's start time (psutil `create_time()`, epoch seconds), written when it starts,
+    # so the next engine can stop what a dead one left running without touching a reused pid.
+    pgid = pw.IntegerField(null=True)
+    leader_created = pw.FloatField(null=True)
 
     class Meta:
         table_name = "run"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -201,18 +200,28 @@ def test_checkpoint_is_handed_to_the_next_attempt(engine: Any, service: Any,
 
 
 def test_stop_interrupts_what_does_not_finish_in_grace(store: Any, service: Any) -> None:
+    """The engine's own stop (the GUI quitting takes this path too): what it cuts off is
+    `interrupted`, never `cancelled`, and its retry waits for the next start."""
     from app.engine.engine import Engine
 
-    eng = Engine(store, workers=2, metrics=False)
+    eng = Engine(store, workers=3, metrics=False)
     service.subscribe(eng.on_service_change)
     eng.start()
     service.create_task(command_task("stuck", action={"kind": "command",
-                                                      "argv": ["sleep", "30"]}))
-    run = service.run_now("stuck")
-    wait_until(lambda: service.get_run(run.id).status == "running", 5)
+                                                      "argv": ["sleep", "30"]}, retries=1))
+    service.create_task(py_task("stubborn", "stubborn", kwargs={"seconds": 8}, retries=1))
+    runs = [service.run_now("stuck"), service.run_now("stubborn")]
+    wait_until(lambda: all(service.get_run(r.id).status == "running" for r in runs), 5)
+    held = service.run_now("stuck")  # max instances 1: it waits for the first
+    wait_until(lambda: service.get_run(held.id).status == "waiting", 5)
     started = time.monotonic()
     eng.stop(grace=0.5)
-    assert time.monotonic() - started < 8
-    assert service.get_run(run.id).status == "cancelled" or \
-        service.get_run(run.id).status == "interrupted"
-    assert not os.path.exists("/proc/never")
+    assert time.monotonic() - started < 10
+    for run, why in ((runs[0], "was running"), (runs[1], "was running"),
+                     (held, "before it started")):
+        done = service.get_run(run.id)
+        assert done.status == "interrupted", done
+        assert "engine stopped" in (done.reason or "") and why in (done.reason or "")
+        (retry,) = [r for r in service.list_runs(task=done.task_name)
+                    if r.parent_run_id == run.id]
+        assert retry.status == "retrying" and retry.attempt == 2

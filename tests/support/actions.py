@@ -49,3 +49,16 @@ def secret_env(path: str, context: Any) -> None:
 
 def env_value(path: str, name: str) -> None:
     Path(path).write_text(os.environ.get(name, "<missing>"))
+
+
+def nap_first(seconds: float, context: Any) -> str:
+    """The first attempt naps (stopping when asked); later attempts return at once."""
+    if context.attempt > 1:
+        return "done"
+    return sleepy(seconds, context)
+
+
+def stubborn(seconds: float) -> str:
+    """Ignores every request to stop (it has no context to ask)."""
+    time.sleep(seconds)
+    return "slept"

@@ -1,0 +1,60 @@
+"""Bounded capture of a command's output: the head passed on as it arrives, then only the
+tail kept, and what was left out said in the log."""
+
+from __future__ import annotations
+
+import codecs
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.engine.executor import Attempt, Sink
+
+OUTPUT_HEAD = 256 * 1024  # characters stored as they arrive
+OUTPUT_TAIL = 64 * 1024  # characters kept of the end once the head is full
+
+
+class Capture:
+    """One attempt's output, both streams, decoded as UTF-8 across chunk boundaries."""
+
+    def __init__(self, attempt: Attempt, sink: Sink) -> None:
+        self.attempt = attempt
+        self.sink = sink
+        self.decoders = {s: codecs.getincrementaldecoder("utf-8")("replace")
+                         for s in ("stdout", "stderr")}
+        self.sent = 0
+        self.dropped = 0
+        self.tail: list[tuple[str, str]] = []
+        self.tail_len = 0
+
+    def add(self, stream: str, data: bytes, final: bool = False) -> None:
+        text = self.decoders[stream].decode(data, final)
+        if not text:
+            return
+        room = OUTPUT_HEAD - self.sent
+        if room > 0:
+            head, text = text[:room], text[room:]
+            self.sent += len(head)
+            self.sink.on_output(self.attempt, stream, head)
+        if text:
+            self.tail.append((stream, text))
+            self.tail_len += len(text)
+            while self.tail_len - len(self.tail[0][1]) >= OUTPUT_TAIL:
+                _s, dropped = self.tail.pop(0)
+                self.tail_len -= len(dropped)
+                self.dropped += len(dropped)
+
+    def finish(self) -> None:
+        for stream in ("stdout", "stderr"):
+            self.add(stream, b"", final=True)
+        if self.tail and self.tail_len > OUTPUT_TAIL:  # trim the oldest kept chunk
+            stream, text = self.tail[0]
+            cut = self.tail_len - OUTPUT_TAIL
+            self.tail[0] = (stream, text[cut:])
+            self.dropped += cut
+        if self.dropped:
+            self.sink.on_output(self.attempt, "tickwork",
+                                f"\n[… {self.dropped:,} characters of output omitted: the "
+                                f"first {OUTPUT_HEAD:,} and the last {OUTPUT_TAIL:,} are "
+                                "kept …]\n")
+        for stream, text in self.tail:
+            self.sink.on_output(self.attempt, stream, text)

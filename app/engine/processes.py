@@ -1,0 +1,172 @@
+"""Stopping every process of a run — the whole tree, escapees included — and never a stranger.
+
+A command starts in its own session, so its process group id is its leader's pid; the ledger
+records that pid and the leader's start time (psutil `create_time()`). Every process of a
+run also carries `TICKWORK_RUN_TOKEN=<run id>@<engine id>` in its environment, which
+whatever it starts inherits: children that left the group with `setsid`, and ones re-parented
+when their parent died (after a `kill -9` of the engine, say).
+
+To stop a run, `RunProcesses` gathers, each time it signals:
+- the leader and its tree (`children(recursive=True)`) and the leader's group — only while
+  the leader's pid still has the recorded start time, so a reused pid is never touched;
+- every process of this user whose environment carries the run's token (`Process.environ()`,
+  processes it may not read are skipped). The token is robust to re-parenting and to pid
+  reuse (a stranger does not carry it), and it needs nothing written after the process
+  started: the claim row that names the engine is committed before the run starts, so a
+  process started just before a `kill -9`, whose `running` row never committed, is found too.
+
+Then SIGTERM, a short grace, SIGKILL, and a wait until they are gone (a zombie counts as
+gone: it runs nothing, and only its parent can reap it). What cannot be found: a process
+that emptied its environment (`env -i`) *and* left the group *and* lost its parent; a
+process of another user is never touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import time
+
+import psutil  # type: ignore[import-untyped]  # no stubs installed
+
+log = logging.getLogger("tickwork.engine")
+
+TOKEN_VAR = "TICKWORK_RUN_TOKEN"
+POLL = 0.05  # seconds between looks while waiting for processes to go
+_GONE = (psutil.NoSuchProcess, psutil.ZombieProcess)
+
+
+def run_token(run_id: int, engine_id: str) -> str:
+    """The token every process of one run carries: unique to the run and its engine."""
+    return f"{run_id}@{engine_id}"
+
+
+def leader_created(pid: int) -> float | None:
+    """A just-started leader's start time, to tell it from a later process with its pid."""
+    try:
+        return float(psutil.Process(pid).create_time())
+    except (psutil.Error, OSError):
+        return None  # already gone (and reaped): the token still finds what it left
+
+
+def _alive(proc: psutil.Process) -> bool:
+    try:
+        return bool(proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE)
+    except _GONE:
+        return False
+    except psutil.Error:
+        return True  # cannot tell: assume it runs
+
+
+def with_tokens(tokens: set[str]) -> dict[str, list[psutil.Process]]:
+    """This user's live processes whose environment carries one of `tokens`, by token."""
+    found: dict[str, list[psutil.Process]] = {}
+    if not tokens:
+        return found
+    me = os.getpid()
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    for proc in psutil.process_iter():
+        if proc.pid == me:
+            continue
+        try:
+            if uid is not None and proc.uids().real != uid:
+                continue
+            token = proc.environ().get(TOKEN_VAR)
+        except (psutil.Error, OSError):
+            continue  # gone, or not ours to read
+        if token in tokens and _alive(proc):
+            found.setdefault(token, []).append(proc)
+    return found
+
+
+class RunProcesses:
+    """The processes of one run: found afresh at each signal, remembered once seen."""
+
+    def __init__(self, token: str | None, pgid: int | None = None,
+                 created: float | None = None) -> None:
+        self.token = token
+        self.pgid = pgid
+        self.created = created
+        self.seen: dict[int, psutil.Process] = {}
+
+    def leader(self) -> psutil.Process | None:
+        """The group leader, if its pid still names the process that started the run."""
+        if self.pgid is None or self.created is None:
+            return None
+        try:
+            proc = psutil.Process(self.pgid)
+            if abs(proc.create_time() - self.created) > 0.01:
+                return None  # the pid was reused: a stranger
+            return proc
+        except (psutil.Error, OSError):
+            return None
+
+    def find(self, tokened: list[psutil.Process] | None = None) -> list[psutil.Process]:
+        """Gather the run's live processes (tree, group's leader, token carriers)."""
+        leader = self.leader()
+        if leader is not None:
+            self._see([leader])
+            with contextlib.suppress(psutil.Error, OSError):
+                self._see(leader.children(recursive=True))
+        if tokened is None and self.token is not None:
+            tokened = with_tokens({self.token}).get(self.token, [])
+        self._see(tokened or [])
+        return [p for p in self.seen.values() if _alive(p)]
+
+    def _see(self, procs: list[psutil.Process]) -> None:
+        for proc in procs:
+            self.seen.setdefault(proc.pid, proc)
+
+    def signal(self, sig: int, tokened: list[psutil.Process] | None = None) -> int:
+        """Send `sig` to every process of the run and to its group; how many were found."""
+        procs = self.find(tokened)
+        killpg = getattr(os, "killpg", None)
+        if killpg is not None and self.leader() is not None:
+            with contextlib.suppress(OSError):
+                killpg(self.pgid, sig)
+        for proc in procs:
+            with contextlib.suppress(psutil.Error, OSError):
+                proc.send_signal(sig)  # psutil refuses a pid reused since it was seen
+        return len(procs)
+
+    def alive(self) -> list[psutil.Process]:
+        return [p for p in self.seen.values() if _alive(p)]
+
+    def stop(self, grace: float, wait: float = 10.0) -> list[psutil.Process]:
+        """SIGTERM, `grace` seconds, SIGKILL, then wait until gone; the ones that would not."""
+        return stop_all([self], grace, wait)[1]
+
+
+def stop_all(runs: list[RunProcesses], grace: float, wait: float = 10.0
+             ) -> tuple[int, list[psutil.Process]]:
+    """Stop the processes of many runs together (one scan of the process table per signal):
+    SIGTERM, up to `grace` seconds, SIGKILL, then up to `wait` seconds until gone. Returns
+    how many processes were found, and those that would not go (logged)."""
+    tokens = {r.token for r in runs if r.token is not None}
+
+    def signal_all(sig: int) -> int:
+        found = with_tokens(tokens)
+        return sum(r.signal(sig, found.get(r.token or "", [])) for r in runs)
+
+    def left() -> list[psutil.Process]:
+        return [p for r in runs for p in r.alive()]
+
+    def wait_gone(timeout: float) -> list[psutil.Process]:
+        deadline = time.monotonic() + timeout
+        procs = left()
+        while procs and time.monotonic() < deadline:
+            time.sleep(POLL)
+            procs = left()
+        return procs
+
+    found = signal_all(signal.SIGTERM)
+    if not found:
+        return 0, []
+    wait_gone(grace)
+    signal_all(getattr(signal, "SIGKILL", signal.SIGTERM))
+    stuck = wait_gone(wait)
+    if stuck:
+        log.warning("processes %s would not stop", sorted(p.pid for p in stuck))
+    return len({p.pid for r in runs for p in r.seen.values()}), stuck

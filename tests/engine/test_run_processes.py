@@ -1,0 +1,153 @@
+"""Every process of a run is stopped when the run is: after a kill -9 of the engine (before
+the retry starts), on timeout and on cancel — the whole tree, `setsid` escapees included —
+and a recorded pid that now names another process is never touched."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from app.store.models import RunRow
+from tests.conftest import command_task
+from tests.engine.conftest import wait_until
+
+# Attempt 1: record the leader's pid, start a grandchild that leaves the group (setsid) and
+# records its pid, then sleep. Every process holds the lock file open (fd 9), so a later
+# attempt that cannot take the lock knows a process of an earlier one still runs.
+SCRIPT = r"""
+d="$1"
+exec 9>>"$d/lock"
+if ! flock -n 9; then echo "overlap $TICKWORK_ATTEMPT" >> "$d/log"; exit 3; fi
+echo "start $TICKWORK_ATTEMPT" >> "$d/log"
+[ "$TICKWORK_ATTEMPT" = 1 ] || exit 0
+echo $$ > "$d/leader"
+setsid sh -c 'echo $$ > "$1/grandchild"; exec sleep 60' sh "$d" </dev/null >/dev/null 2>&1 &
+exec sleep 60
+"""
+
+
+def _gone(proc: psutil.Process) -> bool:
+    """Gone or a zombie (it runs nothing; only its parent can reap it)."""
+    try:
+        return not proc.is_running() or proc.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _pid_proc(path: Path) -> psutil.Process:
+    return psutil.Process(int(wait_until(lambda: path.exists() and path.read_text().strip())))
+
+
+def _runs(cli: Any, task: str) -> list[dict[str, Any]]:
+    result = cli("run", "list", "--json")
+    assert result.code == 0, result.err
+    return sorted((r for r in result.json() if r["task_name"] == task),
+                  key=lambda r: r["attempt"])
+
+
+@pytest.mark.parametrize("row_committed", [True, False], ids=["running", "start-not-committed"])
+def test_kill_9_then_restart_stops_the_old_tree_before_the_retry(
+        spawn: Any, cli: Any, home: Path, tmp_path: Path, row_committed: bool) -> None:
+    script = tmp_path / "job.sh"
+    script.write_text(SCRIPT)
+    first = spawn("first")
+    first.wait_for("engine running")
+    assert cli("task", "add", "job", "--command", f"sh {script} {tmp_path}", "--retries", "1",
+               "--retry-delay", "0.1").code == 0
+    run = cli("task", "run", "job", "--json").json()
+    leader = _pid_proc(tmp_path / "leader")
+    grandchild = _pid_proc(tmp_path / "grandchild")
+    wait_until(lambda: _runs(cli, "job")[0]["status"] == "running", 8)
+    assert os.getpgid(grandchild.pid) != os.getpgid(leader.pid), "it left the group"
+    first.kill9()
+    time.sleep(0.3)
+    assert not _gone(leader) and not _gone(grandchild), "kill -9 left them running (the bug)"
+    if not row_committed:
+        # the window between the start and the commit of its `running` row: no group known
+        with sqlite3.connect(home / "tickwork.db") as con:
+            con.execute("UPDATE run SET status = 'queued', started_at = NULL, pgid = NULL,"
+                        " leader_created = NULL WHERE id = ?", (run["id"],))
+    second = spawn("second")
+    second.wait_for("engine running")
+    runs = wait_until(lambda: (rs := _runs(cli, "job")) and len(rs) == 2
+                      and rs[1]["status"] == "succeeded" and rs, 15)
+    assert [(r["attempt"], r["status"]) for r in runs] == [(1, "interrupted"),
+                                                           (2, "succeeded")]
+    assert runs[1]["trigger"] == "retry"
+    assert _gone(leader) and _gone(grandchild)
+    # the retry took the lock every process of attempt 1 held: none of them ran any more
+    assert (tmp_path / "log").read_text().split("\n")[:2] == ["start 1", "start 2"]
+    assert "overlap" not in (tmp_path / "log").read_text()
+    assert "left running by 1 run(s) of a dead engine" in second.text()
+    assert second.stop() == 0
+    assert "Traceback" not in second.text()
+
+
+def test_a_timeout_stops_a_setsid_grandchild_whose_parent_is_gone(
+        spawn: Any, cli: Any, tmp_path: Path) -> None:
+    engine = spawn()
+    engine.wait_for("engine running")
+    gc = tmp_path / "grandchild"
+    # the subshell exits at once: the grandchild is re-parented, out of the tree and group
+    command = (f"( setsid sh -c 'echo $$ > {gc}; exec sleep 60' </dev/null >/dev/null 2>&1 & )"
+               "; exec sleep 60")
+    assert cli("task", "add", "slow", "--command", command, "--shell",
+               "--timeout", "1").code == 0
+    run = cli("task", "run", "slow", "--json").json()
+    grandchild = _pid_proc(gc)
+    done = wait_until(lambda: (r := cli("run", "show", str(run["id"]), "--json").json())
+                      ["status"] == "timed_out" and r, 10)
+    assert "timed out" in (done["error"] or "")
+    assert _gone(grandchild), "the setsid grandchild outlived the timeout"
+
+
+def test_cancel_stops_a_setsid_grandchild(spawn: Any, cli: Any, tmp_path: Path) -> None:
+    engine = spawn()
+    engine.wait_for("engine running")
+    gc = tmp_path / "grandchild"
+    command = f"setsid sh -c 'echo $$ > {gc}; exec sleep 60' & sleep 60; wait"
+    assert cli("task", "add", "long", "--command", command, "--shell").code == 0
+    run = cli("task", "run", "long", "--json").json()
+    grandchild = _pid_proc(gc)
+    wait_until(lambda: cli("run", "show", str(run["id"]), "--json").json()["status"]
+               == "running", 8)
+    assert cli("run", "cancel", str(run["id"])).code == 0
+    wait_until(lambda: cli("run", "show", str(run["id"]), "--json").json()["status"]
+               == "cancelled", 10)
+    assert _gone(grandchild), "the setsid grandchild outlived the cancel"
+
+
+def test_a_recorded_pid_with_another_start_time_is_never_touched(
+        engine: Any, service: Any) -> None:
+    """A dead engine's run names a pid that now belongs to a stranger (a different start
+    time): recovery leaves it alone. The same row with the true start time is stopped."""
+    service.create_task(command_task("stale", retries=0))
+    task = service.get_task("stale")
+    stranger = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    ours = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        now = datetime.now(UTC)
+        for i, (proc, shift) in enumerate(((stranger, 1000.0), (ours, 0.0))):
+            created = psutil.Process(proc.pid).create_time()
+            RunRow.create(task=task.id, scheduled_for=now.replace(microsecond=i), attempt=1,
+                          status="running", trigger="schedule", queued_at=now,
+                          started_at=now, engine="dead:1:1", pgid=proc.pid,
+                          leader_created=created + shift)
+        engine.start()
+        wait_until(lambda: all(r.status == "interrupted" for r in
+                               service.list_runs(task="stale")), 10)
+        assert ours.wait(10) < 0, "the run's own group was stopped"
+        time.sleep(0.2)
+        assert stranger.poll() is None, "a stranger with a recorded pid was signalled"
+    finally:
+        for proc in (stranger, ours):
+            proc.kill()
+            proc.wait()
