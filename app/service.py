@@ -141,13 +141,27 @@ class Service:
         """Insert new tasks in bulk, with their links and one audit event each."""
         specs = self._checked([(spec, None) for spec in specs], label)
         groups: dict[str, Any] = {}
-        rows = [{**tasks.row_values(spec, compute_next_run(spec, now, now), now, groups),
-                 "created_at": now} for spec in specs]
+        next_runs: dict[tuple[Any, ...], datetime | None] = {}  # tasks often share schedules
+        rows = []
+        for spec in specs:
+            key = (spec.enabled, spec.schedule, spec.timezone, spec.start_at, spec.end_at)
+            try:
+                next_run = next_runs[key]
+            except KeyError:
+                next_run = next_runs[key] = compute_next_run(spec, now, now)
+            except TypeError:  # a schedule that cannot be a key: compute it on its own
+                next_run = compute_next_run(spec, now, now)
+            rows.append({**tasks.row_values(spec, next_run, now, groups),
+                         "created_at": now})
         ids = tasks.insert_many(specs, rows)
-        created = [ids[spec.name] for spec in specs]
-        for task in tasks.load_ids(created, with_last_run=False):
-            self._audit(action, task.name, None, task.spec.to_json(), now)
-        return created
+        # the audit records each task as the store reads it back: references are names
+        # already, and a group's limit is the group's (a spec may leave it unset)
+        for i, spec in enumerate(specs):
+            if spec.group and spec.group_limit != groups[spec.group].limit:
+                specs[i] = spec.with_changes(group_limit=groups[spec.group].limit)
+        audit.append_many(self.actor, [(action, spec.name, None, spec.to_json())
+                                       for spec in specs], now)
+        return [ids[spec.name] for spec in specs]
 
     def update_task(self, ref: int | str, changes: dict[str, Any],
                     now: datetime | None = None, *, verify: bool = True) -> Task:

@@ -73,8 +73,11 @@ def check(snapshot: Snapshot, batch: Sequence[tuple[TaskSpec, int | None]],
         fallback = resolve(spec.fallback, i, "fallback") if spec.fallback else None
         schedule = (Schedule(kind="after", after=after) if spec.schedule.kind == "after"
                     else spec.schedule)
-        specs.append(spec.with_changes(depends_on=depends_on, schedule=schedule,
-                                       fallback=fallback))
+        if (depends_on, schedule, fallback) == (spec.depends_on, spec.schedule, spec.fallback):
+            specs.append(spec)  # already plain names: spare the copy (imports check thousands)
+        else:
+            specs.append(spec.with_changes(depends_on=depends_on, schedule=schedule,
+                                           fallback=fallback))
     _check_secrets(specs, snapshot.secrets)
 
     graph: dict[str, set[str]] = {}

@@ -211,7 +211,7 @@ class TaskSpec:
         notify = _mapping(obj.get("notify", {}), "notify")
         _only(notify, {"on_failure", "on_success"}, "notify")
         action = Action.from_json(obj.get("action"))
-        if json_depth(action.kwargs) > MAX_JSON_DEPTH:  # input only: stored tasks always load
+        if action.kwargs and json_depth(action.kwargs) > MAX_JSON_DEPTH:  # input only
             raise ValidationError("kwargs", f"is nested more than {MAX_JSON_DEPTH} levels deep")
         fallback = _opt_str(obj.get("fallback"), "fallback")
         if fallback == name:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.store.models import AuditEvent, Meta, utc_text
+from app.store.models import AuditEvent, Meta, db, utc_text
 
 GENESIS = "0" * 64
 HEAD_KEY = "audit_head"
@@ -46,6 +46,32 @@ def append(actor: str, action: str, target: str | None, before: Any, after: Any,
                                           hash=digest)
     Meta.replace(key=HEAD_KEY, value=digest).execute()
     return event
+
+
+def append_many(actor: str, events: list[tuple[str, str | None, Any, Any]],
+                now: datetime) -> None:
+    """Append (action, target, before, after) events in order, chained exactly as `append`
+    chains them one by one, with one read and one write of the head (a bulk import)."""
+    if not events:
+        return
+    head = Meta.get_or_none(Meta.key == HEAD_KEY)
+    prev = head.value if head else GENESIS
+    at = utc_text(now)
+    rows = []
+    for action, target, before, after in events:
+        digest = chain_hash(prev, canonical(at, actor, action, target, before, after))
+        rows.append((at, actor, action, target, _stored(before), _stored(after), prev, digest))
+        prev = digest
+    db.connection().executemany(
+        'INSERT INTO "audit_event" ("at", "actor", "action", "target", "before", "after", '
+        '"prev_hash", "hash") VALUES (?, ?, ?, ?, ?, ?, ?, ?)', rows)
+    Meta.replace(key=HEAD_KEY, value=prev).execute()
+
+
+def _stored(value: Any) -> str | None:
+    """A before/after value as its JSON column stores it."""
+    stored: str | None = AuditEvent.before.db_value(value)
+    return stored
 
 
 @dataclass(frozen=True)
