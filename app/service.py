@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 EXPORT_VERSION = transfer.EXPORT_VERSION
 ACTORS = ("gui", "cli", "engine")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -393,13 +394,16 @@ class Service:
         """Create every task in an export file, all or nothing.
 
         Names are the identity: ids in the file are ignored, and a name that exists already
-        refuses the whole import. `verify` checks each action against this machine."""
+        refuses the whole import. `verify` checks each action against this machine.
+        Schedules are checked as of the epoch, not now: a backup holds one-shot tasks that
+        have fired and windows that have ended, and they come back as they were (they just
+        have no next run), while a schedule that never fires at all is still refused."""
         now = _now(now)
         items = transfer.read_export(path)
         specs: list[TaskSpec] = []
         for i, item in enumerate(items):
             try:
-                specs.append(TaskSpec.from_json(item, now=now))
+                specs.append(TaskSpec.from_json(item, now=EPOCH))
             except ValidationError as exc:
                 raise ValidationError(f"tasks[{i}].{exc.field}", exc.reason) from None
         if verify:
