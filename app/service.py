@@ -184,8 +184,12 @@ class Service:
         self._announce(Change(tasks=frozenset({task.id})))
         return task
 
-    def _save(self, before: Task, spec: TaskSpec, now: datetime, action: str) -> Task:
-        (spec,) = self._checked([(spec, before.id)])
+    def _save(self, before: Task, spec: TaskSpec, now: datetime, action: str, *,
+              links_changed: bool = True) -> Task:
+        """Store a changed spec; `links_changed` False (a pause or resume) skips the checks
+        of names and references, which reads every task and cannot fail then."""
+        if links_changed:
+            (spec,) = self._checked([(spec, before.id)])
         values = tasks.row_values(spec, compute_next_run(spec, now, before.created_at or now), now)
         TaskRow.update(**values).where(TaskRow.id == before.id).execute()
         self._write_links(before.id, spec)
@@ -231,7 +235,8 @@ class Service:
             if before.spec.enabled == enabled:
                 return before
             spec = before.spec.with_changes(enabled=enabled)
-            task = self._save(before, spec, now, "task.resume" if enabled else "task.pause")
+            task = self._save(before, spec, now, "task.resume" if enabled else "task.pause",
+                              links_changed=False)
         self._announce(Change(tasks=frozenset({task.id})))
         return task
 
@@ -243,7 +248,7 @@ class Service:
             for row in TaskRow.select(TaskRow.id).where(TaskRow.enabled != enabled):
                 before = tasks.get(row.id)
                 self._save(before, before.spec.with_changes(enabled=enabled), now,
-                           "task.resume" if enabled else "task.pause")
+                           "task.resume" if enabled else "task.pause", links_changed=False)
                 changed.add(row.id)
         if changed:
             self._announce(Change(tasks=frozenset(changed)))
