@@ -312,6 +312,8 @@ _ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=F
 def _column(field: pw.Field, value: Any) -> Any:
     """A value as its column stores it: JsonField's own encoding, with one encoder kept."""
     if isinstance(field, JsonField) and value is not None:
+        if not value and isinstance(value, dict | list):  # most tasks' env, tags, secrets
+            return "{}" if isinstance(value, dict) else "[]"
         return _ENCODE(value)
     return field.db_value(value)
 
