@@ -42,6 +42,8 @@ def test_a_longer_fallback_cycle_is_refused_at_add_through_a_rename(cli: Any) ->
 
 
 def test_a_task_cannot_fall_back_to_itself_by_name_or_by_id(cli: Any) -> None:
+    refused(cli("task", "add", "solo", "--command", "true", "--fallback", "solo"), "fallback",
+            "solo → solo")
     created = cli("task", "add", "solo", "--command", "true", "--json").json()
     refused(cli("task", "update", "solo", "--fallback", "solo"), "fallback", "solo → solo")
     refused(cli("task", "update", "solo", "--fallback", str(created["id"])), "fallback",

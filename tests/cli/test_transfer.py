@@ -77,7 +77,7 @@ def rich_home(home: Path, folder: Path) -> None:
     ok(home, "task", "pause", "later")
     ok(home, "task", "add", "unicode ✓ 任务", "--command", "true", "--every", "90s",
        "--depends-on", "later", "--depends-on", "yearly")
-    # the one field the CLI has no option for: set it through the service, as the GUI does
+    # the fields the CLI has no option for: set them through the service, as the GUI does
     from app.service import Service
     from app.store.database import Store
 
@@ -86,6 +86,7 @@ def rich_home(home: Path, folder: Path) -> None:
     try:
         service = Service(store, "gui")
         service.update_task("report", {"dependency_timeout": 600.0})
+        service.update_task("yearly", {"notify": {"on_failure": False, "on_success": False}})
         service.create_task({"name": "fired", "action": {"kind": "command", "argv": ["true"]},
                              "schedule": {"kind": "date", "at": "2020-03-01T09:00:00+01:00"},
                              "timezone": "Europe/Paris", "end_at": "2020-12-31T00:00:00+00:00"},
@@ -101,6 +102,7 @@ def test_export_then_import_into_a_fresh_home_recreates_every_field(tmp_path: Pa
     rich_home(a, folder)
     before = shown(a)
     assert before["report"]["dependency_timeout"] == 600.0
+    assert before["yearly"]["notify"] == {"on_failure": False, "on_success": False}
     assert before["fetch"]["secret_env"] == {"TOKEN": "api-token"}
     export = tmp_path / "e.json"
     assert "exported 8 tasks" in ok(a, "export", str(export)).out
