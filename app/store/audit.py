@@ -35,23 +35,16 @@ def chain_hash(prev_hash: str, body: str) -> str:
 
 
 def append(actor: str, action: str, target: str | None, before: Any, after: Any,
-           now: datetime) -> AuditEvent:
+           now: datetime) -> None:
     """Append one event; must run inside a write transaction."""
-    head = Meta.get_or_none(Meta.key == HEAD_KEY)
-    prev = head.value if head else GENESIS
-    at = utc_text(now)
-    digest = chain_hash(prev, canonical(at, actor, action, target, before, after))
-    event: AuditEvent = AuditEvent.create(at=at, actor=actor, action=action, target=target,
-                                          before=before, after=after, prev_hash=prev,
-                                          hash=digest)
-    Meta.replace(key=HEAD_KEY, value=digest).execute()
-    return event
+    append_many(actor, [(action, target, before, after)], now)
 
 
 def append_many(actor: str, events: list[tuple[str, str | None, Any, Any]],
                 now: datetime) -> None:
-    """Append (action, target, before, after) events in order, chained exactly as `append`
-    chains them one by one, with one read and one write of the head (a bulk import)."""
+    """Append (action, target, before, after) events in order, inside the caller's write
+    transaction: the one place events are chained, one read and one write of the head for
+    any number of them (an import of thousands of tasks)."""
     if not events:
         return
     head = Meta.get_or_none(Meta.key == HEAD_KEY)
