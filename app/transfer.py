@@ -32,15 +32,18 @@ def write_export(path: Path, data: dict[str, Any]) -> None:
     except OSError as exc:
         raise ValidationError("file", f"cannot write in {folder}: {exc.strerror}") from None
     try:
-        os.fchmod(fd, 0o600)  # mkstemp makes it 0600 already; say so where it matters
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)  # mkstemp makes it 0600 already; say so where it matters
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise ValidationError("file", f"cannot write {path}: {exc.strerror}") from None
         raise
     _sync_folder(folder)
 

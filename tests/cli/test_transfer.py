@@ -221,3 +221,14 @@ def test_export_is_written_0600_even_over_a_readable_file(tmp_path: Path) -> Non
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert "hunter2" in path.read_text()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == []
+
+
+def test_an_export_that_cannot_be_written_exits_2_and_leaves_nothing(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    ok(home, "task", "add", "t", "--command", "true")
+    (tmp_path / "taken").mkdir()
+    for target in (tmp_path / "taken", tmp_path / "missing" / "e.json"):
+        result = tickwork(home, "export", str(target))
+        assert result.code == 2 and "file: cannot write" in result.err, result.err
+    assert sorted(p.name for p in (tmp_path / "taken").iterdir()) == []
+    assert not any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
