@@ -273,8 +273,9 @@ def validate_name(value: object) -> str:
         raise ValidationError("name", f"is longer than {MAX_NAME} characters")
     bad = next((c for c in name if unicodedata.category(c) in _INVISIBLE), None)
     if bad is not None:
+        found = " ".join(filter(None, (f"U+{ord(bad):04X}", unicodedata.name(bad, ""))))
         raise ValidationError("name", f"must not contain control or format characters "
-                              f"(found U+{ord(bad):04X} {unicodedata.name(bad, '')})".rstrip())
+                              f"(found {found})")
     if name.isdigit():
         raise ValidationError("name", "must not be only digits (those refer to task ids)")
     if "," in name:
