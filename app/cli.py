@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from app.core.errors import (
+    EnvironmentCheckError,
     NotFoundError,
     SecretStoreUnavailable,
     StoreError,
@@ -82,6 +83,8 @@ def _add_task_options(p: argparse.ArgumentParser, *, update: bool) -> None:
         p.add_argument("--name", help="rename the task")
         p.add_argument("--enabled", action="store_true", default=None)
     p.add_argument("--disabled", action="store_true", default=None)
+    p.add_argument("--no-verify", dest="verify", action="store_false",
+                   help="store it even if its program, module or folder is not there (yet)")
     p.add_argument("--json", action="store_true")
 
 
@@ -133,10 +136,14 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
                 raise ValidationError("command", "is empty")
         action = {"kind": "command", "argv": argv, "shell": bool(args.shell)}
     elif args.python is not None:
+        if args.shell:
+            raise ValidationError("shell", "goes with --command, not --python")
         action = {"kind": "python", "target": args.python, "kwargs": {}}
     elif old_action is not None and (args.kwargs is not None or args.shell is not None
                                      or args.cwd is not None):
         action = old_action
+        if args.shell and action["kind"] == "python":
+            raise ValidationError("shell", "goes with --command, not --python")
     if args.kwargs is not None:
         if action is None or action["kind"] != "python":
             raise ValidationError("kwargs", "goes with --python")
@@ -144,6 +151,8 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
             action["kwargs"] = json.loads(args.kwargs)
         except json.JSONDecodeError as exc:
             raise ValidationError("kwargs", f"not valid JSON: {exc.msg}") from None
+        except RecursionError:
+            raise ValidationError("kwargs", "is nested too deeply") from None
     if args.cwd is not None and action is not None:
         action["cwd"] = args.cwd
     elif action is not None and old_action is not None and "cwd" not in action:
@@ -288,7 +297,7 @@ def cmd_task(args: argparse.Namespace) -> int:
     if sub == "add":
         data = task_changes(args, None)
         data["name"] = args.name
-        task = svc.create_task(data)
+        task = svc.create_task(data, verify=args.verify)
         if args.json:
             _print_json(task.to_json())
         else:
@@ -298,7 +307,7 @@ def cmd_task(args: argparse.Namespace) -> int:
         changes = task_changes(args, current)
         if not changes:
             raise UsageError("update: give at least one option to change")
-        task = svc.update_task(args.task, changes)
+        task = svc.update_task(args.task, changes, verify=args.verify)
         if args.json:
             _print_json(task.to_json())
         else:
@@ -439,7 +448,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    report = _service(args).import_tasks(Path(args.file))
+    report = _service(args).import_tasks(Path(args.file), verify=args.verify)
     print(f"imported {len(report.created)} tasks: {', '.join(report.created) or '-'}")
     return EXIT_OK
 
@@ -543,6 +552,8 @@ def build_parser() -> Parser:
     exp.add_argument("file")
     imp = sub.add_parser("import", help="create tasks from an export file (all or nothing)")
     imp.add_argument("file")
+    imp.add_argument("--no-verify", dest="verify", action="store_false",
+                     help="import even if programs, modules or folders are not there (yet)")
 
     eng = sub.add_parser("engine", help="run the engine headless until SIGINT/SIGTERM")
     eng.add_argument("--workers", type=_int_arg("workers"), default=None)
@@ -577,6 +588,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return gui_main(["--home", args.home] if args.home else [])
     try:
         return COMMANDS[args.cmd](args)
+    except EnvironmentCheckError as exc:
+        return _fail(EXIT_USAGE, f"error: {exc} (--no-verify stores it anyway)")
     except (UsageError, ValidationError, NotFoundError) as exc:
         return _fail(EXIT_USAGE, f"error: {exc}")
     except SecretStoreUnavailable as exc:

@@ -8,7 +8,6 @@ operation pattern: the change set is the one hook views refresh from).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,10 +15,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from app.core import dag
-from app.core.errors import CycleError, NotFoundError, ValidationError
+from app import preflight, transfer
+from app.core import references
+from app.core.errors import NotFoundError, ValidationError
 from app.core.run import Run
-from app.core.schedule import Schedule, next_fire_times, parse_timezone
+from app.core.schedule import next_fire_times, parse_timezone
 from app.core.task import ACTIVE_STATUSES, FINISHED_STATUSES, Task, TaskSpec
 from app.secrets import Keyring, validate_secret_name
 from app.store import audit, runs, tasks
@@ -28,8 +28,9 @@ from app.store.models import RunRow, SecretRef, TaskRow
 
 log = logging.getLogger(__name__)
 
-EXPORT_VERSION = 1
+EXPORT_VERSION = transfer.EXPORT_VERSION
 ACTORS = ("gui", "cli", "engine")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -112,29 +113,63 @@ class Service:
 
     # -- tasks: changing -------------------------------------------------------------------
 
-    def create_task(self, data: dict[str, Any], now: datetime | None = None) -> Task:
-        """Validate and store a new task; raise ValidationError naming the field."""
+    def create_task(self, data: dict[str, Any], now: datetime | None = None, *,
+                    verify: bool = True) -> Task:
+        """Validate and store a new task; raise ValidationError naming the field.
+
+        `verify` also checks the action against this machine (`app.preflight`)."""
         now = _now(now)
         spec = TaskSpec.from_json(data, now=now)
+        if verify:
+            preflight.verify(spec)
         with self.store.write():
-            task = self._insert(spec, now)
+            (task_id,) = self._insert_all([spec], now, "task.create")
+            task = tasks.get(task_id)
         self._announce(Change(tasks=frozenset({task.id})))
         return task
 
-    def _insert(self, spec: TaskSpec, now: datetime) -> Task:
-        if TaskRow.get_or_none(TaskRow.name == spec.name) is not None:
-            raise ValidationError("name", f"a task named {spec.name!r} already exists")
-        self._check_references(spec, None)
-        values = tasks.row_values(spec, compute_next_run(spec, now, now), now)
-        row = TaskRow.create(created_at=now, **values)
-        self._write_links(row.id, spec)
-        task = tasks.get(row.id)
-        self._audit("task.create", spec.name, None, task.spec.to_json(), now)
-        return task
+    def _checked(self, batch: list[tuple[TaskSpec, int | None]],
+                 label: references.Label = references.plain) -> list[TaskSpec]:
+        """`batch` checked against the store (inside the caller's transaction), with every
+        reference as a task name."""
+        for i, (spec, _) in enumerate(batch):
+            for secret in spec.secret_env.values():
+                validate_secret_name(secret, label(i, "secret_env"))
+        return references.check(tasks.snapshot(), batch, label)
+
+    def _insert_all(self, specs: list[TaskSpec], now: datetime, action: str,
+                    label: references.Label = references.plain) -> list[int]:
+        """Insert new tasks in bulk, with their links and one audit event each."""
+        specs = self._checked([(spec, None) for spec in specs], label)
+        groups: dict[str, Any] = {}
+        next_runs: dict[tuple[Any, ...], datetime | None] = {}  # tasks often share schedules
+        rows = []
+        for spec in specs:
+            key = (spec.enabled, spec.schedule, spec.timezone, spec.start_at, spec.end_at)
+            try:
+                next_run = next_runs[key]
+            except KeyError:
+                next_run = next_runs[key] = compute_next_run(spec, now, now)
+            except TypeError:  # a schedule that cannot be a key: compute it on its own
+                next_run = compute_next_run(spec, now, now)
+            rows.append({**tasks.row_values(spec, next_run, now, groups),
+                         "created_at": now})
+        ids = tasks.insert_many(specs, rows)
+        # the audit records each task as the store reads it back: references are names
+        # already, and a group's limit is the group's (a spec may leave it unset)
+        for i, spec in enumerate(specs):
+            if spec.group and spec.group_limit != groups[spec.group].limit:
+                specs[i] = spec.with_changes(group_limit=groups[spec.group].limit)
+        audit.append_many(self.actor, [(action, spec.name, None, spec.to_json())
+                                       for spec in specs], now)
+        return [ids[spec.name] for spec in specs]
 
     def update_task(self, ref: int | str, changes: dict[str, Any],
-                    now: datetime | None = None) -> Task:
-        """Apply `changes` (task JSON keys) to a task; unchanged keys keep their values."""
+                    now: datetime | None = None, *, verify: bool = True) -> Task:
+        """Apply `changes` (task JSON keys) to a task; unchanged keys keep their values.
+
+        With `verify`, a changed action (or PATH) is checked against this machine; a task
+        whose folder vanished can still be paused, renamed or rescheduled."""
         now = _now(now)
         with self.store.write():
             before = tasks.get(ref)
@@ -142,45 +177,25 @@ class Service:
             schedule_changed = any(k in changes for k in ("schedule", "start_at", "end_at",
                                                           "timezone"))
             spec = TaskSpec.from_json(merged, now=now, check_past=schedule_changed)
+            if verify and (spec.action != before.spec.action
+                           or spec.env.get("PATH") != before.spec.env.get("PATH")):
+                preflight.verify(spec)
             task = self._save(before, spec, now, "task.update")
         self._announce(Change(tasks=frozenset({task.id})))
         return task
 
-    def _save(self, before: Task, spec: TaskSpec, now: datetime, action: str) -> Task:
-        if spec.name != before.name and TaskRow.get_or_none(TaskRow.name == spec.name):
-            raise ValidationError("name", f"a task named {spec.name!r} already exists")
-        self._check_references(spec, before.id)
+    def _save(self, before: Task, spec: TaskSpec, now: datetime, action: str, *,
+              links_changed: bool = True) -> Task:
+        """Store a changed spec; `links_changed` False (a pause or resume) skips the checks
+        of names and references, which reads every task and cannot fail then."""
+        if links_changed:
+            (spec,) = self._checked([(spec, before.id)])
         values = tasks.row_values(spec, compute_next_run(spec, now, before.created_at or now), now)
         TaskRow.update(**values).where(TaskRow.id == before.id).execute()
         self._write_links(before.id, spec)
         task = tasks.get(before.id)
         self._audit(action, spec.name, before.spec.to_json(), task.spec.to_json(), now)
         return task
-
-    def _check_references(self, spec: TaskSpec, task_id: int | None) -> None:
-        """Upstreams, fallback and secrets must exist; no edge may close a cycle."""
-        tasks.ids_by_name(spec.depends_on, "depends_on")
-        tasks.ids_by_name(spec.schedule.after, "after")
-        if spec.fallback:
-            tasks.ids_by_name([spec.fallback], "fallback")
-        for key, secret in spec.secret_env.items():
-            validate_secret_name(secret, "secret_env")
-            if SecretRef.get_or_none(SecretRef.name == secret) is None:
-                raise ValidationError(
-                    "secret_env", f"{key} refers to unknown secret {secret!r} "
-                    f"(store it first: tickwork secret set {secret})")
-        graph: dict[str, set[str]] = {}
-        names = tasks.names_by_id()
-        for down, up, _kind in tasks.all_edges():
-            if down != task_id:
-                graph.setdefault(names[down], set()).add(names[up])
-        graph[spec.name] = set(spec.depends_on) | set(spec.schedule.after)
-        if task_id is not None and names[task_id] != spec.name:  # renamed: edges follow it
-            old = names[task_id]
-            graph = {k: {spec.name if u == old else u for u in v} for k, v in graph.items()}
-        cycle = dag.cycle_through(graph, spec.name)
-        if cycle:
-            raise CycleError([str(n) for n in cycle])
 
     def _write_links(self, task_id: int, spec: TaskSpec) -> None:
         wait = tasks.ids_by_name(spec.depends_on, "depends_on")
@@ -220,7 +235,8 @@ class Service:
             if before.spec.enabled == enabled:
                 return before
             spec = before.spec.with_changes(enabled=enabled)
-            task = self._save(before, spec, now, "task.resume" if enabled else "task.pause")
+            task = self._save(before, spec, now, "task.resume" if enabled else "task.pause",
+                              links_changed=False)
         self._announce(Change(tasks=frozenset({task.id})))
         return task
 
@@ -232,7 +248,7 @@ class Service:
             for row in TaskRow.select(TaskRow.id).where(TaskRow.enabled != enabled):
                 before = tasks.get(row.id)
                 self._save(before, before.spec.with_changes(enabled=enabled), now,
-                           "task.resume" if enabled else "task.pause")
+                           "task.resume" if enabled else "task.pause", links_changed=False)
                 changed.add(row.id)
         if changed:
             self._announce(Change(tasks=frozenset(changed)))
@@ -368,55 +384,59 @@ class Service:
     # -- export / import -------------------------------------------------------------------
 
     def export_tasks(self, path: Path, now: datetime | None = None) -> int:
+        """Write every task to `path` (0600, atomically: it holds env values)."""
         now = _now(now)
         with self.store.read():
             items = [t.to_json() for t in tasks.page(0, -1, sort="id")]
         data = {"version": EXPORT_VERSION, "exported_at": now.isoformat(), "tasks": items}
-        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+        transfer.write_export(path, data)
         with self.store.write():
             self._audit("tasks.export", str(path), None, {"tasks": len(items)}, now)
         return len(items)
 
-    def import_tasks(self, path: Path, now: datetime | None = None) -> ImportReport:
-        """Create every task in an export file, all or nothing."""
+    def import_tasks(self, path: Path, now: datetime | None = None, *,
+                     verify: bool = True) -> ImportReport:
+        """Create every task in an export file, all or nothing.
+
+        Names are the identity: ids in the file are ignored, and a name that exists already
+        refuses the whole import. `verify` checks each action against this machine.
+        Schedules are checked as of the epoch, not now: a backup holds one-shot tasks that
+        have fired and windows that have ended, and they come back as they were (they just
+        have no next run), while a schedule that never fires at all is still refused."""
         now = _now(now)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ValidationError("file", f"cannot read {path}: {exc.strerror}") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ValidationError("file", f"{path} is not valid JSON: {exc}") from None
-        if not isinstance(data, dict) or not isinstance(data.get("tasks"), list):
-            raise ValidationError("file", 'expected {"version": 1, "tasks": [...]}')
-        unknown = set(data) - {"version", "tasks", "exported_at"}
-        if unknown:
-            raise ValidationError("file", f"unknown top-level field {sorted(unknown)[0]!r}")
-        if data.get("version") != EXPORT_VERSION:
-            raise ValidationError("version", f"unsupported export version {data.get('version')!r}")
+        items = transfer.read_export(path)
         specs: list[TaskSpec] = []
-        for i, item in enumerate(data["tasks"]):
-            if isinstance(item, dict) and item.get("id") is not None:
-                continue  # objects with an id describe tasks that exist already
+        for i, item in enumerate(items):
             try:
-                specs.append(TaskSpec.from_json(item, now=now))
+                specs.append(TaskSpec.from_json(item, now=EPOCH))
             except ValidationError as exc:
                 raise ValidationError(f"tasks[{i}].{exc.field}", exc.reason) from None
+        if verify:
+            _verify_all(specs)
+
+        def label(index: int, field_name: str) -> str:
+            return f"tasks[{index}].{field_name}"
+
         report = ImportReport()
         with self.store.write():
-            # insert without links first so tasks may name each other in any order
-            created: list[tuple[int, TaskSpec]] = []
-            for spec in specs:
-                bare = spec.with_changes(depends_on=(), fallback=None,
-                                         schedule=Schedule(kind="manual")
-                                         if spec.schedule.kind == "after" else spec.schedule)
-                task = self._insert(bare, now)
-                created.append((task.id, spec))
-                report.created.append(spec.name)
-            for task_id, spec in created:
-                self._save(tasks.get(task_id), spec, now, "task.import")
+            created = self._insert_all(specs, now, "task.import", label)
+            report.created = [spec.name for spec in specs]
             self._audit("tasks.import", str(path), None, {"created": report.created}, now)
-        self._announce(Change(tasks=frozenset(t for t, _ in created)))
+        self._announce(Change(tasks=frozenset(created)))
         return report
+
+
+def _verify_all(specs: list[TaskSpec]) -> None:
+    """Check every action against this machine, each distinct program, module or folder once."""
+    seen: set[tuple[Any, ...]] = set()
+    for i, spec in enumerate(specs):
+        action = spec.action
+        key = (action.kind, action.argv[:1], action.shell, action.target, action.cwd,
+               spec.env.get("PATH"))
+        if key in seen:
+            continue
+        try:
+            preflight.verify(spec)
+        except ValidationError as exc:
+            raise type(exc)(f"tasks[{i}].{exc.field}", exc.reason) from None
+        seen.add(key)

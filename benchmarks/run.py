@@ -100,6 +100,9 @@ def summary(results: dict[str, Any]) -> str:
     if cli:
         lines.append(f"| `tickwork task list`, 1,000 tasks (median ms) | "
                      f"{fmt(cli.get('task list', {}).get('median_ms'))} | | ≤ 300 ms |")
+    for n, case in results.get("import_tasks", {}).get("results", {}).items():
+        lines.append(f"| `tickwork import`, {int(n):,} linked tasks (s) | "
+                     f"{fmt(case.get('seconds'))} | | {'≤ 3 s' if n == '10000' else ''} |")
     for rate, case in results.get("gui_stall", {}).items():
         if isinstance(case, dict) and "stall_p99_ms" in case:
             lines.append(f"| GUI event-loop stall at {int(rate):,}/min, p99 / max ms | "
@@ -123,6 +126,7 @@ def main() -> None:
                                                 "--window", "60", *quick]),
         ("engine_idle", "engine_idle", [*quick]),
         ("cli_list", "cli_list", []),
+        ("import_tasks", "import_tasks", []),
         ("gui_stall", "gui_stall", ["--rates", "10000,100000", *quick]),
     ]
     if (Path(__file__).parent / "views.py").exists():

@@ -76,3 +76,30 @@ def closure(edges: Mapping[N, Iterable[N]], start: N) -> set[N]:
             stack.extend(edges.get(node, ()))
     seen.discard(start)
     return seen
+
+
+def successor_cycle(next_of: Mapping[N, N | None], starts: Iterable[N]) -> list[N] | None:
+    """A cycle through one of `starts` in a graph where each node has at most one successor
+    (a task and its fallback), as a path that starts and ends at that node; None if none.
+
+    Linear in the nodes visited: each is walked once. A cycle that none of `starts` is on
+    (an old one in the store) is left to whoever changes one of its nodes.
+    """
+    wanted = dict.fromkeys(starts)  # a set that keeps the callers' order
+    done: set[N] = set()
+    for start in wanted:
+        path: list[N] = []
+        on_path: dict[N, int] = {}
+        node: N | None = start
+        while node is not None and node not in done and node not in on_path:
+            on_path[node] = len(path)
+            path.append(node)
+            node = next_of.get(node)
+        if node is not None and node in on_path:
+            loop = path[on_path[node]:]
+            first = next((i for i, n in enumerate(loop) if n in wanted), None)
+            if first is not None:
+                rotated = loop[first:] + loop[:first]
+                return [*rotated, rotated[0]]
+        done.update(path)
+    return None

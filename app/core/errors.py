@@ -16,6 +16,11 @@ class ValidationError(TickworkError):
         super().__init__(f"{field}: {reason}")
 
 
+class EnvironmentCheckError(ValidationError):
+    """An action naming something this machine does not have (yet): a program, a module, a
+    folder. The CLI's `--no-verify` stores the task anyway."""
+
+
 class CycleError(ValidationError):
     """A dependency edge that would close a cycle; carries the cycle's task names."""
 

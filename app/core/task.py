@@ -9,6 +9,7 @@ so every entry point names the same field with the same reason.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final
@@ -36,6 +37,11 @@ MAX_PRIORITY = 1_000_000
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TARGET = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 _GROUP = re.compile(r"^[\w.\-]{1,64}$")
+# Unicode categories a name may not contain: controls, format characters (bidirectional
+# overrides such as U+202E, zero-width joiners), lone surrogates and line/paragraph separators:
+# each makes a name that reads differently from what it is.
+_INVISIBLE: Final = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+MAX_JSON_DEPTH = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,12 +210,16 @@ class TaskSpec:
             raise ValidationError("group", "use letters, digits, '.', '_' or '-' (at most 64)")
         notify = _mapping(obj.get("notify", {}), "notify")
         _only(notify, {"on_failure", "on_success"}, "notify")
+        action = Action.from_json(obj.get("action"))
+        if action.kwargs and json_depth(action.kwargs) > MAX_JSON_DEPTH:  # input only
+            raise ValidationError("kwargs", f"is nested more than {MAX_JSON_DEPTH} levels deep")
         fallback = _opt_str(obj.get("fallback"), "fallback")
         if fallback == name:
-            raise ValidationError("fallback", "a task cannot be its own fallback")
+            raise ValidationError("fallback", f"{name} → {name} would make a cycle (a task "
+                                  "cannot be its own fallback)")
         spec = TaskSpec(
             name=name,
-            action=Action.from_json(obj.get("action")),
+            action=action,
             schedule=schedule,
             description=_str(obj.get("description", ""), "description", 10_000),
             enabled=_bool(obj.get("enabled", True), "enabled"),
@@ -261,13 +271,34 @@ def validate_name(value: object) -> str:
         raise ValidationError("name", "must not be empty")
     if len(name) > MAX_NAME:
         raise ValidationError("name", f"is longer than {MAX_NAME} characters")
-    if any(ord(c) < 32 or ord(c) == 127 for c in name):
-        raise ValidationError("name", "must not contain control characters")
+    bad = next((c for c in name if unicodedata.category(c) in _INVISIBLE), None)
+    if bad is not None:
+        found = " ".join(filter(None, (f"U+{ord(bad):04X}", unicodedata.name(bad, ""))))
+        raise ValidationError("name", f"must not contain control or format characters "
+                              f"(found {found})")
     if name.isdigit():
         raise ValidationError("name", "must not be only digits (those refer to task ids)")
     if "," in name:
         raise ValidationError("name", "must not contain ',' (it separates task lists)")
     return name
+
+
+def json_depth(value: object) -> int:
+    """How deeply lists and objects nest in a JSON value (without recursion, so any depth
+    is measured safely)."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: list[object] = list(item.values())
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def duration_seconds(text: str, field_name: str) -> float:

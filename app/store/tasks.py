@@ -10,9 +10,18 @@ from typing import Any
 import peewee as pw
 
 from app.core.errors import NotFoundError
+from app.core.references import Snapshot
 from app.core.schedule import Schedule
 from app.core.task import Action, Task, TaskSpec
-from app.store.models import ConcurrencyGroup, Dependency, RunRow, TaskRow, db, from_utc_text
+from app.store.models import (
+    ConcurrencyGroup,
+    Dependency,
+    JsonField,
+    RunRow,
+    TaskRow,
+    db,
+    from_utc_text,
+)
 
 SORT_COLUMNS = {
     "name": TaskRow.name,
@@ -204,25 +213,33 @@ def count(**filters: Any) -> int:
     return int(query(**filters).count())
 
 
-def group_for(name: str | None, limit: int | None) -> ConcurrencyGroup | None:
-    """The group row for a name, created on first use; a given limit updates it."""
+def group_for(name: str | None, limit: int | None,
+              cache: dict[str, ConcurrencyGroup] | None = None) -> ConcurrencyGroup | None:
+    """The group row for a name, created on first use; a given limit updates it.
+
+    `cache` (name -> row) spares a batch the query per task; keep it for one transaction.
+    """
     if name is None:
         return None
-    group: ConcurrencyGroup
-    group, created = ConcurrencyGroup.get_or_create(name=name,
-                                                    defaults={"limit": limit or 1})
-    if not created and limit is not None and group.limit != limit:
+    group: ConcurrencyGroup | None = cache.get(name) if cache is not None else None
+    if group is None:
+        group, _created = ConcurrencyGroup.get_or_create(name=name,
+                                                        defaults={"limit": limit or 1})
+        if cache is not None:
+            cache[name] = group
+    if limit is not None and group.limit != limit:
         group.limit = limit
         group.save()
     return group
 
 
-def row_values(spec: TaskSpec, next_run_at: datetime | None, now: datetime) -> dict[str, Any]:
+def row_values(spec: TaskSpec, next_run_at: datetime | None, now: datetime,
+               groups: dict[str, ConcurrencyGroup] | None = None) -> dict[str, Any]:
     """Column values for a spec (edges and fallback are written separately)."""
     schedule = spec.schedule.to_json()
     if spec.schedule.kind == "after":
         schedule = {"kind": "after"}  # upstreams live in the edges table, not in a copy
-    group = group_for(spec.group, spec.group_limit)
+    group = group_for(spec.group, spec.group_limit, groups)
     return {
         "name": spec.name, "description": spec.description, "enabled": spec.enabled,
         "tags": list(spec.tags), "action": spec.action.to_json(),
@@ -249,6 +266,56 @@ def set_edges(task_id: int, kind: str, upstream_ids: Iterable[int]) -> None:
 def all_edges() -> list[tuple[int, int, str]]:
     """Every (task, upstream, kind) edge."""
     return list(Dependency.select(Dependency.task, Dependency.upstream, Dependency.kind).tuples())
+
+
+def snapshot() -> Snapshot:
+    """Every task's id and name, edge, fallback and stored secret name, in four queries."""
+    from app.store.models import SecretRef
+
+    return Snapshot(
+        names=names_by_id(),
+        edges=list(Dependency.select(Dependency.task, Dependency.upstream).tuples()),
+        fallbacks=dict(TaskRow.select(TaskRow.id, TaskRow.fallback)
+                       .where(TaskRow.fallback.is_null(False)).tuples()),
+        secrets={name for (name,) in SecretRef.select(SecretRef.name).tuples()},
+    )
+
+
+def insert_many(specs: list[TaskSpec], rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert new task rows (from `row_values`, with `created_at`) and then their edges and
+    fallbacks, which may name each other in any order; returns every task's id by name.
+
+    References must be names already checked (`app.core.references.check`). Plain
+    `executemany` with each field's own conversion: a bulk import writes thousands of rows."""
+    con = db.connection()
+    if rows:
+        fields = [TaskRow._meta.fields[key] for key in rows[0]]
+        columns = ", ".join(f'"{f.column_name}"' for f in fields)
+        con.executemany(f'INSERT INTO "task" ({columns}) VALUES '
+                        f'({", ".join("?" * len(fields))})',
+                        [[_column(f, row[f.name]) for f in fields] for row in rows])
+    ids = {name: task_id for task_id, name in names_by_id().items()}
+    edges = [(ids[spec.name], ids[up], kind)
+             for spec in specs
+             for kind, ups in (("wait", spec.depends_on), ("trigger", spec.schedule.after))
+             for up in ups]
+    con.executemany('INSERT INTO "dependency" ("task_id", "upstream_id", "kind") '
+                    'VALUES (?, ?, ?)', edges)
+    con.executemany('UPDATE "task" SET "fallback_id" = ? WHERE "id" = ?',
+                    [(ids[spec.fallback], ids[spec.name]) for spec in specs if spec.fallback])
+    return ids
+
+
+_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _column(field: pw.Field, value: Any) -> Any:
+    """A value as its column stores it: JsonField's own encoding, with one encoder kept."""
+    if isinstance(field, JsonField) and value is not None:
+        if not value and isinstance(value, dict | list):  # most tasks' env, tags, secrets
+            return "{}" if isinstance(value, dict) else "[]"
+        return _ENCODE(value)
+    return field.db_value(value)
 
 
 def names_by_id() -> dict[int, str]:

@@ -11,13 +11,13 @@ import pytest
 
 
 def test_round_trip_add_list_update_show_delete_with_verified_audit(cli: Any) -> None:
-    add = cli("task", "add", "backup", "--command", "rsync -a ~/notes /tmp/notes-copy",
+    add = cli("task", "add", "backup", "--command", "cp -a ~/notes /tmp/notes-copy",
               "--cron", "0 2 * * *", "--tz", "Europe/Berlin", "--priority", "3",
               "--retries", "2", "--retry-delay", "30s", "--backoff", "exponential",
               "--timeout", "1h", "--group", "disk:1", "--tag", "nightly", "--json")
     assert add.code == 0, add.err
     created = add.json()
-    assert created["action"]["argv"] == ["rsync", "-a", "~/notes", "/tmp/notes-copy"]
+    assert created["action"]["argv"] == ["cp", "-a", "~/notes", "/tmp/notes-copy"]
     assert created["group"] == "disk" and created["group_limit"] == 1
 
     listed = cli("task", "list", "--json")

@@ -8,8 +8,8 @@ from typing import Any
 
 from app.gui.editor.dialog import TaskEditor
 from app.gui.main_window import RUNS, TASKS
-from app.gui.qt import QApplication, Qt
-from tests.gui.conftest import Gui, closed
+from app.gui.qt import QApplication, QPoint, Qt
+from tests.gui.conftest import Gui, closed, command_task
 
 
 def _new_editor(gui: Gui, qtbot: Any) -> TaskEditor:
@@ -195,3 +195,101 @@ def test_edit_and_duplicate_keep_every_field(gui: Gui, qtbot: Any) -> None:
     qtbot.mouseClick(copy.save_button, Qt.MouseButton.LeftButton)
     gui.wait_until(lambda: not copy.isVisible())
     assert gui.service.get_task("full (copy)").spec.schedule.expr == "15 3 * * 1-5"
+
+
+def _save_and_fail(gui: Gui, qtbot: Any, editor: TaskEditor, page: str, field: str) -> str:
+    """Click Save; the service's refusal shows under `field` and the dialog stays open on
+    the page that holds it."""
+    gui.wait_until(editor.save_button.isEnabled)
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    owner = next(p for p in editor.pages if p.title == page)
+    error = owner.errors[field][0]
+    gui.wait_until(error.isVisible)
+    assert editor.isVisible() and not closed(editor)
+    row = [p.title for p in editor.pages].index(page)
+    gui.wait_until(lambda: editor.stack.currentIndex() == row)
+    assert not editor.sidebar.item(row).icon().isNull()
+    assert not editor.banner.isVisible()
+    return str(error.text())
+
+
+def test_a_fallback_cycle_is_named_under_the_fallback_field(gui_factory: Any,
+                                                            qtbot: Any) -> None:
+    gui = gui_factory(engine=False)
+    gui.service.create_task(command_task("f1"))
+    gui.service.create_task(command_task("f2", fallback="f1"))
+    editor = TaskEditor(gui.session, gui.service.get_task("f1"), "edit", gui.window)
+    editor.show()
+    gui.settle()
+    _go(editor, qtbot, "Dependencies")
+    line = editor.dependencies.fallback.lineEdit()
+    qtbot.keyClicks(line, "f2")
+    text = _save_and_fail(gui, qtbot, editor, "Dependencies", "fallback")
+    assert "f1 → f2 → f1 would make a cycle" in text
+    assert gui.service.get_task("f1").spec.fallback is None
+
+    line.selectAll()
+    qtbot.keyClick(line, Qt.Key.Key_Delete)
+    gui.wait_until(lambda: not editor.dependencies.errors["fallback"][0].isVisible())
+    gui.wait_until(editor.save_button.isEnabled)
+    editor.execution.priority.setValue(3)
+    gui.wait_until(editor.save_button.isEnabled)
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: closed(editor))
+    assert gui.service.get_task("f1").spec.priority == 3
+
+
+def test_a_missing_folder_is_named_inline_and_can_be_stored_unchecked(gui: Gui, qtbot: Any,
+                                                                      tmp_path: Path) -> None:
+    missing = str(tmp_path / "not-mounted-yet")
+    editor = _new_editor(gui, qtbot)
+    qtbot.keyClicks(editor.general.name, "Later")
+    _go(editor, qtbot, "Action")
+    qtbot.keyClicks(editor.action.command, "true")
+    qtbot.keyClicks(editor.action.cwd, missing)
+    text = _save_and_fail(gui, qtbot, editor, "Action", "cwd")
+    assert f"no such folder: {missing}" in text
+    assert gui.service.count_tasks() == 0
+
+    qtbot.mouseClick(editor.action.skip_checks, Qt.MouseButton.LeftButton,
+                     pos=editor.action.skip_checks.rect().bottomLeft() + QPoint(8, -4))
+    assert editor.action.skip_checks.isChecked()
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: closed(editor))
+    assert gui.service.get_task("Later").spec.action.cwd == missing
+
+
+def test_a_missing_module_or_function_is_named_inline(gui: Gui, qtbot: Any) -> None:
+    editor = _new_editor(gui, qtbot)
+    qtbot.keyClicks(editor.general.name, "Python job")
+    _go(editor, qtbot, "Action")
+    qtbot.mouseClick(editor.action.is_python, Qt.MouseButton.LeftButton,
+                     pos=editor.action.is_python.rect().bottomLeft() + QPoint(8, -4))
+    qtbot.keyClicks(editor.action.target, "nosuchmod_tw:run")
+    assert "no module named 'nosuchmod_tw'" in _save_and_fail(gui, qtbot, editor, "Action",
+                                                              "python")
+    editor.action.target.clear()
+    qtbot.keyClicks(editor.action.target, "os:nosuchfunc")
+    assert "has no function 'nosuchfunc'" in _save_and_fail(gui, qtbot, editor, "Action",
+                                                            "python")
+    editor.action.target.clear()
+    qtbot.keyClicks(editor.action.target, "tests.support.actions:noop")
+    gui.wait_until(editor.save_button.isEnabled)
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: closed(editor))
+    assert gui.service.get_task("Python job").spec.action.target == "tests.support.actions:noop"
+
+
+def test_a_name_with_a_bidirectional_override_is_refused_as_you_type(gui: Gui,
+                                                                     qtbot: Any) -> None:
+    editor = _new_editor(gui, qtbot)
+    qtbot.keyClicks(editor.general.name, "invoice")
+    QApplication.clipboard().setText("\u202efdp.exe")  # how such a name arrives: pasted
+    qtbot.keyClick(editor.general.name, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert editor.general.name.text() == "invoice\u202efdp.exe"
+    _go(editor, qtbot, "Action")
+    qtbot.keyClicks(editor.action.command, "true")
+    error = editor.general.errors["name"][0]
+    gui.wait_until(lambda: "U+202E" in error.text())
+    assert not editor.save_button.isEnabled()
+    editor.reject()

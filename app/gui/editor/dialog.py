@@ -4,8 +4,10 @@ The form is turned into the task JSON that `TaskSpec.from_json` reads (the same 
 CLI and import files), so the editor names the same field with the same reason. Errors show
 under the field they are about and mark its page in the sidebar; Save stays disabled while
 anything is invalid. Saving runs off the GUI thread through the service (so it is audited
-as any other change); an error the store finds (a duplicate name, an unknown upstream, a
-cycle) comes back inline the same way.
+as any other change); an error the service finds (a duplicate name, an unknown upstream, a
+dependency or fallback cycle, a program, module or working folder this machine lacks) comes
+back inline the same way. Those machine checks run only there, off the GUI thread (they touch
+the file system); the Action page's "don't check now" box skips them, as `--no-verify` does.
 """
 
 from __future__ import annotations
@@ -258,6 +260,7 @@ class TaskEditor(QDialog):
         secrets = self.env.secrets_to_store(data["name"].strip())
         service = self.session.service
         mode, original = self.mode, self.original
+        verify = not self.action.skip_checks.isChecked()
         self._saving = True
         self.save_button.setEnabled(False)
 
@@ -265,8 +268,8 @@ class TaskEditor(QDialog):
             for name, value in secrets:
                 service.set_secret(name, value)
             if mode == "edit" and original is not None:
-                return service.update_task(original.id, data)
-            return service.create_task(data)
+                return service.update_task(original.id, data, verify=verify)
+            return service.create_task(data, verify=verify)
 
         self.session.background.run(work, self._on_saved, self._on_save_failed, owner=self,
                                     title="Cannot save the task")

@@ -124,6 +124,9 @@ class ActionPage(Page):
         row.addWidget(browse)
         self.form.addRow("&Working folder", cwd_row)
         self.add_error("cwd", self.cwd)
+        self.skip_checks = QCheckBox("Do&n't check now that the program, module and folder "
+                                     "exist (they will later)")
+        self.form.addRow("", self.skip_checks)
 
         self.is_command.toggled.connect(self._on_kind_toggled)
         for signal in (self.command.textChanged, self.target.textChanged,

@@ -1,0 +1,144 @@
+"""What tasks may say about each other: names unique, upstreams, chains, fallbacks and secrets
+known, no dependency or fallback cycle — checked once for a whole batch of new or changed tasks.
+
+The store hands over one `Snapshot` (every task's id and name, the dependency edges, the
+fallbacks, the stored secret names), read in a few queries; the checks then run in memory,
+over one graph, so importing ten thousand tasks costs about as much as checking one against
+ten thousand. References given as task ids (digits) are turned into names here, so a cycle
+cannot hide behind an id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from app.core import dag
+from app.core.errors import CycleError, ValidationError
+from app.core.schedule import Schedule
+from app.core.task import TaskSpec
+
+Label = Callable[[int, str], str]  # (index in the batch, field) -> the field an error names
+SHOWN = 10  # names an error lists before "and N more"
+
+
+@dataclass
+class Snapshot:
+    """The stored tasks' identities and links, as the references check needs them."""
+
+    names: dict[int, str] = field(default_factory=dict)  # id -> name
+    edges: list[tuple[int, int]] = field(default_factory=list)  # (task, upstream), both kinds
+    fallbacks: dict[int, int] = field(default_factory=dict)  # task id -> fallback task id
+    secrets: set[str] = field(default_factory=set)
+
+
+def plain(index: int, name: str) -> str:
+    """Label for a single create or update: the field as it is."""
+    return name
+
+
+def listing(items: Sequence[str]) -> str:
+    shown = ", ".join(repr(n) for n in items[:SHOWN])
+    return shown + (f" and {len(items) - SHOWN} more" if len(items) > SHOWN else "")
+
+
+def check(snapshot: Snapshot, batch: Sequence[tuple[TaskSpec, int | None]],
+          label: Label = plain) -> list[TaskSpec]:
+    """Validate new tasks (id None) or changed ones (their id) against the stored ones and
+    each other; return the specs with every reference as a task name, or raise
+    ValidationError naming the field (through `label`) and the reason."""
+    names = dict(snapshot.names)
+    stored_ids = {name: task_id for task_id, name in names.items()}
+    _check_names(batch, stored_ids, label)
+    changed = {task_id for _, task_id in batch if task_id is not None}
+    for spec, task_id in batch:
+        if task_id is not None:
+            names[task_id] = spec.name  # a rename: every edge to it follows the new name
+    known = set(names.values()) | {spec.name for spec, _ in batch}
+
+    def resolve(ref: str, index: int, field_name: str) -> str:
+        ref = ref.strip()
+        if ref in known:
+            return ref
+        if ref.isdigit() and int(ref) in names:  # names are never all digits: this is an id
+            return names[int(ref)]
+        raise ValidationError(label(index, field_name), f"unknown task {ref!r}")
+
+    specs: list[TaskSpec] = []
+    for i, (spec, _) in enumerate(batch):
+        depends_on = tuple(dict.fromkeys(resolve(r, i, "depends_on") for r in spec.depends_on))
+        after = tuple(dict.fromkeys(resolve(r, i, "after") for r in spec.schedule.after))
+        if spec.name in depends_on or spec.name in after:
+            raise CycleError([spec.name, spec.name], label(i, "depends_on"))
+        fallback = resolve(spec.fallback, i, "fallback") if spec.fallback else None
+        schedule = (Schedule(kind="after", after=after) if spec.schedule.kind == "after"
+                    else spec.schedule)
+        if (depends_on, schedule, fallback) == (spec.depends_on, spec.schedule, spec.fallback):
+            specs.append(spec)  # already plain names: spare the copy (imports check thousands)
+        else:
+            specs.append(spec.with_changes(depends_on=depends_on, schedule=schedule,
+                                           fallback=fallback))
+    _check_secrets(specs, snapshot.secrets)
+
+    graph: dict[str, set[str]] = {}
+    for down, up in snapshot.edges:
+        if down not in changed:
+            graph.setdefault(names[down], set()).add(names[up])
+    for spec in specs:
+        graph[spec.name] = set(spec.depends_on) | set(spec.schedule.after)
+    cycle = (dag.cycle_through(graph, specs[0].name) if len(specs) == 1
+             else dag.find_cycle(graph))
+    if cycle:
+        index = next((i for i, s in enumerate(specs) if s.name in cycle), 0)
+        raise CycleError([str(n) for n in cycle], label(index, "depends_on"))
+
+    next_of: dict[str, str | None] = {names[t]: names.get(f) for t, f in
+                                      snapshot.fallbacks.items() if t not in changed}
+    for spec in specs:
+        next_of[spec.name] = spec.fallback
+    loop = dag.successor_cycle(next_of, [spec.name for spec in specs])
+    if loop:
+        index = next(i for i, s in enumerate(specs) if s.name == loop[0])
+        raise ValidationError(label(index, "fallback"),
+                              f"{' → '.join(loop)} would make a cycle (each would run the "
+                              "next when it fails, without end)")
+    return specs
+
+
+def _check_names(batch: Sequence[tuple[TaskSpec, int | None]], stored_ids: dict[str, int],
+                 label: Label) -> None:
+    seen: dict[str, int] = {}
+    for i, (spec, _) in enumerate(batch):
+        if spec.name in seen:
+            raise ValidationError(label(i, "name"), f"{spec.name!r} appears twice (also at "
+                                  f"{label(seen[spec.name], 'name')})")
+        seen[spec.name] = i
+    taken = [spec.name for spec, task_id in batch
+             if stored_ids.get(spec.name, task_id) != task_id]
+    if len(batch) == 1 and taken:
+        raise ValidationError("name", f"a task named {taken[0]!r} already exists")
+    if taken:
+        raise ValidationError("name", f"{len(taken)} tasks already exist: {listing(taken)} "
+                              "(nothing was imported; rename or delete those first)")
+
+
+def _check_secrets(specs: Sequence[TaskSpec], stored: set[str]) -> None:
+    """Every secret a task refers to must be stored (names are checked by the caller)."""
+    missing: dict[str, tuple[str, str]] = {}  # secret -> (first task needing it, its variable)
+    for spec in specs:
+        for key, secret in spec.secret_env.items():
+            if secret not in stored:
+                missing.setdefault(secret, (spec.name, key))
+    if not missing:
+        return
+    first = next(iter(missing))
+    task, key = missing[first]
+    if len(specs) == 1:
+        raise ValidationError("secret_env", f"{key} refers to unknown secret {first!r} "
+                              f"(store it first: tickwork secret set {first})")
+    if len(missing) == 1:
+        raise ValidationError("secret_env", f"secret {first!r} (used by {task!r}) is not stored "
+                              f"in this home; store it first with: tickwork secret set {first}")
+    raise ValidationError("secret_env", f"{len(missing)} secrets are not stored in this home: "
+                          f"{listing(list(missing))}; store each first with: tickwork secret "
+                          f"set NAME")

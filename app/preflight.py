@@ -1,0 +1,74 @@
+"""Checks a task's action against this machine before it is stored, without running any of it.
+
+What can be known without running the user's code is checked: the working folder exists; a
+command's program is on PATH (the task's own PATH when its environment sets one) or is an
+existing executable file (a relative path counts from the working folder, as it will when the
+command runs); a Python target's top-level module can be found (`importlib.util.find_spec`
+on the top-level name only, which imports nothing; the working folder is searched as well,
+as the executor does). The function inside the module is checked only when the module is
+already imported in this process (`os:nosuchfunc`): importing a user's module, or even a
+standard one, may run code (`antigravity` opens a browser), so it is never done here.
+
+Shell commands are not looked into: the shell decides what their words mean.
+
+The service runs these checks when a task is created, when its action or environment
+changes, and on import; `--no-verify` (the CLI) or the editor's "do not check" box skips them
+for an environment that will exist later. They are never run when a stored task is read, so a
+task whose folder vanished later still loads, lists and shows, and its run fails honestly.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import os
+import shutil
+import sys
+
+from app.core.errors import EnvironmentCheckError
+from app.core.task import Action, TaskSpec
+
+
+def verify(spec: TaskSpec) -> None:
+    """Raise EnvironmentCheckError naming the field when the action cannot run here."""
+    verify_action(spec.action, spec.env.get("PATH"))
+
+
+def verify_action(action: Action, path: str | None = None) -> None:
+    cwd = action.cwd
+    if cwd is not None and not os.path.isdir(cwd):
+        raise EnvironmentCheckError("cwd", f"no such folder: {cwd}")
+    if action.kind == "python":
+        _verify_target(action.target, cwd)
+    elif not action.shell:
+        _verify_program(action.argv[0], cwd, path)
+
+
+def _verify_target(target: str, cwd: str | None) -> None:
+    module_name, _, func_name = target.partition(":")
+    top = module_name.split(".")[0]
+    try:
+        found = importlib.util.find_spec(top)
+        if found is None and cwd:
+            found = importlib.machinery.PathFinder.find_spec(top, [cwd])
+    except (ImportError, ValueError):
+        found = None
+    if found is None:
+        where = " (searched the Python path and the working folder)" if cwd else ""
+        raise EnvironmentCheckError("python", f"no module named {top!r}{where}")
+    module = sys.modules.get(module_name)
+    if module is not None and not callable(getattr(module, func_name, None)):
+        raise EnvironmentCheckError("python", f"module {module_name!r} has no function "
+                                    f"{func_name!r}")
+
+
+def _verify_program(program: str, cwd: str | None, path: str | None) -> None:
+    if os.sep in program or (os.altsep and os.altsep in program):
+        full = os.path.join(cwd or os.getcwd(), program)
+        if not os.path.isfile(full):
+            raise EnvironmentCheckError("command", f"no such program: {program}")
+        if not os.access(full, os.X_OK):
+            raise EnvironmentCheckError("command", f"{program} is not executable")
+        return
+    if shutil.which(program, path=path) is None:
+        raise EnvironmentCheckError("command", f"program {program!r} is not on PATH")

@@ -1,0 +1,90 @@
+"""The export file: writing it safely (it holds env values) and reading it back strictly.
+
+An export is the user's backup of every task: `{"version": 1, "exported_at": ..., "tasks":
+[...]}`, each task in the shape `tickwork task show --json` prints. It is written 0600, to a
+temporary file in the same folder that is synced and then renamed over the target, so a crash
+leaves the old file or the new one, never half of one, and nobody else can read the env values
+in it. Reading refuses anything but that shape and version exactly the integer 1; JSON nested
+too deeply for the parser is one line, never a RecursionError (and each task's kwargs, the
+one place a task nests freely, are limited by `TaskSpec.from_json`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from app.core.errors import ValidationError
+
+EXPORT_VERSION = 1
+
+
+def write_export(path: Path, data: dict[str, Any]) -> None:
+    """Write `data` as JSON to `path`, atomically and readable by the owner only."""
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    folder = path.parent
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise ValidationError("file", f"cannot write in {folder}: {exc.strerror}") from None
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)  # mkstemp makes it 0600 already; say so where it matters
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise ValidationError("file", f"cannot write {path}: {exc.strerror}") from None
+        raise
+    _sync_folder(folder)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (where the platform lets a folder be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def read_export(path: Path) -> list[Any]:
+    """The task objects of an export file; ValidationError naming what is wrong."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValidationError("file", f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ValidationError("file", f"{path} is not UTF-8 text: {exc.reason}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError("file", f"{path} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ValidationError("file", f"{path} nests JSON too deeply to be an export "
+                              "file") from None
+    if not isinstance(data, dict) or not isinstance(data.get("tasks"), list):
+        raise ValidationError("file", 'expected {"version": 1, "tasks": [...]}')
+    unknown = set(data) - {"version", "tasks", "exported_at"}
+    if unknown:
+        raise ValidationError("file", f"unknown top-level field {sorted(unknown)[0]!r}")
+    version = data.get("version")
+    if type(version) is not int or version != EXPORT_VERSION:  # true and 1.0 are not 1
+        raise ValidationError("version", f"unsupported export version {version!r} "
+                              f"(this Tickwork reads version {EXPORT_VERSION})")
+    tasks: list[Any] = data["tasks"]
+    return tasks

@@ -1,0 +1,165 @@
+"""What `task add`, `task update` and `import` refuse before anything is stored: fallback
+cycles, actions naming what this machine does not have (unless `--no-verify`), and names
+that read differently from what they are. Each refusal: exit 2, one line naming the field."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def refused(result: Any, *needles: str) -> None:
+    assert result.code == 2, (result.out, result.err)
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    assert "Traceback" not in result.err
+
+
+def test_a_fallback_cycle_is_refused_at_update_and_changes_nothing(cli: Any) -> None:
+    assert cli("task", "add", "f1", "--command", "true").code == 0
+    assert cli("task", "add", "f2", "--command", "true", "--fallback", "f1").code == 0
+    before = cli("task", "show", "f1", "--json").json()
+    refused(cli("task", "update", "f1", "--fallback", "f2"), "fallback", "f1 → f2 → f1",
+            "cycle")
+    assert cli("task", "show", "f1", "--json").json() == before
+
+
+def test_a_longer_fallback_cycle_is_refused_at_add_through_a_rename(cli: Any) -> None:
+    assert cli("task", "add", "a", "--command", "true", "--fallback", "b", "--no-verify").code \
+        == 2  # b does not exist yet
+    assert cli("task", "add", "b", "--command", "true").code == 0
+    assert cli("task", "add", "a", "--command", "true", "--fallback", "b").code == 0
+    assert cli("task", "add", "c", "--command", "true", "--fallback", "a").code == 0
+    refused(cli("task", "update", "b", "--fallback", "c"), "fallback: b → c → a → b")
+    # renaming keeps the links, so the cycle is still found under the new name
+    assert cli("task", "update", "b", "--name", "bee").code == 0
+    refused(cli("task", "update", "bee", "--fallback", "c"), "bee → c → a → bee")
+
+
+def test_a_task_cannot_fall_back_to_itself_by_name_or_by_id(cli: Any) -> None:
+    refused(cli("task", "add", "solo", "--command", "true", "--fallback", "solo"), "fallback",
+            "solo → solo")
+    created = cli("task", "add", "solo", "--command", "true", "--json").json()
+    refused(cli("task", "update", "solo", "--fallback", "solo"), "fallback", "solo → solo")
+    refused(cli("task", "update", "solo", "--fallback", str(created["id"])), "fallback",
+            "solo → solo")
+    refused(cli("task", "update", "solo", "--depends-on", str(created["id"])), "depends_on",
+            "solo → solo")
+    assert cli("task", "show", "solo", "--json").json()["fallback"] is None
+
+
+def test_a_fallback_cycle_in_an_import_file_is_refused_whole(cli: Any, tmp_path: Path) -> None:
+    assert cli("task", "add", "kept", "--command", "true").code == 0
+    path = tmp_path / "in.json"
+    cmd = {"kind": "command", "argv": ["true"]}
+    path.write_text(json.dumps({"version": 1, "tasks": [
+        {"name": "ok", "action": cmd},
+        {"name": "f1", "action": cmd, "fallback": "f2"},
+        {"name": "f2", "action": cmd, "fallback": "f1"},
+    ]}))
+    refused(cli("import", str(path)), "tasks[1].fallback", "f1 → f2 → f1")
+    assert [t["name"] for t in cli("task", "list", "--json").json()] == ["kept"]
+    # and one that closes a cycle with a task already in the store
+    assert cli("task", "update", "kept", "--fallback", "kept").code == 2
+    path.write_text(json.dumps({"version": 1, "tasks": [
+        {"name": "x", "action": cmd, "fallback": "kept"}]}))
+    assert cli("import", str(path)).code == 0
+    assert cli("task", "update", "kept", "--fallback", "x").code == 2
+
+
+NOT_THERE = [
+    (["--python", "nosuchmod_tw:f"], "python", "no module named 'nosuchmod_tw'"),
+    (["--python", "os:nosuchfunc"], "python", "has no function 'nosuchfunc'"),
+    (["--command", "true", "--cwd", "/nonexistent/tw"], "cwd", "no such folder"),
+    (["--command", "no-such-program-tw --flag"], "command", "not on PATH"),
+    (["--command", "./missing.sh"], "command", "no such program"),
+]
+
+
+@pytest.mark.parametrize(("options", "field", "reason"), NOT_THERE)
+def test_an_action_this_machine_lacks_is_refused_unless_no_verify(
+        cli: Any, options: list[str], field: str, reason: str) -> None:
+    refused(cli("task", "add", "t", *options), f"{field}:", reason, "--no-verify")
+    assert cli("task", "list", "--json").json() == []
+    created = cli("task", "add", "t", *options, "--no-verify", "--json")
+    assert created.code == 0, created.err
+    assert cli("task", "show", "t", "--json").json()["name"] == "t"
+
+
+def test_update_checks_a_changed_action_and_leaves_a_vanished_folder_alone(
+        cli: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "work"
+    folder.mkdir()
+    assert cli("task", "add", "t", "--command", "true", "--cwd", str(folder)).code == 0
+    refused(cli("task", "update", "t", "--command", "nosuchprog-tw"), "command", "not on PATH")
+    refused(cli("task", "update", "t", "--cwd", str(tmp_path / "nope")), "cwd")
+    assert cli("task", "update", "t", "--cwd", str(tmp_path / "nope"), "--no-verify").code == 0
+    assert cli("task", "update", "t", "--cwd", str(folder)).code == 0
+    folder.rmdir()  # the folder goes away later: the task still reads, lists, changes
+    assert cli("task", "list", "--json").json()[0]["action"]["cwd"] == str(folder)
+    assert cli("task", "show", "t").code == 0
+    assert cli("task", "update", "t", "--priority", "4").code == 0
+    assert cli("task", "pause", "t").code == 0
+    assert cli("task", "update", "t", "--name", "renamed").code == 0
+
+
+def test_a_relative_program_counts_from_the_working_folder(cli: Any, tmp_path: Path) -> None:
+    script = tmp_path / "job.sh"
+    script.write_text("#!/bin/sh\nexit 0\n")
+    refused(cli("task", "add", "t", "--command", "./job.sh", "--cwd", str(tmp_path)),
+            "is not executable")
+    script.chmod(0o755)
+    assert cli("task", "add", "t", "--command", "./job.sh", "--cwd", str(tmp_path)).code == 0
+
+
+def test_a_module_in_the_working_folder_is_found_without_being_imported(
+        cli: Any, tmp_path: Path) -> None:
+    marker = tmp_path / "imported"
+    (tmp_path / "mymod_tw.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\ndef f():\n    pass\n")
+    refused(cli("task", "add", "t", "--python", "mymod_tw:f"), "python")
+    assert cli("task", "add", "t", "--python", "mymod_tw:f", "--cwd", str(tmp_path)).code == 0
+    assert cli("task", "add", "u", "--python", "tests.support.actions:append").code == 0
+    assert not marker.exists()
+
+
+def test_an_import_checks_actions_unless_no_verify(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps({"version": 1, "tasks": [
+        {"name": "fine", "action": {"kind": "command", "argv": ["true"]}},
+        {"name": "later", "action": {"kind": "command", "argv": ["true"],
+                                     "cwd": "/mnt/not-mounted-yet-tw"}},
+    ]}))
+    refused(cli("import", str(path)), "tasks[1].cwd", "no such folder")
+    assert cli("task", "list", "--json").json() == []
+    assert cli("import", str(path), "--no-verify").code == 0
+    assert len(cli("task", "list", "--json").json()) == 2
+
+
+@pytest.mark.parametrize("name", ["inv\u202eoice.pdf", "a\u200bb", "x\u2066y", "bell\x07",
+                                  "line\u2028break", "zwj\u200d"])
+def test_names_with_control_or_format_characters_are_refused(cli: Any, name: str) -> None:
+    refused(cli("task", "add", name, "--command", "true"), "name:", "U+")
+    assert cli("task", "add", "ok", "--command", "true").code == 0
+    refused(cli("task", "update", "ok", "--name", name), "name:")
+    assert [t["name"] for t in cli("task", "list", "--json").json()] == ["ok"]
+
+
+def test_shell_goes_with_command_only(cli: Any) -> None:
+    refused(cli("task", "add", "p", "--python", "os:getcwd", "--shell"), "shell")
+    assert cli("task", "add", "p", "--python", "os:getcwd").code == 0
+    refused(cli("task", "update", "p", "--shell"), "shell")
+    assert cli("task", "show", "p", "--json").json()["action"]["kind"] == "python"
+
+
+def test_deeply_nested_kwargs_on_the_command_line_exit_2(cli: Any) -> None:
+    deep = "[" * 30_000 + "]" * 30_000  # one argument may hold 128 KiB
+    refused(cli("task", "add", "k", "--python", "os:getcwd", "--kwargs", '{"a": ' + deep + "}"),
+            "kwargs")
+    refused(cli("task", "add", "k", "--python", "os:getcwd", "--kwargs",
+                '{"a": ' + "[" * 100 + "]" * 100 + "}"), "kwargs", "nested")
