@@ -43,9 +43,11 @@ def sigterm(folder: Path) -> dict[str, Any]:
     home = Home(folder / "home")
     mark = f"sigterm-{time.time_ns()}"
     try:
-        home.cli("task", "add", "long", "--command", "sh -c 'setsid sleep 60 & sleep 60'",
-                 "--retries", "2", "--retry-delay", "0", "--env", f"{MARK_VAR}={mark}",
+        added = home.cli("task", "add", "long", "--command", "sh -c 'setsid sleep 60 & sleep 60'",
+                 "--retries", "2", "--retry-delay", "0.1", "--env", f"{MARK_VAR}={mark}",
                  "--manual")
+        if added.code != 0:
+            raise RuntimeError(added.err.strip())
         eng = home.engine(grace=1)
         eng.wait_for("engine running")
         home.cli("task", "run", "long")
