@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
 
     home = resolve_home(args.home)
     try:
-        store = Store.open(home, actor="gui")
+        store = Store.open(home, actor="gui", check=not args.no_engine)  # quick_check
     except (StoreError, OSError) as exc:
         message = str(exc) if isinstance(exc, TickworkError) else f"{home}: {exc}"
         log.error("cannot open the store: %s", message)

@@ -57,7 +57,10 @@ class Store:
         With `check`, a store failing `PRAGMA quick_check` raises StoreDamaged."""
         store = cls(home)
         store._prepare_home()
-        version = identify(store.path)
+        try:
+            version = identify(store.path)
+        except StoreDamaged as exc:
+            raise store.damaged(exc.detail) from None
         if version is not None and version > SCHEMA_VERSION:
             raise StoreError(
                 f"{store.path} has schema version {version}, newer than this Tickwork "
@@ -123,7 +126,7 @@ class Store:
     def damaged(self, detail: str) -> StoreDamaged:
         """The one-line refusal of a damaged store: what failed and how to get back."""
         return StoreDamaged(f"{self.path} is damaged ({detail}); Tickwork will not write to "
-                            f"it. {backup.restore_hint(self.home)}")
+                            f"it. {backup.restore_hint(self.home)}", detail)
 
     def _prepare_home(self) -> None:
         """Create the home (and any missing parent) 0700; refuse one its owner cannot use."""

@@ -28,6 +28,10 @@ _FULL_TEXT = ("database or disk is full",)
 class StoreDamaged(StoreError):
     """The store failed SQLite's integrity checks or reported SQLITE_CORRUPT."""
 
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail or message
+
 
 def readonly_uri(path: Path, *, immutable: bool = False) -> str:
     return f"file:{quote(str(path))}?mode=ro" + ("&immutable=1" if immutable else "")
@@ -70,7 +74,7 @@ def identify(path: Path) -> int | None:
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     except sqlite3.DatabaseError as exc:
         if fault_of(exc) == CORRUPT:
-            raise StoreDamaged(f"{path} is damaged: {exc}") from None
+            raise StoreDamaged(f"{path} is damaged: {exc}", str(exc)) from None
         raise StoreError(f"{path} is not a usable Tickwork database: {exc}") from None
     finally:
         con.close()
@@ -98,19 +102,27 @@ def problems(con: sqlite3.Connection, *, full: bool = False, limit: int = 100) -
 
 def fault_of(exc: BaseException | None) -> str | None:
     """CORRUPT, FULL or None for an exception from sqlite3 or peewee (which wraps it)."""
+    found = find_fault(exc)
+    return found[0] if found else None
+
+
+def find_fault(exc: BaseException | None) -> tuple[str, BaseException] | None:
+    """The fault (CORRUPT or FULL) and the exception that says so, looking through peewee's
+    wrapping and through a failed rollback's context ("cannot rollback - no transaction is
+    active" hides the "database or disk is full" that ended the transaction)."""
     seen: set[int] = set()
     todo: list[BaseException | None] = [exc]
     while todo:
-        err = todo.pop()
+        err = todo.pop(0)
         if err is None or id(err) in seen:
             continue
         seen.add(id(err))
         name = getattr(err, "sqlite_errorname", "") or ""
         text = str(err).lower()
         if name.startswith(_CORRUPT_NAMES) or any(t in text for t in _CORRUPT_TEXT):
-            return CORRUPT
+            return CORRUPT, err
         if name == "SQLITE_FULL" or any(t in text for t in _FULL_TEXT):
-            return FULL
+            return FULL, err
         todo.extend(a for a in err.args if isinstance(a, BaseException))
         todo.extend((err.__cause__, err.__context__))
     return None
