@@ -14,7 +14,7 @@ state (a claimed run is on disk before it starts). If a batch fails, it is rolle
 replayed one record at a time, so one bad write fails alone.
 
 Two failures are faults of the store, not of a write, and are never replayed: a full disk
-(SQLITE_FULL) holds the batch and retries it with backoff (1 s doubling to 30 s) until it
+(SQLITE_FULL) holds the batch and retries it with backoff (0.5 s doubling to 30 s) until it
 commits, while new writes queue behind it; a damaged file (SQLITE_CORRUPT) fails the batch.
 Each is reported once through `on_fault(kind, detail)`, and the end of a full disk through
 `on_fault(None, "")`, so the engine can stop firing and say so.
@@ -37,7 +37,7 @@ from app.store.models import db
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 20_000
-RETRY_FIRST = 1.0  # seconds before the first retry of a batch the store could not take
+RETRY_FIRST = 0.5  # seconds before the first retry of a batch the store could not take
 RETRY_MAX = 30.0
 Done = Callable[[Any, BaseException | None], None]
 Fault = Callable[[str | None, str], None]

@@ -134,3 +134,14 @@ def test_restore_is_refused_while_an_engine_holds_the_store(home: Path, cli: Any
         proc.proc.wait(30)
     assert cli("restore", str(target)).code == 0
     assert os.path.exists(home / "tickwork.db")
+
+
+def test_engine_refuses_a_damaged_store_in_one_line_without_a_backup(home: Path,
+                                                                    cli: Any) -> None:
+    fill(home, 150)
+    damage(home / "tickwork.db", seed=3)
+    engine = cli("engine", timeout=60)
+    assert engine.code == 1
+    line = one_line(engine.err)
+    assert "is damaged" in line and "no backup exists" in line and "tickwork check" in line
+    assert not (home / "backups").exists()

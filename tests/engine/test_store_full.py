@@ -1,0 +1,72 @@
+"""Point 6: a full disk is a state, not a loop. Reproduced without root by `PRAGMA
+max_page_count` on the engine writer's own connection (SQLite then answers SQLITE_FULL
+exactly as for a full disk)."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from app.engine.events import EngineState, Notification
+from app.store.models import db
+from tests.conftest import command_task
+from tests.engine.conftest import Recorder, wait_until
+
+
+def writer_connection(engine: Any) -> sqlite3.Connection:
+    """The writer thread's own SQLite connection (a write on it runs on that thread)."""
+    got: list[sqlite3.Connection] = []
+    ready = threading.Event()
+    engine.writer.submit(db.connection, lambda con, _err: (got.append(con), ready.set()))
+    assert ready.wait(10)
+    return got[0]
+
+
+def test_full_disk_stalls_once_then_catches_up_and_loses_nothing(
+        engine: Any, service: Any, events: Recorder, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    argv = ["sh", "-c", "head -c 30000 /dev/zero | tr '\\0' x"]
+    service.create_task(command_task("chatty", schedule={"kind": "interval", "seconds": 1},
+                                     catch_up="once", action={"kind": "command", "argv": argv}))
+    engine.start()
+    wait_until(lambda: len(service.list_runs(task="chatty", status="succeeded")) >= 2, 10)
+    con = writer_connection(engine)
+    pages = con.execute("PRAGMA page_count").fetchone()[0]
+    con.execute(f"PRAGMA max_page_count = {pages}")
+
+    wait_until(lambda: engine.state == "stalled", 15)
+    stalled_at = time.monotonic()
+    committed = {r.id: r.status for r in service.list_runs(task="chatty", limit=1000)}
+    time.sleep(2.5)  # fires fall due while the store cannot take them
+    assert engine.state == "stalled"
+    con.execute("PRAGMA max_page_count = 1073741823")
+    wait_until(lambda: engine.state == "running", 40)
+    assert time.monotonic() - stalled_at >= 2.5
+
+    caught = wait_until(lambda: [r for r in service.list_runs(task="chatty", limit=1000)
+                                 if r.trigger == "catch_up"], 10)
+    assert "after the store could not be written" in (caught[0].reason or "")
+    after = {r.id: r for r in service.list_runs(task="chatty", limit=1000)}
+    assert set(committed) <= set(after)  # nothing committed was lost
+
+    states = [e.state for e in events.of(EngineState)]
+    assert states.count("stalled") == 1
+    assert [n.title for n in events.of(Notification)].count(
+        "Tickwork cannot write its store") == 1
+    full = [r for r in caplog.records
+            if r.levelno >= logging.ERROR and "cannot be written" in r.getMessage()]
+    assert len(full) == 1 and "database or disk is full" in full[0].getMessage()
+    assert not [r for r in caplog.records if r.exc_info], "no traceback while the disk is full"
+    assert "cannot rollback" not in caplog.text
+
+    engine.stop(grace=2)
+    check = sqlite3.connect(engine.store.path)
+    try:
+        assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        check.close()
