@@ -52,6 +52,7 @@ from typing import Any
 
 from app.core.task import Task
 from app.engine import control, outcomes, recovery, sync
+from app.engine.backups import DailyBackups
 from app.engine.dispatcher import BY_GROUP, Pending, ReadyQueue
 from app.engine.events import EngineState, Event, EventHub, RunChanged
 from app.engine.executor import Attempt, Executor, Outcome
@@ -86,7 +87,7 @@ class Engine:
     """One engine over one open store. Call `start()`, later `stop()`."""
 
     def __init__(self, store: Store, *, workers: int | None = None, horizon: float = HORIZON,
-                 metrics: bool = True) -> None:
+                 metrics: bool = True, backups: bool = True) -> None:
         self.store = store
         self.home: Path = store.home
         self.id = f"{socket.gethostname()}:{os.getpid()}:{int(time.time() * 1000)}"
@@ -99,6 +100,7 @@ class Engine:
         self._metrics_enabled = metrics
         self._inbox: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
         self._stop = threading.Event()
+        self.backups = DailyBackups(self.home, self._stop, utcnow) if backups else None
         self._stopping = False  # the dispatcher's own view of _stop: start nothing new
         self._threads: list[threading.Thread] = []
         self.faults = StoreFaults(self)
@@ -245,6 +247,8 @@ class Engine:
         gc.freeze()
         self.timing.start()
         self._spawn(self.watcher.run, "tickwork-store")
+        if self.backups is not None:
+            self._spawn(self.backups.run, "tickwork-backup")
         if self._metrics_enabled:
             from app.engine.metrics import MetricsSampler
 

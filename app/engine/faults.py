@@ -56,7 +56,7 @@ class StoreFaults:
             log.error("the store cannot be written (%s): firing paused, retrying with "
                       "backoff; free disk space", detail)
             engine.hub.emit(Notification(
-                "failure", "Tickwork cannot write its store",
+                "store", "Tickwork cannot write its store",
                 f"{detail}: no task starts until it can (free disk space); fires missed "
                 "meanwhile are caught up afterwards"))
             engine.post(self._stall)
@@ -92,7 +92,7 @@ class StoreFaults:
             return
         self.fatal = message
         log.error("%s", message)
-        self.engine.hub.emit(Notification("failure", "Tickwork stopped: its store is damaged",
+        self.engine.hub.emit(Notification("store", "Tickwork stopped: its store is damaged",
                                           message))
         threading.Thread(target=self.engine.stop, kwargs={"grace": 2.0}, name="tickwork-halt",
                          daemon=True).start()

@@ -52,5 +52,5 @@ def _log_event(event: Event) -> None:
     log = logging.getLogger("tickwork.runs")
     if isinstance(event, RunChanged) and event.status not in ("queued", "running"):
         log.info("run %d of %s: %s", event.run_id, event.task_name, event.status)
-    elif isinstance(event, Notification):
+    elif isinstance(event, Notification) and event.kind != "store":  # logged by the engine
         log.warning("%s: %s", event.title, event.message)

@@ -145,3 +145,37 @@ def test_engine_refuses_a_damaged_store_in_one_line_without_a_backup(home: Path,
     line = one_line(engine.err)
     assert "is damaged" in line and "no backup exists" in line and "tickwork check" in line
     assert not (home / "backups").exists()
+
+
+def test_damage_met_by_a_running_engine_stops_it_once_in_one_line(home: Path, cli: Any,
+                                                                   tmp_path: Path) -> None:
+    import sqlite3
+
+    from tests.engine.conftest import EngineProcess
+
+    fill(home, 150)
+    db = home / "tickwork.db"
+    proc = EngineProcess(home, tmp_path / "engine.log")
+    try:
+        proc.wait_for("engine running")
+        count = db.stat().st_size // PAGE
+        rng = random.Random(5)
+        with db.open("r+b") as fh:  # every page but the first (the schema stays readable)
+            for page in range(1, count):
+                fh.seek(page * PAGE)
+                fh.write(rng.randbytes(PAGE))
+        poke = sqlite3.connect(db)  # a commit that touches only page 1: the engine looks
+        poke.execute("PRAGMA user_version = 7")
+        poke.close()
+        code = proc.proc.wait(30)
+    finally:
+        if proc.proc.poll() is None:
+            proc.proc.kill()
+            proc.proc.wait(10)
+    log = proc.text()
+    assert code == 1, log
+    assert "Traceback" not in log
+    last = log.strip().splitlines()[-1]
+    assert last.startswith("tickwork: error:") and "is damaged" in last and "no backup" in last
+    assert log.count("is damaged") == 2  # the engine's log line, then the exit line
+    assert "Traceback" not in log and log.count(" ERROR ") == 1
