@@ -6,7 +6,7 @@ exit 0 sound, 1 problems). `backup [FILE]` copies the store online (SQLite's bac
 0600. `restore FILE` verifies the file (a Tickwork store this version can open, integrity
 ok), refuses while an engine holds the store (it takes the engine lock itself for the
 duration, so none can start meanwhile), keeps the current store as a `restore` backup,
-puts the file in place, and audits `store.restore`.
+puts the file in place, and audits `store.restore` (app/restore.py, shared with the GUI).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import argparse
 import json
 import sqlite3
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -106,31 +105,12 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from app.engine.lock import EngineLock
-    from app.store import backup
-    from app.store.database import Store
+    from app.restore import restore_store
 
-    home = _home(args)
     file = Path(args.file).expanduser().resolve()
     if not file.is_file():
         raise ValidationError("file", f"{file}: no such file")
-    backup.verify(file)
-    lock = EngineLock(home)
-    if not home.is_dir() or not lock.try_acquire(f"restore:{file}"):
-        holder = lock.holder() if home.is_dir() else None
-        pid = (holder or {}).get("pid")
-        raise StoreError(f"an engine{f' (pid {pid})' if pid else ''} holds {home}: stop it "
-                         "(or quit the window) before restoring")
-    try:
-        now = datetime.now(UTC)
-        kept = backup.restore(home, file, now=now)
-        store = Store.open(home, actor="cli", now=now)
-        try:
-            backup.audit_restore(store, file, kept, actor="cli", now=now)
-        finally:
-            store.close()
-    finally:
-        lock.release()
+    kept = restore_store(_home(args), file, actor="cli")
     print(f"restored {file}; the store it replaced is kept as {kept}")
     return EXIT_OK
 

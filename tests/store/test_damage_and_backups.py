@@ -157,7 +157,7 @@ def test_damage_met_by_a_running_engine_stops_it_once_in_one_line(home: Path, cl
     db = home / "tickwork.db"
     proc = EngineProcess(home, tmp_path / "engine.log")
     try:
-        proc.wait_for("engine running")
+        proc.wait_for("daily backup:")  # made at start: the refusal will name it
         count = db.stat().st_size // PAGE
         rng = random.Random(5)
         with db.open("r+b") as fh:  # every page but the first (the schema stays readable)
@@ -176,6 +176,8 @@ def test_damage_met_by_a_running_engine_stops_it_once_in_one_line(home: Path, cl
     assert code == 1, log
     assert "Traceback" not in log
     last = log.strip().splitlines()[-1]
-    assert last.startswith("tickwork: error:") and "is damaged" in last and "no backup" in last
+    (daily,) = (home / "backups").iterdir()
+    assert last.startswith("tickwork: error:") and "is damaged" in last
+    assert f"restore {daily}" in last
     assert log.count("is damaged") == 2  # the engine's log line, then the exit line
     assert "Traceback" not in log and log.count(" ERROR ") == 1
