@@ -111,7 +111,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if not file.is_file():
         raise ValidationError("file", f"{file}: no such file")
     kept = restore_store(_home(args), file, actor="cli")
-    print(f"restored {file}; the store it replaced is kept as {kept}")
+    print(f"restored {file}" + (f"; the store it replaced is kept as {kept}" if kept else ""))
     return EXIT_OK
 
 

@@ -15,15 +15,18 @@ from app.core.errors import StoreError
 from app.engine.lock import EngineLock
 from app.store import backup
 from app.store.database import Store
+from app.store.home import make_private_dir
 
 
-def restore_store(home: Path, file: Path, *, actor: str, now: datetime | None = None) -> Path:
-    """Restore `file` into the store under `home`; returns where the replaced store is kept."""
+def restore_store(home: Path, file: Path, *, actor: str,
+                  now: datetime | None = None) -> Path | None:
+    """Restore `file` into the store under `home` (a new home is made); returns where the
+    replaced store is kept (None when there was none)."""
     backup.verify(file)
+    make_private_dir(home)
     lock = EngineLock(home)
-    if not home.is_dir() or not lock.try_acquire(f"restore:{file}"):
-        holder = lock.holder() if home.is_dir() else None
-        pid = (holder or {}).get("pid")
+    if not lock.try_acquire(f"restore:{file}"):
+        pid = (lock.holder() or {}).get("pid")
         raise StoreError(f"an engine{f' (pid {pid})' if pid else ''} holds {home}: stop it "
                          "(or quit the window) before restoring")
     try:

@@ -115,8 +115,9 @@ def _restore(home: Path, file: Path) -> int:
         QMessageBox.critical(None, "Tickwork could not restore the backup", str(exc))
         return 1
     QMessageBox.information(None, "Backup restored",
-                            f"Restored {file}.\nThe store it replaced is kept as {kept}.\n\n"
-                            "Start Tickwork again to continue.")
+                            f"Restored {file}.\n"
+                            + (f"The store it replaced is kept as {kept}.\n" if kept else "")
+                            + "\nStart Tickwork again to continue.")
     return 0
 
 

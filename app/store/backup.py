@@ -193,18 +193,21 @@ def verify(file: Path) -> int:
     return version
 
 
-def restore(home: Path, file: Path, *, now: datetime | None = None) -> Path:
+def restore(home: Path, file: Path, *, now: datetime | None = None) -> Path | None:
     """Replace the store under `home` with the backup `file` (verified first). The current
     store is kept first as a `restore` backup (a raw `damaged` copy when SQLite cannot read
-    it). No engine may hold the store: the caller checks the lock. Returns the kept copy.
-    The caller then opens the store and audits the restore (see `after_restore`)."""
+    it). No engine may hold the store: the caller holds the lock. Returns the kept copy
+    (None when there was no store). The caller then opens the store and audits the restore
+    (`audit_restore`)."""
     now = now or datetime.now(UTC)
     verify(file)
     source = home / DB_NAME
-    try:
-        kept = make(home, kind="restore", now=now)
-    except StoreError:
-        kept = _raw_copy(home, now)
+    kept: Path | None = None
+    if source.exists() and source.stat().st_size > 0:
+        try:
+            kept = make(home, kind="restore", now=now)
+        except StoreError:
+            kept = _raw_copy(home, now)
     src = sqlite3.connect(readonly_uri(file, immutable=True), uri=True)
     try:
         for suffix in ("-wal", "-shm"):
@@ -230,17 +233,19 @@ def _raw_copy(home: Path, now: datetime) -> Path:
     return dest
 
 
-def audit_restore(store: Any, file: Path, kept: Path, *, actor: str, now: datetime) -> None:
+def audit_restore(store: Any, file: Path, kept: Path | None, *, actor: str,
+                  now: datetime) -> None:
     """Audit a restore in the restored store (appended after it), then `after_restore`."""
     from app.store import audit
 
     with store.write():
-        audit.append(actor, "store.restore", str(file), {"replaced_store_kept_as": str(kept)},
+        audit.append(actor, "store.restore", str(file),
+                     {"replaced_store_kept_as": str(kept) if kept else None},
                      {"restored_from": str(file)}, now)
     after_restore(store, file, kept)
 
 
-def after_restore(store: Any, file: Path, kept: Path) -> None:
+def after_restore(store: Any, file: Path, kept: Path | None) -> None:
     """Hook run once the restored store is open and its `store.restore` event is appended.
 
     The audit chain's head is kept outside the store (in the keyring); a restore puts back

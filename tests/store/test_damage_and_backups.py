@@ -4,14 +4,17 @@ naming the newest backup; `check` lists the problems; `backup` and `restore` bri
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 import stat
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 from app.store.database import Store
-from tests.conftest import command_task
+from tests.conftest import ROOT, command_task
 
 PAGE = 4096
 
@@ -181,3 +184,22 @@ def test_damage_met_by_a_running_engine_stops_it_once_in_one_line(home: Path, cl
     assert f"restore {daily}" in last
     assert log.count("is damaged") == 2  # the engine's log line, then the exit line
     assert "Traceback" not in log and log.count(" ERROR ") == 1
+
+
+def test_restore_into_a_new_home_on_another_machine(home: Path, cli: Any,
+                                                     tmp_path: Path) -> None:
+    assert cli("task", "add", "keep", "--command", "true", "--manual").code == 0
+    target = tmp_path / "carried.db"
+    assert cli("backup", str(target)).code == 0
+    fresh = tmp_path / "new" / "home"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "app.cli", "--home", str(fresh), *args],
+                              capture_output=True, text=True, timeout=60, cwd=ROOT)
+
+    res = run("restore", str(target))
+    assert res.returncode == 0, res.stderr
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o700
+    assert stat.S_IMODE((fresh / "tickwork.db").stat().st_mode) == 0o600
+    listed = run("task", "list", "--json")
+    assert [t["name"] for t in json.loads(listed.stdout)] == ["keep"]
