@@ -54,11 +54,12 @@ class Store:
              check: bool = False) -> Store:
         """Open (creating if needed) the store under `home`, or raise StoreError.
 
-        With `check`, a store failing `PRAGMA quick_check` raises StoreDamaged."""
+        With `check`, a store failing `PRAGMA quick_check` (run read-only, before anything
+        is written) raises StoreDamaged."""
         store = cls(home)
         store._prepare_home()
         try:
-            version = identify(store.path)
+            version = identify(store.path, quick_check=check)
         except StoreDamaged as exc:
             raise store.damaged(exc.detail) from None
         if version is not None and version > SCHEMA_VERSION:
@@ -72,8 +73,6 @@ class Store:
         db.init(str(store.path), pragmas=PRAGMAS, check_same_thread=False, timeout=10)
         try:
             db.connect(reuse_if_open=True)
-            if check:
-                store.check(full=False, raise_damaged=True)
             store._check_schema()
         except StoreError:
             db.close()
@@ -115,13 +114,10 @@ class Store:
         row = db.execute_sql("PRAGMA data_version").fetchone()
         return int(row[0])
 
-    def check(self, *, full: bool = True, raise_damaged: bool = False) -> list[str]:
+    def check(self, *, full: bool = True) -> list[str]:
         """SQLite's integrity check (`quick_check` unless `full`) on this thread's connection:
-        one line per problem. With `raise_damaged`, problems raise StoreDamaged instead."""
-        found = problems(db.connection(), full=full)
-        if found and raise_damaged:
-            raise self.damaged(found[0])
-        return found
+        one line per problem, none when the store is sound."""
+        return problems(db.connection(), full=full)
 
     def damaged(self, detail: str) -> StoreDamaged:
         """The one-line refusal of a damaged store: what failed and how to get back."""

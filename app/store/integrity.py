@@ -49,9 +49,10 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
                            check_same_thread=False)
 
 
-def identify(path: Path) -> int | None:
+def identify(path: Path, *, quick_check: bool = False) -> int | None:
     """The schema version of the Tickwork store at `path`; None when the file is empty (a new
-    store). Raises StoreError, having written nothing, for anything else."""
+    store). Raises StoreError, having written nothing, for anything else; with
+    `quick_check`, StoreDamaged for a store that fails SQLite's `quick_check`."""
     if not path.exists() or path.stat().st_size == 0:
         return None
     with path.open("rb") as fh:
@@ -72,6 +73,9 @@ def identify(path: Path) -> int | None:
             raise StoreError(f"{path} is not a Tickwork database (it has tables "
                              f"{', '.join(sorted(tables)[:5])}); Tickwork left it untouched")
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        found = problems(con) if quick_check else []
+        if found:
+            raise StoreDamaged(f"{path} is damaged: {found[0]}", found[0])
     except sqlite3.DatabaseError as exc:
         if fault_of(exc) == CORRUPT:
             raise StoreDamaged(f"{path} is damaged: {exc}", str(exc)) from None
