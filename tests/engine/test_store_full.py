@@ -6,25 +6,15 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 import time
 from typing import Any
 
 import pytest
 
 from app.engine.events import EngineState, Notification
-from app.store.models import db
 from tests.conftest import command_task
 from tests.engine.conftest import Recorder, wait_until
-
-
-def writer_connection(engine: Any) -> sqlite3.Connection:
-    """The writer thread's own SQLite connection (a write on it runs on that thread)."""
-    got: list[sqlite3.Connection] = []
-    ready = threading.Event()
-    engine.writer.submit(db.connection, lambda con, _err: (got.append(con), ready.set()))
-    assert ready.wait(10)
-    return got[0]
+from tests.support.store_faults import fill_disk, free_disk, writer_connection
 
 
 def test_full_disk_stalls_once_then_catches_up_and_loses_nothing(
@@ -36,15 +26,14 @@ def test_full_disk_stalls_once_then_catches_up_and_loses_nothing(
     engine.start()
     wait_until(lambda: len(service.list_runs(task="chatty", status="succeeded")) >= 2, 10)
     con = writer_connection(engine)
-    pages = con.execute("PRAGMA page_count").fetchone()[0]
-    con.execute(f"PRAGMA max_page_count = {pages}")
+    fill_disk(con)
 
     wait_until(lambda: engine.state == "stalled", 15)
     stalled_at = time.monotonic()
     committed = {r.id: r.status for r in service.list_runs(task="chatty", limit=1000)}
     time.sleep(2.5)  # fires fall due while the store cannot take them
     assert engine.state == "stalled"
-    con.execute("PRAGMA max_page_count = 1073741823")
+    free_disk(con)
     wait_until(lambda: engine.state == "running", 40)
     assert time.monotonic() - stalled_at >= 2.5
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from app.store import backup
 from tests.gui.conftest import Gui, command_task
+from tests.support.store_faults import fill_disk, free_disk, writer_connection
 
 
 def file_menu_texts(gui: Gui) -> list[str]:
@@ -43,3 +44,18 @@ def test_restore_verifies_the_file_before_asking(gui: Gui, tmp_path: Path) -> No
     ops.verify(good)
     gui.wait_until(lambda: asked == [good])
     assert ops.restore_file is None  # nothing happens until the user says yes
+
+
+def test_status_bar_says_when_the_store_cannot_be_written(gui: Gui) -> None:
+    argv = ["sh", "-c", "head -c 30000 /dev/zero | tr '\\0' x"]
+    gui.service.create_task(command_task("chatty", argv,
+                                         schedule={"kind": "interval", "seconds": 1}))
+    gui.wait_until(lambda: gui.service.list_runs(task="chatty", status="succeeded"))
+    con = writer_connection(gui.engine)
+    fill_disk(con)
+    status = gui.window.status
+    try:
+        gui.wait_until(lambda: "cannot write its store" in status.engine.text(), 20)
+    finally:
+        free_disk(con)
+    gui.wait_until(lambda: "Engine running" in status.engine.text(), 40)
