@@ -54,7 +54,7 @@ def _home(args: argparse.Namespace) -> Path:
 def cmd_check(args: argparse.Namespace) -> int:
     from app.store import backup
     from app.store.home import DB_NAME
-    from app.store.integrity import connect_readonly, identify, problems
+    from app.store.integrity import StoreDamaged, connect_readonly, identify, problems
 
     home = _home(args)
     path = home / DB_NAME
@@ -67,8 +67,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             found = problems(con, full=True)
         finally:
             con.close()
-    except StoreError as exc:
-        found = [str(exc)]
+    except StoreDamaged as exc:  # anything else (not ours, not SQLite) is its own error
+        found = [exc.detail]
     except sqlite3.DatabaseError as exc:
         found = [str(exc)]
     if args.json:

@@ -121,3 +121,19 @@ def test_folders_tickwork_creates_are_0700_under_umask_000(tmp_path: Path) -> No
         assert mode(folder) == 0o700, folder
     for file in [home / "tickwork.db", *(home / "backups").iterdir()]:
         assert mode(file) == 0o600, file
+
+
+def test_check_and_backup_refuse_a_foreign_database_untouched(home: Path, cli: Any) -> None:
+    home.mkdir(mode=0o700)
+    db = home / "tickwork.db"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE stuff (x)")
+    con.commit()
+    con.close()
+    before = digest(db)
+    for args in (("check",), ("backup",)):
+        res = cli(*args)
+        assert res.code == 1 and "not a Tickwork database" in res.err, res
+        assert len(res.err.splitlines()) == 1
+    assert digest(db) == before and side_files(db) == []
+    assert not (home / "backups").exists()
