@@ -236,7 +236,7 @@ class Engine:
 
         def recover() -> None:
             try:
-                recovery.recover(self)
+                self.faults.start_up()
             finally:
                 ready.set()
         self._post(recover)
@@ -254,7 +254,10 @@ class Engine:
 
             self._metrics = MetricsSampler(self)
             self._metrics.start()
-        self._set_state("running", f"{self.workers} workers")
+        if self.faults.down:
+            self._set_state("stalled", "the store cannot be written (disk full?): retrying")
+        else:
+            self._set_state("running", f"{self.workers} workers")
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         t = threading.Thread(target=target, name=name, daemon=True)

@@ -59,3 +59,31 @@ def test_full_disk_stalls_once_then_catches_up_and_loses_nothing(
         assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
         check.close()
+
+
+def test_full_disk_at_start_up_stalls_then_recovers_the_dead_engines_runs(
+        engine: Any, service: Any, store: Any, caplog: pytest.LogCaptureFixture) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from app.store.models import RunRow, db
+
+    task = service.create_task(command_task("n", retries=0))
+    start = datetime.now(UTC) - timedelta(hours=1)
+    with store.write():
+        for i in range(300):  # what a dead engine left running
+            at = start + timedelta(seconds=i)
+            RunRow.create(task=task.id, scheduled_for=at, attempt=1, status="running",
+                          trigger="schedule", queued_at=at, started_at=at, engine="dead:1:1")
+    box: list[Any] = []
+    engine.post(lambda: box.append(db.connection()))  # runs first: the dispatcher's connection
+    engine.post(lambda: fill_disk(box[0]))
+    assert engine.start() == "stalled"
+    assert {r.status for r in service.list_runs(task="n", limit=1000)} == {"running"}
+    engine.post(lambda: free_disk(box[0]))
+    wait_until(lambda: engine.state == "running", 40)
+    runs = service.list_runs(task="n", limit=1000)
+    assert len(runs) == 300 and {r.status for r in runs} == {"interrupted"}
+    assert not [r for r in caplog.records if r.exc_info]
+    full = [r for r in caplog.records
+            if r.levelno >= logging.ERROR and "cannot be written" in r.getMessage()]
+    assert len(full) == 1
