@@ -203,3 +203,33 @@ def test_restore_into_a_new_home_on_another_machine(home: Path, cli: Any,
     assert stat.S_IMODE((fresh / "tickwork.db").stat().st_mode) == 0o600
     listed = run("task", "list", "--json")
     assert [t["name"] for t in json.loads(listed.stdout)] == ["keep"]
+
+
+def test_damage_met_by_a_read_command_is_one_line(home: Path, cli: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from app.service import Service
+    from app.store.models import RunRow
+
+    store = Store.open(home)
+    try:
+        task = Service(store, "cli").create_task(command_task("t"))
+        start = datetime.now(UTC) - timedelta(days=1)
+        with store.write():
+            for i in range(3000):
+                at = start + timedelta(seconds=i)
+                RunRow.create(task=task.id, scheduled_for=at, attempt=1, status="succeeded",
+                              trigger="schedule", queued_at=at, error="e" * 100)
+    finally:
+        store.close()
+    db = home / "tickwork.db"
+    count = db.stat().st_size // PAGE
+    rng = random.Random(11)
+    with db.open("r+b") as fh:  # the newest runs' pages
+        for page in range(count - 6, count - 1):
+            fh.seek(page * PAGE)
+            fh.write(rng.randbytes(PAGE))
+    res = cli("run", "list", "--limit", "5000")
+    assert res.code == 1
+    line = one_line(res.err)
+    assert "is damaged" in line and "no backup exists" in line, line
