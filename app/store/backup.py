@@ -27,7 +27,7 @@ from typing import Any
 
 from app.core.errors import StoreError
 from app.store.home import BACKUPS_DIR, DB_NAME, FILE_MODE, make_private_dir, tighten
-from app.store.integrity import identify, problems, readonly_uri
+from app.store.integrity import connect_readonly, identify, problems, readonly_uri
 from app.store.models import SCHEMA_VERSION
 
 KEEP_DAILY = 7
@@ -183,7 +183,7 @@ def verify(file: Path) -> int:
     if version > SCHEMA_VERSION:
         raise StoreError(f"{file} has schema version {version}, newer than this Tickwork "
                          f"understands ({SCHEMA_VERSION})")
-    con = sqlite3.connect(readonly_uri(file, immutable=True), uri=True)
+    con = connect_readonly(file)
     try:
         found = problems(con, full=True, limit=5)
     finally:
@@ -208,7 +208,7 @@ def restore(home: Path, file: Path, *, now: datetime | None = None) -> Path | No
             kept = make(home, kind="restore", now=now)
         except StoreError:
             kept = _raw_copy(home, now)
-    src = sqlite3.connect(readonly_uri(file, immutable=True), uri=True)
+    src = connect_readonly(file)
     try:
         for suffix in ("-wal", "-shm"):
             Path(str(source) + suffix).unlink(missing_ok=True)
