@@ -100,3 +100,19 @@ def test_the_engine_makes_its_daily_backup_at_start(home: Path, cli: Any,
     (made,) = backup.list_backups(home)
     assert made.kind == "daily"
     wait_until(lambda: backup.verify(made.path) >= 1)
+
+
+def test_the_engines_hourly_look_backs_up_once_a_day(home: Path, store: Store) -> None:
+    import threading
+
+    from app.engine.backups import DailyBackups
+
+    clock = [day(3, 1, 9)]
+    looks = DailyBackups(home, threading.Event(), lambda: clock[0])
+    assert looks.check() is not None  # at start: none yet
+    for hour in range(1, 24):
+        clock[0] = day(3, 1, 9) + timedelta(hours=hour)
+        assert looks.check() is None
+    clock[0] = day(3, 2, 9)
+    assert looks.check() is not None
+    assert [b.kind for b in backup.list_backups(home)] == ["daily", "daily"]
