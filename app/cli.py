@@ -19,6 +19,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
+from app.cli_store import (
+    add_store_commands,
+    cmd_backup,
+    cmd_check,
+    cmd_restore,
+    store_fault_line,
+    writes,
+)
 from app.core.errors import (
     EnvironmentCheckError,
     NotFoundError,
@@ -287,7 +295,7 @@ def _service(args: argparse.Namespace) -> Any:
     from app.store.database import Store
     from app.store.home import resolve_home
 
-    store = Store.open(resolve_home(args.home), actor="cli")
+    store = Store.open(resolve_home(args.home), actor="cli", check=writes(args))
     return Service(store, "cli")
 
 
@@ -563,12 +571,14 @@ def build_parser() -> Parser:
     sim.add_argument("--from", dest="from_", metavar="ISO8601")
     sim.add_argument("--hours", type=float, default=24.0)
     sim.add_argument("--json", action="store_true")
+    add_store_commands(sub)
     return parser
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "task": cmd_task, "run": cmd_run, "audit": cmd_audit, "secret": cmd_secret,
     "export": cmd_export, "import": cmd_import, "engine": cmd_engine, "simulate": cmd_simulate,
+    "check": cmd_check, "backup": cmd_backup, "restore": cmd_restore,
 }
 
 
@@ -604,6 +614,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # not the user's input: say what failed, one line, exit 1
         if os.environ.get("TICKWORK_DEBUG"):
             raise
+        line = store_fault_line(args, exc)
+        if line is not None:
+            return _fail(EXIT_FAILURE, line)
         return _fail(EXIT_FAILURE, f"failed: {type(exc).__name__}: {exc} "
                      "(set TICKWORK_DEBUG=1 for details)")
 

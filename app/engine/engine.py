@@ -24,6 +24,13 @@ A run's way through the dispatcher:
 
 Only an engine holding the store's lock fires tasks; one that cannot get it waits as a
 hot standby and takes over when the holder dies.
+
+Faults of the store are states, not loops (`_on_store_fault`): while the store cannot be
+written (a full disk) the engine is `stalled` — it fires nothing new, says so once, and the
+writer retries with backoff; once a write commits again it is `running` and the fires missed
+meanwhile follow each task's catch-up policy (`recovery.redo_due`). A damaged store
+(SQLITE_CORRUPT anywhere) stops the engine with one line naming the newest backup. Both are
+the job of `StoreFaults` (app/engine/faults.py).
 """
 
 from __future__ import annotations
@@ -45,9 +52,11 @@ from typing import Any
 
 from app.core.task import Task
 from app.engine import control, outcomes, recovery, sync
+from app.engine.backups import DailyBackups
 from app.engine.dispatcher import BY_GROUP, Pending, ReadyQueue
 from app.engine.events import EngineState, Event, EventHub, RunChanged
 from app.engine.executor import Attempt, Executor, Outcome
+from app.engine.faults import StoreFaults
 from app.engine.horizon import Horizon
 from app.engine.inbox import Batch
 from app.engine.lock import EngineLock
@@ -70,6 +79,7 @@ HORIZON = 3.0  # seconds of upcoming fires held as APScheduler jobs
 STANDBY_POLL = 0.5  # seconds between attempts to take the lock
 SWITCH_INTERVAL = 0.0005  # seconds; see _activate
 OVERLAP_TRIGGERS = frozenset({"schedule", "catch_up", "chain"})  # fires the overlap policy sees
+ACTIVE = ("running", "stalled")  # states of the engine that holds the store
 
 __all__ = ["HORIZON", "Engine", "Stats", "utcnow"]
 
@@ -78,7 +88,7 @@ class Engine:
     """One engine over one open store. Call `start()`, later `stop()`."""
 
     def __init__(self, store: Store, *, workers: int | None = None, horizon: float = HORIZON,
-                 metrics: bool = True) -> None:
+                 metrics: bool = True, backups: bool = True) -> None:
         self.store = store
         self.home: Path = store.home
         self.id = f"{socket.gethostname()}:{os.getpid()}:{int(time.time() * 1000)}"
@@ -91,9 +101,11 @@ class Engine:
         self._metrics_enabled = metrics
         self._inbox: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
         self._stop = threading.Event()
+        self.backups = DailyBackups(self.home, self._stop, utcnow) if backups else None
         self._stopping = False  # the dispatcher's own view of _stop: start nothing new
         self._threads: list[threading.Thread] = []
-        self.writer = Writer()
+        self.faults = StoreFaults(self)
+        self.writer = Writer(on_fault=self.faults.report)
         self.timing = Timing(self._on_fire)
         self.recorder = RunRecorder(self.home, self.writer, self.hub, self.stats, self.keyring,
                                     self.on_finished)
@@ -103,7 +115,7 @@ class Engine:
                                     tasks_changed=partial(sync.names_changed, self),
                                     runs_seen=partial(control.runs_seen, self),
                                     clock_jumped=partial(recovery.after_clock_jump, self),
-                                    quiet=self._quiet)
+                                    quiet=self._quiet, store_fault=self.faults.met)
         # dispatcher-owned state
         self._tasks: dict[int, Task] = {}
         self.horizon = Horizon(self.timing, self.writer, self._tasks, horizon,
@@ -144,7 +156,7 @@ class Engine:
         if self._stop.is_set():
             return
         self._stop.set()
-        if self.state == "running":
+        if self.state in ACTIVE:
             self.timing.stop()
             done = threading.Event()
             self._post(lambda: self._shutdown(grace, done))
@@ -169,7 +181,7 @@ class Engine:
 
     def on_service_change(self, change: Any) -> None:
         """Listener for an in-process `Service`: react to its changes at once."""
-        if self.state != "running":
+        if self.state not in ACTIVE:
             return
         ids = set(change.tasks) | set(change.deleted_tasks)
         if ids:
@@ -189,6 +201,18 @@ class Engine:
         holder = self.lock.holder() or {}
         pid = holder.get("pid")
         return f"engine pid {pid} holds this store" if pid else "another engine holds this store"
+
+    @property
+    def fault(self) -> str | None:
+        """Why the engine stopped itself (a damaged store), or None."""
+        return self.faults.fatal
+
+    def set_state(self, state: str, detail: str = "") -> None:
+        self._set_state(state, detail)
+
+    def post(self, fn: Callable[[], None]) -> None:
+        """Run `fn` on the dispatcher thread."""
+        self._post(fn)
 
     def _set_state(self, state: str, detail: str = "") -> None:
         self.state = state
@@ -213,7 +237,7 @@ class Engine:
 
         def recover() -> None:
             try:
-                recovery.recover(self)
+                self.faults.start_up()
             finally:
                 ready.set()
         self._post(recover)
@@ -224,12 +248,17 @@ class Engine:
         gc.freeze()
         self.timing.start()
         self._spawn(self.watcher.run, "tickwork-store")
+        if self.backups is not None:
+            self._spawn(self.backups.run, "tickwork-backup")
         if self._metrics_enabled:
             from app.engine.metrics import MetricsSampler
 
             self._metrics = MetricsSampler(self)
             self._metrics.start()
-        self._set_state("running", f"{self.workers} workers")
+        if self.faults.down:
+            self._set_state("stalled", "the store cannot be written (disk full?): retrying")
+        else:
+            self._set_state("running", f"{self.workers} workers")
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         t = threading.Thread(target=target, name=name, daemon=True)
@@ -249,8 +278,9 @@ class Engine:
                 fn()
                 if horizon.to_arm:
                     self.timing.arm_many(horizon.take_armed())
-            except Exception:
-                log.exception("dispatcher step failed")
+            except Exception as exc:
+                if not self.faults.met(exc):
+                    log.exception("dispatcher step failed")
         if not db.is_closed():
             db.close()
 
@@ -316,6 +346,8 @@ class Engine:
 
     def _tick(self) -> None:
         """Every few tens of milliseconds: refill the horizon, end over-long waits."""
+        if self.faults.down:
+            return
         self.horizon.refill()
         if self.upstreams.gate:
             self.upstreams.tick()
@@ -327,6 +359,8 @@ class Engine:
         self._fires.add((job_id, run_times))
 
     def _fire_job(self, job_id: str, run_times: list[datetime]) -> None:
+        if self.faults.down:
+            return  # re-armed (retries) or caught up (fires) once the store takes writes
         ident = int(job_id[1:])
         if job_id[0] == "r":
             outcomes.retry_due(self, ident)

@@ -49,7 +49,7 @@ class RunOutput:
 class Notification:
     """Something a person should hear about: a failure, or a success the task asked for."""
 
-    kind: str  # failure | success | info
+    kind: str  # failure | success | info | store (a fault of the store; the engine logs it)
     title: str
     message: str
     run_id: int | None = None

@@ -1,4 +1,7 @@
-"""`tickwork engine`: the engine without a window, until SIGINT or SIGTERM."""
+"""`tickwork engine`: the engine without a window, until SIGINT or SIGTERM.
+
+It refuses a store that fails `quick_check`, and exits 1 with the same one line when the
+store turns out damaged while it runs (SQLITE_CORRUPT); a full disk only pauses it."""
 
 from __future__ import annotations
 
@@ -14,12 +17,12 @@ from app.engine.events import Event, Notification, RunChanged
 def run_headless(args: argparse.Namespace) -> int:
     from app.engine.engine import Engine
     from app.service import Service
-    from app.store.database import Store
+    from app.store.database import Store, StoreDamaged
     from app.store.home import resolve_home
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    store = Store.open(resolve_home(args.home), actor="engine")
+    store = Store.open(resolve_home(args.home), actor="engine", check=True)
     service = Service(store, "engine")
     engine = Engine(store, workers=args.workers)
     service.subscribe(engine.on_service_change)
@@ -36,10 +39,12 @@ def run_headless(args: argparse.Namespace) -> int:
     state = engine.start()
     logging.getLogger("tickwork.engine").info(
         "engine %s on %s (pid %s)", state, store.home, engine.id)
-    while not stop.wait(0.5):
+    while not stop.wait(0.5) and engine.fault is None:
         pass
     engine.stop(grace=args.grace)
     store.close()
+    if engine.fault is not None:
+        raise StoreDamaged(engine.fault)  # the CLI prints it as its one line, exit 1
     return 0
 
 
@@ -47,5 +52,5 @@ def _log_event(event: Event) -> None:
     log = logging.getLogger("tickwork.runs")
     if isinstance(event, RunChanged) and event.status not in ("queued", "running"):
         log.info("run %d of %s: %s", event.run_id, event.task_name, event.status)
-    elif isinstance(event, Notification):
+    elif isinstance(event, Notification) and event.kind != "store":  # logged by the engine
         log.warning("%s: %s", event.title, event.message)

@@ -300,6 +300,12 @@ def after_clock_jump(engine: Engine, jump: float) -> None:
     """The wall clock moved (or the machine slept): redo what is due, apply catch-up."""
     log.warning("wall clock jumped by %+.1fs (clock change or resume from suspend): "
                 "recomputing what is due", jump)
+    redo_due(engine, f"after a clock jump of {jump:+.0f}s")
+
+
+def redo_due(engine: Engine, cause: str) -> None:
+    """Recompute what is due now and apply each task's catch-up policy to the fires missed
+    (after a clock jump, or once the store can be written again after a fault)."""
     engine.horizon.reset()
     for run_id in list(engine._retries):
         row = RunRow.get_or_none(RunRow.id == run_id)
@@ -313,8 +319,11 @@ def after_clock_jump(engine: Engine, jump: float) -> None:
         engine._tasks[task.id] = task
         for fire in plan.fires:
             engine._claim(task, fire, 1, "catch_up",
-                          reason=f"catch-up ({task.spec.catch_up}) after a clock jump of "
-                                 f"{jump:+.0f}s: {plan.missed_text} fire(s) missed")
+                          reason=f"catch-up ({task.spec.catch_up}) {cause}: "
+                                 f"{plan.missed_text} fire(s) missed")
+        if plan.missed and not plan.fires:
+            log.info("task %s: %s missed fire(s) skipped (catch-up: skip) %s", task.name,
+                     plan.missed_text, cause)
         engine.horizon.record_next(task.id, plan.next_run_at)
         engine.horizon.set(task.id, plan.next_run_at)
     engine.horizon.refill()

@@ -44,8 +44,10 @@ class StoreWatcher:
                  tasks_changed: Callable[[set[int], set[str]], None],
                  runs_seen: Callable[[RunRows], None],
                  clock_jumped: Callable[[float], None],
-                 quiet: Callable[[], bool] = lambda: False) -> None:
+                 quiet: Callable[[], bool] = lambda: False,
+                 store_fault: Callable[[BaseException], bool] = lambda _exc: False) -> None:
         self.store = store
+        self._store_fault = store_fault  # True when an error was a fault of the store
         self._quiet = quiet  # True while nothing falls due soon: refill less often
         self._stop = stop
         self._post = post
@@ -109,8 +111,11 @@ class StoreWatcher:
                         jump = new_offset - offset
                         self._post(lambda j=jump: self._clock_jumped(j))  # type: ignore[misc]
                     offset = new_offset
-            except Exception:
-                log.exception("store thread step failed")
+            except Exception as exc:
+                if self._store_fault(exc):
+                    self._stop.wait(1.0)  # the engine is handling it: no retry loop
+                else:
+                    log.exception("store thread step failed")
         if not db.is_closed():
             db.close()
 

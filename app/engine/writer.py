@@ -12,6 +12,12 @@ That is safe because anything about a run is only submitted after its claim comm
 After the commit each record's callback runs on this thread, so callbacks see only durable
 state (a claimed run is on disk before it starts). If a batch fails, it is rolled back and
 replayed one record at a time, so one bad write fails alone.
+
+Two failures are faults of the store, not of a write, and are never replayed: a full disk
+(SQLITE_FULL) holds the batch and retries it with backoff (0.5 s doubling to 30 s) until it
+commits, while new writes queue behind it; a damaged file (SQLITE_CORRUPT) fails the batch.
+Each is reported once through `on_fault(kind, detail)`, and the end of a full disk through
+`on_fault(None, "")`, so the engine can stop firing and say so.
 """
 
 from __future__ import annotations
@@ -25,12 +31,16 @@ from functools import partial
 from typing import Any
 
 from app.store import ledger
+from app.store.integrity import CORRUPT, FULL, find_fault
 from app.store.models import db
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 20_000
+RETRY_FIRST = 0.5  # seconds before the first retry of a batch the store could not take
+RETRY_MAX = 30.0
 Done = Callable[[Any, BaseException | None], None]
+Fault = Callable[[str | None, str], None]
 
 
 @dataclass(slots=True)
@@ -50,10 +60,13 @@ class _Batch:
 
 
 class Writer:
-    def __init__(self, name: str = "tickwork-writer") -> None:
+    def __init__(self, name: str = "tickwork-writer", on_fault: Fault | None = None) -> None:
         self._batch = _Batch()
         self._cond = threading.Condition()
         self._stopping = False
+        self._stopped = threading.Event()  # wakes a backoff wait at stop
+        self.on_fault = on_fault
+        self.fault: str | None = None  # FULL while a batch waits for the store, CORRUPT
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self.batches = 0
         self.ops = 0
@@ -113,6 +126,7 @@ class Writer:
         with self._cond:
             self._stopping = True
             self._cond.notify()
+        self._stopped.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
 
@@ -136,21 +150,24 @@ class Writer:
 
     def _commit(self, batch: _Batch) -> None:
         started = time.perf_counter()
-        results: list[Any] = []
         try:
-            with db.atomic("IMMEDIATE"):
-                for work, _done in batch.calls:
-                    results.append(work())
-                claimed = ledger.claim_many([row for row, _ in batch.claims])
-                ledger.start_many([row for row, _ in batch.starts])
-                ledger.output_many(batch.outputs)
-                ledger.finish_many([row for row, _ in batch.finals])
-                ledger.set_next_many(list(batch.next_runs.items()))
-        except Exception:
-            log.warning("group commit of %d writes failed; replaying one by one", len(batch),
-                        exc_info=True)
-            self._replay(batch)
-            return
+            results, claimed = self._transact(batch)
+        except Exception as exc:
+            fault = find_fault(exc)
+            if fault is None:
+                log.warning("group commit of %d writes failed; replaying one by one",
+                            len(batch), exc_info=True)
+                self._replay(batch)
+                return
+            kind, err = fault
+            if kind == CORRUPT:
+                self._report(CORRUPT, str(err))
+                self._abandon(batch, exc)
+                return
+            held = self._hold(batch, str(err))
+            if held is None:
+                return
+            results, claimed = held
         self.batches += 1
         self.ops += len(batch)
         self.max_batch_seconds = max(self.max_batch_seconds, time.perf_counter() - started)
@@ -163,13 +180,77 @@ class Writer:
         for _row, after in batch.finals:
             _after(after)
 
+    def _transact(self, batch: _Batch) -> tuple[list[Any], list[Any]]:
+        results: list[Any] = []
+        with db.atomic("IMMEDIATE"):
+            for work, _done in batch.calls:
+                results.append(work())
+            claimed = ledger.claim_many([row for row, _ in batch.claims])
+            ledger.start_many([row for row, _ in batch.starts])
+            ledger.output_many(batch.outputs)
+            ledger.finish_many([row for row, _ in batch.finals])
+            ledger.set_next_many(list(batch.next_runs.items()))
+        return results, claimed
+
+    def _hold(self, batch: _Batch, detail: str) -> tuple[list[Any], list[Any]] | None:
+        """The store is full: keep the batch and retry it with backoff until it commits
+        (its results), or until the writer stops (None, the batch failed)."""
+        self._report(FULL, detail)
+        delay = RETRY_FIRST
+        while True:
+            stopping = self._stopped.wait(delay)
+            delay = min(delay * 2, RETRY_MAX)
+            _end_transaction()
+            try:
+                out = self._transact(batch)
+            except Exception as exc:
+                fault = find_fault(exc)
+                if fault is None:  # the store takes writes again; this batch has a bad one
+                    self._report(None, "")
+                    self._replay(batch)
+                    return None
+                if fault[0] == FULL and not stopping:
+                    continue
+                if fault[0] == CORRUPT:
+                    self._report(CORRUPT, str(fault[1]))
+                else:
+                    log.error("the store still cannot be written at stop: %d writes were "
+                              "not committed (%s)", len(batch), fault[1])
+                self._abandon(batch, exc)
+                return None
+            self._report(None, "")
+            return out
+
+    def _report(self, kind: str | None, detail: str) -> None:
+        if kind == self.fault:
+            return
+        self.fault = kind
+        if self.on_fault is not None:
+            try:
+                self.on_fault(kind, detail)
+            except Exception:
+                log.exception("writer fault listener failed")
+
+    def _abandon(self, batch: _Batch, error: BaseException) -> None:
+        """A batch that will never commit: its callers hear the error (nothing else runs)."""
+        for _work, done in batch.calls:
+            _call(done, None, error)
+        for _row, claim_done in batch.claims:
+            _call(claim_done, None, error)
+
     def _replay(self, batch: _Batch) -> None:
         def one(work: Callable[[], Any], done: Done | None) -> None:
             try:
                 with db.atomic("IMMEDIATE"):
                     result = work()
             except Exception as exc:
-                log.error("engine write failed: %s", exc, exc_info=True)
+                fault = find_fault(exc)
+                if fault is not None:
+                    log.error("engine write failed: %s", fault[1])
+                    if fault[0] == CORRUPT:
+                        self._report(CORRUPT, str(fault[1]))
+                else:
+                    log.error("engine write failed: %s", exc, exc_info=True)
                 _call(done, None, exc)
             else:
                 _call(done, result, None)
@@ -191,6 +272,16 @@ class Writer:
             _after(after)
         for item in batch.next_runs.items():
             one(partial(ledger.set_next_many, [item]), None)
+
+
+def _end_transaction() -> None:
+    """After a failed commit: make sure this thread's connection is out of any transaction."""
+    con = db.connection()
+    if con.in_transaction:
+        try:
+            con.rollback()
+        except Exception:
+            log.debug("rollback after a failed commit failed", exc_info=True)
 
 
 def _call(done: Done | None, result: Any, error: BaseException | None) -> None:

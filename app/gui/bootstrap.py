@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from app.core.errors import StoreError, TickworkError
 
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
     home = resolve_home(args.home)
     try:
-        store = Store.open(home, actor="gui")
+        store = Store.open(home, actor="gui", check=not args.no_engine)  # quick_check
     except (StoreError, OSError) as exc:
         message = str(exc) if isinstance(exc, TickworkError) else f"{home}: {exc}"
         log.error("cannot open the store: %s", message)
@@ -97,7 +98,27 @@ def main(argv: list[str] | None = None) -> int:
     window.save_settings()
     session.stop(STOP_GRACE)
     store.close()
+    if window.store_ops.restore_file is not None:
+        return _restore(home, window.store_ops.restore_file)
     return int(code)
+
+
+def _restore(home: Path, file: Path) -> int:
+    """File → Restore…, once the engine and the store are closed (see store_actions)."""
+    from app.gui.qt import QMessageBox
+    from app.restore import restore_store
+
+    try:
+        kept = restore_store(home, file, actor="gui")
+    except (StoreError, OSError) as exc:
+        log.error("restore of %s failed: %s", file, exc)
+        QMessageBox.critical(None, "Tickwork could not restore the backup", str(exc))
+        return 1
+    QMessageBox.information(None, "Backup restored",
+                            f"Restored {file}.\n"
+                            + (f"The store it replaced is kept as {kept}.\n" if kept else "")
+                            + "\nStart Tickwork again to continue.")
+    return 0
 
 
 if __name__ == "__main__":

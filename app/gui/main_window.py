@@ -40,6 +40,7 @@ from app.gui.runs_model import RunTableModel
 from app.gui.runs_view import RunsView
 from app.gui.session import Session
 from app.gui.status_bar import StatusBar
+from app.gui.store_actions import StoreActions
 from app.gui.task_actions import TaskActions
 from app.gui.tasks_model import TaskTableModel
 from app.gui.tasks_view import TasksView
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self.runs_model = RunTableModel(session.service, bg, parent=self)
         self.audit_model = AuditTableModel(session.service, bg, parent=self)
         self.task_ops = TaskActions(session, self)
+        self.store_ops = StoreActions(session, self, self.quit)
         self.tasks_view = TasksView(self.tasks_model, self.task_ops.new)
         self.task_ops.attach(self.tasks_view)
         self.runs_view = RunsView(self.runs_model, session.service, bg)
@@ -153,6 +155,7 @@ class MainWindow(QMainWindow):
         s.background.error.connect(self._on_background_error)
         s.mode_changed.connect(self._on_session_mode_changed)
         self.task_ops.message.connect(self.say)
+        self.store_ops.message.connect(self.say)
         self.task_ops.show_runs_requested.connect(self.show_runs_of)
         self.task_ops.task_saved.connect(self._on_task_saved)
         self.tasks_view.context_menu_requested.connect(self._on_tasks_context_menu_requested)

@@ -1,7 +1,7 @@
 """The main window's menus and toolbar: the same actions in both, with their shortcuts.
 
-File (New, Import, Export, Close window, Quit), Task (Edit, Duplicate, Run now,
-Pause/Resume, Delete, Show runs), View (the six views on Ctrl+1 … Ctrl+6, Find,
+File (New, Import, Export, Back up now, Restore…, Close window, Quit), Task (Edit,
+Duplicate, Run now, Pause/Resume, Delete, Show runs), View (the six views on Ctrl+1 … Ctrl+6, Find,
 Notifications, Appearance), Engine (Pause all, Resume all), Help (About).
 """
 
@@ -34,6 +34,8 @@ def build_menus(window: MainWindow) -> Menus:
     file.addAction(a.new)
     file.addSeparator()
     file.addActions([a.import_, a.export])
+    file.addSeparator()
+    file.addActions([window.store_ops.back_up, window.store_ops.restore])
     file.addSeparator()
     close = file.addAction("&Close window")
     close.setShortcut("Ctrl+W")

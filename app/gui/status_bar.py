@@ -24,6 +24,7 @@ MODES = {
     "running": ("Engine running", "succeeded"),
     "standby": ("Viewer of another engine", "interrupted"),
     "stopped": ("Engine stopped", "cancelled"),
+    "stalled": ("Engine paused: cannot write its store — retrying", "failed"),
 }
 
 
@@ -74,7 +75,9 @@ class StatusBar(QStatusBar):
             "running": "This window's engine fires tasks on this store.",
             "standby": "Another Tickwork engine holds this store and fires its tasks; this "
                        "window shows and edits them, and takes over when that engine stops.",
-        }.get(mode, ""))
+            "stalled": f"{detail}. No task starts until the store can be written again; "
+                       "fires missed meanwhile then follow each task's catch-up policy.",
+        }.get(mode, detail))
         self.soon()
 
     def soon(self) -> None:

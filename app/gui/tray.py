@@ -78,12 +78,12 @@ class Tray(QObject):
         self._update("idle", "Tickwork")
 
     def notify(self, note: Notification) -> None:
-        if note.kind == "failure":
+        if note.kind in ("failure", "store"):
             self._failure = True
             self._update("failure", f"Tickwork — {note.title}")
         if self.can_notify and self.icon is not None:
             self._last_run = note.run_id
-            kind = (QSystemTrayIcon.MessageIcon.Critical if note.kind == "failure"
+            kind = (QSystemTrayIcon.MessageIcon.Critical if note.kind in ("failure", "store")
                     else QSystemTrayIcon.MessageIcon.Information)
             self.icon.showMessage(note.title, note.message, kind, 10_000)
 

@@ -1,9 +1,14 @@
-"""Opening the store: pragmas, schema version, and owner-only permissions.
+"""Opening the store: identity, integrity, pragmas, schema version, owner-only permissions.
 
 SQLite runs in WAL mode with `synchronous=FULL`, so a committed row survives `kill -9`
 and power loss; the engine's writer batches rows into group commits to keep that cheap.
-Every open checks that the data directory is 0700 and the database files 0600; a store
-that others could read is fixed, and the fix is audited.
+Before anything is written, the file is identified read-only (`integrity.identify`): a
+database that is not Tickwork's, or not SQLite at all, is refused untouched. Permissions are
+only ever tightened: group and other bits are removed from the home and the database files
+(and the fix is audited); a home or database its owner cannot write is refused, never
+chmod-ed. Every folder Tickwork creates is 0700. `Store.open(check=True)` (the engine, and
+the CLI's writing commands) also runs `PRAGMA quick_check` and refuses a damaged store with
+one line naming the newest backup.
 """
 
 from __future__ import annotations
@@ -19,8 +24,9 @@ from pathlib import Path
 import peewee as pw
 
 from app.core.errors import StoreError
-from app.store import audit
-from app.store.home import DB_NAME
+from app.store import audit, backup
+from app.store.home import DB_NAME, DIR_MODE, FILE_MODE, make_private_dir, tighten
+from app.store.integrity import StoreDamaged, fault_of, identify, problems
 from app.store.models import ALL_MODELS, SCHEMA_VERSION, Meta, db
 
 PRAGMAS = (
@@ -31,8 +37,7 @@ PRAGMAS = (
     ("cache_size", -16_000),
     ("temp_store", "memory"),
 )
-DIR_MODE = 0o700
-FILE_MODE = 0o600
+__all__ = ["DIR_MODE", "FILE_MODE", "PRAGMAS", "Store", "StoreDamaged", "migrate"]
 _DB_SUFFIXES = ("", "-wal", "-shm")
 
 
@@ -44,9 +49,23 @@ class Store:
         self.path = home / DB_NAME
 
     @classmethod
-    def open(cls, home: Path, *, actor: str = "engine", now: datetime | None = None) -> Store:
-        """Open (creating if needed) the store under `home`, or raise StoreError."""
+    def open(cls, home: Path, *, actor: str = "engine", now: datetime | None = None,
+             check: bool = False) -> Store:
+        """Open (creating if needed) the store under `home`, or raise StoreError.
+
+        With `check`, a store failing `PRAGMA quick_check` (run read-only, before anything
+        is written) raises StoreDamaged."""
         store = cls(home)
+        store._prepare_home()
+        try:
+            version = identify(store.path, quick_check=check)
+        except StoreDamaged as exc:
+            raise store.damaged(exc.detail) from None
+        if version is not None and version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{store.path} has schema version {version}, newer than this Tickwork "
+                f"understands ({SCHEMA_VERSION}); upgrade Tickwork to open it"
+            )
         fixes = store._prepare_files()
         if not db.is_closed():
             db.close()
@@ -54,8 +73,13 @@ class Store:
         try:
             db.connect(reuse_if_open=True)
             store._check_schema()
+        except StoreError:
+            db.close()
+            raise
         except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
             db.close()
+            if fault_of(exc) == "corrupt":
+                raise store.damaged(str(exc)) from None
             raise StoreError(f"{store.path} is not a usable Tickwork database: {exc}") from None
         if fixes:
             with store.write():
@@ -89,24 +113,46 @@ class Store:
         row = db.execute_sql("PRAGMA data_version").fetchone()
         return int(row[0])
 
-    def _prepare_files(self) -> dict[str, tuple[int, int]]:
-        """Create the home 0700 and the database 0600; fix looser modes, return what changed."""
-        fixes: dict[str, tuple[int, int]] = {}
-        self.home.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    def check(self, *, full: bool = True) -> list[str]:
+        """SQLite's integrity check (`quick_check` unless `full`) on this thread's connection:
+        one line per problem, none when the store is sound."""
+        return problems(db.connection(), full=full)
+
+    def damaged(self, detail: str) -> StoreDamaged:
+        """The one-line refusal of a damaged store: what failed and how to get back."""
+        return StoreDamaged(f"{self.path} is damaged ({detail}); Tickwork will not write to "
+                            f"it. {backup.restore_hint(self.home)}", detail)
+
+    def _prepare_home(self) -> None:
+        """Create the home (and any missing parent) 0700; refuse one its owner cannot use."""
+        make_private_dir(self.home)
         mode = stat.S_IMODE(self.home.stat().st_mode)
-        if mode != DIR_MODE:
-            os.chmod(self.home, DIR_MODE)
-            fixes[str(self.home)] = (mode, DIR_MODE)
+        if mode & 0o700 != 0o700:
+            raise StoreError(f"{self.home}: its owner cannot write it (mode {mode:04o}); "
+                             f"Tickwork does not loosen permissions: `chmod u+rwx {self.home}`")
+        for suffix in _DB_SUFFIXES:
+            path = Path(str(self.path) + suffix)
+            if path.exists():
+                mode = stat.S_IMODE(path.stat().st_mode)
+                if mode & 0o600 != 0o600:
+                    raise StoreError(f"{path}: its owner cannot write it (mode {mode:04o}); "
+                                     f"Tickwork does not loosen permissions: `chmod u+rw {path}`")
+
+    def _prepare_files(self) -> dict[str, tuple[int, int]]:
+        """Create the database 0600; tighten looser modes, return what changed."""
+        fixes: dict[str, tuple[int, int]] = {}
+        changed = tighten(self.home)
+        if changed:
+            fixes[str(self.home)] = changed
         if not self.path.exists():
             fd = os.open(self.path, os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC, FILE_MODE)
             os.close(fd)
         for suffix in _DB_SUFFIXES:
             path = Path(str(self.path) + suffix)
             if path.exists():
-                mode = stat.S_IMODE(path.stat().st_mode)
-                if mode != FILE_MODE:
-                    os.chmod(path, FILE_MODE)
-                    fixes[str(path)] = (mode, FILE_MODE)
+                changed = tighten(path)
+                if changed:
+                    fixes[str(path)] = changed
         return fixes
 
     def _check_schema(self) -> None:
@@ -137,8 +183,10 @@ def _run_processes() -> None:
 
 
 def migrate(from_version: int) -> None:
-    """Bring an older schema up to date, one step at a time, in one transaction."""
+    """Bring an older schema up to date, one step at a time, in one transaction, after an
+    online backup of the store as it was (a `migration` backup, never rotated away)."""
     steps: dict[int, Callable[[], None]] = {1: _run_processes}  # version -> step up from it
+    backup.make(Path(db.database).parent, kind="migration")
     with db.atomic("IMMEDIATE"):
         version = from_version
         while version < SCHEMA_VERSION:

@@ -1,4 +1,5 @@
-"""Where Tickwork keeps its data: `--home`, else `$TICKWORK_HOME`, else the platform's place."""
+"""Where Tickwork keeps its data (`--home`, else `$TICKWORK_HOME`, else the platform's place),
+and how its folders and files are made private: created 0700/0600, only ever tightened."""
 
 from __future__ import annotations
 
@@ -18,3 +19,37 @@ def resolve_home(explicit: str | os.PathLike[str] | None = None) -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("tickwork", appauthor=False))
+
+
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+BACKUPS_DIR = "backups"
+
+
+def make_private_dir(path: Path) -> None:
+    """Create `path` and every missing parent 0700, whatever the umask; existing folders are
+    left as they are (`tighten` decides about them)."""
+    missing: list[Path] = []
+    cur = path
+    while not cur.exists():
+        missing.append(cur)
+        if cur.parent == cur:
+            break
+        cur = cur.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=DIR_MODE)
+        except FileExistsError:
+            continue
+        os.chmod(folder, DIR_MODE)
+
+
+def tighten(path: Path) -> tuple[int, int] | None:
+    """Remove group and other permission bits from `path`; never add any. Returns (before,
+    after) when the mode changed, None when it was already private."""
+    before = path.stat().st_mode & 0o7777
+    after = before & ~0o077
+    if after == before:
+        return None
+    os.chmod(path, after)
+    return before, after

@@ -66,7 +66,7 @@ def test_corrupt_file_is_refused(home: Path) -> None:
     home.mkdir(mode=0o700)
     (home / "tickwork.db").write_bytes(b"this is not sqlite" * 100)
     os.chmod(home / "tickwork.db", 0o600)
-    with pytest.raises(StoreError, match="not a usable Tickwork database"):
+    with pytest.raises(StoreError, match="not an SQLite database"):
         Store.open(home)
 
 

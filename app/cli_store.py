@@ -1,0 +1,131 @@
+"""The command line's care of the store file itself: `check`, `backup`, `restore`, and the
+one line a damaged store or a full disk turns into (never a traceback).
+
+`check` reads the store read-only (SQLite's full `integrity_check`, one line per problem;
+exit 0 sound, 1 problems). `backup [FILE]` copies the store online (SQLite's backup API),
+0600. `restore FILE` verifies the file (a Tickwork store this version can open, integrity
+ok), refuses while an engine holds the store (it takes the engine lock itself for the
+duration, so none can start meanwhile), keeps the current store as a `restore` backup,
+puts the file in place, and audits `store.restore` (app/restore.py, shared with the GUI).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+from app.core.errors import StoreError, ValidationError
+
+EXIT_OK, EXIT_FAILURE = 0, 1
+
+# (command, subcommand) pairs that write the store: these run `quick_check` first, so a
+# damaged store is refused before it is written into.
+WRITING = {("task", "add"), ("task", "update"), ("task", "delete"), ("task", "run"),
+           ("task", "reschedule"), ("task", "pause"), ("task", "resume"), ("run", "cancel"),
+           ("import", None), ("secret", "set"), ("secret", "delete")}
+
+
+def writes(args: argparse.Namespace) -> bool:
+    sub = getattr(args, f"{args.cmd}_cmd", None)
+    return (args.cmd, sub) in WRITING
+
+
+def add_store_commands(sub: Any) -> None:
+    """Add `check`, `backup` and `restore` to the top-level subparsers."""
+    chk = sub.add_parser("check", help="check the store file's integrity (read-only)")
+    chk.add_argument("--json", action="store_true")
+    bak = sub.add_parser("backup", help="back up the store now (online, 0600)")
+    bak.add_argument("file", nargs="?", help="where to write it (default: a new file in "
+                     "backups/ under the home)")
+    res = sub.add_parser("restore", help="replace the store with a backup (no engine may run)")
+    res.add_argument("file")
+
+
+def _home(args: argparse.Namespace) -> Path:
+    from app.store.home import resolve_home
+
+    return resolve_home(args.home)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from app.store import backup
+    from app.store.home import DB_NAME
+    from app.store.integrity import StoreDamaged, connect_readonly, identify, problems
+
+    home = _home(args)
+    path = home / DB_NAME
+    if not path.exists():
+        raise StoreError(f"{path}: no store here")
+    try:
+        identify(path)
+        con = connect_readonly(path)
+        try:
+            found = problems(con, full=True)
+        finally:
+            con.close()
+    except StoreDamaged as exc:  # anything else (not ours, not SQLite) is its own error
+        found = [exc.detail]
+    except sqlite3.DatabaseError as exc:
+        found = [str(exc)]
+    if args.json:
+        sys.stdout.write(json.dumps({"ok": not found, "problems": found}, indent=2) + "\n")
+    elif found:
+        for line in found:
+            print(line)
+    else:
+        print(f"{path}: integrity check ok")
+    if found:
+        print(f"tickwork: {path} is damaged: {len(found)} problem(s). "
+              f"{backup.restore_hint(home)}", file=sys.stderr)
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from app.store import backup
+    from app.store.home import DB_NAME
+    from app.store.integrity import identify
+
+    home = _home(args)
+    dest = Path(args.file).expanduser().resolve() if args.file else None
+    if dest is not None:
+        if dest.exists():
+            raise ValidationError("file", f"{dest} already exists; name a new file")
+        if not dest.parent.is_dir():
+            raise ValidationError("file", f"{dest.parent} is not a folder")
+    if identify(home / DB_NAME) is None:
+        raise StoreError(f"{home / DB_NAME}: there is no store to back up")
+    path = backup.make(home, dest, kind="manual")
+    print(f"backed up {home / DB_NAME} to {path}")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from app.restore import restore_store
+
+    file = Path(args.file).expanduser().resolve()
+    if not file.is_file():
+        raise ValidationError("file", f"{file}: no such file")
+    kept = restore_store(_home(args), file, actor="cli")
+    print(f"restored {file}" + (f"; the store it replaced is kept as {kept}" if kept else ""))
+    return EXIT_OK
+
+
+def store_fault_line(args: argparse.Namespace, exc: BaseException) -> str | None:
+    """The one line for a damaged store or a full disk met mid-command; None for others."""
+    from app.store import backup
+    from app.store.integrity import CORRUPT, FULL, fault_of
+
+    kind = fault_of(exc)
+    if kind == CORRUPT:
+        home = _home(args)
+        return (f"error: the store under {home} is damaged ({exc}); nothing more was "
+                f"written. {backup.restore_hint(home)}")
+    if kind == FULL:
+        return "error: the disk holding the store is full; nothing was changed — free space " \
+               "and try again"
+    return None

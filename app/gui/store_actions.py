@@ -1,0 +1,76 @@
+"""File → Back up now and Restore…: the store file's care from the window.
+
+Back up now copies the store online (SQLite's backup API) off the GUI thread into
+`backups/` under the home. Restore… verifies the chosen file off the GUI thread, asks, and
+then quits the window: the engine must stop (a restore is refused while one holds the store)
+and every connection close before the file is replaced, so the restore itself runs in
+`bootstrap` once the window, the engine and the store are closed (`restore_file`), with the
+same code as `tickwork restore`.
+
+Signals:
+    message(str): one line for the status bar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from app.gui.qt import QAction, QFileDialog, QMessageBox, QObject, QWidget, Signal
+from app.gui.session import Session
+from app.store import backup
+
+
+class StoreActions(QObject):
+    message = Signal(str)
+
+    def __init__(self, session: Session, window: QWidget, quit: Callable[[], None]) -> None:
+        super().__init__(window)
+        self.session = session
+        self.window = window
+        self._quit = quit
+        self.restore_file: Path | None = None  # chosen and confirmed: restored after quitting
+        self.back_up = QAction("&Back up now", self)
+        self.back_up.setStatusTip("Copy the store into the backups folder now")
+        self.back_up.triggered.connect(self.back_up_now)
+        self.restore = QAction("&Restore…", self)
+        self.restore.setStatusTip("Replace the store with a backup (Tickwork then quits)")
+        self.restore.triggered.connect(self.choose_restore)
+
+    def back_up_now(self) -> None:
+        home = self.session.store.home
+        self.message.emit("Backing up…")
+        self.session.background.run(
+            lambda: backup.make(home, kind="manual"),
+            lambda path: self.message.emit(f"Backed up to {path}."),
+            owner=self, title="Cannot back up the store")
+
+    def choose_restore(self) -> None:
+        home = self.session.store.home
+        start = backup.backups_dir(home)
+        path, _filter = QFileDialog.getOpenFileName(
+            self.window, "Restore a backup", str(start if start.is_dir() else home),
+            "Tickwork store (*.db);;All files (*)")
+        if path:
+            self.verify(Path(path))
+
+    def verify(self, file: Path) -> None:
+        """Check the file off the GUI thread, then ask."""
+        self.session.background.run(lambda: backup.verify(file),
+                                    lambda _version: self._confirm(file),
+                                    owner=self, title="Cannot restore this file")
+
+    def _confirm(self, file: Path) -> None:
+        answer = QMessageBox.question(
+            self.window, "Restore this backup?",
+            f"Replace the store with {file}?\n\nTickwork stops its engine, keeps the current "
+            "store in the backups folder, restores this one and quits. Start it again to "
+            "continue.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        if answer == QMessageBox.StandardButton.Yes:
+            self.accept_restore(file)
+
+    def accept_restore(self, file: Path) -> None:
+        self.restore_file = file
+        self._quit()

@@ -1,0 +1,254 @@
+"""Backups of the store: made online with SQLite's backup API, rotated, verified, restored.
+
+A backup is one self-contained SQLite file (rollback journal, not WAL), 0600, in `backups/`
+(0700) under the home, named `tickwork-<UTC stamp>-<kind>.db`. Kinds: `daily` (the engine,
+once a day), `migration` (before a schema migration), `manual` (`tickwork backup`, the
+GUI), `restore` (the store as it was just before a restore replaced it). The backup API
+copies a consistent snapshot while the engine keeps writing; a file copy of a live WAL
+database would not be one.
+
+Rotation touches only `daily` backups and follows restic's `--keep-daily 7 --keep-weekly 4`:
+keep the newest backup of each of the 7 most recent UTC days that have one, and the newest
+of each of the 4 most recent ISO weeks that have one (a backup may count for both); every
+other daily backup is deleted. Other kinds are never deleted automatically.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from app.core.errors import StoreError
+from app.store.home import BACKUPS_DIR, DB_NAME, FILE_MODE, make_private_dir, tighten
+from app.store.integrity import connect_readonly, identify, problems, readonly_uri
+from app.store.models import SCHEMA_VERSION
+
+KEEP_DAILY = 7
+KEEP_WEEKLY = 4
+DAILY_EVERY = timedelta(days=1)
+KINDS = ("daily", "migration", "manual", "restore", "damaged")
+_NAME = re.compile(r"^tickwork-(\d{8}T\d{6}(?:\.\d{6})?Z)-([a-z]+)\.db$")
+_STAMP = "%Y%m%dT%H%M%S.%fZ"
+
+
+@dataclass(frozen=True, slots=True)
+class Backup:
+    path: Path
+    at: datetime
+    kind: str
+
+
+def backups_dir(home: Path) -> Path:
+    return home / BACKUPS_DIR
+
+
+def list_backups(home: Path) -> list[Backup]:
+    """The backups under `home`, newest first."""
+    folder = backups_dir(home)
+    if not folder.is_dir():
+        return []
+    out: list[Backup] = []
+    for path in folder.iterdir():
+        match = _NAME.match(path.name)
+        if match is None:
+            continue
+        stamp = match.group(1)
+        fmt = _STAMP if "." in stamp else "%Y%m%dT%H%M%SZ"
+        at = datetime.strptime(stamp, fmt).replace(tzinfo=UTC)
+        out.append(Backup(path, at, match.group(2)))
+    return sorted(out, key=lambda b: b.at, reverse=True)
+
+
+def newest(home: Path) -> Backup | None:
+    found = [b for b in list_backups(home) if b.kind != "damaged"]
+    return found[0] if found else None
+
+
+def restore_hint(home: Path) -> str:
+    """What a refusal of a damaged store tells the user to do next."""
+    latest = newest(home)
+    if latest is None:
+        return "no backup exists; `tickwork check` lists the problems"
+    return (f"newest backup: {latest.path} ({latest.at:%Y-%m-%d %H:%M} UTC); restore it with "
+            f"`tickwork --home {home} restore {latest.path}`")
+
+
+def make(home: Path, dest: Path | None = None, *, kind: str = "manual",
+         now: datetime | None = None) -> Path:
+    """Copy the store under `home` into `dest` (default: a new file in `backups/`), online."""
+    assert kind in KINDS
+    source = home / DB_NAME
+    if not source.exists() or source.stat().st_size == 0:
+        raise StoreError(f"{source}: there is no store to back up")
+    if dest is None:
+        dest = _new_path(home, kind, now or datetime.now(UTC))
+    src = sqlite3.connect(readonly_uri(source), uri=True)
+    try:
+        _write_copy(src, dest)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"backup of {source} failed: {exc}") from None
+    finally:
+        src.close()
+    return dest
+
+
+def _new_path(home: Path, kind: str, now: datetime) -> Path:
+    folder = backups_dir(home)
+    make_private_dir(folder)
+    tighten(folder)
+    return folder / f"tickwork-{now.astimezone(UTC).strftime(_STAMP)}-{kind}.db"
+
+
+def _write_copy(src: sqlite3.Connection, dest: Path) -> None:
+    """SQLite's backup API into a fresh 0600 file, renamed into place once complete."""
+    part = dest.with_name(dest.name + ".part")
+    part.unlink(missing_ok=True)
+    os.close(os.open(part, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_CLOEXEC, FILE_MODE))
+    os.chmod(part, FILE_MODE)
+    try:
+        dst = sqlite3.connect(part)
+        try:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+        finally:
+            dst.close()
+        with part.open("rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(part, dest)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+
+
+def daily_due(newest_daily: datetime | None, now: datetime) -> bool:
+    """A daily backup is due when none exists or the newest is a day old."""
+    return newest_daily is None or now - newest_daily >= DAILY_EVERY
+
+
+def to_remove(dailies: Sequence[datetime], *, keep_daily: int = KEEP_DAILY,
+              keep_weekly: int = KEEP_WEEKLY) -> set[datetime]:
+    """The rotation rule as a pure function: which daily backups (by time) to delete."""
+    keep: set[datetime] = set()
+    days: set[Any] = set()
+    weeks: set[Any] = set()
+    for at in sorted(dailies, reverse=True):
+        day = at.astimezone(UTC).date()
+        week = day.isocalendar()[:2]
+        if day not in days and len(days) < keep_daily:
+            days.add(day)
+            keep.add(at)
+        if week not in weeks and len(weeks) < keep_weekly:
+            weeks.add(week)
+            keep.add(at)
+    return set(dailies) - keep
+
+
+def rotate(home: Path) -> list[Path]:
+    """Delete the daily backups the rotation rule lets go; returns what was deleted."""
+    dailies = [b for b in list_backups(home) if b.kind == "daily"]
+    gone = to_remove([b.at for b in dailies])
+    removed = []
+    for b in dailies:
+        if b.at in gone:
+            b.path.unlink(missing_ok=True)
+            removed.append(b.path)
+    return removed
+
+
+def daily(home: Path, now: datetime) -> Path | None:
+    """The engine's daily step: make a backup if one is due, then rotate."""
+    latest = [b.at for b in list_backups(home) if b.kind == "daily"]
+    if not daily_due(latest[0] if latest else None, now):
+        return None
+    path = make(home, kind="daily", now=now)
+    rotate(home)
+    return path
+
+
+def verify(file: Path) -> int:
+    """Check that `file` is a sound Tickwork store this version can open; its schema version.
+    Raises StoreError naming what is wrong."""
+    if not file.is_file():
+        raise StoreError(f"{file}: no such backup file")
+    version = identify(file)
+    if version is None:
+        raise StoreError(f"{file} is an empty database, not a Tickwork backup")
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{file} has schema version {version}, newer than this Tickwork "
+                         f"understands ({SCHEMA_VERSION})")
+    con = connect_readonly(file)
+    try:
+        found = problems(con, full=True, limit=5)
+    finally:
+        con.close()
+    if found:
+        raise StoreError(f"{file} fails the integrity check: {found[0]}")
+    return version
+
+
+def restore(home: Path, file: Path, *, now: datetime | None = None) -> Path | None:
+    """Replace the store under `home` with the backup `file` (verified first). The current
+    store is kept first as a `restore` backup (a raw `damaged` copy when SQLite cannot read
+    it). No engine may hold the store: the caller holds the lock. Returns the kept copy
+    (None when there was no store). The caller then opens the store and audits the restore
+    (`audit_restore`)."""
+    now = now or datetime.now(UTC)
+    verify(file)
+    source = home / DB_NAME
+    kept: Path | None = None
+    if source.exists() and source.stat().st_size > 0:
+        try:
+            kept = make(home, kind="restore", now=now)
+        except StoreError:
+            kept = _raw_copy(home, now)
+    src = connect_readonly(file)
+    try:
+        for suffix in ("-wal", "-shm"):
+            Path(str(source) + suffix).unlink(missing_ok=True)
+        part = source.with_name(source.name + ".restore")
+        _write_copy(src, part)
+        os.replace(part, source)
+    finally:
+        src.close()
+    return kept
+
+
+def _raw_copy(home: Path, now: datetime) -> Path:
+    """A byte copy of a store SQLite cannot read (no engine runs: the caller checked)."""
+    dest = _new_path(home, "damaged", now)
+    source = home / DB_NAME
+    shutil.copyfile(source, dest)
+    os.chmod(dest, FILE_MODE)
+    wal = Path(str(source) + "-wal")
+    if wal.exists():
+        shutil.copyfile(wal, str(dest) + "-wal")
+        os.chmod(str(dest) + "-wal", FILE_MODE)
+    return dest
+
+
+def audit_restore(store: Any, file: Path, kept: Path | None, *, actor: str,
+                  now: datetime) -> None:
+    """Audit a restore in the restored store (appended after it), then `after_restore`."""
+    from app.store import audit
+
+    with store.write():
+        audit.append(actor, "store.restore", str(file),
+                     {"replaced_store_kept_as": str(kept) if kept else None},
+                     {"restored_from": str(file)}, now)
+    after_restore(store, file, kept)
+
+
+def after_restore(store: Any, file: Path, kept: Path | None) -> None:
+    """Hook run once the restored store is open and its `store.restore` event is appended.
+
+    The audit chain's head is kept outside the store (in the keyring); a restore puts back
+    an older chain, so this is where the head is re-anchored to the restored chain. Wired by
+    the audit-keying work; nothing to do until then.
+    """

@@ -1,0 +1,132 @@
+"""Is this file a healthy Tickwork store? Answered without ever writing to it.
+
+`identify` reads the 100-byte SQLite header and then `sqlite_master` through a read-only
+connection (`mode=ro`; `immutable=1` when the file is in WAL mode but has no `-wal` file,
+so not even a `-shm` appears beside someone else's database). Only a file that is empty or
+already Tickwork's is ever opened for writing. `problems` runs SQLite's own checks
+(`quick_check` at engine start, the full `integrity_check` for `tickwork check`), and
+`fault_of` names the two faults the engine treats as states: a damaged file and a full disk.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from urllib.parse import quote
+
+from app.core.errors import StoreError
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+HEADER_SIZE = 100
+CORRUPT = "corrupt"
+FULL = "full"
+_CORRUPT_NAMES = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+_CORRUPT_TEXT = ("malformed", "file is not a database", "disk image")
+_FULL_TEXT = ("database or disk is full",)
+
+
+class StoreDamaged(StoreError):
+    """The store failed SQLite's integrity checks or reported SQLITE_CORRUPT."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail or message
+
+
+def readonly_uri(path: Path, *, immutable: bool = False) -> str:
+    return f"file:{quote(str(path))}?mode=ro" + ("&immutable=1" if immutable else "")
+
+
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """A connection that cannot write `path` (nor create a `-wal`/`-shm` for a file without
+    one)."""
+    with path.open("rb") as fh:
+        header = fh.read(HEADER_SIZE)
+    wal_header = len(header) >= 20 and header[18] == 2
+    wal_file = Path(str(path) + "-wal")
+    immutable = wal_header and not wal_file.exists()
+    return sqlite3.connect(readonly_uri(path, immutable=immutable), uri=True,
+                           check_same_thread=False)
+
+
+def identify(path: Path, *, quick_check: bool = False) -> int | None:
+    """The schema version of the Tickwork store at `path`; None when the file is empty (a new
+    store). Raises StoreError, having written nothing, for anything else; with
+    `quick_check`, StoreDamaged for a store that fails SQLite's `quick_check`."""
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    with path.open("rb") as fh:
+        header = fh.read(HEADER_SIZE)
+    if not header.startswith(SQLITE_MAGIC) or len(header) < HEADER_SIZE:
+        raise StoreError(f"{path} is not an SQLite database; Tickwork left it untouched "
+                         "(move it away or use another --home)")
+    try:
+        con = connect_readonly(path)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path} cannot be read: {exc}") from None
+    try:
+        tables = {r[0] for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            return None
+        if "meta" not in tables:
+            raise StoreError(f"{path} is not a Tickwork database (it has tables "
+                             f"{', '.join(sorted(tables)[:5])}); Tickwork left it untouched")
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        found = problems(con) if quick_check else []
+        if found:
+            raise StoreDamaged(f"{path} is damaged: {found[0]}", found[0])
+    except sqlite3.DatabaseError as exc:
+        if fault_of(exc) == CORRUPT:
+            raise StoreDamaged(f"{path} is damaged: {exc}", str(exc)) from None
+        raise StoreError(f"{path} is not a usable Tickwork database: {exc}") from None
+    finally:
+        con.close()
+    try:
+        return int(row[0]) if row else _not_ours(path)
+    except (TypeError, ValueError):
+        return _not_ours(path)
+
+
+def _not_ours(path: Path) -> int:
+    raise StoreError(f"{path} is not a Tickwork database (no schema version); "
+                     "Tickwork left it untouched")
+
+
+def problems(con: sqlite3.Connection, *, full: bool = False, limit: int = 100) -> list[str]:
+    """SQLite's `quick_check` (or the full `integrity_check`): one line per problem, empty
+    when the file is sound. A file too damaged to check is itself one problem."""
+    pragma = "integrity_check" if full else "quick_check"
+    try:
+        rows = [str(r[0]) for r in con.execute(f"PRAGMA {pragma}({int(limit)})")]
+    except sqlite3.DatabaseError as exc:
+        return [str(exc)]
+    return [] if rows == ["ok"] else rows
+
+
+def fault_of(exc: BaseException | None) -> str | None:
+    """CORRUPT, FULL or None for an exception from sqlite3 or peewee (which wraps it)."""
+    found = find_fault(exc)
+    return found[0] if found else None
+
+
+def find_fault(exc: BaseException | None) -> tuple[str, BaseException] | None:
+    """The fault (CORRUPT or FULL) and the exception that says so, looking through peewee's
+    wrapping and through a failed rollback's context ("cannot rollback - no transaction is
+    active" hides the "database or disk is full" that ended the transaction)."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        err = todo.pop(0)
+        if err is None or id(err) in seen:
+            continue
+        seen.add(id(err))
+        name = getattr(err, "sqlite_errorname", "") or ""
+        text = str(err).lower()
+        if name.startswith(_CORRUPT_NAMES) or any(t in text for t in _CORRUPT_TEXT):
+            return CORRUPT, err
+        if name == "SQLITE_FULL" or any(t in text for t in _FULL_TEXT):
+            return FULL, err
+        todo.extend(a for a in err.args if isinstance(a, BaseException))
+        todo.extend((err.__cause__, err.__context__))
+    return None

@@ -1,0 +1,61 @@
+"""File → Back up now and Restore… (point 8): the menu carries them; Back up now writes a
+backup off the GUI thread; Restore… verifies the file and hands it to the restore that runs
+once the window has quit."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from app.store import backup
+from tests.gui.conftest import Gui, command_task
+from tests.support.store_faults import fill_disk, free_disk, writer_connection
+
+
+def file_menu_texts(gui: Gui) -> list[str]:
+    (file,) = [a.menu() for a in gui.window.menuBar().actions() if a.text() == "&File"]
+    return [a.text().replace("&", "") for a in file.actions() if a.text()]
+
+
+def test_file_menu_back_up_now_writes_a_private_backup(gui: Gui) -> None:
+    assert {"Back up now", "Restore…"} <= set(file_menu_texts(gui))
+    gui.service.create_task(command_task("keep"))
+    home = gui.store.home
+    gui.window.store_ops.back_up.trigger()
+    gui.wait_until(lambda: [b for b in backup.list_backups(home) if b.kind == "manual"])
+    (made,) = [b for b in backup.list_backups(home) if b.kind == "manual"]
+    assert stat.S_IMODE(made.path.stat().st_mode) == 0o600
+    assert backup.verify(made.path) >= 1
+    gui.wait_until(lambda: "Backed up to" in gui.window.statusBar().currentMessage())
+
+
+def test_restore_verifies_the_file_before_asking(gui: Gui, tmp_path: Path) -> None:
+    ops = gui.window.store_ops
+    asked: list[Path] = []
+    ops._confirm = asked.append  # type: ignore[method-assign]  # the question is modal
+    errors: list[tuple[str, str]] = []
+    gui.session.background.error.connect(lambda title, text: errors.append((title, text)))
+    bad = tmp_path / "notes.db"
+    bad.write_text("not a store\n" * 50)
+    ops.verify(bad)
+    gui.wait_until(lambda: errors)
+    assert errors[0][0] == "Cannot restore this file" and "not an SQLite" in errors[0][1]
+    good = backup.make(gui.store.home, tmp_path / "good.db")
+    ops.verify(good)
+    gui.wait_until(lambda: asked == [good])
+    assert ops.restore_file is None  # nothing happens until the user says yes
+
+
+def test_status_bar_says_when_the_store_cannot_be_written(gui: Gui) -> None:
+    argv = ["sh", "-c", "head -c 30000 /dev/zero | tr '\\0' x"]
+    gui.service.create_task(command_task("chatty", argv,
+                                         schedule={"kind": "interval", "seconds": 1}))
+    gui.wait_until(lambda: gui.service.list_runs(task="chatty", status="succeeded"))
+    con = writer_connection(gui.engine)
+    fill_disk(con)
+    status = gui.window.status
+    try:
+        gui.wait_until(lambda: "cannot write its store" in status.engine.text(), 20)
+    finally:
+        free_disk(con)
+    gui.wait_until(lambda: "Engine running" in status.engine.text(), 40)

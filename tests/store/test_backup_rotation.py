@@ -1,0 +1,118 @@
+"""Point 8: when the engine backs up, what rotation keeps, and the backup before a migration.
+Dates are injected; the files are real SQLite backups."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.core.errors import StoreError
+from app.store import backup
+from app.store.database import Store
+
+DAY = timedelta(days=1)
+
+
+def day(month: int, d: int, hour: int = 2) -> datetime:
+    return datetime(2027, month, d, hour, tzinfo=UTC)
+
+
+def test_rotation_keeps_seven_days_and_four_weeks() -> None:
+    dailies = [day(1, 1) + i * DAY for i in range(60)]  # 2027-01-01 .. 2027-03-01
+    kept = sorted(set(dailies) - backup.to_remove(dailies))
+    assert kept == [day(2, 14), day(2, 21),  # newest of the two earlier ISO weeks (Sundays)
+                    day(2, 23), day(2, 24), day(2, 25), day(2, 26), day(2, 27),
+                    day(2, 28),  # also the newest of its week
+                    day(3, 1)]  # a Monday: its own week
+
+
+def test_rotation_counts_days_not_files_and_keeps_gaps() -> None:
+    twice = [day(3, 1, 1), day(3, 1, 23)]  # the newest of a day is the one kept
+    assert backup.to_remove(twice) == {day(3, 1, 1)}
+    sparse = [day(1, 4), day(2, 1), day(3, 1)]  # far apart: each is its week's newest
+    assert backup.to_remove(sparse) == set()
+    assert backup.to_remove([]) == set()
+
+
+def test_a_daily_backup_is_due_when_the_newest_is_a_day_old() -> None:
+    now = day(3, 1, 12)
+    assert backup.daily_due(None, now)
+    assert not backup.daily_due(now - timedelta(hours=23, minutes=59), now)
+    assert backup.daily_due(now - DAY, now)
+
+
+def test_daily_backups_over_forty_days_rotate_to_the_rule(home: Path, store: Store) -> None:
+    start = day(1, 1)
+    made: list[datetime] = []
+    for hour in range(0, 40 * 24, 6):  # the engine looks (hourly); here every 6 h
+        now = start + timedelta(hours=hour)
+        if backup.daily(home, now) is not None:
+            made.append(now)
+    assert len(made) == 40  # one per day
+    left = backup.list_backups(home)
+    assert {b.at for b in left} == set(made) - backup.to_remove(made)
+    assert len(left) == 9
+    folder = home / "backups"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    for b in left:
+        assert stat.S_IMODE(b.path.stat().st_mode) == 0o600
+        con = sqlite3.connect(b.path)
+        try:
+            assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            assert con.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        finally:
+            con.close()
+    manual = backup.make(home, kind="manual", now=start + 50 * DAY)
+    backup.daily(home, start + 60 * DAY)
+    assert manual.exists()  # rotation never deletes what a person asked for
+
+
+def test_a_migration_is_preceded_by_a_backup(home: Path, monkeypatch: pytest.MonkeyPatch
+                                             ) -> None:
+    import app.store.database as database
+    from app.store.models import SCHEMA_VERSION
+
+    Store.open(home).close()
+    monkeypatch.setattr(database, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    with pytest.raises(StoreError, match=f"no migration from schema version {SCHEMA_VERSION}"):
+        Store.open(home)
+    (kept,) = backup.list_backups(home)
+    assert kept.kind == "migration"
+    assert backup.verify(kept.path) == SCHEMA_VERSION
+
+
+def test_the_engine_makes_its_daily_backup_at_start(home: Path, cli: Any,
+                                                    tmp_path: Path) -> None:
+    from tests.engine.conftest import EngineProcess, wait_until
+
+    assert cli("task", "add", "t", "--command", "true", "--manual").code == 0
+    proc = EngineProcess(home, tmp_path / "engine.log")
+    try:
+        proc.wait_for("daily backup:")
+    finally:
+        proc.proc.terminate()
+        proc.proc.wait(30)
+    (made,) = backup.list_backups(home)
+    assert made.kind == "daily"
+    wait_until(lambda: backup.verify(made.path) >= 1)
+
+
+def test_the_engines_hourly_look_backs_up_once_a_day(home: Path, store: Store) -> None:
+    import threading
+
+    from app.engine.backups import DailyBackups
+
+    clock = [day(3, 1, 9)]
+    looks = DailyBackups(home, threading.Event(), lambda: clock[0])
+    assert looks.check() is not None  # at start: none yet
+    for hour in range(1, 24):
+        clock[0] = day(3, 1, 9) + timedelta(hours=hour)
+        assert looks.check() is None
+    clock[0] = day(3, 2, 9)
+    assert looks.check() is not None
+    assert [b.kind for b in backup.list_backups(home)] == ["daily", "daily"]

@@ -1,0 +1,235 @@
+"""Points 7 and 8 through the CLI: a damaged store is refused (engine, writes) with one line
+naming the newest backup; `check` lists the problems; `backup` and `restore` bring it back."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from app.store.database import Store
+from tests.conftest import ROOT, command_task
+
+PAGE = 4096
+
+
+def fill(home: Path, tasks: int = 300) -> None:
+    from app.service import Service
+
+    store = Store.open(home)
+    try:
+        service = Service(store, "cli")
+        for i in range(tasks):
+            service.create_task(command_task(f"task-{i:04d}", description="x" * 200))
+    finally:
+        store.close()
+
+
+def damage(db: Path, pages: int = 4, seed: int = 9) -> None:
+    """Overwrite a few pages in the middle of the file with random bytes."""
+    assert not Path(str(db) + "-wal").exists() or Path(str(db) + "-wal").stat().st_size == 0
+    count = db.stat().st_size // PAGE
+    assert count > 20
+    rng = random.Random(seed)
+    with db.open("r+b") as fh:
+        for page in range(count // 2, count // 2 + pages):
+            fh.seek(page * PAGE)
+            fh.write(rng.randbytes(PAGE))
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def one_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    assert len(lines) == 1, text
+    assert "Traceback" not in text
+    return lines[0]
+
+
+def test_damaged_store_is_refused_and_restored_from_backup(home: Path, cli: Any) -> None:
+    fill(home)
+    made = cli("backup")
+    assert made.code == 0, made.err
+    backups = list((home / "backups").iterdir())
+    assert len(backups) == 1
+    backup = backups[0]
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    assert stat.S_IMODE((home / "backups").stat().st_mode) == 0o700
+    assert cli("check").code == 0
+
+    db = home / "tickwork.db"
+    damage(db)
+    before = digest(db)
+
+    engine = cli("engine", timeout=60)
+    assert engine.code == 1
+    line = one_line(engine.err)
+    assert "is damaged" in line and str(backup) in line and "restore" in line
+
+    add = cli("task", "add", "new", "--command", "true", "--manual")
+    assert add.code == 1
+    assert "is damaged" in one_line(add.err)
+    assert digest(db) == before  # nothing was written into it
+
+    check = cli("check")
+    assert check.code == 1
+    assert check.out.strip(), "check names at least one problem"
+    assert "Traceback" not in check.err
+
+    restored = cli("restore", str(backup))
+    assert restored.code == 0, restored.err
+    assert cli("check").code == 0
+    listed = cli("task", "list", "--json")
+    assert len(listed.json()) == 300
+    events = cli("audit", "--json").json()
+    assert events[0]["action"] == "store.restore"
+    kept = [p for p in (home / "backups").iterdir() if p != backup]
+    assert kept and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in kept)
+
+
+def test_backup_to_a_file_and_restore_round_trip(home: Path, cli: Any, tmp_path: Path) -> None:
+    assert cli("task", "add", "keep", "--command", "true", "--manual").code == 0
+    target = tmp_path / "mine.db"
+    assert cli("backup", str(target)).code == 0
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    again = cli("backup", str(target))
+    assert again.code == 2 and "already exists" in again.err
+    assert cli("task", "add", "later", "--command", "true", "--manual").code == 0
+    assert cli("restore", str(target)).code == 0
+    names = [t["name"] for t in cli("task", "list", "--json").json()]
+    assert names == ["keep"]
+
+
+def test_restore_refuses_what_is_not_a_sound_tickwork_store(home: Path, cli: Any,
+                                                            tmp_path: Path) -> None:
+    assert cli("task", "list").code == 0
+    text = tmp_path / "notes.db"
+    text.write_text("hello\n" * 100)
+    res = cli("restore", str(text))
+    assert res.code == 1 and "not an SQLite database" in one_line(res.err)
+    res = cli("restore", str(tmp_path / "missing.db"))
+    assert res.code == 2 and "no such file" in one_line(res.err)
+
+
+def test_restore_is_refused_while_an_engine_holds_the_store(home: Path, cli: Any,
+                                                            tmp_path: Path) -> None:
+    from tests.engine.conftest import EngineProcess
+
+    assert cli("task", "add", "t", "--command", "true", "--manual").code == 0
+    target = tmp_path / "b.db"
+    assert cli("backup", str(target)).code == 0
+    proc = EngineProcess(home, tmp_path / "engine.log")
+    try:
+        proc.wait_for("engine running")
+        res = cli("restore", str(target))
+        assert res.code == 1
+        assert f"pid {proc.proc.pid}" in one_line(res.err)
+    finally:
+        proc.proc.terminate()
+        proc.proc.wait(30)
+    assert cli("restore", str(target)).code == 0
+    assert os.path.exists(home / "tickwork.db")
+
+
+def test_engine_refuses_a_damaged_store_in_one_line_without_a_backup(home: Path,
+                                                                    cli: Any) -> None:
+    fill(home, 150)
+    damage(home / "tickwork.db", seed=3)
+    engine = cli("engine", timeout=60)
+    assert engine.code == 1
+    line = one_line(engine.err)
+    assert "is damaged" in line and "no backup exists" in line and "tickwork check" in line
+    assert not (home / "backups").exists()
+
+
+def test_damage_met_by_a_running_engine_stops_it_once_in_one_line(home: Path, cli: Any,
+                                                                   tmp_path: Path) -> None:
+    import sqlite3
+
+    from tests.engine.conftest import EngineProcess
+
+    fill(home, 150)
+    db = home / "tickwork.db"
+    proc = EngineProcess(home, tmp_path / "engine.log")
+    try:
+        proc.wait_for("daily backup:")  # made at start: the refusal will name it
+        count = db.stat().st_size // PAGE
+        rng = random.Random(5)
+        with db.open("r+b") as fh:  # every page but the first (the schema stays readable)
+            for page in range(1, count):
+                fh.seek(page * PAGE)
+                fh.write(rng.randbytes(PAGE))
+        poke = sqlite3.connect(db)  # a commit that touches only page 1: the engine looks
+        poke.execute("PRAGMA user_version = 7")
+        poke.close()
+        code = proc.proc.wait(30)
+    finally:
+        if proc.proc.poll() is None:
+            proc.proc.kill()
+            proc.proc.wait(10)
+    log = proc.text()
+    assert code == 1, log
+    assert "Traceback" not in log
+    last = log.strip().splitlines()[-1]
+    (daily,) = (home / "backups").iterdir()
+    assert last.startswith("tickwork: error:") and "is damaged" in last
+    assert f"restore {daily}" in last
+    assert log.count("is damaged") == 2  # the engine's log line, then the exit line
+    assert "Traceback" not in log and log.count(" ERROR ") == 1
+
+
+def test_restore_into_a_new_home_on_another_machine(home: Path, cli: Any,
+                                                     tmp_path: Path) -> None:
+    assert cli("task", "add", "keep", "--command", "true", "--manual").code == 0
+    target = tmp_path / "carried.db"
+    assert cli("backup", str(target)).code == 0
+    fresh = tmp_path / "new" / "home"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "app.cli", "--home", str(fresh), *args],
+                              capture_output=True, text=True, timeout=60, cwd=ROOT)
+
+    res = run("restore", str(target))
+    assert res.returncode == 0, res.stderr
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o700
+    assert stat.S_IMODE((fresh / "tickwork.db").stat().st_mode) == 0o600
+    listed = run("task", "list", "--json")
+    assert [t["name"] for t in json.loads(listed.stdout)] == ["keep"]
+
+
+def test_damage_met_by_a_read_command_is_one_line(home: Path, cli: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from app.service import Service
+    from app.store.models import RunRow
+
+    store = Store.open(home)
+    try:
+        task = Service(store, "cli").create_task(command_task("t"))
+        start = datetime.now(UTC) - timedelta(days=1)
+        with store.write():
+            for i in range(3000):
+                at = start + timedelta(seconds=i)
+                RunRow.create(task=task.id, scheduled_for=at, attempt=1, status="succeeded",
+                              trigger="schedule", queued_at=at, error="e" * 100)
+    finally:
+        store.close()
+    db = home / "tickwork.db"
+    count = db.stat().st_size // PAGE
+    rng = random.Random(11)
+    with db.open("r+b") as fh:  # the newest runs' pages
+        for page in range(count - 6, count - 1):
+            fh.seek(page * PAGE)
+            fh.write(rng.randbytes(PAGE))
+    res = cli("run", "list", "--limit", "5000")
+    assert res.code == 1
+    line = one_line(res.err)
+    assert "is damaged" in line and "no backup exists" in line, line

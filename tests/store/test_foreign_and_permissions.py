@@ -1,0 +1,139 @@
+"""Points 9 and 10: a file that is not Tickwork's is refused untouched; modes are only ever
+tightened, and every folder Tickwork creates is 0700 whatever the umask."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import ROOT
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def side_files(path: Path) -> list[str]:
+    return [p.name for p in path.parent.iterdir() if p.name.startswith(path.name + "-")]
+
+
+def test_foreign_sqlite_database_is_refused_untouched(home: Path, cli: Any) -> None:
+    home.mkdir(mode=0o700)
+    db = home / "tickwork.db"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE stuff (x)")
+    con.execute("INSERT INTO stuff VALUES (1)")
+    con.commit()
+    con.close()
+    os.chmod(db, 0o644)
+    before = digest(db)
+    for args in (("task", "list"), ("task", "add", "t", "--command", "true", "--manual"),
+                 ("engine",), ("backup",)):
+        res = cli(*args, timeout=30)
+        assert res.code == 1, (args, res)
+        assert "not a Tickwork database" in res.err and len(res.err.splitlines()) == 1, res.err
+        assert "Traceback" not in res.err
+    assert digest(db) == before
+    assert side_files(db) == []
+    assert mode(db) == 0o644  # not ours: not even its mode is changed
+
+
+def test_foreign_wal_database_without_wal_file_is_refused_untouched(home: Path,
+                                                                     cli: Any) -> None:
+    home.mkdir(mode=0o700)
+    db = home / "tickwork.db"
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA journal_mode=wal")
+    con.execute("CREATE TABLE stuff (x)")
+    con.commit()
+    con.close()
+    before = digest(db)
+    res = cli("task", "list")
+    assert res.code == 1 and "not a Tickwork database" in res.err
+    assert digest(db) == before
+    assert side_files(db) == []
+
+
+def test_text_file_at_the_database_path_is_refused_untouched(home: Path, cli: Any) -> None:
+    home.mkdir(mode=0o700)
+    db = home / "tickwork.db"
+    db.write_text("my shopping list\n" * 20)
+    before = digest(db)
+    res = cli("task", "list")
+    assert res.code == 1
+    assert "not an SQLite database" in res.err and len(res.err.splitlines()) == 1
+    assert digest(db) == before
+    assert side_files(db) == []
+
+
+def test_stricter_modes_are_refused_never_loosened(home: Path, cli: Any) -> None:
+    assert cli("task", "add", "t", "--command", "true", "--manual").code == 0
+    db = home / "tickwork.db"
+    os.chmod(home, 0o500)
+    try:
+        res = cli("task", "list")
+        assert res.code == 1 and "cannot write it (mode 0500)" in res.err, res.err
+        assert len(res.err.splitlines()) == 1
+        assert mode(home) == 0o500
+    finally:
+        os.chmod(home, 0o700)
+    before = digest(db)
+    os.chmod(db, 0o400)
+    res = cli("task", "list")
+    assert res.code == 1 and "cannot write it (mode 0400)" in res.err, res.err
+    assert mode(db) == 0o400
+    assert digest(db) == before
+
+
+def test_looser_modes_lose_only_group_and_other_bits(home: Path, cli: Any) -> None:
+    assert cli("task", "list").code == 0
+    os.chmod(home, 0o750)
+    os.chmod(home / "tickwork.db", 0o640)
+    assert cli("task", "list").code == 0
+    assert mode(home) == 0o700
+    assert mode(home / "tickwork.db") == 0o600
+    os.chmod(home, 0o755)
+    assert cli("task", "list").code == 0
+    assert mode(home) == 0o700
+
+
+def test_folders_tickwork_creates_are_0700_under_umask_000(tmp_path: Path) -> None:
+    home = tmp_path / "a" / "b" / "home"
+    script = (
+        "import os, sys; os.umask(0); from app.cli import main; "
+        f"sys.exit(main(['--home', {str(home)!r}, 'task', 'add', 't', '--command', 'true', "
+        "'--manual']) or main(['--home', " + repr(str(home)) + ", 'backup']))"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    for folder in (tmp_path / "a", tmp_path / "a" / "b", home, home / "backups"):
+        assert mode(folder) == 0o700, folder
+    for file in [home / "tickwork.db", *(home / "backups").iterdir()]:
+        assert mode(file) == 0o600, file
+
+
+def test_check_and_backup_refuse_a_foreign_database_untouched(home: Path, cli: Any) -> None:
+    home.mkdir(mode=0o700)
+    db = home / "tickwork.db"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE stuff (x)")
+    con.commit()
+    con.close()
+    before = digest(db)
+    for args in (("check",), ("backup",)):
+        res = cli(*args)
+        assert res.code == 1 and "not a Tickwork database" in res.err, res
+        assert len(res.err.splitlines()) == 1
+    assert digest(db) == before and side_files(db) == []
+    assert not (home / "backups").exists()
