@@ -49,3 +49,15 @@ def secret_env(path: str, context: Any) -> None:
 
 def env_value(path: str, name: str) -> None:
     Path(path).write_text(os.environ.get(name, "<missing>"))
+
+
+def leak_secret(context: Any) -> str:
+    """Shows its secret every way a Python action can: a log line, progress, its result."""
+    value = context.env["MYSECRET"]
+    context.log(f"the token is {value}")
+    context.progress(0.5, f"using {value}")
+    return value
+
+
+def leak_secret_in_error(context: Any) -> None:
+    raise ValueError(f"rejected token {context.env['MYSECRET']}")
