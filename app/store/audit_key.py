@@ -1,0 +1,170 @@
+"""The audit chain's key and head in the OS keyring, where someone who can only write the
+database cannot reach them.
+
+Two reserved entries in the data home's keyring slot (app/secrets.py), each a small JSON:
+
+- `audit-key`: {"store": S, "key": hex, "from": K} — the HMAC key of store S (a random id
+  also kept in the store's meta table), and K, the first event chained with it (older events
+  of a store made by an earlier Tickwork are chained with plain SHA-256);
+- `audit-head`: {"store": S, "event": N, "hash": H} — the newest event known to be committed.
+
+The key is read from the keyring once per process and cached (the engine appends without
+touching the keyring). A keyring that cannot be used is never an error here: every function
+answers None or False and the audit trail goes on unkeyed, which `audit --verify` reports.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.secrets import Keyring
+
+log = logging.getLogger("tickwork.audit")
+
+KEY_ENTRY = "audit-key"
+HEAD_ENTRY = "audit-head"
+REREAD_AFTER = 60.0  # seconds before a missing or other store's key is looked up again
+
+
+@dataclass(frozen=True, slots=True)
+class ChainKey:
+    store: str
+    key: bytes
+    keyed_from: int
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    store: str
+    event: int
+    hash: str
+
+
+class KeyringUnusable(Exception):
+    """The keyring cannot be used now (no accepted backend, locked, or it failed)."""
+
+
+_UNREAD = object()
+
+
+class ChainKeys:
+    """The keyring side of one store's audit chain (one per database path, cached)."""
+
+    def __init__(self, home: Path) -> None:
+        self.keyring = Keyring(home)
+        self._key: Any = _UNREAD
+        self._read_at = 0.0
+        self.no_keying = False  # this process decided not to key an unkeyed store
+        self._warned: set[str] = set()
+        self._lock = threading.Lock()
+
+    def _get(self, entry: str) -> dict[str, Any] | None:
+        try:
+            text = self.keyring.get_reserved(entry)
+        except Exception as exc:
+            raise KeyringUnusable(str(exc)) from None
+        if not text:
+            return None
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _set(self, entry: str, data: dict[str, Any]) -> None:
+        try:
+            self.keyring.set_reserved(entry, json.dumps(data, sort_keys=True))
+        except Exception as exc:
+            raise KeyringUnusable(str(exc)) from None
+
+    def key(self, store: str | None = None) -> ChainKey | None:
+        """The chain key kept in the keyring (cached), or None; KeyringUnusable when the
+        keyring cannot be read. Asked for a given `store` the cache does not hold, it reads
+        the keyring again (another process may have keyed the store since), at most once a
+        minute."""
+        with self._lock:
+            cached = self._key
+            stale = cached is _UNREAD or (
+                store is not None and (cached is None or cached.store != store)
+                and time.monotonic() - self._read_at > REREAD_AFTER)
+            if stale:
+                self._read_at = time.monotonic()
+                self._key = None  # a failed read is cached as a miss too
+                data = self._get(KEY_ENTRY)
+                try:
+                    self._key = None if data is None else ChainKey(
+                        str(data["store"]), bytes.fromhex(data["key"]), int(data["from"]))
+                except (KeyError, TypeError, ValueError):
+                    self._key = None
+            found: ChainKey | None = self._key
+            return found
+
+    def read_key(self) -> ChainKey | None:
+        """The chain key, read from the keyring now (and cached)."""
+        with self._lock:
+            self._key = _UNREAD
+        return self.key()
+
+    def warn_once(self, message: str) -> None:
+        if message not in self._warned:
+            self._warned.add(message)
+            log.warning("%s", message)
+
+    def key_or_none(self, store: str | None = None) -> ChainKey | None:
+        try:
+            return self.key(store)
+        except KeyringUnusable as exc:
+            self.warn_once(f"the audit key cannot be read from the keyring: {exc}")
+            return None
+
+    def create(self, keyed_from: int, head_event: int, head_hash: str) -> ChainKey:
+        """A new key for a store whose events from `keyed_from` on are chained with it; the
+        head starts at the newest event already committed. KeyringUnusable on failure."""
+        chain = ChainKey(secrets.token_hex(16), secrets.token_bytes(32), keyed_from)
+        self._set(KEY_ENTRY, {"store": chain.store, "key": chain.key.hex(),
+                              "from": chain.keyed_from})
+        self.set_head(Head(chain.store, head_event, head_hash))
+        with self._lock:
+            self._key = chain
+        return chain
+
+    def head(self) -> Head | None:
+        """The head kept in the keyring (read each time: other processes move it)."""
+        data = self._get(HEAD_ENTRY)
+        try:
+            return None if data is None else Head(str(data["store"]), int(data["event"]),
+                                                  str(data["hash"]))
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def set_head(self, head: Head) -> None:
+        self._set(HEAD_ENTRY, {"store": head.store, "event": head.event, "hash": head.hash})
+
+    def usable(self) -> bool:
+        return self.keyring.backend_name() is not None
+
+
+_chains: dict[str, ChainKeys] = {}
+_chains_lock = threading.Lock()
+
+
+def for_database(path: str) -> ChainKeys:
+    """The cached keyring side of the store whose database file is `path`."""
+    with _chains_lock:
+        chain = _chains.get(path)
+        if chain is None:
+            chain = _chains[path] = ChainKeys(Path(path).parent)
+        return chain
+
+
+def forget(path: str) -> None:
+    """Drop the cache of a store (a new store was created at `path`)."""
+    with _chains_lock:
+        _chains.pop(path, None)
