@@ -6,7 +6,8 @@ hash and this event's canonical JSON (keys sorted, no whitespace). The key lives
 keyring, never in the store (app/store/audit_key.py): someone who can only write the database
 cannot forge an event. The newest hash is kept in the meta table (it commits with the event),
 and the head — the newest event's number and hash — is also written to the keyring after
-each commit that appended events (`committed()`, called by `Store.write`). The keyring head
+each commit that appended events (`committed()`, called by `Store.write`; at most once a
+second, see audit_key.py). The keyring head
 may lag behind the database (a crash between the commit and the head write) but never leads
 it, so `verify` requires event N of the keyring head to exist with its hash — fewer events
 means truncation or rollback, and it says how many are missing — and every event after N to
@@ -83,8 +84,10 @@ def _keys() -> ChainKeys:
 
 
 def _meta() -> dict[str, str]:
-    rows = Meta.select().where(Meta.key.in_([HEAD_KEY, STORE_KEY, KEYED_FROM_KEY]))
-    return {row.key: row.value for row in rows}
+    # plain SQL: this runs for every event, and building the peewee query cost more than it
+    rows = db.execute_sql("SELECT key, value FROM meta WHERE key IN (?, ?, ?)",
+                          (HEAD_KEY, STORE_KEY, KEYED_FROM_KEY)).fetchall()
+    return {str(key): str(value) for key, value in rows}
 
 
 def _set_meta(chain: ChainKey) -> None:
@@ -97,8 +100,8 @@ def _last_id() -> int:
 
 
 def _hash_of(event_id: int) -> str | None:
-    row = AuditEvent.select(AuditEvent.hash).where(AuditEvent.id == event_id).first()
-    return None if row is None else str(row.hash)
+    row = db.execute_sql("SELECT hash FROM audit_event WHERE id = ?", (event_id,)).fetchone()
+    return None if row is None else str(row[0])
 
 
 def create_chain() -> None:
@@ -162,7 +165,7 @@ def append(actor: str, action: str, target: str | None, before: Any, after: Any,
     event: AuditEvent = AuditEvent.create(at=at, actor=actor, action=action, target=target,
                                           before=before, after=after, prev_hash=prev,
                                           hash=digest)
-    Meta.replace(key=HEAD_KEY, value=digest).execute()
+    db.execute_sql("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (HEAD_KEY, digest))
     if chain is not None:
         _pending.head = (str(db.database), Head(chain.store, int(event.id), digest))
     return event
@@ -183,15 +186,20 @@ def committed() -> None:
         return
     keys = _keys()
     try:
-        current = keys.head()
+        current = keys.known_head()
         if current is not None:
             if current.store != head.store or current.event >= head.event:
                 return
             if current.event > 0 and _hash_of(current.event) != current.hash:
                 return
-        keys.set_head(head)
+        keys.advance(head)
     except KeyringUnusable as exc:
-        log.warning("the audit head could not be written to the keyring: %s", exc)
+        keys.warn_once(f"the audit head could not be written to the keyring: {exc}")
+
+
+def flush() -> None:
+    """Write every audit head still waiting to the keyring (the store is closing)."""
+    audit_key.flush_all()
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,17 @@ Two reserved entries in the data home's keyring slot (app/secrets.py), each a sm
 - `audit-head`: {"store": S, "event": N, "hash": H} — the newest event known to be committed.
 
 The key is read from the keyring once per process and cached (the engine appends without
-touching the keyring). A keyring that cannot be used is never an error here: every function
+touching the keyring). The head is written at most once a second (`HEAD_INTERVAL`): a head
+that comes sooner is written by a timer at the end of that second, and whatever is still
+unwritten when the store closes or the process exits is written then. So the keyring head
+lags the store by at most about a second, or after a crash (which the scheme allows: it may
+lag, never lead). A keyring that cannot be used is never an error here: every function
 answers None or False and the audit trail goes on unkeyed, which `audit --verify` reports.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import secrets
@@ -30,6 +35,7 @@ log = logging.getLogger("tickwork.audit")
 
 KEY_ENTRY = "audit-key"
 HEAD_ENTRY = "audit-head"
+HEAD_INTERVAL = 1.0  # seconds between two writes of the head to the keyring
 REREAD_AFTER = 60.0  # seconds before a missing or other store's key is looked up again
 
 
@@ -61,6 +67,10 @@ class ChainKeys:
         self.keyring = Keyring(home)
         self._key: Any = _UNREAD
         self._read_at = 0.0
+        self._head: Any = _UNREAD  # the newest head this process read or wrote
+        self._unwritten: Head | None = None
+        self._written_at = -HEAD_INTERVAL
+        self._timer: threading.Timer | None = None
         self.no_keying = False  # this process decided not to key an unkeyed store
         self._warned: set[str] = set()
         self._lock = threading.Lock()
@@ -136,16 +146,73 @@ class ChainKeys:
         return chain
 
     def head(self) -> Head | None:
-        """The head kept in the keyring (read each time: other processes move it)."""
+        """The head kept in the keyring, read now (after writing any unwritten one)."""
+        self.flush()
         data = self._get(HEAD_ENTRY)
         try:
-            return None if data is None else Head(str(data["store"]), int(data["event"]),
+            head = None if data is None else Head(str(data["store"]), int(data["event"]),
                                                   str(data["hash"]))
         except (KeyError, TypeError, ValueError):
-            return None
+            head = None
+        with self._lock:
+            self._head = head
+        return head
+
+    def known_head(self) -> Head | None:
+        """The newest head this process knows (read from the keyring once, then its own)."""
+        with self._lock:
+            if self._head is not _UNREAD:
+                known: Head | None = self._head
+                return known
+        return self.head()
 
     def set_head(self, head: Head) -> None:
+        """Write the head now, replacing whatever is there (a new or re-anchored chain)."""
+        with self._lock:
+            self._cancel_timer()
+            self._unwritten = None
+            self._head = head
+            self._write(head)
+
+    def advance(self, head: Head) -> None:
+        """Move the head forward: written now, or within HEAD_INTERVAL when one was just
+        written (KeyringUnusable only when written now)."""
+        with self._lock:
+            self._head = head
+            wait = self._written_at + HEAD_INTERVAL - time.monotonic()
+            if wait <= 0:
+                self._cancel_timer()
+                self._unwritten = None
+                self._write(head)
+                return
+            self._unwritten = head
+            if self._timer is None:
+                self._timer = threading.Timer(wait, self._flush_quietly)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def flush(self) -> None:
+        """Write an unwritten head now."""
+        with self._lock:
+            self._cancel_timer()
+            head, self._unwritten = self._unwritten, None
+            if head is not None:
+                self._write(head)
+
+    def _flush_quietly(self) -> None:
+        try:
+            self.flush()
+        except KeyringUnusable as exc:
+            self.warn_once(f"the audit head could not be written to the keyring: {exc}")
+
+    def _write(self, head: Head) -> None:
         self._set(HEAD_ENTRY, {"store": head.store, "event": head.event, "hash": head.hash})
+        self._written_at = time.monotonic()
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
     def usable(self) -> bool:
         return self.keyring.backend_name() is not None
@@ -167,4 +234,15 @@ def for_database(path: str) -> ChainKeys:
 def forget(path: str) -> None:
     """Drop the cache of a store (a new store was created at `path`)."""
     with _chains_lock:
-        _chains.pop(path, None)
+        chain = _chains.pop(path, None)
+    if chain is not None:
+        chain._flush_quietly()
+
+
+@atexit.register
+def flush_all() -> None:
+    """Write every unwritten head (the store closes, or the process ends)."""
+    with _chains_lock:
+        chains = list(_chains.values())
+    for chain in chains:
+        chain._flush_quietly()

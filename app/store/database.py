@@ -69,6 +69,7 @@ class Store:
         return store
 
     def close(self) -> None:
+        audit.flush()  # an audit head still waiting for its second goes to the keyring now
         if not db.is_closed():
             db.close()
 

@@ -77,3 +77,19 @@ def test_without_a_keyring_the_trail_is_unkeyed_and_says_so(cli: Any,
     assert result.code == 0 and result.json()["ok"] and not result.json()["keyed"]
     assert result.json()["note"] == "unkeyed: cannot detect truncation or rollback"
     assert "unkeyed" in cli("audit", "--verify").out
+
+
+def test_a_head_due_within_the_second_is_written_before_the_cli_exits(cli: Any,
+                                                                     home: Path) -> None:
+    """Two commits in one process (the permissions fix, then the change): the second head
+    waits for its second and must still reach the keyring when the process ends."""
+    assert cli("task", "add", "a", "--command", "true").code == 0
+    (home / "tickwork.db").chmod(0o644)
+    assert cli("task", "add", "b", "--command", "true").code == 0
+    events = cli("audit", "--json").json()
+    assert [e["action"] for e in events][:2] == ["task.create", "store.permissions_fixed"]
+    sql(home, "DELETE FROM audit_event WHERE id=3",
+        "UPDATE meta SET value=(SELECT hash FROM audit_event WHERE id=2) "
+        "WHERE key='audit_head'")
+    report = cli("audit", "--verify", "--json").json()
+    assert not report["ok"] and report["event_id"] == 3 and report["missing"] == 1

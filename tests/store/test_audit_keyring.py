@@ -3,6 +3,7 @@ verify and become keyed, a rolled-back store is caught, a legitimate restore re-
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -157,4 +158,20 @@ def test_a_rolled_back_append_never_moves_the_keyring_head(home: Path) -> None:
         pass  # a later commit of this thread appends nothing
     assert keys.head() == before and before is not None and before.event == 1
     assert service.verify_audit().ok
+    store.close()
+
+
+def test_a_head_due_within_the_second_is_written_by_the_timer(home: Path) -> None:
+    from tests.engine.conftest import wait_until
+
+    store = Store.open(home)
+    service = Service(store, "cli")
+    service.create_task(command_task("a"))  # its head is written at once
+    service.create_task(command_task("b"))  # this one waits for the end of that second
+    keys = audit._keys()
+
+    def written() -> int:
+        return int(json.loads(keys.keyring.get_reserved("audit-head") or "{}")["event"])
+
+    wait_until(lambda: written() == 2, 5)
     store.close()
