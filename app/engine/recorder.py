@@ -15,7 +15,9 @@ Every secret value an attempt received is masked as `***` here, before its outpu
 stored, announced or shown and before its error reaches the ledger or a notification
 (app/core/masking.py; each stream is masked as one text, so a value split between two
 reads is still found, and the held-back tail of each stream is passed on when the attempt
-ends).
+ends). A command's output is masked once before that too, in the executor's capture, before
+its head/tail cut, so a cut can never leave part of a value visible; masking masked text
+again changes nothing.
 """
 
 from __future__ import annotations

@@ -54,3 +54,24 @@ def test_secrets_are_masked_in_output_log_error_and_database(spawn: Any, cli: An
     for path in home.iterdir():  # the database, its WAL, anything the engine wrote
         if path.is_file():
             assert b"hunter2" not in path.read_bytes(), path
+
+
+def test_output_cut_to_head_and_tail_never_shows_part_of_a_secret(engine: Any,
+                                                                   service: Any) -> None:
+    """The head/tail cut of a big output may fall inside a secret: masking comes first."""
+    from tests.conftest import command_task
+
+    service.set_secret("token", SECRET)
+    # nothing but the secret, once per line, 400,000 characters even masked: any cut is in one
+    script = "python3 -c 'import os, sys; sys.stdout.write((os.environ[\"MYSECRET\"] + " \
+             "\"\\n\") * 100000)'"
+    service.create_task(command_task("loud", action={"kind": "command", "argv": [script],
+                                                     "shell": True},
+                                     secret_env={"MYSECRET": "token"}))
+    engine.start()
+    run = service.run_now("loud")
+    wait_until(lambda: service.get_run(run.id).status == "succeeded", 30)
+    text = "".join(c[2] for c in service.run_output(run.id))
+    assert "characters of output omitted" in text
+    pieces = {SECRET[i:i + 4] for i in range(len(SECRET) - 3)}
+    assert not [p for p in pieces if p in text]
