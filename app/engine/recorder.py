@@ -17,7 +17,7 @@ stored, announced or shown and before its error reaches the ledger or a notifica
 reads is still found, and the held-back tail of each stream is passed on when the attempt
 ends). A command's output is masked once before that too, in the executor's capture, before
 its head/tail cut, so a cut can never leave part of a value visible; masking masked text
-again changes nothing.
+again only ever hides more.
 """
 
 from __future__ import annotations
