@@ -111,6 +111,6 @@ class MaskStream:
         out.append(text[pos:cut])
         if cut > 0:  # does the text passed on end inside a hidden stretch?
             self._hidden = any(s < cut <= e for s, e in spans)
-        self._carry = max(0, hidden_end - cut)
+        self._carry = max(0, max(hidden_end, self._carry) - cut)
         self._pending = text[cut:]
         return "".join(out)
