@@ -75,3 +75,20 @@ def test_output_cut_to_head_and_tail_never_shows_part_of_a_secret(engine: Any,
     assert "characters of output omitted" in text
     pieces = {SECRET[i:i + 4] for i in range(len(SECRET) - 3)}
     assert not [p for p in pieces if p in text]
+
+
+def test_failure_notification_and_live_output_are_masked(engine: Any, service: Any,
+                                                         events: Any) -> None:
+    from app.engine.events import Notification, RunOutput
+    from tests.conftest import command_task
+
+    service.set_secret("token", SECRET)
+    service.create_task(command_task("pyerr", action={
+        "kind": "python", "target": "tests.support.actions:leak_secret_in_error"},
+        secret_env={"MYSECRET": "token"}))
+    engine.start()
+    service.run_now("pyerr")
+    (note,) = wait_until(lambda: events.of(Notification), 10)
+    assert "rejected token ***" in note.message and SECRET not in note.message
+    live = "".join(e.text for e in events.of(RunOutput))
+    assert "rejected token ***" in live and SECRET not in live
