@@ -100,6 +100,11 @@ def summary(results: dict[str, Any]) -> str:
     if cli:
         lines.append(f"| `tickwork task list`, 1,000 tasks (median ms) | "
                      f"{fmt(cli.get('task list', {}).get('median_ms'))} | | ≤ 300 ms |")
+    audit = results.get("audit_append", {}).get("results", {})
+    if audit:
+        lines.append(f"| audit event: append CPU µs / commit of one event median µs | "
+                     f"{fmt(audit.get('append_in_bulk_cpu_us'))} / "
+                     f"{fmt(audit.get('commit_of_one_event_median_us'))} | | |")
     for rate, case in results.get("gui_stall", {}).items():
         if isinstance(case, dict) and "stall_p99_ms" in case:
             lines.append(f"| GUI event-loop stall at {int(rate):,}/min, p99 / max ms | "
@@ -123,6 +128,7 @@ def main() -> None:
                                                 "--window", "60", *quick]),
         ("engine_idle", "engine_idle", [*quick]),
         ("cli_list", "cli_list", []),
+        ("audit_append", "audit_append", []),
         ("gui_stall", "gui_stall", ["--rates", "10000,100000", *quick]),
     ]
     if (Path(__file__).parent / "views.py").exists():

@@ -148,15 +148,18 @@ class ChainKeys:
     def head(self) -> Head | None:
         """The head kept in the keyring, read now (after writing any unwritten one)."""
         self.flush()
-        data = self._get(HEAD_ENTRY)
-        try:
-            head = None if data is None else Head(str(data["store"]), int(data["event"]),
-                                                  str(data["hash"]))
-        except (KeyError, TypeError, ValueError):
-            head = None
+        head = self._read_head()
         with self._lock:
             self._head = head
         return head
+
+    def _read_head(self) -> Head | None:
+        data = self._get(HEAD_ENTRY)
+        try:
+            return None if data is None else Head(str(data["store"]), int(data["event"]),
+                                                  str(data["hash"]))
+        except (KeyError, TypeError, ValueError):
+            return None
 
     def known_head(self) -> Head | None:
         """The newest head this process knows (read from the keyring once, then its own)."""
@@ -172,7 +175,7 @@ class ChainKeys:
             self._cancel_timer()
             self._unwritten = None
             self._head = head
-            self._write(head)
+            self._write(head, force=True)
 
     def advance(self, head: Head) -> None:
         """Move the head forward: written now, or within HEAD_INTERVAL when one was just
@@ -205,7 +208,15 @@ class ChainKeys:
         except KeyringUnusable as exc:
             self.warn_once(f"the audit head could not be written to the keyring: {exc}")
 
-    def _write(self, head: Head) -> None:
+    def _write(self, head: Head, force: bool = False) -> None:
+        """Write the head; unless forced, never over a newer one of the same store (another
+        process may have written it since this one last looked)."""
+        if not force:
+            current = self._read_head()
+            if current is not None and current.store == head.store \
+                    and current.event >= head.event:
+                self._head = current
+                return
         self._set(HEAD_ENTRY, {"store": head.store, "event": head.event, "hash": head.hash})
         self._written_at = time.monotonic()
 
