@@ -270,7 +270,7 @@ def verify() -> AuditReport:
     keyring_error = None
     if keys.usable():
         try:
-            key = keys.read_key()
+            key = keys.read_key(store)
             head = keys.head()
         except KeyringUnusable as exc:
             keyring_error = str(exc)
@@ -299,10 +299,14 @@ def verify() -> AuditReport:
                "moved)")
         return AuditReport(False, walk.events, f"the audit trail is keyed and cannot be "
                            f"verified: {why}", keyed_from, keyed=False)
-    anchor = head if head is not None and head.store == store else None
-    walk = _walk(key.key, key.keyed_from, anchor.event if anchor else 0)
+    walk = _walk(key.key, key.keyed_from, head.event if head else 0)
     if walk.problem:
         return walk.problem
+    if head is not None and head.store != store:
+        return AuditReport(False, walk.events, "the keyring's audit head is another store's: "
+                           "this store (an older one of this data home) was put in its place "
+                           "(a legitimate restore goes through `tickwork restore`)")
+    anchor = head
     if anchor is not None and anchor.event > walk.events:
         missing = anchor.event - walk.events
         return AuditReport(False, walk.events, f"the store's audit trail ends at event "
@@ -337,7 +341,7 @@ def reanchor() -> AuditReport:
     meta = _meta()
     store = meta.get(STORE_KEY)
     try:
-        key = keys.read_key()
+        key = keys.read_key(store)
     except KeyringUnusable as exc:
         raise StoreError(f"cannot re-anchor the audit trail: the keyring failed: {exc}") \
             from None
@@ -354,6 +358,7 @@ def reanchor() -> AuditReport:
                 _set_meta(keys.create(walk.events + 1, walk.events, walk.last_hash))
             keys.no_keying = False
         else:
+            keys.make_current(store)
             keys.set_head(Head(store, walk.events, walk.last_hash))
     except KeyringUnusable as exc:
         raise StoreError(f"cannot re-anchor the audit trail: the keyring failed: {exc}") \

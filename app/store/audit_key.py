@@ -3,9 +3,11 @@ database cannot reach them.
 
 Two reserved entries in the data home's keyring slot (app/secrets.py), each a small JSON:
 
-- `audit-key`: {"store": S, "key": hex, "from": K} — the HMAC key of store S (a random id
-  also kept in the store's meta table), and K, the first event chained with it (older events
-  of a store made by an earlier Tickwork are chained with plain SHA-256);
+- `audit-key`: {"store": S, "key": hex, "from": K, "previous": [...]} — the HMAC key of
+  store S (a random id also kept in the store's meta table), and K, the first event chained
+  with it (older events of a store made by an earlier Tickwork are chained with plain
+  SHA-256); `previous` keeps the keys of earlier stores at the same home (a store deleted
+  and made anew), so a backup of one can still be verified and restored;
 - `audit-head`: {"store": S, "event": N, "hash": H} — the newest event known to be committed.
 
 The key is read from the keyring once per process and cached (the engine appends without
@@ -37,6 +39,7 @@ KEY_ENTRY = "audit-key"
 HEAD_ENTRY = "audit-head"
 HEAD_INTERVAL = 1.0  # seconds between two writes of the head to the keyring
 REREAD_AFTER = 60.0  # seconds before a missing or other store's key is looked up again
+MAX_PREVIOUS = 16  # keys of earlier stores at the same home kept for their backups
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,10 @@ class Head:
     hash: str
 
 
+def _key_json(key: ChainKey) -> dict[str, Any]:
+    return {"store": key.store, "key": key.key.hex(), "from": key.keyed_from}
+
+
 class KeyringUnusable(Exception):
     """The keyring cannot be used now (no accepted backend, locked, or it failed)."""
 
@@ -65,7 +72,7 @@ class ChainKeys:
 
     def __init__(self, home: Path) -> None:
         self.keyring = Keyring(home)
-        self._key: Any = _UNREAD
+        self._keys: Any = _UNREAD  # (current key, every kept key by store)
         self._read_at = 0.0
         self._head: Any = _UNREAD  # the newest head this process read or wrote
         self._unwritten: Head | None = None
@@ -95,32 +102,47 @@ class ChainKeys:
             raise KeyringUnusable(str(exc)) from None
 
     def key(self, store: str | None = None) -> ChainKey | None:
-        """The chain key kept in the keyring (cached), or None; KeyringUnusable when the
-        keyring cannot be read. Asked for a given `store` the cache does not hold, it reads
-        the keyring again (another process may have keyed the store since), at most once a
-        minute."""
+        """The key of `store` (current or previous), or the current key; None when the
+        keyring has none; KeyringUnusable when it cannot be read. Cached: a store the cache
+        does not know is looked up again (another process may have keyed it since) at most
+        once a minute."""
         with self._lock:
-            cached = self._key
-            stale = cached is _UNREAD or (
-                store is not None and (cached is None or cached.store != store)
+            known = self._keys
+            stale = known is _UNREAD or (
+                store is not None and store not in known[1]
                 and time.monotonic() - self._read_at > REREAD_AFTER)
             if stale:
                 self._read_at = time.monotonic()
-                self._key = None  # a failed read is cached as a miss too
-                data = self._get(KEY_ENTRY)
-                try:
-                    self._key = None if data is None else ChainKey(
-                        str(data["store"]), bytes.fromhex(data["key"]), int(data["from"]))
-                except (KeyError, TypeError, ValueError):
-                    self._key = None
-            found: ChainKey | None = self._key
+                self._keys = (None, {})  # a failed read is cached as a miss too
+                self._keys = self._read_keys()
+            current, by_store = self._keys
+            found: ChainKey | None = by_store.get(store) if store is not None else current
             return found
 
-    def read_key(self) -> ChainKey | None:
-        """The chain key, read from the keyring now (and cached)."""
+    def _read_keys(self) -> tuple[ChainKey | None, dict[str, ChainKey]]:
+        data = self._get(KEY_ENTRY) or {}
+        keys: list[ChainKey] = []
+        for item in [data, *(data.get("previous") or [])]:
+            try:
+                keys.append(ChainKey(str(item["store"]), bytes.fromhex(item["key"]),
+                                     int(item["from"])))
+            except (KeyError, TypeError, ValueError, AttributeError):
+                continue
+        current = keys[0] if keys and keys[0].store == data.get("store") else None
+        return current, {k.store: k for k in reversed(keys)}
+
+    def _write_keys(self, current: ChainKey, others: list[ChainKey]) -> None:
+        previous = [k for k in others if k.store != current.store][:MAX_PREVIOUS]
+        self._set(KEY_ENTRY, {**_key_json(current),
+                              "previous": [_key_json(k) for k in previous]})
+        self._keys = (current, {k.store: k for k in [*previous, current]})
+        self._read_at = time.monotonic()
+
+    def read_key(self, store: str | None = None) -> ChainKey | None:
+        """Like `key`, read from the keyring now."""
         with self._lock:
-            self._key = _UNREAD
-        return self.key()
+            self._keys = _UNREAD
+        return self.key(store)
 
     def warn_once(self, message: str) -> None:
         if message not in self._warned:
@@ -136,14 +158,28 @@ class ChainKeys:
 
     def create(self, keyed_from: int, head_event: int, head_hash: str) -> ChainKey:
         """A new key for a store whose events from `keyed_from` on are chained with it; the
-        head starts at the newest event already committed. KeyringUnusable on failure."""
+        head starts at the newest event already committed. The keys of earlier stores at
+        this home are kept (the newest few), so a backup of one can still be verified and
+        restored. KeyringUnusable on failure."""
         chain = ChainKey(secrets.token_hex(16), secrets.token_bytes(32), keyed_from)
-        self._set(KEY_ENTRY, {"store": chain.store, "key": chain.key.hex(),
-                              "from": chain.keyed_from})
-        self.set_head(Head(chain.store, head_event, head_hash))
         with self._lock:
-            self._key = chain
+            current, by_store = self._read_keys()
+            others = [current] if current else []
+            others += [k for k in reversed(list(by_store.values())) if k is not current]
+            self._write_keys(chain, others)
+        self.set_head(Head(chain.store, head_event, head_hash))
         return chain
+
+    def make_current(self, store: str) -> ChainKey | None:
+        """Make the kept key of `store` the current one again (a restore of its backup)."""
+        with self._lock:
+            current, by_store = self._read_keys()
+            chain = by_store.get(store)
+            if chain is not None and chain is not current:
+                others = [current] if current else []
+                others += [k for k in reversed(list(by_store.values())) if k is not current]
+                self._write_keys(chain, others)
+            return chain
 
     def head(self) -> Head | None:
         """The head kept in the keyring, read now (after writing any unwritten one)."""

@@ -175,3 +175,31 @@ def test_a_head_due_within_the_second_is_written_by_the_timer(home: Path) -> Non
 
     wait_until(lambda: written() == 2, 5)
     store.close()
+
+
+def test_a_backup_of_a_store_made_anew_still_restores(home: Path, tmp_path: Path) -> None:
+    """The store is deleted and made anew (a new key); its old backup put back is caught,
+    and restored through reanchor it verifies: earlier stores' keys are kept."""
+    store = Store.open(home)
+    Service(store, "cli").create_task(command_task("a"))
+    backup = tmp_path / "backup.db"
+    copy_db(home / "tickwork.db", backup)
+    store.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{home / 'tickwork.db'}{suffix}").unlink(missing_ok=True)
+    store = Store.open(home)  # a new store, a new key
+    Service(store, "cli").create_task(command_task("new"))
+    store.close()
+
+    put_back(home, backup)
+    store = Store.open(home)
+    report = Service(store, "cli").verify_audit()
+    assert not report.ok and "another store's" in (report.problem or "")
+    with store.write():
+        audit.append("cli", "store.restore", str(backup), None, None, datetime.now(UTC))
+    assert audit.reanchor().ok
+    service = Service(store, "cli")
+    service.create_task(command_task("b"))
+    report = service.verify_audit()
+    assert report.ok and report.keyed and report.events == 3
+    store.close()
