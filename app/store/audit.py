@@ -28,7 +28,10 @@ Older stores and machines without a keyring:
   (keyring locked, reset, or the home moved) still records events, chained without the key;
   verify then fails, naming the first such event, or saying the trail cannot be verified.
 - A legitimate restore from a backup calls `reanchor()` after appending its `store.restore`
-  event: it checks the restored chain and moves the keyring head to its newest event.
+  event: it checks the restored chain and moves the keyring head to its newest event (the
+  keyring keeps the keys of earlier stores of the same home, so a backup made before the
+  store was deleted and made anew restores too). A copy put back without it is reported:
+  missing events, a head event that differs, or a head that is another store's.
 """
 
 from __future__ import annotations
