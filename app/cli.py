@@ -10,6 +10,7 @@ the window is asked for, so the commands start fast.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import shlex
@@ -410,10 +411,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.verify:
         report = svc.verify_audit()
         if args.json:
-            _print_json({"ok": report.ok, "events": report.events, "problem": report.problem,
-                         "event_id": report.event_id})
+            _print_json(dataclasses.asdict(report))
         elif report.ok:
-            print(f"audit trail verified: {report.events} events, chain intact")
+            print(f"audit trail verified: {report.events} events, chain intact"
+                  + (f" ({report.note})" if report.note else ""))
         else:
             print(f"audit trail BROKEN: {report.problem}", file=sys.stderr)
         return EXIT_OK if report.ok else EXIT_FAILURE

@@ -3,7 +3,7 @@
 Only while no engine holds the store: the restore takes the engine lock itself for its whole
 length, so none can start meanwhile. The file is verified first (a Tickwork store this
 version can open, integrity ok), the current store is kept as a `restore` backup, and the
-restore is audited in the restored store (`store.restore`), then `backup.after_restore` runs.
+restore is audited in the restored store (`store.restore`), then the audit head is re-anchored.
 """
 
 from __future__ import annotations

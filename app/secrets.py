@@ -1,9 +1,29 @@
 """Secrets live in the OS keyring, never in the store.
 
 The store keeps only a secret's name (a reference). Each data home has its own keyring
-service name, so two homes never see each other's secrets. With no usable keyring backend
-(keyring's `fail` or `null` backends) every secret operation is refused with a clear
-message: Tickwork never falls back to plain text.
+service name, so two homes never see each other's secrets.
+
+Which keyring backends are refused (every secret operation then fails with one line saying
+why and how to fix it; Tickwork never falls back to plain text):
+
+- keyring's own `fail` and `null` backends (no keyring at all);
+- every backend of the `keyrings.alt` package: its file backends keep values in a plain-text
+  file (`PlaintextKeyring`) or need a password typed at a prompt that a headless engine cannot
+  answer (`EncryptedKeyring`), and the rest are legacy or remote stores;
+- a chainer (keyring's `ChainerBackend`, chosen when several backends are installed) none of
+  whose members is accepted. A chainer that has an accepted member is never used as such:
+  Tickwork talks to its highest-priority accepted member directly, so a locked desktop
+  keyring can never make a write fall through to a plain-text member.
+
+Any other backend is accepted: a backend the user installed and chose is trusted unless it
+is known to be unsafe. This is a deny-list, because an allow-list would refuse sound
+third-party backends; its limit is that a plain-text backend unknown to this list passes.
+The tests' file backend (tests/support/file_keyring.py) is accepted by that same rule and
+needs no exception here: product code names no test backend.
+
+Tickwork also keeps two reserved entries of its own in the home's slot (the audit chain's
+key and head, see app/store/audit.py). Their names contain ':', which a secret's name cannot,
+so a user's secret can never overwrite them.
 """
 
 from __future__ import annotations
@@ -12,15 +32,19 @@ import contextlib
 import hashlib
 import re
 from pathlib import Path
+from typing import Any
 
 from app.core.errors import SecretStoreUnavailable, ValidationError
 
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
+REFUSED_PACKAGES = ("keyrings.alt",)
+FIX = ("install and unlock GNOME Keyring or KWallet, or set PYTHON_KEYRING_BACKEND "
+       "to a secure backend")
 NO_BACKEND = (
     "no usable keyring backend: secrets cannot be stored safely, so they are refused "
-    "(install and unlock a keyring such as GNOME Keyring or KWallet, or set "
-    "PYTHON_KEYRING_BACKEND)"
+    f"({FIX})"
 )
+RESERVED_PREFIX = "tickwork:"
 
 
 def validate_secret_name(name: str, field: str = "secret") -> str:
@@ -28,6 +52,53 @@ def validate_secret_name(name: str, field: str = "secret") -> str:
         raise ValidationError(field, f"not a valid secret name: {name!r} "
                               "(letters, digits, '.', '_', '-'; at most 128)")
     return name
+
+
+def _qualified(backend: Any) -> str:
+    return f"{type(backend).__module__}.{type(backend).__name__}"
+
+
+def refusal(backend: Any) -> str | None:
+    """Why `backend` may not keep secrets (one line with the fix), or None when it may."""
+    from keyring.backends import chainer, fail, null
+
+    name = _qualified(backend)
+    if isinstance(backend, fail.Keyring | null.Keyring):
+        return NO_BACKEND
+    if isinstance(backend, chainer.ChainerBackend):
+        if not any(refusal(member) is None for member in backend.backends):
+            members = ", ".join(_qualified(m) for m in backend.backends) or "none"
+            return (f"no usable keyring backend (the installed ones are refused: {members}): "
+                    f"secrets are refused ({FIX})")
+        return None
+    if any(name == pkg or name.startswith(pkg + ".") for pkg in REFUSED_PACKAGES):
+        kind = ("keeps values in a plain-text file" if "Plaintext" in name
+                else "keeps values in a file behind a password prompt, or in a legacy store")
+        return (f"the keyring backend {name} {kind}: secrets are refused ({FIX})")
+    return None
+
+
+def chosen_backend() -> tuple[Any | None, str | None]:
+    """keyring's chosen backend and why it is refused (None when accepted)."""
+    import keyring
+
+    try:
+        backend = keyring.get_keyring()
+    except Exception as exc:  # a backend that cannot even load (missing dependency, ...)
+        return None, f"the keyring backend cannot be loaded ({exc}): secrets are refused ({FIX})"
+    return backend, refusal(backend)
+
+
+def usable_backend() -> Any | None:
+    """The backend Tickwork talks to (a chainer's best accepted member), or None."""
+    from keyring.backends import chainer
+
+    backend, refused = chosen_backend()
+    if refused is not None:
+        return None
+    if isinstance(backend, chainer.ChainerBackend):
+        return next(m for m in backend.backends if refusal(m) is None)
+    return backend
 
 
 class Keyring:
@@ -40,37 +111,39 @@ class Keyring:
     @staticmethod
     def backend_name() -> str | None:
         """The usable backend's name, or None when there is none."""
-        import keyring
-        from keyring.backends import chainer, fail, null
+        backend = usable_backend()
+        return None if backend is None else _qualified(backend)
 
-        backend = keyring.get_keyring()
-        if isinstance(backend, fail.Keyring | null.Keyring):
-            return None
-        if isinstance(backend, chainer.ChainerBackend) and not backend.backends:
-            return None
-        return f"{type(backend).__module__}.{type(backend).__name__}"
+    @staticmethod
+    def _backend() -> Any:
+        backend = usable_backend()
+        if backend is None:
+            raise SecretStoreUnavailable(chosen_backend()[1] or NO_BACKEND)
+        return backend
 
     def require(self) -> None:
-        if self.backend_name() is None:
-            raise SecretStoreUnavailable(NO_BACKEND)
+        self._backend()
 
     def set(self, name: str, value: str) -> None:
-        import keyring
-
-        self.require()
-        keyring.set_password(self.service, validate_secret_name(name), value)
+        self._backend().set_password(self.service, validate_secret_name(name), value)
 
     def get(self, name: str) -> str | None:
-        import keyring
-
-        self.require()
-        value: str | None = keyring.get_password(self.service, name)
+        value: str | None = self._backend().get_password(self.service, name)
         return value
 
     def delete(self, name: str) -> None:
-        import keyring
         from keyring.errors import PasswordDeleteError
 
-        self.require()
+        backend = self._backend()
         with contextlib.suppress(PasswordDeleteError):  # already gone is fine
-            keyring.delete_password(self.service, name)
+            backend.delete_password(self.service, name)
+
+    # -- Tickwork's own entries (names a secret cannot have) -------------------------------
+
+    def get_reserved(self, entry: str) -> str | None:
+        value: str | None = self._backend().get_password(self.service,
+                                                         RESERVED_PREFIX + entry)
+        return value
+
+    def set_reserved(self, entry: str, value: str) -> None:
+        self._backend().set_password(self.service, RESERVED_PREFIX + entry, value)

@@ -103,6 +103,11 @@ def summary(results: dict[str, Any]) -> str:
     for n, case in results.get("import_tasks", {}).get("results", {}).items():
         lines.append(f"| `tickwork import`, {int(n):,} linked tasks (s) | "
                      f"{fmt(case.get('seconds'))} | | {'≤ 3 s' if n == '10000' else ''} |")
+    audit = results.get("audit_append", {}).get("results", {})
+    if audit:
+        lines.append(f"| audit event: append CPU µs / commit of one event median µs | "
+                     f"{fmt(audit.get('append_in_bulk_cpu_us'))} / "
+                     f"{fmt(audit.get('commit_of_one_event_median_us'))} | | |")
     for rate, case in results.get("gui_stall", {}).items():
         if isinstance(case, dict) and "stall_p99_ms" in case:
             lines.append(f"| GUI event-loop stall at {int(rate):,}/min, p99 / max ms | "
@@ -127,6 +132,7 @@ def main() -> None:
         ("engine_idle", "engine_idle", [*quick]),
         ("cli_list", "cli_list", []),
         ("import_tasks", "import_tasks", []),
+        ("audit_append", "audit_append", []),
         ("gui_stall", "gui_stall", ["--rates", "10000,100000", *quick]),
     ]
     if (Path(__file__).parent / "views.py").exists():

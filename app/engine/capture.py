@@ -6,6 +6,8 @@ from __future__ import annotations
 import codecs
 from typing import TYPE_CHECKING
 
+from app.core.masking import Masker
+
 if TYPE_CHECKING:
     from app.engine.executor import Attempt, Sink
 
@@ -21,13 +23,19 @@ class Capture:
         self.sink = sink
         self.decoders = {s: codecs.getincrementaldecoder("utf-8")("replace")
                          for s in ("stdout", "stderr")}
+        # masked before the head/tail cut, so a cut never leaves part of a secret visible
+        masker = Masker(attempt.secret_values)
+        self.masks = {s: masker.stream() for s in ("stdout", "stderr")}
         self.sent = 0
         self.dropped = 0
         self.tail: list[tuple[str, str]] = []
         self.tail_len = 0
 
     def add(self, stream: str, data: bytes, final: bool = False) -> None:
-        text = self.decoders[stream].decode(data, final)
+        mask = self.masks[stream]
+        text = mask.feed(self.decoders[stream].decode(data, final))
+        if final:
+            text += mask.flush()
         if not text:
             return
         room = OUTPUT_HEAD - self.sent

@@ -59,6 +59,7 @@ class Attempt:
     timeout: float | None = None
     resume_state: Any = None
     secret_env: dict[str, str] = field(default_factory=dict)  # env var -> secret name
+    secret_values: tuple[str, ...] = ()  # what the run received: masked in its output
     checkpoint_file: str | None = None
     cancel_event: threading.Event = field(default_factory=threading.Event)
     cancel_reason: str = ""
@@ -228,6 +229,7 @@ class Executor:
             if value is None:
                 raise LookupError(f"secret {name!r} for {key} is not in the keyring")
             values[key] = value
+        attempt.secret_values = tuple(values.values())
         return values
 
     # -- Python actions ---------------------------------------------------------------------

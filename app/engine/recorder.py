@@ -10,10 +10,19 @@ each step and is killed repeats at most the one step it was in (at-least-once fo
 never for a step whose checkpoint returned). A command action writes its own checkpoint file
 (`TICKWORK_CHECKPOINT_FILE`); the file outlives a crash, and its content is copied into the
 ledger when the attempt ends without success.
+
+Every secret value an attempt received is masked as `***` here, before its output is
+stored, announced or shown and before its error reaches the ledger or a notification
+(app/core/masking.py; each stream is masked as one text, so a value split between two
+reads is still found, and the held-back tail of each stream is passed on when the attempt
+ends). A command's output is masked once before that too, in the executor's capture, before
+its head/tail cut, so a cut can never leave part of a value visible; masking masked text
+again only ever hides more.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import logging
@@ -24,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app.core.masking import Masker, MaskStream
 from app.engine.events import EventHub, RunChanged, RunOutput
 from app.engine.executor import MAX_CHECKPOINT, Attempt, CheckpointError, Outcome
 from app.engine.stats import Stats
@@ -51,6 +61,8 @@ class RunRecorder:
         self.keyring = keyring
         self._finished = finished
         self._seq: dict[int, itertools.count[int]] = {}
+        self._masks: dict[int, tuple[Masker, dict[str, MaskStream]]] = {}
+        self._masks_lock = threading.Lock()
         self.checkpoint_timeout = CHECKPOINT_TIMEOUT
 
     # -- the Sink protocol (worker threads) ---------------------------------------------------
@@ -71,6 +83,22 @@ class RunRecorder:
                             leader_created=attempt.leader_created)
 
     def on_output(self, attempt: Attempt, stream: str, text: str) -> None:
+        if attempt.secret_values:
+            text = self._masked(attempt, stream, text)
+            if not text:
+                return
+        self._output(attempt, stream, text)
+
+    def _masked(self, attempt: Attempt, stream: str, text: str) -> str:
+        with self._masks_lock:
+            masker, streams = self._masks.setdefault(
+                attempt.run_id, (Masker(attempt.secret_values), {}))
+            masking = streams.get(stream)
+            if masking is None:
+                masking = streams[stream] = masker.stream()
+            return masking.feed(text)
+
+    def _output(self, attempt: Attempt, stream: str, text: str) -> None:
         counter = self._seq.setdefault(attempt.run_id, itertools.count())
         seq = next(counter)
         run_id = attempt.run_id
@@ -101,12 +129,24 @@ class RunRecorder:
         self.on_output(attempt, "tickwork", f"progress: {pct}{message}\n")
 
     def on_finished(self, attempt: Attempt, outcome: Outcome) -> None:
+        if attempt.secret_values:
+            with self._masks_lock:
+                masker, streams = self._masks.pop(
+                    attempt.run_id, (Masker(attempt.secret_values), {}))
+            for stream, masking in streams.items():
+                rest = masking.flush()
+                if rest:
+                    self._output(attempt, stream, rest)
+            if outcome.error:
+                outcome = dataclasses.replace(outcome, error=masker.mask(outcome.error))
         self._finished(attempt, outcome)
 
     # -- the dispatcher's side ----------------------------------------------------------------
 
     def forget(self, run_id: int) -> None:
         self._seq.pop(run_id, None)
+        with self._masks_lock:
+            self._masks.pop(run_id, None)
 
     def final(self, attempt: Attempt, outcome: Outcome) -> None:
         """Record how an attempt ended; listeners hear it once committed."""

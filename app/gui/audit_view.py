@@ -112,7 +112,7 @@ class AuditView(QWidget):
         self.verify_button.setEnabled(True)
         if report.ok:
             self._say(f"✓ The audit trail is intact: {report.events:,} events, every hash "
-                      "matches.", "succeeded")
+                      "matches." + (f" ({report.note})" if report.note else ""), "succeeded")
         else:
             self._say(f"✕ The audit trail was tampered with: {report.problem} "
                       f"({report.events:,} events checked before it).", "failed")

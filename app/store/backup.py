@@ -235,20 +235,13 @@ def _raw_copy(home: Path, now: datetime) -> Path:
 
 def audit_restore(store: Any, file: Path, kept: Path | None, *, actor: str,
                   now: datetime) -> None:
-    """Audit a restore in the restored store (appended after it), then `after_restore`."""
+    """Audit a restore in the restored store (appended after it), then re-anchor the audit
+    head kept in the keyring to the restored chain, so a legitimate restore verifies while
+    an older copy put back behind Tickwork's back does not."""
     from app.store import audit
 
     with store.write():
         audit.append(actor, "store.restore", str(file),
                      {"replaced_store_kept_as": str(kept) if kept else None},
                      {"restored_from": str(file)}, now)
-    after_restore(store, file, kept)
-
-
-def after_restore(store: Any, file: Path, kept: Path | None) -> None:
-    """Hook run once the restored store is open and its `store.restore` event is appended.
-
-    The audit chain's head is kept outside the store (in the keyring); a restore puts back
-    an older chain, so this is where the head is re-anchored to the restored chain. Wired by
-    the audit-keying work; nothing to do until then.
-    """
+    audit.reanchor()

@@ -92,6 +92,7 @@ class Store:
         return store
 
     def close(self) -> None:
+        audit.flush()  # an audit head still waiting for its second goes to the keyring now
         if not db.is_closed():
             db.close()
 
@@ -100,6 +101,7 @@ class Store:
         """A write transaction that takes the write lock up front (no upgrade deadlocks)."""
         with db.atomic("IMMEDIATE"):
             yield
+        audit.committed()  # the audit head goes to the keyring after the commit, never before
 
     @contextmanager
     def read(self) -> Iterator[None]:
@@ -164,6 +166,7 @@ class Store:
                 if "meta" not in set(db.get_tables()):
                     db.create_tables(ALL_MODELS)
                     Meta.create(key="schema_version", value=str(SCHEMA_VERSION))
+                    audit.create_chain()
             return
         row = Meta.get_or_none(Meta.key == "schema_version")
         version = int(row.value) if row else 0

@@ -62,3 +62,15 @@ def stubborn(seconds: float) -> str:
     """Ignores every request to stop (it has no context to ask)."""
     time.sleep(seconds)
     return "slept"
+
+
+def leak_secret(context: Any) -> str:
+    """Shows its secret every way a Python action can: a log line, progress, its result."""
+    value = context.env["MYSECRET"]
+    context.log(f"the token is {value}")
+    context.progress(0.5, f"using {value}")
+    return value
+
+
+def leak_secret_in_error(context: Any) -> None:
+    raise ValueError(f"rejected token {context.env['MYSECRET']}")

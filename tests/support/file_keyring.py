@@ -1,13 +1,19 @@
 """A file-backed keyring backend for tests only (selected with PYTHON_KEYRING_BACKEND).
 
 It stores values in $TICKWORK_TEST_KEYRING (a JSON file in the test's temp dir), so tests
-exercise the real keyring code path without a desktop keyring daemon.
+exercise the real keyring code path without a desktop keyring daemon. Writes replace the
+file atomically under a lock, since the CLI and an engine process use it at the same time.
+It keeps values in plain text, which is fine for tests; Tickwork accepts it because it is
+not one of the backends app/secrets.py refuses (nothing in the product names it).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from keyring.backend import KeyringBackend
@@ -25,17 +31,28 @@ class FileKeyring(KeyringBackend):
         return json.loads(path.read_text()) if path.exists() else {}
 
     def _save(self, data: dict[str, str]) -> None:
-        self._path().write_text(json.dumps(data))
+        path = self._path()
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data))
+        os.replace(tmp, path)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        with open(str(self._path()) + ".lock", "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            yield
 
     def get_password(self, service: str, username: str) -> str | None:
         return self._load().get(f"{service}\x1f{username}")
 
     def set_password(self, service: str, username: str, password: str) -> None:
-        data = self._load()
-        data[f"{service}\x1f{username}"] = password
-        self._save(data)
+        with self._locked():
+            data = self._load()
+            data[f"{service}\x1f{username}"] = password
+            self._save(data)
 
     def delete_password(self, service: str, username: str) -> None:
-        data = self._load()
-        data.pop(f"{service}\x1f{username}", None)
-        self._save(data)
+        with self._locked():
+            data = self._load()
+            data.pop(f"{service}\x1f{username}", None)
+            self._save(data)

@@ -1,0 +1,95 @@
+"""`tickwork audit --verify` against a tampered store file: the user's own door."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture
+def five_events(cli: Any) -> Any:
+    for name in ("a", "b", "c"):
+        assert cli("task", "add", name, "--command", "true").code == 0
+    assert cli("task", "update", "a", "--priority", "4").code == 0
+    assert cli("task", "delete", "b").code == 0
+    verify = cli("audit", "--verify", "--json")
+    assert verify.code == 0 and verify.json()["ok"] and verify.json()["events"] == 5
+    return cli
+
+
+def sql(home: Path, *statements: str) -> None:
+    con = sqlite3.connect(home / "tickwork.db")
+    for statement in statements:
+        con.execute(statement)
+    con.commit()
+    con.close()
+
+
+def test_deleting_the_newest_event_and_rewriting_the_head_names_it(five_events: Any,
+                                                                   home: Path) -> None:
+    sql(home, "DELETE FROM audit_event WHERE id=5",
+        "UPDATE meta SET value=(SELECT hash FROM audit_event WHERE id=4) "
+        "WHERE key='audit_head'")
+    result = five_events("audit", "--verify", "--json")
+    report = result.json()
+    assert result.code == 1 and not report["ok"]
+    assert report["event_id"] == 5 and report["missing"] == 1
+    plain = five_events("audit", "--verify")
+    assert plain.code == 1 and "1 missing" in plain.err
+
+
+def test_deleting_the_first_event_names_event_1(five_events: Any, home: Path) -> None:
+    sql(home, "DELETE FROM audit_event WHERE id=1")
+    result = five_events("audit", "--verify", "--json")
+    assert result.code == 1 and result.json()["event_id"] == 1
+
+
+def test_putting_back_an_older_copy_says_how_many_events_are_missing(
+        five_events: Any, home: Path, tmp_path: Path) -> None:
+    db = home / "tickwork.db"
+    older = tmp_path / "older.db"
+    src, dst = sqlite3.connect(db), sqlite3.connect(older)
+    src.backup(dst)
+    dst.close()
+    src.close()
+    assert five_events("task", "add", "d", "--command", "true").code == 0
+    assert five_events("task", "pause", "c").code == 0
+    assert five_events("audit", "--verify").code == 0
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(older, db)
+    result = five_events("audit", "--verify", "--json")
+    report = result.json()
+    assert result.code == 1 and report["missing"] == 2 and report["event_id"] == 6
+    assert "ends at event 5 but the keyring says 7 events were recorded: 2 missing" \
+        in report["problem"]
+
+
+def test_without_a_keyring_the_trail_is_unkeyed_and_says_so(cli: Any,
+                                                            monkeypatch: Any) -> None:
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    assert cli("task", "add", "a", "--command", "true").code == 0
+    result = cli("audit", "--verify", "--json")
+    assert result.code == 0 and result.json()["ok"] and not result.json()["keyed"]
+    assert result.json()["note"] == "unkeyed: cannot detect truncation or rollback"
+    assert "unkeyed" in cli("audit", "--verify").out
+
+
+def test_a_head_due_within_the_second_is_written_before_the_cli_exits(cli: Any,
+                                                                     home: Path) -> None:
+    """Two commits in one process (the permissions fix, then the change): the second head
+    waits for its second and must still reach the keyring when the process ends."""
+    assert cli("task", "add", "a", "--command", "true").code == 0
+    (home / "tickwork.db").chmod(0o644)
+    assert cli("task", "add", "b", "--command", "true").code == 0
+    events = cli("audit", "--json").json()
+    assert [e["action"] for e in events][:2] == ["task.create", "store.permissions_fixed"]
+    sql(home, "DELETE FROM audit_event WHERE id=3",
+        "UPDATE meta SET value=(SELECT hash FROM audit_event WHERE id=2) "
+        "WHERE key='audit_head'")
+    report = cli("audit", "--verify", "--json").json()
+    assert not report["ok"] and report["event_id"] == 3 and report["missing"] == 1

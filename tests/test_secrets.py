@@ -1,0 +1,63 @@
+"""Keyring backends that would keep secrets in plain text (or cannot answer a prompt
+headless) are refused, through the CLI a user runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+@pytest.mark.parametrize("backend", ["keyrings.alt.file.PlaintextKeyring",
+                                     "keyrings.alt.file.EncryptedKeyring",
+                                     "keyring.backends.null.Keyring"])
+def test_plaintext_and_unusable_backends_are_refused(cli: Any, home: Path, tmp_path: Path,
+                                                     monkeypatch: Any, backend: str) -> None:
+    data = tmp_path / "xdg-data"
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", backend)
+    result = cli("secret", "set", "token", stdin="hunter2\n")
+    assert result.code == 1
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert "refused" in lines[0] and "PYTHON_KEYRING_BACKEND" in lines[0]
+    if backend.endswith("PlaintextKeyring"):
+        assert backend in lines[0] and "plain-text" in lines[0]
+    assert "Traceback" not in result.err
+    files = [p for p in data.rglob("*") if p.is_file()] if data.exists() else []
+    assert files == []
+    assert cli("secret", "list", "--json").json() == []
+    if home.exists():
+        assert b"hunter2" not in (home / "tickwork.db").read_bytes()
+
+
+def test_chainer_uses_only_its_accepted_member(tmp_path: Path, monkeypatch: Any) -> None:
+    """With both a plain-text backend and an accepted one installed, keyring's chainer is
+    never used as such: secrets go to the accepted member only."""
+    from keyring.backends.chainer import ChainerBackend
+    from keyrings.alt.file import PlaintextKeyring
+
+    from app.secrets import refusal, usable_backend
+    from tests.support.file_keyring import FileKeyring
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    plain = PlaintextKeyring()
+    assert refusal(plain) is not None and "plain-text" in (refusal(plain) or "")
+    chain = ChainerBackend()
+    monkeypatch.setattr(ChainerBackend, "backends", [plain, FileKeyring()])
+    assert refusal(chain) is None
+    only_plain = ChainerBackend()
+    monkeypatch.setattr(ChainerBackend, "backends", [plain])
+    assert "refused" in (refusal(only_plain) or "")
+    import keyring
+
+    monkeypatch.setattr(ChainerBackend, "backends", [plain, FileKeyring()])
+    monkeypatch.setattr(keyring.core, "_keyring_backend", chain)
+    assert isinstance(usable_backend(), FileKeyring)
+
+
+def test_the_tests_file_backend_is_accepted(cli: Any) -> None:
+    result = cli("secret", "set", "token", stdin="hunter2\n")
+    assert result.code == 0, result.err
+    assert cli("secret", "list", "--json").json() == ["token"]
