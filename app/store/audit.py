@@ -243,10 +243,12 @@ class _Walk:
     problem: AuditReport | None = None
 
 
-def _walk(key: bytes | None, keyed_from: int | None, want: int = 0) -> _Walk:
+def _walk(key: bytes | None, keyed_from: int | None, want: int = 0,
+          adopted: bool = False) -> _Walk:
     """Check every event in id order (ids start at 1 and have no gaps): events from
     `keyed_from` on by the keyed rule (or only their links when `key` is None), older ones by
-    the plain rule. Remembers the hash of event `want`."""
+    the plain rule (only their links when `adopted`: another home's keyring keyed them).
+    Remembers the hash of event `want`."""
     walk = _Walk(hashes={})
     prev = GENESIS
     expected = 1
@@ -270,7 +272,7 @@ def _walk(key: bytes | None, keyed_from: int | None, want: int = 0) -> _Walk:
                    if chain_hash(prev, body) == digest else "was altered")
             walk.problem = AuditReport(False, walk.events, f"event {ev_id} {why}", ev_id)
             return walk
-        if not keyed and chain_hash(prev, body) != digest:
+        if not keyed and not adopted and chain_hash(prev, body) != digest:
             walk.problem = AuditReport(False, walk.events, f"event {ev_id} was altered", ev_id)
             return walk
         if ev_id == want:
@@ -321,7 +323,7 @@ def verify() -> AuditReport:
                "moved)")
         return AuditReport(False, walk.events, f"the audit trail is keyed and cannot be "
                            f"verified: {why}", keyed_from, keyed=False)
-    walk = _walk(key.key, key.keyed_from, head.event if head else 0)
+    walk = _walk(key.key, key.keyed_from, head.event if head else 0, key.adopted)
     if walk.problem:
         return walk.problem
     if head is not None and head.store != store:
@@ -339,7 +341,9 @@ def verify() -> AuditReport:
         return AuditReport(False, walk.events, f"event {anchor.event} is not the one the "
                            "keyring recorded: the store was rolled back or replaced",
                            anchor.event)
-    return _meta_head(meta, walk) or AuditReport(True, walk.events)
+    note = (f"events 1–{key.keyed_from - 1} came in a backup of another data home: their "
+            "order is checked, not their keys" if key.adopted and key.keyed_from > 1 else None)
+    return _meta_head(meta, walk) or AuditReport(True, walk.events, note=note)
 
 
 def _meta_head(meta: dict[str, str], walk: _Walk) -> AuditReport | None:
@@ -352,11 +356,14 @@ def _meta_head(meta: dict[str, str], walk: _Walk) -> AuditReport | None:
 def reanchor() -> AuditReport:
     """Accept the store's trail as it now is, after a legitimate restore from a backup.
 
-    Call it outside any transaction, after committing the restore's `store.restore` event.
-    It checks the chain (every event, by its rule), keys a store that is not keyed yet, and
-    moves the keyring head to the newest event — back, if the backup is older. Raises
-    StoreError when the chain does not hold or its key is not in this keyring. Without a
-    usable keyring there is nothing to anchor: the report says the trail is unkeyed."""
+    Call it outside any transaction, right after the restored file is in place and before
+    the restore's own `store.restore` event is appended. It checks the chain (every event, by
+    its rule), keys a store that is not keyed yet, and moves the keyring head to the newest
+    event — back, if the backup is older. A backup of another data home (its key is in that
+    home's keyring, not this one) is adopted: its events' links are checked, and a new key
+    chains every event from the next one on. Raises StoreError when the chain does not hold.
+    Without a usable keyring there is nothing to anchor: the report says the trail is
+    unkeyed."""
     keys = _keys()
     if not keys.usable():
         return verify()
@@ -367,15 +374,22 @@ def reanchor() -> AuditReport:
     except KeyringUnusable as exc:
         raise StoreError(f"cannot re-anchor the audit trail: the keyring failed: {exc}") \
             from None
-    if store is not None and (key is None or key.store != store):
-        raise StoreError("cannot re-anchor the audit trail: it is keyed with a key this "
-                         "keyring does not hold (a backup of another data home?)")
-    walk = _walk(key.key if store and key else None,
-                 key.keyed_from if store and key else None)
+    adopt = store is not None and (key is None or key.store != store)
+    if adopt:  # another home's backup: its links are all this keyring can check
+        walk = _walk(None, 1)
+    else:
+        walk = _walk(key.key if store and key else None,
+                     key.keyed_from if store and key else None, 0,
+                     bool(key and key.adopted))
     if walk.problem:
         raise StoreError(f"cannot re-anchor the audit trail: {walk.problem.problem}")
     try:
-        if store is None:
+        if adopt:
+            with db.atomic("IMMEDIATE"):
+                _set_meta(keys.create(walk.events + 1, walk.events, walk.last_hash,
+                                      adopted=True))
+            keys.no_keying = False
+        elif store is None:
             with db.atomic("IMMEDIATE"):
                 _set_meta(keys.create(walk.events + 1, walk.events, walk.last_hash))
             keys.no_keying = False

@@ -47,6 +47,9 @@ class ChainKey:
     store: str
     key: bytes
     keyed_from: int
+    # the events before `keyed_from` came in a backup of another data home, keyed with a key
+    # this keyring never held: only their links are checked (see audit.reanchor)
+    adopted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +60,8 @@ class Head:
 
 
 def _key_json(key: ChainKey) -> dict[str, Any]:
-    return {"store": key.store, "key": key.key.hex(), "from": key.keyed_from}
+    return {"store": key.store, "key": key.key.hex(), "from": key.keyed_from,
+            "adopted": key.adopted}
 
 
 class KeyringUnusable(Exception):
@@ -125,7 +129,7 @@ class ChainKeys:
         for item in [data, *(data.get("previous") or [])]:
             try:
                 keys.append(ChainKey(str(item["store"]), bytes.fromhex(item["key"]),
-                                     int(item["from"])))
+                                     int(item["from"]), item.get("adopted") is True))
             except (KeyError, TypeError, ValueError, AttributeError):
                 continue
         current = keys[0] if keys and keys[0].store == data.get("store") else None
@@ -156,12 +160,13 @@ class ChainKeys:
             self.warn_once(f"the audit key cannot be read from the keyring: {exc}")
             return None
 
-    def create(self, keyed_from: int, head_event: int, head_hash: str) -> ChainKey:
+    def create(self, keyed_from: int, head_event: int, head_hash: str, *,
+               adopted: bool = False) -> ChainKey:
         """A new key for a store whose events from `keyed_from` on are chained with it; the
         head starts at the newest event already committed. The keys of earlier stores at
         this home are kept (the newest few), so a backup of one can still be verified and
         restored. KeyringUnusable on failure."""
-        chain = ChainKey(secrets.token_hex(16), secrets.token_bytes(32), keyed_from)
+        chain = ChainKey(secrets.token_hex(16), secrets.token_bytes(32), keyed_from, adopted)
         with self._lock:
             current, by_store = self._read_keys()
             others = [current] if current else []

@@ -240,8 +240,8 @@ def audit_restore(store: Any, file: Path, kept: Path | None, *, actor: str,
     an older copy put back behind Tickwork's back does not."""
     from app.store import audit
 
+    audit.reanchor()
     with store.write():
         audit.append(actor, "store.restore", str(file),
                      {"replaced_store_kept_as": str(kept) if kept else None},
                      {"restored_from": str(file)}, now)
-    audit.reanchor()

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import random
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -203,6 +204,19 @@ def test_restore_into_a_new_home_on_another_machine(home: Path, cli: Any,
     assert stat.S_IMODE((fresh / "tickwork.db").stat().st_mode) == 0o600
     listed = run("task", "list", "--json")
     assert [t["name"] for t in json.loads(listed.stdout)] == ["keep"]
+    # the trail came keyed by the other home's keyring: adopted, its order checked, and
+    # every event from the restore on keyed by this home's own key
+    report = json.loads(run("audit", "--verify", "--json").stdout)
+    assert report["ok"] and "another data home" in report["note"], report
+    assert run("task", "add", "later", "--command", "true", "--manual").returncode == 0
+    con = sqlite3.connect(fresh / "tickwork.db")
+    con.execute("DELETE FROM audit_event WHERE id = (SELECT max(id) FROM audit_event)")
+    con.execute("UPDATE meta SET value = (SELECT hash FROM audit_event ORDER BY id DESC "
+                "LIMIT 1) WHERE key = 'audit_head'")
+    con.commit()
+    con.close()
+    tampered = run("audit", "--verify", "--json")
+    assert tampered.returncode != 0 and not json.loads(tampered.stdout)["ok"]
 
 
 def test_damage_met_by_a_read_command_is_one_line(home: Path, cli: Any) -> None:
