@@ -55,21 +55,25 @@ class Result:
         return json.loads(self.out)
 
 
-def _env() -> dict[str, str]:
+def _env(keyring: Path) -> dict[str, str]:
+    """The environment of every process of one home: its own keyring file (the tests' file
+    backend, so the audit chain is keyed and rollbacks are caught without a desktop keyring)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    env["PYTHON_KEYRING_BACKEND"] = "tests.support.file_keyring.FileKeyring"
+    env["TICKWORK_TEST_KEYRING"] = str(keyring)
     return env
 
 
 class Engine:
     """One `tickwork engine` process; its stderr goes to a log file."""
 
-    def __init__(self, home: Path, log: Path, grace: float = 2.0) -> None:
+    def __init__(self, home: Path, log: Path, env: dict[str, str], grace: float = 2.0) -> None:
         self.log = log
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "--home", str(home), "engine", "--grace",
-             str(grace)], cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL,
+             str(grace)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
             stderr=log.open("w"), stdin=subprocess.DEVNULL)
 
     def text(self) -> str:
@@ -119,16 +123,18 @@ class Home:
         self.db = path / "tickwork.db"
         self.logs = path.parent / f"{path.name}-logs"
         self.logs.mkdir(parents=True, exist_ok=True)
+        self.env = _env(self.logs / "keyring.json")
         self.engines: list[Engine] = []
 
     def cli(self, *args: str, stdin: str | None = None, timeout: float = 120) -> Result:
         proc = subprocess.run([sys.executable, "-m", "app.cli", "--home", str(self.path),
-                               *args], cwd=ROOT, env=_env(), input=stdin, text=True,
+                               *args], cwd=ROOT, env=self.env, input=stdin, text=True,
                               capture_output=True, timeout=timeout)
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
     def engine(self, grace: float = 2.0) -> Engine:
-        eng = Engine(self.path, self.logs / f"engine-{len(self.engines):03d}.log", grace)
+        eng = Engine(self.path, self.logs / f"engine-{len(self.engines):03d}.log", self.env,
+                     grace)
         self.engines.append(eng)
         return eng
 

@@ -11,8 +11,10 @@ import os
 import random
 import shutil
 import sqlite3
+import subprocess
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,8 @@ from faults.harness import (
     poll_until,
     wait_until,
 )
+from faults.verdict import check
+from faults.workload import Workload, build
 
 
 def _one_line(text: str) -> bool:
@@ -182,3 +186,64 @@ ALL: dict[str, Callable[[Path], dict[str, Any]]] = {
     "sigterm": sigterm, "foreign database": foreign, "damaged pages": damaged,
     "rolled-back store": rollback,
 }
+
+
+def disk_full(folder: Path) -> dict[str, Any]:
+    """A real full file system under the home (a small tmpfs, filled up while the engine
+    runs): the engine stalls and says so once, fires nothing meanwhile, and when space is
+    back catches up every missed fire; nothing committed is lost, the store stays intact."""
+    home = Home(folder / "home")
+    home.path.mkdir(mode=0o700, parents=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m,mode=0700", "tmpfs",
+                              str(home.path)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        return {"ok": True, "skipped": f"cannot mount a small tmpfs: {mounted.stderr.strip()}"}
+    eng = None
+    try:
+        start = datetime.now(UTC) + timedelta(seconds=4)
+        work = build(folder / "work", 0, start, start + timedelta(seconds=22), "disk-full",
+                     random.Random(5))
+        tasks = [{"name": f"tick{i}", "timezone": "UTC", "catch_up": "all",
+                  "schedule": {"kind": "interval", "seconds": 1},
+                  "start_at": (start + timedelta(milliseconds=97 * i)).isoformat(),
+                  "end_at": work.end.isoformat(),
+                  "action": {"kind": "python", "target": "faults.actions:record",
+                             "kwargs": {"path": str(work.executions), "name": f"tick{i}",
+                                        "pause": 0.0}}} for i in range(8)]
+        work = Workload(tasks, work.executions, work.overlaps, work.mark, start, work.end)
+        home.import_tasks(tasks)
+        eng = home.engine()
+        eng.wait_for("engine running")
+        wait_until(lambda: len(home.ledger()) >= 16, 30)
+        committed = home.ledger()
+        before_fill = len(eng.text().splitlines())
+        filler = home.path / "filler"
+        with filler.open("wb") as fh:  # every byte the file system has left
+            try:
+                while True:
+                    fh.write(b"\0" * 65536)
+                    fh.flush()
+            except OSError:
+                pass
+        time.sleep(6)  # fires fall due while nothing can be written
+        during = eng.text().splitlines()[before_fill:]
+        filler.unlink()
+        wait_until(lambda: datetime.now(UTC) > work.end + timedelta(seconds=2), 60, 0.5)
+        wait_until(lambda: home.active_runs() == 0, 60, 0.5)
+        code = eng.stop()
+        verdict = check(home, work, committed)
+        log = eng.text()
+        verdict.update(
+            engine_exit=code, tracebacks=log.count("Traceback"),
+            said_full=sum(" ERROR " in line for line in during),
+            log_lines_while_full=len(during))
+        verdict["ok"] = (verdict["ok"] and code == 0 and verdict["tracebacks"] == 0
+                         and verdict["said_full"] == 1)
+        return verdict
+    finally:
+        if eng is not None:
+            eng.stop()
+        subprocess.run(["umount", "-l", str(home.path)], capture_output=True)
+
+
+ALL["full disk"] = disk_full

@@ -15,29 +15,17 @@ import random
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from faults import scenarios
-from faults.harness import Home, kill_marked, marked_processes, wait_until
-from faults.workload import Workload, build
+from faults.harness import Home, kill_marked, wait_until
+from faults.verdict import check
+from faults.workload import build
 
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def expected_fires(task: dict[str, Any], until: datetime) -> set[str]:
-    """Every fire time (stored form) the task's interval schedule has up to `until`."""
-    first = datetime.fromisoformat(task["start_at"])
-    end = min(datetime.fromisoformat(task["end_at"]), until)
-    step = timedelta(seconds=task["schedule"]["seconds"])
-    fires, at = set(), first
-    while at <= end:
-        fires.add(at.astimezone(UTC).isoformat(timespec="microseconds"))
-        at += step
-    return fires
 
 
 def storm(folder: Path, *, tasks: int, kills: int, seed: int,
@@ -77,48 +65,6 @@ def storm(folder: Path, *, tasks: int, kills: int, seed: int,
     finally:
         home.stop_all()
         kill_marked(mark)
-
-
-def check(home: Home, work: Workload, committed: dict[tuple[str, str, int], str]
-          ) -> dict[str, Any]:
-    ledger = home.ledger()
-    lost = [k for k in committed if k not in ledger]
-    finished = ("succeeded", "failed", "timed_out", "cancelled", "skipped")
-    rewritten = [k for k, s in committed.items() if s in finished and ledger.get(k) != s]
-    fires = {(name, fire) for name, fire, _attempt in ledger}
-    missing = [(t["name"], f) for t in work.tasks
-               for f in sorted(expected_fires(t, work.end)) if (t["name"], f) not in fires]
-    lines = work.executions.read_text().split("\n") if work.executions.exists() else []
-    runs = Counter(tuple(line.split()[:3]) for line in lines if line)
-    twice = [key for key, n in runs.items() if n > 1]
-    overlaps = work.overlaps.read_text().split() if work.overlaps.exists() else []
-    stuck = [k for k, s in ledger.items() if s in ("queued", "waiting", "running", "retrying")]
-    retries = {t["name"]: t.get("retries", 0) for t in work.tasks}
-    unretried = [k for k, s in ledger.items() if s == "interrupted" and k[2] <= retries[k[0]]
-                 and (k[0], k[1], k[2] + 1) not in ledger]
-    orphans = [p.pid for p in marked_processes(work.mark)]
-    integrity = home.integrity()
-    audit = home.audit_verify()
-    statuses = Counter(ledger.values())
-    verdict = {
-        "runs": len(ledger), "statuses": dict(sorted(statuses.items())),
-        "committed_then_lost": len(lost) + len(rewritten),
-        "executed_twice": len(twice), "two_copies_at_once": len(overlaps),
-        "fires_without_a_run": len(missing), "stuck_active": len(stuck),
-        "interrupted_not_retried": len(unretried),
-        "orphaned_processes": len(orphans), "integrity_ok": not integrity,
-        "audit_ok": bool(audit.get("ok")),
-        "examples": {"lost": [list(k) for k in (lost + rewritten)[:5]],
-                     "twice": [list(k) for k in twice[:5]], "overlaps": overlaps[:5],
-                     "missing": [list(m) for m in missing[:5]],
-                     "stuck": [list(k) for k in stuck[:5]],
-                     "unretried": [list(k) for k in unretried[:5]], "integrity": integrity[:5],
-                     "audit": audit.get("problem")},
-    }
-    verdict["ok"] = (not lost and not rewritten and not twice and not overlaps and not missing
-                     and not stuck and not unretried and not orphans and not integrity
-                     and verdict["audit_ok"])
-    return verdict
 
 
 def table(report: dict[str, Any]) -> str:

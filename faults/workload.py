@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import shlex
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +91,15 @@ def build(folder: Path, count: int, start: datetime, end: datetime, mark: str,
         tasks.append({"name": name, "action": python(name, 0.05), "group": group,
                       "group_limit": 2 if group == "pair" else 1, **timing(rng.uniform(5, 12))})
     return Workload(tasks, executions, overlaps, mark, start, end)
+
+
+def expected_fires(task: dict[str, Any], until: datetime) -> set[str]:
+    """Every fire time (stored form) the task's interval schedule has up to `until`."""
+    first = datetime.fromisoformat(task["start_at"])
+    end = min(datetime.fromisoformat(task["end_at"]), until)
+    step = timedelta(seconds=task["schedule"]["seconds"])
+    fires, at = set(), first
+    while at <= end:
+        fires.add(at.astimezone(UTC).isoformat(timespec="microseconds"))
+        at += step
+    return fires

@@ -25,4 +25,7 @@ def test_a_short_kill_9_storm_loses_repeats_and_leaves_nothing(tmp_path: Path) -
 
 @pytest.mark.parametrize("name", sorted(scenarios.ALL))
 def test_a_single_fault_is_a_state_not_a_loss(name: str, tmp_path: Path) -> None:
-    _assert_ok(scenarios.ALL[name](tmp_path))
+    verdict = scenarios.ALL[name](tmp_path)
+    if "skipped" in verdict:  # the full disk is a real small file system: mounting needs root
+        pytest.skip(str(verdict["skipped"]))
+    _assert_ok(verdict)

@@ -1,0 +1,52 @@
+"""The verdict of a run of the fault suite: what the ledger, the workload's own records, the
+process table and the store say after the fault, as counts (every one should be 0)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from faults.harness import Home, marked_processes
+from faults.workload import Workload, expected_fires
+
+
+def check(home: Home, work: Workload, committed: dict[tuple[str, str, int], str]
+          ) -> dict[str, Any]:
+    ledger = home.ledger()
+    lost = [k for k in committed if k not in ledger]
+    finished = ("succeeded", "failed", "timed_out", "cancelled", "skipped")
+    rewritten = [k for k, s in committed.items() if s in finished and ledger.get(k) != s]
+    fires = {(name, fire) for name, fire, _attempt in ledger}
+    missing = [(t["name"], f) for t in work.tasks
+               for f in sorted(expected_fires(t, work.end)) if (t["name"], f) not in fires]
+    lines = work.executions.read_text().split("\n") if work.executions.exists() else []
+    runs = Counter(tuple(line.split()[:3]) for line in lines if line)
+    twice = [key for key, n in runs.items() if n > 1]
+    overlaps = work.overlaps.read_text().split() if work.overlaps.exists() else []
+    stuck = [k for k, s in ledger.items() if s in ("queued", "waiting", "running", "retrying")]
+    retries = {t["name"]: t.get("retries", 0) for t in work.tasks}
+    unretried = [k for k, s in ledger.items() if s == "interrupted" and k[2] <= retries[k[0]]
+                 and (k[0], k[1], k[2] + 1) not in ledger]
+    orphans = [p.pid for p in marked_processes(work.mark)]
+    integrity = home.integrity()
+    audit = home.audit_verify()
+    statuses = Counter(ledger.values())
+    verdict = {
+        "runs": len(ledger), "statuses": dict(sorted(statuses.items())),
+        "committed_then_lost": len(lost) + len(rewritten),
+        "executed_twice": len(twice), "two_copies_at_once": len(overlaps),
+        "fires_without_a_run": len(missing), "stuck_active": len(stuck),
+        "interrupted_not_retried": len(unretried),
+        "orphaned_processes": len(orphans), "integrity_ok": not integrity,
+        "audit_ok": bool(audit.get("ok")),
+        "examples": {"lost": [list(k) for k in (lost + rewritten)[:5]],
+                     "twice": [list(k) for k in twice[:5]], "overlaps": overlaps[:5],
+                     "missing": [list(m) for m in missing[:5]],
+                     "stuck": [list(k) for k in stuck[:5]],
+                     "unretried": [list(k) for k in unretried[:5]], "integrity": integrity[:5],
+                     "audit": audit.get("problem")},
+    }
+    verdict["ok"] = (not lost and not rewritten and not twice and not overlaps and not missing
+                     and not stuck and not unretried and not orphans and not integrity
+                     and verdict["audit_ok"])
+    return verdict
