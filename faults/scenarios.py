@@ -75,6 +75,9 @@ def sigterm(folder: Path) -> dict[str, Any]:
             "retried": bool(retried), "integrity_ok": not home.integrity(),
             "audit_ok": bool(home.audit_verify().get("ok")),
         }
+        verdict["summary"] = (f"attempt 1 ended {first['status']}, engine exit {code}, "
+                              f"{verdict['orphaned_processes']} processes left, attempt 2 "
+                              f"{'started at the next start' if retried else 'never started'}")
         verdict["ok"] = (first["status"] == "interrupted" and code == 0 and not
                          verdict["orphaned_processes"] and verdict["retried"]
                          and verdict["integrity_ok"] and verdict["audit_ok"])
@@ -102,13 +105,16 @@ def foreign(folder: Path) -> dict[str, Any]:
     added = home.cli("task", "add", "x", "--command", "true", "--manual")
     eng = home.engine()
     code = eng.exit_code(30)
-    verdict = {
+    verdict: dict[str, Any] = {
         "list_exit": listed.code, "add_exit": added.code, "engine_exit": code,
         "one_line": _one_line(listed.err) and _one_line(added.err),
         "unchanged": _digest(home.db) == before,
         "no_wal": not any(Path(str(home.db) + s).exists() for s in ("-wal", "-shm")),
         "integrity_ok": True, "audit_ok": True,
     }
+    verdict["summary"] = (f"list / add / engine exit {listed.code} / {added.code} / {code}, "
+                          f"file {'unchanged' if verdict['unchanged'] else 'CHANGED'}, "
+                          f"{'no -wal or -shm' if verdict['no_wal'] else '-wal/-shm created'}")
     verdict["ok"] = (listed.code != 0 and added.code != 0 and code == 1
                      and verdict["one_line"] and verdict["unchanged"] and verdict["no_wal"])
     return verdict
@@ -144,6 +150,9 @@ def damaged(folder: Path) -> dict[str, Any]:
         "check_exit": checked.code, "check_lines": len(checked.out.splitlines()),
         "unchanged": _digest(home.db) == before, "integrity_ok": False, "audit_ok": True,
     }
+    verdict["summary"] = (f"engine exit {code}, task add exit {added.code}, check exit "
+                          f"{checked.code} ({len(checked.out.splitlines())} problems), file "
+                          f"{'unchanged' if verdict['unchanged'] else 'WRITTEN'}")
     verdict["ok"] = (code == 1 and verdict["engine_one_line"] and added.code != 0
                      and verdict["add_one_line"] and checked.code == 1
                      and checked.out.strip() != "" and verdict["unchanged"])
@@ -176,6 +185,8 @@ def rollback(folder: Path) -> dict[str, Any]:
         "restore_exit": restored.code, "restored_verifies": bool(after.get("ok")),
         "integrity_ok": not home.integrity(), "audit_ok": bool(after.get("ok")),
     }
+    verdict["summary"] = (f"older copy: \"{tampered.get('problem')}\"; after `restore`: "
+                          f"{'verifies' if verdict['restored_verifies'] else 'FAILS'}")
     verdict["ok"] = (verdict["tampered_detected"] and "missing" in str(tampered.get("problem"))
                      and backup.code == 0 and restored.code == 0
                      and verdict["restored_verifies"] and verdict["integrity_ok"])
@@ -218,13 +229,14 @@ def disk_full(folder: Path) -> dict[str, Any]:
         committed = home.ledger()
         before_fill = len(eng.text().splitlines())
         filler = home.path / "filler"
-        with filler.open("wb") as fh:  # every byte the file system has left
-            try:
-                while True:
-                    fh.write(b"\0" * 65536)
-                    fh.flush()
-            except OSError:
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:  # every byte the file system has left, unbuffered (a close must not raise)
+            while os.write(fd, b"\0" * 65536):
                 pass
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
         time.sleep(6)  # fires fall due while nothing can be written
         during = eng.text().splitlines()[before_fill:]
         filler.unlink()
@@ -237,6 +249,8 @@ def disk_full(folder: Path) -> dict[str, Any]:
             engine_exit=code, tracebacks=log.count("Traceback"),
             said_full=sum(" ERROR " in line for line in during),
             log_lines_while_full=len(during))
+        verdict["summary"] = (f"{verdict['said_full']} error line while full, "
+                              f"{verdict['tracebacks']} tracebacks, every missed fire caught up")
         verdict["ok"] = (verdict["ok"] and code == 0 and verdict["tracebacks"] == 0
                          and verdict["said_full"] == 1)
         return verdict

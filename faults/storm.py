@@ -60,6 +60,9 @@ def storm(folder: Path, *, tasks: int, kills: int, seed: int,
         verdict = check(home, work, committed)
         verdict.update(kills=kills, tasks=tasks, final_exit=code,
                        seconds=round(time.monotonic() - started, 1))
+        shown = ", ".join(f"{n:,} {s}" for s, n in verdict["statuses"].items())
+        verdict["summary"] = (f"{kills} kill -9 over {tasks} tasks in "
+                              f"{verdict['seconds']:.0f} s: {verdict['runs']:,} runs ({shown})")
         verdict["ok"] = verdict["ok"] and code == 0
         return verdict
     finally:
@@ -69,18 +72,21 @@ def storm(folder: Path, *, tasks: int, kills: int, seed: int,
 
 def table(report: dict[str, Any]) -> str:
     cols = ["committed_then_lost", "executed_twice", "two_copies_at_once",
-            "fires_without_a_run", "stuck_active", "interrupted_not_retried",
-            "orphaned_processes"]
-    lines = ["| scenario | runs | lost | run twice | two copies | fires missed | stuck | "
-             "not retried | orphans | integrity | audit | verdict |", "|---" * 12 + "|"]
+            "fires_without_a_run", "stuck_active", "orphaned_processes"]
+    lines = ["| scenario | what happened | lost | run twice | two copies at once | fires "
+             "missed | stuck | orphans | store | audit | verdict |", "|---" * 11 + "|"]
     for name, v in report["scenarios"].items():
         if "error" in v:
-            lines.append(f"| {name} | error: {v['error']} |" + " |" * 10)
+            lines.append(f"| {name} | error: {v['error']} |" + " |" * 9)
+            continue
+        if "skipped" in v:
+            lines.append(f"| {name} | skipped: {v['skipped']} |" + " |" * 9)
             continue
         cells = [str(v.get(c, "—")) for c in cols]
-        lines.append(f"| {name} | {v.get('runs', '—')} | " + " | ".join(cells)
-                     + f" | {'ok' if v.get('integrity_ok') else 'BAD'}"
-                     + f" | {'ok' if v.get('audit_ok') else 'BAD'}"
+        store = "ok" if v.get("integrity_ok") else ("damaged, as made" if name ==
+                                                     "damaged pages" else "BAD")
+        lines.append(f"| {name} | {v.get('summary', '')} | " + " | ".join(cells)
+                     + f" | {store} | {'ok' if v.get('audit_ok') else 'BAD'}"
                      + f" | {'pass' if v.get('ok') else 'FAIL'} |")
     return "\n".join(lines) + "\n"
 
