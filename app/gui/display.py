@@ -152,6 +152,15 @@ def duration(seconds: float | None, coarse: bool = False) -> str:
     return f"{minutes} min {secs} s" if secs and not coarse else f"{minutes} min"
 
 
+IRREGULAR = {"entry": "entries", "dependency": "dependencies"}
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """A count with its noun in the right number: '1 run', '3 runs', '1,200 tasks'."""
+    word = noun if count == 1 else many or IRREGULAR.get(noun, noun + "s")
+    return f"{count:,} {word}"
+
+
 def lateness(ms: float | None) -> str:
     if ms is None:
         return "—"
@@ -162,5 +171,5 @@ def lateness(ms: float | None) -> str:
 
 __all__ = [
     "FAILED", "clear_icon_cache", "dark_mode", "duration", "full_time",
-    "lateness", "relative", "status_colour", "status_icon", "status_words", "when",
+    "lateness", "plural", "relative", "status_colour", "status_icon", "status_words", "when",
 ]

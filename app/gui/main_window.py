@@ -40,7 +40,7 @@ from app.gui.runs_model import RunTableModel
 from app.gui.runs_view import RunsView
 from app.gui.session import Session
 from app.gui.status_bar import StatusBar
-from app.gui.task_actions import TaskActions
+from app.gui.task_actions import Selection, TaskActions
 from app.gui.tasks_model import TaskTableModel
 from app.gui.tasks_view import TasksView
 from app.gui.tray import Tray
@@ -83,6 +83,10 @@ class MainWindow(QMainWindow):
             self.metrics_view,
             self.audit_view,
         ]
+        # the views whose selection the task actions follow (Metrics and Audit: none)
+        self.selections: dict[int, Selection] = {
+            TASKS: self.tasks_view, CALENDAR: self.calendar_view, GRAPH: self.graph_view,
+            RUNS: self.runs_view}
         self.stack = QStackedWidget()
         self.nav = QListWidget()
         self.nav.setObjectName("Navigation")
@@ -152,6 +156,9 @@ class MainWindow(QMainWindow):
         b.notified.connect(self._on_bridge_notified)
         s.background.error.connect(self._on_background_error)
         s.mode_changed.connect(self._on_session_mode_changed)
+        for source in (self.tasks_view, self.runs_view, self.graph_view, self.calendar_view):
+            source.selection_changed.connect(self.task_ops.update)
+        b.tasks_changed.connect(self.task_ops.refresh)
         self.task_ops.message.connect(self.say)
         self.task_ops.show_runs_requested.connect(self.show_runs_of)
         self.task_ops.task_saved.connect(self._on_task_saved)
@@ -185,6 +192,7 @@ class MainWindow(QMainWindow):
         if index < 0:
             return
         self.stack.setCurrentIndex(index)
+        self.task_ops.follow(self.selections.get(index))
         self.view_actions.actions()[index].setChecked(True)
         self.tasks_model.set_active(index == TASKS)
         self.runs_model.set_active(index == RUNS)
@@ -256,7 +264,7 @@ class MainWindow(QMainWindow):
 
     def _on_bridge_service_changed(self, _change: object) -> None:
         self.status.soon()
-        self.task_ops.update()
+        self.task_ops.refresh()
 
     def _on_bridge_store_changed(self) -> None:
         self.audit_model.on_store_changed()
@@ -265,6 +273,7 @@ class MainWindow(QMainWindow):
             self.calendar_view.on_changed()
             self.tasks_model.on_store_changed()
             self.runs_model.on_store_changed()
+            self.task_ops.refresh()
         self.status.soon()
 
     def _on_bridge_notified(self, note: Notification) -> None:

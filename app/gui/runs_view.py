@@ -5,6 +5,7 @@ run through updates (rows are updated in place, never reset by events).
 
 Signals:
     cancel_requested(int), rerun_requested(int), open_task_requested(int): from the detail.
+    selection_changed(): another run (or none) is selected; the task actions follow its task.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from app.core.run import Run
-from app.core.task import RUN_STATUSES
+from app.core.task import RUN_STATUSES, Task
 from app.engine.events import RunChanged, RunOutput
 from app.gui import reads
 from app.gui.background import Background
@@ -59,6 +60,7 @@ class RunsView(QWidget):
     cancel_requested = Signal(int)
     rerun_requested = Signal(int)
     open_task_requested = Signal(int)
+    selection_changed = Signal()
 
     def __init__(self, model: RunTableModel, service: Service, background: Background,
                  parent: QWidget | None = None) -> None:
@@ -142,6 +144,7 @@ class RunsView(QWidget):
         self.until.dateChanged.connect(self._apply_filters)
         for signal in (model.loaded, model.total_changed, model.modelReset):
             signal.connect(self._update_count)
+        model.modelReset.connect(self.selection_changed)
         model.dataChanged.connect(self._on_model_data_changed)
         model.rowsInserted.connect(self._on_model_rows_inserted)
         model.loaded.connect(self._on_model_rows_inserted)
@@ -218,6 +221,13 @@ class RunsView(QWidget):
     def _on_current_row_changed(self, current: object, _previous: object) -> None:
         row = self.table.currentIndex().row()
         self.detail.show_run(self._run_at(row) if row >= 0 else None)
+        self.selection_changed.emit()
+
+    def picked_tasks(self) -> list[tuple[int, Task | None]]:
+        """The selected run's task, for the task actions."""
+        rows = self.table.selectionModel().selectedRows()
+        runs = [self._run_at(index.row()) for index in rows]
+        return [(run.task_id, None) for run in runs if run is not None]
 
     def _on_model_data_changed(self, top_left: object, bottom_right: object) -> None:
         run = self.detail.run

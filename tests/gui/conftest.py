@@ -131,3 +131,51 @@ def closed(widget: Any) -> bool:
     from app.gui.qt import alive
 
     return not alive(widget) or not widget.isVisible()
+
+
+@dataclass
+class Answer:
+    """What a modal question said, once `answer_question` has clicked one of its buttons."""
+
+    title: str = ""
+    text: str = ""
+    buttons: list[str] | None = None
+    done: bool = False
+
+
+def answer_question(qtbot: Any, button: str) -> Answer:
+    """Click `button` (its text, without '&') on the next modal box, as a person would.
+
+    Call it before the click that opens the box: a box shown with `exec()` blocks the
+    test's code, so the answer comes from a timer that waits for the box to appear.
+    """
+    from app.gui.qt import QApplication, QMessageBox, Qt, QTimer
+
+    answer = Answer()
+    deadline = time.monotonic() + 20
+
+    def act() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox) or not box.isVisible():
+            if time.monotonic() < deadline:
+                QTimer.singleShot(20, act)
+            return
+        texts = {b.text().replace("&", ""): b for b in box.buttons()}
+        answer.title, answer.text, answer.buttons = box.windowTitle(), box.text(), list(texts)
+        target = texts.get(button)
+        if target is None:  # never leave a test blocked on a box: say so, and cancel it
+            box.reject()
+        else:
+            qtbot.mouseClick(target, Qt.MouseButton.LeftButton)
+        answer.done = True
+
+    QTimer.singleShot(0, act)
+    return answer
+
+
+def click_row(qtbot: Any, table: Any, row: int) -> None:
+    """Click a table row (its first column), as a person selects it."""
+    from app.gui.qt import Qt
+
+    rect = table.visualRect(table.model().index(row, 0))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
