@@ -6,14 +6,15 @@ Ctrl+1 … Ctrl+6 in that order. Task actions live in `TaskActions`, the status 
 view, the task table's columns and the appearance are kept with QSettings.
 
 Closing the window with a tray hides it (the engine keeps running; said the first time);
-without a tray it quits, after asking if runs are still going.
+without a tray it quits. Quitting asks first when it would stop scheduling (`quitting`):
+keep scheduling in a background engine, quit and stop, or cancel.
 """
 
 from __future__ import annotations
 
 from app.core.run import Run
 from app.engine.events import Notification, RunChanged
-from app.gui import appearance, display, icons
+from app.gui import appearance, display, icons, quitting, reads
 from app.gui.audit_model import AuditTableModel
 from app.gui.audit_view import AuditView
 from app.gui.calendar_view import CalendarView
@@ -45,6 +46,7 @@ from app.gui.tasks_model import TaskTableModel
 from app.gui.tasks_view import TasksView
 from app.gui.tray import Tray
 
+QUIT_GRACE = 5.0  # seconds running attempts get when the window's engine stops
 VIEWS = ("Tasks", "Calendar", "Graph", "Runs", "Metrics", "Audit")
 TASKS, CALENDAR, GRAPH, RUNS, METRICS, AUDIT = range(6)
 
@@ -359,28 +361,69 @@ class MainWindow(QMainWindow):
                               "Tasks keep running on schedule. Use Quit in the tray menu to "
                               "stop Tickwork.")
             return
-        running = self.session.running_count() or 0
-        if not self.quitting and running and not self._confirm_quit(running):
+        if not self.quitting:  # no tray: closing the window quits, after asking
             event.ignore()
+            self.quit()
             return
-        self.quitting = True
         self.tray.hide()
         event.accept()
         self.quit_requested.emit()
 
-    def _confirm_quit(self, running: int) -> bool:
-        answer = QMessageBox.question(
-            self, "Quit Tickwork?",
-            f"{running} run(s) are still going. Quitting stops the engine: they get a few "
-            "seconds to finish and are then interrupted (and retried by their policy at the "
-            "next start).", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel)
-        return answer == QMessageBox.StandardButton.Yes
+    def ask_quit(self, running: int, scheduled: reads.Scheduled) -> str:
+        """BACKGROUND, STOP or CANCEL, as the person answers (tests answer it by clicks)."""
+        return quitting.ask(self, running, scheduled)
 
     def quit(self) -> None:
-        running = self.session.running_count() or 0
-        if running and not self._confirm_quit(running):
+        """Quit (menu, tray, or closing with no tray): ask first if scheduling would stop."""
+        if self.quitting or self._asking:
             return
+        if self.session.mode != "running":  # a viewer (or no engine here): nothing stops
+            self._close_for_good()
+            return
+        self._asking = True
+        service = self.session.service
+
+        def failed(error: BaseException) -> None:
+            self._asking = False
+            self.session.background.report("Cannot read the schedule", error)
+
+        self.session.background.run(lambda: reads.scheduled(service), self._on_scheduled_read,
+                                    failed, owner=self)
+
+    _asking = False
+    handover: quitting.Handover | None = None
+
+    def _on_scheduled_read(self, scheduled: reads.Scheduled) -> None:
+        running = self.session.running_count() or 0
+        choice = (self.ask_quit(running, scheduled) if running or scheduled.count
+                  else quitting.STOP)
+        self._asking = False
+        if choice == quitting.STOP:
+            self._close_for_good()
+        elif choice == quitting.BACKGROUND:
+            self._hand_over(scheduled)
+
+    def _hand_over(self, scheduled: reads.Scheduled) -> None:
+        engine = self.session.engine
+        if engine is None or self.session.mode != "running":
+            self._close_for_good()
+            return
+        self.say("Handing over to a background engine…")
+        self.setEnabled(False)
+
+        def done(handover: quitting.Handover) -> None:
+            self.handover = handover
+            quitting.say_handed_over(self, handover, scheduled)
+            self._close_for_good()
+
+        def failed(error: BaseException) -> None:
+            self.setEnabled(True)
+            self.session.background.report("Cannot hand over to a background engine", error)
+
+        self.session.background.run(lambda: quitting.hand_over(engine, QUIT_GRACE), done,
+                                    failed, owner=self)
+
+    def _close_for_good(self) -> None:
         self.quitting = True
         self.close()
 
