@@ -122,6 +122,7 @@ class RunsView(QWidget):
             self.table.setColumnWidth(column, width)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        self.table.selectionModel().selectionChanged.connect(self.selection_changed)
         self.detail = RunDetail(service, background)
         self.detail.cancel_requested.connect(self.cancel_requested)
         self.detail.rerun_requested.connect(self.rerun_requested)
@@ -221,7 +222,6 @@ class RunsView(QWidget):
     def _on_current_row_changed(self, current: object, _previous: object) -> None:
         row = self.table.currentIndex().row()
         self.detail.show_run(self._run_at(row) if row >= 0 else None)
-        self.selection_changed.emit()
 
     def picked_tasks(self) -> list[tuple[int, Task | None]]:
         """The selected run's task, for the task actions."""
