@@ -323,14 +323,15 @@ class CalendarView(QWidget):
         if not data.complete:
             text = f"{past:,} run{'s' if past != 1 else ''} · predicting what will run…"
         if self._task_ids is not None:
-            text += f" for {len(self._task_ids):,} matching task(s)"
+            text += f" for {display.plural(len(self._task_ids), 'matching task')}"
         if data.predicted_until is not None:
             text += (f" · predictions stop at {display.full_time(data.predicted_until)}: more "
                      "fires than the simulation's limit, filter tasks or pick a shorter "
                      "period to see beyond")
         if data.capped:
             name, last = data.capped[0]
-            more = f" and {len(data.capped) - 1:,} other task(s)" if len(data.capped) > 1 else ""
+            more = (f" and {display.plural(len(data.capped) - 1, 'other task')}"
+                    if len(data.capped) > 1 else "")
             text += (f" · “{name}”{more} fire too often to list them all: shown until "
                      f"{display.when(last)} (pick a day to see it in full)")
         self.status.setText(text)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from app.core.errors import CycleError
 from app.core.task import Task
 from app.engine.events import RunChanged
+from app.gui import display
 from app.gui.background import Background, describe_error
 from app.gui.editor.widgets import ErrorLabel
 from app.gui.graph_canvas import GraphCanvas
@@ -216,8 +217,8 @@ class GraphView(QWidget):
     def _show_count(self, laid: Layout[int]) -> None:
         nodes = len(laid.positions)
         edges = len(laid.routes)
-        self.count.setText(f"{nodes:,} task{'s' if nodes != 1 else ''}, "
-                           f"{edges:,} dependenc{'ies' if edges != 1 else 'y'}")
+        self.count.setText(f"{display.plural(nodes, 'task')}, "
+                           f"{display.plural(edges, 'dependency')}")
 
     def _on_filter_changed(self) -> None:
         name = self.task.text().strip()

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from app.core.run import Run
 from app.core.task import RUN_STATUSES, Task
 from app.engine.events import RunChanged, RunOutput
-from app.gui import reads
+from app.gui import display, reads
 from app.gui.background import Background
 from app.gui.editor.widgets import ErrorLabel
 from app.gui.paging import ITEM_ROLE
@@ -211,7 +211,7 @@ class RunsView(QWidget):
 
     def _update_count(self) -> None:
         total = self.model.total
-        self.count.setText(f"{total:,} run" + ("" if total == 1 else "s"))
+        self.count.setText(display.plural(total, "run"))
 
     # -- selection and detail --------------------------------------------------------------
 

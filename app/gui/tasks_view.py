@@ -14,6 +14,7 @@ Signals:
 from __future__ import annotations
 
 from app.core.task import Task
+from app.gui import display
 from app.gui.paging import ITEM_ROLE
 from app.gui.qt import (
     QAbstractItemView,
@@ -175,7 +176,7 @@ class TasksView(QWidget):
             self.stack.setCurrentWidget(self.no_match)
         else:
             self.stack.setCurrentWidget(self.table)
-        shown = f"{model.total:,} task" + ("" if model.total == 1 else "s")
+        shown = display.plural(model.total, "task")
         self.count.setText(shown + (" found" if model.query().search else ""))
 
     def _on_search_timeout(self) -> None:
