@@ -46,7 +46,6 @@ from app.gui.tasks_model import TaskTableModel
 from app.gui.tasks_view import TasksView
 from app.gui.tray import Tray
 
-QUIT_GRACE = 5.0  # seconds running attempts get when the window's engine stops
 VIEWS = ("Tasks", "Calendar", "Graph", "Runs", "Metrics", "Audit")
 TASKS, CALENDAR, GRAPH, RUNS, METRICS, AUDIT = range(6)
 
@@ -116,6 +115,7 @@ class MainWindow(QMainWindow):
         self.status = StatusBar(session, self)
         self.setStatusBar(self.status)
         self.tray = Tray(self)
+        self.quit_flow = quitting.QuitFlow(self)
         self.menus = build_menus(self)
         self.view_actions = self.menus.views
         self.scheme_actions = self.menus.schemes
@@ -375,55 +375,13 @@ class MainWindow(QMainWindow):
 
     def quit(self) -> None:
         """Quit (menu, tray, or closing with no tray): ask first if scheduling would stop."""
-        if self.quitting or self._asking:
-            return
-        if self.session.mode != "running":  # a viewer (or no engine here): nothing stops
-            self._close_for_good()
-            return
-        self._asking = True
-        service = self.session.service
+        self.quit_flow.start()
 
-        def failed(error: BaseException) -> None:
-            self._asking = False
-            self.session.background.report("Cannot read the schedule", error)
+    @property
+    def handover(self) -> quitting.Handover | None:
+        return self.quit_flow.handover
 
-        self.session.background.run(lambda: reads.scheduled(service), self._on_scheduled_read,
-                                    failed, owner=self)
-
-    _asking = False
-    handover: quitting.Handover | None = None
-
-    def _on_scheduled_read(self, scheduled: reads.Scheduled) -> None:
-        running = self.session.running_count() or 0
-        choice = (self.ask_quit(running, scheduled) if running or scheduled.count
-                  else quitting.STOP)
-        self._asking = False
-        if choice == quitting.STOP:
-            self._close_for_good()
-        elif choice == quitting.BACKGROUND:
-            self._hand_over(scheduled)
-
-    def _hand_over(self, scheduled: reads.Scheduled) -> None:
-        engine = self.session.engine
-        if engine is None or self.session.mode != "running":
-            self._close_for_good()
-            return
-        self.say("Handing over to a background engine…")
-        self.setEnabled(False)
-
-        def done(handover: quitting.Handover) -> None:
-            self.handover = handover
-            quitting.say_handed_over(self, handover, scheduled)
-            self._close_for_good()
-
-        def failed(error: BaseException) -> None:
-            self.setEnabled(True)
-            self.session.background.report("Cannot hand over to a background engine", error)
-
-        self.session.background.run(lambda: quitting.hand_over(engine, QUIT_GRACE), done,
-                                    failed, owner=self)
-
-    def _close_for_good(self) -> None:
+    def close_for_good(self) -> None:
         self.quitting = True
         self.close()
 

@@ -25,14 +25,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import app
 from app.engine.engine import Engine
 from app.engine.lock import EngineLock
-from app.gui import display
-from app.gui.qt import QMessageBox, QWidget, alive
+from app.gui import display, reads
+from app.gui.qt import QMessageBox, QObject, QWidget, alive
 from app.gui.reads import Scheduled
 
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+
+QUIT_GRACE = 5.0  # seconds running attempts get when the window's engine stops
 ENGINE_LOG = "engine.log"
 TAKEOVER_TIMEOUT = 20.0  # seconds a background engine gets to start and take the lock
 
@@ -45,9 +50,9 @@ def question_text(running: int, scheduled: Scheduled) -> tuple[str, str]:
     """The question and its details, in words."""
     lines = []
     if scheduled.count:
-        lines.append(f"If you quit, {display.plural(scheduled.count, 'scheduled task')} "
-                     f"{'does' if scheduled.count == 1 else 'do'} not run until you open "
-                     "Tickwork again"
+        lines.append("If you quit and stop scheduling, "
+                     f"{display.plural(scheduled.count, 'scheduled task')} will not run until "
+                     "you open Tickwork again"
                      + (f"; the next is due {display.when(scheduled.next_at)} "
                         f"(“{scheduled.next_task}”)." if scheduled.next_at is not None
                         else "."))
@@ -171,3 +176,62 @@ def say_handed_over(parent: QWidget, handover: Handover, scheduled: Scheduled) -
         box.setInformativeText(f"Nothing is scheduling your tasks now. Open Tickwork again "
                                f"to schedule them; the log is {handover.log}.")
     box.exec()
+
+
+class QuitFlow(QObject):
+    """One window's way out: read what would stop, ask, then stop or hand over, then close
+    the window for good (`MainWindow.close_for_good`)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session = window.session
+        self.asking = False
+        self.handover: Handover | None = None
+
+    def start(self) -> None:
+        if self.window.quitting or self.asking:
+            return
+        if self.session.mode != "running":  # a viewer (or no engine here): nothing stops
+            self.window.close_for_good()
+            return
+        self.asking = True
+        service = self.session.service
+
+        def failed(error: BaseException) -> None:
+            self.asking = False
+            self.session.background.report("Cannot read the schedule", error)
+
+        self.session.background.run(lambda: reads.scheduled(service), self._on_scheduled_read,
+                                    failed, owner=self)
+
+    def _on_scheduled_read(self, scheduled: Scheduled) -> None:
+        running = self.session.running_count() or 0
+        choice = (self.window.ask_quit(running, scheduled) if running or scheduled.count
+                  else STOP)
+        self.asking = False
+        if choice == STOP:
+            self.window.close_for_good()
+        elif choice == BACKGROUND:
+            self._hand_over(scheduled)
+
+    def _hand_over(self, scheduled: Scheduled) -> None:
+        engine = self.session.engine
+        if engine is None or self.session.mode != "running":
+            self.window.close_for_good()
+            return
+        window = self.window
+        window.say("Handing over to a background engine…")
+        window.setEnabled(False)
+
+        def done(handover: Handover) -> None:
+            self.handover = handover
+            say_handed_over(window, handover, scheduled)
+            window.close_for_good()
+
+        def failed(error: BaseException) -> None:
+            window.setEnabled(True)
+            self.session.background.report("Cannot hand over to a background engine", error)
+
+        self.session.background.run(lambda: hand_over(engine, QUIT_GRACE), done, failed,
+                                    owner=self)

@@ -172,13 +172,14 @@ class Answer:
     done: bool = False
 
 
-def answer_question(qtbot: Any, button: str) -> Answer:
+def answer_question(qtbot: Any, button: str, screenshot: str | None = None) -> Answer:
     """Click `button` (its text, without '&') on the next modal box, as a person would.
 
     Call it before the click that opens the box: a box shown with `exec()` blocks the
     test's code, so the answer comes from a timer that waits for a box with that button to
     appear (so answers to two boxes in a row can be set up together). A box that never gets
-    its answer is rejected after 20 s, so no test is ever left blocked on it.
+    its answer is rejected after 20 s, so no test is ever left blocked on it. With
+    `screenshot`, the box is saved to tests/screenshots/<screenshot>.png before the click.
     """
     from app.gui.qt import QApplication, QMessageBox, Qt, QTimer
 
@@ -201,6 +202,9 @@ def answer_question(qtbot: Any, button: str) -> Answer:
         assert isinstance(box, QMessageBox)
         answer.title, answer.text, answer.buttons = box.windowTitle(), box.text(), list(texts)
         answer.details = box.informativeText()
+        if screenshot:
+            SCREENSHOTS.mkdir(exist_ok=True)
+            box.grab().save(str(SCREENSHOTS / f"{screenshot}.png"))
         answer.done = True  # before the click: what it sets off may open the next box
         qtbot.mouseClick(texts[button], Qt.MouseButton.LeftButton)
 

@@ -50,15 +50,15 @@ def test_ctrl_q_asks_and_says_what_stops(gui: Gui) -> None:
     due = s.get_task("Backup").next_run_at
     window = gui.window
 
-    answer = answer_question(gui.qtbot, "Cancel")
+    answer = answer_question(gui.qtbot, "Cancel", screenshot="quit-question")
     _ctrl_q(gui)
     gui.wait_until(lambda: answer.done)
     assert answer.title == "Quit Tickwork?"
     assert sorted(answer.buttons or []) == QUESTION_BUTTONS
     box = answer.text
     assert "Quitting Tickwork stops scheduling." in box
-    assert (f"2 scheduled tasks do not run until you open Tickwork again; the next is due "
-            f"{display.when(due)} (“Backup”).") in answer.details
+    assert ("If you quit and stop scheduling, 2 scheduled tasks will not run until you open "
+            f"Tickwork again; the next is due {display.when(due)} (“Backup”).") in answer.details
     assert window.isVisible() and not window.quitting
     assert gui.session.mode == "running"
 
@@ -91,7 +91,7 @@ def test_keep_scheduling_hands_over_to_a_background_engine(handed: Gui) -> None:
     window = gui.window
 
     question = answer_question(gui.qtbot, "Keep scheduling in the background")
-    said = answer_question(gui.qtbot, "OK")
+    said = answer_question(gui.qtbot, "OK", screenshot="quit-handed-over")
     _ctrl_q(gui)
     gui.wait_until(lambda: question.done)
     gui.wait_until(lambda: said.done, 60)
@@ -109,3 +109,19 @@ def test_keep_scheduling_hands_over_to_a_background_engine(handed: Gui) -> None:
     gui.wait_until(lambda: any(r.started_at and r.started_at > handed_at
                                and r.status == "succeeded"
                                for r in s.list_runs(0, 20, task="Tick")), 30)
+
+
+def test_the_question_names_runs_in_flight_in_words() -> None:
+    from datetime import timedelta
+
+    from app.gui.quitting import question_text
+    from app.gui.reads import Scheduled
+
+    at = datetime.now(UTC) + timedelta(hours=1)
+    _text, details = question_text(1, Scheduled(1, at, "Backup"))
+    assert ("1 scheduled task will not run until you open Tickwork again; the next is due "
+            f"{display.when(at)} (“Backup”).") in details
+    assert "1 run is still going: " in details
+    assert "interrupted and retried when an engine starts again" in details
+    _text, details = question_text(3, Scheduled(0))
+    assert "3 runs are still going" in details and "scheduled task" not in details
