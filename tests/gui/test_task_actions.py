@@ -90,3 +90,29 @@ def test_actions_follow_the_view_in_front(gui: Gui) -> None:
     assert window.current_view() == 0
     gui.wait_until(lambda: "“Alpha”" in ops.delete.toolTip())
     assert ops.pause.text() == "&Pause"
+
+
+def test_in_calendar_actions_follow_the_entry_clicked(gui: Gui) -> None:
+    from datetime import datetime, timedelta
+
+    from app.core.schedule import system_timezone_name
+    from tests.gui.test_calendar import _show
+
+    s = gui.service
+    s.create_task(command_task("Other"))
+    s.create_task(command_task("Daily report", schedule={"kind": "cron", "expr": "30 10 * * *"},
+                               timezone=system_timezone_name()))
+    ops = gui.window.task_ops
+    tomorrow = datetime.now().astimezone().date() + timedelta(days=1)
+    _key(gui, Qt.Key.Key_2)
+    view = _show(gui, "day", tomorrow)
+    assert not ops.delete.isEnabled()
+    grid = view.week.grid
+    hit = grid.hit_for(lambda e: e.task_name == "Daily report" and e.predicted)
+    gui.qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=hit.rect.center().toPoint())
+    gui.wait_until(lambda: ops.editor is not None and ops.editor.isVisible())
+    ops.editor.reject()  # the click opened the editor; the actions now act on its task
+    gui.wait_until(lambda: ops.delete.isEnabled())
+    assert "“Daily report”" in ops.delete.toolTip() and "“Daily report”" in ops.run_now.toolTip()
+    gui.qtbot.mouseClick(view.next, Qt.MouseButton.LeftButton)  # out of view: nothing applies
+    gui.wait_until(lambda: not ops.delete.isEnabled())
