@@ -45,6 +45,7 @@ from app.gui.task_actions import Selection, TaskActions
 from app.gui.tasks_model import TaskTableModel
 from app.gui.tasks_view import TasksView
 from app.gui.tray import Tray
+from app.service import Change
 
 VIEWS = ("Tasks", "Calendar", "Graph", "Runs", "Metrics", "Audit")
 TASKS, CALENDAR, GRAPH, RUNS, METRICS, AUDIT = range(6)
@@ -264,9 +265,9 @@ class MainWindow(QMainWindow):
         if count is not None:
             self.tray.set_running(count)
 
-    def _on_bridge_service_changed(self, _change: object) -> None:
+    def _on_bridge_service_changed(self, change: Change) -> None:
         self.status.soon()
-        self.task_ops.refresh()
+        self.task_ops.on_service_change(change)
 
     def _on_bridge_store_changed(self) -> None:
         self.audit_model.on_store_changed()

@@ -18,7 +18,7 @@ Signals:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Protocol
 
@@ -39,7 +39,9 @@ from app.gui.qt import (
 )
 from app.gui.session import Session
 from app.gui.tasks_view import TasksView
+from app.service import Change
 
+REREAD_LIMIT = 50  # selected tasks re-read from the store after a change
 Confirm = Callable[[str, str, str], bool]
 Picked = tuple[int, Task | None]  # a selected task's id, and the task if the view has it
 
@@ -170,14 +172,23 @@ class TaskActions(QObject):
             action.setToolTip(tip.format(target))
             action.setStatusTip(tip.format(target))
 
-    def refresh(self) -> None:
-        """Tasks changed: read the selected ones again, so labels follow at once."""
-        ids = tuple(i for i, _task in self._picked())
-        self._fresh = {}
+    def refresh(self, changed: Iterable[int] | None = None) -> None:
+        """Tasks changed (`changed`, or any): read the selected ones among them again, so
+        labels follow at once. A big selection in Tasks is left to the table's own rows."""
+        picked = self._picked()
+        wanted = set(changed) if changed is not None else None
+        ids = tuple(i for i, task in picked if wanted is None or i in wanted)
+        if not ids:
+            return
+        for i in ids:
+            self._fresh.pop(i, None)
         self._reading = None
-        if ids:
+        if len(ids) <= REREAD_LIMIT or any(task is None for _i, task in picked):
             self._read(ids)
         self.update()
+
+    def on_service_change(self, change: Change) -> None:
+        self.refresh(change.tasks | change.deleted_tasks)
 
     def _read(self, ids: tuple[int, ...]) -> None:
         if self._reading == ids:
