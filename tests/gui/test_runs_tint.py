@@ -84,3 +84,7 @@ def test_failed_and_timed_out_rows_are_tinted(gui: Gui, scheme: str,
     gui.qtbot.wait(200)
     SCREENSHOTS.mkdir(exist_ok=True)
     assert window.grab().save(str(SCREENSHOTS / f"runs-tinted-{scheme}.png"))
+    for width, height in ((800, 500), (1600, 1000)):
+        window.resize(width, height)
+        gui.qtbot.wait(100)
+        assert window.grab().save(str(SCREENSHOTS / f"runs-tinted-{scheme}-{width}x{height}.png"))
