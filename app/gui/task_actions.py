@@ -177,11 +177,14 @@ class TaskActions(QObject):
         labels follow at once. A big selection in Tasks is left to the table's own rows."""
         picked = self._picked()
         wanted = set(changed) if changed is not None else None
-        ids = tuple(i for i, task in picked if wanted is None or i in wanted)
+        if wanted is None:
+            self._fresh.clear()
+        else:
+            for i in wanted:
+                self._fresh.pop(i, None)
+        ids = tuple(i for i, _task in picked if wanted is None or i in wanted)
         if not ids:
             return
-        for i in ids:
-            self._fresh.pop(i, None)
         self._reading = None
         if len(ids) <= REREAD_LIMIT or any(task is None for _i, task in picked):
             self._read(ids)

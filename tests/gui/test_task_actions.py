@@ -116,3 +116,21 @@ def test_in_calendar_actions_follow_the_entry_clicked(gui: Gui) -> None:
     assert "“Daily report”" in ops.delete.toolTip() and "“Daily report”" in ops.run_now.toolTip()
     gui.qtbot.mouseClick(view.next, Qt.MouseButton.LeftButton)  # out of view: nothing applies
     gui.wait_until(lambda: not ops.delete.isEnabled())
+
+
+def test_pause_label_follows_a_pause_from_the_cli(gui: Gui, cli: Any) -> None:
+    """Another process pauses the task whose run is selected: the label follows."""
+    s = gui.service
+    s.create_task(command_task("Backup"))
+    run = s.run_now("Backup")
+    gui.wait_until(lambda: s.get_run(run.id).status == "succeeded")
+    ops, runs = gui.window.task_ops, gui.window.runs_view
+    _key(gui, Qt.Key.Key_4)
+    gui.wait_until(lambda: runs.model.row_of(run.id) >= 0)
+    click_row(gui.qtbot, runs.table, runs.model.row_of(run.id))
+    gui.wait_until(lambda: ops.pause.isEnabled())
+    assert ops.pause.text() == "&Pause"
+    assert cli("task", "pause", "Backup").code == 0
+    gui.wait_until(lambda: ops.pause.text() == "Res&ume")
+    assert cli("task", "resume", "Backup").code == 0
+    gui.wait_until(lambda: ops.pause.text() == "&Pause")
