@@ -186,7 +186,7 @@ class QuitFlow(QObject):
         super().__init__(window)
         self.window = window
         self.session = window.session
-        self.asking = False
+        self.asking = False  # from the question until the window closes or stays: one at a time
         self.handover: Handover | None = None
 
     def start(self) -> None:
@@ -223,6 +223,7 @@ class QuitFlow(QObject):
         window = self.window
         window.say("Handing over to a background engine…")
         window.setEnabled(False)
+        self.asking = True  # a second Quit meanwhile waits for this one
 
         def done(handover: Handover) -> None:
             self.handover = handover
@@ -230,6 +231,7 @@ class QuitFlow(QObject):
             window.close_for_good()
 
         def failed(error: BaseException) -> None:
+            self.asking = False
             window.setEnabled(True)
             self.session.background.report("Cannot hand over to a background engine", error)
 

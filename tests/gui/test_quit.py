@@ -125,3 +125,14 @@ def test_the_question_names_runs_in_flight_in_words() -> None:
     assert "interrupted and retried when an engine starts again" in details
     _text, details = question_text(3, Scheduled(0))
     assert "3 runs are still going" in details and "scheduled task" not in details
+
+
+def test_a_background_engine_that_dies_is_not_taken_for_a_hand_over(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    from app.gui.quitting import wait_for_takeover
+
+    process = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    assert not wait_for_takeover(tmp_path, process, timeout=30)
+    assert process.returncode == 3
