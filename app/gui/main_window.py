@@ -129,9 +129,9 @@ class MainWindow(QMainWindow):
             self._announce_no_tray()
 
     def _announce_no_tray(self) -> None:
-        text = ("This desktop has no system tray, so closing the window quits Tickwork, and "
-                "notifications appear here and in the status bar's bell instead of on the "
-                "desktop.")
+        text = ("This desktop has no system tray, so closing the window quits Tickwork (it "
+                "asks first whether to keep scheduling in the background), and notifications "
+                "appear here and in the status bar's bell instead of on the desktop.")
         self.notifications.add(Notification("info", "No system tray", text), unread=False)
         self.say("No system tray on this desktop: notifications appear in the Notifications "
                  "panel (the bell in the status bar).")
