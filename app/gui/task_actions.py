@@ -78,6 +78,7 @@ class TaskActions(QObject):
         self.view: TasksView | None = None
         self.source: Selection | None = None
         self._fresh: dict[int, Task] = {}  # selected tasks as read after the last change
+        self._gone: set[int] = set()  # selected tasks the store no longer has
         self._reading: tuple[int, ...] | None = None
         self.confirm: Confirm = ask(window)
         self.editor: TaskEditor | None = None
@@ -144,13 +145,15 @@ class TaskActions(QObject):
 
     def _selected(self) -> list[Task]:
         """The tasks the actions act on; empty while one of them is still being read."""
-        tasks = [self._fresh.get(i) or task for i, task in self._picked()]
+        tasks = [None if i in self._gone else self._fresh.get(i) or task
+                 for i, task in self._picked()]
         return [t for t in tasks if t is not None] if all(tasks) else []
 
     def update(self) -> None:
         """Follow the selection: enable what applies, say what it acts on."""
         picked = self._picked()
-        missing = tuple(i for i, task in picked if task is None and i not in self._fresh)
+        missing = tuple(i for i, task in picked
+                        if task is None and i not in self._fresh and i not in self._gone)
         if missing:
             self._read(missing)
         tasks = self._selected()
@@ -177,16 +180,18 @@ class TaskActions(QObject):
         labels follow at once. A big selection in Tasks is left to the table's own rows."""
         picked = self._picked()
         wanted = set(changed) if changed is not None else None
-        if wanted is None:
-            self._fresh.clear()
-        else:
-            for i in wanted:
-                self._fresh.pop(i, None)
         ids = tuple(i for i, _task in picked if wanted is None or i in wanted)
+        reread = len(ids) <= REREAD_LIMIT or any(task is None for _i, task in picked)
+        # what is read again stays as it was until the new read lands (no flicker); the rest
+        # is forgotten, so nothing stale is shown when it is selected later
+        for i in set(self._fresh) if wanted is None else wanted:
+            if not (reread and i in ids):
+                self._fresh.pop(i, None)
+        self._gone -= set(self._gone) if wanted is None else wanted
         if not ids:
             return
         self._reading = None
-        if len(ids) <= REREAD_LIMIT or any(task is None for _i, task in picked):
+        if reread:
             self._read(ids)
         self.update()
 
@@ -210,8 +215,10 @@ class TaskActions(QObject):
             if self._reading == ids:
                 self._reading = None
             self._fresh.update(found)
-            if set(ids) <= set(found):
-                self.update()
+            for task_id in set(ids) - set(found):
+                self._fresh.pop(task_id, None)
+                self._gone.add(task_id)
+            self.update()
 
         self.session.background.run(work, done, owner=self, title="Cannot read the task")
 
