@@ -273,9 +273,9 @@ class MonthGrid(CalendarGrid):
             if hit is not None and hit.entry is not None and self.data is not None:
                 QToolTip.showText(event.globalPos(), tooltip(hit.entry, self.data.now), self)
             elif hit is not None and hit.kind == "more" and self.data is not None:
-                total = self.data.day(hit.day).total
-                QToolTip.showText(event.globalPos(),
-                                  f"{total:,} runs and predictions: click for the list", self)
+                total = display.plural(self.data.day(hit.day).total, "run or prediction",
+                                       "runs and predictions")
+                QToolTip.showText(event.globalPos(), f"{total}: click for the list", self)
             else:
                 QToolTip.hideText()
             return True

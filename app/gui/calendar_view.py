@@ -13,6 +13,8 @@ Signals:
     open_task_requested(int): edit this task.
     open_run_requested(int): show this run.
     message(str): something for the status bar.
+    selection_changed(): another entry was clicked (or the period changed): the task
+        actions follow the clicked entry's task, and act on nothing once it is out of view.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 
+from app.core.task import Task
 from app.gui import appearance, display
 from app.gui.background import Background, describe_error
 from app.gui.calendar_data import MODES, CalendarData, Entry, Period, period_for, read_period
@@ -66,6 +69,7 @@ class CalendarView(QWidget):
     open_task_requested = Signal(int)
     open_run_requested = Signal(int)
     message = Signal(str)
+    selection_changed = Signal()
 
     def __init__(self, service: Service, background: Background,
                  parent: QWidget | None = None) -> None:
@@ -168,6 +172,9 @@ class CalendarView(QWidget):
     # -- navigation ------------------------------------------------------------------------
 
     def show_period(self, period: Period) -> None:
+        if self.picked is not None and period != self.period:
+            self.picked = None
+            self.selection_changed.emit()
         self._scroll_pending = period != self.period or self._scroll_pending
         self.period = period
         self.modes.button(MODES.index(period.mode)).setChecked(True)
@@ -316,14 +323,15 @@ class CalendarView(QWidget):
         if not data.complete:
             text = f"{past:,} run{'s' if past != 1 else ''} · predicting what will run…"
         if self._task_ids is not None:
-            text += f" for {len(self._task_ids):,} matching task(s)"
+            text += f" for {display.plural(len(self._task_ids), 'matching task')}"
         if data.predicted_until is not None:
             text += (f" · predictions stop at {display.full_time(data.predicted_until)}: more "
                      "fires than the simulation's limit, filter tasks or pick a shorter "
                      "period to see beyond")
         if data.capped:
             name, last = data.capped[0]
-            more = f" and {len(data.capped) - 1:,} other task(s)" if len(data.capped) > 1 else ""
+            more = (f" and {display.plural(len(data.capped) - 1, 'other task')}"
+                    if len(data.capped) > 1 else "")
             text += (f" · “{name}”{more} fire too often to list them all: shown until "
                      f"{display.when(last)} (pick a day to see it in full)")
         self.status.setText(text)
@@ -354,7 +362,15 @@ class CalendarView(QWidget):
 
     # -- acting on entries -----------------------------------------------------------------
 
+    picked: Entry | None = None
+
+    def picked_tasks(self) -> list[tuple[int, Task | None]]:
+        """The task of the entry clicked last, for the task actions."""
+        return [(self.picked.task_id, None)] if self.picked is not None else []
+
     def _on_entry_activated(self, entry: Entry) -> None:
+        self.picked = entry
+        self.selection_changed.emit()
         if entry.run_id is not None:
             self.open_run_requested.emit(entry.run_id)
         else:

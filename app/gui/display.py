@@ -37,6 +37,14 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
     "retrying": ("#a05a00", "#ffb74d"),
     "scheduled": ("#5f6368", "#b0b6bd"),
 }
+# Whole-row tints in the run table, so a failure shows at a glance: red for a failure, amber
+# for a run cut off by a stop (it is retried). Pale under dark text, deep under light text;
+# the palette's text and the status colour both stay readable on them (contrast >= 4.5).
+ROW_TINTS: dict[str, tuple[str, str]] = {
+    "failed": ("#fde7e6", "#4a2323"),
+    "timed_out": ("#fde7e6", "#4a2323"),
+    "interrupted": ("#fff1dc", "#46361c"),
+}
 GLYPHS = {
     "succeeded": "✓", "failed": "✕", "timed_out": "⏱", "interrupted": "!", "cancelled": "–",
     "skipped": "»", "running": "▶", "queued": "…", "waiting": "…", "retrying": "↻",
@@ -57,6 +65,14 @@ def dark_mode() -> bool:
 def status_colour(status: str, dark: bool | None = None) -> QColor:
     light_shade, dark_shade = STATUS_COLOURS.get(status, ("#5f6368", "#b0b6bd"))
     return QColor(dark_shade if (dark_mode() if dark is None else dark) else light_shade)
+
+
+def row_tint(status: str, dark: bool | None = None) -> QColor | None:
+    """The background of a run's row: tinted for failures, None (the palette's) else."""
+    shades = ROW_TINTS.get(status)
+    if shades is None:
+        return None
+    return QColor(shades[1] if (dark_mode() if dark is None else dark) else shades[0])
 
 
 def status_icon(status: str) -> QIcon:
@@ -152,6 +168,15 @@ def duration(seconds: float | None, coarse: bool = False) -> str:
     return f"{minutes} min {secs} s" if secs and not coarse else f"{minutes} min"
 
 
+IRREGULAR = {"entry": "entries", "dependency": "dependencies"}
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """A count with its noun in the right number: '1 run', '3 runs', '1,200 tasks'."""
+    word = noun if count == 1 else many or IRREGULAR.get(noun, noun + "s")
+    return f"{count:,} {word}"
+
+
 def lateness(ms: float | None) -> str:
     if ms is None:
         return "—"
@@ -161,6 +186,6 @@ def lateness(ms: float | None) -> str:
 
 
 __all__ = [
-    "FAILED", "clear_icon_cache", "dark_mode", "duration", "full_time",
-    "lateness", "relative", "status_colour", "status_icon", "status_words", "when",
+    "FAILED", "clear_icon_cache", "dark_mode", "duration", "full_time", "lateness", "plural",
+    "relative", "row_tint", "status_colour", "status_icon", "status_words", "when",
 ]

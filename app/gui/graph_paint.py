@@ -164,9 +164,9 @@ def status_line(node: Node) -> str:
 def tooltip(node: Node) -> str:
     lines = [f"<b>{escape(node.name)}</b>", status_line(node)]
     if node.running:
-        lines.append(f"{node.running} run(s) in progress")
+        lines.append(f"{display.plural(node.running, 'run')} in progress")
     if node.waiting:
-        lines.append(f"{node.waiting} run(s) queued or waiting")
+        lines.append(f"{display.plural(node.waiting, 'run')} queued or waiting")
     lines.append("<i>Double-click to edit; drag to another task to make it wait for this "
                  "one.</i>")
     return "<br>".join(lines)

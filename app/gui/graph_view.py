@@ -12,12 +12,15 @@ named in the banner, and nothing changes.
 Signals:
     open_task_requested(int): edit this task.
     message(str): something to say in the status bar.
+    selection_changed(): another node (or none) is selected; the task actions follow it.
 """
 
 from __future__ import annotations
 
 from app.core.errors import CycleError
+from app.core.task import Task
 from app.engine.events import RunChanged
+from app.gui import display
 from app.gui.background import Background, describe_error
 from app.gui.editor.widgets import ErrorLabel
 from app.gui.graph_canvas import GraphCanvas
@@ -55,6 +58,7 @@ HINT = ("Solid arrow: waits for · dashed: runs after · drag from one task to a
 class GraphView(QWidget):
     open_task_requested = Signal(int)
     message = Signal(str)
+    selection_changed = Signal()
 
     def __init__(self, service: Service, background: Background,
                  parent: QWidget | None = None) -> None:
@@ -123,6 +127,12 @@ class GraphView(QWidget):
         self.canvas.edge_requested.connect(self._on_canvas_edge_requested)
         self.canvas.open_requested.connect(self.open_task_requested)
         self.canvas.context_requested.connect(self._on_canvas_context_requested)
+        self.canvas.selection_changed.connect(lambda _node: self.selection_changed.emit())
+
+    def picked_tasks(self) -> list[tuple[int, Task | None]]:
+        """The selected node's task, for the task actions."""
+        node = self.canvas.selected
+        return [(node, None)] if node >= 0 else []
 
     def _tool(self, text: str, tip: str, key: str) -> QToolButton:
         button = QToolButton()
@@ -207,8 +217,8 @@ class GraphView(QWidget):
     def _show_count(self, laid: Layout[int]) -> None:
         nodes = len(laid.positions)
         edges = len(laid.routes)
-        self.count.setText(f"{nodes:,} task{'s' if nodes != 1 else ''}, "
-                           f"{edges:,} dependenc{'ies' if edges != 1 else 'y'}")
+        self.count.setText(f"{display.plural(nodes, 'task')}, "
+                           f"{display.plural(edges, 'dependency')}")
 
     def _on_filter_changed(self) -> None:
         name = self.task.text().strip()

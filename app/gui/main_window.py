@@ -6,14 +6,15 @@ Ctrl+1 … Ctrl+6 in that order. Task actions live in `TaskActions`, the status 
 view, the task table's columns and the appearance are kept with QSettings.
 
 Closing the window with a tray hides it (the engine keeps running; said the first time);
-without a tray it quits, after asking if runs are still going.
+without a tray it quits. Quitting asks first when it would stop scheduling (`quitting`):
+keep scheduling in a background engine, quit and stop, or cancel.
 """
 
 from __future__ import annotations
 
 from app.core.run import Run
 from app.engine.events import Notification, RunChanged
-from app.gui import appearance, display, icons
+from app.gui import appearance, display, icons, quitting, reads
 from app.gui.audit_model import AuditTableModel
 from app.gui.audit_view import AuditView
 from app.gui.calendar_view import CalendarView
@@ -41,10 +42,11 @@ from app.gui.runs_view import RunsView
 from app.gui.session import Session
 from app.gui.status_bar import StatusBar
 from app.gui.store_actions import StoreActions
-from app.gui.task_actions import TaskActions
+from app.gui.task_actions import Selection, TaskActions
 from app.gui.tasks_model import TaskTableModel
 from app.gui.tasks_view import TasksView
 from app.gui.tray import Tray
+from app.service import Change
 
 VIEWS = ("Tasks", "Calendar", "Graph", "Runs", "Metrics", "Audit")
 TASKS, CALENDAR, GRAPH, RUNS, METRICS, AUDIT = range(6)
@@ -69,7 +71,7 @@ class MainWindow(QMainWindow):
         self.runs_model = RunTableModel(session.service, bg, parent=self)
         self.audit_model = AuditTableModel(session.service, bg, parent=self)
         self.task_ops = TaskActions(session, self)
-        self.store_ops = StoreActions(session, self, self.quit)
+        self.store_ops = StoreActions(session, self, self.close_for_good)
         self.tasks_view = TasksView(self.tasks_model, self.task_ops.new)
         self.task_ops.attach(self.tasks_view)
         self.runs_view = RunsView(self.runs_model, session.service, bg)
@@ -85,6 +87,10 @@ class MainWindow(QMainWindow):
             self.metrics_view,
             self.audit_view,
         ]
+        # the views whose selection the task actions follow (Metrics and Audit: none)
+        self.selections: dict[int, Selection] = {
+            TASKS: self.tasks_view, CALENDAR: self.calendar_view, GRAPH: self.graph_view,
+            RUNS: self.runs_view}
         self.stack = QStackedWidget()
         self.nav = QListWidget()
         self.nav.setObjectName("Navigation")
@@ -112,6 +118,7 @@ class MainWindow(QMainWindow):
         self.status = StatusBar(session, self)
         self.setStatusBar(self.status)
         self.tray = Tray(self)
+        self.quit_flow = quitting.QuitFlow(self)
         self.menus = build_menus(self)
         self.view_actions = self.menus.views
         self.scheme_actions = self.menus.schemes
@@ -124,9 +131,9 @@ class MainWindow(QMainWindow):
             self._announce_no_tray()
 
     def _announce_no_tray(self) -> None:
-        text = ("This desktop has no system tray, so closing the window quits Tickwork, and "
-                "notifications appear here and in the status bar's bell instead of on the "
-                "desktop.")
+        text = ("This desktop has no system tray, so closing the window quits Tickwork (it "
+                "asks first whether to keep scheduling in the background), and notifications "
+                "appear here and in the status bar's bell instead of on the desktop.")
         self.notifications.add(Notification("info", "No system tray", text), unread=False)
         self.say("No system tray on this desktop: notifications appear in the Notifications "
                  "panel (the bell in the status bar).")
@@ -154,6 +161,9 @@ class MainWindow(QMainWindow):
         b.notified.connect(self._on_bridge_notified)
         s.background.error.connect(self._on_background_error)
         s.mode_changed.connect(self._on_session_mode_changed)
+        for source in (self.tasks_view, self.runs_view, self.graph_view, self.calendar_view):
+            source.selection_changed.connect(self.task_ops.update)
+        b.tasks_changed.connect(self.task_ops.refresh)
         self.task_ops.message.connect(self.say)
         self.store_ops.message.connect(self.say)
         self.task_ops.show_runs_requested.connect(self.show_runs_of)
@@ -188,6 +198,7 @@ class MainWindow(QMainWindow):
         if index < 0:
             return
         self.stack.setCurrentIndex(index)
+        self.task_ops.follow(self.selections.get(index))
         self.view_actions.actions()[index].setChecked(True)
         self.tasks_model.set_active(index == TASKS)
         self.runs_model.set_active(index == RUNS)
@@ -257,9 +268,9 @@ class MainWindow(QMainWindow):
         if count is not None:
             self.tray.set_running(count)
 
-    def _on_bridge_service_changed(self, _change: object) -> None:
+    def _on_bridge_service_changed(self, change: Change) -> None:
         self.status.soon()
-        self.task_ops.update()
+        self.task_ops.on_service_change(change)
 
     def _on_bridge_store_changed(self) -> None:
         self.audit_model.on_store_changed()
@@ -268,6 +279,7 @@ class MainWindow(QMainWindow):
             self.calendar_view.on_changed()
             self.tasks_model.on_store_changed()
             self.runs_model.on_store_changed()
+            self.task_ops.refresh()
         self.status.soon()
 
     def _on_bridge_notified(self, note: Notification) -> None:
@@ -353,28 +365,27 @@ class MainWindow(QMainWindow):
                               "Tasks keep running on schedule. Use Quit in the tray menu to "
                               "stop Tickwork.")
             return
-        running = self.session.running_count() or 0
-        if not self.quitting and running and not self._confirm_quit(running):
+        if not self.quitting:  # no tray: closing the window quits, after asking
             event.ignore()
+            self.quit()
             return
-        self.quitting = True
         self.tray.hide()
         event.accept()
         self.quit_requested.emit()
 
-    def _confirm_quit(self, running: int) -> bool:
-        answer = QMessageBox.question(
-            self, "Quit Tickwork?",
-            f"{running} run(s) are still going. Quitting stops the engine: they get a few "
-            "seconds to finish and are then interrupted (and retried by their policy at the "
-            "next start).", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel)
-        return answer == QMessageBox.StandardButton.Yes
+    def ask_quit(self, running: int, scheduled: reads.Scheduled) -> str:
+        """BACKGROUND, STOP or CANCEL, as the person answers (tests answer it by clicks)."""
+        return quitting.ask(self, running, scheduled)
 
     def quit(self) -> None:
-        running = self.session.running_count() or 0
-        if running and not self._confirm_quit(running):
-            return
+        """Quit (menu, tray, or closing with no tray): ask first if scheduling would stop."""
+        self.quit_flow.start()
+
+    @property
+    def handover(self) -> quitting.Handover | None:
+        return self.quit_flow.handover
+
+    def close_for_good(self) -> None:
         self.quitting = True
         self.close()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from app import __version__
 from app.gui import appearance, icons
 from app.gui.qt import QAction, QActionGroup, QMessageBox, Qt, QToolBar
 
@@ -76,8 +77,8 @@ def build_menus(window: MainWindow) -> Menus:
     about = help_menu.addAction("&About Tickwork")
     about.triggered.connect(lambda: QMessageBox.about(
         window, "About Tickwork",
-        "Tickwork — a desktop task scheduler you can trust: on time, honest about what "
-        f"happened, never losing a task.\n\nData: {window.session.store.home}"))
+        f"Tickwork {__version__} — a desktop task scheduler you can trust: on time, honest "
+        f"about what happened, never losing a task.\n\nData: {window.session.store.home}"))
     tools = QToolBar("Task actions")
     tools.setObjectName("TaskToolbar")
     tools.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)

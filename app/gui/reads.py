@@ -176,3 +176,26 @@ def overview(service: Service, now: datetime | None = None) -> Overview:
         count = TaskRow.select().count()
     next_fire = datetime.fromisoformat(nxt) if isinstance(nxt, str) else nxt
     return Overview(int(active), next_fire, int(failed), int(count))
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """What would stop if scheduling stopped: the enabled tasks with a next fire, and the
+    soonest of them."""
+
+    count: int
+    next_at: datetime | None = None
+    next_task: str = ""
+
+
+def scheduled(service: Service) -> Scheduled:
+    with service.store.read():
+        due = TaskRow.enabled & TaskRow.next_run_at.is_null(False)
+        count = TaskRow.select().where(due).count()
+        first = (TaskRow.select(TaskRow.name, TaskRow.next_run_at).where(due)
+                 .order_by(TaskRow.next_run_at).limit(1).tuples().first())
+    if not first:
+        return Scheduled(int(count))
+    name, at = first
+    when = datetime.fromisoformat(at) if isinstance(at, str) else at
+    return Scheduled(int(count), when, str(name))

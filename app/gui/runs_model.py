@@ -3,7 +3,8 @@
 Run events update the runs they name at once (their new status) and then, batched every
 `UPDATE_MS`, re-read those rows for the rest (start, end, exit code) and fetch the runs
 newer than the newest shown, inserted at the top; the window the user scrolled to keeps
-its length, older rows slide out of it (and can be fetched again).
+its length, older rows slide out of it (and can be fetched again). Failed and timed-out
+rows are tinted red, interrupted ones amber, in shades for the light or dark palette.
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ class RunTableModel(PagedTableModel[Run, RunQuery]):
             return display.status_icon(row.status)
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS:
             return display.status_colour(row.status)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return display.row_tint(row.status)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (RUN, DURATION, LATENESS,
                                                                     ATTEMPT):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

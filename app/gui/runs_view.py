@@ -5,6 +5,7 @@ run through updates (rows are updated in place, never reset by events).
 
 Signals:
     cancel_requested(int), rerun_requested(int), open_task_requested(int): from the detail.
+    selection_changed(): another run (or none) is selected; the task actions follow its task.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from app.core.run import Run
-from app.core.task import RUN_STATUSES
+from app.core.task import RUN_STATUSES, Task
 from app.engine.events import RunChanged, RunOutput
-from app.gui import reads
+from app.gui import display, reads
 from app.gui.background import Background
 from app.gui.editor.widgets import ErrorLabel
 from app.gui.paging import ITEM_ROLE
@@ -59,6 +60,7 @@ class RunsView(QWidget):
     cancel_requested = Signal(int)
     rerun_requested = Signal(int)
     open_task_requested = Signal(int)
+    selection_changed = Signal()
 
     def __init__(self, model: RunTableModel, service: Service, background: Background,
                  parent: QWidget | None = None) -> None:
@@ -120,6 +122,7 @@ class RunsView(QWidget):
             self.table.setColumnWidth(column, width)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        self.table.selectionModel().selectionChanged.connect(self.selection_changed)
         self.detail = RunDetail(service, background)
         self.detail.cancel_requested.connect(self.cancel_requested)
         self.detail.rerun_requested.connect(self.rerun_requested)
@@ -142,6 +145,7 @@ class RunsView(QWidget):
         self.until.dateChanged.connect(self._apply_filters)
         for signal in (model.loaded, model.total_changed, model.modelReset):
             signal.connect(self._update_count)
+        model.modelReset.connect(self.selection_changed)
         model.dataChanged.connect(self._on_model_data_changed)
         model.rowsInserted.connect(self._on_model_rows_inserted)
         model.loaded.connect(self._on_model_rows_inserted)
@@ -207,7 +211,7 @@ class RunsView(QWidget):
 
     def _update_count(self) -> None:
         total = self.model.total
-        self.count.setText(f"{total:,} run" + ("" if total == 1 else "s"))
+        self.count.setText(display.plural(total, "run"))
 
     # -- selection and detail --------------------------------------------------------------
 
@@ -218,6 +222,12 @@ class RunsView(QWidget):
     def _on_current_row_changed(self, current: object, _previous: object) -> None:
         row = self.table.currentIndex().row()
         self.detail.show_run(self._run_at(row) if row >= 0 else None)
+
+    def picked_tasks(self) -> list[tuple[int, Task | None]]:
+        """The selected run's task, for the task actions."""
+        rows = self.table.selectionModel().selectedRows()
+        runs = [self._run_at(index.row()) for index in rows]
+        return [(run.task_id, None) for run in runs if run is not None]
 
     def _on_model_data_changed(self, top_left: object, bottom_right: object) -> None:
         run = self.detail.run

@@ -123,4 +123,5 @@ class StatusBar(QStatusBar):
         self.bell.setText(f" {count}" if count else "")
         self.bell.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon if count
                                      else Qt.ToolButtonStyle.ToolButtonIconOnly)
-        self.bell.setToolTip(f"{count} unread notification(s)" if count else "Notifications")
+        self.bell.setToolTip(display.plural(count, "unread notification") if count
+                             else "Notifications")

@@ -61,16 +61,19 @@ class StoreActions(QObject):
                                     owner=self, title="Cannot restore this file")
 
     def _confirm(self, file: Path) -> None:
-        answer = QMessageBox.question(
-            self.window, "Restore this backup?",
-            f"Replace the store with {file}?\n\nTickwork stops its engine, keeps the current "
-            "store in the backups folder, restores this one and quits. Start it again to "
-            "continue.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel)
-        if answer == QMessageBox.StandardButton.Yes:
+        box = QMessageBox(QMessageBox.Icon.Question, "Restore this backup?",
+                          f"Replace the store with {file}?\n\nTickwork stops its engine, "
+                          "keeps the current store in the backups folder, restores this one "
+                          "and quits. Start it again to continue.", parent=self.window)
+        restore = box.addButton("Restore and quit", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        if box.clickedButton() is restore:
             self.accept_restore(file)
 
     def accept_restore(self, file: Path) -> None:
+        """Quit for the restore: the person chose it, so no quit question (handing over to
+        a background engine would hold the store the restore needs)."""
         self.restore_file = file
         self._quit()

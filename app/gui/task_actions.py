@@ -3,6 +3,12 @@ share, and the operations behind them. Every operation calls the service off the
 thread (so it is validated and audited as from the CLI); its result shows in the status
 bar, its error inline or in a message.
 
+The actions act on what the view in front has selected (`follow`): the selected rows in
+Tasks, the selected run's task in Runs, the selected node in Graph, the clicked entry's
+task in Calendar, nothing in Metrics and Audit (they are disabled then). Their labels and
+tooltips follow the tasks as the store has them now: after a change the selected tasks are
+read again, so Pause turns into Resume at once, not one click later.
+
 Signals:
     message(str): one line for the status bar.
     show_runs_requested(int, str): show the runs of this task (id, name).
@@ -11,12 +17,15 @@ Signals:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Protocol
 
-from app.core.errors import ValidationError
+from app.core.errors import NotFoundError, ValidationError
 from app.core.task import Task
 from app.gui import icons
+from app.gui.display import plural
 from app.gui.editor.dialog import TaskEditor
 from app.gui.qt import (
     QAction,
@@ -30,17 +39,30 @@ from app.gui.qt import (
 )
 from app.gui.session import Session
 from app.gui.tasks_view import TasksView
+from app.service import Change
 
-Confirm = Callable[[str, str], bool]
+REREAD_LIMIT = 50  # selected tasks re-read from the store after a change
+Confirm = Callable[[str, str, str], bool]
+Picked = tuple[int, Task | None]  # a selected task's id, and the task if the view has it
+
+
+class Selection(Protocol):
+    """A view whose selection the task actions follow."""
+
+    def picked_tasks(self) -> list[Picked]: ...
 
 
 def ask(parent: QWidget) -> Confirm:
-    def confirm(title: str, text: str) -> bool:
-        answer = QMessageBox.question(parent, title, text,
-                                      QMessageBox.StandardButton.Yes
-                                      | QMessageBox.StandardButton.Cancel,
-                                      QMessageBox.StandardButton.Cancel)
-        return answer == QMessageBox.StandardButton.Yes
+    """A question whose yes-button says what it does (`verb`), beside Cancel."""
+    def confirm(title: str, text: str, verb: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                          QMessageBox.StandardButton.NoButton, parent)
+        yes = box.addButton(verb, QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        box.exec()
+        return box.clickedButton() is yes
     return confirm
 
 
@@ -54,6 +76,10 @@ class TaskActions(QObject):
         self.session = session
         self.window = window
         self.view: TasksView | None = None
+        self.source: Selection | None = None
+        self._fresh: dict[int, Task] = {}  # selected tasks as read after the last change
+        self._gone: set[int] = set()  # selected tasks the store no longer has
+        self._reading: tuple[int, ...] | None = None
         self.confirm: Confirm = ask(window)
         self.editor: TaskEditor | None = None
 
@@ -100,8 +126,12 @@ class TaskActions(QObject):
         self.view = view
         view.table.addAction(self.edit)
         view.table.addAction(self.delete)
-        view.selection_changed.connect(self.update)
         view.activated.connect(self.edit_task_id)
+        self.follow(view)
+
+    def follow(self, source: Selection | None) -> None:
+        """Act on this view's selection from now on (None: on nothing)."""
+        self.source = source
         self.update()
 
     def task_actions(self) -> list[QAction]:
@@ -110,10 +140,22 @@ class TaskActions(QObject):
 
     # -- selection -------------------------------------------------------------------------
 
+    def _picked(self) -> list[Picked]:
+        return self.source.picked_tasks() if self.source is not None else []
+
     def _selected(self) -> list[Task]:
-        return [item.task for item in self.view.selected_items()] if self.view else []
+        """The tasks the actions act on; empty while one of them is still being read."""
+        tasks = [None if i in self._gone else self._fresh.get(i) or task
+                 for i, task in self._picked()]
+        return [t for t in tasks if t is not None] if all(tasks) else []
 
     def update(self) -> None:
+        """Follow the selection: enable what applies, say what it acts on."""
+        picked = self._picked()
+        missing = tuple(i for i, task in picked
+                        if task is None and i not in self._fresh and i not in self._gone)
+        if missing:
+            self._read(missing)
         tasks = self._selected()
         one = len(tasks) == 1
         for action in (self.edit, self.duplicate, self.show_runs):
@@ -123,6 +165,62 @@ class TaskActions(QObject):
         pausing = not tasks or any(t.spec.enabled for t in tasks)
         self.pause.setText("&Pause" if pausing else "Res&ume")
         self.pause.setIcon(icons.action_icon("pause" if pausing else "run"))
+        target = (f"“{tasks[0].name}”" if one else plural(len(tasks), "task") if tasks
+                  else "the selected task")
+        for action, tip in ((self.edit, "Edit {} (Enter)"), (self.duplicate,
+                            "Create a copy of {} (Ctrl+D)"), (self.run_now, "Run {} now (F5)"),
+                            (self.pause, ("Pause" if pausing else "Resume") + " {} (Ctrl+P)"),
+                            (self.delete, "Delete {} (Del)"),
+                            (self.show_runs, "Show the runs of {} (Ctrl+R)")):
+            action.setToolTip(tip.format(target))
+            action.setStatusTip(tip.format(target))
+
+    def refresh(self, changed: Iterable[int] | None = None) -> None:
+        """Tasks changed (`changed`, or any): read the selected ones among them again, so
+        labels follow at once. A big selection in Tasks is left to the table's own rows."""
+        picked = self._picked()
+        wanted = set(changed) if changed is not None else None
+        ids = tuple(i for i, _task in picked if wanted is None or i in wanted)
+        reread = len(ids) <= REREAD_LIMIT or any(task is None for _i, task in picked)
+        # what is read again stays as it was until the new read lands (no flicker); the rest
+        # is forgotten, so nothing stale is shown when it is selected later
+        for i in set(self._fresh) if wanted is None else wanted:
+            if not (reread and i in ids):
+                self._fresh.pop(i, None)
+        self._gone -= set(self._gone) if wanted is None else wanted
+        if not ids:
+            return
+        self._reading = None
+        if reread:
+            self._read(ids)
+        self.update()
+
+    def on_service_change(self, change: Change) -> None:
+        self.refresh(change.tasks | change.deleted_tasks)
+
+    def _read(self, ids: tuple[int, ...]) -> None:
+        if self._reading == ids:
+            return
+        self._reading = ids
+        service = self.session.service
+
+        def work() -> dict[int, Task]:
+            found = {}
+            for task_id in ids:
+                with contextlib.suppress(NotFoundError):  # deleted meanwhile: not acted on
+                    found[task_id] = service.get_task(task_id)
+            return found
+
+        def done(found: dict[int, Task]) -> None:
+            if self._reading == ids:
+                self._reading = None
+            self._fresh.update(found)
+            for task_id in set(ids) - set(found):
+                self._fresh.pop(task_id, None)
+                self._gone.add(task_id)
+            self.update()
+
+        self.session.background.run(work, done, owner=self, title="Cannot read the task")
 
     # -- editing ---------------------------------------------------------------------------
 
@@ -168,7 +266,7 @@ class TaskActions(QObject):
         self.session.background.run(
             lambda: [service.run_now(i) for i in ids],
             lambda runs: self.message.emit(
-                f"Queued {len(runs)} run(s): " + ", ".join(r.task_name for r in runs[:5])
+                f"Queued {plural(len(runs), 'run')}: " + ", ".join(r.task_name for r in runs[:5])
                 + ("" if self.session.mode == "running" else
                    " — the engine that holds this store will start them")),
             owner=self, title="Cannot run the task")
@@ -185,14 +283,14 @@ class TaskActions(QObject):
         verb = "Resumed" if enabled else "Paused"
         self.session.background.run(
             lambda: [service.set_enabled(i, enabled) for i in ids],
-            lambda tasks: self.message.emit(f"{verb} {len(tasks)} task(s)."),
+            lambda tasks: self.message.emit(f"{verb} {plural(len(tasks), 'task')}."),
             owner=self, title="Cannot change the task")
 
     def set_all(self, enabled: bool) -> None:
         service = self.session.service
         verb = "Resumed" if enabled else "Paused"
         self.session.background.run(lambda: service.set_all_enabled(enabled),
-                                    lambda n: self.message.emit(f"{verb} {n} task(s)."),
+                                    lambda n: self.message.emit(f"{verb} {plural(n, 'task')}."),
                                     owner=self, title="Cannot change the tasks")
 
     def delete_selected(self) -> None:
@@ -200,8 +298,9 @@ class TaskActions(QObject):
         if not tasks:
             return
         names = ", ".join(f"“{t.name}”" for t in tasks[:5]) + ("…" if len(tasks) > 5 else "")
-        if not self.confirm("Delete tasks", f"Delete {names} and their run history? This "
-                                            "cannot be undone."):
+        title = "Delete task" if len(tasks) == 1 else f"Delete {plural(len(tasks), 'task')}"
+        if not self.confirm(title, f"Delete {names} and {'its' if len(tasks) == 1 else 'their'}"
+                                   " run history? This cannot be undone.", title):
             return
         self.delete_tasks([t.id for t in tasks], force=False)
 
@@ -217,12 +316,14 @@ class TaskActions(QObject):
             if isinstance(error, ValidationError) and not force:
                 reason = error.reason.replace("use --force to delete it",
                                               "delete it anyway")
-                if self.confirm("Delete anyway?", f"{reason}.\n\nDelete anyway?"):
+                if self.confirm("Delete anyway?", f"{reason}.\n\nDelete anyway?",
+                                "Delete anyway"):
                     self.delete_tasks(ids, force=True)
                 return
             self.session.background.report("Cannot delete the task", error)
 
-        self.session.background.run(work, lambda n: self.message.emit(f"Deleted {n} task(s)."),
+        self.session.background.run(work,
+                                    lambda n: self.message.emit(f"Deleted {plural(n, 'task')}."),
                                     failed, owner=self, title="Cannot delete the task")
 
     def show_runs_of_selected(self) -> None:
@@ -238,7 +339,8 @@ class TaskActions(QObject):
         service = self.session.service
         self.session.background.run(
             lambda: service.import_tasks(Path(path)),
-            lambda report: self.message.emit(f"Imported {len(report.created)} task(s)."),
+            lambda report: self.message.emit(
+                f"Imported {plural(len(report.created), 'task')}."),
             owner=self, title="Cannot import the tasks")
 
     def export_tasks(self) -> None:
@@ -250,5 +352,5 @@ class TaskActions(QObject):
         service = self.session.service
         self.session.background.run(
             lambda: service.export_tasks(Path(path)),
-            lambda n: self.message.emit(f"Exported {n} task(s) to {path}."),
+            lambda n: self.message.emit(f"Exported {plural(n, 'task')} to {path}."),
             owner=self, title="Cannot export the tasks")

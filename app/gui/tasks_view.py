@@ -13,6 +13,8 @@ Signals:
 
 from __future__ import annotations
 
+from app.core.task import Task
+from app.gui import display
 from app.gui.paging import ITEM_ROLE
 from app.gui.qt import (
     QAbstractItemView,
@@ -174,7 +176,7 @@ class TasksView(QWidget):
             self.stack.setCurrentWidget(self.no_match)
         else:
             self.stack.setCurrentWidget(self.table)
-        shown = f"{model.total:,} task" + ("" if model.total == 1 else "s")
+        shown = display.plural(model.total, "task")
         self.count.setText(shown + (" found" if model.query().search else ""))
 
     def _on_search_timeout(self) -> None:
@@ -194,6 +196,10 @@ class TasksView(QWidget):
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
         items = [self.model.data(self.model.index(r, 0), ITEM_ROLE) for r in rows]
         return [i for i in items if isinstance(i, TaskItem)]
+
+    def picked_tasks(self) -> list[tuple[int, Task | None]]:
+        """The selected tasks, for the task actions."""
+        return [(item.id, item.task) for item in self.selected_items()]
 
     def current_item(self) -> TaskItem | None:
         index = self.table.currentIndex()

@@ -27,12 +27,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(autouse=True)
 def _no_modal_quit_question(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Closing a window with runs in flight asks "Quit Tickwork?" in a modal box, which
-    nobody answers offscreen: a window closed at teardown while a run is still going
-    would wait forever. Tests answer "yes"."""
+    """Quitting while tasks are scheduled asks "Quit Tickwork?" in a modal box, which
+    nobody answers offscreen: a test that quits without meaning to would wait forever.
+    Tests answer "Quit and stop scheduling", unless they use `real_quit_question` and
+    click the box's buttons themselves."""
+    from app.gui import quitting
     from app.gui.main_window import MainWindow
 
-    monkeypatch.setattr(MainWindow, "_confirm_quit", lambda self, running: True)
+    monkeypatch.setattr(MainWindow, "ask_quit", lambda self, running, scheduled: quitting.STOP)
+
+
+@pytest.fixture
+def real_quit_question(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real "Quit Tickwork?" box: the test must answer it (`answer_question`)."""
+    from app.gui import quitting
+    from app.gui.main_window import MainWindow
+
+    monkeypatch.setattr(MainWindow, "ask_quit",
+                        lambda self, running, scheduled: quitting.ask(self, running, scheduled))
 
 
 @pytest.fixture(autouse=True)
@@ -82,8 +94,7 @@ def _open_gui(home: Path, qtbot: Any, engine: bool = True) -> Gui:
     service = Service(store, "gui")
     eng = Engine(store, metrics=False, workers=4) if engine else None
     session = Session(store, service, eng)
-    window = MainWindow(session)
-    qtbot.addWidget(window)
+    window = MainWindow(session)  # closed by _close_gui, as quitting: never asks
     window.show()
     session.start()
     gui = Gui(store, service, eng, session, window, qtbot)
@@ -94,8 +105,13 @@ def _open_gui(home: Path, qtbot: Any, engine: bool = True) -> Gui:
 
 
 def _close_gui(gui: Gui) -> None:
-    gui.window.quitting = True
-    gui.window.hide()
+    from app.gui.qt import QApplication, QEvent, alive
+
+    if alive(gui.window):
+        gui.window.quitting = True
+        gui.window.close()
+        gui.window.deleteLater()  # gone now, so its shortcuts never shadow the next window's
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     gui.session.stop(grace=2.0)
     gui.store.close()
 
@@ -131,3 +147,74 @@ def closed(widget: Any) -> bool:
     from app.gui.qt import alive
 
     return not alive(widget) or not widget.isVisible()
+
+
+_ANSWERS: list[Answer] = []
+
+
+@pytest.fixture(autouse=True)
+def _answers_end_with_their_test() -> Iterator[None]:
+    yield
+    for answer in _ANSWERS:
+        answer.expired = True
+    _ANSWERS.clear()
+
+
+@dataclass
+class Answer:
+    """What a modal question said, once `answer_question` has clicked one of its buttons."""
+
+    title: str = ""
+    text: str = ""
+    expired: bool = False  # its test ended: it answers nothing any more
+    details: str = ""
+    buttons: list[str] | None = None
+    done: bool = False
+
+
+def answer_question(qtbot: Any, button: str, screenshot: str | None = None) -> Answer:
+    """Click `button` (its text, without '&') on the next modal box, as a person would.
+
+    Call it before the click that opens the box: a box shown with `exec()` blocks the
+    test's code, so the answer comes from a timer that waits for a box with that button to
+    appear (so answers to two boxes in a row can be set up together). A box that never gets
+    its answer is rejected after 20 s, so no test is ever left blocked on it. With
+    `screenshot`, the box is saved to tests/screenshots/<screenshot>.png before the click.
+    """
+    from app.gui.qt import QApplication, QMessageBox, Qt, QTimer
+
+    answer = Answer()
+    _ANSWERS.append(answer)
+    deadline = time.monotonic() + 20
+
+    def act() -> None:
+        if answer.expired:
+            return
+        box = QApplication.activeModalWidget()
+        texts = ({b.text().replace("&", ""): b for b in box.buttons()}
+                 if isinstance(box, QMessageBox) and box.isVisible() else {})
+        if button not in texts:
+            if time.monotonic() < deadline:
+                QTimer.singleShot(20, act)
+            elif isinstance(box, QMessageBox):
+                box.reject()
+            return
+        assert isinstance(box, QMessageBox)
+        answer.title, answer.text, answer.buttons = box.windowTitle(), box.text(), list(texts)
+        answer.details = box.informativeText()
+        if screenshot:
+            SCREENSHOTS.mkdir(exist_ok=True)
+            box.grab().save(str(SCREENSHOTS / f"{screenshot}.png"))
+        answer.done = True  # before the click: what it sets off may open the next box
+        qtbot.mouseClick(texts[button], Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, act)
+    return answer
+
+
+def click_row(qtbot: Any, table: Any, row: int) -> None:
+    """Click a table row (its first column), as a person selects it."""
+    from app.gui.qt import Qt
+
+    rect = table.visualRect(table.model().index(row, 0))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())

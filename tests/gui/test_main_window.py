@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from app.gui.main_window import AUDIT, RUNS, TASKS, VIEWS
 from app.gui.qt import QKeySequence, Qt
 from tests.gui.conftest import Gui, command_task
@@ -80,3 +82,24 @@ def test_geometry_and_view_are_kept(gui_factory: Any) -> None:
     assert second.window.current_view() == RUNS
     assert second.window.size().width() == 760
     second.window.show_view(AUDIT)
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise",
+                           "does not support grabbing the keyboard")  # offscreen menus
+def test_about_shows_the_version(gui: Gui) -> None:
+    """Alt+H, A opens About, which names the installed version."""
+    from importlib.metadata import version
+
+    from app.gui.qt import QApplication
+    from tests.gui.conftest import answer_question
+
+    window = gui.window
+    window.activateWindow()
+    gui.wait_until(lambda: QApplication.activeWindow() is window)
+    answer = answer_question(gui.qtbot, "OK")
+    gui.qtbot.keyClick(window, Qt.Key.Key_H, Qt.KeyboardModifier.AltModifier)
+    gui.wait_until(lambda: QApplication.activePopupWidget() is not None)
+    gui.qtbot.keyClick(QApplication.activePopupWidget(), Qt.Key.Key_A)
+    gui.wait_until(lambda: answer.done)
+    assert answer.title == "About Tickwork"
+    assert answer.text.startswith(f"Tickwork {version('tickwork')} — ")

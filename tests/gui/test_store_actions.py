@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 from app.store import backup
-from tests.gui.conftest import Gui, command_task
+from tests.gui.conftest import Gui, answer_question, command_task
 from tests.support.store_faults import fill_disk, free_disk, writer_connection
 
 
@@ -44,6 +44,25 @@ def test_restore_verifies_the_file_before_asking(gui: Gui, tmp_path: Path) -> No
     ops.verify(good)
     gui.wait_until(lambda: asked == [good])
     assert ops.restore_file is None  # nothing happens until the user says yes
+
+
+def test_restore_asks_with_verbs_then_quits_without_the_quit_question(gui: Gui,
+                                                                       tmp_path: Path) -> None:
+    """The person chose to restore: the window quits for it at once (handing over to a
+    background engine would hold the store the restore needs)."""
+    ops = gui.window.store_ops
+    good = backup.make(gui.store.home, tmp_path / "good.db")
+    answer = answer_question(gui.qtbot, "Cancel")
+    ops.verify(good)
+    gui.wait_until(lambda: answer.done)
+    assert answer.buttons is not None and "Restore and quit" in answer.buttons
+    assert "Yes" not in answer.buttons and ops.restore_file is None
+    assert not gui.window.quitting
+    answer = answer_question(gui.qtbot, "Restore and quit")
+    ops.verify(good)
+    gui.wait_until(lambda: answer.done)
+    gui.wait_until(lambda: gui.window.quitting)
+    assert ops.restore_file == good and not gui.window.isVisible()
 
 
 def test_status_bar_says_when_the_store_cannot_be_written(gui: Gui) -> None:

@@ -1,0 +1,138 @@
+"""Quitting as a person meets it (offscreen has no tray, like many desktops): Ctrl+Q or
+closing the window asks what should happen to scheduling, with buttons that say what they
+do; keeping scheduling hands the store to a detached `tickwork engine` that really fires;
+a viewer of another engine quits without a question."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from app.engine.lock import EngineLock
+from app.gui import display
+from app.gui.qt import QApplication, Qt
+from tests.gui.conftest import Gui, answer_question, command_task
+
+QUESTION_BUTTONS = ["Cancel", "Keep scheduling in the background", "Quit and stop scheduling"]
+
+
+def _ctrl_q(gui: Gui) -> None:
+    gui.window.activateWindow()
+    gui.wait_until(lambda: QApplication.activeWindow() is gui.window)
+    gui.qtbot.keyClick(gui.window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+
+
+@pytest.fixture
+def handed(gui: Gui) -> Iterator[Gui]:
+    """A window whose background engine, if it started one, is stopped at teardown
+    (whatever the test saw), and its process reaped."""
+    yield gui
+    handover = gui.window.handover
+    if handover is not None:
+        if handover.process.poll() is None:
+            os.killpg(handover.pid, signal.SIGTERM)
+        assert handover.process.wait(30) == 0  # it stopped cleanly on SIGTERM
+
+
+@pytest.mark.usefixtures("real_quit_question")
+def test_ctrl_q_asks_and_says_what_stops(gui: Gui) -> None:
+    s = gui.service
+    s.create_task(command_task("Backup", schedule={"kind": "interval", "seconds": 3600}))
+    s.create_task(command_task("Report", schedule={"kind": "interval", "seconds": 7200}))
+    s.create_task(command_task("Old", enabled=False,
+                               schedule={"kind": "interval", "seconds": 60}))
+    s.create_task(command_task("By hand"))
+    due = s.get_task("Backup").next_run_at
+    window = gui.window
+
+    answer = answer_question(gui.qtbot, "Cancel", screenshot="quit-question")
+    _ctrl_q(gui)
+    gui.wait_until(lambda: answer.done)
+    assert answer.title == "Quit Tickwork?"
+    assert sorted(answer.buttons or []) == QUESTION_BUTTONS
+    box = answer.text
+    assert "Quitting Tickwork stops scheduling." in box
+    assert ("If you quit and stop scheduling, 2 scheduled tasks will not run until you open "
+            f"Tickwork again; the next is due {display.when(due)} (“Backup”).") in answer.details
+    assert window.isVisible() and not window.quitting
+    assert gui.session.mode == "running"
+
+    answer = answer_question(gui.qtbot, "Quit and stop scheduling")
+    with gui.qtbot.waitSignal(window.quit_requested, timeout=20_000):
+        window.close()  # the window's close button: no tray here, so it quits
+    assert answer.done and not window.isVisible()
+
+
+def test_a_viewer_quits_without_asking(gui_factory: Any, real_quit_question: None) -> None:
+    first = gui_factory()
+    first.service.create_task(command_task("Backup", schedule={"kind": "interval",
+                                                               "seconds": 3600}))
+    second = gui_factory()
+    assert second.session.mode == "standby"
+    answer = answer_question(second.qtbot, "Cancel")  # would cancel a question: fails
+    with second.qtbot.waitSignal(second.window.quit_requested, timeout=10_000):
+        _ctrl_q(second)
+    assert not answer.done
+    assert first.session.mode == "running"
+
+
+@pytest.mark.usefixtures("real_quit_question")
+def test_keep_scheduling_hands_over_to_a_background_engine(handed: Gui) -> None:
+    gui = handed
+    s = gui.service
+    s.create_task(command_task("Tick", ["sh", "-c", "echo tick"],
+                               schedule={"kind": "interval", "seconds": 1}))
+    gui.wait_until(lambda: s.count_runs(task="Tick", status="succeeded") >= 1, 20)
+    window = gui.window
+
+    question = answer_question(gui.qtbot, "Keep scheduling in the background")
+    said = answer_question(gui.qtbot, "OK", screenshot="quit-handed-over")
+    _ctrl_q(gui)
+    gui.wait_until(lambda: question.done)
+    gui.wait_until(lambda: said.done, 60)
+    handover = window.handover
+    assert handover is not None
+    assert handover.took_over, handover.detail
+    assert said.title == "Tickwork keeps scheduling"
+    assert f"process {handover.pid}" in said.text
+    assert (EngineLock(gui.store.home).holder() or {}).get("pid") == handover.pid
+    assert gui.engine.state == "stopped" and not window.isVisible()
+    log = gui.store.home / "engine.log"
+    assert log.stat().st_mode & 0o777 == 0o600
+
+    handed_at = datetime.now(UTC)
+    gui.wait_until(lambda: any(r.started_at and r.started_at > handed_at
+                               and r.status == "succeeded"
+                               for r in s.list_runs(0, 20, task="Tick")), 30)
+
+
+def test_the_question_names_runs_in_flight_in_words() -> None:
+    from datetime import timedelta
+
+    from app.gui.quitting import question_text
+    from app.gui.reads import Scheduled
+
+    at = datetime.now(UTC) + timedelta(hours=1)
+    _text, details = question_text(1, Scheduled(1, at, "Backup"))
+    assert ("1 scheduled task will not run until you open Tickwork again; the next is due "
+            f"{display.when(at)} (“Backup”).") in details
+    assert "1 run is still going: " in details
+    assert "interrupted and retried when an engine starts again" in details
+    _text, details = question_text(3, Scheduled(0))
+    assert "3 runs are still going" in details and "scheduled task" not in details
+
+
+def test_a_background_engine_that_dies_is_not_taken_for_a_hand_over(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    from app.gui.quitting import wait_for_takeover
+
+    process = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    assert not wait_for_takeover(tmp_path, process, timeout=30)
+    assert process.returncode == 3
