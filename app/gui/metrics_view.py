@@ -89,7 +89,8 @@ class MetricsView(QWidget):
         bar.addStretch(1)
         self.status = QLabel()
         self.status.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        bar.addWidget(self.status)
+        self.status.setWordWrap(True)  # a narrow window wraps it rather than growing
+        bar.addWidget(self.status, 1)
         self.canvas = plots.GraphicsLayoutWidget()
         self.canvas.setObjectName("MetricsPlots")
         self.plots: list[Any] = []

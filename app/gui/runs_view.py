@@ -16,6 +16,7 @@ from app.core.task import RUN_STATUSES
 from app.engine.events import RunChanged, RunOutput
 from app.gui import reads
 from app.gui.background import Background
+from app.gui.columns import Column, ColumnFitter
 from app.gui.editor.widgets import ErrorLabel
 from app.gui.paging import ITEM_ROLE
 from app.gui.qt import (
@@ -41,6 +42,7 @@ from app.gui.runs_model import (
     ATTEMPT,
     DURATION,
     LATENESS,
+    RESULT,
     RUN,
     SCHEDULED,
     STARTED,
@@ -54,6 +56,14 @@ from app.service import Service
 PERIODS = (("any", "Any time"), ("today", "Today"), ("24h", "Last 24 hours"),
            ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("between", "Between dates…"))
 
+
+# (column, minimum, preferred width); the order says what stays longest as the window narrows
+RUN_COLUMNS = [Column(RUN, 44, 60), Column(TASK, 110, 170), Column(STATUS, 100, 110),
+               Column(SCHEDULED, 120, 130), Column(STARTED, 120, 130), Column(DURATION, 70, 80),
+               Column(LATENESS, 70, 80), Column(ATTEMPT, 60, 64), Column(TRIGGER, 70, 80),
+               Column(RESULT, 120, 160)]
+RUN_PRIORITY = [TASK, STATUS, STARTED, DURATION, RESULT, RUN, SCHEDULED, LATENESS, TRIGGER,
+                ATTEMPT]
 
 class RunsView(QWidget):
     cancel_requested = Signal(int)
@@ -114,11 +124,8 @@ class RunsView(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
-        for column, width in ((RUN, 60), (TASK, 170), (STATUS, 110), (SCHEDULED, 130),
-                              (STARTED, 130), (DURATION, 80), (LATENESS, 80), (ATTEMPT, 64),
-                              (TRIGGER, 80)):
-            self.table.setColumnWidth(column, width)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # narrow windows shrink the columns, then hide the least important (columns.py)
+        self.columns = ColumnFitter(self.table, RUN_COLUMNS, RUN_PRIORITY, stretch=RESULT)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         self.detail = RunDetail(service, background)
         self.detail.cancel_requested.connect(self.cancel_requested)
