@@ -1,0 +1,50 @@
+"""Words a person reads (issue 10, point 9): the audit trail in sentences, a Verify count
+that keeps up, the week view's lines, the bell, the metrics' units."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.gui.audit_model import WHAT
+from app.gui.main_window import AUDIT
+from app.gui.qt import Qt
+from tests.gui.conftest import Gui, command_task
+
+
+def _click_row(gui: Gui, table: Any, row: int, column: int = 0) -> None:
+    rect = table.visualRect(table.model().index(row, column))
+    gui.qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def test_audit_events_read_as_sentences_with_the_raw_data_one_click_away(gui: Gui) -> None:
+    s = gui.service
+    s.create_task(command_task("Slow ticker", ["sleep", "0"]))
+    s.update_task("Slow ticker", {"schedule": {"kind": "interval", "seconds": 3600}})
+    run = s.run_now("Slow ticker")
+    gui.qtbot.keyClick(gui.window, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
+    assert gui.window.current_view() == AUDIT
+    view = gui.window.audit_view
+    gui.wait_until(lambda: view.model.rowCount() == 3)
+    texts = [view.model.index(r, WHAT).data() for r in range(3)]
+    assert texts[0] == f"Ran “Slow ticker” by hand (run {run.id})"
+    assert texts[1].startswith("Changed the schedule of “Slow ticker” from “")
+    assert texts[1].endswith("to “Every hour”")
+    assert texts[2].startswith("Created task “Slow ticker”")
+    assert not any("{" in t or "task." in t for t in texts)  # no JSON, no dotted names
+    assert "task.run_now" in view.model.index(0, WHAT).data(Qt.ItemDataRole.ToolTipRole)
+    _click_row(gui, view.table, 0)
+    detail = view.detail.toPlainText()
+    assert detail.startswith(texts[0])
+    assert "task.run_now" in detail and f'"run_id": {run.id}' in detail
+
+
+def test_the_verify_count_keeps_up_with_new_events(gui: Gui) -> None:
+    gui.service.create_task(command_task("audited"))
+    gui.window.show_view(AUDIT)
+    view = gui.window.audit_view
+    gui.wait_until(lambda: view.model.rowCount() == 1)
+    gui.qtbot.mouseClick(view.verify_button, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: "intact: 1 event," in view.result.text())
+    gui.service.set_enabled("audited", False)
+    gui.service.set_enabled("audited", True)
+    gui.wait_until(lambda: "intact: 3 events" in view.result.text())
