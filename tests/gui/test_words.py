@@ -48,3 +48,30 @@ def test_the_verify_count_keeps_up_with_new_events(gui: Gui) -> None:
     gui.service.set_enabled("audited", False)
     gui.service.set_enabled("audited", True)
     gui.wait_until(lambda: "intact: 3 events" in view.result.text())
+
+
+def test_the_week_view_says_its_counts_plainly_and_opens_at_the_first_event(gui: Gui) -> None:
+    from app.core.schedule import system_timezone_name
+    from app.gui.calendar_week import HOUR_PX
+    from app.gui.main_window import CALENDAR
+
+    for i in range(6):
+        gui.service.create_task(command_task(f"Nightly {i}", timezone=system_timezone_name(),
+                                             schedule={"kind": "cron", "expr": "0 2 * * *"}))
+    gui.qtbot.keyClick(gui.window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    view = gui.window.calendar_view
+    loads = view.loads
+    gui.qtbot.mouseClick(view.modes.button(1), Qt.MouseButton.LeftButton)  # Week
+    gui.wait_until(lambda: view.loads > loads and view.data is not None and not view.busy
+                   and view.data.period == view.period, timeout=20)
+    if not any(d.entries for d in view.data.days.values()):  # Sunday after 02:00: next week
+        loads = view.loads
+        gui.qtbot.mouseClick(view.next, Qt.MouseButton.LeftButton)
+        gui.wait_until(lambda: view.loads > loads and not view.busy, timeout=20)
+    gui.settle()
+    assert gui.window.current_view() == CALENDAR and view.period.mode == "week"
+    texts = [text for _rect, _hit, text in view.week.grid.aggregates]
+    assert texts and all(text == "6 planned at 02:00" for text in texts), texts
+    top = view.week.verticalScrollBar().value()
+    height = view.week.viewport().height()
+    assert top <= 2 * HOUR_PX and top + height >= 3 * HOUR_PX  # the 02:00 runs are in sight
