@@ -75,3 +75,41 @@ def test_the_week_view_says_its_counts_plainly_and_opens_at_the_first_event(gui:
     top = view.week.verticalScrollBar().value()
     height = view.week.viewport().height()
     assert top <= 2 * HOUR_PX and top + height >= 3 * HOUR_PX  # the 02:00 runs are in sight
+
+
+def test_metrics_say_what_p99_means_and_every_axis_names_its_unit(gui: Gui) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from app.engine.events import MetricsSampled
+    from app.gui.main_window import METRICS
+
+    gui.qtbot.keyClick(gui.window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    assert gui.window.current_view() == METRICS
+    view = gui.window.metrics_view
+    gui.wait_until(lambda: view.loaded)
+    now = datetime.now(UTC)
+    view.on_samples([MetricsSampled(now - timedelta(seconds=s), "system",
+                                    {"cpu": 12.0, "memory": 40.0, "disk": 55.0, "running": 1,
+                                     "queued": 0, "fires_per_min": 30,
+                                     "lateness_p99_ms": 4.0}) for s in (2, 1)])
+    view.redraw()
+    titles = [p.titleLabel.text for p in view.plots]
+    joined = " ".join(titles)
+    assert "99 % of runs started within 4 ms" in joined
+    assert "30 runs/min" in joined
+    assert "p99" not in joined and "fires" not in joined.lower()
+    for plot in view.plots:
+        assert plot.getAxis("left").labelText, plot.titleLabel.text
+    assert any("ms" in p.getAxis("left").labelText for p in view.plots)
+
+
+def test_the_bell_the_words_point_to_is_a_bell(gui: Gui) -> None:
+    from app.gui.qt import QApplication, QStyle
+
+    bell = gui.window.status.bell
+    info = QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation)
+    assert bell.icon().pixmap(16).toImage() != info.pixmap(16).toImage()  # not an "i"
+    assert "bell" in bell.toolTip()
+    assert not gui.window.dock.isVisible()
+    gui.qtbot.mouseClick(bell, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: gui.window.dock.isVisible())
