@@ -59,8 +59,8 @@ PLOTS: tuple[tuple[str, str, tuple[float, float] | None, tuple[tuple[str, str, s
     ("Runs started", "runs/min", None, (("fires_per_min", "started per minute", "succeeded"),)),
     ("Start delay", "ms", None, (("lateness_p99_ms", "99 % started within", "failed"),)),
 )
-AXES = ("% of CPU time", "% of memory used", "% of the disk full", "runs at once",
-        "runs per minute", "ms late (99 % of runs)")
+AXES = ("%", "% used", "% full", "runs", "runs/min", "ms late")
+COLUMNS = 3  # three plots across, two down: room for each on a short screen
 POLL_S = 3.0
 
 
@@ -104,10 +104,9 @@ class MetricsView(QWidget):
         self.heads: dict[str, Any] = {}
         self._current: dict[str, float] = {}  # newest value of each series in the span
         for i, (title, _unit, yrange, curves) in enumerate(PLOTS):
-            plot = plots.new_plot(self.canvas, i // 2, i % 2, title)
+            plot = plots.new_plot(self.canvas, i // COLUMNS, i % COLUMNS, title)
             plot.setLabel("left", AXES[i])
-            plot.getAxis("left").setWidth(64)  # room for the unit beside the ticks
-            plot.setLabel("bottom", "time")
+            plot.getAxis("left").setWidth(60)  # room for the unit beside the ticks
             if yrange is not None:
                 plot.setYRange(*yrange, padding=0.02)
                 plot.enableAutoRange(y=False)
@@ -115,7 +114,7 @@ class MetricsView(QWidget):
                 plot.enableAutoRange(y=True)
                 plot.setAutoVisible(y=True)
             if len(curves) > 1:
-                self.legends.append(plot.addLegend(offset=(8, 4), colCount=2))
+                self.legends.append(plot.addLegend(offset=(8, 4), colCount=1))
             for series, legend, _colour in curves:
                 self.curves[series] = plot.plot(name=legend)
                 # the newest value as a dot: a lone sample is visible, the eye finds "now"
