@@ -49,6 +49,7 @@ class AuditView(QWidget):
         self.service = service
         self.background = background
         self.search = QLineEdit()
+        self.search.setObjectName("AuditSearch")
         self.search.setPlaceholderText("Filter by action or target…")
         self.search.setClearButtonEnabled(True)
         self.actor = QComboBox()
@@ -78,6 +79,7 @@ class AuditView(QWidget):
             self.table.setColumnWidth(column, width)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.detail = QPlainTextEdit()
+        self.detail.setObjectName("AuditDetail")
         self.detail.setReadOnly(True)
         self.detail.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.detail.setPlaceholderText("Select an event to see its data: the action, target "

@@ -91,8 +91,8 @@ class GraphView(QWidget):
         self.zoom_in = self._tool("+", "Zoom in (+)", "+")
         self.zoom_out = self._tool("−", "Zoom out (−)", "-")
         self.count = QLabel()
-        # narrow windows: the scope elides, the name keeps room for a name, the count sits
-        # with the hint below
+        # narrow windows: the scope elides, the name keeps room for a name; the unconnected
+        # switch and the count sit with the hint below
         self.scope.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.scope.setMinimumContentsLength(8)
@@ -103,7 +103,6 @@ class GraphView(QWidget):
         bar.addWidget(show)
         bar.addWidget(self.scope, 1)
         bar.addWidget(self.task, 2)
-        bar.addWidget(self.unconnected)
         bar.addWidget(self.zoom_out)
         bar.addWidget(self.zoom_in)
         bar.addWidget(self.fit_button)
@@ -119,7 +118,11 @@ class GraphView(QWidget):
         layout.addWidget(self.canvas, 1)
         foot = QHBoxLayout()
         foot.addWidget(self.hint, 1)
-        foot.addWidget(self.count, 0, Qt.AlignmentFlag.AlignTop)
+        side = QVBoxLayout()
+        side.addWidget(self.unconnected)
+        side.addWidget(self.count, 0, Qt.AlignmentFlag.AlignRight)
+        side.addStretch(1)
+        foot.addLayout(side)
         layout.addLayout(foot)
 
         self._reload_soon = Throttle(400, self.reload, self)

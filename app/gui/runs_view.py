@@ -101,17 +101,26 @@ class RunsView(QWidget):
         for edit in (self.since, self.until):
             edit.setDisplayFormat("yyyy-MM-dd")
             edit.setCalendarPopup(True)
-            edit.hide()
         self.count = QLabel()
         filters = QHBoxLayout()
         filters.addWidget(QLabel("Task"))
         filters.addWidget(self.task, 2)
         filters.addWidget(self.status, 1)
         filters.addWidget(self.period, 1)
-        filters.addWidget(self.since)
-        filters.addWidget(self.until)
         filters.addStretch(0)
         filters.addWidget(self.count)
+        # the dates of a custom period on their own row: the filters fit a narrow window
+        self.dates = QWidget()
+        dates = QHBoxLayout(self.dates)
+        dates.setContentsMargins(0, 0, 0, 0)
+        for text, edit in (("&From", self.since), ("&until", self.until)):
+            label = QLabel(text)
+            label.setBuddy(edit)
+            dates.addWidget(label)
+            dates.addWidget(edit)
+            edit.show()
+        dates.addStretch(1)
+        self.dates.hide()
         self.filter_error = ErrorLabel()
 
         self.table = QTableView()
@@ -139,6 +148,7 @@ class RunsView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
+        layout.addWidget(self.dates)
         layout.addWidget(self.filter_error)
         layout.addWidget(self.splitter, 1)
 
@@ -182,8 +192,7 @@ class RunsView(QWidget):
 
     def _on_period_changed(self) -> None:
         between = self.period.currentData() == "between"
-        self.since.setVisible(between)
-        self.until.setVisible(between)
+        self.dates.setVisible(between)
         self._apply_filters()
 
     def query(self, now: datetime | None = None) -> RunQuery:

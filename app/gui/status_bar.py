@@ -52,6 +52,7 @@ class StatusBar(QStatusBar):
         self.running = QLabel()
         self.next_fire = QLabel()
         self.failures = QToolButton()
+        self.failures.setObjectName("FailuresToday")
         self.failures.setAutoRaise(True)
         self.failures.setToolTip("Show today's failed runs")
         self.failures.clicked.connect(self.failures_clicked)

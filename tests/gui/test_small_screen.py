@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from app.gui.columns import Column, plan
 from app.gui.main_window import GRAPH, RUNS, VIEWS
-from app.gui.qt import QPointF, QRect
+from app.gui.qt import QPointF, QRect, Qt
 from app.gui.runs_model import STATUS
 from app.gui.tasks_model import ENABLED, LAST_RUN, NAME, NEXT_RUN, PRIORITY, SCHEDULE
 from tests.gui.conftest import Gui, command_task
@@ -44,6 +44,13 @@ def test_the_window_shrinks_to_800_by_500_in_every_view(gui: Gui) -> None:
         assert hint.width() <= SMALL[0] and hint.height() <= SMALL[1], (VIEWS[i], hint)
         minimum = gui.window.minimumSize()
         assert minimum.width() <= SMALL[0] and minimum.height() <= SMALL[1], (VIEWS[i], minimum)
+    # the notifications panel open beside the view still fits
+    gui.qtbot.mouseClick(gui.window.status.bell, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: gui.window.dock.isVisible())
+    for i in range(len(VIEWS)):
+        gui.window.show_view(i)
+        hint = gui.window.minimumSizeHint()
+        assert hint.width() <= SMALL[0] and hint.height() <= SMALL[1], (VIEWS[i], hint)
     _resize(gui, SMALL)
     gui.window.show_view(RUNS)
     gui.settle()
