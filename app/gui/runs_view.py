@@ -113,10 +113,10 @@ class RunsView(QWidget):
         self.dates = QWidget()
         dates = QHBoxLayout(self.dates)
         dates.setContentsMargins(0, 0, 0, 0)
-        for text, edit in (("&From", self.since), ("&until", self.until)):
-            label = QLabel(text)
-            label.setBuddy(edit)
-            dates.addWidget(label)
+        for words, edit in (("&From", self.since), ("&until", self.until)):
+            buddy = QLabel(words)
+            buddy.setBuddy(edit)
+            dates.addWidget(buddy)
             dates.addWidget(edit)
             edit.show()
         dates.addStretch(1)
