@@ -3,13 +3,16 @@
 The trail is append-only, so an update is only ever "newer events at the top": every
 service change (each is audited) and every commit seen by the store poll fetches the
 events above the newest shown.
+
+Each event reads as a sentence (`app.core.audit_words`); the raw action, target and data
+are one click away (the view's details pane) and in the sentence's tooltip.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from app.core.audit_words import sentence
 from app.gui import display, reads
 from app.gui.background import Background
 from app.gui.paging import PagedTableModel, Throttle
@@ -20,33 +23,18 @@ from app.service import Change, Service
 UPDATE_MS = 300
 NEWER_LIMIT = 1000
 
-WHEN, ACTOR, ACTION, TARGET, DETAIL = range(5)
+WHEN, ACTOR, WHAT = range(3)
+ACTOR_WORDS = {"gui": "You (window)", "cli": "You (command line)", "engine": "Engine"}
 
 
-def summary(value: Any, limit: int = 160) -> str:
-    if value is None:
-        return ""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
-def change_summary(item: AuditItem) -> str:
-    """What an event changed, in a few words: the fields an edit touched, or a summary."""
-    before, after = item.before, item.after
-    if isinstance(before, dict) and isinstance(after, dict):
-        keys = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
-        return "changed " + ", ".join(keys) if keys else "no change"
-    if item.action.endswith(".create") and isinstance(after, dict):
-        action = after.get("action") or {}
-        what = " ".join(action.get("argv", [])) or action.get("target", "")
-        return f"created: {what}" if what else "created"
-    if item.action.endswith(".delete"):
-        return "deleted"
-    return summary(after if after is not None else before)
+def event_sentence(item: AuditItem) -> str:
+    """The event as a sentence a person reads."""
+    return sentence({"action": item.action, "target": item.target, "before": item.before,
+                     "after": item.after, "actor": item.actor})
 
 
 class AuditTableModel(PagedTableModel[AuditItem, AuditQuery]):
-    COLUMNS = ("When", "Who", "Action", "Target", "Change")
+    COLUMNS = ("When", "Who", "What happened")
 
     def __init__(self, service: Service, background: Background, page_size: int = 200,
                  parent: QObject | None = None) -> None:
@@ -78,15 +66,17 @@ class AuditTableModel(PagedTableModel[AuditItem, AuditQuery]):
             if column == WHEN:
                 return display.when(row.at)
             if column == ACTOR:
-                return row.actor
-            if column == ACTION:
-                return row.action
-            if column == TARGET:
-                return row.target or ""
-            if column == DETAIL:
-                return change_summary(row)
-        if role == Qt.ItemDataRole.ToolTipRole and column == WHEN:
-            return display.full_time(row.at)
+                return ACTOR_WORDS.get(row.actor, row.actor)
+            if column == WHAT:
+                return event_sentence(row)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == WHEN:
+                return display.full_time(row.at)
+            if column == ACTOR:
+                return f"Recorded as “{row.actor}”"
+            if column == WHAT:
+                return f"{row.action} {row.target or ''}".strip() + \
+                    " · select the event to see its data below"
         return None
 
     def on_service_change(self, _change: Change) -> None:

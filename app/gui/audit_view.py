@@ -1,7 +1,9 @@
 """The Audit view: every change, who made it and what it was, with a Verify button.
 
-Verify walks the hash chain off the GUI thread and says whether the trail is intact, or
-names the first event that was altered, removed or reordered.
+Each event reads as a sentence; selecting it shows its raw data below. Verify walks the
+hash chain off the GUI thread and says whether the trail is intact, or names the first
+event that was altered, removed or reordered; once shown, that verdict is re-checked as
+new events arrive, so its count is never stale.
 """
 
 from __future__ import annotations
@@ -9,9 +11,9 @@ from __future__ import annotations
 import json
 
 from app.gui import display
-from app.gui.audit_model import AuditTableModel
+from app.gui.audit_model import AuditTableModel, event_sentence
 from app.gui.background import Background
-from app.gui.paging import ITEM_ROLE
+from app.gui.paging import ITEM_ROLE, Throttle
 from app.gui.qt import (
     QAbstractItemView,
     QComboBox,
@@ -33,6 +35,7 @@ from app.gui.reads import AuditItem, AuditQuery
 from app.service import Service
 from app.store.audit import AuditReport
 
+REVERIFY_MS = 500
 ACTORS = (("", "Anyone"), ("gui", "The window (gui)"), ("cli", "Command line (cli)"),
           ("engine", "The engine"))
 
@@ -46,6 +49,7 @@ class AuditView(QWidget):
         self.service = service
         self.background = background
         self.search = QLineEdit()
+        self.search.setObjectName("AuditSearch")
         self.search.setPlaceholderText("Filter by action or target…")
         self.search.setClearButtonEnabled(True)
         self.actor = QComboBox()
@@ -71,13 +75,15 @@ class AuditView(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
-        for column, width in enumerate((150, 70, 150, 220)):
+        for column, width in enumerate((150, 130)):
             self.table.setColumnWidth(column, width)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.detail = QPlainTextEdit()
+        self.detail.setObjectName("AuditDetail")
         self.detail.setReadOnly(True)
         self.detail.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.detail.setPlaceholderText("Select an event to see what changed.")
+        self.detail.setPlaceholderText("Select an event to see its data: the action, target "
+                                       "and the task before and after.")
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
@@ -95,30 +101,55 @@ class AuditView(QWidget):
         self._search_timer.timeout.connect(self._apply_filters)
         self.search.textChanged.connect(self._search_timer.start)
         self.actor.currentIndexChanged.connect(self._apply_filters)
-        self.verify_button.clicked.connect(self.verify)
+        self.verify_button.clicked.connect(lambda: self.verify())
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        self._verifying = False
+        self._verify_again = False
+        self._reverify = Throttle(REVERIFY_MS, self._on_reverify_due, self)
+        self.model.total_changed.connect(self._on_model_total_changed)
 
     def _apply_filters(self) -> None:
         self.model.set_query(AuditQuery(self.search.text().strip(),
                                         self.actor.currentData() or None))
 
-    def verify(self) -> None:
+    def _on_model_total_changed(self, *_args: object) -> None:
+        if self.result.isVisibleTo(self):  # a verdict is shown: keep its count true
+            self._reverify.poke()
+
+    def _on_reverify_due(self) -> None:
+        if self._verifying:
+            self._verify_again = True
+        else:
+            self.verify(quietly=True)
+
+    def verify(self, quietly: bool = False) -> None:
+        """Check the chain; `quietly` keeps the shown verdict until the new one lands."""
+        self._verifying = True
         self.verify_button.setEnabled(False)
-        self._say("Verifying…", None)
+        if not quietly:
+            self._say("Verifying…", None)
         self.background.run(self.service.verify_audit, self._on_verified, self._on_failed,
                             owner=self, title="Cannot verify the audit trail")
 
     def _on_verified(self, report: AuditReport) -> None:
-        self.verify_button.setEnabled(True)
+        self._done_verifying()
         if report.ok:
-            self._say(f"✓ The audit trail is intact: {report.events:,} events, every hash "
-                      "matches." + (f" ({report.note})" if report.note else ""), "succeeded")
+            events = display.plural(report.events, "event")
+            self._say(f"✓ The audit trail is intact: {events}, every hash matches."
+                      + (f" ({report.note})" if report.note else ""), "succeeded")
         else:
             self._say(f"✕ The audit trail was tampered with: {report.problem} "
                       f"({report.events:,} events checked before it).", "failed")
 
-    def _on_failed(self, error: BaseException) -> None:
+    def _done_verifying(self) -> None:
+        self._verifying = False
         self.verify_button.setEnabled(True)
+        if self._verify_again:
+            self._verify_again = False
+            self._reverify.poke()
+
+    def _on_failed(self, error: BaseException) -> None:
+        self._done_verifying()
         self._say(f"✕ Could not verify: {error}", "failed")
 
     def _say(self, text: str, status: str | None) -> None:
@@ -136,7 +167,8 @@ class AuditView(QWidget):
         if not isinstance(item, AuditItem):
             self.detail.clear()
             return
-        lines = [f"{display.full_time(item.at)} · {item.actor} · {item.action}",
+        lines = [event_sentence(item), "",
+                 f"{display.full_time(item.at)} · {item.actor} · {item.action}",
                  f"Target: {item.target or '—'}", f"Hash:   {item.hash}", ""]
         for label, value in (("Before", item.before), ("After", item.after)):
             if value is not None:

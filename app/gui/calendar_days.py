@@ -77,9 +77,13 @@ class DayHeader(QWidget):
                 [f"{planned:,} planned"] if planned else [])
             p.setPen(pal.color(QPalette.ColorRole.Link if parts else
                                QPalette.ColorRole.PlaceholderText))
-            text = " · ".join(parts) + " ▸" if parts else "nothing"
-            text = p.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight,
-                                              int(rect.width() - 10))
+            # narrow columns drop the arrow, then the words, before eliding anything
+            room = int(rect.width() - 10)
+            metrics = p.fontMetrics()
+            tiers = ([" · ".join(parts) + " ▸", " · ".join(parts),
+                      " · ".join(part.split()[0] for part in parts)] if parts else ["nothing"])
+            text = next((t for t in tiers if metrics.horizontalAdvance(t) <= room), tiers[-1])
+            text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, room)
             p.drawText(rect.adjusted(6, self.height() / 2, -4, -2),
                        int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
         p.end()

@@ -46,7 +46,7 @@ class MonthGrid(CalendarGrid):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("CalendarMonth")
-        self.setMinimumSize(560, 380)
+        self.setMinimumSize(420, 240)  # fits an 800×500 window
         self.cells: dict[date, QRectF] = {}
         self._press: QPointF | None = None
         self._press_hit: Hit | None = None

@@ -29,6 +29,7 @@ from app.gui.calendar_data import MODES, CalendarData, Entry, Period, period_for
 from app.gui.calendar_days import TimeView
 from app.gui.calendar_list import DayListDialog
 from app.gui.calendar_month import MonthGrid
+from app.gui.calendar_week import HOUR_PX
 from app.gui.editor.widgets import ErrorLabel
 from app.gui.qt import (
     QButtonGroup,
@@ -305,10 +306,20 @@ class CalendarView(QWidget):
     _scroll_pending = True
 
     def _scroll_to_work(self) -> None:
-        self._scroll_pending = False
-        now = datetime.now().astimezone()
-        hour = now.hour - 2 if now.date() in self.period.dates else 7
-        self.week.scroll_to_hour(max(0, hour))
+        """Open at the first event of the days shown (a little above it); with none, at
+        two hours before now when today is shown, else at 07:00. A first, past-only read
+        keeps the scroll pending until the predictions land."""
+        data = self.data
+        self._scroll_pending = data is not None and not data.complete
+        firsts = [self.week.grid.y_of(min(e.start for e in day.entries), d) / HOUR_PX
+                  for d, day in (data.days.items() if data is not None else ())
+                  if d in self.period.dates and day.entries]
+        if firsts:
+            hour = min(firsts) - 0.5
+        else:
+            now = datetime.now().astimezone()
+            hour = now.hour - 2 if now.date() in self.period.dates else 7
+        self.week.scroll_to_hour(max(0.0, hour))
 
     def _on_read_failed(self, error: BaseException) -> None:
         self._reading = 0

@@ -52,6 +52,21 @@ def lanes_for(days: int) -> int:
     return 3 if days > 1 else 8
 
 
+def aggregate_words(entries: list[Entry]) -> str:
+    """One block's words: “4 planned at 02:00”, “5 between 02:00 and 02:40: 3 succeeded,
+    2 planned” (entries in time order)."""
+    past = Counter(e.status for e in entries if not e.predicted)
+    planned = sum(1 for e in entries if e.predicted)
+    parts = [f"{n} {display.status_words(s)}" for s, n in past.most_common()]
+    if planned:
+        parts.append(f"{planned} planned")
+    first, last = clock(entries[0].start), clock(entries[-1].start)
+    when = f"at {first}" if first == last else f"between {first} and {last}"
+    if len(parts) == 1:  # all alike: say it once
+        return f"{parts[0]} {when}"
+    return f"{len(entries)} {when}: {', '.join(parts)}"
+
+
 class TimeGrid(CalendarGrid):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -153,14 +168,7 @@ class TimeGrid(CalendarGrid):
         """One block standing for `entries` ("4 runs: 3 succeeded, 1 failed")."""
         hit = Hit(rect, "more", d)
         self.hits.append(hit)
-        past = Counter(e.status for e in entries if not e.predicted)
-        planned = sum(1 for e in entries if e.predicted)
-        parts = [f"{n} {display.status_words(s)}" for s, n in past.most_common()]
-        if planned:
-            parts.append(f"{planned} planned")
-        first, last = entries[0].start, entries[-1].start
-        head = f"{len(entries)} between {clock(first)} and {clock(last)}"
-        self.aggregates.append((rect, hit, f"{head}: {', '.join(parts)}"))
+        self.aggregates.append((rect, hit, aggregate_words(entries)))
 
     def _place(self, cluster: list[tuple[float, float, Entry]], col: QRectF, d: date,
                max_lanes: int) -> None:

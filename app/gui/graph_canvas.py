@@ -46,6 +46,7 @@ from app.gui.qt import (
     QPointF,
     QPolygonF,
     QRectF,
+    QResizeEvent,
     Qt,
     QToolTip,
     QTransform,
@@ -79,6 +80,7 @@ class GraphCanvas(QWidget):
         self.edges: list[Edge] = []
         self.scale = 1.0
         self.offset = QPointF(0, 0)
+        self.fitted = True  # showing the whole graph: re-fit when the widget is resized
         self.selected = -1
         self._width = self._height = 0.0
         self._grid: dict[tuple[int, int], list[int]] = {}
@@ -150,6 +152,7 @@ class GraphCanvas(QWidget):
 
     def fit(self) -> None:
         """Show the whole graph (never magnified beyond 100 %)."""
+        self.fitted = True
         if not self.rects:
             self.scale, self.offset = 1.0, QPointF(20, 20)
             self.update()
@@ -165,6 +168,7 @@ class GraphCanvas(QWidget):
     def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
         anchor = anchor if anchor is not None else QPointF(self.width() / 2, self.height() / 2)
         scene = self.to_scene(anchor)
+        self.fitted = False
         self.scale = max(MIN_SCALE, min(MAX_SCALE, self.scale * factor))
         self.offset = QPointF(anchor.x() - scene.x() * self.scale,
                               anchor.y() - scene.y() * self.scale)
@@ -174,6 +178,7 @@ class GraphCanvas(QWidget):
         rect = self.rects.get(node)
         if rect is None:
             return
+        self.fitted = False
         self.scale = max(self.scale, 0.8)
         c = rect.center()
         self.offset = QPointF(self.width() / 2 - c.x() * self.scale,
@@ -278,6 +283,11 @@ class GraphCanvas(QWidget):
 
     # -- mouse -----------------------------------------------------------------------------
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.fitted:  # a graph the person has not zoomed or panned stays whole
+            self.fit()
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
         pos = event.position()
         if event.button() == Qt.MouseButton.LeftButton:
@@ -299,6 +309,7 @@ class GraphCanvas(QWidget):
             return
         if self._panning:
             self.offset += pos - self._press
+            self.fitted = False
             self._press = pos
             self.update()
             return

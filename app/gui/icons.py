@@ -3,7 +3,8 @@
 The application icon is a clock face on a rounded tile (the same drawing as
 `resources/icons/tickwork.svg`); the tray adds a badge for its state: running (blue, a
 play mark) or failure (red, an exclamation mark). Action icons come from the desktop's icon
-theme when it has them, else from the Qt style.
+theme when it has them, else from the Qt style; the bell is painted (the style has none,
+and an "i" where the words say "bell" confuses).
 """
 
 from __future__ import annotations
@@ -117,10 +118,43 @@ def _glyph_icon(glyph: str) -> QIcon:
     return icon
 
 
+def _bell_icon() -> QIcon:
+    """A bell in the palette's text colour."""
+    from app.gui.qt import QPainterPath, QPalette
+
+    app = QApplication.instance()
+    colour = (app.palette().color(QPalette.ColorRole.ButtonText)
+              if isinstance(app, QApplication) else QColor("#202124"))
+    icon = QIcon()
+    for size in (16, 24, 32):
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pixmap)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.scale(size / 16, size / 16)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(colour)
+        body = QPainterPath()
+        body.moveTo(2.5, 12.0)
+        body.cubicTo(4.0, 10.5, 4.0, 9.0, 4.0, 7.0)
+        body.cubicTo(4.0, 4.0, 5.8, 2.5, 8.0, 2.5)
+        body.cubicTo(10.2, 2.5, 12.0, 4.0, 12.0, 7.0)
+        body.cubicTo(12.0, 9.0, 12.0, 10.5, 13.5, 12.0)
+        body.closeSubpath()
+        p.drawPath(body)
+        p.drawEllipse(QRectF(6.5, 12.5, 3.0, 2.5))  # the clapper
+        p.drawEllipse(QRectF(7.0, 1.0, 2.0, 2.0))  # the loop on top
+        p.end()
+        icon.addPixmap(pixmap)
+    return icon
+
+
 def action_icon(name: str) -> QIcon:
     theme, fallback = THEMED[name]
     if QIcon.hasThemeIcon(theme):
         return QIcon.fromTheme(theme)
+    if name == "bell":
+        return _bell_icon()
     if name in GLYPHS:
         return _glyph_icon(GLYPHS[name])
     app = QApplication.instance()

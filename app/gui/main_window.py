@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from app.core.run import Run
 from app.engine.events import Notification, RunChanged
-from app.gui import appearance, display, icons, quitting, reads
+from app.gui import accessible, appearance, display, icons, quitting, reads
 from app.gui.audit_model import AuditTableModel
 from app.gui.audit_view import AuditView
 from app.gui.calendar_view import CalendarView
@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
         self.tasks_model.reload()
         if not self.tray.available:
             self._announce_no_tray()
+        accessible.name_tree(self)  # names for a screen reader, all in app/gui/accessible.py
 
     def _announce_no_tray(self) -> None:
         text = ("This desktop has no system tray, so closing the window quits Tickwork (it "

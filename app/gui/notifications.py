@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from app.engine.events import Notification
 from app.gui import display
 from app.gui.qt import (
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -60,11 +60,11 @@ class NotificationList(QWidget):
         self.clear_button = QPushButton("C&lear")
         for button in (self.open_button, self.retry_button):
             button.setEnabled(False)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.open_button)
-        buttons.addWidget(self.retry_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.clear_button)
+        # two rows, so the panel stays narrow enough for an 800-pixel window
+        buttons = QGridLayout()
+        buttons.addWidget(self.open_button, 0, 0)
+        buttons.addWidget(self.retry_button, 0, 1)
+        buttons.addWidget(self.clear_button, 1, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.empty)
         layout.addWidget(self.list, 1)

@@ -41,6 +41,7 @@ from PySide6.QtCore import (
     qVersion,
 )
 from PySide6.QtGui import (
+    QAccessible,
     QAction,
     QActionGroup,
     QBrush,
@@ -74,7 +75,9 @@ from PySide6.QtGui import (
     QWheelEvent,
 )
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
+    QAbstractSpinBox,
     QApplication,
     QButtonGroup,
     QCheckBox,
@@ -115,6 +118,7 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QTextBrowser,
+    QTextEdit,
     QTimeEdit,
     QToolBar,
     QToolButton,
@@ -124,9 +128,12 @@ from PySide6.QtWidgets import (
 )
 
 __all__ = [
+    "QAbstractButton",
     "QAbstractItemView",
     "QAbstractListModel",
+    "QAbstractSpinBox",
     "QAbstractTableModel",
+    "QAccessible",
     "QAction",
     "QActionGroup",
     "QApplication",
@@ -215,6 +222,7 @@ __all__ = [
     "QTableWidgetItem",
     "QTextBrowser",
     "QTextCursor",
+    "QTextEdit",
     "QThreadPool",
     "QTime",
     "QTimeEdit",

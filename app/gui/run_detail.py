@@ -22,11 +22,14 @@ from app.gui.background import Background
 from app.gui.qt import (
     QFontDatabase,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPalette,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     Qt,
     QTextCursor,
     QVBoxLayout,
@@ -92,15 +95,28 @@ class RunDetail(QWidget):
         self.log.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.log.setPlaceholderText("No output.")
         self.resources = RunPlot(service, background)
-        top = QHBoxLayout()
+        # the fields and the plot scroll on a short screen, so the output keeps its room
+        fields = QWidget()
+        top = QHBoxLayout(fields)
+        top.setContentsMargins(0, 0, 0, 0)
         top.addLayout(form, 1)
         top.addWidget(self.resources, 1)
+        self.fields_area = QScrollArea()
+        self.fields_area.setObjectName("RunFields")
+        self.fields_area.setWidget(fields)
+        self.fields_area.setWidgetResizable(True)
+        self.fields_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.fields_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.fields_area.setMinimumHeight(80)
+        self.fields_area.setSizePolicy(QSizePolicy.Policy.Preferred,
+                                       QSizePolicy.Policy.MinimumExpanding)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
-        layout.addLayout(top)
+        layout.addWidget(self.fields_area, 1)
         layout.addLayout(buttons)
         layout.addWidget(QLabel("Output"))
         layout.addWidget(self.log, 1)
+        self.log.setMinimumHeight(60)
 
     # -- showing a run ---------------------------------------------------------------------
 

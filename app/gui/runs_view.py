@@ -17,6 +17,7 @@ from app.core.task import RUN_STATUSES, Task
 from app.engine.events import RunChanged, RunOutput
 from app.gui import display, reads
 from app.gui.background import Background
+from app.gui.columns import Column, ColumnFitter
 from app.gui.editor.widgets import ErrorLabel
 from app.gui.paging import ITEM_ROLE
 from app.gui.qt import (
@@ -42,6 +43,7 @@ from app.gui.runs_model import (
     ATTEMPT,
     DURATION,
     LATENESS,
+    RESULT,
     RUN,
     SCHEDULED,
     STARTED,
@@ -55,6 +57,14 @@ from app.service import Service
 PERIODS = (("any", "Any time"), ("today", "Today"), ("24h", "Last 24 hours"),
            ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("between", "Between dates…"))
 
+
+# (column, minimum, preferred width); the order says what stays longest as the window narrows
+RUN_COLUMNS = [Column(RUN, 44, 60), Column(TASK, 110, 170), Column(STATUS, 100, 110),
+               Column(SCHEDULED, 120, 130), Column(STARTED, 120, 130), Column(DURATION, 70, 80),
+               Column(LATENESS, 70, 80), Column(ATTEMPT, 60, 64), Column(TRIGGER, 70, 80),
+               Column(RESULT, 120, 160)]
+RUN_PRIORITY = [TASK, STATUS, STARTED, DURATION, RESULT, RUN, SCHEDULED, LATENESS, TRIGGER,
+                ATTEMPT]
 
 class RunsView(QWidget):
     cancel_requested = Signal(int)
@@ -93,17 +103,26 @@ class RunsView(QWidget):
         for edit in (self.since, self.until):
             edit.setDisplayFormat("yyyy-MM-dd")
             edit.setCalendarPopup(True)
-            edit.hide()
         self.count = QLabel()
         filters = QHBoxLayout()
         filters.addWidget(QLabel("Task"))
         filters.addWidget(self.task, 2)
         filters.addWidget(self.status, 1)
         filters.addWidget(self.period, 1)
-        filters.addWidget(self.since)
-        filters.addWidget(self.until)
         filters.addStretch(0)
         filters.addWidget(self.count)
+        # the dates of a custom period on their own row: the filters fit a narrow window
+        self.dates = QWidget()
+        dates = QHBoxLayout(self.dates)
+        dates.setContentsMargins(0, 0, 0, 0)
+        for words, edit in (("&From", self.since), ("&until", self.until)):
+            buddy = QLabel(words)
+            buddy.setBuddy(edit)
+            dates.addWidget(buddy)
+            dates.addWidget(edit)
+            edit.show()
+        dates.addStretch(1)
+        self.dates.hide()
         self.filter_error = ErrorLabel()
 
         self.table = QTableView()
@@ -116,11 +135,8 @@ class RunsView(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
-        for column, width in ((RUN, 60), (TASK, 170), (STATUS, 110), (SCHEDULED, 130),
-                              (STARTED, 130), (DURATION, 80), (LATENESS, 80), (ATTEMPT, 64),
-                              (TRIGGER, 80)):
-            self.table.setColumnWidth(column, width)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # narrow windows shrink the columns, then hide the least important (columns.py)
+        self.columns = ColumnFitter(self.table, RUN_COLUMNS, RUN_PRIORITY, stretch=RESULT)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         self.table.selectionModel().selectionChanged.connect(self.selection_changed)
         self.detail = RunDetail(service, background)
@@ -135,6 +151,7 @@ class RunsView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
+        layout.addWidget(self.dates)
         layout.addWidget(self.filter_error)
         layout.addWidget(self.splitter, 1)
 
@@ -179,8 +196,7 @@ class RunsView(QWidget):
 
     def _on_period_changed(self) -> None:
         between = self.period.currentData() == "between"
-        self.since.setVisible(between)
-        self.until.setVisible(between)
+        self.dates.setVisible(between)
         self._apply_filters()
 
     def query(self, now: datetime | None = None) -> RunQuery:

@@ -13,7 +13,17 @@ from __future__ import annotations
 
 from app.gui import display, icons, reads
 from app.gui.paging import Throttle
-from app.gui.qt import QLabel, QPalette, QStatusBar, Qt, QTimer, QToolButton, QWidget, Signal
+from app.gui.qt import (
+    QEvent,
+    QLabel,
+    QPalette,
+    QStatusBar,
+    Qt,
+    QTimer,
+    QToolButton,
+    QWidget,
+    Signal,
+)
 from app.gui.session import Session
 
 REFRESH_MS = 3000
@@ -43,6 +53,7 @@ class StatusBar(QStatusBar):
         self.running = QLabel()
         self.next_fire = QLabel()
         self.failures = QToolButton()
+        self.failures.setObjectName("FailuresToday")
         self.failures.setAutoRaise(True)
         self.failures.setToolTip("Show today's failed runs")
         self.failures.clicked.connect(self.failures_clicked)
@@ -50,7 +61,7 @@ class StatusBar(QStatusBar):
         self.bell.setObjectName("NotificationBell")
         self.bell.setAutoRaise(True)
         self.bell.setIcon(icons.action_icon("bell"))
-        self.bell.setToolTip("Notifications")
+        self.bell.setAccessibleName("Notifications")
         self.bell.clicked.connect(self.bell_clicked)
         for widget in (self.engine, self.running, self.next_fire, self.failures, self.bell):
             self.addPermanentWidget(widget)
@@ -119,9 +130,16 @@ class StatusBar(QStatusBar):
                          else self.palette().color(QPalette.ColorRole.WindowText))
         self.failures.setPalette(palette)
 
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "bell"):
+            self.bell.setIcon(icons.action_icon("bell"))  # painted in the palette's colours
+        super().changeEvent(event)
+
     def set_unread(self, count: int) -> None:
         self.bell.setText(f" {count}" if count else "")
         self.bell.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon if count
                                      else Qt.ToolButtonStyle.ToolButtonIconOnly)
-        self.bell.setToolTip(display.plural(count, "unread notification") if count
-                             else "Notifications")
+        unread = display.plural(count, "unread notification")
+        self.bell.setToolTip(f"Notifications (the bell): {unread}" if count
+                             else "Notifications (the bell): show or hide the panel")
+        self.bell.setAccessibleDescription(unread if count else "No unread notifications")

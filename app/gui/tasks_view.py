@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from app.core.task import Task
 from app.gui import display
+from app.gui.columns import Column, ColumnFitter
 from app.gui.paging import ITEM_ROLE
 from app.gui.qt import (
     QAbstractItemView,
@@ -49,6 +50,10 @@ from app.gui.tasks_model import (
 )
 
 SEARCH_MS = 200
+# (column, minimum, preferred width); the order says what stays longest as the window narrows
+COLUMNS = [Column(NAME, 140, 220), Column(SCHEDULE, 120, 300), Column(NEXT_RUN, 130, 160),
+           Column(LAST_RUN, 150, 230), Column(PRIORITY, 60, 70), Column(ENABLED, 95, 100)]
+PRIORITY_ORDER = [NAME, NEXT_RUN, LAST_RUN, ENABLED, SCHEDULE, PRIORITY]
 
 
 class EmptyState(QWidget):
@@ -119,13 +124,9 @@ class TasksView(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(
             self.table.fontMetrics().height() + 10)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(False)
         header.setHighlightSections(False)
-        for column, width in ((NAME, 220), (SCHEDULE, 300), (NEXT_RUN, 160), (LAST_RUN, 230),
-                              (PRIORITY, 70), (ENABLED, 100)):
-            self.table.setColumnWidth(column, width)
-        header.setSectionResizeMode(SCHEDULE, QHeaderView.ResizeMode.Stretch)
+        # narrow windows shrink the columns (text elides), then hide the least important
+        self.columns = ColumnFitter(self.table, COLUMNS, PRIORITY_ORDER, stretch=SCHEDULE)
         column, order = model.sort_column()
         header.setSortIndicator(column, order)
         self.table.setSortingEnabled(True)
@@ -242,7 +243,10 @@ class TasksView(QWidget):
         return self.table.horizontalHeader().saveState()
 
     def restore_header_state(self, state: QByteArray) -> None:
-        self.table.horizontalHeader().restoreState(state)
+        header = self.table.horizontalHeader()
+        header.restoreState(state)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.columns.fit()  # a state saved on a wider screen must not hide columns here
 
     def focus_search(self) -> None:
         self.search.setFocus()

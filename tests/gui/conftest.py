@@ -212,9 +212,9 @@ def answer_question(qtbot: Any, button: str, screenshot: str | None = None) -> A
     return answer
 
 
-def click_row(qtbot: Any, table: Any, row: int) -> None:
-    """Click a table row (its first column), as a person selects it."""
+def click_row(qtbot: Any, table: Any, row: int, column: int = 0) -> None:
+    """Click a table row (its first column unless told), as a person selects it."""
     from app.gui.qt import Qt
 
-    rect = table.visualRect(table.model().index(row, 0))
+    rect = table.visualRect(table.model().index(row, column))
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())

@@ -195,17 +195,20 @@ def test_periods_cover_whole_weeks_and_local_midnights() -> None:
 
 
 def screenshots(gui: Gui) -> None:
-    """Month, week and day in light and dark."""
+    """Month, week and day in light and dark, at three window sizes."""
     SCREENSHOTS.mkdir(exist_ok=True)
     window = gui.window
-    window.resize(1280, 760)
     today = datetime.now().astimezone().date()
-    for scheme in ("light", "dark"):
-        window.set_scheme(scheme)
-        for mode in ("month", "week", "day"):
-            _show(gui, mode, today)
-            gui.qtbot.wait(20)
-            assert window.grab().save(str(SCREENSHOTS / f"calendar-{mode}-{scheme}.png"))
+    for width, height in ((1280, 760), (800, 500), (1600, 1000)):
+        window.resize(width, height)
+        size = "" if width == 1280 else f"-{width}x{height}"
+        for scheme in ("light", "dark"):
+            window.set_scheme(scheme)
+            for mode in ("month", "week", "day"):
+                _show(gui, mode, today)
+                gui.qtbot.wait(20)
+                shot = SCREENSHOTS / f"calendar-{mode}{size}-{scheme}.png"
+                assert window.grab().save(str(shot))
     window.set_scheme("system")
 
 

@@ -18,6 +18,8 @@ from app.gui.main_window import VIEWS
 from app.gui.qt import QApplication, QPalette
 from tests.gui.conftest import SCREENSHOTS, Gui, command_task
 
+SIZES = ((800, 500), (1600, 1000))  # a laptop with a panel or a tiled half screen; a big one
+
 
 def _populate(gui: Gui) -> None:
     s = gui.service
@@ -45,22 +47,25 @@ def test_screenshots(gui: Gui, qapp: Any, scheme: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     _populate(gui)
     gui.window.set_scheme(scheme)
-    gui.window.resize(1280, 760)
-    for i, name in enumerate(VIEWS):
-        gui.window.show_view(i)
-        gui.settle()
-        if name == "Runs":
-            gui.window.runs_view.table.selectRow(0)
+    for width, height in SIZES:
+        gui.window.resize(width, height)
+        gui.qtbot.waitUntil(lambda w=width, h=height: gui.window.size().toTuple() == (w, h))
+        for i, name in enumerate(VIEWS):
+            gui.window.show_view(i)
             gui.settle()
-        if name == "Audit":
-            gui.window.audit_view.verify()
+            if name == "Runs":
+                gui.window.runs_view.table.selectRow(0)
+                gui.settle()
+            if name == "Audit":
+                gui.window.audit_view.verify()
+                gui.settle()
+            gui.qtbot.wait(400)
             gui.settle()
-        gui.qtbot.wait(400)
-        gui.settle()
-        assert gui.window.grab().save(str(SCREENSHOTS / f"{name.lower()}-{scheme}.png"))
-        text = gui.window.views[i].palette().color(QPalette.ColorRole.Text)
-        base = gui.window.views[i].palette().color(QPalette.ColorRole.Base)
-        assert (text.lightness() > base.lightness()) == (scheme == "dark")
+            shot = SCREENSHOTS / f"{name.lower()}-{width}x{height}-{scheme}.png"
+            assert gui.window.grab().save(str(shot))
+            text = gui.window.views[i].palette().color(QPalette.ColorRole.Text)
+            base = gui.window.views[i].palette().color(QPalette.ColorRole.Base)
+            assert (text.lightness() > base.lightness()) == (scheme == "dark")
     gui.window.show_view(0)
     gui.window.tasks_view.table.selectRow(0)
     task = gui.service.get_task("Back up notes")

@@ -18,7 +18,7 @@ from typing import Any
 
 from app.core.errors import TickworkError, ValidationError
 from app.core.task import Task, TaskSpec
-from app.gui import display, reads
+from app.gui import accessible, display, reads
 from app.gui.background import describe_error
 from app.gui.editor.env_page import EnvPage
 from app.gui.editor.page import Page
@@ -145,6 +145,7 @@ class TaskEditor(QDialog):
             page.load(data)
         self._touched = mode != "new"
         self.validate()
+        accessible.name_tree(self)  # names for a screen reader, all in app/gui/accessible.py
         session.background.run(lambda: reads.task_names(session.service), self._on_names,
                                owner=self, title="Cannot read task names")
 

@@ -54,6 +54,8 @@ class EnvRow(QWidget):
         self.name.setPlaceholderText("NAME")
         self.value = QLineEdit()
         self.value.setPlaceholderText("value")
+        self.name.setAccessibleName("Variable name")  # rows come and go: named here
+        self.value.setAccessibleName("Variable value")
         self.secret = QCheckBox("Secret")
         self.secret.setToolTip("Keep the value in the OS keyring, typed masked, never stored "
                                "in Tickwork's database")

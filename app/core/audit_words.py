@@ -1,0 +1,297 @@
+"""An audit event as one sentence a person reads: the one job of this module.
+
+`sentence(event)` takes the event as a dict (`action`, `target`, `before`, `after`, and
+optionally `actor`) and returns e.g. “Ran “Slow ticker” by hand (run 5)” or “Changed the
+schedule of “Backup” from “At 02:00 (UTC)” to “Every hour””. Every action the code writes
+has its sentence (tests/core/test_audit_words.py lists them); an action it does not know
+yet still reads as words, never as `dotted.names` and JSON. Secret events name the secret
+and never show a value, whatever the event holds. Never raises: a damaged event still gets
+a line. Pure Python (no Qt, no store), so the CLI could use it too.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from app.core.schedule import Schedule, describe
+
+Event = Mapping[str, Any]
+
+# words for the fields of a task that an edit can change, in the order they are listed
+FIELDS: dict[str, str] = {
+    "name": "the name",
+    "schedule": "the schedule",
+    "timezone": "the time zone",
+    "start_at": "the start",
+    "end_at": "the end",
+    "action": "the command",
+    "enabled": "whether it runs",
+    "description": "the description",
+    "tags": "the tags",
+    "priority": "the priority",
+    "retries": "the retries",
+    "retry_delay": "the retry delay",
+    "backoff": "the backoff",
+    "timeout": "the time limit",
+    "max_instances": "how many may run at once",
+    "overlap": "what happens on overlap",
+    "group": "the concurrency group",
+    "group_limit": "the group's limit",
+    "catch_up": "the catch-up policy",
+    "depends_on": "what it waits for",
+    "env": "the environment",
+    "secret_env": "the secret variables",
+    "notify": "the notifications",
+    "fallback": "the fallback task",
+    "dependency_timeout": "how long it waits for upstreams",
+}
+# fields whose old and new values are short enough to say in the sentence
+SAID = {"priority", "retries", "retry_delay", "timeout", "max_instances", "overlap",
+        "catch_up", "group", "group_limit", "backoff", "timezone", "fallback"}
+
+
+def sentence(event: Event) -> str:
+    """The event as one sentence (see the module docstring)."""
+    action = str(event.get("action") or "")
+    target = event.get("target")
+    before, after = event.get("before"), event.get("after")
+    try:
+        words = SENTENCES.get(action)
+        if words is not None:
+            return words(_text(target), before, after)
+        return _engine(action, target, after) if action.startswith("engine.") \
+            else _unknown(action, target)
+    except Exception:  # words are a courtesy: a damaged event still gets a line
+        return _unknown(action, target)
+
+
+def _q(name: object) -> str:
+    return f"“{name}”"
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def _schedule_words(task: Mapping[str, Any]) -> str:
+    data = task.get("schedule") or {"kind": "manual"}
+    try:
+        schedule = Schedule.from_json(data)
+    except Exception:
+        return str(data.get("kind", "unknown")) if isinstance(data, Mapping) else "unknown"
+    if schedule.kind == "manual":
+        return "only when run by hand"
+    return describe(schedule, task.get("timezone"))
+
+
+def _value_words(key: str, value: object) -> str:
+    if value is None or value == "" or value == []:
+        return "none"
+    if key == "action" and isinstance(value, Mapping):
+        if value.get("kind") == "python":
+            return str(value.get("target"))
+        argv = [str(a) for a in value.get("argv") or []]
+        return argv[0] if value.get("shell") and argv else shlex.join(argv)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+# -- tasks ---------------------------------------------------------------------------------
+
+def _created(verb: str) -> Callable[[str, Any, Any], str]:
+    def words(target: str, _before: Any, after: Any) -> str:
+        name = after.get("name", target) if isinstance(after, Mapping) else target
+        text = f"{verb} task {_q(name)}"
+        if isinstance(after, Mapping):
+            text += f", which runs {_lower(_schedule_words(after))}"
+        return text
+    return words
+
+
+def _lower(text: str) -> str:
+    """“Every hour” inside a sentence: “every hour”."""
+    return text[:1].lower() + text[1:]
+
+
+def _updated(target: str, before: Any, after: Any) -> str:
+    if not isinstance(before, Mapping) or not isinstance(after, Mapping):
+        return f"Changed task {_q(target)}"
+    keys = [k for k in FIELDS if before.get(k) != after.get(k)]
+    keys += sorted(k for k in set(before) | set(after)
+                   if k not in FIELDS and before.get(k) != after.get(k))
+    name = after.get("name", target)
+    parts: list[str] = []
+    lead = f"Changed task {_q(name)}"
+    if "name" in keys:
+        lead = f"Renamed task {_q(before.get('name'))} to {_q(name)}"
+        keys.remove("name")
+    when = [k for k in ("schedule", "timezone", "start_at", "end_at") if k in keys]
+    if "schedule" in when or "timezone" in when:
+        parts.append(f"the schedule from {_q(_schedule_words(before))} to "
+                     f"{_q(_schedule_words(after))}")
+        keys = [k for k in keys if k not in ("schedule", "timezone")]
+    for key in keys:
+        label = FIELDS.get(key, "the " + key.replace("_", " "))
+        if key == "enabled":
+            parts.append("paused it" if not after.get(key) else "resumed it")
+        elif key == "action":
+            parts.append(f"the command from {_q(_value_words(key, before.get(key)))} to "
+                         f"{_q(_value_words(key, after.get(key)))}")
+        elif key in SAID or key in ("start_at", "end_at", "tags", "depends_on"):
+            parts.append(f"{label} from {_value_words(key, before.get(key))} to "
+                         f"{_value_words(key, after.get(key))}")
+        else:
+            parts.append(label)
+    if not parts:
+        return lead if "Renamed" in lead else f"Saved task {_q(name)} without changes"
+    if "Renamed" in lead:
+        return f"{lead} and changed {_join(parts)}"
+    if len(parts) == 1 and parts[0].startswith("the "):  # “Changed the schedule of …”
+        label, sep, change = parts[0].partition(" from ")
+        return f"Changed {label} of {_q(name)}" + (f" from {change}" if sep else "")
+    return f"Changed task {_q(name)}: {_join(parts)}"
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else "; ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _deleted(target: str, _before: Any, _after: Any) -> str:
+    return f"Deleted task {_q(target)}"
+
+
+def _paused(target: str, _before: Any, _after: Any) -> str:
+    return f"Paused {_q(target)}: it does not run on its schedule until resumed"
+
+
+def _resumed(target: str, _before: Any, _after: Any) -> str:
+    return f"Resumed {_q(target)}: it runs on its schedule again"
+
+
+def _run_now(target: str, _before: Any, after: Any) -> str:
+    run = after.get("run_id") if isinstance(after, Mapping) else None
+    return f"Ran {_q(target)} by hand" + (f" (run {run})" if run is not None else "")
+
+
+def _cancelled(target: str, before: Any, _after: Any) -> str:
+    name, _, run = target.rpartition("#")
+    status = before.get("status") if isinstance(before, Mapping) else None
+    what = f"run {run} of {_q(name)}" if name and run.isdigit() else _q(target)
+    return f"Cancelled {what}" + (f" (it was {status})" if status else "")
+
+
+# -- secrets (never a value) ---------------------------------------------------------------
+
+def _secret_set(target: str, _before: Any, after: Any) -> str:
+    created = after.get("created") if isinstance(after, Mapping) else None
+    if created is True:
+        return f"Stored a new secret {_q(target)} in the keyring"
+    if created is False:
+        return f"Replaced the value of the secret {_q(target)} in the keyring"
+    return f"Set the secret {_q(target)} in the keyring"
+
+
+def _secret_deleted(target: str, _before: Any, _after: Any) -> str:
+    return f"Deleted the secret {_q(target)} from the keyring"
+
+
+# -- files and the store -------------------------------------------------------------------
+
+def _number(value: Any, key: str) -> int | None:
+    if not isinstance(value, Mapping):
+        return None
+    got = value.get(key)
+    if isinstance(got, list):
+        return len(got)
+    return got if isinstance(got, int) and not isinstance(got, bool) else None
+
+
+def _exported(target: str, _before: Any, after: Any) -> str:
+    n = _number(after, "tasks")
+    what = _count(n, "task") if n is not None else "the tasks"
+    return f"Exported {what}" + (f" to {target}" if target else "")
+
+
+def _imported(target: str, _before: Any, after: Any) -> str:
+    n = _number(after, "created")
+    what = _count(n, "task") if n is not None else "tasks"
+    return f"Imported {what}" + (f" from {target}" if target else "")
+
+
+def _permissions(target: str, before: Any, after: Any) -> str:
+    old = before.get("modes") if isinstance(before, Mapping) else None
+    new = after.get("modes") if isinstance(after, Mapping) else None
+    where = f" in {target}" if target else ""
+    if isinstance(old, Mapping) and isinstance(new, Mapping) and old:
+        changes = ", ".join(f"{name} {_mode(old.get(name))} → {_mode(new.get(name))}"
+                            for name in old)
+        return f"Fixed the permissions of {_count(len(old), 'file')}{where} so only you " \
+               f"can read them: {changes}"
+    return f"Fixed the permissions of the store{where} so only you can read it"
+
+
+def _mode(value: object) -> str:
+    text = str(value)
+    return text[2:] if text.startswith("0o") else text
+
+
+def _restored(target: str, _before: Any, _after: Any) -> str:
+    return "Restored the store from a backup" + (f" ({target})" if target else "")
+
+
+def _backed_up(target: str, _before: Any, _after: Any) -> str:
+    return "Backed up the store" + (f" to {target}" if target else "")
+
+
+SENTENCES: dict[str, Callable[[str, Any, Any], str]] = {
+    "task.create": _created("Created"),
+    "task.import": _created("Imported"),
+    "task.update": _updated,
+    "task.delete": _deleted,
+    "task.pause": _paused,
+    "task.resume": _resumed,
+    "task.run_now": _run_now,
+    "run.cancel": _cancelled,
+    "secret.set": _secret_set,
+    "secret.delete": _secret_deleted,
+    "tasks.export": _exported,
+    "tasks.import": _imported,
+    "store.permissions_fixed": _permissions,
+    "store.restore": _restored,
+    "store.restored": _restored,
+    "store.backup": _backed_up,
+}
+
+
+# -- the engine and the unknown ------------------------------------------------------------
+
+ENGINE = {"start": "The engine started", "started": "The engine started",
+          "stop": "The engine stopped", "stopped": "The engine stopped",
+          "takeover": "This window's engine took over the store",
+          "recovered": "The engine recovered runs cut off when it last stopped"}
+
+
+def _engine(action: str, target: object, after: Any) -> str:
+    event = action.partition(".")[2]
+    text = ENGINE.get(event) or "The engine: " + event.replace("_", " ").replace(".", " ")
+    if target:
+        text += f" ({target})"
+    return text
+
+
+def _unknown(action: str, target: object) -> str:
+    """`widget.frobnicate_all` → “Widget: frobnicate all “target”” — words, not code."""
+    subject, _, verb = action.partition(".")
+    text = (subject.replace("_", " ").capitalize() or "Event")
+    if verb:
+        text += ": " + verb.replace("_", " ").replace(".", " ")
+    return text + (f" {_q(target)}" if target else "")

@@ -1,0 +1,126 @@
+"""Audit events as sentences (issue 10, point 9): every action the code writes has words."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.core.audit_words import SENTENCES, sentence
+
+APP = Path(__file__).resolve().parents[2] / "app"
+ACTION = re.compile(r"^(task|tasks|run|runs|secret|secrets|store|audit)\.[a-z_]+$")
+
+
+def _task(name: str = "Backup", **changes: Any) -> dict[str, Any]:
+    task: dict[str, Any] = {
+        "name": name, "description": "", "enabled": True, "tags": [],
+        "action": {"kind": "command", "argv": ["rsync", "-a", "notes", "/backup"],
+                   "shell": False, "cwd": None},
+        "schedule": {"kind": "cron", "expr": "0 2 * * *"}, "timezone": "UTC",
+        "start_at": None, "end_at": None, "priority": 0, "retries": 0, "retry_delay": 60,
+        "backoff": "fixed", "timeout": None, "max_instances": 1, "overlap": "skip",
+        "group": None, "group_limit": None, "catch_up": "once", "depends_on": [], "env": {},
+        "secret_env": {}, "notify": {"on_failure": True, "on_success": False},
+        "fallback": None, "dependency_timeout": None}
+    task.update(changes)
+    return task
+
+
+def _event(action: str, target: str | None, before: Any = None,
+           after: Any = None) -> dict[str, Any]:
+    return {"action": action, "target": target, "before": before, "after": after,
+            "actor": "gui"}
+
+
+def test_every_action_written_in_app_has_its_sentence() -> None:
+    written = set()
+    for path in APP.rglob("*.py"):
+        if path.name == "audit_words.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and ACTION.match(node.value):
+                written.add(node.value)
+    assert written >= {"task.create", "task.update", "task.delete", "task.run_now"}
+    assert written <= set(SENTENCES), sorted(written - set(SENTENCES))
+
+
+@pytest.mark.parametrize(("event", "expected"), [
+    (_event("task.create", "Backup", None, _task()),
+     "Created task “Backup”, which runs at 02:00 (UTC)"),
+    (_event("task.import", "Backup", None, _task(schedule={"kind": "manual"})),
+     "Imported task “Backup”, which runs only when run by hand"),
+    (_event("task.update", "Backup", _task(),
+            _task(schedule={"kind": "interval", "seconds": 3600})),
+     "Changed the schedule of “Backup” from “At 02:00 (UTC)” to “Every hour”"),
+    (_event("task.update", "Nightly", _task(), _task("Nightly")),
+     "Renamed task “Backup” to “Nightly”"),
+    (_event("task.update", "Backup", _task(), _task(priority=5)),
+     "Changed the priority of “Backup” from 0 to 5"),
+    (_event("task.update", "Backup", _task(),
+            _task(priority=5, action={"kind": "command", "argv": ["true"], "shell": False,
+                                      "cwd": None})),
+     "Changed task “Backup”: the command from “rsync -a notes /backup” to “true” and "
+     "the priority from 0 to 5"),
+    (_event("task.update", "Backup", _task(), _task(env={"A": "1"}, description="x")),
+     "Changed task “Backup”: the description and the environment"),
+    (_event("task.update", "Backup", _task(), _task(tags=["nightly"])),
+     "Changed the tags of “Backup” from none to nightly"),
+    (_event("task.update", "Backup", _task(), _task(env={"A": "1"})),
+     "Changed the environment of “Backup”"),
+    (_event("task.update", "Backup", _task(), _task(enabled=False)),
+     "Changed task “Backup”: paused it"),
+    (_event("task.update", "Backup", _task(), _task()), "Saved task “Backup” without changes"),
+    (_event("task.delete", "Backup", _task(), None), "Deleted task “Backup”"),
+    (_event("task.pause", "Backup", _task(), _task(enabled=False)),
+     "Paused “Backup”: it does not run on its schedule until resumed"),
+    (_event("task.resume", "Backup", _task(enabled=False), _task()),
+     "Resumed “Backup”: it runs on its schedule again"),
+    (_event("task.run_now", "Slow ticker", None, {"run_id": 5}),
+     "Ran “Slow ticker” by hand (run 5)"),
+    (_event("run.cancel", "Slow ticker#12", {"status": "running"}, None),
+     "Cancelled run 12 of “Slow ticker” (it was running)"),
+    (_event("secret.set", "API_TOKEN", None, {"created": True}),
+     "Stored a new secret “API_TOKEN” in the keyring"),
+    (_event("secret.set", "API_TOKEN", None, {"created": False}),
+     "Replaced the value of the secret “API_TOKEN” in the keyring"),
+    (_event("secret.delete", "API_TOKEN", None, None),
+     "Deleted the secret “API_TOKEN” from the keyring"),
+    (_event("tasks.export", "/tmp/tasks.json", None, {"tasks": 12}),
+     "Exported 12 tasks to /tmp/tasks.json"),
+    (_event("tasks.import", "/tmp/tasks.json", None, {"created": ["a"] * 12}),
+     "Imported 12 tasks from /tmp/tasks.json"),
+    (_event("tasks.import", "/tmp/one.json", None, {"created": ["a"]}),
+     "Imported 1 task from /tmp/one.json"),
+    (_event("store.permissions_fixed", "/home/me/.tickwork",
+            {"modes": {"tickwork.db": "0o644"}}, {"modes": {"tickwork.db": "0o600"}}),
+     "Fixed the permissions of 1 file in /home/me/.tickwork so only you can read them: "
+     "tickwork.db 644 → 600"),
+    (_event("store.restore", "backup-2026-12-01.db", None, None),
+     "Restored the store from a backup (backup-2026-12-01.db)"),
+    (_event("engine.start", None), "The engine started"),
+    (_event("engine.stopped", "pid 42"), "The engine stopped (pid 42)"),
+    (_event("engine.disk_full", None), "The engine: disk full"),
+    (_event("widget.frobnicate_all", "X"), "Widget: frobnicate all “X”"),
+    (_event("", None), "Event"),
+])
+def test_sentence(event: dict[str, Any], expected: str) -> None:
+    assert sentence(event) == expected
+
+
+def test_a_secret_value_is_never_shown_even_if_an_event_carried_one() -> None:
+    event = _event("secret.set", "API_TOKEN", {"value": "old-s3cret"},
+                   {"created": False, "value": "new-s3cret"})
+    text = sentence(event)
+    assert "API_TOKEN" in text and "s3cret" not in text
+
+
+def test_a_damaged_event_still_reads_as_words() -> None:
+    assert sentence(_event("task.update", "Backup", "not json", 3)) == "Changed task “Backup”"
+    assert sentence(_event("task.create", "Backup", None, {"schedule": "??"})) \
+        == "Created task “Backup”, which runs unknown"
+    assert sentence({"action": "task.run_now"}) == "Ran “” by hand"

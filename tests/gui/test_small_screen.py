@@ -1,0 +1,118 @@
+"""Small screens (issue 10, point 8): the window works at 800×500.
+
+A 1366×768 laptop with a panel, or a tiled half screen: the window shrinks that far, the
+task table keeps Name, Next run, Last run and Enabled on screen without scrolling sideways
+(less important columns hide, and come back when it widens), the graph stays fitted, the
+graph's name filter keeps room for a name, and no view forces a larger minimum.
+"""
+
+from __future__ import annotations
+
+from app.gui.columns import Column, plan
+from app.gui.main_window import GRAPH, RUNS, VIEWS
+from app.gui.qt import QPointF, QRect, Qt
+from app.gui.runs_model import STATUS
+from app.gui.tasks_model import ENABLED, LAST_RUN, NAME, NEXT_RUN, PRIORITY, SCHEDULE
+from tests.gui.conftest import Gui, command_task
+
+SMALL = (800, 500)
+LARGE = (1600, 1000)
+
+
+def _resize(gui: Gui, size: tuple[int, int]) -> None:
+    gui.window.resize(*size)
+    gui.qtbot.waitUntil(lambda: (gui.window.width(), gui.window.height()) == size)
+    gui.settle()
+
+
+def _add_tasks(gui: Gui) -> None:
+    s = gui.service
+    s.create_task(command_task("Back up the notes folder every night",
+                               schedule={"kind": "cron", "expr": "0 2 * * *"}))
+    s.create_task(command_task("Pull reports", schedule={"kind": "interval", "seconds": 900}))
+    s.create_task(command_task("Mail the summary",
+                               schedule={"kind": "after", "tasks": ["Pull reports"]}))
+    gui.wait_until(lambda: gui.window.tasks_model.total == 3)
+
+
+def test_the_window_shrinks_to_800_by_500_in_every_view(gui: Gui) -> None:
+    _add_tasks(gui)
+    for i in range(len(VIEWS)):
+        gui.window.show_view(i)
+        gui.settle()
+        hint = gui.window.minimumSizeHint()
+        assert hint.width() <= SMALL[0] and hint.height() <= SMALL[1], (VIEWS[i], hint)
+        minimum = gui.window.minimumSize()
+        assert minimum.width() <= SMALL[0] and minimum.height() <= SMALL[1], (VIEWS[i], minimum)
+    # the notifications panel open beside the view still fits
+    gui.qtbot.mouseClick(gui.window.status.bell, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: gui.window.dock.isVisible())
+    for i in range(len(VIEWS)):
+        gui.window.show_view(i)
+        hint = gui.window.minimumSizeHint()
+        assert hint.width() <= SMALL[0] and hint.height() <= SMALL[1], (VIEWS[i], hint)
+    _resize(gui, SMALL)
+    assert gui.window.toolbar.minimumSizeHint().width() < SMALL[0] // 2  # it can overflow
+    gui.window.show_view(RUNS)
+    gui.settle()
+    runs = gui.window.runs_view.table
+    assert runs.horizontalScrollBar().maximum() == 0  # the runs table does not scroll sideways
+    assert not runs.horizontalHeader().isSectionHidden(STATUS)
+
+
+def test_the_task_table_keeps_what_matters_without_scrolling_sideways(gui: Gui) -> None:
+    _add_tasks(gui)
+    table = gui.window.tasks_view.table
+    header = table.horizontalHeader()
+    _resize(gui, LARGE)
+    assert not any(header.isSectionHidden(c) for c in range(6))
+    _resize(gui, SMALL)
+    for column in (NAME, NEXT_RUN, LAST_RUN, ENABLED):
+        assert not header.isSectionHidden(column), column
+        assert header.sectionViewportPosition(column) + header.sectionSize(column) \
+            <= table.viewport().width()
+    assert header.isSectionHidden(PRIORITY)  # the least important goes first
+    assert table.horizontalScrollBar().maximum() == 0
+    _resize(gui, LARGE)  # and comes back when there is room
+    assert not any(header.isSectionHidden(c) for c in range(6))
+    assert header.sectionSize(SCHEDULE) > 300
+    assert table.horizontalScrollBar().maximum() == 0
+
+
+def test_the_graph_refits_when_the_window_is_resized(gui: Gui) -> None:
+    _add_tasks(gui)
+    _resize(gui, LARGE)
+    gui.window.show_view(GRAPH)
+    view = gui.window.graph_view
+    gui.wait_until(lambda: view.loaded and view.canvas.rects)
+    gui.settle()
+    canvas = view.canvas
+
+    def whole_graph_shown() -> bool:
+        area = QRect(0, 0, canvas.width(), canvas.height())
+        for rect in canvas.rects.values():
+            for corner in (rect.topLeft(), rect.bottomRight()):
+                point = canvas.to_view(QPointF(corner)).toPoint()
+                if not area.contains(point):
+                    return False
+        return True
+
+    assert whole_graph_shown()
+    _resize(gui, SMALL)
+    assert whole_graph_shown()
+    # the name filter still has room for a name (it shrank to "T…" before)
+    task = view.task
+    assert task.width() >= task.fontMetrics().horizontalAdvance("Back up the no")
+    _resize(gui, LARGE)
+    assert whole_graph_shown()
+
+
+def test_column_plan_hides_by_priority_and_shares_the_squeeze() -> None:
+    columns = [Column(0, 100, 200), Column(1, 50, 100), Column(2, 50, 60)]
+    assert plan(columns, [0, 1, 2], 1000) == {0: 200, 1: 100, 2: 60}
+    squeezed = plan(columns, [0, 1, 2], 300)
+    assert set(squeezed) == {0, 1, 2} and sum(squeezed.values()) <= 300
+    narrow = plan(columns, [0, 2, 1], 170)
+    assert set(narrow) == {0, 2} and sum(narrow.values()) <= 170
+    assert plan(columns, [0, 1, 2], 40) == {0: 100}  # the first always shows
+    assert plan(columns, [0, 1, 2], 1000, stretch=1) == {0: 200, 1: 740, 2: 60}
