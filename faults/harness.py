@@ -27,7 +27,7 @@ ACTIVE = ("queued", "waiting", "running", "retrying")
 MARK_VAR = "TICKWORK_FAULT_MARK"  # every command of a workload carries it in its environment
 
 
-def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 0.05) -> Any:
+def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
