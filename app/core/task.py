@@ -9,6 +9,7 @@ so every entry point names the same field with the same reason.
 from __future__ import annotations
 
 import re
+import shlex
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -54,11 +55,17 @@ class Action:
     cwd: str | None = None
     target: str = ""
     kwargs: dict[str, Any] = field(default_factory=dict)
+    # the command line exactly as the person typed it (None for tasks stored before it was
+    # kept): shown back verbatim, and what runs if they later tick "through the shell"
+    line: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         if self.kind == "command":
-            return {"kind": "command", "argv": list(self.argv), "shell": self.shell,
-                    "cwd": self.cwd}
+            out: dict[str, Any] = {"kind": "command", "argv": list(self.argv),
+                                   "shell": self.shell, "cwd": self.cwd}
+            if self.line is not None:
+                out["line"] = self.line
+            return out
         return {"kind": "python", "target": self.target, "kwargs": self.kwargs, "cwd": self.cwd}
 
     @staticmethod
@@ -67,7 +74,7 @@ class Action:
         kind = obj.get("kind")
         cwd = _opt_str(obj.get("cwd"), "cwd")
         if kind == "command":
-            _only(obj, {"kind", "argv", "shell", "cwd"}, "action")
+            _only(obj, {"kind", "argv", "shell", "cwd", "line"}, "action")
             argv = obj.get("argv")
             if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):
                 raise ValidationError("command", "must be a non-empty list of strings")
@@ -82,7 +89,8 @@ class Action:
                 raise ValidationError("shell", "must be true or false")
             if shell and len(argv) != 1:
                 raise ValidationError("command", "a shell command is one string")
-            return Action("command", argv=tuple(argv), shell=shell, cwd=cwd)
+            line = _command_line(obj.get("line"), argv, shell)
+            return Action("command", argv=tuple(argv), shell=shell, cwd=cwd, line=line)
         if kind == "python":
             _only(obj, {"kind", "target", "kwargs", "cwd"}, "action")
             target = obj.get("target")
@@ -95,14 +103,39 @@ class Action:
         raise ValidationError("action", "needs a command or a python target")
 
     def summary(self) -> str:
-        """The action as one readable line."""
+        """The action as one readable line: for a command, the line as it was typed."""
         if self.kind == "python":
             return self.target
-        if self.shell:
-            return self.argv[0]
-        import shlex
+        return self.command_line()
 
+    def command_line(self) -> str:
+        """The command as typed; for tasks stored without it, the arguments re-joined."""
+        if self.line is not None:
+            return self.line
+        if self.shell:
+            return self.argv[0] if self.argv else ""
         return shlex.join(self.argv)
+
+
+def _command_line(value: object, argv: list[str], shell: bool) -> str | None:
+    """The typed line of a command action, which must say what the arguments say: a line
+    that shows one thing while another runs would deceive whoever reads it."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError("command", "line must be a string")
+    if shell:
+        matches = value == argv[0]
+    else:
+        try:
+            matches = shlex.split(value) == argv
+        except ValueError:
+            matches = False
+    if not matches:
+        raise ValidationError("command", "line does not match argv (the arguments it is "
+                              "split into)")
+    return value
+
 
 
 # JSON keys a task spec reads; derived keys a `show` carries are accepted and ignored.

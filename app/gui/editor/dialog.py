@@ -8,6 +8,10 @@ as any other change); an error the service finds (a duplicate name, an unknown u
 dependency or fallback cycle, a program, module or working folder this machine lacks) comes
 back inline the same way. Those machine checks run only there, off the GUI thread (they touch
 the file system); the Action page's "don't check now" box skips them, as `--no-verify` does.
+
+A new task has no schedule until the person picks one: Create stays disabled with "Choose when
+it runs" beside it and the Schedule page marked. The editor opens with the cursor in the name;
+Escape (or Cancel, or closing the window) with unsaved changes asks before discarding them.
 """
 
 from __future__ import annotations
@@ -29,15 +33,18 @@ from app.gui.editor.pages import (
     GeneralPage,
     NotificationsPage,
 )
-from app.gui.editor.schedule_page import SchedulePage
+from app.gui.editor.schedule_page import NOT_CHOSEN, SchedulePage
 from app.gui.editor.widgets import ErrorLabel
+from app.gui.focus_ring import FocusRing
 from app.gui.qt import (
     QDialog,
     QDialogButtonBox,
     QFrame,
     QHBoxLayout,
     QIcon,
+    QLabel,
     QListWidget,
+    QMessageBox,
     QScrollArea,
     QSize,
     QStackedWidget,
@@ -119,6 +126,8 @@ class TaskEditor(QDialog):
         self.sidebar.setCurrentRow(0)
 
         self.banner = ErrorLabel()
+        self.hint = QLabel()  # why Create is disabled, when it is for want of a choice
+        self.hint.setObjectName("EditorHint")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
@@ -132,7 +141,11 @@ class TaskEditor(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(body, 1)
         layout.addWidget(self.banner)
-        layout.addWidget(self.buttons)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.hint, 1)
+        bottom.addWidget(self.buttons)
+        layout.addLayout(bottom)
+        self.focus_ring = FocusRing(self, skip=(self.sidebar,))
         self.resize(780, 580)
 
         self._validate_timer = QTimer(self)
@@ -144,7 +157,9 @@ class TaskEditor(QDialog):
         for page in self.pages:
             page.load(data)
         self._touched = mode != "new"
+        self._opened_with = self._form_state()
         self.validate()
+        self.general.name.setFocus()  # type the name straight away
         session.background.run(lambda: reads.task_names(session.service), self._on_names,
                                owner=self, title="Cannot read task names")
 
@@ -152,9 +167,8 @@ class TaskEditor(QDialog):
     def _initial_data(task: Task | None, mode: str) -> dict[str, Any]:
         from app.core.schedule import system_timezone_name
 
-        if task is None:
-            return {"name": "", "timezone": system_timezone_name(),
-                    "schedule": {"kind": "cron", "expr": "0 2 * * *"}}
+        if task is None:  # no schedule: the person chooses one
+            return {"name": "", "timezone": system_timezone_name()}
         data = task.spec.to_json()
         if mode == "duplicate":
             data["name"] = f"{task.name} (copy)"
@@ -192,6 +206,8 @@ class TaskEditor(QDialog):
             check_past = any(data.get(k) != before.get(k) for k in SCHEDULE_KEYS)
         spec = TaskSpec.from_json(data, now=now, check_past=check_past)
         self._check_names(spec)
+        if not self.schedule.chosen():
+            raise ValidationError("schedule", NOT_CHOSEN.lower())
         return data
 
     def _check_names(self, spec: TaskSpec) -> None:
@@ -223,6 +239,7 @@ class TaskEditor(QDialog):
         ok = self._first_error is None
         self.save_button.setEnabled(ok and not self._saving)
         self.save_button.setToolTip("" if ok else f"Cannot save: {self._first_error}")
+        self.hint.setText("" if self.schedule.chosen() else NOT_CHOSEN)
         self._mark_pages()
         return ok
 
@@ -237,14 +254,56 @@ class TaskEditor(QDialog):
         failed = display.status_icon("failed")
         for i, page in enumerate(self.pages):
             item = self.sidebar.item(i)
-            item.setIcon(failed if page.has_errors() else QIcon())
-            item.setToolTip("This page has an error" if page.has_errors() else "")
+            if page is self.schedule and not self.schedule.chosen():
+                item.setIcon(display.status_icon("interrupted"))  # needs attention
+                item.setToolTip(NOT_CHOSEN)
+            elif page.has_errors():
+                item.setIcon(failed)
+                item.setToolTip("This page has an error")
+            else:
+                item.setIcon(QIcon())
+                item.setToolTip("")
 
     def first_error(self) -> ValidationError | None:
         return self._first_error
 
     def page_with_error(self) -> int:
         return next((i for i, p in enumerate(self.pages) if p.has_errors()), -1)
+
+    # -- closing ---------------------------------------------------------------------------
+
+    def _form_state(self) -> object:
+        """What the form says now, to compare with what it said when opened."""
+        try:
+            data: object = self.collect()
+        except ValidationError as exc:
+            data = ("unreadable", str(exc))
+        typed = [row.value.text() for row in self.env.rows]  # secrets are not in collect
+        return data, typed
+
+    def has_changes(self) -> bool:
+        return self._form_state() != self._opened_with
+
+    def reject(self) -> None:
+        """Escape, Cancel or the window's close button: ask before losing changes."""
+        if self.has_changes() and not self._confirm_discard():
+            return
+        super().reject()
+
+    def discard(self) -> None:
+        """Close without saving and without asking."""
+        super().reject()
+
+    def _confirm_discard(self) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, "Discard changes?",
+                          "This task has changes that are not saved.",
+                          QMessageBox.StandardButton.NoButton, self)
+        discard = box.addButton("&Discard changes", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("&Keep editing", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.exec()
+        return box.clickedButton() is discard
 
     # -- saving ----------------------------------------------------------------------------
 

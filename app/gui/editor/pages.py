@@ -6,9 +6,10 @@ import json
 import shlex
 from typing import Any
 
+from app.core.commandline import shell_syntax
 from app.core.errors import ValidationError
 from app.gui.editor.page import Page
-from app.gui.editor.widgets import DurationEdit, FitStack, NameList
+from app.gui.editor.widgets import DurationEdit, FitStack, NameList, ShellHint
 from app.gui.qt import (
     QButtonGroup,
     QCheckBox,
@@ -36,6 +37,7 @@ class GeneralPage(Page):
         self.description = QPlainTextEdit()
         self.description.setPlaceholderText("What this task is for (optional)")
         self.description.setFixedHeight(72)
+        self.description.setTabChangesFocus(True)  # Tab moves on, as in every other field
         self.form.addRow("&Description", self.description)
         self.add_error("description", self.description)
         self.tags = QLineEdit()
@@ -93,8 +95,11 @@ class ActionPage(Page):
         self.command.setPlaceholderText('e.g. rsync -a ~/notes /backup/notes')
         cform.addRow("Co&mmand", self.command)
         self.add_error("command", self.command, cform)
-        self.shell = QCheckBox("Run through the shell (pipes, redirections, variables)")
+        self.shell = QCheckBox("Run through the &shell (pipes, redirections, variables)")
         cform.addRow("", self.shell)
+        self.shell_hint = ShellHint()
+        cform.addRow("", self.shell_hint)
+        self.shell_hint.fix_button.clicked.connect(self._on_use_shell_clicked)
         cform.addRow("", self._note("Without the shell the line is split into arguments like "
                                     "a terminal would, and run directly."))
         self.stack.addWidget(command_page)
@@ -133,6 +138,18 @@ class ActionPage(Page):
                        self.kwargs.textChanged, self.cwd.textChanged):
             signal.connect(self.changed)
         self.shell.toggled.connect(self.changed)
+        self.command.textChanged.connect(self._update_shell_hint)
+        self.shell.toggled.connect(self._update_shell_hint)
+        self.kwargs.setTabChangesFocus(True)
+        self._update_shell_hint()
+
+    def _update_shell_hint(self) -> None:
+        found = None if self.shell.isChecked() else shell_syntax(self.command.text())
+        self.shell_hint.show_syntax(found)
+
+    def _on_use_shell_clicked(self) -> None:
+        self.shell.setChecked(True)
+        self.command.setFocus()
 
     def _subform(self, page: QWidget) -> Any:
         from app.gui.qt import QFormLayout
@@ -160,7 +177,10 @@ class ActionPage(Page):
             self.is_command.setChecked(True)
             argv = action.get("argv", [])
             self.shell.setChecked(bool(action.get("shell")))
-            self.command.setText(argv[0] if action.get("shell") and argv else shlex.join(argv))
+            line = action.get("line")  # as typed; older tasks kept only the arguments
+            if not isinstance(line, str):
+                line = argv[0] if action.get("shell") and argv else shlex.join(argv)
+            self.command.setText(line)
         self.cwd.setText(action.get("cwd") or "")
         self.stack.setCurrentIndex(0 if self.is_command.isChecked() else 1)
 
@@ -188,7 +208,7 @@ class ActionPage(Page):
                 raise ValidationError("command", f"cannot be split into arguments: {exc} "
                                       "(close the quote, or run it through the shell)") from None
         data["action"] = {"kind": "command", "argv": argv, "shell": self.shell.isChecked(),
-                          "cwd": cwd}
+                          "cwd": cwd, "line": line}
 
 
 OVERLAP = (("skip", "Skip the new run"), ("queue", "Queue it until one finishes"),
