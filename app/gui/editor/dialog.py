@@ -89,6 +89,7 @@ class TaskEditor(QDialog):
         self.setObjectName("TaskEditor")
         self._names: set[str] | None = None
         self._touched = False
+        self._edited = False
         self._saving = False
         self._first_error: ValidationError | None = None
         if mode == "edit" and task is not None:
@@ -158,6 +159,7 @@ class TaskEditor(QDialog):
             page.load(data)
         self._touched = mode != "new"
         self._opened_with = self._form_state()
+        self._edited = False
         self.validate()
         self.general.name.setFocus()  # type the name straight away
         session.background.run(lambda: reads.task_names(session.service), self._on_names,
@@ -186,6 +188,7 @@ class TaskEditor(QDialog):
 
     def _on_page_changed(self) -> None:
         self._touched = True
+        self._edited = True
         self.save_button.setEnabled(False)
         self._validate_timer.start()
 
@@ -273,16 +276,26 @@ class TaskEditor(QDialog):
     # -- closing ---------------------------------------------------------------------------
 
     def _form_state(self) -> object:
-        """What the form says now, to compare with what it said when opened."""
-        try:
-            data: object = self.collect()
-        except ValidationError as exc:
-            data = ("unreadable", str(exc))
-        typed = [row.value.text() for row in self.env.rows]  # secrets are not in collect
-        return data, typed
+        """What the form says now, page by page (None for a page that cannot be read)."""
+        state: list[object] = []
+        for page in self.pages:
+            data: dict[str, Any] = {"name": ""}
+            try:
+                page.collect(data)
+            except ValidationError:
+                state.append(None)
+                continue
+            state.append(data)
+        state.append([row.value.text() for row in self.env.rows])  # secrets are not collected
+        return state
 
     def has_changes(self) -> bool:
-        return self._form_state() != self._opened_with
+        """Has the person changed anything since the editor opened? (Typed and then undone
+        counts as unchanged; where a page cannot be read, any edit at all counts.)"""
+        if not self._edited:
+            return False
+        now = self._form_state()
+        return not isinstance(now, list) or None in now or now != self._opened_with
 
     def reject(self) -> None:
         """Escape, Cancel or the window's close button: ask before losing changes."""

@@ -130,7 +130,8 @@ class ActionPage(Page):
         self.form.addRow("&Working folder", cwd_row)
         self.add_error("cwd", self.cwd)
         self.skip_checks = QCheckBox("Do&n't check now that the program, module and folder "
-                                     "exist (they will later)")
+                                     "exist")
+        self.skip_checks.setToolTip("Store the task anyway: they will exist when it runs")
         self.form.addRow("", self.skip_checks)
 
         self.is_command.toggled.connect(self._on_kind_toggled)
@@ -316,6 +317,7 @@ class DependenciesPage(Page):
         self.add_error("dependency_timeout", self.dependency_timeout)
         self.fallback = QComboBox()
         self.fallback.setEditable(True)
+        self.fallback.setMinimumContentsLength(24)
         line = self.fallback.lineEdit()
         if line is not None:
             line.setPlaceholderText("(none)")

@@ -18,7 +18,13 @@ from zoneinfo import ZoneInfo, available_timezones
 from app.core.errors import ValidationError
 from app.core.schedule import Schedule, describe, next_fire_times, parse_timezone
 from app.gui.editor.page import Page
-from app.gui.editor.widgets import DateTimeEdit, DurationEdit, FitStack, NameList
+from app.gui.editor.widgets import (
+    DateTimeEdit,
+    DurationEdit,
+    FitStack,
+    NameList,
+    wrapping_policy,
+)
 from app.gui.qt import (
     QComboBox,
     QCompleter,
@@ -170,7 +176,8 @@ class SchedulePage(Page):
         self.add_error("catch_up", self.catch_up)
 
         self.words = QLabel()
-        self.words.setWordWrap(True)
+        self.words.setWordWrap(True)  # as many lines as it takes, across the whole field
+        self.words.setSizePolicy(wrapping_policy())
         font = self.words.font()
         font.setBold(True)
         self.words.setFont(font)

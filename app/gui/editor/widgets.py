@@ -29,6 +29,13 @@ from app.gui.qt import (
 UNITS = (("seconds", 1), ("minutes", 60), ("hours", 3600), ("days", 86400))
 
 
+def wrapping_policy() -> QSizePolicy:
+    """For wrapped text in a form: the whole width of the field, as many lines as it takes."""
+    policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+    policy.setHeightForWidth(True)
+    return policy
+
+
 class ErrorLabel(QLabel):
     """Red (palette-aware) text under a field; hidden while there is nothing to say."""
 
@@ -36,7 +43,8 @@ class ErrorLabel(QLabel):
         super().__init__(parent)
         self.setWordWrap(True)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.setSizePolicy(wrapping_policy())
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.hide()
 
     def show_error(self, text: str) -> None:
@@ -66,6 +74,7 @@ class ShellHint(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.label = QLabel()
         self.label.setWordWrap(True)
+        self.label.setSizePolicy(wrapping_policy())
         self.fix_button = QPushButton("Run through the shell")
         self.fix_button.setToolTip("Tick \"Run through the shell\" so the line runs as in a "
                                    "terminal")
