@@ -148,3 +148,25 @@ def test_a_new_task_has_no_schedule_until_the_person_chooses_one(gui: Gui,
     _save(gui, qtbot, editor)
     task = gui.service.get_task("unscheduled")
     assert task.spec.schedule.kind == "manual" and task.next_run_at is None
+
+
+def test_enter_in_waits_for_adds_the_name_and_does_not_create_the_task(gui: Gui,
+                                                                       qtbot: Any) -> None:
+    gui.service.create_task(command_task("fetch"))
+    editor = new_editor(gui)
+    qtbot.keyClicks(editor.general.name, "downstream")
+    go(editor, qtbot, "Action")
+    qtbot.keyClicks(editor.action.command, "true")
+    go(editor, qtbot, "Schedule")
+    choose(qtbot, editor.schedule.kind, "manual")
+    go(editor, qtbot, "Dependencies")
+    picker = editor.dependencies.depends_on
+    qtbot.keyClicks(picker.input, "fetch")
+    gui.wait_until(editor.save_button.isEnabled)  # the person pauses: Create is ready
+    picker.input.completer().popup().hide()
+    qtbot.keyClick(picker.input, Qt.Key.Key_Return)
+    assert _listed(picker) == ["fetch"]
+    qtbot.wait(50)
+    assert editor.isVisible() and gui.service.count_tasks() == 1  # not created by Enter
+    _save(gui, qtbot, editor)
+    assert gui.service.get_task("downstream").spec.depends_on == ("fetch",)

@@ -38,6 +38,10 @@ def test_tab_leaves_the_description_instead_of_typing_a_tab(gui: Gui, qtbot: Any
     qtbot.keyClick(editor.general.description, Qt.Key.Key_Tab)
     assert editor.general.description.toPlainText() == "what it is for"
     gui.wait_until(lambda: editor.focusWidget() is editor.general.tags)
+    click(qtbot, editor.general.description)  # Ctrl+Tab, if a tab is ever wanted
+    qtbot.keyClick(editor.general.description, Qt.Key.Key_Tab,
+                   Qt.KeyboardModifier.ControlModifier)
+    assert editor.general.description.toPlainText().endswith("\t")
     go(editor, qtbot, "Action")
     assert editor.action.kwargs.tabChangesFocus()  # the JSON arguments box, alike
     editor.discard()

@@ -14,13 +14,17 @@ from app.gui.qt import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
+    QEvent,
     QFileDialog,
     QHBoxLayout,
+    QKeyEvent,
     QLineEdit,
+    QObject,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
     QSpinBox,
+    Qt,
     QWidget,
 )
 
@@ -38,6 +42,7 @@ class GeneralPage(Page):
         self.description.setPlaceholderText("What this task is for (optional)")
         self.description.setFixedHeight(72)
         self.description.setTabChangesFocus(True)  # Tab moves on, as in every other field
+        self.description.installEventFilter(self)  # and Ctrl+Tab types a tab
         self.form.addRow("&Description", self.description)
         self.add_error("description", self.description)
         self.tags = QLineEdit()
@@ -52,6 +57,14 @@ class GeneralPage(Page):
         self.description.textChanged.connect(self.changed)
         self.tags.textChanged.connect(self.changed)
         self.enabled.toggled.connect(self.changed)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (watched is self.description and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Tab
+                and event.modifiers() == Qt.KeyboardModifier.ControlModifier):
+            self.description.insertPlainText("\t")
+            return True
+        return super().eventFilter(watched, event)
 
     def load(self, data: dict[str, Any]) -> None:
         self.name.setText(data.get("name", ""))
