@@ -243,6 +243,7 @@ class NameList(QWidget):
         super().__init__(parent)
         self._known: list[str] | None = None  # None until the store's names have arrived
         self._items: list[str] = []
+        self._remove_buttons: dict[str, QPushButton] = {}
         self._model = QStringListModel(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -323,6 +324,7 @@ class NameList(QWidget):
         line.addWidget(label, 1)
         line.addWidget(remove)
         remove.clicked.connect(lambda: self._remove(name, row))
+        self._remove_buttons[name] = remove
         self._rows.addWidget(row)
         row.show()  # at once (a layout would show it only after the next event loop pass)
         self.empty.setVisible(False)
@@ -330,6 +332,7 @@ class NameList(QWidget):
     def _remove(self, name: str, row: QWidget) -> None:
         if name in self._items:
             self._items.remove(name)
+        self._remove_buttons.pop(name, None)
         self._rows.removeWidget(row)
         row.hide()
         row.deleteLater()
@@ -339,16 +342,7 @@ class NameList(QWidget):
 
     def remove_buttons(self) -> dict[str, QPushButton]:
         """Each listed name's Remove button, by name."""
-        out: dict[str, QPushButton] = {}
-        for i in range(self._rows.count()):
-            item = self._rows.itemAt(i)
-            row = item.widget() if item is not None else None
-            if row is None:
-                continue
-            button = row.findChild(QPushButton)
-            if button is not None:
-                out[button.accessibleName().removeprefix("Remove ")] = button
-        return out
+        return dict(self._remove_buttons)
 
     def added(self) -> list[str]:
         """The names listed (without what is still in the field)."""
@@ -367,6 +361,7 @@ class NameList(QWidget):
                 widget.hide()
                 widget.deleteLater()
         self._items = []
+        self._remove_buttons = {}
         for name in names:
             if name not in self._items:
                 self._add_row(name)
