@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Final
 
 _SHELL_WORDS: Final = frozenset({"for", "while", "until", "if", "case", "function"})
-_SHELL_OPERATORS: Final = ("&&", "||", ";", "|", ">", "<", "&", "`", "$(", "$")
+_SHELL_OPERATORS: Final = ("&&", "||", ";", "|", ">", "<", "`", "$(", "$")
 
 
 def shell_syntax(line: str) -> str | None:
@@ -17,7 +17,8 @@ def shell_syntax(line: str) -> str | None:
     Run without the shell, `;`, `|`, `>`, `<`, `&&`, `$VAR`, backticks or `for … do` are
     passed to the program as literal text, which is rarely what the person meant. Quoted
     text is skipped as the shell would (`$` still counts inside double quotes), and so is a
-    backslash-escaped character (`find … -exec rm {} \\;` is fine without the shell).
+    backslash-escaped character (`find … -exec rm {} \\;` is fine without the shell). A lone
+    `&` is not reported: in a URL's query string it is meant literally, and works so.
     """
     words = line.split()
     if words and words[0] in _SHELL_WORDS:

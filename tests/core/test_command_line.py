@@ -61,6 +61,7 @@ def test_a_line_that_says_something_else_than_what_runs_is_refused(
     ("echo 'a; b | c > d $e'", None),
     ("find . -name '*.tmp' -exec rm {} \\;", None),
     ("echo two\\ words", None),
+    ("curl https://example.invalid/?a=1&b=2", None),
 ])
 def test_shell_syntax_is_spotted_outside_quotes(line: str, found: str | None) -> None:
     assert shell_syntax(line) == found

@@ -55,6 +55,12 @@ def test_escape_with_changes_asks_and_without_changes_closes(gui: Gui, qtbot: An
         qtbot.keyClick(editor.general.name, Qt.Key.Key_Escape)
     assert "not saved" in seen[0]
     assert editor.isVisible() and editor.general.name.text() == "half filled"
+    cancel = editor.buttons.button(editor.buttons.StandardButton.Cancel)
+    with answering("Keep editing"):
+        click(qtbot, cancel)  # Cancel asks the same
+    with answering("Keep editing"):
+        editor.close()  # and so does the window's close button
+    assert editor.isVisible()
     with answering("Discard changes"):
         qtbot.keyClick(editor.general.name, Qt.Key.Key_Escape)
     gui.wait_until(lambda: closed(editor))
