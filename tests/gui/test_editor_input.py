@@ -138,13 +138,15 @@ def test_a_new_task_has_no_schedule_until_the_person_chooses_one(gui: Gui,
     click(qtbot, editor.save_button)  # refused
     assert gui.service.count_tasks() == 0
 
-    go(editor, qtbot, "Schedule")
+    click(qtbot, editor.hint)  # the hint leads to the choice
+    assert editor.stack.currentIndex() == schedule_row
+    assert editor.focusWidget() is editor.schedule.kind
     assert editor.schedule.kind.currentIndex() == -1  # nothing picked for the person
     assert editor.schedule.kind.currentText() == ""
     choose(qtbot, editor.schedule.kind, "manual")  # "Only when I run it", chosen
     assert editor.schedule.kind.currentText().startswith("Only when I run it")
     gui.wait_until(editor.save_button.isEnabled)
-    assert editor.hint.text() == "" and item.icon().isNull()
+    assert not editor.hint.isVisible() and item.icon().isNull()
     _save(gui, qtbot, editor)
     task = gui.service.get_task("unscheduled")
     assert task.spec.schedule.kind == "manual" and task.next_run_at is None

@@ -172,6 +172,14 @@ def test_in_words_wraps_in_full_and_the_changed_pages_look_right(gui: Gui, qtbot
         assert needed > 2 * words.fontMetrics().lineSpacing()  # it does take 3+ lines
         assert editor.grab().save(str(SCREENSHOTS / f"editor-in-words-{scheme}.png"))
         assert words.height() >= needed  # and gets them all: nothing clipped
+        for width, height in ((800, 500), (1600, 1000)):  # a small laptop, a large screen
+            editor.resize(width, height)
+            gui.wait_until(lambda w=width, h=height: editor.width() == w
+                           and editor.height() == h)
+            qtbot.wait(50)
+            assert words.height() >= words.heightForWidth(words.width())
+            assert editor.grab().save(str(SCREENSHOTS
+                                          / f"editor-in-words-{width}x{height}-{scheme}.png"))
         editor.discard()
     finally:
         appearance.apply(app, "system")

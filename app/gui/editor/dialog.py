@@ -42,9 +42,9 @@ from app.gui.qt import (
     QFrame,
     QHBoxLayout,
     QIcon,
-    QLabel,
     QListWidget,
     QMessageBox,
+    QPushButton,
     QScrollArea,
     QSize,
     QStackedWidget,
@@ -127,8 +127,12 @@ class TaskEditor(QDialog):
         self.sidebar.setCurrentRow(0)
 
         self.banner = ErrorLabel()
-        self.hint = QLabel()  # why Create is disabled, when it is for want of a choice
+        # why Create is disabled, when it is for want of a choice; a click goes to the choice
+        self.hint = QPushButton()
         self.hint.setObjectName("EditorHint")
+        self.hint.setFlat(True)
+        self.hint.setToolTip("Go to the Schedule page")
+        self.hint.clicked.connect(self._on_hint_clicked)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
@@ -143,7 +147,8 @@ class TaskEditor(QDialog):
         layout.addLayout(body, 1)
         layout.addWidget(self.banner)
         bottom = QHBoxLayout()
-        bottom.addWidget(self.hint, 1)
+        bottom.addWidget(self.hint)
+        bottom.addStretch(1)
         bottom.addWidget(self.buttons)
         layout.addLayout(bottom)
         self.focus_ring = FocusRing(self, skip=(self.sidebar,))
@@ -243,6 +248,9 @@ class TaskEditor(QDialog):
         self.save_button.setEnabled(ok and not self._saving)
         self.save_button.setToolTip("" if ok else f"Cannot save: {self._first_error}")
         self.hint.setText("" if self.schedule.chosen() else NOT_CHOSEN)
+        self.hint.setIcon(QIcon() if self.schedule.chosen()
+                          else display.status_icon("interrupted"))
+        self.hint.setVisible(not self.schedule.chosen())
         self._mark_pages()
         return ok
 
@@ -266,6 +274,10 @@ class TaskEditor(QDialog):
             else:
                 item.setIcon(QIcon())
                 item.setToolTip("")
+
+    def _on_hint_clicked(self) -> None:
+        self.sidebar.setCurrentRow(self.pages.index(self.schedule))
+        self.schedule.kind.setFocus()
 
     def first_error(self) -> ValidationError | None:
         return self._first_error
