@@ -1,11 +1,16 @@
-"""Reading a command line as a person typed it: does it use shell syntax?
+"""A command line as a person typed it: kept only if it says what runs, and read for shell
+syntax that needs the shell.
 
-No Qt, no store: the editor uses it to say, as you type, that a line needs the shell.
+No Qt, no store: `Action.from_json` checks a stored line with `typed_line`, and the editor
+uses `shell_syntax` to say, as you type, that a line needs the shell.
 """
 
 from __future__ import annotations
 
+import shlex
 from typing import Final
+
+from app.core.errors import ValidationError
 
 _SHELL_WORDS: Final = frozenset({"for", "while", "until", "if", "case", "function"})
 _SHELL_OPERATORS: Final = ("&&", "||", ";", "|", ">", "<", "`", "$(", "$")
@@ -45,3 +50,23 @@ def shell_syntax(line: str) -> str | None:
                     return op
         i += 1
     return None
+
+
+def typed_line(value: object, argv: list[str], shell: bool) -> str | None:
+    """The typed line of a command action, which must say what the arguments say: a line
+    that shows one thing while another runs would deceive whoever reads it."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError("command", "line must be a string")
+    if shell:
+        matches = value == argv[0]
+    else:
+        try:
+            matches = shlex.split(value) == argv
+        except ValueError:
+            matches = False
+    if not matches:
+        raise ValidationError("command", "line does not match argv (the arguments it is "
+                              "split into)")
+    return value

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final
 
+from app.core.commandline import typed_line
 from app.core.durations import format_duration, parse_duration
 from app.core.errors import ValidationError
 from app.core.schedule import Schedule, parse_timezone, system_timezone_name
@@ -89,7 +90,7 @@ class Action:
                 raise ValidationError("shell", "must be true or false")
             if shell and len(argv) != 1:
                 raise ValidationError("command", "a shell command is one string")
-            line = _command_line(obj.get("line"), argv, shell)
+            line = typed_line(obj.get("line"), argv, shell)
             return Action("command", argv=tuple(argv), shell=shell, cwd=cwd, line=line)
         if kind == "python":
             _only(obj, {"kind", "target", "kwargs", "cwd"}, "action")
@@ -115,27 +116,6 @@ class Action:
         if self.shell:
             return self.argv[0] if self.argv else ""
         return shlex.join(self.argv)
-
-
-def _command_line(value: object, argv: list[str], shell: bool) -> str | None:
-    """The typed line of a command action, which must say what the arguments say: a line
-    that shows one thing while another runs would deceive whoever reads it."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValidationError("command", "line must be a string")
-    if shell:
-        matches = value == argv[0]
-    else:
-        try:
-            matches = shlex.split(value) == argv
-        except ValueError:
-            matches = False
-    if not matches:
-        raise ValidationError("command", "line does not match argv (the arguments it is "
-                              "split into)")
-    return value
-
 
 
 # JSON keys a task spec reads; derived keys a `show` carries are accepted and ignored.
