@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.gui.editor.dialog import TaskEditor
-from app.gui.qt import QLabel, Qt
+from app.gui.qt import QApplication, QLabel, Qt
 from tests.gui.conftest import Gui, closed, command_task
 from tests.gui.editing import choose, click, go, new_editor
 
@@ -38,6 +38,10 @@ def test_waits_for_add_keeps_the_name_shows_it_and_refuses_an_unknown_one(
     choose(qtbot, editor.schedule.kind, "manual")
     go(editor, qtbot, "Dependencies")
     picker = editor.dependencies.depends_on
+    gui.wait_until(lambda: QApplication.activeWindow() is editor)
+    qtbot.keyClick(editor.focusWidget(), Qt.Key.Key_W, Qt.KeyboardModifier.AltModifier)
+    gui.wait_until(lambda: editor.focusWidget() is picker.input)  # Alt+W: into the field
+    assert picker.input.accessibleName() == "Waits for"
 
     qtbot.keyClicks(picker.input, "fetch")
     click(qtbot, picker.add_button)

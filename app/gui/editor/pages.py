@@ -9,7 +9,7 @@ from typing import Any
 from app.core.commandline import shell_syntax
 from app.core.errors import ValidationError
 from app.gui.editor.page import Page
-from app.gui.editor.widgets import DurationEdit, FitStack, NameList, ShellHint
+from app.gui.editor.widgets import DurationEdit, FitStack, NameList, ShellHint, lead_focus_to
 from app.gui.qt import (
     QButtonGroup,
     QCheckBox,
@@ -140,6 +140,7 @@ class ActionPage(Page):
         browse.clicked.connect(self._on_browse_clicked)
         row.addWidget(self.cwd, 1)
         row.addWidget(browse)
+        lead_focus_to(cwd_row, self.cwd)
         self.form.addRow("&Working folder", cwd_row)
         self.add_error("cwd", self.cwd)
         self.skip_checks = QCheckBox("Do&n't check now that the program, module and folder "
@@ -275,6 +276,7 @@ class ExecutionPage(Page):
         self.group_limit.setSuffix(" at once")
         row.addWidget(self.group, 1)
         row.addWidget(self.group_limit)
+        lead_focus_to(group_row, self.group)
         self.form.addRow("Concurrency &group", group_row)
         self.add_error("group", group_row)
         self.group.textChanged.connect(self._on_group_changed)
@@ -324,9 +326,10 @@ class DependenciesPage(Page):
                                     "skipped with the reason."))
         self.depends_on = NameList("Type a task name, then Add")
         self.form.addRow("&Waits for", self.depends_on)
+        self.depends_on.input.setAccessibleName("Waits for")
         self.add_error("depends_on", self.depends_on)
         self.dependency_timeout = DurationEdit("Give up after", minimum=1)
-        self.form.addRow("&Waiting limit", self.dependency_timeout)
+        self.form.addRow("Waiting &limit", self.dependency_timeout)
         self.add_error("dependency_timeout", self.dependency_timeout)
         self.fallback = QComboBox()
         self.fallback.setEditable(True)

@@ -23,6 +23,7 @@ from app.gui.editor.widgets import (
     DurationEdit,
     FitStack,
     NameList,
+    lead_focus_to,
     wrapping_policy,
 )
 from app.gui.qt import (
@@ -113,6 +114,7 @@ class SchedulePage(Page):
             self.presets.addItem(label, expr)
         row.addWidget(self.cron, 1)
         row.addWidget(self.presets)
+        lead_focus_to(cron_row, self.cron)
         cron_form.addRow("&Cron", cron_row)
         self.add_error("cron", self.cron, cron_form)
         cron_form.addRow(self._note("Five fields: minute, hour, day of month, month, day of "
@@ -145,6 +147,7 @@ class SchedulePage(Page):
         after_page, after_form = self._sub()
         self.after = NameList("Type a task name, then Add")
         after_form.addRow("&After", self.after)
+        self.after.input.setAccessibleName("After")
         self.add_error("after", self.after, after_form)
         after_form.addRow(self._note("Runs each time all of these tasks have succeeded."))
         self.stack.addWidget(after_page)

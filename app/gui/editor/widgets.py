@@ -36,6 +36,13 @@ def wrapping_policy() -> QSizePolicy:
     return policy
 
 
+def lead_focus_to(container: QWidget, field: QWidget) -> None:
+    """Make a row of widgets take the focus into `field`: its label's mnemonic (Alt+letter)
+    focuses a buddy only if the buddy accepts focus, and a plain container does not."""
+    container.setFocusProxy(field)
+    container.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # not a stop of its own for Tab
+
+
 class ErrorLabel(QLabel):
     """Red (palette-aware) text under a field; hidden while there is nothing to say."""
 
@@ -154,6 +161,7 @@ class DurationEdit(QWidget):
         for label, _factor in UNITS:
             self.unit.addItem(label)
         layout.addWidget(self.number)
+        lead_focus_to(self, self.enabled_box or self.number)
         layout.addWidget(self.unit)
         layout.addStretch(1)
         self.number.valueChanged.connect(self.changed)
@@ -203,6 +211,7 @@ class DateTimeEdit(QWidget):
         self.edit.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
         self.edit.setDateTime(QDateTime.currentDateTime().addSecs(3600))
         layout.addWidget(self.edit)
+        lead_focus_to(self, self.enabled_box or self.edit)
         layout.addStretch(1)
         self.edit.dateTimeChanged.connect(self.changed)
         if self.enabled_box is not None:
@@ -255,6 +264,7 @@ class NameList(QWidget):
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.activated.connect(self._on_completer_activated)
         self.input.setCompleter(completer)
+        lead_focus_to(self, self.input)
         self.add_button = QPushButton("Add")
         row.addWidget(self.input, 1)
         row.addWidget(self.add_button)
