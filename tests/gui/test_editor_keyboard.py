@@ -10,7 +10,7 @@ import pytest
 
 from app.gui import appearance, display
 from app.gui.editor.dialog import TaskEditor
-from app.gui.qt import QApplication, QColor, Qt, QWidget
+from app.gui.qt import QApplication, QColor, QLabel, Qt, QWidget
 from tests.gui.conftest import SCREENSHOTS, Gui, closed, command_task
 from tests.gui.editing import answering, choose, click, go, new_editor
 
@@ -184,3 +184,40 @@ def test_in_words_wraps_in_full_and_the_changed_pages_look_right(gui: Gui, qtbot
     finally:
         appearance.apply(app, "system")
         display.clear_icon_cache()
+
+
+def _mnemonics(editor: TaskEditor) -> list[str]:
+    """The Alt+letter keys of every label and button a person sees now."""
+    import re
+
+    from PySide6.QtWidgets import QAbstractButton
+
+    found = []
+    for widget in editor.findChildren(QLabel) + editor.findChildren(QAbstractButton):
+        match = re.search(r"&([^&\s])", widget.text())
+        if match and widget.isVisibleTo(editor):
+            found.append(match.group(1).lower())
+    return found
+
+
+def test_every_alt_letter_on_screen_is_unique_and_ctrl_return_saves(gui: Gui,
+                                                                   qtbot: Any) -> None:
+    editor = new_editor(gui)
+    for page in [p.title for p in editor.pages]:
+        go(editor, qtbot, page)
+        kinds = ([editor.schedule.kind.itemData(i) for i in range(editor.schedule.kind.count())]
+                 if page == "Schedule" else [None])
+        for kind in kinds:
+            if kind is not None:
+                choose(qtbot, editor.schedule.kind, kind)
+            keys = _mnemonics(editor)
+            assert len(keys) == len(set(keys)), (page, kind, sorted(keys))
+    choose(qtbot, editor.schedule.kind, "manual")
+    go(editor, qtbot, "General")
+    qtbot.keyClicks(editor.general.name, "by keyboard")
+    go(editor, qtbot, "Action")
+    qtbot.keyClicks(editor.action.command, "true")
+    gui.wait_until(editor.save_button.isEnabled)
+    qtbot.keyClick(editor.action.command, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    gui.wait_until(lambda: closed(editor))
+    assert gui.service.get_task("by keyboard").spec.schedule.kind == "manual"

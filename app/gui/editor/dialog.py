@@ -42,10 +42,12 @@ from app.gui.qt import (
     QFrame,
     QHBoxLayout,
     QIcon,
+    QKeySequence,
     QListWidget,
     QMessageBox,
     QPushButton,
     QScrollArea,
+    QShortcut,
     QSize,
     QStackedWidget,
     Qt,
@@ -136,7 +138,11 @@ class TaskEditor(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText("&Save" if mode == "edit" else "&Create")
+        # no Alt+C: the Action page's "Run a &command" and the Cron field have it; Ctrl+Return
+        # saves from anywhere instead
+        self.save_button.setText("&Save" if mode == "edit" else "Create")
+        save_key = QShortcut(QKeySequence("Ctrl+Return"), self)
+        save_key.activated.connect(self._on_save_key)
         self.buttons.accepted.connect(self._on_save_clicked)
         self.buttons.rejected.connect(self.reject)
 
@@ -246,7 +252,7 @@ class TaskEditor(QDialog):
                 self.show_error(exc)
         ok = self._first_error is None
         self.save_button.setEnabled(ok and not self._saving)
-        self.save_button.setToolTip("" if ok else f"Cannot save: {self._first_error}")
+        self.save_button.setToolTip("Ctrl+Return" if ok else f"Cannot save: {self._first_error}")
         self.hint.setText("" if self.schedule.chosen() else NOT_CHOSEN)
         self.hint.setIcon(QIcon() if self.schedule.chosen()
                           else display.status_icon("interrupted"))
@@ -274,6 +280,11 @@ class TaskEditor(QDialog):
             else:
                 item.setIcon(QIcon())
                 item.setToolTip("")
+
+    def _on_save_key(self) -> None:
+        """Ctrl+Return: save, or show the page with what stops it."""
+        if not self._saving:
+            self._on_save_clicked()
 
     def _on_hint_clicked(self) -> None:
         self.sidebar.setCurrentRow(self.pages.index(self.schedule))

@@ -170,7 +170,7 @@ class SchedulePage(Page):
                 box.setMinimumWidth(width)
         form.addRow("&Start", self.start)
         self.add_error("start_at", self.start)
-        form.addRow("&End", self.end)
+        form.addRow("En&d", self.end)
         self.add_error("end_at", self.end)
         self.catch_up = QComboBox()
         for key, label in CATCH_UP:
