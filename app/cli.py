@@ -143,7 +143,8 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
                 raise ValidationError("command", str(exc)) from None
             if not argv:
                 raise ValidationError("command", "is empty")
-        action = {"kind": "command", "argv": argv, "shell": bool(args.shell)}
+        action = {"kind": "command", "argv": argv, "shell": bool(args.shell),
+                  "line": args.command}  # kept as typed, shown back verbatim
     elif args.python is not None:
         if args.shell:
             raise ValidationError("shell", "goes with --command, not --python")

@@ -9,11 +9,13 @@ so every entry point names the same field with the same reason.
 from __future__ import annotations
 
 import re
+import shlex
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final
 
+from app.core.commandline import typed_line
 from app.core.durations import format_duration, parse_duration
 from app.core.errors import ValidationError
 from app.core.schedule import Schedule, parse_timezone, system_timezone_name
@@ -54,11 +56,17 @@ class Action:
     cwd: str | None = None
     target: str = ""
     kwargs: dict[str, Any] = field(default_factory=dict)
+    # the command line exactly as the person typed it (None for tasks stored before it was
+    # kept): shown back verbatim, and what runs if they later tick "through the shell"
+    line: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         if self.kind == "command":
-            return {"kind": "command", "argv": list(self.argv), "shell": self.shell,
-                    "cwd": self.cwd}
+            out: dict[str, Any] = {"kind": "command", "argv": list(self.argv),
+                                   "shell": self.shell, "cwd": self.cwd}
+            if self.line is not None:
+                out["line"] = self.line
+            return out
         return {"kind": "python", "target": self.target, "kwargs": self.kwargs, "cwd": self.cwd}
 
     @staticmethod
@@ -67,7 +75,7 @@ class Action:
         kind = obj.get("kind")
         cwd = _opt_str(obj.get("cwd"), "cwd")
         if kind == "command":
-            _only(obj, {"kind", "argv", "shell", "cwd"}, "action")
+            _only(obj, {"kind", "argv", "shell", "cwd", "line"}, "action")
             argv = obj.get("argv")
             if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):
                 raise ValidationError("command", "must be a non-empty list of strings")
@@ -82,7 +90,8 @@ class Action:
                 raise ValidationError("shell", "must be true or false")
             if shell and len(argv) != 1:
                 raise ValidationError("command", "a shell command is one string")
-            return Action("command", argv=tuple(argv), shell=shell, cwd=cwd)
+            line = typed_line(obj.get("line"), argv, shell)
+            return Action("command", argv=tuple(argv), shell=shell, cwd=cwd, line=line)
         if kind == "python":
             _only(obj, {"kind", "target", "kwargs", "cwd"}, "action")
             target = obj.get("target")
@@ -95,13 +104,17 @@ class Action:
         raise ValidationError("action", "needs a command or a python target")
 
     def summary(self) -> str:
-        """The action as one readable line."""
+        """The action as one readable line: for a command, the line as it was typed."""
         if self.kind == "python":
             return self.target
-        if self.shell:
-            return self.argv[0]
-        import shlex
+        return self.command_line()
 
+    def command_line(self) -> str:
+        """The command as typed; for tasks stored without it, the arguments re-joined."""
+        if self.line is not None:
+            return self.line
+        if self.shell:
+            return self.argv[0] if self.argv else ""
         return shlex.join(self.argv)
 
 

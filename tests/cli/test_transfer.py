@@ -104,6 +104,9 @@ def test_export_then_import_into_a_fresh_home_recreates_every_field(tmp_path: Pa
     assert before["report"]["dependency_timeout"] == 600.0
     assert before["yearly"]["notify"] == {"on_failure": False, "on_success": False}
     assert before["fetch"]["secret_env"] == {"TOKEN": "api-token"}
+    # each command line comes back exactly as it was typed, quotes and all
+    assert before["fetch"]["action"]["line"] == "echo fetch 'two words'"
+    assert before["alert"]["action"]["line"] == "echo failed >&2; exit 0"
     export = tmp_path / "e.json"
     assert "exported 8 tasks" in ok(a, "export", str(export)).out
 
@@ -118,6 +121,8 @@ def test_export_then_import_into_a_fresh_home_recreates_every_field(tmp_path: Pa
     actions = [e["action"] for e in ok(b, "audit", "--json", "--limit", "100").json()]
     assert actions.count("task.import") == 8 and actions[0] == "tasks.import"
     assert after["fired"]["schedule"]["at"] == "2020-03-01T09:00:00+01:00"
+    assert after["fetch"]["action"]["line"] == "echo fetch 'two words'"
+    assert "line" not in after["fired"]["action"]  # stored without one: still fine
 
     # and the copy exports to the same tasks again
     again = tmp_path / "again.json"

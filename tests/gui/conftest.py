@@ -1,7 +1,7 @@
 """GUI fixtures: a real store in a temp home, the real service and engine, the real window.
 
 Qt warnings fail GUI tests (qutebrowser's rule), except the offscreen platform's notice
-that it cannot size windows. QSettings write to the test's temp dir.
+that it cannot size, raise or grab for windows. QSettings write to the test's temp dir.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/gui/" in str(item.fspath).replace("\\", "/"):
             item.add_marker(pytest.mark.qt_log_level_fail("WARNING"))
-            item.add_marker(pytest.mark.qt_log_ignore("propagateSizeHints",
-                                                      "This plugin does not support raise"))
+            item.add_marker(pytest.mark.qt_log_ignore(
+                "propagateSizeHints", "This plugin does not support raise",
+                "This plugin does not support grabbing the keyboard"))  # completer popups
 
 
 @pytest.fixture(autouse=True)

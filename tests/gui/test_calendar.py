@@ -86,7 +86,7 @@ def test_past_run_and_future_fire_of_one_task_on_their_days(gui: Gui) -> None:
     editor = gui.window.task_ops.editor
     gui.wait_until(lambda: editor.isVisible())
     assert editor.general.name.text() == "Daily report"
-    editor.reject()
+    editor.discard()
     gui.wait_until(lambda: closed(editor))
 
 
@@ -166,7 +166,7 @@ def test_a_busy_day_shows_counts_and_opens_a_list(gui: Gui) -> None:
     editor = gui.window.task_ops.editor
     gui.wait_until(lambda: editor.isVisible())
     assert editor.general.name.text() == "Renew certificate"
-    editor.reject()
+    editor.discard()
 
     # the week view draws the busy hours as counts, never a pile of tiny boxes
     view = _show(gui, "week", tomorrow)

@@ -10,28 +10,21 @@ from app.gui.editor.dialog import TaskEditor
 from app.gui.main_window import RUNS, TASKS
 from app.gui.qt import QApplication, QPoint, Qt
 from tests.gui.conftest import Gui, closed, command_task
+from tests.gui.editing import choose, go, new_editor
 
 
 def _new_editor(gui: Gui, qtbot: Any) -> TaskEditor:
-    gui.window.show_view(TASKS)
-    gui.window.task_ops.new.trigger()
-    gui.wait_until(lambda: gui.window.task_ops.editor is not None
-                   and gui.window.task_ops.editor.isVisible())
-    editor = gui.window.task_ops.editor
-    assert editor is not None
-    gui.settle()  # the task names for the pickers
-    return editor
+    return new_editor(gui)
 
 
 def _go(editor: TaskEditor, qtbot: Any, page: str) -> None:
-    row = [p.title for p in editor.pages].index(page)
-    rect = editor.sidebar.visualItemRect(editor.sidebar.item(row))
-    qtbot.mouseClick(editor.sidebar.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    assert editor.stack.currentIndex() == row
+    go(editor, qtbot, page)
 
 
-def _choose(combo: Any, data: str) -> None:
-    combo.setCurrentIndex(combo.findData(data))
+def _manual(editor: TaskEditor, qtbot: Any) -> None:
+    """Choose "Only when I run it" on the Schedule page (a new task has no schedule)."""
+    _go(editor, qtbot, "Schedule")
+    choose(qtbot, editor.schedule.kind, "manual")
 
 
 def test_create_run_and_see_output_by_point_and_click(gui: Gui, qtbot: Any) -> None:
@@ -42,7 +35,7 @@ def test_create_run_and_see_output_by_point_and_click(gui: Gui, qtbot: Any) -> N
     _go(editor, qtbot, "Action")
     qtbot.keyClicks(editor.action.command, "echo hello from tickwork")
     _go(editor, qtbot, "Schedule")
-    _choose(editor.schedule.kind, "interval")
+    choose(qtbot, editor.schedule.kind, "interval")
     editor.schedule.every.number.setValue(2)
     editor.schedule.every.unit.setCurrentIndex(2)  # hours
     gui.wait_until(editor.save_button.isEnabled)
@@ -86,7 +79,7 @@ def test_invalid_cron_shows_inline_error_and_save_stays_disabled(gui: Gui, qtbot
     _go(editor, qtbot, "Action")
     qtbot.keyClicks(editor.action.command, "true")
     _go(editor, qtbot, "Schedule")
-    _choose(editor.schedule.kind, "cron")
+    choose(qtbot, editor.schedule.kind, "cron")
     editor.schedule.cron.clear()
     qtbot.keyClicks(editor.schedule.cron, "61 * * * *")
     error = editor.schedule.errors["cron"][0]
@@ -104,7 +97,7 @@ def test_invalid_cron_shows_inline_error_and_save_stays_disabled(gui: Gui, qtbot
     gui.wait_until(editor.save_button.isEnabled)
     assert not error.isVisible()
     assert editor.schedule.words.text().startswith("Every 5 minutes")
-    editor.reject()
+    editor.discard()
 
 
 def test_a_duplicate_name_is_named_inline(gui: Gui, qtbot: Any) -> None:
@@ -116,7 +109,7 @@ def test_a_duplicate_name_is_named_inline(gui: Gui, qtbot: Any) -> None:
     error = editor.general.errors["name"][0]
     gui.wait_until(lambda: "already exists" in error.text())
     assert not editor.save_button.isEnabled()
-    editor.reject()
+    editor.discard()
 
 
 def test_a_secret_typed_in_the_editor_never_lands_in_the_database(
@@ -127,6 +120,7 @@ def test_a_secret_typed_in_the_editor_never_lands_in_the_database(
     qtbot.keyClicks(editor.general.name, "Call the API")
     _go(editor, qtbot, "Action")
     qtbot.keyClicks(editor.action.command, "curl -H @token https://example.invalid")
+    _manual(editor, qtbot)
     _go(editor, qtbot, "Environment & secrets")
     qtbot.mouseClick(editor.env.add_button, Qt.MouseButton.LeftButton)
     row = editor.env.rows[-1]
@@ -163,7 +157,7 @@ def test_without_a_keyring_secrets_are_refused_with_a_clear_message(gui: Gui,
     assert "No keyring is available" in editor.env.keyring_note.text()
     row = editor.env.add_row("TOKEN", "x")
     assert not row.secret.isEnabled()
-    editor.reject()
+    editor.discard()
 
 
 def test_edit_and_duplicate_keep_every_field(gui: Gui, qtbot: Any) -> None:
@@ -247,6 +241,7 @@ def test_a_missing_folder_is_named_inline_and_can_be_stored_unchecked(gui: Gui, 
     _go(editor, qtbot, "Action")
     qtbot.keyClicks(editor.action.command, "true")
     qtbot.keyClicks(editor.action.cwd, missing)
+    _manual(editor, qtbot)
     text = _save_and_fail(gui, qtbot, editor, "Action", "cwd")
     assert f"no such folder: {missing}" in text
     assert gui.service.count_tasks() == 0
@@ -266,6 +261,7 @@ def test_a_missing_module_or_function_is_named_inline(gui: Gui, qtbot: Any) -> N
     qtbot.mouseClick(editor.action.is_python, Qt.MouseButton.LeftButton,
                      pos=editor.action.is_python.rect().bottomLeft() + QPoint(8, -4))
     qtbot.keyClicks(editor.action.target, "nosuchmod_tw:run")
+    _manual(editor, qtbot)
     assert "no module named 'nosuchmod_tw'" in _save_and_fail(gui, qtbot, editor, "Action",
                                                               "python")
     editor.action.target.clear()
@@ -292,4 +288,4 @@ def test_a_name_with_a_bidirectional_override_is_refused_as_you_type(gui: Gui,
     error = editor.general.errors["name"][0]
     gui.wait_until(lambda: "U+202E" in error.text())
     assert not editor.save_button.isEnabled()
-    editor.reject()
+    editor.discard()

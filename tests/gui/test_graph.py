@@ -147,7 +147,7 @@ def test_closure_filter_and_double_click_opens_the_editor(gui: Gui) -> None:
     editor = gui.window.task_ops.editor
     gui.wait_until(lambda: editor.isVisible())
     assert editor.general.name.text() == "Load"
-    editor.reject()
+    editor.discard()
     gui.wait_until(lambda: closed(editor))
 
 

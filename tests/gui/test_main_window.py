@@ -18,7 +18,7 @@ def test_empty_store_shows_create_your_first_task(gui: Gui, qtbot: Any) -> None:
     qtbot.mouseClick(view.empty.button, Qt.MouseButton.LeftButton)
     gui.wait_until(lambda: gui.window.task_ops.editor is not None
                    and gui.window.task_ops.editor.isVisible())
-    gui.window.task_ops.editor.reject()
+    gui.window.task_ops.editor.discard()
 
 
 def test_ctrl_1_to_6_switch_views_in_order(gui: Gui, qtbot: Any) -> None:

@@ -78,7 +78,7 @@ def test_screenshots(gui: Gui, qapp: Any, scheme: str) -> None:
         gui.settle()
         title = editor.pages[page].title.split()[0].lower()
         assert editor.grab().save(str(SCREENSHOTS / f"editor-{title}-{scheme}.png"))
-        editor.reject()
+        editor.discard()
     editor = TaskEditor(gui.session, None, "new", gui.window)
     editor.show()
     editor.schedule.kind.setCurrentIndex(editor.schedule.kind.findData("cron"))
@@ -90,6 +90,6 @@ def test_screenshots(gui: Gui, qapp: Any, scheme: str) -> None:
     gui.qtbot.waitUntil(lambda: not editor.save_button.isEnabled())
     gui.qtbot.wait(200)
     assert editor.grab().save(str(SCREENSHOTS / f"editor-invalid-{scheme}.png"))
-    editor.reject()
+    editor.discard()
     appearance.apply(QApplication.instance(), "system")  # type: ignore[arg-type]
     display.clear_icon_cache()

@@ -8,6 +8,10 @@ as any other change); an error the service finds (a duplicate name, an unknown u
 dependency or fallback cycle, a program, module or working folder this machine lacks) comes
 back inline the same way. Those machine checks run only there, off the GUI thread (they touch
 the file system); the Action page's "don't check now" box skips them, as `--no-verify` does.
+
+A new task has no schedule until the person picks one: Create stays disabled with "Choose when
+it runs" beside it and the Schedule page marked. The editor opens with the cursor in the name;
+Escape (or Cancel, or closing the window) with unsaved changes asks before discarding them.
 """
 
 from __future__ import annotations
@@ -29,16 +33,21 @@ from app.gui.editor.pages import (
     GeneralPage,
     NotificationsPage,
 )
-from app.gui.editor.schedule_page import SchedulePage
+from app.gui.editor.schedule_page import NOT_CHOSEN, SchedulePage
 from app.gui.editor.widgets import ErrorLabel
+from app.gui.focus_ring import FocusRing
 from app.gui.qt import (
     QDialog,
     QDialogButtonBox,
     QFrame,
     QHBoxLayout,
     QIcon,
+    QKeySequence,
     QListWidget,
+    QMessageBox,
+    QPushButton,
     QScrollArea,
+    QShortcut,
     QSize,
     QStackedWidget,
     Qt,
@@ -82,6 +91,7 @@ class TaskEditor(QDialog):
         self.setObjectName("TaskEditor")
         self._names: set[str] | None = None
         self._touched = False
+        self._edited = False
         self._saving = False
         self._first_error: ValidationError | None = None
         if mode == "edit" and task is not None:
@@ -119,10 +129,20 @@ class TaskEditor(QDialog):
         self.sidebar.setCurrentRow(0)
 
         self.banner = ErrorLabel()
+        # why Create is disabled, when it is for want of a choice; a click goes to the choice
+        self.hint = QPushButton()
+        self.hint.setObjectName("EditorHint")
+        self.hint.setFlat(True)
+        self.hint.setToolTip("Go to the Schedule page")
+        self.hint.clicked.connect(self._on_hint_clicked)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText("&Save" if mode == "edit" else "&Create")
+        # no Alt+C: the Action page's "Run a &command" and the Cron field have it; Ctrl+Return
+        # saves from anywhere instead
+        self.save_button.setText("&Save" if mode == "edit" else "Create")
+        save_key = QShortcut(QKeySequence("Ctrl+Return"), self)
+        save_key.activated.connect(self._on_save_key)
         self.buttons.accepted.connect(self._on_save_clicked)
         self.buttons.rejected.connect(self.reject)
 
@@ -132,7 +152,12 @@ class TaskEditor(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(body, 1)
         layout.addWidget(self.banner)
-        layout.addWidget(self.buttons)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.hint)
+        bottom.addStretch(1)
+        bottom.addWidget(self.buttons)
+        layout.addLayout(bottom)
+        self.focus_ring = FocusRing(self, skip=(self.sidebar,))
         self.resize(780, 580)
 
         self._validate_timer = QTimer(self)
@@ -144,8 +169,11 @@ class TaskEditor(QDialog):
         for page in self.pages:
             page.load(data)
         self._touched = mode != "new"
+        self._opened_with = self._form_state()
+        self._edited = False
         self.validate()
         accessible.name_tree(self)  # names for a screen reader, all in app/gui/accessible.py
+        self.general.name.setFocus()  # type the name straight away
         session.background.run(lambda: reads.task_names(session.service), self._on_names,
                                owner=self, title="Cannot read task names")
 
@@ -153,9 +181,8 @@ class TaskEditor(QDialog):
     def _initial_data(task: Task | None, mode: str) -> dict[str, Any]:
         from app.core.schedule import system_timezone_name
 
-        if task is None:
-            return {"name": "", "timezone": system_timezone_name(),
-                    "schedule": {"kind": "cron", "expr": "0 2 * * *"}}
+        if task is None:  # no schedule: the person chooses one
+            return {"name": "", "timezone": system_timezone_name()}
         data = task.spec.to_json()
         if mode == "duplicate":
             data["name"] = f"{task.name} (copy)"
@@ -173,6 +200,7 @@ class TaskEditor(QDialog):
 
     def _on_page_changed(self) -> None:
         self._touched = True
+        self._edited = True
         self.save_button.setEnabled(False)
         self._validate_timer.start()
 
@@ -193,6 +221,8 @@ class TaskEditor(QDialog):
             check_past = any(data.get(k) != before.get(k) for k in SCHEDULE_KEYS)
         spec = TaskSpec.from_json(data, now=now, check_past=check_past)
         self._check_names(spec)
+        if not self.schedule.chosen():
+            raise ValidationError("schedule", NOT_CHOSEN.lower())
         return data
 
     def _check_names(self, spec: TaskSpec) -> None:
@@ -223,7 +253,11 @@ class TaskEditor(QDialog):
                 self.show_error(exc)
         ok = self._first_error is None
         self.save_button.setEnabled(ok and not self._saving)
-        self.save_button.setToolTip("" if ok else f"Cannot save: {self._first_error}")
+        self.save_button.setToolTip("Ctrl+Return" if ok else f"Cannot save: {self._first_error}")
+        self.hint.setText("" if self.schedule.chosen() else NOT_CHOSEN)
+        self.hint.setIcon(QIcon() if self.schedule.chosen()
+                          else display.status_icon("interrupted"))
+        self.hint.setVisible(not self.schedule.chosen())
         self._mark_pages()
         return ok
 
@@ -238,14 +272,75 @@ class TaskEditor(QDialog):
         failed = display.status_icon("failed")
         for i, page in enumerate(self.pages):
             item = self.sidebar.item(i)
-            item.setIcon(failed if page.has_errors() else QIcon())
-            item.setToolTip("This page has an error" if page.has_errors() else "")
+            if page is self.schedule and not self.schedule.chosen():
+                item.setIcon(display.status_icon("interrupted"))  # needs attention
+                item.setToolTip(NOT_CHOSEN)
+            elif page.has_errors():
+                item.setIcon(failed)
+                item.setToolTip("This page has an error")
+            else:
+                item.setIcon(QIcon())
+                item.setToolTip("")
+
+    def _on_save_key(self) -> None:
+        """Ctrl+Return: save, or show the page with what stops it."""
+        if not self._saving:
+            self._on_save_clicked()
+
+    def _on_hint_clicked(self) -> None:
+        self.sidebar.setCurrentRow(self.pages.index(self.schedule))
+        self.schedule.kind.setFocus()
 
     def first_error(self) -> ValidationError | None:
         return self._first_error
 
     def page_with_error(self) -> int:
         return next((i for i, p in enumerate(self.pages) if p.has_errors()), -1)
+
+    # -- closing ---------------------------------------------------------------------------
+
+    def _form_state(self) -> object:
+        """What the form says now, page by page (None for a page that cannot be read)."""
+        state: list[object] = []
+        for page in self.pages:
+            data: dict[str, Any] = {"name": ""}
+            try:
+                page.collect(data)
+            except ValidationError:
+                state.append(None)
+                continue
+            state.append(data)
+        state.append([row.value.text() for row in self.env.rows])  # secrets are not collected
+        return state
+
+    def has_changes(self) -> bool:
+        """Has the person changed anything since the editor opened? (Typed and then undone
+        counts as unchanged; where a page cannot be read, any edit at all counts.)"""
+        if not self._edited:
+            return False
+        now = self._form_state()
+        return not isinstance(now, list) or None in now or now != self._opened_with
+
+    def reject(self) -> None:
+        """Escape, Cancel or the window's close button: ask before losing changes."""
+        if self.has_changes() and not self._confirm_discard():
+            return
+        super().reject()
+
+    def discard(self) -> None:
+        """Close without saving and without asking."""
+        super().reject()
+
+    def _confirm_discard(self) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, "Discard changes?",
+                          "This task has changes that are not saved.",
+                          QMessageBox.StandardButton.NoButton, self)
+        discard = box.addButton("&Discard changes", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("&Keep editing", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.exec()
+        return box.clickedButton() is discard
 
     # -- saving ----------------------------------------------------------------------------
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.gui.editor.widgets import ErrorLabel
+from app.gui.editor.widgets import ErrorLabel, NameList, wrapping_policy
 from app.gui.qt import (
     QFont,
     QFontDatabase,
     QFormLayout,
     QLabel,
     QPalette,
+    Qt,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -53,7 +54,9 @@ class Page(QWidget):
         entry = self.errors.get(field)
         if entry is None:
             return False
-        label, form, row, _widget = entry
+        label, form, row, widget = entry
+        if _says_so_itself(widget):
+            return True  # the field already says what is wrong, in its own words
         label.show_error(reason)
         form.setRowVisible(row, True)
         return True
@@ -65,7 +68,8 @@ class Page(QWidget):
                 form.setRowVisible(row, False)
 
     def has_errors(self) -> bool:
-        return any(label.text() for label, _f, _r, _w in self.errors.values())
+        return any(label.text() or _says_so_itself(widget)
+                   for label, _f, _r, widget in self.errors.values())
 
     def widget_for(self, field: str) -> QWidget | None:
         entry = self.errors.get(field)
@@ -82,9 +86,16 @@ class Page(QWidget):
         """A short explanation in the palette's secondary text colour."""
         label = QLabel(text)
         label.setWordWrap(True)
+        label.setSizePolicy(wrapping_policy())
+        label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         return label
 
     @staticmethod
     def _mono() -> QFont:
         return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+
+
+def _says_so_itself(widget: QWidget) -> bool:
+    """A name picker shows its own error for a name it refused."""
+    return isinstance(widget, NameList) and widget.error.has_error

@@ -6,20 +6,25 @@ import json
 import shlex
 from typing import Any
 
+from app.core.commandline import shell_syntax
 from app.core.errors import ValidationError
 from app.gui.editor.page import Page
-from app.gui.editor.widgets import DurationEdit, FitStack, NameList
+from app.gui.editor.widgets import DurationEdit, FitStack, NameList, ShellHint, lead_focus_to
 from app.gui.qt import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
+    QEvent,
     QFileDialog,
     QHBoxLayout,
+    QKeyEvent,
     QLineEdit,
+    QObject,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
     QSpinBox,
+    Qt,
     QWidget,
 )
 
@@ -36,6 +41,8 @@ class GeneralPage(Page):
         self.description = QPlainTextEdit()
         self.description.setPlaceholderText("What this task is for (optional)")
         self.description.setFixedHeight(72)
+        self.description.setTabChangesFocus(True)  # Tab moves on, as in every other field
+        self.description.installEventFilter(self)  # and Ctrl+Tab types a tab
         self.form.addRow("&Description", self.description)
         self.add_error("description", self.description)
         self.tags = QLineEdit()
@@ -50,6 +57,14 @@ class GeneralPage(Page):
         self.description.textChanged.connect(self.changed)
         self.tags.textChanged.connect(self.changed)
         self.enabled.toggled.connect(self.changed)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (watched is self.description and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Tab
+                and event.modifiers() == Qt.KeyboardModifier.ControlModifier):
+            self.description.insertPlainText("\t")
+            return True
+        return super().eventFilter(watched, event)
 
     def load(self, data: dict[str, Any]) -> None:
         self.name.setText(data.get("name", ""))
@@ -93,8 +108,11 @@ class ActionPage(Page):
         self.command.setPlaceholderText('e.g. rsync -a ~/notes /backup/notes')
         cform.addRow("Co&mmand", self.command)
         self.add_error("command", self.command, cform)
-        self.shell = QCheckBox("Run through the shell (pipes, redirections, variables)")
+        self.shell = QCheckBox("Run through the s&hell (pipes, redirections, variables)")
         cform.addRow("", self.shell)
+        self.shell_hint = ShellHint()
+        cform.addRow("", self.shell_hint)
+        self.shell_hint.fix_button.clicked.connect(self._on_use_shell_clicked)
         cform.addRow("", self._note("Without the shell the line is split into arguments like "
                                     "a terminal would, and run directly."))
         self.stack.addWidget(command_page)
@@ -122,10 +140,12 @@ class ActionPage(Page):
         browse.clicked.connect(self._on_browse_clicked)
         row.addWidget(self.cwd, 1)
         row.addWidget(browse)
+        lead_focus_to(cwd_row, self.cwd)
         self.form.addRow("&Working folder", cwd_row)
         self.add_error("cwd", self.cwd)
         self.skip_checks = QCheckBox("Do&n't check now that the program, module and folder "
-                                     "exist (they will later)")
+                                     "exist")
+        self.skip_checks.setToolTip("Store the task anyway: they will exist when it runs")
         self.form.addRow("", self.skip_checks)
 
         self.is_command.toggled.connect(self._on_kind_toggled)
@@ -133,6 +153,18 @@ class ActionPage(Page):
                        self.kwargs.textChanged, self.cwd.textChanged):
             signal.connect(self.changed)
         self.shell.toggled.connect(self.changed)
+        self.command.textChanged.connect(self._update_shell_hint)
+        self.shell.toggled.connect(self._update_shell_hint)
+        self.kwargs.setTabChangesFocus(True)
+        self._update_shell_hint()
+
+    def _update_shell_hint(self) -> None:
+        found = None if self.shell.isChecked() else shell_syntax(self.command.text())
+        self.shell_hint.show_syntax(found)
+
+    def _on_use_shell_clicked(self) -> None:
+        self.shell.setChecked(True)
+        self.command.setFocus()
 
     def _subform(self, page: QWidget) -> Any:
         from app.gui.qt import QFormLayout
@@ -160,7 +192,10 @@ class ActionPage(Page):
             self.is_command.setChecked(True)
             argv = action.get("argv", [])
             self.shell.setChecked(bool(action.get("shell")))
-            self.command.setText(argv[0] if action.get("shell") and argv else shlex.join(argv))
+            line = action.get("line")  # as typed; older tasks kept only the arguments
+            if not isinstance(line, str):
+                line = argv[0] if action.get("shell") and argv else shlex.join(argv)
+            self.command.setText(line)
         self.cwd.setText(action.get("cwd") or "")
         self.stack.setCurrentIndex(0 if self.is_command.isChecked() else 1)
 
@@ -188,7 +223,7 @@ class ActionPage(Page):
                 raise ValidationError("command", f"cannot be split into arguments: {exc} "
                                       "(close the quote, or run it through the shell)") from None
         data["action"] = {"kind": "command", "argv": argv, "shell": self.shell.isChecked(),
-                          "cwd": cwd}
+                          "cwd": cwd, "line": line}
 
 
 OVERLAP = (("skip", "Skip the new run"), ("queue", "Queue it until one finishes"),
@@ -223,12 +258,12 @@ class ExecutionPage(Page):
         self.add_error("backoff", self.backoff)
         self.max_instances = QSpinBox()
         self.max_instances.setRange(1, 1000)
-        self.form.addRow("At most &running", self.max_instances)
+        self.form.addRow("At &most running", self.max_instances)
         self.add_error("max_instances", self.max_instances)
         self.overlap = QComboBox()
         for key, label in OVERLAP:
             self.overlap.addItem(label, key)
-        self.form.addRow("When still &running", self.overlap)
+        self.form.addRow("&When still running", self.overlap)
         self.add_error("overlap", self.overlap)
         group_row = QWidget()
         row = QHBoxLayout(group_row)
@@ -241,6 +276,7 @@ class ExecutionPage(Page):
         self.group_limit.setSuffix(" at once")
         row.addWidget(self.group, 1)
         row.addWidget(self.group_limit)
+        lead_focus_to(group_row, self.group)
         self.form.addRow("Concurrency &group", group_row)
         self.add_error("group", group_row)
         self.group.textChanged.connect(self._on_group_changed)
@@ -290,12 +326,14 @@ class DependenciesPage(Page):
                                     "skipped with the reason."))
         self.depends_on = NameList("Type a task name, then Add")
         self.form.addRow("&Waits for", self.depends_on)
+        self.depends_on.input.setAccessibleName("Waits for")
         self.add_error("depends_on", self.depends_on)
         self.dependency_timeout = DurationEdit("Give up after", minimum=1)
-        self.form.addRow("&Waiting limit", self.dependency_timeout)
+        self.form.addRow("Waiting &limit", self.dependency_timeout)
         self.add_error("dependency_timeout", self.dependency_timeout)
         self.fallback = QComboBox()
         self.fallback.setEditable(True)
+        self.fallback.setMinimumContentsLength(24)
         line = self.fallback.lineEdit()
         if line is not None:
             line.setPlaceholderText("(none)")

@@ -4,6 +4,9 @@ Kinds: on demand only, once (a date-time picker), every N (interval), cron, cale
 (every N days/weeks/months/years at a time of day), and after other tasks succeed. The
 preview puts the schedule into words and lists the next five fire times in the task's time
 zone, recomputed as you type; a bad cron expression shows its error under the field.
+
+A new task has no schedule until the person chooses one (`chosen()` is False): nothing is
+assumed, not even "only when I run it", so no task runs at a time nobody picked.
 """
 
 from __future__ import annotations
@@ -15,7 +18,14 @@ from zoneinfo import ZoneInfo, available_timezones
 from app.core.errors import ValidationError
 from app.core.schedule import Schedule, describe, next_fire_times, parse_timezone
 from app.gui.editor.page import Page
-from app.gui.editor.widgets import DateTimeEdit, DurationEdit, FitStack, NameList
+from app.gui.editor.widgets import (
+    DateTimeEdit,
+    DurationEdit,
+    FitStack,
+    NameList,
+    lead_focus_to,
+    wrapping_policy,
+)
 from app.gui.qt import (
     QComboBox,
     QCompleter,
@@ -31,7 +41,7 @@ from app.gui.qt import (
 )
 
 KINDS = (
-    ("manual", "On demand only (Run now, or triggered by other tasks)"),
+    ("manual", "Only when I run it (Run now, or as another task's fallback)"),
     ("date", "Once, at a date and time"),
     ("interval", "Repeatedly, every…"),
     ("cron", "Cron expression"),
@@ -39,6 +49,7 @@ KINDS = (
     ("after", "After other tasks succeed"),
 )
 CAL_UNITS = ("days", "weeks", "months", "years")
+NOT_CHOSEN = "Choose when it runs"
 CRON_PRESETS = (
     ("Every 15 minutes", "*/15 * * * *"),
     ("Every hour", "@hourly"),
@@ -65,11 +76,15 @@ class SchedulePage(Page):
         self.kind = QComboBox()
         for key, label in KINDS:
             self.kind.addItem(label, key)
+        self.kind.setPlaceholderText(f"{NOT_CHOSEN}…")
+        self.kind.setCurrentIndex(-1)
         form.addRow("&Runs", self.kind)
-        self.stack = FitStack()
+        self.stack = FitStack()  # page 0: nothing chosen yet; then one page per kind
         form.addRow(self.stack)
         self.add_error("schedule", self.kind)
 
+        self.stack.addWidget(self._note("Not chosen yet: the task runs at no time until you "
+                                        "choose when above (or \"Only when I run it\")."))
         self.stack.addWidget(self._note("Starts only when you press Run now, or as another "
                                         "task's fallback."))
         date_page, date_form = self._sub()
@@ -99,6 +114,7 @@ class SchedulePage(Page):
             self.presets.addItem(label, expr)
         row.addWidget(self.cron, 1)
         row.addWidget(self.presets)
+        lead_focus_to(cron_row, self.cron)
         cron_form.addRow("&Cron", cron_row)
         self.add_error("cron", self.cron, cron_form)
         cron_form.addRow(self._note("Five fields: minute, hour, day of month, month, day of "
@@ -131,6 +147,7 @@ class SchedulePage(Page):
         after_page, after_form = self._sub()
         self.after = NameList("Type a task name, then Add")
         after_form.addRow("&After", self.after)
+        self.after.input.setAccessibleName("After")
         self.add_error("after", self.after, after_form)
         after_form.addRow(self._note("Runs each time all of these tasks have succeeded."))
         self.stack.addWidget(after_page)
@@ -153,7 +170,7 @@ class SchedulePage(Page):
                 box.setMinimumWidth(width)
         form.addRow("&Start", self.start)
         self.add_error("start_at", self.start)
-        form.addRow("&End", self.end)
+        form.addRow("En&d", self.end)
         self.add_error("end_at", self.end)
         self.catch_up = QComboBox()
         for key, label in CATCH_UP:
@@ -162,7 +179,8 @@ class SchedulePage(Page):
         self.add_error("catch_up", self.catch_up)
 
         self.words = QLabel()
-        self.words.setWordWrap(True)
+        self.words.setWordWrap(True)  # as many lines as it takes, across the whole field
+        self.words.setSizePolicy(wrapping_policy())
         font = self.words.font()
         font.setBold(True)
         self.words.setFont(font)
@@ -187,8 +205,12 @@ class SchedulePage(Page):
         return page, form
 
     def _on_kind_changed(self, index: int) -> None:
-        self.stack.setCurrentIndex(index)
+        self.stack.setCurrentIndex(index + 1)
         self.changed.emit()
+
+    def chosen(self) -> bool:
+        """Has the person chosen when the task runs?"""
+        return self.kind.currentIndex() >= 0
 
     def _on_preset_activated(self, index: int) -> None:
         expr = self.presets.itemData(index)
@@ -207,10 +229,10 @@ class SchedulePage(Page):
             self.timezone.addItem(tz_name)
         self.timezone.setCurrentText(tz_name)
         tz = ZoneInfo(tz_name) if tz_name else UTC
-        schedule = data.get("schedule") or {"kind": "manual"}
-        kind = schedule.get("kind", "manual")
-        self.kind.setCurrentIndex(max(0, self.kind.findData(kind)))
-        self.stack.setCurrentIndex(self.kind.currentIndex())
+        schedule = data.get("schedule") or {}  # none: a new task, nothing chosen yet
+        kind = schedule.get("kind")
+        self.kind.setCurrentIndex(self.kind.findData(kind) if kind else -1)
+        self.stack.setCurrentIndex(self.kind.currentIndex() + 1)
         if kind == "date":
             self.at.set_wall(datetime.fromisoformat(schedule["at"]).astimezone(tz)
                              .replace(tzinfo=None))
@@ -237,7 +259,8 @@ class SchedulePage(Page):
     def collect(self, data: dict[str, Any]) -> None:
         tz_name = self.timezone.currentText().strip()
         data["timezone"] = tz_name
-        data["schedule"] = self.schedule_json()
+        if self.chosen():  # else no schedule key: the dialog says to choose one
+            data["schedule"] = self.schedule_json()
         for edit, key in ((self.start, "start_at"), (self.end, "end_at")):
             wall = edit.wall()
             data[key] = wall.isoformat() if wall else None
@@ -270,6 +293,10 @@ class SchedulePage(Page):
     def update_preview(self, now: datetime | None = None) -> None:
         """Words and the next five fire times; errors go under the field they are about."""
         now = now or datetime.now(UTC)
+        if not self.chosen():
+            self.words.setText("—")
+            self.next_times.setText("—")
+            return
         try:
             tz = self.zone()
             schedule = Schedule.from_json(self.schedule_json())

@@ -16,7 +16,6 @@ from app.gui.qt import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QPalette,
     QPushButton,
     QSizePolicy,
@@ -30,6 +29,20 @@ from app.gui.qt import (
 UNITS = (("seconds", 1), ("minutes", 60), ("hours", 3600), ("days", 86400))
 
 
+def wrapping_policy() -> QSizePolicy:
+    """For wrapped text in a form: the whole width of the field, as many lines as it takes."""
+    policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+    policy.setHeightForWidth(True)
+    return policy
+
+
+def lead_focus_to(container: QWidget, field: QWidget) -> None:
+    """Make a row of widgets take the focus into `field`: its label's mnemonic (Alt+letter)
+    focuses a buddy only if the buddy accepts focus, and a plain container does not."""
+    container.setFocusProxy(field)
+    container.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # not a stop of its own for Tab
+
+
 class ErrorLabel(QLabel):
     """Red (palette-aware) text under a field; hidden while there is nothing to say."""
 
@@ -37,7 +50,8 @@ class ErrorLabel(QLabel):
         super().__init__(parent)
         self.setWordWrap(True)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.setSizePolicy(wrapping_policy())
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.hide()
 
     def show_error(self, text: str) -> None:
@@ -55,6 +69,36 @@ class ErrorLabel(QLabel):
     @property
     def has_error(self) -> bool:
         return bool(self.text())
+
+
+class ShellHint(QWidget):
+    """Under a command typed without the shell: which shell syntax it uses, and a button
+    that turns the shell on (hidden while the line needs no shell)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setSizePolicy(wrapping_policy())
+        self.fix_button = QPushButton("Run through the shell")
+        self.fix_button.setToolTip("Tick \"Run through the shell\" so the line runs as in a "
+                                   "terminal")
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.fix_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.hide()
+
+    def show_syntax(self, found: str | None) -> None:
+        if found is None:
+            self.label.clear()
+            self.hide()
+            return
+        shown = f"{found} … do" if found in ("for", "while", "until") else found
+        self.label.setText(f"⚠ This line uses shell syntax ({shown}). Without the shell it is "
+                           "not interpreted: the program gets it as literal text.")
+        self.label.setAccessibleName(self.label.text())
+        self.show()
 
 
 class FitStack(QWidget):
@@ -117,6 +161,7 @@ class DurationEdit(QWidget):
         for label, _factor in UNITS:
             self.unit.addItem(label)
         layout.addWidget(self.number)
+        lead_focus_to(self, self.enabled_box or self.number)
         layout.addWidget(self.unit)
         layout.addStretch(1)
         self.number.valueChanged.connect(self.changed)
@@ -166,6 +211,7 @@ class DateTimeEdit(QWidget):
         self.edit.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
         self.edit.setDateTime(QDateTime.currentDateTime().addSecs(3600))
         layout.addWidget(self.edit)
+        lead_focus_to(self, self.enabled_box or self.edit)
         layout.addStretch(1)
         self.edit.dateTimeChanged.connect(self.changed)
         if self.enabled_box is not None:
@@ -192,56 +238,142 @@ class DateTimeEdit(QWidget):
 
 
 class NameList(QWidget):
-    """Task names picked from the store's tasks (completion), in order, removable."""
+    """Task names picked from the store's tasks, in order, each shown with a Remove button.
+
+    Type a name (the completer offers the tasks there are) and press Add or Enter; picking a
+    completion adds it at once. A name no task has is refused under the field and stays
+    there to be corrected, never silently dropped. Text left in the field when the task is
+    saved still counts (`names()`), so nothing typed is lost.
+    """
 
     changed = Signal()
 
     def __init__(self, placeholder: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._names = QStringListModel(self)
+        self._known: list[str] | None = None  # None until the store's names have arrived
+        self._items: list[str] = []
+        self._remove_buttons: dict[str, QPushButton] = {}
+        self._model = QStringListModel(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
         self.input = QLineEdit()
         self.input.setPlaceholderText(placeholder)
-        completer = QCompleter(self._names, self)
+        completer = QCompleter(self._model, self)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.activated.connect(self._on_completer_activated)
         self.input.setCompleter(completer)
+        lead_focus_to(self, self.input)
         self.add_button = QPushButton("Add")
-        self.remove_button = QPushButton("Remove")
         row.addWidget(self.input, 1)
         row.addWidget(self.add_button)
-        row.addWidget(self.remove_button)
         layout.addLayout(row)
-        self.list = QListWidget()
-        self.list.setMaximumHeight(110)
-        layout.addWidget(self.list)
+        self.error = ErrorLabel()
+        layout.addWidget(self.error)
+        self.empty = QLabel("(none yet)")
+        self.empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        layout.addWidget(self.empty)
+        self._rows_box = QWidget()
+        self._rows = QVBoxLayout(self._rows_box)
+        self._rows.setContentsMargins(0, 0, 0, 0)
+        self._rows.setSpacing(2)
+        layout.addWidget(self._rows_box)
         self.add_button.clicked.connect(self._on_add_clicked)
         self.input.returnPressed.connect(self._on_add_clicked)
-        self.remove_button.clicked.connect(self._on_remove_clicked)
+        self.input.textEdited.connect(self._on_input_edited)
 
     def set_known(self, names: list[str]) -> None:
-        self._names.setStringList(names)
+        self._known = list(names)
+        self._model.setStringList(names)
+
+    def _canonical(self, typed: str) -> str | None:
+        """The task name `typed` means (ignoring case when that is unambiguous), or None."""
+        if self._known is None or typed in self._known:
+            return typed
+        folded = [n for n in self._known if n.casefold() == typed.casefold()]
+        return folded[0] if len(folded) == 1 else None
+
+    def _on_completer_activated(self, text: str) -> None:
+        self.input.setText(text)
+        self._on_add_clicked()
+
+    def _on_input_edited(self, _text: str) -> None:
+        self.error.clear_error()
+        self.changed.emit()
 
     def _on_add_clicked(self) -> None:
-        for name in (n.strip() for n in self.input.text().split(",")):
-            if name and name not in self.names():
-                self.list.addItem(name)
-        self.input.clear()
+        typed = [n.strip() for n in self.input.text().split(",") if n.strip()]
+        unknown: list[str] = []
+        for name in typed:
+            known = self._canonical(name)
+            if known is None:
+                unknown.append(name)
+            elif known not in self._items:
+                self._add_row(known)
+        if unknown:  # keep what could not be added in the field, to be corrected
+            self.input.setText(", ".join(unknown))
+            quoted = ", ".join(repr(n) for n in unknown)
+            self.error.show_error(f"No task named {quoted}: pick one from the list")
+        else:
+            self.input.clear()
+            self.error.clear_error()
         self.changed.emit()
 
-    def _on_remove_clicked(self) -> None:
-        for item in self.list.selectedItems():
-            self.list.takeItem(self.list.row(item))
+    def _add_row(self, name: str) -> None:
+        self._items.append(name)
+        row = QWidget()
+        row.setObjectName("NameRow")
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        label = QLabel(f"• {name}")
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        remove = QPushButton("Remove")
+        remove.setAccessibleName(f"Remove {name}")
+        remove.setToolTip(f"Remove {name}")
+        line.addWidget(label, 1)
+        line.addWidget(remove)
+        remove.clicked.connect(lambda: self._remove(name, row))
+        self._remove_buttons[name] = remove
+        self._rows.addWidget(row)
+        row.show()  # at once (a layout would show it only after the next event loop pass)
+        self.empty.setVisible(False)
+
+    def _remove(self, name: str, row: QWidget) -> None:
+        if name in self._items:
+            self._items.remove(name)
+        self._remove_buttons.pop(name, None)
+        self._rows.removeWidget(row)
+        row.hide()
+        row.deleteLater()
+        self.empty.setVisible(not self._items)
+        self.input.setFocus()
         self.changed.emit()
+
+    def remove_buttons(self) -> dict[str, QPushButton]:
+        """Each listed name's Remove button, by name."""
+        return dict(self._remove_buttons)
+
+    def added(self) -> list[str]:
+        """The names listed (without what is still in the field)."""
+        return list(self._items)
 
     def names(self) -> list[str]:
+        """The names listed, then any still typed in the field (so none is lost)."""
         pending = [n.strip() for n in self.input.text().split(",") if n.strip()]
-        items = [self.list.item(i).text() for i in range(self.list.count())]
-        return items + [n for n in pending if n not in items]
+        return self._items + [n for n in pending if n not in self._items]
 
     def set_names(self, names: list[str]) -> None:
-        self.list.clear()
-        self.list.addItems(names)
+        for i in reversed(range(self._rows.count())):
+            item = self._rows.takeAt(i)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.hide()
+                widget.deleteLater()
+        self._items = []
+        self._remove_buttons = {}
+        for name in names:
+            if name not in self._items:
+                self._add_row(name)
+        self.empty.setVisible(not self._items)
         self.changed.emit()

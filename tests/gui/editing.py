@@ -1,0 +1,78 @@
+"""Driving the task editor as a person does: open it from the window, click a page in the
+sidebar, pick from a list with the keyboard, answer a question box."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from app.gui.editor.dialog import TaskEditor
+from app.gui.main_window import TASKS
+from app.gui.qt import QApplication, QMessageBox, Qt, QTimer, alive
+from tests.gui.conftest import Gui
+
+
+def new_editor(gui: Gui) -> TaskEditor:
+    """File → New task, as a person opens it; waits for the pickers' task names."""
+    gui.window.show_view(TASKS)
+    gui.window.task_ops.new.trigger()
+    gui.wait_until(lambda: gui.window.task_ops.editor is not None
+                   and gui.window.task_ops.editor.isVisible())
+    editor = gui.window.task_ops.editor
+    assert editor is not None
+    gui.settle()
+    return editor
+
+
+def go(editor: TaskEditor, qtbot: Any, page: str) -> None:
+    """Click a page's title in the editor's sidebar."""
+    row = [p.title for p in editor.pages].index(page)
+    rect = editor.sidebar.visualItemRect(editor.sidebar.item(row))
+    qtbot.mouseClick(editor.sidebar.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert editor.stack.currentIndex() == row
+
+
+def choose(qtbot: Any, combo: Any, data: str) -> None:
+    """Pick the item holding `data` with the arrow keys, as from the keyboard."""
+    target = combo.findData(data)
+    assert target >= 0, data
+    while combo.currentIndex() < target:
+        qtbot.keyClick(combo, Qt.Key.Key_Down)
+    while combo.currentIndex() > target:
+        qtbot.keyClick(combo, Qt.Key.Key_Up)
+    assert combo.currentIndex() == target
+
+
+def click(qtbot: Any, widget: Any) -> None:
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=widget.rect().center())
+
+
+@contextmanager
+def answering(button_text: str, seen: list[str] | None = None) -> Iterator[None]:
+    """Answer the question box that the block opens by clicking `button_text`; the box's
+    text goes into `seen`. Fails the test if no box was shown."""
+    answered: list[bool] = []
+    stopped: list[bool] = []
+
+    def poll() -> None:
+        if stopped:
+            return
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox) and alive(box):
+            if seen is not None:
+                seen.append(box.text())
+            for button in box.buttons():
+                if button.text().replace("&", "") == button_text:
+                    answered.append(True)
+                    button.click()
+                    return
+            raise AssertionError(f"no {button_text!r} in {[b.text() for b in box.buttons()]}")
+        QTimer.singleShot(10, poll)
+
+    QTimer.singleShot(0, poll)
+    try:
+        yield
+    finally:
+        stopped.append(True)
+    assert answered, f"no question box with {button_text!r} was shown"

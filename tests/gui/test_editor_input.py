@@ -1,0 +1,178 @@
+"""What a person types into the editor comes back as typed and is never dropped: the names
+added to "Waits for" and "After", a command line with shell syntax, and no schedule that
+nobody chose (issue 10, points 1, 2 and 4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.gui.editor.dialog import TaskEditor
+from app.gui.qt import QApplication, QLabel, Qt
+from tests.gui.conftest import Gui, closed, command_task
+from tests.gui.editing import choose, click, go, new_editor
+
+TYPED = "echo tick $i; echo tock > /dev/null"  # split, re-joined it came back re-quoted
+
+
+def _listed(names: Any) -> list[str]:
+    """The names a person sees listed under a name picker."""
+    return [label.text().removeprefix("• ") for label in names.findChildren(QLabel)
+            if label.text().startswith("• ") and label.isVisible()]
+
+
+def _save(gui: Gui, qtbot: Any, editor: TaskEditor) -> None:
+    gui.wait_until(editor.save_button.isEnabled)
+    click(qtbot, editor.save_button)
+    gui.wait_until(lambda: closed(editor))
+
+
+def test_waits_for_add_keeps_the_name_shows_it_and_refuses_an_unknown_one(
+        gui: Gui, qtbot: Any) -> None:
+    for name in ("fetch", "report", "Mail"):
+        gui.service.create_task(command_task(name))
+    editor = new_editor(gui)
+    qtbot.keyClicks(editor.general.name, "summary")
+    go(editor, qtbot, "Action")
+    qtbot.keyClicks(editor.action.command, "true")
+    go(editor, qtbot, "Schedule")
+    choose(qtbot, editor.schedule.kind, "manual")
+    go(editor, qtbot, "Dependencies")
+    picker = editor.dependencies.depends_on
+    gui.wait_until(lambda: QApplication.activeWindow() is editor)
+    qtbot.keyClick(editor.focusWidget(), Qt.Key.Key_W, Qt.KeyboardModifier.AltModifier)
+    gui.wait_until(lambda: editor.focusWidget() is picker.input)  # Alt+W: into the field
+    assert picker.input.accessibleName() == "Waits for"
+
+    qtbot.keyClicks(picker.input, "fetch")
+    click(qtbot, picker.add_button)
+    assert _listed(picker) == ["fetch"]  # shown as added, not lost
+    assert picker.input.text() == ""
+    qtbot.keyClicks(picker.input, "mail")  # Enter adds too; the name's case is the task's
+    qtbot.keyClick(picker.input, Qt.Key.Key_Return)
+    assert _listed(picker) == ["fetch", "Mail"]
+
+    qtbot.keyClicks(picker.input, "nope")
+    click(qtbot, picker.add_button)
+    assert picker.error.isVisible() and "No task named 'nope'" in picker.error.text()
+    assert picker.input.text() == "nope"  # kept, to be corrected
+    assert _listed(picker) == ["fetch", "Mail"]
+    gui.wait_until(lambda: not editor.save_button.isEnabled())
+    picker.input.selectAll()
+    qtbot.keyClicks(picker.input, "report")
+    assert not picker.error.isVisible()
+    click(qtbot, picker.add_button)
+    assert _listed(picker) == ["fetch", "Mail", "report"]
+
+    click(qtbot, picker.remove_buttons()["Mail"])
+    gui.wait_until(lambda: _listed(picker) == ["fetch", "report"])
+    _save(gui, qtbot, editor)
+    assert gui.service.get_task("summary").spec.depends_on == ("fetch", "report")
+
+
+def test_a_completion_picked_from_the_list_is_added(gui: Gui, qtbot: Any) -> None:
+    gui.service.create_task(command_task("fetch feeds"))
+    editor = new_editor(gui)
+    go(editor, qtbot, "Schedule")
+    choose(qtbot, editor.schedule.kind, "after")
+    picker = editor.schedule.after
+    qtbot.keyClicks(picker.input, "feeds")
+    popup = picker.input.completer().popup()
+    gui.wait_until(popup.isVisible)
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    assert _listed(picker) == ["fetch feeds"]
+    assert picker.input.text() == ""
+    editor.discard()
+
+
+def test_a_command_comes_back_exactly_as_typed_and_offers_the_shell(gui: Gui,
+                                                                    qtbot: Any) -> None:
+    editor = new_editor(gui)
+    qtbot.keyClicks(editor.general.name, "ticker")
+    go(editor, qtbot, "Action")
+    qtbot.keyClicks(editor.action.command, TYPED)
+    hint = editor.action.shell_hint
+    gui.wait_until(hint.isVisible)
+    assert "shell syntax" in hint.label.text()
+    go(editor, qtbot, "Schedule")
+    choose(qtbot, editor.schedule.kind, "manual")
+    _save(gui, qtbot, editor)  # a warning, not an error: it may be meant literally
+    task = gui.service.get_task("ticker")
+    assert task.spec.action.line == TYPED and not task.spec.action.shell
+
+    editor = TaskEditor(gui.session, task, "edit", gui.window)
+    editor.show()
+    gui.settle()
+    assert editor.action.command.text() == TYPED  # verbatim, not re-quoted
+    go(editor, qtbot, "Action")
+    gui.wait_until(editor.action.shell_hint.isVisible)
+    click(qtbot, editor.action.shell_hint.fix_button)  # the one-click fix
+    assert editor.action.shell.isChecked()
+    gui.wait_until(lambda: not editor.action.shell_hint.isVisible())
+    assert editor.action.command.text() == TYPED
+    _save(gui, qtbot, editor)
+    task = gui.service.get_task("ticker")
+    assert task.spec.action.argv == (TYPED,) and task.spec.action.shell
+
+    run = gui.service.run_now("ticker")
+    gui.wait_until(lambda: gui.service.get_run(run.id).status == "succeeded", 15)
+
+
+def test_a_command_without_shell_syntax_gets_no_hint(gui: Gui, qtbot: Any) -> None:
+    editor = new_editor(gui)
+    go(editor, qtbot, "Action")
+    qtbot.keyClicks(editor.action.command, "find . -name '*.tmp' -exec rm {} \\;")
+    gui.wait_until(lambda: editor.action.command.text().endswith(";"))
+    assert not editor.action.shell_hint.isVisible()
+    editor.discard()
+
+
+def test_a_new_task_has_no_schedule_until_the_person_chooses_one(gui: Gui,
+                                                                 qtbot: Any) -> None:
+    editor = new_editor(gui)
+    qtbot.keyClicks(editor.general.name, "unscheduled")
+    go(editor, qtbot, "Action")
+    qtbot.keyClicks(editor.action.command, "true")
+    gui.wait_until(lambda: "choose when it runs" in editor.save_button.toolTip())
+    assert editor.hint.text() == "Choose when it runs" and editor.hint.isVisible()
+    assert not editor.save_button.isEnabled()
+    schedule_row = [p.title for p in editor.pages].index("Schedule")
+    item = editor.sidebar.item(schedule_row)
+    assert not item.icon().isNull() and item.toolTip() == "Choose when it runs"
+    click(qtbot, editor.save_button)  # refused
+    assert gui.service.count_tasks() == 0
+
+    click(qtbot, editor.hint)  # the hint leads to the choice
+    assert editor.stack.currentIndex() == schedule_row
+    assert editor.focusWidget() is editor.schedule.kind
+    assert editor.schedule.kind.currentIndex() == -1  # nothing picked for the person
+    assert editor.schedule.kind.currentText() == ""
+    choose(qtbot, editor.schedule.kind, "manual")  # "Only when I run it", chosen
+    assert editor.schedule.kind.currentText().startswith("Only when I run it")
+    gui.wait_until(editor.save_button.isEnabled)
+    assert not editor.hint.isVisible() and item.icon().isNull()
+    _save(gui, qtbot, editor)
+    task = gui.service.get_task("unscheduled")
+    assert task.spec.schedule.kind == "manual" and task.next_run_at is None
+
+
+def test_enter_in_waits_for_adds_the_name_and_does_not_create_the_task(gui: Gui,
+                                                                       qtbot: Any) -> None:
+    gui.service.create_task(command_task("fetch"))
+    editor = new_editor(gui)
+    qtbot.keyClicks(editor.general.name, "downstream")
+    go(editor, qtbot, "Action")
+    qtbot.keyClicks(editor.action.command, "true")
+    go(editor, qtbot, "Schedule")
+    choose(qtbot, editor.schedule.kind, "manual")
+    go(editor, qtbot, "Dependencies")
+    picker = editor.dependencies.depends_on
+    qtbot.keyClicks(picker.input, "fetch")
+    gui.wait_until(editor.save_button.isEnabled)  # the person pauses: Create is ready
+    picker.input.completer().popup().hide()
+    qtbot.keyClick(picker.input, Qt.Key.Key_Return)
+    assert _listed(picker) == ["fetch"]
+    qtbot.wait(50)
+    assert editor.isVisible() and gui.service.count_tasks() == 1  # not created by Enter
+    _save(gui, qtbot, editor)
+    assert gui.service.get_task("downstream").spec.depends_on == ("fetch",)
