@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 EXPORT_VERSION = transfer.EXPORT_VERSION
 ACTORS = ("gui", "cli", "engine")
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH = transfer.EPOCH
 
 
 @dataclass(frozen=True)
@@ -369,8 +369,7 @@ class Service:
         now = _now(now)
         with self.store.read():
             items = [t.to_json() for t in tasks.page(0, -1, sort="id")]
-        data = {"version": EXPORT_VERSION, "exported_at": now.isoformat(), "tasks": items}
-        transfer.write_export(path, data)
+        transfer.write_export(path, transfer.document(items, now))
         with self.store.write():
             self._audit("tasks.export", str(path), None, {"tasks": len(items)}, now)
         return len(items)
@@ -385,39 +384,11 @@ class Service:
         have fired and windows that have ended, and they come back as they were (they just
         have no next run), while a schedule that never fires at all is still refused."""
         now = _now(now)
-        items = transfer.read_export(path)
-        specs: list[TaskSpec] = []
-        for i, item in enumerate(items):
-            try:
-                specs.append(TaskSpec.from_json(item, now=EPOCH))
-            except ValidationError as exc:
-                raise ValidationError(f"tasks[{i}].{exc.field}", exc.reason) from None
-        if verify:
-            _verify_all(specs)
-
-        def label(index: int, field_name: str) -> str:
-            return f"tasks[{index}].{field_name}"
-
+        specs = transfer.read_specs(path, verify=verify)
         report = ImportReport()
         with self.store.write():
-            created = self._insert_all(specs, now, "task.import", label)
+            created = self._insert_all(specs, now, "task.import", transfer.label)
             report.created = [spec.name for spec in specs]
             self._audit("tasks.import", str(path), None, {"created": report.created}, now)
         self._announce(Change(tasks=frozenset(created)))
         return report
-
-
-def _verify_all(specs: list[TaskSpec]) -> None:
-    """Check every action against this machine, each distinct program, module or folder once."""
-    seen: set[tuple[Any, ...]] = set()
-    for i, spec in enumerate(specs):
-        action = spec.action
-        key = (action.kind, action.argv[:1], action.shell, action.target, action.cwd,
-               spec.env.get("PATH"))
-        if key in seen:
-            continue
-        try:
-            preflight.verify(spec)
-        except ValidationError as exc:
-            raise type(exc)(f"tasks[{i}].{exc.field}", exc.reason) from None
-        seen.add(key)
