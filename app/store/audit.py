@@ -51,8 +51,7 @@ from app.core.errors import StoreError
 from app.secrets import FIX
 from app.store import audit_key
 from app.store.audit_key import ChainKey, ChainKeys, Head, KeyringUnusable
-from app.store.models import AuditEvent, Meta, db
-from app.store.times import utc_text
+from app.store.models import AuditEvent, Meta, db, utc_text
 
 log = logging.getLogger("tickwork.audit")
 

@@ -13,8 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from app.store.models import db
-from app.store.times import from_utc_text, utc_text
+from app.store.models import db, from_utc_text, utc_text
 
 _CLAIM = (
     "INSERT OR IGNORE INTO run (task_id, scheduled_for, attempt, status, trigger, queued_at,"

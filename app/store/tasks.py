@@ -20,8 +20,8 @@ from app.store.models import (
     RunRow,
     TaskRow,
     db,
+    from_utc_text,
 )
-from app.store.times import from_utc_text
 
 SORT_COLUMNS = {
     "name": TaskRow.name,
