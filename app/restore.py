@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app.core.errors import StoreError
-from app.engine.lock import EngineLock
 from app.store import backup
 from app.store.database import Store
 from app.store.home import make_private_dir
+from app.store.lock import EngineLock
 
 
 def restore_store(home: Path, file: Path, *, actor: str,

@@ -20,17 +20,17 @@ from app.core import references
 from app.core.errors import NotFoundError, ValidationError
 from app.core.run import Run
 from app.core.schedule import next_fire_times, parse_timezone
-from app.core.task import ACTIVE_STATUSES, FINISHED_STATUSES, Task, TaskSpec
+from app.core.task import FINISHED_STATUSES, Task, TaskSpec
 from app.secrets import Keyring, validate_secret_name
-from app.store import audit, runs, tasks
+from app.store import audit, audit_log, runs, secret_refs, task_queries, tasks
 from app.store.database import Store
-from app.store.models import RunRow, SecretRef, TaskRow
+from app.store.lock import EngineLock
 
 log = logging.getLogger(__name__)
 
 EXPORT_VERSION = transfer.EXPORT_VERSION
 ACTORS = ("gui", "cli", "engine")
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH = transfer.EPOCH
 
 
 @dataclass(frozen=True)
@@ -191,7 +191,7 @@ class Service:
         if links_changed:
             (spec,) = self._checked([(spec, before.id)])
         values = tasks.row_values(spec, compute_next_run(spec, now, before.created_at or now), now)
-        TaskRow.update(**values).where(TaskRow.id == before.id).execute()
+        tasks.update_row(before.id, values)
         self._write_links(before.id, spec)
         task = tasks.get(before.id)
         self._audit(action, spec.name, before.spec.to_json(), task.spec.to_json(), now)
@@ -202,8 +202,7 @@ class Service:
         after = tasks.ids_by_name(spec.schedule.after, "after")
         tasks.set_edges(task_id, "wait", [wait[n] for n in spec.depends_on])
         tasks.set_edges(task_id, "trigger", [after[n] for n in spec.schedule.after])
-        fallback = tasks.find_row(spec.fallback).id if spec.fallback else None
-        TaskRow.update(fallback=fallback).where(TaskRow.id == task_id).execute()
+        tasks.set_fallback(task_id, task_queries.id_of(spec.fallback) if spec.fallback else None)
 
     def delete_task(self, ref: int | str, *, force: bool = False,
                     now: datetime | None = None) -> None:
@@ -219,7 +218,7 @@ class Service:
             if tasks.active_run_count(task.id) and not force:
                 raise ValidationError("task", f"{task.name!r} has a run in progress; cancel it "
                                       "first or use --force")
-            TaskRow.delete().where(TaskRow.id == task.id).execute()
+            tasks.delete(task.id)
             self._audit("task.delete", task.name, task.spec.to_json(), None, now)
         self._announce(Change(deleted_tasks=frozenset({task.id})))
 
@@ -245,11 +244,11 @@ class Service:
         now = _now(now)
         changed: set[int] = set()
         with self.store.write():
-            for row in TaskRow.select(TaskRow.id).where(TaskRow.enabled != enabled):
-                before = tasks.get(row.id)
+            for task_id in task_queries.ids_not_enabled(enabled):
+                before = tasks.get(task_id)
                 self._save(before, before.spec.with_changes(enabled=enabled), now,
                            "task.resume" if enabled else "task.pause", links_changed=False)
-                changed.add(row.id)
+                changed.add(task_id)
         if changed:
             self._announce(Change(tasks=frozenset(changed)))
         return len(changed)
@@ -273,21 +272,17 @@ class Service:
     def cancel_run(self, run_id: int, now: datetime | None = None) -> Run:
         """Cancel a run. One no engine has taken yet ends at once; one an engine holds is
         asked to stop, and that engine records how it ended."""
-        from app.engine.lock import EngineLock
-
         now = _now(now)
         with self.store.write():
             run = runs.get(run_id)
             if run.status in FINISHED_STATUSES:
                 raise ValidationError("run", f"run {run_id} already finished ({run.status})")
-            row = RunRow.get_by_id(run_id)
+            engine = runs.engine_of(run_id)
             engine_alive = EngineLock(self.store.home).holder() is not None
-            if row.engine is not None and engine_alive:
-                RunRow.update(cancel_requested=True).where(RunRow.id == run_id).execute()
+            if engine is not None and engine_alive:
+                runs.request_cancel(run_id)
             else:
-                RunRow.update(status="cancelled", finished_at=now, cancel_requested=True,
-                              reason=f"cancelled by {self.actor}").where(
-                    RunRow.id == run_id).execute()
+                runs.cancel(run_id, now, f"cancelled by {self.actor}")
             self._audit("run.cancel", f"{run.task_name}#{run_id}", {"status": run.status},
                         None, now)
             run = runs.get(run_id)
@@ -302,14 +297,14 @@ class Service:
                   status: str | None = None, since: datetime | None = None,
                   until: datetime | None = None) -> list[Run]:
         with self.store.read():
-            task_id = tasks.find_row(task).id if task is not None else None
+            task_id = task_queries.id_of(task) if task is not None else None
             return runs.page(offset, limit, task_id=task_id, status=status, since=since,
                              until=until)
 
     def count_runs(self, task: int | str | None = None, status: str | None = None,
                    since: datetime | None = None, until: datetime | None = None) -> int:
         with self.store.read():
-            task_id = tasks.find_row(task).id if task is not None else None
+            task_id = task_queries.id_of(task) if task is not None else None
             return runs.count(task_id=task_id, status=status, since=since, until=until)
 
     def run_output(self, run_id: int, after_seq: int = -1) -> list[tuple[int, str, str]]:
@@ -319,29 +314,15 @@ class Service:
 
     def active_runs(self) -> int:
         with self.store.read():
-            return int(RunRow.select().where(RunRow.status.in_(list(ACTIVE_STATUSES))).count())
+            return runs.active_count()
 
     # -- audit -----------------------------------------------------------------------------
 
     def audit_events(self, offset: int = 0, limit: int = 100, search: str | None = None,
                      actor: str | None = None) -> list[dict[str, Any]]:
-        from app.store.models import AuditEvent
-
         with self.store.read():
-            q = AuditEvent.select().order_by(AuditEvent.id.desc())
-            if actor:
-                q = q.where(AuditEvent.actor == actor)
-            if search:
-                needle = search.lower()
-                from peewee import fn
-
-                q = q.where((fn.instr(fn.lower(AuditEvent.action), needle) > 0)
-                            | (fn.instr(fn.lower(AuditEvent.target), needle) > 0))
-            return [
-                {"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "action": e.action,
-                 "target": e.target, "before": e.before, "after": e.after, "hash": e.hash}
-                for e in q.offset(offset).limit(limit)
-            ]
+            return [e.to_json() for e in audit_log.page(offset, limit, search=search,
+                                                          actor=actor)]
 
     def verify_audit(self) -> audit.AuditReport:
         with self.store.read():
@@ -358,27 +339,27 @@ class Service:
         self.keyring.require()
         with self.store.write():
             self.keyring.set(name, value)
-            created = SecretRef.get_or_none(SecretRef.name == name) is None
+            created = not secret_refs.exists(name)
             if created:
-                SecretRef.create(name=name, created_at=now)
+                secret_refs.add(name, now)
             # the audit names the secret and never records its value
             self._audit("secret.set", name, None, {"created": created}, now)
 
     def list_secrets(self) -> list[str]:
         with self.store.read():
-            return [s.name for s in SecretRef.select().order_by(SecretRef.name)]
+            return secret_refs.names()
 
     def delete_secret(self, name: str, now: datetime | None = None) -> None:
         now = _now(now)
         with self.store.write():
-            if SecretRef.get_or_none(SecretRef.name == name) is None:
+            if not secret_refs.exists(name):
                 raise NotFoundError("secret", name)
-            users = [r.name for r in TaskRow.select(TaskRow.name)
-                     if name in tasks.get(r.id).spec.secret_env.values()]
+            users = [t.name for t in tasks.page(0, -1, sort="id")
+                     if name in t.spec.secret_env.values()]
             if users:
                 raise ValidationError("secret", f"{name!r} is used by {', '.join(users)}")
             self.keyring.delete(name)
-            SecretRef.delete().where(SecretRef.name == name).execute()
+            secret_refs.delete(name)
             self._audit("secret.delete", name, None, None, now)
 
     # -- export / import -------------------------------------------------------------------
@@ -388,8 +369,7 @@ class Service:
         now = _now(now)
         with self.store.read():
             items = [t.to_json() for t in tasks.page(0, -1, sort="id")]
-        data = {"version": EXPORT_VERSION, "exported_at": now.isoformat(), "tasks": items}
-        transfer.write_export(path, data)
+        transfer.write_export(path, transfer.document(items, now))
         with self.store.write():
             self._audit("tasks.export", str(path), None, {"tasks": len(items)}, now)
         return len(items)
@@ -404,39 +384,11 @@ class Service:
         have fired and windows that have ended, and they come back as they were (they just
         have no next run), while a schedule that never fires at all is still refused."""
         now = _now(now)
-        items = transfer.read_export(path)
-        specs: list[TaskSpec] = []
-        for i, item in enumerate(items):
-            try:
-                specs.append(TaskSpec.from_json(item, now=EPOCH))
-            except ValidationError as exc:
-                raise ValidationError(f"tasks[{i}].{exc.field}", exc.reason) from None
-        if verify:
-            _verify_all(specs)
-
-        def label(index: int, field_name: str) -> str:
-            return f"tasks[{index}].{field_name}"
-
+        specs = transfer.read_specs(path, verify=verify)
         report = ImportReport()
         with self.store.write():
-            created = self._insert_all(specs, now, "task.import", label)
+            created = self._insert_all(specs, now, "task.import", transfer.label)
             report.created = [spec.name for spec in specs]
             self._audit("tasks.import", str(path), None, {"created": report.created}, now)
         self._announce(Change(tasks=frozenset(created)))
         return report
-
-
-def _verify_all(specs: list[TaskSpec]) -> None:
-    """Check every action against this machine, each distinct program, module or folder once."""
-    seen: set[tuple[Any, ...]] = set()
-    for i, spec in enumerate(specs):
-        action = spec.action
-        key = (action.kind, action.argv[:1], action.shell, action.target, action.cwd,
-               spec.env.get("PATH"))
-        if key in seen:
-            continue
-        try:
-            preflight.verify(spec)
-        except ValidationError as exc:
-            raise type(exc)(f"tasks[{i}].{exc.field}", exc.reason) from None
-        seen.add(key)

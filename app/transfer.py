@@ -15,12 +15,61 @@ import contextlib
 import json
 import os
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app import preflight
 from app.core.errors import ValidationError
+from app.core.task import TaskSpec
 
 EXPORT_VERSION = 1
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def document(items: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
+    """The export file's content for these tasks (each as `Task.to_json` gives it)."""
+    return {"version": EXPORT_VERSION, "exported_at": now.isoformat(), "tasks": items}
+
+
+def label(index: int, field_name: str) -> str:
+    """How an import names a field of one of its tasks: `tasks[3].schedule`."""
+    return f"tasks[{index}].{field_name}"
+
+
+def read_specs(path: Path, *, verify: bool = True) -> list[TaskSpec]:
+    """Every task in an export file as a spec, all or nothing; a bad field is named by its
+    place in the file.
+
+    Schedules are checked as of the epoch, not now: a backup holds one-shot tasks that have
+    fired and windows that have ended, and they come back as they were (they just have no
+    next run), while a schedule that never fires at all is still refused. `verify` checks
+    each action against this machine."""
+    specs: list[TaskSpec] = []
+    for i, item in enumerate(read_export(path)):
+        try:
+            specs.append(TaskSpec.from_json(item, now=EPOCH))
+        except ValidationError as exc:
+            raise ValidationError(label(i, exc.field), exc.reason) from None
+    if verify:
+        _verify_all(specs)
+    return specs
+
+
+def _verify_all(specs: list[TaskSpec]) -> None:
+    """Check every action against this machine, each distinct program, module or folder once."""
+    seen: set[tuple[Any, ...]] = set()
+    for i, spec in enumerate(specs):
+        action = spec.action
+        key = (action.kind, action.argv[:1], action.shell, action.target, action.cwd,
+               spec.env.get("PATH"))
+        if key in seen:
+            continue
+        try:
+            preflight.verify(spec)
+        except ValidationError as exc:
+            raise type(exc)(label(i, exc.field), exc.reason) from None
+        seen.add(key)
 
 
 def write_export(path: Path, data: dict[str, Any]) -> None:

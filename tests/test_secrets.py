@@ -61,3 +61,19 @@ def test_the_tests_file_backend_is_accepted(cli: Any) -> None:
     result = cli("secret", "set", "token", stdin="hunter2\n")
     assert result.code == 0, result.err
     assert cli("secret", "list", "--json").json() == ["token"]
+
+
+def test_delete_secret_with_tasks_present_refuses_a_used_one_and_deletes_an_unused_one(
+        cli: Any) -> None:
+    """Deleting a secret looks at every task's secret_env: it used to read the tasks by an
+    id it never selected and crashed as soon as any task existed."""
+    assert cli("secret", "set", "used", stdin="a\n").code == 0
+    assert cli("secret", "set", "spare", stdin="b\n").code == 0
+    assert cli("task", "add", "plain", "--command", "true").code == 0
+    assert cli("task", "add", "user", "--command", "true", "--secret-env",
+               "TOKEN=used").code == 0
+    refused = cli("secret", "delete", "used")
+    assert refused.code == 2 and "used by user" in refused.err, refused.err
+    assert "Traceback" not in refused.err
+    assert cli("secret", "delete", "spare").code == 0
+    assert cli("secret", "list", "--json").json() == ["used"]

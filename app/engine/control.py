@@ -18,7 +18,7 @@ from app.engine.events import RunChanged
 from app.engine.recorder import utcnow
 from app.engine.watcher import RunRows
 from app.store import ledger
-from app.store.models import RunRow
+from app.store import runs as run_store
 
 if TYPE_CHECKING:
     from app.engine.engine import Engine
@@ -91,8 +91,7 @@ def adopt(engine: Engine, run_id: int) -> None:
     def work() -> tuple[int, datetime, int] | None:
         if not ledger.adopt(run_id, engine_id):
             return None
-        row = RunRow.get_by_id(run_id)
-        return int(row.task_id), row.scheduled_for, int(row.attempt)
+        return run_store.fire_of(run_id)
 
     def done(result: tuple[int, datetime, int] | None, error: BaseException | None) -> None:
         if result is not None:

@@ -59,7 +59,6 @@ from app.engine.executor import Attempt, Executor, Outcome
 from app.engine.faults import StoreFaults
 from app.engine.horizon import Horizon
 from app.engine.inbox import Batch
-from app.engine.lock import EngineLock
 from app.engine.processes import TOKEN_VAR, run_token
 from app.engine.recorder import RunRecorder, utcnow
 from app.engine.scheduler import Timing
@@ -68,9 +67,10 @@ from app.engine.upstreams import Upstreams
 from app.engine.watcher import StoreWatcher
 from app.engine.writer import Writer
 from app.secrets import Keyring
-from app.store import ledger
+from app.store import connection, ledger
 from app.store.database import Store
-from app.store.models import db, utc_text
+from app.store.lock import EngineLock
+from app.store.times import utc_text
 
 log = logging.getLogger("tickwork.engine")
 logging.getLogger("apscheduler").setLevel(logging.WARNING)  # it logs every job add/remove
@@ -281,8 +281,7 @@ class Engine:
             except Exception as exc:
                 if not self.faults.met(exc):
                     log.exception("dispatcher step failed")
-        if not db.is_closed():
-            db.close()
+        connection.close()
 
     def _shutdown(self, grace: float, done: threading.Event) -> None:
         """On the dispatcher: wait for running attempts, then interrupt what is left."""

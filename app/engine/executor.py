@@ -17,7 +17,6 @@ the run's bookkeeping. The engine needs QtCore only.
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import inspect
 import json
@@ -37,6 +36,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QThreadPool
 
+from app import platform
 from app.core.task import Action
 from app.engine.capture import Capture
 from app.engine.processes import TOKEN_VAR, RunProcesses, leader_created
@@ -358,9 +358,8 @@ class Executor:
         return Outcome("failed", _now(), exit_code=code, error=f"exit code {code}")
 
 
-_SIGKILL = getattr(signal, "SIGKILL", signal.SIGTERM)
+_SIGKILL = platform.SIGKILL
 
 
 def _signal_group(pid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, sig)
+    platform.kill_group(pid, sig)

@@ -18,7 +18,7 @@ from app.core.schedule import build_trigger, parse_timezone
 from app.core.task import Task
 from app.engine.scheduler import Timing, next_after
 from app.engine.writer import Writer
-from app.store.models import utc_text
+from app.store.times import utc_text
 
 
 class Horizon:

@@ -12,8 +12,7 @@ from app.core.task import Task
 from app.engine import sync
 from app.engine.events import Notification, RunChanged
 from app.engine.recorder import utcnow
-from app.store import ledger
-from app.store.models import TaskRow
+from app.store import ledger, task_queries
 
 if TYPE_CHECKING:
     from app.engine.engine import Engine
@@ -67,8 +66,8 @@ def on_success(engine: Engine, task: Task, run_id: int, fire: datetime) -> None:
 
 def fallback_task(engine: Engine, name: str) -> Task | None:
     with engine.store.read():
-        row = TaskRow.get_or_none(TaskRow.name == name)
-    return sync.task(engine, row.id) if row else None
+        task_id = task_queries.id_named(name)
+    return sync.task(engine, task_id) if task_id is not None else None
 
 
 def retry_due(engine: Engine, run_id: int) -> None:

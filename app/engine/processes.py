@@ -31,6 +31,8 @@ import time
 
 import psutil  # type: ignore[import-untyped]  # no stubs installed
 
+from app import platform
+
 log = logging.getLogger("tickwork.engine")
 
 TOKEN_VAR = "TICKWORK_RUN_TOKEN"
@@ -122,10 +124,8 @@ class RunProcesses:
     def signal(self, sig: int, tokened: list[psutil.Process] | None = None) -> int:
         """Send `sig` to every process of the run and to its group; how many were found."""
         procs = self.find(tokened)
-        killpg = getattr(os, "killpg", None)
-        if killpg is not None and self.leader() is not None:
-            with contextlib.suppress(OSError):
-                killpg(self.pgid, sig)
+        if self.pgid is not None and self.leader() is not None:
+            platform.kill_group(self.pgid, sig)
         for proc in procs:
             with contextlib.suppress(psutil.Error, OSError):
                 proc.send_signal(sig)  # psutil refuses a pid reused since it was seen
@@ -165,7 +165,7 @@ def stop_all(runs: list[RunProcesses], grace: float, wait: float = 10.0
     if not found:
         return 0, []
     wait_gone(grace)
-    signal_all(getattr(signal, "SIGKILL", signal.SIGTERM))
+    signal_all(platform.SIGKILL)
     stuck = wait_gone(wait)
     if stuck:
         log.warning("processes %s would not stop", sorted(p.pid for p in stuck))

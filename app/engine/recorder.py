@@ -40,7 +40,7 @@ from app.engine.stats import Stats
 from app.engine.writer import Writer
 from app.secrets import Keyring
 from app.store import ledger
-from app.store.models import utc_text
+from app.store.times import utc_text
 
 log = logging.getLogger("tickwork.engine")
 

@@ -31,8 +31,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import peewee as pw
-
 from app.core.policy import CATCH_UP_BOUND, catch_up_fires, should_retry
 from app.core.run import Run
 from app.core.schedule import build_trigger, parse_timezone
@@ -43,11 +41,10 @@ from app.engine.events import RunChanged
 from app.engine.executor import KILL_GRACE
 from app.engine.recorder import utcnow
 from app.engine.scheduler import next_after
-from app.store import ledger
+from app.store import audit_log, ledger, task_queries
 from app.store import runs as run_store
 from app.store import tasks as task_store
 from app.store.database import Store
-from app.store.models import AuditEvent, RunRow, TaskRow, utc_text
 
 if TYPE_CHECKING:
     from app.engine.engine import Engine
@@ -86,10 +83,7 @@ class Orphan:
 
 def orphans() -> list[Orphan]:
     """Runs claimed by an engine (now dead: we hold the lock) and not finished."""
-    return [Orphan(*row) for row in RunRow.select(
-        RunRow.id, RunRow.task, RunRow.scheduled_for, RunRow.attempt, RunRow.status,
-        RunRow.engine, RunRow.pgid, RunRow.leader_created).where(
-        RunRow.status.in_(INTERRUPTIBLE) & RunRow.engine.is_null(False)).tuples()]
+    return [Orphan(*row) for row in run_store.claimed_unfinished(INTERRUPTIBLE)]
 
 
 def stop_leftovers(found: list[Orphan], grace: float = KILL_GRACE) -> None:
@@ -108,12 +102,8 @@ def interrupt_orphans(found: list[Orphan], now: datetime, engine_id: str) -> lis
     """Mark the orphans interrupted and claim each one's retry by its task's policy (in the
     caller's transaction); return them as they were (for the events)."""
     ids = [o.id for o in found]
-    retries = dict(TaskRow.select(TaskRow.id, TaskRow.retries).where(
-        TaskRow.id.in_({o.task_id for o in found})).tuples()) if found else {}
-    out: list[Run] = []
-    for chunk in range(0, len(ids), 500):
-        out.extend(run_store._with_names(RunRow.select().where(
-            RunRow.id.in_(ids[chunk:chunk + 500]))))
+    retries = task_queries.retries_of({o.task_id for o in found})
+    out = run_store.by_ids_unordered(ids)
     for o in found:
         retry = ((o.task_id, o.fire, o.attempt + 1, engine_id)
                  if should_retry("interrupted", o.attempt, retries.get(o.task_id, 0)) else None)
@@ -176,23 +166,16 @@ def _latest_fires(trigger: Any, now: datetime, count: int, head: list[datetime]
 
 
 def overdue_tasks(now: datetime) -> list[Task]:
-    rows = list(TaskRow.select().where(
-        TaskRow.enabled & TaskRow.next_run_at.is_null(False)
-        & (TaskRow.next_run_at <= utc_text(now))))
-    return task_store.load(rows, with_last_run=False)
+    return task_queries.overdue(now)
 
 
 def startup_tasks() -> list[Task]:
-    """Enabled `@reboot` tasks, found in SQL (reading every cron row cost seconds at 100k)."""
-    expr = pw.fn.lower(pw.fn.trim(pw.fn.json_extract(TaskRow.schedule, "$.expr")))
-    ids = [i for (i,) in TaskRow.select(TaskRow.id).where(
-        TaskRow.enabled & (TaskRow.schedule_kind == "cron") & (expr == "@reboot")).tuples()]
-    return task_store.load_ids(ids, with_last_run=False)
+    """Enabled `@reboot` tasks."""
+    return task_queries.startup()
 
 
 def unclaimed_manual_runs() -> list[int]:
-    return [r[0] for r in RunRow.select(RunRow.id).where(
-        (RunRow.status == "queued") & RunRow.engine.is_null()).order_by(RunRow.id).tuples()]
+    return run_store.unclaimed_manual()
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,10 +190,7 @@ class Retry:
 
 
 def waiting_retries() -> list[Retry]:
-    return [Retry(r.id, r.task_id, r.attempt, r.scheduled_for, r.due_at) for r in
-            RunRow.select(RunRow.id, RunRow.task, RunRow.attempt, RunRow.scheduled_for,
-                          RunRow.due_at)
-            .where(RunRow.status == "retrying")]
+    return [Retry(*r) for r in run_store.retrying()]
 
 
 @dataclass(slots=True)
@@ -238,14 +218,12 @@ def plan_startup(store: Store, now: datetime, engine_id: str) -> StartupPlan:
         interrupted = interrupt_orphans(found, now, engine_id)
     plan = StartupPlan(now, interrupted)
     with store.read():
-        mark = AuditEvent.select(AuditEvent.id).order_by(AuditEvent.id.desc()).first()
-        plan.audit_mark = mark.id if mark else 0
+        plan.audit_mark = audit_log.last_id()
         plan.catch_ups = [missed_fires(task, now) for task in overdue_tasks(now)]
         plan.startup = startup_tasks()
         plan.manual = unclaimed_manual_runs()
         plan.retries = waiting_retries()
-        plan.index = list(TaskRow.select(TaskRow.id, TaskRow.next_run_at).where(
-            TaskRow.enabled & TaskRow.next_run_at.is_null(False)).tuples())
+        plan.index = task_queries.next_run_index()
         plan.edges = task_store.all_edges()
     return plan
 
@@ -308,8 +286,7 @@ def redo_due(engine: Engine, cause: str) -> None:
     (after a clock jump, or once the store can be written again after a fault)."""
     engine.horizon.reset()
     for run_id in list(engine._retries):
-        row = RunRow.get_or_none(RunRow.id == run_id)
-        engine._arm_retry(run_id, (row.due_at if row else None) or utcnow())
+        engine._arm_retry(run_id, run_store.due_at(run_id) or utcnow())
     engine.writer.flush()
     now = utcnow()
     with engine.store.read():

@@ -44,10 +44,10 @@ from app.core.task import Task
 from app.engine.dependencies import Fire, Graph, fire_state
 from app.engine.playback import Occurrence, Playback
 from app.engine.upstreams import chain_successes
-from app.store import ledger
+from app.store import ledger, task_queries
+from app.store import runs as run_store
 from app.store import tasks as task_store
 from app.store.database import Store
-from app.store.models import RunRow, TaskRow
 
 if TYPE_CHECKING:
     from app.service import Service
@@ -97,18 +97,12 @@ class World:
     @classmethod
     def _read(cls, store: Store, task_ids: set[int] | None, now: datetime) -> World:
         graph = Graph.from_edges(task_store.all_edges())
-        where = TaskRow.enabled & (TaskRow.next_run_at.is_null(False)
-                                   | (TaskRow.schedule_kind == "after"))
+        involved: set[int] | None = None
         if task_ids is not None:
             involved = set(task_ids)
             for task_id in task_ids:
                 involved |= graph.ancestors.get(task_id, frozenset())
-            peers = TaskRow.select(TaskRow.group).where(
-                TaskRow.id.in_(sorted(involved)) & TaskRow.group.is_null(False))
-            involved |= {i for (i,) in TaskRow.select(TaskRow.id).where(
-                TaskRow.group.in_(peers)).tuples()}
-            where &= TaskRow.id.in_(sorted(involved))
-        ids = [i for (i,) in TaskRow.select(TaskRow.id).where(where).tuples()]
+        ids = task_queries.schedulable_ids(involved)
         tasks = task_store.load_ids(ids, with_last_run=False)
         durations = {t.id: _typical(ledger.recent_durations(t.id, HISTORY)) for t in tasks}
         known = {t.id for t in tasks}
@@ -118,13 +112,8 @@ class World:
         for task_id, ups in [*graph.wait_ups.items(), *graph.trigger_ups.items()]:
             nodes.add(task_id)
             nodes.update(ups)
-        busy = [(int(t), s.timestamp()) for t, s in RunRow.select(RunRow.task, RunRow.started_at)
-                .where((RunRow.status == "running") & RunRow.started_at.is_null(False)).tuples()
-                if t in known]
-        retries = [(int(t), d, int(a)) for t, d, a in
-                   RunRow.select(RunRow.task, RunRow.due_at, RunRow.attempt)
-                   .where((RunRow.status == "retrying") & RunRow.due_at.is_null(False)).tuples()
-                   if t in known]
+        busy = run_store.running_since(known)
+        retries = run_store.retries_due(known)
         history: dict[tuple[int, float], Fire | None] = {}
         for task_id in graph.waited_on:  # each upstream's latest fire in the ledger
             found = ledger.latest_fire(task_id, now)

@@ -19,10 +19,9 @@ import threading
 import time
 from collections.abc import Callable
 
-from peewee import SQL
-
+from app.store import audit_log, connection, task_queries
+from app.store import runs as run_store
 from app.store.database import Store
-from app.store.models import NEEDS_ATTENTION, AuditEvent, RunRow, TaskRow, db
 
 log = logging.getLogger("tickwork.engine")
 
@@ -32,7 +31,7 @@ IDLE_REFILL = 0.5  # ... and while nothing falls due soon (keeps an idle engine 
 CLOCK_CHECK = 2.0  # seconds between wall-clock/monotonic comparisons
 CLOCK_JUMP = 2.0  # a disagreement larger than this is a jump (or a resume)
 
-RunRows = list[tuple[int, str, str | None, bool]]  # (id, status, engine, cancel requested)
+RunRows = list[run_store.RunState]  # (id, status, engine, cancel requested)
 
 
 class StoreWatcher:
@@ -66,13 +65,7 @@ class StoreWatcher:
         """Look at some runs (all active ones when None) and report them to `runs_seen`."""
         def read() -> None:
             with self.store.read():
-                q = RunRow.select(RunRow.id, RunRow.status, RunRow.engine,
-                                  RunRow.cancel_requested)
-                if run_ids is not None:
-                    q = q.where(RunRow.id.in_(list(run_ids)))
-                else:
-                    q = q.where(RunRow.status.in_(["queued", "waiting", "running", "retrying"]))
-                rows = list(q.tuples())
+                rows = run_store.states(run_ids)
             self._post(lambda: self._runs_seen(rows))
         self.submit(read)
 
@@ -116,16 +109,12 @@ class StoreWatcher:
                     self._stop.wait(1.0)  # the engine is handling it: no retry loop
                 else:
                     log.exception("store thread step failed")
-        if not db.is_closed():
-            db.close()
+        connection.close()
 
     def _poll_changes(self) -> None:
         """Another connection committed: find task edits, manual runs and cancel requests."""
         with self.store.read():
-            events = list(AuditEvent.select(AuditEvent.id, AuditEvent.action, AuditEvent.target,
-                                            AuditEvent.before)
-                          .where(AuditEvent.id > self.audit_mark).order_by(AuditEvent.id)
-                          .tuples())
+            events = audit_log.changes_after(self.audit_mark)
             names: set[str] = set()
             for ev_id, action, target, before in events:
                 self.audit_mark = ev_id
@@ -133,11 +122,8 @@ class StoreWatcher:
                     names.add(target)
                     if isinstance(before, dict) and before.get("name"):
                         names.add(before["name"])
-            changed = {tid for (tid,) in TaskRow.select(TaskRow.id)
-                       .where(TaskRow.name.in_(list(names))).tuples()} if names else set()
-            rows = list(RunRow.select(RunRow.id, RunRow.status, RunRow.engine,
-                                      RunRow.cancel_requested)
-                        .where(SQL(NEEDS_ATTENTION)).tuples())
+            changed = task_queries.ids_named(names) if names else set()
+            rows = run_store.needing_attention()
         if changed or names:
             self._post(lambda: self._tasks_changed(changed, names))
         if rows:

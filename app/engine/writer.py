@@ -30,9 +30,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from app.store import ledger
+from app.store import connection, ledger
 from app.store.integrity import CORRUPT, FULL, find_fault
-from app.store.models import db
 
 log = logging.getLogger(__name__)
 
@@ -145,8 +144,7 @@ class Writer:
                     break
                 batch, self._batch = self._batch, _Batch()
             self._commit(batch)
-        if not db.is_closed():
-            db.close()  # this thread's connection
+        connection.close()  # this thread's connection
 
     def _commit(self, batch: _Batch) -> None:
         started = time.perf_counter()
@@ -182,7 +180,7 @@ class Writer:
 
     def _transact(self, batch: _Batch) -> tuple[list[Any], list[Any]]:
         results: list[Any] = []
-        with db.atomic("IMMEDIATE"):
+        with connection.write_batch():
             for work, _done in batch.calls:
                 results.append(work())
             claimed = ledger.claim_many([row for row, _ in batch.claims])
@@ -200,7 +198,7 @@ class Writer:
         while True:
             stopping = self._stopped.wait(delay)
             delay = min(delay * 2, RETRY_MAX)
-            _end_transaction()
+            connection.end_transaction()
             try:
                 out = self._transact(batch)
             except Exception as exc:
@@ -241,7 +239,7 @@ class Writer:
     def _replay(self, batch: _Batch) -> None:
         def one(work: Callable[[], Any], done: Done | None) -> None:
             try:
-                with db.atomic("IMMEDIATE"):
+                with connection.write_batch():
                     result = work()
             except Exception as exc:
                 fault = find_fault(exc)
@@ -272,16 +270,6 @@ class Writer:
             _after(after)
         for item in batch.next_runs.items():
             one(partial(ledger.set_next_many, [item]), None)
-
-
-def _end_transaction() -> None:
-    """After a failed commit: make sure this thread's connection is out of any transaction."""
-    con = db.connection()
-    if con.in_transaction:
-        try:
-            con.rollback()
-        except Exception:
-            log.debug("rollback after a failed commit failed", exc_info=True)
 
 
 def _call(done: Done | None, result: Any, error: BaseException | None) -> None:

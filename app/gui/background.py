@@ -24,7 +24,7 @@ from typing import Any
 
 from app.core.errors import TickworkError
 from app.gui.qt import QObject, QThreadPool, Signal, Slot, alive
-from app.store.models import db
+from app.store import connection
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +77,7 @@ class Background(QObject):
             except BaseException as exc:
                 outcome.error = exc
             finally:
-                if not db.is_closed():
-                    db.close()
+                connection.close()
             self._finished.emit(outcome)
 
         self.pool.start(job)

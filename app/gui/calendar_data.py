@@ -132,13 +132,6 @@ def _local_date(moment: datetime) -> date:
     return moment.astimezone().date()
 
 
-def _ids_clause(task_ids: set[int] | None, column: str) -> tuple[str, list[Any]]:
-    if task_ids is None:
-        return "", []
-    ids = sorted(task_ids) or [-1]
-    return f" AND {column} IN ({','.join('?' * len(ids))})", list(ids)
-
-
 def read_period(service: Service, period: Period, now: datetime,
                 task_ids: set[int] | None = None, limit: int = SIM_LIMIT,
                 per_day: int | None = None, predict: bool = True) -> CalendarData:
@@ -171,19 +164,12 @@ def _read_past(data: CalendarData, start: datetime, until: datetime,
     """Counts per day and status, then the runs themselves only for the days that show
     them: all of a day that fits, the first `per_day` of a fuller one, none of a month day
     so busy it shows counts only."""
-    from app.store.models import db, utc_text
+    from app.store import run_days
 
     if until <= start:
         return
-    con = db.connection()
-    where, params = _ids_clause(task_ids, "r.task_id")
-    bounds = [utc_text(start), utc_text(until)]
-    counts = con.execute(
-        "SELECT date(r.scheduled_for, 'localtime') AS d, r.status, COUNT(*) FROM run r "
-        f"WHERE r.scheduled_for >= ? AND r.scheduled_for < ?{where} GROUP BY d, r.status",
-        bounds + params)
-    for day, status, count in counts:
-        data.days.setdefault(date.fromisoformat(day), Day()).past[str(status)] += int(count)
+    for when, status, count in run_days.counts(start, until, task_ids):
+        data.days.setdefault(date.fromisoformat(when), Day()).past[status] += count
     whole: list[date] = []
     first: list[date] = []
     for d, day in sorted(data.days.items()):
@@ -191,22 +177,13 @@ def _read_past(data: CalendarData, start: datetime, until: datetime,
         if n == 0 or (data.period.mode == "month" and n > BUSY):
             continue
         (whole if n <= per_day else first).append(d)
-    select = ("SELECT r.id, r.task_id, t.name, r.status, r.scheduled_for, r.started_at, "
-              "r.finished_at, r.reason FROM run r JOIN task t ON t.id = r.task_id")
     rows: list[Any] = []
     for days, windowed in ((whole, False), (first, True)):
         if not days:
             continue
-        ranges = " OR ".join("(r.scheduled_for >= ? AND r.scheduled_for < ?)" for _ in days)
-        spans = [utc_text(max(start, day_start(d))) if i % 2 == 0
-                 else utc_text(min(until, day_start(d + timedelta(days=1))))
-                 for d in days for i in range(2)]
-        query = f"{select} WHERE ({ranges}){where}"
-        if windowed:
-            query = (f"SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY "
-                     f"date(scheduled_for, 'localtime') ORDER BY scheduled_for, id) AS n "
-                     f"FROM ({query})) WHERE n <= {int(per_day)}")
-        rows.extend(con.execute(query, [*spans, *params]).fetchall())
+        spans = [(max(start, day_start(d)), min(until, day_start(d + timedelta(days=1))))
+                 for d in days]
+        rows.extend(run_days.runs(spans, task_ids, per_day if windowed else None))
     rows.sort(key=lambda r: (r[4], r[0]))
     for run_id, task_id, name, status, scheduled, started, finished, reason, *_n in rows:
         data.days.setdefault(_local_date(datetime.fromisoformat(scheduled)), Day()).entries.append(
@@ -230,11 +207,9 @@ def run_entry(run_id: int, task_id: int, name: str, status: str, scheduled: str,
 
 def _one_shots(task_ids: set[int] | None) -> set[int]:
     """Ids of one-shot tasks (their predictions can be dragged to reschedule them)."""
-    from app.store.models import db
+    from app.store import task_queries
 
-    where, params = _ids_clause(task_ids, "id")
-    return {int(i) for (i,) in db.connection().execute(
-        f"SELECT id FROM task WHERE schedule_kind = 'date'{where}", params)}
+    return task_queries.one_shot_ids(task_ids)
 
 
 def _add_predictions(data: CalendarData, service: Service, start: datetime, end: datetime,

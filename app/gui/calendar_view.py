@@ -56,14 +56,12 @@ LEGEND = ("Filled: runs, coloured by status · dashed: predicted fires, as long 
 
 def task_ids_matching(service: Service, text: str) -> set[int] | None:
     """Ids of tasks whose name contains `text` (None: no filter)."""
-    from app.store.models import db
+    from app.store import task_queries
 
     if not text:
         return None
     with service.store.read():
-        rows = db.connection().execute("SELECT id FROM task WHERE instr(lower(name), ?) > 0",
-                                       (text.lower(),))
-        return {int(i) for (i,) in rows}
+        return task_queries.ids_containing(text)
 
 
 class CalendarView(QWidget):

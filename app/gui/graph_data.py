@@ -10,7 +10,6 @@ place by `apply_run` from the engine's events, so a busy engine never re-reads t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from app.core import dag
 from app.core.task import ACTIVE_STATUSES
@@ -110,28 +109,18 @@ class GraphData:
 
 def read_graph(service: Service) -> GraphData:
     """Every task, every dependency edge, each task's latest run status and active runs."""
-    from app.store.models import db
+    from app.store import task_queries
 
     with service.store.read():
-        con = db.connection()
-        nodes = {int(i): Node(int(i), str(name), bool(enabled), str(kind)) for i, name, enabled,
-                 kind in con.execute("SELECT id, name, enabled, schedule_kind FROM task "
-                                     "ORDER BY id")}
-        edges = [Edge(int(up), int(down), str(kind)) for down, up, kind in
-                 con.execute("SELECT task_id, upstream_id, kind FROM dependency ORDER BY id")]
-        latest: Any = con.execute(
-            "SELECT task_id, status FROM run WHERE id IN "
-            "(SELECT MAX(id) FROM run GROUP BY task_id)")
-        for task_id, status in latest:
-            if task_id in nodes:
-                nodes[task_id].last_status = str(status)
-        marks = ",".join("?" * len(ACTIVE_STATUSES))
-        active: Any = con.execute(
-            f"SELECT id, task_id, status FROM run WHERE status IN ({marks})",
-            sorted(ACTIVE_STATUSES))
-        for run_id, task_id, status in active:
-            if task_id in nodes:
-                nodes[task_id].active[int(run_id)] = str(status)
+        rows, links, latest, active = task_queries.graph(ACTIVE_STATUSES)
+    nodes = {i: Node(i, name, enabled, kind) for i, name, enabled, kind in rows}
+    edges = [Edge(up, down, kind) for down, up, kind in links]
+    for task_id, status in latest:
+        if task_id in nodes:
+            nodes[task_id].last_status = status
+    for run_id, task_id, status in active:
+        if task_id in nodes:
+            nodes[task_id].active[run_id] = status
     return GraphData(nodes, edges)
 
 

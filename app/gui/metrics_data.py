@@ -151,22 +151,15 @@ def _parse(at: Any) -> datetime:
 
 
 def read_history(service: Service, now: datetime | None = None) -> Stored:
-    from app.store.models import db, utc_text
+    from app.store import metric_samples
 
     now = now or datetime.now(UTC)
-    hour_ago = utc_text(now - timedelta(seconds=FINE_SECONDS))
-    day_ago = utc_text(now - timedelta(minutes=COARSE_MINUTES))
-    aggregates = ", ".join(
-        (f"MAX(json_extract(\"values\", '$.{key}'))" if key == "lateness_p99_ms"
-         else f"AVG(json_extract(\"values\", '$.{key}'))") for key in SERIES)
+    hour_ago = now - timedelta(seconds=FINE_SECONDS)
+    day_ago = now - timedelta(minutes=COARSE_MINUTES)
+    series = [(key, "MAX" if key == "lateness_p99_ms" else "AVG") for key in SERIES]
     with service.store.read():
-        con = db.connection()
-        rows = con.execute("SELECT at, \"values\" FROM metric_sample WHERE kind = 'system' "
-                           "AND at >= ? ORDER BY at", (hour_ago,)).fetchall()
-        minutes = con.execute(
-            f"SELECT substr(at, 1, 16) AS minute, {aggregates} FROM metric_sample "
-            "WHERE kind = 'system' AND at >= ? AND at < ? GROUP BY minute ORDER BY minute",
-            (day_ago, hour_ago)).fetchall()
+        rows = metric_samples.system_since(hour_ago)
+        minutes = metric_samples.system_minutes(day_ago, hour_ago, series)
     samples = [(_parse(at), json.loads(text)) for at, text in rows]
     coarse = []
     for minute, *values in minutes:
@@ -177,12 +170,10 @@ def read_history(service: Service, now: datetime | None = None) -> Stored:
 
 def read_newer(service: Service, after: datetime) -> list[tuple[datetime, dict[str, Any]]]:
     """System samples stored after `after` (another process's engine writes them)."""
-    from app.store.models import db, utc_text
+    from app.store import metric_samples
 
     with service.store.read():
-        rows = db.connection().execute(
-            "SELECT at, \"values\" FROM metric_sample WHERE kind = 'system' AND at > ? "
-            "ORDER BY at LIMIT 3600", (utc_text(after),)).fetchall()
+        rows = metric_samples.system_after(after)
     return [(_parse(at), json.loads(text)) for at, text in rows]
 
 
@@ -201,12 +192,10 @@ def build_history(stored: Stored,
 
 def read_run_samples(service: Service, run_id: int) -> list[tuple[datetime, float, float]]:
     """A run's resource samples: (time, CPU %, RSS MB), oldest first."""
-    from app.store.models import db
+    from app.store import metric_samples
 
     with service.store.read():
-        rows = db.connection().execute(
-            "SELECT at, \"values\" FROM metric_sample WHERE kind = 'run' AND run_id = ? "
-            "ORDER BY at", (run_id,)).fetchall()
+        rows = metric_samples.of_run(run_id)
     out = []
     for at, text in rows:
         values = json.loads(text)

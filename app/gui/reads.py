@@ -13,22 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import peewee as pw
-
 from app.core.run import Run
 from app.core.task import Task
 from app.service import Service
-from app.store import models
+from app.store import audit_log, task_queries
 from app.store import runs as run_store
-from app.store import tasks as task_store
-
-# peewee's annotations know neither auto ids nor foreign-key `_id` columns: the models are
-# used untyped here, and every function below is typed at its boundary instead.
-TaskRow: Any = models.TaskRow
-RunRow: Any = models.RunRow
-AuditEvent: Any = models.AuditEvent
-
-CHUNK = 500
+from app.store.audit_log import AuditItem as AuditItem  # the views' name for an event
 
 
 @dataclass(frozen=True)
@@ -45,111 +35,59 @@ class AuditQuery:
     actor: str | None = None
 
 
-@dataclass(frozen=True)
-class AuditItem:
-    id: int
-    at: datetime
-    actor: str
-    action: str
-    target: str | None
-    before: Any
-    after: Any
-    hash: str
-
-
 def tasks_by_id(service: Service, ids: set[int]) -> tuple[list[Task], set[int]]:
     """The tasks with these ids, and the ids that no longer exist."""
-    found: list[Task] = []
-    id_list = sorted(ids)
     with service.store.read():
-        for i in range(0, len(id_list), CHUNK):
-            rows = list(TaskRow.select().where(TaskRow.id.in_(id_list[i:i + CHUNK])))
-            found.extend(task_store.load(rows))
+        found = task_queries.by_ids(ids)
     return found, ids - {t.id for t in found}
 
 
 def task_names(service: Service) -> list[str]:
     """Every task's name, sorted (pickers for dependencies and fallbacks)."""
     with service.store.read():
-        return [str(n) for (n,) in
-                TaskRow.select(TaskRow.name).order_by(TaskRow.name).tuples()]
+        return task_queries.sorted_names()
 
 
-def _runs(query: Any) -> list[Run]:
-    rows = list(query)
-    ids = {r.task_id for r in rows}
-    names = dict(TaskRow.select(TaskRow.id, TaskRow.name)
-                 .where(TaskRow.id.in_(sorted(ids))).tuples()) if ids else {}
-    return [run_store.to_run(r, names.get(r.task_id, "?")) for r in rows]
-
-
-def _run_query(query: RunQuery) -> Any:
-    return run_store.query(task_id=query.task_id, status=query.status, since=query.since,
-                           until=query.until)
+def _filters(query: RunQuery) -> dict[str, Any]:
+    return {"task_id": query.task_id, "status": query.status, "since": query.since,
+            "until": query.until}
 
 
 def runs_by_id(service: Service, query: RunQuery, ids: set[int]) -> tuple[list[Run], set[int]]:
     """Runs with these ids that match the query, and the ids that do not (or are gone)."""
-    id_list = sorted(ids)
-    found: list[Run] = []
     with service.store.read():
-        for i in range(0, len(id_list), CHUNK):
-            q = _run_query(query).where(RunRow.id.in_(id_list[i:i + CHUNK]))
-            found.extend(_runs(q))
+        found = run_store.by_ids(ids, **_filters(query))
     return found, ids - {r.id for r in found}
 
 
 def runs_newer(service: Service, query: RunQuery, after_id: int, limit: int) -> list[Run]:
     """Up to `limit` runs matching the query with ids above `after_id`, newest first."""
     with service.store.read():
-        q = _run_query(query).where(RunRow.id > after_id).limit(limit)
-        return _runs(q)
+        return run_store.newer(after_id, limit, **_filters(query))
 
 
 def unfinished_runs(service: Service, ids: set[int]) -> set[int]:
     """Which of these runs are not finished (their rows may still change)."""
-    from app.core.task import FINISHED_STATUSES
-
     if not ids:
         return set()
     with service.store.read():
-        q = RunRow.select(RunRow.id).where(RunRow.id.in_(sorted(ids))
-                                           & RunRow.status.not_in(list(FINISHED_STATUSES)))
-        return {int(i) for (i,) in q.tuples()}
-
-
-def _audit_query(query: AuditQuery) -> Any:
-    q = AuditEvent.select().order_by(AuditEvent.id.desc())
-    if query.actor:
-        q = q.where(AuditEvent.actor == query.actor)
-    if query.search:
-        needle = query.search.lower()
-        q = q.where((pw.fn.instr(pw.fn.lower(AuditEvent.action), needle) > 0)
-                    | (pw.fn.instr(pw.fn.lower(AuditEvent.target), needle) > 0))
-    return q
-
-
-def _audit_item(e: Any) -> AuditItem:
-    at = e.at if isinstance(e.at, datetime) else datetime.fromisoformat(e.at)
-    return AuditItem(e.id, at.astimezone(UTC), e.actor, e.action, e.target, e.before, e.after,
-                     e.hash)
+        return run_store.unfinished(ids)
 
 
 def audit_page(service: Service, query: AuditQuery, offset: int, limit: int) -> list[AuditItem]:
     with service.store.read():
-        return [_audit_item(e) for e in _audit_query(query).offset(offset).limit(limit)]
+        return audit_log.page(offset, limit, search=query.search, actor=query.actor)
 
 
 def audit_count(service: Service, query: AuditQuery) -> int:
     with service.store.read():
-        return int(_audit_query(query).count())
+        return audit_log.count(search=query.search, actor=query.actor)
 
 
 def audit_newer(service: Service, query: AuditQuery, after_id: int,
                 limit: int) -> list[AuditItem]:
     with service.store.read():
-        q = _audit_query(query).where(AuditEvent.id > after_id).limit(limit)
-        return [_audit_item(e) for e in q]
+        return audit_log.newer(after_id, limit, search=query.search, actor=query.actor)
 
 
 @dataclass(frozen=True)
@@ -163,19 +101,14 @@ class Overview:
 
 
 def overview(service: Service, now: datetime | None = None) -> Overview:
-    from app.core.task import ACTIVE_STATUSES
-
     now = now or datetime.now(UTC)
     midnight = now.astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
     with service.store.read():
-        active = RunRow.select().where(RunRow.status.in_(list(ACTIVE_STATUSES))).count()
-        nxt = (TaskRow.select(pw.fn.MIN(TaskRow.next_run_at))
-               .where(TaskRow.enabled & TaskRow.next_run_at.is_null(False)).scalar())
-        failed = (RunRow.select().where(RunRow.status.in_(["failed", "timed_out"])
-                                        & (RunRow.finished_at >= midnight)).count())
-        count = TaskRow.select().count()
-    next_fire = datetime.fromisoformat(nxt) if isinstance(nxt, str) else nxt
-    return Overview(int(active), next_fire, int(failed), int(count))
+        active = run_store.active_count()
+        next_fire = task_queries.next_fire()
+        failed = run_store.failed_since(midnight)
+        count = task_queries.count_all()
+    return Overview(active, next_fire, failed, count)
 
 
 @dataclass(frozen=True)
@@ -190,12 +123,5 @@ class Scheduled:
 
 def scheduled(service: Service) -> Scheduled:
     with service.store.read():
-        due = TaskRow.enabled & TaskRow.next_run_at.is_null(False)
-        count = TaskRow.select().where(due).count()
-        first = (TaskRow.select(TaskRow.name, TaskRow.next_run_at).where(due)
-                 .order_by(TaskRow.next_run_at).limit(1).tuples().first())
-    if not first:
-        return Scheduled(int(count))
-    name, at = first
-    when = datetime.fromisoformat(at) if isinstance(at, str) else at
-    return Scheduled(int(count), when, str(name))
+        count, name, at = task_queries.scheduled()
+    return Scheduled(count, at, name or "")

@@ -9,25 +9,17 @@ JSON columns hold plain data only: nothing read from the store is unpickled or e
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import peewee as pw
 
+from app.store.times import from_utc_text as from_utc_text  # re-exported
+from app.store.times import utc_text as utc_text  # re-exported
+
 db = pw.SqliteDatabase(None)
 
 SCHEMA_VERSION = 2  # 2: run.pgid and run.leader_created
-
-
-def utc_text(value: datetime) -> str:
-    """The stored form of an aware datetime: UTC, microseconds, fixed width."""
-    if value.tzinfo is not UTC:  # the engine's own times are UTC already: the fast path
-        value = value.astimezone(UTC)
-    return value.isoformat(timespec="microseconds")
-
-
-def from_utc_text(value: str) -> datetime:
-    return datetime.fromisoformat(value)
 
 
 class UtcDateTimeField(pw.TextField):

@@ -10,7 +10,7 @@ import peewee as pw
 
 from app.core.errors import NotFoundError
 from app.core.run import Run
-from app.store.models import RunOutput, RunRow, TaskRow, db
+from app.store.models import NEEDS_ATTENTION, RunOutput, RunRow, TaskRow, db
 
 
 def to_run(row: RunRow, task_name: str) -> Run:
@@ -89,3 +89,149 @@ def output(run_id: int, after_seq: int = -1) -> list[tuple[int, str, str]]:
     return list(RunOutput.select(RunOutput.seq, RunOutput.stream, RunOutput.text)
                 .where((RunOutput.run == run_id) & (RunOutput.seq > after_seq))
                 .order_by(RunOutput.seq).tuples())
+
+
+# -- the views' reads by id and since an id (the GUI refreshes by row) ----------------------
+
+CHUNK = 500  # ids per statement
+
+
+def by_ids(ids: Iterable[int], **filters: Any) -> list[Run]:
+    """The runs with these ids that match `filters` (those of `query`), newest first within
+    each chunk of ids."""
+    id_list = sorted(ids)
+    found: list[Run] = []
+    for i in range(0, len(id_list), CHUNK):
+        found.extend(_with_names(query(**filters).where(RunRow.id.in_(id_list[i:i + CHUNK]))))
+    return found
+
+
+def newer(after_id: int, limit: int, **filters: Any) -> list[Run]:
+    """Up to `limit` runs matching `filters` with ids above `after_id`, newest first."""
+    return _with_names(query(**filters).where(RunRow.id > after_id).limit(limit))
+
+
+def unfinished(ids: Iterable[int]) -> set[int]:
+    """Which of these runs are not finished (their rows may still change)."""
+    from app.core.task import FINISHED_STATUSES
+
+    q = RunRow.select(RunRow.id).where(RunRow.id.in_(sorted(ids))
+                                       & RunRow.status.not_in(list(FINISHED_STATUSES)))
+    return {int(i) for (i,) in q.tuples()}
+
+
+def active_count() -> int:
+    """Runs queued, waiting, running or retrying."""
+    from app.core.task import ACTIVE_STATUSES
+
+    return int(RunRow.select().where(RunRow.status.in_(list(ACTIVE_STATUSES))).count())
+
+
+def failed_since(since: datetime) -> int:
+    """Runs that failed or timed out and finished at or after `since`."""
+    return int(RunRow.select().where(RunRow.status.in_(["failed", "timed_out"])
+                                     & (RunRow.finished_at >= since)).count())
+
+
+# -- cancelling ------------------------------------------------------------------------------
+
+
+def engine_of(run_id: int) -> str | None:
+    """The id of the engine that claimed the run (None: no engine has taken it)."""
+    engine: str | None = RunRow.get_by_id(run_id).engine
+    return engine
+
+
+def request_cancel(run_id: int) -> None:
+    """Ask the engine holding the run to stop it."""
+    RunRow.update(cancel_requested=True).where(RunRow.id == run_id).execute()
+
+
+def cancel(run_id: int, now: datetime, reason: str) -> None:
+    """End a run no engine holds: cancelled now."""
+    RunRow.update(status="cancelled", finished_at=now, cancel_requested=True,
+                  reason=reason).where(RunRow.id == run_id).execute()
+
+
+# -- the engine's reads (start-up, the watcher, the simulation) -----------------------------
+
+# (id, status, engine, cancel requested)
+RunState = tuple[int, str, str | None, bool]
+_WATCHED = ("queued", "waiting", "running", "retrying")
+
+
+def states(run_ids: Iterable[int] | None) -> list[RunState]:
+    """The state of these runs (of every active one when None)."""
+    q = RunRow.select(RunRow.id, RunRow.status, RunRow.engine, RunRow.cancel_requested)
+    if run_ids is not None:
+        q = q.where(RunRow.id.in_(list(run_ids)))
+    else:
+        q = q.where(RunRow.status.in_(list(_WATCHED)))
+    return list(q.tuples())
+
+
+def needing_attention() -> list[RunState]:
+    """Runs an engine must look at: manual runs nobody took yet, and cancel requests."""
+    return list(RunRow.select(RunRow.id, RunRow.status, RunRow.engine, RunRow.cancel_requested)
+                .where(pw.SQL(NEEDS_ATTENTION)).tuples())
+
+
+# (id, task id, fire, attempt, status, engine, pgid, leader created)
+Claimed = tuple[int, int, datetime, int, str, str, int | None, float | None]
+
+
+def claimed_unfinished(statuses: Iterable[str]) -> list[Claimed]:
+    """Runs in these statuses that an engine claimed, with what it knows of their processes."""
+    return list(RunRow.select(
+        RunRow.id, RunRow.task, RunRow.scheduled_for, RunRow.attempt, RunRow.status,
+        RunRow.engine, RunRow.pgid, RunRow.leader_created).where(
+        RunRow.status.in_(list(statuses)) & RunRow.engine.is_null(False)).tuples())
+
+
+def by_ids_unordered(ids: list[int]) -> list[Run]:
+    """The runs with these ids, read 500 at a time (the order SQLite gives)."""
+    out: list[Run] = []
+    for chunk in range(0, len(ids), 500):
+        out.extend(_with_names(RunRow.select().where(RunRow.id.in_(ids[chunk:chunk + 500]))))
+    return out
+
+
+def unclaimed_manual() -> list[int]:
+    """Queued runs no engine has taken, oldest first."""
+    return [r[0] for r in RunRow.select(RunRow.id).where(
+        (RunRow.status == "queued") & RunRow.engine.is_null()).order_by(RunRow.id).tuples()]
+
+
+def retrying() -> list[tuple[int, int, int, datetime, datetime | None]]:
+    """(run id, task id, attempt, fire, due) of every retry waiting out its backoff."""
+    return [(r.id, r.task_id, r.attempt, r.scheduled_for, r.due_at) for r in
+            RunRow.select(RunRow.id, RunRow.task, RunRow.attempt, RunRow.scheduled_for,
+                          RunRow.due_at)
+            .where(RunRow.status == "retrying")]
+
+
+def due_at(run_id: int) -> datetime | None:
+    """When a retrying run is due (None: no such run, or no due time)."""
+    row = RunRow.get_or_none(RunRow.id == run_id)
+    return row.due_at if row else None
+
+
+def running_since(task_ids: set[int]) -> list[tuple[int, float]]:
+    """(task id, start timestamp) of each running run of these tasks."""
+    return [(int(t), s.timestamp()) for t, s in RunRow.select(RunRow.task, RunRow.started_at)
+            .where((RunRow.status == "running") & RunRow.started_at.is_null(False)).tuples()
+            if t in task_ids]
+
+
+def retries_due(task_ids: set[int]) -> list[tuple[int, datetime, int]]:
+    """(task id, due, attempt) of each retry of these tasks waiting with a due time."""
+    return [(int(t), d, int(a)) for t, d, a in
+            RunRow.select(RunRow.task, RunRow.due_at, RunRow.attempt)
+            .where((RunRow.status == "retrying") & RunRow.due_at.is_null(False)).tuples()
+            if t in task_ids]
+
+
+def fire_of(run_id: int) -> tuple[int, datetime, int]:
+    """(task id, fire, attempt) of a run."""
+    row = RunRow.get_by_id(run_id)
+    return int(row.task_id), row.scheduled_for, int(row.attempt)

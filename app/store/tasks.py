@@ -333,3 +333,17 @@ def active_run_count(task_id: int) -> int:
 
     return int(RunRow.select().where((RunRow.task == task_id)
                                      & (RunRow.status.in_(list(ACTIVE_STATUSES)))).count())
+
+
+def update_row(task_id: int, values: dict[str, Any]) -> None:
+    """Write a task's columns (from `row_values`)."""
+    TaskRow.update(**values).where(TaskRow.id == task_id).execute()
+
+
+def set_fallback(task_id: int, fallback_id: int | None) -> None:
+    TaskRow.update(fallback=fallback_id).where(TaskRow.id == task_id).execute()
+
+
+def delete(task_id: int) -> None:
+    """Delete a task; its runs, output and edges go with it (ON DELETE CASCADE)."""
+    TaskRow.delete().where(TaskRow.id == task_id).execute()

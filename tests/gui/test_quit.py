@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from app.engine.lock import EngineLock
 from app.gui import display
 from app.gui.qt import QApplication, Qt
+from app.store.lock import EngineLock
 from tests.gui.conftest import Gui, answer_question, command_task
 
 QUESTION_BUTTONS = ["Cancel", "Keep scheduling in the background", "Quit and stop scheduling"]

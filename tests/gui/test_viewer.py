@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from app.engine.lock import EngineLock
 from app.gui.main_window import RUNS
+from app.store.lock import EngineLock
 from tests.gui.conftest import Gui
 
 

@@ -1,5 +1,5 @@
-"""The command line's care of the store file itself: `check`, `backup`, `restore`, and the
-one line a damaged store or a full disk turns into (never a traceback).
+"""The command line's care of the store itself: opening it for a command, `check`, `backup`,
+`restore`, and the one line a damaged store or a full disk turns into (never a traceback).
 
 `check` reads the store read-only (SQLite's full `integrity_check`, one line per problem;
 exit 0 sound, 1 problems). `backup [FILE]` copies the store online (SQLite's backup API),
@@ -129,3 +129,14 @@ def store_fault_line(args: argparse.Namespace, exc: BaseException) -> str | None
         return "error: the disk holding the store is full; nothing was changed — free space " \
                "and try again"
     return None
+
+
+def service(args: argparse.Namespace) -> Any:
+    """The service over the store at `--home`, as the CLI; a command that writes has the
+    store checked first (`writes`)."""
+    from app.service import Service
+    from app.store.database import Store
+    from app.store.home import resolve_home
+
+    store = Store.open(resolve_home(args.home), actor="cli", check=writes(args))
+    return Service(store, "cli")

@@ -5,17 +5,20 @@ it, and never a second descriptor on the database file (closing one would drop S
 own POSIX locks). The holder writes its pid and start time into the file so others can say
 whose engine they are looking at. The lock dies with its process, so a standby engine that
 polls it takes over within its poll interval when the holder is killed.
+
+It lives with the store (the file sits beside the database, and the service asks who holds
+it before cancelling a run) and meets `flock` through `app.platform`.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import time
 from pathlib import Path
 from typing import Any
 
+from app import platform
 from app.store.home import LOCK_NAME
 
 
@@ -33,9 +36,7 @@ class EngineLock:
         if self._fd is not None:
             return True
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not platform.try_lock(fd):
             os.close(fd)
             return False
         info = json.dumps({"pid": os.getpid(), "engine": who, "since": time.time()}).encode()
@@ -49,7 +50,7 @@ class EngineLock:
         if self._fd is not None:
             try:
                 os.ftruncate(self._fd, 0)
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+                platform.unlock(self._fd)
             finally:
                 os.close(self._fd)
                 self._fd = None
@@ -63,16 +64,14 @@ class EngineLock:
         except FileNotFoundError:
             return None
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except BlockingIOError:
+            if not platform.try_lock(fd, shared=True):
                 data = os.pread(fd, 4096, 0)
                 try:
                     info: dict[str, Any] = json.loads(data or b"{}")
                 except json.JSONDecodeError:
                     info = {}
                 return info or {"pid": None}
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            platform.unlock(fd)
             return None
         finally:
             os.close(fd)

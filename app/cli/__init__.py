@@ -1,0 +1,20 @@
+"""The `tickwork` command line.
+
+`tickwork` alone opens the window; `tickwork engine` runs the engine headless; the other
+commands work on the store directly, whether or not an engine is running (a running engine
+notices their changes within a second). Exit codes: 0 success, 2 bad usage or input (one
+line on stderr naming the problem), 1 any other failure. Qt is never imported here unless
+the window is asked for, so the commands start fast.
+"""
+
+from __future__ import annotations
+
+from app.cli.entry import COMMANDS as COMMANDS
+from app.cli.entry import main as main
+from app.cli.parser import EXIT_FAILURE as EXIT_FAILURE
+from app.cli.parser import EXIT_OK as EXIT_OK
+from app.cli.parser import EXIT_USAGE as EXIT_USAGE
+from app.cli.parser import Parser as Parser
+from app.cli.parser import UsageError as UsageError
+from app.cli.parser import build_parser as build_parser
+from app.cli.task_options import task_changes as task_changes

@@ -1,0 +1,40 @@
+"""`tickwork engine` (headless, until a signal) and `simulate` (what would run, running
+nothing)."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+
+from app.cli.output import local, print_json, table
+from app.cli.parser import EXIT_OK
+from app.cli.store import service
+from app.core.errors import ValidationError
+
+
+def cmd_engine(args: argparse.Namespace) -> int:
+    from app.engine.headless import run_headless
+
+    return run_headless(args)
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from app.engine.simulate import simulate
+
+    svc = service(args)
+    start = _parse_instant(args.from_) if args.from_ else datetime.now(UTC)
+    items = simulate(svc, start, args.hours)
+    if args.json:
+        print_json([i.to_json() for i in items])
+    else:
+        table(["FIRE AT", "TASK", "NOTE"],
+               [[local(i.fire_at.isoformat()), i.task_name, i.reason or ""] for i in items])
+    return EXIT_OK
+
+
+def _parse_instant(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError("from", f"not an ISO 8601 date-time: {text!r}") from None
+    return value if value.tzinfo else value.astimezone()

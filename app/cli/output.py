@@ -1,0 +1,59 @@
+"""How the command line prints: local times, JSON, aligned tables, a run's row, a task's
+card."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+
+def local(value: str | None) -> str:
+    if not value:
+        return "-"
+    return datetime.fromisoformat(value).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def table(headers: Sequence[str], rows: list[Sequence[str]]) -> None:
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [min(max(w, len(c)), 60) for w, c in zip(widths, row, strict=True)]
+    line = "  ".join(f"{{:{w}}}" for w in widths)
+    print(line.format(*headers).rstrip())
+    for row in rows:
+        print(line.format(*(c if len(c) <= 60 else c[:59] + "…" for c in row)).rstrip())
+
+
+def run_row(run: dict[str, Any]) -> list[str]:
+    late = run["lateness_ms"]
+    return [str(run["id"]), run["task_name"], run["status"], str(run["attempt"]),
+            local(run["scheduled_for"]), local(run["started_at"]),
+            "-" if late is None else f"{late:.1f}",
+            "-" if run["exit_code"] is None else str(run["exit_code"]),
+            (run["error"] or run["reason"] or "")[:60]]
+
+
+def show_task(t: dict[str, Any]) -> None:
+    last = t["last_run"]
+    fields = [
+        ("id", str(t["id"])), ("name", t["name"]), ("enabled", "yes" if t["enabled"] else "no"),
+        ("schedule", t["schedule_text"]), ("time zone", t["timezone"]),
+        ("next run", local(t["next_run_at"])),
+        ("last run", f"{last['status']} at {local(last['scheduled_for'])}" if last else "-"),
+        ("action", json.dumps(t["action"], ensure_ascii=False)),
+        ("depends on", ", ".join(t["depends_on"]) or "-"), ("priority", str(t["priority"])),
+        ("retries", f"{t['retries']} ({t['backoff']}, delay {t['retry_delay']}s)"),
+        ("timeout", f"{t['timeout']}s" if t["timeout"] else "-"),
+        ("instances", f"max {t['max_instances']}, overlap {t['overlap']}"),
+        ("group", f"{t['group']} (limit {t['group_limit']})" if t["group"] else "-"),
+        ("catch-up", t["catch_up"]), ("fallback", t["fallback"] or "-"),
+        ("tags", ", ".join(t["tags"]) or "-"), ("description", t["description"] or "-"),
+    ]
+    for key, value in fields:
+        print(f"{key:>12}: {value}")

@@ -1,0 +1,162 @@
+"""The command line's grammar: every noun, verb and option, and a parser that reports bad
+usage in one line (exit 2) instead of argparse's usage block."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import NoReturn
+
+from app.cli.store import add_store_commands
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad command-line usage: exit 2 with one line."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line and exits 2, without the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def int_arg(name: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            return int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name}: not a whole number: {text!r}") from None
+    return parse
+
+
+def add_task_options(p: argparse.ArgumentParser, *, update: bool) -> None:
+    action = p.add_mutually_exclusive_group(required=not update)
+    action.add_argument("--command", metavar="CMD", help="command line (split like a shell)")
+    action.add_argument("--python", metavar="MODULE:FUNC", help="Python callable to run")
+    p.add_argument("--shell", action="store_true", default=None,
+                   help="run --command through /bin/sh")
+    p.add_argument("--kwargs", metavar="JSON", help="JSON keyword arguments for --python")
+    when = p.add_mutually_exclusive_group()
+    when.add_argument("--at", metavar="ISO8601", help="run once at this time")
+    when.add_argument("--every", metavar="DURATION", help="run every 30s, 5m, 1h30m, 1d …")
+    when.add_argument("--cron", metavar="EXPR", help="POSIX cron expression (optional seconds)")
+    when.add_argument("--calendar", metavar="SPEC", help="calendar interval, e.g. 1mo@02:00")
+    when.add_argument("--after", metavar="TASK[,TASK]", help="run when these tasks succeed")
+    when.add_argument("--manual", action="store_true", help="run only on demand")
+    p.add_argument("--tz", metavar="ZONE", help="time zone (default: the system's)")
+    p.add_argument("--start", metavar="ISO", help="do not fire before this time")
+    p.add_argument("--end", metavar="ISO", help="do not fire after this time")
+    p.add_argument("--depends-on", metavar="TASK", action="append",
+                   help="wait for TASK's latest run to succeed (repeatable)")
+    p.add_argument("--priority", type=int_arg("priority"))
+    p.add_argument("--retries", type=int_arg("retries"))
+    p.add_argument("--retry-delay", metavar="DURATION")
+    p.add_argument("--backoff", choices=["fixed", "exponential"])
+    p.add_argument("--timeout", metavar="DURATION")
+    p.add_argument("--max-instances", type=int_arg("max-instances"))
+    p.add_argument("--overlap", choices=["skip", "queue", "replace"])
+    p.add_argument("--group", metavar="NAME[:LIMIT]")
+    p.add_argument("--catch-up", choices=["skip", "once", "all"])
+    p.add_argument("--cwd", metavar="DIR")
+    p.add_argument("--env", metavar="KEY=VALUE", action="append")
+    p.add_argument("--secret-env", metavar="KEY=SECRET", action="append")
+    p.add_argument("--fallback", metavar="TASK", help="task to run when the last attempt fails")
+    p.add_argument("--description")
+    p.add_argument("--tag", action="append", help="a tag (repeatable)")
+    p.add_argument("--notify-success", action="store_true", default=None)
+    if update:
+        p.add_argument("--name", help="rename the task")
+        p.add_argument("--enabled", action="store_true", default=None)
+    p.add_argument("--disabled", action="store_true", default=None)
+    p.add_argument("--no-verify", dest="verify", action="store_false",
+                   help="store it even if its program, module or folder is not there (yet)")
+    p.add_argument("--json", action="store_true")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="tickwork", description="Tickwork: a desktop task scheduler.")
+    parser.add_argument("--home", metavar="DIR", help="data directory (default: $TICKWORK_HOME "
+                        "or the platform's per-user data directory)")
+    sub = parser.add_subparsers(dest="cmd", parser_class=Parser)
+
+    task = sub.add_parser("task", help="create, change and run tasks")
+    tsub = task.add_subparsers(dest="task_cmd", required=True, parser_class=Parser)
+    add = tsub.add_parser("add", help="create a task")
+    add.add_argument("name")
+    add_task_options(add, update=False)
+    upd = tsub.add_parser("update", help="change a task (only the options given)")
+    upd.add_argument("task")
+    add_task_options(upd, update=True)
+    lst = tsub.add_parser("list", help="list tasks")
+    lst.add_argument("--search")
+    lst.add_argument("--sort", default="name", choices=["name", "next_run_at", "priority", "id"])
+    lst.add_argument("--json", action="store_true")
+    show = tsub.add_parser("show", help="show one task")
+    show.add_argument("task")
+    show.add_argument("--json", action="store_true")
+    delete = tsub.add_parser("delete", help="delete a task and its history")
+    delete.add_argument("task")
+    delete.add_argument("--force", action="store_true", help="even if other tasks depend on it")
+    run = tsub.add_parser("run", help="run a task now")
+    run.add_argument("task")
+    run.add_argument("--wait", type=float, metavar="SECONDS", nargs="?", const=3600.0,
+                     help="wait for the run to finish (exit 1 unless it succeeded)")
+    run.add_argument("--json", action="store_true")
+    resched = tsub.add_parser("reschedule", help="give a task a new schedule")
+    resched.add_argument("task")
+    for opt in ("--at", "--every", "--cron", "--calendar", "--after", "--tz", "--start", "--end"):
+        resched.add_argument(opt)
+    resched.add_argument("--manual", action="store_true")
+    for name in ("pause", "resume"):
+        p = tsub.add_parser(name, help=f"{name} a task")
+        p.add_argument("task")
+
+    runs = sub.add_parser("run", help="run history")
+    rsub = runs.add_subparsers(dest="run_cmd", required=True, parser_class=Parser)
+    rl = rsub.add_parser("list", help="runs, newest first")
+    rl.add_argument("--task")
+    rl.add_argument("--status")
+    rl.add_argument("--limit", type=int_arg("limit"), default=50)
+    rl.add_argument("--json", action="store_true")
+    rs = rsub.add_parser("show", help="one run")
+    rs.add_argument("run", type=int_arg("run"))
+    rs.add_argument("--log", action="store_true", help="include the output")
+    rs.add_argument("--json", action="store_true")
+    rc = rsub.add_parser("cancel", help="cancel a queued or running run")
+    rc.add_argument("run", type=int_arg("run"))
+
+    aud = sub.add_parser("audit", help="the audit trail")
+    aud.add_argument("--verify", action="store_true", help="check the hash chain")
+    aud.add_argument("--limit", type=int_arg("limit"), default=50)
+    aud.add_argument("--search")
+    aud.add_argument("--json", action="store_true")
+
+    sec = sub.add_parser("secret", help="secrets kept in the OS keyring")
+    ssub = sec.add_subparsers(dest="secret_cmd", required=True, parser_class=Parser)
+    sset = ssub.add_parser("set", help="store a secret (value from standard input)")
+    sset.add_argument("name")
+    sl = ssub.add_parser("list", help="secret names")
+    sl.add_argument("--json", action="store_true")
+    sdel = ssub.add_parser("delete", help="delete a secret")
+    sdel.add_argument("name")
+
+    exp = sub.add_parser("export", help="write every task to a JSON file")
+    exp.add_argument("file")
+    imp = sub.add_parser("import", help="create tasks from an export file (all or nothing)")
+    imp.add_argument("file")
+    imp.add_argument("--no-verify", dest="verify", action="store_false",
+                     help="import even if programs, modules or folders are not there (yet)")
+
+    eng = sub.add_parser("engine", help="run the engine headless until SIGINT/SIGTERM")
+    eng.add_argument("--workers", type=int_arg("workers"), default=None)
+    eng.add_argument("--grace", type=float, default=10.0,
+                     help="seconds running tasks get to finish on shutdown")
+    sim = sub.add_parser("simulate", help="what would run in the next hours (runs nothing)")
+    sim.add_argument("--from", dest="from_", metavar="ISO8601")
+    sim.add_argument("--hours", type=float, default=24.0)
+    sim.add_argument("--json", action="store_true")
+    add_store_commands(sub)
+    return parser

@@ -1,0 +1,40 @@
+"""`tickwork run …`: the run history, one run with its output, cancelling."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from app.cli.output import print_json, run_row, table
+from app.cli.parser import EXIT_OK
+from app.cli.store import service
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    svc = service(args)
+    if args.run_cmd == "list":
+        items = [r.to_json() for r in svc.list_runs(task=args.task, status=args.status,
+                                                    limit=args.limit)]
+        if args.json:
+            print_json(items)
+        else:
+            table(["ID", "TASK", "STATUS", "TRY", "SCHEDULED", "STARTED", "LATE MS", "EXIT",
+                    "NOTE"], [run_row(r) for r in items])
+    elif args.run_cmd == "show":
+        run = svc.get_run(args.run).to_json()
+        chunks = svc.run_output(args.run) if args.log else []
+        if args.json:
+            if args.log:
+                run["log"] = [{"seq": s, "stream": st, "text": tx} for s, st, tx in chunks]
+            print_json(run)
+        else:
+            for key, value in run.items():
+                print(f"{key:>16}: {'-' if value is None else value}")
+            if args.log:
+                print("-" * 16 + " output")
+                for _seq, _stream, text in chunks:
+                    sys.stdout.write(text)
+    elif args.run_cmd == "cancel":
+        run = svc.cancel_run(args.run)
+        print(f"run {run.id}: {'cancel requested' if run.status == 'running' else run.status}")
+    return EXIT_OK

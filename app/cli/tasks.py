@@ -1,0 +1,87 @@
+"""`tickwork task …`: create, change, list, show, delete, run, reschedule, pause, resume."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from app.cli.output import local, print_json, show_task, table
+from app.cli.parser import EXIT_FAILURE, EXIT_OK, UsageError
+from app.cli.store import service
+from app.cli.task_options import task_changes
+
+
+def cmd_task(args: argparse.Namespace) -> int:
+    svc = service(args)
+    sub = args.task_cmd
+    if sub == "add":
+        data = task_changes(args, None)
+        data["name"] = args.name
+        task = svc.create_task(data, verify=args.verify)
+        if args.json:
+            print_json(task.to_json())
+        else:
+            print(f"created task {task.id} {task.name!r}: {task.to_json()['schedule_text']}")
+    elif sub == "update":
+        current = svc.get_task(args.task).to_json()
+        changes = task_changes(args, current)
+        if not changes:
+            raise UsageError("update: give at least one option to change")
+        task = svc.update_task(args.task, changes, verify=args.verify)
+        if args.json:
+            print_json(task.to_json())
+        else:
+            print(f"updated task {task.id} {task.name!r}")
+    elif sub == "list":
+        items = [t.to_json() for t in svc.list_tasks(search=args.search, sort=args.sort)]
+        if args.json:
+            print_json(items)
+        else:
+            table(["ID", "NAME", "ON", "SCHEDULE", "NEXT RUN", "LAST RUN"], [
+                [str(t["id"]), t["name"], "yes" if t["enabled"] else "no", t["schedule_text"],
+                 local(t["next_run_at"]),
+                 f"{t['last_run']['status']}" if t["last_run"] else "-"] for t in items])
+    elif sub == "show":
+        data = svc.get_task(args.task).to_json()
+        print_json(data) if args.json else show_task(data)
+    elif sub == "delete":
+        task = svc.get_task(args.task)
+        svc.delete_task(task.id, force=args.force)
+        print(f"deleted task {task.id} {task.name!r}")
+    elif sub == "run":
+        run = svc.run_now(args.task)
+        if args.wait:
+            run = _wait_for(svc, run.id, args.wait)
+        if args.json:
+            print_json(run.to_json())
+        else:
+            print(f"run {run.id} of {run.task_name!r}: {run.status}")
+        if args.wait and run.status != "succeeded":
+            return EXIT_FAILURE
+    elif sub == "reschedule":
+        current = svc.get_task(args.task).to_json()
+        changes = task_changes(args, current)
+        if "schedule" not in changes:
+            raise UsageError("reschedule: give one of --at, --every, --cron, --calendar, "
+                             "--after, --manual")
+        task = svc.update_task(args.task, {k: v for k, v in changes.items()
+                                           if k in ("schedule", "timezone", "start_at",
+                                                    "end_at")})
+        print(f"rescheduled {task.name!r}: {task.to_json()['schedule_text']}")
+    elif sub in ("pause", "resume"):
+        task = svc.set_enabled(args.task, sub == "resume")
+        print(f"{'resumed' if sub == 'resume' else 'paused'} task {task.id} {task.name!r}")
+    return EXIT_OK
+
+
+def _wait_for(svc: Any, run_id: int, seconds: float) -> Any:
+    import time
+
+    from app.core.task import FINISHED_STATUSES
+
+    deadline = time.monotonic() + seconds
+    run = svc.get_run(run_id)
+    while run.status not in FINISHED_STATUSES and time.monotonic() < deadline:
+        time.sleep(0.1)
+        run = svc.get_run(run_id)
+    return run

@@ -1,0 +1,170 @@
+"""Task selections beyond one task: by id and name, the engine's start-up sets, the
+simulation's world, the views' filters and the dependency graph.
+
+Each returns plain ids, names, tuples or domain tasks (through `tasks.load_ids`), never rows,
+and runs inside the caller's read or write transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import peewee as pw
+
+from app.core.task import Task
+from app.store import tasks as task_store
+from app.store.models import TaskRow, db
+from app.store.times import utc_text
+
+
+def by_ids(ids: Iterable[int]) -> list[Task]:
+    """The tasks with these ids that exist, in id order."""
+    id_list = sorted(ids)
+    found: list[Task] = []
+    for start in range(0, len(id_list), 500):  # the views ask for few; a chunk per 500
+        found.extend(task_store.load_ids(id_list[start:start + 500]))
+    return found
+
+
+def sorted_names() -> list[str]:
+    """Every task's name, sorted."""
+    return [str(n) for (n,) in TaskRow.select(TaskRow.name).order_by(TaskRow.name).tuples()]
+
+
+def id_of(ref: int | str) -> int:
+    """A task's id from its id or name; NotFoundError when there is none."""
+    return int(task_store.find_row(ref).id)
+
+
+def id_named(name: str) -> int | None:
+    """The id of the task with this exact name, if there is one."""
+    row = TaskRow.get_or_none(TaskRow.name == name)
+    return None if row is None else int(row.id)
+
+
+def ids_named(names: Iterable[str]) -> set[int]:
+    """Ids of the tasks with these names (the names that exist)."""
+    return {int(tid) for (tid,) in TaskRow.select(TaskRow.id)
+            .where(TaskRow.name.in_(list(names))).tuples()}
+
+
+def ids_not_enabled(enabled: bool) -> list[int]:
+    """Ids of the tasks whose enabled flag differs from `enabled`."""
+    return [int(row.id) for row in TaskRow.select(TaskRow.id).where(TaskRow.enabled != enabled)]
+
+
+def ids_containing(text: str) -> set[int]:
+    """Ids of tasks whose name contains `text`, ignoring case."""
+    rows = db.connection().execute("SELECT id FROM task WHERE instr(lower(name), ?) > 0",
+                                   (text.lower(),))
+    return {int(i) for (i,) in rows}
+
+
+def ids_clause(task_ids: set[int] | None, column: str) -> tuple[str, list[Any]]:
+    if task_ids is None:
+        return "", []
+    ids = sorted(task_ids) or [-1]
+    return f" AND {column} IN ({','.join('?' * len(ids))})", list(ids)
+
+
+def one_shot_ids(task_ids: set[int] | None) -> set[int]:
+    """Ids of one-shot tasks (among `task_ids` when given)."""
+    where, params = ids_clause(task_ids, "id")
+    return {int(i) for (i,) in db.connection().execute(
+        f"SELECT id FROM task WHERE schedule_kind = 'date'{where}", params)}
+
+
+def retries_of(task_ids: set[int]) -> dict[int, int]:
+    """Each task's retry count."""
+    return dict(TaskRow.select(TaskRow.id, TaskRow.retries).where(
+        TaskRow.id.in_(task_ids)).tuples()) if task_ids else {}
+
+
+# -- the engine's start-up and catch-up -----------------------------------------------------
+
+
+def overdue(now: datetime) -> list[Task]:
+    """Enabled tasks whose stored next run is at or before `now` (without their last run)."""
+    ids = [i for (i,) in TaskRow.select(TaskRow.id).where(
+        TaskRow.enabled & TaskRow.next_run_at.is_null(False)
+        & (TaskRow.next_run_at <= utc_text(now))).tuples()]
+    return task_store.load_ids(ids, with_last_run=False)
+
+
+def startup() -> list[Task]:
+    """Enabled `@reboot` tasks, found in SQL (reading every cron row cost seconds at 100k)."""
+    expr = pw.fn.lower(pw.fn.trim(pw.fn.json_extract(TaskRow.schedule, "$.expr")))
+    ids = [i for (i,) in TaskRow.select(TaskRow.id).where(
+        TaskRow.enabled & (TaskRow.schedule_kind == "cron") & (expr == "@reboot")).tuples()]
+    return task_store.load_ids(ids, with_last_run=False)
+
+
+def next_run_index() -> list[tuple[int, datetime]]:
+    """(task id, next run) of every enabled task that has one."""
+    return list(TaskRow.select(TaskRow.id, TaskRow.next_run_at).where(
+        TaskRow.enabled & TaskRow.next_run_at.is_null(False)).tuples())
+
+
+def schedulable_ids(involved: set[int] | None) -> list[int]:
+    """Ids of enabled tasks that fire (a next run, or chained after others): among
+    `involved` and the tasks sharing a concurrency group with them, when given."""
+    where = TaskRow.enabled & (TaskRow.next_run_at.is_null(False)
+                               | (TaskRow.schedule_kind == "after"))
+    if involved is not None:
+        involved = set(involved)
+        peers = TaskRow.select(TaskRow.group).where(
+            TaskRow.id.in_(sorted(involved)) & TaskRow.group.is_null(False))
+        involved |= {i for (i,) in TaskRow.select(TaskRow.id).where(
+            TaskRow.group.in_(peers)).tuples()}
+        where &= TaskRow.id.in_(sorted(involved))
+    return [i for (i,) in TaskRow.select(TaskRow.id).where(where).tuples()]
+
+
+# -- the views -----------------------------------------------------------------------------
+
+
+def next_fire() -> datetime | None:
+    """The earliest next run of any enabled task."""
+    nxt = (TaskRow.select(pw.fn.MIN(TaskRow.next_run_at))
+           .where(TaskRow.enabled & TaskRow.next_run_at.is_null(False)).scalar())
+    return datetime.fromisoformat(nxt) if isinstance(nxt, str) else nxt
+
+
+def scheduled() -> tuple[int, str | None, datetime | None]:
+    """How many enabled tasks have a next fire, and the soonest one's name and time."""
+    due = TaskRow.enabled & TaskRow.next_run_at.is_null(False)
+    count = int(TaskRow.select().where(due).count())
+    first = (TaskRow.select(TaskRow.name, TaskRow.next_run_at).where(due)
+             .order_by(TaskRow.next_run_at).limit(1).tuples().first())
+    if not first:
+        return count, None, None
+    name, at = first
+    return count, str(name), datetime.fromisoformat(at) if isinstance(at, str) else at
+
+
+def count_all() -> int:
+    return int(TaskRow.select().count())
+
+
+GraphRows = tuple[list[tuple[int, str, bool, str]], list[tuple[int, int, str]],
+                  list[tuple[int, str]], list[tuple[int, int, str]]]
+
+
+def graph(active: Iterable[str]) -> GraphRows:
+    """Every task (id, name, enabled, schedule kind), every edge (task, upstream, kind), each
+    task's latest run (task, status), and the runs in the `active` statuses (id, task,
+    status)."""
+    con = db.connection()
+    nodes = [(int(i), str(name), bool(enabled), str(kind)) for i, name, enabled, kind in
+             con.execute("SELECT id, name, enabled, schedule_kind FROM task ORDER BY id")]
+    edges = [(int(down), int(up), str(kind)) for down, up, kind in
+             con.execute("SELECT task_id, upstream_id, kind FROM dependency ORDER BY id")]
+    latest = [(int(t), str(s)) for t, s in con.execute(
+        "SELECT task_id, status FROM run WHERE id IN (SELECT MAX(id) FROM run GROUP BY task_id)")]
+    statuses = sorted(active)
+    marks = ",".join("?" * len(statuses))
+    runs = [(int(r), int(t), str(s)) for r, t, s in con.execute(
+        f"SELECT id, task_id, status FROM run WHERE status IN ({marks})", statuses)]
+    return nodes, edges, latest, runs
