@@ -151,7 +151,8 @@ def damaged(folder: Path) -> dict[str, Any]:
         "unchanged": _digest(home.db) == before, "integrity_ok": False, "audit_ok": True,
     }
     verdict["summary"] = (f"engine exit {code}, task add exit {added.code}, check exit "
-                          f"{checked.code} ({len(checked.out.splitlines())} problems), file "
+                          f"{checked.code} ({len(checked.out.splitlines())} problem"
+                          f"{'' if len(checked.out.splitlines()) == 1 else 's'}), file "
                           f"{'unchanged' if verdict['unchanged'] else 'WRITTEN'}")
     verdict["ok"] = (code == 1 and verdict["engine_one_line"] and added.code != 0
                      and verdict["add_one_line"] and checked.code == 1
