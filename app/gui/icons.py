@@ -9,6 +9,7 @@ and an "i" where the words say "bell" confuses).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from app.gui.qt import (
@@ -95,8 +96,9 @@ THEMED = {
 GLYPHS = {"run": "▶", "pause": "❚❚", "runs": "▶▶"}
 
 
-def _glyph_icon(glyph: str) -> QIcon:
-    """A glyph in the palette's text colour (the style's own media icons are black)."""
+def _painted_icon(paint: Callable[[QPainter, int], None]) -> QIcon:
+    """An icon at 16, 24 and 32 px, drawn by `paint(painter, size)` in the palette's text
+    colour (the style's own media icons are black, unreadable in a dark palette)."""
     from app.gui.qt import QPalette
 
     app = QApplication.instance()
@@ -109,31 +111,32 @@ def _glyph_icon(glyph: str) -> QIcon:
         p = QPainter(pixmap)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setPen(colour)
-        font = QFont()
-        font.setPixelSize(int(size * (0.5 if len(glyph) > 1 else 0.75)))
-        p.setFont(font)
-        p.drawText(QRectF(0, 0, size, size), Qt.AlignmentFlag.AlignCenter, glyph)
+        p.setBrush(colour)
+        paint(p, size)
         p.end()
         icon.addPixmap(pixmap)
     return icon
 
 
-def _bell_icon() -> QIcon:
-    """A bell in the palette's text colour."""
-    from app.gui.qt import QPainterPath, QPalette
+def _glyph_icon(glyph: str) -> QIcon:
+    """A text glyph (▶, ❚❚) as an icon."""
 
-    app = QApplication.instance()
-    colour = (app.palette().color(QPalette.ColorRole.ButtonText)
-              if isinstance(app, QApplication) else QColor("#202124"))
-    icon = QIcon()
-    for size in (16, 24, 32):
-        pixmap = QPixmap(size, size)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        p = QPainter(pixmap)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    def paint(p: QPainter, size: int) -> None:
+        font = QFont()
+        font.setPixelSize(int(size * (0.5 if len(glyph) > 1 else 0.75)))
+        p.setFont(font)
+        p.drawText(QRectF(0, 0, size, size), Qt.AlignmentFlag.AlignCenter, glyph)
+
+    return _painted_icon(paint)
+
+
+def _bell_icon() -> QIcon:
+    """A bell, drawn on a 16-unit grid."""
+    from app.gui.qt import QPainterPath
+
+    def paint(p: QPainter, size: int) -> None:
         p.scale(size / 16, size / 16)
         p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(colour)
         body = QPainterPath()
         body.moveTo(2.5, 12.0)
         body.cubicTo(4.0, 10.5, 4.0, 9.0, 4.0, 7.0)
@@ -144,9 +147,8 @@ def _bell_icon() -> QIcon:
         p.drawPath(body)
         p.drawEllipse(QRectF(6.5, 12.5, 3.0, 2.5))  # the clapper
         p.drawEllipse(QRectF(7.0, 1.0, 2.0, 2.0))  # the loop on top
-        p.end()
-        icon.addPixmap(pixmap)
-    return icon
+
+    return _painted_icon(paint)
 
 
 def action_icon(name: str) -> QIcon:
