@@ -126,6 +126,9 @@ class RunTableModel(PagedTableModel[Run, RunQuery]):
         where = {r.id: i for i, r in enumerate(self.rows)}
         changed: list[Run] = []
         for event in events:
+            # re-read it even when it is not loaded yet: a load in flight may have read it
+            # before this change, and would otherwise show the older status for good
+            self._changed.add(event.run_id)
             i = where.get(event.run_id)
             if i is None:
                 self._look_newer = True
@@ -133,7 +136,6 @@ class RunTableModel(PagedTableModel[Run, RunQuery]):
             run = self.rows[i]
             if run.status != event.status:
                 changed.append(replace(run, status=event.status))
-            self._changed.add(event.run_id)
         self.update_rows(changed)
         self._update.poke()
 

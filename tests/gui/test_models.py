@@ -66,7 +66,9 @@ def test_events_update_rows_without_a_reset(gui: Gui) -> None:
         lambda tl, br, roles=(): changed.extend(range(tl.row(), br.row() + 1)))
     run = gui.service.run_now("task 002")
     gui.wait_until(lambda: gui.service.get_run(run.id).status == "succeeded")
+    # the row already shows an earlier succeeded run (from _populate): wait for this one
     gui.wait_until(lambda: model.rows[2].task.last_run is not None
+                   and model.rows[2].task.last_run.id == run.id
                    and model.rows[2].task.last_run.status == "succeeded")
     assert 2 in changed and not resets
     gui.service.set_enabled("task 001", False)
