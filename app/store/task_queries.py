@@ -85,11 +85,19 @@ def retries_of(task_ids: set[int]) -> dict[int, int]:
 # -- the engine's start-up and catch-up -----------------------------------------------------
 
 
+def _scheduled() -> Any:
+    """Enabled tasks that have a next run: the ones an engine would fire."""
+    return TaskRow.enabled & TaskRow.next_run_at.is_null(False)
+
+
+def _stored_time(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
 def overdue(now: datetime) -> list[Task]:
     """Enabled tasks whose stored next run is at or before `now` (without their last run)."""
     ids = [i for (i,) in TaskRow.select(TaskRow.id).where(
-        TaskRow.enabled & TaskRow.next_run_at.is_null(False)
-        & (TaskRow.next_run_at <= utc_text(now))).tuples()]
+        _scheduled() & (TaskRow.next_run_at <= utc_text(now))).tuples()]
     return task_store.load_ids(ids, with_last_run=False)
 
 
@@ -103,8 +111,7 @@ def startup() -> list[Task]:
 
 def next_run_index() -> list[tuple[int, datetime]]:
     """(task id, next run) of every enabled task that has one."""
-    return list(TaskRow.select(TaskRow.id, TaskRow.next_run_at).where(
-        TaskRow.enabled & TaskRow.next_run_at.is_null(False)).tuples())
+    return list(TaskRow.select(TaskRow.id, TaskRow.next_run_at).where(_scheduled()).tuples())
 
 
 def schedulable_ids(involved: set[int] | None) -> list[int]:
@@ -127,21 +134,19 @@ def schedulable_ids(involved: set[int] | None) -> list[int]:
 
 def next_fire() -> datetime | None:
     """The earliest next run of any enabled task."""
-    nxt = (TaskRow.select(pw.fn.MIN(TaskRow.next_run_at))
-           .where(TaskRow.enabled & TaskRow.next_run_at.is_null(False)).scalar())
-    return datetime.fromisoformat(nxt) if isinstance(nxt, str) else nxt
+    return _stored_time(TaskRow.select(pw.fn.MIN(TaskRow.next_run_at))
+                        .where(_scheduled()).scalar())
 
 
 def scheduled() -> tuple[int, str | None, datetime | None]:
     """How many enabled tasks have a next fire, and the soonest one's name and time."""
-    due = TaskRow.enabled & TaskRow.next_run_at.is_null(False)
-    count = int(TaskRow.select().where(due).count())
-    first = (TaskRow.select(TaskRow.name, TaskRow.next_run_at).where(due)
+    count = int(TaskRow.select().where(_scheduled()).count())
+    first = (TaskRow.select(TaskRow.name, TaskRow.next_run_at).where(_scheduled())
              .order_by(TaskRow.next_run_at).limit(1).tuples().first())
     if not first:
         return count, None, None
     name, at = first
-    return count, str(name), datetime.fromisoformat(at) if isinstance(at, str) else at
+    return count, str(name), _stored_time(at)
 
 
 def count_all() -> int:

@@ -44,6 +44,16 @@ def choose(qtbot: Any, combo: Any, data: str) -> None:
     assert combo.currentIndex() == target
 
 
+def fill_manual_command(editor: TaskEditor, qtbot: Any, name: str,
+                        command: str = "true") -> None:
+    """Type a name and a command and choose "Only when I run it", as a person would."""
+    qtbot.keyClicks(editor.general.name, name)
+    go(editor, qtbot, "Action")
+    qtbot.keyClicks(editor.action.command, command)
+    go(editor, qtbot, "Schedule")
+    choose(qtbot, editor.schedule.kind, "manual")
+
+
 def click(qtbot: Any, widget: Any) -> None:
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=widget.rect().center())
 

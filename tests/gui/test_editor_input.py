@@ -9,7 +9,7 @@ from typing import Any
 from app.gui.editor.dialog import TaskEditor
 from app.gui.qt import QApplication, QLabel, Qt
 from tests.gui.conftest import Gui, closed, command_task
-from tests.gui.editing import choose, click, go, new_editor
+from tests.gui.editing import choose, click, fill_manual_command, go, new_editor
 
 TYPED = "echo tick $i; echo tock > /dev/null"  # split, re-joined it came back re-quoted
 
@@ -31,11 +31,7 @@ def test_waits_for_add_keeps_the_name_shows_it_and_refuses_an_unknown_one(
     for name in ("fetch", "report", "Mail"):
         gui.service.create_task(command_task(name))
     editor = new_editor(gui)
-    qtbot.keyClicks(editor.general.name, "summary")
-    go(editor, qtbot, "Action")
-    qtbot.keyClicks(editor.action.command, "true")
-    go(editor, qtbot, "Schedule")
-    choose(qtbot, editor.schedule.kind, "manual")
+    fill_manual_command(editor, qtbot, "summary")
     go(editor, qtbot, "Dependencies")
     picker = editor.dependencies.depends_on
     gui.wait_until(lambda: QApplication.activeWindow() is editor)
@@ -160,11 +156,7 @@ def test_enter_in_waits_for_adds_the_name_and_does_not_create_the_task(gui: Gui,
                                                                        qtbot: Any) -> None:
     gui.service.create_task(command_task("fetch"))
     editor = new_editor(gui)
-    qtbot.keyClicks(editor.general.name, "downstream")
-    go(editor, qtbot, "Action")
-    qtbot.keyClicks(editor.action.command, "true")
-    go(editor, qtbot, "Schedule")
-    choose(qtbot, editor.schedule.kind, "manual")
+    fill_manual_command(editor, qtbot, "downstream")
     go(editor, qtbot, "Dependencies")
     picker = editor.dependencies.depends_on
     qtbot.keyClicks(picker.input, "fetch")
