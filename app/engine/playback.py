@@ -18,8 +18,8 @@ from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from app.core.schedule import build_trigger, parse_timezone
+from app.core.schedule.triggers import first_fire
 from app.core.task import Task
-from app.core.triggers import first_fire
 from app.engine import recovery
 from app.engine.dependencies import (
     GO,

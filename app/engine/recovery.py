@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Any
 from app.core.policy import CATCH_UP_BOUND, catch_up_fires, should_retry
 from app.core.run import Run
 from app.core.schedule import build_trigger, parse_timezone
+from app.core.schedule.triggers import first_fire
 from app.core.task import Task
-from app.core.triggers import first_fire
 from app.engine import control, processes, sync
 from app.engine.events import RunChanged
 from app.engine.executor import KILL_GRACE

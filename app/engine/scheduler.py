@@ -25,7 +25,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.date import DateTrigger
 
-from app.core.triggers import fire_after
+from app.core.schedule.triggers import fire_after
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from app.core.schedule import (
     system_timezone_name,
     validate_schedule,
 )
-from app.core.triggers import CalendarTrigger, PosixCronTrigger, fire_after, first_fire
+from app.core.schedule.triggers import CalendarTrigger, PosixCronTrigger, fire_after, first_fire
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -1,9 +1,8 @@
-"""APScheduler triggers for Tickwork schedules: POSIX cron with DST rules, calendar intervals,
-and the fire-time preview built on them.
+"""APScheduler triggers built from a ``Schedule``: POSIX cron with the DST rules, calendar
+intervals, and the fire-time stepping and preview built on them.
 
-Kept apart from `app.core.schedule` (the schedule type, its parsing and its words) so that
-reading and describing schedules never loads APScheduler; `schedule.build_trigger` and
-`schedule.next_fire_times` import this module on first use.
+The only module of the schedule package that loads APScheduler; the package imports it on
+first use, so code that only reads and describes schedules (the CLI listing tasks) never does.
 """
 
 from __future__ import annotations
@@ -19,26 +18,33 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from app.core.dst import US as _US
-from app.core.dst import first_instant, next_instant
-from app.core.dst import utc as _utc
-from app.core.schedule import (
-    CalendarSpec,
-    Schedule,
-    _aps_list,
-    _aware,
-    _Cron,
-    _parse_cron,
-    _tz_label,
-    _within,
+from app.core.schedule.cron import Cron, field_expression, parse_cron
+from app.core.schedule.model import CalendarSpec, Schedule
+from app.core.schedule.zones import (
+    US,
+    aware_in,
+    first_instant,
+    next_instant,
+    utc,
+    within,
+    zone_label,
 )
+
+__all__ = [
+    "CalendarTrigger",
+    "PosixCronTrigger",
+    "build_trigger",
+    "fire_after",
+    "first_fire",
+    "next_fire_times",
+]
 
 # APScheduler numbers weekdays from Monday = 0; names avoid any confusion.
 _APS_DAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @lru_cache(maxsize=1024)
-def _wall_trigger(cron: _Cron) -> BaseTrigger:
+def _wall_trigger(cron: Cron) -> BaseTrigger:
     """A UTC trigger that finds matching *wall-clock* times (UTC has no DST to get in the way).
 
     Shared between PosixCronTriggers: APScheduler's cron triggers keep no state per call.
@@ -46,12 +52,12 @@ def _wall_trigger(cron: _Cron) -> BaseTrigger:
     sec, minute, hour, dom, month, dow = cron.values
     common = {
         "year": "*", "week": "*", "timezone": UTC,
-        "second": _aps_list(sec, 0, 59), "minute": _aps_list(minute, 0, 59),
-        "hour": _aps_list(hour, 0, 23), "month": _aps_list(month, 1, 12),
+        "second": field_expression(sec, 0, 59), "minute": field_expression(minute, 0, 59),
+        "hour": field_expression(hour, 0, 23), "month": field_expression(month, 1, 12),
     }  # fmt: skip
-    day_expr = _aps_list(dom, 1, 31)
+    day_expr = field_expression(dom, 1, 31)
     aps_dow = frozenset((d - 1) % 7 for d in dow)
-    dow_expr = _aps_list(aps_dow, 0, 6, _APS_DAYS)
+    dow_expr = field_expression(aps_dow, 0, 6, _APS_DAYS)
     if not cron.days_or:
         return CronTrigger(day=day_expr, day_of_week=dow_expr, **common)
     by_weekday = CronTrigger(day="*", day_of_week=dow_expr, **common)
@@ -65,7 +71,7 @@ class PosixCronTrigger(BaseTrigger):  # type: ignore[misc]
 
     Matching wall times come from APScheduler ``CronTrigger``s (an ``OrTrigger`` of two
     when day-of-month and day-of-week are both restricted) run in UTC; this class maps
-    them to instants with the DST rules of `app.core.dst` (``next_instant``). Without a
+    them to instants with the DST rules of `zones` (``next_instant``). Without a
     previous fire time the result is the first fire at or after ``now``; with one, strictly
     after it.
     """
@@ -82,9 +88,9 @@ class PosixCronTrigger(BaseTrigger):  # type: ignore[misc]
         self.expr = expr
         self.timezone = timezone
         # Kept in UTC: aware datetimes sharing a ZoneInfo compare by wall time, ignoring fold.
-        self.start_date = _utc(start_date) if start_date is not None else None
-        self.end_date = _utc(end_date) if end_date is not None else None
-        self._cron = _parse_cron(expr)
+        self.start_date = utc(start_date) if start_date is not None else None
+        self.end_date = utc(end_date) if end_date is not None else None
+        self._cron = parse_cron(expr)
         idle = self._cron.reboot or self._cron.never_fires
         self._wall = None if idle else _wall_trigger(self._cron)
 
@@ -93,11 +99,11 @@ class PosixCronTrigger(BaseTrigger):  # type: ignore[misc]
     ) -> datetime | None:
         if self._wall is None:
             return None
-        after = _utc(previous_fire_time) if previous_fire_time is not None else _utc(now) - _US
-        if self.start_date is not None and self.start_date - _US > after:
-            after = self.start_date - _US
+        after = utc(previous_fire_time) if previous_fire_time is not None else utc(now) - US
+        if self.start_date is not None and self.start_date - US > after:
+            after = self.start_date - US
         fire = self._next_after(after)
-        if fire is None or (self.end_date is not None and _utc(fire) > self.end_date):
+        if fire is None or (self.end_date is not None and utc(fire) > self.end_date):
             return None
         return fire
 
@@ -118,7 +124,7 @@ class PosixCronTrigger(BaseTrigger):  # type: ignore[misc]
         return f"cron[{self.expr}]"
 
     def __repr__(self) -> str:
-        return f"<PosixCronTrigger ({self.expr!r}, timezone='{_tz_label(self.timezone)}')>"
+        return f"<PosixCronTrigger ({self.expr!r}, timezone='{zone_label(self.timezone)}')>"
 
 
 class CalendarTrigger(CalendarIntervalTrigger):  # type: ignore[misc]
@@ -146,15 +152,15 @@ class CalendarTrigger(CalendarIntervalTrigger):  # type: ignore[misc]
             start_date=anchor, timezone=timezone,
         )  # fmt: skip
         self._clock = time(spec.hour, spec.minute, spec.second)
-        self._not_before = _utc(not_before) if not_before is not None else None
-        self._not_after = _utc(not_after) if not_after is not None else None
+        self._not_before = utc(not_before) if not_before is not None else None
+        self._not_after = utc(not_after) if not_after is not None else None
 
     def get_next_fire_time(
         self, previous_fire_time: datetime | None, now: datetime
     ) -> datetime | None:
-        floor = _utc(now) - _US if previous_fire_time is None else _utc(previous_fire_time)
-        if self._not_before is not None and self._not_before - _US > floor:
-            floor = self._not_before - _US
+        floor = utc(now) - US if previous_fire_time is None else utc(previous_fire_time)
+        if self._not_before is not None and self._not_before - US > floor:
+            floor = self._not_before - US
         day: date | None
         if previous_fire_time is None:
             day = self._jump(floor)
@@ -164,8 +170,8 @@ class CalendarTrigger(CalendarIntervalTrigger):  # type: ignore[misc]
             day = self._advance(day)
         while day is not None:
             fire = first_instant(datetime.combine(day, self._clock), self.timezone)
-            if _utc(fire) > floor:
-                if self._not_after is not None and _utc(fire) > self._not_after:
+            if utc(fire) > floor:
+                if self._not_after is not None and utc(fire) > self._not_after:
                     return None
                 return fire
             day = self._advance(day)
@@ -228,19 +234,19 @@ def build_trigger(
     ``start``, such as the task's creation time, to keep a "every 2 weeks" phase across
     restarts). Without ``now`` the clock is read, as APScheduler itself would.
     """
-    start = _aware(start, tz, "start")
-    end = _aware(end, tz, "end")
+    start = aware_in(start, tz, "start")
+    end = aware_in(end, tz, "end")
     kind = schedule.kind
     if kind == "date":
         assert schedule.at is not None
         at = schedule.at.astimezone(tz)
-        if not _within(at, start, end):
+        if not within(at, start, end):
             return None
         return DateTrigger(run_date=at, timezone=tz)
     if kind == "interval":
         assert schedule.seconds is not None
         if start is None:
-            base = _utc(now) if now is not None else datetime.now(UTC)
+            base = utc(now) if now is not None else datetime.now(UTC)
             start = (base + timedelta(seconds=schedule.seconds)).astimezone(tz)
         return IntervalTrigger(
             seconds=schedule.seconds, start_date=start, end_date=end, timezone=tz
@@ -258,7 +264,6 @@ def build_trigger(
     return None
 
 
-
 def fire_after(trigger: BaseTrigger, fire: datetime) -> datetime | None:
     """The trigger's next fire strictly after the instant ``fire``, in UTC, or None.
 
@@ -268,13 +273,13 @@ def fire_after(trigger: BaseTrigger, fire: datetime) -> datetime | None:
     read the second pass of a repeated hour as "not later" and step an interval by wall
     time. A trigger that stops moving forward has nothing more to give (None).
     """
-    previous = _utc(fire)
+    previous = utc(fire)
     for _ in range(1000):  # bounded: a trigger may hand back a time at ``fire`` itself
-        found: datetime | None = trigger.get_next_fire_time(previous, previous + _US)
+        found: datetime | None = trigger.get_next_fire_time(previous, previous + US)
         if found is None:
             return None
-        found = _utc(found)
-        if found > _utc(fire):
+        found = utc(found)
+        if found > utc(fire):
             return found
         if found <= previous:
             return None
@@ -287,12 +292,12 @@ def first_fire(trigger: BaseTrigger, begin: datetime) -> datetime | None:
 
     (APScheduler's ``DateTrigger`` hands back its date even when it is past: stepped over.)
     """
-    found: datetime | None = trigger.get_next_fire_time(None, _utc(begin))
-    if found is not None and _utc(found) < _utc(begin):
+    found: datetime | None = trigger.get_next_fire_time(None, utc(begin))
+    if found is not None and utc(found) < utc(begin):
         found = fire_after(trigger, found)
-        while found is not None and found < _utc(begin):
+        while found is not None and found < utc(begin):
             found = fire_after(trigger, found)
-    return None if found is None else _utc(found)
+    return None if found is None else utc(found)
 
 
 def next_fire_times(
@@ -314,7 +319,7 @@ def next_fire_times(
     result: list[datetime] = []
     if trigger is None or count <= 0:
         return result
-    fire = first_fire(trigger, _utc(after) + _US)
+    fire = first_fire(trigger, utc(after) + US)
     while fire is not None and len(result) < count:
         result.append(fire.astimezone(tz))
         fire = fire_after(trigger, fire)

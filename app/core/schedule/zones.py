@@ -1,4 +1,5 @@
-"""Wall clock to real time across DST: which instant a matching wall time stands for.
+"""Time zones and DST: zone names, wall time read in a zone, and which instant a matching
+wall time stands for.
 
 A wall-clock schedule (cron, calendar interval) yields naive wall times in the task's zone;
 this module turns them into aware instants by the rules of DESIGN.md, "Time":
@@ -15,8 +16,8 @@ this module turns them into aware instants by the rules of DESIGN.md, "Time":
   hourly ``30 * * * *`` twice within 30 minutes;
 - fire times always strictly increase, compared as instants (UTC).
 
-``next_instant`` is that rule, the one place it lives; `app.core.triggers` feeds it wall
-times from APScheduler and every path that computes fires (the engine, recovery,
+``next_instant`` is that rule, the one place it lives; `app.core.schedule.triggers` feeds it
+wall times from APScheduler, and every path that computes fires (the engine, recovery,
 ``simulate``, the calendar, previews) steps a trigger with ``triggers.fire_after``.
 
 Aware datetimes sharing a ``ZoneInfo`` compare and subtract by wall clock, ignoring
@@ -27,19 +28,30 @@ step in UTC (``utc``); keep the zone only for showing a time.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from app.core.errors import ValidationError
 
 __all__ = [
     "US",
     "ambiguous",
+    "aware_in",
     "exists",
     "first_instant",
     "instant",
+    "localize",
     "next_instant",
     "overlap",
+    "parse_datetime",
+    "parse_timezone",
+    "system_timezone_name",
     "transition",
     "utc",
+    "within",
+    "zone_label",
 ]
 
 US = timedelta(microseconds=1)
@@ -140,3 +152,98 @@ def next_instant(
             return fire
         start = found + timedelta(seconds=1)
     return None  # pragma: no cover
+
+
+# --------------------------------------------------------------------------- zone names
+
+_TZ_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_][A-Za-z0-9_+\-]*)*")
+
+
+def parse_timezone(name: str, field: str = "tz") -> ZoneInfo:
+    """An IANA time zone by name; refuses unknown names and anything that looks like a path."""
+    text = name.strip() if isinstance(name, str) else ""
+    hint = "(use an IANA name such as Europe/Berlin or UTC)"
+    if not text:
+        raise ValidationError(field, f"is empty {hint}")
+    if not _TZ_NAME.fullmatch(text) or len(text) > 64:
+        raise ValidationError(field, f"unknown time zone: {text!r} {hint}")
+    try:
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValidationError(field, f"unknown time zone: {text!r} {hint}") from None
+
+
+def system_timezone_name() -> str:
+    """The machine's IANA zone name (tzlocal), or ``"UTC"`` when it cannot be determined."""
+    try:
+        from tzlocal import get_localzone_name
+
+        found = get_localzone_name()
+    except Exception:  # tzlocal raises assorted errors on odd systems; UTC is a safe answer
+        return "UTC"
+    if not found:
+        return "UTC"
+    try:
+        parse_timezone(found)
+    except ValidationError:
+        return "UTC"
+    return found
+
+
+def zone_label(tz: tzinfo | None) -> str:
+    """A zone's name for messages: the IANA key, or the fixed offset as ``UTC+01:00``."""
+    if isinstance(tz, ZoneInfo):
+        return tz.key
+    offset = tz.utcoffset(None) if tz is not None else None
+    if offset is None:
+        return str(tz) if tz is not None else "local time"
+    if not offset:
+        return "UTC"
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+# --------------------------------------------------------------------------- wall time
+
+
+def localize(wall: datetime, tz: tzinfo, field: str) -> datetime:
+    """Wall time in ``tz``; a repeated time means its first occurrence, a skipped one is refused
+    with a ValidationError naming ``field``."""
+    if not exists(wall, tz):
+        raise ValidationError(
+            field,
+            f"{wall.isoformat(sep=' ')} does not exist in {zone_label(tz)} "
+            "(the clocks skip it for daylight saving time)",
+        )
+    return wall.replace(tzinfo=tz, fold=0)
+
+
+def aware_in(value: datetime | None, tz: tzinfo, field: str) -> datetime | None:
+    """``value`` as an aware time: a naive one is wall time in ``tz`` (see ``localize``)."""
+    if value is None or (value.tzinfo is not None and value.utcoffset() is not None):
+        return value
+    return localize(value, tz, field)
+
+
+def parse_datetime(text: str, tz: tzinfo | None, field: str) -> datetime:
+    """An ISO 8601 date-time; naive input is wall time in ``tz`` (or refused without one)."""
+    raw = text.strip() if isinstance(text, str) else ""
+    example = "(use ISO 8601, e.g. 2026-12-01T02:00 or 2026-12-01T02:00+01:00)"
+    if not raw:
+        raise ValidationError(field, f"is empty {example}")
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError(field, f"not an ISO 8601 date-time: {raw!r} {example}") from None
+    if value.tzinfo is None:
+        if tz is None:
+            raise ValidationError(field, f"needs a UTC offset: {raw!r}")
+        value = localize(value, tz, field)
+    return value.astimezone(tz) if tz is not None else value
+
+
+def within(moment: datetime, start: datetime | None, end: datetime | None) -> bool:
+    """Whether ``moment`` lies in the inclusive window (compared as instants)."""
+    at = utc(moment)
+    return (start is None or at >= utc(start)) and (end is None or at <= utc(end))

@@ -1,0 +1,66 @@
+"""When a task fires: the ``Schedule`` and everything that reads, checks, steps and words it.
+
+One module a job: `model` (the ``Schedule`` value type and its JSON), `cron` (POSIX/Vixie
+cron text), `zones` (time zones, wall time and the DST rules), `validation` (is this what
+the user meant, given now), `words` (the schedule in plain words) and `triggers` (the
+APScheduler triggers built from a schedule, and the fire-time stepping every path uses).
+
+Callers import from here. ``build_trigger`` and ``next_fire_times`` import `triggers` (and
+so APScheduler) when first called, not when imported, so code that only reads, checks and
+describes schedules (the CLI, the service) never loads it. The engine, which steps triggers,
+imports `triggers` itself.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
+
+from app.core.schedule.model import KINDS, CalendarSpec, Schedule
+from app.core.schedule.validation import MIN_INTERVAL_SECONDS, validate_schedule
+from app.core.schedule.words import describe
+from app.core.schedule.zones import parse_timezone, system_timezone_name
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.base import BaseTrigger
+
+__all__ = [
+    "KINDS",
+    "MIN_INTERVAL_SECONDS",
+    "CalendarSpec",
+    "Schedule",
+    "build_trigger",
+    "describe",
+    "next_fire_times",
+    "parse_timezone",
+    "system_timezone_name",
+    "validate_schedule",
+]
+
+
+def build_trigger(
+    schedule: Schedule,
+    tz: tzinfo,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    *,
+    now: datetime | None = None,
+) -> BaseTrigger | None:
+    """The APScheduler trigger for ``schedule`` (see ``triggers.build_trigger``)."""
+    from app.core.schedule import triggers
+
+    return triggers.build_trigger(schedule, tz, start, end, now=now)
+
+
+def next_fire_times(
+    schedule: Schedule,
+    tz: tzinfo,
+    after: datetime,
+    count: int,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> list[datetime]:
+    """The next ``count`` fire times strictly after ``after`` (see ``triggers.next_fire_times``)."""
+    from app.core.schedule import triggers
+
+    return triggers.next_fire_times(schedule, tz, after, count, start, end)

@@ -1,0 +1,74 @@
+"""Whether a schedule can be what the user meant, checked against now and the task's window.
+
+Construction (`model`) checks shape and syntax; this checks what it cannot: a date in the
+past, an interval under one second, an end not after the start, a cron that never fires,
+and a window with no fire in it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+from typing import Final
+
+from app.core.durations import format_duration
+from app.core.errors import ValidationError
+from app.core.schedule.cron import Cron, parse_cron
+from app.core.schedule.model import Schedule
+from app.core.schedule.zones import US, aware_in, utc, within
+
+__all__ = ["MIN_INTERVAL_SECONDS", "validate_schedule"]
+
+#: Shortest interval ``validate_schedule`` accepts for a task.
+MIN_INTERVAL_SECONDS: Final = 1.0
+
+
+def validate_schedule(
+    schedule: Schedule,
+    tz: tzinfo,
+    now: datetime,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> None:
+    """Refuse a schedule that cannot be what the user meant, naming the field (see above)."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+    start = aware_in(start, tz, "start")
+    end = aware_in(end, tz, "end")
+    if start is not None and end is not None and utc(end) <= utc(start):
+        raise ValidationError("end", f"must be after start ({_stamp(end)} <= {_stamp(start)})")
+    kind = schedule.kind
+    if kind == "date":
+        assert schedule.at is not None
+        if utc(schedule.at) < utc(now):
+            past = f"is in the past: {_stamp(schedule.at)} (now {_stamp(now)})"
+            raise ValidationError("at", past)
+        if not within(schedule.at, start, end):
+            raise ValidationError("at", f"is outside the start/end window: {_stamp(schedule.at)}")
+        return
+    if kind == "interval":
+        assert schedule.seconds is not None
+        if schedule.seconds < MIN_INTERVAL_SECONDS:
+            shown = format_duration(timedelta(seconds=schedule.seconds))
+            raise ValidationError("every", f"must be at least 1s, got {shown}")
+    if kind == "cron":
+        assert schedule.expr is not None
+        cron = parse_cron(schedule.expr)
+        if cron.never_fires:
+            raise ValidationError("cron", f"never fires: no selected month has day {_days(cron)}")
+        if cron.reboot:
+            return
+    if kind in ("interval", "cron", "calendar") and end is not None:
+        from app.core.schedule.triggers import next_fire_times  # loads APScheduler: only here
+
+        first = max(utc(now), utc(start)) if start is not None else utc(now)
+        if not next_fire_times(schedule, tz, first - US, 1, start, end):
+            window = f"{_stamp(first.astimezone(tz))} and {_stamp(end.astimezone(tz))}"
+            raise ValidationError("end", f"the schedule never fires between {window}")
+
+
+def _days(cron: Cron) -> str:
+    return ", ".join(str(d) for d in sorted(cron.values[3]))
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat(sep=" ", timespec="seconds")

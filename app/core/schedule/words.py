@@ -1,0 +1,132 @@
+"""A schedule in plain words ("Every 5 minutes", "At 02:00 (Europe/Berlin)") for lists,
+previews and the audit trail; cron through cron_descriptor, read the POSIX way."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from functools import lru_cache
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from app.core.errors import ValidationError
+from app.core.schedule.cron import field_expression, parse_cron
+from app.core.schedule.model import CalendarSpec, Schedule
+from app.core.schedule.zones import parse_timezone, zone_label
+
+__all__ = ["describe"]
+
+
+def describe(
+    schedule: Schedule, tz_name: str | None = None, *, start: datetime | None = None
+) -> str:
+    """Plain words for a schedule ("Every 5 minutes", "At 02:00 (Europe/Berlin)"). Never raises.
+
+    ``tz_name`` is the task's zone, shown for wall-clock kinds; ``start`` (optional) lets a
+    calendar schedule name its day ("Every month on day 15 at 02:00").
+    """
+    try:
+        return _describe(schedule, tz_name, start)
+    except Exception:  # words are a courtesy: a schedule that exists must never break a view
+        return f"{schedule.kind.capitalize()} schedule"
+
+
+def _describe(schedule: Schedule, tz_name: str | None, start: datetime | None) -> str:
+    zone = _zone_or_none(tz_name)
+    suffix = f" ({tz_name})" if zone is not None else ""
+    kind = schedule.kind
+    if kind == "interval":
+        assert schedule.seconds is not None
+        return "Every " + _interval_words(timedelta(seconds=schedule.seconds))
+    if kind == "date":
+        assert schedule.at is not None
+        at = schedule.at.astimezone(zone) if zone is not None else schedule.at
+        label = tz_name if zone is not None else zone_label(at.tzinfo)
+        return f"Once at {at.strftime('%Y-%m-%d')} {_clock(at.time())} ({label})"
+    if kind == "cron":
+        assert schedule.expr is not None
+        return _cron_words(schedule.expr) + ("" if schedule.is_startup else suffix)
+    if kind == "calendar":
+        assert schedule.calendar is not None
+        local = start.astimezone(zone) if start is not None and zone is not None else start
+        return _calendar_words(schedule.calendar, local) + suffix
+    if kind == "after":
+        names = list(schedule.after)
+        return f"After {_join(names)} {'succeeds' if len(names) == 1 else 'succeed'}"
+    return "Manually"
+
+
+def _plural(count: int, unit: str) -> str:
+    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _interval_words(td: timedelta) -> str:
+    millis = round(td.total_seconds() * 1000)
+    units = (("week", 604_800_000), ("day", 86_400_000), ("hour", 3_600_000),
+             ("minute", 60_000), ("second", 1000), ("millisecond", 1))  # fmt: skip
+    parts: list[tuple[int, str]] = []
+    for unit, size in units:
+        count, millis = divmod(millis, size)
+        if count:
+            parts.append((count, unit))
+    if len(parts) == 1 and parts[0][0] == 1:
+        return parts[0][1]
+    return _join([_plural(c, u) for c, u in parts])
+
+
+def _clock(moment: time) -> str:
+    return moment.strftime("%H:%M:%S" if moment.second else "%H:%M")
+
+
+_CAL_WORDS: Final = ("year", "month", "week", "day")
+
+
+def _calendar_words(spec: CalendarSpec, start: datetime | None) -> str:
+    counts = zip((spec.years, spec.months, spec.weeks, spec.days), _CAL_WORDS, strict=True)
+    parts = [(c, u) for c, u in counts if c]
+    if len(parts) == 1 and parts[0][0] == 1:
+        every = parts[0][1]
+    else:
+        every = _join([_plural(c, u) for c, u in parts])
+    on = ""
+    if start is not None:
+        if spec.weeks and not (spec.years or spec.months or spec.days):
+            on = f" on {start.strftime('%A')}"
+        elif spec.years and not (spec.months or spec.weeks or spec.days):
+            on = f" on {start.day} {start.strftime('%B')}"
+        elif spec.months and not (spec.weeks or spec.days):
+            on = f" on day {start.day}"
+    return f"Every {every}{on} at {_clock(time(spec.hour, spec.minute, spec.second))}"
+
+
+@lru_cache(maxsize=512)
+def _cron_words(expr: str) -> str:
+    cron = parse_cron(expr)
+    if cron.reboot:
+        return "When the engine starts"
+    try:
+        from cron_descriptor import ExpressionDescriptor, Options
+
+        options = Options(locale_code="en_US", use_24hour_time_format=True)
+        # Seven fields (seconds ... year) so the seconds field is never mistaken for minutes;
+        # day of week as plain POSIX numbers so 7, names and steps all read right.
+        dow = "*" if cron.fields[5] == "*" else field_expression(cron.values[5], 0, 6, steps=False)
+        fields = [*cron.fields[:5], dow, "*"]
+        words = str(ExpressionDescriptor(" ".join(fields), options).get_description())
+    except Exception:
+        return f"Cron {expr.strip()}"
+    if not cron.days_or and cron.fields[3] != "*" and cron.fields[5] != "*":
+        words = words.replace(", or on ", ", and only on ")
+    return words
+
+
+def _zone_or_none(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return parse_timezone(name)
+    except ValidationError:
+        return None
