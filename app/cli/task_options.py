@@ -29,8 +29,8 @@ def pairs(items: list[str] | None, field: str) -> dict[str, str]:
 
 def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> dict[str, Any]:
     """The task JSON keys that the given options set (for add: a whole task)."""
+    from app.core.fields import duration_seconds
     from app.core.schedule import Schedule, parse_timezone, system_timezone_name
-    from app.core.task import duration_seconds
 
     args = argparse.Namespace(**{**dict.fromkeys(_TASK_OPTION_KEYS), **vars(args)})
     out: dict[str, Any] = {}

@@ -1,9 +1,11 @@
-"""Task and run value types, and the validation that turns user input into a task.
+"""The task value types (what it does, what the user configured, what is stored), the run
+statuses, and the validation that turns user input into a task.
 
 A task is described by a plain JSON-shaped mapping (the shape `tickwork task show --json`
 prints and `export` writes). `TaskSpec.from_json` is the one place user input becomes a
 task: the CLI, the import file and the GUI editor all build such a mapping and go through it,
-so every entry point names the same field with the same reason.
+so every entry point names the same field with the same reason (each field read by
+`app.core.fields`).
 """
 
 from __future__ import annotations
@@ -15,10 +17,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final
 
+from app.core import fields
 from app.core.commandline import typed_line
-from app.core.durations import format_duration, parse_duration
 from app.core.errors import ValidationError
-from app.core.schedule import Schedule, parse_timezone, system_timezone_name
+from app.core.schedule import (
+    Schedule,
+    describe,
+    parse_timezone,
+    system_timezone_name,
+    validate_schedule,
+)
 
 OVERLAP_POLICIES: Final = ("skip", "queue", "replace")
 CATCH_UP_POLICIES: Final = ("skip", "once", "all")
@@ -36,7 +44,6 @@ ACTIVE_STATUSES: Final = frozenset({"queued", "waiting", "running", "retrying"})
 MAX_NAME = 200
 MAX_COMMAND = 1_000_000
 MAX_PRIORITY = 1_000_000
-_ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TARGET = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 _GROUP = re.compile(r"^[\w.\-]{1,64}$")
 # Unicode categories a name may not contain: controls, format characters (bidirectional
@@ -71,11 +78,11 @@ class Action:
 
     @staticmethod
     def from_json(data: object) -> Action:
-        obj = _mapping(data, "action")
+        obj = fields.mapping(data, "action")
         kind = obj.get("kind")
-        cwd = _opt_str(obj.get("cwd"), "cwd")
+        cwd = fields.optional_text(obj.get("cwd"), "cwd")
         if kind == "command":
-            _only(obj, {"kind", "argv", "shell", "cwd", "line"}, "action")
+            fields.only_keys(obj, {"kind", "argv", "shell", "cwd", "line"}, "action")
             argv = obj.get("argv")
             if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):
                 raise ValidationError("command", "must be a non-empty list of strings")
@@ -93,7 +100,7 @@ class Action:
             line = typed_line(obj.get("line"), argv, shell)
             return Action("command", argv=tuple(argv), shell=shell, cwd=cwd, line=line)
         if kind == "python":
-            _only(obj, {"kind", "target", "kwargs", "cwd"}, "action")
+            fields.only_keys(obj, {"kind", "target", "kwargs", "cwd"}, "action")
             target = obj.get("target")
             if not isinstance(target, str) or not _TARGET.match(target):
                 raise ValidationError("python", f"must look like module:function, got {target!r}")
@@ -197,7 +204,7 @@ class TaskSpec:
 
         `check_past` is off when re-reading a stored task whose one-shot time has passed.
         """
-        obj = _mapping(data, "task")
+        obj = fields.mapping(data, "task")
         unknown = set(obj) - set(TASK_FIELDS) - set(DERIVED_FIELDS)
         if unknown:
             raise ValidationError(sorted(unknown)[0], "is not a task field")
@@ -206,27 +213,26 @@ class TaskSpec:
         if not isinstance(tz_name, str):
             raise ValidationError("tz", "must be a time zone name")
         tz = parse_timezone(tz_name, "tz")
-        start = _opt_time(obj.get("start_at"), "start", tz)
-        end = _opt_time(obj.get("end_at"), "end", tz)
+        start = fields.optional_time(obj.get("start_at"), "start", tz)
+        end = fields.optional_time(obj.get("end_at"), "end", tz)
         if start and end and end <= start:
             raise ValidationError("end", "must be after start")
-        schedule = Schedule.from_json(_mapping(obj.get("schedule", {"kind": "manual"}), "schedule"))
+        raw_schedule = obj.get("schedule", {"kind": "manual"})
+        schedule = Schedule.from_json(fields.mapping(raw_schedule, "schedule"))
         if check_past:
-            from app.core.schedule import validate_schedule
-
             validate_schedule(schedule, tz, now, start, end)
-        depends_on = _names(obj.get("depends_on", []), "depends_on")
+        depends_on = fields.names(obj.get("depends_on", []), "depends_on")
         if name in depends_on or name in schedule.after:
             raise CycleName(name)
-        group = _opt_str(obj.get("group"), "group")
+        group = fields.optional_text(obj.get("group"), "group")
         if group is not None and not _GROUP.match(group):
             raise ValidationError("group", "use letters, digits, '.', '_' or '-' (at most 64)")
-        notify = _mapping(obj.get("notify", {}), "notify")
-        _only(notify, {"on_failure", "on_success"}, "notify")
+        notify = fields.mapping(obj.get("notify", {}), "notify")
+        fields.only_keys(notify, {"on_failure", "on_success"}, "notify")
         action = Action.from_json(obj.get("action"))
-        if action.kwargs and json_depth(action.kwargs) > MAX_JSON_DEPTH:  # input only
+        if action.kwargs and fields.json_depth(action.kwargs) > MAX_JSON_DEPTH:  # input only
             raise ValidationError("kwargs", f"is nested more than {MAX_JSON_DEPTH} levels deep")
-        fallback = _opt_str(obj.get("fallback"), "fallback")
+        fallback = fields.optional_text(obj.get("fallback"), "fallback")
         if fallback == name:
             raise ValidationError("fallback", f"{name} → {name} would make a cycle (a task "
                                   "cannot be its own fallback)")
@@ -234,32 +240,36 @@ class TaskSpec:
             name=name,
             action=action,
             schedule=schedule,
-            description=_str(obj.get("description", ""), "description", 10_000),
-            enabled=_bool(obj.get("enabled", True), "enabled"),
-            tags=_names(obj.get("tags", []), "tags"),
+            description=fields.text(obj.get("description", ""), "description", 10_000),
+            enabled=fields.boolean(obj.get("enabled", True), "enabled"),
+            tags=fields.names(obj.get("tags", []), "tags"),
             timezone=tz_name,
             start_at=start,
             end_at=end,
-            priority=_int(obj.get("priority", 0), "priority", -MAX_PRIORITY, MAX_PRIORITY),
-            retries=_int(obj.get("retries", 0), "retries", 0, 100),
-            retry_delay=_seconds(obj.get("retry_delay", 10.0), "retry_delay", allow_zero=True),
-            backoff=_choice(obj.get("backoff", "fixed"), "backoff", BACKOFF_KINDS),
-            timeout=_opt_seconds(obj.get("timeout"), "timeout"),
-            max_instances=_int(obj.get("max_instances", 1), "max_instances", 1, 1000),
-            overlap=_choice(obj.get("overlap", "skip"), "overlap", OVERLAP_POLICIES),
+            priority=fields.whole_number(obj.get("priority", 0), "priority",
+                                         -MAX_PRIORITY, MAX_PRIORITY),
+            retries=fields.whole_number(obj.get("retries", 0), "retries", 0, 100),
+            retry_delay=fields.seconds(obj.get("retry_delay", 10.0), "retry_delay",
+                                       allow_zero=True),
+            backoff=fields.choice(obj.get("backoff", "fixed"), "backoff", BACKOFF_KINDS),
+            timeout=fields.optional_seconds(obj.get("timeout"), "timeout"),
+            max_instances=fields.whole_number(obj.get("max_instances", 1), "max_instances",
+                                              1, 1000),
+            overlap=fields.choice(obj.get("overlap", "skip"), "overlap", OVERLAP_POLICIES),
             group=group,
             group_limit=(
                 None if obj.get("group_limit") is None
-                else _int(obj.get("group_limit"), "group_limit", 1, 10_000)
+                else fields.whole_number(obj.get("group_limit"), "group_limit", 1, 10_000)
             ),
-            catch_up=_choice(obj.get("catch_up", "once"), "catch_up", CATCH_UP_POLICIES),
+            catch_up=fields.choice(obj.get("catch_up", "once"), "catch_up", CATCH_UP_POLICIES),
             depends_on=depends_on,
-            env=_env(obj.get("env", {}), "env"),
-            secret_env=_env(obj.get("secret_env", {}), "secret_env"),
-            notify_on_failure=_bool(notify.get("on_failure", True), "notify.on_failure"),
-            notify_on_success=_bool(notify.get("on_success", False), "notify.on_success"),
+            env=fields.env_vars(obj.get("env", {}), "env"),
+            secret_env=fields.env_vars(obj.get("secret_env", {}), "secret_env"),
+            notify_on_failure=fields.boolean(notify.get("on_failure", True), "notify.on_failure"),
+            notify_on_success=fields.boolean(notify.get("on_success", False), "notify.on_success"),
             fallback=fallback,
-            dependency_timeout=_opt_seconds(obj.get("dependency_timeout"), "dependency_timeout"),
+            dependency_timeout=fields.optional_seconds(obj.get("dependency_timeout"),
+                                                       "dependency_timeout"),
         )
         if spec.group_limit is not None and spec.group is None:
             raise ValidationError("group", "a group limit needs a group name")
@@ -296,132 +306,8 @@ def validate_name(value: object) -> str:
     return name
 
 
-def json_depth(value: object) -> int:
-    """How deeply lists and objects nest in a JSON value (without recursion, so any depth
-    is measured safely)."""
-    deepest = 0
-    stack: list[tuple[object, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: list[object] = list(item.values())
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in children)
-    return deepest
-
-
-def duration_seconds(text: str, field_name: str) -> float:
-    """A duration string from the CLI or editor, as seconds."""
-    return parse_duration(text, field_name).total_seconds()
-
-
-def seconds_text(seconds: float | None) -> str:
-    from datetime import timedelta
-
-    return "" if seconds is None else format_duration(timedelta(seconds=seconds))
-
-
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def _mapping(value: object, name: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ValidationError(name, "must be a JSON object")
-    return value
-
-
-def _only(obj: dict[str, Any], allowed: set[str], name: str) -> None:
-    extra = set(obj) - allowed
-    if extra:
-        raise ValidationError(f"{name}.{sorted(extra)[0]}", "is not a known field")
-
-
-def _str(value: object, name: str, limit: int) -> str:
-    if not isinstance(value, str):
-        raise ValidationError(name, "must be text")
-    if len(value) > limit:
-        raise ValidationError(name, f"is longer than {limit:,} characters")
-    return value
-
-
-def _opt_str(value: object, name: str) -> str | None:
-    if value is None or value == "":
-        return None
-    return _str(value, name, 4096)
-
-
-def _bool(value: object, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise ValidationError(name, "must be true or false")
-    return value
-
-
-def _int(value: object, name: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(name, "must be a whole number")
-    if not low <= value <= high:
-        raise ValidationError(name, f"must be between {low} and {high}")
-    return value
-
-
-def _choice(value: object, name: str, choices: tuple[str, ...]) -> str:
-    if value not in choices:
-        raise ValidationError(name, f"must be one of {', '.join(choices)}")
-    return str(value)
-
-
-def _seconds(value: object, name: str, *, allow_zero: bool = False) -> float:
-    if isinstance(value, str):
-        return duration_seconds(value, name)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValidationError(name, "must be a duration")
-    if value < 0 or (value == 0 and not allow_zero) or value > 10 * 366 * 86400:
-        raise ValidationError(name, "must be a positive duration of at most 10 years")
-    return float(value)
-
-
-def _opt_seconds(value: object, name: str) -> float | None:
-    return None if value is None else _seconds(value, name)
-
-
-def _opt_time(value: object, name: str, tz: Any) -> datetime | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise ValidationError(name, "must be an ISO 8601 date-time")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(name, f"not an ISO 8601 date-time: {value!r}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
-
-
-def _names(value: object, name: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValidationError(name, "must be a list of names")
-    out: list[str] = []
-    for item in value:
-        item = item.strip()
-        if not item:
-            raise ValidationError(name, "contains an empty name")
-        if item not in out:
-            out.append(item)
-    return tuple(out)
-
-
-def _env(value: object, name: str) -> dict[str, str]:
-    obj = _mapping(value, name)
-    for key, val in obj.items():
-        if not _ENV_KEY.match(key):
-            raise ValidationError(name, f"not a valid variable name: {key!r}")
-        if not isinstance(val, str) or "\x00" in val:
-            raise ValidationError(name, f"value of {key} must be text")
-    return dict(obj)
 
 
 @dataclass(frozen=True, slots=True)
@@ -446,8 +332,6 @@ class Task:
         return self.spec.start_at or self.created_at
 
     def to_json(self) -> dict[str, Any]:
-        from app.core.schedule import describe
-
         data = {"id": self.id, **self.spec.to_json()}
         data["schedule_text"] = describe(self.spec.schedule, self.spec.timezone)
         data["next_run_at"] = _iso(self.next_run_at)

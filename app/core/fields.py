@@ -1,0 +1,144 @@
+"""Reading JSON-shaped user input one field at a time: each reader returns the value typed,
+or raises ValidationError naming the field, so every entry point (CLI, import file, editor)
+says the same thing about the same mistake."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, tzinfo
+from typing import Any
+
+from app.core.durations import parse_duration
+from app.core.errors import ValidationError
+
+_ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def duration_seconds(text: str, field_name: str) -> float:
+    """A duration string from the CLI or editor, as seconds."""
+    return parse_duration(text, field_name).total_seconds()
+
+
+def json_depth(value: object) -> int:
+    """How deeply lists and objects nest in a JSON value (without recursion, so any depth
+    is measured safely)."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: list[object] = list(item.values())
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def mapping(value: object, name: str) -> dict[str, Any]:
+    """A JSON object, or ValidationError naming ``name``."""
+    if not isinstance(value, dict):
+        raise ValidationError(name, "must be a JSON object")
+    return value
+
+
+def only_keys(obj: dict[str, Any], allowed: set[str], name: str) -> None:
+    """Refuse a key of ``obj`` outside ``allowed``, naming it as ``name.key``."""
+    extra = set(obj) - allowed
+    if extra:
+        raise ValidationError(f"{name}.{sorted(extra)[0]}", "is not a known field")
+
+
+def text(value: object, name: str, limit: int) -> str:
+    """Text of at most ``limit`` characters."""
+    if not isinstance(value, str):
+        raise ValidationError(name, "must be text")
+    if len(value) > limit:
+        raise ValidationError(name, f"is longer than {limit:,} characters")
+    return value
+
+
+def optional_text(value: object, name: str) -> str | None:
+    """Text of at most 4096 characters; None for a missing or empty value."""
+    if value is None or value == "":
+        return None
+    return text(value, name, 4096)
+
+
+def boolean(value: object, name: str) -> bool:
+    """true or false, nothing that merely looks like it."""
+    if not isinstance(value, bool):
+        raise ValidationError(name, "must be true or false")
+    return value
+
+
+def whole_number(value: object, name: str, low: int, high: int) -> int:
+    """An int (not a bool) from ``low`` to ``high``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(name, "must be a whole number")
+    if not low <= value <= high:
+        raise ValidationError(name, f"must be between {low} and {high}")
+    return value
+
+
+def choice(value: object, name: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices``."""
+    if value not in choices:
+        raise ValidationError(name, f"must be one of {', '.join(choices)}")
+    return str(value)
+
+
+def seconds(value: object, name: str, *, allow_zero: bool = False) -> float:
+    """A duration as seconds: a number, or text such as ``1h30m``; at most ten years."""
+    if isinstance(value, str):
+        return duration_seconds(value, name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationError(name, "must be a duration")
+    if value < 0 or (value == 0 and not allow_zero) or value > 10 * 366 * 86400:
+        raise ValidationError(name, "must be a positive duration of at most 10 years")
+    return float(value)
+
+
+def optional_seconds(value: object, name: str) -> float | None:
+    """``seconds``, or None for a missing value."""
+    return None if value is None else seconds(value, name)
+
+
+def optional_time(value: object, name: str, tz: tzinfo) -> datetime | None:
+    """An ISO 8601 date-time; a naive one is read in ``tz``; None when missing."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(name, "must be an ISO 8601 date-time")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(name, f"not an ISO 8601 date-time: {value!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def names(value: object, name: str) -> tuple[str, ...]:
+    """A list of names, stripped, without empties or repeats (first one kept)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError(name, "must be a list of names")
+    out: list[str] = []
+    for item in value:
+        item = item.strip()
+        if not item:
+            raise ValidationError(name, "contains an empty name")
+        if item not in out:
+            out.append(item)
+    return tuple(out)
+
+
+def env_vars(value: object, name: str) -> dict[str, str]:
+    """Environment variables: valid names mapped to text without NUL."""
+    obj = mapping(value, name)
+    for key, val in obj.items():
+        if not _ENV_KEY.match(key):
+            raise ValidationError(name, f"not a valid variable name: {key!r}")
+        if not isinstance(val, str) or "\x00" in val:
+            raise ValidationError(name, f"value of {key} must be text")
+    return dict(obj)
