@@ -22,7 +22,7 @@ from app.core.run import Run
 from app.core.schedule import next_fire_times, parse_timezone
 from app.core.task import FINISHED_STATUSES, Task, TaskSpec
 from app.secrets import Keyring, validate_secret_name
-from app.store import audit, audit_log, runs, secret_refs, task_queries, tasks
+from app.store import audit, audit_check, audit_log, runs, secret_refs, task_queries, tasks
 from app.store.database import Store
 from app.store.lock import EngineLock
 
@@ -324,9 +324,9 @@ class Service:
             return [e.to_json() for e in audit_log.page(offset, limit, search=search,
                                                           actor=actor)]
 
-    def verify_audit(self) -> audit.AuditReport:
+    def verify_audit(self) -> audit_check.AuditReport:
         with self.store.read():
-            return audit.verify()
+            return audit_check.verify()
 
     # -- secrets ---------------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ def main() -> None:
     os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.support.file_keyring.FileKeyring")
     os.environ.setdefault("TICKWORK_TEST_KEYRING", str(tmp / "keyring.json"))
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from app.store import audit
+    from app.store import audit, audit_check
     from app.store.database import Store
 
     if args.head_interval is not None:
@@ -60,7 +60,7 @@ def main() -> None:
     cpu = (time.process_time() - cpu0) / args.commits
     t0 = time.perf_counter()
     with store.read():
-        report = audit.verify()
+        report = audit_check.verify()
     verify = time.perf_counter() - t0
     store.close()
     results = {"append_in_bulk_cpu_us": round(bulk * 1e6, 1),

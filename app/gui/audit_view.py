@@ -33,7 +33,7 @@ from app.gui.qt import (
 )
 from app.gui.reads import AuditItem, AuditQuery
 from app.service import Service
-from app.store.audit import AuditReport
+from app.store.audit_check import AuditReport
 
 REVERIFY_MS = 500
 ACTORS = (("", "Anyone"), ("gui", "The window (gui)"), ("cli", "Command line (cli)"),

@@ -48,7 +48,7 @@ class ChainKey:
     key: bytes
     keyed_from: int
     # the events before `keyed_from` came in a backup of another data home, keyed with a key
-    # this keyring never held: only their links are checked (see audit.reanchor)
+    # this keyring never held: only their links are checked (see audit_check.reanchor)
     adopted: bool = False
 
 

@@ -238,9 +238,9 @@ def audit_restore(store: Any, file: Path, kept: Path | None, *, actor: str,
     """Audit a restore in the restored store (appended after it), then re-anchor the audit
     head kept in the keyring to the restored chain, so a legitimate restore verifies while
     an older copy put back behind Tickwork's back does not."""
-    from app.store import audit
+    from app.store import audit, audit_check
 
-    audit.reanchor()
+    audit_check.reanchor()
     with store.write():
         audit.append(actor, "store.restore", str(file),
                      {"replaced_store_kept_as": str(kept) if kept else None},

@@ -17,7 +17,7 @@ from keyring.backends import fail
 
 from app.core.errors import StoreError
 from app.service import Service
-from app.store import audit
+from app.store import audit, audit_check
 from app.store.database import Store
 from tests.conftest import command_task
 
@@ -61,7 +61,7 @@ def test_unkeyed_store_verifies_says_so_and_is_keyed_from_its_next_event(
     report = service.verify_audit()
     assert report.ok and report.keyed and report.events == 3
     with store.read():
-        assert audit._meta()[audit.KEYED_FROM_KEY] == "3"
+        assert audit.read_meta()[audit.KEYED_FROM_KEY] == "3"
     store.close()
     con = sqlite3.connect(home / "tickwork.db")
     con.execute("UPDATE audit_event SET target='x' WHERE id=1")  # an old, plain event
@@ -121,7 +121,7 @@ def test_rolled_back_store_is_caught_and_a_restore_reanchors(home: Path,
     with store.write():
         audit.append("cli", "store.restore", str(backup), None, {"events": 3},
                       datetime.now(UTC))
-    report = audit.reanchor()
+    report = audit_check.reanchor()
     assert report.ok and report.events == 4
     service = Service(store, "cli")
     service.create_task(command_task("f"))
@@ -139,7 +139,7 @@ def test_reanchor_refuses_a_broken_chain(home: Path) -> None:
     con.commit()
     con.close()
     with pytest.raises(StoreError, match="event 1 was altered"):
-        audit.reanchor()
+        audit_check.reanchor()
     store.close()
 
 
@@ -147,7 +147,7 @@ def test_a_rolled_back_append_never_moves_the_keyring_head(home: Path) -> None:
     store = Store.open(home)
     service = Service(store, "cli")
     service.create_task(command_task("a"))
-    keys = audit._keys()
+    keys = audit.chain_keys()
     before = keys.head()
     with pytest.raises(RuntimeError), store.write():
         audit.append("cli", "x", None, None, None,
@@ -168,7 +168,7 @@ def test_a_head_due_within_the_second_is_written_by_the_timer(home: Path) -> Non
     service = Service(store, "cli")
     service.create_task(command_task("a"))  # its head is written at once
     service.create_task(command_task("b"))  # this one waits for the end of that second
-    keys = audit._keys()
+    keys = audit.chain_keys()
 
     def written() -> int:
         return int(json.loads(keys.keyring.get_reserved("audit-head") or "{}")["event"])
@@ -197,7 +197,7 @@ def test_a_backup_of_a_store_made_anew_still_restores(home: Path, tmp_path: Path
     assert not report.ok and "another store's" in (report.problem or "")
     with store.write():
         audit.append("cli", "store.restore", str(backup), None, None, datetime.now(UTC))
-    assert audit.reanchor().ok
+    assert audit_check.reanchor().ok
     service = Service(store, "cli")
     service.create_task(command_task("b"))
     report = service.verify_audit()
