@@ -13,16 +13,12 @@ imports `triggers` itself.
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.core.schedule.model import KINDS, CalendarSpec, Schedule
 from app.core.schedule.validation import MIN_INTERVAL_SECONDS, validate_schedule
 from app.core.schedule.words import describe
 from app.core.schedule.zones import parse_timezone, system_timezone_name
-
-if TYPE_CHECKING:
-    from apscheduler.triggers.base import BaseTrigger
 
 __all__ = [
     "KINDS",
@@ -37,30 +33,18 @@ __all__ = [
     "validate_schedule",
 ]
 
+if TYPE_CHECKING:  # the type checker sees the real functions and their signatures
+    from app.core.schedule.triggers import build_trigger, next_fire_times
+else:  # at run time, a call imports them: the signatures live once, in `triggers`
 
-def build_trigger(
-    schedule: Schedule,
-    tz: tzinfo,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    *,
-    now: datetime | None = None,
-) -> BaseTrigger | None:
-    """The APScheduler trigger for ``schedule`` (see ``triggers.build_trigger``)."""
-    from app.core.schedule import triggers
+    def build_trigger(*args: Any, **kwargs: Any) -> Any:
+        """The APScheduler trigger for a schedule (``triggers.build_trigger``)."""
+        from app.core.schedule import triggers
 
-    return triggers.build_trigger(schedule, tz, start, end, now=now)
+        return triggers.build_trigger(*args, **kwargs)
 
+    def next_fire_times(*args: Any, **kwargs: Any) -> Any:
+        """The next fire times of a schedule (``triggers.next_fire_times``)."""
+        from app.core.schedule import triggers
 
-def next_fire_times(
-    schedule: Schedule,
-    tz: tzinfo,
-    after: datetime,
-    count: int,
-    start: datetime | None = None,
-    end: datetime | None = None,
-) -> list[datetime]:
-    """The next ``count`` fire times strictly after ``after`` (see ``triggers.next_fire_times``)."""
-    from app.core.schedule import triggers
-
-    return triggers.next_fire_times(schedule, tz, after, count, start, end)
+        return triggers.next_fire_times(*args, **kwargs)

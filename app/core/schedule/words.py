@@ -63,6 +63,13 @@ def _join(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+def _every(parts: list[tuple[int, str]]) -> str:
+    """What follows "Every": ``minute`` for one minute, else ``2 hours and 30 minutes``."""
+    if len(parts) == 1 and parts[0][0] == 1:
+        return parts[0][1]
+    return _join([_plural(c, u) for c, u in parts])
+
+
 def _interval_words(td: timedelta) -> str:
     millis = round(td.total_seconds() * 1000)
     units = (("week", 604_800_000), ("day", 86_400_000), ("hour", 3_600_000),
@@ -72,9 +79,7 @@ def _interval_words(td: timedelta) -> str:
         count, millis = divmod(millis, size)
         if count:
             parts.append((count, unit))
-    if len(parts) == 1 and parts[0][0] == 1:
-        return parts[0][1]
-    return _join([_plural(c, u) for c, u in parts])
+    return _every(parts)
 
 
 def _clock(moment: time) -> str:
@@ -86,11 +91,7 @@ _CAL_WORDS: Final = ("year", "month", "week", "day")
 
 def _calendar_words(spec: CalendarSpec, start: datetime | None) -> str:
     counts = zip((spec.years, spec.months, spec.weeks, spec.days), _CAL_WORDS, strict=True)
-    parts = [(c, u) for c, u in counts if c]
-    if len(parts) == 1 and parts[0][0] == 1:
-        every = parts[0][1]
-    else:
-        every = _join([_plural(c, u) for c, u in parts])
+    every = _every([(c, u) for c, u in counts if c])
     on = ""
     if start is not None:
         if spec.weeks and not (spec.years or spec.months or spec.days):
