@@ -1,0 +1,66 @@
+"""Schedules in plain words."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from app.core.schedule import Schedule, describe
+from tests.core.schedule.samples import BERLIN
+
+
+@pytest.mark.parametrize(
+    ("schedule", "tz_name", "words"),
+    [
+        (Schedule(kind="manual"), None, "Manually"),
+        (Schedule.parse_every("5m"), None, "Every 5 minutes"),
+        (Schedule.parse_every("1m"), None, "Every minute"),
+        (Schedule.parse_every("1h30m"), None, "Every 1 hour and 30 minutes"),
+        (Schedule.parse_every("2w"), None, "Every 2 weeks"),
+        (Schedule.parse_every("500ms"), None, "Every 500 milliseconds"),
+        (
+            Schedule.parse_at("2026-12-01T02:00", BERLIN),
+            "Europe/Berlin",
+            "Once at 2026-12-01 02:00 (Europe/Berlin)",
+        ),
+        (
+            Schedule.from_json({"kind": "date", "at": "2026-12-01T02:00:30+01:00"}),
+            None,
+            "Once at 2026-12-01 02:00:30 (UTC+01:00)",
+        ),
+        (Schedule.parse_cron("0 2 * * *"), None, "At 02:00"),
+        (Schedule.parse_cron("0 2 * * *"), "Europe/Berlin", "At 02:00 (Europe/Berlin)"),
+        (Schedule.parse_cron("30 14 * * 1-5"), None, "At 14:30, Monday through Friday"),
+        (Schedule.parse_cron("0 0 * * 7"), None, "At 00:00, only on Sunday"),
+        (Schedule.parse_cron("0 0 13 * 5"), None, "At 00:00, on day 13 of the month, or on Friday"),
+        (Schedule.parse_cron("0 0 */2 * 1"), None, "At 00:00, every 2 days, and only on Monday"),
+        (Schedule.parse_cron("*/10 * * * * *"), None, "Every 10 seconds"),
+        (Schedule.parse_cron("30 0 2 * * *"), None, "At 02:00:30"),
+        (Schedule.parse_cron("@daily"), None, "At 00:00"),
+        (Schedule.parse_cron("@hourly"), None, "Every hour"),
+        (Schedule.parse_cron("@reboot"), "UTC", "When the engine starts"),
+        (Schedule.parse_calendar("1mo@02:00"), None, "Every month at 02:00"),
+        (Schedule.parse_calendar("2w@08:30"), None, "Every 2 weeks at 08:30"),
+        (Schedule.parse_calendar("1d@23:59:30"), None, "Every day at 23:59:30"),
+        (Schedule.parse_after("A,B"), None, "After A and B succeed"),
+        (Schedule.parse_after("A"), None, "After A succeeds"),
+        (Schedule.parse_after("A, B, C"), None, "After A, B and C succeed"),
+    ],
+)
+def test_describe(schedule: Schedule, tz_name: str | None, words: str) -> None:
+    assert describe(schedule, tz_name) == words
+
+
+def test_describe_calendar_with_its_start() -> None:
+    start = datetime(2026, 1, 15, 9, tzinfo=BERLIN)
+    assert describe(Schedule.parse_calendar("1mo@02:00"), start=start) == (
+        "Every month on day 15 at 02:00"
+    )
+    yearly = Schedule.parse_calendar("1y")
+    assert describe(yearly, start=start) == "Every year on 15 January at 00:00"
+
+
+def test_describe_never_raises_on_an_unknown_zone() -> None:
+    once = Schedule.parse_at("2026-12-01T02:00", BERLIN)
+    assert describe(once, "Not/AZone") == "Once at 2026-12-01 02:00 (UTC+01:00)"
