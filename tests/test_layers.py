@@ -1,7 +1,8 @@
 """The layers keep to their lanes and the modules stay small: SQL lives only in app/store,
 the service stands below the engine, POSIX-only imports stay in the platform module, no
-import cycle under app/ and no module over 400 lines. Checked on the source with `ast`, so
-an import inside a function (or under ``if TYPE_CHECKING:``) counts."""
+import cycle under app/, no module over 400 lines, and no module reaches another's private
+names. Checked on the source with `ast`, so an import inside a function (or under
+``if TYPE_CHECKING:``) counts."""
 
 from __future__ import annotations
 
@@ -220,6 +221,36 @@ def test_no_module_under_app_is_over_400_lines() -> None:
     assert found == {}, "over 400 lines: " + ", ".join(f"{p} ({n})" for p, n in found.items())
 
 
+def private_names_reached(path: Path, root: Path) -> list[str]:
+    """Where a module reaches another module's private name: ``from app.x import _y``, or
+    ``x._y`` on an app module it imported (``from app import x``, ``import app.x as x``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    modules = {module_name(p, root) for p in (root / "app").rglob("*.py")}
+    bound: set[str] = set()
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("app"):
+            for alias in node.names:
+                if alias.name.startswith("_") and not alias.name.startswith("__"):
+                    found.append(f"{path.name}:{node.lineno}: {node.module}.{alias.name}")
+                if f"{node.module}.{alias.name}" in modules:
+                    bound.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            bound.update(a.asname for a in node.names if a.asname and a.name in modules)
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id in bound and node.attr.startswith("_")
+                and not node.attr.startswith("__")):
+            found.append(f"{path.name}:{node.lineno}: {node.value.id}.{node.attr}")
+    return found
+
+
+def test_no_module_reaches_another_modules_private_names() -> None:
+    found = [f"{p.relative_to(ROOT)}: {hit}" for p in sorted(APP.rglob("*.py"))
+             for hit in private_names_reached(p, ROOT)]
+    assert found == []
+
+
 def test_the_structure_checks_catch_a_cycle_and_a_long_module(tmp_path: Path) -> None:
     """A small tree with a three-module cycle (made of a relative, a function-local and a
     `from package import module` import), a type-only two-module cycle, a 401-line module
@@ -249,3 +280,14 @@ def test_the_structure_checks_catch_a_cycle_and_a_long_module(tmp_path: Path) ->
     assert path_around(groups[0], graph) == ["app.core.a", "app.core.b", "app.core.c",
                                              "app.core.a"]
     assert long_modules(tmp_path) == {"app/long.py": 401}
+
+
+def test_the_private_name_check_sees_both_forms(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "a.py").write_text("_hidden = 1\n")
+    sample = tmp_path / "app" / "b.py"
+    sample.write_text("from app.a import _hidden\nfrom app import a\nimport app.a as m\n"
+                      "x = a._hidden + m._hidden + a.__name__\n")
+    assert private_names_reached(sample, tmp_path) == [
+        "b.py:1: app.a._hidden", "b.py:4: a._hidden", "b.py:4: m._hidden"]
