@@ -26,8 +26,6 @@ __all__ = ["KINDS", "CalendarSpec", "Schedule"]
 
 KINDS: Final = ("manual", "date", "interval", "cron", "calendar", "after")
 
-# --------------------------------------------------------------------------- value types
-
 
 @dataclass(frozen=True, slots=True)
 class CalendarSpec:
