@@ -13,11 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from app.core.audit_words import sentence
-from app.gui import display, reads
+from app.gui import reads
 from app.gui.background import Background
-from app.gui.paging import PagedTableModel, Throttle
 from app.gui.qt import QObject, Qt
 from app.gui.reads import AuditItem, AuditQuery
+from app.gui.widgets import display
+from app.gui.widgets.paging import PagedTableModel, Throttle
 from app.service import Change, Service
 
 UPDATE_MS = 300

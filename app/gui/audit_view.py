@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import json
 
-from app.gui import display
 from app.gui.audit_model import AuditTableModel, event_sentence
 from app.gui.background import Background
-from app.gui.paging import ITEM_ROLE, Throttle
 from app.gui.qt import (
     QAbstractItemView,
     QComboBox,
@@ -32,6 +30,8 @@ from app.gui.qt import (
     QWidget,
 )
 from app.gui.reads import AuditItem, AuditQuery
+from app.gui.widgets import display
+from app.gui.widgets.paging import ITEM_ROLE, Throttle
 from app.service import Service
 from app.store.audit import AuditReport
 

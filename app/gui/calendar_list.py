@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from app.gui import display
 from app.gui.background import Background
 from app.gui.calendar_data import DayEntries, Entry, read_day
 from app.gui.calendar_paint import KIND_WORDS, clock, entry_colour
@@ -29,6 +28,7 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
+from app.gui.widgets import display
 from app.service import Service
 
 COLUMNS = ("Time", "Task", "What", "Duration", "Note")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from app.gui import display
 from app.gui.calendar_data import BUSY, Entry
 from app.gui.calendar_paint import (
     CalendarGrid,
@@ -38,6 +37,7 @@ from app.gui.qt import (
     QToolTip,
     QWidget,
 )
+from app.gui.widgets import display
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 

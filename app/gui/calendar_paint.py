@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from app.gui import display
 from app.gui.calendar_data import CalendarData, Day, Entry
 from app.gui.qt import (
     QColor,
@@ -34,6 +33,7 @@ from app.gui.qt import (
     Signal,
     is_dark,
 )
+from app.gui.widgets import display
 
 KIND_COLOURS = {"fire": "running", "chain": "queued", "catch_up": "retrying",
                 "delayed": "interrupted", "skipped": "skipped"}

@@ -23,7 +23,6 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from app.core.task import Task
-from app.gui import appearance, display
 from app.gui.background import Background, describe_error
 from app.gui.calendar_data import MODES, CalendarData, Entry, Period, period_for, read_period
 from app.gui.calendar_days import TimeView
@@ -48,6 +47,8 @@ from app.gui.qt import (
     Signal,
     alive,
 )
+from app.gui.settings import appearance
+from app.gui.widgets import display
 from app.service import Service
 
 LEGEND = ("Filled: runs, coloured by status · dashed: predicted fires, as long as the task "

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, timedelta
 
-from app.gui import display
 from app.gui.calendar_data import Entry, day_start
 from app.gui.calendar_paint import (
     CalendarGrid,
@@ -40,6 +39,7 @@ from app.gui.qt import (
     QToolTip,
     QWidget,
 )
+from app.gui.widgets import display
 
 HOUR_PX = 48.0
 GUTTER = 52.0

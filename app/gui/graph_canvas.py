@@ -18,7 +18,6 @@ Signals:
 
 from __future__ import annotations
 
-from app.gui import display
 from app.gui.graph_data import Edge, GraphData
 from app.gui.graph_layout import Layout
 from app.gui.graph_paint import (
@@ -55,6 +54,7 @@ from app.gui.qt import (
     Signal,
     is_dark,
 )
+from app.gui.widgets import display
 
 CELL = 400.0  # hit-test grid, in scene units
 LABEL_PX = 14.0  # node label size in scene units

@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import math
 
-from app.gui import display
 from app.gui.graph_data import Node
 from app.gui.qt import (
     QColor,
@@ -20,6 +19,7 @@ from app.gui.qt import (
     QRectF,
     Qt,
 )
+from app.gui.widgets import display
 
 
 def blend(a: QColor, b: QColor, amount: float) -> QColor:

@@ -20,13 +20,11 @@ from __future__ import annotations
 from app.core.errors import CycleError
 from app.core.task import Task
 from app.engine.events import RunChanged
-from app.gui import display
 from app.gui.background import Background, describe_error
 from app.gui.editor.widgets import ErrorLabel
 from app.gui.graph_canvas import GraphCanvas
 from app.gui.graph_data import Edge, Filter, GraphData, add_dependency, read_graph
 from app.gui.graph_layout import Layout
-from app.gui.paging import Throttle
 from app.gui.qt import (
     QCheckBox,
     QComboBox,
@@ -46,6 +44,8 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
+from app.gui.widgets import display
+from app.gui.widgets.paging import Throttle
 from app.service import Service
 
 SCOPE_LABELS = (("all", "Whole graph"), ("both", "Upstream and downstream of"),

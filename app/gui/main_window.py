@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from app.core.run import Run
 from app.engine.events import Notification, RunChanged
-from app.gui import accessible, appearance, display, icons, quitting, reads
+from app.gui import quitting, reads
 from app.gui.audit_model import AuditTableModel
 from app.gui.audit_view import AuditView
 from app.gui.calendar_view import CalendarView
@@ -40,12 +40,14 @@ from app.gui.qt import (
 from app.gui.runs_model import RunTableModel
 from app.gui.runs_view import RunsView
 from app.gui.session import Session
+from app.gui.settings import appearance
 from app.gui.status_bar import StatusBar
 from app.gui.store_actions import StoreActions
 from app.gui.task_actions import Selection, TaskActions
 from app.gui.tasks_model import TaskTableModel
 from app.gui.tasks_view import TasksView
 from app.gui.tray import Tray
+from app.gui.widgets import accessible, display, icons
 from app.service import Change
 
 VIEWS = ("Tasks", "Calendar", "Graph", "Runs", "Metrics", "Audit")
@@ -129,7 +131,7 @@ class MainWindow(QMainWindow):
         self.tasks_model.reload()
         if not self.tray.available:
             self._announce_no_tray()
-        accessible.name_tree(self)  # names for a screen reader, all in app/gui/accessible.py
+        accessible.name_tree(self)  # names for a screen reader: widgets/accessible.py
 
     def _announce_no_tray(self) -> None:
         text = ("This desktop has no system tray, so closing the window quits Tickwork (it "

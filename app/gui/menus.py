@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app import __version__
-from app.gui import appearance, icons
 from app.gui.qt import QAction, QActionGroup, QMessageBox, Qt, QToolBar
+from app.gui.settings import appearance
+from app.gui.widgets import icons
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow

@@ -24,7 +24,6 @@ from typing import Any
 import numpy as np
 
 from app.engine.events import MetricsSampled
-from app.gui import display, plots
 from app.gui.background import Background
 from app.gui.metrics_data import (
     SERIES,
@@ -45,6 +44,7 @@ from app.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from app.gui.widgets import display, plots
 from app.service import Service
 
 SPANS = (("5 min", 300), ("1 h", 3600), ("24 h", 86400))

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from app.engine.events import Notification
-from app.gui import display
 from app.gui.qt import (
     QGridLayout,
     QLabel,
@@ -29,6 +28,7 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
+from app.gui.widgets import display
 
 MAX_ITEMS = 500
 STATUS_OF_KIND = {"failure": "failed", "success": "succeeded", "info": "scheduled"}

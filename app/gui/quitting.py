@@ -29,9 +29,10 @@ from typing import TYPE_CHECKING
 
 import app
 from app.engine.engine import Engine
-from app.gui import display, reads
+from app.gui import reads
 from app.gui.qt import QMessageBox, QObject, QWidget, alive
 from app.gui.reads import Scheduled
+from app.gui.widgets import display
 from app.store.lock import EngineLock
 
 if TYPE_CHECKING:

@@ -17,7 +17,6 @@ from __future__ import annotations
 from app.core.run import Run
 from app.core.task import FINISHED_STATUSES
 from app.engine.events import MetricsSampled, RunOutput
-from app.gui import display
 from app.gui.background import Background
 from app.gui.qt import (
     QFontDatabase,
@@ -37,6 +36,7 @@ from app.gui.qt import (
     Signal,
 )
 from app.gui.run_plot import RunPlot
+from app.gui.widgets import display
 from app.service import Service
 
 MAX_LINES = 50_000

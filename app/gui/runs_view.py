@@ -15,11 +15,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from app.core.run import Run
 from app.core.task import RUN_STATUSES, Task
 from app.engine.events import RunChanged, RunOutput
-from app.gui import display, reads
+from app.gui import reads
 from app.gui.background import Background
-from app.gui.columns import Column, ColumnFitter
 from app.gui.editor.widgets import ErrorLabel
-from app.gui.paging import ITEM_ROLE
 from app.gui.qt import (
     QAbstractItemView,
     QComboBox,
@@ -52,6 +50,9 @@ from app.gui.runs_model import (
     TRIGGER,
     RunTableModel,
 )
+from app.gui.widgets import display
+from app.gui.widgets.columns import Column, ColumnFitter
+from app.gui.widgets.paging import ITEM_ROLE
 from app.service import Service
 
 PERIODS = (("any", "Any time"), ("today", "Today"), ("24h", "Last 24 hours"),

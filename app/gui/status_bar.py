@@ -11,8 +11,7 @@ Signals:
 
 from __future__ import annotations
 
-from app.gui import display, icons, reads
-from app.gui.paging import Throttle
+from app.gui import reads
 from app.gui.qt import (
     QEvent,
     QLabel,
@@ -25,6 +24,8 @@ from app.gui.qt import (
     Signal,
 )
 from app.gui.session import Session
+from app.gui.widgets import display, icons
+from app.gui.widgets.paging import Throttle
 
 REFRESH_MS = 3000
 SOON_MS = 400

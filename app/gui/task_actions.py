@@ -24,8 +24,6 @@ from typing import Protocol
 
 from app.core.errors import NotFoundError, ValidationError
 from app.core.task import Task
-from app.gui import icons
-from app.gui.display import plural
 from app.gui.editor.dialog import TaskEditor
 from app.gui.qt import (
     QAction,
@@ -39,6 +37,8 @@ from app.gui.qt import (
 )
 from app.gui.session import Session
 from app.gui.tasks_view import TasksView
+from app.gui.widgets import icons
+from app.gui.widgets.display import plural
 from app.service import Change
 
 REREAD_LIMIT = 50  # selected tasks re-read from the store after a change

@@ -14,9 +14,6 @@ Signals:
 from __future__ import annotations
 
 from app.core.task import Task
-from app.gui import display
-from app.gui.columns import Column, ColumnFitter
-from app.gui.paging import ITEM_ROLE
 from app.gui.qt import (
     QAbstractItemView,
     QAction,
@@ -48,6 +45,9 @@ from app.gui.tasks_model import (
     TaskItem,
     TaskTableModel,
 )
+from app.gui.widgets import display
+from app.gui.widgets.columns import Column, ColumnFitter
+from app.gui.widgets.paging import ITEM_ROLE
 
 SEARCH_MS = 200
 # (column, minimum, preferred width); the order says what stays longest as the window narrows

@@ -15,8 +15,8 @@ Signals:
 from __future__ import annotations
 
 from app.engine.events import Notification
-from app.gui import icons
 from app.gui.qt import QAction, QMenu, QObject, QSystemTrayIcon, Signal
+from app.gui.widgets import icons
 
 
 class Tray(QObject):

@@ -50,8 +50,8 @@ def real_quit_question(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _qsettings(tmp_path: Path, qapp: Any) -> None:
-    from app.gui import appearance
     from app.gui.qt import QSettings
+    from app.gui.settings import appearance
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
                       str(tmp_path / "qsettings"))

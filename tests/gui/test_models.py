@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from app.gui.main_window import AUDIT, RUNS, TASKS
-from app.gui.paging import KEY_ROLE
 from app.gui.qt import QModelIndex
+from app.gui.widgets.paging import KEY_ROLE
 from tests.gui.conftest import Gui, command_task
 
 

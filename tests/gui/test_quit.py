@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from app.gui import display
 from app.gui.qt import QApplication, Qt
+from app.gui.widgets import display
 from app.store.lock import EngineLock
 from tests.gui.conftest import Gui, answer_question, command_task
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import app.gui
 from app.gui.audit_model import WHAT
-from app.gui.display import plural
 from app.gui.main_window import AUDIT
 from app.gui.qt import Qt
+from app.gui.widgets.display import plural
 from tests.gui.conftest import Gui, click_row, command_task
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.gui import display
 from app.gui.qt import (
     QCheckBox,
     QComboBox,
@@ -25,6 +24,7 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
+from app.gui.widgets import display
 
 UNITS = (("seconds", 1), ("minutes", 60), ("hours", 3600), ("days", 86400))
 
