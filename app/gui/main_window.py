@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from app.core.run import Run
 from app.engine.events import Notification, RunChanged
-from app.gui import quitting, reads
-from app.gui.audit_model import AuditTableModel
-from app.gui.audit_view import AuditView
+from app.gui import quitting
+from app.gui.audit.model import AuditTableModel
+from app.gui.audit.view import AuditView
 from app.gui.calendar_view import CalendarView
 from app.gui.graph_view import GraphView
 from app.gui.menus import build_menus
@@ -37,15 +37,15 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
-from app.gui.runs_model import RunTableModel
-from app.gui.runs_view import RunsView
+from app.gui.runs.model import RunTableModel
+from app.gui.runs.view import RunsView
 from app.gui.session import Session
 from app.gui.settings import appearance
 from app.gui.status_bar import StatusBar
 from app.gui.store_actions import StoreActions
-from app.gui.task_actions import Selection, TaskActions
-from app.gui.tasks_model import TaskTableModel
-from app.gui.tasks_view import TasksView
+from app.gui.tasks.actions import Selection, TaskActions
+from app.gui.tasks.model import TaskTableModel
+from app.gui.tasks.view import TasksView
 from app.gui.tray import Tray
 from app.gui.widgets import accessible, display, icons
 from app.service import Change
@@ -376,7 +376,7 @@ class MainWindow(QMainWindow):
         event.accept()
         self.quit_requested.emit()
 
-    def ask_quit(self, running: int, scheduled: reads.Scheduled) -> str:
+    def ask_quit(self, running: int, scheduled: quitting.Scheduled) -> str:
         """BACKGROUND, STOP or CANCEL, as the person answers (tests answer it by clicks)."""
         return quitting.ask(self, running, scheduled)
 

@@ -24,15 +24,16 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import app
 from app.engine.engine import Engine
-from app.gui import reads
 from app.gui.qt import QMessageBox, QObject, QWidget, alive
-from app.gui.reads import Scheduled
 from app.gui.widgets import display
+from app.service import Service
+from app.store import task_queries
 from app.store.lock import EngineLock
 
 if TYPE_CHECKING:
@@ -45,6 +46,24 @@ TAKEOVER_TIMEOUT = 20.0  # seconds a background engine gets to start and take th
 BACKGROUND, STOP, CANCEL = "background", "stop", "cancel"
 BUTTONS = {BACKGROUND: "Keep scheduling in the background",
            STOP: "Quit and stop scheduling", CANCEL: "Cancel"}
+
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """What would stop if scheduling stopped: the enabled tasks with a next fire, and the
+    soonest of them."""
+
+    count: int
+    next_at: datetime | None = None
+    next_task: str = ""
+
+
+def read_scheduled(service: Service) -> Scheduled:
+    """What would stop, in one read transaction (on a pool thread)."""
+    with service.store.read():
+        count, name, at = task_queries.scheduled()
+    return Scheduled(count, at, name or "")
 
 
 def question_text(running: int, scheduled: Scheduled) -> tuple[str, str]:
@@ -203,7 +222,7 @@ class QuitFlow(QObject):
             self.asking = False
             self.session.background.report("Cannot read the schedule", error)
 
-        self.session.background.run(lambda: reads.scheduled(service), self._on_scheduled_read,
+        self.session.background.run(lambda: read_scheduled(service), self._on_scheduled_read,
                                     failed, owner=self)
 
     def _on_scheduled_read(self, scheduled: Scheduled) -> None:

@@ -1,6 +1,6 @@
 """The status bar: engine state, runs in flight, the next fire, failures today.
 
-The figures come from one small read off the GUI thread (`reads.overview`), repeated every
+The figures come from one small read off the GUI thread (`read_overview`), repeated every
 few seconds while the window is visible and soon after run events; the engine's state
 comes from its events through the session. The bell button counts unread notifications.
 
@@ -11,7 +11,9 @@ Signals:
 
 from __future__ import annotations
 
-from app.gui import reads
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
 from app.gui.qt import (
     QEvent,
     QLabel,
@@ -26,6 +28,9 @@ from app.gui.qt import (
 from app.gui.session import Session
 from app.gui.widgets import display, icons
 from app.gui.widgets.paging import Throttle
+from app.service import Service
+from app.store import runs as run_store
+from app.store import task_queries
 
 REFRESH_MS = 3000
 SOON_MS = 400
@@ -39,6 +44,29 @@ MODES = {
 }
 
 
+
+@dataclass(frozen=True)
+class Overview:
+    """What the status bar shows: runs in flight, the next fire, failures today."""
+
+    active_runs: int
+    next_fire: datetime | None
+    failures_today: int
+    tasks: int
+
+
+def read_overview(service: Service, now: datetime | None = None) -> Overview:
+    """The status bar's figures, in one read transaction (on a pool thread)."""
+    now = now or datetime.now(UTC)
+    midnight = now.astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+    with service.store.read():
+        active = run_store.active_count()
+        next_fire = task_queries.next_fire()
+        failed = run_store.failed_since(midnight)
+        count = task_queries.count_all()
+    return Overview(active, next_fire, failed, count)
+
+
 class StatusBar(QStatusBar):
     failures_clicked = Signal()
     bell_clicked = Signal()
@@ -47,7 +75,7 @@ class StatusBar(QStatusBar):
         super().__init__(parent)
         self.setObjectName("StatusBar")
         self.session = session
-        self.overview: reads.Overview | None = None
+        self.overview: Overview | None = None
         self._reading = False
         self.engine = QLabel()
         self.engine.setObjectName("EngineState")
@@ -102,7 +130,7 @@ class StatusBar(QStatusBar):
             return
         self._reading = True
         service = self.session.service
-        self.session.background.run(lambda: reads.overview(service), self._on_overview,
+        self.session.background.run(lambda: read_overview(service), self._on_overview,
                                     self._on_failed, owner=self,
                                     title="Cannot read the status")
 
@@ -110,7 +138,7 @@ class StatusBar(QStatusBar):
         self._reading = False
         self.session.background.report("Cannot read the status", error)
 
-    def _on_overview(self, overview: reads.Overview) -> None:
+    def _on_overview(self, overview: Overview) -> None:
         self._reading = False
         self.overview = overview
         local = self.session.running_count()

@@ -39,7 +39,7 @@ def test_qtmodeltester_passes_on_every_model(gui: Gui, qtmodeltester: Any) -> No
 
 def test_tasks_page_in_with_fetch_more(gui: Gui) -> None:
     _populate(gui, 30)
-    from app.gui.tasks_model import TaskTableModel
+    from app.gui.tasks.model import TaskTableModel
 
     model = TaskTableModel(gui.service, gui.session.background, page_size=10,
                            parent=gui.window)

@@ -114,8 +114,7 @@ def test_keep_scheduling_hands_over_to_a_background_engine(handed: Gui) -> None:
 def test_the_question_names_runs_in_flight_in_words() -> None:
     from datetime import timedelta
 
-    from app.gui.quitting import question_text
-    from app.gui.reads import Scheduled
+    from app.gui.quitting import Scheduled, question_text
 
     at = datetime.now(UTC) + timedelta(hours=1)
     _text, details = question_text(1, Scheduled(1, at, "Backup"))

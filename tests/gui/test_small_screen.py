@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from app.gui.main_window import GRAPH, RUNS, VIEWS
 from app.gui.qt import QPointF, QRect, Qt
-from app.gui.runs_model import STATUS
-from app.gui.tasks_model import ENABLED, LAST_RUN, NAME, NEXT_RUN, PRIORITY, SCHEDULE
+from app.gui.runs.model import STATUS
+from app.gui.tasks.model import ENABLED, LAST_RUN, NAME, NEXT_RUN, PRIORITY, SCHEDULE
 from app.gui.widgets.columns import Column, plan
 from tests.gui.conftest import Gui, command_task
 

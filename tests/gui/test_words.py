@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import app.gui
-from app.gui.audit_model import WHAT
+from app.gui.audit.model import WHAT
 from app.gui.main_window import AUDIT
 from app.gui.qt import Qt
 from app.gui.widgets.display import plural

@@ -22,7 +22,6 @@ from typing import Any
 
 from app.core.errors import TickworkError, ValidationError
 from app.core.task import Task, TaskSpec
-from app.gui import reads
 from app.gui.background import describe_error
 from app.gui.editor.env_page import EnvPage
 from app.gui.editor.page import Page
@@ -56,6 +55,7 @@ from app.gui.qt import (
     Signal,
 )
 from app.gui.session import Session
+from app.gui.tasks import reads
 from app.gui.widgets import accessible, display
 from app.gui.widgets.focus_ring import FocusRing
 

@@ -35,7 +35,7 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
-from app.gui.tasks_model import (
+from app.gui.tasks.model import (
     ENABLED,
     LAST_RUN,
     NAME,

@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from app.core.run import Run
 from app.core.task import RUN_STATUSES, Task
 from app.engine.events import RunChanged, RunOutput
-from app.gui import reads
 from app.gui.background import Background
 from app.gui.editor.widgets import ErrorLabel
 from app.gui.qt import (
@@ -35,9 +34,8 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
-from app.gui.reads import RunQuery
-from app.gui.run_detail import RunDetail
-from app.gui.runs_model import (
+from app.gui.runs.detail import RunDetail
+from app.gui.runs.model import (
     ATTEMPT,
     DURATION,
     LATENESS,
@@ -50,6 +48,8 @@ from app.gui.runs_model import (
     TRIGGER,
     RunTableModel,
 )
+from app.gui.runs.reads import RunQuery
+from app.gui.tasks import reads
 from app.gui.widgets import display
 from app.gui.widgets.columns import Column, ColumnFitter
 from app.gui.widgets.paging import ITEM_ROLE

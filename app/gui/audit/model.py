@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from app.core.audit_words import sentence
-from app.gui import reads
+from app.gui.audit import reads
+from app.gui.audit.reads import AuditItem, AuditQuery
 from app.gui.background import Background
 from app.gui.qt import QObject, Qt
-from app.gui.reads import AuditItem, AuditQuery
 from app.gui.widgets import display
 from app.gui.widgets.paging import PagedTableModel, Throttle
 from app.service import Change, Service

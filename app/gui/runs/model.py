@@ -15,10 +15,10 @@ from typing import Any
 from app.core.run import Run
 from app.core.task import FINISHED_STATUSES
 from app.engine.events import RunChanged
-from app.gui import reads
 from app.gui.background import Background
 from app.gui.qt import QObject, Qt
-from app.gui.reads import RunQuery
+from app.gui.runs import reads
+from app.gui.runs.reads import RunQuery
 from app.gui.widgets import display
 from app.gui.widgets.paging import PagedTableModel, Throttle
 from app.service import Change, Service

@@ -35,7 +35,7 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
-from app.gui.run_plot import RunPlot
+from app.gui.runs.plot import RunPlot
 from app.gui.widgets import display
 from app.service import Service
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 
-from app.gui.audit_model import AuditTableModel, event_sentence
+from app.gui.audit.model import AuditTableModel, event_sentence
+from app.gui.audit.reads import AuditItem, AuditQuery
 from app.gui.background import Background
 from app.gui.qt import (
     QAbstractItemView,
@@ -29,7 +30,6 @@ from app.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
-from app.gui.reads import AuditItem, AuditQuery
 from app.gui.widgets import display
 from app.gui.widgets.paging import ITEM_ROLE, Throttle
 from app.service import Service

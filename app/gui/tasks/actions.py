@@ -36,7 +36,7 @@ from app.gui.qt import (
     Signal,
 )
 from app.gui.session import Session
-from app.gui.tasks_view import TasksView
+from app.gui.tasks.view import TasksView
 from app.gui.widgets import icons
 from app.gui.widgets.display import plural
 from app.service import Change

@@ -15,9 +15,9 @@ from typing import Any
 from app.core.schedule import describe
 from app.core.task import Task
 from app.engine.events import RunChanged
-from app.gui import reads
 from app.gui.background import Background
 from app.gui.qt import QApplication, QFont, QObject, QPalette, Qt, Signal
+from app.gui.tasks import reads
 from app.gui.widgets import display
 from app.gui.widgets.paging import Index, PagedTableModel, Throttle
 from app.service import Change, Service
