@@ -17,11 +17,12 @@ from app.engine.events import Notification, RunChanged
 from app.gui import quitting
 from app.gui.audit.model import AuditTableModel
 from app.gui.audit.view import AuditView
-from app.gui.calendar_view import CalendarView
-from app.gui.graph_view import GraphView
+from app.gui.calendar.view import CalendarView
+from app.gui.graph.view import GraphView
 from app.gui.menus import build_menus
-from app.gui.metrics_view import MetricsView
-from app.gui.notifications import NotificationList
+from app.gui.metrics.view import MetricsView
+from app.gui.notifications.panel import NotificationList
+from app.gui.notifications.tray import Tray
 from app.gui.qt import (
     QApplication,
     QCloseEvent,
@@ -46,7 +47,6 @@ from app.gui.store_actions import StoreActions
 from app.gui.tasks.actions import Selection, TaskActions
 from app.gui.tasks.model import TaskTableModel
 from app.gui.tasks.view import TasksView
-from app.gui.tray import Tray
 from app.gui.widgets import accessible, display, icons
 from app.service import Change
 

@@ -7,8 +7,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from app.core.schedule import system_timezone_name
-from app.gui.calendar_data import Entry, day_start, period_for
-from app.gui.calendar_week import HOUR_PX
+from app.gui.calendar.data import Entry, day_start, period_for
+from app.gui.calendar.week import HOUR_PX
 from app.gui.qt import QPoint, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui, closed, command_task
 
@@ -176,7 +176,7 @@ def test_a_busy_day_shows_counts_and_opens_a_list(gui: Gui) -> None:
 
 
 def test_day_list_model_passes_the_model_tester(gui: Gui, qtmodeltester: Any) -> None:
-    from app.gui.calendar_list import DayListModel
+    from app.gui.calendar.day_list import DayListModel
 
     now = datetime.now().astimezone()
     model = DayListModel()

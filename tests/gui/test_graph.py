@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from app.gui.graph_layout import layout
+from app.gui.graph.layout import layout
 from app.gui.qt import QPoint, QPointF, Qt
 from tests.gui.conftest import Gui, closed, command_task
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app.gui.metrics_data import SERIES, MetricHistory, Ring, read_history, read_newer
+from app.gui.metrics.data import SERIES, MetricHistory, Ring, read_history, read_newer
 from tests.gui.conftest import SCREENSHOTS, Gui, _close_gui, command_task
 
 

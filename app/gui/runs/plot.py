@@ -19,7 +19,7 @@ from app.core.run import Run
 from app.core.task import FINISHED_STATUSES
 from app.engine.events import MetricsSampled
 from app.gui.background import Background
-from app.gui.metrics_data import read_run_samples
+from app.gui.metrics.data import read_run_samples
 from app.gui.qt import QEvent, QLabel, QPalette, Qt, QVBoxLayout, QWidget
 from app.gui.widgets import display, plots
 from app.service import Service

@@ -1,6 +1,6 @@
 """The Graph view (Ctrl+3): tasks as nodes, dependencies as arrows, upstream on the left.
 
-The graph is read and laid out on a pool thread (`graph_data`, `graph_layout`); this view
+The graph is read and laid out on a pool thread (`graph.data`, `graph.layout`); this view
 only shows it. Engine events recolour nodes in place; task changes (ours, the engine's or
 another process's) re-read it after a short quiet spell, keeping the zoom and position.
 A view that is hidden only notes that it is stale and re-reads when shown.
@@ -22,9 +22,9 @@ from app.core.task import Task
 from app.engine.events import RunChanged
 from app.gui.background import Background, describe_error
 from app.gui.editor.widgets import ErrorLabel
-from app.gui.graph_canvas import GraphCanvas
-from app.gui.graph_data import Edge, Filter, GraphData, add_dependency, read_graph
-from app.gui.graph_layout import Layout
+from app.gui.graph.canvas import GraphCanvas
+from app.gui.graph.data import Edge, Filter, GraphData, add_dependency, read_graph
+from app.gui.graph.layout import Layout
 from app.gui.qt import (
     QCheckBox,
     QComboBox,

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, timedelta
 
-from app.gui.calendar_data import Entry, day_start
-from app.gui.calendar_paint import (
+from app.gui.calendar.data import Entry, day_start
+from app.gui.calendar.paint import (
     CalendarGrid,
     Hit,
     blend,

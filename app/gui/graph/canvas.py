@@ -18,9 +18,9 @@ Signals:
 
 from __future__ import annotations
 
-from app.gui.graph_data import Edge, GraphData
-from app.gui.graph_layout import Layout
-from app.gui.graph_paint import (
+from app.gui.graph.data import Edge, GraphData
+from app.gui.graph.layout import Layout
+from app.gui.graph.paint import (
     EdgeTiles,
     Labels,
     arrow,

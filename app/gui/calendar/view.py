@@ -1,7 +1,7 @@
 """The Calendar view (Ctrl+2): what ran and what will run, by month, week or day.
 
 Past runs come from the run ledger, coloured by status; future fires come from the
-engine's own simulation (`calendar_data`), drawn dashed and as long as the task usually
+engine's own simulation (`calendar.data`), drawn dashed and as long as the task usually
 takes. Everything is read and grouped off the GUI thread; at most one read is in flight
 (a change meanwhile asks for one more), and a hidden view only notes that it is stale.
 
@@ -24,11 +24,11 @@ from datetime import date, datetime
 
 from app.core.task import Task
 from app.gui.background import Background, describe_error
-from app.gui.calendar_data import MODES, CalendarData, Entry, Period, period_for, read_period
-from app.gui.calendar_days import TimeView
-from app.gui.calendar_list import DayListDialog
-from app.gui.calendar_month import MonthGrid
-from app.gui.calendar_week import HOUR_PX
+from app.gui.calendar.data import MODES, CalendarData, Entry, Period, period_for, read_period
+from app.gui.calendar.day_list import DayListDialog
+from app.gui.calendar.days import TimeView
+from app.gui.calendar.month import MonthGrid
+from app.gui.calendar.week import HOUR_PX
 from app.gui.editor.widgets import ErrorLabel
 from app.gui.qt import (
     QButtonGroup,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from app.gui.calendar_data import CalendarData, Day, Entry
+from app.gui.calendar.data import CalendarData, Day, Entry
 from app.gui.qt import (
     QColor,
     QPainter,

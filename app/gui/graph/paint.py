@@ -1,12 +1,12 @@
 """Drawing pieces of the dependency graph: node labels and badges, edge curves and
-arrowheads, tooltips. Separate from `graph_canvas` (which owns the view and the mouse)."""
+arrowheads, tooltips. Separate from `canvas` (which owns the view and the mouse)."""
 
 from __future__ import annotations
 
 import itertools
 import math
 
-from app.gui.graph_data import Node
+from app.gui.graph.data import Node
 from app.gui.qt import (
     QColor,
     QFont,

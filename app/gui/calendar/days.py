@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from app.gui.calendar_data import CalendarData
-from app.gui.calendar_paint import blend
-from app.gui.calendar_week import GUTTER, HOUR_PX, TimeGrid
+from app.gui.calendar.data import CalendarData
+from app.gui.calendar.paint import blend
+from app.gui.calendar.week import GUTTER, HOUR_PX, TimeGrid
 from app.gui.qt import (
     QEvent,
     QFont,

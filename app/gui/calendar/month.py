@@ -11,16 +11,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from app.gui.calendar_data import BUSY, Entry
-from app.gui.calendar_paint import (
-    CalendarGrid,
-    Hit,
-    blend,
-    clock,
-    paint_entry,
-    summary,
-    tooltip,
-)
+from app.gui.calendar.data import BUSY, Entry
+from app.gui.calendar.paint import CalendarGrid, Hit, blend, clock, paint_entry, summary, tooltip
 from app.gui.qt import (
     QApplication,
     QEvent,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from app.core import dag
 from app.core.task import ACTIVE_STATUSES
-from app.gui.graph_layout import Layout, layout
+from app.gui.graph.layout import Layout, layout
 from app.service import Service
 
 SCOPES = ("all", "upstream", "downstream", "both")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from app.gui.background import Background
-from app.gui.calendar_data import DayEntries, Entry, read_day
-from app.gui.calendar_paint import KIND_WORDS, clock, entry_colour
+from app.gui.calendar.data import DayEntries, Entry, read_day
+from app.gui.calendar.paint import KIND_WORDS, clock, entry_colour
 from app.gui.qt import (
     QAbstractItemView,
     QAbstractTableModel,

@@ -5,7 +5,7 @@ minute and the start delay that 99 % of runs beat (“99 % of runs started withi
 over the last 5 minutes, hour or day; every axis names its unit.
 
 Samples arrive once a second from the
-engine through the bridge and go into ring buffers (`metrics_data`) whether or not the view
+engine through the bridge and go into ring buffers (`metrics.data`) whether or not the view
 is shown; a 1 s timer redraws only while it is shown and only if something changed. Each
 curve is created once and given numpy views of the rings (`setData`, no copies), with
 peak downsampling and clip-to-view, so a redraw costs about the same at any span. The day
@@ -25,13 +25,7 @@ import numpy as np
 
 from app.engine.events import MetricsSampled
 from app.gui.background import Background
-from app.gui.metrics_data import (
-    SERIES,
-    MetricHistory,
-    build_history,
-    read_history,
-    read_newer,
-)
+from app.gui.metrics.data import SERIES, MetricHistory, build_history, read_history, read_newer
 from app.gui.qt import (
     QButtonGroup,
     QEvent,
