@@ -26,18 +26,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import app
 from app.engine.engine import Engine
 from app.gui.qt import QMessageBox, QObject, QWidget, alive
+from app.gui.session import Session
 from app.gui.widgets import display
 from app.service import Service
 from app.store import task_queries
 from app.store.lock import EngineLock
-
-if TYPE_CHECKING:
-    from app.gui.main_window import MainWindow
 
 QUIT_GRACE = 5.0  # seconds running attempts get when the window's engine stops
 ENGINE_LOG = "engine.log"
@@ -200,20 +197,25 @@ def say_handed_over(parent: QWidget, handover: Handover, scheduled: Scheduled) -
 
 class QuitFlow(QObject):
     """One window's way out: read what would stop, ask, then stop or hand over, then close
-    the window for good (`MainWindow.close_for_good`)."""
+    the window for good. The window lends its question (`ask`, so tests can answer it), its
+    status line (`say`) and its last step (`close`)."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, session: Session, window: QWidget, ask: Callable[[int, Scheduled], str],
+                 say: Callable[[str], None], close: Callable[[], None]) -> None:
         super().__init__(window)
         self.window = window
-        self.session = window.session
+        self.session = session
+        self.ask = ask
+        self.say = say
+        self.close = close
         self.asking = False  # from the question until the window closes or stays: one at a time
         self.handover: Handover | None = None
 
     def start(self) -> None:
-        if self.window.quitting or self.asking:
+        if self.asking:
             return
         if self.session.mode != "running":  # a viewer (or no engine here): nothing stops
-            self.window.close_for_good()
+            self.close()
             return
         self.asking = True
         service = self.session.service
@@ -227,28 +229,27 @@ class QuitFlow(QObject):
 
     def _on_scheduled_read(self, scheduled: Scheduled) -> None:
         running = self.session.running_count() or 0
-        choice = (self.window.ask_quit(running, scheduled) if running or scheduled.count
-                  else STOP)
+        choice = self.ask(running, scheduled) if running or scheduled.count else STOP
         self.asking = False
         if choice == STOP:
-            self.window.close_for_good()
+            self.close()
         elif choice == BACKGROUND:
             self._hand_over(scheduled)
 
     def _hand_over(self, scheduled: Scheduled) -> None:
         engine = self.session.engine
         if engine is None or self.session.mode != "running":
-            self.window.close_for_good()
+            self.close()
             return
         window = self.window
-        window.say("Handing over to a background engine…")
+        self.say("Handing over to a background engine…")
         window.setEnabled(False)
         self.asking = True  # a second Quit meanwhile waits for this one
 
         def done(handover: Handover) -> None:
             self.handover = handover
             say_handed_over(window, handover, scheduled)
-            window.close_for_good()
+            self.close()
 
         def failed(error: BaseException) -> None:
             self.asking = False

@@ -44,7 +44,6 @@ MODES = {
 }
 
 
-
 @dataclass(frozen=True)
 class Overview:
     """What the status bar shows: runs in flight, the next fire, failures today."""
@@ -100,6 +99,9 @@ class StatusBar(QStatusBar):
         self._timer.start(REFRESH_MS)
         self._soon = Throttle(SOON_MS, self.refresh, self)
         session.mode_changed.connect(self._on_session_mode_changed)
+        bridge = session.bridge
+        for signal in (bridge.runs_changed, bridge.service_changed, bridge.store_changed):
+            signal.connect(self.soon)
         self._on_session_mode_changed(session.mode, session.detail)
 
     def _on_session_mode_changed(self, mode: str, detail: str) -> None:
@@ -120,7 +122,7 @@ class StatusBar(QStatusBar):
         }.get(mode, detail))
         self.soon()
 
-    def soon(self) -> None:
+    def soon(self, *_args: object) -> None:
         """Refresh shortly (after run events), at most a few times a second."""
         self._soon.poke()
 

@@ -30,6 +30,7 @@ from app.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from app.gui.session import Session
 from app.gui.widgets import display
 from app.gui.widgets.paging import ITEM_ROLE, Throttle
 from app.service import Service
@@ -107,6 +108,17 @@ class AuditView(QWidget):
         self._verify_again = False
         self._reverify = Throttle(REVERIFY_MS, self._on_reverify_due, self)
         self.model.total_changed.connect(self._on_model_total_changed)
+
+    def connect_bridge(self, session: Session) -> None:
+        """Follow the store: every change is audited, so any commit may add events."""
+        session.bridge.service_changed.connect(self.model.on_service_change)
+        session.bridge.store_changed.connect(self.model.on_store_changed)
+
+    def set_current(self, current: bool) -> None:
+        """The window shows this view (or another): read the trail the first time it shows."""
+        self.model.set_active(current)
+        if current and not self.model.ever_loaded:
+            self.model.reload()
 
     def _apply_filters(self) -> None:
         self.model.set_query(AuditQuery(self.search.text().strip(),

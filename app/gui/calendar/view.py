@@ -47,6 +47,7 @@ from app.gui.qt import (
     Signal,
     alive,
 )
+from app.gui.session import Session
 from app.gui.settings import appearance
 from app.gui.widgets import display
 from app.service import Service
@@ -346,6 +347,13 @@ class CalendarView(QWidget):
                      f"{display.when(last)} (pick a day to see it in full)")
         self.status.setText(text)
         self.status.setToolTip(f"Read in {data.seconds * 1000:.0f} ms")
+
+    def connect_bridge(self, session: Session) -> None:
+        """Follow the engine and the store: any change to tasks or runs reads again soon."""
+        bridge = session.bridge
+        for signal in (bridge.service_changed, bridge.tasks_changed, bridge.runs_changed,
+                       session.outside_change):
+            signal.connect(self.on_changed)
 
     def on_changed(self, *_args: object) -> None:
         """Tasks or runs changed: read again soon if shown, else when shown."""

@@ -44,6 +44,7 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
+from app.gui.session import Session
 from app.gui.widgets import display
 from app.gui.widgets.paging import Throttle
 from app.service import Service
@@ -254,6 +255,14 @@ class GraphView(QWidget):
         self._on_filter_changed()
 
     # -- changes from elsewhere ------------------------------------------------------------
+
+    def connect_bridge(self, session: Session) -> None:
+        """Follow the engine and the store: runs recolour nodes, task changes re-read."""
+        bridge = session.bridge
+        bridge.service_changed.connect(self.on_changed)
+        bridge.tasks_changed.connect(self.on_changed)
+        bridge.runs_changed.connect(self.on_runs_changed)
+        session.outside_change.connect(self.on_changed)
 
     def on_runs_changed(self, events: list[RunChanged]) -> None:
         if self.data is None:

@@ -38,6 +38,7 @@ from app.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from app.gui.session import Session
 from app.gui.widgets import display, plots
 from app.service import Service
 
@@ -128,6 +129,10 @@ class MetricsView(QWidget):
         self.spans.idClicked.connect(self._on_spans_id_clicked)
 
     # -- data in ---------------------------------------------------------------------------
+
+    def connect_bridge(self, session: Session) -> None:
+        """Follow the engine's resource samples (kept whether or not the view is shown)."""
+        session.bridge.metrics_sampled.connect(self.on_samples)
 
     def on_samples(self, samples: list[MetricsSampled]) -> None:
         """Engine samples (any kind; the system ones are plotted here)."""

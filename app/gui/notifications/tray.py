@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from app.engine.events import Notification
 from app.gui.qt import QAction, QMenu, QObject, QSystemTrayIcon, Signal
+from app.gui.session import Session
 from app.gui.widgets import icons
 
 
@@ -33,6 +34,7 @@ class Tray(QObject):
         self._failure = False
         self._last_run: int | None = None
         self.icon: QSystemTrayIcon | None = None
+        self.session: Session | None = None
         if not self.available:
             return
         self.menu = QMenu()
@@ -52,6 +54,16 @@ class Tray(QObject):
         self.icon.activated.connect(self._on_icon_activated)
         self.icon.messageClicked.connect(self._on_icon_message_clicked)
         self.icon.show()
+
+    def connect_bridge(self, session: Session) -> None:
+        """Follow the runs: the icon's badge says whether this window's engine runs any."""
+        self.session = session
+        session.bridge.runs_changed.connect(self._on_bridge_runs_changed)
+
+    def _on_bridge_runs_changed(self, _events: object) -> None:
+        count = self.session.running_count() if self.session is not None else None
+        if count is not None:
+            self.set_running(count)
 
     @property
     def can_notify(self) -> bool:

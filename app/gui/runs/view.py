@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from app.core.run import Run
 from app.core.task import RUN_STATUSES, Task
-from app.engine.events import RunChanged, RunOutput
 from app.gui.background import Background
 from app.gui.editor.widgets import ErrorLabel
 from app.gui.qt import (
@@ -49,6 +48,7 @@ from app.gui.runs.model import (
     RunTableModel,
 )
 from app.gui.runs.reads import RunQuery
+from app.gui.session import Session
 from app.gui.tasks import reads
 from app.gui.widgets import display
 from app.gui.widgets.columns import Column, ColumnFitter
@@ -168,7 +168,31 @@ class RunsView(QWidget):
         model.rowsInserted.connect(self._on_model_rows_inserted)
         model.loaded.connect(self._on_model_rows_inserted)
 
+    def connect_bridge(self, session: Session) -> None:
+        """Follow the engine and the store: rows by their runs' changes, the detail's output
+        and resource samples live."""
+        bridge = session.bridge
+        bridge.service_changed.connect(self.model.on_service_change)
+        bridge.runs_changed.connect(self.model.on_runs_changed)
+        bridge.run_output.connect(self.detail.on_output)
+        bridge.metrics_sampled.connect(self.detail.on_metrics)
+        session.outside_change.connect(self.model.on_store_changed)
+
     # -- filters ---------------------------------------------------------------------------
+
+    def set_current(self, current: bool) -> None:
+        """The window shows this view (or another): follow events live only while shown."""
+        self.model.set_active(current)
+        if current:
+            if not self.model.ever_loaded:
+                self.model.reload()
+            self.load_names()
+
+    def show_failures_today(self) -> None:
+        """Every task's runs that failed today (the status bar's failure count)."""
+        self.show_task(None)
+        self.status.setCurrentIndex(self.status.findData("failed"))
+        self.period.setCurrentIndex(self.period.findData("today"))
 
     def load_names(self) -> None:
         self.background.run(lambda: reads.task_names(self.service), self._names.setStringList,
@@ -272,8 +296,3 @@ class RunsView(QWidget):
         self.table.scrollTo(self.model.index(row, 0))
         return True
 
-    def on_runs_changed(self, events: list[RunChanged]) -> None:
-        self.model.on_runs_changed(events)
-
-    def on_output(self, chunks: list[RunOutput]) -> None:
-        self.detail.on_output(chunks)

@@ -122,6 +122,13 @@ class TaskActions(QObject):
         for action in (self.edit, self.delete):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
+    def connect_bridge(self) -> None:
+        """Follow task changes: the actions' labels (Pause or Resume…) follow at once."""
+        bridge = self.session.bridge
+        bridge.tasks_changed.connect(self.refresh)
+        bridge.service_changed.connect(self.on_service_change)
+        self.session.outside_change.connect(self.refresh)
+
     def attach(self, view: TasksView) -> None:
         self.view = view
         view.table.addAction(self.edit)

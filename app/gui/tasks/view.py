@@ -35,6 +35,7 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
+from app.gui.session import Session
 from app.gui.tasks.model import (
     ENABLED,
     LAST_RUN,
@@ -163,6 +164,18 @@ class TasksView(QWidget):
         for signal in (model.loaded, model.total_changed, model.modelReset):
             signal.connect(self._update_state)
         self._update_state()
+
+    def connect_bridge(self, session: Session) -> None:
+        """Follow the engine and the store: the table updates its rows from their events."""
+        bridge, model = session.bridge, self.model
+        bridge.tasks_changed.connect(model.on_tasks_changed)
+        bridge.service_changed.connect(model.on_service_change)
+        bridge.runs_changed.connect(model.on_runs_changed)
+        session.outside_change.connect(model.on_store_changed)
+
+    def set_current(self, current: bool) -> None:
+        """The window shows this view (or another): follow events live only while shown."""
+        self.model.set_active(current)
 
     # -- state -----------------------------------------------------------------------------
 
