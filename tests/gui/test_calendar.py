@@ -153,14 +153,16 @@ def test_a_busy_day_shows_counts_and_opens_a_list(gui: Gui) -> None:
     assert not [e for e in grid.entries_shown() if e.start.astimezone().date() == tomorrow]
     more = next(h for h in grid.hits if h.kind == "more" and h.day == tomorrow)
     gui.qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=_centre(more.rect))
-    gui.wait_until(lambda: view._list is not None)
-    dialog = view._list
+    gui.wait_until(lambda: view.day_list is not None)
+    dialog = view.day_list
     gui.wait_until(lambda: dialog.model.rowCount() == 1441)
     assert "1,441 predicted" in dialog.heading.text()
     dialog.search.setText("renew")
     assert dialog.proxy.rowCount() == 1
     index = dialog.proxy.index(0, 1)
-    dialog._on_table_double_clicked(index)
+    rect = dialog.table.visualRect(index)
+    gui.qtbot.mouseClick(dialog.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    gui.qtbot.keyClick(dialog.table, Qt.Key.Key_Return)  # opens the row, as a double-click
     gui.wait_until(lambda: closed(dialog))
     gui.wait_until(lambda: getattr(gui.window.task_ops, "editor", None) is not None)
     editor = gui.window.task_ops.editor

@@ -81,7 +81,7 @@ def _pipeline(gui: Gui) -> dict[str, int]:
 def _show_graph(gui: Gui) -> Any:
     view = gui.window.graph_view
     gui.window.show_view(2)
-    gui.wait_until(lambda: view.loaded and not view._loading)
+    gui.wait_until(lambda: view.loaded and not view.loading)
     gui.settle()
     return view
 

@@ -114,7 +114,7 @@ def test_in_calendar_actions_follow_the_entry_clicked(gui: Gui) -> None:
     ops.editor.discard()  # the click opened the editor; the actions now act on its task
     gui.wait_until(lambda: ops.delete.isEnabled())
     assert "“Daily report”" in ops.delete.toolTip() and "“Daily report”" in ops.run_now.toolTip()
-    gui.qtbot.mouseClick(view.next, Qt.MouseButton.LeftButton)  # out of view: nothing applies
+    gui.qtbot.mouseClick(view.bar.next, Qt.MouseButton.LeftButton)  # out of view: nothing applies
     gui.wait_until(lambda: not ops.delete.isEnabled())
 
 

@@ -90,12 +90,12 @@ def test_the_week_view_says_its_counts_plainly_and_opens_at_the_first_event(gui:
     gui.qtbot.keyClick(gui.window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     view = gui.window.calendar_view
     loads = view.loads
-    gui.qtbot.mouseClick(view.modes.button(1), Qt.MouseButton.LeftButton)  # Week
+    gui.qtbot.mouseClick(view.bar.modes.button(1), Qt.MouseButton.LeftButton)  # Week
     gui.wait_until(lambda: view.loads > loads and view.data is not None and not view.busy
                    and view.data.period == view.period, timeout=20)
     if not any(d.entries for d in view.data.days.values()):  # Sunday after 02:00: next week
         loads = view.loads
-        gui.qtbot.mouseClick(view.next, Qt.MouseButton.LeftButton)
+        gui.qtbot.mouseClick(view.bar.next, Qt.MouseButton.LeftButton)
         gui.wait_until(lambda: view.loads > loads and not view.busy, timeout=20)
     gui.settle()
     assert gui.window.current_view() == CALENDAR and view.period.mode == "week"

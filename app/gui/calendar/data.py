@@ -260,3 +260,13 @@ def read_day(service: Service, day: date, now: datetime, task_ids: set[int] | No
     one = data.day(day)
     return DayEntries(sorted(one.entries, key=lambda e: (e.start, e.task_name)), one,
                    data.predicted_until is None)
+
+
+def task_ids_matching(service: Service, text: str) -> set[int] | None:
+    """Ids of tasks whose name contains `text` (None: no filter)."""
+    from app.store import task_queries
+
+    if not text:
+        return None
+    with service.store.read():
+        return task_queries.ids_containing(text)

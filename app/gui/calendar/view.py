@@ -24,24 +24,29 @@ from datetime import date, datetime
 
 from app.core.task import Task
 from app.gui.background import Background, describe_error
-from app.gui.calendar.data import MODES, CalendarData, Entry, Period, period_for, read_period
+from app.gui.calendar.data import (
+    MODES,
+    CalendarData,
+    Entry,
+    Period,
+    period_for,
+    read_period,
+    task_ids_matching,
+)
 from app.gui.calendar.day_list import DayListDialog
 from app.gui.calendar.days import TimeView
 from app.gui.calendar.month import MonthGrid
+from app.gui.calendar.period_bar import PeriodBar
 from app.gui.calendar.week import HOUR_PX
 from app.gui.editor.widgets import ErrorLabel
 from app.gui.qt import (
-    QButtonGroup,
-    QHBoxLayout,
     QHideEvent,
     QLabel,
-    QLineEdit,
     QPalette,
     QShowEvent,
     QStackedWidget,
     Qt,
     QTimer,
-    QToolButton,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -54,16 +59,6 @@ from app.service import Service
 
 LEGEND = ("Filled: runs, coloured by status · dashed: predicted fires, as long as the task "
           "usually takes · drag a one-shot task's prediction to reschedule it")
-
-
-def task_ids_matching(service: Service, text: str) -> set[int] | None:
-    """Ids of tasks whose name contains `text` (None: no filter)."""
-    from app.store import task_queries
-
-    if not text:
-        return None
-    with service.store.read():
-        return task_queries.ids_containing(text)
 
 
 class CalendarView(QWidget):
@@ -91,34 +86,9 @@ class CalendarView(QWidget):
         self._wanted = False  # one more full read asked for while one runs
         self._sim_generation = 0
         self._task_ids: set[int] | None = None
-        self._list: DayListDialog | None = None
+        self.day_list: DayListDialog | None = None
 
-        self.today = self._tool("Today", "Go to today (T)", "T")
-        self.prev = self._tool("◀", "Previous (Page Up)", "PgUp")
-        self.next = self._tool("▶", "Next (Page Down)", "PgDown")
-        self.title = QLabel()
-        font = self.title.font()
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.2)
-        self.title.setFont(font)
-        self.modes = QButtonGroup(self)
-        bar = QHBoxLayout()
-        bar.addWidget(self.today)
-        bar.addWidget(self.prev)
-        bar.addWidget(self.next)
-        bar.addWidget(self.title, 1)
-        self.filter = QLineEdit()
-        self.filter.setObjectName("CalendarFilter")
-        self.filter.setPlaceholderText("Only tasks named…")
-        self.filter.setClearButtonEnabled(True)
-        self.filter.setMaximumWidth(240)
-        bar.addWidget(self.filter)
-        for i, name in enumerate(MODES):
-            button = self._tool(name.capitalize(), f"{name.capitalize()} view", "")
-            button.setCheckable(True)
-            button.setChecked(name == self.period.mode)
-            self.modes.addButton(button, i)
-            bar.addWidget(button)
+        self.bar = PeriodBar(self.period.mode)
         self.banner = ErrorLabel()
         self.banner.setObjectName("CalendarBanner")
         self.month = MonthGrid()
@@ -133,7 +103,7 @@ class CalendarView(QWidget):
         self.legend.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.legend.setWordWrap(True)
         layout = QVBoxLayout(self)
-        layout.addLayout(bar)
+        layout.addWidget(self.bar)
         layout.addWidget(self.banner)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.status)
@@ -147,11 +117,11 @@ class CalendarView(QWidget):
         self._clock = QTimer(self)
         self._clock.setInterval(60_000)
         self._clock.timeout.connect(self._on_clock_timeout)
-        self.today.clicked.connect(self._on_today_clicked)
-        self.prev.clicked.connect(lambda: self.show_period(self.period.moved(-1)))
-        self.next.clicked.connect(lambda: self.show_period(self.period.moved(1)))
-        self.modes.idClicked.connect(self._on_modes_id_clicked)
-        self.filter.editingFinished.connect(self._on_filter_editing_finished)
+        self.bar.today.clicked.connect(self._on_today_clicked)
+        self.bar.prev.clicked.connect(lambda: self.show_period(self.period.moved(-1)))
+        self.bar.next.clicked.connect(lambda: self.show_period(self.period.moved(1)))
+        self.bar.modes.idClicked.connect(self._on_modes_id_clicked)
+        self.bar.filter.editingFinished.connect(self._on_filter_editing_finished)
         for grid in (self.month, self.week.grid):
             grid.entry_activated.connect(self._on_entry_activated)
             grid.reschedule_requested.connect(self.reschedule)
@@ -161,15 +131,6 @@ class CalendarView(QWidget):
         self.week.header.day_requested.connect(self._on_day_requested)
         self._show_title()
 
-    def _tool(self, text: str, tip: str, key: str) -> QToolButton:
-        button = QToolButton()
-        button.setText(text)
-        button.setToolTip(tip)
-        if key:
-            button.setShortcut(key)
-        button.setMinimumWidth(36)
-        return button
-
     # -- navigation ------------------------------------------------------------------------
 
     def show_period(self, period: Period) -> None:
@@ -178,7 +139,6 @@ class CalendarView(QWidget):
             self.selection_changed.emit()
         self._scroll_pending = period != self.period or self._scroll_pending
         self.period = period
-        self.modes.button(MODES.index(period.mode)).setChecked(True)
         self.stack.setCurrentIndex(0 if period.mode == "month" else 1)
         appearance.settings().setValue("calendar/mode", period.mode)
         self._show_title()
@@ -205,17 +165,8 @@ class CalendarView(QWidget):
         self.set_mode("day", day)
 
     def _show_title(self) -> None:
-        p = self.period
-        if p.mode == "month":
-            text = f"{p.anchor:%B %Y}"
-        elif p.mode == "week":
-            last = p.dates[-1]
-            text = (f"Week {p.first.isocalendar()[1]} · {p.first.day} {p.first:%b} – "
-                    f"{last.day} {last:%b %Y}")
-        else:
-            text = f"{p.first:%A} {p.first.day} {p.first:%B %Y}"
-        self.title.setText(text)
-        self.stack.setCurrentIndex(0 if p.mode == "month" else 1)
+        self.bar.show_period(self.period)
+        self.stack.setCurrentIndex(0 if self.period.mode == "month" else 1)
 
     def _on_filter_editing_finished(self) -> None:
         self.reload()
@@ -246,7 +197,7 @@ class CalendarView(QWidget):
 
     def _work(self, predict: bool) -> Callable[[], tuple[CalendarData, set[int] | None]]:
         service, period = self.service, self.period
-        text = self.filter.text().strip()
+        text = self.bar.filter.text().strip()
         now = datetime.now().astimezone()
 
         def work() -> tuple[CalendarData, set[int] | None]:
@@ -416,17 +367,17 @@ class CalendarView(QWidget):
                             owner=self)
 
     def open_day_list(self, day: date) -> DayListDialog:
-        if self._list is not None and alive(self._list):
-            self._list.close()
+        if self.day_list is not None and alive(self.day_list):
+            self.day_list.close()
         dialog = DayListDialog(self.service, self.background, day, self._task_ids, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.entry_activated.connect(self._on_list_entry_activated)
         dialog.show()
-        self._list = dialog
+        self.day_list = dialog
         return dialog
 
     def _on_list_entry_activated(self, entry: Entry) -> None:
-        if self._list is not None and alive(self._list):
-            self._list.close()
-        self._list = None
+        if self.day_list is not None and alive(self.day_list):
+            self.day_list.close()
+        self.day_list = None
         self._on_entry_activated(entry)

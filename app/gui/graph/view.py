@@ -70,7 +70,7 @@ class GraphView(QWidget):
         self.data: GraphData | None = None
         self.loaded = False
         self._stale = True
-        self._loading = False
+        self.loading = False
         self._again = False
         self._shown_filter = Filter()
         self._ids_by_name: dict[str, int] = {}
@@ -165,10 +165,10 @@ class GraphView(QWidget):
 
     def reload(self) -> None:
         """Re-read the graph off the GUI thread and show it (keeping the view if shown)."""
-        if self._loading:
+        if self.loading:
             self._again = True
             return
-        self._loading = True
+        self.loading = True
         self._stale = False
         flt = self.filter()
         aspect = max(0.5, self.canvas.width() / max(1, self.canvas.height()))
@@ -187,7 +187,7 @@ class GraphView(QWidget):
 
     def _on_loaded(self, flt: Filter,
                    result: tuple[GraphData, Layout[int] | None, list[Edge]]) -> None:
-        self._loading = False
+        self.loading = False
         data, laid, edges = result
         self.data = data
         if laid is None:
@@ -206,7 +206,7 @@ class GraphView(QWidget):
             self.reload()
 
     def _on_load_failed(self, error: BaseException) -> None:
-        self._loading = False
+        self.loading = False
         self.background.report("Cannot read the dependency graph", error)
 
     def _relayout(self) -> None:
