@@ -38,7 +38,6 @@ from app.gui.calendar.days import TimeView
 from app.gui.calendar.month import MonthGrid
 from app.gui.calendar.period_bar import PeriodBar
 from app.gui.calendar.week import HOUR_PX
-from app.gui.editor.widgets import ErrorLabel
 from app.gui.qt import (
     QHideEvent,
     QLabel,
@@ -55,6 +54,7 @@ from app.gui.qt import (
 from app.gui.session import Session
 from app.gui.settings import appearance
 from app.gui.widgets import display
+from app.gui.widgets.error_label import ErrorLabel
 from app.service import Service
 
 LEGEND = ("Filled: runs, coloured by status · dashed: predicted fires, as long as the task "

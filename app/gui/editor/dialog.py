@@ -33,7 +33,6 @@ from app.gui.editor.pages import (
     NotificationsPage,
 )
 from app.gui.editor.schedule_page import NOT_CHOSEN, SchedulePage
-from app.gui.editor.widgets import ErrorLabel
 from app.gui.qt import (
     QDialog,
     QDialogButtonBox,
@@ -57,6 +56,7 @@ from app.gui.qt import (
 from app.gui.session import Session
 from app.gui.tasks import reads
 from app.gui.widgets import accessible, display
+from app.gui.widgets.error_label import ErrorLabel
 from app.gui.widgets.focus_ring import FocusRing
 
 log = logging.getLogger(__name__)

@@ -21,23 +21,19 @@ from app.core.errors import CycleError
 from app.core.task import Task
 from app.engine.events import RunChanged
 from app.gui.background import Background, describe_error
-from app.gui.editor.widgets import ErrorLabel
 from app.gui.graph.canvas import GraphCanvas
 from app.gui.graph.data import Edge, Filter, GraphData, add_dependency, read_graph
 from app.gui.graph.layout import Layout
 from app.gui.qt import (
     QCheckBox,
     QComboBox,
-    QCompleter,
     QHBoxLayout,
     QHideEvent,
     QLabel,
-    QLineEdit,
     QMenu,
     QPalette,
     QPoint,
     QShowEvent,
-    QStringListModel,
     Qt,
     QToolButton,
     QVBoxLayout,
@@ -46,7 +42,9 @@ from app.gui.qt import (
 )
 from app.gui.session import Session
 from app.gui.widgets import display
+from app.gui.widgets.error_label import ErrorLabel
 from app.gui.widgets.paging import Throttle
+from app.gui.widgets.task_field import TaskNameField
 from app.service import Service
 
 SCOPE_LABELS = (("all", "Whole graph"), ("both", "Upstream and downstream of"),
@@ -79,15 +77,9 @@ class GraphView(QWidget):
         self.scope.setObjectName("GraphScope")
         for key, label in SCOPE_LABELS:
             self.scope.addItem(label, key)
-        self.task = QLineEdit()
+        self.task = TaskNameField("Task name")
         self.task.setObjectName("GraphTask")
-        self.task.setPlaceholderText("Task name")
         self.task.setClearButtonEnabled(True)
-        self._names = QStringListModel(self)
-        completer = QCompleter(self._names, self)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        self.task.setCompleter(completer)
         self.unconnected = QCheckBox("Tasks without dependencies")
         self.unconnected.setChecked(True)
         self.unconnected.setToolTip("Also show tasks that neither wait for nor trigger "
@@ -198,7 +190,7 @@ class GraphView(QWidget):
             self.loaded = True
             self._shown_filter = flt
             self._ids_by_name = {n.name: n.id for n in data.nodes.values()}
-            self._names.setStringList(sorted(self._ids_by_name, key=str.lower))
+            self.task.set_names(sorted(self._ids_by_name, key=str.lower))
             self.canvas.set_graph(data, laid, edges, keep_view=keep)
             self._show_count(laid)
         if self._again:

@@ -15,18 +15,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from app.core.run import Run
 from app.core.task import RUN_STATUSES, Task
 from app.gui.background import Background
-from app.gui.editor.widgets import ErrorLabel
 from app.gui.qt import (
     QAbstractItemView,
     QComboBox,
-    QCompleter,
     QDate,
     QDateTimeEdit,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QSplitter,
-    QStringListModel,
     Qt,
     QTableView,
     QVBoxLayout,
@@ -52,7 +48,9 @@ from app.gui.session import Session
 from app.gui.tasks import reads
 from app.gui.widgets import display
 from app.gui.widgets.columns import Column, ColumnFitter
+from app.gui.widgets.error_label import ErrorLabel
 from app.gui.widgets.paging import ITEM_ROLE
+from app.gui.widgets.task_field import TaskNameField
 from app.service import Service
 
 PERIODS = (("any", "Any time"), ("today", "Today"), ("24h", "Last 24 hours"),
@@ -83,15 +81,9 @@ class RunsView(QWidget):
         self._task_id: int | None = None
         self._select_when_seen: int | None = None
 
-        self.task = QLineEdit()
+        self.task = TaskNameField("All tasks")
         self.task.setObjectName("RunTaskFilter")
-        self.task.setPlaceholderText("All tasks")
         self.task.setClearButtonEnabled(True)
-        self._names = QStringListModel(self)
-        completer = QCompleter(self._names, self)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        self.task.setCompleter(completer)
         self.status = QComboBox()
         self.status.addItem("Any status", None)
         for status in RUN_STATUSES:
@@ -195,7 +187,7 @@ class RunsView(QWidget):
         self.period.setCurrentIndex(self.period.findData("today"))
 
     def load_names(self) -> None:
-        self.background.run(lambda: reads.task_names(self.service), self._names.setStringList,
+        self.background.run(lambda: reads.task_names(self.service), self.task.set_names,
                             owner=self, title="Cannot read task names")
 
     def show_task(self, task_id: int | None, name: str = "") -> None:
