@@ -7,7 +7,7 @@ follows the bridge itself (`connect_bridge`). Window geometry, the current view,
 table's columns and the appearance are kept with QSettings.
 
 Closing the window with a tray hides it (the engine keeps running; said the first time);
-without a tray it quits. Quitting asks first when it would stop scheduling (`quitting`):
+without a tray it quits. Quitting asks first when it would stop scheduling (`window.quitting`):
 keep scheduling in a background engine, quit and stop, or cancel.
 """
 
@@ -15,12 +15,10 @@ from __future__ import annotations
 
 from app.core.run import Run
 from app.engine.events import Notification
-from app.gui import quitting
 from app.gui.audit.model import AuditTableModel
 from app.gui.audit.view import AuditView
 from app.gui.calendar.view import CalendarView
 from app.gui.graph.view import GraphView
-from app.gui.menus import Menus
 from app.gui.metrics.view import MetricsView
 from app.gui.notifications.panel import NotificationList
 from app.gui.notifications.tray import Tray
@@ -43,12 +41,14 @@ from app.gui.runs.model import RunTableModel
 from app.gui.runs.view import RunsView
 from app.gui.session import Session
 from app.gui.settings import appearance
-from app.gui.status_bar import StatusBar
-from app.gui.store_actions import StoreActions
 from app.gui.tasks.actions import Selection, TaskActions
 from app.gui.tasks.model import TaskTableModel
 from app.gui.tasks.view import TasksView
 from app.gui.widgets import accessible, display, icons
+from app.gui.window import quitting
+from app.gui.window.menus import Menus
+from app.gui.window.status_bar import StatusBar
+from app.gui.window.store_actions import StoreActions
 
 VIEWS = ("Tasks", "Calendar", "Graph", "Runs", "Metrics", "Audit")
 TASKS, CALENDAR, GRAPH, RUNS, METRICS, AUDIT = range(6)
@@ -374,8 +374,8 @@ class MainWindow(QMainWindow):
         store.setValue("window/geometry", self.saveGeometry())
         store.setValue("window/state", self.saveState())
         store.setValue("window/view", self.current_view())
-        store.setValue("tasks/header", self.tasks_view.header_state())
-        store.setValue("runs/splitter", self.runs_view.splitter.saveState())
+        self.tasks_view.save_state(store)
+        self.runs_view.save_state(store)
         store.sync()
 
     def restore_settings(self) -> None:
@@ -388,12 +388,8 @@ class MainWindow(QMainWindow):
         state = store.value("window/state")
         if state is not None:
             self.restoreState(state)
-        header = store.value("tasks/header")
-        if header is not None:
-            self.tasks_view.restore_header_state(header)
-        splitter = store.value("runs/splitter")
-        if splitter is not None:
-            self.runs_view.splitter.restoreState(splitter)
+        self.tasks_view.restore_state(store)
+        self.runs_view.restore_state(store)
         view = int(str(store.value("window/view", TASKS) or 0))
         self.show_view(view if 0 <= view < len(VIEWS) else TASKS)
         self.menus.check_scheme(str(store.value("appearance", "system")))

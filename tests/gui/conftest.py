@@ -32,8 +32,8 @@ def _no_modal_quit_question(monkeypatch: pytest.MonkeyPatch) -> None:
     nobody answers offscreen: a test that quits without meaning to would wait forever.
     Tests answer "Quit and stop scheduling", unless they use `real_quit_question` and
     click the box's buttons themselves."""
-    from app.gui import quitting
     from app.gui.main_window import MainWindow
+    from app.gui.window import quitting
 
     monkeypatch.setattr(MainWindow, "ask_quit", lambda self, running, scheduled: quitting.STOP)
 
@@ -41,8 +41,8 @@ def _no_modal_quit_question(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def real_quit_question(monkeypatch: pytest.MonkeyPatch) -> None:
     """The real "Quit Tickwork?" box: the test must answer it (`answer_question`)."""
-    from app.gui import quitting
     from app.gui.main_window import MainWindow
+    from app.gui.window import quitting
 
     monkeypatch.setattr(MainWindow, "ask_quit",
                         lambda self, running, scheduled: quitting.ask(self, running, scheduled))

@@ -22,6 +22,7 @@ from app.gui.qt import (
     QDateTimeEdit,
     QHBoxLayout,
     QLabel,
+    QSettings,
     QSplitter,
     Qt,
     QTableView,
@@ -171,6 +172,15 @@ class RunsView(QWidget):
         session.outside_change.connect(self.model.on_store_changed)
 
     # -- filters ---------------------------------------------------------------------------
+
+    def save_state(self, store: QSettings) -> None:
+        """Keep how the table and the detail share the height for the next start."""
+        store.setValue("runs/splitter", self.splitter.saveState())
+
+    def restore_state(self, store: QSettings) -> None:
+        state = store.value("runs/splitter")
+        if state is not None:
+            self.splitter.restoreState(state)
 
     def set_current(self, current: bool) -> None:
         """The window shows this view (or another): follow events live only while shown."""

@@ -17,7 +17,6 @@ from app.core.task import Task
 from app.gui.qt import (
     QAbstractItemView,
     QAction,
-    QByteArray,
     QEvent,
     QHBoxLayout,
     QHeaderView,
@@ -27,6 +26,7 @@ from app.gui.qt import (
     QObject,
     QPoint,
     QPushButton,
+    QSettings,
     QStackedWidget,
     Qt,
     QTableView,
@@ -252,10 +252,14 @@ class TasksView(QWidget):
                 return True
         return super().eventFilter(watched, event)
 
-    def header_state(self) -> QByteArray:
-        return self.table.horizontalHeader().saveState()
+    def save_state(self, store: QSettings) -> None:
+        """Keep the columns' order, widths and sort for the next start."""
+        store.setValue("tasks/header", self.table.horizontalHeader().saveState())
 
-    def restore_header_state(self, state: QByteArray) -> None:
+    def restore_state(self, store: QSettings) -> None:
+        state = store.value("tasks/header")
+        if state is None:
+            return
         header = self.table.horizontalHeader()
         header.restoreState(state)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)

@@ -33,9 +33,9 @@ from app.gui.qt import (
     Signal,
 )
 from app.gui.settings import appearance
-from app.gui.store_actions import StoreActions
 from app.gui.tasks.actions import TaskActions
 from app.gui.widgets import icons
+from app.gui.window.store_actions import StoreActions
 
 
 class Menus(QObject):
