@@ -13,7 +13,6 @@ keep scheduling in a background engine, quit and stop, or cancel.
 
 from __future__ import annotations
 
-from app.core.run import Run
 from app.engine.events import Notification
 from app.gui.audit.model import AuditTableModel
 from app.gui.audit.view import AuditView
@@ -174,7 +173,7 @@ class MainWindow(QMainWindow):
         self.tasks_view.context_menu_requested.connect(self._on_tasks_context_menu_requested)
         self.tasks_model.enable_requested.connect(
             lambda task_id, on: self.task_ops.set_enabled([task_id], on))
-        self.runs_view.cancel_requested.connect(self._on_cancel_requested)
+        self.runs_view.message.connect(self.say)
         self.runs_view.rerun_requested.connect(lambda task_id: self.task_ops.run_tasks([task_id]))
         self.runs_view.open_task_requested.connect(self.task_ops.edit_task_id)
         self.calendar_view.open_run_requested.connect(self.show_run)
@@ -215,20 +214,12 @@ class MainWindow(QMainWindow):
         """Show a run in the Runs view (from a notification)."""
         self.show_and_raise()
         self.show_view(RUNS)
-        self.runs_view.show_task(None)
-        self.runs_view.select_run(run_id, wait=True)
+        self.runs_view.show_among_all(run_id)
 
     def show_run(self, run_id: int) -> None:
         """Any run, even weeks old (the calendar's): its task's runs, its detail at once."""
         self.show_view(RUNS)
-
-        def found(run: Run) -> None:
-            self.runs_view.show_task(run.task_id, run.task_name)
-            if not self.runs_view.select_run(run.id, wait=True):
-                self.runs_view.detail.show_run(run)
-
-        self.session.background.run(lambda: self.session.service.get_run(run_id), found,
-                                    owner=self, title="Cannot open the run")
+        self.runs_view.show_run(run_id)
 
     def find_task(self) -> None:
         self.show_view(TASKS)
@@ -236,13 +227,7 @@ class MainWindow(QMainWindow):
 
     def _on_task_saved(self, task_id: int) -> None:
         self.show_view(TASKS)
-        if not self.tasks_view.select_task(task_id):
-            self.tasks_model.rowsInserted.connect(self._select_saved_once)
-            self._saved_task = task_id
-
-    def _select_saved_once(self) -> None:
-        if self.tasks_view.select_task(getattr(self, "_saved_task", -1)):
-            self.tasks_model.rowsInserted.disconnect(self._select_saved_once)
+        self.tasks_view.select_task(task_id, wait=True)
 
     def _on_tasks_context_menu_requested(self, pos: object) -> None:
         from app.gui.qt import QMenu
@@ -280,14 +265,6 @@ class MainWindow(QMainWindow):
                           self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
-
-    def _on_cancel_requested(self, run_id: int) -> None:
-        service = self.session.service
-        self.session.background.run(
-            lambda: service.cancel_run(run_id),
-            lambda run: self.say(f"Run {run.id}: cancel requested." if run.status != "cancelled"
-                                 else f"Run {run.id} cancelled."),
-            owner=self, title="Cannot cancel the run")
 
     def _on_status_bell_clicked(self) -> None:
         self.dock.setVisible(not self.dock.isVisible())

@@ -3,8 +3,11 @@
 Selecting a run shows it in `RunDetail`, whose output tails live; the selection follows the
 run through updates (rows are updated in place, never reset by events).
 
+Cancel in the detail cancels the run through the service, here.
+
 Signals:
-    cancel_requested(int), rerun_requested(int), open_task_requested(int): from the detail.
+    rerun_requested(int), open_task_requested(int): from the detail.
+    message(str): something for the status bar (a cancel's outcome).
     selection_changed(): another run (or none) is selected; the task actions follow its task.
 """
 
@@ -67,8 +70,8 @@ RUN_PRIORITY = [TASK, STATUS, STARTED, DURATION, RESULT, RUN, SCHEDULED, LATENES
                 ATTEMPT]
 
 class RunsView(QWidget):
-    cancel_requested = Signal(int)
     rerun_requested = Signal(int)
+    message = Signal(str)
     open_task_requested = Signal(int)
     selection_changed = Signal()
 
@@ -134,7 +137,7 @@ class RunsView(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         self.table.selectionModel().selectionChanged.connect(self.selection_changed)
         self.detail = RunDetail(service, background)
-        self.detail.cancel_requested.connect(self.cancel_requested)
+        self.detail.cancel_requested.connect(self._on_detail_cancel_requested)
         self.detail.rerun_requested.connect(self.rerun_requested)
         self.detail.open_task_requested.connect(self.open_task_requested)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
@@ -286,6 +289,32 @@ class RunsView(QWidget):
         wanted = self._select_when_seen
         if wanted is not None and self.select_run(wanted):
             self._select_when_seen = None
+
+    def show_run(self, run_id: int) -> None:
+        """Any run, even weeks old (the calendar's): its task's runs, its detail at once."""
+
+        def found(run: Run) -> None:
+            self.show_task(run.task_id, run.task_name)
+            if not self.select_run(run.id, wait=True):
+                self.detail.show_run(run)
+
+        service = self.service
+        self.background.run(lambda: service.get_run(run_id), found, owner=self,
+                            title="Cannot open the run")
+
+    def show_among_all(self, run_id: int) -> None:
+        """Every task's runs, with this one selected as soon as it is loaded."""
+        self.show_task(None)
+        self.select_run(run_id, wait=True)
+
+    def _on_detail_cancel_requested(self, run_id: int) -> None:
+        service = self.service
+        self.background.run(
+            lambda: service.cancel_run(run_id),
+            lambda run: self.message.emit(f"Run {run.id}: cancel requested."
+                                          if run.status != "cancelled"
+                                          else f"Run {run.id} cancelled."),
+            owner=self, title="Cannot cancel the run")
 
     def select_run(self, run_id: int, wait: bool = False) -> bool:
         """Select a run if it is loaded; with `wait`, select it when it arrives."""

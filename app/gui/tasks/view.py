@@ -103,6 +103,8 @@ class TasksView(QWidget):
         super().__init__(parent)
         self.setObjectName("TasksView")
         self.model = model
+        self._select_when_seen: int | None = None
+        model.rowsInserted.connect(self._on_model_rows_inserted)
         self.search = QLineEdit()
         self.search.setObjectName("TaskSearch")
         self.search.setPlaceholderText("Search tasks by name, tag or command…")
@@ -223,13 +225,22 @@ class TasksView(QWidget):
         item = self.model.data(self.model.index(index.row(), 0), ITEM_ROLE)
         return item if isinstance(item, TaskItem) else None
 
-    def select_task(self, task_id: int) -> bool:
+    def select_task(self, task_id: int, wait: bool = False) -> bool:
+        """Select a task if it is loaded; with `wait`, select it when it arrives."""
         row = self.model.row_of(task_id)
         if row < 0:
+            if wait:
+                self._select_when_seen = task_id
             return False
+        if self._select_when_seen == task_id:
+            self._select_when_seen = None
         self.table.selectRow(row)
         self.table.scrollTo(self.model.index(row, 0))
         return True
+
+    def _on_model_rows_inserted(self) -> None:
+        if self._select_when_seen is not None:
+            self.select_task(self._select_when_seen)
 
     def _on_table_double_clicked(self, index: QModelIndex) -> None:
         item = self.model.data(self.model.index(index.row(), 0), ITEM_ROLE)
