@@ -95,7 +95,7 @@ def _open_gui(home: Path, qtbot: Any, engine: bool = True) -> Gui:
     service = Service(store, "gui")
     eng = Engine(store, metrics=False, workers=4) if engine else None
     session = Session(store, service, eng)
-    window = MainWindow(session)  # closed by _close_gui, as quitting: never asks
+    window = MainWindow(session)  # closed by close_gui, as quitting: never asks
     window.show()
     session.start()
     gui = Gui(store, service, eng, session, window, qtbot)
@@ -105,7 +105,7 @@ def _open_gui(home: Path, qtbot: Any, engine: bool = True) -> Gui:
     return gui
 
 
-def _close_gui(gui: Gui) -> None:
+def close_gui(gui: Gui) -> None:
     from app.gui.qt import QApplication, QEvent, alive
 
     if alive(gui.window):
@@ -128,7 +128,7 @@ def gui_factory(home: Path, qtbot: Any) -> Iterator[Callable[..., Gui]]:
 
     yield make
     for gui in opened:
-        _close_gui(gui)
+        close_gui(gui)
 
 
 @pytest.fixture
