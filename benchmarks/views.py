@@ -143,10 +143,10 @@ def random_dag(n: int, seed: int = 3, layers: int = 15) -> set[tuple[int, int]]:
 
 def bench_calendar(app: Any, service: Any, repeat: int) -> dict[str, Any]:
     from app.gui.background import Background
-    from app.gui.calendar_data import period_for, read_period
-    from app.gui.calendar_days import TimeView
-    from app.gui.calendar_month import MonthGrid
-    from app.gui.calendar_view import CalendarView
+    from app.gui.calendar.data import period_for, read_period
+    from app.gui.calendar.days import TimeView
+    from app.gui.calendar.month import MonthGrid
+    from app.gui.calendar.view import CalendarView
 
     out: dict[str, Any] = {}
     now = datetime.now().astimezone()
@@ -204,9 +204,9 @@ def bench_calendar(app: Any, service: Any, repeat: int) -> dict[str, Any]:
 
 
 def bench_graph(app: Any, service: Any, repeat: int) -> dict[str, Any]:
-    from app.gui.graph_canvas import GraphCanvas
-    from app.gui.graph_data import Edge, Filter, GraphData, Node, read_graph
-    from app.gui.graph_layout import layout
+    from app.gui.graph.canvas import GraphCanvas
+    from app.gui.graph.data import Edge, Filter, GraphData, Node, read_graph
+    from app.gui.graph.layout import layout
     from app.gui.qt import QPointF
 
     edges = random_dag(2000)
@@ -265,8 +265,8 @@ def bench_graph(app: Any, service: Any, repeat: int) -> dict[str, Any]:
 def bench_metrics(app: Any, service: Any, repeat: int) -> dict[str, Any]:
     from app.engine.events import MetricsSampled
     from app.gui.background import Background
-    from app.gui.metrics_data import MetricHistory
-    from app.gui.metrics_view import SPANS, MetricsView
+    from app.gui.metrics.data import MetricHistory
+    from app.gui.metrics.view import SPANS, MetricsView
 
     rnd = random.Random(2)
     now = datetime.now(UTC)

@@ -56,8 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from app.gui import appearance, icons
     from app.gui.qt import QApplication, QMessageBox
+    from app.gui.settings import appearance
+    from app.gui.widgets import icons
 
     install_qt_log_handler()
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "tickwork"])

@@ -1,27 +1,26 @@
-"""The main window: it assembles the panels and wires their signals, nothing more.
+"""The main window: it assembles the panels and joins them to each other, nothing more.
 
 Views (each owns its logic): Tasks, Calendar, Graph, Runs, Metrics, Audit, reachable with
 Ctrl+1 … Ctrl+6 in that order. Task actions live in `TaskActions`, the status bar in
-`StatusBar`, notifications in `NotificationList` and `Tray`. Window geometry, the current
-view, the task table's columns and the appearance are kept with QSettings.
+`StatusBar`, notifications in `NotificationList` and `Tray`, the menus in `Menus`. Each view
+follows the bridge itself (`connect_bridge`). Window geometry, the current view, the task
+table's columns and the appearance are kept with QSettings.
 
 Closing the window with a tray hides it (the engine keeps running; said the first time);
-without a tray it quits. Quitting asks first when it would stop scheduling (`quitting`):
+without a tray it quits. Quitting asks first when it would stop scheduling (`window.quitting`):
 keep scheduling in a background engine, quit and stop, or cancel.
 """
 
 from __future__ import annotations
 
-from app.core.run import Run
-from app.engine.events import Notification, RunChanged
-from app.gui import accessible, appearance, display, icons, quitting, reads
-from app.gui.audit_model import AuditTableModel
-from app.gui.audit_view import AuditView
-from app.gui.calendar_view import CalendarView
-from app.gui.graph_view import GraphView
-from app.gui.menus import build_menus
-from app.gui.metrics_view import MetricsView
-from app.gui.notifications import NotificationList
+from app.engine.events import Notification
+from app.gui.audit.model import AuditTableModel
+from app.gui.audit.view import AuditView
+from app.gui.calendar.view import CalendarView
+from app.gui.graph.view import GraphView
+from app.gui.metrics.view import MetricsView
+from app.gui.notifications.panel import NotificationList
+from app.gui.notifications.tray import Tray
 from app.gui.qt import (
     QApplication,
     QCloseEvent,
@@ -37,16 +36,18 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
-from app.gui.runs_model import RunTableModel
-from app.gui.runs_view import RunsView
+from app.gui.runs.model import RunTableModel
+from app.gui.runs.view import RunsView
 from app.gui.session import Session
-from app.gui.status_bar import StatusBar
-from app.gui.store_actions import StoreActions
-from app.gui.task_actions import Selection, TaskActions
-from app.gui.tasks_model import TaskTableModel
-from app.gui.tasks_view import TasksView
-from app.gui.tray import Tray
-from app.service import Change
+from app.gui.settings import appearance
+from app.gui.tasks.actions import Selection, TaskActions
+from app.gui.tasks.model import TaskTableModel
+from app.gui.tasks.view import TasksView
+from app.gui.widgets import accessible, display, icons
+from app.gui.window import quitting
+from app.gui.window.menus import Menus
+from app.gui.window.status_bar import StatusBar
+from app.gui.window.store_actions import StoreActions
 
 VIEWS = ("Tasks", "Calendar", "Graph", "Runs", "Metrics", "Audit")
 TASKS, CALENDAR, GRAPH, RUNS, METRICS, AUDIT = range(6)
@@ -118,10 +119,12 @@ class MainWindow(QMainWindow):
         self.status = StatusBar(session, self)
         self.setStatusBar(self.status)
         self.tray = Tray(self)
-        self.quit_flow = quitting.QuitFlow(self)
-        self.menus = build_menus(self)
+        self.quit_flow = quitting.QuitFlow(
+            session, self, lambda running, scheduled: self.ask_quit(running, scheduled),
+            self.say, self.close_for_good)
+        self.menus = Menus(self, VIEWS, self.task_ops, self.store_ops, self.dock,
+                           session.store.home)
         self.view_actions = self.menus.views
-        self.scheme_actions = self.menus.schemes
         self.toolbar = self.menus.toolbar
         self._wire()
         self.nav.setCurrentRow(TASKS)
@@ -129,7 +132,7 @@ class MainWindow(QMainWindow):
         self.tasks_model.reload()
         if not self.tray.available:
             self._announce_no_tray()
-        accessible.name_tree(self)  # names for a screen reader, all in app/gui/accessible.py
+        accessible.name_tree(self)  # names for a screen reader: widgets/accessible.py
 
     def _announce_no_tray(self) -> None:
         text = ("This desktop has no system tray, so closing the window quits Tickwork (it "
@@ -142,29 +145,27 @@ class MainWindow(QMainWindow):
     # -- assembly --------------------------------------------------------------------------
 
     def _wire(self) -> None:
-        s, b = self.session, self.session.bridge
-        self.nav.currentRowChanged.connect(self._on_nav_current_row_changed)
-        b.runs_changed.connect(self._on_bridge_runs_changed)
-        b.run_output.connect(self.runs_view.on_output)
-        b.tasks_changed.connect(self.tasks_model.on_tasks_changed)
-        b.service_changed.connect(self.tasks_model.on_service_change)
-        b.service_changed.connect(self.runs_model.on_service_change)
-        b.service_changed.connect(self.audit_model.on_service_change)
-        b.service_changed.connect(self._on_bridge_service_changed)
-        for view in (self.calendar_view, self.graph_view):
-            b.service_changed.connect(view.on_changed)
-            b.tasks_changed.connect(view.on_changed)
-            view.open_task_requested.connect(self.task_ops.edit_task_id)
-            view.message.connect(self.say)
-        b.store_changed.connect(self._on_bridge_store_changed)
-        b.metrics_sampled.connect(self.metrics_view.on_samples)
-        b.metrics_sampled.connect(self.runs_view.detail.on_metrics)
-        b.notified.connect(self._on_bridge_notified)
+        """Each view follows the bridge itself; here the parts are joined to each other."""
+        s = self.session
+        for part in (self.tasks_view, self.runs_view, self.audit_view, self.calendar_view,
+                     self.graph_view, self.metrics_view, self.tray):
+            part.connect_bridge(s)
+        self.task_ops.connect_bridge()
+        s.bridge.notified.connect(self._on_bridge_notified)
         s.background.error.connect(self._on_background_error)
         s.mode_changed.connect(self._on_session_mode_changed)
+        self.nav.currentRowChanged.connect(self._on_nav_current_row_changed)
+        m = self.menus
+        m.view_requested.connect(self.show_view)
+        m.scheme_requested.connect(self.set_scheme)
+        m.find_requested.connect(self.find_task)
+        m.close_requested.connect(self.close)
+        m.quit_requested.connect(self.quit)
+        for view in (self.calendar_view, self.graph_view):
+            view.open_task_requested.connect(self.task_ops.edit_task_id)
+            view.message.connect(self.say)
         for source in (self.tasks_view, self.runs_view, self.graph_view, self.calendar_view):
             source.selection_changed.connect(self.task_ops.update)
-        b.tasks_changed.connect(self.task_ops.refresh)
         self.task_ops.message.connect(self.say)
         self.store_ops.message.connect(self.say)
         self.task_ops.show_runs_requested.connect(self.show_runs_of)
@@ -172,7 +173,7 @@ class MainWindow(QMainWindow):
         self.tasks_view.context_menu_requested.connect(self._on_tasks_context_menu_requested)
         self.tasks_model.enable_requested.connect(
             lambda task_id, on: self.task_ops.set_enabled([task_id], on))
-        self.runs_view.cancel_requested.connect(self._on_cancel_requested)
+        self.runs_view.message.connect(self.say)
         self.runs_view.rerun_requested.connect(lambda task_id: self.task_ops.run_tasks([task_id]))
         self.runs_view.open_task_requested.connect(self.task_ops.edit_task_id)
         self.calendar_view.open_run_requested.connect(self.show_run)
@@ -200,16 +201,10 @@ class MainWindow(QMainWindow):
             return
         self.stack.setCurrentIndex(index)
         self.task_ops.follow(self.selections.get(index))
-        self.view_actions.actions()[index].setChecked(True)
-        self.tasks_model.set_active(index == TASKS)
-        self.runs_model.set_active(index == RUNS)
-        self.audit_model.set_active(index == AUDIT)
-        if index == RUNS:
-            if not self.runs_model.ever_loaded:
-                self.runs_model.reload()
-            self.runs_view.load_names()
-        if index == AUDIT and not self.audit_model.ever_loaded:
-            self.audit_model.reload()
+        self.menus.check_view(index)
+        for i, table in ((TASKS, self.tasks_view), (RUNS, self.runs_view),
+                         (AUDIT, self.audit_view)):
+            table.set_current(i == index)
 
     def show_runs_of(self, task_id: int, name: str) -> None:
         self.show_view(RUNS)
@@ -219,20 +214,12 @@ class MainWindow(QMainWindow):
         """Show a run in the Runs view (from a notification)."""
         self.show_and_raise()
         self.show_view(RUNS)
-        self.runs_view.show_task(None)
-        self.runs_view.select_run(run_id, wait=True)
+        self.runs_view.show_among_all(run_id)
 
     def show_run(self, run_id: int) -> None:
         """Any run, even weeks old (the calendar's): its task's runs, its detail at once."""
         self.show_view(RUNS)
-
-        def found(run: Run) -> None:
-            self.runs_view.show_task(run.task_id, run.task_name)
-            if not self.runs_view.select_run(run.id, wait=True):
-                self.runs_view.detail.show_run(run)
-
-        self.session.background.run(lambda: self.session.service.get_run(run_id), found,
-                                    owner=self, title="Cannot open the run")
+        self.runs_view.show_run(run_id)
 
     def find_task(self) -> None:
         self.show_view(TASKS)
@@ -240,13 +227,7 @@ class MainWindow(QMainWindow):
 
     def _on_task_saved(self, task_id: int) -> None:
         self.show_view(TASKS)
-        if not self.tasks_view.select_task(task_id):
-            self.tasks_model.rowsInserted.connect(self._select_saved_once)
-            self._saved_task = task_id
-
-    def _select_saved_once(self) -> None:
-        if self.tasks_view.select_task(getattr(self, "_saved_task", -1)):
-            self.tasks_model.rowsInserted.disconnect(self._select_saved_once)
+        self.tasks_view.select_task(task_id, wait=True)
 
     def _on_tasks_context_menu_requested(self, pos: object) -> None:
         from app.gui.qt import QMenu
@@ -258,30 +239,6 @@ class MainWindow(QMainWindow):
         menu.popup(pos)  # type: ignore[arg-type]
 
     # -- events ----------------------------------------------------------------------------
-
-    def _on_bridge_runs_changed(self, events: list[RunChanged]) -> None:
-        self.tasks_model.on_runs_changed(events)
-        self.runs_view.on_runs_changed(events)
-        self.graph_view.on_runs_changed(events)
-        self.calendar_view.on_changed()
-        self.status.soon()
-        count = self.session.running_count()
-        if count is not None:
-            self.tray.set_running(count)
-
-    def _on_bridge_service_changed(self, change: Change) -> None:
-        self.status.soon()
-        self.task_ops.on_service_change(change)
-
-    def _on_bridge_store_changed(self) -> None:
-        self.audit_model.on_store_changed()
-        if self.session.mode != "running":  # our engine's events say the rest
-            self.graph_view.on_changed()
-            self.calendar_view.on_changed()
-            self.tasks_model.on_store_changed()
-            self.runs_model.on_store_changed()
-            self.task_ops.refresh()
-        self.status.soon()
 
     def _on_bridge_notified(self, note: Notification) -> None:
         self.notifications.add(note)
@@ -309,14 +266,6 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
-    def _on_cancel_requested(self, run_id: int) -> None:
-        service = self.session.service
-        self.session.background.run(
-            lambda: service.cancel_run(run_id),
-            lambda run: self.say(f"Run {run.id}: cancel requested." if run.status != "cancelled"
-                                 else f"Run {run.id} cancelled."),
-            owner=self, title="Cannot cancel the run")
-
     def _on_status_bell_clicked(self) -> None:
         self.dock.setVisible(not self.dock.isVisible())
         if self.dock.isVisible():
@@ -325,9 +274,7 @@ class MainWindow(QMainWindow):
 
     def _on_status_failures_clicked(self) -> None:
         self.show_view(RUNS)
-        self.runs_view.show_task(None)
-        self.runs_view.status.setCurrentIndex(self.runs_view.status.findData("failed"))
-        self.runs_view.period.setCurrentIndex(self.runs_view.period.findData("today"))
+        self.runs_view.show_failures_today()
 
     def say(self, text: str) -> None:
         self.status.showMessage(text, 8000)
@@ -350,7 +297,7 @@ class MainWindow(QMainWindow):
         display.clear_icon_cache()
         for i, name in enumerate(VIEWS):
             self.nav.item(i).setIcon(icons.action_icon(name.lower()))
-            self.view_actions.actions()[i].setIcon(icons.action_icon(name.lower()))
+        self.menus.refresh_icons(VIEWS)
         self.task_ops.run_now.setIcon(icons.action_icon("run"))
         self.task_ops.update()
 
@@ -374,13 +321,14 @@ class MainWindow(QMainWindow):
         event.accept()
         self.quit_requested.emit()
 
-    def ask_quit(self, running: int, scheduled: reads.Scheduled) -> str:
+    def ask_quit(self, running: int, scheduled: quitting.Scheduled) -> str:
         """BACKGROUND, STOP or CANCEL, as the person answers (tests answer it by clicks)."""
         return quitting.ask(self, running, scheduled)
 
     def quit(self) -> None:
         """Quit (menu, tray, or closing with no tray): ask first if scheduling would stop."""
-        self.quit_flow.start()
+        if not self.quitting:
+            self.quit_flow.start()
 
     @property
     def handover(self) -> quitting.Handover | None:
@@ -396,16 +344,15 @@ class MainWindow(QMainWindow):
             appearance.apply(app, scheme)
         self._refresh_icons()
         appearance.settings().setValue("appearance", scheme)
-        for action in self.scheme_actions.actions():
-            action.setChecked(action.data() == scheme)
+        self.menus.check_scheme(scheme)
 
     def save_settings(self) -> None:
         store = appearance.settings()
         store.setValue("window/geometry", self.saveGeometry())
         store.setValue("window/state", self.saveState())
         store.setValue("window/view", self.current_view())
-        store.setValue("tasks/header", self.tasks_view.header_state())
-        store.setValue("runs/splitter", self.runs_view.splitter.saveState())
+        self.tasks_view.save_state(store)
+        self.runs_view.save_state(store)
         store.sync()
 
     def restore_settings(self) -> None:
@@ -418,14 +365,8 @@ class MainWindow(QMainWindow):
         state = store.value("window/state")
         if state is not None:
             self.restoreState(state)
-        header = store.value("tasks/header")
-        if header is not None:
-            self.tasks_view.restore_header_state(header)
-        splitter = store.value("runs/splitter")
-        if splitter is not None:
-            self.runs_view.splitter.restoreState(splitter)
+        self.tasks_view.restore_state(store)
+        self.runs_view.restore_state(store)
         view = int(str(store.value("window/view", TASKS) or 0))
         self.show_view(view if 0 <= view < len(VIEWS) else TASKS)
-        scheme = str(store.value("appearance", "system"))
-        for action in self.scheme_actions.actions():
-            action.setChecked(action.data() == scheme)
+        self.menus.check_scheme(str(store.value("appearance", "system")))

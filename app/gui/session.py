@@ -7,6 +7,9 @@ tasks through the store, and the engine takes over by itself when the other one 
 
 Signals:
     mode_changed(str, str): starting | running | standby | stopped, and a detail.
+    outside_change(): another connection committed and no engine of this window reports
+        it (a viewer, or no engine here): the views re-read what they show. With this
+        window's engine running, its events say what changed.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ POLL_VIEWER_MS = 500
 
 class Session(QObject):
     mode_changed = Signal(str, str)
+    outside_change = Signal()
 
     def __init__(self, store: Store, service: Service, engine: Engine | None,
                  parent: QObject | None = None) -> None:
@@ -46,6 +50,7 @@ class Session(QObject):
             service.subscribe(engine.on_service_change)
             engine.subscribe(self.bridge.on_engine_event)
         self.bridge.engine_state_changed.connect(self._on_bridge_engine_state_changed)
+        self.bridge.store_changed.connect(self._on_bridge_store_changed)
         self.bridge.watch_store(store, POLL_RUNNING_MS)
 
     def start(self) -> None:
@@ -77,6 +82,10 @@ class Session(QObject):
 
     def _on_bridge_engine_state_changed(self, state: str, detail: str) -> None:
         self._set_mode(state, detail if state != "standby" else self.engine_detail(state))
+
+    def _on_bridge_store_changed(self) -> None:
+        if self.mode != "running":  # our engine's events say the rest
+            self.outside_change.emit()
 
     def _set_mode(self, mode: str, detail: str) -> None:
         self.mode, self.detail = mode, detail

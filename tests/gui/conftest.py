@@ -32,8 +32,8 @@ def _no_modal_quit_question(monkeypatch: pytest.MonkeyPatch) -> None:
     nobody answers offscreen: a test that quits without meaning to would wait forever.
     Tests answer "Quit and stop scheduling", unless they use `real_quit_question` and
     click the box's buttons themselves."""
-    from app.gui import quitting
     from app.gui.main_window import MainWindow
+    from app.gui.window import quitting
 
     monkeypatch.setattr(MainWindow, "ask_quit", lambda self, running, scheduled: quitting.STOP)
 
@@ -41,8 +41,8 @@ def _no_modal_quit_question(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def real_quit_question(monkeypatch: pytest.MonkeyPatch) -> None:
     """The real "Quit Tickwork?" box: the test must answer it (`answer_question`)."""
-    from app.gui import quitting
     from app.gui.main_window import MainWindow
+    from app.gui.window import quitting
 
     monkeypatch.setattr(MainWindow, "ask_quit",
                         lambda self, running, scheduled: quitting.ask(self, running, scheduled))
@@ -50,8 +50,8 @@ def real_quit_question(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _qsettings(tmp_path: Path, qapp: Any) -> None:
-    from app.gui import appearance
     from app.gui.qt import QSettings
+    from app.gui.settings import appearance
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
                       str(tmp_path / "qsettings"))
@@ -95,7 +95,7 @@ def _open_gui(home: Path, qtbot: Any, engine: bool = True) -> Gui:
     service = Service(store, "gui")
     eng = Engine(store, metrics=False, workers=4) if engine else None
     session = Session(store, service, eng)
-    window = MainWindow(session)  # closed by _close_gui, as quitting: never asks
+    window = MainWindow(session)  # closed by close_gui, as quitting: never asks
     window.show()
     session.start()
     gui = Gui(store, service, eng, session, window, qtbot)
@@ -105,7 +105,7 @@ def _open_gui(home: Path, qtbot: Any, engine: bool = True) -> Gui:
     return gui
 
 
-def _close_gui(gui: Gui) -> None:
+def close_gui(gui: Gui) -> None:
     from app.gui.qt import QApplication, QEvent, alive
 
     if alive(gui.window):
@@ -128,7 +128,7 @@ def gui_factory(home: Path, qtbot: Any) -> Iterator[Callable[..., Gui]]:
 
     yield make
     for gui in opened:
-        _close_gui(gui)
+        close_gui(gui)
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from app.core.schedule import system_timezone_name
-from app.gui.calendar_data import Entry, day_start, period_for
-from app.gui.calendar_week import HOUR_PX
+from app.gui.calendar.data import Entry, day_start, period_for
+from app.gui.calendar.week import HOUR_PX
 from app.gui.qt import QPoint, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui, closed, command_task
 
@@ -31,7 +31,7 @@ def _insert_run(gui: Gui, task_id: int, at: datetime, status: str = "succeeded",
     return run_id
 
 
-def _show(gui: Gui, mode: str, day: date) -> Any:
+def show_calendar(gui: Gui, mode: str, day: date) -> Any:
     view = gui.window.calendar_view
     gui.window.show_view(1)
     loads = view.loads
@@ -58,7 +58,7 @@ def test_past_run_and_future_fire_of_one_task_on_their_days(gui: Gui) -> None:
         timezone=system_timezone_name()))
     _insert_run(gui, task.id, _local(yesterday - timedelta(days=1), 10, 30), seconds=95)
     run_id = _insert_run(gui, task.id, _local(yesterday, 10, 30), "failed")
-    view = _show(gui, "month", yesterday)
+    view = show_calendar(gui, "month", yesterday)
     data = view.data
     past = [e for e in data.day(yesterday).entries if e.task_id == task.id]
     assert [(e.run_id, e.status, e.predicted) for e in past] == [(run_id, "failed", False)]
@@ -78,7 +78,7 @@ def test_past_run_and_future_fire_of_one_task_on_their_days(gui: Gui) -> None:
     gui.wait_until(lambda: gui.window.current_view() == 3)
     gui.wait_until(lambda: gui.window.runs_view.detail.run is not None
                    and gui.window.runs_view.detail.run.id == run_id)
-    view = _show(gui, "day", tomorrow)
+    view = show_calendar(gui, "day", tomorrow)
     hit = view.week.grid.hit_for(lambda e: e.task_id == task.id and e.predicted)
     assert hit is not None
     gui.qtbot.mouseClick(view.week.grid, Qt.MouseButton.LeftButton, pos=_centre(hit.rect))
@@ -109,7 +109,7 @@ def test_dragging_a_one_shot_fire_reschedules_it(gui: Gui) -> None:
         "Renew certificate", schedule={"kind": "date", "at": _local(tomorrow, 10).isoformat()}))
     gui.service.create_task(command_task("Nightly", schedule={"kind": "cron",
                                                               "expr": "0 3 * * *"}))
-    view = _show(gui, "week", tomorrow)
+    view = show_calendar(gui, "week", tomorrow)
     grid = view.week.grid
     hit = grid.hit_for(lambda e: e.task_name == "Renew certificate")
     assert hit is not None and grid.draggable(hit.entry)
@@ -124,7 +124,7 @@ def test_dragging_a_one_shot_fire_reschedules_it(gui: Gui) -> None:
                                for e in view.data.day(tomorrow).entries))
 
     # in the month, a one-shot moves to another day at the same time of day
-    view = _show(gui, "month", tomorrow)
+    view = show_calendar(gui, "month", tomorrow)
     later = tomorrow + timedelta(days=1)  # the six-week grid always shows the next day
     hit = view.month.hit_for(lambda e: e.task_name == "Renew certificate")
     assert hit is not None
@@ -146,21 +146,23 @@ def test_a_busy_day_shows_counts_and_opens_a_list(gui: Gui) -> None:
                                          schedule={"kind": "interval", "seconds": 60}))
     gui.service.create_task(command_task(
         "Renew certificate", schedule={"kind": "date", "at": _local(tomorrow, 9).isoformat()}))
-    view = _show(gui, "month", tomorrow)
+    view = show_calendar(gui, "month", tomorrow)
     day = view.data.day(tomorrow)
     assert day.total > 40  # (the simulation lists 2,000 fires of one task: ≥ 9 h of tomorrow)
     grid = view.month
     assert not [e for e in grid.entries_shown() if e.start.astimezone().date() == tomorrow]
     more = next(h for h in grid.hits if h.kind == "more" and h.day == tomorrow)
     gui.qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=_centre(more.rect))
-    gui.wait_until(lambda: view._list is not None)
-    dialog = view._list
+    gui.wait_until(lambda: view.day_list is not None)
+    dialog = view.day_list
     gui.wait_until(lambda: dialog.model.rowCount() == 1441)
     assert "1,441 predicted" in dialog.heading.text()
     dialog.search.setText("renew")
     assert dialog.proxy.rowCount() == 1
     index = dialog.proxy.index(0, 1)
-    dialog._on_table_double_clicked(index)
+    rect = dialog.table.visualRect(index)
+    gui.qtbot.mouseClick(dialog.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    gui.qtbot.keyClick(dialog.table, Qt.Key.Key_Return)  # opens the row, as a double-click
     gui.wait_until(lambda: closed(dialog))
     gui.wait_until(lambda: getattr(gui.window.task_ops, "editor", None) is not None)
     editor = gui.window.task_ops.editor
@@ -169,14 +171,14 @@ def test_a_busy_day_shows_counts_and_opens_a_list(gui: Gui) -> None:
     editor.discard()
 
     # the week view draws the busy hours as counts, never a pile of tiny boxes
-    view = _show(gui, "week", tomorrow)
+    view = show_calendar(gui, "week", tomorrow)
     grid = view.week.grid
     assert grid.aggregates and all(h.rect.height() >= 20 for h in grid.hits if h.kind == "entry")
     assert any("between" in text for _r, _h, text in grid.aggregates)
 
 
 def test_day_list_model_passes_the_model_tester(gui: Gui, qtmodeltester: Any) -> None:
-    from app.gui.calendar_list import DayListModel
+    from app.gui.calendar.day_list import DayListModel
 
     now = datetime.now().astimezone()
     model = DayListModel()
@@ -205,7 +207,7 @@ def screenshots(gui: Gui) -> None:
         for scheme in ("light", "dark"):
             window.set_scheme(scheme)
             for mode in ("month", "week", "day"):
-                _show(gui, mode, today)
+                show_calendar(gui, mode, today)
                 gui.qtbot.wait(20)
                 shot = SCREENSHOTS / f"calendar-{mode}{size}-{scheme}.png"
                 assert window.grab().save(str(shot))

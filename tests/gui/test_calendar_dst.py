@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from app.gui.calendar_data import period_for, read_day, read_period
+from app.gui.calendar.data import period_for, read_day, read_period
 from tests.conftest import command_task
 
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from app.gui import appearance, display
 from app.gui.editor.dialog import TaskEditor
 from app.gui.qt import QApplication, QColor, QLabel, Qt, QWidget
+from app.gui.settings import appearance
+from app.gui.widgets import display
 from tests.gui.conftest import SCREENSHOTS, Gui, closed, command_task
 from tests.gui.editing import answering, choose, click, go, new_editor
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from app.gui.graph_layout import layout
+from app.gui.graph.layout import layout
 from app.gui.qt import QPoint, QPointF, Qt
 from tests.gui.conftest import Gui, closed, command_task
 
@@ -81,18 +81,18 @@ def _pipeline(gui: Gui) -> dict[str, int]:
 def _show_graph(gui: Gui) -> Any:
     view = gui.window.graph_view
     gui.window.show_view(2)
-    gui.wait_until(lambda: view.loaded and not view._loading)
+    gui.wait_until(lambda: view.loaded and not view.loading)
     gui.settle()
     return view
 
 
-def _centre(view: Any, task_id: int) -> QPoint:
+def node_centre(view: Any, task_id: int) -> QPoint:
     return view.canvas.to_view(view.canvas.rects[task_id].center()).toPoint()
 
 
 def _drag(gui: Gui, view: Any, source: int, target: int) -> None:
     canvas = view.canvas
-    start, end = _centre(view, source), _centre(view, target)
+    start, end = node_centre(view, source), node_centre(view, target)
     gui.qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=start)
     for step in range(1, 6):
         gui.qtbot.mouseMove(canvas, start + (end - start) * (step / 5))
@@ -142,7 +142,7 @@ def test_closure_filter_and_double_click_opens_the_editor(gui: Gui) -> None:
     gui.wait_until(lambda: len(view.canvas.rects) == 3)
 
     gui.qtbot.mouseDClick(view.canvas, Qt.MouseButton.LeftButton,
-                          pos=_centre(view, ids["Load"]))
+                          pos=node_centre(view, ids["Load"]))
     gui.wait_until(lambda: getattr(gui.window.task_ops, "editor", None) is not None)
     editor = gui.window.task_ops.editor
     gui.wait_until(lambda: editor.isVisible())

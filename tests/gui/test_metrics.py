@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app.gui.metrics_data import SERIES, MetricHistory, Ring, read_history, read_newer
-from tests.gui.conftest import SCREENSHOTS, Gui, _close_gui, command_task
+from app.gui.metrics.data import SERIES, MetricHistory, Ring, read_history, read_newer
+from tests.gui.conftest import SCREENSHOTS, Gui, close_gui, command_task
 
 
 def test_ring_keeps_the_newest_rows_contiguous() -> None:
@@ -96,7 +96,7 @@ def metrics_gui(home: Path, qtbot: Any) -> Iterator[Gui]:
     gui = Gui(store, service, engine, session, window, qtbot)
     gui.wait_until(lambda: session.mode == "running", 30)
     yield gui
-    _close_gui(gui)
+    close_gui(gui)
 
 
 def test_metrics_view_and_run_plot_follow_a_running_task(metrics_gui: Gui) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from app.gui.main_window import AUDIT, RUNS, TASKS
-from app.gui.paging import KEY_ROLE
 from app.gui.qt import QModelIndex
+from app.gui.widgets.paging import KEY_ROLE
 from tests.gui.conftest import Gui, command_task
 
 
@@ -39,7 +39,7 @@ def test_qtmodeltester_passes_on_every_model(gui: Gui, qtmodeltester: Any) -> No
 
 def test_tasks_page_in_with_fetch_more(gui: Gui) -> None:
     _populate(gui, 30)
-    from app.gui.tasks_model import TaskTableModel
+    from app.gui.tasks.model import TaskTableModel
 
     model = TaskTableModel(gui.service, gui.session.background, page_size=10,
                            parent=gui.window)

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from app.gui import display
 from app.gui.qt import QApplication, Qt
+from app.gui.widgets import display
 from app.store.lock import EngineLock
 from tests.gui.conftest import Gui, answer_question, command_task
 
@@ -114,8 +114,7 @@ def test_keep_scheduling_hands_over_to_a_background_engine(handed: Gui) -> None:
 def test_the_question_names_runs_in_flight_in_words() -> None:
     from datetime import timedelta
 
-    from app.gui.quitting import question_text
-    from app.gui.reads import Scheduled
+    from app.gui.window.quitting import Scheduled, question_text
 
     at = datetime.now(UTC) + timedelta(hours=1)
     _text, details = question_text(1, Scheduled(1, at, "Backup"))
@@ -131,7 +130,7 @@ def test_a_background_engine_that_dies_is_not_taken_for_a_hand_over(tmp_path: An
     import subprocess
     import sys
 
-    from app.gui.quitting import wait_for_takeover
+    from app.gui.window.quitting import wait_for_takeover
 
     process = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
     assert not wait_for_takeover(tmp_path, process, timeout=30)

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from app.gui import appearance, display
 from app.gui.qt import QApplication, QColor, QPalette, Qt
-from app.gui.runs_model import STATUS
+from app.gui.runs.model import STATUS
+from app.gui.settings import appearance
+from app.gui.widgets import display
 from tests.gui.conftest import SCREENSHOTS, Gui, command_task
 
 

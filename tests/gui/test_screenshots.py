@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
-from app.gui import appearance, display
 from app.gui.editor.dialog import TaskEditor
 from app.gui.main_window import VIEWS
 from app.gui.qt import QApplication, QPalette
+from app.gui.settings import appearance
+from app.gui.widgets import display
 from tests.gui.conftest import SCREENSHOTS, Gui, command_task
 
 SIZES = ((800, 500), (1600, 1000))  # a laptop with a panel or a tiled half screen; a big one

@@ -8,11 +8,11 @@ graph's name filter keeps room for a name, and no view forces a larger minimum.
 
 from __future__ import annotations
 
-from app.gui.columns import Column, plan
 from app.gui.main_window import GRAPH, RUNS, VIEWS
 from app.gui.qt import QPointF, QRect, Qt
-from app.gui.runs_model import STATUS
-from app.gui.tasks_model import ENABLED, LAST_RUN, NAME, NEXT_RUN, PRIORITY, SCHEDULE
+from app.gui.runs.model import STATUS
+from app.gui.tasks.model import ENABLED, LAST_RUN, NAME, NEXT_RUN, PRIORITY, SCHEDULE
+from app.gui.widgets.columns import Column, plan
 from tests.gui.conftest import Gui, command_task
 
 SMALL = (800, 500)

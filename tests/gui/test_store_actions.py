@@ -31,8 +31,6 @@ def test_file_menu_back_up_now_writes_a_private_backup(gui: Gui) -> None:
 
 def test_restore_verifies_the_file_before_asking(gui: Gui, tmp_path: Path) -> None:
     ops = gui.window.store_ops
-    asked: list[Path] = []
-    ops._confirm = asked.append  # type: ignore[method-assign]  # the question is modal
     errors: list[tuple[str, str]] = []
     gui.session.background.error.connect(lambda title, text: errors.append((title, text)))
     bad = tmp_path / "notes.db"
@@ -41,8 +39,10 @@ def test_restore_verifies_the_file_before_asking(gui: Gui, tmp_path: Path) -> No
     gui.wait_until(lambda: errors)
     assert errors[0][0] == "Cannot restore this file" and "not an SQLite" in errors[0][1]
     good = backup.make(gui.store.home, tmp_path / "good.db")
+    answer = answer_question(gui.qtbot, "Cancel")  # the question is modal: answered by click
     ops.verify(good)
-    gui.wait_until(lambda: asked == [good])
+    gui.wait_until(lambda: answer.done)
+    assert answer.title == "Restore this backup?" and str(good) in answer.text
     assert ops.restore_file is None  # nothing happens until the user says yes
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from app.gui.qt import QApplication, Qt
 from tests.gui.conftest import Gui, answer_question, click_row, command_task
-from tests.gui.test_graph import _centre
+from tests.gui.test_graph import node_centre
 
 
 def _toolbar_button(gui: Gui, action: Any) -> Any:
@@ -78,7 +78,7 @@ def test_actions_follow_the_view_in_front(gui: Gui) -> None:
     gui.wait_until(lambda: graph.loaded and beta in graph.canvas.rects)
     gui.settle()
     assert not ops.delete.isEnabled()
-    gui.qtbot.mouseClick(graph.canvas, Qt.MouseButton.LeftButton, pos=_centre(graph, beta))
+    gui.qtbot.mouseClick(graph.canvas, Qt.MouseButton.LeftButton, pos=node_centre(graph, beta))
     gui.wait_until(lambda: ops.pause.isEnabled())
     assert "“Beta”" in ops.pause.toolTip()
     gui.qtbot.mouseClick(_toolbar_button(gui, ops.pause), Qt.MouseButton.LeftButton)
@@ -96,7 +96,7 @@ def test_in_calendar_actions_follow_the_entry_clicked(gui: Gui) -> None:
     from datetime import datetime, timedelta
 
     from app.core.schedule import system_timezone_name
-    from tests.gui.test_calendar import _show
+    from tests.gui.test_calendar import show_calendar
 
     s = gui.service
     s.create_task(command_task("Other"))
@@ -105,7 +105,7 @@ def test_in_calendar_actions_follow_the_entry_clicked(gui: Gui) -> None:
     ops = gui.window.task_ops
     tomorrow = datetime.now().astimezone().date() + timedelta(days=1)
     _key(gui, Qt.Key.Key_2)
-    view = _show(gui, "day", tomorrow)
+    view = show_calendar(gui, "day", tomorrow)
     assert not ops.delete.isEnabled()
     grid = view.week.grid
     hit = grid.hit_for(lambda e: e.task_name == "Daily report" and e.predicted)
@@ -114,7 +114,7 @@ def test_in_calendar_actions_follow_the_entry_clicked(gui: Gui) -> None:
     ops.editor.discard()  # the click opened the editor; the actions now act on its task
     gui.wait_until(lambda: ops.delete.isEnabled())
     assert "“Daily report”" in ops.delete.toolTip() and "“Daily report”" in ops.run_now.toolTip()
-    gui.qtbot.mouseClick(view.next, Qt.MouseButton.LeftButton)  # out of view: nothing applies
+    gui.qtbot.mouseClick(view.bar.next, Qt.MouseButton.LeftButton)  # out of view: nothing applies
     gui.wait_until(lambda: not ops.delete.isEnabled())
 
 

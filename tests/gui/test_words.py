@@ -8,10 +8,10 @@ import re
 from pathlib import Path
 
 import app.gui
-from app.gui.audit_model import WHAT
-from app.gui.display import plural
+from app.gui.audit.model import WHAT
 from app.gui.main_window import AUDIT
 from app.gui.qt import Qt
+from app.gui.widgets.display import plural
 from tests.gui.conftest import Gui, click_row, command_task
 
 
@@ -81,7 +81,7 @@ def test_the_verify_count_keeps_up_with_new_events(gui: Gui) -> None:
 
 def test_the_week_view_says_its_counts_plainly_and_opens_at_the_first_event(gui: Gui) -> None:
     from app.core.schedule import system_timezone_name
-    from app.gui.calendar_week import HOUR_PX
+    from app.gui.calendar.week import HOUR_PX
     from app.gui.main_window import CALENDAR
 
     for i in range(6):
@@ -90,12 +90,12 @@ def test_the_week_view_says_its_counts_plainly_and_opens_at_the_first_event(gui:
     gui.qtbot.keyClick(gui.window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     view = gui.window.calendar_view
     loads = view.loads
-    gui.qtbot.mouseClick(view.modes.button(1), Qt.MouseButton.LeftButton)  # Week
+    gui.qtbot.mouseClick(view.bar.modes.button(1), Qt.MouseButton.LeftButton)  # Week
     gui.wait_until(lambda: view.loads > loads and view.data is not None and not view.busy
                    and view.data.period == view.period, timeout=20)
     if not any(d.entries for d in view.data.days.values()):  # Sunday after 02:00: next week
         loads = view.loads
-        gui.qtbot.mouseClick(view.next, Qt.MouseButton.LeftButton)
+        gui.qtbot.mouseClick(view.bar.next, Qt.MouseButton.LeftButton)
         gui.wait_until(lambda: view.loads > loads and not view.busy, timeout=20)
     gui.settle()
     assert gui.window.current_view() == CALENDAR and view.period.mode == "week"

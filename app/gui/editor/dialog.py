@@ -22,7 +22,6 @@ from typing import Any
 
 from app.core.errors import TickworkError, ValidationError
 from app.core.task import Task, TaskSpec
-from app.gui import accessible, display, reads
 from app.gui.background import describe_error
 from app.gui.editor.env_page import EnvPage
 from app.gui.editor.page import Page
@@ -34,8 +33,6 @@ from app.gui.editor.pages import (
     NotificationsPage,
 )
 from app.gui.editor.schedule_page import NOT_CHOSEN, SchedulePage
-from app.gui.editor.widgets import ErrorLabel
-from app.gui.focus_ring import FocusRing
 from app.gui.qt import (
     QDialog,
     QDialogButtonBox,
@@ -57,6 +54,10 @@ from app.gui.qt import (
     Signal,
 )
 from app.gui.session import Session
+from app.gui.tasks import reads
+from app.gui.widgets import accessible, display
+from app.gui.widgets.error_label import ErrorLabel
+from app.gui.widgets.focus_ring import FocusRing
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +173,7 @@ class TaskEditor(QDialog):
         self._opened_with = self._form_state()
         self._edited = False
         self.validate()
-        accessible.name_tree(self)  # names for a screen reader, all in app/gui/accessible.py
+        accessible.name_tree(self)  # names for a screen reader: widgets/accessible.py
         self.general.name.setFocus()  # type the name straight away
         session.background.run(lambda: reads.task_names(session.service), self._on_names,
                                owner=self, title="Cannot read task names")

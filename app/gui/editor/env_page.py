@@ -73,6 +73,13 @@ class EnvRow(QWidget):
         self.secret.toggled.connect(self._on_secret_toggled)
         remove.clicked.connect(self.remove_requested)
 
+    def show_stored_secret(self, secret: str) -> None:
+        """This variable's value is the keyring's `secret`: masked, and said so."""
+        self.stored_secret = secret
+        self.secret.setEnabled(True)
+        self.secret.setChecked(True)
+        self._on_secret_toggled(True)
+
     def _on_secret_toggled(self, on: bool) -> None:
         self.value.setEchoMode(QLineEdit.EchoMode.Password if on else QLineEdit.EchoMode.Normal)
         if self.stored_secret and on:
@@ -117,10 +124,7 @@ class EnvPage(Page):
         row = EnvRow(self.secrets_allowed)
         row.name.setText(name)
         if secret is not None:
-            row.stored_secret = secret
-            row.secret.setEnabled(True)
-            row.secret.setChecked(True)
-            row._on_secret_toggled(True)
+            row.show_stored_secret(secret)
         else:
             row.value.setText(value)
         row.changed.connect(self.changed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.gui.editor.widgets import ErrorLabel, NameList, wrapping_policy
+from app.gui.editor.widgets import NameList
 from app.gui.qt import (
     QFont,
     QFontDatabase,
@@ -17,6 +17,7 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
+from app.gui.widgets.error_label import ErrorLabel, wrapping_policy
 
 
 class Page(QWidget):

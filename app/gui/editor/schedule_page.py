@@ -24,7 +24,6 @@ from app.gui.editor.widgets import (
     FitStack,
     NameList,
     lead_focus_to,
-    wrapping_policy,
 )
 from app.gui.qt import (
     QComboBox,
@@ -39,6 +38,7 @@ from app.gui.qt import (
     QTimeEdit,
     QWidget,
 )
+from app.gui.widgets.error_label import wrapping_policy
 
 KINDS = (
     ("manual", "Only when I run it (Run now, or as another task's fallback)"),

@@ -1,39 +1,29 @@
 """Input widgets the task editor is made of: durations, optional date-times, name lists,
-and the inline error label that names what is wrong under the field it is about."""
+shell hints (the inline error label is shared: `app.gui.widgets.error_label`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from app.gui import display
 from app.gui.qt import (
     QCheckBox,
     QComboBox,
-    QCompleter,
     QDateTime,
     QDateTimeEdit,
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPalette,
     QPushButton,
-    QSizePolicy,
-    QStringListModel,
     Qt,
     QVBoxLayout,
     QWidget,
     Signal,
 )
+from app.gui.widgets.error_label import ErrorLabel, wrapping_policy
+from app.gui.widgets.task_field import TaskNameField
 
 UNITS = (("seconds", 1), ("minutes", 60), ("hours", 3600), ("days", 86400))
-
-
-def wrapping_policy() -> QSizePolicy:
-    """For wrapped text in a form: the whole width of the field, as many lines as it takes."""
-    policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
-    policy.setHeightForWidth(True)
-    return policy
 
 
 def lead_focus_to(container: QWidget, field: QWidget) -> None:
@@ -41,34 +31,6 @@ def lead_focus_to(container: QWidget, field: QWidget) -> None:
     focuses a buddy only if the buddy accepts focus, and a plain container does not."""
     container.setFocusProxy(field)
     container.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # not a stop of its own for Tab
-
-
-class ErrorLabel(QLabel):
-    """Red (palette-aware) text under a field; hidden while there is nothing to say."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWordWrap(True)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.setSizePolicy(wrapping_policy())
-        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.hide()
-
-    def show_error(self, text: str) -> None:
-        palette = self.palette()
-        palette.setColor(QPalette.ColorRole.WindowText, display.status_colour("failed"))
-        self.setPalette(palette)
-        self.setText(f"⚠ {text}")
-        self.setAccessibleName(f"Error: {text}")
-        self.show()
-
-    def clear_error(self) -> None:
-        self.clear()
-        self.hide()
-
-    @property
-    def has_error(self) -> bool:
-        return bool(self.text())
 
 
 class ShellHint(QWidget):
@@ -253,17 +215,11 @@ class NameList(QWidget):
         self._known: list[str] | None = None  # None until the store's names have arrived
         self._items: list[str] = []
         self._remove_buttons: dict[str, QPushButton] = {}
-        self._model = QStringListModel(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
-        self.input = QLineEdit()
-        self.input.setPlaceholderText(placeholder)
-        completer = QCompleter(self._model, self)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        completer.activated.connect(self._on_completer_activated)
-        self.input.setCompleter(completer)
+        self.input = TaskNameField(placeholder)
+        self.input.completer().activated.connect(self._on_completer_activated)
         lead_focus_to(self, self.input)
         self.add_button = QPushButton("Add")
         row.addWidget(self.input, 1)
@@ -285,7 +241,7 @@ class NameList(QWidget):
 
     def set_known(self, names: list[str]) -> None:
         self._known = list(names)
-        self._model.setStringList(names)
+        self.input.set_names(names)
 
     def _canonical(self, typed: str) -> str | None:
         """The task name `typed` means (ignoring case when that is unambiguous), or None."""

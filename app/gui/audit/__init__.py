@@ -1,0 +1,1 @@
+"""The Audit view: the trail of changes, its model and its reads."""

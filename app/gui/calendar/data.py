@@ -1,0 +1,272 @@
+"""What the calendar shows for a period: past runs from the ledger, future fires from the
+engine's own simulation, grouped by local day. Qt-free; runs on a pool thread.
+
+Past: the runs scheduled in the period up to now, counted per day and status in SQL (so a
+day of 100,000 runs costs one grouped query), and the first few of each day in full.
+Future: `app.engine.simulate.simulate`, the function the engine and `tickwork simulate` use
+(time zones, DST, dependencies, concurrency, catch-up), from now to the end of the period.
+Predicted blocks are as long as the simulation's expected duration (the median of the
+task's last successful runs). The simulation is bounded (100,000 fires in all, 2,000 per
+task); where it stops early the data says so, and the view says so rather than showing
+empty days.
+
+Days are the user's local days (the zone `datetime.astimezone()` uses, which is the one
+SQLite's 'localtime' uses too).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from app.core.task import FINISHED_STATUSES
+from app.service import Service
+
+log = logging.getLogger(__name__)
+
+MODES = ("month", "week", "day")
+SIM_LIMIT = 100_000
+ITEMS_PER_DAY = {"month": 8, "week": 300, "day": 1500}
+LIST_LIMIT = 5_000
+BUSY = 40  # a month day with more than this shows counts by status, not the runs
+PREDICTED = ("fire", "catch_up", "chain", "skipped", "delayed")
+
+
+@dataclass(frozen=True)
+class Period:
+    mode: str
+    anchor: date  # the day the user navigated to
+    first: date  # first day shown
+    days: int
+
+    @property
+    def dates(self) -> list[date]:
+        return [self.first + timedelta(days=i) for i in range(self.days)]
+
+    def start(self, tz: tzinfo | None = None) -> datetime:
+        return day_start(self.first, tz)
+
+    def end(self, tz: tzinfo | None = None) -> datetime:
+        return day_start(self.first + timedelta(days=self.days), tz)
+
+    def moved(self, steps: int) -> Period:
+        if self.mode == "month":
+            month = self.anchor.month - 1 + steps
+            anchor = date(self.anchor.year + month // 12, month % 12 + 1, 1)
+        else:
+            anchor = self.anchor + timedelta(days=steps * (7 if self.mode == "week" else 1))
+        return period_for(self.mode, anchor)
+
+
+def day_start(day: date, tz: tzinfo | None = None) -> datetime:
+    """Local midnight of a day (the first valid instant, across a DST change)."""
+    naive = datetime.combine(day, time())
+    return naive.astimezone(tz) if tz is None else naive.replace(tzinfo=tz)
+
+
+def period_for(mode: str, anchor: date) -> Period:
+    """Month: six whole weeks around the month, Monday first; week: Monday to Sunday."""
+    if mode == "month":
+        first_of_month = anchor.replace(day=1)
+        first = first_of_month - timedelta(days=first_of_month.weekday())
+        return Period(mode, first_of_month, first, 42)
+    if mode == "week":
+        return Period(mode, anchor, anchor - timedelta(days=anchor.weekday()), 7)
+    return Period("day", anchor, anchor, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One box on the calendar: a run that happened (or is happening) or a predicted fire."""
+
+    kind: str  # "run", or the simulation's kind: fire | catch_up | chain | skipped | delayed
+    task_id: int
+    task_name: str
+    start: datetime
+    duration_s: float | None
+    status: str  # the run's status; "scheduled" for a prediction
+    run_id: int | None = None
+    one_shot: bool = False  # a one-shot task's prediction: can be dragged to reschedule
+    reason: str | None = None
+
+    @property
+    def predicted(self) -> bool:
+        return self.kind != "run"
+
+    @property
+    def end(self) -> datetime:
+        return self.start + timedelta(seconds=self.duration_s or 0.0)
+
+
+@dataclass
+class Day:
+    past: Counter[str] = field(default_factory=Counter)  # run status -> count
+    future: Counter[str] = field(default_factory=Counter)  # prediction kind -> count
+    entries: list[Entry] = field(default_factory=list)  # the first ones, in time order
+
+    @property
+    def total(self) -> int:
+        return sum(self.past.values()) + sum(self.future.values())
+
+
+@dataclass
+class CalendarData:
+    period: Period
+    now: datetime
+    days: dict[date, Day]
+    predicted_until: datetime | None = None  # predictions stop here (simulation limit)
+    complete: bool = True  # False: the past only, predictions still being computed
+    prediction_error: str | None = None  # the simulation failed: past runs only
+    # tasks whose predictions stop early (the simulation's per-task cap): name, last fire
+    capped: list[tuple[str, datetime]] = field(default_factory=list)
+    seconds: float = 0.0  # how long the read took
+
+    def day(self, d: date) -> Day:
+        return self.days.get(d) or Day()
+
+
+def _local_date(moment: datetime) -> date:
+    return moment.astimezone().date()
+
+
+def read_period(service: Service, period: Period, now: datetime,
+                task_ids: set[int] | None = None, limit: int = SIM_LIMIT,
+                per_day: int | None = None, predict: bool = True) -> CalendarData:
+    """Everything a period shows (pool thread): per day, the counts of all its runs and
+    predictions and the first `per_day` of each in full. Without `predict`, the past only
+    (a few grouped queries: what the view shows while the simulation runs)."""
+    import time as clock
+
+    started = clock.perf_counter()
+    data = CalendarData(period, now, {d: Day() for d in period.dates})
+    start, end = period.start(), period.end()
+    per_day = per_day if per_day is not None else ITEMS_PER_DAY[period.mode]
+    with service.store.read():
+        _read_past(data, start, min(end, now), task_ids, per_day)
+        one_shot = _one_shots(task_ids)
+    data.complete = predict or end <= now
+    if predict and end > now:
+        try:
+            _add_predictions(data, service, max(start, now), end, task_ids, limit, per_day,
+                             one_shot)
+        except Exception as exc:  # past runs still show; the view says why nothing is ahead
+            log.exception("the simulation failed for %s", period)
+            data.prediction_error = f"{type(exc).__name__}: {exc}"
+    data.seconds = clock.perf_counter() - started
+    return data
+
+
+def _read_past(data: CalendarData, start: datetime, until: datetime,
+               task_ids: set[int] | None, per_day: int) -> None:
+    """Counts per day and status, then the runs themselves only for the days that show
+    them: all of a day that fits, the first `per_day` of a fuller one, none of a month day
+    so busy it shows counts only."""
+    from app.store import run_days
+
+    if until <= start:
+        return
+    for when, status, count in run_days.counts(start, until, task_ids):
+        data.days.setdefault(date.fromisoformat(when), Day()).past[status] += count
+    whole: list[date] = []
+    first: list[date] = []
+    for d, day in sorted(data.days.items()):
+        n = sum(day.past.values())
+        if n == 0 or (data.period.mode == "month" and n > BUSY):
+            continue
+        (whole if n <= per_day else first).append(d)
+    rows: list[Any] = []
+    for days, windowed in ((whole, False), (first, True)):
+        if not days:
+            continue
+        spans = [(max(start, day_start(d)), min(until, day_start(d + timedelta(days=1))))
+                 for d in days]
+        rows.extend(run_days.runs(spans, task_ids, per_day if windowed else None))
+    rows.sort(key=lambda r: (r[4], r[0]))
+    for run_id, task_id, name, status, scheduled, started, finished, reason, *_n in rows:
+        data.days.setdefault(_local_date(datetime.fromisoformat(scheduled)), Day()).entries.append(
+            run_entry(run_id, task_id, name, status, scheduled, started, finished, reason,
+                      data.now))
+
+
+def run_entry(run_id: int, task_id: int, name: str, status: str, scheduled: str,
+              started: str | None, finished: str | None, reason: str | None,
+              now: datetime) -> Entry:
+    begin = datetime.fromisoformat(started) if started else datetime.fromisoformat(scheduled)
+    if started and finished:
+        duration: float | None = (datetime.fromisoformat(finished) - begin).total_seconds()
+    elif started and status not in FINISHED_STATUSES:
+        duration = max(0.0, (now - begin).total_seconds())
+    else:
+        duration = None
+    return Entry("run", int(task_id), str(name), begin, duration, str(status), int(run_id),
+                 reason=reason)
+
+
+def _one_shots(task_ids: set[int] | None) -> set[int]:
+    """Ids of one-shot tasks (their predictions can be dragged to reschedule them)."""
+    from app.store import task_queries
+
+    return task_queries.one_shot_ids(task_ids)
+
+
+def _add_predictions(data: CalendarData, service: Service, start: datetime, end: datetime,
+                     task_ids: set[int] | None, limit: int, per_day: int,
+                     one_shot: set[int]) -> None:
+    from app.engine.simulate import PER_TASK, simulate
+
+    hours = (end - start).total_seconds() / 3600
+    items = simulate(service, start, hours, task_ids=task_ids, limit=limit, now=data.now)
+    if len(items) >= limit:
+        data.predicted_until = items[-1].fire_at
+    shown: Counter[date] = Counter()
+    per_task: Counter[int] = Counter()
+    for occ in items:
+        per_task[occ.task_id] += 1
+        when = _local_date(occ.fire_at)
+        day = data.days.get(when)
+        if day is None:
+            continue
+        day.future[occ.kind] += 1
+        if shown[when] < per_day:
+            shown[when] += 1
+            # local fixed-offset time: the task's ZoneInfo would compare the two passes of
+            # a repeated hour by wall clock (PEP 495) and sort them out of order
+            at = occ.fire_at.astimezone()
+            day.entries.append(Entry(occ.kind, occ.task_id, occ.task_name, at,
+                                     occ.expected_duration_s, "scheduled", None,
+                                     occ.task_id in one_shot, occ.reason))
+    # the simulation lists at most PER_TASK fires of one task: say whose listing stops where
+    last = {occ.task_id: occ for occ in items if per_task[occ.task_id] >= PER_TASK}
+    data.capped = sorted(((o.task_name, o.fire_at) for o in last.values()),
+                         key=lambda c: c[1].timestamp())
+
+
+@dataclass
+class DayEntries:
+    entries: list[Entry]  # in time order
+    day: Day
+    complete: bool  # False: the day has more predictions than were simulated
+
+
+def read_day(service: Service, day: date, now: datetime, task_ids: set[int] | None = None,
+             limit: int = LIST_LIMIT) -> DayEntries:
+    """One day's runs and predictions in full (up to `limit` of each), for a busy day's
+    list."""
+    data = read_period(service, Period("day", day, day, 1), now, task_ids, limit=limit,
+                       per_day=limit)
+    one = data.day(day)
+    return DayEntries(sorted(one.entries, key=lambda e: (e.start, e.task_name)), one,
+                   data.predicted_until is None)
+
+
+def task_ids_matching(service: Service, text: str) -> set[int] | None:
+    """Ids of tasks whose name contains `text` (None: no filter)."""
+    from app.store import task_queries
+
+    if not text:
+        return None
+    with service.store.read():
+        return task_queries.ids_containing(text)

@@ -1,0 +1,148 @@
+"""The list of everything on one day, for a day too busy to draw: runs and predictions
+in time order, searchable by task name. Opening a row opens its run or its task.
+
+Signals (DayListDialog):
+    entry_activated(Entry): a row was double-clicked (or Enter pressed on it).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from app.gui.background import Background
+from app.gui.calendar.data import DayEntries, Entry, read_day
+from app.gui.calendar.paint import KIND_WORDS, clock, entry_colour
+from app.gui.qt import (
+    QAbstractItemView,
+    QAbstractTableModel,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from app.gui.widgets import display
+from app.service import Service
+
+COLUMNS = ("Time", "Task", "What", "Duration", "Note")
+Index = QModelIndex | QPersistentModelIndex
+
+
+class DayListModel(QAbstractTableModel):
+    """Entries of one day (a fixed list, read once)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.entries: list[Entry] = []
+
+    def set_entries(self, entries: list[Entry]) -> None:
+        self.beginResetModel()
+        self.entries = entries
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.entries)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self.entries):
+            return None
+        e = self.entries[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return clock(e.start)
+            if col == 1:
+                return e.task_name
+            if col == 2:
+                return (KIND_WORDS.get(e.kind, e.kind) if e.predicted
+                        else f"run {e.run_id} {display.status_words(e.status)}")
+            if col == 3:
+                return ("≈ " if e.predicted else "") + display.duration(e.duration_s)
+            return e.reason or ""
+        if role == Qt.ItemDataRole.ForegroundRole and col == 2:
+            return entry_colour(e, display.dark_mode())
+        if role == Qt.ItemDataRole.DecorationRole and col == 2 and not e.predicted:
+            return display.status_icon(e.status)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return display.full_time(e.start)
+        if role == Qt.ItemDataRole.UserRole:
+            return e
+        return None
+
+
+class DayListDialog(QDialog):
+    entry_activated = Signal(object)
+
+    def __init__(self, service: Service, background: Background, day: date,
+                 task_ids: set[int] | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("CalendarDayList")
+        self.setWindowTitle(f"{day:%A} {day.day} {day:%B %Y}")
+        self.resize(720, 520)
+        self.day = day
+        self.model = DayListModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setFilterKeyColumn(1)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.heading = QLabel("Reading the day…")
+        self.heading.setWordWrap(True)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Filter by task name")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for col, width in enumerate((64, 220, 170, 90)):
+            self.table.setColumnWidth(col, width)
+        self.table.doubleClicked.connect(self._on_table_double_clicked)
+        self.table.activated.connect(self._on_table_double_clicked)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.search)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(buttons)
+        now = datetime.now().astimezone()
+        background.run(lambda: read_day(service, day, now, task_ids), self._on_read,
+                       owner=self, title="Cannot read the day")
+
+    def _on_read(self, result: DayEntries) -> None:
+        self.model.set_entries(result.entries)
+        past = sum(result.day.past.values())
+        future = sum(result.day.future.values())
+        parts = ([f"{past:,} run{'s' if past != 1 else ''}"] if past else []) + (
+            [f"{future:,} predicted"] if future else [])
+        text = " and ".join(parts) or "Nothing on this day"
+        if len(result.entries) < result.day.total or not result.complete:
+            text += (f" — listing the first {len(result.entries):,} (filter tasks in the "
+                     "calendar to see the rest)")
+        self.heading.setText(text + ". Double-click a row to open it.")
+
+    def _on_table_double_clicked(self, index: QModelIndex) -> None:
+        entry = self.proxy.data(index, Qt.ItemDataRole.UserRole)
+        if isinstance(entry, Entry):
+            self.entry_activated.emit(entry)

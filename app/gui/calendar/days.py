@@ -1,0 +1,130 @@
+"""The time grid in a scroll area, with a fixed header of day names and each day's counts
+(click a count for the day's list, double-click a day to show it alone)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from app.gui.calendar.data import CalendarData
+from app.gui.calendar.paint import blend
+from app.gui.calendar.week import GUTTER, HOUR_PX, TimeGrid
+from app.gui.qt import (
+    QEvent,
+    QFont,
+    QFrame,
+    QMouseEvent,
+    QObject,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QRectF,
+    QResizeEvent,
+    QScrollArea,
+    Qt,
+    QWidget,
+    Signal,
+)
+
+HEADER_H = 40
+
+
+class DayHeader(QWidget):
+    """Day names above the time grid, with each day's count (click: the day's list).
+
+    Signals:
+        day_list_requested(date), day_requested(date): as the grids'.
+    """
+
+    day_list_requested = Signal(object)
+    day_requested = Signal(object)
+
+    def __init__(self, grid: TimeGrid, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.grid = grid
+
+    def _day_at(self, x: float) -> date | None:
+        days = self.grid.dates()
+        if not days or x < GUTTER:
+            return None
+        return days[min(len(days) - 1, int((x - GUTTER) // self.grid.column_width()))]
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        pal = self.palette()
+        base = pal.color(QPalette.ColorRole.Base)
+        p.fillRect(self.rect(), pal.color(QPalette.ColorRole.Window))
+        data = self.grid.data
+        if data is None:
+            return
+        today = datetime.now().astimezone().date()
+        bold = QFont(self.font())
+        bold.setBold(True)
+        for i, d in enumerate(self.grid.dates()):
+            col = self.grid.column(i)
+            rect = QRectF(col.left(), 0, col.width(), self.height())
+            p.setPen(QPen(blend(base, pal.color(QPalette.ColorRole.Text), 0.14), 1))
+            p.drawLine(rect.topLeft(), rect.bottomLeft())
+            p.setFont(bold if d == today else self.font())
+            p.setPen(pal.color(QPalette.ColorRole.Text))
+            p.drawText(rect.adjusted(6, 2, -4, -self.height() / 2),
+                       int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                       f"{d:%a} {d.day} {d:%b}")
+            p.setFont(self.font())
+            day = data.day(d)
+            runs, planned = sum(day.past.values()), sum(day.future.values())
+            parts = ([f"{runs:,} run{'s' if runs != 1 else ''}"] if runs else []) + (
+                [f"{planned:,} planned"] if planned else [])
+            p.setPen(pal.color(QPalette.ColorRole.Link if parts else
+                               QPalette.ColorRole.PlaceholderText))
+            # narrow columns drop the arrow, then the words, before eliding anything
+            room = int(rect.width() - 10)
+            metrics = p.fontMetrics()
+            tiers = ([" · ".join(parts) + " ▸", " · ".join(parts),
+                      " · ".join(part.split()[0] for part in parts)] if parts else ["nothing"])
+            text = next((t for t in tiers if metrics.horizontalAdvance(t) <= room), tiers[-1])
+            text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, room)
+            p.drawText(rect.adjusted(6, self.height() / 2, -4, -2),
+                       int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
+        p.end()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        d = self._day_at(event.position().x())
+        if d is not None and self.grid.data is not None and self.grid.data.day(d).total:
+            self.day_list_requested.emit(d)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        d = self._day_at(event.position().x())
+        if d is not None:
+            self.day_requested.emit(d)
+
+
+class TimeView(QScrollArea):
+    """The time grid in a scroll area, the day header fixed above it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.grid = TimeGrid()
+        self.header = DayHeader(self.grid, self)
+        self.setWidget(self.grid)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setViewportMargins(0, HEADER_H, 0, 0)
+        self.grid.installEventFilter(self)
+
+    def set_data(self, data: CalendarData | None) -> None:
+        self.grid.set_data(data)
+        self.header.update()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        vp = self.viewport().geometry()
+        self.header.setGeometry(vp.left(), vp.top() - HEADER_H, vp.width(), HEADER_H)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.grid and event.type() == QEvent.Type.Resize:
+            self.header.update()
+        return False
+
+    def scroll_to_hour(self, hour: float) -> None:
+        self.verticalScrollBar().setValue(int(hour * HOUR_PX))

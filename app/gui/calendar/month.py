@@ -1,0 +1,274 @@
+"""The month grid: six weeks of days, each with the runs and predictions that fit, a "+N
+more" link when a few do not, and a count by status for a busy day (never a pile).
+
+Painted in one pass from `CalendarData` (already grouped by day off the GUI thread), so a
+month costs the same whatever the number of tasks. Clicking an entry opens it, the count
+or "+N more" opens the day's list, double-clicking a day shows it in the day view, and a
+one-shot task's prediction can be dragged to another day (same time of day).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from app.gui.calendar.data import BUSY, Entry
+from app.gui.calendar.paint import CalendarGrid, Hit, blend, clock, paint_entry, summary, tooltip
+from app.gui.qt import (
+    QApplication,
+    QEvent,
+    QFont,
+    QHelpEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QPointF,
+    QRectF,
+    Qt,
+    QToolTip,
+    QWidget,
+)
+from app.gui.widgets import display
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+class MonthGrid(CalendarGrid):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("CalendarMonth")
+        self.setMinimumSize(420, 240)  # fits an 800×500 window
+        self.cells: dict[date, QRectF] = {}
+        self._press: QPointF | None = None
+        self._press_hit: Hit | None = None
+        self._dragging = False
+        self._drop: date | None = None
+        self._pointer = QPointF()
+
+    # -- geometry --------------------------------------------------------------------------
+
+    def header_height(self) -> float:
+        return self.fontMetrics().height() + 8.0
+
+    def line_height(self) -> float:
+        return self.fontMetrics().height() + 4.0
+
+    def _layout(self) -> None:
+        self.cells = {}
+        self.hits = []
+        if self.data is None:
+            return
+        top = self.header_height()
+        w = self.width() / 7
+        h = (self.height() - top) / 6
+        for i, d in enumerate(self.data.period.dates):
+            row, col = divmod(i, 7)
+            cell = QRectF(col * w, top + row * h, w, h)
+            self.cells[d] = cell
+            self.hits.append(Hit(cell, "day", d))
+            self._layout_day(d, cell)
+
+    def _layout_day(self, d: date, cell: QRectF) -> None:
+        assert self.data is not None
+        day = self.data.day(d)
+        line = self.line_height()
+        first = cell.top() + line + 2
+        lines = max(1, int((cell.bottom() - first - 2) // line))
+        total = day.total
+        if total == 0:
+            return
+        slot = [QRectF(cell.left() + 3, first + i * line, cell.width() - 6, line - 2)
+                for i in range(lines)]
+        if total <= lines and len(day.entries) == total:
+            for rect, entry in zip(slot, day.entries, strict=False):
+                self.hits.append(Hit(rect, "entry", d, entry))
+            return
+        if total <= BUSY:
+            for rect, entry in zip(slot[:-1], day.entries, strict=False):
+                self.hits.append(Hit(rect, "entry", d, entry))
+            self.hits.append(Hit(slot[-1], "more", d))
+            return
+        count = QRectF(cell.right() - 90, cell.top() + 1, 87, line)
+        self.hits.append(Hit(count, "more", d))
+        self.hits.append(Hit(QRectF(cell.left() + 3, first, cell.width() - 6,
+                                    cell.bottom() - first - 2), "more", d))
+
+    # -- painting --------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        self.ensure_layout()
+        p = QPainter(self)
+        pal = self.palette()
+        dark = self.dark()
+        base = pal.color(QPalette.ColorRole.Base)
+        ink = pal.color(QPalette.ColorRole.Text)
+        muted = pal.color(QPalette.ColorRole.PlaceholderText)
+        grid = blend(base, ink, 0.18)
+        p.fillRect(self.rect(), base)
+        top = self.header_height()
+        w = self.width() / 7
+        p.setPen(muted)
+        for col, name in enumerate(WEEKDAYS):
+            p.drawText(QRectF(col * w, 0, w, top), int(Qt.AlignmentFlag.AlignCenter), name)
+        if self.data is None:
+            return
+        today = datetime.now().astimezone().date()
+        bold = QFont(self.font())
+        bold.setBold(True)
+        for d, cell in self.cells.items():
+            if d == today:
+                p.fillRect(cell, blend(base, pal.color(QPalette.ColorRole.Highlight), 0.08))
+            elif d.month != self.data.period.anchor.month:
+                p.fillRect(cell, blend(base, ink, 0.04))
+            p.setPen(QPen(grid, 1))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(cell)
+            self._paint_day(p, d, cell, d == today, bold, dark)
+        if self._drop is not None and self._drop in self.cells:
+            highlight = pal.color(QPalette.ColorRole.Highlight)
+            p.setPen(QPen(highlight, 2))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(self.cells[self._drop].adjusted(1, 1, -1, -1))
+        if self._dragging and self._press_hit is not None and self._press_hit.entry:
+            ghost = QRectF(self._press_hit.rect)
+            ghost.moveCenter(self._pointer)
+            p.setFont(self.font())
+            paint_entry(p, ghost, self._press_hit.entry, self._chip_text(self._press_hit.entry),
+                        pal, dark, ghost=True)
+        p.end()
+
+    def _paint_day(self, p: QPainter, d: date, cell: QRectF, today: bool, bold: QFont,
+                   dark: bool) -> None:
+        assert self.data is not None
+        pal = self.palette()
+        line = self.line_height()
+        label = f"{d.day} {d.strftime('%b')}" if d.day == 1 else str(d.day)
+        number = QRectF(cell.left() + 5, cell.top() + 1, cell.width() - 10, line)
+        if today:
+            p.setFont(bold)
+            p.setPen(pal.color(QPalette.ColorRole.Highlight) if not dark
+                     else pal.color(QPalette.ColorRole.Link))
+        else:
+            p.setFont(self.font())
+            in_month = d.month == self.data.period.anchor.month
+            p.setPen(pal.color(QPalette.ColorRole.Text if in_month
+                               else QPalette.ColorRole.PlaceholderText))
+        p.drawText(number, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), label)
+        p.setFont(self.font())
+        day = self.data.day(d)
+        for hit in self.hits:
+            if hit.day != d:
+                continue
+            if hit.kind == "entry" and hit.entry is not None:
+                paint_entry(p, hit.rect, hit.entry, self._chip_text(hit.entry), pal, dark)
+            elif hit.kind == "more" and day.total <= BUSY:
+                shown = sum(1 for h in self.hits if h.day == d and h.kind == "entry")
+                p.setPen(pal.color(QPalette.ColorRole.Link))
+                p.drawText(hit.rect.adjusted(4, 0, 0, 0),
+                           int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                           f"+{day.total - shown} more…")
+        if day.total > BUSY:
+            self._paint_busy(p, d, cell)
+        until = self.data.predicted_until
+        if until is not None and d > until.astimezone().date() and day.total == 0:
+            p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+            p.drawText(cell.adjusted(4, line, -4, -4), int(Qt.AlignmentFlag.AlignCenter
+                                                           | Qt.TextFlag.TextWordWrap),
+                       "not predicted (too many fires: filter tasks)")
+
+    def _paint_busy(self, p: QPainter, d: date, cell: QRectF) -> None:
+        assert self.data is not None
+        pal = self.palette()
+        dark = self.dark()
+        day = self.data.day(d)
+        line = self.line_height()
+        p.setPen(pal.color(QPalette.ColorRole.Link))
+        p.drawText(QRectF(cell.right() - 93, cell.top() + 1, 88, line),
+                   int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                   f"{day.total:,} ▸")
+        y = cell.top() + line + 2
+        rows = summary(day)
+        room = max(1, int((cell.bottom() - y - 2) // line))
+        for key, words, n in rows[:room]:
+            colour = display.status_colour(key, dark)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(colour)
+            p.drawEllipse(QRectF(cell.left() + 6, y + line / 2 - 4, 8, 8))
+            p.setPen(pal.color(QPalette.ColorRole.Text))
+            text = p.fontMetrics().elidedText(f"{n:,} {words}", Qt.TextElideMode.ElideRight,
+                                              int(cell.width() - 24))
+            p.drawText(QRectF(cell.left() + 19, y, cell.width() - 22, line),
+                       int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
+            y += line
+
+    @staticmethod
+    def _chip_text(entry: Entry) -> str:
+        glyph = "" if entry.predicted else display.GLYPHS.get(entry.status, "•") + " "
+        return f"{glyph}{clock(entry.start)} {entry.task_name}"
+
+    # -- mouse -----------------------------------------------------------------------------
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        self._press = event.position()
+        self._press_hit = self.hit_at(self._press)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        if self._press is None:
+            hit = self.hit_at(pos)
+            pointing = hit is not None and hit.kind in ("entry", "more")
+            self.setCursor(Qt.CursorShape.PointingHandCursor if pointing
+                           else Qt.CursorShape.ArrowCursor)
+            return
+        hit = self._press_hit
+        far = (pos - self._press).manhattanLength() >= QApplication.startDragDistance()
+        if not self._dragging and far and hit is not None and self.draggable(hit.entry):
+            self._dragging = True
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+        if self._dragging:
+            self._pointer = pos
+            self._drop = next((d for d, c in self.cells.items() if c.contains(pos)), None)
+            self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        hit = self._press_hit
+        if self._dragging and hit is not None and hit.entry is not None:
+            drop = self._drop
+            if drop is not None and drop != hit.day:
+                local = hit.entry.start.astimezone()
+                moved = datetime.combine(drop, local.time()).astimezone()
+                self.reschedule_requested.emit(hit.entry, moved)
+        elif self._press is not None and hit is not None and hit is self.hit_at(pos):
+            if hit.kind == "entry":
+                self.entry_activated.emit(hit.entry)
+            elif hit.kind == "more":
+                self.day_list_requested.emit(hit.day)
+        self._press = None
+        self._press_hit = None
+        self._dragging = False
+        self._drop = None
+        self.setCursor(Qt.CursorShape.ArrowCursor)
+        self.update()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        hit = self.hit_at(event.position())
+        if hit is not None and hit.kind == "day":
+            self.day_requested.emit(hit.day)
+
+    def event(self, event: QEvent) -> bool:
+        if isinstance(event, QHelpEvent) and event.type() == QEvent.Type.ToolTip:
+            hit = self.hit_at(QPointF(event.pos()))
+            if hit is not None and hit.entry is not None and self.data is not None:
+                QToolTip.showText(event.globalPos(), tooltip(hit.entry, self.data.now), self)
+            elif hit is not None and hit.kind == "more" and self.data is not None:
+                total = display.plural(self.data.day(hit.day).total, "run or prediction",
+                                       "runs and predictions")
+                QToolTip.showText(event.globalPos(), f"{total}: click for the list", self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)

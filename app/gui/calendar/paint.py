@@ -1,0 +1,206 @@
+"""How calendar entries look, shared by the month grid and the week/day time grid.
+
+A run that happened is a tinted box with a solid bar in its status colour (the same
+palette-aware colours as the Runs view); a predicted fire is an untinted box with a dashed
+outline in the colour of its kind, so "ran" and "will run" never look alike. Aggregates
+("42 runs") use the status mix's dominant colour.
+
+Signals shared by both grids are declared on `CalendarGrid`:
+    entry_activated(Entry): an entry was clicked (open its run or its task).
+    reschedule_requested(Entry, datetime): a one-shot prediction was dropped at a new time.
+    day_list_requested(date): a busy day's count (or "+N more") was clicked.
+    day_requested(date): a day was double-clicked (show that day).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from app.gui.calendar.data import CalendarData, Day, Entry
+from app.gui.qt import (
+    QColor,
+    QPainter,
+    QPalette,
+    QPen,
+    QPointF,
+    QRectF,
+    QResizeEvent,
+    Qt,
+    QWidget,
+    Signal,
+    is_dark,
+)
+from app.gui.widgets import display
+
+KIND_COLOURS = {"fire": "running", "chain": "queued", "catch_up": "retrying",
+                "delayed": "interrupted", "skipped": "skipped"}
+KIND_WORDS = {"fire": "planned", "chain": "after upstream", "catch_up": "catch-up",
+              "delayed": "delayed", "skipped": "will be skipped"}
+
+
+def blend(a: QColor, b: QColor, amount: float) -> QColor:
+    return QColor(round(a.red() + (b.red() - a.red()) * amount),
+                  round(a.green() + (b.green() - a.green()) * amount),
+                  round(a.blue() + (b.blue() - a.blue()) * amount))
+
+
+def entry_colour(entry: Entry, dark: bool) -> QColor:
+    key = KIND_COLOURS.get(entry.kind, "running") if entry.predicted else entry.status
+    return display.status_colour(key, dark)
+
+
+def clock(moment: datetime) -> str:
+    return moment.astimezone().strftime("%H:%M")
+
+
+def describe(entry: Entry) -> str:
+    """One line for a tooltip or a list: what, when, how long."""
+    at = display.full_time(entry.start)
+    if entry.predicted:
+        what = KIND_WORDS.get(entry.kind, entry.kind)
+        length = (f", about {display.duration(entry.duration_s)}" if entry.duration_s
+                  else "")
+        reason = f" — {entry.reason}" if entry.reason else ""
+        return f"{entry.task_name}: {what} at {at}{length}{reason}"
+    length = f", {display.duration(entry.duration_s)}" if entry.duration_s is not None else ""
+    return (f"{entry.task_name}: run {entry.run_id} {display.status_words(entry.status)}, "
+            f"{at}{length}")
+
+
+def tooltip(entry: Entry, now: datetime) -> str:
+    text = describe(entry)
+    if entry.run_id is not None:
+        return text + "\nClick to open the run."
+    if entry.one_shot and entry.start > now:
+        return text + "\nClick to edit the task; drag to another time to reschedule it."
+    return text + "\nClick to edit the task."
+
+
+def paint_entry(p: QPainter, rect: QRectF, entry: Entry, text: str, palette: QPalette,
+                dark: bool, ghost: bool = False) -> None:
+    """A box for one entry with `text` inside, elided to fit."""
+    base = palette.color(QPalette.ColorRole.Base)
+    ink = palette.color(QPalette.ColorRole.Text)
+    colour = entry_colour(entry, dark)
+    box = rect.adjusted(0.5, 0.5, -0.5, -0.5)
+    if entry.predicted:
+        pen = QPen(colour, 1.2, Qt.PenStyle.DashLine)
+        p.setPen(pen)
+        p.setBrush(blend(base, colour, 0.06) if not ghost else blend(base, colour, 0.3))
+        p.drawRoundedRect(box, 3, 3)
+    else:
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(blend(base, colour, 0.24 if dark else 0.16))
+        p.drawRoundedRect(box, 3, 3)
+        p.setBrush(colour)
+        p.drawRect(QRectF(box.left(), box.top(), 3, box.height()))
+    p.setPen(ink)
+    inner = rect.adjusted(6, 0, -3, 0)
+    if rect.height() > 2 * p.fontMetrics().height() + 2:
+        inner = rect.adjusted(6, 1, -3, -1)
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+        p.drawText(inner, int(flags), text)
+        return
+    elided = p.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, int(inner.width()))
+    p.drawText(inner, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), elided)
+
+
+def paint_aggregate(p: QPainter, rect: QRectF, counts: Counter[str], text: str,
+                    palette: QPalette, dark: bool) -> None:
+    """A box standing for many entries, coloured by what most of them are."""
+    base = palette.color(QPalette.ColorRole.Base)
+    ink = palette.color(QPalette.ColorRole.Text)
+    key = counts.most_common(1)[0][0] if counts else "scheduled"
+    colour = display.status_colour(key, dark)
+    p.setPen(QPen(colour, 1.0))
+    p.setBrush(blend(base, colour, 0.12))
+    p.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
+    p.setPen(ink)
+    flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+    p.drawText(rect.adjusted(6, 2, -3, -2), int(flags), text)
+
+
+def summary(day: Day) -> list[tuple[str, str, int]]:
+    """(colour key, words, count) lines for a busy day: runs by status, then predictions."""
+    lines = [(status, display.status_words(status), n) for status, n in
+             sorted(day.past.items(), key=lambda kv: -kv[1])]
+    lines += [(KIND_COLOURS.get(kind, "running"), KIND_WORDS.get(kind, kind), n)
+              for kind, n in sorted(day.future.items(), key=lambda kv: -kv[1])]
+    return lines
+
+
+def status_counts(entries: list[Entry]) -> Counter[str]:
+    return Counter((KIND_COLOURS.get(e.kind, "running") if e.predicted else e.status)
+                   for e in entries)
+
+
+@dataclass
+class Hit:
+    """Something clickable on a grid: an entry, a "more" link, an aggregate, a day."""
+
+    rect: QRectF
+    kind: str  # entry | more | day
+    day: date
+    entry: Entry | None = None
+
+
+class CalendarGrid(QWidget):
+    """Base of the month and time grids: data, hit areas, click/drag to signals."""
+
+    entry_activated = Signal(object)
+    reschedule_requested = Signal(object, object)
+    day_list_requested = Signal(object)
+    day_requested = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.data: CalendarData | None = None
+        self.hits: list[Hit] = []
+        self._dirty = True
+        self.setMouseTracking(True)
+
+    def set_data(self, data: CalendarData | None) -> None:
+        self.data = data
+        self._dirty = True
+        self.update()
+
+    def dark(self) -> bool:
+        return is_dark(self.palette())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._dirty = True
+
+    def _layout(self) -> None:
+        """Compute the grid's geometry and hit areas (each grid its own)."""
+        raise NotImplementedError
+
+    def ensure_layout(self) -> None:
+        """Lay the grid out again if its data or size changed since the last paint."""
+        if self._dirty:
+            self._layout()
+            self._dirty = False
+
+    def hit_at(self, pos: QPointF) -> Hit | None:
+        for hit in reversed(self.hits):  # later ones are drawn on top
+            if hit.rect.contains(pos):
+                return hit
+        return None
+
+    def draggable(self, entry: Entry | None) -> bool:
+        return (entry is not None and entry.one_shot and entry.predicted
+                and self.data is not None and entry.start > self.data.now)
+
+    def entries_shown(self) -> list[Entry]:
+        """Entries drawn as their own boxes (tests)."""
+        return [h.entry for h in self.hits if h.kind == "entry" and h.entry is not None]
+
+    def hit_for(self, predicate: Any) -> Hit | None:
+        """The first hit whose entry matches (tests)."""
+        for hit in self.hits:
+            if hit.entry is not None and predicate(hit.entry):
+                return hit
+        return None

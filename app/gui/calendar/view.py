@@ -1,0 +1,383 @@
+"""The Calendar view (Ctrl+2): what ran and what will run, by month, week or day.
+
+Past runs come from the run ledger, coloured by status; future fires come from the
+engine's own simulation (`calendar.data`), drawn dashed and as long as the task usually
+takes. Everything is read and grouped off the GUI thread; at most one read is in flight
+(a change meanwhile asks for one more), and a hidden view only notes that it is stale.
+
+Clicking a run opens it in the Runs view, clicking a prediction opens its task's editor,
+dragging a one-shot task's prediction reschedules it through the service (audited, and
+refused with the reason when the new time is invalid), and a busy day opens as a list.
+
+Signals:
+    open_task_requested(int): edit this task.
+    open_run_requested(int): show this run.
+    message(str): something for the status bar.
+    selection_changed(): another entry was clicked (or the period changed): the task
+        actions follow the clicked entry's task, and act on nothing once it is out of view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+from app.core.task import Task
+from app.gui.background import Background, describe_error
+from app.gui.calendar.data import (
+    MODES,
+    CalendarData,
+    Entry,
+    Period,
+    period_for,
+    read_period,
+    task_ids_matching,
+)
+from app.gui.calendar.day_list import DayListDialog
+from app.gui.calendar.days import TimeView
+from app.gui.calendar.month import MonthGrid
+from app.gui.calendar.period_bar import PeriodBar
+from app.gui.calendar.week import HOUR_PX
+from app.gui.qt import (
+    QHideEvent,
+    QLabel,
+    QPalette,
+    QShowEvent,
+    QStackedWidget,
+    Qt,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+    alive,
+)
+from app.gui.session import Session
+from app.gui.settings import appearance
+from app.gui.widgets import display
+from app.gui.widgets.error_label import ErrorLabel
+from app.service import Service
+
+LEGEND = ("Filled: runs, coloured by status · dashed: predicted fires, as long as the task "
+          "usually takes · drag a one-shot task's prediction to reschedule it")
+
+
+class CalendarView(QWidget):
+    open_task_requested = Signal(int)
+    open_run_requested = Signal(int)
+    message = Signal(str)
+    selection_changed = Signal()
+
+    def __init__(self, service: Service, background: Background,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("CalendarView")
+        self.service = service
+        self.background = background
+        mode = str(appearance.settings().value("calendar/mode", "month"))
+        self.period: Period = period_for(mode if mode in MODES else "month",
+                                         datetime.now().astimezone().date())
+        self.data: CalendarData | None = None
+        self.loaded = False
+        self.loads = 0
+        self._stale = True
+        self._generation = 0
+        self._reading = 0  # past-only reads in flight
+        self._simulating = False  # a full read (with the simulation) in flight
+        self._wanted = False  # one more full read asked for while one runs
+        self._sim_generation = 0
+        self._task_ids: set[int] | None = None
+        self.day_list: DayListDialog | None = None
+
+        self.bar = PeriodBar(self.period.mode)
+        self.banner = ErrorLabel()
+        self.banner.setObjectName("CalendarBanner")
+        self.month = MonthGrid()
+        self.week = TimeView()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.month)
+        self.stack.addWidget(self.week)
+        self.status = QLabel()
+        self.status.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.status.setWordWrap(True)
+        self.legend = QLabel(LEGEND)
+        self.legend.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.legend.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.status)
+        layout.addWidget(self.legend)
+
+        # changes re-read after a quiet spell that grows with the cost of a read, so a busy
+        # engine cannot keep a pool thread simulating all the time
+        self._soon = QTimer(self)
+        self._soon.setSingleShot(True)
+        self._soon.timeout.connect(self.reload)
+        self._clock = QTimer(self)
+        self._clock.setInterval(60_000)
+        self._clock.timeout.connect(self._on_clock_timeout)
+        self.bar.today.clicked.connect(self._on_today_clicked)
+        self.bar.prev.clicked.connect(lambda: self.show_period(self.period.moved(-1)))
+        self.bar.next.clicked.connect(lambda: self.show_period(self.period.moved(1)))
+        self.bar.modes.idClicked.connect(self._on_modes_id_clicked)
+        self.bar.filter.editingFinished.connect(self._on_filter_editing_finished)
+        for grid in (self.month, self.week.grid):
+            grid.entry_activated.connect(self._on_entry_activated)
+            grid.reschedule_requested.connect(self.reschedule)
+            grid.day_list_requested.connect(self.open_day_list)
+            grid.day_requested.connect(self._on_day_requested)
+        self.week.header.day_list_requested.connect(self.open_day_list)
+        self.week.header.day_requested.connect(self._on_day_requested)
+        self._show_title()
+
+    # -- navigation ------------------------------------------------------------------------
+
+    def show_period(self, period: Period) -> None:
+        if self.picked is not None and period != self.period:
+            self.picked = None
+            self.selection_changed.emit()
+        self._scroll_pending = period != self.period or self._scroll_pending
+        self.period = period
+        self.stack.setCurrentIndex(0 if period.mode == "month" else 1)
+        appearance.settings().setValue("calendar/mode", period.mode)
+        self._show_title()
+        self.reload()
+
+    def set_mode(self, mode: str, day: date | None = None) -> None:
+        self.show_period(period_for(mode, day or self._focus_day()))
+
+    def _focus_day(self) -> date:
+        """The day to keep in view when switching modes: today if shown, else the anchor."""
+        today = datetime.now().astimezone().date()
+        p = self.period
+        if today in p.dates and (p.mode != "month" or today.month == p.anchor.month):
+            return today
+        return p.anchor
+
+    def _on_modes_id_clicked(self, index: int) -> None:
+        self.set_mode(MODES[index])
+
+    def _on_today_clicked(self) -> None:
+        self.set_mode(self.period.mode, datetime.now().astimezone().date())
+
+    def _on_day_requested(self, day: date) -> None:
+        self.set_mode("day", day)
+
+    def _show_title(self) -> None:
+        self.bar.show_period(self.period)
+        self.stack.setCurrentIndex(0 if self.period.mode == "month" else 1)
+
+    def _on_filter_editing_finished(self) -> None:
+        self.reload()
+
+    # -- loading ---------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """Whether a read is in flight or wanted."""
+        return self._reading > 0 or self._simulating or self._wanted
+
+    def reload(self) -> None:
+        """Read the period shown again. A new period shows its past at once (a few grouped
+        queries), then what will run (the simulation, which can take seconds with thousands
+        of tasks); a refresh of the period shown reads both in one go, so nothing flickers.
+        At most one simulation runs at a time: navigating meanwhile asks for one more, for
+        the period shown when it ends, never a pile of them."""
+        self._stale = False
+        self._generation += 1
+        generation = self._generation
+        if self.data is None or self.data.period != self.period:
+            self.status.setText("Reading…")
+            self._reading += 1
+            self.background.run(self._work(False), lambda r: self._on_past_read(generation, r),
+                                self._on_read_failed, owner=self)
+        else:
+            self._simulate()
+
+    def _work(self, predict: bool) -> Callable[[], tuple[CalendarData, set[int] | None]]:
+        service, period = self.service, self.period
+        text = self.bar.filter.text().strip()
+        now = datetime.now().astimezone()
+
+        def work() -> tuple[CalendarData, set[int] | None]:
+            ids = task_ids_matching(service, text)
+            return read_period(service, period, now, ids, predict=predict), ids
+
+        return work
+
+    def _simulate(self) -> None:
+        if self._simulating:
+            self._wanted = self._wanted or self._sim_generation != self._generation
+            return
+        self._simulating = True
+        self._wanted = False
+        generation = self._sim_generation = self._generation
+        self.background.run(self._work(True), lambda r: self._on_full_read(generation, r),
+                            self._on_read_failed, owner=self)
+
+    def _on_past_read(self, generation: int,
+                      result: tuple[CalendarData, set[int] | None]) -> None:
+        self._reading -= 1
+        if generation != self._generation:
+            return
+        self._show(result)
+        if result[0].complete:  # a period wholly past: nothing to predict
+            self.loads += 1
+            self.loaded = True
+        else:
+            self._simulate()
+
+    def _on_full_read(self, generation: int,
+                      result: tuple[CalendarData, set[int] | None]) -> None:
+        self._simulating = False
+        if generation == self._generation or result[0].period == self.period:
+            self._show(result)
+            self.loads += 1
+            self.loaded = True
+        if self._wanted or result[0].period != self.period:
+            self._simulate()
+
+    def _show(self, result: tuple[CalendarData, set[int] | None]) -> None:
+        data, self._task_ids = result
+        if data.period != self.period:
+            return
+        self.data = data
+        self.month.set_data(data if data.period.mode == "month" else None)
+        self.week.set_data(data if data.period.mode != "month" else None)
+        if data.period.mode != "month" and self._scroll_pending:
+            self._scroll_to_work()
+        self._show_status(data)
+        if data.prediction_error:
+            self.banner.show_error("Cannot predict what will run (the simulation failed: "
+                                   f"{data.prediction_error}); past runs are shown.")
+        elif self.banner.text().startswith("Cannot predict"):
+            self.banner.clear_error()
+
+    _scroll_pending = True
+
+    def _scroll_to_work(self) -> None:
+        """Open at the first event of the days shown (a little above it); with none, at
+        two hours before now when today is shown, else at 07:00. A first, past-only read
+        keeps the scroll pending until the predictions land."""
+        data = self.data
+        self._scroll_pending = data is not None and not data.complete
+        firsts = [self.week.grid.y_of(min(e.start for e in day.entries), d) / HOUR_PX
+                  for d, day in (data.days.items() if data is not None else ())
+                  if d in self.period.dates and day.entries]
+        if firsts:
+            hour = min(firsts) - 0.5
+        else:
+            now = datetime.now().astimezone()
+            hour = now.hour - 2 if now.date() in self.period.dates else 7
+        self.week.scroll_to_hour(max(0.0, hour))
+
+    def _on_read_failed(self, error: BaseException) -> None:
+        self._reading = 0
+        self._simulating = self._wanted = False
+        self.status.setText(f"Cannot read the calendar: {describe_error(error)}")
+        self.background.report("Cannot read the calendar", error)
+
+    def _show_status(self, data: CalendarData) -> None:
+        past = sum(sum(d.past.values()) for d in data.days.values())
+        future = sum(sum(d.future.values()) for d in data.days.values())
+        text = f"{past:,} run{'s' if past != 1 else ''}, {future:,} predicted"
+        if not data.complete:
+            text = f"{past:,} run{'s' if past != 1 else ''} · predicting what will run…"
+        if self._task_ids is not None:
+            text += f" for {display.plural(len(self._task_ids), 'matching task')}"
+        if data.predicted_until is not None:
+            text += (f" · predictions stop at {display.full_time(data.predicted_until)}: more "
+                     "fires than the simulation's limit, filter tasks or pick a shorter "
+                     "period to see beyond")
+        if data.capped:
+            name, last = data.capped[0]
+            more = (f" and {display.plural(len(data.capped) - 1, 'other task')}"
+                    if len(data.capped) > 1 else "")
+            text += (f" · “{name}”{more} fire too often to list them all: shown until "
+                     f"{display.when(last)} (pick a day to see it in full)")
+        self.status.setText(text)
+        self.status.setToolTip(f"Read in {data.seconds * 1000:.0f} ms")
+
+    def connect_bridge(self, session: Session) -> None:
+        """Follow the engine and the store: any change to tasks or runs reads again soon."""
+        bridge = session.bridge
+        for signal in (bridge.service_changed, bridge.tasks_changed, bridge.runs_changed,
+                       session.outside_change):
+            signal.connect(self.on_changed)
+
+    def on_changed(self, *_args: object) -> None:
+        """Tasks or runs changed: read again soon if shown, else when shown."""
+        if not self.isVisible():
+            self._stale = True
+        elif not self._soon.isActive():
+            cost = self.data.seconds if self.data is not None else 0.0
+            self._soon.start(min(30_000, max(700, int(cost * 5000))))
+
+    def _on_clock_timeout(self) -> None:
+        if self.isVisible():
+            self.reload()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._clock.start()
+        if self._stale:
+            self.reload()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._clock.stop()
+        self._soon.stop()
+
+    # -- acting on entries -----------------------------------------------------------------
+
+    picked: Entry | None = None
+
+    def picked_tasks(self) -> list[tuple[int, Task | None]]:
+        """The task of the entry clicked last, for the task actions."""
+        return [(self.picked.task_id, None)] if self.picked is not None else []
+
+    def _on_entry_activated(self, entry: Entry) -> None:
+        self.picked = entry
+        self.selection_changed.emit()
+        if entry.run_id is not None:
+            self.open_run_requested.emit(entry.run_id)
+        else:
+            self.open_task_requested.emit(entry.task_id)
+
+    def reschedule(self, entry: Entry, when: datetime) -> None:
+        """Move a one-shot task to `when` through the service."""
+        self.banner.clear_error()
+        if when <= datetime.now().astimezone():
+            self.banner.show_error(f"“{entry.task_name}” cannot be moved into the past "
+                                   f"({display.full_time(when)}).")
+            return
+        service = self.service
+        schedule = {"kind": "date", "at": when.isoformat()}
+
+        def done(_task: object) -> None:
+            self.message.emit(f"“{entry.task_name}” rescheduled to {display.full_time(when)}.")
+            self.reload()
+
+        def failed(error: BaseException) -> None:
+            self.banner.show_error(f"“{entry.task_name}” was not rescheduled: "
+                                   f"{describe_error(error)}")
+
+        self.background.run(lambda: service.reschedule(entry.task_id, schedule), done, failed,
+                            owner=self)
+
+    def open_day_list(self, day: date) -> DayListDialog:
+        if self.day_list is not None and alive(self.day_list):
+            self.day_list.close()
+        dialog = DayListDialog(self.service, self.background, day, self._task_ids, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.entry_activated.connect(self._on_list_entry_activated)
+        dialog.show()
+        self.day_list = dialog
+        return dialog
+
+    def _on_list_entry_activated(self, entry: Entry) -> None:
+        if self.day_list is not None and alive(self.day_list):
+            self.day_list.close()
+        self.day_list = None
+        self._on_entry_activated(entry)

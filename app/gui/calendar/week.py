@@ -1,0 +1,327 @@
+"""The week and day time grids: one column per day, one row per hour, each run or
+prediction a block from its start, as tall as its (actual or expected) duration.
+
+Blocks that overlap share the column side by side; a cluster that would need more lanes
+than stay readable becomes one block ("37 runs 14:00–14:40") that opens the day's list.
+A day whose entries were capped (a very busy day) says how many more there are. The line
+in today's column is now. A one-shot task's prediction can be dragged to another time or
+day, in 15-minute steps.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, timedelta
+
+from app.gui.calendar.data import Entry, day_start
+from app.gui.calendar.paint import (
+    CalendarGrid,
+    Hit,
+    blend,
+    clock,
+    paint_aggregate,
+    paint_entry,
+    status_counts,
+    tooltip,
+)
+from app.gui.qt import (
+    QApplication,
+    QEvent,
+    QHelpEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QPointF,
+    QRectF,
+    Qt,
+    QToolTip,
+    QWidget,
+)
+from app.gui.widgets import display
+
+HOUR_PX = 48.0
+GUTTER = 52.0
+MIN_BLOCK = 20.0
+SNAP = timedelta(minutes=15)
+HEADER_H = 40
+
+
+def lanes_for(days: int) -> int:
+    return 3 if days > 1 else 8
+
+
+def aggregate_words(entries: list[Entry]) -> str:
+    """One block's words: “4 planned at 02:00”, “5 between 02:00 and 02:40: 3 succeeded,
+    2 planned” (entries in time order)."""
+    past = Counter(e.status for e in entries if not e.predicted)
+    planned = sum(1 for e in entries if e.predicted)
+    parts = [f"{n} {display.status_words(s)}" for s, n in past.most_common()]
+    if planned:
+        parts.append(f"{planned} planned")
+    first, last = clock(entries[0].start), clock(entries[-1].start)
+    when = f"at {first}" if first == last else f"between {first} and {last}"
+    if len(parts) == 1:  # all alike: say it once
+        return f"{parts[0]} {when}"
+    return f"{len(entries)} {when}: {', '.join(parts)}"
+
+
+class TimeGrid(CalendarGrid):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("CalendarTimeGrid")
+        self.setMinimumHeight(int(24 * HOUR_PX) + 2)
+        self.aggregates: list[tuple[QRectF, Hit, str]] = []
+        self._press: QPointF | None = None
+        self._press_hit: Hit | None = None
+        self._dragging = False
+        self._target: datetime | None = None
+        self._target_rect: QRectF | None = None
+
+    # -- geometry --------------------------------------------------------------------------
+
+    def dates(self) -> list[date]:
+        return self.data.period.dates if self.data is not None else []
+
+    def column_width(self) -> float:
+        return (self.width() - GUTTER) / max(1, len(self.dates()))
+
+    def column(self, i: int) -> QRectF:
+        w = self.column_width()
+        return QRectF(GUTTER + i * w, 0, w, 24 * HOUR_PX)
+
+    def y_of(self, moment: datetime, d: date) -> float:
+        seconds = (moment - day_start(d)).total_seconds()
+        return max(0.0, min(24 * HOUR_PX, seconds * HOUR_PX / 3600))
+
+    def moment_at(self, pos: QPointF) -> tuple[date, datetime] | None:
+        days = self.dates()
+        if not days or pos.x() < GUTTER:
+            return None
+        i = min(len(days) - 1, int((pos.x() - GUTTER) // self.column_width()))
+        seconds = max(0.0, min(24 * 3600 - 1, pos.y() * 3600 / HOUR_PX))
+        return days[i], day_start(days[i]) + timedelta(seconds=seconds)
+
+    def readable_lanes(self) -> int:
+        """Blocks side by side that still show a time and a name."""
+        return max(1, int(self.column_width() // 140))
+
+    def max_lanes(self) -> int:
+        """Blocks side by side (overlapping runs) before a cluster becomes a count."""
+        return max(2, int(self.column_width() // 70))
+
+    def _layout(self) -> None:
+        self.hits = []
+        self.aggregates = []
+        if self.data is None:
+            return
+        lanes = self.max_lanes()
+        # more starts than this in an hour and the hour is drawn as a count
+        fit = int(HOUR_PX // MIN_BLOCK) * self.readable_lanes()
+        for i, d in enumerate(self.dates()):
+            col = self.column(i)
+            day = self.data.day(d)
+            entries = sorted(day.entries, key=lambda e: e.start)
+            hours: dict[int, list[Entry]] = {}
+            for entry in entries:
+                hours.setdefault(int(self.y_of(entry.start, d) // HOUR_PX), []).append(entry)
+            busy = {h for h, group in hours.items() if len(group) > fit}
+            blocks = []
+            for entry in entries:
+                y0 = self.y_of(entry.start, d)
+                hour = int(y0 // HOUR_PX)
+                if y0 >= 24 * HOUR_PX or hour in busy:
+                    continue
+                y1 = max(self.y_of(entry.end, d), y0 + MIN_BLOCK)
+                nxt = next((h for h in sorted(busy) if h > hour), 24)
+                if nxt * HOUR_PX - y0 < MIN_BLOCK:
+                    if nxt < 24:  # too little room before a busy hour: counted in it
+                        hours[nxt].insert(0, entry)
+                        continue
+                    y0 = 24 * HOUR_PX - MIN_BLOCK  # just before midnight: drawn above it
+                blocks.append((y0, min(y1, nxt * HOUR_PX), entry))
+            cluster: list[tuple[float, float, Entry]] = []
+            end = -1.0
+            for block in blocks:
+                if cluster and block[0] >= end:
+                    self._place(cluster, col, d, lanes)
+                    cluster = []
+                cluster.append(block)
+                end = max(end, block[1]) if len(cluster) > 1 else block[1]
+            if cluster:
+                self._place(cluster, col, d, lanes)
+            for hour in sorted(busy):
+                rect = QRectF(col.left() + 2, hour * HOUR_PX + 1, col.width() - 4, HOUR_PX - 2)
+                self._aggregate(rect, d, hours[hour])
+            hidden = day.total - len(day.entries)
+            if hidden > 0:
+                last = max((b[1] for b in blocks), default=0.0)
+                last = max([last] + [(h + 1) * HOUR_PX for h in busy])
+                top = min(last + 2, 24 * HOUR_PX - 2 * MIN_BLOCK)
+                rect = QRectF(col.left() + 2, top, col.width() - 4, 2 * MIN_BLOCK)
+                hit = Hit(rect, "more", d)
+                self.hits.append(hit)
+                self.aggregates.append((rect, hit, f"…and {hidden:,} more: open the list"))
+
+    def _aggregate(self, rect: QRectF, d: date, entries: list[Entry]) -> None:
+        """One block standing for `entries` ("4 runs: 3 succeeded, 1 failed")."""
+        hit = Hit(rect, "more", d)
+        self.hits.append(hit)
+        self.aggregates.append((rect, hit, aggregate_words(entries)))
+
+    def _place(self, cluster: list[tuple[float, float, Entry]], col: QRectF, d: date,
+               max_lanes: int) -> None:
+        lane_end: list[float] = []
+        lanes: list[int] = []
+        for y0, y1, _entry in cluster:
+            for lane, until in enumerate(lane_end):
+                if until <= y0:
+                    lane_end[lane] = y1
+                    lanes.append(lane)
+                    break
+            else:
+                lane_end.append(y1)
+                lanes.append(len(lane_end) - 1)
+        if len(lane_end) > max_lanes:
+            top = cluster[0][0]
+            bottom = max(max(b[1] for b in cluster), top + 2 * MIN_BLOCK)
+            self._aggregate(QRectF(col.left() + 2, top, col.width() - 4, bottom - top), d,
+                            [b[2] for b in cluster])
+            return
+        width = (col.width() - 4) / len(lane_end)
+        for (y0, y1, entry), lane in zip(cluster, lanes, strict=True):
+            rect = QRectF(col.left() + 2 + lane * width, y0, width - 1, y1 - y0)
+            self.hits.append(Hit(rect, "entry", d, entry))
+
+    # -- painting --------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        self.ensure_layout()
+        p = QPainter(self)
+        pal = self.palette()
+        dark = self.dark()
+        base = pal.color(QPalette.ColorRole.Base)
+        ink = pal.color(QPalette.ColorRole.Text)
+        p.fillRect(self.rect(), base)
+        today = datetime.now().astimezone().date()
+        for i, d in enumerate(self.dates()):
+            if d == today:
+                p.fillRect(self.column(i), blend(base, pal.color(QPalette.ColorRole.Highlight),
+                                                 0.06))
+        line = blend(base, ink, 0.14)
+        p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+        for hour in range(24):
+            y = hour * HOUR_PX
+            p.drawText(QRectF(0, y + 1, GUTTER - 6, 16),
+                       int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop),
+                       f"{hour:02d}:00")
+        p.setPen(QPen(line, 1))
+        for hour in range(1, 24):
+            p.drawLine(QPointF(GUTTER, hour * HOUR_PX), QPointF(self.width(), hour * HOUR_PX))
+        for i in range(len(self.dates())):
+            x = self.column(i).left()
+            p.drawLine(QPointF(x, 0), QPointF(x, self.height()))
+        for hit in self.hits:
+            if hit.kind == "entry" and hit.entry is not None:
+                paint_entry(p, hit.rect, hit.entry, self._text(hit.entry, hit.rect), pal, dark)
+        for rect, hit, text in self.aggregates:
+            entries = [h.entry for h in self.hits if h.day == hit.day and h.entry is not None
+                       and rect.intersects(h.rect)]
+            paint_aggregate(p, rect, status_counts(entries) if entries else
+                            self._day_counts(hit.day), text, pal, dark)
+        self._paint_now(p, today)
+        if self._dragging and self._target_rect is not None and self._press_hit is not None:
+            entry = self._press_hit.entry
+            assert entry is not None and self._target is not None
+            paint_entry(p, self._target_rect, entry,
+                        f"Move to {self._target.astimezone():%a %d %b %H:%M}", pal, dark,
+                        ghost=True)
+        p.end()
+
+    def _day_counts(self, d: date) -> Counter[str]:
+        assert self.data is not None
+        day = self.data.day(d)
+        return Counter(dict(day.past)) + Counter({"scheduled": sum(day.future.values())})
+
+    def _paint_now(self, p: QPainter, today: date) -> None:
+        days = self.dates()
+        if today not in days:
+            return
+        i = days.index(today)
+        y = self.y_of(datetime.now().astimezone(), today)
+        col = self.column(i)
+        colour = blend(self.palette().color(QPalette.ColorRole.Base),
+                       self.palette().color(QPalette.ColorRole.Highlight), 1.0)
+        p.setPen(QPen(colour, 2))
+        p.drawLine(QPointF(col.left(), y), QPointF(col.right(), y))
+        p.setBrush(colour)
+        p.drawEllipse(QPointF(col.left(), y), 4, 4)
+
+    def _text(self, entry: Entry, rect: QRectF) -> str:
+        if rect.height() >= 2 * self.fontMetrics().height() + 2:
+            return f"{entry.task_name}\n{clock(entry.start)}–{clock(entry.end)}"
+        return f"{clock(entry.start)} {entry.task_name}"
+
+    # -- mouse -----------------------------------------------------------------------------
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press = event.position()
+            self._press_hit = self.hit_at(self._press)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        if self._press is None:
+            hit = self.hit_at(pos)
+            self.setCursor(Qt.CursorShape.PointingHandCursor if hit is not None
+                           else Qt.CursorShape.ArrowCursor)
+            return
+        hit = self._press_hit
+        far = (pos - self._press).manhattanLength() >= QApplication.startDragDistance()
+        if not self._dragging and far and hit is not None and self.draggable(hit.entry):
+            self._dragging = True
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+        if self._dragging and hit is not None:
+            top = QPointF(pos.x(), hit.rect.top() + pos.y() - self._press.y())
+            found = self.moment_at(top)
+            if found is not None:
+                d, moment = found
+                start = day_start(d)
+                steps = round((moment - start) / SNAP)
+                self._target = start + steps * SNAP
+                i = self.dates().index(d)
+                col = self.column(i)
+                y = self.y_of(self._target, d)
+                self._target_rect = QRectF(col.left() + 2, y, col.width() - 4, hit.rect.height())
+            self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        hit = self._press_hit
+        if self._dragging and hit is not None and hit.entry is not None:
+            if self._target is not None and self._target != hit.entry.start:
+                self.reschedule_requested.emit(hit.entry, self._target)
+        elif self._press is not None and hit is not None and hit is self.hit_at(event.position()):
+            if hit.kind == "entry":
+                self.entry_activated.emit(hit.entry)
+            elif hit.kind == "more":
+                self.day_list_requested.emit(hit.day)
+        self._press = None
+        self._press_hit = None
+        self._dragging = False
+        self._target = None
+        self._target_rect = None
+        self.setCursor(Qt.CursorShape.ArrowCursor)
+        self.update()
+
+    def event(self, event: QEvent) -> bool:
+        if isinstance(event, QHelpEvent) and event.type() == QEvent.Type.ToolTip:
+            hit = self.hit_at(QPointF(event.pos()))
+            if hit is not None and hit.entry is not None and self.data is not None:
+                QToolTip.showText(event.globalPos(), tooltip(hit.entry, self.data.now), self)
+            elif hit is not None and hit.kind == "more":
+                QToolTip.showText(event.globalPos(), "Click for the list of this day", self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)

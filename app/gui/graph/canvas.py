@@ -1,0 +1,370 @@
+"""The drawing surface of the dependency graph: nodes, arrows, zoom, pan, drag-to-connect.
+
+One painted widget rather than a QGraphicsScene of thousands of items: the nodes are drawn
+in a few batched calls (one `drawRects` per status colour, the edges as two prepared
+paths), text and badges only for nodes on screen and large enough to read, so panning stays
+smooth with 10,000 tasks. Hit tests use a coarse grid over the layout.
+
+Mouse: the wheel zooms about the pointer, dragging the background pans, dragging from one
+task to another asks to make the second wait for the first (a line follows the pointer and
+the target is outlined), a click selects, a double-click opens the editor.
+
+Signals:
+    edge_requested(int, int): a drag ended on another task (upstream id, downstream id).
+    open_requested(int): a task was double-clicked.
+    selection_changed(int): the selected task (-1: none).
+    context_requested(int, QPoint): right click on a task (-1: background), global position.
+"""
+
+from __future__ import annotations
+
+from app.gui.graph.data import Edge, GraphData
+from app.gui.graph.layout import Layout
+from app.gui.graph.paint import (
+    EdgeTiles,
+    Labels,
+    arrow,
+    blend,
+    paint_badges,
+    paint_labels,
+    tooltip,
+)
+from app.gui.qt import (
+    QApplication,
+    QColor,
+    QContextMenuEvent,
+    QEvent,
+    QHelpEvent,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QPoint,
+    QPointF,
+    QPolygonF,
+    QRectF,
+    QResizeEvent,
+    Qt,
+    QToolTip,
+    QTransform,
+    QWheelEvent,
+    QWidget,
+    Signal,
+    is_dark,
+)
+from app.gui.widgets import display
+
+CELL = 400.0  # hit-test grid, in scene units
+LABEL_PX = 14.0  # node label size in scene units
+MIN_SCALE, MAX_SCALE = 0.01, 4.0
+NEVER = "never"
+
+
+class GraphCanvas(QWidget):
+    edge_requested = Signal(int, int)
+    open_requested = Signal(int)
+    selection_changed = Signal(int)
+    context_requested = Signal(int, QPoint)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("GraphCanvas")
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAutoFillBackground(False)
+        self.setMinimumSize(200, 150)
+        self.data: GraphData | None = None
+        self.rects: dict[int, QRectF] = {}
+        self.edges: list[Edge] = []
+        self.scale = 1.0
+        self.offset = QPointF(0, 0)
+        self.fitted = True  # showing the whole graph: re-fit when the widget is resized
+        self.selected = -1
+        self._width = self._height = 0.0
+        self._grid: dict[tuple[int, int], list[int]] = {}
+        self._edges = EdgeTiles()
+        self._routes: dict[tuple[int, int], QPainterPath] = {}
+        self._groups: dict[str, list[QRectF]] = {}
+        self._press: QPointF | None = None
+        self._press_node = -1
+        self._panning = False
+        self._drag_from = -1
+        self._drag_to = -1
+        self._pointer = QPointF()
+        self.labels = Labels(self.font(), LABEL_PX)
+
+    # -- content ---------------------------------------------------------------------------
+
+    def set_graph(self, data: GraphData, laid: Layout[int], edges: list[Edge],
+                  keep_view: bool = False) -> None:
+        self.data = data
+        w, h = laid.node_w, laid.node_h
+        self.rects = {n: QRectF(x, y, w, h) for n, (x, y) in laid.positions.items()}
+        self.edges = edges
+        self._width, self._height = laid.width, laid.height
+        self._grid = {}
+        for node, r in self.rects.items():
+            for cx in range(int(r.left() // CELL), int(r.right() // CELL) + 1):
+                for cy in range(int(r.top() // CELL), int(r.bottom() // CELL) + 1):
+                    self._grid.setdefault((cx, cy), []).append(node)
+        self._edges = EdgeTiles()
+        kinds = {(e.upstream, e.downstream): e.kind for e in edges}
+        self._routes = {key: self._edges.add(points, kinds.get(key) == "trigger")
+                        for key, points in laid.routes.items()}
+        self.labels.forget()
+        if self.selected not in self.rects:
+            self._select(-1)
+        self.restatus()
+        if not keep_view:
+            self.fit()
+        self.update()
+
+    def restatus(self) -> None:
+        """Regroup nodes by colour after statuses changed (cheap: no layout)."""
+        groups: dict[str, list[QRectF]] = {}
+        nodes = self.data.nodes if self.data else {}
+        for node_id, rect in self.rects.items():
+            node = nodes.get(node_id)
+            key = (node.last_status or NEVER) if node else NEVER
+            groups.setdefault(key, []).append(rect)
+        self._groups = groups
+        self.update()
+
+    def node_at(self, pos: QPointF) -> int:
+        """The task under a widget position (-1: none)."""
+        scene = self.to_scene(pos)
+        for node in self._grid.get((int(scene.x() // CELL), int(scene.y() // CELL)), ()):
+            if self.rects[node].contains(scene):
+                return node
+        return -1
+
+    def to_scene(self, pos: QPointF) -> QPointF:
+        return QPointF((pos.x() - self.offset.x()) / self.scale,
+                       (pos.y() - self.offset.y()) / self.scale)
+
+    def to_view(self, scene: QPointF) -> QPointF:
+        return QPointF(scene.x() * self.scale + self.offset.x(),
+                       scene.y() * self.scale + self.offset.y())
+
+    # -- view ------------------------------------------------------------------------------
+
+    def fit(self) -> None:
+        """Show the whole graph (never magnified beyond 100 %)."""
+        self.fitted = True
+        if not self.rects:
+            self.scale, self.offset = 1.0, QPointF(20, 20)
+            self.update()
+            return
+        margin = 24.0
+        sx = (self.width() - 2 * margin) / max(self._width, 1.0)
+        sy = (self.height() - 2 * margin) / max(self._height, 1.0)
+        self.scale = max(MIN_SCALE, min(1.0, sx, sy))
+        self.offset = QPointF((self.width() - self._width * self.scale) / 2,
+                              max(margin, (self.height() - self._height * self.scale) / 2))
+        self.update()
+
+    def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
+        anchor = anchor if anchor is not None else QPointF(self.width() / 2, self.height() / 2)
+        scene = self.to_scene(anchor)
+        self.fitted = False
+        self.scale = max(MIN_SCALE, min(MAX_SCALE, self.scale * factor))
+        self.offset = QPointF(anchor.x() - scene.x() * self.scale,
+                              anchor.y() - scene.y() * self.scale)
+        self.update()
+
+    def center_on(self, node: int) -> None:
+        rect = self.rects.get(node)
+        if rect is None:
+            return
+        self.fitted = False
+        self.scale = max(self.scale, 0.8)
+        c = rect.center()
+        self.offset = QPointF(self.width() / 2 - c.x() * self.scale,
+                              self.height() / 2 - c.y() * self.scale)
+        self._select(node)
+        self.update()
+
+    def _select(self, node: int) -> None:
+        if node != self.selected:
+            self.selected = node
+            self.selection_changed.emit(node)
+            self.update()
+
+    # -- painting --------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        pal = self.palette()
+        dark = is_dark(pal)
+        base = pal.color(QPalette.ColorRole.Base)
+        text = pal.color(QPalette.ColorRole.Text)
+        p.fillRect(self.rect(), base)
+        if not self.rects:
+            p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No tasks to show.")
+            return
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, self.scale > 0.25)
+        p.setTransform(QTransform(self.scale, 0, 0, self.scale, self.offset.x(),
+                                  self.offset.y()))
+        area = self._scene_area()
+        self._edges.paint(p, area, blend(base, text, 0.55), self.scale >= 0.35)
+        if self.selected in self.rects:
+            self._paint_selected_edges(p, pal.color(QPalette.ColorRole.Highlight))
+        for key, rects in self._groups.items():
+            colour = display.status_colour("scheduled" if key == NEVER else key, dark)
+            border = QPen(colour, 2.0)
+            border.setCosmetic(True)
+            p.setPen(border)
+            p.setBrush(blend(base, colour, 0.22 if dark else 0.14))
+            p.drawRects(rects)
+        visible = self._visible()
+        nodes = self.data.nodes if self.data else {}
+        if self.scale * LABEL_PX >= 6:
+            paint_labels(p, self.labels, nodes, self.rects, visible, self.scale >= 10 / LABEL_PX,
+                         text, blend(text, base, 0.35))
+        paint_badges(p, self.labels, nodes, self.rects, visible, dark)
+        if self.selected in self.rects:
+            sel = QPen(pal.color(QPalette.ColorRole.Highlight), 3.0)
+            sel.setCosmetic(True)
+            p.setPen(sel)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(self.rects[self.selected].adjusted(-3, -3, 3, 3))
+        if self._drag_from >= 0:
+            self._paint_drag(p, pal.color(QPalette.ColorRole.Highlight))
+        p.end()
+
+    def _scene_area(self) -> QRectF:
+        """The part of the layout on screen."""
+        return QRectF(self.to_scene(QPointF(0, 0)),
+                      self.to_scene(QPointF(self.width(), self.height())))
+
+    def _visible(self) -> list[int]:
+        area = self._scene_area()
+        cells = ((area.width() // CELL) + 2) * ((area.height() // CELL) + 2)
+        if cells > 4 * len(self._grid):
+            return [n for n, r in self.rects.items() if area.intersects(r)]
+        seen: set[int] = set()
+        out: list[int] = []
+        for cx in range(int(area.left() // CELL), int(area.right() // CELL) + 1):
+            for cy in range(int(area.top() // CELL), int(area.bottom() // CELL) + 1):
+                for n in self._grid.get((cx, cy), ()):
+                    if n not in seen and area.intersects(self.rects[n]):
+                        seen.add(n)
+                        out.append(n)
+        return out
+
+    def _paint_selected_edges(self, p: QPainter, colour: QColor) -> None:
+        pen = QPen(colour, 2.6)
+        pen.setCosmetic(True)
+        p.setPen(pen)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        for (up, down), path in self._routes.items():
+            if self.selected in (up, down):
+                p.drawPath(path)
+
+    def _paint_drag(self, p: QPainter, colour: QColor) -> None:
+        start = self.rects[self._drag_from]
+        pen = QPen(colour, 2.0, Qt.PenStyle.DashLine)
+        pen.setCosmetic(True)
+        p.setPen(pen)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        end = self.to_scene(self._pointer)
+        if self._drag_to >= 0:
+            target = self.rects[self._drag_to]
+            end = QPointF(target.left(), target.center().y())
+            p.drawRect(target.adjusted(-4, -4, 4, 4))
+        a = QPointF(start.right(), start.center().y())
+        p.drawLine(a, end)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(colour)
+        p.drawPolygon(QPolygonF(arrow(end.x(), end.y(), a)))
+
+    # -- mouse -----------------------------------------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.fitted:  # a graph the person has not zoomed or panned stays whole
+            self.fit()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press = pos
+            self._press_node = self.node_at(pos)
+            self._panning = self._press_node < 0
+            if self._panning:
+                self.setCursor(Qt.CursorShape.ClosedHandCursor)
+        elif event.button() == Qt.MouseButton.MiddleButton:
+            self._press, self._press_node, self._panning = pos, -1, True
+        event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        if self._press is None:
+            over = self.node_at(pos)
+            self.setCursor(Qt.CursorShape.PointingHandCursor if over >= 0
+                           else Qt.CursorShape.OpenHandCursor)
+            return
+        if self._panning:
+            self.offset += pos - self._press
+            self.fitted = False
+            self._press = pos
+            self.update()
+            return
+        moved = (pos - self._press).manhattanLength() >= QApplication.startDragDistance()
+        if self._drag_from < 0 and self._press_node >= 0 and moved:
+            self._drag_from = self._press_node
+            self.setCursor(Qt.CursorShape.CrossCursor)
+        if self._drag_from >= 0:
+            self._pointer = pos
+            target = self.node_at(pos)
+            self._drag_to = target if target != self._drag_from else -1
+            self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        was_drag = self._drag_from >= 0
+        if was_drag and self._drag_to >= 0:
+            self.edge_requested.emit(self._drag_from, self._drag_to)
+        elif not was_drag and self._press is not None and not self._moved(pos):
+            self._select(self.node_at(pos))
+        self._press = None
+        self._panning = False
+        self._drag_from = self._drag_to = -1
+        self.setCursor(Qt.CursorShape.ArrowCursor)
+        self.update()
+
+    def _moved(self, pos: QPointF) -> bool:
+        if self._press is None:
+            return False
+        return (pos - self._press).manhattanLength() >= QApplication.startDragDistance()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        node = self.node_at(event.position())
+        if node >= 0 and event.button() == Qt.MouseButton.LeftButton:
+            self._select(node)
+            self.open_requested.emit(node)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.zoom_by(1.15 ** steps, event.position())
+        event.accept()
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        node = self.node_at(QPointF(event.pos()))
+        if node >= 0:
+            self._select(node)
+        self.context_requested.emit(node, event.globalPos())
+
+    def event(self, event: QEvent) -> bool:
+        if isinstance(event, QHelpEvent) and event.type() == QEvent.Type.ToolTip:
+            node = self.data.nodes.get(self.node_at(QPointF(event.pos()))) if self.data else None
+            if node is None:
+                QToolTip.hideText()
+            else:
+                QToolTip.showText(event.globalPos(), tooltip(node), self)
+            return True
+        return super().event(event)

@@ -1,0 +1,198 @@
+"""Drawing pieces of the dependency graph: node labels and badges, edge curves and
+arrowheads, tooltips. Separate from `canvas` (which owns the view and the mouse)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+from app.gui.graph.data import Node
+from app.gui.qt import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPointF,
+    QPolygonF,
+    QRectF,
+    Qt,
+)
+from app.gui.widgets import display
+
+
+def blend(a: QColor, b: QColor, amount: float) -> QColor:
+    """`a` moved `amount` of the way towards `b`."""
+    return QColor(round(a.red() + (b.red() - a.red()) * amount),
+                  round(a.green() + (b.green() - a.green()) * amount),
+                  round(a.blue() + (b.blue() - a.blue()) * amount))
+
+
+TILE = 1500.0  # scene units per edge tile
+
+
+class EdgeTiles:
+    """The edges in prepared paths, bucketed by where they are, so a zoomed-in view strokes
+    only the edges near it (stroking all 2,000 curves cost ~17 ms a repaint). Each bucket
+    also has a polyline version, used when zoomed out: curves are then too small to see."""
+
+    def __init__(self) -> None:
+        # tile -> [bounds, wait curves, trigger curves, arrows, wait lines, trigger lines]
+        self.tiles: dict[tuple[int, int], list[QPainterPath]] = {}
+        self.bounds: dict[tuple[int, int], QRectF] = {}
+
+    def add(self, points: list[tuple[float, float]], trigger: bool) -> QPainterPath:
+        """Add one edge's route; returns its curve (for highlighting)."""
+        xs = [x for x, _ in points]
+        ys = [y for _, y in points]
+        key = (int((min(xs) + max(xs)) / 2 // TILE), int((min(ys) + max(ys)) / 2 // TILE))
+        tile = self.tiles.get(key)
+        if tile is None:
+            tile = self.tiles[key] = [QPainterPath() for _ in range(5)]
+        path = curve(points)
+        tile[1 if trigger else 0].addPath(path)
+        ex, ey = points[-1]
+        tile[2].addPolygon(QPolygonF(arrow(ex, ey)))
+        lines = QPainterPath(QPointF(*points[0]))
+        for x, y in points[1:]:
+            lines.lineTo(x, y)
+        tile[4 if trigger else 3].addPath(lines)
+        box = QRectF(min(xs), min(ys) - 6, max(xs) - min(xs), max(ys) - min(ys) + 12)
+        self.bounds[key] = self.bounds[key].united(box) if key in self.bounds else box
+        return path
+
+    def paint(self, p: QPainter, area: QRectF, colour: QColor, detailed: bool) -> None:
+        pen = QPen(colour, 1.3)
+        pen.setCosmetic(True)
+        dashed = QPen(pen)
+        dashed.setStyle(Qt.PenStyle.DashLine)
+        for key, (wait, trigger, arrows, wait_lines, trigger_lines) in self.tiles.items():
+            if not self.bounds[key].intersects(area):
+                continue
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setPen(pen)
+            p.drawPath(wait if detailed else wait_lines)
+            p.setPen(dashed)
+            p.drawPath(trigger if detailed else trigger_lines)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(colour)
+            p.drawPath(arrows)
+
+
+class Labels:
+    """Fonts in scene units and elided names, cached per node until the next layout."""
+
+    def __init__(self, base: QFont, px: float) -> None:
+        self.font = QFont(base)
+        self.font.setPixelSize(int(px))
+        self.small = QFont(base)
+        self.small.setPixelSize(int(px * 0.8))
+        self.bold = QFont(self.small)
+        self.bold.setBold(True)
+        self._metrics = QFontMetrics(self.font)
+        self._elided: dict[int, str] = {}
+
+    def elided(self, node: int, name: str, width: float) -> str:
+        text = self._elided.get(node)
+        if text is None:
+            text = self._elided[node] = self._metrics.elidedText(
+                name, Qt.TextElideMode.ElideRight, int(width))
+        return text
+
+    def forget(self) -> None:
+        self._elided = {}
+
+
+def paint_labels(p: QPainter, labels: Labels, nodes: dict[int, Node], rects: dict[int, QRectF],
+             visible: list[int], detailed: bool, text: QColor, muted: QColor) -> None:
+    """Names (and, when large enough, a status line) of the visible nodes."""
+    p.setFont(labels.font)
+    for n in visible:
+        node = nodes.get(n)
+        if node is None:
+            continue
+        rect = rects[n]
+        name = labels.elided(n, node.name, rect.width() - 16)
+        p.setPen(text if node.enabled else muted)
+        if detailed:
+            p.setFont(labels.font)
+            p.drawText(rect.adjusted(8, 3, -8, -rect.height() / 2 + 3),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+            p.setFont(labels.small)
+            p.setPen(muted)
+            p.drawText(rect.adjusted(8, rect.height() / 2 - 1, -8, -3),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                       status_line(node))
+        else:
+            p.drawText(rect.adjusted(8, 0, -8, 0),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+
+def paint_badges(p: QPainter, labels: Labels, nodes: dict[int, Node],
+             rects: dict[int, QRectF], visible: list[int], dark: bool) -> None:
+    """A ▶ (running) or … (queued or waiting) badge, with a count, on busy nodes."""
+    p.setFont(labels.bold)
+    for n in visible:
+        node = nodes.get(n)
+        if node is None or not node.active:
+            continue
+        status = "running" if node.running else "waiting"
+        count = node.running or node.waiting
+        glyph = ("▶" if status == "running" else "…") + (str(count) if count > 1 else "")
+        rect = rects[n]
+        width = 20.0 + 7 * (len(glyph) - 1)
+        badge = QRectF(rect.right() - width + 6, rect.top() - 8, width, 18)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(display.status_colour(status, dark))
+        p.drawRoundedRect(badge, 9, 9)
+        p.setPen(QColor("#111111" if dark else "#ffffff"))
+        p.drawText(badge, Qt.AlignmentFlag.AlignCenter, glyph)
+
+
+def status_line(node: Node) -> str:
+    if not node.enabled:
+        return "paused"
+    if node.running:
+        return "running now"
+    if node.active:
+        return "waiting"
+    if node.last_status is None:
+        return "never run"
+    return f"last run {display.status_words(node.last_status)}"
+
+
+def tooltip(node: Node) -> str:
+    lines = [f"<b>{escape(node.name)}</b>", status_line(node)]
+    if node.running:
+        lines.append(f"{display.plural(node.running, 'run')} in progress")
+    if node.waiting:
+        lines.append(f"{display.plural(node.waiting, 'run')} queued or waiting")
+    lines.append("<i>Double-click to edit; drag to another task to make it wait for this "
+                 "one.</i>")
+    return "<br>".join(lines)
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def curve(points: list[tuple[float, float]]) -> QPainterPath:
+    """A smooth path through the route: horizontal tangents at every point."""
+    path = QPainterPath(QPointF(*points[0]))
+    for (x1, y1), (x2, y2) in itertools.pairwise(points):
+        if abs(y2 - y1) < 0.5:
+            path.lineTo(x2, y2)
+            continue
+        dx = (x2 - x1) / 2
+        path.cubicTo(x1 + dx, y1, x2 - dx, y2, x2, y2)
+    return path
+
+
+def arrow(x: float, y: float, source: QPointF | None = None) -> list[QPointF]:
+    """An arrowhead ending at (x, y), pointing right (or away from `source`)."""
+    angle = 0.0 if source is None else math.atan2(y - source.y(), x - source.x())
+    size, half = 10.0, 5.0
+    ca, sa = math.cos(angle), math.sin(angle)
+    back = (x - size * ca, y - size * sa)
+    return [QPointF(x, y), QPointF(back[0] - half * sa, back[1] + half * ca),
+            QPointF(back[0] + half * sa, back[1] - half * ca)]

@@ -1,0 +1,325 @@
+"""The Graph view (Ctrl+3): tasks as nodes, dependencies as arrows, upstream on the left.
+
+The graph is read and laid out on a pool thread (`graph.data`, `graph.layout`); this view
+only shows it. Engine events recolour nodes in place; task changes (ours, the engine's or
+another process's) re-read it after a short quiet spell, keeping the zoom and position.
+A view that is hidden only notes that it is stale and re-reads when shown.
+
+Adding a dependency: drag from one task to another. The second then waits for the first,
+through the service like any edit (validated, audited); a cycle is refused by the service,
+named in the banner, and nothing changes.
+
+Signals:
+    open_task_requested(int): edit this task.
+    message(str): something to say in the status bar.
+    selection_changed(): another node (or none) is selected; the task actions follow it.
+"""
+
+from __future__ import annotations
+
+from app.core.errors import CycleError
+from app.core.task import Task
+from app.engine.events import RunChanged
+from app.gui.background import Background, describe_error
+from app.gui.graph.canvas import GraphCanvas
+from app.gui.graph.data import Edge, Filter, GraphData, add_dependency, read_graph
+from app.gui.graph.layout import Layout
+from app.gui.qt import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHideEvent,
+    QLabel,
+    QMenu,
+    QPalette,
+    QPoint,
+    QShowEvent,
+    Qt,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from app.gui.session import Session
+from app.gui.widgets import display
+from app.gui.widgets.error_label import ErrorLabel
+from app.gui.widgets.paging import Throttle
+from app.gui.widgets.task_field import TaskNameField
+from app.service import Service
+
+SCOPE_LABELS = (("all", "Whole graph"), ("both", "Upstream and downstream of"),
+                ("upstream", "Upstream of"), ("downstream", "Downstream of"))
+HINT = ("Solid arrow: waits for · dashed: runs after · drag from one task to another to make "
+        "the second wait for the first · double-click a task to edit it · wheel to zoom, drag "
+        "the background to pan")
+
+
+class GraphView(QWidget):
+    open_task_requested = Signal(int)
+    message = Signal(str)
+    selection_changed = Signal()
+
+    def __init__(self, service: Service, background: Background,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("GraphView")
+        self.service = service
+        self.background = background
+        self.data: GraphData | None = None
+        self.loaded = False
+        self._stale = True
+        self.loading = False
+        self._again = False
+        self._shown_filter = Filter()
+        self._ids_by_name: dict[str, int] = {}
+
+        self.scope = QComboBox()
+        self.scope.setObjectName("GraphScope")
+        for key, label in SCOPE_LABELS:
+            self.scope.addItem(label, key)
+        self.task = TaskNameField("Task name")
+        self.task.setObjectName("GraphTask")
+        self.task.setClearButtonEnabled(True)
+        self.unconnected = QCheckBox("Tasks without dependencies")
+        self.unconnected.setChecked(True)
+        self.unconnected.setToolTip("Also show tasks that neither wait for nor trigger "
+                                    "another task (in a grid below the graph)")
+        self.fit_button = self._tool("Fit", "Show the whole graph (F)", "F")
+        self.zoom_in = self._tool("+", "Zoom in (+)", "+")
+        self.zoom_out = self._tool("−", "Zoom out (−)", "-")
+        self.count = QLabel()
+        # narrow windows: the scope elides, the name keeps room for a name; the unconnected
+        # switch and the count sit with the hint below
+        self.scope.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.scope.setMinimumContentsLength(8)
+        self.task.setMinimumWidth(self.task.fontMetrics().horizontalAdvance("M") * 10)
+        bar = QHBoxLayout()
+        show = QLabel("&Show")
+        show.setBuddy(self.scope)
+        bar.addWidget(show)
+        bar.addWidget(self.scope, 1)
+        bar.addWidget(self.task, 2)
+        bar.addWidget(self.zoom_out)
+        bar.addWidget(self.zoom_in)
+        bar.addWidget(self.fit_button)
+        self.banner = ErrorLabel()
+        self.banner.setObjectName("GraphBanner")
+        self.canvas = GraphCanvas()
+        self.hint = QLabel(HINT)
+        self.hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.hint.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.canvas, 1)
+        foot = QHBoxLayout()
+        foot.addWidget(self.hint, 1)
+        side = QVBoxLayout()
+        side.addWidget(self.unconnected)
+        side.addWidget(self.count, 0, Qt.AlignmentFlag.AlignRight)
+        side.addStretch(1)
+        foot.addLayout(side)
+        layout.addLayout(foot)
+
+        self._reload_soon = Throttle(400, self.reload, self)
+        self.scope.currentIndexChanged.connect(self._on_filter_changed)
+        self.task.editingFinished.connect(self._on_filter_changed)
+        self.unconnected.toggled.connect(self._on_filter_changed)
+        self.fit_button.clicked.connect(self.canvas.fit)
+        self.zoom_in.clicked.connect(lambda: self.canvas.zoom_by(1.25))
+        self.zoom_out.clicked.connect(lambda: self.canvas.zoom_by(0.8))
+        self.canvas.edge_requested.connect(self._on_canvas_edge_requested)
+        self.canvas.open_requested.connect(self.open_task_requested)
+        self.canvas.context_requested.connect(self._on_canvas_context_requested)
+        self.canvas.selection_changed.connect(lambda _node: self.selection_changed.emit())
+
+    def picked_tasks(self) -> list[tuple[int, Task | None]]:
+        """The selected node's task, for the task actions."""
+        node = self.canvas.selected
+        return [(node, None)] if node >= 0 else []
+
+    def _tool(self, text: str, tip: str, key: str) -> QToolButton:
+        button = QToolButton()
+        button.setText(text)
+        button.setToolTip(tip)
+        button.setShortcut(key)
+        button.setAutoRaise(False)
+        button.setMinimumWidth(32)
+        return button
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def filter(self) -> Filter:
+        name = self.task.text().strip()
+        task_id = self._ids_by_name.get(name)
+        return Filter(task_id, str(self.scope.currentData()), self.unconnected.isChecked())
+
+    def reload(self) -> None:
+        """Re-read the graph off the GUI thread and show it (keeping the view if shown)."""
+        if self.loading:
+            self._again = True
+            return
+        self.loading = True
+        self._stale = False
+        flt = self.filter()
+        aspect = max(0.5, self.canvas.width() / max(1, self.canvas.height()))
+        service = self.service
+        shown = (self.data.structure(), self._shown_filter) if self.data is not None else None
+
+        def work() -> tuple[GraphData, Layout[int] | None, list[Edge]]:
+            data = read_graph(service)
+            if shown is not None and shown == (data.structure(), flt):
+                return data, None, []  # only statuses changed: no new layout
+            laid, edges = data.laid_out(flt, aspect)
+            return data, laid, edges
+
+        self.background.run(work, lambda result: self._on_loaded(flt, result),
+                            self._on_load_failed, owner=self, title="Cannot read the graph")
+
+    def _on_loaded(self, flt: Filter,
+                   result: tuple[GraphData, Layout[int] | None, list[Edge]]) -> None:
+        self.loading = False
+        data, laid, edges = result
+        self.data = data
+        if laid is None:
+            self.canvas.data = data
+            self.canvas.restatus()
+        else:
+            keep = self.loaded
+            self.loaded = True
+            self._shown_filter = flt
+            self._ids_by_name = {n.name: n.id for n in data.nodes.values()}
+            self.task.set_names(sorted(self._ids_by_name, key=str.lower))
+            self.canvas.set_graph(data, laid, edges, keep_view=keep)
+            self._show_count(laid)
+        if self._again:
+            self._again = False
+            self.reload()
+
+    def _on_load_failed(self, error: BaseException) -> None:
+        self.loading = False
+        self.background.report("Cannot read the dependency graph", error)
+
+    def _relayout(self) -> None:
+        """Apply the filter to the graph already read (off the GUI thread)."""
+        data = self.data
+        if data is None:
+            self.reload()
+            return
+        flt = self.filter()
+        aspect = max(0.5, self.canvas.width() / max(1, self.canvas.height()))
+
+        def done(result: tuple[Layout[int], list[Edge]]) -> None:
+            laid, edges = result
+            self._shown_filter = flt
+            self.canvas.set_graph(data, laid, edges, keep_view=False)
+            self._show_count(laid)
+
+        self.background.run(lambda: data.laid_out(flt, aspect), done, owner=self,
+                            title="Cannot lay out the graph")
+
+    def _show_count(self, laid: Layout[int]) -> None:
+        nodes = len(laid.positions)
+        edges = len(laid.routes)
+        self.count.setText(f"{display.plural(nodes, 'task')}, "
+                           f"{display.plural(edges, 'dependency')}")
+
+    def _on_filter_changed(self) -> None:
+        name = self.task.text().strip()
+        scoped = self.scope.currentData() != "all"
+        if scoped and name and name not in self._ids_by_name:
+            self.banner.show_error(f"No task named “{name}”.")
+            return
+        self.banner.clear_error()
+        self.task.setEnabled(True)
+        self._relayout()
+
+    def show_closure(self, task_id: int, scope: str = "both") -> None:
+        """Show one task's upstream and/or downstream closure."""
+        node = self.data.nodes.get(task_id) if self.data else None
+        if node is None:
+            return
+        self.task.setText(node.name)
+        self.scope.blockSignals(True)
+        self.scope.setCurrentIndex(self.scope.findData(scope))
+        self.scope.blockSignals(False)
+        self._on_filter_changed()
+
+    # -- changes from elsewhere ------------------------------------------------------------
+
+    def connect_bridge(self, session: Session) -> None:
+        """Follow the engine and the store: runs recolour nodes, task changes re-read."""
+        bridge = session.bridge
+        bridge.service_changed.connect(self.on_changed)
+        bridge.tasks_changed.connect(self.on_changed)
+        bridge.runs_changed.connect(self.on_runs_changed)
+        session.outside_change.connect(self.on_changed)
+
+    def on_runs_changed(self, events: list[RunChanged]) -> None:
+        if self.data is None:
+            return
+        changed = False
+        for e in events:
+            changed |= self.data.apply_run(e.task_id, e.run_id, e.status)
+        if changed:
+            self.canvas.restatus()
+
+    def on_changed(self, *_args: object) -> None:
+        """Tasks or edges changed: re-read soon if shown, else when shown."""
+        if self.isVisible():
+            self._reload_soon.poke()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.reload()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._reload_soon.cancel()
+
+    # -- adding a dependency ---------------------------------------------------------------
+
+    def _on_canvas_edge_requested(self, upstream: int, downstream: int) -> None:
+        self.add_dependency(upstream, downstream)
+
+    def add_dependency(self, upstream: int, downstream: int) -> None:
+        service = self.service
+        self.banner.clear_error()
+
+        def done(text: str) -> None:
+            self.message.emit(text)
+            self._reload_soon.poke()
+
+        def failed(error: BaseException) -> None:
+            names = self.data.nodes if self.data else {}
+            up = names[upstream].name if upstream in names else str(upstream)
+            down = names[downstream].name if downstream in names else str(downstream)
+            if isinstance(error, CycleError):
+                text = (f"Not added: “{down}” cannot wait for “{up}”, that would make a "
+                        f"dependency cycle {' → '.join(error.cycle)}. Nothing was changed.")
+            else:
+                text = f"Not added: {describe_error(error)}"
+            self.banner.show_error(text)
+            self.message.emit(text)
+
+        self.background.run(lambda: add_dependency(service, upstream, downstream), done, failed,
+                            owner=self)
+
+    def _on_canvas_context_requested(self, node: int, pos: QPoint) -> None:
+        menu = QMenu(self)
+        if node >= 0:
+            menu.addAction("Edit task…", lambda: self.open_task_requested.emit(node))
+            menu.addAction("Show its upstream and downstream",
+                           lambda: self.show_closure(node, "both"))
+            menu.addSeparator()
+        if self.scope.currentData() != "all":
+            menu.addAction("Show the whole graph", self._show_all)
+        menu.addAction("Fit to view", self.canvas.fit)
+        menu.popup(pos)
+
+    def _show_all(self) -> None:
+        self.scope.setCurrentIndex(0)

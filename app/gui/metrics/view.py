@@ -1,0 +1,280 @@
+"""The Metrics view (Ctrl+5): live plots of the machine and the engine.
+
+System CPU %, memory %, disk use, runs in flight (running and queued), runs started per
+minute and the start delay that 99 % of runs beat (“99 % of runs started within 4 ms”),
+over the last 5 minutes, hour or day; every axis names its unit.
+
+Samples arrive once a second from the
+engine through the bridge and go into ring buffers (`metrics.data`) whether or not the view
+is shown; a 1 s timer redraws only while it is shown and only if something changed. Each
+curve is created once and given numpy views of the rings (`setData`, no copies), with
+peak downsampling and clip-to-view, so a redraw costs about the same at any span. The day
+span plots one-minute aggregates.
+
+A window that is only a viewer of another process's engine gets no live events: while
+shown it reads the samples that engine stores, every few seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from app.engine.events import MetricsSampled
+from app.gui.background import Background
+from app.gui.metrics.data import SERIES, MetricHistory, build_history, read_history, read_newer
+from app.gui.qt import (
+    QButtonGroup,
+    QEvent,
+    QHBoxLayout,
+    QLabel,
+    QPalette,
+    QShowEvent,
+    QTimer,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+from app.gui.session import Session
+from app.gui.widgets import display, plots
+from app.service import Service
+
+SPANS = (("5 min", 300), ("1 h", 3600), ("24 h", 86400))
+# title, unit, y range, curves: (series, legend, status colour); the left axis says the unit
+PLOTS: tuple[tuple[str, str, tuple[float, float] | None, tuple[tuple[str, str, str], ...]],
+             ...] = (
+    ("CPU", "%", (0, 100), (("cpu", "CPU", "running"),)),
+    ("Memory", "%", (0, 100), (("memory", "memory", "queued"),)),
+    ("Disk use", "%", (0, 100), (("disk", "disk", "interrupted"),)),
+    ("Runs in flight", "runs", None, (("running", "running", "running"),
+                                      ("queued", "queued", "queued"))),
+    ("Runs started", "runs/min", None, (("fires_per_min", "started per minute", "succeeded"),)),
+    ("Start delay", "ms", None, (("lateness_p99_ms", "99 % started within", "failed"),)),
+)
+AXES = ("%", "% used", "% full", "runs", "runs/min", "ms late")
+COLUMNS = 3  # three plots across, two down: room for each on a short screen
+POLL_S = 3.0
+
+
+class MetricsView(QWidget):
+    def __init__(self, service: Service, background: Background,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("MetricsView")
+        self.service = service
+        self.background = background
+        self.history = MetricHistory()
+        self.span = SPANS[0][1]
+        self.loaded = False
+        self._loading = False
+        self._polling = False
+        self._early: list[tuple[datetime, dict[str, Any]]] = []
+        self._dirty = True
+        self.ticks = 0  # redraws done (tests and the benchmark read it)
+
+        self.spans = QButtonGroup(self)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Show the last"))
+        for i, (label, seconds) in enumerate(SPANS):
+            button = QToolButton()
+            button.setText(label)
+            button.setCheckable(True)
+            button.setChecked(i == 0)
+            button.setMinimumWidth(56)
+            self.spans.addButton(button, seconds)
+            bar.addWidget(button)
+        bar.addStretch(1)
+        self.status = QLabel()
+        self.status.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.status.setWordWrap(True)  # a narrow window wraps it rather than growing
+        bar.addWidget(self.status, 1)
+        self.canvas = plots.GraphicsLayoutWidget()
+        self.canvas.setObjectName("MetricsPlots")
+        self.plots: list[Any] = []
+        self.curves: dict[str, Any] = {}
+        self.legends: list[Any] = []
+        self.heads: dict[str, Any] = {}
+        self._current: dict[str, float] = {}  # newest value of each series in the span
+        for i, (title, _unit, yrange, curves) in enumerate(PLOTS):
+            plot = plots.new_plot(self.canvas, i // COLUMNS, i % COLUMNS, title)
+            plot.setLabel("left", AXES[i])
+            plot.getAxis("left").setWidth(60)  # room for the unit beside the ticks
+            if yrange is not None:
+                plot.setYRange(*yrange, padding=0.02)
+                plot.enableAutoRange(y=False)
+            else:
+                plot.enableAutoRange(y=True)
+                plot.setAutoVisible(y=True)
+            if len(curves) > 1:
+                self.legends.append(plot.addLegend(offset=(8, 4), colCount=1))
+            for series, legend, _colour in curves:
+                self.curves[series] = plot.plot(name=legend)
+                # the newest value as a dot: a lone sample is visible, the eye finds "now"
+                self.heads[series] = plot.plot(pen=None, symbol="o", symbolSize=6)
+            if self.plots:
+                plot.setXLink(self.plots[0])
+            self.plots.append(plot)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.canvas, 1)
+        self._restyle()
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000)
+        self.timer.timeout.connect(self._on_timer_timeout)
+        self.timer.start()
+        self.spans.idClicked.connect(self._on_spans_id_clicked)
+
+    # -- data in ---------------------------------------------------------------------------
+
+    def connect_bridge(self, session: Session) -> None:
+        """Follow the engine's resource samples (kept whether or not the view is shown)."""
+        session.bridge.metrics_sampled.connect(self.on_samples)
+
+    def on_samples(self, samples: list[MetricsSampled]) -> None:
+        """Engine samples (any kind; the system ones are plotted here)."""
+        for s in samples:
+            if s.kind != "system":
+                continue
+            if self._loading:
+                self._early.append((s.at, s.values))
+            self._dirty |= self.history.add(s.at, s.values)
+
+    def load(self) -> None:
+        """Read the stored history (first show) off the GUI thread."""
+        if self._loading:
+            return
+        self._loading = True
+        self._early = []
+        service = self.service
+        self.background.run(lambda: build_history(read_history(service), []),
+                            self._on_history_read, self._on_read_failed, owner=self)
+
+    def _on_history_read(self, history: MetricHistory) -> None:
+        self._loading = False
+        self.loaded = True
+        for at, values in self._early:  # live samples that arrived during the read
+            history.add(at, values)
+        self.history = history
+        self._early = []
+        self._dirty = True
+        self.redraw()
+
+    def _on_read_failed(self, error: BaseException) -> None:
+        self._loading = self._polling = False
+        self.background.report("Cannot read the metric samples", error)
+
+    def _poll_store(self) -> None:
+        """No live samples lately (another process's engine): read what it stored."""
+        if self._polling or self._loading or not self.loaded:
+            return
+        self._polling = True
+        last = self.history.latest_at
+        after = datetime.fromtimestamp(last if last is not None else time.time() - 3600, UTC)
+        service = self.service
+
+        def done(rows: list[tuple[datetime, dict[str, Any]]]) -> None:
+            self._polling = False
+            for at, values in rows:
+                self._dirty |= self.history.add(at, values)
+
+        self.background.run(lambda: read_newer(service, after), done, self._on_read_failed,
+                            owner=self)
+
+    # -- drawing ---------------------------------------------------------------------------
+
+    def _on_spans_id_clicked(self, seconds: int) -> None:
+        self.span = seconds
+        self._dirty = True
+        self.redraw()
+
+    def set_span(self, seconds: int) -> None:
+        self.spans.button(seconds).setChecked(True)
+        self._on_spans_id_clicked(seconds)
+
+    def _on_timer_timeout(self) -> None:
+        if not self.isVisible():
+            return
+        now = time.time()
+        latest = self.history.latest_at
+        if self.loaded and (latest is None or now - latest > POLL_S):
+            self._poll_store()
+        self.redraw(now)
+
+    def redraw(self, now: float | None = None) -> None:
+        """Move the time window to now; give the curves new data if any arrived."""
+        now = now if now is not None else time.time()
+        if self._dirty:
+            self._dirty = False
+            t, values = self.history.span(self.span, now)
+            self._current = {}
+            for series, curve in self.curves.items():
+                y = values[SERIES.index(series)]
+                finite = np.flatnonzero(~np.isnan(y))
+                if not len(finite):
+                    curve.setData([], [])
+                    self.heads[series].setData([], [])
+                else:
+                    curve.setData(t, y, connect="finite")
+                    last = finite[-1]
+                    self.heads[series].setData([t[last]], [y[last]])
+                    self._current[series] = float(y[last])
+            self._titles()
+        self.plots[0].setXRange(now - self.span, now, padding=0)
+        self.ticks += 1
+
+    def _titles(self) -> None:
+        latest = self._current  # the newest value of each series in the span shown
+        palette = self.palette()
+        for plot, (title, unit, _yrange, curves) in zip(self.plots, PLOTS, strict=True):
+            parts = []
+            for series, legend, _colour in curves:
+                value = latest.get(series)
+                if isinstance(value, int | float):
+                    shown = f"{value:.0f}" if unit != "%" else f"{value:.1f}"
+                    if series == "lateness_p99_ms":  # a percentile, said as one
+                        parts.append(f"99 % of runs started within {shown} ms")
+                    elif len(curves) > 1:
+                        parts.append(f"{shown} {legend}")
+                    else:
+                        parts.append(f"{shown} {unit}")
+            text = f"{title} — {', '.join(parts)}" if parts else title
+            plots.set_title(plot, text, palette)
+        at = self.history.latest_at
+        if at is None:
+            self.status.setText("No samples yet: the engine samples the system once a second "
+                                "while it runs.")
+        else:
+            moment = datetime.fromtimestamp(at, UTC)
+            self.status.setText(f"Last sample {display.when(moment)}")
+
+    def _restyle(self) -> None:
+        palette = self.palette()
+        dark = display.dark_mode()
+        plots.style(self.canvas, self.plots, palette)
+        for legend in self.legends:
+            plots.style_legend(legend, palette)
+        for _title, _unit, _yrange, curves in PLOTS:
+            for series, _legend, colour in curves:
+                shade = display.status_colour(colour, dark)
+                self.curves[series].setPen(plots.pen(shade))
+                self.heads[series].setSymbolBrush(shade)
+                self.heads[series].setSymbolPen(shade)
+
+    # -- life ------------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self.loaded:
+            self.load()
+        self._dirty = True
+        self.redraw()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "curves"):
+            self._restyle()
+        super().changeEvent(event)
+

@@ -1,0 +1,137 @@
+"""The in-window notification list, and where each notification goes.
+
+Every notification (a failure, or a success a task asked for) is kept in the list, with
+Open log and Retry now; where a system tray exists it also pops up on the desktop through
+the tray (clicking it opens the run). Where none exists (some desktops, offscreen) the
+window says so once and the list, with the bell's unread count, is where they appear.
+
+Signals:
+    open_run_requested(int): show this run (and its log).
+    retry_requested(int): run this task now.
+    unread_changed(int): how many notifications were not looked at yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from app.engine.events import Notification
+from app.gui.qt import (
+    QGridLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from app.gui.widgets import display
+
+MAX_ITEMS = 500
+STATUS_OF_KIND = {"failure": "failed", "success": "succeeded", "info": "scheduled"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    note: Notification
+    at: datetime
+
+
+class NotificationList(QWidget):
+    open_run_requested = Signal(int)
+    retry_requested = Signal(int)
+    unread_changed = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("NotificationList")
+        self.unread = 0
+        self.list = QListWidget()
+        self.list.setWordWrap(True)
+        self.list.setAlternatingRowColors(True)
+        self.empty = QLabel("No notifications yet. Failures (and successes a task asks for) "
+                            "appear here.")
+        self.empty.setWordWrap(True)
+        self.open_button = QPushButton("Open &log")
+        self.retry_button = QPushButton("Retry &now")
+        self.clear_button = QPushButton("C&lear")
+        for button in (self.open_button, self.retry_button):
+            button.setEnabled(False)
+        # two rows, so the panel stays narrow enough for an 800-pixel window
+        buttons = QGridLayout()
+        buttons.addWidget(self.open_button, 0, 0)
+        buttons.addWidget(self.retry_button, 0, 1)
+        buttons.addWidget(self.clear_button, 1, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.empty)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(buttons)
+        self.list.currentItemChanged.connect(self._on_current_item_changed)
+        self.list.itemActivated.connect(self._on_item_activated)
+        self.open_button.clicked.connect(self._on_open_clicked)
+        self.retry_button.clicked.connect(self._on_retry_clicked)
+        self.clear_button.clicked.connect(self.clear)
+        self._update_empty()
+
+    def add(self, note: Notification, unread: bool = True, now: datetime | None = None) -> None:
+        entry = Entry(note, now or datetime.now(UTC))
+        item = QListWidgetItem(f"{note.title}\n{note.message}\n{display.when(entry.at)}")
+        item.setIcon(display.status_icon(STATUS_OF_KIND.get(note.kind, "scheduled")))
+        item.setData(Qt.ItemDataRole.UserRole, entry)
+        item.setToolTip(f"{note.title}\n{note.message}\n{display.full_time(entry.at)}")
+        self.list.insertItem(0, item)
+        while self.list.count() > MAX_ITEMS:
+            self.list.takeItem(self.list.count() - 1)
+        if unread:
+            self.set_unread(self.unread + 1)
+        self._update_empty()
+
+    def set_unread(self, count: int) -> None:
+        self.unread = count
+        self.unread_changed.emit(count)
+
+    def mark_read(self) -> None:
+        if self.unread:
+            self.set_unread(0)
+
+    def clear(self) -> None:
+        self.list.clear()
+        self.mark_read()
+        self._update_empty()
+
+    def entries(self) -> list[Entry]:
+        out = []
+        for i in range(self.list.count()):
+            entry = self.list.item(i).data(Qt.ItemDataRole.UserRole)
+            if isinstance(entry, Entry):
+                out.append(entry)
+        return out
+
+    def _update_empty(self) -> None:
+        self.empty.setVisible(self.list.count() == 0)
+
+    def _current(self) -> Entry | None:
+        item = self.list.currentItem()
+        entry = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        return entry if isinstance(entry, Entry) else None
+
+    def _on_current_item_changed(self) -> None:
+        entry = self._current()
+        self.open_button.setEnabled(entry is not None and entry.note.run_id is not None)
+        self.retry_button.setEnabled(entry is not None and entry.note.task_id is not None)
+
+    def _on_item_activated(self) -> None:
+        self._on_open_clicked()
+
+    def _on_open_clicked(self) -> None:
+        entry = self._current()
+        if entry is not None and entry.note.run_id is not None:
+            self.open_run_requested.emit(entry.note.run_id)
+
+    def _on_retry_clicked(self) -> None:
+        entry = self._current()
+        if entry is not None and entry.note.task_id is not None:
+            self.retry_requested.emit(entry.note.task_id)

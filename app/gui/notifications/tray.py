@@ -1,0 +1,118 @@
+"""The system tray icon: idle, running or failure at a glance, and a small menu.
+
+Menu: Show, Pause all, Resume all, Quit. The icon shows a failure badge after a failure
+notification until the window is shown again, else a running badge while runs are going.
+Desktop notifications pop up from it; clicking one opens that run. Where the desktop has
+no tray (`available` is False), nothing is created and the window keeps the notification
+list instead.
+
+Signals:
+    show_requested(): Show was chosen or the icon was clicked.
+    pause_all_requested(), resume_all_requested(), quit_requested(): the menu's actions.
+    message_clicked(int): a notification bubble about this run was clicked.
+"""
+
+from __future__ import annotations
+
+from app.engine.events import Notification
+from app.gui.qt import QAction, QMenu, QObject, QSystemTrayIcon, Signal
+from app.gui.session import Session
+from app.gui.widgets import icons
+
+
+class Tray(QObject):
+    show_requested = Signal()
+    pause_all_requested = Signal()
+    resume_all_requested = Signal()
+    quit_requested = Signal()
+    message_clicked = Signal(int)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.available = QSystemTrayIcon.isSystemTrayAvailable()
+        self.state = "idle"
+        self._failure = False
+        self._last_run: int | None = None
+        self.icon: QSystemTrayIcon | None = None
+        self.session: Session | None = None
+        if not self.available:
+            return
+        self.menu = QMenu()
+        self.actions: dict[str, QAction] = {}
+        for key, text, signal in (("show", "&Show Tickwork", self.show_requested),
+                                  ("pause", "&Pause all tasks", self.pause_all_requested),
+                                  ("resume", "&Resume all tasks", self.resume_all_requested),
+                                  ("quit", "&Quit", self.quit_requested)):
+            if key == "quit":
+                self.menu.addSeparator()
+            action = self.menu.addAction(text)
+            action.triggered.connect(signal)
+            self.actions[key] = action
+        self.icon = QSystemTrayIcon(icons.app_icon("idle"), self)
+        self.icon.setToolTip("Tickwork")
+        self.icon.setContextMenu(self.menu)
+        self.icon.activated.connect(self._on_icon_activated)
+        self.icon.messageClicked.connect(self._on_icon_message_clicked)
+        self.icon.show()
+
+    def connect_bridge(self, session: Session) -> None:
+        """Follow the runs: the icon's badge says whether this window's engine runs any."""
+        self.session = session
+        session.bridge.runs_changed.connect(self._on_bridge_runs_changed)
+
+    def _on_bridge_runs_changed(self, _events: object) -> None:
+        count = self.session.running_count() if self.session is not None else None
+        if count is not None:
+            self.set_running(count)
+
+    @property
+    def can_notify(self) -> bool:
+        return self.icon is not None and QSystemTrayIcon.supportsMessages()
+
+    def _on_icon_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (QSystemTrayIcon.ActivationReason.Trigger,
+                      QSystemTrayIcon.ActivationReason.DoubleClick):
+            self.show_requested.emit()
+
+    def _on_icon_message_clicked(self) -> None:
+        if self._last_run is not None:
+            self.message_clicked.emit(self._last_run)
+        else:
+            self.show_requested.emit()
+
+    def set_running(self, running: int) -> None:
+        self._update("failure" if self._failure else "running" if running else "idle",
+                     f"Tickwork — {running} running" if running else "Tickwork — idle")
+
+    def acknowledge(self) -> None:
+        """The user looked at the window: drop the failure badge."""
+        self._failure = False
+        self._update("idle", "Tickwork")
+
+    def notify(self, note: Notification) -> None:
+        if note.kind in ("failure", "store"):
+            self._failure = True
+            self._update("failure", f"Tickwork — {note.title}")
+        if self.can_notify and self.icon is not None:
+            self._last_run = note.run_id
+            kind = (QSystemTrayIcon.MessageIcon.Critical if note.kind in ("failure", "store")
+                    else QSystemTrayIcon.MessageIcon.Information)
+            self.icon.showMessage(note.title, note.message, kind, 10_000)
+
+    def say(self, title: str, message: str) -> None:
+        if self.can_notify and self.icon is not None:
+            self._last_run = None
+            self.icon.showMessage(title, message, QSystemTrayIcon.MessageIcon.Information,
+                                  8000)
+
+    def _update(self, state: str, tooltip: str) -> None:
+        if state != self.state:
+            self.state = state
+            if self.icon is not None:
+                self.icon.setIcon(icons.app_icon(state))
+        if self.icon is not None:
+            self.icon.setToolTip(tooltip)
+
+    def hide(self) -> None:
+        if self.icon is not None:
+            self.icon.hide()

@@ -1,0 +1,235 @@
+"""One run in detail: status, timings, lateness, attempt, exit code or error, its CPU and
+memory over its life (`RunPlot`, beside the fields), and its output, which tails live while
+the run is going.
+
+The stored output is read off the GUI thread when a run is shown; chunks that arrive from
+the engine meanwhile are kept and appended after it by sequence number, so nothing is shown
+twice or lost. stderr and Tickwork's own lines are told apart by colour (palette-aware).
+
+Signals:
+    cancel_requested(int): Cancel was clicked for this run.
+    rerun_requested(int): Re-run was clicked (the run's task id).
+    open_task_requested(int): Edit task was clicked (the task id).
+"""
+
+from __future__ import annotations
+
+from app.core.run import Run
+from app.core.task import FINISHED_STATUSES
+from app.engine.events import MetricsSampled, RunOutput
+from app.gui.background import Background
+from app.gui.qt import (
+    QFontDatabase,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPalette,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    Qt,
+    QTextCursor,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from app.gui.runs.plot import RunPlot
+from app.gui.widgets import display
+from app.service import Service
+
+MAX_LINES = 50_000
+
+
+class RunDetail(QWidget):
+    cancel_requested = Signal(int)
+    rerun_requested = Signal(int)
+    open_task_requested = Signal(int)
+
+    def __init__(self, service: Service, background: Background,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("RunDetail")
+        self.service = service
+        self.background = background
+        self.run: Run | None = None
+        self._last_seq = -1
+        self._loading = False
+        self._early: list[RunOutput] = []
+
+        self.title = QLabel("Select a run to see its details and output.")
+        font = self.title.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.title.setFont(font)
+        self.title.setWordWrap(True)
+        self.fields: dict[str, QLabel] = {}
+        form = QFormLayout()
+        form.setHorizontalSpacing(16)
+        for key in ("Status", "Trigger", "Attempt", "Scheduled for", "Started", "Finished",
+                    "Duration", "Lateness", "Exit code", "Error"):
+            label = QLabel("—")
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.setWordWrap(True)
+            self.fields[key] = label
+            form.addRow(key, label)
+        self.cancel_button = QPushButton("&Cancel run")
+        self.rerun_button = QPushButton("&Re-run")
+        self.open_button = QPushButton("Edit &task")
+        for button in (self.cancel_button, self.rerun_button, self.open_button):
+            button.setEnabled(False)
+        self.cancel_button.clicked.connect(self._on_cancel_clicked)
+        self.rerun_button.clicked.connect(self._on_rerun_clicked)
+        self.open_button.clicked.connect(self._on_open_clicked)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.rerun_button)
+        buttons.addWidget(self.open_button)
+        buttons.addStretch(1)
+        self.log = QPlainTextEdit()
+        self.log.setObjectName("RunLog")
+        self.log.setReadOnly(True)
+        self.log.setMaximumBlockCount(MAX_LINES)
+        self.log.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.log.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.log.setPlaceholderText("No output.")
+        self.resources = RunPlot(service, background)
+        # the fields and the plot scroll on a short screen, so the output keeps its room
+        fields = QWidget()
+        top = QHBoxLayout(fields)
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addLayout(form, 1)
+        top.addWidget(self.resources, 1)
+        self.fields_area = QScrollArea()
+        self.fields_area.setObjectName("RunFields")
+        self.fields_area.setWidget(fields)
+        self.fields_area.setWidgetResizable(True)
+        self.fields_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.fields_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.fields_area.setMinimumHeight(80)
+        self.fields_area.setSizePolicy(QSizePolicy.Policy.Preferred,
+                                       QSizePolicy.Policy.MinimumExpanding)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.fields_area, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(QLabel("Output"))
+        layout.addWidget(self.log, 1)
+        self.log.setMinimumHeight(60)
+
+    # -- showing a run ---------------------------------------------------------------------
+
+    def show_run(self, run: Run | None) -> None:
+        same = run is not None and self.run is not None and run.id == self.run.id
+        self.run = run
+        self._fill(run)
+        self.resources.show_run(run)
+        if same or run is None:
+            if run is None:
+                self.log.clear()
+            return
+        self.log.clear()
+        self._last_seq = -1
+        self._early = []
+        self._loading = True
+        run_id = run.id
+        self.background.run(lambda: self.service.run_output(run_id),
+                            lambda chunks: self._on_output_loaded(run_id, chunks),
+                            self._on_output_failed, owner=self, title="Cannot read the output")
+
+    def _fill(self, run: Run | None) -> None:
+        if run is None:
+            self.title.setText("Select a run to see its details and output.")
+            for label in self.fields.values():
+                label.setText("—")
+            for button in (self.cancel_button, self.rerun_button, self.open_button):
+                button.setEnabled(False)
+            return
+        self.title.setText(f"Run {run.id} of {run.task_name}")
+        status = self.fields["Status"]
+        status.setText(display.status_words(run.status)
+                       + (" (cancel requested)" if run.cancel_requested
+                          and run.status not in FINISHED_STATUSES else ""))
+        palette = status.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, display.status_colour(run.status))
+        status.setPalette(palette)
+        self.fields["Trigger"].setText(run.trigger)
+        self.fields["Attempt"].setText(str(run.attempt))
+        self.fields["Scheduled for"].setText(display.full_time(run.scheduled_for))
+        self.fields["Started"].setText(display.full_time(run.started_at))
+        self.fields["Finished"].setText(display.full_time(run.finished_at))
+        self.fields["Duration"].setText(display.duration(run.duration_s))
+        self.fields["Lateness"].setText(display.lateness(run.lateness_ms))
+        self.fields["Exit code"].setText("—" if run.exit_code is None else str(run.exit_code))
+        self.fields["Error"].setText(run.error or run.reason or "—")
+        self.cancel_button.setEnabled(run.status not in FINISHED_STATUSES)
+        self.rerun_button.setEnabled(True)
+        self.open_button.setEnabled(True)
+
+    def _on_output_loaded(self, run_id: int, chunks: list[tuple[int, str, str]]) -> None:
+        if self.run is None or self.run.id != run_id:
+            return
+        self._loading = False
+        for seq, stream, text in chunks:
+            self._append(seq, stream, text)
+        early, self._early = self._early, []
+        for chunk in sorted(early, key=lambda c: c.seq):
+            self._append(chunk.seq, chunk.stream, chunk.text)
+
+    def _on_output_failed(self, error: BaseException) -> None:
+        self._loading = False
+        self.background.report("Cannot read the run's output", error)
+
+    def on_output(self, chunks: list[RunOutput]) -> None:
+        """Live output from the engine (any run; only this one's is shown)."""
+        if self.run is None:
+            return
+        mine = [c for c in chunks if c.run_id == self.run.id]
+        if not mine:
+            return
+        if self._loading:
+            self._early.extend(mine)
+            return
+        for chunk in mine:
+            self._append(chunk.seq, chunk.stream, chunk.text)
+
+    def on_metrics(self, samples: list[MetricsSampled]) -> None:
+        """Resource samples from the engine (the shown run's extend its plot)."""
+        self.resources.on_metrics(samples)
+
+    def _append(self, seq: int, stream: str, text: str) -> None:
+        if seq <= self._last_seq:
+            return
+        self._last_seq = seq
+        bar = self.log.verticalScrollBar()
+        at_end = bar.value() >= bar.maximum() - 2
+        cursor = QTextCursor(self.log.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        fmt = cursor.charFormat()
+        if stream == "stderr":
+            fmt.setForeground(display.status_colour("failed"))
+        elif stream == "tickwork":
+            fmt.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        else:
+            fmt.setForeground(self.palette().color(QPalette.ColorRole.Text))
+        cursor.insertText(text, fmt)
+        if at_end:
+            bar.setValue(bar.maximum())
+
+    def output_text(self) -> str:
+        return self.log.toPlainText()
+
+    # -- buttons ---------------------------------------------------------------------------
+
+    def _on_cancel_clicked(self) -> None:
+        if self.run is not None:
+            self.cancel_requested.emit(self.run.id)
+
+    def _on_rerun_clicked(self) -> None:
+        if self.run is not None:
+            self.rerun_requested.emit(self.run.task_id)
+
+    def _on_open_clicked(self) -> None:
+        if self.run is not None:
+            self.open_task_requested.emit(self.run.task_id)

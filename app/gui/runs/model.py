@@ -1,0 +1,205 @@
+"""The run history's model: runs newest first, filtered by task, status and date.
+
+Run events update the runs they name at once (their new status) and then, batched every
+`UPDATE_MS`, re-read those rows for the rest (start, end, exit code) and fetch the runs
+newer than the newest shown, inserted at the top; the window the user scrolled to keeps
+its length, older rows slide out of it (and can be fetched again). Failed and timed-out
+rows are tinted red, interrupted ones amber, in shades for the light or dark palette.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from app.core.run import Run
+from app.core.task import FINISHED_STATUSES
+from app.engine.events import RunChanged
+from app.gui.background import Background
+from app.gui.qt import QObject, Qt
+from app.gui.runs import reads
+from app.gui.runs.reads import RunQuery
+from app.gui.widgets import display
+from app.gui.widgets.paging import PagedTableModel, Throttle
+from app.service import Change, Service
+
+UPDATE_MS = 250
+NEWER_LIMIT = 1000
+
+RUN, TASK, STATUS, SCHEDULED, STARTED, DURATION, LATENESS, ATTEMPT, TRIGGER, RESULT = range(10)
+
+
+def result_text(run: Run) -> str:
+    if run.error:
+        return run.error.splitlines()[0] if run.error.strip() else run.error
+    if run.exit_code is not None:
+        return f"exit {run.exit_code}"
+    return run.reason or ""
+
+
+class RunTableModel(PagedTableModel[Run, RunQuery]):
+    COLUMNS = ("Run", "Task", "Status", "Scheduled for", "Started", "Duration", "Lateness",
+               "Attempt", "Trigger", "Exit code / error")
+
+    def __init__(self, service: Service, background: Background, page_size: int = 200,
+                 parent: QObject | None = None) -> None:
+        super().__init__(background, page_size, parent)
+        self.service = service
+        self._query = RunQuery()
+        self._changed: set[int] = set()
+        self._look_newer = False
+        self._updating = False
+        self._update = Throttle(UPDATE_MS, self._on_update_due, self)
+
+    def query(self) -> RunQuery:
+        return self._query
+
+    def set_query(self, query: RunQuery) -> None:
+        if query != self._query:
+            self._query = query
+            self.reload()
+
+    def read_page(self, query: RunQuery, offset: int, limit: int) -> list[Run]:
+        return self.service.list_runs(offset, limit, task=query.task_id, status=query.status,
+                                      since=query.since, until=query.until)
+
+    def read_count(self, query: RunQuery) -> int:
+        return self.service.count_runs(task=query.task_id, status=query.status,
+                                       since=query.since, until=query.until)
+
+    def key(self, row: Run) -> int:
+        return row.id
+
+    def run(self, row: int) -> Run | None:
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    # -- cells -----------------------------------------------------------------------------
+
+    def cell(self, row: Run, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, column)
+        if role == Qt.ItemDataRole.DecorationRole and column == STATUS:
+            return display.status_icon(row.status)
+        if role == Qt.ItemDataRole.ForegroundRole and column == STATUS:
+            return display.status_colour(row.status)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return display.row_tint(row.status)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (RUN, DURATION, LATENESS,
+                                                                    ATTEMPT):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column in (SCHEDULED, STARTED):
+                return display.full_time(row.scheduled_for if column == SCHEDULED
+                                         else row.started_at)
+            if column == RESULT:
+                return row.error or row.reason or None
+        return None
+
+    def _text(self, run: Run, column: int) -> str:
+        if column == RUN:
+            return str(run.id)
+        if column == TASK:
+            return run.task_name
+        if column == STATUS:
+            return display.status_words(run.status)
+        if column == SCHEDULED:
+            return display.when(run.scheduled_for)
+        if column == STARTED:
+            return display.when(run.started_at)
+        if column == DURATION:
+            return display.duration(run.duration_s) if run.duration_s is not None else ""
+        if column == LATENESS:
+            return display.lateness(run.lateness_ms) if run.lateness_ms is not None else ""
+        if column == ATTEMPT:
+            return str(run.attempt)
+        if column == TRIGGER:
+            return run.trigger
+        if column == RESULT:
+            return result_text(run)
+        return ""
+
+    # -- events ----------------------------------------------------------------------------
+
+    def on_runs_changed(self, events: list[RunChanged]) -> None:
+        if not self.active:
+            self.refresh()
+            return
+        where = {r.id: i for i, r in enumerate(self.rows)}
+        changed: list[Run] = []
+        for event in events:
+            # re-read it even when it is not loaded yet: a load in flight may have read it
+            # before this change, and would otherwise show the older status for good
+            self._changed.add(event.run_id)
+            i = where.get(event.run_id)
+            if i is None:
+                self._look_newer = True
+                continue
+            run = self.rows[i]
+            if run.status != event.status:
+                changed.append(replace(run, status=event.status))
+        self.update_rows(changed)
+        self._update.poke()
+
+    def on_service_change(self, change: Change) -> None:
+        if change.deleted_tasks:
+            self.refresh()
+            return
+        if change.runs:
+            if not self.active:
+                self.refresh()
+                return
+            self._changed |= set(change.runs) & self.keys()
+            self._look_newer = True
+            self._update.poke()
+
+    def on_store_changed(self) -> None:
+        """Another process committed: look for newer runs and re-read unfinished ones."""
+        if not self.active:
+            self.refresh()
+            return
+        self._look_newer = True
+        self._changed |= {r.id for r in self.rows if r.status not in FINISHED_STATUSES}
+        self._update.poke()
+
+    def _on_update_due(self) -> None:
+        if self._updating or not self.ever_loaded:
+            self._update.poke()
+            return
+        changed, self._changed = self._changed, set()
+        newer, self._look_newer = self._look_newer, False
+        if not changed and not newer:
+            return
+        if newer and (self._query.status or self._query.until):
+            self.refresh()  # a status filter lets older runs enter; re-read the window
+            newer = False
+        self._updating = True
+        query = self._query
+        top = max((r.id for r in self.rows), default=0)
+
+        def work() -> tuple[list[Run], set[int], list[Run] | None, int | None]:
+            found, gone = reads.runs_by_id(self.service, query, changed)
+            fresh = reads.runs_newer(self.service, query, top, NEWER_LIMIT) if newer else None
+            total = self.read_count(query) if newer else None
+            return found, gone, fresh, total
+
+        generation = self._generation
+
+        def done(result: tuple[list[Run], set[int], list[Run] | None, int | None]) -> None:
+            self._updating = False
+            if generation != self._generation:
+                return
+            found, gone, fresh, total = result
+            self.update_rows(found)
+            if gone:
+                self.remove_keys(gone)
+            if fresh is not None:
+                if len(fresh) >= NEWER_LIMIT:
+                    self.refresh()
+                else:
+                    self.insert_top(fresh, total)
+
+        def failed(error: BaseException) -> None:
+            self._updating = False
+            self.background.report("Cannot read runs", error)
+
+        self.background.run(work, done, failed, owner=self, title="Cannot read runs")

@@ -1,0 +1,43 @@
+"""The Runs view's reads beyond the service's paged list: the runs an event named, and the
+runs newer than the newest one shown.
+
+Read transactions on the store (DESIGN.md: "the GUI reads through the service/store with
+paged queries"), always run on a pool thread by `Background`, never on the GUI thread.
+Writes go through the service only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from app.core.run import Run
+from app.service import Service
+from app.store import runs as run_store
+
+
+@dataclass(frozen=True)
+class RunQuery:
+    task_id: int | None = None
+    status: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def filters(self) -> dict[str, Any]:
+        """The query as the store's run filters."""
+        return {"task_id": self.task_id, "status": self.status, "since": self.since,
+                "until": self.until}
+
+
+def runs_by_id(service: Service, query: RunQuery, ids: set[int]) -> tuple[list[Run], set[int]]:
+    """Runs with these ids that match the query, and the ids that do not (or are gone)."""
+    with service.store.read():
+        found = run_store.by_ids(ids, **query.filters())
+    return found, ids - {r.id for r in found}
+
+
+def runs_newer(service: Service, query: RunQuery, after_id: int, limit: int) -> list[Run]:
+    """Up to `limit` runs matching the query with ids above `after_id`, newest first."""
+    with service.store.read():
+        return run_store.newer(after_id, limit, **query.filters())

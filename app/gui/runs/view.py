@@ -1,0 +1,329 @@
+"""The Runs view: run history filtered by task, status and date, beside one run's detail.
+
+Selecting a run shows it in `RunDetail`, whose output tails live; the selection follows the
+run through updates (rows are updated in place, never reset by events).
+
+Cancel in the detail cancels the run through the service, here.
+
+Signals:
+    rerun_requested(int), open_task_requested(int): from the detail.
+    message(str): something for the status bar (a cancel's outcome).
+    selection_changed(): another run (or none) is selected; the task actions follow its task.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from app.core.run import Run
+from app.core.task import RUN_STATUSES, Task
+from app.gui.background import Background
+from app.gui.qt import (
+    QAbstractItemView,
+    QComboBox,
+    QDate,
+    QDateTimeEdit,
+    QHBoxLayout,
+    QLabel,
+    QSettings,
+    QSplitter,
+    Qt,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from app.gui.runs.detail import RunDetail
+from app.gui.runs.model import (
+    ATTEMPT,
+    DURATION,
+    LATENESS,
+    RESULT,
+    RUN,
+    SCHEDULED,
+    STARTED,
+    STATUS,
+    TASK,
+    TRIGGER,
+    RunTableModel,
+)
+from app.gui.runs.reads import RunQuery
+from app.gui.session import Session
+from app.gui.tasks import reads
+from app.gui.widgets import display
+from app.gui.widgets.columns import Column, ColumnFitter
+from app.gui.widgets.error_label import ErrorLabel
+from app.gui.widgets.paging import ITEM_ROLE
+from app.gui.widgets.task_field import TaskNameField
+from app.service import Service
+
+PERIODS = (("any", "Any time"), ("today", "Today"), ("24h", "Last 24 hours"),
+           ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("between", "Between dates…"))
+
+
+# (column, minimum, preferred width); the order says what stays longest as the window narrows
+RUN_COLUMNS = [Column(RUN, 44, 60), Column(TASK, 110, 170), Column(STATUS, 100, 110),
+               Column(SCHEDULED, 120, 130), Column(STARTED, 120, 130), Column(DURATION, 70, 80),
+               Column(LATENESS, 70, 80), Column(ATTEMPT, 60, 64), Column(TRIGGER, 70, 80),
+               Column(RESULT, 120, 160)]
+RUN_PRIORITY = [TASK, STATUS, STARTED, DURATION, RESULT, RUN, SCHEDULED, LATENESS, TRIGGER,
+                ATTEMPT]
+
+class RunsView(QWidget):
+    rerun_requested = Signal(int)
+    message = Signal(str)
+    open_task_requested = Signal(int)
+    selection_changed = Signal()
+
+    def __init__(self, model: RunTableModel, service: Service, background: Background,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("RunsView")
+        self.model = model
+        self.service = service
+        self.background = background
+        self._task_id: int | None = None
+        self._select_when_seen: int | None = None
+
+        self.task = TaskNameField("All tasks")
+        self.task.setObjectName("RunTaskFilter")
+        self.task.setClearButtonEnabled(True)
+        self.status = QComboBox()
+        self.status.addItem("Any status", None)
+        for status in RUN_STATUSES:
+            self.status.addItem(status.replace("_", " "), status)
+        self.period = QComboBox()
+        for key, label in PERIODS:
+            self.period.addItem(label, key)
+        self.since = QDateTimeEdit(QDate.currentDate().addDays(-7))
+        self.until = QDateTimeEdit(QDate.currentDate())
+        for edit in (self.since, self.until):
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setCalendarPopup(True)
+        self.count = QLabel()
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel("Task"))
+        filters.addWidget(self.task, 2)
+        filters.addWidget(self.status, 1)
+        filters.addWidget(self.period, 1)
+        filters.addStretch(0)
+        filters.addWidget(self.count)
+        # the dates of a custom period on their own row: the filters fit a narrow window
+        self.dates = QWidget()
+        dates = QHBoxLayout(self.dates)
+        dates.setContentsMargins(0, 0, 0, 0)
+        for words, edit in (("&From", self.since), ("&until", self.until)):
+            buddy = QLabel(words)
+            buddy.setBuddy(edit)
+            dates.addWidget(buddy)
+            dates.addWidget(edit)
+            edit.show()
+        dates.addStretch(1)
+        self.dates.hide()
+        self.filter_error = ErrorLabel()
+
+        self.table = QTableView()
+        self.table.setObjectName("RunTable")
+        self.table.setModel(model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
+        # narrow windows shrink the columns, then hide the least important (columns.py)
+        self.columns = ColumnFitter(self.table, RUN_COLUMNS, RUN_PRIORITY, stretch=RESULT)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        self.table.selectionModel().selectionChanged.connect(self.selection_changed)
+        self.detail = RunDetail(service, background)
+        self.detail.cancel_requested.connect(self._on_detail_cancel_requested)
+        self.detail.rerun_requested.connect(self.rerun_requested)
+        self.detail.open_task_requested.connect(self.open_task_requested)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.dates)
+        layout.addWidget(self.filter_error)
+        layout.addWidget(self.splitter, 1)
+
+        self.task.editingFinished.connect(self._on_task_editing_finished)
+        self.status.currentIndexChanged.connect(self._apply_filters)
+        self.period.currentIndexChanged.connect(self._on_period_changed)
+        self.since.dateChanged.connect(self._apply_filters)
+        self.until.dateChanged.connect(self._apply_filters)
+        for signal in (model.loaded, model.total_changed, model.modelReset):
+            signal.connect(self._update_count)
+        model.modelReset.connect(self.selection_changed)
+        model.dataChanged.connect(self._on_model_data_changed)
+        model.rowsInserted.connect(self._on_model_rows_inserted)
+        model.loaded.connect(self._on_model_rows_inserted)
+
+    def connect_bridge(self, session: Session) -> None:
+        """Follow the engine and the store: rows by their runs' changes, the detail's output
+        and resource samples live."""
+        bridge = session.bridge
+        bridge.service_changed.connect(self.model.on_service_change)
+        bridge.runs_changed.connect(self.model.on_runs_changed)
+        bridge.run_output.connect(self.detail.on_output)
+        bridge.metrics_sampled.connect(self.detail.on_metrics)
+        session.outside_change.connect(self.model.on_store_changed)
+
+    # -- filters ---------------------------------------------------------------------------
+
+    def save_state(self, store: QSettings) -> None:
+        """Keep how the table and the detail share the height for the next start."""
+        store.setValue("runs/splitter", self.splitter.saveState())
+
+    def restore_state(self, store: QSettings) -> None:
+        state = store.value("runs/splitter")
+        if state is not None:
+            self.splitter.restoreState(state)
+
+    def set_current(self, current: bool) -> None:
+        """The window shows this view (or another): follow events live only while shown."""
+        self.model.set_active(current)
+        if current:
+            if not self.model.ever_loaded:
+                self.model.reload()
+            self.load_names()
+
+    def show_failures_today(self) -> None:
+        """Every task's runs that failed today (the status bar's failure count)."""
+        self.show_task(None)
+        self.status.setCurrentIndex(self.status.findData("failed"))
+        self.period.setCurrentIndex(self.period.findData("today"))
+
+    def load_names(self) -> None:
+        self.background.run(lambda: reads.task_names(self.service), self.task.set_names,
+                            owner=self, title="Cannot read task names")
+
+    def show_task(self, task_id: int | None, name: str = "") -> None:
+        """Show only this task's runs (None: all tasks)."""
+        self._task_id = task_id
+        self.task.setText(name if task_id is not None else "")
+        self.filter_error.clear_error()
+        self._apply_filters()
+
+    def _on_task_editing_finished(self) -> None:
+        name = self.task.text().strip()
+        if not name:
+            self.show_task(None)
+            return
+
+        def found(task_id: int) -> None:
+            self.show_task(task_id, name)
+
+        def missing(error: BaseException) -> None:
+            self.filter_error.show_error(f"No task named “{name}”.")
+
+        self.background.run(lambda: self.service.get_task(name).id, found, missing, owner=self)
+
+    def _on_period_changed(self) -> None:
+        between = self.period.currentData() == "between"
+        self.dates.setVisible(between)
+        self._apply_filters()
+
+    def query(self, now: datetime | None = None) -> RunQuery:
+        now = (now or datetime.now(UTC)).astimezone()
+        period = self.period.currentData()
+        since = until = None
+        midnight = datetime.combine(now.date(), time(), now.tzinfo)
+        if period == "today":
+            since = midnight
+        elif period == "24h":
+            since = now - timedelta(hours=24)
+        elif period in ("7d", "30d"):
+            since = midnight - timedelta(days=7 if period == "7d" else 30)
+        elif period == "between":
+            start = self._day(self.since)
+            end = self._day(self.until)
+            since = datetime.combine(start, time(), now.tzinfo)
+            until = datetime.combine(end, time(), now.tzinfo) + timedelta(days=1)
+        return RunQuery(self._task_id, self.status.currentData(), since, until)
+
+    @staticmethod
+    def _day(edit: QDateTimeEdit) -> date:
+        d = edit.date()
+        return date(d.year(), d.month(), d.day())
+
+    def _apply_filters(self) -> None:
+        self.model.set_query(self.query())
+
+    def _update_count(self) -> None:
+        total = self.model.total
+        self.count.setText(display.plural(total, "run"))
+
+    # -- selection and detail --------------------------------------------------------------
+
+    def _run_at(self, row: int) -> Run | None:
+        item = self.model.data(self.model.index(row, 0), ITEM_ROLE)
+        return item if isinstance(item, Run) else None
+
+    def _on_current_row_changed(self, current: object, _previous: object) -> None:
+        row = self.table.currentIndex().row()
+        self.detail.show_run(self._run_at(row) if row >= 0 else None)
+
+    def picked_tasks(self) -> list[tuple[int, Task | None]]:
+        """The selected run's task, for the task actions."""
+        rows = self.table.selectionModel().selectedRows()
+        runs = [self._run_at(index.row()) for index in rows]
+        return [(run.task_id, None) for run in runs if run is not None]
+
+    def _on_model_data_changed(self, top_left: object, bottom_right: object) -> None:
+        run = self.detail.run
+        if run is None:
+            return
+        row = self.model.row_of(run.id)
+        if row >= 0:
+            fresh = self._run_at(row)
+            if fresh is not None and fresh != run:
+                self.detail.show_run(fresh)
+
+    def _on_model_rows_inserted(self) -> None:
+        wanted = self._select_when_seen
+        if wanted is not None and self.select_run(wanted):
+            self._select_when_seen = None
+
+    def show_run(self, run_id: int) -> None:
+        """Any run, even weeks old (the calendar's): its task's runs, its detail at once."""
+
+        def found(run: Run) -> None:
+            self.show_task(run.task_id, run.task_name)
+            if not self.select_run(run.id, wait=True):
+                self.detail.show_run(run)
+
+        service = self.service
+        self.background.run(lambda: service.get_run(run_id), found, owner=self,
+                            title="Cannot open the run")
+
+    def show_among_all(self, run_id: int) -> None:
+        """Every task's runs, with this one selected as soon as it is loaded."""
+        self.show_task(None)
+        self.select_run(run_id, wait=True)
+
+    def _on_detail_cancel_requested(self, run_id: int) -> None:
+        service = self.service
+        self.background.run(
+            lambda: service.cancel_run(run_id),
+            lambda run: self.message.emit(f"Run {run.id}: cancel requested."
+                                          if run.status != "cancelled"
+                                          else f"Run {run.id} cancelled."),
+            owner=self, title="Cannot cancel the run")
+
+    def select_run(self, run_id: int, wait: bool = False) -> bool:
+        """Select a run if it is loaded; with `wait`, select it when it arrives."""
+        row = self.model.row_of(run_id)
+        if row < 0:
+            if wait:
+                self._select_when_seen = run_id
+            return False
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0))
+        return True
+

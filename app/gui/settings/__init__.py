@@ -1,0 +1,1 @@
+"""What the window keeps between sessions (QSettings) and its light/dark appearance."""

@@ -1,0 +1,1 @@
+"""The Tasks view: the task table, its model and the actions on the selected tasks."""

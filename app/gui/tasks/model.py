@@ -1,0 +1,258 @@
+"""The task table's model: every task in the store, a page at a time, updated by row.
+
+Columns: name, schedule in words, next run, last run (status icon and time), priority,
+enabled. Sorting and searching run in the store (a new query: the one legitimate reset);
+events update only the rows they name. Run events change a task's last run and next run,
+so the tasks they name are re-read (batched, at most every `UPDATE_MS`); tasks created or
+deleted elsewhere bring a refresh of the loaded window, applied as row inserts/removals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.core.schedule import describe
+from app.core.task import Task
+from app.engine.events import RunChanged
+from app.gui.background import Background
+from app.gui.qt import QApplication, QFont, QObject, QPalette, Qt, Signal
+from app.gui.tasks import reads
+from app.gui.widgets import display
+from app.gui.widgets.paging import Index, PagedTableModel, Throttle
+from app.service import Change, Service
+
+UPDATE_MS = 300
+REFRESH_MS = 1000
+
+NAME, SCHEDULE, NEXT_RUN, LAST_RUN, PRIORITY, ENABLED = range(6)
+SORT_KEYS = {NAME: "name", SCHEDULE: "schedule", NEXT_RUN: "next_run_at",
+             PRIORITY: "priority", ENABLED: "enabled"}
+
+
+@dataclass(frozen=True)
+class TaskQuery:
+    search: str = ""
+    sort: str = "name"
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class TaskItem:
+    """A task with the words it shows, computed on the pool thread."""
+
+    task: Task
+    schedule_text: str
+
+    @property
+    def id(self) -> int:
+        return self.task.id
+
+
+def task_item(task: Task) -> TaskItem:
+    return TaskItem(task, describe(task.spec.schedule, task.spec.timezone,
+                                   start=task.spec.start_at))
+
+
+class TaskTableModel(PagedTableModel[TaskItem, TaskQuery]):
+    """Signals:
+        enable_requested(int, bool): the user ticked or cleared a task's Enabled box.
+    """
+
+    COLUMNS = ("Name", "Schedule", "Next run", "Last run", "Priority", "Enabled")
+    enable_requested = Signal(int, bool)
+
+    def __init__(self, service: Service, background: Background, page_size: int = 200,
+                 parent: QObject | None = None) -> None:
+        super().__init__(background, page_size, parent)
+        self.service = service
+        self._query = TaskQuery()
+        self._pending: set[int] = set()
+        self._updating = False
+        self._update = Throttle(UPDATE_MS, self._on_update_due, self)
+        self._refresh = Throttle(REFRESH_MS, self.refresh, self)
+
+    # -- the query -------------------------------------------------------------------------
+
+    def query(self) -> TaskQuery:
+        return self._query
+
+    def set_search(self, text: str) -> None:
+        if text.strip() != self._query.search:
+            self._query = TaskQuery(text.strip(), self._query.sort, self._query.descending)
+            self.reload()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        key = SORT_KEYS.get(column)
+        if key is None:
+            return
+        descending = order == Qt.SortOrder.DescendingOrder
+        if (key, descending) != (self._query.sort, self._query.descending):
+            self._query = TaskQuery(self._query.search, key, descending)
+            self.reload()
+
+    def sort_column(self) -> tuple[int, Qt.SortOrder]:
+        column = next((c for c, k in SORT_KEYS.items() if k == self._query.sort), NAME)
+        return column, (Qt.SortOrder.DescendingOrder if self._query.descending
+                        else Qt.SortOrder.AscendingOrder)
+
+    def read_page(self, query: TaskQuery, offset: int, limit: int) -> list[TaskItem]:
+        tasks = self.service.list_tasks(offset, limit, search=query.search or None,
+                                        sort=query.sort, descending=query.descending)
+        return [task_item(t) for t in tasks]
+
+    def read_count(self, query: TaskQuery) -> int:
+        return self.service.count_tasks(search=query.search or None)
+
+    def key(self, row: TaskItem) -> int:
+        return row.id
+
+    # -- cells -----------------------------------------------------------------------------
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        if index.isValid() and index.column() == ENABLED:
+            flags |= Qt.ItemFlag.ItemIsUserCheckable
+        return flags
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid() or index.column() != ENABLED:
+            return False
+        if role != Qt.ItemDataRole.CheckStateRole:
+            return False
+        checked = Qt.CheckState(value) == Qt.CheckState.Checked
+        self.enable_requested.emit(self.rows[index.row()].id, checked)
+        return False  # the row changes when the service says so
+
+    def cell(self, row: TaskItem, column: int, role: int) -> Any:
+        spec = row.task.spec
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, column)
+        if role == Qt.ItemDataRole.DecorationRole and column == LAST_RUN and row.task.last_run:
+            return display.status_icon(row.task.last_run.status)
+        if role == Qt.ItemDataRole.CheckStateRole and column == ENABLED:
+            return Qt.CheckState.Checked if spec.enabled else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == PRIORITY:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and not spec.enabled:
+            return QApplication.palette().brush(QPalette.ColorGroup.Disabled,
+                                                QPalette.ColorRole.Text)
+        if role == Qt.ItemDataRole.FontRole and column == NAME and not spec.enabled:
+            font = QFont()
+            font.setItalic(True)
+            return font
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return self._tooltip(row, column) or self._text(row, column)
+        return None
+
+    def _text(self, row: TaskItem, column: int) -> str:
+        task = row.task
+        if column == NAME:
+            return task.name
+        if column == SCHEDULE:
+            return row.schedule_text
+        if column == NEXT_RUN:
+            if not task.spec.enabled:
+                return "paused"
+            if task.next_run_at is None:
+                kind = task.spec.schedule.kind
+                return {"manual": "on demand", "after": "after upstream"}.get(kind, "—")
+            return display.when(task.next_run_at)
+        if column == LAST_RUN:
+            run = task.last_run
+            if run is None:
+                return "never"
+            at = run.finished_at or run.started_at or run.scheduled_for
+            return f"{display.status_words(run.status)} · {display.when(at)}"
+        if column == PRIORITY:
+            return str(task.spec.priority)
+        if column == ENABLED:
+            return "enabled" if task.spec.enabled else "paused"
+        return ""
+
+    def _tooltip(self, row: TaskItem, column: int) -> str:
+        task = row.task
+        if column == NAME:
+            lines = [task.name]
+            if task.spec.description:
+                lines.append(task.spec.description)
+            lines.append(f"Action: {task.spec.action.summary()}")
+            if task.spec.tags:
+                lines.append("Tags: " + ", ".join(task.spec.tags))
+            return "\n".join(lines)
+        if column == NEXT_RUN and task.next_run_at is not None:
+            return f"{display.full_time(task.next_run_at)}\n{display.relative(task.next_run_at)}"
+        if column == LAST_RUN and task.last_run is not None:
+            run = task.last_run
+            parts = [f"Run {run.id}: {display.status_words(run.status)}",
+                     f"Started {display.full_time(run.started_at)}",
+                     f"Took {display.duration(run.duration_s)}"]
+            if run.exit_code is not None:
+                parts.append(f"Exit code {run.exit_code}")
+            if run.error:
+                parts.append(run.error)
+            return "\n".join(parts)
+        return ""
+
+    # -- events ----------------------------------------------------------------------------
+
+    def on_runs_changed(self, events: list[RunChanged]) -> None:
+        self._want({e.task_id for e in events})
+        if self._query.sort == "next_run_at":
+            self._refresh.poke()
+
+    def on_tasks_changed(self, ids: frozenset[int]) -> None:
+        self._want(set(ids), structural=True)
+
+    def on_service_change(self, change: Change) -> None:
+        """This process's own edits: shown at once (new tasks by a window refresh)."""
+        if change.deleted_tasks:
+            self.remove_keys(change.deleted_tasks)
+        if change.tasks:
+            if change.tasks - self.keys():
+                self.refresh()
+            self._want(set(change.tasks))
+
+    def on_store_changed(self) -> None:
+        self._refresh.poke()
+
+    def _want(self, ids: set[int], structural: bool = False) -> None:
+        """Re-read loaded tasks among `ids`; unknown ones may be new: refresh the window."""
+        if not self.active:
+            self.refresh()  # only marks the model stale
+            return
+        loaded = ids & self.keys()
+        if structural and ids - loaded:
+            self._refresh.poke()
+        if loaded:
+            self._pending |= loaded
+            self._update.poke()
+
+    def _on_update_due(self) -> None:
+        if self._updating:
+            self._update.poke()
+            return
+        ids, self._pending = self._pending, set()
+        if not ids:
+            return
+        self._updating = True
+
+        def work() -> tuple[list[TaskItem], set[int]]:
+            found, gone = reads.tasks_by_id(self.service, ids)
+            return [task_item(t) for t in found], gone
+
+        self.background.run(work, self._on_updated, self._on_update_failed, owner=self,
+                            title="Cannot read tasks")
+
+    def _on_updated(self, result: tuple[list[TaskItem], set[int]]) -> None:
+        self._updating = False
+        items, gone = result
+        self.update_rows(items)
+        if gone:
+            self.remove_keys(gone)
+
+    def _on_update_failed(self, error: BaseException) -> None:
+        self._updating = False
+        self.background.report("Cannot read tasks", error)

@@ -1,0 +1,21 @@
+"""The task reads the views need beyond the service's paged list: the few tasks an event
+named, and every task's name (for name pickers). Run on a pool thread by `Background`."""
+
+from __future__ import annotations
+
+from app.core.task import Task
+from app.service import Service
+from app.store import task_queries
+
+
+def tasks_by_id(service: Service, ids: set[int]) -> tuple[list[Task], set[int]]:
+    """The tasks with these ids, and the ids that no longer exist."""
+    with service.store.read():
+        found = task_queries.by_ids(ids)
+    return found, ids - {t.id for t in found}
+
+
+def task_names(service: Service) -> list[str]:
+    """Every task's name, sorted (pickers for dependencies, fallbacks and filters)."""
+    with service.store.read():
+        return task_queries.sorted_names()

@@ -1,0 +1,281 @@
+"""The Tasks view: a search box over the task table, and a clear empty state.
+
+The table shows `TaskTableModel`; sorting happens in the store (click a header), the search
+filters by name, tag, command or description as you type (debounced). A first start shows
+"Create your first task" instead of an empty grid; a search with no match says so and
+offers to clear it.
+
+Signals:
+    activated(int): a task was double-clicked or Enter was pressed on it (edit it).
+    selection_changed(): the selected tasks changed.
+    context_menu_requested(QPoint): right-click on the table (global position).
+"""
+
+from __future__ import annotations
+
+from app.core.task import Task
+from app.gui.qt import (
+    QAbstractItemView,
+    QAction,
+    QEvent,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QModelIndex,
+    QObject,
+    QPoint,
+    QPushButton,
+    QSettings,
+    QStackedWidget,
+    Qt,
+    QTableView,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from app.gui.session import Session
+from app.gui.tasks.model import (
+    ENABLED,
+    LAST_RUN,
+    NAME,
+    NEXT_RUN,
+    PRIORITY,
+    SCHEDULE,
+    TaskItem,
+    TaskTableModel,
+)
+from app.gui.widgets import display
+from app.gui.widgets.columns import Column, ColumnFitter
+from app.gui.widgets.paging import ITEM_ROLE
+
+SEARCH_MS = 200
+# (column, minimum, preferred width); the order says what stays longest as the window narrows
+COLUMNS = [Column(NAME, 140, 220), Column(SCHEDULE, 120, 300), Column(NEXT_RUN, 130, 160),
+           Column(LAST_RUN, 150, 230), Column(PRIORITY, 60, 70), Column(ENABLED, 95, 100)]
+PRIORITY_ORDER = [NAME, NEXT_RUN, LAST_RUN, ENABLED, SCHEDULE, PRIORITY]
+
+
+class EmptyState(QWidget):
+    """A message in the middle of a view, with one action button."""
+
+    def __init__(self, title: str, text: str, button: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        self.title = QLabel(title)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text = QLabel(text)
+        self.text.setWordWrap(True)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text.setMinimumWidth(440)
+        self.text.setMaximumWidth(560)
+        self.button = QPushButton(button)
+        self.button.setDefault(True)
+        layout.addWidget(self.title)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.text)
+        row.addStretch(1)
+        layout.addLayout(row)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.button)
+        row.addStretch(1)
+        layout.addSpacing(12)
+        layout.addLayout(row)
+        layout.addStretch(2)
+
+
+class TasksView(QWidget):
+    activated = Signal(int)
+    selection_changed = Signal()
+    context_menu_requested = Signal(QPoint)
+
+    def __init__(self, model: TaskTableModel, new_task: QAction,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("TasksView")
+        self.model = model
+        self._select_when_seen: int | None = None
+        model.rowsInserted.connect(self._on_model_rows_inserted)
+        self.search = QLineEdit()
+        self.search.setObjectName("TaskSearch")
+        self.search.setPlaceholderText("Search tasks by name, tag or command…")
+        self.search.setClearButtonEnabled(True)
+        self.count = QLabel()
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.count)
+
+        self.table = QTableView()
+        self.table.setObjectName("TaskTable")
+        self.table.setModel(model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(
+            self.table.fontMetrics().height() + 10)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        # narrow windows shrink the columns (text elides), then hide the least important
+        self.columns = ColumnFitter(self.table, COLUMNS, PRIORITY_ORDER, stretch=SCHEDULE)
+        column, order = model.sort_column()
+        header.setSortIndicator(column, order)
+        self.table.setSortingEnabled(True)
+        header.sortIndicatorChanged.connect(self._on_header_sort_indicator_changed)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._on_table_context_menu_requested)
+        self.table.doubleClicked.connect(self._on_table_double_clicked)
+        self.table.selectionModel().selectionChanged.connect(self.selection_changed)
+        self.table.installEventFilter(self)
+
+        self.empty = EmptyState(
+            "No tasks yet",
+            "A task runs a command or a Python function on a schedule — every night at 2, "
+            "every 15 minutes, or once at a time you pick — and Tickwork records every run.",
+            "Create your first task")
+        self.empty.button.clicked.connect(new_task.trigger)
+        self.no_match = EmptyState("No matching tasks", "", "Clear search")
+        self.no_match.button.clicked.connect(self.search.clear)
+        self.loading = EmptyState("Loading tasks…", "", "")
+        self.loading.button.hide()
+        self.stack = QStackedWidget()
+        for widget in (self.loading, self.table, self.empty, self.no_match):
+            self.stack.addWidget(widget)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.stack, 1)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_MS)
+        self._search_timer.timeout.connect(self._on_search_timeout)
+        self.search.textChanged.connect(self._search_timer.start)
+        for signal in (model.loaded, model.total_changed, model.modelReset):
+            signal.connect(self._update_state)
+        self._update_state()
+
+    def connect_bridge(self, session: Session) -> None:
+        """Follow the engine and the store: the table updates its rows from their events."""
+        bridge, model = session.bridge, self.model
+        bridge.tasks_changed.connect(model.on_tasks_changed)
+        bridge.service_changed.connect(model.on_service_change)
+        bridge.runs_changed.connect(model.on_runs_changed)
+        session.outside_change.connect(model.on_store_changed)
+
+    def set_current(self, current: bool) -> None:
+        """The window shows this view (or another): follow events live only while shown."""
+        self.model.set_active(current)
+
+    # -- state -----------------------------------------------------------------------------
+
+    def _update_state(self) -> None:
+        model = self.model
+        if not model.ever_loaded:
+            self.stack.setCurrentWidget(self.loading)
+        elif model.total == 0 and not model.query().search:
+            self.stack.setCurrentWidget(self.empty)
+        elif model.total == 0:
+            self.no_match.text.setText(f"No task matches “{model.query().search}”.")
+            self.stack.setCurrentWidget(self.no_match)
+        else:
+            self.stack.setCurrentWidget(self.table)
+        shown = display.plural(model.total, "task")
+        self.count.setText(shown + (" found" if model.query().search else ""))
+
+    def _on_search_timeout(self) -> None:
+        self.model.set_search(self.search.text())
+
+    def _on_header_sort_indicator_changed(self, column: int, _order: Qt.SortOrder) -> None:
+        if column == LAST_RUN:  # not sortable in the store: put the indicator back
+            current, current_order = self.model.sort_column()
+            header = self.table.horizontalHeader()
+            header.blockSignals(True)
+            header.setSortIndicator(current, current_order)
+            header.blockSignals(False)
+
+    # -- selection -------------------------------------------------------------------------
+
+    def selected_items(self) -> list[TaskItem]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        items = [self.model.data(self.model.index(r, 0), ITEM_ROLE) for r in rows]
+        return [i for i in items if isinstance(i, TaskItem)]
+
+    def picked_tasks(self) -> list[tuple[int, Task | None]]:
+        """The selected tasks, for the task actions."""
+        return [(item.id, item.task) for item in self.selected_items()]
+
+    def current_item(self) -> TaskItem | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            items = self.selected_items()
+            return items[0] if items else None
+        item = self.model.data(self.model.index(index.row(), 0), ITEM_ROLE)
+        return item if isinstance(item, TaskItem) else None
+
+    def select_task(self, task_id: int, wait: bool = False) -> bool:
+        """Select a task if it is loaded; with `wait`, select it when it arrives."""
+        row = self.model.row_of(task_id)
+        if row < 0:
+            if wait:
+                self._select_when_seen = task_id
+            return False
+        if self._select_when_seen == task_id:
+            self._select_when_seen = None
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0))
+        return True
+
+    def _on_model_rows_inserted(self) -> None:
+        if self._select_when_seen is not None:
+            self.select_task(self._select_when_seen)
+
+    def _on_table_double_clicked(self, index: QModelIndex) -> None:
+        item = self.model.data(self.model.index(index.row(), 0), ITEM_ROLE)
+        if isinstance(item, TaskItem):
+            self.activated.emit(item.id)
+
+    def _on_table_context_menu_requested(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        if index.isValid() and not self.table.selectionModel().isRowSelected(index.row()):
+            self.table.selectRow(index.row())
+        self.context_menu_requested.emit(self.table.viewport().mapToGlobal(pos))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table and event.type() == QEvent.Type.KeyPress:
+            key = getattr(event, "key", lambda: None)()
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                item = self.current_item()
+                if item is not None:
+                    self.activated.emit(item.id)
+                return True
+        return super().eventFilter(watched, event)
+
+    def save_state(self, store: QSettings) -> None:
+        """Keep the columns' order, widths and sort for the next start."""
+        store.setValue("tasks/header", self.table.horizontalHeader().saveState())
+
+    def restore_state(self, store: QSettings) -> None:
+        state = store.value("tasks/header")
+        if state is None:
+            return
+        header = self.table.horizontalHeader()
+        header.restoreState(state)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.columns.fit()  # a state saved on a wider screen must not hide columns here
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()

@@ -1,0 +1,260 @@
+"""What quitting the window does to scheduling: the question asked, and the hand-over.
+
+The engine runs in the window's process, so quitting stops scheduling. Quit (Ctrl+Q, the
+tray's Quit, or closing the window where there is no tray) therefore asks, when something
+is scheduled or running, with buttons that say what they do:
+
+- *Keep scheduling in the background*: this window's engine stops (running attempts get a
+  short grace, then are recorded interrupted and retried at the next start), a detached
+  `tickwork engine` is started on the same home (its own session, output to `engine.log`,
+  0600) and takes the engine lock; the window says which process now schedules, or that it
+  did not start, before it closes. Opening Tickwork again shows that engine as a viewer.
+- *Quit and stop scheduling*: says how many scheduled tasks will not run and which one was
+  due next.
+- *Cancel*.
+
+A window that is a viewer of another engine stops nothing by quitting, and does not ask.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import app
+from app.engine.engine import Engine
+from app.gui.qt import QMessageBox, QObject, QWidget, alive
+from app.gui.session import Session
+from app.gui.widgets import display
+from app.service import Service
+from app.store import task_queries
+from app.store.lock import EngineLock
+
+QUIT_GRACE = 5.0  # seconds running attempts get when the window's engine stops
+ENGINE_LOG = "engine.log"
+TAKEOVER_TIMEOUT = 20.0  # seconds a background engine gets to start and take the lock
+
+BACKGROUND, STOP, CANCEL = "background", "stop", "cancel"
+BUTTONS = {BACKGROUND: "Keep scheduling in the background",
+           STOP: "Quit and stop scheduling", CANCEL: "Cancel"}
+
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """What would stop if scheduling stopped: the enabled tasks with a next fire, and the
+    soonest of them."""
+
+    count: int
+    next_at: datetime | None = None
+    next_task: str = ""
+
+
+def read_scheduled(service: Service) -> Scheduled:
+    """What would stop, in one read transaction (on a pool thread)."""
+    with service.store.read():
+        count, name, at = task_queries.scheduled()
+    return Scheduled(count, at, name or "")
+
+
+def question_text(running: int, scheduled: Scheduled) -> tuple[str, str]:
+    """The question and its details, in words."""
+    lines = []
+    if scheduled.count:
+        lines.append("If you quit and stop scheduling, "
+                     f"{display.plural(scheduled.count, 'scheduled task')} will not run until "
+                     "you open Tickwork again"
+                     + (f"; the next is due {display.when(scheduled.next_at)} "
+                        f"(“{scheduled.next_task}”)." if scheduled.next_at is not None
+                        else "."))
+    if running:
+        lines.append(f"{display.plural(running, 'run')} {'is' if running == 1 else 'are'} "
+                     "still going: the engine gives it a few seconds to finish, then it is "
+                     "interrupted and retried when an engine starts again (at once if you "
+                     "keep scheduling in the background).")
+    lines.append("Keep scheduling in the background to let a background engine run your "
+                 "tasks on time while the window is closed.")
+    return "Quitting Tickwork stops scheduling.", "\n\n".join(lines)
+
+
+def ask(parent: QWidget, running: int, scheduled: Scheduled) -> str:
+    """Ask what quitting should do: BACKGROUND, STOP or CANCEL."""
+    text, details = question_text(running, scheduled)
+    box = QMessageBox(QMessageBox.Icon.Question, "Quit Tickwork?", text,
+                      QMessageBox.StandardButton.NoButton, parent)
+    box.setInformativeText(details)
+    keep = box.addButton(BUTTONS[BACKGROUND], QMessageBox.ButtonRole.AcceptRole)
+    stop = box.addButton(BUTTONS[STOP], QMessageBox.ButtonRole.DestructiveRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(cancel)
+    box.exec()
+    if not alive(box):  # the window went away meanwhile
+        return CANCEL
+    clicked = box.clickedButton()
+    return BACKGROUND if clicked is keep else STOP if clicked is stop else CANCEL
+
+
+@dataclass(frozen=True)
+class Handover:
+    """How the hand-over went: the background engine's pid and log, and whether it holds
+    the store now (else `detail` says why not)."""
+
+    process: subprocess.Popen[bytes]
+    log: Path
+    took_over: bool
+    detail: str = ""
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+
+def start_engine(home: Path) -> subprocess.Popen[bytes]:
+    """`tickwork engine --home HOME`, detached: its own session, output to engine.log."""
+    log = home / ENGINE_LOG
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        env = dict(os.environ)
+        source = str(Path(app.__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (source, env.get("PYTHONPATH")) if p)
+        env.pop("QT_QPA_PLATFORM", None)  # a headless engine needs no display
+        return subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "--home", str(home), "engine"],
+            stdin=subprocess.DEVNULL, stdout=fd, stderr=fd, cwd=str(home), env=env,
+            start_new_session=True, close_fds=True)
+    finally:
+        os.close(fd)
+
+
+def wait_for_takeover(home: Path, process: subprocess.Popen[bytes], timeout: float,
+                      sleep: Callable[[float], None] = time.sleep) -> bool:
+    """True once `process` holds the engine lock; False if it exits or the time runs out."""
+    lock = EngineLock(home)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        holder = lock.holder() or {}
+        if holder.get("pid") == process.pid:
+            return True
+        if process.poll() is not None:
+            return False
+        sleep(0.1)
+    return False
+
+
+def last_line(path: Path) -> str:
+    try:
+        lines = path.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return lines[-1] if lines else ""
+
+
+def hand_over(engine: Engine, grace: float, timeout: float = TAKEOVER_TIMEOUT) -> Handover:
+    """Stop this engine (releasing the lock), start a detached one, and see it take over.
+
+    Blocks for up to `grace` + `timeout` seconds: run it off the GUI thread.
+    """
+    home = engine.home
+    engine.stop(grace)
+    process = start_engine(home)
+    log = home / ENGINE_LOG
+    if wait_for_takeover(home, process, timeout):
+        return Handover(process, log, True)
+    code = process.poll()
+    detail = (f"it exited with status {code}" if code is not None
+              else f"it did not take the store within {timeout:.0f} s")
+    line = last_line(log)
+    return Handover(process, log, False, f"{detail}{': ' + line if line else ''}")
+
+
+def say_handed_over(parent: QWidget, handover: Handover, scheduled: Scheduled) -> None:
+    """Tell the person who schedules their tasks now (or that nothing does)."""
+    if handover.took_over:
+        box = QMessageBox(
+            QMessageBox.Icon.Information, "Tickwork keeps scheduling",
+            f"A background engine (process {handover.pid}) now runs "
+            f"{display.plural(scheduled.count, 'scheduled task')} on time while the window "
+            "is closed.", QMessageBox.StandardButton.Ok, parent)
+        box.setInformativeText(f"Its log is {handover.log}. Open Tickwork again to see what "
+                               "it runs; the window then shows that engine's work.")
+    else:
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "The background engine did not start",
+            f"The background engine did not start: {handover.detail}.",
+            QMessageBox.StandardButton.Ok, parent)
+        box.setInformativeText(f"Nothing is scheduling your tasks now. Open Tickwork again "
+                               f"to schedule them; the log is {handover.log}.")
+    box.exec()
+
+
+class QuitFlow(QObject):
+    """One window's way out: read what would stop, ask, then stop or hand over, then close
+    the window for good. The window lends its question (`ask`, so tests can answer it), its
+    status line (`say`) and its last step (`close`)."""
+
+    def __init__(self, session: Session, window: QWidget, ask: Callable[[int, Scheduled], str],
+                 say: Callable[[str], None], close: Callable[[], None]) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session = session
+        self.ask = ask
+        self.say = say
+        self.close = close
+        self.asking = False  # from the question until the window closes or stays: one at a time
+        self.handover: Handover | None = None
+
+    def start(self) -> None:
+        if self.asking:
+            return
+        if self.session.mode != "running":  # a viewer (or no engine here): nothing stops
+            self.close()
+            return
+        self.asking = True
+        service = self.session.service
+
+        def failed(error: BaseException) -> None:
+            self.asking = False
+            self.session.background.report("Cannot read the schedule", error)
+
+        self.session.background.run(lambda: read_scheduled(service), self._on_scheduled_read,
+                                    failed, owner=self)
+
+    def _on_scheduled_read(self, scheduled: Scheduled) -> None:
+        running = self.session.running_count() or 0
+        choice = self.ask(running, scheduled) if running or scheduled.count else STOP
+        self.asking = False
+        if choice == STOP:
+            self.close()
+        elif choice == BACKGROUND:
+            self._hand_over(scheduled)
+
+    def _hand_over(self, scheduled: Scheduled) -> None:
+        engine = self.session.engine
+        if engine is None or self.session.mode != "running":
+            self.close()
+            return
+        window = self.window
+        self.say("Handing over to a background engine…")
+        window.setEnabled(False)
+        self.asking = True  # a second Quit meanwhile waits for this one
+
+        def done(handover: Handover) -> None:
+            self.handover = handover
+            say_handed_over(window, handover, scheduled)
+            self.close()
+
+        def failed(error: BaseException) -> None:
+            self.asking = False
+            window.setEnabled(True)
+            self.session.background.report("Cannot hand over to a background engine", error)
+
+        self.session.background.run(lambda: hand_over(engine, QUIT_GRACE), done, failed,
+                                    owner=self)

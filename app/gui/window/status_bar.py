@@ -1,0 +1,176 @@
+"""The status bar: engine state, runs in flight, the next fire, failures today.
+
+The figures come from one small read off the GUI thread (`read_overview`), repeated every
+few seconds while the window is visible and soon after run events; the engine's state
+comes from its events through the session. The bell button counts unread notifications.
+
+Signals:
+    failures_clicked(): the user clicked "failures today".
+    bell_clicked(): the user clicked the notification bell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from app.gui.qt import (
+    QEvent,
+    QLabel,
+    QPalette,
+    QStatusBar,
+    Qt,
+    QTimer,
+    QToolButton,
+    QWidget,
+    Signal,
+)
+from app.gui.session import Session
+from app.gui.widgets import display, icons
+from app.gui.widgets.paging import Throttle
+from app.service import Service
+from app.store import runs as run_store
+from app.store import task_queries
+
+REFRESH_MS = 3000
+SOON_MS = 400
+
+MODES = {
+    "starting": ("Engine starting…", "queued"),
+    "running": ("Engine running", "succeeded"),
+    "standby": ("Viewer of another engine", "interrupted"),
+    "stopped": ("Engine stopped", "cancelled"),
+    "stalled": ("Engine paused: cannot write its store — retrying", "failed"),
+}
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What the status bar shows: runs in flight, the next fire, failures today."""
+
+    active_runs: int
+    next_fire: datetime | None
+    failures_today: int
+    tasks: int
+
+
+def read_overview(service: Service, now: datetime | None = None) -> Overview:
+    """The status bar's figures, in one read transaction (on a pool thread)."""
+    now = now or datetime.now(UTC)
+    midnight = now.astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+    with service.store.read():
+        active = run_store.active_count()
+        next_fire = task_queries.next_fire()
+        failed = run_store.failed_since(midnight)
+        count = task_queries.count_all()
+    return Overview(active, next_fire, failed, count)
+
+
+class StatusBar(QStatusBar):
+    failures_clicked = Signal()
+    bell_clicked = Signal()
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("StatusBar")
+        self.session = session
+        self.overview: Overview | None = None
+        self._reading = False
+        self.engine = QLabel()
+        self.engine.setObjectName("EngineState")
+        self.running = QLabel()
+        self.next_fire = QLabel()
+        self.failures = QToolButton()
+        self.failures.setObjectName("FailuresToday")
+        self.failures.setAutoRaise(True)
+        self.failures.setToolTip("Show today's failed runs")
+        self.failures.clicked.connect(self.failures_clicked)
+        self.bell = QToolButton()
+        self.bell.setObjectName("NotificationBell")
+        self.bell.setAutoRaise(True)
+        self.bell.setIcon(icons.action_icon("bell"))
+        self.bell.setAccessibleName("Notifications")
+        self.bell.clicked.connect(self.bell_clicked)
+        for widget in (self.engine, self.running, self.next_fire, self.failures, self.bell):
+            self.addPermanentWidget(widget)
+        self.set_unread(0)
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start(REFRESH_MS)
+        self._soon = Throttle(SOON_MS, self.refresh, self)
+        session.mode_changed.connect(self._on_session_mode_changed)
+        bridge = session.bridge
+        for signal in (bridge.runs_changed, bridge.service_changed, bridge.store_changed):
+            signal.connect(self.soon)
+        self._on_session_mode_changed(session.mode, session.detail)
+
+    def _on_session_mode_changed(self, mode: str, detail: str) -> None:
+        text, status = MODES.get(mode, (mode, "scheduled"))
+        if mode == "standby":
+            text = f"Viewer of another engine ({detail or 'running elsewhere'}) — takes over " \
+                   "if it stops"
+        self.engine.setText(f"● {text}")
+        palette = self.engine.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, display.status_colour(status))
+        self.engine.setPalette(palette)
+        self.engine.setToolTip({
+            "running": "This window's engine fires tasks on this store.",
+            "standby": "Another Tickwork engine holds this store and fires its tasks; this "
+                       "window shows and edits them, and takes over when that engine stops.",
+            "stalled": f"{detail}. No task starts until the store can be written again; "
+                       "fires missed meanwhile then follow each task's catch-up policy.",
+        }.get(mode, detail))
+        self.soon()
+
+    def soon(self, *_args: object) -> None:
+        """Refresh shortly (after run events), at most a few times a second."""
+        self._soon.poke()
+
+    def refresh(self) -> None:
+        hidden = self.window() is not None and not self.window().isVisible()
+        if self._reading or (hidden and self.overview is not None):
+            return
+        self._reading = True
+        service = self.session.service
+        self.session.background.run(lambda: read_overview(service), self._on_overview,
+                                    self._on_failed, owner=self,
+                                    title="Cannot read the status")
+
+    def _on_failed(self, error: BaseException) -> None:
+        self._reading = False
+        self.session.background.report("Cannot read the status", error)
+
+    def _on_overview(self, overview: Overview) -> None:
+        self._reading = False
+        self.overview = overview
+        local = self.session.running_count()
+        active = overview.active_runs if local is None else max(local, 0)
+        self.running.setText(f"{active:,} running" if active else "Idle")
+        if overview.next_fire is not None:
+            when = overview.next_fire
+            self.next_fire.setText(f"Next: {display.when(when)} ({display.relative(when)})")
+            self.next_fire.setToolTip(display.full_time(when))
+        else:
+            self.next_fire.setText("Next: nothing scheduled")
+            self.next_fire.setToolTip("")
+        failed = overview.failures_today
+        self.failures.setText(f"{failed:,} failed today" if failed else "No failures today")
+        palette = self.failures.palette()
+        palette.setColor(QPalette.ColorRole.ButtonText,
+                         display.status_colour("failed") if failed
+                         else self.palette().color(QPalette.ColorRole.WindowText))
+        self.failures.setPalette(palette)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "bell"):
+            self.bell.setIcon(icons.action_icon("bell"))  # painted in the palette's colours
+        super().changeEvent(event)
+
+    def set_unread(self, count: int) -> None:
+        self.bell.setText(f" {count}" if count else "")
+        self.bell.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon if count
+                                     else Qt.ToolButtonStyle.ToolButtonIconOnly)
+        unread = display.plural(count, "unread notification")
+        self.bell.setToolTip(f"Notifications (the bell): {unread}" if count
+                             else "Notifications (the bell): show or hide the panel")
+        self.bell.setAccessibleDescription(unread if count else "No unread notifications")
