@@ -67,19 +67,22 @@ def sigterm(folder: Path) -> dict[str, Any]:
         for run in _runs(home, "long"):
             if run["status"] in ("queued", "waiting", "running", "retrying"):
                 home.cli("run", "cancel", str(run["id"]))
-        poll_until(lambda: home.active_runs() == 0, 20)
+        cancelled = poll_until(lambda: home.active_runs() == 0, 20) is not None
         again.stop()
         verdict = {
             "runs": len(_runs(home, "long")), "first_status": first["status"],
             "engine_exit": code, "orphaned_processes": left + len(marked_processes(mark)),
-            "retried": bool(retried), "integrity_ok": not home.integrity(),
+            "retried": bool(retried), "retry_cancelled": cancelled,
+            "integrity_ok": not home.integrity(),
             "audit_ok": bool(home.audit_verify().get("ok")),
         }
         verdict["summary"] = (f"attempt 1 ended {first['status']}, engine exit {code}, "
                               f"{verdict['orphaned_processes']} processes left, attempt 2 "
-                              f"{'started at the next start' if retried else 'never started'}")
+                              f"{'started at the next start' if retried else 'never started'}"
+                              f"{'' if cancelled else ' and could not be cancelled'}")
         verdict["ok"] = (first["status"] == "interrupted" and code == 0 and not
                          verdict["orphaned_processes"] and verdict["retried"]
+                         and verdict["retry_cancelled"]
                          and verdict["integrity_ok"] and verdict["audit_ok"])
         return verdict
     finally:
