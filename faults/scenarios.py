@@ -215,8 +215,8 @@ def disk_full(folder: Path) -> dict[str, Any]:
         return {"ok": True, "skipped": f"cannot mount a small tmpfs: {mounted.stderr.strip()}"}
     eng = None
     try:
-        start = datetime.now(UTC) + timedelta(seconds=4)
-        work = build(folder / "work", 0, start, start + timedelta(seconds=22), "disk-full",
+        start = datetime.now(UTC) + timedelta(seconds=2)
+        work = build(folder / "work", 0, start, start + timedelta(seconds=9), "disk-full",
                      random.Random(5))
         tasks = [{"name": f"tick{i}", "timezone": "UTC", "catch_up": "all",
                   "schedule": {"kind": "interval", "seconds": 1},
@@ -241,7 +241,7 @@ def disk_full(folder: Path) -> dict[str, Any]:
             pass
         finally:
             os.close(fd)
-        time.sleep(6)  # fires fall due while nothing can be written
+        time.sleep(3)  # fires fall due while nothing can be written
         during = eng.text().splitlines()[before_fill:]
         filler.unlink()
         wait_until(lambda: datetime.now(UTC) > work.end + timedelta(seconds=2), 60, 0.5)
