@@ -8,6 +8,8 @@ Prints one JSON object:
         read of a 10,000-task graph, and a repaint at 2,000 nodes fitted and zoomed (a pan
         step costs one repaint). grandalf on the same graph when it is installed, for the
         comparison the layout module's docstring makes. Target: layout < 1 s.
+    table: the task table's first rows with 100,000 tasks (window built to rows shown).
+        Target: < 1 s.
     metrics: the cost of one 1 s tick (new sample, setData, repaint) with an hour of
         samples, per span. Target: no stall (well under 50 ms).
 
@@ -203,6 +205,37 @@ def bench_calendar(app: Any, service: Any, repeat: int) -> dict[str, Any]:
     return out
 
 
+def bench_table(app: Any, repeat: int, tasks: int = 100_000) -> dict[str, Any]:
+    """A window opened over `tasks` tasks: from building it to the first rows shown."""
+    from app.gui.main_window import MainWindow
+    from app.gui.session import Session
+    from app.service import Service
+    from app.store.database import Store
+
+    home = Path(tempfile.mkdtemp(prefix="tickwork-table-"))
+    store = Store.open(home / "home", actor="gui")
+    make_tasks(store, tasks, datetime.now(UTC))
+    opened: list[float] = []
+    for _ in range(repeat):
+        service = Service(store, "gui")
+        session = Session(store, service, None)
+        started = time.perf_counter()
+        window = MainWindow(session)
+        window.show()
+        while window.tasks_model.rowCount() == 0:
+            app.processEvents()
+            time.sleep(0.0005)
+        opened.append(time.perf_counter() - started)
+        window.hide()
+        session.stop()
+        window.deleteLater()
+        app.processEvents()
+    store.close()
+    out = {"tasks": tasks, "first_rows": ms(opened)}
+    log(f"table with {tasks:,} tasks: first rows {out['first_rows']}")
+    return out
+
+
 def bench_graph(app: Any, service: Any, repeat: int) -> dict[str, Any]:
     from app.gui.graph.canvas import GraphCanvas
     from app.gui.graph.data import Edge, Filter, GraphData, Node, read_graph
@@ -333,6 +366,11 @@ def main() -> None:
             log(f"{name} failed: {type(exc).__name__}: {exc}")
             results[name] = {"error": f"{type(exc).__name__}: {exc}"}
     store.close()
+    try:
+        results["table"] = bench_table(app, repeat)
+    except Exception as exc:
+        log(f"table failed: {type(exc).__name__}: {exc}")
+        results["table"] = {"error": f"{type(exc).__name__}: {exc}"}
     print(json.dumps(results, indent=2))
 
 

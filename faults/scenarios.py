@@ -67,19 +67,22 @@ def sigterm(folder: Path) -> dict[str, Any]:
         for run in _runs(home, "long"):
             if run["status"] in ("queued", "waiting", "running", "retrying"):
                 home.cli("run", "cancel", str(run["id"]))
-        poll_until(lambda: home.active_runs() == 0, 20)
+        cancelled = poll_until(lambda: home.active_runs() == 0, 20) is not None
         again.stop()
         verdict = {
             "runs": len(_runs(home, "long")), "first_status": first["status"],
             "engine_exit": code, "orphaned_processes": left + len(marked_processes(mark)),
-            "retried": bool(retried), "integrity_ok": not home.integrity(),
+            "retried": bool(retried), "retry_cancelled": cancelled,
+            "integrity_ok": not home.integrity(),
             "audit_ok": bool(home.audit_verify().get("ok")),
         }
         verdict["summary"] = (f"attempt 1 ended {first['status']}, engine exit {code}, "
                               f"{verdict['orphaned_processes']} processes left, attempt 2 "
-                              f"{'started at the next start' if retried else 'never started'}")
+                              f"{'started at the next start' if retried else 'never started'}"
+                              f"{'' if cancelled else ' and could not be cancelled'}")
         verdict["ok"] = (first["status"] == "interrupted" and code == 0 and not
                          verdict["orphaned_processes"] and verdict["retried"]
+                         and verdict["retry_cancelled"]
                          and verdict["integrity_ok"] and verdict["audit_ok"])
         return verdict
     finally:
@@ -212,8 +215,8 @@ def disk_full(folder: Path) -> dict[str, Any]:
         return {"ok": True, "skipped": f"cannot mount a small tmpfs: {mounted.stderr.strip()}"}
     eng = None
     try:
-        start = datetime.now(UTC) + timedelta(seconds=4)
-        work = build(folder / "work", 0, start, start + timedelta(seconds=22), "disk-full",
+        start = datetime.now(UTC) + timedelta(seconds=2)
+        work = build(folder / "work", 0, start, start + timedelta(seconds=9), "disk-full",
                      random.Random(5))
         tasks = [{"name": f"tick{i}", "timezone": "UTC", "catch_up": "all",
                   "schedule": {"kind": "interval", "seconds": 1},
@@ -238,7 +241,7 @@ def disk_full(folder: Path) -> dict[str, Any]:
             pass
         finally:
             os.close(fd)
-        time.sleep(6)  # fires fall due while nothing can be written
+        time.sleep(3)  # fires fall due while nothing can be written
         during = eng.text().splitlines()[before_fill:]
         filler.unlink()
         wait_until(lambda: datetime.now(UTC) > work.end + timedelta(seconds=2), 60, 0.5)

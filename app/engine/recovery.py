@@ -216,6 +216,7 @@ def plan_startup(store: Store, now: datetime, engine_id: str) -> StartupPlan:
     stop_leftovers(found)
     with store.write():
         interrupted = interrupt_orphans(found, now, engine_id)
+        run_store.take_over_retries(engine_id)
     plan = StartupPlan(now, interrupted)
     with store.read():
         plan.audit_mark = audit_log.last_id()

@@ -147,6 +147,13 @@ def request_cancel(run_id: int) -> None:
     RunRow.update(cancel_requested=True).where(RunRow.id == run_id).execute()
 
 
+def take_over_retries(engine: str) -> int:
+    """Make `engine` the holder of every retry waiting out its backoff (a new engine takes
+    over what a stopped or dead one claimed, so cancel requests reach the one that runs
+    them); returns how many."""
+    return int(RunRow.update(engine=engine).where(RunRow.status == "retrying").execute())
+
+
 def cancel(run_id: int, now: datetime, reason: str) -> None:
     """End a run no engine holds: cancelled now."""
     RunRow.update(status="cancelled", finished_at=now, cancel_requested=True,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import random
-import time
 from typing import Any
 
 import pytest
@@ -54,13 +53,11 @@ def test_layout_untangles_a_shuffled_tree() -> None:
     assert laid.crossings == 0
 
 
-def test_layout_of_2000_tasks_is_under_a_second() -> None:
-    edges = random_dag(2000)
-    started = time.perf_counter()
+def test_layout_of_2000_tasks_places_every_task_once() -> None:
+    edges = random_dag(2000)  # its speed is in `make bench` (benchmarks/views.py)
     laid = layout(range(2000), edges)
-    elapsed = time.perf_counter() - started
     assert len(laid.positions) == 2000
-    assert elapsed < 1.0, f"layout took {elapsed:.2f}s"
+    assert len(set(laid.positions.values())) == 2000
 
 
 def test_unconnected_tasks_are_packed_in_a_grid_not_a_column() -> None:

@@ -1,8 +1,8 @@
-"""The task table opens with 100,000 tasks in under a second and pages as you scroll."""
+"""The task table opens with 100,000 tasks showing one page, and pages as you scroll (how
+long the first rows take is measured in `make bench`, benchmarks/views.py)."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -49,7 +49,7 @@ def insert_tasks(store: Any, count: int, now: datetime | None = None) -> None:
             db.connection().executemany(sql, rows[i:i + 10_000])
 
 
-def test_table_opens_with_100k_tasks_in_under_a_second(home: Any, qtbot: Any) -> None:
+def test_table_opens_with_100k_tasks_one_page_at_a_time(home: Any, qtbot: Any) -> None:
     from app.gui.main_window import MainWindow
     from app.gui.session import Session
     from app.service import Service
@@ -59,17 +59,15 @@ def test_table_opens_with_100k_tasks_in_under_a_second(home: Any, qtbot: Any) ->
     insert_tasks(store, 100_000)
     service = Service(store, "gui")
     session = Session(store, service, None)
-    started = time.perf_counter()
     window = MainWindow(session)
     qtbot.addWidget(window)
     window.show()
     model = window.tasks_model
     qtbot.waitUntil(lambda: model.rowCount() > 0, timeout=5000)
-    opened = time.perf_counter() - started
     try:
         assert model.total == 100_000
         assert window.tasks_view.count.text() == "100,000 tasks"
-        assert opened < 1.0, f"took {opened:.2f}s to show the first rows"
+        assert model.rowCount() <= model.page_size  # one page read, not 100,000 rows
         # scrolling to the end of what is loaded fetches the next page, off the GUI thread
         table = window.tasks_view.table
         for _ in range(3):
