@@ -52,10 +52,10 @@ PACKAGES: dict[str, tuple[str, str]] = {
     "libgthread-2.0.so.0": ("libglib2.0-0", "glib2"),
     "libdbus-1.so.3": ("libdbus-1-3", "dbus-libs"),
     "libz.so.1": ("zlib1g", "zlib"),
+    "libzstd.so.1": ("libzstd1", "libzstd"),
+    "libstdc++.so.6": ("libstdc++6", "libstdc++"),
+    "libgcc_s.so.1": ("libgcc-s1", "libgcc"),
 }
-
-# Every package the xcb window needs, for documentation and the .deb's Depends.
-DEBIAN_PACKAGES = sorted({deb for deb, _ in PACKAGES.values()})
 
 _DT_NEEDED, _DT_RPATH, _DT_RUNPATH = 1, 15, 29
 _SHT_DYNAMIC = 6
@@ -128,10 +128,10 @@ def loads(soname: str) -> bool:
     return True
 
 
-def missing_libraries(plugin: Path) -> list[str]:
-    """The system libraries `plugin` needs, directly or through the libraries shipped with
-    it (found via RUNPATH or beside it), that the loader cannot load, in the order met."""
-    missing: list[str] = []
+def system_libraries(plugin: Path) -> list[str]:
+    """The libraries `plugin` needs from the system, directly or through the libraries
+    shipped with it (found via RUNPATH, beside it, or in the bundle), in the order met."""
+    wanted: list[str] = []
     seen: set[str] = set()
     todo = [plugin]
     frozen = getattr(sys, "_MEIPASS", None)
@@ -151,9 +151,20 @@ def missing_libraries(plugin: Path) -> list[str]:
             shipped = next((d / name for d in dirs if (d / name).is_file()), None)
             if shipped is not None:
                 todo.append(shipped)
-            elif not loads(name):
-                missing.append(name)
-    return missing
+            else:
+                wanted.append(name)
+    return wanted
+
+
+def missing_libraries(plugin: Path) -> list[str]:
+    """The system libraries `plugin` needs that the loader cannot load."""
+    return [name for name in system_libraries(plugin) if not loads(name)]
+
+
+def debian_packages(plugin: Path) -> list[str]:
+    """The Debian/Ubuntu packages that hold the system libraries `plugin` needs (those this
+    module knows; the C library and its kin are everywhere)."""
+    return sorted({PACKAGES[n][0] for n in system_libraries(plugin) if n in PACKAGES})
 
 
 def xcb_plugin(env: Mapping[str, str]) -> Path | None:

@@ -3,8 +3,8 @@
 Lays out /opt/tickwork (the bundle), /usr/bin/tickwork (a two-line wrapper that execs it),
 the desktop entry, hicolor icons 16…512 px plus the scalable SVG (rendered here with Qt), the
 AppStream metainfo and the engine's systemd user unit, then runs `dpkg-deb --build`.
-Depends lists the system libraries Qt's xcb window needs (the same table the first-start
-check names them from), so apt brings them when the bundle's own copies are not used."""
+Depends lists the packages of the system libraries Qt's xcb window needs, read from the
+plugin's ELF files by the first-start check's code, so apt brings what a bare system lacks."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "packaging"))
 
 from app import __version__  # noqa: E402
-from app.platform.display import DEBIAN_PACKAGES  # noqa: E402
+from app.platform.display import debian_packages, xcb_plugin  # noqa: E402
 from render_icons import render  # noqa: E402
 
 METAINFO = "io.github.tickwork.Tickwork.metainfo.xml"
@@ -58,7 +58,10 @@ def stage(bundle: Path, staging: Path) -> None:
 def control(staging: Path, arch: str) -> str:
     size_kb = sum(p.lstat().st_size for p in staging.rglob("*")
                   if p.is_file() and not p.is_symlink()) // 1024
-    depends = ", ".join(["libc6 (>= 2.28)", *DEBIAN_PACKAGES])
+    plugin = xcb_plugin({})
+    if plugin is None:
+        raise SystemExit("build_deb: PySide6's xcb plugin not found: is PySide6 installed?")
+    depends = ", ".join(["libc6 (>= 2.28)", *debian_packages(plugin)])
     return (f"Package: tickwork\nVersion: {__version__}\nArchitecture: {arch}\n"
             "Maintainer: The Tickwork developers <tickwork@localhost>\n"
             f"Installed-Size: {size_kb}\nDepends: {depends}\n"

@@ -138,3 +138,12 @@ def test_no_display_set_is_one_line() -> None:
     line = display.problem({"QT_QPA_PLATFORM": "xcb"}) if sys.platform.startswith("linux") \
         else "DISPLAY is not set"
     assert line is not None and "DISPLAY is not set" in line
+
+
+@needs_plugin
+def test_the_deb_depends_on_the_packages_of_the_plugin_s_system_libraries() -> None:
+    assert PLUGIN is not None
+    packages = display.debian_packages(PLUGIN)
+    assert {"libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxkbcommon-x11-0"} \
+        <= set(packages)
+    assert not any(p.startswith("libqt") for p in packages)
