@@ -8,7 +8,9 @@ import subprocess
 from pathlib import Path
 
 
-def screenshot(display: str, target: Path) -> Path:
+def screenshot(display: str, target: Path) -> int:
+    """Save the screen as `target` (PNG); return how many distinct colours it shows (a
+    window not yet painted shows one or two)."""
     dump = subprocess.run(["xwd", "-root", "-silent", "-display", display],
                           capture_output=True, check=True, timeout=60).stdout
     fields = struct.unpack(">25I", dump[:100])
@@ -27,4 +29,4 @@ def screenshot(display: str, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     if not image.copy().save(str(target), "PNG"):
         raise OSError(f"cannot write {target}")
-    return target
+    return len(set(memoryview(bytes(pixels)).cast("I")))

@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -38,8 +39,11 @@ def test_the_window_opens_under_xvfb(bundle: Path, user: dict[str, str], xvfb: s
         size = dict(line.split("=", 1) for line in geometry.split())
         assert int(size["WIDTH"]) >= 400 and int(size["HEIGHT"]) >= 300, geometry
         assert window.poll() is None, "the window's process ended"
-        shot = screenshot(xvfb, ROOT / "dist" / "screenshots" / "bundle-window.png")
-        assert shot.stat().st_size > 10_000
+        shot = ROOT / "dist" / "screenshots" / "bundle-window.png"
+        deadline = time.monotonic() + 60
+        while screenshot(xvfb, shot) < 16:  # mapped before painted: wait for the paint
+            assert time.monotonic() < deadline, "the window stayed blank"
+            time.sleep(0.2)
     finally:
         with_group = window.poll() is None
         if with_group:
