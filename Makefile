@@ -1,10 +1,12 @@
-# `make run` installs and opens the app; `make test` installs and runs every test headless.
+# `make run` installs and opens the app; `make test` installs and runs every test headless;
+# `make package` builds dist/tickwork/ (PyInstaller) and the .deb, then tests them (tests/package).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+PACKAGE_STAMP := $(VENV)/.installed-package
 
-.PHONY: run test lint bench faults install clean engine
+.PHONY: run test lint bench faults install clean engine package
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: Python 3.11 not found (set PYTHON=...)"; exit 1; }
@@ -14,6 +16,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+$(PACKAGE_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,package]' --config-settings editable_mode=compat
+	touch $(PACKAGE_STAMP)
 
 run: $(STAMP)
 	$(PY) main.py $(ARGS)
@@ -34,5 +40,10 @@ bench: $(STAMP)
 faults: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m faults.storm $(FAULTS_ARGS)
 
+package: $(PACKAGE_STAMP)
+	PYTHON=$(PY) packaging/build.sh
+	TICKWORK_BUNDLE=dist/tickwork QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider \
+		tests/package $(PYTEST_ARGS)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info

@@ -24,6 +24,7 @@ from app.core.errors import (
     TickworkError,
     ValidationError,
 )
+from app.platform.display import require_window
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "task": cmd_task, "run": cmd_run, "audit": cmd_audit, "secret": cmd_secret,
@@ -43,6 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         return _fail(EXIT_USAGE, f"error: {exc}")
     if args.cmd is None:
+        require_window()  # one line and exit 1 where Qt would abort (missing xcb libraries)
         from app.gui.bootstrap import main as gui_main
 
         return gui_main(["--home", args.home] if args.home else [])

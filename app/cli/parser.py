@@ -7,6 +7,7 @@ import argparse
 from collections.abc import Callable
 from typing import NoReturn
 
+from app import __version__
 from app.cli.store import add_store_commands
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -80,6 +81,7 @@ def build_parser() -> Parser:
     parser = Parser(prog="tickwork", description="Tickwork: a desktop task scheduler.")
     parser.add_argument("--home", metavar="DIR", help="data directory (default: $TICKWORK_HOME "
                         "or the platform's per-user data directory)")
+    parser.add_argument("--version", action="version", version=f"tickwork {__version__}")
     sub = parser.add_subparsers(dest="cmd", parser_class=Parser)
 
     task = sub.add_parser("task", help="create, change and run tasks")

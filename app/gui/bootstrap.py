@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from app.core.errors import StoreError, TickworkError
+from app.platform.display import require_window
 
 log = logging.getLogger("tickwork.gui")
 
@@ -54,6 +55,7 @@ def install_qt_log_handler() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
+    require_window()  # one line and exit 1 where Qt would abort (missing xcb libraries)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from app.gui.qt import QApplication, QMessageBox

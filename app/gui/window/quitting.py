@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 
 import app
+from app import platform
 from app.engine.engine import Engine
 from app.gui.qt import QMessageBox, QObject, QWidget, alive
 from app.gui.session import Session
@@ -127,7 +127,7 @@ def start_engine(home: Path) -> subprocess.Popen[bytes]:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (source, env.get("PYTHONPATH")) if p)
         env.pop("QT_QPA_PLATFORM", None)  # a headless engine needs no display
         return subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "--home", str(home), "engine"],
+            [*platform.tickwork_argv(), "--home", str(home), "engine"],
             stdin=subprocess.DEVNULL, stdout=fd, stderr=fd, cwd=str(home), env=env,
             start_new_session=True, close_fds=True)
     finally:

@@ -1,0 +1,108 @@
+"""The PyInstaller bundle on its own: copied away from the source tree, run with no Python,
+venv or PYTHONPATH, from another folder — the CLI, the engine firing tasks (APScheduler's
+triggers inside the bundle), the keyring and the first-start check."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from app import __version__
+from tests.package.conftest import free_display, needs_bundle, run
+
+pytestmark = needs_bundle
+
+
+def test_version_prints_and_starts_fast(bundle: Path, user: dict[str, str],
+                                        tmp_path: Path) -> None:
+    started = time.perf_counter()
+    result = run([str(bundle), "--version"], user, tmp_path)
+    took = time.perf_counter() - started
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"tickwork {__version__}"
+    print(f"bundle --version: {took:.2f} s")  # a figure for the report, not asserted
+
+
+def test_nothing_of_the_source_tree_or_a_python_is_needed(bundle: Path) -> None:
+    internal = bundle.parent / "_internal"
+    assert not list(bundle.parent.rglob("app/cli/*.py")), "sources shipped instead of compiled"
+    assert any(internal.glob("libpython3*.so*")), "the bundle carries its own Python"
+
+
+def test_a_task_is_added_and_listed_in_a_fresh_home(bundle: Path, user: dict[str, str],
+                                                     tmp_path: Path) -> None:
+    added = run([str(bundle), "task", "add", "hello", "--command", "echo hi", "--every", "1h"],
+                user, tmp_path)
+    assert added.returncode == 0, added.stderr
+    listed = run([str(bundle), "task", "list", "--json"], user, tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert [t["name"] for t in json.loads(listed.stdout)] == ["hello"]
+    assert Path(user["TICKWORK_HOME"]).is_dir()
+    bad = run([str(bundle), "task", "add", "x", "--command", "true", "--every", "soon"],
+              user, tmp_path)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def wait_for_runs(bundle: Path, user: dict[str, str], cwd: Path, task: str,
+                  count: int, timeout: float = 60) -> list[dict[str, object]]:
+    deadline = time.monotonic() + timeout
+    while True:
+        listed = run([str(bundle), "run", "list", "--task", task, "--json"], user, cwd)
+        assert listed.returncode == 0, listed.stderr
+        runs = [r for r in json.loads(listed.stdout) if r["status"] == "succeeded"]
+        if len(runs) >= count or time.monotonic() > deadline:
+            return runs
+        time.sleep(0.2)
+
+
+def test_the_engine_runs_tasks_on_demand_and_on_schedule(bundle: Path, user: dict[str, str],
+                                                          tmp_path: Path) -> None:
+    for argv in (["task", "add", "now", "--command", "echo from-the-bundle", "--manual"],
+                 ["task", "add", "every", "--command", "true", "--every", "1s"],
+                 ["task", "add", "cron", "--command", "true", "--cron", "* * * * * *"]):
+        assert run([str(bundle), *argv], user, tmp_path).returncode == 0
+    log = (tmp_path / "engine.log").open("w")
+    engine = subprocess.Popen([str(bundle), "engine"], env=user, cwd=tmp_path, stdout=log,
+                              stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        ran = run([str(bundle), "task", "run", "now", "--wait", "60", "--json"], user, tmp_path)
+        assert ran.returncode == 0, ran.stderr + ran.stdout
+        run_id = json.loads(ran.stdout)["id"]
+        shown = run([str(bundle), "run", "show", str(run_id), "--log"], user, tmp_path)
+        assert "from-the-bundle" in shown.stdout
+        assert len(wait_for_runs(bundle, user, tmp_path, "every", 2)) >= 2
+        assert len(wait_for_runs(bundle, user, tmp_path, "cron", 2)) >= 2
+    finally:
+        engine.send_signal(signal.SIGTERM)
+        try:
+            code = engine.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(engine.pid, signal.SIGKILL)
+            raise
+        log.close()
+    text = (tmp_path / "engine.log").read_text()
+    assert code == 0, text
+    assert "Traceback" not in text
+
+
+def test_a_secret_without_a_keyring_service_is_one_line(bundle: Path, user: dict[str, str],
+                                                        tmp_path: Path) -> None:
+    result = subprocess.run([str(bundle), "secret", "set", "token"], env=user, cwd=tmp_path,
+                            input="s3cret\n", capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_first_start_check_works_in_the_bundle(bundle: Path, user: dict[str, str],
+                                                   tmp_path: Path) -> None:
+    where = f":{free_display()}"
+    result = run([str(bundle)], {**user, "QT_QPA_PLATFORM": "xcb", "DISPLAY": where}, tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip() == (
+        f"tickwork: the window cannot open: no X display answers at DISPLAY={where}; "
+        "`tickwork engine` runs tasks without a window")
