@@ -383,12 +383,24 @@ class Service:
         Schedules are checked as of the epoch, not now: a backup holds one-shot tasks that
         have fired and windows that have ended, and they come back as they were (they just
         have no next run), while a schedule that never fires at all is still refused."""
+        return self.import_specs(transfer.read_specs(path, verify=verify), str(path), now)
+
+    def import_specs(self, specs: list[TaskSpec], source: str, now: datetime | None = None,
+                     label: references.Label = transfer.label, *,
+                     dry_run: bool = False) -> ImportReport:
+        """Create these tasks (read from `source`, already checked against this machine),
+        all or nothing, with the same checks and audit as an export file's import; `label`
+        names a task's field in an error. `dry_run` checks them against the store and
+        creates nothing."""
         now = _now(now)
-        specs = transfer.read_specs(path, verify=verify)
         report = ImportReport()
+        if dry_run:
+            with self.store.read():
+                self._checked([(spec, None) for spec in specs], label)
+            return report
         with self.store.write():
-            created = self._insert_all(specs, now, "task.import", transfer.label)
+            created = self._insert_all(specs, now, "task.import", label)
             report.created = [spec.name for spec in specs]
-            self._audit("tasks.import", str(path), None, {"created": report.created}, now)
+            self._audit("tasks.import", source, None, {"created": report.created}, now)
         self._announce(Change(tasks=frozenset(created)))
         return report

@@ -12,6 +12,8 @@ from typing import Final
 
 from app.core.errors import ValidationError
 
+MAX_STDIN = 1_000_000
+
 _SHELL_WORDS: Final = frozenset({"for", "while", "until", "if", "case", "function"})
 _SHELL_OPERATORS: Final = ("&&", "||", ";", "|", ">", "<", "`", "$(", "$")
 
@@ -69,4 +71,27 @@ def typed_line(value: object, argv: list[str], shell: bool) -> str | None:
     if not matches:
         raise ValidationError("command", "line does not match argv (the arguments it is "
                               "split into)")
+    return value
+
+
+def shell_program(value: object, shell: bool) -> str | None:
+    """The shell a shell command runs with (cron's SHELL): an absolute path, or None for
+    /bin/sh."""
+    if value is None:
+        return None
+    if not shell:
+        raise ValidationError("shell_program", "is only for commands run through the shell")
+    if not isinstance(value, str) or not value.startswith("/") or "\x00" in value:
+        raise ValidationError("shell_program", f"must be an absolute path, got {value!r}")
+    return value
+
+
+def command_stdin(value: object) -> str | None:
+    """The text a command reads on its standard input (cron's `%` lines), or None."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError("stdin", "must be text")
+    if len(value) > MAX_STDIN:
+        raise ValidationError("stdin", f"is longer than {MAX_STDIN:,} characters")
     return value
