@@ -183,9 +183,9 @@ def join_percent(command: str, stdin: str | None) -> str:
         raise ValueError("cron would read the % after a backslash as a literal %")
     if stdin and not stdin.endswith("\n"):
         raise ValueError("cron ends the standard input with a line break")
-    if "\\\n" in stdin:
-        raise ValueError("cron cannot put a backslash before a line break in standard input")
     body = stdin[:-1] if stdin[:-1] and not stdin[:-1].endswith("\n") else stdin
+    if "\\\n" in body:
+        raise ValueError("cron cannot put a backslash before a line break in standard input")
     return text + "%" + body.replace("%", "\\%").replace("\n", "%")
 
 

@@ -76,7 +76,7 @@ def parse_unit(text: str) -> Unit:
     for raw in lines:
         line = raw.strip()
         while line.endswith("\\"):
-            line = line[:-1] + " " + next(lines, "").strip()
+            line = line[:-1].rstrip() + " " + next(lines, "").strip()
         if not line or line[0] in "#;":
             continue
         if line.startswith("[") and line.endswith("]"):
