@@ -9,6 +9,7 @@ plan's preview table and what was not mapped, and creates nothing.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from app.core.import_plan import ImportPlan
 
 EXIT_OK = 0
-DEFAULT_FOLDER = "~/.config/systemd/user"
+DEFAULT_FOLDER = "$XDG_CONFIG_HOME/systemd/user"  # ~/.config/systemd/user without it
 
 
 def add_transfer_commands(sub: Any) -> None:
@@ -35,7 +36,7 @@ def add_transfer_commands(sub: Any) -> None:
     imp.add_argument("--crontab", metavar="FILE", help="a user crontab (- for standard input, "
                      "e.g. crontab -l | tickwork import --crontab -)")
     imp.add_argument("--systemd", metavar="DIR", nargs="?", const=DEFAULT_FOLDER,
-                     help=f"systemd user timers and their services (default {DEFAULT_FOLDER})")
+                     help="systemd user timers and their services (default ~/.config/systemd/user)")
     imp.add_argument("--dry-run", action="store_true",
                      help="with --crontab or --systemd: show what would be created, create "
                           "nothing")
@@ -106,6 +107,9 @@ def _crontab_plan(file: str) -> ImportPlan:
 def _systemd_plan(folder: str) -> ImportPlan:
     from app.core.systemd_units import read_timers
 
+    if folder == DEFAULT_FOLDER:
+        config = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
+        folder = os.path.join(config, "systemd", "user")
     path = Path(folder).expanduser()
     if not path.is_dir():
         raise ValidationError("systemd", f"no such folder: {path}")

@@ -39,6 +39,7 @@ from app.core.schedule import Schedule, parse_timezone, system_timezone_name
 _ENV_LINE = re.compile(r"""\s*(?:"([^"]*)"|'([^']*)'|([^\s="']+))\s*=\s*(.*)""")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+_REDIRECT = re.compile(r"[0-9&]?(?:>>?|<)&?")
 _MACROS: Final = ("@reboot", "@yearly", "@annually", "@monthly", "@weekly", "@daily",
                   "@midnight", "@hourly")
 NOT_MAPPED: Final = {
@@ -230,8 +231,8 @@ def _planned(entry: _Entry, name: str) -> PlannedTask:
 
 def command_name(command: str) -> str:
     """A task name from a command: its program's name and its first argument's (`rsync-notes`
-    for `rsync -a ~/notes /mnt/backup`), skipping variable assignments and a leading `cd DIR
-    &&`."""
+    for `rsync -a ~/notes /mnt/backup`), skipping variable assignments, a leading `cd DIR &&`,
+    options and redirections."""
     try:
         words = shlex.split(command, comments=False)
     except ValueError:
@@ -241,12 +242,15 @@ def command_name(command: str) -> str:
     while words and _ASSIGNMENT.match(words[0]):
         words = words[1:]
     parts: list[str] = []
+    redirect = False
     for word in words:
-        if parts and (word.startswith("-") or not _base(word)):
-            continue
-        if word in ("&&", "||", ";", "|") or (parts and len(parts) == 2):
+        if word in ("&&", "||", ";", "|") or len(parts) == 2:
             break
-        parts.append(_base(word))
+        target, redirect = redirect, _REDIRECT.fullmatch(word) is not None
+        if target or redirect or _REDIRECT.match(word) or (parts and word.startswith("-")):
+            continue  # a redirection's file is not what the command is about
+        if _base(word):
+            parts.append(_base(word))
     name = "-".join(p for p in parts if p)
     return name or "crontab"
 

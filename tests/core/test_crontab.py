@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from app.core.crontab import command_name, env_line, join_percent, read_crontab, split_percent
 from app.core.errors import ValidationError
 from app.core.schedule import Schedule, next_fire_times, system_timezone_name
+from app.core.task import Action
 
 NOW = datetime(2027, 1, 4, tzinfo=UTC)
 
@@ -161,6 +162,9 @@ def test_names_come_from_the_command_and_are_unique_in_the_file() -> None:
     assert command_name("cd /srv/app && ./deploy.sh --prod") == "deploy.sh"
     assert command_name("LANG=C FOO=1 /usr/bin/report weekly") == "report-weekly"
     assert command_name("python3 -u /opt/jobs/sync.py --all") == "python3-sync.py"
+    assert command_name("cat > /dev/null") == "cat"
+    assert command_name("sort < in.txt 2>/dev/null >> out.txt") == "sort"
+    assert command_name("tar czf /tmp/home.tgz /home 2>&1") == "tar-czf"
     text = ("0 1 * * * /bin/backup.sh\n0 2 * * 1,3 /bin/backup.sh\n0 2 * * 1,3 /bin/backup.sh\n"
             "@daily rsync -a ~/notes /mnt\n")
     names = [t.name for t in read_crontab(text).tasks]
@@ -202,3 +206,26 @@ def test_the_planned_tasks_are_valid_task_json() -> None:
     assert Schedule.from_json(plan.tasks[0].data["schedule"]) == spec.schedule
     assert spec.to_json()["action"]["stdin"] == "x\n"
     assert spec.to_json()["action"]["shell_program"] == "/bin/bash"
+
+
+def test_a_command_action_keeps_its_stdin_and_shell_program_in_json() -> None:
+    data = {"kind": "command", "argv": ["cat"], "shell": True, "cwd": None, "line": "cat",
+            "shell_program": "/bin/bash", "stdin": "a\nb\n"}
+    action = Action.from_json(data)
+    assert (action.shell_program, action.stdin) == ("/bin/bash", "a\nb\n")
+    assert action.to_json() == data
+    plain = Action.from_json({"kind": "command", "argv": ["true"]})
+    assert "stdin" not in plain.to_json() and "shell_program" not in plain.to_json()
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ({"shell": False, "argv": ["cat"], "shell_program": "/bin/bash"},
+     "shell_program: is only for commands run through the shell"),
+    ({"shell": True, "argv": ["cat"], "shell_program": "bash"},
+     "shell_program: must be an absolute path"),
+    ({"shell": True, "argv": ["cat"], "stdin": 3}, "stdin: must be text"),
+])
+def test_stdin_and_shell_program_are_checked(extra: dict, message: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(ValidationError) as caught:
+        Action.from_json({"kind": "command", **extra})
+    assert str(caught.value).startswith(message)
