@@ -17,6 +17,7 @@ from typing import Any
 
 from app import preflight, transfer
 from app.core import references
+from app.core.commandline import keep_extras
 from app.core.errors import NotFoundError, ValidationError
 from app.core.run import Run
 from app.core.schedule import next_fire_times, parse_timezone
@@ -173,6 +174,9 @@ class Service:
         now = _now(now)
         with self.store.write():
             before = tasks.get(ref)
+            if "action" in changes:  # a form that does not show a command's stdin keeps it
+                changes = {**changes, "action": keep_extras(before.spec.action.to_json(),
+                                                            changes["action"])}
             merged = {**before.spec.to_json(), **changes}
             schedule_changed = any(k in changes for k in ("schedule", "start_at", "end_at",
                                                           "timezone"))

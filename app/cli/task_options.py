@@ -70,11 +70,6 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
         action["cwd"] = args.cwd
     elif action is not None and old_action is not None and "cwd" not in action:
         action["cwd"] = old_action.get("cwd")
-    if action is not None and old_action is not None and action["kind"] == "command" == \
-            old_action["kind"]:  # a new command line keeps its stdin and (if shell) its shell
-        for key in ("stdin", "shell_program"):
-            if key in old_action and key not in action and (key == "stdin" or action["shell"]):
-                action[key] = old_action[key]
     if action is not None:
         out["action"] = action
 

@@ -8,7 +8,7 @@ uses `shell_syntax` to say, as you type, that a line needs the shell.
 from __future__ import annotations
 
 import shlex
-from typing import Final
+from typing import Any, Final
 
 from app.core.errors import ValidationError
 
@@ -95,3 +95,17 @@ def command_stdin(value: object) -> str | None:
     if len(value) > MAX_STDIN:
         raise ValidationError("stdin", f"is longer than {MAX_STDIN:,} characters")
     return value
+
+
+def keep_extras(old: dict[str, Any], new: object) -> object:
+    """A changed command action that does not mention its stdin or shell program keeps the
+    old ones: an editor form or a `--command` option that does not show them must not drop
+    them. The shell program stays only while the command runs through the shell; an
+    explicit null removes either."""
+    if not isinstance(new, dict) or old.get("kind") != "command" or new.get("kind") != "command":
+        return new
+    out = dict(new)
+    for key in ("stdin", "shell_program"):
+        if key in old and key not in out and (key == "stdin" or out.get("shell") is True):
+            out[key] = old[key]
+    return out

@@ -40,6 +40,8 @@ _ENV_LINE = re.compile(r"""\s*(?:"([^"]*)"|'([^']*)'|([^\s="']+))\s*=\s*(.*)""")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 _REDIRECT = re.compile(r"[0-9&]?(?:>>?|<)&?")
+_CD_PREFIX = re.compile(r"cd\s+\S+\s*(?:&&|;)\s*")
+_OPERATOR = re.compile(r"\s*(?:&&|\|\||;|\|)")
 _MACROS: Final = ("@reboot", "@yearly", "@annually", "@monthly", "@weekly", "@daily",
                   "@midnight", "@hourly")
 NOT_MAPPED: Final = {
@@ -223,36 +225,40 @@ def _planned(entry: _Entry, name: str) -> PlannedTask:
     if entry.expr == "@reboot":
         notes.append("runs when the Tickwork engine starts")
     data = {"name": name, "tags": [TAG], "action": action,
-            "description": f"imported from crontab line {entry.number}: {entry.raw.strip()}",
+            "description": f"imported from crontab line {entry.number}: {_shortened(entry.raw)}",
             "schedule": {"kind": "cron", "expr": entry.expr}, "timezone": entry.zone,
             "env": entry.env, "catch_up": "skip"}
     return PlannedTask(f"line {entry.number}", data, tuple(notes))
 
 
+def _shortened(line: str, limit: int = 500) -> str:
+    line = line.strip()
+    return line if len(line) <= limit else line[:limit - 1] + "…"
+
+
 def command_name(command: str) -> str:
     """A task name from a command: its program's name and its first argument's (`rsync-notes`
-    for `rsync -a ~/notes /mnt/backup`), skipping variable assignments, a leading `cd DIR &&`,
-    options and redirections."""
+    for `rsync -a ~/notes /mnt/backup`), from the first command of a list (after a leading
+    `cd DIR &&`), skipping variable assignments, options and redirections."""
+    text = _CD_PREFIX.sub("", command.strip(), count=1)
+    text = _OPERATOR.split(text, maxsplit=1)[0]
     try:
-        words = shlex.split(command, comments=False)
+        words = shlex.split(text)
     except ValueError:
-        words = command.split()
-    if len(words) >= 3 and words[0] == "cd" and words[2] in ("&&", ";"):
-        words = words[3:]
+        words = text.split()
     while words and _ASSIGNMENT.match(words[0]):
         words = words[1:]
     parts: list[str] = []
     redirect = False
     for word in words:
-        if word in ("&&", "||", ";", "|") or len(parts) == 2:
-            break
         target, redirect = redirect, _REDIRECT.fullmatch(word) is not None
         if target or redirect or _REDIRECT.match(word) or (parts and word.startswith("-")):
             continue  # a redirection's file is not what the command is about
         if _base(word):
             parts.append(_base(word))
-    name = "-".join(p for p in parts if p)
-    return name or "crontab"
+        if len(parts) == 2:
+            break
+    return "-".join(parts) or "crontab"
 
 
 def _base(word: str) -> str:

@@ -174,9 +174,27 @@ def test_an_imported_line_runs_with_its_stdin_shell_and_environment(
         cli: Any, engine: Any, tmp_path: Path) -> None:
     out = tmp_path / "out.txt"
     crontab = (f"SHELL=/bin/bash\nGREETING=hi there\n"
-               f'@reboot cat > {out}; echo "$0 $GREETING" >> {out}%first line%second \\% line\n')
+               f'@reboot cat > {out}; echo "$0 $GREETING" >> {out}%first line%second \\% line\n'
+               # far more than a pipe holds, to a command that never reads it: it still ends
+               f"@reboot /bin/true%{'x' * 300_000}\n")
     assert cli("import", "--crontab", "-", stdin=crontab).code == 0
     engine()  # @reboot: runs once when the engine starts
-    wait_until(lambda: [r for r in cli("run", "list", "--json").json()
-                        if r["status"] == "succeeded"], 30)
+    runs = wait_until(lambda: (lambda done: len(done) == 2 and done)(
+        [r for r in cli("run", "list", "--json").json() if r["status"] not in (
+            "queued", "waiting", "running")]), 30)
+    assert sorted((r["task_name"], r["status"]) for r in runs) == [
+        ("cat", "succeeded"), ("true", "succeeded")]
     assert out.read_text() == "first line\nsecond % line\n/bin/bash hi there\n"
+
+
+def test_an_edit_that_does_not_show_stdin_keeps_it(service: Any) -> None:
+    """The editor's form has no stdin field: saving it must not drop the text."""
+    from app.core.crontab import read_crontab
+
+    plan = read_crontab("SHELL=/bin/bash\n@daily cat%hello\n")
+    service.import_specs(plan.specs(datetime.now(ZoneInfo("UTC"))), "test", label=plan.label)
+    form = {"kind": "command", "argv": ["cat -n"], "shell": True, "cwd": None, "line": "cat -n"}
+    action = service.update_task("cat", {"action": form}).spec.action
+    assert (action.line, action.stdin, action.shell_program) == ("cat -n", "hello\n", "/bin/bash")
+    cleared = service.update_task("cat", {"action": {**form, "stdin": None}}).spec.action
+    assert cleared.stdin is None and cleared.shell_program == "/bin/bash"
