@@ -97,15 +97,16 @@ def command_stdin(value: object) -> str | None:
     return value
 
 
-def keep_extras(old: dict[str, Any], new: object) -> object:
-    """A changed command action that does not mention its stdin or shell program keeps the
-    old ones: an editor form or a `--command` option that does not show them must not drop
-    them. The shell program stays only while the command runs through the shell; an
+def keep_extras(old_action: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """Task changes whose command action does not mention its stdin or shell program keep
+    the old ones: an editor form or a `--command` option that does not show them must not
+    drop them. The shell program stays only while the command runs through the shell; an
     explicit null removes either."""
-    if not isinstance(new, dict) or old.get("kind") != "command" or new.get("kind") != "command":
-        return new
-    out = dict(new)
-    for key in ("stdin", "shell_program"):
-        if key in old and key not in out and (key == "stdin" or out.get("shell") is True):
-            out[key] = old[key]
-    return out
+    new = changes.get("action")
+    if not isinstance(new, dict) or old_action.get("kind") != "command" or new.get(
+            "kind") != "command":
+        return changes
+    kept = {key: old_action[key] for key in ("stdin", "shell_program")
+            if key in old_action and key not in new
+            and (key == "stdin" or new.get("shell") is True)}
+    return {**changes, "action": {**new, **kept}} if kept else changes

@@ -83,6 +83,9 @@ def read_crontab(text: str, source: str = "crontab") -> ImportPlan:
         where = f"line {number}"
         assignment = env_line(line)
         if assignment is None:
+            if line.startswith("-"):  # cronie: do not log this job to syslog
+                line = line[1:]
+                plan.notes.append(f"{where}: '-' (no syslog entry) has no meaning in Tickwork")
             expr, rest = _split_entry(line, where)
             command, stdin = split_percent(rest)
             if not command.strip():

@@ -81,6 +81,12 @@ def test_shell_is_the_program_the_command_runs_with() -> None:
     assert "SHELL" not in found["bashed"]["env"]
 
 
+def test_cronies_no_syslog_dash_is_read_and_named() -> None:
+    plan = read_crontab("-*/5 * * * * /bin/quiet\n")
+    assert plan.tasks[0].data["schedule"]["expr"] == "*/5 * * * *"
+    assert plan.notes == ["line 1: '-' (no syslog entry) has no meaning in Tickwork"]
+
+
 def test_mail_settings_are_named_as_not_mapped() -> None:
     plan = read_crontab("MAILTO=me@example.com\nRANDOM_DELAY=10\n0 1 * * * job\n")
     assert [n.split(":")[0] for n in plan.notes] == ["line 1", "line 2"]
