@@ -102,17 +102,19 @@ def read_timers(units: Mapping[str, str], source: str, *, home: str | None = Non
         if not file_name.endswith(".timer"):
             continue
         timer = parse_unit(units[file_name])
-        service_name = _last(timer, "Timer", "Unit") or file_name.replace(".timer", ".service")
+        name = file_name.removesuffix(".timer")
+        service_name = _last(timer, "Timer", "Unit") or f"{name}.service"
         stem = service_name.rsplit(".", 1)[0]
         specifiers = {"h": home, "u": user, "U": user, "n": service_name, "N": stem,
                       "p": stem.split("@")[0]}
         remarks: list[str] = []
         try:
+            if name.endswith("@"):
+                raise NotMapped("a template (its instances are not known here)")
             if service_name not in units:
                 raise NotMapped(f"its service {service_name} is not in the folder")
             service = parse_unit(units[service_name])
-            data = _task(file_name.removesuffix(".timer"), timer, service, specifiers,
-                         remarks)
+            data = _task(name, timer, service, specifiers, remarks)
         except (NotMapped, ValidationError) as exc:
             plan.notes.append(f"{file_name} (skipped): {exc}")
             continue

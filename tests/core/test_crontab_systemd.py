@@ -100,6 +100,8 @@ UNITS = {
     "twice.timer": "[Timer]\nOnCalendar=Mon 10:00\nOnCalendar=Fri 16:00\n",
     "twice.service": "[Service]\nExecStart=/bin/true\n",
     "other.service": "[Service]\nExecStart=/bin/true\n",
+    "sync@.timer": "[Timer]\nOnCalendar=daily\n",
+    "sync@.service": "[Service]\nExecStart=/bin/sync %i\n",
 }
 
 
@@ -131,6 +133,7 @@ def test_timers_with_their_services() -> None:
         "last.timer (skipped): OnCalendar=*-*~01: '~' (days counted from the month's end) "
         "has no cron form",
         "lonely.timer (skipped): its service lonely.service is not in the folder",
+        "sync@.timer (skipped): a template (its instances are not known here)",
         "twice.timer (skipped): it has several triggers (a Tickwork task has one schedule)",
     ]
     specs = plan.specs(NOW)
