@@ -177,7 +177,7 @@ def join_percent(command: str, stdin: str | None) -> str:
 
     Raises ValueError for what cron cannot say: a line break in the command, an odd number
     of backslashes before a `%` in it (cron pairs them), stdin that does not end with a
-    line break (cron adds one) or has a backslash before a line break."""
+    line break (cron adds one) or has a backslash before any line break but that last one."""
     if "\n" in command:
         raise ValueError("a crontab command is one line")
     if any(len(run) % 2 for run in re.findall(r"(\\+)%", command)):
