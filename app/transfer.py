@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -52,23 +53,24 @@ def read_specs(path: Path, *, verify: bool = True) -> list[TaskSpec]:
         except ValidationError as exc:
             raise ValidationError(label(i, exc.field), exc.reason) from None
     if verify:
-        _verify_all(specs)
+        verify_all(specs)
     return specs
 
 
-def _verify_all(specs: list[TaskSpec]) -> None:
-    """Check every action against this machine, each distinct program, module or folder once."""
+def verify_all(specs: list[TaskSpec], name: Callable[[int, str], str] = label) -> None:
+    """Check every action against this machine, each distinct program, module or folder once;
+    `name` says how an error names a task's field."""
     seen: set[tuple[Any, ...]] = set()
     for i, spec in enumerate(specs):
         action = spec.action
         key = (action.kind, action.argv[:1], action.shell, action.target, action.cwd,
-               spec.env.get("PATH"))
+               spec.env.get("PATH"), action.shell_program)
         if key in seen:
             continue
         try:
             preflight.verify(spec)
         except ValidationError as exc:
-            raise type(exc)(label(i, exc.field), exc.reason) from None
+            raise type(exc)(name(i, exc.field), exc.reason) from None
         seen.add(key)
 
 

@@ -9,6 +9,7 @@ from typing import NoReturn
 
 from app import __version__
 from app.cli.store import add_store_commands
+from app.cli.transfer import add_transfer_commands
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -145,12 +146,7 @@ def build_parser() -> Parser:
     sdel = ssub.add_parser("delete", help="delete a secret")
     sdel.add_argument("name")
 
-    exp = sub.add_parser("export", help="write every task to a JSON file")
-    exp.add_argument("file")
-    imp = sub.add_parser("import", help="create tasks from an export file (all or nothing)")
-    imp.add_argument("file")
-    imp.add_argument("--no-verify", dest="verify", action="store_false",
-                     help="import even if programs, modules or folders are not there (yet)")
+    add_transfer_commands(sub)
 
     eng = sub.add_parser("engine", help="run the engine headless until SIGINT/SIGTERM")
     eng.add_argument("--workers", type=int_arg("workers"), default=None)

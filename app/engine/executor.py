@@ -17,6 +17,7 @@ the run's bookkeeping. The engine needs QtCore only.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
 import json
@@ -285,7 +286,8 @@ class Executor:
 
     def _run_command(self, attempt: Attempt) -> Outcome:
         action = attempt.action
-        argv = ["/bin/sh", "-c", action.argv[0]] if action.shell else list(action.argv)
+        shell = action.shell_program or "/bin/sh"  # cron's SHELL, when the task names one
+        argv = [shell, "-c", action.argv[0]] if action.shell else list(action.argv)
         try:
             env = {**os.environ, **attempt.env, **self._secrets(attempt)}
         except LookupError as exc:
@@ -293,7 +295,8 @@ class Executor:
             return Outcome("failed", _now(), error=str(exc))
         try:
             proc = subprocess.Popen(
-                argv, cwd=action.cwd or None, env=env, stdin=subprocess.DEVNULL,
+                argv, cwd=action.cwd or None, env=env,
+                stdin=subprocess.DEVNULL if action.stdin is None else subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                 close_fds=True,
             )
@@ -301,6 +304,9 @@ class Executor:
             self.sink.on_started(attempt)
             return Outcome("failed", _now(), exit_code=None,
                            error=f"cannot start {argv[0]!r}: {exc}")
+        if action.stdin is not None:  # cron's `%` text: fed by a thread, so a command that
+            # writes before it reads, or never reads, cannot block the output loop below
+            threading.Thread(target=_feed, args=(proc, action.stdin), daemon=True).start()
         attempt.pid = proc.pid
         attempt.leader_created = leader_created(proc.pid)
         self.sink.on_started(attempt)  # the `running` row carries the group and its start
@@ -363,3 +369,15 @@ _SIGKILL = platform.SIGKILL
 
 def _signal_group(pid: int, sig: int) -> None:
     platform.kill_group(pid, sig)
+
+
+def _feed(proc: subprocess.Popen[bytes], text: str) -> None:
+    """Write a command's stdin text and close it; a command that exits first just misses it."""
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(text.encode())
+    except OSError:  # BrokenPipeError: the command did not read it all
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
