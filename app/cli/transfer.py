@@ -9,7 +9,6 @@ plan's preview table and what was not mapped, and creates nothing.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,10 +19,9 @@ from app.cli.store import service
 from app.core.errors import ValidationError
 
 if TYPE_CHECKING:
-    from app.core.import_plan import ImportPlan
+    pass
 
 EXIT_OK = 0
-DEFAULT_FOLDER = "$XDG_CONFIG_HOME/systemd/user"  # ~/.config/systemd/user without it
 
 
 def add_transfer_commands(sub: Any) -> None:
@@ -35,7 +33,7 @@ def add_transfer_commands(sub: Any) -> None:
     imp.add_argument("file", nargs="?", help="an export file written by `tickwork export`")
     imp.add_argument("--crontab", metavar="FILE", help="a user crontab (- for standard input, "
                      "e.g. crontab -l | tickwork import --crontab -)")
-    imp.add_argument("--systemd", metavar="DIR", nargs="?", const=DEFAULT_FOLDER,
+    imp.add_argument("--systemd", metavar="DIR", nargs="?", const="",
                      help="systemd user timers and their services (default ~/.config/systemd/user)")
     imp.add_argument("--dry-run", action="store_true",
                      help="with --crontab or --systemd: show what would be created, create "
@@ -63,8 +61,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     from app import transfer
     from app.core.import_plan import PREVIEW_HEADERS
 
-    plan = _crontab_plan(args.crontab) if args.crontab is not None else _systemd_plan(
-        args.systemd)
+    if args.crontab is None:
+        plan = transfer.systemd_plan(args.systemd)
+    elif args.crontab == "-":
+        plan = transfer.crontab_plan_of(_stdin_text(), "crontab (standard input)")
+    else:
+        plan = transfer.crontab_plan(Path(args.crontab))
     now = datetime.now(UTC)
     specs = plan.specs(now)
     if args.verify:
@@ -84,40 +86,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _crontab_plan(file: str) -> ImportPlan:
-    from app.core.crontab import read_crontab
-
-    if file == "-":
-        try:
-            text = sys.stdin.read()
-        except UnicodeDecodeError as exc:
-            raise ValidationError("crontab", f"standard input is not UTF-8 text: "
-                                  f"{exc.reason}") from None
-        return read_crontab(text, "crontab (standard input)")
-    path = Path(file)
+def _stdin_text() -> str:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValidationError("crontab", f"cannot read {path}: {exc.strerror}") from None
+        return sys.stdin.read()
     except UnicodeDecodeError as exc:
-        raise ValidationError("crontab", f"{path} is not UTF-8 text: {exc.reason}") from None
-    return read_crontab(text, f"crontab {path}")
-
-
-def _systemd_plan(folder: str) -> ImportPlan:
-    from app.core.systemd_units import read_timers
-
-    if folder == DEFAULT_FOLDER:
-        config = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
-        folder = os.path.join(config, "systemd", "user")
-    path = Path(folder).expanduser()
-    if not path.is_dir():
-        raise ValidationError("systemd", f"no such folder: {path}")
-    units: dict[str, str] = {}
-    for unit in sorted(path.iterdir()):
-        if unit.suffix in (".timer", ".service") and unit.is_file():
-            try:
-                units[unit.name] = unit.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise ValidationError("systemd", f"cannot read {unit}: {exc}") from None
-    return read_timers(units, f"systemd units in {path}")
+        raise ValidationError("crontab", f"standard input is not UTF-8 text: "
+                              f"{exc.reason}") from None
