@@ -7,7 +7,7 @@ import argparse
 from collections.abc import Callable
 from typing import NoReturn
 
-from app import __version__
+from app import version
 from app.cli.store import add_store_commands
 from app.cli.transfer import add_transfer_commands
 
@@ -78,11 +78,21 @@ def add_task_options(p: argparse.ArgumentParser, *, update: bool) -> None:
     p.add_argument("--json", action="store_true")
 
 
+class _Version(argparse.Action):
+    """--version, read from the package metadata only when asked (it costs ~30 ms)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        print(f"tickwork {version()}")
+        parser.exit()
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="tickwork", description="Tickwork: a desktop task scheduler.")
     parser.add_argument("--home", metavar="DIR", help="data directory (default: $TICKWORK_HOME "
                         "or the platform's per-user data directory)")
-    parser.add_argument("--version", action="version", version=f"tickwork {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="show the version and exit")
     sub = parser.add_subparsers(dest="cmd", parser_class=Parser)
 
     task = sub.add_parser("task", help="create, change and run tasks")
