@@ -85,6 +85,7 @@ def test_systemd_timers_are_previewed_from_a_folder_and_created(
     assert dialog.table.item(0, 1).text() == "backup"
     assert "Nice=10" in dialog.notes.text()
     qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
-    gui.wait_until(lambda: gui.service.count_tasks() == 1)
+    gui.wait_until(lambda: not dialog.isVisible())  # closed once the tasks exist
+    assert gui.service.count_tasks() == 1
     assert gui.service.get_task("backup").spec.catch_up == "once"
     assert QApplication.activeModalWidget() is None
