@@ -33,7 +33,7 @@ from app.engine.dependencies import (
     Waiter,
     judge,
 )
-from app.engine.dispatcher import BY_GROUP, Pending, ReadyQueue
+from app.engine.ready_queue import BY_GROUP, Pending, ReadyQueue
 from app.engine.scheduler import next_after
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.engine.dependencies import GO, PENDING, SKIP, FireBook, Gate, Graph, Waiter, judge
-from app.engine.dispatcher import Pending, ReadyQueue
+from app.engine.ready_queue import Pending, ReadyQueue
 
 N = 1_000
 

@@ -1,0 +1,38 @@
+"""One record per run the dispatcher holds: what it is, where it stands, what it runs as."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Final
+
+from app.core.task import Task
+
+if TYPE_CHECKING:
+    from app.engine.executor import Attempt
+
+# where a claimed run stands in the dispatcher (its ledger status may say more: `waiting`
+# is also written for runs the ready queue holds back by their task or group)
+RETRYING: Final = "retrying"  # waiting out its backoff (an armed `r<run id>` job)
+WAITING: Final = "waiting"  # held by its upstreams (in the dependency gate)
+QUEUED: Final = "queued"  # in the ready queue
+RUNNING: Final = "running"  # its attempt is in the executor
+
+
+@dataclass(slots=True, eq=False)
+class RunRecord:
+    """A claimed run the dispatcher has not settled yet."""
+
+    run_id: int
+    task: Task  # as it was when the run was claimed (or its retry fell due)
+    fire: datetime  # the scheduled fire time it stands for
+    attempt: int
+    phase: str  # RETRYING | WAITING | QUEUED | RUNNING
+    reason: str | None = None  # the reason it was claimed with (catch-up, retry …)
+    due_at: datetime | None = None  # a retry: when its backoff ended
+    running: Attempt | None = None  # the attempt, once started
+    blocked_by: list[int] = field(default_factory=list)  # upstreams it waited for
+
+    @property
+    def task_id(self) -> int:
+        return self.task.id
