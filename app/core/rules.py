@@ -69,20 +69,12 @@ def ready_key(priority: int, scheduled_ts: float, level: int, seq: int
     return (-priority, scheduled_ts, level, seq)
 
 
-def task_held_reason(max_instances: int, overlap_policy: str) -> str:
-    return f"at most {max_instances} run(s) of this task at a time (overlap: {overlap_policy})"
-
-
-def group_held_reason(group: str | None, group_limit: int) -> str:
-    return f"group {group} runs at most {group_limit} at a time"
-
-
 def held_reason(why: str, *, max_instances: int, overlap_policy: str, group: str | None,
                 group_limit: int) -> str:
-    """Why the ready queue holds a run back, in words."""
+    """Why the ready queue holds a run back (BY_TASK or BY_GROUP), in words."""
     if why == BY_GROUP:
-        return group_held_reason(group, group_limit)
-    return task_held_reason(max_instances, overlap_policy)
+        return f"group {group} runs at most {group_limit} at a time"
+    return f"at most {max_instances} run(s) of this task at a time (overlap: {overlap_policy})"
 
 
 # -- dependency holds ---------------------------------------------------------------------

@@ -32,7 +32,7 @@ from app.engine.events import EventHub, RunChanged
 from app.engine.executor import Attempt, Executor, Outcome
 from app.engine.horizon import Horizon
 from app.engine.processes import TOKEN_VAR, run_token
-from app.engine.ready_queue import BY_GROUP, Pending, ReadyQueue
+from app.engine.ready_queue import Pending, ReadyQueue
 from app.engine.recorder import RunRecorder
 from app.engine.records import QUEUED, RETRYING, RUNNING, WAITING, RunRecord
 from app.engine.scheduler import Timing
@@ -144,10 +144,10 @@ class Dispatcher:
             if task_id in ups.wait_ups:
                 active += ups.waiting_count(task_id)
             verdict = rules.overlap(spec.overlap, active, spec.max_instances)
-            if verdict is rules.SKIP_FIRE:
+            if verdict == rules.SKIP_FIRE:
                 status, reason = "skipped", rules.overlap_skip_reason(active,
                                                                       spec.max_instances)
-            elif verdict is rules.REPLACE:
+            elif verdict == rules.REPLACE:
                 self._replace(task, fire)
         if task_id in ups.booked:
             ups.claiming(task_id, fire, status)
@@ -201,7 +201,7 @@ class Dispatcher:
         """A claimed run: queue it, unless its upstreams hold it back or skip it."""
         self.runs[record.run_id] = record
         ups = self.upstreams.wait_ups.get(record.task.id)
-        if not ups or self.upstreams.verdict(record, ups) is rules.READY:
+        if not ups or self.upstreams.verdict(record, ups) == rules.READY:
             self.enqueue(record)
 
     def enqueue(self, record: RunRecord) -> None:
@@ -243,10 +243,9 @@ class Dispatcher:
             if record is None:
                 continue
             spec = record.task.spec
-            reason = "held back: " + (
-                rules.group_held_reason(spec.group, pending.group_limit)
-                if pending.held == BY_GROUP else
-                rules.task_held_reason(spec.max_instances, spec.overlap))
+            reason = "held back: " + rules.held_reason(
+                pending.held or rules.BY_TASK, max_instances=spec.max_instances,
+                overlap_policy=spec.overlap, group=spec.group, group_limit=pending.group_limit)
             self._note(record, "waiting", reason)
 
     def _note(self, record: RunRecord, status: str, note: str) -> None:

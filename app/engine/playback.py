@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from app.core import rules
 from app.core.schedule import build_trigger, parse_timezone
 from app.core.task import Task
 from app.core.triggers import first_fire
@@ -33,7 +34,7 @@ from app.engine.dependencies import (
     Waiter,
     judge,
 )
-from app.engine.ready_queue import BY_GROUP, Pending, ReadyQueue
+from app.engine.ready_queue import Pending, ReadyQueue
 from app.engine.scheduler import next_after
 
 if TYPE_CHECKING:
@@ -266,15 +267,13 @@ class Playback:
             # where nothing is going yet: the engine never finds them overlapping)
             active = (self.ready.running_by_task[task_id] + self.ready.queued_count(task_id)
                       + self.gate.count(task_id))
-            if active >= spec.max_instances:
-                if spec.overlap == "skip":
-                    going = f"expected to take {_span(plan.duration)}" if plan.duration else ""
-                    self._skip(run, f"{active} run(s) of this task still going"
-                                    f"{f' ({going})' if going else ''}; max instances "
-                                    f"{spec.max_instances}, overlap: skip")
-                    return
-                if spec.overlap == "replace":
-                    self._replace(task_id, run)
+            overlapping = rules.overlap(spec.overlap, active, spec.max_instances)
+            if overlapping == rules.SKIP_FIRE:
+                self._skip(run, rules.overlap_skip_reason(
+                    active, spec.max_instances, _span(plan.duration) if plan.duration else ""))
+                return
+            if overlapping == rules.REPLACE:
+                self._replace(task_id, run)
         if task_id in self.graph.waited_on:
             self.book.record(task_id, scheduled, PENDING, run.run_id)
         ups = self.graph.wait_ups.get(task_id)
@@ -329,10 +328,9 @@ class Playback:
         for pending in self.ready.held:
             run = self.runs[pending.run_id]
             spec = run.plan.task.spec
-            run.held.append(f"group {spec.group} runs at most {pending.group_limit} at a time"
-                            if pending.held == BY_GROUP else
-                            f"at most {spec.max_instances} run(s) of this task at a time "
-                            f"(overlap: {spec.overlap})")
+            run.held.append(rules.held_reason(
+                pending.held or rules.BY_TASK, max_instances=spec.max_instances,
+                overlap_policy=spec.overlap, group=spec.group, group_limit=pending.group_limit))
         self.ready.held.clear()
 
     def _end(self, run: _Run) -> None:
