@@ -29,17 +29,15 @@ from app.engine import outcomes
 from app.engine.batch import Batch
 from app.engine.clock import Clock
 from app.engine.events import EventHub, RunChanged
-from app.engine.executor import Attempt, Executor, Outcome
+from app.engine.executor import Attempt, Outcome
 from app.engine.horizon import Horizon
+from app.engine.ports import Arming, History, Ledger, Recording, Runner
 from app.engine.processes import TOKEN_VAR, run_token
 from app.engine.ready_queue import Pending, ReadyQueue
-from app.engine.recorder import RunRecorder
 from app.engine.records import QUEUED, RETRYING, RUNNING, WAITING, RunRecord
-from app.engine.scheduler import Timing
 from app.engine.stats import Stats
 from app.engine.sync import TaskSync
-from app.engine.upstreams import Upstreams
-from app.engine.writer import Writer
+from app.engine.upstreams import StoreHistory, Upstreams
 from app.store import ledger
 from app.store.database import Store
 from app.store.times import utc_text
@@ -53,9 +51,10 @@ class Dispatcher:
     """Every run's state and every decision about it; see the module docstring."""
 
     def __init__(self, engine_id: str, store: Store, *, clock: Clock, post: Callable[
-            [Callable[[], None]], None], writer: Writer, hub: EventHub, timing: Timing,
-            executor: Executor, recorder: RunRecorder, stats: Stats, horizon: Horizon,
-            tasks: TaskSync, workers: int, paused: Callable[[], bool]) -> None:
+            [Callable[[], None]], None], writer: Ledger, hub: EventHub, timing: Arming,
+            executor: Runner, recorder: Recording, stats: Stats, horizon: Horizon,
+            tasks: TaskSync, workers: int, paused: Callable[[], bool],
+            history: History | None = None) -> None:
         self.engine_id = engine_id
         self.store = store
         self.clock = clock
@@ -71,8 +70,9 @@ class Dispatcher:
         self.ready = ReadyQueue(workers)
         self.runs: dict[int, RunRecord] = {}  # every claimed run not settled yet
         self.stopping = False  # the engine is stopping: start nothing new
-        self.upstreams = Upstreams(store, writer, hub, clock, horizon.next_fire, tasks.get,
-                                   release=self.release, forget=self.forget)
+        self.upstreams = Upstreams(history or StoreHistory(store), writer, hub, clock,
+                                   horizon.next_fire, tasks.get, release=self.release,
+                                   forget=self.forget)
         # the three busiest messages arrive in batches: one dispatcher step each
         self.fires = Batch(post, self.fire, self.pump)
         self._claims = Batch(post, self.claimed, self.pump)

@@ -16,13 +16,13 @@ from typing import Any
 from app.core.schedule import build_trigger, parse_timezone
 from app.core.task import Task
 from app.engine.clock import Clock
-from app.engine.scheduler import Timing, next_after
-from app.engine.writer import Writer
+from app.engine.ports import Arming, Ledger
+from app.engine.scheduler import next_after
 from app.store.times import utc_text
 
 
 class Horizon:
-    def __init__(self, timing: Timing, writer: Writer, tasks: dict[int, Task], horizon: float,
+    def __init__(self, timing: Arming, writer: Ledger, tasks: dict[int, Task], horizon: float,
                  load: Callable[[list[int]], None], clock: Clock) -> None:
         self.timing = timing
         self.clock = clock

@@ -34,8 +34,8 @@ from app.engine.dependencies import (
     judge,
 )
 from app.engine.events import EventHub, RunChanged
+from app.engine.ports import History, Ledger
 from app.engine.records import WAITING, RunRecord
-from app.engine.writer import Writer
 from app.store import ledger
 from app.store.database import Store
 
@@ -45,12 +45,12 @@ ChainFire = tuple[Task, str]  # a chain task to claim now, with its reason
 
 
 class Upstreams:
-    def __init__(self, store: Store, writer: Writer, hub: EventHub, clock: Clock,
+    def __init__(self, history: History, writer: Ledger, hub: EventHub, clock: Clock,
                  next_fire: Callable[[int], float | None],
                  task_of: Callable[[int], Task | None], *,
                  release: Callable[[list[RunRecord]], None],
                  forget: Callable[[RunRecord], None]) -> None:
-        self.store = store
+        self.history = history
         self.writer = writer
         self.hub = hub
         self.clock = clock
@@ -67,7 +67,7 @@ class Upstreams:
         self.names: dict[int, str] = {}
         self.book = FireBook()
         self.gate = Gate(self._judge)
-        self.chains = Chains(self._chain_successes)
+        self.chains = Chains(history.chain_successes)
         self._todo: deque[int | None] = deque()  # upstreams whose waiters need a look
         self._reviewing = False
         self.frozen = False  # the engine is stopping: release and skip nothing more
@@ -215,16 +215,8 @@ class Upstreams:
             self._release_runs(released)
 
     def _judge(self, waiter: Waiter) -> Verdict:
-        return judge(waiter.upstreams, waiter.ts, book=self.book, lookup=self._lookup,
+        return judge(waiter.upstreams, waiter.ts, book=self.book, lookup=self.history.latest,
                      next_fire=self._next_fire, name=self.name)
-
-    def _lookup(self, task_id: int, ts: float) -> Fire | None:
-        with self.store.read():
-            found = ledger.latest_fire(task_id, datetime.fromtimestamp(ts, UTC))
-        if found is None:
-            return None
-        run_id, fire, status = found
-        return Fire(fire.timestamp(), fire_state(status), run_id)
 
     def _waiting(self, waiter: Waiter, verdict: Verdict) -> None:
         held: RunRecord = waiter.data
@@ -265,9 +257,22 @@ class Upstreams:
                 hub.emit(event)
         self.writer.submit(lambda: ledger.update(run_id, values), done)
 
-    # -- chains ---------------------------------------------------------------------------------
 
-    def _chain_successes(self, task_id: int, ups: frozenset[int]) -> set[int]:
+class StoreHistory:
+    """The run history in the store (`History`), read on the dispatcher thread."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def latest(self, task_id: int, ts: float) -> Fire | None:
+        with self.store.read():
+            found = ledger.latest_fire(task_id, datetime.fromtimestamp(ts, UTC))
+        if found is None:
+            return None
+        run_id, fire, status = found
+        return Fire(fire.timestamp(), fire_state(status), run_id)
+
+    def chain_successes(self, task_id: int, ups: frozenset[int]) -> set[int]:
         with self.store.read():
             return chain_successes(task_id, ups)
 
