@@ -1,17 +1,13 @@
 """The `Dispatcher`: owns every run the engine holds and makes every decision on its route.
 
-One `RunRecord` per claimed run (app/engine/records.py), from its claim to its end. The
-route of one fire, each step one method (dispatcher thread only):
+One `RunRecord` per claimed run, from its claim to its end (dispatcher thread only):
 
-    fire (`fire`) → claim (`claim`: the overlap rule; the ledger row, via the writer)
-    → claimed (`claimed`, once committed) → admit (`admit`: upstreams may hold it
-    `waiting` or skip it) → enqueue → start (`pump` → `start`, when the ready queue lets
-    it) → finish (`finished`) → after (`after`: retries, fallback, notifications, chains)
+    fire (`fire`) → claim (`claim`: the overlap rule; the ledger row, via the writer) →
+    claimed (`claimed`, once committed) → admit (`admit`: `Upstreams.verdict` may hold it
+    `waiting` or skip it) → start (`pump` → `start`, as the ready queue lets it) →
+    finish (`finished`) → after (`after`: `outcomes.decide`: retry, fallback, notify, chains)
 
-The rules are pure functions (`app.core.rules`); the collaborators answer with decisions:
-`Upstreams` (dependency holds and chains), `outcomes.decide` (what follows an attempt),
-`ReadyQueue` (what starts next), `Horizon` (what is armed), `TaskSync` (the task cache).
-Requests from outside (cancel, manual runs, runs seen in the store) are `requests.py`'s.
+The rules are `app.core.rules`; see docs/architecture.md for the parts around it.
 """
 
 from __future__ import annotations
@@ -20,7 +16,6 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from app.core import rules
 from app.core.policy import should_retry
@@ -32,14 +27,12 @@ from app.engine.events import EventHub, RunChanged
 from app.engine.executor import Attempt, Outcome
 from app.engine.horizon import Horizon
 from app.engine.ports import Arming, History, Ledger, Recording, Runner
-from app.engine.processes import TOKEN_VAR, run_token
 from app.engine.ready_queue import Pending, ReadyQueue
-from app.engine.records import QUEUED, RETRYING, RUNNING, WAITING, RunRecord
+from app.engine.records import QUEUED, RETRYING, RUNNING, WAITING, RunRecord, attempt_for
 from app.engine.stats import Stats
 from app.engine.sync import TaskSync
-from app.engine.upstreams import StoreHistory, Upstreams
-from app.store import ledger
-from app.store.database import Store
+from app.engine.upstreams import Upstreams
+from app.engine.writes import RunWrites
 from app.store.times import utc_text
 
 log = logging.getLogger("tickwork.engine")
@@ -50,13 +43,12 @@ OVERLAP_TRIGGERS = frozenset({"schedule", "catch_up", "chain"})  # fires the ove
 class Dispatcher:
     """Every run's state and every decision about it; see the module docstring."""
 
-    def __init__(self, engine_id: str, store: Store, *, clock: Clock, post: Callable[
+    def __init__(self, engine_id: str, *, clock: Clock, post: Callable[
             [Callable[[], None]], None], writer: Ledger, hub: EventHub, timing: Arming,
             executor: Runner, recorder: Recording, stats: Stats, horizon: Horizon,
             tasks: TaskSync, workers: int, paused: Callable[[], bool],
-            history: History | None = None) -> None:
+            history: History) -> None:
         self.engine_id = engine_id
-        self.store = store
         self.clock = clock
         self.writer = writer
         self.hub = hub
@@ -70,15 +62,13 @@ class Dispatcher:
         self.ready = ReadyQueue(workers)
         self.runs: dict[int, RunRecord] = {}  # every claimed run not settled yet
         self.stopping = False  # the engine is stopping: start nothing new
-        self.upstreams = Upstreams(history or StoreHistory(store), writer, hub, clock,
-                                   horizon.next_fire, tasks.get, release=self.release,
-                                   forget=self.forget)
+        self.writes = RunWrites(writer, hub, clock)
+        self.upstreams = Upstreams(history, writer, hub, clock, horizon.next_fire, tasks.get,
+                                   release=self.release, forget=self.forget)
         # the three busiest messages arrive in batches: one dispatcher step each
         self.fires = Batch(post, self.fire, self.pump)
         self._claims = Batch(post, self.claimed, self.pump)
         self._finishes = Batch(post, self.finished, self.pump)
-
-    # -- what others ask ------------------------------------------------------------------------
 
     def running_count(self) -> int:
         return len(self.ready.running)
@@ -93,10 +83,6 @@ class Dispatcher:
     def unstarted(self, run_id: int) -> bool:
         record = self.runs.get(run_id)
         return record is not None and record.phase != RUNNING
-
-    def quiet(self) -> bool:
-        """Any thread: no run waits on its upstreams (a hint; see `Engine`)."""
-        return not self.upstreams.waiting()
 
     def tick(self) -> None:
         """Every few tens of milliseconds: refill the horizon, end over-long waits."""
@@ -185,7 +171,7 @@ class Dispatcher:
         self.hub.emit(RunChanged(run_id, task.id, task.name, status, now, attempt,
                                  reason=reason))
         if status == "skipped":
-            self.writer.submit(lambda: ledger.update(run_id, {"finished_at": now}))
+            self.writes.claimed_skipped(run_id, now)
             if task.id in self.upstreams.booked:
                 self.upstreams.settled(task.id, fire, status, run_id)
             return
@@ -246,48 +232,18 @@ class Dispatcher:
             reason = "held back: " + rules.held_reason(
                 pending.held or rules.BY_TASK, max_instances=spec.max_instances,
                 overlap_policy=spec.overlap, group=spec.group, group_limit=pending.group_limit)
-            self._note(record, "waiting", reason)
-
-    def _note(self, record: RunRecord, status: str, note: str) -> None:
-        """Write a run's status and add a note to its reason; the event follows the commit."""
-        task = record.task
-        run_id = record.run_id
-        event = RunChanged(run_id, task.id, task.name, status, self.clock.now(),
-                           record.attempt, reason=note)
-        hub = self.hub
-
-        def done(_result: Any, error: BaseException | None) -> None:
-            if error is None:
-                hub.emit(event)
-        self.writer.submit(lambda: ledger.note(run_id, status, note), done)
+            self.writes.note(record, "waiting", reason)
 
     def start(self, record: RunRecord) -> None:
         """Hand a run to the executor as an attempt."""
-        run_id = record.run_id
         task = record.task
-        fire = record.fire
-        spec = task.spec
         resume = None
-        if record.attempt > 1:
-            with self.store.read():
-                text = ledger.latest_checkpoint(task.id, fire)
+        if record.attempt > 1:  # a retry resumes from the last checkpoint of its fire
+            text = self.upstreams.history.checkpoint(task.id, record.fire)
             resume = json.loads(text) if text else None
-        env = dict(spec.env)
-        env.update({
-            "TICKWORK_RUN_ID": str(run_id), "TICKWORK_TASK": spec.name,
-            "TICKWORK_SCHEDULED_FOR": fire.isoformat(), "TICKWORK_ATTEMPT": str(record.attempt),
-            TOKEN_VAR: run_token(run_id, self.engine_id),  # how a later engine finds them
-        })
-        checkpoint_file = None
-        if spec.action.kind == "command":
-            checkpoint_file = self.recorder.checkpoint_file(task.id, fire, resume)
-            env["TICKWORK_CHECKPOINT_FILE"] = str(checkpoint_file)
-        attempt = Attempt(
-            run_id=run_id, task_id=task.id, task_name=spec.name, scheduled_for=fire,
-            attempt=record.attempt, action=spec.action, env=env, timeout=spec.timeout,
-            resume_state=resume, secret_env=dict(spec.secret_env), due_at=record.due_at,
-            checkpoint_file=str(checkpoint_file) if checkpoint_file else None,
-        )
+        checkpoint_file = (self.recorder.checkpoint_file(task.id, record.fire, resume)
+                           if task.spec.action.kind == "command" else None)
+        attempt = attempt_for(record, self.engine_id, resume, checkpoint_file)
         record.phase = RUNNING
         record.running = attempt
         self.stats.started += 1
@@ -375,8 +331,7 @@ class Dispatcher:
         record.task = task
         record.reason = None  # (said when it was claimed)
         record.due_at = now = self.clock.now()
-        self.writer.submit(lambda: ledger.update(run_id, {"status": "queued"}))
-        self.hub.emit(RunChanged(run_id, task.id, task.name, "queued", now, record.attempt))
+        self.writes.requeued(record, now)
         self.admit(record)
 
     # -- runs that end before they start ----------------------------------------------------
@@ -396,41 +351,24 @@ class Dispatcher:
         if status == "interrupted":
             self.interrupt(record, reason)
             return
-        task = record.task
-        now = self.clock.now()
-        self.writer.submit(lambda: ledger.update(run_id, {"status": status, "finished_at": now,
-                                                          "reason": reason}))
-        self.hub.emit(RunChanged(run_id, task.id, task.name, status, now, record.attempt,
-                                 reason=reason))
-        if task.id in self.upstreams.booked:
-            self.upstreams.settled(task.id, record.fire, status, run_id)
+        self.writes.ended_unstarted(record, status, reason)
+        if record.task.id in self.upstreams.booked:
+            self.upstreams.settled(record.task.id, record.fire, status, run_id)
 
     def interrupt(self, record: RunRecord, reason: str, *, error: str | None = None,
                   exit_code: int | None = None) -> None:
         """Record a run the engine's stop cut off: `interrupted`, and its retry by policy
         (claimed `retrying` in the same commit, due at once: the next engine runs it)."""
         task = record.task
-        run_id = record.run_id
-        now = self.clock.now()
         retry = ((task.id, record.fire, record.attempt + 1, self.engine_id)
                  if should_retry("interrupted", record.attempt, task.spec.retries) else None)
-        event = RunChanged(run_id, task.id, task.name, "interrupted", now, record.attempt,
-                           reason=reason)
-        hub = self.hub
-
-        def done(_retry_id: int | None, failed: BaseException | None) -> None:
-            if failed is None:
-                hub.emit(event)
-        self.writer.submit(lambda: ledger.interrupt(run_id, now, reason, error=error,
-                                                    exit_code=exit_code, retry=retry), done)
+        self.writes.interrupted(record, reason, retry, error=error, exit_code=exit_code)
 
     def cancel(self, run_id: int, reason: str) -> None:
         record = self.runs.get(run_id)
-        if record is None:
-            return
-        if record.running is not None:
+        if record is not None and record.running is not None:
             record.running.cancel(reason)
-        else:
+        elif record is not None:
             self.finish_unstarted(run_id, "cancelled", reason)
 
     # -- the engine stops -----------------------------------------------------------------------

@@ -57,6 +57,7 @@ from app.engine.recorder import RunRecorder, utcnow
 from app.engine.scheduler import Timing
 from app.engine.stats import Stats
 from app.engine.sync import TaskSync
+from app.engine.upstreams import StoreHistory
 from app.engine.watcher import RunRows, StoreWatcher
 from app.engine.writer import Writer
 from app.secrets import Keyring
@@ -109,10 +110,10 @@ class Engine:
         self.horizon = Horizon(self.timing, self.writer, self.tasks.tasks, horizon,
                                self.tasks.load, clock)
         self.dispatcher = Dispatcher(
-            self.id, store, clock=clock, post=self.post, writer=self.writer, hub=self.hub,
+            self.id, clock=clock, post=self.post, writer=self.writer, hub=self.hub,
             timing=self.timing, executor=self.executor, recorder=self.recorder,
             stats=self.stats, horizon=self.horizon, tasks=self.tasks, workers=self.workers,
-            paused=lambda: self.faults.down)
+            paused=lambda: self.faults.down, history=StoreHistory(store))
         self.tasks.attach(self.horizon, self.dispatcher.upstreams)
         self.requests = Requests(self.dispatcher, self.post)
         self._metrics: Any = None
@@ -312,12 +313,12 @@ class Engine:
         self.requests.seen(rows)
 
     def _clock_jumped(self, jump: float) -> None:
-        recovery.after_clock_jump(self.dispatcher, jump)
+        recovery.after_clock_jump(self.store, self.dispatcher, jump)
 
     def _quiet(self) -> bool:
         """Store thread: nothing falls due within the horizon plus a second and no run waits
         on its upstreams (a hint read across threads; a wrong answer costs one tick)."""
-        if not self.dispatcher.quiet():
+        if self.dispatcher.upstreams.waiting():
             return False
         head = self.horizon.head()
         return head is None or head > self.clock.time() + self.horizon.horizon + 1.0

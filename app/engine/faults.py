@@ -54,7 +54,8 @@ class StoreFaults:
         """Dispatcher: start-up recovery, retried with backoff while the store is full."""
         try:
             engine = self.engine
-            engine.watcher.audit_mark = recovery.recover(engine.dispatcher, engine.requests)
+            engine.watcher.audit_mark = recovery.recover(engine.store, engine.dispatcher,
+                                                         engine.requests)
         except Exception as exc:
             fault = find_fault(exc)
             if fault is None or fault[0] == CORRUPT:
@@ -112,7 +113,7 @@ class StoreFaults:
                     down)
         if engine.state == "stalled":
             engine.set_state("running", f"{engine.workers} workers")
-        recovery.redo_due(engine.dispatcher,
+        recovery.redo_due(engine.store, engine.dispatcher,
                           f"after the store could not be written for {down:.0f}s")
 
     def _halt(self, message: str) -> None:

@@ -53,7 +53,7 @@ class Recording(Protocol):
 
 
 class History(Protocol):
-    """The runs before this engine's: what the dependency holds read of the ledger."""
+    """The runs before this engine's: what the dispatcher reads of the ledger."""
 
     def latest(self, task_id: int, ts: float) -> Fire | None:
         """A task's latest fire at or before `ts` in the ledger."""
@@ -61,4 +61,8 @@ class History(Protocol):
 
     def chain_successes(self, task_id: int, ups: frozenset[int]) -> set[int]:
         """Upstreams of a chain task that succeeded since it last fired."""
+        ...
+
+    def checkpoint(self, task_id: int, fire: datetime) -> str | None:
+        """The newest checkpoint saved by an attempt of this fire (JSON), or None."""
         ...

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Final
+from pathlib import Path
+from typing import Any, Final
 
 from app.core.task import Task
-
-if TYPE_CHECKING:
-    from app.engine.executor import Attempt
+from app.engine.executor import Attempt
+from app.engine.processes import TOKEN_VAR, run_token
 
 # where a claimed run stands in the dispatcher (its ledger status may say more: `waiting`
 # is also written for runs the ready queue holds back by their task or group)
@@ -36,3 +36,25 @@ class RunRecord:
     @property
     def task_id(self) -> int:
         return self.task.id
+
+
+def attempt_for(record: RunRecord, engine_id: str, resume: Any,
+                checkpoint_file: Path | None) -> Attempt:
+    """The attempt a run starts as: its action, with the environment every attempt gets."""
+    task = record.task
+    spec = task.spec
+    env = dict(spec.env)
+    env.update({
+        "TICKWORK_RUN_ID": str(record.run_id), "TICKWORK_TASK": spec.name,
+        "TICKWORK_SCHEDULED_FOR": record.fire.isoformat(),
+        "TICKWORK_ATTEMPT": str(record.attempt),
+        TOKEN_VAR: run_token(record.run_id, engine_id),  # how a later engine finds them
+    })
+    if checkpoint_file is not None:
+        env["TICKWORK_CHECKPOINT_FILE"] = str(checkpoint_file)
+    return Attempt(
+        run_id=record.run_id, task_id=task.id, task_name=spec.name,
+        scheduled_for=record.fire, attempt=record.attempt, action=spec.action, env=env,
+        timeout=spec.timeout, resume_state=resume, secret_env=dict(spec.secret_env),
+        due_at=record.due_at, checkpoint_file=str(checkpoint_file) if checkpoint_file else None,
+    )

@@ -230,12 +230,12 @@ def plan_startup(store: Store, now: datetime, engine_id: str) -> StartupPlan:
 # -- orchestration (dispatcher thread) ----------------------------------------------------
 
 
-def recover(d: Dispatcher, requests: Requests) -> int:
+def recover(store: Store, d: Dispatcher, requests: Requests) -> int:
     """At start-up, on the dispatcher: stop and interrupt orphans (their retries, claimed by
     policy, are armed with the others), catch up missed fires, index every next fire, adopt
     manual runs, re-arm retries, fire chains whose upstreams all succeeded just before the
     last engine died. Returns the audit mark the store thread watches from."""
-    plan = plan_startup(d.store, d.clock.now(), d.engine_id)
+    plan = plan_startup(store, d.clock.now(), d.engine_id)
     now = plan.now
     d.tasks.set_graph(plan.edges)
     for run in plan.orphans:
@@ -275,21 +275,21 @@ def recover(d: Dispatcher, requests: Requests) -> int:
     return plan.audit_mark
 
 
-def after_clock_jump(d: Dispatcher, jump: float) -> None:
+def after_clock_jump(store: Store, d: Dispatcher, jump: float) -> None:
     """The wall clock moved (or the machine slept): redo what is due, apply catch-up."""
     log.warning("wall clock jumped by %+.1fs (clock change or resume from suspend): "
                 "recomputing what is due", jump)
-    redo_due(d, f"after a clock jump of {jump:+.0f}s")
+    redo_due(store, d, f"after a clock jump of {jump:+.0f}s")
 
 
-def redo_due(d: Dispatcher, cause: str) -> None:
+def redo_due(store: Store, d: Dispatcher, cause: str) -> None:
     """Recompute what is due now and apply each task's catch-up policy to the fires missed
     (after a clock jump, or once the store can be written again after a fault)."""
     d.horizon.reset()
     d.rearm_retries(run_store.due_at)
     d.writer.flush()
     now = d.clock.now()
-    with d.store.read():
+    with store.read():
         overdue = overdue_tasks(now)
     for task in overdue:
         plan = missed_fires(task, now)

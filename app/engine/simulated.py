@@ -131,6 +131,9 @@ class EmptyHistory:
     def chain_successes(self, task_id: int, ups: frozenset[int]) -> set[int]:
         return set()
 
+    def checkpoint(self, task_id: int, fire: datetime) -> str | None:
+        return None
+
 
 class SimulatedEngine:
     """The engine's dispatcher over given tasks, on a simulated clock from `start`."""
@@ -152,7 +155,7 @@ class SimulatedEngine:
         self.horizon = Horizon(self.timing, self.ledger, self.tasks.tasks, horizon,
                                self.tasks.load, clock)
         self.dispatcher = Dispatcher(
-            "simulated", no_store, clock=clock, post=self.post, writer=self.ledger,
+            "simulated", clock=clock, post=self.post, writer=self.ledger,
             hub=self.hub, timing=self.timing, executor=self.executor, recorder=NoRecorder(),
             stats=Stats(), horizon=self.horizon, tasks=self.tasks, workers=workers,
             paused=lambda: False, history=history or EmptyHistory())

@@ -276,6 +276,10 @@ class StoreHistory:
         with self.store.read():
             return chain_successes(task_id, ups)
 
+    def checkpoint(self, task_id: int, fire: datetime) -> str | None:
+        with self.store.read():
+            return ledger.latest_checkpoint(task_id, fire)
+
 
 def chain_successes(task_id: int, ups: frozenset[int]) -> set[int]:
     """Upstreams of a chain task whose newest success ended after the task last fired (or,
