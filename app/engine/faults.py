@@ -16,15 +16,44 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Protocol
 
 from app.engine import recovery
-from app.engine.events import Notification
+from app.engine.clock import Clock
+from app.engine.control import Requests
+from app.engine.dispatcher import Dispatcher
+from app.engine.events import EventHub, Notification
+from app.engine.horizon import Horizon
+from app.engine.watcher import StoreWatcher
 from app.engine.writer import RETRY_FIRST, RETRY_MAX
+from app.store.database import Store
 from app.store.integrity import CORRUPT, FULL, find_fault
 
-if TYPE_CHECKING:
-    from app.engine.engine import Engine
+
+class Engine(Protocol):
+    """What the engine's fault handling reads and asks of it."""
+
+    state: str
+    workers: int
+
+    @property
+    def store(self) -> Store: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def hub(self) -> EventHub: ...
+    @property
+    def horizon(self) -> Horizon: ...
+    @property
+    def watcher(self) -> StoreWatcher: ...
+    @property
+    def dispatcher(self) -> Dispatcher: ...
+    @property
+    def requests(self) -> Requests: ...
+    def post(self, fn: Callable[[], None]) -> None: ...
+    def set_state(self, state: str, detail: str = "") -> None: ...
+    def stop(self, grace: float = 10.0) -> None: ...
 
 log = logging.getLogger("tickwork.engine")
 

@@ -8,15 +8,35 @@ import json
 import logging
 import threading
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import psutil  # type: ignore[import-untyped]  # no stubs installed
 
-from app.engine.events import MetricsSampled
+from app.engine.clock import Clock
+from app.engine.dispatcher import Dispatcher
+from app.engine.events import EventHub, MetricsSampled
+from app.engine.stats import Stats
+from app.engine.writer import Writer
 from app.store import ledger
 
-if TYPE_CHECKING:
-    from app.engine.engine import Engine
+
+class Sampled(Protocol):
+    """What the sampler reads of the engine."""
+
+    @property
+    def home(self) -> Path: ...
+    @property
+    def stats(self) -> Stats: ...
+    @property
+    def writer(self) -> Writer: ...
+    @property
+    def hub(self) -> EventHub: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def dispatcher(self) -> Dispatcher: ...
+    def running_count(self) -> int: ...
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +52,7 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 class MetricsSampler:
-    def __init__(self, engine: Engine, interval: float = INTERVAL) -> None:
+    def __init__(self, engine: Sampled, interval: float = INTERVAL) -> None:
         self.engine = engine
         self.interval = interval
         self._stop = threading.Event()
