@@ -1,7 +1,10 @@
-"""The dependency rules of DESIGN.md ("Dependencies, priority and concurrency"), as plain logic.
+"""The state the dependency rules of DESIGN.md read, as plain logic: `FireBook`, `Gate`,
+`Graph`, `Chains`. The verdict itself (`judge`, `Verdict`, `Fire`) is a pure function in
+`app.core.rules`, re-exported here.
 
-No threads, no store, no clock of its own: the engine feeds these classes what happens and
-acts on their answers, and `app.engine.simulate` and the tests drive them the same way.
+No threads, no store, no clock of its own: the dispatcher's `Upstreams` feeds these classes
+what happens and acts on their answers, and `app.engine.playback` and the tests drive them
+the same way.
 
 **Waits.** A run of a task with upstreams (`depends_on`) starts only once the latest fire of
 each upstream at or before the run's own scheduled time has succeeded. The latest fire is the

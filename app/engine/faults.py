@@ -31,7 +31,7 @@ from app.store.database import Store
 from app.store.integrity import CORRUPT, FULL, find_fault
 
 
-class Engine(Protocol):
+class EngineParts(Protocol):
     """What the engine's fault handling reads and asks of it."""
 
     state: str
@@ -59,7 +59,7 @@ log = logging.getLogger("tickwork.engine")
 
 
 class StoreFaults:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: EngineParts) -> None:
         self.engine = engine
         self.fatal: str | None = None  # the one line that stopped the engine
         self.down = False  # dispatcher's view: the store cannot be written, fire nothing

@@ -7,7 +7,9 @@ clock, and an executor that only records: each attempt "runs" for the time and e
 status `outcome(attempt)` says. `run()` advances the clock from one due call to the next and
 runs the dispatcher's inbox after each, exactly as the engine's dispatcher thread would, so
 a day of fires takes milliseconds. Tests use it to check the route of every fire against
-the rules; `observe` sees the dispatcher after each step.
+the rules; `observe` sees the dispatcher after each step. Not simulated: the store (tasks
+are given up front, the history is empty), and dependency timeouts fall due only at the
+next step.
 """
 
 from __future__ import annotations
@@ -185,13 +187,24 @@ class SimulatedEngine:
 
     def run(self, until: datetime | None = None,
             observe: Callable[[SimulatedEngine], None] | None = None) -> None:
-        """Advance from one due call to the next (up to `until`), stepping after each."""
+        """Advance from one due call (or horizon refill) to the next, up to `until`,
+        stepping the dispatcher after each, as its thread would."""
         clock = self.clock
         end = until.timestamp() if until is not None else None
         self.step()
-        while (due := clock.next_due()) is not None and (end is None or due <= end):
-            clock.advance(due - clock.time())
+        while (due := self._next_due()) is not None and (end is None or due <= end):
+            clock.advance(max(due - clock.time(), 0.0))
             self.dispatcher.tick()
             self.step()
             if observe is not None:
                 observe(self)
+
+    def _next_due(self) -> float | None:
+        """The next call on the clock, or the moment the horizon must take in the next fire
+        (the engine's store thread ticks it every few tens of milliseconds)."""
+        due = self.clock.next_due()
+        head = self.horizon.head()
+        if head is not None:
+            refill = max(head - self.horizon.horizon, self.clock.time())
+            due = refill if due is None else min(due, refill)
+        return due
