@@ -89,7 +89,7 @@ class Engine:
         self.state = "stopped"
         self.lock = EngineLock(self.home)
         self.keyring = Keyring(self.home)
-        self.stats = Stats()
+        self.stats = Stats(clock)
         self.workers = workers or int(os.environ.get("TICKWORK_WORKERS", "0") or 0) or 8
         self._metrics_enabled = metrics
         self._inbox: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()

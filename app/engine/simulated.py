@@ -159,7 +159,7 @@ class SimulatedEngine:
         self.dispatcher = Dispatcher(
             "simulated", clock=clock, post=self.post, writer=self.ledger,
             hub=self.hub, timing=self.timing, executor=self.executor, recorder=NoRecorder(),
-            stats=Stats(), horizon=self.horizon, tasks=self.tasks, workers=workers,
+            stats=Stats(clock), horizon=self.horizon, tasks=self.tasks, workers=workers,
             paused=lambda: False, history=history or EmptyHistory())
         self.tasks.attach(self.horizon, self.dispatcher.upstreams)
         names: dict[int, str] = {}
