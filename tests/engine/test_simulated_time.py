@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from app.core.schedule import Schedule
 from app.core.task import Action, Task, TaskSpec
@@ -80,3 +81,22 @@ def test_overlapping_fires_follow_the_overlap_policy_in_simulated_time() -> None
     skipped = [e for e in sim.events if isinstance(e, RunChanged) and e.status == "skipped"]
     assert skipped and all(e.task_id == 1 and "overlap: skip" in (e.reason or "")
                            for e in skipped)
+
+
+def test_a_week_of_cron_fires_across_the_spring_change_in_simulated_time() -> None:
+    start = datetime(2026, 3, 26, 0, 0, tzinfo=UTC)  # Berlin springs forward on 29 March
+    spec = TaskSpec(name="nightly", action=Action(kind="python", target="x:y"),
+                    schedule=Schedule(kind="cron", expr="30 2 * * *"),
+                    timezone="Europe/Berlin")
+    first = datetime(2026, 3, 26, 1, 30, tzinfo=UTC)  # 02:30 CET
+    sim = SimulatedEngine([Task(1, spec, next_run_at=first, created_at=start)], [],
+                          start=start, workers=1, outcome=lambda _a: (60.0, "succeeded"))
+    sim.run(until=start + timedelta(days=7))
+    berlin = [a.scheduled_for.astimezone(ZoneInfo("Europe/Berlin")).isoformat()
+              for _at, a in sim.executor.started]
+    # 02:30 does not exist on 29 March: that night it fires once, at 03:00 CEST
+    assert berlin == ["2026-03-26T02:30:00+01:00", "2026-03-27T02:30:00+01:00",
+                      "2026-03-28T02:30:00+01:00", "2026-03-29T03:00:00+02:00",
+                      "2026-03-30T02:30:00+02:00", "2026-03-31T02:30:00+02:00",
+                      "2026-04-01T02:30:00+02:00"]
+    assert all(at == a.scheduled_for.timestamp() for at, a in sim.executor.started)
