@@ -17,7 +17,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from app.core.schedule.exclusions import Exclusions, IcsDates, read_ics, read_ics_file
+from app.core.schedule.exclusions import (
+    NO_EXCLUSIONS,
+    Exclusions,
+    IcsDates,
+    read_ics,
+    read_ics_file,
+)
 from app.core.schedule.model import KINDS, CalendarSpec, Schedule
 from app.core.schedule.validation import MIN_INTERVAL_SECONDS, validate_schedule
 from app.core.schedule.words import describe
@@ -26,6 +32,7 @@ from app.core.schedule.zones import parse_timezone, system_timezone_name
 __all__ = [
     "KINDS",
     "MIN_INTERVAL_SECONDS",
+    "NO_EXCLUSIONS",
     "CalendarSpec",
     "Exclusions",
     "IcsDates",

@@ -39,6 +39,7 @@ def _describe(schedule: Schedule, tz_name: str | None, start: datetime | None) -
     said = [_describe_one(s, tz_name, start) for s in schedule.each]
     zoned = any(s.endswith(suffix) for s in said) if suffix else False
     said = [s.removesuffix(suffix) if suffix else s for s in said]
+    said = said[:1] + [s[:1].lower() + s[1:] for s in said[1:]]
     text = "; ".join(said) + (suffix if zoned else "")
     return f"{text}; {schedule.exclude.words()}" if schedule.exclude else text
 
