@@ -192,6 +192,7 @@ def exclusions_option(items: list[str]) -> Exclusions:
             continue
         found = found.merged(ics.exclusions)
         if ics.not_read:
-            print(f"exclude: {item}: {len(ics.not_read)} event(s) not read: "
+            count = len(ics.not_read)
+            print(f"exclude: {item}: {count} {'event' if count == 1 else 'events'} not read: "
                   + "; ".join(ics.not_read), file=sys.stderr)
     return found

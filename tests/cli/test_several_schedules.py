@@ -118,7 +118,7 @@ def test_exclude_an_ics_calendar(cli: Any, tmp_path: Path) -> None:
     result = cli("task", "add", "daily", "--command", "true", "--tz", "Europe/Berlin",
                  "--cron", "0 9 * * *", "--exclude", str(ics))
     assert result.code == 0, result.err
-    assert result.err.strip() == ("exclude: " + str(ics) + ": 1 event(s) not read: "
+    assert result.err.strip() == ("exclude: " + str(ics) + ": 1 event not read: "
                                   "Thanksgiving: RRULE FREQ=YEARLY;BYMONTH=11;BYDAY=4TH "
                                   "(only yearly on a fixed date is read)")
     schedule = cli("task", "show", "daily", "--json").json()["schedule"]
