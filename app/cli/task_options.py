@@ -8,6 +8,7 @@ import re
 import shlex
 import sys
 from datetime import tzinfo
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.core.errors import ValidationError
@@ -186,7 +187,8 @@ def exclusions_option(items: list[str]) -> Exclusions:
         if re.fullmatch(r"(R/)?[0-9-]+(/P1Y)?", text):
             found = found.merged(Exclusions.parse([text]))
             continue
-        ics = read_ics_file(text) if text.lower().endswith(".ics") else None
+        is_file = text.lower().endswith(".ics") or Path(text).is_file()
+        ics = read_ics_file(text) if is_file else None
         if ics is None:
             Exclusions.parse([text])  # raises, naming the field and the forms it takes
             continue

@@ -104,8 +104,7 @@ class Exclusions:
     def words(self) -> str:
         """``not on 24 Dec 2027, 25 Dec every year and 2 more dates``."""
         shown = [_day_words(d) for d in self.dates] + [
-            f"{d.day} {_MONTHS[d.month - 1]} every year" + (f" from {d.year}")
-            for d in self.yearly]
+            f"{d.day} {_MONTHS[d.month - 1]} every year from {d.year}" for d in self.yearly]
         if not shown:
             return ""
         if len(shown) > SHOWN + 1:
@@ -198,10 +197,12 @@ def _all_day(params: dict[str, str], value: str) -> date | None:
 
 
 def _dates(value: str) -> list[date] | None:
-    """A comma-separated list of ``YYYYMMDD`` dates (None if any is not a plain date)."""
+    """A comma-separated list of dates (``YYYYMMDD``, or the day of a ``YYYYMMDDTHHMMSS``);
+    None if any is neither (a ``PERIOD``, say)."""
     out: list[date] = []
     for part in value.split(","):
-        day = _all_day({}, part.strip()[:8]) if re.match(r"[0-9]{8}", part.strip()) else None
+        text = part.strip()
+        day = _all_day({}, text[:8]) if re.fullmatch(r"[0-9]{8}(T[0-9]{6}Z?)?", text) else None
         if day is None:
             return None
         out.append(day)
