@@ -114,6 +114,11 @@ def test_a_bad_ics_shows_its_error_under_the_list(gui: Gui, qtbot: Any, tmp_path
     editor = new_editor(gui)
     go(editor, qtbot, "Schedule")
     page = editor.schedule
+    assert not page.exclusions.isVisible()  # no schedule yet: no dates to skip
+    choose(qtbot, page.kind, "after")
+    assert not page.exclusions.isVisible()  # nor for a task run after others
+    choose(qtbot, page.kind, "cron")
+    assert page.exclusions.isVisible()
     click(qtbot, page.exclusions.import_button)
     gui.wait_until(lambda: page.exclusions.file_dialog is not None
                    and page.exclusions.file_dialog.isVisible())

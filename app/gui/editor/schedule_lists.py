@@ -8,9 +8,11 @@ page puts each one into words (`set_words`) and reads the JSON back.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from app.core.errors import ValidationError
-from app.core.schedule import Exclusions, read_ics_file
+from app.core.schedule import Exclusions, Schedule, describe, read_ics_file
+from app.gui.editor.schedule_choices import NOT_CHOSEN
 from app.gui.qt import (
     QAbstractItemView,
     QDate,
@@ -28,6 +30,16 @@ from app.gui.qt import (
     Signal,
 )
 from app.gui.widgets.error_label import ErrorLabel, wrapping_policy
+
+
+def schedule_words(entry: dict[str, Any] | None, tz_name: str) -> str:
+    """One schedule of the list in words (or what is wrong with it)."""
+    if entry is None:
+        return NOT_CHOSEN.lower()
+    try:
+        return describe(Schedule.from_json(entry), tz_name)
+    except ValidationError as exc:
+        return f"({exc})"
 
 
 def _short_list(view: QListWidget, rows: int) -> None:

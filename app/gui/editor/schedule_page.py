@@ -30,7 +30,7 @@ from app.gui.editor.schedule_choices import (
     NOT_CHOSEN,
     zone_names,
 )
-from app.gui.editor.schedule_lists import ExclusionList, ScheduleList
+from app.gui.editor.schedule_lists import ExclusionList, ScheduleList, schedule_words
 from app.gui.editor.widgets import (
     DateTimeEdit,
     DurationEdit,
@@ -223,17 +223,14 @@ class SchedulePage(Page):
 
     def _on_page_changed(self) -> None:
         self._sync()
-        self.schedule_list.set_words([self._words(e) for e in self.entries], self.current)
+        tz_name = self.timezone.currentText().strip()
+        self.schedule_list.set_words([schedule_words(e, tz_name) for e in self.entries],
+                                     self.current)
+        timed = any(e is not None and e.get("kind") not in ("manual", "after")
+                    for e in self.entries)  # dates to skip mean nothing to the others
+        self.form.setRowVisible(self.exclusions, timed or bool(self.exclusions.entries()))
         several_ok = self.kind.currentData() not in ("manual", "after")
         self.schedule_list.add_button.setEnabled(several_ok or len(self.entries) > 1)
-
-    def _words(self, entry: dict[str, Any] | None) -> str:
-        if entry is None:
-            return NOT_CHOSEN.lower()
-        try:
-            return describe(Schedule.from_json(entry), self.timezone.currentText().strip())
-        except ValidationError as exc:
-            return f"({exc})"
 
     def _show_entry(self, index: int) -> None:
         self.current = index
