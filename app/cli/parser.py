@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from app import version
 from app.cli.store import add_store_commands
@@ -34,6 +34,37 @@ def int_arg(name: str) -> Callable[[str], int]:
     return parse
 
 
+class WhenAction(argparse.Action):
+    """A repeatable timed-schedule option: its values, and every such option in order
+    (``namespace.when``), so ``--cron A --every 5m --cron B`` keeps the order typed."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        setattr(namespace, self.dest, [*(getattr(namespace, self.dest, None) or []), values])
+        namespace.when = [*(getattr(namespace, "when", None) or []), (self.dest, values)]
+
+
+def add_when_options(p: argparse.ArgumentParser) -> None:
+    """When a task runs: any mix of timed schedules (each repeatable), or after/manual;
+    exclusion dates."""
+    p.add_argument("--at", metavar="ISO8601", action=WhenAction,
+                   help="run once at this time (repeatable; mixes with the three below)")
+    p.add_argument("--every", metavar="DURATION", action=WhenAction,
+                   help="run every 30s, 5m, 1h30m, 1d … (repeatable)")
+    p.add_argument("--cron", metavar="EXPR", action=WhenAction,
+                   help="POSIX cron expression, optional seconds (repeatable)")
+    p.add_argument("--calendar", metavar="SPEC", action=WhenAction,
+                   help="calendar interval, e.g. 1mo@02:00 (repeatable)")
+    when = p.add_mutually_exclusive_group()
+    when.add_argument("--after", metavar="TASK[,TASK]", help="run when these tasks succeed")
+    when.add_argument("--manual", action="store_true", help="run only on demand")
+    p.add_argument("--exclude", metavar="DATE|FILE.ics", action="append",
+                   help="no fire on this local date (YYYY-MM-DD, R/YYYY-MM-DD/P1Y for every "
+                   "year) or on the all-day events of an iCalendar file (repeatable)")
+    p.add_argument("--exclude-clear", action="store_true",
+                   help="drop the exclusion dates the task has (before any --exclude)")
+
+
 def add_task_options(p: argparse.ArgumentParser, *, update: bool) -> None:
     action = p.add_mutually_exclusive_group(required=not update)
     action.add_argument("--command", metavar="CMD", help="command line (split like a shell)")
@@ -41,13 +72,7 @@ def add_task_options(p: argparse.ArgumentParser, *, update: bool) -> None:
     p.add_argument("--shell", action="store_true", default=None,
                    help="run --command through /bin/sh")
     p.add_argument("--kwargs", metavar="JSON", help="JSON keyword arguments for --python")
-    when = p.add_mutually_exclusive_group()
-    when.add_argument("--at", metavar="ISO8601", help="run once at this time")
-    when.add_argument("--every", metavar="DURATION", help="run every 30s, 5m, 1h30m, 1d …")
-    when.add_argument("--cron", metavar="EXPR", help="POSIX cron expression (optional seconds)")
-    when.add_argument("--calendar", metavar="SPEC", help="calendar interval, e.g. 1mo@02:00")
-    when.add_argument("--after", metavar="TASK[,TASK]", help="run when these tasks succeed")
-    when.add_argument("--manual", action="store_true", help="run only on demand")
+    add_when_options(p)
     p.add_argument("--tz", metavar="ZONE", help="time zone (default: the system's)")
     p.add_argument("--start", metavar="ISO", help="do not fire before this time")
     p.add_argument("--end", metavar="ISO", help="do not fire after this time")
@@ -120,9 +145,9 @@ def build_parser() -> Parser:
     run.add_argument("--json", action="store_true")
     resched = tsub.add_parser("reschedule", help="give a task a new schedule")
     resched.add_argument("task")
-    for opt in ("--at", "--every", "--cron", "--calendar", "--after", "--tz", "--start", "--end"):
+    add_when_options(resched)
+    for opt in ("--tz", "--start", "--end"):
         resched.add_argument(opt)
-    resched.add_argument("--manual", action="store_true")
     for name in ("pause", "resume"):
         p = tsub.add_parser(name, help=f"{name} a task")
         p.add_argument("task")

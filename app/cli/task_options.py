@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shlex
-from typing import Any
+import sys
+from datetime import tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from app.core.errors import ValidationError
+
+if TYPE_CHECKING:
+    from app.core.schedule import Exclusions, Schedule
 
 _TASK_OPTION_KEYS = (
     "command", "python", "shell", "kwargs", "at", "every", "cron", "calendar", "after", "manual",
     "tz", "start", "end", "depends_on", "priority", "retries", "retry_delay", "backoff", "timeout",
     "max_instances", "overlap", "group", "catch_up", "cwd", "env", "secret_env", "fallback",
-    "description", "tag", "notify_success", "name", "enabled", "disabled",
+    "description", "tag", "notify_success", "name", "enabled", "disabled", "exclude",
+    "exclude_clear", "when",
 )
 
 
@@ -30,7 +38,7 @@ def pairs(items: list[str] | None, field: str) -> dict[str, str]:
 def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> dict[str, Any]:
     """The task JSON keys that the given options set (for add: a whole task)."""
     from app.core.fields import duration_seconds
-    from app.core.schedule import Schedule, parse_timezone, system_timezone_name
+    from app.core.schedule import parse_timezone, system_timezone_name
 
     args = argparse.Namespace(**{**dict.fromkeys(_TASK_OPTION_KEYS), **vars(args)})
     out: dict[str, Any] = {}
@@ -78,22 +86,7 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
         parse_timezone(args.tz, "tz")
         out["timezone"] = args.tz
     tz = parse_timezone(tz_name, "tz")
-    schedule: Schedule | None = None
-    if args.at is not None:
-        schedule = Schedule.parse_at(args.at, tz)
-    elif args.every is not None:
-        schedule = Schedule.parse_every(args.every)
-    elif args.cron is not None:
-        schedule = Schedule.parse_cron(args.cron)
-    elif args.calendar is not None:
-        schedule = Schedule.parse_calendar(args.calendar)
-    elif args.after is not None:
-        names = tuple(n.strip() for n in args.after.split(",") if n.strip())
-        if not names:
-            raise ValidationError("after", "name at least one task")
-        schedule = Schedule(kind="after", after=names)
-    elif args.manual:
-        schedule = Schedule(kind="manual")
+    schedule = schedule_option(args, tz, current)
     if schedule is not None:
         out["schedule"] = schedule.to_json()
     for opt, key in (("start", "start_at"), ("end", "end_at")):
@@ -140,3 +133,68 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
     if getattr(args, "name", None) is not None and current is not None:
         out["name"] = args.name
     return out
+
+
+def schedule_option(args: argparse.Namespace, tz: tzinfo, current: dict[str, Any] | None
+                    ) -> Schedule | None:
+    """The schedule the when-options give (None: unchanged).
+
+    Timed options (``--at``/``--every``/``--cron``/``--calendar``, each repeatable) make one
+    schedule, or several in the order typed. Exclusion dates add to the task's own unless
+    ``--exclude-clear``; a new schedule keeps them, except one that takes none (a lone
+    ``--at``, ``--after``, ``--manual``), which drops them.
+    """
+    from app.core.schedule import NO_EXCLUSIONS, Schedule
+
+    readers = {"at": lambda text: Schedule.parse_at(text, tz), "every": Schedule.parse_every,
+               "cron": Schedule.parse_cron, "calendar": Schedule.parse_calendar}
+    timed = [readers[dest](value) for dest, value in (args.when or [])]
+    if timed and (args.after is not None or args.manual):
+        raise ValidationError("schedule", "--after and --manual do not mix with --at, "
+                              "--every, --cron or --calendar")
+    old = Schedule.from_json(current["schedule"]) if current else None
+    kept = NO_EXCLUSIONS if args.exclude_clear or old is None else old.exclude
+    added = exclusions_option(args.exclude or [])
+    exclude = kept.merged(added)
+    if args.after is not None:
+        names = tuple(n.strip() for n in args.after.split(",") if n.strip())
+        if not names:
+            raise ValidationError("after", "name at least one task")
+        return Schedule(kind="after", after=names, exclude=added)
+    if args.manual:
+        return Schedule(kind="manual", exclude=added)
+    if timed:
+        if len(timed) == 1 and timed[0].kind == "date" and not added:
+            return timed[0]  # a one-off takes no exclusions: the task's own are dropped
+        return Schedule.combine(timed, exclude)
+    if args.exclude is None and not args.exclude_clear:
+        return None
+    if old is None:
+        raise ValidationError("exclude", "needs a schedule: give --cron, --every, --at or "
+                              "--calendar")
+    return Schedule.combine(old.each, exclude) if old.kind not in ("manual", "after") \
+        else Schedule(kind=old.kind, after=old.after, exclude=exclude)
+
+
+def exclusions_option(items: list[str]) -> Exclusions:
+    """``--exclude`` values: dates as typed, or .ics files (what a file's events do not say
+    is noted on stderr)."""
+    from app.core.schedule import NO_EXCLUSIONS, Exclusions, read_ics_file
+
+    found = NO_EXCLUSIONS
+    for item in items:
+        text = item.strip()
+        if re.fullmatch(r"(R/)?[0-9-]+(/P1Y)?", text):
+            found = found.merged(Exclusions.parse([text]))
+            continue
+        is_file = text.lower().endswith(".ics") or Path(text).is_file()
+        ics = read_ics_file(text) if is_file else None
+        if ics is None:
+            Exclusions.parse([text])  # raises, naming the field and the forms it takes
+            continue
+        found = found.merged(ics.exclusions)
+        if ics.not_read:
+            count = len(ics.not_read)
+            print(f"exclude: {item}: {count} {'event' if count == 1 else 'events'} not read: "
+                  + "; ".join(ics.not_read), file=sys.stderr)
+    return found

@@ -155,7 +155,7 @@ class Playback:
         spec = task.spec
         key: tuple[Any, ...] = (spec.schedule, spec.timezone, spec.end_at, spec.catch_up,
                                 task.next_run_at)
-        if spec.schedule.kind in ("interval", "calendar"):
+        if spec.schedule.anchored:
             key += (task.anchor,)
         found = self.caught_up.get(key)
         if found is None:
@@ -167,7 +167,7 @@ class Playback:
         """The task's fire times from `first`, shared with tasks whose fires are the same."""
         spec = plan.task.spec
         key: tuple[Any, ...] = (spec.schedule, spec.timezone, spec.end_at, first)
-        if spec.schedule.kind in ("interval", "calendar"):
+        if spec.schedule.anchored:
             key += (plan.task.anchor,)
         found = self.sequences.get(key)
         if found is None:

@@ -7,7 +7,9 @@ APScheduler triggers built from a schedule, and the fire-time stepping every pat
 
 Callers import from here. ``build_trigger`` and ``next_fire_times`` import `triggers` (and
 so APScheduler) when first called, not when imported, so code that only reads, checks and
-describes schedules (the CLI, the service) never loads it. The engine, which steps triggers,
+describes schedules (the CLI, the service) never loads it. `exclusions` reads exclusion
+dates (typed, or an .ics file's all-day events) and `combined` is the trigger for several
+schedules and exclusions; `stepping` steps any trigger. The engine, which steps triggers,
 imports `triggers` itself.
 """
 
@@ -15,6 +17,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from app.core.schedule.exclusions import (
+    NO_EXCLUSIONS,
+    Exclusions,
+    IcsDates,
+    read_ics,
+    read_ics_file,
+)
 from app.core.schedule.model import KINDS, CalendarSpec, Schedule
 from app.core.schedule.validation import MIN_INTERVAL_SECONDS, validate_schedule
 from app.core.schedule.words import describe
@@ -23,12 +32,17 @@ from app.core.schedule.zones import parse_timezone, system_timezone_name
 __all__ = [
     "KINDS",
     "MIN_INTERVAL_SECONDS",
+    "NO_EXCLUSIONS",
     "CalendarSpec",
+    "Exclusions",
+    "IcsDates",
     "Schedule",
     "build_trigger",
     "describe",
     "next_fire_times",
     "parse_timezone",
+    "read_ics",
+    "read_ics_file",
     "system_timezone_name",
     "validate_schedule",
 ]

@@ -1,8 +1,13 @@
 """The ``Schedule`` value type: when a task fires, read from user words and stored as JSON.
 
-A schedule is one of six kinds: ``manual``, ``date`` (once), ``interval`` (every N
-seconds), ``cron``, ``calendar`` (every N years/months/weeks/days at a time of day) and
-``after`` (chain: run when upstream tasks succeed). Construction checks shape and syntax
+A schedule is one of seven kinds: ``manual``, ``date`` (once), ``interval`` (every N
+seconds), ``cron``, ``calendar`` (every N years/months/weeks/days at a time of day),
+``after`` (chain: run when upstream tasks succeed) and ``any`` (several of the timed kinds
+together: the task fires at each fire of any of them, one fire per instant). A repeating
+schedule (interval, cron, calendar, any) may carry exclusion dates (`exclusions`): no fire
+whose local date is excluded. JSON: a single schedule keeps its shape, with an optional
+``"exclude": ["2027-12-24", …]``; several are ``{"kind": "any", "schedules": [...],
+"exclude": [...]}``, the exclusions kept once, on the whole. Construction checks shape and syntax
 (cron text is read by `cron`, date-times in a zone by `zones`); `validation` checks it
 against now, `triggers` turns it into an APScheduler trigger, `words` puts it into words.
 Nothing here reads the clock.
@@ -12,19 +17,22 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone, tzinfo
 from typing import Any, Final
 
 from app.core.durations import MAX_DURATION, parse_duration
 from app.core.errors import ValidationError
 from app.core.schedule.cron import parse_cron
+from app.core.schedule.exclusions import NO_EXCLUSIONS, Exclusions
 from app.core.schedule.zones import parse_datetime
 
 __all__ = ["KINDS", "CalendarSpec", "Schedule"]
 
-KINDS: Final = ("manual", "date", "interval", "cron", "calendar", "after")
+KINDS: Final = ("manual", "date", "interval", "cron", "calendar", "after", "any")
+#: The kinds ``any`` combines: the ones time fires.
+TIMED: Final = ("date", "interval", "cron", "calendar")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,15 +78,17 @@ class Schedule:
     expr: str | None = None
     calendar: CalendarSpec | None = None
     after: tuple[str, ...] = ()
+    parts: tuple[Schedule, ...] = ()
+    exclude: Exclusions = NO_EXCLUSIONS
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValidationError("schedule", f"unknown kind {self.kind!r} (use one of {_kinds()})")
         wanted = {"date": "at", "interval": "seconds", "cron": "expr", "calendar": "calendar",
-                  "after": "after"}.get(self.kind)  # fmt: skip
-        for name in ("at", "seconds", "expr", "calendar", "after"):
+                  "after": "after", "any": "parts"}.get(self.kind)  # fmt: skip
+        for name in ("at", "seconds", "expr", "calendar", "after", "parts"):
             value = getattr(self, name)
-            present = bool(value) if name == "after" else value is not None
+            present = bool(value) if name in ("after", "parts") else value is not None
             if name == wanted and not present:
                 if name == "after":
                     raise ValidationError("after", "needs at least one upstream task")
@@ -97,6 +107,36 @@ class Schedule:
             raise ValidationError("calendar", f"must be a CalendarSpec, got {self.calendar!r}")
         elif self.kind == "after":
             object.__setattr__(self, "after", _check_upstreams(self.after))
+        elif self.kind == "any":
+            object.__setattr__(self, "parts", _check_parts(self.parts))
+        if not isinstance(self.exclude, Exclusions):
+            raise ValidationError("exclude", f"must be Exclusions, got {self.exclude!r}")
+        if self.exclude and (self.kind not in ("interval", "cron", "calendar", "any")
+                             or self.is_startup):
+            what = "a one-off date" if self.kind == "date" else f"{_a(self.kind)} schedule"
+            if self.is_startup:
+                what = "a schedule at engine start (@reboot)"
+            raise ValidationError("exclude", f"{what} takes no exclusion dates")
+
+    @classmethod
+    def combine(cls, schedules: Sequence[Schedule], exclude: Exclusions = NO_EXCLUSIONS
+                ) -> Schedule:
+        """One schedule for these (``any`` when more than one), with these exclusion dates."""
+        if not schedules:
+            raise ValidationError("schedule", "needs at least one schedule")
+        if len(schedules) == 1:
+            return replace(schedules[0], exclude=exclude)
+        return cls(kind="any", parts=tuple(schedules), exclude=exclude)
+
+    @property
+    def each(self) -> tuple[Schedule, ...]:
+        """The schedules this one is made of, without exclusion dates (itself, for one)."""
+        return self.parts if self.kind == "any" else (replace(self, exclude=NO_EXCLUSIONS),)
+
+    @property
+    def anchored(self) -> bool:
+        """Do its fires count from the task's anchor (an interval or calendar in it)?"""
+        return any(s.kind in ("interval", "calendar") for s in self.each)
 
     # ----------------------------------------------------------------- parsing CLI words
 
@@ -132,6 +172,14 @@ class Schedule:
 
     def to_json(self) -> dict[str, Any]:
         """The stored JSON shape (see ``from_json``)."""
+        out = self._json()
+        if self.exclude:
+            out["exclude"] = self.exclude.to_json()
+        return out
+
+    def _json(self) -> dict[str, Any]:
+        if self.kind == "any":
+            return {"kind": "any", "schedules": [p.to_json() for p in self.parts]}
         if self.kind == "date":
             assert self.at is not None
             return {"kind": "date", "at": self.at.isoformat()}
@@ -158,6 +206,9 @@ class Schedule:
         if not isinstance(kind, str) or kind not in KINDS:
             raise ValidationError("schedule", f"unknown kind {kind!r} (use one of {_kinds()})")
         allowed = _JSON_KEYS[kind]
+        if "exclude" in d:
+            rest = {k: v for k, v in d.items() if k != "exclude"}
+            return replace(cls.from_json(rest), exclude=Exclusions.parse(d["exclude"]))
         unknown = sorted(str(k) for k in d if k != "kind" and k not in allowed)
         if unknown:
             raise ValidationError("schedule", f"unknown key(s) for {_a(kind)} schedule: {unknown}")
@@ -176,6 +227,11 @@ class Schedule:
             return cls(kind="cron", expr=d["expr"])
         if kind == "calendar":
             return cls(kind="calendar", calendar=CalendarSpec(**{k: d.get(k, 0) for k in allowed}))
+        if kind == "any":
+            items = d["schedules"]
+            if not isinstance(items, list):
+                raise ValidationError("schedule", f"schedules must be a list, got {items!r}")
+            return cls(kind="any", parts=tuple(cls.from_json(p) for p in items))
         if kind == "after":
             tasks = d["tasks"]
             if not isinstance(tasks, list):
@@ -198,6 +254,7 @@ _JSON_KEYS: Final[dict[str, tuple[str, ...]]] = {
     "cron": ("expr",),
     "calendar": ("years", "months", "weeks", "days", "hour", "minute", "second"),
     "after": ("tasks",),
+    "any": ("schedules",),
 }
 
 
@@ -206,7 +263,7 @@ def _kinds() -> str:
 
 
 def _a(kind: str) -> str:
-    return f"an {kind}" if kind in ("after", "interval") else f"a {kind}"
+    return f"an {kind}" if kind in ("after", "interval", "any") else f"a {kind}"
 
 
 def _fixed_offset(value: object) -> datetime:
@@ -230,6 +287,25 @@ def _check_seconds(value: object) -> None:
         raise ValidationError("every", f"must be a positive number of seconds, got {value!r}")
     if value > MAX_DURATION.total_seconds():
         raise ValidationError("every", f"is too long: {value!r} seconds (at most 10 years)")
+
+
+def _check_parts(parts: object) -> tuple[Schedule, ...]:
+    if not isinstance(parts, tuple | list) or len(parts) < 2:
+        raise ValidationError("schedule", "several schedules need at least two")
+    seen: list[Schedule] = []
+    for part in parts:
+        if not isinstance(part, Schedule):
+            raise ValidationError("schedule", f"must be a Schedule, got {part!r}")
+        if part.kind not in TIMED or part.is_startup:
+            what = "@reboot" if part.is_startup else part.kind
+            raise ValidationError("schedule", f"{what} cannot be one of several schedules "
+                                  "(only at, every, cron and calendar can)")
+        if part.exclude:
+            raise ValidationError("exclude", "belongs to the whole, not one of its schedules")
+        if part in seen:
+            raise ValidationError("schedule", "names the same schedule twice")
+        seen.append(part)
+    return tuple(seen)
 
 
 def _check_upstreams(names: Iterable[object]) -> tuple[str, ...]:

@@ -18,8 +18,10 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from app.core.schedule.combined import AnyTrigger
 from app.core.schedule.cron import Cron, field_expression, parse_cron
 from app.core.schedule.model import CalendarSpec, Schedule
+from app.core.schedule.stepping import fire_after, first_fire
 from app.core.schedule.zones import (
     US,
     aware_in,
@@ -31,6 +33,7 @@ from app.core.schedule.zones import (
 )
 
 __all__ = [
+    "AnyTrigger",
     "CalendarTrigger",
     "PosixCronTrigger",
     "build_trigger",
@@ -233,9 +236,28 @@ def build_trigger(
     one interval, and a calendar interval counts from ``now``'s date (pass a stable
     ``start``, such as the task's creation time, to keep a "every 2 weeks" phase across
     restarts). Without ``now`` the clock is read, as APScheduler itself would.
+
+    Several schedules (``any``), or exclusion dates, give an ``AnyTrigger`` over the
+    triggers of each: the earliest fire of any, never on an excluded local date.
     """
     start = aware_in(start, tz, "start")
     end = aware_in(end, tz, "end")
+    if schedule.kind == "any" or schedule.exclude:
+        if now is None and start is None:
+            now = datetime.now(UTC)  # one reading for every part, so they agree
+        found = [_one_trigger(s, tz, start, end, now) for s in schedule.each]
+        parts = [t for t in found if t is not None]
+        return AnyTrigger(parts, tz, schedule.exclude) if parts else None
+    return _one_trigger(schedule, tz, start, end, now)
+
+
+def _one_trigger(
+    schedule: Schedule,
+    tz: tzinfo,
+    start: datetime | None,
+    end: datetime | None,
+    now: datetime | None,
+) -> BaseTrigger | None:
     kind = schedule.kind
     if kind == "date":
         assert schedule.at is not None
@@ -262,42 +284,6 @@ def build_trigger(
         anchor = origin.astimezone(tz).date()
         return CalendarTrigger(schedule.calendar, tz, anchor, not_before=start, not_after=end)
     return None
-
-
-def fire_after(trigger: BaseTrigger, fire: datetime) -> datetime | None:
-    """The trigger's next fire strictly after the instant ``fire``, in UTC, or None.
-
-    The one way every path steps a schedule: the engine, recovery, ``simulate``, the
-    calendar and the previews. Compared and handed back in UTC: aware datetimes sharing a
-    ``ZoneInfo`` compare and add by wall clock ignoring ``fold`` (PEP 495), which would
-    read the second pass of a repeated hour as "not later" and step an interval by wall
-    time. A trigger that stops moving forward has nothing more to give (None).
-    """
-    previous = utc(fire)
-    for _ in range(1000):  # bounded: a trigger may hand back a time at ``fire`` itself
-        found: datetime | None = trigger.get_next_fire_time(previous, previous + US)
-        if found is None:
-            return None
-        found = utc(found)
-        if found > utc(fire):
-            return found
-        if found <= previous:
-            return None
-        previous = found
-    return None  # pragma: no cover
-
-
-def first_fire(trigger: BaseTrigger, begin: datetime) -> datetime | None:
-    """The trigger's first fire at or after the instant ``begin``, in UTC, or None.
-
-    (APScheduler's ``DateTrigger`` hands back its date even when it is past: stepped over.)
-    """
-    found: datetime | None = trigger.get_next_fire_time(None, utc(begin))
-    if found is not None and utc(found) < utc(begin):
-        found = fire_after(trigger, found)
-        while found is not None and found < utc(begin):
-            found = fire_after(trigger, found)
-    return None if found is None else utc(found)
 
 
 def next_fire_times(

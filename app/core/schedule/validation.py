@@ -2,7 +2,8 @@
 
 Construction (`model`) checks shape and syntax; this checks what it cannot: a date in the
 past, an interval under one second, an end not after the start, a cron that never fires,
-and a window with no fire in it.
+a window with no fire in it, and exclusion dates that leave no fire. Several schedules
+(``any``) are checked one by one, then as a whole.
 """
 
 from __future__ import annotations
@@ -36,6 +37,17 @@ def validate_schedule(
     end = aware_in(end, tz, "end")
     if start is not None and end is not None and utc(end) <= utc(start):
         raise ValidationError("end", f"must be after start ({_stamp(end)} <= {_stamp(start)})")
+    if schedule.kind == "any" or schedule.exclude:
+        for part in schedule.each:
+            validate_schedule(part, tz, now, start, end)
+        if schedule.exclude:
+            from app.core.schedule.triggers import next_fire_times  # loads APScheduler
+
+            first = max(utc(now), utc(start)) if start is not None else utc(now)
+            if not next_fire_times(schedule, tz, first - US, 1, start, end):
+                raise ValidationError("exclude", "leaves no fire: every fire ahead falls "
+                                      "on an excluded date")
+        return
     kind = schedule.kind
     if kind == "date":
         assert schedule.at is not None

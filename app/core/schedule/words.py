@@ -32,6 +32,20 @@ def describe(
 
 
 def _describe(schedule: Schedule, tz_name: str | None, start: datetime | None) -> str:
+    """One schedule's words; several are joined by "; ", the zone named once at the end,
+    then the exclusions: "Weekdays at 09:00; Saturdays at 12:00 (UTC); not on 24 Dec 2027"."""
+    if schedule.kind != "any" and not schedule.exclude:
+        return _describe_one(schedule, tz_name, start)
+    suffix = f" ({tz_name})" if _zone_or_none(tz_name) is not None else ""
+    said = [_describe_one(s, tz_name, start) for s in schedule.each]
+    zoned = any(s.endswith(suffix) for s in said) if suffix else False
+    said = [s.removesuffix(suffix) if suffix else s for s in said]
+    said = said[:1] + [s[:1].lower() + s[1:] for s in said[1:]]
+    text = "; ".join(said) + (suffix if zoned else "")
+    return f"{text}; {schedule.exclude.words()}" if schedule.exclude else text
+
+
+def _describe_one(schedule: Schedule, tz_name: str | None, start: datetime | None) -> str:
     zone = _zone_or_none(tz_name)
     suffix = f" ({tz_name})" if zone is not None else ""
     kind = schedule.kind

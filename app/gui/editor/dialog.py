@@ -32,7 +32,8 @@ from app.gui.editor.pages import (
     GeneralPage,
     NotificationsPage,
 )
-from app.gui.editor.schedule_page import NOT_CHOSEN, SchedulePage
+from app.gui.editor.schedule_choices import NOT_CHOSEN
+from app.gui.editor.schedule_page import SchedulePage
 from app.gui.qt import (
     QDialog,
     QDialogButtonBox,

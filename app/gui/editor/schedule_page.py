@@ -7,17 +7,30 @@ zone, recomputed as you type; a bad cron expression shows its error under the fi
 
 A new task has no schedule until the person chooses one (`chosen()` is False): nothing is
 assumed, not even "only when I run it", so no task runs at a time nobody picked.
+
+A task may have several schedules: "Add another schedule" adds one to a list, and the
+widgets above edit the one selected there (`entries` keeps each one's JSON). Exclusion
+dates ("Not on") apply to all of them; the preview shows the combined fires.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from app.core.errors import ValidationError
 from app.core.schedule import Schedule, describe, next_fire_times, parse_timezone
 from app.gui.editor.page import Page
+from app.gui.editor.schedule_choices import (
+    CAL_UNITS,
+    CATCH_UP,
+    CRON_PRESETS,
+    KINDS,
+    NOT_CHOSEN,
+    zone_names,
+)
+from app.gui.editor.schedule_lists import ExclusionList, ScheduleList, schedule_words
 from app.gui.editor.widgets import (
     DateTimeEdit,
     DurationEdit,
@@ -40,32 +53,6 @@ from app.gui.qt import (
 )
 from app.gui.widgets.error_label import wrapping_policy
 
-KINDS = (
-    ("manual", "Only when I run it (Run now, or as another task's fallback)"),
-    ("date", "Once, at a date and time"),
-    ("interval", "Repeatedly, every…"),
-    ("cron", "Cron expression"),
-    ("calendar", "Every N days, weeks, months or years"),
-    ("after", "After other tasks succeed"),
-)
-CAL_UNITS = ("days", "weeks", "months", "years")
-NOT_CHOSEN = "Choose when it runs"
-CRON_PRESETS = (
-    ("Every 15 minutes", "*/15 * * * *"),
-    ("Every hour", "@hourly"),
-    ("Every day at 02:00", "0 2 * * *"),
-    ("Weekdays at 09:00", "0 9 * * 1-5"),
-    ("Every Sunday at 03:30", "30 3 * * 0"),
-    ("First day of the month at 06:00", "0 6 1 * *"),
-    ("When the engine starts", "@reboot"),
-)
-CATCH_UP = (("once", "Run once to catch up"), ("all", "Run every missed time (bounded)"),
-            ("skip", "Skip missed runs"))
-
-
-def zone_names() -> list[str]:
-    return sorted(z for z in available_timezones() if "/" in z or z == "UTC")
-
 
 class SchedulePage(Page):
     title = "Schedule"
@@ -82,6 +69,9 @@ class SchedulePage(Page):
         self.stack = FitStack()  # page 0: nothing chosen yet; then one page per kind
         form.addRow(self.stack)
         self.add_error("schedule", self.kind)
+        self.entries: list[dict[str, Any] | None] = [None]  # each schedule's JSON; None: unchosen
+        self.current = 0  # the one the widgets edit
+        self._loading = False
 
         self.stack.addWidget(self._note("Not chosen yet: the task runs at no time until you "
                                         "choose when above (or \"Only when I run it\")."))
@@ -152,6 +142,12 @@ class SchedulePage(Page):
         after_form.addRow(self._note("Runs each time all of these tasks have succeeded."))
         self.stack.addWidget(after_page)
 
+        self.schedule_list = ScheduleList()
+        form.addRow(self.schedule_list)
+        self.exclusions = ExclusionList()
+        form.addRow("&Not on", self.exclusions)
+        self.add_error("exclude", self.exclusions)
+
         self.timezone = QComboBox()
         self.timezone.setEditable(True)
         self.timezone.addItems(zone_names())
@@ -195,8 +191,12 @@ class SchedulePage(Page):
                        self.cal_count.valueChanged, self.cal_unit.currentIndexChanged,
                        self.cal_time.timeChanged, self.catch_up.currentIndexChanged):
             signal.connect(self.changed)
-        for widget in (self.at, self.every, self.after, self.start, self.end):
+        for widget in (self.at, self.every, self.after, self.start, self.end, self.exclusions):
             widget.changed.connect(self.changed)
+        self.changed.connect(self._on_page_changed)
+        self.schedule_list.picked.connect(self._on_schedule_picked)
+        self.schedule_list.add_requested.connect(self._on_add_schedule)
+        self.schedule_list.remove_requested.connect(self._on_remove_schedule)
 
     def _sub(self) -> tuple[QWidget, QFormLayout]:
         page = QWidget()
@@ -209,8 +209,52 @@ class SchedulePage(Page):
         self.changed.emit()
 
     def chosen(self) -> bool:
-        """Has the person chosen when the task runs?"""
-        return self.kind.currentIndex() >= 0
+        """Has the person chosen when the task runs (for each of its schedules)?"""
+        self._sync()
+        return all(e is not None for e in self.entries)
+
+    # -- several schedules -----------------------------------------------------------------
+
+    def _sync(self) -> None:
+        """Keep the edited schedule's JSON in `entries` (nothing while loading one)."""
+        if not self._loading:
+            chosen = self.kind.currentIndex() >= 0
+            self.entries[self.current] = self._one_json() if chosen else None
+
+    def _on_page_changed(self) -> None:
+        self._sync()
+        tz_name = self.timezone.currentText().strip()
+        self.schedule_list.set_words([schedule_words(e, tz_name) for e in self.entries],
+                                     self.current)
+        timed = any(e is not None and e.get("kind") not in ("manual", "after")
+                    for e in self.entries)  # dates to skip mean nothing to the others
+        self.form.setRowVisible(self.exclusions, timed or bool(self.exclusions.entries()))
+        several_ok = self.kind.currentData() not in ("manual", "after")
+        self.schedule_list.add_button.setEnabled(several_ok or len(self.entries) > 1)
+
+    def _show_entry(self, index: int) -> None:
+        self.current = index
+        self._loading = True
+        try:
+            self._load_one(self.entries[index], self.zone())
+        finally:
+            self._loading = False
+        self.changed.emit()
+
+    def _on_schedule_picked(self, index: int) -> None:
+        self._sync()
+        self._show_entry(index)
+
+    def _on_add_schedule(self) -> None:
+        self._sync()
+        self.entries.append(None)
+        self._show_entry(len(self.entries) - 1)
+        self.kind.setFocus()
+
+    def _on_remove_schedule(self) -> None:
+        if len(self.entries) > 1:
+            del self.entries[self.current]
+            self._show_entry(max(0, self.current - 1))
 
     def _on_preset_activated(self, index: int) -> None:
         expr = self.presets.itemData(index)
@@ -229,7 +273,27 @@ class SchedulePage(Page):
             self.timezone.addItem(tz_name)
         self.timezone.setCurrentText(tz_name)
         tz = ZoneInfo(tz_name) if tz_name else UTC
-        schedule = data.get("schedule") or {}  # none: a new task, nothing chosen yet
+        schedule = dict(data.get("schedule") or {})  # none: a new task, nothing chosen yet
+        self.exclusions.set_entries(list(schedule.pop("exclude", [])))
+        parts = schedule.get("schedules", []) if schedule.get("kind") == "any" else [schedule]
+        self.entries = [dict(p) if p else None for p in parts] or [None]
+        self.current = 0
+        self._loading = True
+        try:
+            self._load_one(self.entries[0], tz)
+        finally:
+            self._loading = False
+        for edit, key in ((self.start, "start_at"), (self.end, "end_at")):
+            value = data.get(key)
+            edit.set_wall(datetime.fromisoformat(value).astimezone(tz).replace(tzinfo=None)
+                          if value else None)
+        self.catch_up.setCurrentIndex(max(0, self.catch_up.findData(data.get("catch_up",
+                                                                             "once"))))
+        self._on_page_changed()
+
+    def _load_one(self, schedule: dict[str, Any] | None, tz: tzinfo) -> None:
+        """Show one schedule in the kind's widgets."""
+        schedule = schedule or {}
         kind = schedule.get("kind")
         self.kind.setCurrentIndex(self.kind.findData(kind) if kind else -1)
         self.stack.setCurrentIndex(self.kind.currentIndex() + 1)
@@ -249,12 +313,6 @@ class SchedulePage(Page):
                                         schedule.get("second", 0)))
         elif kind == "after":
             self.after.set_names(list(schedule.get("tasks", [])))
-        for edit, key in ((self.start, "start_at"), (self.end, "end_at")):
-            value = data.get(key)
-            edit.set_wall(datetime.fromisoformat(value).astimezone(tz).replace(tzinfo=None)
-                          if value else None)
-        self.catch_up.setCurrentIndex(max(0, self.catch_up.findData(data.get("catch_up",
-                                                                             "once"))))
 
     def collect(self, data: dict[str, Any]) -> None:
         tz_name = self.timezone.currentText().strip()
@@ -267,6 +325,15 @@ class SchedulePage(Page):
         data["catch_up"] = self.catch_up.currentData()
 
     def schedule_json(self) -> dict[str, Any]:
+        """The task's schedule: the one, or several (``any``), with the exclusion dates."""
+        self._sync()
+        parts = [e if e is not None else {"kind": "manual"} for e in self.entries]
+        out = dict(parts[0]) if len(parts) == 1 else {"kind": "any", "schedules": parts}
+        if self.exclusions.entries():
+            out["exclude"] = self.exclusions.entries()
+        return out
+
+    def _one_json(self) -> dict[str, Any]:
         kind = self.kind.currentData()
         if kind == "date":
             wall = self.at.wall()

@@ -1,0 +1,229 @@
+"""The Schedule page's two lists: the task's schedules (one edited at a time with the page's
+own widgets) and its exclusion dates (typed with a date picker, or read from an .ics file).
+
+Signals are listed in each class's docstring. Neither list knows what a schedule means: the
+page puts each one into words (`set_words`) and reads the JSON back.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from app.core.errors import ValidationError
+from app.core.schedule import Exclusions, Schedule, describe, read_ics_file
+from app.gui.editor.schedule_choices import NOT_CHOSEN
+from app.gui.qt import (
+    QAbstractItemView,
+    QDate,
+    QDateTimeEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPalette,
+    QPushButton,
+    Qt,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from app.gui.widgets.error_label import ErrorLabel, wrapping_policy
+
+
+def schedule_words(entry: dict[str, Any] | None, tz_name: str) -> str:
+    """One schedule of the list in words (or what is wrong with it)."""
+    if entry is None:
+        return NOT_CHOSEN.lower()
+    try:
+        return describe(Schedule.from_json(entry), tz_name)
+    except ValidationError as exc:
+        return f"({exc})"
+
+
+def _short_list(view: QListWidget, rows: int) -> None:
+    view.setMaximumHeight(view.sizeHintForRow(0) * rows + 2 * view.frameWidth() + 4
+                          if view.count() else 60)
+
+
+class ScheduleList(QWidget):
+    """The task's schedules in words; the page edits the selected one.
+
+    With one schedule only "Add another schedule" shows, so a task with one schedule looks as
+    it always did.
+
+    Signals:
+        picked(int): the person selected another schedule to edit.
+        add_requested(): "Add another schedule" was pressed.
+        remove_requested(): "Remove this schedule" was pressed.
+    """
+
+    picked = Signal(int)
+    add_requested = Signal()
+    remove_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.view = QListWidget()
+        self.view.setAccessibleName("Schedules")
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        layout.addWidget(self.view)
+        row = QHBoxLayout()
+        self.add_button = QPushButton("Add another schedule")
+        self.remove_button = QPushButton("Remove this schedule")
+        row.addWidget(self.add_button)
+        row.addWidget(self.remove_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.add_button.clicked.connect(self.add_requested)
+        self.remove_button.clicked.connect(self.remove_requested)
+        self.view.currentRowChanged.connect(self._on_view_row_changed)
+        self._quiet = False
+        self.set_words([""], 0)
+
+    def set_words(self, words: list[str], current: int) -> None:
+        """Show these schedules (in words) with `current` selected."""
+        self._quiet = True
+        try:
+            while self.view.count() > len(words):
+                self.view.takeItem(self.view.count() - 1)
+            for i, text in enumerate(words):
+                shown = f"{i + 1}. {text}"
+                item = self.view.item(i)
+                if item is None:
+                    self.view.addItem(shown)
+                elif item.text() != shown:
+                    item.setText(shown)
+            self.view.setCurrentRow(current)
+        finally:
+            self._quiet = False
+        several = len(words) > 1
+        self.view.setVisible(several)
+        self.remove_button.setVisible(several)
+        _short_list(self.view, min(len(words), 5))
+
+    def _on_view_row_changed(self, row: int) -> None:
+        if not self._quiet and row >= 0:  # after the view has handled the click that chose it
+            QTimer.singleShot(0, self, lambda: self.picked.emit(row))
+
+
+class ExclusionList(QWidget):
+    """Dates on which the task does not fire: add one with the date picker, or import the
+    all-day events of an .ics file; remove the selected ones.
+
+    Signals:
+        changed(): an exclusion was added or removed.
+    """
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self._entries: list[str] = []
+        self.view = QListWidget()
+        self.view.setAccessibleName("Not on these dates")
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        layout.addWidget(self.view)
+        row = QHBoxLayout()
+        self.date = QDateTimeEdit()
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("yyyy-MM-dd")
+        tomorrow = date.today() + timedelta(days=1)
+        self.date.setDate(QDate(tomorrow.year, tomorrow.month, tomorrow.day))
+        self.date.setAccessibleName("Date to exclude")
+        self.add_button = QPushButton("Add date")
+        self.import_button = QPushButton("Import .ics…")
+        self.remove_button = QPushButton("Remove")
+        for widget in (self.date, self.add_button, self.import_button, self.remove_button):
+            row.addWidget(widget)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.error = ErrorLabel()
+        layout.addWidget(self.error)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setSizePolicy(wrapping_policy())
+        self.note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.note.hide()
+        layout.addWidget(self.note)
+        self.file_dialog: QFileDialog | None = None
+        self.add_button.clicked.connect(self._on_add_clicked)
+        self.import_button.clicked.connect(self._on_import_clicked)
+        self.remove_button.clicked.connect(self._on_remove_clicked)
+        self.view.itemSelectionChanged.connect(self._on_selection_changed)
+        self._show()
+
+    def entries(self) -> list[str]:
+        """The exclusions as stored (``2027-12-24``, ``R/2026-12-25/P1Y``)."""
+        return list(self._entries)
+
+    def set_entries(self, entries: list[str]) -> None:
+        self._entries = Exclusions.parse(entries).to_json()
+        self.note.hide()
+        self.error.clear_error()
+        self._show()
+
+    def _merge(self, more: Exclusions) -> None:
+        self._entries = Exclusions.parse(self._entries).merged(more).to_json()
+        self._show()
+        self.changed.emit()
+
+    def _show(self) -> None:
+        self.view.clear()
+        for entry in self._entries:
+            words = Exclusions.parse([entry]).words().removeprefix("not on ")
+            self.view.addItem(words)
+            item = self.view.item(self.view.count() - 1)
+            item.setData(Qt.ItemDataRole.UserRole, entry)
+        self.view.setVisible(bool(self._entries))
+        _short_list(self.view, min(max(len(self._entries), 1), 6))
+        self._on_selection_changed()
+
+    def _on_selection_changed(self) -> None:
+        self.remove_button.setEnabled(bool(self.view.selectedItems()))
+
+    def _on_add_clicked(self) -> None:
+        picked = self.date.date()
+        self.error.clear_error()
+        self._merge(Exclusions((date(picked.year(), picked.month(), picked.day()),)))
+
+    def _on_remove_clicked(self) -> None:
+        gone = {item.data(Qt.ItemDataRole.UserRole) for item in self.view.selectedItems()}
+        self._entries = [e for e in self._entries if e not in gone]
+        self._show()
+        self.changed.emit()
+
+    def _on_import_clicked(self) -> None:
+        """A file dialog (Qt's own, so it looks and behaves the same everywhere and tests can
+        type a path into it); choosing a file imports it."""
+        dialog = QFileDialog(self, "Import exclusion dates from an iCalendar file")
+        dialog.setNameFilters(["iCalendar files (*.ics)", "All files (*)"])
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        dialog.fileSelected.connect(self.import_file)
+        dialog.finished.connect(dialog.deleteLater)
+        self.file_dialog = dialog
+        dialog.open()
+
+    def import_file(self, path: str) -> None:
+        """Add the all-day events of the .ics file at `path`; say what was not read."""
+        self.error.clear_error()
+        try:
+            found = read_ics_file(path)
+        except ValidationError as exc:
+            self.error.show_error(exc.reason)
+            self.note.hide()
+            return
+        name = path.replace("\\", "/").rsplit("/", 1)[-1]
+        events = "1 all-day event" if found.events == 1 else f"{found.events} all-day events"
+        said = f"Read {events} from {name}."
+        if found.not_read:
+            said += " Not read: " + "; ".join(found.not_read)
+        self.note.setText(said)
+        self.note.show()
+        self._merge(found.exclusions)

@@ -1,0 +1,151 @@
+"""The editor's list of schedules and exclusion dates, driven by clicks and typing: add and
+remove schedules, add a date, import an .ics through the file dialog, see the combined
+preview, save, reopen; and the calendar shows the combined fires."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from app.core.schedule import system_timezone_name
+from app.gui.qt import QApplication, QDateTime, QDialogButtonBox, QLineEdit, Qt
+from tests.gui.conftest import Gui, closed, command_task
+from tests.gui.editing import choose, click, go, new_editor
+from tests.gui.test_calendar import show_calendar
+
+ICS = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20261225\r\n"
+       "RRULE:FREQ=YEARLY\r\nSUMMARY:Christmas\r\n  Day\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\n"
+       "DTSTART;VALUE=DATE:20271126\r\nRRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=4TH\r\n"
+       "SUMMARY:Thanksgiving\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+def _type_cron(qtbot: Any, editor: Any, text: str) -> None:
+    editor.schedule.cron.clear()
+    qtbot.keyClicks(editor.schedule.cron, text)
+
+
+def _choose_file(qtbot: Any, dialog: Any, path: Path) -> None:
+    """Paste the path into the file dialog's name field and press its Open button."""
+    name_edit = dialog.findChild(QLineEdit, "fileNameEdit")
+    QApplication.clipboard().setText(str(path))
+    qtbot.keyClick(name_edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    box = dialog.findChild(QDialogButtonBox)
+    click(qtbot, box.button(QDialogButtonBox.StandardButton.Open))
+
+
+def test_two_schedules_a_date_and_an_ics_saved_and_reopened(gui: Gui, qtbot: Any,
+                                                            tmp_path: Path) -> None:
+    ics = tmp_path / "holidays.ics"
+    ics.write_text(ICS)
+    editor = new_editor(gui)
+    qtbot.keyClicks(editor.general.name, "Standup")
+    go(editor, qtbot, "Action")
+    qtbot.keyClicks(editor.action.command, "true")
+    go(editor, qtbot, "Schedule")
+    page = editor.schedule
+    editor.schedule.timezone.setCurrentText("UTC")
+    choose(qtbot, page.kind, "cron")
+    _type_cron(qtbot, editor, "0 9 * * 1-5")
+    assert not page.schedule_list.view.isVisible()  # one schedule: the page as it always was
+    click(qtbot, page.schedule_list.add_button)
+    assert page.kind.currentIndex() == -1 and not page.chosen()  # the new one: not chosen yet
+    assert page.schedule_list.view.count() == 2 and page.schedule_list.view.isVisible()
+    choose(qtbot, page.kind, "cron")
+    _type_cron(qtbot, editor, "0 12 * * 6")
+    click(qtbot, page.schedule_list.add_button)  # a third one, then removed again
+    choose(qtbot, page.kind, "interval")
+    assert page.schedule_list.view.count() == 3
+    click(qtbot, page.schedule_list.remove_button)
+    assert page.schedule_list.view.count() == 2
+
+    page.exclusions.date.setDateTime(QDateTime.fromString("2027-12-24", "yyyy-MM-dd"))
+    click(qtbot, page.exclusions.add_button)
+    click(qtbot, page.exclusions.import_button)
+    gui.wait_until(lambda: page.exclusions.file_dialog is not None
+                   and page.exclusions.file_dialog.isVisible())
+    dialog = page.exclusions.file_dialog
+    assert dialog is not None
+    _choose_file(qtbot, dialog, ics)
+    gui.wait_until(lambda: "R/2026-12-25/P1Y" in page.exclusions.entries())
+    assert page.exclusions.entries() == ["2027-12-24", "R/2026-12-25/P1Y"]
+    assert "Read 1 all-day event from holidays.ics" in page.exclusions.note.text()
+    assert "Thanksgiving" in page.exclusions.note.text()  # what was not read is said
+
+    gui.wait_until(editor.save_button.isEnabled)
+    assert page.words.text() == ("At 09:00, Monday through Friday; at 12:00, only on Saturday "
+                                 "(UTC); not on 24 Dec 2027 and 25 Dec every year from 2026")
+    shown = page.next_times.text().splitlines()
+    assert len(shown) == 5 and not any("Sun" in line for line in shown)
+
+    # the first schedule is still there to edit: select it in the list
+    view = page.schedule_list.view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton,
+                     pos=view.visualItemRect(view.item(0)).center())
+    gui.wait_until(lambda: page.cron.text() == "0 9 * * 1-5")
+    gui.wait_until(editor.save_button.isEnabled)  # the form is checked again after a change
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: closed(editor))
+    task = gui.service.get_task("Standup")
+    assert task.spec.schedule.to_json() == {
+        "kind": "any", "schedules": [{"kind": "cron", "expr": "0 9 * * 1-5"},
+                                     {"kind": "cron", "expr": "0 12 * * 6"}],
+        "exclude": ["2027-12-24", "R/2026-12-25/P1Y"]}
+
+    gui.window.task_ops.edit_task_id(task.id)  # reopened: both schedules, both exclusions
+    gui.wait_until(lambda: gui.window.task_ops.editor is not None
+                   and gui.window.task_ops.editor is not editor
+                   and gui.window.task_ops.editor.isVisible())
+    again = gui.window.task_ops.editor
+    assert again.schedule.schedule_list.view.count() == 2
+    assert again.schedule.cron.text() == "0 9 * * 1-5"
+    assert again.schedule.exclusions.view.count() == 2
+    click(qtbot, again.schedule.exclusions.view.viewport())  # nothing selected there yet
+    again.schedule.exclusions.view.setCurrentRow(0)
+    click(qtbot, again.schedule.exclusions.remove_button)
+    assert again.schedule.exclusions.entries() == ["R/2026-12-25/P1Y"]
+    again.discard()
+
+
+def test_a_bad_ics_shows_its_error_under_the_list(gui: Gui, qtbot: Any, tmp_path: Path) -> None:
+    bad = tmp_path / "meetings.ics"
+    bad.write_text("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20270101T100000Z\nEND:VEVENT\n"
+                   "END:VCALENDAR\n")
+    editor = new_editor(gui)
+    go(editor, qtbot, "Schedule")
+    page = editor.schedule
+    assert not page.exclusions.isVisible()  # no schedule yet: no dates to skip
+    choose(qtbot, page.kind, "after")
+    assert not page.exclusions.isVisible()  # nor for a task run after others
+    choose(qtbot, page.kind, "cron")
+    assert page.exclusions.isVisible()
+    click(qtbot, page.exclusions.import_button)
+    gui.wait_until(lambda: page.exclusions.file_dialog is not None
+                   and page.exclusions.file_dialog.isVisible())
+    dialog = page.exclusions.file_dialog
+    assert dialog is not None
+    _choose_file(qtbot, dialog, bad)
+    gui.wait_until(lambda: page.exclusions.error.has_error)
+    assert page.exclusions.error.text().endswith("meetings.ics has no all-day events")
+    assert page.exclusions.entries() == []
+    editor.discard()
+
+
+def test_the_calendar_shows_the_combined_fires_without_the_excluded_day(gui: Gui) -> None:
+    today = datetime.now().astimezone().date()
+    day_after = today + timedelta(days=2)
+    task = gui.service.create_task(command_task(
+        "Twice", timezone=system_timezone_name(),
+        schedule={"kind": "any", "schedules": [{"kind": "cron", "expr": "0 9 * * *"},
+                                               {"kind": "cron", "expr": "0 18 * * *"}],
+                  "exclude": [day_after.isoformat()]}))
+    view = show_calendar(gui, "month", day_after)
+    shown = view.data.period.dates
+    checked = 0
+    for offset, hours in ((1, [9, 18]), (2, []), (3, [9, 18])):
+        day: date = today + timedelta(days=offset)
+        if day in shown:
+            entries = [e for e in view.data.day(day).entries if e.task_id == task.id]
+            assert sorted(e.start.hour for e in entries) == hours, day
+            checked += 1
+    assert day_after in shown and checked >= 2
