@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+SCREENSHOTS.mkdir(exist_ok=True)  # every GUI test may save one, in any order
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
