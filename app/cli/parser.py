@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import NoReturn
 
 from app import __version__
+from app.cli.settings import add_settings_command
 from app.cli.store import add_store_commands
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -68,6 +69,10 @@ def add_task_options(p: argparse.ArgumentParser, *, update: bool) -> None:
     p.add_argument("--description")
     p.add_argument("--tag", action="append", help="a tag (repeatable)")
     p.add_argument("--notify-success", action="store_true", default=None)
+    p.add_argument("--keep-runs", metavar="N", help="keep at least the last N runs' history "
+                   "('default': the global setting)")
+    p.add_argument("--keep-days", metavar="N", help="keep every run of the last N days "
+                   "('default': the global setting)")
     if update:
         p.add_argument("--name", help="rename the task")
         p.add_argument("--enabled", action="store_true", default=None)
@@ -82,6 +87,8 @@ def build_parser() -> Parser:
     parser.add_argument("--home", metavar="DIR", help="data directory (default: $TICKWORK_HOME "
                         "or the platform's per-user data directory)")
     parser.add_argument("--version", action="version", version=f"tickwork {__version__}")
+    parser.add_argument("--minimized", "--tray", dest="minimized", action="store_true",
+                        help="open the window hidden, with its tray icon (start at login)")
     sub = parser.add_subparsers(dest="cmd", parser_class=Parser)
 
     task = sub.add_parser("task", help="create, change and run tasks")
@@ -161,4 +168,5 @@ def build_parser() -> Parser:
     sim.add_argument("--hours", type=float, default=24.0)
     sim.add_argument("--json", action="store_true")
     add_store_commands(sub)
+    add_settings_command(sub)
     return parser
