@@ -61,6 +61,7 @@ from app.engine.horizon import Horizon
 from app.engine.inbox import Batch
 from app.engine.processes import TOKEN_VAR, run_token
 from app.engine.recorder import RunRecorder, utcnow
+from app.engine.retention import Retention
 from app.engine.scheduler import Timing
 from app.engine.stats import Stats
 from app.engine.upstreams import Upstreams
@@ -136,6 +137,9 @@ class Engine:
         self._fires = Batch(self._post, self._fire_job, self._pump)
         self._claims = Batch(self._post, self._claimed, self._pump)
         self._finishes = Batch(self._post, self._finished, self._pump)
+        # -- history retention (keep policy, app/engine/retention.py): its own thread --
+        self.retention = Retention(self._stop, utcnow)
+        self.hub.subscribe(self.retention.on_event)
 
     # -- public --------------------------------------------------------------------------
 
@@ -250,6 +254,7 @@ class Engine:
         self._spawn(self.watcher.run, "tickwork-store")
         if self.backups is not None:
             self._spawn(self.backups.run, "tickwork-backup")
+        self._spawn(self.retention.run, "tickwork-retention")  # history retention
         if self._metrics_enabled:
             from app.engine.metrics import MetricsSampler
 
