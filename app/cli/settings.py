@@ -8,6 +8,7 @@ systemctl was there and refused."""
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from app.cli.output import print_json
@@ -63,7 +64,8 @@ def cmd_settings(args: argparse.Namespace) -> int:
     if background is not None:
         report = settings.set_background_engine(home, background)
         for line in report.lines:
-            print(line)
+            print(f"tickwork: {line}" if report.failed else line,
+                  file=sys.stderr if report.failed else sys.stdout)
         code = EXIT_FAILURE if report.failed else EXIT_OK
     if (runs, days, login, background) == (None, None, None, None):
         now = settings.current(store)
