@@ -15,11 +15,11 @@ from datetime import datetime
 
 from app.core.keep import DEFAULT_POLICY, KeepPolicy, keep_days, keep_runs
 from app.core.task import FINISHED_STATUSES
-from app.store.connection import write_batch
+from app.store.connection import end_transaction, write_batch
 from app.store.models import Meta, db
 from app.store.times import utc_text
 
-BATCH = 200  # runs per write transaction (their output chunks and samples go with them)
+BATCH = 100  # runs per write transaction (with their output chunks and samples: ~500 rows)
 VACUUM_PAGES = 2_000  # pages given back per write transaction (8 MB at 4 KiB pages)
 _KEYS = ("keep_runs", "keep_days")
 _FINISHED = "(" + ", ".join(f"'{s}'" for s in sorted(FINISHED_STATUSES)) + ")"
@@ -109,17 +109,24 @@ def free_pages() -> int:
 
 def give_back_space(pages: int = VACUUM_PAGES) -> int:
     """Return free pages to the file system, `pages` per write transaction, until none are
-    left; returns how many went. Does nothing for a store without incremental auto_vacuum."""
+    left; returns how many went. Does nothing for a store without incremental auto_vacuum.
+    Call it outside any transaction (it opens its own)."""
     if int(db.execute_sql("PRAGMA auto_vacuum").fetchone()[0]) != 2:
         return 0
+    con = db.connection()
     total = 0
     while True:
         before = free_pages()
         if before == 0:
             return total
-        with write_batch():
-            # each page freed is one step of the statement: it must be stepped to the end
-            db.execute_sql(f"PRAGMA incremental_vacuum({int(pages)})").fetchall()
+        # The pragma frees one page per step of its statement, and `execute` steps once:
+        # `executescript` runs it to the end (measured: 2,000 pages in ~80 ms).
+        try:
+            con.executescript(f"BEGIN IMMEDIATE; PRAGMA incremental_vacuum({int(pages)}); "
+                              "COMMIT;")
+        except Exception:
+            end_transaction()
+            raise
         after = free_pages()
         total += before - after
         if after >= before:
