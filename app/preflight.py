@@ -9,7 +9,8 @@ as the executor does). The function inside the module is checked only when the m
 already imported in this process (`os:nosuchfunc`): importing a user's module, or even a
 standard one, may run code (`antigravity` opens a browser), so it is never done here.
 
-Shell commands are not looked into: the shell decides what their words mean.
+Shell commands are not looked into (the shell decides what their words mean), only the shell
+program a task names (cron's SHELL).
 
 The service runs these checks when a task is created, when its action or environment
 changes, and on import; `--no-verify` (the CLI) or the editor's "do not check" box skips them
@@ -42,6 +43,8 @@ def verify_action(action: Action, path: str | None = None) -> None:
         _verify_target(action.target, cwd)
     elif not action.shell:
         _verify_program(action.argv[0], cwd, path)
+    elif action.shell_program is not None and not os.access(action.shell_program, os.X_OK):
+        raise EnvironmentCheckError("shell_program", f"no such shell: {action.shell_program}")
 
 
 def _verify_target(target: str, cwd: str | None) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from app import preflight, transfer
 from app.core import references
+from app.core.commandline import keep_extras
 from app.core.errors import NotFoundError, ValidationError
 from app.core.run import Run
 from app.core.schedule import next_fire_times, parse_timezone
@@ -173,6 +174,7 @@ class Service:
         now = _now(now)
         with self.store.write():
             before = tasks.get(ref)
+            changes = keep_extras(before.spec.action.to_json(), changes)  # forms lack stdin
             merged = {**before.spec.to_json(), **changes}
             schedule_changed = any(k in changes for k in ("schedule", "start_at", "end_at",
                                                           "timezone"))
@@ -376,19 +378,23 @@ class Service:
 
     def import_tasks(self, path: Path, now: datetime | None = None, *,
                      verify: bool = True) -> ImportReport:
-        """Create every task in an export file, all or nothing.
+        """Create every task in an export file, all or nothing (`transfer.read_specs`): names
+        are the identity, and one that exists already refuses the whole import."""
+        return self.import_specs(transfer.read_specs(path, verify=verify), str(path), now)
 
-        Names are the identity: ids in the file are ignored, and a name that exists already
-        refuses the whole import. `verify` checks each action against this machine.
-        Schedules are checked as of the epoch, not now: a backup holds one-shot tasks that
-        have fired and windows that have ended, and they come back as they were (they just
-        have no next run), while a schedule that never fires at all is still refused."""
+    def import_specs(self, specs: list[TaskSpec], source: str, now: datetime | None = None,
+                     label: references.Label = transfer.label, *,
+                     dry_run: bool = False) -> ImportReport:
+        """Create these tasks from `source`, all or nothing, checked and audited as any import
+        (`label` names a field in an error); `dry_run` checks them and creates nothing."""
         now = _now(now)
-        specs = transfer.read_specs(path, verify=verify)
-        report = ImportReport()
+        if dry_run:
+            with self.store.read():
+                self._checked([(spec, None) for spec in specs], label)
+            return ImportReport()
         with self.store.write():
-            created = self._insert_all(specs, now, "task.import", transfer.label)
-            report.created = [spec.name for spec in specs]
-            self._audit("tasks.import", str(path), None, {"created": report.created}, now)
+            created = self._insert_all(specs, now, "task.import", label)
+            report = ImportReport([spec.name for spec in specs])
+            self._audit("tasks.import", source, None, {"created": report.created}, now)
         self._announce(Change(tasks=frozenset(created)))
         return report

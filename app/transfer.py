@@ -15,13 +15,17 @@ import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app import preflight
 from app.core.errors import ValidationError
 from app.core.task import TaskSpec
+
+if TYPE_CHECKING:
+    from app.core.import_plan import ImportPlan
 
 EXPORT_VERSION = 1
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -52,23 +56,24 @@ def read_specs(path: Path, *, verify: bool = True) -> list[TaskSpec]:
         except ValidationError as exc:
             raise ValidationError(label(i, exc.field), exc.reason) from None
     if verify:
-        _verify_all(specs)
+        verify_all(specs)
     return specs
 
 
-def _verify_all(specs: list[TaskSpec]) -> None:
-    """Check every action against this machine, each distinct program, module or folder once."""
+def verify_all(specs: list[TaskSpec], name: Callable[[int, str], str] = label) -> None:
+    """Check every action against this machine, each distinct program, module or folder once;
+    `name` says how an error names a task's field."""
     seen: set[tuple[Any, ...]] = set()
     for i, spec in enumerate(specs):
         action = spec.action
         key = (action.kind, action.argv[:1], action.shell, action.target, action.cwd,
-               spec.env.get("PATH"))
+               spec.env.get("PATH"), action.shell_program)
         if key in seen:
             continue
         try:
             preflight.verify(spec)
         except ValidationError as exc:
-            raise type(exc)(label(i, exc.field), exc.reason) from None
+            raise type(exc)(name(i, exc.field), exc.reason) from None
         seen.add(key)
 
 
@@ -137,3 +142,48 @@ def read_export(path: Path) -> list[Any]:
                               f"(this Tickwork reads version {EXPORT_VERSION})")
     tasks: list[Any] = data["tasks"]
     return tasks
+
+
+# -- other schedulers: a crontab, systemd user timers (the CLI and the window read them here) --
+
+
+def crontab_plan_of(text: str, source: str) -> ImportPlan:
+    """What importing this crontab text would create (`source` names it in the plan)."""
+    from app.core.crontab import read_crontab
+
+    return read_crontab(text, source)
+
+
+def crontab_plan(path: Path) -> ImportPlan:
+    """What importing the crontab in this file would create."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValidationError("crontab", f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ValidationError("crontab", f"{path} is not UTF-8 text: {exc.reason}") from None
+    return crontab_plan_of(text, f"crontab {path}")
+
+
+def systemd_folder() -> Path:
+    """Where systemd keeps a user's own units: $XDG_CONFIG_HOME/systemd/user."""
+    config = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
+    return Path(config) / "systemd" / "user"
+
+
+def systemd_plan(folder: str | Path = "") -> ImportPlan:
+    """What importing the timers (and their services) in this folder would create; the user's
+    own unit folder when none is given."""
+    from app.core.systemd_units import read_timers
+
+    path = Path(folder).expanduser() if str(folder) else systemd_folder()
+    if not path.is_dir():
+        raise ValidationError("systemd", f"no such folder: {path}")
+    units: dict[str, str] = {}
+    for unit in sorted(path.iterdir()):
+        if unit.suffix in (".timer", ".service") and unit.is_file():
+            try:
+                units[unit.name] = unit.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ValidationError("systemd", f"cannot read {unit}: {exc}") from None
+    return read_timers(units, f"systemd units in {path}")

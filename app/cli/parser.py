@@ -7,9 +7,10 @@ import argparse
 from collections.abc import Callable
 from typing import NoReturn
 
-from app import __version__
+from app import version
 from app.cli.settings import add_settings_command
 from app.cli.store import add_store_commands
+from app.cli.transfer import add_transfer_commands
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -82,11 +83,21 @@ def add_task_options(p: argparse.ArgumentParser, *, update: bool) -> None:
     p.add_argument("--json", action="store_true")
 
 
+class _Version(argparse.Action):
+    """--version, read from the package metadata only when asked (it costs ~30 ms)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        print(f"tickwork {version()}")
+        parser.exit()
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="tickwork", description="Tickwork: a desktop task scheduler.")
     parser.add_argument("--home", metavar="DIR", help="data directory (default: $TICKWORK_HOME "
                         "or the platform's per-user data directory)")
-    parser.add_argument("--version", action="version", version=f"tickwork {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="show the version and exit")
     parser.add_argument("--minimized", "--tray", dest="minimized", action="store_true",
                         help="open the window hidden, with its tray icon (start at login)")
     sub = parser.add_subparsers(dest="cmd", parser_class=Parser)
@@ -152,12 +163,7 @@ def build_parser() -> Parser:
     sdel = ssub.add_parser("delete", help="delete a secret")
     sdel.add_argument("name")
 
-    exp = sub.add_parser("export", help="write every task to a JSON file")
-    exp.add_argument("file")
-    imp = sub.add_parser("import", help="create tasks from an export file (all or nothing)")
-    imp.add_argument("file")
-    imp.add_argument("--no-verify", dest="verify", action="store_false",
-                     help="import even if programs, modules or folders are not there (yet)")
+    add_transfer_commands(sub)
 
     eng = sub.add_parser("engine", help="run the engine headless until SIGINT/SIGTERM")
     eng.add_argument("--workers", type=int_arg("workers"), default=None)

@@ -1,12 +1,45 @@
-"""`tickwork export` and `import`: every task to and from a JSON file."""
+"""`tickwork export` and `import`: every task to and from a JSON file, and tasks from a crontab
+(`import --crontab FILE|-`) or from systemd user timers (`import --systemd [DIR]`).
+
+A crontab or a timer folder is read into an `ImportPlan` (app/core), whose tasks go through the
+same bulk import, checks and audit as an export file's, all or nothing. `--dry-run` prints the
+plan's preview table and what was not mapped, and creates nothing.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from app.cli.parser import EXIT_OK
+from app.cli.output import table
 from app.cli.store import service
+from app.core.errors import ValidationError
+
+if TYPE_CHECKING:
+    pass
+
+EXIT_OK = 0
+
+
+def add_transfer_commands(sub: Any) -> None:
+    """Add `export` and `import` to the top-level subparsers."""
+    exp = sub.add_parser("export", help="write every task to a JSON file")
+    exp.add_argument("file")
+    imp = sub.add_parser("import", help="create tasks from an export file, a crontab or "
+                         "systemd user timers (all or nothing)")
+    imp.add_argument("file", nargs="?", help="an export file written by `tickwork export`")
+    imp.add_argument("--crontab", metavar="FILE", help="a user crontab (- for standard input, "
+                     "e.g. crontab -l | tickwork import --crontab -)")
+    imp.add_argument("--systemd", metavar="DIR", nargs="?", const="",
+                     help="systemd user timers and their services (default ~/.config/systemd/user)")
+    imp.add_argument("--dry-run", action="store_true",
+                     help="with --crontab or --systemd: show what would be created, create "
+                          "nothing")
+    imp.add_argument("--no-verify", dest="verify", action="store_false",
+                     help="import even if programs, modules or folders are not there (yet)")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -16,6 +49,46 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    report = service(args).import_tasks(Path(args.file), verify=args.verify)
-    print(f"imported {len(report.created)} tasks: {', '.join(report.created) or '-'}")
+    sources = [s for s in (args.file, args.crontab, args.systemd) if s is not None]
+    if len(sources) != 1:
+        raise ValidationError("import", "give one of FILE, --crontab FILE or --systemd [DIR]")
+    if args.file is not None:
+        if args.dry_run:
+            raise ValidationError("dry-run", "goes with --crontab or --systemd")
+        report = service(args).import_tasks(Path(args.file), verify=args.verify)
+        print(f"imported {len(report.created)} tasks: {', '.join(report.created) or '-'}")
+        return EXIT_OK
+    from app import transfer
+    from app.core.import_plan import PREVIEW_HEADERS
+
+    if args.crontab is None:
+        plan = transfer.systemd_plan(args.systemd)
+    elif args.crontab == "-":
+        plan = transfer.crontab_plan_of(_stdin_text(), "crontab (standard input)")
+    else:
+        plan = transfer.crontab_plan(Path(args.crontab))
+    now = datetime.now(UTC)
+    specs = plan.specs(now)
+    if args.verify:
+        transfer.verify_all(specs, plan.label)
+    report = service(args).import_specs(specs, plan.source, now, plan.label,
+                                        dry_run=args.dry_run)
+    if args.dry_run:
+        print(f"would create {len(specs)} tasks from {plan.source}:")
+        if specs:
+            table(PREVIEW_HEADERS, [list(row) for row in plan.preview_rows()])
+    else:
+        print(f"imported {len(report.created)} tasks from {plan.source}")
+    for note in plan.notes:
+        print(f"not mapped: {note}")
+    if args.dry_run:
+        print("nothing was imported (--dry-run)")
     return EXIT_OK
+
+
+def _stdin_text() -> str:
+    try:
+        return sys.stdin.read()
+    except UnicodeDecodeError as exc:
+        raise ValidationError("crontab", f"standard input is not UTF-8 text: "
+                              f"{exc.reason}") from None

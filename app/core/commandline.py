@@ -8,9 +8,11 @@ uses `shell_syntax` to say, as you type, that a line needs the shell.
 from __future__ import annotations
 
 import shlex
-from typing import Final
+from typing import Any, Final
 
 from app.core.errors import ValidationError
+
+MAX_STDIN = 1_000_000
 
 _SHELL_WORDS: Final = frozenset({"for", "while", "until", "if", "case", "function"})
 _SHELL_OPERATORS: Final = ("&&", "||", ";", "|", ">", "<", "`", "$(", "$")
@@ -70,3 +72,41 @@ def typed_line(value: object, argv: list[str], shell: bool) -> str | None:
         raise ValidationError("command", "line does not match argv (the arguments it is "
                               "split into)")
     return value
+
+
+def shell_program(value: object, shell: bool) -> str | None:
+    """The shell a shell command runs with (cron's SHELL): an absolute path, or None for
+    /bin/sh."""
+    if value is None:
+        return None
+    if not shell:
+        raise ValidationError("shell_program", "is only for commands run through the shell")
+    if not isinstance(value, str) or not value.startswith("/") or "\x00" in value:
+        raise ValidationError("shell_program", f"must be an absolute path, got {value!r}")
+    return value
+
+
+def command_stdin(value: object) -> str | None:
+    """The text a command reads on its standard input (cron's `%` lines), or None."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError("stdin", "must be text")
+    if len(value) > MAX_STDIN:
+        raise ValidationError("stdin", f"is longer than {MAX_STDIN:,} characters")
+    return value
+
+
+def keep_extras(old_action: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """Task changes whose command action does not mention its stdin or shell program keep
+    the old ones: an editor form or a `--command` option that does not show them must not
+    drop them. The shell program stays only while the command runs through the shell; an
+    explicit null removes either."""
+    new = changes.get("action")
+    if not isinstance(new, dict) or old_action.get("kind") != "command" or new.get(
+            "kind") != "command":
+        return changes
+    kept = {key: old_action[key] for key in ("stdin", "shell_program")
+            if key in old_action and key not in new
+            and (key == "stdin" or new.get("shell") is True)}
+    return {**changes, "action": {**new, **kept}} if kept else changes

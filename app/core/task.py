@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from app.core import fields, keep
-from app.core.commandline import typed_line
+from app.core.commandline import command_stdin, shell_program, typed_line
 from app.core.errors import ValidationError
 from app.core.schedule import (
     Schedule,
@@ -66,6 +66,10 @@ class Action:
     # the command line exactly as the person typed it (None for tasks stored before it was
     # kept): shown back verbatim, and what runs if they later tick "through the shell"
     line: str | None = None
+    # cron's SHELL: the shell program a shell command runs with (None: /bin/sh), and the
+    # text a command reads on its standard input (cron's `%` lines; None: nothing)
+    shell_program: str | None = None
+    stdin: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         if self.kind == "command":
@@ -73,6 +77,10 @@ class Action:
                                    "shell": self.shell, "cwd": self.cwd}
             if self.line is not None:
                 out["line"] = self.line
+            if self.shell_program is not None:
+                out["shell_program"] = self.shell_program
+            if self.stdin is not None:
+                out["stdin"] = self.stdin
             return out
         return {"kind": "python", "target": self.target, "kwargs": self.kwargs, "cwd": self.cwd}
 
@@ -82,7 +90,8 @@ class Action:
         kind = obj.get("kind")
         cwd = fields.optional_text(obj.get("cwd"), "cwd")
         if kind == "command":
-            fields.only_keys(obj, {"kind", "argv", "shell", "cwd", "line"}, "action")
+            fields.only_keys(obj, {"kind", "argv", "shell", "cwd", "line", "shell_program",
+                                   "stdin"}, "action")
             argv = obj.get("argv")
             if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):
                 raise ValidationError("command", "must be a non-empty list of strings")
@@ -98,7 +107,10 @@ class Action:
             if shell and len(argv) != 1:
                 raise ValidationError("command", "a shell command is one string")
             line = typed_line(obj.get("line"), argv, shell)
-            return Action("command", argv=tuple(argv), shell=shell, cwd=cwd, line=line)
+            program, stdin = shell_program(obj.get("shell_program"), shell), command_stdin(
+                obj.get("stdin"))
+            return Action("command", argv=tuple(argv), shell=shell, cwd=cwd, line=line,
+                          shell_program=program, stdin=stdin)
         if kind == "python":
             fields.only_keys(obj, {"kind", "target", "kwargs", "cwd"}, "action")
             target = obj.get("target")

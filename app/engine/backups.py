@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from app.engine.clock import WALL, Clock
 from app.store import backup
 
 log = logging.getLogger("tickwork.engine")
@@ -18,11 +19,13 @@ CHECK_EVERY = 3600.0  # seconds between looks at the newest daily backup
 
 
 class DailyBackups:
-    def __init__(self, home: Path, stop: threading.Event, now: Callable[[], datetime],
-                 every: float = CHECK_EVERY) -> None:
+    def __init__(self, home: Path, stop: threading.Event,
+                 now: Callable[[], datetime] | None = None, every: float = CHECK_EVERY, *,
+                 clock: Clock = WALL) -> None:
         self.home = home
         self._stop = stop
-        self._now = now
+        self.clock = clock
+        self._now = now or clock.now
         self._every = every
         self.made: list[Path] = []
 
@@ -42,5 +45,5 @@ class DailyBackups:
         """The thread: check now, then every `every` seconds until the engine stops."""
         while True:
             self.check()
-            if self._stop.wait(self._every):
+            if self.clock.wait(self._stop, self._every):
                 return

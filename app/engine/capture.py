@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from app.core.masking import Masker
 
 if TYPE_CHECKING:
-    from app.engine.executor import Attempt, Sink
+    from app.engine.attempts import Attempt, Sink
 
 OUTPUT_HEAD = 256 * 1024  # characters stored as they arrive
 OUTPUT_TAIL = 64 * 1024  # characters kept of the end once the head is full

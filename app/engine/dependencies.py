@@ -1,7 +1,10 @@
-"""The dependency rules of DESIGN.md ("Dependencies, priority and concurrency"), as plain logic.
+"""The state the dependency rules of DESIGN.md read, as plain logic: `FireBook`, `Gate`,
+`Graph`, `Chains`. The verdict itself (`judge`, `Verdict`, `Fire`) is a pure function in
+`app.core.rules`, re-exported here.
 
-No threads, no store, no clock of its own: the engine feeds these classes what happens and
-acts on their answers, and `app.engine.simulate` and the tests drive them the same way.
+No threads, no store, no clock of its own: the dispatcher's `Upstreams` feeds these classes
+what happens and acts on their answers, and `app.engine.playback` and the tests drive them
+the same way.
 
 **Waits.** A run of a task with upstreams (`depends_on`) starts only once the latest fire of
 each upstream at or before the run's own scheduled time has succeeded. The latest fire is the
@@ -52,35 +55,28 @@ import heapq
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any
 
 from app.core import dag
+from app.core.rules import (
+    ALL_CLEAR,
+    PENDING,
+    SKIP,
+    SUCCEEDED,
+    WAIT,
+    Fire,
+    Lookup,
+    Verdict,
+    fire_state,
+    judge,
+    latest_fire,
+    when_text,
+)
+from app.core.rules import READY as GO
 
-PENDING: Final = "pending"
-SUCCEEDED: Final = "succeeded"
-GO: Final = "go"
-WAIT: Final = "wait"
-SKIP: Final = "skip"
-
-# what a finished upstream fire did, in the words of a skipped run's reason
-_ENDED = {"failed": "failed", "timed_out": "timed out", "interrupted": "was interrupted",
-          "cancelled": "was cancelled", "skipped": "was skipped"}
-
-
-def fire_state(status: str) -> str:
-    """A run status as a fire's state: PENDING while it may still succeed, else the status."""
-    return status if status in _ENDED or status == SUCCEEDED else PENDING
-
-
-@dataclass(slots=True)
-class Fire:
-    """One fire of an upstream task as far as the rules care."""
-
-    ts: float  # scheduled time, epoch seconds
-    state: str  # PENDING or a finished status
-    run_id: int | None = None
-
+__all__ = ["ALL_CLEAR", "GO", "PENDING", "SKIP", "SUCCEEDED", "WAIT", "Chain", "Chains", "Fire",
+           "FireBook", "Gate", "Graph", "Lookup", "Verdict", "Waiter", "fire_state", "judge",
+           "latest_fire", "when_text"]
 
 class FireBook:
     """The fires of booked tasks this engine has seen, oldest first, `KEEP` per task."""
@@ -128,58 +124,6 @@ class FireBook:
             return None
         i = bisect_right(times, ts)
         return self._fires[task_id][i - 1] if i else None
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    action: str  # GO | WAIT | SKIP
-    reason: str | None = None
-    upstream: int | None = None  # the upstream that decided a wait or a skip
-
-
-ALL_CLEAR: Final = Verdict(GO)
-
-Lookup = Callable[[int, float], Fire | None]  # latest stored fire of a task at or before ts
-
-
-def when_text(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
-
-
-def judge(upstreams: Iterable[int], ts: float, *, book: FireBook, lookup: Lookup,
-          next_fire: Callable[[int], float | None], name: Callable[[int], str]) -> Verdict:
-    """May a run scheduled at `ts` whose task waits on `upstreams` start now?"""
-    wait: Verdict | None = None
-    for up in upstreams:
-        nxt = next_fire(up)
-        if nxt is not None and nxt <= ts:
-            if wait is None:
-                wait = Verdict(WAIT, f"waiting for upstream {name(up)} to fire at "
-                                     f"{when_text(nxt)}", up)
-            continue
-        fire = latest_fire(up, ts, book, lookup)
-        if fire is None or fire.state == SUCCEEDED:
-            continue
-        if fire.state == PENDING:
-            if wait is None:
-                wait = Verdict(WAIT, f"waiting for upstream {name(up)}{_run(fire)}", up)
-            continue
-        return Verdict(SKIP, f"upstream {name(up)}{_run(fire)} {_ENDED[fire.state]}", up)
-    return wait or ALL_CLEAR
-
-
-def latest_fire(task_id: int, ts: float, book: FireBook, lookup: Lookup) -> Fire | None:
-    """The newer of the booked and the stored latest fire at or before ts (booked on a tie)."""
-    booked = book.latest(task_id, ts)
-    stored = lookup(task_id, ts)
-    if stored is None or (booked is not None and booked.ts >= stored.ts):
-        return booked
-    return stored
-
-
-def _run(fire: Fire) -> str:
-    at = when_text(fire.ts)
-    return f" (run {fire.run_id} at {at})" if fire.run_id is not None else f" (fire at {at})"
 
 
 @dataclass(slots=True)

@@ -1,188 +1,399 @@
-"""The ready queue: which queued run starts next, and whether it may start at all.
+"""The `Dispatcher`: owns every run the engine holds and makes every decision on its route.
 
-Plain logic, no threads and no store, so the rules are tested directly.
+One `RunRecord` per claimed run, from its claim to its end (dispatcher thread only):
 
-Order (DESIGN.md: "among runs ready at the same moment, upstream before downstream, then
-higher priority first, then earlier scheduled time"):
+    fire (`fire`) → claim (`claim`: the overlap rule; the ledger row, via the writer) →
+    claimed (`claimed`, once committed) → admit (`admit`: `Upstreams.verdict` may hold it
+    `waiting` or skip it) → start (`pump` → `start`, as the ready queue lets it) →
+    finish (`finished`) → after (`after`: `outcomes.decide`: retry, fallback, notify, chains)
 
-1. upstream before downstream is the dependency gate's work (`app.engine.upstreams`): a run
-   is not *ready* (not in this queue) before the upstream fires it depends on have
-   succeeded, and a chain run is only claimed once its upstreams succeeded. So among ready
-   runs no run waits on another, and this queue orders them:
-2. higher priority first;
-3. earlier scheduled time first; then the task's topological level (upstream tasks first),
-   then first come.
-
-The level is deliberately not the first sort key: that would let every low-priority task
-without upstreams overtake high-priority tasks of unrelated graphs, which is not what
-"upstream before downstream" says (unrelated runs are neither). Nor does a ready run wait
-for *other* queued runs of its upstream tasks (fires it does not depend on): with an
-upstream that has a backlog (`overlap: queue`), that would starve its downstream for good.
-
-A run may start when a worker is free, its task has fewer than `max_instances` runs going,
-and its concurrency group has fewer than its limit running. Runs held back by their task or
-group do not block runs behind them that could start; they wait aside (parked) until a run
-of that task or group ends, so a thousand held runs cost nothing per `take`. Each is
-reported once in `held` (the engine marks it `waiting`); being behind the global worker
-limit is plain `queued`.
+The rules are `app.core.rules`; see docs/architecture.md for the parts around it.
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
-from collections import Counter
-from dataclasses import dataclass, field
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
-# why a run is held back (reported once per run in ReadyQueue.held)
-BY_TASK = "task"
-BY_GROUP = "group"
+from app.core import rules
+from app.core.policy import should_retry
+from app.core.task import Task
+from app.engine import outcomes
+from app.engine.batch import Batch
+from app.engine.clock import Clock
+from app.engine.events import EventHub, RunChanged
+from app.engine.executor import Attempt, Outcome
+from app.engine.horizon import Horizon
+from app.engine.ports import Arming, History, Ledger, Recording, Runner
+from app.engine.ready_queue import Pending, ReadyQueue
+from app.engine.records import QUEUED, RETRYING, RUNNING, WAITING, RunRecord, attempt_for
+from app.engine.stats import Stats
+from app.engine.sync import TaskSync
+from app.engine.upstreams import Upstreams
+from app.engine.writes import RunWrites
+from app.store.times import utc_text
 
+log = logging.getLogger("tickwork.engine")
 
-@dataclass(order=True, slots=True)
-class Pending:
-    """A claimed run waiting for a worker."""
-
-    sort_key: tuple[int, float, int, int] = field(init=False, repr=False)
-    run_id: int = field(compare=False)
-    task_id: int = field(compare=False)
-    priority: int = field(compare=False, default=0)
-    scheduled_ts: float = field(compare=False, default=0.0)
-    level: int = field(compare=False, default=0)
-    max_instances: int = field(compare=False, default=1)
-    group: str | None = field(compare=False, default=None)
-    group_limit: int = field(compare=False, default=1)
-    seq: int = field(compare=False, default=0)
-    held: str | None = field(compare=False, default=None)  # BY_TASK / BY_GROUP once reported
-    lot: tuple[str, object] | None = field(compare=False, default=None)  # unparked from
-
-    def __post_init__(self) -> None:
-        self.sort_key = (-self.priority, self.scheduled_ts, self.level, self.seq)
+OVERLAP_TRIGGERS = frozenset({"schedule", "catch_up", "chain"})  # fires the overlap rule sees
 
 
-class ReadyQueue:
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
-        self._heap: list[Pending] = []
-        self._ids: dict[int, Pending] = {}
-        self._by_task: dict[int, set[int]] = {}  # task id -> its queued run ids
-        self._seq = itertools.count()
-        self.running_by_task: Counter[int] = Counter()
-        self.running_by_group: Counter[str] = Counter()
-        self.running: dict[int, Pending] = {}
-        self.held: list[Pending] = []  # runs newly held by their task or group (drained by caller)
-        # runs held by their task or group wait aside, in a heap per task or group (a lot),
-        # until a run of that task or group ends: many held runs cost nothing per take
-        self._lots: dict[tuple[str, object], list[Pending]] = {}
+class Dispatcher:
+    """Every run's state and every decision about it; see the module docstring."""
 
-    def __len__(self) -> int:
-        return len(self._ids)
+    def __init__(self, engine_id: str, *, clock: Clock, post: Callable[
+            [Callable[[], None]], None], writer: Ledger, hub: EventHub, timing: Arming,
+            executor: Runner, recorder: Recording, stats: Stats, horizon: Horizon,
+            tasks: TaskSync, workers: int, paused: Callable[[], bool],
+            history: History) -> None:
+        self.engine_id = engine_id
+        self.clock = clock
+        self.writer = writer
+        self.hub = hub
+        self.timing = timing
+        self.executor = executor
+        self.recorder = recorder
+        self.stats = stats
+        self.horizon = horizon
+        self.tasks = tasks
+        self.paused = paused  # the store cannot be written: fire nothing
+        self.ready = ReadyQueue(workers)
+        self.runs: dict[int, RunRecord] = {}  # every claimed run not settled yet
+        self.stopping = False  # the engine is stopping: start nothing new
+        self.writes = RunWrites(writer, hub, clock)
+        self.upstreams = Upstreams(history, writer, hub, clock, horizon.next_fire, tasks.get,
+                                   release=self.release, forget=self.forget)
+        # the three busiest messages arrive in batches: one dispatcher step each
+        self.fires = Batch(post, self.fire, self.pump)
+        self._claims = Batch(post, self.claimed, self.pump)
+        self._finishes = Batch(post, self.finished, self.pump)
 
-    def __contains__(self, run_id: int) -> bool:
-        return run_id in self._ids
+    def running_count(self) -> int:
+        return len(self.ready.running)
 
-    def push(self, pending: Pending) -> None:
-        pending.seq = next(self._seq)
-        pending.sort_key = (-pending.priority, pending.scheduled_ts, pending.level, pending.seq)
-        self._ids[pending.run_id] = pending
-        runs = self._by_task.get(pending.task_id)
-        if runs is None:
-            self._by_task[pending.task_id] = {pending.run_id}
-        else:
-            runs.add(pending.run_id)
-        heapq.heappush(self._heap, pending)
+    def queued_count(self) -> int:
+        return len(self.ready)
 
-    def remove(self, run_id: int) -> Pending | None:
-        """Drop a queued run (cancelled); lazily removed from the heap."""
-        pending = self._ids.pop(run_id, None)
-        if pending is not None:
-            self._unlink(pending)
-            if pending.lot is not None:  # it was given a slot it will not use
-                self._unpark(pending.lot)
-        return pending
+    def running(self) -> list[Attempt]:
+        """The attempts going now (any thread: the records are copied first)."""
+        return [r.running for r in list(self.runs.values()) if r.running is not None]
 
-    def _unlink(self, pending: Pending) -> None:
-        runs = self._by_task.get(pending.task_id)
-        if runs is not None:
-            runs.discard(pending.run_id)
-            if not runs:
-                del self._by_task[pending.task_id]
+    def unstarted(self, run_id: int) -> bool:
+        record = self.runs.get(run_id)
+        return record is not None and record.phase != RUNNING
 
-    def queued_for_task(self, task_id: int) -> list[int]:
-        return sorted(self._by_task.get(task_id, ()))
-
-    def queued_count(self, task_id: int) -> int:
-        runs = self._by_task.get(task_id)
-        return len(runs) if runs else 0
-
-    def _limited(self, pending: Pending) -> str | None:
-        """Whether its task or its group has as many runs going as allowed."""
-        if self.running_by_task[pending.task_id] >= pending.max_instances:
-            return BY_TASK
-        if pending.group is not None and \
-                self.running_by_group[pending.group] >= pending.group_limit:
-            return BY_GROUP
-        return None
-
-    def take(self) -> list[Pending]:
-        """Every run that may start now, best first; they count as running on return."""
-        started: list[Pending] = []
-        heap = self._heap
-        while heap and len(self.running) < self.workers:
-            pending = heapq.heappop(heap)
-            if self._ids.get(pending.run_id) is not pending:
-                continue  # removed while queued
-            why = self._limited(pending)
-            if why is not None:
-                self._hold(pending, why)
-                continue
-            self._launch(pending, started)
-        return started
-
-    def _launch(self, pending: Pending, started: list[Pending]) -> None:
-        pending.lot = None
-        del self._ids[pending.run_id]
-        self._unlink(pending)
-        self.running[pending.run_id] = pending
-        self.running_by_task[pending.task_id] += 1
-        if pending.group is not None:
-            self.running_by_group[pending.group] += 1
-        started.append(pending)
-
-    def _hold(self, pending: Pending, why: str) -> None:
-        key = (why, pending.task_id if why == BY_TASK else pending.group)
-        heapq.heappush(self._lots.setdefault(key, []), pending)
-        came, pending.lot = pending.lot, None
-        if came is not None and came != key:
-            self._unpark(came)  # the slot it was given goes to the next in that lot
-        if pending.held is None:
-            pending.held = why
-            self.held.append(pending)
-
-    def _unpark(self, key: tuple[str, object]) -> None:
-        """A slot of a task or group came free: its best held run goes back in line."""
-        lot = self._lots.get(key)
-        while lot:
-            pending = heapq.heappop(lot)
-            if self._ids.get(pending.run_id) is pending:
-                pending.lot = key
-                heapq.heappush(self._heap, pending)
-                break
-        if lot is not None and not lot:
-            del self._lots[key]
-
-    def finished(self, run_id: int) -> None:
-        pending = self.running.pop(run_id, None)
-        if pending is None:
+    def tick(self) -> None:
+        """Every few tens of milliseconds: refill the horizon, end over-long waits."""
+        if self.paused():
             return
-        self.running_by_task[pending.task_id] -= 1
-        if self.running_by_task[pending.task_id] <= 0:
-            del self.running_by_task[pending.task_id]
-        if pending.group is not None:
-            self.running_by_group[pending.group] -= 1
-            if self.running_by_group[pending.group] <= 0:
-                del self.running_by_group[pending.group]
-        if self._lots:
-            self._unpark((BY_TASK, pending.task_id))
-            if pending.group is not None:
-                self._unpark((BY_GROUP, pending.group))
+        self.horizon.refill()
+        self.upstreams.tick()
+
+    # -- fire → claim ---------------------------------------------------------------------------
+
+    def on_fire(self, job_id: str, run_times: list[datetime]) -> None:
+        """APScheduler's thread: hand the due job to the dispatcher, nothing more."""
+        self.fires.add((job_id, run_times))
+
+    def fire(self, job_id: str, run_times: list[datetime]) -> None:
+        """A job fell due: a task's fire (`t<id>`) or a retry's backoff end (`r<run id>`)."""
+        if self.paused():
+            return  # re-armed (retries) or caught up (fires) once the store takes writes
+        ident = int(job_id[1:])
+        if job_id[0] == "r":
+            self.retry_due(ident)
+            return
+        for fire in self.horizon.fired(ident, run_times):
+            task = self.tasks.cached(ident)
+            if task is None or not task.spec.enabled:
+                continue
+            self.stats.fired += 1
+            self.horizon.advance(task, fire)
+            self.claim(task, fire, 1, "schedule")
+
+    def fire_manual(self, task_id: int) -> None:
+        task = self.tasks.get(task_id)
+        if task is not None:
+            self.claim(task, self.clock.now(), 1, "manual")
+
+    def claim(self, task: Task, fire: datetime, attempt: int, trigger: str, *,
+              reason: str | None = None, parent_run_id: int | None = None,
+              status: str = "queued", due_at: datetime | None = None) -> None:
+        """Claim a fire in the ledger; once committed, admit it (or record why not)."""
+        spec = task.spec
+        task_id = task.id
+        ups = self.upstreams
+        if status == "queued" and trigger in OVERLAP_TRIGGERS:
+            active = self.ready.running_by_task[task_id] + self.ready.queued_count(task_id)
+            if task_id in ups.wait_ups:
+                active += ups.waiting_count(task_id)
+            verdict = rules.overlap(spec.overlap, active, spec.max_instances)
+            if verdict == rules.SKIP_FIRE:
+                status, reason = "skipped", rules.overlap_skip_reason(active,
+                                                                      spec.max_instances)
+            elif verdict == rules.REPLACE:
+                self._replace(task, fire)
+        if task_id in ups.booked:
+            ups.claiming(task_id, fire, status)
+        row = (task_id, utc_text(fire), attempt, status, trigger, utc_text(self.clock.now()),
+               reason, parent_run_id, self.engine_id, utc_text(due_at) if due_at else None)
+
+        def done(run_id: int | None, error: BaseException | None) -> None:
+            self._claims.add((task, run_id, error, fire, attempt, status, due_at, reason))
+        self.writer.claim(row, done)
+
+    def _replace(self, task: Task, fire: datetime) -> None:
+        """Overlap `replace`: what runs, queues or waits of the task gives way to this fire."""
+        why = f"replaced by the fire at {fire.isoformat()}"
+        for run_id in [r for r, p in self.ready.running.items() if p.task_id == task.id]:
+            attempt = self.runs[run_id].running
+            if attempt is not None:
+                attempt.cancel(why)
+        for run_id in self.ready.queued_for_task(task.id):
+            self.finish_unstarted(run_id, "cancelled", why)
+        for run_id in self.upstreams.waiting_of(task.id):
+            self.finish_unstarted(run_id, "cancelled", why)
+
+    def claimed(self, task: Task, run_id: int | None, error: BaseException | None,
+                fire: datetime, attempt: int, status: str, due_at: datetime | None,
+                reason: str | None) -> None:
+        """A claim committed (or lost to an earlier one): record the run and admit it."""
+        if error is not None or run_id is None:
+            if error is None:
+                log.info("fire of %s at %s attempt %d was already claimed", task.name,
+                         fire.isoformat(), attempt)
+            if task.id in self.upstreams.booked:
+                self.upstreams.claim_lost(task.id, fire)
+            return
+        now = self.clock.now()
+        self.hub.emit(RunChanged(run_id, task.id, task.name, status, now, attempt,
+                                 reason=reason))
+        if status == "skipped":
+            self.writes.claimed_skipped(run_id, now)
+            if task.id in self.upstreams.booked:
+                self.upstreams.settled(task.id, fire, status, run_id)
+            return
+        if status == "retrying":
+            self.await_retry(RunRecord(run_id, task, fire, attempt, RETRYING, reason),
+                             due_at or now)
+            return
+        self.admit(RunRecord(run_id, task, fire, attempt, QUEUED, reason))
+
+    # -- admit → start --------------------------------------------------------------------------
+
+    def admit(self, record: RunRecord) -> None:
+        """A claimed run: queue it, unless its upstreams hold it back or skip it."""
+        self.runs[record.run_id] = record
+        ups = self.upstreams.wait_ups.get(record.task.id)
+        if not ups or self.upstreams.verdict(record, ups) == rules.READY:
+            self.enqueue(record)
+
+    def enqueue(self, record: RunRecord) -> None:
+        """Queue a run; it starts at the next `pump` (each step that enqueues ends with one)."""
+        spec = record.task.spec
+        record.phase = QUEUED
+        self.ready.push(Pending(
+            run_id=record.run_id, task_id=record.task.id, priority=spec.priority,
+            scheduled_ts=record.fire.timestamp(),
+            level=self.upstreams.levels.get(record.task.id, 0),
+            max_instances=spec.max_instances, group=spec.group,
+            group_limit=spec.group_limit or 1,
+        ))
+
+    def release(self, records: list[RunRecord]) -> None:
+        """Runs the upstreams let go: queued together, then started best first."""
+        for record in records:
+            self.enqueue(record)
+        self.pump()
+
+    def forget(self, record: RunRecord) -> None:
+        """A run the upstreams skipped: it is settled."""
+        self.runs.pop(record.run_id, None)
+
+    def pump(self) -> None:
+        """Start every queued run the ready queue lets start, best first."""
+        if self.stopping:
+            return
+        for pending in self.ready.take():
+            self.start(self.runs[pending.run_id])
+        if self.ready.held:
+            self._mark_held()
+
+    def _mark_held(self) -> None:
+        """Runs the ready queue holds back for their task or group are `waiting`, and say why."""
+        held, self.ready.held = self.ready.held, []
+        for pending in held:
+            record = self.runs.get(pending.run_id)
+            if record is None:
+                continue
+            spec = record.task.spec
+            reason = "held back: " + rules.held_reason(
+                pending.held or rules.BY_TASK, max_instances=spec.max_instances,
+                overlap_policy=spec.overlap, group=spec.group, group_limit=pending.group_limit)
+            self.writes.note(record, "waiting", reason)
+
+    def start(self, record: RunRecord) -> None:
+        """Hand a run to the executor as an attempt."""
+        task = record.task
+        resume = None
+        if record.attempt > 1:  # a retry resumes from the last checkpoint of its fire
+            text = self.upstreams.history.checkpoint(task.id, record.fire)
+            resume = json.loads(text) if text else None
+        checkpoint_file = (self.recorder.checkpoint_file(task.id, record.fire, resume)
+                           if task.spec.action.kind == "command" else None)
+        attempt = attempt_for(record, self.engine_id, resume, checkpoint_file)
+        record.phase = RUNNING
+        record.running = attempt
+        self.stats.started += 1
+        self.executor.start(attempt)
+
+    # -- finish → after -------------------------------------------------------------------------
+
+    def on_finished(self, attempt: Attempt, outcome: Outcome) -> None:
+        """A worker thread: an attempt ended (handled on the dispatcher, in batches)."""
+        self._finishes.add((attempt, outcome))
+
+    def finished(self, attempt: Attempt, outcome: Outcome) -> None:
+        """An attempt ended: record it, free its slot, decide what follows."""
+        run_id = attempt.run_id
+        record = self.runs.get(run_id)
+        if record is None or record.running is not attempt:
+            return  # already settled (the engine gave up on it at shutdown)
+        del self.runs[run_id]
+        self.ready.finished(run_id)
+        self.recorder.forget(run_id)
+        if attempt.checkpoint_file:
+            self.recorder.collect_checkpoint(attempt, outcome)
+        if outcome.status == "interrupted":  # the engine is stopping
+            self.stats.finished += 1
+            self.stats.failed += 1
+            self.interrupt(record, "the engine stopped while this run was running",
+                           error=outcome.error, exit_code=outcome.exit_code)
+            return
+        self.recorder.final(attempt, outcome)
+        self.after(record, outcome.status, outcome.error)
+
+    def after(self, record: RunRecord, status: str, error: str | None) -> None:
+        """Retries, fallback, notifications and chain triggers once an attempt has ended."""
+        task = record.task
+        task_id = task.id
+        run_id = record.run_id
+        ups = self.upstreams
+        now = self.clock.now()
+        then = outcomes.decide(task, run_id, record.attempt, status, error)
+        if then.notify is not None and status == "succeeded":
+            self.hub.emit(then.notify)
+        if then.settle is not None and task_id in ups.booked:
+            ups.settled(task_id, record.fire, then.settle, run_id)
+        if status == "succeeded" and task_id in ups.chain_downs:
+            for chain, reason in ups.succeeded(task_id):
+                self.claim(chain, now, 1, "chain", reason=reason, parent_run_id=run_id)
+        if then.retry_delay is not None:
+            self.claim(task, record.fire, record.attempt + 1, "retry", status="retrying",
+                       due_at=now + timedelta(seconds=then.retry_delay), parent_run_id=run_id,
+                       reason=then.reason)
+            return
+        if then.notify is not None and status != "succeeded":
+            self.hub.emit(then.notify)
+        if then.fallback is not None:
+            fallback = self.tasks.named(then.fallback)
+            if fallback is not None:
+                self.claim(fallback, now, 1, "fallback", parent_run_id=run_id,
+                           reason=then.reason)
+
+    # -- retries --------------------------------------------------------------------------------
+
+    def await_retry(self, record: RunRecord, due: datetime) -> None:
+        """A retry waits out its backoff: armed as an `r<run id>` job."""
+        record.phase = RETRYING
+        self.runs[record.run_id] = record
+        self.timing.arm(f"r{record.run_id}", max(due, self.clock.now()))
+
+    def rearm_retries(self, due_of: Callable[[int], datetime | None]) -> None:
+        """After a clock jump: arm every waiting retry again at its stored due time."""
+        for record in list(self.runs.values()):
+            if record.phase == RETRYING:
+                self.timing.arm(f"r{record.run_id}",
+                                max(due_of(record.run_id) or self.clock.now(),
+                                    self.clock.now()))
+
+    def retry_due(self, run_id: int) -> None:
+        """A retry's backoff ended: it is queued again, and admitted like any claim."""
+        record = self.runs.get(run_id)
+        if record is None or record.phase != RETRYING:
+            return
+        del self.runs[run_id]
+        task = self.tasks.get(record.task.id)
+        if task is None:
+            return
+        record.task = task
+        record.reason = None  # (said when it was claimed)
+        record.due_at = now = self.clock.now()
+        self.writes.requeued(record, now)
+        self.admit(record)
+
+    # -- runs that end before they start ----------------------------------------------------
+
+    def finish_unstarted(self, run_id: int, status: str, reason: str) -> None:
+        """End a run that never started (cancelled, interrupted)."""
+        record = self.runs.get(run_id)
+        if record is None or record.phase == RUNNING:
+            return
+        del self.runs[run_id]
+        if record.phase == RETRYING:
+            self.timing.disarm(f"r{run_id}")
+        elif record.phase == QUEUED:
+            self.ready.remove(run_id)
+        elif record.phase == WAITING:
+            self.upstreams.remove(run_id)
+        if status == "interrupted":
+            self.interrupt(record, reason)
+            return
+        self.writes.ended_unstarted(record, status, reason)
+        if record.task.id in self.upstreams.booked:
+            self.upstreams.settled(record.task.id, record.fire, status, run_id)
+
+    def interrupt(self, record: RunRecord, reason: str, *, error: str | None = None,
+                  exit_code: int | None = None) -> None:
+        """Record a run the engine's stop cut off: `interrupted`, and its retry by policy
+        (claimed `retrying` in the same commit, due at once: the next engine runs it)."""
+        task = record.task
+        retry = ((task.id, record.fire, record.attempt + 1, self.engine_id)
+                 if should_retry("interrupted", record.attempt, task.spec.retries) else None)
+        self.writes.interrupted(record, reason, retry, error=error, exit_code=exit_code)
+
+    def cancel(self, run_id: int, reason: str) -> None:
+        record = self.runs.get(run_id)
+        if record is not None and record.running is not None:
+            record.running.cancel(reason)
+        elif record is not None:
+            self.finish_unstarted(run_id, "cancelled", reason)
+
+    # -- the engine stops -----------------------------------------------------------------------
+
+    def stop_starting(self) -> None:
+        """Start nothing more; retries stay `retrying` (the next engine re-arms them)."""
+        self.stopping = True
+        self.interrupt_unstarted()
+        for record in list(self.runs.values()):
+            if record.phase == RETRYING:
+                del self.runs[record.run_id]
+
+    def interrupt_unstarted(self) -> None:
+        """Every waiting or queued run ends `interrupted` (its retry claimed by policy)."""
+        self.upstreams.frozen = True  # no releases or skips from here on
+        for record in list(self.runs.values()):
+            if record.phase == WAITING:
+                self.finish_unstarted(record.run_id, "interrupted", "the engine stopped while "
+                                      "it waited for its upstreams")
+        for run_id in self.ready.queued_ids():
+            self.finish_unstarted(run_id, "interrupted", "the engine stopped before it started")
+
+    def give_up(self) -> None:
+        """Attempts that could not be stopped in time end `interrupted` all the same."""
+        for attempt in self.running():
+            self.finished(attempt, Outcome("interrupted", self.clock.now(),
+                                           error="the engine stopped"))
+

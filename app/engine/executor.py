@@ -17,6 +17,7 @@ the run's bookkeeping. The engine needs QtCore only.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
 import json
@@ -30,74 +31,20 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from PySide6.QtCore import QThreadPool
 
 from app import platform
-from app.core.task import Action
+from app.engine.attempts import MAX_CHECKPOINT, Attempt, CheckpointError, Outcome, Sink
 from app.engine.capture import Capture
 from app.engine.processes import TOKEN_VAR, RunProcesses, leader_created
 
 KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL of a process group
-MAX_CHECKPOINT = 64 * 1024  # bytes of JSON
 
-
-@dataclass(slots=True)
-class Attempt:
-    """One attempt of one fire, as the executor sees it."""
-
-    run_id: int
-    task_id: int
-    task_name: str
-    scheduled_for: datetime
-    attempt: int
-    action: Action
-    env: dict[str, str] = field(default_factory=dict)
-    timeout: float | None = None
-    resume_state: Any = None
-    secret_env: dict[str, str] = field(default_factory=dict)  # env var -> secret name
-    secret_values: tuple[str, ...] = ()  # what the run received: masked in its output
-    checkpoint_file: str | None = None
-    cancel_event: threading.Event = field(default_factory=threading.Event)
-    cancel_reason: str = ""
-    started_at: datetime | None = None
-    due_at: datetime | None = None  # when this attempt was due (a retry's backoff end)
-    pid: int | None = None  # a command's group leader (its pgid: it starts its own session)
-    leader_created: float | None = None  # the leader's psutil create_time()
-    stop_status: str = "cancelled"  # what a stop makes of it: cancelled | timed_out | interrupted
-
-    def cancel(self, reason: str, status: str = "cancelled") -> None:
-        """Stop the attempt; the first stop wins (a person's cancel, a timeout, the engine's
-        stop), and `status` is how the attempt ends."""
-        if not self.cancel_event.is_set():
-            self.cancel_reason = reason
-            self.stop_status = status
-            self.cancel_event.set()
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    status: str  # succeeded | failed | timed_out | cancelled | interrupted
-    finished_at: datetime
-    exit_code: int | None = None
-    error: str | None = None
-
-
-class CheckpointError(RuntimeError):
-    """A checkpoint could not be made durable in time; the action should not go on as if
-    it were saved."""
-
-
-class Sink(Protocol):
-    def on_started(self, attempt: Attempt) -> None: ...
-    def on_output(self, attempt: Attempt, stream: str, text: str) -> None: ...
-    def on_checkpoint(self, attempt: Attempt, state: Any) -> None: ...
-    def on_progress(self, attempt: Attempt, fraction: float | None, message: str) -> None: ...
-    def on_finished(self, attempt: Attempt, outcome: Outcome) -> None: ...
-    def secret(self, name: str) -> str | None: ...
+__all__ = ["KILL_GRACE", "MAX_CHECKPOINT", "Attempt", "CheckpointError", "Executor", "Outcome",
+           "RunContext", "Sink"]
 
 
 class RunContext:
@@ -285,7 +232,8 @@ class Executor:
 
     def _run_command(self, attempt: Attempt) -> Outcome:
         action = attempt.action
-        argv = ["/bin/sh", "-c", action.argv[0]] if action.shell else list(action.argv)
+        shell = action.shell_program or "/bin/sh"  # cron's SHELL, when the task names one
+        argv = [shell, "-c", action.argv[0]] if action.shell else list(action.argv)
         try:
             env = {**os.environ, **attempt.env, **self._secrets(attempt)}
         except LookupError as exc:
@@ -293,7 +241,8 @@ class Executor:
             return Outcome("failed", _now(), error=str(exc))
         try:
             proc = subprocess.Popen(
-                argv, cwd=action.cwd or None, env=env, stdin=subprocess.DEVNULL,
+                argv, cwd=action.cwd or None, env=env,
+                stdin=subprocess.DEVNULL if action.stdin is None else subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                 close_fds=True,
             )
@@ -301,6 +250,9 @@ class Executor:
             self.sink.on_started(attempt)
             return Outcome("failed", _now(), exit_code=None,
                            error=f"cannot start {argv[0]!r}: {exc}")
+        if action.stdin is not None:  # cron's `%` text: fed by a thread, so a command that
+            # writes before it reads, or never reads, cannot block the output loop below
+            threading.Thread(target=_feed, args=(proc, action.stdin), daemon=True).start()
         attempt.pid = proc.pid
         attempt.leader_created = leader_created(proc.pid)
         self.sink.on_started(attempt)  # the `running` row carries the group and its start
@@ -363,3 +315,15 @@ _SIGKILL = platform.SIGKILL
 
 def _signal_group(pid: int, sig: int) -> None:
     platform.kill_group(pid, sig)
+
+
+def _feed(proc: subprocess.Popen[bytes], text: str) -> None:
+    """Write a command's stdin text and close it; a command that exits first just misses it."""
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(text.encode())
+    except OSError:  # BrokenPipeError: the command did not read it all
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            proc.stdin.close()

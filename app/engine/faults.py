@@ -16,22 +16,50 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Protocol
 
 from app.engine import recovery
-from app.engine.events import Notification
+from app.engine.clock import Clock
+from app.engine.control import Requests
+from app.engine.dispatcher import Dispatcher
+from app.engine.events import EventHub, Notification
+from app.engine.horizon import Horizon
+from app.engine.watcher import StoreWatcher
 from app.engine.writer import RETRY_FIRST, RETRY_MAX
+from app.store.database import Store
 from app.store.integrity import CORRUPT, FULL, find_fault
 
-if TYPE_CHECKING:
-    from app.engine.engine import Engine
+
+class EngineParts(Protocol):
+    """What the engine's fault handling reads and asks of it."""
+
+    state: str
+    workers: int
+
+    @property
+    def store(self) -> Store: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def hub(self) -> EventHub: ...
+    @property
+    def horizon(self) -> Horizon: ...
+    @property
+    def watcher(self) -> StoreWatcher: ...
+    @property
+    def dispatcher(self) -> Dispatcher: ...
+    @property
+    def requests(self) -> Requests: ...
+    def post(self, fn: Callable[[], None]) -> None: ...
+    def set_state(self, state: str, detail: str = "") -> None: ...
+    def stop(self, grace: float = 10.0) -> None: ...
 
 log = logging.getLogger("tickwork.engine")
 
 
 class StoreFaults:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: EngineParts) -> None:
         self.engine = engine
         self.fatal: str | None = None  # the one line that stopped the engine
         self.down = False  # dispatcher's view: the store cannot be written, fire nothing
@@ -54,7 +82,9 @@ class StoreFaults:
     def start_up(self) -> None:
         """Dispatcher: start-up recovery, retried with backoff while the store is full."""
         try:
-            recovery.recover(self.engine)
+            engine = self.engine
+            engine.watcher.audit_mark = recovery.recover(engine.store, engine.dispatcher,
+                                                         engine.requests)
         except Exception as exc:
             fault = find_fault(exc)
             if fault is None or fault[0] == CORRUPT:
@@ -64,9 +94,7 @@ class StoreFaults:
                 self._stall()
             delay = self._start_up_delay = min(max(self._start_up_delay * 2, RETRY_FIRST),
                                                RETRY_MAX)
-            timer = threading.Timer(delay, self.engine.post, (self.start_up,))
-            timer.daemon = True
-            timer.start()
+            self.engine.clock.call_later(delay, lambda: self.engine.post(self.start_up))
             return
         if self._start_up_delay:
             self._start_up_delay = 0.0
@@ -98,9 +126,8 @@ class StoreFaults:
         """Dispatcher: stop firing until the store takes writes again."""
         engine = self.engine
         self.down = True
-        self._down_since = time.monotonic()
-        engine.timing.clear()
-        engine.horizon.armed.clear()
+        self._down_since = engine.clock.monotonic()
+        engine.horizon.disarm_all()
         if engine.state == "running":
             engine.set_state("stalled", "the store cannot be written (disk full?): retrying")
 
@@ -110,12 +137,13 @@ class StoreFaults:
             return  # (start-up recovery, when it waits, resumes by itself)
         engine = self.engine
         self.down = False
-        down = time.monotonic() - self._down_since
+        down = engine.clock.monotonic() - self._down_since
         log.warning("the store can be written again after %.0fs: catching up missed fires",
                     down)
         if engine.state == "stalled":
             engine.set_state("running", f"{engine.workers} workers")
-        recovery.redo_due(engine, f"after the store could not be written for {down:.0f}s")
+        recovery.redo_due(engine.store, engine.dispatcher,
+                          f"after the store could not be written for {down:.0f}s")
 
     def _halt(self, message: str) -> None:
         """Stop the engine for good because its store is damaged: once, in one line."""

@@ -9,22 +9,23 @@ an entry whose time no longer matches `next_of` is stale. Owned by the dispatche
 from __future__ import annotations
 
 import heapq
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from app.core.schedule import build_trigger, parse_timezone
 from app.core.task import Task
-from app.engine.scheduler import Timing, next_after
-from app.engine.writer import Writer
+from app.engine.clock import Clock
+from app.engine.ports import Arming, Ledger
+from app.engine.scheduler import next_after
 from app.store.times import utc_text
 
 
 class Horizon:
-    def __init__(self, timing: Timing, writer: Writer, tasks: dict[int, Task], horizon: float,
-                 load: Callable[[list[int]], None]) -> None:
+    def __init__(self, timing: Arming, writer: Ledger, tasks: dict[int, Task], horizon: float,
+                 load: Callable[[list[int]], None], clock: Clock) -> None:
         self.timing = timing
+        self.clock = clock
         self.writer = writer
         self.tasks = tasks  # the engine's task cache (shared)
         self.horizon = horizon
@@ -38,6 +39,30 @@ class Horizon:
 
     def next_fire(self, task_id: int) -> float | None:
         return self.next_of.get(task_id)
+
+    def head(self) -> float | None:
+        """Any thread: the earliest indexed (not yet armed) fire, as a hint (may be stale)."""
+        try:
+            return self.index[0][0] if self.index else None
+        except IndexError:
+            return None
+
+    def fired(self, task_id: int, run_times: list[datetime]) -> list[datetime]:
+        """The task's armed job fell due: its fires that still stand (none when it was
+        disarmed or moved by a change after APScheduler took it)."""
+        ts = self.armed.pop(task_id, None)
+        if ts is None:
+            return []
+        return [fire for fire in run_times if abs(fire.timestamp() - ts) <= 1e-3]
+
+    def disarm_all(self) -> None:
+        """Drop every armed job (the store cannot be written: fire nothing)."""
+        self.timing.clear()
+        self.armed.clear()
+
+    def drop_trigger(self, task_id: int) -> None:
+        """The task changed: its trigger is built afresh when next needed."""
+        self.triggers.pop(task_id, None)
 
     def earliest(self) -> datetime | None:
         ts = min(self.next_of.values(), default=None)
@@ -55,7 +80,7 @@ class Horizon:
         if self.armed.get(task_id) not in (None, ts):
             self.armed.pop(task_id)
             self.timing.disarm(f"t{task_id}")
-        if ts <= time.time() + self.horizon and task_id in self.tasks:
+        if ts <= self.clock.time() + self.horizon and task_id in self.tasks:
             self.arm(task_id, ts)
         else:
             heapq.heappush(self.index, (ts, task_id))
@@ -72,7 +97,7 @@ class Horizon:
 
     def refill(self) -> None:
         """Arm every task whose next fire falls inside the horizon (loading it if needed)."""
-        limit = time.time() + self.horizon
+        limit = self.clock.time() + self.horizon
         need: list[int] = []
         index = self.index
         while index and index[0][0] <= limit:
@@ -89,7 +114,7 @@ class Horizon:
 
     def loaded(self, ids: list[int], loaded: list[Task]) -> None:
         found = {t.id: t for t in loaded}
-        limit = time.time() + self.horizon
+        limit = self.clock.time() + self.horizon
         for task_id in ids:
             self.loading.discard(task_id)
             task = found.get(task_id)

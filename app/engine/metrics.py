@@ -7,17 +7,36 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
 
 import psutil  # type: ignore[import-untyped]  # no stubs installed
 
-from app.engine.events import MetricsSampled
+from app.engine.clock import Clock
+from app.engine.dispatcher import Dispatcher
+from app.engine.events import EventHub, MetricsSampled
+from app.engine.stats import Stats
+from app.engine.writer import Writer
 from app.store import ledger
 
-if TYPE_CHECKING:
-    from app.engine.engine import Engine
+
+class Sampled(Protocol):
+    """What the sampler reads of the engine."""
+
+    @property
+    def home(self) -> Path: ...
+    @property
+    def stats(self) -> Stats: ...
+    @property
+    def writer(self) -> Writer: ...
+    @property
+    def hub(self) -> EventHub: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def dispatcher(self) -> Dispatcher: ...
+    def running_count(self) -> int: ...
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +52,7 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 class MetricsSampler:
-    def __init__(self, engine: Engine, interval: float = INTERVAL) -> None:
+    def __init__(self, engine: Sampled, interval: float = INTERVAL) -> None:
         self.engine = engine
         self.interval = interval
         self._stop = threading.Event()
@@ -58,7 +77,7 @@ class MetricsSampler:
                 log.exception("metrics sample failed")
 
     def sample(self, now: datetime | None = None) -> dict[str, Any]:
-        now = now or datetime.now(UTC)
+        now = now or self.engine.clock.now()
         engine = self.engine
         recent = engine.stats.recent_lateness(60.0)
         fired = engine.stats.fired
@@ -67,18 +86,18 @@ class MetricsSampler:
             "memory": psutil.virtual_memory().percent,
             "disk": psutil.disk_usage(str(engine.home)).percent,
             "running": engine.running_count(),
-            "queued": len(engine.ready),
+            "queued": engine.dispatcher.queued_count(),
             "fires_per_min": len(recent),
             "fired_total": fired,
             "lateness_p99_ms": percentile(recent, 0.99),
             "writer_backlog": engine.writer.backlog,
         }
         self._write(now, "system", values, None)
-        for attempt in list(engine._attempts.values()):
+        for attempt in engine.dispatcher.running():
             if attempt.pid is not None:
                 self._sample_run(now, attempt.run_id, attempt.pid)
-        if time.monotonic() - self._last_prune > 600:
-            self._last_prune = time.monotonic()
+        if engine.clock.monotonic() - self._last_prune > 600:
+            self._last_prune = engine.clock.monotonic()
             engine.writer.submit(lambda: ledger.prune_metrics(now - RETENTION))
         return values
 

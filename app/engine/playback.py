@@ -1,12 +1,10 @@
-"""The simulation's engine room: simulated time driving the engine's own rule classes.
+"""The simulation's engine room: simulated time over the engine's own rules and rule classes.
 
-`Playback` takes what `app.engine.simulate` read from the store (a `World`) and plays the
-window forward as a queue of events: schedule fires (each task's next one only), catch-up
-and chain fires, and the expected ends of simulated runs. Each fire goes through the
-overlap policy, the dependency gate and the ready queue exactly as in the dispatcher; what
-starts is listed as an `Occurrence` at the time it starts, so the list comes out in time
-order and `limit` cuts it at the earliest items. Nothing here reads the clock or the store
-(except through the world, for the history of upstreams before `now`).
+`Playback` plays a `World` (app/engine/world.py) forward as a queue of events: schedule,
+catch-up and chain fires, and the expected ends of simulated runs. Each fire goes through
+the overlap rule (`app.core.rules`), the dependency gate (`judge`) and the `ReadyQueue` as in
+the dispatcher; what starts is listed as an `Occurrence` when it starts, so the list comes out
+in time order and `limit` cuts it at the earliest items. It reads neither clock nor store.
 """
 
 from __future__ import annotations
@@ -15,8 +13,9 @@ import heapq
 import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from app.core import rules
 from app.core.schedule import build_trigger, parse_timezone
 from app.core.schedule.triggers import first_fire
 from app.core.task import Task
@@ -26,43 +25,18 @@ from app.engine.dependencies import (
     PENDING,
     SKIP,
     Chains,
-    Fire,
     FireBook,
     Gate,
     Verdict,
     Waiter,
     judge,
 )
-from app.engine.dispatcher import BY_GROUP, Pending, ReadyQueue
+from app.engine.occurrence import Occurrence, span
+from app.engine.ready_queue import Pending, ReadyQueue
 from app.engine.scheduler import next_after
-
-if TYPE_CHECKING:
-    from app.engine.simulate import World
+from app.engine.world import World
 
 _FIRE, _END = 1, 0  # event kinds; an end sorts before a fire at the same instant
-
-
-@dataclass(frozen=True, slots=True)
-class Occurrence:
-    """One predicted run (or a fire the rules drop), as the calendar and the CLI show it."""
-
-    task_id: int
-    task_name: str
-    fire_at: datetime  # when it would start (aware, in the task's zone)
-    kind: str  # fire | catch_up | chain | skipped | delayed
-    reason: str | None = None  # what moved or dropped it (or what the listing left out)
-    expected_duration_s: float | None = None
-    scheduled_for: datetime | None = None  # the fire time it stands for, when not fire_at
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "task_id": self.task_id,
-            "task_name": self.task_name,
-            "fire_at": self.fire_at.isoformat(),
-            "kind": self.kind,
-            "reason": self.reason,
-            "expected_duration_s": self.expected_duration_s,
-        }
 
 
 @dataclass(slots=True)
@@ -266,15 +240,13 @@ class Playback:
             # where nothing is going yet: the engine never finds them overlapping)
             active = (self.ready.running_by_task[task_id] + self.ready.queued_count(task_id)
                       + self.gate.count(task_id))
-            if active >= spec.max_instances:
-                if spec.overlap == "skip":
-                    going = f"expected to take {_span(plan.duration)}" if plan.duration else ""
-                    self._skip(run, f"{active} run(s) of this task still going"
-                                    f"{f' ({going})' if going else ''}; max instances "
-                                    f"{spec.max_instances}, overlap: skip")
-                    return
-                if spec.overlap == "replace":
-                    self._replace(task_id, run)
+            overlapping = rules.overlap(spec.overlap, active, spec.max_instances)
+            if overlapping == rules.SKIP_FIRE:
+                self._skip(run, rules.overlap_skip_reason(
+                    active, spec.max_instances, span(plan.duration) if plan.duration else ""))
+                return
+            if overlapping == rules.REPLACE:
+                self._replace(task_id, run)
         if task_id in self.graph.waited_on:
             self.book.record(task_id, scheduled, PENDING, run.run_id)
         ups = self.graph.wait_ups.get(task_id)
@@ -329,10 +301,9 @@ class Playback:
         for pending in self.ready.held:
             run = self.runs[pending.run_id]
             spec = run.plan.task.spec
-            run.held.append(f"group {spec.group} runs at most {pending.group_limit} at a time"
-                            if pending.held == BY_GROUP else
-                            f"at most {spec.max_instances} run(s) of this task at a time "
-                            f"(overlap: {spec.overlap})")
+            run.held.append(rules.held_reason(
+                pending.held or rules.BY_TASK, max_instances=spec.max_instances,
+                overlap_policy=spec.overlap, group=spec.group, group_limit=pending.group_limit))
         self.ready.held.clear()
 
     def _end(self, run: _Run) -> None:
@@ -382,7 +353,7 @@ class Playback:
         if task_id in self.graph.waited_on:
             self.book.record(task_id, run.scheduled, "skipped", run.run_id)
         reason = f"{run.reason}; {why}" if run.reason else why
-        self._emit(run, self.clock, "skipped", reason)
+        self._list(run.plan, self.clock, "skipped", reason, run.scheduled)
 
     def _timeout_reason(self, waiter: Waiter) -> str:
         limit = self.runs[waiter.run_id].plan.task.spec.dependency_timeout or 0
@@ -394,16 +365,12 @@ class Playback:
         if late >= 0.5:  # (a wait for an upstream that ends at once is no delay)
             since = datetime.fromtimestamp(run.scheduled, run.plan.tz)
             held = run.held or [f"all {self.ready.workers} workers busy"]
-            note = (f"delayed {_span(late)} from {since.isoformat(timespec='seconds')}: "
+            note = (f"delayed {span(late)} from {since.isoformat(timespec='seconds')}: "
                     + "; ".join(held))
-            self._emit(run, self.clock, "delayed",
-                       f"{run.reason}; {note}" if run.reason else note)
-        else:
-            self._emit(run, self.clock, run.kind, run.reason)
-
-    def _emit(self, run: _Run, at: float, kind: str, reason: str | None) -> None:
-        if kind != "busy":
-            self._list(run.plan, at, kind, reason, run.scheduled)
+            self._list(run.plan, self.clock, "delayed",
+                       f"{run.reason}; {note}" if run.reason else note, run.scheduled)
+        elif run.kind != "busy":  # (runs going now are not listed)
+            self._list(run.plan, self.clock, run.kind, run.reason, run.scheduled)
 
     def _list(self, plan: _Plan, at: float, kind: str, reason: str | None,
               scheduled: float) -> None:
@@ -419,11 +386,8 @@ class Playback:
     # -- rules ----------------------------------------------------------------------------------
 
     def _judge(self, waiter: Waiter) -> Verdict:
-        return judge(waiter.upstreams, waiter.ts, book=self.book, lookup=self._lookup,
+        return judge(waiter.upstreams, waiter.ts, book=self.book, lookup=self.world.latest,
                      next_fire=self._next_fire, name=self._name)
-
-    def _lookup(self, task_id: int, ts: float) -> Fire | None:
-        return self.world.latest(task_id, ts)
 
     def _next_fire(self, task_id: int) -> float | None:
         plan = self.plans.get(task_id)
@@ -433,14 +397,3 @@ class Playback:
         plan = self.plans.get(task_id)
         return plan.task.name if plan is not None else self.world.names.get(
             task_id, f"task {task_id}")
-
-
-def _span(seconds: float) -> str:
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, secs = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m{secs:02d}s" if secs else f"{minutes}m"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"

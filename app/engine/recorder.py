@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.masking import Masker, MaskStream
+from app.engine.clock import WALL, Clock
 from app.engine.events import EventHub, RunChanged, RunOutput
 from app.engine.executor import MAX_CHECKPOINT, Attempt, CheckpointError, Outcome
 from app.engine.stats import Stats
@@ -53,7 +54,9 @@ def utcnow() -> datetime:
 
 class RunRecorder:
     def __init__(self, home: Path, writer: Writer, hub: EventHub, stats: Stats,
-                 keyring: Keyring, finished: Callable[[Attempt, Outcome], None]) -> None:
+                 keyring: Keyring, finished: Callable[[Attempt, Outcome], None], *,
+                 clock: Clock = WALL) -> None:
+        self.clock = clock
         self.home = home
         self.writer = writer
         self.hub = hub
@@ -72,7 +75,7 @@ class RunRecorder:
         return self.keyring.get(name)
 
     def on_started(self, attempt: Attempt) -> None:
-        started = attempt.started_at or utcnow()
+        started = attempt.started_at or self.clock.now()
         lateness = (started - (attempt.due_at or attempt.scheduled_for)).total_seconds() * 1000.0
         self.stats.add_lateness(lateness)
         run_id = attempt.run_id
@@ -102,7 +105,7 @@ class RunRecorder:
         counter = self._seq.setdefault(attempt.run_id, itertools.count())
         seq = next(counter)
         run_id = attempt.run_id
-        self.writer.output(run_id, seq, stream, text, utc_text(utcnow()))
+        self.writer.output(run_id, seq, stream, text, utc_text(self.clock.now()))
         self.hub.emit(RunOutput(run_id, seq, stream, text))
 
     def on_checkpoint(self, attempt: Attempt, state: Any) -> None:

@@ -29,25 +29,24 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app.core.policy import CATCH_UP_BOUND, catch_up_fires, should_retry
 from app.core.run import Run
 from app.core.schedule import build_trigger, parse_timezone
 from app.core.schedule.triggers import first_fire
 from app.core.task import Task
-from app.engine import control, processes, sync
+from app.engine import processes
+from app.engine.control import Requests
+from app.engine.dispatcher import Dispatcher
 from app.engine.events import RunChanged
 from app.engine.executor import KILL_GRACE
-from app.engine.recorder import utcnow
+from app.engine.records import RETRYING, RunRecord
 from app.engine.scheduler import next_after
 from app.store import audit_log, ledger, task_queries
 from app.store import runs as run_store
 from app.store import tasks as task_store
 from app.store.database import Store
-
-if TYPE_CHECKING:
-    from app.engine.engine import Engine
 
 log = logging.getLogger("tickwork.engine")
 
@@ -232,77 +231,78 @@ def plan_startup(store: Store, now: datetime, engine_id: str) -> StartupPlan:
 # -- orchestration (dispatcher thread) ----------------------------------------------------
 
 
-def recover(engine: Engine) -> None:
+def recover(store: Store, d: Dispatcher, requests: Requests) -> int:
     """At start-up, on the dispatcher: stop and interrupt orphans (their retries, claimed by
     policy, are armed with the others), catch up missed fires, index every next fire, adopt
     manual runs, re-arm retries, fire chains whose upstreams all succeeded just before the
-    last engine died."""
-    plan = plan_startup(engine.store, utcnow(), engine.id)
+    last engine died. Returns the audit mark the store thread watches from."""
+    plan = plan_startup(store, d.clock.now(), d.engine_id)
     now = plan.now
-    engine.watcher.audit_mark = plan.audit_mark
-    sync.set_graph(engine, plan.edges)
+    d.tasks.set_graph(plan.edges)
     for run in plan.orphans:
-        engine.hub.emit(RunChanged(run.id, run.task_id, run.task_name, "interrupted", now,
-                                   run.attempt))
+        d.hub.emit(RunChanged(run.id, run.task_id, run.task_name, "interrupted", now,
+                              run.attempt))
     next_at: dict[int, datetime | None] = {}
     for catch_up in plan.catch_ups:
         task = catch_up.task
-        engine._tasks[task.id] = task
+        d.tasks.put(task)
         for fire in catch_up.fires:
-            engine._claim(task, fire, 1, "catch_up", reason=(
+            d.claim(task, fire, 1, "catch_up", reason=(
                 f"catch-up ({task.spec.catch_up}): {catch_up.missed_text} fire(s) missed "
                 "while no engine ran"))
         if catch_up.missed and not catch_up.fires:
             log.info("task %s: %s missed fire(s) skipped (catch-up: skip)", task.name,
                      catch_up.missed_text)
         next_at[task.id] = catch_up.next_run_at
-        engine.horizon.record_next(task.id, catch_up.next_run_at)
+        d.horizon.record_next(task.id, catch_up.next_run_at)
     for task_id, stored_next in plan.index:
         when = next_at.get(task_id, stored_next)
         if when is not None:
-            engine.horizon.set(task_id, when)
+            d.horizon.set(task_id, when)
     for task in plan.startup:
-        engine._tasks[task.id] = task
-        engine._claim(task, now, 1, "startup", reason="runs at engine start (@reboot)")
+        d.tasks.put(task)
+        d.claim(task, now, 1, "startup", reason="runs at engine start (@reboot)")
     for run_id in plan.manual:
-        control.adopt(engine, run_id)
+        requests.adopt(run_id)
     for retry in plan.retries:  # those of the orphans among them
-        if sync.task(engine, retry.task_id) is None:
+        retried = d.tasks.get(retry.task_id)
+        if retried is None:
             continue
-        engine._retries[retry.run_id] = (retry.task_id, retry.attempt, retry.fire)
-        engine._arm_retry(retry.run_id, retry.due or now)
-    engine.upstreams.fire_complete_chains()
-    engine.horizon.refill()
+        d.await_retry(RunRecord(retry.run_id, retried, retry.fire, retry.attempt, RETRYING),
+                      retry.due or now)
+    for chain, reason in d.upstreams.complete_chains():
+        d.claim(chain, now, 1, "chain", reason=reason)
+    d.horizon.refill()
+    return plan.audit_mark
 
 
-def after_clock_jump(engine: Engine, jump: float) -> None:
+def after_clock_jump(store: Store, d: Dispatcher, jump: float) -> None:
     """The wall clock moved (or the machine slept): redo what is due, apply catch-up."""
     log.warning("wall clock jumped by %+.1fs (clock change or resume from suspend): "
                 "recomputing what is due", jump)
-    redo_due(engine, f"after a clock jump of {jump:+.0f}s")
+    redo_due(store, d, f"after a clock jump of {jump:+.0f}s")
 
 
-def redo_due(engine: Engine, cause: str) -> None:
+def redo_due(store: Store, d: Dispatcher, cause: str) -> None:
     """Recompute what is due now and apply each task's catch-up policy to the fires missed
     (after a clock jump, or once the store can be written again after a fault)."""
-    engine.horizon.reset()
-    for run_id in list(engine._retries):
-        engine._arm_retry(run_id, run_store.due_at(run_id) or utcnow())
-    engine.writer.flush()
-    now = utcnow()
-    with engine.store.read():
+    d.horizon.reset()
+    d.rearm_retries(run_store.due_at)
+    d.writer.flush()
+    now = d.clock.now()
+    with store.read():
         overdue = overdue_tasks(now)
     for task in overdue:
         plan = missed_fires(task, now)
-        engine._tasks[task.id] = task
+        d.tasks.put(task)
         for fire in plan.fires:
-            engine._claim(task, fire, 1, "catch_up",
-                          reason=f"catch-up ({task.spec.catch_up}) {cause}: "
-                                 f"{plan.missed_text} fire(s) missed")
+            d.claim(task, fire, 1, "catch_up",
+                    reason=f"catch-up ({task.spec.catch_up}) {cause}: "
+                           f"{plan.missed_text} fire(s) missed")
         if plan.missed and not plan.fires:
             log.info("task %s: %s missed fire(s) skipped (catch-up: skip) %s", task.name,
                      plan.missed_text, cause)
-        engine.horizon.record_next(task.id, plan.next_run_at)
-        engine.horizon.set(task.id, plan.next_run_at)
-    engine.horizon.refill()
-    engine.timing.wakeup()
+        d.horizon.record_next(task.id, plan.next_run_at)
+        d.horizon.set(task.id, plan.next_run_at)
+    d.horizon.refill()
+    d.timing.wakeup()

@@ -35,7 +35,7 @@ FireHandler = Callable[[str, list[datetime]], None]
 def next_after(trigger: BaseTrigger, fire: datetime) -> datetime | None:
     """A trigger's next fire strictly after `fire`, in UTC: how the engine steps a task's
     schedule (and recovery and the simulation with it). The rule lives once, in
-    `app.core.triggers.fire_after` (DST: see `app.core.dst`)."""
+    `app.core.schedule.triggers.fire_after` (DST: see `app.core.schedule.zones`)."""
     return fire_after(trigger, fire)
 
 

@@ -30,24 +30,17 @@ tasks (the same cron in the same zone from the same first fire) and catch-up pla
 the same way are computed once. Measured on the 2-core reference machine, 10,000 tasks
 (a tenth of them firing every minute): 100,000 occurrences in 2.5 s, 1,000,000 in 19 s.
 
-This module reads the store (`World`); `app.engine.playback` plays it forward.
+`app.engine.world` reads the store (`World`); `app.engine.playback` plays it forward.
 """
 
 from __future__ import annotations
 
-import statistics
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
-from app.core.task import Task
-from app.engine.dependencies import Fire, Graph, fire_state
-from app.engine.playback import Occurrence, Playback
-from app.engine.upstreams import chain_successes
-from app.store import ledger, task_queries
-from app.store import runs as run_store
-from app.store import tasks as task_store
-from app.store.database import Store
+from app.engine.occurrence import Occurrence
+from app.engine.playback import Playback
+from app.engine.world import World
 
 if TYPE_CHECKING:
     from app.service import Service
@@ -70,72 +63,6 @@ def simulate(service: Service, start: datetime, hours: float, *,
         return []
     world = World.read(service.store, task_ids, now)
     return Playback(world, start, end, now, limit, per_task, workers).run()
-
-
-@dataclass(slots=True)
-class World:
-    """Everything read from the store, in one read transaction."""
-
-    tasks: list[Task]
-    wanted: set[int] | None  # tasks whose occurrences are listed (None: all)
-    graph: Graph
-    names: dict[int, str]
-    durations: dict[int, float | None]
-    chain_done: dict[int, set[int]]
-    history: dict[tuple[int, float], Fire | None]
-    busy: list[tuple[int, float]]  # (task, started ts) of runs going now
-    retries: list[tuple[int, datetime, int]]  # (task, due, attempt)
-
-    store: Store
-    now: datetime
-
-    @classmethod
-    def read(cls, store: Store, task_ids: set[int] | None, now: datetime) -> World:
-        with store.read():
-            return cls._read(store, task_ids, now)
-
-    @classmethod
-    def _read(cls, store: Store, task_ids: set[int] | None, now: datetime) -> World:
-        graph = Graph.from_edges(task_store.all_edges())
-        involved: set[int] | None = None
-        if task_ids is not None:
-            involved = set(task_ids)
-            for task_id in task_ids:
-                involved |= graph.ancestors.get(task_id, frozenset())
-        ids = task_queries.schedulable_ids(involved)
-        tasks = task_store.load_ids(ids, with_last_run=False)
-        durations = {t.id: _typical(ledger.recent_durations(t.id, HISTORY)) for t in tasks}
-        known = {t.id for t in tasks}
-        chain_done = {c: chain_successes(c, ups) for c, ups in graph.trigger_ups.items()
-                      if c in known}
-        nodes: set[int] = set()
-        for task_id, ups in [*graph.wait_ups.items(), *graph.trigger_ups.items()]:
-            nodes.add(task_id)
-            nodes.update(ups)
-        busy = run_store.running_since(known)
-        retries = run_store.retries_due(known)
-        history: dict[tuple[int, float], Fire | None] = {}
-        for task_id in graph.waited_on:  # each upstream's latest fire in the ledger
-            found = ledger.latest_fire(task_id, now)
-            history[(task_id, now.timestamp())] = None if found is None else Fire(
-                found[1].timestamp(), fire_state(found[2]), found[0])
-        return cls(tasks, task_ids, graph, ledger.task_names(nodes), durations, chain_done,
-                   history, busy, retries, store, now)
-
-    def latest(self, task_id: int, ts: float) -> Fire | None:
-        """A task's latest fire in the ledger at or before `ts` (before the simulated window
-        the ledger is all there is; within it, only runs before `now`)."""
-        key = (task_id, min(ts, self.now.timestamp()))
-        if key not in self.history:
-            with self.store.read():
-                found = ledger.latest_fire(task_id, datetime.fromtimestamp(key[1], UTC))
-            self.history[key] = None if found is None else Fire(
-                found[1].timestamp(), fire_state(found[2]), found[0])
-        return self.history[key]
-
-
-def _typical(durations: list[float]) -> float | None:
-    return statistics.median(durations) if durations else None
 
 
 __all__ = ["KINDS", "PER_TASK", "Occurrence", "World", "simulate"]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import bisect
-import time
 from collections import deque
+
+from app.engine.clock import WALL, Clock
 
 
 class Stats:
@@ -13,7 +14,8 @@ class Stats:
 
     WINDOW = 300_000
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock = WALL) -> None:
+        self._monotonic = clock.monotonic
         self.fired = 0
         self.started = 0
         self.finished = 0
@@ -22,12 +24,12 @@ class Stats:
         self._lateness: deque[float] = deque(maxlen=self.WINDOW)
 
     def add_lateness(self, ms: float) -> None:
-        self._stamps.append(time.monotonic())
+        self._stamps.append(self._monotonic())
         self._lateness.append(ms)
 
     def recent_lateness(self, seconds: float = 60.0) -> list[float]:
         """Lateness (ms) of the attempts that started in the last `seconds`."""
-        cutoff = time.monotonic() - seconds
+        cutoff = self._monotonic() - seconds
         stamps, values = list(self._stamps), list(self._lateness)
         n = min(len(stamps), len(values))
         i = bisect.bisect_left(stamps, cutoff, 0, n)

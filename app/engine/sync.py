@@ -1,4 +1,4 @@
-"""Keeping the engine's view of tasks in step with the store (dispatcher thread).
+"""The engine's task cache, kept in step with the store (`TaskSync`, dispatcher thread).
 
 Tasks are loaded when they fall due within the horizon, in bulk on the store thread; a change
 (from this process's service, or seen in the store) drops what the engine knew of a task and
@@ -7,86 +7,138 @@ re-reads it, with the dependency graph.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
 
 from app.core.task import Task
-from app.engine.events import TasksChanged
-from app.store import ledger
+from app.engine.events import EventHub, TasksChanged
+from app.store import ledger, task_queries
 from app.store import tasks as task_store
+from app.store.database import Store
 
-if TYPE_CHECKING:
-    from app.engine.engine import Engine
-
-
-def set_graph(engine: Engine, edges: list[tuple[int, int, str]],
-               names: dict[int, str] | None = None) -> None:
-    if names is None:
-        with engine.store.read():
-            names = ledger.task_names({n for e in edges for n in e[:2]})
-    engine.upstreams.set_graph(edges, names)
+Post = Callable[[Callable[[], None]], None]
 
 
-def load_tasks(engine: Engine, ids: list[int]) -> None:
-    """Load tasks in bulk on the store thread, then arm them here."""
-    def load() -> None:
-        loaded = read_tasks(engine, ids)
-        engine._post(lambda: engine.horizon.loaded(ids, loaded))
-    engine.watcher.submit(load)
+class Armed(Protocol):
+    """The horizon, as the cache tells it of loads and changes."""
+
+    def loaded(self, ids: list[int], loaded: list[Task]) -> None: ...
+    def forget(self, task_id: int) -> None: ...
+    def drop_trigger(self, task_id: int) -> None: ...
+    def set(self, task_id: int, when: datetime | None) -> None: ...
 
 
-def read_tasks(engine: Engine, ids: list[int]) -> list[Task]:
-    with engine.store.read():
-        return task_store.load_ids(ids, with_last_run=False)
+class Graphed(Protocol):
+    """The dependency holds, as the cache tells them of the graph and of deleted tasks."""
+
+    def set_graph(self, edges: list[tuple[int, int, str]], names: dict[int, str]) -> bool: ...
+    def drop_task(self, task_id: int) -> None: ...
+    def review(self, upstream: int | None) -> None: ...
 
 
-def task(engine: Engine, task_id: int) -> Task | None:
-    """A task by id from the cache, else read now (rare: manual runs, retries, chains)."""
-    task = engine._tasks.get(task_id)
-    if task is None:
-        loaded = read_tasks(engine, [task_id])
-        if not loaded:
-            return None
-        task = engine._tasks[task_id] = loaded[0]
-    return task
+class TaskSync:
+    """The tasks the engine knows, by id, and how they are (re)read from the store."""
 
+    def __init__(self, store: Store, hub: EventHub, *, post: Post, on_store: Post) -> None:
+        self.store = store
+        self.hub = hub
+        self._post = post  # to the dispatcher thread
+        self._on_store = on_store  # to the store thread
+        self.tasks: dict[int, Task] = {}  # shared with the horizon, which arms them
+        self.horizon: Armed | None = None
+        self.upstreams: Graphed | None = None
 
-def request_reload(engine: Engine, ids: set[int]) -> None:
-    """Tasks changed: drop what we knew, re-read them (and the dependency graph), re-arm
-    them from their stored state."""
-    for task_id in ids:
-        engine._tasks.pop(task_id, None)
-        engine.horizon.triggers.pop(task_id, None)
+    def attach(self, horizon: Armed, upstreams: Graphed) -> None:
+        self.horizon = horizon
+        self.upstreams = upstreams
 
-    def load() -> None:
-        with engine.store.read():
-            loaded = task_store.load_ids(list(ids), with_last_run=False)
-            edges = task_store.all_edges()
-            names = ledger.task_names({n for e in edges for n in e[:2]})
-        engine._post(lambda: reloaded(engine, ids, loaded, edges, names))
-    engine.watcher.submit(load)
+    def cached(self, task_id: int) -> Task | None:
+        return self.tasks.get(task_id)
 
+    def put(self, task: Task) -> None:
+        self.tasks[task.id] = task
 
-def reloaded(engine: Engine, ids: set[int], loaded: list[Task], edges: list[tuple[int, int, str]],
-              names: dict[int, str]) -> None:
-    found = {t.id: t for t in loaded}
-    for task_id in ids:
-        task = found.get(task_id)
+    def get(self, task_id: int) -> Task | None:
+        """A task by id from the cache, else read now (rare: manual runs, retries, chains)."""
+        task = self.tasks.get(task_id)
         if task is None:
-            engine.horizon.forget(task_id)
-            engine.upstreams.drop_task(task_id)
-            continue
-        if not task.spec.enabled:
-            engine.horizon.forget(task_id)
-            engine._tasks[task_id] = task
-            continue
-        engine._tasks[task_id] = task
-        engine.horizon.set(task_id, task.next_run_at)
-    set_graph(engine, edges, names)
-    engine.upstreams.review(None)
-    engine.hub.emit(TasksChanged(frozenset(ids)))
+            loaded = self.read([task_id])
+            if not loaded:
+                return None
+            task = self.tasks[task_id] = loaded[0]
+        return task
 
+    def named(self, name: str) -> Task | None:
+        """A task by name (a fallback), from the cache or the store."""
+        with self.store.read():
+            task_id = task_queries.id_named(name)
+        return self.get(task_id) if task_id is not None else None
 
-def names_changed(engine: Engine, changed: set[int], names: set[str]) -> None:
-    gone = {tid for tid, t in engine._tasks.items() if t.name in names} - changed
-    if changed | gone:
-        request_reload(engine, changed | gone)
+    def read(self, ids: list[int]) -> list[Task]:
+        with self.store.read():
+            return task_store.load_ids(ids, with_last_run=False)
+
+    def load(self, ids: list[int]) -> None:
+        """Load tasks in bulk on the store thread, then arm them (the horizon's loader)."""
+        def load() -> None:
+            loaded = self.read(ids)
+            self._post(lambda: self._armed().loaded(ids, loaded))
+        self._on_store(load)
+
+    def set_graph(self, edges: list[tuple[int, int, str]],
+                  names: dict[int, str] | None = None) -> None:
+        if names is None:
+            with self.store.read():
+                names = ledger.task_names({n for e in edges for n in e[:2]})
+        self._graphed().set_graph(edges, names)
+
+    def request_reload(self, ids: set[int]) -> None:
+        """Tasks changed: drop what we knew, re-read them (and the dependency graph), re-arm
+        them from their stored state."""
+        horizon = self._armed()
+        for task_id in ids:
+            self.tasks.pop(task_id, None)
+            horizon.drop_trigger(task_id)
+
+        def load() -> None:
+            with self.store.read():
+                loaded = task_store.load_ids(list(ids), with_last_run=False)
+                edges = task_store.all_edges()
+                names = ledger.task_names({n for e in edges for n in e[:2]})
+            self._post(lambda: self.reloaded(ids, loaded, edges, names))
+        self._on_store(load)
+
+    def reloaded(self, ids: set[int], loaded: list[Task], edges: list[tuple[int, int, str]],
+                 names: dict[int, str]) -> None:
+        horizon = self._armed()
+        upstreams = self._graphed()
+        found = {t.id: t for t in loaded}
+        for task_id in ids:
+            task = found.get(task_id)
+            if task is None:
+                horizon.forget(task_id)
+                upstreams.drop_task(task_id)
+                continue
+            if not task.spec.enabled:
+                horizon.forget(task_id)
+                self.tasks[task_id] = task
+                continue
+            self.tasks[task_id] = task
+            horizon.set(task_id, task.next_run_at)
+        self.set_graph(edges, names)
+        upstreams.review(None)
+        self.hub.emit(TasksChanged(frozenset(ids)))
+
+    def names_changed(self, changed: set[int], names: set[str]) -> None:
+        gone = {tid for tid, t in self.tasks.items() if t.name in names} - changed
+        if changed | gone:
+            self.request_reload(changed | gone)
+
+    def _armed(self) -> Armed:
+        assert self.horizon is not None, "attach() first"
+        return self.horizon
+
+    def _graphed(self) -> Graphed:
+        assert self.upstreams is not None, "attach() first"
+        return self.upstreams

@@ -1,24 +1,24 @@
-"""The dependency rules (`app.engine.dependencies`) applied to this engine's runs.
+"""The dependency holds applied to this engine's runs: a collaborator of the `Dispatcher`.
 
-Dispatcher thread only. The engine tells this class what happens to the fires of tasks that
-others wait on (`booked`), hands it every claimed run of a task with upstreams (`admit`), and
-reports successes (`succeeded`, for chain triggers). It answers by enqueueing runs that may
-go, recording `waiting` runs with their reason, skipping runs whose upstream failed or whose
-dependency timeout passed (which may skip their own downstreams in turn), and claiming chain
-fires. Every status it writes is committed before its `RunChanged` event is sent.
+Dispatcher thread only. The dispatcher tells this class what happens to the fires of tasks
+others wait on (`booked`), asks it for a `verdict` on every claimed run of a task with
+upstreams (READY, or it holds the run `waiting`, or it skips it), and reports successes
+(`succeeded` answers with the chain fires to claim). Runs it lets go later are handed back
+through `release`, runs it skips through `forget`. Every status it writes is committed
+before its `RunChanged` event is sent. The rule itself is `app.core.rules.judge`.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from app.core import rules
 from app.core.task import Task
-from app.engine import sync
+from app.engine.clock import Clock
 from app.engine.dependencies import (
     GO,
     PENDING,
@@ -33,43 +33,46 @@ from app.engine.dependencies import (
     fire_state,
     judge,
 )
-from app.engine.events import RunChanged
+from app.engine.events import EventHub, RunChanged
+from app.engine.ports import History, Ledger
+from app.engine.records import WAITING, RunRecord
 from app.store import ledger
-
-if TYPE_CHECKING:
-    from app.engine.engine import Engine
+from app.store.database import Store
 
 log = logging.getLogger("tickwork.engine")
 
-
-@dataclass(slots=True)
-class Held:
-    """The engine's side of a waiting run."""
-
-    task: Task
-    fire: datetime
-    attempt: int
-    reason: str | None  # the reason it was claimed with (catch-up, retry …)
-    blocked_by: list[int] = field(default_factory=list)  # upstreams it has waited for
+ChainFire = tuple[Task, str]  # a chain task to claim now, with its reason
 
 
 class Upstreams:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, history: History, writer: Ledger, hub: EventHub, clock: Clock,
+                 next_fire: Callable[[int], float | None],
+                 task_of: Callable[[int], Task | None], *,
+                 release: Callable[[list[RunRecord]], None],
+                 forget: Callable[[RunRecord], None]) -> None:
+        self.history = history
+        self.writer = writer
+        self.hub = hub
+        self.clock = clock
+        self._next_fire = next_fire
+        self._task_of = task_of  # a task by id (the cache, else the store)
+        self._release_runs = release  # runs let go: queue them, then start the best
+        self._forget = forget  # a run skipped: the dispatcher drops it
         self.graph = Graph()
+        # the graph as the dispatcher's hot path reads it
+        self.booked: frozenset[int] = frozenset()  # tasks others wait on
+        self.wait_ups: Mapping[int, tuple[int, ...]] = {}  # task -> upstreams it waits on
+        self.chain_downs: Mapping[int, tuple[int, ...]] = {}  # task -> chain tasks after it
+        self.levels: Mapping[int, int] = {}  # task -> topological level (0 when absent)
         self.names: dict[int, str] = {}
         self.book = FireBook()
         self.gate = Gate(self._judge)
-        self.chains = Chains(self._chain_successes)
+        self.chains = Chains(history.chain_successes)
         self._todo: deque[int | None] = deque()  # upstreams whose waiters need a look
         self._reviewing = False
         self.frozen = False  # the engine is stopping: release and skip nothing more
 
     # -- the graph ----------------------------------------------------------------------------
-
-    @property
-    def booked(self) -> frozenset[int]:
-        return self.graph.waited_on
 
     def set_graph(self, edges: list[tuple[int, int, str]], names: dict[int, str]) -> bool:
         """Install the edges read from the store; False when nothing changed."""
@@ -85,18 +88,15 @@ class Upstreams:
             self.gate.remove(waiter.run_id)
             waiter.upstreams = graph.wait_ups.get(waiter.task_id, ())
             self.gate.hold(waiter)
-        self.engine.booked = graph.waited_on
-        self.engine.levels = graph.levels
-        self.engine.wait_ups = graph.wait_ups
-        self.engine.chain_downs = graph.trigger_downs
+        self.booked = graph.waited_on
+        self.levels = graph.levels
+        self.wait_ups = graph.wait_ups
+        self.chain_downs = graph.trigger_downs
         return True
 
     def name(self, task_id: int) -> str:
         name = self.names.get(task_id)
-        if name is None:
-            task = self.engine._tasks.get(task_id)
-            name = task.name if task is not None else f"task {task_id}"
-        return name
+        return name if name is not None else f"task {task_id}"
 
     # -- what the engine reports ----------------------------------------------------------------
 
@@ -129,58 +129,64 @@ class Upstreams:
         if task_id in self.graph.waited_on:
             self.book.record(task_id, fire.timestamp(), PENDING, run_id)
 
-    def succeeded(self, task: Task, run_id: int) -> None:
-        """A run succeeded: fire the chain tasks whose upstreams have now all succeeded."""
-        for chain_id in self.chains.succeeded(task.id, self.graph):
-            self._fire_chain(chain_id, run_id)
+    def succeeded(self, task_id: int) -> list[ChainFire]:
+        """A run succeeded: the chain tasks whose upstreams have now all succeeded."""
+        return self._chain_fires(self.chains.succeeded(task_id, self.graph), "")
 
-    def fire_complete_chains(self) -> None:
+    def complete_chains(self) -> list[ChainFire]:
         """At start-up: chains whose last upstream succeeded just before the engine died."""
-        for chain_id in self.chains.complete(self.graph):
-            self._fire_chain(chain_id, None)
+        return self._chain_fires(self.chains.complete(self.graph), " (found at engine start)")
 
-    def _fire_chain(self, chain_id: int, parent_run_id: int | None) -> None:
-        task = sync.task(self.engine, chain_id)
-        if task is None or not task.spec.enabled:
-            return
-        ups = sorted(self.name(u) for u in self.graph.trigger_ups.get(chain_id, ()))
-        reason = f"chain: after {_and(ups)} succeeded"
-        if parent_run_id is None:
-            reason += " (found at engine start)"
-        self.engine._claim(task, datetime.now(UTC), 1, "chain", reason=reason,
-                           parent_run_id=parent_run_id)
+    def _chain_fires(self, chain_ids: list[int], note: str) -> list[ChainFire]:
+        out: list[ChainFire] = []
+        for chain_id in chain_ids:
+            task = self._task_of(chain_id)
+            if task is None or not task.spec.enabled:
+                continue
+            ups = sorted(self.name(u) for u in self.graph.trigger_ups.get(chain_id, ()))
+            out.append((task, f"chain: after {_and(ups)} succeeded{note}"))
+        return out
 
     # -- waiting runs ---------------------------------------------------------------------------
 
-    def admit(self, task: Task, run_id: int, fire: datetime, attempt: int,
-              ups: tuple[int, ...], reason: str | None) -> None:
-        """A claimed run of a task with upstreams: start it, hold it or skip it."""
-        now = time.time()
-        timeout = task.spec.dependency_timeout
-        waiter = Waiter(run_id, task.id, fire.timestamp(), ups, now,
-                        now + timeout if timeout else None,
-                        data=Held(task, fire, attempt, reason))
+    def verdict(self, record: RunRecord, ups: tuple[int, ...]) -> str:
+        """A claimed run of a task with upstreams: READY to queue, or WAIT (held here,
+        `waiting`) or SKIP (skipped here, and forgotten by the dispatcher)."""
+        now = self.clock.time()
+        timeout = record.task.spec.dependency_timeout
+        waiter = Waiter(record.run_id, record.task.id, record.fire.timestamp(), ups, now,
+                        now + timeout if timeout else None, data=record)
         verdict = self.gate.judge(waiter)
         if verdict.action == GO:
-            self.engine._enqueue(task, run_id, fire, attempt)
-        elif verdict.action == SKIP:
+            return rules.READY
+        if verdict.action == SKIP:
             self._skip(waiter, verdict.reason or "an upstream did not succeed")
-        else:
-            self.gate.hold(waiter)
-            self._waiting(waiter, verdict)
+            return rules.SKIP
+        record.phase = WAITING
+        self.gate.hold(waiter)
+        self._waiting(waiter, verdict)
+        return rules.WAIT
 
     def remove(self, run_id: int) -> Waiter | None:
         return self.gate.remove(run_id)
 
+    def waiting(self) -> bool:
+        """Whether any run waits on its upstreams."""
+        return bool(self.gate)
+
     def waiting_count(self, task_id: int) -> int:
         return self.gate.count(task_id)
 
+    def waiting_of(self, task_id: int) -> list[int]:
+        """The runs of a task that wait on their upstreams."""
+        return [w.run_id for w in self.gate if w.task_id == task_id]
+
     def tick(self) -> None:
         """Skip the runs that waited longer than their task's dependency timeout."""
-        if self.frozen:
+        if self.frozen or not self.gate:
             return
-        for waiter in self.gate.expired(time.time()):
-            held: Held = waiter.data
+        for waiter in self.gate.expired(self.clock.time()):
+            held: RunRecord = waiter.data
             limit = held.task.spec.dependency_timeout or 0
             self._skip(waiter, f"waited longer than its dependency timeout ({limit:g}s): "
                                f"{waiter.reason or 'upstreams not done'}")
@@ -193,13 +199,12 @@ class Upstreams:
         if self._reviewing:
             return
         self._reviewing = True
-        released = False
+        released: list[RunRecord] = []
         try:
             while self._todo:
                 for waiter, verdict in self.gate.review(self._todo.popleft()):
                     if verdict.action == GO:
-                        self._release(waiter)
-                        released = True
+                        released.append(self._release(waiter))
                     elif verdict.action == SKIP:
                         self._skip(waiter, verdict.reason or "an upstream did not succeed")
                     else:
@@ -207,63 +212,73 @@ class Upstreams:
         finally:
             self._reviewing = False
         if released:  # all released together, then started best first
-            self.engine._pump()
+            self._release_runs(released)
 
     def _judge(self, waiter: Waiter) -> Verdict:
-        return judge(waiter.upstreams, waiter.ts, book=self.book, lookup=self._lookup,
-                     next_fire=self.engine.horizon.next_fire, name=self.name)
-
-    def _lookup(self, task_id: int, ts: float) -> Fire | None:
-        with self.engine.store.read():
-            found = ledger.latest_fire(task_id, datetime.fromtimestamp(ts, UTC))
-        if found is None:
-            return None
-        run_id, fire, status = found
-        return Fire(fire.timestamp(), fire_state(status), run_id)
+        return judge(waiter.upstreams, waiter.ts, book=self.book, lookup=self.history.latest,
+                     next_fire=self._next_fire, name=self.name)
 
     def _waiting(self, waiter: Waiter, verdict: Verdict) -> None:
-        held: Held = waiter.data
+        held: RunRecord = waiter.data
         waiter.reason = verdict.reason
         if verdict.upstream is not None and verdict.upstream not in held.blocked_by:
             held.blocked_by.append(verdict.upstream)
         text = f"{held.reason}; {verdict.reason}" if held.reason else verdict.reason
         self._write(waiter, "waiting", {"status": "waiting", "reason": text}, verdict.reason)
 
-    def _release(self, waiter: Waiter) -> None:
-        held: Held = waiter.data
-        waited = time.time() - waiter.since
+    def _release(self, waiter: Waiter) -> RunRecord:
+        held: RunRecord = waiter.data
+        waited = self.clock.time() - waiter.since
         names = _and([self.name(u) for u in held.blocked_by]) or "upstreams"
         note = f"waited {waited:.1f}s for {names}"
         reason = f"{held.reason}; {note}" if held.reason else note
         self._write(waiter, "queued", {"status": "queued", "reason": reason}, reason)
-        self.engine._enqueue(held.task, waiter.run_id, held.fire, held.attempt)
+        return held
 
     def _skip(self, waiter: Waiter, reason: str) -> None:
-        held: Held = waiter.data
-        now = datetime.now(UTC)
+        held: RunRecord = waiter.data
+        now = self.clock.now()
         text = f"{held.reason}; {reason}" if held.reason else reason
         self._write(waiter, "skipped", {"status": "skipped", "finished_at": now,
                                         "reason": text}, reason, now)
+        self._forget(held)
         self.settled(held.task.id, held.fire, "skipped", waiter.run_id)
 
     def _write(self, waiter: Waiter, status: str, values: dict[str, Any], reason: str | None,
                at: datetime | None = None) -> None:
-        held: Held = waiter.data
+        held: RunRecord = waiter.data
         event = RunChanged(waiter.run_id, held.task.id, held.task.name, status,
-                           at or datetime.now(UTC), held.attempt, reason=reason)
+                           at or self.clock.now(), held.attempt, reason=reason)
         run_id = waiter.run_id
-        hub = self.engine.hub
+        hub = self.hub
 
         def done(_result: Any, error: BaseException | None) -> None:
             if error is None:
                 hub.emit(event)
-        self.engine.writer.submit(lambda: ledger.update(run_id, values), done)
+        self.writer.submit(lambda: ledger.update(run_id, values), done)
 
-    # -- chains ---------------------------------------------------------------------------------
 
-    def _chain_successes(self, task_id: int, ups: frozenset[int]) -> set[int]:
-        with self.engine.store.read():
+class StoreHistory:
+    """The run history in the store (`History`), read on the dispatcher thread."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def latest(self, task_id: int, ts: float) -> Fire | None:
+        with self.store.read():
+            found = ledger.latest_fire(task_id, datetime.fromtimestamp(ts, UTC))
+        if found is None:
+            return None
+        run_id, fire, status = found
+        return Fire(fire.timestamp(), fire_state(status), run_id)
+
+    def chain_successes(self, task_id: int, ups: frozenset[int]) -> set[int]:
+        with self.store.read():
             return chain_successes(task_id, ups)
+
+    def checkpoint(self, task_id: int, fire: datetime) -> str | None:
+        with self.store.read():
+            return ledger.latest_checkpoint(task_id, fire)
 
 
 def chain_successes(task_id: int, ups: frozenset[int]) -> set[int]:

@@ -16,9 +16,9 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 from collections.abc import Callable
 
+from app.engine.clock import WALL, Clock
 from app.store import audit_log, connection, task_queries
 from app.store import runs as run_store
 from app.store.database import Store
@@ -44,7 +44,9 @@ class StoreWatcher:
                  runs_seen: Callable[[RunRows], None],
                  clock_jumped: Callable[[float], None],
                  quiet: Callable[[], bool] = lambda: False,
-                 store_fault: Callable[[BaseException], bool] = lambda _exc: False) -> None:
+                 store_fault: Callable[[BaseException], bool] = lambda _exc: False,
+                 clock: Clock = WALL) -> None:
+        self.clock = clock
         self.store = store
         self._store_fault = store_fault  # True when an error was a fault of the store
         self._quiet = quiet  # True while nothing falls due soon: refill less often
@@ -72,11 +74,11 @@ class StoreWatcher:
     def run(self) -> None:
         last_version = None
         last_refill = last_poll = 0.0
-        last_clock = time.monotonic()
-        offset = time.time() - time.monotonic()
+        last_clock = self.clock.monotonic()
+        offset = self.clock.time() - self.clock.monotonic()
         interval = REFILL
         while not self._stop.is_set():
-            wait = min(last_refill + interval, last_poll + POLL) - time.monotonic()
+            wait = min(last_refill + interval, last_poll + POLL) - self.clock.monotonic()
             try:
                 job = self._jobs.get(timeout=min(max(wait, 0.005), 0.05 if interval == REFILL
                                                  else IDLE_REFILL))
@@ -85,7 +87,7 @@ class StoreWatcher:
             try:
                 if job is not None:
                     job()
-                now_mono = time.monotonic()
+                now_mono = self.clock.monotonic()
                 interval = IDLE_REFILL if self._quiet() else REFILL
                 if now_mono - last_refill >= interval:
                     last_refill = now_mono
@@ -99,7 +101,7 @@ class StoreWatcher:
                         last_version = version
                 if now_mono - last_clock >= CLOCK_CHECK:
                     last_clock = now_mono
-                    new_offset = time.time() - now_mono
+                    new_offset = self.clock.time() - now_mono
                     if abs(new_offset - offset) > CLOCK_JUMP:
                         jump = new_offset - offset
                         self._post(lambda j=jump: self._clock_jumped(j))  # type: ignore[misc]

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from app.engine.clock import WALL, Clock
 from app.store import connection, ledger
 from app.store.integrity import CORRUPT, FULL, find_fault
 
@@ -59,7 +60,9 @@ class _Batch:
 
 
 class Writer:
-    def __init__(self, name: str = "tickwork-writer", on_fault: Fault | None = None) -> None:
+    def __init__(self, name: str = "tickwork-writer", on_fault: Fault | None = None,
+                 clock: Clock = WALL) -> None:
+        self.clock = clock
         self._batch = _Batch()
         self._cond = threading.Condition()
         self._stopping = False
@@ -196,7 +199,7 @@ class Writer:
         self._report(FULL, detail)
         delay = RETRY_FIRST
         while True:
-            stopping = self._stopped.wait(delay)
+            stopping = self.clock.wait(self._stopped, delay)
             delay = min(delay * 2, RETRY_MAX)
             connection.end_transaction()
             try:

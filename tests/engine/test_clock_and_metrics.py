@@ -3,41 +3,58 @@
 from __future__ import annotations
 
 import itertools
-import time
-import types
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
-
+from app.engine.clock import WallClock
 from app.engine.events import MetricsSampled
 from app.store.models import MetricSample, TaskRow
 from tests.conftest import command_task
 from tests.engine.conftest import Recorder, finished_runs, wait_until
 
 
-def test_wall_clock_jump_applies_catch_up(engine: Any, service: Any,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+class ShiftedClock(WallClock):
+    """The wall clock, moved on by `shift` seconds when a test says so (monotonic stays)."""
+
+    def __init__(self) -> None:
+        self.shift = 0.0
+
+    def time(self) -> float:
+        return super().time() + self.shift
+
+    def now(self) -> datetime:
+        return super().now() + timedelta(seconds=self.shift)
+
+
+def test_wall_clock_jump_applies_catch_up(store: Any, service: Any) -> None:
+    from app.engine.engine import Engine
+
+    clock = ShiftedClock()
+    engine = Engine(store, workers=4, metrics=False, clock=clock)
+    service.subscribe(engine.on_service_change)
+    try:
+        _clock_jump(engine, service, clock)
+    finally:
+        engine.stop(grace=2)
+
+
+def _clock_jump(engine: Any, service: Any, clock: ShiftedClock) -> None:
     service.create_task(command_task("hourly-ish", catch_up="all",
                                      schedule={"kind": "interval", "seconds": 60}))
     engine.start()
-    # The machine "sleeps": the store says the next fire was 150 s ago (three fires missed),
-    # while the engine still waits for the fire it armed before; then the wall clock is seen
-    # to have jumped against the monotonic clock, as after a resume.
-    missed_from = datetime.now(UTC) - timedelta(seconds=150)
+    # The machine "sleeps" for 600 s: the wall clock is seen to have jumped against the
+    # monotonic clock, as after a resume, and the store says the next fire was 150 s before
+    # the new wall time (three fires missed).
+    missed_from = clock.now() + timedelta(seconds=600 - 150)
     TaskRow.update(next_run_at=missed_from).where(TaskRow.name == "hourly-ish").execute()
-    shift = {"s": 0.0}
-    fake = types.SimpleNamespace(time=lambda: time.time() + shift["s"],
-                                 monotonic=time.monotonic)
-    monkeypatch.setattr("app.engine.watcher.time", fake)
-    shift["s"] = 600.0
+    clock.shift = 600.0
     runs = wait_until(lambda: (r := finished_runs(service, "hourly-ish")) and len(r) == 3 and r,
                       10)
     assert all(r.trigger == "catch_up" and "clock jump" in (r.reason or "") for r in runs)
     fires = sorted(r.scheduled_for for r in runs)
     assert fires[0] == missed_from
     assert all((b - a).total_seconds() == 60 for a, b in itertools.pairwise(fires))
-    wait_until(lambda: service.get_task("hourly-ish").next_run_at > datetime.now(UTC), 3)
+    wait_until(lambda: service.get_task("hourly-ish").next_run_at > clock.now(), 3)
 
 
 def test_metrics_sampler_records_system_and_run_samples(store: Any, service: Any) -> None:

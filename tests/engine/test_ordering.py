@@ -1,36 +1,43 @@
-"""Ordering, dependencies and groups together, checked over many random graphs.
+"""Ordering, dependencies and groups together, checked over many random graphs, on the real
+dispatcher.
 
-The model drives the engine's own rule classes (`ReadyQueue`, `Gate`, `FireBook`, `judge`)
-the way the dispatcher does, with simulated time and simulated completions: 1,000 runs due
-within the same second across a random DAG, random priorities, concurrency groups, worker
-counts and failures. It checks, at every step:
+`SimulatedEngine` plays the engine's own `Dispatcher` (with its `ReadyQueue`, `Upstreams`
+and `Horizon`) forward in simulated time, with an executor that only records: 1,000 one-shot
+tasks due within the same second across a random DAG, random priorities, concurrency groups,
+worker counts and failures. After every step of the dispatcher it checks:
 
 - every downstream starts after each of its upstreams finished, and only if they succeeded;
   a run whose upstream failed or was skipped is skipped, naming that upstream;
 - a group never has more runs going than its limit;
-- among ready runs that may start (not held by their group), no run with a worse
+- among queued runs that may start (not held by their group), no run with a worse
   (priority, scheduled time) starts while a better one is left waiting for a worker;
 - nothing deadlocks: every run ends.
 """
 
 from __future__ import annotations
 
-import heapq
 import random
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.engine.dependencies import GO, PENDING, SKIP, FireBook, Gate, Graph, Waiter, judge
-from app.engine.dispatcher import Pending, ReadyQueue
+from app.core.schedule import Schedule
+from app.core.task import Action, Task, TaskSpec
+from app.engine.dependencies import Graph
+from app.engine.events import RunChanged
+from app.engine.executor import Attempt
+from app.engine.records import QUEUED
+from app.engine.simulated import SimulatedEngine
 
 N = 1_000
+T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
 @dataclass
 class Run:
-    id: int
+    id: int  # also its task's id (one fire per task)
     prio: int
     ts: float
     ups: tuple[int, ...]
@@ -45,6 +52,8 @@ class Run:
 
 
 class Model:
+    """Random runs, played through the real dispatcher, checked at every step."""
+
     def __init__(self, seed: int, workers: int, density: float, groups: int,
                  fail_rate: float) -> None:
         rng = random.Random(seed)
@@ -55,132 +64,90 @@ class Model:
         stamps = sorted(rng.choice([rng.random() for _ in range(20)]) for _ in range(N))
         self.runs: list[Run] = []
         for i in range(N):
-            window = range(max(0, i - 80), i)
+            window = range(max(1, i - 80), i)
             ups = tuple(sorted({j for j in window if rng.random() < density / 80}))
             group = rng.choice(list(self.limits)) if self.limits and rng.random() < 0.4 else None
             self.runs.append(Run(i, rng.randint(0, 4), stamps[i], ups, group,
                                  rng.uniform(0.01, 0.5), rng.random() < fail_rate))
-        self.graph = Graph.from_edges([(r.id, u, "wait") for r in self.runs for u in r.ups])
+        self.runs[0].ups = ()  # (task ids start at 1: run 0 is a placeholder that never fires)
+        edges = [(r.id, u, "wait") for r in self.runs for u in r.ups]
+        self.graph = Graph.from_edges(edges)
         for r in self.runs:
             anc = self.graph.ancestors.get(r.id, frozenset())
             r.related |= anc
             for a in anc:
                 self.runs[a].related.add(r.id)
-        self.book = FireBook()
-        self.claimed: set[int] = set()
-        self.gate = Gate(self._judge)
-        self.ready = ReadyQueue(workers)
-        self.queued: set[int] = set()
-        self.running: set[int] = set()
-        self.events: list[tuple[float, int, int]] = []  # (time, 0 finish | 1 claim, run)
-        for r in self.runs:
-            heapq.heappush(self.events, (r.ts, 1, r.id))
-        self.now = 0.0
+        self.sim = SimulatedEngine([self._task(r) for r in self.runs[1:]], edges, start=T0,
+                                   workers=workers, outcome=self._outcome)
+        self.runs[0].status = "succeeded"
+        self.by_run: dict[int, Run] = {}  # run id -> model run
+        self.seen_events = 0
+        self.seen_starts = 0
 
-    def _judge(self, w: Waiter) -> object:
-        return judge(w.upstreams, w.ts, book=self.book, lookup=lambda _t, _ts: None,
-                     next_fire=lambda u: None if u in self.claimed else self.runs[u].ts,
-                     name=lambda u: f"t{u}")
+    def _task(self, r: Run) -> Task:
+        at = T0 + timedelta(seconds=r.ts)
+        r.ts = at.timestamp()
+        spec = TaskSpec(name=f"t{r.id}", action=Action(kind="python", target="x:y"),
+                        schedule=Schedule(kind="date", at=at), priority=r.prio, group=r.group,
+                        group_limit=self.limits.get(r.group or ""), notify_on_failure=False)
+        return Task(r.id, spec, next_run_at=at)
+
+    def _outcome(self, attempt: Attempt) -> tuple[float, str]:
+        r = self.runs[attempt.task_id]
+        return r.duration, "failed" if r.fails else "succeeded"
 
     def run(self) -> None:
-        while self.events:
-            self.now, kind, run_id = heapq.heappop(self.events)
-            if kind == 1:
-                self._claim(self.runs[run_id])
-            else:
-                self._finish(self.runs[run_id])
-            self._pump()
+        self.sim.run(observe=lambda _sim: self._observe())
+        self._observe()
 
-    def _claim(self, r: Run) -> None:
-        self.claimed.add(r.id)
-        r.status = "queued"
-        if r.id in self.graph.waited_on:
-            self.book.record(r.id, r.ts, PENDING, r.id)
-        if not r.ups:
-            self._enqueue(r)
-            return
-        waiter = Waiter(r.id, r.id, r.ts, r.ups, self.now, None)
-        verdict = self.gate.judge(waiter)
-        if verdict.action == GO:
-            self._enqueue(r)
-        elif verdict.action == SKIP:
-            self._skip(r, verdict.reason or "")
-        else:
-            r.status = "waiting"
-            self.gate.hold(waiter)
-
-    def _enqueue(self, r: Run) -> None:
-        r.status = "queued"
-        self.queued.add(r.id)
-        self.ready.push(Pending(run_id=r.id, task_id=r.id, priority=r.prio, scheduled_ts=r.ts,
-                                level=self.graph.levels.get(r.id, 0), group=r.group,
-                                group_limit=self.limits.get(r.group or "", 1)))
-
-    def _skip(self, r: Run, reason: str) -> None:
-        r.status, r.reason, r.end = "skipped", reason, self.now
-        self._settled(r)
-
-    def _finish(self, r: Run) -> None:
-        self.ready.finished(r.id)
-        self.running.discard(r.id)
-        r.end = self.now
-        r.status = "failed" if r.fails else "succeeded"
-        self._settled(r)
-
-    def _settled(self, r: Run) -> None:
-        if r.id not in self.graph.waited_on:
-            return
-        self.book.record(r.id, r.ts, r.status, r.id)
-        todo = [r.id]
-        while todo:
-            for waiter, verdict in self.gate.review(todo.pop()):
-                down = self.runs[waiter.run_id]
-                if verdict.action == GO:
-                    self._enqueue(down)
-                elif verdict.action == SKIP:
-                    down.status, down.reason, down.end = "skipped", verdict.reason or "", self.now
-                    if down.id in self.graph.waited_on:
-                        self.book.record(down.id, down.ts, "skipped", down.id)
-                        todo.append(down.id)
+    def _observe(self) -> None:
+        sim = self.sim
+        now = sim.clock.time()
+        for event in sim.events[self.seen_events:]:
+            if not isinstance(event, RunChanged):
+                continue
+            r = self.by_run.setdefault(event.run_id, self.runs[event.task_id])
+            if event.status == "skipped":
+                r.status, r.reason, r.end = "skipped", event.reason or "", now
+        self.seen_events = len(sim.events)
+        for r in self.runs:
+            if r.status == "running" and r.start is not None and \
+                    r.start + r.duration <= now + 1e-9:
+                r.status, r.end = ("failed" if r.fails else "succeeded"), r.start + r.duration
+        started = []
+        for at, attempt in sim.executor.started[self.seen_starts:]:
+            r = self.runs[attempt.task_id]
+            r.start, r.status = at, "running"
+            started.append(r)
+        self.seen_starts = len(sim.executor.started)
+        self._check(started, now)
 
     def _key(self, r: Run) -> tuple[int, float]:
         return (-r.prio, r.ts)
 
-    def _pump(self) -> None:
-        started = self.ready.take()
-        self.ready.held.clear()
-        for p in started:
-            r = self.runs[p.run_id]
-            self.queued.discard(r.id)
-            self.running.add(r.id)
-            r.start = self.now
-            r.status = "running"
-            heapq.heappush(self.events, (self.now + r.duration, 0, r.id))
-        self._check(started)
-
-    def _check(self, started: list[Pending]) -> None:
+    def _check(self, started: list[Run], now: float) -> None:
+        running = [r for r in self.runs if r.status == "running"]
         busy: dict[str, int] = {}
-        for run_id in self.running:
-            g = self.runs[run_id].group
-            if g is not None:
-                busy[g] = busy.get(g, 0) + 1
+        for r in running:
+            if r.group is not None:
+                busy[r.group] = busy.get(r.group, 0) + 1
         for g, n in busy.items():
             assert n <= self.limits[g], f"group {g} runs {n} at once (limit {self.limits[g]})"
-        assert len(self.running) <= self.workers
-        for p in started:
-            r = self.runs[p.run_id]
+        assert len(running) <= self.workers
+        for r in started:
             for u in r.ups:
                 up = self.runs[u]
-                assert up.status == "succeeded" and up.end is not None and up.end <= self.now, (
-                    f"run {r.id} started at {self.now} before upstream {u} ({up.status})")
-        startable = [r for r in (self.runs[i] for i in self.queued)
+                assert up.status == "succeeded" and up.end is not None and up.end <= now, (
+                    f"run {r.id} started at {now} before upstream {u} ({up.status})")
+        queued = [self.runs[rec.task.id] for rec in self.sim.dispatcher.runs.values()
+                  if rec.phase == QUEUED]
+        startable = [r for r in queued
                      if r.group is None or busy.get(r.group, 0) < self.limits[r.group]]
         if not startable:
             return
-        assert len(self.running) == self.workers, "a ready run waits while a worker is free"
+        assert len(running) == self.workers, "a ready run waits while a worker is free"
         best = min(startable, key=self._key)
-        for p in started:
-            y = self.runs[p.run_id]
+        for y in started:
             if self._key(best) < self._key(y):
                 worse = [x.id for x in startable
                          if self._key(x) < self._key(y) and x.id not in y.related]
@@ -189,7 +156,7 @@ class Model:
 
 
 def _check_outcomes(model: Model) -> None:
-    for r in model.runs:
+    for r in model.runs[1:]:
         assert r.status in ("succeeded", "failed", "skipped"), f"run {r.id} ended {r.status}"
         bad = [u for u in r.ups if model.runs[u].status in ("failed", "skipped")]
         if bad:
@@ -197,7 +164,8 @@ def _check_outcomes(model: Model) -> None:
             assert any(f"upstream t{u} " in r.reason for u in bad), r.reason
         elif r.status == "skipped":
             raise AssertionError(f"run {r.id} skipped although its upstreams succeeded")
-    assert len(model.gate) == 0 and len(model.ready) == 0 and not model.running
+    dispatcher = model.sim.dispatcher
+    assert not dispatcher.runs and len(dispatcher.ready) == 0 and not dispatcher.running()
 
 
 @settings(max_examples=10, deadline=None, derandomize=True)

@@ -11,6 +11,7 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
+from app.engine.clock import SimulatedClock
 from app.engine.events import RunChanged
 from app.engine.retention import Retention
 from app.store.models import RunRow
@@ -30,37 +31,35 @@ def _finished(task_id: int, n: int, status: str = "succeeded") -> list[int]:
     return out
 
 
-def test_a_finished_run_makes_its_task_looked_at_once_after_the_debounce(
+def test_a_finished_run_makes_its_task_looked_at_after_the_debounce_and_all_hourly(
         store: Any, service: Any) -> None:
     keep = service.create_task(command_task("keep3", keep_runs=3, keep_days=0))
     other = service.create_task(command_task("other", keep_runs=1, keep_days=0))
     with store.write():
         runs = _finished(keep.id, 5)
-        _finished(other.id, 4)
+        others = _finished(other.id, 4)
+    clock = SimulatedClock(NOW)
     stop = threading.Event()
-    retention = Retention(stop, lambda: NOW, every=3600, debounce=0.05)
-    retention.on_event(RunChanged(runs[-1], keep.id, "keep3", "running", NOW))  # not finished
-    thread = threading.Thread(target=retention.run)
-    thread.start()
-    try:
-        wait_until(lambda: retention.total.runs == 2 + 3, 10)  # the first look: every task
-        with store.write():
-            more = _finished(keep.id, 2)
-        retention.on_event(RunChanged(more[-1], keep.id, "keep3", "succeeded", NOW))
-        wait_until(lambda: retention.total.runs == 7, 10)
-    finally:
-        stop.set()
-        thread.join(5)
-    assert not thread.is_alive()
+    retention = Retention(stop, clock=clock, debounce=5, first=60, every=3600)
+    retention.on_event(RunChanged(runs[-1], keep.id, "keep3", "succeeded", NOW))
+    retention.on_event(RunChanged(others[-1], other.id, "other", "running", NOW))  # not done
+    clock.call_later(10, stop.set)
+    retention.run()  # on the simulated clock: returns when `stop` is set, 10 s on
+    assert retention.total.runs == 2  # keep3 looked at 5 s after its run finished
+    assert RunRow.select().where(RunRow.task == other.id).count() == 4  # not yet
+    stop.clear()
+    clock.call_later(70, stop.set)
+    retention.run()
+    assert retention.total.runs == 2 + 3  # the first look at every task, a minute on
     left = sorted(r.id for r in RunRow.select().where(RunRow.task == keep.id))
-    assert left == sorted([runs[-1], *more])
+    assert left == runs[-3:]
 
 
 def test_one_look_skips_tasks_that_are_gone(store: Any, service: Any) -> None:
     task = service.create_task(command_task("t", keep_runs=1, keep_days=0))
     with store.write():
         _finished(task.id, 3)
-    retention = Retention(threading.Event(), lambda: NOW)
+    retention = Retention(threading.Event(), clock=SimulatedClock(NOW))
     assert retention.prune({task.id, 9999}).runs == 2
 
 

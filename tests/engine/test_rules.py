@@ -17,7 +17,7 @@ from app.engine.dependencies import (
     Waiter,
     judge,
 )
-from app.engine.dispatcher import BY_GROUP, BY_TASK, Pending, ReadyQueue
+from app.engine.ready_queue import BY_GROUP, BY_TASK, Pending, ReadyQueue
 
 NAMES = {1: "A", 2: "B", 3: "C", 4: "D"}
 

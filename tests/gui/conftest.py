@@ -19,7 +19,11 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "tests/gui/" in str(item.fspath).replace("\\", "/"):
+        path = str(item.fspath).replace("\\", "/")
+        if "tests/gui/" in path:
+            # `make test` spreads tests over processes (pytest-xdist, --dist loadgroup); a GUI
+            # file's tests share one process's QApplication, so they stay together, in order
+            item.add_marker(pytest.mark.xdist_group(path.rsplit("/", 1)[-1]))
             item.add_marker(pytest.mark.qt_log_level_fail("WARNING"))
             item.add_marker(pytest.mark.qt_log_ignore(
                 "propagateSizeHints", "This plugin does not support raise",

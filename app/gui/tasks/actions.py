@@ -36,6 +36,7 @@ from app.gui.qt import (
     Signal,
 )
 from app.gui.session import Session
+from app.gui.tasks.import_preview import CRONTAB, SYSTEMD, ImportPreview
 from app.gui.tasks.view import TasksView
 from app.gui.widgets import icons
 from app.gui.widgets.display import plural
@@ -118,6 +119,13 @@ class TaskActions(QObject):
                             "Create tasks from an export file")
         self.export = make("E&xport tasks…", None, None, self.export_tasks,
                            "Save every task to a JSON file")
+        self.import_crontab = make("Import a cro&ntab…", None, None,
+                                   lambda: self.import_from(CRONTAB),
+                                   "Create tasks from a crontab, with a preview")
+        self.import_systemd = make("Import s&ystemd timers…", None, None,
+                                   lambda: self.import_from(SYSTEMD),
+                                   "Create tasks from your systemd user timers, with a preview")
+        self.import_preview: ImportPreview | None = None
         # Enter and Del act on the table only, never on a search box or a dialog.
         for action in (self.edit, self.delete):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -349,6 +357,14 @@ class TaskActions(QObject):
             lambda report: self.message.emit(
                 f"Imported {plural(len(report.created), 'task')}."),
             owner=self, title="Cannot import the tasks")
+
+    def import_from(self, kind: str) -> None:
+        """Open the preview of a crontab or systemd timer import (File menu)."""
+        dialog = ImportPreview(kind, self.session.service, self.session.background,
+                               self.window)
+        dialog.imported.connect(self.message)
+        self.import_preview = dialog
+        dialog.open()
 
     def export_tasks(self) -> None:
         path, _filter = QFileDialog.getSaveFileName(self.window, "Export tasks",

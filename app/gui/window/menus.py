@@ -54,7 +54,8 @@ class Menus(QObject):
         file = bar.addMenu("&File")
         file.addAction(tasks.new)
         file.addSeparator()
-        file.addActions([tasks.import_, tasks.export])
+        file.addActions([tasks.import_, tasks.import_crontab, tasks.import_systemd,
+                         tasks.export])
         file.addSeparator()
         file.addActions([store.back_up, store.restore])
         file.addSeparator()

@@ -64,3 +64,15 @@ def test_describe_calendar_with_its_start() -> None:
 def test_describe_never_raises_on_an_unknown_zone() -> None:
     once = Schedule.parse_at("2026-12-01T02:00", BERLIN)
     assert describe(once, "Not/AZone") == "Once at 2026-12-01 02:00 (UTC+01:00)"
+
+
+
+@pytest.mark.parametrize("expr", ["*/5 * * * *", "30 9 * * *", "0 0 1,15 * *",
+                                  "15 3 * jan-mar *", "0 */2 * * *", "59 23 31 12 *"])
+def test_cron_words_are_cron_descriptors_own(expr: str) -> None:
+    """Words read with the translation loaded once are the library's plain words."""
+    from cron_descriptor import ExpressionDescriptor, Options
+
+    options = Options(locale_code="en_US", use_24hour_time_format=True)
+    plain = ExpressionDescriptor(f"0 {expr} *", options).get_description()
+    assert describe(Schedule.parse_cron(expr)) == plain

@@ -1,4 +1,4 @@
-"""The dispatcher's inbox: functions posted from any thread, run one at a time on it."""
+"""Batches for the dispatcher: items posted from any thread, handled on it one batch a step."""
 
 from __future__ import annotations
 

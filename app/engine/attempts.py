@@ -1,0 +1,68 @@
+"""What an attempt is, how it ends, and what the executor reports to (`Sink`): the
+executor's value types, shared by the dispatcher, the recorder and the output capture."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from app.core.task import Action
+
+MAX_CHECKPOINT = 64 * 1024  # bytes of JSON
+
+
+@dataclass(slots=True)
+class Attempt:
+    """One attempt of one fire, as the executor sees it."""
+
+    run_id: int
+    task_id: int
+    task_name: str
+    scheduled_for: datetime
+    attempt: int
+    action: Action
+    env: dict[str, str] = field(default_factory=dict)
+    timeout: float | None = None
+    resume_state: Any = None
+    secret_env: dict[str, str] = field(default_factory=dict)  # env var -> secret name
+    secret_values: tuple[str, ...] = ()  # what the run received: masked in its output
+    checkpoint_file: str | None = None
+    cancel_event: threading.Event = field(default_factory=threading.Event)
+    cancel_reason: str = ""
+    started_at: datetime | None = None
+    due_at: datetime | None = None  # when this attempt was due (a retry's backoff end)
+    pid: int | None = None  # a command's group leader (its pgid: it starts its own session)
+    leader_created: float | None = None  # the leader's psutil create_time()
+    stop_status: str = "cancelled"  # what a stop makes of it: cancelled | timed_out | interrupted
+
+    def cancel(self, reason: str, status: str = "cancelled") -> None:
+        """Stop the attempt; the first stop wins (a person's cancel, a timeout, the engine's
+        stop), and `status` is how the attempt ends."""
+        if not self.cancel_event.is_set():
+            self.cancel_reason = reason
+            self.stop_status = status
+            self.cancel_event.set()
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: str  # succeeded | failed | timed_out | cancelled | interrupted
+    finished_at: datetime
+    exit_code: int | None = None
+    error: str | None = None
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint could not be made durable in time; the action should not go on as if
+    it were saved."""
+
+
+class Sink(Protocol):
+    def on_started(self, attempt: Attempt) -> None: ...
+    def on_output(self, attempt: Attempt, stream: str, text: str) -> None: ...
+    def on_checkpoint(self, attempt: Attempt, state: Any) -> None: ...
+    def on_progress(self, attempt: Attempt, fraction: float | None, message: str) -> None: ...
+    def on_finished(self, attempt: Attempt, outcome: Outcome) -> None: ...
+    def secret(self, name: str) -> str | None: ...

@@ -1,0 +1,133 @@
+"""The engine's one clock: wall time, monotonic time and waiting, injectable for tests.
+
+Everything under the engine asks its `Clock` instead of `time`/`datetime.now`, so logic
+(what is due, how long a wait took, when a retry falls due) can be driven by a
+`SimulatedClock` that tests and the simulation advance by hand. `WallClock` is the real one.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """What the engine needs to know about time."""
+
+    def time(self) -> float:
+        """Wall time, epoch seconds."""
+        ...
+
+    def now(self) -> datetime:
+        """Wall time, an aware UTC datetime."""
+        ...
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never jumps (for durations and deadlines)."""
+        ...
+
+    def wait(self, event: threading.Event, timeout: float) -> bool:
+        """Wait for `event` at most `timeout` seconds; True when it is set."""
+        ...
+
+    def call_later(self, delay: float, fn: Callable[[], None]) -> None:
+        """Call `fn` (on some thread) `delay` seconds from now."""
+        ...
+
+
+class WallClock:
+    """The real clock."""
+
+    def time(self) -> float:
+        return time.time()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def wait(self, event: threading.Event, timeout: float) -> bool:
+        return event.wait(timeout)
+
+    def call_later(self, delay: float, fn: Callable[[], None]) -> None:
+        timer = threading.Timer(delay, fn)
+        timer.daemon = True
+        timer.start()
+
+
+WALL = WallClock()
+
+
+class SimulatedClock:
+    """A clock that moves only when told to (`advance`, `run_until_idle`).
+
+    Wall and monotonic time move together, from `start` (an aware datetime). Calls asked for
+    with `call_later` run, in time order, as `advance` passes their time; `wait` does not
+    block: it returns whether the event is set, after moving time on by `timeout` when not.
+    """
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("start must be timezone-aware")
+        self._t = start.timestamp()
+        self._mono = 0.0
+        self._due: list[tuple[float, int, Callable[[], None]]] = []
+        self._seq = itertools.count()
+        self._lock = threading.Lock()
+
+    def time(self) -> float:
+        return self._t
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self._t, UTC)
+
+    def monotonic(self) -> float:
+        return self._mono
+
+    def wait(self, event: threading.Event, timeout: float) -> bool:
+        if event.is_set():
+            return True
+        self.advance(timeout)
+        return event.is_set()
+
+    def call_later(self, delay: float, fn: Callable[[], None]) -> None:
+        with self._lock:
+            heapq.heappush(self._due, (self._t + max(delay, 0.0), next(self._seq), fn))
+
+    def next_due(self) -> float | None:
+        """When the next call asked for falls due (epoch seconds), or None."""
+        with self._lock:
+            return self._due[0][0] if self._due else None
+
+    def set(self, when: datetime) -> None:
+        """Move wall time to `when` without moving monotonic time (a clock jump)."""
+        self._t = when.timestamp()
+
+    def advance(self, seconds: float) -> None:
+        """Move time on by `seconds`, running every call that falls due on the way."""
+        end = self._t + max(seconds, 0.0)
+        while True:
+            with self._lock:
+                if not self._due or self._due[0][0] > end:
+                    break
+                at, _seq, fn = heapq.heappop(self._due)
+            self._step_to(max(at, self._t))
+            fn()
+        self._step_to(end)
+
+    def run_until_idle(self, limit: float = 86_400.0 * 366) -> None:
+        """Advance through every call asked for (and those they ask for), up to `limit`
+        seconds from now."""
+        end = self._t + limit
+        while (due := self.next_due()) is not None and due <= end:
+            self.advance(due - self._t)
+
+    def _step_to(self, t: float) -> None:
+        self._mono += t - self._t
+        self._t = t

@@ -1,0 +1,60 @@
+"""One record per run the dispatcher holds: what it is, where it stands, what it runs as."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+from app.core.task import Task
+from app.engine.executor import Attempt
+from app.engine.processes import TOKEN_VAR, run_token
+
+# where a claimed run stands in the dispatcher (its ledger status may say more: `waiting`
+# is also written for runs the ready queue holds back by their task or group)
+RETRYING: Final = "retrying"  # waiting out its backoff (an armed `r<run id>` job)
+WAITING: Final = "waiting"  # held by its upstreams (in the dependency gate)
+QUEUED: Final = "queued"  # in the ready queue
+RUNNING: Final = "running"  # its attempt is in the executor
+
+
+@dataclass(slots=True, eq=False)
+class RunRecord:
+    """A claimed run the dispatcher has not settled yet."""
+
+    run_id: int
+    task: Task  # as it was when the run was claimed (or its retry fell due)
+    fire: datetime  # the scheduled fire time it stands for
+    attempt: int
+    phase: str  # RETRYING | WAITING | QUEUED | RUNNING
+    reason: str | None = None  # the reason it was claimed with (catch-up, retry …)
+    due_at: datetime | None = None  # a retry: when its backoff ended
+    running: Attempt | None = None  # the attempt, once started
+    blocked_by: list[int] = field(default_factory=list)  # upstreams it waited for
+
+    @property
+    def task_id(self) -> int:
+        return self.task.id
+
+
+def attempt_for(record: RunRecord, engine_id: str, resume: Any,
+                checkpoint_file: Path | None) -> Attempt:
+    """The attempt a run starts as: its action, with the environment every attempt gets."""
+    task = record.task
+    spec = task.spec
+    env = dict(spec.env)
+    env.update({
+        "TICKWORK_RUN_ID": str(record.run_id), "TICKWORK_TASK": spec.name,
+        "TICKWORK_SCHEDULED_FOR": record.fire.isoformat(),
+        "TICKWORK_ATTEMPT": str(record.attempt),
+        TOKEN_VAR: run_token(record.run_id, engine_id),  # how a later engine finds them
+    })
+    if checkpoint_file is not None:
+        env["TICKWORK_CHECKPOINT_FILE"] = str(checkpoint_file)
+    return Attempt(
+        run_id=record.run_id, task_id=task.id, task_name=spec.name,
+        scheduled_for=record.fire, attempt=record.attempt, action=spec.action, env=env,
+        timeout=spec.timeout, resume_state=resume, secret_env=dict(spec.secret_env),
+        due_at=record.due_at, checkpoint_file=str(checkpoint_file) if checkpoint_file else None,
+    )

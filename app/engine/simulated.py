@@ -1,0 +1,210 @@
+"""The real `Dispatcher` played forward in simulated time: nothing run, nothing written.
+
+`SimulatedEngine` wires the engine's own `Dispatcher`, `Horizon`, `TaskSync` and
+`Upstreams` to a `SimulatedClock`, a ledger in memory (claims get ids, the ledger's unique
+fire key holds, writes are acknowledged at once), timing that arms jobs as calls on the
+clock, and an executor that only records: each attempt "runs" for the time and ends with the
+status `outcome(attempt)` says. `run()` advances the clock from one due call to the next and
+runs the dispatcher's inbox after each, exactly as the engine's dispatcher thread would, so
+a day of fires takes milliseconds. Tests use it to check the route of every fire against
+the rules; `observe` sees the dispatcher after each step. Not simulated: the store (tasks
+are given up front, the history is empty), and dependency timeouts fall due only at the
+next step.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, cast
+
+from app.core.rules import Fire
+from app.core.task import Task
+from app.engine.clock import SimulatedClock
+from app.engine.dispatcher import Dispatcher
+from app.engine.events import Event, EventHub
+from app.engine.executor import Attempt, Outcome
+from app.engine.horizon import Horizon
+from app.engine.ports import Done
+from app.engine.stats import Stats
+from app.engine.sync import TaskSync
+from app.store.database import Store
+
+OutcomeOf = Callable[[Attempt], tuple[float, str]]  # (seconds it runs, how it ends)
+
+
+class MemoryLedger:
+    """Claims by the ledger's unique key (task, fire, attempt); every write acknowledged."""
+
+    def __init__(self) -> None:
+        self._ids = itertools.count(1)
+        self.claims: dict[tuple[int, str, int], int] = {}
+
+    def claim(self, row: tuple[Any, ...], done: Done) -> None:
+        key = (row[0], row[1], row[2])
+        if key in self.claims:
+            done(None, None)  # claimed already
+            return
+        run_id = self.claims[key] = next(self._ids)
+        done(run_id, None)
+
+    def submit(self, work: Callable[[], Any], done: Done | None = None) -> None:
+        if done is not None:
+            done(None, None)
+
+    def next_run(self, task_id: int, next_run_at: str | None) -> None:
+        pass
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        return True
+
+
+class ClockTiming:
+    """Armed jobs as calls on the simulated clock; the latest arming of a job wins."""
+
+    def __init__(self, clock: SimulatedClock, on_fire: Callable[[str, list[datetime]], None]
+                 ) -> None:
+        self.clock = clock
+        self._on_fire = on_fire
+        self.jobs: dict[str, datetime] = {}
+
+    def arm(self, job_id: str, at: datetime) -> None:
+        self.jobs[job_id] = at
+        self.clock.call_later(at.timestamp() - self.clock.time(), lambda: self._due(job_id, at))
+
+    def _due(self, job_id: str, at: datetime) -> None:
+        if self.jobs.get(job_id) == at:
+            del self.jobs[job_id]
+            self._on_fire(job_id, [at])
+
+    def disarm(self, job_id: str) -> None:
+        self.jobs.pop(job_id, None)
+
+    def clear(self) -> None:
+        self.jobs.clear()
+
+    def wakeup(self) -> None:
+        pass
+
+
+class RecordingExecutor:
+    """Starts nothing: records each attempt and ends it on the clock as `outcome` says."""
+
+    def __init__(self, clock: SimulatedClock, outcome: OutcomeOf,
+                 finished: Callable[[Attempt, Outcome], None]) -> None:
+        self.clock = clock
+        self._outcome = outcome
+        self._finished = finished
+        self.started: list[tuple[float, Attempt]] = []
+
+    def start(self, attempt: Attempt) -> None:
+        clock = self.clock
+        attempt.started_at = clock.now()
+        self.started.append((clock.time(), attempt))
+        seconds, status = self._outcome(attempt)
+        clock.call_later(seconds, lambda: self._finished(attempt, Outcome(status, clock.now())))
+
+
+class NoRecorder:
+    """Nothing to record: no output, no checkpoints."""
+
+    def forget(self, run_id: int) -> None:
+        pass
+
+    def final(self, attempt: Attempt, outcome: Outcome) -> None:
+        pass
+
+    def checkpoint_file(self, task_id: int, fire: datetime, resume: Any) -> Path:
+        return Path("/dev/null")
+
+    def collect_checkpoint(self, attempt: Attempt, outcome: Outcome) -> None:
+        pass
+
+
+class EmptyHistory:
+    """No runs before the simulation's."""
+
+    def latest(self, task_id: int, ts: float) -> Fire | None:
+        return None
+
+    def chain_successes(self, task_id: int, ups: frozenset[int]) -> set[int]:
+        return set()
+
+    def checkpoint(self, task_id: int, fire: datetime) -> str | None:
+        return None
+
+
+class SimulatedEngine:
+    """The engine's dispatcher over given tasks, on a simulated clock from `start`."""
+
+    def __init__(self, tasks: Iterable[Task], edges: list[tuple[int, int, str]], *,
+                 start: datetime, workers: int, outcome: OutcomeOf,
+                 history: EmptyHistory | None = None, horizon: float = 3.0) -> None:
+        self.clock = clock = SimulatedClock(start)
+        self.inbox: deque[Callable[[], None]] = deque()
+        self.hub = EventHub()
+        self.events: list[Event] = []
+        self.hub.subscribe(self.events.append)
+        self.ledger = MemoryLedger()
+        self.timing = ClockTiming(clock, lambda job, times: self.dispatcher.on_fire(job, times))
+        self.executor = RecordingExecutor(clock, outcome,
+                                          lambda a, o: self.dispatcher.on_finished(a, o))
+        no_store = cast(Store, None)  # never read: every task is given up front
+        self.tasks = TaskSync(no_store, self.hub, post=self.post, on_store=lambda job: job())
+        self.horizon = Horizon(self.timing, self.ledger, self.tasks.tasks, horizon,
+                               self.tasks.load, clock)
+        self.dispatcher = Dispatcher(
+            "simulated", clock=clock, post=self.post, writer=self.ledger,
+            hub=self.hub, timing=self.timing, executor=self.executor, recorder=NoRecorder(),
+            stats=Stats(clock), horizon=self.horizon, tasks=self.tasks, workers=workers,
+            paused=lambda: False, history=history or EmptyHistory())
+        self.tasks.attach(self.horizon, self.dispatcher.upstreams)
+        names: dict[int, str] = {}
+        listed = list(tasks)
+        for task in listed:
+            self.tasks.put(task)
+            names[task.id] = task.name
+        self.dispatcher.upstreams.set_graph(edges, names)
+        for task in listed:
+            self.horizon.set(task.id, task.next_run_at)
+        self.horizon.refill()
+
+    def post(self, fn: Callable[[], None]) -> None:
+        self.inbox.append(fn)
+
+    def step(self) -> None:
+        """Run the dispatcher's inbox until it is empty, arming what it asks for."""
+        horizon = self.horizon
+        while True:
+            for job_id, at in horizon.take_armed():
+                self.timing.arm(job_id, at)
+            if not self.inbox:
+                return
+            self.inbox.popleft()()
+
+    def run(self, until: datetime | None = None,
+            observe: Callable[[SimulatedEngine], None] | None = None) -> None:
+        """Advance from one due call (or horizon refill) to the next, up to `until`,
+        stepping the dispatcher after each, as its thread would."""
+        clock = self.clock
+        end = until.timestamp() if until is not None else None
+        self.step()
+        while (due := self._next_due()) is not None and (end is None or due <= end):
+            clock.advance(max(due - clock.time(), 0.0))
+            self.dispatcher.tick()
+            self.step()
+            if observe is not None:
+                observe(self)
+
+    def _next_due(self) -> float | None:
+        """The next call on the clock, or the moment the horizon must take in the next fire
+        (the engine's store thread ticks it every few tens of milliseconds)."""
+        due = self.clock.next_due()
+        head = self.horizon.head()
+        if head is not None:
+            refill = max(head - self.horizon.horizon, self.clock.time())
+            due = refill if due is None else min(due, refill)
+        return due

@@ -1,0 +1,69 @@
+"""What the dispatcher writes of its runs: each status change to the ledger (through the
+writer, group-committed) and its `RunChanged` event — after the commit where the event
+must not run ahead of the store."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from app.engine.clock import Clock
+from app.engine.events import EventHub, RunChanged
+from app.engine.ports import Ledger
+from app.engine.records import RunRecord
+from app.store import ledger
+
+
+class RunWrites:
+    def __init__(self, writer: Ledger, hub: EventHub, clock: Clock) -> None:
+        self.writer = writer
+        self.hub = hub
+        self.clock = clock
+
+    def claimed_skipped(self, run_id: int, now: datetime) -> None:
+        """A fire claimed `skipped` (its overlap rule): it ended when it was claimed."""
+        self.writer.submit(lambda: ledger.update(run_id, {"finished_at": now}))
+
+    def note(self, record: RunRecord, status: str, note: str) -> None:
+        """A run's status, with a note added to its reason; the event follows the commit."""
+        task = record.task
+        run_id = record.run_id
+        self._after_commit(lambda: ledger.note(run_id, status, note), RunChanged(
+            run_id, task.id, task.name, status, self.clock.now(), record.attempt, reason=note))
+
+    def requeued(self, record: RunRecord, now: datetime) -> None:
+        """A retry's backoff ended: it is `queued` again."""
+        task = record.task
+        run_id = record.run_id
+        self.writer.submit(lambda: ledger.update(run_id, {"status": "queued"}))
+        self.hub.emit(RunChanged(run_id, task.id, task.name, "queued", now, record.attempt))
+
+    def ended_unstarted(self, record: RunRecord, status: str, reason: str) -> None:
+        """A run that never started ended (`cancelled`)."""
+        task = record.task
+        run_id = record.run_id
+        now = self.clock.now()
+        self.writer.submit(lambda: ledger.update(run_id, {"status": status, "finished_at": now,
+                                                          "reason": reason}))
+        self.hub.emit(RunChanged(run_id, task.id, task.name, status, now, record.attempt,
+                                 reason=reason))
+
+    def interrupted(self, record: RunRecord, reason: str, retry: tuple[Any, ...] | None, *,
+                    error: str | None, exit_code: int | None) -> None:
+        """A run the engine's stop cut off, and its retry claimed in the same commit."""
+        task = record.task
+        run_id = record.run_id
+        now = self.clock.now()
+        self._after_commit(
+            lambda: ledger.interrupt(run_id, now, reason, error=error, exit_code=exit_code,
+                                     retry=retry),
+            RunChanged(run_id, task.id, task.name, "interrupted", now, record.attempt,
+                       reason=reason))
+
+    def _after_commit(self, work: Any, event: RunChanged) -> None:
+        hub = self.hub
+
+        def done(_result: Any, error: BaseException | None) -> None:
+            if error is None:
+                hub.emit(event)
+        self.writer.submit(work, done)

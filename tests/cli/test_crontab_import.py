@@ -1,0 +1,200 @@
+"""`tickwork import --crontab` through the real CLI: `crontab -l | tickwork import --crontab -`,
+the preview of --dry-run, all or nothing, twice refused, and the imported tasks firing when
+cron would fire them and running as cron would run them (stdin, SHELL, environment)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from faults.harness import wait_until
+from tests.conftest import ROOT
+
+CRONTAB = """\
+# m h dom mon dow command
+MAILTO=me@example.com
+PATH=/usr/local/bin:/usr/bin:/bin
+30 9 * * 1-5 /bin/echo report --daily
+CRON_TZ=Europe/Berlin
+GREETING = "hello world"
+0 2 * * * rsync -a ~/notes /mnt/backup/
+@weekly cat > /dev/null%dear me,%all is 100\\% well
+"""
+
+
+def names(cli: Any) -> list[str]:
+    return sorted(t["name"] for t in cli("task", "list", "--json").json())
+
+
+def test_crontab_from_stdin_with_a_preview_first(cli: Any) -> None:
+    preview = cli("import", "--crontab", "-", "--dry-run", stdin=CRONTAB)
+    assert preview.code == 0, preview.err
+    lines = preview.out.splitlines()
+    assert lines[0] == "would create 3 tasks from crontab (standard input):"
+    assert lines[1].split() == ["from", "name", "schedule", "time", "zone", "command", "notes"]
+    assert lines[2].split()[:3] == ["line", "4", "echo-report"]
+    assert "At 09:30, Monday through Friday" in lines[2]
+    assert "Europe/Berlin" in lines[3] and "rsync-notes" in lines[3]
+    assert "(stdin: 2 lines)" in lines[4]
+    assert lines[5] == ("not mapped: line 2: MAILTO=me@example.com (Tickwork sends no mail; a "
+                        "failed run is shown as a desktop notification)")
+    assert lines[6] == "nothing was imported (--dry-run)"
+    assert names(cli) == []
+
+    result = cli("import", "--crontab", "-", stdin=CRONTAB)
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[0] == "imported 3 tasks from crontab (standard input)"
+    assert "not mapped: line 2: MAILTO" in result.out
+    assert names(cli) == ["cat", "echo-report", "rsync-notes"]
+
+    report = cli("task", "show", "echo-report", "--json").json()
+    assert report["schedule"] == {"kind": "cron", "expr": "30 9 * * 1-5"}
+    assert report["env"] == {"PATH": "/usr/local/bin:/usr/bin:/bin"}
+    assert report["action"]["shell"] is True and report["catch_up"] == "skip"
+    assert report["tags"] == ["crontab"]
+    rsync = cli("task", "show", "rsync-notes", "--json").json()
+    assert rsync["timezone"] == "Europe/Berlin"
+    assert rsync["env"] == {"PATH": "/usr/local/bin:/usr/bin:/bin", "GREETING": "hello world"}
+    cat = cli("task", "show", "cat", "--json").json()
+    assert cat["action"]["line"] == "cat > /dev/null"
+    assert cat["action"]["stdin"] == "dear me,\nall is 100% well\n"
+    assert '"stdin": "dear me,\\nall is 100% well\\n"' in cli("task", "show", "cat").out
+
+    (event, *_) = cli("audit", "--json").json()  # the same audit as any import
+    assert event["action"] == "tasks.import"
+    assert event["target"] == "crontab (standard input)"
+    assert sorted(event["after"]["created"]) == ["cat", "echo-report", "rsync-notes"]
+
+
+def test_stdin_and_shell_survive_export_import_and_a_new_command_line(
+        cli: Any, tmp_path: Path) -> None:
+    crontab = "SHELL=/bin/bash\n@daily cat > /dev/null%one%two\n"
+    assert cli("import", "--crontab", "-", stdin=crontab).code == 0
+    before = cli("task", "show", "cat", "--json").json()["action"]
+    assert (before["shell_program"], before["stdin"]) == ("/bin/bash", "one\ntwo\n")
+    assert cli("export", str(tmp_path / "tasks.json")).code == 0
+    other = tmp_path / "other"
+    assert cli("--home", str(other), "import", str(tmp_path / "tasks.json")).code == 0
+    assert cli("--home", str(other), "task", "show", "cat", "--json").json()["action"] == before
+    # a new command line keeps the text it reads, and (still through the shell) its shell
+    assert cli("task", "update", "cat", "--command", "wc -l", "--shell").code == 0
+    after = cli("task", "show", "cat", "--json").json()["action"]
+    assert (after["line"], after["shell_program"], after["stdin"]) == (
+        "wc -l", "/bin/bash", "one\ntwo\n")
+    assert cli("task", "update", "cat", "--command", "/usr/bin/wc -c").code == 0
+    after = cli("task", "show", "cat", "--json").json()["action"]
+    assert "shell_program" not in after and after["stdin"] == "one\ntwo\n"
+
+
+def test_the_same_crontab_twice_is_refused_and_adds_nothing(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "crontab"
+    path.write_text(CRONTAB)
+    assert cli("import", "--crontab", str(path)).code == 0
+    again = cli("import", "--crontab", str(path))
+    assert again.code == 2
+    assert again.err.strip() == (
+        "tickwork: error: name: 3 tasks already exist: 'echo-report', 'rsync-notes', 'cat' "
+        "(nothing was imported; rename or delete those first)")
+    assert len(cli("task", "list", "--json").json()) == 3
+    assert cli("import", "--crontab", str(path), "--dry-run").code == 2  # says so beforehand
+
+
+@pytest.mark.parametrize(("crontab", "error"), [
+    ("0 1 * * * /bin/true\n\n# c\n0 25 * * * /bin/true\n",
+     "line 4: cron: hour field: 25 is out of range 0-23"),
+    ("0 1 * * * /bin/true\nSHELL=/bin/no-such-shell\n0 2 * * * /bin/true\n",
+     "line 3: shell_program: no such shell: /bin/no-such-shell (--no-verify stores it anyway)"),
+    ("0 1 * * * /bin/true\n@fortnightly /bin/true\n", "line 2: unknown macro '@fortnightly'"),
+])
+def test_a_bad_line_refuses_the_whole_crontab(cli: Any, crontab: str, error: str) -> None:
+    result = cli("import", "--crontab", "-", stdin=crontab)
+    assert result.code == 2
+    (line,) = result.err.splitlines()
+    assert line.startswith(f"tickwork: error: {error}"), line
+    assert names(cli) == []
+
+
+def test_import_usage_errors_are_one_line(cli: Any, tmp_path: Path) -> None:
+    for args, error in [
+        ((), "import: give one of FILE, --crontab FILE or --systemd [DIR]"),
+        (("x.json", "--crontab", "-"), "import: give one of FILE, --crontab FILE or"),
+        (("x.json", "--dry-run"), "dry-run: goes with --crontab or --systemd"),
+        (("--crontab", str(tmp_path / "missing")), "crontab: cannot read"),
+    ]:
+        result = cli("import", *args)
+        assert result.code == 2, args
+        assert result.err.startswith(f"tickwork: error: {error}"), result.err
+
+
+def test_an_imported_weekday_line_fires_at_0930_in_its_cron_tz(cli: Any) -> None:
+    crontab = "CRON_TZ=America/New_York\n30 9 * * 1-5 /bin/true\n"
+    assert cli("import", "--crontab", "-", stdin=crontab).code == 0
+    # ten days from Friday 1 January 2027 (UTC): New York's weekdays up to Friday the 8th
+    result = cli("simulate", "--from", "2027-01-01T00:00:00+00:00", "--hours", "240", "--json")
+    assert result.code == 0, result.err
+    york = ZoneInfo("America/New_York")
+    fires = [datetime.fromisoformat(i["fire_at"]).astimezone(york) for i in result.json()]
+    assert [(f.date().isoformat(), f.strftime("%a %H:%M")) for f in fires] == [
+        ("2027-01-01", "Fri 09:30"), ("2027-01-04", "Mon 09:30"), ("2027-01-05", "Tue 09:30"),
+        ("2027-01-06", "Wed 09:30"), ("2027-01-07", "Thu 09:30"), ("2027-01-08", "Fri 09:30"),
+    ]
+
+
+@pytest.fixture
+def engine(home: Path, tmp_path: Path) -> Iterator[Any]:
+    """Start `tickwork engine` on the home, on demand; stopped (SIGTERM) at the end."""
+    procs: list[subprocess.Popen[bytes]] = []
+    log = tmp_path / "engine.log"
+
+    def start() -> Path:
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "--home", str(home), "engine", "--grace", "2"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log.open("w")))
+        return log
+
+    yield start
+    for proc in procs:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+def test_an_imported_line_runs_with_its_stdin_shell_and_environment(
+        cli: Any, engine: Any, tmp_path: Path) -> None:
+    out = tmp_path / "out.txt"
+    crontab = (f"SHELL=/bin/bash\nGREETING=hi there\n"
+               f'@reboot cat > {out}; echo "$0 $GREETING" >> {out}%first line%second \\% line\n'
+               # far more than a pipe holds, to a command that never reads it: it still ends
+               f"@reboot /bin/true%{'x' * 300_000}\n")
+    assert cli("import", "--crontab", "-", stdin=crontab).code == 0
+    engine()  # @reboot: runs once when the engine starts
+    runs = wait_until(lambda: (lambda done: len(done) == 2 and done)(
+        [r for r in cli("run", "list", "--json").json() if r["status"] not in (
+            "queued", "waiting", "running")]), 30)
+    assert sorted((r["task_name"], r["status"]) for r in runs) == [
+        ("cat", "succeeded"), ("true", "succeeded")]
+    assert out.read_text() == "first line\nsecond % line\n/bin/bash hi there\n"
+
+
+def test_an_edit_that_does_not_show_stdin_keeps_it(service: Any) -> None:
+    """The editor's form has no stdin field: saving it must not drop the text."""
+    from app.core.crontab import read_crontab
+
+    plan = read_crontab("SHELL=/bin/bash\n@daily cat%hello\n")
+    service.import_specs(plan.specs(datetime.now(ZoneInfo("UTC"))), "test", label=plan.label)
+    form = {"kind": "command", "argv": ["cat -n"], "shell": True, "cwd": None, "line": "cat -n"}
+    action = service.update_task("cat", {"action": form}).spec.action
+    assert (action.line, action.stdin, action.shell_program) == ("cat -n", "hello\n", "/bin/bash")
+    cleared = service.update_task("cat", {"action": {**form, "stdin": None}}).spec.action
+    assert cleared.stdin is None and cleared.shell_program == "/bin/bash"

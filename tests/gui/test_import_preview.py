@@ -1,0 +1,91 @@
+"""File → Import a crontab… / Import systemd timers…: the preview shows what would be created
+and what does not map, a bad line is named inline and creates nothing, Create makes the tasks
+(audited), and the same crontab twice is refused in the dialog."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from app.gui.qt import QApplication, Qt
+from app.gui.tasks.import_preview import ImportPreview
+from tests.gui.conftest import SCREENSHOTS, Gui
+
+CRONTAB = """# backups
+MAILTO=me@example.com
+CRON_TZ=Europe/Berlin
+30 9 * * 1-5  /bin/echo morning
+@hourly       /bin/true
+"""
+
+
+def _open(gui: Gui, action: Any) -> ImportPreview:
+    action.trigger()  # as the File menu does
+    dialog = gui.window.task_ops.import_preview
+    assert isinstance(dialog, ImportPreview)
+    gui.wait_until(dialog.isVisible)
+    return dialog
+
+
+def _type_path(gui: Gui, dialog: ImportPreview, path: Path) -> None:
+    dialog.path.selectAll()
+    gui.qtbot.keyClicks(dialog.path, str(path))
+    gui.qtbot.keyClick(dialog.path, Qt.Key.Key_Return)
+
+
+def test_a_crontab_is_previewed_refused_inline_when_bad_then_created(
+        gui: Gui, qtbot: Any, tmp_path: Path) -> None:
+    file = tmp_path / "crontab"
+    file.write_text(CRONTAB + "61 * * * * /bin/true\n")
+    dialog = _open(gui, gui.window.task_ops.import_crontab)
+    _type_path(gui, dialog, file)
+    gui.wait_until(dialog.error.isVisible)
+    assert "line 6" in dialog.error.text() and "minute" in dialog.error.text()
+    assert not dialog.create_button.isEnabled() and dialog.table.rowCount() == 0
+    assert gui.service.count_tasks() == 0
+
+    file.write_text(CRONTAB)
+    qtbot.mouseClick(dialog.read_button, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: dialog.table.rowCount() == 2)
+    assert not dialog.error.isVisible()
+    cells = [[dialog.table.item(r, c).text() for c in range(dialog.table.columnCount())]
+             for r in range(2)]
+    assert cells[0][0] == "line 4" and cells[0][3] == "Europe/Berlin"
+    assert "MAILTO" in dialog.notes.text() and dialog.notes.isVisible()
+    assert dialog.create_button.text() == "&Create 2 tasks"
+    assert dialog.grab().save(str(SCREENSHOTS / "import-crontab.png"))
+    qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: not dialog.isVisible())
+    names = sorted(t.name for t in gui.service.list_tasks())
+    assert len(names) == 2 and all(t.spec.timezone == "Europe/Berlin"
+                                   for t in gui.service.list_tasks())
+    assert gui.service.audit_events()[0]["action"] == "tasks.import"
+    gui.wait_until(lambda: gui.window.tasks_model.rowCount() == 2)
+
+    again = _open(gui, gui.window.task_ops.import_crontab)
+    _type_path(gui, again, file)
+    gui.wait_until(again.error.isVisible)
+    assert "exist" in again.error.text()
+    assert not again.create_button.isEnabled()
+    qtbot.keyClick(again, Qt.Key.Key_Escape)
+    gui.wait_until(lambda: not again.isVisible())
+    assert gui.service.count_tasks() == 2
+
+
+def test_systemd_timers_are_previewed_from_a_folder_and_created(
+        gui: Gui, qtbot: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "units"
+    folder.mkdir()
+    (folder / "backup.timer").write_text("[Timer]\nOnCalendar=Mon..Fri 09:30\n"
+                                         "Persistent=true\n")
+    (folder / "backup.service").write_text("[Service]\nExecStart=/bin/true\nNice=10\n")
+    dialog = _open(gui, gui.window.task_ops.import_systemd)
+    _type_path(gui, dialog, folder)
+    gui.wait_until(lambda: dialog.table.rowCount() == 1)
+    assert dialog.table.item(0, 1).text() == "backup"
+    assert "Nice=10" in dialog.notes.text()
+    qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: not dialog.isVisible())  # closed once the tasks exist
+    assert gui.service.count_tasks() == 1
+    assert gui.service.get_task("backup").spec.catch_up == "once"
+    assert QApplication.activeModalWidget() is None
