@@ -14,7 +14,7 @@ import pytest
 from app.gui.qt import Qt, alive
 from app.gui.settings.dialog import SettingsDialog
 from app.settings import keep_default
-from tests.gui.conftest import Gui, command_task
+from tests.gui.conftest import SCREENSHOTS, Gui, command_task
 from tests.gui.editing import click, fill_manual_command, go, new_editor
 
 
@@ -55,6 +55,8 @@ def _set_spin(qtbot: Any, spin: Any, value: int) -> None:
 def test_the_history_default_is_shown_and_saved(gui: Gui, qtbot: Any) -> None:
     dialog = _open_settings(gui)
     assert (dialog.keep_days.value(), dialog.keep_runs.value()) == (90, 100)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    assert dialog.grab().save(str(SCREENSHOTS / "settings.png"))  # for the README
     _set_spin(qtbot, dialog.keep_days, 14)
     _set_spin(qtbot, dialog.keep_runs, 30)
     with qtbot.waitSignal(dialog.saved):
@@ -99,6 +101,8 @@ def test_the_editor_keeps_a_task_s_own_history_values_or_the_default(gui: Gui,
     assert keep.keep_days.isEnabled() and keep.keep_days.value() == 90
     _set_spin(qtbot, keep.keep_runs, 7)
     gui.wait_until(editor.save_button.isEnabled)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    assert editor.grab().save(str(SCREENSHOTS / "editor-history.png"))  # for the README
     qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
     gui.wait_until(lambda: not alive(editor) or not editor.isVisible())
     task = gui.service.get_task("kept")
