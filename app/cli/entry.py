@@ -13,6 +13,7 @@ from app.cli.engine import cmd_engine, cmd_simulate
 from app.cli.parser import EXIT_FAILURE, EXIT_USAGE, UsageError, build_parser
 from app.cli.runs import cmd_run
 from app.cli.secrets import cmd_secret
+from app.cli.settings import cmd_settings
 from app.cli.store import cmd_backup, cmd_check, cmd_restore, store_fault_line
 from app.cli.tasks import cmd_task
 from app.cli.transfer import cmd_export, cmd_import
@@ -29,7 +30,7 @@ from app.platform.display import require_window
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "task": cmd_task, "run": cmd_run, "audit": cmd_audit, "secret": cmd_secret,
     "export": cmd_export, "import": cmd_import, "engine": cmd_engine, "simulate": cmd_simulate,
-    "check": cmd_check, "backup": cmd_backup, "restore": cmd_restore,
+    "check": cmd_check, "backup": cmd_backup, "restore": cmd_restore, "settings": cmd_settings,
 }
 
 
@@ -47,7 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         require_window()  # one line and exit 1 where Qt would abort (missing xcb libraries)
         from app.gui.bootstrap import main as gui_main
 
-        return gui_main(["--home", args.home] if args.home else [])
+        return gui_main((["--home", args.home] if args.home else [])
+                        + (["--minimized"] if args.minimized else []))
     try:
         return COMMANDS[args.cmd](args)
     except EnvironmentCheckError as exc:

@@ -39,7 +39,17 @@ def run_row(run: dict[str, Any]) -> list[str]:
             (run["error"] or run["reason"] or "")[:60]]
 
 
-def show_task(t: dict[str, Any]) -> None:
+def keep_text(t: dict[str, Any], default: Any) -> str:
+    """A task's history keep policy in words, saying which values are the global default's."""
+    runs = t.get("keep_runs")
+    days = t.get("keep_days")
+    if runs is None and days is None:
+        return f"the default ({default.describe()})"
+    return (f"{days if days is not None else f'{default.days} (default)'} days, at least the "
+            f"last {runs if runs is not None else f'{default.runs} (default)'} runs")
+
+
+def show_task(t: dict[str, Any], keep_default: Any = None) -> None:
     last = t["last_run"]
     fields = [
         ("id", str(t["id"])), ("name", t["name"]), ("enabled", "yes" if t["enabled"] else "no"),
@@ -55,5 +65,7 @@ def show_task(t: dict[str, Any]) -> None:
         ("catch-up", t["catch_up"]), ("fallback", t["fallback"] or "-"),
         ("tags", ", ".join(t["tags"]) or "-"), ("description", t["description"] or "-"),
     ]
+    if keep_default is not None:
+        fields.append(("history", keep_text(t, keep_default)))
     for key, value in fields:
         print(f"{key:>12}: {value}")

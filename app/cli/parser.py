@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 from app import version
+from app.cli.settings import add_settings_command
 from app.cli.store import add_store_commands
 from app.cli.transfer import add_transfer_commands
 
@@ -94,6 +95,10 @@ def add_task_options(p: argparse.ArgumentParser, *, update: bool) -> None:
     p.add_argument("--description")
     p.add_argument("--tag", action="append", help="a tag (repeatable)")
     p.add_argument("--notify-success", action="store_true", default=None)
+    p.add_argument("--keep-runs", metavar="N", help="keep at least the last N runs' history "
+                   "('default': the global setting)")
+    p.add_argument("--keep-days", metavar="N", help="keep every run of the last N days "
+                   "('default': the global setting)")
     if update:
         p.add_argument("--name", help="rename the task")
         p.add_argument("--enabled", action="store_true", default=None)
@@ -118,6 +123,8 @@ def build_parser() -> Parser:
                         "or the platform's per-user data directory)")
     parser.add_argument("--version", action=_Version, nargs=0,
                         help="show the version and exit")
+    parser.add_argument("--minimized", "--tray", dest="minimized", action="store_true",
+                        help="open the window hidden, with its tray icon (start at login)")
     sub = parser.add_subparsers(dest="cmd", parser_class=Parser)
 
     task = sub.add_parser("task", help="create, change and run tasks")
@@ -192,4 +199,5 @@ def build_parser() -> Parser:
     sim.add_argument("--hours", type=float, default=24.0)
     sim.add_argument("--json", action="store_true")
     add_store_commands(sub)
+    add_settings_command(sub)
     return parser

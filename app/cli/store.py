@@ -26,7 +26,7 @@ EXIT_OK, EXIT_FAILURE = 0, 1
 # damaged store is refused before it is written into.
 WRITING = {("task", "add"), ("task", "update"), ("task", "delete"), ("task", "run"),
            ("task", "reschedule"), ("task", "pause"), ("task", "resume"), ("run", "cancel"),
-           ("import", None), ("secret", "set"), ("secret", "delete")}
+           ("import", None), ("secret", "set"), ("secret", "delete"), ("settings", None)}
 
 
 def writes(args: argparse.Namespace) -> bool:

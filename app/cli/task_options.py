@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.core.errors import ValidationError
+from app.core.keep import parse_text
 
 if TYPE_CHECKING:
     from app.core.schedule import Exclusions, Schedule
@@ -21,7 +22,7 @@ _TASK_OPTION_KEYS = (
     "tz", "start", "end", "depends_on", "priority", "retries", "retry_delay", "backoff", "timeout",
     "max_instances", "overlap", "group", "catch_up", "cwd", "env", "secret_env", "fallback",
     "description", "tag", "notify_success", "name", "enabled", "disabled", "exclude",
-    "exclude_clear", "when",
+    "exclude_clear", "when", "keep_runs", "keep_days",
 )
 
 
@@ -126,6 +127,9 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
         notify = dict(current["notify"]) if current else {"on_failure": True}
         notify["on_success"] = True
         out["notify"] = notify
+    for key in ("keep_runs", "keep_days"):  # history retention; 'default' unsets
+        if getattr(args, key) is not None:
+            out[key] = parse_text(getattr(args, key), key.replace("_", "-"), allow_default=True)
     if args.disabled:
         out["enabled"] = False
     if getattr(args, "enabled", None):

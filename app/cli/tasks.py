@@ -43,7 +43,12 @@ def cmd_task(args: argparse.Namespace) -> int:
                  f"{t['last_run']['status']}" if t["last_run"] else "-"] for t in items])
     elif sub == "show":
         data = svc.get_task(args.task).to_json()
-        print_json(data) if args.json else show_task(data)
+        if args.json:
+            print_json(data)
+        else:
+            from app.settings import keep_default
+
+            show_task(data, keep_default(svc.store))
     elif sub == "delete":
         task = svc.get_task(args.task)
         svc.delete_task(task.id, force=args.force)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final
 
-from app.core import fields
+from app.core import fields, keep
 from app.core.commandline import command_stdin, shell_program, typed_line
 from app.core.errors import ValidationError
 from app.core.schedule import (
@@ -143,6 +143,7 @@ TASK_FIELDS: Final = (
     "end_at", "priority", "retries", "retry_delay", "backoff", "timeout", "max_instances",
     "overlap", "group", "group_limit", "catch_up", "depends_on", "env", "secret_env",
     "notify", "fallback", "dependency_timeout",
+    "keep_runs", "keep_days",  # history retention (app/core/keep.py); None: the global default
 )
 DERIVED_FIELDS: Final = (
     "id", "next_run_at", "last_run", "created_at", "updated_at", "schedule_text", "paused",
@@ -179,6 +180,9 @@ class TaskSpec:
     notify_on_success: bool = False
     fallback: str | None = None
     dependency_timeout: float | None = None
+    # history retention (app/core/keep.py): None takes the global default
+    keep_runs: int | None = None
+    keep_days: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         schedule = self.schedule.to_json()
@@ -208,6 +212,8 @@ class TaskSpec:
             "notify": {"on_failure": self.notify_on_failure, "on_success": self.notify_on_success},
             "fallback": self.fallback,
             "dependency_timeout": self.dependency_timeout,
+            "keep_runs": self.keep_runs,
+            "keep_days": self.keep_days,
         }
 
     @staticmethod
@@ -282,6 +288,8 @@ class TaskSpec:
             fallback=fallback,
             dependency_timeout=fields.optional_seconds(obj.get("dependency_timeout"),
                                                        "dependency_timeout"),
+            keep_runs=keep.optional(obj.get("keep_runs"), "keep_runs"),
+            keep_days=keep.optional(obj.get("keep_days"), "keep_days"),
         )
         if spec.group_limit is not None and spec.group is None:
             raise ValidationError("group", "a group limit needs a group name")

@@ -54,6 +54,7 @@ from app.engine.executor import Attempt, Executor, Outcome
 from app.engine.faults import StoreFaults
 from app.engine.horizon import Horizon
 from app.engine.recorder import RunRecorder, utcnow
+from app.engine.retention import Retention
 from app.engine.scheduler import Timing
 from app.engine.stats import Stats
 from app.engine.sync import TaskSync
@@ -117,6 +118,9 @@ class Engine:
         self.tasks.attach(self.horizon, self.dispatcher.upstreams)
         self.requests = Requests(self.dispatcher, self.post)
         self._metrics: Any = None
+        # -- history retention (keep policy, app/engine/retention.py): its own thread --
+        self.retention = Retention(self._stop, clock=clock)
+        self.hub.subscribe(self.retention.on_event)
 
     # -- public --------------------------------------------------------------------------
 
@@ -231,6 +235,7 @@ class Engine:
         self._spawn(self.watcher.run, "tickwork-store")
         if self.backups is not None:
             self._spawn(self.backups.run, "tickwork-backup")
+        self._spawn(self.retention.run, "tickwork-retention")  # history retention
         if self._metrics_enabled:
             from app.engine.metrics import MetricsSampler
 

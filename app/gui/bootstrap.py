@@ -27,6 +27,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                                        "platform's per-user data directory)")
     parser.add_argument("--no-engine", action="store_true",
                         help="open the window without running an engine in it")
+    parser.add_argument("--minimized", "--tray", dest="minimized", action="store_true",
+                        help="start hidden with the tray icon (start at login)")
     args, _qt_args = parser.parse_known_args(argv)
     return args
 
@@ -95,7 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     session = Session(store, service, engine)
     window = MainWindow(session)
     window.quit_requested.connect(app.quit)
-    window.show()
+    if args.minimized and window.tray.available:  # start at login: only the tray icon
+        log.info("started minimised to the tray")
+    else:  # no tray to come back from: a hidden window could never be reached
+        window.show()
     session.start()
     code = app.exec()
     window.save_settings()

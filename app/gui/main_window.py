@@ -40,6 +40,7 @@ from app.gui.runs.model import RunTableModel
 from app.gui.runs.view import RunsView
 from app.gui.session import Session
 from app.gui.settings import appearance
+from app.gui.settings.dialog import SettingsDialog
 from app.gui.tasks.actions import Selection, TaskActions
 from app.gui.tasks.model import TaskTableModel
 from app.gui.tasks.view import TasksView
@@ -159,6 +160,7 @@ class MainWindow(QMainWindow):
         m.view_requested.connect(self.show_view)
         m.scheme_requested.connect(self.set_scheme)
         m.find_requested.connect(self.find_task)
+        m.settings_requested.connect(self.open_settings)
         m.close_requested.connect(self.close)
         m.quit_requested.connect(self.quit)
         for view in (self.calendar_view, self.graph_view):
@@ -220,6 +222,12 @@ class MainWindow(QMainWindow):
         """Any run, even weeks old (the calendar's): its task's runs, its detail at once."""
         self.show_view(RUNS)
         self.runs_view.show_run(run_id)
+
+    def open_settings(self) -> None:
+        """File → Settings…: history kept by default, start at login, background engine."""
+        self.settings_dialog = SettingsDialog(self.session.store, self.session.background, self)
+        self.settings_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.settings_dialog.open()
 
     def find_task(self) -> None:
         self.show_view(TASKS)

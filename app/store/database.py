@@ -13,6 +13,7 @@ one line naming the newest backup.
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import stat
@@ -30,6 +31,10 @@ from app.store.integrity import StoreDamaged, fault_of, identify, problems
 from app.store.models import ALL_MODELS, SCHEMA_VERSION, Meta, db
 
 PRAGMAS = (
+    # first, so that a new database is made with it (an existing one switches once, in the
+    # migration to version 3): deleted history's pages can then be given back to the disk
+    # (`PRAGMA incremental_vacuum`, app/store/retention.py)
+    ("auto_vacuum", "incremental"),
     ("journal_mode", "wal"),
     ("synchronous", "full"),
     ("foreign_keys", 1),
@@ -39,6 +44,7 @@ PRAGMAS = (
 )
 __all__ = ["DIR_MODE", "FILE_MODE", "PRAGMAS", "Store", "StoreDamaged", "migrate"]
 _DB_SUFFIXES = ("", "-wal", "-shm")
+log = logging.getLogger(__name__)
 
 
 class Store:
@@ -185,10 +191,37 @@ def _run_processes() -> None:
     db.execute_sql('ALTER TABLE "run" ADD COLUMN "leader_created" REAL')
 
 
+def _keep_policy() -> None:
+    """2 → 3: each task may have its own keep policy (NULL: the global default)."""
+    db.execute_sql('ALTER TABLE "task" ADD COLUMN "keep_runs" INTEGER')
+    db.execute_sql('ALTER TABLE "task" ADD COLUMN "keep_days" INTEGER')
+
+
+def switch_auto_vacuum() -> bool:
+    """Make an existing store give deleted pages back (auto_vacuum=INCREMENTAL).
+
+    A store made before version 3 has auto_vacuum off, and only a VACUUM (a full rewrite,
+    outside any transaction) switches it. Returns whether the store now has it. A store
+    another connection is busy with stays as it is and the reason is logged: retention still
+    deletes, and SQLite reuses the freed pages for new rows; the file just does not shrink."""
+    if int(db.execute_sql("PRAGMA auto_vacuum").fetchone()[0]) == 2:
+        return True
+    try:
+        db.execute_sql("PRAGMA auto_vacuum = INCREMENTAL")
+        db.execute_sql("VACUUM")
+    except (pw.OperationalError, sqlite3.OperationalError) as exc:
+        log.warning("could not switch %s to incremental vacuum: %s", db.database, exc)
+    return int(db.execute_sql("PRAGMA auto_vacuum").fetchone()[0]) == 2
+
+
 def migrate(from_version: int) -> None:
     """Bring an older schema up to date, one step at a time, in one transaction, after an
-    online backup of the store as it was (a `migration` backup, never rotated away)."""
-    steps: dict[int, Callable[[], None]] = {1: _run_processes}  # version -> step up from it
+    online backup of the store as it was (a `migration` backup, never rotated away); then,
+    from before version 3, switch the file to incremental vacuum (one VACUUM)."""
+    steps: dict[int, Callable[[], None]] = {  # version -> step up from it
+        1: _run_processes,
+        2: _keep_policy,
+    }
     backup.make(Path(db.database).parent, kind="migration")
     with db.atomic("IMMEDIATE"):
         version = from_version
@@ -199,3 +232,5 @@ def migrate(from_version: int) -> None:
             step()
             version += 1
         Meta.replace(key="schema_version", value=str(SCHEMA_VERSION)).execute()
+    if from_version < 3:
+        switch_auto_vacuum()

@@ -19,7 +19,7 @@ from app.store.times import utc_text as utc_text  # re-exported
 
 db = pw.SqliteDatabase(None)
 
-SCHEMA_VERSION = 2  # 2: run.pgid and run.leader_created
+SCHEMA_VERSION = 3  # 2: run.pgid and run.leader_created; 3: task.keep_runs/keep_days
 
 
 class UtcDateTimeField(pw.TextField):
@@ -95,6 +95,9 @@ class TaskRow(BaseModel):
     next_run_at = UtcDateTimeField(null=True, index=True)
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
+    # history retention (app/core/keep.py); NULL takes the global default (meta keep_*)
+    keep_runs = pw.IntegerField(null=True)
+    keep_days = pw.IntegerField(null=True)
 
     class Meta:
         table_name = "task"

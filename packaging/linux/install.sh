@@ -18,10 +18,8 @@ install -Dm644 "$here/resources/icons/tickwork.svg" \
 command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database "$data/applications" || true
 
 if [ "${1:-}" = "--engine" ]; then
-    unit_dir=${XDG_CONFIG_HOME:-$HOME/.config}/systemd/user
-    install -Dm644 "$here/packaging/systemd/tickwork-engine.service" "$unit_dir/tickwork-engine.service"
-    systemctl --user daemon-reload
-    systemctl --user enable --now tickwork-engine.service
-    echo "engine running as a user service: systemctl --user status tickwork-engine"
+    # the same unit Settings → "Run the engine in the background" writes (app/platform/service_unit.py)
+    tickwork=$(command -v tickwork || echo "$HOME/.local/bin/tickwork")
+    "$tickwork" settings --background-engine on
 fi
 echo "installed: run 'tickwork' or find Tickwork in your applications menu"

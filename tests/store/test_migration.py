@@ -46,7 +46,7 @@ def test_a_version_1_store_is_migrated_with_its_data_intact(home: Path, cli: Any
     (version,) = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     (check,) = con.execute("PRAGMA integrity_check").fetchone()
     con.close()
-    assert int(version) == SCHEMA_VERSION == 2
+    assert int(version) == SCHEMA_VERSION >= 2
     assert check == "ok"
 
 
@@ -64,3 +64,43 @@ def test_a_migrated_store_records_the_new_columns(home: Path) -> None:
         assert (again.pgid, again.leader_created) == (4242, 1.5)
     finally:
         st.close()
+
+
+def _v2_store(home: Path) -> Path:
+    """A version-2 store file as version 2 left it: the version-1 dump plus the 1 → 2 step
+    (run.pgid, run.leader_created), auto_vacuum off, in WAL mode, with some history."""
+    path = _v1_store(home)
+    con = sqlite3.connect(path)
+    con.execute('ALTER TABLE "run" ADD COLUMN "pgid" INTEGER')
+    con.execute('ALTER TABLE "run" ADD COLUMN "leader_created" REAL')
+    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    (task_id,) = con.execute("SELECT id FROM task").fetchone()
+    con.executemany(
+        'INSERT INTO "run" (task_id, scheduled_for, attempt, status, "trigger", finished_at, '
+        "cancel_requested) VALUES (?, ?, 1, 'succeeded', 'schedule', ?, 0)",
+        [(task_id, f"2020-01-01T00:{i // 60:02d}:{i % 60:02d}.000000+00:00",
+          f"2020-01-01T00:{i // 60:02d}:{i % 60:02d}.000000+00:00") for i in range(50)])
+    con.commit()
+    con.close()
+    return path
+
+
+def test_a_version_2_store_gets_keep_columns_and_incremental_vacuum(home: Path,
+                                                                    cli: Any) -> None:
+    path = _v2_store(home)
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA auto_vacuum").fetchone()[0] == 0
+    con.close()
+    assert "keep_runs" not in _columns(path, "task")
+    task = cli("task", "show", "nightly", "--json").json()
+    assert (task["keep_runs"], task["keep_days"]) == (None, None)  # the global default
+    assert cli("task", "update", "nightly", "--keep-runs", "3").code == 0
+    assert cli("task", "show", "nightly", "--json").json()["keep_runs"] == 3
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # incremental
+    (version,) = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    (runs,) = con.execute("SELECT COUNT(*) FROM run").fetchone()
+    (check,) = con.execute("PRAGMA integrity_check").fetchone()
+    con.close()
+    assert int(version) == SCHEMA_VERSION == 3 and check == "ok" and runs == 52
+    assert list((home / "backups").glob("*migration*"))  # the old file was kept first

@@ -59,6 +59,7 @@ from app.gui.tasks import reads
 from app.gui.widgets import accessible, display
 from app.gui.widgets.error_label import ErrorLabel
 from app.gui.widgets.focus_ring import FocusRing
+from app.settings import keep_default
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,8 @@ class TaskEditor(QDialog):
         self.notifications = NotificationsPage()
         self.pages: list[Page] = [self.general, self.action, self.schedule, self.execution,
                                   self.dependencies, self.env, self.notifications]
+        session.background.run(lambda: keep_default(session.store),  # History's default label
+                               self.execution.keep.set_default, owner=self)
 
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("EditorPages")

@@ -8,6 +8,7 @@ from typing import Any
 
 from app.core.commandline import shell_syntax
 from app.core.errors import ValidationError
+from app.gui.editor.keep_fields import KeepFields
 from app.gui.editor.page import Page
 from app.gui.editor.widgets import DurationEdit, FitStack, NameList, ShellHint, lead_focus_to
 from app.gui.qt import (
@@ -280,6 +281,9 @@ class ExecutionPage(Page):
         self.form.addRow("Concurrency &group", group_row)
         self.add_error("group", group_row)
         self.group.textChanged.connect(self._on_group_changed)
+        self.keep = KeepFields()  # History (keep policy)
+        self.form.addRow(self.keep)
+        self.keep.changed.connect(self.changed)
         for signal in (self.priority.valueChanged, self.retries.valueChanged,
                        self.backoff.currentIndexChanged, self.max_instances.valueChanged,
                        self.overlap.currentIndexChanged, self.group_limit.valueChanged):
@@ -302,6 +306,7 @@ class ExecutionPage(Page):
         self.overlap.setCurrentIndex(max(0, self.overlap.findData(data.get("overlap"))))
         self.group.setText(data.get("group") or "")
         self.group_limit.setValue(int(data.get("group_limit") or 1))
+        self.keep.load(data)
 
     def collect(self, data: dict[str, Any]) -> None:
         data["priority"] = self.priority.value()
@@ -314,6 +319,7 @@ class ExecutionPage(Page):
         group = self.group.text().strip() or None
         data["group"] = group
         data["group_limit"] = self.group_limit.value() if group else None
+        self.keep.collect(data)
 
 
 class DependenciesPage(Page):

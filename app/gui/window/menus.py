@@ -1,6 +1,6 @@
 """The main window's menus and toolbar: the same actions in both, with their shortcuts.
 
-File (New, Import, Export, Back up now, Restore…, Close window, Quit), Task (Edit,
+File (New, Import, Export, Back up now, Restore…, Settings…, Close window, Quit), Task (Edit,
 Duplicate, Run now, Pause/Resume, Delete, Show runs), View (the views on Ctrl+1 … Ctrl+6, Find,
 Notifications, Appearance), Engine (Pause all, Resume all), Help (About).
 
@@ -11,6 +11,7 @@ Signals:
     view_requested(int): show the view at this index (its View menu entry or Ctrl+N).
     scheme_requested(str): use this appearance (a key of `appearance.SCHEMES`).
     find_requested(): Find task… (Ctrl+F).
+    settings_requested(): Settings… (Ctrl+,).
     close_requested(): Close window (Ctrl+W).
     quit_requested(): Quit (Ctrl+Q).
 """
@@ -42,6 +43,7 @@ class Menus(QObject):
     view_requested = Signal(int)
     scheme_requested = Signal(str)
     find_requested = Signal()
+    settings_requested = Signal()
     close_requested = Signal()
     quit_requested = Signal()
 
@@ -56,6 +58,10 @@ class Menus(QObject):
                          tasks.export])
         file.addSeparator()
         file.addActions([store.back_up, store.restore])
+        file.addSeparator()
+        self.settings = file.addAction("Se&ttings…")
+        self.settings.setShortcut("Ctrl+,")
+        self.settings.triggered.connect(self.settings_requested)
         file.addSeparator()
         close = file.addAction("&Close window")
         close.setShortcut("Ctrl+W")

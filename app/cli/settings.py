@@ -1,0 +1,80 @@
+"""`tickwork settings`: show every setting, or change some: the global history keep default
+(`--keep-runs N`, `--keep-days N`), `--start-at-login on|off` and `--background-engine
+on|off`. Bad values exit 2 naming the option, nothing changed. Turning the background
+engine on where systemctl or the user bus is missing still writes and enables the unit for
+the next login and exits 0 (the output says it was not started now); exit 1 only when
+systemctl was there and refused."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from app.cli.output import print_json
+
+EXIT_OK, EXIT_FAILURE = 0, 1
+_SWITCH = {"on": True, "off": False}
+
+
+def add_settings_command(sub: Any) -> None:
+    p = sub.add_parser("settings", help="show or change settings (history kept, start at "
+                       "login, engine in the background)")
+    p.add_argument("--keep-runs", metavar="N",
+                   help="global default: keep at least the last N runs of each task")
+    p.add_argument("--keep-days", metavar="N",
+                   help="global default: keep every run of the last N days")
+    p.add_argument("--start-at-login", metavar="on|off",
+                   help="open Tickwork minimised to the tray when you log in")
+    p.add_argument("--background-engine", metavar="on|off",
+                   help="run the engine as a systemd user service (without the window)")
+    p.add_argument("--json", action="store_true")
+
+
+def _switch(value: str | None, name: str) -> bool | None:
+    from app.core.errors import ValidationError
+
+    if value is None:
+        return None
+    on = _SWITCH.get(value.strip().lower())
+    if on is None:
+        raise ValidationError(name, f"must be on or off, got {value!r}")
+    return on
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    from app import settings
+    from app.cli.store import service
+    from app.core.keep import parse_text
+
+    runs = (None if args.keep_runs is None
+            else parse_text(args.keep_runs, "keep-runs", allow_default=False))
+    days = (None if args.keep_days is None
+            else parse_text(args.keep_days, "keep-days", allow_default=False))
+    login = _switch(args.start_at_login, "start-at-login")
+    background = _switch(args.background_engine, "background-engine")
+    svc = service(args)  # every value is valid: only now is anything changed
+    store, home = svc.store, svc.store.home
+    code = EXIT_OK
+    if runs is not None or days is not None:
+        keep = settings.set_keep_default(store, "cli", runs=runs, days=days)
+        print(f"history kept: {keep.describe()} (tasks without their own values)")
+    if login is not None:
+        print(settings.set_start_at_login(home, login))
+    if background is not None:
+        report = settings.set_background_engine(home, background)
+        for line in report.lines:
+            print(f"tickwork: {line}" if report.failed else line,
+                  file=sys.stderr if report.failed else sys.stdout)
+        code = EXIT_FAILURE if report.failed else EXIT_OK
+    if (runs, days, login, background) == (None, None, None, None):
+        now = settings.current(store)
+        if args.json:
+            print_json(now.to_json())
+        else:
+            on = {True: "on", False: "off"}
+            print(f"{'keep runs':>18}: {now.keep.runs}")
+            print(f"{'keep days':>18}: {now.keep.days}")
+            print(f"{'start at login':>18}: {on[now.start_at_login]}")
+            print(f"{'background engine':>18}: {on[now.background_engine]}")
+    return code

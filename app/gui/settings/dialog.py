@@ -1,0 +1,163 @@
+"""Settings… (Edit menu): how much run history is kept by default, and how Tickwork
+starts — at login, minimised to the tray, and/or the engine as a background service.
+
+The two start switches act when ticked (they write or remove a file in the user's config
+folder, and may run `systemctl --user`), off the GUI thread, and the line under them says
+what was done or could not be done. The history default is saved with Save (audited as
+`settings.keep`). Everything is read back from where it lives (`app.settings`) when the
+dialog opens, so it shows what `tickwork settings` shows.
+
+Signals:
+    saved(): the history default was saved.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app import settings
+from app.core.keep import MAX_KEEP_DAYS, MAX_KEEP_RUNS, KeepPolicy
+from app.gui.background import Background
+from app.gui.qt import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from app.gui.widgets.error_label import ErrorLabel, wrapping_policy
+from app.store.database import Store
+
+
+class SettingsDialog(QDialog):
+    saved = Signal()
+
+    def __init__(self, store: Store, background: Background,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("SettingsDialog")
+        self.setWindowTitle("Settings")
+        self.store = store
+        self.background = background
+        self.loaded = False
+        self.keep: KeepPolicy | None = None
+        layout = QVBoxLayout(self)
+
+        history = QGroupBox("History")
+        form = QFormLayout(history)
+        self.keep_days = QSpinBox()
+        self.keep_days.setRange(0, MAX_KEEP_DAYS)
+        self.keep_days.setSuffix(" days")
+        self.keep_days.setAccessibleName("Keep every run of the last (days)")
+        form.addRow("Keep every run of the &last", self.keep_days)
+        self.keep_runs = QSpinBox()
+        self.keep_runs.setRange(1, MAX_KEEP_RUNS)
+        self.keep_runs.setSuffix(" runs")
+        self.keep_runs.setAccessibleName("And at least the newest runs of each task")
+        form.addRow("and at least the &newest", self.keep_runs)
+        note = QLabel("Older finished runs and their output are deleted by the engine. Tasks "
+                      "with their own values (the editor's History) keep to those. The audit "
+                      "trail is never deleted.")
+        note.setWordWrap(True)
+        note.setSizePolicy(wrapping_policy())
+        form.addRow(note)
+        layout.addWidget(history)
+
+        start = QGroupBox("Start")
+        box = QVBoxLayout(start)
+        self.start_at_login = QCheckBox("Start Tickwork when I &log in (minimised to the tray)")
+        self.background_engine = QCheckBox("Run the &engine in the background (a systemd "
+                                           "user service: tasks run without the window)")
+        self.outcome = QLabel()
+        self.outcome.setObjectName("SettingsOutcome")
+        self.outcome.setWordWrap(True)
+        self.outcome.setSizePolicy(wrapping_policy())
+        box.addWidget(self.start_at_login)
+        box.addWidget(self.background_engine)
+        box.addWidget(self.outcome)
+        layout.addWidget(start)
+
+        self.error = ErrorLabel()
+        layout.addWidget(self.error)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                        | QDialogButtonBox.StandardButton.Close)
+        self.buttons.accepted.connect(self._on_buttons_accepted)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.start_at_login.toggled.connect(self._on_start_at_login_toggled)
+        self.background_engine.toggled.connect(self._on_background_engine_toggled)
+        self.setEnabled(False)
+        store_ = self.store
+        self.background.run(lambda: settings.current(store_), self._on_loaded,
+                            self._on_failed, owner=self)
+
+    def _on_loaded(self, now: settings.Settings) -> None:
+        self.keep = now.keep
+        self.keep_days.setValue(now.keep.days)
+        self.keep_runs.setValue(now.keep.runs)
+        for check, on in ((self.start_at_login, now.start_at_login),
+                          (self.background_engine, now.background_engine)):
+            check.blockSignals(True)
+            check.setChecked(on)
+            check.blockSignals(False)
+        self.setEnabled(True)
+        self.loaded = True
+
+    def _on_failed(self, error: BaseException) -> None:
+        self.setEnabled(True)
+        self.error.show_error(str(error))
+
+    def _on_start_at_login_toggled(self, on: bool) -> None:
+        home = self.store.home
+        self._switch(self.start_at_login, lambda: settings.set_start_at_login(home, on))
+
+    def _on_background_engine_toggled(self, on: bool) -> None:
+        home = self.store.home
+
+        def work() -> str:
+            report = settings.set_background_engine(home, on)
+            if report.failed:
+                raise RuntimeError("; ".join(report.lines))
+            return "\n".join(report.lines)
+        self._switch(self.background_engine, work)
+
+    def _switch(self, check: QCheckBox, work: Any) -> None:
+        check.setEnabled(False)
+        self.outcome.setText("…")
+
+        def done(text: str) -> None:
+            check.setEnabled(True)
+            self.error.clear_error()
+            self.outcome.setText(text)
+
+        def failed(error: BaseException) -> None:
+            check.blockSignals(True)
+            check.setChecked(not check.isChecked())  # it did not happen: show what is true
+            check.blockSignals(False)
+            check.setEnabled(True)
+            self.outcome.clear()
+            self.error.show_error(str(error))
+        self.background.run(work, done, failed, owner=self)
+
+    def _on_buttons_accepted(self) -> None:
+        runs, days = self.keep_runs.value(), self.keep_days.value()
+        store = self.store
+        self.buttons.setEnabled(False)
+
+        def done(keep: KeepPolicy) -> None:
+            self.keep = keep
+            self.buttons.setEnabled(True)
+            self.saved.emit()
+            self.accept()
+
+        def failed(error: BaseException) -> None:
+            self.buttons.setEnabled(True)
+            self.error.show_error(str(error))
+        self.background.run(lambda: settings.set_keep_default(store, "gui", runs=runs,
+                                                              days=days),
+                            done, failed, owner=self)

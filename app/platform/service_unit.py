@@ -1,0 +1,192 @@
+"""The engine as a background service: the systemd user unit `tickwork-engine.service`
+(`$XDG_CONFIG_HOME/systemd/user/`, default `~/.config`), written or removed here, and
+systemctl told about it when it can be.
+
+`install` writes the unit (ExecStart runs this same Tickwork — `tickwork_argv`, the bundle's
+own executable in a PyInstaller bundle — as `engine` on the given data home) and enables
+it. With `systemctl` and a user bus (`$XDG_RUNTIME_DIR/bus` or `$DBUS_SESSION_BUS_ADDRESS`)
+that is `systemctl --user daemon-reload` and `enable --now`: the engine starts now and at
+every login. Without them (a plain SSH or CI shell, a system without systemd) the unit is
+still written and enabled the way `systemctl enable` does it — the `default.target.wants`
+link — so systemd starts it at the next login; the report says it was not started now and
+why. `remove` is the reverse (`disable --now`, then the files go). A unit file Tickwork did
+not write (no `X-Tickwork-Unit` mark) is never overwritten or removed.
+
+Every step is said in `ServiceReport.lines`; `ServiceReport.failed` is set only when
+systemctl was there and refused (its own message is kept), which the CLI turns into exit 1.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.platform.autostart import config_home
+from app.platform.processes import tickwork_argv
+
+UNIT = "tickwork-engine.service"
+MARK = "# X-Tickwork-Unit: written by `tickwork settings --background-engine on`"
+_SYSTEMCTL_TIMEOUT = 30.0
+
+
+@dataclass
+class ServiceReport:
+    """What `install` / `remove` did, one line a step, and whether systemctl refused."""
+
+    lines: list[str] = field(default_factory=list)
+    failed: bool = False
+
+
+def unit_dir(env: Mapping[str, str] | None = None) -> Path:
+    return config_home(env) / "systemd" / "user"
+
+
+def unit_path(env: Mapping[str, str] | None = None) -> Path:
+    return unit_dir(env) / UNIT
+
+
+def wants_link(env: Mapping[str, str] | None = None) -> Path:
+    return unit_dir(env) / "default.target.wants" / UNIT
+
+
+def exec_start(argv: Sequence[str]) -> str:
+    """An ExecStart value: each argument quoted when it needs it, `%` and `$` escaped (systemd
+    would expand them as specifiers and variables)."""
+    out = []
+    for arg in argv:
+        arg = arg.replace("%", "%%").replace("$", "$$")
+        if arg and not any(c in arg for c in ' \t"\'\\;'):
+            out.append(arg)
+        else:
+            out.append('"' + arg.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return " ".join(out)
+
+
+def unit_text(home: Path, argv: Sequence[str] | None = None) -> str:
+    """The unit that keeps the engine of `home` running headless while the user is logged in."""
+    command = [*(argv or tickwork_argv()), "--home", str(home), "engine"]
+    return "\n".join([
+        "# A systemd *user* unit that keeps the Tickwork engine running headless, so tasks run",
+        "# without the window open. The window still works while it runs: it opens as a viewer",
+        "# of this engine and says so. Turn it off with Settings or",
+        "# `tickwork settings --background-engine off`.",
+        MARK,
+        "[Unit]",
+        "Description=Tickwork task scheduler engine",
+        "After=default.target",
+        "",
+        "[Service]",
+        "Type=simple",
+        f"ExecStart={exec_start(command)}",
+        "# SIGTERM lets running tasks finish for the grace period, then marks the rest",
+        "# interrupted.",
+        "KillSignal=SIGTERM",
+        "TimeoutStopSec=30",
+        "Restart=on-failure",
+        "RestartSec=2",
+        "",
+        "[Install]",
+        "WantedBy=default.target",
+        "",
+    ])
+
+
+def _ours(path: Path) -> bool:
+    try:
+        return MARK in path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def is_installed(env: Mapping[str, str] | None = None) -> bool:
+    """Is our unit there and enabled (the `default.target.wants` link points at it)?"""
+    return _ours(unit_path(env)) and wants_link(env).is_symlink()
+
+
+def user_bus(env: Mapping[str, str] | None = None) -> str | None:
+    """Why `systemctl --user` cannot be used here, or None when it can."""
+    env = os.environ if env is None else env
+    if shutil.which("systemctl", path=env.get("PATH")) is None:
+        return "systemctl is not installed"
+    runtime = env.get("XDG_RUNTIME_DIR", "")
+    if not env.get("DBUS_SESSION_BUS_ADDRESS") and not (runtime and
+                                                        Path(runtime, "bus").exists()):
+        return "there is no user bus (not a login session: no $XDG_RUNTIME_DIR/bus)"
+    return None
+
+
+def _systemctl(args: list[str], report: ServiceReport, env: Mapping[str, str] | None) -> bool:
+    command = ["systemctl", "--user", *args]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=_SYSTEMCTL_TIMEOUT,
+                              env=None if env is None else dict(env), check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        report.lines.append(f"`{' '.join(command)}` failed: {exc}")
+        report.failed = True
+        return False
+    if done.returncode != 0:
+        said = (done.stderr or done.stdout).strip().splitlines()
+        report.lines.append(f"`{' '.join(command)}` failed: {said[0] if said else done.returncode}")
+        report.failed = True
+        return False
+    report.lines.append(f"ran `{' '.join(command)}`")
+    return True
+
+
+def install(home: Path, env: Mapping[str, str] | None = None,
+            argv: Sequence[str] | None = None) -> ServiceReport:
+    """Write and enable the unit; start it now when systemctl and a user bus allow."""
+    report = ServiceReport()
+    path = unit_path(env)
+    if path.exists() and not _ours(path):
+        report.lines.append(f"{path} exists and was not written by Tickwork: left as it is")
+        report.failed = True
+        return report
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{UNIT}.tmp")
+    tmp.write_text(unit_text(home, argv), encoding="utf-8")
+    tmp.replace(path)
+    report.lines.append(f"wrote {path}")
+    why_not = user_bus(env)
+    if why_not is None:
+        if _systemctl(["daemon-reload"], report, env):
+            _systemctl(["enable", "--now", UNIT], report, env)
+        return report
+    link = wants_link(env)
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if not link.is_symlink():
+        link.symlink_to(path)
+    report.lines.append(f"enabled it for the next login ({link}); not started now: {why_not}")
+    return report
+
+
+def remove(env: Mapping[str, str] | None = None) -> ServiceReport:
+    """Stop and disable the unit when systemctl can, then remove our files."""
+    report = ServiceReport()
+    path = unit_path(env)
+    if path.exists() and not _ours(path):
+        report.lines.append(f"{path} was not written by Tickwork: left as it is")
+        report.failed = True
+        return report
+    if not path.exists() and not wants_link(env).is_symlink():
+        report.lines.append("the engine service was not installed: nothing to remove")
+        return report
+    why_not = user_bus(env)
+    if why_not is None:
+        _systemctl(["disable", "--now", UNIT], report, env)
+    link = wants_link(env)
+    if link.is_symlink():
+        link.unlink()
+        report.lines.append(f"removed {link}")
+    if path.exists():
+        path.unlink()
+        report.lines.append(f"removed {path}")
+    if why_not is None:
+        _systemctl(["daemon-reload"], report, env)
+    else:
+        report.lines.append(f"nothing to stop now: {why_not}")
+    return report

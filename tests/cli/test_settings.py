@@ -1,0 +1,140 @@
+"""`tickwork settings` and the task's keep options, through the real CLI: the global keep
+default, a task's own values through export and import, bad values refused naming the
+option with nothing changed, and start at login / the background engine written to a temp
+XDG config folder (no user bus here: the unit is enabled for the next login, exit 0)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+@pytest.fixture(autouse=True)
+def _no_user_bus(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+
+
+def test_the_global_default_is_shown_and_set(cli: Any) -> None:
+    shown = cli("settings", "--json").json()
+    assert (shown["keep_runs"], shown["keep_days"]) == (100, 90)
+    assert shown["start_at_login"] is False and shown["background_engine"] is False
+    done = cli("settings", "--keep-runs", "20", "--keep-days", "7")
+    assert done.code == 0 and "7 days, at least the last 20 runs" in done.out
+    assert cli("settings", "--json").json()["keep_runs"] == 20
+    plain = cli("settings").out
+    assert "keep runs: 20" in plain and "keep days: 7" in plain
+    events = cli("audit", "--json").json()
+    assert any(e["action"] == "settings.keep" for e in events)
+
+
+@pytest.mark.parametrize(("args", "field"), [
+    (("--keep-runs", "0"), "keep-runs"), (("--keep-runs", "many"), "keep-runs"),
+    (("--keep-days", "-3"), "keep-days"), (("--keep-days", "36501"), "keep-days"),
+    (("--start-at-login", "maybe"), "start-at-login"),
+    (("--background-engine", "yes please"), "background-engine"),
+])
+def test_bad_values_exit_2_naming_the_option_and_change_nothing(cli: Any, args: tuple[str, ...],
+                                                                field: str) -> None:
+    bad = cli("settings", "--keep-runs", "5", *args)
+    assert bad.code == 2, bad.err
+    assert field in bad.err and len(bad.err.strip().splitlines()) == 1
+    assert cli("settings", "--json").json()["keep_runs"] == 100
+
+
+def test_a_task_s_keep_values_survive_export_and_import(cli: Any, tmp_path: Path,
+                                                        home: Path) -> None:
+    assert cli("task", "add", "kept", "--command", "true", "--keep-runs", "5").code == 0
+    assert cli("task", "add", "plain", "--command", "true").code == 0
+    assert cli("task", "update", "kept", "--keep-days", "2").code == 0
+    shown = cli("task", "show", "kept").out
+    assert "2 days, at least the last 5 runs" in shown
+    assert "the default (90 days, at least the last 100 runs)" in cli("task", "show",
+                                                                      "plain").out
+    bad = cli("task", "update", "kept", "--keep-runs", "x")
+    assert bad.code == 2 and "keep-runs" in bad.err
+    out = tmp_path / "tasks.json"
+    assert cli("export", str(out)).code == 0
+    other = tmp_path / "other-home"
+    imported = _cli_at(other, "import", str(out))
+    assert imported.returncode == 0, imported.stderr
+    data = json.loads(_cli_at(other, "task", "show", "kept", "--json").stdout)
+    assert (data["keep_runs"], data["keep_days"]) == (5, 2)
+    assert json.loads(_cli_at(other, "task", "show", "plain", "--json").stdout)[
+        "keep_runs"] is None
+    assert cli("task", "update", "kept", "--keep-runs", "default").code == 0
+    assert cli("task", "show", "kept", "--json").json()["keep_runs"] is None
+
+
+def _cli_at(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "app.cli", "--home", str(home), *args],
+                          capture_output=True, text=True, cwd=ROOT)
+
+
+def test_start_at_login_writes_and_removes_the_autostart_entry(cli: Any, home: Path) -> None:
+    entry = Path(os.environ["XDG_CONFIG_HOME"]) / "autostart" / "tickwork.desktop"
+    on = cli("settings", "--start-at-login", "on")
+    assert on.code == 0 and str(entry) in on.out
+    text = entry.read_text()
+    assert "[Desktop Entry]" in text and "Type=Application" in text
+    exec_line = next(line for line in text.splitlines() if line.startswith("Exec="))
+    assert exec_line.endswith(f"--home {home} --minimized")
+    assert "-m app.cli" in exec_line
+    if shutil.which("desktop-file-validate"):
+        check = subprocess.run(["desktop-file-validate", str(entry)], capture_output=True,
+                               text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+    assert cli("settings", "--json").json()["start_at_login"] is True
+    off = cli("settings", "--start-at-login", "off")
+    assert off.code == 0 and not entry.exists()
+    assert cli("settings", "--json").json()["start_at_login"] is False
+    again = cli("settings", "--start-at-login", "off")
+    assert again.code == 0 and "nothing to remove" in again.out
+
+
+def test_background_engine_without_a_user_bus_is_enabled_for_the_next_login(
+        cli: Any, home: Path) -> None:
+    units = Path(os.environ["XDG_CONFIG_HOME"]) / "systemd" / "user"
+    on = cli("settings", "--background-engine", "on")
+    assert on.code == 0, on.err
+    unit = units / "tickwork-engine.service"
+    link = units / "default.target.wants" / "tickwork-engine.service"
+    assert f"wrote {unit}" in on.out
+    assert "not started now" in on.out and ("no user bus" in on.out
+                                            or "systemctl is not installed" in on.out)
+    text = unit.read_text()
+    start = next(line for line in text.splitlines() if line.startswith("ExecStart="))
+    assert start.endswith(f"--home {home} engine") and "-m app.cli" in start
+    assert "[Install]" in text and "WantedBy=default.target" in text
+    assert link.is_symlink() and link.resolve() == unit.resolve()
+    if shutil.which("systemd-analyze"):
+        check = subprocess.run(["systemd-analyze", "--user", "verify", str(unit)],
+                               capture_output=True, text=True)
+        assert "ExecStart" not in check.stderr, check.stderr
+    assert cli("settings", "--json").json()["background_engine"] is True
+    assert "background engine: on" in cli("settings").out
+    off = cli("settings", "--background-engine", "off")
+    assert off.code == 0 and not unit.exists() and not link.is_symlink()
+    assert "nothing to stop now" in off.out
+    assert cli("settings", "--json").json()["background_engine"] is False
+
+
+def test_a_unit_file_tickwork_did_not_write_is_left_alone(cli: Any) -> None:
+    units = Path(os.environ["XDG_CONFIG_HOME"]) / "systemd" / "user"
+    units.mkdir(parents=True)
+    mine = units / "tickwork-engine.service"
+    mine.write_text("[Service]\nExecStart=/opt/my/tickwork engine\n")
+    on = cli("settings", "--background-engine", "on")
+    assert on.code == 1 and "not written by Tickwork" in on.err
+    assert cli("settings", "--background-engine", "off").code == 1
+    assert mine.read_text() == "[Service]\nExecStart=/opt/my/tickwork engine\n"

@@ -1,0 +1,110 @@
+"""Settings… from the File menu: the history default shown and saved (as the CLI sees it),
+the start switches writing and removing their files in a temp XDG config folder with what
+was done said under them; and the editor's History group keeping a task's own values or
+the default."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.gui.qt import Qt, alive
+from app.gui.settings.dialog import SettingsDialog
+from app.settings import keep_default
+from tests.gui.conftest import SCREENSHOTS, Gui, command_task
+from tests.gui.editing import click, fill_manual_command, go, new_editor
+
+
+@pytest.fixture(autouse=True)
+def _no_user_bus(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+
+
+def _open_settings(gui: Gui, by_key: bool = True) -> SettingsDialog:
+    """File → Settings… by its shortcut (Ctrl+,) or its menu entry; waits until it shows
+    what is set."""
+    before = getattr(gui.window, "settings_dialog", None)
+    if by_key:
+        gui.qtbot.keyClick(gui.window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
+    else:
+        gui.window.menus.settings.trigger()
+    gui.wait_until(lambda: getattr(gui.window, "settings_dialog", None) not in (None, before)
+                   and gui.window.settings_dialog.loaded)
+    dialog: SettingsDialog = gui.window.settings_dialog
+    assert dialog.isVisible()
+    return dialog
+
+
+def _tick(qtbot: Any, box: Any) -> None:
+    """Toggle a check box from the keyboard (focus, Space)."""
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Space)
+
+
+def _set_spin(qtbot: Any, spin: Any, value: int) -> None:
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, str(value))
+    assert spin.value() == value
+
+
+def test_the_history_default_is_shown_and_saved(gui: Gui, qtbot: Any) -> None:
+    dialog = _open_settings(gui)
+    assert (dialog.keep_days.value(), dialog.keep_runs.value()) == (90, 100)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    assert dialog.grab().save(str(SCREENSHOTS / "settings.png"))  # for the README
+    _set_spin(qtbot, dialog.keep_days, 14)
+    _set_spin(qtbot, dialog.keep_runs, 30)
+    with qtbot.waitSignal(dialog.saved):
+        click(qtbot, dialog.buttons.button(dialog.buttons.StandardButton.Save))
+    policy = keep_default(gui.store)
+    assert (policy.days, policy.runs) == (14, 30)
+    assert any(e["action"] == "settings.keep" for e in gui.service.audit_events(limit=20))
+
+
+def test_the_start_switches_write_and_remove_their_files(gui: Gui, qtbot: Any) -> None:
+    config = Path(os.environ["XDG_CONFIG_HOME"])
+    entry = config / "autostart" / "tickwork.desktop"
+    unit = config / "systemd" / "user" / "tickwork-engine.service"
+    dialog = _open_settings(gui)
+    assert not dialog.start_at_login.isChecked() and not dialog.background_engine.isChecked()
+    _tick(qtbot, dialog.start_at_login)
+    gui.wait_until(lambda: entry.exists() and str(entry) in dialog.outcome.text())
+    assert "--minimized" in entry.read_text()
+    _tick(qtbot, dialog.background_engine)
+    gui.wait_until(lambda: "not started now" in dialog.outcome.text())
+    assert unit.exists() and f"--home {gui.store.home} engine" in unit.read_text()
+    click(qtbot, dialog.buttons.button(dialog.buttons.StandardButton.Close))
+    again = _open_settings(gui, by_key=False)  # read back from the files
+    assert again.start_at_login.isChecked() and again.background_engine.isChecked()
+    _tick(qtbot, again.start_at_login)
+    gui.wait_until(lambda: not entry.exists() and again.start_at_login.isEnabled())
+    _tick(qtbot, again.background_engine)
+    gui.wait_until(lambda: not unit.exists() and again.background_engine.isEnabled())
+    click(qtbot, again.buttons.button(again.buttons.StandardButton.Close))
+
+
+def test_the_editor_keeps_a_task_s_own_history_values_or_the_default(gui: Gui,
+                                                                     qtbot: Any) -> None:
+    gui.service.create_task(command_task("other"))
+    editor = new_editor(gui)
+    fill_manual_command(editor, qtbot, "kept")
+    go(editor, qtbot, "Execution")
+    keep = editor.execution.keep
+    gui.wait_until(lambda: "90 days, 100 runs" in keep.use_default.text())
+    assert keep.use_default.isChecked() and not keep.keep_days.isEnabled()
+    _tick(qtbot, keep.use_default)
+    assert keep.keep_days.isEnabled() and keep.keep_days.value() == 90
+    _set_spin(qtbot, keep.keep_runs, 7)
+    gui.wait_until(editor.save_button.isEnabled)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    assert editor.grab().save(str(SCREENSHOTS / "editor-history.png"))  # for the README
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: not alive(editor) or not editor.isVisible())
+    task = gui.service.get_task("kept")
+    assert (task.spec.keep_runs, task.spec.keep_days) == (7, 90)
+    assert gui.service.get_task("other").spec.keep_runs is None

@@ -1,0 +1,116 @@
+"""`tickwork --minimized` (what the autostart entry runs) on a real X server with a real
+tray host: the window stays hidden, the tray icon registers with the desktop's tray (the
+StatusNotifierWatcher D-Bus protocol, `tests.support.tray_host`), and activating the icon
+over D-Bus — a click on it — brings the window up. Where no tray exists, the window opens
+anyway (a hidden window with no icon could never be reached)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from faults.harness import wait_until
+from tests.conftest import ROOT
+
+TOOLS = ("Xvfb", "dbus-daemon", "dbus-send", "xdotool")
+pytestmark = pytest.mark.skipif(any(shutil.which(t) is None for t in TOOLS),
+                                reason=f"needs {', '.join(TOOLS)}")
+
+
+def _free_display() -> int:
+    for n in range(400, 600):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            return n
+    raise AssertionError("no free X display number")
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+@pytest.fixture
+def desktop(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """An X server and a session bus; the environment a window started in them gets."""
+    n = _free_display()
+    procs: list[subprocess.Popen[str]] = []
+    try:
+        xvfb = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1280x800x24", "-nolisten",
+                                 "tcp", "-displayfd", "1"], stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True)
+        procs.append(xvfb)
+        assert xvfb.stdout is not None and xvfb.stdout.readline().strip() == str(n)
+        bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        procs.append(bus)
+        assert bus.stdout is not None
+        address = bus.stdout.readline().strip()
+        assert address.startswith("unix:"), address
+        env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
+        env.update(DISPLAY=f":{n}", DBUS_SESSION_BUS_ADDRESS=address, QT_QPA_PLATFORM="xcb")
+        yield env
+    finally:
+        for proc in reversed(procs):
+            _stop(proc)
+
+
+def _visible(env: dict[str, str]) -> list[str]:
+    found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "^Tickwork"],
+                           env=env, capture_output=True, text=True, timeout=30)
+    return found.stdout.split()
+
+
+def _start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log.open("w"),
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def test_minimized_starts_hidden_with_its_tray_icon_and_the_icon_shows_it(
+        desktop: dict[str, str], home: Path, tmp_path: Path) -> None:
+    host_log, window_log = tmp_path / "tray.log", tmp_path / "window.log"
+    host = _start([sys.executable, "-m", "tests.support.tray_host"], desktop, host_log)
+    window = None
+    try:
+        wait_until(lambda: "ready" in host_log.read_text(), 30)
+        window = _start([sys.executable, "-m", "app.cli", "--home", str(home), "--minimized"],
+                        desktop, window_log)
+        wait_until(lambda: "registered" in host_log.read_text(), 60)  # the tray icon
+        wait_until(lambda: "started minimised to the tray" in window_log.read_text(), 30)
+        assert _visible(desktop) == [], window_log.read_text()
+        item = next(line.split(" ", 1)[1] for line in host_log.read_text().splitlines()
+                    if line.startswith("registered "))
+        service, _, path = item.partition("/")
+        clicked = subprocess.run(
+            ["dbus-send", "--session", "--print-reply", f"--dest={service}",
+             f"/{path or 'StatusNotifierItem'}", "org.kde.StatusNotifierItem.Activate",
+             "int32:0", "int32:0"],  # a click on the icon; waits for the reply
+            env=desktop, capture_output=True, text=True, timeout=30)
+        assert clicked.returncode == 0, (item, clicked.stderr)
+        wait_until(lambda: _visible(desktop), 30)
+    finally:
+        if window is not None:
+            _stop(window)
+        _stop(host)
+
+
+def test_minimized_without_a_tray_opens_the_window(desktop: dict[str, str], home: Path,
+                                                   tmp_path: Path) -> None:
+    log = tmp_path / "window.log"
+    window = _start([sys.executable, "-m", "app.cli", "--home", str(home), "--minimized"],
+                    desktop, log)
+    try:
+        wait_until(lambda: _visible(desktop), 60)
+        assert "started minimised" not in log.read_text()
+    finally:
+        _stop(window)
