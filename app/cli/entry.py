@@ -47,7 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         require_window()  # one line and exit 1 where Qt would abort (missing xcb libraries)
         from app.gui.bootstrap import main as gui_main
 
-        return gui_main(["--home", args.home] if args.home else [])
+        return gui_main([*(["--home", args.home] if args.home else []),
+                         *(["--show-run", str(args.show_run)] if args.show_run else [])])
     try:
         return COMMANDS[args.cmd](args)
     except EnvironmentCheckError as exc:

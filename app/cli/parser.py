@@ -9,6 +9,7 @@ from typing import NoReturn
 
 from app import __version__
 from app.cli.store import add_store_commands
+from app.core.notify import NOTIFY_MODES
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -68,6 +69,8 @@ def add_task_options(p: argparse.ArgumentParser, *, update: bool) -> None:
     p.add_argument("--description")
     p.add_argument("--tag", action="append", help="a tag (repeatable)")
     p.add_argument("--notify-success", action="store_true", default=None)
+    p.add_argument("--notify", choices=NOTIFY_MODES,
+                   help="desktop notification: never, on failure (the default), or always")
     if update:
         p.add_argument("--name", help="rename the task")
         p.add_argument("--enabled", action="store_true", default=None)
@@ -82,6 +85,8 @@ def build_parser() -> Parser:
     parser.add_argument("--home", metavar="DIR", help="data directory (default: $TICKWORK_HOME "
                         "or the platform's per-user data directory)")
     parser.add_argument("--version", action="version", version=f"tickwork {__version__}")
+    parser.add_argument("--show-run", metavar="RUN", type=int_arg("show-run"),
+                        help="open the window at this run (a notification's Open log)")
     sub = parser.add_subparsers(dest="cmd", parser_class=Parser)
 
     task = sub.add_parser("task", help="create, change and run tasks")

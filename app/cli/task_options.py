@@ -8,12 +8,13 @@ import shlex
 from typing import Any
 
 from app.core.errors import ValidationError
+from app.core.notify import notify_flags
 
 _TASK_OPTION_KEYS = (
     "command", "python", "shell", "kwargs", "at", "every", "cron", "calendar", "after", "manual",
     "tz", "start", "end", "depends_on", "priority", "retries", "retry_delay", "backoff", "timeout",
     "max_instances", "overlap", "group", "catch_up", "cwd", "env", "secret_env", "fallback",
-    "description", "tag", "notify_success", "name", "enabled", "disabled",
+    "description", "tag", "notify_success", "notify", "name", "enabled", "disabled",
 )
 
 
@@ -133,6 +134,8 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
         notify = dict(current["notify"]) if current else {"on_failure": True}
         notify["on_success"] = True
         out["notify"] = notify
+    if args.notify is not None:
+        out["notify"] = notify_flags(args.notify)
     if args.disabled:
         out["enabled"] = False
     if getattr(args, "enabled", None):

@@ -59,6 +59,7 @@ from app.engine.executor import Attempt, Executor, Outcome
 from app.engine.faults import StoreFaults
 from app.engine.horizon import Horizon
 from app.engine.inbox import Batch
+from app.engine.notifier import Notifier
 from app.engine.processes import TOKEN_VAR, run_token
 from app.engine.recorder import RunRecorder, utcnow
 from app.engine.scheduler import Timing
@@ -136,6 +137,8 @@ class Engine:
         self._fires = Batch(self._post, self._fire_job, self._pump)
         self._claims = Batch(self._post, self._claimed, self._pump)
         self._finishes = Batch(self._post, self._finished, self._pump)
+        # desktop notifications (notify): started with the engine, stopped after its last run
+        self.notifier = Notifier(store, self.hub, on_service_change=self.on_service_change)
 
     # -- public --------------------------------------------------------------------------
 
@@ -144,6 +147,7 @@ class Engine:
 
     def start(self) -> str:
         """Become the active engine if the store is free, else a standby; returns which."""
+        self.notifier.start()  # notify
         if self.lock.try_acquire(self.id):
             self._activate()
         else:
@@ -169,6 +173,7 @@ class Engine:
         for t in self._threads:
             if t is not threading.current_thread():
                 t.join(5)
+        self.notifier.stop()  # notify: after the last failures were told
         self.lock.release()
         self._set_state("stopped")
 

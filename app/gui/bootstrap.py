@@ -27,6 +27,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                                        "platform's per-user data directory)")
     parser.add_argument("--no-engine", action="store_true",
                         help="open the window without running an engine in it")
+    parser.add_argument("--show-run", type=int, metavar="RUN",
+                        help="open at this run (a desktop notification's Open log)")
     args, _qt_args = parser.parse_known_args(argv)
     return args
 
@@ -74,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     appearance.apply(app, str(appearance.settings().value("appearance", "system")))
 
     from app.engine.engine import Engine
+    from app.gui.bridge import RunOpener
     from app.gui.main_window import MainWindow
     from app.gui.session import Session
     from app.service import Service
@@ -96,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(session)
     window.quit_requested.connect(app.quit)
     window.show()
+    if engine is not None:  # the engine's desktop notifications: Open log comes here
+        engine.notifier.open_run = RunOpener.connected(window.open_run, window)
+    if args.show_run:
+        window.open_run(args.show_run)
     session.start()
     code = app.exec()
     window.save_settings()

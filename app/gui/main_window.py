@@ -242,8 +242,11 @@ class MainWindow(QMainWindow):
 
     def _on_bridge_notified(self, note: Notification) -> None:
         self.notifications.add(note)
-        self.tray.notify(note)  # a desktop bubble where there is a tray; its badge anyway
-        if not self.tray.can_notify:
+        # one desktop bubble: the engine's D-Bus one when it reaches the desktop's
+        # notification server (app/engine/notifier.py), else the tray's; the badge anyway
+        desktop = self.session.engine_notifies_desktop()
+        self.tray.notify(note, bubble=not desktop)
+        if not desktop and not self.tray.can_notify:
             self.say(f"{note.title}: {note.message}")
 
     def _on_session_mode_changed(self, mode: str, detail: str) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from app.core.commandline import shell_syntax
 from app.core.errors import ValidationError
+from app.core.notify import ALL_NOTIFY_MODES, notify_flags, notify_mode
 from app.gui.editor.page import Page
 from app.gui.editor.widgets import DurationEdit, FitStack, NameList, ShellHint, lead_focus_to
 from app.gui.qt import (
@@ -365,28 +366,34 @@ class DependenciesPage(Page):
         data["fallback"] = self.fallback.currentText().strip() or None
 
 
+NOTIFY_LABELS = {"never": "Never", "failure": "When it fails", "always": "Always (fails or "
+                 "succeeds)", "success": "Only when it succeeds"}
+
+
 class NotificationsPage(Page):
+    """Notify: never / when it fails / always (and "only when it succeeds", which older
+    tasks can hold), stored as the task's two notify flags (app/core/notify.py)."""
+
     title = "Notifications"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.on_failure = QCheckBox("Tell me when it &fails (after its last retry)")
-        self.on_failure.setChecked(True)
-        self.on_success = QCheckBox("Tell me when it &succeeds")
-        self.form.addRow(self.on_failure)
-        self.form.addRow(self.on_success)
-        self.add_error("notify", self.on_failure)
-        self.form.addRow(self._note("Notifications appear on the desktop through the tray "
-                                    "icon, or in Tickwork's notification list where the "
-                                    "desktop has no tray. Clicking one opens the run."))
-        self.on_failure.toggled.connect(self.changed)
-        self.on_success.toggled.connect(self.changed)
+        self.mode = QComboBox()
+        for mode in ALL_NOTIFY_MODES:
+            self.mode.addItem(NOTIFY_LABELS[mode], mode)
+        self.mode.setCurrentIndex(self.mode.findData("failure"))
+        self.form.addRow("&Notify me", self.mode)
+        self.add_error("notify", self.mode)
+        self.form.addRow(self._note("A failure is told after its last retry (failed, timed "
+                                    "out, or interrupted). Notifications appear on the "
+                                    "desktop, with Open log and Retry now where the desktop "
+                                    "offers buttons, even when this window is closed and the "
+                                    "engine runs in the background; and in Tickwork's "
+                                    "notification list."))
+        self.mode.currentIndexChanged.connect(self.changed)
 
     def load(self, data: dict[str, Any]) -> None:
-        notify = data.get("notify") or {}
-        self.on_failure.setChecked(bool(notify.get("on_failure", True)))
-        self.on_success.setChecked(bool(notify.get("on_success", False)))
+        self.mode.setCurrentIndex(self.mode.findData(notify_mode(data.get("notify"))))
 
     def collect(self, data: dict[str, Any]) -> None:
-        data["notify"] = {"on_failure": self.on_failure.isChecked(),
-                          "on_success": self.on_success.isChecked()}
+        data["notify"] = notify_flags(str(self.mode.currentData()))
