@@ -66,6 +66,7 @@ class Notifier:
         self._running: set[int] = set()  # runs seen running in this engine's life
         self._threads: list[threading.Thread] = []
         self._told_unavailable = False
+        self._windows: list[subprocess.Popen[bytes]] = []  # started by Open log
 
     def start(self) -> None:
         self.hub.subscribe(self.on_event)
@@ -211,8 +212,10 @@ class Notifier:
         argv = [*platform.tickwork_argv(), "--home", str(self.store.home),
                 "--show-run", str(run_id)]
         log.info("opening the window at run %d", run_id)
-        subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL, start_new_session=True)
+        self._windows = [w for w in self._windows if w.poll() is None]  # reap closed ones
+        self._windows.append(subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True))
 
 
 def _flags(spec: Any) -> dict[str, bool]:

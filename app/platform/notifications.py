@@ -94,14 +94,12 @@ class DesktopNotifications:
                urgency: str = "normal", timeout_ms: int = -1) -> int:
         """Show a notification; its id. `actions` are (key, label) pairs, sent only when the
         server supports actions; "default" is the key of a click on the bubble itself."""
-        from jeepney import Variant  # imported by open() already
-
         flat: list[str] = []
         if self.supports_actions:
             for key, label in actions:
                 flat += [key, label]
-        hints = {"urgency": Variant("y", URGENCY[urgency]),
-                 "desktop-entry": Variant("s", "tickwork")}
+        hints = {"urgency": ("y", URGENCY[urgency]),  # jeepney's variants: (signature, value)
+                 "desktop-entry": ("s", "tickwork")}
         reply = self._call("Notify", "susssasa{sv}i",
                            (self.app_name, 0, self.icon, summary, body, flat, hints, timeout_ms))
         return int(reply[0])
