@@ -76,7 +76,6 @@ def main(argv: list[str] | None = None) -> int:
     appearance.apply(app, str(appearance.settings().value("appearance", "system")))
 
     from app.engine.engine import Engine
-    from app.gui.bridge import RunOpener
     from app.gui.main_window import MainWindow
     from app.gui.session import Session
     from app.service import Service
@@ -99,8 +98,6 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(session)
     window.quit_requested.connect(app.quit)
     window.show()
-    if engine is not None:  # the engine's desktop notifications: Open log comes here
-        engine.notifier.open_run = RunOpener.connected(window.open_run, window)
     if args.show_run:
         window.open_run(args.show_run)
     session.start()
