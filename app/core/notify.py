@@ -6,10 +6,10 @@ modes. The four flag pairs map onto four modes, so nothing stored is lost: the t
 picks (`never`, `failure`, `always`) and `success` (only successes), which older files and
 the editor can hold. A task file may also give the mode as a word: ``"notify": "always"``.
 
-Which statuses notify (decided once, in app/engine/outcomes.py, after the last attempt):
-a failure is `failed`, `timed_out` or `interrupted` when no retry follows; a success is
-`succeeded`. `cancelled` (a person did it) and `skipped` (an upstream failed, which told
-already) never notify.
+Which statuses notify (after the last attempt: app/engine/outcomes.py, and for runs found
+interrupted at start-up app/engine/notifier.py): a failure is `failed`, `timed_out` or
+`interrupted` when no retry follows; a success is `succeeded`. `cancelled` (a person did
+it) and `skipped` (an upstream failed, which was told already) never notify.
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ Where the server supports actions, a notification carries "Open log" and "Retry 
 Who shows the bubble: when the server answered at start (`desktop` is True) this notifier
 owns desktop bubbles, and the window (if any) only keeps the note in its list and the
 tray's badge; otherwise the window's tray bubble, and then its list, are the fallbacks.
-No bus or no server is logged once, in one line; the engine goes on.
+No bus or no server (or a bus that goes away: a logout) is logged once, in one line, and
+the engine goes on; the bus is tried again at most once a minute, when a note is due.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import logging
 import queue
 import subprocess
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -45,6 +47,7 @@ log = logging.getLogger("tickwork.notify")
 
 ACTIONS = (("default", "Open log"), ("open", "Open log"), ("retry", "Retry now"))
 REMEMBERED = 1000  # notifications whose buttons still work (the newest)
+RECONNECT = 60.0  # seconds between attempts to reach the bus again, when a note is due
 
 
 class Notifier:
@@ -66,6 +69,7 @@ class Notifier:
         self._running: set[int] = set()  # runs seen running in this engine's life
         self._threads: list[threading.Thread] = []
         self._told_unavailable = False
+        self._tried = 0.0  # monotonic time of the last connection attempt
         self._windows: list[subprocess.Popen[bytes]] = []  # started by Open log
 
     def start(self) -> None:
@@ -108,6 +112,8 @@ class Notifier:
             item = self._inbox.get()
             if item is None:
                 return
+            if self._client is None and time.monotonic() - self._tried >= RECONNECT:
+                self._connect()  # the desktop may be back (a new login)
             try:
                 note = item if isinstance(item, Notification) else self._orphan_note(item)
                 if note is not None:
@@ -116,6 +122,7 @@ class Notifier:
                 log.exception("notifying %s failed", item)
 
     def _connect(self) -> None:
+        self._tried = time.monotonic()
         client = self._client_factory()
         try:
             client.open()
@@ -124,6 +131,7 @@ class Notifier:
             return
         self._client = client
         self.desktop = True
+        self._told_unavailable = False  # a later outage is told again, once
         log.info("desktop notifications through %s%s", client.server,
                  "" if client.supports_actions else " (no buttons: the server has no actions)")
         if client.supports_actions:
@@ -136,8 +144,8 @@ class Notifier:
         self.desktop = False
         if not self._told_unavailable:
             self._told_unavailable = True
-            log.info("cannot send desktop notifications: %s (failures are still logged "
-                        "and shown in the window)", why)
+            log.info("cannot send desktop notifications: %s (failures are still logged, "
+                        "and listed in the window when it is open)", why)
 
     def _show(self, note: Notification) -> None:
         client = self._client

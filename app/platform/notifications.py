@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,7 +66,7 @@ class DesktopNotifications:
         try:
             from jeepney import MatchRule
             from jeepney.bus_messages import message_bus
-            from jeepney.io.threading import DBusRouter, open_dbus_connection
+            from jeepney.io.threading import open_dbus_connection
         except ImportError as exc:
             raise NotificationsUnavailable(f"the jeepney D-Bus library is missing ({exc})") \
                 from None
@@ -77,7 +77,7 @@ class DesktopNotifications:
         except Exception as exc:  # jeepney's AuthenticationError and the like
             raise NotificationsUnavailable(f"cannot use the session bus ({_reason(exc)})") \
                 from None
-        self._router = DBusRouter(self._conn)
+        self._router = _router(self._conn, self._connection_ended)
         try:
             rule = MatchRule(type="signal", interface=INTERFACE, member="ActionInvoked",
                              path=OBJECT_PATH)
@@ -117,8 +117,7 @@ class DesktopNotifications:
 
     def close(self) -> None:
         """Disconnect (idempotent); a thread waiting in `actions` returns None."""
-        with contextlib.suppress(queue.Full):
-            self._actions.put_nowait(None)
+        self._connection_ended()
         if self._filter is not None:
             self._filter.close()
             self._filter = None
@@ -130,6 +129,10 @@ class DesktopNotifications:
             with contextlib.suppress(Exception):
                 self._conn.close()
             self._conn = None
+
+    def _connection_ended(self) -> None:
+        with contextlib.suppress(queue.Full):
+            self._actions.put_nowait(None)  # no more clicks: `actions` returns None
 
     def _call(self, method: str, signature: str, body: tuple[Any, ...]) -> Any:
         from jeepney import DBusAddress, new_method_call
@@ -160,3 +163,21 @@ class DesktopNotifications:
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _router(conn: Any, ended: Callable[[], None]) -> Any:
+    """jeepney's threaded router, whose receiver thread ends quietly when the bus goes away
+    (a logout): calls fail from then on (RouterClosed, one line from the caller) instead of
+    the thread dying with a traceback."""
+    from jeepney.io.threading import DBusRouter
+
+    class Router(DBusRouter):  # type: ignore[misc]
+        def _receiver(self) -> None:
+            try:
+                super()._receiver()
+            except OSError:
+                pass
+            finally:
+                ended()
+
+    return Router(conn)

@@ -19,7 +19,7 @@ import pytest
 
 from faults.harness import wait_until
 from tests.engine.conftest import EngineProcess
-from tests.support.dbus_session import NotificationServer
+from tests.support.dbus_session import NotificationServer, start_bus
 
 
 def runs_of(cli: Any, task: str) -> list[dict[str, Any]]:
@@ -179,3 +179,28 @@ def test_a_run_the_last_engine_left_behind_is_told_as_interrupted(
     [call] = wait_until(notification_server.seen, timeout=30)
     assert call.summary == "long interrupted"
     assert json.dumps(runs_of(cli, "long")[0]["status"]) == '"interrupted"'
+
+
+def test_when_the_bus_goes_away_the_engine_says_so_once_and_runs_on(
+        cli: Any, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "bus"
+    folder.mkdir()
+    bus, address = start_bus(folder)
+    server = NotificationServer(address)
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
+    assert cli("task", "add", "bad", "--command", "false").code == 0
+    engine = EngineProcess(home, tmp_path / "engine.log")
+    try:
+        engine.wait_for("desktop notifications through test-server")
+        server.close()
+        bus.terminate()  # the user logged out
+        bus.wait(10)
+        for count in (1, 2):
+            assert cli("task", "run", "bad").code == 0
+            wait_until(lambda count=count: finished(cli, "bad", count), timeout=20)
+    finally:
+        assert engine.stop() == 0
+    log = engine.text()
+    lines = [line for line in log.splitlines() if "cannot send desktop notifications" in line]
+    assert len(lines) == 1, log
+    assert "Traceback" not in log and "Exception in thread" not in log, log

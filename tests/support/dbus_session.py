@@ -52,20 +52,25 @@ def need_dbus() -> str:
     return daemon
 
 
-@pytest.fixture
-def session_bus(tmp_path: Path) -> Iterator[str]:
-    """A private session bus for this test; its address."""
+def start_bus(folder: Path) -> tuple[subprocess.Popen[str], str]:
+    """A private session bus listening in `folder`: the daemon, and its address."""
     daemon = need_dbus()
-    config = tmp_path / "bus.conf"
-    socket = tmp_path / "bus"
-    config.write_text(CONFIG.format(socket=socket))
+    config = folder / "bus.conf"
+    config.write_text(CONFIG.format(socket=folder / "bus"))
     proc = subprocess.Popen([daemon, f"--config-file={config}", "--nofork", "--print-address"],
-                            stdout=subprocess.PIPE, stderr=(tmp_path / "bus.log").open("w"),
+                            stdout=subprocess.PIPE, stderr=(folder / "bus.log").open("w"),
                             text=True)
     assert proc.stdout is not None
     address = proc.stdout.readline().strip()  # printed once it listens
+    assert address.startswith("unix:"), address
+    return proc, address
+
+
+@pytest.fixture
+def session_bus(tmp_path: Path) -> Iterator[str]:
+    """A private session bus for this test; its address."""
+    proc, address = start_bus(tmp_path)
     try:
-        assert address.startswith("unix:"), address
         yield address
     finally:
         proc.terminate()
