@@ -45,7 +45,8 @@ from app.store.database import Store
 
 log = logging.getLogger("tickwork.notify")
 
-ACTIONS = (("default", "Open log"), ("open", "Open log"), ("retry", "Retry now"))
+# "default" is a click on the bubble itself (most servers show no button for it)
+ACTIONS = (("default", "Show in Tickwork"), ("open", "Open log"), ("retry", "Retry now"))
 REMEMBERED = 1000  # notifications whose buttons still work (the newest)
 RECONNECT = 60.0  # seconds between attempts to reach the bus again, when a note is due
 

@@ -70,7 +70,7 @@ def test_a_failure_notifies_once_with_buttons_and_retry_now_runs_it_again(
     assert call.app_name == "Tickwork"
     assert "nightly-backup" in call.summary and "failed" in call.summary
     assert call.actions[0::2] == ["default", "open", "retry"]
-    assert call.actions[1::2] == ["Open log", "Open log", "Retry now"]
+    assert call.actions[1::2] == ["Show in Tickwork", "Open log", "Retry now"]
     assert call.hints["urgency"] == ("y", 2)
     [first] = runs_of(cli, "nightly-backup")
     assert str(first["id"]) in call.body or call.body  # the error, or "run N failed"
