@@ -33,6 +33,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from app.core.errors import TickworkError
 from app.core.notify import notify_mode
 from app.core.policy import should_retry
 from app.engine.events import Event, EventHub, Notification, RunChanged
@@ -61,7 +62,6 @@ class Notifier:
         self.hub = hub
         self.open_run: Callable[[int], None] = self.launch_window
         self.desktop = False  # the server answered: bubbles are ours
-        self.sent = 0
         self._client_factory = client
         self._client: DesktopNotifications | None = None
         self._on_service_change = on_service_change
@@ -163,7 +163,6 @@ class Notifier:
             client.close()
             self._unavailable(str(exc))
             return
-        self.sent += 1
         self._shown[notification_id] = note
         while len(self._shown) > REMEMBERED:
             self._shown.popitem(last=False)
@@ -210,7 +209,11 @@ class Notifier:
         service = Service(self.store, "engine")
         if self._on_service_change is not None:
             service.subscribe(self._on_service_change)
-        run = service.run_now(task_id)
+        try:
+            run = service.run_now(task_id)
+        except TickworkError as exc:  # deleted since, or the store cannot be written
+            log.warning("cannot retry task %d from a desktop notification: %s", task_id, exc)
+            return
         log.info("retry of %s asked from a desktop notification: run %d", run.task_name,
                  run.id)
 
@@ -222,9 +225,12 @@ class Notifier:
                 "--show-run", str(run_id)]
         log.info("opening the window at run %d", run_id)
         self._windows = [w for w in self._windows if w.poll() is None]  # reap closed ones
-        self._windows.append(subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True))
+        try:
+            self._windows.append(subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, start_new_session=True))
+        except OSError as exc:
+            log.warning("cannot open the window at run %d: %s", run_id, exc)
 
 
 def _flags(spec: Any) -> dict[str, bool]:

@@ -204,3 +204,16 @@ def test_when_the_bus_goes_away_the_engine_says_so_once_and_runs_on(
     lines = [line for line in log.splitlines() if "cannot send desktop notifications" in line]
     assert len(lines) == 1, log
     assert "Traceback" not in log and "Exception in thread" not in log, log
+
+
+def test_retry_now_on_a_task_deleted_since_is_one_line(
+        cli: Any, engine_on_bus: Any, notification_server: NotificationServer) -> None:
+    assert cli("task", "add", "gone", "--command", "false").code == 0
+    engine = engine_on_bus()
+    assert cli("task", "run", "gone").code == 0
+    [call] = wait_until(notification_server.seen, timeout=20)
+    deleted = cli("task", "delete", "gone")
+    assert deleted.code == 0, deleted.err
+    notification_server.click(call.id, "retry")
+    engine.wait_for("cannot retry task")
+    assert "Traceback" not in engine.text()
