@@ -23,7 +23,8 @@ from tests.notify.test_engine_notifies import finished, runs_of
 
 PICK = """#!/bin/sh
 # dunst's menu program (dmenu's place): keep what it offered, choose Retry now
-tee "$(dirname "$0")/menu.txt" | grep -m1 'Retry now'
+menu="$(dirname "$0")/menu.txt"
+cat > "$menu.part" && mv "$menu.part" "$menu" && grep -m1 'Retry now' "$menu"
 """
 
 
@@ -79,11 +80,12 @@ def test_dunst_shows_the_failure_and_retry_now_runs_the_task_again(
         engine.wait_for("desktop notifications through dunst")
         assert cli("task", "run", "sync-photos").code == 0
         wait_until(lambda: displayed(dunst) == 1, timeout=20)
+        # dunst opens its menu on its own time: the pick script writes menu.txt when it runs
         subprocess.run(["dunstctl", "context"], env=dunst, check=True, timeout=20)
+        wait_until(lambda: finished(cli, "sync-photos", 2), timeout=30)
         menu = (tmp_path / "menu.txt").read_text()
         assert "Open log (sync-photos failed)" in menu
         assert "Retry now (sync-photos failed)" in menu
-        wait_until(lambda: finished(cli, "sync-photos", 2), timeout=20)
     finally:
         assert engine.stop() == 0
     assert [r["trigger"] for r in runs_of(cli, "sync-photos")] == ["manual", "manual"]

@@ -366,8 +366,8 @@ class DependenciesPage(Page):
         data["fallback"] = self.fallback.currentText().strip() or None
 
 
-NOTIFY_LABELS = {"never": "Never", "failure": "When it fails", "always": "Always (fails or "
-                 "succeeds)", "success": "Only when it succeeds"}
+NOTIFY_LABELS = {"never": "Never", "failure": "When it fails",
+                 "always": "Always (fails or succeeds)", "success": "Only when it succeeds"}
 
 
 class NotificationsPage(Page):
