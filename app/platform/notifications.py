@@ -17,6 +17,7 @@ Specification: https://specifications.freedesktop.org/notification-spec/latest/
 from __future__ import annotations
 
 import contextlib
+import os
 import queue
 import sys
 from collections.abc import Callable, Sequence
@@ -70,9 +71,11 @@ class DesktopNotifications:
         except ImportError as exc:
             raise NotificationsUnavailable(f"the jeepney D-Bus library is missing ({exc})") \
                 from None
+        if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+            raise NotificationsUnavailable("no session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
         try:
             self._conn = open_dbus_connection(bus="SESSION")
-        except (OSError, KeyError, ValueError) as exc:  # KeyError: no DBUS_SESSION_BUS_ADDRESS
+        except (OSError, ValueError) as exc:
             raise NotificationsUnavailable(f"no session bus ({_reason(exc)})") from None
         except Exception as exc:  # jeepney's AuthenticationError and the like
             raise NotificationsUnavailable(f"cannot use the session bus ({_reason(exc)})") \
