@@ -20,6 +20,7 @@ import pytest
 from faults.harness import wait_until
 from tests.engine.conftest import EngineProcess
 from tests.notify.test_engine_notifies import finished, runs_of
+from tests.support.xserver import xvfb
 
 PICK = """#!/bin/sh
 # dunst's menu program (dmenu's place): keep what it offered, choose Retry now
@@ -38,30 +39,23 @@ def need(*programs: str) -> None:
 @pytest.fixture
 def dunst(session_bus: str, tmp_path: Path) -> Iterator[dict[str, str]]:
     need("dunst", "dunstctl", "Xvfb")
-    read, write = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-nolisten", "tcp"],
-                            pass_fds=(write,), stderr=subprocess.DEVNULL)
-    os.close(write)
-    with os.fdopen(read) as display:
-        number = display.readline().strip()  # written once the server accepts clients
-    env = {**os.environ, "DISPLAY": f":{number}", "DBUS_SESSION_BUS_ADDRESS": session_bus}
-    pick = tmp_path / "pick.sh"
-    pick.write_text(PICK)
-    pick.chmod(0o755)
-    config = tmp_path / "dunstrc"
-    config.write_text(f"[global]\n    dmenu = {pick}\n    browser = /bin/true\n")
-    daemon = subprocess.Popen(["dunst", "-config", str(config)], env=env,
-                              stdout=subprocess.DEVNULL,
-                              stderr=(tmp_path / "dunst.log").open("w"))
-    try:
-        wait_until(lambda: subprocess.run(["dunstctl", "is-paused"], env=env,
-                                          capture_output=True).returncode == 0)
-        yield env
-    finally:
-        daemon.terminate()
-        daemon.wait(10)
-        xvfb.terminate()
-        xvfb.wait(10)
+    with xvfb() as display:
+        env = {**os.environ, "DISPLAY": display, "DBUS_SESSION_BUS_ADDRESS": session_bus}
+        pick = tmp_path / "pick.sh"
+        pick.write_text(PICK)
+        pick.chmod(0o755)
+        config = tmp_path / "dunstrc"
+        config.write_text(f"[global]\n    dmenu = {pick}\n    browser = /bin/true\n")
+        daemon = subprocess.Popen(["dunst", "-config", str(config)], env=env,
+                                  stdout=subprocess.DEVNULL,
+                                  stderr=(tmp_path / "dunst.log").open("w"))
+        try:
+            wait_until(lambda: subprocess.run(["dunstctl", "is-paused"], env=env,
+                                              capture_output=True).returncode == 0)
+            yield env
+        finally:
+            daemon.terminate()
+            daemon.wait(10)
 
 
 def displayed(env: dict[str, str]) -> int:
