@@ -3,7 +3,7 @@
 `app.core.rules`, re-exported here.
 
 No threads, no store, no clock of its own: the dispatcher's `Upstreams` feeds these classes
-what happens and acts on their answers, and `app.engine.playback` and the tests drive them
+what happens and acts on their answers, and `SimulatedEngine` and the tests drive them
 the same way.
 
 **Waits.** A run of a task with upstreams (`depends_on`) starts only once the latest fire of

@@ -7,9 +7,10 @@ clock, and an executor that only records: each attempt "runs" for the time and e
 status `outcome(attempt)` says. `run()` advances the clock from one due call to the next and
 runs the dispatcher's inbox after each, exactly as the engine's dispatcher thread would, so
 a day of fires takes milliseconds. Tests use it to check the route of every fire against
-the rules; `observe` sees the dispatcher after each step. Not simulated: the store (tasks
-are given up front, the history is empty), and dependency timeouts fall due only at the
-next step.
+the rules; `observe` sees the dispatcher after each step; `simulate` (app/engine/forecast.py)
+lists what it started. Not simulated: the store (tasks are given up front, the history is
+what `history` says: empty unless given), and dependency timeouts fall due only at the next
+step. A stopped attempt (a cancel, an overlap `replace`) ends at once, as `stop_status`.
 """
 
 from __future__ import annotations
@@ -28,11 +29,12 @@ from app.engine.dispatcher import Dispatcher
 from app.engine.events import Event, EventHub
 from app.engine.executor import Attempt, Outcome
 from app.engine.horizon import Horizon
-from app.engine.ports import Done
+from app.engine.ports import Done, History
 from app.engine.stats import Stats
 from app.engine.sync import TaskSync
 from app.store.database import Store
 
+NOWHERE = Path("/dev/null")
 OutcomeOf = Callable[[Attempt], tuple[float, str]]  # (seconds it runs, how it ends)
 
 
@@ -99,13 +101,22 @@ class RecordingExecutor:
         self._outcome = outcome
         self._finished = finished
         self.started: list[tuple[float, Attempt]] = []
+        self.stopped: list[tuple[float, Attempt]] = []
 
     def start(self, attempt: Attempt) -> None:
         clock = self.clock
         attempt.started_at = clock.now()
         self.started.append((clock.time(), attempt))
         seconds, status = self._outcome(attempt)
+        attempt.on_cancel = lambda: self._stopped(attempt)
         clock.call_later(seconds, lambda: self._finished(attempt, Outcome(status, clock.now())))
+
+    def _stopped(self, attempt: Attempt) -> None:
+        """A stop ends the attempt at once (a second report of it is ignored)."""
+        clock = self.clock
+        self.stopped.append((clock.time(), attempt))
+        clock.call_later(0.0, lambda: self._finished(
+            attempt, Outcome(attempt.stop_status, clock.now(), error=attempt.cancel_reason)))
 
 
 class NoRecorder:
@@ -118,7 +129,7 @@ class NoRecorder:
         pass
 
     def checkpoint_file(self, task_id: int, fire: datetime, resume: Any) -> Path:
-        return Path("/dev/null")
+        return NOWHERE
 
     def collect_checkpoint(self, attempt: Attempt, outcome: Outcome) -> None:
         pass
@@ -142,13 +153,17 @@ class SimulatedEngine:
 
     def __init__(self, tasks: Iterable[Task], edges: list[tuple[int, int, str]], *,
                  start: datetime, workers: int, outcome: OutcomeOf,
-                 history: EmptyHistory | None = None, horizon: float = 3.0) -> None:
+                 history: History | None = None, horizon: float = 3.0,
+                 names: dict[int, str] | None = None,
+                 ledger: MemoryLedger | None = None) -> None:
+        """`names`: of tasks in `edges` not given (else named by the given tasks); the
+        tasks' first fires are their `next_run_at`."""
         self.clock = clock = SimulatedClock(start)
         self.inbox: deque[Callable[[], None]] = deque()
         self.hub = EventHub()
         self.events: list[Event] = []
         self.hub.subscribe(self.events.append)
-        self.ledger = MemoryLedger()
+        self.ledger = ledger or MemoryLedger()
         self.timing = ClockTiming(clock, lambda job, times: self.dispatcher.on_fire(job, times))
         self.executor = RecordingExecutor(clock, outcome,
                                           lambda a, o: self.dispatcher.on_finished(a, o))
@@ -162,7 +177,7 @@ class SimulatedEngine:
             stats=Stats(clock), horizon=self.horizon, tasks=self.tasks, workers=workers,
             paused=lambda: False, history=history or EmptyHistory())
         self.tasks.attach(self.horizon, self.dispatcher.upstreams)
-        names: dict[int, str] = {}
+        names = dict(names or {})
         listed = list(tasks)
         for task in listed:
             self.tasks.put(task)
@@ -186,13 +201,16 @@ class SimulatedEngine:
             self.inbox.popleft()()
 
     def run(self, until: datetime | None = None,
-            observe: Callable[[SimulatedEngine], None] | None = None) -> None:
-        """Advance from one due call (or horizon refill) to the next, up to `until`,
-        stepping the dispatcher after each, as its thread would."""
+            observe: Callable[[SimulatedEngine], None] | None = None,
+            enough: Callable[[], bool] | None = None) -> None:
+        """Advance from one due call (or horizon refill) to the next, up to `until` (or
+        until `enough()` says so), stepping the dispatcher after each, as its thread would."""
         clock = self.clock
         end = until.timestamp() if until is not None else None
         self.step()
         while (due := self._next_due()) is not None and (end is None or due <= end):
+            if enough is not None and enough():
+                return
             clock.advance(max(due - clock.time(), 0.0))
             self.dispatcher.tick()
             self.step()
