@@ -215,6 +215,13 @@ class Gate:
                 out.append((waiter, verdict))
         return out
 
+    def next_deadline(self) -> float | None:
+        """The earliest dependency timeout of a waiter still here."""
+        deadlines = self._deadlines
+        while deadlines and deadlines[0][1] not in self._waiters:
+            heapq.heappop(deadlines)
+        return deadlines[0][0] if deadlines else None
+
     def expired(self, now: float) -> list[Waiter]:
         """Waiters whose dependency timeout has passed, removed."""
         out: list[Waiter] = []

@@ -9,8 +9,8 @@ runs the dispatcher's inbox after each, exactly as the engine's dispatcher threa
 a day of fires takes milliseconds. Tests use it to check the route of every fire against
 the rules; `observe` sees the dispatcher after each step; `simulate` (app/engine/forecast.py)
 lists what it started. Not simulated: the store (tasks are given up front, the history is
-what `history` says: empty unless given), and dependency timeouts fall due only at the next
-step. A stopped attempt (a cancel, an overlap `replace`) ends at once, as `stop_status`.
+what `history` says: empty unless given); dependency timeouts are steps of their own. A
+stopped attempt (a cancel, an overlap `replace`) ends at once, as `stop_status`.
 """
 
 from __future__ import annotations
@@ -148,6 +148,23 @@ class EmptyHistory:
         return None
 
 
+class GivenTasks(TaskSync):
+    """The task cache over the tasks given up front (read back when the cache dropped one,
+    as the engine reads the store: a one-shot's retry, a fallback by name)."""
+
+    def __init__(self, given: dict[int, Task], hub: EventHub,
+                 post: Callable[[Callable[[], None]], None]) -> None:
+        super().__init__(cast(Store, None), hub, post=post, on_store=lambda job: job())
+        self.given = given
+
+    def read(self, ids: list[int]) -> list[Task]:
+        return [self.given[i] for i in ids if i in self.given]
+
+    def named(self, name: str) -> Task | None:
+        found = next((t.id for t in self.given.values() if t.name == name), None)
+        return self.get(found) if found is not None else None
+
+
 class SimulatedEngine:
     """The engine's dispatcher over given tasks, on a simulated clock from `start`."""
 
@@ -167,8 +184,8 @@ class SimulatedEngine:
         self.timing = ClockTiming(clock, lambda job, times: self.dispatcher.on_fire(job, times))
         self.executor = RecordingExecutor(clock, outcome,
                                           lambda a, o: self.dispatcher.on_finished(a, o))
-        no_store = cast(Store, None)  # never read: every task is given up front
-        self.tasks = TaskSync(no_store, self.hub, post=self.post, on_store=lambda job: job())
+        listed = list(tasks)
+        self.tasks = GivenTasks({t.id: t for t in listed}, self.hub, post=self.post)
         self.horizon = Horizon(self.timing, self.ledger, self.tasks.tasks, horizon,
                                self.tasks.load, clock)
         self.dispatcher = Dispatcher(
@@ -178,7 +195,6 @@ class SimulatedEngine:
             paused=lambda: False, history=history or EmptyHistory())
         self.tasks.attach(self.horizon, self.dispatcher.upstreams)
         names = dict(names or {})
-        listed = list(tasks)
         for task in listed:
             self.tasks.put(task)
             names[task.id] = task.name
@@ -221,6 +237,10 @@ class SimulatedEngine:
         """The next call on the clock, or the moment the horizon must take in the next fire
         (the engine's store thread ticks it every few tens of milliseconds)."""
         due = self.clock.next_due()
+        deadline = self.dispatcher.upstreams.gate.next_deadline()  # a dependency timeout
+        if deadline is not None:
+            deadline = max(deadline, self.clock.time())
+            due = deadline if due is None else min(due, deadline)
         head = self.horizon.head()
         if head is not None:
             refill = max(head - self.horizon.horizon, self.clock.time())
