@@ -209,7 +209,9 @@ class Forecast:
         task_id, fire, trigger, reason = row[0], row[1], row[4], row[6]
         task = self.tasks[task_id]
         kind = KIND_OF.get(trigger, trigger)
-        if kind == "chain" and reason:
+        if row[3] == "skipped":
+            reason = None  # (the skip's reason comes with its event)
+        elif kind == "chain" and reason:
             reason = reason.removeprefix("chain: ")
         self._note_stops()
         if task_id in self.replacing and row[3] != "skipped":
