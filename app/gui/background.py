@@ -78,9 +78,22 @@ class Background(QObject):
                 outcome.error = exc
             finally:
                 connection.close()
-            self._finished.emit(outcome)
+            self._deliver(outcome)
 
         self.pool.start(job)
+
+    def _deliver(self, outcome: _Outcome) -> None:
+        """Post an outcome to the GUI thread; once this object is gone (its window closed
+        while the work ran: the pool waits for its jobs as it is deleted) there is nobody to
+        tell, and a failure that is a bug is logged."""
+        try:
+            if alive(self):
+                self._finished.emit(outcome)
+                return
+        except RuntimeError:  # deleted between the check and the emit
+            pass
+        if outcome.error is not None and not isinstance(outcome.error, TickworkError):
+            log.error("operation failed after its window closed", exc_info=outcome.error)
 
     def wait(self, timeout_ms: int = 10_000) -> bool:
         """Wait for running work (shutdown and tests only)."""

@@ -88,6 +88,30 @@ def test_background_drops_results_for_a_closed_owner(qtbot: Any) -> None:
     assert got == []
 
 
+def test_background_deleted_while_its_work_runs_tells_nobody_and_raises_nothing(
+        qtbot: Any) -> None:
+    """A window closed while its work runs: the pool waits for the job as it is deleted, and
+    the job's end finds no one to tell (it used to raise in the pool thread)."""
+    from app.gui.qt import QObject
+
+    parent = QObject()
+    bg = Background(parent)
+    started, gate = threading.Event(), threading.Event()
+    got: list[int] = []
+
+    def work() -> int:
+        started.set()
+        gate.wait(5)
+        return 1
+    bg.run(work, got.append)
+    assert started.wait(5)
+    threading.Timer(0.1, gate.set).start()  # another thread: deleting waits for the job
+    del bg
+    parent.deleteLater()
+    qtbot.wait(300)
+    assert got == []
+
+
 @pytest.mark.parametrize("n", [2000])
 def test_pool_threads_close_their_store_connections(store: Any, qtbot: Any, n: int) -> None:
     from app.store.models import db
