@@ -122,13 +122,19 @@ class RunDetail(QWidget):
 
     def show_run(self, run: Run | None) -> None:
         same = run is not None and self.run is not None and run.id == self.run.id
+        # A run shown while it went may have missed a chunk sent before it was shown and
+        # committed after the read; once it has ended, everything is stored: read it again.
+        ended = (same and run is not None and self.run is not None
+                 and self.run.status not in FINISHED_STATUSES
+                 and run.status in FINISHED_STATUSES)
         self.run = run
         self._fill(run)
         self.resources.show_run(run)
-        if same or run is None:
+        if (same and not ended) or run is None:
             if run is None:
                 self.log.clear()
             return
+        assert run is not None
         self.log.clear()
         self._last_seq = -1
         self._early = []

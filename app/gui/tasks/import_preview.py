@@ -67,6 +67,7 @@ class ImportPreview(QDialog):
         self.background = background
         self.specs: list[TaskSpec] = []
         self.plan: ImportPlan | None = None
+        self.reads = 0  # which preview is the newest: an older one's answer is dropped
         crontab = kind == CRONTAB
         self.setWindowTitle("Import a crontab" if crontab else "Import systemd timers")
         self.resize(900, 480)
@@ -119,7 +120,7 @@ class ImportPreview(QDialog):
 
         self.browse.clicked.connect(self._on_browse_clicked)
         self.read_button.clicked.connect(self.preview)
-        self.path.returnPressed.connect(self.preview)
+        # Enter in the path is the default button's click (Preview): one read, not two
         self.path.textEdited.connect(self._on_path_edited)
         self.create_button.clicked.connect(self.create_tasks)
         self.buttons.rejected.connect(self.reject)
@@ -137,10 +138,19 @@ class ImportPreview(QDialog):
         self.error.clear_error()
         self.summary.setText("Reading…")
         service, kind = self.service, self.kind
+        self.reads += 1
+        read = self.reads
         self.background.run(lambda: read_plan(kind, source, service, datetime.now(UTC)),
-                            self._on_plan_read, self._on_plan_refused, owner=self)
+                            lambda result: self._on_plan_read(read, result),
+                            lambda error: self._on_read_refused(read, error), owner=self)
 
-    def _on_plan_read(self, result: tuple[ImportPlan, list[TaskSpec]]) -> None:
+    def _on_read_refused(self, read: int, error: BaseException) -> None:
+        if read == self.reads:
+            self._on_plan_refused(error)
+
+    def _on_plan_read(self, read: int, result: tuple[ImportPlan, list[TaskSpec]]) -> None:
+        if read != self.reads:
+            return
         self.plan, self.specs = result
         self._show(self.plan)
         count = len(self.specs)
