@@ -6,8 +6,9 @@ One thread, one job each tick:
 - asks the dispatcher to refill the horizon every `REFILL` seconds, except while the engine
   is quiet (nothing falls due within the horizon plus a second, no run waits on upstreams):
   then a refill would find nothing, and an idle engine wakes only to poll;
-- polls for other processes' commits every `POLL` seconds: a `stat` of the write-ahead log
-  (a few microseconds; every commit writes to it), and when it moved — or at least every
+- polls for other processes' commits every `POLL` seconds (`QUIET_POLL` while quiet): a
+  `stat` of the write-ahead log (a few microseconds; every commit writes to it), and when
+  it moved — or at least every
   `LOOK` seconds, in case a commit left its size and its coarse mtime as they were —
   `PRAGMA data_version` (a read transaction's locks: ~100 µs on a cold cache). When that
   changed, another connection (the CLI, a second GUI) committed, so it reads the audit
@@ -33,6 +34,7 @@ from app.store.database import Store
 log = logging.getLogger("tickwork.engine")
 
 POLL = 0.25  # seconds between looks at the store for other processes' changes
+QUIET_POLL = 0.5  # ... while the engine is quiet (an idle engine wakes twice a second)
 LOOK = 2.0  # ... asking SQLite itself at least this often (else only when the WAL moved)
 REFILL = 0.05  # seconds between refills of the horizon while fires are near (none when quiet)
 CLOCK_CHECK = 2.0  # seconds between wall-clock/monotonic comparisons
@@ -89,8 +91,9 @@ class StoreWatcher:
         while not self._stop.is_set():
             # while quiet (nothing due within the horizon, no run waiting on upstreams) a
             # refill has nothing to do: the thread wakes only to poll the store
-            due = last_poll + POLL if quiet else min(last_refill + REFILL, last_poll + POLL)
-            wait = min(max(due - self.clock.monotonic(), 0.005), POLL)
+            poll = QUIET_POLL if quiet else POLL
+            due = last_poll + poll if quiet else min(last_refill + REFILL, last_poll + poll)
+            wait = min(max(due - self.clock.monotonic(), 0.005), poll)
             try:
                 job = self._jobs.get(timeout=wait)
             except queue.Empty:
@@ -103,7 +106,7 @@ class StoreWatcher:
                 if now_mono - last_refill >= REFILL and not quiet:
                     last_refill = now_mono
                     self._post(self._tick)
-                if now_mono - last_poll >= POLL:
+                if now_mono - last_poll >= (QUIET_POLL if quiet else POLL):
                     last_poll = now_mono
                     wal = self._wal_signature()  # taken before the look: a commit after
                     # it changes the next one
