@@ -103,3 +103,29 @@ def test_checkpoint_file_is_recorded_masked_and_removed_when_no_retry_follows(
     assert json.loads(second or "") == {"step": 2, "key": "***"}
     # the last attempt failed and no retry follows: the file is gone
     assert list((home / "checkpoints").iterdir()) == []
+
+
+def test_file_of_a_fire_cut_off_by_a_crash_with_no_retry_left_goes(
+        spawn: Any, cli: Any, home: Path, tmp_path: Path) -> None:
+    steps, marks = tmp_path / "steps", tmp_path / "marks"
+    bulk = tmp_path / "tasks.json"
+    bulk.write_text(json.dumps({"version": 1, "tasks": [{
+        "name": "once", "timezone": "UTC", "retries": 0,
+        "env": {"STEPS": str(steps), "MARKS": str(marks)},
+        "action": {"kind": "command", "argv": [COUNTER], "shell": True}}]}))
+    imported = subprocess.run([sys.executable, "-m", "app.cli", "--home", str(home), "import",
+                               str(bulk)], cwd=ROOT, capture_output=True, text=True)
+    assert imported.returncode == 0, imported.stderr
+    first = spawn("first")
+    first.wait_for("engine running")
+    assert cli("task", "run", "once").code == 0
+    wait_until(lambda: len(_lines(steps)) >= 1, 20, interval=0.01)
+    (file,) = [Path(line.split()[3]) for line in _lines(marks)]
+    wait_until(file.exists, 5, interval=0.01)
+    first.kill9()
+    second = spawn("second")
+    second.wait_for("engine running")
+    (run,) = json.loads(cli("run", "list", "--task", "once", "--json").out)
+    assert run["status"] == "interrupted"
+    assert not file.exists()  # no retry will read it: the next fire starts afresh
+    second.stop()
