@@ -68,7 +68,7 @@ class Retention:
         now = self.clock.now()
         runs = tasks = 0
         if task_ids is None:
-            policies = retention.task_policies()
+            policies = retention.crowded_task_policies()  # the others have nothing to go
         else:
             found = ((t, retention.task_policy(t)) for t in sorted(task_ids))
             policies = [(t, p) for t, p in found if p is not None]
