@@ -48,8 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         require_window()  # one line and exit 1 where Qt would abort (missing xcb libraries)
         from app.gui.bootstrap import main as gui_main
 
-        return gui_main((["--home", args.home] if args.home else [])
-                        + (["--minimized"] if args.minimized else []))
+        return gui_main([*(["--home", args.home] if args.home else []),
+                         *(["--minimized"] if args.minimized else []),
+                         *(["--show-run", str(args.show_run)] if args.show_run else [])])
     try:
         return COMMANDS[args.cmd](args)
     except EnvironmentCheckError as exc:

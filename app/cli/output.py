@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from app.core.notify import NOTIFY_WORDS, notify_mode
+
 
 def local(value: str | None) -> str:
     if not value:
@@ -63,6 +65,7 @@ def show_task(t: dict[str, Any], keep_default: Any = None) -> None:
         ("instances", f"max {t['max_instances']}, overlap {t['overlap']}"),
         ("group", f"{t['group']} (limit {t['group_limit']})" if t["group"] else "-"),
         ("catch-up", t["catch_up"]), ("fallback", t["fallback"] or "-"),
+        ("notify", NOTIFY_WORDS[notify_mode(t["notify"])]),
         ("tags", ", ".join(t["tags"]) or "-"), ("description", t["description"] or "-"),
     ]
     if keep_default is not None:

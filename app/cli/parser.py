@@ -11,6 +11,7 @@ from app import version
 from app.cli.settings import add_settings_command
 from app.cli.store import add_store_commands
 from app.cli.transfer import add_transfer_commands
+from app.core.notify import NOTIFY_MODES
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -99,6 +100,8 @@ def add_task_options(p: argparse.ArgumentParser, *, update: bool) -> None:
                    "('default': the global setting)")
     p.add_argument("--keep-days", metavar="N", help="keep every run of the last N days "
                    "('default': the global setting)")
+    p.add_argument("--notify", choices=NOTIFY_MODES,
+                   help="desktop notification: never, on failure (the default), or always")
     if update:
         p.add_argument("--name", help="rename the task")
         p.add_argument("--enabled", action="store_true", default=None)
@@ -125,6 +128,8 @@ def build_parser() -> Parser:
                         help="show the version and exit")
     parser.add_argument("--minimized", "--tray", dest="minimized", action="store_true",
                         help="open the window hidden, with its tray icon (start at login)")
+    parser.add_argument("--show-run", metavar="RUN", type=int_arg("show-run"),
+                        help="open the window at this run (a notification's Open log)")
     sub = parser.add_subparsers(dest="cmd", parser_class=Parser)
 
     task = sub.add_parser("task", help="create, change and run tasks")

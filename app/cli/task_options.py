@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.core.errors import ValidationError
 from app.core.keep import parse_text
+from app.core.notify import notify_flags
 
 if TYPE_CHECKING:
     from app.core.schedule import Exclusions, Schedule
@@ -21,8 +22,8 @@ _TASK_OPTION_KEYS = (
     "command", "python", "shell", "kwargs", "at", "every", "cron", "calendar", "after", "manual",
     "tz", "start", "end", "depends_on", "priority", "retries", "retry_delay", "backoff", "timeout",
     "max_instances", "overlap", "group", "catch_up", "cwd", "env", "secret_env", "fallback",
-    "description", "tag", "notify_success", "name", "enabled", "disabled", "exclude",
-    "exclude_clear", "when", "keep_runs", "keep_days",
+    "description", "tag", "notify_success", "notify", "name", "enabled", "disabled",
+    "exclude", "exclude_clear", "when", "keep_runs", "keep_days",
 )
 
 
@@ -130,6 +131,8 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
     for key in ("keep_runs", "keep_days"):  # history retention; 'default' unsets
         if getattr(args, key) is not None:
             out[key] = parse_text(getattr(args, key), key.replace("_", "-"), allow_default=True)
+    if args.notify is not None:
+        out["notify"] = notify_flags(args.notify)
     if args.disabled:
         out["enabled"] = False
     if getattr(args, "enabled", None):

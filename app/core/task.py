@@ -20,6 +20,7 @@ from typing import Any, Final
 from app.core import fields, keep
 from app.core.commandline import command_stdin, shell_program, typed_line
 from app.core.errors import ValidationError
+from app.core.notify import notify_from_json
 from app.core.schedule import (
     Schedule,
     describe,
@@ -245,8 +246,7 @@ class TaskSpec:
         group = fields.optional_text(obj.get("group"), "group")
         if group is not None and not _GROUP.match(group):
             raise ValidationError("group", "use letters, digits, '.', '_' or '-' (at most 64)")
-        notify = fields.mapping(obj.get("notify", {}), "notify")
-        fields.only_keys(notify, {"on_failure", "on_success"}, "notify")
+        notify = notify_from_json(obj.get("notify", {}))  # flags, or a mode word (notify.py)
         action = Action.from_json(obj.get("action"))
         if action.kwargs and fields.json_depth(action.kwargs) > MAX_JSON_DEPTH:  # input only
             raise ValidationError("kwargs", f"is nested more than {MAX_JSON_DEPTH} levels deep")
@@ -283,8 +283,8 @@ class TaskSpec:
             depends_on=depends_on,
             env=fields.env_vars(obj.get("env", {}), "env"),
             secret_env=fields.env_vars(obj.get("secret_env", {}), "secret_env"),
-            notify_on_failure=fields.boolean(notify.get("on_failure", True), "notify.on_failure"),
-            notify_on_success=fields.boolean(notify.get("on_success", False), "notify.on_success"),
+            notify_on_failure=notify["on_failure"],
+            notify_on_success=notify["on_success"],
             fallback=fallback,
             dependency_timeout=fields.optional_seconds(obj.get("dependency_timeout"),
                                                        "dependency_timeout"),

@@ -4,6 +4,7 @@ executor's value types, shared by the dispatcher, the recorder and the output ca
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -36,6 +37,7 @@ class Attempt:
     pid: int | None = None  # a command's group leader (its pgid: it starts its own session)
     leader_created: float | None = None  # the leader's psutil create_time()
     stop_status: str = "cancelled"  # what a stop makes of it: cancelled | timed_out | interrupted
+    on_cancel: Callable[[], None] | None = None  # told of the stop (a simulated executor)
 
     def cancel(self, reason: str, status: str = "cancelled") -> None:
         """Stop the attempt; the first stop wins (a person's cancel, a timeout, the engine's
@@ -44,6 +46,8 @@ class Attempt:
             self.cancel_reason = reason
             self.stop_status = status
             self.cancel_event.set()
+            if self.on_cancel is not None:
+                self.on_cancel()
 
 
 @dataclass(frozen=True, slots=True)

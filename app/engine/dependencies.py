@@ -3,7 +3,7 @@
 `app.core.rules`, re-exported here.
 
 No threads, no store, no clock of its own: the dispatcher's `Upstreams` feeds these classes
-what happens and acts on their answers, and `app.engine.playback` and the tests drive them
+what happens and acts on their answers, and `SimulatedEngine` and the tests drive them
 the same way.
 
 **Waits.** A run of a task with upstreams (`depends_on`) starts only once the latest fire of
@@ -214,6 +214,13 @@ class Gate:
             elif verdict.reason != waiter.reason:
                 out.append((waiter, verdict))
         return out
+
+    def next_deadline(self) -> float | None:
+        """The earliest dependency timeout of a waiter still here."""
+        deadlines = self._deadlines
+        while deadlines and deadlines[0][1] not in self._waiters:
+            heapq.heappop(deadlines)
+        return deadlines[0][0] if deadlines else None
 
     def expired(self, now: float) -> list[Waiter]:
         """Waiters whose dependency timeout has passed, removed."""

@@ -59,6 +59,7 @@ class Dispatcher:
         self.horizon = horizon
         self.tasks = tasks
         self.paused = paused  # the store cannot be written: fire nothing
+        self.expected: Callable[[Task], str] = lambda task: ""  # its runs' length in words
         self.ready = ReadyQueue(workers)
         self.runs: dict[int, RunRecord] = {}  # every claimed run not settled yet
         self.stopping = False  # the engine is stopping: start nothing new
@@ -131,8 +132,8 @@ class Dispatcher:
                 active += ups.waiting_count(task_id)
             verdict = rules.overlap(spec.overlap, active, spec.max_instances)
             if verdict == rules.SKIP_FIRE:
-                status, reason = "skipped", rules.overlap_skip_reason(active,
-                                                                      spec.max_instances)
+                status, reason = "skipped", rules.overlap_skip_reason(
+                    active, spec.max_instances, self.expected(task))
             elif verdict == rules.REPLACE:
                 self._replace(task, fire)
         if task_id in ups.booked:
@@ -397,4 +398,3 @@ class Dispatcher:
         for attempt in self.running():
             self.finished(attempt, Outcome("interrupted", self.clock.now(),
                                            error="the engine stopped"))
-

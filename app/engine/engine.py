@@ -53,6 +53,7 @@ from app.engine.events import EngineState, Event, EventHub
 from app.engine.executor import Attempt, Executor, Outcome
 from app.engine.faults import StoreFaults
 from app.engine.horizon import Horizon
+from app.engine.notifier import Notifier
 from app.engine.recorder import RunRecorder, utcnow
 from app.engine.retention import Retention
 from app.engine.scheduler import Timing
@@ -122,6 +123,8 @@ class Engine:
         # -- history retention (keep policy, app/engine/retention.py): its own thread --
         self.retention = Retention(self._stop, clock=clock)
         self.hub.subscribe(self.retention.on_event)
+        # desktop notifications (notify): started with the engine, stopped after its last run
+        self.notifier = Notifier(store, self.hub, on_service_change=self.on_service_change)
 
     # -- public --------------------------------------------------------------------------
 
@@ -138,6 +141,7 @@ class Engine:
 
     def start(self) -> str:
         """Become the active engine if the store is free, else a standby; returns which."""
+        self.notifier.start()  # notify
         if self.lock.try_acquire(self.id):
             self._activate()
         else:
@@ -163,6 +167,7 @@ class Engine:
         for t in self._threads:
             if t is not threading.current_thread():
                 t.join(5)
+        self.notifier.stop()  # notify: after the last failures were told
         self.lock.release()
         self._set_state("stopped")
 

@@ -36,6 +36,9 @@ class Horizon:
         self.to_arm: list[tuple[str, datetime]] = []  # armed this step, handed over after it
         self.loading: set[int] = set()
         self.triggers: dict[int, Any] = {}
+        # next fires shared by tasks with the same schedule (a simulation's: the engine's
+        # stay None, a cache that only grows)
+        self.shared: dict[tuple[Any, ...], datetime | None] | None = None
 
     def next_fire(self, task_id: int) -> float | None:
         return self.next_of.get(task_id)
@@ -145,7 +148,7 @@ class Horizon:
                 trigger = self.triggers[task.id] = build_trigger(
                     spec.schedule, tz, task.anchor, spec.end_at)
             if trigger is not None:
-                nxt = next_after(trigger, fire)
+                nxt = self.following(task, trigger, fire)
         task_id = task.id
         self.record_next(task_id, nxt)
         if nxt is None:
@@ -154,6 +157,12 @@ class Horizon:
             self.triggers.pop(task_id, None)
         else:
             self.set(task_id, nxt)
+
+    def following(self, task: Task, trigger: Any, fire: datetime) -> datetime | None:
+        """The fire after `fire` (looked up in `shared` when there is one)."""
+        if self.shared is None:
+            return next_after(trigger, fire)
+        return shared_next(self.shared, task, trigger, fire)
 
     def record_next(self, task_id: int, nxt: datetime | None) -> None:
         """Write a task's next fire time (folded into one statement per commit)."""
@@ -165,3 +174,22 @@ class Horizon:
         self.armed.clear()
         for task_id, ts in list(self.next_of.items()):
             heapq.heappush(self.index, (ts, task_id))
+
+
+def shared_next(shared: dict[tuple[Any, ...], datetime | None], task: Task, trigger: Any,
+                fire: datetime, base: tuple[Any, ...] | None = None) -> datetime | None:
+    """The task's fire after `fire`, computed once for every task with the same schedule
+    (`base`: the task's `schedule_key`, when the caller keeps it)."""
+    key = (base or schedule_key(task), fire)
+    if key not in shared:
+        shared[key] = next_after(trigger, fire)
+    return shared[key]
+
+
+def schedule_key(task: Task) -> tuple[Any, ...]:
+    """What a task's fire times depend on: tasks with equal keys fire alike."""
+    spec = task.spec
+    key: tuple[Any, ...] = (spec.schedule, spec.timezone, spec.end_at)
+    if spec.schedule.anchored:  # an interval or calendar among its schedules
+        key += (task.anchor,)
+    return key

@@ -1,36 +1,36 @@
-"""What would run: the engine's rules played forward in time, nothing run and nothing written.
+"""What would run: the engine's own dispatcher played forward in time, nothing run and
+nothing written.
 
 `simulate(service, start, hours)` lists the occurrences of the enabled tasks in the window
-[start, start + hours], in time order, each with what moved or dropped it:
+[start, start + hours], in time order, each with what moved or dropped it. It reads a
+`World` from the store (app/engine/world.py) and hands it to `Forecast`
+(app/engine/forecast.py), which runs the real `Dispatcher` on a simulated clock through
+`SimulatedEngine` (app/engine/simulated.py) and lists what the dispatcher did:
 
 - fire times come from the tasks' own triggers, exactly as the engine computes them (the
   stored next fire first, then `next_after` the previous one), so DST rules hold;
 - overdue tasks (their next fire is before `now`: no engine ran) get their catch-up policy,
-  at `now` (kind "catch_up");
+  claimed at `now` as the engine's start-up claims them (kind "catch_up");
 - chain tasks fire when all their upstreams have succeeded since their last run (kind
   "chain"), starting from what the ledger says has succeeded already;
 - a run's expected duration is the median of its task's last 20 successful runs (None
-  without history, and then it is taken to end at once); with it the simulation applies
-  `max_instances` and the overlap policy (kind "skipped" for skip, "delayed" for queue),
-  concurrency group limits ("delayed") and dependency waits ("delayed", or "skipped" when
-  the upstream's latest run in the ledger failed, or past the dependency timeout);
+  without history, and then it is taken to end at once); the simulated executor "runs"
+  each attempt that long, so the dispatcher applies `max_instances` and the overlap policy
+  (kind "skipped" for skip, "delayed" for queue), concurrency group limits ("delayed") and
+  dependency waits ("delayed", or "skipped" when the upstream's latest run in the ledger
+  failed, or past the dependency timeout) as it would;
 - every simulated run is assumed to succeed.
 
-The rules are the engine's own classes (`ReadyQueue`, `Gate`, `judge`, `FireBook`, `Chains`)
-driven by simulated time. Not simulated: the global worker limit (it belongs to the engine
-process, not the store; pass `workers=` to apply one), cron `@reboot` tasks, manual runs,
-and runs already queued or running (those still occupy their task and group until their
-expected end).
+Not simulated: the global worker limit (it belongs to the engine process, not the store;
+pass `workers=` to apply one), cron `@reboot` tasks and manual runs. Runs going now are
+claimed first and hold their task and group until their expected end (not listed).
 
 The work is bounded: at most `limit` occurrences in all (the earliest ones: when the result
 has `limit` items, the window was cut at the last one's time), and at most `per_task` per
-task (the last one listed says that more were left out); the playback stops at the limit,
-so its cost follows `limit`, not the length of the window. Fire sequences shared by several
-tasks (the same cron in the same zone from the same first fire) and catch-up plans shared
-the same way are computed once. Measured on the 2-core reference machine, 10,000 tasks
-(a tenth of them firing every minute): 100,000 occurrences in 2.5 s, 1,000,000 in 19 s.
-
-`app.engine.world` reads the store (`World`); `app.engine.playback` plays it forward.
+task (the last one listed says that more were left out); the play stops at the limit, so
+its cost follows `limit`, not the length of the window. Fires nothing can move or drop
+(app/engine/lone.py) are listed without playing them, and fire sequences shared by several
+tasks are computed once.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
+from app.engine.forecast import Forecast
 from app.engine.occurrence import Occurrence
-from app.engine.playback import Playback
 from app.engine.world import World
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def simulate(service: Service, start: datetime, hours: float, *,
     if limit <= 0 or end < start:
         return []
     world = World.read(service.store, task_ids, now)
-    return Playback(world, start, end, now, limit, per_task, workers).run()
+    return Forecast(world, start, end, now, limit, per_task, workers).run()
 
 
 __all__ = ["KINDS", "PER_TASK", "Occurrence", "World", "simulate"]

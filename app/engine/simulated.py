@@ -7,9 +7,10 @@ clock, and an executor that only records: each attempt "runs" for the time and e
 status `outcome(attempt)` says. `run()` advances the clock from one due call to the next and
 runs the dispatcher's inbox after each, exactly as the engine's dispatcher thread would, so
 a day of fires takes milliseconds. Tests use it to check the route of every fire against
-the rules; `observe` sees the dispatcher after each step. Not simulated: the store (tasks
-are given up front, the history is empty), and dependency timeouts fall due only at the
-next step.
+the rules; `observe` sees the dispatcher after each step; `simulate` (app/engine/forecast.py)
+lists what it started. Not simulated: the store (tasks are given up front, the history is
+what `history` says: empty unless given); dependency timeouts are steps of their own. A
+stopped attempt (a cancel, an overlap `replace`) ends at once, as `stop_status`.
 """
 
 from __future__ import annotations
@@ -28,11 +29,12 @@ from app.engine.dispatcher import Dispatcher
 from app.engine.events import Event, EventHub
 from app.engine.executor import Attempt, Outcome
 from app.engine.horizon import Horizon
-from app.engine.ports import Done
+from app.engine.ports import Done, History
 from app.engine.stats import Stats
 from app.engine.sync import TaskSync
 from app.store.database import Store
 
+NOWHERE = Path("/dev/null")
 OutcomeOf = Callable[[Attempt], tuple[float, str]]  # (seconds it runs, how it ends)
 
 
@@ -99,13 +101,22 @@ class RecordingExecutor:
         self._outcome = outcome
         self._finished = finished
         self.started: list[tuple[float, Attempt]] = []
+        self.stopped: list[tuple[float, Attempt]] = []
 
     def start(self, attempt: Attempt) -> None:
         clock = self.clock
         attempt.started_at = clock.now()
         self.started.append((clock.time(), attempt))
         seconds, status = self._outcome(attempt)
+        attempt.on_cancel = lambda: self._stopped(attempt)
         clock.call_later(seconds, lambda: self._finished(attempt, Outcome(status, clock.now())))
+
+    def _stopped(self, attempt: Attempt) -> None:
+        """A stop ends the attempt at once (a second report of it is ignored)."""
+        clock = self.clock
+        self.stopped.append((clock.time(), attempt))
+        clock.call_later(0.0, lambda: self._finished(
+            attempt, Outcome(attempt.stop_status, clock.now(), error=attempt.cancel_reason)))
 
 
 class NoRecorder:
@@ -118,7 +129,7 @@ class NoRecorder:
         pass
 
     def checkpoint_file(self, task_id: int, fire: datetime, resume: Any) -> Path:
-        return Path("/dev/null")
+        return NOWHERE
 
     def collect_checkpoint(self, attempt: Attempt, outcome: Outcome, retrying: bool) -> None:
         pass
@@ -137,23 +148,44 @@ class EmptyHistory:
         return None
 
 
+class GivenTasks(TaskSync):
+    """The task cache over the tasks given up front (read back when the cache dropped one,
+    as the engine reads the store: a one-shot's retry, a fallback by name)."""
+
+    def __init__(self, given: dict[int, Task], hub: EventHub,
+                 post: Callable[[Callable[[], None]], None]) -> None:
+        super().__init__(cast(Store, None), hub, post=post, on_store=lambda job: job())
+        self.given = given
+
+    def read(self, ids: list[int]) -> list[Task]:
+        return [self.given[i] for i in ids if i in self.given]
+
+    def named(self, name: str) -> Task | None:
+        found = next((t.id for t in self.given.values() if t.name == name), None)
+        return self.get(found) if found is not None else None
+
+
 class SimulatedEngine:
     """The engine's dispatcher over given tasks, on a simulated clock from `start`."""
 
     def __init__(self, tasks: Iterable[Task], edges: list[tuple[int, int, str]], *,
                  start: datetime, workers: int, outcome: OutcomeOf,
-                 history: EmptyHistory | None = None, horizon: float = 3.0) -> None:
+                 history: History | None = None, horizon: float = 3.0,
+                 names: dict[int, str] | None = None,
+                 ledger: MemoryLedger | None = None) -> None:
+        """`names`: of tasks in `edges` not given (else named by the given tasks); the
+        tasks' first fires are their `next_run_at`."""
         self.clock = clock = SimulatedClock(start)
         self.inbox: deque[Callable[[], None]] = deque()
         self.hub = EventHub()
         self.events: list[Event] = []
         self.hub.subscribe(self.events.append)
-        self.ledger = MemoryLedger()
+        self.ledger = ledger or MemoryLedger()
         self.timing = ClockTiming(clock, lambda job, times: self.dispatcher.on_fire(job, times))
         self.executor = RecordingExecutor(clock, outcome,
                                           lambda a, o: self.dispatcher.on_finished(a, o))
-        no_store = cast(Store, None)  # never read: every task is given up front
-        self.tasks = TaskSync(no_store, self.hub, post=self.post, on_store=lambda job: job())
+        listed = list(tasks)
+        self.tasks = GivenTasks({t.id: t for t in listed}, self.hub, post=self.post)
         self.horizon = Horizon(self.timing, self.ledger, self.tasks.tasks, horizon,
                                self.tasks.load, clock)
         self.dispatcher = Dispatcher(
@@ -162,8 +194,7 @@ class SimulatedEngine:
             stats=Stats(clock), horizon=self.horizon, tasks=self.tasks, workers=workers,
             paused=lambda: False, history=history or EmptyHistory())
         self.tasks.attach(self.horizon, self.dispatcher.upstreams)
-        names: dict[int, str] = {}
-        listed = list(tasks)
+        names = dict(names or {})
         for task in listed:
             self.tasks.put(task)
             names[task.id] = task.name
@@ -186,13 +217,16 @@ class SimulatedEngine:
             self.inbox.popleft()()
 
     def run(self, until: datetime | None = None,
-            observe: Callable[[SimulatedEngine], None] | None = None) -> None:
-        """Advance from one due call (or horizon refill) to the next, up to `until`,
-        stepping the dispatcher after each, as its thread would."""
+            observe: Callable[[SimulatedEngine], None] | None = None,
+            enough: Callable[[], bool] | None = None) -> None:
+        """Advance from one due call (or horizon refill) to the next, up to `until` (or
+        until `enough()` says so), stepping the dispatcher after each, as its thread would."""
         clock = self.clock
         end = until.timestamp() if until is not None else None
         self.step()
         while (due := self._next_due()) is not None and (end is None or due <= end):
+            if enough is not None and enough():
+                return
             clock.advance(max(due - clock.time(), 0.0))
             self.dispatcher.tick()
             self.step()
@@ -203,6 +237,10 @@ class SimulatedEngine:
         """The next call on the clock, or the moment the horizon must take in the next fire
         (the engine's store thread ticks it every few tens of milliseconds)."""
         due = self.clock.next_due()
+        deadline = self.dispatcher.upstreams.gate.next_deadline()  # a dependency timeout
+        if deadline is not None:
+            deadline = max(deadline, self.clock.time())
+            due = deadline if due is None else min(due, deadline)
         head = self.horizon.head()
         if head is not None:
             refill = max(head - self.horizon.horizon, self.clock.time())

@@ -1,5 +1,5 @@
 """What the simulation knows of the store: tasks, graph, typical durations and history, read
-in one transaction (`World.read`), so that `app.engine.playback` never reads the store."""
+in one transaction (`World.read`), so that `app.engine.forecast` never reads the store."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ class World:
     """Everything read from the store, in one read transaction."""
 
     tasks: list[Task]
+    edges: list[tuple[int, int, str]]
     wanted: set[int] | None  # tasks whose occurrences are listed (None: all)
     graph: Graph
     names: dict[int, str]
@@ -43,7 +44,8 @@ class World:
 
     @classmethod
     def _read(cls, store: Store, task_ids: set[int] | None, now: datetime) -> World:
-        graph = Graph.from_edges(task_store.all_edges())
+        edges = task_store.all_edges()
+        graph = Graph.from_edges(edges)
         involved: set[int] | None = None
         if task_ids is not None:
             involved = set(task_ids)
@@ -66,7 +68,7 @@ class World:
             found = ledger.latest_fire(task_id, now)
             history[(task_id, now.timestamp())] = None if found is None else Fire(
                 found[1].timestamp(), fire_state(found[2]), found[0])
-        return cls(tasks, task_ids, graph, ledger.task_names(nodes), durations, chain_done,
+        return cls(tasks, edges, task_ids, graph, ledger.task_names(nodes), durations, chain_done,
                    history, busy, retries, store, now)
 
     def latest(self, task_id: int, ts: float) -> Fire | None:

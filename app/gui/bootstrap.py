@@ -29,6 +29,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="open the window without running an engine in it")
     parser.add_argument("--minimized", "--tray", dest="minimized", action="store_true",
                         help="start hidden with the tray icon (start at login)")
+    parser.add_argument("--show-run", type=int, metavar="RUN",
+                        help="open at this run (a desktop notification's Open log)")
     args, _qt_args = parser.parse_known_args(argv)
     return args
 
@@ -101,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         log.info("started minimised to the tray")
     else:  # no tray to come back from: a hidden window could never be reached
         window.show()
+    if args.show_run:
+        window.open_run(args.show_run)
     session.start()
     code = app.exec()
     window.save_settings()

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from app.engine.events import (
@@ -176,3 +177,21 @@ class Bridge(QObject):
         for kind, value in later:
             if kind == "note":
                 self.notified.emit(value)
+
+
+class RunOpener(QObject):
+    """Brings "open this run", asked on any thread (a desktop notification's Open log, heard
+    by the engine's notifier), to the GUI thread.
+
+    Signals:
+        requested(int): open this run.
+    """
+
+    requested = Signal(int)
+
+    @staticmethod
+    def connected(slot: Callable[[int], None], parent: QObject) -> Callable[[int], None]:
+        """A function any thread may call; `slot` runs on `parent`'s thread."""
+        opener = RunOpener(parent)
+        opener.requested.connect(slot)
+        return opener.requested.emit

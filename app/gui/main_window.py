@@ -16,6 +16,7 @@ from __future__ import annotations
 from app.engine.events import Notification
 from app.gui.audit.model import AuditTableModel
 from app.gui.audit.view import AuditView
+from app.gui.bridge import RunOpener
 from app.gui.calendar.view import CalendarView
 from app.gui.graph.view import GraphView
 from app.gui.metrics.view import MetricsView
@@ -180,6 +181,8 @@ class MainWindow(QMainWindow):
         self.runs_view.open_task_requested.connect(self.task_ops.edit_task_id)
         self.calendar_view.open_run_requested.connect(self.show_run)
         self.notifications.open_run_requested.connect(self.open_run)
+        if s.engine is not None:  # Open log on the engine's desktop notifications: here
+            s.engine.notifier.open_run = RunOpener.connected(self.open_run, self)
         self.notifications.retry_requested.connect(lambda t: self.task_ops.run_tasks([t]))
         self.notifications.unread_changed.connect(self.status.set_unread)
         self.status.bell_clicked.connect(self._on_status_bell_clicked)
@@ -250,8 +253,11 @@ class MainWindow(QMainWindow):
 
     def _on_bridge_notified(self, note: Notification) -> None:
         self.notifications.add(note)
-        self.tray.notify(note)  # a desktop bubble where there is a tray; its badge anyway
-        if not self.tray.can_notify:
+        # one desktop bubble: the engine's D-Bus one when it reaches the desktop's
+        # notification server (app/engine/notifier.py), else the tray's; the badge anyway
+        desktop = self.session.engine_notifies_desktop()
+        self.tray.notify(note, bubble=not desktop)
+        if not desktop and not self.tray.can_notify:
             self.say(f"{note.title}: {note.message}")
 
     def _on_session_mode_changed(self, mode: str, detail: str) -> None:

@@ -96,6 +96,11 @@ class Session(QObject):
     def viewer(self) -> bool:
         return self.mode == "standby"
 
+    def engine_notifies_desktop(self) -> bool:
+        """This window's engine reaches the desktop's notification server itself (so the
+        tray shows no second bubble)."""
+        return self.engine is not None and self.engine.notifier.desktop
+
     def running_count(self) -> int | None:
         """Runs this process's engine is running now (None when it is not the active one)."""
         if self.engine is None or self.mode != "running":

@@ -1,10 +1,12 @@
-"""Dependencies, chains, groups and ordering in a real engine (real time, kept short)."""
+"""Dependencies, chains, groups and ordering in a real engine (real time, kept short): the
+store's side of waits, skips and group holds, manual runs, chains, cancels and stops. The
+logic alone (retries under a wait, dependency timeouts, groups with dependencies) is played
+in simulated time in tests/engine/test_dependencies_simulated.py, and the ready order
+over random DAGs in tests/engine/test_ordering.py."""
 
 from __future__ import annotations
 
-import random
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from app.core.run import Run
@@ -69,41 +71,6 @@ def test_a_failed_upstream_skips_the_downstream_chain_with_the_reason(
     assert "was skipped" in c.reason
     assert b.started_at is None and c.started_at is None
     wait_until(lambda: "skipped" in statuses(events, "C"), 2)
-
-
-def test_a_retrying_upstream_keeps_the_downstream_waiting(engine: Any, service: Any,
-                                                          tmp_path: Path) -> None:
-    marker = tmp_path / "tried"
-    engine.start()
-    when = soon(1.0)
-    service.create_task(command_task(
-        "A", action={"kind": "command", "argv": [f"test -f {marker} || {{ touch {marker}; "
-                                                 "exit 1; }"], "shell": True},
-        retries=1, retry_delay=0.3, schedule=at(when)))
-    service.create_task(command_task("B", depends_on=["A"], schedule=at(when)))
-    b = one(service, "B")
-    attempts = sorted(finished_runs(service, "A"), key=lambda r: r.attempt)
-    assert [r.status for r in attempts] == ["failed", "succeeded"]
-    assert b.status == "succeeded"
-    assert b.started_at is not None and attempts[1].finished_at is not None
-    assert b.started_at >= attempts[1].finished_at
-
-
-def test_a_wait_longer_than_the_dependency_timeout_ends_skipped(engine: Any,
-                                                               service: Any) -> None:
-    engine.start()
-    when = soon(1.0)
-    service.create_task(py("A", "sleepy", module="tests.support.actions",
-                           kwargs={"seconds": 5}, schedule=at(when)))
-    service.create_task(command_task("B", depends_on=["A"], dependency_timeout=0.5,
-                                     schedule=at(when)))
-    b = one(service, "B", 5)
-    assert b.status == "skipped"
-    assert b.reason is not None and "dependency timeout (0.5s)" in b.reason
-    assert b.finished_at is not None and b.finished_at - b.scheduled_for < timedelta(seconds=2)
-    (a,) = service.list_runs(task="A")
-    assert a.status == "running"
-    service.cancel_run(a.id)
 
 
 def test_no_upstream_history_is_nothing_to_wait_for(engine: Any, service: Any) -> None:
@@ -209,68 +176,6 @@ def test_twenty_tasks_in_a_group_of_two_never_run_more_than_two_at_once(
     assert _max_overlap(runs) == 2
     held = [e for e in events.of(RunChanged) if e.status == "waiting"]
     assert held and all("group pool runs at most 2" in (e.reason or "") for e in held)
-
-
-def test_groups_and_dependencies_together_do_not_deadlock(engine: Any, service: Any) -> None:
-    engine.start()
-    when = soon(1.0)
-    spec = {"A": [], "B": ["A"], "C": ["A"], "D": ["B", "C"], "E": [], "F": ["E"],
-            "G": ["D", "F"]}
-    for name, ups in spec.items():
-        service.create_task(py(name, "nap", kwargs={"seconds": 0.05}, group="mutex",
-                               group_limit=1, depends_on=ups, schedule=at(when),
-                               priority=random.randint(0, 3)))
-    runs = {n: one(service, n, 10) for n in spec}
-    assert all(r.status == "succeeded" for r in runs.values())
-    assert _max_overlap(list(runs.values())) == 1
-    for name, ups in spec.items():
-        for up in ups:
-            assert runs[name].started_at >= runs[up].finished_at  # type: ignore[operator]
-
-
-def test_a_small_real_dag_starts_upstream_first_then_by_priority(store: Any,
-                                                                 service: Any) -> None:
-    """One worker, busy while 30 runs fall due together; then they start one by one."""
-    from app.engine.engine import Engine
-
-    rng = random.Random(4)
-    eng = Engine(store, workers=1, metrics=False)
-    service.subscribe(eng.on_service_change)
-    eng.start()
-    try:
-        service.create_task(py("blocker", "nap", kwargs={"seconds": 1.0},
-                               schedule=at(soon(0.6)), priority=100))
-        when = soon(1.0)
-        ups: dict[str, list[str]] = {}
-        prio: dict[str, int] = {}
-        for i in range(30):
-            name = f"n{i:02d}"
-            ups[name] = sorted({f"n{j:02d}" for j in range(i) if rng.random() < 0.08})
-            prio[name] = rng.randint(0, 4)
-            service.create_task(command_task(name, depends_on=ups[name], priority=prio[name],
-                                             schedule=at(when)))
-        runs = {n: one(service, n, 15) for n in ups}
-    finally:
-        eng.stop(grace=2)
-    related: dict[str, set[str]] = {n: set() for n in ups}
-    for name in sorted(ups):  # names are in topological order
-        for up in ups[name]:
-            related[name] |= {up} | related[up]
-    for name, anc in list(related.items()):
-        for a in anc:
-            related[a].add(name)
-    order = sorted(runs.values(), key=lambda r: r.started_at)  # type: ignore[arg-type,return-value]
-    for i, y in enumerate(order):
-        assert y.status == "succeeded"
-        for up in ups[y.task_name]:
-            assert runs[up].finished_at <= y.started_at  # type: ignore[operator]
-        for x in order[i + 1:]:  # started later: was it ready, and better, when y started?
-            ready = all(runs[u].finished_at <= y.started_at  # type: ignore[operator]
-                        for u in ups[x.task_name])
-            if ready and x.task_name not in related[y.task_name]:
-                assert prio[x.task_name] <= prio[y.task_name], (
-                    f"{y.task_name} (priority {prio[y.task_name]}) started while "
-                    f"{x.task_name} (priority {prio[x.task_name]}) was ready")
 
 
 def test_stopping_interrupts_waiting_runs(store: Any, service: Any) -> None:

@@ -189,6 +189,8 @@ def test_overlap_replace_and_a_worker_limit(service: Any) -> None:
     assert [o.kind for o in items] == ["fire", "fire", "fire"]
     assert items[0].reason is None
     assert items[1].reason == "replaces the run still going (overlap: replace)"
+    # (a replacer restarts every minute and keeps a worker: off for the worker limit)
+    service.set_enabled("replacer", False, now=T0)
     for i in range(3):
         service.create_task(cron(f"w{i}", "0 6 * * *"), now=T0)
         history(service, f"w{i}", 60)

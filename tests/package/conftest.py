@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.support.xserver import xvfb as x_server
 
 BUNDLE = os.environ.get("TICKWORK_BUNDLE", "")
 
@@ -61,27 +62,10 @@ def run(argv: list[str], env: dict[str, str], cwd: Path,
                           timeout=timeout, check=False)
 
 
-def free_display() -> int:
-    for n in range(180, 400):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            return n
-    raise AssertionError("no free X display number")
-
-
 @pytest.fixture
 def xvfb() -> Iterator[str]:
     """A real X server (Xvfb) on a free display, stopped after the test."""
     if shutil.which("Xvfb") is None:
         pytest.fail("Xvfb is not installed (apt-get install xvfb; .ci/run does it as root)")
-    n = free_display()
-    server = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1280x800x24", "-nolisten",
-                               "tcp", "-displayfd", "1"], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True)
-    try:
-        assert server.stdout is not None
-        ready = server.stdout.readline().strip()  # Xvfb writes the display once it accepts
-        assert ready == str(n), f"Xvfb did not start on :{n} ({ready!r})"
-        yield f":{n}"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with x_server() as display:
+        yield display

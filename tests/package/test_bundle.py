@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 
 from app import __version__
-from tests.package.conftest import free_display, needs_bundle, run
+from tests.package.conftest import needs_bundle, run
+from tests.platform.test_display import free_display
 
 pytestmark = needs_bundle
 

@@ -17,17 +17,11 @@ import pytest
 
 from faults.harness import wait_until
 from tests.conftest import ROOT
+from tests.support.xserver import xvfb
 
 TOOLS = ("Xvfb", "dbus-daemon", "dbus-send", "xdotool")
 pytestmark = pytest.mark.skipif(any(shutil.which(t) is None for t in TOOLS),
                                 reason=f"needs {', '.join(TOOLS)}")
-
-
-def _free_display() -> int:
-    for n in range(400, 600):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            return n
-    raise AssertionError("no free X display number")
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:
@@ -43,26 +37,18 @@ def _stop(proc: subprocess.Popen[str]) -> None:
 @pytest.fixture
 def desktop(tmp_path: Path) -> Iterator[dict[str, str]]:
     """An X server and a session bus; the environment a window started in them gets."""
-    n = _free_display()
-    procs: list[subprocess.Popen[str]] = []
-    try:
-        xvfb = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1280x800x24", "-nolisten",
-                                 "tcp", "-displayfd", "1"], stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, text=True)
-        procs.append(xvfb)
-        assert xvfb.stdout is not None and xvfb.stdout.readline().strip() == str(n)
+    with xvfb() as display:
         bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        procs.append(bus)
-        assert bus.stdout is not None
-        address = bus.stdout.readline().strip()
-        assert address.startswith("unix:"), address
-        env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
-        env.update(DISPLAY=f":{n}", DBUS_SESSION_BUS_ADDRESS=address, QT_QPA_PLATFORM="xcb")
-        yield env
-    finally:
-        for proc in reversed(procs):
-            _stop(proc)
+        try:
+            assert bus.stdout is not None
+            address = bus.stdout.readline().strip()
+            assert address.startswith("unix:"), address
+            env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
+            env.update(DISPLAY=display, DBUS_SESSION_BUS_ADDRESS=address, QT_QPA_PLATFORM="xcb")
+            yield env
+        finally:
+            _stop(bus)
 
 
 def _visible(env: dict[str, str]) -> list[str]:

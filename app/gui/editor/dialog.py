@@ -23,10 +23,10 @@ from typing import Any
 from app.core.errors import TickworkError, ValidationError
 from app.core.task import Task, TaskSpec
 from app.gui.background import describe_error
+from app.gui.editor.action_page import ActionPage
 from app.gui.editor.env_page import EnvPage
 from app.gui.editor.page import Page
 from app.gui.editor.pages import (
-    ActionPage,
     DependenciesPage,
     ExecutionPage,
     GeneralPage,

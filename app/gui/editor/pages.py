@@ -1,29 +1,23 @@
-"""The editor's simpler pages: General, Action, Execution, Dependencies, Notifications."""
+"""The editor's simpler pages: General, Execution, Dependencies, Notifications (the
+Action page is in action_page.py, Schedule in schedule_page.py, Environment in env_page.py)."""
 
 from __future__ import annotations
 
-import json
-import shlex
 from typing import Any
 
-from app.core.commandline import shell_syntax
-from app.core.errors import ValidationError
+from app.core.notify import ALL_NOTIFY_MODES, notify_flags, notify_mode
 from app.gui.editor.keep_fields import KeepFields
 from app.gui.editor.page import Page
-from app.gui.editor.widgets import DurationEdit, FitStack, NameList, ShellHint, lead_focus_to
+from app.gui.editor.widgets import DurationEdit, NameList, lead_focus_to
 from app.gui.qt import (
-    QButtonGroup,
     QCheckBox,
     QComboBox,
     QEvent,
-    QFileDialog,
     QHBoxLayout,
     QKeyEvent,
     QLineEdit,
     QObject,
     QPlainTextEdit,
-    QPushButton,
-    QRadioButton,
     QSpinBox,
     Qt,
     QWidget,
@@ -78,153 +72,6 @@ class GeneralPage(Page):
         data["description"] = self.description.toPlainText()
         data["tags"] = [t.strip() for t in self.tags.text().split(",") if t.strip()]
         data["enabled"] = self.enabled.isChecked()
-
-
-class ActionPage(Page):
-    title = "Action"
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        kinds = QWidget()
-        row = QHBoxLayout(kinds)
-        row.setContentsMargins(0, 0, 0, 0)
-        self.is_command = QRadioButton("Run a &command")
-        self.is_python = QRadioButton("Call a &Python function")
-        self.is_command.setChecked(True)
-        group = QButtonGroup(self)
-        group.addButton(self.is_command)
-        group.addButton(self.is_python)
-        row.addWidget(self.is_command)
-        row.addWidget(self.is_python)
-        row.addStretch(1)
-        self.form.addRow("Action", kinds)
-        self.add_error("action", kinds)
-        self.stack = FitStack()
-        self.form.addRow(self.stack)
-
-        command_page = QWidget()
-        cform = self._subform(command_page)
-        self.command = QLineEdit()
-        self.command.setFont(self._mono())
-        self.command.setPlaceholderText('e.g. rsync -a ~/notes /backup/notes')
-        cform.addRow("Co&mmand", self.command)
-        self.add_error("command", self.command, cform)
-        self.shell = QCheckBox("Run through the s&hell (pipes, redirections, variables)")
-        cform.addRow("", self.shell)
-        self.shell_hint = ShellHint()
-        cform.addRow("", self.shell_hint)
-        self.shell_hint.fix_button.clicked.connect(self._on_use_shell_clicked)
-        cform.addRow("", self._note("Without the shell the line is split into arguments like "
-                                    "a terminal would, and run directly."))
-        self.stack.addWidget(command_page)
-
-        python_page = QWidget()
-        pform = self._subform(python_page)
-        self.target = QLineEdit()
-        self.target.setFont(self._mono())
-        self.target.setPlaceholderText("module:function, e.g. reports.daily:pull")
-        pform.addRow("&Function", self.target)
-        self.add_error("python", self.target, pform)
-        self.kwargs = QPlainTextEdit("{}")
-        self.kwargs.setFont(self._mono())
-        self.kwargs.setFixedHeight(80)
-        pform.addRow("&Arguments (JSON)", self.kwargs)
-        self.add_error("kwargs", self.kwargs, pform)
-        self.stack.addWidget(python_page)
-
-        cwd_row = QWidget()
-        row = QHBoxLayout(cwd_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        self.cwd = QLineEdit()
-        self.cwd.setPlaceholderText("(Tickwork's own directory)")
-        browse = QPushButton("&Browse…")
-        browse.clicked.connect(self._on_browse_clicked)
-        row.addWidget(self.cwd, 1)
-        row.addWidget(browse)
-        lead_focus_to(cwd_row, self.cwd)
-        self.form.addRow("&Working folder", cwd_row)
-        self.add_error("cwd", self.cwd)
-        self.skip_checks = QCheckBox("Do&n't check now that the program, module and folder "
-                                     "exist")
-        self.skip_checks.setToolTip("Store the task anyway: they will exist when it runs")
-        self.form.addRow("", self.skip_checks)
-
-        self.is_command.toggled.connect(self._on_kind_toggled)
-        for signal in (self.command.textChanged, self.target.textChanged,
-                       self.kwargs.textChanged, self.cwd.textChanged):
-            signal.connect(self.changed)
-        self.shell.toggled.connect(self.changed)
-        self.command.textChanged.connect(self._update_shell_hint)
-        self.shell.toggled.connect(self._update_shell_hint)
-        self.kwargs.setTabChangesFocus(True)
-        self._update_shell_hint()
-
-    def _update_shell_hint(self) -> None:
-        found = None if self.shell.isChecked() else shell_syntax(self.command.text())
-        self.shell_hint.show_syntax(found)
-
-    def _on_use_shell_clicked(self) -> None:
-        self.shell.setChecked(True)
-        self.command.setFocus()
-
-    def _subform(self, page: QWidget) -> Any:
-        from app.gui.qt import QFormLayout
-
-        form = QFormLayout(page)
-        form.setContentsMargins(0, 0, 0, 0)
-        return form
-
-    def _on_kind_toggled(self, command: bool) -> None:
-        self.stack.setCurrentIndex(0 if command else 1)
-        self.changed.emit()
-
-    def _on_browse_clicked(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Working folder", self.cwd.text())
-        if folder:
-            self.cwd.setText(folder)
-
-    def load(self, data: dict[str, Any]) -> None:
-        action = data.get("action") or {"kind": "command", "argv": []}
-        if action.get("kind") == "python":
-            self.is_python.setChecked(True)
-            self.target.setText(action.get("target", ""))
-            self.kwargs.setPlainText(json.dumps(action.get("kwargs", {}), indent=2))
-        else:
-            self.is_command.setChecked(True)
-            argv = action.get("argv", [])
-            self.shell.setChecked(bool(action.get("shell")))
-            line = action.get("line")  # as typed; older tasks kept only the arguments
-            if not isinstance(line, str):
-                line = argv[0] if action.get("shell") and argv else shlex.join(argv)
-            self.command.setText(line)
-        self.cwd.setText(action.get("cwd") or "")
-        self.stack.setCurrentIndex(0 if self.is_command.isChecked() else 1)
-
-    def collect(self, data: dict[str, Any]) -> None:
-        cwd = self.cwd.text().strip() or None
-        if self.is_python.isChecked():
-            text = self.kwargs.toPlainText().strip() or "{}"
-            try:
-                kwargs = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise ValidationError("kwargs", f"not valid JSON: {exc.msg} (line {exc.lineno},"
-                                      f" column {exc.colno})") from None
-            data["action"] = {"kind": "python", "target": self.target.text().strip(),
-                              "kwargs": kwargs, "cwd": cwd}
-            return
-        line = self.command.text().strip()
-        if not line:
-            raise ValidationError("command", "is empty: type the command to run")
-        if self.shell.isChecked():
-            argv = [line]
-        else:
-            try:
-                argv = shlex.split(line)
-            except ValueError as exc:
-                raise ValidationError("command", f"cannot be split into arguments: {exc} "
-                                      "(close the quote, or run it through the shell)") from None
-        data["action"] = {"kind": "command", "argv": argv, "shell": self.shell.isChecked(),
-                          "cwd": cwd, "line": line}
 
 
 OVERLAP = (("skip", "Skip the new run"), ("queue", "Queue it until one finishes"),
@@ -371,28 +218,34 @@ class DependenciesPage(Page):
         data["fallback"] = self.fallback.currentText().strip() or None
 
 
+NOTIFY_LABELS = {"never": "Never", "failure": "When it fails",
+                 "always": "Always (fails or succeeds)", "success": "Only when it succeeds"}
+
+
 class NotificationsPage(Page):
+    """Notify: never / when it fails / always (and "only when it succeeds", which older
+    tasks can hold), stored as the task's two notify flags (app/core/notify.py)."""
+
     title = "Notifications"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.on_failure = QCheckBox("Tell me when it &fails (after its last retry)")
-        self.on_failure.setChecked(True)
-        self.on_success = QCheckBox("Tell me when it &succeeds")
-        self.form.addRow(self.on_failure)
-        self.form.addRow(self.on_success)
-        self.add_error("notify", self.on_failure)
-        self.form.addRow(self._note("Notifications appear on the desktop through the tray "
-                                    "icon, or in Tickwork's notification list where the "
-                                    "desktop has no tray. Clicking one opens the run."))
-        self.on_failure.toggled.connect(self.changed)
-        self.on_success.toggled.connect(self.changed)
+        self.mode = QComboBox()
+        for mode in ALL_NOTIFY_MODES:
+            self.mode.addItem(NOTIFY_LABELS[mode], mode)
+        self.mode.setCurrentIndex(self.mode.findData("failure"))
+        self.form.addRow("&Notify me", self.mode)
+        self.add_error("notify", self.mode)
+        self.form.addRow(self._note("A failure is told after its last retry (failed, timed "
+                                    "out, or interrupted). Notifications appear on the "
+                                    "desktop, with Open log and Retry now where the desktop "
+                                    "offers buttons, even when this window is closed and the "
+                                    "engine runs in the background; and in Tickwork's "
+                                    "notification list."))
+        self.mode.currentIndexChanged.connect(self.changed)
 
     def load(self, data: dict[str, Any]) -> None:
-        notify = data.get("notify") or {}
-        self.on_failure.setChecked(bool(notify.get("on_failure", True)))
-        self.on_success.setChecked(bool(notify.get("on_success", False)))
+        self.mode.setCurrentIndex(self.mode.findData(notify_mode(data.get("notify"))))
 
     def collect(self, data: dict[str, Any]) -> None:
-        data["notify"] = {"on_failure": self.on_failure.isChecked(),
-                          "on_success": self.on_success.isChecked()}
+        data["notify"] = notify_flags(str(self.mode.currentData()))

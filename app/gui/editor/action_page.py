@@ -1,0 +1,171 @@
+"""The editor's Action page: a command (kept exactly as typed, with the shell offered when
+the line needs one) or a Python function with its JSON arguments, and the working folder."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from typing import Any
+
+from app.core.commandline import shell_syntax
+from app.core.errors import ValidationError
+from app.gui.editor.page import Page
+from app.gui.editor.widgets import FitStack, ShellHint, lead_focus_to
+from app.gui.qt import (
+    QButtonGroup,
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QWidget,
+)
+
+
+class ActionPage(Page):
+    title = "Action"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        kinds = QWidget()
+        row = QHBoxLayout(kinds)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.is_command = QRadioButton("Run a &command")
+        self.is_python = QRadioButton("Call a &Python function")
+        self.is_command.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.is_command)
+        group.addButton(self.is_python)
+        row.addWidget(self.is_command)
+        row.addWidget(self.is_python)
+        row.addStretch(1)
+        self.form.addRow("Action", kinds)
+        self.add_error("action", kinds)
+        self.stack = FitStack()
+        self.form.addRow(self.stack)
+
+        command_page = QWidget()
+        cform = self._subform(command_page)
+        self.command = QLineEdit()
+        self.command.setFont(self._mono())
+        self.command.setPlaceholderText('e.g. rsync -a ~/notes /backup/notes')
+        cform.addRow("Co&mmand", self.command)
+        self.add_error("command", self.command, cform)
+        self.shell = QCheckBox("Run through the s&hell (pipes, redirections, variables)")
+        cform.addRow("", self.shell)
+        self.shell_hint = ShellHint()
+        cform.addRow("", self.shell_hint)
+        self.shell_hint.fix_button.clicked.connect(self._on_use_shell_clicked)
+        cform.addRow("", self._note("Without the shell the line is split into arguments like "
+                                    "a terminal would, and run directly."))
+        self.stack.addWidget(command_page)
+
+        python_page = QWidget()
+        pform = self._subform(python_page)
+        self.target = QLineEdit()
+        self.target.setFont(self._mono())
+        self.target.setPlaceholderText("module:function, e.g. reports.daily:pull")
+        pform.addRow("&Function", self.target)
+        self.add_error("python", self.target, pform)
+        self.kwargs = QPlainTextEdit("{}")
+        self.kwargs.setFont(self._mono())
+        self.kwargs.setFixedHeight(80)
+        pform.addRow("&Arguments (JSON)", self.kwargs)
+        self.add_error("kwargs", self.kwargs, pform)
+        self.stack.addWidget(python_page)
+
+        cwd_row = QWidget()
+        row = QHBoxLayout(cwd_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.cwd = QLineEdit()
+        self.cwd.setPlaceholderText("(Tickwork's own directory)")
+        browse = QPushButton("&Browse…")
+        browse.clicked.connect(self._on_browse_clicked)
+        row.addWidget(self.cwd, 1)
+        row.addWidget(browse)
+        lead_focus_to(cwd_row, self.cwd)
+        self.form.addRow("&Working folder", cwd_row)
+        self.add_error("cwd", self.cwd)
+        self.skip_checks = QCheckBox("Do&n't check now that the program, module and folder "
+                                     "exist")
+        self.skip_checks.setToolTip("Store the task anyway: they will exist when it runs")
+        self.form.addRow("", self.skip_checks)
+
+        self.is_command.toggled.connect(self._on_kind_toggled)
+        for signal in (self.command.textChanged, self.target.textChanged,
+                       self.kwargs.textChanged, self.cwd.textChanged):
+            signal.connect(self.changed)
+        self.shell.toggled.connect(self.changed)
+        self.command.textChanged.connect(self._update_shell_hint)
+        self.shell.toggled.connect(self._update_shell_hint)
+        self.kwargs.setTabChangesFocus(True)
+        self._update_shell_hint()
+
+    def _update_shell_hint(self) -> None:
+        found = None if self.shell.isChecked() else shell_syntax(self.command.text())
+        self.shell_hint.show_syntax(found)
+
+    def _on_use_shell_clicked(self) -> None:
+        self.shell.setChecked(True)
+        self.command.setFocus()
+
+    def _subform(self, page: QWidget) -> Any:
+        from app.gui.qt import QFormLayout
+
+        form = QFormLayout(page)
+        form.setContentsMargins(0, 0, 0, 0)
+        return form
+
+    def _on_kind_toggled(self, command: bool) -> None:
+        self.stack.setCurrentIndex(0 if command else 1)
+        self.changed.emit()
+
+    def _on_browse_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Working folder", self.cwd.text())
+        if folder:
+            self.cwd.setText(folder)
+
+    def load(self, data: dict[str, Any]) -> None:
+        action = data.get("action") or {"kind": "command", "argv": []}
+        if action.get("kind") == "python":
+            self.is_python.setChecked(True)
+            self.target.setText(action.get("target", ""))
+            self.kwargs.setPlainText(json.dumps(action.get("kwargs", {}), indent=2))
+        else:
+            self.is_command.setChecked(True)
+            argv = action.get("argv", [])
+            self.shell.setChecked(bool(action.get("shell")))
+            line = action.get("line")  # as typed; older tasks kept only the arguments
+            if not isinstance(line, str):
+                line = argv[0] if action.get("shell") and argv else shlex.join(argv)
+            self.command.setText(line)
+        self.cwd.setText(action.get("cwd") or "")
+        self.stack.setCurrentIndex(0 if self.is_command.isChecked() else 1)
+
+    def collect(self, data: dict[str, Any]) -> None:
+        cwd = self.cwd.text().strip() or None
+        if self.is_python.isChecked():
+            text = self.kwargs.toPlainText().strip() or "{}"
+            try:
+                kwargs = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValidationError("kwargs", f"not valid JSON: {exc.msg} (line {exc.lineno},"
+                                      f" column {exc.colno})") from None
+            data["action"] = {"kind": "python", "target": self.target.text().strip(),
+                              "kwargs": kwargs, "cwd": cwd}
+            return
+        line = self.command.text().strip()
+        if not line:
+            raise ValidationError("command", "is empty: type the command to run")
+        if self.shell.isChecked():
+            argv = [line]
+        else:
+            try:
+                argv = shlex.split(line)
+            except ValueError as exc:
+                raise ValidationError("command", f"cannot be split into arguments: {exc} "
+                                      "(close the quote, or run it through the shell)") from None
+        data["action"] = {"kind": "command", "argv": argv, "shell": self.shell.isChecked(),
+                          "cwd": cwd, "line": line}

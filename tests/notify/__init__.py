@@ -1,0 +1,1 @@
+"""Desktop notifications from the engine (issue 13 point 4)."""

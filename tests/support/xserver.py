@@ -1,0 +1,28 @@
+"""A real X server (Xvfb) for the tests that need a display: Xvfb picks a free display number
+itself (`-displayfd`), so tests running side by side (pytest-xdist) never race for one."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def xvfb(screen: str = "1280x800x24") -> Iterator[str]:
+    """Start Xvfb, yield its display (":N") once it accepts clients, stop it after."""
+    server = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", screen,
+                               "-nolisten", "tcp"], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert server.stdout is not None
+        number = server.stdout.readline().strip()  # written once the server accepts clients
+        assert number.isdigit(), f"Xvfb did not start ({number!r})"
+        yield f":{number}"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=5)
