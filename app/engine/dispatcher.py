@@ -265,8 +265,9 @@ class Dispatcher:
         del self.runs[run_id]
         self.ready.finished(run_id)
         self.recorder.forget(run_id)
-        if attempt.checkpoint_file:
-            self.recorder.collect_checkpoint(attempt, outcome)
+        if attempt.checkpoint_file:  # kept only for the retry that follows
+            self.recorder.collect_checkpoint(attempt, outcome, should_retry(
+                outcome.status, attempt.attempt, record.task.spec.retries))
         if outcome.status == "interrupted":  # the engine is stopping
             self.stats.finished += 1
             self.stats.failed += 1

@@ -119,6 +119,7 @@ class Engine:
         self.tasks.attach(self.horizon, self.dispatcher.upstreams)
         self.requests = Requests(self.dispatcher, self.post)
         self._metrics: Any = None
+        self._watchers: list[Callable[[Event], None]] = []  # listeners that watch live
         # -- history retention (keep policy, app/engine/retention.py): its own thread --
         self.retention = Retention(self._stop, clock=clock)
         self.hub.subscribe(self.retention.on_event)
@@ -127,8 +128,16 @@ class Engine:
 
     # -- public --------------------------------------------------------------------------
 
-    def subscribe(self, listener: Callable[[Event], None]) -> None:
+    def subscribe(self, listener: Callable[[Event], None], *, watches: bool = True) -> None:
+        """Hear the engine's events; a listener that `watches` (a window) keeps the metrics
+        sampled every second while it stays subscribed (app/engine/metrics.py)."""
         self.hub.subscribe(listener)
+        if watches:
+            self._watchers.append(listener)
+
+    def watched(self) -> bool:
+        """Whether a watching listener is still subscribed (any thread)."""
+        return any(self.hub.subscribed(listener) for listener in self._watchers)
 
     def start(self) -> str:
         """Become the active engine if the store is free, else a standby; returns which."""

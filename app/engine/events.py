@@ -99,6 +99,9 @@ class EventHub:
         with self._lock:
             self._listeners = [cb for cb in self._listeners if cb is not listener]
 
+    def subscribed(self, listener: Listener) -> bool:
+        return any(cb is listener for cb in self._listeners)
+
     def emit(self, event: Event) -> None:
         for listener in self._listeners:
             try:

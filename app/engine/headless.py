@@ -26,7 +26,7 @@ def run_headless(args: argparse.Namespace) -> int:
     service = Service(store, "engine")
     engine = Engine(store, workers=args.workers)
     service.subscribe(engine.on_service_change)
-    engine.subscribe(_log_event)
+    engine.subscribe(_log_event, watches=False)  # a log, not a window
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:

@@ -1,6 +1,19 @@
-"""Resource samples for the live plots: the system once a second, and each running
-command's process tree (CPU %, RSS). Samples are written through the engine's writer and
-pruned past the retention period; each one is also sent to listeners as an event."""
+"""Resource samples for the live plots: the system, and each running command's process tree
+(CPU %, RSS). Samples are written through the engine's writer and pruned past the retention
+period; each one is also sent to listeners as an event.
+
+How often: every `INTERVAL` (1 s) while runs go or wait, or while someone watches live (a
+window in this process subscribed through `Engine.subscribe`); every `IDLE_INTERVAL` (10 s)
+otherwise, so an idle headless engine costs next to nothing. A viewer window of another
+engine process reads the stored samples, so it sees an idle engine's every 10 s.
+
+A run's figures cover its whole process tree — the command's leader and every descendant
+(`children(recursive=True)`) — not just the leader: CPU % is the tree's CPU time (its
+processes' own time plus that of the children they reaped) over the time since the last
+sample; RSS is the sum over the live processes. A process that ends between the listing
+and the reading is skipped. Processes that left the tree (re-parented after `setsid` and
+a parent's exit) are not counted: finding them means reading every process's environment
+(the run token, app/engine/processes.py), which costs more than the sample itself."""
 
 from __future__ import annotations
 
@@ -37,10 +50,13 @@ class Sampled(Protocol):
     @property
     def dispatcher(self) -> Dispatcher: ...
     def running_count(self) -> int: ...
+    def watched(self) -> bool: ...
 
 log = logging.getLogger(__name__)
 
-INTERVAL = 1.0
+INTERVAL = 1.0  # seconds between samples while runs go or a window watches
+IDLE_INTERVAL = 10.0  # ... and while the engine idles unwatched
+_GONE = (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied)
 RETENTION = timedelta(hours=48)
 
 
@@ -52,11 +68,14 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 class MetricsSampler:
-    def __init__(self, engine: Sampled, interval: float = INTERVAL) -> None:
+    def __init__(self, engine: Sampled, interval: float = INTERVAL,
+                 idle_interval: float = IDLE_INTERVAL) -> None:
         self.engine = engine
         self.interval = interval
+        self.idle_interval = idle_interval
         self._stop = threading.Event()
-        self._procs: dict[int, psutil.Process] = {}
+        self._trees: dict[int, RunTree] = {}  # run id -> its process tree, as last sampled
+        self._last_sample = float("-inf")
         self._thread = threading.Thread(target=self._loop, name="tickwork-metrics", daemon=True)
         self._last_fired = 0
         self._last_prune = 0.0
@@ -69,10 +88,21 @@ class MetricsSampler:
         self._stop.set()
         self._thread.join(5)
 
+    def busy(self) -> bool:
+        """Sample at the fast rate: runs go or wait, or a listener watches live."""
+        engine = self.engine
+        return bool(engine.running_count() or engine.dispatcher.queued_count()
+                    or engine.watched())
+
     def _loop(self) -> None:
+        # wakes every `interval` (a cheap look), samples when busy or when the idle period
+        # is over, so a run that starts is sampled within a second
         while not self._stop.wait(self.interval):
             try:
-                self.sample()
+                mono = self.engine.clock.monotonic()
+                if mono - self._last_sample >= self.idle_interval or self.busy():
+                    self._last_sample = mono
+                    self.sample()
             except Exception:
                 log.exception("metrics sample failed")
 
@@ -93,33 +123,75 @@ class MetricsSampler:
             "writer_backlog": engine.writer.backlog,
         }
         self._write(now, "system", values, None)
+        live: set[int] = set()
         for attempt in engine.dispatcher.running():
             if attempt.pid is not None:
+                live.add(attempt.run_id)
                 self._sample_run(now, attempt.run_id, attempt.pid)
+        for run_id in set(self._trees) - live:
+            del self._trees[run_id]
         if engine.clock.monotonic() - self._last_prune > 600:
             self._last_prune = engine.clock.monotonic()
             engine.writer.submit(lambda: ledger.prune_metrics(now - RETENTION))
         return values
 
     def _sample_run(self, now: datetime, run_id: int, pid: int) -> None:
-        try:
-            root = self._procs.get(pid)
-            if root is None:
-                root = self._procs[pid] = psutil.Process(pid)
-                root.cpu_percent(None)
-            procs = [root, *root.children(recursive=True)]
-            cpu = 0.0
-            rss = 0
-            for proc in procs:
-                with proc.oneshot():
-                    cpu += proc.cpu_percent(None) if proc is root else 0.0
-                    rss += proc.memory_info().rss
-            self._write(now, "run", {"cpu": cpu, "rss_mb": rss / 2**20,
-                                     "processes": len(procs)}, run_id)
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-            self._procs.pop(pid, None)
+        tree = self._trees.get(run_id)
+        if tree is None or tree.pid != pid:
+            try:
+                tree = self._trees[run_id] = RunTree(pid)
+            except _GONE:
+                return  # the command already ended
+        values = tree.sample(self.engine.clock.time())
+        if values is None:
+            del self._trees[run_id]  # the leader is gone: the run is ending
+            return
+        self._write(now, "run", values, run_id)
 
     def _write(self, now: datetime, kind: str, values: dict[str, Any], run_id: int | None) -> None:
         text = json.dumps(values)
         self.engine.writer.submit(lambda: ledger.add_metric(now, kind, text, run_id))
         self.engine.hub.emit(MetricsSampled(now, kind, values, run_id))
+
+
+class RunTree:
+    """One run's process tree between samples: its CPU time then, to turn into a CPU %."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.root = psutil.Process(pid)
+        self.procs: dict[int, psutil.Process] = {pid: self.root}
+        # before the first sample the tree had used no CPU, at the leader's start
+        self.cpu_seconds = 0.0
+        self.at = float(self.root.create_time())
+
+    def sample(self, at: float) -> dict[str, Any] | None:
+        """{"cpu": % of one core, "rss_mb", "processes"} of the tree now; None once its
+        leader is gone."""
+        try:
+            children = self.root.children(recursive=True)
+        except _GONE:
+            return None
+        procs = {self.pid: self.root}
+        for child in children:  # the same Process object across samples keeps pid reuse out
+            procs[child.pid] = self.procs.get(child.pid, child)
+        self.procs = procs
+        cpu_seconds = 0.0
+        rss = 0
+        counted = 0
+        for proc in procs.values():
+            try:
+                with proc.oneshot():
+                    times = proc.cpu_times()
+                    rss += proc.memory_info().rss
+            except _GONE:
+                continue  # ended between the listing and the reading
+            # its own time, and the time of the children it waited for (a shell's `wait`)
+            cpu_seconds += times.user + times.system + times.children_user + times.children_system
+            counted += 1
+        if self.pid not in procs or not counted:
+            return None
+        elapsed = at - self.at
+        cpu = max(0.0, cpu_seconds - self.cpu_seconds) / elapsed * 100.0 if elapsed > 0 else 0.0
+        self.cpu_seconds, self.at = cpu_seconds, at
+        return {"cpu": round(cpu, 2), "rss_mb": rss / 2**20, "processes": counted}

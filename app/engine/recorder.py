@@ -8,8 +8,12 @@ Checkpoints are durable before `checkpoint()` returns: the worker waits for the 
 (`CHECKPOINT_TIMEOUT` at most, then `CheckpointError`). So an action that checkpoints after
 each step and is killed repeats at most the one step it was in (at-least-once for that step,
 never for a step whose checkpoint returned). A command action writes its own checkpoint file
-(`TICKWORK_CHECKPOINT_FILE`); the file outlives a crash, and its content is copied into the
-ledger when the attempt ends without success.
+(`TICKWORK_CHECKPOINT_FILE`, `<home>/checkpoints/<task id>-<fire time µs>.json`, in a
+folder only its user may open); the file outlives a crash of the command or of the engine,
+so a retry of the same fire reads it back. When an attempt ends, the file's content (JSON,
+secrets masked) is copied into the ledger as the run's checkpoint, as a Python action's
+last `checkpoint()` is; the file itself is removed once no retry follows (success, the last
+attempt, a cancel), so the task's next fire starts without one.
 
 Every secret value an attempt received is masked as `***` here, before its output is
 stored, announced or shown and before its error reaches the ledger or a notification
@@ -162,28 +166,44 @@ class RunRecorder:
                              outcome.exit_code, outcome.error, lambda: self.hub.emit(event))
 
     def checkpoint_file(self, task_id: int, fire: datetime, resume: Any) -> Path:
-        """The checkpoint file of a command's fire, seeded with the state to resume from."""
-        folder = self.home / "checkpoints"
-        folder.mkdir(mode=0o700, exist_ok=True)
-        path = folder / f"{task_id}-{int(fire.timestamp() * 1e6)}.json"
+        """The checkpoint file of a command's fire, seeded with the state to resume from
+        when the file is gone but the ledger has one (never over a file that is there)."""
+        path = checkpoint_path(self.home, task_id, fire)
+        path.parent.mkdir(mode=0o700, exist_ok=True)
         if resume is not None and not path.exists():
             _write_private(path, json.dumps(resume))
         return path
 
-    def collect_checkpoint(self, attempt: Attempt, outcome: Outcome) -> None:
-        """A command's checkpoint file: gone after success, else copied into the ledger."""
+    def collect_checkpoint(self, attempt: Attempt, outcome: Outcome, retrying: bool) -> None:
+        """A command's checkpoint file when its attempt ends: its content (JSON, secrets
+        masked) becomes the run's checkpoint in the ledger, as a Python action's last
+        `checkpoint()` does; the file stays for the retry that follows, else it goes."""
         path = Path(attempt.checkpoint_file or "")
+        text = ""
         try:
-            if outcome.status == "succeeded":
-                path.unlink(missing_ok=True)
-                return
             if path.exists():
                 text = path.read_text()[:MAX_CHECKPOINT]
-                json.loads(text)
-                run_id = attempt.run_id
-                self.writer.submit(lambda: ledger.update(run_id, {"checkpoint": text}))
-        except (OSError, ValueError):
-            log.warning("checkpoint file of run %d is not valid JSON; ignored", attempt.run_id)
+            if not retrying:
+                path.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("checkpoint file of run %d: %s", attempt.run_id, exc)
+        if not text.strip():
+            return
+        if attempt.secret_values:
+            text = Masker(attempt.secret_values).mask(text)
+        try:
+            json.loads(text)
+        except ValueError:
+            log.warning("checkpoint file of run %d is not JSON; not recorded", attempt.run_id)
+            return
+        run_id = attempt.run_id
+        self.writer.submit(lambda: ledger.update(run_id, {"checkpoint": text}))
+
+
+def checkpoint_path(home: Path, task_id: int, fire: datetime) -> Path:
+    """Where a command's fire keeps its checkpoint: one file per task and fire time, so
+    every attempt of that fire (its retries) shares it and the next fire starts afresh."""
+    return home / "checkpoints" / f"{task_id}-{int(fire.timestamp() * 1e6)}.json"
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -41,6 +41,7 @@ from app.engine.control import Requests
 from app.engine.dispatcher import Dispatcher
 from app.engine.events import RunChanged
 from app.engine.executor import KILL_GRACE
+from app.engine.recorder import checkpoint_path
 from app.engine.records import RETRYING, RunRecord
 from app.engine.scheduler import next_after
 from app.store import audit_log, ledger, task_queries
@@ -97,9 +98,11 @@ def stop_leftovers(found: list[Orphan], grace: float = KILL_GRACE) -> None:
                     stopped, len(found))
 
 
-def interrupt_orphans(found: list[Orphan], now: datetime, engine_id: str) -> list[Run]:
+def interrupt_orphans(found: list[Orphan], now: datetime, engine_id: str,
+                      settled: list[Orphan] | None = None) -> list[Run]:
     """Mark the orphans interrupted and claim each one's retry by its task's policy (in the
-    caller's transaction); return them as they were (for the events)."""
+    caller's transaction); return them as they were (for the events). Those that get no
+    retry are added to `settled`."""
     ids = [o.id for o in found]
     retries = task_queries.retries_of({o.task_id for o in found})
     out = run_store.by_ids_unordered(ids)
@@ -108,6 +111,8 @@ def interrupt_orphans(found: list[Orphan], now: datetime, engine_id: str) -> lis
                  if should_retry("interrupted", o.attempt, retries.get(o.task_id, 0)) else None)
         ledger.interrupt(o.id, now, f"the engine stopped while this run was {o.status}",
                          retry=retry)
+        if retry is None and settled is not None:
+            settled.append(o)
     return out
 
 
@@ -213,9 +218,12 @@ def plan_startup(store: Store, now: datetime, engine_id: str) -> StartupPlan:
     with store.read():
         found = orphans()
     stop_leftovers(found)
+    settled: list[Orphan] = []
     with store.write():
-        interrupted = interrupt_orphans(found, now, engine_id)
+        interrupted = interrupt_orphans(found, now, engine_id, settled)
         run_store.take_over_retries(engine_id)
+    for o in settled:  # a command's checkpoint file outlives its fire only for a retry
+        checkpoint_path(store.home, o.task_id, o.fire).unlink(missing_ok=True)
     plan = StartupPlan(now, interrupted)
     with store.read():
         plan.audit_mark = audit_log.last_id()

@@ -28,7 +28,8 @@ log = logging.getLogger("tickwork.engine")
 EVERY = 3600.0  # seconds between looks at every task
 DEBOUNCE = 5.0  # seconds from a run's end to the look at its task
 FIRST = 60.0  # seconds from the engine's start to the first look at every task
-POLL = 0.5  # longest sleep: the engine's stop is seen within this
+POLL = 2.5  # longest sleep (half the debounce): a new task to look at is seen within this;
+# the engine's stop wakes the thread at once (it waits on the stop event)
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class Retention:
         now = self.clock.now()
         runs = tasks = 0
         if task_ids is None:
-            policies = retention.task_policies()
+            policies = retention.crowded_task_policies()  # the others have nothing to go
         else:
             found = ((t, retention.task_policy(t)) for t in sorted(task_ids))
             policies = [(t, p) for t, p in found if p is not None]

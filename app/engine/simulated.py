@@ -131,7 +131,7 @@ class NoRecorder:
     def checkpoint_file(self, task_id: int, fire: datetime, resume: Any) -> Path:
         return NOWHERE
 
-    def collect_checkpoint(self, attempt: Attempt, outcome: Outcome) -> None:
+    def collect_checkpoint(self, attempt: Attempt, outcome: Outcome, retrying: bool) -> None:
         pass
 
 

@@ -3,10 +3,17 @@
 One thread, one job each tick:
 - runs read jobs the dispatcher hands it (loading tasks about to fall due, re-reading tasks
   that changed), so the dispatcher never waits on bulk SQL;
-- asks the dispatcher to refill the horizon every `REFILL` seconds;
-- polls `PRAGMA data_version` every `POLL` seconds: another connection (the CLI, a second
-  GUI) committed, so it reads the audit events since the last look to find the tasks that
-  changed, and the runs that need attention (manual runs nobody took, cancel requests);
+- asks the dispatcher to refill the horizon every `REFILL` seconds, except while the engine
+  is quiet (nothing falls due within the horizon plus a second, no run waits on upstreams):
+  then a refill would find nothing, and an idle engine wakes only to poll;
+- polls for other processes' commits every `POLL` seconds (`QUIET_POLL` while quiet): a
+  `stat` of the write-ahead log (a few microseconds; every commit writes to it), and when
+  it moved — or at least every
+  `LOOK` seconds, in case a commit left its size and its coarse mtime as they were —
+  `PRAGMA data_version` (a read transaction's locks: ~100 µs on a cold cache). When that
+  changed, another connection (the CLI, a second GUI) committed, so it reads the audit
+  events since the last look to find the tasks that changed, and the runs that need
+  attention (manual runs nobody took, cancel requests);
 - compares wall time with monotonic time every `CLOCK_CHECK` seconds: a difference of more
   than `CLOCK_JUMP` is a clock change or a resume from suspend.
 """
@@ -14,6 +21,7 @@ One thread, one job each tick:
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -26,8 +34,9 @@ from app.store.database import Store
 log = logging.getLogger("tickwork.engine")
 
 POLL = 0.25  # seconds between looks at the store for other processes' changes
-REFILL = 0.05  # seconds between refills of the horizon while fires are near
-IDLE_REFILL = 0.5  # ... and while nothing falls due soon (keeps an idle engine idle)
+QUIET_POLL = 0.5  # ... while the engine is quiet (an idle engine wakes twice a second)
+LOOK = 2.0  # ... asking SQLite itself at least this often (else only when the WAL moved)
+REFILL = 0.05  # seconds between refills of the horizon while fires are near (none when quiet)
 CLOCK_CHECK = 2.0  # seconds between wall-clock/monotonic comparisons
 CLOCK_JUMP = 2.0  # a disagreement larger than this is a jump (or a resume)
 
@@ -58,6 +67,7 @@ class StoreWatcher:
         self._clock_jumped = clock_jumped
         self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self.audit_mark = 0  # the newest audit event already looked at
+        self._wal = f"{store.path}-wal"
 
     def submit(self, job: Callable[[], None]) -> None:
         """Run `job` on the store thread (it posts its result back itself)."""
@@ -73,32 +83,40 @@ class StoreWatcher:
 
     def run(self) -> None:
         last_version = None
-        last_refill = last_poll = 0.0
+        last_refill = last_poll = last_look = 0.0
+        last_wal: tuple[int, int, int] | None = None
         last_clock = self.clock.monotonic()
         offset = self.clock.time() - self.clock.monotonic()
-        interval = REFILL
+        quiet = False
         while not self._stop.is_set():
-            wait = min(last_refill + interval, last_poll + POLL) - self.clock.monotonic()
+            # while quiet (nothing due within the horizon, no run waiting on upstreams) a
+            # refill has nothing to do: the thread wakes only to poll the store
+            poll = QUIET_POLL if quiet else POLL
+            due = last_poll + poll if quiet else min(last_refill + REFILL, last_poll + poll)
+            wait = min(max(due - self.clock.monotonic(), 0.005), poll)
             try:
-                job = self._jobs.get(timeout=min(max(wait, 0.005), 0.05 if interval == REFILL
-                                                 else IDLE_REFILL))
+                job = self._jobs.get(timeout=wait)
             except queue.Empty:
                 job = None
             try:
                 if job is not None:
                     job()
                 now_mono = self.clock.monotonic()
-                interval = IDLE_REFILL if self._quiet() else REFILL
-                if now_mono - last_refill >= interval:
+                quiet = self._quiet()
+                if now_mono - last_refill >= REFILL and not quiet:
                     last_refill = now_mono
                     self._post(self._tick)
-                if now_mono - last_poll >= POLL:
+                if now_mono - last_poll >= (QUIET_POLL if quiet else POLL):
                     last_poll = now_mono
-                    version = self.store.data_version()
-                    if version != last_version:
-                        if last_version is not None:
-                            self._poll_changes()
-                        last_version = version
+                    wal = self._wal_signature()  # taken before the look: a commit after
+                    # it changes the next one
+                    if wal is None or wal != last_wal or now_mono - last_look >= LOOK:
+                        last_wal, last_look = wal, now_mono
+                        version = self.store.data_version()
+                        if version != last_version:
+                            if last_version is not None:
+                                self._poll_changes()
+                            last_version = version
                 if now_mono - last_clock >= CLOCK_CHECK:
                     last_clock = now_mono
                     new_offset = self.clock.time() - now_mono
@@ -112,6 +130,15 @@ class StoreWatcher:
                 else:
                     log.exception("store thread step failed")
         connection.close()
+
+    def _wal_signature(self) -> tuple[int, int, int] | None:
+        """The write-ahead log's (inode, size, mtime): every commit writes to it, so while it
+        stands still nobody committed (None when it cannot be read: look at the store)."""
+        try:
+            st = os.stat(self._wal)
+        except OSError:
+            return None
+        return (st.st_ino, st.st_size, st.st_mtime_ns)
 
     def _poll_changes(self) -> None:
         """Another connection committed: find task edits, manual runs and cancel requests."""

@@ -49,6 +49,21 @@ def task_policies() -> list[tuple[int, KeepPolicy]]:
     return [(int(i), default.for_task(r, d)) for i, r, d in rows]
 
 
+def crowded_task_policies() -> list[tuple[int, KeepPolicy]]:
+    """(task id, its policy) for the tasks that may have runs to let go: those with more
+    finished runs than the smallest keep-runs of any task (a task's runs can only go once
+    it has more than it keeps). One statement, an index seek per task: a full look at
+    10,000 tasks with few runs costs a few milliseconds instead of a query per task."""
+    default = global_policy()
+    fewest = db.execute_sql('SELECT MIN(keep_runs) FROM "task"').fetchone()[0]
+    offset = min(default.runs, int(fewest)) if fewest is not None else default.runs
+    rows = db.execute_sql(
+        'SELECT t.id, t.keep_runs, t.keep_days FROM "task" t WHERE EXISTS (SELECT 1 FROM '
+        f'"run" r WHERE r.task_id = t.id AND r.status IN {_FINISHED} LIMIT 1 OFFSET ?) '
+        "ORDER BY t.id", (offset,)).fetchall()
+    return [(int(i), default.for_task(r, d)) for i, r, d in rows]
+
+
 def task_policy(task_id: int) -> KeepPolicy | None:
     """One task's effective policy (None when the task is gone)."""
     row = db.execute_sql('SELECT keep_runs, keep_days FROM "task" WHERE id = ?',

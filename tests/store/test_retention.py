@@ -96,3 +96,21 @@ def test_freed_pages_are_given_back_and_the_file_shrinks(store: Any, service: An
     assert given > 100 and retention.free_pages() == 0
     db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     assert store.path.stat().st_size < size_full / 4
+
+
+def test_a_full_look_reads_only_tasks_with_more_finished_runs_than_the_fewest_kept(
+        store: Any, service: Any) -> None:
+    few = service.create_task(command_task("few", keep_runs=3))
+    many = service.create_task(command_task("many", keep_runs=3))
+    busy = service.create_task(command_task("busy"))  # the default keeps 100
+    idle = service.create_task(command_task("idle"))
+    with store.write():
+        _runs(few.id, ["succeeded"] * 3 + ["running"], age_days=10)  # 3 finished: kept
+        _runs(many.id, ["failed"] * 4, age_days=10)
+        _runs(busy.id, ["succeeded"] * 5, age_days=10)  # over the fewest kept (3)
+    with store.read():
+        crowded = dict(retention.crowded_task_policies())
+        every = dict(retention.task_policies())
+    assert set(crowded) == {many.id, busy.id}  # a candidate, not yet a verdict
+    assert crowded[many.id] == every[many.id] and crowded[busy.id] == every[busy.id]
+    assert idle.id not in crowded

@@ -1,0 +1,131 @@
+"""Commands checkpoint too: `$TICKWORK_CHECKPOINT_FILE` survives a `kill -9` of the engine and
+the retry reads it back; `$TICKWORK_RUN_ID` / `$TICKWORK_ATTEMPT` name the run and attempt;
+the file's content becomes the run's checkpoint (secrets masked) and goes once no retry
+follows."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import ROOT, command_task
+from tests.engine.conftest import wait_until
+
+# counts to 10, a step a second, resuming from the checkpoint file; writes it atomically
+COUNTER = (
+    'n=$(cat "$TICKWORK_CHECKPOINT_FILE" 2>/dev/null || echo 0); '
+    'echo "$TICKWORK_RUN_ID $TICKWORK_ATTEMPT $n $TICKWORK_CHECKPOINT_FILE" >> "$MARKS"; '
+    'while [ "$n" -lt 10 ]; do n=$((n+1)); echo "$n" >> "$STEPS"; '
+    'echo "$n" > "$TICKWORK_CHECKPOINT_FILE.new"; '
+    'mv "$TICKWORK_CHECKPOINT_FILE.new" "$TICKWORK_CHECKPOINT_FILE"; sleep 1; done')
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def test_command_killed_with_its_engine_resumes_from_its_checkpoint_file(
+        spawn: Any, cli: Any, home: Path, tmp_path: Path) -> None:
+    steps, marks = tmp_path / "steps", tmp_path / "marks"
+    bulk = tmp_path / "tasks.json"
+    bulk.write_text(json.dumps({"version": 1, "tasks": [{
+        "name": "counter", "timezone": "UTC", "retries": 1, "retry_delay": 0.1,
+        "env": {"STEPS": str(steps), "MARKS": str(marks)},
+        "action": {"kind": "command", "argv": [COUNTER], "shell": True}}]}))
+    imported = subprocess.run([sys.executable, "-m", "app.cli", "--home", str(home), "import",
+                               str(bulk)], cwd=ROOT, capture_output=True, text=True)
+    assert imported.returncode == 0, imported.stderr
+    first = spawn("first")
+    first.wait_for("engine running")
+    assert cli("task", "run", "counter").code == 0
+    wait_until(lambda: len(_lines(steps)) >= 2, 20, interval=0.01)
+    first.kill9()  # the command lives on, orphaned, until the next engine stops it
+    second = spawn("second")
+    second.wait_for("engine running")
+    wait_until(lambda: len(_lines(marks)) == 2 and "10" in _lines(steps), 30)
+    wait_until(lambda: json.loads(cli("run", "list", "--task", "counter", "--json").out)[0][
+        "status"] == "succeeded", 15)
+    second.stop()
+    runs = sorted(json.loads(cli("run", "list", "--task", "counter", "--json").out),
+                  key=lambda r: r["attempt"])
+    assert [(r["attempt"], r["status"]) for r in runs] == [(1, "interrupted"), (2, "succeeded")]
+
+    (run1, attempt1, from1, file1), (run2, attempt2, from2, file2) = (
+        line.split() for line in _lines(marks))
+    assert (int(run1), int(attempt1)) == (runs[0]["id"], 1)  # TICKWORK_RUN_ID / _ATTEMPT
+    assert (int(run2), int(attempt2)) == (runs[1]["id"], 2)
+    assert file1 == file2  # one file for every attempt of the fire
+    assert from1 == "0" and int(from2) >= 2  # the retry resumed where the file said
+    done = [int(x) for x in _lines(steps)]
+    # every step at least once; only the step the kill cut off may be done twice
+    assert sorted(set(done)) == list(range(1, 11)), done
+    assert len(done) - len(set(done)) <= 1, done
+    assert done[-(10 - int(from2)):] == list(range(int(from2) + 1, 11))
+    assert not Path(file1).exists()  # the fire succeeded: its file is gone
+    assert stat.S_IMODE(Path(file1).parent.stat().st_mode) == 0o700
+    shown = json.loads(cli("run", "show", str(runs[1]["id"]), "--json").out)
+    assert shown["status"] == "succeeded"
+
+
+def _checkpoints(home: Path, task: str) -> list[tuple[int, str, str | None]]:
+    con = sqlite3.connect(home / "tickwork.db")
+    try:
+        return con.execute(
+            "SELECT r.attempt, r.status, r.checkpoint FROM run r JOIN task t "
+            "ON t.id = r.task_id WHERE t.name = ? ORDER BY r.attempt", (task,)).fetchall()
+    finally:
+        con.close()
+
+
+def test_checkpoint_file_is_recorded_masked_and_removed_when_no_retry_follows(
+        engine: Any, service: Any, home: Path) -> None:
+    service.set_secret("token", "hunter2-checkpoint")
+    script = ('echo "{\\"step\\": $TICKWORK_ATTEMPT, \\"key\\": \\"$KEY\\"}" '
+              '> "$TICKWORK_CHECKPOINT_FILE"; exit 3')
+    service.create_task(command_task(
+        "leaky", action={"kind": "command", "argv": [script], "shell": True},
+        secret_env={"KEY": "token"}, retries=1, retry_delay=0.1))
+    engine.start()
+    service.run_now("leaky")
+
+    def both_recorded() -> bool:
+        rows = _checkpoints(home, "leaky")
+        return len(rows) == 2 and all(r[1] == "failed" and r[2] for r in rows)
+
+    wait_until(both_recorded, 15)
+    (_, _, first), (_, _, second) = _checkpoints(home, "leaky")
+    assert json.loads(first or "") == {"step": 1, "key": "***"}  # masked like output
+    assert json.loads(second or "") == {"step": 2, "key": "***"}
+    # the last attempt failed and no retry follows: the file is gone
+    assert list((home / "checkpoints").iterdir()) == []
+
+
+def test_file_of_a_fire_cut_off_by_a_crash_with_no_retry_left_goes(
+        spawn: Any, cli: Any, home: Path, tmp_path: Path) -> None:
+    steps, marks = tmp_path / "steps", tmp_path / "marks"
+    bulk = tmp_path / "tasks.json"
+    bulk.write_text(json.dumps({"version": 1, "tasks": [{
+        "name": "once", "timezone": "UTC", "retries": 0,
+        "env": {"STEPS": str(steps), "MARKS": str(marks)},
+        "action": {"kind": "command", "argv": [COUNTER], "shell": True}}]}))
+    imported = subprocess.run([sys.executable, "-m", "app.cli", "--home", str(home), "import",
+                               str(bulk)], cwd=ROOT, capture_output=True, text=True)
+    assert imported.returncode == 0, imported.stderr
+    first = spawn("first")
+    first.wait_for("engine running")
+    assert cli("task", "run", "once").code == 0
+    wait_until(lambda: len(_lines(steps)) >= 1, 20, interval=0.01)
+    (file,) = [Path(line.split()[3]) for line in _lines(marks)]
+    wait_until(file.exists, 5, interval=0.01)
+    first.kill9()
+    second = spawn("second")
+    second.wait_for("engine running")
+    (run,) = json.loads(cli("run", "list", "--task", "once", "--json").out)
+    assert run["status"] == "interrupted"
+    assert not file.exists()  # no retry will read it: the next fire starts afresh
+    second.stop()
