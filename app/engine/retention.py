@@ -67,11 +67,10 @@ class Retention:
         """One look at these tasks (None: every task): delete, then give space back."""
         now = self.clock.now()
         runs = tasks = 0
-        if task_ids is None:
-            policies = retention.crowded_task_policies()  # the others have nothing to go
-        else:
-            found = ((t, retention.task_policy(t)) for t in sorted(task_ids))
-            policies = [(t, p) for t, p in found if p is not None]
+        # Only tasks with more finished runs than any task keeps can have runs to let go:
+        # one statement finds them (a query per task whose run finished cost the engine a
+        # third more CPU at 300,000 fires a minute, every task having one run).
+        policies = retention.crowded_task_policies(task_ids)
         for task_id, policy in policies:
             if self._stop.is_set():
                 break
