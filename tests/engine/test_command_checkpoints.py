@@ -25,6 +25,20 @@ COUNTER = (
     'mv "$TICKWORK_CHECKPOINT_FILE.new" "$TICKWORK_CHECKPOINT_FILE"; sleep 1; done')
 
 
+def _add_counter(home: Path, tmp_path: Path, name: str, retries: int, steps: Path,
+                 marks: Path) -> None:
+    """The counting command as a task (through `tickwork import`: the export format keeps
+    the shell line exactly as written)."""
+    bulk = tmp_path / "tasks.json"
+    bulk.write_text(json.dumps({"version": 1, "tasks": [{
+        "name": name, "timezone": "UTC", "retries": retries, "retry_delay": 0.1,
+        "env": {"STEPS": str(steps), "MARKS": str(marks)},
+        "action": {"kind": "command", "argv": [COUNTER], "shell": True}}]}))
+    imported = subprocess.run([sys.executable, "-m", "app.cli", "--home", str(home), "import",
+                               str(bulk)], cwd=ROOT, capture_output=True, text=True)
+    assert imported.returncode == 0, imported.stderr
+
+
 def _lines(path: Path) -> list[str]:
     return path.read_text().splitlines() if path.exists() else []
 
@@ -32,14 +46,7 @@ def _lines(path: Path) -> list[str]:
 def test_command_killed_with_its_engine_resumes_from_its_checkpoint_file(
         spawn: Any, cli: Any, home: Path, tmp_path: Path) -> None:
     steps, marks = tmp_path / "steps", tmp_path / "marks"
-    bulk = tmp_path / "tasks.json"
-    bulk.write_text(json.dumps({"version": 1, "tasks": [{
-        "name": "counter", "timezone": "UTC", "retries": 1, "retry_delay": 0.1,
-        "env": {"STEPS": str(steps), "MARKS": str(marks)},
-        "action": {"kind": "command", "argv": [COUNTER], "shell": True}}]}))
-    imported = subprocess.run([sys.executable, "-m", "app.cli", "--home", str(home), "import",
-                               str(bulk)], cwd=ROOT, capture_output=True, text=True)
-    assert imported.returncode == 0, imported.stderr
+    _add_counter(home, tmp_path, "counter", 1, steps, marks)
     first = spawn("first")
     first.wait_for("engine running")
     assert cli("task", "run", "counter").code == 0
@@ -108,14 +115,7 @@ def test_checkpoint_file_is_recorded_masked_and_removed_when_no_retry_follows(
 def test_file_of_a_fire_cut_off_by_a_crash_with_no_retry_left_goes(
         spawn: Any, cli: Any, home: Path, tmp_path: Path) -> None:
     steps, marks = tmp_path / "steps", tmp_path / "marks"
-    bulk = tmp_path / "tasks.json"
-    bulk.write_text(json.dumps({"version": 1, "tasks": [{
-        "name": "once", "timezone": "UTC", "retries": 0,
-        "env": {"STEPS": str(steps), "MARKS": str(marks)},
-        "action": {"kind": "command", "argv": [COUNTER], "shell": True}}]}))
-    imported = subprocess.run([sys.executable, "-m", "app.cli", "--home", str(home), "import",
-                               str(bulk)], cwd=ROOT, capture_output=True, text=True)
-    assert imported.returncode == 0, imported.stderr
+    _add_counter(home, tmp_path, "once", 0, steps, marks)
     first = spawn("first")
     first.wait_for("engine running")
     assert cli("task", "run", "once").code == 0
