@@ -254,6 +254,18 @@ def read_ics(text: str, name: str = "the .ics file") -> IcsDates:
     return IcsDates(Exclusions(tuple(dates), tuple(yearly)), count, tuple(not_read))
 
 
+
+def _listed(props: list[tuple[str, dict[str, str], str]], which: str) -> list[date] | str:
+    """Every date of an event's `which` lines (RDATE, EXDATE), or what could not be read."""
+    found: list[date] = []
+    for name, _params, value in props:
+        if name == which:
+            dates = _dates(value)
+            if dates is None:
+                return f"{which} {value} (not dates)"
+            found.extend(dates)
+    return found
+
 def _event_dates(props: list[tuple[str, dict[str, str], str]]
                  ) -> tuple[list[date], list[date]] | str:
     """One event's (dates, yearly dates), or why it was not read ("" for a timed event)."""
@@ -281,20 +293,13 @@ def _event_dates(props: list[tuple[str, dict[str, str], str]]
             return f"DURATION {first['DURATION'][1]}"
         days = int(match.group(1))
     span = [start + timedelta(days=i) for i in range(days)]
-    extra: list[date] = []
-    for name, _params, value in props:
-        if name == "RDATE":
-            more = _dates(value)
-            if more is None:
-                return f"RDATE {value} (not dates)"
-            extra.extend(more)
-    removed: set[date] = set()
-    for name, _params, value in props:
-        if name == "EXDATE":
-            less = _dates(value)
-            if less is None:
-                return f"EXDATE {value} (not dates)"
-            removed.update(less)
+    extra = _listed(props, "RDATE")
+    if isinstance(extra, str):
+        return extra
+    listed_out = _listed(props, "EXDATE")
+    if isinstance(listed_out, str):
+        return listed_out
+    removed = set(listed_out)
     rules = [value for name, _, value in props if name == "RRULE"]
     if not rules:
         return [d for d in span + extra if d not in removed], []
