@@ -168,3 +168,74 @@ def test_enter_in_waits_for_adds_the_name_and_does_not_create_the_task(gui: Gui,
     assert editor.isVisible() and gui.service.count_tasks() == 1  # not created by Enter
     _save(gui, qtbot, editor)
     assert gui.service.get_task("downstream").spec.depends_on == ("fetch",)
+
+
+def _open_selected(gui: Gui, qtbot: Any, task_id: int, key: Any,
+                   modifier: Any = Qt.KeyboardModifier.NoModifier) -> TaskEditor:
+    """Select the task in the table and press Enter (edit) or Ctrl+D (duplicate)."""
+    view = gui.window.tasks_view
+    gui.wait_until(lambda: view.select_task(task_id)
+                   and [i.id for i in view.selected_items()] == [task_id])
+    gui.window.activateWindow()
+    gui.wait_until(lambda: QApplication.activeWindow() is gui.window)
+    view.table.setFocus()
+    ops = gui.window.task_ops
+    before = ops.editor
+    qtbot.keyClick(view.table, key, modifier)
+    gui.wait_until(lambda: ops.editor is not None and ops.editor is not before
+                   and ops.editor.isVisible())
+    assert ops.editor is not None
+    gui.settle()
+    return ops.editor
+
+
+def test_a_commands_input_and_shell_program_are_shown_kept_and_editable(gui: Gui,
+                                                                        qtbot: Any) -> None:
+    # what `tickwork import --crontab` makes of `SHELL=/bin/bash` and a `%` line
+    task = gui.service.create_task({
+        "name": "mail-report", "timezone": "UTC", "schedule": {"kind": "manual"},
+        "action": {"kind": "command", "argv": ["cat | wc -l"], "shell": True,
+                   "line": "cat | wc -l", "shell_program": "/bin/bash",
+                   "stdin": "one\ntwo\n"}})
+
+    copy = _open_selected(gui, qtbot, task.id, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    go(copy, qtbot, "Action")
+    assert copy.action.shell_program.text() == "/bin/bash"
+    assert copy.action.stdin.toPlainText() == "one\ntwo\n"
+    _save(gui, qtbot, copy)  # a duplicate used to lose both
+    copied = gui.service.get_task("mail-report (copy)")
+    assert (copied.spec.action.shell_program, copied.spec.action.stdin) == ("/bin/bash",
+                                                                         "one\ntwo\n")
+    gui.wait_until(lambda: [i.id for i in gui.window.tasks_view.selected_items()]
+                   == [copied.id])  # the new copy is selected; now back to the original
+
+    editor = _open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)
+    go(editor, qtbot, "Action")
+    editor.action.stdin.setFocus()
+    qtbot.keyClick(editor.action.stdin, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(editor.action.stdin, "three")
+    qtbot.keyClick(editor.action.stdin, Qt.Key.Key_Return)  # a new line, not Save
+    _save(gui, qtbot, editor)
+    action = gui.service.get_task("mail-report").spec.action
+    assert action.stdin == "one\ntwo\nthree\n" and action.shell_program == "/bin/bash"
+    run = gui.service.run_now("mail-report")
+    gui.wait_until(lambda: gui.service.get_run(run.id).status == "succeeded", 15)
+    out = "".join(text for _, stream, text in gui.service.run_output(run.id)
+                  if stream == "stdout")
+    assert out.strip() == "3"  # bash read all three lines from its standard input
+
+
+def test_a_shell_program_that_is_not_a_path_is_named_inline(gui: Gui, qtbot: Any) -> None:
+    editor = new_editor(gui)
+    fill_manual_command(editor, qtbot, "bash-line", "echo $0")
+    go(editor, qtbot, "Action")
+    assert not editor.action.shell_program.isEnabled()  # only for the shell
+    click(qtbot, editor.action.shell)
+    gui.wait_until(editor.action.shell_program.isEnabled)
+    qtbot.keyClicks(editor.action.shell_program, "bash")
+    gui.wait_until(lambda: not editor.save_button.isEnabled())
+    label = editor.action.errors["shell_program"][0]
+    gui.wait_until(label.isVisible)
+    assert "absolute path" in label.text()
+    assert gui.service.list_tasks() == []
+    editor.discard()

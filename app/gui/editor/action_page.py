@@ -1,5 +1,7 @@
 """The editor's Action page: a command (kept exactly as typed, with the shell offered when
-the line needs one) or a Python function with its JSON arguments, and the working folder."""
+the line needs one, the shell program it runs with and the text it reads on its standard
+input — cron's SHELL and `%` lines) or a Python function with its JSON arguments, and the
+working folder."""
 
 from __future__ import annotations
 
@@ -60,6 +62,19 @@ class ActionPage(Page):
         self.shell_hint.fix_button.clicked.connect(self._on_use_shell_clicked)
         cform.addRow("", self._note("Without the shell the line is split into arguments like "
                                     "a terminal would, and run directly."))
+        self.shell_program = QLineEdit()
+        self.shell_program.setFont(self._mono())
+        self.shell_program.setPlaceholderText("/bin/sh")
+        self.shell_program.setToolTip("The shell the line runs with (cron's SHELL)")
+        cform.addRow("Shell pro&gram", self.shell_program)
+        self.add_error("shell_program", self.shell_program, cform)
+        self.stdin = QPlainTextEdit()
+        self.stdin.setFont(self._mono())
+        self.stdin.setFixedHeight(60)
+        self.stdin.setTabChangesFocus(True)
+        self.stdin.setPlaceholderText("(nothing) — text the command reads on its standard input")
+        cform.addRow("Standard &input", self.stdin)
+        self.add_error("stdin", self.stdin, cform)
         self.stack.addWidget(command_page)
 
         python_page = QWidget()
@@ -95,13 +110,16 @@ class ActionPage(Page):
 
         self.is_command.toggled.connect(self._on_kind_toggled)
         for signal in (self.command.textChanged, self.target.textChanged,
-                       self.kwargs.textChanged, self.cwd.textChanged):
+                       self.kwargs.textChanged, self.cwd.textChanged,
+                       self.shell_program.textChanged, self.stdin.textChanged):
             signal.connect(self.changed)
         self.shell.toggled.connect(self.changed)
         self.command.textChanged.connect(self._update_shell_hint)
         self.shell.toggled.connect(self._update_shell_hint)
+        self.shell.toggled.connect(self.shell_program.setEnabled)
         self.kwargs.setTabChangesFocus(True)
         self._update_shell_hint()
+        self.shell_program.setEnabled(False)
 
     def _update_shell_hint(self) -> None:
         found = None if self.shell.isChecked() else shell_syntax(self.command.text())
@@ -141,6 +159,8 @@ class ActionPage(Page):
             if not isinstance(line, str):
                 line = argv[0] if action.get("shell") and argv else shlex.join(argv)
             self.command.setText(line)
+            self.shell_program.setText(action.get("shell_program") or "")
+            self.stdin.setPlainText(action.get("stdin") or "")
         self.cwd.setText(action.get("cwd") or "")
         self.stack.setCurrentIndex(0 if self.is_command.isChecked() else 1)
 
@@ -167,5 +187,8 @@ class ActionPage(Page):
             except ValueError as exc:
                 raise ValidationError("command", f"cannot be split into arguments: {exc} "
                                       "(close the quote, or run it through the shell)") from None
+        program = self.shell_program.text().strip() if self.shell.isChecked() else ""
+        stdin = self.stdin.toPlainText()
         data["action"] = {"kind": "command", "argv": argv, "shell": self.shell.isChecked(),
-                          "cwd": cwd, "line": line}
+                          "cwd": cwd, "line": line, "shell_program": program or None,
+                          "stdin": stdin or None}
