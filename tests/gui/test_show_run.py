@@ -1,0 +1,73 @@
+"""`tickwork --show-run RUN` (what a desktop notification's "Open log" starts when no window
+is open): the real start-up path opens the window on the Runs view, every task's runs
+listed, with that run selected and its detail shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from app.gui import bootstrap
+from app.gui.main_window import RUNS, MainWindow
+from app.gui.qt import QApplication, QTimer
+from tests.gui.conftest import command_task
+
+
+def test_show_run_opens_the_window_at_that_run(tmp_path: Path, qapp: Any) -> None:
+    from app.service import Service
+    from app.store.database import Store
+
+    home = tmp_path / "home"
+    store = Store.open(home)
+    service = Service(store, "cli")
+    for name in ("backup", "report"):
+        service.create_task(command_task(name))
+    runs = [service.run_now(name) for name in ("backup", "report") * 5]
+    wanted = runs[3]  # a `report` run, neither the newest nor the oldest
+    store.close()
+
+    seen: dict[str, Any] = {}
+    quitter = QTimer()  # quit() before the event loop runs is lost: repeat it until it lands
+    quitter.setInterval(50)
+    quitter.timeout.connect(QApplication.quit)
+
+    def look() -> None:
+        if seen.get("stopped"):
+            return
+        windows = [w for w in QApplication.topLevelWidgets()
+                   if isinstance(w, MainWindow) and w.isVisible()]
+        if windows:
+            window = windows[0]
+            view = window.runs_view
+            shown = view.detail.run
+            if window.current_view() == RUNS and shown is not None:
+                seen.update(view=window.current_view(), run=shown.id, window=window,
+                            listed={view.model.data(view.model.index(r, 0), 0)
+                                    for r in range(view.model.rowCount())},
+                            selected=[i.row() for i in view.table.selectionModel().selectedRows()],
+                            row=view.model.row_of(wanted.id))
+                quitter.start()
+                return
+        QTimer.singleShot(20, look)
+
+    QTimer.singleShot(0, look)
+    failsafe = QTimer()  # never hang the suite; stopped after, so it cannot quit a later test
+    failsafe.setSingleShot(True)
+    failsafe.timeout.connect(QApplication.quit)
+    failsafe.start(20_000)
+    try:
+        code = bootstrap.main(["--home", str(home), "--no-engine", "--show-run", str(wanted.id)])
+    finally:
+        quitter.stop()
+        failsafe.stop()
+        seen["stopped"] = True
+        qapp.setQuitOnLastWindowClosed(True)
+    seen.pop("stopped")
+    window = seen.pop("window", None)
+    if window is not None:
+        window.hide()
+        window.deleteLater()
+    assert code == 0
+    assert seen.get("run") == wanted.id, seen
+    assert seen["selected"] == [seen["row"]]
+    assert len(seen["listed"]) > 1  # every task's runs, not only this task's
