@@ -14,7 +14,6 @@ from app.gui.audit.model import AuditTableModel, event_sentence
 from app.gui.audit.reads import AuditItem, AuditQuery
 from app.gui.background import Background
 from app.gui.qt import (
-    QAbstractItemView,
     QComboBox,
     QFontDatabase,
     QHBoxLayout,
@@ -25,7 +24,6 @@ from app.gui.qt import (
     QPushButton,
     QSplitter,
     Qt,
-    QTableView,
     QTimer,
     QVBoxLayout,
     QWidget,
@@ -33,6 +31,7 @@ from app.gui.qt import (
 from app.gui.session import Session
 from app.gui.widgets import display
 from app.gui.widgets.paging import ITEM_ROLE, Throttle
+from app.gui.widgets.tables import row_table
 from app.service import Service
 from app.store.audit_check import AuditReport
 
@@ -66,16 +65,7 @@ class AuditView(QWidget):
         top.addWidget(self.search, 2)
         top.addWidget(self.actor, 1)
         top.addWidget(self.verify_button)
-        self.table = QTableView()
-        self.table.setObjectName("AuditTable")
-        self.table.setModel(model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
+        self.table = row_table(model, "AuditTable")
         for column, width in enumerate((150, 130)):
             self.table.setColumnWidth(column, width)
         self.table.horizontalHeader().setStretchLastSection(True)

@@ -19,7 +19,6 @@ from app.core.run import Run
 from app.core.task import RUN_STATUSES, Task
 from app.gui.background import Background
 from app.gui.qt import (
-    QAbstractItemView,
     QComboBox,
     QDate,
     QDateTimeEdit,
@@ -28,7 +27,6 @@ from app.gui.qt import (
     QSettings,
     QSplitter,
     Qt,
-    QTableView,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -54,6 +52,7 @@ from app.gui.widgets import display
 from app.gui.widgets.columns import Column, ColumnFitter
 from app.gui.widgets.error_label import ErrorLabel
 from app.gui.widgets.paging import ITEM_ROLE
+from app.gui.widgets.tables import row_table
 from app.gui.widgets.task_field import TaskNameField
 from app.service import Service
 
@@ -122,16 +121,7 @@ class RunsView(QWidget):
         self.dates.hide()
         self.filter_error = ErrorLabel()
 
-        self.table = QTableView()
-        self.table.setObjectName("RunTable")
-        self.table.setModel(model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
+        self.table = row_table(model, "RunTable")
         # narrow windows shrink the columns, then hide the least important (columns.py)
         self.columns = ColumnFitter(self.table, RUN_COLUMNS, RUN_PRIORITY, stretch=RESULT)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)

@@ -29,7 +29,6 @@ from app.gui.qt import (
     QSettings,
     QStackedWidget,
     Qt,
-    QTableView,
     QTimer,
     QVBoxLayout,
     QWidget,
@@ -49,6 +48,7 @@ from app.gui.tasks.model import (
 from app.gui.widgets import display
 from app.gui.widgets.columns import Column, ColumnFitter
 from app.gui.widgets.paging import ITEM_ROLE
+from app.gui.widgets.tables import row_table
 
 SEARCH_MS = 200
 # (column, minimum, preferred width); the order says what stays longest as the window narrows
@@ -114,18 +114,8 @@ class TasksView(QWidget):
         top.addWidget(self.search, 1)
         top.addWidget(self.count)
 
-        self.table = QTableView()
-        self.table.setObjectName("TaskTable")
-        self.table.setModel(model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
+        self.table = row_table(model, "TaskTable", several=True)
         self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(
-            self.table.fontMetrics().height() + 10)
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         # narrow windows shrink the columns (text elides), then hide the least important
