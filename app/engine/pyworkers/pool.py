@@ -38,11 +38,11 @@ from app import platform
 from app.engine.attempts import Attempt, CheckpointError, Outcome, Sink, resolve_secrets
 from app.engine.capture import Capture
 from app.engine.pyworkers import protocol
+from app.engine.pyworkers.deadlines import Deadlines
 from app.engine.pyworkers.worker import PATH_VAR, PYTHONPATH_VAR
 
 TERM_GRACE = 0.5  # seconds between SIGTERM and SIGKILL of a worker
 CANCEL_GRACE = 1.0  # seconds a cancelled callable has to return before its worker is killed
-POLL = 0.25  # seconds between looks at a run's cancel flag while its worker is silent
 _APP_ROOT = str(Path(__file__).resolve().parents[3])  # the folder holding the `app` package
 
 
@@ -91,26 +91,44 @@ class WorkerProcess:
         self.frames = protocol.Frames()
         self.cpu: float | None = None  # CPU seconds when its last run ended (None: unknown)
         self.greeted = False
+        self.current: int | None = None  # the run it is on (guarded by `lock`)
+        self.doomed = False  # it was told to stop: it gets no further run
+        self.lock = threading.Lock()
         self._control_lock = threading.Lock()
 
     def alive(self) -> bool:
         return self.proc.poll() is None
+
+    def usable(self) -> bool:
+        return not self.doomed and self.alive()
 
     def tell(self, data: bytes) -> None:
         """A control frame (any thread: a cancel comes from the dispatcher's)."""
         with self._control_lock, contextlib.suppress(OSError):  # gone: its run hears EOF
             self.control.sendall(data)
 
-    def read(self, timeout: float) -> list[tuple[int, bytes]] | None:
-        """The frames that arrive within `timeout` ([] for none); None once it is gone."""
-        self.run.settimeout(timeout)
+    def read(self) -> list[tuple[int, bytes]] | None:
+        """The next frames it sends (blocking); None once it is gone."""
         try:
             data = self.run.recv(262144)
-        except TimeoutError:
-            return []
         except OSError:
             return None
         return self.frames.feed(data) if data else None
+
+    def terminate(self, run_id: int) -> bool:
+        """SIGTERM to its process group if it still runs `run_id` (any thread); it is not
+        given another run after that. False when that run had already ended."""
+        with self.lock:
+            if self.current != run_id:
+                return False
+            self.doomed = True
+            platform.kill_group(self.pid, signal.SIGTERM)
+            return True
+
+    def finish_off(self) -> None:
+        """SIGKILL to its process group if it is still there after a SIGTERM."""
+        if self.alive():
+            platform.kill_group(self.pid, platform.SIGKILL)
 
     def stop(self) -> int | None:
         """Kill it and what it started (its process group): SIGTERM, then SIGKILL."""
@@ -123,6 +141,12 @@ class WorkerProcess:
         platform.kill_group(self.pid, platform.SIGKILL)  # children that outlived it
         self.close()
         return code
+
+    def hang_up(self) -> None:
+        """End both channels (any thread): the worker exits, a blocked read returns."""
+        for sock in (self.run, self.control):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
         self.run.close()
@@ -150,6 +174,7 @@ class PythonWorkers:
         self._all: set[WorkerProcess] = set()
         self._lock = threading.Lock()
         self.started = 0  # workers started, replacements included
+        self.deadlines = Deadlines()
 
     def pids(self) -> list[int]:
         with self._lock:
@@ -159,8 +184,9 @@ class PythonWorkers:
         """The engine stops: every worker goes (EOF first, then a kill for a busy one)."""
         with self._lock:
             workers, self._all = list(self._all), set()
+        self.deadlines.close()
         for worker in workers:
-            worker.close()
+            worker.hang_up()
         deadline = time.monotonic() + TERM_GRACE
         for worker in workers:
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -170,7 +196,7 @@ class PythonWorkers:
 
     def _worker(self) -> WorkerProcess:
         worker: WorkerProcess | None = getattr(self._mine, "worker", None)
-        if worker is not None and worker.alive():
+        if worker is not None and worker.usable():
             return worker
         if worker is not None:
             self.discard(worker)
@@ -194,14 +220,15 @@ class PythonWorkers:
         worker = self._worker()
         attempt.pid = worker.pid
         attempt.worker_cpu = worker.cpu
-        cancel = protocol.frame(protocol.CANCEL, str(attempt.run_id).encode())
-        attempt.on_cancel = lambda: worker.tell(cancel)
-        try:
-            if attempt.cancel_event.is_set():
-                worker.tell(cancel)  # (a cancel before on_cancel was set)
-            return RunFollower(self, worker, attempt).follow(request)
-        finally:
-            attempt.on_cancel = None
+        return RunFollower(self, worker, attempt).follow(request)
+
+    def stop_later(self, worker: WorkerProcess, run_id: int, after: float) -> None:
+        """Kill `worker` `after` seconds from now if it is still on `run_id` then."""
+        def stop() -> None:
+            if worker.terminate(run_id):
+                self.deadlines.at(time.monotonic() + TERM_GRACE, worker.finish_off)
+
+        self.deadlines.at(time.monotonic() + after, stop)
 
     def _request(self, attempt: Attempt) -> bytes:
         action = attempt.action
@@ -230,36 +257,43 @@ class RunFollower:
         self._context: Served | None = None
 
     def follow(self, request: bytes) -> Outcome:
-        attempt, worker = self.attempt, self.worker
+        attempt, worker, pool = self.attempt, self.worker, self.pool
+        run_id = attempt.run_id
+        with worker.lock:
+            worker.current = run_id
+        cancel = protocol.frame(protocol.CANCEL, str(run_id).encode())
+
+        def on_cancel() -> None:  # the dispatcher's thread, or the deadline's
+            worker.tell(cancel)
+            grace = 0.0 if attempt.stop_status == "timed_out" else CANCEL_GRACE
+            pool.stop_later(worker, run_id, grace)
+
+        attempt.on_cancel = on_cancel
+        timeout = None
+        if attempt.timeout is not None:
+            timeout = pool.deadlines.at(time.monotonic() + attempt.timeout, lambda: attempt.cancel(
+                f"timed out after {attempt.timeout:g}s", "timed_out"))
         try:
-            worker.run.sendall(request)
-        except OSError:
-            return self._lost()
-        start = time.monotonic()
-        deadline = None if attempt.timeout is None else start + attempt.timeout
-        kill_at: float | None = None
-        while True:
-            now = time.monotonic()
-            if kill_at is None:
-                if deadline is not None and now >= deadline:
-                    attempt.cancel(f"timed out after {attempt.timeout:g}s", "timed_out")
-                if attempt.cancel_event.is_set():
-                    grace = 0.0 if attempt.stop_status == "timed_out" else CANCEL_GRACE
-                    kill_at = now + grace
-            if kill_at is not None and now >= kill_at:
-                return self._kill()
-            wait = POLL
-            if kill_at is not None:
-                wait = min(wait, kill_at - now)
-            elif deadline is not None:
-                wait = min(wait, deadline - now)
-            frames = worker.read(max(wait, 0.0))
-            if frames is None:
+            if attempt.cancel_event.is_set():  # (a cancel before on_cancel was set)
+                on_cancel()
+            try:
+                worker.run.sendall(request)
+            except OSError:
                 return self._lost()
-            for kind, payload in frames:
-                if kind == protocol.DONE:
-                    return self._done(json.loads(payload))
-                self._serve(kind, payload)
+            while True:
+                frames = worker.read()
+                if frames is None:
+                    return self._lost()
+                for kind, payload in frames:
+                    if kind == protocol.DONE:
+                        with worker.lock:
+                            worker.current = None
+                        return self._done(json.loads(payload))
+                    self._serve(kind, payload)
+        finally:
+            attempt.on_cancel = None
+            if timeout is not None:
+                pool.deadlines.drop(timeout)
 
     def _serve(self, kind: int, payload: bytes) -> None:
         attempt = self.attempt
@@ -301,24 +335,10 @@ class RunFollower:
         if self._capture is not None:
             self._capture.finish()
 
-    def _drain(self) -> None:
-        """What a worker about to be killed had already said (not its checkpoints)."""
-        frames = self.worker.read(0.0) or []
-        for kind, payload in frames:
-            if kind in (protocol.STDOUT, protocol.STDERR, protocol.LOG, protocol.PROGRESS):
-                self._serve(kind, payload)
-
-    def _kill(self) -> Outcome:
-        attempt = self.attempt
-        self._drain()
-        self.pool.discard(self.worker)
-        self._finish_output()
-        return Outcome(attempt.stop_status, _now(), error=attempt.cancel_reason)
-
     def _lost(self) -> Outcome:
         attempt, worker = self.attempt, self.worker
         try:
-            code = worker.proc.wait(TERM_GRACE)
+            code = worker.proc.wait(TERM_GRACE * 2)  # (a stop's SIGKILL follows its SIGTERM)
         except subprocess.TimeoutExpired:
             code = None
         self.pool.discard(worker)
