@@ -74,7 +74,7 @@ class WorkerProcess:
         run, run_there = socket.socketpair()
         control, control_there = socket.socketpair()
         env = dict(os.environ)
-        env[PATH_VAR] = json.dumps(sys.path)
+        env[PATH_VAR] = json.dumps([str(p) for p in sys.path])
         env[PYTHONPATH_VAR] = json.dumps(os.environ.get("PYTHONPATH"))
         env["PYTHONPATH"] = _APP_ROOT
         try:
