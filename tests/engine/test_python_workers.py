@@ -204,3 +204,19 @@ def test_a_python_run_reports_its_workers_cpu_and_memory(store: Any, service: An
         workers = engine.executor.python.pids()
         engine.stop(grace=2)
     assert workers and all(_gone(pid) for pid in workers)  # the engine's stop took them
+
+
+def test_a_folder_named_app_where_the_engine_runs_changes_nothing(
+        engine: Any, service: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "app").mkdir(parents=True)
+    (elsewhere / "app" / "__init__.py").write_text("raise ImportError('not tickwork')\n")
+    monkeypatch.chdir(elsewhere)  # the worker starts here, as from a user's own folder
+    who = tmp_path / "who.pid"
+    engine.start()
+    service.create_task(py_task("who", "whoami", kwargs={"path": str(who)}))
+    run = service.run_now("who")
+    done = wait_until(lambda: (r := service.get_run(run.id)).status != "running"
+                      and r.finished_at and r, 20)
+    assert done.status == "succeeded", done.error
+    assert int(who.read_text()) != os.getpid()

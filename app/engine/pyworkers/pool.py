@@ -64,7 +64,9 @@ def worker_argv(run_fd: int, control_fd: int) -> list[str]:
     fds = [str(run_fd), str(control_fd)]
     if getattr(sys, "frozen", False):
         return [sys.executable, "--tickwork-worker", "python", *fds]
-    return [sys.executable, "-m", "app.engine.pyworkers.worker", *fds]
+    # -P: the engine's working folder is not put first on the path, so an `app` folder
+    # there cannot stand in for Tickwork's own (the callable's path is the engine's)
+    return [sys.executable, "-P", "-m", "app.engine.pyworkers.worker", *fds]
 
 
 class WorkerProcess:
