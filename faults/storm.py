@@ -1,4 +1,5 @@
-"""`make faults`: kill -9 storms and single faults against real engine processes.
+"""`make faults`: kill -9 storms and single faults against real engine processes (and,
+in half of an engine's lives, a kill -9 of one of its Python workers).
 
 Each scenario returns the same verdict: runs committed then lost, (task, fire time, attempt)
 executed twice, two copies of a command at once, fires that fell due and have no ledger row,
@@ -19,6 +20,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import psutil  # type: ignore[import-untyped]  # no stubs installed
 
 from faults import scenarios
 from faults.harness import Home, kill_marked, wait_until
@@ -41,12 +44,18 @@ def storm(folder: Path, *, tasks: int, kills: int, seed: int,
     work = build(folder / "work", tasks, t0, t0 + timedelta(seconds=est), mark, rng)
     home.import_tasks(work.tasks)
     committed: dict[tuple[str, str, int], str] = {}
+    worker_kills = 0
     try:
         for k in range(kills):
             eng = home.engine()
             if rng.random() < 0.8:  # mostly once it runs; sometimes mid-start-up
                 eng.wait_for("engine running")
-            time.sleep(rng.uniform(*life))
+            pause = rng.uniform(*life)
+            if rng.random() < 0.5:  # one of its Python workers dies mid-life
+                time.sleep(pause / 2)
+                worker_kills += kill_a_worker(eng.proc.pid, rng)
+                pause /= 2
+            time.sleep(pause)
             committed.update(home.ledger())  # what is committed now must survive the kill
             eng.kill9()
             if k % 20 == 0:
@@ -58,16 +67,31 @@ def storm(folder: Path, *, tasks: int, kills: int, seed: int,
         wait_until(lambda: home.active_runs() == 0, 120, 0.5)
         code = final.stop()
         verdict = check(home, work, committed)
-        verdict.update(kills=kills, tasks=tasks, final_exit=code,
+        verdict.update(kills=kills, worker_kills=worker_kills, tasks=tasks, final_exit=code,
                        seconds=round(time.monotonic() - started, 1))
         shown = ", ".join(f"{n:,} {s}" for s, n in verdict["statuses"].items())
-        verdict["summary"] = (f"{kills} kill -9 over {tasks} tasks in "
+        verdict["summary"] = (f"{kills} kill -9 (and {worker_kills} of a Python worker) "
+                              f"over {tasks} tasks in "
                               f"{verdict['seconds']:.0f} s: {verdict['runs']:,} runs ({shown})")
         verdict["ok"] = verdict["ok"] and code == 0
         return verdict
     finally:
         home.stop_all()
         kill_marked(mark)
+
+
+def kill_a_worker(engine_pid: int, rng: random.Random) -> int:
+    """kill -9 one of an engine's Python worker processes, if it has one; 1 if it did."""
+    try:
+        workers = [p for p in psutil.Process(engine_pid).children()
+                   if any("pyworkers.worker" in a or a == "--tickwork-worker"
+                          for a in p.cmdline())]
+        if workers:
+            rng.choice(workers).kill()
+            return 1
+    except psutil.Error:
+        pass
+    return 0
 
 
 def table(report: dict[str, Any]) -> str:

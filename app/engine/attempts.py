@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from app.core.task import Action
-
-MAX_CHECKPOINT = 64 * 1024  # bytes of JSON
+from app.engine.pyworkers.context import MAX_CHECKPOINT as MAX_CHECKPOINT
+from app.engine.pyworkers.context import CheckpointError as CheckpointError
 
 
 @dataclass(slots=True)
@@ -35,7 +35,9 @@ class Attempt:
     started_at: datetime | None = None
     due_at: datetime | None = None  # when this attempt was due (a retry's backoff end)
     pid: int | None = None  # a command's group leader (its pgid: it starts its own session)
+    # ... or, for a Python run, its worker's pid (set after on_started: never in the ledger)
     leader_created: float | None = None  # the leader's psutil create_time()
+    worker_cpu: float | None = None  # a Python run's worker: its CPU seconds at the start
     stop_status: str = "cancelled"  # what a stop makes of it: cancelled | timed_out | interrupted
     on_cancel: Callable[[], None] | None = None  # told of the stop (a simulated executor)
 
@@ -58,11 +60,6 @@ class Outcome:
     error: str | None = None
 
 
-class CheckpointError(RuntimeError):
-    """A checkpoint could not be made durable in time; the action should not go on as if
-    it were saved."""
-
-
 class Sink(Protocol):
     def on_started(self, attempt: Attempt) -> None: ...
     def on_output(self, attempt: Attempt, stream: str, text: str) -> None: ...
@@ -70,3 +67,19 @@ class Sink(Protocol):
     def on_progress(self, attempt: Attempt, fraction: float | None, message: str) -> None: ...
     def on_finished(self, attempt: Attempt, outcome: Outcome) -> None: ...
     def secret(self, name: str) -> str | None: ...
+
+
+def resolve_secrets(attempt: Attempt, sink: Sink) -> dict[str, str]:
+    """The attempt's secrets (env var -> value) from the sink, at run time; what it received
+    is kept in `attempt.secret_values` to be masked. LookupError names the one missing."""
+    values: dict[str, str] = {}
+    for key, name in attempt.secret_env.items():
+        try:
+            value = sink.secret(name)
+        except Exception as exc:
+            raise LookupError(f"cannot read secret {name!r} for {key}: {exc}") from None
+        if value is None:
+            raise LookupError(f"secret {name!r} for {key} is not in the keyring")
+        values[key] = value
+    attempt.secret_values = tuple(values.values())
+    return values

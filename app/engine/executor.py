@@ -4,12 +4,11 @@ A command runs as its own process group, carrying its run's token in its environ
 timeout, a cancel or an engine stop kills everything it started, children that called
 `setsid` included (`processes.RunProcesses`). The sink hears that a command started only
 once its process exists, so the ledger's `running` row carries its process group and the
-leader's start time. Its output is read incrementally and handed to the sink as it arrives. A Python
-action `module:function` runs in the worker thread with its JSON keyword arguments, plus a
-`context` when the function declares a parameter of that name. Python actions cannot be
-killed: on timeout, cancel or engine stop their context says `cancelled`, the run is recorded
-as such at once (timed_out, cancelled or interrupted), and whatever the function returns
-later is discarded.
+leader's start time. Its output is read incrementally and handed to the sink as it arrives.
+A Python action `module:function` runs in a worker process (app/engine/pyworkers) with its
+JSON keyword arguments, plus a `context` when the function declares a parameter of that
+name; the pool thread that hands it over follows it to its end, so a timeout, a cancel or
+the engine's stop kills it for real and a crash ends only its run (`interrupted`).
 
 The executor never touches the store: it reports to a `Sink` (the dispatcher), which owns
 the run's bookkeeping. The engine needs QtCore only.
@@ -18,19 +17,15 @@ the run's bookkeeping. The engine needs QtCore only.
 from __future__ import annotations
 
 import contextlib
-import importlib
-import inspect
 import json
 import os
 import queue
 import selectors
 import signal
 import subprocess
-import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,6 +35,7 @@ from app import platform
 from app.engine.attempts import MAX_CHECKPOINT, Attempt, CheckpointError, Outcome, Sink
 from app.engine.capture import Capture
 from app.engine.processes import TOKEN_VAR, RunProcesses, leader_created
+from app.engine.pyworkers.pool import PythonWorkers
 
 KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL of a process group
 
@@ -48,7 +44,8 @@ __all__ = ["KILL_GRACE", "MAX_CHECKPOINT", "Attempt", "CheckpointError", "Execut
 
 
 class RunContext:
-    """What a Python action sees of its run: progress, checkpoints and cancellation."""
+    """The engine's half of a Python action's context: what the worker's `RunContext`
+    (app/engine/pyworkers/context.py) asks of the engine, reported to the sink."""
 
     def __init__(self, attempt: Attempt, sink: Sink) -> None:
         self._attempt = attempt
@@ -83,33 +80,6 @@ class RunContext:
         self._sink.on_output(self._attempt, "stdout", text if text.endswith("\n") else text + "\n")
 
 
-_callables: dict[str, tuple[Callable[..., Any], bool]] = {}
-_import_lock = threading.Lock()
-
-
-def resolve_callable(target: str, search_dir: str | None = None) -> tuple[Callable[..., Any], bool]:
-    """The function for `module:function`, and whether it takes a `context` argument."""
-    key = f"{search_dir}|{target}"
-    found = _callables.get(key)
-    if found is not None:
-        return found
-    with _import_lock:
-        if search_dir and search_dir not in sys.path:
-            sys.path.insert(0, search_dir)
-        module_name, _, func_name = target.partition(":")
-        module = importlib.import_module(module_name)
-        func = getattr(module, func_name)
-        if not callable(func):
-            raise TypeError(f"{target} is not callable")
-        try:
-            params = inspect.signature(func).parameters
-        except (TypeError, ValueError):
-            params = {}  # type: ignore[assignment]
-        found = (func, "context" in params)
-        _callables[key] = found
-        return found
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -124,6 +94,7 @@ class Executor:
         self.pool.setMaxThreadCount(workers)
         self._queue: queue.SimpleQueue[Attempt | None] = queue.SimpleQueue()
         self._started = False
+        self.python = PythonWorkers(sink, RunContext)  # Python actions' worker processes
 
     def start(self, attempt: Attempt) -> None:
         """Run an attempt on a free worker (the dispatcher never starts more than `workers`).
@@ -141,7 +112,9 @@ class Executor:
         """Stop the worker loops once they are idle; True when every thread is done."""
         for _ in range(self.workers):
             self._queue.put(None)
-        return bool(self.pool.waitForDone(int(timeout * 1000)))
+        done = bool(self.pool.waitForDone(int(timeout * 1000)))
+        self.python.close()
+        return done
 
     def _worker(self) -> None:
         while True:
@@ -182,51 +155,7 @@ class Executor:
     # -- Python actions ---------------------------------------------------------------------
 
     def _run_python(self, attempt: Attempt) -> Outcome:
-        action = attempt.action
-        try:
-            func, wants_context = resolve_callable(action.target, action.cwd)
-        except Exception as exc:
-            return Outcome("failed", _now(), error=f"cannot load {action.target}: {exc!r}")
-        kwargs = dict(action.kwargs)
-        if wants_context:
-            context = RunContext(attempt, self.sink)
-            try:
-                context.env = {**attempt.env, **self._secrets(attempt)}
-            except LookupError as exc:
-                return Outcome("failed", _now(), error=str(exc))
-            kwargs["context"] = context
-        if attempt.timeout is None:
-            return self._call(func, kwargs, attempt)
-        # Run with a deadline: the call happens here; a timer marks the attempt timed out.
-        timer = threading.Timer(attempt.timeout, attempt.cancel,
-                                (f"timed out after {attempt.timeout:g}s", "timed_out"))
-        timer.daemon = True
-        timer.start()
-        try:
-            return self._call(func, kwargs, attempt)
-        finally:
-            timer.cancel()
-
-    def _call(self, func: Callable[..., Any], kwargs: dict[str, Any],
-              attempt: Attempt) -> Outcome:
-        try:
-            result = func(**kwargs)
-        except Exception as exc:
-            self.sink.on_output(attempt, "stderr", traceback.format_exc())
-            return self._stopped(attempt) or Outcome(
-                "failed", _now(), error=f"{type(exc).__name__}: {exc}")
-        stopped = self._stopped(attempt)
-        if stopped:
-            return stopped
-        if result is not None:
-            self.sink.on_output(attempt, "tickwork", f"returned: {result!r}\n")
-        return Outcome("succeeded", _now())
-
-    @staticmethod
-    def _stopped(attempt: Attempt) -> Outcome | None:
-        if not attempt.cancel_event.is_set():
-            return None
-        return Outcome(attempt.stop_status, _now(), error=attempt.cancel_reason)
+        return self.python.run(attempt)  # in this thread's worker process, followed to its end
 
     # -- commands ---------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 import psutil  # type: ignore[import-untyped]  # no stubs installed
 
+from app.engine.attempts import Attempt
 from app.engine.clock import Clock
 from app.engine.dispatcher import Dispatcher
 from app.engine.events import EventHub, MetricsSampled
@@ -127,7 +128,7 @@ class MetricsSampler:
         for attempt in engine.dispatcher.running():
             if attempt.pid is not None:
                 live.add(attempt.run_id)
-                self._sample_run(now, attempt.run_id, attempt.pid)
+                self._sample_run(now, attempt.run_id, attempt.pid, attempt)
         for run_id in set(self._trees) - live:
             del self._trees[run_id]
         if engine.clock.monotonic() - self._last_prune > 600:
@@ -135,11 +136,12 @@ class MetricsSampler:
             engine.writer.submit(lambda: ledger.prune_metrics(now - RETENTION))
         return values
 
-    def _sample_run(self, now: datetime, run_id: int, pid: int) -> None:
+    def _sample_run(self, now: datetime, run_id: int, pid: int, attempt: Attempt) -> None:
         tree = self._trees.get(run_id)
         if tree is None or tree.pid != pid:
             try:
                 tree = self._trees[run_id] = RunTree(pid)
+                tree.since(attempt.worker_cpu, attempt.started_at)  # a Python run's worker
             except _GONE:
                 return  # the command already ended
         values = tree.sample(self.engine.clock.time())
@@ -164,6 +166,11 @@ class RunTree:
         # before the first sample the tree had used no CPU, at the leader's start
         self.cpu_seconds = 0.0
         self.at = float(self.root.create_time())
+
+    def since(self, cpu_seconds: float | None, started: datetime | None) -> None:
+        """Count from a run's start, not the process's: a Python worker serves many runs."""
+        if cpu_seconds is not None and started is not None:
+            self.cpu_seconds, self.at = cpu_seconds, started.timestamp()
 
     def sample(self, at: float) -> dict[str, Any] | None:
         """{"cpu": % of one core, "rss_mb", "processes"} of the tree now; None once its

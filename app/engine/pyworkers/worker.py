@@ -1,0 +1,255 @@
+"""A Python worker process: runs one action at a time, as the engine hands them over.
+
+Started by the engine (app/engine/pyworkers/pool.py) as a fresh interpreter with two socket
+pairs (`protocol`): the main thread reads runs and calls them; a control thread hears
+cancels and checkpoint commits while a callable runs; a drain thread passes on what the
+callable writes to file descriptors 1 and 2 (print(), a C library, a child process), which
+are pipes of the worker's own, so nothing written there can corrupt the channel. The
+worker exits as soon as the engine's end of either channel closes (the engine stopped or
+died), so a worker never outlives its engine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import inspect
+import json
+import os
+import queue
+import select
+import signal
+import socket
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from app.engine.pyworkers import protocol
+from app.engine.pyworkers.context import RunContext
+
+PATH_VAR = "TICKWORK_WORKER_PATH"  # the engine's sys.path, JSON: the callable's search path
+PYTHONPATH_VAR = "TICKWORK_WORKER_PYTHONPATH"  # the engine's own PYTHONPATH (JSON), put back
+REPLY_TIMEOUT = 120.0  # seconds a checkpoint waits for the engine's answer at most
+
+_callables: dict[str, tuple[Callable[..., Any], bool]] = {}
+
+
+def resolve_callable(target: str, search_dir: str | None = None) -> tuple[Callable[..., Any], bool]:
+    """The function for `module:function`, and whether it takes a `context` argument."""
+    key = f"{search_dir}|{target}"
+    found = _callables.get(key)
+    if found is not None:
+        return found
+    if search_dir and search_dir not in sys.path:
+        sys.path.insert(0, search_dir)
+    module_name, _, func_name = target.partition(":")
+    module = importlib.import_module(module_name)
+    func = getattr(module, func_name)
+    if not callable(func):
+        raise TypeError(f"{target} is not callable")
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        params = {}  # type: ignore[assignment]
+    found = (func, "context" in params)
+    _callables[key] = found
+    return found
+
+
+def cpu_seconds() -> float:
+    """This process's CPU time, its reaped children's included (as psutil counts it)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+class Current:
+    """The run the worker is in, as the control and drain threads see it."""
+
+    def __init__(self, run_id: int) -> None:
+        self.run_id = run_id
+        self.context: RunContext | None = None
+        self.cancelled = False
+
+
+class Link:
+    """The worker's side of the channels: every frame to the engine goes through `send`,
+    under one lock, with the callable's pending output passed on first, so the engine
+    hears output, log lines and progress in the order they happened."""
+
+    def __init__(self, run_sock: socket.socket, control: socket.socket, out_fd: int,
+                 err_fd: int) -> None:
+        self.run_sock = run_sock
+        self.control = control
+        self.pipes = ((out_fd, protocol.STDOUT), (err_fd, protocol.STDERR))
+        self.lock = threading.Lock()
+        self.current: Current | None = None
+        self.replies: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
+
+    def _pump(self) -> None:
+        """Pass on what fds 1 and 2 hold now (lock held); dropped between runs."""
+        for fd, kind in self.pipes:
+            while True:
+                try:
+                    data = os.read(fd, 65536)
+                except BlockingIOError:
+                    break
+                if not data:
+                    break
+                if self.current is not None:
+                    self.run_sock.sendall(protocol.frame(kind, data))
+
+    def send(self, data: bytes) -> None:
+        _flush()
+        with self.lock:
+            self._pump()
+            self.run_sock.sendall(data)
+
+    def drain(self) -> None:
+        """The drain thread: output as it is written, while a run goes."""
+        fds = [fd for fd, _ in self.pipes]
+        while True:
+            select.select(fds, [], [])
+            with self.lock:
+                self._pump()
+
+    def listen(self) -> None:
+        """The control thread: cancels and checkpoint answers; the engine gone ends us."""
+        frames = protocol.Frames()
+        while True:
+            try:
+                data = self.control.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                os._exit(0)
+            for kind, payload in frames.feed(data):
+                if kind == protocol.CANCEL:
+                    current = self.current
+                    if current is not None and current.run_id == int(payload):
+                        current.cancelled = True
+                        if current.context is not None:
+                            current.context.cancel()
+                        with self.lock:
+                            self.run_sock.sendall(protocol.frame(protocol.CANCEL_SEEN))
+                elif kind == protocol.COMMITTED:
+                    self.replies.put(json.loads(payload))
+
+    # -- what RunContext asks (context.Link) --------------------------------------------
+
+    def log(self, text: str) -> None:
+        self.send(protocol.frame(protocol.LOG, text.encode()))
+
+    def progress(self, fraction: float | None, message: str) -> None:
+        self.send(protocol.json_frame(protocol.PROGRESS,
+                                      {"fraction": fraction, "message": message}))
+
+    def checkpoint(self, text: str) -> dict[str, Any]:
+        self.send(protocol.frame(protocol.CHECKPOINT, text.encode()))
+        try:
+            return self.replies.get(timeout=REPLY_TIMEOUT)
+        except queue.Empty:
+            return {"error": f"the engine did not answer within {REPLY_TIMEOUT:g}s"}
+
+    # -- one run ---------------------------------------------------------------------------
+
+    def run(self, request: dict[str, Any]) -> None:
+        end: dict[str, Any] = {}
+        current = self.current = Current(request["run_id"])
+        try:
+            func, wants_context = resolve_callable(request["target"], request.get("cwd"))
+        except BaseException as exc:
+            end["load_error"] = repr(exc)
+            func, wants_context = None, False
+        kwargs = dict(request.get("kwargs") or {})
+        if func is not None and wants_context:
+            if request.get("secret_error"):
+                end["secret_error"] = request["secret_error"]
+                func = None
+            else:
+                context = kwargs["context"] = current.context = RunContext(self, request)
+                if current.cancelled:  # asked before the context existed
+                    context.cancel()
+        if func is not None:
+            try:
+                result = func(**kwargs)
+                if result is not None:
+                    end["result"] = _repr(result)
+            except BaseException as exc:
+                end["traceback"] = traceback.format_exc()
+                end["error"] = f"{type(exc).__name__}: {exc}"
+        end["cpu"] = cpu_seconds()
+        _flush()
+        with self.lock:
+            self._pump()
+            self.current = None
+            self.run_sock.sendall(protocol.json_frame(protocol.DONE, end))
+
+
+def _repr(value: Any) -> str:
+    try:
+        return repr(value)
+    except Exception as exc:
+        return f"<{type(value).__name__} object: repr failed: {exc!r}>"
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        with contextlib.suppress(Exception):
+            if stream is not None:
+                stream.flush()
+
+
+def _capture_output() -> tuple[int, int]:
+    """Make fds 1 and 2 pipes of our own; return their read ends (non-blocking)."""
+    ends = []
+    for fd in (1, 2):
+        read, write = os.pipe()
+        os.dup2(write, fd)  # inheritable: a child the callable starts writes here too
+        os.close(write)
+        os.set_blocking(read, False)
+        ends.append(read)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    return ends[0], ends[1]
+
+
+def _search_path() -> None:
+    """The engine's module search path, in its order; its own PYTHONPATH put back."""
+    engine_path = json.loads(os.environ.pop(PATH_VAR, "null"))
+    if engine_path is not None:
+        sys.path[:] = [*engine_path, *(p for p in sys.path if p not in engine_path)]
+    if PYTHONPATH_VAR in os.environ:
+        was = json.loads(os.environ.pop(PYTHONPATH_VAR))
+        if was is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = was
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`worker RUN_FD CONTROL_FD`: serve runs until the engine closes the channel."""
+    args = sys.argv[1:] if argv is None else argv
+    run_sock = socket.socket(fileno=int(args[0]))
+    control = socket.socket(fileno=int(args[1]))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C is the engine's
+    _search_path()
+    out_fd, err_fd = _capture_output()
+    link = Link(run_sock, control, out_fd, err_fd)
+    threading.Thread(target=link.listen, name="tickwork-worker-control", daemon=True).start()
+    threading.Thread(target=link.drain, name="tickwork-worker-output", daemon=True).start()
+    link.send(protocol.json_frame(protocol.HELLO, {"pid": os.getpid(), "cpu": cpu_seconds()}))
+    frames = protocol.Frames()
+    while True:
+        data = run_sock.recv(262144)
+        if not data:
+            os._exit(0)
+        for kind, payload in frames.feed(data):
+            if kind == protocol.RUN:
+                link.run(json.loads(payload))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

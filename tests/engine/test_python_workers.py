@@ -1,0 +1,222 @@
+"""Python actions run in worker processes: a timeout or a cancel stops them for real, a
+worker that dies ends only its run (`interrupted`, retried by policy) and is replaced, and
+checkpoints, progress, log lines, output and secrets cross the process boundary."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from app.engine.events import MetricsSampled
+from tests.engine.conftest import Recorder, finished_runs, wait_until
+
+ACTIONS = "tests.engine.worker_actions"
+
+
+def py_task(name: str, target: str, **extra: Any) -> dict[str, Any]:
+    kwargs = extra.pop("kwargs", {})
+    return {"name": name, "timezone": "UTC",
+            "action": {"kind": "python", "target": f"{ACTIONS}:{target}", "kwargs": kwargs},
+            **extra}
+
+
+def _pid(path: Path) -> int:
+    return int(wait_until(lambda: path.exists() and path.read_text().strip(), 20))
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _runs(cli: Any, task: str) -> list[dict[str, Any]]:
+    result = cli("run", "list", "--task", task, "--json")
+    assert result.code == 0, result.err
+    return sorted(result.json(), key=lambda r: r["attempt"])
+
+
+def test_timeout_kills_a_busy_loop_and_the_next_run_works(spawn: Any, cli: Any,
+                                                          tmp_path: Path) -> None:
+    engine = spawn()
+    engine.wait_for("engine running")
+    pid_file, who = tmp_path / "spin.pid", tmp_path / "who.pid"
+    assert cli("task", "add", "spin", "--python", f"{ACTIONS}:spin", "--kwargs",
+               json.dumps({"path": str(pid_file)}), "--timeout", "1s").code == 0
+    assert cli("task", "add", "after", "--python", f"{ACTIONS}:whoami", "--kwargs",
+               json.dumps({"path": str(who)})).code == 0
+    assert cli("task", "run", "spin").code == 0
+    worker = _pid(pid_file)
+    assert worker != engine.proc.pid  # it ran outside the engine's interpreter
+    (run,) = wait_until(lambda: [r for r in _runs(cli, "spin") if r["status"] == "timed_out"],
+                        20)
+    assert "timed out after 1s" in (run["error"] or "")
+    assert _gone(worker), "the busy loop outlived its timeout"
+    assert cli("task", "run", "after").code == 0
+    wait_until(lambda: [r for r in _runs(cli, "after") if r["status"] == "succeeded"], 20)
+    assert int(who.read_text()) not in (worker, engine.proc.pid)  # a new worker
+    assert engine.stop() == 0
+    assert "Traceback" not in engine.text()
+
+
+def test_cancel_turns_context_cancelled_at_once(engine: Any, service: Any,
+                                                tmp_path: Path) -> None:
+    engine.start()
+    pid_file, seen = tmp_path / "heed.pid", tmp_path / "seen"
+    service.create_task(py_task("heed", "heed_cancel",
+                                kwargs={"path": str(pid_file), "seen": str(seen)}))
+    run = service.run_now("heed")
+    worker = _pid(pid_file)
+    service.cancel_run(run.id)
+    done = wait_until(lambda: (r := service.get_run(run.id)).status == "cancelled" and r, 15)
+    assert done.finished_at is not None
+    assert seen.read_text() == "cancelled seen"  # it heard the cancel and returned itself
+    assert psutil.pid_exists(worker) and not _gone(worker)  # so its worker was kept
+
+
+def test_cancel_of_a_busy_loop_kills_its_worker(engine: Any, service: Any,
+                                                tmp_path: Path) -> None:
+    engine.start()
+    pid_file = tmp_path / "spin.pid"
+    service.create_task(py_task("spin", "spin", kwargs={"path": str(pid_file)}))
+    run = service.run_now("spin")
+    worker = _pid(pid_file)
+    service.cancel_run(run.id)
+    wait_until(lambda: service.get_run(run.id).status == "cancelled", 15)
+    assert _gone(worker)
+
+
+def test_a_worker_that_dies_interrupts_only_its_run_which_is_retried(
+        engine: Any, service: Any, tmp_path: Path) -> None:
+    engine.start()
+    service.create_task(py_task("steady", "wait_to_be_killed",
+                                kwargs={"path": str(tmp_path / "steady.pid")}))
+    steady = service.run_now("steady")
+    steady_worker = _pid(tmp_path / "steady.pid")
+    for how in ("exit", "kill"):
+        service.create_task(py_task(how, "die_first", retries=1, retry_delay=0.1,
+                                    kwargs={"path": str(tmp_path / how), "how": how}))
+        service.run_now(how)
+    for how, why in (("exit", "exit code 3"), ("kill", "signal SIGKILL")):
+        runs = wait_until(lambda how=how: (r := finished_runs(service, how)) and len(r) == 2
+                          and r, 20)
+        first, second = sorted(runs, key=lambda r: r.attempt)
+        assert (first.attempt, first.status) == (1, "interrupted")
+        assert "Python worker running it died" in (first.error or "") and why in first.error
+        assert (second.attempt, second.status) == (2, "succeeded")
+        assert second.parent_run_id == first.id
+    assert service.get_run(steady.id).status == "running"  # the others went on
+    assert not _gone(steady_worker)
+    service.cancel_run(steady.id)
+    wait_until(lambda: service.get_run(steady.id).status == "cancelled", 15)
+
+
+def test_kill_9_of_a_worker_by_pid(engine: Any, service: Any, tmp_path: Path) -> None:
+    engine.start()
+    pid_file, who = tmp_path / "victim.pid", tmp_path / "who.pid"
+    service.create_task(py_task("victim", "wait_to_be_killed", kwargs={"path": str(pid_file)}))
+    service.create_task(py_task("after", "whoami", kwargs={"path": str(who)}))
+    run = service.run_now("victim")
+    worker = _pid(pid_file)
+    os.kill(worker, signal.SIGKILL)
+    done = wait_until(lambda: (r := service.get_run(run.id)).status == "interrupted" and r, 15)
+    assert "signal SIGKILL" in (done.error or "")
+    assert not [r for r in service.list_runs(task="victim") if r.attempt > 1]  # retries 0
+    later = service.run_now("after")
+    wait_until(lambda: service.get_run(later.id).status == "succeeded", 20)
+    assert int(who.read_text()) != worker
+
+
+def test_a_checkpoint_crosses_to_the_next_attempt_after_the_worker_died(
+        engine: Any, service: Any, tmp_path: Path) -> None:
+    steps = tmp_path / "steps"
+    engine.start()
+    service.create_task(py_task("counter", "count_then_die", retries=1, retry_delay=0.1,
+                                kwargs={"n": 6, "die_at": 3, "steps": str(steps)}))
+    service.run_now("counter")
+    runs = wait_until(lambda: (r := finished_runs(service, "counter")) and len(r) == 2 and r, 20)
+    assert [(r.attempt, r.status) for r in sorted(runs, key=lambda r: r.attempt)] == [
+        (1, "interrupted"), (2, "succeeded")]
+    assert steps.read_text().split() == ["1", "2", "3", "4", "5", "6"]  # resumed after 3
+
+
+def test_output_log_progress_and_result_arrive(engine: Any, service: Any) -> None:
+    engine.start()
+    service.create_task(py_task("chatty", "chatty"))
+    run = service.run_now("chatty")
+    wait_until(lambda: service.get_run(run.id).status == "succeeded", 20)
+    chunks = service.run_output(run.id)
+    by_stream: dict[str, str] = {}
+    for chunk in chunks:
+        by_stream[chunk[1]] = by_stream.get(chunk[1], "") + chunk[2]
+    assert "printed to stdout" in by_stream["stdout"]
+    assert "written to fd 1" in by_stream["stdout"]
+    assert "from a child process" in by_stream["stdout"]
+    assert "a log line" in by_stream["stdout"]
+    assert "printed to stderr" in by_stream["stderr"]
+    assert "progress: 50% half way" in by_stream["tickwork"]
+    assert "returned: 42" in by_stream["tickwork"]
+    out = by_stream["stdout"]  # in the order they were said
+    assert out.index("printed to stdout") < out.index("written to fd 1") < out.index("a log")
+
+
+def test_secrets_arrive_and_are_masked(engine: Any, service: Any, tmp_path: Path) -> None:
+    service.set_secret("tok", "very-secret-123")
+    seen = tmp_path / "seen"
+    engine.start()
+    service.create_task(py_task("secretive", "show_secret", kwargs={"path": str(seen)},
+                                secret_env={"TOKEN": "tok"}))
+    run = service.run_now("secretive")
+    wait_until(lambda: service.get_run(run.id).status == "succeeded", 20)
+    assert seen.read_text() == "very-secret-123"
+    text = "".join(c[2] for c in service.run_output(run.id))
+    assert "the token is ***" in text and "returned: '***'" in text
+    assert "very-secret-123" not in text
+
+
+def test_a_python_run_reports_its_workers_cpu_and_memory(store: Any, service: Any,
+                                                         tmp_path: Path) -> None:
+    from app.engine.engine import Engine
+
+    engine = Engine(store, workers=2, metrics=True)
+    service.subscribe(engine.on_service_change)
+    events = Recorder()
+    engine.subscribe(events)
+    engine.start()
+    service.create_task(py_task("burn", "burn", kwargs={"path": str(tmp_path / "burn.pid")}))
+    run = service.run_now("burn")
+
+    def busy_samples() -> list[dict[str, Any]]:
+        return [e.values for e in events.of(MetricsSampled)
+                if e.run_id == run.id and e.values["rss_mb"] >= 100 and e.values["cpu"] >= 10]
+
+    try:
+        wait_until(busy_samples, 30)
+    finally:
+        engine.cancel(run.id)
+        wait_until(lambda: service.get_run(run.id).status == "cancelled", 15)
+        workers = engine.executor.python.pids()
+        engine.stop(grace=2)
+    assert workers and all(_gone(pid) for pid in workers)  # the engine's stop took them
+
+
+def test_a_folder_named_app_where_the_engine_runs_changes_nothing(
+        engine: Any, service: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "app").mkdir(parents=True)
+    (elsewhere / "app" / "__init__.py").write_text("raise ImportError('not tickwork')\n")
+    monkeypatch.chdir(elsewhere)  # the worker starts here, as from a user's own folder
+    who = tmp_path / "who.pid"
+    engine.start()
+    service.create_task(py_task("who", "whoami", kwargs={"path": str(who)}))
+    run = service.run_now("who")
+    done = wait_until(lambda: (r := service.get_run(run.id)).status != "running"
+                      and r.finished_at and r, 20)
+    assert done.status == "succeeded", done.error
+    assert int(who.read_text()) != os.getpid()

@@ -1,0 +1,94 @@
+"""Python actions for the worker-process tests (tests.engine.worker_actions:NAME): each
+notes its worker's pid in a file when it needs to be found, then misbehaves its own way."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _note_pid(path: str) -> None:
+    Path(path).write_text(str(os.getpid()))
+
+
+def spin(path: str) -> None:
+    """A busy loop that asks nobody anything."""
+    _note_pid(path)
+    while True:
+        pass
+
+
+def heed_cancel(path: str, seen: str, context: Any) -> str:
+    """Busy until its context says cancelled, then notes that it saw it and returns."""
+    _note_pid(path)
+    while not context.cancelled:
+        pass
+    Path(seen).write_text("cancelled seen")
+    return "stopped"
+
+
+def die_first(path: str, how: str, context: Any) -> str:
+    """The first attempt kills its own worker (`exit`: os._exit, `kill`: SIGKILL)."""
+    if context.attempt > 1:
+        return "second attempt"
+    _note_pid(path)
+    if how == "exit":
+        os._exit(3)
+    os.kill(os.getpid(), signal.SIGKILL)
+    return "unreachable"
+
+
+def wait_to_be_killed(path: str, context: Any) -> str:
+    """Sleeps (heeding cancel) until someone kills its worker."""
+    _note_pid(path)
+    while not context.cancelled:
+        time.sleep(0.02)
+    return "cancelled"
+
+
+def count_then_die(n: int, die_at: int, steps: str, context: Any) -> int:
+    """Counts to n with a checkpoint per step; attempt 1 kills its worker after `die_at`."""
+    start = (context.resume_state or {}).get("done", 0)
+    for i in range(start + 1, n + 1):
+        with open(steps, "a") as fh:
+            fh.write(f"{i}\n")
+        context.checkpoint({"done": i})
+        if context.attempt == 1 and i == die_at:
+            os._exit(1)
+    return n
+
+
+def chatty(context: Any) -> int:
+    """Talks every way a callable can."""
+    print("printed to stdout")
+    print("printed to stderr", file=sys.stderr)
+    os.write(1, b"written to fd 1\n")
+    context.log("a log line")
+    context.progress(0.5, "half way")
+    subprocess.run(["echo", "from a child process"], check=True)
+    return 42
+
+
+def show_secret(path: str, context: Any) -> str:
+    value = context.env["TOKEN"]
+    Path(path).write_text(value)
+    print(f"the token is {value}")
+    return value
+
+
+def whoami(path: str) -> None:
+    _note_pid(path)
+
+
+def burn(path: str, context: Any) -> None:
+    """Holds ~100 MB and burns CPU until cancelled."""
+    _note_pid(path)
+    blob = b"x" * 100_000_000
+    while not context.cancelled:
+        sum(range(10_000))
+    del blob
