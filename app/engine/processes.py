@@ -36,6 +36,7 @@ from app import platform
 log = logging.getLogger("tickwork.engine")
 
 TOKEN_VAR = "TICKWORK_RUN_TOKEN"
+KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL of a run's processes
 POLL = 0.05  # seconds between looks while waiting for processes to go
 _GONE = (psutil.NoSuchProcess, psutil.ZombieProcess)
 
