@@ -91,6 +91,12 @@ def summary(results: dict[str, Any]) -> str:
         lines.append(f"| /bin/true at {int(rate):,}/min: missed, p50/p99/max ms | "
                      f"{fmt(case.get('missed'))}, {fmt(lat.get('p50'))} / {fmt(lat.get('p99'))}"
                      f" / {fmt(lat.get('max'))} | | |")
+    bare = results.get("spawn_baseline", {}).get("bare_per_s")
+    for case in results.get("engine_fire_command_burst", {}).get("cases", {}).values():
+        starts = case.get("starts_per_s")
+        share = f" ({starts / bare:.0%} of it)" if starts and bare else ""
+        lines.append(f"| commands: starts/s in a burst vs bare `posix_spawn` loop | "
+                     f"{fmt(starts)} vs {fmt(bare)}{share} | | ≥ 75 % |")
     for n, case in results.get("engine_idle", {}).get("cases", {}).items():
         lines.append(f"| {int(n):,} tasks: start s / idle CPU % / RSS MB | "
                      f"{fmt(case.get('start_s'))} / {fmt(case.get('idle_cpu_percent'))} / "
@@ -129,6 +135,8 @@ def main() -> None:
         ("engine_fire", "engine_fire", ["--rates", "10000,100000,300000", *quick]),
         ("engine_fire_command", "engine_fire", ["--command", "--rates", "10000,60000",
                                                 "--window", "60", *quick]),
+        ("spawn_baseline", "spawn_baseline", [*quick]),  # commands' yardstick, same run
+        ("engine_fire_command_burst", "engine_fire", ["--command", "--burst", "5000"]),
         ("engine_idle", "engine_idle", [*quick]),
         ("cli_list", "cli_list", []),
         ("import_tasks", "import_tasks", []),
