@@ -51,7 +51,7 @@ class Child:
         self.secret_values = tuple(secrets)
         self.token = token
         self.outbox = outbox
-        self.capture = Capture(self, self)
+        self.capture: Capture | None = None  # made at its first output (most have none)
         self.started: spawn.Started | None = None
         self.pidfd: int | None = None
         self.created: float | None = None
@@ -64,7 +64,7 @@ class Child:
         self.stop_how = ""  # "stopped" | "timeout" once a stop began
         self.stop_reason = ""
         self.stop_done = False  # the stop thread finished with its tree
-        self.drained = threading.Event()  # leader reaped and pipes closed
+        self.drained: threading.Event | None = None  # made by a stop: leader reaped, pipes closed
 
     def on_output(self, _attempt: Any, stream: str, text: str) -> None:
         self.outbox.append(["out", self.id, stream, text])
@@ -184,6 +184,8 @@ class Launcher:
             data = b""
         if data:
             assert child.started is not None
+            if child.capture is None:
+                child.capture = Capture(child, child)
             child.capture.add("stdout" if fd == child.started.stdout else "stderr", data)
             return
         self.sel.unregister(fd)
@@ -239,14 +241,16 @@ class Launcher:
     def _maybe_drained(self, child: Child) -> None:
         if child.code is None or child.open_pipes:
             return
-        child.drained.set()
+        if child.drained is not None:
+            child.drained.set()
         if not child.stop_how or child.stop_done:
             self._finish(child)
 
     def _finish(self, child: Child) -> None:
         del self.children[child.id]
         self._close_stdin(child)
-        child.capture.finish()
+        if child.capture is not None:
+            child.capture.finish()
         how = child.stop_how or "exit"
         self.outbox.append(["done", child.id, how, child.code, child.stop_reason or None,
                             time.time()])
@@ -287,19 +291,22 @@ class Launcher:
         if child.stop_how or child.started is None:
             return  # the first stop wins
         child.stop_how, child.stop_reason = how, reason
-        self.stoppers.submit(self._stop_tree, child)
+        child.drained = threading.Event()
+        if child.code is not None and not child.open_pipes:
+            child.drained.set()
+        self.stoppers.submit(self._stop_tree, child, child.drained)
 
-    def _stop_tree(self, child: Child) -> None:
+    def _stop_tree(self, child: Child, drained: threading.Event) -> None:
         """A stop thread: SIGTERM the tree, KILL_GRACE, SIGKILL, then wait until it is gone."""
         try:
             assert child.started is not None
             tree = RunProcesses(child.token, child.started.pid, child.created)
             term_at = time.monotonic()
             tree.signal(signal.SIGTERM)  # the tree, token carriers, the group
-            killed = not child.drained.wait(KILL_GRACE)
+            killed = not drained.wait(KILL_GRACE)
             if killed:
                 tree.signal(platform.SIGKILL)
-                child.drained.wait(LINGER + 1.0)
+                drained.wait(LINGER + 1.0)
             tree.stop(0.0 if killed else max(0.0, KILL_GRACE - (time.monotonic() - term_at)))
         except Exception as exc:  # never leave the run hanging on a bug of ours
             print(f"tickwork launcher: stopping run {child.id}: {exc!r}", file=sys.stderr)
