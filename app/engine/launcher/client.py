@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -60,17 +61,25 @@ def launcher_argv() -> list[str]:
 
 
 class Pending:
-    """A command handed to a launcher, until its end is heard."""
+    """A command handed to a launcher, until its end is heard; `ended` hears its Outcome
+    (on the launcher's reader thread)."""
 
-    __slots__ = ("attempt", "done", "id", "result", "sink", "started")
+    __slots__ = ("attempt", "ended", "id", "sink", "started")
 
-    def __init__(self, run_id: int, attempt: Attempt, sink: Sink) -> None:
+    def __init__(self, run_id: int, attempt: Attempt, sink: Sink,
+                 ended: Callable[[Outcome], None]) -> None:
         self.id = run_id
         self.attempt = attempt
         self.sink = sink
+        self.ended = ended
         self.started = False
-        self.done = threading.Event()
-        self.result: tuple[str, int | None, str | None, float | None] = ("", None, None, None)
+
+    def end(self, how: str, code: int | None, error: str | None, at: float | None) -> None:
+        """The command ended: tell the sink it started if it never heard, then the outcome."""
+        self.attempt.on_cancel = None
+        if not self.started:
+            self.sink.on_started(self.attempt)
+        self.ended(outcome(self.attempt, how, code, error, at))
 
 
 class Link:
@@ -166,8 +175,7 @@ class Link:
             pending.sink.on_started(attempt)  # the `running` row carries the group and start
         elif kind == "done":
             del self.pending[run_id]
-            pending.result = (message[2], message[3], message[4], message[5])
-            pending.done.set()
+            pending.end(message[2], message[3], message[4], message[5])
 
     def _died(self) -> None:
         """The launcher is gone: stop its runs' trees by token, end them `interrupted`."""
@@ -190,8 +198,10 @@ class Link:
         stop_all([RunProcesses(p.attempt.env.get(TOKEN_VAR), p.attempt.pid,
                                p.attempt.leader_created) for p in left], KILL_GRACE)
         for pending in left:
-            pending.result = ("died", None, f"{why}; its commands were stopped", None)
-            pending.done.set()
+            try:
+                pending.end("died", None, f"{why}; its commands were stopped", None)
+            except Exception:
+                log.exception("ending run %d", pending.attempt.run_id)
 
 
 def _exit_words(code: int) -> str:
@@ -243,12 +253,12 @@ LAUNCHERS = Launchers()
 _ids = itertools.count(1)
 
 
-def run_command(attempt: Attempt, argv: list[str], env: dict[str, str],
-                sink: Sink) -> Outcome:
-    """Run a command through a launcher; returns once it has ended (its tree gone when it
-    was stopped). The sink hears `on_started` and `on_output` on the way."""
+def submit(attempt: Attempt, argv: list[str], env: dict[str, str], sink: Sink,
+           ended: Callable[[Outcome], None]) -> None:
+    """Hand a command to a launcher and return at once; the sink hears `on_started` and
+    `on_output` on the way, and `ended` its Outcome (its tree gone when it was stopped)."""
     action = attempt.action
-    pending = Pending(next(_ids), attempt, sink)
+    pending = Pending(next(_ids), attempt, sink, ended)
     message = ["run", pending.id, argv, env, action.cwd or None, action.stdin, attempt.timeout,
                list(attempt.secret_values), attempt.env.get(TOKEN_VAR)]
     while True:
@@ -259,11 +269,25 @@ def run_command(attempt: Attempt, argv: list[str], env: dict[str, str],
             break
     if attempt.cancel_event.is_set():  # stopped before the launcher heard of it
         link.cancel(pending.id, attempt.cancel_reason or "cancelled")
-    pending.done.wait()
-    attempt.on_cancel = None
-    if not pending.started:
-        sink.on_started(attempt)
-    how, code, error, at = pending.result
+
+
+def run_command(attempt: Attempt, argv: list[str], env: dict[str, str],
+                sink: Sink) -> Outcome:
+    """`submit`, then wait for the command's end (an executor runnable's way)."""
+    done = threading.Event()
+    ended: list[Outcome] = []
+
+    def end(result: Outcome) -> None:
+        ended.append(result)
+        done.set()
+    submit(attempt, argv, env, sink, end)
+    done.wait()
+    return ended[0]
+
+
+def outcome(attempt: Attempt, how: str, code: int | None, error: str | None,
+            at: float | None) -> Outcome:
+    """What a launcher's report of a command's end makes of its attempt."""
     ended = datetime.fromtimestamp(at, UTC) if at is not None else datetime.now(UTC)
     if how == "failed":
         return Outcome("failed", ended, exit_code=None, error=error)
