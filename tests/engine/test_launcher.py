@@ -137,8 +137,8 @@ def test_a_launcher_killed_mid_run_interrupts_stops_the_tree_and_the_retry_runs_
     leader = _proc_in(tmp_path / "leader")
     grandchild = _proc_in(tmp_path / "grandchild")
     wait_until(lambda: _runs(cli, "job")[0]["status"] == "running", 8)
-    (launcher,) = _launchers(engine.proc.pid)
-    assert leader.ppid() == launcher.pid, "the command is the launcher's child"
+    launcher = psutil.Process(leader.ppid())
+    assert launcher.pid in [p.pid for p in _launchers(engine.proc.pid)], "a launcher's child"
     launcher.kill()  # SIGKILL
 
     runs = wait_until(lambda: (rs := _runs(cli, "job")) and len(rs) == 2
@@ -151,8 +151,8 @@ def test_a_launcher_killed_mid_run_interrupts_stops_the_tree_and_the_retry_runs_
     # the retry took the lock every process of attempt 1 held: none of them ran any more
     log = (tmp_path / "log").read_text()
     assert log.split("\n")[:2] == ["start 1", "start 2"] and "overlap" not in log
-    (successor,) = wait_until(lambda: _launchers(engine.proc.pid), 10)
-    assert successor.pid != launcher.pid
+    assert wait_until(lambda: _launchers(engine.proc.pid), 10), "another took its place"
+    assert launcher.pid not in [p.pid for p in _launchers(engine.proc.pid)]
     assert engine.stop() == 0
     assert "Traceback" not in engine.text()
 
@@ -166,9 +166,10 @@ def test_a_launcher_does_not_outlive_an_engine_killed_9_but_its_commands_do(
                "--shell").code == 0
     assert cli("task", "run", "long").code == 0
     leader = _proc_in(pid_file)
-    (launcher,) = _launchers(engine.proc.pid)
+    launchers = _launchers(engine.proc.pid)
+    assert launchers
     engine.kill9()
-    wait_until(lambda: _gone(launcher), 10)
+    wait_until(lambda: all(_gone(p) for p in launchers), 10)
     try:
         assert not _gone(leader), "the command runs on; the next engine stops it by token"
         assert leader.environ().get("TICKWORK_RUN_TOKEN")
