@@ -56,7 +56,7 @@ class Child:
         self.pidfd: int | None = None
         self.created: float | None = None
         self.open_pipes = 0
-        self.stdin_left = b""
+        self.stdin_left = memoryview(b"")  # what is still to be written (no copies)
         self.code: int | None = None  # set once the leader is reaped
         self.exited_at = 0.0
         self.deadline = None if timeout is None else time.monotonic() + timeout
@@ -159,7 +159,7 @@ class Launcher:
         self.sel.register(started.stderr, selectors.EVENT_READ, (self._on_pipe, child))
         child.open_pipes = 2
         if started.stdin is not None:
-            child.stdin_left = (stdin or "").encode()
+            child.stdin_left = memoryview((stdin or "").encode())
             self.sel.register(started.stdin, selectors.EVENT_WRITE, (self._on_stdin, child))
         if _HAS_PIDFD:
             try:
