@@ -219,12 +219,11 @@ class Launchers:
         self.closed = False
 
     def link(self) -> Link:
-        """The least busy live launcher, starting launchers up to `launcher_count()`."""
+        """The least busy live launcher; the first call starts `launcher_count()` of them."""
         with self.lock:
             self.links = [link for link in self.links if not link.dead]
-            if len(self.links) < launcher_count():
+            while len(self.links) < launcher_count():
                 self.links.append(Link(self))
-                return self.links[-1]
             return min(self.links, key=lambda link: len(link.pending))
 
     def replace(self, dead: Link) -> None:
