@@ -33,8 +33,7 @@ from PySide6.QtCore import QThreadPool
 
 from app.engine.attempts import MAX_CHECKPOINT, Attempt, CheckpointError, Outcome, Sink
 from app.engine.launcher.client import run_command
-
-KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL of a process group
+from app.engine.processes import KILL_GRACE  # seconds between SIGTERM and SIGKILL
 
 __all__ = ["KILL_GRACE", "MAX_CHECKPOINT", "Attempt", "CheckpointError", "Executor", "Outcome",
            "RunContext", "Sink"]
