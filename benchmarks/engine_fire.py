@@ -3,7 +3,12 @@
 Every run is recorded durably in the ledger (WAL, synchronous=FULL, group commit); the
 figures come from the ledger itself: fired = runs recorded, missed = tasks that never ran,
 lateness = started_at - scheduled_for as the engine recorded it. CPU and peak RSS are this
-process's (the engine runs in it) over the window. Tasks are written straight into the
+process's (the engine runs in it) over the window; commands are started by launcher
+processes, whose CPU is given apart (`launcher_cpu_seconds`), as is the CPU of the commands
+they reaped (`commands_cpu_seconds`). `starts_per_s` is the runs started divided by the time
+from the first start to the last: with `--burst N` (N tasks due at the same instant, the
+top of an hour) it is the rate the engine starts commands at, to set beside the bare
+`posix_spawn` loop of benchmarks/spawn_baseline.py. Tasks are written straight into the
 store before the engine starts, with the first fire `--lead` seconds after the engine has
 finished starting, so start-up does not count as lateness.
 """
@@ -62,6 +67,7 @@ def run_case(rate: int, window: float, *, action: dict[str, Any], workers: int,
             time.sleep(0.5)
             if time.monotonic() > deadline - tail and engine.stats.finished >= n:
                 break
+    launchers = _launcher_cpu()
     engine.stop(grace=5)
     con = db.connection()
     rows = con.execute("SELECT status, lateness_ms FROM run").fetchall()
@@ -69,6 +75,9 @@ def run_case(rate: int, window: float, *, action: dict[str, Any], workers: int,
         "SELECT (julianday(queued_at) - julianday(scheduled_for)) * 86400.0,"
         " (julianday(started_at) - julianday(queued_at)) * 86400.0 FROM run"
         " WHERE started_at IS NOT NULL").fetchall()
+    span = con.execute("SELECT count(*), (julianday(max(started_at)) - julianday("
+                       "min(started_at))) * 86400.0 FROM run WHERE started_at IS NOT NULL"
+                       ).fetchone()
     ran = sum(1 for s, _ in rows if s in ("succeeded", "failed"))
     lateness = [ms / 1000.0 for s, ms in rows if ms is not None]
     store.close()
@@ -80,6 +89,8 @@ def run_case(rate: int, window: float, *, action: dict[str, Any], workers: int,
         "stage_claim_to_start_ms": percentiles([b for _, b in stages]),
         "cpu_seconds": round(meter.cpu_seconds, 2),
         "cpu_cores": round(meter.cpu_seconds / max(meter.wall_seconds, 1e-9), 2),
+        **launchers,
+        "starts_per_s": round(span[0] / span[1], 1) if span[1] else None,
         "peak_rss_mb": round(meter.peak_rss_mb, 1),
         "engine_start_s": round(start_seconds, 3), "bulk_add_s": round(add_seconds, 2),
         "writer_batches": engine.writer.batches, "writer_max_batch_s":
@@ -87,13 +98,35 @@ def run_case(rate: int, window: float, *, action: dict[str, Any], workers: int,
     }
 
 
+def _launcher_cpu() -> dict[str, Any]:
+    """CPU seconds of this process's launcher processes and of the commands they reaped."""
+    import psutil
+
+    from app.engine.launcher.client import LAUNCHERS
+
+    own = reaped = 0.0
+    for pid in LAUNCHERS.pids():
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.Error:
+            continue
+        own += times.user + times.system
+        reaped += times.children_user + times.children_system
+    return {"launchers": len(LAUNCHERS.pids()), "launcher_cpu_seconds": round(own, 2),
+            "commands_cpu_seconds": round(reaped, 2)}
+
+
 def main() -> None:
     parser = common_parser(__doc__ or "")
     parser.add_argument("--command", action="store_true",
                         help="run /bin/true commands instead of a trivial Python action")
     parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--burst", type=int, default=0,
+                        help="instead of --rates: N tasks due at the same instant")
     args = parser.parse_args()
     window = effective_window(args)
+    if args.burst:  # N fires in one millisecond: the rate that spreads them so
+        args.rates, window = [args.burst * 60_000], 0.001
     action = _tasks.TRUE_CMD if args.command else _tasks.PY_NOOP
     cases = {}
     for rate in args.rates:

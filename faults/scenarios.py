@@ -265,3 +265,59 @@ def disk_full(folder: Path) -> dict[str, Any]:
 
 
 ALL["full disk"] = disk_full
+
+
+def _launchers(engine_pid: int) -> list[Any]:
+    """The launcher processes of an engine (app/engine/launcher/)."""
+    import psutil  # type: ignore[import-untyped]  # no stubs installed
+
+    found = []
+    for child in psutil.Process(engine_pid).children():
+        try:
+            if "app.engine.launcher" in child.cmdline():
+                found.append(child)
+        except psutil.Error:
+            continue
+    return found
+
+
+def launcher_kills(folder: Path, tasks: int = 40, kills: int = 6, seed: int = 5
+                   ) -> dict[str, Any]:
+    """kill -9 of the engine's launcher processes at random moments while one engine runs a
+    mixed workload: the commands they ran end `interrupted`, their trees are stopped before
+    their retries start, a new launcher takes over; nothing lost, run twice or left behind."""
+    rng = random.Random(seed)
+    home = Home(folder / "home")
+    mark = f"launcher-{seed}-{time.time_ns()}"
+    t0 = datetime.now(UTC) + timedelta(seconds=3 + tasks / 200)
+    work = build(folder / "work", tasks, t0, t0 + timedelta(seconds=kills * 1.2 + 2), mark, rng)
+    home.import_tasks(work.tasks)
+    killed = 0
+    try:
+        eng = home.engine(grace=10)
+        eng.wait_for("engine running")
+        wait_until(lambda: datetime.now(UTC) > t0, 30)
+        while killed < kills:
+            time.sleep(rng.uniform(0.2, 1.0))
+            busy = poll_until(lambda: [p for p in _launchers(eng.proc.pid) if p.children()],
+                              5, 0.02)  # one that is running commands now
+            if busy:
+                rng.choice(busy).kill()
+                killed += 1
+        wait_until(lambda: datetime.now(UTC) > work.end + timedelta(seconds=2), 120, 0.5)
+        wait_until(lambda: home.active_runs() == 0, 120, 0.5)
+        alive = eng.proc.poll() is None
+        code = eng.stop()
+        verdict = check(home, work, {})
+        interrupted = int(verdict["statuses"].get("interrupted", 0))
+        verdict.update(launchers_killed=killed, engine_stayed_up=alive, final_exit=code)
+        verdict["summary"] = (f"{killed} kill -9 of a launcher over {tasks} tasks: "
+                              f"{verdict['runs']:,} runs, {interrupted} interrupted")
+        verdict["ok"] = verdict["ok"] and alive and code == 0
+        return verdict
+    finally:
+        home.stop_all()
+        kill_marked(mark)
+
+
+ALL["launcher kill -9"] = launcher_kills

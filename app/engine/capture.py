@@ -4,21 +4,34 @@ tail kept, and what was left out said in the log."""
 from __future__ import annotations
 
 import codecs
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from app.core.masking import Masker
-
-if TYPE_CHECKING:
-    from app.engine.attempts import Attempt, Sink
 
 OUTPUT_HEAD = 256 * 1024  # characters stored as they arrive
 OUTPUT_TAIL = 64 * 1024  # characters kept of the end once the head is full
 
 
-class Capture:
-    """One attempt's output, both streams, decoded as UTF-8 across chunk boundaries."""
+class Source(Protocol):
+    """What the capture needs of the run it captures: the secret values it received."""
 
-    def __init__(self, attempt: Attempt, sink: Sink) -> None:
+    @property
+    def secret_values(self) -> tuple[str, ...]: ...
+
+
+class OutputSink(Protocol):
+    """Where captured text goes: the run's sink in the engine, the launcher's outbox."""
+
+    def on_output(self, attempt: Any, stream: str, text: str) -> None: ...
+
+
+class Capture:
+    """One attempt's output, both streams, decoded as UTF-8 across chunk boundaries.
+
+    It runs where the pipes are read: in a launcher process (app/engine/launcher/), so only
+    decoded, masked and bounded text crosses to the engine."""
+
+    def __init__(self, attempt: Source, sink: OutputSink) -> None:
         self.attempt = attempt
         self.sink = sink
         self.decoders = {s: codecs.getincrementaldecoder("utf-8")("replace")

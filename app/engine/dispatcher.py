@@ -268,7 +268,7 @@ class Dispatcher:
         if attempt.checkpoint_file:  # kept only for the retry that follows
             self.recorder.collect_checkpoint(attempt, outcome, should_retry(
                 outcome.status, attempt.attempt, record.task.spec.retries))
-        if outcome.status == "interrupted" and self.stopping:  # the engine is stopping
+        if outcome.status == "interrupted" and self.stopping:  # not a dead worker's run
             self.stats.finished += 1
             self.stats.failed += 1
             self.interrupt(record, "the engine stopped while this run was running",

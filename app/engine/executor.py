@@ -1,6 +1,7 @@
 """Runs actions in a QThreadPool and reports what happened.
 
-A command runs as its own process group, carrying its run's token in its environment; a
+A command is started by a launcher process (app/engine/launcher/), not by the engine's
+interpreter: as its own process group, carrying its run's token in its environment; a
 timeout, a cancel or an engine stop kills everything it started, children that called
 `setsid` included (`processes.RunProcesses`). The sink hears that a command started only
 once its process exists, so the ledger's `running` row carries its process group and the
@@ -16,28 +17,25 @@ the run's bookkeeping. The engine needs QtCore only.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import queue
-import selectors
-import signal
-import subprocess
-import threading
-import time
 import traceback
 from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QThreadPool
 
-from app import platform
-from app.engine.attempts import MAX_CHECKPOINT, Attempt, CheckpointError, Outcome, Sink
-from app.engine.capture import Capture
-from app.engine.processes import TOKEN_VAR, RunProcesses, leader_created
+from app.engine.attempts import (
+    MAX_CHECKPOINT,
+    Attempt,
+    CheckpointError,
+    Outcome,
+    Sink,
+    resolve_secrets,
+)
+from app.engine.launcher.client import run_command
+from app.engine.processes import KILL_GRACE  # seconds between SIGTERM and SIGKILL
 from app.engine.pyworkers.pool import PythonWorkers
-
-KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL of a process group
 
 __all__ = ["KILL_GRACE", "MAX_CHECKPOINT", "Attempt", "CheckpointError", "Executor", "Outcome",
            "RunContext", "Sink"]
@@ -139,19 +137,6 @@ class Executor:
             self.sink.on_output(attempt, "tickwork", traceback.format_exc())
         self.sink.on_finished(attempt, outcome)
 
-    def _secrets(self, attempt: Attempt) -> dict[str, str]:
-        values: dict[str, str] = {}
-        for key, name in attempt.secret_env.items():
-            try:
-                value = self.sink.secret(name)
-            except Exception as exc:
-                raise LookupError(f"cannot read secret {name!r} for {key}: {exc}") from None
-            if value is None:
-                raise LookupError(f"secret {name!r} for {key} is not in the keyring")
-            values[key] = value
-        attempt.secret_values = tuple(values.values())
-        return values
-
     # -- Python actions ---------------------------------------------------------------------
 
     def _run_python(self, attempt: Attempt) -> Outcome:
@@ -160,99 +145,16 @@ class Executor:
     # -- commands ---------------------------------------------------------------------------
 
     def _run_command(self, attempt: Attempt) -> Outcome:
+        """Hand the command to a launcher process (app/engine/launcher/) and wait for its end;
+        the launcher's reader thread tells the sink it started (pid, leader start time) and
+        its output, in batches."""
         action = attempt.action
         shell = action.shell_program or "/bin/sh"  # cron's SHELL, when the task names one
         argv = [shell, "-c", action.argv[0]] if action.shell else list(action.argv)
         try:
-            env = {**os.environ, **attempt.env, **self._secrets(attempt)}
+            # over the engine's environment
+            env = {**attempt.env, **resolve_secrets(attempt, self.sink)}
         except LookupError as exc:
             self.sink.on_started(attempt)
             return Outcome("failed", _now(), error=str(exc))
-        try:
-            proc = subprocess.Popen(
-                argv, cwd=action.cwd or None, env=env,
-                stdin=subprocess.DEVNULL if action.stdin is None else subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                close_fds=True,
-            )
-        except (OSError, ValueError) as exc:
-            self.sink.on_started(attempt)
-            return Outcome("failed", _now(), exit_code=None,
-                           error=f"cannot start {argv[0]!r}: {exc}")
-        if action.stdin is not None:  # cron's `%` text: fed by a thread, so a command that
-            # writes before it reads, or never reads, cannot block the output loop below
-            threading.Thread(target=_feed, args=(proc, action.stdin), daemon=True).start()
-        attempt.pid = proc.pid
-        attempt.leader_created = leader_created(proc.pid)
-        self.sink.on_started(attempt)  # the `running` row carries the group and its start
-        tree = RunProcesses(attempt.env.get(TOKEN_VAR), proc.pid, attempt.leader_created)
-        deadline = None if attempt.timeout is None else time.monotonic() + attempt.timeout
-        capture = Capture(attempt, self.sink)
-        sel = selectors.DefaultSelector()
-        assert proc.stdout is not None and proc.stderr is not None
-        sel.register(proc.stdout, selectors.EVENT_READ, "stdout")
-        sel.register(proc.stderr, selectors.EVENT_READ, "stderr")
-        term_at = 0.0  # when the tree got SIGTERM
-        killed = False  # and whether SIGKILL followed
-        stop_reason = ""
-        exited_at: float | None = None
-        try:
-            while sel.get_map():
-                for key, _ in sel.select(timeout=0.1):
-                    data = os.read(key.fd, 65536)  # type: ignore[arg-type]
-                    if data:
-                        capture.add(str(key.data), data)
-                    else:
-                        sel.unregister(key.fileobj)
-                now = time.monotonic()
-                if not stop_reason:
-                    if deadline is not None and now >= deadline:
-                        attempt.cancel(f"timed out after {attempt.timeout:g}s", "timed_out")
-                    if attempt.cancel_event.is_set():
-                        stop_reason = attempt.cancel_reason or "cancelled"
-                        tree.signal(signal.SIGTERM)  # the tree, token carriers, the group
-                        term_at = now
-                elif not killed and now - term_at > KILL_GRACE:
-                    tree.signal(_SIGKILL)
-                    killed = True
-                if exited_at is None and proc.poll() is not None:
-                    exited_at = now
-                if exited_at is not None and now - exited_at > 1.0 and sel.get_map():
-                    # the process is gone but something it started holds the pipes open
-                    _signal_group(proc.pid, _SIGKILL)
-                    break
-            if stop_reason:  # whatever is left of the tree goes before the run ends
-                tree.stop(0.0 if killed else max(0.0, KILL_GRACE - (time.monotonic() - term_at)))
-        finally:
-            sel.close()
-            proc.stdout.close()
-            proc.stderr.close()
-        code = proc.wait()
-        capture.finish()
-        if stop_reason:
-            return Outcome(attempt.stop_status, _now(), exit_code=code, error=stop_reason)
-        if code == 0:
-            return Outcome("succeeded", _now(), exit_code=0)
-        if code < 0:
-            return Outcome("failed", _now(), exit_code=code,
-                           error=f"killed by signal {signal.Signals(-code).name}")
-        return Outcome("failed", _now(), exit_code=code, error=f"exit code {code}")
-
-
-_SIGKILL = platform.SIGKILL
-
-
-def _signal_group(pid: int, sig: int) -> None:
-    platform.kill_group(pid, sig)
-
-
-def _feed(proc: subprocess.Popen[bytes], text: str) -> None:
-    """Write a command's stdin text and close it; a command that exits first just misses it."""
-    assert proc.stdin is not None
-    try:
-        proc.stdin.write(text.encode())
-    except OSError:  # BrokenPipeError: the command did not read it all
-        pass
-    finally:
-        with contextlib.suppress(OSError):
-            proc.stdin.close()
+        return run_command(attempt, argv, env, self.sink)

@@ -36,6 +36,7 @@ from app import platform
 log = logging.getLogger("tickwork.engine")
 
 TOKEN_VAR = "TICKWORK_RUN_TOKEN"
+KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL of a run's processes
 POLL = 0.05  # seconds between looks while waiting for processes to go
 _GONE = (psutil.NoSuchProcess, psutil.ZombieProcess)
 
@@ -45,12 +46,31 @@ def run_token(run_id: int, engine_id: str) -> str:
     return f"{run_id}@{engine_id}"
 
 
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_boot = [0.0, -1.0]  # the boot time psutil adds, and when it was read (monotonic)
+
+
 def leader_created(pid: int) -> float | None:
-    """A just-started leader's start time, to tell it from a later process with its pid."""
+    """A just-started leader's start time, to tell it from a later process with its pid:
+    psutil's `create_time()`, read here in one go from /proc where there is one (a launcher
+    asks for every command it starts; psutil's way reads two files and builds an object)."""
     try:
-        return float(psutil.Process(pid).create_time())
-    except (psutil.Error, OSError):
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except FileNotFoundError:
         return None  # already gone (and reaped): the token still finds what it left
+    except OSError:
+        stat = b""
+    if not stat:  # no /proc here
+        try:
+            return float(psutil.Process(pid).create_time())
+        except (psutil.Error, OSError):
+            return None
+    now = time.monotonic()
+    if now - _boot[1] > 1.0:  # psutil reads it afresh each time (the wall clock may move)
+        _boot[:] = [float(psutil.boot_time()), now]
+    ticks = int(stat[stat.rindex(b")") + 2:].split()[19])  # field 22, `starttime`
+    return ticks / _TICKS + _boot[0]
 
 
 def _alive(proc: psutil.Process) -> bool:

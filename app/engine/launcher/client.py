@@ -1,0 +1,309 @@
+"""The engine's side of the launchers: hand a command to a launcher process, hear it start,
+its output and its end, and turn that into the run's `Outcome`.
+
+`run_command` is called by an executor runnable (a QThreadPool thread); it sends the command
+to the least busy launcher and waits for its end while one reader thread per launcher hands
+`on_started` (with the leader's pid and start time, so the `running` row carries them) and
+`on_output` to the run's sink as the launcher's batches arrive. A cancel (a person, the
+engine's stop) reaches the launcher through `Attempt.on_cancel`; the launcher enforces the
+timeout itself.
+
+A launcher that dies (a kill -9, a crash) ends its runs `interrupted` — after their trees
+are stopped by token, so a retry never runs beside a copy of itself — and another launcher
+is started in its place. Launchers are shared by the engines of one process and exit when
+the process does (their request pipe closes).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import itertools
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from app.engine.attempts import Attempt, Outcome, Sink
+from app.engine.launcher import protocol
+from app.engine.processes import KILL_GRACE, TOKEN_VAR, RunProcesses, stop_all
+
+log = logging.getLogger("tickwork.engine")
+
+LAUNCHERS_VAR = "TICKWORK_LAUNCHERS"  # how many launcher processes (default: from the CPUs)
+WORKER_FLAG = "--tickwork-worker"  # the bundle's hidden entry: `tickwork --tickwork-worker NAME`
+
+
+def launcher_count() -> int:
+    """`$TICKWORK_LAUNCHERS`, else one launcher per CPU, at least 4 and at most 8.
+
+    A launcher waits in each `posix_spawn` until its child has exec'd (vfork), so other
+    launchers start commands meanwhile. On 2 shared, loaded cores, 1/2/3/4 launchers alone
+    started 215/529/777/823 `/bin/true` a second (a bare loop: 312–340); the engine in a
+    burst of 5,000 due at once, 2/4/6 launchers: 688–723/819/766 a second. A launcher is
+    an interpreter of ~12–16 MB RSS (5–9 MB its own)."""
+    text = os.environ.get(LAUNCHERS_VAR, "").strip()
+    if text.isdigit() and int(text) > 0:
+        return int(text)
+    return min(8, max(4, os.cpu_count() or 1))
+
+
+def launcher_argv() -> list[str]:
+    """A fresh interpreter running a launcher (spawn, never a fork of the engine); in a
+    PyInstaller bundle the bundle's own executable, through its hidden entry."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, WORKER_FLAG, "launcher"]
+    return [sys.executable, "-m", "app.engine.launcher"]
+
+
+class Pending:
+    """A command handed to a launcher, until its end is heard; `ended` hears its Outcome
+    (on the launcher's reader thread)."""
+
+    __slots__ = ("attempt", "ended", "id", "sink", "started")
+
+    def __init__(self, run_id: int, attempt: Attempt, sink: Sink,
+                 ended: Callable[[Outcome], None]) -> None:
+        self.id = run_id
+        self.attempt = attempt
+        self.sink = sink
+        self.ended = ended
+        self.started = False
+
+    def end(self, how: str, code: int | None, error: str | None, at: float | None) -> None:
+        """The command ended: tell the sink it started if it never heard, then the outcome."""
+        self.attempt.on_cancel = None
+        if not self.started:
+            self.sink.on_started(self.attempt)
+        self.ended(outcome(self.attempt, how, code, error, at))
+
+
+class Link:
+    """One launcher process, the engine's two pipes to it, and its reader thread."""
+
+    def __init__(self, pool: Launchers) -> None:
+        self.pool = pool
+        req_r, self.requests = os.pipe()
+        self.results, res_w = os.pipe()
+        env = dict(os.environ)
+        if not getattr(sys, "frozen", False):  # the launcher imports this same `app`
+            root = str(Path(__file__).resolve().parents[3])
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+        try:
+            self.proc = subprocess.Popen(
+                [*launcher_argv(), str(req_r), str(res_w)], pass_fds=(req_r, res_w),
+                stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+        finally:
+            os.close(req_r)
+            os.close(res_w)
+        self.lock = threading.Lock()
+        self.pending: dict[int, Pending] = {}
+        self.dead = False
+        self.env_sent: dict[str, str] | None = None
+        self.reader = threading.Thread(target=self._read, name="tickwork-launcher-reader",
+                                       daemon=True)
+        self.reader.start()
+
+    @property
+    def pid(self) -> int:
+        return int(self.proc.pid)
+
+    def run(self, pending: Pending, message: list[Any]) -> bool:
+        """Hand a command over; False when this launcher is already gone."""
+        with self.lock:
+            if self.dead:
+                return False
+            self.pending[pending.id] = pending
+            messages: list[Any] = []
+            env = dict(os.environ)
+            if env != self.env_sent:
+                self.env_sent = env
+                messages.append(["env", env])
+            messages.append(message)
+            with contextlib.suppress(OSError):  # it died: its reader ends the run
+                protocol.write_all(self.requests, protocol.encode(messages))
+        return True
+
+    def cancel(self, run_id: int, reason: str) -> None:
+        with self.lock:
+            if not self.dead and run_id in self.pending:
+                with contextlib.suppress(OSError):
+                    protocol.write_all(self.requests, protocol.encode(
+                        [["cancel", run_id, reason]]))
+
+    def close(self) -> None:
+        """Let the launcher go (it exits once its request pipe closes)."""
+        with self.lock:
+            if self.requests >= 0:
+                os.close(self.requests)
+                self.requests = -1
+
+    # -- the reader thread ------------------------------------------------------------------
+
+    def _read(self) -> None:
+        frames = protocol.Frames()
+        while True:
+            try:
+                data = os.read(self.results, 1 << 20)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            for message in frames.feed(data):
+                try:
+                    self._heard(message)
+                except Exception:  # a bug of ours must not stop every other run's reports
+                    log.exception("launcher message %r", message[:2])
+        self._died()
+
+    def _heard(self, message: list[Any]) -> None:
+        kind, run_id = message[0], message[1]
+        pending = self.pending.get(run_id)
+        if pending is None:
+            return
+        attempt = pending.attempt
+        if kind == "out":
+            pending.sink.on_output(attempt, message[2], message[3])
+        elif kind == "started":
+            attempt.pid, attempt.leader_created = message[2], message[3]
+            attempt.started_at = datetime.fromtimestamp(message[4], UTC)
+            pending.started = True
+            pending.sink.on_started(attempt)  # the `running` row carries the group and start
+        elif kind == "done":
+            del self.pending[run_id]
+            pending.end(message[2], message[3], message[4], message[5])
+
+    def _died(self) -> None:
+        """The launcher is gone: stop its runs' trees by token, end them `interrupted`."""
+        with self.lock:
+            self.dead = True
+            left = list(self.pending.values())
+            self.pending.clear()
+            if self.requests >= 0:
+                os.close(self.requests)
+                self.requests = -1
+        os.close(self.results)
+        code = self.proc.wait()
+        if self.pool.closed:
+            return
+        self.pool.replace(self)
+        if not left:
+            return
+        why = f"the launcher process {self.proc.pid} died ({_exit_words(code)})"
+        log.warning("%s with %d command(s) running: stopping them", why, len(left))
+        stop_all([RunProcesses(p.attempt.env.get(TOKEN_VAR), p.attempt.pid,
+                               p.attempt.leader_created) for p in left], KILL_GRACE)
+        for pending in left:
+            try:
+                pending.end("died", None, f"{why}; its commands were stopped", None)
+            except Exception:
+                log.exception("ending run %d", pending.attempt.run_id)
+
+
+def _exit_words(code: int) -> str:
+    if code < 0:
+        return f"killed by signal {signal.Signals(-code).name}"
+    return f"exit code {code}"
+
+
+class Launchers:
+    """The launcher processes of this engine process, started on first use."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.links: list[Link] = []
+        self.closed = False
+
+    def link(self) -> Link:
+        """The least busy live launcher; the first call starts `launcher_count()` of them."""
+        with self.lock:
+            self.links = [link for link in self.links if not link.dead]
+            while len(self.links) < launcher_count():
+                self.links.append(Link(self))
+            return min(self.links, key=lambda link: len(link.pending))
+
+    def replace(self, dead: Link) -> None:
+        """A launcher died: start its successor now, so the next command does not wait."""
+        with self.lock:
+            self.links = [link for link in self.links if link is not dead and not link.dead]
+            if not self.closed and len(self.links) < launcher_count():
+                try:
+                    self.links.append(Link(self))
+                except OSError as exc:  # the next command tries again
+                    log.warning("cannot start a launcher: %s", exc)
+
+    def pids(self) -> list[int]:
+        with self.lock:
+            return [link.pid for link in self.links if not link.dead]
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            links, self.links = self.links, []
+        for link in links:
+            link.close()
+
+
+LAUNCHERS = Launchers()
+atexit.register(LAUNCHERS.close)  # they would go with this process anyway; now, quietly
+_ids = itertools.count(1)
+
+
+def submit(attempt: Attempt, argv: list[str], env: dict[str, str], sink: Sink,
+           ended: Callable[[Outcome], None]) -> None:
+    """Hand a command to a launcher and return at once; the sink hears `on_started` and
+    `on_output` on the way, and `ended` its Outcome (its tree gone when it was stopped)."""
+    action = attempt.action
+    pending = Pending(next(_ids), attempt, sink, ended)
+    message = ["run", pending.id, argv, env, action.cwd or None, action.stdin, attempt.timeout,
+               list(attempt.secret_values), attempt.env.get(TOKEN_VAR)]
+    while True:
+        link = LAUNCHERS.link()
+        attempt.on_cancel = lambda link=link: link.cancel(  # type: ignore[misc]
+            pending.id, attempt.cancel_reason or "cancelled")
+        if link.run(pending, message):
+            break
+    if attempt.cancel_event.is_set():  # stopped before the launcher heard of it
+        link.cancel(pending.id, attempt.cancel_reason or "cancelled")
+
+
+def run_command(attempt: Attempt, argv: list[str], env: dict[str, str],
+                sink: Sink) -> Outcome:
+    """`submit`, then wait for the command's end (an executor runnable's way)."""
+    done = threading.Event()
+    ended: list[Outcome] = []
+
+    def end(result: Outcome) -> None:
+        ended.append(result)
+        done.set()
+    submit(attempt, argv, env, sink, end)
+    done.wait()
+    return ended[0]
+
+
+def outcome(attempt: Attempt, how: str, code: int | None, error: str | None,
+            at: float | None) -> Outcome:
+    """What a launcher's report of a command's end makes of its attempt."""
+    ended = datetime.fromtimestamp(at, UTC) if at is not None else datetime.now(UTC)
+    if how == "failed":
+        return Outcome("failed", ended, exit_code=None, error=error)
+    if how == "died":
+        status = attempt.stop_status if attempt.cancel_event.is_set() else "interrupted"
+        return Outcome(status, ended, error=error)
+    if how == "timeout":
+        attempt.cancel(error or "timed out", "timed_out")  # a person's cancel may have won
+    if how in ("timeout", "stopped"):
+        return Outcome(attempt.stop_status, ended, exit_code=code,
+                       error=attempt.cancel_reason or error)
+    if code == 0:
+        return Outcome("succeeded", ended, exit_code=0)
+    if code is not None and code < 0:
+        return Outcome("failed", ended, exit_code=code,
+                       error=f"killed by signal {signal.Signals(-code).name}")
+    return Outcome("failed", ended, exit_code=code, error=f"exit code {code}")

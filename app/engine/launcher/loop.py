@@ -1,0 +1,338 @@
+"""A launcher process: starts the engine's commands and watches them all from one event loop.
+
+One `selectors` loop (epoll on Linux) reads the engine's requests, every child's stdout and
+stderr, writes stdin text without blocking, and learns each exit from a pidfd
+(`os.pidfd_open`; where there is none, a `waitpid(WNOHANG)` poll every 50 ms). No thread
+per run: output is captured (decoded, masked, bounded) here and what is ready goes back to
+the engine as one frame per turn of the loop.
+
+The semantics are the engine's (app/engine/executor.py): each command its own session, a
+timeout or cancel stops its whole tree (`processes.RunProcesses`, setsid escapees found by
+token) with SIGTERM, `KILL_GRACE`, SIGKILL — done on a small thread pool, because finding
+token carriers scans the process table and the loop must not wait for it; the run ends once
+its tree is gone. A leader that exited while something it started keeps its pipes open is
+given a second, then its group is killed and the pipes closed.
+
+When the engine goes away (its pipe closes: a stop, or a kill -9) the launcher exits at once
+and leaves its commands running, as a dead engine does: the next engine's recovery stops
+them by token before any retry starts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import os
+import queue
+import selectors
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from app import platform
+from app.engine.capture import Capture
+from app.engine.launcher import protocol, spawn
+from app.engine.processes import KILL_GRACE, RunProcesses, leader_created
+
+LINGER = 1.0  # seconds a leader's pipes may stay open after it exited
+POLL = 0.05  # seconds between waitpid polls where there is no pidfd
+_HAS_PIDFD = hasattr(os, "pidfd_open")
+
+
+class Child:
+    """One running command as the launcher tracks it."""
+
+    def __init__(self, run_id: int, secrets: list[str], token: str | None,
+                 timeout: float | None, outbox: list[Any]) -> None:
+        self.id = run_id
+        self.secret_values = tuple(secrets)
+        self.token = token
+        self.outbox = outbox
+        self.capture: Capture | None = None  # made at its first output (most have none)
+        self.started: spawn.Started | None = None
+        self.pidfd: int | None = None
+        self.created: float | None = None
+        self.open_pipes = 0
+        self.stdin_left = memoryview(b"")  # what is still to be written (no copies)
+        self.code: int | None = None  # set once the leader is reaped
+        self.exited_at = 0.0
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.timeout = timeout
+        self.stop_how = ""  # "stopped" | "timeout" once a stop began
+        self.stop_reason = ""
+        self.stop_done = False  # the stop thread finished with its tree
+        self.drained: threading.Event | None = None  # made by a stop: leader reaped, pipes closed
+
+    def on_output(self, _attempt: Any, stream: str, text: str) -> None:
+        self.outbox.append(["out", self.id, stream, text])
+
+
+class Launcher:
+    """The loop over one engine's pipes: `run()` until the engine closes its end."""
+
+    def __init__(self, requests: int, results: int) -> None:
+        self.requests = requests
+        self.results = results
+        self.sel = selectors.DefaultSelector()
+        self.frames = protocol.Frames()
+        self.outbox: list[Any] = []
+        self.children: dict[int, Child] = {}
+        self.timers: list[tuple[float, int, str]] = []  # (monotonic, run id, what)
+        self.base_env: dict[str, str] = dict(os.environ)
+        self.devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+        self.stoppers = ThreadPoolExecutor(4, thread_name_prefix="stop")
+        self.posted: queue.SimpleQueue[int] = queue.SimpleQueue()  # stops done, by run id
+        self.wake_r, self.wake_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
+        self.polled: set[Child] = set()  # children without a pidfd
+        self.open = True
+
+    def run(self) -> None:
+        self.sel.register(self.requests, selectors.EVENT_READ, None)
+        self.sel.register(self.wake_r, selectors.EVENT_READ, "wake")
+        while self.open:
+            for key, _mask in self.sel.select(self._wait()):
+                data = key.data
+                if data is None:
+                    self._read_requests()
+                elif data == "wake":
+                    self._stops_done()
+                else:
+                    data[0](data[1], int(key.fd))  # type: ignore[arg-type]
+            self._due()
+            if self.outbox:
+                self._flush()
+        # The engine is gone: leave the commands running (its next start stops them by token).
+        os._exit(0)
+
+    # -- the engine's side ------------------------------------------------------------------
+
+    def _read_requests(self) -> None:
+        try:
+            data = os.read(self.requests, 1 << 20)
+        except OSError:
+            data = b""
+        if not data:
+            self.open = False
+            return
+        for message in self.frames.feed(data):
+            kind = message[0]
+            if kind == "run":
+                self._start(*message[1:])
+            elif kind == "cancel":
+                child = self.children.get(message[1])
+                if child is not None:
+                    self._stop(child, "stopped", message[2])
+            elif kind == "env":
+                self.base_env = message[1]
+
+    def _flush(self) -> None:
+        frame = protocol.encode(self.outbox)
+        self.outbox.clear()
+        try:
+            protocol.write_all(self.results, frame)
+        except OSError:  # the engine is gone
+            self.open = False
+
+    # -- starting ---------------------------------------------------------------------------
+
+    def _start(self, run_id: int, argv: list[str], env: dict[str, str], cwd: str | None,
+               stdin: str | None, timeout: float | None, secrets: list[str],
+               token: str | None) -> None:
+        child = Child(run_id, secrets, token, timeout, self.outbox)
+        try:
+            started = spawn.start(argv, {**self.base_env, **env}, cwd, stdin is not None,
+                                  self.devnull)
+        except (OSError, ValueError) as exc:
+            self.outbox.append(["started", run_id, None, None, time.time()])
+            self.outbox.append(["done", run_id, "failed", None,
+                                f"cannot start {argv[0]!r}: {exc}", time.time()])
+            return
+        at = time.time()
+        child.started = started
+        child.created = leader_created(started.pid)
+        self.children[run_id] = child
+        self.outbox.append(["started", run_id, started.pid, child.created, at])
+        self.sel.register(started.stdout, selectors.EVENT_READ, (self._on_pipe, child))
+        self.sel.register(started.stderr, selectors.EVENT_READ, (self._on_pipe, child))
+        child.open_pipes = 2
+        if started.stdin is not None:
+            child.stdin_left = memoryview((stdin or "").encode())
+            self.sel.register(started.stdin, selectors.EVENT_WRITE, (self._on_stdin, child))
+        if _HAS_PIDFD:
+            try:
+                child.pidfd = os.pidfd_open(started.pid)
+            except OSError:  # already reaped? never by us; too old a kernel: poll
+                child.pidfd = None
+        if child.pidfd is not None:
+            self.sel.register(child.pidfd, selectors.EVENT_READ, (self._on_exit, child))
+        else:
+            self.polled.add(child)
+        if child.deadline is not None:
+            heapq.heappush(self.timers, (child.deadline, run_id, "timeout"))
+
+    # -- the children's side ----------------------------------------------------------------
+
+    def _on_pipe(self, child: Child, fd: int) -> None:
+        try:
+            data = os.read(fd, 65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if data:
+            assert child.started is not None
+            if child.capture is None:
+                child.capture = Capture(child, child)
+            child.capture.add("stdout" if fd == child.started.stdout else "stderr", data)
+            return
+        self.sel.unregister(fd)
+        os.close(fd)
+        child.open_pipes -= 1
+        self._maybe_drained(child)
+
+    def _on_stdin(self, child: Child, fd: int) -> None:
+        try:
+            sent = os.write(fd, child.stdin_left[:65536])
+            child.stdin_left = child.stdin_left[sent:]
+            if child.stdin_left:
+                return
+        except BlockingIOError:
+            return
+        except OSError:  # BrokenPipeError: the command did not read it all
+            pass
+        self._close_stdin(child)
+
+    def _close_stdin(self, child: Child) -> None:
+        assert child.started is not None
+        fd = child.started.stdin
+        if fd is not None:
+            child.started.stdin = None
+            self.sel.unregister(fd)
+            os.close(fd)
+
+    def _on_exit(self, child: Child, fd: int) -> None:
+        self._reap(child)
+
+    def _reap(self, child: Child) -> bool:
+        assert child.started is not None
+        try:
+            pid, status = os.waitpid(child.started.pid, os.WNOHANG)
+        except ChildProcessError:
+            pid, status = child.started.pid, 255 << 8
+        if pid == 0:
+            return False
+        child.code = os.waitstatus_to_exitcode(status)
+        if child.started.popen is not None:
+            child.started.popen.returncode = child.code  # reaped: it must not try again
+        child.exited_at = time.monotonic()
+        if child.pidfd is not None:
+            self.sel.unregister(child.pidfd)
+            os.close(child.pidfd)
+            child.pidfd = None
+        self.polled.discard(child)
+        if child.open_pipes:
+            heapq.heappush(self.timers, (child.exited_at + LINGER, child.id, "linger"))
+        self._maybe_drained(child)
+        return True
+
+    def _maybe_drained(self, child: Child) -> None:
+        if child.code is None or child.open_pipes:
+            return
+        if child.drained is not None:
+            child.drained.set()
+        if not child.stop_how or child.stop_done:
+            self._finish(child)
+
+    def _finish(self, child: Child) -> None:
+        del self.children[child.id]
+        self._close_stdin(child)
+        if child.capture is not None:
+            child.capture.finish()
+        how = child.stop_how or "exit"
+        self.outbox.append(["done", child.id, how, child.code, child.stop_reason or None,
+                            time.time()])
+
+    # -- timers: timeouts, lingering pipes, polled exits ------------------------------------
+
+    def _wait(self) -> float | None:
+        soonest = self.timers[0][0] - time.monotonic() if self.timers else None
+        if self.polled:
+            soonest = POLL if soonest is None else min(soonest, POLL)
+        return None if soonest is None else max(0.0, soonest)
+
+    def _due(self) -> None:
+        for polled in list(self.polled):
+            self._reap(polled)
+        now = time.monotonic()
+        while self.timers and self.timers[0][0] <= now:
+            _at, run_id, what = heapq.heappop(self.timers)
+            child = self.children.get(run_id)
+            if child is None:
+                continue
+            if what == "timeout" and child.code is None:
+                self._stop(child, "timeout", f"timed out after {child.timeout:g}s")
+            elif what == "linger" and child.open_pipes:
+                # the leader is gone but something it started holds its pipes open
+                assert child.started is not None
+                platform.kill_group(child.started.pid, platform.SIGKILL)
+                for fd in (child.started.stdout, child.started.stderr):
+                    if fd in self.sel.get_map():
+                        self.sel.unregister(fd)
+                        os.close(fd)
+                child.open_pipes = 0
+                self._maybe_drained(child)
+
+    # -- stopping a run's tree --------------------------------------------------------------
+
+    def _stop(self, child: Child, how: str, reason: str) -> None:
+        if child.stop_how or child.started is None:
+            return  # the first stop wins
+        child.stop_how, child.stop_reason = how, reason
+        child.drained = threading.Event()
+        if child.code is not None and not child.open_pipes:
+            child.drained.set()
+        self.stoppers.submit(self._stop_tree, child, child.drained)
+
+    def _stop_tree(self, child: Child, drained: threading.Event) -> None:
+        """A stop thread: SIGTERM the tree, KILL_GRACE, SIGKILL, then wait until it is gone."""
+        try:
+            assert child.started is not None
+            tree = RunProcesses(child.token, child.started.pid, child.created)
+            term_at = time.monotonic()
+            tree.signal(signal.SIGTERM)  # the tree, token carriers, the group
+            killed = not drained.wait(KILL_GRACE)
+            if killed:
+                tree.signal(platform.SIGKILL)
+                drained.wait(LINGER + 1.0)
+            tree.stop(0.0 if killed else max(0.0, KILL_GRACE - (time.monotonic() - term_at)))
+        except Exception as exc:  # never leave the run hanging on a bug of ours
+            print(f"tickwork launcher: stopping run {child.id}: {exc!r}", file=sys.stderr)
+        finally:
+            self.posted.put(child.id)
+            with contextlib.suppress(OSError):
+                os.write(self.wake_w, b"x")
+
+    def _stops_done(self) -> None:
+        with contextlib.suppress(OSError):
+            os.read(self.wake_r, 4096)
+        while True:
+            try:
+                run_id = self.posted.get_nowait()
+            except queue.Empty:
+                return
+            child = self.children.get(run_id)
+            if child is not None:
+                child.stop_done = True
+                self._maybe_drained(child)
+
+
+def main(argv: list[str]) -> int:
+    """`python -m app.engine.launcher REQUESTS_FD RESULTS_FD` (started by the engine)."""
+    requests, results = int(argv[0]), int(argv[1])
+    for fd in (requests, results):
+        os.set_inheritable(fd, False)  # the commands get their three streams, nothing else
+    Launcher(requests, results).run()
+    return 0

@@ -1,0 +1,178 @@
+"""Commands run through launcher processes (app/engine/launcher/): what they print arrives
+whole and in order, stdin text is fed, exit codes and signals are told; a launcher killed -9
+mid-run interrupts its runs, stops their trees before the retry (one copy at a time), and is
+replaced; a launcher does not outlive an engine killed -9, while the commands do (the next
+engine's recovery stops them, tests/engine/test_run_processes.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from app.engine.launcher import protocol
+from tests.conftest import command_task
+from tests.engine.conftest import wait_until
+
+# Attempt 1 records its leader, starts a `setsid` grandchild, then sleeps; every process
+# holds the lock file (fd 9), so a later attempt that cannot take it knows one still runs.
+SCRIPT = r"""
+d="$1"
+exec 9>>"$d/lock"
+if ! flock -n 9; then echo "overlap $TICKWORK_ATTEMPT" >> "$d/log"; exit 3; fi
+echo "start $TICKWORK_ATTEMPT" >> "$d/log"
+[ "$TICKWORK_ATTEMPT" = 1 ] || exit 0
+echo $$ > "$d/leader"
+setsid sh -c 'echo $$ > "$1/grandchild"; exec sleep 60' sh "$d" </dev/null >/dev/null 2>&1 &
+exec sleep 60
+"""
+
+
+def _gone(proc: psutil.Process) -> bool:
+    try:
+        return not proc.is_running() or proc.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _proc_in(path: Path) -> psutil.Process:
+    return psutil.Process(int(wait_until(lambda: path.exists() and path.read_text().strip())))
+
+
+def _launchers(engine_pid: int) -> list[psutil.Process]:
+    found = []
+    for child in psutil.Process(engine_pid).children():
+        try:
+            if "app.engine.launcher" in child.cmdline() and not _gone(child):
+                found.append(child)
+        except psutil.Error:
+            continue
+    return found
+
+
+def _runs(cli: Any, task: str) -> list[dict[str, Any]]:
+    result = cli("run", "list", "--json")
+    assert result.code == 0, result.err
+    return sorted((r for r in result.json() if r["task_name"] == task),
+                  key=lambda r: r["attempt"])
+
+
+def _ended(service: Any, run_id: int) -> Any:
+    return wait_until(lambda: (r := service.get_run(run_id)).status not in (
+        "queued", "waiting", "running") and r, 20)
+
+
+def _output(service: Any, run_id: int, stream: str | None = None) -> str:
+    return "".join(c[2] for c in service.run_output(run_id) if stream in (None, c[1]))
+
+
+def test_frames_come_whole_from_any_pieces() -> None:
+    data = protocol.encode([["out", 1, "stdout", "a" * 70_000]]) + protocol.encode(
+        [["done", 1, "exit", 0, None, 1.5], ["started", 2, 10, 1.0, 2.0]])
+    frames = protocol.Frames()
+    got = []
+    for i in range(0, len(data), 4099):
+        got += frames.feed(data[i:i + 4099])
+    assert [m[0] for m in got] == ["out", "done", "started"]
+    assert got[0][3] == "a" * 70_000 and not frames.buffer
+
+
+def test_chatty_output_arrives_complete_and_in_order(engine: Any, service: Any) -> None:
+    engine.start()
+    # 20,000 numbered lines on stdout, every 1,000th also on stderr: under the stored head
+    script = ("import sys\nfor i in range(20000):\n    print(f'line {i}')\n"
+              "    if i % 1000 == 0:\n        print(f'err {i}', file=sys.stderr, flush=True)\n")
+    service.create_task(command_task("chatty", action={
+        "kind": "command", "argv": [sys.executable, "-c", script]}))
+    run = service.run_now("chatty")
+    assert _ended(service, run.id).status == "succeeded"
+    assert _output(service, run.id, "stdout") == "".join(f"line {i}\n" for i in range(20000))
+    assert _output(service, run.id, "stderr") == "".join(
+        f"err {i}\n" for i in range(0, 20000, 1000))
+
+
+def test_stdin_text_exit_codes_and_signals(engine: Any, service: Any, tmp_path: Path) -> None:
+    engine.start()
+    service.create_task(command_task("reader", action={
+        "kind": "command", "argv": ["tr a-z A-Z"], "shell": True,
+        "stdin": "fed to stdin\n" * 5000}))  # more than a pipe holds: fed without blocking
+    service.create_task(command_task("seven", action={
+        "kind": "command", "argv": ["exit 7"], "shell": True}))
+    service.create_task(command_task("killed", action={
+        "kind": "command", "argv": ["kill -TERM $$"], "shell": True}))
+    service.create_task(command_task("absent", action={
+        "kind": "command", "argv": ["no-such-program-here"]}), verify=False)
+    service.create_task(command_task("where", action={
+        "kind": "command", "argv": ["pwd"], "cwd": str(tmp_path)}))
+    runs = {name: service.run_now(name).id
+            for name in ("reader", "seven", "killed", "absent", "where")}
+    reader = _ended(service, runs["reader"])
+    assert reader.status == "succeeded"
+    assert _output(service, runs["reader"]) == "FED TO STDIN\n" * 5000
+    seven = _ended(service, runs["seven"])
+    assert (seven.status, seven.exit_code, seven.error) == ("failed", 7, "exit code 7")
+    killed = _ended(service, runs["killed"])
+    assert (killed.status, killed.exit_code) == ("failed", -15)
+    assert killed.error == "killed by signal SIGTERM"
+    absent = _ended(service, runs["absent"])
+    assert absent.status == "failed" and absent.exit_code is None
+    assert "cannot start 'no-such-program-here'" in (absent.error or "")
+    where = _ended(service, runs["where"])
+    assert where.status == "succeeded"
+    assert _output(service, runs["where"]) == f"{tmp_path}\n"
+
+
+def test_a_launcher_killed_mid_run_interrupts_stops_the_tree_and_the_retry_runs_alone(
+        spawn: Any, cli: Any, tmp_path: Path) -> None:
+    script = tmp_path / "job.sh"
+    script.write_text(SCRIPT)
+    engine = spawn()
+    engine.wait_for("engine running")
+    assert cli("task", "add", "job", "--command", f"sh {script} {tmp_path}", "--retries", "1",
+               "--retry-delay", "0.1").code == 0
+    assert cli("task", "run", "job").code == 0
+    leader = _proc_in(tmp_path / "leader")
+    grandchild = _proc_in(tmp_path / "grandchild")
+    wait_until(lambda: _runs(cli, "job")[0]["status"] == "running", 8)
+    launcher = psutil.Process(leader.ppid())
+    assert launcher.pid in [p.pid for p in _launchers(engine.proc.pid)], "a launcher's child"
+    launcher.kill()  # SIGKILL
+
+    runs = wait_until(lambda: (rs := _runs(cli, "job")) and len(rs) == 2
+                      and rs[1]["status"] == "succeeded" and rs, 20)
+    assert [(r["attempt"], r["status"]) for r in runs] == [(1, "interrupted"),
+                                                           (2, "succeeded")]
+    assert runs[1]["trigger"] == "retry"
+    assert f"launcher process {launcher.pid} died" in (runs[0]["error"] or "")
+    assert _gone(leader) and _gone(grandchild)
+    # the retry took the lock every process of attempt 1 held: none of them ran any more
+    log = (tmp_path / "log").read_text()
+    assert log.split("\n")[:2] == ["start 1", "start 2"] and "overlap" not in log
+    assert wait_until(lambda: _launchers(engine.proc.pid), 10), "another took its place"
+    assert launcher.pid not in [p.pid for p in _launchers(engine.proc.pid)]
+    assert engine.stop() == 0
+    assert "Traceback" not in engine.text()
+
+
+def test_a_launcher_does_not_outlive_an_engine_killed_9_but_its_commands_do(
+        spawn: Any, cli: Any, tmp_path: Path) -> None:
+    engine = spawn()
+    engine.wait_for("engine running")
+    pid_file = tmp_path / "leader"
+    assert cli("task", "add", "long", "--command", f"echo $$ > {pid_file}; exec sleep 60",
+               "--shell").code == 0
+    assert cli("task", "run", "long").code == 0
+    leader = _proc_in(pid_file)
+    launchers = _launchers(engine.proc.pid)
+    assert launchers
+    engine.kill9()
+    wait_until(lambda: all(_gone(p) for p in launchers), 10)
+    try:
+        assert not _gone(leader), "the command runs on; the next engine stops it by token"
+        assert leader.environ().get("TICKWORK_RUN_TOKEN")
+    finally:
+        with contextlib.suppress(psutil.Error):
+            leader.kill()
