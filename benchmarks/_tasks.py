@@ -80,3 +80,13 @@ def cron_tasks(n: int, action: dict[str, Any] | None = None) -> int:
                 cache[expr] = next_fire_times(Schedule(kind="cron", expr=expr), tz, now, 1)[0]
             yield _row(f"c{i}", act, {"kind": "cron", "expr": expr}, cache[expr], now)
     return _insert(rows())
+
+
+def same_cron(n: int, expr: str, first: datetime, action: dict[str, Any] | None = None,
+              prefix: str = "b") -> int:
+    """N tasks with one cron expression, all next due at `first` (a fire time of `expr`
+    the caller computed): the shape of real schedules, where everyone picks :00."""
+    now = datetime.now(UTC)
+    act = action or PY_NOOP
+    schedule = {"kind": "cron", "expr": expr}
+    return _insert(_row(f"{prefix}{i}", act, schedule, first, now) for i in range(n))
