@@ -80,6 +80,20 @@ def _short_seconds(since: datetime, until: datetime, per_second: int) -> dict[st
     return short
 
 
+def _stages(since: datetime, until: datetime) -> dict[str, Any]:
+    """Where the lateness comes from: fire → claimed (committed), claimed → started."""
+    from app.store.models import db
+
+    lo, hi = since.isoformat(timespec="microseconds"), until.isoformat(timespec="microseconds")
+    rows = db.connection().execute(
+        "SELECT (julianday(queued_at) - julianday(scheduled_for)) * 86400.0,"
+        " (julianday(started_at) - julianday(queued_at)) * 86400.0 FROM run"
+        " WHERE started_at IS NOT NULL AND scheduled_for >= ? AND scheduled_for < ?",
+        (lo, hi)).fetchall()
+    return {"stage_fire_to_claim_ms": percentiles([a for a, _ in rows]),
+            "stage_claim_to_start_ms": percentiles([b for _, b in rows])}
+
+
 def _tail(late: list[float]) -> dict[str, Any]:
     out: dict[str, Any] = dict(percentiles(late))
     out["p99_9"] = round(quantile(sorted(late), 0.999) * 1000, 3) if late else None
@@ -107,6 +121,7 @@ def burst(per_second: int, minutes: float, workers: int, lead: float = 5.0,
     engine.stop(grace=5)
     late, missed, _ = _lateness(since, until)
     short = _short_seconds(since, until, per_second)
+    stages = _stages(since, until)
     store.close()
     shutil.rmtree(home.parent, ignore_errors=True)
     expected = per_second * int((until - since).total_seconds())
@@ -115,7 +130,7 @@ def burst(per_second: int, minutes: float, workers: int, lead: float = 5.0,
         "expected_runs": expected, "runs": len(late), "not_run": missed,
         "missed": expected - len(late),
         "lateness_ms": _tail(late), "over_1s": sum(1 for x in late if x > 1.0),
-        "seconds_short": short,
+        "seconds_short": short, **stages,
         "cpu_seconds": meter.cpu_seconds,
         "cpu_cores": round(meter.cpu_seconds / max(meter.wall_seconds, 1e-9), 2),
         "peak_rss_mb": meter.peak_rss_mb,
