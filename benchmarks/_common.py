@@ -44,6 +44,7 @@ __all__ = [
     "log",
     "parse_rates",
     "percentiles",
+    "quantile",
 ]
 
 #: Fires per minute exercised by default.
@@ -70,6 +71,11 @@ def _quantile(sorted_values: Sequence[float], q: float) -> float:
     high = min(low + 1, len(sorted_values) - 1)
     fraction = position - low
     return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * fraction
+
+
+def quantile(sorted_values: Sequence[float], q: float) -> float:
+    """The q-quantile (0..1) of already sorted values, e.g. 0.999 for p99.9."""
+    return _quantile(sorted_values, q)
 
 
 def percentiles(values: Sequence[float], scale: float = 1000.0) -> dict[str, float | None]:

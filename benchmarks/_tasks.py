@@ -80,3 +80,24 @@ def cron_tasks(n: int, action: dict[str, Any] | None = None) -> int:
                 cache[expr] = next_fire_times(Schedule(kind="cron", expr=expr), tz, now, 1)[0]
             yield _row(f"c{i}", act, {"kind": "cron", "expr": expr}, cache[expr], now)
     return _insert(rows())
+
+
+def same_cron(n: int, expr: str, first: datetime, action: dict[str, Any] | None = None,
+              prefix: str = "b") -> int:
+    """N tasks with one cron expression, all next due at `first` (a fire time of `expr`
+    the caller computed): the shape of real schedules, where everyone picks :00."""
+    now = datetime.now(UTC)
+    act = action or PY_NOOP
+    schedule = {"kind": "cron", "expr": expr}
+    return _insert(_row(f"{prefix}{i}", act, schedule, first, now) for i in range(n))
+
+
+def move_one_shots(written_at: datetime, start: datetime) -> None:
+    """Move every one-shot task written with `one_shots(..., written_at, ...)` so its window
+    opens at `start` (one statement): writing many tasks takes seconds, so a benchmark
+    writes them far ahead and moves them once the engine is about to start."""
+    shift = f"{(start - written_at).total_seconds():+.6f} seconds"
+    db.execute_sql(
+        "UPDATE task SET next_run_at = strftime('%Y-%m-%dT%H:%M:%f000+00:00', "
+        "next_run_at, ?), schedule = json_set(schedule, '$.at', strftime("
+        "'%Y-%m-%dT%H:%M:%f000+00:00', json_extract(schedule, '$.at'), ?))", (shift, shift))

@@ -4,10 +4,12 @@ Every enabled task's next fire time is known (`next_of`, rebuilt from the store'
 `next_run_at` at start-up), but only the fires within the horizon (a few seconds) are armed
 as APScheduler jobs, and only those tasks are loaded. The heap `index` is pruned lazily:
 an entry whose time no longer matches `next_of` is stale. Owned by the dispatcher thread.
+Tasks with the same schedule share one computation of the fire after a given one.
 """
 
 from __future__ import annotations
 
+import gc
 import heapq
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -19,6 +21,9 @@ from app.engine.clock import Clock
 from app.engine.ports import Arming, Ledger
 from app.engine.scheduler import next_after
 from app.store.times import utc_text
+
+FREEZE_AT = 1000  # tasks loaded in one go past which they are kept from the cyclic collector
+RECENT = 4096  # next fires the engine keeps for tasks alike (its cache, emptied when full)
 
 
 class Horizon:
@@ -39,6 +44,7 @@ class Horizon:
         # next fires shared by tasks with the same schedule (a simulation's: the engine's
         # stay None, a cache that only grows)
         self.shared: dict[tuple[Any, ...], datetime | None] | None = None
+        self._fires: dict[tuple[Any, ...], datetime | None] = {}  # the engine's (`_recent`)
 
     def next_fire(self, task_id: int) -> float | None:
         return self.next_of.get(task_id)
@@ -131,6 +137,12 @@ class Horizon:
                     self.arm(task_id, ts)
                 else:
                     heapq.heappush(self.index, (ts, task_id))
+        if len(loaded) >= FREEZE_AT:
+            # Thousands of tasks due together (the top of the hour) live until they fire:
+            # kept out of every collection, as start-up's are (full collections over them
+            # and their jobs stalled the engine for up to a second while they started).
+            # Freezing stops only the cycle collector; they are freed as ever once dropped.
+            gc.freeze()
 
     def forget(self, task_id: int) -> None:
         self.tasks.pop(task_id, None)
@@ -142,13 +154,21 @@ class Horizon:
         spec = task.spec
         nxt: datetime | None = None
         if spec.schedule.kind != "date":
-            trigger = self.triggers.get(task.id)
-            if trigger is None:
-                tz = parse_timezone(spec.timezone)
-                trigger = self.triggers[task.id] = build_trigger(
-                    spec.schedule, tz, task.anchor, spec.end_at)
-            if trigger is not None:
-                nxt = self.following(task, trigger, fire)
+            # Tasks alike fire alike: at the top of the hour 10,000 tasks on `0 * * * *`
+            # need one step of the schedule, not 10,000 (nor 10,000 triggers built): a
+            # step and a build cost ~37 µs of CPU, 0.4 s of the dispatcher's for 10,000.
+            shared = self.shared if self.shared is not None else self._recent()
+            key = (schedule_key(task), fire)
+            if key in shared:
+                nxt = shared[key]
+            else:
+                trigger = self.triggers.get(task.id)
+                if trigger is None:
+                    tz = parse_timezone(spec.timezone)
+                    trigger = self.triggers[task.id] = build_trigger(
+                        spec.schedule, tz, task.anchor, spec.end_at)
+                if trigger is not None:
+                    nxt = shared[key] = next_after(trigger, fire)
         task_id = task.id
         self.record_next(task_id, nxt)
         if nxt is None:
@@ -157,6 +177,13 @@ class Horizon:
             self.triggers.pop(task_id, None)
         else:
             self.set(task_id, nxt)
+
+    def _recent(self) -> dict[tuple[Any, ...], datetime | None]:
+        """The engine's cache of next fires shared by tasks alike: emptied once it holds
+        `RECENT` fires, so it stays small while it serves every task due at one instant."""
+        if len(self._fires) >= RECENT:
+            self._fires.clear()
+        return self._fires
 
     def following(self, task: Task, trigger: Any, fire: datetime) -> datetime | None:
         """The fire after `fire` (looked up in `shared` when there is one)."""

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from app.core.keep import DEFAULT_POLICY, KeepPolicy, keep_days, keep_runs
 from app.core.task import FINISHED_STATUSES
 from app.store.connection import end_transaction, write_batch
 from app.store.models import Meta, db
-from app.store.times import utc_text
+from app.store.times import from_utc_text, utc_text
 
 BATCH = 100  # runs per write transaction (with their output chunks and samples: ~500 rows)
 VACUUM_PAGES = 2_000  # pages given back per write transaction (8 MB at 4 KiB pages)
@@ -71,6 +71,49 @@ def crowded_task_policies(among: Iterable[int] | None = None
         f'"run" r WHERE r.task_id = t.id AND r.status IN {_FINISHED} LIMIT 1 OFFSET ?) '
         "ORDER BY t.id", params).fetchall()
     return [(int(i), default.for_task(r, d)) for i, r, d in rows]
+
+
+def finished_counts(among: Iterable[int]) -> list[tuple[int, KeepPolicy, int]]:
+    """(task id, its policy, its finished runs counted up to keep-runs + 1) for these tasks
+    (gone ones left out): whether a task has runs to let go, and how many more must finish
+    before it can. One statement per distinct keep-runs among them, an index seek per task
+    that stops one past what the task keeps."""
+    ids = sorted(set(among))
+    if not ids:
+        return []
+    default = global_policy()
+    rows = db.execute_sql('SELECT t.id, t.keep_runs, t.keep_days FROM json_each(?) j '
+                          'CROSS JOIN "task" t ON t.id = j.value', (json.dumps(ids),)).fetchall()
+    kinds: dict[tuple[int | None, int | None], KeepPolicy] = {}  # most tasks share a few
+    policies = {int(i): kinds.get((r, d)) or kinds.setdefault((r, d), default.for_task(r, d))
+                for i, r, d in rows}
+    by_keep: dict[int, list[int]] = {}
+    for task_id, policy in policies.items():
+        by_keep.setdefault(policy.runs, []).append(task_id)
+    out: list[tuple[int, KeepPolicy, int]] = []
+    for keep, group in sorted(by_keep.items()):
+        counted = db.execute_sql(
+            'SELECT j.value, (SELECT COUNT(*) FROM (SELECT 1 FROM "run" r WHERE r.task_id = '
+            f"j.value AND r.status IN {_FINISHED} LIMIT ?)) FROM json_each(?) j",
+            (keep + 1, json.dumps(group))).fetchall()
+        out.extend((int(i), policies[int(i)], int(n)) for i, n in counted)
+    return sorted(out, key=lambda row: row[0])
+
+
+def next_expiry(task_id: int, policy: KeepPolicy) -> datetime | None:
+    """When the oldest finished run of a task past its newest keep-runs becomes old enough
+    to go (None: it has no more finished runs than it keeps)."""
+    boundary = db.execute_sql(
+        f'SELECT id FROM "run" WHERE task_id = ? AND status IN {_FINISHED} '
+        "ORDER BY id DESC LIMIT 1 OFFSET ?", (task_id, policy.runs - 1)).fetchone()
+    if boundary is None:
+        return None
+    oldest = db.execute_sql(
+        'SELECT MIN(COALESCE(finished_at, scheduled_for)) FROM "run" WHERE task_id = ? '
+        f"AND id < ? AND status IN {_FINISHED}", (task_id, boundary[0])).fetchone()
+    if oldest is None or oldest[0] is None:
+        return None
+    return from_utc_text(oldest[0]) + timedelta(days=policy.days)
 
 
 def task_policy(task_id: int) -> KeepPolicy | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from app.engine.clock import SimulatedClock
-from app.engine.events import RunChanged
+from app.engine.events import RunChanged, TasksChanged
 from app.engine.retention import Retention
 from app.store.models import RunRow
 from faults.harness import wait_until
@@ -53,6 +53,79 @@ def test_a_finished_run_makes_its_task_looked_at_after_the_debounce_and_all_hour
     assert retention.total.runs == 2 + 3  # the first look at every task, a minute on
     left = sorted(r.id for r in RunRow.select().where(RunRow.task == keep.id))
     assert left == runs[-3:]
+
+
+def _looks(retention: Retention, clock: SimulatedClock, stop: threading.Event,
+           calls: list[tuple[float, Any]], until: float) -> None:
+    """Run the retention thread's body on the simulated clock, calling each `calls` entry at
+    its second, until `until` seconds on."""
+    for at, fn in calls:
+        clock.call_later(at, fn)
+    clock.call_later(until, stop.set)
+    retention.run()
+
+
+def _done(retention: Retention, task_id: int, run_id: int) -> None:
+    retention.on_event(RunChanged(run_id, task_id, "t", "succeeded", NOW))
+
+
+def test_runs_finished_after_a_look_are_counted_until_the_task_has_more_than_it_keeps(
+        store: Any, service: Any) -> None:
+    task = service.create_task(command_task("t", keep_runs=3, keep_days=0))
+    with store.write():
+        runs = _finished(task.id, 2)
+    clock, stop = SimulatedClock(NOW), threading.Event()
+    retention = Retention(stop, clock=clock, debounce=5, first=3600, every=3600)
+    more: list[int] = []
+
+    def two_more() -> None:
+        with store.write():
+            more.extend(_finished(task.id, 2))
+        for run_id in more:
+            _done(retention, task.id, run_id)
+
+    _looks(retention, clock, stop, [(0, lambda: _done(retention, task.id, runs[-1])),
+                                    (20, two_more)], until=40)
+    assert retention.total.runs == 1  # 4 finished, 3 kept
+    assert sorted(r.id for r in RunRow.select().where(RunRow.task == task.id)) == \
+        runs[1:] + more
+
+
+def test_a_changed_task_is_looked_at_by_its_new_policy(store: Any, service: Any) -> None:
+    task = service.create_task(command_task("t", keep_runs=5, keep_days=0))
+    with store.write():
+        runs = _finished(task.id, 3)
+    clock, stop = SimulatedClock(NOW), threading.Event()
+    retention = Retention(stop, clock=clock, debounce=5, first=3600, every=3600)
+
+    def keep_one() -> None:
+        service.update_task(task.id, {"keep_runs": 1})
+        retention.on_event(TasksChanged(frozenset({task.id})))
+        _done(retention, task.id, runs[-1])
+
+    _looks(retention, clock, stop, [(0, lambda: _done(retention, task.id, runs[-1])),
+                                    (20, keep_one)], until=40)
+    assert retention.total.runs == 2
+
+
+def test_runs_kept_only_by_their_age_go_at_the_first_look_after_they_are_old_enough(
+        store: Any, service: Any) -> None:
+    task = service.create_task(command_task("t", keep_runs=1, keep_days=1))
+    at = NOW - timedelta(days=1) + timedelta(minutes=10)  # old enough 10 minutes from NOW
+    with store.write():
+        runs = [RunRow.create(task=task.id, scheduled_for=at + timedelta(seconds=i),
+                              status="succeeded", finished_at=at).id for i in range(2)]
+    clock, stop = SimulatedClock(NOW), threading.Event()
+    retention = Retention(stop, clock=clock, debounce=5, first=3600, every=3600)
+    _looks(retention, clock, stop, [(0, lambda: _done(retention, task.id, runs[-1])),
+                                    (60, lambda: _done(retention, task.id, runs[-1]))],
+           until=120)
+    assert retention.total.runs == 0  # too young at both looks
+    stop.clear()
+    _looks(retention, clock, stop, [(600, lambda: _done(retention, task.id, runs[-1]))],
+           until=700)
+    assert retention.total.runs == 1
+    assert [r.id for r in RunRow.select().where(RunRow.task == task.id)] == runs[-1:]
 
 
 def test_one_look_skips_tasks_that_are_gone(store: Any, service: Any) -> None:
