@@ -17,8 +17,9 @@ from datetime import datetime
 
 from app.core.keep import DEFAULT_POLICY, KeepPolicy, keep_days, keep_runs
 from app.core.task import FINISHED_STATUSES
+from app.store.backend import is_postgres
 from app.store.connection import end_transaction, write_batch
-from app.store.models import Meta, db
+from app.store.models import Meta, db, set_meta
 from app.store.times import utc_text
 
 BATCH = 100  # runs per write transaction (with their output chunks and samples: ~500 rows)
@@ -40,8 +41,8 @@ def global_policy() -> KeepPolicy:
 
 def set_global_policy(policy: KeepPolicy) -> None:
     """Store the global default (inside the caller's write transaction)."""
-    Meta.replace(key="keep_runs", value=str(keep_runs(policy.runs))).execute()
-    Meta.replace(key="keep_days", value=str(keep_days(policy.days))).execute()
+    set_meta("keep_runs", str(keep_runs(policy.runs)))
+    set_meta("keep_days", str(keep_days(policy.days)))
 
 
 def task_policies() -> list[tuple[int, KeepPolicy]]:
@@ -66,6 +67,9 @@ def crowded_task_policies(among: Iterable[int] | None = None
     if among is not None:  # driven by the ids given: a seek each, never a walk of every task
         tasks = 'json_each(?) j CROSS JOIN "task" t ON t.id = j.value'
         params.insert(0, json.dumps(sorted(among)))
+        if is_postgres():  # the same, driven by an array
+            tasks, params[0] = 'unnest(CAST(? AS bigint[])) j(value) JOIN "task" t ON ' \
+                't.id = j.value', sorted(among)
     rows = db.execute_sql(
         f"SELECT t.id, t.keep_runs, t.keep_days FROM {tasks} WHERE EXISTS (SELECT 1 FROM "
         f'"run" r WHERE r.task_id = t.id AND r.status IN {_FINISHED} LIMIT 1 OFFSET ?) '
@@ -128,6 +132,8 @@ def prune_task(task_id: int, policy: KeepPolicy, now: datetime, *, batch: int = 
 
 def free_pages() -> int:
     """Pages of the file that hold nothing (`PRAGMA freelist_count`)."""
+    if is_postgres():  # PostgreSQL reuses and returns space itself (autovacuum)
+        return 0
     return int(db.execute_sql("PRAGMA freelist_count").fetchone()[0])
 
 
@@ -135,6 +141,8 @@ def give_back_space(pages: int = VACUUM_PAGES) -> int:
     """Return free pages to the file system, `pages` per write transaction, until none are
     left; returns how many went. Does nothing for a store without incremental auto_vacuum.
     Call it outside any transaction (it opens its own)."""
+    if is_postgres():
+        return 0
     if int(db.execute_sql("PRAGMA auto_vacuum").fetchone()[0]) != 2:
         return 0
     con = db.connection()

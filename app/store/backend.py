@@ -1,0 +1,135 @@
+"""Which database server holds the store — an SQLite file (the default) or a shared
+PostgreSQL database — and the few places their SQL differs.
+
+The store's own SQL is written once, in SQLite's `?` placeholder style; on PostgreSQL
+`execute_sql` (and `execute` here) turns the marks into psycopg's `%s`. What cannot be said
+the same way on both is said here, once: a case-blind "contains", a JSON field as text, the
+write lock, a change counter, the store's name in messages and in the keyring.
+
+Writers: SQLite serialises them with `BEGIN IMMEDIATE`. PostgreSQL does it with one
+transaction-level advisory lock (`WRITE_LOCK`) taken first in every write transaction, so
+every read-then-write the store does (the audit chain's head, a unique name) sees the
+latest commit, as it does on SQLite. The run ledger's unique key (task, fire, attempt)
+does not depend on that lock: the database itself refuses a second claim of the same key,
+whichever process or machine sends it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import peewee as pw
+
+from app.store.models import db
+
+SCHEMES = ("postgresql", "postgres")
+WRITE_LOCK = 0x7469636B  # "tick": the advisory lock every PostgreSQL write transaction takes
+_marks: dict[str, str] = {}
+_MARK = re.compile(r"\?")
+
+
+def placeholders(sql: str) -> str:
+    """SQL written with `?` marks in psycopg's `%s` style (a literal % doubled)."""
+    done = _marks.get(sql)
+    if done is None:
+        done = _MARK.sub("%s", sql.replace("%", "%%")) if "?" in sql else sql
+        if len(_marks) < 4096:
+            _marks[sql] = done
+    return done
+
+
+class PostgresStore(pw.PostgresqlDatabase):
+    """PostgreSQL (psycopg 3) that runs the store's `?`-style SQL unchanged."""
+
+    def execute_sql(self, sql: str, params: Any = None) -> Any:
+        return super().execute_sql(placeholders(sql), params)
+
+
+def is_postgres() -> bool:
+    """Is the open store a PostgreSQL database?"""
+    return isinstance(db.obj, pw.PostgresqlDatabase)
+
+
+def execute(sql: str, params: Sequence[Any] | Iterable[Any] = ()) -> Any:
+    """Run one statement on this thread's connection; the cursor (iterable over rows)."""
+    con = db.connection()
+    if isinstance(db.obj, pw.PostgresqlDatabase):
+        cur = con.cursor()
+        cur.execute(placeholders(sql), list(params))
+        return cur
+    return con.execute(sql, params)
+
+
+def executemany(sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    """Run one statement for each row of parameters on this thread's connection."""
+    con = db.connection()
+    if isinstance(db.obj, pw.PostgresqlDatabase):
+        with con.cursor() as cur:
+            cur.executemany(placeholders(sql), list(rows))
+        return
+    con.executemany(sql, rows)
+
+
+def lock_writes() -> None:
+    """PostgreSQL: wait for the store's write lock, held until this transaction ends
+    (SQLite's BEGIN IMMEDIATE took it already)."""
+    if isinstance(db.obj, pw.PostgresqlDatabase):
+        db.execute_sql("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,))
+
+
+def contains(column: Any, needle: str) -> Any:
+    """`column` contains `needle` ignoring case (needle already lower case), as a peewee
+    expression: `instr` on SQLite, `strpos` on PostgreSQL."""
+    find = pw.fn.strpos if is_postgres() else pw.fn.instr
+    return find(pw.fn.lower(column), needle) > 0
+
+
+def contains_sql(column: str) -> str:
+    """The same as SQL text, with one `?` for the lower-cased needle."""
+    find = "strpos" if is_postgres() else "instr"
+    return f"{find}(lower({column}), ?) > 0"
+
+
+def json_text(column: Any, key: str) -> Any:
+    """A top-level field of a JSON text column, as text (a peewee expression)."""
+    if is_postgres():
+        return pw.fn.json_extract_path_text(pw.Cast(column, "json"), key)
+    return pw.fn.json_extract(column, f"$.{key}")
+
+
+def json_number_sql(column: str, key: str) -> str:
+    """SQL text: a top-level field of a JSON text column, as a number."""
+    if is_postgres():
+        return f"CAST(json_extract_path_text(CAST({column} AS json), '{key}') AS float8)"
+    return f"json_extract({column}, '$.{key}')"
+
+
+def data_version() -> int:
+    """A number that changes when another connection commits (it may change more often).
+
+    SQLite's `PRAGMA data_version`; on PostgreSQL the newest finished transaction of the
+    server (its snapshot's xmax), one cheap call outside any table."""
+    if is_postgres():
+        row = db.execute_sql("SELECT pg_snapshot_xmax(pg_current_snapshot())::text")
+        return int(row.fetchone()[0])
+    return int(db.execute_sql("PRAGMA data_version").fetchone()[0])
+
+
+def safe_url(url: str) -> str:
+    """A PostgreSQL URL without its password, for messages and keyring names."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = (f"{parts.username}@" if parts.username else "") + host
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def name() -> str:
+    """The open store's name: the SQLite file's path, or the PostgreSQL URL (no password)."""
+    return safe_url(str(db.database)) if is_postgres() else str(db.database)
