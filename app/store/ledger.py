@@ -149,8 +149,11 @@ def claim_many(rows: list[tuple[Any, ...]]) -> list[int | None]:
     One INSERT for many rows. When every row went in, SQLite gave them consecutive rowids
     (each new rowid is one more than the largest, and the write lock is ours), so the ids
     follow from the last one. When some were already claimed, the chunk is redone row by
-    row inside a savepoint so each row learns its own fate.
+    row inside a savepoint so each row learns its own fate. PostgreSQL returns the ids of
+    the rows that went in, with their keys.
     """
+    if is_postgres():
+        return _claim_many_pg(rows)
     con = db.connection()
     out: list[int | None] = []
     for chunk in _chunks(rows):

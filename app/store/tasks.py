@@ -198,14 +198,18 @@ def query(search: str | None = None, sort: str = "name", descending: bool = Fals
     if enabled is not None:
         q = q.where(TaskRow.enabled == enabled)
     if tag:
-        q = q.where(TaskRow.tags.contains(f'"{tag}"'))
+        # the tag with its JSON quotes, in the tags' JSON text (a pattern given to the JSON
+        # field itself would be JSON-encoded again and never match)
+        q = q.where(contains(TaskRow.tags, json.dumps(tag, ensure_ascii=False).lower()))
     col = SORT_COLUMNS.get(sort, TaskRow.name)
     order = col.desc(nulls="LAST") if descending else col.asc(nulls="LAST")
     return q.order_by(order, TaskRow.id)
 
 
 def page(offset: int, limit: int, **filters: Any) -> list[Task]:
-    ids = [i for (i,) in query(**filters).select(TaskRow.id).offset(offset).limit(limit).tuples()]
+    """Tasks `offset` on, at most `limit` of them (all, when `limit` is negative)."""
+    q = query(**filters).select(TaskRow.id).offset(offset).limit(limit if limit >= 0 else None)
+    ids = [i for (i,) in q.tuples()]
     return load_ids(ids)
 
 
