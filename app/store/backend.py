@@ -107,6 +107,30 @@ def json_number_sql(column: str, key: str) -> str:
     return f"json_extract({column}, '$.{key}')"
 
 
+def local_day_sql(column: str) -> str:
+    """SQL text: the user's local day (YYYY-MM-DD) of a stored UTC time. SQLite's
+    'localtime' is the process's zone; a PostgreSQL session is opened in the same zone
+    (`session_options`), so both count days as the user does."""
+    if is_postgres():
+        return f"to_char(CAST({column} AS timestamptz), 'YYYY-MM-DD')"
+    return f"date({column}, 'localtime')"
+
+
+def session_options() -> str:
+    """libpq `options` for every PostgreSQL connection of the store: a writer waits for the
+    write lock at most 10 s (SQLite's busy_timeout), and local times are this machine's."""
+    options = "-c lock_timeout=10000"
+    try:
+        import tzlocal
+
+        zone = tzlocal.get_localzone_name()
+    except Exception:  # no zone to be had: the server's default
+        zone = None
+    if zone and " " not in zone:
+        options += f" -c TimeZone={zone}"
+    return options
+
+
 def data_version() -> int:
     """A number that changes when another connection commits (it may change more often).
 

@@ -121,8 +121,7 @@ class Store:
         _close_current()
         db.initialize(backend.PostgresStore(
             url, connect_timeout=10, application_name="tickwork",
-            # a writer waits for the write lock at most this long (SQLite's busy_timeout)
-            options="-c lock_timeout=10000"))
+            options=backend.session_options()))
         try:
             db.connect(reuse_if_open=True)
         except pw.DatabaseError as exc:

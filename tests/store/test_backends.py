@@ -2,8 +2,9 @@
 version, claim ids and the ledger's uniqueness (within a transaction and across processes),
 the audit chain, runs, tasks, retention, metric samples and the task queries.
 
-Each test runs on both (`backend`); the PostgreSQL half uses the session's own server
-(tests/support/postgres.py) and is skipped, with one line, where its binaries are absent.
+Each test runs on both (`location`); the PostgreSQL half uses the session's own server
+(tests/support/postgres.py, fixtures in tests/store/conftest.py) and is skipped, with one
+line, where its binaries are absent.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from app.store.database import Store
 from app.store.models import SCHEMA_VERSION, db
 from app.store.times import utc_text
 from tests.conftest import ROOT, command_task
-from tests.support.postgres import pg_server, pg_url  # noqa: F401  (fixtures)
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -269,3 +269,17 @@ def test_another_connection_s_commit_changes_the_data_version(svc: Service,
     thread.start()
     thread.join(60)
     assert opened.data_version() != before
+
+
+def test_a_stored_time_s_local_day_is_the_user_s(svc: Service, opened: Store) -> None:
+    from app.store.backend import local_day_sql
+
+    a = svc.create_task(command_task("a")).id
+    late = datetime(2026, 3, 1, 23, 59, 59, tzinfo=UTC)
+    with opened.write():
+        ledger.claim_many([claim_row(a, late), claim_row(a, late + timedelta(seconds=2))])
+    with opened.read():
+        days = [str(d) for (d,) in db.execute_sql(
+            f"SELECT {local_day_sql('scheduled_for')} FROM run ORDER BY id").fetchall()]
+    assert days == [t.astimezone().date().isoformat()
+                    for t in (late, late + timedelta(seconds=2))]
