@@ -16,6 +16,7 @@ whichever process or machine sends it.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -28,6 +29,7 @@ from app.store.models import db
 SCHEMES = ("postgresql", "postgres")
 WRITE_LOCK = 0x7469636B  # "tick": the advisory lock every PostgreSQL write transaction takes
 _marks: dict[str, str] = {}
+_cursors = itertools.count()
 _MARK = re.compile(r"\?")
 
 
@@ -41,8 +43,45 @@ def placeholders(sql: str) -> str:
     return done
 
 
+class Psycopg3(pw.Psycopg3Adapter):
+    """peewee's psycopg 3 adapter, with the driver imported now that a PostgreSQL store
+    opens (app/store/__init__.py keeps peewee from importing it at every start)."""
+
+    def __init__(self) -> None:
+        import psycopg
+        from psycopg.pq import TransactionStatus
+        from psycopg.types.json import Json, Jsonb
+
+        self.driver = psycopg
+        self.txn_idle = TransactionStatus.IDLE
+        self.txn_inerror = TransactionStatus.INERROR
+        self.txn_unknown = TransactionStatus.UNKNOWN
+        self.txn_intrans = TransactionStatus.INTRANS
+        super().__init__()
+        self.json_type, self.jsonb_type = Json, Jsonb
+
+    def check_driver(self) -> None:
+        return None
+
+    def get_binary_type(self) -> Any:
+        return self.driver.Binary
+
+    def connect(self, db: Any, **params: Any) -> Any:
+        params.setdefault("conninfo", db.database)
+        return self.driver.connect(**params)
+
+    def server_side_cursor(self, conn: Any) -> Any:
+        in_txn = self.txn_status(conn) == self.txn_intrans
+        return conn.cursor(name=f"tickwork_{id(conn)}_{next(_cursors)}", withhold=not in_txn)
+
+
 class PostgresStore(pw.PostgresqlDatabase):
     """PostgreSQL (psycopg 3) that runs the store's `?`-style SQL unchanged."""
+
+    def init(self, database: str, **kwargs: Any) -> None:
+        super().init(database, **kwargs)
+        self._adapter = Psycopg3()
+        self._isolation_level = self._adapter.isolation_level_int(kwargs.get("isolation_level"))
 
     def execute_sql(self, sql: str, params: Any = None) -> Any:
         return super().execute_sql(placeholders(sql), params)

@@ -280,7 +280,9 @@ def migrate(from_version: int) -> None:
     if not postgres:  # PostgreSQL: pg_dump it before upgrading Tickwork (README)
         backup.make(Path(db.database).parent, kind="migration")
     with write_batch():
-        version = from_version
+        # another process may have migrated while this one waited for the write lock
+        row = Meta.get_or_none(Meta.key == "schema_version")
+        version = max(from_version, int(row.value) if row else 0)
         while version < SCHEMA_VERSION:
             step = steps.get(version)
             if step is None:

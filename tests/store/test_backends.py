@@ -283,3 +283,41 @@ def test_a_stored_time_s_local_day_is_the_user_s(svc: Service, opened: Store) ->
             f"SELECT {local_day_sql('scheduled_for')} FROM run ORDER BY id").fetchall()]
     assert days == [t.astimezone().date().isoformat()
                     for t in (late, late + timedelta(seconds=2))]
+
+
+OPENER = """
+import sys
+from pathlib import Path
+from app.service import Service
+from app.store.database import Store
+store = Store.open(Path(sys.argv[1]), url=sys.argv[2] or None)
+Service(store, "cli").create_task({"name": sys.argv[3], "timezone": "UTC",
+                                   "action": {"kind": "command", "argv": ["true"]}})
+store.close()
+"""
+
+
+def test_processes_making_the_same_new_store_at_once_share_it(home: Path,
+                                                              location: str | None) -> None:
+    procs = [subprocess.Popen([sys.executable, "-c", OPENER, str(home), location or "", name],
+                              cwd=ROOT, stderr=subprocess.PIPE, text=True)
+             for name in ("one", "two", "three")]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], errors
+    store = Store.open(home, url=location)
+    try:
+        service = Service(store, "cli")
+        assert sorted(t.spec.name for t in service.list_tasks()) == ["one", "three", "two"]
+        assert service.verify_audit().ok
+    finally:
+        store.close()
+
+
+def test_an_sqlite_store_never_loads_the_postgresql_driver(home: Path) -> None:
+    """peewee would import psycopg at every start (0.1-0.5 s): only a PostgreSQL store may."""
+    code = ("import sys; from pathlib import Path; from app.cli.entry import main; "
+            "from app.store.database import Store; Store.open(Path(sys.argv[1])).close(); "
+            "print('psycopg' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(home)], cwd=ROOT, text=True,
+                         capture_output=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr
