@@ -8,8 +8,9 @@ dependency rules) and the simulation, each one seek on an index the ledger has a
 
 On PostgreSQL the same statements run through app/store/backend.py (its `?` marks become
 psycopg's); a claim there says `ON CONFLICT DO NOTHING RETURNING id` instead of reading
-`lastrowid`, and the multi-row updates cast their VALUES columns. Either way a claim is the
-unique key (task, fire, attempt) turning a second insert away, in whichever process.
+`lastrowid`, and the multi-row updates are one pipelined statement per row. Either way a
+claim is the unique key (task, fire, attempt) turning a second insert away, in whichever
+process.
 A leader's fencing epoch (several engines on one PostgreSQL store) would go in here: a claim
 inserts only while the meta row `leader_epoch` still holds its epoch (INSERT ... SELECT ...
 WHERE), and `update`/`start_many`/`finish_many`/`interrupt` add the same condition.
@@ -189,32 +190,24 @@ def _claim_many_pg(rows: list[tuple[Any, ...]]) -> list[int | None]:
     return out
 
 
-def _values_pg(types: tuple[str, ...], count: int) -> str:
-    """PostgreSQL's typed VALUES rows (its parameters carry no type of their own there)."""
-    one = "(" + ",".join(f"CAST(? AS {t})" for t in types) + ")"
-    return ",".join([one] * count)
+# PostgreSQL: one prepared single-row statement per row, sent in one pipeline (psycopg's
+# executemany): each row is one index seek, whatever the planner thinks of a VALUES join.
+_START_PG = ("UPDATE run SET status = 'running', started_at = ?, lateness_ms = ?, pgid = ?,"
+             " leader_created = ? WHERE id = ?")
+_FINISH_PG = "UPDATE run SET status = ?, finished_at = ?, exit_code = ?, error = ? WHERE id = ?"
+_NEXT_PG = "UPDATE task SET next_run_at = ? WHERE id = ?"
 
 
-_START_PG = ("UPDATE run SET status = 'running', started_at = v.started_at, lateness_ms ="
-             " v.lateness_ms, pgid = v.pgid, leader_created = v.leader_created FROM (VALUES {})"
-             " AS v(id, started_at, lateness_ms, pgid, leader_created) WHERE run.id = v.id")
-_FINISH_PG = ("UPDATE run SET status = v.status, finished_at = v.finished_at, exit_code ="
-              " v.exit_code, error = v.error FROM (VALUES {}) AS v(id, status, finished_at,"
-              " exit_code, error) WHERE run.id = v.id")
-_NEXT_PG = ("UPDATE task SET next_run_at = v.next_run_at FROM (VALUES {}) AS v(id, next_run_at)"
-            " WHERE task.id = v.id")
-
-
-def _many_pg(sql: str, types: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    for chunk in _chunks(rows):
-        execute(sql.format(_values_pg(types, len(chunk))), [x for row in chunk for x in row])
+def _many_pg(sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """Run `sql` for each row, its first value (the id) moved last."""
+    executemany(sql, [(*row[1:], row[0]) for row in rows])
 
 
 def start_many(rows: list[tuple[int, str, float, int | None, float | None]]) -> None:
     """(run id, started_at text, lateness ms, pgid, leader's create time): the runs are
     running (a command's process group and its leader's start time, else NULLs)."""
     if is_postgres():
-        _many_pg(_START_PG, ("BIGINT", "TEXT", "FLOAT8", "INTEGER", "FLOAT8"), rows)
+        _many_pg(_START_PG, rows)
         return
     con = db.connection()
     for chunk in _chunks(rows):
@@ -230,7 +223,7 @@ def start_many(rows: list[tuple[int, str, float, int | None, float | None]]) -> 
 def finish_many(rows: list[tuple[int, str, str, int | None, str | None]]) -> None:
     """(run id, status, finished_at text, exit code, error): the runs ended."""
     if is_postgres():
-        _many_pg(_FINISH_PG, ("BIGINT", "TEXT", "TEXT", "INTEGER", "TEXT"), rows)
+        _many_pg(_FINISH_PG, rows)
         return
     con = db.connection()
     for chunk in _chunks(rows):
@@ -254,7 +247,7 @@ def output_many(rows: list[tuple[int, int, str, str, str]]) -> None:
 def set_next_many(rows: list[tuple[int, str | None]]) -> None:
     """(task id, next_run_at text or None)."""
     if is_postgres():
-        _many_pg(_NEXT_PG, ("BIGINT", "TEXT"), rows)
+        _many_pg(_NEXT_PG, rows)
         return
     con = db.connection()
     for chunk in _chunks(rows):
