@@ -26,7 +26,6 @@ import peewee as pw
 
 from app.store.models import db
 
-SCHEMES = ("postgresql", "postgres")
 WRITE_LOCK = 0x7469636B  # "tick": the advisory lock every PostgreSQL write transaction takes
 _marks: dict[str, str] = {}
 _cursors = itertools.count()
@@ -34,7 +33,8 @@ _MARK = re.compile(r"\?")
 
 
 def placeholders(sql: str) -> str:
-    """SQL written with `?` marks in psycopg's `%s` style (a literal % doubled)."""
+    """SQL written with `?` marks in psycopg's `%s` style (a literal % doubled). peewee's own
+    SQL for PostgreSQL is in that style already and has no `?`: it passes unchanged."""
     done = _marks.get(sql)
     if done is None:
         done = _MARK.sub("%s", sql.replace("%", "%%")) if "?" in sql else sql
