@@ -86,6 +86,16 @@ class PostgresStore(pw.PostgresqlDatabase):
     def execute_sql(self, sql: str, params: Any = None) -> Any:
         return super().execute_sql(placeholders(sql), params)
 
+    def is_closed(self) -> bool:
+        """Also True when the server closed this thread's connection (a restart, a cut
+        network) outside a transaction: the next statement then connects anew instead of
+        failing on the dead one for ever."""
+        state = self._state
+        if (not state.closed and state.conn is not None and state.conn.closed
+                and not state.transactions):
+            state.reset()
+        return bool(state.closed)
+
 
 def is_postgres() -> bool:
     """Is the open store a PostgreSQL database?"""

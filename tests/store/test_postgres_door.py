@@ -124,3 +124,26 @@ def test_an_engine_on_postgres_runs_a_command_and_a_python_task(
     shown = pg_cli("run", "show", str(by_name["hello"]["id"]), "--log")
     assert "hello from postgres" in shown.out
     assert out.read_text() == "appended\n"
+
+
+def test_a_connection_the_server_closed_is_opened_anew(home: Path, pg_url: str,
+                                                      pg_server: Any) -> None:
+    from app.service import Service
+    from app.store.database import Store
+    from app.store.models import db
+    from tests.conftest import command_task
+
+    store = Store.open(home, url=pg_url)
+    try:
+        service = Service(store, "cli")
+        service.create_task(command_task("before"))
+        pid = db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+        with pg_server.admin() as admin:  # as a server restart or a network cut would
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(Exception, match=r"terminat|closed|connection"):
+            service.create_task(command_task("lost"))  # the statement in flight fails
+        service.create_task(command_task("after"))  # the next one connects anew
+        assert [t.spec.name for t in service.list_tasks()] == ["after", "before"]
+        assert service.verify_audit().ok
+    finally:
+        store.close()
