@@ -39,12 +39,31 @@ def _fail(code: int, message: str) -> int:
     return code
 
 
+def _window_store_refusal(args: argparse.Namespace) -> int | None:
+    """The window opens the SQLite store only (for now): a PostgreSQL store chosen for it is
+    refused in one line rather than silently replaced by the home's file."""
+    from app.cli.store import store_url
+
+    try:
+        url = store_url(args)
+    except ValidationError as exc:
+        return _fail(EXIT_USAGE, f"error: {exc}")
+    if url is None:
+        return None
+    return _fail(EXIT_USAGE, "error: --store: the window opens the SQLite store under the "
+                 "home only; use a PostgreSQL store with `tickwork engine --store URL` and the "
+                 "command line (unset $TICKWORK_STORE to open the window)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
     except UsageError as exc:
         return _fail(EXIT_USAGE, f"error: {exc}")
     if args.cmd is None:
+        refusal = _window_store_refusal(args)
+        if refusal is not None:
+            return refusal
         require_window()  # one line and exit 1 where Qt would abort (missing xcb libraries)
         from app.gui.bootstrap import main as gui_main
 

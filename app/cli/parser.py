@@ -36,6 +36,16 @@ def int_arg(name: str) -> Callable[[str], int]:
     return parse
 
 
+def store_url(text: str) -> str:
+    """`--store`: a PostgreSQL URL, checked before anything opens."""
+    from app.store.location import check_url
+
+    try:
+        return check_url(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"--store: {exc}") from None
+
+
 class WhenAction(argparse.Action):
     """A repeatable timed-schedule option: its values, and every such option in order
     (``namespace.when``), so ``--cron A --every 5m --cron B`` keeps the order typed."""
@@ -124,6 +134,9 @@ def build_parser() -> Parser:
     parser = Parser(prog="tickwork", description="Tickwork: a desktop task scheduler.")
     parser.add_argument("--home", metavar="DIR", help="data directory (default: $TICKWORK_HOME "
                         "or the platform's per-user data directory)")
+    parser.add_argument("--store", metavar="URL", type=store_url,
+                        help="a shared PostgreSQL store (postgresql://USER@HOST[:PORT]/DB) "
+                        "instead of the SQLite file under the home (default: $TICKWORK_STORE)")
     parser.add_argument("--version", action=_Version, nargs=0,
                         help="show the version and exit")
     parser.add_argument("--minimized", "--tray", dest="minimized", action="store_true",
@@ -197,6 +210,8 @@ def build_parser() -> Parser:
 
     eng = sub.add_parser("engine", help="run the engine headless until SIGINT/SIGTERM")
     eng.add_argument("--workers", type=int_arg("workers"), default=None)
+    eng.add_argument("--store", metavar="URL", type=store_url, default=argparse.SUPPRESS,
+                     help="a shared PostgreSQL store (as the top-level --store)")
     eng.add_argument("--grace", type=float, default=10.0,
                      help="seconds running tasks get to finish on shutdown")
     sim = sub.add_parser("simulate", help="what would run in the next hours (runs nothing)")

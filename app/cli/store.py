@@ -51,11 +51,27 @@ def _home(args: argparse.Namespace) -> Path:
     return resolve_home(args.home)
 
 
+def store_url(args: argparse.Namespace) -> str | None:
+    """The PostgreSQL store chosen by `--store` or `$TICKWORK_STORE` (None: the SQLite file)."""
+    from app.store.location import resolve_store
+
+    return resolve_store(getattr(args, "store", None))
+
+
+def _sqlite_only(args: argparse.Namespace) -> None:
+    """`check`, `backup` and `restore` work on the SQLite file: refuse a PostgreSQL store."""
+    if store_url(args) is not None:
+        raise StoreError(f"`tickwork {args.cmd}` works on the SQLite store only; a PostgreSQL "
+                         "store is checked, backed up and restored with PostgreSQL's own tools "
+                         "(pg_dump, pg_restore)")
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from app.store import backup
     from app.store.home import DB_NAME
     from app.store.integrity import StoreDamaged, connect_readonly, identify, problems
 
+    _sqlite_only(args)
     home = _home(args)
     path = home / DB_NAME
     if not path.exists():
@@ -90,6 +106,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from app.store.home import DB_NAME
     from app.store.integrity import identify
 
+    _sqlite_only(args)
     home = _home(args)
     dest = Path(args.file).expanduser().resolve() if args.file else None
     if dest is not None:
@@ -107,6 +124,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from app.restore import restore_store
 
+    _sqlite_only(args)
     file = Path(args.file).expanduser().resolve()
     if not file.is_file():
         raise ValidationError("file", f"{file}: no such file")
@@ -138,5 +156,6 @@ def service(args: argparse.Namespace) -> Any:
     from app.store.database import Store
     from app.store.home import resolve_home
 
-    store = Store.open(resolve_home(args.home), actor="cli", check=writes(args))
+    store = Store.open(resolve_home(args.home), actor="cli", check=writes(args),
+                       url=store_url(args))
     return Service(store, "cli")

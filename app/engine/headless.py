@@ -19,10 +19,12 @@ def run_headless(args: argparse.Namespace) -> int:
     from app.service import Service
     from app.store.database import Store, StoreDamaged
     from app.store.home import resolve_home
+    from app.store.location import resolve_store
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    store = Store.open(resolve_home(args.home), actor="engine", check=True)
+    store = Store.open(resolve_home(args.home), actor="engine", check=True,
+                       url=resolve_store(getattr(args, "store", None)))
     service = Service(store, "engine")
     engine = Engine(store, workers=args.workers)
     service.subscribe(engine.on_service_change)
@@ -38,7 +40,8 @@ def run_headless(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     state = engine.start()
     logging.getLogger("tickwork.engine").info(
-        "engine %s on %s (pid %s)", state, store.home, engine.id)
+        "engine %s on %s (pid %s)", state, store.home if store.url is None else store.name,
+        engine.id)
     while not stop.wait(0.5) and engine.fault is None:
         pass
     engine.stop(grace=args.grace)

@@ -46,9 +46,9 @@ from typing import Any
 
 import peewee as pw
 
-from app.store import audit_key
+from app.store import audit_key, backend
 from app.store.audit_key import ChainKey, ChainKeys, Head, KeyringUnusable
-from app.store.models import AuditEvent, Meta, db, utc_text
+from app.store.models import AuditEvent, db, set_meta, utc_text
 
 log = logging.getLogger("tickwork.audit")
 
@@ -80,7 +80,7 @@ def keyed_hash(key: bytes, prev_hash: str, body: str) -> str:
 
 def chain_keys() -> ChainKeys:
     """The keyring records (key and head) of this store's audit chain."""
-    return audit_key.for_database(str(db.database))
+    return audit_key.for_database(backend.name())
 
 
 def read_meta() -> dict[str, str]:
@@ -93,8 +93,8 @@ def read_meta() -> dict[str, str]:
 
 def record_chain(chain: ChainKey) -> None:
     """Write which store the chain is and from which event it is keyed to the meta table."""
-    Meta.replace(key=STORE_KEY, value=chain.store).execute()
-    Meta.replace(key=KEYED_FROM_KEY, value=str(chain.keyed_from)).execute()
+    set_meta(STORE_KEY, chain.store)
+    set_meta(KEYED_FROM_KEY, str(chain.keyed_from))
 
 
 def _last_id() -> int:
@@ -109,7 +109,7 @@ def _hash_of(event_id: int) -> str | None:
 def create_chain() -> None:
     """Key the chain of a store being created (inside the transaction that creates it); a
     key an earlier store at the same home left in the keyring is replaced."""
-    audit_key.forget(str(db.database))
+    audit_key.forget(backend.name())
     keys = chain_keys()
     if not keys.usable():
         return
@@ -168,6 +168,7 @@ def append_many(actor: str, events: list[tuple[str, str | None, Any, Any]],
     any number of them (an import of thousands of tasks)."""
     if not events:
         return
+    backend.lock_writes()  # PostgreSQL: one appender at a time (SQLite: BEGIN IMMEDIATE)
     meta = read_meta()
     prev = meta.get(HEAD_KEY, GENESIS)
     chain = _chain_for_append(meta, prev)
@@ -178,12 +179,30 @@ def append_many(actor: str, events: list[tuple[str, str | None, Any, Any]],
         digest = keyed_hash(chain.key, prev, body) if chain else chain_hash(prev, body)
         rows.append((at, actor, action, target, _stored(before), _stored(after), prev, digest))
         prev = digest
-    db.connection().executemany(
-        'INSERT INTO "audit_event" ("at", "actor", "action", "target", "before", "after", '
-        '"prev_hash", "hash") VALUES (?, ?, ?, ?, ?, ?, ?, ?)', rows)
-    db.execute_sql("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (HEAD_KEY, prev))
+    if backend.is_postgres():
+        _insert_numbered(rows)
+    else:
+        db.connection().executemany(_INSERT, rows)
+    db.execute_sql("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE"
+                   " SET value = excluded.value", (HEAD_KEY, prev))
     if chain is not None:
-        _pending.head = (str(db.database), Head(chain.store, _last_id(), prev))
+        _pending.head = (backend.name(), Head(chain.store, _last_id(), prev))
+
+
+_COLUMNS = '"at", "actor", "action", "target", "before", "after", "prev_hash", "hash"'
+_INSERT = f'INSERT INTO "audit_event" ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
+_INSERT_NUMBERED = (f'INSERT INTO "audit_event" ("id", {_COLUMNS})'
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def _insert_numbered(rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL: events numbered here, one past the newest, under the write lock. Its
+    sequence would leave a gap for every rolled-back append, and `verify` counts a gap as
+    a deleted event."""
+    first = _last_id() + 1
+    backend.executemany(_INSERT_NUMBERED, [(first + n, *row) for n, row in enumerate(rows)])
+    db.execute_sql("SELECT setval(pg_get_serial_sequence('audit_event', 'id'), ?)",
+                   (first + len(rows) - 1,))
 
 
 def _stored(value: Any) -> str | None:
@@ -203,7 +222,7 @@ def committed() -> None:
         return
     _pending.head = None
     path, head = pending
-    if path != str(db.database) or _hash_of(head.event) != head.hash:
+    if path != backend.name() or _hash_of(head.event) != head.hash:
         return
     keys = chain_keys()
     try:

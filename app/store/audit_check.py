@@ -10,7 +10,8 @@ from app.core.errors import StoreError
 from app.secrets import FIX
 from app.store import audit
 from app.store.audit_key import ChainKey, Head, KeyringUnusable
-from app.store.models import AuditEvent, db, utc_text
+from app.store.connection import write_batch
+from app.store.models import AuditEvent, utc_text
 
 UNKEYED = "unkeyed: cannot detect truncation or rollback"
 
@@ -178,12 +179,12 @@ def reanchor() -> AuditReport:
         raise StoreError(f"cannot re-anchor the audit trail: {walk.problem.problem}")
     try:
         if adopt:
-            with db.atomic("IMMEDIATE"):
+            with write_batch():
                 audit.record_chain(keys.create(walk.events + 1, walk.events, walk.last_hash,
                                       adopted=True))
             keys.no_keying = False
         elif store is None:
-            with db.atomic("IMMEDIATE"):
+            with write_batch():
                 audit.record_chain(keys.create(walk.events + 1, walk.events, walk.last_hash))
             keys.no_keying = False
         else:

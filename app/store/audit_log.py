@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import peewee as pw
-
 from app.store import models
+from app.store.backend import contains
 
 # peewee's annotations do not know the auto id: the model is used untyped here, and every
 # function below is typed at its boundary instead.
@@ -40,8 +39,7 @@ def _query(search: str | None, actor: str | None) -> Any:
         q = q.where(AuditEvent.actor == actor)
     if search:
         needle = search.lower()
-        q = q.where((pw.fn.instr(pw.fn.lower(AuditEvent.action), needle) > 0)
-                    | (pw.fn.instr(pw.fn.lower(AuditEvent.target), needle) > 0))
+        q = q.where(contains(AuditEvent.action, needle) | contains(AuditEvent.target, needle))
     return q
 
 

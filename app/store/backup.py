@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.errors import StoreError
+from app.store.backend import is_postgres
 from app.store.home import BACKUPS_DIR, DB_NAME, FILE_MODE, make_private_dir, tighten
 from app.store.integrity import connect_readonly, identify, problems, readonly_uri
 from app.store.models import SCHEMA_VERSION
@@ -34,6 +35,8 @@ KEEP_DAILY = 7
 KEEP_WEEKLY = 4
 DAILY_EVERY = timedelta(days=1)
 KINDS = ("daily", "migration", "manual", "restore", "damaged")
+POSTGRES = ("a PostgreSQL store is backed up and restored with PostgreSQL's own tools (pg_dump,"
+            " pg_restore), not by Tickwork")
 _NAME = re.compile(r"^tickwork-(\d{8}T\d{6}(?:\.\d{6})?Z)-([a-z]+)\.db$")
 _STAMP = "%Y%m%dT%H%M%S.%fZ"
 
@@ -84,6 +87,8 @@ def make(home: Path, dest: Path | None = None, *, kind: str = "manual",
          now: datetime | None = None) -> Path:
     """Copy the store under `home` into `dest` (default: a new file in `backups/`), online."""
     assert kind in KINDS
+    if is_postgres():
+        raise StoreError(POSTGRES)
     source = home / DB_NAME
     if not source.exists() or source.stat().st_size == 0:
         raise StoreError(f"{source}: there is no store to back up")
@@ -163,7 +168,10 @@ def rotate(home: Path) -> list[Path]:
 
 
 def daily(home: Path, now: datetime) -> Path | None:
-    """The engine's daily step: make a backup if one is due, then rotate."""
+    """The engine's daily step: make a backup if one is due, then rotate (none for a
+    PostgreSQL store: the server's backups are its administrator's, with pg_dump)."""
+    if is_postgres():
+        return None
     latest = [b.at for b in list_backups(home) if b.kind == "daily"]
     if not daily_due(latest[0] if latest else None, now):
         return None

@@ -1,33 +1,61 @@
 """The calling thread's connection to the open store: its write batches and its end.
 
 The engine's writer, watcher and dispatcher threads and the GUI's pool threads each hold
-one SQLite connection (peewee keeps one per thread). These are the few things they do with
-it that are not a query: open a group-commit write, leave a failed one, close it when the
-thread is done.
+one connection (peewee keeps one per thread), to the SQLite file or to PostgreSQL. These are
+the few things they do with it that are not a query: open a group-commit write, leave a
+failed one, close it when the thread is done.
+
+A write takes the store's one write lock first: SQLite's `BEGIN IMMEDIATE`, PostgreSQL's
+transaction-level advisory lock (app/store/backend.py). The fencing epoch of a leader
+engine, when several engines share a PostgreSQL store, belongs with that lock: checked in
+the same transaction as every claim and state change the writer commits.
 """
 
 from __future__ import annotations
 
 import logging
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import peewee as pw
+
+from app.store.backend import lock_writes
 from app.store.models import db
 
 log = logging.getLogger(__name__)
 
 
-def write_batch() -> AbstractContextManager[Any]:
-    """One IMMEDIATE write transaction on this thread's connection (nestable: a savepoint
-    inside another transaction)."""
-    batch: AbstractContextManager[Any] = db.atomic("IMMEDIATE")
-    return batch
+@contextmanager
+def write_batch() -> Iterator[Any]:
+    """One write transaction on this thread's connection holding the store's write lock
+    (nestable: a savepoint inside another transaction)."""
+    if isinstance(db.obj, pw.PostgresqlDatabase):
+        with db.atomic() as txn:
+            lock_writes()
+            yield txn
+        return
+    with db.atomic("IMMEDIATE") as txn:
+        yield txn
 
 
 def end_transaction() -> None:
     """After a failed commit: make sure this thread's connection is out of any transaction."""
     con = db.connection()
+    if isinstance(db.obj, pw.PostgresqlDatabase):
+        _end_postgres(con)
+        return
     if con.in_transaction:
+        try:
+            con.rollback()
+        except Exception:
+            log.debug("rollback after a failed commit failed", exc_info=True)
+
+
+def _end_postgres(con: Any) -> None:
+    from psycopg.pq import TransactionStatus
+
+    if con.info.transaction_status != TransactionStatus.IDLE:
         try:
             con.rollback()
         except Exception:
@@ -36,5 +64,5 @@ def end_transaction() -> None:
 
 def close() -> None:
     """Close this thread's connection, if it has one open."""
-    if not db.is_closed():
+    if db.obj is not None and not db.is_closed():
         db.close()

@@ -9,6 +9,13 @@ only ever tightened: group and other bits are removed from the home and the data
 chmod-ed. Every folder Tickwork creates is 0700. `Store.open(check=True)` (the engine, and
 the CLI's writing commands) also runs `PRAGMA quick_check` and refuses a damaged store with
 one line naming the newest backup.
+
+A store may instead be a shared PostgreSQL database (`Store.open(home, url=...)`, chosen by
+`--store` or `$TICKWORK_STORE`): the same models make the schema there, the schema version
+is the same meta row, and writers are serialised by an advisory lock (app/store/backend.py).
+The home then still holds what is this machine's own: the engine lock, the logs, the
+keyring's file backend if any, and the backups folder (empty: PostgreSQL is backed up with
+`pg_dump`, and its integrity is the server's care, so there is no `quick_check`).
 """
 
 from __future__ import annotations
@@ -25,10 +32,11 @@ from pathlib import Path
 import peewee as pw
 
 from app.core.errors import StoreError
-from app.store import audit, backup
+from app.store import audit, backend, backup
+from app.store.connection import write_batch
 from app.store.home import DB_NAME, DIR_MODE, FILE_MODE, make_private_dir, tighten
 from app.store.integrity import StoreDamaged, fault_of, identify, problems
-from app.store.models import ALL_MODELS, SCHEMA_VERSION, Meta, db
+from app.store.models import ALL_MODELS, SCHEMA_VERSION, Meta, db, set_meta
 
 PRAGMAS = (
     # first, so that a new database is made with it (an existing one switches once, in the
@@ -50,17 +58,26 @@ log = logging.getLogger(__name__)
 class Store:
     """The open store of one data home. One per process (the peewee database is global)."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, url: str | None = None) -> None:
         self.home = home
         self.path = home / DB_NAME
+        self.url = url  # a PostgreSQL store's URL; None: the SQLite file at `path`
+
+    @property
+    def name(self) -> str:
+        """The store as messages name it: the file, or the URL without its password."""
+        return str(self.path) if self.url is None else backend.safe_url(self.url)
 
     @classmethod
     def open(cls, home: Path, *, actor: str = "engine", now: datetime | None = None,
-             check: bool = False) -> Store:
-        """Open (creating if needed) the store under `home`, or raise StoreError.
+             check: bool = False, url: str | None = None) -> Store:
+        """Open (creating if needed) the store under `home` — or the PostgreSQL database at
+        `url`, the home keeping only this machine's files — or raise StoreError.
 
-        With `check`, a store failing `PRAGMA quick_check` (run read-only, before anything
-        is written) raises StoreDamaged."""
+        With `check`, an SQLite store failing `PRAGMA quick_check` (run read-only, before
+        anything is written) raises StoreDamaged."""
+        if url is not None:
+            return cls._open_postgres(home, url)
         store = cls(home)
         store._prepare_home()
         try:
@@ -73,9 +90,9 @@ class Store:
                 f"understands ({SCHEMA_VERSION}); upgrade Tickwork to open it"
             )
         fixes = store._prepare_files()
-        if not db.is_closed():
-            db.close()
-        db.init(str(store.path), pragmas=PRAGMAS, check_same_thread=False, timeout=10)
+        _close_current()
+        db.initialize(pw.SqliteDatabase(str(store.path), pragmas=PRAGMAS,
+                                        check_same_thread=False, timeout=10))
         try:
             db.connect(reuse_if_open=True)
             store._check_schema()
@@ -97,33 +114,59 @@ class Store:
                 )
         return store
 
+    @classmethod
+    def _open_postgres(cls, home: Path, url: str) -> Store:
+        store = cls(home, url)
+        store._prepare_home()  # the engine lock and the logs stay on this machine
+        _close_current()
+        db.initialize(backend.PostgresStore(
+            url, connect_timeout=10, application_name="tickwork",
+            options=backend.session_options()))
+        try:
+            db.connect(reuse_if_open=True)
+        except pw.DatabaseError as exc:
+            raise StoreError(f"cannot open the PostgreSQL store {store.name}: "
+                             f"{_first_line(exc)}") from None
+        try:
+            store._check_schema()
+        except StoreError:
+            db.close()
+            raise
+        except pw.DatabaseError as exc:
+            db.close()
+            raise StoreError(f"{store.name} is not a usable Tickwork database: "
+                             f"{_first_line(exc)}") from None
+        return store
+
     def close(self) -> None:
         audit.flush()  # an audit head still waiting for its second goes to the keyring now
-        if not db.is_closed():
-            db.close()
+        _close_current()
 
     @contextmanager
     def write(self) -> Iterator[None]:
         """A write transaction that takes the write lock up front (no upgrade deadlocks)."""
-        with db.atomic("IMMEDIATE"):
+        with write_batch():
             yield
         audit.committed()  # the audit head goes to the keyring after the commit, never before
 
     @contextmanager
     def read(self) -> Iterator[None]:
         """A read transaction: one consistent snapshot for several queries."""
-        with db.atomic("DEFERRED"):
+        with db.atomic("REPEATABLE READ" if self.url else "DEFERRED"):
             yield
 
     def data_version(self) -> int:
-        """SQLite's `PRAGMA data_version` for this thread's connection: changes when another
-        connection commits, so a poller sees CLI edits without reading any table."""
-        row = db.execute_sql("PRAGMA data_version").fetchone()
-        return int(row[0])
+        """A number for this thread's connection that changes when another connection
+        commits, so a poller sees CLI edits without reading any table (SQLite's
+        `PRAGMA data_version`; see backend.data_version for PostgreSQL)."""
+        return backend.data_version()
 
     def check(self, *, full: bool = True) -> list[str]:
         """SQLite's integrity check (`quick_check` unless `full`) on this thread's connection:
-        one line per problem, none when the store is sound."""
+        one line per problem, none when the store is sound. PostgreSQL keeps its own
+        integrity (page checksums, WAL): nothing to check here."""
+        if self.url is not None:
+            return []
         return problems(db.connection(), full=full)
 
     def damaged(self, detail: str) -> StoreDamaged:
@@ -167,8 +210,8 @@ class Store:
         tables = set(db.get_tables())
         if "meta" not in tables:
             if tables:
-                raise StoreError(f"{self.path} is not a Tickwork database (unknown tables)")
-            with db.atomic("IMMEDIATE"):
+                raise StoreError(f"{self.name} is not a Tickwork database (unknown tables)")
+            with write_batch():
                 if "meta" not in set(db.get_tables()):
                     db.create_tables(ALL_MODELS)
                     Meta.create(key="schema_version", value=str(SCHEMA_VERSION))
@@ -178,11 +221,22 @@ class Store:
         version = int(row.value) if row else 0
         if version > SCHEMA_VERSION:
             raise StoreError(
-                f"{self.path} has schema version {version}, newer than this Tickwork "
+                f"{self.name} has schema version {version}, newer than this Tickwork "
                 f"understands ({SCHEMA_VERSION}); upgrade Tickwork to open it"
             )
         if version < SCHEMA_VERSION:
             migrate(version)
+
+
+def _close_current() -> None:
+    """Close this thread's connection to the store the proxy points at, if any."""
+    if db.obj is not None and not db.is_closed():
+        db.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _run_processes() -> None:
@@ -222,15 +276,19 @@ def migrate(from_version: int) -> None:
         1: _run_processes,
         2: _keep_policy,
     }
-    backup.make(Path(db.database).parent, kind="migration")
-    with db.atomic("IMMEDIATE"):
-        version = from_version
+    postgres = backend.is_postgres()
+    if not postgres:  # PostgreSQL: pg_dump it before upgrading Tickwork (README)
+        backup.make(Path(db.database).parent, kind="migration")
+    with write_batch():
+        # another process may have migrated while this one waited for the write lock
+        row = Meta.get_or_none(Meta.key == "schema_version")
+        version = max(from_version, int(row.value) if row else 0)
         while version < SCHEMA_VERSION:
             step = steps.get(version)
             if step is None:
                 raise StoreError(f"no migration from schema version {version}")
             step()
             version += 1
-        Meta.replace(key="schema_version", value=str(SCHEMA_VERSION)).execute()
-    if from_version < 3:
+        set_meta("schema_version", str(SCHEMA_VERSION))
+    if from_version < 3 and not postgres:
         switch_auto_vacuum()

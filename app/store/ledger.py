@@ -5,6 +5,15 @@ transaction. Each function is one prepared statement; peewee's query builder wou
 than the write itself at thousands of runs per second. Times are written in the store's UTC
 text form. The reads at the end serve the dispatcher's rare look-ups (checkpoints, the
 dependency rules) and the simulation, each one seek on an index the ledger has anyway.
+
+On PostgreSQL the same statements run through app/store/backend.py (its `?` marks become
+psycopg's); a claim there says `ON CONFLICT DO NOTHING RETURNING id` instead of reading
+`lastrowid`, and the multi-row updates are one pipelined statement per row. Either way a
+claim is the unique key (task, fire, attempt) turning a second insert away, in whichever
+process.
+A leader's fencing epoch (several engines on one PostgreSQL store) would go in here: a claim
+inserts only while the meta row `leader_epoch` still holds its epoch (INSERT ... SELECT ...
+WHERE), and `update`/`start_many`/`finish_many`/`interrupt` add the same condition.
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from app.store.backend import execute, executemany, is_postgres
 from app.store.models import db, from_utc_text, utc_text
 
 _CLAIM = (
@@ -20,21 +30,28 @@ _CLAIM = (
     " reason, parent_run_id, engine, due_at, cancel_requested)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)"
 )
+_COLUMNS = ("task_id, scheduled_for, attempt, status, trigger, queued_at, reason, parent_run_id,"
+            " engine, due_at, cancel_requested")
+_CLAIM_PG = (f"INSERT INTO run ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE)"
+             " ON CONFLICT DO NOTHING RETURNING id")
 
 
 def claim(task_id: int, scheduled_for: datetime, attempt: int, status: str, trigger: str,
           now: datetime, engine: str, reason: str | None = None,
           parent_run_id: int | None = None, due_at: datetime | None = None) -> int | None:
     """Insert the ledger row for one attempt of one fire; None if it was already claimed."""
-    cur = db.connection().execute(_CLAIM, (
-        task_id, utc_text(scheduled_for), attempt, status, trigger, utc_text(now), reason,
-        parent_run_id, engine, utc_text(due_at) if due_at else None))
+    params = (task_id, utc_text(scheduled_for), attempt, status, trigger, utc_text(now), reason,
+              parent_run_id, engine, utc_text(due_at) if due_at else None)
+    if is_postgres():
+        row = execute(_CLAIM_PG, params).fetchone()
+        return None if row is None else int(row[0])
+    cur = db.connection().execute(_CLAIM, params)
     return int(cur.lastrowid) if cur.rowcount == 1 else None
 
 
 def adopt(run_id: int, engine: str) -> bool:
     """Take over a run another process queued (a manual run); False if someone else did."""
-    cur = db.connection().execute(
+    cur = execute(
         "UPDATE run SET engine = ? WHERE id = ? AND engine IS NULL AND status = 'queued'",
         (engine, run_id))
     return bool(cur.rowcount == 1)
@@ -56,7 +73,7 @@ def update(run_id: int, values: dict[str, Any]) -> None:
         cols.append(f"{key} = ?")
         params.append(utc_text(value) if isinstance(value, datetime) else value)
     params.append(run_id)
-    db.connection().execute(f"UPDATE run SET {', '.join(cols)} WHERE id = ?", params)
+    execute(f"UPDATE run SET {', '.join(cols)} WHERE id = ?", params)
 
 
 def interrupt(run_id: int, now: datetime, reason: str, *, error: str | None = None,
@@ -68,9 +85,10 @@ def interrupt(run_id: int, now: datetime, reason: str, *, error: str | None = No
     Both happen in the caller's transaction, so no kill between them can lose the retry.
     Returns the retry's run id (None when none was asked for or it was claimed already).
     """
-    db.connection().execute(
+    execute(
         "UPDATE run SET status = 'interrupted', finished_at = ?, reason = ?,"
-        " error = COALESCE(?, error), exit_code = COALESCE(?, exit_code) WHERE id = ?",
+        " error = COALESCE(CAST(? AS TEXT), error), exit_code = COALESCE(CAST(? AS INTEGER),"
+        " exit_code) WHERE id = ?",
         (utc_text(now), reason, error, exit_code, run_id))
     if retry is None:
         return None
@@ -82,24 +100,24 @@ def interrupt(run_id: int, now: datetime, reason: str, *, error: str | None = No
 
 def note(run_id: int, status: str, text: str) -> None:
     """Set a run's status and add a note to its reason (kept: why it was claimed)."""
-    db.connection().execute(
+    execute(
         "UPDATE run SET status = ?, reason = CASE WHEN reason IS NULL OR reason = '' THEN ?"
         " ELSE reason || '; ' || ? END WHERE id = ?", (status, text, text, run_id))
 
 
 def add_output(run_id: int, seq: int, stream: str, text: str, at: datetime) -> None:
-    db.connection().execute("INSERT OR IGNORE INTO run_output (run_id, seq, stream, text, at)"
-                            " VALUES (?, ?, ?, ?, ?)", (run_id, seq, stream, text, utc_text(at)))
+    execute("INSERT INTO run_output (run_id, seq, stream, text, at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING", (run_id, seq, stream, text, utc_text(at)))
 
 
 def set_next_run(rows: Iterable[tuple[int, datetime | None]]) -> None:
-    db.connection().executemany(
+    executemany(
         "UPDATE task SET next_run_at = ? WHERE id = ?",
         [(utc_text(t) if t else None, task_id) for task_id, t in rows])
 
 
 def add_metric(at: datetime, kind: str, values_json: str, run_id: int | None) -> None:
-    db.connection().execute(
+    execute(
         'INSERT INTO metric_sample (at, kind, run_id, "values") VALUES (?, ?, ?, ?)',
         (utc_text(at), kind, run_id, values_json))
 
@@ -132,8 +150,11 @@ def claim_many(rows: list[tuple[Any, ...]]) -> list[int | None]:
     One INSERT for many rows. When every row went in, SQLite gave them consecutive rowids
     (each new rowid is one more than the largest, and the write lock is ours), so the ids
     follow from the last one. When some were already claimed, the chunk is redone row by
-    row inside a savepoint so each row learns its own fate.
+    row inside a savepoint so each row learns its own fate. PostgreSQL returns the ids of
+    the rows that went in, with their keys.
     """
+    if is_postgres():
+        return _claim_many_pg(rows)
     con = db.connection()
     out: list[int | None] = []
     for chunk in _chunks(rows):
@@ -156,9 +177,38 @@ def claim_many(rows: list[tuple[Any, ...]]) -> list[int | None]:
     return out
 
 
+def _claim_many_pg(rows: list[tuple[Any, ...]]) -> list[int | None]:
+    out: list[int | None] = []
+    for chunk in _chunks(rows):
+        sql = (f"INSERT INTO run ({_COLUMNS}) VALUES "
+               + ",".join(["(?,?,?,?,?,?,?,?,?,?,FALSE)"] * len(chunk))
+               + " ON CONFLICT DO NOTHING RETURNING id, task_id, scheduled_for, attempt")
+        got = {(int(t), str(f), int(a)): int(i)
+               for i, t, f, a in execute(sql, [v for row in chunk for v in row])}
+        for row in chunk:  # a key twice in one chunk: only its first row claimed it
+            out.append(got.pop((int(row[0]), str(row[1]), int(row[2])), None))
+    return out
+
+
+# PostgreSQL: one prepared single-row statement per row, sent in one pipeline (psycopg's
+# executemany): each row is one index seek, whatever the planner thinks of a VALUES join.
+_START_PG = ("UPDATE run SET status = 'running', started_at = ?, lateness_ms = ?, pgid = ?,"
+             " leader_created = ? WHERE id = ?")
+_FINISH_PG = "UPDATE run SET status = ?, finished_at = ?, exit_code = ?, error = ? WHERE id = ?"
+_NEXT_PG = "UPDATE task SET next_run_at = ? WHERE id = ?"
+
+
+def _many_pg(sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """Run `sql` for each row, its first value (the id) moved last."""
+    executemany(sql, [(*row[1:], row[0]) for row in rows])
+
+
 def start_many(rows: list[tuple[int, str, float, int | None, float | None]]) -> None:
     """(run id, started_at text, lateness ms, pgid, leader's create time): the runs are
     running (a command's process group and its leader's start time, else NULLs)."""
+    if is_postgres():
+        _many_pg(_START_PG, rows)
+        return
     con = db.connection()
     for chunk in _chunks(rows):
         con.execute(
@@ -172,6 +222,9 @@ def start_many(rows: list[tuple[int, str, float, int | None, float | None]]) -> 
 
 def finish_many(rows: list[tuple[int, str, str, int | None, str | None]]) -> None:
     """(run id, status, finished_at text, exit code, error): the runs ended."""
+    if is_postgres():
+        _many_pg(_FINISH_PG, rows)
+        return
     con = db.connection()
     for chunk in _chunks(rows):
         con.execute(
@@ -184,16 +237,18 @@ def finish_many(rows: list[tuple[int, str, str, int | None, str | None]]) -> Non
 
 def output_many(rows: list[tuple[int, int, str, str, str]]) -> None:
     """(run id, seq, stream, text, at text): output chunks."""
-    con = db.connection()
     for chunk in _chunks(rows):
-        con.execute(
-            "INSERT OR IGNORE INTO run_output (run_id, seq, stream, text, at) VALUES "
-            + ",".join(["(?,?,?,?,?)"] * len(chunk)),
+        execute(
+            "INSERT INTO run_output (run_id, seq, stream, text, at) VALUES "
+            + ",".join(["(?,?,?,?,?)"] * len(chunk)) + " ON CONFLICT DO NOTHING",
             [x for row in chunk for x in row])
 
 
 def set_next_many(rows: list[tuple[int, str | None]]) -> None:
     """(task id, next_run_at text or None)."""
+    if is_postgres():
+        _many_pg(_NEXT_PG, rows)
+        return
     con = db.connection()
     for chunk in _chunks(rows):
         con.execute(
@@ -208,7 +263,7 @@ def set_next_many(rows: list[tuple[int, str | None]]) -> None:
 def latest_fire(task_id: int, at_or_before: datetime) -> tuple[int, datetime, str] | None:
     """(run id, scheduled time, status) of the newest attempt of a task's latest fire at or
     before a time: one seek on the unique index (task_id, scheduled_for, attempt)."""
-    row = db.connection().execute(
+    row = execute(
         "SELECT id, scheduled_for, status FROM run WHERE task_id = ? AND scheduled_for <= ?"
         " ORDER BY scheduled_for DESC, attempt DESC LIMIT 1",
         (task_id, utc_text(at_or_before))).fetchone()
@@ -217,7 +272,7 @@ def latest_fire(task_id: int, at_or_before: datetime) -> tuple[int, datetime, st
 
 def last_fire_time(task_id: int) -> datetime | None:
     """When a task last fired (its newest first attempt's scheduled time), any trigger."""
-    row = db.connection().execute(
+    row = execute(
         "SELECT scheduled_for FROM run WHERE task_id = ? AND attempt = 1"
         " ORDER BY scheduled_for DESC LIMIT 1", (task_id,)).fetchone()
     return None if row is None else from_utc_text(row[0])
@@ -227,23 +282,21 @@ def task_names(task_ids: set[int]) -> dict[int, str]:
     """Task names by id."""
     ids = sorted(task_ids)
     out: dict[int, str] = {}
-    con = db.connection()
     for i in range(0, len(ids), CHUNK):
         chunk = ids[i:i + CHUNK]
-        out.update((int(r[0]), str(r[1])) for r in con.execute(
+        out.update((int(r[0]), str(r[1])) for r in execute(
             "SELECT id, name FROM task WHERE id IN (" + ",".join("?" * len(chunk)) + ")", chunk))
     return out
 
 
 def created_at(task_id: int) -> datetime | None:
-    row = db.connection().execute("SELECT created_at FROM task WHERE id = ?",
-                                  (task_id,)).fetchone()
+    row = execute("SELECT created_at FROM task WHERE id = ?", (task_id,)).fetchone()
     return None if row is None else from_utc_text(row[0])
 
 
 def last_success_end(task_id: int) -> datetime | None:
     """When a task's newest successful run ended."""
-    row = db.connection().execute(
+    row = execute(
         "SELECT finished_at FROM run WHERE task_id = ? AND status = 'succeeded'"
         " AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1", (task_id,)).fetchone()
     return None if row is None else from_utc_text(row[0])
@@ -251,7 +304,7 @@ def last_success_end(task_id: int) -> datetime | None:
 
 def recent_durations(task_id: int, count: int = 20) -> list[float]:
     """Seconds taken by a task's newest `count` successful runs."""
-    rows = db.connection().execute(
+    rows = execute(
         "SELECT started_at, finished_at FROM run WHERE task_id = ? AND status = 'succeeded'"
         " AND started_at IS NOT NULL AND finished_at IS NOT NULL ORDER BY id DESC LIMIT ?",
         (task_id, count)).fetchall()

@@ -1,7 +1,9 @@
 """Peewee models: the only description of the schema.
 
-The database object is deferred (`SqliteDatabase(None)`) and initialised by `Store.open`,
-as the peewee docs recommend; one store is open per process. Times are UTC, stored as
+The database object is a proxy that `Store.open` points at the store's database — an SQLite
+file (the default) or a PostgreSQL database (app/store/backend.py) — as the peewee docs
+recommend for a database chosen at run time; one store is open per process. The same
+models make the schema on both. Times are UTC, stored as
 fixed-width ISO 8601 text so that they sort and compare as text and read well in sqlite3.
 JSON columns hold plain data only: nothing read from the store is unpickled or evaluated.
 """
@@ -17,7 +19,7 @@ import peewee as pw
 from app.store.times import from_utc_text as from_utc_text  # re-exported
 from app.store.times import utc_text as utc_text  # re-exported
 
-db = pw.SqliteDatabase(None)
+db = pw.DatabaseProxy()
 
 SCHEMA_VERSION = 3  # 2: run.pgid and run.leader_created; 3: task.keep_runs/keep_days
 
@@ -59,6 +61,12 @@ class Meta(BaseModel):
 
     key = pw.CharField(primary_key=True)
     value = pw.TextField()
+
+
+def set_meta(key: str, value: str) -> None:
+    """Insert or replace one meta row (an upsert both SQLite and PostgreSQL speak)."""
+    Meta.insert(key=key, value=value).on_conflict(
+        conflict_target=[Meta.key], update={Meta.value: value}).execute()
 
 
 class ConcurrencyGroup(BaseModel):
@@ -200,7 +208,7 @@ class SecretRef(BaseModel):
 # Runs an engine must look at: manual runs nobody took yet, and cancel requests. The status
 # index keeps this cheap however long the history grows (only active runs are visited).
 NEEDS_ATTENTION = ("status IN ('queued', 'waiting', 'running', 'retrying')"
-                   " AND (engine IS NULL OR cancel_requested = 1)")
+                   " AND (engine IS NULL OR cancel_requested = TRUE)")
 
 ALL_MODELS: list[type[BaseModel]] = [
     Meta, ConcurrencyGroup, TaskRow, Dependency, RunRow, RunOutput, MetricSample, AuditEvent,

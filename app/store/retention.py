@@ -11,14 +11,14 @@ Audit events are never touched.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from app.core.keep import DEFAULT_POLICY, KeepPolicy, keep_days, keep_runs
 from app.core.task import FINISHED_STATUSES
+from app.store.backend import id_table, is_postgres
 from app.store.connection import end_transaction, write_batch
-from app.store.models import Meta, db
+from app.store.models import Meta, db, set_meta
 from app.store.times import from_utc_text, utc_text
 
 BATCH = 100  # runs per write transaction (with their output chunks and samples: ~500 rows)
@@ -40,8 +40,8 @@ def global_policy() -> KeepPolicy:
 
 def set_global_policy(policy: KeepPolicy) -> None:
     """Store the global default (inside the caller's write transaction)."""
-    Meta.replace(key="keep_runs", value=str(keep_runs(policy.runs))).execute()
-    Meta.replace(key="keep_days", value=str(keep_days(policy.days))).execute()
+    set_meta("keep_runs", str(keep_runs(policy.runs)))
+    set_meta("keep_days", str(keep_days(policy.days)))
 
 
 def task_policies() -> list[tuple[int, KeepPolicy]]:
@@ -64,8 +64,9 @@ def crowded_task_policies(among: Iterable[int] | None = None
     tasks: str = '"task" t'
     params: list[object] = [offset]
     if among is not None:  # driven by the ids given: a seek each, never a walk of every task
-        tasks = 'json_each(?) j CROSS JOIN "task" t ON t.id = j.value'
-        params.insert(0, json.dumps(sorted(among)))
+        table, ids = id_table(sorted(among))
+        tasks = f'{table} CROSS JOIN "task" t ON t.id = j.value'
+        params.insert(0, ids)
     rows = db.execute_sql(
         f"SELECT t.id, t.keep_runs, t.keep_days FROM {tasks} WHERE EXISTS (SELECT 1 FROM "
         f'"run" r WHERE r.task_id = t.id AND r.status IN {_FINISHED} LIMIT 1 OFFSET ?) '
@@ -82,8 +83,9 @@ def finished_counts(among: Iterable[int]) -> list[tuple[int, KeepPolicy, int]]:
     if not ids:
         return []
     default = global_policy()
-    rows = db.execute_sql('SELECT t.id, t.keep_runs, t.keep_days FROM json_each(?) j '
-                          'CROSS JOIN "task" t ON t.id = j.value', (json.dumps(ids),)).fetchall()
+    table, param = id_table(ids)
+    rows = db.execute_sql(f'SELECT t.id, t.keep_runs, t.keep_days FROM {table} '
+                          'CROSS JOIN "task" t ON t.id = j.value', (param,)).fetchall()
     kinds: dict[tuple[int | None, int | None], KeepPolicy] = {}  # most tasks share a few
     policies = {int(i): kinds.get((r, d)) or kinds.setdefault((r, d), default.for_task(r, d))
                 for i, r, d in rows}
@@ -92,10 +94,11 @@ def finished_counts(among: Iterable[int]) -> list[tuple[int, KeepPolicy, int]]:
         by_keep.setdefault(policy.runs, []).append(task_id)
     out: list[tuple[int, KeepPolicy, int]] = []
     for keep, group in sorted(by_keep.items()):
+        table, param = id_table(group)
         counted = db.execute_sql(
             'SELECT j.value, (SELECT COUNT(*) FROM (SELECT 1 FROM "run" r WHERE r.task_id = '
-            f"j.value AND r.status IN {_FINISHED} LIMIT ?)) FROM json_each(?) j",
-            (keep + 1, json.dumps(group))).fetchall()
+            f"j.value AND r.status IN {_FINISHED} LIMIT ?) AS q) FROM {table}",
+            (keep + 1, param)).fetchall()
         out.extend((int(i), policies[int(i)], int(n)) for i, n in counted)
     return sorted(out, key=lambda row: row[0])
 
@@ -171,6 +174,8 @@ def prune_task(task_id: int, policy: KeepPolicy, now: datetime, *, batch: int = 
 
 def free_pages() -> int:
     """Pages of the file that hold nothing (`PRAGMA freelist_count`)."""
+    if is_postgres():  # PostgreSQL reuses and returns space itself (autovacuum)
+        return 0
     return int(db.execute_sql("PRAGMA freelist_count").fetchone()[0])
 
 
@@ -178,6 +183,8 @@ def give_back_space(pages: int = VACUUM_PAGES) -> int:
     """Return free pages to the file system, `pages` per write transaction, until none are
     left; returns how many went. Does nothing for a store without incremental auto_vacuum.
     Call it outside any transaction (it opens its own)."""
+    if is_postgres():
+        return 0
     if int(db.execute_sql("PRAGMA auto_vacuum").fetchone()[0]) != 2:
         return 0
     con = db.connection()

@@ -10,6 +10,7 @@ import peewee as pw
 
 from app.core.errors import NotFoundError
 from app.core.run import Run
+from app.store.backend import is_postgres
 from app.store.models import NEEDS_ATTENTION, RunOutput, RunRow, TaskRow, db
 
 
@@ -75,10 +76,14 @@ def insert(task_id: int, scheduled_for: datetime, *, status: str, trigger: str, 
            attempt: int = 1, parent_run_id: int | None = None, reason: str | None = None,
            engine: str | None = None) -> int | None:
     """Claim a fire by inserting its ledger row; None when that (task, time, attempt) exists."""
-    sql, params = RunRow.insert(
+    query = RunRow.insert(
         task=task_id, scheduled_for=scheduled_for, attempt=attempt, status=status,
         trigger=trigger, queued_at=now, parent_run=parent_run_id, reason=reason, engine=engine,
-    ).on_conflict_ignore().sql()
+    ).on_conflict_ignore()
+    if is_postgres():  # no lastrowid there: the id comes back only when the row went in
+        row = db.execute_sql(*query.returning(RunRow.id).sql()).fetchone()
+        return None if row is None else int(row[0])
+    sql, params = query.sql()
     cursor = db.execute_sql(sql, params)
     # lastrowid is stale when the insert was ignored; rowcount says whether we claimed it.
     return int(cursor.lastrowid) if cursor.rowcount == 1 else None

@@ -15,7 +15,8 @@ import peewee as pw
 
 from app.core.task import Task
 from app.store import tasks as task_store
-from app.store.models import TaskRow, db
+from app.store.backend import contains_sql, execute, json_text
+from app.store.models import TaskRow
 from app.store.times import utc_text
 
 
@@ -57,8 +58,7 @@ def ids_not_enabled(enabled: bool) -> list[int]:
 
 def ids_containing(text: str) -> set[int]:
     """Ids of tasks whose name contains `text`, ignoring case."""
-    rows = db.connection().execute("SELECT id FROM task WHERE instr(lower(name), ?) > 0",
-                                   (text.lower(),))
+    rows = execute(f"SELECT id FROM task WHERE {contains_sql('name')}", (text.lower(),))
     return {int(i) for (i,) in rows}
 
 
@@ -72,7 +72,7 @@ def ids_clause(task_ids: set[int] | None, column: str) -> tuple[str, list[Any]]:
 def one_shot_ids(task_ids: set[int] | None) -> set[int]:
     """Ids of one-shot tasks (among `task_ids` when given)."""
     where, params = ids_clause(task_ids, "id")
-    return {int(i) for (i,) in db.connection().execute(
+    return {int(i) for (i,) in execute(
         f"SELECT id FROM task WHERE schedule_kind = 'date'{where}", params)}
 
 
@@ -103,7 +103,7 @@ def overdue(now: datetime) -> list[Task]:
 
 def startup() -> list[Task]:
     """Enabled `@reboot` tasks, found in SQL (reading every cron row cost seconds at 100k)."""
-    expr = pw.fn.lower(pw.fn.trim(pw.fn.json_extract(TaskRow.schedule, "$.expr")))
+    expr = pw.fn.lower(pw.fn.trim(json_text(TaskRow.schedule, "expr")))
     ids = [i for (i,) in TaskRow.select(TaskRow.id).where(
         TaskRow.enabled & (TaskRow.schedule_kind == "cron") & (expr == "@reboot")).tuples()]
     return task_store.load_ids(ids, with_last_run=False)
@@ -161,15 +161,14 @@ def graph(active: Iterable[str]) -> GraphRows:
     """Every task (id, name, enabled, schedule kind), every edge (task, upstream, kind), each
     task's latest run (task, status), and the runs in the `active` statuses (id, task,
     status)."""
-    con = db.connection()
     nodes = [(int(i), str(name), bool(enabled), str(kind)) for i, name, enabled, kind in
-             con.execute("SELECT id, name, enabled, schedule_kind FROM task ORDER BY id")]
+             execute("SELECT id, name, enabled, schedule_kind FROM task ORDER BY id")]
     edges = [(int(down), int(up), str(kind)) for down, up, kind in
-             con.execute("SELECT task_id, upstream_id, kind FROM dependency ORDER BY id")]
-    latest = [(int(t), str(s)) for t, s in con.execute(
+             execute("SELECT task_id, upstream_id, kind FROM dependency ORDER BY id")]
+    latest = [(int(t), str(s)) for t, s in execute(
         "SELECT task_id, status FROM run WHERE id IN (SELECT MAX(id) FROM run GROUP BY task_id)")]
     statuses = sorted(active)
     marks = ",".join("?" * len(statuses))
-    runs = [(int(r), int(t), str(s)) for r, t, s in con.execute(
+    runs = [(int(r), int(t), str(s)) for r, t, s in execute(
         f"SELECT id, task_id, status FROM run WHERE status IN ({marks})", statuses)]
     return nodes, edges, latest, runs

@@ -13,13 +13,13 @@ from app.core.errors import NotFoundError
 from app.core.references import Snapshot
 from app.core.schedule import Schedule
 from app.core.task import Action, Task, TaskSpec
+from app.store.backend import contains, execute, executemany
 from app.store.models import (
     ConcurrencyGroup,
     Dependency,
     JsonField,
     RunRow,
     TaskRow,
-    db,
     from_utc_text,
 )
 
@@ -145,11 +145,10 @@ def load_ids(ids: list[int], *, with_last_run: bool = True) -> list[Task]:
     fallback and last run fetched in bulk. Plain SQL: the engine loads thousands a second."""
     from app.store.runs import latest_runs
 
-    con = db.connection()
     recs: dict[int, tuple[Any, ...]] = {}
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
-        for rec in con.execute(_SELECT + "(" + ",".join("?" * len(chunk)) + ")", chunk):
+        for rec in execute(_SELECT + "(" + ",".join("?" * len(chunk)) + ")", chunk):
             recs[rec[0]] = rec
     found = [i for i in ids if i in recs]
     edges = _edges_of(found)
@@ -176,14 +175,15 @@ def get(ref: int | str) -> Task:
 def _search_clause(search: str | None) -> pw.Expression | None:
     """Case-insensitive substring match on name, tags, action and description.
 
-    `instr` rather than LIKE, so '%' and '_' in the search text mean themselves.
+    `instr` (`strpos` on PostgreSQL) rather than LIKE, so '%' and '_' in the search text
+    mean themselves.
     """
     if not search:
         return None
     needle = search.lower()
 
     def has(col: pw.Field) -> pw.Expression:
-        return pw.fn.instr(pw.fn.lower(col), needle) > 0
+        return contains(col, needle)
 
     return has(TaskRow.name) | has(TaskRow.tags) | has(TaskRow.action_text) | has(
         TaskRow.description)
@@ -198,14 +198,18 @@ def query(search: str | None = None, sort: str = "name", descending: bool = Fals
     if enabled is not None:
         q = q.where(TaskRow.enabled == enabled)
     if tag:
-        q = q.where(TaskRow.tags.contains(f'"{tag}"'))
+        # the tag with its JSON quotes, in the tags' JSON text (a pattern given to the JSON
+        # field itself would be JSON-encoded again and never match)
+        q = q.where(contains(TaskRow.tags, json.dumps(tag, ensure_ascii=False).lower()))
     col = SORT_COLUMNS.get(sort, TaskRow.name)
     order = col.desc(nulls="LAST") if descending else col.asc(nulls="LAST")
     return q.order_by(order, TaskRow.id)
 
 
 def page(offset: int, limit: int, **filters: Any) -> list[Task]:
-    ids = [i for (i,) in query(**filters).select(TaskRow.id).offset(offset).limit(limit).tuples()]
+    """Tasks `offset` on, at most `limit` of them (all, when `limit` is negative)."""
+    q = query(**filters).select(TaskRow.id).offset(offset).limit(limit if limit >= 0 else None)
+    ids = [i for (i,) in q.tuples()]
     return load_ids(ids)
 
 
@@ -290,22 +294,21 @@ def insert_many(specs: list[TaskSpec], rows: list[dict[str, Any]]) -> dict[str, 
 
     References must be names already checked (`app.core.references.check`). Plain
     `executemany` with each field's own conversion: a bulk import writes thousands of rows."""
-    con = db.connection()
     if rows:
         fields = [TaskRow._meta.fields[key] for key in rows[0]]
         columns = ", ".join(f'"{f.column_name}"' for f in fields)
-        con.executemany(f'INSERT INTO "task" ({columns}) VALUES '
-                        f'({", ".join("?" * len(fields))})',
-                        [[_column(f, row[f.name]) for f in fields] for row in rows])
+        executemany(f'INSERT INTO "task" ({columns}) VALUES '
+                    f'({", ".join("?" * len(fields))})',
+                    [[_column(f, row[f.name]) for f in fields] for row in rows])
     ids = {name: task_id for task_id, name in names_by_id().items()}
     edges = [(ids[spec.name], ids[up], kind)
              for spec in specs
              for kind, ups in (("wait", spec.depends_on), ("trigger", spec.schedule.after))
              for up in ups]
-    con.executemany('INSERT INTO "dependency" ("task_id", "upstream_id", "kind") '
-                    'VALUES (?, ?, ?)', edges)
-    con.executemany('UPDATE "task" SET "fallback_id" = ? WHERE "id" = ?',
-                    [(ids[spec.fallback], ids[spec.name]) for spec in specs if spec.fallback])
+    executemany('INSERT INTO "dependency" ("task_id", "upstream_id", "kind") '
+                'VALUES (?, ?, ?)', edges)
+    executemany('UPDATE "task" SET "fallback_id" = ? WHERE "id" = ?',
+                [(ids[spec.fallback], ids[spec.name]) for spec in specs if spec.fallback])
     return ids
 
 

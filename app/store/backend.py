@@ -1,0 +1,217 @@
+"""Which database server holds the store — an SQLite file (the default) or a shared
+PostgreSQL database — and the few places their SQL differs.
+
+The store's own SQL is written once, in SQLite's `?` placeholder style; on PostgreSQL
+`execute_sql` (and `execute` here) turns the marks into psycopg's `%s`. What cannot be said
+the same way on both is said here, once: a case-blind "contains", a JSON field as text, the
+write lock, a change counter, the store's name in messages and in the keyring.
+
+Writers: SQLite serialises them with `BEGIN IMMEDIATE`. PostgreSQL does it with one
+transaction-level advisory lock (`WRITE_LOCK`) taken first in every write transaction, so
+every read-then-write the store does (the audit chain's head, a unique name) sees the
+latest commit, as it does on SQLite. The run ledger's unique key (task, fire, attempt)
+does not depend on that lock: the database itself refuses a second claim of the same key,
+whichever process or machine sends it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import peewee as pw
+
+from app.store.models import db
+
+WRITE_LOCK = 0x7469636B  # "tick": the advisory lock every PostgreSQL write transaction takes
+_marks: dict[str, str] = {}
+_cursors = itertools.count()
+_MARK = re.compile(r"\?")
+
+
+def placeholders(sql: str) -> str:
+    """SQL written with `?` marks in psycopg's `%s` style (a literal % doubled). peewee's own
+    SQL for PostgreSQL is in that style already and has no `?`: it passes unchanged."""
+    done = _marks.get(sql)
+    if done is None:
+        done = _MARK.sub("%s", sql.replace("%", "%%")) if "?" in sql else sql
+        if len(_marks) < 4096:
+            _marks[sql] = done
+    return done
+
+
+class Psycopg3(pw.Psycopg3Adapter):
+    """peewee's psycopg 3 adapter, with the driver imported now that a PostgreSQL store
+    opens (app/store/__init__.py keeps peewee from importing it at every start)."""
+
+    def __init__(self) -> None:
+        import psycopg
+        from psycopg.pq import TransactionStatus
+        from psycopg.types.json import Json, Jsonb
+
+        self.driver = psycopg
+        self.txn_idle = TransactionStatus.IDLE
+        self.txn_inerror = TransactionStatus.INERROR
+        self.txn_unknown = TransactionStatus.UNKNOWN
+        self.txn_intrans = TransactionStatus.INTRANS
+        super().__init__()
+        self.json_type, self.jsonb_type = Json, Jsonb
+
+    def check_driver(self) -> None:
+        return None
+
+    def get_binary_type(self) -> Any:
+        return self.driver.Binary
+
+    def connect(self, db: Any, **params: Any) -> Any:
+        params.setdefault("conninfo", db.database)
+        return self.driver.connect(**params)
+
+    def server_side_cursor(self, conn: Any) -> Any:
+        in_txn = self.txn_status(conn) == self.txn_intrans
+        return conn.cursor(name=f"tickwork_{id(conn)}_{next(_cursors)}", withhold=not in_txn)
+
+
+class PostgresStore(pw.PostgresqlDatabase):
+    """PostgreSQL (psycopg 3) that runs the store's `?`-style SQL unchanged."""
+
+    def init(self, database: str, **kwargs: Any) -> None:
+        super().init(database, **kwargs)
+        self._adapter = Psycopg3()
+        self._isolation_level = self._adapter.isolation_level_int(kwargs.get("isolation_level"))
+
+    def execute_sql(self, sql: str, params: Any = None) -> Any:
+        return super().execute_sql(placeholders(sql), params)
+
+    def is_closed(self) -> bool:
+        """Also True when the server closed this thread's connection (a restart, a cut
+        network) outside a transaction: the next statement then connects anew instead of
+        failing on the dead one for ever."""
+        state = self._state
+        if (not state.closed and state.conn is not None and state.conn.closed
+                and not state.transactions):
+            state.reset()
+        return bool(state.closed)
+
+
+def is_postgres() -> bool:
+    """Is the open store a PostgreSQL database?"""
+    return isinstance(db.obj, pw.PostgresqlDatabase)
+
+
+def execute(sql: str, params: Sequence[Any] | Iterable[Any] = ()) -> Any:
+    """Run one statement on this thread's connection; the cursor (iterable over rows)."""
+    con = db.connection()
+    if isinstance(db.obj, pw.PostgresqlDatabase):
+        cur = con.cursor()
+        cur.execute(placeholders(sql), list(params))
+        return cur
+    return con.execute(sql, params)
+
+
+def executemany(sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    """Run one statement for each row of parameters on this thread's connection."""
+    con = db.connection()
+    if isinstance(db.obj, pw.PostgresqlDatabase):
+        with con.cursor() as cur:
+            cur.executemany(placeholders(sql), list(rows))
+        return
+    con.executemany(sql, rows)
+
+
+def lock_writes() -> None:
+    """PostgreSQL: wait for the store's write lock, held until this transaction ends
+    (SQLite's BEGIN IMMEDIATE took it already)."""
+    if isinstance(db.obj, pw.PostgresqlDatabase):
+        db.execute_sql("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,))
+
+
+def contains(column: Any, needle: str) -> Any:
+    """`column` contains `needle` ignoring case (needle already lower case), as a peewee
+    expression: `instr` on SQLite, `strpos` on PostgreSQL."""
+    find = pw.fn.strpos if is_postgres() else pw.fn.instr
+    return find(pw.fn.lower(column), needle) > 0
+
+
+def contains_sql(column: str) -> str:
+    """The same as SQL text, with one `?` for the lower-cased needle."""
+    find = "strpos" if is_postgres() else "instr"
+    return f"{find}(lower({column}), ?) > 0"
+
+
+def json_text(column: Any, key: str) -> Any:
+    """A top-level field of a JSON text column, as text (a peewee expression)."""
+    if is_postgres():
+        return pw.fn.json_extract_path_text(pw.Cast(column, "json"), key)
+    return pw.fn.json_extract(column, f"$.{key}")
+
+
+def json_number_sql(column: str, key: str) -> str:
+    """SQL text: a top-level field of a JSON text column, as a number."""
+    if is_postgres():
+        return f"CAST(json_extract_path_text(CAST({column} AS json), '{key}') AS float8)"
+    return f"json_extract({column}, '$.{key}')"
+
+
+def id_table(ids: list[int], alias: str = "j") -> tuple[str, object]:
+    """SQL text for a table `alias(value)` of these ids, and the one parameter it takes: a
+    statement driven by a list of ids seeks each, never walks a whole table."""
+    if is_postgres():
+        return f"unnest(CAST(? AS bigint[])) {alias}(value)", list(ids)
+    return f"json_each(?) {alias}", json.dumps(list(ids))
+
+
+def local_day_sql(column: str) -> str:
+    """SQL text: the user's local day (YYYY-MM-DD) of a stored UTC time. SQLite's
+    'localtime' is the process's zone; a PostgreSQL session is opened in the same zone
+    (`session_options`), so both count days as the user does."""
+    if is_postgres():
+        return f"to_char(CAST({column} AS timestamptz), 'YYYY-MM-DD')"
+    return f"date({column}, 'localtime')"
+
+
+def session_options() -> str:
+    """libpq `options` for every PostgreSQL connection of the store: a writer waits for the
+    write lock at most 10 s (SQLite's busy_timeout), and local times are this machine's."""
+    options = "-c lock_timeout=10000"
+    try:
+        import tzlocal
+
+        zone = tzlocal.get_localzone_name()
+    except Exception:  # no zone to be had: the server's default
+        zone = None
+    if zone and " " not in zone:
+        options += f" -c TimeZone={zone}"
+    return options
+
+
+def data_version() -> int:
+    """A number that changes when another connection commits (it may change more often).
+
+    SQLite's `PRAGMA data_version`; on PostgreSQL the newest finished transaction of the
+    server (its snapshot's xmax), one cheap call outside any table."""
+    if is_postgres():
+        row = db.execute_sql("SELECT pg_snapshot_xmax(pg_current_snapshot())::text")
+        return int(row.fetchone()[0])
+    return int(db.execute_sql("PRAGMA data_version").fetchone()[0])
+
+
+def safe_url(url: str) -> str:
+    """A PostgreSQL URL without its password, for messages and keyring names."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = (f"{parts.username}@" if parts.username else "") + host
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def name() -> str:
+    """The open store's name: the SQLite file's path, or the PostgreSQL URL (no password)."""
+    return safe_url(str(db.database)) if is_postgres() else str(db.database)

@@ -1,0 +1,149 @@
+"""A PostgreSQL store through the user's door: the real CLI as a subprocess with `--store`
+(and `$TICKWORK_STORE`) changing and reading tasks, a real `tickwork engine --store` running a
+command and a Python task to `succeeded`, and the one-line refusals: a bad URL (exit 2), an
+unreachable server (exit 1), the SQLite-only commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from faults.harness import wait_until
+from tests.conftest import ROOT, CliResult
+
+
+@pytest.fixture
+def pg_cli(home: Path, pg_url: str) -> Any:
+    """The real CLI on the test's PostgreSQL database (home: this machine's own files)."""
+
+    def run(*args: str, env: dict[str, str] | None = None, store: bool = True) -> CliResult:
+        argv = [sys.executable, "-m", "app.cli", "--home", str(home),
+                *(["--store", pg_url] if store else []), *args]
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd=ROOT,
+                              env={**os.environ, **(env or {})})
+        return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+    return run
+
+
+def test_tasks_are_added_listed_shown_updated_and_deleted_on_postgres(
+        pg_cli: Any, pg_url: str, home: Path) -> None:
+    assert pg_cli("task", "add", "backup", "--command", "echo hi", "--every", "1h").code == 0
+    assert pg_cli("task", "add", "report", "--command", "true", "--manual").code == 0
+    listed = pg_cli("task", "list", "--json").json()
+    assert [t["name"] for t in listed] == ["backup", "report"]
+    shown = pg_cli("task", "show", "backup", "--json").json()
+    assert shown["schedule"]["kind"] == "interval" and shown["next_run_at"]
+    updated = pg_cli("task", "update", "backup", "--priority", "4")
+    assert updated.code == 0, updated.err
+    assert pg_cli("task", "show", "backup", "--json").json()["priority"] == 4
+    assert pg_cli("task", "delete", "report").code == 0
+    # $TICKWORK_STORE chooses the same store; the SQLite file under the home was never made
+    by_env = pg_cli("task", "list", "--json", store=False, env={"TICKWORK_STORE": pg_url})
+    assert [t["name"] for t in by_env.json()] == ["backup"]
+    assert not (home / "tickwork.db").exists()
+    assert pg_cli("audit", "--verify").code == 0
+
+
+def test_a_bad_store_url_is_one_line_naming_the_option(pg_cli: Any, home: Path) -> None:
+    for url in ("mysql://me@host/db", "postgresql://me@host", "not a url"):
+        result = pg_cli("--store", url, "task", "list", store=False)
+        assert result.code == 2 and result.out == ""
+        assert result.err.count("\n") == 1 and "--store" in result.err, result.err
+    bad_env = pg_cli("task", "list", store=False, env={"TICKWORK_STORE": "sqlite:///x.db"})
+    assert bad_env.code == 2 and "TICKWORK_STORE" in bad_env.err
+    assert bad_env.err.count("\n") == 1
+    window = pg_cli()  # the window opens the SQLite store only: said, not silently swapped
+    assert window.code == 2 and "--store" in window.err and window.err.count("\n") == 1
+    assert not (home / "tickwork.db").exists()
+
+
+def test_an_unreachable_server_is_one_line_and_exit_1(pg_cli: Any) -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = pg_cli("--store", f"postgresql://tickwork@127.0.0.1:{port}/nowhere",
+                    "task", "list", store=False)
+    assert result.code == 1
+    assert result.err.count("\n") == 1 and "Traceback" not in result.err
+    assert "cannot open the PostgreSQL store postgresql://tickwork@127.0.0.1" in result.err
+
+
+def test_sqlite_only_commands_name_the_tools_to_use(pg_cli: Any) -> None:
+    for args in (("backup",), ("check",), ("restore", "/nonexistent")):
+        result = pg_cli(*args)
+        assert result.code == 1 and "pg_dump" in result.err, result.err
+        assert result.err.count("\n") == 1
+
+
+@pytest.fixture
+def pg_engine(home: Path, pg_url: str, tmp_path: Path) -> Iterator[Any]:
+    log = tmp_path / "engine.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "--home", str(home), "engine", "--store", pg_url,
+         "--grace", "2"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log.open("w"))
+    yield lambda: log.read_text()
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    assert "Traceback" not in log.read_text()
+
+
+def test_an_engine_on_postgres_runs_a_command_and_a_python_task(
+        pg_cli: Any, pg_engine: Any, tmp_path: Path) -> None:
+    wait_until(lambda: "engine running" in pg_engine(), 30)
+    out = tmp_path / "py.txt"
+    assert pg_cli("task", "add", "hello", "--command", "echo hello from postgres").code == 0
+    added = pg_cli("task", "add", "py", "--python", "tests.support.actions:append", "--kwargs",
+                   json.dumps({"path": str(out), "text": "appended"}))
+    assert added.code == 0, added.err
+    for name in ("hello", "py"):
+        started = pg_cli("task", "run", name, "--json")
+        assert started.code == 0, started.err
+
+    def finished() -> list[dict[str, Any]]:
+        found = pg_cli("run", "list", "--json").json()
+        return found if len(found) == 2 and all(r["status"] == "succeeded"
+                                                for r in found) else []
+
+    done = wait_until(finished, 30)
+    by_name = {r["task_name"]: r for r in done}
+    shown = pg_cli("run", "show", str(by_name["hello"]["id"]), "--log")
+    assert "hello from postgres" in shown.out
+    assert out.read_text() == "appended\n"
+
+
+def test_a_connection_the_server_closed_is_opened_anew(home: Path, pg_url: str,
+                                                      pg_server: Any) -> None:
+    from app.service import Service
+    from app.store.database import Store
+    from app.store.models import db
+    from tests.conftest import command_task
+
+    store = Store.open(home, url=pg_url)
+    try:
+        service = Service(store, "cli")
+        service.create_task(command_task("before"))
+        pid = db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+        with pg_server.admin() as admin:  # as a server restart or a network cut would
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(Exception, match=r"terminat|closed|connection"):
+            service.create_task(command_task("lost"))  # the statement in flight fails
+        service.create_task(command_task("after"))  # the next one connects anew
+        assert [t.spec.name for t in service.list_tasks()] == ["after", "before"]
+        assert service.verify_audit().ok
+    finally:
+        store.close()
