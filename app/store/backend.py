@@ -165,6 +165,14 @@ def id_table(ids: list[int], alias: str = "j") -> tuple[str, object]:
     return f"json_each(?) {alias}", json.dumps(list(ids))
 
 
+def ids_joined(ids: list[int], table: str, on: str) -> tuple[str, object]:
+    """`id_table` joined to `table` ON `on`, the ids driving (SQLite's CROSS JOIN keeps them
+    the outer loop; PostgreSQL plans the join itself and has no CROSS JOIN … ON)."""
+    ids_sql, param = id_table(ids)
+    join = "JOIN" if is_postgres() else "CROSS JOIN"
+    return f"{ids_sql} {join} {table} ON {on}", param
+
+
 def local_day_sql(column: str) -> str:
     """SQL text: the user's local day (YYYY-MM-DD) of a stored UTC time. SQLite's
     'localtime' is the process's zone; a PostgreSQL session is opened in the same zone

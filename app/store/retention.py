@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from app.core.keep import DEFAULT_POLICY, KeepPolicy, keep_days, keep_runs
 from app.core.task import FINISHED_STATUSES
-from app.store.backend import id_table, is_postgres
+from app.store.backend import id_table, ids_joined, is_postgres
 from app.store.connection import end_transaction, write_batch
 from app.store.models import Meta, db, set_meta
 from app.store.times import from_utc_text, utc_text
@@ -64,8 +64,7 @@ def crowded_task_policies(among: Iterable[int] | None = None
     tasks: str = '"task" t'
     params: list[object] = [offset]
     if among is not None:  # driven by the ids given: a seek each, never a walk of every task
-        table, ids = id_table(sorted(among))
-        tasks = f'{table} CROSS JOIN "task" t ON t.id = j.value'
+        tasks, ids = ids_joined(sorted(among), '"task" t', "t.id = j.value")
         params.insert(0, ids)
     rows = db.execute_sql(
         f"SELECT t.id, t.keep_runs, t.keep_days FROM {tasks} WHERE EXISTS (SELECT 1 FROM "
@@ -83,9 +82,9 @@ def finished_counts(among: Iterable[int]) -> list[tuple[int, KeepPolicy, int]]:
     if not ids:
         return []
     default = global_policy()
-    table, param = id_table(ids)
-    rows = db.execute_sql(f'SELECT t.id, t.keep_runs, t.keep_days FROM {table} '
-                          'CROSS JOIN "task" t ON t.id = j.value', (param,)).fetchall()
+    tasks, param = ids_joined(ids, '"task" t', "t.id = j.value")
+    rows = db.execute_sql(f"SELECT t.id, t.keep_runs, t.keep_days FROM {tasks}",
+                          (param,)).fetchall()
     kinds: dict[tuple[int | None, int | None], KeepPolicy] = {}  # most tasks share a few
     policies = {int(i): kinds.get((r, d)) or kinds.setdefault((r, d), default.for_task(r, d))
                 for i, r, d in rows}

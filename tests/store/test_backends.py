@@ -231,6 +231,10 @@ def test_retention_lets_old_runs_go_with_their_output(svc: Service, opened: Stor
     with opened.read():
         policies = dict(retention.crowded_task_policies([a]))
         assert set(policies) == {a}
+        # what the engine's look after runs finish asks: counted up to keep-runs + 1
+        assert [(i, n) for i, _, n in retention.finished_counts([a, a + 999])] == [(a, 3)]
+        expiry = retention.next_expiry(a, policies[a])
+        assert expiry is not None and T0 < expiry <= T0 + timedelta(days=1, minutes=5)
     gone = retention.prune_task(a, policies[a], T0 + timedelta(days=3))
     assert gone == 3
     with opened.read():
