@@ -24,7 +24,7 @@ import bisect
 import math
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
-from typing import Final
+from typing import Any, Final
 
 from app.core.schedule import build_trigger
 from app.core.schedule.cron import Cron, parse_cron
@@ -62,26 +62,36 @@ class TaskFires:
     def __init__(self, task: Task, tz: tzinfo, first: datetime | None) -> None:
         spec = task.spec
         schedule = spec.schedule
+        self.task = task
         self.tz = tz
         self.first = first.timestamp() if first is not None else None
-        self.trigger = None if first is None or schedule.kind == "date" else build_trigger(
-            schedule, tz, task.anchor, spec.end_at)
+        self.steps = first is not None and schedule.kind != "date"  # more fires follow
+        self._trigger: Any = None  # built when first stepped
         self.interval: float | None = None
         self.cron: tuple[Cron, tuple[int, ...]] | None = None
         self.floor = -math.inf  # trigger fires are at or after this (the cron's anchor)
         self.ceiling = math.inf  # and at or before this (the task's end)
-        if self.trigger is None or schedule.exclude:
+        if not self.steps or schedule.exclude:
             return
         if spec.end_at is not None:
             self.ceiling = spec.end_at.timestamp()
-        if schedule.kind == "interval" and getattr(self.trigger, "jitter", None) is None:
+        if schedule.kind == "interval":
             self.interval = float(schedule.seconds or 0) or None
         elif schedule.kind == "cron" and schedule.expr is not None:
             self.cron = _cron_plan(schedule.expr)
             if task.anchor is not None:
                 self.floor = task.anchor.timestamp()
             if self.cron is None:
-                self.trigger = None
+                self.steps = False
+
+    @property
+    def trigger(self) -> Any:
+        """The task's trigger, as the engine builds it (None: no fire follows the first)."""
+        if self.steps and self._trigger is None:
+            spec = self.task.spec
+            self._trigger = build_trigger(spec.schedule, self.tz, self.task.anchor, spec.end_at)
+            self.steps = self._trigger is not None
+        return self._trigger
 
     def count(self, lo: float, hi: float) -> int:
         """How many fires fall in [lo, hi)."""

@@ -125,7 +125,7 @@ class Forecast:
         self.lone_catch_ups: CatchUps = []
         alone = lone(world, workers) if shortcut else set()
         self.counted = counted
-        first = self._origin if counted else self._first
+        first = self.origin if counted else self._first
         self.lone_tasks = [(t, first(t, self.lone_catch_ups)) for t in world.tasks
                            if t.id in alone]
         self.alone = alone
@@ -211,13 +211,12 @@ class Forecast:
         return first_fire(trigger, datetime.fromtimestamp(self.start_ts, UTC)) \
             if trigger is not None else None
 
-    def _origin(self, task: Task, catch_ups: CatchUps) -> datetime | None:
+    def origin(self, task: Task, catch_ups: CatchUps) -> datetime | None:
         """The task's next fire, from which its later ones follow (its catch-up plan noted
         when overdue): no trigger is stepped to the window's start."""
-        spec = task.spec
-        if spec.schedule.kind in ("manual", "after") or spec.schedule.is_startup:
-            return None
-        if task.next_run_at is not None and task.next_run_at < self.now:
+        if task.next_run_at is None or task.spec.schedule.kind in ("manual", "after"):
+            return None  # (a cron @reboot has no next fire either)
+        if task.next_run_at < self.now:
             return self._first(task, catch_ups)
         return task.next_run_at
 

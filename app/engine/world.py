@@ -51,7 +51,7 @@ class World:
     @classmethod
     def _read(cls, store: Store, task_ids: set[int] | None, now: datetime,
               cache: WorldCache | None) -> World:
-        edges = task_store.all_edges()
+        edges = task_store.all_edges() if cache is None else forecast_reads.edges()
         graph = Graph.from_edges(edges)
         involved: set[int] | None = None
         if task_ids is not None:

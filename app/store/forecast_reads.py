@@ -53,6 +53,12 @@ def recent_durations_of_all(count: int) -> dict[int, list[float]]:
     return out
 
 
+def edges() -> list[tuple[int, int, str]]:
+    """Every (task, upstream, kind) edge (as `tasks.all_edges`, without building rows)."""
+    return [(int(t), int(u), str(k)) for t, u, k in db.connection().execute(
+        "SELECT task_id, upstream_id, kind FROM dependency")]
+
+
 def stamp(moment: datetime) -> str:
     """A moment as the store compares it."""
     return utc_text(moment)
