@@ -102,12 +102,15 @@ class Forecast:
 
     def __init__(self, world: World, start: datetime, end: datetime, now: datetime,
                  limit: int, per_task: int, workers: int | None, *,
-                 shortcut: bool = True, counted: bool = False) -> None:
+                 shortcut: bool = True, counted: bool = False,
+                 plans: dict[tuple[Any, ...], recovery.CatchUp] | None = None) -> None:
         """`shortcut`: list lone tasks' fires without playing them (app/engine/lone.py);
         `counted`: leave them out of `run()`'s listing altogether, for a caller that counts
         them (app/engine/fires.py) from `lone_tasks` (each with its next fire, which may be
-        before `start`) and `lone_catch_ups` (claimed at `catch_up_at`)."""
+        before `start`) and `lone_catch_ups` (claimed at `catch_up_at`); `plans`: overdue
+        tasks' catch-up plans kept between forecasts (a plan holds until its next fire)."""
         self.world = world
+        self.plans = plans
         self.start_ts = start.timestamp()
         self.end = end
         self.end_ts = end.timestamp()
@@ -197,7 +200,7 @@ class Forecast:
         if first is None:
             return None
         if first < self.now:  # overdue: no engine ran
-            plan = recovery.missed_fires(task, self.now)
+            plan = self._plan(task)
             if plan.fires:
                 catch_ups.append((task, plan.fires, plan.missed_text))
             first = plan.next_run_at
@@ -210,6 +213,19 @@ class Forecast:
         trigger = build_trigger(spec.schedule, self.zones[task.id], task.anchor, spec.end_at)
         return first_fire(trigger, datetime.fromtimestamp(self.start_ts, UTC)) \
             if trigger is not None else None
+
+    def _plan(self, task: Task) -> recovery.CatchUp:
+        """An overdue task's catch-up plan (the kept one while `now` is before its next fire:
+        until then the missed fires are the same)."""
+        if self.plans is None:
+            return recovery.missed_fires(task, self.now)
+        key = (task.id, task.updated_at, task.next_run_at)
+        kept = self.plans.get(key)
+        if kept is None or (kept.next_run_at is not None and self.now >= kept.next_run_at):
+            if len(self.plans) > 100_000:
+                self.plans.clear()
+            kept = self.plans[key] = recovery.missed_fires(task, self.now)
+        return kept
 
     def origin(self, task: Task, catch_ups: CatchUps) -> datetime | None:
         """The task's next fire, from which its later ones follow (its catch-up plan noted

@@ -82,6 +82,7 @@ class Predictions:
         self.world = WorldCache()
         self._counts: dict[tuple[Any, ...], list[int]] = {}
         self._keys: dict[tuple[int, Any], tuple[Any, ...]] = {}  # schedule keys by version
+        self.plans: dict[tuple[Any, ...], Any] = {}  # overdue tasks' catch-up plans
         self._groups: dict[tuple[Any, ...], TaskFires] = {}
         # (key, when played, the listing, whether it stopped at its limit)
         self._played: tuple[tuple[Any, ...], float, list[Occurrence], bool] | None = None
@@ -188,7 +189,7 @@ class _Read:
         data = self.data
         world = World.read(self.service.store, self.task_ids, data.now, self.kept.world)
         forecast = Forecast(world, self.start, self.end, data.now, self.limit, PER_TASK,
-                            None, counted=True)
+                            None, counted=True, plans=self.kept.plans)
         wanted = world.wanted
         played = [t for t in world.tasks if t.id not in forecast.alone]
         key = (tuple((t.id, t.updated_at, t.spec.group, t.spec.group_limit,
