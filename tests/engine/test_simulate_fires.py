@@ -4,6 +4,7 @@ task's zone and in the viewer's, for every shape of schedule."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -71,7 +72,7 @@ def test_counts_and_listings_per_day_match_the_stepped_trigger(service: Any,
         fires = TaskFires(task, tz, task.next_run_at)
         expected = _stepped(task, tz, bounds[-1])
         assert expected, task.name
-        for lo, hi in zip(bounds, bounds[1:], strict=False):
+        for lo, hi in itertools.pairwise(bounds):
             want = [t for t in expected if lo <= t < hi]
             assert fires.times(lo, hi) == pytest.approx(want, abs=1e-5), (task.name, lo)
             assert fires.count(lo, hi) == len(want), (task.name, lo)
