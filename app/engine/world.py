@@ -52,7 +52,7 @@ class World:
     def _read(cls, store: Store, task_ids: set[int] | None, now: datetime,
               cache: WorldCache | None) -> World:
         edges = task_store.all_edges() if cache is None else forecast_reads.edges()
-        graph = Graph.from_edges(edges)
+        graph = cache.graph(edges) if cache is not None else Graph.from_edges(edges)
         involved: set[int] | None = None
         if task_ids is not None:
             involved = set(task_ids)
@@ -102,6 +102,14 @@ class WorldCache:
     tasks: dict[int, tuple[forecast_reads.Version, Task]] = field(default_factory=dict)
     durations: dict[int, float | None] | None = None
     finished: str | None = None  # the newest run finish seen when durations were read
+    edges: list[tuple[int, int, str]] | None = None
+    _graph: Graph | None = None
+
+    def graph(self, edges: list[tuple[int, int, str]]) -> Graph:
+        """The dependency graph of these edges (the kept one while they are the same)."""
+        if self._graph is None or edges != self.edges:
+            self.edges, self._graph = edges, Graph.from_edges(edges)
+        return self._graph
 
     def load(self, ids: list[int]) -> list[Task]:
         """The tasks by id (inside a read transaction), loading only those that changed."""

@@ -35,7 +35,7 @@ def finished_since(moment: str | None) -> tuple[set[int], str | None]:
     newest = con.execute("SELECT MAX(finished_at) FROM run").fetchone()[0]
     if moment is None:
         return set(), newest
-    rows = con.execute("SELECT DISTINCT task_id FROM run WHERE finished_at >= ?", (moment,))
+    rows = con.execute("SELECT task_id FROM run WHERE finished_at >= ?", (moment,))
     return {int(t) for (t,) in rows}, newest
 
 
