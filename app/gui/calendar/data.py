@@ -110,6 +110,8 @@ class Day:
     future: Counter[str] = field(default_factory=Counter)  # prediction kind -> count
     entries: list[Entry] = field(default_factory=list)  # the first ones, in time order
     busiest: list[tuple[str, int]] = field(default_factory=list)  # task name, predicted fires
+    # predicted fires per hour from midnight, for a week or day with more than it lists
+    hours: list[int] | None = None
 
     @property
     def total(self) -> int:

@@ -205,9 +205,10 @@ class _Read:
         per_task: dict[date, Counter[int]] = {w.day: Counter() for w in self.windows}
         names = {t.id: t.name for t in world.tasks}
         late: dict[date, list[Entry]] = {w.day: [] for w in self.windows}
+        self.played_at: dict[date, list[float]] = {w.day: [] for w in self.windows}
         self._played(listing, per_task, late)
         groups = self._groups(forecast.lone_tasks, wanted)
-        early = self._catch_ups(forecast, wanted, late)
+        early = self.early = self._catch_ups(forecast, wanted, late)
         after = self._groups([(t, forecast.origin(t, [])) for t in played], wanted) \
             if reach is not None else {}
         windows = self.windows
@@ -241,6 +242,10 @@ class _Read:
             if self.entries_for(day.total):
                 lone = [(group, counts[i]) for group, counts in counted if counts[i]]
                 day.entries.extend(self._entries(window, lone, early, late))
+                listed = sum(1 for e in day.entries if e.predicted)
+                if data.period.mode != "month" and listed < sum(day.future.values()):
+                    day.hours = self._hours(window, [g for g, _n in lone],
+                                            list(after.values()), reach)
 
     @staticmethod
     def _add(group: _Group, counts: list[int], totals: list[int],
@@ -257,6 +262,29 @@ class _Read:
                     best.append((n, index))
                     best.sort(key=lambda b: -b[0])
                     del best[BUSIEST:]
+
+    def _hours(self, window: Window, lone: list[_Group], after: list[_Group],
+               reach: float | None) -> list[int]:
+        """A day's predicted fires per hour from its midnight (as the time grid draws it),
+        for a day with more than it lists."""
+        from app.gui.calendar.data import day_start
+
+        midnight = day_start(window.day).timestamp()
+        hours = [0] * 24
+
+        def add(times: list[float], many: int) -> None:
+            for ts in times:
+                hours[min(23, max(0, int((ts - midnight) // 3600)))] += many
+
+        add(self.played_at.get(window.day, []), 1)
+        add([e.start.timestamp() for e in self.early if e.start.date() == window.day], 1)
+        for group in lone:
+            add(group.fires.times(window.lo, window.hi), len(group.tasks))
+        if reach is not None and window.hi > reach:
+            for group in after:
+                add(group.fires.times(max(window.lo, reach + 1e-6), window.hi),
+                    len(group.tasks))
+        return hours
 
     # -- the dispatcher's listing --------------------------------------------------------
 
@@ -275,6 +303,7 @@ class _Read:
                 continue
             day.future[occ.kind] += 1
             per_task[when][occ.task_id] += 1
+            self.played_at[when].append(at.timestamp())
             if len(late[when]) < self.per_day:
                 late[when].append(Entry(occ.kind, occ.task_id, occ.task_name, at,
                                         occ.expected_duration_s, "scheduled", None,
