@@ -5,7 +5,7 @@ one windowed query (the first read)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from app.store.models import db
@@ -35,7 +35,9 @@ def finished_since(moment: str | None) -> tuple[set[int], str | None]:
     newest = con.execute("SELECT MAX(finished_at) FROM run").fetchone()[0]
     if moment is None:
         return set(), newest
-    rows = con.execute("SELECT task_id FROM run WHERE finished_at >= ?", (moment,))
+    # a minute's margin: a run whose finish was written late with an earlier time
+    since = utc_text(from_utc_text(moment) - timedelta(seconds=60))
+    rows = con.execute("SELECT task_id FROM run WHERE finished_at >= ?", (since,))
     return {int(t) for (t,) in rows}, newest
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from app.core.schedule import system_timezone_name
 from app.gui.calendar.data import day_start
 from app.gui.qt import QPoint, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui, command_task
@@ -167,3 +168,31 @@ def test_editing_one_task_updates_its_days(gui_factory: Any) -> None:
     gui.service.update_task("often 001", {"schedule": {"kind": "interval", "seconds": 3600}})
     gui.wait_until(lambda: view.loads > again and not view.busy, timeout=60)
     assert sum(view.data.day(later).future.values()) == after - 1 + 24
+
+
+def test_a_group_among_many_tasks_is_still_played_by_the_dispatcher(
+        gui_factory: Any, home: Path) -> None:
+    """Two backups sharing a one-at-a-time group, each usually 20 minutes: the second is
+    predicted delayed by the first, as `tickwork simulate` says, among 30 frequent tasks
+    counted without the dispatcher."""
+    from tests.gui.test_calendar import _insert_run, _local
+
+    gui = gui_factory(engine=False)
+    _frequent_tasks(gui, 30)
+    today = datetime.now().astimezone().date()
+    for name in ("backup A", "backup B"):
+        task = gui.service.create_task(command_task(
+            name, group="disk", group_limit=1, timezone=system_timezone_name(),
+            schedule={"kind": "cron", "expr": "0 2 * * *"}))
+        for back in range(1, 4):
+            _insert_run(gui, task.id, _local(today - timedelta(days=back), 2), seconds=1200)
+    tomorrow = today + timedelta(days=1)
+    view = show_calendar(gui, "day", tomorrow)
+    backups = sorted((e.task_name, e.start, e.kind) for e in view.data.day(tomorrow).entries
+                     if e.task_name.startswith("backup"))
+    assert backups == [("backup A", _local(tomorrow, 2), "fire"),
+                       ("backup B", _local(tomorrow, 2, 20), "delayed")]
+    start = day_start(tomorrow)
+    items = _simulate(home, start, 24)
+    assert sorted((i["task_name"], datetime.fromisoformat(i["fire_at"]), i["kind"])
+                  for i in items if i["task_name"].startswith("backup")) == backups

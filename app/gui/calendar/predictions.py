@@ -21,8 +21,8 @@ Kept between reads, so a repaint, a return to a month, the minute's refresh or a
 one task recomputes only what changed: the tasks (`WorldCache`: only changed rows are
 loaded again), each schedule's count per day (keyed by what its fires depend on: the
 schedule, zone, anchor and end, and the next fire), and the dispatcher's listing (keyed by
-the versions of the tasks it played, their durations, history, runs going and retries, for
-at most `STALE` seconds, then played again from the new now).
+the versions of the tasks it played, their durations, their upstreams' last outcome and the
+retries due, for at most `STALE` seconds, then played again from the new now).
 """
 
 from __future__ import annotations
@@ -194,8 +194,11 @@ class _Read:
         played = [t for t in world.tasks if t.id not in forecast.alone]
         key = (tuple((t.id, t.updated_at, t.spec.group, t.spec.group_limit,
                       world.durations.get(t.id)) for t in played),
-               tuple(world.edges), tuple(world.busy), tuple(world.retries),
-               tuple((k[0], repr(v)) for k, v in sorted(world.history.items())),
+               tuple(world.edges), tuple(world.retries),
+               # an upstream's latest run failing changes what waits for it (runs going now
+               # and upstreams that ran as predicted wait for `STALE`)
+               tuple((k[0], v.state if v is not None else None)
+                     for k, v in sorted(world.history.items())),
                wanted and tuple(sorted(wanted)), data.period.first, data.period.days,
                self.end, self.limit)
         listing, cut = self.kept.played(key, forecast, self.start) if played else ([], False)
