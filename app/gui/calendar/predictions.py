@@ -188,6 +188,7 @@ class _Read:
     def run(self) -> None:
         data = self.data
         world = World.read(self.service.store, self.task_ids, data.now, self.kept.world)
+        self.durations = world.durations
         forecast = Forecast(world, self.start, self.end, data.now, self.limit, PER_TASK,
                             None, counted=True, plans=self.kept.plans)
         wanted = world.wanted
@@ -355,8 +356,9 @@ class _Read:
             for _fire in fires:
                 if day is not None:
                     day.future["catch_up"] += 1
-                out.append(Entry("catch_up", task.id, task.name, at, None, "scheduled",
-                                 None, task.id in self.one_shot, reason))
+                out.append(Entry("catch_up", task.id, task.name, at,
+                                 self.durations.get(task.id), "scheduled", None,
+                                 task.id in self.one_shot, reason))
         return out
 
     def _entries(self, window: Window, counted: list[tuple[_Group, int]],
@@ -388,8 +390,9 @@ class _Read:
             if isinstance(item, Task):
                 task = item
                 out.append(Entry("fire", task.id, task.name,
-                                 datetime.fromtimestamp(ts, UTC).astimezone(), None,
-                                 "scheduled", None, task.id in one_shot, None))
+                                 datetime.fromtimestamp(ts, UTC).astimezone(),
+                                 self.durations.get(task.id), "scheduled", None,
+                                 task.id in one_shot, None))
             elif isinstance(item, Entry):
                 out.append(item)
         return out
