@@ -216,7 +216,7 @@ class _Read:
         after = self._groups([(t, forecast.origin(t, [])) for t in played], wanted) \
             if reach is not None else {}
         windows = self.windows
-        whole = tuple((w.lo, w.hi) for w in windows if w.whole)
+        whole = (len(windows), tuple((w.lo, w.hi) for w in windows if w.whole))
         totals = [0] * len(windows)
         top: list[list[tuple[int, int]]] = [[] for _ in windows]  # (fires, group index)
         counted: list[tuple[_Group, list[int]]] = []  # lone groups (they list their fires)
@@ -229,7 +229,7 @@ class _Read:
             assert reach is not None
             beyond = [w if w.lo > reach else Window(w.day, max(w.lo, reach + 1e-6), w.hi,
                                                     False) for w in windows]
-            whole_beyond = tuple((w.lo, w.hi) for w in beyond if w.whole)
+            whole_beyond = (len(beyond), tuple((w.lo, w.hi) for w in beyond if w.whole))
             for gkey, group in after.items():
                 counts = [0 if w.hi <= reach else n for w, n in zip(
                     beyond, self.kept.counts(gkey, group.fires, beyond, whole_beyond),
