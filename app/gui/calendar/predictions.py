@@ -27,8 +27,10 @@ retries due, for at most `STALE` seconds, then played again from the new now).
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
+import math
 import threading
 import time
 import weakref
@@ -297,21 +299,24 @@ class _Read:
         from app.gui.calendar.data import Entry
 
         data = self.data
+        windows = self.windows
+        starts = [w.lo for w in windows]
         for occ in listing:
-            # local fixed-offset time: the task's ZoneInfo would compare the two passes of
-            # a repeated hour by wall clock (PEP 495) and sort them out of order
-            at = occ.fire_at.astimezone()
-            when = at.date()
-            day = data.days.get(when)
-            if day is None or when not in per_task:
+            ts = occ.fire_at.timestamp()
+            i = bisect.bisect_right(starts, ts) - 1
+            if i < 0 or ts >= windows[i].hi:
                 continue
-            day.future[occ.kind] += 1
+            when = windows[i].day
+            data.days[when].future[occ.kind] += 1
             per_task[when][occ.task_id] += 1
-            self.played_at[when].append(at.timestamp())
+            self.played_at[when].append(ts)
             if len(late[when]) < self.per_day:
-                late[when].append(Entry(occ.kind, occ.task_id, occ.task_name, at,
-                                        occ.expected_duration_s, "scheduled", None,
-                                        occ.task_id in self.one_shot, occ.reason))
+                # local fixed-offset time: the task's ZoneInfo would compare the two passes
+                # of a repeated hour by wall clock (PEP 495) and sort them out of order
+                late[when].append(Entry(occ.kind, occ.task_id, occ.task_name,
+                                        occ.fire_at.astimezone(), occ.expected_duration_s,
+                                        "scheduled", None, occ.task_id in self.one_shot,
+                                        occ.reason))
         last = {}
         counts: Counter[int] = Counter(o.task_id for o in listing)
         for occ in listing:
@@ -370,15 +375,20 @@ class _Read:
         per_day = self.per_day
         one_shot = self.one_shot
 
-        def stream(times: list[float], task: Task) -> Iterator[tuple[float, int, int, Any]]:
-            return ((ts, 2, task.id, task) for ts in times)
-
-        def lone() -> Iterator[tuple[float, int, int, Any]]:
-            streams: list[Iterator[tuple[float, int, int, Any]]] = []
-            for group, _n in counted:
-                times = group.fires.times(window.lo, window.hi, per_day)
-                streams.extend(stream(times, task) for task in group.tasks)
-            return heapq.merge(*streams, key=lambda x: (x[0], x[1], x[2]))
+        def lone() -> list[tuple[float, int, int, Any]]:
+            """The lone fires that can be among the day's first `per_day`, in order: each
+            group's first times, expanded to its tasks only up to the time by which
+            `per_day` fires are certain."""
+            firsts = sorted((ts, len(group.tasks), g) for g, (group, _n) in enumerate(counted)
+                            for ts in group.fires.times(window.lo, window.hi, per_day))
+            seen, cutoff = 0, math.inf
+            for ts, many, _g in firsts:
+                seen += many
+                if seen >= per_day:
+                    cutoff = ts
+                    break
+            return sorted((ts, 2, task.id, task) for ts, _many, g in firsts if ts <= cutoff
+                          for task in counted[g][0].tasks)
 
         mine = [e for e in early if e.start.date() == window.day]
         listed: Iterator[tuple[float, int, int, Any]] = (
@@ -386,7 +396,7 @@ class _Read:
                   enumerate(mine + late.get(window.day, [])))
         out: list[Entry] = []
         for ts, _rank, _i, item in itertools.islice(
-                heapq.merge(listed, lone(), key=lambda x: (x[0], x[1])), per_day):
+                heapq.merge(listed, iter(lone()), key=lambda x: (x[0], x[1])), per_day):
             if isinstance(item, Task):
                 task = item
                 out.append(Entry("fire", task.id, task.name,
