@@ -15,7 +15,7 @@ the end of the period:
   user zooms in to a week or a day there.
 
 Each day also keeps its busiest tasks (by predicted fires), for a month cell too full to
-list them.
+list them, and in a week or a day with more fires than it lists, its count per hour.
 
 Kept between reads, so a repaint, a return to a month, the minute's refresh or an edit of
 one task recomputes only what changed: the tasks (`WorldCache`: only changed rows are
