@@ -356,8 +356,8 @@ class _Read:
         for task, fires, missed in forecast.lone_catch_ups:
             if wanted is not None and task.id not in wanted:
                 continue
-            reason = (f"catch-up ({task.spec.catch_up}): {missed} fire(s) missed "
-                      "while no engine ran")
+            reason = (f"catch-up ({task.spec.catch_up}): missed while no engine ran "
+                      f"({missed} in all)")
             for _fire in fires:
                 if day is not None:
                     day.future["catch_up"] += 1
