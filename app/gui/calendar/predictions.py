@@ -48,9 +48,9 @@ from app.engine.horizon import schedule_key
 from app.engine.occurrence import Occurrence
 from app.engine.simulate import PER_TASK
 from app.engine.world import World, WorldCache
+from app.gui.calendar.model import CalendarData, Entry, day_start
 
 if TYPE_CHECKING:
-    from app.gui.calendar.data import CalendarData, Entry
     from app.service import Service
     from app.store.database import Store
 
@@ -166,8 +166,6 @@ class _Read:
     def __init__(self, kept: Predictions, data: CalendarData, service: Service,
                  start: datetime, end: datetime, task_ids: set[int] | None, limit: int,
                  per_day: int, one_shot: set[int], entries_for: Any) -> None:
-        from app.gui.calendar.data import day_start
-
         self.kept = kept
         self.data = data
         self.service = service
@@ -273,8 +271,6 @@ class _Read:
                reach: float | None) -> list[int]:
         """A day's predicted fires per hour from its midnight (as the time grid draws it),
         for a day with more than it lists."""
-        from app.gui.calendar.data import day_start
-
         midnight = day_start(window.day).timestamp()
         hours = [0] * 24
 
@@ -296,8 +292,6 @@ class _Read:
 
     def _played(self, listing: list[Occurrence], per_task: dict[date, Counter[int]],
                 late: dict[date, list[Entry]]) -> None:
-        from app.gui.calendar.data import Entry
-
         data = self.data
         windows = self.windows
         starts = [w.lo for w in windows]
@@ -345,8 +339,6 @@ class _Read:
     def _catch_ups(self, forecast: Forecast, wanted: set[int] | None,
                    late: dict[date, list[Entry]]) -> list[Entry]:
         """Lone tasks' catch-up claims, at `catch_up_at`, counted and listed first."""
-        from app.gui.calendar.data import Entry
-
         at_ts = forecast.catch_up_at
         if at_ts > self.end.timestamp():
             return []
@@ -370,8 +362,6 @@ class _Read:
                  early: list[Entry], late: dict[date, list[Entry]]) -> list[Entry]:
         """The day's first `per_day` predictions in time order: the dispatcher's listing
         and catch-ups first at equal times, then lone fires."""
-        from app.gui.calendar.data import Entry
-
         per_day = self.per_day
         one_shot = self.one_shot
 
