@@ -102,9 +102,15 @@ class Forecast:
 
     def __init__(self, world: World, start: datetime, end: datetime, now: datetime,
                  limit: int, per_task: int, workers: int | None, *,
-                 shortcut: bool = True) -> None:
-        """`shortcut`: list lone tasks' fires without playing them (app/engine/lone.py)."""
+                 shortcut: bool = True, counted: bool = False,
+                 plans: dict[tuple[Any, ...], recovery.CatchUp] | None = None) -> None:
+        """`shortcut`: list lone tasks' fires without playing them (app/engine/lone.py);
+        `counted`: leave them out of `run()`'s listing altogether, for a caller that counts
+        them (app/engine/fires.py) from `lone_tasks` (each with its next fire, which may be
+        before `start`) and `lone_catch_ups` (claimed at `catch_up_at`); `plans`: overdue
+        tasks' catch-up plans kept between forecasts (a plan holds until its next fire)."""
         self.world = world
+        self.plans = plans
         self.start_ts = start.timestamp()
         self.end = end
         self.end_ts = end.timestamp()
@@ -120,14 +126,28 @@ class Forecast:
         self.replacing: set[int] = set()  # tasks whose runs the next claim replaces
         self.out: list[Occurrence] = []
         self.lone_catch_ups: CatchUps = []
-        catch_ups: CatchUps = []
         alone = lone(world, workers) if shortcut else set()
-        self.lone_tasks = [(t, self._first(t, self.lone_catch_ups)) for t in world.tasks
+        self.counted = counted
+        first = self.origin if counted else self._first
+        self.lone_tasks = [(t, first(t, self.lone_catch_ups)) for t in world.tasks
                            if t.id in alone]
+        self.alone = alone
+        self.catch_up_at = max(now.timestamp(), self.start_ts)
+        self.start = start
+        self._engine: SimulatedEngine | None = None
+        if not counted:
+            self._set_up()
+
+    def _set_up(self) -> SimulatedEngine:
+        """The simulated engine over the tasks that are not lone, their first fires armed,
+        the runs going now and the retries due claimed, the catch-ups planned."""
+        world, start, end = self.world, self.start, self.end
+        alone = self.alone
+        catch_ups: CatchUps = []
         firsts = [dataclasses.replace(t, next_run_at=self._first(t, catch_ups))
                   for t in world.tasks if t.id not in alone]
         names = dict(world.names)
-        self.engine = engine = SimulatedEngine(
+        self._engine = engine = SimulatedEngine(
             firsts, world.edges, start=start, workers=self.workers, outcome=self._started,
             history=_History(world), names=names, ledger=_Ledger(self))
         engine.dispatcher.expected = self._expected
@@ -142,19 +162,28 @@ class Forecast:
                 dispatcher.claim(self.tasks[task_id], due, attempt, "retry",
                                  status="retrying", due_at=due,
                                  reason=f"retry (attempt {attempt}) after its backoff")
-        self.catch_up_at = at = max(now.timestamp(), self.start_ts)
+        at = self.catch_up_at
         if catch_ups and at <= self.end_ts:
             engine.clock.call_later(at - engine.clock.time(),
                                     lambda: engine.post(lambda: self._catch_up(catch_ups)))
+        return engine
+
+    @property
+    def engine(self) -> SimulatedEngine:
+        return self._engine or self._set_up()
 
     def run(self) -> list[Occurrence]:
+        engine = self.engine
+        if self.counted:
+            engine.run(self.end, enough=lambda: len(self.out) >= self.limit)
+            return self.out[:self.limit]
         alone = LoneFires(self.world, self.zones, self.start_ts, self.end_ts, self.limit,
                           self.per_task, self._cap_note).listing(
             self.lone_tasks, self.lone_catch_ups, self.catch_up_at)
         until = self.end
         if len(alone) >= self.limit:  # the dispatcher's listing past this is not needed
             until = min(until, alone[-1].fire_at)
-        self.engine.run(until, enough=lambda: len(self.out) >= self.limit)
+        engine.run(until, enough=lambda: len(self.out) >= self.limit)
         if not alone:
             return self.out[:self.limit]
         merged = heapq.merge(self.out, alone, key=lambda o: o.fire_at)
@@ -171,7 +200,7 @@ class Forecast:
         if first is None:
             return None
         if first < self.now:  # overdue: no engine ran
-            plan = recovery.missed_fires(task, self.now)
+            plan = self._plan(task)
             if plan.fires:
                 catch_ups.append((task, plan.fires, plan.missed_text))
             first = plan.next_run_at
@@ -184,6 +213,28 @@ class Forecast:
         trigger = build_trigger(spec.schedule, self.zones[task.id], task.anchor, spec.end_at)
         return first_fire(trigger, datetime.fromtimestamp(self.start_ts, UTC)) \
             if trigger is not None else None
+
+    def _plan(self, task: Task) -> recovery.CatchUp:
+        """An overdue task's catch-up plan (the kept one while `now` is before its next fire:
+        until then the missed fires are the same)."""
+        if self.plans is None:
+            return recovery.missed_fires(task, self.now)
+        key = (task.id, task.updated_at, task.next_run_at)
+        kept = self.plans.get(key)
+        if kept is None or (kept.next_run_at is not None and self.now >= kept.next_run_at):
+            if len(self.plans) > 100_000:
+                self.plans.clear()
+            kept = self.plans[key] = recovery.missed_fires(task, self.now)
+        return kept
+
+    def origin(self, task: Task, catch_ups: CatchUps) -> datetime | None:
+        """The task's next fire, from which its later ones follow (its catch-up plan noted
+        when overdue): no trigger is stepped to the window's start."""
+        if task.next_run_at is None or task.spec.schedule.kind in ("manual", "after"):
+            return None  # (a cron @reboot has no next fire either)
+        if task.next_run_at < self.now:
+            return self._first(task, catch_ups)
+        return task.next_run_at
 
     def _catch_up(self, catch_ups: CatchUps) -> None:
         """Claimed as the engine's start-up claims them (`recovery`)."""

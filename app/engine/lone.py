@@ -1,11 +1,13 @@
 """Fires nothing can move or drop, listed at their times: `simulate`'s fast path.
 
 A task is *lone* when no rule of the dispatcher can hold or skip its fires: its runs are
-expected to end at once (no typical duration), it is in no concurrency group and in no
-dependency or chain edge, no run of it is going or waiting for a retry, and the simulation
-has no worker limit. The dispatcher starts each such fire when it falls due (a fire finds
-the task's previous run ended; catch-ups claimed together start one after the other at the
-same instant), so its listing is known without playing it: `LoneFires` lists those fires
+expected to end before its next fire (no typical duration, or one shorter than the
+shortest gap its schedule can leave between two fires, DST changes included, and then no
+catch-ups to claim together), it is in no concurrency group and in no dependency or chain
+edge, no run of it is going or waiting for a retry, and the simulation has no worker
+limit. The dispatcher starts each such fire when it falls due (a fire finds the task's
+previous run ended; catch-ups claimed together start one after the other at the same
+instant), so its listing is known without playing it: `LoneFires` lists those fires
 in time order, with the same catch-up claims, per-task cap and note as `Forecast`, and
 tests/engine/test_simulate_lone.py checks that it lists exactly what the dispatcher does.
 """
@@ -13,17 +15,21 @@ tests/engine/test_simulate_lone.py checks that it lists exactly what the dispatc
 from __future__ import annotations
 
 import heapq
+import itertools
+import math
 from collections.abc import Callable
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, Final
 
-from app.core.schedule import build_trigger
+from app.core.schedule import Schedule, build_trigger
 from app.core.task import Task
 from app.engine.horizon import schedule_key, shared_next
 from app.engine.occurrence import Occurrence
 from app.engine.world import World
 
 CatchUps = list[tuple[Task, list[datetime], str]]
+HOUR: Final = 3600
+DAY: Final = 86400
 
 
 def lone(world: World, workers: int | None) -> set[int]:
@@ -35,7 +41,43 @@ def lone(world: World, workers: int | None) -> set[int]:
               | set(graph.trigger_downs) | {t for t, _ in world.busy}
               | {t for t, _, _ in world.retries})
     return {t.id for t in world.tasks
-            if not world.durations.get(t.id) and t.spec.group is None and t.id not in linked}
+            if t.spec.group is None and t.id not in linked and _ends_in_time(
+                t, world.durations.get(t.id), world.now)}
+
+
+def _ends_in_time(task: Task, duration: float | None, now: datetime) -> bool:
+    """Whether each run is expected to end before the task's next fire."""
+    if not duration:
+        return True
+    if task.next_run_at is not None and task.next_run_at < now:
+        return False  # overdue: its catch-ups would start together and overlap
+    return duration < shortest_gap(task.spec.schedule)
+
+
+def shortest_gap(schedule: Schedule) -> float:
+    """The shortest time a schedule can leave between two fires, in seconds (a DST change
+    can move a fixed time of day by an hour; 0: no bound known)."""
+    from app.core.schedule.cron import parse_cron
+
+    kind = schedule.kind
+    if kind == "date":
+        return math.inf
+    if kind == "interval":
+        return float(schedule.seconds or 0)
+    if kind == "calendar" and schedule.calendar is not None:
+        spec = schedule.calendar
+        days = spec.days + 7 * spec.weeks if not (spec.months or spec.years) else 28
+        return days * DAY - HOUR
+    if kind == "cron" and schedule.expr is not None:
+        cron = parse_cron(schedule.expr)
+        if cron.reboot or cron.never_fires:
+            return math.inf
+        secs, minutes, hours = cron.values[0], cron.values[1], cron.values[2]
+        times = sorted(h * HOUR + m * 60 + s for h in hours for m in minutes for s in secs)
+        gaps = [b - a for a, b in itertools.pairwise(times)] + [times[0] + DAY - times[-1]]
+        # an hourly-or-finer cron just has no fires in a skipped hour; a fixed hour moves
+        return float(min(gaps)) - (0 if cron.hour_star else HOUR)
+    return 0.0
 
 
 class LoneFires:
@@ -121,5 +163,5 @@ class LoneFires:
         tz = self.zones[task.id]
         moved = None if fire.timestamp() == at else fire.astimezone(tz)
         self.out.append(Occurrence(task.id, task.name, datetime.fromtimestamp(at, tz), kind,
-                                   reason, None, moved))
+                                   reason, self.world.durations.get(task.id), moved))
 

@@ -1,17 +1,22 @@
 """What the simulation knows of the store: tasks, graph, typical durations and history, read
-in one transaction (`World.read`), so that `app.engine.forecast` never reads the store."""
+in one transaction (`World.read`), so that `app.engine.forecast` never reads the store.
+
+A reader that reads Worlds again and again (the calendar) passes a `WorldCache`: only the
+tasks whose row changed are loaded again (a moved next fire is taken from its column), and
+only the tasks with runs finished since the last read get their typical duration again."""
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
 
 from app.core.task import Task
 from app.engine.dependencies import Fire, Graph, fire_state
 from app.engine.upstreams import chain_successes
-from app.store import ledger, task_queries
+from app.store import forecast_reads, ledger, task_queries
 from app.store import runs as run_store
 from app.store import tasks as task_store
 from app.store.database import Store
@@ -38,22 +43,29 @@ class World:
     now: datetime
 
     @classmethod
-    def read(cls, store: Store, task_ids: set[int] | None, now: datetime) -> World:
+    def read(cls, store: Store, task_ids: set[int] | None, now: datetime,
+             cache: WorldCache | None = None) -> World:
         with store.read():
-            return cls._read(store, task_ids, now)
+            return cls._read(store, task_ids, now, cache)
 
     @classmethod
-    def _read(cls, store: Store, task_ids: set[int] | None, now: datetime) -> World:
-        edges = task_store.all_edges()
-        graph = Graph.from_edges(edges)
+    def _read(cls, store: Store, task_ids: set[int] | None, now: datetime,
+              cache: WorldCache | None) -> World:
+        edges = task_store.all_edges() if cache is None else forecast_reads.edges()
+        graph = cache.graph(edges) if cache is not None else Graph.from_edges(edges)
         involved: set[int] | None = None
         if task_ids is not None:
             involved = set(task_ids)
             for task_id in task_ids:
                 involved |= graph.ancestors.get(task_id, frozenset())
         ids = task_queries.schedulable_ids(involved)
-        tasks = task_store.load_ids(ids, with_last_run=False)
-        durations = {t.id: _typical(ledger.recent_durations(t.id, HISTORY)) for t in tasks}
+        if cache is None:
+            tasks = task_store.load_ids(ids, with_last_run=False)
+            durations = {t.id: _typical(ledger.recent_durations(t.id, HISTORY)) for t in tasks}
+        else:
+            tasks = cache.load(ids)
+            typical = cache.typical()
+            durations = {t.id: typical.get(t.id) for t in tasks}
         known = {t.id for t in tasks}
         chain_done = {c: chain_successes(c, ups) for c, ups in graph.trigger_ups.items()
                       if c in known}
@@ -81,6 +93,55 @@ class World:
             self.history[key] = None if found is None else Fire(
                 found[1].timestamp(), fire_state(found[2]), found[0])
         return self.history[key]
+
+
+@dataclass
+class WorldCache:
+    """Tasks and typical durations kept between reads (see the module docstring)."""
+
+    tasks: dict[int, tuple[forecast_reads.Version, Task]] = field(default_factory=dict)
+    durations: dict[int, float | None] | None = None
+    finished: str | None = None  # the newest run finish seen when durations were read
+    edges: list[tuple[int, int, str]] | None = None
+    _graph: Graph | None = None
+
+    def graph(self, edges: list[tuple[int, int, str]]) -> Graph:
+        """The dependency graph of these edges (the kept one while they are the same)."""
+        if self._graph is None or edges != self.edges:
+            self.edges, self._graph = edges, Graph.from_edges(edges)
+        return self._graph
+
+    def load(self, ids: list[int]) -> list[Task]:
+        """The tasks by id (inside a read transaction), loading only those that changed."""
+        versions = forecast_reads.versions(ids)
+        stale = [i for i, v in versions.items()  # (the next fire, v[1], only moves)
+                 if i not in self.tasks or _spec_part(self.tasks[i][0]) != _spec_part(v)]
+        moved = [i for i, v in versions.items() if i not in stale and self.tasks[i][0] != v]
+        for task in task_store.load_ids(stale, with_last_run=False):
+            self.tasks[task.id] = (versions[task.id], task)
+        for i in moved:
+            task = self.tasks[i][1]
+            text = versions[i][1]
+            self.tasks[i] = (versions[i], dataclasses.replace(
+                task, next_run_at=datetime.fromisoformat(text) if text else None))
+        return [self.tasks[i][1] for i in ids if i in self.tasks and i in versions]
+
+    def typical(self) -> dict[int, float | None]:
+        """Every task's typical duration, read again only for tasks with new finishes."""
+        if self.durations is None:
+            _none, self.finished = forecast_reads.finished_since(None)
+            self.durations = {t: _typical(d) for t, d in
+                              forecast_reads.recent_durations_of_all(HISTORY).items()}
+            return self.durations
+        changed, newest = forecast_reads.finished_since(self.finished)
+        for task_id in changed:
+            self.durations[task_id] = _typical(ledger.recent_durations(task_id, HISTORY))
+        self.finished = newest or self.finished
+        return self.durations
+
+
+def _spec_part(version: forecast_reads.Version) -> tuple[object, ...]:
+    return (version[0], *version[2:])
 
 
 def _typical(durations: list[float]) -> float | None:

@@ -94,3 +94,33 @@ def test_alike_schedules_with_an_interval_keep_each_tasks_own_phase(service: Any
                    for f in fires["early"])
         assert all((f - T0 - timedelta(minutes=3)) % timedelta(minutes=7) == timedelta(0)
                    or f.hour == 15 for f in fires["late"])
+
+
+def test_a_run_that_ends_before_the_next_fire_is_lone_and_listed_as_played(
+        service: Any) -> None:
+    """A typical duration shorter than the shortest gap the schedule leaves (an hour less for
+    a fixed time of day, for DST) keeps a task lone; a longer one, or catch-ups to claim
+    together, send it through the dispatcher. Either way the listing is the dispatcher's."""
+    from tests.engine.test_simulate import history
+
+    every = {"kind": "interval", "seconds": 600}
+    service.create_task(command_task("short", schedule=every), now=T0)
+    service.create_task(command_task("long", schedule=every), now=T0)
+    service.create_task(command_task("berlin", timezone="Europe/Berlin", schedule={
+        "kind": "cron", "expr": "30 1,2 * * *"}), now=T0)
+    service.create_task(command_task("quarter", timezone="Europe/Berlin", schedule={
+        "kind": "cron", "expr": "*/15 * * * *"}), now=T0)
+    service.create_task(command_task("behind", schedule=every, catch_up="all"),
+                        now=T0 - timedelta(hours=1))
+    history(service, "short", 590)
+    history(service, "long", 900)
+    history(service, "berlin", 1800)  # fires an hour apart, and DST can close that gap
+    history(service, "quarter", 800)
+    history(service, "behind", 60)
+    world = World.read(service.store, None, T0)
+    assert {t.name for t in world.tasks if t.id in lone(world, None)} == {"short", "quarter"}
+    for start, hours in ((T0, 72), (T0 + timedelta(hours=30), 24)):
+        fast = listing(service, start, hours, shortcut=True)
+        assert fast == listing(service, start, hours, shortcut=False)
+        assert any(k[1] == "short" and k[5] == 590 for k in fast)
+        assert any(k[1] == "long" and k[3] == "skipped" for k in fast)

@@ -3,12 +3,14 @@ engine's own simulation, grouped by local day. Qt-free; runs on a pool thread.
 
 Past: the runs scheduled in the period up to now, counted per day and status in SQL (so a
 day of 100,000 runs costs one grouped query), and the first few of each day in full.
-Future: `app.engine.simulate.simulate`, the function the engine and `tickwork simulate` use
-(time zones, DST, dependencies, concurrency, catch-up), from now to the end of the period.
-Predicted blocks are as long as the simulation's expected duration (the median of the
-task's last successful runs). The simulation is bounded (100,000 fires in all, 2,000 per
-task); where it stops early the data says so, and the view says so rather than showing
-empty days.
+Future: `app.gui.calendar.predictions`, from now to the end of the period: the engine's
+own dispatcher played forward for the tasks it can hold or skip (what `tickwork simulate`
+lists), and fires counted per day for the tasks nothing can move, so every day has its
+count however many fires it has, and single fires are listed only where the view shows
+them. Predicted blocks are as long as the simulation's expected duration (the median of
+the task's last successful runs). The dispatcher's play is bounded (`limit` occurrences);
+past that point the data says so (`predicted_until`) and those tasks' fires are counted
+from their schedules.
 
 Days are the user's local days (the zone `datetime.astimezone()` uses, which is the one
 SQLite's 'localtime' uses too).
@@ -17,115 +19,27 @@ SQLite's 'localtime' uses too).
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, tzinfo
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from app.core.task import FINISHED_STATUSES
+from app.gui.calendar.model import CalendarData, Day, Entry, Period, day_start, period_for
 from app.service import Service
+
+__all__ = ["BUSY", "ITEMS_PER_DAY", "MODES", "CalendarData", "Day", "DayEntries", "Entry",
+           "Period", "day_start", "period_for", "read_day", "read_period", "run_entry",
+           "task_ids_matching"]
 
 log = logging.getLogger(__name__)
 
 MODES = ("month", "week", "day")
-SIM_LIMIT = 100_000
+SIM_LIMIT = 100_000  # occurrences the dispatcher plays in a week or a day
+MONTH_LIMIT = 20_000  # in a month (past it, counts from schedules)
 ITEMS_PER_DAY = {"month": 8, "week": 300, "day": 1500}
 LIST_LIMIT = 5_000
 BUSY = 40  # a month day with more than this shows counts by status, not the runs
 PREDICTED = ("fire", "catch_up", "chain", "skipped", "delayed")
-
-
-@dataclass(frozen=True)
-class Period:
-    mode: str
-    anchor: date  # the day the user navigated to
-    first: date  # first day shown
-    days: int
-
-    @property
-    def dates(self) -> list[date]:
-        return [self.first + timedelta(days=i) for i in range(self.days)]
-
-    def start(self, tz: tzinfo | None = None) -> datetime:
-        return day_start(self.first, tz)
-
-    def end(self, tz: tzinfo | None = None) -> datetime:
-        return day_start(self.first + timedelta(days=self.days), tz)
-
-    def moved(self, steps: int) -> Period:
-        if self.mode == "month":
-            month = self.anchor.month - 1 + steps
-            anchor = date(self.anchor.year + month // 12, month % 12 + 1, 1)
-        else:
-            anchor = self.anchor + timedelta(days=steps * (7 if self.mode == "week" else 1))
-        return period_for(self.mode, anchor)
-
-
-def day_start(day: date, tz: tzinfo | None = None) -> datetime:
-    """Local midnight of a day (the first valid instant, across a DST change)."""
-    naive = datetime.combine(day, time())
-    return naive.astimezone(tz) if tz is None else naive.replace(tzinfo=tz)
-
-
-def period_for(mode: str, anchor: date) -> Period:
-    """Month: six whole weeks around the month, Monday first; week: Monday to Sunday."""
-    if mode == "month":
-        first_of_month = anchor.replace(day=1)
-        first = first_of_month - timedelta(days=first_of_month.weekday())
-        return Period(mode, first_of_month, first, 42)
-    if mode == "week":
-        return Period(mode, anchor, anchor - timedelta(days=anchor.weekday()), 7)
-    return Period("day", anchor, anchor, 1)
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One box on the calendar: a run that happened (or is happening) or a predicted fire."""
-
-    kind: str  # "run", or the simulation's kind: fire | catch_up | chain | skipped | delayed
-    task_id: int
-    task_name: str
-    start: datetime
-    duration_s: float | None
-    status: str  # the run's status; "scheduled" for a prediction
-    run_id: int | None = None
-    one_shot: bool = False  # a one-shot task's prediction: can be dragged to reschedule
-    reason: str | None = None
-
-    @property
-    def predicted(self) -> bool:
-        return self.kind != "run"
-
-    @property
-    def end(self) -> datetime:
-        return self.start + timedelta(seconds=self.duration_s or 0.0)
-
-
-@dataclass
-class Day:
-    past: Counter[str] = field(default_factory=Counter)  # run status -> count
-    future: Counter[str] = field(default_factory=Counter)  # prediction kind -> count
-    entries: list[Entry] = field(default_factory=list)  # the first ones, in time order
-
-    @property
-    def total(self) -> int:
-        return sum(self.past.values()) + sum(self.future.values())
-
-
-@dataclass
-class CalendarData:
-    period: Period
-    now: datetime
-    days: dict[date, Day]
-    predicted_until: datetime | None = None  # predictions stop here (simulation limit)
-    complete: bool = True  # False: the past only, predictions still being computed
-    prediction_error: str | None = None  # the simulation failed: past runs only
-    # tasks whose predictions stop early (the simulation's per-task cap): name, last fire
-    capped: list[tuple[str, datetime]] = field(default_factory=list)
-    seconds: float = 0.0  # how long the read took
-
-    def day(self, d: date) -> Day:
-        return self.days.get(d) or Day()
 
 
 def _local_date(moment: datetime) -> date:
@@ -133,7 +47,7 @@ def _local_date(moment: datetime) -> date:
 
 
 def read_period(service: Service, period: Period, now: datetime,
-                task_ids: set[int] | None = None, limit: int = SIM_LIMIT,
+                task_ids: set[int] | None = None, limit: int | None = None,
                 per_day: int | None = None, predict: bool = True) -> CalendarData:
     """Everything a period shows (pool thread): per day, the counts of all its runs and
     predictions and the first `per_day` of each in full. Without `predict`, the past only
@@ -144,6 +58,8 @@ def read_period(service: Service, period: Period, now: datetime,
     data = CalendarData(period, now, {d: Day() for d in period.dates})
     start, end = period.start(), period.end()
     per_day = per_day if per_day is not None else ITEMS_PER_DAY[period.mode]
+    if limit is None:
+        limit = MONTH_LIMIT if period.mode == "month" else SIM_LIMIT
     with service.store.read():
         _read_past(data, start, min(end, now), task_ids, per_day)
         one_shot = _one_shots(task_ids)
@@ -215,33 +131,12 @@ def _one_shots(task_ids: set[int] | None) -> set[int]:
 def _add_predictions(data: CalendarData, service: Service, start: datetime, end: datetime,
                      task_ids: set[int] | None, limit: int, per_day: int,
                      one_shot: set[int]) -> None:
-    from app.engine.simulate import PER_TASK, simulate
+    from app.gui.calendar.predictions import predictions_for
 
-    hours = (end - start).total_seconds() / 3600
-    items = simulate(service, start, hours, task_ids=task_ids, limit=limit, now=data.now)
-    if len(items) >= limit:
-        data.predicted_until = items[-1].fire_at
-    shown: Counter[date] = Counter()
-    per_task: Counter[int] = Counter()
-    for occ in items:
-        per_task[occ.task_id] += 1
-        when = _local_date(occ.fire_at)
-        day = data.days.get(when)
-        if day is None:
-            continue
-        day.future[occ.kind] += 1
-        if shown[when] < per_day:
-            shown[when] += 1
-            # local fixed-offset time: the task's ZoneInfo would compare the two passes of
-            # a repeated hour by wall clock (PEP 495) and sort them out of order
-            at = occ.fire_at.astimezone()
-            day.entries.append(Entry(occ.kind, occ.task_id, occ.task_name, at,
-                                     occ.expected_duration_s, "scheduled", None,
-                                     occ.task_id in one_shot, occ.reason))
-    # the simulation lists at most PER_TASK fires of one task: say whose listing stops where
-    last = {occ.task_id: occ for occ in items if per_task[occ.task_id] >= PER_TASK}
-    data.capped = sorted(((o.task_name, o.fire_at) for o in last.values()),
-                         key=lambda c: c[1].timestamp())
+    month = data.period.mode == "month"
+    predictions_for(service.store).add(
+        data, service, start, end, task_ids, limit, per_day, one_shot,
+        lambda total: not month or total <= BUSY)
 
 
 @dataclass
@@ -258,8 +153,9 @@ def read_day(service: Service, day: date, now: datetime, task_ids: set[int] | No
     data = read_period(service, Period("day", day, day, 1), now, task_ids, limit=limit,
                        per_day=limit)
     one = data.day(day)
+    listed = sum(1 for e in one.entries if e.predicted)
     return DayEntries(sorted(one.entries, key=lambda e: (e.start, e.task_name)), one,
-                   data.predicted_until is None)
+                      listed >= sum(one.future.values()))
 
 
 def task_ids_matching(service: Service, text: str) -> set[int] | None:

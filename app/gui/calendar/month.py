@@ -170,12 +170,6 @@ class MonthGrid(CalendarGrid):
                            f"+{day.total - shown} more…")
         if day.total > BUSY:
             self._paint_busy(p, d, cell)
-        until = self.data.predicted_until
-        if until is not None and d > until.astimezone().date() and day.total == 0:
-            p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
-            p.drawText(cell.adjusted(4, line, -4, -4), int(Qt.AlignmentFlag.AlignCenter
-                                                           | Qt.TextFlag.TextWordWrap),
-                       "not predicted (too many fires: filter tasks)")
 
     def _paint_busy(self, p: QPainter, d: date, cell: QRectF) -> None:
         assert self.data is not None
@@ -197,6 +191,14 @@ class MonthGrid(CalendarGrid):
             p.drawEllipse(QRectF(cell.left() + 6, y + line / 2 - 4, 8, 8))
             p.setPen(pal.color(QPalette.ColorRole.Text))
             text = p.fontMetrics().elidedText(f"{n:,} {words}", Qt.TextElideMode.ElideRight,
+                                              int(cell.width() - 24))
+            p.drawText(QRectF(cell.left() + 19, y, cell.width() - 22, line),
+                       int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
+            y += line
+        # then the busiest tasks, as many as fit: who makes the day busy
+        p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+        for name, n in day.busiest[:max(0, room - len(rows))]:
+            text = p.fontMetrics().elidedText(f"{n:,}× {name}", Qt.TextElideMode.ElideRight,
                                               int(cell.width() - 24))
             p.drawText(QRectF(cell.left() + 19, y, cell.width() - 22, line),
                        int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)

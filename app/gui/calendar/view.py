@@ -287,9 +287,11 @@ class CalendarView(QWidget):
         if self._task_ids is not None:
             text += f" for {display.plural(len(self._task_ids), 'matching task')}"
         if data.predicted_until is not None:
-            text += (f" · predictions stop at {display.full_time(data.predicted_until)}: more "
-                     "fires than the simulation's limit, filter tasks or pick a shorter "
-                     "period to see beyond")
+            later = ("pick a week or a day to see them" if data.period.mode == "month"
+                     else "not listed: filter tasks to see them")
+            text += (" · waits and skips of tasks with dependencies or groups worked out "
+                     f"until {display.full_time(data.predicted_until)}, their later fires "
+                     f"counted from their schedules ({later})")
         if data.capped:
             name, last = data.capped[0]
             more = (f" and {display.plural(len(data.capped) - 1, 'other task')}"

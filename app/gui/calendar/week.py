@@ -163,6 +163,22 @@ class TimeGrid(CalendarGrid):
                 hit = Hit(rect, "more", d)
                 self.hits.append(hit)
                 self.aggregates.append((rect, hit, f"…and {hidden:,} more: open the list"))
+                self._hour_counts(col, d, day.hours, top + 2 * MIN_BLOCK)
+
+    def _hour_counts(self, col: QRectF, d: date, hours: list[int] | None,
+                     below: float) -> None:
+        """Past what a very busy day lists, one block per hour with its predicted count."""
+        if hours is None:
+            return
+        first = int(-(-below // HOUR_PX))  # the first whole hour below the "more" block
+        for hour in range(first, 24):
+            if hours[hour]:
+                rect = QRectF(col.left() + 2, hour * HOUR_PX + 1, col.width() - 4,
+                              HOUR_PX - 2)
+                hit = Hit(rect, "more", d)
+                self.hits.append(hit)
+                self.aggregates.append((rect, hit, f"{hours[hour]:,} planned "
+                                        f"{hour:02d}:00–{(hour + 1) % 24:02d}:00"))
 
     def _aggregate(self, rect: QRectF, d: date, entries: list[Entry]) -> None:
         """One block standing for `entries` ("4 runs: 3 succeeded, 1 failed")."""

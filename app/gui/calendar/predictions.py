@@ -1,0 +1,398 @@
+"""What will run in a period, per local day, at any scale; kept between reads. Qt-free, on
+a pool thread.
+
+`Predictions.add` fills a `CalendarData`'s days with what the engine will do from now to
+the end of the period:
+
+- lone tasks (app/engine/lone.py: no rule of the dispatcher can move or drop their fires)
+  are counted per day by `TaskFires` (app/engine/fires.py: arithmetic, no fire listed), so
+  every day gets its count however many fires it has; only the days that show single
+  fires (a week, a day, a quiet month day) list theirs, the first `per_day`;
+- every other task (dependencies, groups, overlapping runs, runs going now, retries) is
+  played through the real dispatcher (`Forecast`), up to `limit` occurrences. Past that
+  point (`predicted_until`) their fires are counted from their schedules: how many fire is
+  known, what the dispatcher would make of each (a wait, a skip) is worked out when the
+  user zooms in to a week or a day there.
+
+Each day also keeps its busiest tasks (by predicted fires), for a month cell too full to
+list them, and in a week or a day with more fires than it lists, its count per hour.
+
+Kept between reads, so a repaint, a return to a month, the minute's refresh or an edit of
+one task recomputes only what changed: the tasks (`WorldCache`: only changed rows are
+loaded again), each schedule's count per day (keyed by what its fires depend on: the
+schedule, zone, anchor and end, and the next fire), and the dispatcher's listing (keyed by
+the versions of the tasks it played, their durations, their upstreams' last outcome and the
+retries due, for at most `STALE` seconds, then played again from the new now).
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import itertools
+import math
+import threading
+import time
+import weakref
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, Final
+
+from app.core.schedule import parse_timezone
+from app.core.task import Task
+from app.engine.fires import TaskFires
+from app.engine.forecast import Forecast
+from app.engine.horizon import schedule_key
+from app.engine.occurrence import Occurrence
+from app.engine.simulate import PER_TASK
+from app.engine.world import World, WorldCache
+from app.gui.calendar.model import CalendarData, Entry, day_start
+
+if TYPE_CHECKING:
+    from app.service import Service
+    from app.store.database import Store
+
+STALE: Final = 120.0  # seconds a dispatcher listing is reused while nothing it read changed
+BUSIEST: Final = 3  # tasks named per day
+MAX_COUNTS: Final = 50_000  # groups' day counts kept at most (then the cache starts again)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The part of one local day the predictions cover: [lo, hi) in epoch seconds."""
+
+    day: date
+    lo: float
+    hi: float
+    whole: bool  # the whole day (its count is kept)
+
+
+@dataclass(slots=True)
+class _Group:
+    """Lone tasks that fire alike (same schedule key and next fire): counted once."""
+
+    fires: TaskFires
+    tasks: list[Task]
+
+
+class Predictions:
+    """The predictions of one store's tasks, with what is kept between reads."""
+
+    def __init__(self) -> None:
+        self.world = WorldCache()
+        self._counts: dict[tuple[Any, ...], list[int]] = {}
+        self._keys: dict[tuple[int, Any], tuple[Any, ...]] = {}  # schedule keys by version
+        self.plans: dict[tuple[Any, ...], Any] = {}  # overdue tasks' catch-up plans
+        self._groups: dict[tuple[Any, ...], TaskFires] = {}
+        # (key, when played, the listing, whether it stopped at its limit)
+        self._played: tuple[tuple[Any, ...], float, list[Occurrence], bool] | None = None
+        self._lock = threading.Lock()
+
+    def add(self, data: CalendarData, service: Service, start: datetime, end: datetime,
+            task_ids: set[int] | None, limit: int, per_day: int, one_shot: set[int],
+            entries_for: Any) -> None:
+        """Fill `data.days` from `start` (now, or the period's start) to `end`;
+        `entries_for(day_total)` says whether a day lists single fires."""
+        with self._lock:
+            _Read(self, data, service, start, end, task_ids, limit, per_day, one_shot,
+                  entries_for).run()
+
+    # -- what is kept --------------------------------------------------------------------
+
+    def counts(self, key: tuple[Any, ...], fires: TaskFires, windows: list[Window],
+               whole: tuple[Any, ...]) -> list[int]:
+        """A group's fires in each window: those of whole days kept (`whole` names the
+        whole days of `windows`), a partial day counted each time."""
+        kept = self._counts.get((whole, key))
+        if kept is None:
+            if len(self._counts) > MAX_COUNTS:
+                self._counts.clear()
+            kept = self._counts[(whole, key)] = [
+                fires.count(w.lo, w.hi) if w.whole else -1 for w in windows]
+        if -1 not in kept:
+            return kept
+        return [fires.count(w.lo, w.hi) if n < 0 else n for n, w in zip(kept, windows,
+                                                                       strict=True)]
+
+    def schedule_key(self, task: Task) -> tuple[Any, ...]:
+        """`schedule_key(task)`, kept per task version."""
+        version = (task.id, task.updated_at)
+        found = self._keys.get(version)
+        if found is None:
+            if len(self._keys) > MAX_COUNTS:
+                self._keys.clear()
+            found = self._keys[version] = schedule_key(task)
+        return found
+
+    def fires_of(self, key: tuple[Any, ...], task: Task, first: datetime) -> TaskFires:
+        found = self._groups.get(key)
+        if found is None:
+            if len(self._groups) > MAX_COUNTS // 10:
+                self._groups.clear()
+            found = self._groups[key] = TaskFires(task, parse_timezone(task.spec.timezone),
+                                                  first)
+        return found
+
+    def played(self, key: tuple[Any, ...], forecast: Forecast,
+               start: datetime) -> tuple[list[Occurrence], bool]:
+        """The dispatcher's listing and whether it stopped at its limit: the kept one (from
+        `start` on) while nothing it read changed and it is fresh, else played again."""
+        kept = self._played
+        if kept is not None and kept[0] == key and time.monotonic() - kept[1] < STALE:
+            return [o for o in kept[2] if o.fire_at >= start], kept[3]
+        listing = forecast.run()
+        self._played = (key, time.monotonic(), listing, len(listing) >= forecast.limit)
+        return listing, self._played[3]
+
+
+_stores: weakref.WeakKeyDictionary[Store, Predictions] = weakref.WeakKeyDictionary()
+_stores_lock = threading.Lock()
+
+
+def predictions_for(store: Store) -> Predictions:
+    """The predictions kept for a store (one per open store)."""
+    with _stores_lock:
+        found = _stores.get(store)
+        if found is None:
+            found = _stores[store] = Predictions()
+        return found
+
+
+class _Read:
+    """One read's work (see the module docstring)."""
+
+    def __init__(self, kept: Predictions, data: CalendarData, service: Service,
+                 start: datetime, end: datetime, task_ids: set[int] | None, limit: int,
+                 per_day: int, one_shot: set[int], entries_for: Any) -> None:
+        self.kept = kept
+        self.data = data
+        self.service = service
+        self.start, self.end = start, end
+        self.task_ids = task_ids
+        self.limit = limit
+        self.per_day = per_day
+        self.one_shot = one_shot
+        self.entries_for = entries_for
+        start_ts, end_ts = start.timestamp(), end.timestamp()
+        self.windows: list[Window] = []
+        for d in data.period.dates:
+            midnight = day_start(d).timestamp()
+            lo = max(midnight, start_ts)
+            next_midnight = day_start(d.fromordinal(d.toordinal() + 1)).timestamp()
+            hi = min(next_midnight, end_ts)
+            if hi > lo:
+                self.windows.append(Window(d, lo, hi, lo == midnight and hi == next_midnight))
+
+    def run(self) -> None:
+        data = self.data
+        world = World.read(self.service.store, self.task_ids, data.now, self.kept.world)
+        self.durations = world.durations
+        forecast = Forecast(world, self.start, self.end, data.now, self.limit, PER_TASK,
+                            None, counted=True, plans=self.kept.plans)
+        wanted = world.wanted
+        played = [t for t in world.tasks if t.id not in forecast.alone]
+        key = (tuple((t.id, t.updated_at, t.spec.group, t.spec.group_limit,
+                      world.durations.get(t.id)) for t in played),
+               tuple(world.edges), tuple(world.retries),
+               # an upstream's latest run failing changes what waits for it (runs going now
+               # and upstreams that ran as predicted wait for `STALE`)
+               tuple((k[0], v.state if v is not None else None)
+                     for k, v in sorted(world.history.items())),
+               wanted and tuple(sorted(wanted)), data.period.first, data.period.days,
+               self.end, self.limit)
+        listing, cut = self.kept.played(key, forecast, self.start) if played else ([], False)
+        reach = listing[-1].fire_at.timestamp() if cut and listing else None
+        if reach is not None:
+            data.predicted_until = listing[-1].fire_at
+        per_task: dict[date, Counter[int]] = {w.day: Counter() for w in self.windows}
+        names = {t.id: t.name for t in world.tasks}
+        late: dict[date, list[Entry]] = {w.day: [] for w in self.windows}
+        self.played_at: dict[date, list[float]] = {w.day: [] for w in self.windows}
+        self._played(listing, per_task, late)
+        groups = self._groups(forecast.lone_tasks, wanted)
+        early = self.early = self._catch_ups(forecast, wanted, late)
+        after = self._groups([(t, forecast.origin(t, [])) for t in played], wanted) \
+            if reach is not None else {}
+        windows = self.windows
+        whole = (len(windows), tuple((w.lo, w.hi) for w in windows if w.whole))
+        totals = [0] * len(windows)
+        top: list[list[tuple[int, int]]] = [[] for _ in windows]  # (fires, group index)
+        counted: list[tuple[_Group, list[int]]] = []  # lone groups (they list their fires)
+        ranked: list[_Group] = []  # every group counted, by index in `top`
+        for gkey, group in groups.items():
+            counts = self.kept.counts(gkey, group.fires, windows, whole)
+            self._add(group, counts, totals, top, ranked)
+            counted.append((group, counts))
+        if after:
+            assert reach is not None
+            beyond = [w if w.lo > reach else Window(w.day, max(w.lo, reach + 1e-6), w.hi,
+                                                    False) for w in windows]
+            whole_beyond = (len(beyond), tuple((w.lo, w.hi) for w in beyond if w.whole))
+            for gkey, group in after.items():
+                counts = [0 if w.hi <= reach else n for w, n in zip(
+                    beyond, self.kept.counts(gkey, group.fires, beyond, whole_beyond),
+                    strict=True)]
+                self._add(group, counts, totals, top, ranked)
+        for i, window in enumerate(windows):
+            day = data.days[window.day]
+            day.future["fire"] += totals[i]
+            busy = per_task[window.day]
+            for n, g in top[i]:
+                for task in ranked[g].tasks[:BUSIEST]:
+                    busy[task.id] += n
+            day.busiest = [(names.get(t, f"#{t}"), n) for t, n in busy.most_common(BUSIEST)]
+            if self.entries_for(day.total):
+                lone = [(group, counts[i]) for group, counts in counted if counts[i]]
+                day.entries.extend(self._entries(window, lone, early, late))
+                listed = sum(1 for e in day.entries if e.predicted)
+                if data.period.mode != "month" and listed < sum(day.future.values()):
+                    day.hours = self._hours(window, [g for g, _n in lone],
+                                            list(after.values()), reach)
+
+    @staticmethod
+    def _add(group: _Group, counts: list[int], totals: list[int],
+             top: list[list[tuple[int, int]]], ranked: list[_Group]) -> None:
+        """A group's counts into the days' totals and their busiest groups."""
+        many = len(group.tasks)
+        index = len(ranked)
+        ranked.append(group)
+        for i, n in enumerate(counts):
+            if n:
+                totals[i] += n * many
+                best = top[i]
+                if len(best) < BUSIEST or n > best[-1][0]:
+                    best.append((n, index))
+                    best.sort(key=lambda b: -b[0])
+                    del best[BUSIEST:]
+
+    def _hours(self, window: Window, lone: list[_Group], after: list[_Group],
+               reach: float | None) -> list[int]:
+        """A day's predicted fires per hour from its midnight (as the time grid draws it),
+        for a day with more than it lists."""
+        midnight = day_start(window.day).timestamp()
+        hours = [0] * 24
+
+        def add(times: list[float], many: int) -> None:
+            for ts in times:
+                hours[min(23, max(0, int((ts - midnight) // 3600)))] += many
+
+        add(self.played_at.get(window.day, []), 1)
+        add([e.start.timestamp() for e in self.early if e.start.date() == window.day], 1)
+        for group in lone:
+            add(group.fires.times(window.lo, window.hi), len(group.tasks))
+        if reach is not None and window.hi > reach:
+            for group in after:
+                add(group.fires.times(max(window.lo, reach + 1e-6), window.hi),
+                    len(group.tasks))
+        return hours
+
+    # -- the dispatcher's listing --------------------------------------------------------
+
+    def _played(self, listing: list[Occurrence], per_task: dict[date, Counter[int]],
+                late: dict[date, list[Entry]]) -> None:
+        data = self.data
+        windows = self.windows
+        starts = [w.lo for w in windows]
+        for occ in listing:
+            ts = occ.fire_at.timestamp()
+            i = bisect.bisect_right(starts, ts) - 1
+            if i < 0 or ts >= windows[i].hi:
+                continue
+            when = windows[i].day
+            data.days[when].future[occ.kind] += 1
+            per_task[when][occ.task_id] += 1
+            self.played_at[when].append(ts)
+            if len(late[when]) < self.per_day:
+                # local fixed-offset time: the task's ZoneInfo would compare the two passes
+                # of a repeated hour by wall clock (PEP 495) and sort them out of order
+                late[when].append(Entry(occ.kind, occ.task_id, occ.task_name,
+                                        occ.fire_at.astimezone(), occ.expected_duration_s,
+                                        "scheduled", None, occ.task_id in self.one_shot,
+                                        occ.reason))
+        last = {}
+        counts: Counter[int] = Counter(o.task_id for o in listing)
+        for occ in listing:
+            if counts[occ.task_id] >= PER_TASK:
+                last[occ.task_id] = occ
+        data.capped = sorted(((o.task_name, o.fire_at) for o in last.values()),
+                             key=lambda c: c[1].timestamp())
+
+    # -- counted fires -------------------------------------------------------------------
+
+    def _groups(self, tasks: list[tuple[Task, datetime | None]],
+                wanted: set[int] | None) -> dict[tuple[Any, ...], _Group]:
+        """Tasks by what their fires depend on (with their next fire), each group's fires
+        counted once."""
+        groups: dict[tuple[Any, ...], _Group] = {}
+        for task, first in tasks:
+            if first is None or (wanted is not None and task.id not in wanted):
+                continue
+            key = (self.kept.schedule_key(task), first.timestamp())
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = _Group(self.kept.fires_of(key, task, first), [])
+            group.tasks.append(task)
+        return groups
+
+    def _catch_ups(self, forecast: Forecast, wanted: set[int] | None,
+                   late: dict[date, list[Entry]]) -> list[Entry]:
+        """Lone tasks' catch-up claims, at `catch_up_at`, counted and listed first."""
+        at_ts = forecast.catch_up_at
+        if at_ts > self.end.timestamp():
+            return []
+        at = datetime.fromtimestamp(at_ts, UTC).astimezone()
+        day = self.data.days.get(at.date())
+        out: list[Entry] = []
+        for task, fires, missed in forecast.lone_catch_ups:
+            if wanted is not None and task.id not in wanted:
+                continue
+            reason = (f"catch-up ({task.spec.catch_up}): missed while no engine ran "
+                      f"({missed} in all)")
+            for _fire in fires:
+                if day is not None:
+                    day.future["catch_up"] += 1
+                out.append(Entry("catch_up", task.id, task.name, at,
+                                 self.durations.get(task.id), "scheduled", None,
+                                 task.id in self.one_shot, reason))
+        return out
+
+    def _entries(self, window: Window, counted: list[tuple[_Group, int]],
+                 early: list[Entry], late: dict[date, list[Entry]]) -> list[Entry]:
+        """The day's first `per_day` predictions in time order: the dispatcher's listing
+        and catch-ups first at equal times, then lone fires."""
+        per_day = self.per_day
+        one_shot = self.one_shot
+
+        def lone() -> list[tuple[float, int, int, Any]]:
+            """The lone fires that can be among the day's first `per_day`, in order: each
+            group's first times, expanded to its tasks only up to the time by which
+            `per_day` fires are certain."""
+            firsts = sorted((ts, len(group.tasks), g) for g, (group, _n) in enumerate(counted)
+                            for ts in group.fires.times(window.lo, window.hi, per_day))
+            seen, cutoff = 0, math.inf
+            for ts, many, _g in firsts:
+                seen += many
+                if seen >= per_day:
+                    cutoff = ts
+                    break
+            return sorted((ts, 2, task.id, task) for ts, _many, g in firsts if ts <= cutoff
+                          for task in counted[g][0].tasks)
+
+        mine = [e for e in early if e.start.date() == window.day]
+        listed: Iterator[tuple[float, int, int, Any]] = (
+            (e.start.timestamp(), 0, i, e) for i, e in
+                  enumerate(mine + late.get(window.day, [])))
+        out: list[Entry] = []
+        for ts, _rank, _i, item in itertools.islice(
+                heapq.merge(listed, iter(lone()), key=lambda x: (x[0], x[1])), per_day):
+            if isinstance(item, Task):
+                task = item
+                out.append(Entry("fire", task.id, task.name,
+                                 datetime.fromtimestamp(ts, UTC).astimezone(),
+                                 self.durations.get(task.id), "scheduled", None,
+                                 task.id in one_shot, None))
+            elif isinstance(item, Entry):
+                out.append(item)
+        return out
