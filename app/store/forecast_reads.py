@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.store.models import db
+from app.store.backend import execute
 from app.store.times import from_utc_text, utc_text
 
 # (task id, updated_at text, next_run_at text, group id): a task whose row keeps these keeps
@@ -18,11 +18,10 @@ Version = tuple[Any, ...]
 
 def versions(ids: list[int]) -> dict[int, Version]:
     """Each task's version, by id (missing ids are left out)."""
-    con = db.connection()
     out: dict[int, Version] = {}
     for i in range(0, len(ids), 900):
         chunk = ids[i:i + 900]
-        for rec in con.execute("SELECT id, updated_at, next_run_at, group_id, enabled "
+        for rec in execute("SELECT id, updated_at, next_run_at, group_id, enabled "
                                f"FROM task WHERE id IN ({','.join('?' * len(chunk))})", chunk):
             out[int(rec[0])] = tuple(rec[1:])
     return out
@@ -31,23 +30,22 @@ def versions(ids: list[int]) -> dict[int, Version]:
 def finished_since(moment: str | None) -> tuple[set[int], str | None]:
     """(tasks with a run finished after `moment`, the newest finish seen): all tasks with
     a finished run when `moment` is None."""
-    con = db.connection()
-    newest = con.execute("SELECT MAX(finished_at) FROM run").fetchone()[0]
+    newest = execute("SELECT MAX(finished_at) FROM run").fetchone()[0]
     if moment is None:
         return set(), newest
     # a minute's margin: a run whose finish was written late with an earlier time
     since = utc_text(from_utc_text(moment) - timedelta(seconds=60))
-    rows = con.execute("SELECT task_id FROM run WHERE finished_at >= ?", (since,))
+    rows = execute("SELECT task_id FROM run WHERE finished_at >= ?", (since,))
     return {int(t) for (t,) in rows}, newest
 
 
 def recent_durations_of_all(count: int) -> dict[int, list[float]]:
     """Seconds taken by each task's newest `count` successful runs, in one query."""
-    rows = db.connection().execute(
+    rows = execute(
         "SELECT task_id, started_at, finished_at FROM (SELECT task_id, started_at, "
         "finished_at, row_number() OVER (PARTITION BY task_id ORDER BY id DESC) AS n "
         "FROM run WHERE status = 'succeeded' AND started_at IS NOT NULL "
-        "AND finished_at IS NOT NULL) WHERE n <= ?", (count,))
+        "AND finished_at IS NOT NULL) AS q WHERE n <= ?", (count,))
     out: dict[int, list[float]] = {}
     for task_id, a, b in rows:
         out.setdefault(int(task_id), []).append(
@@ -57,7 +55,7 @@ def recent_durations_of_all(count: int) -> dict[int, list[float]]:
 
 def edges() -> list[tuple[int, int, str]]:
     """Every (task, upstream, kind) edge (as `tasks.all_edges`, without building rows)."""
-    return [(int(t), int(u), str(k)) for t, u, k in db.connection().execute(
+    return [(int(t), int(u), str(k)) for t, u, k in execute(
         "SELECT task_id, upstream_id, kind FROM dependency")]
 
 

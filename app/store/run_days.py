@@ -1,13 +1,13 @@
 """The ledger by local day, for the calendar: counts per day and status, and the runs of
 chosen days (all of them, or each day's first few), in SQL so a day of 100,000 runs costs
-one grouped query. Days are the user's local days (SQLite's 'localtime')."""
+one grouped query. Days are the user's local days (`backend.local_day_sql`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from app.store.models import db
+from app.store.backend import execute, local_day_sql
 from app.store.task_queries import ids_clause
 from app.store.times import utc_text
 
@@ -19,8 +19,8 @@ def counts(start: datetime, until: datetime,
            task_ids: set[int] | None) -> list[tuple[str, str, int]]:
     """(local day YYYY-MM-DD, status, runs) of the runs scheduled in [start, until)."""
     where, params = ids_clause(task_ids, "r.task_id")
-    return [(str(d), str(s), int(n)) for d, s, n in db.connection().execute(
-        "SELECT date(r.scheduled_for, 'localtime') AS d, r.status, COUNT(*) FROM run r "
+    return [(str(d), str(s), int(n)) for d, s, n in execute(
+        f"SELECT {local_day_sql('r.scheduled_for')} AS d, r.status, COUNT(*) FROM run r "
         f"WHERE r.scheduled_for >= ? AND r.scheduled_for < ?{where} GROUP BY d, r.status",
         [utc_text(start), utc_text(until), *params])]
 
@@ -39,6 +39,6 @@ def runs(spans: list[tuple[datetime, datetime]], task_ids: set[int] | None,
     query = f"{select} WHERE ({ranges}){where}"
     if per_day is not None:
         query = (f"SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY "
-                 f"date(scheduled_for, 'localtime') ORDER BY scheduled_for, id) AS n "
-                 f"FROM ({query})) WHERE n <= {int(per_day)}")
-    return list(db.connection().execute(query, [*bounds, *params]).fetchall())
+                 f"{local_day_sql('scheduled_for')} ORDER BY scheduled_for, id) AS n "
+                 f"FROM ({query}) AS q) AS p WHERE n <= {int(per_day)}")
+    return list(execute(query, [*bounds, *params]).fetchall())

@@ -289,6 +289,32 @@ def test_a_stored_time_s_local_day_is_the_user_s(svc: Service, opened: Store) ->
                     for t in (late, late + timedelta(seconds=2))]
 
 
+def test_the_calendar_s_and_the_forecast_s_reads(svc: Service, opened: Store) -> None:
+    from app.store import forecast_reads, run_days
+
+    a = svc.create_task(command_task("a")).id
+    b = svc.create_task(command_task("b", depends_on=["a"])).id
+    fires = [T0 + timedelta(hours=h) for h in range(3)]
+    with opened.write():
+        ids = [i for i in ledger.claim_many([claim_row(a, f) for f in fires]) if i is not None]
+        ledger.start_many([(i, utc_text(f), 0.0, None, None)
+                           for i, f in zip(ids, fires, strict=True)])
+        ledger.finish_many([(i, "succeeded", utc_text(f + timedelta(seconds=30)), 0, None)
+                            for i, f in zip(ids, fires, strict=True)])
+    day = T0.astimezone().date().isoformat()
+    with opened.read():
+        counted = run_days.counts(T0 - timedelta(days=1), T0 + timedelta(days=1), None)
+        assert sum(n for _, status, n in counted if status == "succeeded") == 3
+        assert {d for d, _, _ in counted} <= {day, (T0 + timedelta(hours=2)).astimezone()
+                                              .date().isoformat()}
+        first = run_days.runs([(T0, T0 + timedelta(days=1))], {a}, per_day=1)
+        assert len(first) >= 1 and first[0][2] == "a"
+        assert set(forecast_reads.versions([a, b, b + 99])) == {a, b}
+        assert forecast_reads.recent_durations_of_all(5)[a] == [30.0, 30.0, 30.0]
+        assert (a in forecast_reads.finished_since(utc_text(T0))[0])
+        assert (b, a, "wait") in forecast_reads.edges()
+
+
 OPENER = """
 import sys
 from pathlib import Path
