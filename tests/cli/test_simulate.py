@@ -19,12 +19,14 @@ def _rows(home: Path) -> tuple[int, int]:
 
 
 def test_simulate_json_across_dst_with_chain_and_dependency(cli: Any, home: Path) -> None:
+    start = ("--start", "2027-03-27T00:00:00+00:00")  # nothing falls due (and is missed)
+    # between these adds and the simulate below, whatever the wall clock says
     assert cli("task", "add", "nightly", "--command", "true", "--cron", "30 2 * * *",
-               "--tz", "Europe/Berlin").code == 0
+               "--tz", "Europe/Berlin", *start).code == 0
     assert cli("task", "add", "report", "--command", "true", "--after", "nightly",
                "--tz", "UTC").code == 0
     assert cli("task", "add", "mail", "--command", "true", "--cron", "30 2 * * *",
-               "--tz", "Europe/Berlin", "--depends-on", "nightly").code == 0
+               "--tz", "Europe/Berlin", "--depends-on", "nightly", *start).code == 0
     before = _rows(home)
     # the spring change in Berlin (28 March 2027, 02:00 → 03:00), a year ahead: no catch-up
     result = cli("simulate", "--from", "2027-03-27T12:00:00+00:00", "--hours", "48", "--json")
