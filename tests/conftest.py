@@ -15,7 +15,7 @@ from tests.support import tickwork
 from tests.support.zygote import stop_zygote
 
 ROOT = Path(__file__).resolve().parent.parent
-pytest_plugins = ["tests.support.ordering"]  # longest first, for xdist's workers
+pytest_plugins = ["tests.support.ordering", "tests.support.cpu_use"]  # longest first; CPU use
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["PYTHON_KEYRING_BACKEND"] = "tests.support.file_keyring.FileKeyring"
 

@@ -90,12 +90,16 @@ def test_each_door_gives_the_same_bytes_and_exit_codes(tmp_path: Path) -> None:
     ]
     seen: dict[str, list[Outcome]] = {}
     for door in doors():
+        # every call through the zygote and `python -m`; the other doors start the same
+        # `main`, so a few calls each show they are the same door
+        every = door in (ZYGOTE, "python -m app.cli")
         shutil.rmtree(home, ignore_errors=True)
         outcomes = [through(door, ["--home", str(home), *args], stdin)
-                    for args, stdin in writes]
-        outcomes[-1] = (outcomes[-1][0], b"", outcomes[-1][2])  # its times differ by door
+                    for args, stdin in (writes if every else writes[:3])]
+        if every:
+            outcomes[-1] = (outcomes[-1][0], b"", outcomes[-1][2])  # its times differ
         outcomes += [through(door, ["--home", str(home), *args], env=env)
-                     for args, env in reads]
+                     for args, env in (reads if every else reads[:3])]
         seen[door] = outcomes
     created = b"created task 1 'backup': Once at 2031-01-01 00:00 (Etc/UTC)\n"
     assert seen[ZYGOTE][0][:2] == (0, created)
@@ -103,8 +107,9 @@ def test_each_door_gives_the_same_bytes_and_exit_codes(tmp_path: Path) -> None:
     assert seen[ZYGOTE][5][1] != seen[ZYGOTE][6][1]  # New York and UTC differ
     assert seen[ZYGOTE][-1][0] == 2
     for door, outcomes in seen.items():
-        for i, (one, other) in enumerate(zip(outcomes, seen["python -m app.cli"],
-                                             strict=True)):
+        full = seen["python -m app.cli"]
+        same = full if len(outcomes) == len(full) else full[:3] + full[len(writes):][:3]
+        for i, (one, other) in enumerate(zip(outcomes, same, strict=True)):
             assert one == other, f"{door}, call {i}"
 
 

@@ -114,7 +114,7 @@ def _threads() -> int:
 def _reap(children: dict[int, socket.socket]) -> None:
     while children:
         try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
@@ -124,7 +124,8 @@ def _reap(children: dict[int, socket.socket]) -> None:
             continue
         code = os.waitstatus_to_exitcode(status)  # -N for a signal, as Popen says
         with contextlib.suppress(OSError):
-            conn.sendall(json.dumps({"returncode": code}).encode() + b"\n")
+            conn.sendall(json.dumps({"returncode": code, "cpu": usage.ru_utime + usage.ru_stime})
+                         .encode() + b"\n")
         conn.close()
 
 
@@ -321,6 +322,7 @@ class Launch:
                 if message is None:
                     return None
                 self.returncode = int(message["returncode"])
+                CHILDREN_CPU[0] += float(message.get("cpu", 0.0))
                 self._conn.close()
             return self.returncode
 
@@ -352,6 +354,7 @@ class Launch:
 
 
 _ZYGOTES: dict[int, Zygote] = {}
+CHILDREN_CPU = [0.0]  # CPU seconds of this process's zygote children collected so far
 
 
 def stop_zygote() -> None:
