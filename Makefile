@@ -3,7 +3,8 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-# Tests spread over processes: many wait on real engine processes, so more than the cores
+# Tests spread over processes: many wait on real engine processes, so more than the cores.
+# Longest first (tests/support/ordering.py): xdist must keep the collection's order.
 TEST_WORKERS ?= 4
 STAMP := $(VENV)/.installed
 PACKAGE_STAMP := $(VENV)/.installed-package
@@ -30,7 +31,8 @@ engine: $(STAMP)
 	$(PY) main.py engine $(ARGS)
 
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder \
+		$(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check app tests benchmarks faults main.py

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,9 +11,17 @@ from typing import Any
 
 import pytest
 
+from tests.support import tickwork
+from tests.support.zygote import stop_zygote
+
 ROOT = Path(__file__).resolve().parent.parent
+pytest_plugins = ["tests.support.ordering", "tests.support.cpu_use"]  # longest first; CPU use
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["PYTHON_KEYRING_BACKEND"] = "tests.support.file_keyring.FileKeyring"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    stop_zygote()  # waited for here, so `time make test` counts its CPU
 
 
 @pytest.fixture(autouse=True)
@@ -62,13 +68,12 @@ class CliResult:
 
 @pytest.fixture
 def cli(home: Path) -> Any:
-    """Run the real `tickwork` CLI in a subprocess against the temp home."""
+    """Run the real `tickwork` CLI (`python -m app.cli`) in its own process against the temp
+    home; started by the test zygote (tests/support/tickwork.py), without a new interpreter."""
 
     def run(*args: str, stdin: str | None = None, timeout: float = 60) -> CliResult:
-        proc = subprocess.run(
-            [sys.executable, "-m", "app.cli", "--home", str(home), *args],
-            input=stdin, capture_output=True, text=True, timeout=timeout, cwd=ROOT,
-        )
+        proc = tickwork.run(["--home", str(home), *args], input=stdin, timeout=timeout,
+                            cwd=ROOT)
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
     return run

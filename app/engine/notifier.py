@@ -67,6 +67,8 @@ class Notifier:
         self._on_service_change = on_service_change
         self._inbox: queue.SimpleQueue[Notification | RunChanged | None] = queue.SimpleQueue()
         self._shown: OrderedDict[int, Notification] = OrderedDict()  # notification id -> note
+        # held from a Notify sent until its id is in `_shown`: a click may arrive first
+        self._showing = threading.Lock()
         self._running: set[int] = set()  # runs seen running in this engine's life
         self._threads: list[threading.Thread] = []
         self._told_unavailable = False
@@ -154,18 +156,19 @@ class Notifier:
             return
         actions = [a for a in ACTIONS if (a[0] != "retry" or note.task_id is not None)
                    and (a[0] == "retry" or note.run_id is not None)]
-        try:
-            notification_id = client.notify(note.title, note.message, actions,
-                                             urgency="critical" if note.kind == "failure"
-                                             else "normal")
-        except NotificationsUnavailable as exc:
-            self._client = None
-            client.close()
-            self._unavailable(str(exc))
-            return
-        self._shown[notification_id] = note
-        while len(self._shown) > REMEMBERED:
-            self._shown.popitem(last=False)
+        with self._showing:
+            try:
+                notification_id = client.notify(note.title, note.message, actions,
+                                                 urgency="critical" if note.kind == "failure"
+                                                 else "normal")
+            except NotificationsUnavailable as exc:
+                self._client = None
+                client.close()
+                self._unavailable(str(exc))
+                return
+            self._shown[notification_id] = note
+            while len(self._shown) > REMEMBERED:
+                self._shown.popitem(last=False)
 
     def _orphan_note(self, event: RunChanged) -> Notification | None:
         """A run the last engine left interrupted: a failure, unless a retry follows."""
@@ -194,7 +197,10 @@ class Notifier:
                 log.exception("acting on %s failed", clicked)
 
     def _act(self, clicked: ActionInvoked) -> None:
-        note = self._shown.get(clicked.notification_id)
+        # the server may send the click before its reply to Notify has told `_show` the id
+        # (it shows the bubble, then answers): wait for a Notify in flight to be remembered
+        with self._showing:
+            note = self._shown.get(clicked.notification_id)
         if note is None:
             return  # another program's notification, or one too old to remember
         if clicked.action == "retry" and note.task_id is not None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 
 from faults.harness import wait_until
 from tests.conftest import ROOT
+from tests.support import tickwork
 
 CRONTAB = """\
 # m h dom mon dow command
@@ -155,9 +155,9 @@ def engine(home: Path, tmp_path: Path) -> Iterator[Any]:
     log = tmp_path / "engine.log"
 
     def start() -> Path:
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "--home", str(home), "engine", "--grace", "2"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log.open("w")))
+        with log.open("w") as err:
+            procs.append(tickwork.start(["--home", str(home), "engine", "--grace", "2"],
+                                        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err))
         return log
 
     yield start

@@ -9,13 +9,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.support import tickwork
 
 
 @pytest.fixture(autouse=True)
@@ -77,8 +77,7 @@ def test_a_task_s_keep_values_survive_export_and_import(cli: Any, tmp_path: Path
 
 
 def _cli_at(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "app.cli", "--home", str(home), *args],
-                          capture_output=True, text=True, cwd=ROOT)
+    return tickwork.run(["--home", str(home), *args], cwd=ROOT)
 
 
 def test_start_at_login_writes_and_removes_the_autostart_entry(cli: Any, home: Path) -> None:

@@ -15,14 +15,14 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, CliResult
+from tests.support.tickwork import run as run_tickwork
 
 # derived by the store, not configured by the user: they may differ between homes
 NOT_CONFIGURED = ("id", "created_at", "updated_at", "next_run_at", "last_run")
 
 
 def tickwork(home: Path, *args: str, stdin: str | None = None) -> CliResult:
-    proc = subprocess.run([sys.executable, "-m", "app.cli", "--home", str(home), *args],
-                          input=stdin, capture_output=True, text=True, timeout=60, cwd=ROOT)
+    proc = run_tickwork(["--home", str(home), *args], input=stdin, timeout=60, cwd=ROOT)
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 

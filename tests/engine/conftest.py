@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +15,7 @@ from app.engine.engine import Engine
 from app.engine.events import Event
 from faults.harness import wait_until
 from tests.conftest import ROOT
+from tests.support import tickwork
 
 
 def soon(seconds: float = 1.0) -> str:
@@ -58,9 +58,9 @@ def finished_runs(service: Any, task: str) -> list[Any]:
 class EngineProcess:
     def __init__(self, home: Path, log: Path) -> None:
         self.log = log
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "--home", str(home), "engine", "--grace", "2"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log.open("w"))
+        with log.open("w") as err:  # `tickwork engine`, started by the test zygote
+            self.proc = tickwork.start(["--home", str(home), "engine", "--grace", "2"],
+                                       cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
 
     def text(self) -> str:
         return self.log.read_text()

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.engine.conftest import wait_until
+from tests.support import tickwork
 
 
 def test_checkpoint_returns_only_once_committed(engine: Any, service: Any, home: Path,
@@ -65,8 +64,7 @@ def test_count_to_ten_killed_at_six_resumes_at_six(spawn: Any, cli: Any, home: P
                               "pause": 0.3}}}]}
     bulk = tmp_path / "tasks.json"
     bulk.write_text(json.dumps(data))
-    imported = subprocess.run([sys.executable, "-m", "app.cli", "--home", str(home), "import",
-                               str(bulk)], cwd=ROOT, capture_output=True, text=True)
+    imported = tickwork.run(["--home", str(home), "import", str(bulk)], cwd=ROOT)
     assert imported.returncode == 0, imported.stderr
     first = spawn("first")
     first.wait_for("engine running")

@@ -8,13 +8,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import stat
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from tests.conftest import ROOT, command_task
 from tests.engine.conftest import wait_until
+from tests.support import tickwork
 
 # counts to 10, a step a second, resuming from the checkpoint file; writes it atomically
 COUNTER = (
@@ -34,8 +33,7 @@ def _add_counter(home: Path, tmp_path: Path, name: str, retries: int, steps: Pat
         "name": name, "timezone": "UTC", "retries": retries, "retry_delay": 0.1,
         "env": {"STEPS": str(steps), "MARKS": str(marks)},
         "action": {"kind": "command", "argv": [COUNTER], "shell": True}}]}))
-    imported = subprocess.run([sys.executable, "-m", "app.cli", "--home", str(home), "import",
-                               str(bulk)], cwd=ROOT, capture_output=True, text=True)
+    imported = tickwork.run(["--home", str(home), "import", str(bulk)], cwd=ROOT)
     assert imported.returncode == 0, imported.stderr
 
 

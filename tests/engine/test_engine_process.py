@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -15,6 +13,7 @@ from typing import Any
 
 from tests.conftest import ROOT
 from tests.engine.conftest import soon, wait_until
+from tests.support import tickwork
 
 
 def ledger(home: Path) -> list[tuple[str, str, int, str, str]]:
@@ -28,8 +27,7 @@ def ledger(home: Path) -> list[tuple[str, str, int, str, str]]:
 def add_bulk(home: Path, tasks: list[dict[str, Any]], tmp_path: Path) -> None:
     path = tmp_path / "bulk.json"
     path.write_text(json.dumps({"version": 1, "tasks": tasks}))
-    result = subprocess.run([sys.executable, "-m", "app.cli", "--home", str(home), "import",
-                             str(path)], cwd=ROOT, capture_output=True, text=True)
+    result = tickwork.run(["--home", str(home), "import", str(path)], cwd=ROOT)
     assert result.returncode == 0, result.stderr
 
 

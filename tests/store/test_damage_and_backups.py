@@ -10,12 +10,12 @@ import random
 import sqlite3
 import stat
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from app.store.database import Store
 from tests.conftest import ROOT, command_task
+from tests.support import tickwork
 
 PAGE = 4096
 
@@ -195,8 +195,7 @@ def test_restore_into_a_new_home_on_another_machine(home: Path, cli: Any,
     fresh = tmp_path / "new" / "home"
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "app.cli", "--home", str(fresh), *args],
-                              capture_output=True, text=True, timeout=60, cwd=ROOT)
+        return tickwork.run(["--home", str(fresh), *args], timeout=60, cwd=ROOT)
 
     res = run("restore", str(target))
     assert res.returncode == 0, res.stderr

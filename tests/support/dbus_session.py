@@ -94,6 +94,10 @@ class NotificationServer:
     address: str
     capabilities: tuple[str, ...] = ("actions", "body")
     calls: list[Call] = field(default_factory=list)
+    # a button clicked on each bubble at once: its ActionInvoked goes out before the Notify
+    # reply (a server that shows the bubble, then answers), so the click reaches the client
+    # before the id that names its notification
+    click_first: str | None = None
 
     def __post_init__(self) -> None:
         from jeepney import MatchRule
@@ -132,6 +136,8 @@ class NotificationServer:
                     call = Call(next(self._ids), app_name, summary, body, list(actions),
                                 dict(hints))
                     self.calls.append(call)
+                if self.click_first is not None:
+                    self.click(call.id, self.click_first)
                 reply = new_method_return(msg, "u", (call.id,))
             elif member == "CloseNotification":
                 reply = new_method_return(msg)
