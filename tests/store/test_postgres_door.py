@@ -10,7 +10,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import pytest
 
 from faults.harness import wait_until
 from tests.conftest import ROOT, CliResult
+from tests.support import tickwork
 
 
 @pytest.fixture
@@ -26,10 +26,8 @@ def pg_cli(home: Path, pg_url: str) -> Any:
     """The real CLI on the test's PostgreSQL database (home: this machine's own files)."""
 
     def run(*args: str, env: dict[str, str] | None = None, store: bool = True) -> CliResult:
-        argv = [sys.executable, "-m", "app.cli", "--home", str(home),
-                *(["--store", pg_url] if store else []), *args]
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd=ROOT,
-                              env={**os.environ, **(env or {})})
+        proc = tickwork.run(["--home", str(home), *(["--store", pg_url] if store else []),
+                             *args], timeout=60, cwd=ROOT, env={**os.environ, **(env or {})})
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
     return run
@@ -88,9 +86,9 @@ def test_sqlite_only_commands_name_the_tools_to_use(pg_cli: Any) -> None:
 @pytest.fixture
 def pg_engine(home: Path, pg_url: str, tmp_path: Path) -> Iterator[Any]:
     log = tmp_path / "engine.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "--home", str(home), "engine", "--store", pg_url,
-         "--grace", "2"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log.open("w"))
+    with log.open("w") as err:
+        proc = tickwork.start(["--home", str(home), "engine", "--store", pg_url, "--grace", "2"],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
     yield lambda: log.read_text()
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
