@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import psutil  # type: ignore[import-untyped]  # no stubs installed
 
@@ -66,15 +66,48 @@ def _env(keyring: Path) -> dict[str, str]:
     return env
 
 
+class Process(Protocol):
+    """What the harness uses of a started `tickwork` (subprocess.Popen has it)."""
+
+    pid: int
+    returncode: int | None
+
+    def poll(self) -> int | None: ...
+    def wait(self, timeout: float | None = None) -> int: ...
+    def send_signal(self, sig: int) -> None: ...
+    def kill(self) -> None: ...
+
+
+def _popen(args: list[str], *, env: dict[str, str], cwd: Path, stdin: Any, stdout: Any,
+           stderr: Any) -> Process:
+    return subprocess.Popen([sys.executable, "-m", "app.cli", *args], cwd=cwd, env=env,
+                            stdin=stdin, stdout=stdout, stderr=stderr)
+
+
+def _run(args: list[str], *, env: dict[str, str], cwd: Path, input: str | None,
+         timeout: float) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=cwd, env=env,
+                          input=input, text=True, capture_output=True, timeout=timeout)
+
+
+class Doors:
+    """How `tickwork` is started: `python -m app.cli` (Popen- and run-shaped). The test
+    suite swaps in its zygote (tests/faults/conftest.py): the same real processes, without
+    an interpreter start-up each."""
+
+    start: Callable[..., Process] = staticmethod(_popen)
+    run: Callable[..., subprocess.CompletedProcess[str]] = staticmethod(_run)
+
+
 class Engine:
     """One `tickwork engine` process; its stderr goes to a log file."""
 
     def __init__(self, home: Path, log: Path, env: dict[str, str], grace: float = 2.0) -> None:
         self.log = log
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "--home", str(home), "engine", "--grace",
-             str(grace)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-            stderr=log.open("w"), stdin=subprocess.DEVNULL)
+        with log.open("w") as err:
+            self.proc = Doors.start(["--home", str(home), "engine", "--grace", str(grace)],
+                                    cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err,
+                                    stdin=subprocess.DEVNULL)
 
     def text(self) -> str:
         try:
@@ -104,7 +137,7 @@ class Engine:
                 self.proc.kill()
                 self.proc.wait(10)
                 return -9
-        return int(self.proc.returncode)
+        return self.proc.wait(0)
 
     def exit_code(self, timeout: float = 30.0) -> int | None:
         """How the engine exited by itself within `timeout`; None (and killed) if it did not."""
@@ -127,9 +160,8 @@ class Home:
         self.engines: list[Engine] = []
 
     def cli(self, *args: str, stdin: str | None = None, timeout: float = 120) -> Result:
-        proc = subprocess.run([sys.executable, "-m", "app.cli", "--home", str(self.path),
-                               *args], cwd=ROOT, env=self.env, input=stdin, text=True,
-                              capture_output=True, timeout=timeout)
+        proc = Doors.run(["--home", str(self.path), *args], cwd=ROOT, env=self.env,
+                         input=stdin, timeout=timeout)
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
     def engine(self, grace: float = 2.0) -> Engine:

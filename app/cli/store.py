@@ -12,6 +12,7 @@ puts the file in place, and audits `store.restore` (app/restore.py, shared with 
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import sqlite3
 import sys
@@ -158,4 +159,7 @@ def service(args: argparse.Namespace) -> Any:
 
     store = Store.open(resolve_home(args.home), actor="cli", check=writes(args),
                        url=store_url(args))
+    # closed on the way out, not left to the interpreter's teardown: the audit head reaches
+    # the keyring and SQLite folds its write-ahead log back into the file, every time
+    atexit.register(store.close)
     return Service(store, "cli")

@@ -187,3 +187,12 @@ def test_pause_resume_reschedule(cli: Any) -> None:
     assert cli("task", "reschedule", "t", "--cron", "*/5 * * * *").code == 0
     shown = cli("task", "show", "t", "--json").json()
     assert shown["enabled"] is True and shown["schedule"]["expr"] == "*/5 * * * *"
+
+
+def test_a_command_closes_the_store_on_its_way_out(cli: Any, home: Path) -> None:
+    """The write-ahead log is folded back into the file when a command ends (the store is
+    closed at exit, not left to the interpreter's teardown)."""
+    assert cli("task", "add", "tidy", "--command", "true", "--manual").code == 0
+    assert (home / "tickwork.db").exists()
+    assert not (home / "tickwork.db-wal").exists()
+    assert not (home / "tickwork.db-shm").exists()
