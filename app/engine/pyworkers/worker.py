@@ -179,12 +179,17 @@ class Link:
             except BaseException as exc:
                 end["traceback"] = traceback.format_exc()
                 end["error"] = f"{type(exc).__name__}: {exc}"
-        end["cpu"] = cpu_seconds()
+        cpu = cpu_seconds()
+        if end:
+            end["cpu"] = cpu
+            done = protocol.json_frame(protocol.DONE, end)
+        else:  # returned None: the common case needs no JSON
+            done = protocol.frame(protocol.QUIET_DONE, protocol.CPU.pack(cpu))
         _flush()
         with self.lock:
             self._pump()
             self.current = None
-            self.run_sock.sendall(protocol.json_frame(protocol.DONE, end))
+            self.run_sock.sendall(done)
 
 
 def _repr(value: Any) -> str:
