@@ -1,7 +1,8 @@
 """Trivial actions for the benchmarks (module-level, importable by reference), and the cost
 of handing one to a Python worker: `python -m benchmarks.actions [--runs N] [--threads T]`
-prints the round trip of `noop` through `PythonWorkers` (what the executor's threads do for
-each Python run: hand it over, read its end) next to calling it in-process, as JSON.
+prints the round trip of `noop` through `PythonWorkers` (hand it over as an executor thread
+does, until the sink hears its end) next to calling it in-process, as JSON: runs a second
+with T runs in flight, the engine's CPU per run and the workers' CPU per run.
 """
 
 from __future__ import annotations
@@ -18,15 +19,34 @@ def noop() -> None:
 
 
 class _Sink:
-    """A sink that keeps nothing: the round trip alone is measured."""
+    """A sink that keeps nothing: the round trip alone is measured. A run's end wakes the
+    thread that handed it over."""
+
+    def __init__(self) -> None:
+        self.waiting: dict[int, tuple[threading.Event, list[Any]]] = {}
 
     def on_started(self, attempt: Any) -> None: ...
     def on_output(self, attempt: Any, stream: str, text: str) -> None: ...
     def on_checkpoint(self, attempt: Any, state: Any) -> None: ...
     def on_progress(self, attempt: Any, fraction: float | None, message: str) -> None: ...
-    def on_finished(self, attempt: Any, outcome: Any) -> None: ...
+
+    def on_finished(self, attempt: Any, outcome: Any) -> None:
+        event, box = self.waiting.pop(attempt.run_id)
+        box.append(outcome)
+        event.set()
+
     def secret(self, name: str) -> str | None:
         return None
+
+
+def _workers_cpu(pids: list[int]) -> float:
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        t = psutil.Process(pid).cpu_times()
+        total += t.user + t.system
+    return total
 
 
 def _round_trips(runs: int, threads: int) -> dict[str, Any]:
@@ -43,13 +63,21 @@ def _round_trips(runs: int, threads: int) -> dict[str, Any]:
     failures: list[str] = []
     latencies: list[float] = []
 
+    ids = iter(range(1 << 40))
+
     def lane(warm: int, count: int) -> None:
         mine: list[float] = []
+        event = threading.Event()
         for i in range(warm + count):
-            attempt = Attempt(run_id=i, task_id=1, task_name="noop", scheduled_for=now,
+            attempt = Attempt(run_id=next(ids), task_id=1, task_name="noop", scheduled_for=now,
                               attempt=1, action=action)
+            box: list[Any] = []
+            event.clear()
+            sink.waiting[attempt.run_id] = (event, box)
             t = time.perf_counter()
-            outcome = workers.run(attempt)
+            workers.hand(attempt)
+            event.wait()
+            outcome = box[0]
             if i >= warm:
                 mine.append(time.perf_counter() - t)
             if outcome.status != "succeeded":
@@ -61,18 +89,21 @@ def _round_trips(runs: int, threads: int) -> dict[str, Any]:
         t.start()
     for t in warmers:
         t.join()  # every worker started and warm
-    cpu0, t0 = time.process_time(), time.perf_counter()
+    pids = workers.pids()
+    cpu0, t0, wcpu0 = time.process_time(), time.perf_counter(), _workers_cpu(pids)
     lanes = [threading.Thread(target=lane, args=(0, per_thread)) for _ in range(threads)]
     for t in lanes:
         t.start()
     for t in lanes:
         t.join()
     wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    wcpu = _workers_cpu(pids) - wcpu0
     workers.close()
     latencies.sort()
     done = len(latencies)
     return {"threads": threads, "runs": done, "failures": len(failures),
             "runs_per_s": round(done / wall), "engine_cpu_us_per_run": round(cpu / done * 1e6, 1),
+            "workers_cpu_us_per_run": round(wcpu / done * 1e6, 1),
             "round_trip_us": {"p50": round(latencies[done // 2] * 1e6, 1),
                               "p99": round(latencies[int(done * 0.99)] * 1e6, 1)}}
 

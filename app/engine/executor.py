@@ -8,8 +8,9 @@ once its process exists, so the ledger's `running` row carries its process group
 leader's start time. Its output is read incrementally and handed to the sink as it arrives.
 A Python action `module:function` runs in a worker process (app/engine/pyworkers) with its
 JSON keyword arguments, plus a `context` when the function declares a parameter of that
-name; the pool thread that hands it over follows it to its end, so a timeout, a cancel or
-the engine's stop kills it for real and a crash ends only its run (`interrupted`).
+name; the pool thread hands it over and goes on, and one reader thread follows every
+worker to the end of its run, so a timeout, a cancel or the engine's stop kills it for real
+and a crash ends only its run (`interrupted`).
 
 The executor never touches the store: it reports to a `Sink` (the dispatcher), which owns
 the run's bookkeeping. The engine needs QtCore only.
@@ -131,7 +132,8 @@ class Executor:
                 outcome = self._run_command(attempt)  # tells the sink once its process exists
             else:
                 self.sink.on_started(attempt)
-                outcome = self._run_python(attempt)
+                self._run_python(attempt)
+                return  # its worker's end is reported by the pool's reader thread
         except Exception as exc:  # a bug of ours must still end the run, never hang it
             outcome = Outcome("failed", _now(), error=f"engine error: {exc!r}")
             self.sink.on_output(attempt, "tickwork", traceback.format_exc())
@@ -139,8 +141,8 @@ class Executor:
 
     # -- Python actions ---------------------------------------------------------------------
 
-    def _run_python(self, attempt: Attempt) -> Outcome:
-        return self.python.run(attempt)  # in this thread's worker process, followed to its end
+    def _run_python(self, attempt: Attempt) -> None:
+        self.python.hand(attempt)  # to an idle worker process; this thread goes on
 
     # -- commands ---------------------------------------------------------------------------
 

@@ -220,3 +220,35 @@ def test_a_folder_named_app_where_the_engine_runs_changes_nothing(
                       and r.finished_at and r, 20)
     assert done.status == "succeeded", done.error
     assert int(who.read_text()) != os.getpid()
+
+
+def test_an_idle_worker_killed_is_replaced_and_no_run_is_lost(engine: Any, service: Any,
+                                                             tmp_path: Path) -> None:
+    engine.start()
+    who = tmp_path / "who.pid"
+    service.create_task(py_task("who", "whoami", kwargs={"path": str(who)}))
+    first = service.run_now("who")
+    wait_until(lambda: service.get_run(first.id).status == "succeeded", 20)
+    idle = int(who.read_text())
+    os.kill(idle, signal.SIGKILL)
+    wait_until(lambda: idle not in engine.executor.python.pids(), 15)  # the reader heard it
+    later = service.run_now("who")
+    done = wait_until(lambda: (r := service.get_run(later.id)).finished_at and r, 20)
+    assert done.status == "succeeded", done.error
+    assert int(who.read_text()) != idle
+
+
+def test_runs_end_while_another_waits_on_its_checkpoint(engine: Any, service: Any,
+                                                        tmp_path: Path) -> None:
+    """A checkpoint is served off the thread that reads every worker: other runs go on."""
+    steps = tmp_path / "steps"
+    engine.start()
+    service.create_task(py_task("counter", "count_then_die",
+                                kwargs={"n": 40, "die_at": 1000, "steps": str(steps)}))
+    service.create_task(py_task("who", "whoami", kwargs={"path": str(tmp_path / "who")}))
+    counting = service.run_now("counter")
+    quick = [service.run_now("who") for _ in range(5)]
+    for run in quick:
+        wait_until(lambda run=run: service.get_run(run.id).status == "succeeded", 20)
+    wait_until(lambda: service.get_run(counting.id).status == "succeeded", 30)
+    assert steps.read_text().split() == [str(i) for i in range(1, 41)]

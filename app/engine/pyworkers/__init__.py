@@ -5,10 +5,12 @@ a callable that crashes or leaks takes only its own run down.
 - `context`: what a callable sees of its run inside the worker (`RunContext`);
 - `worker`: the worker process's main (`python -m app.engine.pyworkers.worker`, or the
   bundle's hidden `tickwork --tickwork-worker python`);
-- `pool`: the engine's side — one worker per executor thread, started on its first Python
-  action, replaced when it dies or is killed; a run's frames are read and reported to the
-  `Sink` by the executor thread that handed the run over.
+- `process`: one worker process as the engine holds it (start, channels, stop);
+- `run`: one run as the engine follows it, from the hand-over to its end;
+- `pool`: the engine's side — at most one worker per executor thread, started when a run
+  finds no idle one, replaced when it dies or is killed; an executor thread hands a run
+  over and goes on, and one reader thread feeds every run its worker's frames.
 
-Nothing here but `pool` imports Qt or the rest of the engine: a worker starts a bare
+Only `pool`, `process` and `run` import the rest of the engine: a worker starts a bare
 interpreter and imports only the standard library and the callable's own module.
 """

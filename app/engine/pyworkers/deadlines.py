@@ -1,8 +1,6 @@
 """One thread that keeps the Python runs' deadlines: a timeout that passes, a cancelled
-callable's grace that runs out, a SIGTERM that was not enough. The executor threads that
-follow runs only ever block reading their worker, which costs a run no more than a send
-and a read (each system call gives up the GIL, and at thousands of runs a second every
-extra one is a wait for it)."""
+callable's grace that runs out, a SIGTERM that was not enough. It wakes only for a run with
+a timeout or a stop: a run without one costs it nothing."""
 
 from __future__ import annotations
 

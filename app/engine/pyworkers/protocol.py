@@ -31,6 +31,8 @@ PROGRESS = ord("P")  # {"fraction", "message"}
 CHECKPOINT = ord("S")  # the state, as JSON text; the worker waits for COMMITTED
 CANCEL_SEEN = ord("c")  # the worker marked its run cancelled
 DONE = ord("D")  # {"cpu", "result", "error", "traceback", "load_error", "secret_error"}
+QUIET_DONE = ord("d")  # the callable returned None: the worker's CPU seconds (`CPU`), no JSON
+CPU = struct.Struct("<d")
 
 
 def frame(kind: int, payload: bytes = b"") -> bytes:

@@ -83,22 +83,30 @@ class Link:
         self.run_sock = run_sock
         self.control = control
         self.pipes = ((out_fd, protocol.STDOUT), (err_fd, protocol.STDERR))
+        self._kinds = dict(self.pipes)
+        self._poll = select.poll()
+        for fd, _kind in self.pipes:
+            self._poll.register(fd, select.POLLIN)
         self.lock = threading.Lock()
         self.current: Current | None = None
         self.replies: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
 
     def _pump(self) -> None:
-        """Pass on what fds 1 and 2 hold now (lock held); dropped between runs."""
-        for fd, kind in self.pipes:
-            while True:
+        """Pass on what fds 1 and 2 hold now (lock held); dropped between runs. One poll
+        asks both (a run that printed nothing costs one system call)."""
+        while True:
+            ready = self._poll.poll(0)
+            if not ready:
+                return
+            for fd, _events in ready:
                 try:
                     data = os.read(fd, 65536)
                 except BlockingIOError:
-                    break
-                if not data:
-                    break
-                if self.current is not None:
-                    self.run_sock.sendall(protocol.frame(kind, data))
+                    continue
+                if not data:  # every writer closed it (the callable closed fd 1 or 2)
+                    self._poll.unregister(fd)
+                elif self.current is not None:
+                    self.run_sock.sendall(protocol.frame(self._kinds[fd], data))
 
     def send(self, data: bytes) -> None:
         _flush()
@@ -179,12 +187,17 @@ class Link:
             except BaseException as exc:
                 end["traceback"] = traceback.format_exc()
                 end["error"] = f"{type(exc).__name__}: {exc}"
-        end["cpu"] = cpu_seconds()
+        cpu = cpu_seconds()
+        if end:
+            end["cpu"] = cpu
+            done = protocol.json_frame(protocol.DONE, end)
+        else:  # returned None: the common case needs no JSON
+            done = protocol.frame(protocol.QUIET_DONE, protocol.CPU.pack(cpu))
         _flush()
         with self.lock:
             self._pump()
             self.current = None
-            self.run_sock.sendall(protocol.json_frame(protocol.DONE, end))
+            self.run_sock.sendall(done)
 
 
 def _repr(value: Any) -> str:

@@ -1,0 +1,136 @@
+"""One Python worker process as the engine holds it: how it starts, its two channels, and
+how it is stopped or killed (app/engine/pyworkers/pool.py decides when)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Protocol
+
+from app import platform
+from app.engine.attempts import Attempt
+from app.engine.pyworkers import protocol
+from app.engine.pyworkers.worker import PATH_VAR, PYTHONPATH_VAR
+
+
+class Follower(Protocol):
+    """The run a worker is on, as the reader thread feeds it (`run.Run`)."""
+
+    attempt: Attempt
+
+    def serve(self, kind: int, payload: bytes) -> None: ...
+    def lost(self) -> None: ...
+
+TERM_GRACE = 0.5  # seconds between SIGTERM and SIGKILL of a worker
+_APP_ROOT = str(Path(__file__).resolve().parents[3])  # the folder holding the `app` package
+
+
+def worker_argv(run_fd: int, control_fd: int) -> list[str]:
+    """How a worker starts: a fresh interpreter (never a fork of the engine, which has
+    threads and Qt); in a PyInstaller bundle, the bundle's hidden worker entry."""
+    fds = [str(run_fd), str(control_fd)]
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "--tickwork-worker", "python", *fds]
+    # -P: the engine's working folder is not put first on the path, so an `app` folder
+    # there cannot stand in for Tickwork's own (the callable's path is the engine's)
+    return [sys.executable, "-P", "-m", "app.engine.pyworkers.worker", *fds]
+
+
+class WorkerProcess:
+    """One worker process and the engine's ends of its two channels."""
+
+    def __init__(self) -> None:
+        run, run_there = socket.socketpair()
+        control, control_there = socket.socketpair()
+        env = dict(os.environ)
+        env[PATH_VAR] = json.dumps([str(p) for p in sys.path])
+        env[PYTHONPATH_VAR] = json.dumps(os.environ.get("PYTHONPATH"))
+        env["PYTHONPATH"] = _APP_ROOT
+        try:
+            self.proc = subprocess.Popen(
+                worker_argv(run_there.fileno(), control_there.fileno()),
+                pass_fds=(run_there.fileno(), control_there.fileno()), env=env,
+                stdin=subprocess.DEVNULL, start_new_session=True, close_fds=True)
+        finally:
+            run_there.close()
+            control_there.close()
+        self.pid = self.proc.pid
+        self.run = run
+        self.control = control
+        self.frames = protocol.Frames()
+        self.cpu: float | None = None  # CPU seconds when its last run ended (None: unknown)
+        self.fd = run.fileno()
+        self.greeted = False
+        self.current: int | None = None  # the run it is on (guarded by `lock`) ...
+        self.task: Follower | None = None  # ... and that run's state, for the reader thread
+        self.doomed = False  # it was told to stop: it gets no further run
+        self.dead = False  # the reader heard its channel close
+        self.lock = threading.Lock()
+        self._control_lock = threading.Lock()
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def tell(self, data: bytes) -> None:
+        """A control frame (any thread: a cancel comes from the dispatcher's)."""
+        with self._control_lock, contextlib.suppress(OSError):  # gone: its run hears EOF
+            self.control.sendall(data)
+
+    def send(self, data: bytes) -> None:
+        """A run to it (the executor thread handing it over); OSError when it is gone."""
+        self.run.sendall(data)
+
+    def terminate(self, run_id: int) -> bool:
+        """SIGTERM to its process group if it still runs `run_id` (any thread); it is not
+        given another run after that. False when that run had already ended."""
+        with self.lock:
+            if self.current != run_id:
+                return False
+            self.doomed = True
+            platform.kill_group(self.pid, signal.SIGTERM)
+            return True
+
+    def finish_off(self) -> None:
+        """SIGKILL to its process group if it is still there after a SIGTERM."""
+        if self.alive():
+            platform.kill_group(self.pid, platform.SIGKILL)
+
+    def stop(self) -> int | None:
+        """Kill it and what it started (its process group): SIGTERM, then SIGKILL."""
+        platform.kill_group(self.pid, signal.SIGTERM)
+        try:
+            code = self.proc.wait(TERM_GRACE)
+        except subprocess.TimeoutExpired:
+            platform.kill_group(self.pid, platform.SIGKILL)
+            code = self.proc.wait()
+        platform.kill_group(self.pid, platform.SIGKILL)  # children that outlived it
+        self.close()
+        return code
+
+    def hang_up(self) -> None:
+        """End both channels (any thread): the worker exits, a blocked read returns."""
+        for sock in (self.run, self.control):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self.run.close()
+        self.control.close()
+
+
+def exit_text(code: int | None) -> str:
+    if code is None:
+        return "still running"
+    if code < 0:
+        try:
+            return f"killed by signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"

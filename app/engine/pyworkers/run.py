@@ -1,0 +1,234 @@
+"""One Python run in one worker, as the engine follows it: handed over by an executor
+thread (`begin`), then fed the worker's frames by the pool's reader thread until it ends
+(`serve`), and reported to the `Sink` as an in-process run was (output, log lines and
+progress as they come, a checkpoint that returns in the worker only once the engine has
+committed it, then `on_finished`).
+
+A checkpoint waits for the store, so it is served on a thread of its own and the run's
+later frames wait behind it; no other run's frames do. A worker that dies is waited for on
+a thread of its own too (its exit status names the cause)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from app.engine.attempts import Attempt, CheckpointError, Outcome, Sink
+from app.engine.capture import Capture
+from app.engine.pyworkers import protocol
+from app.engine.pyworkers.deadlines import Deadlines
+from app.engine.pyworkers.process import TERM_GRACE, WorkerProcess, exit_text
+
+CANCEL_GRACE = 1.0  # seconds a cancelled callable has to return before its worker is killed
+
+
+class Served(Protocol):
+    """The engine's half of a run's context: what a worker's `RunContext` asks of it."""
+
+    def checkpoint(self, state: Any) -> None: ...
+    def progress(self, fraction: float | None = None, message: str = "") -> None: ...
+    def log(self, text: str) -> None: ...
+
+
+class Pool(Protocol):
+    """What a run asks of the pool that handed it over (`pool.PythonWorkers`)."""
+
+    sink: Sink
+    serve: Callable[[Attempt, Sink], Served]
+    deadlines: Deadlines
+
+    def stop_later(self, worker: WorkerProcess, run_id: int, after: float) -> None: ...
+    def release(self, worker: WorkerProcess, run: Any) -> None: ...
+    def discard(self, worker: WorkerProcess) -> int | None: ...
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Run:
+    """One run in one worker, from the hand-over to its end."""
+
+    def __init__(self, pool: Pool, worker: WorkerProcess, attempt: Attempt) -> None:
+        self.pool = pool
+        self.worker = worker
+        self.attempt = attempt
+        self.sink = pool.sink
+        self._capture: Capture | None = None
+        self._context: Served | None = None
+        self._timeout: int | None = None
+        self._lock = threading.Lock()
+        self._ended = False
+        self._held: list[tuple[int, bytes]] | None = None  # frames behind a checkpoint
+
+    def begin(self, request: bytes) -> None:
+        """Send the run to its worker (an executor thread); the reader thread hears the rest."""
+        attempt, worker = self.attempt, self.worker
+        with worker.lock:
+            dead = worker.dead
+            worker.current = attempt.run_id
+            worker.task = self
+            if attempt.worker_cpu is None:
+                attempt.worker_cpu = worker.cpu
+        attempt.on_cancel = self.on_cancel
+        if attempt.timeout is not None:
+            self._timeout = self.pool.deadlines.at(
+                time.monotonic() + attempt.timeout, self._time_out)
+        if attempt.cancel_event.is_set():  # (a cancel before on_cancel was set)
+            self.on_cancel()
+        if dead:  # it died while idle, and the reader already heard it
+            self.lost()
+            return
+        with contextlib.suppress(OSError):  # gone: the reader hears it close, ends the run
+            worker.send(request)
+
+    def _time_out(self) -> None:
+        self.attempt.cancel(f"timed out after {self.attempt.timeout:g}s", "timed_out")
+
+    def on_cancel(self) -> None:
+        """The dispatcher's thread, or the deadline's: the worker hears it at once, and is
+        killed if the callable has not returned after its grace."""
+        attempt = self.attempt
+        self.worker.tell(protocol.frame(protocol.CANCEL, str(attempt.run_id).encode()))
+        grace = 0.0 if attempt.stop_status == "timed_out" else CANCEL_GRACE
+        self.pool.stop_later(self.worker, attempt.run_id, grace)
+
+    # -- the reader thread ------------------------------------------------------------------
+
+    def serve(self, kind: int, payload: bytes) -> None:
+        """One frame of this run's worker."""
+        with self._lock:
+            if self._held is not None:  # a checkpoint is being served: after it
+                self._held.append((kind, payload))
+                return
+            if kind == protocol.CHECKPOINT:
+                self._held = []
+        if kind == protocol.CHECKPOINT:
+            threading.Thread(target=self._checkpoints, args=(payload,), daemon=True,
+                             name="tickwork-python-checkpoint").start()
+        else:
+            self._frame(kind, payload)
+
+    def _checkpoints(self, payload: bytes) -> None:
+        """A checkpoint, and then the frames that came while it was served, in order."""
+        self._checkpoint(payload)
+        while True:
+            with self._lock:
+                held = self._held or []
+                self._held = [] if held else None
+            if not held:
+                return
+            for kind, data in held:
+                if kind == protocol.CHECKPOINT:
+                    self._checkpoint(data)
+                else:
+                    self._frame(kind, data)
+
+    def _frame(self, kind: int, payload: bytes) -> None:
+        if self._ended:  # (its worker died while a checkpoint was served)
+            return
+        if kind == protocol.QUIET_DONE:
+            (self.worker.cpu,) = protocol.CPU.unpack(payload)
+            self.finish(self._stopped() or Outcome("succeeded", _now()))
+        elif kind == protocol.DONE:
+            self.finish(self._done(json.loads(payload)))
+        elif kind == protocol.STDOUT or kind == protocol.STDERR:
+            self._output().add("stdout" if kind == protocol.STDOUT else "stderr", payload)
+        elif kind == protocol.LOG:
+            self._run_context().log(payload.decode(errors="replace"))
+        elif kind == protocol.PROGRESS:
+            progress = json.loads(payload)
+            self._run_context().progress(progress.get("fraction"), progress.get("message", ""))
+        # CANCEL_SEEN: nothing to do (the run ends when its worker says so, or dies)
+
+    def _checkpoint(self, payload: bytes) -> None:
+        reply: dict[str, Any] = {"error": None}
+        try:
+            self._run_context().checkpoint(json.loads(payload))
+        except CheckpointError as exc:
+            reply = {"error": str(exc), "type": "CheckpointError"}
+        except (ValueError, TypeError) as exc:
+            reply = {"error": str(exc), "type": "ValueError"}
+        self.worker.tell(protocol.json_frame(protocol.COMMITTED, reply))
+
+    def _output(self) -> Capture:
+        if self._capture is None:
+            self._capture = Capture(self.attempt, self.sink)
+        return self._capture
+
+    def _output_done(self) -> None:
+        if self._capture is not None:
+            self._capture.finish()
+            self._capture = None
+
+    def _run_context(self) -> Served:
+        if self._context is None:
+            self._context = self.pool.serve(self.attempt, self.sink)
+        return self._context
+
+    # -- its end ----------------------------------------------------------------------------
+
+    def finish(self, outcome: Outcome) -> None:
+        """Report the end once (whichever of its end, its worker's death or the engine's stop
+        comes first); the worker is idle again before the dispatcher hears it."""
+        with self._lock:
+            if self._ended:
+                return
+            self._ended = True
+        attempt = self.attempt
+        attempt.on_cancel = None
+        if self._timeout is not None:
+            self.pool.deadlines.drop(self._timeout)
+        self._output_done()
+        self.pool.release(self.worker, self)
+        self.sink.on_finished(attempt, outcome)
+
+    def lost(self) -> None:
+        """Its worker's channel closed under it (its own thread: the worker is waited for)."""
+        worker = self.worker
+        try:
+            code = worker.proc.wait(TERM_GRACE * 2)  # (a stop's SIGKILL follows its SIGTERM)
+        except subprocess.TimeoutExpired:
+            code = None
+        self.pool.discard(worker)
+        stopped = self._stopped()
+        if stopped is not None:
+            self.finish(stopped)
+        elif not worker.greeted:
+            self.finish(Outcome("failed", _now(), error="the Python worker could not start "
+                                                        f"({exit_text(code)})"))
+        else:
+            self.finish(Outcome("interrupted", _now(),
+                                error=f"the Python worker running it died ({exit_text(code)})"))
+
+    def _stopped(self) -> Outcome | None:
+        attempt = self.attempt
+        if attempt.cancel_event.is_set():
+            return Outcome(attempt.stop_status, _now(), error=attempt.cancel_reason)
+        return None
+
+    def _done(self, end: dict[str, Any]) -> Outcome:
+        attempt, sink = self.attempt, self.sink
+        self.worker.cpu = end.get("cpu", self.worker.cpu)
+        self._output_done()  # what it printed comes before its traceback
+        if "load_error" in end:
+            return Outcome("failed", _now(),
+                           error=f"cannot load {attempt.action.target}: {end['load_error']}")
+        if "secret_error" in end:
+            return Outcome("failed", _now(), error=end["secret_error"])
+        if end.get("traceback"):
+            sink.on_output(attempt, "stderr", end["traceback"])
+        stopped = self._stopped()
+        if stopped is not None:
+            return stopped
+        if end.get("error"):
+            return Outcome("failed", _now(), error=end["error"])
+        if end.get("result") is not None:
+            sink.on_output(attempt, "tickwork", f"returned: {end['result']}\n")
+        return Outcome("succeeded", _now())
