@@ -36,6 +36,7 @@ from app.engine.attempts import (
 )
 from app.engine.launcher.client import run_command
 from app.engine.processes import KILL_GRACE  # seconds between SIGTERM and SIGKILL
+from app.engine.pyworkers.context import checkpoint_text
 from app.engine.pyworkers.pool import PythonWorkers
 
 __all__ = ["KILL_GRACE", "MAX_CHECKPOINT", "Attempt", "CheckpointError", "Executor", "Outcome",
@@ -67,10 +68,7 @@ class RunContext:
         never repeated by a resumed attempt; raises CheckpointError when the store could not
         commit it in time, and ValueError when it is not JSON or larger than 64 KiB.
         """
-        text = json.dumps(state)
-        if len(text.encode()) > MAX_CHECKPOINT:
-            raise ValueError(f"checkpoint is larger than {MAX_CHECKPOINT} bytes")
-        self._sink.on_checkpoint(self._attempt, json.loads(text))
+        self._sink.on_checkpoint(self._attempt, json.loads(checkpoint_text(state)))
 
     def progress(self, fraction: float | None = None, message: str = "") -> None:
         self._sink.on_progress(self._attempt, fraction, message)

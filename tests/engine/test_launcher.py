@@ -16,37 +16,14 @@ import psutil
 from app.engine.launcher import protocol
 from tests.conftest import command_task
 from tests.engine.conftest import wait_until
-
-# Attempt 1 records its leader, starts a `setsid` grandchild, then sleeps; every process
-# holds the lock file (fd 9), so a later attempt that cannot take it knows one still runs.
-SCRIPT = r"""
-d="$1"
-exec 9>>"$d/lock"
-if ! flock -n 9; then echo "overlap $TICKWORK_ATTEMPT" >> "$d/log"; exit 3; fi
-echo "start $TICKWORK_ATTEMPT" >> "$d/log"
-[ "$TICKWORK_ATTEMPT" = 1 ] || exit 0
-echo $$ > "$d/leader"
-setsid sh -c 'echo $$ > "$1/grandchild"; exec sleep 60' sh "$d" </dev/null >/dev/null 2>&1 &
-exec sleep 60
-"""
-
-
-def _gone(proc: psutil.Process) -> bool:
-    try:
-        return not proc.is_running() or proc.status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
-
-
-def _proc_in(path: Path) -> psutil.Process:
-    return psutil.Process(int(wait_until(lambda: path.exists() and path.read_text().strip())))
+from tests.engine.process_trees import SCRIPT, gone, proc_in
 
 
 def _launchers(engine_pid: int) -> list[psutil.Process]:
     found = []
     for child in psutil.Process(engine_pid).children():
         try:
-            if "app.engine.launcher" in child.cmdline() and not _gone(child):
+            if "app.engine.launcher" in child.cmdline() and not gone(child):
                 found.append(child)
         except psutil.Error:
             continue
@@ -134,8 +111,8 @@ def test_a_launcher_killed_mid_run_interrupts_stops_the_tree_and_the_retry_runs_
     assert cli("task", "add", "job", "--command", f"sh {script} {tmp_path}", "--retries", "1",
                "--retry-delay", "0.1").code == 0
     assert cli("task", "run", "job").code == 0
-    leader = _proc_in(tmp_path / "leader")
-    grandchild = _proc_in(tmp_path / "grandchild")
+    leader = proc_in(tmp_path / "leader")
+    grandchild = proc_in(tmp_path / "grandchild")
     wait_until(lambda: _runs(cli, "job")[0]["status"] == "running", 8)
     launcher = psutil.Process(leader.ppid())
     assert launcher.pid in [p.pid for p in _launchers(engine.proc.pid)], "a launcher's child"
@@ -147,7 +124,7 @@ def test_a_launcher_killed_mid_run_interrupts_stops_the_tree_and_the_retry_runs_
                                                            (2, "succeeded")]
     assert runs[1]["trigger"] == "retry"
     assert f"launcher process {launcher.pid} died" in (runs[0]["error"] or "")
-    assert _gone(leader) and _gone(grandchild)
+    assert gone(leader) and gone(grandchild)
     # the retry took the lock every process of attempt 1 held: none of them ran any more
     log = (tmp_path / "log").read_text()
     assert log.split("\n")[:2] == ["start 1", "start 2"] and "overlap" not in log
@@ -165,13 +142,13 @@ def test_a_launcher_does_not_outlive_an_engine_killed_9_but_its_commands_do(
     assert cli("task", "add", "long", "--command", f"echo $$ > {pid_file}; exec sleep 60",
                "--shell").code == 0
     assert cli("task", "run", "long").code == 0
-    leader = _proc_in(pid_file)
+    leader = proc_in(pid_file)
     launchers = _launchers(engine.proc.pid)
     assert launchers
     engine.kill9()
-    wait_until(lambda: all(_gone(p) for p in launchers), 10)
+    wait_until(lambda: all(gone(p) for p in launchers), 10)
     try:
-        assert not _gone(leader), "the command runs on; the next engine stops it by token"
+        assert not gone(leader), "the command runs on; the next engine stops it by token"
         assert leader.environ().get("TICKWORK_RUN_TOKEN")
     finally:
         with contextlib.suppress(psutil.Error):

@@ -18,32 +18,7 @@ import pytest
 from app.store.models import RunRow
 from tests.conftest import command_task
 from tests.engine.conftest import wait_until
-
-# Attempt 1: record the leader's pid, start a grandchild that leaves the group (setsid) and
-# records its pid, then sleep. Every process holds the lock file open (fd 9), so a later
-# attempt that cannot take the lock knows a process of an earlier one still runs.
-SCRIPT = r"""
-d="$1"
-exec 9>>"$d/lock"
-if ! flock -n 9; then echo "overlap $TICKWORK_ATTEMPT" >> "$d/log"; exit 3; fi
-echo "start $TICKWORK_ATTEMPT" >> "$d/log"
-[ "$TICKWORK_ATTEMPT" = 1 ] || exit 0
-echo $$ > "$d/leader"
-setsid sh -c 'echo $$ > "$1/grandchild"; exec sleep 60' sh "$d" </dev/null >/dev/null 2>&1 &
-exec sleep 60
-"""
-
-
-def _gone(proc: psutil.Process) -> bool:
-    """Gone or a zombie (it runs nothing; only its parent can reap it)."""
-    try:
-        return not proc.is_running() or proc.status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
-
-
-def _pid_proc(path: Path) -> psutil.Process:
-    return psutil.Process(int(wait_until(lambda: path.exists() and path.read_text().strip())))
+from tests.engine.process_trees import SCRIPT, gone, proc_in
 
 
 def _runs(cli: Any, task: str) -> list[dict[str, Any]]:
@@ -63,13 +38,13 @@ def test_kill_9_then_restart_stops_the_old_tree_before_the_retry(
     assert cli("task", "add", "job", "--command", f"sh {script} {tmp_path}", "--retries", "1",
                "--retry-delay", "0.1").code == 0
     run = cli("task", "run", "job", "--json").json()
-    leader = _pid_proc(tmp_path / "leader")
-    grandchild = _pid_proc(tmp_path / "grandchild")
+    leader = proc_in(tmp_path / "leader")
+    grandchild = proc_in(tmp_path / "grandchild")
     wait_until(lambda: _runs(cli, "job")[0]["status"] == "running", 8)
     assert os.getpgid(grandchild.pid) != os.getpgid(leader.pid), "it left the group"
     first.kill9()
     time.sleep(0.3)
-    assert not _gone(leader) and not _gone(grandchild), "kill -9 left them running (the bug)"
+    assert not gone(leader) and not gone(grandchild), "kill -9 left them running (the bug)"
     if not row_committed:
         # the window between the start and the commit of its `running` row: no group known
         with sqlite3.connect(home / "tickwork.db") as con:
@@ -82,7 +57,7 @@ def test_kill_9_then_restart_stops_the_old_tree_before_the_retry(
     assert [(r["attempt"], r["status"]) for r in runs] == [(1, "interrupted"),
                                                            (2, "succeeded")]
     assert runs[1]["trigger"] == "retry"
-    assert _gone(leader) and _gone(grandchild)
+    assert gone(leader) and gone(grandchild)
     # the retry took the lock every process of attempt 1 held: none of them ran any more
     assert (tmp_path / "log").read_text().split("\n")[:2] == ["start 1", "start 2"]
     assert "overlap" not in (tmp_path / "log").read_text()
@@ -91,7 +66,7 @@ def test_kill_9_then_restart_stops_the_old_tree_before_the_retry(
     assert "Traceback" not in second.text()
 
 
-def test_a_timeout_stops_a_setsid_grandchild_whose_parent_is_gone(
+def test_a_timeout_stops_a_setsid_grandchild_whose_parent_isgone(
         spawn: Any, cli: Any, tmp_path: Path) -> None:
     engine = spawn()
     engine.wait_for("engine running")
@@ -102,11 +77,11 @@ def test_a_timeout_stops_a_setsid_grandchild_whose_parent_is_gone(
     assert cli("task", "add", "slow", "--command", command, "--shell",
                "--timeout", "1").code == 0
     run = cli("task", "run", "slow", "--json").json()
-    grandchild = _pid_proc(gc)
+    grandchild = proc_in(gc)
     done = wait_until(lambda: (r := cli("run", "show", str(run["id"]), "--json").json())
                       ["status"] == "timed_out" and r, 10)
     assert "timed out" in (done["error"] or "")
-    assert _gone(grandchild), "the setsid grandchild outlived the timeout"
+    assert gone(grandchild), "the setsid grandchild outlived the timeout"
 
 
 def test_cancel_stops_a_setsid_grandchild(spawn: Any, cli: Any, tmp_path: Path) -> None:
@@ -116,13 +91,13 @@ def test_cancel_stops_a_setsid_grandchild(spawn: Any, cli: Any, tmp_path: Path) 
     command = f"setsid sh -c 'echo $$ > {gc}; exec sleep 60' & sleep 60; wait"
     assert cli("task", "add", "long", "--command", command, "--shell").code == 0
     run = cli("task", "run", "long", "--json").json()
-    grandchild = _pid_proc(gc)
+    grandchild = proc_in(gc)
     wait_until(lambda: cli("run", "show", str(run["id"]), "--json").json()["status"]
                == "running", 8)
     assert cli("run", "cancel", str(run["id"])).code == 0
     wait_until(lambda: cli("run", "show", str(run["id"]), "--json").json()["status"]
                == "cancelled", 10)
-    assert _gone(grandchild), "the setsid grandchild outlived the cancel"
+    assert gone(grandchild), "the setsid grandchild outlived the cancel"
 
 
 def test_a_recorded_pid_with_another_start_time_is_never_touched(

@@ -12,6 +12,14 @@ from typing import Any, Protocol
 MAX_CHECKPOINT = 64 * 1024  # bytes of JSON
 
 
+
+def checkpoint_text(state: Any) -> str:
+    """A checkpoint's JSON text; ValueError when it is not JSON or larger than 64 KiB."""
+    text = json.dumps(state)
+    if len(text.encode()) > MAX_CHECKPOINT:
+        raise ValueError(f"checkpoint is larger than {MAX_CHECKPOINT} bytes")
+    return text
+
 class CheckpointError(RuntimeError):
     """A checkpoint could not be made durable in time; the action should not go on as if
     it were saved."""
@@ -55,9 +63,7 @@ class RunContext:
         never repeated by a resumed attempt; raises CheckpointError when the store could not
         commit it in time, and ValueError when it is not JSON or larger than 64 KiB.
         """
-        text = json.dumps(state)
-        if len(text.encode()) > MAX_CHECKPOINT:
-            raise ValueError(f"checkpoint is larger than {MAX_CHECKPOINT} bytes")
+        text = checkpoint_text(state)
         with self._lock:  # one checkpoint at a time, whichever thread of the action calls
             reply = self._link.checkpoint(text)
         error = reply.get("error")
