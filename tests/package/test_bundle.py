@@ -62,7 +62,11 @@ def wait_for_runs(bundle: Path, user: dict[str, str], cwd: Path, task: str,
 
 def test_the_engine_runs_tasks_on_demand_and_on_schedule(bundle: Path, user: dict[str, str],
                                                           tmp_path: Path) -> None:
+    # a Python action runs in a worker process the bundle starts as itself
+    (tmp_path / "greet.py").write_text("def hello():\n    print('python-from-the-bundle')\n")
     for argv in (["task", "add", "now", "--command", "echo from-the-bundle", "--manual"],
+                 ["task", "add", "py", "--python", "greet:hello", "--cwd", str(tmp_path),
+                  "--manual"],
                  ["task", "add", "every", "--command", "true", "--every", "1s"],
                  ["task", "add", "cron", "--command", "true", "--cron", "* * * * * *"]):
         assert run([str(bundle), *argv], user, tmp_path).returncode == 0
@@ -75,6 +79,11 @@ def test_the_engine_runs_tasks_on_demand_and_on_schedule(bundle: Path, user: dic
         run_id = json.loads(ran.stdout)["id"]
         shown = run([str(bundle), "run", "show", str(run_id), "--log"], user, tmp_path)
         assert "from-the-bundle" in shown.stdout
+        ran = run([str(bundle), "task", "run", "py", "--wait", "60", "--json"], user, tmp_path)
+        assert ran.returncode == 0, ran.stderr + ran.stdout
+        shown = run([str(bundle), "run", "show", str(json.loads(ran.stdout)["id"]), "--log"],
+                    user, tmp_path)
+        assert "python-from-the-bundle" in shown.stdout, shown.stdout
         assert len(wait_for_runs(bundle, user, tmp_path, "every", 2)) >= 2
         assert len(wait_for_runs(bundle, user, tmp_path, "cron", 2)) >= 2
     finally:
