@@ -66,7 +66,7 @@ def test_kill_9_then_restart_stops_the_old_tree_before_the_retry(
     assert "Traceback" not in second.text()
 
 
-def test_a_timeout_stops_a_setsid_grandchild_whose_parent_isgone(
+def test_a_timeout_stops_a_setsid_grandchild_whose_parent_is_gone(
         spawn: Any, cli: Any, tmp_path: Path) -> None:
     engine = spawn()
     engine.wait_for("engine running")
