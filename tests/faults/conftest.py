@@ -3,8 +3,6 @@ no interpreter start-up each); `make faults` keeps `python -m app.cli`."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from faults.harness import Doors
@@ -13,11 +11,5 @@ from tests.support import tickwork
 
 @pytest.fixture(autouse=True)
 def _zygote_doors(monkeypatch: pytest.MonkeyPatch) -> None:
-    def start(args: list[str], **kwargs: Any) -> Any:
-        return tickwork.start(args, **kwargs)
-
-    def run(args: list[str], **kwargs: Any) -> Any:
-        return tickwork.run(args, **kwargs)
-
-    monkeypatch.setattr(Doors, "start", staticmethod(start))
-    monkeypatch.setattr(Doors, "run", staticmethod(run))
+    monkeypatch.setattr(Doors, "start", staticmethod(tickwork.start))
+    monkeypatch.setattr(Doors, "run", staticmethod(tickwork.run))
