@@ -74,6 +74,11 @@ def test_an_unreachable_server_is_one_line_and_exit_1(pg_cli: Any) -> None:
     assert result.code == 1
     assert result.err.count("\n") == 1 and "Traceback" not in result.err
     assert "cannot open the PostgreSQL store postgresql://tickwork@127.0.0.1" in result.err
+    # a password in the URL never appears in what Tickwork says
+    result = pg_cli("--store", f"postgresql://tickwork:hunter2@127.0.0.1:{port}/nowhere",
+                    "task", "list", store=False)
+    assert result.code == 1 and "hunter2" not in result.err + result.out, result.err
+    assert "postgresql://tickwork@127.0.0.1" in result.err
 
 
 def test_sqlite_only_commands_name_the_tools_to_use(pg_cli: Any) -> None:
