@@ -164,6 +164,7 @@ class Engine:
             self.executor.shutdown(2.0)
         if self._metrics is not None:
             self._metrics.stop()
+        self.watcher.wake()
         for t in self._threads:
             if t is not threading.current_thread():
                 t.join(5)

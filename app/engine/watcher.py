@@ -73,6 +73,10 @@ class StoreWatcher:
         """Run `job` on the store thread (it posts its result back itself)."""
         self._jobs.put(job)
 
+    def wake(self) -> None:
+        """Wake the thread from its wait, so that a stop is seen at once."""
+        self._jobs.put(lambda: None)
+
     def read_runs(self, run_ids: set[int] | None) -> None:
         """Look at some runs (all active ones when None) and report them to `runs_seen`."""
         def read() -> None:

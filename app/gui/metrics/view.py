@@ -93,34 +93,14 @@ class MetricsView(QWidget):
         bar.addWidget(self.status, 1)
         self.canvas = plots.GraphicsLayoutWidget()
         self.canvas.setObjectName("MetricsPlots")
-        self.plots: list[Any] = []
+        self.plots: list[Any] = []  # built when first shown: most windows never show them
         self.curves: dict[str, Any] = {}
         self.legends: list[Any] = []
         self.heads: dict[str, Any] = {}
         self._current: dict[str, float] = {}  # newest value of each series in the span
-        for i, (title, _unit, yrange, curves) in enumerate(PLOTS):
-            plot = plots.new_plot(self.canvas, i // COLUMNS, i % COLUMNS, title)
-            plot.setLabel("left", AXES[i])
-            plot.getAxis("left").setWidth(60)  # room for the unit beside the ticks
-            if yrange is not None:
-                plot.setYRange(*yrange, padding=0.02)
-                plot.enableAutoRange(y=False)
-            else:
-                plot.enableAutoRange(y=True)
-                plot.setAutoVisible(y=True)
-            if len(curves) > 1:
-                self.legends.append(plot.addLegend(offset=(8, 4), colCount=1))
-            for series, legend, _colour in curves:
-                self.curves[series] = plot.plot(name=legend)
-                # the newest value as a dot: a lone sample is visible, the eye finds "now"
-                self.heads[series] = plot.plot(pen=None, symbol="o", symbolSize=6)
-            if self.plots:
-                plot.setXLink(self.plots[0])
-            self.plots.append(plot)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.canvas, 1)
-        self._restyle()
 
         self.timer = QTimer(self)
         self.timer.setInterval(1000)
@@ -204,8 +184,33 @@ class MetricsView(QWidget):
             self._poll_store()
         self.redraw(now)
 
+    def _build_plots(self) -> None:
+        """The six plots and their curves, once (the first time they are drawn)."""
+        for i, (title, _unit, yrange, curves) in enumerate(PLOTS):
+            plot = plots.new_plot(self.canvas, i // COLUMNS, i % COLUMNS, title)
+            plot.setLabel("left", AXES[i])
+            plot.getAxis("left").setWidth(60)  # room for the unit beside the ticks
+            if yrange is not None:
+                plot.setYRange(*yrange, padding=0.02)
+                plot.enableAutoRange(y=False)
+            else:
+                plot.enableAutoRange(y=True)
+                plot.setAutoVisible(y=True)
+            if len(curves) > 1:
+                self.legends.append(plot.addLegend(offset=(8, 4), colCount=1))
+            for series, legend, _colour in curves:
+                self.curves[series] = plot.plot(name=legend)
+                # the newest value as a dot: a lone sample is visible, the eye finds "now"
+                self.heads[series] = plot.plot(pen=None, symbol="o", symbolSize=6)
+            if self.plots:
+                plot.setXLink(self.plots[0])
+            self.plots.append(plot)
+        self._restyle()
+
     def redraw(self, now: float | None = None) -> None:
         """Move the time window to now; give the curves new data if any arrived."""
+        if not self.plots:
+            self._build_plots()
         now = now if now is not None else time.time()
         if self._dirty:
             self._dirty = False
@@ -274,7 +279,7 @@ class MetricsView(QWidget):
         self.redraw()
 
     def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "curves"):
+        if event.type() == QEvent.Type.PaletteChange and getattr(self, "plots", None):
             self._restyle()
         super().changeEvent(event)
 
