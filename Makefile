@@ -30,8 +30,10 @@ run: $(STAMP)
 engine: $(STAMP)
 	$(PY) main.py engine $(ARGS)
 
+# Bytecode is written even where the environment says not to (PYTHONDONTWRITEBYTECODE): each
+# test process and each engine or worker it starts would otherwise compile the same sources.
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder \
+	PYTHONDONTWRITEBYTECODE= QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder \
 		$(PYTEST_ARGS)
 
 lint: $(STAMP)
