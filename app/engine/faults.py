@@ -37,7 +37,7 @@ from app.engine.dispatcher import Dispatcher
 from app.engine.events import EventHub, Notification
 from app.engine.horizon import Horizon
 from app.engine.watcher import StoreWatcher
-from app.engine.writer import RETRY_FIRST, RETRY_MAX, Writer
+from app.engine.writer import RETRY_AWAY, RETRY_FIRST, RETRY_MAX, Writer
 from app.store.database import Store
 from app.store.integrity import CORRUPT, FULL, UNREACHABLE, find_fault
 
@@ -118,8 +118,8 @@ class StoreFaults:
             self.report(None, "")
 
     def start_up(self) -> None:
-        """Dispatcher: start-up recovery, retried with backoff while the store is full or
-        its server away."""
+        """Dispatcher: start-up recovery, retried with backoff while the store is full, every
+        second while its server is away."""
         try:
             engine = self.engine
             engine.watcher.audit_mark = recovery.recover(engine.store, engine.dispatcher,
@@ -131,8 +131,8 @@ class StoreFaults:
             if not self.down:
                 self._say(fault[0], str(fault[1]))
                 self._stall(fault[0])
-            delay = self._start_up_delay = min(max(self._start_up_delay * 2, RETRY_FIRST),
-                                               RETRY_MAX)
+            backoff = min(max(self._start_up_delay * 2, RETRY_FIRST), RETRY_MAX)
+            delay = self._start_up_delay = RETRY_AWAY if fault[0] == UNREACHABLE else backoff
             self.engine.clock.call_later(delay, lambda: self.engine.post(self.start_up))
             return
         if self._start_up_delay:
@@ -140,7 +140,11 @@ class StoreFaults:
             self.down = False
             with self._lock:
                 self._said = None
-            log.warning("the store can be written again: start-up recovery done")
+            if self._kind == UNREACHABLE:
+                log.warning("the store's server %s is back: start-up recovery done",
+                            self.engine.store.name)
+            else:
+                log.warning("the store can be written again: start-up recovery done")
             if self.engine.state == "stalled":
                 self.engine.set_state("running", f"{self.engine.workers} workers")
 

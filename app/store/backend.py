@@ -85,23 +85,29 @@ class PostgresStore(pw.PostgresqlDatabase):
         super().init(database, **kwargs)
         self._adapter = Psycopg3()
         self._isolation_level = self._adapter.isolation_level_int(kwargs.get("isolation_level"))
-        self._drops = 0  # connections found dropped by the server, in any thread
+        self._drops = 0  # times any thread saw the server away (a connection dropped or
+        # refused): a connection opened before may be dead
 
     def execute_sql(self, sql: str, params: Any = None) -> Any:
         return super().execute_sql(placeholders(sql), params)
 
     def _connect(self) -> Any:
-        conn = super()._connect()
-        self._state.drops_seen = self._drops
+        drops = self._drops
+        try:
+            conn = super()._connect()
+        except Exception:
+            self._drops += 1
+            raise
+        self._state.drops_seen = drops
         return conn
 
     def is_closed(self) -> bool:
         """Also True when the server closed this thread's connection (a restart, a cut
         network) outside a transaction: the next statement then connects anew instead of
-        failing on the dead one for ever. Once one thread finds its connection dropped,
-        every other thread's connection opened before is suspect (a restarted server
-        dropped them all): each is opened anew at its next use, rather than failing once
-        after the server is back."""
+        failing on the dead one for ever. Once one thread finds its connection dropped, or
+        cannot open one, every other thread's connection opened before is suspect (a
+        restarted server dropped them all): each is opened anew at its next use, rather than
+        failing once after the server is back."""
         state = self._state
         conn = state.conn
         if not state.closed and conn is not None and not state.transactions and (

@@ -12,8 +12,8 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -91,6 +91,30 @@ def test_an_outage_stalls_once_holds_the_writes_and_catches_up(
     said = caplog.text + "".join(n.message for n in events.of(Notification))
     assert PASSWORD not in said
     assert not [t for t in threading.enumerate() if t.name in THREADS and t.is_alive()]
+
+
+def test_an_engine_started_while_the_server_is_away_waits_then_recovers(
+        pg_store: Store, pg_server: PgServer, caplog: pytest.LogCaptureFixture) -> None:
+    from app.store.models import RunRow
+
+    caplog.set_level(logging.INFO)
+    service = Service(pg_store, "cli")
+    task = service.create_task(command_task("n", retries=0))
+    at = datetime.now(UTC) - timedelta(hours=1)
+    with pg_store.write():  # what a dead engine left running
+        RunRow.create(task=task.id, scheduled_for=at, attempt=1, status="running",
+                      trigger="schedule", queued_at=at, started_at=at, engine="dead:1:1")
+    engine = Engine(pg_store, workers=2, metrics=False, backups=False)
+    try:
+        with pg_server.paused():
+            assert engine.start() == "stalled"
+        wait_until(lambda: engine.state == "running", 15)
+        assert [r.status for r in service.list_runs(task="n")] == ["interrupted"]
+    finally:
+        engine.stop(grace=2)
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and pg_store.name in errors[0].getMessage(), errors
+    assert not [r for r in caplog.records if r.exc_info]
 
 
 def test_the_cli_says_one_line_while_the_server_is_down(
