@@ -75,6 +75,8 @@ class Writer:
         self.on_fault = on_fault
         self.fault: str | None = None  # FULL or UNREACHABLE while a batch waits, CORRUPT
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._unwritten = 0  # writes given up at stop, the store still failing (said once)
+        self._unwritten_why = ""
         self.batches = 0
         self.ops = 0
         self.max_batch_seconds = 0.0
@@ -152,6 +154,9 @@ class Writer:
                     break
                 batch, self._batch = self._batch, _Batch()
             self._commit(batch)
+        if self._unwritten:
+            log.error("the store still cannot be written at stop: %d writes were not "
+                      "committed (%s)", self._unwritten, self._unwritten_why)
         connection.close()  # this thread's connection
 
     def _commit(self, batch: _Batch) -> None:
@@ -224,9 +229,9 @@ class Writer:
                     continue
                 if fault[0] == CORRUPT:
                     self._report(CORRUPT, str(fault[1]))
-                else:
-                    log.error("the store still cannot be written at stop: %d writes were "
-                              "not committed (%s)", len(batch), fault[1])
+                else:  # said once, as the thread ends
+                    self._unwritten += len(batch)
+                    self._unwritten_why = (str(fault[1]).strip().splitlines() or [""])[0]
                 self._abandon(batch, exc)
                 return None
             self._report(None, "")
