@@ -139,7 +139,8 @@ def find_fault(exc: BaseException | None) -> tuple[str, BaseException] | None:
         if name == "SQLITE_FULL" or any(t in text for t in _FULL_TEXT):
             return FULL, err
         todo.extend(a for a in err.args if isinstance(a, BaseException))
-        todo.extend((err.__cause__, err.__context__))
+        orig = getattr(err, "orig", None)  # the driver's exception a peewee one wraps
+        todo.extend((orig, err.__cause__, err.__context__))
     return None
 
 

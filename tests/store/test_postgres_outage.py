@@ -127,3 +127,26 @@ def test_the_cli_says_one_line_while_the_server_is_down(
     assert proc.stdout == "" and proc.stderr.count("\n") == 1, proc.stderr
     assert "Traceback" not in proc.stderr and PASSWORD not in proc.stderr
     assert f"cannot open the PostgreSQL store {pg_url}" in proc.stderr
+
+
+def test_what_counts_as_the_server_away() -> None:
+    import peewee as pw
+    import psycopg
+    from psycopg import errors
+
+    from app.store.integrity import UNREACHABLE, fault_of
+
+    away = [errors.AdminShutdown("terminating connection due to administrator command"),
+            errors.CannotConnectNow("the database system is starting up"),
+            errors.ConnectionFailure("connection failure"),
+            psycopg.OperationalError("the connection is closed"),
+            psycopg.OperationalError("connection failed: Connection refused"),
+            psycopg.InterfaceError("cannot execute operations: the connection is in status 2")]
+    for exc in away:
+        assert fault_of(exc) == UNREACHABLE, exc
+        assert fault_of(pw.OperationalError(exc, *exc.args)) == UNREACHABLE  # peewee's wrap
+    # the server answers: a write lock not had in time, a cancelled statement, a conflict
+    for exc in (errors.LockNotAvailable("lock timeout"), errors.QueryCanceled("cancel"),
+                errors.UniqueViolation("duplicate key"),
+                psycopg.InterfaceError("the cursor is closed")):
+        assert fault_of(exc) is None, exc
