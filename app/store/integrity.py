@@ -130,18 +130,29 @@ def find_fault(exc: BaseException | None) -> tuple[str, BaseException] | None:
         if err is None or id(err) in seen:
             continue
         seen.add(id(err))
+        orig = getattr(err, "orig", None)  # the driver's exception a peewee one wraps
         if server_away(err):
             return UNREACHABLE, err
-        name = getattr(err, "sqlite_errorname", "") or ""
-        text = str(err).lower()
-        if name.startswith(_CORRUPT_NAMES) or any(t in text for t in _CORRUPT_TEXT):
-            return CORRUPT, err
-        if name == "SQLITE_FULL" or any(t in text for t in _FULL_TEXT):
-            return FULL, err
+        if not _from_postgres(err) and not _from_postgres(orig):  # SQLite's words: a
+            # PostgreSQL "malformed array literal" is a bad statement, not a damaged store
+            name = getattr(err, "sqlite_errorname", "") or ""
+            text = str(err).lower()
+            if name.startswith(_CORRUPT_NAMES) or any(t in text for t in _CORRUPT_TEXT):
+                return CORRUPT, err
+            if name == "SQLITE_FULL" or any(t in text for t in _FULL_TEXT):
+                return FULL, err
         todo.extend(a for a in err.args if isinstance(a, BaseException))
-        orig = getattr(err, "orig", None)  # the driver's exception a peewee one wraps
         todo.extend((orig, err.__cause__, err.__context__))
     return None
+
+
+def _from_postgres(err: BaseException | None) -> bool:
+    """Is `err` an error of psycopg (the PostgreSQL driver)?"""
+    if err is None or "psycopg" not in sys.modules:
+        return False
+    import psycopg
+
+    return isinstance(err, psycopg.Error)
 
 
 def server_away(err: BaseException) -> bool:

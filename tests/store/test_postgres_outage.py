@@ -150,3 +150,6 @@ def test_what_counts_as_the_server_away() -> None:
                 errors.UniqueViolation("duplicate key"),
                 psycopg.InterfaceError("the cursor is closed")):
         assert fault_of(exc) is None, exc
+    # SQLite's words in a PostgreSQL error do not make the store damaged or full
+    bad = errors.InvalidTextRepresentation('malformed array literal: "x"')
+    assert fault_of(pw.DataError(bad, *bad.args)) is None
