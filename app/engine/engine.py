@@ -257,7 +257,7 @@ class Engine:
             self._metrics = MetricsSampler(self)
             self._metrics.start()
         if self.faults.down:
-            self._set_state("stalled", "the store cannot be written (disk full?): retrying")
+            self._set_state("stalled", self.faults.why)
         else:
             self._set_state("running", f"{self.workers} workers")
 

@@ -1,4 +1,5 @@
-"""What the engine does when its store fails it: a full disk is a pause, a damage is a stop.
+"""What the engine does when its store fails it: a full disk or an unreachable server is a
+pause, a damage is a stop.
 
 A full disk (SQLITE_FULL) is a state, not a loop: the writer holds the batch it could not
 commit and retries it with backoff; the engine becomes `stalled` — it says so once (log,
@@ -8,8 +9,17 @@ moves when a fire is claimed, so once a write commits again the engine is `runni
 `recovery.redo_due` applies each task's catch-up policy to what fell due meanwhile, exactly
 as after a clock jump. A full disk already at start-up (recovery cannot mark what a dead
 engine left) stalls the engine the same way, and start-up recovery is retried whole with
-backoff until it commits. A damaged store (SQLITE_CORRUPT met on any engine thread) stops
-the engine, once, with one line naming the newest backup and the restore command (`fatal`).
+backoff until it commits.
+
+A PostgreSQL store's server that cannot be reached (stopped, restarting, a cut network) is
+the same pause, met by whichever engine thread uses the store first: the writer holds its
+batch, the store thread and the dispatcher hand the error here (`met`). It is said once, with
+the server's URL (never its password); the writer then tries a write every second (a probe,
+when it held nothing) and the first that commits ends the pause: the engine is `running`
+and catches up, as after a full disk.
+
+A damaged store (SQLITE_CORRUPT met on any engine thread) stops the engine, once, with one
+line naming the newest backup and the restore command (`fatal`).
 """
 
 from __future__ import annotations
@@ -18,6 +28,7 @@ import logging
 import threading
 from collections.abc import Callable
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from app.engine import recovery
 from app.engine.clock import Clock
@@ -26,9 +37,9 @@ from app.engine.dispatcher import Dispatcher
 from app.engine.events import EventHub, Notification
 from app.engine.horizon import Horizon
 from app.engine.watcher import StoreWatcher
-from app.engine.writer import RETRY_FIRST, RETRY_MAX
+from app.engine.writer import RETRY_AWAY, RETRY_FIRST, RETRY_MAX, Writer
 from app.store.database import Store
-from app.store.integrity import CORRUPT, FULL, find_fault
+from app.store.integrity import CORRUPT, FULL, UNREACHABLE, find_fault
 
 
 class EngineParts(Protocol):
@@ -50,6 +61,8 @@ class EngineParts(Protocol):
     @property
     def dispatcher(self) -> Dispatcher: ...
     @property
+    def writer(self) -> Writer: ...
+    @property
     def requests(self) -> Requests: ...
     def post(self, fn: Callable[[], None]) -> None: ...
     def set_state(self, state: str, detail: str = "") -> None: ...
@@ -64,7 +77,17 @@ class StoreFaults:
         self.fatal: str | None = None  # the one line that stopped the engine
         self.down = False  # dispatcher's view: the store cannot be written, fire nothing
         self._down_since = 0.0
+        self._kind = FULL  # dispatcher's view: why it is down (FULL or UNREACHABLE)
         self._start_up_delay = 0.0  # > 0 while start-up recovery waits for the store
+        self._said: str | None = None  # the pause said and not yet over (any thread)
+        self._lock = threading.Lock()
+
+    @property
+    def why(self) -> str:
+        """The stalled engine's state detail."""
+        if self._kind == UNREACHABLE:
+            return "the store's server cannot be reached: retrying every second"
+        return "the store cannot be written (disk full?): retrying"
 
     def met(self, exc: BaseException) -> bool:
         """Any engine thread met `exc`: True when it is a fault of the store (now handled),
@@ -75,12 +98,28 @@ class StoreFaults:
         kind, err = fault
         if kind == CORRUPT:
             self.report(CORRUPT, str(err))
+        elif kind == UNREACHABLE:
+            self.away(str(err))
         else:
             log.warning("store write failed: %s", err)  # the writer reports the state
         return True
 
+    def away(self, detail: str) -> None:
+        """Any engine thread: the store's server cannot be reached. The first time, pause
+        firing (said once) and give the writer a probe, so that a write is tried every
+        second even when nothing else is written; the first that commits ends the pause."""
+        if self._say(UNREACHABLE, detail):
+            self.engine.post(lambda: self._stall(UNREACHABLE))
+            self.engine.writer.submit(lambda: None, self._probed)
+
+    def _probed(self, _result: object, error: BaseException | None) -> None:
+        """Writer: the probe committed (the server is back), or failed at the writer's stop."""
+        if error is None:
+            self.report(None, "")
+
     def start_up(self) -> None:
-        """Dispatcher: start-up recovery, retried with backoff while the store is full."""
+        """Dispatcher: start-up recovery, retried with backoff while the store is full, every
+        second while its server is away."""
         try:
             engine = self.engine
             engine.watcher.audit_mark = recovery.recover(engine.store, engine.dispatcher,
@@ -90,29 +129,50 @@ class StoreFaults:
             if fault is None or fault[0] == CORRUPT:
                 raise
             if not self.down:
-                self._say_full(str(fault[1]))
-                self._stall()
-            delay = self._start_up_delay = min(max(self._start_up_delay * 2, RETRY_FIRST),
-                                               RETRY_MAX)
+                self._say(fault[0], str(fault[1]))
+                self._stall(fault[0])
+            backoff = min(max(self._start_up_delay * 2, RETRY_FIRST), RETRY_MAX)
+            delay = self._start_up_delay = RETRY_AWAY if fault[0] == UNREACHABLE else backoff
             self.engine.clock.call_later(delay, lambda: self.engine.post(self.start_up))
             return
         if self._start_up_delay:
             self._start_up_delay = 0.0
             self.down = False
-            log.warning("the store can be written again: start-up recovery done")
+            with self._lock:
+                self._said = None
+            if self._kind == UNREACHABLE:
+                log.warning("the store's server %s is back: start-up recovery done",
+                            self.engine.store.name)
+            else:
+                log.warning("the store can be written again: start-up recovery done")
             if self.engine.state == "stalled":
                 self.engine.set_state("running", f"{self.engine.workers} workers")
 
     def report(self, kind: str | None, detail: str) -> None:
-        """The writer's report: CORRUPT, FULL, or None when a write committed again."""
+        """The writer's report: CORRUPT, FULL, UNREACHABLE, or None when a write committed
+        again."""
         engine = self.engine
         if kind == CORRUPT:
             self._halt(str(engine.store.damaged(detail)))
-        elif kind == FULL:
-            self._say_full(detail)
-            engine.post(self._stall)
+        elif kind is not None:
+            if self._say(kind, detail):
+                engine.post(lambda: self._stall(kind))
         else:
+            with self._lock:
+                self._said = None
             engine.post(self._resume)
+
+    def _say(self, kind: str, detail: str) -> bool:
+        """Say a pause (FULL or UNREACHABLE) once: False when it was said already."""
+        with self._lock:
+            if self._said == kind:
+                return False
+            self._said = kind
+        if kind == UNREACHABLE:
+            self._say_away(detail)
+        else:
+            self._say_full(detail)
+        return True
 
     def _say_full(self, detail: str) -> None:
         log.error("the store cannot be written (%s): firing paused, retrying with backoff; "
@@ -122,14 +182,27 @@ class StoreFaults:
             f"{detail}: no task starts until it can (free disk space); fires missed "
             "meanwhile are caught up afterwards"))
 
-    def _stall(self) -> None:
+    def _say_away(self, detail: str) -> None:
+        store = self.engine.store
+        detail = _without_password(detail.strip().splitlines()[0] if detail.strip() else
+                                   "no connection", store.url)
+        log.error("the store's server cannot be reached (%s: %s): firing paused, retrying "
+                  "every second", store.name, detail)
+        self.engine.hub.emit(Notification(
+            "store", "Tickwork cannot reach its store",
+            f"{store.name}: {detail}: no task starts until the server is back; fires missed "
+            "meanwhile are caught up afterwards"))
+
+    def _stall(self, kind: str) -> None:
         """Dispatcher: stop firing until the store takes writes again."""
         engine = self.engine
+        if not self.down:
+            self._down_since = engine.clock.monotonic()
         self.down = True
-        self._down_since = engine.clock.monotonic()
+        self._kind = kind
         engine.horizon.disarm_all()
         if engine.state == "running":
-            engine.set_state("stalled", "the store cannot be written (disk full?): retrying")
+            engine.set_state("stalled", self.why)
 
     def _resume(self) -> None:
         """Dispatcher: the store takes writes again; catch up what fell due meanwhile."""
@@ -138,12 +211,17 @@ class StoreFaults:
         engine = self.engine
         self.down = False
         down = engine.clock.monotonic() - self._down_since
-        log.warning("the store can be written again after %.0fs: catching up missed fires",
-                    down)
+        if self._kind == UNREACHABLE:
+            log.warning("the store's server %s is back after %.0fs: catching up missed fires",
+                        engine.store.name, down)
+            cause = f"after the store's server could not be reached for {down:.0f}s"
+        else:
+            log.warning("the store can be written again after %.0fs: catching up missed "
+                        "fires", down)
+            cause = f"after the store could not be written for {down:.0f}s"
         if engine.state == "stalled":
             engine.set_state("running", f"{engine.workers} workers")
-        recovery.redo_due(engine.store, engine.dispatcher,
-                          f"after the store could not be written for {down:.0f}s")
+        recovery.redo_due(engine.store, engine.dispatcher, cause)
 
     def _halt(self, message: str) -> None:
         """Stop the engine for good because its store is damaged: once, in one line."""
@@ -155,3 +233,11 @@ class StoreFaults:
                                           message))
         threading.Thread(target=self.engine.stop, kwargs={"grace": 2.0}, name="tickwork-halt",
                          daemon=True).start()
+
+
+def _without_password(text: str, url: str | None) -> str:
+    """`text` with the store URL's password (if it has one) blanked out."""
+    if url is None:
+        return text
+    password = urlsplit(url).password
+    return text.replace(password, "***") if password else text

@@ -18,7 +18,8 @@ Deletes go in batches of at most `app.store.retention.BATCH` runs, each its own 
 transaction, so the engine's writer is never held up for long; free pages go back with
 `PRAGMA incremental_vacuum` in slices. Ages and waits are measured with the engine's clock
 (`Clock`). Audit events are never touched; a failure is logged and tried again at the next
-look, it never stops the engine.
+look, it never stops the engine (a store's server away is not logged here: the engine says
+it once).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from app.core.task import FINISHED_STATUSES
 from app.engine.clock import WALL, Clock
 from app.engine.events import Event, RunChanged, TasksChanged
 from app.store import connection, retention
+from app.store.integrity import UNREACHABLE, fault_of
 
 log = logging.getLogger("tickwork.engine")
 
@@ -195,7 +197,10 @@ class Retention:
                         else:
                             self._look_after_runs(finished)
                     except Exception as exc:  # a busy or full store: said, tried again later
-                        log.warning("history: pruning failed, will try again: %s", exc)
+                        if fault_of(exc) == UNREACHABLE:  # the engine says that, once
+                            log.debug("history: pruning waits for the store's server")
+                        else:
+                            log.warning("history: pruning failed, will try again: %s", exc)
                         connection.end_transaction()
                         if finished:
                             self._again(finished)

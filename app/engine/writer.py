@@ -13,11 +13,14 @@ After the commit each record's callback runs on this thread, so callbacks see on
 state (a claimed run is on disk before it starts). If a batch fails, it is rolled back and
 replayed one record at a time, so one bad write fails alone.
 
-Two failures are faults of the store, not of a write, and are never replayed: a full disk
+Some failures are faults of the store, not of a write, and are never replayed: a full disk
 (SQLITE_FULL) holds the batch and retries it with backoff (0.5 s doubling to 30 s) until it
-commits, while new writes queue behind it; a damaged file (SQLITE_CORRUPT) fails the batch.
-Each is reported once through `on_fault(kind, detail)`, and the end of a full disk through
-`on_fault(None, "")`, so the engine can stop firing and say so.
+commits, while new writes queue behind it; a PostgreSQL server that cannot be reached holds
+it the same way, retried every second (each try is one connection attempt); a damaged file
+(SQLITE_CORRUPT) fails the batch. Each is reported once through `on_fault(kind, detail)`,
+and the end of a hold through `on_fault(None, "")`, so the engine can stop firing and say
+so. Nothing in a held batch is lost: a transaction the server dropped committed nothing, and
+the whole batch is tried again.
 """
 
 from __future__ import annotations
@@ -32,13 +35,15 @@ from typing import Any
 
 from app.engine.clock import WALL, Clock
 from app.store import connection, ledger
-from app.store.integrity import CORRUPT, FULL, find_fault
+from app.store.integrity import CORRUPT, FULL, UNREACHABLE, find_fault
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 20_000
 RETRY_FIRST = 0.5  # seconds before the first retry of a batch the store could not take
 RETRY_MAX = 30.0
+RETRY_AWAY = 1.0  # seconds between tries while a PostgreSQL server cannot be reached
+HELD = (FULL, UNREACHABLE)  # faults that hold a batch until it commits
 Done = Callable[[Any, BaseException | None], None]
 Fault = Callable[[str | None, str], None]
 
@@ -68,8 +73,10 @@ class Writer:
         self._stopping = False
         self._stopped = threading.Event()  # wakes a backoff wait at stop
         self.on_fault = on_fault
-        self.fault: str | None = None  # FULL while a batch waits for the store, CORRUPT
+        self.fault: str | None = None  # FULL or UNREACHABLE while a batch waits, CORRUPT
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._unwritten = 0  # writes given up at stop, the store still failing (said once)
+        self._unwritten_why = ""
         self.batches = 0
         self.ops = 0
         self.max_batch_seconds = 0.0
@@ -147,6 +154,9 @@ class Writer:
                     break
                 batch, self._batch = self._batch, _Batch()
             self._commit(batch)
+        if self._unwritten:
+            log.error("the store still cannot be written at stop: %d writes were not "
+                      "committed (%s)", self._unwritten, self._unwritten_why)
         connection.close()  # this thread's connection
 
     def _commit(self, batch: _Batch) -> None:
@@ -165,7 +175,7 @@ class Writer:
                 self._report(CORRUPT, str(err))
                 self._abandon(batch, exc)
                 return
-            held = self._hold(batch, str(err))
+            held = self._hold(batch, kind, str(err))
             if held is None:
                 return
             results, claimed = held
@@ -193,16 +203,19 @@ class Writer:
             ledger.set_next_many(list(batch.next_runs.items()))
         return results, claimed
 
-    def _hold(self, batch: _Batch, detail: str) -> tuple[list[Any], list[Any]] | None:
-        """The store is full: keep the batch and retry it with backoff until it commits
-        (its results), or until the writer stops (None, the batch failed)."""
-        self._report(FULL, detail)
+    def _hold(self, batch: _Batch, kind: str, detail: str
+              ) -> tuple[list[Any], list[Any]] | None:
+        """The store is full or its server away: keep the batch and retry it (with backoff
+        while full, every second while away) until it commits (its results), or until the
+        writer stops (None, the batch failed)."""
+        self._report(kind, detail)
         delay = RETRY_FIRST
         while True:
-            stopping = self.clock.wait(self._stopped, delay)
+            wait = RETRY_AWAY if kind == UNREACHABLE else delay
+            stopping = self.clock.wait(self._stopped, wait)
             delay = min(delay * 2, RETRY_MAX)
-            connection.end_transaction()
             try:
+                connection.end_transaction()
                 out = self._transact(batch)
             except Exception as exc:
                 fault = find_fault(exc)
@@ -210,13 +223,15 @@ class Writer:
                     self._report(None, "")
                     self._replay(batch)
                     return None
-                if fault[0] == FULL and not stopping:
+                if fault[0] in HELD and not stopping:
+                    kind = fault[0]
+                    self._report(kind, str(fault[1]))  # (said once: only a change of kind)
                     continue
                 if fault[0] == CORRUPT:
                     self._report(CORRUPT, str(fault[1]))
-                else:
-                    log.error("the store still cannot be written at stop: %d writes were "
-                              "not committed (%s)", len(batch), fault[1])
+                else:  # said once, as the thread ends
+                    self._unwritten += len(batch)
+                    self._unwritten_why = (str(fault[1]).strip().splitlines() or [""])[0]
                 self._abandon(batch, exc)
                 return None
             self._report(None, "")

@@ -20,6 +20,7 @@ import itertools
 import json
 import re
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -77,23 +78,44 @@ class Psycopg3(pw.Psycopg3Adapter):
 
 
 class PostgresStore(pw.PostgresqlDatabase):
-    """PostgreSQL (psycopg 3) that runs the store's `?`-style SQL unchanged."""
+    """PostgreSQL (psycopg 3) that runs the store's `?`-style SQL unchanged, and opens a
+    thread's connection anew when the server dropped it."""
 
     def init(self, database: str, **kwargs: Any) -> None:
         super().init(database, **kwargs)
         self._adapter = Psycopg3()
         self._isolation_level = self._adapter.isolation_level_int(kwargs.get("isolation_level"))
+        self._drops = 0  # times any thread saw the server away (a connection dropped or
+        # refused): a connection opened before may be dead
 
     def execute_sql(self, sql: str, params: Any = None) -> Any:
         return super().execute_sql(placeholders(sql), params)
 
+    def _connect(self) -> Any:
+        drops = self._drops
+        try:
+            conn = super()._connect()
+        except Exception:
+            self._drops += 1
+            raise
+        self._state.drops_seen = drops
+        return conn
+
     def is_closed(self) -> bool:
         """Also True when the server closed this thread's connection (a restart, a cut
         network) outside a transaction: the next statement then connects anew instead of
-        failing on the dead one for ever."""
+        failing on the dead one for ever. Once one thread finds its connection dropped, or
+        cannot open one, every other thread's connection opened before is suspect (a
+        restarted server dropped them all): each is opened anew at its next use, rather than
+        failing once after the server is back."""
         state = self._state
-        if (not state.closed and state.conn is not None and state.conn.closed
-                and not state.transactions):
+        conn = state.conn
+        if not state.closed and conn is not None and not state.transactions and (
+                conn.closed or getattr(state, "drops_seen", self._drops) != self._drops):
+            if conn.closed:
+                self._drops += 1
+            with suppress(Exception):  # the server may be gone: no goodbye to say
+                conn.close()
             state.reset()
         return bool(state.closed)
 

@@ -40,7 +40,11 @@ def write_batch() -> Iterator[Any]:
 
 
 def end_transaction() -> None:
-    """After a failed commit: make sure this thread's connection is out of any transaction."""
+    """After a failed commit: make sure this thread's connection is out of any transaction.
+    Never raises: a connection that is closed, or that the server dropped, has no
+    transaction left (and is opened anew by the next statement, app/store/backend.py)."""
+    if db.obj is None or db.is_closed():
+        return
     con = db.connection()
     if isinstance(db.obj, pw.PostgresqlDatabase):
         _end_postgres(con)
@@ -55,6 +59,8 @@ def end_transaction() -> None:
 def _end_postgres(con: Any) -> None:
     from psycopg.pq import TransactionStatus
 
+    if con.closed:
+        return
     if con.info.transaction_status != TransactionStatus.IDLE:
         try:
             con.rollback()

@@ -5,12 +5,15 @@ connection (`mode=ro`; `immutable=1` when the file is in WAL mode but has no `-w
 so not even a `-shm` appears beside someone else's database). Only a file that is empty or
 already Tickwork's is ever opened for writing. `problems` runs SQLite's own checks
 (`quick_check` at engine start, the full `integrity_check` for `tickwork check`), and
-`fault_of` names the two faults the engine treats as states: a damaged file and a full disk.
+`fault_of` names the faults the engine treats as states: a damaged file, a full disk, and
+(for a PostgreSQL store) a server that cannot be reached — stopped, restarting, or behind a
+cut network.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import sys
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,9 +23,13 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 HEADER_SIZE = 100
 CORRUPT = "corrupt"
 FULL = "full"
+UNREACHABLE = "unreachable"  # a PostgreSQL store's server is away
 _CORRUPT_NAMES = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
 _CORRUPT_TEXT = ("malformed", "file is not a database", "disk image")
 _FULL_TEXT = ("database or disk is full",)
+# SQLSTATEs of a server going away or not taking connections: class 08 (connection
+# exception), admin/crash shutdown, "the database system is starting up/shutting down"
+_AWAY_STATES = ("57P01", "57P02", "57P03")
 
 
 class StoreDamaged(StoreError):
@@ -105,15 +112,17 @@ def problems(con: sqlite3.Connection, *, full: bool = False, limit: int = 100) -
 
 
 def fault_of(exc: BaseException | None) -> str | None:
-    """CORRUPT, FULL or None for an exception from sqlite3 or peewee (which wraps it)."""
+    """CORRUPT, FULL, UNREACHABLE or None for an exception from sqlite3, psycopg or peewee
+    (which wraps them)."""
     found = find_fault(exc)
     return found[0] if found else None
 
 
 def find_fault(exc: BaseException | None) -> tuple[str, BaseException] | None:
-    """The fault (CORRUPT or FULL) and the exception that says so, looking through peewee's
-    wrapping and through a failed rollback's context ("cannot rollback - no transaction is
-    active" hides the "database or disk is full" that ended the transaction)."""
+    """The fault (CORRUPT, FULL or UNREACHABLE) and the exception that says so, looking
+    through peewee's wrapping and through a failed rollback's context ("cannot rollback - no
+    transaction is active" hides the "database or disk is full" that ended the
+    transaction)."""
     seen: set[int] = set()
     todo: list[BaseException | None] = [exc]
     while todo:
@@ -121,12 +130,42 @@ def find_fault(exc: BaseException | None) -> tuple[str, BaseException] | None:
         if err is None or id(err) in seen:
             continue
         seen.add(id(err))
-        name = getattr(err, "sqlite_errorname", "") or ""
-        text = str(err).lower()
-        if name.startswith(_CORRUPT_NAMES) or any(t in text for t in _CORRUPT_TEXT):
-            return CORRUPT, err
-        if name == "SQLITE_FULL" or any(t in text for t in _FULL_TEXT):
-            return FULL, err
+        orig = getattr(err, "orig", None)  # the driver's exception a peewee one wraps
+        if server_away(err):
+            return UNREACHABLE, err
+        if not _from_postgres(err) and not _from_postgres(orig):  # SQLite's words: a
+            # PostgreSQL "malformed array literal" is a bad statement, not a damaged store
+            name = getattr(err, "sqlite_errorname", "") or ""
+            text = str(err).lower()
+            if name.startswith(_CORRUPT_NAMES) or any(t in text for t in _CORRUPT_TEXT):
+                return CORRUPT, err
+            if name == "SQLITE_FULL" or any(t in text for t in _FULL_TEXT):
+                return FULL, err
         todo.extend(a for a in err.args if isinstance(a, BaseException))
-        todo.extend((err.__cause__, err.__context__))
+        todo.extend((orig, err.__cause__, err.__context__))
     return None
+
+
+def _from_postgres(err: BaseException | None) -> bool:
+    """Is `err` an error of psycopg (the PostgreSQL driver)?"""
+    if err is None or "psycopg" not in sys.modules:
+        return False
+    import psycopg
+
+    return isinstance(err, psycopg.Error)
+
+
+def server_away(err: BaseException) -> bool:
+    """Is `err` psycopg saying the PostgreSQL server is away: a connection refused, closed
+    or timed out (no SQLSTATE: libpq's own), a connection exception (class 08), the server
+    shutting down (AdminShutdown) or not yet taking connections?"""
+    if "psycopg" not in sys.modules:  # no PostgreSQL store was ever opened
+        return False
+    import psycopg
+
+    if isinstance(err, psycopg.InterfaceError):  # "the connection is in status BAD"...
+        return "connection" in str(err)
+    if not isinstance(err, psycopg.OperationalError):
+        return False
+    state = err.sqlstate
+    return state is None or state.startswith("08") or state in _AWAY_STATES

@@ -9,7 +9,9 @@ need a server are skipped with one line saying so. initdb refuses to run as root
 root the server runs as the system user `tickwork-pg` (created if missing).
 
 Use it from a test module with `from tests.support.postgres import pg_server, pg_url`
-(both fixtures), or ask `pg_url` for a fresh database's URL.
+(both fixtures), or ask `pg_url` for a fresh database's URL. `pg_server.paused()` stops the
+server for a while (a fast shutdown: every connection is dropped, the data stays) and starts
+it again on the same port, as a restart or an outage would.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -71,13 +74,34 @@ class PgServer:
         # C collation: text sorts byte by byte, as it does in SQLite
         self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", SUPERUSER,
                   "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync")
+        self._start()
+        with self.admin() as con:
+            con.execute(f"CREATE DATABASE {TEMPLATE}")
+
+    def _start(self) -> None:
         options = (f"-c port={self.port} -c listen_addresses=127.0.0.1 "
                    f"-c unix_socket_directories={self.root} -c fsync=off "
                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l",
                   str(self.root / "server.log"), "-o", options, "-w", "-t", "60", "start")
-        with self.admin() as con:
-            con.execute(f"CREATE DATABASE {TEMPLATE}")
+
+    def pause(self) -> None:
+        """Stop the server (fast: open connections are dropped), keeping its data."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w",
+                  "-t", "60", "stop")
+
+    def resume(self) -> None:
+        """Start the paused server again, on the same port with the same data."""
+        self._start()
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """The server stopped for the block, started again after it (even when it fails)."""
+        self.pause()
+        try:
+            yield
+        finally:
+            self.resume()
 
     def stop(self) -> None:
         try:

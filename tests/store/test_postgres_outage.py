@@ -1,0 +1,155 @@
+"""A PostgreSQL outage under a running engine is a state, not a traceback loop: the session's
+real server is stopped (a fast shutdown: every connection dropped, the data kept) for a few
+seconds under an engine firing every second, with a command running across the outage, and
+started again on the same port. The engine stalls once (one log line naming the server
+without its password, one notification, no traceback), holds its writes, and once the server
+is back it is running again: the held writes land, missed fires are caught up, every thread
+is alive. The CLI, meanwhile, says one line."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from app.engine.engine import Engine
+from app.engine.events import EngineState, Notification
+from app.service import Service
+from app.store.database import Store
+from tests.conftest import ROOT, command_task
+from tests.engine.conftest import Recorder, wait_until
+from tests.support import tickwork
+from tests.support.postgres import PgServer
+
+PASSWORD = "s3cret-pw"  # trust auth ignores it; Tickwork must never say it
+THREADS = ("tickwork-writer", "tickwork-dispatcher", "tickwork-store", "tickwork-retention")
+
+
+def with_password(url: str) -> str:
+    return url.replace("postgres@", f"postgres:{PASSWORD}@", 1)
+
+
+@pytest.fixture
+def pg_store(home: Path, pg_url: str) -> Iterator[Store]:
+    store = Store.open(home, url=with_password(pg_url))
+    yield store
+    store.close()
+
+
+def test_an_outage_stalls_once_holds_the_writes_and_catches_up(
+        pg_store: Store, pg_server: PgServer, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    service = Service(pg_store, "cli")
+    service.create_task(command_task("tick", schedule={"kind": "interval", "seconds": 1},
+                                     catch_up="once"))
+    long = service.create_task(command_task("long", action={
+        "kind": "command", "argv": ["sh", "-c", "echo before; sleep 1.5; echo after"]}))
+    engine = Engine(pg_store, workers=4, metrics=False, backups=False)
+    service.subscribe(engine.on_service_change)
+    events = Recorder()
+    engine.subscribe(events)
+    try:
+        engine.start()
+        wait_until(lambda: service.list_runs(task="tick", status="succeeded"), 10)
+        run_id = service.run_now(long.id).id
+        wait_until(lambda: service.get_run(run_id).status == "running", 10)
+
+        with pg_server.paused():  # the long run ends, and `tick` falls due, while away
+            wait_until(lambda: engine.state == "stalled", 5)
+            time.sleep(2.5)
+            assert engine.state == "stalled"
+        wait_until(lambda: engine.state == "running", 15)
+
+        held = wait_until(lambda: service.get_run(run_id).status == "succeeded", 10)
+        assert held and "after" in "".join(t for _s, _st, t in service.run_output(run_id))
+        caught = wait_until(lambda: [r for r in service.list_runs(task="tick", limit=1000)
+                                     if r.trigger == "catch_up"], 10)
+        assert "after the store's server could not be reached" in (caught[0].reason or "")
+        resumed_at = max(r.id for r in service.list_runs(task="tick", limit=1000))
+        wait_until(lambda: [r for r in service.list_runs(task="tick", limit=1000)
+                            if r.id > resumed_at and r.trigger == "schedule"
+                            and r.status == "succeeded"], 10)  # it fires on, as before
+        alive = {t.name for t in threading.enumerate() if t.is_alive()}
+        assert set(THREADS) <= alive, "an engine thread died"
+    finally:
+        engine.stop(grace=2)
+
+    states = [e.state for e in events.of(EngineState)]
+    assert states.count("stalled") == 1 and states[-2:] == ["running", "stopped"], states
+    assert [n.title for n in events.of(Notification)].count(
+        "Tickwork cannot reach its store") == 1
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1, [r.getMessage() for r in errors]
+    assert pg_store.name in errors[0].getMessage()
+    assert "cannot be reached" in errors[0].getMessage()
+    assert not [r for r in caplog.records if r.exc_info], "no traceback while the server is away"
+    said = caplog.text + "".join(n.message for n in events.of(Notification))
+    assert PASSWORD not in said
+    assert not [t for t in threading.enumerate() if t.name in THREADS and t.is_alive()]
+
+
+def test_an_engine_started_while_the_server_is_away_waits_then_recovers(
+        pg_store: Store, pg_server: PgServer, caplog: pytest.LogCaptureFixture) -> None:
+    from app.store.models import RunRow
+
+    caplog.set_level(logging.INFO)
+    service = Service(pg_store, "cli")
+    task = service.create_task(command_task("n", retries=0))
+    at = datetime.now(UTC) - timedelta(hours=1)
+    with pg_store.write():  # what a dead engine left running
+        RunRow.create(task=task.id, scheduled_for=at, attempt=1, status="running",
+                      trigger="schedule", queued_at=at, started_at=at, engine="dead:1:1")
+    engine = Engine(pg_store, workers=2, metrics=False, backups=False)
+    try:
+        with pg_server.paused():
+            assert engine.start() == "stalled"
+        wait_until(lambda: engine.state == "running", 15)
+        assert [r.status for r in service.list_runs(task="n")] == ["interrupted"]
+    finally:
+        engine.stop(grace=2)
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and pg_store.name in errors[0].getMessage(), errors
+    assert not [r for r in caplog.records if r.exc_info]
+
+
+def test_the_cli_says_one_line_while_the_server_is_down(
+        home: Path, pg_url: str, pg_server: PgServer) -> None:
+    url = with_password(pg_url)
+    with pg_server.paused():
+        proc = tickwork.run(["--home", str(home), "--store", url, "task", "list"],
+                            timeout=60, cwd=ROOT)
+    assert proc.returncode == 1  # as for any store that cannot be opened
+    assert proc.stdout == "" and proc.stderr.count("\n") == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and PASSWORD not in proc.stderr
+    assert f"cannot open the PostgreSQL store {pg_url}" in proc.stderr
+
+
+def test_what_counts_as_the_server_away() -> None:
+    import peewee as pw
+    import psycopg
+    from psycopg import errors
+
+    from app.store.integrity import UNREACHABLE, fault_of
+
+    away = [errors.AdminShutdown("terminating connection due to administrator command"),
+            errors.CannotConnectNow("the database system is starting up"),
+            errors.ConnectionFailure("connection failure"),
+            psycopg.OperationalError("the connection is closed"),
+            psycopg.OperationalError("connection failed: Connection refused"),
+            psycopg.InterfaceError("cannot execute operations: the connection is in status 2")]
+    for exc in away:
+        assert fault_of(exc) == UNREACHABLE, exc
+        assert fault_of(pw.OperationalError(exc, *exc.args)) == UNREACHABLE  # peewee's wrap
+    # the server answers: a write lock not had in time, a cancelled statement, a conflict
+    for exc in (errors.LockNotAvailable("lock timeout"), errors.QueryCanceled("cancel"),
+                errors.UniqueViolation("duplicate key"),
+                psycopg.InterfaceError("the cursor is closed")):
+        assert fault_of(exc) is None, exc
+    # SQLite's words in a PostgreSQL error do not make the store damaged or full
+    bad = errors.InvalidTextRepresentation('malformed array literal: "x"')
+    assert fault_of(pw.DataError(bad, *bad.args)) is None
