@@ -119,9 +119,12 @@ class Store:
         store = cls(home, url)
         store._prepare_home()  # the engine lock and the logs stay on this machine
         _close_current()
+        # TCP keepalives and a send timeout: a network that drops packets silently (rather
+        # than a server that stops) is noticed in about 15 s instead of TCP's minutes
         db.initialize(backend.PostgresStore(
             url, connect_timeout=10, application_name="tickwork",
-            options=backend.session_options()))
+            keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3,
+            tcp_user_timeout=15000, options=backend.session_options()))
         try:
             db.connect(reuse_if_open=True)
         except pw.DatabaseError as exc:

@@ -153,3 +153,14 @@ def test_what_counts_as_the_server_away() -> None:
     # SQLite's words in a PostgreSQL error do not make the store damaged or full
     bad = errors.InvalidTextRepresentation('malformed array literal: "x"')
     assert fault_of(pw.DataError(bad, *bad.args)) is None
+
+
+def test_connections_ask_tcp_to_notice_a_silent_network(pg_store: Store) -> None:
+    """A network that drops packets (no reset, no close) would hold a thread in a read or a
+    commit for TCP's minutes; each connection carries keepalives and a send timeout."""
+    from app.store.models import db
+
+    with pg_store.read():
+        params = db.connection().info.get_parameters()
+    assert params["keepalives"] == "1" and params["keepalives_idle"] == "5"
+    assert params["keepalives_count"] == "3" and params["tcp_user_timeout"] == "15000"
