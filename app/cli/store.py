@@ -135,9 +135,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def store_fault_line(args: argparse.Namespace, exc: BaseException) -> str | None:
-    """The one line for a damaged store or a full disk met mid-command; None for others."""
+    """The one line for a damaged store, a full disk or a PostgreSQL server gone away met
+    mid-command; None for others."""
     from app.store import backup
-    from app.store.integrity import CORRUPT, FULL, fault_of
+    from app.store.backend import safe_url
+    from app.store.integrity import CORRUPT, FULL, UNREACHABLE, fault_of
 
     kind = fault_of(exc)
     if kind == CORRUPT:
@@ -147,6 +149,10 @@ def store_fault_line(args: argparse.Namespace, exc: BaseException) -> str | None
     if kind == FULL:
         return "error: the disk holding the store is full; nothing was changed — free space " \
                "and try again"
+    if kind == UNREACHABLE:
+        url = store_url(args) or ""
+        return (f"error: the PostgreSQL store {safe_url(url)} could not be reached mid-command; "
+                "what was not committed was not changed — try again when the server is back")
     return None
 
 

@@ -8,6 +8,7 @@ is alive. The CLI, meanwhile, says one line."""
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -164,3 +165,38 @@ def test_connections_ask_tcp_to_notice_a_silent_network(pg_store: Store) -> None
         params = db.connection().info.get_parameters()
     assert params["keepalives"] == "1" and params["keepalives_idle"] == "5"
     assert params["keepalives_count"] == "3" and params["tcp_user_timeout"] == "15000"
+
+
+def test_a_cli_command_whose_server_goes_away_mid_way_says_one_line(
+        home: Path, pg_url: str, tmp_path: Path) -> None:
+    """`task add` waits for the store's write lock (held here); its server connection is then
+    ended by an administrator: one line naming the server, exit 1, nothing added."""
+    import psycopg
+
+    from app.store.backend import WRITE_LOCK
+
+    url = with_password(pg_url)
+    assert tickwork.run(["--home", str(home), "--store", url, "task", "list"],
+                        timeout=60, cwd=ROOT).returncode == 0  # the schema exists
+    with psycopg.connect(pg_url, autocommit=False) as holder, \
+            (tmp_path / "out").open("w+") as out, (tmp_path / "err").open("w+") as err:
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+        proc = tickwork.start(["--home", str(home), "--store", url, "task", "add", "late",
+                               "--command", "true", "--manual"], stdout=out, stderr=err)
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            def waiting() -> list[tuple[int]]:
+                return admin.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE application_name = 'tickwork'"
+                    " AND wait_event_type = 'Lock'").fetchall()
+            (pid,), = wait_until(waiting, 30)
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        assert proc.wait(60) == 1
+        holder.rollback()
+        err.seek(0)
+        text = err.read()
+    assert text.count("\n") == 1, text
+    assert f"the PostgreSQL store {pg_url} could not be reached mid-command" in text
+    assert "Traceback" not in text and PASSWORD not in text
+    listed = tickwork.run(["--home", str(home), "--store", url, "task", "list", "--json"],
+                          timeout=60, cwd=ROOT)
+    assert json.loads(listed.stdout) == []
