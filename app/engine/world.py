@@ -116,7 +116,8 @@ class WorldCache:
         versions = forecast_reads.versions(ids)
         stale = [i for i, v in versions.items()  # (the next fire, v[1], only moves)
                  if i not in self.tasks or _spec_part(self.tasks[i][0]) != _spec_part(v)]
-        moved = [i for i, v in versions.items() if i not in stale and self.tasks[i][0] != v]
+        reload = set(stale)  # (a list's `in` made this quadratic: 1.7 s at 10,000 tasks)
+        moved = [i for i, v in versions.items() if i not in reload and self.tasks[i][0] != v]
         for task in task_store.load_ids(stale, with_last_run=False):
             self.tasks[task.id] = (versions[task.id], task)
         for i in moved:

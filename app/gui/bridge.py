@@ -102,6 +102,12 @@ class Bridge(QObject):
         if self._poll.isActive():
             self._poll.start(interval_ms)
 
+    @property
+    def pending(self) -> bool:
+        """Events are buffered, or a delivery just went out and more may follow at once."""
+        with self._lock:
+            return bool(self._buffer) or self._cooldown.isActive()
+
     def stop(self) -> None:
         self._poll.stop()
         self._cooldown.stop()

@@ -88,6 +88,23 @@ class Gui:
             if not self.session.background.busy:
                 return
 
+    def quiet(self, timeout: float = 10.0) -> None:
+        """Settle, and let every throttled refresh that is due land (a view's re-read, the
+        status bar's counts, the bridge's next batch): the window has caught up with what
+        it was told, as a person sees it after a pause."""
+        from app.gui.widgets.paging import Throttle
+
+        deadline = time.monotonic() + timeout
+        while True:
+            self.settle()
+            due = [t for t in self.window.findChildren(Throttle) if t.pending]
+            if not due and not self.session.bridge.pending:
+                return
+            left = deadline - time.monotonic()
+            assert left > 0, "the window never went quiet"
+            self.qtbot.waitUntil(lambda d=due: not self.session.bridge.pending
+                                 and not any(t.pending for t in d), timeout=int(left * 1000))
+
 
 def _open_gui(home: Path, qtbot: Any, engine: bool = True) -> Gui:
     from app.engine.engine import Engine

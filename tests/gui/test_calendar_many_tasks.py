@@ -5,38 +5,32 @@ from __future__ import annotations
 from typing import Any
 
 
-def insert_tasks(store: Any, count: int) -> None:
-    """Tasks as the service writes them (validated specs, next fire computed), in bulk: a
-    mix of daily and hourly crons, intervals and one-shots, so the month has predictions."""
+def insert_tasks(service: Any, count: int) -> None:
+    """`count` tasks imported in one go, as `tickwork import` or File → Import creates them
+    (checked, next fires computed, audited): a mix of daily and hourly crons, intervals and
+    one-shots, so the month has predictions."""
     from datetime import UTC, datetime, timedelta
 
     from app.core.task import TaskSpec
-    from app.service import compute_next_run
-    from app.store import tasks as task_store
-    from app.store.models import TaskRow
 
     now = datetime.now(UTC)
-    rows = []
-    with store.write():
-        for i in range(count):
-            kind = i % 10
-            if kind < 5:
-                schedule = {"kind": "cron", "expr": f"{i % 60} {i % 24} * * *"}
-            elif kind < 7:
-                schedule = {"kind": "cron", "expr": f"{i % 60} * * * *"}
-            elif kind < 9:
-                schedule = {"kind": "interval", "seconds": 3600 * (1 + i % 6)}
-            else:
-                schedule = {"kind": "date", "at": (now + timedelta(hours=1 + i % 600))
-                            .isoformat()}
-            spec = TaskSpec.from_json({"name": f"task {i:05d}", "timezone": "UTC",
-                                       "schedule": schedule,
-                                       "action": {"kind": "command", "argv": ["true"]}},
-                                      now=now)
-            values = task_store.row_values(spec, compute_next_run(spec, now, now), now)
-            rows.append({**values, "created_at": now})
-        for i in range(0, count, 1000):
-            TaskRow.insert_many(rows[i:i + 1000]).execute()
+    specs = []
+    for i in range(count):
+        kind = i % 10
+        if kind < 5:
+            schedule = {"kind": "cron", "expr": f"{i % 60} {i % 24} * * *"}
+        elif kind < 7:
+            schedule = {"kind": "cron", "expr": f"{i % 60} * * * *"}
+        elif kind < 9:
+            schedule = {"kind": "interval", "seconds": 3600 * (1 + i % 6)}
+        else:
+            schedule = {"kind": "date", "at": (now + timedelta(hours=1 + i % 600))
+                        .isoformat()}
+        specs.append(TaskSpec.from_json({"name": f"task {i:05d}", "timezone": "UTC",
+                                         "schedule": schedule,
+                                         "action": {"kind": "command", "argv": ["true"]}},
+                                        now=now))
+    assert service.import_specs(specs, "test", now).created == [s.name for s in specs]
 
 
 def _chains(store: Any, count: int, length: int) -> int:
@@ -59,9 +53,9 @@ def test_every_view_opens_with_10000_tasks(home: Any, qtbot: Any) -> None:
     from app.store.database import Store
 
     store = Store.open(home, actor="gui")
-    insert_tasks(store, 10_000)
-    edges = _chains(store, 300, 5)
     service = Service(store, "gui")
+    insert_tasks(service, 10_000)
+    edges = _chains(store, 300, 5)
     session = Session(store, service, None)
     window = MainWindow(session)
     qtbot.addWidget(window)

@@ -31,6 +31,8 @@ def insert_tasks(store: Any, count: int, now: datetime | None = None) -> None:
     columns = [c.strip('" ') for c in sql[sql.index("(") + 1:sql.index(")")].split(",")]
     at = {name: columns.index(name) for name in ("name", "tags", "action", "action_text",
                                                  "schedule", "priority", "next_run_at")}
+    next_runs = {s: utc_text(now + timedelta(days=365, seconds=s))  # 3,600 distinct
+                 for s in range(60, 60 + min(count, 3600))}
     rows = []
     for i in range(count):
         seconds = 60 + i % 3600
@@ -42,7 +44,7 @@ def insert_tasks(store: Any, count: int, now: datetime | None = None) -> None:
         row[at["action_text"]] = f"echo {i}"
         row[at["schedule"]] = f'{{"kind":"interval","seconds":{seconds}}}'
         row[at["priority"]] = i % 7
-        row[at["next_run_at"]] = utc_text(now + timedelta(days=365, seconds=seconds))
+        row[at["next_run_at"]] = next_runs[seconds]
         rows.append(row)
     with store.write():
         for i in range(0, count, 10_000):

@@ -103,8 +103,12 @@ def test_metrics_view_and_run_plot_follow_a_running_task(metrics_gui: Gui) -> No
     gui = metrics_gui
     window = gui.window
     window.resize(1280, 760)
+    # about half a core and a growing heap for 3.2 s: curves to see (the CPU one in the
+    # screenshot), and room left for the rest of the suite (flat out, it took a core and a
+    # ~600 MB heap)
     busy = ("import time\nt = time.time()\nx = []\nwhile time.time() - t < 3.2:\n"
-            "    x.append(bytearray(100_000))\n    sum(range(20_000))\n")
+            "    x.append(bytearray(100_000))\n    end = time.time() + 0.011\n"
+            "    while time.time() < end:\n        pass\n    time.sleep(0.009)\n")
     gui.service.create_task(command_task("Crunch", [sys.executable, "-c", busy]))
     window.show_view(4)
     view = window.metrics_view

@@ -60,8 +60,7 @@ def test_screenshots(gui: Gui, qapp: Any, scheme: str) -> None:
             if name == "Audit":
                 gui.window.audit_view.verify()
                 gui.settle()
-            gui.qtbot.wait(400)
-            gui.settle()
+            gui.quiet()
             shot = SCREENSHOTS / f"{name.lower()}-{width}x{height}-{scheme}.png"
             assert gui.window.grab().save(str(shot))
             text = gui.window.views[i].palette().color(QPalette.ColorRole.Text)

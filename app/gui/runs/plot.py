@@ -39,6 +39,24 @@ class RunPlot(QWidget):
         self.samples: list[Sample] = []
         self._loading = False
         self._early: list[Sample] = []
+        # the plots are built the first time there are samples to draw: most runs shown
+        # have none (Python tasks, runs read from history), and most windows show no run
+        self.canvas: Any = None
+        self.cpu_plot: Any = None
+        self.mem_plot: Any = None
+        self.cpu_curve: Any = None
+        self.mem_curve: Any = None
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.column = QVBoxLayout(self)
+        self.column.setContentsMargins(0, 0, 0, 0)
+        self.column.addWidget(self.note)
+        self._update_note()
+
+    def _build_plots(self) -> None:
+        """The canvas, its two plots and their curves, once."""
         self.canvas = plots.GraphicsLayoutWidget()
         self.canvas.setMinimumHeight(190)
         self.canvas.ci.setContentsMargins(4, 2, 8, 2)
@@ -54,16 +72,8 @@ class RunPlot(QWidget):
         self.cpu_plot.getAxis("bottom").setStyle(showValues=False)
         self.cpu_curve = self.cpu_plot.plot()
         self.mem_curve = self.mem_plot.plot()
-        self.note = QLabel()
-        self.note.setWordWrap(True)
-        self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.canvas, 1)
-        layout.addWidget(self.note)
+        self.column.insertWidget(0, self.canvas, 1)
         self._restyle()
-        self._update_note()
 
     def show_run(self, run: Run | None) -> None:
         """Show a run's samples (the same run again only updates whether it is live)."""
@@ -119,9 +129,12 @@ class RunPlot(QWidget):
 
     def _redraw(self) -> None:
         if not self.samples:
-            self.cpu_curve.setData([], [])
-            self.mem_curve.setData([], [])
+            if self.canvas is not None:
+                self.cpu_curve.setData([], [])
+                self.mem_curve.setData([], [])
             return
+        if self.canvas is None:
+            self._build_plots()
         start = self.samples[0][0]
         x = np.fromiter(((s[0] - start).total_seconds() for s in self.samples), float)
         cpu = np.fromiter((s[1] for s in self.samples), float)
@@ -153,9 +166,12 @@ class RunPlot(QWidget):
                     f"{display.duration(span)} (x: seconds) · peak CPU {peak_cpu:.0f} % · "
                     f"peak memory {peak_mem:.1f} MB")
         self.note.setText(text)
-        self.canvas.setVisible(bool(self.samples))
+        if self.canvas is not None:
+            self.canvas.setVisible(bool(self.samples))
 
     def _restyle(self) -> None:
+        if self.canvas is None:
+            return
         palette = self.palette()
         dark = display.dark_mode()
         plots.style(self.canvas, [self.cpu_plot, self.mem_plot], palette)
@@ -163,13 +179,13 @@ class RunPlot(QWidget):
         self.mem_curve.setPen(plots.pen(display.status_colour("queued", dark)))
 
     def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "cpu_curve"):
+        if event.type() == QEvent.Type.PaletteChange and getattr(self, "canvas", None):
             self._restyle()
         super().changeEvent(event)
 
     def x_values(self) -> Any:
         """The plotted x data (tests)."""
-        return self.cpu_curve.getData()[0]
+        return self.cpu_curve.getData()[0] if self.cpu_curve is not None else np.array([])
 
 
 def _nice(x: float) -> float:

@@ -72,10 +72,34 @@ def _plain(text: str) -> str:
     return text.strip().rstrip(":").strip()
 
 
-def _row_label(widget: QWidget) -> str:
-    """The label of the form row that holds `widget` or one of its ancestors."""
+def form_labels(root: QWidget) -> dict[QWidget, str]:
+    """Every form row's field widget under `root` (and `root` itself) with its label's text."""
+    forms = root.findChildren(QFormLayout)
+    own = root.layout()
+    if isinstance(own, QFormLayout) and own not in forms:
+        forms.insert(0, own)
+    labels: dict[QWidget, str] = {}
+    for form in forms:
+        for row in range(form.rowCount()):
+            field = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
+            label = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            widget = field.widget() if field is not None else None
+            text = label.widget() if label is not None else None
+            if widget is not None and isinstance(text, QLabel) and _plain(text.text()):
+                labels.setdefault(widget, _plain(text.text()))
+    return labels
+
+
+def _row_label(widget: QWidget, labels: dict[QWidget, str] | None = None) -> str:
+    """The label of the form row that holds `widget` or one of its ancestors (`labels`:
+    `form_labels` of a root above them, read once for a whole tree)."""
     child: QWidget | None = widget
     while child is not None and not child.isWindow():
+        if labels is not None:
+            if child in labels:
+                return labels[child]
+            child = child.parentWidget()
+            continue
         parent = child.parentWidget()
         layout = parent.layout() if parent is not None else None
         forms = [layout] if isinstance(layout, QFormLayout) else []
@@ -104,8 +128,8 @@ def _label_before(widget: QWidget) -> str:
     return ""
 
 
-def _derived(widget: QWidget) -> str:
-    row = _row_label(widget)
+def _derived(widget: QWidget, labels: dict[QWidget, str] | None = None) -> str:
+    row = _row_label(widget, labels)
     before = _label_before(widget)
     if before and before.lower() != row.lower():
         row = f"{row}: {before}" if row else before
@@ -128,7 +152,7 @@ def current_name(widget: QWidget) -> str:
     return face.text(QAccessible.Text.Name) if face is not None else ""
 
 
-def name_widget(widget: QWidget) -> None:
+def name_widget(widget: QWidget, labels: dict[QWidget, str] | None = None) -> None:
     """Give `widget` a name (and description) if it is interactive and has none."""
     named = NAMES.get(widget.objectName())
     if named is not None:
@@ -145,17 +169,18 @@ def name_widget(widget: QWidget) -> None:
         widget.setAccessibleDescription(_plain(widget.toolTip()))
     if isinstance(widget, QComboBox) and not widget.accessibleName():
         # Qt names a combo box by its current item; a screen reader should say its field
-        name = _derived(widget)
+        name = _derived(widget, labels)
         if name:
             widget.setAccessibleName(name)
             return
     if current_name(widget).strip():
         return
-    name = _derived(widget) or _plain(widget.objectName())
+    name = _derived(widget, labels) or _plain(widget.objectName())
     if name:
         widget.setAccessibleName(name)
 
 
 def name_tree(root: QWidget) -> None:
+    labels = form_labels(root)  # once: asking each widget's ancestors costs ~10 ms a window
     for widget in [root, *root.findChildren(QWidget)]:
-        name_widget(widget)
+        name_widget(widget, labels)

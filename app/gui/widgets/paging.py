@@ -54,6 +54,11 @@ class Throttle(QObject):
     def cancel(self) -> None:
         self._timer.stop()
 
+    @property
+    def pending(self) -> bool:
+        """A call is due (poked, not yet made)."""
+        return self._timer.isActive()
+
 
 class PagedTableModel(QAbstractTableModel, Generic[R, Q]):
     """A table of rows of type R read page by page for a query Q.
