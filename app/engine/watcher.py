@@ -17,8 +17,9 @@ One thread, one job each tick:
 - compares wall time with monotonic time every `CLOCK_CHECK` seconds: a difference of more
   than `CLOCK_JUMP` is a clock change or a resume from suspend.
 
-`pace` scales the three polling periods (`POLL`, `QUIET_POLL`, `LOOK`): below 1 the engine
-notices other processes' commits sooner, for a little more idle CPU (tests use 0.1).
+`pace` scales the polling periods (`POLL`, `QUIET_POLL`, `LOOK`, `CLOCK_CHECK`): below 1 the
+engine notices other processes' commits and clock jumps sooner, for a little more idle CPU
+(tests use 0.1).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class StoreWatcher:
                  clock: Clock = WALL, pace: float = 1.0) -> None:
         self.clock = clock
         self._poll, self._quiet_poll, self._look = POLL * pace, QUIET_POLL * pace, LOOK * pace
+        self._clock_check = CLOCK_CHECK * pace
         self.store = store
         self._store_fault = store_fault  # True when an error was a fault of the store
         self._quiet = quiet  # True while nothing falls due soon: refill less often
@@ -125,7 +127,7 @@ class StoreWatcher:
                             if last_version is not None:
                                 self._poll_changes()
                             last_version = version
-                if now_mono - last_clock >= CLOCK_CHECK:
+                if now_mono - last_clock >= self._clock_check:
                     last_clock = now_mono
                     new_offset = self.clock.time() - now_mono
                     if abs(new_offset - offset) > CLOCK_JUMP:
