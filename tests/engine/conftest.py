@@ -47,7 +47,7 @@ def engine(store: Any, service: Any) -> Iterator[Engine]:
     eng = Engine(store, workers=4, metrics=False)
     service.subscribe(eng.on_service_change)
     yield eng
-    eng.stop(grace=2)
+    eng.stop(grace=0.5)  # what a test left running is interrupted: no test looks after this
 
 
 @pytest.fixture
