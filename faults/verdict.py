@@ -11,12 +11,14 @@ from faults.harness import Home, marked_processes, poll_until, wait_until
 from faults.workload import Workload, expected_fires
 
 
-def fires_without_a_run(ledger: dict[tuple[str, str, int], str], work: Workload
-                        ) -> list[tuple[str, str]]:
-    """(task, fire time) of every fire of the workload that has no run in the ledger."""
+def fires_without_a_run(ledger: dict[tuple[str, str, int], str], work: Workload,
+                        created: dict[str, datetime]) -> list[tuple[str, str]]:
+    """(task, fire time) of every fire of the workload, from its task's creation on, that
+    has no run in the ledger."""
     fires = {(name, fire) for name, fire, _attempt in ledger}
     return [(t["name"], f) for t in work.tasks
-            for f in sorted(expected_fires(t, work.end)) if (t["name"], f) not in fires]
+            for f in sorted(expected_fires(t, work.end, created.get(t["name"])))
+            if (t["name"], f) not in fires]
 
 
 def settle(home: Home, work: Workload, timeout: float) -> None:
@@ -25,8 +27,9 @@ def settle(home: Home, work: Workload, timeout: float) -> None:
     Polls the ledger read-only; it never moves on before the engine is done."""
     wait_until(lambda: datetime.now(UTC) > work.end, timeout + max(
         (work.end - datetime.now(UTC)).total_seconds(), 0.0), 0.05)
-    poll_until(lambda: home.active_runs() == 0 and not fires_without_a_run(home.ledger(), work),
-               timeout, 0.1)
+    created = home.created()
+    poll_until(lambda: home.active_runs() == 0
+               and not fires_without_a_run(home.ledger(), work, created), timeout, 0.1)
 
 
 def check(home: Home, work: Workload, committed: dict[tuple[str, str, int], str]
@@ -35,7 +38,7 @@ def check(home: Home, work: Workload, committed: dict[tuple[str, str, int], str]
     lost = [k for k in committed if k not in ledger]
     finished = ("succeeded", "failed", "timed_out", "cancelled", "skipped")
     rewritten = [k for k, s in committed.items() if s in finished and ledger.get(k) != s]
-    missing = fires_without_a_run(ledger, work)
+    missing = fires_without_a_run(ledger, work, home.created())
     lines = work.executions.read_text().split("\n") if work.executions.exists() else []
     runs = Counter(tuple(line.split()[:3]) for line in lines if line)
     twice = [key for key, n in runs.items() if n > 1]
