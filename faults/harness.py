@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -195,6 +196,11 @@ class Home:
         rows = self.query("SELECT t.name, r.scheduled_for, r.attempt, r.status "
                           "FROM run r JOIN task t ON t.id = r.task_id")
         return {(name, fire, attempt): status for name, fire, attempt, status in rows}
+
+    def created(self) -> dict[str, datetime]:
+        """When each task was created (its fires are owed from then on)."""
+        return {name: datetime.fromisoformat(at)
+                for name, at in self.query("SELECT name, created_at FROM task")}
 
     def active_runs(self) -> int:
         marks = ",".join("?" * len(ACTIVE))

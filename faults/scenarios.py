@@ -26,7 +26,7 @@ from faults.harness import (
     poll_until,
     wait_until,
 )
-from faults.verdict import check
+from faults.verdict import check, settle
 from faults.workload import Workload, build
 
 
@@ -215,8 +215,8 @@ def disk_full(folder: Path) -> dict[str, Any]:
         return {"ok": True, "skipped": f"cannot mount a small tmpfs: {mounted.stderr.strip()}"}
     eng = None
     try:
-        start = datetime.now(UTC) + timedelta(seconds=2)
-        work = build(folder / "work", 0, start, start + timedelta(seconds=9), "disk-full",
+        start = datetime.now(UTC) + timedelta(seconds=1)
+        work = build(folder / "work", 0, start, start + timedelta(seconds=7), "disk-full",
                      random.Random(5))
         tasks = [{"name": f"tick{i}", "timezone": "UTC", "catch_up": "all",
                   "schedule": {"kind": "interval", "seconds": 1},
@@ -241,11 +241,14 @@ def disk_full(folder: Path) -> dict[str, Any]:
             pass
         finally:
             os.close(fd)
-        time.sleep(3)  # fires fall due while nothing can be written
+        # fires fall due while nothing can be written: once the engine has said so, 2 s
+        # more (its writer retries twice meanwhile; a retry that said so again would show)
+        poll_until(lambda: any(" ERROR " in line
+                               for line in eng.text().splitlines()[before_fill:]), 10)
+        time.sleep(2)
         during = eng.text().splitlines()[before_fill:]
         filler.unlink()
-        wait_until(lambda: datetime.now(UTC) > work.end + timedelta(seconds=2), 60, 0.5)
-        wait_until(lambda: home.active_runs() == 0, 60, 0.5)
+        settle(home, work, 60)
         code = eng.stop()
         verdict = check(home, work, committed)
         log = eng.text()
@@ -289,7 +292,8 @@ def launcher_kills(folder: Path, tasks: int = 40, kills: int = 6, seed: int = 5
     rng = random.Random(seed)
     home = Home(folder / "home")
     mark = f"launcher-{seed}-{time.time_ns()}"
-    t0 = datetime.now(UTC) + timedelta(seconds=3 + tasks / 200)
+    t0 = datetime.now(UTC) + timedelta(seconds=1 + tasks / 200)  # what falls due before
+    # the engine is up is caught up (catch-up `all`) and checked all the same
     work = build(folder / "work", tasks, t0, t0 + timedelta(seconds=kills * 1.2 + 2), mark, rng)
     home.import_tasks(work.tasks)
     killed = 0
@@ -304,8 +308,7 @@ def launcher_kills(folder: Path, tasks: int = 40, kills: int = 6, seed: int = 5
             if busy:
                 rng.choice(busy).kill()
                 killed += 1
-        wait_until(lambda: datetime.now(UTC) > work.end + timedelta(seconds=2), 120, 0.5)
-        wait_until(lambda: home.active_runs() == 0, 120, 0.5)
+        settle(home, work, 120)
         alive = eng.proc.poll() is None
         code = eng.stop()
         verdict = check(home, work, {})

@@ -24,23 +24,25 @@ from typing import Any
 import psutil  # type: ignore[import-untyped]  # no stubs installed
 
 from faults import scenarios
-from faults.harness import Home, kill_marked, wait_until
-from faults.verdict import check
+from faults.harness import Home, kill_marked
+from faults.verdict import check, settle
 from faults.workload import build
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def storm(folder: Path, *, tasks: int, kills: int, seed: int,
-          life: tuple[float, float] = (0.3, 2.5), log: Callable[[str], None] = print
-          ) -> dict[str, Any]:
-    """`kills` kill -9 of the engine at random moments over a workload of `tasks` tasks."""
+          life: tuple[float, float] = (0.3, 2.5), log: Callable[[str], None] = print,
+          lead: float = 3.0) -> dict[str, Any]:
+    """`kills` kill -9 of the engine at random moments over a workload of `tasks` tasks, its
+    fires starting `lead` seconds (plus a second per 200 tasks) from now: fires that fall due
+    before the first engine is up are caught up (catch-up `all`) and checked all the same."""
     rng = random.Random(seed)
     home = Home(folder / "home")
     mark = f"storm-{seed}-{time.time_ns()}"
     started = time.monotonic()
     est = kills * (sum(life) / 2 + 1.0)  # an engine's life plus its start-up
-    t0 = datetime.now(UTC) + timedelta(seconds=3 + tasks / 200)
+    t0 = datetime.now(UTC) + timedelta(seconds=lead + tasks / 200)
     work = build(folder / "work", tasks, t0, t0 + timedelta(seconds=est), mark, rng)
     home.import_tasks(work.tasks)
     committed: dict[tuple[str, str, int], str] = {}
@@ -62,9 +64,7 @@ def storm(folder: Path, *, tasks: int, kills: int, seed: int,
                 log(f"kill {k + 1}/{kills}: {len(committed)} runs committed")
         final = home.engine(grace=10)
         final.wait_for("engine running")
-        wait_until(lambda: datetime.now(UTC) > work.end + timedelta(seconds=2),
-                   est + 120, 0.5)
-        wait_until(lambda: home.active_runs() == 0, 120, 0.5)
+        settle(home, work, 120)
         code = final.stop()
         verdict = check(home, work, committed)
         verdict.update(kills=kills, worker_kills=worker_kills, tasks=tasks, final_exit=code,

@@ -4,10 +4,32 @@ process table and the store say after the fault, as counts (every one should be 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
-from faults.harness import Home, marked_processes
+from faults.harness import Home, marked_processes, poll_until, wait_until
 from faults.workload import Workload, expected_fires
+
+
+def fires_without_a_run(ledger: dict[tuple[str, str, int], str], work: Workload,
+                        created: dict[str, datetime]) -> list[tuple[str, str]]:
+    """(task, fire time) of every fire of the workload, from its task's creation on, that
+    has no run in the ledger."""
+    fires = {(name, fire) for name, fire, _attempt in ledger}
+    return [(t["name"], f) for t in work.tasks
+            for f in sorted(expected_fires(t, work.end, created.get(t["name"])))
+            if (t["name"], f) not in fires]
+
+
+def settle(home: Home, work: Workload, timeout: float) -> None:
+    """Wait until the workload's end has passed, every fire up to it has a run and no run is
+    active (at most `timeout` seconds past the end; what never came is the verdict's to say).
+    Polls the ledger read-only; it never moves on before the engine is done."""
+    wait_until(lambda: datetime.now(UTC) > work.end, timeout + max(
+        (work.end - datetime.now(UTC)).total_seconds(), 0.0), 0.05)
+    created = home.created()
+    poll_until(lambda: home.active_runs() == 0
+               and not fires_without_a_run(home.ledger(), work, created), timeout, 0.1)
 
 
 def check(home: Home, work: Workload, committed: dict[tuple[str, str, int], str]
@@ -16,9 +38,7 @@ def check(home: Home, work: Workload, committed: dict[tuple[str, str, int], str]
     lost = [k for k in committed if k not in ledger]
     finished = ("succeeded", "failed", "timed_out", "cancelled", "skipped")
     rewritten = [k for k, s in committed.items() if s in finished and ledger.get(k) != s]
-    fires = {(name, fire) for name, fire, _attempt in ledger}
-    missing = [(t["name"], f) for t in work.tasks
-               for f in sorted(expected_fires(t, work.end)) if (t["name"], f) not in fires]
+    missing = fires_without_a_run(ledger, work, home.created())
     lines = work.executions.read_text().split("\n") if work.executions.exists() else []
     runs = Counter(tuple(line.split()[:3]) for line in lines if line)
     twice = [key for key, n in runs.items() if n > 1]

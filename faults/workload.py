@@ -93,13 +93,17 @@ def build(folder: Path, count: int, start: datetime, end: datetime, mark: str,
     return Workload(tasks, executions, overlaps, mark, start, end)
 
 
-def expected_fires(task: dict[str, Any], until: datetime) -> set[str]:
-    """Every fire time (stored form) the task's interval schedule has up to `until`."""
+def expected_fires(task: dict[str, Any], until: datetime,
+                   since: datetime | None = None) -> set[str]:
+    """Every fire time (stored form) the task's interval schedule has up to `until`, from
+    `since` on when given (the task's creation: a fire before the task existed is not owed,
+    and a slow import on a busy machine may create it after its first fires)."""
     first = datetime.fromisoformat(task["start_at"])
     end = min(datetime.fromisoformat(task["end_at"]), until)
     step = timedelta(seconds=task["schedule"]["seconds"])
     fires, at = set(), first
     while at <= end:
-        fires.add(at.astimezone(UTC).isoformat(timespec="microseconds"))
+        if since is None or at >= since:
+            fires.add(at.astimezone(UTC).isoformat(timespec="microseconds"))
         at += step
     return fires

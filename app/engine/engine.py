@@ -22,6 +22,11 @@ takes the engine's `Clock` (app/engine/clock.py). See docs/architecture.md.
 Only an engine holding the store's lock fires tasks; one that cannot get it waits as a
 hot standby and takes over when the holder dies.
 
+`pace` (default `$TICKWORK_PACE`, else 1) scales how long the engine idles between looks
+for what no event tells it — the standby's tries for the lock, the store thread's polls for
+other processes' commits, the history retention's debounce and polls: the tests run their
+engines at 0.1, so a CLI edit or a dead holder is seen in tens of milliseconds.
+
 Faults of the store are states, not loops (`StoreFaults`, app/engine/faults.py): while the
 store cannot be written (a full disk) the engine is `stalled` — it fires nothing new, says so
 once, and the writer retries with backoff; once a write commits again it is `running` and
@@ -55,7 +60,8 @@ from app.engine.faults import StoreFaults
 from app.engine.horizon import Horizon
 from app.engine.notifier import Notifier
 from app.engine.recorder import RunRecorder, utcnow
-from app.engine.retention import Retention
+from app.engine.retention import DEBOUNCE, Retention
+from app.engine.retention import POLL as RETENTION_POLL
 from app.engine.scheduler import Timing
 from app.engine.stats import Stats
 from app.engine.sync import TaskSync
@@ -72,6 +78,7 @@ logging.getLogger("apscheduler").setLevel(logging.WARNING)  # it logs every job 
 
 HORIZON = 3.0  # seconds of upcoming fires held as APScheduler jobs
 STANDBY_POLL = 0.5  # seconds between attempts to take the lock
+PACE_VAR = "TICKWORK_PACE"  # the default `pace` (see the module's docstring)
 SWITCH_INTERVAL = 0.0005  # seconds; see _activate
 ACTIVE = ("running", "stalled")  # states of the engine that holds the store
 
@@ -82,7 +89,9 @@ class Engine:
     """One engine over one open store. Call `start()`, later `stop()`."""
 
     def __init__(self, store: Store, *, workers: int | None = None, horizon: float = HORIZON,
-                 metrics: bool = True, backups: bool = True, clock: Clock = WALL) -> None:
+                 metrics: bool = True, backups: bool = True, clock: Clock = WALL,
+                 pace: float | None = None) -> None:
+        pace = pace if pace is not None else _pace_from_env()
         self.store = store
         self.home: Path = store.home
         self.clock = clock
@@ -94,6 +103,7 @@ class Engine:
         self.stats = Stats(clock)
         self.workers = workers or int(os.environ.get("TICKWORK_WORKERS", "0") or 0) or 8
         self._metrics_enabled = metrics
+        self._standby_poll = STANDBY_POLL * pace
         self._inbox: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
         self._stop = threading.Event()
         self.backups = DailyBackups(self.home, self._stop, clock=clock) if backups else None
@@ -107,7 +117,8 @@ class Engine:
         self.watcher = StoreWatcher(store, self._stop, self.post, tick=self._tick,
                                     tasks_changed=self._tasks_changed,
                                     runs_seen=self._runs_seen, clock_jumped=self._clock_jumped,
-                                    quiet=self._quiet, store_fault=self.faults.met, clock=clock)
+                                    quiet=self._quiet, store_fault=self.faults.met, clock=clock,
+                                    pace=pace)
         self.tasks = TaskSync(store, self.hub, post=self.post, on_store=self.watcher.submit)
         self.horizon = Horizon(self.timing, self.writer, self.tasks.tasks, horizon,
                                self.tasks.load, clock)
@@ -121,7 +132,8 @@ class Engine:
         self._metrics: Any = None
         self._watchers: list[Callable[[Event], None]] = []  # listeners that watch live
         # -- history retention (keep policy, app/engine/retention.py): its own thread --
-        self.retention = Retention(self._stop, clock=clock)
+        self.retention = Retention(self._stop, clock=clock, debounce=DEBOUNCE * pace,
+                                   poll=RETENTION_POLL * pace)
         self.hub.subscribe(self.retention.on_event)
         # desktop notifications (notify): started with the engine, stopped after its last run
         self.notifier = Notifier(store, self.hub, on_service_change=self.on_service_change)
@@ -220,7 +232,7 @@ class Engine:
         self.hub.emit(EngineState(state, detail))
 
     def _standby(self) -> None:
-        while not self.clock.wait(self._stop, STANDBY_POLL):
+        while not self.clock.wait(self._stop, self._standby_poll):
             if self.lock.try_acquire(self.id):
                 log.warning("the engine holding %s is gone: taking over", self.home)
                 self._activate()
@@ -342,3 +354,12 @@ class Engine:
             return False
         head = self.horizon.head()
         return head is None or head > self.clock.time() + self.horizon.horizon + 1.0
+
+
+def _pace_from_env() -> float:
+    """`$TICKWORK_PACE` as a positive number, else 1 (an unreadable value is ignored)."""
+    try:
+        pace = float(os.environ.get(PACE_VAR) or 1.0)
+    except ValueError:
+        return 1.0
+    return pace if pace > 0 else 1.0

@@ -73,11 +73,12 @@ class Retention:
     thread's body; `prune` is one look, callable from a test."""
 
     def __init__(self, stop: threading.Event, *, clock: Clock = WALL, every: float = EVERY,
-                 debounce: float = DEBOUNCE, first: float = FIRST) -> None:
+                 debounce: float = DEBOUNCE, first: float = FIRST, poll: float = POLL) -> None:
         self._stop = stop
         self.clock = clock
         self._every = every
         self._debounce = debounce
+        self._poll = poll
         self._first = first
         self._lock = threading.Lock()
         self._finished: dict[int, int] = {}  # task id -> its runs finished since the last look
@@ -175,11 +176,11 @@ class Retention:
             self.prune(ask)
 
     def _wait(self, next_full: float) -> float:
-        """Seconds to sleep: until the next look falls due, at most POLL."""
+        """Seconds to sleep: until the next look falls due, at most `poll`."""
         now = self.clock.monotonic()
         with self._lock:
             due = self._due_at
-        wait = min(next_full - now, POLL if due is None else due - now)
+        wait = min(next_full - now, self._poll if due is None else due - now)
         return max(wait, 0.0)
 
     def run(self) -> None:

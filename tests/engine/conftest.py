@@ -17,6 +17,15 @@ from faults.harness import wait_until
 from tests.conftest import ROOT
 from tests.support import tickwork
 
+PACE = "0.1"  # engines here idle a tenth as long between polls (app/engine/engine.py)
+
+
+@pytest.fixture(autouse=True)
+def quick_engines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every engine of these tests, in this process or a `tickwork engine` child, notices a
+    CLI edit, a free lock or a finished run's retention look in tens of milliseconds."""
+    monkeypatch.setenv("TICKWORK_PACE", PACE)
+
 
 def soon(seconds: float = 1.0) -> str:
     return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
@@ -38,7 +47,7 @@ def engine(store: Any, service: Any) -> Iterator[Engine]:
     eng = Engine(store, workers=4, metrics=False)
     service.subscribe(eng.on_service_change)
     yield eng
-    eng.stop(grace=2)
+    eng.stop(grace=0.5)  # what a test left running is interrupted: no test looks after this
 
 
 @pytest.fixture
@@ -56,10 +65,10 @@ def finished_runs(service: Any, task: str) -> list[Any]:
 
 
 class EngineProcess:
-    def __init__(self, home: Path, log: Path) -> None:
+    def __init__(self, home: Path, log: Path, grace: float = 2.0) -> None:
         self.log = log
         with log.open("w") as err:  # `tickwork engine`, started by the test zygote
-            self.proc = tickwork.start(["--home", str(home), "engine", "--grace", "2"],
+            self.proc = tickwork.start(["--home", str(home), "engine", "--grace", str(grace)],
                                        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
 
     def text(self) -> str:
@@ -87,8 +96,8 @@ class EngineProcess:
 def spawn(home: Path, tmp_path: Path) -> Iterator[Any]:
     procs: list[EngineProcess] = []
 
-    def start(name: str = "engine") -> EngineProcess:
-        proc = EngineProcess(home, tmp_path / f"{name}.log")
+    def start(name: str = "engine", grace: float = 2.0) -> EngineProcess:
+        proc = EngineProcess(home, tmp_path / f"{name}.log", grace)
         procs.append(proc)
         return proc
 

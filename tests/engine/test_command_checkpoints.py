@@ -15,13 +15,15 @@ from tests.conftest import ROOT, command_task
 from tests.engine.conftest import wait_until
 from tests.support import tickwork
 
-# counts to 10, a step a second, resuming from the checkpoint file; writes it atomically
+LAST = 20  # the counter's last step: 4 s of steps, so an orphan stopped at the next
+# engine's start (well under a second) is still counting then
+# counts to LAST, a step every 0.2 s, resuming from the checkpoint file; writes it atomically
 COUNTER = (
     'n=$(cat "$TICKWORK_CHECKPOINT_FILE" 2>/dev/null || echo 0); '
     'echo "$TICKWORK_RUN_ID $TICKWORK_ATTEMPT $n $TICKWORK_CHECKPOINT_FILE" >> "$MARKS"; '
-    'while [ "$n" -lt 10 ]; do n=$((n+1)); echo "$n" >> "$STEPS"; '
+    f'while [ "$n" -lt {LAST} ]; do n=$((n+1)); echo "$n" >> "$STEPS"; '
     'echo "$n" > "$TICKWORK_CHECKPOINT_FILE.new"; '
-    'mv "$TICKWORK_CHECKPOINT_FILE.new" "$TICKWORK_CHECKPOINT_FILE"; sleep 1; done')
+    'mv "$TICKWORK_CHECKPOINT_FILE.new" "$TICKWORK_CHECKPOINT_FILE"; sleep 0.2; done')
 
 
 def _add_counter(home: Path, tmp_path: Path, name: str, retries: int, steps: Path,
@@ -52,7 +54,7 @@ def test_command_killed_with_its_engine_resumes_from_its_checkpoint_file(
     first.kill9()  # the command lives on, orphaned, until the next engine stops it
     second = spawn("second")
     second.wait_for("engine running")
-    wait_until(lambda: len(_lines(marks)) == 2 and "10" in _lines(steps), 30)
+    wait_until(lambda: len(_lines(marks)) == 2 and str(LAST) in _lines(steps), 30)
     wait_until(lambda: json.loads(cli("run", "list", "--task", "counter", "--json").out)[0][
         "status"] == "succeeded", 15)
     second.stop()
@@ -68,9 +70,10 @@ def test_command_killed_with_its_engine_resumes_from_its_checkpoint_file(
     assert from1 == "0" and int(from2) >= 2  # the retry resumed where the file said
     done = [int(x) for x in _lines(steps)]
     # every step at least once; only the step the kill cut off may be done twice
-    assert sorted(set(done)) == list(range(1, 11)), done
+    assert sorted(set(done)) == list(range(1, LAST + 1)), done
     assert len(done) - len(set(done)) <= 1, done
-    assert done[-(10 - int(from2)):] == list(range(int(from2) + 1, 11))
+    assert int(from2) < LAST  # the orphan was stopped before it finished
+    assert done[-(LAST - int(from2)):] == list(range(int(from2) + 1, LAST + 1))
     assert not Path(file1).exists()  # the fire succeeded: its file is gone
     assert stat.S_IMODE(Path(file1).parent.stat().st_mode) == 0o700
     shown = json.loads(cli("run", "show", str(runs[1]["id"]), "--json").out)

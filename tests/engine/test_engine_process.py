@@ -52,7 +52,7 @@ def test_headless_engine_runs_cli_tasks_on_time(spawn: Any, cli: Any) -> None:
 
 
 def test_sigterm_interrupts_a_long_run_after_grace_and_exits_0(spawn: Any, cli: Any) -> None:
-    engine = spawn()
+    engine = spawn(grace=0.5)
     engine.wait_for("engine running")
     assert cli("task", "add", "long", "--command", "sleep 60").code == 0
     run = cli("task", "run", "long", "--json").json()
@@ -116,7 +116,7 @@ def test_kill_9_mid_burst_loses_nothing(spawn: Any, home: Path, tmp_path: Path) 
     wait_until(lambda: out.exists() and len(out.read_text().split()) >= n // 3, 20)
     first.kill9()
     claimed_before = {(r[0], r[1], r[2]) for r in ledger(home)}
-    time.sleep(1.0)  # some fires fall due while no engine runs
+    time.sleep(0.5)  # some fires (about 50) fall due while no engine runs
     second = spawn("second")
     second.wait_for("engine running")
     wait_until(lambda: len({r[0] for r in ledger(home) if r[3] == "succeeded"}) == n, 30)

@@ -35,7 +35,7 @@ def _gone(pid: int) -> bool:
 
 def test_sigterm_interrupts_in_flight_runs_and_the_next_start_retries_them(
         spawn: Any, cli: Any, tmp_path: Path) -> None:
-    first = spawn("first")
+    first = spawn("first", grace=0.3)  # its runs would never end: a short grace
     first.wait_for("engine running")
     for name, retries in (("cmd2", "2"), ("cmd0", "0")):
         command = FIRST_SLEEPS.format(out=tmp_path / f"{name}.ran", pid=tmp_path / f"{name}.pid")

@@ -147,7 +147,7 @@ def test_a_real_engine_prunes_to_the_policy_set_by_the_cli(spawn: Any, cli: Any,
     assert cli("task", "add", "slow", "--command", "sleep 60").code == 0
     assert cli("task", "update", "chatty", "--keep-runs", "3", "--keep-days", "0").code == 0
     assert cli("settings", "--keep-runs", "1", "--keep-days", "0").code == 0
-    engine = spawn()
+    engine = spawn(grace=0.1)  # `slow` is still running at the stop: no need to wait for it
     engine.wait_for("engine running")
     slow = cli("task", "run", "slow", "--json").json()  # stays running: never pruned
     for _ in range(8):

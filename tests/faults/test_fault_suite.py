@@ -20,7 +20,8 @@ def _assert_ok(verdict: dict[str, object]) -> None:
 
 
 def test_a_short_kill_9_storm_loses_repeats_and_leaves_nothing(tmp_path: Path) -> None:
-    _assert_ok(storm(tmp_path, tasks=40, kills=5, seed=3, life=(0.5, 1.5), log=lambda _: None))
+    _assert_ok(storm(tmp_path, tasks=40, kills=5, seed=3, life=(0.3, 1.2), lead=1.0,
+                     log=lambda _: None))
 
 
 @pytest.mark.parametrize("name", sorted(scenarios.ALL))
