@@ -40,7 +40,7 @@ class Arming(Protocol):
 class Runner(Protocol):
     """The executor."""
 
-    def start(self, attempt: Attempt) -> None: ...
+    def start_many(self, attempts: list[Attempt]) -> None: ...
 
 
 class Recording(Protocol):

@@ -169,7 +169,8 @@ class RunRecorder:
         """The checkpoint file of a command's fire, seeded with the state to resume from
         when the file is gone but the ledger has one (never over a file that is there)."""
         path = checkpoint_path(self.home, task_id, fire)
-        path.parent.mkdir(mode=0o700, exist_ok=True)
+        if not os.path.isdir(path.parent):  # (one stat; a mkdir that fails costs more)
+            path.parent.mkdir(mode=0o700, exist_ok=True)
         if resume is not None and not path.exists():
             _write_private(path, json.dumps(resume))
         return path
@@ -181,10 +182,10 @@ class RunRecorder:
         path = Path(attempt.checkpoint_file or "")
         text = ""
         try:
-            if path.exists():
+            if path.exists():  # (most commands write none: one stat)
                 text = path.read_text()[:MAX_CHECKPOINT]
-            if not retrying:
-                path.unlink(missing_ok=True)
+                if not retrying:
+                    path.unlink(missing_ok=True)
         except OSError as exc:
             log.warning("checkpoint file of run %d: %s", attempt.run_id, exc)
         if not text.strip():

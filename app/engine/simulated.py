@@ -103,6 +103,10 @@ class RecordingExecutor:
         self.started: list[tuple[float, Attempt]] = []
         self.stopped: list[tuple[float, Attempt]] = []
 
+    def start_many(self, attempts: list[Attempt]) -> None:
+        for attempt in attempts:
+            self.start(attempt)
+
     def start(self, attempt: Attempt) -> None:
         clock = self.clock
         attempt.started_at = clock.now()
