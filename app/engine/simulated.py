@@ -132,8 +132,8 @@ class NoRecorder:
     def final(self, attempt: Attempt, outcome: Outcome) -> None:
         pass
 
-    def checkpoint_file(self, task_id: int, fire: datetime, resume: Any) -> Path:
-        return NOWHERE
+    def checkpoint_file(self, task_id: int, fire: datetime, resume: Any) -> str:
+        return str(NOWHERE)
 
     def collect_checkpoint(self, attempt: Attempt, outcome: Outcome, retrying: bool) -> None:
         pass
