@@ -72,6 +72,7 @@ class StoreWatcher:
         self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self.audit_mark = 0  # the newest audit event already looked at
         self._attention_at = float("-inf")  # monotonic time of the last needing_attention
+        self._owed = False  # a look passed over it: read it once ATTENTION has passed
         self._wal = f"{store.path}-wal"
 
     def submit(self, job: Callable[[], None]) -> None:
@@ -126,6 +127,7 @@ class StoreWatcher:
                             if last_version is not None:
                                 self._poll_changes()
                             last_version = version
+                    self._owed_attention()
                 if now_mono - last_clock >= CLOCK_CHECK:
                     last_clock = now_mono
                     new_offset = self.clock.time() - now_mono
@@ -151,12 +153,22 @@ class StoreWatcher:
 
     def _needing_attention(self, events: bool) -> RunRows:
         """The runs needing attention, read when audit events came (a manual run or a cancel
-        request commits with its event) and at least every `ATTENTION` seconds."""
+        request commits with its event), else owed until `ATTENTION` seconds have passed."""
         now = self.clock.monotonic()
         if not events and now - self._attention_at < ATTENTION:
+            self._owed = True
             return []
-        self._attention_at = now
+        self._attention_at, self._owed = now, False
         return run_store.needing_attention()
+
+    def _owed_attention(self) -> None:
+        """A look passed over the runs needing attention: read them once `ATTENTION` seconds
+        have passed since the last read, whether or not anything committed since."""
+        if self._owed and self.clock.monotonic() - self._attention_at >= ATTENTION:
+            with self.store.read():
+                rows = self._needing_attention(True)
+            if rows:
+                self._post(lambda: self._runs_seen(rows))
 
     def _poll_changes(self) -> None:
         """Another connection committed: find task edits, manual runs and cancel requests."""
