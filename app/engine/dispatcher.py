@@ -217,8 +217,8 @@ class Dispatcher:
         """Start every queued run the ready queue lets start, best first."""
         if self.stopping:
             return
-        for pending in self.ready.take():
-            self.start(self.runs[pending.run_id])
+        if taken := self.ready.take():  # handed over together: one executor wake-up
+            self.executor.start_many([self.start(self.runs[p.run_id]) for p in taken])
         if self.ready.held:
             self._mark_held()
 
@@ -235,8 +235,8 @@ class Dispatcher:
                 overlap_policy=spec.overlap, group=spec.group, group_limit=pending.group_limit)
             self.writes.note(record, "waiting", reason)
 
-    def start(self, record: RunRecord) -> None:
-        """Hand a run to the executor as an attempt."""
+    def start(self, record: RunRecord) -> Attempt:
+        """A run's attempt, for the executor: the run is running from here."""
         task = record.task
         resume = None
         if record.attempt > 1:  # a retry resumes from the last checkpoint of its fire
@@ -248,7 +248,7 @@ class Dispatcher:
         record.phase = RUNNING
         record.running = attempt
         self.stats.started += 1
-        self.executor.start(attempt)
+        return attempt
 
     # -- finish → after -------------------------------------------------------------------------
 

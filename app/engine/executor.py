@@ -8,9 +8,10 @@ once its process exists, so the ledger's `running` row carries its process group
 leader's start time. Its output is read incrementally and handed to the sink as it arrives.
 A Python action `module:function` runs in a worker process (app/engine/pyworkers) with its
 JSON keyword arguments, plus a `context` when the function declares a parameter of that
-name; the pool thread hands it over and goes on, and one reader thread follows every
-worker to the end of its run, so a timeout, a cancel or the engine's stop kills it for real
-and a crash ends only its run (`interrupted`).
+name; the pool thread hands it over and goes on (as it does a command: a launcher's reader
+thread reports its end), and one reader thread follows every worker to the end of its run,
+so a timeout, a cancel or the engine's stop kills it for real and a crash ends only its run
+(`interrupted`).
 
 The executor never touches the store: it reports to a `Sink` (the dispatcher), which owns
 the run's bookkeeping. The engine needs QtCore only.
@@ -34,7 +35,7 @@ from app.engine.attempts import (
     Sink,
     resolve_secrets,
 )
-from app.engine.launcher.client import run_command
+from app.engine.launcher.client import submit
 from app.engine.processes import KILL_GRACE  # seconds between SIGTERM and SIGKILL
 from app.engine.pyworkers.context import checkpoint_text
 from app.engine.pyworkers.pool import PythonWorkers
@@ -89,21 +90,33 @@ class Executor:
         self.workers = workers
         self.pool = QThreadPool()
         self.pool.setMaxThreadCount(workers)
-        self._queue: queue.SimpleQueue[Attempt | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[list[Attempt] | None] = queue.SimpleQueue()
         self._started = False
         self.python = PythonWorkers(sink, RunContext)  # Python actions' worker processes
 
     def start(self, attempt: Attempt) -> None:
-        """Run an attempt on a free worker (the dispatcher never starts more than `workers`).
+        """Run an attempt on a free worker (the dispatcher never starts more than `workers`)."""
+        self.start_many([attempt])
+
+    def start_many(self, attempts: list[Attempt]) -> None:
+        """Hand these attempts over, best first: one pool thread hands them all to their
+        launchers or Python workers, a wake-up for the lot, not one per run. An attempt with
+        secrets goes on its own, so a slow keyring holds up only its own run.
 
         The pool's threads each run one long-lived worker loop fed from a queue: handing
         QThreadPool a new runnable per attempt costs more than a trivial action itself.
+        No thread waits on a run: its end is reported by the reader of its worker's channel.
         """
         if not self._started:
             self._started = True
             for _ in range(self.workers):
                 self.pool.start(self._worker)
-        self._queue.put(attempt)
+        plain = [a for a in attempts if not a.secret_env]
+        if plain:
+            self._queue.put(plain)
+        for attempt in attempts:
+            if attempt.secret_env:
+                self._queue.put([attempt])
 
     def shutdown(self, timeout: float) -> bool:
         """Stop the worker loops once they are idle; True when every thread is done."""
@@ -115,10 +128,11 @@ class Executor:
 
     def _worker(self) -> None:
         while True:
-            attempt = self._queue.get()
-            if attempt is None:
+            attempts = self._queue.get()
+            if attempts is None:
                 return
-            self._run(attempt)
+            for attempt in attempts:
+                self._run(attempt)
 
     def _run(self, attempt: Attempt) -> None:
         attempt.started_at = _now()
@@ -127,7 +141,10 @@ class Executor:
                 self.sink.on_started(attempt)
                 outcome = Outcome(attempt.stop_status, _now(), error=attempt.cancel_reason)
             elif attempt.action.kind == "command":
-                outcome = self._run_command(attempt)  # tells the sink once its process exists
+                refused = self._run_command(attempt)  # the sink hears once its process exists
+                if refused is None:
+                    return  # its end is reported by its launcher's reader thread
+                outcome = refused
             else:
                 self.sink.on_started(attempt)
                 self._run_python(attempt)
@@ -144,10 +161,10 @@ class Executor:
 
     # -- commands ---------------------------------------------------------------------------
 
-    def _run_command(self, attempt: Attempt) -> Outcome:
-        """Hand the command to a launcher process (app/engine/launcher/) and wait for its end;
-        the launcher's reader thread tells the sink it started (pid, leader start time) and
-        its output, in batches."""
+    def _run_command(self, attempt: Attempt) -> Outcome | None:
+        """Hand the command to a launcher process (app/engine/launcher/) and go on: the
+        launcher's reader thread tells the sink it started (pid, leader start time), its
+        output, in batches, and its end. An Outcome when it could not be handed over."""
         action = attempt.action
         shell = action.shell_program or "/bin/sh"  # cron's SHELL, when the task names one
         argv = [shell, "-c", action.argv[0]] if action.shell else list(action.argv)
@@ -157,4 +174,6 @@ class Executor:
         except LookupError as exc:
             self.sink.on_started(attempt)
             return Outcome("failed", _now(), error=str(exc))
-        return run_command(attempt, argv, env, self.sink)
+        sink = self.sink
+        submit(attempt, argv, env, sink, lambda outcome: sink.on_finished(attempt, outcome))
+        return None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Protocol
 
 from app.core.rules import Fire
@@ -40,7 +39,7 @@ class Arming(Protocol):
 class Runner(Protocol):
     """The executor."""
 
-    def start(self, attempt: Attempt) -> None: ...
+    def start_many(self, attempts: list[Attempt]) -> None: ...
 
 
 class Recording(Protocol):
@@ -48,7 +47,7 @@ class Recording(Protocol):
 
     def forget(self, run_id: int) -> None: ...
     def final(self, attempt: Attempt, outcome: Outcome) -> None: ...
-    def checkpoint_file(self, task_id: int, fire: datetime, resume: Any) -> Path: ...
+    def checkpoint_file(self, task_id: int, fire: datetime, resume: Any) -> str: ...
     def collect_checkpoint(self, attempt: Attempt, outcome: Outcome,
                            retrying: bool) -> None: ...
 

@@ -60,10 +60,13 @@ class Pending:
         self.sort_key = ready_key(self.priority, self.scheduled_ts, self.level, self.seq)
 
 
+Entry = tuple[tuple[int, float, int, int], Pending]  # a heap's: the run's sort key first
+
+
 class ReadyQueue:
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self._heap: list[Pending] = []
+        self._heap: list[Entry] = []  # (sort key, run): compared in C, not by a method
         self._ids: dict[int, Pending] = {}
         self._by_task: dict[int, set[int]] = {}  # task id -> its queued run ids
         self._seq = itertools.count()
@@ -73,7 +76,7 @@ class ReadyQueue:
         self.held: list[Pending] = []  # runs newly held by their task or group (drained by caller)
         # runs held by their task or group wait aside, in a heap per task or group (a lot),
         # until a run of that task or group ends: many held runs cost nothing per take
-        self._lots: dict[tuple[str, object], list[Pending]] = {}
+        self._lots: dict[tuple[str, object], list[Entry]] = {}
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -91,7 +94,7 @@ class ReadyQueue:
             self._by_task[pending.task_id] = {pending.run_id}
         else:
             runs.add(pending.run_id)
-        heapq.heappush(self._heap, pending)
+        heapq.heappush(self._heap, (pending.sort_key, pending))
 
     def remove(self, run_id: int) -> Pending | None:
         """Drop a queued run (cancelled); lazily removed from the heap."""
@@ -132,7 +135,7 @@ class ReadyQueue:
         started: list[Pending] = []
         heap = self._heap
         while heap and len(self.running) < self.workers:
-            pending = heapq.heappop(heap)
+            pending = heapq.heappop(heap)[1]
             if self._ids.get(pending.run_id) is not pending:
                 continue  # removed while queued
             why = self._limited(pending)
@@ -154,7 +157,7 @@ class ReadyQueue:
 
     def _hold(self, pending: Pending, why: str) -> None:
         key = (why, pending.task_id if why == BY_TASK else pending.group)
-        heapq.heappush(self._lots.setdefault(key, []), pending)
+        heapq.heappush(self._lots.setdefault(key, []), (pending.sort_key, pending))
         came, pending.lot = pending.lot, None
         if came is not None and came != key:
             self._unpark(came)  # the slot it was given goes to the next in that lot
@@ -166,10 +169,10 @@ class ReadyQueue:
         """A slot of a task or group came free: its best held run goes back in line."""
         lot = self._lots.get(key)
         while lot:
-            pending = heapq.heappop(lot)
+            pending = heapq.heappop(lot)[1]
             if self._ids.get(pending.run_id) is pending:
                 pending.lot = key
-                heapq.heappush(self._heap, pending)
+                heapq.heappush(self._heap, (pending.sort_key, pending))
                 break
         if lot is not None and not lot:
             del self._lots[key]

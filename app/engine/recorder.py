@@ -26,6 +26,7 @@ again only ever hides more.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import json
@@ -71,6 +72,7 @@ class RunRecorder:
         self._masks: dict[int, tuple[Masker, dict[str, MaskStream]]] = {}
         self._masks_lock = threading.Lock()
         self.checkpoint_timeout = CHECKPOINT_TIMEOUT
+        self._checkpoints = str(home / "checkpoints")  # the folder of commands' checkpoints
 
     # -- the Sink protocol (worker threads) ---------------------------------------------------
 
@@ -165,12 +167,15 @@ class RunRecorder:
         self.writer.finished(attempt.run_id, outcome.status, utc_text(outcome.finished_at),
                              outcome.exit_code, outcome.error, lambda: self.hub.emit(event))
 
-    def checkpoint_file(self, task_id: int, fire: datetime, resume: Any) -> Path:
+    def checkpoint_file(self, task_id: int, fire: datetime, resume: Any) -> str:
         """The checkpoint file of a command's fire, seeded with the state to resume from
-        when the file is gone but the ledger has one (never over a file that is there)."""
-        path = checkpoint_path(self.home, task_id, fire)
-        path.parent.mkdir(mode=0o700, exist_ok=True)
-        if resume is not None and not path.exists():
+        when the file is gone but the ledger has one (never over a file that is there).
+        Plain strings and os.path: pathlib's parsing cost more than the rest of a start."""
+        folder = self._checkpoints
+        path = os.path.join(folder, checkpoint_name(task_id, fire))
+        if not os.path.isdir(folder):  # (one stat; a mkdir that fails costs more)
+            Path(folder).mkdir(mode=0o700, exist_ok=True)
+        if resume is not None and not os.path.exists(path):
             _write_private(path, json.dumps(resume))
         return path
 
@@ -178,13 +183,15 @@ class RunRecorder:
         """A command's checkpoint file when its attempt ends: its content (JSON, secrets
         masked) becomes the run's checkpoint in the ledger, as a Python action's last
         `checkpoint()` does; the file stays for the retry that follows, else it goes."""
-        path = Path(attempt.checkpoint_file or "")
+        path = attempt.checkpoint_file or ""
         text = ""
         try:
-            if path.exists():
-                text = path.read_text()[:MAX_CHECKPOINT]
-            if not retrying:
-                path.unlink(missing_ok=True)
+            if os.path.exists(path):  # (most commands write none: one stat)
+                with open(path) as fh:
+                    text = fh.read()[:MAX_CHECKPOINT]
+                if not retrying:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(path)
         except OSError as exc:
             log.warning("checkpoint file of run %d: %s", attempt.run_id, exc)
         if not text.strip():
@@ -203,10 +210,14 @@ class RunRecorder:
 def checkpoint_path(home: Path, task_id: int, fire: datetime) -> Path:
     """Where a command's fire keeps its checkpoint: one file per task and fire time, so
     every attempt of that fire (its retries) shares it and the next fire starts afresh."""
-    return home / "checkpoints" / f"{task_id}-{int(fire.timestamp() * 1e6)}.json"
+    return home / "checkpoints" / checkpoint_name(task_id, fire)
 
 
-def _write_private(path: Path, text: str) -> None:
+def checkpoint_name(task_id: int, fire: datetime) -> str:
+    return f"{task_id}-{int(fire.timestamp() * 1e6)}.json"
+
+
+def _write_private(path: str, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(text)

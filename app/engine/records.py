@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Final
 
 from app.core.task import Task
@@ -39,7 +38,7 @@ class RunRecord:
 
 
 def attempt_for(record: RunRecord, engine_id: str, resume: Any,
-                checkpoint_file: Path | None) -> Attempt:
+                checkpoint_file: str | None) -> Attempt:
     """The attempt a run starts as: its action, with the environment every attempt gets."""
     task = record.task
     spec = task.spec
@@ -51,10 +50,10 @@ def attempt_for(record: RunRecord, engine_id: str, resume: Any,
         TOKEN_VAR: run_token(record.run_id, engine_id),  # how a later engine finds them
     })
     if checkpoint_file is not None:
-        env["TICKWORK_CHECKPOINT_FILE"] = str(checkpoint_file)
+        env["TICKWORK_CHECKPOINT_FILE"] = checkpoint_file
     return Attempt(
         run_id=record.run_id, task_id=task.id, task_name=spec.name,
         scheduled_for=record.fire, attempt=record.attempt, action=spec.action, env=env,
         timeout=spec.timeout, resume_state=resume, secret_env=dict(spec.secret_env),
-        due_at=record.due_at, checkpoint_file=str(checkpoint_file) if checkpoint_file else None,
+        due_at=record.due_at, checkpoint_file=checkpoint_file or None,
     )

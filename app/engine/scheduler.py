@@ -122,6 +122,7 @@ class Timing:
         """
         if not items:
             return
+        lookup, remove, add = self.store.lookup_job, self.store.remove_job, self.store.add_job
         with self.scheduler._jobstores_lock:
             for job_id, at in items:
                 job = Job.__new__(Job)
@@ -139,11 +140,9 @@ class Timing:
                 job.coalesce = False
                 job.max_instances = 1_000_000
                 job.next_run_time = at
-                try:  # noqa: SIM105 (hot path: a with-block costs more than try)
-                    self.store.remove_job(job_id)
-                except JobLookupError:
-                    pass
-                self.store.add_job(job)
+                if lookup(job_id) is not None:  # (re-armed: a raised JobLookupError costs
+                    remove(job_id)              # more than a look, most jobs are new)
+                add(job)
         if self.scheduler.running:
             self.scheduler.wakeup()
 

@@ -103,6 +103,10 @@ class RecordingExecutor:
         self.started: list[tuple[float, Attempt]] = []
         self.stopped: list[tuple[float, Attempt]] = []
 
+    def start_many(self, attempts: list[Attempt]) -> None:
+        for attempt in attempts:
+            self.start(attempt)
+
     def start(self, attempt: Attempt) -> None:
         clock = self.clock
         attempt.started_at = clock.now()
@@ -128,8 +132,8 @@ class NoRecorder:
     def final(self, attempt: Attempt, outcome: Outcome) -> None:
         pass
 
-    def checkpoint_file(self, task_id: int, fire: datetime, resume: Any) -> Path:
-        return NOWHERE
+    def checkpoint_file(self, task_id: int, fire: datetime, resume: Any) -> str:
+        return str(NOWHERE)
 
     def collect_checkpoint(self, attempt: Attempt, outcome: Outcome, retrying: bool) -> None:
         pass

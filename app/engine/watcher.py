@@ -13,13 +13,16 @@ One thread, one job each tick:
   `PRAGMA data_version` (a read transaction's locks: ~100 µs on a cold cache). When that
   changed, another connection (the CLI, a second GUI) committed, so it reads the audit
   events since the last look to find the tasks that changed, and the runs that need
-  attention (manual runs nobody took, cancel requests);
+  attention (manual runs nobody took, cancel requests) when events came (every manual run
+  and cancel request commits with its audit event) or `ATTENTION` seconds have passed:
+  the engine's own writer commits many times a second, and that read visits every active
+  run (70,000 queued in a backlog at 300,000 fires a minute: ~10 ms each look);
 - compares wall time with monotonic time every `CLOCK_CHECK` seconds: a difference of more
   than `CLOCK_JUMP` is a clock change or a resume from suspend.
 
-`pace` scales the polling periods (`POLL`, `QUIET_POLL`, `LOOK`, `CLOCK_CHECK`): below 1 the
-engine notices other processes' commits and clock jumps sooner, for a little more idle CPU
-(tests use 0.1).
+`pace` scales the polling periods (`POLL`, `QUIET_POLL`, `LOOK`, `CLOCK_CHECK`,
+`ATTENTION`): below 1 the engine notices other processes' commits and clock jumps sooner, for
+a little more idle CPU (tests use 0.1).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ POLL = 0.25  # seconds between looks at the store for other processes' changes
 QUIET_POLL = 0.5  # ... while the engine is quiet (an idle engine wakes twice a second)
 LOOK = 2.0  # ... asking SQLite itself at least this often (else only when the WAL moved)
 REFILL = 0.05  # seconds between refills of the horizon while fires are near (none when quiet)
+ATTENTION = 5.0  # seconds between reads of the runs needing attention when no event came
 CLOCK_CHECK = 2.0  # seconds between wall-clock/monotonic comparisons
 CLOCK_JUMP = 2.0  # a disagreement larger than this is a jump (or a resume)
 
@@ -61,7 +65,7 @@ class StoreWatcher:
                  clock: Clock = WALL, pace: float = 1.0) -> None:
         self.clock = clock
         self._poll, self._quiet_poll, self._look = POLL * pace, QUIET_POLL * pace, LOOK * pace
-        self._clock_check = CLOCK_CHECK * pace
+        self._clock_check, self._attention = CLOCK_CHECK * pace, ATTENTION * pace
         self.store = store
         self._store_fault = store_fault  # True when an error was a fault of the store
         self._quiet = quiet  # True while nothing falls due soon: refill less often
@@ -73,6 +77,8 @@ class StoreWatcher:
         self._clock_jumped = clock_jumped
         self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self.audit_mark = 0  # the newest audit event already looked at
+        self._attention_at = float("-inf")  # monotonic time of the last needing_attention
+        self._owed = False  # a look passed over it: read it once ATTENTION has passed
         self._wal = f"{store.path}-wal"
 
     def submit(self, job: Callable[[], None]) -> None:
@@ -127,6 +133,7 @@ class StoreWatcher:
                             if last_version is not None:
                                 self._poll_changes()
                             last_version = version
+                    self._owed_attention()
                 if now_mono - last_clock >= self._clock_check:
                     last_clock = now_mono
                     new_offset = self.clock.time() - now_mono
@@ -150,6 +157,25 @@ class StoreWatcher:
             return None
         return (st.st_ino, st.st_size, st.st_mtime_ns)
 
+    def _needing_attention(self, events: bool) -> RunRows:
+        """The runs needing attention, read when audit events came (a manual run or a cancel
+        request commits with its event), else owed until `ATTENTION` seconds have passed."""
+        now = self.clock.monotonic()
+        if not events and now - self._attention_at < self._attention:
+            self._owed = True
+            return []
+        self._attention_at, self._owed = now, False
+        return run_store.needing_attention()
+
+    def _owed_attention(self) -> None:
+        """A look passed over the runs needing attention: read them once `ATTENTION` seconds
+        have passed since the last read, whether or not anything committed since."""
+        if self._owed and self.clock.monotonic() - self._attention_at >= self._attention:
+            with self.store.read():
+                rows = self._needing_attention(True)
+            if rows:
+                self._post(lambda: self._runs_seen(rows))
+
     def _poll_changes(self) -> None:
         """Another connection committed: find task edits, manual runs and cancel requests."""
         with self.store.read():
@@ -162,7 +188,7 @@ class StoreWatcher:
                     if isinstance(before, dict) and before.get("name"):
                         names.add(before["name"])
             changed = task_queries.ids_named(names) if names else set()
-            rows = run_store.needing_attention()
+            rows = self._needing_attention(bool(events))
         if changed or names:
             self._post(lambda: self._tasks_changed(changed, names))
         if rows:

@@ -1,10 +1,10 @@
 """The engine's side of the launchers: hand a command to a launcher process, hear it start,
 its output and its end, and turn that into the run's `Outcome`.
 
-`run_command` is called by an executor runnable (a QThreadPool thread); it sends the command
-to the least busy launcher and waits for its end while one reader thread per launcher hands
-`on_started` (with the leader's pid and start time, so the `running` row carries them) and
-`on_output` to the run's sink as the launcher's batches arrive. A cancel (a person, the
+`submit` is called by an executor runnable (a QThreadPool thread); it sends the command to
+the least busy launcher and returns, and one reader thread per launcher hands `on_started`
+(with the leader's pid and start time, so the `running` row carries them), `on_output` and
+the end to the run's sink as the launcher's batches arrive. A cancel (a person, the
 engine's stop) reaches the launcher through `Attempt.on_cancel`; the launcher enforces the
 timeout itself.
 
@@ -106,6 +106,7 @@ class Link:
         self.pending: dict[int, Pending] = {}
         self.dead = False
         self.env_sent: dict[str, str] | None = None
+        self.env_raw: dict[Any, Any] | None = None  # os.environ's mapping when last sent
         self.reader = threading.Thread(target=self._read, name="tickwork-launcher-reader",
                                        daemon=True)
         self.reader.start()
@@ -121,10 +122,16 @@ class Link:
                 return False
             self.pending[pending.id] = pending
             messages: list[Any] = []
-            env = dict(os.environ)
-            if env != self.env_sent:
-                self.env_sent = env
-                messages.append(["env", env])
+            # the engine's environment, sent again when it changed: os.environ's own
+            # mapping (bytes, kept by os.environ) compares in ~0.3 µs, a copy of os.environ
+            # in ~25 µs a command
+            raw = getattr(os.environ, "_data", None)
+            if raw is None or raw != self.env_raw:
+                self.env_raw = dict(raw) if raw is not None else None
+                env = dict(os.environ)
+                if env != self.env_sent:
+                    self.env_sent = env
+                    messages.append(["env", env])
             messages.append(message)
             with contextlib.suppress(OSError):  # it died: its reader ends the run
                 protocol.write_all(self.requests, protocol.encode(messages))
@@ -271,20 +278,6 @@ def submit(attempt: Attempt, argv: list[str], env: dict[str, str], sink: Sink,
             break
     if attempt.cancel_event.is_set():  # stopped before the launcher heard of it
         link.cancel(pending.id, attempt.cancel_reason or "cancelled")
-
-
-def run_command(attempt: Attempt, argv: list[str], env: dict[str, str],
-                sink: Sink) -> Outcome:
-    """`submit`, then wait for the command's end (an executor runnable's way)."""
-    done = threading.Event()
-    ended: list[Outcome] = []
-
-    def end(result: Outcome) -> None:
-        ended.append(result)
-        done.set()
-    submit(attempt, argv, env, sink, end)
-    done.wait()
-    return ended[0]
 
 
 def outcome(attempt: Attempt, how: str, code: int | None, error: str | None,
