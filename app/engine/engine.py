@@ -91,7 +91,7 @@ class Engine:
     def __init__(self, store: Store, *, workers: int | None = None, horizon: float = HORIZON,
                  metrics: bool = True, backups: bool = True, clock: Clock = WALL,
                  pace: float | None = None) -> None:
-        pace = pace if pace is not None else _pace_from_env()
+        pace = pace if pace is not None else pace_from_env()
         self.store = store
         self.home: Path = store.home
         self.clock = clock
@@ -356,10 +356,10 @@ class Engine:
         return head is None or head > self.clock.time() + self.horizon.horizon + 1.0
 
 
-def _pace_from_env() -> float:
-    """`$TICKWORK_PACE` as a positive number, else 1 (an unreadable value is ignored)."""
+def pace_from_env() -> float:
+    """`$TICKWORK_PACE` as a number from 0.01 to 100, else 1 (any other value is ignored)."""
     try:
         pace = float(os.environ.get(PACE_VAR) or 1.0)
     except ValueError:
         return 1.0
-    return pace if pace > 0 else 1.0
+    return pace if 0.01 <= pace <= 100 else 1.0
