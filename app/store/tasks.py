@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import peewee as pw
 
@@ -84,6 +84,7 @@ _COLUMNS = (
     "keep_runs", "keep_days",
 )
 _SELECT = "SELECT " + ", ".join(f'"{c}"' for c in _COLUMNS) + " FROM task WHERE id IN "
+T = TypeVar("T")
 _actions: dict[str, Action] = {}  # parsed actions by their stored JSON: many tasks share one
 _schedules: dict[str, Schedule] = {}  # parsed schedules likewise (frozen values, shared)
 _notifies: dict[str, tuple[bool, bool]] = {}
@@ -102,13 +103,19 @@ def _time(text: str | None) -> datetime | None:
     return None if text is None else from_utc_text(text)
 
 
+def _parsed(cache: dict[str, T], text: str, parse: Callable[[Any], T]) -> T:
+    """`parse` of the stored JSON `text`, once per distinct text (the cache is emptied when
+    it grows past 10,000 texts)."""
+    value = cache.get(text)
+    if value is None:
+        if len(cache) > 10_000:
+            cache.clear()
+        value = cache[text] = parse(json.loads(text))
+    return value
+
+
 def _schedule(text: str) -> Schedule:
-    schedule = _schedules.get(text)
-    if schedule is None:
-        if len(_schedules) > 10_000:
-            _schedules.clear()
-        schedule = _schedules[text] = Schedule.from_json(json.loads(text))
-    return schedule
+    return _parsed(_schedules, text, Schedule.from_json)
 
 
 def _notify(text: str) -> tuple[bool, bool]:
@@ -123,12 +130,7 @@ def _notify(text: str) -> tuple[bool, bool]:
 
 
 def _action(text: str) -> Action:
-    action = _actions.get(text)
-    if action is None:
-        if len(_actions) > 10_000:
-            _actions.clear()
-        action = _actions[text] = Action.from_json(json.loads(text))
-    return action
+    return _parsed(_actions, text, Action.from_json)
 
 
 def _build(rec: tuple[Any, ...], edges: dict[str, list[str]], group: tuple[str, int] | None,
