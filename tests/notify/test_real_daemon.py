@@ -22,6 +22,8 @@ from tests.engine.conftest import EngineProcess
 from tests.notify.test_engine_notifies import finished, runs_of
 from tests.support.xserver import xvfb
 
+pytestmark = pytest.mark.xdist_group("xvfb")  # see tests/support/xserver.py
+
 PICK = """#!/bin/sh
 # dunst's menu program (dmenu's place): keep what it offered, choose Retry now
 menu="$(dirname "$0")/menu.txt"

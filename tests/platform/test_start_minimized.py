@@ -20,8 +20,9 @@ from tests.conftest import ROOT
 from tests.support.xserver import xvfb
 
 TOOLS = ("Xvfb", "dbus-daemon", "dbus-send", "xdotool")
-pytestmark = pytest.mark.skipif(any(shutil.which(t) is None for t in TOOLS),
-                                reason=f"needs {', '.join(TOOLS)}")
+pytestmark = [pytest.mark.skipif(any(shutil.which(t) is None for t in TOOLS),
+                                 reason=f"needs {', '.join(TOOLS)}"),
+              pytest.mark.xdist_group("xvfb")]  # see tests/support/xserver.py
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:
@@ -96,7 +97,10 @@ def test_minimized_without_a_tray_opens_the_window(desktop: dict[str, str], home
     window = _start([sys.executable, "-m", "app.cli", "--home", str(home), "--minimized"],
                     desktop, log)
     try:
-        wait_until(lambda: _visible(desktop), 60)
+        try:
+            wait_until(lambda: _visible(desktop), 60)
+        except TimeoutError:
+            raise AssertionError(log.read_text()) from None
         assert "started minimised" not in log.read_text()
     finally:
         _stop(window)

@@ -1,5 +1,8 @@
 """A real X server (Xvfb) for the tests that need a display: Xvfb picks a free display number
-itself (`-displayfd`), so tests running side by side (pytest-xdist) never race for one."""
+itself (`-displayfd`). Tests that use it still share one pytest-xdist group ("xvfb"), so they
+never run side by side: once, in a clean clone's CI run, a window started on the display its
+test's Xvfb had just reported could not connect to it ("could not connect to display :0")
+while another test's Xvfb started or stopped beside it."""
 
 from __future__ import annotations
 
