@@ -4,7 +4,6 @@ cron would fire them and running as cron would run them (stdin, SHELL, environme
 
 from __future__ import annotations
 
-import signal
 import subprocess
 from collections.abc import Iterator
 from datetime import datetime
@@ -17,6 +16,7 @@ import pytest
 from faults.harness import wait_until
 from tests.conftest import ROOT
 from tests.support import tickwork
+from tests.support.processes import stop
 
 CRONTAB = """\
 # m h dom mon dow command
@@ -162,12 +162,7 @@ def engine(home: Path, tmp_path: Path) -> Iterator[Any]:
 
     yield start
     for proc in procs:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop(proc)
 
 
 def test_an_imported_line_runs_with_its_stdin_shell_and_environment(

@@ -17,22 +17,13 @@ import pytest
 
 from faults.harness import wait_until
 from tests.conftest import ROOT
+from tests.support.processes import stop
 from tests.support.xserver import xvfb
 
 TOOLS = ("Xvfb", "dbus-daemon", "dbus-send", "xdotool")
 pytestmark = [pytest.mark.skipif(any(shutil.which(t) is None for t in TOOLS),
                                  reason=f"needs {', '.join(TOOLS)}"),
               pytest.mark.xdist_group("xvfb")]  # see tests/support/xserver.py
-
-
-def _stop(proc: subprocess.Popen[str]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
 
 
 @pytest.fixture
@@ -49,7 +40,7 @@ def desktop(tmp_path: Path) -> Iterator[dict[str, str]]:
             env.update(DISPLAY=display, DBUS_SESSION_BUS_ADDRESS=address, QT_QPA_PLATFORM="xcb")
             yield env
         finally:
-            _stop(bus)
+            stop(bus, 15)
 
 
 def _visible(env: dict[str, str]) -> list[str]:
@@ -87,8 +78,8 @@ def test_minimized_starts_hidden_with_its_tray_icon_and_the_icon_shows_it(
         wait_until(lambda: _visible(desktop), 30)
     finally:
         if window is not None:
-            _stop(window)
-        _stop(host)
+            stop(window, 15)
+        stop(host, 15)
 
 
 def test_minimized_without_a_tray_opens_the_window(desktop: dict[str, str], home: Path,
@@ -103,4 +94,4 @@ def test_minimized_without_a_tray_opens_the_window(desktop: dict[str, str], home
             raise AssertionError(log.read_text()) from None
         assert "started minimised" not in log.read_text()
     finally:
-        _stop(window)
+        stop(window, 15)

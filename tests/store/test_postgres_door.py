@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ import pytest
 from faults.harness import wait_until
 from tests.conftest import ROOT, CliResult
 from tests.support import tickwork
+from tests.support.processes import stop
 
 
 @pytest.fixture
@@ -95,13 +95,7 @@ def pg_engine(home: Path, pg_url: str, tmp_path: Path) -> Iterator[Any]:
         proc = tickwork.start(["--home", str(home), "engine", "--store", pg_url, "--grace", "2"],
                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
     yield lambda: log.read_text()
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+    stop(proc)
     assert "Traceback" not in log.read_text()
 
 

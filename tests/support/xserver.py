@@ -10,6 +10,8 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from tests.support.processes import stop
+
 
 @contextmanager
 def xvfb(screen: str = "1280x800x24") -> Iterator[str]:
@@ -23,9 +25,4 @@ def xvfb(screen: str = "1280x800x24") -> Iterator[str]:
         assert number.isdigit(), f"Xvfb did not start ({number!r})"
         yield f":{number}"
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=5)
+        stop(server, 15)
