@@ -41,6 +41,13 @@ class Recorder:
     def of(self, kind: type) -> list[Any]:
         return [e for e in self.events if isinstance(e, kind)]
 
+    def busy_samples(self, run_id: int) -> list[dict[str, Any]]:
+        """The run's resource samples that show it busy: ≥ 100 MB resident, ≥ 10 % CPU."""
+        from app.engine.events import MetricsSampled
+
+        return [e.values for e in self.of(MetricsSampled)
+                if e.run_id == run_id and e.values["rss_mb"] >= 100 and e.values["cpu"] >= 10]
+
 
 @pytest.fixture
 def engine(store: Any, service: Any) -> Iterator[Engine]:

@@ -12,7 +12,6 @@ from typing import Any
 
 import psutil
 
-from app.engine.events import MetricsSampled
 from tests.engine.conftest import Recorder, finished_runs, wait_until
 
 ACTIONS = "tests.engine.worker_actions"
@@ -192,12 +191,8 @@ def test_a_python_run_reports_its_workers_cpu_and_memory(store: Any, service: An
     service.create_task(py_task("burn", "burn", kwargs={"path": str(tmp_path / "burn.pid")}))
     run = service.run_now("burn")
 
-    def busy_samples() -> list[dict[str, Any]]:
-        return [e.values for e in events.of(MetricsSampled)
-                if e.run_id == run.id and e.values["rss_mb"] >= 100 and e.values["cpu"] >= 10]
-
     try:
-        wait_until(busy_samples, 30)
+        wait_until(lambda: events.busy_samples(run.id), 30)
     finally:
         engine.cancel(run.id)
         wait_until(lambda: service.get_run(run.id).status == "cancelled", 15)

@@ -7,7 +7,6 @@ import subprocess
 import sys
 from typing import Any
 
-from app.engine.events import MetricsSampled
 from app.engine.metrics import MetricsSampler, RunTree
 from tests.conftest import command_task
 from tests.engine.conftest import Recorder, wait_until
@@ -30,13 +29,9 @@ def test_a_run_samples_show_its_childs_cpu_and_memory(store: Any, service: Any) 
         "kind": "command", "argv": [script], "shell": True}))
     run = service.run_now("tree")
 
-    def busy_samples() -> list[dict[str, Any]]:
-        return [e.values for e in events.of(MetricsSampled)
-                if e.run_id == run.id and e.values["rss_mb"] >= 100 and e.values["cpu"] >= 10]
-
     try:
-        wait_until(busy_samples, 20)
-        values = busy_samples()[0]
+        wait_until(lambda: events.busy_samples(run.id), 20)
+        values = events.busy_samples(run.id)[0]
         assert values["processes"] >= 2  # the shell and its python child
     finally:
         engine.cancel(run.id)
