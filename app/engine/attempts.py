@@ -13,6 +13,8 @@ from app.core.task import Action
 from app.engine.pyworkers.context import MAX_CHECKPOINT as MAX_CHECKPOINT
 from app.engine.pyworkers.context import CheckpointError as CheckpointError
 
+_STOPS = threading.Lock()  # the first stop of an attempt wins, whichever thread sends it
+
 
 @dataclass(slots=True)
 class Attempt:
@@ -30,7 +32,8 @@ class Attempt:
     secret_env: dict[str, str] = field(default_factory=dict)  # env var -> secret name
     secret_values: tuple[str, ...] = ()  # what the run received: masked in its output
     checkpoint_file: str | None = None
-    cancel_event: threading.Event = field(default_factory=threading.Event)
+    stop_requested: bool = False  # a stop came (set once, under `_STOPS`; no Event per
+    # attempt: nothing waits on it, and an Event is six objects the collector must trace)
     cancel_reason: str = ""
     started_at: datetime | None = None
     due_at: datetime | None = None  # when this attempt was due (a retry's backoff end)
@@ -44,12 +47,14 @@ class Attempt:
     def cancel(self, reason: str, status: str = "cancelled") -> None:
         """Stop the attempt; the first stop wins (a person's cancel, a timeout, the engine's
         stop), and `status` is how the attempt ends."""
-        if not self.cancel_event.is_set():
+        with _STOPS:
+            if self.stop_requested:
+                return
             self.cancel_reason = reason
             self.stop_status = status
-            self.cancel_event.set()
-            if self.on_cancel is not None:
-                self.on_cancel()
+            self.stop_requested = True
+        if self.on_cancel is not None:
+            self.on_cancel()
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,7 +60,7 @@ class RunContext:
 
     @property
     def cancelled(self) -> bool:
-        return self._attempt.cancel_event.is_set()
+        return self._attempt.stop_requested
 
     def checkpoint(self, state: Any) -> None:
         """Save a small JSON state that the next attempt of this run receives.
@@ -137,7 +137,7 @@ class Executor:
     def _run(self, attempt: Attempt) -> None:
         attempt.started_at = _now()
         try:
-            if attempt.cancel_event.is_set():
+            if attempt.stop_requested:
                 self.sink.on_started(attempt)
                 outcome = Outcome(attempt.stop_status, _now(), error=attempt.cancel_reason)
             elif attempt.action.kind == "command":

@@ -103,6 +103,7 @@ class WorldCache:
     durations: dict[int, float | None] | None = None
     finished: str | None = None  # the newest run finish seen when durations were read
     edges: list[tuple[int, int, str]] | None = None
+    loaded: int = 0  # tasks the last `load` read afresh
     _graph: Graph | None = None
 
     def graph(self, edges: list[tuple[int, int, str]]) -> Graph:
@@ -118,6 +119,7 @@ class WorldCache:
                  if i not in self.tasks or _spec_part(self.tasks[i][0]) != _spec_part(v)]
         reload = set(stale)  # (a list's `in` made this quadratic: 1.7 s at 10,000 tasks)
         moved = [i for i, v in versions.items() if i not in reload and self.tasks[i][0] != v]
+        self.loaded = len(stale)
         for task in task_store.load_ids(stale, with_last_run=False):
             self.tasks[task.id] = (versions[task.id], task)
         for i in moved:

@@ -276,7 +276,7 @@ def submit(attempt: Attempt, argv: list[str], env: dict[str, str], sink: Sink,
             pending.id, attempt.cancel_reason or "cancelled")
         if link.run(pending, message):
             break
-    if attempt.cancel_event.is_set():  # stopped before the launcher heard of it
+    if attempt.stop_requested:  # stopped before the launcher heard of it
         link.cancel(pending.id, attempt.cancel_reason or "cancelled")
 
 
@@ -287,7 +287,7 @@ def outcome(attempt: Attempt, how: str, code: int | None, error: str | None,
     if how == "failed":
         return Outcome("failed", ended, exit_code=None, error=error)
     if how == "died":
-        status = attempt.stop_status if attempt.cancel_event.is_set() else "interrupted"
+        status = attempt.stop_status if attempt.stop_requested else "interrupted"
         return Outcome(status, ended, error=error)
     if how == "timeout":
         attempt.cancel(error or "timed out", "timed_out")  # a person's cancel may have won

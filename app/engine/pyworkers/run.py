@@ -80,7 +80,7 @@ class Run:
         if attempt.timeout is not None:
             self._timeout = self.pool.deadlines.at(
                 time.monotonic() + attempt.timeout, self._time_out)
-        if attempt.cancel_event.is_set():  # (a cancel before on_cancel was set)
+        if attempt.stop_requested:  # (a cancel before on_cancel was set)
             self.on_cancel()
         if dead:  # it died while idle, and the reader already heard it
             self.lost()
@@ -209,7 +209,7 @@ class Run:
 
     def _stopped(self) -> Outcome | None:
         attempt = self.attempt
-        if attempt.cancel_event.is_set():
+        if attempt.stop_requested:
             return Outcome(attempt.stop_status, _now(), error=attempt.cancel_reason)
         return None
 
