@@ -39,20 +39,15 @@ def _fail(code: int, message: str) -> int:
     return code
 
 
-def _window_store_refusal(args: argparse.Namespace) -> int | None:
-    """The window opens the SQLite store only (for now): a PostgreSQL store chosen for it is
-    refused in one line rather than silently replaced by the home's file."""
+def _window_store(args: argparse.Namespace) -> tuple[int | None, str | None]:
+    """The store the window opens (a PostgreSQL URL, or None for the home's SQLite file), or
+    a bad URL refused in one line (exit 2) before Qt starts."""
     from app.cli.store import store_url
 
     try:
-        url = store_url(args)
-    except ValidationError as exc:
-        return _fail(EXIT_USAGE, f"error: {exc}")
-    if url is None:
-        return None
-    return _fail(EXIT_USAGE, "error: --store: the window opens the SQLite store under the "
-                 "home only; use a PostgreSQL store with `tickwork engine --store URL` and the "
-                 "command line (unset $TICKWORK_STORE to open the window)")
+        return None, store_url(args)
+    except (ValidationError, StoreError) as exc:
+        return _fail(EXIT_USAGE, f"error: {exc}"), None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,13 +56,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         return _fail(EXIT_USAGE, f"error: {exc}")
     if args.cmd is None:
-        refusal = _window_store_refusal(args)
+        refusal, url = _window_store(args)
         if refusal is not None:
             return refusal
         require_window()  # one line and exit 1 where Qt would abort (missing xcb libraries)
         from app.gui.bootstrap import main as gui_main
 
         return gui_main([*(["--home", args.home] if args.home else []),
+                         *(["--store", url] if url else []),
                          *(["--minimized"] if args.minimized else []),
                          *(["--show-run", str(args.show_run)] if args.show_run else [])])
     try:

@@ -1,6 +1,9 @@
 """`tickwork settings`: show every setting, or change some: the global history keep default
-(`--keep-runs N`, `--keep-days N`), `--start-at-login on|off` and `--background-engine
-on|off`. Bad values exit 2 naming the option, nothing changed. Turning the background
+(`--keep-runs N`, `--keep-days N`), `--start-at-login on|off`, `--background-engine
+on|off`, and `--shared-store URL|off`: the PostgreSQL store this home uses from now on (the
+window's File → Connect to a shared store…), or its own SQLite file again; that one is set
+without opening either store, so a home whose shared store is away can always be brought
+back. Bad values exit 2 naming the option, nothing changed. Turning the background
 engine on where systemctl or the user bus is missing still writes and enables the unit for
 the next login and exits 0 (the output says it was not started now); exit 1 only when
 systemctl was there and refused."""
@@ -28,6 +31,9 @@ def add_settings_command(sub: Any) -> None:
                    help="open Tickwork minimised to the tray when you log in")
     p.add_argument("--background-engine", metavar="on|off",
                    help="run the engine as a systemd user service (without the window)")
+    p.add_argument("--shared-store", metavar="URL|off",
+                   help="use this PostgreSQL store from now on in this home (off: this "
+                        "machine's SQLite file); --store and $TICKWORK_STORE still win")
     p.add_argument("--json", action="store_true")
 
 
@@ -53,6 +59,10 @@ def cmd_settings(args: argparse.Namespace) -> int:
             else parse_text(args.keep_days, "keep-days", allow_default=False))
     login = _switch(args.start_at_login, "start-at-login")
     background = _switch(args.background_engine, "background-engine")
+    if args.shared_store is not None:
+        _remember_store(args)
+        if (runs, days, login, background) == (None, None, None, None):
+            return EXIT_OK
     svc = service(args)  # every value is valid: only now is anything changed
     store, home = svc.store, svc.store.home
     code = EXIT_OK
@@ -70,11 +80,30 @@ def cmd_settings(args: argparse.Namespace) -> int:
     if (runs, days, login, background) == (None, None, None, None):
         now = settings.current(store)
         if args.json:
-            print_json(now.to_json())
+            print_json({**now.to_json(), "store": store.name})
         else:
             on = {True: "on", False: "off"}
             print(f"{'keep runs':>18}: {now.keep.runs}")
             print(f"{'keep days':>18}: {now.keep.days}")
             print(f"{'start at login':>18}: {on[now.start_at_login]}")
             print(f"{'background engine':>18}: {on[now.background_engine]}")
+            print(f"{'store':>18}: {store.name}")
     return code
+
+
+def _remember_store(args: argparse.Namespace) -> None:
+    """`--shared-store URL|off`: checked, then kept in the home (app/store/location.py)."""
+    from app.core.errors import ValidationError
+    from app.store.home import make_private_dir, resolve_home
+    from app.store.location import save_store
+
+    home = resolve_home(args.home)
+    value = args.shared_store.strip()
+    url = None if value.lower() in ("off", "local", "") else value
+    make_private_dir(home)
+    try:
+        save_store(home, url)
+    except ValueError as exc:
+        raise ValidationError("shared-store", str(exc)) from None
+    print(f"this home now uses the shared store {url}" if url
+          else f"this home now uses its own store file under {home}")

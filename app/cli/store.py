@@ -53,10 +53,11 @@ def _home(args: argparse.Namespace) -> Path:
 
 
 def store_url(args: argparse.Namespace) -> str | None:
-    """The PostgreSQL store chosen by `--store` or `$TICKWORK_STORE` (None: the SQLite file)."""
+    """The PostgreSQL store chosen by `--store`, `$TICKWORK_STORE` or the home's remembered
+    choice (None: the SQLite file)."""
     from app.store.location import resolve_store
 
-    return resolve_store(getattr(args, "store", None))
+    return resolve_store(getattr(args, "store", None), _home(args))
 
 
 def _sqlite_only(args: argparse.Namespace) -> None:

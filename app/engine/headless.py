@@ -23,8 +23,9 @@ def run_headless(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    store = Store.open(resolve_home(args.home), actor="engine", check=True,
-                       url=resolve_store(getattr(args, "store", None)))
+    home = resolve_home(args.home)
+    store = Store.open(home, actor="engine", check=True,
+                       url=resolve_store(getattr(args, "store", None), home))
     service = Service(store, "engine")
     engine = Engine(store, workers=args.workers)
     service.subscribe(engine.on_service_change)

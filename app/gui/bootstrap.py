@@ -12,6 +12,7 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from app.core.errors import StoreError, TickworkError
 from app.platform.display import require_window
@@ -25,6 +26,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="tickwork", description="Tickwork's window.")
     parser.add_argument("--home", help="data directory (default: $TICKWORK_HOME or the "
                                        "platform's per-user data directory)")
+    parser.add_argument("--store", metavar="URL",
+                        help="a shared PostgreSQL store (default: $TICKWORK_STORE, else the "
+                             "home's remembered choice, else the SQLite file in the home)")
     parser.add_argument("--no-engine", action="store_true",
                         help="open the window without running an engine in it")
     parser.add_argument("--minimized", "--tray", dest="minimized", action="store_true",
@@ -77,22 +81,48 @@ def main(argv: list[str] | None = None) -> int:
     app.setQuitOnLastWindowClosed(False)  # closing to the tray must not end the engine
     appearance.apply(app, str(appearance.settings().value("appearance", "system")))
 
-    from app.engine.engine import Engine
-    from app.gui.main_window import MainWindow
-    from app.gui.session import Session
-    from app.service import Service
-    from app.store.database import Store
     from app.store.home import resolve_home
+    from app.store.location import resolve_store
 
     home = resolve_home(args.home)
     try:
-        store = Store.open(home, actor="gui", check=not args.no_engine)  # quick_check
+        url = resolve_store(args.store, home)
+    except (StoreError, TickworkError) as exc:
+        QMessageBox.critical(None, "Tickwork cannot open its data", str(exc))
+        return 1
+    while True:  # File → Connect to a shared store… closes the window and opens it anew
+        opened = _open_window(app, args, home, url)
+        if isinstance(opened, int):
+            return opened
+        code, chosen = opened
+        if chosen is None:
+            return code
+        url = chosen.url
+        args.minimized = False
+        args.show_run = None
+
+
+def _open_window(app: Any, args: argparse.Namespace, home: Path,
+                 url: str | None) -> int | tuple[int, Any]:
+    """The window over one store until it closes: its exit status (1: the store could not
+    be opened), with the store the person chose to connect to instead, if they did."""
+    from app.engine.engine import Engine
+    from app.gui.main_window import MainWindow
+    from app.gui.qt import QMessageBox
+    from app.gui.session import Session
+    from app.service import Service
+    from app.store.database import Store
+
+    try:
+        store = Store.open(home, actor="gui", check=not args.no_engine,  # quick_check
+                           url=url)
     except (StoreError, OSError) as exc:
         message = str(exc) if isinstance(exc, TickworkError) else f"{home}: {exc}"
         log.error("cannot open the store: %s", message)
         QMessageBox.critical(None, "Tickwork cannot open its data",
-                             f"{message}\n\nNothing was changed. Check the folder, or start "
-                             "Tickwork with another one (tickwork --home DIR).")
+                             f"{message}\n\nNothing was changed. Check the folder or the "
+                             "server, or start Tickwork with another one (tickwork --home DIR, "
+                             "tickwork settings --shared-store off).")
         return 1
     service = Service(store, "gui")
     engine = None if args.no_engine else Engine(store)
@@ -110,9 +140,11 @@ def main(argv: list[str] | None = None) -> int:
     window.save_settings()
     session.stop(STOP_GRACE)
     store.close()
+    window.tray.hide()
+    window.deleteLater()
     if window.store_ops.restore_file is not None:
         return _restore(home, window.store_ops.restore_file)
-    return int(code)
+    return int(code), window.store_ops.connect_to
 
 
 def _restore(home: Path, file: Path) -> int:

@@ -1,5 +1,11 @@
 """Where the store is: the SQLite file under the data home (the default), or a shared
-PostgreSQL database named by a URL (`tickwork --store URL`, else `$TICKWORK_STORE`).
+PostgreSQL database named by a URL (`tickwork --store URL`, else `$TICKWORK_STORE`, else the
+home's remembered choice: File → Connect to a shared store… in the window, or
+`tickwork settings --store URL|local`, kept in the home's `store-url` file, 0600).
+
+Every door — the window, the CLI, the headless engine — resolves the store the same way, so
+a window connected to a shared store and `tickwork task list` in the same home see the same
+tasks.
 
 The URL is checked here, before anything is opened, so a mistyped one is one line naming
 the option. A URL reads `postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?PARAMS]`
@@ -11,11 +17,14 @@ it is never shown in messages either way.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from app.core.errors import ValidationError
+from app.core.errors import StoreError, ValidationError
+from app.store.home import FILE_MODE
 
 ENV = "TICKWORK_STORE"
+CHOICE_NAME = "store-url"  # the home's remembered store: one URL line (absent: the file)
 SCHEMES = ("postgresql", "postgres")
 FORM = "postgresql://USER@HOST[:PORT]/DATABASE"
 
@@ -42,15 +51,79 @@ def check_url(text: str) -> str:
     return "postgresql" + text[len(parts.scheme):]
 
 
-def resolve_store(arg: str | None) -> str | None:
-    """The PostgreSQL URL chosen by `--store` (`arg`) or `$TICKWORK_STORE`; None for the
-    SQLite file under the home. A bad URL is a ValidationError naming where it came from."""
+def has_password(url: str) -> bool:
+    """Does the URL carry a password (which a remembered choice must not keep)?"""
+    return urlsplit(url).password is not None
+
+
+def saved_store(home: Path) -> str | None:
+    """The home's remembered PostgreSQL URL (None: the SQLite file); unchecked."""
+    try:
+        text = (home / CHOICE_NAME).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StoreError(
+            f"{home / CHOICE_NAME}: cannot read the remembered store ({exc})") from None
+    return text or None
+
+
+def save_store(home: Path, url: str | None) -> None:
+    """Remember `url` (checked; no password in it) as the home's store, or forget it (None:
+    the SQLite file again). Written whole, 0600, then renamed into place."""
+    path = home / CHOICE_NAME
+    if url is None:
+        path.unlink(missing_ok=True)
+        return
+    url = check_url(url)
+    if has_password(url):
+        raise ValueError("keep the password in ~/.pgpass (mode 0600), not in a remembered URL")
+    tmp = path.with_name(f".{CHOICE_NAME}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, FILE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(url + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, path)
+
+
+def resolve_store(arg: str | None, home: Path | None = None) -> str | None:
+    """The PostgreSQL URL chosen by `--store` (`arg`), `$TICKWORK_STORE` or the home's
+    remembered choice; None for the SQLite file under the home. A bad URL is a
+    ValidationError naming where it came from."""
     field = "--store"
     if not arg:
         arg, field = os.environ.get(ENV) or None, ENV
+    if not arg and home is not None:
+        arg, field = saved_store(home), str(home / CHOICE_NAME)
     if arg is None:
         return None
     try:
         return check_url(arg)
     except ValueError as exc:
         raise ValidationError(field, str(exc)) from None
+
+
+def reach(url: str, timeout: float = 5.0) -> str:
+    """Connect to the PostgreSQL store at `url` once, apart from the open store, and say what
+    is there in a few words ("a Tickwork store with 12 tasks", "an empty database: Tickwork
+    creates its tables there"); StoreError in one line (never the password) when it cannot."""
+    import psycopg
+
+    from app.store.backend import safe_url
+
+    url = check_url(url)
+    try:
+        with psycopg.connect(url, connect_timeout=max(1, int(timeout)),
+                             application_name="tickwork") as conn:
+            found = conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()
+            if not (found and found[0]):
+                return "an empty database: Tickwork creates its tables there"
+            row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            tasks = conn.execute("SELECT count(*) FROM task").fetchone()
+    except psycopg.Error as exc:
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise StoreError(f"cannot reach {safe_url(url)}: {detail}") from None
+    version = row[0] if row else "?"
+    count = int(tasks[0]) if tasks else 0
+    return f"a Tickwork store (schema {version}) with {count:,} task{'s' if count != 1 else ''}"

@@ -106,14 +106,14 @@ class Gui:
                                  and not any(t.pending for t in d), timeout=int(left * 1000))
 
 
-def _open_gui(home: Path, qtbot: Any, engine: bool = True) -> Gui:
+def _open_gui(home: Path, qtbot: Any, engine: bool = True, url: str | None = None) -> Gui:
     from app.engine.engine import Engine
     from app.gui.main_window import MainWindow
     from app.gui.session import Session
     from app.service import Service
     from app.store.database import Store
 
-    store = Store.open(home, actor="gui")
+    store = Store.open(home, actor="gui", url=url)  # url: a shared PostgreSQL store
     service = Service(store, "gui")
     eng = Engine(store, metrics=False, workers=4) if engine else None
     session = Session(store, service, eng)

@@ -60,7 +60,7 @@ def test_a_bad_store_url_is_one_line_naming_the_option(pg_cli: Any, home: Path) 
     bad_env = pg_cli("task", "list", store=False, env={"TICKWORK_STORE": "sqlite:///x.db"})
     assert bad_env.code == 2 and "TICKWORK_STORE" in bad_env.err
     assert bad_env.err.count("\n") == 1
-    window = pg_cli()  # the window opens the SQLite store only: said, not silently swapped
+    window = pg_cli("--store", "mysql://me@host/db", store=False)  # the window, before Qt
     assert window.code == 2 and "--store" in window.err and window.err.count("\n") == 1
     assert not (home / "tickwork.db").exists()
 

@@ -57,7 +57,7 @@ class Menus(QObject):
         file.addActions([tasks.import_, tasks.import_crontab, tasks.import_systemd,
                          tasks.export])
         file.addSeparator()
-        file.addActions([store.back_up, store.restore])
+        file.addActions([store.back_up, store.restore, store.connect_store])
         file.addSeparator()
         self.settings = file.addAction("Se&ttings…")
         self.settings.setShortcut("Ctrl+,")

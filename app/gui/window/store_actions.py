@@ -1,11 +1,15 @@
-"""File → Back up now and Restore…: the store file's care from the window.
+"""File → Back up now, Restore… and Connect to a shared store…: the store's care from the
+window.
 
 Back up now copies the store online (SQLite's backup API) off the GUI thread into
 `backups/` under the home. Restore… verifies the chosen file off the GUI thread, asks, and
 then quits the window: the engine must stop (a restore is refused while one holds the store)
 and every connection close before the file is replaced, so the restore itself runs in
 `bootstrap` once the window, the engine and the store are closed (`restore_file`), with the
-same code as `tickwork restore`.
+same code as `tickwork restore`. On a shared PostgreSQL store the first two are disabled
+(PostgreSQL's own tools back it up). Connect… (app/gui/window/connect_dialog.py) remembers
+the chosen store and quits the window the same way; `bootstrap` opens it anew on that store
+(`connect_to`).
 
 Signals:
     message(str): one line for the status bar.
@@ -14,11 +18,20 @@ Signals:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from app.gui.qt import QAction, QFileDialog, QMessageBox, QObject, QWidget, Signal
 from app.gui.session import Session
+from app.gui.window.connect_dialog import ConnectDialog
 from app.store import backup
+
+
+@dataclass(frozen=True)
+class Connection:
+    """The store the window opens next: a PostgreSQL URL, or None for the home's file."""
+
+    url: str | None
 
 
 class StoreActions(QObject):
@@ -36,6 +49,22 @@ class StoreActions(QObject):
         self.restore = QAction("&Restore…", self)
         self.restore.setStatusTip("Replace the store with a backup (Tickwork then quits)")
         self.restore.triggered.connect(self.choose_restore)
+        self.connect_to: Connection | None = None  # chosen: the window reopens on it
+        self.connect_store = QAction("Connect to a s&hared store…", self)
+        self.connect_store.setStatusTip(
+            "Use a shared PostgreSQL store, or this machine's file again")
+        self.connect_store.triggered.connect(self.choose_store)
+        if session.store.url is not None:
+            for action in (self.back_up, self.restore):
+                action.setEnabled(False)
+                action.setStatusTip("A shared store is backed up with PostgreSQL's own tools "
+                                    "(pg_dump, pg_restore)")
+
+    def choose_store(self) -> None:
+        dialog = ConnectDialog(self.session.store, self.session.background, self.window)
+        if dialog.exec() and dialog.chosen != self.session.store.url:
+            self.connect_to = Connection(dialog.chosen)
+            self._quit()
 
     def back_up_now(self) -> None:
         home = self.session.store.home
