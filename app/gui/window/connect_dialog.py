@@ -71,7 +71,6 @@ class ConnectDialog(QDialog):
             layout.addWidget(note)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.connect_button = QPushButton("&Connect")
-        self.connect_button.setDefault(True)
         buttons.addButton(self.connect_button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.local_button = QPushButton("Use this &machine's store")
         self.local_button.setToolTip(f"The SQLite file under {store.home}")
@@ -81,6 +80,10 @@ class ConnectDialog(QDialog):
         self.local_button.clicked.connect(self.use_local)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        for button in buttons.buttons():  # Enter in the URL field connects, never cancels
+            if isinstance(button, QPushButton):
+                button.setAutoDefault(False)
+        self.connect_button.setDefault(True)
 
     def try_connect(self) -> None:
         """Check the URL, reach the server off the GUI thread, then remember it."""
