@@ -66,7 +66,8 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.session = session
         self.setObjectName("MainWindow")
-        self.setWindowTitle(f"Tickwork — {session.store.home}")
+        store = session.store  # the home, or the shared store (never its password)
+        self.setWindowTitle(f"Tickwork — {store.home if store.url is None else store.name}")
         self.setWindowIcon(icons.app_icon())
         self.quitting = False
         bg = session.background
