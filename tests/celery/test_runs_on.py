@@ -24,7 +24,7 @@ def test_runs_on_values_and_their_queues() -> None:
     assert (celery_queue("local"), celery_queue("celery"), celery_queue("celery:q")) == (
         None, "tickwork", "q")
     for bad in ("remote", "celery:", "celery:a b", 3):
-        with pytest.raises(ValidationError, match="^runs_on: "):
+        with pytest.raises(ValidationError, match=r"^runs_on: "):
             parse_runs_on(bad)
 
 
