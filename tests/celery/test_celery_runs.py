@@ -129,3 +129,21 @@ def test_a_result_for_a_settled_run_is_ignored_and_audited(
                                 if e["action"] == "run.result_ignored"], 30)[0]
     assert event["target"] == f"paused#{run.id}" and event["after"]["status"] == "succeeded"
     assert service.get_run(run.id).status == "interrupted"  # the ledger is unchanged
+
+
+def test_a_run_waits_while_the_broker_is_away_and_runs_when_it_is_back(
+        engine: Any, service: Any, start_worker: Any, redis_server: Any,
+        caplog: Any) -> None:
+    start_worker()
+    service.create_task(shell_task("patient", "echo ran"))
+    redis_server.stop()
+    try:
+        run = service.run_now("patient")
+        wait_until(lambda: "is unreachable" in caplog.text, 30)
+        assert service.get_run(run.id).status == "queued"
+    finally:
+        redis_server.start()
+    done = ended(service, run.id, 90)
+    assert done.status == "succeeded" and "ran" in output(service, run.id)
+    said = [r for r in caplog.records if "is unreachable" in r.getMessage()]
+    assert len(said) == 1 and "reachable again" in caplog.text
