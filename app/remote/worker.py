@@ -94,8 +94,9 @@ class Worker:
         self.beating.start()
 
     def push(self, reply: str, message: list[Any]) -> None:
-        try:
-            self.redis.rpush(reply, wire.encode(message))
+        try:  # an engine that died never reads its list again: it goes after a day
+            self.redis.pipeline(transaction=False).rpush(reply, wire.encode(message)).expire(
+                reply, broker.KEEP).execute()
         except Exception as exc:  # the broker is away: the engine hears the run as lost
             log.warning("cannot reply to the engine: %s", exc)
 
