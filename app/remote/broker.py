@@ -16,7 +16,11 @@ beside it, in the same database, under `tickwork:`:
 - `tickwork:ended:<celery id>` — set by the engine when it gave up on the run (cancelled
   before a worker took it, or lost): a worker that gets it later drops it;
 - `tickwork:secret:<celery id>` — the run's secret environment, JSON, read and deleted in
-  one step by the worker that takes the run (deleted by the engine if it gives up first).
+  one step by the worker that takes the run (deleted by the engine if it gives up first);
+- `tickwork:engine:<engine>` — refreshed by the engine every beat while it has runs out,
+  expiring after `ENGINE_BEATS` beats: a worker whose engine is gone (killed, its machine
+  lost) stops that engine's runs, which the next engine's recovery retries — so a retry
+  never runs beside the command it replaces.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ BROKER_VAR: Final = "TICKWORK_BROKER"
 DEFAULT_BROKER: Final = "redis://127.0.0.1:6379/0"
 TASK_NAME: Final = "tickwork.run"
 BEAT_VAR: Final = "TICKWORK_CELERY_BEAT"  # seconds between a worker's heartbeats (tests: less)
+ENGINE_BEATS: Final = 10  # beats an engine may miss before its workers stop its runs
 KEEP: Final = 86_400  # seconds the taken/ended/secret keys of one run live at most
 # seconds before Celery redelivers a message a worker took but never acknowledged (a worker
 # killed before it started the run); a copy of a run already started is dropped (`taken`)

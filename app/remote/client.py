@@ -84,7 +84,9 @@ class CeleryRuns:
         self.app = broker.celery_app(url)
         self.redis = broker.redis_client(url)
         self.give_up_script = self.redis.register_script(wire.GIVE_UP)
-        self.reply = broker.key("replies", uuid.uuid4().hex)
+        ident = uuid.uuid4().hex
+        self.reply = broker.key("replies", ident)
+        self.alive = broker.key("engine", ident)  # this engine's liveness, for its workers
         self.beat = broker.beat_seconds()
         self.lock = threading.Lock()
         self.pending: dict[str, Remote] = {}
@@ -106,7 +108,8 @@ class CeleryRuns:
                "task_name": attempt.task_name,
                "scheduled_for": attempt.scheduled_for.isoformat(), "argv": argv,
                "env": attempt.env, "cwd": action.cwd, "stdin": action.stdin,
-               "timeout": attempt.timeout, "reply": self.reply, "secrets": bool(secrets),
+               "timeout": attempt.timeout, "reply": self.reply, "engine": self.alive,
+               "secrets": bool(secrets),
                "resume": (None if attempt.resume_state is None
                           else json.dumps(attempt.resume_state))}
         remote = Remote(attempt, queue_name, job, secrets)
@@ -178,6 +181,7 @@ class CeleryRuns:
         if kind == "send":
             if remote.sent or celery_id not in self.pending:
                 return  # cancelled before it was sent
+            self._beat()
             if remote.secrets:
                 self.redis.set(broker.key("secret", celery_id), json.dumps(remote.secrets),
                                ex=broker.KEEP)
@@ -277,12 +281,17 @@ class CeleryRuns:
         except OSError as exc:
             log.warning("checkpoint of run %d: %s", attempt.run_id, exc)
 
+    def _beat(self) -> None:
+        """This engine is alive: its workers go on with its runs."""
+        self.redis.set(self.alive, "1", px=int(self.beat * broker.ENGINE_BEATS * 1000))
+
     def _look_for_lost(self) -> None:
         """Runs a worker took whose beat is gone: the worker is lost, the run interrupted."""
         with self.lock:
             sent = [r for r in self.pending.values() if r.sent]
         if not sent:
             return
+        self._beat()
         pipe = self.redis.pipeline(transaction=False)
         for remote in sent:
             pipe.exists(broker.key("beat", remote.celery_id))

@@ -3,11 +3,12 @@ Celery task's keyword arguments, JSON), the replies a worker pushes on the engin
 and the two Redis scripts that decide, atomically, who has a run.
 
 Job: `{"run_id", "attempt", "task_name", "scheduled_for", "argv", "env", "cwd", "stdin",
-"timeout", "resume", "reply", "secrets"}` — `argv` as exec gets it (a shell command already
-`[shell, "-c", text]`), `env` the task's environment plus the `TICKWORK_*` variables every
-attempt gets, `resume` the checkpoint (JSON text) a retry resumes from, `reply` the
-engine's reply list, `secrets` whether a secret key waits for it. Secret values are never
-in the job (it stays in Redis until acknowledged, and Celery can log or show it).
+"timeout", "resume", "reply", "engine", "secrets"}` — `argv` as exec gets it (a shell
+command already `[shell, "-c", text]`), `env` the task's environment plus the `TICKWORK_*`
+variables every attempt gets, `resume` the checkpoint (JSON text) a retry resumes from,
+`reply` the engine's reply list, `engine` its liveness key, `secrets` whether a secret key
+waits for it. Secret values are never in the job (it stays in Redis until acknowledged,
+and Celery can log or show it).
 
 Replies, each a JSON list `[kind, celery id, run id, attempt, ...]`:
 - `started`, host, at — the command exists (wall time `at`) on that worker;

@@ -8,8 +8,10 @@ launchers do the work. A revoke with `terminate=True` reaches a running job thro
 Celery's `task_revoked` signal (the pool has no process of its own to kill) and stops its
 command's tree. A heartbeat thread refreshes each running job's beat key every `BEAT`
 seconds; a worker that cannot reach Redis for longer than the beat's lifetime stops its
-runs by itself (the engine has taken them as lost by then). A worker killed outright takes
-its commands with it (its launchers are started with `--stop-orphans`).
+runs by itself (the engine has taken them as lost by then), and so does one whose engine
+stopped refreshing its own liveness key (a dead engine's runs are retried by the next
+engine's recovery). A worker killed outright takes its commands with it (its launchers are
+started with `--stop-orphans`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class Job:
                  checkpoint: str) -> None:
         self.celery_id = celery_id
         self.reply = str(job["reply"])
+        self.engine = str(job["engine"]) if job.get("engine") else None  # its liveness key
         self.head = [celery_id, int(job["run_id"]), int(job["attempt"])]
         self.attempt = attempt
         self.checkpoint = checkpoint
@@ -182,14 +185,18 @@ class Worker:
         while True:
             time.sleep(self.beat)
             with self.lock:
-                ids = list(self.jobs)
+                jobs = list(self.jobs.values())
             try:
-                if ids:
+                if jobs:
                     pipe = self.redis.pipeline(transaction=False)
-                    for celery_id in ids:
-                        pipe.set(broker.key("beat", celery_id), self.host,
+                    for job in jobs:
+                        pipe.set(broker.key("beat", job.celery_id), self.host,
                                  px=int(self.beat * 3000))
-                    pipe.execute()
+                        pipe.exists(job.engine or broker.key("engine", "-"))
+                    found = pipe.execute()
+                    for i, job in enumerate(jobs):
+                        if job.engine and not found[2 * i + 1]:
+                            self._stop(job, "the engine that sent it stopped answering")
                 ok_at = time.monotonic()
             except Exception as exc:
                 if time.monotonic() - ok_at > self.beat * 3:
@@ -199,9 +206,14 @@ class Worker:
         with self.lock:
             jobs = list(self.jobs.values())
         for job in jobs:
-            if not job.attempt.cancel_event.is_set():
-                log.warning("run %d: stopping it: %s", job.head[1], why)
-                job.attempt.cancel(why, "interrupted")
+            self._stop(job, why)
+
+    @staticmethod
+    def _stop(job: Job, why: str) -> None:
+        """Stop a run by this worker's own decision: it ends `interrupted`."""
+        if not job.attempt.cancel_event.is_set():
+            log.warning("run %d: stopping it: %s", job.head[1], why)
+            job.attempt.cancel(why, "interrupted")
 
 
 def host_name(name: str | None) -> str:

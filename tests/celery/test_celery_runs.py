@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,8 @@ from typing import Any
 import psutil  # type: ignore[import-untyped]
 
 from faults.harness import wait_until
-from tests.conftest import command_task
+from tests.conftest import ROOT, command_task
+from tests.support.processes import stop
 
 
 def shell_task(name: str, script: str, **extra: Any) -> dict[str, Any]:
@@ -147,3 +150,32 @@ def test_a_run_waits_while_the_broker_is_away_and_runs_when_it_is_back(
     assert done.status == "succeeded" and "ran" in output(service, run.id)
     said = [r for r in caplog.records if "is unreachable" in r.getMessage()]
     assert len(said) == 1 and "reachable again" in caplog.text
+
+
+def test_a_run_no_worker_took_is_cancelled_at_once(engine: Any, service: Any) -> None:
+    service.create_task(command_task("nobody", runs_on="celery:empty-queue"))
+    run = service.run_now("nobody")
+    wait_until(lambda: service.get_run(run.id).celery_id, 30)
+    assert service.get_run(run.id).status == "queued"  # waiting for a worker on its queue
+    service.cancel_run(run.id)
+    assert ended(service, run.id).status == "cancelled"
+
+
+def test_a_worker_stops_the_runs_of_an_engine_killed_mid_run(
+        broker: str, home: Path, service: Any, start_worker: Any, tmp_path: Path) -> None:
+    worker = start_worker()
+    pid_file = tmp_path / "pid"
+    service.create_task(shell_task("orphan", f"echo $$ > {pid_file}; sleep 60"))
+    with (tmp_path / "engine.log").open("w") as log:
+        engine = subprocess.Popen([sys.executable, "-m", "app.cli", "--home", str(home),
+                                   "engine"], cwd=ROOT, stdin=subprocess.DEVNULL,
+                                  stdout=log, stderr=subprocess.STDOUT)
+    try:
+        service.run_now("orphan")
+        wait_until(lambda: pid_file.exists() and pid_file.read_text().strip(), 60)
+        os.kill(engine.pid, signal.SIGKILL)
+        engine.wait(10)
+        wait_until(lambda: gone(int(pid_file.read_text())), 30)
+        assert "the engine that sent it stopped answering" in worker.text()
+    finally:
+        stop(engine, 10)
