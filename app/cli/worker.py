@@ -22,7 +22,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     for queue in args.queue or [DEFAULT_QUEUE]:
         parse_runs_on(f"celery:{queue}", "queue")  # the names a task may send to
         queues.append(queue)
-    concurrency = args.concurrency or max(4, os.cpu_count() or 1)
+    concurrency = (args.concurrency if args.concurrency is not None
+                   else max(4, os.cpu_count() or 1))
     if concurrency < 1 or concurrency > 1000:
         raise ValidationError("concurrency", "must be between 1 and 1000")
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,

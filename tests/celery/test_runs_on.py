@@ -88,3 +88,13 @@ def test_a_version_3_store_gains_runs_on_and_celery_id(home: Path, where: str,
         assert svc.get_run(run.id).to_json()["celery_id"] == "abc"
     finally:
         st.close()
+
+
+def test_worker_and_engine_refuse_a_bad_broker_or_queue_in_one_line(cli: Any) -> None:
+    for args, field in ((("worker", "--broker", "http://127.0.0.1/"), "broker"),
+                        (("worker", "--queue", "two words"), "queue"),
+                        (("worker", "--concurrency", "0"), "concurrency"),
+                        (("engine", "--broker", "amqp://127.0.0.1//"), "broker")):
+        refused = cli(*args)
+        assert refused.code == 2 and refused.err.count("\n") == 1, refused.err
+        assert refused.err.startswith(f"tickwork: error: {field}: "), refused.err
