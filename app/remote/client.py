@@ -164,14 +164,19 @@ class CeleryRuns:
                     return
             batch = [*waiting, *([order] if order is not None else [])]
             waiting = []
-            for i, (kind, remote) in enumerate(batch):
+            for kind, remote in batch:
+                # while the broker is away, only a cancel of a run never sent goes on (it
+                # needs no broker); the rest waits, in order
+                if waiting and (kind == "send" or remote.sent):
+                    waiting.append((kind, remote))
+                    continue
                 try:
                     self._carry_out(kind, remote)
                 except Exception as exc:  # the broker is away: try again in a while
                     self._away(exc)
-                    waiting = batch[i:]
-                    delay = min(delay * 2, 10.0)
-                    break
+                    waiting.append((kind, remote))
+            if waiting:
+                delay = min(delay * 2, 10.0)
             else:
                 delay = 0.5
                 self._back()

@@ -139,11 +139,16 @@ def test_a_run_waits_while_the_broker_is_away_and_runs_when_it_is_back(
         caplog: Any) -> None:
     start_worker()
     service.create_task(shell_task("patient", "echo ran"))
+    service.create_task(shell_task("dropped", "echo never"))
     redis_server.stop()
     try:
         run = service.run_now("patient")
         wait_until(lambda: "is unreachable" in caplog.text, 30)
         assert service.get_run(run.id).status == "queued"
+        other = service.run_now("dropped")  # never sent: a cancel needs no broker
+        wait_until(lambda: service.get_run(other.id).celery_id, 30)
+        service.cancel_run(other.id)
+        assert ended(service, other.id).status == "cancelled"
     finally:
         redis_server.start()
     done = ended(service, run.id, 90)
