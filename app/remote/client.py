@@ -93,6 +93,7 @@ class CeleryRuns:
         self.orders: queue.SimpleQueue[tuple[str, Remote] | None] = queue.SimpleQueue()
         self.closed = threading.Event()
         self.away: str | None = None  # why the broker is unreachable, once said
+        self.beaten_at = -1e9  # when this engine last said it is alive (monotonic)
         self.threads = [threading.Thread(target=self._send_loop, name="tickwork-celery-send",
                                          daemon=True),
                         threading.Thread(target=self._read_loop, name="tickwork-celery-read",
@@ -287,8 +288,13 @@ class CeleryRuns:
             log.warning("checkpoint of run %d: %s", attempt.run_id, exc)
 
     def _beat(self) -> None:
-        """This engine is alive: its workers go on with its runs."""
+        """This engine is alive: its workers go on with its runs (said at most twice a beat,
+        from either thread)."""
+        now = time.monotonic()
+        if now - self.beaten_at < self.beat / 2:
+            return
         self.redis.set(self.alive, "1", px=int(self.beat * broker.ENGINE_BEATS * 1000))
+        self.beaten_at = now
 
     def _look_for_lost(self) -> None:
         """Runs a worker took whose beat is gone: the worker is lost, the run interrupted."""

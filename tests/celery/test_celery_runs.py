@@ -184,3 +184,16 @@ def test_a_worker_stops_the_runs_of_an_engine_killed_mid_run(
         assert "the engine that sent it stopped answering" in worker.text()
     finally:
         stop(engine, 10)
+
+
+def test_the_engine_stopping_interrupts_its_runs_on_workers(
+        engine: Any, service: Any, start_worker: Any, tmp_path: Path) -> None:
+    start_worker()
+    pid_file = tmp_path / "pid"
+    service.create_task(shell_task("cut", f"echo $$ > {pid_file}; sleep 60"))
+    run = service.run_now("cut")
+    wait_until(lambda: pid_file.exists() and pid_file.read_text().strip(), 30)
+    engine.stop(grace=0.2)
+    done = service.get_run(run.id)
+    assert done.status == "interrupted" and "the engine stopped" in (done.error or ""), done
+    wait_until(lambda: gone(int(pid_file.read_text())), 10)
