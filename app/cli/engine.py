@@ -4,6 +4,7 @@ nothing)."""
 from __future__ import annotations
 
 import argparse
+import os
 from datetime import UTC, datetime
 
 from app.cli.output import local, print_json, table
@@ -14,6 +15,11 @@ from app.core.errors import ValidationError
 
 def cmd_engine(args: argparse.Namespace) -> int:
     from app.engine.headless import run_headless
+
+    if getattr(args, "broker", None):  # runs on Celery workers go through it (app/remote/)
+        from app.remote.broker import BROKER_VAR, broker_url
+
+        os.environ[BROKER_VAR] = broker_url(args.broker)
 
     return run_headless(args)
 

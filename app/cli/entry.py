@@ -17,6 +17,7 @@ from app.cli.settings import cmd_settings
 from app.cli.store import cmd_backup, cmd_check, cmd_restore, store_fault_line
 from app.cli.tasks import cmd_task
 from app.cli.transfer import cmd_export, cmd_import
+from app.cli.worker import cmd_worker
 from app.core.errors import (
     EnvironmentCheckError,
     NotFoundError,
@@ -31,6 +32,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "task": cmd_task, "run": cmd_run, "audit": cmd_audit, "secret": cmd_secret,
     "export": cmd_export, "import": cmd_import, "engine": cmd_engine, "simulate": cmd_simulate,
     "check": cmd_check, "backup": cmd_backup, "restore": cmd_restore, "settings": cmd_settings,
+    "worker": cmd_worker,
 }
 
 

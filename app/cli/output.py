@@ -59,6 +59,7 @@ def show_task(t: dict[str, Any], keep_default: Any = None) -> None:
         ("next run", local(t["next_run_at"])),
         ("last run", f"{last['status']} at {local(last['scheduled_for'])}" if last else "-"),
         ("action", json.dumps(t["action"], ensure_ascii=False)),
+        ("runs on", t.get("runs_on") or "local"),
         ("depends on", ", ".join(t["depends_on"]) or "-"), ("priority", str(t["priority"])),
         ("retries", f"{t['retries']} ({t['backoff']}, delay {t['retry_delay']}s)"),
         ("timeout", f"{t['timeout']}s" if t["timeout"] else "-"),

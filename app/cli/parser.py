@@ -110,6 +110,9 @@ def add_task_options(p: argparse.ArgumentParser, *, update: bool) -> None:
                    "('default': the global setting)")
     p.add_argument("--keep-days", metavar="N", help="keep every run of the last N days "
                    "('default': the global setting)")
+    p.add_argument("--runs-on", metavar="WHERE", help="where its runs execute: 'local' (the "
+                   "engine's own worker processes, the default), 'celery' or 'celery:QUEUE' "
+                   "(a `tickwork worker`)")
     p.add_argument("--notify", choices=NOTIFY_MODES,
                    help="desktop notification: never, on failure (the default), or always")
     if update:
@@ -128,6 +131,19 @@ class _Version(argparse.Action):
                  values: object, option_string: str | None = None) -> None:
         print(f"tickwork {version()}")
         parser.exit()
+
+
+def add_worker_command(sub: Any) -> None:
+    """`tickwork worker`: a Celery worker running the runs of `--runs-on celery` tasks."""
+    wrk = sub.add_parser("worker", help="run tasks marked --runs-on celery (a Celery worker)")
+    wrk.add_argument("--queue", metavar="QUEUE", action="append",
+                     help="the queue to take runs from (repeatable; default: tickwork, the "
+                     "queue of --runs-on celery)")
+    wrk.add_argument("--broker", metavar="URL", help="the Redis broker (default: "
+                     "$TICKWORK_BROKER, else redis://127.0.0.1:6379/0)")
+    wrk.add_argument("--concurrency", type=int_arg("concurrency"), default=None,
+                     help="runs at once (default: the CPUs, at least 4)")
+    wrk.add_argument("--name", metavar="NAME", help="the worker's Celery node name")
 
 
 def build_parser() -> Parser:
@@ -214,6 +230,9 @@ def build_parser() -> Parser:
                      help="a shared PostgreSQL store (as the top-level --store)")
     eng.add_argument("--grace", type=float, default=10.0,
                      help="seconds running tasks get to finish on shutdown")
+    eng.add_argument("--broker", metavar="URL", help="the Redis broker of tasks that run on "
+                     "Celery (default: $TICKWORK_BROKER, else redis://127.0.0.1:6379/0)")
+    add_worker_command(sub)
     sim = sub.add_parser("simulate", help="what would run in the next hours (runs nothing)")
     sim.add_argument("--from", dest="from_", metavar="ISO8601")
     sim.add_argument("--hours", type=float, default=24.0)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from app.core.errors import ValidationError
 from app.core.keep import parse_text
 from app.core.notify import notify_flags
+from app.core.placement import parse_runs_on
 
 if TYPE_CHECKING:
     from app.core.schedule import Exclusions, Schedule
@@ -23,7 +24,7 @@ _TASK_OPTION_KEYS = (
     "tz", "start", "end", "depends_on", "priority", "retries", "retry_delay", "backoff", "timeout",
     "max_instances", "overlap", "group", "catch_up", "cwd", "env", "secret_env", "fallback",
     "description", "tag", "notify_success", "notify", "name", "enabled", "disabled",
-    "exclude", "exclude_clear", "when", "keep_runs", "keep_days",
+    "exclude", "exclude_clear", "when", "keep_runs", "keep_days", "runs_on",
 )
 
 
@@ -131,6 +132,8 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
     for key in ("keep_runs", "keep_days"):  # history retention; 'default' unsets
         if getattr(args, key) is not None:
             out[key] = parse_text(getattr(args, key), key.replace("_", "-"), allow_default=True)
+    if args.runs_on is not None:
+        out["runs_on"] = parse_runs_on(args.runs_on, "runs-on")
     if args.notify is not None:
         out["notify"] = notify_flags(args.notify)
     if args.disabled:

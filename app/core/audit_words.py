@@ -46,10 +46,11 @@ FIELDS: dict[str, str] = {
     "notify": "the notifications",
     "fallback": "the fallback task",
     "dependency_timeout": "how long it waits for upstreams",
+    "runs_on": "where it runs",
 }
 # fields whose old and new values are short enough to say in the sentence
 SAID = {"priority", "retries", "retry_delay", "timeout", "max_instances", "overlap",
-        "catch_up", "group", "group_limit", "backoff", "timezone", "fallback"}
+        "catch_up", "group", "group_limit", "backoff", "timezone", "fallback", "runs_on"}
 
 
 def sentence(event: Event) -> str:
@@ -189,6 +190,17 @@ def _cancelled(target: str, before: Any, _after: Any) -> str:
     return f"Cancelled {what}" + (f" (it was {status})" if status else "")
 
 
+def _result_ignored(target: str, before: Any, after: Any) -> str:
+    """A Celery worker's result for a run already settled (app/remote/client.py)."""
+    name, _, run = target.rpartition("#")
+    what = f"run {run} of {_q(name)}" if name and run.isdigit() else _q(target)
+    late = after.get("status") if isinstance(after, Mapping) else None
+    settled = before.get("status") if isinstance(before, Mapping) else None
+    return (f"Ignored a Celery worker's late result for {what}"
+            + (f" ({late})" if late else "")
+            + (f"; the run had already ended as {settled}" if settled else ""))
+
+
 # -- secrets (never a value) ---------------------------------------------------------------
 
 def _secret_set(target: str, _before: Any, after: Any) -> str:
@@ -261,6 +273,7 @@ SENTENCES: dict[str, Callable[[str, Any, Any], str]] = {
     "task.resume": _resumed,
     "task.run_now": _run_now,
     "run.cancel": _cancelled,
+    "run.result_ignored": _result_ignored,
     "secret.set": _secret_set,
     "secret.delete": _secret_deleted,
     "tasks.export": _exported,

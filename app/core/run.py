@@ -25,6 +25,7 @@ class Run:
     reason: str | None = None
     parent_run_id: int | None = None
     cancel_requested: bool = False
+    celery_id: str | None = None  # the Celery task id of a run sent to a worker
 
     @property
     def duration_s(self) -> float | None:
@@ -54,4 +55,5 @@ class Run:
             "reason": self.reason,
             "parent_run_id": self.parent_run_id,
             "cancel_requested": self.cancel_requested,
+            "celery_id": self.celery_id,
         }

@@ -21,6 +21,7 @@ from app.core import fields, keep
 from app.core.commandline import command_stdin, shell_program, typed_line
 from app.core.errors import ValidationError
 from app.core.notify import notify_from_json
+from app.core.placement import LOCAL, parse_runs_on
 from app.core.schedule import (
     Schedule,
     describe,
@@ -145,6 +146,7 @@ TASK_FIELDS: Final = (
     "overlap", "group", "group_limit", "catch_up", "depends_on", "env", "secret_env",
     "notify", "fallback", "dependency_timeout",
     "keep_runs", "keep_days",  # history retention (app/core/keep.py); None: the global default
+    "runs_on",  # where its runs execute (app/core/placement.py)
 )
 DERIVED_FIELDS: Final = (
     "id", "next_run_at", "last_run", "created_at", "updated_at", "schedule_text", "paused",
@@ -184,6 +186,7 @@ class TaskSpec:
     # history retention (app/core/keep.py): None takes the global default
     keep_runs: int | None = None
     keep_days: int | None = None
+    runs_on: str = LOCAL  # `local`, `celery` or `celery:QUEUE` (app/core/placement.py)
 
     def to_json(self) -> dict[str, Any]:
         schedule = self.schedule.to_json()
@@ -215,6 +218,7 @@ class TaskSpec:
             "dependency_timeout": self.dependency_timeout,
             "keep_runs": self.keep_runs,
             "keep_days": self.keep_days,
+            "runs_on": self.runs_on,
         }
 
     @staticmethod
@@ -290,9 +294,13 @@ class TaskSpec:
                                                        "dependency_timeout"),
             keep_runs=keep.optional(obj.get("keep_runs"), "keep_runs"),
             keep_days=keep.optional(obj.get("keep_days"), "keep_days"),
+            runs_on=parse_runs_on(obj.get("runs_on")),
         )
         if spec.group_limit is not None and spec.group is None:
             raise ValidationError("group", "a group limit needs a group name")
+        if spec.runs_on != LOCAL and action.kind != "command":
+            raise ValidationError("runs_on", "a Celery worker runs command actions; a Python "
+                                  "action runs locally")
         return spec
 
     def with_changes(self, **changes: Any) -> TaskSpec:

@@ -43,6 +43,7 @@ class Attempt:
     worker_cpu: float | None = None  # a Python run's worker: its CPU seconds at the start
     stop_status: str = "cancelled"  # what a stop makes of it: cancelled | timed_out | interrupted
     on_cancel: Callable[[], None] | None = None  # told of the stop (a simulated executor)
+    runs_on: str = "local"  # its task's runs_on: local, celery or celery:QUEUE
 
     def cancel(self, reason: str, status: str = "cancelled") -> None:
         """Stop the attempt; the first stop wins (a person's cancel, a timeout, the engine's

@@ -13,6 +13,9 @@ thread reports its end), and one reader thread follows every worker to the end o
 so a timeout, a cancel or the engine's stop kills it for real and a crash ends only its run
 (`interrupted`).
 
+A run of a task marked `runs_on: celery[:QUEUE]` is handed to `app.remote.client` instead
+(sent through the broker to a `tickwork worker`; Celery is imported only then).
+
 The executor never touches the store: it reports to a `Sink` (the dispatcher), which owns
 the run's bookkeeping. The engine needs QtCore only.
 """
@@ -21,12 +24,15 @@ from __future__ import annotations
 
 import json
 import queue
+import threading
 import traceback
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QThreadPool
 
+from app.core.placement import LOCAL, celery_queue
+from app.core.task import Action
 from app.engine.attempts import (
     MAX_CHECKPOINT,
     Attempt,
@@ -39,6 +45,9 @@ from app.engine.launcher.client import submit
 from app.engine.processes import KILL_GRACE  # seconds between SIGTERM and SIGKILL
 from app.engine.pyworkers.context import checkpoint_text
 from app.engine.pyworkers.pool import PythonWorkers
+
+if TYPE_CHECKING:
+    from app.remote.client import CeleryRuns, RemoteSink
 
 __all__ = ["KILL_GRACE", "MAX_CHECKPOINT", "Attempt", "CheckpointError", "Executor", "Outcome",
            "RunContext", "Sink"]
@@ -93,6 +102,8 @@ class Executor:
         self._queue: queue.SimpleQueue[list[Attempt] | None] = queue.SimpleQueue()
         self._started = False
         self.python = PythonWorkers(sink, RunContext)  # Python actions' worker processes
+        self._celery: CeleryRuns | None = None  # runs on Celery workers, made on first use
+        self._celery_lock = threading.Lock()
 
     def start(self, attempt: Attempt) -> None:
         """Run an attempt on a free worker (the dispatcher never starts more than `workers`)."""
@@ -124,6 +135,8 @@ class Executor:
             self._queue.put(None)
         done = bool(self.pool.waitForDone(int(timeout * 1000)))
         self.python.close()
+        if self._celery is not None:
+            self._celery.close()
         return done
 
     def _worker(self) -> None:
@@ -140,6 +153,11 @@ class Executor:
             if attempt.stop_requested:
                 self.sink.on_started(attempt)
                 outcome = Outcome(attempt.stop_status, _now(), error=attempt.cancel_reason)
+            elif attempt.runs_on != LOCAL:
+                refused = self._run_remote(attempt)  # the sink hears once a worker has it
+                if refused is None:
+                    return
+                outcome = refused
             elif attempt.action.kind == "command":
                 refused = self._run_command(attempt)  # the sink hears once its process exists
                 if refused is None:
@@ -165,9 +183,7 @@ class Executor:
         """Hand the command to a launcher process (app/engine/launcher/) and go on: the
         launcher's reader thread tells the sink it started (pid, leader start time), its
         output, in batches, and its end. An Outcome when it could not be handed over."""
-        action = attempt.action
-        shell = action.shell_program or "/bin/sh"  # cron's SHELL, when the task names one
-        argv = [shell, "-c", action.argv[0]] if action.shell else list(action.argv)
+        argv = command_argv(attempt.action)
         try:
             # over the engine's environment
             env = {**attempt.env, **resolve_secrets(attempt, self.sink)}
@@ -177,3 +193,41 @@ class Executor:
         sink = self.sink
         submit(attempt, argv, env, sink, lambda outcome: sink.on_finished(attempt, outcome))
         return None
+
+    # -- runs on Celery workers -------------------------------------------------------------
+
+    def _run_remote(self, attempt: Attempt) -> Outcome | None:
+        """Send the attempt to a Celery worker (app/remote/client.py); an Outcome when it
+        cannot be sent (a secret not in the keyring, a broker URL that is not Redis's)."""
+        from app.core.errors import ValidationError
+        from app.remote.client import RemoteSink
+
+        if not isinstance(self.sink, RemoteSink):
+            self.sink.on_started(attempt)
+            return Outcome("failed", _now(), error="this engine cannot send runs to Celery")
+        try:
+            secrets = resolve_secrets(attempt, self.sink)
+            runs = self._celery_runs(self.sink)
+        except (LookupError, ValidationError) as exc:
+            self.sink.on_started(attempt)
+            return Outcome("failed", _now(), error=str(exc))
+        queue_name = celery_queue(attempt.runs_on)
+        assert queue_name is not None
+        runs.submit(attempt, queue_name, command_argv(attempt.action), secrets)
+        return None
+
+    def _celery_runs(self, sink: RemoteSink) -> CeleryRuns:
+        with self._celery_lock:
+            if self._celery is None:
+                from app.remote.broker import broker_url
+                from app.remote.client import CeleryRuns
+
+                self._celery = CeleryRuns(sink, broker_url())
+            return self._celery
+
+
+def command_argv(action: Action) -> list[str]:
+    """A command action's argv as exec gets it: a shell command through its shell (cron's
+    SHELL when the task names one, else /bin/sh)."""
+    shell = action.shell_program or "/bin/sh"
+    return [shell, "-c", action.argv[0]] if action.shell else list(action.argv)

@@ -45,7 +45,7 @@ from app.engine.executor import MAX_CHECKPOINT, Attempt, CheckpointError, Outcom
 from app.engine.stats import Stats
 from app.engine.writer import Writer
 from app.secrets import Keyring
-from app.store import ledger
+from app.store import celery_runs, ledger
 from app.store.times import utc_text
 
 log = logging.getLogger("tickwork.engine")
@@ -90,6 +90,16 @@ class RunRecorder:
         self.writer.started(run_id, utc_text(started), round(lateness, 3),
                             lambda: self.hub.emit(event), pgid=attempt.pid,
                             leader_created=attempt.leader_created)
+
+    def on_sent(self, attempt: Attempt, celery_id: str) -> None:
+        """A run went to a Celery worker (app/remote/): its Celery id goes to the ledger."""
+        run_id = attempt.run_id
+        self.writer.submit(lambda: celery_runs.record_celery_id(run_id, celery_id))
+
+    def on_ignored_result(self, run_id: int, detail: dict[str, Any]) -> None:
+        """A Celery worker's result for a run already settled: ignored, and audited."""
+        now = self.clock.now()
+        self.writer.submit(lambda: celery_runs.audit_ignored_result(run_id, detail, now))
 
     def on_output(self, attempt: Attempt, stream: str, text: str) -> None:
         if attempt.secret_values:

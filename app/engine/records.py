@@ -55,5 +55,5 @@ def attempt_for(record: RunRecord, engine_id: str, resume: Any,
         run_id=record.run_id, task_id=task.id, task_name=spec.name,
         scheduled_for=record.fire, attempt=record.attempt, action=spec.action, env=env,
         timeout=spec.timeout, resume_state=resume, secret_env=dict(spec.secret_env),
-        due_at=record.due_at, checkpoint_file=checkpoint_file or None,
+        due_at=record.due_at, checkpoint_file=checkpoint_file or None, runs_on=spec.runs_on,
     )

@@ -254,6 +254,13 @@ def _keep_policy() -> None:
     db.execute_sql('ALTER TABLE "task" ADD COLUMN "keep_days" INTEGER')
 
 
+def _runs_on() -> None:
+    """3 → 4: each task says where it runs; a run sent to a Celery worker keeps its task id."""
+    db.execute_sql("ALTER TABLE \"task\" ADD COLUMN \"runs_on\" VARCHAR(255) NOT NULL "
+                   "DEFAULT 'local'")
+    db.execute_sql('ALTER TABLE "run" ADD COLUMN "celery_id" VARCHAR(255)')
+
+
 def switch_auto_vacuum() -> bool:
     """Make an existing store give deleted pages back (auto_vacuum=INCREMENTAL).
 
@@ -278,6 +285,7 @@ def migrate(from_version: int) -> None:
     steps: dict[int, Callable[[], None]] = {  # version -> step up from it
         1: _run_processes,
         2: _keep_policy,
+        3: _runs_on,
     }
     postgres = backend.is_postgres()
     if not postgres:  # PostgreSQL: pg_dump it before upgrading Tickwork (README)

@@ -21,7 +21,8 @@ from app.store.times import utc_text as utc_text  # re-exported
 
 db = pw.DatabaseProxy()
 
-SCHEMA_VERSION = 3  # 2: run.pgid and run.leader_created; 3: task.keep_runs/keep_days
+# 2: run.pgid and run.leader_created; 3: task.keep_runs/keep_days; 4: task.runs_on, run.celery_id
+SCHEMA_VERSION = 4
 
 
 class UtcDateTimeField(pw.TextField):
@@ -106,6 +107,7 @@ class TaskRow(BaseModel):
     # history retention (app/core/keep.py); NULL takes the global default (meta keep_*)
     keep_runs = pw.IntegerField(null=True)
     keep_days = pw.IntegerField(null=True)
+    runs_on = pw.CharField(default="local")  # local | celery | celery:QUEUE (core/placement.py)
 
     class Meta:
         table_name = "task"
@@ -147,6 +149,7 @@ class RunRow(BaseModel):
     # so the next engine can stop what a dead one left running without touching a reused pid.
     pgid = pw.IntegerField(null=True)
     leader_created = pw.FloatField(null=True)
+    celery_id = pw.CharField(null=True)  # the Celery task id of a run sent to a worker
 
     class Meta:
         table_name = "run"

@@ -21,7 +21,7 @@ def to_run(row: RunRow, task_name: str) -> Run:
         queued_at=row.queued_at, started_at=row.started_at, finished_at=row.finished_at,
         exit_code=row.exit_code, error=row.error, lateness_ms=row.lateness_ms,
         reason=row.reason, parent_run_id=row.parent_run_id,
-        cancel_requested=row.cancel_requested,
+        cancel_requested=row.cancel_requested, celery_id=row.celery_id,
     )
 
 

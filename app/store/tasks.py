@@ -81,7 +81,7 @@ _COLUMNS = (
     "timezone", "start_at", "end_at", "priority", "retries", "retry_delay", "backoff", "timeout",
     "max_instances", "overlap", "group_id", "catch_up", "env", "secret_env", "notify",
     "fallback_id", "dependency_timeout", "next_run_at", "created_at", "updated_at",
-    "keep_runs", "keep_days",
+    "keep_runs", "keep_days", "runs_on",
 )
 _SELECT = "SELECT " + ", ".join(f'"{c}"' for c in _COLUMNS) + " FROM task WHERE id IN "
 T = TypeVar("T")
@@ -138,7 +138,7 @@ def _build(rec: tuple[Any, ...], edges: dict[str, list[str]], group: tuple[str, 
     (task_id, name, description, enabled, tags, action, schedule, schedule_kind, timezone,
      start_at, end_at, priority, retries, retry_delay, backoff, timeout, max_instances, overlap,
      _group_id, catch_up, env, secret_env, notify, _fallback_id, dependency_timeout,
-     next_run_at, created_at, updated_at, keep_runs, keep_days) = rec
+     next_run_at, created_at, updated_at, keep_runs, keep_days, runs_on) = rec
     if schedule_kind == "after":
         # upstreams live in the edges; a chain whose upstreams were all force-deleted has
         # nothing left to follow and reads as manual
@@ -157,7 +157,7 @@ def _build(rec: tuple[Any, ...], edges: dict[str, list[str]], group: tuple[str, 
         depends_on=tuple(edges["wait"]), env=_json(env), secret_env=_json(secret_env),
         notify_on_failure=notify_on_failure, notify_on_success=notify_on_success,
         fallback=fallback_name, dependency_timeout=dependency_timeout,
-        keep_runs=keep_runs, keep_days=keep_days,
+        keep_runs=keep_runs, keep_days=keep_days, runs_on=runs_on,
     )
     return Task(id=task_id, spec=spec, next_run_at=_time(next_run_at),
                 created_at=_time(created_at), updated_at=_time(updated_at), last_run=last_run)
@@ -282,7 +282,7 @@ def row_values(spec: TaskSpec, next_run_at: datetime | None, now: datetime,
         "notify": {"on_failure": spec.notify_on_failure, "on_success": spec.notify_on_success},
         "dependency_timeout": spec.dependency_timeout, "next_run_at": next_run_at,
         "updated_at": now,
-        "keep_runs": spec.keep_runs, "keep_days": spec.keep_days,
+        "keep_runs": spec.keep_runs, "keep_days": spec.keep_days, "runs_on": spec.runs_on,
     }
 
 

@@ -96,8 +96,9 @@ class Link:
             root = str(Path(__file__).resolve().parents[3])
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
         try:
+            orphans = ["--stop-orphans"] if pool.stop_orphans else []
             self.proc = subprocess.Popen(
-                [*launcher_argv(), str(req_r), str(res_w)], pass_fds=(req_r, res_w),
+                [*launcher_argv(), str(req_r), str(res_w), *orphans], pass_fds=(req_r, res_w),
                 stdin=subprocess.DEVNULL, env=env, start_new_session=True)
         finally:
             os.close(req_r)
@@ -226,6 +227,8 @@ class Launchers:
         self.lock = threading.Lock()
         self.links: list[Link] = []
         self.closed = False
+        # a Celery worker's launchers stop their commands when the worker dies (loop.py)
+        self.stop_orphans = False
 
     def link(self) -> Link:
         """The least busy live launcher; the first call starts `launcher_count()` of them."""

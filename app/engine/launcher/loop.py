@@ -15,7 +15,9 @@ given a second, then its group is killed and the pipes closed.
 
 When the engine goes away (its pipe closes: a stop, or a kill -9) the launcher exits at once
 and leaves its commands running, as a dead engine does: the next engine's recovery stops
-them by token before any retry starts.
+them by token before any retry starts. A Celery worker's launcher (`--stop-orphans`) stops
+them instead: no recovery follows a lost worker on its machine, and the engine retries the
+run elsewhere.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from typing import Any
 from app import platform
 from app.engine.capture import Capture
 from app.engine.launcher import protocol, spawn
-from app.engine.processes import KILL_GRACE, RunProcesses, leader_created
+from app.engine.processes import KILL_GRACE, RunProcesses, leader_created, stop_all
 
 LINGER = 1.0  # seconds a leader's pipes may stay open after it exited
 POLL = 0.05  # seconds between waitpid polls where there is no pidfd
@@ -73,7 +75,8 @@ class Child:
 class Launcher:
     """The loop over one engine's pipes: `run()` until the engine closes its end."""
 
-    def __init__(self, requests: int, results: int) -> None:
+    def __init__(self, requests: int, results: int, stop_orphans: bool = False) -> None:
+        self.stop_orphans = stop_orphans
         self.requests = requests
         self.results = results
         self.sel = selectors.DefaultSelector()
@@ -104,7 +107,11 @@ class Launcher:
             self._due()
             if self.outbox:
                 self._flush()
-        # The engine is gone: leave the commands running (its next start stops them by token).
+        # The engine is gone: leave the commands running (its next start stops them by token),
+        # or, for a Celery worker, stop them: nothing else would.
+        if self.stop_orphans:
+            stop_all([RunProcesses(c.token, c.started.pid, c.created)
+                      for c in self.children.values() if c.started is not None], KILL_GRACE)
         os._exit(0)
 
     # -- the engine's side ------------------------------------------------------------------
@@ -330,9 +337,10 @@ class Launcher:
 
 
 def main(argv: list[str]) -> int:
-    """`python -m app.engine.launcher REQUESTS_FD RESULTS_FD` (started by the engine)."""
+    """`python -m app.engine.launcher REQUESTS_FD RESULTS_FD [--stop-orphans]` (started by the
+    engine, or by a Celery worker with `--stop-orphans`)."""
     requests, results = int(argv[0]), int(argv[1])
     for fd in (requests, results):
         os.set_inheritable(fd, False)  # the commands get their three streams, nothing else
-    Launcher(requests, results).run()
+    Launcher(requests, results, "--stop-orphans" in argv[2:]).run()
     return 0

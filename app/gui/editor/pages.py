@@ -128,6 +128,14 @@ class ExecutionPage(Page):
         self.form.addRow("Concurrency &group", group_row)
         self.add_error("group", group_row)
         self.group.textChanged.connect(self._on_group_changed)
+        self.runs_on = QComboBox()  # where its runs execute (app/core/placement.py)
+        self.runs_on.setEditable(True)  # `celery:QUEUE` is typed
+        self.runs_on.addItems(["local", "celery"])
+        self.runs_on.setToolTip("local: this engine's own worker processes; celery or "
+                                "celery:QUEUE: a `tickwork worker` through the broker")
+        self.form.addRow("Runs &on", self.runs_on)
+        self.add_error("runs_on", self.runs_on)
+        self.runs_on.currentTextChanged.connect(self.changed)
         self.keep = KeepFields()  # History (keep policy)
         self.form.addRow(self.keep)
         self.keep.changed.connect(self.changed)
@@ -153,6 +161,7 @@ class ExecutionPage(Page):
         self.overlap.setCurrentIndex(max(0, self.overlap.findData(data.get("overlap"))))
         self.group.setText(data.get("group") or "")
         self.group_limit.setValue(int(data.get("group_limit") or 1))
+        self.runs_on.setCurrentText(str(data.get("runs_on") or "local"))
         self.keep.load(data)
 
     def collect(self, data: dict[str, Any]) -> None:
@@ -166,6 +175,7 @@ class ExecutionPage(Page):
         group = self.group.text().strip() or None
         data["group"] = group
         data["group_limit"] = self.group_limit.value() if group else None
+        data["runs_on"] = self.runs_on.currentText().strip()
         self.keep.collect(data)
 
 

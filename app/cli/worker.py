@@ -1,0 +1,33 @@
+"""`tickwork worker [--queue Q] [--broker URL] [--concurrency N]`: a Celery worker running
+the runs of tasks marked `--runs-on celery[:QUEUE]` (app/remote/worker.py), in the
+foreground until SIGINT/SIGTERM (Celery's warm shutdown: running runs finish first; a
+second signal stops them)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from app.core.errors import ValidationError
+from app.core.placement import DEFAULT_QUEUE, parse_runs_on
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from app.remote.broker import broker_url
+
+    url = broker_url(args.broker)
+    queues = []
+    for queue in args.queue or [DEFAULT_QUEUE]:
+        parse_runs_on(f"celery:{queue}", "queue")  # the names a task may send to
+        queues.append(queue)
+    concurrency = (args.concurrency if args.concurrency is not None
+                   else max(4, os.cpu_count() or 1))
+    if concurrency < 1 or concurrency > 1000:
+        raise ValidationError("concurrency", "must be between 1 and 1000")
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from app.remote.worker import main
+
+    return main(url, queues, concurrency, args.name)

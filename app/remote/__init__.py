@@ -1,0 +1,11 @@
+"""Runs on Celery workers: a task marked `runs_on: celery[:QUEUE]` is claimed in the ledger
+by the engine as usual, then sent through a Redis broker to a `tickwork worker` (a thin
+Celery worker) which runs its command with the local semantics and reports back.
+
+- `broker` — the broker URL, the Celery app both sides share, the Redis keys they meet at;
+- `wire` — the words on the wire: the job a run is sent as, the replies a worker sends;
+- `client` — the engine's side: send, hear, watch heartbeats, cancel;
+- `worker` — the worker's side: take a job, run it through a launcher, beat, reply;
+- `pool` — Celery's thread pool, made to hear a revoke with `terminate=True`.
+
+Nothing is imported here, so the engine imports Celery only once a task runs on it."""

@@ -1,0 +1,95 @@
+"""The broker both sides meet at: its URL (`--broker`, `$TICKWORK_BROKER`, else a local
+Redis), the Celery app they share, and the Redis keys of one run.
+
+Celery carries each run's job to a worker (a task message, JSON, `acks_late` and a
+prefetch of one, so a worker holds only what it runs); everything else is plain Redis
+beside it, in the same database, under `tickwork:`:
+
+- `tickwork:replies:<engine>` — a list the engine pops: a worker pushes `started`, output
+  and `done` there (a reply queue rather than Celery's result backend: the engine hears
+  a run start and its output as it comes, with one blocking pop for all its runs, and a
+  result never outlives the moment it is read);
+- `tickwork:beat:<celery id>` — set by the worker running it every `BEAT` seconds, expiring
+  after `3 × BEAT`: a missing beat is a lost worker;
+- `tickwork:taken:<celery id>` — set once (SET NX) by the worker that starts it: a copy
+  Celery redelivers (after the visibility timeout) is never run twice;
+- `tickwork:ended:<celery id>` — set by the engine when it gave up on the run (cancelled
+  before a worker took it, or lost): a worker that gets it later drops it;
+- `tickwork:secret:<celery id>` — the run's secret environment, JSON, read and deleted in
+  one step by the worker that takes the run (deleted by the engine if it gives up first);
+- `tickwork:engine:<engine>` — refreshed by the engine every beat while it has runs out,
+  expiring after `ENGINE_BEATS` beats: a worker whose engine is gone (killed, its machine
+  lost) stops that engine's runs, which the next engine's recovery retries — so a retry
+  never runs beside the command it replaces.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Final
+
+from app.core.errors import ValidationError
+from app.core.placement import DEFAULT_QUEUE
+
+BROKER_VAR: Final = "TICKWORK_BROKER"
+DEFAULT_BROKER: Final = "redis://127.0.0.1:6379/0"
+TASK_NAME: Final = "tickwork.run"
+BEAT_VAR: Final = "TICKWORK_CELERY_BEAT"  # seconds between a worker's heartbeats (tests: less)
+ENGINE_BEATS: Final = 10  # beats an engine may miss before its workers stop its runs
+KEEP: Final = 86_400  # seconds the taken/ended/secret keys of one run live at most
+# seconds before Celery redelivers a message a worker took but never acknowledged (a worker
+# killed before it started the run); a copy of a run already started is dropped (`taken`)
+VISIBILITY: Final = 300
+
+
+def broker_url(given: str | None = None) -> str:
+    """`given`, else `$TICKWORK_BROKER`, else the local Redis; ValidationError naming
+    `broker` when it is not a Redis URL."""
+    url = (given or os.environ.get(BROKER_VAR) or DEFAULT_BROKER).strip()
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ValidationError("broker", f"must be a Redis URL (redis://HOST:PORT/DB), got "
+                              f"{url!r}")
+    return url
+
+
+def beat_seconds() -> float:
+    """Seconds between heartbeats: `$TICKWORK_CELERY_BEAT` (0.05–60), else 1."""
+    try:
+        value = float(os.environ.get(BEAT_VAR, "1"))
+    except ValueError:
+        return 1.0
+    return value if 0.05 <= value <= 60 else 1.0
+
+
+def key(kind: str, ident: str) -> str:
+    """The Redis key of one run's `kind` (beat, taken, ended, secret) or an engine's replies."""
+    return f"tickwork:{kind}:{ident}"
+
+
+def celery_app(url: str) -> Any:
+    """The Celery app of one broker: JSON only, no result backend (replies come back on the
+    engine's own list), late acknowledgement and a prefetch of one."""
+    from celery import Celery
+
+    app = Celery("tickwork", broker=url, set_as_current=False)
+    app.conf.update(
+        task_serializer="json", accept_content=["json"], result_serializer="json",
+        task_ignore_result=True, task_store_errors_even_if_ignored=False,
+        task_acks_late=True, worker_prefetch_multiplier=1,
+        task_default_queue=DEFAULT_QUEUE,
+        broker_transport_options={"visibility_timeout": VISIBILITY,
+                                  "socket_connect_timeout": 5, "socket_timeout": 10},
+        broker_connection_retry_on_startup=True,
+        broker_connection_max_retries=None,  # a worker waits for its broker, however long
+        worker_hijack_root_logger=False, worker_redirect_stdouts=False,
+        worker_enable_remote_control=True, worker_send_task_events=False,
+    )
+    return app
+
+
+def redis_client(url: str) -> Any:
+    """A Redis client of the broker (thread-safe: a pool of connections)."""
+    import redis
+
+    return redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=10,
+                                health_check_interval=30)

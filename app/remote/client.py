@@ -1,0 +1,325 @@
+"""The engine's side of runs on Celery workers: send a run's job, hear it start, its output
+and its end on the engine's reply list, notice a lost worker, cancel.
+
+`CeleryRuns.submit` is called by an executor thread once the run is claimed; the run's
+Celery id goes to the ledger at once (`RemoteSink.on_sent`) and the job to a sender thread,
+so a broker that is away holds up nobody: the run waits (its row stays `queued`) and is
+sent when the broker is back; the outage is logged once, and once more when it ends.
+
+A reader thread pops the replies (`started` → the sink's `on_started`, output, `done` → the
+outcome, through the same sink path as a local command's end) and, every beat, looks at
+the beat keys of the runs a worker has taken: a beat missing means the worker is gone (a
+kill -9, a crash, a lost network), and the run ends `interrupted` — to be retried by its
+task's policy — after the engine has marked it given up, so no worker starts it later. A
+reply for a run the engine no longer waits for (a lost run's late result, a stray) is
+ignored and audited (`RemoteSink.on_ignored_result`).
+
+A cancel (a person, a timeout, the engine's stop) gives the run up in Redis first: a run no
+worker took yet ends at once; a taken one is revoked with `terminate=True`, and its worker
+stops the command's tree and reports it `cancelled`, settled here as the attempt's own stop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import queue
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Protocol, runtime_checkable
+
+from app.engine.attempts import Attempt, Outcome, Sink
+from app.remote import broker, wire
+
+log = logging.getLogger("tickwork.engine")
+
+
+@runtime_checkable
+class RemoteSink(Sink, Protocol):
+    """What the engine's sink also does for a run sent to Celery."""
+
+    def on_sent(self, attempt: Attempt, celery_id: str) -> None: ...
+    def on_ignored_result(self, run_id: int, detail: dict[str, Any]) -> None: ...
+
+
+class Remote:
+    """One attempt sent (or to be sent) to Celery, until the engine settles it."""
+
+    __slots__ = ("attempt", "celery_id", "job", "queue", "secrets", "sent", "started")
+
+    def __init__(self, attempt: Attempt, queue_name: str, job: dict[str, Any],
+                 secrets: dict[str, str]) -> None:
+        self.attempt = attempt
+        self.celery_id = str(uuid.uuid4())
+        self.queue = queue_name
+        self.job = job
+        self.secrets = secrets
+        self.sent = False
+        self.started = False  # a worker said it started it
+
+
+def settle(attempt: Attempt, status: str, code: int | None, error: str | None,
+           at: float | None) -> Outcome:
+    """A worker's word for how its command ended, as the engine's attempt sees it: a stop
+    says why the engine stopped it (a person, its stop, a timeout that came first)."""
+    ended = datetime.fromtimestamp(at, UTC) if at is not None else datetime.now(UTC)
+    if status == "timed_out":
+        attempt.cancel(error or "timed out", "timed_out")  # a person's cancel may have won
+    if status in ("cancelled", "timed_out") and attempt.cancel_event.is_set():
+        return Outcome(attempt.stop_status, ended, exit_code=code,
+                       error=attempt.cancel_reason or error)
+    return Outcome(status, ended, exit_code=code, error=error)
+
+
+class CeleryRuns:
+    """The runs of one engine on Celery workers; threads start on first use."""
+
+    def __init__(self, sink: RemoteSink, url: str) -> None:
+        self.sink = sink
+        self.url = url
+        self.app = broker.celery_app(url)
+        self.redis = broker.redis_client(url)
+        self.give_up_script = self.redis.register_script(wire.GIVE_UP)
+        ident = uuid.uuid4().hex
+        self.reply = broker.key("replies", ident)
+        self.alive = broker.key("engine", ident)  # this engine's liveness, for its workers
+        self.beat = broker.beat_seconds()
+        self.lock = threading.Lock()
+        self.pending: dict[str, Remote] = {}
+        self.orders: queue.SimpleQueue[tuple[str, Remote] | None] = queue.SimpleQueue()
+        self.closed = threading.Event()
+        self.away: str | None = None  # why the broker is unreachable, once said
+        self.beaten_at = -1e9  # when this engine last said it is alive (monotonic)
+        self.threads = [threading.Thread(target=self._send_loop, name="tickwork-celery-send",
+                                         daemon=True),
+                        threading.Thread(target=self._read_loop, name="tickwork-celery-read",
+                                         daemon=True)]
+        for thread in self.threads:
+            thread.start()
+
+    def submit(self, attempt: Attempt, queue_name: str, argv: list[str],
+               secrets: dict[str, str]) -> None:
+        """Send a command's attempt to Celery (returns at once; the sink hears the rest)."""
+        action = attempt.action
+        job = {"run_id": attempt.run_id, "attempt": attempt.attempt,
+               "task_name": attempt.task_name,
+               "scheduled_for": attempt.scheduled_for.isoformat(), "argv": argv,
+               "env": attempt.env, "cwd": action.cwd, "stdin": action.stdin,
+               "timeout": attempt.timeout, "reply": self.reply, "engine": self.alive,
+               "secrets": bool(secrets),
+               "resume": (None if attempt.resume_state is None
+                          else json.dumps(attempt.resume_state))}
+        remote = Remote(attempt, queue_name, job, secrets)
+        with self.lock:
+            self.pending[remote.celery_id] = remote
+        self.sink.on_sent(attempt, remote.celery_id)
+        attempt.on_cancel = lambda: self.orders.put(("cancel", remote))
+        self.orders.put(("send", remote))
+        if attempt.cancel_event.is_set():
+            self.orders.put(("cancel", remote))
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Stop the threads (a reader waits at most half a beat in Redis)."""
+        self.closed.set()
+        self.orders.put(None)
+        for thread in self.threads:
+            thread.join(timeout)
+
+    # -- ending runs ------------------------------------------------------------------------
+
+    def _take(self, celery_id: str) -> Remote | None:
+        with self.lock:
+            remote = self.pending.pop(celery_id, None)
+        if remote is not None:
+            remote.attempt.on_cancel = None
+        return remote
+
+    def _end(self, remote: Remote, outcome: Outcome) -> None:
+        if not remote.started:
+            self.sink.on_started(remote.attempt)
+        self.sink.on_finished(remote.attempt, outcome)
+
+    def _give_up(self, remote: Remote) -> bool:
+        """No worker may take this run from now on; True when one already had."""
+        keys = [broker.key(k, remote.celery_id) for k in ("ended", "taken", "secret")]
+        return bool(self.give_up_script(keys=keys, args=[broker.KEEP]))
+
+    # -- the sender thread ------------------------------------------------------------------
+
+    def _send_loop(self) -> None:
+        waiting: list[tuple[str, Remote]] = []  # orders the broker was away for
+        delay = 0.5
+        while not self.closed.is_set():
+            try:
+                order = self.orders.get(timeout=delay) if waiting else self.orders.get()
+            except queue.Empty:
+                order = None
+                if self.closed.is_set():
+                    return
+            else:
+                if order is None:
+                    return
+            batch = [*waiting, *([order] if order is not None else [])]
+            waiting = []
+            for kind, remote in batch:
+                # while the broker is away, only a cancel of a run never sent goes on (it
+                # needs no broker); the rest waits, in order
+                if waiting and (kind == "send" or remote.sent):
+                    waiting.append((kind, remote))
+                    continue
+                try:
+                    self._carry_out(kind, remote)
+                except Exception as exc:  # the broker is away: try again in a while
+                    self._away(exc)
+                    waiting.append((kind, remote))
+            if waiting:
+                delay = min(delay * 2, 10.0)
+            else:
+                delay = 0.5
+                self._back()
+
+    def _carry_out(self, kind: str, remote: Remote) -> None:
+        celery_id = remote.celery_id
+        if kind == "send":
+            if remote.sent or celery_id not in self.pending:
+                return  # cancelled before it was sent
+            self._beat()
+            if remote.secrets:
+                self.redis.set(broker.key("secret", celery_id), json.dumps(remote.secrets),
+                               ex=broker.KEEP)
+            self.app.send_task(broker.TASK_NAME, kwargs=remote.job, queue=remote.queue,
+                               task_id=celery_id, retry=False)
+            remote.sent = True
+            return
+        if celery_id not in self.pending:
+            return  # it ended meanwhile
+        taken = remote.sent and self._give_up(remote)
+        if taken:
+            self.app.control.revoke(celery_id, terminate=True)
+            return  # its worker stops it and says so
+        if self._take(celery_id) is not None:  # no worker will start it now
+            attempt = remote.attempt
+            self._end(remote, Outcome(attempt.stop_status, datetime.now(UTC),
+                                      error=attempt.cancel_reason or "cancelled"))
+
+    def _away(self, exc: BaseException) -> None:
+        if self.away is None:
+            self.away = f"{type(exc).__name__}: {exc}"
+            log.warning("the Celery broker %s is unreachable (%s): runs on Celery wait until "
+                        "it is back", self.url, self.away)
+
+    def _back(self) -> None:
+        if self.away is not None:
+            self.away = None
+            log.warning("the Celery broker %s is reachable again", self.url)
+
+    # -- the reader thread ------------------------------------------------------------------
+
+    def _read_loop(self) -> None:
+        next_look = time.monotonic() + self.beat
+        while not self.closed.is_set():
+            try:
+                popped = self.redis.blpop([self.reply], timeout=max(0.05, self.beat / 2))
+                if popped is not None:
+                    self._heard(popped[1])
+                    for raw in self.redis.lpop(self.reply, 500) or []:  # what else is there
+                        self._heard(raw)
+                if time.monotonic() >= next_look:
+                    next_look = time.monotonic() + self.beat
+                    self._look_for_lost()
+            except Exception as exc:  # the broker is away (or a bug): say it once, go on
+                self._away(exc)
+                self.closed.wait(1.0)
+
+    def _heard(self, raw: bytes) -> None:
+        message = wire.decode(raw)
+        if message is None:
+            log.warning("a reply that is not Tickwork's was dropped: %r", raw[:80])
+            return
+        kind, celery_id = message[0], message[1]
+        if kind == "done":
+            remote = self._take(celery_id)
+            if remote is None:
+                self._ignored(message)
+                return
+            status, code, error, at, checkpoint = message[4:9]
+            self._keep_checkpoint(remote.attempt, checkpoint)
+            self._end(remote, settle(remote.attempt, status, code, error, at))
+            return
+        with self.lock:
+            remote = self.pending.get(celery_id)
+        if remote is None:
+            return  # a late word about a run already settled: its `done` is audited
+        attempt = remote.attempt
+        if kind == "started" and not remote.started:
+            remote.started = True
+            attempt.started_at = datetime.fromtimestamp(float(message[5]), UTC)
+            self.sink.on_started(attempt)
+            self.sink.on_output(attempt, "tickwork",
+                                f"running on Celery worker {message[4]} ({celery_id})\n")
+        elif kind == "out":
+            self.sink.on_output(attempt, str(message[4]), str(message[5]))
+
+    def _ignored(self, message: list[Any]) -> None:
+        _kind, celery_id, run_id, attempt, status, code = message[:6]
+        log.warning("run %s attempt %s: a result from Celery (%s) came after the run was "
+                    "settled; ignored", run_id, attempt, status)
+        self.sink.on_ignored_result(int(run_id), {
+            "celery_id": celery_id, "attempt": attempt, "status": status, "exit_code": code})
+
+    @staticmethod
+    def _keep_checkpoint(attempt: Attempt, text: Any) -> None:
+        """The worker's checkpoint file's text, where the engine collects a command's."""
+        path = attempt.checkpoint_file
+        if not path:
+            return
+        try:
+            if isinstance(text, str) and text:
+                with open(path, "w") as fh:
+                    fh.write(text)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+        except OSError as exc:
+            log.warning("checkpoint of run %d: %s", attempt.run_id, exc)
+
+    def _beat(self) -> None:
+        """This engine is alive: its workers go on with its runs (said at most twice a beat,
+        from either thread)."""
+        now = time.monotonic()
+        if now - self.beaten_at < self.beat / 2:
+            return
+        self.redis.set(self.alive, "1", px=int(self.beat * broker.ENGINE_BEATS * 1000))
+        self.beaten_at = now
+
+    def _look_for_lost(self) -> None:
+        """Runs a worker took whose beat is gone: the worker is lost, the run interrupted."""
+        with self.lock:
+            sent = [r for r in self.pending.values() if r.sent]
+        if not sent:
+            return
+        self._beat()
+        pipe = self.redis.pipeline(transaction=False)
+        for remote in sent:
+            pipe.exists(broker.key("beat", remote.celery_id))
+            pipe.exists(broker.key("taken", remote.celery_id))
+        pipe.llen(self.reply)
+        found = pipe.execute()
+        if found[-1]:
+            return  # replies first: a run's `done` comes before its beat runs out
+        for i, remote in enumerate(sent):
+            beating, taken = found[2 * i], found[2 * i + 1]
+            if beating or not (taken or remote.started):
+                continue
+            self._give_up(remote)
+            if self._take(remote.celery_id) is None:
+                continue  # its end came meanwhile
+            self.sink.on_output(remote.attempt, "tickwork",
+                                f"the Celery worker stopped answering (no heartbeat for "
+                                f"{self.beat * 3:g}s)\n")
+            self._end(remote, Outcome("interrupted", datetime.now(UTC),
+                                      error="the Celery worker running it was lost"))

@@ -1,0 +1,251 @@
+"""`tickwork worker`: a thin Celery worker that runs Tickwork commands with the engine's
+local semantics, by the engine's own pieces: each command goes to a launcher process
+(app/engine/launcher/: its own session, output decoded, masked and bounded, the timeout
+and a cancel stop its whole tree), with the `TICKWORK_*` environment the engine gave it.
+
+Celery's thread pool runs the jobs: each thread only waits for its command's end, the
+launchers do the work. A revoke with `terminate=True` reaches a running job through
+Celery's `task_revoked` signal (the pool has no process of its own to kill) and stops its
+command's tree. A heartbeat thread refreshes each running job's beat key every `BEAT`
+seconds; a worker that cannot reach Redis for longer than the beat's lifetime stops its
+runs by itself (the engine has taken them as lost by then), and so does one whose engine
+stopped refreshing its own liveness key (a dead engine's runs are retried by the next
+engine's recovery). A worker killed outright takes its commands with it (its launchers are
+started with `--stop-orphans`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import socket
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from app.core.masking import Masker
+from app.core.task import Action
+from app.engine.attempts import MAX_CHECKPOINT, Attempt, Outcome
+from app.engine.launcher import client as launchers
+from app.remote import broker, wire
+
+log = logging.getLogger("tickwork.worker")
+
+
+class Job:
+    """One run this worker is running: its launcher attempt and how it ended."""
+
+    def __init__(self, celery_id: str, job: dict[str, Any], attempt: Attempt,
+                 checkpoint: str) -> None:
+        self.celery_id = celery_id
+        self.reply = str(job["reply"])
+        self.engine = str(job["engine"]) if job.get("engine") else None  # its liveness key
+        self.head = [celery_id, int(job["run_id"]), int(job["attempt"])]
+        self.attempt = attempt
+        self.checkpoint = checkpoint
+        self.ended = threading.Event()
+        self.outcome: Outcome | None = None
+
+
+class Replies:
+    """The launcher's sink for this worker's jobs: what it hears goes to the engine's list."""
+
+    def __init__(self, worker: Worker, job: Job) -> None:
+        self.worker = worker
+        self.job = job
+
+    def push(self, kind: str, *rest: Any) -> None:
+        self.worker.push(self.job.reply, [kind, *self.job.head, *rest])
+
+    def on_started(self, attempt: Attempt) -> None:
+        at = attempt.started_at.timestamp() if attempt.started_at else time.time()
+        self.push("started", self.worker.host, at)
+
+    def on_output(self, attempt: Attempt, stream: str, text: str) -> None:
+        self.push("out", stream, text)
+
+    def on_checkpoint(self, attempt: Attempt, state: Any) -> None:  # commands only
+        raise NotImplementedError
+
+    def on_progress(self, attempt: Attempt, fraction: float | None, message: str) -> None:
+        self.push("out", "tickwork", f"progress: {message}\n")
+
+    def on_finished(self, attempt: Attempt, outcome: Outcome) -> None:  # `ended` hears it
+        raise NotImplementedError
+
+    def secret(self, name: str) -> str | None:  # secrets come with the job
+        return None
+
+
+class Worker:
+    """This worker process: its Redis client, its running jobs and their heartbeat."""
+
+    def __init__(self, url: str, host: str) -> None:
+        self.redis = broker.redis_client(url)
+        self.host = host
+        self.beat = broker.beat_seconds()
+        self.lock = threading.Lock()
+        self.jobs: dict[str, Job] = {}
+        self.take = self.redis.register_script(wire.TAKE)
+        self.folder = tempfile.mkdtemp(prefix="tickwork-worker-")  # 0700: checkpoints
+        self.beating = threading.Thread(target=self._beat, name="tickwork-beat", daemon=True)
+        self.beating.start()
+
+    def push(self, reply: str, message: list[Any]) -> None:
+        try:  # an engine that died never reads its list again: it goes after a day
+            self.redis.pipeline(transaction=False).rpush(reply, wire.encode(message)).expire(
+                reply, broker.KEEP).execute()
+        except Exception as exc:  # the broker is away: the engine hears the run as lost
+            log.warning("cannot reply to the engine: %s", exc)
+
+    def run(self, celery_id: str, job: dict[str, Any], revoked: bool) -> None:
+        """Take and run one job, to its end; its replies tell the engine the rest. A failure
+        of ours ends the run `failed` with the reason, never silently."""
+        try:
+            self._run(celery_id, job, revoked)
+        except Exception as exc:
+            log.exception("run %s (%s)", job.get("run_id"), celery_id)
+            head = [celery_id, job.get("run_id"), job.get("attempt")]
+            self.push(str(job.get("reply")), ["done", *head, "failed", None,
+                                              f"worker error on {self.host}: {exc!r}",
+                                              time.time(), None])
+
+    def _run(self, celery_id: str, job: dict[str, Any], revoked: bool) -> None:
+        taken = self.take(keys=[broker.key(k, celery_id)
+                                for k in ("ended", "taken", "beat", "secret")],
+                          args=[self.host, int(self.beat * 3000), broker.KEEP])
+        if taken[0] != 2:
+            log.info("run %s (%s) dropped: %s", job.get("run_id"), celery_id,
+                     "the engine gave up on it" if taken[0] == 0 else "another worker has it")
+            return
+        secrets: dict[str, str] = json.loads(taken[1]) if taken[1] else {}
+        checkpoint = os.path.join(self.folder, f"{celery_id}.json")
+        if job.get("resume") is not None:
+            Path(checkpoint).write_text(str(job["resume"]))
+        env = {**{str(k): str(v) for k, v in dict(job["env"]).items()}, **secrets,
+               "TICKWORK_CHECKPOINT_FILE": checkpoint}
+        argv = [str(a) for a in job["argv"]]
+        attempt = Attempt(
+            run_id=int(job["run_id"]), task_id=0, task_name=str(job["task_name"]),
+            scheduled_for=datetime.fromisoformat(str(job["scheduled_for"])),
+            attempt=int(job["attempt"]),
+            action=Action("command", argv=tuple(argv), cwd=job.get("cwd"),
+                          stdin=job.get("stdin")),
+            env=env, timeout=job.get("timeout"), secret_values=tuple(secrets.values()))
+        running = Job(celery_id, job, attempt, checkpoint)
+        with self.lock:
+            self.jobs[celery_id] = running
+        if revoked:  # a revoke that came before the job was ours
+            attempt.cancel("cancelled")
+
+        def ended(outcome: Outcome) -> None:
+            running.outcome = outcome
+            running.ended.set()
+
+        replies = Replies(self, running)
+        try:
+            launchers.submit(attempt, argv, env, replies, ended)
+            running.ended.wait()
+        finally:
+            with self.lock:
+                self.jobs.pop(celery_id, None)
+        end = running.outcome
+        assert end is not None
+        replies.push("done", end.status, end.exit_code, end.error,
+                     end.finished_at.timestamp(), self._checkpoint(running))
+
+    def _checkpoint(self, job: Job) -> str | None:
+        """The checkpoint file's text (bounded, secrets masked), and the file gone."""
+        try:
+            with open(job.checkpoint) as fh:
+                text = fh.read()[:MAX_CHECKPOINT]
+            os.unlink(job.checkpoint)
+        except OSError:
+            return None
+        if job.attempt.secret_values:
+            text = Masker(job.attempt.secret_values).mask(text)
+        return text or None
+
+    def revoke(self, celery_id: str) -> None:
+        """The engine cancelled a run (Celery's revoke with terminate): stop its tree."""
+        with self.lock:
+            job = self.jobs.get(celery_id)
+        if job is not None:
+            log.info("run %d (%s): cancelled by the engine", job.head[1], celery_id)
+            job.attempt.cancel("cancelled")
+
+    def _beat(self) -> None:
+        """Refresh every running job's beat; stop them all when Redis is gone too long."""
+        ok_at = time.monotonic()
+        while True:
+            time.sleep(self.beat)
+            with self.lock:
+                jobs = list(self.jobs.values())
+            try:
+                if jobs:
+                    pipe = self.redis.pipeline(transaction=False)
+                    for job in jobs:
+                        pipe.set(broker.key("beat", job.celery_id), self.host,
+                                 px=int(self.beat * 3000))
+                        pipe.exists(job.engine or broker.key("engine", "-"))
+                    found = pipe.execute()
+                    for i, job in enumerate(jobs):
+                        if job.engine and not found[2 * i + 1]:
+                            self._stop(job, "the engine that sent it stopped answering")
+                ok_at = time.monotonic()
+            except Exception as exc:
+                if time.monotonic() - ok_at > self.beat * 3:
+                    self._fence(f"no contact with the broker for {self.beat * 3:g}s ({exc})")
+
+    def _fence(self, why: str) -> None:
+        with self.lock:
+            jobs = list(self.jobs.values())
+        for job in jobs:
+            self._stop(job, why)
+
+    @staticmethod
+    def _stop(job: Job, why: str) -> None:
+        """Stop a run by this worker's own decision: it ends `interrupted`."""
+        if not job.attempt.cancel_event.is_set():
+            log.warning("run %d: stopping it: %s", job.head[1], why)
+            job.attempt.cancel(why, "interrupted")
+
+
+def host_name(name: str | None) -> str:
+    return name or f"tickwork@{socket.gethostname()}"
+
+
+def main(url: str, queues: list[str], concurrency: int, name: str | None) -> int:
+    """Run the worker until a signal (Celery's warm shutdown: running jobs finish first)."""
+    from celery import signals
+
+    from app.remote.pool import ThreadPool
+
+    app = broker.celery_app(url)
+    host = host_name(name)
+    worker = Worker(url, host)
+    launchers.LAUNCHERS.stop_orphans = True
+    os.environ.setdefault(launchers.LAUNCHERS_VAR, str(max(1, min(4, concurrency))))
+
+    @app.task(name=broker.TASK_NAME, bind=True, acks_late=True)  # type: ignore[untyped-decorator]
+    def run(self: Any, **job: Any) -> None:
+        from celery.worker import state
+
+        celery_id = str(self.request.id)
+        worker.run(celery_id, job, celery_id in state.revoked)
+
+    def on_revoked(request: Any = None, **_: Any) -> None:
+        if request is not None and getattr(request, "id", None):
+            worker.revoke(str(request.id))
+
+    signals.task_revoked.connect(on_revoked, weak=False)
+    app.conf.worker_pool = ThreadPool
+    with contextlib.suppress(KeyboardInterrupt):
+        app.Worker(hostname=host, concurrency=concurrency, queues=queues, loglevel="INFO",
+                   without_gossip=True, without_mingle=True, optimization="fair").start()
+    return 0

@@ -1,0 +1,199 @@
+"""A task marked `runs_on: celery` runs on a real `tickwork worker` through a real Redis,
+claimed and finished by a real engine: its output (secrets masked), exit code, Celery id,
+checkpoint, timeout, cancel, a worker killed mid-run, and a late result ignored and audited.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil  # type: ignore[import-untyped]
+
+from faults.harness import wait_until
+from tests.conftest import ROOT, command_task
+from tests.support.processes import stop
+
+
+def shell_task(name: str, script: str, **extra: Any) -> dict[str, Any]:
+    return command_task(name, action={"kind": "command", "argv": [script], "shell": True},
+                        runs_on="celery", **extra)
+
+
+def ended(service: Any, run_id: int, timeout: float = 30) -> Any:
+    from app.core.task import FINISHED_STATUSES
+
+    return wait_until(lambda: (r := service.get_run(run_id)).status in FINISHED_STATUSES
+                      and r, timeout)
+
+
+def output(service: Any, run_id: int) -> str:
+    return "".join(text for _seq, _stream, text in service.run_output(run_id))
+
+
+def gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_a_command_runs_on_a_worker_with_output_exit_code_and_checkpoint(
+        engine: Any, service: Any, start_worker: Any) -> None:
+    start_worker()
+    service.set_secret("api-token", "s3cr3t-value")
+    script = ('echo "run=$TICKWORK_RUN_ID try=$TICKWORK_ATTEMPT token=$TOKEN"; '
+              'cat "$TICKWORK_CHECKPOINT_FILE" 2>/dev/null; echo; echo oops >&2; '
+              'if [ "$TICKWORK_ATTEMPT" = 1 ]; then echo \'{"step": 2}\' '
+              '> "$TICKWORK_CHECKPOINT_FILE"; exit 3; fi')
+    service.create_task(shell_task("remote", script, secret_env={"TOKEN": "api-token"},
+                                   retries=1, retry_delay=0))
+    first = service.run_now("remote")
+    done = ended(service, first.id)
+    assert (done.status, done.exit_code) == ("failed", 3)
+    assert done.celery_id, done
+    text = output(service, first.id)
+    assert f"run={first.id} try=1 token=***" in text and "oops" in text
+    assert "s3cr3t" not in text and "running on Celery worker w1@test" in text
+    retry = wait_until(lambda: [r for r in service.list_runs(task="remote")
+                                if r.attempt == 2], 30)[0]
+    again = ended(service, retry.id)
+    assert (again.status, again.exit_code) == ("succeeded", 0)
+    assert again.celery_id and again.celery_id != done.celery_id
+    assert '{"step": 2}' in output(service, retry.id)  # the first attempt's checkpoint
+
+
+def test_a_timeout_stops_the_command_on_the_worker(engine: Any, service: Any,
+                                                   start_worker: Any, tmp_path: Path) -> None:
+    start_worker()
+    pid_file = tmp_path / "pid"
+    service.create_task(shell_task("slow", f"echo $$ > {pid_file}; sleep 60", timeout=1))
+    done = ended(service, service.run_now("slow").id)
+    assert done.status == "timed_out" and "timed out after 1s" in (done.error or "")
+    wait_until(lambda: gone(int(pid_file.read_text())), 10)
+
+
+def test_a_cancel_stops_the_command_on_the_worker(engine: Any, service: Any,
+                                                  start_worker: Any, tmp_path: Path) -> None:
+    start_worker()
+    pid_file = tmp_path / "pid"
+    service.create_task(shell_task("long", f"echo $$ > {pid_file}; sleep 60"))
+    run = service.run_now("long")
+    wait_until(lambda: pid_file.exists() and pid_file.read_text().strip(), 30)
+    service.cancel_run(run.id)
+    done = ended(service, run.id)
+    assert done.status == "cancelled"
+    wait_until(lambda: gone(int(pid_file.read_text())), 10)
+
+
+def test_a_worker_killed_mid_run_interrupts_it_and_the_retry_runs_elsewhere(
+        engine: Any, service: Any, start_worker: Any, tmp_path: Path) -> None:
+    first_worker = start_worker("w1@test")
+    pid_file = tmp_path / "pid"
+    script = (f'if [ "$TICKWORK_ATTEMPT" = 1 ]; then echo $$ > {pid_file}; sleep 60; fi; '
+              "echo second")
+    service.create_task(shell_task("fragile", script, retries=1, retry_delay=0))
+    run = service.run_now("fragile")
+    wait_until(lambda: pid_file.exists() and pid_file.read_text().strip(), 30)
+    os.kill(first_worker.proc.pid, signal.SIGKILL)
+    killed_at = time.monotonic()
+    first_worker.proc.wait(10)
+    lost = ended(service, run.id)
+    print(f"lost worker seen after {time.monotonic() - killed_at:.2f}s")  # the README figure
+    assert lost.status == "interrupted" and "worker running it was lost" in (lost.error or "")
+    wait_until(lambda: gone(int(pid_file.read_text())), 10)  # its command went with it
+    start_worker("w2@test")
+    retry = wait_until(lambda: [r for r in service.list_runs(task="fragile")
+                                if r.attempt == 2], 30)[0]
+    again = ended(service, retry.id)
+    assert again.status == "succeeded"
+    assert "running on Celery worker w2@test" in output(service, retry.id)
+
+
+def test_a_result_for_a_settled_run_is_ignored_and_audited(
+        engine: Any, service: Any, start_worker: Any, tmp_path: Path) -> None:
+    worker = start_worker()
+    started = tmp_path / "started"
+    service.create_task(shell_task("paused", f"touch {started}; sleep 3; echo late"))
+    run = service.run_now("paused")
+    wait_until(started.exists, 30)
+    os.kill(worker.proc.pid, signal.SIGSTOP)  # no beats: the engine takes it as lost
+    try:
+        lost = ended(service, run.id)
+    finally:
+        os.kill(worker.proc.pid, signal.SIGCONT)
+    assert lost.status == "interrupted"
+    event = wait_until(lambda: [e for e in service.audit_events(limit=50)
+                                if e["action"] == "run.result_ignored"], 30)[0]
+    assert event["target"] == f"paused#{run.id}" and event["after"]["status"] == "succeeded"
+    assert service.get_run(run.id).status == "interrupted"  # the ledger is unchanged
+
+
+def test_a_run_waits_while_the_broker_is_away_and_runs_when_it_is_back(
+        engine: Any, service: Any, start_worker: Any, redis_server: Any,
+        caplog: Any) -> None:
+    start_worker()
+    service.create_task(shell_task("patient", "echo ran"))
+    service.create_task(shell_task("dropped", "echo never"))
+    redis_server.stop()
+    try:
+        run = service.run_now("patient")
+        wait_until(lambda: "is unreachable" in caplog.text, 30)
+        assert service.get_run(run.id).status == "queued"
+        other = service.run_now("dropped")  # never sent: a cancel needs no broker
+        wait_until(lambda: service.get_run(other.id).celery_id, 30)
+        service.cancel_run(other.id)
+        assert ended(service, other.id).status == "cancelled"
+    finally:
+        redis_server.start()
+    done = ended(service, run.id, 90)
+    assert done.status == "succeeded" and "ran" in output(service, run.id)
+    said = [r for r in caplog.records if "is unreachable" in r.getMessage()]
+    assert len(said) == 1 and "reachable again" in caplog.text
+
+
+def test_a_run_no_worker_took_is_cancelled_at_once(engine: Any, service: Any) -> None:
+    service.create_task(command_task("nobody", runs_on="celery:empty-queue"))
+    run = service.run_now("nobody")
+    wait_until(lambda: service.get_run(run.id).celery_id, 30)
+    assert service.get_run(run.id).status == "queued"  # waiting for a worker on its queue
+    service.cancel_run(run.id)
+    assert ended(service, run.id).status == "cancelled"
+
+
+def test_a_worker_stops_the_runs_of_an_engine_killed_mid_run(
+        broker: str, home: Path, service: Any, start_worker: Any, tmp_path: Path) -> None:
+    worker = start_worker()
+    pid_file = tmp_path / "pid"
+    service.create_task(shell_task("orphan", f"echo $$ > {pid_file}; sleep 60"))
+    with (tmp_path / "engine.log").open("w") as log:
+        engine = subprocess.Popen([sys.executable, "-m", "app.cli", "--home", str(home),
+                                   "engine"], cwd=ROOT, stdin=subprocess.DEVNULL,
+                                  stdout=log, stderr=subprocess.STDOUT)
+    try:
+        service.run_now("orphan")
+        wait_until(lambda: pid_file.exists() and pid_file.read_text().strip(), 60)
+        os.kill(engine.pid, signal.SIGKILL)
+        engine.wait(10)
+        wait_until(lambda: gone(int(pid_file.read_text())), 30)
+        assert "the engine that sent it stopped answering" in worker.text()
+    finally:
+        stop(engine, 10)
+
+
+def test_the_engine_stopping_interrupts_its_runs_on_workers(
+        engine: Any, service: Any, start_worker: Any, tmp_path: Path) -> None:
+    start_worker()
+    pid_file = tmp_path / "pid"
+    service.create_task(shell_task("cut", f"echo $$ > {pid_file}; sleep 60"))
+    run = service.run_now("cut")
+    wait_until(lambda: pid_file.exists() and pid_file.read_text().strip(), 30)
+    engine.stop(grace=0.2)
+    done = service.get_run(run.id)
+    assert done.status == "interrupted" and "the engine stopped" in (done.error or ""), done
+    wait_until(lambda: gone(int(pid_file.read_text())), 10)

@@ -1,0 +1,100 @@
+"""A task says where it runs (`runs_on`): validated in one line naming the field, stored,
+shown, exported and imported, and added to older stores by the version-4 migration (SQLite
+and PostgreSQL)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.core.errors import ValidationError
+from app.core.placement import celery_queue, parse_runs_on
+from app.store.models import SCHEMA_VERSION, db
+from tests.support.postgres import pg_server, pg_url
+
+__all__ = ["pg_server", "pg_url"]
+
+
+def test_runs_on_values_and_their_queues() -> None:
+    assert parse_runs_on(None) == "local"
+    assert parse_runs_on(" celery ") == "celery"
+    assert parse_runs_on("celery:fast-1") == "celery:fast-1"
+    assert (celery_queue("local"), celery_queue("celery"), celery_queue("celery:q")) == (
+        None, "tickwork", "q")
+    for bad in ("remote", "celery:", "celery:a b", 3):
+        with pytest.raises(ValidationError, match=r"^runs_on: "):
+            parse_runs_on(bad)
+
+
+def test_the_cli_sets_shows_and_refuses_runs_on(cli: Any) -> None:
+    made = cli("task", "add", "job", "--command", "echo hi", "--runs-on", "celery:fast",
+               "--no-verify")
+    assert made.code == 0, made.err
+    assert cli("task", "show", "job", "--json").json()["runs_on"] == "celery:fast"
+    assert "runs on: celery:fast" in cli("task", "show", "job").out
+    for bad in ("elsewhere", "celery:two words"):
+        refused = cli("task", "update", "job", "--runs-on", bad)
+        assert refused.code == 2 and refused.err.count("\n") == 1, refused.err
+        assert refused.err.startswith("tickwork: error: runs-on: ")
+    assert cli("task", "show", "job", "--json").json()["runs_on"] == "celery:fast"  # unchanged
+    py = cli("task", "add", "py", "--python", "os:getcwd", "--runs-on", "celery", "--no-verify")
+    assert py.code == 2 and "runs_on: a Celery worker runs command actions" in py.err
+    assert cli("task", "update", "job", "--runs-on", "local").code == 0
+    listed = cli("task", "list", "--json").json()
+    assert [t["runs_on"] for t in listed] == ["local"]
+
+
+def test_export_and_import_keep_runs_on(cli: Any, tmp_path: Path) -> None:
+    assert cli("task", "add", "job", "--command", "true", "--runs-on", "celery").code == 0
+    out = tmp_path / "tasks.json"
+    assert cli("export", str(out)).code == 0
+    other = tmp_path / "other"
+    done = cli("--home", str(other), "import", str(out))
+    assert done.code == 0, done.err
+    shown = cli("--home", str(other), "task", "show", "job", "--json")
+    assert shown.json()["runs_on"] == "celery"
+
+
+@pytest.mark.parametrize("where", ["sqlite", "postgres"])
+def test_a_version_3_store_gains_runs_on_and_celery_id(home: Path, where: str,
+                                                       request: pytest.FixtureRequest) -> None:
+    from app.service import Service
+    from app.store.database import Store
+    from app.store.models import RunRow
+
+    url: str | None = None if where == "sqlite" else request.getfixturevalue("pg_url")
+    st = Store.open(home, url=url)
+    Service(st, "cli").create_task({"name": "old", "timezone": "UTC",
+                                    "action": {"kind": "command", "argv": ["true"]}})
+    with st.write():  # back to what version 3 left
+        db.execute_sql('ALTER TABLE "task" DROP COLUMN "runs_on"')
+        db.execute_sql('ALTER TABLE "run" DROP COLUMN "celery_id"')
+        db.execute_sql("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    st.close()
+    st = Store.open(home, url=url)
+    try:
+        svc = Service(st, "cli")
+        assert svc.get_task("old").spec.runs_on == "local"
+        (version,) = db.execute_sql(
+            "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        assert int(version) == SCHEMA_VERSION == 4
+        task = svc.get_task("old")
+        svc.update_task(task.id, {"runs_on": "celery:q"})
+        assert svc.get_task("old").spec.runs_on == "celery:q"
+        run = svc.run_now(task.id)
+        RunRow.update(celery_id="abc").where(RunRow.id == run.id).execute()
+        assert svc.get_run(run.id).to_json()["celery_id"] == "abc"
+    finally:
+        st.close()
+
+
+def test_worker_and_engine_refuse_a_bad_broker_or_queue_in_one_line(cli: Any) -> None:
+    for args, field in ((("worker", "--broker", "http://127.0.0.1/"), "broker"),
+                        (("worker", "--queue", "two words"), "queue"),
+                        (("worker", "--concurrency", "0"), "concurrency"),
+                        (("engine", "--broker", "amqp://127.0.0.1//"), "broker")):
+        refused = cli(*args)
+        assert refused.code == 2 and refused.err.count("\n") == 1, refused.err
+        assert refused.err.startswith(f"tickwork: error: {field}: "), refused.err
