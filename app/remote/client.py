@@ -69,7 +69,7 @@ def settle(attempt: Attempt, status: str, code: int | None, error: str | None,
     ended = datetime.fromtimestamp(at, UTC) if at is not None else datetime.now(UTC)
     if status == "timed_out":
         attempt.cancel(error or "timed out", "timed_out")  # a person's cancel may have won
-    if status in ("cancelled", "timed_out") and attempt.cancel_event.is_set():
+    if status in ("cancelled", "timed_out") and attempt.stop_requested:
         return Outcome(attempt.stop_status, ended, exit_code=code,
                        error=attempt.cancel_reason or error)
     return Outcome(status, ended, exit_code=code, error=error)
@@ -119,7 +119,7 @@ class CeleryRuns:
         self.sink.on_sent(attempt, remote.celery_id)
         attempt.on_cancel = lambda: self.orders.put(("cancel", remote))
         self.orders.put(("send", remote))
-        if attempt.cancel_event.is_set():
+        if attempt.stop_requested:
             self.orders.put(("cancel", remote))
 
     def close(self, timeout: float = 2.0) -> None:

@@ -211,7 +211,7 @@ class Worker:
     @staticmethod
     def _stop(job: Job, why: str) -> None:
         """Stop a run by this worker's own decision: it ends `interrupted`."""
-        if not job.attempt.cancel_event.is_set():
+        if not job.attempt.stop_requested:
             log.warning("run %d: stopping it: %s", job.head[1], why)
             job.attempt.cancel(why, "interrupted")
 
