@@ -7,8 +7,9 @@ failed one, close it when the thread is done.
 
 A write takes the store's one write lock first: SQLite's `BEGIN IMMEDIATE`, PostgreSQL's
 transaction-level advisory lock (app/store/backend.py). The fencing epoch of a leader
-engine, when several engines share a PostgreSQL store, belongs with that lock: checked in
-the same transaction as every claim and state change the writer commits.
+engine, when several engines share a PostgreSQL store, is set right after that lock
+(`write_batch(epoch=N)`, app/store/leader.py): the database checks it on every claim and
+state change the writer commits in that transaction.
 """
 
 from __future__ import annotations
@@ -27,12 +28,17 @@ log = logging.getLogger(__name__)
 
 
 @contextmanager
-def write_batch() -> Iterator[Any]:
+def write_batch(epoch: int | None = None) -> Iterator[Any]:
     """One write transaction on this thread's connection holding the store's write lock
-    (nestable: a savepoint inside another transaction)."""
+    (nestable: a savepoint inside another transaction). With `epoch` (a PostgreSQL store's
+    leading engine) its writes are fenced: refused once another engine leads."""
     if isinstance(db.obj, pw.PostgresqlDatabase):
         with db.atomic() as txn:
             lock_writes()
+            if epoch is not None:
+                from app.store.leader import fence
+
+                fence(epoch)
             yield txn
         return
     with db.atomic("IMMEDIATE") as txn:
