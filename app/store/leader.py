@@ -141,6 +141,15 @@ def store_epoch() -> int:
     return int(row[0]) if row is not None else 0
 
 
+def _seen_away(exc: BaseException) -> None:
+    """The lease's connection failed because the server is away: tell the store, so every
+    thread's connection to it is opened anew at its next use."""
+    from app.store.integrity import UNREACHABLE, fault_of
+
+    if fault_of(exc) == UNREACHABLE and isinstance(db.obj, backend.PostgresStore):
+        db.obj.seen_away()
+
+
 class LeaderLease:
     """The lease on a shared PostgreSQL store; `EngineLock`'s interface plus `renew`."""
 
@@ -151,7 +160,8 @@ class LeaderLease:
         self._con: Any = None  # the dedicated connection (psycopg, autocommit)
         self._mine = False  # the advisory lock is held on it
         self._renewed = 0.0  # monotonic time of the last statement that proved the lease
-        self.epoch: int | None = None
+        self.epoch: int | None = None  # the last epoch this lease took
+        self.continued = False  # the last take followed this lease's own epoch directly
         self.info: dict[str, Any] = {}
 
     @property
@@ -159,17 +169,18 @@ class LeaderLease:
         return self._mine
 
     def try_acquire(self, who: str) -> bool:
-        """Take the lease if it is free (never blocks on it), then bump the epoch."""
+        """Take the lease if it is free (never blocks on it), then bump the epoch; False
+        when another engine holds it. Raises when the server cannot be asked."""
         if self._mine:
             return True
         try:
             con = self._connection()
             got = bool(con.execute("SELECT pg_try_advisory_lock(%s)",
                                    (LEADER_KEY,)).fetchone()[0])
-        except Exception as exc:
-            log.debug("lease: could not ask for it: %s", exc)
+        except BaseException as exc:
             self._drop()
-            return False
+            _seen_away(exc)
+            raise
         if not got:
             return False
         self._renewed = time.monotonic()
@@ -195,6 +206,7 @@ class LeaderLease:
         except Exception as exc:
             log.debug("lease: renewal failed: %s", exc)
             self._drop()
+            _seen_away(exc)
             return False
         self._renewed = time.monotonic()
         return True
@@ -251,6 +263,7 @@ class LeaderLease:
         now = datetime.now(UTC)
         with write_batch():
             before = leader_info()
+            previous = store_epoch()
             cur = backend.execute(
                 "UPDATE meta SET value = CAST(CAST(value AS bigint) + 1 AS text)"
                 " WHERE key = ? RETURNING value", (EPOCH_KEY,))
@@ -264,5 +277,6 @@ class LeaderLease:
                              before, {"by": who, "epoch": epoch}, now)
             audit.append("engine", "engine.lead", who, before, info, now)
         audit.committed()
+        self.continued = self.epoch is not None and previous == self.epoch
         self.epoch = epoch
         self.info = info

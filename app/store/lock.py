@@ -31,6 +31,7 @@ class EngineLease(Protocol):
 
     leases: bool  # held only while renewed (True), or until the process dies (False)
     epoch: int | None  # the fencing epoch taken with it (a shared store), else None
+    continued: bool  # its last take followed its own previous epoch (nobody led between)
 
     @property
     def held(self) -> bool: ...
@@ -53,6 +54,7 @@ def engine_lock(home: Path, url: str | None) -> EngineLease:
 class EngineLock:
     leases = False
     epoch: int | None = None
+    continued = False
 
     def __init__(self, home: Path) -> None:
         self.path = home / LOCK_NAME
