@@ -276,13 +276,13 @@ class Engine:
         t.start()
 
     def _dispatch_loop(self) -> None:
-        horizon = self.horizon
         while True:
             fn = self._inbox.get()
             if fn is None:
                 break
             try:
                 fn()
+                horizon = self.horizon  # (built afresh when a deposed leader leads again)
                 if horizon.to_arm:
                     self.timing.arm_many(horizon.take_armed())
             except Exception as exc:
