@@ -131,6 +131,14 @@ class Leadership:
             holder = {}
         return describe(holder)
 
+    def leading_text(self) -> str:
+        """`leading since T (epoch N)` while this engine leads a shared store, else ''."""
+        info = self.engine.lock.info if self.leading else {}
+        since = info.get("since")
+        if not isinstance(since, int | float):
+            return ""
+        return f"leading since {local_time(since)} (epoch {info.get('epoch')})"
+
     def fenced_off(self, detail: str) -> None:
         """Writer thread: the database refused this engine's epoch."""
         self.step_down(f"the store refused its writes ({detail})")
@@ -259,9 +267,13 @@ def describe(holder: dict[str, object]) -> str:
     name = holder.get("engine")
     if holder.get("host") and name:
         since = holder.get("since")
-        when = (datetime.fromtimestamp(float(since)).astimezone().strftime("%Y-%m-%d %H:%M:%S")
-                if isinstance(since, int | float) else "?")
+        when = local_time(since) if isinstance(since, int | float) else "?"
         own = " (this engine)" if holder.get("this") else ""
         return f"engine {name} on {holder['host']} leads since {when}{own}"
     pid = holder.get("pid")
     return f"engine pid {pid} holds this store" if pid else "another engine holds this store"
+
+
+def local_time(stamp: float) -> str:
+    """A POSIX time as this machine's local date and time, to the second."""
+    return datetime.fromtimestamp(stamp).astimezone().strftime("%Y-%m-%d %H:%M:%S")

@@ -32,6 +32,7 @@ class EngineLease(Protocol):
     leases: bool  # held only while renewed (True), or until the process dies (False)
     epoch: int | None  # the fencing epoch taken with it (a shared store), else None
     continued: bool  # its last take followed its own previous epoch (nobody led between)
+    info: dict[str, Any]  # who leads, as recorded when it was taken (a shared store)
 
     @property
     def held(self) -> bool: ...
@@ -59,6 +60,7 @@ class EngineLock:
     def __init__(self, home: Path) -> None:
         self.path = home / LOCK_NAME
         self._fd: int | None = None
+        self.info: dict[str, Any] = {}
 
     @property
     def held(self) -> bool:
