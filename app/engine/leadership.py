@@ -82,7 +82,9 @@ class Leadership:
                  pace: float) -> None:
         self.engine = engine
         self._stop = stop
-        self._poll = poll
+        # a lease's connection idles between tries at most a third of the lease (the server
+        # ends an idle one at the lease's end)
+        self._poll = min(poll, LEASE / 3) if engine.lock.leases else poll
         self._renew = min(RENEW * pace, LEASE / 3)
         self.led = False  # this engine has led (its threads run)
         self.deposed = False  # it stepped down: fire nothing until it leads again
