@@ -107,13 +107,16 @@ class Leadership:
         engine = self.engine
         try:
             won = engine.lock.try_acquire(engine.id)
-        except Exception as exc:
-            if find_fault(exc) is None:
-                raise
-            engine.faults.unreachable(str(exc))  # said once; the thread below waits
-            engine.set_state("stalled", engine.faults.why)
+        except Exception as exc:  # the thread below tries again
             self._away = True
             won = False
+            if find_fault(exc) is not None:  # the server is away: said once, as an outage
+                engine.faults.unreachable(str(exc))
+                engine.set_state("stalled", engine.faults.why)
+            else:  # (a write lock not had in time, say)
+                log.warning("could not take the lead of %s yet (%s): waiting as a standby",
+                            engine.store.name, type(exc).__name__)
+                engine.set_state("standby", "could not take the lead yet")
         if won:
             self._lead()
         elif not self._away:
@@ -216,8 +219,9 @@ class Leadership:
             if not self.leading:
                 return
             self.suspended = True
-        log.warning("this engine's lease on the store lapsed (unrenewed for over %.0fs, or "
-                    "its connection failed): firing paused while it retakes it", LEASE)
+        log.warning("this engine's lease on the store lapsed (its session ended: silent for "
+                    "over %.0fs, or its connection failed): firing paused while it retakes it",
+                    LEASE)
         engine.post(engine.horizon.disarm_all)
         if engine.state == "running":
             engine.set_state("stalled", "lost its lease on the store: retaking it")

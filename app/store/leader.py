@@ -159,7 +159,6 @@ class LeaderLease:
         self.url = url
         self._con: Any = None  # the dedicated connection (psycopg, autocommit)
         self._mine = False  # the advisory lock is held on it
-        self._renewed = 0.0  # monotonic time of the last statement that proved the lease
         self.epoch: int | None = None  # the last epoch this lease took
         self.continued = False  # the last take followed this lease's own epoch directly
         self.info: dict[str, Any] = {}
@@ -183,7 +182,6 @@ class LeaderLease:
             raise
         if not got:
             return False
-        self._renewed = time.monotonic()
         try:
             install_fencing()
             self._take(who)
@@ -194,12 +192,11 @@ class LeaderLease:
         return True
 
     def renew(self) -> bool:
-        """Prove the lease still stands (one statement on its connection); False once it is
-        lost: the connection failed, or it went unproven for longer than `LEASE`."""
+        """Prove the lease still stands: one statement on its connection. While its session
+        lives the lock is this engine's; once the server ended the session (silent for
+        `LEASE` seconds: the process was stopped, or its network cut) the statement fails
+        — at once, or within the connection's send timeout — and the lease is lost."""
         if not self._mine:
-            return False
-        if time.monotonic() - self._renewed > LEASE:  # this process was stopped, or starved
-            self._drop()
             return False
         try:
             self._con.execute("SELECT 1")
@@ -208,7 +205,6 @@ class LeaderLease:
             self._drop()
             _seen_away(exc)
             return False
-        self._renewed = time.monotonic()
         return True
 
     def release(self) -> None:
