@@ -27,6 +27,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from app.engine import recovery
 from app.engine.clock import Clock
@@ -115,7 +116,7 @@ class Leadership:
                 engine.set_state("stalled", engine.faults.why)
             else:  # (a write lock not had in time, say)
                 log.warning("could not take the lead of %s yet (%s): waiting as a standby",
-                            engine.store.name, type(exc).__name__)
+                            engine.store.name, self._first_line(exc))
                 engine.set_state("standby", "could not take the lead yet")
         if won:
             self._lead()
@@ -135,6 +136,12 @@ class Leadership:
             log.debug("cannot read who leads: %s", exc)
             holder = {}
         return describe(holder)
+
+    def _first_line(self, exc: BaseException) -> str:
+        """An error's first line, the store URL's password (if any) blanked out."""
+        text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        password = urlsplit(self.engine.store.url or "").password
+        return text.replace(password, "***") if password else text
 
     def leading_text(self) -> str:
         """`leading since T (epoch N)` while this engine leads a shared store, else ''."""
@@ -193,7 +200,7 @@ class Leadership:
                 if not self._away:
                     self._away = True
                     log.warning("cannot ask %s who leads it (%s): retrying",
-                                engine.store.name, type(exc).__name__)
+                                engine.store.name, self._first_line(exc))
                 continue
             self._away = False
             if not won:

@@ -17,10 +17,11 @@ tasks). This module is how that is decided and enforced, in the database:
 - **The fence**: a statement trigger on `run` (INSERT, UPDATE), `run_output` (INSERT) and
   `task` (UPDATE) compares the transaction's `tickwork.epoch` setting with `leader_epoch`
   and raises `FENCED` (SQLSTATE TK001) when it is set and differs. The engine's writer sets
-  it (`fence`) right after taking the write lock, so every claim and state change of a
-  deposed leader is refused by the write itself. Writes without the setting (the CLI, the
-  window) are not checked. The same call bounds how long a writer stopped mid-transaction
-  can hold the write lock (`idle_in_transaction_session_timeout` = `LEASE`).
+  it right after taking the write lock (`write_batch(epoch)`, app/store/connection.py), so
+  every claim and state change of a deposed leader is refused by the write itself. Writes
+  without the setting (the CLI, the window) are not checked. The same call bounds how long
+  a writer stopped mid-transaction can hold the write lock
+  (`idle_in_transaction_session_timeout` = `LEASE`).
 
 The trigger and its function are installed idempotently the first time an engine asks for
 the lease (no schema version: `fence_version` in meta says which is installed).
@@ -37,19 +38,27 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.store import audit, backend
-from app.store.connection import write_batch
+from app.store.connection import LEASE, SETTING, write_batch
 from app.store.models import db, set_meta
+
+__all__ = [
+    "LEASE",
+    "FencedOff",
+    "LeaderLease",
+    "install_fencing",
+    "is_fenced",
+    "leader_info",
+    "store_epoch",
+]
 
 log = logging.getLogger(__name__)
 
 LEADER_KEY = 0x6C656164  # "lead": the session advisory lock the leading engine holds
-LEASE = 3.0  # seconds a silent leader keeps the lease (the server's idle_session_timeout)
 EPOCH_KEY = "leader_epoch"
 LEADER_INFO = "leader"
 FENCE_VERSION_KEY = "fence_version"
 FENCE_VERSION = "1"
 FENCED = "TK001"  # the SQLSTATE the fence raises
-SETTING = "tickwork.epoch"
 
 _FENCE_SQL = (
     f"""CREATE OR REPLACE FUNCTION tickwork_fence() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -94,15 +103,6 @@ def is_fenced(exc: BaseException | None) -> bool:
         todo.extend(a for a in err.args if isinstance(a, BaseException))
         todo.extend((getattr(err, "orig", None), err.__cause__, err.__context__))
     return False
-
-
-def fence(epoch: int) -> None:
-    """In a PostgreSQL write transaction holding the write lock: its writes are the leader of
-    `epoch`'s (refused by the trigger once the store's epoch moved on), and the server ends
-    it if its writer goes silent inside it for `LEASE` seconds."""
-    db.execute_sql("SELECT set_config(?, ?, true), set_config("
-                   "'idle_in_transaction_session_timeout', ?, true)",
-                   (SETTING, str(int(epoch)), str(int(LEASE * 1000))))
 
 
 def install_fencing() -> None:
@@ -217,6 +217,10 @@ class LeaderLease:
                         set_meta(LEADER_INFO, json.dumps({**info, "released": time.time()}))
             except Exception as exc:  # the server may be away: the session ends anyway
                 log.debug("lease: could not record the release: %s", exc)
+            try:  # at once: a closed session's locks go only as its server process ends
+                self._con.execute("SELECT pg_advisory_unlock(%s)", (LEADER_KEY,))
+            except Exception as exc:
+                log.debug("lease: could not unlock: %s", exc)
         self._drop()
 
     def holder(self) -> dict[str, Any] | None:
