@@ -202,10 +202,12 @@ class Leadership:
                     log.warning("cannot ask %s who leads it (%s): retrying",
                                 engine.store.name, self._first_line(exc))
                 continue
-            self._away = False
+            was_away, self._away = self._away, False
             if not won:
                 if self.suspended:
                     self.step_down("another engine holds its lease now")
+                elif was_away and not self.led:  # the server is back: say who leads
+                    engine.set_state("standby", self.holder_text())
                 continue
             if self.suspended:
                 if engine.lock.continued:
