@@ -37,6 +37,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from app.core.errors import StoreError
 from app.store import audit, backend
 from app.store.connection import LEASE, SETTING, write_batch
 from app.store.models import db, set_meta
@@ -242,11 +243,17 @@ class LeaderLease:
         import psycopg
 
         timeout = int(LEASE * 1000)
-        self._con = psycopg.connect(
-            self.url, autocommit=True, connect_timeout=10,
-            application_name="tickwork-lease", keepalives=1, keepalives_idle=1,
-            keepalives_interval=1, keepalives_count=2, tcp_user_timeout=timeout,
-            options=f"-c idle_session_timeout={timeout} -c statement_timeout={timeout}")
+        try:
+            self._con = psycopg.connect(
+                self.url, autocommit=True, connect_timeout=10,
+                application_name="tickwork-lease", keepalives=1, keepalives_idle=1,
+                keepalives_interval=1, keepalives_count=2, tcp_user_timeout=timeout,
+                options=f"-c idle_session_timeout={timeout} -c statement_timeout={timeout}")
+        except psycopg.OperationalError as exc:
+            if "idle_session_timeout" in str(exc):  # a server older than PostgreSQL 14
+                raise StoreError("engines sharing a store need PostgreSQL 14 or newer (its "
+                                 "idle_session_timeout ends a silent leader's lease)") from None
+            raise
         return self._con
 
     def _drop(self) -> None:
