@@ -244,9 +244,10 @@ class Leadership:
         log.warning("this engine took its lease back (epoch %s): firing again",
                     engine.lock.epoch)
 
-        def catch_up() -> None:
-            recovery.redo_due(engine.store, engine.dispatcher,
-                              "after this engine's lease lapsed")
+        def catch_up() -> None:  # (while the store is away, its return catches up)
+            if not engine.faults.down:
+                recovery.redo_due(engine.store, engine.dispatcher,
+                                  "after this engine's lease lapsed")
         engine.post(catch_up)
         if engine.state == "stalled" and not engine.faults.down:
             engine.set_state("running", f"{engine.workers} workers")
