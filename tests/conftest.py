@@ -55,10 +55,6 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     # no test's engine pops up on the developer's desktop (tests/notify bring their own bus)
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
-    # an engine's first command starts its launcher processes (app/engine/launcher/), one
-    # interpreter each (~0.07 CPU s): two, not the default four, still share the commands
-    # between launchers, and the suite starts ~90 launchers instead of ~180
-    monkeypatch.setenv("TICKWORK_LAUNCHERS", "2")
 
 
 @pytest.fixture
