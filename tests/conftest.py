@@ -92,6 +92,7 @@ class CliResult:
 def cli(home: Path) -> Any:
     """Run the real `tickwork` CLI (`python -m app.cli`) in its own process against the temp
     home; started by the test zygote (tests/support/tickwork.py), without a new interpreter."""
+    tickwork.warm()
 
     def run(*args: str, stdin: str | None = None, timeout: float = 60) -> CliResult:
         proc = tickwork.run(["--home", str(home), *args], input=stdin, timeout=timeout,
