@@ -7,22 +7,39 @@ Checked on the source with `ast`, so an import inside a function (or under
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Final
 
+import pytest
+
 from tests.conftest import ROOT
+
+# one test process runs these checks: each file's nodes are then walked once, not per check
+pytestmark = pytest.mark.xdist_group("layers")
 
 APP = ROOT / "app"
 DATABASE = ("peewee", "playhouse", "app.store.models")
 MAX_LINES: Final = 400
 
 
+@functools.cache
+def _walked(text: str, filename: str) -> tuple[ast.AST, ...]:
+    return tuple(ast.walk(ast.parse(text, filename)))
+
+
+def nodes(path: Path) -> tuple[ast.AST, ...]:
+    """Every node of a file's syntax tree (`ast.walk`'s order), parsed and walked once per
+    test process for the same text."""
+    return _walked(path.read_text(encoding="utf-8"), str(path))
+
+
 def _imports(path: Path) -> list[tuple[int, str]]:
     """(line, module) of every absolute import in a file, at any depth; `from a import b`
     counts as both `a` and `a.b`."""
     found: list[tuple[int, str]] = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+    for node in nodes(path):
         if isinstance(node, ast.Import):
             found.extend((node.lineno, alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -55,7 +72,7 @@ def import_graph(root: Path, package: str = "app") -> dict[str, set[str]]:
     for module, path in files.items():
         here = module if path.name == "__init__.py" else module.rpartition(".")[0]
         targets: set[str | None] = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        for node in nodes(path):
             if isinstance(node, ast.Import):
                 targets.update(known(alias.name) for alias in node.names)
             elif isinstance(node, ast.ImportFrom):
@@ -200,14 +217,19 @@ def test_no_module_under_app_is_over_400_lines() -> None:
     assert found == {}, "over 400 lines: " + ", ".join(f"{p} ({n})" for p, n in found.items())
 
 
+@functools.cache
+def _module_names(root: Path) -> frozenset[str]:
+    return frozenset(module_name(p, root) for p in (root / "app").rglob("*.py"))
+
+
 def private_names_reached(path: Path, root: Path) -> list[str]:
     """Where a module reaches another module's private name: ``from app.x import _y``, or
     ``x._y`` on an app module it imported (``from app import x``, ``import app.x as x``)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-    modules = {module_name(p, root) for p in (root / "app").rglob("*.py")}
+    walked = nodes(path)
+    modules = _module_names(root)
     bound: set[str] = set()
     found: list[str] = []
-    for node in ast.walk(tree):
+    for node in walked:
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("app"):
             for alias in node.names:
                 if alias.name.startswith("_") and not alias.name.startswith("__"):
@@ -216,7 +238,7 @@ def private_names_reached(path: Path, root: Path) -> list[str]:
                     bound.add(alias.asname or alias.name)
         elif isinstance(node, ast.Import):
             bound.update(a.asname for a in node.names if a.asname and a.name in modules)
-    for node in ast.walk(tree):
+    for node in walked:
         if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
                 and node.value.id in bound and node.attr.startswith("_")
                 and not node.attr.startswith("__")):

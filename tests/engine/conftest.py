@@ -101,6 +101,7 @@ class EngineProcess:
 
 @pytest.fixture
 def spawn(home: Path, tmp_path: Path) -> Iterator[Any]:
+    tickwork.warm()  # the test's head starts count from its own clock, not the zygote's start
     procs: list[EngineProcess] = []
 
     def start(name: str = "engine", grace: float = 2.0) -> EngineProcess:

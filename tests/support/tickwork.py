@@ -30,6 +30,14 @@ def use_zygote(env: Mapping[str, str]) -> bool:
             and zygote().fits(env))
 
 
+def warm() -> None:
+    """Start this test process's zygote now, if calls will go through it: a fixture calls
+    this so that no test's first call pays the zygote's start (a new interpreter importing
+    the CLI, seconds on a loaded machine) between a time the test computed and the call."""
+    if use_zygote(os.environ):
+        zygote().start()
+
+
 def start(args: Sequence[str], *, env: Mapping[str, str] | None = None,
           cwd: str | Path = ROOT, stdin: Stream = None, stdout: Stream = None,
           stderr: Stream = None) -> Launch | subprocess.Popen[bytes]:

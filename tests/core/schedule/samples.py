@@ -91,11 +91,16 @@ def croniter_next(expr: str, start: datetime, count: int) -> list[datetime]:
 
 
 def transition_days(tz: ZoneInfo, first: int, last: int) -> set[tuple[int, int, int]]:
-    """Local dates (and their neighbours) on which ``tz`` changes its UTC offset."""
+    """Local dates (and their neighbours) on which ``tz`` changes its UTC offset. Six hours
+    at a time, but a day at a time while the offset holds (no zone changes twice in a day)."""
     days: set[tuple[int, int, int]] = set()
     moment = datetime(first, 1, 1, tzinfo=UTC)
     previous = moment.astimezone(tz).utcoffset()
     while moment.year <= last:
+        ahead = moment + timedelta(days=1)
+        if ahead.year <= last and ahead.astimezone(tz).utcoffset() == previous:
+            moment = ahead
+            continue
         moment += timedelta(hours=6)
         offset = moment.astimezone(tz).utcoffset()
         if offset != previous:

@@ -171,10 +171,16 @@ def test_an_interval_is_elapsed_time_through_the_repeated_hour() -> None:
 
 
 def _transitions(tz: ZoneInfo, first: int, last: int) -> list[datetime]:
-    """The UTC instants (to the minute) at which ``tz`` changes its offset."""
+    """The UTC instants (to the minute) at which ``tz`` changes its offset. Hour by hour,
+    but a day at a time while the offset holds (no zone here changes twice in a day)."""
     found: list[datetime] = []
     moment = datetime(first, 1, 1, tzinfo=UTC)
     while moment.year <= last:
+        ahead = moment + timedelta(days=1)
+        if ahead.year <= last and ahead.astimezone(tz).utcoffset() == \
+                moment.astimezone(tz).utcoffset():
+            moment = ahead
+            continue
         step = moment + timedelta(hours=1)
         if moment.astimezone(tz).utcoffset() != step.astimezone(tz).utcoffset():
             edge = moment
