@@ -113,6 +113,9 @@ class CeleryRuns:
                "secrets": bool(secrets),
                "resume": (None if attempt.resume_state is None
                           else json.dumps(attempt.resume_state))}
+        if action.kind == "python":  # run in a Python worker process on the worker
+            job["python"] = {"target": action.target, "kwargs": action.kwargs}
+            job["argv"] = []
         remote = Remote(attempt, queue_name, job, secrets)
         with self.lock:
             self.pending[remote.celery_id] = remote
@@ -263,6 +266,29 @@ class CeleryRuns:
                                 f"running on Celery worker {message[4]} ({celery_id})\n")
         elif kind == "out":
             self.sink.on_output(attempt, str(message[4]), str(message[5]))
+        elif kind == "progress":
+            fraction = message[4]
+            self.sink.on_progress(attempt, None if fraction is None else float(fraction),
+                                  str(message[5]))
+        elif kind == "checkpoint":  # committed on a thread of its own, then acknowledged
+            threading.Thread(target=self._commit, args=(remote, str(message[4])),
+                             daemon=True, name="tickwork-celery-checkpoint").start()
+
+    def _commit(self, remote: Remote, text: str) -> None:
+        """A Python run's checkpoint: into the ledger, then the worker's `checkpoint()`
+        returns (or raises, with the reason)."""
+        error: str | None = None
+        try:
+            self.sink.on_checkpoint(remote.attempt, json.loads(text))
+        except Exception as exc:
+            error = str(exc) or type(exc).__name__
+        ack = broker.key("ack", remote.celery_id)
+        try:
+            self.redis.pipeline(transaction=False).rpush(ack, json.dumps({"error": error})) \
+                .expire(ack, 60).execute()
+        except Exception as exc:  # the worker's checkpoint() times out and says so
+            log.warning("run %d: cannot acknowledge its checkpoint: %s",
+                        remote.attempt.run_id, exc)
 
     def _ignored(self, message: list[Any]) -> None:
         _kind, celery_id, run_id, attempt, status, code = message[:6]

@@ -26,13 +26,16 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.core.masking import Masker
 from app.core.task import Action
 from app.engine.attempts import MAX_CHECKPOINT, Attempt, Outcome
 from app.engine.launcher import client as launchers
 from app.remote import broker, wire
+
+if TYPE_CHECKING:
+    from app.remote.python import PythonRuns
 
 log = logging.getLogger("tickwork.worker")
 
@@ -93,6 +96,7 @@ class Worker:
         self.jobs: dict[str, Job] = {}
         self.take = self.redis.register_script(wire.TAKE)
         self.folder = tempfile.mkdtemp(prefix="tickwork-worker-")  # 0700: checkpoints
+        self.pythons: PythonRuns | None = None  # Python runs' worker processes, on first use
         self.beating = threading.Thread(target=self._beat, name="tickwork-beat", daemon=True)
         self.beating.start()
 
@@ -125,18 +129,25 @@ class Worker:
             return
         secrets: dict[str, str] = json.loads(taken[1]) if taken[1] else {}
         checkpoint = os.path.join(self.folder, f"{celery_id}.json")
-        if job.get("resume") is not None:
-            Path(checkpoint).write_text(str(job["resume"]))
-        env = {**{str(k): str(v) for k, v in dict(job["env"]).items()}, **secrets,
-               "TICKWORK_CHECKPOINT_FILE": checkpoint}
+        python = job.get("python")
+        env = {str(k): str(v) for k, v in dict(job["env"]).items()}
         argv = [str(a) for a in job["argv"]]
+        if python:  # a callable: its context carries the checkpoint, its secrets
+            action = Action("python", target=str(python["target"]),
+                            kwargs=dict(python.get("kwargs") or {}), cwd=job.get("cwd"))
+        else:
+            if job.get("resume") is not None:
+                Path(checkpoint).write_text(str(job["resume"]))
+            env = {**env, **secrets, "TICKWORK_CHECKPOINT_FILE": checkpoint}
+            action = Action("command", argv=tuple(argv), cwd=job.get("cwd"),
+                            stdin=job.get("stdin"))
         attempt = Attempt(
             run_id=int(job["run_id"]), task_id=0, task_name=str(job["task_name"]),
             scheduled_for=datetime.fromisoformat(str(job["scheduled_for"])),
-            attempt=int(job["attempt"]),
-            action=Action("command", argv=tuple(argv), cwd=job.get("cwd"),
-                          stdin=job.get("stdin")),
-            env=env, timeout=job.get("timeout"), secret_values=tuple(secrets.values()))
+            attempt=int(job["attempt"]), action=action, env=env, timeout=job.get("timeout"),
+            secret_values=tuple(secrets.values()),
+            resume_state=(json.loads(job["resume"]) if python and job.get("resume")
+                          else None))
         running = Job(celery_id, job, attempt, checkpoint)
         with self.lock:
             self.jobs[celery_id] = running
@@ -149,7 +160,11 @@ class Worker:
 
         replies = Replies(self, running)
         try:
-            launchers.submit(attempt, argv, env, replies, ended)
+            if python:
+                replies.on_started(attempt)
+                self.python_runs().start(attempt, replies, celery_id, secrets, ended)
+            else:
+                launchers.submit(attempt, argv, env, replies, ended)
             running.ended.wait()
         finally:
             with self.lock:
@@ -158,6 +173,15 @@ class Worker:
         assert end is not None
         replies.push("done", end.status, end.exit_code, end.error,
                      end.finished_at.timestamp(), self._checkpoint(running))
+
+    def python_runs(self) -> PythonRuns:
+        """This worker's Python runs (app/remote/python.py), made on the first one."""
+        with self.lock:
+            if self.pythons is None:
+                from app.remote.python import PythonRuns
+
+                self.pythons = PythonRuns(self.redis)
+            return self.pythons
 
     def _checkpoint(self, job: Job) -> str | None:
         """The checkpoint file's text (bounded, secrets masked), and the file gone."""
@@ -245,7 +269,11 @@ def main(url: str, queues: list[str], concurrency: int, name: str | None) -> int
 
     signals.task_revoked.connect(on_revoked, weak=False)
     app.conf.worker_pool = ThreadPool
-    with contextlib.suppress(KeyboardInterrupt):
-        app.Worker(hostname=host, concurrency=concurrency, queues=queues, loglevel="INFO",
-                   without_gossip=True, without_mingle=True, optimization="fair").start()
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            app.Worker(hostname=host, concurrency=concurrency, queues=queues, loglevel="INFO",
+                       without_gossip=True, without_mingle=True, optimization="fair").start()
+    finally:
+        if worker.pythons is not None:
+            worker.pythons.close()
     return 0
