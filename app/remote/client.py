@@ -94,6 +94,8 @@ class CeleryRuns:
         self.closed = threading.Event()
         self.away: str | None = None  # why the broker is unreachable, once said
         self.beaten_at = -1e9  # when this engine last said it is alive (monotonic)
+        self.server: str | None = None  # the broker's server id (a new one: it restarted)
+        self.restarted_at: float | None = None  # when a restart was seen (monotonic)
         self.threads = [threading.Thread(target=self._send_loop, name="tickwork-celery-send",
                                          daemon=True),
                         threading.Thread(target=self._read_loop, name="tickwork-celery-read",
@@ -234,6 +236,7 @@ class CeleryRuns:
                 if time.monotonic() >= next_look:
                     next_look = time.monotonic() + self.beat
                     self._look_for_lost()
+                    self._look_for_restart()
             except Exception as exc:  # the broker is away (or a bug): say it once, go on
                 self._away(exc)
                 self.closed.wait(1.0)
@@ -321,6 +324,33 @@ class CeleryRuns:
             return
         self.redis.set(self.alive, "1", px=int(self.beat * broker.ENGINE_BEATS * 1000))
         self.beaten_at = now
+
+    def _look_for_restart(self) -> None:
+        """A broker that restarted without its data lost the jobs no worker had taken yet
+        (its server id changed): those are sent again once `3 × BEAT` has passed without a
+        beat for them (a worker still running one beats again by then)."""
+        server = str(self.redis.info("server").get("run_id", ""))
+        if self.server is not None and server != self.server:
+            log.warning("the Celery broker %s restarted: the runs it lost are sent again",
+                        self.url)
+            self.restarted_at = time.monotonic()
+        self.server = server
+        if self.restarted_at is None or time.monotonic() - self.restarted_at < self.beat * 3:
+            return
+        self.restarted_at = None
+        with self.lock:
+            waiting = [r for r in self.pending.values() if r.sent and not r.started]
+        if not waiting:
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        for remote in waiting:
+            pipe.exists(broker.key("beat", remote.celery_id))
+            pipe.exists(broker.key("taken", remote.celery_id))
+        found = pipe.execute()
+        for i, remote in enumerate(waiting):
+            if not (found[2 * i] or found[2 * i + 1]):
+                remote.sent = False
+                self.orders.put(("send", remote))
 
     def _look_for_lost(self) -> None:
         """Runs a worker took whose beat is gone: the worker is lost, the run interrupted."""
