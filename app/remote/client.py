@@ -36,6 +36,7 @@ from app.engine.attempts import Attempt, Outcome, Sink
 from app.remote import broker, wire
 
 log = logging.getLogger("tickwork.engine")
+LOST_AFTER = 4  # beats after the broker was away before a missing beat means a lost worker
 
 
 @runtime_checkable
@@ -95,6 +96,10 @@ class CeleryRuns:
         self.away: str | None = None  # why the broker is unreachable, once said
         self.beaten_at = -1e9  # when this engine last said it is alive (monotonic)
         self.server: str | None = None  # the broker's server id (a new one: it restarted)
+        # when this engine last could not read the broker (monotonic): a run's missing beat
+        # means a lost worker only `LOST_AFTER` beats later, once its workers are back too
+        # (they beat again, and send the replies the outage held back)
+        self.unsure_at = -1e9
         self.restarted_at: float | None = None  # when a restart was seen (monotonic)
         self.threads = [threading.Thread(target=self._send_loop, name="tickwork-celery-send",
                                          daemon=True),
@@ -239,6 +244,7 @@ class CeleryRuns:
                     self._look_for_restart()
             except Exception as exc:  # the broker is away (or a bug): say it once, go on
                 self._away(exc)
+                self.unsure_at = time.monotonic()
                 self.closed.wait(1.0)
 
     def _heard(self, raw: bytes) -> None:
@@ -359,6 +365,9 @@ class CeleryRuns:
         if not sent:
             return
         self._beat()
+        unsure = max(self.unsure_at, self.restarted_at or -1e9)
+        if time.monotonic() - unsure < self.beat * LOST_AFTER:
+            return
         pipe = self.redis.pipeline(transaction=False)
         for remote in sent:
             pipe.exists(broker.key("beat", remote.celery_id))

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from app.remote.python import PythonRuns
 
 log = logging.getLogger("tickwork.worker")
+OUTBOX = 100_000  # replies kept at most while the broker is away (the oldest go first)
 
 
 class Job:
@@ -97,15 +98,41 @@ class Worker:
         self.take = self.redis.register_script(wire.TAKE)
         self.folder = tempfile.mkdtemp(prefix="tickwork-worker-")  # 0700: checkpoints
         self.pythons: PythonRuns | None = None  # Python runs' worker processes, on first use
+        self.out_lock = threading.Lock()
+        self.outbox: list[tuple[str, str]] = []  # replies not sent yet (the broker is away)
+        self.unsent = False  # ... said once
         self.beating = threading.Thread(target=self._beat, name="tickwork-beat", daemon=True)
         self.beating.start()
 
     def push(self, reply: str, message: list[Any]) -> None:
-        try:  # an engine that died never reads its list again: it goes after a day
-            self.redis.pipeline(transaction=False).rpush(reply, wire.encode(message)).expire(
-                reply, broker.KEEP).execute()
-        except Exception as exc:  # the broker is away: the engine hears the run as lost
-            log.warning("cannot reply to the engine: %s", exc)
+        """A reply to the engine; kept, in order, while the broker is away, and sent when it
+        is back (the heartbeat thread tries again every beat): a run that ended meanwhile
+        is still heard as it ended."""
+        with self.out_lock:
+            self.outbox.append((reply, wire.encode(message)))
+            if len(self.outbox) > OUTBOX:
+                del self.outbox[:len(self.outbox) - OUTBOX]
+        self.flush()
+
+    def flush(self) -> None:
+        with self.out_lock:
+            if not self.outbox:
+                return
+            try:  # an engine that died never reads its list again: it goes after a day
+                pipe = self.redis.pipeline(transaction=False)
+                for reply, text in self.outbox:
+                    pipe.rpush(reply, text).expire(reply, broker.KEEP)
+                pipe.execute()
+            except Exception as exc:
+                if not self.unsent:
+                    log.warning("cannot reply to the engine (%s): replies wait until the "
+                                "broker is back", exc)
+                self.unsent = True
+                return
+            if self.unsent:
+                log.warning("the broker is back: %d waiting replies sent", len(self.outbox))
+            self.unsent = False
+            self.outbox.clear()
 
     def run(self, celery_id: str, job: dict[str, Any], revoked: bool) -> None:
         """Take and run one job, to its end; its replies tell the engine the rest. A failure
@@ -210,6 +237,7 @@ class Worker:
             time.sleep(self.beat)
             with self.lock:
                 jobs = list(self.jobs.values())
+            self.flush()
             try:
                 if jobs:
                     pipe = self.redis.pipeline(transaction=False)
@@ -270,9 +298,18 @@ def main(url: str, queues: list[str], concurrency: int, name: str | None) -> int
     signals.task_revoked.connect(on_revoked, weak=False)
     app.conf.worker_pool = ThreadPool
     try:
-        with contextlib.suppress(KeyboardInterrupt):
-            app.Worker(hostname=host, concurrency=concurrency, queues=queues, loglevel="INFO",
-                       without_gossip=True, without_mingle=True, optimization="fair").start()
+        while True:
+            celery = app.Worker(hostname=host, concurrency=concurrency, queues=queues,
+                                loglevel="INFO", without_gossip=True, without_mingle=True,
+                                optimization="fair")
+            with contextlib.suppress(KeyboardInterrupt):
+                celery.start()
+            if not celery.exitcode:  # a signal (warm shutdown): we are done
+                break
+            # an error Celery gives up on (kombu losing the broker while it restores
+            # unacknowledged messages): this worker's runs went on; its consumer starts again
+            log.warning("the Celery consumer stopped on an error: starting it again")
+            time.sleep(1.0)
     finally:
         if worker.pythons is not None:
             worker.pythons.close()
