@@ -20,7 +20,9 @@ and manual runs seen in the store), `recovery` (start-up, clock jumps). Every on
 takes the engine's `Clock` (app/engine/clock.py). See docs/architecture.md.
 
 Only an engine holding the store's lock fires tasks; one that cannot get it waits as a
-hot standby and takes over when the holder dies.
+hot standby and takes over when the holder dies (`Leadership`, app/engine/leadership.py:
+a file lock for an SQLite store, a renewed lease and a fencing epoch for a shared
+PostgreSQL store, where a deposed leader steps down and may lead again later).
 
 `pace` (default `$TICKWORK_PACE`, else 1) scales how long the engine idles between looks
 for what no event tells it — the standby's tries for the lock, the store thread's polls for
@@ -58,6 +60,7 @@ from app.engine.events import EngineState, Event, EventHub
 from app.engine.executor import Attempt, Executor, Outcome
 from app.engine.faults import StoreFaults
 from app.engine.horizon import Horizon
+from app.engine.leadership import Leadership
 from app.engine.notifier import Notifier
 from app.engine.recorder import RunRecorder, utcnow
 from app.engine.retention import DEBOUNCE, Retention
@@ -71,7 +74,7 @@ from app.engine.writer import Writer
 from app.secrets import Keyring
 from app.store import connection
 from app.store.database import Store
-from app.store.lock import EngineLock
+from app.store.lock import engine_lock
 
 log = logging.getLogger("tickwork.engine")
 logging.getLogger("apscheduler").setLevel(logging.WARNING)  # it logs every job add/remove
@@ -98,7 +101,7 @@ class Engine:
         self.id = f"{socket.gethostname()}:{os.getpid()}:{int(clock.time() * 1000)}"
         self.hub = EventHub()
         self.state = "stopped"
-        self.lock = EngineLock(self.home)
+        self.lock = engine_lock(self.home, store.url)
         self.keyring = Keyring(self.home)
         self.stats = Stats(clock)
         self.workers = workers or int(os.environ.get("TICKWORK_WORKERS", "0") or 0) or 8
@@ -119,16 +122,10 @@ class Engine:
                                     runs_seen=self._runs_seen, clock_jumped=self._clock_jumped,
                                     quiet=self._quiet, store_fault=self.faults.met, clock=clock,
                                     pace=pace)
-        self.tasks = TaskSync(store, self.hub, post=self.post, on_store=self.watcher.submit)
-        self.horizon = Horizon(self.timing, self.writer, self.tasks.tasks, horizon,
-                               self.tasks.load, clock)
-        self.dispatcher = Dispatcher(
-            self.id, clock=clock, post=self.post, writer=self.writer, hub=self.hub,
-            timing=self.timing, executor=self.executor, recorder=self.recorder,
-            stats=self.stats, horizon=self.horizon, tasks=self.tasks, workers=self.workers,
-            paused=lambda: self.faults.down, history=StoreHistory(store))
-        self.tasks.attach(self.horizon, self.dispatcher.upstreams)
-        self.requests = Requests(self.dispatcher, self.post)
+        self._horizon_seconds = horizon
+        self.leadership = Leadership(self, self._stop, poll=self._standby_poll, pace=pace)
+        self.writer.on_fenced = self.leadership.fenced_off
+        self.rewire()
         self._metrics: Any = None
         self._watchers: list[Callable[[Event], None]] = []  # listeners that watch live
         # -- history retention (keep policy, app/engine/retention.py): its own thread --
@@ -137,6 +134,22 @@ class Engine:
         self.hub.subscribe(self.retention.on_event)
         # desktop notifications (notify): started with the engine, stopped after its last run
         self.notifier = Notifier(store, self.hub, on_service_change=self.on_service_change)
+
+    def rewire(self) -> None:
+        """Build the dispatcher and the parts that hold its state (at start, and afresh on
+        the dispatcher thread when a deposed leader leads again)."""
+        self.tasks = TaskSync(self.store, self.hub, post=self.post,
+                              on_store=self.watcher.submit)
+        self.horizon = Horizon(self.timing, self.writer, self.tasks.tasks,
+                               self._horizon_seconds, self.tasks.load, self.clock)
+        self.dispatcher = Dispatcher(
+            self.id, clock=self.clock, post=self.post, writer=self.writer, hub=self.hub,
+            timing=self.timing, executor=self.executor, recorder=self.recorder,
+            stats=self.stats, horizon=self.horizon, tasks=self.tasks, workers=self.workers,
+            paused=lambda: self.faults.down or self.leadership.paused,
+            history=StoreHistory(self.store))
+        self.tasks.attach(self.horizon, self.dispatcher.upstreams)
+        self.requests = Requests(self.dispatcher, self.post)
 
     # -- public --------------------------------------------------------------------------
 
@@ -154,19 +167,14 @@ class Engine:
     def start(self) -> str:
         """Become the active engine if the store is free, else a standby; returns which."""
         self.notifier.start()  # notify
-        if self.lock.try_acquire(self.id):
-            self._activate()
-        else:
-            self._set_state("standby", self._holder_text())
-            self._spawn(self._standby, "tickwork-standby")
-        return self.state
+        return self.leadership.start()
 
     def stop(self, grace: float = 10.0) -> None:
         """Stop firing; let running attempts finish for `grace` seconds; interrupt the rest."""
         if self._stop.is_set():
             return
         self._stop.set()
-        if self.state in ACTIVE:
+        if self.leadership.led:
             self.timing.stop()
             done = threading.Event()
             self.post(lambda: self._shutdown(grace, done))
@@ -221,24 +229,13 @@ class Engine:
 
     # -- life cycle -------------------------------------------------------------------------
 
-    def _holder_text(self) -> str:
-        holder = self.lock.holder() or {}
-        pid = holder.get("pid")
-        return f"engine pid {pid} holds this store" if pid else "another engine holds this store"
-
     def _set_state(self, state: str, detail: str = "") -> None:
         self.state = state
         log.info("engine %s%s", state, f": {detail}" if detail else "")
         self.hub.emit(EngineState(state, detail))
 
-    def _standby(self) -> None:
-        while not self.clock.wait(self._stop, self._standby_poll):
-            if self.lock.try_acquire(self.id):
-                log.warning("the engine holding %s is gone: taking over", self.home)
-                self._activate()
-                return
-
-    def _activate(self) -> None:
+    def activate(self) -> None:
+        """Start the parts of the store's leading engine (once, when it first leads)."""
         # Threads that wait on SQLite or a pipe give up the GIL and must win it back; with
         # CPython's default 5 ms switch interval that wait dominates at thousands of runs a
         # second (the convoy effect). 0.5 ms keeps the writer and the dispatcher flowing.
@@ -279,13 +276,13 @@ class Engine:
         t.start()
 
     def _dispatch_loop(self) -> None:
-        horizon = self.horizon
         while True:
             fn = self._inbox.get()
             if fn is None:
                 break
             try:
                 fn()
+                horizon = self.horizon  # (built afresh when a deposed leader leads again)
                 if horizon.to_arm:
                     self.timing.arm_many(horizon.take_armed())
             except Exception as exc:

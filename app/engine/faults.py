@@ -148,6 +148,20 @@ class StoreFaults:
             if self.engine.state == "stalled":
                 self.engine.set_state("running", f"{self.engine.workers} workers")
 
+    def unreachable(self, detail: str) -> None:
+        """The store's server could not be asked who leads (at start): said once, as an
+        outage is; the engine waits for it as a standby would."""
+        self._kind = UNREACHABLE
+        self._say(UNREACHABLE, detail)
+
+    def reset(self) -> None:
+        """Dispatcher: a new term as the store's leader (app/engine/leadership.py) starts
+        with no pause said: start-up recovery runs again and finds out."""
+        self.down = False
+        self._start_up_delay = 0.0
+        with self._lock:
+            self._said = None
+
     def report(self, kind: str | None, detail: str) -> None:
         """The writer's report: CORRUPT, FULL, UNREACHABLE, or None when a write committed
         again."""

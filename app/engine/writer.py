@@ -21,6 +21,13 @@ it the same way, retried every second (each try is one connection attempt); a da
 and the end of a hold through `on_fault(None, "")`, so the engine can stop firing and say
 so. Nothing in a held batch is lost: a transaction the server dropped committed nothing, and
 the whole batch is tried again.
+
+On a shared PostgreSQL store the leading engine's writer carries its fencing epoch
+(`lead(epoch)`, app/store/leader.py) into every transaction. When the database refuses a
+batch because another engine leads now, the batch is dropped — the new leader owns those
+runs — and so is everything written after it under the same epoch, without a try; it is said
+once through `on_fenced(detail)`, and the engine steps down. A later `lead(new epoch)`
+writes again.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from typing import Any
 from app.engine.clock import WALL, Clock
 from app.store import connection, ledger
 from app.store.integrity import CORRUPT, FULL, UNREACHABLE, find_fault
+from app.store.leader import FencedOff, is_fenced
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +81,10 @@ class Writer:
         self._stopping = False
         self._stopped = threading.Event()  # wakes a backoff wait at stop
         self.on_fault = on_fault
+        self.on_fenced: Callable[[str], None] | None = None  # said once per deposed epoch
+        self.epoch: int | None = None  # the fencing epoch of a shared store's leader
+        self._fenced_epoch: int | None = None  # the epoch the database refused
+        self.dropped = 0  # writes dropped because the database fenced this engine off
         self.fault: str | None = None  # FULL or UNREACHABLE while a batch waits, CORRUPT
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._unwritten = 0  # writes given up at stop, the store still failing (said once)
@@ -83,6 +95,20 @@ class Writer:
 
     def start(self) -> None:
         self._thread.start()
+
+    def lead(self, epoch: int | None) -> None:
+        """Write as the leader of `epoch` from the next batch on (None: unfenced)."""
+        self.epoch = epoch
+
+    def fence_off(self) -> None:
+        """The engine stepped down: drop every write of its term from now on."""
+        if self.epoch is not None:
+            self._fenced_epoch = self.epoch
+
+    @property
+    def fenced(self) -> bool:
+        """The database refused this writer's epoch: its writes are dropped until `lead`."""
+        return self.epoch is not None and self._fenced_epoch == self.epoch
 
     # -- what engine threads call -------------------------------------------------------------
 
@@ -161,9 +187,19 @@ class Writer:
 
     def _commit(self, batch: _Batch) -> None:
         started = time.perf_counter()
+        if self.fenced:
+            self._drop(batch, None)
+            return
+        tried = self.epoch
         try:
             results, claimed = self._transact(batch)
         except Exception as exc:
+            if is_fenced(exc):
+                if self._retakes(tried):
+                    self._commit(batch)  # this engine took its lease back meanwhile
+                else:
+                    self._drop(batch, exc)
+                return
             fault = find_fault(exc)
             if fault is None:
                 log.warning("group commit of %d writes failed; replaying one by one",
@@ -193,7 +229,7 @@ class Writer:
 
     def _transact(self, batch: _Batch) -> tuple[list[Any], list[Any]]:
         results: list[Any] = []
-        with connection.write_batch():
+        with connection.write_batch(self.epoch):
             for work, _done in batch.calls:
                 results.append(work())
             claimed = ledger.claim_many([row for row, _ in batch.claims])
@@ -214,10 +250,18 @@ class Writer:
             wait = RETRY_AWAY if kind == UNREACHABLE else delay
             stopping = self.clock.wait(self._stopped, wait)
             delay = min(delay * 2, RETRY_MAX)
+            tried = self.epoch
             try:
                 connection.end_transaction()
                 out = self._transact(batch)
             except Exception as exc:
+                if is_fenced(exc):  # back, and another engine leads now
+                    self._report(None, "")
+                    if self._retakes(tried):
+                        self._commit(batch)
+                    else:
+                        self._drop(batch, exc)
+                    return None
                 fault = find_fault(exc)
                 if fault is None:  # the store takes writes again; this batch has a bad one
                     self._report(None, "")
@@ -247,6 +291,32 @@ class Writer:
             except Exception:
                 log.exception("writer fault listener failed")
 
+    def _retakes(self, tried: int | None) -> bool:
+        """A batch refused under epoch `tried` may go again: the engine took its lease back
+        with nobody leading between (a newer epoch, and no step-down)."""
+        if tried is None or self.epoch == tried or self._fenced_epoch == tried:
+            return False
+        connection.end_transaction()
+        return True
+
+    def _drop(self, batch: _Batch, error: BaseException | None) -> None:
+        """The database fenced this writer off (`error`, the first time): drop the batch,
+        its callers hear `FencedOff`; say it once."""
+        connection.end_transaction()
+        self.dropped += len(batch)
+        epoch = self.epoch
+        if self._fenced_epoch != epoch:
+            self._fenced_epoch = epoch
+            detail = (str(error).strip().splitlines() or [""])[0] if error else "fenced off"
+            log.warning("the store refused this engine's writes (%s): dropping them", detail)
+            if self.on_fenced is not None:
+                try:
+                    self.on_fenced(detail)
+                except Exception:
+                    log.exception("writer fenced-off listener failed")
+        self._abandon(batch, FencedOff(f"another engine leads the store (epoch {epoch} is "
+                                       "over)"))
+
     def _abandon(self, batch: _Batch, error: BaseException) -> None:
         """A batch that will never commit: its callers hear the error (nothing else runs)."""
         for _work, done in batch.calls:
@@ -256,10 +326,17 @@ class Writer:
 
     def _replay(self, batch: _Batch) -> None:
         def one(work: Callable[[], Any], done: Done | None) -> None:
+            if self.fenced:
+                _call(done, None, FencedOff("another engine leads the store"))
+                return
             try:
-                with connection.write_batch():
+                with connection.write_batch(self.epoch):
                     result = work()
             except Exception as exc:
+                if is_fenced(exc):
+                    self._drop(_Batch(), exc)
+                    _call(done, None, exc)
+                    return
                 fault = find_fault(exc)
                 if fault is not None:
                     log.error("engine write failed: %s", fault[1])

@@ -4,6 +4,9 @@ The engine is started off the GUI thread (its recovery reads the store) and repo
 state through the bridge. It is either *running* (this process fires tasks) or on
 *standby*: another engine holds the store, this window is a viewer of it that still edits
 tasks through the store, and the engine takes over by itself when the other one stops.
+On a shared PostgreSQL store the detail says who leads, where and since when (the engine
+reads it off the GUI thread, app/engine/leadership.py), and a running engine's detail says
+since when it leads.
 
 Signals:
     mode_changed(str, str): starting | running | standby | stopped, and a detail.
@@ -73,15 +76,24 @@ class Session(QObject):
         if state != self.mode:
             self._set_mode(state, self.engine_detail(state))
 
-    def engine_detail(self, state: str) -> str:
-        if state == "standby" and self.engine is not None:
+    def engine_detail(self, state: str, detail: str = "") -> str:
+        """What the status bar says beside the engine's state."""
+        if self.engine is None:
+            return ""
+        if self.store.url is not None:  # a shared store: who leads, from the engine's words
+            if state == "running":
+                return self.engine.leadership.leading_text()
+            return detail or ("another engine leads" if state == "standby" else "")
+        if state == "standby":
             holder = self.engine.lock.holder() or {}
             pid = holder.get("pid")
             return f"engine pid {pid}" if pid else "another engine"
         return ""
 
     def _on_bridge_engine_state_changed(self, state: str, detail: str) -> None:
-        self._set_mode(state, detail if state != "standby" else self.engine_detail(state))
+        shared = self.store.url is not None
+        self._set_mode(state, self.engine_detail(state, detail)
+                       if state == "standby" or (shared and state == "running") else detail)
 
     def _on_bridge_store_changed(self) -> None:
         if self.mode != "running":  # our engine's events say the rest

@@ -101,6 +101,11 @@ class PostgresStore(pw.PostgresqlDatabase):
         self._state.drops_seen = drops
         return conn
 
+    def seen_away(self) -> None:
+        """Another connection to the server (the leader's lease) found it away: every
+        thread's connection opened before is suspect, as when one of them finds it so."""
+        self._drops += 1
+
     def is_closed(self) -> bool:
         """Also True when the server closed this thread's connection (a restart, a cut
         network) outside a transaction: the next statement then connects anew instead of

@@ -7,8 +7,9 @@ failed one, close it when the thread is done.
 
 A write takes the store's one write lock first: SQLite's `BEGIN IMMEDIATE`, PostgreSQL's
 transaction-level advisory lock (app/store/backend.py). The fencing epoch of a leader
-engine, when several engines share a PostgreSQL store, belongs with that lock: checked in
-the same transaction as every claim and state change the writer commits.
+engine, when several engines share a PostgreSQL store, is set right after that lock
+(`write_batch(epoch=N)`, app/store/leader.py): the database checks it on every claim and
+state change the writer commits in that transaction.
 """
 
 from __future__ import annotations
@@ -25,14 +26,30 @@ from app.store.models import db
 
 log = logging.getLogger(__name__)
 
+LEASE = 3.0  # seconds a silent leader keeps its lease, and a silent fenced writer its write
+# lock (the server's idle_session_timeout / idle_in_transaction_session_timeout)
+SETTING = "tickwork.epoch"  # the transaction setting the fence trigger compares
+
+
+def fence(epoch: int) -> None:
+    """In a PostgreSQL write transaction holding the write lock: its writes are the leader of
+    `epoch`'s (refused by the trigger once the store's epoch moved on), and the server ends
+    it if its writer goes silent inside it for `LEASE` seconds."""
+    db.execute_sql("SELECT set_config(?, ?, true), set_config("
+                   "'idle_in_transaction_session_timeout', ?, true)",
+                   (SETTING, str(int(epoch)), str(int(LEASE * 1000))))
+
 
 @contextmanager
-def write_batch() -> Iterator[Any]:
+def write_batch(epoch: int | None = None) -> Iterator[Any]:
     """One write transaction on this thread's connection holding the store's write lock
-    (nestable: a savepoint inside another transaction)."""
+    (nestable: a savepoint inside another transaction). With `epoch` (a PostgreSQL store's
+    leading engine) its writes are fenced: refused once another engine leads."""
     if isinstance(db.obj, pw.PostgresqlDatabase):
         with db.atomic() as txn:
             lock_writes()
+            if epoch is not None:
+                fence(epoch)
             yield txn
         return
     with db.atomic("IMMEDIATE") as txn:

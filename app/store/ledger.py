@@ -11,9 +11,9 @@ psycopg's); a claim there says `ON CONFLICT DO NOTHING RETURNING id` instead of 
 `lastrowid`, and the multi-row updates are one pipelined statement per row. Either way a
 claim is the unique key (task, fire, attempt) turning a second insert away, in whichever
 process.
-A leader's fencing epoch (several engines on one PostgreSQL store) would go in here: a claim
-inserts only while the meta row `leader_epoch` still holds its epoch (INSERT ... SELECT ...
-WHERE), and `update`/`start_many`/`finish_many`/`interrupt` add the same condition.
+With several engines on one PostgreSQL store, these statements stay as they are: the
+leader's fencing epoch is set on the writer's transaction (`write_batch(epoch)`) and the
+store's trigger refuses any of them once another engine leads (app/store/leader.py).
 """
 
 from __future__ import annotations

@@ -8,6 +8,10 @@ polls it takes over within its poll interval when the holder is killed.
 
 It lives with the store (the file sits beside the database, and the service asks who holds
 it before cancelling a run) and meets `flock` through `app.platform`.
+
+A shared PostgreSQL store is led otherwise: engines on other machines cannot see this
+machine's file, so the lock there is a lease held in the database (app/store/leader.py).
+`engine_lock` chooses, in this one place, by the store's kind; both answer `EngineLease`.
 """
 
 from __future__ import annotations
@@ -16,16 +20,47 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from app import platform
 from app.store.home import LOCK_NAME
 
 
+class EngineLease(Protocol):
+    """What an engine asks of its store's lock, whichever kind it is."""
+
+    leases: bool  # held only while renewed (True), or until the process dies (False)
+    epoch: int | None  # the fencing epoch taken with it (a shared store), else None
+    continued: bool  # its last take followed its own previous epoch (nobody led between)
+    info: dict[str, Any]  # who leads, as recorded when it was taken (a shared store)
+
+    @property
+    def held(self) -> bool: ...
+    def try_acquire(self, who: str) -> bool: ...
+    def renew(self) -> bool: ...
+    def release(self) -> None: ...
+    def holder(self) -> dict[str, Any] | None: ...
+
+
+def engine_lock(home: Path, url: str | None) -> EngineLease:
+    """The lock one engine of this store holds: the file lock in the home for an SQLite
+    store, the database's lease for a shared PostgreSQL store at `url`."""
+    if url is None:
+        return EngineLock(home)
+    from app.store.leader import LeaderLease
+
+    return LeaderLease(url)
+
+
 class EngineLock:
+    leases = False
+    epoch: int | None = None
+    continued = False
+
     def __init__(self, home: Path) -> None:
         self.path = home / LOCK_NAME
         self._fd: int | None = None
+        self.info: dict[str, Any] = {}
 
     @property
     def held(self) -> bool:
@@ -45,6 +80,10 @@ class EngineLock:
         os.fsync(fd)
         self._fd = fd
         return True
+
+    def renew(self) -> bool:
+        """Held until released or its process dies: nothing to renew."""
+        return self._fd is not None
 
     def release(self) -> None:
         if self._fd is not None:

@@ -109,12 +109,16 @@ class StatusBar(QStatusBar):
         if mode == "standby":
             text = f"Viewer of another engine ({detail or 'running elsewhere'}) — takes over " \
                    "if it stops"
+        elif mode == "running" and detail.startswith("leading since"):  # a shared store
+            text = f"{text} — {detail}"
         self.engine.setText(f"● {text}")
         palette = self.engine.palette()
         palette.setColor(QPalette.ColorRole.WindowText, display.status_colour(status))
         self.engine.setPalette(palette)
         self.engine.setToolTip({
-            "running": "This window's engine fires tasks on this store.",
+            "running": "This window's engine fires tasks on this store." + (
+                " Engines on other machines sharing it wait as standbys." if
+                detail.startswith("leading since") else ""),
             "standby": "Another Tickwork engine holds this store and fires its tasks; this "
                        "window shows and edits them, and takes over when that engine stops.",
             "stalled": f"{detail}. No task starts until the store can be written again; "

@@ -1,0 +1,295 @@
+"""Which engine fires: the standby's tries for the store's lock, the leader's renewals of it,
+and the leader stepping down when the lock or the database says another engine leads.
+
+With an SQLite store the lock is a file lock (app/store/lock.py): held until this process
+dies, so a standby only polls it and, once it has it, leads for good. With a shared
+PostgreSQL store it is a lease (app/store/leader.py) that this thread renews about every
+second; the epoch taken with it goes into every write of the engine's writer.
+
+A leader whose lease lapses (a renewal failed, or it went unproven longer than the lease:
+the process was stopped, or its server or network is away) is *suspended*: it fires nothing
+new and tries to take the lease again. If it gets it back and nobody led in between (the
+epoch it finds is its own), it goes on — a restart of the server costs a pause, not its
+running commands. If another engine holds the lease, or led meanwhile, or the database
+refuses the writer's epoch, it steps down: the dispatcher claims and starts nothing, the
+armed fires are dropped, its running attempts are stopped (their ends cannot be recorded:
+the new leader's start-up recovery marks those runs interrupted and retries them by policy)
+and the writer drops what it held. That is said once (log, `EngineState` standby, a
+notification; the new leader audits `engine.fenced_off`). It is then a standby that may win
+the lease again once its last attempt is gone; the dispatcher's parts are built afresh and
+start-up recovery runs as at a first start.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from app.engine import recovery
+from app.engine.clock import Clock
+from app.engine.dispatcher import Dispatcher
+from app.engine.events import EventHub, Notification
+from app.engine.faults import StoreFaults
+from app.engine.horizon import Horizon
+from app.engine.writer import Writer
+from app.store.database import Store
+from app.store.integrity import find_fault
+from app.store.leader import LEASE
+from app.store.lock import EngineLease
+
+log = logging.getLogger("tickwork.engine")
+
+RENEW = 1.0  # seconds between renewals of a lease (scaled by the engine's pace)
+FENCED_REASON = "this engine was fenced off: another engine leads the store"
+
+
+class LeaderParts(Protocol):
+    """What leading asks of the engine."""
+
+    id: str
+    state: str
+    workers: int
+
+    @property
+    def lock(self) -> EngineLease: ...
+    @property
+    def store(self) -> Store: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def hub(self) -> EventHub: ...
+    @property
+    def writer(self) -> Writer: ...
+    @property
+    def dispatcher(self) -> Dispatcher: ...
+    @property
+    def horizon(self) -> Horizon: ...
+    @property
+    def faults(self) -> StoreFaults: ...
+    def post(self, fn: Callable[[], None]) -> None: ...
+    def set_state(self, state: str, detail: str = "") -> None: ...
+    def activate(self) -> None: ...
+    def rewire(self) -> None: ...
+
+
+class Leadership:
+    """The engine's claim to lead its store; `start`, then its thread does the rest."""
+
+    def __init__(self, engine: LeaderParts, stop: threading.Event, *, poll: float,
+                 pace: float) -> None:
+        self.engine = engine
+        self._stop = stop
+        # a lease's connection idles between tries at most a third of the lease (the server
+        # ends an idle one at the lease's end)
+        self._poll = min(poll, LEASE / 3) if engine.lock.leases else poll
+        self._renew = min(RENEW * pace, LEASE / 3)
+        self.led = False  # this engine has led (its threads run)
+        self.deposed = False  # it stepped down: fire nothing until it leads again
+        self.suspended = False  # its lease lapsed: fire nothing until it is retaken
+        self.steps_down = 0
+        self._away = False  # the store's server could not be asked (said once)
+        self._mutex = threading.Lock()
+
+    @property
+    def leading(self) -> bool:
+        return self.led and not self.deposed and not self.suspended
+
+    @property
+    def paused(self) -> bool:
+        """Fire nothing: the engine led, and does not now."""
+        return self.deposed or self.suspended
+
+    def start(self) -> str:
+        """Lead if the store's lock is free, else wait as a standby; returns the state."""
+        engine = self.engine
+        try:
+            won = engine.lock.try_acquire(engine.id)
+        except Exception as exc:  # the thread below tries again
+            self._away = True
+            won = False
+            if find_fault(exc) is not None:  # the server is away: said once, as an outage
+                engine.faults.unreachable(str(exc))
+                engine.set_state("stalled", engine.faults.why)
+            else:  # (a write lock not had in time, say)
+                log.warning("could not take the lead of %s yet (%s): waiting as a standby",
+                            engine.store.name, self._first_line(exc))
+                engine.set_state("standby", "could not take the lead yet")
+        if won:
+            self._lead()
+        elif not self._away:
+            engine.set_state("standby", self.holder_text())
+        if engine.lock.leases or not self.led:
+            thread = threading.Thread(target=self._run, name="tickwork-leader", daemon=True)
+            thread.start()
+        return engine.state
+
+    def holder_text(self) -> str:
+        """Who holds the store, in words: `engine E on host H leads since T` on a shared
+        store, else the file lock's pid."""
+        try:
+            holder = self.engine.lock.holder() or {}
+        except Exception as exc:  # the store's server may be away
+            log.debug("cannot read who leads: %s", exc)
+            holder = {}
+        return describe(holder)
+
+    def _first_line(self, exc: BaseException) -> str:
+        """An error's first line, the store URL's password (if any) blanked out."""
+        text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        password = urlsplit(self.engine.store.url or "").password
+        return text.replace(password, "***") if password else text
+
+    def leading_text(self) -> str:
+        """`leading since T (epoch N)` while this engine leads a shared store, else ''."""
+        info = self.engine.lock.info if self.leading else {}
+        since = info.get("since")
+        if not isinstance(since, int | float):
+            return ""
+        return f"leading since {local_time(since)} (epoch {info.get('epoch')})"
+
+    def fenced_off(self, detail: str) -> None:
+        """Writer thread: the database refused this engine's epoch."""
+        self.step_down(f"the store refused its writes ({detail})")
+
+    def step_down(self, why: str) -> None:
+        """Stop firing at once and become a standby (any thread; said once)."""
+        engine = self.engine
+        with self._mutex:
+            if not self.led or self.deposed:
+                return
+            self.deposed, self.suspended = True, False
+            self.steps_down += 1
+        engine.writer.fence_off()
+        epoch = engine.lock.epoch
+        if engine.lock.held:
+            engine.lock.release()
+        engine.post(self._stand_down)
+        leader = self.holder_text()
+        log.error("%s (%s; epoch %s): firing stopped, its running commands are stopped; "
+                  "now a standby (%s)", FENCED_REASON, why, epoch, leader)
+        engine.hub.emit(Notification(
+            "store", "Tickwork: another engine leads this store",
+            f"This engine was fenced off ({why}); {leader}. It fires nothing and takes over "
+            "again only if that engine stops."))
+        engine.set_state("standby", f"fenced off; {leader}")
+
+    def _stand_down(self) -> None:
+        """Dispatcher: claim and start nothing more, drop the armed fires, stop attempts."""
+        d = self.engine.dispatcher
+        d.stopping = True
+        self.engine.horizon.disarm_all()
+        for attempt in d.running():
+            attempt.cancel(FENCED_REASON, "interrupted")
+
+    def _run(self) -> None:
+        engine = self.engine
+        while not engine.clock.wait(self._stop, self._renew if self.leading else self._poll):
+            if self.leading:
+                if not engine.lock.leases or engine.lock.renew():
+                    continue
+                self._lapse()
+            if self.deposed and engine.dispatcher.running_count():
+                continue  # its last attempts are still stopping
+            try:
+                won = engine.lock.try_acquire(engine.id)
+            except Exception as exc:  # the store's server away: said once, tried again
+                if not self._away:
+                    self._away = True
+                    log.warning("cannot ask %s who leads it (%s): retrying",
+                                engine.store.name, self._first_line(exc))
+                continue
+            was_away, self._away = self._away, False
+            if not won:
+                if self.suspended:
+                    self.step_down("another engine holds its lease now")
+                elif was_away and not self.led:  # the server is back: say who leads
+                    engine.set_state("standby", self.holder_text())
+                continue
+            if self.suspended:
+                if engine.lock.continued:
+                    self._retook()
+                else:
+                    self.step_down("another engine led the store while its lease lapsed")
+                continue
+            log.warning("the engine that held the store is gone: taking over%s",
+                        f" (epoch {engine.lock.epoch})" if engine.lock.epoch else "")
+            self._lead()
+            if not engine.lock.leases:
+                return
+
+    def _lapse(self) -> None:
+        """The lease lapsed: fire nothing new until it is retaken (or another leads)."""
+        engine = self.engine
+        with self._mutex:
+            if not self.leading:
+                return
+            self.suspended = True
+        log.warning("this engine's lease on the store lapsed (its session ended: silent for "
+                    "over %.0fs, or its connection failed): firing paused while it retakes it",
+                    LEASE)
+        engine.post(engine.horizon.disarm_all)
+        if engine.state == "running":
+            engine.set_state("stalled", "lost its lease on the store: retaking it")
+
+    def _retook(self) -> None:
+        """The lease is back and nobody led meanwhile: fire again, catching up."""
+        engine = self.engine
+        engine.writer.lead(engine.lock.epoch)
+        with self._mutex:
+            self.suspended = False
+        log.warning("this engine took its lease back (epoch %s): firing again",
+                    engine.lock.epoch)
+
+        def catch_up() -> None:  # (while the store is away, its return catches up)
+            if not engine.faults.down:
+                recovery.redo_due(engine.store, engine.dispatcher,
+                                  "after this engine's lease lapsed")
+        engine.post(catch_up)
+        if engine.state == "stalled" and not engine.faults.down:
+            engine.set_state("running", f"{engine.workers} workers")
+
+    def _lead(self) -> None:
+        engine = self.engine
+        engine.writer.lead(engine.lock.epoch)
+        with self._mutex:
+            again, self.led, self.deposed = self.led, True, False
+        if not again:
+            engine.faults.reset()
+            engine.activate()
+            return
+        done = threading.Event()
+
+        def restart() -> None:  # dispatcher: fresh parts, start-up recovery as at start
+            try:
+                engine.rewire()
+                engine.faults.reset()
+                engine.faults.start_up()
+            finally:
+                done.set()
+        engine.post(restart)
+        done.wait(120)
+        if engine.faults.down:
+            engine.set_state("stalled", engine.faults.why)
+        else:
+            engine.set_state("running", f"{engine.workers} workers")
+
+
+def describe(holder: dict[str, object]) -> str:
+    """A lock holder in words."""
+    name = holder.get("engine")
+    if holder.get("host") and name:
+        since = holder.get("since")
+        when = local_time(since) if isinstance(since, int | float) else "?"
+        own = " (this engine)" if holder.get("this") else ""
+        return f"engine {name} on {holder['host']} leads since {when}{own}"
+    pid = holder.get("pid")
+    return f"engine pid {pid} holds this store" if pid else "another engine holds this store"
+
+
+def local_time(stamp: float) -> str:
+    """A POSIX time as this machine's local date and time, to the second."""
+    return datetime.fromtimestamp(stamp).astimezone().strftime("%Y-%m-%d %H:%M:%S")

@@ -1,0 +1,185 @@
+"""Several real `tickwork engine --store URL` processes, each with its own home (as on separate
+machines), on one PostgreSQL store: exactly one leads and fires; a killed leader is replaced
+by the standby; a leader stopped (SIGSTOP) past its lease is replaced, and once resumed it
+commits nothing, steps down once and can lead again later. The ledger has no fire run twice.
+
+The takeover times are printed (`-s`): they are measured, not asserted (the machine is
+shared); the waits below are bounds for a loaded machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from faults.harness import wait_until
+from tests.conftest import ROOT
+from tests.support import tickwork
+from tests.support.processes import stop
+
+PACE = "0.1"
+
+
+@dataclass
+class Started:
+    name: str
+    proc: Any
+    log: Path
+
+    def text(self) -> str:
+        return self.log.read_text()
+
+
+class Engines:
+    """The test's engine processes and its look at the shared store."""
+
+    def __init__(self, tmp_path: Path, url: str) -> None:
+        self.tmp_path = tmp_path
+        self.url = url
+        self.started: list[Started] = []
+        self.env = {**os.environ, "TICKWORK_PACE": PACE}
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        done = tickwork.run(["--home", str(self.tmp_path / "cli"), "--store", self.url, *args],
+                            timeout=60, cwd=ROOT, env=self.env)
+        assert done.returncode == 0, done.stderr
+        return done
+
+    def start(self, name: str, state: str) -> Started:
+        """An engine with its own home; waits until it says `state` (running | standby)."""
+        log = self.tmp_path / f"{name}.log"
+        with log.open("w") as err:
+            proc = tickwork.start(["--home", str(self.tmp_path / name), "engine", "--store",
+                                   self.url, "--grace", "2"], cwd=ROOT, env=self.env,
+                                  stdout=subprocess.DEVNULL, stderr=err)
+        engine = Started(name, proc, log)
+        self.started.append(engine)
+        wait_until(lambda: f"engine {state}" in engine.text(), 60)
+        return engine
+
+    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        with psycopg.connect(self.url, autocommit=True) as con:
+            return con.execute(sql, params).fetchall()
+
+    def leader(self) -> dict[str, Any]:
+        rows = self.query("SELECT value FROM meta WHERE key = 'leader'")
+        return json.loads(rows[0][0]) if rows else {}
+
+    def leader_pid(self) -> int | None:
+        pid = self.leader().get("pid")
+        return int(pid) if pid is not None else None
+
+    def runs(self) -> list[tuple[Any, ...]]:
+        """(scheduled_for, attempt, status, engine, queued_at, finished_at, reason)."""
+        return self.query("SELECT scheduled_for, attempt, status, engine, queued_at,"
+                          " finished_at, reason FROM run ORDER BY id")
+
+    def stop_all(self) -> None:
+        for engine in self.started:
+            if engine.proc.poll() is None:
+                os.kill(engine.proc.pid, signal.SIGCONT)
+            stop(engine.proc)
+
+
+@pytest.fixture
+def engines(tmp_path: Path, pg_url: str) -> Iterator[Engines]:
+    found = Engines(tmp_path, pg_url)
+    yield found
+    found.stop_all()
+    for engine in found.started:
+        assert "Traceback" not in engine.text(), engine.text()
+
+
+def engine_pid(engine_id: str) -> int:
+    return int(engine_id.split(":")[1])
+
+
+def no_fire_ran_twice(engines: Engines) -> None:
+    succeeded: dict[str, int] = {}
+    for fire, _attempt, status, *_ in engines.runs():
+        if status == "succeeded":
+            succeeded[fire] = succeeded.get(fire, 0) + 1
+    assert all(n == 1 for n in succeeded.values()), succeeded
+
+
+def test_two_engines_on_one_store_only_the_leader_fires(engines: Engines) -> None:
+    engines.cli("task", "add", "tick", "--command", "true", "--every", "1s")
+    a = engines.start("a", "running")
+    b = engines.start("b", "standby")
+    assert engines.leader_pid() == a.proc.pid
+    assert "leads since" in b.text()  # the standby says who leads, where and since when
+    wait_until(lambda: sum(r[2] == "succeeded" for r in engines.runs()) >= 3, 30)
+    assert {engine_pid(r[3]) for r in engines.runs()} == {a.proc.pid}
+    no_fire_ran_twice(engines)
+
+
+def test_a_killed_leader_is_replaced_and_nothing_is_lost_or_run_twice(
+        engines: Engines) -> None:
+    engines.cli("task", "add", "tick", "--command", "true", "--every", "1s",
+                "--catch-up", "all")
+    a = engines.start("a", "running")
+    b = engines.start("b", "standby")
+    wait_until(lambda: sum(r[2] == "succeeded" for r in engines.runs()) >= 2, 30)
+    a.proc.kill()
+    killed = time.monotonic()
+    wait_until(lambda: engines.leader_pid() == b.proc.pid, 15)
+    took = time.monotonic() - killed
+    wait_until(lambda: sum(engine_pid(r[3]) == b.proc.pid and r[2] == "succeeded"
+                           for r in engines.runs()) >= 2, 30)
+    print(f"\nkill -9: the standby led {took:.2f}s after the leader was killed")
+    firsts = sorted(datetime.fromisoformat(r[0]).timestamp() for r in engines.runs()
+                    if r[1] == 1)
+    assert len(firsts) == len(set(firsts))  # each fire claimed once
+    assert firsts[-1] - firsts[0] == len(firsts) - 1, firsts  # no second was lost
+    no_fire_ran_twice(engines)
+
+
+def test_a_stopped_leader_is_fenced_off_and_steps_down_once_resumed(
+        engines: Engines) -> None:
+    engines.cli("task", "add", "tick", "--command", "sleep 0.4", "--every", "1s")
+    a = engines.start("a", "running")
+    b = engines.start("b", "standby")
+    wait_until(lambda: sum(r[2] == "succeeded" for r in engines.runs()) >= 2, 30)
+    os.kill(a.proc.pid, signal.SIGSTOP)
+    stopped_at = datetime.now(UTC)
+    stopped = time.monotonic()
+    wait_until(lambda: engines.leader_pid() == b.proc.pid, 15)
+    took = time.monotonic() - stopped
+    wait_until(lambda: sum(engine_pid(r[3]) == b.proc.pid and r[2] == "succeeded"
+                           for r in engines.runs()) >= 2, 30)
+    os.kill(a.proc.pid, signal.SIGCONT)
+    a_log = wait_until(lambda: "engine standby: fenced off" in a.text() and a.text(), 30)
+    print(f"\nSIGSTOP: the standby led {took:.2f}s after the leader was stopped")
+
+    assert a_log.count("this engine was fenced off") == 1, a_log
+    for _fire, _attempt, status, engine, queued, finished, reason in engines.runs():
+        if engine_pid(engine) != a.proc.pid:
+            continue
+        assert datetime.fromisoformat(queued) < stopped_at  # claimed nothing once stopped
+        if finished is not None and datetime.fromisoformat(finished) > stopped_at:
+            # ended after the stop: only by the new leader's recovery, never by the old one
+            assert status == "interrupted" and "the engine stopped" in reason, reason
+    fenced = engines.query("SELECT target FROM audit_event WHERE action = 'engine.fenced_off'")
+    assert [engine_pid(t) for (t,) in fenced] == [a.proc.pid]
+    no_fire_ran_twice(engines)
+
+    stop(b.proc)  # the old leader, a standby now, leads again
+    wait_until(lambda: engines.leader_pid() == a.proc.pid, 30)
+    try:
+        wait_until(lambda: any(engine_pid(r[3]) == a.proc.pid and r[2] == "succeeded"
+                               and datetime.fromisoformat(r[4]) > stopped_at
+                               for r in engines.runs()), 30)
+    except TimeoutError:
+        raise AssertionError(a.text()) from None
+    no_fire_ran_twice(engines)
