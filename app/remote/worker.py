@@ -12,6 +12,11 @@ runs by itself (the engine has taken them as lost by then), and so does one whos
 stopped refreshing its own liveness key (a dead engine's runs are retried by the next
 engine's recovery). A worker killed outright takes its commands with it (its launchers are
 started with `--stop-orphans`).
+
+A Python action runs in a Python worker process of the engine's kind (app/remote/python.py).
+While the broker is away, replies wait in order and go when it is back (a run that ended
+meanwhile is heard as it ended); a Celery consumer that stops on an error it gives up on
+(kombu losing the broker while it restores unacknowledged messages) is started again.
 """
 
 from __future__ import annotations
