@@ -71,6 +71,24 @@ def test_a_cancel_stops_the_python_action_on_the_worker(
     assert done.status == "cancelled", done
 
 
+def test_a_callable_sees_cancelled_on_the_worker(
+        engine: Any, service: Any, start_worker: Any, tmp_path: Path) -> None:
+    start_worker()
+    (tmp_path / "polite.py").write_text(
+        "import time\n\ndef polite(path, context):\n"
+        "    open(path + '.started', 'w').close()\n"
+        "    while not context.cancelled:\n        time.sleep(0.02)\n"
+        "    open(path, 'w').write('saw the cancel')\n")
+    seen = tmp_path / "seen"
+    service.create_task(python_task("polite", "polite:polite", kwargs={"path": str(seen)},
+                                    cwd=str(tmp_path)))
+    run = service.run_now("polite")
+    wait_until(lambda: (tmp_path / "seen.started").exists(), 30)  # the callable runs
+    service.cancel_run(run.id)
+    assert ended(service, run.id).status == "cancelled"
+    assert seen.read_text() == "saw the cancel"  # it returned by itself, within the grace
+
+
 def test_a_checkpoint_is_carried_to_the_retry_on_the_worker(
         engine: Any, service: Any, start_worker: Any, tmp_path: Path) -> None:
     worker = start_worker()
