@@ -142,6 +142,11 @@ def run_case(url: str, rate: int, window: float, *, engines: int, lead: float,
 
     n = int(rate * window / 60)
     base = Path(tempfile.mkdtemp(prefix="tw-shared-"))
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env_extra or {})}
+    if broker is not None:
+        env["TICKWORK_BROKER"] = broker
+    # the workers are up before the first fire is chosen: their start is not lateness
+    working = [_worker(base, f"w{i}@bench", env, concurrency) for i in range(workers)]
     store = Store.open(base / "writer", url=url)
     t_write = time.perf_counter()
     start = datetime.now(UTC) + timedelta(seconds=lead + n / 4000)
@@ -151,10 +156,6 @@ def run_case(url: str, rate: int, window: float, *, engines: int, lead: float,
     store.close()
     log(f"{n:,} tasks written in {time.perf_counter() - t_write:.1f} s; first fire at "
         f"{start.isoformat(timespec='seconds')}")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env_extra or {})}
-    if broker is not None:
-        env["TICKWORK_BROKER"] = broker
-    working = [_worker(base, f"w{i}@bench", env, concurrency) for i in range(workers)]
     procs = {f"e{i}": _engine(base / f"e{i}", url, env) for i in range(engines)}
     pids = {name: p.pid for name, p in procs.items()}
     everyone = [*pids.values(), *(w.pid for w in working)]
