@@ -25,7 +25,7 @@ from app.core.task import FINISHED_STATUSES, Task, TaskSpec
 from app.secrets import Keyring, validate_secret_name
 from app.store import audit, audit_check, audit_log, runs, secret_refs, task_queries, tasks
 from app.store.database import Store
-from app.store.lock import EngineLock
+from app.store.lock import engine_lock
 
 log = logging.getLogger(__name__)
 
@@ -280,7 +280,7 @@ class Service:
             if run.status in FINISHED_STATUSES:
                 raise ValidationError("run", f"run {run_id} already finished ({run.status})")
             engine = runs.engine_of(run_id)
-            engine_alive = EngineLock(self.store.home).holder() is not None
+            engine_alive = engine_lock(self.store.home, self.store.url).holder() is not None
             if engine is not None and engine_alive:
                 runs.request_cancel(run_id)
             else:

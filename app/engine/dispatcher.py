@@ -104,15 +104,15 @@ class Dispatcher:
             return  # re-armed (retries) or caught up (fires) once the store takes writes
         ident = int(job_id[1:])
         if job_id[0] == "r":
-            self.retry_due(ident)
-            return
+            return self.retry_due(ident)
         for fire in self.horizon.fired(ident, run_times):
             task = self.tasks.cached(ident)
             if task is None or not task.spec.enabled:
                 continue
             self.stats.fired += 1
-            self.horizon.advance(task, fire)
+            after = self.horizon.advance(task, fire)
             self.claim(task, fire, 1, "schedule")
+            self.horizon.record_next(ident, after)  # after the claim (Horizon.advance)
 
     def fire_manual(self, task_id: int) -> None:
         task = self.tasks.get(task_id)

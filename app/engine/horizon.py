@@ -149,8 +149,11 @@ class Horizon:
         self.triggers.pop(task_id, None)
         self.set(task_id, None)
 
-    def advance(self, task: Task, fire: datetime) -> None:
-        """Compute the task's next fire after this one; record it and arm or index it."""
+    def advance(self, task: Task, fire: datetime) -> datetime | None:
+        """Compute the task's next fire after this one and arm or index it; the caller
+        records it (`record_next`) once the fire's claim is handed to the writer: the
+        writer commits in groups, and a kill between two must never leave the task moved
+        past a fire whose claim was not committed (tests/engine/test_fire_order.py)."""
         spec = task.spec
         nxt: datetime | None = None
         if spec.schedule.kind != "date":
@@ -170,13 +173,13 @@ class Horizon:
                 if trigger is not None:
                     nxt = shared[key] = next_after(trigger, fire)
         task_id = task.id
-        self.record_next(task_id, nxt)
         if nxt is None:
             self.next_of.pop(task_id, None)
             self.tasks.pop(task_id, None)
             self.triggers.pop(task_id, None)
         else:
             self.set(task_id, nxt)
+        return nxt
 
     def _recent(self) -> dict[tuple[Any, ...], datetime | None]:
         """The engine's cache of next fires shared by tasks alike: emptied once it holds

@@ -15,7 +15,7 @@ START = datetime(2027, 10, 30, 22, tzinfo=UTC)  # Berlin, the night 03:00 CEST -
 def _steps(engine: Any, task: Any, first: datetime, count: int) -> list[datetime]:
     fire, seen = first, [first]
     for _ in range(count):
-        engine.horizon.advance(task, fire)
+        engine.horizon.record_next(task.id, engine.horizon.advance(task, fire))
         ts = engine.horizon.next_fire(task.id)
         assert ts is not None
         fire = datetime.fromtimestamp(ts, UTC)

@@ -183,3 +183,22 @@ def test_a_stopped_leader_is_fenced_off_and_steps_down_once_resumed(
     except TimeoutError:
         raise AssertionError(a.text()) from None
     no_fire_ran_twice(engines)
+
+
+def test_a_cancel_from_another_machine_reaches_the_leader_that_runs_it(
+        engines: Engines, tmp_path: Path) -> None:
+    """The CLI in a home of its own (no file lock there) asks the leader to stop the run, and
+    the leader stops the command and records how it ended — not a run marked cancelled
+    while its command goes on."""
+    marker = tmp_path / "still-running"
+    engines.cli("task", "add", "long", "--manual", "--shell", "--command",
+                f"while true; do touch {marker}; sleep 0.1; done")
+    engines.start("a", "running")
+    engines.cli("task", "run", "long")
+    wait_until(lambda: any(r[2] == "running" for r in engines.runs()), 30)
+    run_id = engines.query("SELECT id FROM run")[0][0]
+    engines.cli("run", "cancel", str(run_id))
+    wait_until(lambda: engines.runs()[0][2] == "cancelled" and engines.runs()[0][5], 30)
+    marker.unlink(missing_ok=True)
+    time.sleep(0.5)  # the command, had it gone on, would touch the file again
+    assert not marker.exists()

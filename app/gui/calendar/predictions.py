@@ -28,7 +28,6 @@ retries due, for at most `STALE` seconds, then played again from the new now).
 from __future__ import annotations
 
 import bisect
-import gc
 import heapq
 import itertools
 import math
@@ -45,7 +44,7 @@ from app.core.schedule import parse_timezone
 from app.core.task import Task
 from app.engine.fires import TaskFires
 from app.engine.forecast import Forecast
-from app.engine.horizon import FREEZE_AT, schedule_key
+from app.engine.horizon import schedule_key
 from app.engine.occurrence import Occurrence
 from app.engine.simulate import PER_TASK
 from app.engine.world import World, WorldCache
@@ -99,11 +98,7 @@ class Predictions:
         with self._lock:
             _Read(self, data, service, start, end, task_ids, limit, per_day, one_shot,
                   entries_for).run()
-            if self.world.loaded >= FREEZE_AT:
-                # Thousands of tasks read afresh, and what they predict, stay between reads:
-                # kept out of the cyclic collector's full sweeps (at 10,000 tasks one sweep
-                # cost 130-370 ms, in every other read). Freed as ever once dropped.
-                gc.freeze()
+            self.world.keep_from_sweeps()
 
     # -- what is kept --------------------------------------------------------------------
 
