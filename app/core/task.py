@@ -298,9 +298,6 @@ class TaskSpec:
         )
         if spec.group_limit is not None and spec.group is None:
             raise ValidationError("group", "a group limit needs a group name")
-        if spec.runs_on != LOCAL and action.kind != "command":
-            raise ValidationError("runs_on", "a Celery worker runs command actions; a Python "
-                                  "action runs locally")
         return spec
 
     def with_changes(self, **changes: Any) -> TaskSpec:

@@ -6,6 +6,8 @@ Celery worker) which runs its command with the local semantics and reports back.
 - `wire` — the words on the wire: the job a run is sent as, the replies a worker sends;
 - `client` — the engine's side: send, hear, watch heartbeats, cancel;
 - `worker` — the worker's side: take a job, run it through a launcher, beat, reply;
+- `python` — the worker's Python runs: a Python worker process each (app/engine/pyworkers),
+  their context's checkpoints committed by the engine before `checkpoint()` returns;
 - `pool` — Celery's thread pool, made to hear a revoke with `terminate=True`.
 
 Nothing is imported here, so the engine imports Celery only once a task runs on it."""

@@ -36,6 +36,7 @@ from app.engine.attempts import Attempt, Outcome, Sink
 from app.remote import broker, wire
 
 log = logging.getLogger("tickwork.engine")
+LOST_AFTER = 4  # beats after the broker was away before a missing beat means a lost worker
 
 
 @runtime_checkable
@@ -94,6 +95,12 @@ class CeleryRuns:
         self.closed = threading.Event()
         self.away: str | None = None  # why the broker is unreachable, once said
         self.beaten_at = -1e9  # when this engine last said it is alive (monotonic)
+        self.server: str | None = None  # the broker's server id (a new one: it restarted)
+        # when this engine last could not read the broker (monotonic): a run's missing beat
+        # means a lost worker only `LOST_AFTER` beats later, once its workers are back too
+        # (they beat again, and send the replies the outage held back)
+        self.unsure_at = -1e9
+        self.restarted_at: float | None = None  # when a restart was seen (monotonic)
         self.threads = [threading.Thread(target=self._send_loop, name="tickwork-celery-send",
                                          daemon=True),
                         threading.Thread(target=self._read_loop, name="tickwork-celery-read",
@@ -113,6 +120,9 @@ class CeleryRuns:
                "secrets": bool(secrets),
                "resume": (None if attempt.resume_state is None
                           else json.dumps(attempt.resume_state))}
+        if action.kind == "python":  # run in a Python worker process on the worker
+            job["python"] = {"target": action.target, "kwargs": action.kwargs}
+            job["argv"] = []
         remote = Remote(attempt, queue_name, job, secrets)
         with self.lock:
             self.pending[remote.celery_id] = remote
@@ -231,8 +241,10 @@ class CeleryRuns:
                 if time.monotonic() >= next_look:
                     next_look = time.monotonic() + self.beat
                     self._look_for_lost()
+                    self._look_for_restart()
             except Exception as exc:  # the broker is away (or a bug): say it once, go on
                 self._away(exc)
+                self.unsure_at = time.monotonic()
                 self.closed.wait(1.0)
 
     def _heard(self, raw: bytes) -> None:
@@ -263,6 +275,29 @@ class CeleryRuns:
                                 f"running on Celery worker {message[4]} ({celery_id})\n")
         elif kind == "out":
             self.sink.on_output(attempt, str(message[4]), str(message[5]))
+        elif kind == "progress":
+            fraction = message[4]
+            self.sink.on_progress(attempt, None if fraction is None else float(fraction),
+                                  str(message[5]))
+        elif kind == "checkpoint":  # committed on a thread of its own, then acknowledged
+            threading.Thread(target=self._commit, args=(remote, str(message[4])),
+                             daemon=True, name="tickwork-celery-checkpoint").start()
+
+    def _commit(self, remote: Remote, text: str) -> None:
+        """A Python run's checkpoint: into the ledger, then the worker's `checkpoint()`
+        returns (or raises, with the reason)."""
+        error: str | None = None
+        try:
+            self.sink.on_checkpoint(remote.attempt, json.loads(text))
+        except Exception as exc:
+            error = str(exc) or type(exc).__name__
+        ack = broker.key("ack", remote.celery_id)
+        try:
+            self.redis.pipeline(transaction=False).rpush(ack, json.dumps({"error": error})) \
+                .expire(ack, 60).execute()
+        except Exception as exc:  # the worker's checkpoint() times out and says so
+            log.warning("run %d: cannot acknowledge its checkpoint: %s",
+                        remote.attempt.run_id, exc)
 
     def _ignored(self, message: list[Any]) -> None:
         _kind, celery_id, run_id, attempt, status, code = message[:6]
@@ -296,6 +331,33 @@ class CeleryRuns:
         self.redis.set(self.alive, "1", px=int(self.beat * broker.ENGINE_BEATS * 1000))
         self.beaten_at = now
 
+    def _look_for_restart(self) -> None:
+        """A broker that restarted without its data lost the jobs no worker had taken yet
+        (its server id changed): those are sent again once `3 × BEAT` has passed without a
+        beat for them (a worker still running one beats again by then)."""
+        server = str(self.redis.info("server").get("run_id", ""))
+        if self.server is not None and server != self.server:
+            log.warning("the Celery broker %s restarted: the runs it lost are sent again",
+                        self.url)
+            self.restarted_at = time.monotonic()
+        self.server = server
+        if self.restarted_at is None or time.monotonic() - self.restarted_at < self.beat * 3:
+            return
+        self.restarted_at = None
+        with self.lock:
+            waiting = [r for r in self.pending.values() if r.sent and not r.started]
+        if not waiting:
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        for remote in waiting:
+            pipe.exists(broker.key("beat", remote.celery_id))
+            pipe.exists(broker.key("taken", remote.celery_id))
+        found = pipe.execute()
+        for i, remote in enumerate(waiting):
+            if not (found[2 * i] or found[2 * i + 1]):
+                remote.sent = False
+                self.orders.put(("send", remote))
+
     def _look_for_lost(self) -> None:
         """Runs a worker took whose beat is gone: the worker is lost, the run interrupted."""
         with self.lock:
@@ -303,6 +365,9 @@ class CeleryRuns:
         if not sent:
             return
         self._beat()
+        unsure = max(self.unsure_at, self.restarted_at or -1e9)
+        if time.monotonic() - unsure < self.beat * LOST_AFTER:
+            return
         pipe = self.redis.pipeline(transaction=False)
         for remote in sent:
             pipe.exists(broker.key("beat", remote.celery_id))

@@ -3,7 +3,8 @@ Celery task's keyword arguments, JSON), the replies a worker pushes on the engin
 and the two Redis scripts that decide, atomically, who has a run.
 
 Job: `{"run_id", "attempt", "task_name", "scheduled_for", "argv", "env", "cwd", "stdin",
-"timeout", "resume", "reply", "engine", "secrets"}` — `argv` as exec gets it (a shell
+"timeout", "resume", "reply", "engine", "secrets"}`, plus `"python": {"target", "kwargs"}`
+for a Python action (then `argv` is empty) — `argv` as exec gets it (a shell
 command already `[shell, "-c", text]`), `env` the task's environment plus the `TICKWORK_*`
 variables every attempt gets, `resume` the checkpoint (JSON text) a retry resumes from,
 `reply` the engine's reply list, `engine` its liveness key, `secrets` whether a secret key
@@ -13,6 +14,10 @@ and Celery can log or show it).
 Replies, each a JSON list `[kind, celery id, run id, attempt, ...]`:
 - `started`, host, at — the command exists (wall time `at`) on that worker;
 - `out`, stream, text — output, decoded, masked and bounded by the worker's capture;
+- `progress`, fraction, message — a Python action's `context.progress()`;
+- `checkpoint`, state (JSON text) — a Python action's `context.checkpoint()`: the engine
+  commits it, then pushes `{"error": None | text}` on `tickwork:ack:<celery id>`, which the
+  worker's `checkpoint()` waits for;
 - `done`, status, exit code, error, at, checkpoint — how it ended as the worker's launcher
   saw it (`succeeded`, `failed`, `timed_out`, `cancelled` after the engine's revoke,
   `interrupted` when the worker stopped it by itself or its launcher died) and the

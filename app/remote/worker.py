@@ -12,6 +12,11 @@ runs by itself (the engine has taken them as lost by then), and so does one whos
 stopped refreshing its own liveness key (a dead engine's runs are retried by the next
 engine's recovery). A worker killed outright takes its commands with it (its launchers are
 started with `--stop-orphans`).
+
+A Python action runs in a Python worker process of the engine's kind (app/remote/python.py).
+While the broker is away, replies wait in order and go when it is back (a run that ended
+meanwhile is heard as it ended); a Celery consumer that stops on an error it gives up on
+(kombu losing the broker while it restores unacknowledged messages) is started again.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.core.masking import Masker
 from app.core.task import Action
@@ -34,7 +39,11 @@ from app.engine.attempts import MAX_CHECKPOINT, Attempt, Outcome
 from app.engine.launcher import client as launchers
 from app.remote import broker, wire
 
+if TYPE_CHECKING:
+    from app.remote.python import PythonRuns
+
 log = logging.getLogger("tickwork.worker")
+OUTBOX = 100_000  # replies kept at most while the broker is away (the oldest go first)
 
 
 class Job:
@@ -93,15 +102,42 @@ class Worker:
         self.jobs: dict[str, Job] = {}
         self.take = self.redis.register_script(wire.TAKE)
         self.folder = tempfile.mkdtemp(prefix="tickwork-worker-")  # 0700: checkpoints
+        self.pythons: PythonRuns | None = None  # Python runs' worker processes, on first use
+        self.out_lock = threading.Lock()
+        self.outbox: list[tuple[str, str]] = []  # replies not sent yet (the broker is away)
+        self.unsent = False  # ... said once
         self.beating = threading.Thread(target=self._beat, name="tickwork-beat", daemon=True)
         self.beating.start()
 
     def push(self, reply: str, message: list[Any]) -> None:
-        try:  # an engine that died never reads its list again: it goes after a day
-            self.redis.pipeline(transaction=False).rpush(reply, wire.encode(message)).expire(
-                reply, broker.KEEP).execute()
-        except Exception as exc:  # the broker is away: the engine hears the run as lost
-            log.warning("cannot reply to the engine: %s", exc)
+        """A reply to the engine; kept, in order, while the broker is away, and sent when it
+        is back (the heartbeat thread tries again every beat): a run that ended meanwhile
+        is still heard as it ended."""
+        with self.out_lock:
+            self.outbox.append((reply, wire.encode(message)))
+            if len(self.outbox) > OUTBOX:
+                del self.outbox[:len(self.outbox) - OUTBOX]
+        self.flush()
+
+    def flush(self) -> None:
+        with self.out_lock:
+            if not self.outbox:
+                return
+            try:  # an engine that died never reads its list again: it goes after a day
+                pipe = self.redis.pipeline(transaction=False)
+                for reply, text in self.outbox:
+                    pipe.rpush(reply, text).expire(reply, broker.KEEP)
+                pipe.execute()
+            except Exception as exc:
+                if not self.unsent:
+                    log.warning("cannot reply to the engine (%s): replies wait until the "
+                                "broker is back", exc)
+                self.unsent = True
+                return
+            if self.unsent:
+                log.warning("the broker is back: %d waiting replies sent", len(self.outbox))
+            self.unsent = False
+            self.outbox.clear()
 
     def run(self, celery_id: str, job: dict[str, Any], revoked: bool) -> None:
         """Take and run one job, to its end; its replies tell the engine the rest. A failure
@@ -125,18 +161,25 @@ class Worker:
             return
         secrets: dict[str, str] = json.loads(taken[1]) if taken[1] else {}
         checkpoint = os.path.join(self.folder, f"{celery_id}.json")
-        if job.get("resume") is not None:
-            Path(checkpoint).write_text(str(job["resume"]))
-        env = {**{str(k): str(v) for k, v in dict(job["env"]).items()}, **secrets,
-               "TICKWORK_CHECKPOINT_FILE": checkpoint}
+        python = job.get("python")
+        env = {str(k): str(v) for k, v in dict(job["env"]).items()}
         argv = [str(a) for a in job["argv"]]
+        if python:  # a callable: its context carries the checkpoint, its secrets
+            action = Action("python", target=str(python["target"]),
+                            kwargs=dict(python.get("kwargs") or {}), cwd=job.get("cwd"))
+        else:
+            if job.get("resume") is not None:
+                Path(checkpoint).write_text(str(job["resume"]))
+            env = {**env, **secrets, "TICKWORK_CHECKPOINT_FILE": checkpoint}
+            action = Action("command", argv=tuple(argv), cwd=job.get("cwd"),
+                            stdin=job.get("stdin"))
         attempt = Attempt(
             run_id=int(job["run_id"]), task_id=0, task_name=str(job["task_name"]),
             scheduled_for=datetime.fromisoformat(str(job["scheduled_for"])),
-            attempt=int(job["attempt"]),
-            action=Action("command", argv=tuple(argv), cwd=job.get("cwd"),
-                          stdin=job.get("stdin")),
-            env=env, timeout=job.get("timeout"), secret_values=tuple(secrets.values()))
+            attempt=int(job["attempt"]), action=action, env=env, timeout=job.get("timeout"),
+            secret_values=tuple(secrets.values()),
+            resume_state=(json.loads(job["resume"]) if python and job.get("resume")
+                          else None))
         running = Job(celery_id, job, attempt, checkpoint)
         with self.lock:
             self.jobs[celery_id] = running
@@ -149,7 +192,11 @@ class Worker:
 
         replies = Replies(self, running)
         try:
-            launchers.submit(attempt, argv, env, replies, ended)
+            if python:
+                replies.on_started(attempt)
+                self.python_runs().start(attempt, replies, celery_id, secrets, ended)
+            else:
+                launchers.submit(attempt, argv, env, replies, ended)
             running.ended.wait()
         finally:
             with self.lock:
@@ -158,6 +205,15 @@ class Worker:
         assert end is not None
         replies.push("done", end.status, end.exit_code, end.error,
                      end.finished_at.timestamp(), self._checkpoint(running))
+
+    def python_runs(self) -> PythonRuns:
+        """This worker's Python runs (app/remote/python.py), made on the first one."""
+        with self.lock:
+            if self.pythons is None:
+                from app.remote.python import PythonRuns
+
+                self.pythons = PythonRuns(self.redis)
+            return self.pythons
 
     def _checkpoint(self, job: Job) -> str | None:
         """The checkpoint file's text (bounded, secrets masked), and the file gone."""
@@ -186,6 +242,7 @@ class Worker:
             time.sleep(self.beat)
             with self.lock:
                 jobs = list(self.jobs.values())
+            self.flush()
             try:
                 if jobs:
                     pipe = self.redis.pipeline(transaction=False)
@@ -245,7 +302,20 @@ def main(url: str, queues: list[str], concurrency: int, name: str | None) -> int
 
     signals.task_revoked.connect(on_revoked, weak=False)
     app.conf.worker_pool = ThreadPool
-    with contextlib.suppress(KeyboardInterrupt):
-        app.Worker(hostname=host, concurrency=concurrency, queues=queues, loglevel="INFO",
-                   without_gossip=True, without_mingle=True, optimization="fair").start()
+    try:
+        while True:
+            celery = app.Worker(hostname=host, concurrency=concurrency, queues=queues,
+                                loglevel="INFO", without_gossip=True, without_mingle=True,
+                                optimization="fair")
+            with contextlib.suppress(KeyboardInterrupt):
+                celery.start()
+            if not celery.exitcode:  # a signal (warm shutdown): we are done
+                break
+            # an error Celery gives up on (kombu losing the broker while it restores
+            # unacknowledged messages): this worker's runs went on; its consumer starts again
+            log.warning("the Celery consumer stopped on an error: starting it again")
+            time.sleep(1.0)
+    finally:
+        if worker.pythons is not None:
+            worker.pythons.close()
     return 0

@@ -1,0 +1,115 @@
+"""A task with a Python action and `runs_on: celery` runs on a real `tickwork worker`, in a
+Python worker process there, with the local semantics: its output and result, a timeout
+that kills a `while True: pass`, a cancel, a checkpoint carried to the retry, its secret
+masked, a crash that ends only its run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from faults.harness import wait_until
+from tests.celery.test_celery_runs import ended, gone, output
+
+
+def python_task(name: str, target: str, **extra: Any) -> dict[str, Any]:
+    from tests.conftest import command_task
+
+    action = {"kind": "python", "target": target, "kwargs": extra.pop("kwargs", {}),
+              "cwd": extra.pop("cwd", None)}
+    return command_task(name, action=action, runs_on="celery", **extra)
+
+
+def test_a_python_action_runs_on_a_worker_with_output_result_and_secret(
+        engine: Any, service: Any, start_worker: Any) -> None:
+    start_worker()
+    service.set_secret("my-secret", "hush-hush-value")
+    service.create_task(python_task("leaky", "tests.support.actions:leak_secret",
+                                    secret_env={"MYSECRET": "my-secret"}))
+    run = service.run_now("leaky")
+    done = ended(service, run.id)
+    assert done.status == "succeeded", done
+    text = output(service, run.id)
+    assert "running on Celery worker w1@test" in text
+    assert "the token is ***" in text and "returned: '***'" in text and "using ***" in text
+    assert "hush-hush" not in text
+
+
+def test_a_python_action_that_raises_fails_with_its_traceback(
+        engine: Any, service: Any, start_worker: Any) -> None:
+    start_worker()
+    service.create_task(python_task("boom", "tests.support.actions:boom",
+                                    kwargs={"message": "kaput"}))
+    done = ended(service, service.run_now("boom").id)
+    assert done.status == "failed" and "kaput" in (done.error or "")
+    assert "Traceback" in output(service, done.id)
+
+
+def test_a_busy_loop_with_a_timeout_is_killed_on_the_worker(
+        engine: Any, service: Any, start_worker: Any, tmp_path: Path) -> None:
+    start_worker()
+    code = tmp_path / "spin.py"
+    code.write_text("import os\n\ndef spin(path):\n"
+                    "    open(path, 'w').write(str(os.getpid()))\n    while True:\n        pass\n")
+    pid_file = tmp_path / "pid"
+    service.create_task(python_task("spin", "spin:spin", kwargs={"path": str(pid_file)},
+                                    timeout=1, cwd=str(tmp_path)))
+    done = ended(service, service.run_now("spin").id)
+    assert done.status == "timed_out" and "timed out after 1s" in (done.error or ""), done
+    wait_until(lambda: pid_file.exists() and gone(int(pid_file.read_text())), 10)
+
+
+def test_a_cancel_stops_the_python_action_on_the_worker(
+        engine: Any, service: Any, start_worker: Any) -> None:
+    start_worker()
+    service.create_task(python_task("nap", "tests.support.actions:stubborn",
+                                    kwargs={"seconds": 60}))
+    run = service.run_now("nap")
+    wait_until(lambda: "running on Celery worker" in output(service, run.id), 30)
+    service.cancel_run(run.id)
+    done = ended(service, run.id)
+    assert done.status == "cancelled", done
+
+
+def test_a_callable_sees_cancelled_on_the_worker(
+        engine: Any, service: Any, start_worker: Any, tmp_path: Path) -> None:
+    start_worker()
+    (tmp_path / "polite.py").write_text(
+        "import time\n\ndef polite(path, context):\n"
+        "    open(path + '.started', 'w').close()\n"
+        "    while not context.cancelled:\n        time.sleep(0.02)\n"
+        "    open(path, 'w').write('saw the cancel')\n")
+    seen = tmp_path / "seen"
+    service.create_task(python_task("polite", "polite:polite", kwargs={"path": str(seen)},
+                                    cwd=str(tmp_path)))
+    run = service.run_now("polite")
+    wait_until(lambda: (tmp_path / "seen.started").exists(), 30)  # the callable runs
+    service.cancel_run(run.id)
+    assert ended(service, run.id).status == "cancelled"
+    assert seen.read_text() == "saw the cancel"  # it returned by itself, within the grace
+
+
+def test_a_checkpoint_is_carried_to_the_retry_on_the_worker(
+        engine: Any, service: Any, start_worker: Any, tmp_path: Path) -> None:
+    worker = start_worker()
+    steps = tmp_path / "steps"
+    service.create_task(python_task(
+        "counter", "tests.support.actions:count_to", retries=1, retry_delay=0,
+        kwargs={"n": 40, "path": str(steps), "pause": 0.1}))
+    run = service.run_now("counter")
+    wait_until(lambda: steps.exists() and len(steps.read_text().split()) >= 3, 30)
+    worker.proc.kill()  # the worker and its Python process go: the run is lost
+    worker.proc.wait(10)
+    lost = ended(service, run.id)
+    assert lost.status == "interrupted", lost
+    start_worker("w2@test")
+    retry = wait_until(lambda: [r for r in service.list_runs(task="counter")
+                                if r.attempt == 2], 30)[0]
+    again = ended(service, retry.id, 60)
+    assert again.status == "succeeded", again
+    done = [int(x) for x in steps.read_text().split()]
+    assert done[-1] == 40 and sorted(set(done)) == list(range(1, 41))
+    # each step was checkpointed before the next: the retry repeats at most the one step
+    # the worker was in when it was killed
+    assert len(done) - 40 <= 1, done
+    assert "progress: " in output(service, retry.id)
