@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from app.core.errors import TickworkError
 from app.core.policy import CATCH_UP_BOUND, catch_up_fires, should_retry
 from app.core.run import Run
 from app.core.schedule import build_trigger, parse_timezone
@@ -79,6 +80,7 @@ class Orphan:
     engine: str
     pgid: int | None
     leader_created: float | None
+    celery_id: str | None = None  # sent to a Celery worker (app/remote)
 
 
 def orphans() -> list[Orphan]:
@@ -96,6 +98,17 @@ def stop_leftovers(found: list[Orphan], grace: float = KILL_GRACE) -> None:
     if stopped:
         log.warning("stopped %d process(es) left running by %d run(s) of a dead engine",
                     stopped, len(found))
+    remote = [o.celery_id for o in found if o.celery_id]
+    if remote:  # on Celery workers: stopped there before the retry is claimed
+        from app.remote.broker import broker_url
+        from app.remote.orphans import stop_orphans
+
+        try:
+            url = broker_url()
+        except TickworkError as exc:
+            log.warning("cannot stop a dead engine's runs on Celery workers: %s", exc)
+        else:
+            stop_orphans(url, remote)
 
 
 def interrupt_orphans(found: list[Orphan], now: datetime, engine_id: str,

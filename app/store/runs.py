@@ -189,14 +189,14 @@ def needing_attention() -> list[RunState]:
 
 
 # (id, task id, fire, attempt, status, engine, pgid, leader created)
-Claimed = tuple[int, int, datetime, int, str, str, int | None, float | None]
+Claimed = tuple[int, int, datetime, int, str, str, int | None, float | None, str | None]
 
 
 def claimed_unfinished(statuses: Iterable[str]) -> list[Claimed]:
     """Runs in these statuses that an engine claimed, with what it knows of their processes."""
     return list(RunRow.select(
         RunRow.id, RunRow.task, RunRow.scheduled_for, RunRow.attempt, RunRow.status,
-        RunRow.engine, RunRow.pgid, RunRow.leader_created).where(
+        RunRow.engine, RunRow.pgid, RunRow.leader_created, RunRow.celery_id).where(
         RunRow.status.in_(list(statuses)) & RunRow.engine.is_null(False)).tuples())
 
 
