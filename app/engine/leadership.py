@@ -244,8 +244,10 @@ class Leadership:
         log.warning("this engine took its lease back (epoch %s): firing again",
                     engine.lock.epoch)
 
+        outage = engine.faults.down  # seen now: its end catches up, named for the outage
+
         def catch_up() -> None:  # (while the store is away, its return catches up)
-            if not engine.faults.down:
+            if not outage and not engine.faults.down:
                 recovery.redo_due(engine.store, engine.dispatcher,
                                   "after this engine's lease lapsed")
         engine.post(catch_up)
