@@ -24,19 +24,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 from urllib.parse import urlsplit
 
 from app.engine import recovery
-from app.engine.clock import Clock
-from app.engine.dispatcher import Dispatcher
-from app.engine.events import EventHub, Notification
-from app.engine.faults import StoreFaults
-from app.engine.horizon import Horizon
-from app.engine.writer import Writer
-from app.store.database import Store
+from app.engine.events import Notification
+from app.engine.faults import EngineParts, StoreFaults
 from app.store.integrity import find_fault
 from app.store.leader import LEASE
 from app.store.lock import EngineLease
@@ -47,31 +41,15 @@ RENEW = 1.0  # seconds between renewals of a lease (scaled by the engine's pace)
 FENCED_REASON = "this engine was fenced off: another engine leads the store"
 
 
-class LeaderParts(Protocol):
-    """What leading asks of the engine."""
+class LeaderParts(EngineParts, Protocol):
+    """What leading asks of the engine, beyond what its fault handling does."""
 
     id: str
-    state: str
-    workers: int
 
     @property
     def lock(self) -> EngineLease: ...
     @property
-    def store(self) -> Store: ...
-    @property
-    def clock(self) -> Clock: ...
-    @property
-    def hub(self) -> EventHub: ...
-    @property
-    def writer(self) -> Writer: ...
-    @property
-    def dispatcher(self) -> Dispatcher: ...
-    @property
-    def horizon(self) -> Horizon: ...
-    @property
     def faults(self) -> StoreFaults: ...
-    def post(self, fn: Callable[[], None]) -> None: ...
-    def set_state(self, state: str, detail: str = "") -> None: ...
     def activate(self) -> None: ...
     def rewire(self) -> None: ...
 
