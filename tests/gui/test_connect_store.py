@@ -8,7 +8,6 @@ own server), real windows offscreen, the real CLI as a subprocess."""
 from __future__ import annotations
 
 import os
-import socket
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +17,7 @@ from app.gui.qt import QApplication, Qt, QTimer
 from tests.conftest import ROOT
 from tests.gui.conftest import SCREENSHOTS, _open_gui, close_gui
 from tests.support import tickwork
-from tests.support.postgres import pg_server, pg_url
+from tests.support.postgres import free_port, pg_server, pg_url
 
 __all__ = ["pg_server", "pg_url"]
 
@@ -45,12 +44,6 @@ def _type(qtbot: Any, field: Any, text: str) -> None:
     qtbot.keyClicks(field, text)
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_connect_remembers_a_store_that_answers_and_reopens_the_window_on_it(
         home: Path, pg_url: str, qtbot: Any, tmp_path: Path) -> None:
     from app.gui.window.store_actions import Connection
@@ -62,7 +55,7 @@ def test_connect_remembers_a_store_that_answers_and_reopens_the_window_on_it(
             _type(qtbot, dialog.url, "http://nowhere/db")
             qtbot.mouseClick(dialog.connect_button, Qt.MouseButton.LeftButton)
             said["form"] = dialog.error.text()
-            _type(qtbot, dialog.url, f"postgresql://nobody@127.0.0.1:{_closed_port()}/x")
+            _type(qtbot, dialog.url, f"postgresql://nobody@127.0.0.1:{free_port()}/x")
             qtbot.mouseClick(dialog.connect_button, Qt.MouseButton.LeftButton)
             qtbot.waitUntil(lambda: not dialog.checking, timeout=15000)
             said["unreachable"] = dialog.error.text()

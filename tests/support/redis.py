@@ -19,14 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.postgres import free_port
+
 SKIP = ("redis-server not found: install Debian's `redis-server` package to run the tests "
         "of runs on Celery workers")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class RedisServer:
@@ -35,7 +31,7 @@ class RedisServer:
     def __init__(self, binary: str) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="tickwork-redis-"))
         self.binary = binary
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.proc: subprocess.Popen[bytes] | None = None
         self.start()
