@@ -6,7 +6,10 @@ while another test's Xvfb started or stopped beside it."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -23,6 +26,26 @@ def xvfb(screen: str = "1280x800x24") -> Iterator[str]:
         assert server.stdout is not None
         number = server.stdout.readline().strip()  # written once the server accepts clients
         assert number.isdigit(), f"Xvfb did not start ({number!r})"
-        yield f":{number}"
+        display = f":{number}"
+        _answers(server, display)
+        yield display
+        assert server.poll() is None, f"Xvfb {display} died during the test ({server.returncode})"
     finally:
         stop(server, 15)
+
+
+def _answers(server: subprocess.Popen[str], display: str, timeout: float = 10.0) -> None:
+    """Wait until a client really gets through to the display (xdotool asks its size): a
+    window started on it must not be the first to find out it cannot connect."""
+    tool = shutil.which("xdotool")
+    if tool is None:
+        return
+    deadline = time.monotonic() + timeout
+    while True:
+        assert server.poll() is None, f"Xvfb {display} exited ({server.returncode})"
+        asked = subprocess.run([tool, "getdisplaygeometry"], env={**os.environ,
+                               "DISPLAY": display}, capture_output=True, timeout=10)
+        if asked.returncode == 0:
+            return
+        assert time.monotonic() < deadline, f"no client gets through to Xvfb {display}"
+        time.sleep(0.1)
