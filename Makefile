@@ -32,8 +32,10 @@ engine: $(STAMP)
 
 # Bytecode is written even where the environment says not to (PYTHONDONTWRITEBYTECODE): each
 # test process and each engine or worker it starts would otherwise compile the same sources.
+# A test process that crashes ends the run at once (--max-worker-restart=0): pytest-xdist's
+# group scheduling otherwise waited for ever on the crashed process's group.
 test: $(STAMP)
-	PYTHONDONTWRITEBYTECODE= QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder \
+	PYTHONDONTWRITEBYTECODE= QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder --max-worker-restart=0 \
 		$(PYTEST_ARGS)
 
 lint: $(STAMP)
