@@ -183,6 +183,14 @@ def main() -> None:
         ("audit_append", "audit_append", []),
         ("gui_stall", "gui_stall", ["--rates", "10000,100000", *quick]),
         ("gui_stall_command", "gui_stall", ["--command", "--rates", "100000", *quick]),
+        # several engines on one PostgreSQL store, the leader killed mid-window: on their own
+        # workers, then on two Celery workers (issue 14); skipped where the servers are absent
+        ("shared_store", "shared_store", ["--rates", "10000,100000", "--kill-leader",
+                                          *quick]),
+        ("shared_store_celery", "shared_store", ["--rates", "10000,100000", "--kill-leader",
+                                                 "--runs-on", "celery", "--workers", "2",
+                                                 *quick]),
+        ("leader_fence", "leader_fence", []),
     ]
     if (Path(__file__).parent / "views.py").exists():
         plan.append(("views", "views", []))
