@@ -12,8 +12,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from benchmarks.shared_store import run_case
 
 RATE = 180  # fires a minute ...
@@ -90,7 +88,6 @@ def test_postgres_stopped_for_10s_mid_burst(pg_server: Any, redis_server: Any,
 
 def test_the_leader_killed_mid_burst_the_standby_takes_over(pg_server: Any, redis_server: Any,
                                                            tmp_path: Path) -> None:
-    pytest.importorskip("app.store.leader", reason="needs the fenced leader (branch leader)")
     url = pg_server.new_database()
     result = burst(url, redis_server.url, tmp_path / "logs", engines=2, kill_leader=True)
     assert result["killed_leader"] is not None, result

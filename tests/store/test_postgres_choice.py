@@ -6,12 +6,18 @@ the home's own file, and bad values — a mistyped URL, a password in it, a dama
 
 from __future__ import annotations
 
+import json
 import os
 import stat
+import subprocess
 from pathlib import Path
 
+import psycopg
+
+from faults.harness import wait_until
 from tests.conftest import ROOT, CliResult
 from tests.support import tickwork
+from tests.support.processes import stop
 
 
 def _cli(home: Path, *args: str) -> CliResult:
@@ -34,6 +40,19 @@ def test_a_remembered_shared_store_serves_every_command_until_turned_off(
     assert not (home / "tickwork.db").exists()
     shown = _cli(home, "settings", "--json").json()
     assert shown["store"] == pg_url
+    log = tmp_path / "engine.log"  # `tickwork engine` in that home leads the shared store
+    env = {k: v for k, v in os.environ.items() if k != "TICKWORK_STORE"}
+    with log.open("w") as err:
+        engine = tickwork.start(["--home", str(home), "engine"], cwd=ROOT,
+                                env={**env, "TICKWORK_PACE": "0.1"},
+                                stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_until(lambda: "engine running" in log.read_text(), 60)
+        with psycopg.connect(pg_url, autocommit=True) as con:
+            row = con.execute("SELECT value FROM meta WHERE key = 'leader'").fetchone()
+        assert row and json.loads(row[0])["pid"] == engine.pid, log.read_text()
+    finally:
+        stop(engine)
     off = _cli(home, "settings", "--shared-store", "off")
     assert off.code == 0 and not remembered.exists()
     assert _cli(home, "task", "list", "--json").json() == []  # the home's own file again
