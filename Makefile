@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # Tests spread over processes: many wait on real engine processes, so more than the cores.
 # Longest first (tests/support/ordering.py): xdist must keep the collection's order.
-TEST_WORKERS ?= 8
+TEST_WORKERS ?= 6
 STAMP := $(VENV)/.installed
 PACKAGE_STAMP := $(VENV)/.installed-package
 
