@@ -271,10 +271,14 @@ class LeaderLease:
         with write_batch():
             before = leader_info()
             previous = store_epoch()
-            cur = backend.execute(
-                "UPDATE meta SET value = CAST(CAST(value AS bigint) + 1 AS text)"
-                " WHERE key = ? RETURNING value", (EPOCH_KEY,))
-            epoch = int(cur.fetchone()[0])
+            if self.epoch is not None and previous == self.epoch:
+                epoch = previous  # its own lease again, nobody led between: the same term, so
+                # the writes its writer still holds (an outage) are not refused as stale
+            else:
+                cur = backend.execute(
+                    "UPDATE meta SET value = CAST(CAST(value AS bigint) + 1 AS text)"
+                    " WHERE key = ? RETURNING value", (EPOCH_KEY,))
+                epoch = int(cur.fetchone()[0])
             info = {"engine": who, "host": socket.gethostname(), "pid": os.getpid(),
                     "since": now.timestamp(), "epoch": epoch}
             set_meta(LEADER_INFO, json.dumps(info))
