@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -55,6 +56,17 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     # no test's engine pops up on the developer's desktop (tests/notify bring their own bus)
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _collect_between_tests() -> Iterator[None]:
+    """Where a window turned automatic collection off (app/gui/collector.py), the next
+    tests of this process may not run Qt's event loop: collect what is due between tests,
+    on this (the GUI) thread, as the window's timer would."""
+    yield
+    collector = sys.modules.get("app.gui.collector")
+    if collector is not None:
+        collector.collect_due()
 
 
 @pytest.fixture

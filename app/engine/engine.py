@@ -252,8 +252,11 @@ class Engine:
         self.post(recover)
         ready.wait(120)
         # What start-up loaded lives as long as the engine: keep it out of every collection
-        # (a full collection over hundreds of thousands of objects stalls for 100+ ms).
-        gc.collect()
+        # (a full collection over hundreds of thousands of objects stalls for 100+ ms). A
+        # host that turned automatic collection off collects on its own thread (the window:
+        # app/gui/collector.py) — a collection here could free its widgets off that thread.
+        if gc.isenabled():
+            gc.collect()
         gc.freeze()
         self.timing.start()
         self._spawn(self.watcher.run, "tickwork-store")

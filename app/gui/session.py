@@ -23,6 +23,7 @@ import logging
 from app.engine.engine import Engine
 from app.gui.background import Background
 from app.gui.bridge import Bridge
+from app.gui.collector import collect_now, collect_on_gui_thread
 from app.gui.qt import QObject, Signal
 from app.service import Service
 from app.store.database import Store
@@ -40,6 +41,7 @@ class Session(QObject):
     def __init__(self, store: Store, service: Service, engine: Engine | None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
+        collect_on_gui_thread()  # the engine's threads must never free a widget
         self.store = store
         self.service = service
         self.engine = engine
@@ -66,6 +68,7 @@ class Session(QObject):
             self._set_mode("stopped", "no engine in this window")
             return
         engine = self.engine
+        collect_now()  # here, before the engine freezes what it loaded (off this thread)
         self.background.run(engine.start, self._on_engine_started,
                             title="The engine could not start")
 
