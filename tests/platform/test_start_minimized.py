@@ -18,7 +18,7 @@ import pytest
 from faults.harness import wait_until
 from tests.conftest import ROOT
 from tests.support.processes import stop
-from tests.support.xserver import xvfb
+from tests.support.xserver import last_words, xvfb
 
 TOOLS = ("Xvfb", "dbus-daemon", "dbus-send", "xdotool")
 pytestmark = [pytest.mark.skipif(any(shutil.which(t) is None for t in TOOLS),
@@ -47,6 +47,17 @@ def _visible(env: dict[str, str]) -> list[str]:
     found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "^Tickwork"],
                            env=env, capture_output=True, text=True, timeout=30)
     return found.stdout.split()
+
+
+def _x_state(env: dict[str, str]) -> str:
+    """What the X side looked like when a window did not show (for a failure's message)."""
+    asked = subprocess.run(["xdotool", "getdisplaygeometry"], env=env, capture_output=True,
+                           text=True, timeout=30)
+    servers = subprocess.run(["pgrep", "-a", "Xvfb"], capture_output=True, text=True)
+    sockets = sorted(os.listdir("/tmp/.X11-unix")) if os.path.isdir("/tmp/.X11-unix") else []
+    return (f"DISPLAY={env['DISPLAY']}: xdotool now {asked.returncode} "
+            f"{(asked.stdout or asked.stderr).strip()!r}; servers {servers.stdout.strip()!r}; "
+            f"sockets {sockets}; Xvfb said {last_words()!r}")
 
 
 def _start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[str]:
@@ -91,7 +102,7 @@ def test_minimized_without_a_tray_opens_the_window(desktop: dict[str, str], home
         try:
             wait_until(lambda: _visible(desktop), 60)
         except TimeoutError:
-            raise AssertionError(log.read_text()) from None
+            raise AssertionError(f"{log.read_text()}\n{_x_state(desktop)}") from None
         assert "started minimised" not in log.read_text()
     finally:
         stop(window, 15)

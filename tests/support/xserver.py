@@ -9,19 +9,28 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from tests.support.processes import stop
+
+SAID: list[Path | None] = [None]  # the newest server's log (kept until the next one starts)
 
 
 @contextmanager
 def xvfb(screen: str = "1280x800x24") -> Iterator[str]:
     """Start Xvfb, yield its display (":N") once it accepts clients, stop it after."""
-    server = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", screen,
-                               "-nolisten", "tcp"], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True)
+    if SAID[0] is not None:
+        SAID[0].unlink(missing_ok=True)
+    fd, name = tempfile.mkstemp(prefix="xvfb-", suffix=".log")
+    SAID[0] = Path(name)
+    with os.fdopen(fd, "w") as said:
+        server = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", screen,
+                                   "-nolisten", "tcp"], stdout=subprocess.PIPE,
+                                  stderr=said, text=True)
     try:
         assert server.stdout is not None
         number = server.stdout.readline().strip()  # written once the server accepts clients
@@ -32,6 +41,14 @@ def xvfb(screen: str = "1280x800x24") -> Iterator[str]:
         assert server.poll() is None, f"Xvfb {display} died during the test ({server.returncode})"
     finally:
         stop(server, 15)
+
+
+def last_words() -> str:
+    """The end of what the newest of this process's X servers wrote (for failure messages)."""
+    try:
+        return SAID[0].read_text()[-2000:] if SAID[0] is not None else ""
+    except OSError:
+        return ""
 
 
 def _answers(server: subprocess.Popen[str], display: str, timeout: float = 10.0) -> None:
