@@ -175,8 +175,8 @@ class CalendarView(QWidget):
 
     @property
     def busy(self) -> bool:
-        """Whether a read is in flight or wanted."""
-        return self._reading > 0 or self._simulating or self._wanted
+        """Whether a read is in flight or wanted (a change's re-read is due soon)."""
+        return self._reading > 0 or self._simulating or self._wanted or self._soon.isActive()
 
     def reload(self) -> None:
         """Read the period shown again. A new period shows its past at once (a few grouped
