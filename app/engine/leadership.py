@@ -139,12 +139,15 @@ class Leadership:
         with self._mutex:
             if not self.led or self.deposed:
                 return
+            engine.writer.fence_off()
+            epoch = engine.lock.epoch
+            # Let go before `deposed` is set: the leader thread, seeing it, tries to lead
+            # again, and a lease still held then counted as taken afresh — it led on at the
+            # stale epoch, and was fenced off a second time (a fresh-clone flake).
+            if engine.lock.held:
+                engine.lock.release()
             self.deposed, self.suspended = True, False
             self.steps_down += 1
-        engine.writer.fence_off()
-        epoch = engine.lock.epoch
-        if engine.lock.held:
-            engine.lock.release()
         engine.post(self._stand_down)
         leader = self.holder_text()
         log.error("%s (%s; epoch %s): firing stopped, its running commands are stopped; "
