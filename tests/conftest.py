@@ -43,6 +43,23 @@ _temp_in_memory()
 os.environ["PYTHON_KEYRING_BACKEND"] = "tests.support.file_keyring.FileKeyring"
 
 
+GROUPS_LOST = ("pytest-xdist did not run this test with the others of its xdist_group: this "
+               "pytest and pytest-xdist do not work together (pytest-xdist#1386; see "
+               "pyproject.toml)")
+
+
+@pytest.fixture(autouse=True)
+def _run_in_its_group(request: pytest.FixtureRequest) -> None:
+    """`make test` runs with `--dist loadgroup`: tests that share a server or a display
+    (`xdist_group`) must run in one process, one after another. pytest-xdist marks them in
+    their node id; where it cannot (pytest 9.2 with pytest-xdist 3.8) the groups are
+    silently ignored — such a test fails instead, saying why."""
+    node = request.node
+    if getattr(request.config.option, "loadgroup", False) and "@" not in node.nodeid \
+            and node.get_closest_marker("xdist_group") is not None:
+        pytest.fail(GROUPS_LOST, pytrace=False)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     stop_zygote()  # waited for here, so `time make test` counts its CPU
 
