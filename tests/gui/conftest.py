@@ -18,6 +18,9 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 SCREENSHOTS.mkdir(exist_ok=True)  # every GUI test may save one, in any order
 
 
+# first: pytest-xdist reads the groups in its own hook, which a conftest given on the command
+# line (`pytest tests/gui`) would otherwise follow
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         path = str(item.fspath).replace("\\", "/")

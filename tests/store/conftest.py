@@ -13,6 +13,9 @@ from tests.support.postgres import pg_server, pg_url
 __all__ = ["pg_server", "pg_url"]
 
 
+# first: pytest-xdist reads the groups in its own hook, which a conftest given on the command
+# line (`pytest tests/gui`) would otherwise follow
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/store/" not in str(item.fspath).replace("\\", "/"):
