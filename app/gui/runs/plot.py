@@ -1,11 +1,12 @@
 """One run's CPU and memory over its life, in the Runs view's detail pane.
 
-The engine samples a running command's process tree once a second (CPU %, resident MB)
+The engine samples a running run's process tree once a second (CPU %, resident MB: a
+command's tree, or the Python worker process a callable runs in and what it started)
 and stores the samples with the run. Showing a run reads them off the GUI thread; while
 the run is going, new samples arrive through the bridge and extend the curves (samples
 that arrive before the stored ones are read are kept and merged by time). The x axis is
-seconds since the first sample. Python-callable tasks run inside Tickwork's own process
-and have no separate samples; the plot says so instead of staying blank.
+seconds since the first sample. A short run may have no samples; the plot says so instead
+of staying blank.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class RunPlot(QWidget):
         self._loading = False
         self._early: list[Sample] = []
         # the plots are built the first time there are samples to draw: most runs shown
-        # have none (Python tasks, runs read from history), and most windows show no run
+        # have none (runs shorter than a second), and most windows show no run
         self.canvas: Any = None
         self.cpu_plot: Any = None
         self.mem_plot: Any = None
@@ -155,9 +156,9 @@ class RunPlot(QWidget):
         elif self._loading:
             text = "Reading resource samples…"
         elif not self.samples:
-            text = ("Sampling once a second while the command runs…" if self.live else
-                    "No resource samples for this run (commands are sampled once a second "
-                    "while they run; Python tasks run inside Tickwork and are not).")
+            text = ("Sampling once a second while it runs…" if self.live else
+                    "No resource samples for this run (a run is sampled once a second while "
+                    "it runs: a short one may have none).")
         else:
             peak_cpu = max(s[1] for s in self.samples)
             peak_mem = max(s[2] for s in self.samples)
