@@ -1,8 +1,9 @@
 """A real X server (Xvfb) for the tests that need a display: Xvfb picks a free display number
-itself (`-displayfd`). Tests that use it still share one pytest-xdist group ("xvfb"), so they
-never run side by side: once, in a clean clone's CI run, a window started on the display its
-test's Xvfb had just reported could not connect to it ("could not connect to display :0")
-while another test's Xvfb started or stopped beside it."""
+itself (`-displayfd`). Tests that use it share one pytest-xdist group ("xvfb"), so they never
+run side by side: run so (two processes, 20 times), a window started on the display its
+test's Xvfb had just reported failed "could not connect to display :0" twice, while another
+test's Xvfb started or stopped beside it; one after another, 0 of 70. tests/conftest.py fails
+a grouped test that pytest-xdist ran outside its group."""
 
 from __future__ import annotations
 
