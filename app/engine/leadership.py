@@ -148,7 +148,7 @@ class Leadership:
                 engine.lock.release()
             self.deposed, self.suspended = True, False
             self.steps_down += 1
-        engine.post(self._stand_down)
+            engine.post(self._stand_down)  # queued before any restart of a new term
         leader = self.holder_text()
         log.error("%s (%s; epoch %s): firing stopped, its running commands are stopped; "
                   "now a standby (%s)", FENCED_REASON, why, epoch, leader)
@@ -175,6 +175,7 @@ class Leadership:
                 self._lapse()
             if self.deposed and engine.dispatcher.running_count():
                 continue  # its last attempts are still stopping
+            steps = self.steps_down
             try:
                 won = engine.lock.try_acquire(engine.id)
             except Exception as exc:  # the store's server away: said once, tried again
@@ -192,14 +193,13 @@ class Leadership:
                 continue
             if self.suspended:
                 if engine.lock.continued:
-                    self._retook()
+                    self._retook(steps)
                 else:
                     self.step_down("another engine led the store while its lease lapsed")
                 continue
             log.warning("the engine that held the store is gone: taking over%s",
                         f" (epoch {engine.lock.epoch})" if engine.lock.epoch else "")
-            self._lead()
-            if not engine.lock.leases:
+            if self._lead(steps) and not engine.lock.leases:
                 return
 
     def _lapse(self) -> None:
@@ -216,11 +216,18 @@ class Leadership:
         if engine.state == "running":
             engine.set_state("stalled", "lost its lease on the store: retaking it")
 
-    def _retook(self) -> None:
+    def _current(self, steps: int | None) -> bool:
+        """Under the mutex: no step-down came since the leader thread counted `steps` before
+        it won the lease (one would have let that lease go again)."""
+        return steps is None or (self.steps_down == steps and self.engine.lock.held)
+
+    def _retook(self, steps: int) -> None:
         """The lease is back and nobody led meanwhile: fire again, catching up."""
         engine = self.engine
-        engine.writer.lead(engine.lock.epoch)
         with self._mutex:
+            if not self._current(steps):
+                return
+            engine.writer.lead(engine.lock.epoch)
             self.suspended = False
         log.warning("this engine took its lease back (epoch %s): firing again",
                     engine.lock.epoch)
@@ -235,15 +242,10 @@ class Leadership:
         if engine.state == "stalled" and not engine.faults.down:
             engine.set_state("running", f"{engine.workers} workers")
 
-    def _lead(self) -> None:
+    def _lead(self, steps: int | None = None) -> bool:
+        """Lead (first at start, or again after a step-down); False when a step-down came
+        between the leader thread's winning the lease and this (the lease is gone again)."""
         engine = self.engine
-        engine.writer.lead(engine.lock.epoch)
-        with self._mutex:
-            again, self.led, self.deposed = self.led, True, False
-        if not again:
-            engine.faults.reset()
-            engine.activate()
-            return
         done = threading.Event()
 
         def restart() -> None:  # dispatcher: fresh parts, start-up recovery as at start
@@ -253,12 +255,23 @@ class Leadership:
                 engine.faults.start_up()
             finally:
                 done.set()
-        engine.post(restart)
+        with self._mutex:
+            if not self._current(steps):
+                return False
+            engine.writer.lead(engine.lock.epoch)
+            again, self.led, self.deposed = self.led, True, False
+            if again:
+                engine.post(restart)  # after a step-down's stand-down, never before
+        if not again:
+            engine.faults.reset()
+            engine.activate()
+            return True
         done.wait(120)
         if engine.faults.down:
             engine.set_state("stalled", engine.faults.why)
         else:
             engine.set_state("running", f"{engine.workers} workers")
+        return True
 
 
 def describe(holder: dict[str, object]) -> str:
