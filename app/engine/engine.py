@@ -39,7 +39,6 @@ backup.
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import queue
@@ -51,6 +50,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from app.core.sweeps import keep_from_sweeps
 from app.engine import recovery
 from app.engine.backups import DailyBackups
 from app.engine.clock import WALL, Clock
@@ -252,12 +252,9 @@ class Engine:
         self.post(recover)
         ready.wait(120)
         # What start-up loaded lives as long as the engine: keep it out of every collection
-        # (a full collection over hundreds of thousands of objects stalls for 100+ ms). A
-        # host that turned automatic collection off collects on its own thread (the window:
-        # app/gui/collector.py) — a collection here could free its widgets off that thread.
-        if gc.isenabled():
-            gc.collect()
-        gc.freeze()
+        # (a full collection over hundreds of thousands of objects stalls for 100+ ms) — here,
+        # or on the window's GUI thread when it hosts this engine (app/core/sweeps.py).
+        keep_from_sweeps(collect_first=True)
         self.timing.start()
         self._spawn(self.watcher.run, "tickwork-store")
         if self.backups is not None:

@@ -9,13 +9,13 @@ Tasks with the same schedule share one computation of the fire after a given one
 
 from __future__ import annotations
 
-import gc
 import heapq
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from app.core.schedule import build_trigger, parse_timezone
+from app.core.sweeps import keep_from_sweeps
 from app.core.task import Task
 from app.engine.clock import Clock
 from app.engine.ports import Arming, Ledger
@@ -142,7 +142,7 @@ class Horizon:
             # kept out of every collection, as start-up's are (full collections over them
             # and their jobs stalled the engine for up to a second while they started).
             # Freezing stops only the cycle collector; they are freed as ever once dropped.
-            gc.freeze()
+            keep_from_sweeps()
 
     def forget(self, task_id: int) -> None:
         self.tasks.pop(task_id, None)

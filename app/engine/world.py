@@ -8,12 +8,12 @@ only the tasks with runs finished since the last read get their typical duration
 from __future__ import annotations
 
 import dataclasses
-import gc
 import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
 
+from app.core.sweeps import keep_from_sweeps
 from app.core.task import Task
 from app.engine.dependencies import Fire, Graph, fire_state
 from app.engine.horizon import FREEZE_AT
@@ -136,7 +136,7 @@ class WorldCache:
         out of the cyclic collector's full sweeps, as `Horizon` does (at 10,000 tasks one
         sweep cost 130-370 ms in every other calendar read); freed as ever once dropped."""
         if self.loaded >= FREEZE_AT:
-            gc.freeze()
+            keep_from_sweeps()
 
     def typical(self) -> dict[int, float | None]:
         """Every task's typical duration, read again only for tasks with new finishes."""

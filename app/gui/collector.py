@@ -9,15 +9,17 @@ from another thread while the GUI's event loop may be using it. That crashed the
 
 So the window's process turns automatic collection off and collects from a timer on the GUI
 thread, as the automatic collector would have: the oldest generation whose threshold was
-crossed, a few times a second. The engine leaves collection to its host when automatic
-collection is off (`Engine.activate` then only freezes what start-up loaded), and the window
-collects once on the GUI thread before its engine starts (`collect_now`).
+crossed, a few times a second. Objects freed by reference counting are freed where their
+last reference goes, as ever: only cycles wait for this thread. What the engine or the
+calendar asks to keep out of sweeps (app/core/sweeps.py) is frozen here, after a full
+collection, so the garbage of that moment is freed rather than frozen for good.
 """
 
 from __future__ import annotations
 
 import gc
 
+from app.core.sweeps import take_freeze_request
 from app.gui.qt import QCoreApplication, QObject, QThread, QTimer
 
 INTERVAL_MS = 250  # how often the GUI thread looks at the collector's counts
@@ -50,16 +52,15 @@ def collect_due() -> int:
     would; returns the objects found unreachable (0 when nothing was due)."""
     if _installed is None:
         return 0
+    if take_freeze_request():  # after a full collection: the garbage of now is not kept
+        found = gc.collect()
+        gc.freeze()
+        return found
     thresholds, counts = gc.get_threshold(), gc.get_count()
-    if thresholds[0] <= 0 or counts[0] < thresholds[0]:
+    if thresholds[0] <= 0 or counts[0] <= thresholds[0]:
         return 0
     generation = 0
-    if counts[1] >= thresholds[1]:
-        generation = 2 if counts[2] >= thresholds[2] else 1
+    if counts[1] > thresholds[1]:
+        generation = 2 if counts[2] > thresholds[2] else 1
     return gc.collect(generation)
 
-
-def collect_now() -> None:
-    """A full collection, here (the window calls it on the GUI thread before its engine
-    starts and freezes what it loaded: garbage frozen then would never be freed)."""
-    gc.collect()

@@ -23,7 +23,7 @@ import logging
 from app.engine.engine import Engine
 from app.gui.background import Background
 from app.gui.bridge import Bridge
-from app.gui.collector import collect_now, collect_on_gui_thread
+from app.gui.collector import collect_on_gui_thread
 from app.gui.qt import QObject, Signal
 from app.service import Service
 from app.store.database import Store
@@ -68,7 +68,6 @@ class Session(QObject):
             self._set_mode("stopped", "no engine in this window")
             return
         engine = self.engine
-        collect_now()  # here, before the engine freezes what it loaded (off this thread)
         self.background.run(engine.start, self._on_engine_started,
                             title="The engine could not start")
 
