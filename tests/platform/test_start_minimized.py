@@ -50,14 +50,19 @@ def _visible(env: dict[str, str]) -> list[str]:
 
 
 def _x_state(env: dict[str, str]) -> str:
-    """What the X side looked like when a window did not show (for a failure's message)."""
-    asked = subprocess.run(["xdotool", "getdisplaygeometry"], env=env, capture_output=True,
-                           text=True, timeout=30)
-    servers = subprocess.run(["pgrep", "-a", "Xvfb"], capture_output=True, text=True)
-    sockets = sorted(os.listdir("/tmp/.X11-unix")) if os.path.isdir("/tmp/.X11-unix") else []
-    return (f"DISPLAY={env['DISPLAY']}: xdotool now {asked.returncode} "
-            f"{(asked.stdout or asked.stderr).strip()!r}; servers {servers.stdout.strip()!r}; "
-            f"sockets {sockets}; Xvfb said {last_words()!r}")
+    """What the X side looked like when a window did not show (for a failure's message;
+    never raises, so the window's own log is not buried)."""
+    try:
+        asked = subprocess.run(["xdotool", "getdisplaygeometry"], env=env,
+                               capture_output=True, text=True, timeout=10)
+        servers = subprocess.run(["pgrep", "-a", "Xvfb"], capture_output=True, text=True,
+                                 timeout=10)
+        sockets = sorted(os.listdir("/tmp/.X11-unix")) if os.path.isdir("/tmp/.X11-unix") else []
+        return (f"DISPLAY={env['DISPLAY']}: xdotool now {asked.returncode} "
+                f"{(asked.stdout or asked.stderr).strip()!r}; servers "
+                f"{servers.stdout.strip()!r}; sockets {sockets}; Xvfb said {last_words()!r}")
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"(the X side could not be asked: {exc})"
 
 
 def _start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[str]:

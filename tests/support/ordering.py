@@ -33,6 +33,13 @@ def _recorded() -> dict[str, float]:
         return {}
 
 
+def plain_id(nodeid: str) -> str:
+    """A test's id without the `@group` pytest-xdist appends under `--dist loadgroup` (the
+    file keeps one id per test, however it was run)."""
+    head, at, group = nodeid.rpartition("@")
+    return head if at and "]" not in group and "::" in head else nodeid
+
+
 def _unit(item: pytest.Item) -> str:
     group = item.get_closest_marker("xdist_group")
     if group is not None:
@@ -49,7 +56,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     units: dict[str, list[pytest.Item]] = defaultdict(list)
     for item in items:
         units[_unit(item)].append(item)
-    weight = {name: sum(recorded.get(i.nodeid, typical) for i in members)
+    weight = {name: sum(recorded.get(plain_id(i.nodeid), typical) for i in members)
               for name, members in units.items()}
     ordered = sorted(units, key=lambda name: -weight[name])  # stable: ties keep their order
     items[:] = [item for name in ordered for item in units[name]]
@@ -60,7 +67,7 @@ class _Recorder:
         self.seconds: dict[str, float] = defaultdict(float)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self.seconds[report.nodeid] += report.duration
+        self.seconds[plain_id(report.nodeid)] += report.duration
 
     def pytest_sessionfinish(self) -> None:
         DURATIONS.write_text(json.dumps(
