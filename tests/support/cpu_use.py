@@ -1,8 +1,11 @@
-"""Where the suite's CPU goes: `TICKWORK_TEST_CPU=FILE` appends one JSON line per test with
-the CPU seconds it cost — the test process's own (every thread), the children it waited
-for (`subprocess.run`, engines it stopped) and the zygote's children it started
-(tests/support/zygote.py) — and its wall seconds. Children a test leaves running, or that
-something else reaps, are not counted. Sum by file with e.g.
+"""Where the suite's CPU goes. Every test's report carries the CPU seconds it cost (a
+`("cpu", seconds)` user property) — the test process's own (every thread), the children it
+waited for (`subprocess.run`, engines it stopped) and the zygote's children it started
+(tests/support/zygote.py); children a test leaves running, or that something else reaps,
+are not counted. tests/support/ordering.py records it beside each test's duration.
+
+`TICKWORK_TEST_CPU=FILE` also appends one JSON line per test with its CPU and wall seconds.
+Sum by file with e.g.
 
     jq -s 'group_by(.file) | map({file: .[0].file, cpu: (map(.cpu) | add)})' FILE
 """
@@ -20,6 +23,7 @@ import pytest
 from tests.support import zygote
 
 LOG = os.environ.get("TICKWORK_TEST_CPU")
+_START = pytest.StashKey[tuple[float, float]]()
 
 
 def _cpu() -> float:
@@ -31,12 +35,20 @@ def _cpu() -> float:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
-    if not LOG:
-        yield
-        return
-    cpu, wall = _cpu(), time.monotonic()
+    item.stash[_START] = (_cpu(), time.monotonic())
     yield
-    line = {"test": item.nodeid, "file": item.nodeid.split("::")[0],
-            "cpu": round(_cpu() - cpu, 3), "wall": round(time.monotonic() - wall, 3)}
-    with open(LOG, "a") as out:
-        out.write(json.dumps(line) + "\n")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    if call.when != "teardown" or _START not in item.stash:
+        return
+    cpu, wall = item.stash[_START]
+    cpu, wall = _cpu() - cpu, time.monotonic() - wall
+    outcome.get_result().user_properties.append(("cpu", round(cpu, 3)))
+    if LOG:
+        line = {"test": item.nodeid, "file": item.nodeid.split("::")[0],
+                "cpu": round(cpu, 3), "wall": round(wall, 3)}
+        with open(LOG, "a") as out:
+            out.write(json.dumps(line) + "\n")
