@@ -9,10 +9,17 @@ from another thread while the GUI's event loop may be using it. That crashed the
 
 So the window's process turns automatic collection off and collects from a timer on the GUI
 thread, as the automatic collector would have: the oldest generation whose threshold was
-crossed, a few times a second. Objects freed by reference counting are freed where their
-last reference goes, as ever: only cycles wait for this thread. What the engine or the
-calendar asks to keep out of sweeps (app/core/sweeps.py) is frozen here, after a full
-collection, so the garbage of that moment is freed rather than frozen for good.
+crossed. The timer looks every 20 ms while the program allocates (a collection was due, or
+the youngest generation filled by a quarter since the last look) and every 250 ms once it
+idles: a collection's cost grows with the young objects it walks, and at 100,000
+fires a minute a 250 ms look let them pile up — youngest-generation collections of 5–20 ms
+and middle ones of 60–80 ms on the GUI thread (measured with benchmarks/gui_stall.py).
+Objects freed by reference counting are freed where their last reference goes, as ever:
+only cycles wait for this thread. What the engine or the calendar asks to keep out of
+sweeps (app/core/sweeps.py) is frozen here, after collecting — fully where the asker wants
+the garbage of that moment freed rather than frozen for good (an engine's start), the young
+generations otherwise (each refill of thousands of fires; a full collection each time
+stalled the window 25–65 ms).
 """
 
 from __future__ import annotations
@@ -22,7 +29,8 @@ import gc
 from app.core.sweeps import take_freeze_request
 from app.gui.qt import QCoreApplication, QObject, QThread, QTimer
 
-INTERVAL_MS = 250  # how often the GUI thread looks at the collector's counts
+BUSY_MS = 20  # how often the GUI thread looks at the collector's counts while collecting
+IDLE_MS = 250  # ... and once a look found nothing due
 
 _installed: GuiThreadCollector | None = None
 
@@ -31,10 +39,23 @@ class GuiThreadCollector(QObject):
     def __init__(self, app: QCoreApplication) -> None:
         super().__init__(app)
         self._timer = QTimer(self)
-        self._timer.setInterval(INTERVAL_MS)
-        self._timer.timeout.connect(collect_due)
+        self._timer.setInterval(IDLE_MS)
+        self._timer.timeout.connect(self._look)
         gc.disable()
         self._timer.start()
+
+    @property
+    def interval_ms(self) -> int:
+        return int(self._timer.interval())
+
+    def _look(self) -> None:
+        ran = collect_due() is not None
+        # busy: a collection ran, or the young generation filled by a quarter since the
+        # last look (after a 250 ms look, a quarter of it would be past due at 20 ms looks)
+        busy = ran or gc.get_count()[0] > gc.get_threshold()[0] // 4
+        interval = BUSY_MS if busy else IDLE_MS
+        if self._timer.interval() != interval:
+            self._timer.setInterval(interval)
 
 
 def collect_on_gui_thread() -> None:
@@ -47,18 +68,24 @@ def collect_on_gui_thread() -> None:
     _installed = GuiThreadCollector(app)
 
 
-def collect_due() -> int:
+def installed() -> GuiThreadCollector | None:
+    return _installed
+
+
+def collect_due() -> int | None:
     """Collect the oldest generation whose threshold was crossed, as the automatic collector
-    would; returns the objects found unreachable (0 when nothing was due)."""
+    would, or what a freeze request asks for; returns the objects found unreachable (None
+    when nothing was due)."""
     if _installed is None:
-        return 0
-    if take_freeze_request():  # after a full collection: the garbage of now is not kept
-        found = gc.collect()
+        return None
+    request = take_freeze_request()
+    if request is not None:
+        found = gc.collect() if request == "full" else gc.collect(1)
         gc.freeze()
         return found
     thresholds, counts = gc.get_threshold(), gc.get_count()
     if thresholds[0] <= 0 or counts[0] <= thresholds[0]:
-        return 0
+        return None
     generation = 0
     if counts[1] > thresholds[1]:
         generation = 2 if counts[2] > thresholds[2] else 1
