@@ -239,3 +239,49 @@ def test_a_shell_program_that_is_not_a_path_is_named_inline(gui: Gui, qtbot: Any
     assert "absolute path" in label.text()
     assert gui.service.list_tasks() == []
     editor.discard()
+
+
+def test_an_unticked_bound_says_no_limit_and_a_ticked_one_a_full_hour_ahead(
+        gui: Gui, qtbot: Any) -> None:
+    """"Not before" showed now + 1 h, greyed, until ticked: it read as a wrong clock. Off,
+    it says "no limit"; ticked, it offers the first full hour at least an hour ahead; the
+    task keeps the bound set, and unticking it again drops the bound."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    editor = new_editor(gui)
+    qtbot.keyClicks(editor.general.name, "bounded")
+    go(editor, qtbot, "Action")
+    qtbot.keyClicks(editor.action.command, "true")
+    go(editor, qtbot, "Schedule")
+    choose(qtbot, editor.schedule.kind, "interval")
+    start, end = editor.schedule.start, editor.schedule.end
+    assert start.enabled_box is not None and end.enabled_box is not None
+    assert start.edit.text() == end.edit.text() == "no limit"
+    assert not start.edit.isEnabled()
+
+    click(qtbot, start.enabled_box)
+    assert start.edit.isEnabled()
+    shown = datetime.strptime(start.edit.text(), "%Y-%m-%d %H:%M:%S")
+    assert (shown.minute, shown.second) == (0, 0)
+    assert timedelta(hours=1) <= shown - datetime.now() <= timedelta(hours=2)
+    assert end.edit.text() == "no limit"  # the other bound stays off
+    _save(gui, qtbot, editor)
+    task = gui.service.get_task("bounded")
+    assert task.spec.start_at is not None
+    zone = ZoneInfo(task.spec.timezone)  # the field shows the task's wall clock
+    assert task.spec.start_at.astimezone(zone).replace(tzinfo=None) == shown
+    assert task.spec.end_at is None
+
+    editor = _open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)
+    go(editor, qtbot, "Schedule")
+    start = editor.schedule.start
+    assert start.edit.text() == shown.strftime("%Y-%m-%d %H:%M:%S")
+    assert start.enabled_box is not None
+    click(qtbot, start.enabled_box)
+    assert start.edit.text() == "no limit"
+    click(qtbot, start.enabled_box)  # on again: what it showed, not a new default
+    assert start.edit.text() == shown.strftime("%Y-%m-%d %H:%M:%S")
+    click(qtbot, start.enabled_box)
+    _save(gui, qtbot, editor)
+    assert gui.service.get_task("bounded").spec.start_at is None

@@ -7,6 +7,7 @@ a grouped test that pytest-xdist ran outside its group."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -19,6 +20,12 @@ from pathlib import Path
 from tests.support.processes import stop
 
 SAID: list[Path | None] = [None]  # the newest server's log (kept until the next one starts)
+
+
+@atexit.register
+def _forget_the_last_log() -> None:
+    if SAID[0] is not None:
+        SAID[0].unlink(missing_ok=True)
 
 
 @contextmanager

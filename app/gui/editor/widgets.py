@@ -155,15 +155,21 @@ class DurationEdit(QWidget):
 
 
 class DateTimeEdit(QWidget):
-    """A wall-clock date and time (in the task's zone), optionally switched off."""
+    """A wall-clock date and time (in the task's zone), optionally switched off.
+
+    Switched off, the field says "no limit" rather than showing a time that does not apply
+    (it showed now + 1 h, greyed, which read as a wrong clock). Switched on, it shows what
+    it showed last, or else the first full hour at least an hour ahead."""
 
     changed = Signal()
+    NO_LIMIT = "no limit"
 
     def __init__(self, optional_label: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.enabled_box: QCheckBox | None = None
+        self._kept: QDateTime | None = None  # the time shown before it was switched off
         if optional_label is not None:
             self.enabled_box = QCheckBox(optional_label)
             self.enabled_box.toggled.connect(self._on_toggled)
@@ -171,16 +177,25 @@ class DateTimeEdit(QWidget):
         self.edit = QDateTimeEdit()
         self.edit.setCalendarPopup(True)
         self.edit.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
-        self.edit.setDateTime(QDateTime.currentDateTime().addSecs(3600))
+        self.edit.setDateTime(_next_full_hour())
         layout.addWidget(self.edit)
         lead_focus_to(self, self.enabled_box or self.edit)
         layout.addStretch(1)
         self.edit.dateTimeChanged.connect(self.changed)
         if self.enabled_box is not None:
+            self.edit.setSpecialValueText(self.NO_LIMIT)  # shown at the minimum: off
             self._on_toggled(False)
 
     def _on_toggled(self, on: bool) -> None:
-        self.edit.setEnabled(on)
+        if on:
+            shown = self._kept if self._kept is not None else _next_full_hour()
+            self.edit.setEnabled(True)
+            self.edit.setDateTime(shown)
+        else:
+            if self.edit.dateTime() != self.edit.minimumDateTime():
+                self._kept = self.edit.dateTime()
+            self.edit.setDateTime(self.edit.minimumDateTime())
+            self.edit.setEnabled(False)
         self.changed.emit()
 
     def wall(self) -> datetime | None:
@@ -192,11 +207,24 @@ class DateTimeEdit(QWidget):
         return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), t.second())
 
     def set_wall(self, moment: datetime | None) -> None:
-        if self.enabled_box is not None:
-            self.enabled_box.setChecked(moment is not None)
-        if moment is not None:
-            self.edit.setDateTime(QDateTime(moment.year, moment.month, moment.day, moment.hour,
-                                            moment.minute, moment.second))
+        shown = None if moment is None else QDateTime(
+            moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
+        if shown is not None:
+            self._kept = shown
+        if self.enabled_box is not None and self.enabled_box.isChecked() != (shown is not None):
+            self.enabled_box.setChecked(shown is not None)  # toggled shows or hides it
+        elif shown is not None:
+            self.edit.setDateTime(shown)
+
+
+def _next_full_hour() -> QDateTime:
+    """The first full hour at least an hour from now (a default that is still ahead when
+    the editor is saved)."""
+    later = QDateTime.currentDateTime().addSecs(3600)
+    time = later.time()
+    if (time.minute(), time.second(), time.msec()) == (0, 0, 0):
+        return later
+    return later.addSecs(3600 - time.minute() * 60 - time.second()).addMSecs(-time.msec())
 
 
 class NameList(QWidget):
