@@ -29,8 +29,8 @@ import gc
 from app.core.sweeps import take_freeze_request
 from app.gui.qt import QCoreApplication, QObject, QThread, QTimer
 
-BUSY_MS = 20  # how often the GUI thread looks at the collector's counts while collecting
-IDLE_MS = 250  # ... and once a look found nothing due
+BUSY_MS = 20  # how often the GUI thread looks at the collector's counts while objects are made
+IDLE_MS = 250  # ... and once a look found little made and nothing due
 
 _installed: GuiThreadCollector | None = None
 
