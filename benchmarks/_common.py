@@ -237,4 +237,25 @@ def environment_info() -> dict[str, Any]:
         "platform": platform.platform(),
         "cpu_count": os.cpu_count(),
         "total_memory_mb": round(psutil.virtual_memory().total / _MB),
+        "speed_probe_s": speed_probe(),
     }
+
+
+def speed_probe() -> float:
+    """Seconds one core takes for a fixed piece of pure-Python work (2 million dict updates
+    and a recursive fib(25)), the best of three. The machine's speed is not constant — the
+    same probe took 0.25 s at one moment and 0.47–0.51 s at others of one morning, nothing
+    else running (a shared host) — so figures taken at different times are compared with
+    this beside them."""
+    def fib(n: int) -> int:
+        return n if n < 2 else fib(n - 1) + fib(n - 2)
+
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        counts: dict[int, int] = {}
+        for i in range(2_000_000):
+            counts[i % 1000] = counts.get(i % 1000, 0) + i
+        fib(25)
+        best = min(best, time.perf_counter() - started)
+    return round(best, 3)

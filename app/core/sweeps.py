@@ -16,7 +16,6 @@ import gc
 import threading
 
 _requested = threading.Event()
-_full = threading.Event()
 
 
 def keep_from_sweeps(collect_first: bool = False) -> None:
@@ -26,20 +25,13 @@ def keep_from_sweeps(collect_first: bool = False) -> None:
         if collect_first:
             gc.collect()
         gc.freeze()
-        return
-    if collect_first:
-        _full.set()
-    _requested.set()
+    else:
+        _requested.set()
 
 
-def take_freeze_request() -> str | None:
-    """For a host that collects itself: None if no freeze was asked for since it last
-    asked, else how much to collect before freezing — "full" when an asker wanted the
-    garbage of now freed first (an engine's start: once), "young" otherwise (a refill of
-    thousands of fires: often, and a full collection each time would stall the window)."""
+def take_freeze_request() -> bool:
+    """For a host that collects itself: whether a freeze was asked for since last asked."""
     if not _requested.is_set():
-        return None
+        return False
     _requested.clear()
-    full = _full.is_set()
-    _full.clear()
-    return "full" if full else "young"
+    return True

@@ -9,30 +9,33 @@ from another thread while the GUI's event loop may be using it. That crashed the
 
 So the window's process turns automatic collection off and collects from a timer on the GUI
 thread, as the automatic collector would have: the oldest generation whose threshold was
-crossed. The timer looks every 20 ms while the program allocates (a collection was due, or
-the youngest generation filled by a quarter since the last look) and every 250 ms once it
-idles: a collection's cost grows with the young objects it walks, and at 100,000
+crossed. The timer looks every 20 ms while the program makes objects (a collection was due,
+or the youngest generation grew by a quarter of its threshold in 250 ms) and every 250 ms
+once it idles: a collection's cost grows with the young objects it walks, and at 100,000
 fires a minute a 250 ms look let them pile up — youngest-generation collections of 5–20 ms
 and middle ones of 60–80 ms on the GUI thread (measured with benchmarks/gui_stall.py).
 Objects freed by reference counting are freed where their last reference goes, as ever:
 only cycles wait for this thread. What the engine or the calendar asks to keep out of
-sweeps (app/core/sweeps.py) is frozen here, after collecting — fully where the asker wants
-the garbage of that moment freed rather than frozen for good (an engine's start), the young
-generations otherwise (each refill of thousands of fires; a full collection each time
-stalled the window 25–65 ms).
+sweeps (app/core/sweeps.py) is frozen here, after a full collection, so the garbage of
+that moment is freed rather than frozen for good — at most once every 5 s, requests between
+waiting for the next: an engine starting over 33,000 tasks asked 13 times in 6 s, each a
+60–90 ms collection on the GUI thread.
 """
 
 from __future__ import annotations
 
 import gc
+import time
 
 from app.core.sweeps import take_freeze_request
 from app.gui.qt import QCoreApplication, QObject, QThread, QTimer
 
 BUSY_MS = 20  # how often the GUI thread looks at the collector's counts while objects are made
 IDLE_MS = 250  # ... and once a look found little made and nothing due
+FREEZE_SPACING_S = 5.0  # at most one freeze (after a full collection) this often
 
 _installed: GuiThreadCollector | None = None
+_last_freeze = float("-inf")  # monotonic seconds of the last freeze
 
 
 class GuiThreadCollector(QObject):
@@ -41,6 +44,7 @@ class GuiThreadCollector(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(IDLE_MS)
         self._timer.timeout.connect(self._look)
+        self._count = gc.get_count()[0]
         gc.disable()
         self._timer.start()
 
@@ -49,13 +53,15 @@ class GuiThreadCollector(QObject):
         return int(self._timer.interval())
 
     def _look(self) -> None:
+        interval = self._timer.interval()
         ran = collect_due() is not None
-        # busy: a collection ran, or the young generation filled by a quarter since the
-        # last look (after a 250 ms look, a quarter of it would be past due at 20 ms looks)
-        busy = ran or gc.get_count()[0] > gc.get_threshold()[0] // 4
-        interval = BUSY_MS if busy else IDLE_MS
-        if self._timer.interval() != interval:
-            self._timer.setInterval(interval)
+        count = gc.get_count()[0]
+        made, self._count = count - self._count, count  # since the last look (a collection
+        # starts the count again: then a collection was due, which says busy by itself)
+        busy = ran or made * IDLE_MS > gc.get_threshold()[0] // 4 * interval
+        wanted = BUSY_MS if busy else IDLE_MS
+        if interval != wanted:
+            self._timer.setInterval(wanted)
 
 
 def collect_on_gui_thread() -> None:
@@ -74,13 +80,16 @@ def installed() -> GuiThreadCollector | None:
 
 def collect_due() -> int | None:
     """Collect the oldest generation whose threshold was crossed, as the automatic collector
-    would, or what a freeze request asks for; returns the objects found unreachable (None
+    would, or collect fully and freeze when that was asked for (no sooner than
+    `FREEZE_SPACING_S` after the last freeze); returns the objects found unreachable (None
     when nothing was due)."""
+    global _last_freeze
     if _installed is None:
         return None
-    request = take_freeze_request()
-    if request is not None:
-        found = gc.collect() if request == "full" else gc.collect(1)
+    now = time.monotonic()
+    if now - _last_freeze >= FREEZE_SPACING_S and take_freeze_request():
+        _last_freeze = now
+        found = gc.collect()  # first: the garbage of now is freed, not frozen for good
         gc.freeze()
         return found
     thresholds, counts = gc.get_threshold(), gc.get_count()
@@ -90,4 +99,3 @@ def collect_due() -> int | None:
     if counts[1] > thresholds[1]:
         generation = 2 if counts[2] > thresholds[2] else 1
     return gc.collect(generation)
-

@@ -260,15 +260,21 @@ def test_an_unticked_bound_says_no_limit_and_a_ticked_one_a_full_hour_ahead(
     assert start.edit.text() == end.edit.text() == "no limit"
     assert not start.edit.isEnabled()
 
+    # on the task's clock, wherever the computer is: a zone 14 hours ahead of UTC
+    zone_box = editor.schedule.timezone
+    zone_box.lineEdit().selectAll()
+    qtbot.keyClicks(zone_box.lineEdit(), "Pacific/Kiritimati")
     click(qtbot, start.enabled_box)
     assert start.edit.isEnabled()
     shown = datetime.strptime(start.edit.text(), "%Y-%m-%d %H:%M:%S")
     assert (shown.minute, shown.second) == (0, 0)
-    assert timedelta(hours=1) <= shown - datetime.now() <= timedelta(hours=2)
+    there = datetime.now(ZoneInfo("Pacific/Kiritimati")).replace(tzinfo=None)
+    assert timedelta(hours=1) <= shown - there <= timedelta(hours=2)
     assert end.edit.text() == "no limit"  # the other bound stays off
     _save(gui, qtbot, editor)
     task = gui.service.get_task("bounded")
     assert task.spec.start_at is not None
+    assert task.spec.timezone == "Pacific/Kiritimati"
     zone = ZoneInfo(task.spec.timezone)  # the field shows the task's wall clock
     assert task.spec.start_at.astimezone(zone).replace(tzinfo=None) == shown
     assert task.spec.end_at is None

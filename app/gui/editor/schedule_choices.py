@@ -6,7 +6,10 @@ from __future__ import annotations
 from functools import cache
 from zoneinfo import available_timezones
 
-__all__ = ["CAL_UNITS", "CATCH_UP", "CRON_PRESETS", "KINDS", "NOT_CHOSEN", "zone_names"]
+from app.gui.qt import QComboBox, QCompleter, Qt
+
+__all__ = ["CAL_UNITS", "CATCH_UP", "CRON_PRESETS", "KINDS", "NOT_CHOSEN", "zone_box",
+           "zone_names"]
 
 KINDS = (
     ("manual", "Only when I run it (Run now, or as another task's fallback)"),
@@ -39,3 +42,15 @@ def zone_names() -> list[str]:
 def _zones() -> tuple[str, ...]:
     """Read once: listing the zones walks the tz database's folder (~8 ms an editor)."""
     return tuple(sorted(z for z in available_timezones() if "/" in z or z == "UTC"))
+
+
+def zone_box() -> QComboBox:
+    """The time zone picker: every zone, typed or picked, completed from anywhere in a name."""
+    box = QComboBox()
+    box.setEditable(True)
+    box.addItems(zone_names())
+    completer = box.completer()
+    if completer is not None:
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+    return box

@@ -28,7 +28,7 @@ from app.gui.editor.schedule_choices import (
     CRON_PRESETS,
     KINDS,
     NOT_CHOSEN,
-    zone_names,
+    zone_box,
 )
 from app.gui.editor.schedule_lists import ExclusionList, ScheduleList, schedule_words
 from app.gui.editor.widgets import (
@@ -36,11 +36,11 @@ from app.gui.editor.widgets import (
     DurationEdit,
     FitStack,
     NameList,
+    align_boxes,
     lead_focus_to,
 )
 from app.gui.qt import (
     QComboBox,
-    QCompleter,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -60,6 +60,7 @@ class SchedulePage(Page):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         form = self.form
+        self.timezone = zone_box()  # placed further down; the dates below read it
         self.kind = QComboBox()
         for key, label in KINDS:
             self.kind.addItem(label, key)
@@ -78,7 +79,7 @@ class SchedulePage(Page):
         self.stack.addWidget(self._note("Starts only when you press Run now, or as another "
                                         "task's fallback."))
         date_page, date_form = self._sub()
-        self.at = DateTimeEdit()
+        self.at = DateTimeEdit(now=self._task_now)
         date_form.addRow("&At", self.at)
         self.add_error("at", self.at, date_form)
         self.stack.addWidget(date_page)
@@ -148,22 +149,11 @@ class SchedulePage(Page):
         form.addRow("&Not on", self.exclusions)
         self.add_error("exclude", self.exclusions)
 
-        self.timezone = QComboBox()
-        self.timezone.setEditable(True)
-        self.timezone.addItems(zone_names())
-        zone_completer = self.timezone.completer()
-        if zone_completer is not None:
-            zone_completer.setFilterMode(Qt.MatchFlag.MatchContains)
-            zone_completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         form.addRow("Time &zone", self.timezone)
         self.add_error("timezone", self.timezone)
-        self.start = DateTimeEdit("Not before")
-        self.end = DateTimeEdit("Not after")
-        boxes = [self.start.enabled_box, self.end.enabled_box]
-        width = max(b.sizeHint().width() for b in boxes if b is not None)
-        for box in boxes:
-            if box is not None:
-                box.setMinimumWidth(width)
+        self.start = DateTimeEdit("Not before", now=self._task_now)
+        self.end = DateTimeEdit("Not after", now=self._task_now)
+        align_boxes(self.start, self.end)
         form.addRow("&Start", self.start)
         self.add_error("start_at", self.start)
         form.addRow("En&d", self.end)
@@ -266,6 +256,13 @@ class SchedulePage(Page):
 
     def zone(self) -> ZoneInfo:
         return parse_timezone(self.timezone.currentText().strip() or "UTC", "tz")
+
+    def _task_now(self) -> datetime:
+        """Now on the task's wall clock (the computer's while the zone typed is not one)."""
+        try:
+            return datetime.now(self.zone())
+        except ValidationError:
+            return datetime.now()
 
     def load(self, data: dict[str, Any]) -> None:
         tz_name = data.get("timezone") or "UTC"

@@ -3,11 +3,13 @@ shell hints (the inline error label is shared: `app.gui.widgets.error_label`).""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from app.gui.qt import (
     QCheckBox,
     QComboBox,
+    QDate,
     QDateTime,
     QDateTimeEdit,
     QDoubleSpinBox,
@@ -16,6 +18,8 @@ from app.gui.qt import (
     QPalette,
     QPushButton,
     Qt,
+    QTime,
+    QTimeZone,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -159,41 +163,50 @@ class DateTimeEdit(QWidget):
 
     Switched off, the field says "no limit" rather than showing a time that does not apply
     (it showed now + 1 h, greyed, which read as a wrong clock). Switched on, it shows what
-    it showed last, or else the first full hour at least an hour ahead."""
+    it showed last, or else the first full hour at least an hour ahead on the task's clock
+    (`now`: the wall-clock time in the task's zone). The field holds the wall time as it is
+    typed — kept in UTC, so a daylight-saving gap of the computer's own zone never moves it.
+    """
 
     changed = Signal()
     NO_LIMIT = "no limit"
+    EARLIEST = datetime(1970, 1, 1)  # the first wall time a bound can be; "no limit" just before
 
-    def __init__(self, optional_label: str | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, optional_label: str | None = None, parent: QWidget | None = None,
+                 now: Callable[[], datetime] | None = None) -> None:
         super().__init__(parent)
+        self._now = now or datetime.now
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.enabled_box: QCheckBox | None = None
-        self._kept: QDateTime | None = None  # the time shown before it was switched off
+        self._kept: datetime | None = None  # the time shown before it was switched off
         if optional_label is not None:
             self.enabled_box = QCheckBox(optional_label)
             self.enabled_box.toggled.connect(self._on_toggled)
             layout.addWidget(self.enabled_box)
         self.edit = QDateTimeEdit()
+        self.edit.setTimeZone(QTimeZone.utc())
         self.edit.setCalendarPopup(True)
         self.edit.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
-        self.edit.setDateTime(_next_full_hour())
         layout.addWidget(self.edit)
         lead_focus_to(self, self.enabled_box or self.edit)
         layout.addStretch(1)
+        if self.enabled_box is None:
+            self._show(self._ahead())
+        else:  # off: "no limit", at the minimum; a time is chosen when it is switched on
+            self.edit.setMinimumDateTime(_utc(self.EARLIEST - timedelta(seconds=1)))
+            self.edit.setSpecialValueText(self.NO_LIMIT)
+            self.edit.setDateTime(self.edit.minimumDateTime())
+            self.edit.setEnabled(False)
         self.edit.dateTimeChanged.connect(self.changed)
-        if self.enabled_box is not None:
-            self.edit.setSpecialValueText(self.NO_LIMIT)  # shown at the minimum: off
-            self._on_toggled(False)
 
     def _on_toggled(self, on: bool) -> None:
         if on:
-            shown = self._kept if self._kept is not None else _next_full_hour()
             self.edit.setEnabled(True)
-            self.edit.setDateTime(shown)
+            self._show(self._kept if self._kept is not None else self._ahead())
         else:
             if self.edit.dateTime() != self.edit.minimumDateTime():
-                self._kept = self.edit.dateTime()
+                self._kept = self._shown()
             self.edit.setDateTime(self.edit.minimumDateTime())
             self.edit.setEnabled(False)
         self.changed.emit()
@@ -202,29 +215,43 @@ class DateTimeEdit(QWidget):
         """The naive wall-clock time shown, or None when switched off."""
         if self.enabled_box is not None and not self.enabled_box.isChecked():
             return None
+        return self._shown()
+
+    def set_wall(self, moment: datetime | None) -> None:
+        if moment is not None:
+            self._kept = moment.replace(microsecond=0)
+        if self.enabled_box is not None and self.enabled_box.isChecked() != (moment is not None):
+            self.enabled_box.setChecked(moment is not None)  # toggled shows or hides it
+        elif moment is not None:
+            self._show(moment)
+
+    def _shown(self) -> datetime:
         q = self.edit.dateTime()
         d, t = q.date(), q.time()
         return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), t.second())
 
-    def set_wall(self, moment: datetime | None) -> None:
-        shown = None if moment is None else QDateTime(
-            moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
-        if shown is not None:
-            self._kept = shown
-        if self.enabled_box is not None and self.enabled_box.isChecked() != (shown is not None):
-            self.enabled_box.setChecked(shown is not None)  # toggled shows or hides it
-        elif shown is not None:
-            self.edit.setDateTime(shown)
+    def _show(self, moment: datetime) -> None:
+        self.edit.setDateTime(_utc(max(moment, self.EARLIEST)))
+
+    def _ahead(self) -> datetime:
+        """The first full hour at least an hour from now on the task's clock (a default
+        that is still ahead when the editor is saved)."""
+        later = self._now().replace(tzinfo=None, microsecond=0) + timedelta(hours=1)
+        hour = later.replace(minute=0, second=0)
+        return hour if hour == later else hour + timedelta(hours=1)
 
 
-def _next_full_hour() -> QDateTime:
-    """The first full hour at least an hour from now (a default that is still ahead when
-    the editor is saved)."""
-    later = QDateTime.currentDateTime().addSecs(3600)
-    time = later.time()
-    if (time.minute(), time.second(), time.msec()) == (0, 0, 0):
-        return later
-    return later.addSecs(3600 - time.minute() * 60 - time.second()).addMSecs(-time.msec())
+def align_boxes(*edits: DateTimeEdit) -> None:
+    """The fields of optional date-times one under another start at the same place."""
+    boxes = [e.enabled_box for e in edits if e.enabled_box is not None]
+    for box in boxes:
+        box.setMinimumWidth(max(b.sizeHint().width() for b in boxes))
+
+
+def _utc(moment: datetime) -> QDateTime:
+    """A naive wall time as a QDateTime of the same fields, in UTC (no gaps, no folds)."""
+    return QDateTime(QDate(moment.year, moment.month, moment.day),
+                     QTime(moment.hour, moment.minute, moment.second), QTimeZone.utc())
 
 
 class NameList(QWidget):
