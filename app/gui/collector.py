@@ -17,25 +17,20 @@ and middle ones of 60–80 ms on the GUI thread (measured with benchmarks/gui_st
 Objects freed by reference counting are freed where their last reference goes, as ever:
 only cycles wait for this thread. What the engine or the calendar asks to keep out of
 sweeps (app/core/sweeps.py) is frozen here, after a full collection, so the garbage of
-that moment is freed rather than frozen for good — at most once every 5 s, requests between
-waiting for the next: an engine starting over 33,000 tasks asked 13 times in 6 s, each a
-60–90 ms collection on the GUI thread.
+that moment is freed rather than frozen for good.
 """
 
 from __future__ import annotations
 
 import gc
-import time
 
 from app.core.sweeps import take_freeze_request
 from app.gui.qt import QCoreApplication, QObject, QThread, QTimer
 
 BUSY_MS = 20  # how often the GUI thread looks at the collector's counts while objects are made
 IDLE_MS = 250  # ... and once a look found little made and nothing due
-FREEZE_SPACING_S = 5.0  # at most one freeze (after a full collection) this often
 
 _installed: GuiThreadCollector | None = None
-_last_freeze = float("-inf")  # monotonic seconds of the last freeze
 
 
 class GuiThreadCollector(QObject):
@@ -80,15 +75,11 @@ def installed() -> GuiThreadCollector | None:
 
 def collect_due() -> int | None:
     """Collect the oldest generation whose threshold was crossed, as the automatic collector
-    would, or collect fully and freeze when that was asked for (no sooner than
-    `FREEZE_SPACING_S` after the last freeze); returns the objects found unreachable (None
-    when nothing was due)."""
-    global _last_freeze
+    would, or collect fully and freeze when that was asked for; returns the objects found
+    unreachable (None when nothing was due)."""
     if _installed is None:
         return None
-    now = time.monotonic()
-    if now - _last_freeze >= FREEZE_SPACING_S and take_freeze_request():
-        _last_freeze = now
+    if take_freeze_request():
         found = gc.collect()  # first: the garbage of now is freed, not frozen for good
         gc.freeze()
         return found
