@@ -291,3 +291,25 @@ def test_an_unticked_bound_says_no_limit_and_a_ticked_one_a_full_hour_ahead(
     click(qtbot, start.enabled_box)
     _save(gui, qtbot, editor)
     assert gui.service.get_task("bounded").spec.start_at is None
+
+
+def test_a_one_shot_time_is_offered_on_the_task_s_clock(gui: Gui, qtbot: Any) -> None:
+    """"Once, at a date and time" offers the first full hour at least an hour ahead on the
+    task's own clock, not on whichever zone the picker showed before the task was loaded."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    task = gui.service.create_task({
+        "name": "far-away", "timezone": "Pacific/Kiritimati", "schedule": {"kind": "manual"},
+        "action": {"kind": "command", "argv": ["true"]}})
+    editor = _open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)
+    go(editor, qtbot, "Schedule")
+    choose(qtbot, editor.schedule.kind, "date")
+    shown = datetime.strptime(editor.schedule.at.edit.text(), "%Y-%m-%d %H:%M:%S")
+    there = datetime.now(ZoneInfo("Pacific/Kiritimati")).replace(tzinfo=None)
+    assert (shown.minute, shown.second) == (0, 0)
+    assert timedelta(hours=1) <= shown - there <= timedelta(hours=2), (shown, there)
+    _save(gui, qtbot, editor)
+    saved = gui.service.get_task("far-away").spec.schedule
+    assert saved.kind == "date" and saved.at is not None
+    assert saved.at.astimezone(ZoneInfo("Pacific/Kiritimati")).replace(tzinfo=None) == shown

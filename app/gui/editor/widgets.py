@@ -225,6 +225,13 @@ class DateTimeEdit(QWidget):
         elif moment is not None:
             self._show(moment)
 
+    def reset(self) -> None:
+        """Back to the default: off ("no limit"), or the first full hour ahead."""
+        if self.enabled_box is not None:
+            self.set_wall(None)
+        else:
+            self._show(self._ahead())
+
     def _shown(self) -> datetime:
         q = self.edit.dateTime()
         d, t = q.date(), q.time()
