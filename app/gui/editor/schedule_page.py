@@ -294,8 +294,7 @@ class SchedulePage(Page):
         kind = schedule.get("kind")
         self.kind.setCurrentIndex(self.kind.findData(kind) if kind else -1)
         self.stack.setCurrentIndex(self.kind.currentIndex() + 1)
-        if kind != "date":
-            self.at.reset()  # a default on this task's clock, should "Once" be chosen
+        self.at.reset()  # a default on this task's clock, should "Once" be chosen
         if kind == "date":
             self.at.set_wall(datetime.fromisoformat(schedule["at"]).astimezone(tz)
                              .replace(tzinfo=None))
