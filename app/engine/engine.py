@@ -139,7 +139,8 @@ class Engine:
         """Build the dispatcher and the parts that hold its state (at start, and afresh on
         the dispatcher thread when a deposed leader leads again)."""
         self.tasks = TaskSync(self.store, self.hub, post=self.post,
-                              on_store=self.watcher.submit)
+                              on_store=self.watcher.submit,
+                              python_due=self.executor.python.warm)
         self.horizon = Horizon(self.timing, self.writer, self.tasks.tasks,
                                self._horizon_seconds, self.tasks.load, self.clock)
         self.dispatcher = Dispatcher(

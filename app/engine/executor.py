@@ -101,7 +101,8 @@ class Executor:
         self.pool.setMaxThreadCount(workers)
         self._queue: queue.SimpleQueue[list[Attempt] | None] = queue.SimpleQueue()
         self._started = False
-        self.python = PythonWorkers(sink, RunContext)  # Python actions' worker processes
+        # Python actions' worker processes, as many at most as this pool's threads
+        self.python = PythonWorkers(sink, RunContext, most=workers)
         self._celery: CeleryRuns | None = None  # runs on Celery workers, made on first use
         self._celery_lock = threading.Lock()
 

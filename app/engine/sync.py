@@ -1,6 +1,8 @@
 """The engine's task cache, kept in step with the store (`TaskSync`, dispatcher thread).
 
-Tasks are loaded when they fall due within the horizon, in bulk on the store thread; a change
+Tasks are loaded when they fall due within the horizon, in bulk on the store thread; a load
+or a change that reads a task with a local Python action has the Python workers warmed
+(`python_due`), so its fire does not wait for interpreters to start. A change
 (from this process's service, or seen in the store) drops what the engine knew of a task and
 re-reads it, with the dependency graph.
 """
@@ -11,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
+from app.core.placement import LOCAL
 from app.core.task import Task
 from app.engine.events import EventHub, TasksChanged
 from app.store import ledger, task_queries
@@ -40,11 +43,13 @@ class Graphed(Protocol):
 class TaskSync:
     """The tasks the engine knows, by id, and how they are (re)read from the store."""
 
-    def __init__(self, store: Store, hub: EventHub, *, post: Post, on_store: Post) -> None:
+    def __init__(self, store: Store, hub: EventHub, *, post: Post, on_store: Post,
+                 python_due: Callable[[], None] | None = None) -> None:
         self.store = store
         self.hub = hub
         self._post = post  # to the dispatcher thread
         self._on_store = on_store  # to the store thread
+        self._python_due = python_due  # Python actions of this engine's fall due soon
         self.tasks: dict[int, Task] = {}  # shared with the horizon, which arms them
         self.horizon: Armed | None = None
         self.upstreams: Graphed | None = None
@@ -84,7 +89,16 @@ class TaskSync:
         def load() -> None:
             loaded = self.read(ids)
             self._post(lambda: self._armed().loaded(ids, loaded))
+            self._warm_for(loaded)
         self._on_store(load)
+
+    def _warm_for(self, loaded: list[Task]) -> None:
+        """Tasks read (to be armed, or changed): with a local Python action among them, warm
+        the workers."""
+        if self._python_due is not None and any(
+                t.spec.action.kind == "python" and t.spec.runs_on == LOCAL and t.spec.enabled
+                for t in loaded):
+            self._python_due()
 
     def set_graph(self, edges: list[tuple[int, int, str]],
                   names: dict[int, str] | None = None) -> None:
@@ -107,6 +121,7 @@ class TaskSync:
                 edges = task_store.all_edges()
                 names = ledger.task_names({n for e in edges for n in e[:2]})
             self._post(lambda: self.reloaded(ids, loaded, edges, names))
+            self._warm_for(loaded)
         self._on_store(load)
 
     def reloaded(self, ids: set[int], loaded: list[Task], edges: list[tuple[int, int, str]],

@@ -92,3 +92,9 @@ def burn(path: str, context: Any) -> None:
     while not context.cancelled:
         sum(range(10_000))
     del blob
+
+
+def wait_for_file(path: str) -> None:
+    """Busy until a file appears at `path` (looked for every millisecond)."""
+    while not os.path.exists(path):
+        time.sleep(0.001)

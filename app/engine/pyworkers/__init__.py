@@ -7,9 +7,10 @@ a callable that crashes or leaks takes only its own run down.
   bundle's hidden `tickwork --tickwork-worker python`);
 - `process`: one worker process as the engine holds it (start, channels, stop);
 - `run`: one run as the engine follows it, from the hand-over to its end;
-- `pool`: the engine's side — at most one worker per executor thread, started when a run
-  finds no idle one, replaced when it dies or is killed; an executor thread hands a run
-  over and goes on, and one reader thread feeds every run its worker's frames.
+- `pool`: the engine's side — at most one worker per executor thread, one per CPU started
+  ahead of the first Python fire and more as runs wait for one, replaced when it dies or is
+  killed; an executor thread hands a run over (or leaves it waiting for the first worker
+  free) and goes on, and one reader thread feeds every run its worker's frames.
 
 Only `pool`, `process` and `run` import the rest of the engine: a worker starts a bare
 interpreter and imports only the standard library and the callable's own module.

@@ -1,10 +1,15 @@
 """The engine's side of the Python workers: at most one worker process per executor thread
-(started when a Python run finds no idle one, so never more than the engine's `workers`),
-kept while idle, and replaced when it dies or is killed.
+(started when Python runs wait for a worker and outnumber the workers already starting, so
+never more than the engine's `workers`), kept while idle, and replaced when it dies or is
+killed.
 
 An executor thread hands a run to an idle worker and returns (`hand`): no thread waits on
-a run. One reader thread watches every worker's channel (a selector) and feeds each run its
-frames (`run.Run`), which report to the `Sink` as an in-process run did, and end it:
+a run. A run that finds no idle worker waits in the pool for the first one free — a busy
+one whose run ends (milliseconds) or a new one once its interpreter is up (a tenth of a
+second or more on a loaded machine), whichever comes first — never in one new worker's
+socket behind its start-up. One reader thread watches every worker's channel (a
+selector) and feeds each run its frames (`run.Run`), which report to the `Sink` as an
+in-process run did, and end it:
 - the callable returns or raises: `succeeded` / `failed` (its traceback as stderr);
 - its timeout passes: `timed_out` at once, and the worker's process group gets SIGTERM,
   then SIGKILL after `TERM_GRACE` (a `while True: pass` stops with it);
@@ -13,8 +18,8 @@ frames (`run.Run`), which report to the `Sink` as an in-process run did, and end
   the run ends `cancelled` / `interrupted` either way;
 - the worker dies under it (a segfault, `os._exit`, someone's `kill -9`): `interrupted`,
   retried by the task's policy; only that run is touched.
-A worker is idle again before the dispatcher hears that its run ended, so a run the
-dispatcher starts always finds one (it never has more than `workers` runs in flight).
+A worker is free again before the dispatcher hears that its run ended (it never has more
+than `workers` runs in flight, so a waiting run always has a worker coming).
 A run's CPU and memory are its worker's (its process tree) while it runs: the attempt carries
 the worker's pid and its CPU seconds at the start (`Attempt.worker_cpu`) for the sampler.
 """
@@ -29,14 +34,16 @@ import selectors
 import subprocess
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from app import platform
-from app.engine.attempts import Attempt, Sink, resolve_secrets
+from app.engine.attempts import Attempt, Outcome, Sink, resolve_secrets
 from app.engine.pyworkers import protocol
 from app.engine.pyworkers.deadlines import Deadlines
-from app.engine.pyworkers.process import TERM_GRACE, WorkerProcess
+from app.engine.pyworkers.process import TERM_GRACE, WorkerProcess, exit_text
 from app.engine.pyworkers.run import Run, Served
 
 __all__ = ["TERM_GRACE", "PythonWorkers", "Served"]
@@ -46,11 +53,15 @@ READ_SIZE = 262144
 class PythonWorkers:
     """The workers of one executor: `hand` is called on an executor thread."""
 
-    def __init__(self, sink: Sink, serve: Callable[[Attempt, Sink], Served]) -> None:
+    def __init__(self, sink: Sink, serve: Callable[[Attempt, Sink], Served], *,
+                 most: int | None = None) -> None:
         self.sink = sink
         self.serve = serve  # makes the engine's half of a run's context
+        self.most = most  # runs in flight at most (the executor's threads), when known
         self._idle: list[WorkerProcess] = []
         self._all: set[WorkerProcess] = set()
+        self._waiting: deque[tuple[Attempt, bytes]] = deque()  # runs no worker was free for
+        self._booting = 0  # workers started that have not said hello yet
         self._lock = threading.Lock()
         self.started = 0  # workers started, replacements included
         self.deadlines = Deadlines()
@@ -61,38 +72,103 @@ class PythonWorkers:
         self._joining: queue.SimpleQueue[WorkerProcess] = queue.SimpleQueue()
         self._reader: threading.Thread | None = None
         self._closed = False
+        self._stopping = False  # close() began: no worker starts any more
 
     def pids(self) -> list[int]:
         with self._lock:
             return [w.pid for w in self._all]
 
+    def idle(self) -> int:
+        """How many workers are up and free."""
+        with self._lock:
+            return len(self._idle)
+
     def hand(self, attempt: Attempt) -> None:
-        """Hand a Python attempt to an idle worker; the sink hears its end (from the reader
-        thread, or from this one if its worker turns out to be gone)."""
+        """Hand a Python attempt to an idle worker, or let it wait for the first one free;
+        the sink hears its end (from the reader thread, or from this one if its worker
+        turns out to be gone)."""
         request = self._request(attempt)
-        worker = self._take()
+        with self._lock:
+            worker = self._idle.pop() if self._idle else None  # the last one used: the warmest
+            if worker is None:
+                self._waiting.append((attempt, request))
+                boot = len(self._waiting) > self._booting
+                if boot:
+                    self._booting += 1
+        if worker is not None:
+            self._begin(worker, attempt, request)
+        elif boot:
+            self._boot()
+
+    def warm(self) -> None:
+        """Python runs fall due soon: have a worker per CPU (at most `most`) up before them,
+        so the first fires do not wait for interpreters to start — several starting at once
+        on a busy machine took 0.3–0.5 s. More start on demand, as runs wait."""
+        count = min(os.cpu_count() or 1, self.most or 1)
+        with self._lock:
+            more = count - len(self._all)
+            if more <= 0 or self._stopping:
+                return
+            self._booting += more
+        for _ in range(more):
+            self._boot()
+
+    def _begin(self, worker: WorkerProcess, attempt: Attempt, request: bytes) -> None:
+        if attempt.stop_requested:  # cancelled (or the engine stops) while it waited
+            self._free(worker)
+            self.sink.on_finished(attempt, Outcome(attempt.stop_status, _now(),
+                                                   error=attempt.cancel_reason))
+            return
         attempt.pid = worker.pid
         attempt.worker_cpu = worker.cpu
         Run(self, worker, attempt).begin(request)
 
-    def _take(self) -> WorkerProcess:
+    def _boot(self) -> None:
+        """Start one more worker; the first waiting run takes it once it has said hello."""
+        try:
+            worker = WorkerProcess()
+        except OSError as exc:  # no process could be made (a limit, no memory)
+            self._not_started(f"the Python worker could not start ({exc})")
+            return
         with self._lock:
-            if self._idle:
-                return self._idle.pop()  # the last one used: the warmest
-        worker = WorkerProcess()
+            stopping = self._stopping
+            if not stopping:
+                self._all.add(worker)
+                self.started += 1
+        if stopping:  # (warmed as the engine stopped)
+            worker.stop()
+            return
         with self._lock:
-            self._all.add(worker)
-            self.started += 1
             if self._reader is None:
                 self._reader = threading.Thread(target=self._read, daemon=True,
                                                 name="tickwork-python-reader")
                 self._reader.start()
         self._joining.put(worker)
         os.write(self._wake_w, b"w")
-        return worker
+
+    def _not_started(self, why: str) -> None:
+        """A worker started for waiting runs never came up: one of them fails with why
+        (each run tries one fresh worker, so a broken interpreter cannot loop)."""
+        with self._lock:
+            self._booting -= 1
+            failed = self._waiting.popleft() if self._waiting else None
+        if failed is not None:
+            attempt = failed[0]
+            self.sink.on_finished(attempt, Outcome("failed", _now(), error=why))
+
+    def _free(self, worker: WorkerProcess) -> None:
+        """`worker` can take a run: the first waiting one, else it is idle."""
+        with self._lock:
+            if worker not in self._all:
+                return
+            if not self._waiting:
+                self._idle.append(worker)
+                return
+            attempt, request = self._waiting.popleft()
+        self._begin(worker, attempt, request)
 
     def release(self, worker: WorkerProcess, run: Any) -> None:
-        """`run` ended: its worker is idle again, unless it was told to stop or is gone."""
+        """`run` ended: its worker is free again, unless it was told to stop or is gone."""
         with worker.lock:
             if worker.task is not run:
                 return
@@ -100,9 +176,7 @@ class PythonWorkers:
             worker.task = None
             keep = not worker.doomed and not worker.dead
         if keep:  # (one told to stop is dying: the reader hears it go and retires it)
-            with self._lock:
-                if worker in self._all:
-                    self._idle.append(worker)
+            self._free(worker)
 
     def discard(self, worker: WorkerProcess) -> int | None:
         """Forget a worker and make sure it is gone (blocks up to `TERM_GRACE`)."""
@@ -132,7 +206,13 @@ class PythonWorkers:
         """The engine stops: every worker goes (EOF first, then a kill for a busy one); a
         run still on one ends `interrupted` (or as it was stopped)."""
         with self._lock:
+            self._stopping = True
             workers, self._all, self._idle = list(self._all), set(), []
+            waiting, self._waiting = list(self._waiting), deque()
+        for attempt, _request in waiting:  # no worker ever had it
+            self.sink.on_finished(attempt, Outcome(
+                attempt.stop_status if attempt.stop_requested else "interrupted", _now(),
+                error=attempt.cancel_reason or "the engine stopped before a worker took it"))
         self.deadlines.close()
         for worker in workers:
             worker.hang_up()
@@ -194,8 +274,9 @@ class PythonWorkers:
         with worker.lock:
             worker.greeted = True
             worker.cpu = cpu
-            if worker.task is not None and worker.task.attempt.worker_cpu is None:
-                worker.task.attempt.worker_cpu = cpu
+        with self._lock:
+            self._booting -= 1
+        self._free(worker)
 
     def _gone(self, worker: WorkerProcess) -> None:
         """Its channel closed: it died, or was killed or hung up on."""
@@ -206,6 +287,12 @@ class PythonWorkers:
             run = worker.task
         if run is None:
             self._retire(worker)
+            if not worker.greeted and not self._closed:  # it died starting up
+                try:
+                    code = worker.proc.wait(TERM_GRACE)
+                except subprocess.TimeoutExpired:
+                    code = None
+                self._not_started(f"the Python worker could not start ({exit_text(code)})")
         elif not self._closed:
             threading.Thread(target=run.lost, daemon=True, name="tickwork-python-lost").start()
 
@@ -222,3 +309,7 @@ class PythonWorkers:
             except LookupError as exc:  # an error only for a callable that takes a context
                 request["secret_error"] = str(exc)
         return protocol.json_frame(protocol.RUN, request)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -200,10 +200,7 @@ class Run:
         stopped = self._stopped()
         if stopped is not None:
             self.finish(stopped)
-        elif not worker.greeted:
-            self.finish(Outcome("failed", _now(), error="the Python worker could not start "
-                                                        f"({exit_text(code)})"))
-        else:
+        else:  # (a run is handed only to a worker that has said hello: pool._free)
             self.finish(Outcome("interrupted", _now(),
                                 error=f"the Python worker running it died ({exit_text(code)})"))
 

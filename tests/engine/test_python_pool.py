@@ -1,0 +1,159 @@
+"""How the pool of Python workers (app/engine/pyworkers/pool.py) gives runs to workers: a
+run that finds every worker busy waits for the first one free, not behind a new worker's
+start-up; workers are started ahead of the first Python fire; a worker that cannot start
+fails one waiting run and no more. Real worker processes, real runs."""
+
+from __future__ import annotations
+
+import os
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.core.task import Action
+from app.engine.attempts import Attempt, Outcome
+from app.engine.executor import RunContext
+from app.engine.pyworkers.pool import PythonWorkers
+from tests.engine.conftest import finished_runs, wait_until
+
+ACTIONS = "tests.engine.worker_actions"
+
+
+class Ends:
+    """A sink that keeps each run's outcome."""
+
+    def __init__(self) -> None:
+        self.outcomes: dict[int, Outcome] = {}
+        self.lock = threading.Lock()
+
+    def on_started(self, attempt: Attempt) -> None: ...
+    def on_output(self, attempt: Attempt, stream: str, text: str) -> None: ...
+    def on_checkpoint(self, attempt: Attempt, state: Any) -> None: ...
+    def on_progress(self, attempt: Attempt, fraction: float | None, message: str) -> None: ...
+
+    def on_finished(self, attempt: Attempt, outcome: Outcome) -> None:
+        with self.lock:
+            self.outcomes[attempt.run_id] = outcome
+
+    def secret(self, name: str) -> str | None:
+        return None
+
+    def end(self, attempt: Attempt, timeout: float = 20) -> Outcome:
+        return wait_until(lambda: self.outcomes.get(attempt.run_id), timeout)  # type: ignore[no-any-return]
+
+
+_ids = iter(range(1, 1 << 30))
+
+
+def attempt(target: str, **kwargs: Any) -> Attempt:
+    return Attempt(run_id=next(_ids), task_id=1, task_name=target,
+                   scheduled_for=datetime.now(UTC), attempt=1,
+                   action=Action("python", target=f"{ACTIONS}:{target}", kwargs=kwargs))
+
+
+@pytest.fixture
+def ends() -> Ends:
+    return Ends()
+
+
+@pytest.fixture
+def pool(ends: Ends) -> Any:
+    workers = PythonWorkers(ends, RunContext, most=8)
+    yield workers
+    workers.close()
+
+
+def test_warming_starts_a_worker_per_cpu_and_never_more_than_may_run(ends: Ends) -> None:
+    cpus = os.cpu_count() or 1
+    for most, expected in ((8, min(cpus, 8)), (1, 1)):
+        workers = PythonWorkers(ends, RunContext, most=most)
+        try:
+            workers.warm()
+            workers.warm()  # (a second load of Python tasks starts none more)
+            wait_until(lambda w=workers, n=expected: w.idle() == n, 20)
+            assert len(workers.pids()) == workers.started == expected
+        finally:
+            workers.close()
+
+
+def test_a_run_that_finds_every_worker_busy_takes_the_first_one_free(
+        pool: PythonWorkers, ends: Ends, tmp_path: Path) -> None:
+    """Not a worker started for it: an interpreter's start-up takes 30 ms and more (several
+    starting at once on a loaded machine took 0.3–0.5 s), a busy worker's run ends in one."""
+    pool.warm()
+    warm = len(wait_until(lambda: pool.idle() == min(os.cpu_count() or 1, 8)
+                          and pool.pids(), 20))
+    go = tmp_path / "go"
+    blocked = [attempt("wait_for_file", path=str(go)) for _ in range(warm)]
+    for a in blocked:
+        pool.hand(a)
+    wait_until(lambda: all(a.pid is not None for a in blocked) and pool.idle() == 0, 20)
+    busy = {a.pid for a in blocked}
+    who = tmp_path / "who"
+    late = attempt("whoami", path=str(who))
+    pool.hand(late)  # every worker busy: it waits, and one more worker starts
+    assert late.pid is None and pool.started == warm + 1
+    go.touch()  # the busy runs end at once
+    for a in blocked:
+        assert ends.end(a).status == "succeeded"
+    assert ends.end(late).status == "succeeded"
+    assert int(who.read_text()) in busy  # a worker that was busy, not the one starting
+    wait_until(lambda: pool.idle() == warm + 1, 20)  # the new one joins the idle ones
+
+
+def test_a_worker_that_cannot_start_fails_one_waiting_run(
+        pool: PythonWorkers, ends: Ends, monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    monkeypatch.setenv("PYTHONHOME", str(tmp_path / "no-python-here"))  # it dies starting
+    first = attempt("whoami", path=str(tmp_path / "who"))
+    pool.hand(first)
+    outcome = ends.end(first)
+    assert outcome.status == "failed"
+    assert (outcome.error or "").startswith("the Python worker could not start (exit code")
+    assert pool.pids() == []
+    monkeypatch.delenv("PYTHONHOME")
+    again = attempt("whoami", path=str(tmp_path / "who"))
+    pool.hand(again)
+    assert ends.end(again).status == "succeeded"  # the next run gets a worker that starts
+
+
+def test_a_run_waiting_for_a_worker_when_the_engine_stops_is_interrupted(
+        ends: Ends, tmp_path: Path) -> None:
+    workers = PythonWorkers(ends, RunContext, most=8)
+    first = attempt("wait_for_file", path=str(tmp_path / "never"))
+    second = attempt("whoami", path=str(tmp_path / "who"))
+    workers.hand(first)
+    wait_until(lambda: first.pid is not None, 20)
+    workers.hand(second)  # waits: the one worker is busy, another is starting
+    closing = threading.Thread(target=workers.close)
+    closing.start()
+    closing.join(10)
+    assert ends.end(first).status == "interrupted"
+    outcome = ends.end(second)
+    assert outcome.status == "interrupted" and second.pid is None
+    assert "before a worker took it" in (outcome.error or "")
+
+
+def test_workers_are_up_before_the_first_python_fire(engine: Any, service: Any,
+                                                     tmp_path: Path) -> None:
+    """A Python task falling due within the horizon (3 s) has its workers started then, so
+    its first fire does not wait for an interpreter to start."""
+    engine.start()
+    pool = engine.executor.python
+    assert pool.pids() == []  # no Python task: no worker
+    at = datetime.now(UTC) + timedelta(seconds=2.5)
+    who = tmp_path / "who"
+    service.create_task({"name": "soon", "timezone": "UTC",
+                         "schedule": {"kind": "date", "at": at.isoformat()},
+                         "action": {"kind": "python", "target": f"{ACTIONS}:whoami",
+                                    "kwargs": {"path": str(who)}}})
+    warm = min(os.cpu_count() or 1, engine.workers)
+    wait_until(lambda: pool.idle() == warm, 20)
+    assert not finished_runs(service, "soon") and datetime.now(UTC) < at
+    (run,) = wait_until(lambda: finished_runs(service, "soon"), 20)
+    assert run.status == "succeeded", run.error
+    assert int(who.read_text()) in pool.pids()
+    assert pool.started == warm  # the run found a worker ready
