@@ -6,7 +6,9 @@ fails one waiting run and no more. Real worker processes, real runs."""
 from __future__ import annotations
 
 import os
+import sys
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,8 @@ import pytest
 from app.core.task import Action
 from app.engine.attempts import Attempt, Outcome
 from app.engine.executor import RunContext
+from app.engine.pyworkers import pool as pool_module
+from app.engine.pyworkers import process
 from app.engine.pyworkers.pool import PythonWorkers
 from tests.engine.conftest import finished_runs, wait_until
 
@@ -104,20 +108,56 @@ def test_a_run_that_finds_every_worker_busy_takes_the_first_one_free(
     wait_until(lambda: pool.idle() == warm + 1, 20)  # the new one joins the idle ones
 
 
-def test_a_worker_that_cannot_start_fails_one_waiting_run(
+def test_a_worker_that_cannot_start_fails_one_waiting_run_and_no_more(
         pool: PythonWorkers, ends: Ends, monkeypatch: pytest.MonkeyPatch,
         tmp_path: Path) -> None:
     monkeypatch.setenv("PYTHONHOME", str(tmp_path / "no-python-here"))  # it dies starting
+    pool.warm()  # warm workers that die with no run waiting fail nothing
+    wait_until(lambda: pool.started >= 1 and not pool.pids(), 20)
     first = attempt("whoami", path=str(tmp_path / "who"))
     pool.hand(first)
     outcome = ends.end(first)
     assert outcome.status == "failed"
     assert (outcome.error or "").startswith("the Python worker could not start (exit code")
-    assert pool.pids() == []
+    wait_until(lambda: not pool.pids(), 20)
+    assert list(ends.outcomes) == [first.run_id]
     monkeypatch.delenv("PYTHONHOME")
     again = attempt("whoami", path=str(tmp_path / "who"))
     pool.hand(again)
     assert ends.end(again).status == "succeeded"  # the next run gets a worker that starts
+
+
+def test_a_waiting_run_is_stopped_where_it_waits_and_a_hung_start_is_killed(
+        ends: Ends, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Workers whose interpreter hangs before saying hello (a stalled network drive, a
+    site hook that blocks): the runs waiting for them still time out and can be cancelled,
+    and the hung workers are killed after `START_TIMEOUT`, each failing one waiting run."""
+    monkeypatch.setattr(process, "worker_argv", lambda run_fd, control_fd: [
+        sys.executable, "-c", "import time; time.sleep(120)"])
+    monkeypatch.setattr(pool_module, "START_TIMEOUT", 2.0)
+    workers = PythonWorkers(ends, RunContext, most=2)
+    try:
+        timed = attempt("whoami", path=str(tmp_path / "who"))
+        timed.timeout = 0.5
+        cancelled = attempt("whoami", path=str(tmp_path / "who"))
+        last = attempt("whoami", path=str(tmp_path / "who"))
+        handed = time.monotonic()
+        for a in (timed, cancelled, last):
+            workers.hand(a)
+        assert workers.started == 2  # no more than `most`, however many wait
+        cancelled.cancel("cancelled by a person")
+        assert ends.end(cancelled).status == "cancelled"
+        outcome = ends.end(timed)
+        assert outcome.status == "timed_out" and outcome.error == "timed out after 0.5s"
+        assert time.monotonic() - handed < 1.9  # at its timeout, not at the kill
+        outcome = ends.end(last)
+        assert outcome.status == "failed"
+        assert outcome.error == "the Python worker could not start (did not start within 2s)"
+        wait_until(lambda: not workers.pids(), 20)
+        assert timed.pid is None and cancelled.pid is None and last.pid is None
+    finally:
+        workers.close()
+    assert len(ends.outcomes) == 3
 
 
 def test_a_run_waiting_for_a_worker_when_the_engine_stops_is_interrupted(
@@ -137,19 +177,25 @@ def test_a_run_waiting_for_a_worker_when_the_engine_stops_is_interrupted(
     assert "before a worker took it" in (outcome.error or "")
 
 
+@pytest.mark.parametrize("made", ["before the engine starts", "while it runs"])
 def test_workers_are_up_before_the_first_python_fire(engine: Any, service: Any,
-                                                     tmp_path: Path) -> None:
-    """A Python task falling due within the horizon (3 s) has its workers started then, so
-    its first fire does not wait for an interpreter to start."""
-    engine.start()
-    pool = engine.executor.python
-    assert pool.pids() == []  # no Python task: no worker
+                                                     tmp_path: Path, made: str) -> None:
+    """A Python task falling due within the horizon (3 s: read at start-up) or made while
+    the engine runs has its workers started then, so its first fire does not wait for an
+    interpreter to start."""
     at = datetime.now(UTC) + timedelta(seconds=2.5)
     who = tmp_path / "who"
-    service.create_task({"name": "soon", "timezone": "UTC",
-                         "schedule": {"kind": "date", "at": at.isoformat()},
-                         "action": {"kind": "python", "target": f"{ACTIONS}:whoami",
-                                    "kwargs": {"path": str(who)}}})
+    task = {"name": "soon", "timezone": "UTC",
+            "schedule": {"kind": "date", "at": at.isoformat()},
+            "action": {"kind": "python", "target": f"{ACTIONS}:whoami",
+                       "kwargs": {"path": str(who)}}}
+    if made == "before the engine starts":
+        service.create_task(task)
+    engine.start()
+    pool = engine.executor.python
+    if made == "while it runs":
+        assert pool.pids() == []  # no Python task yet: no worker
+        service.create_task(task)
     warm = min(os.cpu_count() or 1, engine.workers)
     wait_until(lambda: pool.idle() == warm, 20)
     assert not finished_runs(service, "soon") and datetime.now(UTC) < at

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import queue
 import selectors
@@ -36,6 +37,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,10 +46,22 @@ from app.engine.attempts import Attempt, Outcome, Sink, resolve_secrets
 from app.engine.pyworkers import protocol
 from app.engine.pyworkers.deadlines import Deadlines
 from app.engine.pyworkers.process import TERM_GRACE, WorkerProcess, exit_text
-from app.engine.pyworkers.run import Run, Served
+from app.engine.pyworkers.run import Run, Served, time_out
 
 __all__ = ["TERM_GRACE", "PythonWorkers", "Served"]
 READ_SIZE = 262144
+log = logging.getLogger("tickwork.engine")
+START_TIMEOUT = 30.0  # seconds a new worker has to say hello before it is killed
+
+
+@dataclass(eq=False, slots=True)
+class Waiting:
+    """A run no worker was free for, in line for the first one that is."""
+
+    attempt: Attempt
+    request: bytes
+    since: float  # the monotonic time it was handed over: its timeout counts from there
+    deadline: int | None = None  # its timeout's key in `deadlines` while it waits
 
 
 class PythonWorkers:
@@ -60,8 +74,9 @@ class PythonWorkers:
         self.most = most  # runs in flight at most (the executor's threads), when known
         self._idle: list[WorkerProcess] = []
         self._all: set[WorkerProcess] = set()
-        self._waiting: deque[tuple[Attempt, bytes]] = deque()  # runs no worker was free for
-        self._booting = 0  # workers started that have not said hello yet
+        self._waiting: deque[Waiting] = deque()  # runs no worker was free for, in order
+        self._booting = 0  # workers being started that have not said hello yet ...
+        self._launching = 0  # ... of them, those not yet in `_all` (their process starting)
         self._lock = threading.Lock()
         self.started = 0  # workers started, replacements included
         self.deadlines = Deadlines()
@@ -84,21 +99,36 @@ class PythonWorkers:
             return len(self._idle)
 
     def hand(self, attempt: Attempt) -> None:
-        """Hand a Python attempt to an idle worker, or let it wait for the first one free;
-        the sink hears its end (from the reader thread, or from this one if its worker
-        turns out to be gone)."""
+        """Hand a Python attempt to an idle worker, or let it wait for the first one free
+        (its cancel and its timeout end it there); the sink hears its end (from the reader
+        thread, or from this one if it cannot go anywhere)."""
         request = self._request(attempt)
+        since = time.monotonic()
+        boot = False
         with self._lock:
-            worker = self._idle.pop() if self._idle else None  # the last one used: the warmest
-            if worker is None:
-                self._waiting.append((attempt, request))
-                boot = len(self._waiting) > self._booting
+            stopping = self._stopping
+            worker = None if stopping or not self._idle else self._idle.pop()  # the warmest
+            if not stopping and worker is None:
+                waiting = Waiting(attempt, request, since)
+                attempt.on_cancel = lambda: self._unwait(waiting)
+                if attempt.timeout is not None:
+                    waiting.deadline = self.deadlines.at(
+                        since + attempt.timeout, lambda: time_out(attempt))
+                self._waiting.append(waiting)
+                boot = len(self._waiting) > self._booting and self._room()
                 if boot:
                     self._booting += 1
-        if worker is not None:
-            self._begin(worker, attempt, request)
-        elif boot:
-            self._boot()
+                    self._launching += 1
+        if stopping:
+            self.sink.on_finished(attempt, Outcome(
+                "interrupted", _now(), error="the engine stopped before a worker took it"))
+        elif worker is not None:
+            self._begin(worker, attempt, request, since)
+        else:
+            if attempt.stop_requested:  # (a stop before on_cancel was set)
+                self._unwait(waiting)
+            if boot:
+                self._boot()
 
     def warm(self) -> None:
         """Python runs fall due soon: have a worker per CPU (at most `most`) up before them,
@@ -106,55 +136,96 @@ class PythonWorkers:
         on a busy machine took 0.3–0.5 s. More start on demand, as runs wait."""
         count = min(os.cpu_count() or 1, self.most or 1)
         with self._lock:
-            more = count - len(self._all)
+            more = count - len(self._all) - self._launching
             if more <= 0 or self._stopping:
                 return
             self._booting += more
+            self._launching += more
         for _ in range(more):
             self._boot()
 
-    def _begin(self, worker: WorkerProcess, attempt: Attempt, request: bytes) -> None:
-        if attempt.stop_requested:  # cancelled (or the engine stops) while it waited
+    def _room(self) -> bool:
+        """Another worker may start (lock held): fewer than `most` are up or starting."""
+        return self.most is None or len(self._all) + self._launching < self.most
+
+    def _begin(self, worker: WorkerProcess, attempt: Attempt, request: bytes,
+               since: float) -> None:
+        if attempt.stop_requested:  # cancelled (or the engine stops) as a worker came free
             self._free(worker)
             self.sink.on_finished(attempt, Outcome(attempt.stop_status, _now(),
                                                    error=attempt.cancel_reason))
             return
         attempt.pid = worker.pid
         attempt.worker_cpu = worker.cpu
-        Run(self, worker, attempt).begin(request)
+        Run(self, worker, attempt).begin(request, since)
+
+    def _unwait(self, waiting: Waiting) -> None:
+        """A run stopped while it waits for a worker (a cancel, its timeout): it ends now,
+        unless a worker has just taken it (then its run hears the stop)."""
+        with self._lock:
+            try:
+                self._waiting.remove(waiting)
+            except ValueError:
+                return
+        self._left_waiting(waiting)
+        attempt = waiting.attempt
+        attempt.on_cancel = None
+        self.sink.on_finished(attempt, Outcome(attempt.stop_status, _now(),
+                                               error=attempt.cancel_reason))
+
+    def _left_waiting(self, waiting: Waiting) -> None:
+        if waiting.deadline is not None:
+            self.deadlines.drop(waiting.deadline)
 
     def _boot(self) -> None:
-        """Start one more worker; the first waiting run takes it once it has said hello."""
+        """Start one more worker (counted in `_booting` and `_launching` by the caller); the
+        first waiting run takes it once it has said hello."""
         try:
             worker = WorkerProcess()
         except OSError as exc:  # no process could be made (a limit, no memory)
+            with self._lock:
+                self._launching -= 1
             self._not_started(f"the Python worker could not start ({exc})")
             return
         with self._lock:
+            self._launching -= 1
             stopping = self._stopping
             if not stopping:
                 self._all.add(worker)
                 self.started += 1
+                if self._reader is None:
+                    self._reader = threading.Thread(target=self._read, daemon=True,
+                                                    name="tickwork-python-reader")
+                    self._reader.start()
+                self._joining.put(worker)
+                os.write(self._wake_w, b"w")  # (under the lock: close() closes it after)
         if stopping:  # (warmed as the engine stopped)
             worker.stop()
             return
-        with self._lock:
-            if self._reader is None:
-                self._reader = threading.Thread(target=self._read, daemon=True,
-                                                name="tickwork-python-reader")
-                self._reader.start()
-        self._joining.put(worker)
-        os.write(self._wake_w, b"w")
+        self.deadlines.at(time.monotonic() + START_TIMEOUT, lambda: self._late(worker))
+
+    def _late(self, worker: WorkerProcess) -> None:
+        """`START_TIMEOUT` after its start: a worker that has not said hello is killed (a
+        hung interpreter must not hold the runs waiting for it); its end fails one of them."""
+        with worker.lock:
+            if worker.greeted or worker.dead:
+                return
+            worker.late = True
+        log.warning("a Python worker (pid %d) did not start within %gs: killed",
+                    worker.pid, START_TIMEOUT)
+        platform.kill_group(worker.pid, platform.SIGKILL)
 
     def _not_started(self, why: str) -> None:
-        """A worker started for waiting runs never came up: one of them fails with why
-        (each run tries one fresh worker, so a broken interpreter cannot loop)."""
+        """A worker started for waiting runs never came up: the first of them fails with
+        why (so each start that fails fails one run at most, and a broken interpreter
+        cannot loop); a warm one that fails while no run waits fails nothing."""
         with self._lock:
             self._booting -= 1
             failed = self._waiting.popleft() if self._waiting else None
         if failed is not None:
-            attempt = failed[0]
-            self.sink.on_finished(attempt, Outcome("failed", _now(), error=why))
+            self._left_waiting(failed)
+            failed.attempt.on_cancel = None
+            self.sink.on_finished(failed.attempt, Outcome("failed", _now(), error=why))
 
     def _free(self, worker: WorkerProcess) -> None:
         """`worker` can take a run: the first waiting one, else it is idle."""
@@ -164,8 +235,9 @@ class PythonWorkers:
             if not self._waiting:
                 self._idle.append(worker)
                 return
-            attempt, request = self._waiting.popleft()
-        self._begin(worker, attempt, request)
+            waiting = self._waiting.popleft()
+        self._left_waiting(waiting)
+        self._begin(worker, waiting.attempt, waiting.request, waiting.since)
 
     def release(self, worker: WorkerProcess, run: Any) -> None:
         """`run` ended: its worker is free again, unless it was told to stop or is gone."""
@@ -209,7 +281,10 @@ class PythonWorkers:
             self._stopping = True
             workers, self._all, self._idle = list(self._all), set(), []
             waiting, self._waiting = list(self._waiting), deque()
-        for attempt, _request in waiting:  # no worker ever had it
+        for entry in waiting:  # no worker ever had it
+            self._left_waiting(entry)
+            attempt = entry.attempt
+            attempt.on_cancel = None
             self.sink.on_finished(attempt, Outcome(
                 attempt.stop_status if attempt.stop_requested else "interrupted", _now(),
                 error=attempt.cancel_reason or "the engine stopped before a worker took it"))
@@ -232,8 +307,9 @@ class PythonWorkers:
             if run is not None:
                 run.lost()
         self._selector.close()
-        os.close(self._wake_r)
-        os.close(self._wake_w)
+        with self._lock:
+            os.close(self._wake_r)
+            os.close(self._wake_w)
 
     # -- the reader thread ------------------------------------------------------------------
 
@@ -285,16 +361,20 @@ class PythonWorkers:
         with worker.lock:
             worker.dead = True
             run = worker.task
-        if run is None:
+        if run is None and not worker.greeted and not self._closed:  # it died starting up
+            threading.Thread(target=self._start_failed, args=(worker,), daemon=True,
+                             name="tickwork-python-retire").start()
+        elif run is None:
             self._retire(worker)
-            if not worker.greeted and not self._closed:  # it died starting up
-                try:
-                    code = worker.proc.wait(TERM_GRACE)
-                except subprocess.TimeoutExpired:
-                    code = None
-                self._not_started(f"the Python worker could not start ({exit_text(code)})")
         elif not self._closed:
             threading.Thread(target=run.lost, daemon=True, name="tickwork-python-lost").start()
+
+    def _start_failed(self, worker: WorkerProcess) -> None:
+        """A worker's channel closed before it said hello (its own thread: it is waited for)."""
+        code = self.discard(worker)
+        why = (f"did not start within {START_TIMEOUT:g}s" if worker.late
+               else exit_text(code))
+        self._not_started(f"the Python worker could not start ({why})")
 
     def _request(self, attempt: Attempt) -> bytes:
         action = attempt.action

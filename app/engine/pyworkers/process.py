@@ -72,6 +72,7 @@ class WorkerProcess:
         self.task: Follower | None = None  # ... and that run's state, for the reader thread
         self.doomed = False  # it was told to stop: it gets no further run
         self.dead = False  # the reader heard its channel close
+        self.late = False  # killed for not saying hello within the pool's START_TIMEOUT
         self.lock = threading.Lock()
         self._control_lock = threading.Lock()
 

@@ -14,7 +14,6 @@ import contextlib
 import json
 import subprocess
 import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -52,6 +51,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def time_out(attempt: Attempt) -> None:
+    """A Python run's timeout passed (on the deadline thread; waiting or running)."""
+    attempt.cancel(f"timed out after {attempt.timeout:g}s", "timed_out")
+
+
 class Run:
     """One run in one worker, from the hand-over to its end."""
 
@@ -67,8 +71,10 @@ class Run:
         self._ended = False
         self._held: list[tuple[int, bytes]] | None = None  # frames behind a checkpoint
 
-    def begin(self, request: bytes) -> None:
-        """Send the run to its worker (an executor thread); the reader thread hears the rest."""
+    def begin(self, request: bytes, since: float) -> None:
+        """Send the run to its worker (an executor thread, or the reader thread for a run
+        that waited); the reader thread hears the rest. Its timeout counts from `since`,
+        when it was handed over (monotonic)."""
         attempt, worker = self.attempt, self.worker
         with worker.lock:
             dead = worker.dead
@@ -78,8 +84,8 @@ class Run:
                 attempt.worker_cpu = worker.cpu
         attempt.on_cancel = self.on_cancel
         if attempt.timeout is not None:
-            self._timeout = self.pool.deadlines.at(
-                time.monotonic() + attempt.timeout, self._time_out)
+            self._timeout = self.pool.deadlines.at(since + attempt.timeout,
+                                                   lambda: time_out(attempt))
         if attempt.stop_requested:  # (a cancel before on_cancel was set)
             self.on_cancel()
         if dead:  # it died while idle, and the reader already heard it
@@ -87,9 +93,6 @@ class Run:
             return
         with contextlib.suppress(OSError):  # gone: the reader hears it close, ends the run
             worker.send(request)
-
-    def _time_out(self) -> None:
-        self.attempt.cancel(f"timed out after {self.attempt.timeout:g}s", "timed_out")
 
     def on_cancel(self) -> None:
         """The dispatcher's thread, or the deadline's: the worker hears it at once, and is
