@@ -118,12 +118,14 @@ def test_a_freeze_frees_old_garbage_first(gui: Gui, qtbot: Any) -> None:
         t.start()
         t.join()
 
+    kept = [[i] for i in range(10_000)]  # alive: these the freeze keeps out of sweeps
     frozen = gc.get_freeze_count()
     ask()
     seen = _generations_collected(collector.collect_due)
     assert seen == [2], seen  # one full collection, then the freeze
     assert gone() is None  # freed, not frozen
-    assert gc.get_freeze_count() > frozen
+    # (frozen objects that die leave the count meanwhile: the engine's threads run on)
+    assert gc.get_freeze_count() >= frozen + len(kept) // 2
 
 
 def test_the_collector_looks_often_while_the_program_allocates_and_rarely_when_idle(
