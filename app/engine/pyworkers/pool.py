@@ -167,15 +167,19 @@ class PythonWorkers:
                 self._waiting.remove(waiting)
             except ValueError:
                 return
-        self._left_waiting(waiting)
         attempt = waiting.attempt
-        attempt.on_cancel = None
-        self.sink.on_finished(attempt, Outcome(attempt.stop_status, _now(),
-                                               error=attempt.cancel_reason))
+        self._end_waiting(waiting, Outcome(attempt.stop_status, _now(),
+                                           error=attempt.cancel_reason))
 
     def _left_waiting(self, waiting: Waiting) -> None:
         if waiting.deadline is not None:
             self.deadlines.drop(waiting.deadline)
+
+    def _end_waiting(self, waiting: Waiting, outcome: Outcome) -> None:
+        """A run out of the line that no worker will take: the sink hears its end."""
+        self._left_waiting(waiting)
+        waiting.attempt.on_cancel = None
+        self.sink.on_finished(waiting.attempt, outcome)
 
     def _boot(self) -> None:
         """Start one more worker (counted in `_booting` and `_launching` by the caller); the
@@ -223,9 +227,7 @@ class PythonWorkers:
             self._booting -= 1
             failed = self._waiting.popleft() if self._waiting else None
         if failed is not None:
-            self._left_waiting(failed)
-            failed.attempt.on_cancel = None
-            self.sink.on_finished(failed.attempt, Outcome("failed", _now(), error=why))
+            self._end_waiting(failed, Outcome("failed", _now(), error=why))
 
     def _free(self, worker: WorkerProcess) -> None:
         """`worker` can take a run: the first waiting one, else it is idle."""
@@ -282,10 +284,8 @@ class PythonWorkers:
             workers, self._all, self._idle = list(self._all), set(), []
             waiting, self._waiting = list(self._waiting), deque()
         for entry in waiting:  # no worker ever had it
-            self._left_waiting(entry)
             attempt = entry.attempt
-            attempt.on_cancel = None
-            self.sink.on_finished(attempt, Outcome(
+            self._end_waiting(entry, Outcome(
                 attempt.stop_status if attempt.stop_requested else "interrupted", _now(),
                 error=attempt.cancel_reason or "the engine stopped before a worker took it"))
         self.deadlines.close()
