@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.errors import StoreError, TickworkError
-from app.platform.display import require_window
+from app.platform.display import release_display, require_window
 
 log = logging.getLogger("tickwork.gui")
 
@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     install_qt_log_handler()
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "tickwork"])
     assert isinstance(app, QApplication)
+    release_display()  # Qt holds its own connection now (see app/platform/display.py)
     app.setApplicationName(appearance.APPLICATION)
     app.setOrganizationName(appearance.ORGANISATION)
     app.setApplicationDisplayName("Tickwork")

@@ -4,16 +4,20 @@ plugin whose ELF names a library no system has, and through `main.py` in a subpr
 
 from __future__ import annotations
 
+import ctypes
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from app.platform import display
 from tests.conftest import ROOT
+from tests.support.xserver import xvfb
 
 PLUGIN = display.xcb_plugin({})
 needs_plugin = pytest.mark.skipif(PLUGIN is None or not sys.platform.startswith("linux"),
@@ -147,3 +151,45 @@ def test_the_deb_depends_on_the_packages_of_the_plugin_s_system_libraries() -> N
     assert {"libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxkbcommon-x11-0"} \
         <= set(packages)
     assert not any(p.startswith("libqt") for p in packages)
+
+
+def _raw_connect(where: str) -> bool:
+    """One xcb connection opened and closed, as Qt's own would be (no retry)."""
+    xcb = ctypes.CDLL("libxcb.so.1")
+    xcb.xcb_connect.restype = ctypes.c_void_p
+    xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+    xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
+    xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
+    connection = xcb.xcb_connect(where.encode(), None)
+    try:
+        return bool(connection) and int(xcb.xcb_connection_has_error(connection)) == 0
+    finally:
+        if connection:
+            xcb.xcb_disconnect(connection)
+
+
+@pytest.mark.xdist_group("xvfb")  # see tests/support/xserver.py
+@pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb")
+def test_the_probe_never_leaves_qt_in_the_server_s_reset() -> None:
+    """An X server whose last client leaves resets and refuses clients for a few ms (on this
+    Xvfb, 9 of 300 back-to-back connections). The probe tries again through that gap and
+    holds its connection until Qt has its own, so Qt's connection — which aborts the process
+    when it fails — never meets it: 300 rounds of probe, Qt's connect, release, each release
+    starting a reset right before the next probe (the probe that closed at once: 35 of 300
+    rounds failed)."""
+    with xvfb() as where:
+        failed = []
+        for round_ in range(300):
+            reachable = display.display_reachable(where)
+            qt = _raw_connect(where)
+            display.release_display()
+            if not (reachable and qt):
+                failed.append((round_, reachable, qt))
+        assert failed == []
+
+
+def test_no_server_is_said_within_the_probe_s_patience() -> None:
+    started = time.monotonic()
+    assert display.display_reachable(free_display(), patience=0.2) is False
+    assert time.monotonic() - started < 5
+    display.release_display()  # nothing held: a no-op
