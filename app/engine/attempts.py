@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from app.core.task import Action
@@ -14,6 +14,11 @@ from app.engine.pyworkers.context import MAX_CHECKPOINT as MAX_CHECKPOINT
 from app.engine.pyworkers.context import CheckpointError as CheckpointError
 
 _STOPS = threading.Lock()  # the first stop of an attempt wins, whichever thread sends it
+
+
+def utcnow() -> datetime:
+    """The wall clock in UTC: when an action starts or ends, as its executor sees it."""
+    return datetime.now(UTC)
 
 
 @dataclass(slots=True)
@@ -56,6 +61,10 @@ class Attempt:
             self.stop_requested = True
         if self.on_cancel is not None:
             self.on_cancel()
+
+    def stopped(self, at: datetime | None = None) -> Outcome:
+        """How it ends once stopped: the status and reason of the stop that won."""
+        return Outcome(self.stop_status, at or utcnow(), error=self.cancel_reason)
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,7 +62,7 @@ from app.engine.faults import StoreFaults
 from app.engine.horizon import Horizon
 from app.engine.leadership import Leadership
 from app.engine.notifier import Notifier
-from app.engine.recorder import RunRecorder, utcnow
+from app.engine.recorder import RunRecorder
 from app.engine.retention import DEBOUNCE, Retention
 from app.engine.retention import POLL as RETENTION_POLL
 from app.engine.scheduler import Timing
@@ -85,7 +85,7 @@ PACE_VAR = "TICKWORK_PACE"  # the default `pace` (see the module's docstring)
 SWITCH_INTERVAL = 0.0005  # seconds; see _activate
 ACTIVE = ("running", "stalled")  # states of the engine that holds the store
 
-__all__ = ["HORIZON", "Engine", "Stats", "utcnow"]
+__all__ = ["HORIZON", "Engine", "Stats"]
 
 
 class Engine:

@@ -26,7 +26,6 @@ import json
 import queue
 import threading
 import traceback
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QThreadPool
@@ -40,6 +39,7 @@ from app.engine.attempts import (
     Outcome,
     Sink,
     resolve_secrets,
+    utcnow,
 )
 from app.engine.launcher.client import submit
 from app.engine.processes import KILL_GRACE  # seconds between SIGTERM and SIGKILL
@@ -86,9 +86,6 @@ class RunContext:
     def log(self, text: str) -> None:
         self._sink.on_output(self._attempt, "stdout", text if text.endswith("\n") else text + "\n")
 
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Executor:
@@ -149,11 +146,11 @@ class Executor:
                 self._run(attempt)
 
     def _run(self, attempt: Attempt) -> None:
-        attempt.started_at = _now()
+        attempt.started_at = utcnow()
         try:
             if attempt.stop_requested:
                 self.sink.on_started(attempt)
-                outcome = Outcome(attempt.stop_status, _now(), error=attempt.cancel_reason)
+                outcome = attempt.stopped()
             elif attempt.runs_on != LOCAL:
                 refused = self._run_remote(attempt)  # the sink hears once a worker has it
                 if refused is None:
@@ -169,7 +166,7 @@ class Executor:
                 self._run_python(attempt)
                 return  # its worker's end is reported by the pool's reader thread
         except Exception as exc:  # a bug of ours must still end the run, never hang it
-            outcome = Outcome("failed", _now(), error=f"engine error: {exc!r}")
+            outcome = Outcome("failed", utcnow(), error=f"engine error: {exc!r}")
             self.sink.on_output(attempt, "tickwork", traceback.format_exc())
         self.sink.on_finished(attempt, outcome)
 
@@ -190,7 +187,7 @@ class Executor:
             env = {**attempt.env, **resolve_secrets(attempt, self.sink)}
         except LookupError as exc:
             self.sink.on_started(attempt)
-            return Outcome("failed", _now(), error=str(exc))
+            return Outcome("failed", utcnow(), error=str(exc))
         sink = self.sink
         submit(attempt, argv, env, sink, lambda outcome: sink.on_finished(attempt, outcome))
         return None
@@ -205,13 +202,13 @@ class Executor:
 
         if not isinstance(self.sink, RemoteSink):
             self.sink.on_started(attempt)
-            return Outcome("failed", _now(), error="this engine cannot send runs to Celery")
+            return Outcome("failed", utcnow(), error="this engine cannot send runs to Celery")
         try:
             secrets = resolve_secrets(attempt, self.sink)
             runs = self._celery_runs(self.sink)
         except (LookupError, ValidationError) as exc:
             self.sink.on_started(attempt)
-            return Outcome("failed", _now(), error=str(exc))
+            return Outcome("failed", utcnow(), error=str(exc))
         queue_name = celery_queue(attempt.runs_on)
         assert queue_name is not None
         runs.submit(attempt, queue_name, command_argv(attempt.action), secrets)

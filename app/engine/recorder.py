@@ -34,7 +34,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,10 +51,6 @@ from app.store.times import utc_text
 log = logging.getLogger("tickwork.engine")
 
 CHECKPOINT_TIMEOUT = 10.0  # seconds a checkpoint may wait for its commit
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class RunRecorder:

@@ -119,8 +119,7 @@ class RecordingExecutor:
         """A stop ends the attempt at once (a second report of it is ignored)."""
         clock = self.clock
         self.stopped.append((clock.time(), attempt))
-        clock.call_later(0.0, lambda: self._finished(
-            attempt, Outcome(attempt.stop_status, clock.now(), error=attempt.cancel_reason)))
+        clock.call_later(0.0, lambda: self._finished(attempt, attempt.stopped(clock.now())))
 
 
 class NoRecorder:

@@ -38,11 +38,10 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from app import platform
-from app.engine.attempts import Attempt, Outcome, Sink, resolve_secrets
+from app.engine.attempts import Attempt, Outcome, Sink, resolve_secrets, utcnow
 from app.engine.pyworkers import protocol
 from app.engine.pyworkers.deadlines import Deadlines
 from app.engine.pyworkers.process import TERM_GRACE, WorkerProcess, exit_text
@@ -121,7 +120,7 @@ class PythonWorkers:
                     self._launching += 1
         if stopping:
             self.sink.on_finished(attempt, Outcome(
-                "interrupted", _now(), error="the engine stopped before a worker took it"))
+                "interrupted", utcnow(), error="the engine stopped before a worker took it"))
         elif worker is not None:
             self._begin(worker, attempt, request, since)
         else:
@@ -152,8 +151,7 @@ class PythonWorkers:
                since: float) -> None:
         if attempt.stop_requested:  # cancelled (or the engine stops) as a worker came free
             self._free(worker)
-            self.sink.on_finished(attempt, Outcome(attempt.stop_status, _now(),
-                                                   error=attempt.cancel_reason))
+            self.sink.on_finished(attempt, attempt.stopped())
             return
         attempt.pid = worker.pid
         attempt.worker_cpu = worker.cpu
@@ -167,9 +165,7 @@ class PythonWorkers:
                 self._waiting.remove(waiting)
             except ValueError:
                 return
-        attempt = waiting.attempt
-        self._end_waiting(waiting, Outcome(attempt.stop_status, _now(),
-                                           error=attempt.cancel_reason))
+        self._end_waiting(waiting, waiting.attempt.stopped())
 
     def _left_waiting(self, waiting: Waiting) -> None:
         if waiting.deadline is not None:
@@ -227,7 +223,7 @@ class PythonWorkers:
             self._booting -= 1
             failed = self._waiting.popleft() if self._waiting else None
         if failed is not None:
-            self._end_waiting(failed, Outcome("failed", _now(), error=why))
+            self._end_waiting(failed, Outcome("failed", utcnow(), error=why))
 
     def _free(self, worker: WorkerProcess) -> None:
         """`worker` can take a run: the first waiting one, else it is idle."""
@@ -286,7 +282,7 @@ class PythonWorkers:
         for entry in waiting:  # no worker ever had it
             attempt = entry.attempt
             self._end_waiting(entry, Outcome(
-                attempt.stop_status if attempt.stop_requested else "interrupted", _now(),
+                attempt.stop_status if attempt.stop_requested else "interrupted", utcnow(),
                 error=attempt.cancel_reason or "the engine stopped before a worker took it"))
         self.deadlines.close()
         for worker in workers:
@@ -390,6 +386,3 @@ class PythonWorkers:
                 request["secret_error"] = str(exc)
         return protocol.json_frame(protocol.RUN, request)
 
-
-def _now() -> datetime:
-    return datetime.now(UTC)

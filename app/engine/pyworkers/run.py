@@ -15,10 +15,9 @@ import json
 import subprocess
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from app.engine.attempts import Attempt, CheckpointError, Outcome, Sink
+from app.engine.attempts import Attempt, CheckpointError, Outcome, Sink, utcnow
 from app.engine.capture import Capture
 from app.engine.pyworkers import protocol
 from app.engine.pyworkers.deadlines import Deadlines
@@ -46,9 +45,6 @@ class Pool(Protocol):
     def release(self, worker: WorkerProcess, run: Any) -> None: ...
     def discard(self, worker: WorkerProcess) -> int | None: ...
 
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def time_out(attempt: Attempt) -> None:
@@ -138,7 +134,7 @@ class Run:
             return
         if kind == protocol.QUIET_DONE:
             (self.worker.cpu,) = protocol.CPU.unpack(payload)
-            self.finish(self._stopped() or Outcome("succeeded", _now()))
+            self.finish(self._stopped() or Outcome("succeeded", utcnow()))
         elif kind == protocol.DONE:
             self.finish(self._done(json.loads(payload)))
         elif kind == protocol.STDOUT or kind == protocol.STDERR:
@@ -204,13 +200,13 @@ class Run:
         if stopped is not None:
             self.finish(stopped)
         else:  # (a run is handed only to a worker that has said hello: pool._free)
-            self.finish(Outcome("interrupted", _now(),
+            self.finish(Outcome("interrupted", utcnow(),
                                 error=f"the Python worker running it died ({exit_text(code)})"))
 
     def _stopped(self) -> Outcome | None:
         attempt = self.attempt
         if attempt.stop_requested:
-            return Outcome(attempt.stop_status, _now(), error=attempt.cancel_reason)
+            return attempt.stopped()
         return None
 
     def _done(self, end: dict[str, Any]) -> Outcome:
@@ -218,17 +214,17 @@ class Run:
         self.worker.cpu = end.get("cpu", self.worker.cpu)
         self._output_done()  # what it printed comes before its traceback
         if "load_error" in end:
-            return Outcome("failed", _now(),
+            return Outcome("failed", utcnow(),
                            error=f"cannot load {attempt.action.target}: {end['load_error']}")
         if "secret_error" in end:
-            return Outcome("failed", _now(), error=end["secret_error"])
+            return Outcome("failed", utcnow(), error=end["secret_error"])
         if end.get("traceback"):
             sink.on_output(attempt, "stderr", end["traceback"])
         stopped = self._stopped()
         if stopped is not None:
             return stopped
         if end.get("error"):
-            return Outcome("failed", _now(), error=end["error"])
+            return Outcome("failed", utcnow(), error=end["error"])
         if end.get("result") is not None:
             sink.on_output(attempt, "tickwork", f"returned: {end['result']}\n")
-        return Outcome("succeeded", _now())
+        return Outcome("succeeded", utcnow())
