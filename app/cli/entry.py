@@ -26,7 +26,6 @@ from app.core.errors import (
     TickworkError,
     ValidationError,
 )
-from app.platform.display import require_window
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "task": cmd_task, "run": cmd_run, "audit": cmd_audit, "secret": cmd_secret,
@@ -61,6 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         refusal, url = _window_store(args)
         if refusal is not None:
             return refusal
+        from app.platform.display import require_window
+
         require_window()  # one line and exit 1 where Qt would abort (missing xcb libraries)
         from app.gui.bootstrap import main as gui_main
 

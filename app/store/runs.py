@@ -25,11 +25,18 @@ def to_run(row: RunRow, task_name: str) -> Run:
     )
 
 
+def _ints(values: Iterable[int]) -> pw.SQL:
+    """A list of ids for IN, written into the SQL: peewee builds a node per parameter (8 ms
+    for a thousand ids, the time of a whole `tickwork task list`); int() lets nothing else
+    in."""
+    return pw.SQL("(" + ",".join(str(int(v)) for v in values) + ")")
+
+
 def _with_names(query: pw.ModelSelect) -> list[Run]:
     rows = list(query)
     ids = {r.task_id for r in rows}
     names = dict(TaskRow.select(TaskRow.id, TaskRow.name)
-                 .where(TaskRow.id.in_(ids)).tuples()) if ids else {}
+                 .where(TaskRow.id.in_(_ints(ids))).tuples()) if ids else {}
     return [to_run(r, names.get(r.task_id, "?")) for r in rows]
 
 
@@ -65,11 +72,13 @@ def count(**filters: Any) -> int:
 def latest_runs(task_ids: Iterable[int]) -> dict[int, Run]:
     """The newest run of each task (by id), fetched in one query."""
     ids = list(task_ids)
-    if not ids:
-        return {}
-    newest = (RunRow.select(pw.fn.MAX(RunRow.id)).where(RunRow.task.in_(ids))
-              .group_by(RunRow.task))
-    return {r.task_id: r for r in _with_names(RunRow.select().where(RunRow.id.in_(newest)))}
+    found: dict[int, Run] = {}
+    for i in range(0, len(ids), 1000):
+        newest = (RunRow.select(pw.fn.MAX(RunRow.id))
+                  .where(RunRow.task.in_(_ints(ids[i:i + 1000]))).group_by(RunRow.task))
+        found.update((r.task_id, r) for r in _with_names(
+            RunRow.select().where(RunRow.id.in_(newest))))
+    return found
 
 
 def insert(task_id: int, scheduled_for: datetime, *, status: str, trigger: str, now: datetime,

@@ -220,6 +220,21 @@ def test_runs_record_their_life_and_output(svc: Service, opened: Store) -> None:
         assert runs.claimed_unfinished(["retrying"])[0][0] == retry
 
 
+def test_latest_runs_of_many_tasks_across_the_id_lists(svc: Service, opened: Store) -> None:
+    """The newest run of each task asked for, when the ids run past one IN list (1,000):
+    a task's newest run is found whichever list its id falls in."""
+    a = svc.create_task(command_task("a")).id
+    b = svc.create_task(command_task("b")).id
+    with opened.write():
+        ids = ledger.claim_many([claim_row(a, T0), claim_row(a, T0 + timedelta(minutes=1)),
+                                 claim_row(b, T0)])
+    asked = [a, *range(10**6, 10**6 + 1500), b]  # ids no task has, between the two
+    with opened.read():
+        found = runs.latest_runs(asked)
+    assert {task: run.id for task, run in found.items()} == {a: ids[1], b: ids[2]}
+    assert found[b].task_name == "b"
+
+
 def test_retention_lets_old_runs_go_with_their_output(svc: Service, opened: Store) -> None:
     a = svc.create_task(command_task("a", keep_runs=2, keep_days=1)).id
     fires = [T0 + timedelta(minutes=i) for i in range(5)]
