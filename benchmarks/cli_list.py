@@ -1,10 +1,9 @@
 """Wall time of `tickwork task list` (and `--json`) with 1,000 tasks, as a user runs it:
 a new process each time, median of several runs. Qt must stay out of the CLI's imports.
 
-The app's modules are compiled to bytecode first, as an installed package has them (pip
-compiles at install; a source tree writes them on first run): where PYTHONDONTWRITEBYTECODE
-is set, as on the machine this project is measured on, every run would otherwise compile
-them all again — about 50 ms of every figure (measured 2026-12-03: 249 → 195 ms median)."""
+The app's modules are compiled to bytecode first (`_common.compile_app`): without it, where
+PYTHONDONTWRITEBYTECODE is set, every run compiled them all again — about 50 ms of every
+figure (measured 2026-12-03: 249 → 195 ms median)."""
 
 from __future__ import annotations
 
@@ -17,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks._common import emit, environment_info, log
+from benchmarks._common import compile_app, emit, environment_info, log
 
 
 def main() -> None:
@@ -33,11 +32,7 @@ def main() -> None:
     store = Store.open(home)
     _tasks.cron_tasks(args.tasks)
     store.close()
-    import app
-
-    package = Path(app.__file__).resolve().parent
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True,
-                   stdout=subprocess.DEVNULL)
+    compile_app()
     env = {**os.environ, "TICKWORK_HOME": str(home)}
     results = {}
     for label, extra in (("task list", []), ("task list --json", ["--json"])):

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks._common import environment_info, log
+from benchmarks._common import compile_app, environment_info, log
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -165,6 +165,7 @@ def main() -> None:
     args = parser.parse_args()
     quick = ["--quick"] if args.quick else []
     skip = set(filter(None, args.skip.split(",")))
+    compile_app()  # every script's processes start as an installed package's would
     plan: list[tuple[str, str, list[str]]] = [
         ("baseline_apscheduler", "baseline_apscheduler", ["--rates", "10000,100000,300000",
                                                           *quick]),
