@@ -87,7 +87,6 @@ class RunContext:
         self._sink.on_output(self._attempt, "stdout", text if text.endswith("\n") else text + "\n")
 
 
-
 class Executor:
     """A QThreadPool of workers; `start` hands it an attempt, the sink hears the rest."""
 

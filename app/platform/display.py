@@ -214,7 +214,7 @@ def _xcb() -> ctypes.CDLL | None:
     return xcb
 
 
-def display_reachable(display: str, patience: float = 1.0) -> bool:
+def display_reachable(display: str, patience: float = 3.0) -> bool:
     """Whether an X server answers at `display`. A refused connection is tried again for up
     to `patience` seconds (a server between its last client and its next refuses for a few
     milliseconds while it resets); the connection that succeeds stays open until

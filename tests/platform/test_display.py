@@ -5,6 +5,7 @@ plugin whose ELF names a library no system has, and through `main.py` in a subpr
 from __future__ import annotations
 
 import ctypes
+import ctypes.util
 import os
 import shutil
 import signal
@@ -169,18 +170,20 @@ def _raw_connect(where: str) -> bool:
 
 
 @pytest.mark.xdist_group("xvfb")  # see tests/support/xserver.py
-@pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb")
+@pytest.mark.skipif(shutil.which("Xvfb") is None or ctypes.util.find_library("xcb") is None,
+                    reason="needs Xvfb and libxcb")
 def test_the_probe_never_leaves_qt_in_the_server_s_reset() -> None:
     """An X server whose last client leaves resets and refuses clients for a few ms (on this
     Xvfb, 9 of 300 back-to-back connections). The probe tries again through that gap and
     holds its connection until Qt has its own, so Qt's connection — which aborts the process
-    when it fails — never meets it: 300 rounds of probe, Qt's connect, release, each release
+    when it fails — never meets it: 100 rounds of probe, Qt's connect, release, each release
     starting a reset right before the next probe (the probe that closed at once: 35 of 300
-    rounds failed)."""
+    rounds failed). The probe's patience is raised here: what is tested is that Qt's
+    connection never lands in a reset, not how long one takes on a loaded machine."""
     with xvfb() as where:
         failed = []
-        for round_ in range(300):
-            reachable = display.display_reachable(where)
+        for round_ in range(100):
+            reachable = display.display_reachable(where, patience=10.0)
             qt = _raw_connect(where)
             display.release_display()
             if not (reachable and qt):

@@ -46,7 +46,6 @@ class Pool(Protocol):
     def discard(self, worker: WorkerProcess) -> int | None: ...
 
 
-
 def time_out(attempt: Attempt) -> None:
     """A Python run's timeout passed (on the deadline thread; waiting or running)."""
     attempt.cancel(f"timed out after {attempt.timeout:g}s", "timed_out")
