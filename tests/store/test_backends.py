@@ -221,8 +221,8 @@ def test_runs_record_their_life_and_output(svc: Service, opened: Store) -> None:
 
 
 def test_latest_runs_of_many_tasks_across_the_id_lists(svc: Service, opened: Store) -> None:
-    """The newest run of each task asked for, when the ids run past one IN list (1,000):
-    a task's newest run is found whichever list its id falls in."""
+    """The newest run of each task asked for, among many ids (1,502, most of them no
+    task's — one parameter carries them all): each task's newest run, with its name."""
     a = svc.create_task(command_task("a")).id
     b = svc.create_task(command_task("b")).id
     with opened.write():
