@@ -156,11 +156,8 @@ def test_the_deb_depends_on_the_packages_of_the_plugin_s_system_libraries() -> N
 
 def _raw_connect(where: str) -> bool:
     """One xcb connection opened and closed, as Qt's own would be (no retry)."""
-    xcb = ctypes.CDLL("libxcb.so.1")
-    xcb.xcb_connect.restype = ctypes.c_void_p
-    xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
-    xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
-    xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
+    xcb = display._xcb()
+    assert xcb is not None
     connection = xcb.xcb_connect(where.encode(), None)
     try:
         return bool(connection) and int(xcb.xcb_connection_has_error(connection)) == 0
