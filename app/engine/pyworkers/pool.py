@@ -385,4 +385,3 @@ class PythonWorkers:
             except LookupError as exc:  # an error only for a callable that takes a context
                 request["secret_error"] = str(exc)
         return protocol.json_frame(protocol.RUN, request)
-
