@@ -78,8 +78,9 @@ class World:
         busy = run_store.running_since(known)
         retries = run_store.retries_due(known)
         history: dict[tuple[int, float], Fire | None] = {}
-        for task_id in graph.waited_on:  # each upstream's latest fire in the ledger
-            found = ledger.latest_fire(task_id, now)
+        latest = ledger.latest_fires(graph.waited_on, now)  # each upstream's, in the ledger
+        for task_id in graph.waited_on:
+            found = latest.get(task_id)
             history[(task_id, now.timestamp())] = None if found is None else Fire(
                 found[1].timestamp(), fire_state(found[2]), found[0])
         return cls(tasks, edges, task_ids, graph, ledger.task_names(nodes), durations, chain_done,

@@ -15,7 +15,7 @@ import peewee as pw
 
 from app.core.task import Task
 from app.store import tasks as task_store
-from app.store.backend import contains_sql, execute, json_text
+from app.store.backend import contains_sql, execute, id_table, json_text
 from app.store.models import TaskRow
 from app.store.times import utc_text
 
@@ -117,16 +117,17 @@ def next_run_index() -> list[tuple[int, datetime]]:
 def schedulable_ids(involved: set[int] | None) -> list[int]:
     """Ids of enabled tasks that fire (a next run, or chained after others): among
     `involved` and the tasks sharing a concurrency group with them, when given."""
-    where = TaskRow.enabled & (TaskRow.next_run_at.is_null(False)
-                               | (TaskRow.schedule_kind == "after"))
-    if involved is not None:
-        involved = set(involved)
-        peers = TaskRow.select(TaskRow.group).where(
-            TaskRow.id.in_(sorted(involved)) & TaskRow.group.is_null(False))
-        involved |= {i for (i,) in TaskRow.select(TaskRow.id).where(
-            TaskRow.group.in_(peers)).tuples()}
-        where &= TaskRow.id.in_(sorted(involved))
-    return [i for (i,) in TaskRow.select(TaskRow.id).where(where).tuples()]
+    fires = ("SELECT id FROM task WHERE enabled AND (next_run_at IS NOT NULL"
+             " OR schedule_kind = 'after')")
+    if involved is None:  # plain SQL: peewee's rows cost 80 ms at 10,000 tasks (the calendar)
+        return [int(i) for (i,) in execute(fires + " ORDER BY id")]
+    table, param = id_table(sorted(involved))
+    peers = (f"SELECT id FROM task WHERE group_id IN (SELECT group_id FROM task WHERE id IN"
+             f" (SELECT value FROM {table}) AND group_id IS NOT NULL)")
+    found = {int(i) for (i,) in execute(peers, (param,))}
+    table, param = id_table(sorted(set(involved) | found))
+    return [int(i) for (i,) in execute(
+        f"{fires} AND id IN (SELECT value FROM {table}) ORDER BY id", (param,))]
 
 
 # -- the views -----------------------------------------------------------------------------

@@ -189,6 +189,25 @@ def test_the_engine_s_task_queries(svc: Service, opened: Store) -> None:
         assert edges == [] and latest == [] and active == []
 
 
+def test_the_simulation_s_tasks_among_the_involved_and_their_group_peers(
+        svc: Service, opened: Store) -> None:
+    """What the simulation plays: enabled tasks that fire (a next run, or chained after
+    others) — all, or those involved and whoever shares a concurrency group with them."""
+    every = {"kind": "interval", "seconds": 60}
+    a = svc.create_task(command_task("a", schedule=every, group="disk", group_limit=1)).id
+    peer = svc.create_task(command_task("peer", schedule=every, group="disk")).id
+    chained = svc.create_task(command_task("chained", schedule={"kind": "after",
+                                                                "tasks": ["a"]})).id
+    lone = svc.create_task(command_task("lone", schedule=every)).id
+    svc.create_task(command_task("manual"))
+    svc.create_task(command_task("off", schedule=every, enabled=False, group="disk"))
+    with opened.read():
+        assert task_queries.schedulable_ids(None) == [a, peer, chained, lone]
+        assert task_queries.schedulable_ids({a}) == [a, peer]
+        assert task_queries.schedulable_ids({chained, lone}) == [chained, lone]
+        assert task_queries.schedulable_ids(set()) == []
+
+
 def test_runs_record_their_life_and_output(svc: Service, opened: Store) -> None:
     a = svc.create_task(command_task("a")).id
     with opened.write():
@@ -215,6 +234,8 @@ def test_runs_record_their_life_and_output(svc: Service, opened: Store) -> None:
         assert runs.latest_runs([a])[a].id == retry
         assert [r.id for r in runs.newer(first, 10)] == [retry, second]
         assert ledger.latest_fire(a, T0) == (retry, T0, "retrying")
+        assert ledger.latest_fires([a, a + 1000], T0) == {a: (retry, T0, "retrying")}
+        assert ledger.latest_fires([a], T0 - timedelta(seconds=1)) == {}
         assert ledger.last_fire_time(a) == T0
         assert ledger.recent_durations(a) == [3.0]
         assert runs.claimed_unfinished(["retrying"])[0][0] == retry
@@ -233,6 +254,25 @@ def test_latest_runs_of_many_tasks_across_the_id_lists(svc: Service, opened: Sto
         found = runs.latest_runs(asked)
     assert {task: run.id for task, run in found.items()} == {a: ids[1], b: ids[2]}
     assert (found[a].task_name, found[b].task_name) == ("a", "b")
+
+
+def test_latest_fires_of_many_tasks_match_each_tasks_own(svc: Service, opened: Store) -> None:
+    """Each task's latest fire at or before a moment, for many tasks in one statement: the
+    same answer as one task's look-up, a later attempt of a fire winning over its first."""
+    a = svc.create_task(command_task("a")).id
+    b = svc.create_task(command_task("b")).id
+    c = svc.create_task(command_task("c")).id
+    later = T0 + timedelta(minutes=1)
+    with opened.write():
+        ledger.claim_many([claim_row(a, T0), claim_row(a, T0, 2), claim_row(a, later),
+                           claim_row(b, later), claim_row(c, T0)])
+    with opened.read():
+        for moment in (T0 - timedelta(seconds=1), T0, later, later + timedelta(days=1)):
+            one_by_one = {t: ledger.latest_fire(t, moment) for t in (a, b, c)}
+            assert ledger.latest_fires([a, b, c, 10**6], moment) == {
+                t: found for t, found in one_by_one.items() if found is not None}
+        assert ledger.latest_fires([a], T0)[a][1:] == (T0, "queued")
+        assert ledger.latest_fires([], later) == {}
 
 
 def test_retention_lets_old_runs_go_with_their_output(svc: Service, opened: Store) -> None:

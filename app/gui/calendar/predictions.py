@@ -82,10 +82,19 @@ class Predictions:
 
     def __init__(self) -> None:
         self.world = WorldCache()
-        self._counts: dict[tuple[Any, ...], list[int]] = {}
-        self._keys: dict[tuple[int, Any], tuple[Any, ...]] = {}  # schedule keys by version
+        # per set of whole days, each group's count per window
+        self._counts: dict[tuple[Any, ...], dict[tuple[int, float], list[int]]] = {}
+        self._kept_counts = 0
+        # a group's count in a partial day [lo, hi), with its first fire there: the same
+        # count holds for a later `lo` up to that fire (the minute's refresh of today)
+        self._partial: dict[tuple[int, float], tuple[float, float, int, float]] = {}
+        # schedule keys by task version, as small numbers: a group's key is hashed several
+        # times a read, and a schedule key is a deep tuple (10,000 tasks: ~15 ms a read)
+        self._keys: dict[tuple[int, Any], int] = {}
+        self._numbers: dict[tuple[Any, ...], int] = {}
+        self._next_number = itertools.count()  # never reused: a number means one key
         self.plans: dict[tuple[Any, ...], Any] = {}  # overdue tasks' catch-up plans
-        self._groups: dict[tuple[Any, ...], TaskFires] = {}
+        self._groups: dict[tuple[int, float], TaskFires] = {}
         # (key, when played, the listing, whether it stopped at its limit)
         self._played: tuple[tuple[Any, ...], float, list[Occurrence], bool] | None = None
         self._lock = threading.Lock()
@@ -102,32 +111,60 @@ class Predictions:
 
     # -- what is kept --------------------------------------------------------------------
 
-    def counts(self, key: tuple[Any, ...], fires: TaskFires, windows: list[Window],
-               whole: tuple[Any, ...]) -> list[int]:
-        """A group's fires in each window: those of whole days kept (`whole` names the
-        whole days of `windows`), a partial day counted each time."""
-        kept = self._counts.get((whole, key))
+    def day_counts(self, whole: tuple[Any, ...]) -> dict[tuple[int, float], list[int]]:
+        """The groups' counts kept for these whole days (`whole` names the whole days of a
+        read's windows), for `counts`."""
+        if self._kept_counts > MAX_COUNTS:
+            self._counts.clear()
+            self._partial.clear()
+            self._kept_counts = 0
+        return self._counts.setdefault(whole, {})
+
+    def counts(self, kept_counts: dict[tuple[int, float], list[int]], key: tuple[int, float],
+               fires: TaskFires, windows: list[Window]) -> list[int]:
+        """A group's fires in each window: those of whole days kept (in `kept_counts`, from
+        `day_counts`), a partial day counted each time."""
+        kept = kept_counts.get(key)
         if kept is None:
-            if len(self._counts) > MAX_COUNTS:
-                self._counts.clear()
-            kept = self._counts[(whole, key)] = [
-                fires.count(w.lo, w.hi) if w.whole else -1 for w in windows]
+            self._kept_counts += 1
+            kept = kept_counts[key] = [fires.count(w.lo, w.hi) if w.whole else -1
+                                       for w in windows]
         if -1 not in kept:
             return kept
-        return [fires.count(w.lo, w.hi) if n < 0 else n for n, w in zip(kept, windows,
-                                                                       strict=True)]
+        return [self._partial_count(key, fires, w) if n < 0 else n
+                for n, w in zip(kept, windows, strict=True)]
 
-    def schedule_key(self, task: Task) -> tuple[Any, ...]:
-        """`schedule_key(task)`, kept per task version."""
+    def _partial_count(self, key: tuple[int, float], fires: TaskFires, window: Window) -> int:
+        """A group's fires in a partial day, kept while no fire falls between the window's
+        kept start and its new one."""
+        kept = self._partial.get(key)
+        if kept is not None:
+            lo, hi, n, first = kept
+            if hi == window.hi and lo <= window.lo <= first:
+                return n
+        n = fires.count(window.lo, window.hi)
+        first_of = fires.times(window.lo, window.hi, 1) if n else []
+        if len(self._partial) >= MAX_COUNTS:
+            self._partial.clear()
+        self._partial[key] = (window.lo, window.hi, n, first_of[0] if first_of else window.hi)
+        return n
+
+    def schedule_number(self, task: Task) -> int:
+        """`schedule_key(task)`'s number (equal keys, one number), kept per task version."""
         version = (task.id, task.updated_at)
         found = self._keys.get(version)
         if found is None:
             if len(self._keys) > MAX_COUNTS:
                 self._keys.clear()
-            found = self._keys[version] = schedule_key(task)
+                self._numbers.clear()
+            key = schedule_key(task)
+            number = self._numbers.get(key)
+            if number is None:
+                number = self._numbers[key] = next(self._next_number)
+            found = self._keys[version] = number
         return found
 
-    def fires_of(self, key: tuple[Any, ...], task: Task, first: datetime) -> TaskFires:
+    def fires_of(self, key: tuple[int, float], task: Task, first: datetime) -> TaskFires:
         found = self._groups.get(key)
         if found is None:
             if len(self._groups) > MAX_COUNTS // 10:
@@ -222,18 +259,20 @@ class _Read:
         top: list[list[tuple[int, int]]] = [[] for _ in windows]  # (fires, group index)
         counted: list[tuple[_Group, list[int]]] = []  # lone groups (they list their fires)
         ranked: list[_Group] = []  # every group counted, by index in `top`
+        kept_counts = self.kept.day_counts(whole)
         for gkey, group in groups.items():
-            counts = self.kept.counts(gkey, group.fires, windows, whole)
+            counts = self.kept.counts(kept_counts, gkey, group.fires, windows)
             self._add(group, counts, totals, top, ranked)
             counted.append((group, counts))
         if after:
             assert reach is not None
             beyond = [w if w.lo > reach else Window(w.day, max(w.lo, reach + 1e-6), w.hi,
                                                     False) for w in windows]
-            whole_beyond = (len(beyond), tuple((w.lo, w.hi) for w in beyond if w.whole))
+            kept_beyond = self.kept.day_counts(
+                (len(beyond), tuple((w.lo, w.hi) for w in beyond if w.whole)))
             for gkey, group in after.items():
                 counts = [0 if w.hi <= reach else n for w, n in zip(
-                    beyond, self.kept.counts(gkey, group.fires, beyond, whole_beyond),
+                    beyond, self.kept.counts(kept_beyond, gkey, group.fires, beyond),
                     strict=True)]
                 self._add(group, counts, totals, top, ranked)
         for i, window in enumerate(windows):
@@ -323,14 +362,14 @@ class _Read:
     # -- counted fires -------------------------------------------------------------------
 
     def _groups(self, tasks: list[tuple[Task, datetime | None]],
-                wanted: set[int] | None) -> dict[tuple[Any, ...], _Group]:
+                wanted: set[int] | None) -> dict[tuple[int, float], _Group]:
         """Tasks by what their fires depend on (with their next fire), each group's fires
         counted once."""
-        groups: dict[tuple[Any, ...], _Group] = {}
+        groups: dict[tuple[int, float], _Group] = {}
         for task, first in tasks:
             if first is None or (wanted is not None and task.id not in wanted):
                 continue
-            key = (self.kept.schedule_key(task), first.timestamp())
+            key = (self.kept.schedule_number(task), first.timestamp())
             group = groups.get(key)
             if group is None:
                 group = groups[key] = _Group(self.kept.fires_of(key, task, first), [])

@@ -1,0 +1,51 @@
+"""What the calendar keeps between reads never changes what it shows: a month read again
+and again as time passes (the minute's refresh: a new now each read, today a shorter
+partial day each time) predicts the same per day as a read with nothing kept."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from app.gui.calendar import predictions
+from app.gui.calendar.data import period_for, read_period
+from tests.conftest import command_task
+
+
+@pytest.fixture
+def utc_local_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Local days are UTC days here, whatever the machine's zone."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def _month(service: Any, now: datetime) -> dict[date, dict[str, int]]:
+    data = read_period(service, period_for("month", now.date()), now)
+    return {d: dict(day.future) for d, day in data.days.items() if day.future}
+
+
+def test_a_month_read_at_later_and_later_nows_matches_a_fresh_read(
+        service: Any, utc_local_time: None) -> None:
+    created = datetime(2027, 3, 10, 0, 0, 30, tzinfo=UTC)
+    schedules = {"often": {"kind": "interval", "seconds": 7 * 60},
+                 "hourly": {"kind": "cron", "expr": "0 * * * *"},
+                 "quarterly": {"kind": "cron", "expr": "*/15 * * * *"},
+                 "nightly": {"kind": "cron", "expr": "30 23 * * *"}}
+    for name, schedule in schedules.items():
+        service.create_task(command_task(name, schedule=schedule), now=created)
+    # before any fire; just before and just after the first 7-minute fire (00:07:30);
+    # past the first quarter hour; the evening; after the nightly fire, the last of today
+    for later in (0, 5 * 60, 7 * 60 + 29, 7 * 60 + 31, 16 * 60, 20 * 3600, 23 * 3600 + 1900):
+        now = created + timedelta(seconds=later)
+        kept = _month(service, now)
+        predictions._stores.clear()  # nothing kept: the fresh read
+        fresh = _month(service, now)
+        assert kept == fresh, now
+        assert kept[now.date()]["fire"] > 0 or later > 23 * 3600
