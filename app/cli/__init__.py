@@ -17,4 +17,3 @@ from app.cli.parser import EXIT_USAGE as EXIT_USAGE
 from app.cli.parser import Parser as Parser
 from app.cli.parser import UsageError as UsageError
 from app.cli.parser import build_parser as build_parser
-from app.cli.task_options import task_changes as task_changes
