@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app import preflight, transfer
 from app.core import references
@@ -23,12 +23,9 @@ from app.core.run import Run
 from app.core.schedule import next_fire_times, parse_timezone
 from app.core.task import FINISHED_STATUSES, Task, TaskSpec
 from app.secrets import Keyring, validate_secret_name
-from app.store import audit, audit_log, runs, secret_refs, task_queries, tasks
+from app.store import audit, audit_check, audit_log, runs, secret_refs, task_queries, tasks
 from app.store.database import Store
 from app.store.lock import engine_lock
-
-if TYPE_CHECKING:  # the chain's check is loaded when asked for (`verify_audit`)
-    from app.store import audit_check
 
 log = logging.getLogger(__name__)
 
@@ -330,8 +327,6 @@ class Service:
                                                           actor=actor)]
 
     def verify_audit(self) -> audit_check.AuditReport:
-        from app.store import audit_check
-
         with self.store.read():
             return audit_check.verify()
 

@@ -26,9 +26,14 @@ def utc_local_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     time.tzset()
 
 
-def _month(service: Any, now: datetime) -> dict[date, dict[str, int]]:
-    data = read_period(service, period_for("month", now.date()), now)
+def _month(service: Any, now: datetime, limit: int | None = None) -> dict[date, dict[str, int]]:
+    data = read_period(service, period_for("month", now.date()), now, limit=limit)
     return {d: dict(day.future) for d, day in data.days.items() if day.future}
+
+
+def _fresh(service: Any, now: datetime, limit: int | None = None) -> dict[date, dict[str, int]]:
+    predictions._stores.clear()  # nothing kept
+    return _month(service, now, limit)
 
 
 def test_a_month_read_at_later_and_later_nows_matches_a_fresh_read(
@@ -42,10 +47,28 @@ def test_a_month_read_at_later_and_later_nows_matches_a_fresh_read(
         service.create_task(command_task(name, schedule=schedule), now=created)
     # before any fire; just before and just after the first 7-minute fire (00:07:30);
     # past the first quarter hour; the evening; after the nightly fire, the last of today
-    for later in (0, 5 * 60, 7 * 60 + 29, 7 * 60 + 31, 16 * 60, 20 * 3600, 23 * 3600 + 1900):
+    for later in (0, 5 * 60, 7 * 60 - 1, 7 * 60 + 1, 16 * 60, 20 * 3600, 23 * 3600 + 1900):
         now = created + timedelta(seconds=later)
         kept = _month(service, now)
-        predictions._stores.clear()  # nothing kept: the fresh read
-        fresh = _month(service, now)
-        assert kept == fresh, now
+        assert kept == _fresh(service, now), now
         assert kept[now.date()]["fire"] > 0 or later > 23 * 3600
+
+
+def test_tasks_counted_past_the_dispatcher_s_reach_match_a_fresh_read(
+        service: Any, utc_local_time: None) -> None:
+    """Tasks the dispatcher plays (a one-at-a-time group) are played up to `limit`
+    occurrences, then counted from their schedules from that point on: as the point moves
+    (a longer play, a later now), the counts from it on are what a fresh read counts."""
+    created = datetime(2027, 3, 10, 0, 0, 30, tzinfo=UTC)
+    for name in ("a", "b", "c"):
+        service.create_task(command_task(name, group="disk", group_limit=1, schedule={
+            "kind": "cron", "expr": "*/5 * * * *"}), now=created)
+    service.create_task(command_task("lone", schedule={"kind": "interval", "seconds": 420}),
+                        now=created)
+    for later, limit in ((60, 30), (60, 90), (60, 60), (600, 60), (4000, 200), (4000, 30)):
+        now = created + timedelta(seconds=later)
+        kept = _month(service, now, limit)
+        assert kept == _fresh(service, now, limit), (later, limit)
+        played = read_period(service, period_for("month", now.date()), now, limit=limit)
+        assert played.predicted_until is not None  # the play stopped within the month
+        assert played.predicted_until.date() == now.date()  # (today: a partial window)

@@ -17,12 +17,15 @@ the end of the period:
 Each day also keeps its busiest tasks (by predicted fires), for a month cell too full to
 list them, and in a week or a day with more fires than it lists, its count per hour.
 
-Kept between reads, so a repaint, a return to a month, the minute's refresh or an edit of
-one task recomputes only what changed: the tasks (`WorldCache`: only changed rows are
-loaded again), each schedule's count per day (keyed by what its fires depend on: the
-schedule, zone, anchor and end, and the next fire), and the dispatcher's listing (keyed by
-the versions of the tasks it played, their durations, their upstreams' last outcome and the
-retries due, for at most `STALE` seconds, then played again from the new now).
+Kept between reads (app/gui/calendar/kept.py), so a repaint, a return to a month, the
+minute's refresh or an edit of one task recomputes only what changed: the tasks
+(`WorldCache`: only changed rows are loaded again), each schedule's count per day (keyed by
+what its fires depend on: the schedule, zone, anchor and end, and the next fire; today's
+from now on, while no fire passes), and the dispatcher's listing (keyed by the versions of
+the tasks it played, their durations, their upstreams' last outcome, the retries due and
+which of them are overdue, for at most `STALE` seconds, then played again from the new
+now). tests/gui/test_calendar_kept.py reads a month again and again as time passes against
+reads with nothing kept.
 """
 
 from __future__ import annotations
@@ -32,7 +35,6 @@ import heapq
 import itertools
 import math
 import threading
-import time
 import weakref
 from collections import Counter
 from collections.abc import Iterator
@@ -40,33 +42,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from app.core.schedule import parse_timezone
 from app.core.task import Task
 from app.engine.fires import TaskFires
 from app.engine.forecast import Forecast
-from app.engine.horizon import schedule_key
 from app.engine.occurrence import Occurrence
 from app.engine.simulate import PER_TASK
-from app.engine.world import World, WorldCache
+from app.engine.world import World
+from app.gui.calendar.kept import Kept, Window
 from app.gui.calendar.model import CalendarData, Entry, day_start
 
 if TYPE_CHECKING:
     from app.service import Service
     from app.store.database import Store
 
-STALE: Final = 120.0  # seconds a dispatcher listing is reused while nothing it read changed
 BUSIEST: Final = 3  # tasks named per day
-MAX_COUNTS: Final = 50_000  # groups' day counts kept at most (then the cache starts again)
-
-
-@dataclass(frozen=True, slots=True)
-class Window:
-    """The part of one local day the predictions cover: [lo, hi) in epoch seconds."""
-
-    day: date
-    lo: float
-    hi: float
-    whole: bool  # the whole day (its count is kept)
 
 
 @dataclass(slots=True)
@@ -77,112 +66,18 @@ class _Group:
     tasks: list[Task]
 
 
-class Predictions:
+class Predictions(Kept):
     """The predictions of one store's tasks, with what is kept between reads."""
-
-    def __init__(self) -> None:
-        self.world = WorldCache()
-        # per set of whole days, each group's count per window
-        self._counts: dict[tuple[Any, ...], dict[tuple[int, float], list[int]]] = {}
-        self._kept_counts = 0
-        # a group's count in a partial day [lo, hi), with its first fire there: the same
-        # count holds for a later `lo` up to that fire (the minute's refresh of today)
-        self._partial: dict[tuple[int, float], tuple[float, float, int, float]] = {}
-        # schedule keys by task version, as small numbers: a group's key is hashed several
-        # times a read, and a schedule key is a deep tuple (10,000 tasks: ~15 ms a read)
-        self._keys: dict[tuple[int, Any], int] = {}
-        self._numbers: dict[tuple[Any, ...], int] = {}
-        self._next_number = itertools.count()  # never reused: a number means one key
-        self.plans: dict[tuple[Any, ...], Any] = {}  # overdue tasks' catch-up plans
-        self._groups: dict[tuple[int, float], TaskFires] = {}
-        # (key, when played, the listing, whether it stopped at its limit)
-        self._played: tuple[tuple[Any, ...], float, list[Occurrence], bool] | None = None
-        self._lock = threading.Lock()
 
     def add(self, data: CalendarData, service: Service, start: datetime, end: datetime,
             task_ids: set[int] | None, limit: int, per_day: int, one_shot: set[int],
             entries_for: Any) -> None:
         """Fill `data.days` from `start` (now, or the period's start) to `end`;
         `entries_for(day_total)` says whether a day lists single fires."""
-        with self._lock:
+        with self.lock:
             _Read(self, data, service, start, end, task_ids, limit, per_day, one_shot,
                   entries_for).run()
             self.world.keep_from_sweeps()
-
-    # -- what is kept --------------------------------------------------------------------
-
-    def day_counts(self, whole: tuple[Any, ...]) -> dict[tuple[int, float], list[int]]:
-        """The groups' counts kept for these whole days (`whole` names the whole days of a
-        read's windows), for `counts`."""
-        if self._kept_counts > MAX_COUNTS:
-            self._counts.clear()
-            self._partial.clear()
-            self._kept_counts = 0
-        return self._counts.setdefault(whole, {})
-
-    def counts(self, kept_counts: dict[tuple[int, float], list[int]], key: tuple[int, float],
-               fires: TaskFires, windows: list[Window]) -> list[int]:
-        """A group's fires in each window: those of whole days kept (in `kept_counts`, from
-        `day_counts`), a partial day counted each time."""
-        kept = kept_counts.get(key)
-        if kept is None:
-            self._kept_counts += 1
-            kept = kept_counts[key] = [fires.count(w.lo, w.hi) if w.whole else -1
-                                       for w in windows]
-        if -1 not in kept:
-            return kept
-        return [self._partial_count(key, fires, w) if n < 0 else n
-                for n, w in zip(kept, windows, strict=True)]
-
-    def _partial_count(self, key: tuple[int, float], fires: TaskFires, window: Window) -> int:
-        """A group's fires in a partial day, kept while no fire falls between the window's
-        kept start and its new one."""
-        kept = self._partial.get(key)
-        if kept is not None:
-            lo, hi, n, first = kept
-            if hi == window.hi and lo <= window.lo <= first:
-                return n
-        n = fires.count(window.lo, window.hi)
-        first_of = fires.times(window.lo, window.hi, 1) if n else []
-        if len(self._partial) >= MAX_COUNTS:
-            self._partial.clear()
-        self._partial[key] = (window.lo, window.hi, n, first_of[0] if first_of else window.hi)
-        return n
-
-    def schedule_number(self, task: Task) -> int:
-        """`schedule_key(task)`'s number (equal keys, one number), kept per task version."""
-        version = (task.id, task.updated_at)
-        found = self._keys.get(version)
-        if found is None:
-            if len(self._keys) > MAX_COUNTS:
-                self._keys.clear()
-                self._numbers.clear()
-            key = schedule_key(task)
-            number = self._numbers.get(key)
-            if number is None:
-                number = self._numbers[key] = next(self._next_number)
-            found = self._keys[version] = number
-        return found
-
-    def fires_of(self, key: tuple[int, float], task: Task, first: datetime) -> TaskFires:
-        found = self._groups.get(key)
-        if found is None:
-            if len(self._groups) > MAX_COUNTS // 10:
-                self._groups.clear()
-            found = self._groups[key] = TaskFires(task, parse_timezone(task.spec.timezone),
-                                                  first)
-        return found
-
-    def played(self, key: tuple[Any, ...], forecast: Forecast,
-               start: datetime) -> tuple[list[Occurrence], bool]:
-        """The dispatcher's listing and whether it stopped at its limit: the kept one (from
-        `start` on) while nothing it read changed and it is fresh, else played again."""
-        kept = self._played
-        if kept is not None and kept[0] == key and time.monotonic() - kept[1] < STALE:
-            return [o for o in kept[2] if o.fire_at >= start], kept[3]
-        listing = forecast.run()
-        self._played = (key, time.monotonic(), listing, len(listing) >= forecast.limit)
-        return listing, self._played[3]
 
 
 _stores: weakref.WeakKeyDictionary[Store, Predictions] = weakref.WeakKeyDictionary()
@@ -239,7 +134,10 @@ class _Read:
                tuple((k[0], v.state if v is not None else None)
                      for k, v in sorted(world.history.items())),
                wanted and tuple(sorted(wanted)), data.period.first, data.period.days,
-               self.end, self.limit)
+               self.end, self.limit,
+               # a fire that passed with no engine to run it: caught up, not fired, now
+               tuple(t.id for t in played if t.next_run_at is not None
+                     and t.next_run_at < data.now))
         listing, cut = self.kept.played(key, forecast, self.start) if played else ([], False)
         reach = listing[-1].fire_at.timestamp() if cut and listing else None
         if reach is not None:
