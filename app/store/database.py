@@ -41,7 +41,10 @@ from app.store.models import ALL_MODELS, SCHEMA_VERSION, Meta, db, set_meta
 PRAGMAS = (
     # first, so that a new database is made with it (an existing one switches once, in the
     # migration to version 3): deleted history's pages can then be given back to the disk
-    # (`PRAGMA incremental_vacuum`, app/store/retention.py)
+    # (`PRAGMA incremental_vacuum`, app/store/retention.py). Only for a new database: said to
+    # an existing one, even one that has it already, it is a write (a transaction, two
+    # fsyncs and a checkpoint at close) in every process that opens the store — a
+    # `tickwork task list` included, taking the write lock from a running engine
     ("auto_vacuum", "incremental"),
     ("journal_mode", "wal"),
     ("synchronous", "full"),
@@ -91,7 +94,8 @@ class Store:
             )
         fixes = store._prepare_files()
         _close_current()
-        db.initialize(pw.SqliteDatabase(str(store.path), pragmas=PRAGMAS,
+        pragmas = PRAGMAS if version is None else PRAGMAS[1:]
+        db.initialize(pw.SqliteDatabase(str(store.path), pragmas=pragmas,
                                         check_same_thread=False, timeout=10))
         try:
             db.connect(reuse_if_open=True)

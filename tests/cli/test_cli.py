@@ -220,3 +220,19 @@ def test_a_command_loads_only_what_it_needs(cli: Any, home: Path) -> None:
                 or m in ("app.cli.audit", "app.cli.engine", "app.cli.runs", "app.cli.worker",
                          "app.cli.secrets")}
     assert not unwanted
+
+
+def test_commands_that_only_read_leave_the_store_file_as_it_was(cli: Any, home: Path) -> None:
+    """Listing, showing, the run history, the audit trail, a simulation and the integrity
+    check write nothing: the store's file is byte for byte what it was (an open used to
+    write its header in every process — a transaction, two fsyncs and a checkpoint, and the
+    write lock taken from a running engine)."""
+    assert cli("task", "add", "tidy", "--command", "true", "--cron", "0 3 * * *").code == 0
+    db = home / "tickwork.db"
+    before = db.read_bytes()
+    for args in (("task", "list"), ("task", "list", "--json"), ("task", "show", "tidy"),
+                 ("run", "list"), ("audit",), ("simulate", "--hours", "24"),
+                 ("check",)):
+        assert cli(*args).code == 0, args
+        assert db.read_bytes() == before, args
+        assert not (home / "tickwork.db-wal").exists(), args
