@@ -236,3 +236,24 @@ def test_screenshots_of_a_lived_in_calendar(gui: Gui) -> None:
                         "succeeded", seconds=40)
             _insert_run(gui, report.id, _local(day, 17), seconds=35)
     screenshots(gui)
+
+
+def test_a_busy_today_shows_what_is_still_to_come_beside_what_ran() -> None:
+    """A month cell has room for a few lines: today, with runs of three kinds behind it and
+    predictions ahead, still shows its largest prediction (it showed only the runs); a day
+    with room for all shows all, runs first; a later day shows its predictions."""
+    from collections import Counter
+
+    from app.gui.calendar.model import Day
+    from app.gui.calendar.paint import summary
+
+    today = Day(past=Counter(succeeded=2595, failed=16, skipped=9),
+                future=Counter(fire=39_584, delayed=12))
+    assert [w for _k, w, _n in summary(today, 3)][-1] == "planned"
+    assert [n for _k, _w, n in summary(today, 3)] == [2595, 16, 39_584]
+    assert [n for _k, _w, n in summary(today, 1)] == [39_584]
+    assert [n for _k, _w, n in summary(today, 9)] == [2595, 16, 9, 39_584, 12]
+    later = Day(future=Counter(fire=93_089, delayed=192, skipped=122, chain=7))
+    assert [n for _k, _w, n in summary(later, 3)] == [93_089, 192, 122]
+    past = Day(past=Counter(succeeded=581, failed=19))
+    assert [n for _k, _w, n in summary(past, 3)] == [581, 19]

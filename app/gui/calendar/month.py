@@ -182,9 +182,9 @@ class MonthGrid(CalendarGrid):
                    int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
                    f"{day.total:,} ▸")
         y = cell.top() + line + 2
-        rows = summary(day)
         room = max(1, int((cell.bottom() - y - 2) // line))
-        for key, words, n in rows[:room]:
+        rows = summary(day, room)
+        for key, words, n in rows:
             colour = display.status_colour(key, dark)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(colour)

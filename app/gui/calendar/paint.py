@@ -123,13 +123,17 @@ def paint_aggregate(p: QPainter, rect: QRectF, counts: Counter[str], text: str,
     p.drawText(rect.adjusted(6, 2, -3, -2), int(flags), text)
 
 
-def summary(day: Day) -> list[tuple[str, str, int]]:
-    """(colour key, words, count) lines for a busy day: runs by status, then predictions."""
-    lines = [(status, display.status_words(status), n) for status, n in
-             sorted(day.past.items(), key=lambda kv: -kv[1])]
-    lines += [(KIND_COLOURS.get(kind, "running"), KIND_WORDS.get(kind, kind), n)
+def summary(day: Day, room: int) -> list[tuple[str, str, int]]:
+    """At most `room` (colour key, words, count) lines for a busy day: runs by status, then
+    predictions, each largest first. A day with both (today) keeps a line for its largest
+    prediction: what is still to come today shows, as every later day's does."""
+    past = [(status, display.status_words(status), n) for status, n in
+            sorted(day.past.items(), key=lambda kv: -kv[1])]
+    future = [(KIND_COLOURS.get(kind, "running"), KIND_WORDS.get(kind, kind), n)
               for kind, n in sorted(day.future.items(), key=lambda kv: -kv[1])]
-    return lines
+    if past and future and len(past) + len(future) > room:
+        past = past[:max(0, room - 1)]
+    return (past + future)[:room]
 
 
 def status_counts(entries: list[Entry]) -> Counter[str]:
