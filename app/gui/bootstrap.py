@@ -4,13 +4,20 @@
 `tickwork-gui` too. A store that cannot be opened (corrupt, newer schema, unreadable) is
 explained in a message box and the exit status is 1. When the window's event loop ends,
 the engine is stopped cleanly (running attempts get a grace period) and the store closed.
+SIGTERM and SIGINT (a logout, `kill`, Ctrl+C in the terminal it was started from) end the
+event loop the same way, without asking: the process used to die on the spot, its engine's
+runs left for the next start's recovery.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
+import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -61,12 +68,54 @@ def install_qt_log_handler() -> None:
     qInstallMessageHandler(handler)
 
 
+def quit_on_signals(app: Any) -> Callable[[], None]:
+    """SIGTERM and SIGINT end the application's event loops without asking (then the engine
+    stops as after Quit); returns what puts the handlers before back. Qt's loop runs no Python until
+    something wakes it: the signal's number is written to a socket Qt watches
+    (`signal.set_wakeup_fd`), which runs the handler at once."""
+    from app.gui.qt import QSocketNotifier
+
+    ours, theirs = socket.socketpair()
+    for end in (ours, theirs):
+        end.setblocking(False)
+    notifier = QSocketNotifier(ours.fileno(), QSocketNotifier.Type.Read, app)
+
+    def drain() -> None:
+        with contextlib.suppress(OSError):
+            ours.recv(64)
+
+    def on_signal(signum: int, _frame: object) -> None:
+        from app.gui.main_window import MainWindow
+
+        log.info("received %s: quitting", signal.Signals(signum).name)
+        for widget in app.topLevelWidgets():
+            if isinstance(widget, MainWindow):
+                widget.quitting = True  # no question (Qt's quit would close it, and ask)
+        app.exit(0)  # every event loop, a dialog's too
+
+    notifier.activated.connect(drain)
+    wakeup = signal.set_wakeup_fd(theirs.fileno(), warn_on_full_buffer=False)
+    before = {signum: signal.signal(signum, on_signal)
+              for signum in (signal.SIGTERM, signal.SIGINT)}
+
+    def restore() -> None:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+        signal.set_wakeup_fd(wakeup)
+        notifier.setEnabled(False)
+        notifier.deleteLater()
+        ours.close()
+        theirs.close()
+
+    return restore
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
     require_window()  # one line and exit 1 where Qt would abort (missing xcb libraries)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from app.gui.qt import QApplication, QMessageBox
+    from app.gui.qt import QApplication
     from app.gui.settings import appearance
     from app.gui.widgets import icons
 
@@ -81,7 +130,16 @@ def main(argv: list[str] | None = None) -> int:
     app.setWindowIcon(icons.app_icon())
     app.setQuitOnLastWindowClosed(False)  # closing to the tray must not end the engine
     appearance.apply(app, str(appearance.settings().value("appearance", "system")))
+    restore = quit_on_signals(app)
+    try:
+        return _windows(app, args)
+    finally:
+        restore()
 
+
+def _windows(app: Any, args: argparse.Namespace) -> int:
+    """The window, opened anew after each File → Connect to a shared store…"""
+    from app.gui.qt import QMessageBox
     from app.store.home import resolve_home
     from app.store.location import resolve_store
 

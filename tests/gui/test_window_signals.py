@@ -1,0 +1,64 @@
+"""The window's process stopped by a signal, as a logout or `kill` stops it: it quits as Quit
+does without asking — its engine stops with its grace period, a run still going is stopped
+(its process with it) and recorded, and the exit status is 0. It used to die on the spot,
+its command left running and its run `running` until the next start's recovery."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from faults.harness import wait_until
+from tests.conftest import ROOT
+
+MARK = "31.7"  # the command's argument: finds its process among the machine's
+
+
+def _sleepers() -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        if proc.info["cmdline"] == ["sleep", MARK]:
+            found.append(proc)
+    return found
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_quits_the_window_as_quit_does(cli: Any, home: Path, tmp_path: Path,
+                                                 signum: signal.Signals) -> None:
+    assert cli("task", "add", "slow", "--command", f"sleep {MARK}", "--manual").code == 0
+    log = tmp_path / "window.log"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    with log.open("w") as err:
+        window = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "--home", str(home)],
+                                  cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_until(lambda: "engine running" in log.read_text(), 60)
+        assert cli("task", "run", "slow").code == 0
+
+        def status() -> str:
+            runs = json.loads(cli("run", "list", "--json").out)
+            return str(runs[0]["status"]) if runs else "none"
+
+        wait_until(lambda: status() == "running", 30)
+        assert len(_sleepers()) == 1
+        window.send_signal(signum)
+        assert window.wait(60) == 0, log.read_text()
+    finally:
+        if window.poll() is None:
+            window.kill()
+            window.wait(10)
+    text = log.read_text()
+    assert f"received {signum.name}: quitting" in text
+    runs = json.loads(cli("run", "list", "--json").out)
+    assert runs[-1]["status"] == "interrupted"  # stopped after the grace period
+    assert all(r["status"] != "running" for r in runs)
+    assert _sleepers() == []
