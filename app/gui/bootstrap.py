@@ -5,8 +5,8 @@
 explained in a message box and the exit status is 1. When the window's event loop ends,
 the engine is stopped cleanly (running attempts get a grace period) and the store closed.
 SIGTERM and SIGINT (a logout, `kill`, Ctrl+C in the terminal it was started from) end the
-event loop the same way, without asking: the process used to die on the spot, its engine's
-runs left for the next start's recovery.
+event loop the same way, without asking (`QuitOnSignals`): the process used to die on the
+spot, its engine's runs left for the next start's recovery.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import logging
 import signal
 import socket
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -68,46 +67,52 @@ def install_qt_log_handler() -> None:
     qInstallMessageHandler(handler)
 
 
-def quit_on_signals(app: Any) -> Callable[[], None]:
-    """SIGTERM and SIGINT end the application's event loops without asking (then the engine
-    stops as after Quit); returns what puts the handlers before back. Qt's loop runs no Python until
-    something wakes it: the signal's number is written to a socket Qt watches
-    (`signal.set_wakeup_fd`), which runs the handler at once."""
-    from app.gui.qt import QSocketNotifier
+class QuitOnSignals:
+    """SIGTERM and SIGINT end the application's event loops without asking, then the engine
+    stops as after Quit (`received` says one came: a signal before the loop runs, or between
+    two windows, must not be lost — Qt forgets an exit asked for while no loop ran). Qt's
+    loop runs no Python until something wakes it: the signal's number is written to a
+    socket Qt watches (`signal.set_wakeup_fd`), so the handler runs at once. After the
+    first, a second signal has its default effect (a stop that hangs can still be ended);
+    a signal the process was started ignoring stays ignored. `restore` puts back what was."""
 
-    ours, theirs = socket.socketpair()
-    for end in (ours, theirs):
-        end.setblocking(False)
-    notifier = QSocketNotifier(ours.fileno(), QSocketNotifier.Type.Read, app)
+    def __init__(self, app: Any) -> None:
+        from app.gui.qt import QSocketNotifier
 
-    def drain() -> None:
+        self.app = app
+        self.received = False
+        self._ours, self._theirs = socket.socketpair()
+        for end in (self._ours, self._theirs):
+            end.setblocking(False)
+        self._notifier = QSocketNotifier(self._ours.fileno(), QSocketNotifier.Type.Read, app)
+        self._notifier.activated.connect(self._drain)
+        self._wakeup = signal.set_wakeup_fd(self._theirs.fileno(), warn_on_full_buffer=False)
+        self._before = {signum: signal.signal(signum, self._on_signal)
+                        for signum in (signal.SIGTERM, signal.SIGINT)
+                        if signal.getsignal(signum) is not signal.SIG_IGN}
+
+    def _drain(self) -> None:
         with contextlib.suppress(OSError):
-            ours.recv(64)
+            self._ours.recv(64)
+        if self.received:  # (its handler may have run just before a loop began)
+            self.app.exit(0)
 
-    def on_signal(signum: int, _frame: object) -> None:
-        from app.gui.main_window import MainWindow
-
+    def _on_signal(self, signum: int, _frame: object) -> None:
         log.info("received %s: quitting", signal.Signals(signum).name)
-        for widget in app.topLevelWidgets():
-            if isinstance(widget, MainWindow):
-                widget.quitting = True  # no question (Qt's quit would close it, and ask)
-        app.exit(0)  # every event loop, a dialog's too
+        self.received = True
+        for again in self._before:
+            signal.signal(again, signal.default_int_handler if again == signal.SIGINT
+                          else signal.SIG_DFL)
+        self.app.exit(0)  # every event loop running, a dialog's too (none: `received`)
 
-    notifier.activated.connect(drain)
-    wakeup = signal.set_wakeup_fd(theirs.fileno(), warn_on_full_buffer=False)
-    before = {signum: signal.signal(signum, on_signal)
-              for signum in (signal.SIGTERM, signal.SIGINT)}
-
-    def restore() -> None:
-        for signum, handler in before.items():
+    def restore(self) -> None:
+        for signum, handler in self._before.items():
             signal.signal(signum, handler)
-        signal.set_wakeup_fd(wakeup)
-        notifier.setEnabled(False)
-        notifier.deleteLater()
-        ours.close()
-        theirs.close()
-
-    return restore
+        signal.set_wakeup_fd(self._wakeup)
+        self._notifier.setEnabled(False)
+        self._notifier.deleteLater()
+        self._ours.close()
+        self._theirs.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,14 +135,14 @@ def main(argv: list[str] | None = None) -> int:
     app.setWindowIcon(icons.app_icon())
     app.setQuitOnLastWindowClosed(False)  # closing to the tray must not end the engine
     appearance.apply(app, str(appearance.settings().value("appearance", "system")))
-    restore = quit_on_signals(app)
+    signals = QuitOnSignals(app)
     try:
-        return _windows(app, args)
+        return _windows(app, args, signals)
     finally:
-        restore()
+        signals.restore()
 
 
-def _windows(app: Any, args: argparse.Namespace) -> int:
+def _windows(app: Any, args: argparse.Namespace, signals: QuitOnSignals) -> int:
     """The window, opened anew after each File → Connect to a shared store…"""
     from app.gui.qt import QMessageBox
     from app.store.home import resolve_home
@@ -149,8 +154,8 @@ def _windows(app: Any, args: argparse.Namespace) -> int:
     except (StoreError, TickworkError) as exc:
         QMessageBox.critical(None, "Tickwork cannot open its data", str(exc))
         return 1
-    while True:  # File → Connect to a shared store… closes the window and opens it anew
-        opened = _open_window(app, args, home, url)
+    while not signals.received:  # File → Connect to a shared store… closes the window and
+        opened = _open_window(app, args, home, url, signals)  # opens it anew
         if isinstance(opened, int):
             return opened
         code, chosen = opened
@@ -159,12 +164,14 @@ def _windows(app: Any, args: argparse.Namespace) -> int:
         url = chosen.url
         args.minimized = False
         args.show_run = None
+    return 0
 
 
-def _open_window(app: Any, args: argparse.Namespace, home: Path,
-                 url: str | None) -> int | tuple[int, Any]:
+def _open_window(app: Any, args: argparse.Namespace, home: Path, url: str | None,
+                 signals: QuitOnSignals) -> int | tuple[int, Any]:
     """The window over one store until it closes: its exit status (1: the store could not
-    be opened), with the store the person chose to connect to instead, if they did."""
+    be opened), with the store the person chose to connect to instead, if they did. After
+    a signal, no question: what is done is done, the rest said in the log."""
     from app.engine.engine import Engine
     from app.gui.main_window import MainWindow
     from app.gui.qt import QMessageBox
@@ -178,10 +185,12 @@ def _open_window(app: Any, args: argparse.Namespace, home: Path,
     except (StoreError, OSError) as exc:
         message = str(exc) if isinstance(exc, TickworkError) else f"{home}: {exc}"
         log.error("cannot open the store: %s", message)
-        QMessageBox.critical(None, "Tickwork cannot open its data",
-                             f"{message}\n\nNothing was changed. Check the folder or the "
-                             "server, or start Tickwork with another one (tickwork --home DIR, "
-                             "tickwork settings --shared-store off).")
+        if not signals.received:
+            QMessageBox.critical(
+                None, "Tickwork cannot open its data",
+                f"{message}\n\nNothing was changed. Check the folder or the server, or start "
+                "Tickwork with another one (tickwork --home DIR, tickwork settings "
+                "--shared-store off).")
         return 1
     service = Service(store, "gui")
     engine = None if args.no_engine else Engine(store)
@@ -195,19 +204,20 @@ def _open_window(app: Any, args: argparse.Namespace, home: Path,
     if args.show_run:
         window.open_run(args.show_run)
     session.start()
-    code = app.exec()
+    code = 0 if signals.received else app.exec()
     window.save_settings()
     session.stop(STOP_GRACE)
     store.close()
     window.tray.hide()
     window.deleteLater()
     if window.store_ops.restore_file is not None:
-        return _restore(home, window.store_ops.restore_file)
+        return _restore(home, window.store_ops.restore_file, say=not signals.received)
     return int(code), window.store_ops.connect_to
 
 
-def _restore(home: Path, file: Path) -> int:
-    """File → Restore…, once the engine and the store are closed (see store_actions)."""
+def _restore(home: Path, file: Path, say: bool = True) -> int:
+    """File → Restore…, once the engine and the store are closed (see store_actions); the
+    outcome in a message box when `say`, in the log always."""
     from app.gui.qt import QMessageBox
     from app.restore import restore_store
 
@@ -215,12 +225,16 @@ def _restore(home: Path, file: Path) -> int:
         kept = restore_store(home, file, actor="gui")
     except (StoreError, OSError) as exc:
         log.error("restore of %s failed: %s", file, exc)
-        QMessageBox.critical(None, "Tickwork could not restore the backup", str(exc))
+        if say:
+            QMessageBox.critical(None, "Tickwork could not restore the backup", str(exc))
         return 1
-    QMessageBox.information(None, "Backup restored",
-                            f"Restored {file}.\n"
-                            + (f"The store it replaced is kept as {kept}.\n" if kept else "")
-                            + "\nStart Tickwork again to continue.")
+    log.info("restored %s%s", file, f"; the store it replaced is kept as {kept}" if kept else "")
+    if say:
+        QMessageBox.information(None, "Backup restored",
+                                f"Restored {file}.\n"
+                                + (f"The store it replaced is kept as {kept}.\n" if kept
+                                   else "")
+                                + "\nStart Tickwork again to continue.")
     return 0
 
 

@@ -5,6 +5,7 @@ its command left running and its run `running` until the next start's recovery."
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -19,14 +20,17 @@ import pytest
 from faults.harness import wait_until
 from tests.conftest import ROOT
 
-MARK = "31.7"  # the command's argument: finds its process among the machine's
+MARK = "31.7"  # the command's argument
 
 
-def _sleepers() -> list[psutil.Process]:
+def _sleepers(window: subprocess.Popen[bytes]) -> list[psutil.Process]:
+    """The command's processes among the window's descendants (a command runs in its own
+    session, but its launcher is the window's child)."""
     found = []
-    for proc in psutil.process_iter(["cmdline"]):
-        if proc.info["cmdline"] == ["sleep", MARK]:
-            found.append(proc)
+    for proc in psutil.Process(window.pid).children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if proc.cmdline() == ["sleep", MARK]:
+                found.append(proc)
     return found
 
 
@@ -49,7 +53,8 @@ def test_a_signal_quits_the_window_as_quit_does(cli: Any, home: Path, tmp_path: 
             return str(runs[0]["status"]) if runs else "none"
 
         wait_until(lambda: status() == "running", 30)
-        assert len(_sleepers()) == 1
+        sleepers = _sleepers(window)
+        assert len(sleepers) == 1
         window.send_signal(signum)
         assert window.wait(60) == 0, log.read_text()
     finally:
@@ -59,6 +64,26 @@ def test_a_signal_quits_the_window_as_quit_does(cli: Any, home: Path, tmp_path: 
     text = log.read_text()
     assert f"received {signum.name}: quitting" in text
     runs = json.loads(cli("run", "list", "--json").out)
-    assert runs[-1]["status"] == "interrupted"  # stopped after the grace period
-    assert all(r["status"] != "running" for r in runs)
-    assert _sleepers() == []
+    assert [r["status"] for r in runs] == ["interrupted"]  # stopped after the grace period
+    assert not sleepers[0].is_running()
+
+
+def test_a_signal_before_the_event_loop_runs_is_not_lost(qapp: Any) -> None:
+    """A signal while the window is still being made (the store opened, the engine
+    started) is kept: the loop that begins next ends at once. After the first signal a
+    second one has its default effect, and the handlers before come back at the end."""
+    from app.gui.bootstrap import QuitOnSignals
+    from app.gui.qt import QTimer
+
+    before = signal.getsignal(signal.SIGTERM)
+    signals = QuitOnSignals(qapp)
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)  # (its handler runs before kill returns)
+        assert signals.received
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        QTimer.singleShot(10_000, lambda: qapp.exit(1))  # a lost signal fails, not hangs
+        assert qapp.exec() == 0
+    finally:
+        signals.restore()
+    assert signal.getsignal(signal.SIGTERM) is before
