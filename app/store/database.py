@@ -38,14 +38,7 @@ from app.store.home import DB_NAME, DIR_MODE, FILE_MODE, make_private_dir, tight
 from app.store.integrity import StoreDamaged, fault_of, identify, problems
 from app.store.models import ALL_MODELS, SCHEMA_VERSION, Meta, db, set_meta
 
-PRAGMAS = (
-    # first, so that a new database is made with it (an existing one switches once, in the
-    # migration to version 3): deleted history's pages can then be given back to the disk
-    # (`PRAGMA incremental_vacuum`, app/store/retention.py). Only for a new database: said to
-    # an existing one, even one that has it already, it is a write (a transaction, two
-    # fsyncs and a checkpoint at close) in every process that opens the store — a
-    # `tickwork task list` included, taking the write lock from a running engine
-    ("auto_vacuum", "incremental"),
+PRAGMAS = (  # every connection's, in each thread (peewee sets them as it connects)
     ("journal_mode", "wal"),
     ("synchronous", "full"),
     ("foreign_keys", 1),
@@ -94,10 +87,11 @@ class Store:
             )
         fixes = store._prepare_files()
         _close_current()
-        pragmas = PRAGMAS if version is None else PRAGMAS[1:]
-        db.initialize(pw.SqliteDatabase(str(store.path), pragmas=pragmas,
+        db.initialize(pw.SqliteDatabase(str(store.path), pragmas=PRAGMAS,
                                         check_same_thread=False, timeout=10))
         try:
+            if version is None:
+                _make_new(store.path)
             db.connect(reuse_if_open=True)
             store._check_schema()
         except StoreError:
@@ -233,6 +227,21 @@ class Store:
             )
         if version < SCHEMA_VERSION:
             migrate(version)
+
+
+def _make_new(path: Path) -> None:
+    """A new store's file made to give deleted history's pages back to the disk
+    (`PRAGMA incremental_vacuum`, app/store/retention.py; a store from before version 3
+    switches once, in its migration). The setting takes only before the file's first page
+    is written — switching to WAL writes it — and said again to an existing store it is a
+    write (a transaction, two fsyncs and a checkpoint at close, the write lock taken from a
+    running engine): so it is said here once, not among every connection's `PRAGMAS`."""
+    con = sqlite3.connect(path)
+    try:
+        con.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        con.execute("PRAGMA journal_mode = WAL")
+    finally:
+        con.close()
 
 
 def _close_current() -> None:
