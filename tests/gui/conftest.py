@@ -124,9 +124,13 @@ def _open_gui(home: Path, qtbot: Any, engine: bool = True, url: str | None = Non
     window.show()
     session.start()
     gui = Gui(store, service, eng, session, window, qtbot)
-    if engine:
-        gui.wait_until(lambda: session.mode in ("running", "standby"), 30)
-    gui.wait_until(lambda: window.tasks_model.ever_loaded)
+    try:
+        if engine:
+            gui.wait_until(lambda: session.mode in ("running", "standby"), 30)
+        gui.wait_until(lambda: window.tasks_model.ever_loaded)
+    except BaseException:  # never leave its engine running into the process's next tests
+        close_gui(gui)
+        raise
     return gui
 
 

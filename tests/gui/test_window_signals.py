@@ -82,8 +82,14 @@ def test_a_signal_before_the_event_loop_runs_is_not_lost(qapp: Any) -> None:
         assert signals.received
         assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-        QTimer.singleShot(10_000, lambda: qapp.exit(1))  # a lost signal fails, not hangs
-        assert qapp.exec() == 0
+        guard = QTimer()  # a lost signal fails the test rather than hang it
+        guard.setSingleShot(True)
+        guard.timeout.connect(lambda: qapp.exit(1))
+        guard.start(10_000)
+        try:
+            assert qapp.exec() == 0
+        finally:
+            guard.stop()  # (left running, it ended a later test's wait in this process)
     finally:
         signals.restore()
     assert signal.getsignal(signal.SIGTERM) is before
