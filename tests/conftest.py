@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,3 +138,13 @@ def command_task(name: str, **extra: Any) -> dict[str, Any]:
                             "timezone": "UTC"}
     data.update(extra)
     return data
+
+
+def local_zone(monkeypatch: pytest.MonkeyPatch, zone: str) -> Iterator[None]:
+    """For a fixture: the process's local zone (the user's days, as the calendar counts
+    them) is `zone` until the test ends."""
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
@@ -11,17 +10,13 @@ from typing import Any
 import pytest
 
 from app.gui.calendar.data import period_for, read_day, read_period
-from tests.conftest import command_task
+from tests.conftest import command_task, local_zone
 
 
 @pytest.fixture
 def berlin_local_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The calendar groups by the user's local day: make that Berlin's."""
-    monkeypatch.setenv("TZ", "Europe/Berlin")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+    yield from local_zone(monkeypatch, "Europe/Berlin")
 
 
 def test_the_fall_back_day_has_every_half_hour_twice_in_its_repeated_hour(

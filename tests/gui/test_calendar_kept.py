@@ -4,7 +4,6 @@ partial day each time) predicts the same per day as a read with nothing kept."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -13,17 +12,13 @@ import pytest
 
 from app.gui.calendar import predictions
 from app.gui.calendar.data import period_for, read_period
-from tests.conftest import command_task
+from tests.conftest import command_task, local_zone
 
 
 @pytest.fixture
 def utc_local_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Local days are UTC days here, whatever the machine's zone."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+    yield from local_zone(monkeypatch, "UTC")
 
 
 def _month(service: Any, now: datetime, limit: int | None = None) -> dict[date, dict[str, int]]:
