@@ -57,13 +57,13 @@ class Kept:
         self._played: tuple[tuple[Any, ...], float, list[Occurrence], bool] | None = None
         self.lock = threading.Lock()  # one read at a time uses and changes what is kept
 
-    def day_counts(self, whole: tuple[Any, ...]) -> dict[tuple[int, float], list[int]]:
-        """The groups' counts kept for these whole days (`whole` names the whole days of a
-        read's windows), for `counts`."""
+    def day_counts(self, windows: list[Window]) -> dict[tuple[int, float], list[int]]:
+        """The groups' counts kept for these windows' whole days, for `counts`."""
         if self._kept_counts > MAX_COUNTS:
             self._counts.clear()
             self._partial.clear()
             self._kept_counts = 0
+        whole = (len(windows), tuple((w.lo, w.hi) for w in windows if w.whole))
         return self._counts.setdefault(whole, {})
 
     def counts(self, kept_counts: dict[tuple[int, float], list[int]], key: tuple[int, float],

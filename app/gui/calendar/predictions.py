@@ -151,12 +151,11 @@ class _Read:
         after = self._groups([(t, forecast.origin(t, [])) for t in played], wanted) \
             if reach is not None else {}
         windows = self.windows
-        whole = (len(windows), tuple((w.lo, w.hi) for w in windows if w.whole))
         totals = [0] * len(windows)
         top: list[list[tuple[int, int]]] = [[] for _ in windows]  # (fires, group index)
         counted: list[tuple[_Group, list[int]]] = []  # lone groups (they list their fires)
         ranked: list[_Group] = []  # every group counted, by index in `top`
-        kept_counts = self.kept.day_counts(whole)
+        kept_counts = self.kept.day_counts(windows)
         for gkey, group in groups.items():
             counts = self.kept.counts(kept_counts, gkey, group.fires, windows)
             self._add(group, counts, totals, top, ranked)
@@ -165,8 +164,7 @@ class _Read:
             assert reach is not None
             beyond = [w if w.lo > reach else Window(w.day, max(w.lo, reach + 1e-6), w.hi,
                                                     False) for w in windows]
-            kept_beyond = self.kept.day_counts(
-                (len(beyond), tuple((w.lo, w.hi) for w in beyond if w.whole)))
+            kept_beyond = self.kept.day_counts(beyond)
             for gkey, group in after.items():
                 counts = [0 if w.hi <= reach else n for w, n in zip(
                     beyond, self.kept.counts(kept_beyond, gkey, group.fires, beyond),
