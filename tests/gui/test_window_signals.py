@@ -68,6 +68,36 @@ def test_a_signal_quits_the_window_as_quit_does(cli: Any, home: Path, tmp_path: 
     assert not sleepers[0].is_running()
 
 
+def test_a_second_signal_ends_a_window_that_is_still_stopping(cli: Any, home: Path,
+                                                               tmp_path: Path) -> None:
+    """While the engine gives a running command its grace period, a second SIGTERM ends
+    the process at once (SIGTERM's default): a stop that hangs can still be ended."""
+    assert cli("task", "add", "slow", "--command", f"sleep {MARK}", "--manual").code == 0
+    log = tmp_path / "window.log"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    with log.open("w") as err:
+        window = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "--home", str(home)],
+                                  cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=err)
+    sleepers: list[psutil.Process] = []
+    try:
+        wait_until(lambda: "engine running" in log.read_text(), 60)
+        assert cli("task", "run", "slow").code == 0
+        wait_until(lambda: len(_sleepers(window)) == 1, 30)
+        sleepers = _sleepers(window)
+        window.send_signal(signal.SIGTERM)
+        wait_until(lambda: "received SIGTERM: quitting" in log.read_text(), 30)
+        window.send_signal(signal.SIGTERM)  # well within the 5 s grace
+        assert window.wait(30) == -signal.SIGTERM, log.read_text()
+    finally:
+        if window.poll() is None:
+            window.kill()
+            window.wait(10)
+        for proc in sleepers:  # left running, as by a killed engine: the next start's
+            with contextlib.suppress(psutil.Error):  # recovery would stop it
+                proc.kill()
+
+
 def test_a_signal_before_the_event_loop_runs_is_not_lost(qapp: Any) -> None:
     """A signal while the window is still being made (the store opened, the engine
     started) is kept: the loop that begins next ends at once. After the first signal a
