@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.store.backend import execute
+from app.store.backend import execute, ids_joined
 from app.store.times import from_utc_text, utc_text
 
 # (task id, updated_at text, next_run_at text, group id): a task whose row keeps these keeps
@@ -18,13 +18,10 @@ Version = tuple[Any, ...]
 
 def versions(ids: list[int]) -> dict[int, Version]:
     """Each task's version, by id (missing ids are left out)."""
-    out: dict[int, Version] = {}
-    for i in range(0, len(ids), 900):
-        chunk = ids[i:i + 900]
-        for rec in execute("SELECT id, updated_at, next_run_at, group_id, enabled "
-                               f"FROM task WHERE id IN ({','.join('?' * len(chunk))})", chunk):
-            out[int(rec[0])] = tuple(rec[1:])
-    return out
+    joined, param = ids_joined(ids, '"task" t', "t.id = j.value")
+    return {int(rec[0]): tuple(rec[1:]) for rec in execute(
+        f"SELECT t.id, t.updated_at, t.next_run_at, t.group_id, t.enabled FROM {joined}",
+        (param,))}
 
 
 def finished_since(moment: str | None) -> tuple[set[int], str | None]:

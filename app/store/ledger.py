@@ -295,13 +295,9 @@ def last_fire_time(task_id: int) -> datetime | None:
 
 def task_names(task_ids: set[int]) -> dict[int, str]:
     """Task names by id."""
-    ids = sorted(task_ids)
-    out: dict[int, str] = {}
-    for i in range(0, len(ids), CHUNK):
-        chunk = ids[i:i + CHUNK]
-        out.update((int(r[0]), str(r[1])) for r in execute(
-            "SELECT id, name FROM task WHERE id IN (" + ",".join("?" * len(chunk)) + ")", chunk))
-    return out
+    joined, param = ids_joined(sorted(task_ids), '"task" t', "t.id = j.value")
+    return {int(r[0]): str(r[1]) for r in execute(f"SELECT t.id, t.name FROM {joined}",
+                                                  (param,))}
 
 
 def created_at(task_id: int) -> datetime | None:
