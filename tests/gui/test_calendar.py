@@ -9,7 +9,7 @@ from typing import Any
 from app.core.schedule import system_timezone_name
 from app.gui.calendar.data import Entry, day_start, period_for
 from app.gui.calendar.week import HOUR_PX
-from app.gui.qt import QPoint, Qt
+from app.gui.qt import QApplication, QEvent, QHelpEvent, QPoint, Qt, QToolTip
 from tests.gui.conftest import SCREENSHOTS, Gui, closed, command_task
 
 
@@ -29,6 +29,14 @@ def _insert_run(gui: Gui, task_id: int, at: datetime, status: str = "succeeded",
                       exit_code=0 if status == "succeeded" else 1).where(
             RunRow.id == run_id).execute()
     return run_id
+
+
+def _tooltip(widget: Any, pos: QPoint) -> str:
+    """The tooltip a person resting the pointer at `pos` sees."""
+    QToolTip.hideText()
+    QApplication.sendEvent(widget, QHelpEvent(QEvent.Type.ToolTip, pos,
+                                              widget.mapToGlobal(pos)))
+    return str(QToolTip.text())
 
 
 def show_calendar(gui: Gui, mode: str, day: date) -> Any:
@@ -152,6 +160,8 @@ def test_a_busy_day_shows_counts_and_opens_a_list(gui: Gui) -> None:
     grid = view.month
     assert not [e for e in grid.entries_shown() if e.start.astimezone().date() == tomorrow]
     more = next(h for h in grid.hits if h.kind == "more" and h.day == tomorrow)
+    assert _tooltip(grid, _centre(more.rect)) == (
+        f"{day.total:,} runs and predictions: click for the list")
     gui.qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=_centre(more.rect))
     gui.wait_until(lambda: view.day_list is not None)
     dialog = view.day_list
@@ -175,6 +185,7 @@ def test_a_busy_day_shows_counts_and_opens_a_list(gui: Gui) -> None:
     grid = view.week.grid
     assert grid.aggregates and all(h.rect.height() >= 20 for h in grid.hits if h.kind == "entry")
     assert any("between" in text for _r, _h, text in grid.aggregates)
+    assert _tooltip(grid, _centre(grid.aggregates[0][0])) == "Click for the list of this day"
 
 
 def test_day_list_model_passes_the_model_tester(gui: Gui, qtmodeltester: Any) -> None:

@@ -12,13 +12,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from app.gui.calendar.data import BUSY, Entry
-from app.gui.calendar.paint import CalendarGrid, Hit, blend, clock, paint_entry, summary, tooltip
+from app.gui.calendar.paint import CalendarGrid, Hit, blend, clock, paint_entry, summary
 from app.gui.qt import (
-    QApplication,
-    QEvent,
     QFont,
-    QHelpEvent,
-    QMouseEvent,
     QPainter,
     QPaintEvent,
     QPalette,
@@ -26,7 +22,6 @@ from app.gui.qt import (
     QPointF,
     QRectF,
     Qt,
-    QToolTip,
     QWidget,
 )
 from app.gui.widgets import display
@@ -40,9 +35,6 @@ class MonthGrid(CalendarGrid):
         self.setObjectName("CalendarMonth")
         self.setMinimumSize(420, 240)  # fits an 800×500 window
         self.cells: dict[date, QRectF] = {}
-        self._press: QPointF | None = None
-        self._press_hit: Hit | None = None
-        self._dragging = False
         self._drop: date | None = None
         self._pointer = QPointF()
 
@@ -211,66 +203,20 @@ class MonthGrid(CalendarGrid):
 
     # -- mouse -----------------------------------------------------------------------------
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() != Qt.MouseButton.LeftButton:
-            return
-        self._press = event.position()
-        self._press_hit = self.hit_at(self._press)
+    def _drag_to(self, pos: QPointF, hit: Hit) -> None:
+        self._pointer = pos
+        self._drop = next((d for d, c in self.cells.items() if c.contains(pos)), None)
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        pos = event.position()
-        if self._press is None:
-            hit = self.hit_at(pos)
-            pointing = hit is not None and hit.kind in ("entry", "more")
-            self.setCursor(Qt.CursorShape.PointingHandCursor if pointing
-                           else Qt.CursorShape.ArrowCursor)
-            return
-        hit = self._press_hit
-        far = (pos - self._press).manhattanLength() >= QApplication.startDragDistance()
-        if not self._dragging and far and hit is not None and self.draggable(hit.entry):
-            self._dragging = True
-            self.setCursor(Qt.CursorShape.ClosedHandCursor)
-        if self._dragging:
-            self._pointer = pos
-            self._drop = next((d for d, c in self.cells.items() if c.contains(pos)), None)
-            self.update()
+    def _dropped(self, hit: Hit) -> datetime | None:
+        if self._drop is None or self._drop == hit.day or hit.entry is None:
+            return None
+        return datetime.combine(self._drop, hit.entry.start.astimezone().time()).astimezone()
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        pos = event.position()
-        hit = self._press_hit
-        if self._dragging and hit is not None and hit.entry is not None:
-            drop = self._drop
-            if drop is not None and drop != hit.day:
-                local = hit.entry.start.astimezone()
-                moved = datetime.combine(drop, local.time()).astimezone()
-                self.reschedule_requested.emit(hit.entry, moved)
-        elif self._press is not None and hit is not None and hit is self.hit_at(pos):
-            if hit.kind == "entry":
-                self.entry_activated.emit(hit.entry)
-            elif hit.kind == "more":
-                self.day_list_requested.emit(hit.day)
-        self._press = None
-        self._press_hit = None
-        self._dragging = False
+    def _end_drag(self) -> None:
         self._drop = None
-        self.setCursor(Qt.CursorShape.ArrowCursor)
-        self.update()
 
-    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        hit = self.hit_at(event.position())
-        if hit is not None and hit.kind == "day":
-            self.day_requested.emit(hit.day)
-
-    def event(self, event: QEvent) -> bool:
-        if isinstance(event, QHelpEvent) and event.type() == QEvent.Type.ToolTip:
-            hit = self.hit_at(QPointF(event.pos()))
-            if hit is not None and hit.entry is not None and self.data is not None:
-                QToolTip.showText(event.globalPos(), tooltip(hit.entry, self.data.now), self)
-            elif hit is not None and hit.kind == "more" and self.data is not None:
-                total = display.plural(self.data.day(hit.day).total, "run or prediction",
-                                       "runs and predictions")
-                QToolTip.showText(event.globalPos(), f"{total}: click for the list", self)
-            else:
-                QToolTip.hideText()
-            return True
-        return super().event(event)
+    def _more_tip(self, hit: Hit) -> str:
+        assert self.data is not None
+        total = display.plural(self.data.day(hit.day).total, "run or prediction",
+                               "runs and predictions")
+        return f"{total}: click for the list"

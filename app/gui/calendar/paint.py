@@ -21,7 +21,11 @@ from typing import Any
 
 from app.gui.calendar.data import CalendarData, Day, Entry
 from app.gui.qt import (
+    QApplication,
     QColor,
+    QEvent,
+    QHelpEvent,
+    QMouseEvent,
     QPainter,
     QPalette,
     QPen,
@@ -29,6 +33,7 @@ from app.gui.qt import (
     QRectF,
     QResizeEvent,
     Qt,
+    QToolTip,
     QWidget,
     Signal,
     is_dark,
@@ -164,6 +169,9 @@ class CalendarGrid(QWidget):
         self.data: CalendarData | None = None
         self.hits: list[Hit] = []
         self._dirty = True
+        self._press: QPointF | None = None
+        self._press_hit: Hit | None = None
+        self._dragging = False
         self.setMouseTracking(True)
 
     def set_data(self, data: CalendarData | None) -> None:
@@ -197,6 +205,81 @@ class CalendarGrid(QWidget):
     def draggable(self, entry: Entry | None) -> bool:
         return (entry is not None and entry.one_shot and entry.predicted
                 and self.data is not None and entry.start > self.data.now)
+
+    # -- the mouse: each grid says where a drag points and what its drop means --------------
+
+    def _drag_to(self, pos: QPointF, hit: Hit) -> None:
+        """Follow a drag of `hit`'s entry to `pos` (what the grid paints while dragging)."""
+        raise NotImplementedError
+
+    def _dropped(self, hit: Hit) -> datetime | None:
+        """The new start of the entry dragged from `hit`, or None when it did not move."""
+        raise NotImplementedError
+
+    def _end_drag(self) -> None:
+        """Forget what the last drag pointed at."""
+        raise NotImplementedError
+
+    def _more_tip(self, hit: Hit) -> str:
+        """The tooltip of a count or "+N more" that opens its day's list."""
+        raise NotImplementedError
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press = event.position()
+            self._press_hit = self.hit_at(self._press)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        if self._press is None:
+            hit = self.hit_at(pos)
+            pointing = hit is not None and hit.kind in ("entry", "more")
+            self.setCursor(Qt.CursorShape.PointingHandCursor if pointing
+                           else Qt.CursorShape.ArrowCursor)
+            return
+        hit = self._press_hit
+        far = (pos - self._press).manhattanLength() >= QApplication.startDragDistance()
+        if not self._dragging and far and hit is not None and self.draggable(hit.entry):
+            self._dragging = True
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+        if self._dragging and hit is not None:
+            self._drag_to(pos, hit)
+            self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        hit = self._press_hit
+        if self._dragging and hit is not None and hit.entry is not None:
+            moved = self._dropped(hit)
+            if moved is not None:
+                self.reschedule_requested.emit(hit.entry, moved)
+        elif self._press is not None and hit is not None and hit is self.hit_at(event.position()):
+            if hit.kind == "entry":
+                self.entry_activated.emit(hit.entry)
+            elif hit.kind == "more":
+                self.day_list_requested.emit(hit.day)
+        self._press = None
+        self._press_hit = None
+        self._dragging = False
+        self._end_drag()
+        self.setCursor(Qt.CursorShape.ArrowCursor)
+        self.update()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        hit = self.hit_at(event.position())
+        if hit is not None and hit.kind == "day":
+            self.day_requested.emit(hit.day)
+
+    def event(self, event: QEvent) -> bool:
+        if isinstance(event, QHelpEvent) and event.type() == QEvent.Type.ToolTip:
+            hit = self.hit_at(QPointF(event.pos()))
+            if hit is not None and hit.entry is not None and self.data is not None:
+                QToolTip.showText(event.globalPos(), tooltip(hit.entry, self.data.now), self)
+            elif hit is not None and hit.kind == "more" and self.data is not None:
+                QToolTip.showText(event.globalPos(), self._more_tip(hit), self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
 
     def entries_shown(self) -> list[Entry]:
         """Entries drawn as their own boxes (tests)."""

@@ -22,13 +22,8 @@ from app.gui.calendar.paint import (
     paint_aggregate,
     paint_entry,
     status_counts,
-    tooltip,
 )
 from app.gui.qt import (
-    QApplication,
-    QEvent,
-    QHelpEvent,
-    QMouseEvent,
     QPainter,
     QPaintEvent,
     QPalette,
@@ -36,7 +31,6 @@ from app.gui.qt import (
     QPointF,
     QRectF,
     Qt,
-    QToolTip,
     QWidget,
 )
 from app.gui.widgets import display
@@ -73,9 +67,6 @@ class TimeGrid(CalendarGrid):
         self.setObjectName("CalendarTimeGrid")
         self.setMinimumHeight(int(24 * HOUR_PX) + 2)
         self.aggregates: list[tuple[QRectF, Hit, str]] = []
-        self._press: QPointF | None = None
-        self._press_hit: Hit | None = None
-        self._dragging = False
         self._target: datetime | None = None
         self._target_rect: QRectF | None = None
 
@@ -281,63 +272,26 @@ class TimeGrid(CalendarGrid):
 
     # -- mouse -----------------------------------------------------------------------------
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
-            self._press = event.position()
-            self._press_hit = self.hit_at(self._press)
-
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        pos = event.position()
-        if self._press is None:
-            hit = self.hit_at(pos)
-            self.setCursor(Qt.CursorShape.PointingHandCursor if hit is not None
-                           else Qt.CursorShape.ArrowCursor)
+    def _drag_to(self, pos: QPointF, hit: Hit) -> None:
+        assert self._press is not None
+        found = self.moment_at(QPointF(pos.x(), hit.rect.top() + pos.y() - self._press.y()))
+        if found is None:
             return
-        hit = self._press_hit
-        far = (pos - self._press).manhattanLength() >= QApplication.startDragDistance()
-        if not self._dragging and far and hit is not None and self.draggable(hit.entry):
-            self._dragging = True
-            self.setCursor(Qt.CursorShape.ClosedHandCursor)
-        if self._dragging and hit is not None:
-            top = QPointF(pos.x(), hit.rect.top() + pos.y() - self._press.y())
-            found = self.moment_at(top)
-            if found is not None:
-                d, moment = found
-                start = day_start(d)
-                steps = round((moment - start) / SNAP)
-                self._target = start + steps * SNAP
-                i = self.dates().index(d)
-                col = self.column(i)
-                y = self.y_of(self._target, d)
-                self._target_rect = QRectF(col.left() + 2, y, col.width() - 4, hit.rect.height())
-            self.update()
+        d, moment = found
+        start = day_start(d)
+        self._target = start + round((moment - start) / SNAP) * SNAP
+        col = self.column(self.dates().index(d))
+        y = self.y_of(self._target, d)
+        self._target_rect = QRectF(col.left() + 2, y, col.width() - 4, hit.rect.height())
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        hit = self._press_hit
-        if self._dragging and hit is not None and hit.entry is not None:
-            if self._target is not None and self._target != hit.entry.start:
-                self.reschedule_requested.emit(hit.entry, self._target)
-        elif self._press is not None and hit is not None and hit is self.hit_at(event.position()):
-            if hit.kind == "entry":
-                self.entry_activated.emit(hit.entry)
-            elif hit.kind == "more":
-                self.day_list_requested.emit(hit.day)
-        self._press = None
-        self._press_hit = None
-        self._dragging = False
+    def _dropped(self, hit: Hit) -> datetime | None:
+        moved = self._target is not None and hit.entry is not None and (
+            self._target != hit.entry.start)
+        return self._target if moved else None
+
+    def _end_drag(self) -> None:
         self._target = None
         self._target_rect = None
-        self.setCursor(Qt.CursorShape.ArrowCursor)
-        self.update()
 
-    def event(self, event: QEvent) -> bool:
-        if isinstance(event, QHelpEvent) and event.type() == QEvent.Type.ToolTip:
-            hit = self.hit_at(QPointF(event.pos()))
-            if hit is not None and hit.entry is not None and self.data is not None:
-                QToolTip.showText(event.globalPos(), tooltip(hit.entry, self.data.now), self)
-            elif hit is not None and hit.kind == "more":
-                QToolTip.showText(event.globalPos(), "Click for the list of this day", self)
-            else:
-                QToolTip.hideText()
-            return True
-        return super().event(event)
+    def _more_tip(self, hit: Hit) -> str:
+        return "Click for the list of this day"
