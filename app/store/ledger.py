@@ -190,49 +190,38 @@ def _claim_many_pg(rows: list[tuple[Any, ...]]) -> list[int | None]:
     return out
 
 
-# PostgreSQL: one prepared single-row statement per row, sent in one pipeline (psycopg's
-# executemany): each row is one index seek, whatever the planner thinks of a VALUES join.
-_START_PG = ("UPDATE run SET status = 'running', started_at = ?, lateness_ms = ?, pgid = ?,"
-             " leader_created = ? WHERE id = ?")
-_FINISH_PG = "UPDATE run SET status = ?, finished_at = ?, exit_code = ?, error = ? WHERE id = ?"
-_NEXT_PG = "UPDATE task SET next_run_at = ? WHERE id = ?"
-
-
-def _many_pg(sql: str, rows: list[tuple[Any, ...]]) -> None:
-    """Run `sql` for each row, its first value (the id) moved last."""
-    executemany(sql, [(*row[1:], row[0]) for row in rows])
+def _update_many(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]],
+                 also: str = "") -> None:
+    """UPDATE `table` by id: each row is (id, a value for each of `columns`); `also` is more
+    of the SET clause, the same for every row. SQLite: one statement per chunk, joined to
+    a VALUES table. PostgreSQL: one prepared single-row statement per row, sent in one
+    pipeline (psycopg's executemany): each row is one index seek, whatever the planner
+    thinks of a VALUES join."""
+    if is_postgres():
+        sets = ", ".join([*filter(None, [also]), *(f"{c} = ?" for c in columns)])
+        executemany(f"UPDATE {table} SET {sets} WHERE id = ?",
+                    [(*row[1:], row[0]) for row in rows])
+        return
+    sets = ", ".join([*filter(None, [also]), *(f"{c} = v.{c}" for c in columns)])
+    one = "(" + ",".join("?" * (len(columns) + 1)) + ")"
+    con = db.connection()
+    for chunk in _chunks(rows):
+        con.execute(f"WITH v(id, {', '.join(columns)}) AS (VALUES "
+                    + ",".join([one] * len(chunk))
+                    + f") UPDATE {table} SET {sets} FROM v WHERE {table}.id = v.id",
+                    [x for row in chunk for x in row])
 
 
 def start_many(rows: list[tuple[int, str, float, int | None, float | None]]) -> None:
     """(run id, started_at text, lateness ms, pgid, leader's create time): the runs are
     running (a command's process group and its leader's start time, else NULLs)."""
-    if is_postgres():
-        _many_pg(_START_PG, rows)
-        return
-    con = db.connection()
-    for chunk in _chunks(rows):
-        con.execute(
-            "WITH v(id, started_at, lateness_ms, pgid, leader_created) AS (VALUES "
-            + ",".join(["(?,?,?,?,?)"] * len(chunk))
-            + ") UPDATE run SET status = 'running', started_at = v.started_at,"
-            " lateness_ms = v.lateness_ms, pgid = v.pgid, leader_created = v.leader_created"
-            " FROM v WHERE run.id = v.id",
-            [x for row in chunk for x in row])
+    _update_many("run", ("started_at", "lateness_ms", "pgid", "leader_created"), rows,
+                 also="status = 'running'")
 
 
 def finish_many(rows: list[tuple[int, str, str, int | None, str | None]]) -> None:
     """(run id, status, finished_at text, exit code, error): the runs ended."""
-    if is_postgres():
-        _many_pg(_FINISH_PG, rows)
-        return
-    con = db.connection()
-    for chunk in _chunks(rows):
-        con.execute(
-            "WITH v(id, status, finished_at, exit_code, error) AS (VALUES "
-            + ",".join(["(?,?,?,?,?)"] * len(chunk))
-            + ") UPDATE run SET status = v.status, finished_at = v.finished_at,"
-            " exit_code = v.exit_code, error = v.error FROM v WHERE run.id = v.id",
-            [x for row in chunk for x in row])
+    _update_many("run", ("status", "finished_at", "exit_code", "error"), rows)
 
 
 def output_many(rows: list[tuple[int, int, str, str, str]]) -> None:
@@ -246,15 +235,7 @@ def output_many(rows: list[tuple[int, int, str, str, str]]) -> None:
 
 def set_next_many(rows: list[tuple[int, str | None]]) -> None:
     """(task id, next_run_at text or None)."""
-    if is_postgres():
-        _many_pg(_NEXT_PG, rows)
-        return
-    con = db.connection()
-    for chunk in _chunks(rows):
-        con.execute(
-            "WITH v(id, next_run_at) AS (VALUES " + ",".join(["(?,?)"] * len(chunk))
-            + ") UPDATE task SET next_run_at = v.next_run_at FROM v WHERE task.id = v.id",
-            [x for row in chunk for x in row])
+    _update_many("task", ("next_run_at",), rows)
 
 
 # -- reads (dispatcher thread, simulation) --------------------------------------------------
