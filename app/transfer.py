@@ -116,14 +116,19 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def _read_text(path: Path, field: str) -> str:
+    """A file's UTF-8 text; ValidationError naming `field` when it cannot be read as such."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValidationError(field, f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ValidationError(field, f"{path} is not UTF-8 text: {exc.reason}") from None
+
+
 def read_export(path: Path) -> list[Any]:
     """The task objects of an export file; ValidationError naming what is wrong."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValidationError("file", f"cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:
-        raise ValidationError("file", f"{path} is not UTF-8 text: {exc.reason}") from None
+    text = _read_text(path, "file")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -156,13 +161,7 @@ def crontab_plan_of(text: str, source: str) -> ImportPlan:
 
 def crontab_plan(path: Path) -> ImportPlan:
     """What importing the crontab in this file would create."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValidationError("crontab", f"cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:
-        raise ValidationError("crontab", f"{path} is not UTF-8 text: {exc.reason}") from None
-    return crontab_plan_of(text, f"crontab {path}")
+    return crontab_plan_of(_read_text(path, "crontab"), f"crontab {path}")
 
 
 def systemd_folder() -> Path:
