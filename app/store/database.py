@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sqlite3
 import stat
 from collections.abc import Callable, Iterator
@@ -274,6 +275,36 @@ def _runs_on() -> None:
     db.execute_sql('ALTER TABLE "run" ADD COLUMN "celery_id" VARCHAR(255)')
 
 
+_ID_COLUMN = re.compile(r'^CREATE TABLE (?:IF NOT EXISTS )?"?\w+"?\s*\(\s*"?id"?\s+'
+                        r"INTEGER NOT NULL PRIMARY KEY", re.IGNORECASE)
+
+
+def _never_reused_ids() -> None:
+    """4 → 5: task and run ids are never given again (SQLite: each table made anew with
+    AUTOINCREMENT, its rows, indexes and triggers as they were; foreign keys are off for
+    the whole migration, so dropping the old table cascades nothing)."""
+    if backend.is_postgres():
+        return  # a serial never goes back
+    for table in ("task", "run"):
+        (sql,) = db.execute_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND "
+                                "name = ?", (table,)).fetchone()
+        if "AUTOINCREMENT" in sql.upper():
+            continue
+        new, count = _ID_COLUMN.subn(f'CREATE TABLE "{table}__new" ("id" INTEGER NOT NULL '
+                                     "PRIMARY KEY AUTOINCREMENT", sql, count=1)
+        if count != 1:
+            raise StoreError(f"cannot migrate the {table} table: unexpected schema {sql!r}")
+        extras = [r[0] for r in db.execute_sql(
+            "SELECT sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND "
+            "tbl_name = ? AND sql IS NOT NULL", (table,))]
+        db.execute_sql(new)
+        db.execute_sql(f'INSERT INTO "{table}__new" SELECT * FROM "{table}"')
+        db.execute_sql(f'DROP TABLE "{table}"')
+        db.execute_sql(f'ALTER TABLE "{table}__new" RENAME TO "{table}"')
+        for extra in extras:
+            db.execute_sql(extra)
+
+
 def switch_auto_vacuum() -> bool:
     """Make an existing store give deleted pages back (auto_vacuum=INCREMENTAL).
 
@@ -299,20 +330,29 @@ def migrate(from_version: int) -> None:
         1: _run_processes,
         2: _keep_policy,
         3: _runs_on,
+        4: _never_reused_ids,
     }
     postgres = backend.is_postgres()
     if not postgres:  # PostgreSQL: pg_dump it before upgrading Tickwork (README)
         backup.make(Path(db.database).parent, kind="migration")
-    with write_batch():
-        # another process may have migrated while this one waited for the write lock
-        row = Meta.get_or_none(Meta.key == "schema_version")
-        version = max(from_version, int(row.value) if row else 0)
-        while version < SCHEMA_VERSION:
-            step = steps.get(version)
-            if step is None:
-                raise StoreError(f"no migration from schema version {version}")
-            step()
-            version += 1
-        set_meta("schema_version", str(SCHEMA_VERSION))
+        db.execute_sql("PRAGMA foreign_keys = OFF")  # (outside a transaction, or ignored)
+    try:
+        with write_batch():
+            # another process may have migrated while this one waited for the write lock
+            row = Meta.get_or_none(Meta.key == "schema_version")
+            version = max(from_version, int(row.value) if row else 0)
+            while version < SCHEMA_VERSION:
+                step = steps.get(version)
+                if step is None:
+                    raise StoreError(f"no migration from schema version {version}")
+                step()
+                version += 1
+            if not postgres and db.execute_sql("PRAGMA foreign_key_check").fetchone():
+                raise StoreError("the migrated store's references do not hold: left as it "
+                                 "was")
+            set_meta("schema_version", str(SCHEMA_VERSION))
+    finally:
+        if not postgres:
+            db.execute_sql("PRAGMA foreign_keys = ON")
     if from_version < 3 and not postgres:
         switch_auto_vacuum()

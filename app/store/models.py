@@ -21,8 +21,9 @@ from app.store.times import utc_text as utc_text  # re-exported
 
 db = pw.DatabaseProxy()
 
-# 2: run.pgid and run.leader_created; 3: task.keep_runs/keep_days; 4: task.runs_on, run.celery_id
-SCHEMA_VERSION = 4
+# 2: run.pgid and run.leader_created; 3: task.keep_runs/keep_days; 4: task.runs_on, run.celery_id;
+# 5: task and run ids are never given twice (SQLite AUTOINCREMENT)
+SCHEMA_VERSION = 5
 
 
 class UtcDateTimeField(pw.TextField):
@@ -51,6 +52,19 @@ class JsonField(pw.TextField):
         return None if value is None else json.loads(value)
 
 
+class NeverReusedId(pw.AutoField):
+    """A primary key never given twice: a deleted task's or run's id must not come back for
+    a new one (its audit events, a late write of the engine and a person's memory all name
+    it). SQLite gives the largest id again once its row is deleted unless the table says
+    AUTOINCREMENT; a PostgreSQL serial never goes back."""
+
+    def ddl(self, ctx: Any) -> Any:
+        nodes = super().ddl(ctx)
+        if isinstance(getattr(self.model._meta.database, "obj", None), pw.SqliteDatabase):
+            return pw.NodeList((nodes, pw.SQL("AUTOINCREMENT")))
+        return nodes
+
+
 class BaseModel(pw.Model):
     class Meta:
         database = db
@@ -76,6 +90,7 @@ class ConcurrencyGroup(BaseModel):
 
 
 class TaskRow(BaseModel):
+    id = NeverReusedId()
     name = pw.CharField(unique=True, max_length=200)
     description = pw.TextField(default="")
     enabled = pw.BooleanField(default=True, index=True)
@@ -127,6 +142,7 @@ class Dependency(BaseModel):
 class RunRow(BaseModel):
     """The run ledger: one row per attempt of one fire; the unique key is the claim."""
 
+    id = NeverReusedId()
     task = pw.ForeignKeyField(TaskRow, on_delete="CASCADE", backref="runs")
     scheduled_for = UtcDateTimeField()
     attempt = pw.IntegerField(default=1)

@@ -104,3 +104,45 @@ def test_a_version_2_store_gets_keep_columns_and_incremental_vacuum(home: Path,
     con.close()
     assert int(version) == SCHEMA_VERSION >= 3 and check == "ok" and runs == 52
     assert list((home / "backups").glob("*migration*"))  # the old file was kept first
+
+
+def _schema(path: Path) -> dict[str, str]:
+    con = sqlite3.connect(path)
+    rows = dict(con.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL"))
+    con.close()
+    return rows
+
+
+def test_an_older_store_never_gives_a_deleted_task_s_or_run_s_id_again(home: Path,
+                                                                       cli: Any) -> None:
+    """Version 5: ids are never reused. The migration makes `task` and `run` anew with
+    AUTOINCREMENT, with every row, index and reference they had; then the newest task,
+    deleted with its runs, leaves its ids behind for good."""
+    path = _v2_store(home)
+    before = _schema(path)
+    tables = ("task", "run", "run_output", "dependency")
+    columns = {t: ", ".join(f'"{c}"' for c in ["id", *sorted(_columns(path, t) - {"id"})])
+               for t in tables}
+    con = sqlite3.connect(path)
+    rows_before = {t: con.execute(f'SELECT {columns[t]} FROM "{t}" ORDER BY id').fetchall()
+                   for t in tables}
+    con.close()
+    added = cli("task", "add", "newest", "--command", "true", "--manual", "--json")
+    assert added.code == 0, added.err
+    newest = added.json()["id"]
+    run = cli("task", "run", "newest", "--json").json()["id"]
+    after = _schema(path)
+    assert "AUTOINCREMENT" in after["task"] and "AUTOINCREMENT" in after["run"]
+    assert {n for n in before if not n.startswith("sqlite_")} <= set(after)  # indexes kept
+    con = sqlite3.connect(path)
+    for table, rows in rows_before.items():  # every row as it was (the old columns)
+        assert con.execute(f'SELECT {columns[table]} FROM "{table}" WHERE id IN '
+                           f'({",".join(str(r[0]) for r in rows) or "NULL"}) ORDER BY id'
+                           ).fetchall() == rows
+    assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+    con.close()
+    assert cli("task", "delete", "newest", "--force").code == 0  # (its run is queued)
+    again = cli("task", "add", "again", "--command", "true", "--manual", "--json").json()["id"]
+    assert again > newest
+    assert cli("task", "run", "again", "--json").json()["id"] > run
+    assert cli("run", "show", str(run)).code == 2  # the deleted run stays gone
