@@ -18,7 +18,7 @@ from typing import Any
 from app import preflight, transfer
 from app.core import references
 from app.core.commandline import keep_extras
-from app.core.errors import NotFoundError, ValidationError
+from app.core.errors import InUseError, NotFoundError, ValidationError
 from app.core.run import Run
 from app.core.schedule import next_fire_times, parse_timezone
 from app.core.task import FINISHED_STATUSES, Task, TaskSpec
@@ -208,18 +208,15 @@ class Service:
 
     def delete_task(self, ref: int | str, *, force: bool = False,
                     now: datetime | None = None) -> None:
-        """Delete a task and its history; refuse when others depend on it unless forced."""
+        """Delete a task and its history; refuse while it runs or others need it unless
+        forced (an engine then cancels its runs and stops their processes)."""
         now = _now(now)
         with self.store.write():
             task = tasks.get(ref)
-            downstream = tasks.downstream_names(task.id)
-            if downstream and not force:
-                raise ValidationError(
-                    "task", f"{task.name!r} has dependent tasks ({', '.join(downstream)}); "
-                    "use --force to delete it and remove those dependencies")
-            if tasks.active_run_count(task.id) and not force:
-                raise ValidationError("task", f"{task.name!r} has a run in progress; cancel it "
-                                      "first or use --force")
+            refusal = InUseError.of(task.name, tasks.active_runs(task.id),
+                                    tasks.downstream_names(task.id), tasks.fallback_names(task.id))
+            if refusal is not None and not force:
+                raise refusal
             tasks.delete(task.id)
             self._audit("task.delete", task.name, task.spec.to_json(), None, now)
         self._announce(Change(deleted_tasks=frozenset({task.id})))
@@ -398,3 +395,4 @@ class Service:
             self._audit("tasks.import", source, None, {"created": report.created}, now)
         self._announce(Change(tasks=frozenset(created)))
         return report
+

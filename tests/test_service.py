@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from app.core.errors import CycleError, NotFoundError, SecretStoreUnavailable, ValidationError
+from app.core.errors import (
+    CycleError,
+    InUseError,
+    NotFoundError,
+    SecretStoreUnavailable,
+    ValidationError,
+)
 from tests.conftest import command_task
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -99,12 +105,20 @@ def test_self_dependency_is_a_cycle(service: Any) -> None:
 
 
 def test_delete_with_dependents_needs_force(service: Any) -> None:
+    """Every reason is named at once, with what deleting anyway does."""
     service.create_task(command_task("up"))
     service.create_task(command_task("down", depends_on=["up"]))
-    with pytest.raises(ValidationError, match="down"):
+    service.create_task(command_task("careful", fallback="up"))
+    run = service.run_now("up")
+    with pytest.raises(InUseError) as refused:
         service.delete_task("up")
+    assert refused.value.reason == (
+        f"'up' has a run in progress (run {run.id} queued) and dependent tasks (down) and "
+        "tasks that fall back to it (careful); deleting it anyway cancels it, removes those "
+        "dependencies and leaves those without a fallback")
     service.delete_task("up", force=True)
     assert service.get_task("down").spec.depends_on == ()
+    assert service.get_task("careful").spec.fallback is None
     with pytest.raises(NotFoundError):
         service.get_task("up")
 

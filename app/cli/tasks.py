@@ -9,6 +9,7 @@ from app.cli.output import local, print_json, show_task, table
 from app.cli.parser import EXIT_FAILURE, EXIT_OK, UsageError
 from app.cli.store import service
 from app.cli.task_options import task_changes
+from app.core.errors import InUseError
 
 
 def cmd_task(args: argparse.Namespace) -> int:
@@ -51,7 +52,10 @@ def cmd_task(args: argparse.Namespace) -> int:
             show_task(data, keep_default(svc.store))
     elif sub == "delete":
         task = svc.get_task(args.task)
-        svc.delete_task(task.id, force=args.force)
+        try:
+            svc.delete_task(task.id, force=args.force)
+        except InUseError as exc:
+            raise UsageError(f"{exc} (use --force)") from None
         print(f"deleted task {task.id} {task.name!r}")
     elif sub == "run":
         run = svc.run_now(args.task)

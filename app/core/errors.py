@@ -29,6 +29,34 @@ class CycleError(ValidationError):
         super().__init__(field, "would create a dependency cycle " + " → ".join(cycle))
 
 
+class InUseError(ValidationError):
+    """A task deleted while it runs or while others need it: refused unless forced. The
+    reason says what forcing would do, in words for any door (the CLI adds `--force`)."""
+
+    @classmethod
+    def of(cls, name: str, active: list[tuple[int, str]], downstream: list[str],
+           fallback_for: list[str]) -> InUseError | None:
+        """Why deleting a task needs force (None: it does not), every reason named, with
+        what forcing does: `active` are (run id, status)."""
+        why, force = [], []
+        if active:
+            shown = ", ".join(f"run {i} {status}" for i, status in active[:5])
+            why.append(f"{'a run' if len(active) == 1 else 'runs'} in progress ({shown}"
+                       f"{', …' if len(active) > 5 else ''})")
+            force.append("cancels them" if len(active) > 1 else "cancels it")
+        if downstream:
+            why.append(f"dependent tasks ({', '.join(downstream)})")
+            force.append("removes those dependencies")
+        if fallback_for:
+            why.append(f"tasks that fall back to it ({', '.join(fallback_for)})")
+            force.append("leaves those without a fallback")
+        if not why:
+            return None
+        then = ", ".join(force[:-1]) + (" and " if len(force) > 1 else "") + force[-1]
+        return cls("task", f"{name!r} has {' and '.join(why)}; deleting it anyway "
+                   f"{then}")
+
+
 class NotFoundError(TickworkError):
     """A task, run or secret that does not exist."""
 

@@ -53,10 +53,15 @@ class TaskSync:
         self.tasks: dict[int, Task] = {}  # shared with the horizon, which arms them
         self.horizon: Armed | None = None
         self.upstreams: Graphed | None = None
+        self._deleted: Callable[[int], None] | None = None
 
-    def attach(self, horizon: Armed, upstreams: Graphed) -> None:
+    def attach(self, horizon: Armed, upstreams: Graphed,
+               deleted: Callable[[int], None] | None = None) -> None:
+        """Tell the horizon and the dependency holds of loads and changes, and `deleted` of
+        each task found deleted (its runs in flight are to be stopped)."""
         self.horizon = horizon
         self.upstreams = upstreams
+        self._deleted = deleted
 
     def cached(self, task_id: int) -> Task | None:
         return self.tasks.get(task_id)
@@ -134,6 +139,8 @@ class TaskSync:
             if task is None:
                 horizon.forget(task_id)
                 upstreams.drop_task(task_id)
+                if self._deleted is not None:
+                    self._deleted(task_id)
                 continue
             if not task.spec.enabled:
                 horizon.forget(task_id)

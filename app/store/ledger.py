@@ -105,11 +105,6 @@ def note(run_id: int, status: str, text: str) -> None:
         " ELSE reason || '; ' || ? END WHERE id = ?", (status, text, text, run_id))
 
 
-def add_output(run_id: int, seq: int, stream: str, text: str, at: datetime) -> None:
-    execute("INSERT INTO run_output (run_id, seq, stream, text, at) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT DO NOTHING", (run_id, seq, stream, text, utc_text(at)))
-
-
 def set_next_run(rows: Iterable[tuple[int, datetime | None]]) -> None:
     executemany(
         "UPDATE task SET next_run_at = ? WHERE id = ?",
@@ -117,6 +112,11 @@ def set_next_run(rows: Iterable[tuple[int, datetime | None]]) -> None:
 
 
 def add_metric(at: datetime, kind: str, values_json: str, run_id: int | None) -> None:
+    """A resource sample (of one run, or of the engine when `run_id` is None); a run whose
+    task was deleted while it ran has no row left to sample."""
+    if run_id is not None and execute("SELECT 1 FROM run WHERE id = ?",
+                                      (run_id,)).fetchone() is None:
+        return
     execute(
         'INSERT INTO metric_sample (at, kind, run_id, "values") VALUES (?, ?, ?, ?)',
         (utc_text(at), kind, run_id, values_json))
@@ -225,11 +225,15 @@ def finish_many(rows: list[tuple[int, str, str, int | None, str | None]]) -> Non
 
 
 def output_many(rows: list[tuple[int, int, str, str, str]]) -> None:
-    """(run id, seq, stream, text, at text): output chunks."""
+    """(run id, seq, stream, text, at text): output chunks. A chunk of a run that is gone
+    (its task deleted while it ran) is dropped: its id is never given to another run."""
     for chunk in _chunks(rows):
         execute(
-            "INSERT INTO run_output (run_id, seq, stream, text, at) VALUES "
-            + ",".join(["(?,?,?,?,?)"] * len(chunk)) + " ON CONFLICT DO NOTHING",
+            "WITH v(run_id, seq, stream, text, at) AS (VALUES "
+            + ",".join(["(?,?,?,?,?)"] * len(chunk))
+            + ") INSERT INTO run_output (run_id, seq, stream, text, at) SELECT run_id, seq,"
+            " stream, text, at FROM v WHERE EXISTS (SELECT 1 FROM run WHERE run.id = v.run_id)"
+            " ON CONFLICT DO NOTHING",
             [x for row in chunk for x in row])
 
 

@@ -357,11 +357,19 @@ def downstream_names(task_id: int) -> list[str]:
             .where(Dependency.upstream == task_id).distinct().tuples()]
 
 
-def active_run_count(task_id: int) -> int:
+def active_runs(task_id: int) -> list[tuple[int, str]]:
+    """(run id, status) of a task's runs not finished yet, oldest first."""
     from app.core.task import ACTIVE_STATUSES
 
-    return int(RunRow.select().where((RunRow.task == task_id)
-                                     & (RunRow.status.in_(list(ACTIVE_STATUSES)))).count())
+    return [(int(i), str(s)) for i, s in RunRow.select(RunRow.id, RunRow.status).where(
+        (RunRow.task == task_id) & RunRow.status.in_(list(ACTIVE_STATUSES)))
+        .order_by(RunRow.id).tuples()]
+
+
+def fallback_names(task_id: int) -> list[str]:
+    """The tasks that fall back to this one."""
+    return [name for (name,) in TaskRow.select(TaskRow.name)
+            .where(TaskRow.fallback == task_id).order_by(TaskRow.name).tuples()]
 
 
 def update_row(task_id: int, values: dict[str, Any]) -> None:

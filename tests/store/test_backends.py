@@ -217,7 +217,10 @@ def test_runs_record_their_life_and_output(svc: Service, opened: Store) -> None:
                                                                      None, None)])
         ledger.output_many([(first, 0, "stdout", "hello", utc_text(T0)),
                             (first, 1, "stderr", "50% done", utc_text(T0))])
-        ledger.add_output(first, 1, "stderr", "again", T0)  # a chunk written twice: kept once
+        ledger.output_many([(first, 1, "stderr", "again", utc_text(T0))])  # twice: kept once
+        gone = 10**6  # a run deleted with its task while it ran: what it still sends is dropped
+        ledger.output_many([(gone, 0, "stdout", "late", utc_text(T0))])
+        ledger.add_metric(T0, "run", "{}", gone)
         ledger.finish_many([(first, "succeeded", utc_text(T0 + timedelta(seconds=3)), 0, None)])
         retry = ledger.interrupt(second, T0, "engine stopped", error="cut off",
                                  retry=(a, T0, 3, "e1"))
@@ -227,6 +230,7 @@ def test_runs_record_their_life_and_output(svc: Service, opened: Store) -> None:
         assert (run.status, run.exit_code, run.lateness_ms, run.reason) == (
             "succeeded", 0, 12.5, "checked")
         assert runs.output(first) == [(0, "stdout", "hello"), (1, "stderr", "50% done")]
+        assert runs.output(gone) == []
         cut = runs.get(second)
         assert (cut.status, cut.error) == ("interrupted", "cut off")
         assert retry is not None and runs.get(retry).status == "retrying"

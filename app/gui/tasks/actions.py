@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Protocol
 
-from app.core.errors import NotFoundError, ValidationError
+from app.core.errors import InUseError, NotFoundError
 from app.core.task import Task
 from app.gui.editor.dialog import TaskEditor
 from app.gui.qt import (
@@ -328,10 +328,8 @@ class TaskActions(QObject):
             return len(ids)
 
         def failed(error: BaseException) -> None:
-            if isinstance(error, ValidationError) and not force:
-                reason = error.reason.replace("use --force to delete it",
-                                              "delete it anyway")
-                if self.confirm("Delete anyway?", f"{reason}.\n\nDelete anyway?",
+            if isinstance(error, InUseError) and not force:
+                if self.confirm("Delete anyway?", f"{error.reason}.\n\nDelete anyway?",
                                 "Delete anyway"):
                     self.delete_tasks(ids, force=True)
                 return

@@ -1,0 +1,44 @@
+"""Deleting a task while its command runs (`task delete --force`, an engine running): the
+command is stopped, nothing it still sends lands anywhere, and no id comes back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from tests.engine.conftest import wait_until
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_a_task_deleted_while_its_command_runs_stops_it(spawn: Any, cli: Any,
+                                                         tmp_path: Path) -> None:
+    engine = spawn()
+    engine.wait_for("engine running")
+    pid_file = tmp_path / "a.pid"
+    assert cli("task", "add", "A", "--shell", "--manual", "--command",
+               f"echo $$ > {pid_file}; echo A-start; exec sleep 60").code == 0
+    assert cli("task", "add", "B", "--shell", "--manual", "--command", "echo B-only").code == 0
+    run_a = cli("task", "run", "A", "--json").json()["id"]
+    wait_until(lambda: pid_file.exists() and pid_file.read_text().strip(), 10)
+    pid = int(pid_file.read_text())
+    refused = cli("task", "delete", "A")
+    assert refused.code == 2 and f"run {run_a}" in refused.err, refused.err
+    assert cli("task", "delete", "A", "--force").code == 0
+    wait_until(lambda: _gone(pid), 10)  # stopped by the engine, not left running
+    run_b = cli("task", "run", "B", "--json").json()["id"]
+    assert run_b > run_a  # the deleted run's id is not given again
+    wait_until(lambda: cli("run", "show", str(run_b), "--json").json()["status"]
+               == "succeeded", 10)
+    assert cli("run", "show", str(run_b), "--log").out.count("A-") == 0
+    assert cli("run", "show", str(run_a)).code == 2
+    assert engine.stop() == 0
+    log = engine.text()
+    assert "Traceback" not in log and "FOREIGN KEY" not in log, log
