@@ -268,3 +268,20 @@ def test_a_busy_today_shows_what_is_still_to_come_beside_what_ran() -> None:
     assert [n for _k, _w, n in summary(later, 3)] == [93_089, 192, 122]
     past = Day(past=Counter(succeeded=581, failed=19))
     assert [n for _k, _w, n in summary(past, 3)] == [581, 19]
+
+
+def test_a_fire_just_before_a_busy_hour_is_counted_from_its_own_time(gui: Gui) -> None:
+    """A fire too close to a busy hour to get a box of its own joins that hour's block: the
+    block starts at it, in its own hour, and says its time first."""
+    tomorrow = datetime.now().astimezone().date() + timedelta(days=1)
+    gui.service.create_task(command_task("Every minute at ten", schedule={
+        "kind": "cron", "expr": "* 10 * * *"}, timezone=system_timezone_name()))
+    for name, minute in (("Renew certificate", 40), ("Rotate keys", 37)):
+        gui.service.create_task(command_task(name, schedule={
+            "kind": "date", "at": _local(tomorrow, 9, minute).isoformat()}))
+    view = show_calendar(gui, "day", tomorrow)
+    grid = view.week.grid  # (the day view is the time grid of one day)
+    block = next((r, text) for r, _h, text in grid.aggregates if "09:" in text)
+    assert block[1] == "62 planned between 09:37 and 10:59"
+    assert block[0].top() == grid.y_of(_local(tomorrow, 9, 37), tomorrow) < 10 * HOUR_PX
+    assert block[0].bottom() == 11 * HOUR_PX - 1

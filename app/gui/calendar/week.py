@@ -128,7 +128,7 @@ class TimeGrid(CalendarGrid):
                 nxt = next((h for h in sorted(busy) if h > hour), 24)
                 if nxt * HOUR_PX - y0 < MIN_BLOCK:
                     if nxt < 24:  # too little room before a busy hour: counted in it
-                        hours[nxt].insert(0, entry)
+                        hours[nxt].append(entry)
                         continue
                     y0 = 24 * HOUR_PX - MIN_BLOCK  # just before midnight: drawn above it
                 blocks.append((y0, min(y1, nxt * HOUR_PX), entry))
@@ -142,9 +142,11 @@ class TimeGrid(CalendarGrid):
                 end = max(end, block[1]) if len(cluster) > 1 else block[1]
             if cluster:
                 self._place(cluster, col, d, lanes)
-            for hour in sorted(busy):
-                rect = QRectF(col.left() + 2, hour * HOUR_PX + 1, col.width() - 4, HOUR_PX - 2)
-                self._aggregate(rect, d, hours[hour])
+            for hour in sorted(busy):  # from its first entry: one just before is counted in
+                group = sorted(hours[hour], key=lambda e: e.start)
+                top = min(hour * HOUR_PX + 1, self.y_of(group[0].start, d))
+                rect = QRectF(col.left() + 2, top, col.width() - 4, (hour + 1) * HOUR_PX - 1 - top)
+                self._aggregate(rect, d, group)
             hidden = day.total - len(day.entries)
             if hidden > 0:
                 last = max((b[1] for b in blocks), default=0.0)
