@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -78,9 +79,23 @@ def verify_all(specs: list[TaskSpec], name: Callable[[int, str], str] = label) -
 
 
 def write_export(path: Path, data: dict[str, Any]) -> None:
-    """Write `data` as JSON to `path`, atomically and readable by the owner only."""
+    """Write `data` as JSON to `path`, atomically and readable by the owner only. A link is
+    written through (the file it names is replaced, the link stays); `-`, a pipe or a device
+    (`/dev/stdout`) is written as a stream."""
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    folder = path.parent
+    if str(path) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    target = Path(os.path.realpath(path))
+    if target.exists() and not target.is_file():
+        try:
+            with open(target, "w", encoding="utf-8") as out:
+                out.write(text)
+        except OSError as exc:
+            raise ValidationError("file", f"cannot write {path}: {exc.strerror}") from None
+        return
+    path, folder = target, target.parent
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:

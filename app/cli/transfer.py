@@ -27,7 +27,8 @@ EXIT_OK = 0
 def add_transfer_commands(sub: Any) -> None:
     """Add `export` and `import` to the top-level subparsers."""
     exp = sub.add_parser("export", help="write every task to a JSON file")
-    exp.add_argument("file")
+    exp.add_argument("file", help="the file to write (- for standard output; a link is "
+                     "written through)")
     imp = sub.add_parser("import", help="create tasks from an export file, a crontab or "
                          "systemd user timers (all or nothing)")
     imp.add_argument("file", nargs="?", help="an export file written by `tickwork export`")
@@ -44,7 +45,8 @@ def add_transfer_commands(sub: Any) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     count = service(args).export_tasks(Path(args.file))
-    print(f"exported {count} tasks to {args.file}")
+    print(f"exported {count} tasks to {'standard output' if args.file == '-' else args.file}",
+          file=sys.stderr if args.file == "-" else sys.stdout)
     return EXIT_OK
 
 

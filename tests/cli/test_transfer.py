@@ -237,3 +237,29 @@ def test_an_export_that_cannot_be_written_exits_2_and_leaves_nothing(tmp_path: P
         assert result.code == 2 and "file: cannot write" in result.err, result.err
     assert sorted(p.name for p in (tmp_path / "taken").iterdir()) == []
     assert not any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
+
+
+def test_an_export_is_written_through_a_link_and_to_standard_output(tmp_path: Path) -> None:
+    """A link to the export (a synced folder's file, say) stays a link, its file replaced;
+    `export -` writes the JSON alone on stdout, which another home imports."""
+    home, other, third = tmp_path / "home", tmp_path / "other", tmp_path / "third"
+    ok(home, "task", "add", "t", "--command", "true", "--env", "K=v")
+    (tmp_path / "synced").mkdir()
+    real = tmp_path / "synced" / "tasks.json"
+    real.write_text("old")
+    link = tmp_path / "tasks-link.json"
+    link.symlink_to(real)
+    ok(home, "export", str(link))
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert stat.S_IMODE(real.stat().st_mode) == 0o600
+    ok(other, "import", str(link))
+    streamed = ok(home, "export", "-")
+    assert json.loads(streamed.out)["tasks"][0]["name"] == "t"
+    assert "exported 1 tasks to standard output" in streamed.err
+    piped = tmp_path / "piped.json"
+    piped.write_text(streamed.out)
+    ok(third, "import", str(piped))
+    configured = [{k: v for k, v in shown(h)["t"].items() if k not in NOT_CONFIGURED}
+                  for h in (home, other, third)]
+    assert configured[0] == configured[1] == configured[2]
+    assert configured[2]["env"] == {"K": "v"}
