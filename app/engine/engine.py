@@ -50,6 +50,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from app.core.policy import should_retry
 from app.core.sweeps import keep_from_sweeps
 from app.engine import recovery
 from app.engine.backups import DailyBackups
@@ -223,6 +224,11 @@ class Engine:
 
     def running_count(self) -> int:
         return self.dispatcher.running_count()
+
+    def running_retried(self) -> int:
+        """How many running runs a stop now would leave to be retried (attempts left)."""
+        return sum(1 for r in list(self.dispatcher.runs.values()) if r.running is not None
+                   and should_retry("interrupted", r.attempt, r.task.spec.retries))
 
     @property
     def fault(self) -> str | None:

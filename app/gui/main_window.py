@@ -123,8 +123,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.tray = Tray(self)
         self.quit_flow = quitting.QuitFlow(
-            session, self, lambda running, scheduled: self.ask_quit(running, scheduled),
-            self.say, self.close_for_good)
+            session, self, lambda *asked: self.ask_quit(*asked), self.say, self.close_for_good)
         self.menus = Menus(self, VIEWS, self.task_ops, self.store_ops, self.dock,
                            session.store.home)
         self.view_actions = self.menus.views
@@ -336,9 +335,9 @@ class MainWindow(QMainWindow):
         event.accept()
         self.quit_requested.emit()
 
-    def ask_quit(self, running: int, scheduled: quitting.Scheduled) -> str:
+    def ask_quit(self, running: int, scheduled: quitting.Scheduled, retried: int) -> str:
         """BACKGROUND, STOP or CANCEL, as the person answers (tests answer it by clicks)."""
-        return quitting.ask(self, running, scheduled)
+        return quitting.ask(self, running, scheduled, retried)
 
     def quit(self) -> None:
         """Quit (menu, tray, or closing with no tray): ask first if scheduling would stop."""

@@ -121,6 +121,12 @@ class Session(QObject):
             return None
         return self.engine.running_count()
 
+    def running_retried(self) -> int | None:
+        """Of those, the runs an engine's stop would have retried (None as above)."""
+        if self.engine is None or self.mode != "running":
+            return None
+        return self.engine.running_retried()
+
     def stop(self, grace: float = 10.0) -> None:
         """Stop the engine (letting runs finish for `grace` s) and wait for background work."""
         self.bridge.stop()

@@ -43,7 +43,8 @@ def _no_modal_quit_question(monkeypatch: pytest.MonkeyPatch) -> None:
     from app.gui.main_window import MainWindow
     from app.gui.window import quitting
 
-    monkeypatch.setattr(MainWindow, "ask_quit", lambda self, running, scheduled: quitting.STOP)
+    monkeypatch.setattr(MainWindow, "ask_quit",
+                        lambda self, running, scheduled, retried: quitting.STOP)
 
 
 @pytest.fixture
@@ -53,7 +54,8 @@ def real_quit_question(monkeypatch: pytest.MonkeyPatch) -> None:
     from app.gui.window import quitting
 
     monkeypatch.setattr(MainWindow, "ask_quit",
-                        lambda self, running, scheduled: quitting.ask(self, running, scheduled))
+                        lambda self, running, scheduled, retried: quitting.ask(
+                            self, running, scheduled, retried))
 
 
 @pytest.fixture(autouse=True)

@@ -68,6 +68,22 @@ def test_ctrl_q_asks_and_says_what_stops(gui: Gui) -> None:
     assert answer.done and not window.isVisible()
 
 
+@pytest.mark.usefixtures("real_quit_question")
+def test_the_question_says_whether_a_running_command_is_retried(gui: Gui) -> None:
+    """A run with no retries left is not promised a retry it will not get."""
+    s = gui.service
+    s.create_task(command_task("Once", action={"kind": "command", "argv": ["sleep", "30"]}))
+    run = s.run_now("Once")
+    gui.wait_until(lambda: (gui.session.running_count() or 0) == 1, 20)
+    answer = answer_question(gui.qtbot, "Cancel")
+    _ctrl_q(gui)
+    gui.wait_until(lambda: answer.done)
+    assert "then it is interrupted and not run again: it has no retries left." in (
+        answer.details or ""), answer.details
+    s.cancel_run(run.id)
+    gui.wait_until(lambda: (gui.session.running_count() or 0) == 0, 20)
+
+
 def test_a_viewer_quits_without_asking(gui_factory: Any, real_quit_question: None) -> None:
     first = gui_factory()
     first.service.create_task(command_task("Backup", schedule={"kind": "interval",
@@ -124,6 +140,12 @@ def test_the_question_names_runs_in_flight_in_words() -> None:
     assert "interrupted and retried when an engine starts again" in details
     _text, details = question_text(3, Scheduled(0))
     assert "3 runs are still going" in details and "scheduled task" not in details
+    assert "they are interrupted and retried when an engine starts again" in details
+    _text, details = question_text(1, Scheduled(0), retried=0)  # no retries left: said so
+    assert "then it is interrupted and not run again: it has no retries left." in details
+    _text, details = question_text(3, Scheduled(0), retried=1)
+    assert ("they are interrupted; 1 of them is retried when an engine starts again, the "
+            "others have no retries left.") in details
 
 
 def test_a_background_engine_that_dies_is_not_taken_for_a_hand_over(tmp_path: Any) -> None:

@@ -5,7 +5,8 @@ tray's Quit, or closing the window where there is no tray) therefore asks, when 
 is scheduled or running, with buttons that say what they do:
 
 - *Keep scheduling in the background*: this window's engine stops (running attempts get a
-  short grace, then are recorded interrupted and retried at the next start), a detached
+  short grace, then are recorded interrupted and retried at the next start if retries are
+  left: the question says which), a detached
   `tickwork engine` is started on the same home (its own session, output to `engine.log`,
   0600) and takes the engine lock; the window says which process now schedules, or that it
   did not start, before it closes. Opening Tickwork again shows that engine as a viewer.
@@ -63,8 +64,11 @@ def read_scheduled(service: Service) -> Scheduled:
     return Scheduled(count, at, name or "")
 
 
-def question_text(running: int, scheduled: Scheduled) -> tuple[str, str]:
-    """The question and its details, in words."""
+def question_text(running: int, scheduled: Scheduled, retried: int | None = None
+                  ) -> tuple[str, str]:
+    """The question and its details, in words: `retried` of the `running` runs have retries
+    left (all when None)."""
+    retried = running if retried is None else retried
     lines = []
     if scheduled.count:
         lines.append("If you quit and stop scheduling, "
@@ -74,18 +78,28 @@ def question_text(running: int, scheduled: Scheduled) -> tuple[str, str]:
                         f"(“{scheduled.next_task}”)." if scheduled.next_at is not None
                         else "."))
     if running:
-        lines.append(f"{display.plural(running, 'run')} {'is' if running == 1 else 'are'} "
-                     "still going: the engine gives it a few seconds to finish, then it is "
-                     "interrupted and retried when an engine starts again (at once if you "
-                     "keep scheduling in the background).")
+        one = running == 1
+        if retried == running:
+            then = ("it is interrupted and retried" if one else "they are interrupted and "
+                    "retried") + " when an engine starts again (at once if you keep "\
+                "scheduling in the background)"
+        elif retried == 0:
+            then = ("it is interrupted and not run again: it has no retries left" if one else
+                    "they are interrupted and not run again: they have no retries left")
+        else:
+            then = (f"they are interrupted; {retried} of them {'is' if retried == 1 else 'are'}"
+                    " retried when an engine starts again, the others have no retries left")
+        lines.append(f"{display.plural(running, 'run')} {'is' if one else 'are'} still going: "
+                     f"the engine gives {'it' if one else 'them'} a few seconds to finish, "
+                     f"then {then}.")
     lines.append("Keep scheduling in the background to let a background engine run your "
                  "tasks on time while the window is closed.")
     return "Quitting Tickwork stops scheduling.", "\n\n".join(lines)
 
 
-def ask(parent: QWidget, running: int, scheduled: Scheduled) -> str:
+def ask(parent: QWidget, running: int, scheduled: Scheduled, retried: int) -> str:
     """Ask what quitting should do: BACKGROUND, STOP or CANCEL."""
-    text, details = question_text(running, scheduled)
+    text, details = question_text(running, scheduled, retried)
     box = QMessageBox(QMessageBox.Icon.Question, "Quit Tickwork?", text,
                       QMessageBox.StandardButton.NoButton, parent)
     box.setInformativeText(details)
@@ -200,7 +214,8 @@ class QuitFlow(QObject):
     the window for good. The window lends its question (`ask`, so tests can answer it), its
     status line (`say`) and its last step (`close`)."""
 
-    def __init__(self, session: Session, window: QWidget, ask: Callable[[int, Scheduled], str],
+    def __init__(self, session: Session, window: QWidget,
+                 ask: Callable[[int, Scheduled, int], str],
                  say: Callable[[str], None], close: Callable[[], None]) -> None:
         super().__init__(window)
         self.window = window
@@ -229,7 +244,9 @@ class QuitFlow(QObject):
 
     def _on_scheduled_read(self, scheduled: Scheduled) -> None:
         running = self.session.running_count() or 0
-        choice = self.ask(running, scheduled) if running or scheduled.count else STOP
+        retried = self.session.running_retried() or 0
+        choice = (self.ask(running, scheduled, retried) if running or scheduled.count
+                  else STOP)
         self.asking = False
         if choice == STOP:
             self.close()
