@@ -222,3 +222,26 @@ def test_every_alt_letter_on_screen_is_unique_and_ctrl_return_saves(gui: Gui,
     qtbot.keyClick(editor.action.command, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     gui.wait_until(lambda: closed(editor))
     assert gui.service.get_task("by keyboard").spec.schedule.kind == "manual"
+
+
+def test_ctrl_return_with_a_field_missing_puts_the_cursor_in_it(gui: Gui, qtbot: Any) -> None:
+    """Save with the command still empty: the Action page shows, the cursor in the command,
+    so what is typed next lands there; Tab from the page list reaches a field you can see."""
+    editor = new_editor(gui)
+    gui.wait_until(lambda: QApplication.activeWindow() is editor)
+    qtbot.keyClicks(editor.general.name, "Keyboard only")
+    go(editor, qtbot, "Schedule")
+    choose(qtbot, editor.schedule.kind, "manual")
+    qtbot.keyClick(editor.schedule.kind, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    gui.wait_until(lambda: editor.stack.currentIndex() == editor.pages.index(editor.action))
+    gui.wait_until(lambda: QApplication.focusWidget() is editor.action.command)
+    focused = QApplication.focusWidget()
+    assert focused is not None
+    qtbot.keyClicks(focused, "true")
+    assert editor.action.command.text() == "true"
+    click(qtbot, editor.sidebar)
+    qtbot.keyClick(editor.sidebar, Qt.Key.Key_Tab)
+    focused = QApplication.focusWidget()
+    assert focused is not None and focused.isVisible() and focused is not editor.sidebar
+    assert focused.window() is editor and type(focused).__name__ != "QScrollArea"
+    editor.discard()

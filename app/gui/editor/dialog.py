@@ -123,6 +123,7 @@ class TaskEditor(QDialog):
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop nobody can see
             scroll.setWidget(page)
             self.stack.addWidget(scroll)
             page.changed.connect(self._on_page_changed)
@@ -299,6 +300,16 @@ class TaskEditor(QDialog):
     def first_error(self) -> ValidationError | None:
         return self._first_error
 
+    def _show_first_error(self) -> None:
+        """Show the first page with an error, the cursor in its field (typing goes there)."""
+        index = self.page_with_error()
+        if index < 0:
+            return
+        self.sidebar.setCurrentRow(index)
+        widget = self.pages[index].first_error_widget()
+        if widget is not None and widget.isEnabled():
+            widget.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def page_with_error(self) -> int:
         return next((i for i, p in enumerate(self.pages) if p.has_errors()), -1)
 
@@ -353,9 +364,7 @@ class TaskEditor(QDialog):
         self._validate_timer.stop()
         self._touched = True
         if not self.validate():
-            index = self.page_with_error()
-            if index >= 0:
-                self.sidebar.setCurrentRow(index)
+            self._show_first_error()
             return
         data = self.check()
         secrets = self.env.secrets_to_store(data["name"].strip())
@@ -386,9 +395,7 @@ class TaskEditor(QDialog):
             self._first_error = error
             self.show_error(error)
             self._mark_pages()
-            index = self.page_with_error()
-            if index >= 0:
-                self.sidebar.setCurrentRow(index)
+            self._show_first_error()
         else:
             if not isinstance(error, TickworkError):
                 log.error("saving a task failed", exc_info=error)

@@ -72,6 +72,12 @@ class Page(QWidget):
         return any(label.text() or _says_so_itself(widget)
                    for label, _f, _r, widget in self.errors.values())
 
+    def first_error_widget(self) -> QWidget | None:
+        """The field of the page's first error, top to bottom (where the cursor should go):
+        error rows are added under their fields in the page's order."""
+        return next((widget for label, _f, _r, widget in self.errors.values()
+                     if label.text() or _says_so_itself(widget)), None)
+
     def widget_for(self, field: str) -> QWidget | None:
         entry = self.errors.get(field)
         return entry[3] if entry else None
