@@ -37,7 +37,7 @@ from app.store import audit, backend, backup
 from app.store.connection import write_batch
 from app.store.home import DB_NAME, DIR_MODE, FILE_MODE, make_private_dir, tighten
 from app.store.integrity import StoreDamaged, fault_of, identify, problems
-from app.store.models import ALL_MODELS, SCHEMA_VERSION, Meta, db, set_meta
+from app.store.models import ALL_MODELS, NAME_ORDER_INDEX, SCHEMA_VERSION, Meta, db, set_meta
 
 PRAGMAS = (  # every connection's, in each thread (peewee sets them as it connects)
     ("journal_mode", "wal"),
@@ -282,7 +282,9 @@ _ID_COLUMN = re.compile(r'^CREATE TABLE (?:IF NOT EXISTS )?"?\w+"?\s*\(\s*"?id"?
 def _never_reused_ids() -> None:
     """4 → 5: task and run ids are never given again (SQLite: each table made anew with
     AUTOINCREMENT, its rows, indexes and triggers as they were; foreign keys are off for
-    the whole migration, so dropping the old table cascades nothing)."""
+    the whole migration, so dropping the old table cascades nothing); names are sorted
+    without regard to case, from an index."""
+    db.execute_sql(NAME_ORDER_INDEX)
     if backend.is_postgres():
         return  # a serial never goes back
     for table in ("task", "run"):

@@ -24,7 +24,7 @@ from app.store.models import (
 )
 
 SORT_COLUMNS = {
-    "name": TaskRow.name,
+    "name": pw.fn.lower(TaskRow.name),  # as people read them (an index: models.py)
     "next_run_at": TaskRow.next_run_at,
     "priority": TaskRow.priority,
     "enabled": TaskRow.enabled,
@@ -224,7 +224,7 @@ def query(search: str | None = None, sort: str = "name", descending: bool = Fals
         # the tag with its JSON quotes, in the tags' JSON text (a pattern given to the JSON
         # field itself would be JSON-encoded again and never match)
         q = q.where(contains(TaskRow.tags, json.dumps(tag, ensure_ascii=False).lower()))
-    col = SORT_COLUMNS.get(sort, TaskRow.name)
+    col = SORT_COLUMNS.get(sort, SORT_COLUMNS["name"])
     order = col.desc(nulls="LAST") if descending else col.asc(nulls="LAST")
     return q.order_by(order, TaskRow.id)
 

@@ -236,3 +236,13 @@ def test_commands_that_only_read_leave_the_store_file_as_it_was(cli: Any, home: 
         assert cli(*args).code == 0, args
         assert db.read_bytes() == before, args
         assert not (home / "tickwork.db-wal").exists(), args
+
+
+def test_tasks_are_listed_by_name_as_people_read_them(cli: Any) -> None:
+    """Case does not decide the order: "alpha", "greet", "Nightly", "Zed"."""
+    for name in ("Nightly", "greet", "Zed", "alpha"):
+        assert cli("task", "add", name, "--command", "true", "--manual").code == 0
+    listed = [t["name"] for t in cli("task", "list", "--json").json()]
+    assert listed == ["alpha", "greet", "Nightly", "Zed"]
+    table = cli("task", "list").out.splitlines()[1:]
+    assert [line.split()[1] for line in table] == listed

@@ -133,6 +133,7 @@ def test_an_older_store_never_gives_a_deleted_task_s_or_run_s_id_again(home: Pat
     run = cli("task", "run", "newest", "--json").json()["id"]
     after = _schema(path)
     assert "AUTOINCREMENT" in after["task"] and "AUTOINCREMENT" in after["run"]
+    assert "lower(\"name\")" in after["task_name_lower"]  # names sort without case
     assert {n for n in before if not n.startswith("sqlite_")} <= set(after)  # indexes kept
     con = sqlite3.connect(path)
     for table, rows in rows_before.items():  # every row as it was (the old columns)
