@@ -4,6 +4,7 @@ says the same thing about the same mistake."""
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, tzinfo
 from typing import Any
@@ -96,7 +97,8 @@ def seconds(value: object, name: str, *, allow_zero: bool = False) -> float:
         return duration_seconds(value, name)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValidationError(name, "must be a duration")
-    if value < 0 or (value == 0 and not allow_zero) or value > 10 * 366 * 86400:
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero) or (
+            value > 10 * 366 * 86400):
         raise ValidationError(name, "must be a positive duration of at most 10 years")
     return float(value)
 

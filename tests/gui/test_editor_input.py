@@ -313,3 +313,33 @@ def test_a_one_shot_time_is_offered_on_the_task_s_clock(gui: Gui, qtbot: Any) ->
     saved = gui.service.get_task("far-away").spec.schedule
     assert saved.kind == "date" and saved.at is not None
     assert saved.at.astimezone(ZoneInfo("Pacific/Kiritimati")).replace(tzinfo=None) == shown
+
+
+def test_a_negative_or_zero_duration_is_named_not_quietly_changed(gui: Gui,
+                                                                  qtbot: Any) -> None:
+    """-5 in the time limit stays -5 and is named under the field; so is a zero interval.
+    Nothing is saved until they are fixed."""
+    editor = new_editor(gui)
+    fill_manual_command(editor, qtbot, "limited")
+    go(editor, qtbot, "Execution")
+    limit = editor.execution.timeout
+    assert limit.enabled_box is not None
+    click(qtbot, limit.enabled_box)
+    limit.number.lineEdit().selectAll()
+    qtbot.keyClicks(limit.number, "-5")
+    assert limit.number.value() == -5
+    error = editor.execution.errors["timeout"][0]
+    gui.wait_until(lambda: error.isVisible() and "positive" in error.text())
+    assert not editor.save_button.isEnabled()
+    limit.number.lineEdit().selectAll()
+    qtbot.keyClicks(limit.number, "30")
+    gui.wait_until(lambda: not error.isVisible() and editor.save_button.isEnabled())
+
+    go(editor, qtbot, "Schedule")
+    choose(qtbot, editor.schedule.kind, "interval")
+    editor.schedule.every.number.lineEdit().selectAll()
+    qtbot.keyClicks(editor.schedule.every.number, "0")
+    error = editor.schedule.errors["interval"][0]
+    gui.wait_until(lambda: error.isVisible() and "positive" in error.text())
+    assert not editor.save_button.isEnabled()
+    editor.discard()

@@ -85,7 +85,7 @@ class SchedulePage(Page):
         self.stack.addWidget(date_page)
 
         every_page, every_form = self._sub()
-        self.every = DurationEdit(minimum=1)
+        self.every = DurationEdit()
         self.every.number.setValue(15)
         self.every.unit.setCurrentIndex(1)
         every_form.addRow("&Every", self.every)

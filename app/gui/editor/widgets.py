@@ -104,11 +104,13 @@ class FitStack(QWidget):
 
 
 class DurationEdit(QWidget):
-    """A duration as a number and a unit; optional ones have a tick box in front."""
+    """A duration as a number and a unit; optional ones have a tick box in front. Any number
+    can be typed, a minus sign or a zero too: the task's own check names what is wrong
+    under the field, instead of the box quietly turning -5 into 5."""
 
     changed = Signal()
 
-    def __init__(self, optional_label: str | None = None, minimum: float = 0.0,
+    def __init__(self, optional_label: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QHBoxLayout(self)
@@ -120,7 +122,7 @@ class DurationEdit(QWidget):
             layout.addWidget(self.enabled_box)
         self.number = QDoubleSpinBox()
         self.number.setDecimals(1)
-        self.number.setRange(minimum, 99_999)
+        self.number.setRange(-99_999, 99_999)
         self.number.setValue(1)
         self.number.setAccelerated(True)
         self.unit = QComboBox()
