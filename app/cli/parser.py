@@ -27,13 +27,45 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def int_arg(name: str) -> Callable[[str], int]:
+BIGGEST = 2**63 - 1  # what the store's integers hold
+
+
+def int_arg(name: str, lo: int = -BIGGEST) -> Callable[[str], int]:
+    """A whole-number option, `lo` at least (a run id, a limit: 1) and never more than the
+    store can hold."""
     def parse(text: str) -> int:
         try:
-            return int(text)
+            value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{name}: not a whole number: {text!r}") from None
+        if value < lo and lo > -BIGGEST:
+            raise argparse.ArgumentTypeError(f"{name}: must be at least {lo}: {text}")
+        if abs(value) > BIGGEST:
+            raise argparse.ArgumentTypeError(f"{name}: too large: {text}")
+        return value
     return parse
+
+
+def hours_arg(text: str) -> float:
+    """`simulate --hours`: more than 0, at most a year."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"hours: not a number: {text!r}") from None
+    if not 0 < value <= 24 * 366:
+        raise argparse.ArgumentTypeError(f"hours: must be more than 0 and at most {24 * 366}: "
+                                         f"{text}")
+    return value
+
+
+def status_arg(text: str) -> str:
+    """`run list --status`: one of the statuses a run can have."""
+    from app.core.task import RUN_STATUSES
+
+    if text not in RUN_STATUSES:
+        raise argparse.ArgumentTypeError(f"status: not a run status: {text!r} (one of "
+                                         f"{', '.join(RUN_STATUSES)})")
+    return text
 
 
 def store_url(text: str) -> str:
@@ -157,7 +189,7 @@ def build_parser() -> Parser:
                         help="show the version and exit")
     parser.add_argument("--minimized", "--tray", dest="minimized", action="store_true",
                         help="open the window hidden, with its tray icon (start at login)")
-    parser.add_argument("--show-run", metavar="RUN", type=int_arg("show-run"),
+    parser.add_argument("--show-run", metavar="RUN", type=int_arg("show-run", 1),
                         help="open the window at this run (a notification's Open log)")
     sub = parser.add_subparsers(dest="cmd", parser_class=Parser)
 
@@ -197,19 +229,19 @@ def build_parser() -> Parser:
     rsub = runs.add_subparsers(dest="run_cmd", required=True, parser_class=Parser)
     rl = rsub.add_parser("list", help="runs, newest first")
     rl.add_argument("--task")
-    rl.add_argument("--status")
-    rl.add_argument("--limit", type=int_arg("limit"), default=50)
+    rl.add_argument("--status", type=status_arg)
+    rl.add_argument("--limit", type=int_arg("limit", 1), default=50)
     rl.add_argument("--json", action="store_true")
     rs = rsub.add_parser("show", help="one run")
-    rs.add_argument("run", type=int_arg("run"))
+    rs.add_argument("run", type=int_arg("run", 1))
     rs.add_argument("--log", action="store_true", help="include the output")
     rs.add_argument("--json", action="store_true")
     rc = rsub.add_parser("cancel", help="cancel a queued or running run")
-    rc.add_argument("run", type=int_arg("run"))
+    rc.add_argument("run", type=int_arg("run", 1))
 
     aud = sub.add_parser("audit", help="the audit trail")
     aud.add_argument("--verify", action="store_true", help="check the hash chain")
-    aud.add_argument("--limit", type=int_arg("limit"), default=50)
+    aud.add_argument("--limit", type=int_arg("limit", 1), default=50)
     aud.add_argument("--search")
     aud.add_argument("--json", action="store_true")
 
@@ -235,7 +267,7 @@ def build_parser() -> Parser:
     add_worker_command(sub)
     sim = sub.add_parser("simulate", help="what would run in the next hours (runs nothing)")
     sim.add_argument("--from", dest="from_", metavar="ISO8601")
-    sim.add_argument("--hours", type=float, default=24.0)
+    sim.add_argument("--hours", type=hours_arg, default=24.0)
     sim.add_argument("--json", action="store_true")
     add_store_commands(sub)
     add_settings_command(sub)

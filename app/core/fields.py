@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, Final
 
 from app.core.durations import parse_duration
 from app.core.errors import ValidationError
+from app.core.schedule.zones import in_range
 
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -118,11 +120,29 @@ def optional_time(value: object, name: str, tz: tzinfo) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise ValidationError(name, f"not an ISO 8601 date-time: {value!r}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+    return in_range(parsed if parsed.tzinfo else parsed.replace(tzinfo=tz), name)
+
+
+
+# Unicode categories a name may not contain: controls, format characters (bidirectional
+# overrides such as U+202E, zero-width joiners), lone surrogates and line/paragraph separators:
+# each makes a name that reads differently from what it is.
+_INVISIBLE: Final = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def visible(text: str, name: str) -> str:
+    """Text a person reads as it is: no control or format characters."""
+    bad = next((c for c in text if unicodedata.category(c) in _INVISIBLE), None)
+    if bad is not None:
+        found = " ".join(filter(None, (f"U+{ord(bad):04X}", unicodedata.name(bad, ""))))
+        raise ValidationError(name, f"must not contain control or format characters "
+                              f"(found {found})")
+    return text
 
 
 def names(value: object, name: str) -> tuple[str, ...]:
-    """A list of names, stripped, without empties or repeats (first one kept)."""
+    """A list of names, stripped, without empties, invisible characters or repeats (first
+    one kept)."""
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValidationError(name, "must be a list of names")
     out: list[str] = []
@@ -130,6 +150,7 @@ def names(value: object, name: str) -> tuple[str, ...]:
         item = item.strip()
         if not item:
             raise ValidationError(name, "contains an empty name")
+        visible(item, name)
         if item not in out:
             out.append(item)
     return tuple(out)

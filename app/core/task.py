@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import shlex
-import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final
@@ -48,10 +47,6 @@ MAX_COMMAND = 1_000_000
 MAX_PRIORITY = 1_000_000
 _TARGET = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 _GROUP = re.compile(r"^[\w.\-]{1,64}$")
-# Unicode categories a name may not contain: controls, format characters (bidirectional
-# overrides such as U+202E, zero-width joiners), lone surrogates and line/paragraph separators:
-# each makes a name that reads differently from what it is.
-_INVISIBLE: Final = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 MAX_JSON_DEPTH = 64
 
 
@@ -319,11 +314,7 @@ def validate_name(value: object) -> str:
         raise ValidationError("name", "must not be empty")
     if len(name) > MAX_NAME:
         raise ValidationError("name", f"is longer than {MAX_NAME} characters")
-    bad = next((c for c in name if unicodedata.category(c) in _INVISIBLE), None)
-    if bad is not None:
-        found = " ".join(filter(None, (f"U+{ord(bad):04X}", unicodedata.name(bad, ""))))
-        raise ValidationError("name", f"must not contain control or format characters "
-                              f"(found {found})")
+    fields.visible(name, "name")
     if name.isdigit():
         raise ValidationError("name", "must not be only digits (those refer to task ids)")
     if "," in name:

@@ -37,7 +37,7 @@ def find_row(ref: int | str) -> TaskRow:
     """A task row by id (an int, or a string of digits) or by name."""
     row: TaskRow | None
     if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
-        row = TaskRow.get_or_none(TaskRow.id == int(ref))
+        row = TaskRow.get_or_none(TaskRow.id == int(ref)) if int(ref) < 2**63 else None
     else:
         row = TaskRow.get_or_none(TaskRow.name == ref.strip())
     if row is None:

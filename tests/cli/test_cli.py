@@ -76,6 +76,18 @@ def test_audit_verify_fails_after_a_row_is_edited(cli: Any, home: Path) -> None:
     (["task", "show", "nope"], "task not found: nope"),
     (["task", "frobnicate"], "invalid choice"),
     (["run", "show", "12345"], "run not found"),
+    (["run", "show", "99999999999999999999999"], "run: too large"),
+    (["run", "cancel", "0"], "run: must be at least 1"),
+    (["task", "show", "99999999999999999999999"], "task not found"),
+    (["run", "list", "--limit", "99999999999999999999"], "limit: too large"),
+    (["run", "list", "--status", "bogus"], "status: not a run status: 'bogus'"),
+    (["simulate", "--hours", "-1"], "hours: must be more than 0"),
+    (["task", "add", "x", "--command", "true", "--at", "9999-12-31T23:59:59-05:00"],
+     "at: must be between the years 1900 and 9000"),
+    (["task", "add", "x", "--command", "true", "--at", "0001-01-01T00:00:00+01:00"], "at:"),
+    (["task", "add", "x", "--command", "true", "--every", "1h", "--start",
+      "9999-12-31T23:00:00-05:00"], "start: must be between"),
+    (["task", "add", "x", "--command", "true", "--tag", "a\nb"], "tags: must not contain"),
 ])
 def test_bad_input_exits_2_with_one_line_and_changes_nothing(cli: Any, args: list[str],
                                                              needle: str) -> None:

@@ -198,6 +198,14 @@ def test_import_ignores_ids_and_links_tasks_in_any_order(tmp_path: Path) -> None
      '"kwargs": {"a": ' + "[" * 500 + "]" * 500 + "}}}]}", "tasks[0].kwargs"),
     ('{"version": 1, "tasks": [{"name": "x", "action": {"kind": "command", "argv": ["true"]}},'
      ' {"name": "x", "action": {"kind": "command", "argv": ["true"]}}]}', "appears twice"),
+    *[('{"version": 1, "tasks": [{"name": "x", "action": {"kind": "command", "argv": '
+       f'["true"]}}, "{field}": {value}}}]}}', field)
+      for field, value in (("retry_delay", "NaN"), ("timeout", "NaN"),
+                           ("dependency_timeout", "Infinity"), ("timeout", "-Infinity"))],
+    ('{"version": 1, "tasks": [{"name": "x", "action": {"kind": "command", "argv": ["true"]},'
+     ' "tags": ["a\\nb"]}]}', "tags"),
+    ('{"version": 1, "tasks": [{"name": "x", "action": {"kind": "command", "argv": ["true"]},'
+     ' "start_at": "9999-12-31T23:59:59-05:00"}]}', "tasks[0].start: must be between"),
 ])
 def test_bad_import_files_exit_2_with_one_line(tmp_path: Path, content: str,
                                                needle: str) -> None:

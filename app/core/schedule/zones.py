@@ -226,6 +226,18 @@ def aware_in(value: datetime | None, tz: tzinfo, field: str) -> datetime | None:
     return localize(value, tz, field)
 
 
+EARLIEST_YEAR, LATEST_YEAR = 1900, 9000
+
+
+def in_range(value: datetime, field: str) -> datetime:
+    """A date-time the schedules can compute with: from 1900 to 9000 (a time in the year
+    9999 cannot even be said in UTC, and every fire after it would overflow)."""
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValidationError(field, f"must be between the years {EARLIEST_YEAR} and "
+                              f"{LATEST_YEAR}: {value.isoformat()}")
+    return value
+
+
 def parse_datetime(text: str, tz: tzinfo | None, field: str) -> datetime:
     """An ISO 8601 date-time; naive input is wall time in ``tz`` (or refused without one)."""
     raw = text.strip() if isinstance(text, str) else ""
@@ -236,6 +248,7 @@ def parse_datetime(text: str, tz: tzinfo | None, field: str) -> datetime:
         value = datetime.fromisoformat(raw)
     except ValueError:
         raise ValidationError(field, f"not an ISO 8601 date-time: {raw!r} {example}") from None
+    in_range(value, field)
     if value.tzinfo is None:
         if tz is None:
             raise ValidationError(field, f"needs a UTC offset: {raw!r}")
