@@ -18,6 +18,7 @@ is not recognised.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 MASK = "***"
 
@@ -41,6 +42,17 @@ class Masker:
 
     def stream(self) -> MaskStream:
         return MaskStream(self)
+
+    def mask_data(self, data: Any) -> Any:
+        """JSON-like data with every secret hidden in its strings, keys included (so a
+        value JSON escapes, `"` or `\\` in it, is found as it was given)."""
+        if isinstance(data, str):
+            return self.mask(data)
+        if isinstance(data, list):
+            return [self.mask_data(item) for item in data]
+        if isinstance(data, dict):
+            return {self.mask(str(k)): self.mask_data(v) for k, v in data.items()}
+        return data
 
     def _covered(self, text: str, carry: int = 0) -> list[tuple[int, int]]:
         """Maximal stretches [start, end) of `text` covered by occurrences (and by its first

@@ -121,8 +121,16 @@ class RunRecorder:
         self.hub.emit(RunOutput(run_id, seq, stream, text))
 
     def on_checkpoint(self, attempt: Attempt, state: Any) -> None:
-        """Save a checkpoint and return once it is committed (CheckpointError otherwise)."""
+        """Save a checkpoint and return once it is committed (CheckpointError otherwise). A
+        state holding a secret's value is refused: it would be written to the store, and
+        masked it would not resume."""
         text = json.dumps(state)
+        if attempt.secret_values:
+            masked = json.dumps(Masker(attempt.secret_values).mask_data(state))
+            if masked != text:
+                raise CheckpointError("the checkpoint holds the value of a secret this run "
+                                      "received; secrets never go to the store: read them "
+                                      "from the environment again on resume")
         run_id = attempt.run_id
         committed = threading.Event()
         failure: list[BaseException] = []
@@ -202,13 +210,13 @@ class RunRecorder:
             log.warning("checkpoint file of run %d: %s", attempt.run_id, exc)
         if not text.strip():
             return
-        if attempt.secret_values:
-            text = Masker(attempt.secret_values).mask(text)
         try:
-            json.loads(text)
+            data = json.loads(text)
         except ValueError:
             log.warning("checkpoint file of run %d is not JSON; not recorded", attempt.run_id)
             return
+        if attempt.secret_values:  # in the data, not the text: JSON escapes some values
+            text = json.dumps(Masker(attempt.secret_values).mask_data(data))
         run_id = attempt.run_id
         self.writer.submit(lambda: ledger.update(run_id, {"checkpoint": text}))
 

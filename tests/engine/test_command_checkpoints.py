@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import stat
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -92,11 +93,13 @@ def _checkpoints(home: Path, task: str) -> list[tuple[int, str, str | None]]:
 
 def test_checkpoint_file_is_recorded_masked_and_removed_when_no_retry_follows(
         engine: Any, service: Any, home: Path) -> None:
-    service.set_secret("token", "hunter2-checkpoint")
-    script = ('echo "{\\"step\\": $TICKWORK_ATTEMPT, \\"key\\": \\"$KEY\\"}" '
-              '> "$TICKWORK_CHECKPOINT_FILE"; exit 3')
+    secret = 'hunter2-"check\\point'  # JSON escapes it in the file: still found and masked
+    service.set_secret("token", secret)
+    script = ("import json, os, sys; json.dump({'step': int(os.environ['TICKWORK_ATTEMPT']), "
+              "'key': os.environ['KEY'], os.environ['KEY']: 1}, "
+              "open(os.environ['TICKWORK_CHECKPOINT_FILE'], 'w')); sys.exit(3)")
     service.create_task(command_task(
-        "leaky", action={"kind": "command", "argv": [script], "shell": True},
+        "leaky", action={"kind": "command", "argv": [sys.executable, "-c", script]},
         secret_env={"KEY": "token"}, retries=1, retry_delay=0.1))
     engine.start()
     service.run_now("leaky")
@@ -107,8 +110,9 @@ def test_checkpoint_file_is_recorded_masked_and_removed_when_no_retry_follows(
 
     wait_until(both_recorded, 15)
     (_, _, first), (_, _, second) = _checkpoints(home, "leaky")
-    assert json.loads(first or "") == {"step": 1, "key": "***"}  # masked like output
-    assert json.loads(second or "") == {"step": 2, "key": "***"}
+    assert json.loads(first or "") == {"step": 1, "key": "***", "***": 1}  # as output is
+    assert json.loads(second or "") == {"step": 2, "key": "***", "***": 1}
+    assert not [f for f in home.glob("tickwork.db*") if b"hunter2" in f.read_bytes()]
     # the last attempt failed and no retry follows: the file is gone
     assert list((home / "checkpoints").iterdir()) == []
 

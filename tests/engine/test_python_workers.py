@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -177,6 +178,24 @@ def test_secrets_arrive_and_are_masked(engine: Any, service: Any, tmp_path: Path
     text = "".join(c[2] for c in service.run_output(run.id))
     assert "the token is ***" in text and "returned: '***'" in text
     assert "very-secret-123" not in text
+
+
+def test_a_checkpoint_holding_a_secret_is_refused(engine: Any, service: Any,
+                                                  home: Path) -> None:
+    """A checkpoint is stored for the next attempt: one with a secret's value is refused
+    (CheckpointError in the callable), the secret never reaches the store."""
+    service.set_secret("tok", "very-secret-456")
+    engine.start()
+    service.create_task(py_task("keeper", "checkpoint_secret", secret_env={"TOKEN": "tok"}))
+    run = service.run_now("keeper")
+    wait_until(lambda: service.get_run(run.id).status == "succeeded", 20)
+    text = "".join(c[2] for c in service.run_output(run.id))
+    assert "refused: CheckpointError: the checkpoint holds the value of a secret" in text
+    con = sqlite3.connect(home / "tickwork.db")
+    (kept,) = con.execute("SELECT checkpoint FROM run WHERE id = ?", (run.id,)).fetchone()
+    con.close()
+    assert json.loads(kept) == {"step": 1}
+    assert not [f for f in home.glob("tickwork.db*") if b"very-secret-456" in f.read_bytes()]
 
 
 def test_a_python_run_reports_its_workers_cpu_and_memory(store: Any, service: Any,

@@ -81,6 +81,16 @@ def show_secret(path: str, context: Any) -> str:
     return value
 
 
+def checkpoint_secret(context: Any) -> str:
+    """Tries to keep its secret in a checkpoint (refused), then keeps what is safe."""
+    try:
+        context.checkpoint({"token": context.env["TOKEN"]})
+    except Exception as exc:
+        print(f"refused: {type(exc).__name__}: {exc}")
+    context.checkpoint({"step": 1})
+    return "kept the step"
+
+
 def whoami(path: str) -> None:
     _note_pid(path)
 
