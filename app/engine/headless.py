@@ -1,7 +1,10 @@
 """`tickwork engine`: the engine without a window, until SIGINT or SIGTERM.
 
 It refuses a store that fails `quick_check`, and exits 1 with the same one line when the
-store turns out damaged while it runs (SQLITE_CORRUPT); a full disk only pauses it."""
+store turns out damaged while it runs (SQLITE_CORRUPT); a full disk only pauses it, also
+at start: a store the full disk will not let open is waited for (said once, tried again
+from 1 s to every 30 s) instead of an exit that a service manager would restart until it
+gives up."""
 
 from __future__ import annotations
 
@@ -10,8 +13,13 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from app.engine.events import Event, Notification, RunChanged
+
+if TYPE_CHECKING:
+    from app.store.database import Store
 
 
 def run_headless(args: argparse.Namespace) -> int:
@@ -24,12 +32,6 @@ def run_headless(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     home = resolve_home(args.home)
-    store = Store.open(home, actor="engine", check=True,
-                       url=resolve_store(getattr(args, "store", None), home))
-    service = Service(store, "engine")
-    engine = Engine(store, workers=args.workers)
-    service.subscribe(engine.on_service_change)
-    engine.subscribe(_log_event, watches=False)  # a log, not a window
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -39,6 +41,15 @@ def run_headless(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    store = _open_when_there_is_room(lambda: Store.open(
+        home, actor="engine", check=True, url=resolve_store(getattr(args, "store", None),
+                                                            home)), stop)
+    if store is None:
+        return 0
+    service = Service(store, "engine")
+    engine = Engine(store, workers=args.workers)
+    service.subscribe(engine.on_service_change)
+    engine.subscribe(_log_event, watches=False)  # a log, not a window
     state = engine.start()
     logging.getLogger("tickwork.engine").info(
         "engine %s on %s (pid %s)", state, store.home if store.url is None else store.name,
@@ -50,6 +61,30 @@ def run_headless(args: argparse.Namespace) -> int:
     if engine.fault is not None:
         raise StoreDamaged(engine.fault)  # the CLI prints it as its one line, exit 1
     return 0
+
+
+def _open_when_there_is_room(open_store: Callable[[], Store], stop: threading.Event
+                             ) -> Store | None:
+    """The store, once the disk holding it has room to open it; None when a signal ends
+    the wait."""
+    from app.store.integrity import DiskFull
+
+    log = logging.getLogger("tickwork.engine")
+    delay, waited = 1.0, False
+    while True:
+        try:
+            store = open_store()
+        except DiskFull as exc:
+            if not waited:
+                log.warning("%s; waiting for space (the engine starts once there is)", exc)
+                waited = True
+            if stop.wait(delay):
+                return None
+            delay = min(delay * 2, 30.0)
+            continue
+        if waited:
+            log.info("the store opens again: starting")
+        return store
 
 
 def _log_event(event: Event) -> None:

@@ -36,7 +36,7 @@ from app.core.errors import StoreError
 from app.store import audit, backend, backup
 from app.store.connection import write_batch
 from app.store.home import DB_NAME, DIR_MODE, FILE_MODE, make_private_dir, tighten
-from app.store.integrity import StoreDamaged, fault_of, identify, problems
+from app.store.integrity import StoreDamaged, fault_of, identify, problems, unusable
 from app.store.models import ALL_MODELS, NAME_ORDER_INDEX, SCHEMA_VERSION, Meta, db, set_meta
 
 PRAGMAS = (  # every connection's, in each thread (peewee sets them as it connects)
@@ -102,7 +102,7 @@ class Store:
             db.close()
             if fault_of(exc) == "corrupt":
                 raise store.damaged(str(exc)) from None
-            raise StoreError(f"{store.path} is not a usable Tickwork database: {exc}") from None
+            raise unusable(store.path, exc) from None
         if fixes:
             with store.write():
                 audit.append(

@@ -12,6 +12,7 @@ cut network.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import sys
 from pathlib import Path
@@ -38,6 +39,31 @@ class StoreDamaged(StoreError):
     def __init__(self, message: str, detail: str = "") -> None:
         super().__init__(message)
         self.detail = detail or message
+
+
+class DiskFull(StoreError):
+    """The store cannot be opened because the disk holding it is full: a state that ends
+    when space is freed (`tickwork engine` waits for it)."""
+
+
+LOW_SPACE = 1 << 20  # bytes free under which an I/O error at open is taken for a full disk
+
+
+def unusable(path: Path, exc: BaseException) -> StoreError:
+    """The one line for a store file that failed to open: a full disk said as such (SQLite
+    says "disk I/O error" when it cannot even make the `-shm` beside the file), else the
+    error as it is."""
+    try:
+        free = shutil.disk_usage(path.parent).free
+    except OSError:
+        free = None
+    full = fault_of(exc) == FULL or (
+        free is not None and free < LOW_SPACE and "I/O" in str(exc))
+    if full:
+        left = "" if free is None else f" ({free // 1024:,} KiB free)"
+        return DiskFull(f"{path} cannot be opened: the disk holding it is full{left}; free "
+                        "some space and try again")
+    return StoreError(f"{path} is not a usable Tickwork database: {exc}")
 
 
 def readonly_uri(path: Path, *, immutable: bool = False) -> str:
@@ -86,7 +112,7 @@ def identify(path: Path, *, quick_check: bool = False) -> int | None:
     except sqlite3.DatabaseError as exc:
         if fault_of(exc) == CORRUPT:
             raise StoreDamaged(f"{path} is damaged: {exc}", str(exc)) from None
-        raise StoreError(f"{path} is not a usable Tickwork database: {exc}") from None
+        raise unusable(path, exc) from None
     finally:
         con.close()
     try:

@@ -1,0 +1,71 @@
+"""A disk that is full before anything opens the store (a real one: a 2 MiB tmpfs, which
+needs root to mount): the CLI says so in one line, and `tickwork engine` waits for space,
+then starts, instead of exiting for a service manager to restart until it gives up."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, CliResult
+from tests.engine.conftest import EngineProcess, wait_until
+from tests.support import tickwork
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("mount") is None,
+                                reason="mounting a small tmpfs needs root")
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    mount = tmp_path / "small"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], check=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def cli_at(home: Path, *args: str) -> CliResult:
+    proc = tickwork.run(["--home", str(home), *args], timeout=60, cwd=ROOT)
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def _fill(disk: Path) -> Path:
+    filler = disk / "filler"
+    with filler.open("wb") as out:
+        try:
+            while True:
+                out.write(b"\0" * 65536)
+                out.flush()
+        except OSError:
+            pass
+    return filler
+
+
+def test_a_full_disk_at_start_is_said_and_waited_for(small_disk: Path,
+                                                     tmp_path: Path) -> None:
+    home = small_disk / "home"
+    assert cli_at(home, "task", "add", "a", "--command", "true", "--manual").code == 0
+    filler = _fill(small_disk)
+    listed = cli_at(home, "task", "list")
+    assert listed.code == 1 and len(listed.err.strip().splitlines()) == 1
+    assert "the disk holding it is full" in listed.err, listed.err
+    engine = EngineProcess(home, tmp_path / "engine.log")
+    try:
+        engine.wait_for("waiting for space")
+        assert engine.proc.poll() is None  # waiting, not exited
+        filler.unlink()
+        engine.wait_for("engine running", 40)
+        assert engine.text().count("waiting for space") == 1  # said once
+        run = cli_at(home, "task", "run", "a", "--json").json()["id"]
+        wait_until(lambda: cli_at(home, "run", "show", str(run), "--json").json()["status"]
+                   == "succeeded", 15)
+    finally:
+        assert engine.stop() == 0
+    assert "Traceback" not in engine.text()
