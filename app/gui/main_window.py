@@ -67,7 +67,9 @@ class MainWindow(QMainWindow):
         self.session = session
         self.setObjectName("MainWindow")
         store = session.store  # the home, or the shared store (never its password)
-        self.setWindowTitle(f"Tickwork — {store.home if store.url is None else store.name}")
+        # the store; Qt adds the application's name ("… — Tickwork") where the desktop shows it
+        self.setWindowTitle(str(store.home if store.url is None else store.name))
+        self.setMinimumSize(800, 500)  # what every view is tested at (README)
         self.setWindowIcon(icons.app_icon())
         self.quitting = False
         bg = session.background

@@ -75,12 +75,15 @@ def test_without_a_tray_it_says_so_once_and_keeps_a_list(gui: Gui) -> None:
 
 def test_geometry_and_view_are_kept(gui_factory: Any) -> None:
     first = gui_factory(engine=False)
-    first.window.resize(760, 560)
+    first.window.resize(800, 530)  # (the offscreen screen is 800×600)
+    first.wait_until(lambda: first.window.height() == 530)
     first.window.show_view(RUNS)
     first.window.save_settings()
     second = gui_factory(engine=False)
     assert second.window.current_view() == RUNS
-    assert second.window.size().width() == 760
+    assert second.window.size().height() == 530
+    first.window.resize(640, 440)  # no smaller than README's 800×500: below it, things clip
+    assert (first.window.width(), first.window.height()) == (800, 500)
     second.window.show_view(AUDIT)
 
 

@@ -115,4 +115,7 @@ def test_column_plan_hides_by_priority_and_shares_the_squeeze() -> None:
     narrow = plan(columns, [0, 2, 1], 170)
     assert set(narrow) == {0, 2} and sum(narrow.values()) <= 170
     assert plan(columns, [0, 1, 2], 40) == {0: 100}  # the first always shows
+    # 1 does not fit: 2, less important, stays hidden too though it would fit
+    assert plan([Column(0, 100, 100), Column(1, 80, 80), Column(2, 30, 30)], [0, 1, 2],
+                150) == {0: 100}
     assert plan(columns, [0, 1, 2], 1000, stretch=1) == {0: 200, 1: 740, 2: 60}

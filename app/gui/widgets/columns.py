@@ -38,7 +38,7 @@ def plan(columns: list[Column], priority: list[int], available: int,
     for i, index in enumerate(priority):
         column = by_index[index]
         if i and used + column.minimum > available:
-            continue
+            break  # a less important column never shows where a more important one cannot
         shown.append(column)
         used += column.minimum
     want = sum(c.preferred for c in shown)
