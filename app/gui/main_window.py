@@ -34,6 +34,7 @@ from app.gui.qt import (
     QSize,
     QStackedWidget,
     Qt,
+    QTimer,
     QWidget,
     Signal,
 )
@@ -160,7 +161,7 @@ class MainWindow(QMainWindow):
         s.mode_changed.connect(self._on_session_mode_changed)
         self.nav.currentRowChanged.connect(self._on_nav_current_row_changed)
         m = self.menus
-        m.view_requested.connect(self.show_view)
+        m.view_requested.connect(self.go_to_view)
         m.scheme_requested.connect(self.set_scheme)
         m.find_requested.connect(self.find_task)
         m.settings_requested.connect(self.open_settings)
@@ -199,6 +200,14 @@ class MainWindow(QMainWindow):
 
     def show_view(self, index: int) -> None:
         self.nav.setCurrentRow(index)
+
+    def go_to_view(self, index: int) -> None:
+        """A view chosen from the View menu or its shortcut (Ctrl+1 …): shown, and the
+        keyboard in it where it has a place for it (a table)."""
+        self.show_view(index)
+        view = self.stack.currentWidget()
+        if view is not None and view.focusProxy() is not None:
+            view.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def current_view(self) -> int:
         return self.stack.currentIndex()
@@ -240,7 +249,9 @@ class MainWindow(QMainWindow):
 
     def _on_task_saved(self, task_id: int) -> None:
         self.show_view(TASKS)
-        self.tasks_view.select_task(task_id, wait=True)
+        # once the editor has closed (it says "saved" just before): the keyboard goes to the
+        # table, not back to the button that opened the editor
+        QTimer.singleShot(0, lambda: self.tasks_view.select_task(task_id, wait=True, focus=True))
 
     def _on_tasks_context_menu_requested(self, pos: object) -> None:
         from app.gui.qt import QMenu

@@ -122,6 +122,7 @@ class RunsView(QWidget):
         self.filter_error = ErrorLabel()
 
         self.table = row_table(model, "RunTable")
+        self.setFocusProxy(self.table)  # Ctrl+1 … puts the keyboard here
         # narrow windows shrink the columns, then hide the least important (columns.py)
         self.columns = ColumnFitter(self.table, RUN_COLUMNS, RUN_PRIORITY, stretch=RESULT)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)

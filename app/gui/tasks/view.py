@@ -20,6 +20,7 @@ from app.gui.qt import (
     QEvent,
     QHBoxLayout,
     QHeaderView,
+    QItemSelectionModel,
     QLabel,
     QLineEdit,
     QModelIndex,
@@ -103,8 +104,12 @@ class TasksView(QWidget):
         super().__init__(parent)
         self.setObjectName("TasksView")
         self.model = model
-        self._select_when_seen: int | None = None
+        self._select_when_seen: tuple[int, bool] | None = None  # (task, focus it)
         model.rowsInserted.connect(self._on_model_rows_inserted)
+        model.modelReset.connect(self._on_model_rows_inserted)  # (a reload: the first task)
+        model.rowsAboutToBeRemoved.connect(self._on_model_rows_about_to_be_removed)
+        model.rowsRemoved.connect(self._on_model_rows_removed)
+        self._selection_going = False
         self.search = QLineEdit()
         self.search.setObjectName("TaskSearch")
         self.search.setPlaceholderText("Search tasks by name, tag or command…")
@@ -115,6 +120,7 @@ class TasksView(QWidget):
         top.addWidget(self.count)
 
         self.table = row_table(model, "TaskTable", several=True)
+        self.setFocusProxy(self.table)  # Ctrl+1 … puts the keyboard here
         self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
@@ -208,29 +214,56 @@ class TasksView(QWidget):
         return [(item.id, item.task) for item in self.selected_items()]
 
     def current_item(self) -> TaskItem | None:
+        """The task Enter opens: the current row if it is selected, else the first selected
+        (never a row only the focus box is on, which Edit would not open either)."""
         index = self.table.currentIndex()
-        if not index.isValid():
+        if not index.isValid() or not self.table.selectionModel().isRowSelected(index.row()):
             items = self.selected_items()
             return items[0] if items else None
         item = self.model.data(self.model.index(index.row(), 0), ITEM_ROLE)
         return item if isinstance(item, TaskItem) else None
 
-    def select_task(self, task_id: int, wait: bool = False) -> bool:
-        """Select a task if it is loaded; with `wait`, select it when it arrives."""
+    def select_task(self, task_id: int, wait: bool = False, focus: bool = False) -> bool:
+        """Select a task (the current row too) if it is loaded; with `wait`, when it
+        arrives; with `focus`, the keyboard goes to the table (after the editor saved it)."""
         row = self.model.row_of(task_id)
         if row < 0:
             if wait:
-                self._select_when_seen = task_id
+                self._select_when_seen = (task_id, focus)
             return False
-        if self._select_when_seen == task_id:
+        if self._select_when_seen is not None and self._select_when_seen[0] == task_id:
             self._select_when_seen = None
-        self.table.selectRow(row)
-        self.table.scrollTo(self.model.index(row, 0))
+        index = self.model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.scrollTo(index)
+        if focus:
+            self._update_state()  # (the first task: the table replaces the empty state now)
+            self.table.setFocus(Qt.FocusReason.OtherFocusReason)
         return True
+
+    def _on_model_rows_about_to_be_removed(self, _parent: QModelIndex, first: int,
+                                           last: int) -> None:
+        selection = self.table.selectionModel()
+        self._selection_going = any(selection.isRowSelected(r) for r in range(first, last + 1))
+
+    def _on_model_rows_removed(self, _parent: QModelIndex, first: int, _last: int) -> None:
+        """The selected task went (deleted): the row now in its place is selected, so Edit,
+        Enter and the toolbar go on with one task, not with none or a row only the focus
+        box is on."""
+        going, self._selection_going = self._selection_going, False
+        rows = self.model.rowCount()
+        if going and rows and not self.table.selectionModel().hasSelection():
+            index = self.model.index(min(first, rows - 1), 0)
+            self.table.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows)
 
     def _on_model_rows_inserted(self) -> None:
         if self._select_when_seen is not None:
-            self.select_task(self._select_when_seen)
+            task_id, focus = self._select_when_seen
+            self.select_task(task_id, focus=focus)
 
     def _on_table_double_clicked(self, index: QModelIndex) -> None:
         item = self.model.data(self.model.index(index.row(), 0), ITEM_ROLE)

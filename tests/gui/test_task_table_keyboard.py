@@ -1,0 +1,64 @@
+"""The task table from the keyboard: a task just saved is selected with the keyboard in the
+table, Ctrl+1 puts it there, Tab leaves the table, and after a delete a row stays selected
+so Enter and Edit agree on what they open."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.gui.main_window import RUNS, TASKS
+from app.gui.qt import QApplication, Qt, alive
+from tests.gui.conftest import Gui, answer_question, closed, command_task
+from tests.gui.editing import fill_manual_command, new_editor
+
+
+def _editor_of(gui: Gui) -> Any:
+    """The editor a key just opened (a new one: the last is gone)."""
+    def shown() -> bool:
+        editor = gui.window.task_ops.editor
+        return editor is not None and alive(editor) and editor.isVisible()
+
+    gui.wait_until(shown)
+    return gui.window.task_ops.editor
+
+
+def test_the_task_table_from_the_keyboard(gui: Gui, qtbot: Any) -> None:
+    window = gui.window
+    table = window.tasks_view.table
+    editor = new_editor(gui)  # from the empty state: "Create your first task"
+    fill_manual_command(editor, qtbot, "first")
+    qtbot.keyClick(editor.schedule.kind, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    gui.wait_until(lambda: closed(editor))
+    window.activateWindow()  # (a desktop gives the window back its activation; offscreen not)
+    gui.wait_until(lambda: QApplication.focusWidget() is table)  # the keyboard is in the table
+    assert [t.task.name for t in window.tasks_view.selected_items()] == ["first"]
+    qtbot.keyClick(table, Qt.Key.Key_Return)  # Enter opens what is selected
+    opened = _editor_of(gui)
+    assert opened.general.name.text() == "first"
+    opened.discard()
+    gui.wait_until(lambda: closed(opened))
+
+    for name in ("second", "third"):
+        gui.service.create_task(command_task(name))
+    gui.wait_until(lambda: window.tasks_model.total == 3)
+    window.activateWindow()
+    gui.wait_until(lambda: QApplication.activeWindow() is window)
+    qtbot.keyClick(window, Qt.Key(Qt.Key.Key_1 + RUNS), Qt.KeyboardModifier.ControlModifier)
+    gui.wait_until(lambda: window.current_view() == RUNS)
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    gui.wait_until(lambda: window.current_view() == TASKS)
+    gui.wait_until(lambda: QApplication.focusWidget() is table)  # Ctrl+1: into the table
+    qtbot.keyClick(table, Qt.Key.Key_Tab)  # leaves the table, never walks its cells
+    assert QApplication.focusWidget() is not table
+
+    window.tasks_view.select_task(gui.service.get_task("second").id, focus=True)
+    answer = answer_question(qtbot, "Delete task")
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
+    gui.wait_until(lambda: answer.done and window.tasks_model.total == 2)
+    gui.wait_until(lambda: len(window.tasks_view.selected_items()) == 1)
+    assert window.task_ops.edit.isEnabled()  # Edit and Enter open the same row
+    selected = window.tasks_view.selected_items()[0].task.name
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    opened = _editor_of(gui)
+    assert opened.general.name.text() == selected
+    opened.discard()
