@@ -18,6 +18,18 @@ def local(value: str | None) -> str:
     return datetime.fromisoformat(value).astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
+# C0 controls but newline and tab, DEL, and C1 controls: what a terminal would act on
+_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]
+             if c not in (0x09, 0x0A)}
+
+
+def for_terminal(text: str) -> str:
+    """Text from a run (its output, its error) as it may reach a terminal: there, escape
+    sequences and other controls are shown (`\\x1b[31m`), never obeyed (a program's output
+    could move the cursor, retitle the window or hide lines); piped, it is left as it is."""
+    return text.translate(_CONTROLS) if sys.stdout.isatty() else text
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 

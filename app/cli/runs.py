@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.cli.output import print_json, run_row, table
+from app.cli.output import for_terminal, print_json, run_row, table
 from app.cli.parser import EXIT_OK
 from app.cli.store import service
 
@@ -29,11 +29,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             print_json(run)
         else:
             for key, value in run.items():
-                print(f"{key:>16}: {'-' if value is None else value}")
+                print(f"{key:>16}: {'-' if value is None else for_terminal(str(value))}")
             if args.log:
                 print("-" * 16 + " output")
                 for _seq, _stream, text in chunks:
-                    sys.stdout.write(text)
+                    sys.stdout.write(for_terminal(text))
     elif args.run_cmd == "cancel":
         run = svc.cancel_run(args.run)
         print(f"run {run.id}: {'cancel requested' if run.status == 'running' else run.status}")
