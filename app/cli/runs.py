@@ -7,7 +7,7 @@ import sys
 
 from app.cli.output import for_terminal, print_json, run_row, table
 from app.cli.parser import EXIT_OK
-from app.cli.store import service
+from app.cli.store import service, stop_left_behind
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -35,6 +35,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 for _seq, _stream, text in chunks:
                     sys.stdout.write(for_terminal(text))
     elif args.run_cmd == "cancel":
+        stop_left_behind(svc, [args.run])
         run = svc.cancel_run(args.run)
         print(f"run {run.id}: {'cancel requested' if run.status == 'running' else run.status}")
     return EXIT_OK

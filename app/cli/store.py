@@ -170,3 +170,25 @@ def service(args: argparse.Namespace) -> Any:
     # the keyring and SQLite folds its write-ahead log back into the file, every time
     atexit.register(store.close)
     return Service(store, "cli")
+
+
+def stop_left_behind(svc: Any, run_ids: list[int] | None = None,
+                     task_id: int | None = None) -> None:
+    """Before these runs (or a task's) are cancelled or deleted: a command that a dead engine
+    left running
+    (killed before its next start's recovery) is stopped here, process tree and all — once
+    its run is no longer `running`, no recovery would ever look for it. With an engine
+    alive, that engine stops its own runs."""
+    from app.store import runs
+    from app.store.lock import engine_lock
+
+    store = svc.store
+    if engine_lock(store.home, store.url).holder() is not None:
+        return
+    with store.read():
+        left = runs.left_running(run_ids, task_id)
+    if left:
+        from app.engine.processes import KILL_GRACE, RunProcesses, run_token, stop_all
+
+        stop_all([RunProcesses(run_token(i, engine), pgid, created)
+                  for i, engine, pgid, created in left], KILL_GRACE)

@@ -7,7 +7,7 @@ from typing import Any
 
 from app.cli.output import local, print_json, show_task, table
 from app.cli.parser import EXIT_FAILURE, EXIT_OK, UsageError
-from app.cli.store import service
+from app.cli.store import service, stop_left_behind
 from app.cli.task_options import task_changes
 from app.core.errors import InUseError
 
@@ -53,6 +53,8 @@ def cmd_task(args: argparse.Namespace) -> int:
     elif sub == "delete":
         task = svc.get_task(args.task)
         try:
+            if args.force:
+                stop_left_behind(svc, task_id=task.id)
             svc.delete_task(task.id, force=args.force)
         except InUseError as exc:
             raise UsageError(f"{exc} (use --force)") from None

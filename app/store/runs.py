@@ -155,6 +155,16 @@ def engine_of(run_id: int) -> str | None:
     return engine
 
 
+def left_running(run_ids: list[int] | None = None, task_id: int | None = None
+                 ) -> list[tuple[int, str, int | None, float | None]]:
+    """(run id, engine, pgid, leader's start time) of these runs (or of this task's) that
+    an engine claimed and recorded as running: what is left of them if that engine died."""
+    which = RunRow.id.in_(run_ids or []) if task_id is None else RunRow.task == task_id
+    return [(int(i), str(e), p, c) for i, e, p, c in RunRow.select(
+        RunRow.id, RunRow.engine, RunRow.pgid, RunRow.leader_created).where(
+        which & (RunRow.status == "running") & RunRow.engine.is_null(False)).tuples()]
+
+
 def request_cancel(run_id: int) -> None:
     """Ask the engine holding the run to stop it."""
     RunRow.update(cancel_requested=True).where(RunRow.id == run_id).execute()

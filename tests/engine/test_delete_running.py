@@ -42,3 +42,32 @@ def test_a_task_deleted_while_its_command_runs_stops_it(spawn: Any, cli: Any,
     assert engine.stop() == 0
     log = engine.text()
     assert "Traceback" not in log and "FOREIGN KEY" not in log, log
+
+
+def test_a_dead_engine_s_command_is_stopped_by_a_cancel_or_a_delete(spawn: Any, cli: Any,
+                                                                    tmp_path: Path) -> None:
+    """kill -9 of the engine leaves its commands running until the next start's recovery.
+    Cancelling such a run, or deleting its task, before that start stops the command: once
+    the run is no longer `running`, no recovery would look for it."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    pids = {}
+    for name in ("cancelled", "deleted"):
+        pid_file = tmp_path / f"{name}.pid"
+        assert cli("task", "add", name, "--shell", "--manual", "--command",
+                   f"echo $$ > {pid_file}; exec sleep 60").code == 0
+        run = cli("task", "run", name, "--json").json()["id"]
+        wait_until(lambda f=pid_file: f.exists() and f.read_text().strip(), 10)
+        wait_until(lambda r=run: cli("run", "show", str(r), "--json").json()["status"]
+                   == "running", 10)
+        pids[name] = (run, int(pid_file.read_text()))
+    engine.kill9()
+    assert not any(_gone(pid) for _run, pid in pids.values())  # left running by the crash
+    run, pid = pids["cancelled"]
+    assert cli("run", "cancel", str(run)).code == 0
+    assert _gone(pid)  # stopped before the cancel returned
+    assert cli("run", "show", str(run), "--json").json()["status"] == "cancelled"
+    refused = cli("task", "delete", "deleted")
+    assert refused.code == 2 and "in progress" in refused.err
+    assert cli("task", "delete", "deleted", "--force").code == 0
+    assert _gone(pids["deleted"][1])
