@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from app.gui.metrics.data import SERIES, MetricHistory, Ring, read_history, read_newer
+from app.gui.qt import QApplication, QPoint, QPointF, Qt, QWheelEvent
 from tests.gui.conftest import SCREENSHOTS, Gui, close_gui, command_task
 
 
@@ -126,6 +127,18 @@ def test_metrics_view_and_run_plot_follow_a_running_task(metrics_gui: Gui) -> No
         gui.qtbot.wait(20)
         assert window.grab().save(str(SCREENSHOTS / f"runs-resources-{scheme}.png"))
     window.set_scheme("system")
+    window.resize(1600, 1000)
+    gui.settle()
+    area = window.runs_view.detail.fields_area  # both plots in sight, no scrolling to them
+    assert plot.canvas.height() <= area.viewport().height(), (plot.canvas.height(),
+                                                             area.viewport().height())
+    before = plot.cpu_plot.viewRange()
+    gui.qtbot.wait(1)
+    wheel = QWheelEvent(QPointF(plot.canvas.rect().center()), QPointF(), QPoint(0, 0),
+                        QPoint(0, 240), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(plot.canvas.viewport(), wheel)
+    assert plot.cpu_plot.viewRange()[1] == before[1]  # the wheel did not zoom the plot
     gui.wait_until(lambda: gui.service.get_run(run.id).status == "succeeded", timeout=10)
     gui.wait_until(lambda: not plot.live)
     assert "samples over" in plot.note.text()

@@ -112,10 +112,10 @@ class RunDetail(QWidget):
                                        QSizePolicy.Policy.MinimumExpanding)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
-        layout.addWidget(self.fields_area, 1)
+        layout.addWidget(self.fields_area, 3)  # the fields and both plots before the output
         layout.addLayout(buttons)
         layout.addWidget(QLabel("Output"))
-        layout.addWidget(self.log, 1)
+        layout.addWidget(self.log, 2)
         self.log.setMinimumHeight(60)
 
     # -- showing a run ---------------------------------------------------------------------

@@ -21,7 +21,7 @@ from app.core.task import FINISHED_STATUSES
 from app.engine.events import MetricsSampled
 from app.gui.background import Background
 from app.gui.metrics.data import read_run_samples
-from app.gui.qt import QEvent, QLabel, QPalette, Qt, QVBoxLayout, QWidget
+from app.gui.qt import QEvent, QLabel, QPalette, QSizePolicy, Qt, QVBoxLayout, QWidget
 from app.gui.widgets import display, plots
 from app.service import Service
 
@@ -59,7 +59,9 @@ class RunPlot(QWidget):
     def _build_plots(self) -> None:
         """The canvas, its two plots and their curves, once."""
         self.canvas = plots.GraphicsLayoutWidget()
-        self.canvas.setMinimumHeight(190)
+        self.canvas.setMinimumHeight(140)
+        # as tall as the pane gives (both plots in sight), not as tall as pyqtgraph asks
+        self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
         self.canvas.ci.setContentsMargins(4, 2, 8, 2)
         self.canvas.ci.setSpacing(0)
         self.cpu_plot = plots.new_plot(self.canvas, 0, 0, "CPU %", date_axis=False,
@@ -69,6 +71,9 @@ class RunPlot(QWidget):
         self.mem_plot.setXLink(self.cpu_plot)
         for plot in (self.cpu_plot, self.mem_plot):
             plot.enableAutoRange(x=True, y=False)
+            # one run's whole life, always in view: the wheel scrolls the pane, never zooms
+            plot.setMouseEnabled(x=False, y=False)
+            plot.setMenuEnabled(False)
             plot.getAxis("bottom").setHeight(22)
         self.cpu_plot.getAxis("bottom").setStyle(showValues=False)
         self.cpu_curve = self.cpu_plot.plot()

@@ -135,7 +135,11 @@ def full_time(moment: datetime | None) -> str:
     """A moment to the second with its offset (tooltips, detail panes)."""
     if moment is None:
         return "—"
-    return local(moment).strftime("%Y-%m-%d %H:%M:%S %Z (UTC%z)")
+    at = local(moment)
+    zone = at.strftime("%Z")
+    if zone in ("UTC", "GMT") and at.utcoffset() == timedelta(0):
+        return at.strftime("%Y-%m-%d %H:%M:%S UTC")  # not "UTC (UTC+0000)"
+    return at.strftime("%Y-%m-%d %H:%M:%S %Z (UTC%z)")
 
 
 def relative(moment: datetime | None, now: datetime | None = None) -> str:
