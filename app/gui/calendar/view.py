@@ -20,7 +20,7 @@ Signals:
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from app.core.task import Task
 from app.gui.background import Background, describe_error
@@ -257,19 +257,27 @@ class CalendarView(QWidget):
     _scroll_pending = True
 
     def _scroll_to_work(self) -> None:
-        """Open at the first event of the days shown (a little above it); with none, at
-        two hours before now when today is shown, else at 07:00. A first, past-only read
-        keeps the scroll pending until the predictions land."""
+        """Open where there is something to see: with today shown and something of today
+        from an hour ago on, at that (what runs now is in sight, not the small hours of a
+        busy week); else at the first event of the days shown (a little above it); with
+        none, at two hours before now when today is shown, else at 07:00. A first,
+        past-only read keeps the scroll pending until the predictions land."""
         data = self.data
         self._scroll_pending = data is not None and not data.complete
-        firsts = [self.week.grid.y_of(min(e.start for e in day.entries), d) / HOUR_PX
-                  for d, day in (data.days.items() if data is not None else ())
-                  if d in self.period.dates and day.entries]
-        if firsts:
+        now = datetime.now().astimezone()
+        today = now.date() if now.date() in self.period.dates else None
+        days = dict(data.days.items()) if data is not None else {}
+        y_of = self.week.grid.y_of
+        recent = [e.start for e in (days[today].entries if today in days else ())
+                  if e.start >= now - timedelta(hours=1)]
+        firsts = [y_of(min(e.start for e in day.entries), d) / HOUR_PX
+                  for d, day in days.items() if d in self.period.dates and day.entries]
+        if today is not None and recent:
+            hour = y_of(min(recent), today) / HOUR_PX - 0.5
+        elif firsts:
             hour = min(firsts) - 0.5
         else:
-            now = datetime.now().astimezone()
-            hour = now.hour - 2 if now.date() in self.period.dates else 7
+            hour = now.hour - 2 if today is not None else 7
         self.week.scroll_to_hour(max(0.0, hour))
 
     def _on_read_failed(self, error: BaseException) -> None:
