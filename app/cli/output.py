@@ -79,6 +79,9 @@ def show_task(t: dict[str, Any], keep_default: Any = None) -> None:
         ("group", f"{t['group']} (limit {t['group_limit']})" if t["group"] else "-"),
         ("catch-up", t["catch_up"]), ("fallback", t["fallback"] or "-"),
         ("notify", NOTIFY_WORDS[notify_mode(t["notify"])]),
+        ("env", " ".join(f"{k}={v}" for k, v in sorted(t["env"].items())) or "-"),
+        ("secret env", " ".join(f"{k}=<secret {v}>" for k, v in sorted(
+            t["secret_env"].items())) or "-"),
         ("tags", ", ".join(t["tags"]) or "-"), ("description", t["description"] or "-"),
     ]
     if keep_default is not None:

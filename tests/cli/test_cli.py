@@ -163,9 +163,13 @@ def test_secret_set_list_and_use(cli: Any, home: Path) -> None:
     result = cli("secret", "set", "token", stdin="hunter2\n")
     assert result.code == 0, result.err
     assert cli("secret", "list", "--json").json() == ["token"]
-    add = cli("task", "add", "t", "--command", "env", "--secret-env", "TOKEN=token")
+    add = cli("task", "add", "t", "--command", "env", "--secret-env", "TOKEN=token",
+              "--env", "MODE=fast")
     assert add.code == 0, add.err
     assert b"hunter2" not in (home / "tickwork.db").read_bytes()
+    shown = cli("task", "show", "t").out  # what it runs with, the secret by name only
+    assert "env: MODE=fast" in shown and "secret env: TOKEN=<secret token>" in shown
+    assert "hunter2" not in shown
     bad = cli("task", "add", "u", "--command", "env", "--secret-env", "TOKEN=unknown")
     assert bad.code == 2 and "unknown secret" in bad.err
 
