@@ -217,9 +217,11 @@ def test_a_fallback_cycle_is_named_under_the_fallback_field(gui_factory: Any,
     gui.settle()
     _go(editor, qtbot, "Dependencies")
     line = editor.dependencies.fallback.lineEdit()
-    qtbot.keyClicks(line, "f2")
-    text = _save_and_fail(gui, qtbot, editor, "Dependencies", "fallback")
-    assert "f1 → f2 → f1 would make a cycle" in text
+    qtbot.keyClicks(line, "f2")  # named as it is typed, before any Save
+    error = editor.dependencies.errors["fallback"][0]
+    gui.wait_until(lambda: error.isVisible() and "f1 → f2 → f1 would make a cycle"
+                   in error.text())
+    assert not editor.save_button.isEnabled()
     assert gui.service.get_task("f1").spec.fallback is None
 
     line.selectAll()

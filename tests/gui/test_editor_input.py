@@ -343,3 +343,23 @@ def test_a_negative_or_zero_duration_is_named_not_quietly_changed(gui: Gui,
     gui.wait_until(lambda: error.isVisible() and "positive" in error.text())
     assert not editor.save_button.isEnabled()
     editor.discard()
+
+
+def test_a_dependency_cycle_is_named_as_it_is_added(gui: Gui, qtbot: Any) -> None:
+    """prep waits for greet while greet waits for prep: said under "Waits for" as soon as
+    it is added (it was said only by Save), with the cycle, and nothing can be saved."""
+    gui.service.create_task(command_task("prep"))
+    gui.service.create_task(command_task("greet", depends_on=["prep"]))
+    editor = TaskEditor(gui.session, gui.service.get_task("prep"), "edit", gui.window)
+    editor.show()
+    gui.settle()
+    go(editor, qtbot, "Dependencies")
+    picker = editor.dependencies.depends_on
+    qtbot.keyClicks(picker.input, "greet")
+    qtbot.keyClick(picker.input, Qt.Key.Key_Return)
+    assert picker.added() == ["greet"]
+    error = editor.dependencies.errors["depends_on"][0]
+    gui.wait_until(lambda: error.isVisible() and "prep → greet → prep" in error.text())
+    assert not editor.save_button.isEnabled()
+    editor.discard()
+    assert gui.service.get_task("prep").spec.depends_on == ()

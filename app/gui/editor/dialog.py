@@ -17,10 +17,13 @@ Escape (or Cancel, or closing the window) with unsaved changes asks before disca
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from app.core import references
 from app.core.errors import TickworkError, ValidationError
+from app.core.references import Snapshot
 from app.core.task import Task, TaskSpec
 from app.gui.background import describe_error
 from app.gui.editor.action_page import ActionPage
@@ -92,7 +95,7 @@ class TaskEditor(QDialog):
         self.mode = mode
         self.original = task
         self.setObjectName("TaskEditor")
-        self._names: set[str] | None = None
+        self._references: Snapshot | None = None  # the other tasks, once read
         self._touched = False
         self._edited = False
         self._saving = False
@@ -180,7 +183,7 @@ class TaskEditor(QDialog):
         self.validate()
         accessible.name_tree(self)  # names for a screen reader: widgets/accessible.py
         self.general.name.setFocus()  # type the name straight away
-        session.background.run(lambda: reads.task_names(session.service), self._on_names,
+        session.background.run(lambda: reads.references(session.service), self._on_references,
                                owner=self, title="Cannot read task names")
 
     @staticmethod
@@ -194,10 +197,10 @@ class TaskEditor(QDialog):
             data["name"] = f"{task.name} (copy)"
         return data
 
-    def _on_names(self, names: list[str]) -> None:
+    def _on_references(self, snapshot: Snapshot) -> None:
         own = self.original.name if self.original is not None and self.mode == "edit" else None
-        known = [n for n in names if n != own]
-        self._names = set(names)
+        known = sorted(n for n in snapshot.names.values() if n != own)
+        self._references = snapshot
         self.schedule.set_known_names(known)
         self.dependencies.set_known_names(known)
         self.validate()
@@ -232,17 +235,14 @@ class TaskEditor(QDialog):
         return data
 
     def _check_names(self, spec: TaskSpec) -> None:
-        names = self._names
-        if names is None:
+        """The service's checks against the other tasks, as it is typed: a name taken, an
+        unknown or cyclic upstream or fallback (secrets are stored on save: not checked)."""
+        snapshot = self._references
+        if snapshot is None:
             return
-        own = self.original.name if self.original is not None and self.mode == "edit" else None
-        if spec.name in names and spec.name != own:
-            raise ValidationError("name", f"a task named {spec.name!r} already exists")
-        for field, wanted in (("depends_on", spec.depends_on), ("after", spec.schedule.after),
-                              ("fallback", (spec.fallback,) if spec.fallback else ())):
-            for name in wanted:
-                if name not in names and name != own:
-                    raise ValidationError(field, f"unknown task {name!r}")
+        own = self.original.id if self.original is not None and self.mode == "edit" else None
+        references.check(replace(snapshot, secrets=set(spec.secret_env.values())),
+                         [(spec, own)])
 
     def validate(self) -> bool:
         """Show what is wrong under its field; enable Save only when nothing is."""

@@ -3,9 +3,11 @@ named, and every task's name (for name pickers). Run on a pool thread by `Backgr
 
 from __future__ import annotations
 
+from app.core.references import Snapshot
 from app.core.task import Task
 from app.service import Service
 from app.store import task_queries
+from app.store import tasks as task_store
 
 
 def tasks_by_id(service: Service, ids: set[int]) -> tuple[list[Task], set[int]]:
@@ -13,6 +15,13 @@ def tasks_by_id(service: Service, ids: set[int]) -> tuple[list[Task], set[int]]:
     with service.store.read():
         found = task_queries.by_ids(ids)
     return found, ids - {t.id for t in found}
+
+
+def references(service: Service) -> Snapshot:
+    """Every task's id, name, edges and fallback (and the stored secrets' names): what the
+    editor checks a task against as it is typed, as the service will on save."""
+    with service.store.read():
+        return task_store.snapshot()
 
 
 def task_names(service: Service) -> list[str]:
