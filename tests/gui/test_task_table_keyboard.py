@@ -62,3 +62,27 @@ def test_the_task_table_from_the_keyboard(gui: Gui, qtbot: Any) -> None:
     opened = _editor_of(gui)
     assert opened.general.name.text() == selected
     opened.discard()
+
+
+def test_deleting_a_task_others_need_asks_once_and_says_what_it_does(gui: Gui,
+                                                                     qtbot: Any) -> None:
+    gui.service.create_task(command_task("up"))
+    gui.service.create_task(command_task("down", depends_on=["up"]))
+    gui.service.create_task(command_task("careful", fallback="up"))
+    window = gui.window
+    gui.wait_until(lambda: window.tasks_model.total == 3)
+    window.tasks_view.select_task(gui.service.get_task("up").id, focus=True)
+    window.activateWindow()
+    gui.wait_until(lambda: QApplication.activeWindow() is window)
+    answer = answer_question(qtbot, "Delete anyway")
+    later = answer_question(qtbot, "Delete anyway")  # a second question must not come
+    qtbot.keyClick(window.tasks_view.table, Qt.Key.Key_Delete)
+    gui.wait_until(lambda: answer.done and window.tasks_model.total == 2)
+    assert "“up” and its run history? This cannot be undone." in (answer.text or "")
+    assert ("'up' has dependent tasks (down) and tasks that fall back to it (careful); "
+            "deleting it anyway removes those dependencies and leaves those without a "
+            "fallback.") in (answer.text or "")
+    assert gui.service.get_task("down").spec.depends_on == ()
+    gui.qtbot.wait(300)
+    assert not later.done
+    later.expired = True

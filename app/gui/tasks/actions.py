@@ -36,6 +36,7 @@ from app.gui.qt import (
     Signal,
 )
 from app.gui.session import Session
+from app.gui.tasks import reads
 from app.gui.tasks.import_preview import CRONTAB, SYSTEMD, ImportPreview
 from app.gui.tasks.view import TasksView
 from app.gui.widgets import icons
@@ -312,12 +313,23 @@ class TaskActions(QObject):
         tasks = self._selected()
         if not tasks:
             return
+        ids = [t.id for t in tasks]
+        service = self.session.service
+        self.session.background.run(lambda: reads.in_use(service, ids),
+                                    lambda reasons: self._confirm_delete(tasks, reasons),
+                                    owner=self, title="Cannot delete the task")
+
+    def _confirm_delete(self, tasks: list[Task], reasons: list[str]) -> None:
+        """One question, with what deleting also does (runs cancelled, dependencies and
+        fallbacks removed) when the tasks run or others need them."""
         names = ", ".join(f"“{t.name}”" for t in tasks[:5]) + ("…" if len(tasks) > 5 else "")
         title = "Delete task" if len(tasks) == 1 else f"Delete {plural(len(tasks), 'task')}"
-        if not self.confirm(title, f"Delete {names} and {'its' if len(tasks) == 1 else 'their'}"
-                                   " run history? This cannot be undone.", title):
-            return
-        self.delete_tasks([t.id for t in tasks], force=False)
+        text = (f"Delete {names} and {'its' if len(tasks) == 1 else 'their'} run history? "
+                "This cannot be undone.")
+        if reasons:
+            text += "\n\n" + ".\n".join(reasons) + "."
+        if self.confirm(title, text, "Delete anyway" if reasons else title):
+            self.delete_tasks([t.id for t in tasks], force=bool(reasons))
 
     def delete_tasks(self, ids: list[int], force: bool) -> None:
         service = self.session.service

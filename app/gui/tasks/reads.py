@@ -28,3 +28,22 @@ def task_names(service: Service) -> list[str]:
     """Every task's name, sorted (pickers for dependencies, fallbacks and filters)."""
     with service.store.read():
         return task_queries.sorted_names()
+
+
+def in_use(service: Service, ids: list[int]) -> list[str]:
+    """Why deleting these tasks needs "Delete anyway", one reason per task that runs or is
+    needed by a task not deleted with it (the same words the service refuses with)."""
+    from app.core.errors import InUseError
+
+    with service.store.read():
+        names = {i: task_store.get(i).name for i in ids}
+        going = set(names.values())
+        reasons = []
+        for task_id, name in names.items():
+            refusal = InUseError.of(
+                name, task_store.active_runs(task_id),
+                [n for n in task_store.downstream_names(task_id) if n not in going],
+                [n for n in task_store.fallback_names(task_id) if n not in going])
+            if refusal is not None:
+                reasons.append(refusal.reason)
+    return reasons
