@@ -122,6 +122,10 @@ def test_drag_adds_a_dependency_and_a_cycle_is_refused(gui: Gui) -> None:
     assert len(gui.service.audit_events(limit=1000)) == audit_before
     gui.settle()
     assert len(view.canvas.edges) == 3
+    # a click on another task: the person has moved on, the refusal goes
+    gui.qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton,
+                         pos=node_centre(view, ids["Audit"]))
+    gui.wait_until(lambda: not view.banner.isVisible())
 
 
 def test_closure_filter_and_double_click_opens_the_editor(gui: Gui) -> None:

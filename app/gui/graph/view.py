@@ -132,7 +132,7 @@ class GraphView(QWidget):
         self.canvas.edge_requested.connect(self._on_canvas_edge_requested)
         self.canvas.open_requested.connect(self.open_task_requested)
         self.canvas.context_requested.connect(self._on_canvas_context_requested)
-        self.canvas.selection_changed.connect(lambda _node: self.selection_changed.emit())
+        self.canvas.selection_changed.connect(self._on_canvas_selection_changed)
 
     def picked_tasks(self) -> list[tuple[int, Task | None]]:
         """The selected node's task, for the task actions."""
@@ -282,6 +282,10 @@ class GraphView(QWidget):
         self._reload_soon.cancel()
 
     # -- adding a dependency ---------------------------------------------------------------
+
+    def _on_canvas_selection_changed(self, _node: object) -> None:
+        self.banner.clear_error()  # a refused edge was said; the person has moved on
+        self.selection_changed.emit()
 
     def _on_canvas_edge_requested(self, upstream: int, downstream: int) -> None:
         self.add_dependency(upstream, downstream)
