@@ -120,12 +120,19 @@ def test_metrics_say_what_p99_means_and_every_axis_names_its_unit(gui: Gui) -> N
     view.on_samples([MetricsSampled(now - timedelta(seconds=s), "system",
                                     {"cpu": 12.0, "memory": 40.0, "disk": 55.0, "running": 1,
                                      "queued": 0, "fires_per_min": 30,
-                                     "lateness_p99_ms": 4.0}) for s in (2, 1)])
+                                     "lateness_p99_ms": late}) for s, late in ((3, 283.0),
+                                                                               (2, 4.0),
+                                                                               (1, 4.0))])
     view.redraw()
     titles = [p.titleLabel.text for p in view.plots]
     joined = " ".join(titles)
-    assert "99 % of runs started within 4 ms" in joined
+    # the newest value, and the worst in view: a late start a minute ago is not hidden
+    assert "99 % of runs started within 4 ms now, 283 ms at worst in view" in joined
     assert "30 runs/min" in joined
+    in_flight = view.plots[3]  # one run: the axis counts 0, 1, 2 …, never 0.2 or -1
+    low, high = in_flight.viewRange()[1]
+    ticks = in_flight.getAxis("left").tickValues(low, high, 200)[0][1]  # the labelled ones
+    assert low >= 0 and high - low >= 4 and all(float(v).is_integer() for v in ticks), ticks
     assert "p99" not in joined and "fires" not in joined.lower()
     for plot in view.plots:
         assert plot.getAxis("left").labelText, plot.titleLabel.text

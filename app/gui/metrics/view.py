@@ -98,6 +98,7 @@ class MetricsView(QWidget):
         self.legends: list[Any] = []
         self.heads: dict[str, Any] = {}
         self._current: dict[str, float] = {}  # newest value of each series in the span
+        self._worst: dict[str, float] = {}  # and its highest
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.canvas, 1)
@@ -193,7 +194,8 @@ class MetricsView(QWidget):
             if yrange is not None:
                 plot.setYRange(*yrange, padding=0.02)
                 plot.enableAutoRange(y=False)
-            else:
+            else:  # counts and delays: never below 0, and whole steps for few runs (not 0.2)
+                plot.setLimits(yMin=0, minYRange=4)
                 plot.enableAutoRange(y=True)
                 plot.setAutoVisible(y=True)
             if len(curves) > 1:
@@ -215,7 +217,7 @@ class MetricsView(QWidget):
         if self._dirty:
             self._dirty = False
             t, values = self.history.span(self.span, now)
-            self._current = {}
+            self._current, self._worst = {}, {}
             for series, curve in self.curves.items():
                 y = values[SERIES.index(series)]
                 finite = np.flatnonzero(~np.isnan(y))
@@ -227,6 +229,7 @@ class MetricsView(QWidget):
                     last = finite[-1]
                     self.heads[series].setData([t[last]], [y[last]])
                     self._current[series] = float(y[last])
+                    self._worst[series] = float(np.nanmax(y))
             self._titles()
         self.plots[0].setXRange(now - self.span, now, padding=0)
         self.ticks += 1
@@ -240,8 +243,11 @@ class MetricsView(QWidget):
                 value = latest.get(series)
                 if isinstance(value, int | float):
                     shown = f"{value:.0f}" if unit != "%" else f"{value:.1f}"
-                    if series == "lateness_p99_ms":  # a percentile, said as one
-                        parts.append(f"99 % of runs started within {shown} ms")
+                    if series == "lateness_p99_ms":  # a percentile, said as one, now and
+                        worst = self._worst.get(series, value)  # at worst in the span shown
+                        parts.append(f"99 % of runs started within {shown} ms" + (
+                            f" now, {worst:.0f} ms at worst in view" if round(worst) > round(
+                                value) else ""))
                     elif len(curves) > 1:
                         parts.append(f"{shown} {legend}")
                     else:
