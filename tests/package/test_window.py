@@ -28,8 +28,8 @@ def test_the_window_opens_under_xvfb(bundle: Path, user: dict[str, str], xvfb: s
     window = subprocess.Popen([str(bundle)], env={**user, "DISPLAY": xvfb}, cwd=tmp_path,
                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        found = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name",
-                                "^Tickwork"], env={"DISPLAY": xvfb, "PATH": "/usr/bin:/bin"},
+        found = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--class",
+                                "Tickwork"], env={"DISPLAY": xvfb, "PATH": "/usr/bin:/bin"},
                                capture_output=True, text=True, timeout=90)
         assert found.returncode == 0, (tmp_path / "window.log").read_text()
         wid = found.stdout.split()[0]

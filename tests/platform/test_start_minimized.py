@@ -44,7 +44,7 @@ def desktop(tmp_path: Path) -> Iterator[dict[str, str]]:
 
 
 def _visible(env: dict[str, str]) -> list[str]:
-    found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "^Tickwork"],
+    found = subprocess.run(["xdotool", "search", "--onlyvisible", "--class", "Tickwork"],
                            env=env, capture_output=True, text=True, timeout=30)
     return found.stdout.split()
 
