@@ -128,8 +128,6 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     _sqlite_only(args)
     file = Path(args.file).expanduser().resolve()
-    if not file.is_file():
-        raise ValidationError("file", f"{file}: no such file")
     kept = restore_store(_home(args), file, actor="cli")
     print(f"restored {file}" + (f"; the store it replaced is kept as {kept}" if kept else ""))
     return EXIT_OK

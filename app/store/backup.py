@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from app.core.errors import StoreError
+from app.core.errors import StoreError, ValidationError
 from app.store.backend import is_postgres
 from app.store.home import BACKUPS_DIR, DB_NAME, FILE_MODE, make_private_dir, tighten
 from app.store.integrity import connect_readonly, identify, problems, readonly_uri
@@ -183,21 +183,27 @@ def daily(home: Path, now: datetime) -> Path | None:
 def verify(file: Path) -> int:
     """Check that `file` is a sound Tickwork store this version can open; its schema version.
     Raises StoreError naming what is wrong."""
+    if not file.exists():
+        raise ValidationError("file", f"{file}: no such file")
     if not file.is_file():
-        raise StoreError(f"{file}: no such backup file")
-    version = identify(file)
+        raise ValidationError("file", f"{file} is a folder, not a backup file")
+    try:
+        version = identify(file)
+    except StoreError as exc:  # (said of a home's store: "left it untouched (move it away…")
+        raise ValidationError("file", f"not a Tickwork backup: {str(exc).split(';')[0]}"
+                              ) from None
     if version is None:
-        raise StoreError(f"{file} is an empty database, not a Tickwork backup")
+        raise ValidationError("file", f"{file} is an empty database, not a Tickwork backup")
     if version > SCHEMA_VERSION:
-        raise StoreError(f"{file} has schema version {version}, newer than this Tickwork "
-                         f"understands ({SCHEMA_VERSION})")
+        raise ValidationError("file", f"{file} has schema version {version}, newer than "
+                              f"this Tickwork understands ({SCHEMA_VERSION})")
     con = connect_readonly(file)
     try:
         found = problems(con, full=True, limit=5)
     finally:
         con.close()
     if found:
-        raise StoreError(f"{file} fails the integrity check: {found[0]}")
+        raise ValidationError("file", f"{file} fails the integrity check: {found[0]}")
     return version
 
 

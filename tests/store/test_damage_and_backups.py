@@ -114,10 +114,14 @@ def test_restore_refuses_what_is_not_a_sound_tickwork_store(home: Path, cli: Any
     assert cli("task", "list").code == 0
     text = tmp_path / "notes.db"
     text.write_text("hello\n" * 100)
-    res = cli("restore", str(text))
-    assert res.code == 1 and "not an SQLite database" in one_line(res.err)
+    res = cli("restore", str(text))  # the user's input: exit 2, said of the file, not the home
+    line = one_line(res.err)
+    assert res.code == 2 and "not a Tickwork backup" in line and "not an SQLite database" in line
+    assert "--home" not in line
     res = cli("restore", str(tmp_path / "missing.db"))
     assert res.code == 2 and "no such file" in one_line(res.err)
+    res = cli("restore", str(tmp_path))
+    assert res.code == 2 and "is a folder, not a backup file" in one_line(res.err)
 
 
 def test_restore_is_refused_while_an_engine_holds_the_store(home: Path, cli: Any,
