@@ -351,7 +351,10 @@ class Engine:
         self.dispatcher.tick()
 
     def _tasks_changed(self, changed: set[int], names: set[str]) -> None:
-        self.tasks.names_changed(changed, names)
+        # a task changed or deleted elsewhere may be out of the cache while a run of it is in
+        # flight (a one-shot past its fire): its runs know it, so a deletion is noticed too
+        flying = {r.task.id for r in list(self.dispatcher.runs.values()) if r.task.name in names}
+        self.tasks.names_changed(changed | flying, names)
 
     def _runs_seen(self, rows: RunRows) -> None:
         self.requests.seen(rows)

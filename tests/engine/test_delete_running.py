@@ -8,7 +8,7 @@ from typing import Any
 
 import psutil
 
-from tests.engine.conftest import wait_until
+from tests.engine.conftest import soon, wait_until
 
 
 def _gone(pid: int) -> bool:
@@ -71,3 +71,20 @@ def test_a_dead_engine_s_command_is_stopped_by_a_cancel_or_a_delete(spawn: Any, 
     assert refused.code == 2 and "in progress" in refused.err
     assert cli("task", "delete", "deleted", "--force").code == 0
     assert _gone(pids["deleted"][1])
+
+
+def test_a_one_shot_deleted_after_its_fire_while_it_runs_is_stopped(spawn: Any, cli: Any,
+                                                                     tmp_path: Path) -> None:
+    """A one-shot task leaves the engine's task cache once it fired; deleted while its run
+    goes on, its command is stopped all the same."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    pid_file = tmp_path / "once.pid"
+    assert cli("task", "add", "once", "--shell", "--at", soon(1.0), "--command",
+               f"echo $$ > {pid_file}; exec sleep 60").code == 0
+    wait_until(lambda: pid_file.exists() and pid_file.read_text().strip(), 15)
+    pid = int(pid_file.read_text())
+    assert cli("task", "delete", "once", "--force").code == 0
+    wait_until(lambda: _gone(pid), 10)
+    assert engine.stop() == 0
+    assert "Traceback" not in engine.text()
