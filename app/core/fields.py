@@ -12,7 +12,7 @@ from typing import Any, Final
 
 from app.core.durations import parse_duration
 from app.core.errors import ValidationError
-from app.core.schedule.zones import in_range
+from app.core.schedule.zones import representable
 
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -120,7 +120,7 @@ def optional_time(value: object, name: str, tz: tzinfo) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise ValidationError(name, f"not an ISO 8601 date-time: {value!r}") from None
-    return in_range(parsed if parsed.tzinfo else parsed.replace(tzinfo=tz), name)
+    return representable(parsed if parsed.tzinfo else parsed.replace(tzinfo=tz), name)
 
 
 
@@ -130,9 +130,15 @@ def optional_time(value: object, name: str, tz: tzinfo) -> datetime | None:
 _INVISIBLE: Final = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 
-def visible(text: str, name: str) -> str:
-    """Text a person reads as it is: no control or format characters."""
-    bad = next((c for c in text if unicodedata.category(c) in _INVISIBLE), None)
+# format characters an emoji is made of (joiners, a flag's tag letters): fine in a tag
+_EMOJI_PARTS: Final = frozenset({0x200C, 0x200D, *range(0xE0020, 0xE0080)})
+
+
+def visible(text: str, name: str, *, emoji: bool = False) -> str:
+    """Text a person reads as it is: no control or format characters (with `emoji`, the
+    joiners and tag letters emoji sequences use are allowed; bidirectional controls never)."""
+    bad = next((c for c in text if unicodedata.category(c) in _INVISIBLE
+                and not (emoji and ord(c) in _EMOJI_PARTS)), None)
     if bad is not None:
         found = " ".join(filter(None, (f"U+{ord(bad):04X}", unicodedata.name(bad, ""))))
         raise ValidationError(name, f"must not contain control or format characters "
@@ -150,7 +156,7 @@ def names(value: object, name: str) -> tuple[str, ...]:
         item = item.strip()
         if not item:
             raise ValidationError(name, "contains an empty name")
-        visible(item, name)
+        visible(item, name, emoji=True)
         if item not in out:
             out.append(item)
     return tuple(out)

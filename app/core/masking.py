@@ -45,13 +45,17 @@ class Masker:
 
     def mask_data(self, data: Any) -> Any:
         """JSON-like data with every secret hidden in its strings, keys included (so a
-        value JSON escapes, `"` or `\\` in it, is found as it was given)."""
+        value JSON escapes, `"` or `\\` in it, is found as it was given), and in its numbers
+        (a number holding a secret's digits becomes text with them hidden)."""
         if isinstance(data, str):
             return self.mask(data)
         if isinstance(data, list):
             return [self.mask_data(item) for item in data]
         if isinstance(data, dict):
             return {self.mask(str(k)): self.mask_data(v) for k, v in data.items()}
+        if isinstance(data, int | float) and not isinstance(data, bool):  # a PIN, say
+            masked = self.mask(str(data))
+            return data if masked == str(data) else masked
         return data
 
     def _covered(self, text: str, carry: int = 0) -> list[tuple[int, int]]:

@@ -205,7 +205,7 @@ def test_import_ignores_ids_and_links_tasks_in_any_order(tmp_path: Path) -> None
     ('{"version": 1, "tasks": [{"name": "x", "action": {"kind": "command", "argv": ["true"]},'
      ' "tags": ["a\\nb"]}]}', "tags"),
     ('{"version": 1, "tasks": [{"name": "x", "action": {"kind": "command", "argv": ["true"]},'
-     ' "start_at": "9999-12-31T23:59:59-05:00"}]}', "tasks[0].start: must be between"),
+     ' "start_at": "9999-12-31T23:59:59-05:00"}]}', "tasks[0].start: is out of range"),
 ])
 def test_bad_import_files_exit_2_with_one_line(tmp_path: Path, content: str,
                                                needle: str) -> None:

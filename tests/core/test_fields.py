@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,3 +56,13 @@ def test_readers_name_the_field(read: Any, value: object, field: str, reason: st
         read(value)
     assert caught.value.field == field
     assert reason in caught.value.reason
+
+
+def test_tags_may_be_emoji_but_never_hide_what_they_say() -> None:
+    """An emoji made of several (ZWJ) or a flag (tag letters) is a tag like any other; a
+    control or a bidirectional override is refused, naming it."""
+    assert fields.names(["👨\u200d💻 dev", "🏴\U000e0067\U000e0062\U000e007f"], "tags") == (
+        "👨\u200d💻 dev", "🏴\U000e0067\U000e0062\U000e007f")
+    for bad, found in (("a\nb", "U+000A"), ("a\u202eb", "U+202E")):
+        with pytest.raises(ValidationError, match=re.escape(found)):
+            fields.names([bad], "tags")

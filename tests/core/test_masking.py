@@ -59,3 +59,14 @@ def test_examples() -> None:
     assert stream.feed("ter2!") == "***!"
     assert stream.feed("hunt") == ""
     assert stream.flush() == "hunt"  # the stream ended: it was not a secret after all
+
+
+def test_json_data_is_masked_in_its_strings_keys_and_numbers() -> None:
+    """A checkpoint's data: a secret is found however JSON would escape it, and a secret
+    made of digits is found in a number too (the number gives way to ***)."""
+    from app.core.masking import Masker
+
+    masker = Masker(['q"uo\\te', "123456"])
+    data = {"token": 'q"uo\\te', 'q"uo\\te': [1, 123456, 9.5, True, None], "pin": 7123456}
+    assert masker.mask_data(data) == {"token": "***", "***": [1, "***", 9.5, True, None],
+                                      "pin": "7***"}

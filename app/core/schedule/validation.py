@@ -15,7 +15,7 @@ from app.core.durations import format_duration
 from app.core.errors import ValidationError
 from app.core.schedule.cron import Cron, parse_cron
 from app.core.schedule.model import Schedule
-from app.core.schedule.zones import US, aware_in, utc, within
+from app.core.schedule.zones import US, aware_in, in_range, utc, within
 
 __all__ = ["MIN_INTERVAL_SECONDS", "validate_schedule"]
 
@@ -35,6 +35,9 @@ def validate_schedule(
         raise ValueError("now must be timezone-aware")
     start = aware_in(start, tz, "start")
     end = aware_in(end, tz, "end")
+    for moment, field in ((start, "start"), (end, "end"), (schedule.at, "at")):
+        if moment is not None:
+            in_range(moment, field)
     if start is not None and end is not None and utc(end) <= utc(start):
         raise ValidationError("end", f"must be after start ({_stamp(end)} <= {_stamp(start)})")
     if schedule.kind == "any" or schedule.exclude:

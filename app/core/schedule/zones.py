@@ -226,15 +226,26 @@ def aware_in(value: datetime | None, tz: tzinfo, field: str) -> datetime | None:
     return localize(value, tz, field)
 
 
-EARLIEST_YEAR, LATEST_YEAR = 1900, 9000
+EARLIEST_YEAR, LATEST_YEAR = 1900, 9998
 
 
 def in_range(value: datetime, field: str) -> datetime:
-    """A date-time the schedules can compute with: from 1900 to 9000 (a time in the year
-    9999 cannot even be said in UTC, and every fire after it would overflow)."""
-    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+    """A date-time a person may give a schedule: from 1900 to 9998 (a time in the year 9999
+    cannot always be said in UTC, and the fires after it would overflow). Checked on input
+    only: a stored time is read back whatever it is."""
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR or not (
+            EARLIEST_YEAR <= representable(value, field).astimezone(UTC).year <= LATEST_YEAR):
         raise ValidationError(field, f"must be between the years {EARLIEST_YEAR} and "
                               f"{LATEST_YEAR}: {value.isoformat()}")
+    return value
+
+
+def representable(value: datetime, field: str) -> datetime:
+    """`value`, once it is sure to have a UTC instant (year 1 at +01:00 has none)."""
+    try:
+        value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValidationError(field, f"is out of range: {value.isoformat()}") from None
     return value
 
 
@@ -248,11 +259,11 @@ def parse_datetime(text: str, tz: tzinfo | None, field: str) -> datetime:
         value = datetime.fromisoformat(raw)
     except ValueError:
         raise ValidationError(field, f"not an ISO 8601 date-time: {raw!r} {example}") from None
-    in_range(value, field)
     if value.tzinfo is None:
         if tz is None:
             raise ValidationError(field, f"needs a UTC offset: {raw!r}")
         value = localize(value, tz, field)
+    representable(value, field)
     return value.astimezone(tz) if tz is not None else value
 
 
