@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Callable
@@ -79,18 +80,19 @@ def verify_all(specs: list[TaskSpec], name: Callable[[int, str], str] = label) -
 
 
 def write_export(path: Path, data: dict[str, Any]) -> None:
-    """Write `data` as JSON to `path`, atomically and readable by the owner only. A link is
-    written through (the file it names is replaced, the link stays); `-`, a pipe or a device
-    (`/dev/stdout`) is written as a stream."""
+    """Write `data` as JSON to `path`, atomically and readable by the owner only. A link of
+    the user's own is written through (the file it names is replaced, the link stays), never
+    one someone else made or one in a shared folder such as /tmp; `-`, a pipe or a device
+    (`/dev/stdout`) is written as a stream, appending (a shell's `>>` file stays whole)."""
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if str(path) == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    target = Path(os.path.realpath(path))
-    if target.exists() and not target.is_file():
+    target = _written(path)
+    if target is None:  # a stream: a pipe, a terminal, a device, /dev/stdout
         try:
-            with open(target, "w", encoding="utf-8") as out:
+            with open(path, "a", encoding="utf-8") as out:
                 out.write(text)
         except OSError as exc:
             raise ValidationError("file", f"cannot write {path}: {exc.strerror}") from None
@@ -115,6 +117,28 @@ def write_export(path: Path, data: dict[str, Any]) -> None:
             raise ValidationError("file", f"cannot write {path}: {exc.strerror}") from None
         raise
     _sync_folder(folder)
+
+
+_STANDARD = (Path("/dev/stdout"), Path("/dev/stderr"), Path("/dev/stdin"))
+
+
+def _written(path: Path) -> Path | None:
+    """The regular file an export to `path` replaces (a link of the user's own followed),
+    or None for a stream; ValidationError for a link that must not be followed."""
+    absolute = Path(os.path.abspath(path))
+    if absolute in _STANDARD or absolute.parts[:3] in (("/", "dev", "fd"), ("/", "proc", "self")):
+        return None  # an open file of this process (`>> log` too): never replaced
+    if path.is_symlink():
+        shared = os.stat(absolute.parent).st_mode
+        if os.lstat(path).st_uid != os.geteuid() or (
+                shared & stat.S_ISVTX and shared & stat.S_IWOTH):
+            raise ValidationError("file", f"{path} is a link someone else could have made "
+                                  "(not yours, or in a shared folder): not followed; give "
+                                  "the file it names")
+        absolute = Path(os.path.realpath(path))
+    if absolute.exists() and not absolute.is_file() and not absolute.is_dir():
+        return None
+    return absolute
 
 
 def _sync_folder(folder: Path) -> None:

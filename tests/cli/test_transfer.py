@@ -267,6 +267,22 @@ def test_an_export_is_written_through_a_link_and_to_standard_output(tmp_path: Pa
     piped = tmp_path / "piped.json"
     piped.write_text(streamed.out)
     ok(third, "import", str(piped))
+    shared = tmp_path / "shared"  # a folder anyone writes in (as /tmp): its links are not
+    shared.mkdir()                # followed, whoever made them
+    shared.chmod(0o1777)
+    trap = shared / "tasks.json"
+    trap.symlink_to(real)
+    before = real.read_text()
+    refused = tickwork(home, "export", str(trap))
+    assert refused.code == 2 and "not followed" in refused.err and real.read_text() == before
+    log = tmp_path / "log.txt"  # `tickwork export /dev/stdout >> log.txt`: appended to
+    log.write_text("earlier lines\n")
+    with log.open("a") as out:
+        proc = subprocess.run([sys.executable, "-m", "app.cli", "--home", str(home), "export",
+                               "/dev/stdout"], stdout=out, stderr=subprocess.PIPE, text=True,
+                              cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert log.read_text().startswith("earlier lines\n{")
     configured = [{k: v for k, v in shown(h)["t"].items() if k not in NOT_CONFIGURED}
                   for h in (home, other, third)]
     assert configured[0] == configured[1] == configured[2]
