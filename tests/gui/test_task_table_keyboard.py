@@ -86,3 +86,24 @@ def test_deleting_a_task_others_need_asks_once_and_says_what_it_does(gui: Gui,
     gui.qtbot.wait(300)
     assert not later.done
     later.expired = True
+
+
+def test_tasks_that_need_one_another_are_deleted_together(gui: Gui, qtbot: Any) -> None:
+    """a, b and c where c waits for b: selected together, asked once, all three go."""
+    for name, extra in (("a", {}), ("b", {}), ("c", {"depends_on": ["b"]})):
+        gui.service.create_task(command_task(name, **extra))
+    window = gui.window
+    gui.wait_until(lambda: window.tasks_model.total == 3)
+    table = window.tasks_view.table
+    table.selectAll()
+    window.activateWindow()
+    gui.wait_until(lambda: QApplication.activeWindow() is window)
+    table.setFocus()
+    answer = answer_question(qtbot, "Delete 3 tasks")
+    later = answer_question(qtbot, "Delete anyway")  # must not be needed
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
+    gui.wait_until(lambda: answer.done and window.tasks_model.total == 0)
+    assert gui.service.list_tasks() == []
+    gui.qtbot.wait(300)
+    assert not later.done
+    later.expired = True

@@ -329,14 +329,16 @@ class TaskActions(QObject):
         if reasons:
             text += "\n\n" + ".\n".join(reasons) + "."
         if self.confirm(title, text, "Delete anyway" if reasons else title):
-            self.delete_tasks([t.id for t in tasks], force=bool(reasons))
+            # asked once: the tasks go together, whatever links them to one another
+            self.delete_tasks([t.id for t in tasks], force=True)
 
     def delete_tasks(self, ids: list[int], force: bool) -> None:
         service = self.session.service
 
         def work() -> int:
             for task_id in ids:
-                service.delete_task(task_id, force=force)
+                with contextlib.suppress(NotFoundError):  # gone meanwhile: nothing to do
+                    service.delete_task(task_id, force=force)
             return len(ids)
 
         def failed(error: BaseException) -> None:
