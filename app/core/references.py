@@ -90,7 +90,13 @@ def check(snapshot: Snapshot, batch: Sequence[tuple[TaskSpec, int | None]],
              else dag.find_cycle(graph))
     if cycle:
         index = next((i for i, s in enumerate(specs) if s.name in cycle), 0)
-        raise CycleError([str(n) for n in cycle], label(index, "depends_on"))
+        spec = specs[index]
+        # the field of the edge that closes it: what the task waits for ("after" is the
+        # schedule's list of tasks it runs after)
+        waits_for = cycle[cycle.index(spec.name) - 1] if cycle.index(spec.name) else cycle[-2]
+        field_name = ("after" if waits_for in spec.schedule.after
+                      and waits_for not in spec.depends_on else "depends_on")
+        raise CycleError([str(n) for n in cycle], label(index, field_name))
 
     next_of: dict[str, str | None] = {names[t]: names.get(f) for t, f in
                                       snapshot.fallbacks.items() if t not in changed}

@@ -72,3 +72,22 @@ def test_successor_cycle_only_reports_loops_through_the_changed_tasks() -> None:
     assert successor_cycle(old_loop, ["r"]) is None
     assert successor_cycle(old_loop, ["q"]) == ["q", "p", "q"]
     assert successor_cycle({"s": "s"}, ["s"]) == ["s", "s"]
+
+
+def test_a_cycle_is_named_under_the_field_of_the_edge_that_closes_it() -> None:
+    """prep after greet while greet waits for prep: the cycle is said under "after", where
+    the person made it; through depends_on, under "depends_on"."""
+    from datetime import UTC, datetime
+
+    from app.core.errors import CycleError
+    from app.core.task import TaskSpec
+
+    snapshot = Snapshot(names={1: "prep", 2: "greet"}, edges=[(2, 1)])
+    for extra, field in (({"schedule": {"kind": "after", "tasks": ["greet"]}}, "after"),
+                         ({"depends_on": ["greet"]}, "depends_on")):
+        spec = TaskSpec.from_json({"name": "prep", "action": {"kind": "command",
+                                                              "argv": ["true"]}, **extra},
+                                  now=datetime.now(UTC))
+        with pytest.raises(CycleError) as cycle:
+            check(snapshot, [(spec, 1)])
+        assert cycle.value.field == field and cycle.value.cycle == ["prep", "greet", "prep"]

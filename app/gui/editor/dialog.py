@@ -17,17 +17,16 @@ Escape (or Cancel, or closing the window) with unsaved changes asks before disca
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from app.core import references
 from app.core.errors import TickworkError, ValidationError
 from app.core.references import Snapshot
 from app.core.task import Task, TaskSpec
 from app.gui.background import describe_error
 from app.gui.editor.action_page import ActionPage
 from app.gui.editor.env_page import EnvPage
+from app.gui.editor.links import LinkCheck
 from app.gui.editor.page import Page
 from app.gui.editor.pages import (
     DependenciesPage,
@@ -95,7 +94,7 @@ class TaskEditor(QDialog):
         self.mode = mode
         self.original = task
         self.setObjectName("TaskEditor")
-        self._references: Snapshot | None = None  # the other tasks, once read
+        self.links = LinkCheck()
         self._touched = False
         self._edited = False
         self._saving = False
@@ -200,7 +199,7 @@ class TaskEditor(QDialog):
     def _on_references(self, snapshot: Snapshot) -> None:
         own = self.original.name if self.original is not None and self.mode == "edit" else None
         known = sorted(n for n in snapshot.names.values() if n != own)
-        self._references = snapshot
+        self.links.set(snapshot)
         self.schedule.set_known_names(known)
         self.dependencies.set_known_names(known)
         self.validate()
@@ -229,20 +228,11 @@ class TaskEditor(QDialog):
             before = self.original.spec.to_json()
             check_past = any(data.get(k) != before.get(k) for k in SCHEDULE_KEYS)
         spec = TaskSpec.from_json(data, now=now, check_past=check_past)
-        self._check_names(spec)
+        self.links.check(spec, self.original.id if self.original is not None
+                         and self.mode == "edit" else None)
         if not self.schedule.chosen():
             raise ValidationError("schedule", NOT_CHOSEN.lower())
         return data
-
-    def _check_names(self, spec: TaskSpec) -> None:
-        """The service's checks against the other tasks, as it is typed: a name taken, an
-        unknown or cyclic upstream or fallback (secrets are stored on save: not checked)."""
-        snapshot = self._references
-        if snapshot is None:
-            return
-        own = self.original.id if self.original is not None and self.mode == "edit" else None
-        references.check(replace(snapshot, secrets=set(spec.secret_env.values())),
-                         [(spec, own)])
 
     def validate(self) -> bool:
         """Show what is wrong under its field; enable Save only when nothing is."""
