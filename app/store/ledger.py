@@ -25,15 +25,24 @@ from typing import Any
 from app.store.backend import execute, executemany, ids_joined, is_postgres
 from app.store.models import db, from_utc_text, utc_text
 
-_CLAIM = (
-    "INSERT OR IGNORE INTO run (task_id, scheduled_for, attempt, status, trigger, queued_at,"
-    " reason, parent_run_id, engine, due_at, cancel_requested)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)"
-)
+# SQLite: a claim for a task deleted meanwhile (a retry or a fallback decided just before the
+# engine heard of the deletion) claims nothing, instead of failing its whole group commit
+_ROWS_OF_TASKS = ("INSERT OR IGNORE INTO run (task_id, scheduled_for, attempt, status, trigger,"
+                  " queued_at, reason, parent_run_id, engine, due_at, cancel_requested)"
+                  " SELECT *, 0 FROM (VALUES {}) WHERE column1 IN (SELECT id FROM task)")
+_CLAIM = _ROWS_OF_TASKS.format("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _COLUMNS = ("task_id, scheduled_for, attempt, status, trigger, queued_at, reason, parent_run_id,"
             " engine, due_at, cancel_requested")
-_CLAIM_PG = (f"INSERT INTO run ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE)"
-             " ON CONFLICT DO NOTHING RETURNING id")
+# PostgreSQL alike, the rows taken in their order (ids follow it, as the claims' order); a
+# column all NULL in a VALUES list would be text: the integer is said so
+_PG_ROW = "(?, ?, ?, ?, ?, ?, ?, CAST(? AS bigint), ?, ?, {})"
+_ROWS_OF_TASKS_PG = (f"INSERT INTO run ({_COLUMNS}) SELECT task_id, scheduled_for, attempt,"
+                     " status, trigger, queued_at, reason, parent_run_id, engine, due_at, FALSE"
+                     " FROM (VALUES {}) AS v(task_id, scheduled_for, attempt, status, trigger,"
+                     " queued_at, reason, parent_run_id, engine, due_at, n) WHERE v.task_id IN"
+                     " (SELECT id FROM task) ORDER BY v.n"
+                     " ON CONFLICT DO NOTHING RETURNING id, task_id, scheduled_for, attempt")
+_CLAIM_PG = _ROWS_OF_TASKS_PG.format(_PG_ROW.format(0))
 
 
 def claim(task_id: int, scheduled_for: datetime, attempt: int, status: str, trigger: str,
@@ -158,9 +167,7 @@ def claim_many(rows: list[tuple[Any, ...]]) -> list[int | None]:
     con = db.connection()
     out: list[int | None] = []
     for chunk in _chunks(rows):
-        sql = ("INSERT OR IGNORE INTO run (task_id, scheduled_for, attempt, status, trigger,"
-               " queued_at, reason, parent_run_id, engine, due_at, cancel_requested) VALUES "
-               + ",".join(["(?,?,?,?,?,?,?,?,?,?,0)"] * len(chunk)))
+        sql = _ROWS_OF_TASKS.format(",".join(["(?,?,?,?,?,?,?,?,?,?)"] * len(chunk)))
         params = [v for row in chunk for v in row]
         con.execute("SAVEPOINT claim_many")
         cur = con.execute(sql, params)
@@ -180,9 +187,7 @@ def claim_many(rows: list[tuple[Any, ...]]) -> list[int | None]:
 def _claim_many_pg(rows: list[tuple[Any, ...]]) -> list[int | None]:
     out: list[int | None] = []
     for chunk in _chunks(rows):
-        sql = (f"INSERT INTO run ({_COLUMNS}) VALUES "
-               + ",".join(["(?,?,?,?,?,?,?,?,?,?,FALSE)"] * len(chunk))
-               + " ON CONFLICT DO NOTHING RETURNING id, task_id, scheduled_for, attempt")
+        sql = _ROWS_OF_TASKS_PG.format(",".join(_PG_ROW.format(n) for n in range(len(chunk))))
         got = {(int(t), str(f), int(a)): int(i)
                for i, t, f, a in execute(sql, [v for row in chunk for v in row])}
         for row in chunk:  # a key twice in one chunk: only its first row claimed it

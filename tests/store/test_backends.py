@@ -245,6 +245,21 @@ def test_runs_record_their_life_and_output(svc: Service, opened: Store) -> None:
         assert runs.claimed_unfinished(["retrying"])[0][0] == retry
 
 
+def test_a_claim_for_a_task_deleted_meanwhile_claims_nothing(svc: Service,
+                                                             opened: Store) -> None:
+    """A retry or fallback decided just before its task was deleted: no row, no failed
+    commit for the claims beside it."""
+    a = svc.create_task(command_task("a")).id
+    gone = svc.create_task(command_task("gone")).id
+    svc.delete_task(gone)
+    with opened.write():
+        ids = ledger.claim_many([claim_row(a, T0), claim_row(gone, T0), claim_row(a, T0, 2)])
+        alone = ledger.claim(gone, T0, 1, "queued", "manual", T0, "e1")
+    assert ids[0] is not None and ids[1] is None and ids[2] is not None and alone is None
+    with opened.read():
+        assert runs.get(ids[2]).attempt == 2
+
+
 def test_latest_runs_of_many_tasks_across_the_id_lists(svc: Service, opened: Store) -> None:
     """The newest run of each task asked for, among many ids (1,502, most of them no
     task's — one parameter carries them all): each task's newest run, with its name."""
