@@ -70,7 +70,9 @@ class MainWindow(QMainWindow):
         store = session.store  # the home, or the shared store (never its password)
         # the store; Qt adds the application's name ("… — Tickwork") where the desktop shows it
         self.setWindowTitle(str(store.home if store.url is None else store.name))
-        self.setMinimumSize(800, 500)  # what every view is tested at (README)
+        # what every view is tested at (README), or the screen, if a small or scaled one
+        screen = self.screen().availableGeometry()
+        self.setMinimumSize(min(800, screen.width()), min(500, screen.height()))
         self.setWindowIcon(icons.app_icon())
         self.quitting = False
         bg = session.background

@@ -28,7 +28,14 @@ from typing import Any
 from app.core.errors import StoreError, ValidationError
 from app.store.backend import is_postgres
 from app.store.home import BACKUPS_DIR, DB_NAME, FILE_MODE, make_private_dir, tighten
-from app.store.integrity import connect_readonly, identify, problems, readonly_uri
+from app.store.integrity import (
+    DiskFull,
+    connect_readonly,
+    identify,
+    problems,
+    readonly_uri,
+    unusable,
+)
 from app.store.models import SCHEMA_VERSION
 
 KEEP_DAILY = 7
@@ -97,7 +104,10 @@ def make(home: Path, dest: Path | None = None, *, kind: str = "manual",
     src = sqlite3.connect(readonly_uri(source), uri=True)
     try:
         _write_copy(src, dest)
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, OSError) as exc:
+        failed = unusable(dest, exc)  # a full disk says so (the engine waits for space)
+        if isinstance(failed, DiskFull):
+            raise DiskFull(f"backup of {source} failed: {failed}") from None
         raise StoreError(f"backup of {source} failed: {exc}") from None
     finally:
         src.close()

@@ -12,6 +12,7 @@ cut network.
 
 from __future__ import annotations
 
+import errno
 import shutil
 import sqlite3
 import sys
@@ -57,7 +58,7 @@ def unusable(path: Path, exc: BaseException) -> StoreError:
         free = shutil.disk_usage(path.parent).free
     except OSError:
         free = None
-    full = fault_of(exc) == FULL or (
+    full = fault_of(exc) == FULL or getattr(exc, "errno", None) == errno.ENOSPC or (
         free is not None and free < LOW_SPACE and "I/O" in str(exc))
     if full:
         left = "" if free is None else f" ({free // 1024:,} KiB free)"

@@ -56,6 +56,9 @@ def test_a_full_disk_at_start_is_said_and_waited_for(small_disk: Path,
     listed = cli_at(home, "task", "list")
     assert listed.code == 1 and len(listed.err.strip().splitlines()) == 1
     assert "the disk holding it is full" in listed.err, listed.err
+    # even into a roomy disk: the store itself cannot be opened to be read; said so, once
+    backed = cli_at(home, "backup", str(tmp_path / "elsewhere.db"))
+    assert backed.code == 1 and "full" in backed.err and "Traceback" not in backed.err
     engine = EngineProcess(home, tmp_path / "engine.log")
     try:
         engine.wait_for("waiting for space")
