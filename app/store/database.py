@@ -307,6 +307,31 @@ def _never_reused_ids() -> None:
             db.execute_sql(extra)
 
 
+def _repair_references() -> None:
+    """A reference an older store let dangle (a row written while foreign keys were off) is
+    settled as its foreign key says a deletion is (a run whose task is gone goes, with its
+    output; a parent run or fallback that is gone is forgotten), said in the log; rather
+    than a store that can never be opened again. The migration backup keeps it as it was."""
+    settled = 0
+    while found := db.execute_sql("PRAGMA foreign_key_check").fetchall():
+        actions = {}
+        for table, rowid, _parent, fkid in found:
+            if (table, fkid) not in actions:
+                keys = db.execute_sql(f'PRAGMA foreign_key_list("{table}")').fetchall()
+                key = next(k for k in keys if k[0] == fkid)
+                actions[table, fkid] = (key[3], key[6])  # (column, on delete)
+            column, on_delete = actions[table, fkid]
+            if on_delete == "SET NULL":
+                db.execute_sql(f'UPDATE "{table}" SET "{column}" = NULL WHERE rowid = ?',
+                               (rowid,))
+            else:
+                db.execute_sql(f'DELETE FROM "{table}" WHERE rowid = ?', (rowid,))
+            settled += 1
+    if settled:
+        log.warning("the upgrade settled %d reference(s) the store had left dangling, as "
+                    "their deletion would have", settled)
+
+
 def switch_auto_vacuum() -> bool:
     """Make an existing store give deleted pages back (auto_vacuum=INCREMENTAL).
 
@@ -349,9 +374,8 @@ def migrate(from_version: int) -> None:
                     raise StoreError(f"no migration from schema version {version}")
                 step()
                 version += 1
-            if not postgres and db.execute_sql("PRAGMA foreign_key_check").fetchone():
-                raise StoreError("the migrated store's references do not hold: left as it "
-                                 "was")
+            if not postgres:
+                _repair_references()
             set_meta("schema_version", str(SCHEMA_VERSION))
     finally:
         if not postgres:

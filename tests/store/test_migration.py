@@ -147,3 +147,34 @@ def test_an_older_store_never_gives_a_deleted_task_s_or_run_s_id_again(home: Pat
     assert again > newest
     assert cli("task", "run", "again", "--json").json()["id"] > run
     assert cli("run", "show", str(run)).code == 2  # the deleted run stays gone
+
+
+def test_references_an_older_store_left_dangling_are_settled_not_a_dead_end(
+        home: Path, cli: Any) -> None:
+    """Rows written while foreign keys were off: a run of a task long gone (with its
+    output) and a retry whose parent run is gone. The upgrade settles them as their
+    deletion would have, and the store opens."""
+    path = _v2_store(home)
+    con = sqlite3.connect(path)
+    (task_id,) = con.execute("SELECT id FROM task").fetchone()
+    con.execute('INSERT INTO "run" (task_id, scheduled_for, attempt, status, "trigger", '
+                "cancel_requested) VALUES (9999, '2020-02-01T00:00:00.000000+00:00', 1, "
+                "'succeeded', 'schedule', 0)")
+    orphan = con.execute("SELECT max(id) FROM run").fetchone()[0]
+    con.execute("INSERT INTO run_output (run_id, seq, stream, text, at) VALUES (?, 0, "
+                "'stdout', 'x', '2020-02-01T00:00:00.000000+00:00')", (orphan,))
+    con.execute('INSERT INTO "run" (task_id, scheduled_for, attempt, status, "trigger", '
+                "cancel_requested, parent_run_id) VALUES (?, '2020-03-01T00:00:00.000000"
+                "+00:00', 2, 'failed', 'retry', 0, 777777)", (task_id,))
+    retry = con.execute("SELECT max(id) FROM run").fetchone()[0]
+    con.commit()
+    con.close()
+    assert cli("task", "list").code == 0
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT count(*) FROM run WHERE id = ?", (orphan,)).fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM run_output WHERE run_id = ?",
+                       (orphan,)).fetchone()[0] == 0
+    assert con.execute("SELECT parent_run_id FROM run WHERE id = ?", (retry,)).fetchone() == (
+        None,)
+    assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+    con.close()
