@@ -349,6 +349,9 @@ def switch_auto_vacuum() -> bool:
     return int(db.execute_sql("PRAGMA auto_vacuum").fetchone()[0]) == 2
 
 
+UPGRADE_WAITS = 60  # times the write lock's 10 s busy timeout a process waits on an upgrade
+
+
 def migrate(from_version: int) -> None:
     """Bring an older schema up to date, one step at a time, in one transaction, after an
     online backup of the store as it was (a `migration` backup, never rotated away); then,
@@ -364,19 +367,27 @@ def migrate(from_version: int) -> None:
         backup.make(Path(db.database).parent, kind="migration")
         db.execute_sql("PRAGMA foreign_keys = OFF")  # (outside a transaction, or ignored)
     try:
-        with write_batch():
-            # another process may have migrated while this one waited for the write lock
-            row = Meta.get_or_none(Meta.key == "schema_version")
-            version = max(from_version, int(row.value) if row else 0)
-            while version < SCHEMA_VERSION:
-                step = steps.get(version)
-                if step is None:
-                    raise StoreError(f"no migration from schema version {version}")
-                step()
-                version += 1
-            if not postgres:
-                _repair_references()
-            set_meta("schema_version", str(SCHEMA_VERSION))
+        for waits in range(UPGRADE_WAITS + 1):
+            try:
+                with write_batch():
+                    # another process may have migrated while this one waited for the lock
+                    row = Meta.get_or_none(Meta.key == "schema_version")
+                    version = max(from_version, int(row.value) if row else 0)
+                    while version < SCHEMA_VERSION:
+                        step = steps.get(version)
+                        if step is None:
+                            raise StoreError(f"no migration from schema version {version}")
+                        step()
+                        version += 1
+                    if not postgres:
+                        _repair_references()
+                    set_meta("schema_version", str(SCHEMA_VERSION))
+                break
+            except (pw.OperationalError, sqlite3.OperationalError) as exc:
+                if "locked" not in str(exc) or waits == UPGRADE_WAITS:
+                    raise
+                if not waits:  # a big store's upgrade takes a while: this one waits its turn
+                    log.info("another process is upgrading %s: waiting", db.database)
     finally:
         if not postgres:
             db.execute_sql("PRAGMA foreign_keys = ON")

@@ -178,3 +178,28 @@ def test_references_an_older_store_left_dangling_are_settled_not_a_dead_end(
         None,)
     assert con.execute("PRAGMA foreign_key_check").fetchall() == []
     con.close()
+
+
+def test_an_upgrade_waits_its_turn_past_the_write_lock_s_timeout(home: Path, cli: Any) -> None:
+    """Another process holds the write lock longer than SQLite's 10 s busy timeout (a big
+    store's upgrade in another process): the command waits and upgrades, not fails."""
+    import threading
+    import time
+
+    path = _v2_store(home)
+    holder = sqlite3.connect(path, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")  # the write lock, as an upgrading process holds it
+    release = threading.Timer(11.5, holder.rollback)
+    release.start()
+    started = time.monotonic()
+    try:
+        listed = cli("task", "list", "--json", timeout=120)
+    finally:
+        release.join()
+        holder.close()
+    assert listed.code == 0, listed.err
+    assert time.monotonic() - started >= 11
+    con = sqlite3.connect(path)
+    (version,) = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    con.close()
+    assert int(version) == SCHEMA_VERSION
