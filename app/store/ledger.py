@@ -33,14 +33,15 @@ _ROWS_OF_TASKS = ("INSERT OR IGNORE INTO run (task_id, scheduled_for, attempt, s
 _CLAIM = _ROWS_OF_TASKS.format("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _COLUMNS = ("task_id, scheduled_for, attempt, status, trigger, queued_at, reason, parent_run_id,"
             " engine, due_at, cancel_requested")
-# PostgreSQL alike, the rows taken in their order (ids follow it, as the claims' order); a
+# PostgreSQL alike, the rows taken in their order (ids follow it, as the claims' order), each
+# task looked up by its key (a scalar subquery: never a join that could scan every task); a
 # column all NULL in a VALUES list would be text: the integer is said so
 _PG_ROW = "(?, ?, ?, ?, ?, ?, ?, CAST(? AS bigint), ?, ?, {})"
 _ROWS_OF_TASKS_PG = (f"INSERT INTO run ({_COLUMNS}) SELECT task_id, scheduled_for, attempt,"
                      " status, trigger, queued_at, reason, parent_run_id, engine, due_at, FALSE"
                      " FROM (VALUES {}) AS v(task_id, scheduled_for, attempt, status, trigger,"
-                     " queued_at, reason, parent_run_id, engine, due_at, n) WHERE v.task_id IN"
-                     " (SELECT id FROM task) ORDER BY v.n"
+                     " queued_at, reason, parent_run_id, engine, due_at, n) WHERE (SELECT TRUE"
+                     " FROM task t WHERE t.id = v.task_id) ORDER BY v.n"
                      " ON CONFLICT DO NOTHING RETURNING id, task_id, scheduled_for, attempt")
 _CLAIM_PG = _ROWS_OF_TASKS_PG.format(_PG_ROW.format(0))
 
