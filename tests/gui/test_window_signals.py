@@ -34,9 +34,10 @@ def _sleepers(window: subprocess.Popen[bytes]) -> list[psutil.Process]:
     return found
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_quits_the_window_as_quit_does(cli: Any, home: Path, tmp_path: Path,
-                                                 signum: signal.Signals) -> None:
+def _window_with_a_slow_task(cli: Any, home: Path, tmp_path: Path
+                             ) -> tuple[subprocess.Popen[bytes], Path]:
+    """The real window (`python main.py`) over a home with a task "slow" that sleeps, and
+    the file its log goes to."""
     assert cli("task", "add", "slow", "--command", f"sleep {MARK}", "--manual").code == 0
     log = tmp_path / "window.log"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
@@ -44,6 +45,13 @@ def test_a_signal_quits_the_window_as_quit_does(cli: Any, home: Path, tmp_path: 
         window = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "--home", str(home)],
                                   cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
                                   stdout=subprocess.DEVNULL, stderr=err)
+    return window, log
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_quits_the_window_as_quit_does(cli: Any, home: Path, tmp_path: Path,
+                                                 signum: signal.Signals) -> None:
+    window, log = _window_with_a_slow_task(cli, home, tmp_path)
     try:
         wait_until(lambda: "engine running" in log.read_text(), 60)
         assert cli("task", "run", "slow").code == 0
@@ -72,13 +80,7 @@ def test_a_second_signal_ends_a_window_that_is_still_stopping(cli: Any, home: Pa
                                                                tmp_path: Path) -> None:
     """While the engine gives a running command its grace period, a second SIGTERM ends
     the process at once (SIGTERM's default): a stop that hangs can still be ended."""
-    assert cli("task", "add", "slow", "--command", f"sleep {MARK}", "--manual").code == 0
-    log = tmp_path / "window.log"
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    with log.open("w") as err:
-        window = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "--home", str(home)],
-                                  cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.DEVNULL, stderr=err)
+    window, log = _window_with_a_slow_task(cli, home, tmp_path)
     sleepers: list[psutil.Process] = []
     try:
         wait_until(lambda: "engine running" in log.read_text(), 60)
