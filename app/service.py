@@ -18,7 +18,7 @@ from typing import Any
 from app import preflight, transfer
 from app.core import references
 from app.core.commandline import keep_extras
-from app.core.errors import InUseError, NotFoundError, ValidationError
+from app.core.errors import NotFoundError, ValidationError
 from app.core.run import Run
 from app.core.schedule import next_fire_times, parse_timezone
 from app.core.task import FINISHED_STATUSES, Task, TaskSpec
@@ -213,8 +213,7 @@ class Service:
         now = _now(now)
         with self.store.write():
             task = tasks.get(ref)
-            refusal = InUseError.of(task.name, tasks.active_runs(task.id),
-                                    tasks.downstream_names(task.id), tasks.fallback_names(task.id))
+            refusal = tasks.in_use(task.id, task.name)
             if refusal is not None and not force:
                 raise refusal
             tasks.delete(task.id)

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import peewee as pw
 
-from app.core.errors import NotFoundError
+from app.core.errors import InUseError, NotFoundError
 from app.core.references import Snapshot
 from app.core.schedule import Schedule
 from app.core.task import Action, Task, TaskSpec
@@ -370,6 +370,15 @@ def fallback_names(task_id: int) -> list[str]:
     """The tasks that fall back to this one."""
     return [name for (name,) in TaskRow.select(TaskRow.name)
             .where(TaskRow.fallback == task_id).order_by(TaskRow.name).tuples()]
+
+
+def in_use(task_id: int, name: str, going: frozenset[str] = frozenset()
+           ) -> InUseError | None:
+    """Why deleting a task needs force (None: it does not): its runs in progress, the tasks
+    that wait for it or fall back to it, but for those in `going` (deleted with it)."""
+    return InUseError.of(name, active_runs(task_id),
+                         [n for n in downstream_names(task_id) if n not in going],
+                         [n for n in fallback_names(task_id) if n not in going])
 
 
 def update_row(task_id: int, values: dict[str, Any]) -> None:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Protocol
 
-from app.core.errors import InUseError, NotFoundError
+from app.core.errors import NotFoundError
 from app.core.task import Task
 from app.gui.editor.dialog import TaskEditor
 from app.gui.qt import (
@@ -330,28 +330,22 @@ class TaskActions(QObject):
             text += "\n\n" + ".\n".join(reasons) + "."
         if self.confirm(title, text, "Delete anyway" if reasons else title):
             # asked once: the tasks go together, whatever links them to one another
-            self.delete_tasks([t.id for t in tasks], force=True)
+            self.delete_tasks([t.id for t in tasks])
 
-    def delete_tasks(self, ids: list[int], force: bool) -> None:
+    def delete_tasks(self, ids: list[int]) -> None:
+        """Delete these tasks, asked already: with their runs, and the links others have to
+        them (a task gone meanwhile is skipped)."""
         service = self.session.service
 
         def work() -> int:
             for task_id in ids:
                 with contextlib.suppress(NotFoundError):  # gone meanwhile: nothing to do
-                    service.delete_task(task_id, force=force)
+                    service.delete_task(task_id, force=True)
             return len(ids)
-
-        def failed(error: BaseException) -> None:
-            if isinstance(error, InUseError) and not force:
-                if self.confirm("Delete anyway?", f"{error.reason}.\n\nDelete anyway?",
-                                "Delete anyway"):
-                    self.delete_tasks(ids, force=True)
-                return
-            self.session.background.report("Cannot delete the task", error)
 
         self.session.background.run(work,
                                     lambda n: self.message.emit(f"Deleted {plural(n, 'task')}."),
-                                    failed, owner=self, title="Cannot delete the task")
+                                    owner=self, title="Cannot delete the task")
 
     def show_runs_of_selected(self) -> None:
         tasks = self._selected()

@@ -33,17 +33,8 @@ def task_names(service: Service) -> list[str]:
 def in_use(service: Service, ids: list[int]) -> list[str]:
     """Why deleting these tasks needs "Delete anyway", one reason per task that runs or is
     needed by a task not deleted with it (the same words the service refuses with)."""
-    from app.core.errors import InUseError
-
     with service.store.read():
         names = {i: task_store.get(i).name for i in ids}
-        going = set(names.values())
-        reasons = []
-        for task_id, name in names.items():
-            refusal = InUseError.of(
-                name, task_store.active_runs(task_id),
-                [n for n in task_store.downstream_names(task_id) if n not in going],
-                [n for n in task_store.fallback_names(task_id) if n not in going])
-            if refusal is not None:
-                reasons.append(refusal.reason)
-    return reasons
+        going = frozenset(names.values())
+        refusals = [task_store.in_use(i, name, going) for i, name in names.items()]
+    return [r.reason for r in refusals if r is not None]

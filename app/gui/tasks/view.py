@@ -233,11 +233,8 @@ class TasksView(QWidget):
             return False
         if self._select_when_seen is not None and self._select_when_seen[0] == task_id:
             self._select_when_seen = None
-        index = self.model.index(row, 0)
-        self.table.selectionModel().setCurrentIndex(
-            index, QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows)
-        self.table.scrollTo(index)
+        self._select_row(row)
+        self.table.scrollTo(self.model.index(row, 0))
         if focus:
             self._update_state()  # (the first task: the table replaces the empty state now)
             self.table.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -255,10 +252,13 @@ class TasksView(QWidget):
         going, self._selection_going = self._selection_going, False
         rows = self.model.rowCount()
         if going and rows and not self.table.selectionModel().hasSelection():
-            index = self.model.index(min(first, rows - 1), 0)
-            self.table.selectionModel().setCurrentIndex(
-                index, QItemSelectionModel.SelectionFlag.ClearAndSelect
-                | QItemSelectionModel.SelectionFlag.Rows)
+            self._select_row(min(first, rows - 1))
+
+    def _select_row(self, row: int) -> None:
+        """That row alone selected, and current (what Enter opens is what Edit opens)."""
+        self.table.selectionModel().setCurrentIndex(
+            self.model.index(row, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows)
 
     def _on_model_rows_inserted(self) -> None:
         if self._select_when_seen is not None:
