@@ -173,10 +173,9 @@ def service(args: argparse.Namespace) -> Any:
 def stop_left_behind(svc: Any, run_ids: list[int] | None = None,
                      task_id: int | None = None) -> None:
     """Before these runs (or a task's) are cancelled or deleted: a command that a dead engine
-    left running
-    (killed before its next start's recovery) is stopped here, process tree and all — once
-    its run is no longer `running`, no recovery would ever look for it. With an engine
-    alive, that engine stops its own runs."""
+    left running (killed before its next start's recovery) is stopped here, process tree
+    and all — once its run is no longer `running`, no recovery would ever look for it. With
+    an engine alive, that engine stops its own runs."""
     from app.store import runs
     from app.store.lock import engine_lock
 

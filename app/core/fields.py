@@ -123,13 +123,10 @@ def optional_time(value: object, name: str, tz: tzinfo) -> datetime | None:
     return representable(parsed if parsed.tzinfo else parsed.replace(tzinfo=tz), name)
 
 
-
 # Unicode categories a name may not contain: controls, format characters (bidirectional
 # overrides such as U+202E, zero-width joiners), lone surrogates and line/paragraph separators:
 # each makes a name that reads differently from what it is.
 _INVISIBLE: Final = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-
-
 # format characters an emoji is made of (joiners, a flag's tag letters): fine in a tag
 _EMOJI_PARTS: Final = frozenset({0x200C, 0x200D, *range(0xE0020, 0xE0080)})
 

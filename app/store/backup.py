@@ -192,7 +192,7 @@ def daily(home: Path, now: datetime) -> Path | None:
 
 def verify(file: Path) -> int:
     """Check that `file` is a sound Tickwork store this version can open; its schema version.
-    Raises StoreError naming what is wrong."""
+    Raises ValidationError (field "file": the person's choice) naming what is wrong."""
     if not file.exists():
         raise ValidationError("file", f"{file}: no such file")
     if not file.is_file():

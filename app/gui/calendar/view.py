@@ -266,7 +266,7 @@ class CalendarView(QWidget):
         self._scroll_pending = data is not None and not data.complete
         now = datetime.now().astimezone()
         today = now.date() if now.date() in self.period.dates else None
-        days = dict(data.days.items()) if data is not None else {}
+        days = data.days if data is not None else {}
         y_of = self.week.grid.y_of
         recent = [e.start for e in (days[today].entries if today in days else ())
                   if e.start >= now - timedelta(hours=1)]

@@ -278,7 +278,8 @@ class TaskEditor(QDialog):
                 item.setIcon(QIcon())
                 item.setToolTip("")
 
-    def _on_save_key(self) -> None:  # Ctrl+Return: save, or show the page with what stops it
+    def _on_save_key(self) -> None:
+        """Ctrl+Return: save, or show the page with what stops it."""
         if not self._saving:
             self._on_save_clicked()
 
@@ -292,8 +293,10 @@ class TaskEditor(QDialog):
     def _show_first_error(self) -> None:
         """Show the first page with an error, the cursor in its field (typing goes there)."""
         index = self.page_with_error()
-        self.sidebar.setCurrentRow(index if index >= 0 else self.sidebar.currentRow())
-        widget = self.pages[index].first_error_widget() if index >= 0 else None
+        if index < 0:
+            return
+        self.sidebar.setCurrentRow(index)
+        widget = self.pages[index].first_error_widget()
         if widget is not None and widget.isEnabled():
             widget.setFocus(Qt.FocusReason.OtherFocusReason)
 
