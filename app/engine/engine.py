@@ -42,7 +42,6 @@ from __future__ import annotations
 import logging
 import os
 import queue
-import socket
 import sys
 import threading
 from collections.abc import Callable
@@ -52,7 +51,7 @@ from typing import Any
 
 from app.core.policy import should_retry
 from app.core.sweeps import keep_from_sweeps
-from app.engine import recovery
+from app.engine import lineage, recovery
 from app.engine.backups import DailyBackups
 from app.engine.clock import WALL, Clock
 from app.engine.control import Requests
@@ -99,7 +98,7 @@ class Engine:
         self.store = store
         self.home: Path = store.home
         self.clock = clock
-        self.id = f"{socket.gethostname()}:{os.getpid()}:{int(clock.time() * 1000)}"
+        self.id = lineage.engine_id(int(clock.time() * 1000))
         self.hub = EventHub()
         self.state = "stopped"
         self.lock = engine_lock(self.home, store.url)

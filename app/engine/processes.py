@@ -19,6 +19,9 @@ Then SIGTERM, a short grace, SIGKILL, and a wait until they are gone (a zombie c
 gone: it runs nothing, and only its parent can reap it). What cannot be found: a process
 that emptied its environment (`env -i`) *and* left the group *and* lost its parent; a
 process of another user is never touched.
+
+`stop_helpers` kills a dead engine's launchers and Python workers (app/engine/lineage.py)
+before its runs are stopped: one slow to read could start its last command after the look.
 """
 
 from __future__ import annotations
@@ -28,10 +31,12 @@ import logging
 import os
 import signal
 import time
+from collections.abc import Iterator
 
 import psutil  # type: ignore[import-untyped]  # no stubs installed
 
 from app import platform
+from app.engine.lineage import HELPER_VAR
 
 log = logging.getLogger("tickwork.engine")
 
@@ -50,27 +55,49 @@ _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _boot = [0.0, -1.0]  # the boot time psutil adds, and when it was read (monotonic)
 
 
+def _stat(pid: int) -> bytes | None:
+    """/proc/<pid>/stat; None when the process is gone (and reaped), b"" without /proc."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return b""
+
+
+def _start_ticks(stat: bytes) -> int:
+    return int(stat[stat.rindex(b")") + 2:].split()[19])  # field 22, `starttime`
+
+
+def _psutil_created(pid: int) -> float | None:
+    try:
+        return float(psutil.Process(pid).create_time())
+    except (psutil.Error, OSError):
+        return None
+
+
 def leader_created(pid: int) -> float | None:
     """A just-started leader's start time, to tell it from a later process with its pid:
     psutil's `create_time()`, read here in one go from /proc where there is one (a launcher
-    asks for every command it starts; psutil's way reads two files and builds an object)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            stat = fh.read()
-    except FileNotFoundError:
-        return None  # already gone (and reaped): the token still finds what it left
-    except OSError:
-        stat = b""
-    if not stat:  # no /proc here
-        try:
-            return float(psutil.Process(pid).create_time())
-        except (psutil.Error, OSError):
-            return None
+    asks for every command it starts; psutil's way reads two files and builds an object).
+    None when it is already gone: the token still finds what it left."""
+    stat = _stat(pid)
+    if not stat:
+        return None if stat is None else _psutil_created(pid)
     now = time.monotonic()
     if now - _boot[1] > 1.0:  # psutil reads it afresh each time (the wall clock may move)
         _boot[:] = [float(psutil.boot_time()), now]
-    ticks = int(stat[stat.rindex(b")") + 2:].split()[19])  # field 22, `starttime`
-    return ticks / _TICKS + _boot[0]
+    return _start_ticks(stat) / _TICKS + _boot[0]
+
+
+def _identity(pid: int) -> str | None:
+    """Which process `pid` names now, in words no clock change alters (its start in clock
+    ticks since boot where there is /proc); None when there is none."""
+    stat = _stat(pid)
+    if not stat:
+        return None if stat is None else repr(_psutil_created(pid))
+    return str(_start_ticks(stat))
 
 
 def _alive(proc: psutil.Process) -> bool:
@@ -82,11 +109,9 @@ def _alive(proc: psutil.Process) -> bool:
         return True  # cannot tell: assume it runs
 
 
-def with_tokens(tokens: set[str]) -> dict[str, list[psutil.Process]]:
-    """This user's live processes whose environment carries one of `tokens`, by token."""
-    found: dict[str, list[psutil.Process]] = {}
-    if not tokens:
-        return found
+def _environments(var: str) -> Iterator[tuple[psutil.Process, str]]:
+    """This user's other processes whose environment carries `var`, with its value
+    (processes gone, or not ours to read, are skipped)."""
     me = os.getpid()
     uid = os.getuid() if hasattr(os, "getuid") else None
     for proc in psutil.process_iter():
@@ -95,12 +120,66 @@ def with_tokens(tokens: set[str]) -> dict[str, list[psutil.Process]]:
         try:
             if uid is not None and proc.uids().real != uid:
                 continue
-            token = proc.environ().get(TOKEN_VAR)
+            value = proc.environ().get(var)
         except (psutil.Error, OSError):
-            continue  # gone, or not ours to read
+            continue
+        if value is not None:
+            yield proc, value
+
+
+def with_tokens(tokens: set[str]) -> dict[str, list[psutil.Process]]:
+    """This user's live processes whose environment carries one of `tokens`, by token."""
+    found: dict[str, list[psutil.Process]] = {}
+    if not tokens:
+        return found
+    for proc, token in _environments(TOKEN_VAR):
         if token in tokens and _alive(proc):
             found.setdefault(token, []).append(proc)
     return found
+
+
+_mark: list[object] = [0, ""]  # (pid, mark) of this process, made once per process
+
+
+def helper_mark() -> str:
+    """HELPER_VAR's value for the helpers this process starts: its pid and start time (a
+    later process with the same pid has another start time). Made afresh after a fork."""
+    pid = os.getpid()
+    if _mark[0] != pid:
+        _mark[:] = [pid, f"{pid}:{_identity(pid)}"]
+    return str(_mark[1])
+
+
+def stop_helpers(engine_pids: set[int], wait: float = 10.0) -> int:
+    """SIGKILL this user's helpers (launchers, Python workers) of the engine processes
+    `engine_pids` that are gone, and wait until they are gone too; how many there were.
+    A helper of a live process (ours, or a later one with the same pid) is never touched.
+
+    Looked for again until a look finds none: a command a launcher was starting as it was
+    killed shows the launcher's environment until it execs (vfork), so it is found here
+    before, or by its run's token after."""
+    if not engine_pids:
+        return 0
+    killed: dict[int, psutil.Process] = {}
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        fresh = [proc for proc, mark in _environments(HELPER_VAR)
+                 if _orphaned_helper(mark, engine_pids) and _alive(proc)]
+        if not fresh:
+            break
+        for proc in fresh:
+            with contextlib.suppress(psutil.Error, OSError):
+                proc.send_signal(platform.SIGKILL)  # psutil refuses a pid reused since
+            killed[proc.pid] = proc
+        while any(_alive(p) for p in fresh) and time.monotonic() < deadline:
+            time.sleep(POLL)
+    return len(killed)
+
+
+def _orphaned_helper(mark: str, engine_pids: set[int]) -> bool:
+    """The mark names one of `engine_pids`, and that process is gone."""
+    pid, _, identity = mark.partition(":")
+    return pid.isdigit() and int(pid) in engine_pids and _identity(int(pid)) != identity
 
 
 class RunProcesses:

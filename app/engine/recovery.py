@@ -6,13 +6,14 @@
 Runs a dead engine had claimed but not finished (`queued`, `waiting`, `running`) become
 `interrupted`; the engine then retries them by their task's policy (at-least-once: an
 action that was running when the process died may run again, and a checkpoint lets it
-resume). Before that, every process such a run left behind is stopped and gone
-(`processes`: its group, while the leader's pid still has the recorded start time, its
-tree, and whatever carries its token, setsid escapees included), so a retry never runs
-beside the attempt it replaces. The run becomes `interrupted` and its retry is claimed
-(`retrying`, due at once) in one commit — the same `ledger.interrupt` a graceful stop uses
-(`control.interrupt`) — so a kill between the two cannot lose the retry; the retries are
-then armed like any retry waiting out its backoff.
+resume). Before that, every process such a run left behind is stopped and gone (`processes`:
+its group, while the leader's pid still has the recorded start time, its tree, and whatever
+carries its token, setsid escapees included), so a retry never runs beside the attempt it
+replaces; first the dead engine's launchers and Python workers are killed (lineage.py), so
+none starts a command or action it was handed but had not read. The run becomes
+`interrupted` and its retry is claimed (`retrying`, due at once) in one commit — the same
+`ledger.interrupt` a graceful stop uses (`control.interrupt`) — so a kill between the two
+cannot lose the retry; the retries are then armed like any retry waiting out its backoff.
 
 The window between a command's start and the commit of its `running` row (which carries
 its process group): a `kill -9` there leaves the row `queued` with no group, but the
@@ -37,7 +38,7 @@ from app.core.run import Run
 from app.core.schedule import build_trigger, parse_timezone
 from app.core.schedule.triggers import first_fire
 from app.core.task import Task
-from app.engine import processes
+from app.engine import lineage, processes
 from app.engine.control import Requests
 from app.engine.dispatcher import Dispatcher
 from app.engine.events import RunChanged
@@ -89,9 +90,16 @@ def orphans() -> list[Orphan]:
 
 
 def stop_leftovers(found: list[Orphan], grace: float = KILL_GRACE) -> None:
-    """Stop every process the orphaned runs left running, and wait until they are gone."""
+    """Stop every process the orphaned runs left running, and wait until they are gone:
+    first the dead engines' launchers and Python workers (one that had not yet read the
+    last command handed to it would start it later, beside its retry), then the runs'."""
     if not found:
         return
+    helpers = processes.stop_helpers({pid for o in found
+                                      if (pid := lineage.local_pid(o.engine)) is not None})
+    if helpers:
+        log.warning("killed %d launcher or Python worker process(es) of a dead engine",
+                    helpers)
     stopped, _stuck = processes.stop_all(
         [processes.RunProcesses(processes.run_token(o.id, o.engine), o.pgid, o.leader_created)
          for o in found], grace)

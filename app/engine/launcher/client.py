@@ -32,7 +32,8 @@ from typing import Any
 
 from app.engine.attempts import Attempt, Outcome, Sink
 from app.engine.launcher import protocol
-from app.engine.processes import KILL_GRACE, TOKEN_VAR, RunProcesses, stop_all
+from app.engine.lineage import HELPER_VAR
+from app.engine.processes import KILL_GRACE, TOKEN_VAR, RunProcesses, helper_mark, stop_all
 
 log = logging.getLogger("tickwork.engine")
 
@@ -92,6 +93,7 @@ class Link:
         req_r, self.requests = os.pipe()
         self.results, res_w = os.pipe()
         env = dict(os.environ)
+        env[HELPER_VAR] = helper_mark()  # a later engine's recovery finds it (lineage.py)
         if not getattr(sys, "frozen", False):  # the launcher imports this same `app`
             root = str(Path(__file__).resolve().parents[3])
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))

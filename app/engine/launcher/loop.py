@@ -37,6 +37,7 @@ from typing import Any
 from app import platform
 from app.engine.capture import Capture
 from app.engine.launcher import protocol, spawn
+from app.engine.lineage import Parent
 from app.engine.processes import KILL_GRACE, RunProcesses, leader_created, stop_all
 
 LINGER = 1.0  # seconds a leader's pipes may stay open after it exited
@@ -77,6 +78,7 @@ class Launcher:
 
     def __init__(self, requests: int, results: int, stop_orphans: bool = False) -> None:
         self.stop_orphans = stop_orphans
+        self.parent = Parent()  # drops HELPER_VAR before base_env copies the environment
         self.requests = requests
         self.results = results
         self.sel = selectors.DefaultSelector()
@@ -121,8 +123,8 @@ class Launcher:
             data = os.read(self.requests, 1 << 20)
         except OSError:
             data = b""
-        if not data:
-            self.open = False
+        if not data or self.parent.gone():  # frames the engine wrote just before it died
+            self.open = False  # are not started: nobody would watch them (lineage.py)
             return
         for message in self.frames.feed(data):
             kind = message[0]

@@ -16,6 +16,8 @@ from typing import Protocol
 
 from app import platform
 from app.engine.attempts import Attempt
+from app.engine.lineage import HELPER_VAR
+from app.engine.processes import helper_mark
 from app.engine.pyworkers import protocol
 from app.engine.pyworkers.worker import PATH_VAR, PYTHONPATH_VAR
 
@@ -53,6 +55,7 @@ class WorkerProcess:
         env[PATH_VAR] = json.dumps([str(p) for p in sys.path])
         env[PYTHONPATH_VAR] = json.dumps(os.environ.get("PYTHONPATH"))
         env["PYTHONPATH"] = _APP_ROOT
+        env[HELPER_VAR] = helper_mark()  # a later engine's recovery finds it (lineage.py)
         try:
             self.proc = subprocess.Popen(
                 worker_argv(run_there.fileno(), control_there.fileno()),

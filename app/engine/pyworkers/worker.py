@@ -26,6 +26,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from app.engine.lineage import Parent
 from app.engine.pyworkers import protocol
 from app.engine.pyworkers.context import RunContext
 
@@ -245,6 +246,7 @@ def _search_path() -> None:
 def main(argv: list[str] | None = None) -> int:
     """`worker RUN_FD CONTROL_FD`: serve runs until the engine closes the channel."""
     args = sys.argv[1:] if argv is None else argv
+    parent = Parent()  # before anything copies the environment
     run_sock = socket.socket(fileno=int(args[0]))
     control = socket.socket(fileno=int(args[1]))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C is the engine's
@@ -257,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     frames = protocol.Frames()
     while True:
         data = run_sock.recv(262144)
-        if not data:
+        if not data or parent.gone():  # a run sent just before the engine died: not run
             os._exit(0)
         for kind, payload in frames.feed(data):
             if kind == protocol.RUN:
