@@ -207,6 +207,20 @@ class Home:
         return int(self.query(f"SELECT count(*) FROM run WHERE status IN ({marks})",
                               *ACTIVE)[0][0])
 
+    def runs_of(self, task: str) -> list[list[Any]]:
+        """Every run of one task: id, fire, attempt, status, engine, group, times, reason."""
+        rows = self.query(
+            "SELECT r.id, r.scheduled_for, r.attempt, r.status, r.engine, r.pgid, "
+            "r.started_at, r.finished_at, r.reason FROM run r JOIN task t ON t.id = r.task_id "
+            "WHERE t.name = ? ORDER BY r.id", task)
+        return [list(row) for row in rows]
+
+    def warnings(self, limit: int = 40) -> list[str]:
+        """The engines' WARNING and ERROR lines, each prefixed with its engine's number."""
+        lines = [f"{n}: {line}" for n, eng in enumerate(self.engines)
+                 for line in eng.text().splitlines() if " WARNING " in line or " ERROR " in line]
+        return lines[-limit:]
+
     def integrity(self) -> list[str]:
         """`PRAGMA integrity_check` lines other than 'ok' (empty: intact)."""
         rows = self.query("PRAGMA integrity_check")

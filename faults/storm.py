@@ -74,10 +74,21 @@ def storm(folder: Path, *, tasks: int, kills: int, seed: int,
                               f"over {tasks} tasks in "
                               f"{verdict['seconds']:.0f} s: {verdict['runs']:,} runs ({shown})")
         verdict["ok"] = verdict["ok"] and code == 0
+        if not verdict["ok"]:  # what a failure on CI needs to be understood from its output
+            verdict["evidence"] = evidence(home, verdict)
         return verdict
     finally:
         home.stop_all()
         kill_marked(mark)
+
+
+def evidence(home: Home, verdict: dict[str, Any]) -> dict[str, Any]:
+    """The engines' warnings and the ledger rows of the tasks the verdict names."""
+    named = {str(k[0]) if isinstance(k, list) else str(k)
+             for examples in verdict["examples"].values() if isinstance(examples, list)
+             for k in examples}
+    return {"warnings": home.warnings(), "runs": {name: home.runs_of(name)
+                                                  for name in sorted(named)[:5]}}
 
 
 def kill_a_worker(engine_pid: int, rng: random.Random) -> int:

@@ -45,4 +45,3 @@ class Parent:
     def gone(self) -> bool:
         """It died (this process was handed to another parent): take no more work."""
         return os.getppid() != self.pid
-
