@@ -41,8 +41,10 @@ def build(folder: Path, count: int, start: datetime, end: datetime, mark: str,
     tasks: list[dict[str, Any]] = []
     env = {MARK_VAR: mark}
 
-    def timing(period: float) -> dict[str, Any]:
-        first = start + timedelta(seconds=rng.uniform(0, period))
+    span = (end - start).total_seconds()
+
+    def timing(period: float) -> dict[str, Any]:  # a first fire by the end: a valid task
+        first = start + timedelta(seconds=rng.uniform(0, min(period, span)))
         return {"schedule": {"kind": "interval", "seconds": period},
                 "start_at": first.isoformat(), "end_at": end.isoformat(),
                 "timezone": "UTC", "catch_up": "all"}

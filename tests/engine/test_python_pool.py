@@ -1,11 +1,13 @@
 """How the pool of Python workers (app/engine/pyworkers/pool.py) gives runs to workers: a
 run that finds every worker busy waits for the first one free, not behind a new worker's
 start-up; workers are started ahead of the first Python fire; a worker that cannot start
-fails one waiting run and no more. Real worker processes, real runs."""
+fails one waiting run and no more (one killed while it starts interrupts it). Real worker
+processes, real runs."""
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 import time
@@ -125,6 +127,51 @@ def test_a_worker_that_cannot_start_fails_one_waiting_run_and_no_more(
     again = attempt("whoami", path=str(tmp_path / "who"))
     pool.hand(again)
     assert ends.end(again).status == "succeeded"  # the next run gets a worker that starts
+
+
+def test_a_start_killed_from_outside_interrupts_one_waiting_run_for_its_retries(
+        ends: Ends, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A worker killed while it starts (a person, the OOM killer) is not a broken
+    interpreter: the run it was started for ends `interrupted`, as when a worker is killed
+    under its run, so the task's retries follow; the next start serves the other run."""
+    slow = tmp_path / "slow"
+    real = process.worker_argv
+    monkeypatch.setattr(process, "worker_argv", lambda run_fd, control_fd: [
+        sys.executable, "-c", "import os, sys, time\n"
+        f"while os.path.exists({str(slow)!r}): time.sleep(0.02)\n"
+        "os.execv(sys.argv[1], sys.argv[1:])", *real(run_fd, control_fd)])
+    slow.touch()
+    workers = PythonWorkers(ends, RunContext, most=1)
+    try:
+        first, second = (attempt("whoami", path=str(tmp_path / "who")) for _ in range(2))
+        workers.hand(first)
+        workers.hand(second)
+        starting = wait_until(workers.pids, 10)
+        os.kill(starting[0], signal.SIGKILL)
+        outcome = ends.end(first)
+        assert (outcome.status, outcome.error) == (
+            "interrupted", "the Python worker could not start (killed by signal SIGKILL)")
+        slow.unlink()
+        assert ends.end(second).status == "succeeded"
+    finally:
+        workers.close()
+
+
+def test_a_run_waiting_behind_one_killed_at_its_timeout_gets_a_new_worker(
+        ends: Ends, tmp_path: Path) -> None:
+    """The only worker is killed when its run times out: the run that waited behind it
+    is not left waiting for a run that may never come to start another."""
+    workers = PythonWorkers(ends, RunContext, most=1)
+    try:
+        hung = attempt("spin", path=str(tmp_path / "spin"))
+        hung.timeout = 0.5
+        behind = attempt("whoami", path=str(tmp_path / "who"))
+        workers.hand(hung)
+        workers.hand(behind)
+        assert ends.end(hung).status == "timed_out"
+        assert ends.end(behind).status == "succeeded"
+    finally:
+        workers.close()
 
 
 def test_a_waiting_run_is_stopped_where_it_waits_and_a_hung_start_is_killed(

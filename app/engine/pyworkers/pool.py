@@ -32,6 +32,7 @@ import logging
 import os
 import queue
 import selectors
+import signal
 import subprocess
 import threading
 import time
@@ -41,16 +42,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from app import platform
-from app.engine.attempts import Attempt, Outcome, Sink, resolve_secrets, utcnow
+from app.engine.attempts import Attempt, Outcome, Sink, utcnow
 from app.engine.pyworkers import protocol
 from app.engine.pyworkers.deadlines import Deadlines
 from app.engine.pyworkers.process import TERM_GRACE, WorkerProcess, exit_text
-from app.engine.pyworkers.run import Run, Served, time_out
+from app.engine.pyworkers.run import Run, Served, request_frame, time_out
 
 __all__ = ["TERM_GRACE", "PythonWorkers", "Served"]
 READ_SIZE = 262144
 log = logging.getLogger("tickwork.engine")
 START_TIMEOUT = 30.0  # seconds a new worker has to say hello before it is killed
+# a start ended by one of these was stopped from outside, not broken (a person, the OOM killer)
+STOP_SIGNALS = frozenset(int(getattr(signal, name)) for name in
+                         ("SIGKILL", "SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, name))
 
 
 @dataclass(eq=False, slots=True)
@@ -101,7 +105,7 @@ class PythonWorkers:
         """Hand a Python attempt to an idle worker, or let it wait for the first one free
         (its cancel and its timeout end it there); the sink hears its end (from the reader
         thread, or from this one if it cannot go anywhere)."""
-        request = self._request(attempt)
+        request = request_frame(attempt, self.sink)
         since = time.monotonic()
         boot = False
         with self._lock:
@@ -215,15 +219,17 @@ class PythonWorkers:
                     worker.pid, START_TIMEOUT)
         platform.kill_group(worker.pid, platform.SIGKILL)
 
-    def _not_started(self, why: str) -> None:
-        """A worker started for waiting runs never came up: the first of them fails with
-        why (so each start that fails fails one run at most, and a broken interpreter
-        cannot loop); a warm one that fails while no run waits fails nothing."""
+    def _not_started(self, why: str, status: str = "failed") -> None:
+        """A worker started for waiting runs never came up: the first of them ends with
+        why (so each start that fails ends one run at most, and a broken interpreter
+        cannot loop) — `failed`, or `interrupted` when something outside stopped the start
+        (a kill, the OOM killer), which the task's retries follow as for a worker killed
+        mid-run; a warm one that fails while no run waits ends nothing."""
         with self._lock:
             self._booting -= 1
-            failed = self._waiting.popleft() if self._waiting else None
-        if failed is not None:
-            self._end_waiting(failed, Outcome("failed", utcnow(), error=why))
+            ended = self._waiting.popleft() if self._waiting else None
+        if ended is not None:
+            self._end_waiting(ended, Outcome(status, utcnow(), error=why))
 
     def _free(self, worker: WorkerProcess) -> None:
         """`worker` can take a run: the first waiting one, else it is idle."""
@@ -249,20 +255,35 @@ class PythonWorkers:
             self._free(worker)
 
     def discard(self, worker: WorkerProcess) -> int | None:
-        """Forget a worker and make sure it is gone (blocks up to `TERM_GRACE`)."""
-        with self._lock:
-            self._all.discard(worker)
-            with contextlib.suppress(ValueError):
-                self._idle.remove(worker)
+        """Forget a worker and make sure it is gone (blocks up to `TERM_GRACE`); runs that
+        wait get the workers its place makes room for."""
+        self._forget(worker)
+        self._top_up()
         return worker.stop()
 
     def _retire(self, worker: WorkerProcess) -> None:
+        self._forget(worker)
+        threading.Thread(target=self.discard, args=(worker,), daemon=True,
+                         name="tickwork-python-retire").start()
+
+    def _forget(self, worker: WorkerProcess) -> None:
         with self._lock:
             self._all.discard(worker)
             with contextlib.suppress(ValueError):
                 self._idle.remove(worker)
-        threading.Thread(target=self.discard, args=(worker,), daemon=True,
-                         name="tickwork-python-retire").start()
+
+    def _top_up(self) -> None:
+        """Start a worker for each waiting run no start is under way for, as far as `most`
+        allows: a worker that died, was killed at a timeout or failed to start leaves room
+        that `hand` found none of, and no later run may come to use it."""
+        more = 0
+        with self._lock:
+            while not self._stopping and len(self._waiting) > self._booting and self._room():
+                self._booting += 1
+                self._launching += 1
+                more += 1
+        for _ in range(more):
+            self._boot()
 
     def stop_later(self, worker: WorkerProcess, run_id: int, after: float) -> None:
         """Kill `worker` `after` seconds from now if it is still on `run_id` then."""
@@ -370,18 +391,6 @@ class PythonWorkers:
         code = self.discard(worker)
         why = (f"did not start within {START_TIMEOUT:g}s" if worker.late
                else exit_text(code))
-        self._not_started(f"the Python worker could not start ({why})")
-
-    def _request(self, attempt: Attempt) -> bytes:
-        action = attempt.action
-        request: dict[str, Any] = {
-            "run_id": attempt.run_id, "target": action.target, "cwd": action.cwd,
-            "kwargs": action.kwargs, "task_name": attempt.task_name,
-            "scheduled_for": attempt.scheduled_for.isoformat(), "attempt": attempt.attempt,
-            "resume_state": attempt.resume_state, "env": attempt.env}
-        if attempt.secret_env:  # resolved here, per run; sent with this run only
-            try:
-                request["secrets"] = resolve_secrets(attempt, self.sink)
-            except LookupError as exc:  # an error only for a callable that takes a context
-                request["secret_error"] = str(exc)
-        return protocol.json_frame(protocol.RUN, request)
+        stopped = not worker.late and code is not None and -code in STOP_SIGNALS
+        self._not_started(f"the Python worker could not start ({why})",
+                          "interrupted" if stopped else "failed")

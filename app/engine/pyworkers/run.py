@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from app.engine.attempts import Attempt, CheckpointError, Outcome, Sink, utcnow
+from app.engine.attempts import Attempt, CheckpointError, Outcome, Sink, resolve_secrets, utcnow
 from app.engine.capture import Capture
 from app.engine.pyworkers import protocol
 from app.engine.pyworkers.deadlines import Deadlines
@@ -227,3 +227,20 @@ class Run:
         if end.get("result") is not None:
             sink.on_output(attempt, "tickwork", f"returned: {end['result']}\n")
         return Outcome("succeeded", utcnow())
+
+
+def request_frame(attempt: Attempt, sink: Sink) -> bytes:
+    """The RUN frame that hands `attempt` to a worker; its secrets are resolved here, per
+    run, and travel with this run only."""
+    action = attempt.action
+    request: dict[str, Any] = {
+        "run_id": attempt.run_id, "target": action.target, "cwd": action.cwd,
+        "kwargs": action.kwargs, "task_name": attempt.task_name,
+        "scheduled_for": attempt.scheduled_for.isoformat(), "attempt": attempt.attempt,
+        "resume_state": attempt.resume_state, "env": attempt.env}
+    if attempt.secret_env:
+        try:
+            request["secrets"] = resolve_secrets(attempt, sink)
+        except LookupError as exc:  # an error only for a callable that takes a context
+            request["secret_error"] = str(exc)
+    return protocol.json_frame(protocol.RUN, request)
