@@ -214,8 +214,8 @@ class Dispatcher:
         self.runs.pop(record.run_id, None)
 
     def pump(self) -> None:
-        """Start every queued run the ready queue lets start, best first."""
-        if self.stopping:
+        """Start every queued run the ready queue lets start, best first; none while paused."""
+        if self.stopping or self.paused():
             return
         if taken := self.ready.take():  # handed over together: one executor wake-up
             self.executor.start_many([self.start(self.runs[p.run_id]) for p in taken])
@@ -274,8 +274,9 @@ class Dispatcher:
             self.interrupt(record, "the engine stopped while this run was running",
                            error=outcome.error, exit_code=outcome.exit_code)
             return
-        self.recorder.final(attempt, outcome)
-        self.after(record, outcome.status, outcome.error)
+        with self.writer.together():  # its end and what it claims: one commit
+            self.recorder.final(attempt, outcome)
+            self.after(record, outcome.status, outcome.error)
 
     def after(self, record: RunRecord, status: str, error: str | None) -> None:
         """Retries, fallback, notifications and chain triggers once an attempt has ended."""
@@ -302,8 +303,7 @@ class Dispatcher:
         if then.fallback is not None:
             fallback = self.tasks.named(then.fallback)
             if fallback is not None:
-                self.claim(fallback, now, 1, "fallback", parent_run_id=run_id,
-                           reason=then.reason)
+                self.claim(fallback, now, 1, "fallback", parent_run_id=run_id, reason=then.reason)
 
     # -- retries --------------------------------------------------------------------------------
 

@@ -38,6 +38,10 @@ from app.store.lock import EngineLease
 log = logging.getLogger("tickwork.engine")
 
 RENEW = 1.0  # seconds between renewals of a lease (scaled by the engine's pace)
+# seconds since its last renewal after which a leader fires and starts nothing until it has
+# proved its lease again: the process may have been stopped (SIGSTOP, a suspended VM) past
+# the lease, and a standby may lead now; the server ends a silent session after LEASE
+UNPROVEN = LEASE * 2 / 3
 FENCED_REASON = "this engine was fenced off: another engine leads the store"
 
 
@@ -71,6 +75,7 @@ class Leadership:
         self.steps_down = 0
         self._away = False  # the store's server could not be asked (said once)
         self._mutex = threading.Lock()
+        self._proven = engine.clock.monotonic()  # when a renewal last proved the lease
 
     @property
     def leading(self) -> bool:
@@ -78,8 +83,18 @@ class Leadership:
 
     @property
     def paused(self) -> bool:
-        """Fire nothing: the engine led, and does not now."""
-        return self.deposed or self.suspended
+        """Fire and start nothing: the engine led, and does not now — or cannot tell that it
+        still does (a lease unproven for `UNPROVEN` seconds), which suspends it as a lapse
+        does until a renewal proves it (asked on the dispatcher's thread before it fires,
+        retries or starts a run)."""
+        if self.deposed or self.suspended:
+            return True
+        if (self.led and self.engine.lock.leases
+                and self.engine.clock.monotonic() - self._proven > UNPROVEN):
+            self._lapse(f"went unproven for over {UNPROVEN:.0f}s (the process was stopped, "
+                        "or could not renew it)")
+            return True
+        return False
 
     def start(self) -> str:
         """Lead if the store's lock is free, else wait as a standby; returns the state."""
@@ -169,8 +184,10 @@ class Leadership:
     def _run(self) -> None:
         engine = self.engine
         while not engine.clock.wait(self._stop, self._renew if self.leading else self._poll):
-            if self.leading:
-                if not engine.lock.leases or engine.lock.renew():
+            if self.leading or (self.suspended and engine.lock.held):
+                if not engine.lock.leases or self._renewed():
+                    if self.suspended:  # its session never ended: nobody else could lead
+                        self._retook(self.steps_down)
                     continue
                 self._lapse()
             if self.deposed and engine.dispatcher.running_count():
@@ -202,16 +219,24 @@ class Leadership:
             if self._lead(steps) and not engine.lock.leases:
                 return
 
-    def _lapse(self) -> None:
+    def _renewed(self) -> bool:
+        """Renew the lease; True (and proven from before the renewal was sent) if it stands."""
+        before = self.engine.clock.monotonic()
+        if not self.engine.lock.renew():
+            return False
+        self._proven = before
+        return True
+
+    def _lapse(self, how: str = f"lapsed (its session ended: silent for over {LEASE:.0f}s, "
+                                 "or its connection failed)") -> None:
         """The lease lapsed: fire nothing new until it is retaken (or another leads)."""
         engine = self.engine
         with self._mutex:
             if not self.leading:
                 return
             self.suspended = True
-        log.warning("this engine's lease on the store lapsed (its session ended: silent for "
-                    "over %.0fs, or its connection failed): firing paused while it retakes it",
-                    LEASE)
+        log.warning("this engine's lease on the store %s: firing paused while it retakes it",
+                    how)
         engine.post(engine.horizon.disarm_all)
         if engine.state == "running":
             engine.set_state("stalled", "lost its lease on the store: retaking it")
@@ -228,8 +253,9 @@ class Leadership:
             if not self._current(steps):
                 return
             engine.writer.lead(engine.lock.epoch)
+            self._proven = engine.clock.monotonic()
             self.suspended = False
-        log.warning("this engine took its lease back (epoch %s): firing again",
+        log.warning("this engine holds its lease again (epoch %s): firing again",
                     engine.lock.epoch)
 
         outage = engine.faults.down  # seen now: its end catches up, named for the outage
@@ -259,19 +285,44 @@ class Leadership:
             if not self._current(steps):
                 return False
             engine.writer.lead(engine.lock.epoch)
+            self._proven = engine.clock.monotonic()
             again, self.led, self.deposed = self.led, True, False
             if again:
                 engine.post(restart)  # after a step-down's stand-down, never before
-        if not again:
-            engine.faults.reset()
-            engine.activate()
-            return True
-        done.wait(120)
+        keeper = self._keep(done)
+        try:
+            if not again:
+                engine.faults.reset()
+                engine.activate()
+                return True
+            done.wait(120)
+        finally:
+            done.set()
+            if keeper is not None:
+                keeper.join()
         if engine.faults.down:
             engine.set_state("stalled", engine.faults.why)
         else:
             engine.set_state("running", f"{engine.workers} workers")
         return True
+
+
+    def _keep(self, done: threading.Event) -> threading.Thread | None:
+        """Renew a lease beside the leader thread while it waits for start-up recovery
+        (until `done`): stopping a dead engine's runs on Celery workers alone takes seconds,
+        and a lease left silent that long lapsed — a standby took over, and lost it the
+        same way in its own recovery."""
+        if not self.engine.lock.leases:
+            return None
+
+        def keep() -> None:
+            while not self.engine.clock.wait(done, self._renew):
+                if not self._renewed():
+                    self._lapse()
+                    return
+        thread = threading.Thread(target=keep, name="tickwork-leader-keep", daemon=True)
+        thread.start()
+        return thread
 
 
 def describe(holder: dict[str, object]) -> str:

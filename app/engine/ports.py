@@ -9,6 +9,7 @@ forward in simulated time.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -25,6 +26,7 @@ class Ledger(Protocol):
     def submit(self, work: Callable[[], Any], done: Done | None = None) -> None: ...
     def next_run(self, task_id: int, next_run_at: str | None) -> None: ...
     def flush(self, timeout: float = 10.0) -> bool: ...
+    def together(self) -> AbstractContextManager[Any]: ...
 
 
 class Arming(Protocol):

@@ -335,3 +335,4 @@ def redo_due(store: Store, d: Dispatcher, cause: str) -> None:
         d.horizon.set(task.id, plan.next_run_at)
     d.horizon.refill()
     d.timing.wakeup()
+    d.pump()  # what the pause held in the ready queue

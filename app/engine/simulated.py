@@ -15,9 +15,11 @@ stopped attempt (a cancel, an overlap `replace`) ends at once, as `stop_status`.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections import deque
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
@@ -62,6 +64,9 @@ class MemoryLedger:
 
     def flush(self, timeout: float = 10.0) -> bool:
         return True
+
+    def together(self) -> AbstractContextManager[Any]:
+        return contextlib.nullcontext()
 
 
 class ClockTiming:

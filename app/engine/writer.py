@@ -36,6 +36,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -150,6 +151,12 @@ class Writer:
         with self._cond:
             self._batch.next_runs[task_id] = next_run_at
             self._cond.notify()
+
+    def together(self) -> AbstractContextManager[Any]:
+        """What is queued inside goes into one commit: the writer takes no batch meanwhile
+        (an attempt's end and the retry or fallback it claims — two commits, and a kill -9
+        between them lost the claim for good)."""
+        return self._cond
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until everything submitted so far is committed."""

@@ -72,10 +72,13 @@ def finished_runs(service: Any, task: str) -> list[Any]:
 
 
 class EngineProcess:
-    def __init__(self, home: Path, log: Path, grace: float = 2.0) -> None:
+    def __init__(self, home: Path, log: Path, grace: float = 2.0,
+                 store: str | None = None) -> None:
         self.log = log
+        shared = ["--store", store] if store else []
         with log.open("w") as err:  # `tickwork engine`, started by the test zygote
-            self.proc = tickwork.start(["--home", str(home), "engine", "--grace", str(grace)],
+            self.proc = tickwork.start(["--home", str(home), *shared, "engine", "--grace",
+                                        str(grace)],
                                        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
 
     def text(self) -> str:

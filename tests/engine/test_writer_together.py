@@ -1,0 +1,42 @@
+"""An attempt's end and what it claims (its retry, its fallback) are one commit: the writer
+takes no batch while the dispatcher queues them (`Writer.together`), so a kill -9 cannot
+fall between them — it did, and the retry or fallback was lost for good (a fault hunt: one
+lost fallback in 25 kills of an engine running failing tasks every second)."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+from app.engine.writer import Writer
+from app.store.models import set_meta
+
+
+def _committed(home: Path, key: str) -> bool:
+    con = sqlite3.connect(f"file:{home / 'tickwork.db'}?mode=ro", uri=True)
+    try:
+        return bool(con.execute("SELECT 1 FROM meta WHERE key = ?", (key,)).fetchall())
+    finally:
+        con.close()
+
+
+def test_what_is_queued_together_is_committed_together(store: Any, home: Path) -> None:
+    writer = Writer()
+    writer.start()
+    try:
+        writer.submit(lambda: set_meta("warm", "1"))
+        assert writer.flush()
+        before = writer.batches
+        with writer.together():
+            writer.submit(lambda: set_meta("end", "1"))  # the writer is awake and idle
+            time.sleep(0.3)  # ... and commits nothing of it meanwhile
+            assert not _committed(home, "end")
+            writer.submit(lambda: set_meta("retry", "1"))
+        assert writer.flush()
+        assert _committed(home, "end") and _committed(home, "retry")
+        assert writer.batches - before <= 2  # theirs, and perhaps the flush's own
+    finally:
+        writer.stop()
+
