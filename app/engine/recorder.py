@@ -42,6 +42,7 @@ from app.core.masking import Masker, MaskStream
 from app.engine.clock import WALL, Clock
 from app.engine.events import EventHub, RunChanged, RunOutput
 from app.engine.executor import MAX_CHECKPOINT, Attempt, CheckpointError, Outcome
+from app.engine.pyworkers.context import secret_free
 from app.engine.stats import Stats
 from app.engine.writer import Writer
 from app.secrets import Keyring
@@ -124,13 +125,8 @@ class RunRecorder:
         """Save a checkpoint and return once it is committed (CheckpointError otherwise). A
         state holding a secret's value is refused: it would be written to the store, and
         masked it would not resume."""
-        text = json.dumps(state)
-        if attempt.secret_values:
-            masked = json.dumps(Masker(attempt.secret_values).mask_data(state))
-            if masked != text:
-                raise CheckpointError("the checkpoint holds the value of a secret this run "
-                                      "received; secrets never go to the store: read them "
-                                      "from the environment again on resume")
+        text = secret_free(state, Masker(attempt.secret_values)
+                           if attempt.secret_values else None)
         run_id = attempt.run_id
         committed = threading.Event()
         failure: list[BaseException] = []

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 from app.core.errors import ValidationError
 from app.core.placement import DEFAULT_QUEUE
@@ -44,12 +45,32 @@ VISIBILITY: Final = 300
 
 def broker_url(given: str | None = None) -> str:
     """`given`, else `$TICKWORK_BROKER`, else the local Redis; ValidationError naming
-    `broker` when it is not a Redis URL."""
+    `broker` when it is not a Redis URL (a scheme, a numeric port and database), never
+    showing its password."""
     url = (given or os.environ.get(BROKER_VAR) or DEFAULT_BROKER).strip()
     if not url.startswith(("redis://", "rediss://", "unix://")):
         raise ValidationError("broker", f"must be a Redis URL (redis://HOST:PORT/DB), got "
-                              f"{url!r}")
+                              f"{shown(url)!r}")
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    database = parts.path.strip("/") if parts.scheme != "unix" else ""
+    if port == -1 or (database and not database.isdigit()):
+        raise ValidationError("broker", "its port and database must be numbers "
+                              f"(redis://HOST:PORT/DB), got {shown(url)!r}")
     return url
+
+
+def shown(url: str, text: str | None = None) -> str:
+    """`text` (else `url`) with the URL's password blanked out: for logs and messages."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        password = None
+    out = url if text is None else text
+    return out.replace(password, "***") if password else out
 
 
 def beat_seconds() -> float:

@@ -218,14 +218,14 @@ class CeleryRuns:
 
     def _away(self, exc: BaseException) -> None:
         if self.away is None:
-            self.away = f"{type(exc).__name__}: {exc}"
+            self.away = broker.shown(self.url, f"{type(exc).__name__}: {exc}")
             log.warning("the Celery broker %s is unreachable (%s): runs on Celery wait until "
-                        "it is back", self.url, self.away)
+                        "it is back", broker.shown(self.url), self.away)
 
     def _back(self) -> None:
         if self.away is not None:
             self.away = None
-            log.warning("the Celery broker %s is reachable again", self.url)
+            log.warning("the Celery broker %s is reachable again", broker.shown(self.url))
 
     # -- the reader thread ------------------------------------------------------------------
 
@@ -338,7 +338,7 @@ class CeleryRuns:
         server = str(self.redis.info("server").get("run_id", ""))
         if self.server is not None and server != self.server:
             log.warning("the Celery broker %s restarted: the runs it lost are sent again",
-                        self.url)
+                        broker.shown(self.url))
             self.restarted_at = time.monotonic()
         self.server = server
         if self.restarted_at is None or time.monotonic() - self.restarted_at < self.beat * 3:

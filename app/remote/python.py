@@ -22,6 +22,7 @@ from typing import Any, Final, Protocol
 
 from app.core.masking import Masker
 from app.engine.attempts import Attempt, CheckpointError, Outcome
+from app.engine.pyworkers.context import secret_free
 from app.engine.pyworkers.pool import PythonWorkers, Served
 from app.remote import broker
 
@@ -59,7 +60,7 @@ class Context:
     def checkpoint(self, state: Any) -> None:
         """Sent to the engine; returns once it committed it (CheckpointError otherwise)."""
         ack = broker.key("ack", self.run.celery_id)
-        self.run.replies.push("checkpoint", json.dumps(state))
+        self.run.replies.push("checkpoint", secret_free(state, self.run.masker))
         try:
             word = self.runs.redis.blpop([ack], timeout=ACK_WAIT)
         except Exception as exc:

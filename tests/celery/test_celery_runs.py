@@ -197,3 +197,27 @@ def test_the_engine_stopping_interrupts_its_runs_on_workers(
     done = service.get_run(run.id)
     assert done.status == "interrupted" and "the engine stopped" in (done.error or ""), done
     wait_until(lambda: gone(int(pid_file.read_text())), 10)
+
+
+def test_the_engine_never_logs_the_brokers_password(
+        store: Any, service: Any, monkeypatch: Any, caplog: Any) -> None:
+    import socket
+
+    from app.engine.engine import Engine
+
+    with socket.socket() as free:  # a port nobody listens on: the broker is away
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    monkeypatch.setenv("TICKWORK_BROKER", f"redis://:S3cretRedisPw@127.0.0.1:{port}/0")
+    monkeypatch.setenv("TICKWORK_PACE", "0.1")
+    service.create_task(shell_task("patient", "echo ran"))
+    eng = Engine(store, workers=2, metrics=False)
+    service.subscribe(eng.on_service_change)
+    eng.start()
+    try:
+        service.run_now("patient")
+        wait_until(lambda: "is unreachable" in caplog.text, 30)
+    finally:
+        eng.stop(grace=1.0)
+    assert f"redis://:***@127.0.0.1:{port}/0" in caplog.text
+    assert "S3cretRedisPw" not in caplog.text

@@ -113,3 +113,38 @@ def test_a_checkpoint_is_carried_to_the_retry_on_the_worker(
     # the worker was in when it was killed
     assert len(done) - 40 <= 1, done
     assert "progress: " in output(service, retry.id)
+
+
+def test_a_checkpoint_holding_a_secret_is_refused_on_the_worker_before_redis_sees_it(
+        engine: Any, service: Any, start_worker: Any, broker: str) -> None:
+    import threading
+
+    from app.remote.broker import redis_client
+
+    start_worker()
+    service.set_secret("api-token", "never-in-redis-value")
+    service.create_task(python_task("keeper", "tests.engine.worker_actions:checkpoint_secret",
+                                    secret_env={"TOKEN": "api-token"}))
+    seen: list[str] = []
+    watching = redis_client(broker).monitor()
+    ready = threading.Event()
+
+    def watch() -> None:  # every command the broker serves, as `redis-cli monitor` shows it
+        with watching as monitor:
+            ready.set()
+            for command in monitor.listen():
+                seen.append(str(command.get("command", "")))
+                if "kept the step" in seen[-1]:
+                    return
+    threading.Thread(target=watch, daemon=True).start()
+    ready.wait(10)
+    run = service.run_now("keeper")
+    done = ended(service, run.id)
+    assert done.status == "succeeded", done
+    text = output(service, run.id)
+    assert "refused: CheckpointError: the checkpoint holds the value of a secret" in text
+    wait_until(lambda: any("kept the step" in c for c in seen), 10)
+    assert any("checkpoint" in c for c in seen)  # the safe one went through the broker
+    # the run's secret environment goes to its worker under its own key, read once (by
+    # design); no other message may carry the value
+    assert [c for c in seen if "never-in-redis" in c and "tickwork:secret:" not in c] == []

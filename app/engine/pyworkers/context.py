@@ -25,6 +25,22 @@ class CheckpointError(RuntimeError):
     it were saved."""
 
 
+class Masks(Protocol):
+    def mask_data(self, value: Any) -> Any: ...
+
+
+def secret_free(state: Any, masker: Masks | None) -> str:
+    """`state`'s JSON when it holds no value of a secret the run received; CheckpointError
+    if it does: it would be stored (and, from a Celery worker, cross the broker on its way),
+    and masked it would not resume."""
+    text = json.dumps(state)
+    if masker is not None and json.dumps(masker.mask_data(state)) != text:
+        raise CheckpointError("the checkpoint holds the value of a secret this run received; "
+                              "secrets never go to the store: read them from the "
+                              "environment again on resume")
+    return text
+
+
 class Link(Protocol):
     """The worker's channel to the engine, as the context uses it."""
 
