@@ -21,6 +21,7 @@ import os
 import socket
 
 HELPER_VAR = "TICKWORK_HELPER_OF"
+TOKEN_VAR = "TICKWORK_RUN_TOKEN"  # every process of one run carries it (processes.py)
 
 
 def engine_id(started_ms: int) -> str:

@@ -36,11 +36,10 @@ from collections.abc import Iterator
 import psutil  # type: ignore[import-untyped]  # no stubs installed
 
 from app import platform
-from app.engine.lineage import HELPER_VAR
+from app.engine.lineage import HELPER_VAR, TOKEN_VAR
 
 log = logging.getLogger("tickwork.engine")
 
-TOKEN_VAR = "TICKWORK_RUN_TOKEN"
 KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL of a run's processes
 POLL = 0.05  # seconds between looks while waiting for processes to go
 _GONE = (psutil.NoSuchProcess, psutil.ZombieProcess)

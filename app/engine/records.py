@@ -8,7 +8,8 @@ from typing import Any, Final
 
 from app.core.task import Task
 from app.engine.executor import Attempt
-from app.engine.processes import TOKEN_VAR, run_token
+from app.engine.lineage import TOKEN_VAR
+from app.engine.processes import run_token
 
 # where a claimed run stands in the dispatcher (its ledger status may say more: `waiting`
 # is also written for runs the ready queue holds back by their task or group)

@@ -4,6 +4,7 @@ checkpoints, progress, log lines, output and secrets cross the process boundary.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -266,3 +267,53 @@ def test_runs_end_while_another_waits_on_its_checkpoint(engine: Any, service: An
         wait_until(lambda run=run: service.get_run(run.id).status == "succeeded", 20)
     wait_until(lambda: service.get_run(counting.id).status == "succeeded", 30)
     assert steps.read_text().split() == [str(i) for i in range(1, 41)]
+
+
+def _children(path: Path) -> list[int]:
+    text = wait_until(lambda: path.exists() and path.read_text().strip(), 20)
+    return [int(p) for p in text.split()]
+
+
+def test_a_timeout_stops_what_the_action_started_even_outside_its_group(
+        engine: Any, service: Any, tmp_path: Path) -> None:
+    engine.start()
+    pids = tmp_path / "children"
+    service.create_task(py_task("spawner", "spawn_children", kwargs={"path": str(pids)},
+                                timeout=1))
+    run = service.run_now("spawner")
+    same, escaped = _children(pids)
+    try:
+        wait_until(lambda: service.get_run(run.id).status == "timed_out", 20)
+        wait_until(lambda: _gone(same) and _gone(escaped), 10)  # the setsid one by token
+    finally:
+        for pid in (same, escaped):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_a_kill_9_of_the_engine_leaves_nothing_an_action_started_to_its_retry(
+        spawn: Any, cli: Any, tmp_path: Path) -> None:
+    pids = tmp_path / "children"
+    first = spawn("first")
+    first.wait_for("engine running")
+    assert cli("task", "add", "spawner", "--python", f"{ACTIONS}:spawn_children",
+               "--kwargs", json.dumps({"path": str(pids)}), "--retries", "1",
+               "--manual").code == 0
+    assert cli("task", "run", "spawner").code == 0
+    same, escaped = _children(pids)
+    try:
+        first.kill9()
+        wait_until(lambda: _gone(same), 10)  # its worker took its group along
+        assert not _gone(escaped)  # left the group: the next engine finds it by token
+        pids.unlink()
+        second = spawn("second")
+        second.wait_for("engine running")
+        wait_until(lambda: _gone(escaped), 10)
+        assert "stopped 1 process(es) left running" in second.text()
+        runs = wait_until(lambda: (r := _runs(cli, "spawner")) and len(r) == 2 and r, 20)
+        assert runs[0]["status"] == "interrupted"
+    finally:
+        retried = _children(pids) if pids.exists() else []  # the retry's own
+        for pid in (same, escaped, *retried):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)

@@ -108,3 +108,12 @@ def wait_for_file(path: str) -> None:
     """Busy until a file appears at `path` (looked for every millisecond)."""
     while not os.path.exists(path):
         time.sleep(0.001)
+
+
+def spawn_children(path: str) -> None:
+    """Starts a child in its worker's process group and one that leaves it (`setsid`),
+    notes both pids, then waits as if it worked on."""
+    same = subprocess.Popen(["sleep", "60"])
+    escaped = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    Path(path).write_text(f"{same.pid} {escaped.pid}")
+    time.sleep(60)

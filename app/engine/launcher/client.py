@@ -32,8 +32,8 @@ from typing import Any
 
 from app.engine.attempts import Attempt, Outcome, Sink
 from app.engine.launcher import protocol
-from app.engine.lineage import HELPER_VAR
-from app.engine.processes import KILL_GRACE, TOKEN_VAR, RunProcesses, helper_mark, stop_all
+from app.engine.lineage import HELPER_VAR, TOKEN_VAR
+from app.engine.processes import KILL_GRACE, RunProcesses, helper_mark, stop_all
 
 log = logging.getLogger("tickwork.engine")
 

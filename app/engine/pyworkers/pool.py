@@ -285,11 +285,12 @@ class PythonWorkers:
         for _ in range(more):
             self._boot()
 
-    def stop_later(self, worker: WorkerProcess, run_id: int, after: float) -> None:
-        """Kill `worker` `after` seconds from now if it is still on `run_id` then."""
+    def stop_later(self, worker: WorkerProcess, run_id: int, after: float, token: str) -> None:
+        """Kill `worker` `after` seconds from now if it is still on `run_id` then (and what
+        the run started that carries its `token`)."""
         def stop() -> None:
             if worker.terminate(run_id):
-                self.deadlines.at(time.monotonic() + TERM_GRACE, worker.finish_off)
+                self.deadlines.at(time.monotonic() + TERM_GRACE, lambda: worker.finish_off(token))
 
         self.deadlines.at(time.monotonic() + after, stop)
 

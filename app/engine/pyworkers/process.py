@@ -17,7 +17,7 @@ from typing import Protocol
 from app import platform
 from app.engine.attempts import Attempt
 from app.engine.lineage import HELPER_VAR
-from app.engine.processes import helper_mark
+from app.engine.processes import KILL_GRACE, RunProcesses, helper_mark
 from app.engine.pyworkers import protocol
 from app.engine.pyworkers.worker import PATH_VAR, PYTHONPATH_VAR
 
@@ -101,10 +101,15 @@ class WorkerProcess:
             platform.kill_group(self.pid, signal.SIGTERM)
             return True
 
-    def finish_off(self) -> None:
-        """SIGKILL to its process group if it is still there after a SIGTERM."""
+    def finish_off(self, token: str | None = None) -> None:
+        """SIGKILL to its process group if it is still there after a SIGTERM; then, on a
+        thread of its own, whatever the run started that left the group (`setsid`) and
+        carries its `token`."""
         if self.alive():
             platform.kill_group(self.pid, platform.SIGKILL)
+        if token:
+            threading.Thread(target=RunProcesses(token).stop, args=(KILL_GRACE,), daemon=True,
+                             name="tickwork-python-escapees").start()
 
     def stop(self) -> int | None:
         """Kill it and what it started (its process group): SIGTERM, then SIGKILL."""

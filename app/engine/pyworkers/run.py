@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from app.engine.attempts import Attempt, CheckpointError, Outcome, Sink, resolve_secrets, utcnow
 from app.engine.capture import Capture
+from app.engine.lineage import TOKEN_VAR
 from app.engine.pyworkers import protocol
 from app.engine.pyworkers.deadlines import Deadlines
 from app.engine.pyworkers.process import TERM_GRACE, WorkerProcess, exit_text
@@ -41,7 +42,8 @@ class Pool(Protocol):
     serve: Callable[[Attempt, Sink], Served]
     deadlines: Deadlines
 
-    def stop_later(self, worker: WorkerProcess, run_id: int, after: float) -> None: ...
+    def stop_later(self, worker: WorkerProcess, run_id: int, after: float,
+                   token: str) -> None: ...
     def release(self, worker: WorkerProcess, run: Any) -> None: ...
     def discard(self, worker: WorkerProcess) -> int | None: ...
 
@@ -95,7 +97,7 @@ class Run:
         attempt = self.attempt
         self.worker.tell(protocol.frame(protocol.CANCEL, str(attempt.run_id).encode()))
         grace = 0.0 if attempt.stop_status == "timed_out" else CANCEL_GRACE
-        self.pool.stop_later(self.worker, attempt.run_id, grace)
+        self.pool.stop_later(self.worker, attempt.run_id, grace, attempt.env.get(TOKEN_VAR, ""))
 
     # -- the reader thread ------------------------------------------------------------------
 

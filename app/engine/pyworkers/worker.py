@@ -24,9 +24,9 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
-from app.engine.lineage import Parent
+from app.engine.lineage import TOKEN_VAR, Parent
 from app.engine.pyworkers import protocol
 from app.engine.pyworkers.context import RunContext
 
@@ -132,7 +132,7 @@ class Link:
             except OSError:
                 data = b""
             if not data:
-                os._exit(0)
+                engine_gone()
             for kind, payload in frames.feed(data):
                 if kind == protocol.CANCEL:
                     current = self.current
@@ -166,6 +166,9 @@ class Link:
     def run(self, request: dict[str, Any]) -> None:
         end: dict[str, Any] = {}
         current = self.current = Current(request["run_id"])
+        # what the callable starts carries the run's token, as a command's processes do: a
+        # timeout, a cancel or the next engine's recovery finds them when they left the group
+        os.environ[TOKEN_VAR] = str((request.get("env") or {}).get(TOKEN_VAR, ""))
         try:
             func, wants_context = resolve_callable(request["target"], request.get("cwd"))
         except BaseException as exc:
@@ -199,6 +202,16 @@ class Link:
             self._pump()
             self.current = None
             self.run_sock.sendall(done)
+
+
+def engine_gone() -> NoReturn:
+    """The engine stopped or died: exit, and what the callable started in this worker's
+    process group goes too (a worker leads its own group); what left the group carries the
+    run's token, which the next engine's recovery looks for."""
+    with contextlib.suppress(OSError):
+        if os.getpgid(0) == os.getpid():
+            os.killpg(os.getpid(), signal.SIGKILL)
+    os._exit(0)
 
 
 def _repr(value: Any) -> str:
@@ -260,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     while True:
         data = run_sock.recv(262144)
         if not data or parent.gone():  # a run sent just before the engine died: not run
-            os._exit(0)
+            engine_gone()
         for kind, payload in frames.feed(data):
             if kind == protocol.RUN:
                 link.run(json.loads(payload))
