@@ -57,15 +57,19 @@ def test_a_leader_stopped_past_its_lease_starts_nothing_when_it_wakes(
         wait_until(lambda: [r for r in runs("held") if r["status"] == "waiting"], 15)
         leader.proc.send_signal(signal.SIGSTOP)
         try:
-            standby.wait_for("taking over", LEASE + 10)
-            standby.wait_for("engine running", 20)
-            wait_until(lambda: out.exists() and out.read_text().split() == ["2"], 20)
+            standby.wait_for("taking over", LEASE + 20)
+            standby.wait_for("engine running", 30)
+            wait_until(lambda: out.exists() and out.read_text().split() == ["2"], 30)
         finally:
             leader.proc.send_signal(signal.SIGCONT)
-        leader.wait_for("fenced off", 20)
+        leader.wait_for("fenced off", 30)
         time.sleep(1.0)  # what it would have started, it would have by now
         assert out.read_text().split() == ["2"], "the stopped leader started a run it had lost"
         assert "Traceback" not in leader.text() + standby.text()
+    except BaseException:  # what CI needs to understand a failure
+        for eng in engines:
+            print(f"== {eng.log.name}\n{eng.text()[-4000:]}")
+        raise
     finally:
         for eng in engines:
             eng.stop()
