@@ -394,7 +394,7 @@ class Dispatcher:
             self.finish_unstarted(run_id, "interrupted", "the engine stopped before it started")
 
     def give_up(self) -> None:
-        """Attempts that could not be stopped in time end `interrupted` all the same."""
-        for attempt in self.running():
-            self.finished(attempt, Outcome("interrupted", self.clock.now(),
-                                           error="the engine stopped"))
+        """Attempts not stopped in time stay `running`, claimed by this engine: the next start
+        stops what is left of them, then interrupts and retries them (as after a kill -9)."""
+        if left := self.running():
+            log.warning("%d run(s) not stopped in time: the next start stops them", len(left))

@@ -148,3 +148,36 @@ def test_only_helpers_whose_engine_process_is_gone_are_killed() -> None:
         for proc in (ours, earlier, elsewhere):
             proc.kill()
             proc.wait()
+
+
+def test_a_run_a_graceful_stop_could_not_stop_is_left_for_the_next_start_to_stop(
+        spawn: Any, cli: Any, tmp_path: Path) -> None:
+    """Its launchers frozen, the engine's stop cannot stop a command: the run stays
+    `running` (marked `interrupted` with its retry claimed, the retry ran beside it), and
+    the next start stops the command, and the frozen launchers, before the retry."""
+    lock, log = tmp_path / "lock", tmp_path / "log"
+    script = (f"exec 9>>{lock}; flock -n 9 || {{ echo overlap >> {log}; exit 3; }}; "
+              f"echo start $TICKWORK_ATTEMPT >> {log}; sleep 30")
+    first = spawn("first", grace=0.5)
+    first.wait_for("engine running")
+    assert cli("task", "add", "stubborn", "--command", script, "--shell", "--retries", "1",
+               "--retry-delay", "0.1", "--manual").code == 0
+    assert cli("task", "run", "stubborn").code == 0
+    wait_until(lambda: log.exists() and "start 1" in log.read_text(), 15)
+    frozen = _helpers(first.proc.pid, "command")
+    for proc in frozen:
+        proc.send_signal(signal.SIGSTOP)
+    try:
+        assert first.stop() == 0
+        assert "not stopped in time" in first.text()
+        runs = json.loads(cli("run", "list", "--json").out)
+        assert [r["status"] for r in runs] == ["running"]
+        second = spawn("second")
+        second.wait_for("engine running")
+        wait_until(lambda: "start 2" in log.read_text(), 15)
+        assert "overlap" not in log.read_text()
+        assert all(gone(p) for p in frozen)
+    finally:
+        for proc in frozen:
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
