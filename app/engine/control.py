@@ -55,7 +55,8 @@ class Requests:
                 d.finish_unstarted(run_id, "cancelled", "cancelled on request")
 
     def adopt(self, run_id: int) -> None:
-        """Take a manual run queued by another process (or by this one's service)."""
+        """Take a run no engine has claimed: a manual run queued by another process (or by
+        this one's service), or one a graceful stop gave back before it started."""
         engine_id = self.dispatcher.engine_id
 
         def work() -> tuple[int, datetime, int] | None:

@@ -350,9 +350,8 @@ class Dispatcher:
             self.ready.remove(run_id)
         elif record.phase == WAITING:
             self.upstreams.remove(run_id)
-        if status == "interrupted":
-            self.interrupt(record, reason)
-            return
+        if status == "released":
+            return self.writes.released(record, reason)
         self.writes.ended_unstarted(record, status, reason)
         if record.task.id in self.upstreams.booked:
             self.upstreams.settled(record.task.id, record.fire, status, run_id)
@@ -378,20 +377,19 @@ class Dispatcher:
     def stop_starting(self) -> None:
         """Start nothing more; retries stay `retrying` (the next engine re-arms them)."""
         self.stopping = True
-        self.interrupt_unstarted()
+        self.release_unstarted()
         for record in list(self.runs.values()):
             if record.phase == RETRYING:
                 del self.runs[record.run_id]
 
-    def interrupt_unstarted(self) -> None:
-        """Every waiting or queued run ends `interrupted` (its retry claimed by policy)."""
+    def release_unstarted(self) -> None:
+        """Every waiting or queued run goes back to the ledger unclaimed: it never started,
+        so the next engine runs it (`ledger.release`), whatever its task's retries."""
         self.upstreams.frozen = True  # no releases or skips from here on
         for record in list(self.runs.values()):
-            if record.phase == WAITING:
-                self.finish_unstarted(record.run_id, "interrupted", "the engine stopped while "
-                                      "it waited for its upstreams")
-        for run_id in self.ready.queued_ids():
-            self.finish_unstarted(run_id, "interrupted", "the engine stopped before it started")
+            if record.phase in (WAITING, QUEUED):
+                self.finish_unstarted(record.run_id, "released", "the engine stopped before "
+                                      "it started: the next start runs it")
 
     def give_up(self) -> None:
         """Attempts not stopped in time stay `running`, claimed by this engine: the next start

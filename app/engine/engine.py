@@ -318,7 +318,12 @@ class Engine:
         while d.running_count() and clock.monotonic() < end:
             self._drain(0.05)
         d.give_up()  # could not stop in time
-        d.interrupt_unstarted()  # runs claimed while attempts were finishing
+        self.writer.flush()
+        for _ in range(100_000):  # the claims of attempts that ended meanwhile (their
+            if self._inbox.empty():  # fallbacks, chains): admitted, never started ...
+                break
+            self._drain(0)
+        d.release_unstarted()  # ... and given back with the rest
         self.writer.flush()
         done.set()
 

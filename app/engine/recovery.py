@@ -20,9 +20,10 @@ its process group): a `kill -9` there leaves the row `queued` with no group, but
 process carries the token `<run id>@<engine id>`, both committed with the claim before the
 run started, so it is found and stopped all the same.
 
-Manual runs that nobody has claimed yet, and retries waiting out their backoff, are
-kept. Fires missed while no engine ran follow each task's catch-up policy; the ledger's
-unique key makes a catch-up of a fire that did run a no-op.
+Runs no engine has claimed (manual runs queued while none ran, runs a graceful stop gave
+back before they started) are adopted and run; retries waiting out their backoff are kept.
+Fires missed while no engine ran follow each task's catch-up policy; the ledger's unique key
+makes a catch-up of a fire that did run a no-op.
 """
 
 from __future__ import annotations

@@ -31,6 +31,14 @@ class RunWrites:
         self._after_commit(lambda: ledger.note(run_id, status, note), RunChanged(
             run_id, task.id, task.name, status, self.clock.now(), record.attempt, reason=note))
 
+    def released(self, record: RunRecord, note: str) -> None:
+        """A run the engine's stop found not started, given back unclaimed (`ledger.release`):
+        the next engine runs it, whatever its retries (it was never tried)."""
+        task = record.task
+        run_id = record.run_id
+        self._after_commit(lambda: ledger.release(run_id, note), RunChanged(
+            run_id, task.id, task.name, "queued", self.clock.now(), record.attempt, reason=note))
+
     def requeued(self, record: RunRecord, now: datetime) -> None:
         """A retry's backoff ended: it is `queued` again."""
         task = record.task

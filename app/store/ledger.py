@@ -115,6 +115,13 @@ def note(run_id: int, status: str, text: str) -> None:
         " ELSE reason || '; ' || ? END WHERE id = ?", (status, text, text, run_id))
 
 
+def release(run_id: int, text: str) -> None:
+    """Give back a run that never started: `queued`, claimed by no engine, a note added to
+    its reason; whichever engine leads next adopts it and runs it as it is."""
+    execute("UPDATE run SET engine = NULL WHERE id = ? AND started_at IS NULL", (run_id,))
+    note(run_id, "queued", text)
+
+
 def set_next_run(rows: Iterable[tuple[int, datetime | None]]) -> None:
     executemany(
         "UPDATE task SET next_run_at = ? WHERE id = ?",

@@ -6,6 +6,7 @@ over random DAGs in tests/engine/test_ordering.py."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -178,7 +179,8 @@ def test_twenty_tasks_in_a_group_of_two_never_run_more_than_two_at_once(
     assert held and all("group pool runs at most 2" in (e.reason or "") for e in held)
 
 
-def test_stopping_interrupts_waiting_runs(store: Any, service: Any) -> None:
+def test_stopping_gives_waiting_runs_back_and_the_next_start_takes_them(
+        store: Any, service: Any) -> None:
     from app.engine.engine import Engine
 
     eng = Engine(store, workers=2, metrics=False)
@@ -192,6 +194,14 @@ def test_stopping_interrupts_waiting_runs(store: Any, service: Any) -> None:
     wait_until(lambda: service.get_run(b.id).status == "waiting", 5)
     eng.stop(grace=0.2)
     assert service.get_run(a.id).status in ("cancelled", "interrupted")
-    stopped = service.get_run(b.id)
-    assert stopped.status == "interrupted"
-    assert "stopped while it waited for its upstreams" in (stopped.reason or "")
+    given_back = service.get_run(b.id)  # it never started: not lost to a retry policy
+    assert given_back.status == "queued"
+    with sqlite3.connect(store.home / "tickwork.db") as con:  # claimed by no engine
+        assert con.execute("SELECT engine FROM run WHERE id = ?", (b.id,)).fetchone() == (None,)
+    assert "the next start runs it" in (given_back.reason or "")
+    again = Engine(store, workers=2, metrics=False)
+    again.start()
+    try:  # adopted; A was cut off with no retries, so B is skipped, as the rule says
+        wait_until(lambda: service.get_run(b.id).status == "skipped", 10)
+    finally:
+        again.stop(grace=0.2)

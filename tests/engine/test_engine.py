@@ -202,7 +202,8 @@ def test_checkpoint_is_handed_to_the_next_attempt(engine: Any, service: Any,
 
 def test_stop_interrupts_what_does_not_finish_in_grace(store: Any, service: Any) -> None:
     """The engine's own stop (the GUI quitting takes this path too): what it cuts off is
-    `interrupted`, never `cancelled`, and its retry waits for the next start."""
+    `interrupted`, never `cancelled`, and its retry waits for the next start; what had not
+    started is given back for the next start to run."""
     from app.engine.engine import Engine
 
     eng = Engine(store, workers=3, metrics=False)
@@ -218,11 +219,13 @@ def test_stop_interrupts_what_does_not_finish_in_grace(store: Any, service: Any)
     started = time.monotonic()
     eng.stop(grace=0.5)
     assert time.monotonic() - started < 10
-    for run, why in ((runs[0], "was running"), (runs[1], "was running"),
-                     (held, "before it started")):
+    for run in runs:
         done = service.get_run(run.id)
         assert done.status == "interrupted", done
-        assert "engine stopped" in (done.reason or "") and why in (done.reason or "")
+        assert "engine stopped" in (done.reason or "") and "was running" in (done.reason or "")
         (retry,) = [r for r in service.list_runs(task=done.task_name)
                     if r.parent_run_id == run.id]
         assert retry.status == "retrying" and retry.attempt == 2
+    given_back = service.get_run(held.id)  # never started: given back, run as it is next
+    assert given_back.status == "queued" and given_back.attempt == 1
+    assert "the next start runs it" in (given_back.reason or "")

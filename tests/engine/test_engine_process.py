@@ -132,3 +132,29 @@ def test_kill_9_mid_burst_loses_nothing(spawn: Any, home: Path, tmp_path: Path) 
     assert second.stop() == 0
     assert "Traceback" not in second.text()
     assert os.path.exists(home / "engine.lock")
+
+
+def test_a_fallback_claimed_during_a_graceful_stop_runs_at_the_next_start(
+        spawn: Any, cli: Any, tmp_path: Path) -> None:
+    """The task fails while the engine stops: its fallback is claimed then, never started,
+    and given back — the next engine runs it (it was left `queued`, then `interrupted`
+    with no retries, and never ran)."""
+    ran = tmp_path / "fallback-ran"
+    assert cli("task", "add", "fb", "--command", f"touch {ran}", "--manual").code == 0
+    assert cli("task", "add", "main", "--command", "sh -c 'sleep 1; exit 1'",
+               "--fallback", "fb", "--manual").code == 0
+    first = spawn("first", grace=5.0)
+    first.wait_for("engine running")
+    run = cli("task", "run", "main", "--json").json()
+    wait_until(lambda: cli("run", "show", str(run["id"]), "--json").json()["status"]
+               == "running", 10)
+    assert first.stop() == 0  # main fails within the grace; its fallback is claimed
+    runs = {r["task_name"]: r for r in cli("run", "list", "--json").json()}
+    assert runs["main"]["status"] == "failed"
+    assert runs["fb"]["status"] == "queued" and not ran.exists()
+    second = spawn("second")
+    second.wait_for("engine running")
+    wait_until(ran.exists, 10)
+    done = wait_until(lambda: [r for r in cli("run", "list", "--json").json()
+                               if r["task_name"] == "fb" and r["status"] == "succeeded"], 10)
+    assert done[0]["id"] == runs["fb"]["id"]  # the same run, not a retry of it
