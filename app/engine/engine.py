@@ -178,8 +178,12 @@ class Engine:
         if self.leadership.led:
             self.timing.stop()
             done = threading.Event()
+            keeper = self.leadership.keep(done)  # the lease stands while runs are stopped
             self.post(lambda: self._shutdown(grace, done))
             done.wait(grace + 15)
+            done.set()
+            if keeper is not None:
+                keeper.join()
             self._inbox.put(None)
             self.writer.stop()
             self.executor.shutdown(2.0)
@@ -318,11 +322,15 @@ class Engine:
         while d.running_count() and clock.monotonic() < end:
             self._drain(0.05)
         d.give_up()  # could not stop in time
-        self.writer.flush()
-        for _ in range(100_000):  # the claims of attempts that ended meanwhile (their
-            if self._inbox.empty():  # fallbacks, chains): admitted, never started ...
+        for _ in range(20):  # the claims of attempts that ended meanwhile (fallbacks, chains)
+            self.writer.flush()
+            self.writer.flush()  # (once this one is done, the last batch's claims have posted)
+            if self._inbox.empty():
                 break
-            self._drain(0)
+            for _ in range(100_000):  # admitted, never started ...
+                if self._inbox.empty():
+                    break
+                self._drain(0)
         d.release_unstarted()  # ... and given back with the rest
         self.writer.flush()
         done.set()

@@ -289,7 +289,7 @@ class Leadership:
             again, self.led, self.deposed = self.led, True, False
             if again:
                 engine.post(restart)  # after a step-down's stand-down, never before
-        keeper = self._keep(done)
+        keeper = self.keep(done)
         try:
             if not again:
                 engine.faults.reset()
@@ -300,6 +300,8 @@ class Leadership:
             done.set()
             if keeper is not None:
                 keeper.join()
+                if self.leading and not self._renewed():  # (the leader thread renews a
+                    self._lapse()  # period from now: the gap would look unproven)
         if engine.faults.down:
             engine.set_state("stalled", engine.faults.why)
         else:
@@ -307,12 +309,13 @@ class Leadership:
         return True
 
 
-    def _keep(self, done: threading.Event) -> threading.Thread | None:
-        """Renew a lease beside the leader thread while it waits for start-up recovery
-        (until `done`): stopping a dead engine's runs on Celery workers alone takes seconds,
-        and a lease left silent that long lapsed — a standby took over, and lost it the
-        same way in its own recovery."""
-        if not self.engine.lock.leases:
+    def keep(self, done: threading.Event) -> threading.Thread | None:
+        """Renew a lease beside the leader thread until `done`: while it waits for start-up
+        recovery (stopping a dead engine's runs on Celery workers alone takes seconds, and a
+        lease left silent that long lapsed — a standby took over, and lost it the same way
+        in its own recovery), and while the engine stops its runs (its leader thread ends
+        first; a standby took over mid-stop and retried what was still being stopped)."""
+        if not self.engine.lock.leases or not self.leading:
             return None
 
         def keep() -> None:

@@ -96,6 +96,8 @@ def _identity(pid: int) -> str | None:
     stat = _stat(pid)
     if not stat:
         return None if stat is None else repr(_psutil_created(pid))
+    if stat[stat.rindex(b")") + 2:stat.rindex(b")") + 3] == b"Z":
+        return None  # dead, not yet reaped: it runs nothing
     return str(_start_ticks(stat))
 
 

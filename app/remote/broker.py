@@ -51,11 +51,11 @@ def broker_url(given: str | None = None) -> str:
     if not url.startswith(("redis://", "rediss://", "unix://")):
         raise ValidationError("broker", f"must be a Redis URL (redis://HOST:PORT/DB), got "
                               f"{shown(url)!r}")
-    parts = urlsplit(url)
     try:
+        parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        port = -1
+        parts, port = urlsplit(""), -1
     database = parts.path.strip("/") if parts.scheme != "unix" else ""
     if port == -1 or (database and not database.isdigit()):
         raise ValidationError("broker", "its port and database must be numbers "
@@ -64,13 +64,12 @@ def broker_url(given: str | None = None) -> str:
 
 
 def shown(url: str, text: str | None = None) -> str:
-    """`text` (else `url`) with the URL's password blanked out: for logs and messages."""
-    try:
-        password = urlsplit(url).password
-    except ValueError:
-        password = None
+    """`text` (else `url`) with the URL's user and password blanked out: for logs and
+    messages (read without urlsplit, which a `/` or `#` in a password misleads)."""
+    rest = url.split("//", 1)[-1]
+    userinfo = rest.rsplit("@", 1)[0] if "@" in rest else ""
     out = url if text is None else text
-    return out.replace(password, "***") if password else out
+    return out.replace(userinfo + "@", "***@") if userinfo else out
 
 
 def beat_seconds() -> float:

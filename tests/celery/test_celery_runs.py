@@ -219,5 +219,5 @@ def test_the_engine_never_logs_the_brokers_password(
         wait_until(lambda: "is unreachable" in caplog.text, 30)
     finally:
         eng.stop(grace=1.0)
-    assert f"redis://:***@127.0.0.1:{port}/0" in caplog.text
+    assert f"redis://***@127.0.0.1:{port}/0" in caplog.text
     assert "S3cretRedisPw" not in caplog.text

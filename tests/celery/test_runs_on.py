@@ -97,8 +97,9 @@ def test_worker_and_engine_refuse_a_bad_broker_or_queue_in_one_line(cli: Any) ->
                         (("worker", "--concurrency", "0"), "concurrency"),
                         (("engine", "--broker", "amqp://127.0.0.1//"), "broker"),
                         (("worker", "--broker", "redis://:pw-1@127.0.0.1:notaport/0"), "broker"),
-                        (("engine", "--broker", "redis://:pw-1@127.0.0.1:6379/zero"), "broker")):
+                        (("engine", "--broker", "redis://:pw-1@127.0.0.1:6379/zero"), "broker"),
+                        (("worker", "--broker", "redis://:p/w-1@[::1:6379/0"), "broker")):
         refused = cli(*args)
         assert refused.code == 2 and refused.err.count("\n") == 1, refused.err
         assert refused.err.startswith(f"tickwork: error: {field}: "), refused.err
-        assert "pw-1" not in refused.err
+        assert "pw-1" not in refused.err and "w-1" not in refused.err

@@ -198,6 +198,7 @@ class Link:
         else:  # returned None: the common case needs no JSON
             done = protocol.frame(protocol.QUIET_DONE, protocol.CPU.pack(cpu))
         _flush()
+        os.environ.pop(TOKEN_VAR, None)  # what later starts is not this run's
         with self.lock:
             self._pump()
             self.current = None
