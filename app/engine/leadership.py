@@ -308,7 +308,6 @@ class Leadership:
             engine.set_state("running", f"{engine.workers} workers")
         return True
 
-
     def keep(self, done: threading.Event) -> threading.Thread | None:
         """Renew a lease beside the leader thread until `done`: while it waits for start-up
         recovery (stopping a dead engine's runs on Celery workers alone takes seconds, and a
