@@ -325,15 +325,20 @@ class Engine:
         for _ in range(20):  # the claims of attempts that ended meanwhile (fallbacks, chains)
             self.writer.flush()
             self.writer.flush()  # (once this one is done, the last batch's claims have posted)
-            if self._inbox.empty():
+            if not self._drain_now():  # admitted, never started ...
                 break
-            for _ in range(100_000):  # admitted, never started ...
-                if self._inbox.empty():
-                    break
-                self._drain(0)
         d.release_unstarted()  # ... and given back with the rest
         self.writer.flush()
         done.set()
+
+    def _drain_now(self) -> bool:
+        """Process what the inbox holds now (shutting down); whether it held anything."""
+        held = not self._inbox.empty()
+        for _ in range(100_000):  # (a stop marker put back would keep it non-empty)
+            if self._inbox.empty():
+                break
+            self._drain(0)
+        return held
 
     def _drain(self, timeout: float) -> None:
         """Process inbox messages for a while (used only while shutting down)."""

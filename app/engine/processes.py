@@ -31,7 +31,8 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 
 import psutil  # type: ignore[import-untyped]  # no stubs installed
 
@@ -65,8 +66,13 @@ def _stat(pid: int) -> bytes | None:
         return b""
 
 
-def _start_ticks(stat: bytes) -> int:
-    return int(stat[stat.rindex(b")") + 2:].split()[19])  # field 22, `starttime`
+def _fields(stat: bytes) -> list[bytes]:
+    """/proc/<pid>/stat's fields after the command name: [0] is field 3, `state`."""
+    return stat[stat.rindex(b")") + 2:].split()
+
+
+def _start_ticks(fields: list[bytes]) -> int:
+    return int(fields[19])  # field 22, `starttime`
 
 
 def _psutil_created(pid: int) -> float | None:
@@ -87,7 +93,7 @@ def leader_created(pid: int) -> float | None:
     now = time.monotonic()
     if now - _boot[1] > 1.0:  # psutil reads it afresh each time (the wall clock may move)
         _boot[:] = [float(psutil.boot_time()), now]
-    return _start_ticks(stat) / _TICKS + _boot[0]
+    return _start_ticks(_fields(stat)) / _TICKS + _boot[0]
 
 
 def _identity(pid: int) -> str | None:
@@ -96,9 +102,10 @@ def _identity(pid: int) -> str | None:
     stat = _stat(pid)
     if not stat:
         return None if stat is None else repr(_psutil_created(pid))
-    if stat[stat.rindex(b")") + 2:stat.rindex(b")") + 3] == b"Z":
+    fields = _fields(stat)
+    if fields[0] == b"Z":
         return None  # dead, not yet reaped: it runs nothing
-    return str(_start_ticks(stat))
+    return str(_start_ticks(fields))
 
 
 def _alive(proc: psutil.Process) -> bool:
@@ -172,8 +179,7 @@ def stop_helpers(engine_pids: set[int], wait: float = 10.0) -> int:
             with contextlib.suppress(psutil.Error, OSError):
                 proc.send_signal(platform.SIGKILL)  # psutil refuses a pid reused since
             killed[proc.pid] = proc
-        while any(_alive(p) for p in fresh) and time.monotonic() < deadline:
-            time.sleep(POLL)
+        _wait_gone(partial(_living, fresh), deadline)
     return len(killed)
 
 
@@ -215,7 +221,7 @@ class RunProcesses:
         if tokened is None and self.token is not None:
             tokened = with_tokens({self.token}).get(self.token, [])
         self._see(tokened or [])
-        return [p for p in self.seen.values() if _alive(p)]
+        return _living(list(self.seen.values()))
 
     def _see(self, procs: list[psutil.Process]) -> None:
         for proc in procs:
@@ -232,7 +238,7 @@ class RunProcesses:
         return len(procs)
 
     def alive(self) -> list[psutil.Process]:
-        return [p for p in self.seen.values() if _alive(p)]
+        return _living(list(self.seen.values()))
 
     def stop(self, grace: float, wait: float = 10.0) -> list[psutil.Process]:
         """SIGTERM, `grace` seconds, SIGKILL, then wait until gone; the ones that would not."""
@@ -253,20 +259,26 @@ def stop_all(runs: list[RunProcesses], grace: float, wait: float = 10.0
     def left() -> list[psutil.Process]:
         return [p for r in runs for p in r.alive()]
 
-    def wait_gone(timeout: float) -> list[psutil.Process]:
-        deadline = time.monotonic() + timeout
-        procs = left()
-        while procs and time.monotonic() < deadline:
-            time.sleep(POLL)
-            procs = left()
-        return procs
-
     found = signal_all(signal.SIGTERM)
     if not found:
         return 0, []
-    wait_gone(grace)
+    _wait_gone(left, time.monotonic() + grace)
     signal_all(platform.SIGKILL)
-    stuck = wait_gone(wait)
+    stuck = _wait_gone(left, time.monotonic() + wait)
     if stuck:
         log.warning("processes %s would not stop", sorted(p.pid for p in stuck))
     return len({p.pid for r in runs for p in r.seen.values()}), stuck
+
+
+def _living(procs: list[psutil.Process]) -> list[psutil.Process]:
+    return [p for p in procs if _alive(p)]
+
+
+def _wait_gone(alive: Callable[[], list[psutil.Process]], deadline: float
+               ) -> list[psutil.Process]:
+    """Wait until `alive()` is empty, or `deadline` (monotonic); those still there."""
+    procs = alive()
+    while procs and time.monotonic() < deadline:
+        time.sleep(POLL)
+        procs = alive()
+    return procs

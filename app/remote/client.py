@@ -82,6 +82,7 @@ class CeleryRuns:
     def __init__(self, sink: RemoteSink, url: str) -> None:
         self.sink = sink
         self.url = url
+        self.shown = broker.shown(url)  # for the log: without its password
         self.app = broker.celery_app(url)
         self.redis = broker.redis_client(url)
         self.give_up_script = self.redis.register_script(wire.GIVE_UP)
@@ -220,12 +221,12 @@ class CeleryRuns:
         if self.away is None:
             self.away = broker.shown(self.url, f"{type(exc).__name__}: {exc}")
             log.warning("the Celery broker %s is unreachable (%s): runs on Celery wait until "
-                        "it is back", broker.shown(self.url), self.away)
+                        "it is back", self.shown, self.away)
 
     def _back(self) -> None:
         if self.away is not None:
             self.away = None
-            log.warning("the Celery broker %s is reachable again", broker.shown(self.url))
+            log.warning("the Celery broker %s is reachable again", self.shown)
 
     # -- the reader thread ------------------------------------------------------------------
 
@@ -338,7 +339,7 @@ class CeleryRuns:
         server = str(self.redis.info("server").get("run_id", ""))
         if self.server is not None and server != self.server:
             log.warning("the Celery broker %s restarted: the runs it lost are sent again",
-                        broker.shown(self.url))
+                        self.shown)
             self.restarted_at = time.monotonic()
         self.server = server
         if self.restarted_at is None or time.monotonic() - self.restarted_at < self.beat * 3:
