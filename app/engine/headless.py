@@ -1,4 +1,5 @@
-"""`tickwork engine`: the engine without a window, until SIGINT or SIGTERM.
+"""`tickwork engine`: the engine without a window, until SIGINT, SIGTERM or SIGHUP (its
+terminal closed), each a graceful stop; a SIGHUP ignored at start (`nohup`) stays ignored.
 
 It refuses a store that fails `quick_check`, and exits 1 with the same one line when the
 store turns out damaged while it runs (SQLITE_CORRUPT); a full disk only pauses it, also
@@ -21,6 +22,10 @@ from app.engine.events import Event, Notification, RunChanged
 if TYPE_CHECKING:
     from app.store.database import Store
 
+# What stops the engine gracefully: Ctrl+C, `kill`/systemd, and a closed terminal (SIGHUP
+# once ended it at once, like a kill -9, leaving its runs to the next start's recovery).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
 
 def run_headless(args: argparse.Namespace) -> int:
     from app.engine.engine import Engine
@@ -39,8 +44,9 @@ def run_headless(args: argparse.Namespace) -> int:
                                                   signal.Signals(signum).name)
         stop.set()
 
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    for signum in STOP_SIGNALS:
+        if signum != signal.SIGHUP or signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, on_signal)
     store = _open_when_there_is_room(lambda: Store.open(
         home, actor="engine", check=True, url=resolve_store(getattr(args, "store", None),
                                                             home)), stop)

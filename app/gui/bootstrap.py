@@ -4,9 +4,10 @@
 `tickwork-gui` too. A store that cannot be opened (corrupt, newer schema, unreadable) is
 explained in a message box and the exit status is 1. When the window's event loop ends,
 the engine is stopped cleanly (running attempts get a grace period) and the store closed.
-SIGTERM and SIGINT (a logout, `kill`, Ctrl+C in the terminal it was started from) end the
-event loop the same way, without asking (`QuitOnSignals`): the process used to die on the
-spot, its engine's runs left for the next start's recovery.
+SIGTERM, SIGINT and SIGHUP (a logout, `kill`, Ctrl+C in the terminal it was started from,
+or that terminal closed) end the event loop the same way, without asking
+(`QuitOnSignals`): the process used to die on the spot, its engine's runs left for the
+next start's recovery.
 """
 
 from __future__ import annotations
@@ -68,9 +69,10 @@ def install_qt_log_handler() -> None:
 
 
 class QuitOnSignals:
-    """SIGTERM and SIGINT end the application's event loops without asking, then the engine
-    stops as after Quit (`received` says one came: a signal before the loop runs, or between
-    two windows, must not be lost — Qt forgets an exit asked for while no loop ran). Qt's
+    """SIGTERM, SIGINT and SIGHUP (its terminal closed) end the application's event loops
+    without asking, then the engine stops as after Quit (`received` says one came: a signal
+    before the loop runs, or between two windows, must not be lost — Qt forgets an exit
+    asked for while no loop ran). Qt's
     loop runs no Python until something wakes it: the signal's number is written to a
     socket Qt watches (`signal.set_wakeup_fd`), so the handler runs at once. After the
     first, a second signal has its default effect (a stop that hangs can still be ended);
@@ -88,7 +90,7 @@ class QuitOnSignals:
         self._notifier.activated.connect(self._drain)
         self._wakeup = signal.set_wakeup_fd(self._theirs.fileno(), warn_on_full_buffer=False)
         self._before = {signum: signal.signal(signum, self._on_signal)
-                        for signum in (signal.SIGTERM, signal.SIGINT)
+                        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
                         if signal.getsignal(signum) is not signal.SIG_IGN}
 
     def _drain(self) -> None:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
+import subprocess
+import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.conftest import ROOT
 from tests.engine.conftest import soon, wait_until
@@ -51,7 +56,11 @@ def test_headless_engine_runs_cli_tasks_on_time(spawn: Any, cli: Any) -> None:
     assert "stopping" in engine.text()
 
 
-def test_sigterm_interrupts_a_long_run_after_grace_and_exits_0(spawn: Any, cli: Any) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_interrupts_a_long_run_after_grace_and_exits_0(spawn: Any, cli: Any,
+                                                               signum: signal.Signals) -> None:
+    """SIGHUP (the terminal it ran in closed) stops it as gracefully as SIGTERM; it used to
+    end the engine at once, as a kill -9 does."""
     engine = spawn(grace=0.5)
     engine.wait_for("engine running")
     assert cli("task", "add", "long", "--command", "sleep 60").code == 0
@@ -59,10 +68,33 @@ def test_sigterm_interrupts_a_long_run_after_grace_and_exits_0(spawn: Any, cli: 
     wait_until(lambda: cli("run", "show", str(run["id"]), "--json").json()["status"]
                == "running", 8)
     started = time.monotonic()
-    assert engine.stop() == 0
+    assert engine.stop(signum) == 0
     assert time.monotonic() - started < 15
+    assert f"received {signum.name}: stopping" in engine.text()
     shown = cli("run", "show", str(run["id"]), "--json").json()
     assert shown["status"] == "interrupted" and "engine stopped" in shown["reason"]
+
+
+def test_an_engine_started_with_sighup_ignored_keeps_running_through_one(
+        home: Path, tmp_path: Path) -> None:
+    """`nohup tickwork engine`: the terminal's SIGHUP was meant to pass it by."""
+    log = tmp_path / "engine.log"
+    with log.open("w") as err:
+        proc = subprocess.Popen(["nohup", sys.executable, "-m", "app.cli", "--home", str(home),
+                                 "engine"], cwd=ROOT, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_until(lambda: "engine running" in log.read_text(), 30)
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(1.0)  # (its loop looks at its stop flag every 0.5 s)
+        assert proc.poll() is None, log.read_text()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert "SIGHUP" not in log.read_text()
 
 
 def test_standby_takes_over_within_two_seconds(spawn: Any, cli: Any, home: Path,

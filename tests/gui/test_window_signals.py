@@ -48,7 +48,7 @@ def _window_with_a_slow_task(cli: Any, home: Path, tmp_path: Path
     return window, log
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_a_signal_quits_the_window_as_quit_does(cli: Any, home: Path, tmp_path: Path,
                                                  signum: signal.Signals) -> None:
     window, log = _window_with_a_slow_task(cli, home, tmp_path)
