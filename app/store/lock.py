@@ -6,6 +6,13 @@ own POSIX locks). The holder writes its pid and start time into the file so othe
 whose engine they are looking at. The lock dies with its process, so a standby engine that
 polls it takes over within its poll interval when the holder is killed.
 
+A file can be deleted under its lock: the next engine would create a new `engine.lock`, lock
+it and lead beside the first. So the holder also locks the home directory itself (which
+cannot go while the database is in it), and only the holder of both leads; who holds the
+store is asked of the directory first. The file is only re-made, and written, by an engine
+that holds the directory. Where a directory cannot be locked (some network file systems),
+the file alone decides, as before.
+
 It lives with the store (the file sits beside the database, and the service asks who holds
 it before cancelling a run) and meets `flock` through `app.platform`.
 
@@ -59,7 +66,9 @@ class EngineLock:
 
     def __init__(self, home: Path) -> None:
         self.path = home / LOCK_NAME
+        self.home = home
         self._fd: int | None = None
+        self._dir: int | None = None
         self.info: dict[str, Any] = {}
 
     @property
@@ -74,6 +83,12 @@ class EngineLock:
         if not platform.try_lock(fd):
             os.close(fd)
             return False
+        witness = self._witness()
+        if witness is False:  # the file was deleted under a live holder, who still leads
+            platform.unlock(fd)
+            os.close(fd)
+            return False
+        self._dir = witness
         info = json.dumps({"pid": os.getpid(), "engine": who, "since": time.time()}).encode()
         os.ftruncate(fd, 0)
         os.pwrite(fd, info, 0)
@@ -85,6 +100,24 @@ class EngineLock:
         """Held until released or its process dies: nothing to renew."""
         return self._fd is not None
 
+    def _witness(self, *, shared: bool = False) -> int | bool | None:
+        """Lock the home directory: its descriptor when taken (exclusive; shared ones are
+        let go at once and answer True), False when another process holds it, None where
+        the directory cannot be locked."""
+        try:
+            fd = os.open(self.home, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError:
+            return None
+        try:
+            taken = platform.try_lock(fd, shared=shared)
+        except OSError:  # e.g. NFS, where flock is fcntl and a read-only fd takes no lock
+            os.close(fd)
+            return None
+        if not taken or shared:
+            os.close(fd)  # (closing drops the shared lock)
+            return taken
+        return fd
+
     def release(self) -> None:
         if self._fd is not None:
             try:
@@ -93,17 +126,21 @@ class EngineLock:
             finally:
                 os.close(self._fd)
                 self._fd = None
+                if self._dir is not None:
+                    os.close(self._dir)  # (its lock goes with its last descriptor)
+                    self._dir = None
 
     def holder(self) -> dict[str, Any] | None:
         """Who holds the lock, as they wrote it; None when nobody does."""
         if self._fd is not None:
             return {"pid": os.getpid(), "engine": "this process"}
+        held = self._witness(shared=True) is False  # (an older engine locks the file only)
         try:
             fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
-            return None
+            return {"pid": None} if held else None
         try:
-            if not platform.try_lock(fd, shared=True):
+            if held or not platform.try_lock(fd, shared=True):
                 data = os.pread(fd, 4096, 0)
                 try:
                     info: dict[str, Any] = json.loads(data or b"{}")

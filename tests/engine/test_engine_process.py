@@ -56,8 +56,8 @@ def test_headless_engine_runs_cli_tasks_on_time(spawn: Any, cli: Any) -> None:
     assert "stopping" in engine.text()
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
-def test_sigterm_interrupts_a_long_run_after_grace_and_exits_0(spawn: Any, cli: Any,
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["TERM", "HUP"])
+def test_a_stop_signal_interrupts_a_long_run_after_grace_and_exits_0(spawn: Any, cli: Any,
                                                                signum: signal.Signals) -> None:
     """SIGHUP (the terminal it ran in closed) stops it as gracefully as SIGTERM; it used to
     end the engine at once, as a kill -9 does."""
@@ -113,6 +113,20 @@ def test_standby_takes_over_within_two_seconds(spawn: Any, cli: Any, home: Path,
     assert cli("task", "run", "after").code == 0  # the new holder runs what is asked of it
     wait_until(lambda: any(r["status"] == "succeeded" for r in cli("run", "list", "--json")
                            .json()), 10)
+
+
+def test_a_deleted_lock_file_lets_no_second_engine_lead(spawn: Any, home: Path) -> None:
+    """`engine.lock` deleted under a running engine: a second engine waits as a standby (it
+    made a new file and locked it, and led beside the first), and takes over as usual."""
+    first = spawn("first")
+    first.wait_for("engine running")
+    (home / "engine.lock").unlink()
+    second = spawn("second")
+    second.wait_for("engine standby")
+    assert "another engine holds this store" in second.text()
+    first.kill9()
+    second.wait_for("engine running", 10)
+    assert "engine running" not in second.text().split("taking over")[0]
 
 
 def test_two_engines_fifty_one_shots_each_run_exactly_once(spawn: Any, home: Path,
