@@ -96,6 +96,18 @@ def leader_created(pid: int) -> float | None:
     return _start_ticks(_fields(stat)) / _TICKS + _boot[0]
 
 
+def frozen(pid: int) -> bool:
+    """Stopped (SIGSTOP) or held by a debugger: it runs nothing until it is let go."""
+    stat = _stat(pid)
+    if stat == b"":
+        try:
+            return psutil.Process(pid).status() in (psutil.STATUS_STOPPED,
+                                                     psutil.STATUS_TRACING_STOP)
+        except (psutil.Error, OSError):
+            return False
+    return stat is not None and _fields(stat)[0] in (b"T", b"t")
+
+
 def _identity(pid: int) -> str | None:
     """Which process `pid` names now, in words no clock change alters (its start in clock
     ticks since boot where there is /proc); None when there is none."""

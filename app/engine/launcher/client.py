@@ -25,6 +25,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +33,7 @@ from typing import Any
 
 from app.engine.attempts import Attempt, Outcome, Sink
 from app.engine.launcher import protocol
+from app.engine.launcher.overdue import Overdue
 from app.engine.lineage import HELPER_VAR, TOKEN_VAR
 from app.engine.processes import KILL_GRACE, RunProcesses, helper_mark, stop_all
 
@@ -67,7 +69,7 @@ class Pending:
     """A command handed to a launcher, until its end is heard; `ended` hears its Outcome
     (on the launcher's reader thread)."""
 
-    __slots__ = ("attempt", "ended", "id", "sink", "started")
+    __slots__ = ("attempt", "cancelled", "ended", "handed", "id", "sink", "started")
 
     def __init__(self, run_id: int, attempt: Attempt, sink: Sink,
                  ended: Callable[[Outcome], None]) -> None:
@@ -76,6 +78,8 @@ class Pending:
         self.sink = sink
         self.ended = ended
         self.started = False
+        self.handed = time.monotonic()  # (what `Overdue` counts from)
+        self.cancelled = 0.0  # when a cancel was sent, monotonic
 
     def end(self, how: str, code: int | None, error: str | None, at: float | None) -> None:
         """The command ended: tell the sink it started if it never heard, then the outcome."""
@@ -108,6 +112,7 @@ class Link:
         self.lock = threading.Lock()
         self.pending: dict[int, Pending] = {}
         self.dead = False
+        self.frozen_since = 0.0  # first seen stopped (SIGSTOP), monotonic; 0: running
         self.env_sent: dict[str, str] | None = None
         self.env_raw: dict[Any, Any] | None = None  # os.environ's mapping when last sent
         self.reader = threading.Thread(target=self._read, name="tickwork-launcher-reader",
@@ -142,7 +147,9 @@ class Link:
 
     def cancel(self, run_id: int, reason: str) -> None:
         with self.lock:
-            if not self.dead and run_id in self.pending:
+            pending = self.pending.get(run_id)
+            if not self.dead and pending is not None:
+                pending.cancelled = pending.cancelled or time.monotonic()
                 with contextlib.suppress(OSError):
                     protocol.write_all(self.requests, protocol.encode(
                         [["cancel", run_id, reason]]))
@@ -229,6 +236,7 @@ class Launchers:
         self.lock = threading.Lock()
         self.links: list[Link] = []
         self.closed = False
+        self.overdue = Overdue(self)
         # a Celery worker's launchers stop their commands when the worker dies (loop.py)
         self.stop_orphans = False
 
@@ -249,6 +257,10 @@ class Launchers:
                     self.links.append(Link(self))
                 except OSError as exc:  # the next command tries again
                     log.warning("cannot start a launcher: %s", exc)
+
+    def live(self) -> list[Link]:
+        with self.lock:
+            return [link for link in self.links if not link.dead]
 
     def pids(self) -> list[int]:
         with self.lock:
@@ -281,6 +293,7 @@ def submit(attempt: Attempt, argv: list[str], env: dict[str, str], sink: Sink,
             pending.id, attempt.cancel_reason or "cancelled")
         if link.run(pending, message):
             break
+    LAUNCHERS.overdue.watch()
     if attempt.stop_requested:  # stopped before the launcher heard of it
         link.cancel(pending.id, attempt.cancel_reason or "cancelled")
 

@@ -1,0 +1,99 @@
+"""A launcher that stops answering (frozen by SIGSTOP or a debugger, or hung) would enforce
+no timeout or cancel and start nothing it was handed, its runs `running` for good: the
+engine kills it, and its reader (client.py) ends its runs as at any launcher's death."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from app.engine.processes import KILL_GRACE, frozen
+
+if TYPE_CHECKING:
+    from app.engine.launcher.client import Launchers, Link, Pending
+
+log = logging.getLogger("tickwork.engine")
+
+STOP_MISS = 5.0  # seconds a launcher may stay stopped (SIGSTOP) before it is killed
+HUNG_MISS = 60.0  # seconds a start or stop it owes may be late, before it is, in any state
+
+
+class Overdue:
+    """The launchers, looked at once a second while any command is out (asleep otherwise).
+    One stopped (SIGSTOP, a debugger) for STOP_MISS seconds, or late by HUNG_MISS seconds
+    with something it owes (to start a command handed over, to stop one at its timeout or a
+    cancel), is killed; its reader then stops its runs' trees by token and ends them (those
+    past their timeout `timed_out`, cancelled ones `cancelled`, the rest `interrupted`,
+    retried by their tasks' policies)."""
+
+    def __init__(self, pool: Launchers) -> None:
+        self._pool = pool
+        self._out = threading.Event()  # some command is out: look each second
+        self._thread: threading.Thread | None = None
+
+    def watch(self) -> None:
+        """A command was handed over (cheap when already watching)."""
+        if not self._out.is_set():
+            self._out.set()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, daemon=True,
+                                                name="tickwork-launcher-overdue")
+                self._thread.start()
+
+    def _run(self) -> None:
+        while self._out.wait():
+            time.sleep(1.0)
+            links = self._pool.live()
+            if not any(link.pending for link in links):
+                self._out.clear()
+                if not any(link.pending for link in links):  # (one handed over meanwhile)
+                    continue
+                self._out.set()
+            for link in links:
+                with contextlib.suppress(Exception):  # a look that fails is tried again
+                    self._look(link)
+
+    def _look(self, link: Link) -> None:
+        now = time.monotonic()
+        if frozen(link.pid):
+            link.frozen_since = link.frozen_since or now
+            if now - link.frozen_since < STOP_MISS:
+                return
+            why = f"has been stopped for {now - link.frozen_since:.0f}s"
+        else:
+            link.frozen_since = 0.0
+            late, what = owed(list(link.pending.values()), HUNG_MISS)
+            if what is None:
+                return
+            why = f"has not {what} {late:.0f}s after it was due"
+        if link.dead:
+            return
+        log.warning("the launcher process %d %s: killing it (its commands are stopped, and "
+                    "retried by their tasks' policies)", link.pid, why)
+        for pending in list(link.pending.values()):
+            attempt, timeout = pending.attempt, pending.attempt.timeout
+            if timeout is not None and now > pending.handed + timeout:
+                attempt.on_cancel = None  # (not through its pipe)
+                attempt.cancel(f"timed out after {timeout:g}s", "timed_out")
+        with contextlib.suppress(OSError):
+            link.proc.kill()
+
+
+def owed(pendings: list[Pending], miss: float) -> tuple[float, str | None]:
+    """What a launcher owes its `pendings` (a start, a stop at a timeout or a cancel) more
+    than `miss` seconds late, the latest: how late, and what in words (None: nothing)."""
+    now = time.monotonic()
+    worst, what = 0.0, None
+    for p in pendings:
+        timeout = p.attempt.timeout
+        for due, words in ((p.handed if not p.started else None, f"started run {p.id}"),
+                           (p.handed + timeout + KILL_GRACE if timeout is not None else None,
+                            f"stopped run {p.attempt.run_id} at its timeout"),
+                           (p.cancelled + KILL_GRACE if p.cancelled else None,
+                            f"stopped run {p.attempt.run_id} at its cancel")):
+            if due is not None and now - due > max(miss, worst):
+                worst, what = now - due, words
+    return worst, what
