@@ -54,7 +54,10 @@ def launcher_count() -> int:
     text = os.environ.get(LAUNCHERS_VAR, "").strip()
     if text.isdigit() and int(text) > 0:
         return int(text)
-    return min(8, max(4, os.cpu_count() or 1))
+    return min(8, max(4, _CPUS))
+
+
+_CPUS = os.cpu_count() or 1  # (asked once: 10 µs a call, a sysfs read, asked every command)
 
 
 def launcher_argv() -> list[str]:
