@@ -116,14 +116,15 @@ class Engine:
         self.timing = Timing(self._on_fire)
         self.recorder = RunRecorder(self.home, self.writer, self.hub, self.stats, self.keyring,
                                     self._on_finished, clock=clock)
-        self.executor = Executor(self.recorder, self.workers)
+        self.leadership = Leadership(self, self._stop, poll=self._standby_poll, pace=pace)
+        self.executor = Executor(self.recorder, self.workers,
+                                 fenced=lambda: self.leadership.paused)
         self.watcher = StoreWatcher(store, self._stop, self.post, tick=self._tick,
                                     tasks_changed=self._tasks_changed,
                                     runs_seen=self._runs_seen, clock_jumped=self._clock_jumped,
                                     quiet=self._quiet, store_fault=self.faults.met, clock=clock,
                                     pace=pace)
         self._horizon_seconds = horizon
-        self.leadership = Leadership(self, self._stop, poll=self._standby_poll, pace=pace)
         self.writer.on_fenced = self.leadership.fenced_off
         self.rewire()
         self._metrics: Any = None

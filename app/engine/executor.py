@@ -25,7 +25,9 @@ from __future__ import annotations
 import json
 import queue
 import threading
+import time
 import traceback
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QThreadPool
@@ -48,6 +50,11 @@ from app.engine.pyworkers.pool import PythonWorkers
 
 if TYPE_CHECKING:
     from app.remote.client import CeleryRuns, RemoteSink
+
+# A leader whose lease went unproven (stopped past it, a suspended VM) hands over nothing it
+# had queued — its successor may be retrying it — until it proves the lease again or steps
+# down, which stops those attempts; looked at this often meanwhile (seconds):
+FENCE_POLL = 0.05
 
 __all__ = ["KILL_GRACE", "MAX_CHECKPOINT", "Attempt", "CheckpointError", "Executor", "Outcome",
            "RunContext", "Sink"]
@@ -90,15 +97,17 @@ class RunContext:
 class Executor:
     """A QThreadPool of workers; `start` hands it an attempt, the sink hears the rest."""
 
-    def __init__(self, sink: Sink, workers: int) -> None:
+    def __init__(self, sink: Sink, workers: int,
+                 fenced: Callable[[], bool] = lambda: False) -> None:
         self.sink = sink
         self.workers = workers
+        self.fenced = fenced
         self.pool = QThreadPool()
         self.pool.setMaxThreadCount(workers)
         self._queue: queue.SimpleQueue[list[Attempt] | None] = queue.SimpleQueue()
         self._started = False
         # Python actions' worker processes, as many at most as this pool's threads
-        self.python = PythonWorkers(sink, RunContext, most=workers)
+        self.python = PythonWorkers(sink, RunContext, most=workers, fenced=fenced)
         self._celery: CeleryRuns | None = None  # runs on Celery workers, made on first use
         self._celery_lock = threading.Lock()
 
@@ -142,6 +151,8 @@ class Executor:
             if attempts is None:
                 return
             for attempt in attempts:
+                while self.fenced() and not attempt.stop_requested:
+                    time.sleep(FENCE_POLL)  # (it proves its lease again, or steps down)
                 self._run(attempt)
 
     def _run(self, attempt: Attempt) -> None:

@@ -19,7 +19,7 @@ import pytest
 
 from app.core.task import Action
 from app.engine.attempts import Attempt, Outcome
-from app.engine.executor import RunContext
+from app.engine.executor import Executor, RunContext
 from app.engine.pyworkers import pool as pool_module
 from app.engine.pyworkers import process
 from app.engine.pyworkers.pool import PythonWorkers
@@ -33,9 +33,12 @@ class Ends:
 
     def __init__(self) -> None:
         self.outcomes: dict[int, Outcome] = {}
+        self.started: set[int] = set()
         self.lock = threading.Lock()
 
-    def on_started(self, attempt: Attempt) -> None: ...
+    def on_started(self, attempt: Attempt) -> None:
+        self.started.add(attempt.run_id)
+
     def on_output(self, attempt: Attempt, stream: str, text: str) -> None: ...
     def on_checkpoint(self, attempt: Attempt, state: Any) -> None: ...
     def on_progress(self, attempt: Attempt, fraction: float | None, message: str) -> None: ...
@@ -108,6 +111,59 @@ def test_a_run_that_finds_every_worker_busy_takes_the_first_one_free(
     assert ends.end(late).status == "succeeded"
     assert int(who.read_text()) in busy  # a worker that was busy, not the one starting
     wait_until(lambda: pool.idle() == warm + 1, 20)  # the new one joins the idle ones
+
+
+def test_a_fenced_engine_hands_no_waiting_run_to_a_worker_that_comes_free(
+        ends: Ends, tmp_path: Path) -> None:
+    """A leader stopped past its lease (SIGSTOP, a suspended VM) is fenced as it wakes: its
+    successor may be retrying what it had handed over. A run waiting here for a worker was
+    handed over before the stop, so the dispatcher's own check never sees it; the worker
+    that comes free takes it only once the engine proves its lease again, and a step-down's
+    stop ends it where it waits."""
+    fenced = [False]
+    pool = PythonWorkers(ends, RunContext, most=1, fenced=lambda: fenced[0])
+    try:
+        go = tmp_path / "go"
+        ahead = attempt("wait_for_file", path=str(go))
+        pool.hand(ahead)
+        wait_until(lambda: ahead.pid is not None, 20)
+        who, gone = tmp_path / "who", tmp_path / "gone"
+        waits, dropped = attempt("whoami", path=str(who)), attempt("whoami", path=str(gone))
+        pool.hand(waits)
+        pool.hand(dropped)  # both wait: no room for a second worker
+        fenced[0] = True
+        go.touch()
+        assert ends.end(ahead).status == "succeeded"
+        wait_until(lambda: pool.idle() == 1, 10)  # free, and kept idle
+        time.sleep(0.3)  # (what it would hand over, it would have by now)
+        assert waits.pid is None and not who.exists()
+        dropped.cancel("fenced off", "interrupted")  # a step-down's stop
+        assert ends.end(dropped).status == "interrupted" and not gone.exists()
+        fenced[0] = False  # the lease proved again
+        assert ends.end(waits).status == "succeeded" and who.exists()
+    finally:
+        pool.close()
+
+
+def test_a_fenced_engine_hands_over_nothing_it_had_queued(ends: Ends, tmp_path: Path) -> None:
+    """The executor's queue, as the pool's line: attempts queued before the stop stay there
+    while the engine is fenced; the stop of a step-down ends them, a proved lease lets them
+    go."""
+    fenced = [True]
+    executor = Executor(ends, 2, fenced=lambda: fenced[0])
+    try:
+        who, never = tmp_path / "who", tmp_path / "never"
+        queued, dropped = attempt("whoami", path=str(who)), attempt("whoami", path=str(never))
+        executor.start_many([queued])
+        executor.start_many([dropped])  # (one to each of its two threads)
+        time.sleep(0.3)  # (what it would hand over, it would have by now)
+        assert not ends.started and not ends.outcomes and not who.exists()
+        dropped.cancel("fenced off", "interrupted")
+        assert ends.end(dropped).status == "interrupted" and not never.exists()
+        fenced[0] = False
+        assert ends.end(queued).status == "succeeded" and who.exists()
+    finally:
+        executor.shutdown(5)
 
 
 def test_a_worker_that_cannot_start_fails_one_waiting_run_and_no_more(

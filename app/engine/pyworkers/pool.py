@@ -8,20 +8,10 @@ a run. A run that finds no idle worker waits in the pool for the first one free 
 one whose run ends (milliseconds) or a new one once its interpreter is up (a tenth of a
 second or more on a loaded machine), whichever comes first — never in one new worker's
 socket behind its start-up. One reader thread watches every worker's channel (a
-selector) and feeds each run its frames (`run.Run`), which report to the `Sink` as an
-in-process run did, and end it:
-- the callable returns or raises: `succeeded` / `failed` (its traceback as stderr);
-- its timeout passes: `timed_out` at once, and the worker's process group gets SIGTERM,
-  then SIGKILL after `TERM_GRACE` (a `while True: pass` stops with it);
-- a cancel or the engine's stop: `context.cancelled` turns true in the worker at once; a
-  callable that has not returned `CANCEL_GRACE` later has its worker killed the same way;
-  the run ends `cancelled` / `interrupted` either way;
-- the worker dies under it (a segfault, `os._exit`, someone's `kill -9`): `interrupted`,
-  retried by the task's policy; only that run is touched.
-A worker is free again before the dispatcher hears that its run ended (it never has more
-than `workers` runs in flight, so a waiting run always has a worker coming).
-A run's CPU and memory are its worker's (its process tree) while it runs: the attempt carries
-the worker's pid and its CPU seconds at the start (`Attempt.worker_cpu`) for the sampler.
+selector) and feeds each run its frames (`run.Run`, which says how a run ends). A worker is
+free again before the dispatcher hears that its run ended (it never has more than
+`workers` runs in flight, so a waiting run always has a worker coming). A leader unsure of
+its lease (`fenced`) hands no waiting run over.
 """
 
 from __future__ import annotations
@@ -32,7 +22,6 @@ import logging
 import os
 import queue
 import selectors
-import signal
 import subprocess
 import threading
 import time
@@ -45,16 +34,15 @@ from app import platform
 from app.engine.attempts import Attempt, Outcome, Sink, utcnow
 from app.engine.pyworkers import protocol
 from app.engine.pyworkers.deadlines import Deadlines
-from app.engine.pyworkers.process import TERM_GRACE, WorkerProcess, exit_text
+from app.engine.pyworkers.process import TERM_GRACE, WorkerProcess, start_failure
 from app.engine.pyworkers.run import Run, Served, request_frame, time_out
+
+FENCE_POLL = 0.05  # seconds between looks at runs held back while the engine is fenced
 
 __all__ = ["TERM_GRACE", "PythonWorkers", "Served"]
 READ_SIZE = 262144
 log = logging.getLogger("tickwork.engine")
 START_TIMEOUT = 30.0  # seconds a new worker has to say hello before it is killed
-# a start ended by one of these was stopped from outside, not broken (a person, the OOM killer)
-STOP_SIGNALS = frozenset(int(getattr(signal, name)) for name in
-                         ("SIGKILL", "SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, name))
 
 
 @dataclass(eq=False, slots=True)
@@ -71,8 +59,9 @@ class PythonWorkers:
     """The workers of one executor: `hand` is called on an executor thread."""
 
     def __init__(self, sink: Sink, serve: Callable[[Attempt, Sink], Served], *,
-                 most: int | None = None) -> None:
+                 most: int | None = None, fenced: Callable[[], bool] = lambda: False) -> None:
         self.sink = sink
+        self.fenced = fenced  # a leader unsure of its lease: waiting runs stay waiting
         self.serve = serve  # makes the engine's half of a run's context
         self.most = most  # runs in flight at most (the executor's threads), when known
         self._idle: list[WorkerProcess] = []
@@ -91,6 +80,7 @@ class PythonWorkers:
         self._reader: threading.Thread | None = None
         self._closed = False
         self._stopping = False  # close() began: no worker starts any more
+        self._held = False  # waiting runs held back while fenced: looked at again soon
 
     def pids(self) -> list[int]:
         with self._lock:
@@ -232,16 +222,32 @@ class PythonWorkers:
             self._end_waiting(ended, Outcome(status, utcnow(), error=why))
 
     def _free(self, worker: WorkerProcess) -> None:
-        """`worker` can take a run: the first waiting one, else it is idle."""
+        """`worker` can take a run: the first waiting one (`_match`), else it is idle."""
         with self._lock:
             if worker not in self._all:
                 return
-            if not self._waiting:
-                self._idle.append(worker)
+            self._idle.append(worker)
+        self._match()
+
+    def _match(self) -> None:
+        """Idle workers take waiting runs, the warmest first — none while the engine is
+        fenced (a leader unsure of its lease: looked at again every FENCE_POLL s, and a
+        step-down stops each run where it waits)."""
+        while not self._held:
+            if self._waiting and self.fenced():
+                self._held = True  # (two looks at once schedule two: harmless)
+                self.deadlines.at(time.monotonic() + FENCE_POLL, self._unhold)
                 return
-            waiting = self._waiting.popleft()
-        self._left_waiting(waiting)
-        self._begin(worker, waiting.attempt, waiting.request, waiting.since)
+            with self._lock:
+                if not self._waiting or not self._idle:
+                    return
+                worker, waiting = self._idle.pop(), self._waiting.popleft()
+            self._left_waiting(waiting)
+            self._begin(worker, waiting.attempt, waiting.request, waiting.since)
+
+    def _unhold(self) -> None:
+        self._held = False
+        self._match()
 
     def release(self, worker: WorkerProcess, run: Any) -> None:
         """`run` ended: its worker is free again, unless it was told to stop or is gone."""
@@ -389,9 +395,4 @@ class PythonWorkers:
 
     def _start_failed(self, worker: WorkerProcess) -> None:
         """A worker's channel closed before it said hello (its own thread: it is waited for)."""
-        code = self.discard(worker)
-        why = (f"did not start within {START_TIMEOUT:g}s" if worker.late
-               else exit_text(code))
-        stopped = not worker.late and code is not None and -code in STOP_SIGNALS
-        self._not_started(f"the Python worker could not start ({why})",
-                          "interrupted" if stopped else "failed")
+        self._not_started(*start_failure(worker.late, self.discard(worker), START_TIMEOUT))

@@ -21,6 +21,10 @@ from app.engine.processes import KILL_GRACE, RunProcesses, helper_mark
 from app.engine.pyworkers import protocol
 from app.engine.pyworkers.worker import PATH_VAR, PYTHONPATH_VAR
 
+# a start ended by one of these was stopped from outside, not broken (a person, the OOM killer)
+STOP_SIGNALS = frozenset(int(getattr(signal, name)) for name in
+                         ("SIGKILL", "SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, name))
+
 
 class Follower(Protocol):
     """The run a worker is on, as the reader thread feeds it (`run.Run`)."""
@@ -132,6 +136,15 @@ class WorkerProcess:
     def close(self) -> None:
         self.run.close()
         self.control.close()
+
+
+def start_failure(late: bool, code: int | None, timeout: float) -> tuple[str, str]:
+    """Why a worker that never said hello is gone (`late`: killed at its start `timeout`),
+    and the status of the run it was started for: `interrupted` when something outside
+    stopped it (a person, the OOM killer), as for a worker killed mid-run; else `failed`."""
+    why = f"did not start within {timeout:g}s" if late else exit_text(code)
+    stopped = not late and code is not None and -code in STOP_SIGNALS
+    return f"the Python worker could not start ({why})", "interrupted" if stopped else "failed"
 
 
 def exit_text(code: int | None) -> str:

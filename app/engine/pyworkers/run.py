@@ -2,7 +2,17 @@
 thread (`begin`), then fed the worker's frames by the pool's reader thread until it ends
 (`serve`), and reported to the `Sink` as an in-process run was (output, log lines and
 progress as they come, a checkpoint that returns in the worker only once the engine has
-committed it, then `on_finished`).
+committed it, then `on_finished`). It ends:
+- the callable returns or raises: `succeeded` / `failed` (its traceback as stderr);
+- its timeout passes: `timed_out` at once, and the worker's process group gets SIGTERM,
+  then SIGKILL after `TERM_GRACE` (a `while True: pass` stops with it);
+- a cancel or the engine's stop: `context.cancelled` turns true in the worker at once; a
+  callable that has not returned `CANCEL_GRACE` later has its worker killed the same way;
+  the run ends `cancelled` / `interrupted` either way;
+- the worker dies under it (a segfault, `os._exit`, someone's `kill -9`): `interrupted`,
+  retried by the task's policy; only that run is touched.
+A run's CPU and memory are its worker's (its process tree) while it runs: the attempt carries
+the worker's pid and its CPU seconds at the start (`Attempt.worker_cpu`) for the sampler.
 
 A checkpoint waits for the store, so it is served on a thread of its own and the run's
 later frames wait behind it; no other run's frames do. A worker that dies is waited for on
