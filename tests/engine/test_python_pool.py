@@ -185,6 +185,27 @@ def test_a_worker_that_cannot_start_fails_one_waiting_run_and_no_more(
     assert ends.end(again).status == "succeeded"  # the next run gets a worker that starts
 
 
+def test_a_start_that_closes_its_channel_and_lingers_fails_its_run(
+        ends: Ends, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that closes its channel without a hello and does not exit is stopped by the
+    pool: a broken start (`failed`), not one stopped from outside — it was the pool's own
+    SIGTERM that ended it, and read as a kill from outside it made the run `interrupted`."""
+    monkeypatch.setattr(process, "worker_argv", lambda run_fd, control_fd: [
+        sys.executable, "-c", "import os, time\n"
+        f"os.close({run_fd}); os.close({control_fd}); time.sleep(60)"])
+    workers = PythonWorkers(ends, RunContext, most=1)
+    try:
+        run = attempt("whoami", path="unused")
+        workers.hand(run)
+        outcome = ends.end(run)
+        assert outcome.status == "failed", outcome
+        assert outcome.error == ("the Python worker could not start (it closed its channel, "
+                                 "and was stopped)")
+        wait_until(lambda: not workers.pids(), 20)
+    finally:
+        workers.close()
+
+
 def test_a_start_killed_from_outside_interrupts_one_waiting_run_for_its_retries(
         ends: Ends, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A worker killed while it starts (a person, the OOM killer) is not a broken

@@ -157,6 +157,11 @@ class Link:
                     protocol.write_all(self.requests, protocol.encode(
                         [["cancel", run_id, reason]]))
 
+    def kill(self) -> None:
+        """SIGKILL: its reader hears it go, and ends its runs."""
+        with contextlib.suppress(OSError):
+            self.proc.kill()
+
     def close(self) -> None:
         """Let the launcher go (it exits once its request pipe closes)."""
         with self.lock:
@@ -239,7 +244,7 @@ class Launchers:
         self.lock = threading.Lock()
         self.links: list[Link] = []
         self.closed = False
-        self.overdue = Overdue(self)
+        self.overdue = Overdue(self.live)
         # a Celery worker's launchers stop their commands when the worker dies (loop.py)
         self.stop_orphans = False
 

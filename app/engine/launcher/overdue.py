@@ -8,17 +8,39 @@ import contextlib
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
 
+from app.engine.attempts import Attempt
 from app.engine.processes import KILL_GRACE, frozen
-
-if TYPE_CHECKING:
-    from app.engine.launcher.client import Launchers, Link, Pending
 
 log = logging.getLogger("tickwork.engine")
 
 STOP_MISS = 5.0  # seconds a launcher may stay stopped (SIGSTOP) before it is killed
 HUNG_MISS = 60.0  # seconds a start or stop it owes may be late, before it is, in any state
+
+
+class Owed(Protocol):
+    """A command handed to a launcher (client.Pending)."""
+
+    id: int
+    attempt: Attempt
+    handed: float  # monotonic
+    started: bool
+    cancelled: float  # monotonic; 0: no cancel sent
+
+
+class Watched(Protocol):
+    """A launcher process (client.Link)."""
+
+    dead: bool
+    frozen_since: float
+
+    @property
+    def pid(self) -> int: ...
+    @property
+    def pending(self) -> Mapping[int, Owed]: ...
+    def kill(self) -> None: ...
 
 
 class Overdue:
@@ -29,8 +51,8 @@ class Overdue:
     past their timeout `timed_out`, cancelled ones `cancelled`, the rest `interrupted`,
     retried by their tasks' policies)."""
 
-    def __init__(self, pool: Launchers) -> None:
-        self._pool = pool
+    def __init__(self, live: Callable[[], Sequence[Watched]]) -> None:
+        self._live = live  # the launchers alive
         self._out = threading.Event()  # some command is out: look each second
         self._thread: threading.Thread | None = None
 
@@ -46,7 +68,7 @@ class Overdue:
     def _run(self) -> None:
         while self._out.wait():
             time.sleep(1.0)
-            links = self._pool.live()
+            links = self._live()
             if not any(link.pending for link in links):
                 self._out.clear()
                 if not any(link.pending for link in links):  # (one handed over meanwhile)
@@ -56,7 +78,7 @@ class Overdue:
                 with contextlib.suppress(Exception):  # a look that fails is tried again
                     self._look(link)
 
-    def _look(self, link: Link) -> None:
+    def _look(self, link: Watched) -> None:
         now = time.monotonic()
         if frozen(link.pid):
             link.frozen_since = link.frozen_since or now
@@ -78,11 +100,10 @@ class Overdue:
             if timeout is not None and now > pending.handed + timeout:
                 attempt.on_cancel = None  # (not through its pipe)
                 attempt.cancel(f"timed out after {timeout:g}s", "timed_out")
-        with contextlib.suppress(OSError):
-            link.proc.kill()
+        link.kill()
 
 
-def owed(pendings: list[Pending], miss: float) -> tuple[float, str | None]:
+def owed(pendings: list[Owed], miss: float) -> tuple[float, str | None]:
     """What a launcher owes its `pendings` (a start, a stop at a timeout or a cancel) more
     than `miss` seconds late, the latest: how late, and what in words (None: nothing)."""
     now = time.monotonic()

@@ -37,9 +37,8 @@ from app.engine.pyworkers.deadlines import Deadlines
 from app.engine.pyworkers.process import TERM_GRACE, WorkerProcess, start_failure
 from app.engine.pyworkers.run import Run, Served, request_frame, time_out
 
-FENCE_POLL = 0.05  # seconds between looks at runs held back while the engine is fenced
-
 __all__ = ["TERM_GRACE", "PythonWorkers", "Served"]
+FENCE_POLL = 0.05  # seconds between looks at runs held back while the engine is fenced
 READ_SIZE = 262144
 log = logging.getLogger("tickwork.engine")
 START_TIMEOUT = 30.0  # seconds a new worker has to say hello before it is killed
@@ -199,8 +198,8 @@ class PythonWorkers:
         self.deadlines.at(time.monotonic() + START_TIMEOUT, lambda: self._late(worker))
 
     def _late(self, worker: WorkerProcess) -> None:
-        """`START_TIMEOUT` after its start: a worker that has not said hello is killed (a
-        hung interpreter must not hold the runs waiting for it); its end fails one of them."""
+        """A worker with no hello `START_TIMEOUT` after its start is killed; its end fails
+        one waiting run (a hung interpreter must not hold them all)."""
         with worker.lock:
             if worker.greeted or worker.dead:
                 return
@@ -210,11 +209,9 @@ class PythonWorkers:
         platform.kill_group(worker.pid, platform.SIGKILL)
 
     def _not_started(self, why: str, status: str = "failed") -> None:
-        """A worker started for waiting runs never came up: the first of them ends with
-        why (so each start that fails ends one run at most, and a broken interpreter
-        cannot loop) — `failed`, or `interrupted` when something outside stopped the start
-        (a kill, the OOM killer), which the task's retries follow as for a worker killed
-        mid-run; a warm one that fails while no run waits ends nothing."""
+        """A worker started for waiting runs never came up: the first of them ends with why
+        and `status` (`process.start_failure`), so a broken interpreter cannot loop; a warm
+        one that fails while no run waits ends nothing."""
         with self._lock:
             self._booting -= 1
             ended = self._waiting.popleft() if self._waiting else None
@@ -394,5 +391,10 @@ class PythonWorkers:
             threading.Thread(target=run.lost, daemon=True, name="tickwork-python-lost").start()
 
     def _start_failed(self, worker: WorkerProcess) -> None:
-        """A worker's channel closed before it said hello (its own thread: it is waited for)."""
-        self._not_started(*start_failure(worker.late, self.discard(worker), START_TIMEOUT))
+        """Its channel closed before a hello (own thread): its exit, waited for a moment, is
+        read; one that lingers is stopped by `discard`, a stop not read as one from outside."""
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            worker.proc.wait(TERM_GRACE)
+        code = worker.proc.returncode
+        self.discard(worker)
+        self._not_started(*start_failure(worker.late, code, START_TIMEOUT))
