@@ -94,7 +94,7 @@ class Overdue:
         if link.dead:
             return
         log.warning("the launcher process %d %s: killing it (its commands are stopped, and "
-                    "retried by their tasks' policies)", link.pid, why)
+                    "its runs end as at a launcher's death)", link.pid, why)
         for pending in list(link.pending.values()):
             attempt, timeout = pending.attempt, pending.attempt.timeout
             if timeout is not None and now > pending.handed + timeout:
@@ -110,7 +110,7 @@ def owed(pendings: list[Owed], miss: float) -> tuple[float, str | None]:
     worst, what = 0.0, None
     for p in pendings:
         timeout = p.attempt.timeout
-        for due, words in ((p.handed if not p.started else None, f"started run {p.id}"),
+        for due, words in ((p.handed if not p.started else None, f"started run {p.attempt.run_id}"),
                            (p.handed + timeout + KILL_GRACE if timeout is not None else None,
                             f"stopped run {p.attempt.run_id} at its timeout"),
                            (p.cancelled + KILL_GRACE if p.cancelled else None,
