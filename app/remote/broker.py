@@ -13,8 +13,9 @@ beside it, in the same database, under `tickwork:`:
   after `3 × BEAT`: a missing beat is a lost worker;
 - `tickwork:taken:<celery id>` — set once (SET NX) by the worker that starts it: a copy
   Celery redelivers (after the visibility timeout) is never run twice;
-- `tickwork:ended:<celery id>` — set by the engine when it gave up on the run (cancelled
-  before a worker took it, or lost): a worker that gets it later drops it;
+- `tickwork:ended:<celery id>` — set by the engine when it gave up on the run (cancelled,
+  or lost): a worker that gets it later drops it, one running it stops it within a beat
+  (a revoke it missed);
 - `tickwork:secret:<celery id>` — the run's secret environment, JSON, read and deleted in
   one step by the worker that takes the run (deleted by the engine if it gives up first);
 - `tickwork:engine:<engine>` — refreshed by the engine every beat while it has runs out,

@@ -7,10 +7,12 @@ Celery's thread pool runs the jobs: each thread only waits for its command's end
 launchers do the work. A revoke with `terminate=True` reaches a running job through
 Celery's `task_revoked` signal (the pool has no process of its own to kill) and stops its
 command's tree. A heartbeat thread refreshes each running job's beat key every `BEAT`
-seconds; a worker that cannot reach Redis for longer than the beat's lifetime stops its
-runs by itself (the engine has taken them as lost by then), and so does one whose engine
-stopped refreshing its own liveness key (a dead engine's runs are retried by the next
-engine's recovery). A worker killed outright takes its commands with it (its launchers are
+seconds and stops a job whose `ended` key the engine set: a cancel whose revoke this worker
+did not hear (Celery stops listening in its warm shutdown, and while it reconnects). A
+worker that cannot reach Redis for longer than the beat's lifetime stops its runs by itself
+(the engine has taken them as lost by then), and so does one whose engine stopped
+refreshing its own liveness key (a dead engine's runs are retried by the next engine's
+recovery). A worker killed outright takes its commands with it (its launchers are
 started with `--stop-orphans`).
 
 A Python action runs in a Python worker process of the engine's kind (app/remote/python.py).
@@ -232,11 +234,16 @@ class Worker:
         with self.lock:
             job = self.jobs.get(celery_id)
         if job is not None:
-            log.info("run %d (%s): cancelled by the engine", job.head[1], celery_id)
+            self._cancelled(job)
+
+    @staticmethod
+    def _cancelled(job: Job) -> None:
+        if not job.attempt.stop_requested:
+            log.info("run %d (%s): cancelled by the engine", job.head[1], job.celery_id)
             job.attempt.cancel("cancelled")
 
     def _beat(self) -> None:
-        """Refresh every running job's beat; stop them all when Redis is gone too long."""
+        """Look at the running jobs every beat; stop them all when Redis is gone too long."""
         ok_at = time.monotonic()
         while True:
             time.sleep(self.beat)
@@ -245,19 +252,28 @@ class Worker:
             self.flush()
             try:
                 if jobs:
-                    pipe = self.redis.pipeline(transaction=False)
-                    for job in jobs:
-                        pipe.set(broker.key("beat", job.celery_id), self.host,
-                                 px=int(self.beat * 3000))
-                        pipe.exists(job.engine or broker.key("engine", "-"))
-                    found = pipe.execute()
-                    for i, job in enumerate(jobs):
-                        if job.engine and not found[2 * i + 1]:
-                            self._stop(job, "the engine that sent it stopped answering")
+                    self._look(jobs)
                 ok_at = time.monotonic()
             except Exception as exc:
                 if time.monotonic() - ok_at > self.beat * 3:
                     self._fence(f"no contact with the broker for {self.beat * 3:g}s ({exc})")
+
+    def _look(self, jobs: list[Job]) -> None:
+        """Refresh each job's beat; stop a job its engine gave up on (its `ended` key: a
+        cancel whose revoke this worker did not hear, as in a warm shutdown, when Celery
+        no longer listens), and the jobs of an engine that is gone."""
+        pipe = self.redis.pipeline(transaction=False)
+        for job in jobs:
+            pipe.set(broker.key("beat", job.celery_id), self.host, px=int(self.beat * 3000))
+            pipe.exists(broker.key("ended", job.celery_id))
+            pipe.exists(job.engine or broker.key("engine", "-"))
+        found = pipe.execute()
+        for i, job in enumerate(jobs):
+            given_up, engine_there = found[3 * i + 1], found[3 * i + 2]
+            if given_up:
+                self._cancelled(job)
+            elif job.engine and not engine_there:
+                self._stop(job, "the engine that sent it stopped answering")
 
     def _fence(self, why: str) -> None:
         with self.lock:

@@ -118,19 +118,21 @@ def test_a_worker_killed_mid_run_interrupts_it_and_the_retry_runs_elsewhere(
 def test_a_result_for_a_settled_run_is_ignored_and_audited(
         engine: Any, service: Any, start_worker: Any, tmp_path: Path) -> None:
     worker = start_worker()
-    started = tmp_path / "started"
-    service.create_task(shell_task("paused", f"touch {started}; sleep 3; echo late"))
+    pid_file = tmp_path / "pid"
+    service.create_task(shell_task("paused", f"echo $$ > {pid_file}; sleep 30; echo late"))
     run = service.run_now("paused")
-    wait_until(started.exists, 30)
+    wait_until(lambda: pid_file.exists() and pid_file.read_text().strip(), 30)
     os.kill(worker.proc.pid, signal.SIGSTOP)  # no beats: the engine takes it as lost
     try:
         lost = ended(service, run.id)
     finally:
         os.kill(worker.proc.pid, signal.SIGCONT)
     assert lost.status == "interrupted"
+    # back, the worker stops the run its engine gave up on; what it says then is too late
+    wait_until(lambda: gone(int(pid_file.read_text())), 10)
     event = wait_until(lambda: [e for e in service.audit_events(limit=50)
                                 if e["action"] == "run.result_ignored"], 30)[0]
-    assert event["target"] == f"paused#{run.id}" and event["after"]["status"] == "succeeded"
+    assert event["target"] == f"paused#{run.id}" and event["after"]["status"] == "cancelled"
     assert service.get_run(run.id).status == "interrupted"  # the ledger is unchanged
 
 
