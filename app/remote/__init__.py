@@ -9,5 +9,6 @@ Celery worker) which runs its command with the local semantics and reports back.
 - `python` — the worker's Python runs: a Python worker process each (app/engine/pyworkers),
   their context's checkpoints committed by the engine before `checkpoint()` returns;
 - `pool` — Celery's thread pool, made to hear a revoke with `terminate=True`.
+- `contact` — the worker's word on its broker: one line when it is lost, one when back.
 
 Nothing is imported here, so the engine imports Celery only once a task runs on it."""

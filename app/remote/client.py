@@ -95,6 +95,7 @@ class CeleryRuns:
         self.orders: queue.SimpleQueue[tuple[str, Remote] | None] = queue.SimpleQueue()
         self.closed = threading.Event()
         self.away: str | None = None  # why the broker is unreachable, once said
+        self.said = threading.Lock()  # ... by one thread
         self.beaten_at = -1e9  # when this engine last said it is alive (monotonic)
         self.server: str | None = None  # the broker's server id (a new one: it restarted)
         # when this engine last could not read the broker (monotonic): a run's missing beat
@@ -218,15 +219,22 @@ class CeleryRuns:
                                       error=attempt.cancel_reason or "cancelled"))
 
     def _away(self, exc: BaseException) -> None:
-        if self.away is None:
+        """Said once, by whichever thread (sender, reader) meets the outage first."""
+        with self.said:
+            if self.away is not None:
+                return
             self.away = broker.shown(self.url, f"{type(exc).__name__}: {exc}")
-            log.warning("the Celery broker %s is unreachable (%s): runs on Celery wait until "
-                        "it is back", self.shown, self.away)
+        log.warning("the Celery broker %s is unreachable (%s): runs on Celery wait until it "
+                    "is back", self.shown, self.away)
 
     def _back(self) -> None:
-        if self.away is not None:
+        """Said once, by whichever thread reaches the broker again first (the reader does,
+        within a beat, even when nothing waits to be sent)."""
+        with self.said:
+            if self.away is None:
+                return
             self.away = None
-            log.warning("the Celery broker %s is reachable again", self.shown)
+        log.warning("the Celery broker %s is reachable again", self.shown)
 
     # -- the reader thread ------------------------------------------------------------------
 
@@ -243,6 +251,7 @@ class CeleryRuns:
                     next_look = time.monotonic() + self.beat
                     self._look_for_lost()
                     self._look_for_restart()
+                self._back()
             except Exception as exc:  # the broker is away (or a bug): say it once, go on
                 self._away(exc)
                 self.unsure_at = time.monotonic()

@@ -18,7 +18,8 @@ started with `--stop-orphans`).
 A Python action runs in a Python worker process of the engine's kind (app/remote/python.py).
 While the broker is away, replies wait in order and go when it is back (a run that ended
 meanwhile is heard as it ended); a Celery consumer that stops on an error it gives up on
-(kombu losing the broker while it restores unacknowledged messages) is started again.
+(kombu losing the broker while it restores unacknowledged messages) is started again. The
+outage is said in two lines (app/remote/contact.py), not in Celery's and kombu's.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import socket
 import tempfile
 import threading
 import time
+import warnings
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,6 +42,7 @@ from app.core.task import Action
 from app.engine.attempts import MAX_CHECKPOINT, Attempt, Outcome
 from app.engine.launcher import client as launchers
 from app.remote import broker, wire
+from app.remote.contact import Contact, hush
 
 if TYPE_CHECKING:
     from app.remote.python import PythonRuns
@@ -105,9 +108,9 @@ class Worker:
         self.take = self.redis.register_script(wire.TAKE)
         self.folder = tempfile.mkdtemp(prefix="tickwork-worker-")  # 0700: checkpoints
         self.pythons: PythonRuns | None = None  # Python runs' worker processes, on first use
+        self.contact = Contact(url, self.beat * 3)
         self.out_lock = threading.Lock()
         self.outbox: list[tuple[str, str]] = []  # replies not sent yet (the broker is away)
-        self.unsent = False  # ... said once
         self.beating = threading.Thread(target=self._beat, name="tickwork-beat", daemon=True)
         self.beating.start()
 
@@ -121,25 +124,21 @@ class Worker:
                 del self.outbox[:len(self.outbox) - OUTBOX]
         self.flush()
 
-    def flush(self) -> None:
+    def flush(self) -> bool:
+        """Send the replies waiting; False when the broker is away."""
         with self.out_lock:
             if not self.outbox:
-                return
+                return True
             try:  # an engine that died never reads its list again: it goes after a day
                 pipe = self.redis.pipeline(transaction=False)
                 for reply, text in self.outbox:
                     pipe.rpush(reply, text).expire(reply, broker.KEEP)
                 pipe.execute()
             except Exception as exc:
-                if not self.unsent:
-                    log.warning("cannot reply to the engine (%s): replies wait until the "
-                                "broker is back", exc)
-                self.unsent = True
-                return
-            if self.unsent:
-                log.warning("the broker is back: %d waiting replies sent", len(self.outbox))
-            self.unsent = False
+                self.contact.lost(exc)
+                return False
             self.outbox.clear()
+            return True
 
     def run(self, celery_id: str, job: dict[str, Any], revoked: bool) -> None:
         """Take and run one job, to its end; its replies tell the engine the rest. A failure
@@ -249,14 +248,19 @@ class Worker:
             time.sleep(self.beat)
             with self.lock:
                 jobs = list(self.jobs.values())
-            self.flush()
             try:
                 if jobs:
                     self._look(jobs)
+                elif self.contact.away:
+                    self.redis.ping()
                 ok_at = time.monotonic()
             except Exception as exc:
+                self.contact.lost(exc)
                 if time.monotonic() - ok_at > self.beat * 3:
                     self._fence(f"no contact with the broker for {self.beat * 3:g}s ({exc})")
+                continue
+            if self.flush():
+                self.contact.back()
 
     def _look(self, jobs: list[Job]) -> None:
         """Refresh each job's beat; stop a job its engine gave up on (its `ended` key: a
@@ -318,18 +322,27 @@ def main(url: str, queues: list[str], concurrency: int, name: str | None) -> int
 
     signals.task_revoked.connect(on_revoked, weak=False)
     app.conf.worker_pool = ThreadPool
+    hush(worker.contact)
+    again = False
     try:
         while True:
             celery = app.Worker(hostname=host, concurrency=concurrency, queues=queues,
                                 loglevel="INFO", without_gossip=True, without_mingle=True,
-                                optimization="fair")
+                                optimization="fair", quiet=again)  # its banner once
+            losses = worker.contact.losses
             with contextlib.suppress(KeyboardInterrupt):
                 celery.start()
             if not celery.exitcode:  # a signal (warm shutdown): we are done
                 break
             # an error Celery gives up on (kombu losing the broker while it restores
             # unacknowledged messages): this worker's runs went on; its consumer starts again
-            log.warning("the Celery consumer stopped on an error: starting it again")
+            if worker.contact.losses == losses:  # not the outage already said
+                log.warning("the Celery consumer stopped on an error: starting it again")
+            if not again:
+                from celery.exceptions import SecurityWarning
+
+                warnings.filterwarnings("ignore", category=SecurityWarning)  # said once
+                again = True
             time.sleep(1.0)
     finally:
         if worker.pythons is not None:

@@ -4,7 +4,10 @@ lines on both sides, a Redis restart that loses its data under runs in flight.""
 
 from __future__ import annotations
 
+import logging
+import re
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -35,3 +38,45 @@ def test_a_cancel_stops_a_run_on_a_worker_in_warm_shutdown(
     assert done.status == "cancelled", (done, worker.text()[-2000:])
     wait_until(lambda: gone(pid), 10)
     assert worker.proc.wait(30) == 0  # its warm shutdown ends with its last run
+
+
+STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ ")  # a log record's first line
+PER_RUN = ("] received", "] succeeded in", ": stopping it: ")  # a line per run or job
+
+
+def test_a_redis_outage_is_said_once_each_way_by_worker_and_engine(
+        engine: Any, service: Any, start_worker: Any, redis_server: Any, tmp_path: Path,
+        caplog: Any) -> None:
+    worker = start_worker()
+    pid_file = tmp_path / "pid"
+    service.create_task(shell_task("cut", f"echo $$ > {pid_file}; sleep 30"))
+    service.create_task(shell_task("after", "echo after"))
+    run = service.run_now("cut")
+    pid = started(pid_file)
+    before = len(worker.text().splitlines())
+    redis_server.stop()  # with a run in flight: kombu cannot give its message back
+    try:
+        wait_until(lambda: gone(pid), 30)  # the worker stopped it: 3 beats without Redis
+        time.sleep(3)  # Celery tries to reconnect meanwhile (after 2 s, then 4 s)
+    finally:
+        redis_server.start()
+    assert ended(service, run.id).status == "interrupted"  # said when Redis was back
+    wait_until(lambda: "is reachable again" in caplog.text, 30)  # nothing was left to send
+    after = service.run_now("after")  # the worker's Celery consumer is back too
+    assert ended(service, after.id).status == "succeeded"
+    wait_until(lambda: "is back" in worker.text(), 30)
+    lines = worker.text().splitlines()[before:]
+    records = [line for line in lines if STAMP.match(line)
+               and not any(p in line for p in PER_RUN)]
+    assert len(lines) == len([line for line in lines if STAMP.match(line)]), lines  # no
+    # traceback, banner or wrapped retry line
+    assert [r.split(": ", 1)[1].split(" (")[0] for r in records] == [
+        f"the broker {redis_server.url} is unreachable",
+        f"the broker {redis_server.url} is back"], records
+    engine_said = [r for r in caplog.records if r.name.startswith(("tickwork.engine", "celery",
+                                                                   "kombu"))
+                   and r.levelno >= logging.WARNING]
+    assert [r.getMessage().split(" (")[0] for r in engine_said] == [
+        f"the Celery broker {redis_server.url} is unreachable",
+        f"the Celery broker {redis_server.url} is reachable again"], engine_said
+    assert not any(r.exc_info for r in caplog.records)

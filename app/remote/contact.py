@@ -1,0 +1,115 @@
+"""A `tickwork worker`'s word on its broker: one line when it cannot reach it, one when it
+is back — not Celery's and kombu's own lines about the same outage (DESIGN.md, invariant
+13: a fault is a state, never a traceback loop).
+
+Celery says a lost broker its own way: a warning, then an error at every try to reconnect
+(every 2 s, growing to 30 s), and, with a run in flight, kombu failing to give back its
+unacknowledged message to the broker that is gone — an 'Unrecoverable error' and an 'Error
+on stopping Hub', each with a chained traceback of about 90 lines, after which the worker
+starts its consumer again (app/remote/worker.py) with its banner. `Quiet`, a filter on the
+worker's log handlers, drops those records and tells `Contact`; `Contact` says the outage
+once, and the worker's heartbeat thread, whose own Redis client tries every beat, says when
+it is back.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import warnings
+from typing import Any
+
+from app.remote import broker
+
+log = logging.getLogger("tickwork.worker")
+
+
+def _broker_error(exc: BaseException | None) -> BaseException | None:
+    """The connection error `exc` is or was raised from (redis's, kombu's, a socket's)."""
+    from kombu.exceptions import OperationalError
+    from redis.exceptions import ConnectionError, TimeoutError
+
+    seen = 0
+    while exc is not None and seen < 20:
+        if isinstance(exc, (ConnectionError, TimeoutError, OperationalError, OSError)):
+            return exc
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
+
+
+class Contact:
+    """Whether this worker reaches its broker, said once per change."""
+
+    def __init__(self, url: str, stops_after: float) -> None:
+        self.url = url
+        self.stops_after = stops_after
+        self.lock = threading.Lock()
+        self.away = False
+        self.losses = 0  # times a loss was heard, said or not
+
+    def lost(self, exc: BaseException) -> None:
+        with self.lock:
+            self.losses += 1
+            if self.away:
+                return
+            self.away = True
+        why = broker.shown(self.url, f"{type(exc).__name__}: {exc}")
+        log.warning("the broker %s is unreachable (%s): retrying until it is back (replies "
+                    "wait for it; runs in flight stop if it stays away %gs)",
+                    broker.shown(self.url), why, self.stops_after)
+
+    def back(self) -> None:
+        with self.lock:
+            if not self.away:
+                return
+            self.away = False
+        log.warning("the broker %s is back", broker.shown(self.url))
+
+
+class Quiet(logging.Filter):
+    """Drops Celery's and kombu's records about a lost broker (telling `Contact`), and their
+    start-up lines when the consumer starts again."""
+
+    def __init__(self, contact: Contact) -> None:
+        super().__init__()
+        from celery.worker.consumer.consumer import CONNECTION_ERROR, CONNECTION_RETRY
+
+        self.contact = contact
+        self.retry_lines = (CONNECTION_ERROR, CONNECTION_RETRY)
+        self.said: set[str] = set()  # start-up lines said once: connected, ready
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(("celery.", "kombu.")):
+            return True
+        msg = str(record.msg)
+        args: Any = record.args if isinstance(record.args, tuple) else ()
+        error = _broker_error(record.exc_info[1] if record.exc_info else None)
+        if error is None and (msg in self.retry_lines or (args and args[0] in self.retry_lines)):
+            error = next((a for a in args if isinstance(a, BaseException)),
+                         ConnectionError("the connection to the broker was lost"))
+        if error is not None:
+            self.contact.lost(error)
+            return False
+        if msg.startswith(("Restoring ", "Skipping prefetch count reduction")):
+            return False  # kombu giving back a run's message, a lost connection's detail
+        first = ("connected" if msg.startswith("Connected to ")
+                 else "ready" if msg == "%s ready." else None)
+        if first is not None:  # said again when the consumer starts again: the outage said it
+            if first in self.said:
+                return False
+            self.said.add(first)
+        return True
+
+
+def hush(contact: Contact) -> Quiet:
+    """`Quiet` on every handler of the root logger; Celery's notices that are not ours to
+    show dropped: that a lost connection may one day cancel running tasks (a worker keeps
+    its runs through a short outage, and stops them itself past `stops_after`)."""
+    from celery.exceptions import CPendingDeprecationWarning
+
+    warnings.filterwarnings("ignore", category=CPendingDeprecationWarning,
+                            module="celery.worker.consumer.consumer")
+    quiet = Quiet(contact)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(quiet)
+    return quiet
