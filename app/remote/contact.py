@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import warnings
 from typing import Any
 
 from app.remote import broker
@@ -79,16 +78,20 @@ class Quiet(logging.Filter):
         self.said: set[str] = set()  # start-up lines said once: connected, ready
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "py.warnings":  # Celery's notice that a lost connection may one
+            # day cancel running tasks: a worker keeps its runs through a short outage
+            return "_cancel_long_running_tasks_on_connection_loss" not in record.getMessage()
         if not record.name.startswith(("celery.", "kombu.")):
             return True
         msg = str(record.msg)
         args: Any = record.args if isinstance(record.args, tuple) else ()
-        error = _broker_error(record.exc_info[1] if record.exc_info else None)
-        if error is None and (msg in self.retry_lines or (args and args[0] in self.retry_lines)):
-            error = next((a for a in args if isinstance(a, BaseException)),
-                         ConnectionError("the connection to the broker was lost"))
-        if error is not None:
-            self.contact.lost(error)
+        if msg in self.retry_lines or (args and args[0] in self.retry_lines):
+            # said as it happens (a traceback raised from one may come much later: kombu's
+            # stop waits for the runs in flight, and the broker is back by then)
+            self.contact.lost(next((a for a in args if isinstance(a, BaseException)),
+                                   ConnectionError("the connection to the broker was lost")))
+            return False
+        if _broker_error(record.exc_info[1] if record.exc_info else None) is not None:
             return False
         if msg.startswith(("Restoring ", "Skipping prefetch count reduction")):
             return False  # kombu giving back a run's message, a lost connection's detail
@@ -102,13 +105,7 @@ class Quiet(logging.Filter):
 
 
 def hush(contact: Contact) -> Quiet:
-    """`Quiet` on every handler of the root logger; Celery's notices that are not ours to
-    show dropped: that a lost connection may one day cancel running tasks (a worker keeps
-    its runs through a short outage, and stops them itself past `stops_after`)."""
-    from celery.exceptions import CPendingDeprecationWarning
-
-    warnings.filterwarnings("ignore", category=CPendingDeprecationWarning,
-                            module="celery.worker.consumer.consumer")
+    """`Quiet` on every handler of the root logger."""
     quiet = Quiet(contact)
     for handler in logging.getLogger().handlers:
         handler.addFilter(quiet)
