@@ -21,7 +21,9 @@ beside it, in the same database, under `tickwork:`:
 - `tickwork:engine:<engine>` — refreshed by the engine every beat while it has runs out,
   expiring after `ENGINE_BEATS` beats: a worker whose engine is gone (killed, its machine
   lost) stops that engine's runs, which the next engine's recovery retries — so a retry
-  never runs beside the command it replaces.
+  never runs beside the command it replaces. It is the engine's lease: a worker stops the
+  runs when the expiry it last read has passed, not when the key is gone sooner (a Redis
+  restart that lost its data), so a live engine has time to set it again.
 """
 
 from __future__ import annotations

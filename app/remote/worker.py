@@ -105,6 +105,7 @@ class Worker:
         self.beat = broker.beat_seconds()
         self.lock = threading.Lock()
         self.jobs: dict[str, Job] = {}
+        self.leases: dict[str, float] = {}  # engine key -> alive until (monotonic; beat thread)
         self.take = self.redis.register_script(wire.TAKE)
         self.folder = tempfile.mkdtemp(prefix="tickwork-worker-")  # 0700: checkpoints
         self.pythons: PythonRuns | None = None  # Python runs' worker processes, on first use
@@ -265,19 +266,33 @@ class Worker:
     def _look(self, jobs: list[Job]) -> None:
         """Refresh each job's beat; stop a job its engine gave up on (its `ended` key: a
         cancel whose revoke this worker did not hear, as in a warm shutdown, when Celery
-        no longer listens), and the jobs of an engine that is gone."""
+        no longer listens), and the jobs of an engine whose lease ran out."""
         pipe = self.redis.pipeline(transaction=False)
         for job in jobs:
             pipe.set(broker.key("beat", job.celery_id), self.host, px=int(self.beat * 3000))
             pipe.exists(broker.key("ended", job.celery_id))
-            pipe.exists(job.engine or broker.key("engine", "-"))
+            pipe.pttl(job.engine or broker.key("engine", "-"))
         found = pipe.execute()
+        now = time.monotonic()
+        leases = {job.engine: self._lease(job.engine, found[3 * i + 2], now)
+                  for i, job in enumerate(jobs) if job.engine}
+        self.leases = leases  # those of engines with runs here
         for i, job in enumerate(jobs):
-            given_up, engine_there = found[3 * i + 1], found[3 * i + 2]
-            if given_up:
+            if found[3 * i + 1]:
                 self._cancelled(job)
-            elif job.engine and not engine_there:
+            elif job.engine and now >= leases[job.engine]:
                 self._stop(job, "the engine that sent it stopped answering")
+
+    def _lease(self, engine: str, ttl: int, now: float) -> float:
+        """Until when (monotonic) `engine` is taken as alive: its key's expiry as last read.
+        A key gone before it (a Redis restart that lost its data) does not shorten it: a
+        live engine sets it again within a beat or two. An engine whose key was never seen
+        here has `ENGINE_BEATS` beats from the first look."""
+        if ttl == -1:  # no expiry: set by hand, or by another program
+            return now + broker.ENGINE_BEATS * self.beat
+        if ttl >= 0:
+            return now + ttl / 1000
+        return self.leases.get(engine, now + broker.ENGINE_BEATS * self.beat)
 
     def _fence(self, why: str) -> None:
         with self.lock:

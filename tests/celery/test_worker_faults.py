@@ -7,12 +7,17 @@ from __future__ import annotations
 import logging
 import re
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from faults.harness import wait_until
+from tests.celery.conftest import BEAT
 from tests.celery.test_celery_runs import ended, gone, shell_task
+from tests.conftest import ROOT
+from tests.support.processes import stop
 
 
 def started(pid_file: Path) -> int:
@@ -80,3 +85,45 @@ def test_a_redis_outage_is_said_once_each_way_by_worker_and_engine(
         f"the Celery broker {redis_server.url} is unreachable",
         f"the Celery broker {redis_server.url} is reachable again"], engine_said
     assert not any(r.exc_info for r in caplog.records)
+
+
+def test_a_redis_restart_that_loses_its_data_leaves_runs_in_flight_running(
+        engine: Any, service: Any, start_worker: Any, redis_server: Any,
+        tmp_path: Path) -> None:
+    worker = start_worker()
+    pid_file = tmp_path / "pid"
+    service.create_task(shell_task("through", f"echo $$ > {pid_file}; sleep 5; echo through"))
+    run = service.run_now("through")
+    started(pid_file)
+    redis_server.stop()  # without persistence: the engine's liveness key goes with it
+    redis_server.start()
+    done = ended(service, run.id)
+    assert done.status == "succeeded", (done, worker.text()[-2000:])
+    assert "stopping it" not in worker.text()
+
+
+def test_a_dead_engine_is_noticed_in_its_lease_though_redis_lost_its_key(
+        broker: str, home: Path, service: Any, start_worker: Any, redis_server: Any,
+        tmp_path: Path) -> None:
+    from app.remote.broker import ENGINE_BEATS
+
+    worker = start_worker()
+    pid_file = tmp_path / "pid"
+    service.create_task(shell_task("orphan", f"echo $$ > {pid_file}; sleep 60"))
+    with (tmp_path / "engine.log").open("w") as log:
+        engine = subprocess.Popen([sys.executable, "-m", "app.cli", "--home", str(home),
+                                   "engine"], cwd=ROOT, stdin=subprocess.DEVNULL,
+                                  stdout=log, stderr=subprocess.STDOUT)
+    try:
+        service.run_now("orphan")
+        pid = int(wait_until(lambda: pid_file.exists() and pid_file.read_text().strip(), 60))
+        engine.kill()
+        engine.wait(10)
+        redis_server.stop()  # the dead engine's key is lost before it would have expired
+        redis_server.start()
+        # the worker stops the run once the lease it last read runs out: ENGINE_BEATS beats
+        # at most after the kill (a few beats more on a loaded machine)
+        wait_until(lambda: gone(pid), (ENGINE_BEATS + 4) * float(BEAT))
+        assert "the engine that sent it stopped answering" in worker.text()
+    finally:
+        stop(engine, 10)
