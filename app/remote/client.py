@@ -66,11 +66,11 @@ class Remote:
 def settle(attempt: Attempt, status: str, code: int | None, error: str | None,
            at: float | None) -> Outcome:
     """A worker's word for how its command ended, as the engine's attempt sees it: a stop
-    says why the engine stopped it (a person, its stop, a timeout that came first)."""
+    (or a loss) says why the engine stopped it (a person, its stop, a timeout first)."""
     ended = datetime.fromtimestamp(at, UTC) if at is not None else datetime.now(UTC)
     if status == "timed_out":
         attempt.cancel(error or "timed out", "timed_out")  # a person's cancel may have won
-    if status in ("cancelled", "timed_out") and attempt.stop_requested:
+    if status in ("cancelled", "timed_out", "interrupted") and attempt.stop_requested:
         return Outcome(attempt.stop_status, ended, exit_code=code,
                        error=attempt.cancel_reason or error)
     return Outcome(status, ended, exit_code=code, error=error)
@@ -396,5 +396,5 @@ class CeleryRuns:
             self.sink.on_output(remote.attempt, "tickwork",
                                 f"the Celery worker stopped answering (no heartbeat for "
                                 f"{self.beat * 3:g}s)\n")
-            self._end(remote, Outcome("interrupted", datetime.now(UTC),
-                                      error="the Celery worker running it was lost"))
+            self._end(remote, settle(remote.attempt, "interrupted", None,
+                                     "the Celery worker running it was lost", None))

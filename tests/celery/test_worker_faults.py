@@ -127,3 +127,28 @@ def test_a_dead_engine_is_noticed_in_its_lease_though_redis_lost_its_key(
         assert "the engine that sent it stopped answering" in worker.text()
     finally:
         stop(engine, 10)
+
+
+def test_a_cancel_during_an_outage_is_never_turned_into_a_retry(
+        engine: Any, service: Any, start_worker: Any, redis_server: Any,
+        tmp_path: Path) -> None:
+    """A person cancels a run while the broker is away; the worker stops it by itself (no
+    contact for 3 beats) and says `interrupted` once Redis is back. The person's cancel
+    decides: the run ends `cancelled`, and no retry comes (it ended `interrupted` and was
+    retried)."""
+    start_worker()
+    pid_file = tmp_path / "pid"
+    service.create_task(shell_task("cut", f"echo $$ > {pid_file}; sleep 30", retries=1,
+                                   retry_delay=0.1))
+    run = service.run_now("cut")
+    pid = started(pid_file)
+    redis_server.stop()
+    try:
+        service.cancel_run(run.id)  # the revoke cannot go out
+        wait_until(lambda: gone(pid), 30)  # the worker stopped it: 3 beats without Redis
+    finally:
+        redis_server.start()
+    done = ended(service, run.id)
+    assert done.status == "cancelled", done
+    time.sleep(float(BEAT) * 3)  # a retry would have been claimed by now
+    assert [r.attempt for r in service.list_runs(task="cut")] == [1]
