@@ -28,10 +28,7 @@ from app.store.database import Store
 from app.store.lock import engine_lock
 
 log = logging.getLogger(__name__)
-
-EXPORT_VERSION = transfer.EXPORT_VERSION
 ACTORS = ("gui", "cli", "engine")
-EPOCH = transfer.EPOCH
 
 
 @dataclass(frozen=True)
@@ -209,16 +206,22 @@ class Service:
     def delete_task(self, ref: int | str, *, force: bool = False,
                     now: datetime | None = None) -> None:
         """Delete a task and its history; refuse while it runs or others need it unless
-        forced (an engine then cancels its runs and stops their processes)."""
+        forced (an engine then cancels its runs and stops their processes; the tasks that
+        lose their links to it are audited as changed)."""
         now = _now(now)
         with self.store.write():
             task = tasks.get(ref)
-            refusal = tasks.in_use(task.id, task.name)
+            refusal = task_queries.in_use(task.id, task.name)
             if refusal is not None and not force:
                 raise refusal
+            linked = [tasks.get(i) for i in sorted(task_queries.linked_ids(task.id))]
             tasks.delete(task.id)
             self._audit("task.delete", task.name, task.spec.to_json(), None, now)
-        self._announce(Change(deleted_tasks=frozenset({task.id})))
+            for was in linked:
+                self._audit("task.update", was.name, was.spec.to_json(),
+                            tasks.get(was.id).spec.to_json(), now)
+        self._announce(Change(tasks=frozenset(t.id for t in linked),
+                              deleted_tasks=frozenset({task.id})))
 
     def reschedule(self, ref: int | str, schedule: dict[str, Any],
                    now: datetime | None = None) -> Task:

@@ -105,22 +105,35 @@ def test_self_dependency_is_a_cycle(service: Any) -> None:
 
 
 def test_delete_with_dependents_needs_force(service: Any) -> None:
-    """Every reason is named at once, with what deleting anyway does."""
+    """Every reason is named at once, with what deleting anyway does — also that a task
+    following it alone then runs only by hand; each task that loses a link is audited."""
     service.create_task(command_task("up"))
+    service.create_task(command_task("other"))
     service.create_task(command_task("down", depends_on=["up"]))
     service.create_task(command_task("careful", fallback="up"))
+    service.create_task(command_task("chained", schedule={"kind": "after", "tasks": ["up"]}))
+    service.create_task(command_task("both", schedule={"kind": "after",
+                                                       "tasks": ["up", "other"]}))
     run = service.run_now("up")
     with pytest.raises(InUseError) as refused:
         service.delete_task("up")
     assert refused.value.reason == (
-        f"'up' has a run in progress (run {run.id} queued) and dependent tasks (down) and "
-        "tasks that fall back to it (careful); deleting it anyway cancels it, removes those "
-        "dependencies and leaves those without a fallback")
+        f"'up' has a run in progress (run {run.id} queued) and dependent tasks (both, "
+        "chained, down) and tasks that fall back to it (careful); deleting it anyway cancels "
+        "it, removes those dependencies (chained then runs only when started by hand, "
+        "following no other task) and leaves those without a fallback")
     service.delete_task("up", force=True)
     assert service.get_task("down").spec.depends_on == ()
     assert service.get_task("careful").spec.fallback is None
+    assert service.get_task("chained").spec.schedule.kind == "manual"
+    assert service.get_task("both").spec.schedule.after == ("other",)
     with pytest.raises(NotFoundError):
         service.get_task("up")
+    changed = {e["target"]: e for e in service.audit_events(limit=10)
+               if e["action"] == "task.update"}
+    assert sorted(changed) == ["both", "careful", "chained", "down"]
+    assert changed["chained"]["before"]["schedule"] == {"kind": "after", "tasks": ["up"]}
+    assert changed["chained"]["after"]["schedule"] == {"kind": "manual"}
 
 
 def test_pause_and_resume(service: Any) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class TickworkError(Exception):
     """Base of every error Tickwork raises on purpose."""
@@ -35,9 +37,10 @@ class InUseError(ValidationError):
 
     @classmethod
     def of(cls, name: str, active: list[tuple[int, str]], downstream: list[str],
-           fallback_for: list[str]) -> InUseError | None:
+           fallback_for: list[str], alone: Sequence[str] = ()) -> InUseError | None:
         """Why deleting a task needs force (None: it does not), every reason named, with
-        what forcing does: `active` are (run id, status)."""
+        what forcing does: `active` are (run id, status); `alone`, the downstream tasks
+        that follow this one and no other (they then run only when started by hand)."""
         why, force = [], []
         if active:
             shown = ", ".join(f"run {i} {status}" for i, status in active[:5])
@@ -46,7 +49,9 @@ class InUseError(ValidationError):
             force.append("cancels them" if len(active) > 1 else "cancels it")
         if downstream:
             why.append(f"dependent tasks ({', '.join(downstream)})")
-            force.append("removes those dependencies")
+            force.append("removes those dependencies" + (
+                f" ({', '.join(alone)} then {'runs' if len(alone) == 1 else 'run'} only when "
+                f"started by hand, following no other task)" if alone else ""))
         if fallback_for:
             why.append(f"tasks that fall back to it ({', '.join(fallback_for)})")
             force.append("leaves those without a fallback")

@@ -1,5 +1,6 @@
 """Task selections beyond one task: by id and name, the engine's start-up sets, the
-simulation's world, the views' filters and the dependency graph.
+simulation's world, the views' filters, the dependency graph, and what deleting a task
+touches.
 
 Each returns plain ids, names, tuples or domain tasks (through `tasks.load_ids`), never rows,
 and runs inside the caller's read or write transaction.
@@ -13,10 +14,11 @@ from typing import Any
 
 import peewee as pw
 
-from app.core.task import Task
+from app.core.errors import InUseError
+from app.core.task import ACTIVE_STATUSES, Task
 from app.store import tasks as task_store
 from app.store.backend import contains_sql, execute, id_table, json_text
-from app.store.models import TaskRow
+from app.store.models import Dependency, RunRow, TaskRow
 from app.store.times import utc_text
 
 
@@ -171,3 +173,35 @@ def graph(active: Iterable[str]) -> GraphRows:
     runs = [(int(r), int(t), str(s)) for r, t, s in execute(
         f"SELECT id, task_id, status FROM run WHERE status IN ({marks})", statuses)]
     return nodes, edges, latest, runs
+
+
+# -- what deleting a task touches -------------------------------------------------------------
+
+def linked_ids(task_id: int) -> set[int]:
+    """The tasks that wait for this one, follow it or fall back to it."""
+    edges = Dependency.select(Dependency.task).where(Dependency.upstream == task_id)
+    fallbacks = TaskRow.select(TaskRow.id).where(TaskRow.fallback == task_id)
+    return {i for (i,) in edges.tuples()} | {i for (i,) in fallbacks.tuples()}
+
+
+def in_use(task_id: int, name: str, going: frozenset[str] = frozenset()
+           ) -> InUseError | None:
+    """Why deleting a task needs force (None: it does not): its runs in progress, the tasks
+    that wait for it, follow it or fall back to it, but for those in `going` (deleted with
+    it) — and of those that follow it, the ones left to run only by hand."""
+    active = [(int(i), str(s)) for i, s in RunRow.select(RunRow.id, RunRow.status).where(
+        (RunRow.task == task_id) & RunRow.status.in_(list(ACTIVE_STATUSES)))
+        .order_by(RunRow.id).tuples()]
+    edges = (Dependency.select(TaskRow.name, Dependency.kind, Dependency.task)
+             .join(TaskRow, on=(Dependency.task == TaskRow.id))
+             .where(Dependency.upstream == task_id).tuples())
+    needing = {n: (kind, follower) for n, kind, follower in edges if n not in going}
+    followers = {f: n for n, (kind, f) in needing.items() if kind == "trigger"}
+    others = {f for (f, upstream) in Dependency.select(Dependency.task, TaskRow.name)
+              .join(TaskRow, on=(Dependency.upstream == TaskRow.id))
+              .where(Dependency.task.in_(list(followers)) & (Dependency.kind == "trigger")
+                     & (Dependency.upstream != task_id)).tuples() if upstream not in going}
+    fallbacks = [n for (n,) in TaskRow.select(TaskRow.name).where(TaskRow.fallback == task_id)
+                 .order_by(TaskRow.name).tuples() if n not in going]
+    return InUseError.of(name, active, sorted(needing), fallbacks,
+                         sorted(n for f, n in followers.items() if f not in others))

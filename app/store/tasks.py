@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import peewee as pw
 
-from app.core.errors import InUseError, NotFoundError
+from app.core.errors import NotFoundError
 from app.core.references import Snapshot
 from app.core.schedule import Schedule
 from app.core.task import Action, Task, TaskSpec
@@ -18,7 +18,6 @@ from app.store.models import (
     ConcurrencyGroup,
     Dependency,
     JsonField,
-    RunRow,
     TaskRow,
     from_utc_text,
 )
@@ -349,36 +348,6 @@ def _column(field: pw.Field, value: Any) -> Any:
 
 def names_by_id() -> dict[int, str]:
     return dict(TaskRow.select(TaskRow.id, TaskRow.name).tuples())
-
-
-def downstream_names(task_id: int) -> list[str]:
-    return [name for (name,) in TaskRow.select(TaskRow.name)
-            .join(Dependency, on=(Dependency.task == TaskRow.id))
-            .where(Dependency.upstream == task_id).distinct().tuples()]
-
-
-def active_runs(task_id: int) -> list[tuple[int, str]]:
-    """(run id, status) of a task's runs not finished yet, oldest first."""
-    from app.core.task import ACTIVE_STATUSES
-
-    return [(int(i), str(s)) for i, s in RunRow.select(RunRow.id, RunRow.status).where(
-        (RunRow.task == task_id) & RunRow.status.in_(list(ACTIVE_STATUSES)))
-        .order_by(RunRow.id).tuples()]
-
-
-def fallback_names(task_id: int) -> list[str]:
-    """The tasks that fall back to this one."""
-    return [name for (name,) in TaskRow.select(TaskRow.name)
-            .where(TaskRow.fallback == task_id).order_by(TaskRow.name).tuples()]
-
-
-def in_use(task_id: int, name: str, going: frozenset[str] = frozenset()
-           ) -> InUseError | None:
-    """Why deleting a task needs force (None: it does not): its runs in progress, the tasks
-    that wait for it or fall back to it, but for those in `going` (deleted with it)."""
-    return InUseError.of(name, active_runs(task_id),
-                         [n for n in downstream_names(task_id) if n not in going],
-                         [n for n in fallback_names(task_id) if n not in going])
 
 
 def update_row(task_id: int, values: dict[str, Any]) -> None:

@@ -69,19 +69,24 @@ def test_deleting_a_task_others_need_asks_once_and_says_what_it_does(gui: Gui,
     gui.service.create_task(command_task("up"))
     gui.service.create_task(command_task("down", depends_on=["up"]))
     gui.service.create_task(command_task("careful", fallback="up"))
+    gui.service.create_task(command_task("chained", schedule={"kind": "after",
+                                                              "tasks": ["up"]}))
     window = gui.window
-    gui.wait_until(lambda: window.tasks_model.total == 3)
+    gui.wait_until(lambda: window.tasks_model.total == 4)
     window.tasks_view.select_task(gui.service.get_task("up").id, focus=True)
     window.activateWindow()
     gui.wait_until(lambda: QApplication.activeWindow() is window)
     answer = answer_question(qtbot, "Delete anyway")
     qtbot.keyClick(window.tasks_view.table, Qt.Key.Key_Delete)
-    gui.wait_until(lambda: answer.done and window.tasks_model.total == 2)
+    gui.wait_until(lambda: answer.done and window.tasks_model.total == 3)
     assert "“up” and its run history? This cannot be undone." in (answer.text or "")
-    assert ("'up' has dependent tasks (down) and tasks that fall back to it (careful); "
-            "deleting it anyway removes those dependencies and leaves those without a "
+    assert ("'up' has dependent tasks (chained, down) and tasks that fall back to it "
+            "(careful); deleting it anyway removes those dependencies (chained then runs only "
+            "when started by hand, following no other task) and leaves those without a "
             "fallback.") in (answer.text or "")
     assert gui.service.get_task("down").spec.depends_on == ()
+    gui.wait_until(lambda: {e["target"] for e in gui.service.audit_events(limit=5)
+                            if e["action"] == "task.update"} == {"chained", "down", "careful"})
     gui.qtbot.wait(300)
     assert QApplication.activeModalWidget() is None  # no second question
 

@@ -36,5 +36,5 @@ def in_use(service: Service, ids: list[int]) -> list[str]:
     with service.store.read():
         names = {i: task_store.get(i).name for i in ids}
         going = frozenset(names.values())
-        refusals = [task_store.in_use(i, name, going) for i, name in names.items()]
+        refusals = [task_queries.in_use(i, name, going) for i, name in names.items()]
     return [r.reason for r in refusals if r is not None]
