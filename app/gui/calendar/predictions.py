@@ -137,8 +137,9 @@ class _Read:
                      for k, v in sorted(world.history.items())),
                wanted and tuple(sorted(wanted)), data.period.first, data.period.days,
                self.end, self.limit)
-        listing, cut = self.kept.played(key, forecast, self.start) if played else ([], False)
-        reach = listing[-1].fire_at.timestamp() if cut and listing else None
+        listing, stopped = self.kept.played(key, forecast, self.start) if played else ([],
+                                                                                     False)
+        reach = listing[-1].fire_at.timestamp() if stopped and listing else None
         if reach is not None:
             data.predicted_until = listing[-1].fire_at
         per_task: dict[date, Counter[int]] = {w.day: Counter() for w in self.windows}
@@ -148,8 +149,9 @@ class _Read:
         self._played(listing, per_task, late)
         groups = self._groups(forecast.lone_tasks, wanted)
         early = self.early = self._catch_ups(forecast, wanted, late)
-        after = self._groups([(t, forecast.origin(t, [])) for t in played], wanted) \
-            if reach is not None else {}
+        cuts, capped = self._cuts(listing, played, reach)
+        after = {cut: self._groups([(t, self._origin(t, world, forecast)) for t in tasks],
+                                   wanted) for cut, tasks in cuts.items()}
         windows = self.windows
         totals = [0] * len(windows)
         top: list[list[tuple[int, int]]] = [[] for _ in windows]  # (fires, group index)
@@ -160,16 +162,22 @@ class _Read:
             counts = self.kept.counts(kept_counts, gkey, group.fires, windows)
             self._add(group, counts, totals, top, ranked)
             counted.append((group, counts))
-        if after:
-            assert reach is not None
-            beyond = [w if w.lo > reach else Window(w.day, max(w.lo, reach + 1e-6), w.hi,
-                                                    False) for w in windows]
+        beyond_total: Counter[int] = Counter()  # fires counted past each task's cut
+        for cut, cut_groups in after.items():
+            beyond = [w if w.lo > cut else Window(w.day, max(w.lo, cut + 1e-6), w.hi, False)
+                      for w in windows]
             kept_beyond = self.kept.day_counts(beyond)
-            for gkey, group in after.items():
-                counts = [0 if w.hi <= reach else n for w, n in zip(
+            for gkey, group in cut_groups.items():
+                counts = [0 if w.hi <= cut else n for w, n in zip(
                     beyond, self.kept.counts(kept_beyond, gkey, group.fires, beyond),
                     strict=True)]
                 self._add(group, counts, totals, top, ranked)
+                for task in group.tasks:
+                    beyond_total[task.id] += sum(counts)
+        data.capped = sorted(((names[t], datetime.fromtimestamp(cut, UTC).astimezone())
+                              for cut, tasks in cuts.items()
+                              for t in dict.fromkeys(task.id for task in tasks)
+                              if t in capped and beyond_total[t]), key=lambda c: c[1])
         for i, window in enumerate(windows):
             day = data.days[window.day]
             day.future["fire"] += totals[i]
@@ -183,8 +191,7 @@ class _Read:
                 day.entries.extend(self._entries(window, lone, early, late))
                 listed = sum(1 for e in day.entries if e.predicted)
                 if data.period.mode != "month" and listed < sum(day.future.values()):
-                    day.hours = self._hours(window, [g for g, _n in lone],
-                                            list(after.values()), reach)
+                    day.hours = self._hours(window, [g for g, _n in lone], after)
 
     @staticmethod
     def _add(group: _Group, counts: list[int], totals: list[int],
@@ -202,8 +209,8 @@ class _Read:
                     best.sort(key=lambda b: -b[0])
                     del best[BUSIEST:]
 
-    def _hours(self, window: Window, lone: list[_Group], after: list[_Group],
-               reach: float | None) -> list[int]:
+    def _hours(self, window: Window, lone: list[_Group],
+               after: dict[float, dict[tuple[int, float], _Group]]) -> list[int]:
         """A day's predicted fires per hour from its midnight (as the time grid draws it),
         for a day with more than it lists."""
         midnight = day_start(window.day).timestamp()
@@ -217,10 +224,11 @@ class _Read:
         add([e.start.timestamp() for e in self.early if e.start.date() == window.day], 1)
         for group in lone:
             add(group.fires.times(window.lo, window.hi), len(group.tasks))
-        if reach is not None and window.hi > reach:
-            for group in after:
-                add(group.fires.times(max(window.lo, reach + 1e-6), window.hi),
-                    len(group.tasks))
+        for cut, groups in after.items():
+            if window.hi > cut:
+                for group in groups.values():
+                    add(group.fires.times(max(window.lo, cut + 1e-6), window.hi),
+                        len(group.tasks))
         return hours
 
     # -- the dispatcher's listing --------------------------------------------------------
@@ -246,28 +254,55 @@ class _Read:
                                         occ.fire_at.astimezone(), occ.expected_duration_s,
                                         "scheduled", None, occ.task_id in self.one_shot,
                                         occ.reason))
-        last = {}
+
+    @staticmethod
+    def _cuts(listing: list[Occurrence], played: list[Task],
+              reach: float | None) -> tuple[dict[float, list[Task]], set[int]]:
+        """Played tasks by the instant past which their fires are counted from their
+        schedules: a task the dispatcher listed `PER_TASK` times, from its last one; with
+        the listing cut at its limit, every other from `reach`."""
         counts: Counter[int] = Counter(o.task_id for o in listing)
-        for occ in listing:
-            if counts[occ.task_id] >= PER_TASK:
-                last[occ.task_id] = occ
-        data.capped = sorted(((o.task_name, o.fire_at) for o in last.values()),
-                             key=lambda c: c[1].timestamp())
+        last = {o.task_id: o.fire_at.timestamp() for o in listing
+                if counts[o.task_id] >= PER_TASK}
+        cuts: dict[float, list[Task]] = {}
+        for task in played:
+            cut = last.get(task.id, reach)
+            if cut is not None:
+                cuts.setdefault(cut, []).append(task)
+        return cuts, set(last)
+
+    @staticmethod
+    def _origin(task: Task, world: World, forecast: Forecast) -> tuple[Task, datetime] | None:
+        """What a played task's later fires follow: its own schedule from its next fire, or
+        for a chain task with one upstream (`after`), that upstream's fires (each run of it
+        that succeeds starts one)."""
+        seen = {task.id}
+        while task.spec.schedule.kind == "after":
+            ups = world.graph.trigger_ups.get(task.id, frozenset())
+            up = next(iter(ups)) if len(ups) == 1 else None
+            source = forecast.tasks.get(up) if up is not None else None
+            if source is None or source.id in seen:
+                return None
+            seen.add(source.id)
+            task = source
+        first = forecast.origin(task, [])
+        return (task, first) if first is not None else None
 
     # -- counted fires -------------------------------------------------------------------
 
-    def _groups(self, tasks: list[tuple[Task, datetime | None]],
+    def _groups(self, tasks: list[tuple[Task, Any]],
                 wanted: set[int] | None) -> dict[tuple[int, float], _Group]:
-        """Tasks by what their fires depend on (with their next fire), each group's fires
-        counted once."""
+        """Tasks by what their fires depend on (with their next fire: a datetime, or the
+        task whose fires they follow and its next fire), each group's fires counted once."""
         groups: dict[tuple[int, float], _Group] = {}
-        for task, first in tasks:
-            if first is None or (wanted is not None and task.id not in wanted):
+        for task, origin in tasks:
+            if origin is None or (wanted is not None and task.id not in wanted):
                 continue
-            key = (self.kept.schedule_number(task), first.timestamp())
+            source, first = origin if isinstance(origin, tuple) else (task, origin)
+            key = (self.kept.schedule_number(source), first.timestamp())
             group = groups.get(key)
             if group is None:
-                group = groups[key] = _Group(self.kept.fires_of(key, task, first), [])
+                group = groups[key] = _Group(self.kept.fires_of(key, source, first), [])
             group.tasks.append(task)
         return groups
 

@@ -35,6 +35,7 @@ from app.gui.calendar.data import (
 )
 from app.gui.calendar.day_list import DayListDialog
 from app.gui.calendar.days import TimeView
+from app.gui.calendar.footer import status_text
 from app.gui.calendar.month import MonthGrid
 from app.gui.calendar.period_bar import PeriodBar
 from app.gui.calendar.week import HOUR_PX
@@ -57,6 +58,13 @@ from app.gui.widgets import display
 from app.gui.widgets.error_label import ErrorLabel
 from app.service import Service
 
+FILTER_QUIET_MS = 300  # the name filter reads once the typing pauses this long
+
+
+def local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
 LEGEND = ("Filled: runs, coloured by status · dashed: predicted fires, as long as the task "
           "usually takes · drag a one-shot task's prediction to reschedule it")
 
@@ -73,9 +81,9 @@ class CalendarView(QWidget):
         self.setObjectName("CalendarView")
         self.service = service
         self.background = background
+        self.now: Callable[[], datetime] = local_now  # the clock the view reads at
         mode = str(appearance.settings().value("calendar/mode", "month"))
-        self.period: Period = period_for(mode if mode in MODES else "month",
-                                         datetime.now().astimezone().date())
+        self.period: Period = period_for(mode if mode in MODES else "month", self.now().date())
         self.data: CalendarData | None = None
         self.loaded = False
         self.loads = 0
@@ -121,6 +129,11 @@ class CalendarView(QWidget):
         self.bar.prev.clicked.connect(lambda: self.show_period(self.period.moved(-1)))
         self.bar.next.clicked.connect(lambda: self.show_period(self.period.moved(1)))
         self.bar.modes.idClicked.connect(self._on_modes_id_clicked)
+        self._typed = QTimer(self)  # the filter follows the typing, once it pauses
+        self._typed.setSingleShot(True)
+        self._typed.setInterval(FILTER_QUIET_MS)
+        self._typed.timeout.connect(self.reload)
+        self.bar.filter.textChanged.connect(self._on_filter_text_changed)
         self.bar.filter.editingFinished.connect(self._on_filter_editing_finished)
         for grid in (self.month, self.week.grid):
             grid.entry_activated.connect(self._on_entry_activated)
@@ -149,7 +162,7 @@ class CalendarView(QWidget):
 
     def _focus_day(self) -> date:
         """The day to keep in view when switching modes: today if shown, else the anchor."""
-        today = datetime.now().astimezone().date()
+        today = self.now().date()
         p = self.period
         if today in p.dates and (p.mode != "month" or today.month == p.anchor.month):
             return today
@@ -159,7 +172,7 @@ class CalendarView(QWidget):
         self.set_mode(MODES[index])
 
     def _on_today_clicked(self) -> None:
-        self.set_mode(self.period.mode, datetime.now().astimezone().date())
+        self.set_mode(self.period.mode, self.now().date())
 
     def _on_day_requested(self, day: date) -> None:
         self.set_mode("day", day)
@@ -168,15 +181,21 @@ class CalendarView(QWidget):
         self.bar.show_period(self.period)
         self.stack.setCurrentIndex(0 if self.period.mode == "month" else 1)
 
+    def _on_filter_text_changed(self, _text: str) -> None:
+        self._typed.start()
+
     def _on_filter_editing_finished(self) -> None:
-        self.reload()
+        if self._typed.isActive():  # (Enter, or focus leaving, with a change not yet read)
+            self._typed.stop()
+            self.reload()
 
     # -- loading ---------------------------------------------------------------------------
 
     @property
     def busy(self) -> bool:
         """Whether a read is in flight or wanted (a change's re-read is due soon)."""
-        return self._reading > 0 or self._simulating or self._wanted or self._soon.isActive()
+        return (self._reading > 0 or self._simulating or self._wanted
+                or self._soon.isActive() or self._typed.isActive())
 
     def reload(self) -> None:
         """Read the period shown again. A new period shows its past at once (a few grouped
@@ -198,7 +217,7 @@ class CalendarView(QWidget):
     def _work(self, predict: bool) -> Callable[[], tuple[CalendarData, set[int] | None]]:
         service, period = self.service, self.period
         text = self.bar.filter.text().strip()
-        now = datetime.now().astimezone()
+        now = self.now()
 
         def work() -> tuple[CalendarData, set[int] | None]:
             ids = task_ids_matching(service, text)
@@ -264,7 +283,7 @@ class CalendarView(QWidget):
         past-only read keeps the scroll pending until the predictions land."""
         data = self.data
         self._scroll_pending = data is not None and not data.complete
-        now = datetime.now().astimezone()
+        now = self.now()
         today = now.date() if now.date() in self.period.dates else None
         days = data.days if data is not None else {}
         y_of = self.week.grid.y_of
@@ -287,26 +306,7 @@ class CalendarView(QWidget):
         self.background.report("Cannot read the calendar", error)
 
     def _show_status(self, data: CalendarData) -> None:
-        past = sum(sum(d.past.values()) for d in data.days.values())
-        future = sum(sum(d.future.values()) for d in data.days.values())
-        text = f"{past:,} run{'s' if past != 1 else ''}, {future:,} predicted"
-        if not data.complete:
-            text = f"{past:,} run{'s' if past != 1 else ''} · predicting what will run…"
-        if self._task_ids is not None:
-            text += f" for {display.plural(len(self._task_ids), 'matching task')}"
-        if data.predicted_until is not None:
-            later = ("pick a week or a day to see them" if data.period.mode == "month"
-                     else "not listed: filter tasks to see them")
-            text += (" · waits and skips of tasks with dependencies or groups worked out "
-                     f"until {display.full_time(data.predicted_until)}, their later fires "
-                     f"counted from their schedules ({later})")
-        if data.capped:
-            name, last = data.capped[0]
-            more = (f" and {display.plural(len(data.capped) - 1, 'other task')}"
-                    if len(data.capped) > 1 else "")
-            text += (f" · “{name}”{more} fire too often to list them all: shown until "
-                     f"{display.when(last)} (pick a day to see it in full)")
-        self.status.setText(text)
+        self.status.setText(status_text(data, self._task_ids))
         self.status.setToolTip(f"Read in {data.seconds * 1000:.0f} ms")
 
     def connect_bridge(self, session: Session) -> None:
@@ -338,6 +338,9 @@ class CalendarView(QWidget):
         super().hideEvent(event)
         self._clock.stop()
         self._soon.stop()
+        if self._typed.isActive():  # the filter typed is read when shown again
+            self._typed.stop()
+            self._stale = True
 
     # -- acting on entries -----------------------------------------------------------------
 
@@ -358,7 +361,7 @@ class CalendarView(QWidget):
     def reschedule(self, entry: Entry, when: datetime) -> None:
         """Move a one-shot task to `when` through the service."""
         self.banner.clear_error()
-        if when <= datetime.now().astimezone():
+        if when <= self.now():
             self.banner.show_error(f"“{entry.task_name}” cannot be moved into the past "
                                    f"({display.full_time(when)}).")
             return

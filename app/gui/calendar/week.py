@@ -3,9 +3,10 @@ prediction a block from its start, as tall as its (actual or expected) duration.
 
 Blocks that overlap share the column side by side; a cluster that would need more lanes
 than stay readable becomes one block ("37 runs 14:00–14:40") that opens the day's list.
-A day whose entries were capped (a very busy day) says how many more there are. The line
-in today's column is now. A one-shot task's prediction can be dragged to another time or
-day, in 15-minute steps.
+A day with more predictions than it lists shows, from the hour of the last one it lists,
+each hour as one block with its count (its runs too); a day with more runs than it lists
+says how many more there are. The line in today's column is now. A one-shot task's
+prediction can be dragged to another time or day, in 15-minute steps.
 """
 
 from __future__ import annotations
@@ -61,6 +62,18 @@ def aggregate_words(entries: list[Entry]) -> str:
     return f"{len(entries)} {when}: {', '.join(parts)}"
 
 
+def hour_words(hour: int, planned: int, entries: list[Entry]) -> str:
+    """A counted hour's words: “54 planned 09:00–10:00”, with the runs and any listed fire
+    it takes in: “60 09:00–10:00: 6 succeeded, 54 planned”."""
+    past = Counter(e.status for e in entries if not e.predicted)
+    planned += sum(1 for e in entries if e.predicted)
+    when = f"{hour:02d}:00–{(hour + 1) % 24:02d}:00"
+    if not past:
+        return f"{planned:,} planned {when}"
+    parts = [f"{n:,} {display.status_words(s)}" for s, n in past.most_common()]
+    parts += [f"{planned:,} planned"] if planned else []
+    return f"{planned + past.total():,} {when}: {', '.join(parts)}"
+
 class TimeGrid(CalendarGrid):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -114,10 +127,14 @@ class TimeGrid(CalendarGrid):
             col = self.column(i)
             day = self.data.day(d)
             entries = sorted(day.entries, key=lambda e: e.start)
-            hours: dict[int, list[Entry]] = {}
+            planned = self._counted_hours(d, entries, day.hours)
+            if planned:  # their predictions are in the counts
+                entries = [e for e in entries if not (
+                    e.predicted and int(self.y_of(e.start, d) // HOUR_PX) in planned)]
+            hours: dict[int, list[Entry]] = {h: [] for h in planned}
             for entry in entries:
                 hours.setdefault(int(self.y_of(entry.start, d) // HOUR_PX), []).append(entry)
-            busy = {h for h, group in hours.items() if len(group) > fit}
+            busy = {h for h, group in hours.items() if len(group) > fit} | set(planned)
             blocks = []
             for entry in entries:
                 y0 = self.y_of(entry.start, d)
@@ -144,11 +161,16 @@ class TimeGrid(CalendarGrid):
                 self._place(cluster, col, d, lanes)
             for hour in sorted(busy):  # from its first entry: one just before is counted in
                 group = sorted(hours[hour], key=lambda e: e.start)
-                top = min(hour * HOUR_PX + 1, self.y_of(group[0].start, d))
+                top = min([hour * HOUR_PX + 1] + [self.y_of(e.start, d) for e in group[:1]])
                 rect = QRectF(col.left() + 2, top, col.width() - 4, (hour + 1) * HOUR_PX - 1 - top)
-                self._aggregate(rect, d, group)
-            hidden = day.total - len(day.entries)
-            if hidden > 0:
+                hit = Hit(rect, "more", d)
+                self.hits.append(hit)
+                self.aggregates.append((rect, hit, hour_words(hour, planned[hour], group)
+                                        if hour in planned else aggregate_words(group)))
+            listed = len(day.entries) if day.hours is None else sum(
+                1 for e in day.entries if not e.predicted)  # (the predictions are counted)
+            hidden = (day.total if day.hours is None else sum(day.past.values())) - listed
+            if hidden > 0:  # runs of a day too busy to list them all
                 last = max((b[1] for b in blocks), default=0.0)
                 last = max([last] + [(h + 1) * HOUR_PX for h in busy])
                 top = min(last + 2, 24 * HOUR_PX - 2 * MIN_BLOCK)
@@ -156,22 +178,16 @@ class TimeGrid(CalendarGrid):
                 hit = Hit(rect, "more", d)
                 self.hits.append(hit)
                 self.aggregates.append((rect, hit, f"…and {hidden:,} more: open the list"))
-                self._hour_counts(col, d, day.hours, top + 2 * MIN_BLOCK)
 
-    def _hour_counts(self, col: QRectF, d: date, hours: list[int] | None,
-                     below: float) -> None:
-        """Past what a very busy day lists, one block per hour with its predicted count."""
+    def _counted_hours(self, d: date, entries: list[Entry],
+                       hours: list[int] | None) -> dict[int, int]:
+        """A day with more predictions than it lists: from the hour of its last listed one
+        on, each hour's predicted count (so no hour shows only the part that was listed)."""
         if hours is None:
-            return
-        first = int(-(-below // HOUR_PX))  # the first whole hour below the "more" block
-        for hour in range(first, 24):
-            if hours[hour]:
-                rect = QRectF(col.left() + 2, hour * HOUR_PX + 1, col.width() - 4,
-                              HOUR_PX - 2)
-                hit = Hit(rect, "more", d)
-                self.hits.append(hit)
-                self.aggregates.append((rect, hit, f"{hours[hour]:,} planned "
-                                        f"{hour:02d}:00–{(hour + 1) % 24:02d}:00"))
+            return {}
+        last = max((e.start for e in entries if e.predicted), default=None)
+        cut = int(self.y_of(last, d) // HOUR_PX) if last is not None else 0
+        return {h: n for h, n in enumerate(hours) if h >= cut and n}
 
     def _aggregate(self, rect: QRectF, d: date, entries: list[Entry]) -> None:
         """One block standing for `entries` ("4 runs: 3 succeeded, 1 failed")."""

@@ -1,0 +1,59 @@
+"""The calendar's footer line: how many runs and predictions the period holds, for which
+tasks, and where the simulation stopped listing fires one by one (each task named with its
+own cut), so nothing the view counts instead of listing goes unsaid."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from app.engine.simulate import PER_TASK
+from app.gui.calendar.model import CalendarData
+from app.gui.widgets import display
+
+NAMED = 3  # cuts named, and tasks named per cut
+
+
+def status_text(data: CalendarData, task_ids: set[int] | None) -> str:
+    past = sum(sum(d.past.values()) for d in data.days.values())
+    future = sum(sum(d.future.values()) for d in data.days.values())
+    runs = f"{past:,} run{'s' if past != 1 else ''}"
+    text = f"{runs}, {future:,} predicted" if data.complete else (
+        f"{runs} · predicting what will run…")
+    if task_ids is not None:
+        text += f" for {display.plural(len(task_ids), 'matching task')}"
+    if data.predicted_until is not None:
+        later = ("pick a week or a day to see them" if data.period.mode == "month"
+                 else "not listed: filter tasks to see them")
+        text += (" · waits and skips of tasks with dependencies or groups worked out "
+                 f"until {display.full_time(data.predicted_until)}, their later fires "
+                 f"counted from their schedules ({later})")
+    if data.capped:
+        later = ("pick a day to see them one by one" if data.period.mode != "day"
+                 else "counted, not listed")
+        text += (f" · listed fire by fire (at most {PER_TASK:,} per task): "
+                 f"{cut_words(data.capped)}; their later fires counted from their "
+                 f"schedules ({later})")
+    return text
+
+
+def cut_words(capped: list[tuple[str, datetime]]) -> str:
+    """“a” until …, “b” and “c” until …, and 4 other tasks until … or later."""
+    by_cut: dict[datetime, list[str]] = {}
+    for name, cut in capped:
+        by_cut.setdefault(cut, []).append(name)
+    parts = []
+    cuts = list(by_cut.items())
+    for cut, names in cuts[:NAMED]:
+        shown = [f"“{n}”" for n in names[:NAMED]]
+        if len(names) > NAMED:
+            shown.append(display.plural(len(names) - NAMED, "other task"))
+        parts.append(f"{_joined(shown)} until {display.full_time(cut)}")
+    rest = sum(len(names) for _cut, names in cuts[NAMED:])
+    if rest:
+        parts.append(f"{display.plural(rest, 'other task')} until "
+                     f"{display.full_time(cuts[NAMED][0])} or later")
+    return ", ".join(parts)
+
+
+def _joined(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
