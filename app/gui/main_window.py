@@ -249,10 +249,10 @@ class MainWindow(QMainWindow):
         self.tasks_view.focus_search()
 
     def _on_task_saved(self, task_id: int) -> None:
-        self.show_view(TASKS)
-        # once the editor has closed (it says "saved" just before): the keyboard goes to the
-        # table, not back to the button that opened the editor
-        QTimer.singleShot(0, lambda: self.tasks_view.select_task(task_id, wait=True, focus=True))
+        if self.current_view() != CALENDAR:  # (the calendar shows the change where it was made)
+            self.show_view(TASKS)  # and once the editor has closed, the keyboard is in the table
+            QTimer.singleShot(0, lambda: self.tasks_view.select_task(task_id, wait=True,
+                                                                     focus=True))
 
     def _on_tasks_context_menu_requested(self, pos: object) -> None:
         from app.gui.qt import QMenu
