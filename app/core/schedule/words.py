@@ -123,6 +123,12 @@ def _cron_words(expr: str) -> str:
     cron = parse_cron(expr)
     if cron.reboot:
         return "When the engine starts"
+    if all(f.isdigit() for f in cron.fields[:3]) and cron.fields[3:] == ("*", "*", "*"):
+        # a time every day, the commonest cron, in cron_descriptor's own words (a test compares
+        # them over every minute of the day) without its cost: ~0.1 ms a call, ~8 ms to load.
+        # Like the library, it shows the seconds unless their text is "0".
+        second, minute, hour = (int(f) for f in cron.fields[:3])
+        return f"At {hour:02}:{minute:02}" + ("" if cron.fields[0] == "0" else f":{second:02}")
     try:
         # Seven fields (seconds ... year) so the seconds field is never mistaken for minutes;
         # day of week as plain POSIX numbers so 7, names and steps all read right.
