@@ -107,7 +107,10 @@ def parse_cron(expr: str) -> Cron:
     return Cron(fields=tuple(parts), values=values)
 
 
+@lru_cache(maxsize=1024)
 def _parse_field(name: str, text: str) -> frozenset[int]:
+    """The values one field's text matches (cached: crons share most of their fields' texts,
+    and reading a store's thousands of crons read each `*` again)."""
     lo, hi = _BOUNDS[name]
     found: set[int] = set()
     for original in text.split(","):
