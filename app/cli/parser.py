@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from app import version
 from app.cli.settings import add_settings_command
@@ -165,17 +165,178 @@ class _Version(argparse.Action):
         parser.exit()
 
 
-def add_worker_command(sub: Any) -> None:
+if TYPE_CHECKING:
+    _Subparsers = argparse._SubParsersAction[Parser]
+else:
+    _Subparsers = argparse._SubParsersAction
+
+
+class Commands(_Subparsers):
+    """Subcommands whose options are added only when one is chosen, on the command line or
+    for its --help: building every noun's and verb's options cost each command ~10 ms
+    (`task list`). A listing (`tickwork --help`) needs only their names and help."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._fills: dict[str, Callable[[Parser], None]] = {}
+
+    def add_command(self, name: str, fill: Callable[[Parser], None], **kwargs: Any) -> Parser:
+        """A subcommand that `fill` gives its options when it is chosen."""
+        parser = self.add_parser(name, **kwargs)
+        self._fills[name] = fill
+        return parser
+
+    def fill(self, name: str) -> Parser:
+        """The subcommand's parser, with its options."""
+        parser = self._name_parser_map[name]
+        fill = self._fills.pop(name, None)
+        if fill is not None:
+            fill(parser)
+        return parser
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        self.fill(values[0])  # argparse has checked that it is one of the choices
+        super().__call__(parser, namespace, values, option_string)
+
+
+def commands(parser: argparse.ArgumentParser, dest: str, *, required: bool = False
+             ) -> Commands:
+    """`parser`'s subcommands, each filled when chosen (`Commands`)."""
+    found = parser.add_subparsers(dest=dest, required=required, parser_class=Parser,
+                                  action=Commands)
+    assert isinstance(found, Commands)
+    return found
+
+
+def _named(what: str) -> Callable[[Parser], None]:
+    """A verb's options: one positional, the name of what it acts on."""
+    def fill(p: Parser) -> None:
+        p.add_argument(what)
+    return fill
+
+
+def _json_only(p: Parser) -> None:
+    p.add_argument("--json", action="store_true")
+
+
+def _task_add(p: Parser) -> None:
+    p.add_argument("name")
+    add_task_options(p, update=False)
+
+
+def _task_update(p: Parser) -> None:
+    p.add_argument("task")
+    add_task_options(p, update=True)
+
+
+def _task_list(p: Parser) -> None:
+    p.add_argument("--search")
+    p.add_argument("--sort", default="name", choices=["name", "next_run_at", "priority", "id"])
+    p.add_argument("--json", action="store_true")
+
+
+def _task_show(p: Parser) -> None:
+    p.add_argument("task")
+    p.add_argument("--json", action="store_true")
+
+
+def _task_delete(p: Parser) -> None:
+    p.add_argument("task")
+    p.add_argument("--force", action="store_true", help="even if other tasks depend on it")
+
+
+def _task_run(p: Parser) -> None:
+    p.add_argument("task")
+    p.add_argument("--wait", type=float, metavar="SECONDS", nargs="?", const=3600.0,
+                   help="wait for the run to finish (exit 1 unless it succeeded)")
+    p.add_argument("--json", action="store_true")
+
+
+def _task_reschedule(p: Parser) -> None:
+    p.add_argument("task")
+    add_when_options(p)
+    for opt in ("--tz", "--start", "--end"):
+        p.add_argument(opt)
+
+
+def _task(task: Parser) -> None:
+    verbs = commands(task, "task_cmd", required=True)
+    verbs.add_command("add", _task_add, help="create a task")
+    verbs.add_command("update", _task_update, help="change a task (only the options given)")
+    verbs.add_command("list", _task_list, help="list tasks")
+    verbs.add_command("show", _task_show, help="show one task")
+    verbs.add_command("delete", _task_delete, help="delete a task and its history")
+    verbs.add_command("run", _task_run, help="run a task now")
+    verbs.add_command("reschedule", _task_reschedule, help="give a task a new schedule")
+    for name in ("pause", "resume"):
+        verbs.add_command(name, _named("task"), help=f"{name} a task")
+
+
+def _run_list(p: Parser) -> None:
+    p.add_argument("--task")
+    p.add_argument("--status", type=status_arg)
+    p.add_argument("--limit", type=int_arg("limit", 1), default=50)
+    p.add_argument("--json", action="store_true")
+
+
+def _run_show(p: Parser) -> None:
+    p.add_argument("run", type=int_arg("run", 1))
+    p.add_argument("--log", action="store_true", help="include the output")
+    p.add_argument("--json", action="store_true")
+
+
+def _run_cancel(p: Parser) -> None:
+    p.add_argument("run", type=int_arg("run", 1))
+
+
+def _run(runs: Parser) -> None:
+    verbs = commands(runs, "run_cmd", required=True)
+    verbs.add_command("list", _run_list, help="runs, newest first")
+    verbs.add_command("show", _run_show, help="one run")
+    verbs.add_command("cancel", _run_cancel, help="cancel a queued or running run")
+
+
+def _audit(p: Parser) -> None:
+    p.add_argument("--verify", action="store_true", help="check the hash chain")
+    p.add_argument("--limit", type=int_arg("limit", 1), default=50)
+    p.add_argument("--search")
+    p.add_argument("--json", action="store_true")
+
+
+def _secret(sec: Parser) -> None:
+    verbs = commands(sec, "secret_cmd", required=True)
+    verbs.add_command("set", _named("name"), help="store a secret (value from standard input)")
+    verbs.add_command("list", _json_only, help="secret names")
+    verbs.add_command("delete", _named("name"), help="delete a secret")
+
+
+def _engine(p: Parser) -> None:
+    p.add_argument("--workers", type=int_arg("workers"), default=None)
+    p.add_argument("--store", metavar="URL", type=store_url, default=argparse.SUPPRESS,
+                   help="a shared PostgreSQL store (as the top-level --store)")
+    p.add_argument("--grace", type=float, default=10.0,
+                   help="seconds running tasks get to finish on shutdown")
+    p.add_argument("--broker", metavar="URL", help="the Redis broker of tasks that run on "
+                   "Celery (default: $TICKWORK_BROKER, else redis://127.0.0.1:6379/0)")
+
+
+def _worker(p: Parser) -> None:
     """`tickwork worker`: a Celery worker running the runs of `--runs-on celery` tasks."""
-    wrk = sub.add_parser("worker", help="run tasks marked --runs-on celery (a Celery worker)")
-    wrk.add_argument("--queue", metavar="QUEUE", action="append",
-                     help="the queue to take runs from (repeatable; default: tickwork, the "
-                     "queue of --runs-on celery)")
-    wrk.add_argument("--broker", metavar="URL", help="the Redis broker (default: "
-                     "$TICKWORK_BROKER, else redis://127.0.0.1:6379/0)")
-    wrk.add_argument("--concurrency", type=int_arg("concurrency"), default=None,
-                     help="runs at once (default: the CPUs, at least 4)")
-    wrk.add_argument("--name", metavar="NAME", help="the worker's Celery node name")
+    p.add_argument("--queue", metavar="QUEUE", action="append",
+                   help="the queue to take runs from (repeatable; default: tickwork, the "
+                   "queue of --runs-on celery)")
+    p.add_argument("--broker", metavar="URL", help="the Redis broker (default: "
+                   "$TICKWORK_BROKER, else redis://127.0.0.1:6379/0)")
+    p.add_argument("--concurrency", type=int_arg("concurrency"), default=None,
+                   help="runs at once (default: the CPUs, at least 4)")
+    p.add_argument("--name", metavar="NAME", help="the worker's Celery node name")
+
+
+def _simulate(p: Parser) -> None:
+    p.add_argument("--from", dest="from_", metavar="ISO8601")
+    p.add_argument("--hours", type=hours_arg, default=24.0)
+    p.add_argument("--json", action="store_true")
 
 
 def build_parser() -> Parser:
@@ -191,84 +352,16 @@ def build_parser() -> Parser:
                         help="open the window hidden, with its tray icon (start at login)")
     parser.add_argument("--show-run", metavar="RUN", type=int_arg("show-run", 1),
                         help="open the window at this run (a notification's Open log)")
-    sub = parser.add_subparsers(dest="cmd", parser_class=Parser)
-
-    task = sub.add_parser("task", help="create, change and run tasks")
-    tsub = task.add_subparsers(dest="task_cmd", required=True, parser_class=Parser)
-    add = tsub.add_parser("add", help="create a task")
-    add.add_argument("name")
-    add_task_options(add, update=False)
-    upd = tsub.add_parser("update", help="change a task (only the options given)")
-    upd.add_argument("task")
-    add_task_options(upd, update=True)
-    lst = tsub.add_parser("list", help="list tasks")
-    lst.add_argument("--search")
-    lst.add_argument("--sort", default="name", choices=["name", "next_run_at", "priority", "id"])
-    lst.add_argument("--json", action="store_true")
-    show = tsub.add_parser("show", help="show one task")
-    show.add_argument("task")
-    show.add_argument("--json", action="store_true")
-    delete = tsub.add_parser("delete", help="delete a task and its history")
-    delete.add_argument("task")
-    delete.add_argument("--force", action="store_true", help="even if other tasks depend on it")
-    run = tsub.add_parser("run", help="run a task now")
-    run.add_argument("task")
-    run.add_argument("--wait", type=float, metavar="SECONDS", nargs="?", const=3600.0,
-                     help="wait for the run to finish (exit 1 unless it succeeded)")
-    run.add_argument("--json", action="store_true")
-    resched = tsub.add_parser("reschedule", help="give a task a new schedule")
-    resched.add_argument("task")
-    add_when_options(resched)
-    for opt in ("--tz", "--start", "--end"):
-        resched.add_argument(opt)
-    for name in ("pause", "resume"):
-        p = tsub.add_parser(name, help=f"{name} a task")
-        p.add_argument("task")
-
-    runs = sub.add_parser("run", help="run history")
-    rsub = runs.add_subparsers(dest="run_cmd", required=True, parser_class=Parser)
-    rl = rsub.add_parser("list", help="runs, newest first")
-    rl.add_argument("--task")
-    rl.add_argument("--status", type=status_arg)
-    rl.add_argument("--limit", type=int_arg("limit", 1), default=50)
-    rl.add_argument("--json", action="store_true")
-    rs = rsub.add_parser("show", help="one run")
-    rs.add_argument("run", type=int_arg("run", 1))
-    rs.add_argument("--log", action="store_true", help="include the output")
-    rs.add_argument("--json", action="store_true")
-    rc = rsub.add_parser("cancel", help="cancel a queued or running run")
-    rc.add_argument("run", type=int_arg("run", 1))
-
-    aud = sub.add_parser("audit", help="the audit trail")
-    aud.add_argument("--verify", action="store_true", help="check the hash chain")
-    aud.add_argument("--limit", type=int_arg("limit", 1), default=50)
-    aud.add_argument("--search")
-    aud.add_argument("--json", action="store_true")
-
-    sec = sub.add_parser("secret", help="secrets kept in the OS keyring")
-    ssub = sec.add_subparsers(dest="secret_cmd", required=True, parser_class=Parser)
-    sset = ssub.add_parser("set", help="store a secret (value from standard input)")
-    sset.add_argument("name")
-    sl = ssub.add_parser("list", help="secret names")
-    sl.add_argument("--json", action="store_true")
-    sdel = ssub.add_parser("delete", help="delete a secret")
-    sdel.add_argument("name")
-
+    sub = commands(parser, "cmd")
+    sub.add_command("task", _task, help="create, change and run tasks")
+    sub.add_command("run", _run, help="run history")
+    sub.add_command("audit", _audit, help="the audit trail")
+    sub.add_command("secret", _secret, help="secrets kept in the OS keyring")
     add_transfer_commands(sub)
-
-    eng = sub.add_parser("engine", help="run the engine headless until SIGINT/SIGTERM")
-    eng.add_argument("--workers", type=int_arg("workers"), default=None)
-    eng.add_argument("--store", metavar="URL", type=store_url, default=argparse.SUPPRESS,
-                     help="a shared PostgreSQL store (as the top-level --store)")
-    eng.add_argument("--grace", type=float, default=10.0,
-                     help="seconds running tasks get to finish on shutdown")
-    eng.add_argument("--broker", metavar="URL", help="the Redis broker of tasks that run on "
-                     "Celery (default: $TICKWORK_BROKER, else redis://127.0.0.1:6379/0)")
-    add_worker_command(sub)
-    sim = sub.add_parser("simulate", help="what would run in the next hours (runs nothing)")
-    sim.add_argument("--from", dest="from_", metavar="ISO8601")
-    sim.add_argument("--hours", type=hours_arg, default=24.0)
-    sim.add_argument("--json", action="store_true")
+    sub.add_command("engine", _engine, help="run the engine headless until SIGINT/SIGTERM")
+    sub.add_command("worker", _worker,
+                    help="run tasks marked --runs-on celery (a Celery worker)")
+    sub.add_command("simulate", _simulate, help="what would run in the next hours (runs nothing)")
     add_store_commands(sub)
     add_settings_command(sub)
     return parser

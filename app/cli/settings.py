@@ -21,8 +21,11 @@ _SWITCH = {"on": True, "off": False}
 
 
 def add_settings_command(sub: Any) -> None:
-    p = sub.add_parser("settings", help="show or change settings (history kept, start at "
-                       "login, engine in the background)")
+    sub.add_command("settings", _settings_options, help="show or change settings (history "
+                    "kept, start at login, engine in the background)")
+
+
+def _settings_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--keep-runs", metavar="N",
                    help="global default: keep at least the last N runs of each task")
     p.add_argument("--keep-days", metavar="N",

@@ -36,14 +36,14 @@ def writes(args: argparse.Namespace) -> bool:
 
 
 def add_store_commands(sub: Any) -> None:
-    """Add `check`, `backup` and `restore` to the top-level subparsers."""
-    chk = sub.add_parser("check", help="check the store file's integrity (read-only)")
-    chk.add_argument("--json", action="store_true")
-    bak = sub.add_parser("backup", help="back up the store now (online, 0600)")
-    bak.add_argument("file", nargs="?", help="where to write it (default: a new file in "
-                     "backups/ under the home)")
-    res = sub.add_parser("restore", help="replace the store with a backup (no engine may run)")
-    res.add_argument("file")
+    """Add `check`, `backup` and `restore` to the top-level subparsers (`parser.Commands`)."""
+    sub.add_command("check", lambda p: p.add_argument("--json", action="store_true"),
+                    help="check the store file's integrity (read-only)")
+    sub.add_command("backup", lambda p: p.add_argument(
+        "file", nargs="?", help="where to write it (default: a new file in backups/ under "
+        "the home)"), help="back up the store now (online, 0600)")
+    sub.add_command("restore", lambda p: p.add_argument("file"),
+                    help="replace the store with a backup (no engine may run)")
 
 
 def _home(args: argparse.Namespace) -> Path:

@@ -25,12 +25,15 @@ EXIT_OK = 0
 
 
 def add_transfer_commands(sub: Any) -> None:
-    """Add `export` and `import` to the top-level subparsers."""
-    exp = sub.add_parser("export", help="write every task to a JSON file")
-    exp.add_argument("file", help="the file to write (- for standard output; a link is "
-                     "written through)")
-    imp = sub.add_parser("import", help="create tasks from an export file, a crontab or "
-                         "systemd user timers (all or nothing)")
+    """Add `export` and `import` to the top-level subparsers (`parser.Commands`)."""
+    sub.add_command("export", lambda p: p.add_argument(
+        "file", help="the file to write (- for standard output; a link is written through)"),
+        help="write every task to a JSON file")
+    sub.add_command("import", _import_options, help="create tasks from an export file, a "
+                    "crontab or systemd user timers (all or nothing)")
+
+
+def _import_options(imp: argparse.ArgumentParser) -> None:
     imp.add_argument("file", nargs="?", help="an export file written by `tickwork export`")
     imp.add_argument("--crontab", metavar="FILE", help="a user crontab (- for standard input, "
                      "e.g. crontab -l | tickwork import --crontab -)")

@@ -1,0 +1,36 @@
+"""Help pages, as `tickwork ... --help` prints them in its own process."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from app.cli.parser import Commands, build_parser
+from tests.support import tickwork
+
+
+def _pages(parser: argparse.ArgumentParser, path: list[str]) -> Iterator[tuple[list[str], str]]:
+    """Every help page of the grammar, each command given its options first."""
+    yield path, parser.format_help()
+    for action in parser._actions:
+        if isinstance(action, Commands):
+            for name in action.choices:
+                yield from _pages(action.fill(name), [*path, name])
+
+
+def test_every_help_page_is_the_whole_grammars(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parser gives a command its options only when that command is chosen, which
+    spares every command building the others' (~10 ms of a `task list`); still, each page a
+    user can ask for — `tickwork --help`, a noun's, a verb's — is the page of the parser
+    with every command's options built."""
+    monkeypatch.setenv("COLUMNS", "100")  # the pages' width, here and in the command
+    pages = list(_pages(build_parser(), []))
+    assert [" ".join(path) for path, _ in pages[:3]] == ["", "task", "task add"]
+    assert len(pages) == 29
+    for path, text in pages:
+        proc = tickwork.run([*path, "--help"], env=os.environ, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout == text, path
