@@ -4,6 +4,7 @@ into one line and an exit code (0 success, 2 bad usage or input, 1 anything else
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -31,6 +32,10 @@ COMMANDS: dict[str, str] = {
     "restore": "store:cmd_restore", "settings": "settings:cmd_settings",
     "worker": "worker:cmd_worker",
 }
+
+
+# what keeps running (the window when no command is given): Python's collector as it comes
+LASTING = (None, "engine", "worker")
 
 
 def command(name: str) -> Callable[[argparse.Namespace], int]:
@@ -62,6 +67,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except UsageError as exc:
         return _fail(EXIT_USAGE, f"error: {exc}")
+    if args.cmd not in LASTING:
+        # a command ends in a moment, and what it reads lives until then: the cyclic collector
+        # ran ~60 times in a task list of 1,000 tasks for nothing (16 M of its 811 M
+        # instructions, ~5 % of its time). It still runs, every 100,000 new objects, not 700.
+        gc.set_threshold(100_000)
     if args.cmd is None:
         refusal, url = _window_store(args)
         if refusal is not None:

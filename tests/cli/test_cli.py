@@ -240,6 +240,22 @@ def test_a_command_loads_only_what_it_needs(cli: Any, home: Path) -> None:
     assert not unwanted
 
 
+def test_a_command_that_ends_runs_the_cyclic_collector_seldom(home: Path) -> None:
+    """What a command reads lives until it exits: the collector runs every 100,000 new
+    objects there, not Python's 700. The engine and a worker keep Python's default."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    probe = ("import gc, sys, app.cli; default = gc.get_threshold()[0]; "
+             "code = app.cli.main(['--home', sys.argv[1], 'task', 'list']); "
+             "print(default, gc.get_threshold()[0], 'engine' in app.cli.entry.LASTING)")
+    proc = subprocess.run([sys.executable, "-c", probe, str(home)], capture_output=True,
+                          text=True, cwd=ROOT, timeout=60, check=True)
+    assert proc.stdout.split()[-3:] == ["700", "100000", "True"]
+
+
 def test_commands_that_only_read_leave_the_store_file_as_it_was(cli: Any, home: Path) -> None:
     """Listing, showing, the run history, the audit trail, a simulation and the integrity
     check write nothing: the store's file is byte for byte what it was (an open used to
