@@ -12,10 +12,12 @@ from typing import Any
 from app.core.notify import NOTIFY_WORDS, notify_mode
 
 
-def local(value: str | None) -> str:
+def local(value: datetime | str | None) -> str:
+    """A moment (or its ISO text) in this machine's time zone, to the second."""
     if not value:
         return "-"
-    return datetime.fromisoformat(value).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
 # C0 controls but newline and tab, DEL, and C1 controls: what a terminal would act on

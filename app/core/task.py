@@ -347,9 +347,14 @@ class Task:
         else its creation, so that "every 2 weeks" keeps its phase across restarts."""
         return self.spec.start_at or self.created_at
 
+    @property
+    def schedule_text(self) -> str:
+        """Its schedule in plain words, in its zone ("At 02:00 (Europe/Berlin)")."""
+        return describe(self.spec.schedule, self.spec.timezone)
+
     def to_json(self) -> dict[str, Any]:
         data = {"id": self.id, **self.spec.to_json()}
-        data["schedule_text"] = describe(self.spec.schedule, self.spec.timezone)
+        data["schedule_text"] = self.schedule_text
         data["next_run_at"] = _iso(self.next_run_at)
         data["last_run"] = self.last_run.to_json() if self.last_run is not None else None
         data["created_at"] = _iso(self.created_at)

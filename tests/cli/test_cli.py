@@ -282,6 +282,30 @@ def test_tasks_are_listed_by_name_as_people_read_them(cli: Any) -> None:
     assert [line.split()[1] for line in table] == listed
 
 
+def test_the_task_table_says_what_the_json_says(cli: Any) -> None:
+    """Each row of `task list` is its task's id, name, on/off, schedule in words, next run
+    in local time and last run's status, as `task list --json` gives them."""
+    import re
+
+    from app.cli.output import local
+
+    assert cli("task", "add", "nightly", "--command", "true", "--cron", "30 2 * * *",
+               "--tz", "Europe/Berlin").code == 0
+    assert cli("task", "add", "paused", "--command", "true", "--every", "1h",
+               "--disabled").code == 0
+    assert cli("task", "add", "by hand", "--command", "true", "--cron", "0 9 * * 1-5").code == 0
+    assert cli("task", "run", "by hand").code == 0
+    items = cli("task", "list", "--json").json()
+    lines = cli("task", "list").out.splitlines()
+    assert lines[0].split() == ["ID", "NAME", "ON", "SCHEDULE", "NEXT", "RUN", "LAST", "RUN"]
+    assert [t["last_run"] and t["last_run"]["status"] for t in items] == ["queued", None, None]
+    for item, line in zip(items, lines[1:], strict=True):
+        cells = (str(item["id"]), item["name"], "yes" if item["enabled"] else "no",
+                 item["schedule_text"], local(item["next_run_at"]),
+                 item["last_run"]["status"] if item["last_run"] else "-")
+        assert re.fullmatch(r"\s+".join(re.escape(c) for c in cells), line), line
+
+
 def test_a_stored_time_far_ahead_is_read_back_though_no_longer_accepted(cli: Any,
                                                                         home: Path) -> None:
     """Earlier versions took any year: a store holding a one-shot in 9999 and an end of
