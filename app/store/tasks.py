@@ -19,6 +19,7 @@ from app.store.models import (
     Dependency,
     JsonField,
     TaskRow,
+    db,
     from_utc_text,
 )
 
@@ -165,24 +166,29 @@ def _build(rec: tuple[Any, ...], edges: dict[str, list[str]], group: tuple[str, 
 def load_ids(ids: list[int], *, with_last_run: bool = True) -> list[Task]:
     """Domain tasks by id, in the order given (missing ids are left out), with edges, group,
     fallback and last run fetched in bulk. Plain SQL: the engine loads thousands a second."""
-    from app.store.runs import latest_runs
-
     recs: dict[int, tuple[Any, ...]] = {}
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         for rec in execute(_SELECT + "(" + ",".join("?" * len(chunk)) + ")", chunk):
             recs[rec[0]] = rec
-    found = [i for i in ids if i in recs]
+    return _load([recs[i] for i in ids if i in recs], with_last_run=with_last_run)
+
+
+def _load(recs: list[tuple[Any, ...]], *, with_last_run: bool = True) -> list[Task]:
+    """Domain tasks for rows of `_COLUMNS`, in their order."""
+    from app.store.runs import latest_runs
+
+    found = [rec[0] for rec in recs]
     edges = _edges_of(found)
-    group_ids = {recs[i][18] for i in found if recs[i][18]}
+    group_ids = {rec[18] for rec in recs if rec[18]}
     groups = {g.id: (g.name, g.limit) for g in ConcurrencyGroup.select().where(
         ConcurrencyGroup.id.in_(group_ids))} if group_ids else {}
-    fb_ids = {recs[i][23] for i in found if recs[i][23]}
+    fb_ids = {rec[23] for rec in recs if rec[23]}
     fallbacks = dict(TaskRow.select(TaskRow.id, TaskRow.name)
                      .where(TaskRow.id.in_(fb_ids)).tuples()) if fb_ids else {}
     last = latest_runs(found) if with_last_run else {}
-    return [_build(recs[i], edges.get(i, _NO_EDGES), groups.get(recs[i][18]),
-                   fallbacks.get(recs[i][23]), last.get(i)) for i in found]
+    return [_build(rec, edges.get(rec[0], _NO_EDGES), groups.get(rec[18]),
+                   fallbacks.get(rec[23]), last.get(rec[0])) for rec in recs]
 
 
 def load(rows: list[TaskRow], *, with_last_run: bool = True) -> list[Task]:
@@ -230,9 +236,9 @@ def query(search: str | None = None, sort: str = "name", descending: bool = Fals
 
 def page(offset: int, limit: int, **filters: Any) -> list[Task]:
     """Tasks `offset` on, at most `limit` of them (all, when `limit` is negative)."""
-    q = query(**filters).select(TaskRow.id).offset(offset).limit(limit if limit >= 0 else None)
-    ids = [i for (i,) in q.tuples()]
-    return load_ids(ids)
+    q = (query(**filters).select(*(TaskRow._meta.columns[c] for c in _COLUMNS))
+         .offset(offset).limit(limit if limit >= 0 else None))
+    return _load(list(db.execute_sql(*q.sql())))  # the rows as stored, in one query
 
 
 def count(**filters: Any) -> int:
