@@ -22,6 +22,7 @@ from app.store.models import (
     db,
     from_utc_text,
 )
+from app.store.runs import latest_runs
 
 SORT_COLUMNS = {
     "name": pw.fn.lower(TaskRow.name),  # as people read them (an index: models.py)
@@ -176,8 +177,6 @@ def load_ids(ids: list[int], *, with_last_run: bool = True) -> list[Task]:
 
 def _load(recs: list[tuple[Any, ...]], *, with_last_run: bool = True) -> list[Task]:
     """Domain tasks for rows of `_COLUMNS`, in their order."""
-    from app.store.runs import latest_runs
-
     found = [rec[0] for rec in recs]
     edges = _edges_of(found)
     group_ids = {rec[18] for rec in recs if rec[18]}
