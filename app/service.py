@@ -13,21 +13,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app import preflight, transfer
 from app.core import references
 from app.core.commandline import keep_extras
 from app.core.errors import NotFoundError, ValidationError
 from app.core.run import Run
-from app.core.schedule import next_fire_times, parse_timezone
 from app.core.task import FINISHED_STATUSES, Task, TaskSpec
 from app.secrets import Keyring, validate_secret_name
-from app.store import audit, audit_check, audit_log, runs, secret_refs, task_queries, tasks
+from app.store import audit, runs, secret_refs, task_queries, tasks
 from app.store.database import Store
-from app.store.lock import engine_lock
+
+# the audit's check and listing and the engine lock are imported where used: a command that
+# reads tasks needs none of them (~25 M of a task list's ~710 M instructions)
+if TYPE_CHECKING:
+    from app.store.audit_check import AuditReport
 
 log = logging.getLogger(__name__)
+
 ACTORS = ("gui", "cli", "engine")
 
 
@@ -51,18 +55,6 @@ Listener = Callable[[Change], None]
 
 def _now(now: datetime | None) -> datetime:
     return now if now is not None else datetime.now(UTC)
-
-
-def compute_next_run(spec: TaskSpec, now: datetime, anchor: datetime) -> datetime | None:
-    """When the task fires next after `now` (None: manual, chained, disabled or finished).
-
-    `anchor` (the task's creation) is where intervals count from when no start is set.
-    """
-    if not spec.enabled or spec.schedule.kind in ("manual", "after") or spec.schedule.is_startup:
-        return None
-    tz = parse_timezone(spec.timezone)
-    times = next_fire_times(spec.schedule, tz, now, 1, spec.start_at or anchor, spec.end_at)
-    return times[0] if times else None
 
 
 class Service:
@@ -147,9 +139,9 @@ class Service:
             try:
                 next_run = next_runs[key]
             except KeyError:
-                next_run = next_runs[key] = compute_next_run(spec, now, now)
+                next_run = next_runs[key] = spec.next_fire_time(now, now)
             except TypeError:  # a schedule that cannot be a key: compute it on its own
-                next_run = compute_next_run(spec, now, now)
+                next_run = spec.next_fire_time(now, now)
             rows.append({**tasks.row_values(spec, next_run, now, groups),
                          "created_at": now})
         ids = tasks.insert_many(specs, rows)
@@ -189,7 +181,7 @@ class Service:
         of names and references, which reads every task and cannot fail then."""
         if links_changed:
             (spec,) = self._checked([(spec, before.id)])
-        values = tasks.row_values(spec, compute_next_run(spec, now, before.created_at or now), now)
+        values = tasks.row_values(spec, spec.next_fire_time(now, before.created_at or now), now)
         tasks.update_row(before.id, values)
         self._write_links(before.id, spec)
         task = tasks.get(before.id)
@@ -273,6 +265,8 @@ class Service:
     def cancel_run(self, run_id: int, now: datetime | None = None) -> Run:
         """Cancel a run. One no engine has taken yet ends at once; one an engine holds is
         asked to stop, and that engine records how it ended."""
+        from app.store.lock import engine_lock
+
         now = _now(now)
         with self.store.write():
             run = runs.get(run_id)
@@ -321,11 +315,15 @@ class Service:
 
     def audit_events(self, offset: int = 0, limit: int = 100, search: str | None = None,
                      actor: str | None = None) -> list[dict[str, Any]]:
+        from app.store import audit_log
+
         with self.store.read():
             return [e.to_json() for e in audit_log.page(offset, limit, search=search,
                                                           actor=actor)]
 
-    def verify_audit(self) -> audit_check.AuditReport:
+    def verify_audit(self) -> AuditReport:
+        from app.store import audit_check
+
         with self.store.read():
             return audit_check.verify()
 

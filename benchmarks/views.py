@@ -71,7 +71,6 @@ def make_tasks(store: Any, n: int, now: datetime) -> None:
     and pipelines of dependencies among them. Written in bulk with the columns the service
     writes (validated specs, next fire computed): the service audits one at a time."""
     from app.core.task import TaskSpec
-    from app.service import compute_next_run
     from app.store import tasks as task_store
     from app.store.models import Dependency, TaskRow
 
@@ -98,7 +97,7 @@ def make_tasks(store: Any, n: int, now: datetime) -> None:
                                        "schedule": schedule,
                                        "action": {"kind": "command", "argv": ["true"]}},
                                       now=now)
-            values = task_store.row_values(spec, compute_next_run(spec, now, now), now)
+            values = task_store.row_values(spec, spec.next_fire_time(now, now), now)
             rows.append({**values, "created_at": now - timedelta(days=30)})
         for i in range(0, n, 1000):
             TaskRow.insert_many(rows[i:i + 1000]).execute()

@@ -24,6 +24,7 @@ from app.core.placement import LOCAL, parse_runs_on
 from app.core.schedule import (
     Schedule,
     describe,
+    next_fire_times,
     parse_timezone,
     system_timezone_name,
     validate_schedule,
@@ -297,6 +298,18 @@ class TaskSpec:
 
     def with_changes(self, **changes: Any) -> TaskSpec:
         return replace(self, **changes)
+
+    def next_fire_time(self, now: datetime, anchor: datetime) -> datetime | None:
+        """When the task fires next after `now` (None: manual, chained, disabled or finished).
+
+        `anchor` (the task's creation) is where intervals count from when no start is set.
+        """
+        schedule = self.schedule
+        if not self.enabled or schedule.kind in ("manual", "after") or schedule.is_startup:
+            return None
+        times = next_fire_times(self.schedule, parse_timezone(self.timezone), now, 1,
+                                self.start_at or anchor, self.end_at)
+        return times[0] if times else None
 
 
 class CycleName(ValidationError):

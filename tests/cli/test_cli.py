@@ -220,13 +220,15 @@ def test_a_command_loads_only_what_it_needs(cli: Any, home: Path) -> None:
     """`tickwork task list` in a new interpreter (as a user runs it) loads neither Qt, the
     engine nor the commands of nouns it does not use (the parser still loads the modules
     that define some nouns' options): each module costs every new process its start-up
-    time (README's `task list` figure)."""
+    time (README's `task list` figure). Nor the audit's check and listing, the engine lock,
+    or cron_descriptor for crons at a time every day."""
     import subprocess
     import sys
 
     from tests.conftest import ROOT
 
     assert cli("task", "add", "tidy-notes", "--command", "true", "--manual").code == 0
+    assert cli("task", "add", "nightly", "--command", "true", "--cron", "30 2 * * *").code == 0
     probe = ("import sys, app.cli; code = app.cli.main(['--home', sys.argv[1], 'task', "
              "'list']); print(' '.join(sorted(sys.modules)), file=sys.stderr); sys.exit(code)")
     proc = subprocess.run([sys.executable, "-c", probe, str(home)], capture_output=True,
@@ -236,7 +238,8 @@ def test_a_command_loads_only_what_it_needs(cli: Any, home: Path) -> None:
     assert "app.cli.tasks" in loaded
     unwanted = {m for m in loaded if m.startswith(("PySide6", "app.gui", "app.engine"))
                 or m in ("app.cli.audit", "app.cli.engine", "app.cli.runs", "app.cli.worker",
-                         "app.cli.secrets")}
+                         "app.cli.secrets", "app.store.audit_check", "app.store.audit_log",
+                         "app.store.lock", "cron_descriptor")}
     assert not unwanted
 
 

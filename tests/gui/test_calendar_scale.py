@@ -26,7 +26,6 @@ def _frequent_tasks(gui: Gui, count: int) -> None:
     cron, half an interval (each with its own phase), and an hourly pair where one waits
     for the other (the dispatcher decides that one)."""
     from app.core.task import TaskSpec
-    from app.service import compute_next_run
     from app.store import tasks as task_store
     from app.store.models import TaskRow
 
@@ -44,7 +43,7 @@ def _frequent_tasks(gui: Gui, count: int) -> None:
                                        "schedule": schedule,
                                        "action": {"kind": "command", "argv": ["true"]}},
                                       now=created)
-            values = task_store.row_values(spec, compute_next_run(spec, created, created),
+            values = task_store.row_values(spec, spec.next_fire_time(created, created),
                                            created)
             rows.append({**values, "created_at": created})
         TaskRow.insert_many(rows).execute()
