@@ -287,7 +287,8 @@ def test_tasks_are_listed_by_name_as_people_read_them(cli: Any) -> None:
 
 def test_the_task_table_says_what_the_json_says(cli: Any) -> None:
     """Each row of `task list` is its task's id, name, on/off, schedule in words, next run
-    in local time and last run's status, as `task list --json` gives them."""
+    in local time and last run's status, as `task list --json` gives them; a cell longer
+    than 60 characters is cut."""
     import re
 
     from app.cli.output import local
@@ -298,12 +299,16 @@ def test_the_task_table_says_what_the_json_says(cli: Any) -> None:
                "--disabled").code == 0
     assert cli("task", "add", "by hand", "--command", "true", "--cron", "0 9 * * 1-5").code == 0
     assert cli("task", "run", "by hand").code == 0
+    long = "a name longer than the sixty characters a column of the table shows at most"
+    assert cli("task", "add", long, "--command", "true", "--manual").code == 0
     items = cli("task", "list", "--json").json()
     lines = cli("task", "list").out.splitlines()
     assert lines[0].split() == ["ID", "NAME", "ON", "SCHEDULE", "NEXT", "RUN", "LAST", "RUN"]
-    assert [t["last_run"] and t["last_run"]["status"] for t in items] == ["queued", None, None]
+    assert [t["last_run"] and t["last_run"]["status"] for t in items] == [
+        None, "queued", None, None]
     for item, line in zip(items, lines[1:], strict=True):
-        cells = (str(item["id"]), item["name"], "yes" if item["enabled"] else "no",
+        name = item["name"] if len(item["name"]) <= 60 else item["name"][:59] + "…"
+        cells = (str(item["id"]), name, "yes" if item["enabled"] else "no",
                  item["schedule_text"], local(item["next_run_at"]),
                  item["last_run"]["status"] if item["last_run"] else "-")
         assert re.fullmatch(r"\s+".join(re.escape(c) for c in cells), line), line
