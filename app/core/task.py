@@ -294,6 +294,10 @@ class TaskSpec:
         )
         if spec.group_limit is not None and spec.group is None:
             raise ValidationError("group", "a group limit needs a group name")
+        both = sorted(set(spec.env) & set(spec.secret_env))
+        if both:  # which value would it run with? Never one dropped unsaid
+            raise ValidationError("env", f"{both[0]} is both a plain variable and a secret: "
+                                  "keep one")
         return spec
 
     def with_changes(self, **changes: Any) -> TaskSpec:

@@ -176,6 +176,20 @@ def test_secret_set_list_and_use(cli: Any, home: Path) -> None:
     assert bad.code == 2 and "unknown secret" in bad.err
 
 
+def test_a_variable_set_plain_over_its_secret_is_refused_not_emptied(cli: Any) -> None:
+    assert cli("secret", "set", "token", stdin="hunter2\n").code == 0
+    assert cli("task", "add", "t", "--command", "env", "--manual",
+               "--secret-env", "API_TOKEN=token").code == 0
+    over = cli("task", "update", "t", "--env", "API_TOKEN=")
+    assert over.code == 2
+    assert "API_TOKEN is both a plain variable and a secret" in over.err
+    shown = cli("task", "show", "t", "--json").json()
+    assert shown["env"] == {} and shown["secret_env"] == {"API_TOKEN": "token"}
+    both = cli("task", "add", "u", "--command", "env", "--manual",
+               "--secret-env", "API_TOKEN=token", "--env", "API_TOKEN=x")
+    assert both.code == 2 and "both a plain variable and a secret" in both.err
+
+
 def test_secret_without_keyring_backend_fails_and_writes_nothing(cli: Any, home: Path,
                                                                  monkeypatch: Any) -> None:
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")

@@ -3,7 +3,8 @@
 Each variable is a row: name, value, and "secret". A secret's value is typed masked and
 goes to the OS keyring through `Service.set_secret` when the task is saved; the task keeps
 only the secret's name (a reference), so the value never reaches the database. A stored
-secret shows as dots; typing a new value replaces it. With no keyring backend, secrets are
+secret shows as dots; typing a new value replaces it. Un-ticking Secret on a stored secret
+asks for its new plain value (Save waits for it), so a secret is never emptied unsaid. With no keyring backend, secrets are
 refused and the page says why.
 """
 
@@ -84,6 +85,8 @@ class EnvRow(QWidget):
         self.value.setEchoMode(QLineEdit.EchoMode.Password if on else QLineEdit.EchoMode.Normal)
         if self.stored_secret and on:
             self.value.setPlaceholderText("•••••• stored in the keyring (type to replace)")
+        elif self.stored_secret:
+            self.value.setPlaceholderText("its new plain value")
         else:
             self.value.setPlaceholderText("secret value" if on else "value")
         self.changed.emit()
@@ -164,6 +167,9 @@ class EnvPage(Page):
                     raise ValidationError("env", f"{key}: type the secret's value")
                 secret_env[key] = (secret_name_for(data.get("name", ""), key)
                                    if row.value.text() else row.stored_secret or "")
+            elif row.stored_secret and not row.value.text():  # never dropped unsaid
+                raise ValidationError("env", f"{key}: type its new value, or tick Secret to "
+                                      "keep the stored one")
             else:
                 env[key] = row.value.text()
         data["env"] = env

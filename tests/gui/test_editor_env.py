@@ -1,0 +1,63 @@
+"""The Environment & secrets page, driven by clicks and typing: a stored secret is never
+emptied unsaid, and a new variable takes the cursor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.gui.qt import Qt
+from tests.gui.conftest import SCREENSHOTS, Gui, click_row, closed, command_task
+from tests.gui.editing import click, go
+
+
+def _edit(gui: Gui, task_id: int) -> Any:
+    """Click the task's row in Tasks and press Enter (Edit)."""
+    view = gui.window.tasks_view
+    gui.wait_until(lambda: view.model.row_of(task_id) >= 0)
+    click_row(gui.qtbot, view.table, view.model.row_of(task_id))
+    gui.qtbot.keyClick(view.table, Qt.Key.Key_Return)
+    gui.wait_until(lambda: gui.window.task_ops.editor is not None
+                   and gui.window.task_ops.editor.isVisible())
+    editor = gui.window.task_ops.editor
+    gui.settle()
+    return editor
+
+
+def test_unticking_secret_on_a_stored_secret_asks_for_its_new_value(gui: Gui,
+                                                                    qtbot: Any) -> None:
+    gui.wait_until(lambda: gui.session.secrets_available is True)
+    gui.service.set_secret("secretive.API_TOKEN", "tw-stored-value")
+    task = gui.service.create_task(command_task(
+        "secretive", ["env"], schedule={"kind": "manual"}, env={"PLAIN": "visible"},
+        secret_env={"API_TOKEN": "secretive.API_TOKEN"}))
+    editor = _edit(gui, task.id)
+    go(editor, qtbot, "Environment & secrets")
+    row = next(r for r in editor.env.rows if r.name.text() == "API_TOKEN")
+    gui.wait_until(lambda: row.secret.isVisible() and row.secret.width() > 20)
+    assert row.secret.isChecked() and editor.save_button.isEnabled()
+
+    click(qtbot, row.secret)  # untick: the stored value is not shown, so nothing to keep
+    assert not row.secret.isChecked()
+    error = editor.env.errors["env"][0]
+    message = "API_TOKEN: type its new value, or tick Secret to keep the stored one"
+    gui.wait_until(lambda: message in error.text() and error.isVisible())
+    assert not editor.save_button.isEnabled()
+    assert message in editor.save_button.toolTip()
+    assert editor.grab().save(str(SCREENSHOTS / "editor-secret-unticked.png"))
+    qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert not closed(editor)  # Ctrl+Return refuses too, and shows where
+    assert gui.service.get_task(task.id).spec.secret_env == {
+        "API_TOKEN": "secretive.API_TOKEN"}
+
+    click(qtbot, row.secret)  # tick again: the stored secret is kept as it was
+    gui.wait_until(editor.save_button.isEnabled)
+    assert not error.isVisible()
+    click(qtbot, row.secret)
+    gui.wait_until(lambda: message in error.text())
+    qtbot.keyClicks(row.value, "now-plain")  # or give it a plain value: saved as said
+    gui.wait_until(editor.save_button.isEnabled)
+    click(qtbot, editor.save_button)
+    gui.wait_until(lambda: closed(editor))
+    spec = gui.service.get_task(task.id).spec
+    assert spec.env == {"PLAIN": "visible", "API_TOKEN": "now-plain"}
+    assert spec.secret_env == {}
