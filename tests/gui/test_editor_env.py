@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.gui.qt import Qt
+from app.gui.qt import QApplication, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui, click_row, closed, command_task
-from tests.gui.editing import click, go
+from tests.gui.editing import click, go, new_editor
 
 
 def _edit(gui: Gui, task_id: int) -> Any:
@@ -61,3 +61,21 @@ def test_unticking_secret_on_a_stored_secret_asks_for_its_new_value(gui: Gui,
     spec = gui.service.get_task(task.id).spec
     assert spec.env == {"PLAIN": "visible", "API_TOKEN": "now-plain"}
     assert spec.secret_env == {}
+
+
+def test_add_variable_puts_the_cursor_in_the_new_name(gui: Gui, qtbot: Any) -> None:
+    editor = new_editor(gui)
+    go(editor, qtbot, "Environment & secrets")
+    qtbot.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)  # &Add variable
+    gui.wait_until(lambda: len(editor.env.rows) == 1 and editor.env.rows[0].isVisible())
+    row = editor.env.rows[0]
+    gui.wait_until(row.name.hasFocus)
+    qtbot.keyClicks(QApplication.focusWidget(), "MODE")  # typed where the cursor is
+    assert row.name.text() == "MODE"
+    click(qtbot, editor.env.add_button)  # by mouse too, into the next row
+    gui.wait_until(lambda: len(editor.env.rows) == 2 and editor.env.rows[1].isVisible())
+    gui.wait_until(editor.env.rows[1].name.hasFocus)
+    qtbot.keyClicks(QApplication.focusWidget(), "LEVEL")
+    assert editor.env.rows[1].name.text() == "LEVEL"
+    assert editor.grab().save(str(SCREENSHOTS / "editor-variable-added.png"))
+    editor.discard()

@@ -23,6 +23,7 @@ from app.gui.qt import (
     QPushButton,
     QToolButton,
     QVBoxLayout,
+    Qt,
     QWidget,
     Signal,
 )
@@ -121,7 +122,9 @@ class EnvPage(Page):
         self.rows: list[EnvRow] = []
 
     def _on_add_clicked(self) -> EnvRow:
-        return self.add_row()
+        row = self.add_row()
+        row.name.setFocus(Qt.FocusReason.OtherFocusReason)  # type the name straight away
+        return row
 
     def add_row(self, name: str = "", value: str = "", secret: str | None = None) -> EnvRow:
         row = EnvRow(self.secrets_allowed)
