@@ -52,7 +52,7 @@ from app.gui.widgets import display
 from app.gui.widgets.columns import Column, ColumnFitter
 from app.gui.widgets.error_label import ErrorLabel
 from app.gui.widgets.paging import ITEM_ROLE
-from app.gui.widgets.tables import row_table
+from app.gui.widgets.tables import KeptSelection, row_table
 from app.gui.widgets.task_field import TaskNameField
 from app.service import Service
 
@@ -150,7 +150,8 @@ class RunsView(QWidget):
         self.until.dateChanged.connect(self._apply_filters)
         for signal in (model.loaded, model.total_changed, model.modelReset):
             signal.connect(self._update_count)
-        model.modelReset.connect(self.selection_changed)
+        # a filter keeps the selected run if it still lists it; the detail follows the list
+        KeptSelection(self.table, model).changed.connect(self._on_kept_selection_changed)
         model.dataChanged.connect(self._on_model_data_changed)
         model.rowsInserted.connect(self._on_model_rows_inserted)
         model.loaded.connect(self._on_model_rows_inserted)
@@ -259,6 +260,16 @@ class RunsView(QWidget):
     def _on_current_row_changed(self, current: object, _previous: object) -> None:
         row = self.table.currentIndex().row()
         self.detail.show_run(self._run_at(row) if row >= 0 else None)
+
+    def _on_kept_selection_changed(self) -> None:
+        """The list was read again: the detail shows its selected run, or none — unless it
+        shows the run asked for by `show_run`, whose row is still to come."""
+        row = self.table.currentIndex().row()
+        run = self._run_at(row) if row >= 0 else None
+        shown = self.detail.run
+        if run is not None or shown is None or shown.id != self._select_when_seen:
+            self.detail.show_run(run)
+        self.selection_changed.emit()
 
     def picked_tasks(self) -> list[tuple[int, Task | None]]:
         """The selected run's task, for the task actions."""

@@ -49,7 +49,7 @@ from app.gui.tasks.model import (
 from app.gui.widgets import display
 from app.gui.widgets.columns import Column, ColumnFitter
 from app.gui.widgets.paging import ITEM_ROLE
-from app.gui.widgets.tables import row_table
+from app.gui.widgets.tables import KeptSelection, row_table
 
 SEARCH_MS = 200
 # (column, minimum, preferred width); the order says what stays longest as the window narrows
@@ -134,6 +134,8 @@ class TasksView(QWidget):
         self.table.customContextMenuRequested.connect(self._on_table_context_menu_requested)
         self.table.doubleClicked.connect(self._on_table_double_clicked)
         self.table.selectionModel().selectionChanged.connect(self.selection_changed)
+        # a search keeps the selected tasks it still lists, and drops those it hides
+        KeptSelection(self.table, model).changed.connect(self.selection_changed)
         self.table.installEventFilter(self)
 
         self.empty = EmptyState(

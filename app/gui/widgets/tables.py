@@ -1,9 +1,20 @@
 """The table every list view shows its rows in (tasks, runs, audit): whole rows selected,
-alternating colours, no grid, no wrapping, no row numbers, rows one line of text high."""
+alternating colours, no grid, no wrapping, no row numbers, rows one line of text high; and
+the selection they keep through a reload of their rows."""
 
 from __future__ import annotations
 
-from app.gui.qt import QAbstractItemView, QAbstractTableModel, QTableView
+from typing import Any
+
+from app.gui.qt import (
+    QAbstractItemView,
+    QAbstractTableModel,
+    QItemSelectionModel,
+    QObject,
+    QTableView,
+    Signal,
+)
+from app.gui.widgets.paging import PagedTableModel
 
 
 def row_table(model: QAbstractTableModel, name: str, *, several: bool = False) -> QTableView:
@@ -22,3 +33,50 @@ def row_table(model: QAbstractTableModel, name: str, *, several: bool = False) -
     table.verticalHeader().hide()
     table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
     return table
+
+
+class KeptSelection(QObject):
+    """A paged table's selection through a reload of its model (a search, a filter, a sort):
+    the rows still listed are selected again, the current one current again, and those the
+    reload took away are no longer selected. Qt clears a selection on a model reset without
+    saying so; `changed` says it, so what acts on the selection (the task actions, a detail
+    pane) follows what the person sees and never a row that is gone.
+
+    Signals:
+        changed(): the model was reset; the selection is now the rows kept.
+    """
+
+    changed = Signal()
+
+    def __init__(self, table: QTableView, model: PagedTableModel[Any, Any]) -> None:
+        super().__init__(table)
+        self.table = table
+        self.model = model
+        self._selected: list[int] = []
+        self._current: int | None = None
+        model.modelAboutToBeReset.connect(self._on_model_about_to_be_reset)
+        model.modelReset.connect(self._on_model_reset)
+
+    def _key_at(self, row: int) -> int | None:
+        return self.model.key(self.model.rows[row]) if 0 <= row < len(self.model.rows) else None
+
+    def _on_model_about_to_be_reset(self) -> None:
+        selection = self.table.selectionModel()
+        rows = sorted({index.row() for index in selection.selectedRows()})
+        self._selected = [k for k in map(self._key_at, rows) if k is not None]
+        self._current = self._key_at(selection.currentIndex().row())
+
+    def _on_model_reset(self) -> None:
+        selection = self.table.selectionModel()
+        flags = QItemSelectionModel.SelectionFlag
+        rows = [r for r in map(self.model.row_of, self._selected) if r >= 0]
+        current = self.model.row_of(self._current) if self._current is not None else -1
+        if current not in rows:  # only a selected row is made current again
+            current = rows[0] if rows else -1
+        if current >= 0:  # current first: a single-selection table selects it alone
+            selection.setCurrentIndex(self.model.index(current, 0),
+                                      flags.ClearAndSelect | flags.Rows)
+            for row in rows:
+                selection.select(self.model.index(row, 0), flags.Select | flags.Rows)
+        self._selected, self._current = [], None
+        self.changed.emit()
