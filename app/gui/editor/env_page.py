@@ -4,8 +4,8 @@ Each variable is a row: name, value, and "secret". A secret's value is typed mas
 goes to the OS keyring through `Service.set_secret` when the task is saved; the task keeps
 only the secret's name (a reference), so the value never reaches the database. A stored
 secret shows as dots; typing a new value replaces it. Un-ticking Secret on a stored secret
-asks for its new plain value (Save waits for it), so a secret is never emptied unsaid. With no keyring backend, secrets are
-refused and the page says why.
+asks for its new plain value (Save waits for it), so a secret is never emptied unsaid. With
+no keyring backend, secrets are refused and the page says why.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from app.gui.qt import (
     QLabel,
     QLineEdit,
     QPushButton,
+    Qt,
     QToolButton,
     QVBoxLayout,
-    Qt,
     QWidget,
     Signal,
 )
