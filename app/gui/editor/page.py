@@ -12,12 +12,11 @@ from app.gui.qt import (
     QFormLayout,
     QLabel,
     QPalette,
-    Qt,
     QVBoxLayout,
     QWidget,
     Signal,
 )
-from app.gui.widgets.error_label import ErrorLabel, wrapping_policy
+from app.gui.widgets.error_label import ErrorLabel, WrappedLabel
 
 
 class Page(QWidget):
@@ -91,10 +90,7 @@ class Page(QWidget):
     @staticmethod
     def _note(text: str) -> QLabel:
         """A short explanation in the palette's secondary text colour."""
-        label = QLabel(text)
-        label.setWordWrap(True)
-        label.setSizePolicy(wrapping_policy())
-        label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        label = WrappedLabel(text)
         label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         return label
 

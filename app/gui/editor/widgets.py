@@ -24,7 +24,7 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
-from app.gui.widgets.error_label import ErrorLabel, wrapping_policy
+from app.gui.widgets.error_label import ErrorLabel, WrappedLabel
 from app.gui.widgets.task_field import TaskNameField
 
 UNITS = (("seconds", 1), ("minutes", 60), ("hours", 3600), ("days", 86400))
@@ -45,9 +45,7 @@ class ShellHint(QWidget):
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.label.setSizePolicy(wrapping_policy())
+        self.label = WrappedLabel()
         self.fix_button = QPushButton("Run through the shell")
         self.fix_button.setToolTip("Tick \"Run through the shell\" so the line runs as in a "
                                    "terminal")
@@ -302,6 +300,9 @@ class NameList(QWidget):
         self.add_button.clicked.connect(self._on_add_clicked)
         self.input.returnPressed.connect(self._on_add_clicked)
         self.input.textEdited.connect(self._on_input_edited)
+
+    def hasHeightForWidth(self) -> bool:  # a form squashed the field with a stale one
+        return False  # its minimum is right: its error is a WrappedLabel
 
     def set_known(self, names: list[str]) -> None:
         self._known = list(names)

@@ -3,7 +3,7 @@ size policy wrapped text in a form needs. Used by the editor and by every view's
 
 from __future__ import annotations
 
-from app.gui.qt import QLabel, QPalette, QSizePolicy, Qt, QWidget
+from app.gui.qt import QLabel, QPalette, QResizeEvent, QSizePolicy, Qt, QWidget
 from app.gui.widgets import display
 
 
@@ -14,15 +14,38 @@ def wrapping_policy() -> QSizePolicy:
     return policy
 
 
-class ErrorLabel(QLabel):
+class WrappedLabel(QLabel):
+    """Wrapped text whose minimum height is what the text takes at the label's width. Qt's
+    own minimum for wrapped text is its height at a narrow guess of a width, which a form
+    gave a note below a field before the field itself: the editor's task-name list and its
+    Add button were squashed to a few pixels when their error showed."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+        self.setSizePolicy(wrapping_policy())
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._fit_height()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        height = self.heightForWidth(self.width())
+        if height > 0 and height != self.minimumHeight():
+            self.setMinimumHeight(height)
+
+
+class ErrorLabel(WrappedLabel):
     """Red (palette-aware) text under a field; hidden while there is nothing to say."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWordWrap(True)
+        super().__init__("", parent)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.setSizePolicy(wrapping_policy())
-        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.hide()
 
     def show_error(self, text: str) -> None:

@@ -1,0 +1,50 @@
+"""The editor's task-name lists ("After" on the Schedule page, "Waits for" on Dependencies):
+a refused name is said under the field, and the field and its Add button keep their size
+while it is said and after it is corrected."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.gui.qt import Qt
+from tests.gui.conftest import SCREENSHOTS, Gui, command_task
+from tests.gui.editing import choose, click, go, new_editor
+
+
+def _full_size(names: Any) -> bool:
+    """The field and its Add button are as tall as they ask to be."""
+    return (names.input.height() >= names.input.sizeHint().height()
+            and names.add_button.height() >= names.add_button.sizeHint().height())
+
+
+def _add(gui: Gui, names: Any, typed: str) -> None:
+    click(gui.qtbot, names.input)
+    gui.qtbot.keyClick(names.input, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    gui.qtbot.keyClicks(names.input, typed)
+    names.input.completer().popup().hide()  # as Escape does: the Add button is clicked
+    click(gui.qtbot, names.add_button)
+    gui.quiet()
+    gui.qtbot.wait(50)  # the form's layout settles in posted events
+
+
+def test_an_unknown_name_never_squashes_the_field(gui: Gui, qtbot: Any) -> None:
+    gui.service.create_task(command_task("shout"))
+    editor = new_editor(gui)
+    qtbot.keyClicks(editor.general.name, "after-shout")
+    go(editor, qtbot, "Schedule")
+    editor.schedule.kind.setFocus()
+    choose(qtbot, editor.schedule.kind, "after")
+    go(editor, qtbot, "Dependencies")
+    go(editor, qtbot, "Schedule")
+    for page, names in (("Schedule", editor.schedule.after),
+                        ("Dependencies", editor.dependencies.depends_on)):
+        go(editor, qtbot, page)
+        gui.wait_until(lambda n=names: n.input.isVisible() and _full_size(n))
+        _add(gui, names, "nope")
+        assert "No task named 'nope'" in names.error.text() and names.error.isVisible()
+        assert _full_size(names), (names.input.height(), names.add_button.height())
+        assert editor.grab().save(str(SCREENSHOTS / f"editor-unknown-name-{page.lower()}.png"))
+        _add(gui, names, "shout")  # corrected: added, the message gone, the field whole
+        assert names.names() == ["shout"] and not names.error.isVisible()
+        assert _full_size(names), (names.input.height(), names.add_button.height())
+    editor.discard()
