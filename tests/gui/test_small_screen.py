@@ -1,8 +1,8 @@
 """Small screens (issue 10, point 8): the window works at 800×500.
 
 A 1366×768 laptop with a panel, or a tiled half screen: the window shrinks that far, the
-task table keeps Name, Next run, Last run and Enabled on screen without scrolling sideways
-(less important columns hide, and come back when it widens), the graph stays fitted, the
+task table keeps Name, Next run, Last run and Enabled on screen without scrolling sideways,
+the notifications panel open too (less important columns hide, and come back when it widens), the graph stays fitted, the
 graph's name filter keeps room for a name, and no view forces a larger minimum.
 """
 
@@ -13,7 +13,7 @@ from app.gui.qt import QPointF, QRect, Qt
 from app.gui.runs.model import STATUS
 from app.gui.tasks.model import ENABLED, LAST_RUN, NAME, NEXT_RUN, PRIORITY, SCHEDULE
 from app.gui.widgets.columns import Column, plan
-from tests.gui.conftest import Gui, command_task
+from tests.gui.conftest import SCREENSHOTS, Gui, command_task
 
 SMALL = (800, 500)
 LARGE = (1600, 1000)
@@ -71,12 +71,34 @@ def test_the_task_table_keeps_what_matters_without_scrolling_sideways(gui: Gui) 
         assert not header.isSectionHidden(column), column
         assert header.sectionViewportPosition(column) + header.sectionSize(column) \
             <= table.viewport().width()
-    assert header.isSectionHidden(PRIORITY)  # the least important goes first
     assert table.horizontalScrollBar().maximum() == 0
     _resize(gui, LARGE)  # and comes back when there is room
     assert not any(header.isSectionHidden(c) for c in range(6))
     assert header.sectionSize(SCHEDULE) > 300
     assert table.horizontalScrollBar().maximum() == 0
+
+
+def test_the_task_table_keeps_what_matters_with_the_notifications_panel_open(
+        gui: Gui) -> None:
+    _add_tasks(gui)
+    for i in range(20):  # more than the table shows: its vertical scroll bar takes room too
+        gui.service.create_task(command_task(f"Task {i:02}"))
+    gui.wait_until(lambda: gui.window.tasks_model.total == 23)
+    _resize(gui, SMALL)
+    gui.qtbot.mouseClick(gui.window.status.bell, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: gui.window.dock.isVisible())
+    gui.settle()
+    gui.qtbot.wait(50)  # the columns refit in a posted event
+    table = gui.window.tasks_view.table
+    header = table.horizontalHeader()
+    assert table.verticalScrollBar().isVisible()
+    for column in (NAME, NEXT_RUN, LAST_RUN, ENABLED):
+        assert not header.isSectionHidden(column), column
+        assert header.sectionViewportPosition(column) + header.sectionSize(column) \
+            <= table.viewport().width()
+    assert header.isSectionHidden(PRIORITY)  # the least important went first
+    assert table.horizontalScrollBar().maximum() == 0
+    assert gui.window.grab().save(str(SCREENSHOTS / "tasks-800x500-notifications.png"))
 
 
 def test_the_graph_refits_when_the_window_is_resized(gui: Gui) -> None:

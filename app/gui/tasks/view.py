@@ -52,9 +52,10 @@ from app.gui.widgets.paging import ITEM_ROLE
 from app.gui.widgets.tables import KeptSelection, row_table
 
 SEARCH_MS = 200
-# (column, minimum, preferred width); the order says what stays longest as the window narrows
-COLUMNS = [Column(NAME, 140, 220), Column(SCHEDULE, 120, 300), Column(NEXT_RUN, 130, 160),
-           Column(LAST_RUN, 150, 230), Column(PRIORITY, 60, 70), Column(ENABLED, 95, 100)]
+# (column, minimum, preferred width); the order says what stays longest as the window narrows.
+# The first four's minimums fit beside the notifications panel at 800 px, a scroll bar too
+COLUMNS = [Column(NAME, 120, 220), Column(SCHEDULE, 120, 300), Column(NEXT_RUN, 118, 160),
+           Column(LAST_RUN, 120, 230), Column(PRIORITY, 60, 70), Column(ENABLED, 76, 100)]
 PRIORITY_ORDER = [NAME, NEXT_RUN, LAST_RUN, ENABLED, SCHEDULE, PRIORITY]
 
 
