@@ -2,8 +2,9 @@
 
 A 1366×768 laptop with a panel, or a tiled half screen: the window shrinks that far, the
 task table keeps Name, Next run, Last run and Enabled on screen without scrolling sideways,
-the notifications panel open too (less important columns hide, and come back when it widens), the graph stays fitted, the
-graph's name filter keeps room for a name, and no view forces a larger minimum.
+the notifications panel open too (less important columns hide, and come back when it
+widens), the graph stays fitted, the graph's name filter keeps room for a name, and no view
+forces a larger minimum.
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ from app.gui.qt import (
     QHBoxLayout,
     QLabel,
     QPalette,
+    QResizeEvent,
     QShowEvent,
     QTimer,
     QToolButton,
@@ -56,6 +57,8 @@ PLOTS: tuple[tuple[str, str, tuple[float, float] | None, tuple[tuple[str, str, s
 )
 AXES = ("%", "% used", "% full", "runs", "runs/min", "ms late")
 COLUMNS = 3  # three plots across, two down: room for each on a short screen
+NARROW_COLUMNS = 2  # where three cannot fit (800 px with the notifications panel open)
+PLOT_MIN_WIDTH = 175  # a plot's axis, ticks and a few minutes of curve
 POLL_S = 3.0
 
 
@@ -94,6 +97,7 @@ class MetricsView(QWidget):
         self.canvas = plots.GraphicsLayoutWidget()
         self.canvas.setObjectName("MetricsPlots")
         self.plots: list[Any] = []  # built when first shown: most windows never show them
+        self.columns = COLUMNS  # plots across: fewer in a narrow window (`_fit`)
         self.curves: dict[str, Any] = {}
         self.legends: list[Any] = []
         self.heads: dict[str, Any] = {}
@@ -188,7 +192,7 @@ class MetricsView(QWidget):
     def _build_plots(self) -> None:
         """The six plots and their curves, once (the first time they are drawn)."""
         for i, (title, _unit, yrange, curves) in enumerate(PLOTS):
-            plot = plots.new_plot(self.canvas, i // COLUMNS, i % COLUMNS, title)
+            plot = plots.new_plot(self.canvas, i // self.columns, i % self.columns, title)
             plot.setLabel("left", AXES[i])
             plot.getAxis("left").setWidth(60)  # room for the unit beside the ticks
             if yrange is not None:
@@ -254,6 +258,7 @@ class MetricsView(QWidget):
                         parts.append(f"{shown} {unit}")
             text = f"{title} — {', '.join(parts)}" if parts else title
             plots.set_title(plot, text, palette)
+        self._fit()
         at = self.history.latest_at
         if at is None:
             self.status.setText("No samples yet: the engine samples the system once a second "
@@ -275,7 +280,28 @@ class MetricsView(QWidget):
                 self.heads[series].setSymbolBrush(shade)
                 self.heads[series].setSymbolPen(shade)
 
+    def _fit(self) -> None:
+        """Two plots across where three do not fit, and titles wrapped to a plot's width: in
+        a narrow window the third column was cut off, with no way to scroll to it."""
+        width = self.canvas.viewport().width()
+        columns = COLUMNS if width >= COLUMNS * PLOT_MIN_WIDTH else NARROW_COLUMNS
+        if columns != self.columns and self.plots:
+            layout = self.canvas.ci
+            for plot in self.plots:
+                layout.removeItem(plot)
+            for i, plot in enumerate(self.plots):
+                layout.addItem(plot, row=i // columns, col=i % columns)
+        for plot in self.plots:  # the title spans the plot beside its left axis
+            plots.wrap_title(plot, width // columns - 16 - plot.getAxis("left").width())
+        if columns != self.columns:
+            self.canvas.resizeEvent(None)  # laid out again at the canvas's width: it fits now
+        self.columns = columns
+
     # -- life ------------------------------------------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

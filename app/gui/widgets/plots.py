@@ -83,5 +83,16 @@ def set_title(plot: Any, title: str, palette: QPalette) -> None:
     plot.setTitle(title, color=text.name(), size=getattr(plot, "tickwork_size", "10pt"))
 
 
+def wrap_title(plot: Any, width: int) -> None:
+    """Wrap the plot's title at `width` pixels (a title sets its plot's minimum width: a long
+    one pushed the plots beside it out of a narrow window); -1: not wrapped."""
+    label = plot.titleLabel
+    label.item.setTextWidth(-1)
+    if label.item.boundingRect().width() > width > 0:
+        label.item.setTextWidth(width)
+    label.updateMin()
+    label.resizeEvent(None)
+
+
 __all__ = ["DateAxisItem", "GraphicsLayoutWidget", "PlotDataItem", "PlotItem", "QWidget",
-           "new_plot", "pen", "set_title", "style", "style_legend"]
+           "new_plot", "pen", "set_title", "style", "style_legend", "wrap_title"]
