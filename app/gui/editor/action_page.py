@@ -178,7 +178,7 @@ class ActionPage(Page):
             return
         line = self.command.text().strip()
         if not line:
-            raise ValidationError("command", "is empty: type the command to run")
+            raise ValidationError("command", "The command is empty: type what to run")
         if self.shell.isChecked():
             argv = [line]
         else:

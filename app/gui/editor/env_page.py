@@ -161,6 +161,8 @@ class EnvPage(Page):
             key = row.name.text().strip()
             if not key and not row.value.text():
                 continue
+            if not key:
+                raise ValidationError("env", "A variable has a value but no name: type its NAME")
             if key in env or key in secret_env:
                 raise ValidationError("env", f"{key} is set twice")
             if row.secret.isChecked():

@@ -211,6 +211,11 @@ class SchedulePage(Page):
             chosen = self.kind.currentIndex() >= 0
             self.entries[self.current] = self._one_json() if chosen else None
 
+    def show_error(self, field: str, reason: str) -> bool:
+        if field == "interval" and (self.every.seconds() or 0) <= 0:  # in the unit shown
+            reason = f"Every must be more than 0 {self.every.unit.currentText()}"
+        return super().show_error(field, reason)
+
     def _on_page_changed(self) -> None:
         self._sync()
         tz_name = self.timezone.currentText().strip()
