@@ -44,6 +44,13 @@ def choose(qtbot: Any, combo: Any, data: str) -> None:
     assert combo.currentIndex() == target
 
 
+def choose_schedule(editor: TaskEditor, qtbot: Any, kind: str) -> None:
+    """On the Schedule page, pick the kind from the "Runs" list with the keyboard."""
+    go(editor, qtbot, "Schedule")
+    editor.schedule.kind.setFocus()
+    choose(qtbot, editor.schedule.kind, kind)
+
+
 def fill_manual_command(editor: TaskEditor, qtbot: Any, name: str,
                         command: str = "true") -> None:
     """Type a name and a command and choose "Only when I run it", as a person would."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from app.gui.qt import QApplication, QLabel, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui
-from tests.gui.editing import choose, click, go, new_editor
+from tests.gui.editing import choose, choose_schedule, click, go, new_editor
 
 KEYS = {letter: getattr(Qt.Key, f"Key_{letter.upper()}") for letter in "abcdefghijklmnopqrstuvwxyz"}
 
@@ -21,9 +21,7 @@ def _focused_within(widget: Any) -> bool:
 def test_alt_n_reaches_the_date_to_leave_out_not_every(gui: Gui, qtbot: Any) -> None:
     editor = new_editor(gui)
     qtbot.keyClicks(editor.general.name, "not on a holiday")
-    go(editor, qtbot, "Schedule")
-    editor.schedule.kind.setFocus()
-    choose(qtbot, editor.schedule.kind, "interval")
+    choose_schedule(editor, qtbot, "interval")
     every = editor.schedule.every.number
     click(qtbot, every)
     before = every.value()

@@ -339,8 +339,8 @@ def test_a_negative_or_zero_duration_is_named_not_quietly_changed(gui: Gui,
     choose(qtbot, editor.schedule.kind, "interval")
     editor.schedule.every.number.lineEdit().selectAll()
     qtbot.keyClicks(editor.schedule.every.number, "0")
-    error = editor.schedule.errors["interval"][0]
-    gui.wait_until(lambda: error.isVisible() and "positive" in error.text())
+    error = editor.schedule.errors["interval"][0]  # said in the unit shown
+    gui.wait_until(lambda: error.isVisible() and "more than 0 minutes" in error.text())
     assert not editor.save_button.isEnabled()
     editor.discard()
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from app.gui.qt import QApplication, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui
-from tests.gui.editing import choose, click, go, new_editor
+from tests.gui.editing import choose_schedule, click, go, new_editor
 
 
 def test_messages_name_their_field(gui: Gui, qtbot: Any) -> None:
@@ -20,9 +20,7 @@ def test_messages_name_their_field(gui: Gui, qtbot: Any) -> None:
     gui.wait_until(lambda: "The command is empty: type what to run" in command.text())
 
     qtbot.keyClicks(editor.action.command, "true")
-    go(editor, qtbot, "Schedule")
-    editor.schedule.kind.setFocus()
-    choose(qtbot, editor.schedule.kind, "interval")
+    choose_schedule(editor, qtbot, "interval")
     number = editor.schedule.every.number
     click(qtbot, number)
     qtbot.keyClick(number, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)

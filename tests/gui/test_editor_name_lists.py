@@ -8,7 +8,7 @@ from typing import Any
 
 from app.gui.qt import Qt
 from tests.gui.conftest import SCREENSHOTS, Gui, command_task
-from tests.gui.editing import choose, click, go, new_editor
+from tests.gui.editing import choose_schedule, click, go, new_editor
 
 
 def _full_size(names: Any) -> bool:
@@ -31,9 +31,7 @@ def test_an_unknown_name_never_squashes_the_field(gui: Gui, qtbot: Any) -> None:
     gui.service.create_task(command_task("shout"))
     editor = new_editor(gui)
     qtbot.keyClicks(editor.general.name, "after-shout")
-    go(editor, qtbot, "Schedule")
-    editor.schedule.kind.setFocus()
-    choose(qtbot, editor.schedule.kind, "after")
+    choose_schedule(editor, qtbot, "after")
     go(editor, qtbot, "Dependencies")
     go(editor, qtbot, "Schedule")
     for page, names in (("Schedule", editor.schedule.after),
