@@ -168,9 +168,9 @@ def test_a_run_no_worker_took_is_cancelled_at_once(engine: Any, service: Any) ->
     assert ended(service, run.id).status == "cancelled"
 
 
-def test_a_worker_stops_the_runs_of_an_engine_killed_mid_run(
-        broker: str, home: Path, service: Any, start_worker: Any, tmp_path: Path) -> None:
-    worker = start_worker()
+def engine_with_a_run(home: Path, service: Any, tmp_path: Path
+                      ) -> tuple[subprocess.Popen[bytes], int]:
+    """`tickwork engine` as a process, and the pid of the 60 s command it sent a worker."""
     pid_file = tmp_path / "pid"
     service.create_task(shell_task("orphan", f"echo $$ > {pid_file}; sleep 60"))
     with (tmp_path / "engine.log").open("w") as log:
@@ -179,10 +179,21 @@ def test_a_worker_stops_the_runs_of_an_engine_killed_mid_run(
                                   stdout=log, stderr=subprocess.STDOUT)
     try:
         service.run_now("orphan")
-        wait_until(lambda: pid_file.exists() and pid_file.read_text().strip(), 60)
+        return engine, int(wait_until(lambda: pid_file.exists()
+                                      and pid_file.read_text().strip(), 60))
+    except BaseException:
+        stop(engine, 10)
+        raise
+
+
+def test_a_worker_stops_the_runs_of_an_engine_killed_mid_run(
+        broker: str, home: Path, service: Any, start_worker: Any, tmp_path: Path) -> None:
+    worker = start_worker()
+    engine, pid = engine_with_a_run(home, service, tmp_path)
+    try:
         os.kill(engine.pid, signal.SIGKILL)
         engine.wait(10)
-        wait_until(lambda: gone(int(pid_file.read_text())), 30)
+        wait_until(lambda: gone(pid), 30)
         assert "the engine that sent it stopped answering" in worker.text()
     finally:
         stop(engine, 10)

@@ -7,21 +7,28 @@ from __future__ import annotations
 import logging
 import re
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from faults.harness import wait_until
 from tests.celery.conftest import BEAT
-from tests.celery.test_celery_runs import ended, gone, shell_task
-from tests.conftest import ROOT
+from tests.celery.test_celery_runs import ended, engine_with_a_run, gone, shell_task
 from tests.support.processes import stop
 
 
 def started(pid_file: Path) -> int:
     return int(wait_until(lambda: pid_file.exists() and pid_file.read_text().strip(), 30))
+
+
+def running(service: Any, tmp_path: Path, name: str, then: str, **extra: Any
+            ) -> tuple[Any, int]:
+    """A shell task's run on a worker, once its command runs: the run, the command's pid
+    (`then` is what the command does after writing it)."""
+    pid_file = tmp_path / "pid"
+    service.create_task(shell_task(name, f"echo $$ > {pid_file}; {then}", **extra))
+    run = service.run_now(name)
+    return run, started(pid_file)
 
 
 def test_a_cancel_stops_a_run_on_a_worker_in_warm_shutdown(
@@ -30,10 +37,7 @@ def test_a_cancel_stops_a_run_on_a_worker_in_warm_shutdown(
     from app.remote.broker import redis_client
 
     worker = start_worker()
-    pid_file = tmp_path / "pid"
-    service.create_task(shell_task("finishing", f"echo $$ > {pid_file}; sleep 15"))
-    run = service.run_now("finishing")
-    pid = started(pid_file)
+    run, pid = running(service, tmp_path, "finishing", "sleep 15")
     worker.proc.send_signal(signal.SIGTERM)  # warm shutdown: Celery no longer hears revokes
     redis = redis_client(redis_server.url)
     # the worker's control channel (a pattern subscription) is closed: a revoke is not heard
@@ -53,11 +57,8 @@ def test_a_redis_outage_is_said_once_each_way_by_worker_and_engine(
         engine: Any, service: Any, start_worker: Any, redis_server: Any, tmp_path: Path,
         caplog: Any) -> None:
     worker = start_worker()
-    pid_file = tmp_path / "pid"
-    service.create_task(shell_task("cut", f"echo $$ > {pid_file}; sleep 30"))
     service.create_task(shell_task("after", "echo after"))
-    run = service.run_now("cut")
-    pid = started(pid_file)
+    run, pid = running(service, tmp_path, "cut", "sleep 30")
     before = len(worker.text().splitlines())
     redis_server.stop()  # with a run in flight: kombu cannot give its message back
     try:
@@ -91,10 +92,7 @@ def test_a_redis_restart_that_loses_its_data_leaves_runs_in_flight_running(
         engine: Any, service: Any, start_worker: Any, redis_server: Any,
         tmp_path: Path) -> None:
     worker = start_worker()
-    pid_file = tmp_path / "pid"
-    service.create_task(shell_task("through", f"echo $$ > {pid_file}; sleep 5; echo through"))
-    run = service.run_now("through")
-    started(pid_file)
+    run, _pid = running(service, tmp_path, "through", "sleep 5; echo through")
     redis_server.stop()  # without persistence: the engine's liveness key goes with it
     redis_server.start()
     done = ended(service, run.id)
@@ -108,15 +106,8 @@ def test_a_dead_engine_is_noticed_in_its_lease_though_redis_lost_its_key(
     from app.remote.broker import ENGINE_BEATS
 
     worker = start_worker()
-    pid_file = tmp_path / "pid"
-    service.create_task(shell_task("orphan", f"echo $$ > {pid_file}; sleep 60"))
-    with (tmp_path / "engine.log").open("w") as log:
-        engine = subprocess.Popen([sys.executable, "-m", "app.cli", "--home", str(home),
-                                   "engine"], cwd=ROOT, stdin=subprocess.DEVNULL,
-                                  stdout=log, stderr=subprocess.STDOUT)
+    engine, pid = engine_with_a_run(home, service, tmp_path)
     try:
-        service.run_now("orphan")
-        pid = int(wait_until(lambda: pid_file.exists() and pid_file.read_text().strip(), 60))
         engine.kill()
         engine.wait(10)
         redis_server.stop()  # the dead engine's key is lost before it would have expired
@@ -137,11 +128,7 @@ def test_a_cancel_during_an_outage_is_never_turned_into_a_retry(
     decides: the run ends `cancelled`, and no retry comes (it ended `interrupted` and was
     retried)."""
     start_worker()
-    pid_file = tmp_path / "pid"
-    service.create_task(shell_task("cut", f"echo $$ > {pid_file}; sleep 30", retries=1,
-                                   retry_delay=0.1))
-    run = service.run_now("cut")
-    pid = started(pid_file)
+    run, pid = running(service, tmp_path, "cut", "sleep 30", retries=1, retry_delay=0.1)
     redis_server.stop()
     try:
         service.cancel_run(run.id)  # the revoke cannot go out
