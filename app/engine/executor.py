@@ -46,15 +46,10 @@ from app.engine.attempts import (
 from app.engine.launcher.client import submit
 from app.engine.processes import KILL_GRACE  # seconds between SIGTERM and SIGKILL
 from app.engine.pyworkers.context import checkpoint_text
-from app.engine.pyworkers.pool import PythonWorkers
+from app.engine.pyworkers.pool import FENCE_POLL, PythonWorkers
 
 if TYPE_CHECKING:
     from app.remote.client import CeleryRuns, RemoteSink
-
-# A leader whose lease went unproven (stopped past it, a suspended VM) hands over nothing it
-# had queued — its successor may be retrying it — until it proves the lease again or steps
-# down, which stops those attempts; looked at this often meanwhile (seconds):
-FENCE_POLL = 0.05
 
 __all__ = ["KILL_GRACE", "MAX_CHECKPOINT", "Attempt", "CheckpointError", "Executor", "Outcome",
            "RunContext", "Sink"]
@@ -151,8 +146,11 @@ class Executor:
             if attempts is None:
                 return
             for attempt in attempts:
+                # a leader whose lease went unproven (stopped past it, a suspended VM)
+                # hands over nothing it had queued (its successor may be retrying it) until
+                # it proves the lease again or steps down, which stops these attempts
                 while self.fenced() and not attempt.stop_requested:
-                    time.sleep(FENCE_POLL)  # (it proves its lease again, or steps down)
+                    time.sleep(FENCE_POLL)
                 self._run(attempt)
 
     def _run(self, attempt: Attempt) -> None:
