@@ -136,6 +136,19 @@ def test_delete_with_dependents_needs_force(service: Any) -> None:
     assert changed["chained"]["after"]["schedule"] == {"kind": "manual"}
 
 
+def test_a_task_that_waits_for_and_follows_the_deleted_one_is_named_as_left_by_hand(
+        service: Any) -> None:
+    """Two links to one upstream (a wait and a trigger) still count it as the only task
+    the chain follows."""
+    service.create_task(command_task("up"))
+    service.create_task(command_task("tied", depends_on=["up"],
+                                     schedule={"kind": "after", "tasks": ["up"]}))
+    with pytest.raises(InUseError) as refused:
+        service.delete_task("up")
+    assert "(tied then runs only when started by hand, following no other task)" in (
+        refused.value.reason)
+
+
 def test_pause_and_resume(service: Any) -> None:
     service.create_task(command_task("t", schedule={"kind": "interval", "seconds": 60}), now=NOW)
     paused = service.set_enabled("t", False, now=NOW)

@@ -192,16 +192,16 @@ def in_use(task_id: int, name: str, going: frozenset[str] = frozenset()
     active = [(int(i), str(s)) for i, s in RunRow.select(RunRow.id, RunRow.status).where(
         (RunRow.task == task_id) & RunRow.status.in_(list(ACTIVE_STATUSES)))
         .order_by(RunRow.id).tuples()]
-    edges = (Dependency.select(TaskRow.name, Dependency.kind, Dependency.task)
+    edges = [(n, kind, f) for n, kind, f in
+             Dependency.select(TaskRow.name, Dependency.kind, Dependency.task)
              .join(TaskRow, on=(Dependency.task == TaskRow.id))
-             .where(Dependency.upstream == task_id).tuples())
-    needing = {n: (kind, follower) for n, kind, follower in edges if n not in going}
-    followers = {f: n for n, (kind, f) in needing.items() if kind == "trigger"}
+             .where(Dependency.upstream == task_id).tuples() if n not in going]
+    followers = {f: n for n, kind, f in edges if kind == "trigger"}  # (a task may also wait)
     others = {f for (f, upstream) in Dependency.select(Dependency.task, TaskRow.name)
               .join(TaskRow, on=(Dependency.upstream == TaskRow.id))
               .where(Dependency.task.in_(list(followers)) & (Dependency.kind == "trigger")
                      & (Dependency.upstream != task_id)).tuples() if upstream not in going}
     fallbacks = [n for (n,) in TaskRow.select(TaskRow.name).where(TaskRow.fallback == task_id)
                  .order_by(TaskRow.name).tuples() if n not in going]
-    return InUseError.of(name, active, sorted(needing), fallbacks,
+    return InUseError.of(name, active, sorted({n for n, _kind, _f in edges}), fallbacks,
                          sorted(n for f, n in followers.items() if f not in others))
