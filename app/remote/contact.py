@@ -41,6 +41,7 @@ class Contact:
 
     def __init__(self, url: str, stops_after: float) -> None:
         self.url = url
+        self.shown = broker.shown(url)  # for the log: without its password
         self.stops_after = stops_after
         self.lock = threading.Lock()
         self.away = False
@@ -55,14 +56,14 @@ class Contact:
         why = broker.shown(self.url, f"{type(exc).__name__}: {exc}")
         log.warning("the broker %s is unreachable (%s): retrying until it is back (replies "
                     "wait for it; runs in flight stop if it stays away %gs)",
-                    broker.shown(self.url), why, self.stops_after)
+                    self.shown, why, self.stops_after)
 
     def back(self) -> None:
         with self.lock:
             if not self.away:
                 return
             self.away = False
-        log.warning("the broker %s is back", broker.shown(self.url))
+        log.warning("the broker %s is back", self.shown)
 
 
 class Quiet(logging.Filter):
