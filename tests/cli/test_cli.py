@@ -344,3 +344,20 @@ def test_a_stored_time_far_ahead_is_read_back_though_no_longer_accepted(cli: Any
     assert cli("task", "update", "far", "--description", "still editable").code == 0
     again = cli("task", "update", "far", "--at", "9999-07-01T00:00:00+00:00")
     assert again.code == 2 and "between the years 1900 and 9998" in again.err
+
+
+def test_deleting_a_task_a_chain_follows_says_so_and_audits_the_chain(cli: Any) -> None:
+    """Through the CLI: the refusal names the chain left to run by hand (exit 2, one line),
+    `--force` deletes, and the chain's change is in the audit trail."""
+    assert cli("task", "add", "up", "--command", "true", "--manual").code == 0
+    assert cli("task", "add", "chained", "--command", "true", "--after", "up").code == 0
+    refused = cli("task", "delete", "up")
+    assert refused.code == 2 and len(refused.err.strip().splitlines()) == 1, refused.err
+    assert "(chained then runs only when started by hand, following no other task)" in (
+        refused.err)
+    assert "(use --force)" in refused.err
+    assert cli("task", "delete", "up", "--force").code == 0
+    assert cli("task", "show", "chained", "--json").json()["schedule"] == {"kind": "manual"}
+    events = cli("audit", "--json").json()
+    assert [(e["action"], e["target"]) for e in events[:2]] == [
+        ("task.update", "chained"), ("task.delete", "up")]
