@@ -12,7 +12,7 @@ process that started it (`helper_mark`). Two uses:
 The helper drops the variable from its own environment at start, so what it runs (a
 command's environment is the engine's, a callable's children) never carries it; the
 process's own /proc environment keeps it, which is where the scan reads it.
-Imported by the workers: standard library only.
+Imported by the workers: standard library only (and app.core.run_env, which is too).
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ from __future__ import annotations
 import os
 import socket
 
+from app.core.run_env import RUN_TOKEN
+
 HELPER_VAR = "TICKWORK_HELPER_OF"
-TOKEN_VAR = "TICKWORK_RUN_TOKEN"  # every process of one run carries it (processes.py)
+TOKEN_VAR = RUN_TOKEN  # every process of one run carries it (processes.py)
 
 
 def engine_id(started_ms: int) -> str:

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
+from app.core.run_env import run_environment
 from app.core.task import Task
 from app.engine.executor import Attempt
-from app.engine.lineage import TOKEN_VAR
 from app.engine.processes import run_token
 
 # where a claimed run stands in the dispatcher (its ledger status may say more: `waiting`
@@ -44,14 +44,10 @@ def attempt_for(record: RunRecord, engine_id: str, resume: Any,
     task = record.task
     spec = task.spec
     env = dict(spec.env)
-    env.update({
-        "TICKWORK_RUN_ID": str(record.run_id), "TICKWORK_TASK": spec.name,
-        "TICKWORK_SCHEDULED_FOR": record.fire.isoformat(),
-        "TICKWORK_ATTEMPT": str(record.attempt),
-        TOKEN_VAR: run_token(record.run_id, engine_id),  # how a later engine finds them
-    })
-    if checkpoint_file is not None:
-        env["TICKWORK_CHECKPOINT_FILE"] = checkpoint_file
+    env.update(run_environment(  # the token: how a later engine finds the run's processes
+        spec.action.kind, run_id=record.run_id, attempt=record.attempt, task=spec.name,
+        scheduled_for=record.fire, token=run_token(record.run_id, engine_id),
+        checkpoint_file=checkpoint_file))
     return Attempt(
         run_id=record.run_id, task_id=task.id, task_name=spec.name,
         scheduled_for=record.fire, attempt=record.attempt, action=spec.action, env=env,

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.core.masking import Masker
+from app.core.run_env import CHECKPOINT_FILE
 from app.core.task import Action
 from app.engine.attempts import MAX_CHECKPOINT, Attempt, Outcome
 from app.engine.launcher import client as launchers
@@ -172,7 +173,7 @@ class Worker:
         else:
             if job.get("resume") is not None:
                 Path(checkpoint).write_text(str(job["resume"]))
-            env = {**env, **secrets, "TICKWORK_CHECKPOINT_FILE": checkpoint}
+            env = {**env, **secrets, CHECKPOINT_FILE: checkpoint}
             action = Action("command", argv=tuple(argv), cwd=job.get("cwd"),
                             stdin=job.get("stdin"))
         attempt = Attempt(

@@ -1,13 +1,17 @@
 """The Environment & secrets page, driven by clicks and typing: a stored secret is never
-emptied unsaid, and a new variable takes the cursor."""
+emptied unsaid, a new variable takes the cursor, and the page names the TICKWORK_* variables
+a real run of the task's kind gets."""
 
 from __future__ import annotations
 
+import os
+import re
 from typing import Any
 
+from app.core.task import FINISHED_STATUSES
 from app.gui.qt import QApplication, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui, click_row, closed, command_task
-from tests.gui.editing import click, go, new_editor
+from tests.gui.editing import choose, click, fill_manual_command, go, new_editor
 
 
 def _edit(gui: Gui, task_id: int) -> Any:
@@ -79,3 +83,59 @@ def test_add_variable_puts_the_cursor_in_the_new_name(gui: Gui, qtbot: Any) -> N
     assert editor.env.rows[1].name.text() == "LEVEL"
     assert editor.grab().save(str(SCREENSHOTS / "editor-variable-added.png"))
     editor.discard()
+
+
+def _named(text: str) -> list[str]:
+    return sorted(set(re.findall(r"TICKWORK_\w+", text)))
+
+
+def _output_of_a_run(gui: Gui, name: str) -> str:
+    run = gui.service.run_now(name)
+    gui.wait_until(lambda: gui.service.get_run(run.id).status in FINISHED_STATUSES, 30)
+    assert gui.service.get_run(run.id).status == "succeeded"
+    return "".join(text for _seq, _stream, text in gui.service.run_output(run.id))
+
+
+def _save(gui: Gui, qtbot: Any, editor: Any) -> None:
+    gui.wait_until(editor.save_button.isEnabled)
+    click(qtbot, editor.save_button)
+    gui.wait_until(lambda: closed(editor))
+
+
+def test_the_page_names_the_variables_a_run_of_its_kind_gets(gui: Gui, qtbot: Any) -> None:
+    """README lists six; a command gets all six in its environment, a Python function five
+    in context.env (no checkpoint file: it has context.checkpoint()), and the page says so
+    for the kind chosen."""
+    outside = {k for k in os.environ if k.startswith("TICKWORK_")}  # inherited, not set
+    editor = new_editor(gui)
+    fill_manual_command(editor, qtbot, "prints env", "env")
+    go(editor, qtbot, "Environment & secrets")
+    said = _named(editor.env.note.text())
+    assert "command's environment" in editor.env.note.text()
+    gui.wait_until(editor.save_button.isEnabled)
+    assert editor.grab().save(str(SCREENSHOTS / "editor-env-command.png"))
+    _save(gui, qtbot, editor)
+    out = _output_of_a_run(gui, "prints env")
+    assert said == sorted({line.split("=", 1)[0] for line in out.splitlines()
+                           if line.startswith("TICKWORK_")} - outside)
+    assert len(said) == 6 and "TICKWORK_CHECKPOINT_FILE" in said
+
+    editor = new_editor(gui)
+    qtbot.keyClicks(editor.general.name, "prints context")
+    go(editor, qtbot, "Action")
+    click(qtbot, editor.action.is_python)
+    qtbot.keyClicks(editor.action.target, "tests.support.actions:tickwork_names")
+    go(editor, qtbot, "Schedule")
+    choose(qtbot, editor.schedule.kind, "manual")
+    go(editor, qtbot, "Environment & secrets")
+    said = _named(editor.env.note.text())
+    assert "context.env" in editor.env.note.text()
+    gui.wait_until(editor.save_button.isEnabled)
+    assert editor.grab().save(str(SCREENSHOTS / "editor-env-python.png"))
+    _save(gui, qtbot, editor)
+    found = dict(line.split(" ", 1) for line in _output_of_a_run(
+        gui, "prints context").splitlines() if line.startswith(("context.env", "os.environ")))
+    assert said == sorted(found["context.env"].split())
+    assert "TICKWORK_CHECKPOINT_FILE" not in said and len(said) == 5
+    # "they are not put in os.environ": only the token is there (and what it inherited)
+    assert sorted(set(found["os.environ"].split()) - outside) == ["TICKWORK_RUN_TOKEN"]

@@ -74,3 +74,9 @@ def leak_secret(context: Any) -> str:
 
 def leak_secret_in_error(context: Any) -> None:
     raise ValueError(f"rejected token {context.env['MYSECRET']}")
+
+
+def tickwork_names(context: Any) -> None:
+    """Prints which TICKWORK_* variables it finds in context.env and in os.environ."""
+    for where, env in (("context.env", context.env), ("os.environ", os.environ)):
+        print(where, " ".join(sorted(k for k in env if k.startswith("TICKWORK_"))))

@@ -114,6 +114,8 @@ class TaskEditor(QDialog):
         self.notifications = NotificationsPage()
         self.pages: list[Page] = [self.general, self.action, self.schedule, self.execution,
                                   self.dependencies, self.env, self.notifications]
+        self.action.is_python.toggled.connect(
+            lambda python: self.env.set_kind("python" if python else "command"))
         session.background.run(lambda: keep_default(session.store),  # History's default label
                                self.execution.keep.set_default, owner=self)
 

@@ -5,7 +5,10 @@ goes to the OS keyring through `Service.set_secret` when the task is saved; the 
 only the secret's name (a reference), so the value never reaches the database. A stored
 secret shows as dots; typing a new value replaces it. Un-ticking Secret on a stored secret
 asks for its new plain value (Save waits for it), so a secret is never emptied unsaid. With
-no keyring backend, secrets are refused and the page says why.
+no keyring backend, secrets are refused and the page says why. The note at the top names the
+variables Tickwork adds for the action's kind, from the list the engine sets them by
+(`app/core/run_env.py`): a command sees them in its environment, a Python function in
+`context.env`.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import re
 from typing import Any
 
 from app.core.errors import ValidationError
+from app.core.run_env import names_for
 from app.gui.editor.page import Page
 from app.gui.qt import (
     QCheckBox,
@@ -31,6 +35,16 @@ from app.gui.qt import (
 NO_KEYRING = ("No keyring is available on this desktop, so secret values cannot be stored "
               "safely and Tickwork refuses them (it never writes them in plain text). Install "
               "and unlock a keyring such as GNOME Keyring or KWallet, then reopen this editor.")
+
+
+def variables_note(kind: str) -> str:
+    """What the page says about where the variables go, and which ones Tickwork adds."""
+    names = names_for(kind)
+    listed = f"{', '.join(names[:-1])} and {names[-1]}"
+    if kind == "python":
+        return ("Variables the function reads in context.env (give it a context parameter); "
+                f"they are not put in os.environ. Tickwork also puts {listed} there.")
+    return f"Variables added to the command's environment. Tickwork also sets {listed}."
 
 
 def secret_name_for(task_name: str, variable: str) -> str:
@@ -99,9 +113,8 @@ class EnvPage(Page):
     def __init__(self, secrets_allowed: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.secrets_allowed = secrets_allowed
-        self.form.addRow(self._note("Variables added to the task's environment. Tickwork also "
-                                    "sets TICKWORK_RUN_ID, TICKWORK_TASK, "
-                                    "TICKWORK_SCHEDULED_FOR and TICKWORK_ATTEMPT."))
+        self.note = self._note(variables_note("command"))
+        self.form.addRow(self.note)
         self.keyring_note = QLabel(NO_KEYRING)
         self.keyring_note.setWordWrap(True)
         self.keyring_note.setVisible(not secrets_allowed)
@@ -146,7 +159,12 @@ class EnvPage(Page):
         row.deleteLater()
         self.changed.emit()
 
+    def set_kind(self, kind: str) -> None:
+        """The action is a command or a Python function: say what each sees."""
+        self.note.setText(variables_note(kind))
+
     def load(self, data: dict[str, Any]) -> None:
+        self.set_kind((data.get("action") or {}).get("kind") or "command")
         for row in list(self.rows):
             self._remove(row)
         for key, value in (data.get("env") or {}).items():
