@@ -315,6 +315,27 @@ def test_a_one_shot_time_is_offered_on_the_task_s_clock(gui: Gui, qtbot: Any) ->
     assert saved.at.astimezone(ZoneInfo("Pacific/Kiritimati")).replace(tzinfo=None) == shown
 
 
+def test_once_chosen_after_a_wrong_zone_says_the_zone_is_wrong(gui: Gui, qtbot: Any) -> None:
+    """Choosing "Once" (or passing it with the arrow keys) while the zone typed is not one
+    raised "unknown time zone" out of the page, with no word in the window; now the zone's
+    error is shown under it and Save waits, and a right zone puts it right."""
+    editor = new_editor(gui)
+    fill_manual_command(editor, qtbot, "once somewhere")
+    page = editor.schedule
+    choose(qtbot, page.kind, "interval")
+    page.timezone.lineEdit().selectAll()
+    qtbot.keyClicks(page.timezone.lineEdit(), "Nowhere/Atall")
+    choose(qtbot, page.kind, "date")
+    error = page.errors["timezone"][0]
+    gui.wait_until(lambda: error.isVisible() and "unknown time zone" in error.text())
+    assert not editor.save_button.isEnabled()
+    page.timezone.lineEdit().selectAll()
+    qtbot.keyClicks(page.timezone.lineEdit(), "Europe/Oslo")
+    gui.wait_until(editor.save_button.isEnabled)
+    _save(gui, qtbot, editor)
+    assert gui.service.get_task("once somewhere").spec.schedule.kind == "date"
+
+
 def test_a_negative_or_zero_duration_is_named_not_quietly_changed(gui: Gui,
                                                                   qtbot: Any) -> None:
     """-5 in the time limit stays -5 and is named under the field; so is a zero interval.

@@ -260,14 +260,14 @@ class SchedulePage(Page):
     # -- reading and writing ----------------------------------------------------------------
 
     def zone(self) -> ZoneInfo:
-        return parse_timezone(self.timezone.currentText().strip() or "UTC", "tz")
-
-    def _task_now(self) -> datetime:
-        """Now on the task's wall clock (the computer's while the zone typed is not one)."""
+        """The task's zone; UTC while the zone typed is not one (its error says so)."""
         try:
-            return datetime.now(self.zone())
+            return parse_timezone(self.timezone.currentText().strip() or "UTC", "tz")
         except ValidationError:
-            return datetime.now()
+            return ZoneInfo("UTC")
+
+    def _task_now(self) -> datetime:  # on the task's wall clock
+        return datetime.now(self.zone())
 
     def load(self, data: dict[str, Any]) -> None:
         tz_name = data.get("timezone") or "UTC"
