@@ -8,8 +8,8 @@ from zoneinfo import available_timezones
 
 from app.gui.qt import QComboBox, QCompleter, Qt
 
-__all__ = ["CAL_UNITS", "CATCH_UP", "CRON_PRESETS", "KINDS", "NOT_CHOSEN", "zone_box",
-           "zone_names"]
+__all__ = ["CAL_UNITS", "CATCH_UP", "CRON_PRESETS", "KINDS", "NOT_CHOSEN", "catch_up_box",
+           "zone_box", "zone_names"]
 
 KINDS = (
     ("manual", "Only when I run it (Run now, or as another task's fallback)"),
@@ -53,4 +53,12 @@ def zone_box() -> QComboBox:
     if completer is not None:
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+    return box
+
+
+def catch_up_box() -> QComboBox:
+    """What to do with fires missed while no engine ran (`CATCH_UP`)."""
+    box = QComboBox()
+    for key, label in CATCH_UP:
+        box.addItem(label, key)
     return box

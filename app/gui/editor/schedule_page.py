@@ -11,26 +11,32 @@ assumed, not even "only when I run it", so no task runs at a time nobody picked.
 A task may have several schedules: "Add another schedule" adds one to a list, and the
 widgets above edit the one selected there (`entries` keeps each one's JSON). Exclusion
 dates ("Not on") apply to all of them; the preview shows the combined fires.
+
+A task only run by hand (every schedule "Only when I run it") fires at no time, so its time
+zone, start, end and missed-runs policy mean nothing: those rows are hidden, their values
+kept, and come back as they were when a timed schedule is chosen (or when one of them has
+an error to show).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from app.core.errors import ValidationError
-from app.core.schedule import Schedule, describe, next_fire_times, parse_timezone
+from app.core.schedule import Schedule, parse_timezone
 from app.gui.editor.page import Page
 from app.gui.editor.schedule_choices import (
     CAL_UNITS,
-    CATCH_UP,
     CRON_PRESETS,
     KINDS,
     NOT_CHOSEN,
+    catch_up_box,
     zone_box,
 )
 from app.gui.editor.schedule_lists import ExclusionList, ScheduleList, schedule_words
+from app.gui.editor.schedule_preview import NONE, Preview, preview
 from app.gui.editor.widgets import (
     DateTimeEdit,
     DurationEdit,
@@ -52,6 +58,8 @@ from app.gui.qt import (
     QWidget,
 )
 from app.gui.widgets.error_label import wrapping_policy
+
+TIME_FIELDS: Final = ("timezone", "start_at", "end_at", "catch_up")  # nothing to a by-hand task
 
 
 class SchedulePage(Page):
@@ -158,11 +166,12 @@ class SchedulePage(Page):
         self.add_error("start_at", self.start)
         form.addRow("En&d", self.end)
         self.add_error("end_at", self.end)
-        self.catch_up = QComboBox()
-        for key, label in CATCH_UP:
-            self.catch_up.addItem(label, key)
+        self.catch_up = catch_up_box()
         form.addRow("&Missed runs", self.catch_up)
         self.add_error("catch_up", self.catch_up)
+        # as wide with the time rows hidden (a task run by hand): the fields do not jump
+        form.labelForField(self.kind).setMinimumWidth(
+            form.labelForField(self.catch_up).sizeHint().width())
 
         self.words = QLabel()
         self.words.setWordWrap(True)  # as many lines as it takes, across the whole field
@@ -214,7 +223,20 @@ class SchedulePage(Page):
     def show_error(self, field: str, reason: str) -> bool:
         if field == "interval" and (self.every.seconds() or 0) <= 0:  # in the unit shown
             reason = f"Every must be more than 0 {self.every.unit.currentText()}"
-        return super().show_error(field, reason)
+        shown = super().show_error(field, reason)
+        self._show_time_fields()
+        return shown
+
+    def clear_errors(self) -> None:
+        super().clear_errors()
+        self._show_time_fields()
+
+    def _show_time_fields(self) -> None:
+        """Hidden while every schedule is "Only when I run it" and none of them has an error."""
+        by_hand = all(e is not None and e.get("kind") == "manual" for e in self.entries)
+        wrong = any(self.errors[field][0].text() for field in TIME_FIELDS)
+        for field in TIME_FIELDS:
+            self.form.setRowVisible(self.errors[field][3], wrong or not by_hand)
 
     def _on_page_changed(self) -> None:
         self._sync()
@@ -226,6 +248,7 @@ class SchedulePage(Page):
         self.form.setRowVisible(self.exclusions, timed or bool(self.exclusions.entries()))
         several_ok = self.kind.currentData() not in ("manual", "after")
         self.schedule_list.add_button.setEnabled(several_ok or len(self.entries) > 1)
+        self._show_time_fields()
 
     def _show_entry(self, index: int) -> None:
         self.current = index
@@ -362,39 +385,13 @@ class SchedulePage(Page):
 
     def update_preview(self, now: datetime | None = None) -> None:
         """Words and the next five fire times; errors go under the field they are about."""
-        now = now or datetime.now(UTC)
-        if not self.chosen():
-            self.words.setText("—")
-            self.next_times.setText("—")
-            return
-        try:
-            tz = self.zone()
-            schedule = Schedule.from_json(self.schedule_json())
-        except ValidationError as exc:
-            self.words.setText("—")
-            self.next_times.setText("")
-            self.show_error(exc.field, exc.reason)
-            return
-        tz_name = self.timezone.currentText().strip()
-        self.words.setText(describe(schedule, tz_name))
-        if schedule.kind in ("manual", "after") or schedule.is_startup:
-            self.next_times.setText("—")
-            return
-        start = self._aware(self.start.wall(), tz)
-        end = self._aware(self.end.wall(), tz)
-        try:
-            times = next_fire_times(schedule, tz, now, 5, start, end)
-        except (ValidationError, ValueError, OverflowError) as exc:
-            self.next_times.setText(str(exc))
-            return
-        if not times:
-            self.next_times.setText("never (no fire time ahead)")
-            return
-        self.next_times.setText("\n".join(t.strftime("%a %Y-%m-%d %H:%M:%S %Z") for t in times))
-
-    @staticmethod
-    def _aware(wall: datetime | None, tz: ZoneInfo) -> datetime | None:
-        return wall.replace(tzinfo=tz) if wall else None
+        shown = preview(self.schedule_json(), self.timezone.currentText().strip(),
+                        self.start.wall(), self.end.wall(), now or datetime.now(UTC)
+                        ) if self.chosen() else Preview(NONE, NONE)
+        self.words.setText(shown.words)
+        self.next_times.setText(shown.times)
+        if shown.error is not None:
+            self.show_error(shown.error.field, shown.error.reason)
 
     def set_known_names(self, names: list[str]) -> None:
         self.after.set_known(names)
