@@ -1,5 +1,6 @@
 """Live metrics: ring buffers, stored history, the Metrics view fed by a real engine while a
-task runs, and the selected run's CPU/memory plot in the Runs view."""
+task runs, the selected run's CPU/memory plot in the Runs view, and axes that count runs in
+whole runs."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import numpy as np
 import pytest
 
 from app.gui.metrics.data import SERIES, MetricHistory, Ring, read_history, read_newer
-from app.gui.qt import QApplication, QPoint, QPointF, Qt, QWheelEvent
+from app.gui.qt import QApplication, QPainter, QPixmap, QPoint, QPointF, Qt, QWheelEvent
 from tests.gui.conftest import SCREENSHOTS, Gui, close_gui, command_task
 
 
@@ -185,3 +186,42 @@ def test_redraws_follow_live_samples_over_an_hour_of_history(gui: Gui) -> None:
         gui.qtbot.wait(20)
         assert gui.window.grab().save(str(SCREENSHOTS / f"metrics-hour-{scheme}.png"))
     gui.window.set_scheme("system")
+
+
+def _tick_labels(axis: Any) -> list[str]:
+    """The tick labels the axis paints now (pyqtgraph's own draw specs)."""
+    device = QPixmap(8, 8)
+    painter = QPainter(device)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [text for _rect, _flags, text in specs[2]] if specs else []
+
+
+def test_count_axes_tick_whole_runs_while_other_axes_keep_fractions(gui: Gui) -> None:
+    """One run in flight and 3 started a minute read "0.5 … 3.5 runs" on a tall plot (half
+    runs); the start delay, a time, still ticks at 0.5 ms on the same range."""
+    from app.engine.events import MetricsSampled
+
+    view = gui.window.metrics_view
+    gui.window.show_view(4)
+    gui.wait_until(lambda: view.loaded and view.plots)
+    now = datetime.now(UTC)
+    for k in range(5):
+        view.on_samples([MetricsSampled(now + timedelta(seconds=k), "system", {
+            "cpu": 9.5, "memory": 15.1, "disk": 35.0, "running": 1, "queued": 0,
+            "fires_per_min": 3, "lateness_p99_ms": 0.4}, None)])
+    titles = [p.tickwork_title.split(" —")[0] for p in view.plots]
+    in_flight, started, delay = (view.plots[titles.index(t)] for t in
+                                 ("Runs in flight", "Runs started", "Start delay"))
+    for size in ((800, 500), (1280, 760), (1600, 1000)):
+        gui.window.resize(*size)
+        gui.settle()
+        view.redraw()
+        for plot in (in_flight, started):
+            labels = _tick_labels(plot.getAxis("left"))
+            assert labels and all(text.isdigit() for text in labels), (size, labels)
+        if size == (1600, 1000):  # room for half steps: a time axis shows them
+            assert "0.5" in _tick_labels(delay.getAxis("left"))
+            assert gui.window.grab().save(str(SCREENSHOTS / "metrics-count-axes.png"))

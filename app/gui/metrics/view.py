@@ -56,6 +56,7 @@ PLOTS: tuple[tuple[str, str, tuple[float, float] | None, tuple[tuple[str, str, s
     ("Start delay", "ms", None, (("lateness_p99_ms", "99 % started within", "failed"),)),
 )
 AXES = ("%", "% used", "% full", "runs", "runs/min", "ms late")
+COUNTED = ("runs", "runs/min")  # units of things counted: whole-number ticks (no “1.5 runs”)
 COLUMNS = 3  # three plots across, two down: room for each on a short screen
 NARROW_COLUMNS = 2  # where three cannot fit (800 px with the notifications panel open)
 PLOT_MIN_WIDTH = 175  # a plot's axis, ticks and a few minutes of curve
@@ -191,8 +192,9 @@ class MetricsView(QWidget):
 
     def _build_plots(self) -> None:
         """The six plots and their curves, once (the first time they are drawn)."""
-        for i, (title, _unit, yrange, curves) in enumerate(PLOTS):
-            plot = plots.new_plot(self.canvas, i // self.columns, i % self.columns, title)
+        for i, (title, unit, yrange, curves) in enumerate(PLOTS):
+            plot = plots.new_plot(self.canvas, i // self.columns, i % self.columns, title,
+                                  counts=unit in COUNTED)
             plot.setLabel("left", AXES[i])
             plot.getAxis("left").setWidth(60)  # room for the unit beside the ticks
             if yrange is not None:

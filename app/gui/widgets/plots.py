@@ -3,7 +3,8 @@
 pyqtgraph picks the Qt binding already imported, so `app.gui.qt` is imported first. Plots
 draw on the palette's base colour with the palette's text colour for axes and titles, and
 curves in the status colours (`display`), which are chosen to be readable on light and
-dark bases alike; `style` is called again when the palette changes.
+dark bases alike; `style` is called again when the palette changes. A plot of things
+counted (runs) has a `CountAxis`: whole-number ticks only.
 """
 
 from __future__ import annotations
@@ -21,6 +22,17 @@ PlotItem = pg.PlotItem
 PlotDataItem = pg.PlotDataItem
 GraphicsLayoutWidget = pg.GraphicsLayoutWidget
 DateAxisItem = pg.DateAxisItem
+
+
+class CountAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph is untyped
+    """An axis of things counted: ticks at whole numbers only. pyqtgraph's own spacing
+    labels a range of a few runs in steps of 0.5 or 0.2 (“1.5 runs”); here any level finer
+    than 1 is dropped, and a step of 1 stands in when none is left."""
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:
+        levels = [(spacing, offset) for spacing, offset in
+                  super().tickSpacing(minVal, maxVal, size) if spacing >= 1]
+        return levels or [(1.0, 0.0)]
 
 
 def pen(colour: QColor, width: float = 1.6) -> Any:
@@ -45,10 +57,15 @@ def style(widget: Any, plots: list[Any], palette: QPalette) -> None:
 
 
 def new_plot(layout: Any, row: int, col: int, title: str, date_axis: bool = True,
-             title_size: str = "10pt") -> Any:
-    """A plot in a GraphicsLayout: no mouse zoom or menu (the view sets the range)."""
-    axes = {"bottom": pg.DateAxisItem(orientation="bottom")} if date_axis else None
-    plot = layout.addPlot(row=row, col=col, axisItems=axes)
+             title_size: str = "10pt", counts: bool = False) -> Any:
+    """A plot in a GraphicsLayout: no mouse zoom or menu (the view sets the range); `counts`:
+    its left axis counts things, in whole numbers."""
+    axes: dict[str, Any] = {}
+    if date_axis:
+        axes["bottom"] = pg.DateAxisItem(orientation="bottom")
+    if counts:
+        axes["left"] = CountAxis(orientation="left")
+    plot = layout.addPlot(row=row, col=col, axisItems=axes or None)
     plot.tickwork_title = title
     plot.tickwork_size = title_size
     plot.setTitle(title)
@@ -94,5 +111,5 @@ def wrap_title(plot: Any, width: int) -> None:
     label.resizeEvent(None)
 
 
-__all__ = ["DateAxisItem", "GraphicsLayoutWidget", "PlotDataItem", "PlotItem", "QWidget",
-           "new_plot", "pen", "set_title", "style", "style_legend", "wrap_title"]
+__all__ = ["CountAxis", "DateAxisItem", "GraphicsLayoutWidget", "PlotDataItem", "PlotItem",
+           "QWidget", "new_plot", "pen", "set_title", "style", "style_legend", "wrap_title"]
