@@ -351,7 +351,7 @@ class MainWindow(QMainWindow):
 
     def ask_quit(self, running: int, scheduled: quitting.Scheduled, retried: int) -> str:
         """BACKGROUND, STOP or CANCEL, as the person answers (tests answer it by clicks)."""
-        return quitting.ask(self, running, scheduled, retried)
+        return quitting.ask(self, running, scheduled, retried, self.session)
 
     def quit(self) -> None:
         """Quit (menu, tray, or closing with no tray): ask first if scheduling would stop."""

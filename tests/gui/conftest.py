@@ -55,7 +55,7 @@ def real_quit_question(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(MainWindow, "ask_quit",
                         lambda self, running, scheduled, retried: quitting.ask(
-                            self, running, scheduled, retried))
+                            self, running, scheduled, retried, self.session))
 
 
 @pytest.fixture(autouse=True)

@@ -1,22 +1,25 @@
 """Quitting as a person meets it (offscreen has no tray, like many desktops): Ctrl+Q or
 closing the window asks what should happen to scheduling, with buttons that say what they
 do; keeping scheduling hands the store to a detached `tickwork engine` that really fires;
-a viewer of another engine quits without a question."""
+a viewer of another engine quits without a question; the question follows runs that end and
+start while it is open."""
 
 from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from app.gui.qt import QApplication, Qt
+from app.gui.qt import QApplication, QMessageBox, Qt, QTimer
 from app.gui.widgets import display
 from app.store.lock import EngineLock
-from tests.gui.conftest import Gui, answer_question, command_task
+from tests.gui.conftest import SCREENSHOTS, Gui, answer_question, command_task
 
 QUESTION_BUTTONS = ["Cancel", "Keep scheduling in the background", "Quit and stop scheduling"]
 
@@ -84,6 +87,80 @@ def test_the_question_says_whether_a_running_command_is_retried(gui: Gui) -> Non
     gui.wait_until(lambda: (gui.session.running_count() or 0) == 0, 20)
 
 
+Step = tuple[str, str | None, Callable[[], None] | None]  # awaited text, screenshot, then
+
+
+@dataclass
+class Watch:
+    """What an open question said, step by step (`watch_question`)."""
+
+    seen: list[str] = field(default_factory=list)
+    done: bool = False
+
+
+def watch_question(qtbot: Any, steps: list[Step], button: str) -> Watch:
+    """While the next modal box is open, wait for each step's text in its details, save a
+    screenshot if named, do the step's action; after the last, click `button`. A box that
+    never says what is awaited is rejected after 60 s (the test then fails on `done`)."""
+    watch = Watch()
+    deadline = time.monotonic() + 60
+
+    def poll() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox) and box.isVisible() and steps:
+            text, shot, then = steps[0]
+            if text in box.informativeText():
+                steps.pop(0)
+                watch.seen.append(box.informativeText())
+                if shot:
+                    assert box.grab().save(str(SCREENSHOTS / f"{shot}.png"))
+                if then is not None:
+                    then()
+                if not steps:
+                    watch.done = True
+                    buttons = {b.text().replace("&", ""): b for b in box.buttons()}
+                    qtbot.mouseClick(buttons[button], Qt.MouseButton.LeftButton)
+                    return
+        if time.monotonic() > deadline:
+            if isinstance(box, QMessageBox):
+                box.reject()
+            return
+        QTimer.singleShot(20, poll)
+
+    QTimer.singleShot(0, poll)
+    return watch
+
+
+@pytest.mark.usefixtures("real_quit_question")
+def test_the_question_follows_runs_that_end_and_start_while_it_is_open(gui: Gui) -> None:
+    """It said how many runs were going when it opened and no more: a run that ended, or a
+    new one, left it saying what was no longer true. Now each change is said, and so is
+    the end of the last run."""
+    s = gui.service
+    for name in ("Long A", "Long B", "Long C"):
+        s.create_task(command_task(name, ["sleep", "30"]))
+    first, second = s.run_now("Long A"), s.run_now("Long B")
+    gui.wait_until(lambda: (gui.session.running_count() or 0) == 2, 20)
+    third: list[int] = []
+
+    def end_the_rest() -> None:
+        s.cancel_run(second.id)
+        s.cancel_run(third[0])
+
+    watch = watch_question(gui.qtbot, [
+        ("2 runs are still going", "quit-live-two-runs", lambda: s.cancel_run(first.id)),
+        ("1 run is still going", "quit-live-one-run",
+         lambda: third.append(s.run_now("Long C").id)),
+        ("2 runs are still going", None, end_the_rest),
+        ("The runs that were still going have ended: quitting now interrupts nothing.",
+         "quit-live-ended", None),
+    ], "Cancel")
+    _ctrl_q(gui)
+    gui.wait_until(lambda: watch.done, 60)
+    assert "still going" not in watch.seen[-1].replace("were still going", "")
+    assert gui.window.isVisible() and not gui.window.quitting
+
+
 def test_a_viewer_quits_without_asking(gui_factory: Any, real_quit_question: None) -> None:
     first = gui_factory()
     first.service.create_task(command_task("Backup", schedule={"kind": "interval",
@@ -146,6 +223,8 @@ def test_the_question_names_runs_in_flight_in_words() -> None:
     _text, details = question_text(3, Scheduled(0), retried=1)
     assert ("they are interrupted; 1 of them is retried when an engine starts again, the "
             "others have no retries left.") in details
+    _text, details = question_text(0, Scheduled(0), ended=1)  # the last ended while asked
+    assert "The run that was still going has ended: quitting now interrupts nothing." in details
 
 
 def test_a_background_engine_that_dies_is_not_taken_for_a_hand_over(tmp_path: Any) -> None:

@@ -14,6 +14,10 @@ is scheduled or running, with buttons that say what they do:
   due next.
 - *Cancel*.
 
+The question follows the engine while it is open: runs that end or start change how many
+it says are still going, and when the last one ends it says so (quitting then interrupts
+nothing).
+
 A window that is a viewer of another engine stops nothing by quitting, and does not ask.
 """
 
@@ -30,7 +34,7 @@ from pathlib import Path
 import app
 from app import platform
 from app.engine.engine import Engine
-from app.gui.qt import QMessageBox, QObject, QWidget, alive
+from app.gui.qt import QMessageBox, QObject, QWidget, Slot, alive
 from app.gui.session import Session
 from app.gui.widgets import display
 from app.service import Service
@@ -64,10 +68,11 @@ def read_scheduled(service: Service) -> Scheduled:
     return Scheduled(count, at, name or "")
 
 
-def question_text(running: int, scheduled: Scheduled, retried: int | None = None
-                  ) -> tuple[str, str]:
+def question_text(running: int, scheduled: Scheduled, retried: int | None = None,
+                  ended: int = 0) -> tuple[str, str]:
     """The question and its details, in words: `retried` of the `running` runs have retries
-    left (all when None)."""
+    left (all when None); `ended`: that many runs were going while it was asked and none
+    is now."""
     retried = running if retried is None else retried
     lines = []
     if scheduled.count:
@@ -92,17 +97,50 @@ def question_text(running: int, scheduled: Scheduled, retried: int | None = None
         lines.append(f"{display.plural(running, 'run')} {'is' if one else 'are'} still going: "
                      f"the engine gives {'it' if one else 'them'} a few seconds to finish, "
                      f"then {then}.")
+    elif ended:
+        lines.append(("The run that was" if ended == 1 else "The runs that were")
+                     + f" still going {'has' if ended == 1 else 'have'} ended: quitting now "
+                     "interrupts nothing.")
     lines.append("Keep scheduling in the background to let a background engine run your "
                  "tasks on time while the window is closed.")
     return "Quitting Tickwork stops scheduling.", "\n\n".join(lines)
 
 
-def ask(parent: QWidget, running: int, scheduled: Scheduled, retried: int) -> str:
-    """Ask what quitting should do: BACKGROUND, STOP or CANCEL."""
+class RunsGoing(QObject):
+    """Keeps the open question's count of runs still going true: it is counted again from
+    the engine whenever runs change (the bridge's `runs_changed`), and when the last one
+    ends the question says so. Gone with its box."""
+
+    def __init__(self, box: QMessageBox, session: Session, scheduled: Scheduled,
+                 running: int) -> None:
+        super().__init__(box)
+        self.box = box
+        self.session = session
+        self.scheduled = scheduled
+        self.seen = running  # the most runs going at once since the question opened
+        session.bridge.runs_changed.connect(self._on_bridge_runs_changed)
+
+    @Slot(list)
+    def _on_bridge_runs_changed(self, _changes: list[object]) -> None:
+        running = self.session.running_count() or 0
+        retried = self.session.running_retried() or 0 if running else 0
+        self.seen = max(self.seen, running)
+        _text, details = question_text(running, self.scheduled, retried,
+                                       ended=0 if running else self.seen)
+        if details != self.box.informativeText():
+            self.box.setInformativeText(details)
+
+
+def ask(parent: QWidget, running: int, scheduled: Scheduled, retried: int,
+        session: Session | None = None) -> str:
+    """Ask what quitting should do: BACKGROUND, STOP or CANCEL. With `session`, the count
+    of runs still going follows its engine while the question is open."""
     text, details = question_text(running, scheduled, retried)
     box = QMessageBox(QMessageBox.Icon.Question, "Quit Tickwork?", text,
                       QMessageBox.StandardButton.NoButton, parent)
     box.setInformativeText(details)
+    if session is not None:
+        RunsGoing(box, session, scheduled, running)
     keep = box.addButton(BUTTONS[BACKGROUND], QMessageBox.ButtonRole.AcceptRole)
     stop = box.addButton(BUTTONS[STOP], QMessageBox.ButtonRole.DestructiveRole)
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
@@ -112,6 +150,7 @@ def ask(parent: QWidget, running: int, scheduled: Scheduled, retried: int) -> st
     if not alive(box):  # the window went away meanwhile
         return CANCEL
     clicked = box.clickedButton()
+    box.deleteLater()  # and what follows the engine for it
     return BACKGROUND if clicked is keep else STOP if clicked is stop else CANCEL
 
 
