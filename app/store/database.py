@@ -356,11 +356,14 @@ def migrate(from_version: int) -> None:
     """Bring an older schema up to date, one step at a time, in one transaction, after an
     online backup of the store as it was (a `migration` backup, never rotated away); then,
     from before version 3, switch the file to incremental vacuum (one VACUUM)."""
+    from app.store.models import index_status_with_finish
+
     steps: dict[int, Callable[[], None]] = {  # version -> step up from it
         1: _run_processes,
         2: _keep_policy,
         3: _runs_on,
         4: _never_reused_ids,
+        5: index_status_with_finish,
     }
     postgres = backend.is_postgres()
     if not postgres:  # PostgreSQL: pg_dump it before upgrading Tickwork (README)

@@ -1,7 +1,8 @@
 """The status bar: engine state, runs in flight, the next fire, failures today.
 
 The figures come from one small read off the GUI thread (`read_overview`), repeated every
-few seconds while the window is visible and soon after run events; the engine's state
+few seconds while the window is visible and soon after run events; "failed today" counts
+fires whose last attempt so far failed (`runs.failed_since`); the engine's state
 comes from its events through the session. The bell button counts unread notifications.
 
 Signals:
@@ -83,7 +84,9 @@ class StatusBar(QStatusBar):
         self.failures = QToolButton()
         self.failures.setObjectName("FailuresToday")
         self.failures.setAutoRaise(True)
-        self.failures.setToolTip("Show today's failed runs")
+        self.failures.setToolTip("Fires whose last attempt so far failed today (a retry that "
+                                 "waits or succeeded is not a failure). Click to show "
+                                 "today's failed runs, every attempt")
         self.failures.clicked.connect(self.failures_clicked)
         self.bell = QToolButton()
         self.bell.setObjectName("NotificationBell")
