@@ -24,9 +24,14 @@ RUN_VARIABLES: Final = (RUN_ID, ATTEMPT, TASK, SCHEDULED_FOR, CHECKPOINT_FILE, R
 COMMANDS_ONLY: Final = frozenset({CHECKPOINT_FILE})
 
 
+_NAMES: Final = {"command": RUN_VARIABLES,
+                 "python": tuple(n for n in RUN_VARIABLES if n not in COMMANDS_ONLY)}
+
+
 def names_for(kind: str) -> tuple[str, ...]:
-    """The variables an action of this kind ("command" or "python") gets, in README's order."""
-    return tuple(n for n in RUN_VARIABLES if kind == "command" or n not in COMMANDS_ONLY)
+    """The variables an action of this kind ("command" or "python") gets, in README's order
+    (worked out once: the engine asks at every run)."""
+    return _NAMES["command" if kind == "command" else "python"]
 
 
 def run_environment(kind: str, *, run_id: int, attempt: int, task: str,
