@@ -313,6 +313,16 @@ def host_name(name: str | None) -> str:
     return name or f"tickwork@{socket.gethostname()}"
 
 
+def gave_up(celery: Any) -> bool:
+    """Whether Celery stopped on an error it gave up on, not on a signal (Ctrl-C's warm
+    shutdown ends with exit code 1 too; a signal sets Celery's `should_stop` or
+    `should_terminate` for good, so Celery started again would stop at once)."""
+    from celery.worker import state
+
+    return bool(celery.exitcode) and state.should_stop is None \
+        and state.should_terminate is None
+
+
 def main(url: str, queues: list[str], concurrency: int, name: str | None) -> int:
     """Run the worker until a signal (Celery's warm shutdown: running jobs finish first)."""
     from celery import signals
@@ -348,7 +358,7 @@ def main(url: str, queues: list[str], concurrency: int, name: str | None) -> int
             losses = worker.contact.losses
             with contextlib.suppress(KeyboardInterrupt):
                 celery.start()
-            if not celery.exitcode:  # a signal (warm shutdown): we are done
+            if not gave_up(celery):  # a signal (a warm or cold shutdown): we are done
                 break
             # an error Celery gives up on (kombu losing the broker while it restores
             # unacknowledged messages): this worker's runs went on; its consumer starts again

@@ -1,6 +1,6 @@
 """A `tickwork worker` through faults, for real (a real Redis, real worker processes, the
-real engine): a cancel reaching a worker in warm shutdown, a Redis outage said in a few
-lines on both sides, a Redis restart that loses its data under runs in flight."""
+real engine): a cancel reaching a worker in warm shutdown, Ctrl-C, a Redis outage said in a
+few lines on both sides, a Redis restart that loses its data under runs in flight."""
 
 from __future__ import annotations
 
@@ -139,3 +139,16 @@ def test_a_cancel_during_an_outage_is_never_turned_into_a_retry(
     assert done.status == "cancelled", done
     time.sleep(float(BEAT) * 3)  # a retry would have been claimed by now
     assert [r.attempt for r in service.list_runs(task="cut")] == [1]
+
+
+def test_ctrl_c_stops_a_worker_once_its_run_ended(
+        engine: Any, service: Any, start_worker: Any, tmp_path: Path) -> None:
+    """Ctrl-C is Celery's warm shutdown, with exit code 1: the run in flight finishes, then
+    the worker exits — it once took the exit code for an error and started Celery again,
+    every second, for good."""
+    worker = start_worker()
+    run, _pid = running(service, tmp_path, "last", "sleep 2; echo last")
+    worker.proc.send_signal(signal.SIGINT)
+    assert ended(service, run.id).status == "succeeded", worker.text()[-2000:]
+    assert worker.proc.wait(30) == 0, worker.text()[-2000:]
+    assert "starting it again" not in worker.text()
