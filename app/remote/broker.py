@@ -1,9 +1,10 @@
 """The broker both sides meet at: its URL (`--broker`, `$TICKWORK_BROKER`, else a local
 Redis), the Celery app they share, and the Redis keys of one run.
 
-Celery carries each run's job to a worker (a task message, JSON, `acks_late` and a
-prefetch of one, so a worker holds only what it runs); everything else is plain Redis
-beside it, in the same database, under `tickwork:`:
+Celery carries each run's job to a worker (a task message, JSON, acknowledged once the
+worker has claimed the run — app/remote/pool.py says why — and fetched only when one of
+the worker's threads is free, so a worker holds only what it runs); everything else is
+plain Redis beside it, in the same database, under `tickwork:`:
 
 - `tickwork:replies:<engine>` — a list the engine pops: a worker pushes `started`, output
   and `done` there (a reply queue rather than Celery's result backend: the engine hears
@@ -91,14 +92,15 @@ def key(kind: str, ident: str) -> str:
 
 def celery_app(url: str) -> Any:
     """The Celery app of one broker: JSON only, no result backend (replies come back on the
-    engine's own list), late acknowledgement and a prefetch of one."""
+    engine's own list), a message acknowledged late unless the worker claimed its run
+    first (it does: app/remote/pool.py), and fetched only for a free thread."""
     from celery import Celery
 
     app = Celery("tickwork", broker=url, set_as_current=False)
     app.conf.update(
         task_serializer="json", accept_content=["json"], result_serializer="json",
         task_ignore_result=True, task_store_errors_even_if_ignored=False,
-        task_acks_late=True, worker_prefetch_multiplier=1,
+        task_acks_late=True, worker_prefetch_multiplier=1, worker_disable_prefetch=True,
         task_default_queue=DEFAULT_QUEUE,
         broker_transport_options={"visibility_timeout": VISIBILITY,
                                   "socket_connect_timeout": 5, "socket_timeout": 10},

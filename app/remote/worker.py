@@ -16,10 +16,12 @@ recovery). A worker killed outright takes its commands with it (its launchers ar
 started with `--stop-orphans`).
 
 A Python action runs in a Python worker process of the engine's kind (app/remote/python.py).
-While the broker is away, replies wait in order and go when it is back (a run that ended
-meanwhile is heard as it ended); a Celery consumer that stops on an error it gives up on
-(kombu losing the broker while it restores unacknowledged messages) is started again. The
-outage is said in two lines (app/remote/contact.py), not in Celery's and kombu's.
+A run's message is acknowledged as soon as the run is claimed (app/remote/pool.py says
+why), so a lost broker leaves Celery nothing to give back: its consumer reconnects while the
+runs go on, and takes new runs as soon as the broker is back. While it is away, replies wait
+in order and go when it is back (a run that ended meanwhile is heard as it ended); a Celery
+worker that stops on an error it gives up on anyway is started again. The outage is said in
+two lines (app/remote/contact.py), not in Celery's and kombu's.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import tempfile
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -142,11 +145,13 @@ class Worker:
             self.outbox.clear()
             return True
 
-    def run(self, celery_id: str, job: dict[str, Any], revoked: bool) -> None:
+    def run(self, celery_id: str, job: dict[str, Any], revoked: bool,
+            claimed: Callable[[], None] = lambda: None) -> None:
         """Take and run one job, to its end; its replies tell the engine the rest. A failure
-        of ours ends the run `failed` with the reason, never silently."""
+        of ours ends the run `failed` with the reason, never silently. `claimed` is called
+        once the job is taken, dropped or failed to be taken: its message can go."""
         try:
-            self._run(celery_id, job, revoked)
+            self._run(celery_id, job, revoked, claimed)
         except Exception as exc:
             log.exception("run %s (%s)", job.get("run_id"), celery_id)
             head = [celery_id, job.get("run_id"), job.get("attempt")]
@@ -154,10 +159,14 @@ class Worker:
                                               f"worker error on {self.host}: {exc!r}",
                                               time.time(), None])
 
-    def _run(self, celery_id: str, job: dict[str, Any], revoked: bool) -> None:
-        taken = self.take(keys=[broker.key(k, celery_id)
-                                for k in ("ended", "taken", "beat", "secret")],
-                          args=[self.host, int(self.beat * 3000), broker.KEEP])
+    def _run(self, celery_id: str, job: dict[str, Any], revoked: bool,
+             claimed: Callable[[], None]) -> None:
+        try:
+            taken = self.take(keys=[broker.key(k, celery_id)
+                                    for k in ("ended", "taken", "beat", "secret")],
+                              args=[self.host, int(self.beat * 3000), broker.KEEP])
+        finally:  # ours, another's, given up, or failed (and said so): nothing to redeliver
+            claimed()
         if taken[0] != 2:
             log.info("run %s (%s) dropped: %s", job.get("run_id"), celery_id,
                      "the engine gave up on it" if taken[0] == 0 else "another worker has it")
@@ -327,7 +336,7 @@ def main(url: str, queues: list[str], concurrency: int, name: str | None) -> int
     """Run the worker until a signal (Celery's warm shutdown: running jobs finish first)."""
     from celery import signals
 
-    from app.remote.pool import ThreadPool
+    from app.remote import pool
 
     app = broker.celery_app(url)
     host = host_name(name)
@@ -340,14 +349,15 @@ def main(url: str, queues: list[str], concurrency: int, name: str | None) -> int
         from celery.worker import state
 
         celery_id = str(self.request.id)
-        worker.run(celery_id, job, celery_id in state.revoked)
+        worker.run(celery_id, job, celery_id in state.revoked,
+                   lambda: pool.claimed(celery_id))
 
     def on_revoked(request: Any = None, **_: Any) -> None:
         if request is not None and getattr(request, "id", None):
             worker.revoke(str(request.id))
 
     signals.task_revoked.connect(on_revoked, weak=False)
-    app.conf.worker_pool = ThreadPool
+    app.conf.worker_pool = pool.ThreadPool
     hush(worker.contact)
     again = False
     try:
@@ -360,8 +370,9 @@ def main(url: str, queues: list[str], concurrency: int, name: str | None) -> int
                 celery.start()
             if not gave_up(celery):  # a signal (a warm or cold shutdown): we are done
                 break
-            # an error Celery gives up on (kombu losing the broker while it restores
-            # unacknowledged messages): this worker's runs went on; its consumer starts again
+            # an error Celery gives up on (kombu losing the broker while a message was not
+            # acknowledged yet: app/remote/pool.py): its stop waited for the runs in flight;
+            # Celery starts again
             if worker.contact.losses == losses:  # not the outage already said
                 log.warning("the Celery consumer stopped on an error: starting it again")
             if not again:

@@ -1,6 +1,7 @@
 """A `tickwork worker` through faults, for real (a real Redis, real worker processes, the
 real engine): a cancel reaching a worker in warm shutdown, Ctrl-C, a Redis outage said in a
-few lines on both sides, a Redis restart that loses its data under runs in flight."""
+few lines on both sides, a Redis restart that loses its data under runs in flight, and a
+worker taking new runs after a Redis restart while a long run goes on."""
 
 from __future__ import annotations
 
@@ -152,3 +153,30 @@ def test_ctrl_c_stops_a_worker_once_its_run_ended(
     assert ended(service, run.id).status == "succeeded", worker.text()[-2000:]
     assert worker.proc.wait(30) == 0, worker.text()[-2000:]
     assert "starting it again" not in worker.text()
+
+
+def test_a_worker_takes_new_runs_as_soon_as_redis_is_back_while_a_long_run_goes_on(
+        engine: Any, service: Any, start_worker: Any, redis_server: Any,
+        tmp_path: Path) -> None:
+    """A Redis restart shorter than the fence (3 beats) with a long run in flight: the run
+    goes on, and the worker's free thread takes a new run once Redis is back — not when the
+    long run ends (Celery stopped on the long run's unacknowledged message, and its stop
+    waited for the run: app/remote/pool.py)."""
+    from app.remote.broker import redis_client
+
+    worker = start_worker()
+    service.create_task(shell_task("next", "echo next"))
+    long, pid = running(service, tmp_path, "long", "sleep 30; echo long")
+    # claimed, its message was acknowledged: kombu keeps no unacknowledged message to give
+    # back when the broker goes, which stopped Celery
+    wait_until(lambda: not redis_client(redis_server.url).hlen("unacked"), 10)
+    redis_server.stop()
+    redis_server.start()
+    back = time.monotonic()
+    done = ended(service, service.run_now("next").id, 60)
+    print(f"a new run ended {time.monotonic() - back:.2f}s after Redis was back")
+    assert done.status == "succeeded", (done, worker.text()[-3000:])
+    assert service.get_run(long.id).status == "running", worker.text()[-3000:]
+    service.cancel_run(long.id)  # the long run went on all along
+    assert ended(service, long.id).status == "cancelled"
+    wait_until(lambda: gone(pid), 10)
