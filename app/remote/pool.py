@@ -1,6 +1,6 @@
 """Celery's thread pool fitted to a `tickwork worker`: a revoke with `terminate=True` is
-heard, and a run's message is acknowledged once the worker has claimed the run (`claimed`),
-not when the run ends.
+heard, a run's message is acknowledged once the worker has claimed the run (`claimed`), not
+when the run ends, and Celery stopping on an error does not wait for the runs in flight.
 
 A `tickwork worker`'s threads only wait on launcher processes, so there is no pool process
 to signal: `terminate_job` does nothing here, and Celery then announces the revoke through
@@ -21,6 +21,8 @@ channel is closed). Claimed, a run is this worker's in Redis (app/remote/wire.py
 and a copy delivered again is dropped, so its message has nothing left to guard; what keeps
 a worker from taking more than it runs is then `worker_disable_prefetch`
 (app/remote/broker.py), which counts the runs it holds, not its unacknowledged messages.
+A message not yet claimed when the broker goes still stops Celery that way; the pool then
+leaves the runs going on in their threads, and the worker starts Celery again at once.
 
 A run's end wakes Celery's event loop, as its late acknowledgement did: it is what lets the
 consumer fetch a message for the thread now free (`worker_disable_prefetch` decides on the
@@ -45,10 +47,20 @@ class _Applied(thread.ApplyResult):  # type: ignore[misc]
 class ThreadPool(thread.TaskPool):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.gave_up: Callable[[], bool] = lambda: False  # Celery stops on an error
         self.loop: Any = None  # Celery's event loop (kombu's Hub)
 
     def register_with_event_loop(self, loop: Any) -> None:
         self.loop = loop
+
+    def on_stop(self) -> None:
+        """Wait for the runs in flight (a warm shutdown: they finish first) — unless Celery
+        stops on an error it gave up on: then they go on in their threads (the process
+        still waits for them before it exits), and Celery starts again at once."""
+        if self.gave_up():
+            self.executor.shutdown(wait=False, cancel_futures=True)
+        else:
+            super().on_stop()
 
     def terminate_job(self, pid: Any, signal: Any = None) -> None:
         """Nothing to kill: `task_revoked` stops the job's command (app/remote/worker.py)."""

@@ -27,6 +27,7 @@ two lines (app/remote/contact.py), not in Celery's and kombu's.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -365,14 +366,14 @@ def main(url: str, queues: list[str], concurrency: int, name: str | None) -> int
             celery = app.Worker(hostname=host, concurrency=concurrency, queues=queues,
                                 loglevel="INFO", without_gossip=True, without_mingle=True,
                                 optimization="fair", quiet=again)  # its banner once
+            celery.pool.gave_up = functools.partial(gave_up, celery)
             losses = worker.contact.losses
             with contextlib.suppress(KeyboardInterrupt):
                 celery.start()
             if not gave_up(celery):  # a signal (a warm or cold shutdown): we are done
                 break
             # an error Celery gives up on (kombu losing the broker while a message was not
-            # acknowledged yet: app/remote/pool.py): its stop waited for the runs in flight;
-            # Celery starts again
+            # acknowledged yet: app/remote/pool.py): the runs go on; Celery starts again
             if worker.contact.losses == losses:  # not the outage already said
                 log.warning("the Celery consumer stopped on an error: starting it again")
             if not again:

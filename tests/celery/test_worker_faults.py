@@ -180,3 +180,30 @@ def test_a_worker_takes_new_runs_as_soon_as_redis_is_back_while_a_long_run_goes_
     service.cancel_run(long.id)  # the long run went on all along
     assert ended(service, long.id).status == "cancelled"
     wait_until(lambda: gone(pid), 10)
+
+
+def test_a_message_not_yet_acknowledged_when_redis_goes_does_not_hold_new_runs(
+        engine: Any, service: Any, start_worker: Any, redis_server: Any,
+        tmp_path: Path) -> None:
+    """A message the worker holds unacknowledged when the broker goes (a run's message in
+    the instant before its claim; here a message due later, which Celery holds until then)
+    still stops Celery on kombu's error; the worker starts it again at once, its long run
+    going on, instead of waiting for that run to end first."""
+    from app.remote.broker import TASK_NAME, celery_app
+
+    worker = start_worker()
+    service.create_task(shell_task("next", "echo next"))
+    long, pid = running(service, tmp_path, "long", "sleep 30; echo long")
+    celery_app(redis_server.url).send_task(TASK_NAME, kwargs={}, countdown=600)
+    wait_until(lambda: worker.text().count("] received") == 2, 30)
+    redis_server.stop()
+    redis_server.start()
+    back = time.monotonic()
+    done = ended(service, service.run_now("next").id, 60)
+    print(f"a new run ended {time.monotonic() - back:.2f}s after Redis was back")
+    assert done.status == "succeeded", (done, worker.text()[-3000:])
+    assert service.get_run(long.id).status == "running", worker.text()[-3000:]
+    service.cancel_run(long.id)  # the long run went on all along
+    assert ended(service, long.id).status == "cancelled"
+    wait_until(lambda: gone(pid), 10)
+    assert worker.proc.poll() is None
