@@ -22,11 +22,10 @@ from app.core.errors import NotFoundError, ValidationError
 from app.core.run import Run
 from app.core.task import FINISHED_STATUSES, Task, TaskSpec
 from app.secrets import Keyring, validate_secret_name
-from app.store import audit, runs, secret_refs, task_queries, tasks
+from app.store import runs, secret_refs, task_queries, tasks
 from app.store.database import Store
 
-# the audit's check and listing and the engine lock are imported where used: a command that
-# reads tasks needs none of them (~25 M of a task list's ~710 M instructions)
+# the audit and the engine lock are imported where used: a command that reads needs neither
 if TYPE_CHECKING:
     from app.store.audit_check import AuditReport
 
@@ -85,7 +84,12 @@ class Service:
 
     def _audit(self, action: str, target: str | None, before: Any, after: Any,
                now: datetime) -> None:
-        audit.append(self.actor, action, target, before, after, now)
+        self._audit_all([(action, target, before, after)], now)
+
+    def _audit_all(self, events: list[tuple[str, str | None, Any, Any]], now: datetime) -> None:
+        from app.store import audit  # loaded by the first change: reading tasks needs none of it
+
+        audit.append_many(self.actor, events, now)
 
     # -- tasks: reading --------------------------------------------------------------------
 
@@ -142,16 +146,14 @@ class Service:
                 next_run = next_runs[key] = spec.next_fire_time(now, now)
             except TypeError:  # a schedule that cannot be a key: compute it on its own
                 next_run = spec.next_fire_time(now, now)
-            rows.append({**tasks.row_values(spec, next_run, now, groups),
-                         "created_at": now})
+            rows.append({**tasks.row_values(spec, next_run, now, groups), "created_at": now})
         ids = tasks.insert_many(specs, rows)
         # the audit records each task as the store reads it back: references are names
         # already, and a group's limit is the group's (a spec may leave it unset)
         for i, spec in enumerate(specs):
             if spec.group and spec.group_limit != groups[spec.group].limit:
                 specs[i] = spec.with_changes(group_limit=groups[spec.group].limit)
-        audit.append_many(self.actor, [(action, spec.name, None, spec.to_json())
-                                       for spec in specs], now)
+        self._audit_all([(action, spec.name, None, spec.to_json()) for spec in specs], now)
         return [ids[spec.name] for spec in specs]
 
     def update_task(self, ref: int | str, changes: dict[str, Any],

@@ -16,7 +16,6 @@ import json
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -97,6 +96,8 @@ def write_export(path: Path, data: dict[str, Any]) -> None:
         except OSError as exc:
             raise ValidationError("file", f"cannot write {path}: {exc.strerror}") from None
         return
+    import tempfile  # (and the random module it loads) only when a file is written
+
     path, folder = target, target.parent
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")

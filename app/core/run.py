@@ -9,6 +9,9 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class Run:
+    """One attempt of one fire of a task. (Without a docstring, @dataclass writes one from
+    the signature of its 17 fields, through `inspect`, in every process that loads it.)"""
+
     id: int
     task_id: int
     task_name: str

@@ -20,24 +20,27 @@ keyring's file backend if any, and the backups folder (empty: PostgreSQL is back
 
 from __future__ import annotations
 
-import logging
 import os
-import re
 import sqlite3
 import stat
-from collections.abc import Callable, Iterator
+import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 
 import peewee as pw
 
 from app.core.errors import StoreError
-from app.store import audit, backend, backup
+from app.store import backend
 from app.store.connection import write_batch
 from app.store.home import DB_NAME, DIR_MODE, FILE_MODE, make_private_dir, tighten
 from app.store.integrity import StoreDamaged, fault_of, identify, problems, unusable
-from app.store.models import ALL_MODELS, NAME_ORDER_INDEX, SCHEMA_VERSION, Meta, db, set_meta
+from app.store.models import ALL_MODELS, SCHEMA_VERSION, Meta, db
+
+# the audit, the backups and the migrations are imported where they are used: a command
+# that only reads (`task list`) needs none of them (~25 M of its ~670 M instructions)
 
 PRAGMAS = (  # every connection's, in each thread (peewee sets them as it connects)
     ("journal_mode", "wal"),
@@ -47,9 +50,8 @@ PRAGMAS = (  # every connection's, in each thread (peewee sets them as it connec
     ("cache_size", -16_000),
     ("temp_store", "memory"),
 )
-__all__ = ["DIR_MODE", "FILE_MODE", "PRAGMAS", "Store", "StoreDamaged", "migrate"]
+__all__ = ["DIR_MODE", "FILE_MODE", "PRAGMAS", "Store", "StoreDamaged"]
 _DB_SUFFIXES = ("", "-wal", "-shm")
-log = logging.getLogger(__name__)
 
 
 class Store:
@@ -104,6 +106,8 @@ class Store:
                 raise store.damaged(str(exc)) from None
             raise unusable(store.path, exc) from None
         if fixes:
+            from app.store import audit
+
             with store.write():
                 audit.append(
                     actor, "store.permissions_fixed", str(home),
@@ -141,7 +145,9 @@ class Store:
         return store
 
     def close(self) -> None:
-        audit.flush()  # an audit head still waiting for its second goes to the keyring now
+        audit = _audit_if_loaded()
+        if audit is not None:  # an audit head still waiting for its second goes there now
+            audit.flush()
         _close_current()
 
     @contextmanager
@@ -149,7 +155,9 @@ class Store:
         """A write transaction that takes the write lock up front (no upgrade deadlocks)."""
         with write_batch():
             yield
-        audit.committed()  # the audit head goes to the keyring after the commit, never before
+        audit = _audit_if_loaded()
+        if audit is not None:  # the audit head goes to the keyring after the commit, not before
+            audit.committed()
 
     @contextmanager
     def read(self) -> Iterator[None]:
@@ -173,8 +181,10 @@ class Store:
 
     def damaged(self, detail: str) -> StoreDamaged:
         """The one-line refusal of a damaged store: what failed and how to get back."""
+        from app.store.backup import restore_hint
+
         return StoreDamaged(f"{self.path} is damaged ({detail}); Tickwork will not write to "
-                            f"it. {backup.restore_hint(self.home)}", detail)
+                            f"it. {restore_hint(self.home)}", detail)
 
     def _prepare_home(self) -> None:
         """Create the home (and any missing parent) 0700; refuse one its owner cannot use."""
@@ -215,6 +225,8 @@ class Store:
                 raise StoreError(f"{self.name} is not a Tickwork database (unknown tables)")
             with write_batch():
                 if "meta" not in set(db.get_tables()):
+                    from app.store import audit
+
                     db.create_tables(ALL_MODELS)
                     Meta.create(key="schema_version", value=str(SCHEMA_VERSION))
                     audit.create_chain()
@@ -227,6 +239,8 @@ class Store:
                 f"understands ({SCHEMA_VERSION}); upgrade Tickwork to open it"
             )
         if version < SCHEMA_VERSION:
+            from app.store.migrations import migrate
+
             migrate(version)
 
 
@@ -256,143 +270,8 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _run_processes() -> None:
-    """1 → 2: each run records its process group and the group leader's start time."""
-    db.execute_sql('ALTER TABLE "run" ADD COLUMN "pgid" INTEGER')
-    db.execute_sql('ALTER TABLE "run" ADD COLUMN "leader_created" REAL')
-
-
-def _keep_policy() -> None:
-    """2 → 3: each task may have its own keep policy (NULL: the global default)."""
-    db.execute_sql('ALTER TABLE "task" ADD COLUMN "keep_runs" INTEGER')
-    db.execute_sql('ALTER TABLE "task" ADD COLUMN "keep_days" INTEGER')
-
-
-def _runs_on() -> None:
-    """3 → 4: each task says where it runs; a run sent to a Celery worker keeps its task id."""
-    db.execute_sql("ALTER TABLE \"task\" ADD COLUMN \"runs_on\" VARCHAR(255) NOT NULL "
-                   "DEFAULT 'local'")
-    db.execute_sql('ALTER TABLE "run" ADD COLUMN "celery_id" VARCHAR(255)')
-
-
-_ID_COLUMN = re.compile(r'^CREATE TABLE (?:IF NOT EXISTS )?"?\w+"?\s*\(\s*"?id"?\s+'
-                        r"INTEGER NOT NULL PRIMARY KEY", re.IGNORECASE)
-
-
-def _never_reused_ids() -> None:
-    """4 → 5: task and run ids are never given again (SQLite: each table made anew with
-    AUTOINCREMENT, its rows, indexes and triggers as they were; foreign keys are off for
-    the whole migration, so dropping the old table cascades nothing); names are sorted
-    without regard to case, from an index."""
-    db.execute_sql(NAME_ORDER_INDEX)
-    if backend.is_postgres():
-        return  # a serial never goes back
-    for table in ("task", "run"):
-        (sql,) = db.execute_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND "
-                                "name = ?", (table,)).fetchone()
-        if "AUTOINCREMENT" in sql.upper():
-            continue
-        new, count = _ID_COLUMN.subn(f'CREATE TABLE "{table}__new" ("id" INTEGER NOT NULL '
-                                     "PRIMARY KEY AUTOINCREMENT", sql, count=1)
-        if count != 1:
-            raise StoreError(f"cannot migrate the {table} table: unexpected schema {sql!r}")
-        extras = [r[0] for r in db.execute_sql(
-            "SELECT sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND "
-            "tbl_name = ? AND sql IS NOT NULL", (table,))]
-        db.execute_sql(new)
-        db.execute_sql(f'INSERT INTO "{table}__new" SELECT * FROM "{table}"')
-        db.execute_sql(f'DROP TABLE "{table}"')
-        db.execute_sql(f'ALTER TABLE "{table}__new" RENAME TO "{table}"')
-        for extra in extras:
-            db.execute_sql(extra)
-
-
-def _repair_references() -> None:
-    """A reference an older store let dangle (a row written while foreign keys were off) is
-    settled as its foreign key says a deletion is (a run whose task is gone goes, with its
-    output; a parent run or fallback that is gone is forgotten), said in the log; rather
-    than a store that can never be opened again. The migration backup keeps it as it was."""
-    settled = 0
-    while found := db.execute_sql("PRAGMA foreign_key_check").fetchall():
-        actions = {}
-        for table, rowid, _parent, fkid in found:
-            if (table, fkid) not in actions:
-                keys = db.execute_sql(f'PRAGMA foreign_key_list("{table}")').fetchall()
-                key = next(k for k in keys if k[0] == fkid)
-                actions[table, fkid] = (key[3], key[6])  # (column, on delete)
-            column, on_delete = actions[table, fkid]
-            if on_delete == "SET NULL":
-                db.execute_sql(f'UPDATE "{table}" SET "{column}" = NULL WHERE rowid = ?',
-                               (rowid,))
-            else:
-                db.execute_sql(f'DELETE FROM "{table}" WHERE rowid = ?', (rowid,))
-            settled += 1
-    if settled:
-        log.warning("the upgrade settled %d reference(s) the store had left dangling, as "
-                    "their deletion would have", settled)
-
-
-def switch_auto_vacuum() -> bool:
-    """Make an existing store give deleted pages back (auto_vacuum=INCREMENTAL).
-
-    A store made before version 3 has auto_vacuum off, and only a VACUUM (a full rewrite,
-    outside any transaction) switches it. Returns whether the store now has it. A store
-    another connection is busy with stays as it is and the reason is logged: retention still
-    deletes, and SQLite reuses the freed pages for new rows; the file just does not shrink."""
-    if int(db.execute_sql("PRAGMA auto_vacuum").fetchone()[0]) == 2:
-        return True
-    try:
-        db.execute_sql("PRAGMA auto_vacuum = INCREMENTAL")
-        db.execute_sql("VACUUM")
-    except (pw.OperationalError, sqlite3.OperationalError) as exc:
-        log.warning("could not switch %s to incremental vacuum: %s", db.database, exc)
-    return int(db.execute_sql("PRAGMA auto_vacuum").fetchone()[0]) == 2
-
-
-UPGRADE_WAITS = 60  # times the write lock's 10 s busy timeout a process waits on an upgrade
-
-
-def migrate(from_version: int) -> None:
-    """Bring an older schema up to date, one step at a time, in one transaction, after an
-    online backup of the store as it was (a `migration` backup, never rotated away); then,
-    from before version 3, switch the file to incremental vacuum (one VACUUM)."""
-    from app.store.models import index_status_with_finish
-
-    steps: dict[int, Callable[[], None]] = {  # version -> step up from it
-        1: _run_processes,
-        2: _keep_policy,
-        3: _runs_on,
-        4: _never_reused_ids,
-        5: index_status_with_finish,
-    }
-    postgres = backend.is_postgres()
-    if not postgres:  # PostgreSQL: pg_dump it before upgrading Tickwork (README)
-        backup.make(Path(db.database).parent, kind="migration")
-        db.execute_sql("PRAGMA foreign_keys = OFF")  # (outside a transaction, or ignored)
-    try:
-        for waits in range(UPGRADE_WAITS + 1):
-            try:
-                with write_batch():
-                    # another process may have migrated while this one waited for the lock
-                    row = Meta.get_or_none(Meta.key == "schema_version")
-                    version = max(from_version, int(row.value) if row else 0)
-                    while version < SCHEMA_VERSION:
-                        step = steps.get(version)
-                        if step is None:
-                            raise StoreError(f"no migration from schema version {version}")
-                        step()
-                        version += 1
-                    if not postgres:
-                        _repair_references()
-                    set_meta("schema_version", str(SCHEMA_VERSION))
-                break
-            except (pw.OperationalError, sqlite3.OperationalError) as exc:
-                if "locked" not in str(exc) or waits == UPGRADE_WAITS:
-                    raise
-                if not waits:  # a big store's upgrade takes a while: this one waits its turn
-                    log.info("another process is upgrading %s: waiting", db.database)
-    finally:
-        if not postgres:
-            db.execute_sql("PRAGMA foreign_keys = ON")
-    if from_version < 3 and not postgres:
-        switch_auto_vacuum()
+def _audit_if_loaded() -> ModuleType | None:
+    """app/store/audit.py if this process loaded it. Whatever appends an event or keys a
+    chain loads it first, so a process without it (a command that only reads) has no audit
+    head waiting to be written, and needs not load it to find that out."""
+    return sys.modules.get("app.store.audit")

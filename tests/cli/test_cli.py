@@ -257,6 +257,31 @@ def test_a_command_loads_only_what_it_needs(cli: Any, home: Path) -> None:
     assert not unwanted
 
 
+def test_task_list_loads_nothing_only_a_change_needs(cli: Any, home: Path) -> None:
+    """`tickwork task list` as a user starts it (`python -m app.cli`, a new interpreter) loads
+    none of what only a change needs: appending to the audit trail and keying it in the
+    keyring, backups and schema migrations, the temporary file an export is written to. Each
+    cost every list its import (~45 M of ~670 M instructions, README's `task list` row)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    assert cli("task", "add", "nightly", "--command", "true", "--cron", "30 2 * * *").code == 0
+    assert cli("task", "run", "nightly").code == 0  # a last run to show
+    # `python -m app.cli`, with the modules loaded written out as the interpreter exits
+    probe = ("import atexit, runpy, sys; atexit.register(lambda: print(' '.join(sys.modules),"
+             " file=sys.stderr)); runpy.run_module('app.cli', run_name='__main__',"
+             " alter_sys=True)")
+    proc = subprocess.run([sys.executable, "-c", probe, "--home", str(home), "task", "list"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60, check=True)
+    loaded = set(proc.stderr.split())
+    assert "nightly" in proc.stdout and "queued" in proc.stdout
+    assert {"app.service", "app.store.database", "app.store.runs"} <= loaded
+    assert not loaded & {"app.store.audit", "app.store.audit_key", "app.store.backup",
+                         "app.store.migrations", "tempfile"}
+
+
 def test_a_command_that_ends_runs_the_cyclic_collector_seldom(home: Path) -> None:
     """What a command reads lives until it exits: the collector runs every 100,000 new
     objects there, not Python's 700. The engine and a worker keep Python's default."""

@@ -75,10 +75,12 @@ def test_daily_backups_over_forty_days_rotate_to_the_rule(home: Path, store: Sto
 def test_a_migration_is_preceded_by_a_backup(home: Path, monkeypatch: pytest.MonkeyPatch
                                              ) -> None:
     import app.store.database as database
+    import app.store.migrations as migrations
     from app.store.models import SCHEMA_VERSION
 
     Store.open(home).close()
-    monkeypatch.setattr(database, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    for module in (database, migrations):
+        monkeypatch.setattr(module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with pytest.raises(StoreError, match=f"no migration from schema version {SCHEMA_VERSION}"):
         Store.open(home)
     (kept,) = backup.list_backups(home)

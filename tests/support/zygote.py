@@ -42,9 +42,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent.parent
 MAIN = ROOT / "app" / "cli" / "__main__.py"
 # imported once in the zygote: what the CLI's commands import, lazily or not
-PRELOAD = ("app.cli", "app.service", "app.store.database", "app.transfer", "app.secrets",
-           "app.preflight", "app.engine.simulate", "app.cli.engine", "keyring",
-           "tests.support.file_keyring")
+PRELOAD = ("app.cli", "app.service", "app.store.database", "app.store.audit", "app.store.backup",
+           "app.transfer", "app.secrets", "app.preflight", "app.engine.simulate", "app.cli.engine",
+           "keyring", "tests.support.file_keyring")
 # variables read once at interpreter start-up: a call that changes one gets a real start
 STARTUP_PREFIXES = ("PYTHON", "LC_", "LANG")
 STARTUP_EXEMPT = ("PYTHONPATH", "PYTHON_KEYRING_BACKEND", "PYTEST_")
