@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -322,6 +323,34 @@ def test_tasks_are_listed_by_name_as_people_read_them(cli: Any) -> None:
     assert listed == ["alpha", "greet", "Nightly", "Zed"]
     table = cli("task", "list").out.splitlines()[1:]
     assert [line.split()[1] for line in table] == listed
+
+
+@pytest.fixture(params=["Europe/Berlin", "America/St_Johns", "Australia/Lord_Howe"])
+def zone_here(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    from tests.conftest import local_zone
+
+    yield from local_zone(monkeypatch, request.param)
+
+
+@pytest.mark.usefixtures("zone_here")
+def test_times_are_printed_in_local_time_to_the_second() -> None:
+    """A table's time is the moment's wall time here, as `strftime("%Y-%m-%d %H:%M:%S")`
+    says it (printed another, cheaper way): through a year's changes of the clock, at the
+    last microsecond of a second, from a text with another offset, and for a naive time."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.cli.output import local
+
+    moments = [datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=45 * i, microseconds=i)
+               for i in range(32 * 365)]  # a year, so every change of the clock in it
+    moments += [datetime(2026, 10, 4, 14, 59, 59, 999999, tzinfo=UTC),
+                datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+                datetime(2026, 3, 29, 2, 30), datetime(2026, 10, 25, 2, 30, fold=1)]
+    for moment in moments:
+        assert local(moment) == moment.astimezone().strftime("%Y-%m-%d %H:%M:%S"), moment
+    assert local("2026-06-01T12:00:00.5+05:30") == datetime(
+        2026, 6, 1, 6, 30, tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    assert local(None) == "-"
 
 
 def test_the_task_table_says_what_the_json_says(cli: Any) -> None:

@@ -172,6 +172,7 @@ def _descriptor() -> Callable[[str], str]:
         return plain
 
 
+@lru_cache(maxsize=64)  # a list says each task's zone: looked up once per name, not per task
 def _zone_or_none(name: str | None) -> ZoneInfo | None:
     if not name:
         return None
