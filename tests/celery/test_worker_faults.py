@@ -176,16 +176,7 @@ def test_a_worker_takes_new_runs_as_soon_as_redis_is_back_while_a_long_run_goes_
     # claimed, its message was acknowledged: kombu keeps no unacknowledged message to give
     # back when the broker goes, which stopped Celery
     wait_until(lambda: not redis_client(redis_server.url).hlen("unacked"), 10)
-    redis_server.stop()
-    redis_server.start()
-    back = time.monotonic()
-    done = ended(service, service.run_now("next").id, 60)
-    print(f"a new run ended {time.monotonic() - back:.2f}s after Redis was back")
-    assert done.status == "succeeded", (done, worker.text()[-3000:])
-    assert service.get_run(long.id).status == "running", worker.text()[-3000:]
-    service.cancel_run(long.id)  # the long run went on all along
-    assert ended(service, long.id).status == "cancelled"
-    wait_until(lambda: gone(pid), 10)
+    restart_and_run_next(service, worker, redis_server, long, pid)
 
 
 def test_a_message_not_yet_acknowledged_when_redis_goes_does_not_hold_new_runs(
@@ -202,6 +193,14 @@ def test_a_message_not_yet_acknowledged_when_redis_goes_does_not_hold_new_runs(
     long, pid = running(service, tmp_path, "long", "sleep 30; echo long")
     celery_app(redis_server.url).send_task(TASK_NAME, kwargs={}, countdown=600)
     wait_until(lambda: worker.text().count("] received") == 2, 30)
+    restart_and_run_next(service, worker, redis_server, long, pid)
+    assert worker.proc.poll() is None
+
+
+def restart_and_run_next(service: Any, worker: Any, redis_server: Any, long: Any,
+                         pid: int) -> None:
+    """Restart Redis under the run `long`: the task `next` runs to its end while `long` goes
+    on (then it is cancelled, and its command is gone)."""
     redis_server.stop()
     redis_server.start()
     back = time.monotonic()
@@ -212,4 +211,3 @@ def test_a_message_not_yet_acknowledged_when_redis_goes_does_not_hold_new_runs(
     service.cancel_run(long.id)  # the long run went on all along
     assert ended(service, long.id).status == "cancelled"
     wait_until(lambda: gone(pid), 10)
-    assert worker.proc.poll() is None
