@@ -22,7 +22,6 @@ from app.store.models import (
     SCHEMA_VERSION,
     Meta,
     db,
-    index_status_with_finish,
     set_meta,
 )
 
@@ -80,6 +79,16 @@ def _never_reused_ids() -> None:
             db.execute_sql(extra)
 
 
+def _index_status_with_finish() -> None:
+    """5 → 6: runs indexed by status and finish time together, so the status bar's failures
+    today read today's failures only, not every failure kept (180–260 ms to 20–40 ms on a
+    store of 100,000 runs a day kept two weeks); it replaces the index by status alone,
+    whose queries it serves as well."""
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "run_status_finished_at" ON "run" '
+                   '("status", "finished_at")')
+    db.execute_sql('DROP INDEX IF EXISTS "run_status"')
+
+
 def _repair_references() -> None:
     """A reference an older store let dangle (a row written while foreign keys were off) is
     settled as its foreign key says a deletion is (a run whose task is gone goes, with its
@@ -134,7 +143,7 @@ def migrate(from_version: int) -> None:
         2: _keep_policy,
         3: _runs_on,
         4: _never_reused_ids,
-        5: index_status_with_finish,
+        5: _index_status_with_finish,
     }
     postgres = backend.is_postgres()
     if not postgres:  # PostgreSQL: pg_dump it before upgrading Tickwork (README)

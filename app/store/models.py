@@ -183,16 +183,6 @@ class RunRow(BaseModel):
         )
 
 
-def index_status_with_finish() -> None:
-    """5 → 6 (app/store/database.py's `migrate`): runs indexed by status and finish time
-    together, so the status bar's failures today read today's failures only, not every
-    failure kept (180–260 ms to 20–40 ms on a store of 100,000 runs a day kept two weeks);
-    it replaces the index by status alone, whose queries it serves as well."""
-    db.execute_sql('CREATE INDEX IF NOT EXISTS "run_status_finished_at" ON "run" '
-                   '("status", "finished_at")')
-    db.execute_sql('DROP INDEX IF EXISTS "run_status"')
-
-
 class RunOutput(BaseModel):
     """Captured output of a run, in chunks, in order."""
 
