@@ -51,13 +51,18 @@ def choose_schedule(editor: TaskEditor, qtbot: Any, kind: str) -> None:
     choose(qtbot, editor.schedule.kind, kind)
 
 
-def fill_manual_command(editor: TaskEditor, qtbot: Any, name: str,
-                        command: str = "true") -> None:
-    """Type a name and a command and choose "Only when I run it", as a person would."""
+def fill_command(editor: TaskEditor, qtbot: Any, name: str, command: str = "true") -> None:
+    """Type a name and a command, and go on to the Schedule page, as a person would."""
     qtbot.keyClicks(editor.general.name, name)
     go(editor, qtbot, "Action")
     qtbot.keyClicks(editor.action.command, command)
     go(editor, qtbot, "Schedule")
+
+
+def fill_manual_command(editor: TaskEditor, qtbot: Any, name: str,
+                        command: str = "true") -> None:
+    """Type a name and a command and choose "Only when I run it", as a person would."""
+    fill_command(editor, qtbot, name, command)
     choose(qtbot, editor.schedule.kind, "manual")
 
 

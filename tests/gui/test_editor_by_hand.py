@@ -8,7 +8,7 @@ from typing import Any
 
 from app.gui.qt import QWidget
 from tests.gui.conftest import SCREENSHOTS, Gui, closed
-from tests.gui.editing import choose, click, go, new_editor
+from tests.gui.editing import choose, click, fill_command, fill_manual_command, new_editor
 
 
 def _rows(page: Any) -> list[QWidget]:
@@ -25,10 +25,7 @@ def _type_zone(qtbot: Any, page: Any, zone: str) -> None:
 def test_by_hand_hides_the_timing_fields_and_a_timed_schedule_shows_them_as_they_were(
         gui: Gui, qtbot: Any) -> None:
     editor = new_editor(gui)
-    qtbot.keyClicks(editor.general.name, "by hand")
-    go(editor, qtbot, "Action")
-    qtbot.keyClicks(editor.action.command, "true")
-    go(editor, qtbot, "Schedule")
+    fill_command(editor, qtbot, "by hand")
     page = editor.schedule
     choose(qtbot, page.kind, "interval")
     _type_zone(qtbot, page, "Europe/Paris")
@@ -71,12 +68,8 @@ def test_by_hand_hides_the_timing_fields_and_a_timed_schedule_shows_them_as_they
 def test_a_wrong_zone_stays_in_sight_on_a_task_run_by_hand(gui: Gui, qtbot: Any) -> None:
     """Save is refused for the zone: the field that says why is not hidden."""
     editor = new_editor(gui)
-    qtbot.keyClicks(editor.general.name, "by hand with a wrong zone")
-    go(editor, qtbot, "Action")
-    qtbot.keyClicks(editor.action.command, "true")
-    go(editor, qtbot, "Schedule")
+    fill_manual_command(editor, qtbot, "by hand with a wrong zone")
     page = editor.schedule
-    choose(qtbot, page.kind, "manual")
     gui.wait_until(lambda: not page.timezone.isVisible())
     choose(qtbot, page.kind, "interval")
     _type_zone(qtbot, page, "Nowhere/Atall")
