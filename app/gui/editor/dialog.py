@@ -176,6 +176,8 @@ class TaskEditor(QDialog):
         self._validate_timer.timeout.connect(self.validate)
 
         data = self._initial_data(task, mode)
+        if mode == "edit" and task is not None:  # its intervals count from its creation
+            self.schedule.counted_from = task.created_at
         for page in self.pages:
             page.load(data)
         self._touched = mode != "new"

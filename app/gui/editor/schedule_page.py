@@ -176,13 +176,14 @@ class SchedulePage(Page):
         self.words = QLabel()
         self.words.setWordWrap(True)  # as many lines as it takes, across the whole field
         self.words.setSizePolicy(wrapping_policy())
-        font = self.words.font()
-        font.setBold(True)
-        self.words.setFont(font)
+        self.words.setStyleSheet("font-weight: bold")
         self.next_times = QLabel()
         self.next_times.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.counting = self._note("")  # where an interval counts from
+        self.counted_from: datetime | None = None  # an existing task's creation
         form.addRow("In words", self.words)
         form.addRow("Next runs", self.next_times)
+        form.addRow("", self.counting)
 
         self.kind.currentIndexChanged.connect(self._on_kind_changed)
         self.presets.activated.connect(self._on_preset_activated)
@@ -386,10 +387,12 @@ class SchedulePage(Page):
     def update_preview(self, now: datetime | None = None) -> None:
         """Words and the next five fire times; errors go under the field they are about."""
         shown = preview(self.schedule_json(), self.timezone.currentText().strip(),
-                        self.start.wall(), self.end.wall(), now or datetime.now(UTC)
-                        ) if self.chosen() else Preview(NONE, NONE)
+                        self.start.wall(), self.end.wall(), now or datetime.now(UTC),
+                        self.counted_from) if self.chosen() else Preview(NONE, NONE)
         self.words.setText(shown.words)
         self.next_times.setText(shown.times)
+        self.counting.setText(shown.note)
+        self.form.setRowVisible(self.counting, bool(shown.note))
         if shown.error is not None:
             self.show_error(shown.error.field, shown.error.reason)
 

@@ -1,6 +1,11 @@
 """What the Schedule page's preview says: the schedule in words and its next five fire times
 in the task's time zone, or why they cannot be shown. Plain values in, text out: the page
-gives it what the form holds and shows the result (an error under the field it names)."""
+gives it what the form holds and shows the result (an error under the field it names).
+
+Intervals and calendar steps ("every 2 weeks") count from the task's start when it has one,
+else from its creation, as the engine counts them: an existing task's preview is given its
+creation time (`counted_from`) so it lists the fires the engine will make, and a new task's
+says its fires count from the moment it is saved."""
 
 from __future__ import annotations
 
@@ -21,12 +26,15 @@ class Preview:
     words: str
     times: str
     error: ValidationError | None = None  # a field's error, shown under it
+    note: str = ""  # where the fires count from, when that decides them
 
 
 def preview(schedule: dict[str, Any], tz_name: str, start: datetime | None,
-            end: datetime | None, now: datetime) -> Preview:
+            end: datetime | None, now: datetime, counted_from: datetime | None = None
+            ) -> Preview:
     """The preview of `schedule` (its JSON) in `tz_name`, fired between the wall-clock times
-    `start` and `end` (None: no bound), from `now`."""
+    `start` and `end` (None: no bound), from `now`; a task with no start counts its
+    intervals from `counted_from` (its creation; None: a task not saved yet)."""
     try:
         tz = parse_timezone(tz_name or "UTC", "tz")
         parsed = Schedule.from_json(schedule)
@@ -35,13 +43,23 @@ def preview(schedule: dict[str, Any], tz_name: str, start: datetime | None,
     words = describe(parsed, tz_name)
     if parsed.kind in ("manual", "after") or parsed.is_startup:
         return Preview(words, NONE)
+    note = ""
+    if parsed.anchored and start is None:
+        note = (f"Counted from the task's creation, {_shown(counted_from.astimezone(tz))} "
+                "(set Start to count from another time)" if counted_from is not None
+                else "Counted from the moment the task is saved")
     try:
-        times = next_fire_times(parsed, tz, now, COUNT, _aware(start, tz), _aware(end, tz))
+        times = next_fire_times(parsed, tz, now, COUNT, _aware(start, tz) or counted_from,
+                                _aware(end, tz))
     except (ValidationError, ValueError, OverflowError) as exc:
         return Preview(words, str(exc))
     if not times:
-        return Preview(words, "never (no fire time ahead)")
-    return Preview(words, "\n".join(t.strftime("%a %Y-%m-%d %H:%M:%S %Z") for t in times))
+        return Preview(words, "never (no fire time ahead)", note=note)
+    return Preview(words, "\n".join(_shown(t) for t in times), note=note)
+
+
+def _shown(at: datetime) -> str:
+    return at.strftime("%a %Y-%m-%d %H:%M:%S %Z")
 
 
 def _aware(wall: datetime | None, tz: ZoneInfo) -> datetime | None:

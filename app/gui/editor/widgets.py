@@ -12,7 +12,6 @@ from app.gui.qt import (
     QDate,
     QDateTime,
     QDateTimeEdit,
-    QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QPalette,
@@ -25,6 +24,7 @@ from app.gui.qt import (
     Signal,
 )
 from app.gui.widgets.error_label import ErrorLabel, WrappedLabel
+from app.gui.widgets.number_box import NumberBox
 from app.gui.widgets.task_field import TaskNameField
 
 UNITS = (("seconds", 1), ("minutes", 60), ("hours", 3600), ("days", 86400))
@@ -118,8 +118,7 @@ class DurationEdit(QWidget):
             self.enabled_box = QCheckBox(optional_label)
             self.enabled_box.toggled.connect(self._on_toggled)
             layout.addWidget(self.enabled_box)
-        self.number = QDoubleSpinBox()
-        self.number.setDecimals(1)
+        self.number = NumberBox()
         self.number.setRange(-99_999, 99_999)
         self.number.setValue(1)
         self.number.setAccelerated(True)
