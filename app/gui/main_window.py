@@ -280,9 +280,8 @@ class MainWindow(QMainWindow):
                      "the tasks.")
             self.notifications.add(Notification("info", "This window's engine took over",
                                                 "The engine that held the store stopped."))
-        if mode == "standby":
-            self.say(f"Another engine ({detail}) holds this store: this window is a viewer "
-                     "that still edits tasks, and takes over if that engine stops.")
+        # standby is said by the status bar's engine label (and its tooltip): a message here
+        # too was cut short beside it ("… this wind")
         self._was_standby = mode == "standby"
 
     _was_standby = False

@@ -21,6 +21,8 @@ def test_viewer_of_another_engine_then_takes_over(gui_factory: Any, home: Path, 
         assert gui.session.mode == "standby"
         status = gui.window.status.engine.text()
         assert "Viewer of another engine" in status and "takes over" in status
+        assert "holds this store" not in gui.window.status.currentMessage()  # said once, whole
+        assert "shows and edits them" in gui.window.status.engine.toolTip()
         # an edit made by another process shows up through the data_version poll
         assert cli("task", "add", "from-cli", "--command", "echo hi", "--every",
                    "1h").code == 0
