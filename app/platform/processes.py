@@ -1,5 +1,6 @@
-"""Stopping a whole process group, where the system has process groups; and the command
-that starts this same Tickwork again (from source, or the bundle's own executable)."""
+"""Stopping a whole process group, where the system has process groups; asking one process
+to stop without ever signalling another that took its id; and the command that starts this
+same Tickwork again (from source, or the bundle's own executable)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import contextlib
 import os
 import signal
 import sys
+from collections.abc import Callable
 
 # SIGKILL where there is one (POSIX); SIGTERM, the only hard stop, elsewhere.
 SIGKILL: int = getattr(signal, "SIGKILL", signal.SIGTERM)
@@ -29,3 +31,31 @@ def tickwork_argv() -> list[str]:
     if getattr(sys, "frozen", False):
         return [sys.executable]
     return [sys.executable, "-m", "app.cli"]
+
+
+def terminate_if(pid: int, still: Callable[[], bool]) -> bool:
+    """Ask process `pid` to stop (SIGTERM) if `still()` holds once the process is pinned: a
+    pidfd where the system has one, so a process id reused before `still()` was asked is
+    never signalled. False when the process is gone or `still()` says no."""
+    pidfd_open = getattr(os, "pidfd_open", None)
+    if pidfd_open is None:
+        if not still():
+            return False
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return False
+        return True
+    try:
+        fd = pidfd_open(pid)
+    except ProcessLookupError:
+        return False
+    try:
+        if not still():
+            return False
+        signal.pidfd_send_signal(fd, signal.SIGTERM)
+        return True
+    except ProcessLookupError:
+        return False
+    finally:
+        os.close(fd)

@@ -2,7 +2,8 @@
 
 File (New, Import, Export, Back up now, Restore…, Settings…, Close window, Quit), Task (Edit,
 Duplicate, Run now, Pause/Resume, Delete, Show runs), View (the views on Ctrl+1 … Ctrl+6, Find,
-Notifications, Appearance), Engine (Pause all, Resume all), Help (About).
+Notifications, Appearance), Engine (Pause all, Resume all, Take over from the background
+engine), Help (About).
 
 The menus know the task and store actions they show, not the window: what the window itself
 does (show a view, find, change the appearance, close, quit) is asked for by signal.
@@ -98,6 +99,8 @@ class Menus(QObject):
             self.schemes.addAction(action)
         engine = bar.addMenu("&Engine")
         engine.addActions([tasks.pause_all, tasks.resume_all])
+        engine.addSeparator()
+        engine.addAction(store.take_over.action)  # shown while another engine holds the store
         help_menu = bar.addMenu("&Help")
         about = help_menu.addAction("&About Tickwork")
         about.triggered.connect(lambda: QMessageBox.about(

@@ -123,7 +123,8 @@ class StatusBar(QStatusBar):
                 " Engines on other machines sharing it wait as standbys." if
                 detail.startswith("leading since") else ""),
             "standby": "Another Tickwork engine holds this store and fires its tasks; this "
-                       "window shows and edits them, and takes over when that engine stops.",
+                       "window shows and edits them, and takes over when that engine stops "
+                       "(Engine → Take over from the background engine… stops it).",
             "stalled": f"{detail}. No task starts until the store can be written again; "
                        "fires missed meanwhile then follow each task's catch-up policy.",
         }.get(mode, detail))

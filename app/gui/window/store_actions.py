@@ -24,6 +24,7 @@ from pathlib import Path
 from app.gui.qt import QAction, QFileDialog, QMessageBox, QObject, QWidget, Signal
 from app.gui.session import Session
 from app.gui.window.connect_dialog import ConnectDialog
+from app.gui.window.take_over import TakeOver
 from app.store import backup
 
 
@@ -54,6 +55,8 @@ class StoreActions(QObject):
         self.connect_store.setStatusTip(
             "Use a shared PostgreSQL store, or this machine's file again")
         self.connect_store.triggered.connect(self.choose_store)
+        self.take_over = TakeOver(session, window)  # (in the Engine menu)
+        self.take_over.message.connect(self.message)
         if session.store.url is not None:
             for action in (self.back_up, self.restore):
                 action.setEnabled(False)
