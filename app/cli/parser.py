@@ -122,22 +122,36 @@ def add_task_options(p: argparse.ArgumentParser, *, update: bool) -> None:
     p.add_argument("--end", metavar="ISO", help="do not fire after this time")
     p.add_argument("--depends-on", metavar="TASK", action="append",
                    help="wait for TASK's latest run to succeed (repeatable)")
-    p.add_argument("--priority", type=int_arg("priority"))
-    p.add_argument("--retries", type=int_arg("retries"))
-    p.add_argument("--retry-delay", metavar="DURATION")
-    p.add_argument("--backoff", choices=["fixed", "exponential"])
-    p.add_argument("--timeout", metavar="DURATION")
-    p.add_argument("--max-instances", type=int_arg("max-instances"))
-    p.add_argument("--overlap", choices=["skip", "queue", "replace"])
-    p.add_argument("--group", metavar="NAME[:LIMIT]")
-    p.add_argument("--catch-up", choices=["skip", "once", "all"])
-    p.add_argument("--cwd", metavar="DIR")
-    p.add_argument("--env", metavar="KEY=VALUE", action="append")
-    p.add_argument("--secret-env", metavar="KEY=SECRET", action="append")
+    p.add_argument("--priority", metavar="N", type=int_arg("priority"),
+                   help="of runs due together, higher starts first (default 0)")
+    p.add_argument("--retries", metavar="N", type=int_arg("retries"),
+                   help="tries again after a failure or time-out, up to N times (default 0)")
+    p.add_argument("--retry-delay", metavar="DURATION", help="wait before a retry (default 10s)")
+    p.add_argument("--backoff", choices=["fixed", "exponential"],
+                   help="the retry delay stays fixed (default) or doubles each time")
+    p.add_argument("--timeout", metavar="DURATION",
+                   help="stop a run that takes longer (it ends timed_out)")
+    p.add_argument("--max-instances", metavar="N", type=int_arg("max-instances"),
+                   help="runs of this task at once (default 1)")
+    p.add_argument("--overlap", choices=["skip", "queue", "replace"],
+                   help="a fire while --max-instances runs are going: skip it (default), "
+                   "queue it, or cancel the runs going and start it")
+    p.add_argument("--group", metavar="NAME[:LIMIT]",
+                   help="a concurrency group: at most LIMIT runs of its tasks at once")
+    p.add_argument("--catch-up", choices=["skip", "once", "all"],
+                   help="fires missed while no engine ran: skip them, run once (default), or "
+                   "run each (up to 100)")
+    p.add_argument("--cwd", metavar="DIR", help="the folder a run starts in")
+    p.add_argument("--env", metavar="KEY=VALUE", action="append",
+                   help="an environment variable for its runs (repeatable)")
+    p.add_argument("--secret-env", metavar="KEY=SECRET", action="append",
+                   help="set KEY from the stored secret SECRET (`tickwork secret set`; "
+                   "repeatable)")
     p.add_argument("--fallback", metavar="TASK", help="task to run when the last attempt fails")
-    p.add_argument("--description")
+    p.add_argument("--description", help="what the task is for")
     p.add_argument("--tag", action="append", help="a tag (repeatable)")
-    p.add_argument("--notify-success", action="store_true", default=None)
+    p.add_argument("--notify-success", action="store_true", default=None,
+                   help="a desktop notification when a run succeeds too (as --notify always)")
     p.add_argument("--keep-runs", metavar="N", help="keep at least the last N runs' history "
                    "('default': the global setting)")
     p.add_argument("--keep-days", metavar="N", help="keep every run of the last N days "
@@ -149,11 +163,13 @@ def add_task_options(p: argparse.ArgumentParser, *, update: bool) -> None:
                    help="desktop notification: never, on failure (the default), or always")
     if update:
         p.add_argument("--name", help="rename the task")
-        p.add_argument("--enabled", action="store_true", default=None)
-    p.add_argument("--disabled", action="store_true", default=None)
+        p.add_argument("--enabled", action="store_true", default=None,
+                       help="fire on its schedule again")
+    p.add_argument("--disabled", action="store_true", default=None,
+                   help="kept, but fires on no schedule (runs by hand still work)")
     p.add_argument("--no-verify", dest="verify", action="store_false",
                    help="store it even if its program, module or folder is not there (yet)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 class _Version(argparse.Action):
@@ -216,8 +232,11 @@ def _named(what: str) -> Callable[[Parser], None]:
     return fill
 
 
+JSON_HELP = "print JSON instead of text"
+
+
 def _json_only(p: Parser) -> None:
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 def _task_add(p: Parser) -> None:
@@ -231,14 +250,16 @@ def _task_update(p: Parser) -> None:
 
 
 def _task_list(p: Parser) -> None:
-    p.add_argument("--search")
-    p.add_argument("--sort", default="name", choices=["name", "next_run_at", "priority", "id"])
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--search", metavar="TEXT", help="only tasks whose name, tags, action or "
+                   "description contain TEXT (any case)")
+    p.add_argument("--sort", default="name", choices=["name", "next_run_at", "priority", "id"],
+                   help="order of the rows (default: name)")
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 def _task_show(p: Parser) -> None:
     p.add_argument("task")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 def _task_delete(p: Parser) -> None:
@@ -250,14 +271,15 @@ def _task_run(p: Parser) -> None:
     p.add_argument("task")
     p.add_argument("--wait", type=float, metavar="SECONDS", nargs="?", const=3600.0,
                    help="wait for the run to finish (exit 1 unless it succeeded)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 def _task_reschedule(p: Parser) -> None:
     p.add_argument("task")
     add_when_options(p)
-    for opt in ("--tz", "--start", "--end"):
-        p.add_argument(opt)
+    p.add_argument("--tz", metavar="ZONE", help="a new time zone")
+    p.add_argument("--start", metavar="ISO", help="do not fire before this time")
+    p.add_argument("--end", metavar="ISO", help="do not fire after this time")
 
 
 def _task(task: Parser) -> None:
@@ -274,16 +296,18 @@ def _task(task: Parser) -> None:
 
 
 def _run_list(p: Parser) -> None:
-    p.add_argument("--task")
-    p.add_argument("--status", type=status_arg)
-    p.add_argument("--limit", type=int_arg("limit", 1), default=50)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--task", metavar="TASK", help="only this task's runs")
+    p.add_argument("--status", type=status_arg, help="only runs with this status (succeeded, "
+                   "failed, timed_out, running, …)")
+    p.add_argument("--limit", metavar="N", type=int_arg("limit", 1), default=50,
+                   help="at most N runs (default 50)")
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 def _run_show(p: Parser) -> None:
     p.add_argument("run", type=int_arg("run", 1))
     p.add_argument("--log", action="store_true", help="include the output")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 def _run_cancel(p: Parser) -> None:
@@ -299,9 +323,11 @@ def _run(runs: Parser) -> None:
 
 def _audit(p: Parser) -> None:
     p.add_argument("--verify", action="store_true", help="check the hash chain")
-    p.add_argument("--limit", type=int_arg("limit", 1), default=50)
-    p.add_argument("--search")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", metavar="N", type=int_arg("limit", 1), default=50,
+                   help="at most N events (default 50)")
+    p.add_argument("--search", metavar="TEXT",
+                   help="only events whose action or target contains TEXT (any case)")
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 def _secret(sec: Parser) -> None:
@@ -312,7 +338,8 @@ def _secret(sec: Parser) -> None:
 
 
 def _engine(p: Parser) -> None:
-    p.add_argument("--workers", type=int_arg("workers"), default=None)
+    p.add_argument("--workers", metavar="N", type=int_arg("workers"), default=None,
+                   help="runs at once (default 8, or $TICKWORK_WORKERS)")
     p.add_argument("--store", metavar="URL", type=store_url, default=argparse.SUPPRESS,
                    help="a shared PostgreSQL store (as the top-level --store)")
     p.add_argument("--grace", type=float, default=10.0,
@@ -334,9 +361,10 @@ def _worker(p: Parser) -> None:
 
 
 def _simulate(p: Parser) -> None:
-    p.add_argument("--from", dest="from_", metavar="ISO8601")
-    p.add_argument("--hours", type=hours_arg, default=24.0)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--from", dest="from_", metavar="ISO8601", help="start here (default: now)")
+    p.add_argument("--hours", metavar="H", type=hours_arg, default=24.0,
+                   help="how far ahead (default 24)")
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 def build_parser() -> Parser:

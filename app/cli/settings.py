@@ -37,7 +37,7 @@ def _settings_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--shared-store", metavar="URL|off",
                    help="use this PostgreSQL store from now on in this home (off: this "
                         "machine's SQLite file); --store and $TICKWORK_STORE still win")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
 def _switch(value: str | None, name: str) -> bool | None:

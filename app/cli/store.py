@@ -37,7 +37,8 @@ def writes(args: argparse.Namespace) -> bool:
 
 def add_store_commands(sub: Any) -> None:
     """Add `check`, `backup` and `restore` to the top-level subparsers (`parser.Commands`)."""
-    sub.add_command("check", lambda p: p.add_argument("--json", action="store_true"),
+    sub.add_command("check", lambda p: p.add_argument("--json", action="store_true",
+                                                   help="print JSON instead of text"),
                     help="check the store file's integrity (read-only)")
     sub.add_command("backup", lambda p: p.add_argument(
         "file", nargs="?", help="where to write it (default: a new file in backups/ under "

@@ -34,3 +34,23 @@ def test_every_help_page_is_the_whole_grammars(monkeypatch: pytest.MonkeyPatch) 
         proc = tickwork.run([*path, "--help"], env=os.environ, timeout=60)
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout == text, path
+
+
+def test_every_option_says_what_it_does() -> None:
+    """`task add --help` listed --priority, --retries, --timeout, --overlap, --group, … bare:
+    every option of every command (positionals name themselves) now has its line."""
+    bare: list[str] = []
+
+    def walk(parser: argparse.ArgumentParser, path: list[str]) -> None:
+        for action in parser._actions:
+            if isinstance(action, Commands):
+                for name in action.choices:
+                    walk(action.fill(name), [*path, name])
+            elif action.option_strings and not action.help:
+                bare.append(f"{' '.join(path)} {action.option_strings[-1]}")
+
+    walk(build_parser(), ["tickwork"])
+    assert bare == []
+    page = tickwork.run(["task", "add", "--help"], env={**os.environ, "COLUMNS": "100"},
+                        timeout=60).stdout
+    assert "--priority N          of runs due together, higher starts first" in page
