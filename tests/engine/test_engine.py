@@ -109,6 +109,10 @@ def test_fallback_runs_after_the_last_attempt_fails(engine: Any, service: Any,
     assert marker.read_text() == "fallback\n"
     main = service.get_run(failed.id)
     assert main.status == "failed" and "RuntimeError: boom" in (main.error or "")
+    stderr = "".join(text for _seq, stream, text in service.run_output(failed.id)
+                     if stream == "stderr")  # the action's traceback, not Tickwork's frames
+    assert stderr.startswith("Traceback (most recent call last):\n  File ")
+    assert "tests/support/actions.py" in stderr and "pyworkers" not in stderr
 
 
 def test_timeout_kills_the_whole_process_group(engine: Any, service: Any,

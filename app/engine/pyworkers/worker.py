@@ -188,8 +188,9 @@ class Link:
                 result = func(**kwargs)
                 if result is not None:
                     end["result"] = _repr(result)
-            except BaseException as exc:
-                end["traceback"] = traceback.format_exc()
+            except BaseException as exc:  # its traceback from the action's own frames on
+                end["traceback"] = "".join(traceback.format_exception(
+                    type(exc), exc, exc.__traceback__.tb_next if exc.__traceback__ else None))
                 end["error"] = f"{type(exc).__name__}: {exc}"
         cpu = cpu_seconds()
         if end:
