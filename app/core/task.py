@@ -112,6 +112,9 @@ class Action:
         if kind == "python":
             fields.only_keys(obj, {"kind", "target", "kwargs", "cwd"}, "action")
             target = obj.get("target")
+            if target is None or target == "":
+                raise ValidationError("python", "no function given: type module:function, "
+                                      "e.g. reports.daily:pull")
             if not isinstance(target, str) or not _TARGET.match(target):
                 raise ValidationError("python", f"must look like module:function, got {target!r}")
             kwargs = obj.get("kwargs", {})

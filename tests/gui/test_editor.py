@@ -262,6 +262,8 @@ def test_a_missing_module_or_function_is_named_inline(gui: Gui, qtbot: Any) -> N
     _go(editor, qtbot, "Action")
     qtbot.mouseClick(editor.action.is_python, Qt.MouseButton.LeftButton,
                      pos=editor.action.is_python.rect().bottomLeft() + QPoint(8, -4))
+    label = editor.action.errors["python"][0]  # empty: said in words (it was "got ''")
+    gui.wait_until(lambda: label.text().startswith("⚠ no function given: type module:function"))
     qtbot.keyClicks(editor.action.target, "nosuchmod_tw:run")
     _manual(editor, qtbot)
     assert "no module named 'nosuchmod_tw'" in _save_and_fail(gui, qtbot, editor, "Action",
