@@ -1,5 +1,6 @@
 """The dependency graph: its layered layout, and the view by point and click (drag to add a
-dependency, a cycle refused and named, the closure filter, double-click to edit)."""
+dependency, a cycle refused and named, click an arrow and Del or right-click to remove one,
+the closure filter, double-click to edit)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ import pytest
 
 from app.gui.graph.layout import layout
 from app.gui.qt import QPoint, QPointF, Qt
-from tests.gui.conftest import Gui, closed, command_task
+from tests.gui.conftest import (
+    SCREENSHOTS,
+    Answer,
+    Gui,
+    answer_question,
+    closed,
+    command_task,
+)
 
 
 def random_dag(n: int, seed: int = 3, layers: int = 15) -> set[tuple[int, int]]:
@@ -126,6 +134,147 @@ def test_drag_adds_a_dependency_and_a_cycle_is_refused(gui: Gui) -> None:
     gui.qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton,
                          pos=node_centre(view, ids["Audit"]))
     gui.wait_until(lambda: not view.banner.isVisible())
+
+
+def edge_point(view: Any, upstream: int, downstream: int) -> QPoint:
+    """Where the arrow from `upstream` to `downstream` is drawn, in the canvas's pixels: the
+    middle of its route, mapped from the layout to the view."""
+    route = view.canvas.route(upstream, downstream)
+    return view.canvas.to_view(route.pointAtPercent(0.5)).toPoint()
+
+
+def right_click(gui: Gui, widget: Any, pos: QPoint) -> None:
+    """A right click as a mouse makes it: the button pressed and released, and the context
+    menu event the platform sends with it (QTest's clicks do not make that one)."""
+    from app.gui.qt import QApplication, QContextMenuEvent
+
+    gui.qtbot.mousePress(widget, Qt.MouseButton.RightButton, pos=pos)
+    QApplication.sendEvent(widget, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos,
+                                                     widget.mapToGlobal(pos)))
+    gui.qtbot.mouseRelease(widget, Qt.MouseButton.RightButton, pos=pos)
+
+
+def _shown_edges(view: Any) -> set[tuple[int, int]]:
+    return {(e.upstream, e.downstream) for e in view.canvas.edges}
+
+
+def click_arrow(gui: Gui, view: Any, upstream: int, downstream: int) -> None:
+    """Click the arrow from `upstream` to `downstream`: it is then what is selected."""
+    gui.qtbot.mouseClick(view.canvas, Qt.MouseButton.LeftButton,
+                         pos=edge_point(view, upstream, downstream))
+    assert view.canvas.selected_edge == (upstream, downstream)
+
+
+def press_and_answer(gui: Gui, view: Any, button: str,
+                     key: Qt.Key = Qt.Key.Key_Delete) -> Answer:
+    """Press `key` on the graph and answer the question it asks with `button`."""
+    answer = answer_question(gui.qtbot, button)
+    gui.qtbot.keyClick(view.canvas, key)
+    gui.wait_until(lambda: answer.done)
+    return answer
+
+
+def test_click_an_arrow_then_delete_asks_naming_both_tasks_and_removes_it(gui: Gui) -> None:
+    ids = _pipeline(gui)
+    view = _show_graph(gui)
+    canvas = view.canvas
+    edge = (ids["Transform"], ids["Load"])
+    click_arrow(gui, view, *edge)
+    assert canvas.selected == -1  # no task is selected: Del is not "delete task"
+    assert not gui.window.task_ops.delete.isEnabled()
+    gui.settle()
+    shot = canvas.grab()
+    shot.save(str(SCREENSHOTS / "graph-edge-selected.png"))
+    highlight = canvas.palette().color(canvas.palette().ColorRole.Highlight)
+    assert shot.toImage().pixelColor(edge_point(view, *edge)) == highlight
+    # resting the pointer on it: Qt's tooltip event there names both tasks and what to do
+    from app.gui.qt import QApplication, QEvent, QHelpEvent, QToolTip
+
+    at = edge_point(view, *edge)
+    QApplication.sendEvent(canvas, QHelpEvent(QEvent.Type.ToolTip, at, canvas.mapToGlobal(at)))
+    assert "<b>Load</b> waits for <b>Transform</b>" in QToolTip.text()
+    assert "Del or right-click to remove" in QToolTip.text()
+    QToolTip.hideText()
+    audit_before = len(gui.service.audit_events(limit=1000))
+
+    answer = press_and_answer(gui, view, "Cancel")
+    assert "“Load”" in answer.text and "“Transform”" in answer.text
+    gui.settle()
+    assert gui.service.get_task("Load").spec.depends_on == ("Transform",)
+    assert len(gui.service.audit_events(limit=1000)) == audit_before
+
+    press_and_answer(gui, view, "Remove dependency")
+    gui.wait_until(lambda: gui.service.get_task("Load").spec.depends_on == ())
+    gui.wait_until(lambda: _shown_edges(view) == {(ids["Fetch"], ids["Transform"])})
+    assert canvas.selected_edge is None
+    events = gui.service.audit_events(search="task.update")
+    assert events and events[0]["target"] == "Load"
+    assert gui.service.get_task("Fetch").id == ids["Fetch"]  # no task was deleted
+    assert len(gui.service.list_tasks()) == 4
+
+
+def test_right_click_an_arrow_offers_to_remove_it(gui: Gui) -> None:
+    from app.gui.qt import QApplication
+
+    ids = _pipeline(gui)
+    view = _show_graph(gui)
+    canvas = view.canvas
+    edge = (ids["Fetch"], ids["Transform"])
+    right_click(gui, canvas, edge_point(view, *edge))
+    gui.wait_until(lambda: QApplication.activePopupWidget() is not None)
+    assert canvas.selected_edge == edge
+    menu = QApplication.activePopupWidget()
+    remove = next(a for a in menu.actions() if a.text().startswith("Remove dependency"))
+    answer = answer_question(gui.qtbot, "Remove dependency")
+    gui.qtbot.mouseClick(menu, Qt.MouseButton.LeftButton,
+                         pos=menu.actionGeometry(remove).center())
+    gui.wait_until(lambda: answer.done)
+    assert "“Transform”" in answer.text and "“Fetch”" in answer.text
+    gui.wait_until(lambda: gui.service.get_task("Transform").spec.depends_on == ())
+    gui.wait_until(lambda: _shown_edges(view) == {(ids["Transform"], ids["Load"])})
+
+
+def test_removing_an_arrow_another_door_changed_meanwhile_says_so(gui: Gui) -> None:
+    ids = _pipeline(gui)
+    view = _show_graph(gui)
+    click_arrow(gui, view, ids["Transform"], ids["Load"])
+    # while the question is open, the dependency goes another way (the editor, the CLI)
+    gui.service.update_task("Load", {"depends_on": [], "description": "changed"})
+    press_and_answer(gui, view, "Remove dependency")
+    gui.wait_until(lambda: view.banner.isVisible())
+    assert "“Load” no longer waits for “Transform”" in view.banner.text()
+    assert gui.service.get_task("Load").spec.description == "changed"
+    gui.wait_until(lambda: _shown_edges(view) == {(ids["Fetch"], ids["Transform"])})
+
+    # a task deleted meanwhile: said the same way, nothing else changes
+    click_arrow(gui, view, ids["Fetch"], ids["Transform"])
+    gui.wait_until(lambda: not view.banner.isVisible())
+    gui.service.delete_task("Transform", force=True)
+    press_and_answer(gui, view, "Remove dependency")
+    gui.wait_until(lambda: "“Transform” no longer waits for “Fetch”" in view.banner.text())
+    assert [t.name for t in gui.service.list_tasks()] == ["Audit", "Fetch", "Load"]
+
+
+def test_removing_a_runs_after_arrow_keeps_the_last_one_it_is_scheduled_by(gui: Gui) -> None:
+    s = gui.service
+    ids = {name: s.create_task(command_task(name)).id for name in ("Fetch", "Mirror")}
+    ids["Report"] = s.create_task(command_task(
+        "Report", schedule={"kind": "after", "tasks": ["Fetch", "Mirror"]})).id
+    view = _show_graph(gui)
+    click_arrow(gui, view, ids["Mirror"], ids["Report"])
+    answer = press_and_answer(gui, view, "Remove dependency")
+    assert "“Report” will no longer run after “Mirror”" in answer.text
+    gui.wait_until(lambda: s.get_task("Report").spec.schedule.after == ("Fetch",))
+    gui.wait_until(lambda: _shown_edges(view) == {(ids["Fetch"], ids["Report"])})
+
+    # the last one is the task's whole schedule: refused, said, nothing changed
+    click_arrow(gui, view, ids["Fetch"], ids["Report"])
+    press_and_answer(gui, view, "Remove dependency", Qt.Key.Key_Backspace)
+    gui.wait_until(lambda: view.banner.isVisible())
+    assert "“Report” runs only after “Fetch”" in view.banner.text()
+    assert s.get_task("Report").spec.schedule.after == ("Fetch",)
+    gui.settle()
+    assert _shown_edges(view) == {(ids["Fetch"], ids["Report"])}
 
 
 def test_closure_filter_and_double_click_opens_the_editor(gui: Gui) -> None:

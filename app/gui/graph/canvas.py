@@ -7,13 +7,17 @@ smooth with 10,000 tasks. Hit tests use a coarse grid over the layout.
 
 Mouse: the wheel zooms about the pointer, dragging the background pans, dragging from one
 task to another asks to make the second wait for the first (a line follows the pointer and
-the target is outlined), a click selects, a double-click opens the editor.
+the target is outlined), a click selects a task or an arrow, a double-click opens the editor.
+Keys: Del (or Backspace) asks to remove the selected arrow, Escape deselects it; while an
+arrow is selected the window's Del (delete task) is not the one that answers.
 
 Signals:
     edge_requested(int, int): a drag ended on another task (upstream id, downstream id).
     open_requested(int): a task was double-clicked.
-    selection_changed(int): the selected task (-1: none).
+    selection_changed(int): the selected task (-1: none, or an arrow is selected).
     context_requested(int, QPoint): right click on a task (-1: background), global position.
+    edge_context_requested(int, int, QPoint): right click on an arrow (upstream, downstream).
+    edge_remove_requested(int, int): Del on the selected arrow (upstream, downstream).
 """
 
 from __future__ import annotations
@@ -23,18 +27,20 @@ from app.gui.graph.layout import Layout
 from app.gui.graph.paint import (
     EdgeTiles,
     Labels,
-    arrow,
     blend,
+    edge_tooltip,
     paint_badges,
+    paint_drag,
     paint_labels,
     tooltip,
 )
+from app.gui.graph.scene import EdgeRoutes, Key, NodeGrid
 from app.gui.qt import (
     QApplication,
-    QColor,
     QContextMenuEvent,
     QEvent,
     QHelpEvent,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPainterPath,
@@ -43,7 +49,6 @@ from app.gui.qt import (
     QPen,
     QPoint,
     QPointF,
-    QPolygonF,
     QRectF,
     QResizeEvent,
     Qt,
@@ -56,9 +61,10 @@ from app.gui.qt import (
 )
 from app.gui.widgets import display
 
-CELL = 400.0  # hit-test grid, in scene units
 LABEL_PX = 14.0  # node label size in scene units
 MIN_SCALE, MAX_SCALE = 0.01, 4.0
+REACH_PX = 6.0  # how near an arrow a click must be to select it, in pixels
+REMOVE_KEYS = (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
 NEVER = "never"
 
 
@@ -67,6 +73,8 @@ class GraphCanvas(QWidget):
     open_requested = Signal(int)
     selection_changed = Signal(int)
     context_requested = Signal(int, QPoint)
+    edge_context_requested = Signal(int, int, QPoint)
+    edge_remove_requested = Signal(int, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -82,10 +90,11 @@ class GraphCanvas(QWidget):
         self.offset = QPointF(0, 0)
         self.fitted = True  # showing the whole graph: re-fit when the widget is resized
         self.selected = -1
+        self.selected_edge: Key | None = None
         self._width = self._height = 0.0
-        self._grid: dict[tuple[int, int], list[int]] = {}
+        self._grid = NodeGrid()
         self._edges = EdgeTiles()
-        self._routes: dict[tuple[int, int], QPainterPath] = {}
+        self.routes = EdgeRoutes()
         self._groups: dict[str, list[QRectF]] = {}
         self._press: QPointF | None = None
         self._press_node = -1
@@ -104,18 +113,16 @@ class GraphCanvas(QWidget):
         self.rects = {n: QRectF(x, y, w, h) for n, (x, y) in laid.positions.items()}
         self.edges = edges
         self._width, self._height = laid.width, laid.height
-        self._grid = {}
-        for node, r in self.rects.items():
-            for cx in range(int(r.left() // CELL), int(r.right() // CELL) + 1):
-                for cy in range(int(r.top() // CELL), int(r.bottom() // CELL) + 1):
-                    self._grid.setdefault((cx, cy), []).append(node)
+        self._grid = NodeGrid(self.rects)
         self._edges = EdgeTiles()
-        kinds = {(e.upstream, e.downstream): e.kind for e in edges}
-        self._routes = {key: self._edges.add(points, kinds.get(key) == "trigger")
-                        for key, points in laid.routes.items()}
+        self.routes.triggers = {(e.upstream, e.downstream) for e in edges if e.kind == "trigger"}
+        self.routes.paths = {key: self._edges.add(points, key in self.routes.triggers)
+                             for key, points in laid.routes.items()}
         self.labels.forget()
         if self.selected not in self.rects:
             self._select(-1)
+        if self.selected_edge not in self.routes.paths:
+            self.selected_edge = None
         self.restatus()
         if not keep_view:
             self.fit()
@@ -134,11 +141,15 @@ class GraphCanvas(QWidget):
 
     def node_at(self, pos: QPointF) -> int:
         """The task under a widget position (-1: none)."""
-        scene = self.to_scene(pos)
-        for node in self._grid.get((int(scene.x() // CELL), int(scene.y() // CELL)), ()):
-            if self.rects[node].contains(scene):
-                return node
-        return -1
+        return self._grid.at(self.to_scene(pos))
+
+    def edge_at(self, pos: QPointF) -> Key | None:
+        """The arrow under a widget position, within a few pixels (None: none)."""
+        return self.routes.at(self.to_scene(pos), REACH_PX / self.scale)
+
+    def route(self, upstream: int, downstream: int) -> QPainterPath:
+        """The curve an arrow is drawn along, in scene units (`to_view` maps it)."""
+        return self.routes.paths[(upstream, downstream)]
 
     def to_scene(self, pos: QPointF) -> QPointF:
         return QPointF((pos.x() - self.offset.x()) / self.scale,
@@ -187,9 +198,18 @@ class GraphCanvas(QWidget):
         self.update()
 
     def _select(self, node: int) -> None:
+        if node >= 0:
+            self.selected_edge = None
         if node != self.selected:
             self.selected = node
             self.selection_changed.emit(node)
+            self.update()
+
+    def select_edge(self, edge: Key | None) -> None:
+        """Select one arrow (None: none); a task and an arrow are never selected together."""
+        if edge != self.selected_edge or self.selected >= 0:
+            self.selected, self.selected_edge = -1, edge
+            self.selection_changed.emit(-1)
             self.update()
 
     # -- painting --------------------------------------------------------------------------
@@ -210,8 +230,9 @@ class GraphCanvas(QWidget):
                                   self.offset.y()))
         area = self._scene_area()
         self._edges.paint(p, area, blend(base, text, 0.55), self.scale >= 0.35)
-        if self.selected in self.rects:
-            self._paint_selected_edges(p, pal.color(QPalette.ColorRole.Highlight))
+        self.routes.paint_highlighted(p, pal.color(QPalette.ColorRole.Highlight),
+                                      self.selected if self.selected in self.rects else -1,
+                                      self.selected_edge)
         for key, rects in self._groups.items():
             colour = display.status_colour("scheduled" if key == NEVER else key, dark)
             border = QPen(colour, 2.0)
@@ -232,7 +253,8 @@ class GraphCanvas(QWidget):
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(self.rects[self.selected].adjusted(-3, -3, 3, 3))
         if self._drag_from >= 0:
-            self._paint_drag(p, pal.color(QPalette.ColorRole.Highlight))
+            paint_drag(p, pal.color(QPalette.ColorRole.Highlight), self.rects[self._drag_from],
+                       self.to_scene(self._pointer), self.rects.get(self._drag_to))
         p.end()
 
     def _scene_area(self) -> QRectF:
@@ -241,45 +263,7 @@ class GraphCanvas(QWidget):
                       self.to_scene(QPointF(self.width(), self.height())))
 
     def _visible(self) -> list[int]:
-        area = self._scene_area()
-        cells = ((area.width() // CELL) + 2) * ((area.height() // CELL) + 2)
-        if cells > 4 * len(self._grid):
-            return [n for n, r in self.rects.items() if area.intersects(r)]
-        seen: set[int] = set()
-        out: list[int] = []
-        for cx in range(int(area.left() // CELL), int(area.right() // CELL) + 1):
-            for cy in range(int(area.top() // CELL), int(area.bottom() // CELL) + 1):
-                for n in self._grid.get((cx, cy), ()):
-                    if n not in seen and area.intersects(self.rects[n]):
-                        seen.add(n)
-                        out.append(n)
-        return out
-
-    def _paint_selected_edges(self, p: QPainter, colour: QColor) -> None:
-        pen = QPen(colour, 2.6)
-        pen.setCosmetic(True)
-        p.setPen(pen)
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        for (up, down), path in self._routes.items():
-            if self.selected in (up, down):
-                p.drawPath(path)
-
-    def _paint_drag(self, p: QPainter, colour: QColor) -> None:
-        start = self.rects[self._drag_from]
-        pen = QPen(colour, 2.0, Qt.PenStyle.DashLine)
-        pen.setCosmetic(True)
-        p.setPen(pen)
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        end = self.to_scene(self._pointer)
-        if self._drag_to >= 0:
-            target = self.rects[self._drag_to]
-            end = QPointF(target.left(), target.center().y())
-            p.drawRect(target.adjusted(-4, -4, 4, 4))
-        a = QPointF(start.right(), start.center().y())
-        p.drawLine(a, end)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(colour)
-        p.drawPolygon(QPolygonF(arrow(end.x(), end.y(), a)))
+        return self._grid.within(self._scene_area())
 
     # -- mouse -----------------------------------------------------------------------------
 
@@ -329,7 +313,11 @@ class GraphCanvas(QWidget):
         if was_drag and self._drag_to >= 0:
             self.edge_requested.emit(self._drag_from, self._drag_to)
         elif not was_drag and self._press is not None and not self._moved(pos):
-            self._select(self.node_at(pos))
+            node = self.node_at(pos)
+            if node >= 0:
+                self._select(node)
+            else:
+                self.select_edge(self.edge_at(pos))
         self._press = None
         self._panning = False
         self._drag_from = self._drag_to = -1
@@ -355,16 +343,42 @@ class GraphCanvas(QWidget):
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         node = self.node_at(QPointF(event.pos()))
+        edge = self.edge_at(QPointF(event.pos())) if node < 0 else None
+        if edge is not None:
+            self.select_edge(edge)
+            self.edge_context_requested.emit(*edge, event.globalPos())
+            return
         if node >= 0:
             self._select(node)
         self.context_requested.emit(node, event.globalPos())
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.selected_edge is not None and event.key() in REMOVE_KEYS:
+            self.edge_remove_requested.emit(*self.selected_edge)
+        elif self.selected_edge is not None and event.key() == Qt.Key.Key_Escape:
+            self.select_edge(None)
+        else:
+            super().keyPressEvent(event)
+
     def event(self, event: QEvent) -> bool:
+        if (isinstance(event, QKeyEvent) and event.type() == QEvent.Type.ShortcutOverride
+                and self.selected_edge is not None and event.key() in REMOVE_KEYS):
+            event.accept()  # Del is ours (remove the arrow), not the window's "delete task"
+            return True
         if isinstance(event, QHelpEvent) and event.type() == QEvent.Type.ToolTip:
-            node = self.data.nodes.get(self.node_at(QPointF(event.pos()))) if self.data else None
-            if node is None:
-                QToolTip.hideText()
-            else:
-                QToolTip.showText(event.globalPos(), tooltip(node), self)
+            self._tooltip(event)
             return True
         return super().event(event)
+
+    def _tooltip(self, event: QHelpEvent) -> None:
+        pos = QPointF(event.pos())
+        nodes = self.data.nodes if self.data else {}
+        node = nodes.get(self.node_at(pos))
+        edge = self.edge_at(pos) if node is None else None
+        if node is not None:
+            QToolTip.showText(event.globalPos(), tooltip(node), self)
+        elif edge is not None and edge[0] in nodes and edge[1] in nodes:
+            QToolTip.showText(event.globalPos(), edge_tooltip(
+                nodes[edge[0]], nodes[edge[1]], edge in self.routes.triggers), self)
+        else:
+            QToolTip.hideText()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.core import dag
+from app.core.errors import NotFoundError, TickworkError, ValidationError
 from app.core.task import ACTIVE_STATUSES
 from app.gui.graph.layout import Layout, layout
 from app.service import Service
@@ -135,3 +136,38 @@ def add_dependency(service: Service, upstream: int, downstream: int) -> str:
         return f"“{down.name}” already depends on “{up.name}”."
     service.update_task(down.id, {"depends_on": [*down.spec.depends_on, up.name]})
     return f"“{down.name}” now waits for “{up.name}”."
+
+
+class DependencyGone(TickworkError):
+    """The arrow a person chose to remove is not in the store any more: its task was
+    changed, renamed or deleted meanwhile (by the editor, the CLI, another window)."""
+
+
+def remove_dependency(service: Service, upstream: int, downstream: int,
+                      names: tuple[str, str]) -> str:
+    """Make `downstream` no longer wait for (or run after) `upstream`, through the service
+    like the editor (validated, audited, seen by the engine). `names` are the two tasks' names
+    as the graph showed them, for saying so when the store no longer has that arrow.
+
+    Returns what happened in words; raises DependencyGone, or ValidationError when the arrow
+    is all the downstream's schedule (nothing changed either way)."""
+    gone = DependencyGone(f"“{names[1]}” no longer waits for “{names[0]}”: it was changed or "
+                          "deleted meanwhile. The graph now shows the tasks as they are.")
+    try:
+        up = service.get_task(upstream)
+        down = service.get_task(downstream)
+    except NotFoundError:
+        raise gone from None
+    spec = down.spec
+    if up.name in spec.depends_on:
+        service.update_task(down.id, {"depends_on": [n for n in spec.depends_on
+                                                     if n != up.name]})
+        return f"“{down.name}” no longer waits for “{up.name}”."
+    if up.name not in spec.schedule.after:
+        raise gone
+    if spec.schedule.after == (up.name,):
+        raise ValidationError("after", f"“{down.name}” runs only after “{up.name}”; give it "
+                              "another schedule in the editor first")
+    service.update_task(down.id, {"schedule": {
+        "kind": "after", "tasks": [n for n in spec.schedule.after if n != up.name]}})
+    return f"“{down.name}” no longer runs after “{up.name}”."

@@ -149,6 +149,25 @@ def paint_badges(p: QPainter, labels: Labels, nodes: dict[int, Node],
         p.drawText(badge, Qt.AlignmentFlag.AlignCenter, glyph)
 
 
+def paint_drag(p: QPainter, colour: QColor, start: QRectF, pointer: QPointF,
+               target: QRectF | None) -> None:
+    """The line a drag from `start` to make a dependency draws: to the pointer, or to the
+    outlined `target` task."""
+    pen = QPen(colour, 2.0, Qt.PenStyle.DashLine)
+    pen.setCosmetic(True)
+    p.setPen(pen)
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    end = pointer
+    if target is not None:
+        end = QPointF(target.left(), target.center().y())
+        p.drawRect(target.adjusted(-4, -4, 4, 4))
+    a = QPointF(start.right(), start.center().y())
+    p.drawLine(a, end)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(colour)
+    p.drawPolygon(QPolygonF(arrow(end.x(), end.y(), a)))
+
+
 def status_line(node: Node) -> str:
     if not node.enabled:
         return "paused"
@@ -170,6 +189,12 @@ def tooltip(node: Node) -> str:
     lines.append("<i>Double-click to edit; drag to another task to make it wait for this "
                  "one.</i>")
     return "<br>".join(lines)
+
+
+def edge_tooltip(upstream: Node, downstream: Node, trigger: bool) -> str:
+    how = "runs after" if trigger else "waits for"
+    return (f"<b>{escape(downstream.name)}</b> {how} <b>{escape(upstream.name)}</b><br>"
+            "<i>Click to select; Del or right-click to remove.</i>")
 
 
 def escape(text: str) -> str:

@@ -7,7 +7,10 @@ A view that is hidden only notes that it is stale and re-reads when shown.
 
 Adding a dependency: drag from one task to another. The second then waits for the first,
 through the service like any edit (validated, audited); a cycle is refused by the service,
-named in the banner, and nothing changes.
+named in the banner, and nothing changes. Removing one: click its arrow (it highlights) and
+press Del, or right-click it; the question names both tasks, as deleting a task asks, and the
+change goes through the service like the editor's. A refusal (the arrow changed meanwhile)
+shows in the banner, as a refused edge does, and the graph is read again.
 
 Signals:
     open_task_requested(int): edit this task.
@@ -22,7 +25,14 @@ from app.core.task import Task
 from app.engine.events import RunChanged
 from app.gui.background import Background, describe_error
 from app.gui.graph.canvas import GraphCanvas
-from app.gui.graph.data import Edge, Filter, GraphData, add_dependency, read_graph
+from app.gui.graph.data import (
+    Edge,
+    Filter,
+    GraphData,
+    add_dependency,
+    read_graph,
+    remove_dependency,
+)
 from app.gui.graph.layout import Layout
 from app.gui.qt import (
     QCheckBox,
@@ -44,14 +54,15 @@ from app.gui.session import Session
 from app.gui.widgets import display
 from app.gui.widgets.error_label import ErrorLabel
 from app.gui.widgets.paging import Throttle
+from app.gui.widgets.question import Confirm, ask
 from app.gui.widgets.task_field import TaskNameField
 from app.service import Service
 
 SCOPE_LABELS = (("all", "Whole graph"), ("both", "Upstream and downstream of"),
                 ("upstream", "Upstream of"), ("downstream", "Downstream of"))
 HINT = ("Solid arrow: waits for · dashed: runs after · drag from one task to another to make "
-        "the second wait for the first · double-click a task to edit it · wheel to zoom, drag "
-        "the background to pan")
+        "the second wait for the first · click an arrow and press Del to remove it · "
+        "double-click a task to edit it · wheel to zoom, drag the background to pan")
 
 
 class GraphView(QWidget):
@@ -72,6 +83,7 @@ class GraphView(QWidget):
         self._again = False
         self._shown_filter = Filter()
         self._ids_by_name: dict[str, int] = {}
+        self.confirm: Confirm = ask(self)
 
         self.scope = QComboBox()
         self.scope.setObjectName("GraphScope")
@@ -133,6 +145,8 @@ class GraphView(QWidget):
         self.canvas.open_requested.connect(self.open_task_requested)
         self.canvas.context_requested.connect(self._on_canvas_context_requested)
         self.canvas.selection_changed.connect(self._on_canvas_selection_changed)
+        self.canvas.edge_remove_requested.connect(self.ask_remove_dependency)
+        self.canvas.edge_context_requested.connect(self._on_canvas_edge_context_requested)
 
     def picked_tasks(self) -> list[tuple[int, Task | None]]:
         """The selected node's task, for the task actions."""
@@ -312,6 +326,54 @@ class GraphView(QWidget):
 
         self.background.run(lambda: add_dependency(service, upstream, downstream), done, failed,
                             owner=self)
+
+    # -- removing one --------------------------------------------------------------------
+
+    def _names(self, upstream: int, downstream: int) -> tuple[str, str]:
+        nodes = self.data.nodes if self.data else {}
+        up, down = (nodes[n].name if n in nodes else str(n) for n in (upstream, downstream))
+        return up, down
+
+    def ask_remove_dependency(self, upstream: int, downstream: int) -> None:
+        """Ask, naming both tasks; then remove the arrow through the service."""
+        up, down = self._names(upstream, downstream)
+        if (upstream, downstream) in self.canvas.routes.triggers:
+            what, then = "runs after", f"“{down}” will no longer run after “{up}”."
+        else:
+            what, then = "waits for", f"“{down}” will no longer wait for “{up}” to succeed."
+        text = f"Remove the dependency “{down}” {what} “{up}”?\n\n{then}"
+        if self.confirm("Remove dependency", text, "Remove dependency"):
+            self.remove_dependency(upstream, downstream)
+
+    def remove_dependency(self, upstream: int, downstream: int) -> None:
+        service = self.service
+        names = self._names(upstream, downstream)
+        self.banner.clear_error()
+
+        def done(text: str) -> None:
+            self.canvas.select_edge(None)
+            self.message.emit(text)
+            self._reload_soon.poke()
+
+        def failed(error: BaseException) -> None:
+            text = f"Not removed: {describe_error(error)}"
+            self.banner.show_error(text)
+            self.message.emit(text)
+            self._reload_soon.poke()  # show the arrows as the store has them now
+
+        self.background.run(lambda: remove_dependency(service, upstream, downstream, names),
+                            done, failed, owner=self)
+
+    def _on_canvas_edge_context_requested(self, upstream: int, downstream: int,
+                                          pos: QPoint) -> None:
+        up, down = self._names(upstream, downstream)
+        menu = QMenu(self)
+        menu.addAction(f"Remove dependency “{up}” → “{down}”…",
+                       lambda: self.ask_remove_dependency(upstream, downstream))
+        menu.addAction(f"Edit “{down}”…", lambda: self.open_task_requested.emit(downstream))
+        menu.addSeparator()
+        menu.addAction("Fit to view", self.canvas.fit)
+        menu.popup(pos)
 
     def _on_canvas_context_requested(self, node: int, pos: QPoint) -> None:
         menu = QMenu(self)

@@ -29,7 +29,6 @@ from app.gui.qt import (
     QAction,
     QFileDialog,
     QKeySequence,
-    QMessageBox,
     QObject,
     Qt,
     QWidget,
@@ -41,10 +40,10 @@ from app.gui.tasks.import_preview import CRONTAB, SYSTEMD, ImportPreview
 from app.gui.tasks.view import TasksView
 from app.gui.widgets import icons
 from app.gui.widgets.display import plural
+from app.gui.widgets.question import Confirm, ask
 from app.service import Change
 
 REREAD_LIMIT = 50  # selected tasks re-read from the store after a change
-Confirm = Callable[[str, str, str], bool]
 Picked = tuple[int, Task | None]  # a selected task's id, and the task if the view has it
 
 
@@ -52,20 +51,6 @@ class Selection(Protocol):
     """A view whose selection the task actions follow."""
 
     def picked_tasks(self) -> list[Picked]: ...
-
-
-def ask(parent: QWidget) -> Confirm:
-    """A question whose yes-button says what it does (`verb`), beside Cancel."""
-    def confirm(title: str, text: str, verb: str) -> bool:
-        box = QMessageBox(QMessageBox.Icon.Question, title, text,
-                          QMessageBox.StandardButton.NoButton, parent)
-        yes = box.addButton(verb, QMessageBox.ButtonRole.DestructiveRole)
-        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(cancel)
-        box.setEscapeButton(cancel)
-        box.exec()
-        return box.clickedButton() is yes
-    return confirm
 
 
 class TaskActions(QObject):

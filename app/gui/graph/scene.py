@@ -1,0 +1,111 @@
+"""Where things are in the laid-out graph, in scene units: a coarse grid of the task boxes
+(which task is under the pointer, which are on screen) and each arrow's route (which arrow is
+under the pointer, and the highlighted ones: a selected task's arrows, a selected arrow).
+
+An arrow's hit test strokes only the routes whose bounds are within reach of the point, and
+runs on a click or a tooltip, never on a plain mouse move, so panning costs nothing more.
+"""
+
+from __future__ import annotations
+
+import math
+
+from app.gui.graph.paint import arrow
+from app.gui.qt import (
+    QColor,
+    QPainter,
+    QPainterPath,
+    QPainterPathStroker,
+    QPen,
+    QPointF,
+    QPolygonF,
+    QRectF,
+    Qt,
+)
+
+Key = tuple[int, int]  # (upstream id, downstream id)
+SAMPLES = 48  # points along a route to measure which of two near arrows is nearer
+CELL = 400.0  # the task grid's cells, in scene units
+
+
+class NodeGrid:
+    """The task boxes bucketed by grid cell."""
+
+    def __init__(self, rects: dict[int, QRectF] | None = None) -> None:
+        self.rects = rects or {}
+        self.cells: dict[tuple[int, int], list[int]] = {}
+        for node, r in self.rects.items():
+            for cx in range(int(r.left() // CELL), int(r.right() // CELL) + 1):
+                for cy in range(int(r.top() // CELL), int(r.bottom() // CELL) + 1):
+                    self.cells.setdefault((cx, cy), []).append(node)
+
+    def at(self, scene: QPointF) -> int:
+        """The task whose box holds a point (-1: none)."""
+        for node in self.cells.get((int(scene.x() // CELL), int(scene.y() // CELL)), ()):
+            if self.rects[node].contains(scene):
+                return node
+        return -1
+
+    def within(self, area: QRectF) -> list[int]:
+        """The tasks whose boxes meet an area."""
+        cells = ((area.width() // CELL) + 2) * ((area.height() // CELL) + 2)
+        if cells > 4 * len(self.cells):
+            return [n for n, r in self.rects.items() if area.intersects(r)]
+        seen: set[int] = set()
+        out: list[int] = []
+        for cx in range(int(area.left() // CELL), int(area.right() // CELL) + 1):
+            for cy in range(int(area.top() // CELL), int(area.bottom() // CELL) + 1):
+                for n in self.cells.get((cx, cy), ()):
+                    if n not in seen and area.intersects(self.rects[n]):
+                        seen.add(n)
+                        out.append(n)
+        return out
+
+
+class EdgeRoutes:
+    """Each edge's curve, in scene units, by (upstream, downstream)."""
+
+    def __init__(self) -> None:
+        self.paths: dict[Key, QPainterPath] = {}
+        self.triggers: set[Key] = set()  # the dashed ones: "runs after", not "waits for"
+
+    def at(self, scene: QPointF, reach: float) -> Key | None:
+        """The arrow passing within `reach` (scene units) of a point, the nearest if several."""
+        stroker = QPainterPathStroker()
+        stroker.setWidth(2 * reach)
+        best: Key | None = None
+        nearest = math.inf
+        for key, path in self.paths.items():
+            if not path.controlPointRect().adjusted(-reach, -reach, reach, reach).contains(
+                    scene):
+                continue
+            if not stroker.createStroke(path).contains(scene):
+                continue
+            distance = min(math.dist((scene.x(), scene.y()), (p.x(), p.y()))
+                           for p in (path.pointAtPercent(i / SAMPLES)
+                                     for i in range(SAMPLES + 1)))
+            if distance < nearest:
+                best, nearest = key, distance
+        return best
+
+    def paint_highlighted(self, p: QPainter, colour: QColor, node: int,
+                          edge: Key | None) -> None:
+        """The arrows of the selected task, and the selected arrow bolder with its head."""
+        pen = QPen(colour, 2.6)
+        pen.setCosmetic(True)
+        p.setPen(pen)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        if node >= 0:
+            for (up, down), path in self.paths.items():
+                if node in (up, down):
+                    p.drawPath(path)
+        chosen = self.paths.get(edge) if edge is not None else None
+        if chosen is None:
+            return
+        pen.setWidthF(4.5)
+        p.setPen(pen)
+        p.drawPath(chosen)
+        end = chosen.currentPosition()
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(colour)
+        p.drawPolygon(QPolygonF(arrow(end.x(), end.y())))
