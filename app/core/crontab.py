@@ -18,30 +18,23 @@ What maps, line by line, as cron reads it:
   newline (cron's `do_command.c`, byte for byte, with its trailing newline).
 
 Cron never runs a job it missed, so imported tasks have catch-up "skip". A task's name comes
-from its command alone (the program's name and its first argument's), so the same line
-always gets the same name and importing a crontab twice is refused (the names exist); two
-lines of one file that would share a name get their schedule after it, then `#2`, `#3`.
+from the comment right above its line, else from its command (`cron_names`), the same each
+time, so importing a crontab twice is refused (the names exist).
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shlex
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Final
 
+from app.core.cron_names import command_name, comment_name, unique_names
 from app.core.errors import ValidationError
 from app.core.import_plan import ImportPlan, PlannedTask
 from app.core.schedule import Schedule, parse_timezone, system_timezone_name
 
 _ENV_LINE = re.compile(r"""\s*(?:"([^"]*)"|'([^']*)'|([^\s="']+))\s*=\s*(.*)""")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
-_REDIRECT = re.compile(r"[0-9&]?(?:>>?|<)&?")
-_CD_PREFIX = re.compile(r"cd\s+\S+\s*(?:&&|;)\s*")
-_OPERATOR = re.compile(r"\s*(?:&&|\|\||;|\|)")
 _MACROS: Final = ("@reboot", "@yearly", "@annually", "@monthly", "@weekly", "@daily",
                   "@midnight", "@hourly")
 NOT_MAPPED: Final = {
@@ -52,7 +45,6 @@ NOT_MAPPED: Final = {
     "RANDOM_DELAY": "Tickwork starts tasks on time, without a random delay",
 }
 TAG: Final = "crontab"
-MAX_NAME_PART = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +59,7 @@ class _Entry:
     env: dict[str, str]
     zone: str
     shell: str | None
+    comment: str | None  # the comment on the line right above, if it is one
 
 
 def read_crontab(text: str, source: str = "crontab") -> ImportPlan:
@@ -76,8 +69,12 @@ def read_crontab(text: str, source: str = "crontab") -> ImportPlan:
     zone = system_timezone_name()
     shell: str | None = None
     entries: list[_Entry] = []
+    above: str | None = None
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
+        comment, above = above, None
+        if line.startswith("#") and not _commented_out(line):
+            above = line
         if not line or line.startswith("#"):
             continue
         where = f"line {number}"
@@ -91,7 +88,7 @@ def read_crontab(text: str, source: str = "crontab") -> ImportPlan:
             if not command.strip():
                 raise ValidationError(where, "has a schedule but no command")
             entries.append(_Entry(number, raw, expr, command.strip(), stdin, dict(env), zone,
-                                  shell))
+                                  shell, comment))
             continue
         name, value = assignment
         if name in ("CRON_TZ", "TZ"):
@@ -110,9 +107,23 @@ def read_crontab(text: str, source: str = "crontab") -> ImportPlan:
                                   "(letters, digits and _)")
         else:
             env[name] = value
-    names = _names([(e.expr, e.command) for e in entries])
+    names = unique_names([(comment_name(e.comment) if e.comment else None)
+                          or command_name(e.command) for e in entries],
+                         [e.expr for e in entries])
     plan.tasks.extend(_planned(e, name) for e, name in zip(entries, names, strict=True))
     return plan
+
+
+def _commented_out(line: str) -> bool:
+    """A comment that is a job or a variable taken out of service, which names nothing."""
+    text = line.lstrip("#").strip()
+    if env_line(text) is not None:
+        return True
+    try:
+        _split_entry(text.lstrip("-"), "")
+    except ValidationError:
+        return False
+    return True
 
 
 def env_line(line: str) -> tuple[str, str] | None:
@@ -237,49 +248,3 @@ def _planned(entry: _Entry, name: str) -> PlannedTask:
 def _shortened(line: str, limit: int = 500) -> str:
     line = line.strip()
     return line if len(line) <= limit else line[:limit - 1] + "…"
-
-
-def command_name(command: str) -> str:
-    """A task name from a command: its program's name and its first argument's (`rsync-notes`
-    for `rsync -a ~/notes /mnt/backup`), from the first command of a list (after a leading
-    `cd DIR &&`), skipping variable assignments, options and redirections."""
-    text = _CD_PREFIX.sub("", command.strip(), count=1)
-    text = _OPERATOR.split(text, maxsplit=1)[0]
-    try:
-        words = shlex.split(text)
-    except ValueError:
-        words = text.split()
-    while words and _ASSIGNMENT.match(words[0]):
-        words = words[1:]
-    parts: list[str] = []
-    redirect = False
-    for word in words:
-        target, redirect = redirect, _REDIRECT.fullmatch(word) is not None
-        if target or redirect or _REDIRECT.match(word) or (parts and word.startswith("-")):
-            continue  # a redirection's file is not what the command is about
-        if _base(word):
-            parts.append(_base(word))
-        if len(parts) == 2:
-            break
-    return "-".join(parts) or "crontab"
-
-
-def _base(word: str) -> str:
-    base = os.path.basename(word.rstrip("/")) or word
-    clean = "".join(c for c in base if c.isprintable() and c not in ",;|&<>()`$'\"")
-    return clean[:MAX_NAME_PART].strip()
-
-
-def _names(entries: list[tuple[str, str]]) -> list[str]:
-    """A name per entry (schedule, command), unique within the file: a name two entries
-    share gets the schedule after it, and one still shared `#2`, `#3`."""
-    bases = [command_name(command) for _, command in entries]
-    counts = Counter(bases)
-    names = [base if counts[base] == 1 else f"{base} ({expr.replace(',', ' ')})"
-             for base, (expr, _) in zip(bases, entries, strict=True)]
-    seen: dict[str, int] = {}
-    out: list[str] = []
-    for name in names:
-        seen[name] = seen.get(name, 0) + 1
-        out.append(name if seen[name] == 1 else f"{name} #{seen[name]}")
-    return out

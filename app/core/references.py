@@ -123,6 +123,9 @@ def _check_names(batch: Sequence[tuple[TaskSpec, int | None]], stored_ids: dict[
              if stored_ids.get(spec.name, task_id) != task_id]
     if len(batch) == 1 and taken:
         raise ValidationError("name", f"a task named {taken[0]!r} already exists")
+    if len(taken) == 1:
+        raise ValidationError("name", f"1 task already exists: {taken[0]!r} (nothing was "
+                              "imported; rename or delete it first)")
     if taken:
         raise ValidationError("name", f"{len(taken)} tasks already exist: {listing(taken)} "
                               "(nothing was imported; rename or delete those first)")

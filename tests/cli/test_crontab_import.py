@@ -107,6 +107,66 @@ def test_the_same_crontab_twice_is_refused_and_adds_nothing(cli: Any, tmp_path: 
     assert cli("import", "--crontab", str(path), "--dry-run").code == 2  # says so beforehand
 
 
+LIVED_IN = """\
+MAILTO=me@example.com
+PATH=/usr/local/bin:/usr/bin:/bin
+SHELL=/bin/bash
+
+# backup the photos
+0 2 * * * rsync -a --delete /home/me/Pictures/ /mnt/backup/photos/ >> /var/log/photos.log 2>&1
+*/15 * * * * cd /opt/reports && ./pull_reports.sh --since 15m >> /var/log/reports.log 2>&1
+0 6 * * 1-5 /usr/bin/env python3 /opt/mailer/send_summary.py --flag --to team@example.com
+@reboot /home/me/bin/start-tunnel.sh
+@daily find /tmp/scratch -type f -mtime +7 -delete
+0 * * * * bash -c 'cd /srv/app && php artisan schedule:run' > /dev/null 2>&1
+5 4 * * 0 /usr/bin/python3 /opt/tools/rotate_keys.py
+10 4 * * 0 /usr/bin/python3 /opt/tools/vacuum_db.py --full
+*/5 * * * * flock -n /tmp/sync.lock /home/me/bin/sync.sh
+0 12 * * * nice -n 19 ionice -c3 /usr/local/bin/reindex --all
+0 1 * * * /home/me/bin/backup.sh
+"""
+
+
+def test_a_lived_in_crontab_gets_short_names_saying_what_each_job_is(
+        cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "crontab"
+    path.write_text(LIVED_IN)
+    result = cli("import", "--crontab", str(path))
+    assert result.code == 0, result.err
+    assert names(cli) == sorted([
+        "backup the photos", "pull_reports", "send_summary", "start-tunnel", "find-scratch",
+        "artisan-schedule:run", "rotate_keys", "vacuum_db", "sync", "reindex", "backup"])
+    # a line added below with a program already used: the tasks imported keep their names,
+    # so importing the file again is refused by them and creates nothing twice
+    path.write_text(LIVED_IN + "30 1 * * 0 /home/me/bin/backup.sh --full\n")
+    preview = cli("import", "--crontab", str(path), "--dry-run")
+    assert preview.code == 2 and "11 tasks already exist: 'backup the photos'" in preview.err
+    assert cli("import", "--crontab", str(path)).code == 2
+    assert len(names(cli)) == 11
+    lone = tmp_path / "lone"
+    lone.write_text("0 1 * * * /home/me/bin/backup.sh\n")
+    assert cli("--home", str(tmp_path / "other"), "import", "--crontab", str(lone)).code == 0
+    lone.write_text("0 1 * * * /home/me/bin/backup.sh\n30 1 * * 0 /home/me/bin/backup.sh --full\n")
+    again = cli("--home", str(tmp_path / "other"), "import", "--crontab", str(lone))
+    assert again.err.strip() == ("tickwork: error: name: 1 task already exists: 'backup' "
+                                 "(nothing was imported; rename or delete it first)")
+    assert len(cli("--home", str(tmp_path / "other"), "task", "list", "--json").json()) == 1
+
+
+def test_the_readmes_crontab_preview_is_what_the_cli_prints(cli: Any) -> None:
+    """README's "Names" example: its crontab through `--dry-run` prints its preview, line
+    for line (the table's trailing spaces aside)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("a line added to the crontab later never renames a task imported")
+    crontab, preview = (block.split("```\n", 1)[0] for block in
+                        text[start:].split("  ```\n")[1:4:2])
+    crontab = "".join(line.removeprefix("  ") + "\n" for line in crontab.splitlines())
+    result = cli("import", "--crontab", "-", "--dry-run", stdin=crontab)
+    assert result.code == 0, result.err
+    assert [line.rstrip() for line in result.out.splitlines()] == [
+        line.removeprefix("  ").rstrip() for line in preview.splitlines()]
+
+
 @pytest.mark.parametrize(("crontab", "error"), [
     ("0 1 * * * /bin/true\n\n# c\n0 25 * * * /bin/true\n",
      "line 4: cron: hour field: 25 is out of range 0-23"),

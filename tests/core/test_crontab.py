@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.core.crontab import command_name, env_line, join_percent, read_crontab, split_percent
+from app.core.cron_names import command_name
+from app.core.crontab import env_line, join_percent, read_crontab, split_percent
 from app.core.errors import ValidationError
 from app.core.schedule import Schedule, next_fire_times, system_timezone_name
 from app.core.task import Action
@@ -162,23 +163,75 @@ def test_any_command_text_reads_as_cron_would_write_it_back(text: str) -> None:
     assert split_percent(join_percent(command, stdin)) == (command, stdin)
 
 
-def test_names_come_from_the_command_and_are_unique_in_the_file() -> None:
-    assert command_name("rsync -a ~/notes /mnt/backup/") == "rsync-notes"
-    assert command_name("/home/u/bin/backup.sh") == "backup.sh"
-    assert command_name("cd /srv/app && ./deploy.sh --prod") == "deploy.sh"
-    assert command_name("LANG=C FOO=1 /usr/bin/report weekly") == "report-weekly"
-    assert command_name("python3 -u /opt/jobs/sync.py --all") == "python3-sync.py"
-    assert command_name("cat > /dev/null") == "cat"
-    assert command_name("sort < in.txt 2>/dev/null >> out.txt") == "sort"
-    assert command_name("tar czf /tmp/home.tgz /home 2>&1") == "tar-czf"
+@pytest.mark.parametrize(("command", "name"), [
+    ("rsync -a ~/notes /mnt/backup/", "rsync-notes"),
+    ("rsync -a --delete /home/me/Pictures/ /mnt/photos/ >> /var/log/x.log 2>&1",
+     "rsync-Pictures"),  # a path after a long option is an argument, not its value
+    ("/home/u/bin/backup.sh", "backup"),
+    ("/opt/backup.sh nightly", "backup-nightly"),
+    ("cd /srv/app && ./deploy.sh --prod", "deploy"),
+    ("cd /opt/reports && ./pull_reports.sh --since 15m >> /var/log/reports.log 2>&1",
+     "pull_reports"),
+    ("LANG=C FOO=1 /usr/bin/report weekly", "report-weekly"),
+    ("python3 -u /opt/jobs/sync.py --all", "sync"),
+    ("/usr/bin/env python3 /opt/x/job.py --flag", "job"),
+    ("/usr/bin/env -u LANG FOO=1 python3.11 /opt/x/job.py --to team@example.com", "job"),
+    ("python3 -m tools.sync", "tools.sync"),
+    ("python3 -c 'print(1)'", "python3"),
+    ("bash -c 'cd /srv/app && php artisan schedule:run' > /dev/null 2>&1",
+     "artisan-schedule:run"),
+    ("sh /home/me/scripts/monthly-report.sh | mail -s report me", "monthly-report"),
+    ("flock -n /tmp/sync.lock /home/me/bin/sync.sh", "sync"),
+    ("nice -n 19 ionice -c3 /usr/local/bin/reindex --all", "reindex"),
+    ("timeout 5m nohup /opt/x/run", "run"),
+    ("sudo -u www-data php /var/www/cron.php", "cron"),
+    ("curl -fsS https://example.com/ping | logger -t ping", "curl-ping"),
+    ("cat > /dev/null", "cat"),
+    ("sort < in.txt 2>/dev/null >> out.txt", "sort"),
+    ("tar czf /tmp/home.tgz /home 2>&1", "tar-czf"),
+    ("echo 'unclosed", "echo-unclosed"),
+    ("> /dev/null", "crontab"),
+])
+def test_a_command_is_named_by_what_it_runs_not_its_wrappers(command: str, name: str) -> None:
+    assert command_name(command) == name
+
+
+def test_names_are_unique_in_the_file_and_a_line_added_below_renames_none() -> None:
     text = ("0 1 * * * /bin/backup.sh\n0 2 * * 1,3 /bin/backup.sh\n0 2 * * 1,3 /bin/backup.sh\n"
             "@daily rsync -a ~/notes /mnt\n")
     names = [t.name for t in read_crontab(text).tasks]
-    assert names == ["backup.sh (0 1 * * *)", "backup.sh (0 2 * * 1 3)",
-                     "backup.sh (0 2 * * 1 3) #2", "rsync-notes"]
+    assert names == ["backup", "backup (0 2 * * 1 3)", "backup (0 2 * * 1 3) #2",
+                     "rsync-notes"]
     assert names == [t.name for t in read_crontab(text).tasks]  # the same file, the same names
     for name in names:
         assert "," not in name
+    added = text + "30 3 * * * /bin/backup.sh --full\n# Prune, weekly\n@weekly /bin/backup.sh\n"
+    assert [t.name for t in read_crontab(added).tasks] == [
+        *names, "backup (30 3 * * *)", "Prune weekly"]
+
+
+def test_a_comment_right_above_a_line_names_it() -> None:
+    text = """\
+# m h  dom mon dow   command
+0 5 * * 1 tar czf /var/backups/home.tgz /home/
+MAILTO=me@example.com
+# backup the photos
+0 2 * * * rsync -a ~/Pictures /mnt/photos >> /var/log/photos.log 2>&1
+# not right above: a blank line between
+
+0 3 * * * /opt/bin/cleanup.sh
+# 0 4 * * * /opt/bin/old-job.sh
+0 4 * * * /opt/bin/new-job.sh
+# PATH=/opt/bin
+@reboot /opt/bin/tunnel.sh
+# ------------
+@hourly /opt/bin/poll.sh
+# Sends the weekly summary of every report to the whole team, with the charts attached
+@weekly /opt/bin/summary.py
+"""
+    assert [t.name for t in read_crontab(text).tasks] == [
+        "tar-czf", "backup the photos", "cleanup", "new-job", "tunnel", "poll",
+        "Sends the weekly summary of every report to the whole team…"]
 
 
 @pytest.mark.parametrize(("text", "message"), [
