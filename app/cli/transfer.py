@@ -61,7 +61,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         if args.dry_run:
             raise ValidationError("dry-run", "goes with --crontab or --systemd")
         report = service(args).import_tasks(Path(args.file), verify=args.verify)
-        print(f"imported {len(report.created)} tasks: {', '.join(report.created) or '-'}")
+        print(f"imported {_tasks(len(report.created))}: {', '.join(report.created) or '-'}")
         return EXIT_OK
     from app import transfer
     from app.core.import_plan import PREVIEW_HEADERS
@@ -83,7 +83,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         if specs:
             table(PREVIEW_HEADERS, [list(row) for row in plan.preview_rows()])
     else:
-        print(f"imported {len(report.created)} tasks from {plan.source}")
+        print(f"imported {_tasks(len(report.created))} from {plan.source}")
     for note in plan.notes:
         print(f"not mapped: {note}")
     if args.dry_run:
@@ -97,3 +97,7 @@ def _stdin_text() -> str:
     except UnicodeDecodeError as exc:
         raise ValidationError("crontab", f"standard input is not UTF-8 text: "
                               f"{exc.reason}") from None
+
+
+def _tasks(count: int) -> str:
+    return f"{count} task" if count == 1 else f"{count} tasks"

@@ -183,6 +183,10 @@ def test_import_ignores_ids_and_links_tasks_in_any_order(tmp_path: Path) -> None
     path = tmp_path / "in.json"
     path.write_text(json.dumps(data))
     assert "imported 2 tasks" in ok(home, "import", str(path)).out
+    data["tasks"] = [{**data["tasks"][0], "name": "one more", "depends_on": [],
+                      "fallback": None}]
+    path.write_text(json.dumps(data))
+    assert ok(home, "import", str(path)).out.startswith("imported 1 task: one more")
     tasks = shown(home)
     assert tasks["down"]["depends_on"] == ["up"] and tasks["down"]["fallback"] == "up"
     assert tasks["up"]["schedule"] == {"kind": "after", "tasks": ["existing"]}
