@@ -11,6 +11,7 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.core.commandline import closed_quotes
 from app.core.errors import ValidationError
 from app.core.keep import parse_text
 from app.core.notify import notify_flags
@@ -51,10 +52,8 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
         if args.shell:
             argv = [args.command]
         else:
-            try:
-                argv = shlex.split(args.command)
-            except ValueError as exc:
-                raise ValidationError("command", str(exc)) from None
+            closed_quotes(args.command, False)
+            argv = shlex.split(args.command)
             if not argv:
                 raise ValidationError("command", "is empty")
         action = {"kind": "command", "argv": argv, "shell": bool(args.shell),

@@ -1,12 +1,14 @@
-"""A command line as a person typed it: kept only if it says what runs, and read for shell
-syntax that needs the shell.
+"""A command line as a person typed it: kept only if it says what runs, its quotes closed,
+and read for shell syntax that needs the shell.
 
-No Qt, no store: `Action.from_json` checks a stored line with `typed_line`, and the editor
-uses `shell_syntax` to say, as you type, that a line needs the shell.
+No Qt, no store: `Action.from_json` checks a stored line with `typed_line`, `TaskSpec.from_json`
+(every door: CLI, editor, imports) refuses a line with a quote left open (`closed_quotes`),
+and the editor uses `shell_syntax` to say, as you type, that a line needs the shell.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from typing import Any, Final
 
@@ -54,6 +56,120 @@ def shell_syntax(line: str) -> str | None:
     return None
 
 
+_QUOTES: Final = {"'": "'", '"': '"', "`": "`", "$'": "'"}
+_WORD_BREAK: Final = frozenset(" \t\n;&|()<>")
+
+
+def unclosed_quote(line: str, shell: bool) -> tuple[str, int] | None:
+    """The quote left open in `line` (the quote and its 0-based index; the innermost when
+    several are), or None when every quote closes.
+
+    Without the shell, `shlex.split`'s rules: `'` and `"`, `\\` escaping outside single quotes;
+    a line ending in a lone `\\` is reported as ("\\", index). With the shell, as sh and bash
+    read it: also backticks, quotes inside `$(…)` and `${…}` counted afresh
+    (`"$(echo 'a"b')"` is closed), `#` comments and `case` patterns skipped. Where the shells
+    differ, the line is refused only when both would refuse it: bash's `$'…'` is read both
+    ways (dash takes it as `$` and `'…'`), text in backticks only up to the next backtick
+    (bash), and a line with a here-document (`<<`) is not judged. An unclosed `$(`, `${` or
+    `(` is not reported either: only quotes.
+    """
+    if not shell:
+        return _scan(line, shell=False, ansi_c=False)
+    found = _scan(line, shell=True, ansi_c=True)
+    return None if found is None else _scan(line, shell=True, ansi_c=False) and found
+
+
+def _scan(line: str, *, shell: bool, ansi_c: bool) -> tuple[str, int] | None:
+    # the open contexts, innermost last: [opener, index, open parentheses, open `case`s]
+    stack: list[list[Any]] = [["", -1, 0, 0]]
+    i, n = 0, len(line)
+    while i < n:
+        top = stack[-1]
+        kind, ch = top[0], line[i]
+        if kind == "'":
+            if ch == "'":
+                stack.pop()
+        elif ch == "\\":
+            if i + 1 >= n and not shell and kind == "":
+                return "\\", i
+            i += 1
+        elif kind in ('"', "$'", "`"):
+            if ch == _QUOTES[kind]:
+                stack.pop()
+            elif shell and kind == '"':
+                i = _open_nested(line, i, stack)
+        elif not shell:
+            if ch in "'\"":
+                stack.append([ch, i, 0, 0])
+        else:  # a command: the whole line, or inside $( ), ( ) or ${ }
+            i = _command_char(line, i, stack, ansi_c)
+            if i < 0:
+                return None  # a here-document: not judged
+        i += 1
+    open_quotes = [c for c in stack if c[0] in _QUOTES]
+    return (open_quotes[-1][0], open_quotes[-1][1]) if open_quotes else None
+
+
+def _open_nested(line: str, i: int, stack: list[list[Any]]) -> int:
+    """At `$(`, `${` or a backtick: open it; returns the index of its last character."""
+    if line.startswith("$(", i) or line.startswith("${", i):
+        stack.append([line[i:i + 2], i, 0, 0])
+        return i + 1
+    if line[i] == "`":
+        stack.append(["`", i, 0, 0])
+    return i
+
+
+def _command_char(line: str, i: int, stack: list[list[Any]], ansi_c: bool) -> int:
+    """One character of shell command text; returns the index of the last one consumed,
+    or -1 at a here-document."""
+    top = stack[-1]
+    kind, ch = top[0], line[i]
+    word_start = i == 0 or line[i - 1] in _WORD_BREAK
+    if ansi_c and line.startswith("$'", i):
+        stack.append(["$'", i, 0, 0])
+        return i + 1
+    if ch == "'" and kind == "${" and any(c[0] == '"' for c in stack):
+        return i  # '…' inside "${…}" is literal text to bash
+    if ch in "'\"":
+        stack.append([ch, i, 0, 0])
+    elif ch in "$`":
+        return _open_nested(line, i, stack)
+    elif ch == "}" and kind == "${":
+        stack.pop()
+    elif ch == "(":
+        top[2] += 1
+    elif ch == ")":
+        if top[2]:
+            top[2] -= 1
+        elif kind == "$(" and not top[3]:
+            stack.pop()
+    elif ch == "#" and word_start:
+        end = line.find("\n", i)  # a comment: up to the end of its line
+        return len(line) - 1 if end < 0 else end - 1
+    elif word_start and re.match(r"case\s", line[i:i + 5]):
+        top[3] += 1
+    elif word_start and top[3] and re.match(r"esac\b", line[i:i + 5]):
+        top[3] -= 1
+    elif line.startswith("<<", i) and not line.startswith("<<<", i):
+        return -1
+    return i
+
+
+def closed_quotes(line: str, shell: bool) -> None:
+    """Refuse (ValidationError on `command`) a line with a quote left open: what runs would
+    not be what the line seems to say, or the shell would not run it at all."""
+    found = unclosed_quote(line, shell)
+    if found is None:
+        return
+    quote, index = found
+    if quote == "\\":
+        raise ValidationError("command", f"ends with a lone \\ at character {index + 1} "
+                              "(it escapes nothing: write \\\\ for a backslash)")
+    raise ValidationError("command", f"the quote {quote} at character {index + 1} is never "
+                          f"closed (add the closing {_QUOTES[quote]})")
+
+
 def typed_line(value: object, argv: list[str], shell: bool) -> str | None:
     """The typed line of a command action, which must say what the arguments say: a line
     that shows one thing while another runs would deceive whoever reads it."""
@@ -64,10 +180,8 @@ def typed_line(value: object, argv: list[str], shell: bool) -> str | None:
     if shell:
         matches = value == argv[0]
     else:
-        try:
-            matches = shlex.split(value) == argv
-        except ValueError:
-            matches = False
+        closed_quotes(value, False)
+        matches = shlex.split(value) == argv
     if not matches:
         raise ValidationError("command", "line does not match argv (the arguments it is "
                               "split into)")

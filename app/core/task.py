@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from app.core import fields, keep
-from app.core.commandline import command_stdin, shell_program, typed_line
+from app.core.commandline import closed_quotes, command_stdin, shell_program, typed_line
 from app.core.errors import ValidationError
 from app.core.notify import notify_from_json
 from app.core.placement import LOCAL, parse_runs_on
@@ -251,6 +251,8 @@ class TaskSpec:
             raise ValidationError("group", "use letters, digits, '.', '_' or '-' (at most 64)")
         notify = notify_from_json(obj.get("notify", {}))  # flags, or a mode word (notify.py)
         action = Action.from_json(obj.get("action"))
+        if action.shell:  # (input only: a line stored before this check still loads)
+            closed_quotes(action.argv[0], True)
         if action.kwargs and fields.json_depth(action.kwargs) > MAX_JSON_DEPTH:  # input only
             raise ValidationError("kwargs", f"is nested more than {MAX_JSON_DEPTH} levels deep")
         fallback = fields.optional_text(obj.get("fallback"), "fallback")

@@ -163,3 +163,39 @@ def test_deeply_nested_kwargs_on_the_command_line_exit_2(cli: Any) -> None:
             "kwargs")
     refused(cli("task", "add", "k", "--python", "os:getcwd", "--kwargs",
                 '{"a": ' + "[" * 100 + "]" * 100 + "}"), "kwargs", "nested")
+
+
+OPEN_QUOTE = 'command: the quote " at character 6 is never closed'
+
+
+def test_a_command_with_a_quote_left_open_is_refused_at_every_door(
+        cli: Any, tmp_path: Path) -> None:
+    """`task add` and `task update`, with the shell or without, and the JSON, crontab and
+    systemd imports: exit 2, one line naming the command, nothing stored or changed."""
+    refused(cli("task", "add", "a", "--command", 'echo "hi', "--shell"), OPEN_QUOTE)
+    refused(cli("task", "add", "a", "--command", 'echo "hi'), OPEN_QUOTE)
+    assert cli("task", "add", "a", "--command", "echo hi", "--shell").code == 0
+    before = cli("task", "show", "a", "--json").json()
+    refused(cli("task", "update", "a", "--command", 'echo "hi', "--shell"), OPEN_QUOTE)
+    assert cli("task", "show", "a", "--json").json() == before
+
+    exported = cli("export", "-").json()
+    task = exported["tasks"][0]
+    task["name"] = "b"
+    task["action"] = {**task["action"], "argv": ['echo "hi'], "line": 'echo "hi'}
+    path = tmp_path / "tasks.json"
+    path.write_text(json.dumps(exported))
+    refused(cli("import", str(path)), "tasks[0].", OPEN_QUOTE)
+
+    crontab = tmp_path / "crontab"
+    crontab.write_text('0 2 * * * echo "hi\n')
+    refused(cli("import", "--crontab", str(crontab)), "line 1: " + OPEN_QUOTE)
+    refused(cli("import", "--crontab", str(crontab), "--dry-run"), "line 1: " + OPEN_QUOTE)
+
+    units = tmp_path / "units"
+    units.mkdir()
+    (units / "greet.timer").write_text("[Timer]\nOnCalendar=daily\n")
+    (units / "greet.service").write_text('[Service]\nExecStart=/bin/echo "hi $HOME\n')
+    refused(cli("import", "--systemd", str(units)),
+            'greet.timer: command: the quote " at character 11 is never closed')
+    assert [t["name"] for t in cli("task", "list", "--json").json()] == ["a"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.core.commandline import shell_syntax
+from app.core.commandline import shell_syntax, unclosed_quote
 from app.core.errors import ValidationError
 from app.core.task import Action
 
@@ -65,3 +65,68 @@ def test_a_line_that_says_something_else_than_what_runs_is_refused(
 ])
 def test_shell_syntax_is_spotted_outside_quotes(line: str, found: str | None) -> None:
     assert shell_syntax(line) == found
+
+
+@pytest.mark.parametrize(("line", "found"), [
+    ('echo "hi', ('"', 5)),
+    ("echo 'hi", ("'", 5)),
+    ("echo `date", ("`", 5)),
+    ('echo "$(date)" "x', ('"', 15)),
+    ("echo \"$(echo 'a)\"", ("'", 13)),  # inside $( ) quotes count afresh
+    ("echo it\\'s 'fine", ("'", 11)),
+    ("printf \"%s\" \"${HOME:-'x}\"", None),  # '…' in "${…}" is literal
+    ("echo \"$(echo 'a\"b')\"", None),
+    ("echo it\\'s", None),
+    ("echo hi # it's a comment", None),
+    ("echo \"a#b\" 'c#d'", None),
+    ("x=$(case $1 in a) echo \"'\";; esac); echo \"$x\"", None),
+    ("echo $'it\\'s'", None),  # bash's $'…' (dash reads it otherwise: judged both ways)
+    ("cat <<'EOF'\nit's\nEOF", None),  # a here-document is not judged
+    ("echo $((1 + (2 * 3)))", None),
+    ("echo `echo \"a` ok", None),  # in backticks, only the next backtick counts (bash)
+    ("echo hi\\", None),  # the shell keeps a trailing backslash
+])
+def test_a_shell_line_s_open_quote_is_found_as_the_shells_read_it(
+        line: str, found: tuple[str, int] | None) -> None:
+    assert unclosed_quote(line, True) == found
+
+
+def test_without_the_shell_a_line_is_refused_exactly_when_shlex_cannot_split_it() -> None:
+    import random
+    import shlex
+
+    rng = random.Random(7)
+    pieces = [*"ab \\'\"`$(){}#;\n", "$(", "${", "$'", "\\'"]
+    for _ in range(5000):
+        line = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        try:
+            shlex.split(line)
+            splits = True
+        except ValueError:
+            splits = False
+        assert (unclosed_quote(line, False) is None) == splits, line
+
+
+@pytest.mark.parametrize(("shell", "line", "reason"), [
+    (True, 'echo "hi', 'the quote " at character 6 is never closed (add the closing ")'),
+    (False, "echo 'hi", "the quote ' at character 6 is never closed (add the closing ')"),
+    (False, "echo hi\\", "ends with a lone \\ at character 8"),
+])
+def test_a_task_whose_line_leaves_a_quote_open_is_refused_naming_the_command(
+        shell: bool, line: str, reason: str) -> None:
+    from datetime import UTC, datetime
+
+    from app.core.task import TaskSpec
+
+    argv = [line] if shell else line.split()
+    with pytest.raises(ValidationError) as caught:
+        TaskSpec.from_json({"name": "t", "action": {"kind": "command", "argv": argv,
+                                                    "shell": shell, "line": line}},
+                           now=datetime(2026, 1, 1, tzinfo=UTC))
+    assert caught.value.field == "command"
+    assert caught.value.reason.startswith(reason)
+
+
+def test_a_shell_line_stored_before_the_check_still_loads() -> None:
+    action = Action.from_json({"kind": "command", "argv": ['echo "hi'], "shell": True})
+    assert action.command_line() == 'echo "hi'

@@ -384,3 +384,24 @@ def test_a_dependency_cycle_is_named_as_it_is_added(gui: Gui, qtbot: Any) -> Non
     assert not editor.save_button.isEnabled()
     editor.discard()
     assert gui.service.get_task("prep").spec.depends_on == ()
+
+
+def test_an_unclosed_quote_is_named_under_the_command_and_save_waits(gui: Gui,
+                                                                      qtbot: Any) -> None:
+    editor = new_editor(gui)
+    fill_manual_command(editor, qtbot, "greet", 'echo "hi')
+    go(editor, qtbot, "Action")
+    label = editor.action.errors["command"][0]
+    gui.wait_until(label.isVisible)
+    assert 'quote " at character 6 is never closed' in label.text()
+    assert not editor.save_button.isEnabled()
+    click(qtbot, editor.action.shell)  # the shell reads quotes too: still refused
+    gui.wait_until(lambda: not editor.save_button.isEnabled() and label.isVisible())
+    assert "never closed" in label.text()
+    click(qtbot, editor.save_button)
+    assert gui.service.list_tasks() == []
+    editor.action.command.setFocus()
+    qtbot.keyClick(editor.action.command, Qt.Key.Key_End)
+    qtbot.keyClicks(editor.action.command, '"')
+    _save(gui, qtbot, editor)
+    assert gui.service.get_task("greet").spec.action.argv == ('echo "hi"',)

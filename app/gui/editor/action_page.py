@@ -9,7 +9,7 @@ import json
 import shlex
 from typing import Any
 
-from app.core.commandline import shell_syntax
+from app.core.commandline import closed_quotes, shell_syntax
 from app.core.errors import ValidationError
 from app.gui.editor.page import Page
 from app.gui.editor.widgets import FitStack, ShellHint, lead_focus_to
@@ -182,11 +182,8 @@ class ActionPage(Page):
         if self.shell.isChecked():
             argv = [line]
         else:
-            try:
-                argv = shlex.split(line)
-            except ValueError as exc:
-                raise ValidationError("command", f"cannot be split into arguments: {exc} "
-                                      "(close the quote, or run it through the shell)") from None
+            closed_quotes(line, False)
+            argv = shlex.split(line)
         program = self.shell_program.text().strip() if self.shell.isChecked() else ""
         stdin = self.stdin.toPlainText()
         data["action"] = {"kind": "command", "argv": argv, "shell": self.shell.isChecked(),
