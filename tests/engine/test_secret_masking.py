@@ -56,6 +56,49 @@ def test_secrets_are_masked_in_output_log_error_and_database(spawn: Any, cli: An
             assert b"hunter2" not in path.read_bytes(), path
 
 
+ENCODED = 'pass>>w0rd?"é/~ok'  # base64 has + and /, URL and JSON escapes differ
+
+
+def test_a_secret_printed_encoded_is_masked_in_log_run_list_and_database(
+        spawn: Any, cli: Any, home: Path) -> None:
+    """A command prints its secret base64-encoded (also inside a basic-auth header, at each
+    alignment), percent-encoded and JSON-escaped; a Python action fails with it encoded."""
+    import base64
+    import sys
+
+    assert cli("secret", "set", "token", stdin=ENCODED + "\n").code == 0
+    script = Path(__file__).parent.parent / "support" / "print_secret_forms.py"
+    for name, action in (("enc", ["--command", f"{sys.executable} {script}"]),
+                         ("encerr", ["--python", "tests.support.actions:leak_secret_encoded"])):
+        added = cli("task", "add", name, *action, "--secret-env", "MYSECRET=token")
+        assert added.code == 0, added.err
+    engine = spawn()
+    engine.wait_for("engine running")
+    for name in ("enc", "encerr"):
+        assert cli("task", "run", name).code == 0
+    logs = {name: cli("run", "show", str(_finished(cli, name)["id"]), "--log").out
+            for name in ("enc", "encerr")}
+    listed = cli("run", "list").out
+    listed_json = cli("run", "list", "--json").out
+    assert engine.stop() == 0
+    printed = logs["enc"].split("-- output\n", 1)[1]
+    assert dict(line.split(" ", 1) for line in printed.splitlines()) == {
+        "b64": "***", "b64url": "***", "b64bare": "***", "pct": "***", "plus": "***",
+        "json": '{"t": "***"}', "json8": '{"t": "***"}', "split": "***", "short": "b2s=",
+        # inside longer base64: the digit mixing a neighbour's bits stays
+        "basic1": "dTp***s=", "basic2": "bWU6***", "basic3": "eW91On***wo="}
+    assert "Basic bWU6***" in logs["encerr"] and "Basic bWU6***" in listed
+    forms = [base64.b64encode(ENCODED.encode()).decode(), "cGFzcz4-dzByZD8iw6kvfm9r",
+             "pass%3E%3Ew0rd", "\\u00e9/~ok", "pass>>w0rd"]
+    for form in forms:
+        for text in (*logs.values(), listed, listed_json):
+            assert form not in text
+    for path in home.iterdir():  # the database, its WAL, anything the engine wrote
+        if path.is_file():
+            data = path.read_bytes()
+            assert not [f for f in forms if f.encode() in data], path
+
+
 def test_output_cut_to_head_and_tail_never_shows_part_of_a_secret(engine: Any,
                                                                    service: Any) -> None:
     """The head/tail cut of a big output may fall inside a secret: masking comes first."""

@@ -80,3 +80,12 @@ def tickwork_names(context: Any) -> None:
     """Prints which TICKWORK_* variables it finds in context.env and in os.environ."""
     for where, env in (("context.env", context.env), ("os.environ", os.environ)):
         print(where, " ".join(sorted(k for k in env if k.startswith("TICKWORK_"))))
+
+
+def leak_secret_encoded(context: Any) -> None:
+    """Fails with its secret base64-encoded inside a longer text, as an HTTP client's error
+    might show a basic-auth header."""
+    import base64
+
+    header = base64.b64encode(f"me:{context.env['MYSECRET']}".encode()).decode()
+    raise ValueError(f"rejected Authorization: Basic {header}")
