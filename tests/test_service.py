@@ -180,15 +180,15 @@ def test_export_import_round_trip(service: Any, tmp_path: Path) -> None:
     assert data["version"] == 1 and len(data["tasks"]) == 3
     for item in data["tasks"]:
         item.pop("id")
-        item["name"] = item["name"].upper()
-        item["depends_on"] = [n.upper() for n in item["depends_on"]]
+        item["name"] = item["name"] + "2"  # (names are one regardless of letter case)
+        item["depends_on"] = [n + "2" for n in item["depends_on"]]
         if item["schedule"]["kind"] == "after":
-            item["schedule"]["tasks"] = [n.upper() for n in item["schedule"]["tasks"]]
+            item["schedule"]["tasks"] = [n + "2" for n in item["schedule"]["tasks"]]
     path.write_text(json.dumps(data))
     report = service.import_tasks(path)
-    assert sorted(report.created) == ["A", "B", "C"]
-    assert service.get_task("B").spec.depends_on == ("A",)
-    assert service.get_task("C").spec.schedule.after == ("A", "B")
+    assert sorted(report.created) == ["a2", "b2", "c2"]
+    assert service.get_task("b2").spec.depends_on == ("a2",)
+    assert service.get_task("c2").spec.schedule.after == ("a2", "b2")
 
 
 @pytest.mark.parametrize("content", [

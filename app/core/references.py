@@ -6,17 +6,24 @@ fallbacks, the stored secret names), read in a few queries; the checks then run 
 over one graph, so importing ten thousand tasks costs about as much as checking one against
 ten thousand. References given as task ids (digits) are turned into names here, so a cycle
 cannot hide behind an id.
+
+Names are unique regardless of letter case (`shout` and `Shout` cannot both be made, by
+create, rename or import), and a reference may be typed in any case: `--after SHOUT` means
+the task `Shout`, and is stored as that name. A store made before the rule may hold two
+names that differ only in case; both keep working (an exact reference is never in doubt,
+and a task keeping its name is not refused), and a reference matching both only in case is
+refused naming them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from app.core import dag
 from app.core.errors import CycleError, ValidationError
 from app.core.schedule import Schedule
-from app.core.task import TaskSpec
+from app.core.task import TaskSpec, fold
 
 Label = Callable[[int, str], str]  # (index in the batch, field) -> the field an error names
 SHOWN = 10  # names an error lists before "and N more"
@@ -37,6 +44,27 @@ def plain(index: int, name: str) -> str:
     return name
 
 
+def by_fold(names: Iterable[str]) -> dict[str, list[str]]:
+    """`names` grouped by their folded form."""
+    out: dict[str, list[str]] = {}
+    for name in names:
+        out.setdefault(fold(name), []).append(name)
+    return out
+
+
+def unique_name(ref: str, folded: dict[str, list[str]], field_name: str | None) -> str | None:
+    """The one name `ref` means ignoring case (None: no such name); when several names
+    differ from it only in case, ValidationError on `field_name` (None: no name)."""
+    found = folded.get(fold(ref), [])
+    if len(found) > 1:
+        if field_name is None:
+            return None
+        raise ValidationError(field_name, f"{ref!r} could be "
+                              f"{' or '.join(map(repr, sorted(found)))} "
+                              "(names differing only in letter case): write it exactly")
+    return found[0] if found else None
+
+
 def listing(items: Sequence[str]) -> str:
     shown = ", ".join(repr(n) for n in items[:SHOWN])
     return shown + (f" and {len(items) - SHOWN} more" if len(items) > SHOWN else "")
@@ -48,21 +76,26 @@ def check(snapshot: Snapshot, batch: Sequence[tuple[TaskSpec, int | None]],
     each other; return the specs with every reference as a task name, or raise
     ValidationError naming the field (through `label`) and the reason."""
     names = dict(snapshot.names)
-    stored_ids = {name: task_id for task_id, name in names.items()}
-    _check_names(batch, stored_ids, label)
+    _check_names(batch, names, label)
     changed = {task_id for _, task_id in batch if task_id is not None}
     for spec, task_id in batch:
         if task_id is not None:
             names[task_id] = spec.name  # a rename: every edge to it follows the new name
     known = set(names.values()) | {spec.name for spec, _ in batch}
+    folded: dict[str, list[str]] | None = None  # made at the first reference not exact
 
     def resolve(ref: str, index: int, field_name: str) -> str:
+        nonlocal folded
         ref = ref.strip()
         if ref in known:
             return ref
         if ref.isdigit() and int(ref) in names:  # names are never all digits: this is an id
             return names[int(ref)]
-        raise ValidationError(label(index, field_name), f"unknown task {ref!r}")
+        folded = by_fold(known) if folded is None else folded
+        found = unique_name(ref, folded, label(index, field_name))
+        if found is None:
+            raise ValidationError(label(index, field_name), f"unknown task {ref!r}")
+        return found
 
     specs: list[TaskSpec] = []
     for i, (spec, _) in enumerate(batch):
@@ -111,24 +144,45 @@ def check(snapshot: Snapshot, batch: Sequence[tuple[TaskSpec, int | None]],
     return specs
 
 
-def _check_names(batch: Sequence[tuple[TaskSpec, int | None]], stored_ids: dict[str, int],
+def _check_names(batch: Sequence[tuple[TaskSpec, int | None]], stored: dict[int, str],
                  label: Label) -> None:
+    """No name twice in the batch, nor one another task has, ignoring letter case; a task
+    keeping its own name is not checked (an older store may hold names differing in case)."""
     seen: dict[str, int] = {}
     for i, (spec, _) in enumerate(batch):
-        if spec.name in seen:
+        other = seen.get(fold(spec.name))
+        if other is not None:
+            also = batch[other][0].name
             raise ValidationError(label(i, "name"), f"{spec.name!r} appears twice (also at "
-                                  f"{label(seen[spec.name], 'name')})")
-        seen[spec.name] = i
-    taken = [spec.name for spec, task_id in batch
-             if stored_ids.get(spec.name, task_id) != task_id]
-    if len(batch) == 1 and taken:
-        raise ValidationError("name", f"a task named {taken[0]!r} already exists")
+                                  f"{label(other, 'name')}" + ("" if also == spec.name else
+                                                               f" as {also!r}") + ")")
+        seen[fold(spec.name)] = i
+    changed = [(spec.name, task_id) for spec, task_id in batch
+               if task_id is None or stored.get(task_id) != spec.name]
+    if not changed:
+        return
+    owners = {name: task_id for task_id, name in stored.items()}
+    folded = by_fold(stored.values())
+    taken: list[tuple[str, str]] = []  # (a batch's name, the stored name it clashes with)
+    for name, task_id in changed:
+        clash = name if owners.get(name, task_id) != task_id else next(
+            (n for n in folded.get(fold(name), []) if owners[n] != task_id), None)
+        if clash is not None:
+            taken.append((name, clash))
+    if not taken:
+        return
+    by_case = "" if all(new == old for new, old in taken) else "; names are compared " \
+        "without letter case"
+    if len(batch) == 1:
+        new, old = taken[0]
+        raise ValidationError("name", f"a task named {old!r} already exists" + (
+            "" if new == old else f": {new!r} differs from it only in letter case"))
     if len(taken) == 1:
-        raise ValidationError("name", f"1 task already exists: {taken[0]!r} (nothing was "
-                              "imported; rename or delete it first)")
-    if taken:
-        raise ValidationError("name", f"{len(taken)} tasks already exist: {listing(taken)} "
-                              "(nothing was imported; rename or delete those first)")
+        raise ValidationError("name", f"1 task already exists: {taken[0][1]!r} (nothing was "
+                              f"imported; rename or delete it first{by_case})")
+    raise ValidationError("name", f"{len(taken)} tasks already exist: "
+                          f"{listing([old for _, old in taken])} (nothing was imported; "
+                          f"rename or delete those first{by_case})")
 
 
 def _check_secrets(specs: Sequence[TaskSpec], stored: set[str]) -> None:

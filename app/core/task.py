@@ -344,6 +344,12 @@ def validate_name(value: object) -> str:
     return name
 
 
+def fold(name: str) -> str:
+    """A task name as names are compared for uniqueness: without letter case (`shout` and
+    `Shout` are one name; app/core/references.py)."""
+    return name.casefold()
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import peewee as pw
 
 from app.core.errors import NotFoundError
-from app.core.references import Snapshot
+from app.core.references import Snapshot, by_fold, unique_name
 from app.core.schedule import Schedule
 from app.core.task import Action, Task, TaskSpec
 from app.store.backend import contains, execute, executemany, ids_joined
@@ -35,12 +35,17 @@ SORT_COLUMNS = {
 
 
 def find_row(ref: int | str) -> TaskRow:
-    """A task row by id (an int, or a string of digits) or by name."""
+    """A task row by id (an int, or a string of digits) or by name: exactly, else the one
+    name it matches ignoring letter case (app/core/references.py; ValidationError when an
+    older store holds several such)."""
     row: TaskRow | None
     if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
         row = TaskRow.get_or_none(TaskRow.id == int(ref)) if int(ref) < 2**63 else None
     else:
         row = TaskRow.get_or_none(TaskRow.name == ref.strip())
+        if row is None:
+            name = unique_name(ref.strip(), by_fold(names_by_id().values()), "task")
+            row = None if name is None else TaskRow.get_or_none(TaskRow.name == name)
     if row is None:
         raise NotFoundError("task", ref)
     return row

@@ -199,3 +199,52 @@ def test_a_command_with_a_quote_left_open_is_refused_at_every_door(
     refused(cli("import", "--systemd", str(units)),
             'greet.timer: command: the quote " at character 11 is never closed')
     assert [t["name"] for t in cli("task", "list", "--json").json()] == ["a"]
+
+
+def test_names_differing_only_in_letter_case_are_one_name(cli: Any, tmp_path: Path) -> None:
+    """`shout` and `Shout` cannot both be made (add, rename, import); a name typed in
+    another case means the one task (`--after SHOUT`, `task run SHOUT`), stored as its name."""
+    assert cli("task", "add", "shout", "--command", "true").code == 0
+    clash = "name: a task named 'shout' already exists: 'Shout' differs from it only in " \
+            "letter case"
+    refused(cli("task", "add", "Shout", "--command", "true"), clash)
+    assert cli("task", "add", "other", "--command", "true").code == 0
+    refused(cli("task", "update", "other", "--name", "Shout"), clash)
+    exported = cli("export", "-").json()
+    (task,) = [t for t in exported["tasks"] if t["name"] == "other"]
+    path = tmp_path / "tasks.json"
+    path.write_text(json.dumps({**exported, "tasks": [{**task, "name": "SHOUT"}]}))
+    refused(cli("import", str(path)), clash.replace("'Shout'", "'SHOUT'"))
+    assert sorted(t["name"] for t in cli("task", "list", "--json").json()) == ["other", "shout"]
+
+    assert cli("task", "add", "down", "--command", "true", "--after", "SHOUT",
+               "--depends-on", "Other", "--fallback", "OTHER").code == 0
+    down = cli("task", "show", "down", "--json").json()
+    assert (down["schedule"]["tasks"], down["depends_on"], down["fallback"]) == (
+        ["shout"], ["other"], "other")
+    assert "run 1 of 'shout'" in cli("task", "run", "SHOUT").out
+    assert [r["task_name"] for r in cli("run", "list", "--task", "Shout", "--json").json()] \
+        == ["shout"]
+    assert cli("task", "update", "shout", "--name", "Shout").code == 0  # its own name
+    assert cli("task", "show", "down", "--json").json()["schedule"]["tasks"] == ["Shout"]
+
+
+def test_a_store_already_holding_names_differing_in_case_keeps_working(
+        cli: Any, home: Path) -> None:
+    import sqlite3
+
+    for name in ("shout", "pair"):
+        assert cli("task", "add", name, "--command", "true").code == 0
+    with sqlite3.connect(home / "tickwork.db") as db:  # as a Tickwork before the rule made
+        db.execute("UPDATE task SET name = 'Shout' WHERE name = 'pair'")
+    assert sorted(t["name"] for t in cli("task", "list", "--json").json()) == ["Shout", "shout"]
+    for name in ("shout", "Shout"):  # exact names are never in doubt
+        assert cli("task", "update", name, "--priority", "3").code == 0
+        assert cli("task", "show", name, "--json").json()["name"] == name
+    assert cli("task", "add", "down", "--command", "true", "--after", "Shout").code == 0
+    assert cli("task", "show", "down", "--json").json()["schedule"]["tasks"] == ["Shout"]
+    both = "'SHOUT' could be 'Shout' or 'shout' (names differing only in letter case)"
+    refused(cli("task", "add", "down2", "--command", "true", "--after", "SHOUT"),
+            "after: " + both)
+    refused(cli("task", "run", "SHOUT"), "task: " + both)
+    assert cli("task", "run", "Shout").code == 0

@@ -205,6 +205,10 @@ def test_names_are_unique_in_the_file_and_a_line_added_below_renames_none() -> N
     assert names == [t.name for t in read_crontab(text).tasks]  # the same file, the same names
     for name in names:
         assert "," not in name
+    # names are one without letter case: two that differ only in it are told apart too
+    cased = "0 1 * * * /bin/Report\n0 2 * * * /bin/report\n0 2 * * * /bin/REPORT\n"
+    assert [t.name for t in read_crontab(cased).tasks] == [
+        "Report", "report (0 2 * * *)", "REPORT (0 2 * * *) #2"]
     added = text + "30 3 * * * /bin/backup.sh --full\n# Prune, weekly\n@weekly /bin/backup.sh\n"
     assert [t.name for t in read_crontab(added).tasks] == [
         *names, "backup (30 3 * * *)", "Prune weekly"]

@@ -91,3 +91,39 @@ def test_a_cycle_is_named_under_the_field_of_the_edge_that_closes_it() -> None:
         with pytest.raises(CycleError) as cycle:
             check(snapshot, [(spec, 1)])
         assert cycle.value.field == field and cycle.value.cycle == ["prep", "greet", "prep"]
+
+
+def test_names_are_unique_regardless_of_letter_case() -> None:
+    with pytest.raises(ValidationError) as caught:
+        check(stored(), [(spec("A"), None)])
+    assert (caught.value.field, caught.value.reason) == (
+        "name", "a task named 'a' already exists: 'A' differs from it only in letter case")
+    with pytest.raises(ValidationError, match=r"y: name: 'E' appears twice \(also at "
+                       r"x: name as 'e'\)"):
+        check(stored(), [(spec("e"), None), (spec("E"), None)], lambda i, f: f"{'xy'[i]}: {f}")
+    with pytest.raises(ValidationError, match=r"1 task already exists: 'c' \(nothing was "
+                       r"imported; rename or delete it first; names are compared without"):
+        check(stored(), [(spec("C"), None), (spec("e"), None)])
+    with pytest.raises(ValidationError, match="a task named 'a' already exists"):
+        check(stored(), [(spec("A"), 2)])  # a rename onto another's name in another case
+    (out,) = check(stored(), [(spec("A"), 1)])  # a's own name in another case
+    assert out.name == "A"
+
+
+def test_a_reference_in_another_case_means_the_one_task_of_that_name() -> None:
+    (out,) = check(stored(), [(spec("d", depends_on=("A",), fallback="C",
+                                    schedule=Schedule(kind="after", after=("B",))), None)])
+    assert out.depends_on == ("a",) and out.fallback == "c" and out.schedule.after == ("b",)
+
+
+def test_a_store_holding_names_differing_only_in_case_keeps_working() -> None:
+    older = Snapshot(names={1: "shout", 2: "Shout"})
+    (kept,) = check(older, [(spec("Shout", priority=3), 2)])  # keeps its name: not refused
+    assert kept.name == "Shout"
+    (exact,) = check(older, [(spec("d", depends_on=("Shout",)), None)])
+    assert exact.depends_on == ("Shout",)
+    with pytest.raises(ValidationError) as caught:
+        check(older, [(spec("d", depends_on=("SHOUT",)), None)])
+    assert (caught.value.field, caught.value.reason) == (
+        "depends_on", "'SHOUT' could be 'Shout' or 'shout' (names differing only in letter "
+        "case): write it exactly")

@@ -405,3 +405,19 @@ def test_an_unclosed_quote_is_named_under_the_command_and_save_waits(gui: Gui,
     qtbot.keyClicks(editor.action.command, '"')
     _save(gui, qtbot, editor)
     assert gui.service.get_task("greet").spec.action.argv == ('echo "hi"',)
+
+
+def test_a_name_differing_only_in_case_from_another_task_s_is_named_inline(
+        gui: Gui, qtbot: Any) -> None:
+    gui.service.create_task(command_task("shout"))
+    editor = new_editor(gui)
+    fill_manual_command(editor, qtbot, "Shout")
+    go(editor, qtbot, "General")
+    label = editor.general.errors["name"][0]
+    gui.wait_until(label.isVisible)
+    assert "a task named 'shout' already exists: 'Shout' differs from it only in letter " \
+        "case" in label.text()
+    assert not editor.save_button.isEnabled()
+    qtbot.keyClicks(editor.general.name, "2")
+    _save(gui, qtbot, editor)
+    assert sorted(t.name for t in gui.service.list_tasks()) == ["Shout2", "shout"]

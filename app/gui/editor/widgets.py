@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from app.core.references import by_fold, unique_name
 from app.gui.qt import (
     QCheckBox,
     QComboBox,
@@ -311,8 +312,7 @@ class NameList(QWidget):
         """The task name `typed` means (ignoring case when that is unambiguous), or None."""
         if self._known is None or typed in self._known:
             return typed
-        folded = [n for n in self._known if n.casefold() == typed.casefold()]
-        return folded[0] if len(folded) == 1 else None
+        return unique_name(typed, by_fold(self._known), None)  # the service's rule
 
     def _on_completer_activated(self, text: str) -> None:
         self.input.setText(text)
