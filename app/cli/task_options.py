@@ -67,6 +67,9 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
         action = old_action
         if args.shell and action["kind"] == "python":
             raise ValidationError("shell", "goes with --command, not --python")
+        if args.shell and not action.get("shell"):  # the line as typed, now through the shell
+            action["argv"] = [action.get("line") or shlex.join(action["argv"])]
+            action["shell"] = True
     if args.kwargs is not None:
         if action is None or action["kind"] != "python":
             raise ValidationError("kwargs", "goes with --python")

@@ -157,6 +157,15 @@ def test_shell_goes_with_command_only(cli: Any) -> None:
     assert cli("task", "show", "p", "--json").json()["action"]["kind"] == "python"
 
 
+def test_update_shell_alone_runs_the_line_as_typed_through_the_shell(cli: Any) -> None:
+    """`task update t --shell` without --command said "updated" and changed nothing."""
+    assert cli("task", "add", "t", "--command", "echo a | tr a b", "--manual").code == 0
+    assert cli("task", "update", "t", "--shell").code == 0
+    action = json.loads(cli("task", "show", "t", "--json").out)["action"]
+    assert action["shell"] is True and action["argv"] == ["echo a | tr a b"]
+    assert action["line"] == "echo a | tr a b"  # shown back as typed
+
+
 def test_deeply_nested_kwargs_on_the_command_line_exit_2(cli: Any) -> None:
     deep = "[" * 30_000 + "]" * 30_000  # one argument may hold 128 KiB
     refused(cli("task", "add", "k", "--python", "os:getcwd", "--kwargs", '{"a": ' + deep + "}"),
