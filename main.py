@@ -19,4 +19,4 @@ if __name__ == "__main__" and sys.argv[1:3] == ["--tickwork-worker", "python"]:
 from app.cli import main  # after the hidden worker entries
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(sys.argv[1:], program=True))

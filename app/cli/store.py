@@ -30,9 +30,13 @@ WRITING = {("task", "add"), ("task", "update"), ("task", "delete"), ("task", "ru
            ("import", None), ("secret", "set"), ("secret", "delete"), ("settings", None)}
 
 
+def invoked(args: argparse.Namespace) -> tuple[str | None, str | None]:
+    """The command asked for: its noun and verb (`("task", "list")`, `("check", None)`)."""
+    return args.cmd, getattr(args, f"{args.cmd}_cmd", None)
+
+
 def writes(args: argparse.Namespace) -> bool:
-    sub = getattr(args, f"{args.cmd}_cmd", None)
-    return (args.cmd, sub) in WRITING
+    return invoked(args) in WRITING
 
 
 def add_store_commands(sub: Any) -> None:
