@@ -42,10 +42,12 @@ def print_json(data: Any) -> None:
 
 def table(headers: Sequence[str], rows: list[Sequence[str]]) -> None:
     """Columns as wide as their widest cell, at most 60 characters (longer cells cut)."""
-    widths = [min(max(map(len, column)), 60) for column in zip(headers, *rows, strict=True)]
-    line = "  ".join(f"{{:{w}}}" for w in widths).format
+    widest = [max(map(len, column)) for column in zip(headers, *rows, strict=True)]
+    if max(widest) > 60:  # only then each cell is looked at (1,000 rows: ~6 M instructions)
+        rows = [[c if len(c) <= 60 else c[:59] + "…" for c in row] for row in rows]
+    line = "  ".join(f"{{:{min(w, 60)}}}" for w in widest).format
     lines = [line(*headers).rstrip()]
-    lines += [line(*(c if len(c) <= 60 else c[:59] + "…" for c in row)).rstrip() for row in rows]
+    lines += [line(*row).rstrip() for row in rows]
     sys.stdout.write("\n".join(lines) + "\n")  # one write: a print per row cost 1,000 rows ~3 ms
 
 
