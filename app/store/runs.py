@@ -70,14 +70,27 @@ def count(**filters: Any) -> int:
     return int(query(**filters).count())
 
 
+def _newest(task_ids: list[int]) -> pw.ModelSelect:
+    """The id of each of these tasks' newest run."""
+    return (RunRow.select(pw.fn.MAX(RunRow.id)).where(RunRow.task.in_(_among(task_ids)))
+            .group_by(RunRow.task))
+
+
 def latest_runs(task_ids: Iterable[int]) -> dict[int, Run]:
     """The newest run of each task (by id), fetched in one query."""
     ids = list(task_ids)
     if not ids:
         return {}
-    newest = (RunRow.select(pw.fn.MAX(RunRow.id)).where(RunRow.task.in_(_among(ids)))
-              .group_by(RunRow.task))
-    return {r.task_id: r for r in _with_names(RunRow.select().where(RunRow.id.in_(newest)))}
+    return {r.task_id: r for r in _with_names(RunRow.select().where(
+        RunRow.id.in_(_newest(ids))))}
+
+
+def latest_statuses(task_ids: list[int]) -> dict[int, str]:
+    """The status of each task's newest run (by id), and nothing else of it."""
+    if not task_ids:
+        return {}
+    return dict(RunRow.select(RunRow.task, RunRow.status)
+                .where(RunRow.id.in_(_newest(task_ids))).tuples())
 
 
 def insert(task_id: int, scheduled_for: datetime, *, status: str, trigger: str, now: datetime,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import peewee as pw
 
@@ -22,7 +22,7 @@ from app.store.models import (
     db,
     from_utc_text,
 )
-from app.store.runs import latest_runs
+from app.store.runs import latest_runs, latest_statuses
 
 SORT_COLUMNS = {
     "name": pw.fn.lower(TaskRow.name),  # as people read them (an index: models.py)
@@ -139,19 +139,22 @@ def _action(text: str) -> Action:
     return _parsed(_actions, text, Action.from_json)
 
 
+def _stored_schedule(kind: str, text: str, edges: dict[str, list[str]]) -> Schedule:
+    if kind == "after":
+        # upstreams live in the edges; a chain whose upstreams were all force-deleted has
+        # nothing left to follow and reads as manual
+        return (Schedule(kind="after", after=tuple(edges["trigger"])) if edges["trigger"]
+                else Schedule(kind="manual"))
+    return _schedule(text)
+
+
 def _build(rec: tuple[Any, ...], edges: dict[str, list[str]], group: tuple[str, int] | None,
            fallback_name: str | None, last_run: Any) -> Task:
     (task_id, name, description, enabled, tags, action, schedule, schedule_kind, timezone,
      start_at, end_at, priority, retries, retry_delay, backoff, timeout, max_instances, overlap,
      _group_id, catch_up, env, secret_env, notify, _fallback_id, dependency_timeout,
      next_run_at, created_at, updated_at, keep_runs, keep_days, runs_on) = rec
-    if schedule_kind == "after":
-        # upstreams live in the edges; a chain whose upstreams were all force-deleted has
-        # nothing left to follow and reads as manual
-        sched = (Schedule(kind="after", after=tuple(edges["trigger"])) if edges["trigger"]
-                 else Schedule(kind="manual"))
-    else:
-        sched = _schedule(schedule)
+    sched = _stored_schedule(schedule_kind, schedule, edges)
     notify_on_failure, notify_on_success = _notify(notify)
     spec = TaskSpec(
         name=name, action=_action(action), schedule=sched, description=description,
@@ -243,6 +246,32 @@ def page(offset: int, limit: int, **filters: Any) -> list[Task]:
     q = (query(**filters).select(*(TaskRow._meta.columns[c] for c in _COLUMNS))
          .offset(offset).limit(limit if limit >= 0 else None))
     return _load(list(db.execute_sql(*q.sql())))  # the rows as stored, in one query
+
+
+class TaskLine(NamedTuple):
+    """A task as a list of tasks shows it (`tickwork task list`)."""
+
+    id: int
+    name: str
+    enabled: bool
+    schedule: Schedule
+    timezone: str
+    next_run_at: datetime | None
+    last_status: str | None  # its newest run's
+
+
+def lines(**filters: Any) -> list[TaskLine]:
+    """The tasks `query` selects, as a list shows them: the seven columns it needs and the
+    newest run's status, no `Task` built (a list of 1,000: 581 → 471 M instructions)."""
+    q = query(**filters).select(TaskRow.id, TaskRow.name, TaskRow.enabled, TaskRow.schedule_kind,
+                                TaskRow.schedule, TaskRow.timezone, TaskRow.next_run_at)
+    recs = list(db.execute_sql(*q.sql()))  # the rows as stored, in one query
+    chains = _edges_of([rec[0] for rec in recs if rec[3] == "after"])
+    last = latest_statuses([rec[0] for rec in recs])
+    return [TaskLine(task_id, name, bool(enabled),
+                     _stored_schedule(kind, schedule, chains.get(task_id, _NO_EDGES)),
+                     timezone, _time(next_run_at), last.get(task_id))
+            for task_id, name, enabled, kind, schedule, timezone, next_run_at in recs]
 
 
 def count(**filters: Any) -> int:

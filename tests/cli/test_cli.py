@@ -355,8 +355,9 @@ def test_times_are_printed_in_local_time_to_the_second() -> None:
 
 def test_the_task_table_says_what_the_json_says(cli: Any) -> None:
     """Each row of `task list` is its task's id, name, on/off, schedule in words, next run
-    in local time and last run's status, as `task list --json` gives them; a cell longer
-    than 60 characters is cut."""
+    in local time and last run's status, as `task list --json` gives them (the table reads
+    only those columns, the JSON whole tasks), searched and sorted alike; a cell longer than
+    60 characters is cut."""
     import re
 
     from app.cli.output import local
@@ -369,17 +370,31 @@ def test_the_task_table_says_what_the_json_says(cli: Any) -> None:
     assert cli("task", "run", "by hand").code == 0
     long = "a name longer than the sixty characters a column of the table shows at most"
     assert cli("task", "add", long, "--command", "true", "--manual").code == 0
+    assert cli("task", "add", "Über ✓ 日本", "--command", "true", "--at",
+               "2031-03-30T01:30:00", "--tz", "Australia/Lord_Howe").code == 0
+    assert cli("task", "add", "chained", "--command", "true", "--after", "nightly,by hand"
+               ).code == 0
+    assert cli("task", "add", "orphan", "--command", "true", "--after", "paused").code == 0
+    assert cli("task", "delete", "paused", "--force").code == 0  # orphan: left to run by hand
+    assert cli("task", "add", "several", "--command", "true", "--cron", "0 9 * * 1-5",
+               "--every", "4h", "--exclude", "2030-12-25", "--tz", "America/New_York").code == 0
+    for extra in ([], ["--sort", "next_run_at"], ["--sort", "id"], ["--search", "日本"]):
+        items = cli("task", "list", "--json", *extra).json()
+        lines = cli("task", "list", *extra).out.splitlines()
+        assert lines[0].split() == ["ID", "NAME", "ON", "SCHEDULE", "NEXT", "RUN", "LAST",
+                                    "RUN"]
+        for item, line in zip(items, lines[1:], strict=True):
+            cells = (str(item["id"]), item["name"], "yes" if item["enabled"] else "no",
+                     item["schedule_text"], local(item["next_run_at"]),
+                     item["last_run"]["status"] if item["last_run"] else "-")
+            cut = (c if len(c) <= 60 else c[:59] + "…" for c in cells)
+            assert re.fullmatch(r"\s+".join(re.escape(c) for c in cut), line), line
     items = cli("task", "list", "--json").json()
-    lines = cli("task", "list").out.splitlines()
-    assert lines[0].split() == ["ID", "NAME", "ON", "SCHEDULE", "NEXT", "RUN", "LAST", "RUN"]
-    assert [t["last_run"] and t["last_run"]["status"] for t in items] == [
-        None, "queued", None, None]
-    for item, line in zip(items, lines[1:], strict=True):
-        name = item["name"] if len(item["name"]) <= 60 else item["name"][:59] + "…"
-        cells = (str(item["id"]), name, "yes" if item["enabled"] else "no",
-                 item["schedule_text"], local(item["next_run_at"]),
-                 item["last_run"]["status"] if item["last_run"] else "-")
-        assert re.fullmatch(r"\s+".join(re.escape(c) for c in cells), line), line
+    assert {t["name"]: t["last_run"] and t["last_run"]["status"] for t in items}["by hand"] \
+        == "queued"
+    assert {t["name"]: t["schedule_text"] for t in items}["orphan"] == "Manually"
+    assert [t["name"] for t in cli("task", "list", "--search", "日本", "--json").json()] == [
+        "Über ✓ 日本"]
 
 
 def test_a_stored_time_far_ahead_is_read_back_though_no_longer_accepted(cli: Any,
