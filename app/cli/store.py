@@ -160,10 +160,9 @@ def store_fault_line(args: argparse.Namespace, exc: BaseException) -> str | None
     return None
 
 
-def service(args: argparse.Namespace) -> Any:
-    """The service over the store at `--home`, as the CLI; a command that writes has the
-    store checked first (`writes`)."""
-    from app.service import Service
+def open_store(args: argparse.Namespace) -> Any:
+    """The store at `--home` (or `--store`), opened as the CLI; a command that writes has it
+    checked first (`writes`)."""
     from app.store.database import Store
     from app.store.home import resolve_home
 
@@ -172,7 +171,14 @@ def service(args: argparse.Namespace) -> Any:
     # closed on the way out, not left to the interpreter's teardown: the audit head reaches
     # the keyring and SQLite folds its write-ahead log back into the file, every time
     atexit.register(store.close)
-    return Service(store, "cli")
+    return store
+
+
+def service(args: argparse.Namespace) -> Any:
+    """The service over the store at `--home`, as the CLI (`open_store`)."""
+    from app.service import Service
+
+    return Service(open_store(args), "cli")
 
 
 def stop_left_behind(svc: Any, run_ids: list[int] | None = None,

@@ -7,7 +7,7 @@ from typing import Any
 
 from app.cli.output import local, print_json, show_task, table
 from app.cli.parser import EXIT_FAILURE, EXIT_OK, UsageError
-from app.cli.store import service, stop_left_behind
+from app.cli.store import open_store, service, stop_left_behind
 from app.cli.task_options import task_changes
 from app.core.errors import InUseError
 from app.core.schedule import describe
@@ -15,6 +15,8 @@ from app.store import tasks as stored_tasks
 
 
 def cmd_task(args: argparse.Namespace) -> int:
+    if args.task_cmd == "list" and not args.json:
+        return _list(args)
     svc = service(args)
     sub = args.task_cmd
     if sub == "add":
@@ -35,14 +37,8 @@ def cmd_task(args: argparse.Namespace) -> int:
             print_json(task.to_json())
         else:
             print(f"updated task {task.id} {task.name!r}")
-    elif sub == "list" and args.json:
+    elif sub == "list":
         print_json([t.to_json() for t in svc.list_tasks(search=args.search, sort=args.sort)])
-    elif sub == "list":  # the columns shown, not whole tasks (`Task.schedule_text`'s words)
-        with svc.store.read():
-            listed = stored_tasks.lines(search=args.search, sort=args.sort)
-        table(["ID", "NAME", "ON", "SCHEDULE", "NEXT RUN", "LAST RUN"], [
-            [str(t.id), t.name, "yes" if t.enabled else "no", describe(t.schedule, t.timezone),
-             local(t.next_run_at), t.last_status or "-"] for t in listed])
     elif sub == "show":
         data = svc.get_task(args.task).to_json()
         if args.json:
@@ -83,6 +79,18 @@ def cmd_task(args: argparse.Namespace) -> int:
     elif sub in ("pause", "resume"):
         task = svc.set_enabled(args.task, sub == "resume")
         print(f"{'resumed' if sub == 'resume' else 'paused'} task {task.id} {task.name!r}")
+    return EXIT_OK
+
+
+def _list(args: argparse.Namespace) -> int:
+    """The table of tasks: the columns shown, read from the store (no service, no whole
+    tasks; the words are `Task.schedule_text`'s)."""
+    store = open_store(args)
+    with store.read():
+        listed = stored_tasks.lines(search=args.search, sort=args.sort)
+    table(["ID", "NAME", "ON", "SCHEDULE", "NEXT RUN", "LAST RUN"], [
+        [str(t.id), t.name, "yes" if t.enabled else "no", describe(t.schedule, t.timezone),
+         local(t.next_run_at), t.last_status or "-"] for t in listed])
     return EXIT_OK
 
 
