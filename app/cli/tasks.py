@@ -8,15 +8,16 @@ from typing import Any
 from app.cli.output import local, print_json, show_task, table
 from app.cli.parser import EXIT_FAILURE, EXIT_OK, UsageError
 from app.cli.store import open_store, service, stop_left_behind
-from app.cli.task_options import task_changes
 from app.core.errors import InUseError
 from app.core.schedule import describe
-from app.store import tasks as stored_tasks
+from app.store import task_rows
 
 
 def cmd_task(args: argparse.Namespace) -> int:
     if args.task_cmd == "list" and not args.json:
         return _list(args)
+    from app.cli.task_options import task_changes  # what a change needs, a list does not
+
     svc = service(args)
     sub = args.task_cmd
     if sub == "add":
@@ -87,7 +88,7 @@ def _list(args: argparse.Namespace) -> int:
     tasks; the words are `Task.schedule_text`'s)."""
     store = open_store(args)
     with store.read():
-        listed = stored_tasks.lines(search=args.search, sort=args.sort)
+        listed = task_rows.lines(search=args.search, sort=args.sort)
     table(["ID", "NAME", "ON", "SCHEDULE", "NEXT RUN", "LAST RUN"], [
         [str(t.id), t.name, "yes" if t.enabled else "no", describe(t.schedule, t.timezone),
          local(t.next_run_at), t.last_status or "-"] for t in listed])

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import peewee as pw
 
 from app.core.errors import NotFoundError
-from app.core.run import Run
 from app.store.backend import id_table, is_postgres
 from app.store.models import NEEDS_ATTENTION, RunOutput, RunRow, TaskRow, db
 
+if TYPE_CHECKING:
+    from app.core.run import Run
+
 
 def to_run(row: RunRow, task_name: str) -> Run:
+    from app.core.run import Run  # loaded by the first run read: a list of tasks reads none
+
     return Run(
         id=row.id, task_id=row.task_id, task_name=task_name, status=row.status,
         attempt=row.attempt, scheduled_for=row.scheduled_for, trigger=row.trigger,

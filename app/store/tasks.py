@@ -3,35 +3,32 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, NamedTuple, TypeVar
+from typing import Any
 
 import peewee as pw
 
 from app.core.errors import NotFoundError
 from app.core.references import Snapshot, by_fold, unique_name
-from app.core.schedule import Schedule
 from app.core.task import Action, Task, TaskSpec
-from app.store.backend import contains, execute, executemany, ids_joined
+from app.store.backend import execute, executemany
 from app.store.models import (
     ConcurrencyGroup,
     Dependency,
     JsonField,
     TaskRow,
     db,
-    from_utc_text,
 )
-from app.store.runs import latest_runs, latest_statuses
-
-SORT_COLUMNS = {
-    "name": pw.fn.lower(TaskRow.name),  # as people read them (an index: models.py)
-    "next_run_at": TaskRow.next_run_at,
-    "priority": TaskRow.priority,
-    "enabled": TaskRow.enabled,
-    "id": TaskRow.id,
-    "schedule": TaskRow.schedule_kind,
-}
+from app.store.runs import latest_runs
+from app.store.task_rows import (
+    NO_EDGES,
+    edges_of,
+    parsed_once,
+    query,
+    stored_schedule,
+    stored_time,
+)
 
 
 def find_row(ref: int | str) -> TaskRow:
@@ -64,24 +61,6 @@ def ids_by_name(names: Iterable[str], field: str) -> dict[str, int]:
     return out
 
 
-_NO_EDGES: dict[str, list[str]] = {"wait": [], "trigger": []}  # shared, never mutated
-
-
-def _edges_of(task_ids: list[int]) -> dict[int, dict[str, list[str]]]:
-    """Upstream names by kind for each task that has any (others: use `_NO_EDGES`). Plain
-    SQL driven by the ids (a seek each): the engine loads thousands of tasks a second, and a
-    peewee `IN` of hundreds of ids cost more to build than the query took to run."""
-    out: dict[int, dict[str, list[str]]] = {}
-    if not task_ids:
-        return out
-    edges, param = ids_joined(task_ids, '"dependency" d', "d.task_id = j.value")
-    rows = execute(f'SELECT d.task_id, d.kind, u.name FROM {edges} JOIN "task" u '
-                   "ON u.id = d.upstream_id ORDER BY d.id", (param,))
-    for task_id, kind, name in rows:
-        out.setdefault(task_id, {"wait": [], "trigger": []})[kind].append(name)
-    return out
-
-
 _COLUMNS = (
     "id", "name", "description", "enabled", "tags", "action", "schedule", "schedule_kind",
     "timezone", "start_at", "end_at", "priority", "retries", "retry_delay", "backoff", "timeout",
@@ -90,9 +69,7 @@ _COLUMNS = (
     "keep_runs", "keep_days", "runs_on",
 )
 _SELECT = "SELECT " + ", ".join(f'"{c}"' for c in _COLUMNS) + " FROM task WHERE id IN "
-T = TypeVar("T")
 _actions: dict[str, Action] = {}  # parsed actions by their stored JSON: many tasks share one
-_schedules: dict[str, Schedule] = {}  # parsed schedules likewise (frozen values, shared)
 _notifies: dict[str, tuple[bool, bool]] = {}
 
 
@@ -103,25 +80,6 @@ def _json(text: str) -> Any:
     if text == "[]":
         return []
     return json.loads(text)
-
-
-def _time(text: str | None) -> datetime | None:
-    return None if text is None else from_utc_text(text)
-
-
-def _parsed(cache: dict[str, T], text: str, parse: Callable[[Any], T]) -> T:
-    """`parse` of the stored JSON `text`, once per distinct text (the cache is emptied when
-    it grows past 10,000 texts)."""
-    value = cache.get(text)
-    if value is None:
-        if len(cache) > 10_000:
-            cache.clear()
-        value = cache[text] = parse(json.loads(text))
-    return value
-
-
-def _schedule(text: str) -> Schedule:
-    return _parsed(_schedules, text, Schedule.from_json)
 
 
 def _notify(text: str) -> tuple[bool, bool]:
@@ -136,16 +94,7 @@ def _notify(text: str) -> tuple[bool, bool]:
 
 
 def _action(text: str) -> Action:
-    return _parsed(_actions, text, Action.from_json)
-
-
-def _stored_schedule(kind: str, text: str, edges: dict[str, list[str]]) -> Schedule:
-    if kind == "after":
-        # upstreams live in the edges; a chain whose upstreams were all force-deleted has
-        # nothing left to follow and reads as manual
-        return (Schedule(kind="after", after=tuple(edges["trigger"])) if edges["trigger"]
-                else Schedule(kind="manual"))
-    return _schedule(text)
+    return parsed_once(_actions, text, Action.from_json)
 
 
 def _build(rec: tuple[Any, ...], edges: dict[str, list[str]], group: tuple[str, int] | None,
@@ -154,12 +103,13 @@ def _build(rec: tuple[Any, ...], edges: dict[str, list[str]], group: tuple[str, 
      start_at, end_at, priority, retries, retry_delay, backoff, timeout, max_instances, overlap,
      _group_id, catch_up, env, secret_env, notify, _fallback_id, dependency_timeout,
      next_run_at, created_at, updated_at, keep_runs, keep_days, runs_on) = rec
-    sched = _stored_schedule(schedule_kind, schedule, edges)
+    sched = stored_schedule(schedule_kind, schedule, edges)
     notify_on_failure, notify_on_success = _notify(notify)
     spec = TaskSpec(
         name=name, action=_action(action), schedule=sched, description=description,
         enabled=bool(enabled), tags=tuple(_json(tags)), timezone=timezone,
-        start_at=_time(start_at), end_at=_time(end_at), priority=priority, retries=retries,
+        start_at=stored_time(start_at), end_at=stored_time(end_at), priority=priority,
+        retries=retries,
         retry_delay=retry_delay, backoff=backoff, timeout=timeout, max_instances=max_instances,
         overlap=overlap, group=group[0] if group else None,
         group_limit=group[1] if group else None, catch_up=catch_up,
@@ -168,8 +118,9 @@ def _build(rec: tuple[Any, ...], edges: dict[str, list[str]], group: tuple[str, 
         fallback=fallback_name, dependency_timeout=dependency_timeout,
         keep_runs=keep_runs, keep_days=keep_days, runs_on=runs_on,
     )
-    return Task(id=task_id, spec=spec, next_run_at=_time(next_run_at),
-                created_at=_time(created_at), updated_at=_time(updated_at), last_run=last_run)
+    return Task(id=task_id, spec=spec, next_run_at=stored_time(next_run_at),
+                created_at=stored_time(created_at), updated_at=stored_time(updated_at),
+                last_run=last_run)
 
 
 def load_ids(ids: list[int], *, with_last_run: bool = True) -> list[Task]:
@@ -186,7 +137,7 @@ def load_ids(ids: list[int], *, with_last_run: bool = True) -> list[Task]:
 def _load(recs: list[tuple[Any, ...]], *, with_last_run: bool = True) -> list[Task]:
     """Domain tasks for rows of `_COLUMNS`, in their order."""
     found = [rec[0] for rec in recs]
-    edges = _edges_of(found)
+    edges = edges_of(found)
     group_ids = {rec[18] for rec in recs if rec[18]}
     groups = {g.id: (g.name, g.limit) for g in ConcurrencyGroup.select().where(
         ConcurrencyGroup.id.in_(group_ids))} if group_ids else {}
@@ -194,7 +145,7 @@ def _load(recs: list[tuple[Any, ...]], *, with_last_run: bool = True) -> list[Ta
     fallbacks = dict(TaskRow.select(TaskRow.id, TaskRow.name)
                      .where(TaskRow.id.in_(fb_ids)).tuples()) if fb_ids else {}
     last = latest_runs(found) if with_last_run else {}
-    return [_build(rec, edges.get(rec[0], _NO_EDGES), groups.get(rec[18]),
+    return [_build(rec, edges.get(rec[0], NO_EDGES), groups.get(rec[18]),
                    fallbacks.get(rec[23]), last.get(rec[0])) for rec in recs]
 
 
@@ -207,71 +158,11 @@ def get(ref: int | str) -> Task:
     return load_ids([find_row(ref).id])[0]
 
 
-def _search_clause(search: str | None) -> pw.Expression | None:
-    """Case-insensitive substring match on name, tags, action and description.
-
-    `instr` (`strpos` on PostgreSQL) rather than LIKE, so '%' and '_' in the search text
-    mean themselves.
-    """
-    if not search:
-        return None
-    needle = search.lower()
-
-    def has(col: pw.Field) -> pw.Expression:
-        return contains(col, needle)
-
-    return has(TaskRow.name) | has(TaskRow.tags) | has(TaskRow.action_text) | has(
-        TaskRow.description)
-
-
-def query(search: str | None = None, sort: str = "name", descending: bool = False,
-          enabled: bool | None = None, tag: str | None = None) -> pw.ModelSelect:
-    q = TaskRow.select()
-    clause = _search_clause(search)
-    if clause is not None:
-        q = q.where(clause)
-    if enabled is not None:
-        q = q.where(TaskRow.enabled == enabled)
-    if tag:
-        # the tag with its JSON quotes, in the tags' JSON text (a pattern given to the JSON
-        # field itself would be JSON-encoded again and never match)
-        q = q.where(contains(TaskRow.tags, json.dumps(tag, ensure_ascii=False).lower()))
-    col = SORT_COLUMNS.get(sort, SORT_COLUMNS["name"])
-    order = col.desc(nulls="LAST") if descending else col.asc(nulls="LAST")
-    return q.order_by(order, TaskRow.id)
-
-
 def page(offset: int, limit: int, **filters: Any) -> list[Task]:
     """Tasks `offset` on, at most `limit` of them (all, when `limit` is negative)."""
     q = (query(**filters).select(*(TaskRow._meta.columns[c] for c in _COLUMNS))
          .offset(offset).limit(limit if limit >= 0 else None))
     return _load(list(db.execute_sql(*q.sql())))  # the rows as stored, in one query
-
-
-class TaskLine(NamedTuple):
-    """A task as a list of tasks shows it (`tickwork task list`)."""
-
-    id: int
-    name: str
-    enabled: bool
-    schedule: Schedule
-    timezone: str
-    next_run_at: datetime | None
-    last_status: str | None  # its newest run's
-
-
-def lines(**filters: Any) -> list[TaskLine]:
-    """The tasks `query` selects, as a list shows them: the seven columns it needs and the
-    newest run's status, no `Task` built (a list of 1,000: 581 → 471 M instructions)."""
-    q = query(**filters).select(TaskRow.id, TaskRow.name, TaskRow.enabled, TaskRow.schedule_kind,
-                                TaskRow.schedule, TaskRow.timezone, TaskRow.next_run_at)
-    recs = list(db.execute_sql(*q.sql()))  # the rows as stored, in one query
-    chains = _edges_of([rec[0] for rec in recs if rec[3] == "after"])
-    last = latest_statuses([rec[0] for rec in recs])
-    return [TaskLine(task_id, name, bool(enabled),
-                     _stored_schedule(kind, schedule, chains.get(task_id, _NO_EDGES)),
-                     timezone, _time(next_run_at), last.get(task_id))
-            for task_id, name, enabled, kind, schedule, timezone, next_run_at in recs]
 
 
 def count(**filters: Any) -> int:

@@ -263,7 +263,8 @@ def test_task_list_loads_nothing_only_a_change_needs(cli: Any, home: Path) -> No
     none of what only a change needs: appending to the audit trail and keying it in the
     keyring, backups and schema migrations, the temporary file an export is written to. Each
     cost every list its import (~45 M of ~670 M instructions, README's `task list` row). Nor
-    the service (its operations, the preflight, the keyring): ~9 M of ~470 M."""
+    the service (its operations, the preflight, the keyring: ~9 M of ~470 M), nor whole tasks
+    and runs (their value types and validation: ~43 M of ~460 M)."""
     import subprocess
     import sys
 
@@ -279,10 +280,12 @@ def test_task_list_loads_nothing_only_a_change_needs(cli: Any, home: Path) -> No
                           capture_output=True, text=True, cwd=ROOT, timeout=60, check=True)
     loaded = set(proc.stderr.split())
     assert "nightly" in proc.stdout and "queued" in proc.stdout
-    assert {"app.store.database", "app.store.tasks", "app.store.runs"} <= loaded
+    assert {"app.store.database", "app.store.task_rows", "app.store.runs"} <= loaded
     assert not loaded & {"app.store.audit", "app.store.audit_key", "app.store.backup",
                          "app.store.migrations", "tempfile"}
-    assert "app.service" not in loaded  # the table reads the store's lines: no whole tasks
+    # the table reads the store's lines: no service, no whole tasks or runs
+    assert not loaded & {"app.service", "app.store.tasks", "app.core.task", "app.core.run",
+                         "app.cli.task_options"}
 
 
 def test_a_command_that_ends_runs_the_cyclic_collector_seldom(home: Path) -> None:
