@@ -38,7 +38,7 @@ def cmd_task(args: argparse.Namespace) -> int:
             print_json(task.to_json())
         else:
             print(f"updated task {task.id} {task.name!r}")
-    elif sub == "list":
+    elif sub == "list":  # --json: whole tasks (the table is `_list`'s)
         print_json([t.to_json() for t in svc.list_tasks(search=args.search, sort=args.sort)])
     elif sub == "show":
         data = svc.get_task(args.task).to_json()
