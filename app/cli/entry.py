@@ -74,7 +74,7 @@ def leave(code: int) -> NoReturn:
     """End the process with `code` as the interpreter ends it — its exit handlers (the
     store's close: the write-ahead log folded back into the file, the audit head to the
     keyring), then stdout and stderr flushed — without first taking apart every module and
-    object it loaded, which no one sees (39 M of a `task list`'s ~625 M instructions, 6 %).
+    object it loaded, which no one sees (40 M of a `task list`'s 626 M instructions, 6 %).
     Where the two could differ, the interpreter ends it as ever: another thread still runs
     (it would be waited for), or a stream cannot be flushed (a full disk, a closed pipe:
     Python's `Exception ignored …` line and exit 120)."""
