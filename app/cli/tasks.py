@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from app.cli.output import local, print_json, show_task, table
@@ -23,6 +24,7 @@ def cmd_task(args: argparse.Namespace) -> int:
     if sub == "add":
         data = task_changes(args, None)
         data["name"] = args.name
+        where_typed(data)
         task = svc.create_task(data, verify=args.verify)
         if args.json:
             print_json(task.to_json())
@@ -33,6 +35,7 @@ def cmd_task(args: argparse.Namespace) -> int:
         changes = task_changes(args, current)
         if not changes:
             raise UsageError("update: give at least one option to change")
+        where_typed(changes)
         task = svc.update_task(args.task, changes, verify=args.verify)
         if args.json:
             print_json(task.to_json())
@@ -106,3 +109,32 @@ def _wait_for(svc: Any, run_id: int, seconds: float) -> Any:
         time.sleep(0.1)
         run = svc.get_run(run_id)
     return run
+
+
+def where_typed(data: dict[str, Any]) -> None:
+    """A path typed relative means the folder the command was typed in, as in a terminal:
+    a relative `--cwd` is made absolute, and an action that names a file relative to here
+    (`--command ./standup.sh`, a `--python` module beside it) without `--cwd` gets this
+    folder as its working folder. A run starts in its working folder, else in the engine's,
+    which is not where the command was typed (the check passed here, and every run failed
+    with "No such file or directory")."""
+    action = data.get("action")
+    if not action:
+        return
+    if action.get("cwd"):
+        action["cwd"] = os.path.abspath(os.path.expanduser(action["cwd"]))
+    elif _names_a_file_here(action):
+        action["cwd"] = os.getcwd()
+
+
+def _names_a_file_here(action: dict[str, Any]) -> bool:
+    if action.get("kind") == "python":
+        from importlib.machinery import PathFinder
+
+        top = str(action.get("target") or "").partition(":")[0].split(".")[0]
+        try:
+            return bool(top) and PathFinder.find_spec(top, [os.getcwd()]) is not None
+        except (ImportError, ValueError):
+            return False
+    program = (action.get("argv") or [""])[0]
+    return not action.get("shell") and "/" in program and not os.path.isabs(program)

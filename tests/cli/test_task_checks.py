@@ -257,3 +257,49 @@ def test_a_store_already_holding_names_differing_in_case_keeps_working(
             "after: " + both)
     refused(cli("task", "run", "SHOUT"), "task: " + both)
     assert cli("task", "run", "Shout").code == 0
+
+
+def test_a_path_typed_relative_means_the_folder_it_was_typed_in(home: Path,
+                                                                 tmp_path: Path) -> None:
+    """README's `--command ./standup.sh`, typed in the script's folder, was checked there and
+    stored with no working folder: every run started in the engine's folder and failed with
+    "No such file or directory". The folder typed in is now the task's working folder."""
+    from tests.engine.conftest import EngineProcess, wait_until
+    from tests.support import tickwork
+
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    (scripts / "standup.sh").write_text("#!/bin/sh\necho standing up in \"$PWD\"\n")
+    (scripts / "standup.sh").chmod(0o755)
+    (scripts / "mymod_here.py").write_text("def f():\n    print('beside it')\n")
+
+    def typed_in(folder: Path, *args: str) -> Any:
+        done = tickwork.run(["--home", str(home), *args], cwd=folder, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done
+
+    def action(name: str) -> Any:
+        return json.loads(typed_in(tmp_path, "task", "show", name, "--json").stdout)["action"]
+
+    typed_in(scripts, "task", "add", "standup", "--command", "./standup.sh", "--manual")
+    assert action("standup")["cwd"] == str(scripts)
+    assert action("standup")["argv"] == ["./standup.sh"]  # the line kept as typed
+    typed_in(scripts, "task", "add", "dot", "--command", "ls", "--cwd", ".", "--manual")
+    assert action("dot")["cwd"] == str(scripts)  # a relative --cwd, made absolute
+    typed_in(scripts, "task", "add", "py", "--python", "mymod_here:f", "--manual")
+    assert action("py")["cwd"] == str(scripts)
+    typed_in(tmp_path, "task", "add", "plain", "--command", "true", "--manual")
+    assert action("plain")["cwd"] is None  # nothing relative: the engine's folder, as ever
+
+    engine = EngineProcess(home, tmp_path / "engine.log")  # started from another folder
+    try:
+        for name in ("standup", "py"):
+            ran = json.loads(typed_in(tmp_path, "task", "run", name, "--json").stdout)
+            shown = wait_until(lambda run=ran: (r := json.loads(typed_in(
+                tmp_path, "run", "show", str(run["id"]), "--json").stdout))["status"]
+                in ("succeeded", "failed") and r, 30)
+            assert shown["status"] == "succeeded", shown
+        log = typed_in(tmp_path, "run", "show", str(ran["id"] - 1), "--log").stdout
+        assert f"standing up in {scripts}" in log
+    finally:
+        engine.stop()
