@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from typing import Any
 
 from app.cli.output import local, print_json, show_task, table
@@ -26,6 +27,7 @@ def cmd_task(args: argparse.Namespace) -> int:
         data["name"] = args.name
         where_typed(data)
         task = svc.create_task(data, verify=args.verify)
+        _note_shell_syntax(task)
         if args.json:
             print_json(task.to_json())
         else:
@@ -37,6 +39,8 @@ def cmd_task(args: argparse.Namespace) -> int:
             raise UsageError("update: give at least one option to change")
         where_typed(changes)
         task = svc.update_task(args.task, changes, verify=args.verify)
+        if "action" in changes:
+            _note_shell_syntax(task)
         if args.json:
             print_json(task.to_json())
         else:
@@ -138,3 +142,20 @@ def _names_a_file_here(action: dict[str, Any]) -> bool:
             return False
     program = (action.get("argv") or [""])[0]
     return not action.get("shell") and "/" in program and not os.path.isabs(program)
+
+
+def _note_shell_syntax(task: Any) -> None:
+    """Say on stderr, as the editor does under the field, that a command stored without the
+    shell uses shell syntax its program will get as literal words (`sleep 20; echo done`
+    ran `sleep` with the arguments `20;`, `echo` and `done`). A note, not a refusal: `find
+    … -exec rm {} ;` means its `;` literally."""
+    from app.core.commandline import shell_syntax
+
+    action = task.spec.action
+    found = shell_syntax(action.line or "") if action.kind == "command" and not action.shell \
+        else None
+    if found is not None:
+        shown = f"{found} … do" if found in ("for", "while", "until") else found
+        print(f"note: {task.name!r} runs without the shell, but its command uses shell syntax "
+              f"({shown}): the program gets it as literal words; add --shell to run the line "
+              "through /bin/sh", file=sys.stderr)

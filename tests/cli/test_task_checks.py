@@ -303,3 +303,18 @@ def test_a_path_typed_relative_means_the_folder_it_was_typed_in(home: Path,
         assert f"standing up in {scripts}" in log
     finally:
         engine.stop()
+
+
+def test_shell_syntax_without_the_shell_gets_a_note_as_in_the_editor(cli: Any) -> None:
+    """`--command 'sleep 20; echo done'` was stored without a word and every run failed with
+    "sleep: invalid time interval 'done'"; the editor says so under the field, the CLI now
+    on stderr — a note, since a program may want the `;` itself (`find … -exec … ;`)."""
+    added = cli("task", "add", "long", "--command", "sleep 20; echo done", "--manual")
+    assert added.code == 0
+    assert added.err.strip() == (
+        "note: 'long' runs without the shell, but its command uses shell syntax (;): the "
+        "program gets it as literal words; add --shell to run the line through /bin/sh")
+    assert cli("task", "update", "long", "--shell").err == ""  # through the shell now
+    assert cli("task", "add", "piped", "--command", "ls | wc -l", "--shell",
+               "--manual").err == ""
+    assert cli("task", "update", "piped", "--priority", "3").err == ""  # the action unchanged
