@@ -135,8 +135,10 @@ class Schedule:
 
     @property
     def anchored(self) -> bool:
-        """Do its fires count from the task's anchor (an interval or calendar in it)?"""
-        return any(s.kind in ("interval", "calendar") for s in self.each)
+        """Do its fires count from the task's anchor (an interval or calendar in it)? Asked
+        at every fire (app/engine/horizon.py), so without building `each`."""
+        return any(s.kind in ("interval", "calendar")
+                   for s in (self.parts if self.kind == "any" else (self,)))
 
     # ----------------------------------------------------------------- parsing CLI words
 
