@@ -114,7 +114,8 @@ def verify() -> AuditReport:
             return walk.problem
         why = (f"the keyring cannot be used ({keyring_error}; {FIX})" if keyring_error
                else "its key is not in the keyring (the keyring was reset, or the data home "
-               "moved)")
+               "was copied or moved: a home moves with `tickwork backup FILE` in the old one "
+               "and `tickwork restore FILE` in the new one, whose trail then verifies)")
         return AuditReport(False, walk.events, f"the audit trail is keyed and cannot be "
                            f"verified: {why}", keyed_from, keyed=False)
     walk = _walk(key.key, key.keyed_from, head.event if head else 0, key.adopted)

@@ -93,3 +93,28 @@ def test_a_head_due_within_the_second_is_written_before_the_cli_exits(cli: Any,
         "WHERE key='audit_head'")
     report = cli("audit", "--verify", "--json").json()
     assert not report["ok"] and report["event_id"] == 3 and report["missing"] == 1
+
+
+def test_a_home_copied_elsewhere_says_how_to_move_it_and_that_way_verifies(
+        five_events: Any, home: Path, tmp_path: Path) -> None:
+    """A home copied to another folder cannot be verified there (its key is the old home's):
+    the failure says how a home is moved, and that way — backup in the old home, restore in
+    the new — its trail verifies and goes on."""
+    from tests.support import tickwork
+
+    def at(folder: Path, *args: str) -> Any:
+        return tickwork.run(["--home", str(folder), *args], timeout=60)
+
+    copied = tmp_path / "copied"
+    shutil.copytree(home, copied)
+    failed = at(copied, "audit", "--verify")
+    assert failed.returncode == 1
+    assert ("a home moves with `tickwork backup FILE` in the old one and `tickwork restore "
+            "FILE` in the new one, whose trail then verifies") in failed.stderr
+
+    backup, moved = tmp_path / "move.db", tmp_path / "moved"
+    assert five_events("backup", str(backup)).code == 0
+    assert at(moved, "restore", str(backup)).returncode == 0
+    assert at(moved, "task", "add", "after-move", "--command", "true").returncode == 0
+    verified = at(moved, "audit", "--verify")
+    assert verified.returncode == 0 and "chain intact" in verified.stdout
