@@ -70,6 +70,41 @@ def keep_text(t: dict[str, Any], default: Any) -> str:
             f"last {runs if runs is not None else f'{default.runs} (default)'} runs")
 
 
+def _window(t: dict[str, Any]) -> list[tuple[str, str]]:
+    """When the task may fire: its start and end, in local time (none: no rows)."""
+    bounds = [f"not before {local(t['start_at'])}"] if t.get("start_at") else []
+    bounds += [f"not after {local(t['end_at'])}"] if t.get("end_at") else []
+    return [("fires", ", ".join(bounds))] if bounds else []
+
+
+def _action(action: dict[str, Any]) -> list[tuple[str, str]]:
+    """What runs, as typed: the command line (and its shell), or the function and its
+    arguments; the folder and standard input when it has them."""
+    if action["kind"] == "python":
+        kwargs = json.dumps(action.get("kwargs") or {}, ensure_ascii=False)
+        rows = [("action", f"Python {action['target']} {kwargs}")]
+    else:
+        import shlex
+
+        line = action.get("line") or shlex.join(action["argv"])
+        how = f" (through {action.get('shell_program') or '/bin/sh'})" if action.get("shell") \
+            else ""
+        rows = [("action", f"command {line}{how}")]
+    if action.get("cwd"):
+        rows.append(("folder", action["cwd"]))
+    if action.get("stdin"):
+        rows.append(("stdin", json.dumps(action["stdin"], ensure_ascii=False)))
+    return rows
+
+
+def _seconds(value: float) -> str:
+    from datetime import timedelta
+
+    from app.core.durations import format_duration
+
+    return format_duration(timedelta(seconds=value))
+
+
 def show_task(t: dict[str, Any], keep_default: Any = None) -> None:
     last = t["last_run"]
     fields = [
@@ -77,11 +112,12 @@ def show_task(t: dict[str, Any], keep_default: Any = None) -> None:
         ("schedule", t["schedule_text"]), ("time zone", t["timezone"]),
         ("next run", local(t["next_run_at"])),
         ("last run", f"{last['status']} at {local(last['scheduled_for'])}" if last else "-"),
-        ("action", json.dumps(t["action"], ensure_ascii=False)),
+        *_window(t),
+        *_action(t["action"]),
         ("runs on", t.get("runs_on") or "local"),
         ("depends on", ", ".join(t["depends_on"]) or "-"), ("priority", str(t["priority"])),
-        ("retries", f"{t['retries']} ({t['backoff']}, delay {t['retry_delay']}s)"),
-        ("timeout", f"{t['timeout']}s" if t["timeout"] else "-"),
+        ("retries", f"{t['retries']} ({t['backoff']}, delay {_seconds(t['retry_delay'])})"),
+        ("timeout", _seconds(t["timeout"]) if t["timeout"] else "-"),
         ("instances", f"max {t['max_instances']}, overlap {t['overlap']}"),
         ("group", f"{t['group']} (limit {t['group_limit']})" if t["group"] else "-"),
         ("catch-up", t["catch_up"]), ("fallback", t["fallback"] or "-"),

@@ -97,8 +97,9 @@ def _list(args: argparse.Namespace) -> int:
     with store.read():
         listed = task_rows.lines(search=args.search, sort=args.sort)
     table(["ID", "NAME", "ON", "SCHEDULE", "NEXT RUN", "LAST RUN"], [
-        [str(t.id), t.name, "yes" if t.enabled else "no", describe(t.schedule, t.timezone),
-         local(t.next_run_at), t.last_status or "-"] for t in listed])
+        [str(t.id), t.name, "yes" if t.enabled else "no",
+         describe(t.schedule, t.timezone, start=t.anchor), local(t.next_run_at),
+         t.last_status or "-"] for t in listed])
     return EXIT_OK
 
 

@@ -378,7 +378,7 @@ class Task:
     @property
     def schedule_text(self) -> str:
         """Its schedule in plain words, in its zone ("At 02:00 (Europe/Berlin)")."""
-        return describe(self.spec.schedule, self.spec.timezone)
+        return describe(self.spec.schedule, self.spec.timezone, start=self.anchor)
 
     def to_json(self) -> dict[str, Any]:
         data = {"id": self.id, **self.spec.to_json()}

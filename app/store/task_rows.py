@@ -126,6 +126,7 @@ class TaskLine(NamedTuple):
     timezone: str
     next_run_at: datetime | None
     last_status: str | None  # its newest run's
+    anchor: datetime | None  # where its intervals and calendar steps count from (Task.anchor)
 
 
 def lines(**filters: Any) -> list[TaskLine]:
@@ -133,11 +134,15 @@ def lines(**filters: Any) -> list[TaskLine]:
     newest run's status, no `Task` built (a list of 1,000: 581 → 471 M instructions; not
     loading app.core.task, app.core.run and what they need: 462 → 419 M)."""
     q = query(**filters).select(TaskRow.id, TaskRow.name, TaskRow.enabled, TaskRow.schedule_kind,
-                                TaskRow.schedule, TaskRow.timezone, TaskRow.next_run_at)
+                                TaskRow.schedule, TaskRow.timezone, TaskRow.next_run_at,
+                                TaskRow.start_at, TaskRow.created_at)
     recs = list(db.execute_sql(*q.sql()))  # the rows as stored, in one query
     chains = edges_of([rec[0] for rec in recs if rec[3] == "after"])
     last = latest_statuses([rec[0] for rec in recs])
-    return [TaskLine(task_id, name, bool(enabled),
-                     stored_schedule(kind, schedule, chains.get(task_id, NO_EDGES)),
-                     timezone, stored_time(next_run_at), last.get(task_id))
-            for task_id, name, enabled, kind, schedule, timezone, next_run_at in recs]
+    out = []
+    for task_id, name, enabled, kind, schedule, timezone, next_run_at, start, made in recs:
+        parsed = stored_schedule(kind, schedule, chains.get(task_id, NO_EDGES))
+        anchor = stored_time(start or made) if parsed.anchored else None  # (words need it)
+        out.append(TaskLine(task_id, name, bool(enabled), parsed, timezone,
+                            stored_time(next_run_at), last.get(task_id), anchor))
+    return out

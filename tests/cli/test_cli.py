@@ -383,6 +383,11 @@ def test_the_task_table_says_what_the_json_says(cli: Any) -> None:
     assert cli("task", "delete", "paused", "--force").code == 0  # orphan: left to run by hand
     assert cli("task", "add", "several", "--command", "true", "--cron", "0 9 * * 1-5",
                "--every", "4h", "--exclude", "2030-12-25", "--tz", "America/New_York").code == 0
+    # a calendar step names its day, counted from the task's start (else its creation)
+    assert cli("task", "add", "monthly", "--command", "true", "--calendar", "1mo@02:00",
+               "--start", "2030-01-15T00:00", "--tz", "UTC").code == 0
+    shown = cli("task", "show", "monthly", "--json").json()["schedule_text"]
+    assert shown == "Every month on day 15 at 02:00 (UTC)"
     for extra in ([], ["--sort", "next_run_at"], ["--sort", "id"], ["--search", "日本"]):
         items = cli("task", "list", "--json", *extra).json()
         lines = cli("task", "list", *extra).out.splitlines()
@@ -435,3 +440,25 @@ def test_deleting_a_task_a_chain_follows_says_so_and_audits_the_chain(cli: Any) 
     events = cli("audit", "--json").json()
     assert [(e["action"], e["target"]) for e in events[:2]] == [
         ("task.update", "chained"), ("task.delete", "up")]
+
+
+def test_task_show_reads_as_words(cli: Any) -> None:
+    """`task show` printed the action as its raw JSON, durations as `3600.0s`, and never the
+    task's window (`--start`/`--end`): a task that fires nowhere near now looked like any."""
+    from app.cli.output import local
+
+    assert cli("task", "add", "win", "--command", "ls -l /tmp", "--every", "1h",
+               "--start", "2030-01-01T00:00", "--end", "2030-02-01T00:00", "--tz", "UTC",
+               "--timeout", "1h30m", "--retries", "2", "--retry-delay", "45s").code == 0
+    data = cli("task", "show", "win", "--json").json()
+    shown = cli("task", "show", "win").out.splitlines()
+    assert f"       fires: not before {local(data['start_at'])}, not after " \
+           f"{local(data['end_at'])}" in shown
+    assert "      action: command ls -l /tmp" in shown
+    assert "     timeout: 1h30m" in shown and "     retries: 2 (fixed, delay 45s)" in shown
+    assert cli("task", "add", "py", "--python", "tests.support.actions:append", "--kwargs",
+               '{"path": "/tmp/x", "text": "é"}', "--manual").code == 0
+    shown = cli("task", "show", "py").out.splitlines()
+    assert '      action: Python tests.support.actions:append {"path": "/tmp/x", "text": "é"}' \
+        in shown
+    assert not any(line.strip().startswith("fires:") for line in shown)  # no window: no row

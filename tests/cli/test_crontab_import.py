@@ -66,7 +66,9 @@ def test_crontab_from_stdin_with_a_preview_first(cli: Any) -> None:
     cat = cli("task", "show", "cat", "--json").json()
     assert cat["action"]["line"] == "cat > /dev/null"
     assert cat["action"]["stdin"] == "dear me,\nall is 100% well\n"
-    assert '"stdin": "dear me,\\nall is 100% well\\n"' in cli("task", "show", "cat").out
+    shown = cli("task", "show", "cat").out
+    assert "      action: command cat > /dev/null (through /bin/sh)\n" in shown
+    assert '       stdin: "dear me,\\nall is 100% well\\n"\n' in shown
 
     (event, *_) = cli("audit", "--json").json()  # the same audit as any import
     assert event["action"] == "tasks.import"

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.core.schedule import describe
 from app.core.task import Task
 from app.engine.events import RunChanged
 from app.gui.background import Background
@@ -50,8 +49,7 @@ class TaskItem:
 
 
 def task_item(task: Task) -> TaskItem:
-    return TaskItem(task, describe(task.spec.schedule, task.spec.timezone,
-                                   start=task.spec.start_at))
+    return TaskItem(task, task.schedule_text)
 
 
 class TaskTableModel(PagedTableModel[TaskItem, TaskQuery]):
