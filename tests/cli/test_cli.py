@@ -462,3 +462,15 @@ def test_task_show_reads_as_words(cli: Any) -> None:
     assert '      action: Python tests.support.actions:append {"path": "/tmp/x", "text": "é"}' \
         in shown
     assert not any(line.strip().startswith("fires:") for line in shown)  # no window: no row
+
+
+@pytest.mark.parametrize(("tz", "zone"), [("JST-9", "Etc/GMT-9"), ("<+07>-7", "Etc/GMT-7"),
+                                          ("EST5EDT", "EST5EDT"), (":Europe/Berlin",
+                                                                   "Europe/Berlin")])
+def test_a_task_without_tz_takes_the_zone_tz_names(cli: Any, monkeypatch: Any, tz: str,
+                                                   zone: str) -> None:
+    """With TZ=JST-9 (a POSIX offset, UTC+9) a task made without --tz was given the system's
+    zone (Etc/UTC here) and fired 9 hours off the local time the shell showed."""
+    monkeypatch.setenv("TZ", tz)
+    assert cli("task", "add", "t", "--command", "true", "--cron", "0 9 * * *").code == 0
+    assert cli("task", "show", "t", "--json").json()["timezone"] == zone

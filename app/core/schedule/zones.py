@@ -28,6 +28,7 @@ step in UTC (``utc``); keep the zone only for showing a time.
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -173,8 +174,25 @@ def parse_timezone(name: str, field: str = "tz") -> ZoneInfo:
         raise ValidationError(field, f"unknown time zone: {text!r} {hint}") from None
 
 
+# a POSIX TZ value with a fixed offset and no daylight saving: `JST-9`, `<+0530>-5:30`
+_POSIX_FIXED = re.compile(r":?(?:[A-Za-z]{3,}|<[+\-]?[A-Za-z0-9]+>)([+\-]?)(\d{1,2})(?::00)?")
+
+
 def system_timezone_name() -> str:
-    """The machine's IANA zone name (tzlocal), or ``"UTC"`` when it cannot be determined."""
+    """The machine's IANA zone name, or ``"UTC"`` when it cannot be determined. `$TZ` first,
+    as the process's own local time reads it: an IANA name, or a POSIX fixed offset as the
+    `Etc/GMT±N` zone it is (`TZ=JST-9` → `Etc/GMT-9`, UTC+9 — tzlocal answered the system's
+    zone for it, and tasks made there ran 9 hours off); else tzlocal."""
+    tz = os.environ.get("TZ", "").strip()
+    if tz:
+        try:
+            parse_timezone(tz.removeprefix(":"))
+            return tz.removeprefix(":")
+        except ValidationError:
+            fixed = _POSIX_FIXED.fullmatch(tz)
+            if fixed is not None and int(fixed[2]) <= 12:
+                hours = int(fixed[2])
+                return f"Etc/GMT{'-' if fixed[1] == '-' else '+'}{hours}" if hours else "UTC"
     try:
         from tzlocal import get_localzone_name
 
