@@ -48,7 +48,7 @@ def _import_options(imp: argparse.ArgumentParser) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     count = service(args).export_tasks(Path(args.file))
-    print(f"exported {count} tasks to {'standard output' if args.file == '-' else args.file}",
+    print(f"exported {_tasks(count)} to {'standard output' if args.file == '-' else args.file}",
           file=sys.stderr if args.file == "-" else sys.stdout)
     return EXIT_OK
 

@@ -267,7 +267,7 @@ def test_an_export_is_written_through_a_link_and_to_standard_output(tmp_path: Pa
     ok(other, "import", str(link))
     streamed = ok(home, "export", "-")
     assert json.loads(streamed.out)["tasks"][0]["name"] == "t"
-    assert "exported 1 tasks to standard output" in streamed.err
+    assert "exported 1 task to standard output" in streamed.err
     piped = tmp_path / "piped.json"
     piped.write_text(streamed.out)
     ok(third, "import", str(piped))
