@@ -10,7 +10,7 @@ from typing import Any
 @dataclass(frozen=True, slots=True)
 class Run:
     """One attempt of one fire of a task. (Without a docstring, @dataclass writes one from
-    the signature of its 17 fields, through `inspect`, in every process that loads it.)"""
+    the signature of its 18 fields, through `inspect`, in every process that loads it.)"""
 
     id: int
     task_id: int
@@ -29,6 +29,7 @@ class Run:
     parent_run_id: int | None = None
     cancel_requested: bool = False
     celery_id: str | None = None  # the Celery task id of a run sent to a worker
+    checkpoint: Any = None  # the state its action saved last (JSON; secrets as `***`)
 
     @property
     def duration_s(self) -> float | None:
@@ -59,4 +60,5 @@ class Run:
             "parent_run_id": self.parent_run_id,
             "cancel_requested": self.cancel_requested,
             "celery_id": self.celery_id,
+            "checkpoint": self.checkpoint,
         }

@@ -26,6 +26,7 @@ def to_run(row: RunRow, task_name: str) -> Run:
         exit_code=row.exit_code, error=row.error, lateness_ms=row.lateness_ms,
         reason=row.reason, parent_run_id=row.parent_run_id,
         cancel_requested=row.cancel_requested, celery_id=row.celery_id,
+        checkpoint=row.checkpoint,
     )
 
 

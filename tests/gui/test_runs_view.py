@@ -86,3 +86,23 @@ def test_audit_view_verifies_the_trail(gui: Gui, qtbot: Any) -> None:
     assert view.model.rows[0].action == "task.pause"
     view.actor.setCurrentIndex(view.actor.findData("cli"))
     gui.wait_until(lambda: view.model.rowCount() == 0)
+
+
+def test_a_run_shows_the_checkpoint_its_action_saved(gui: Gui, qtbot: Any, tmp_path: Any
+                                                     ) -> None:
+    """README: when an attempt ends its checkpoint is saved as the run's; nothing showed it.
+    The run's details do now (and `run show` and `--json`, tests/cli)."""
+    from tests.gui.conftest import click_row
+
+    gui.service.create_task({"name": "counter", "timezone": "UTC", "action": {
+        "kind": "python", "target": "tests.support.actions:count_to",
+        "kwargs": {"n": 3, "path": str(tmp_path / "steps")}}})
+    run = gui.service.run_now("counter")
+    gui.wait_until(lambda: gui.service.get_run(run.id).status == "succeeded", 20)
+    gui.window.show_view(RUNS)
+    view = gui.window.runs_view
+    gui.wait_until(lambda: view.model.rowCount() == 1)
+    click_row(qtbot, view.table, 0)
+    gui.wait_until(lambda: view.detail.fields["Checkpoint"].text() == '{"done": 3}')
+    assert "retry of this fire starts from" in view.detail.fields["Checkpoint"].toolTip()
+    assert gui.service.get_run(run.id).to_json()["checkpoint"] == {"done": 3}

@@ -14,6 +14,9 @@ Signals:
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from app.core.run import Run
 from app.core.task import FINISHED_STATUSES
 from app.engine.events import MetricsSampled, RunOutput
@@ -68,7 +71,7 @@ class RunDetail(QWidget):
         form = QFormLayout()
         form.setHorizontalSpacing(16)
         for key in ("Status", "Trigger", "Attempt", "Scheduled for", "Started", "Finished",
-                    "Duration", "Lateness", "Exit code", "Error"):
+                    "Duration", "Lateness", "Exit code", "Error", "Checkpoint"):
             label = QLabel("—")
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setWordWrap(True)
@@ -169,6 +172,10 @@ class RunDetail(QWidget):
         self.fields["Lateness"].setText(display.lateness(run.lateness_ms))
         self.fields["Exit code"].setText("—" if run.exit_code is None else str(run.exit_code))
         self.fields["Error"].setText(run.error or run.reason or "—")
+        self.fields["Checkpoint"].setText(checkpoint_text(run.checkpoint))
+        self.fields["Checkpoint"].setToolTip(
+            "The state its action saved last, which a retry of this fire starts from"
+            if run.checkpoint is not None else "")
         self.cancel_button.setEnabled(run.status not in FINISHED_STATUSES)
         self.rerun_button.setEnabled(True)
         self.open_button.setEnabled(True)
@@ -239,3 +246,11 @@ class RunDetail(QWidget):
     def _on_open_clicked(self) -> None:
         if self.run is not None:
             self.open_task_requested.emit(self.run.task_id)
+
+
+def checkpoint_text(value: Any, limit: int = 300) -> str:
+    """A run's checkpoint as compact JSON, cut at `limit` characters ("—": none)."""
+    if value is None:
+        return "—"
+    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return text if len(text) <= limit else text[:limit - 1] + "…"
