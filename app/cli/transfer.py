@@ -79,7 +79,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     report = service(args).import_specs(specs, plan.source, now, plan.label,
                                         dry_run=args.dry_run)
     if args.dry_run:
-        print(f"would create {len(specs)} tasks from {plan.source}:")
+        print(f"would create {_tasks(len(specs))} from {plan.source}:")
         if specs:
             table(PREVIEW_HEADERS, [list(row) for row in plan.preview_rows()])
     else:

@@ -255,3 +255,9 @@ def test_an_edit_that_does_not_show_stdin_keeps_it(service: Any) -> None:
     assert (action.line, action.stdin, action.shell_program) == ("cat -n", "hello\n", "/bin/bash")
     cleared = service.update_task("cat", {"action": {**form, "stdin": None}}).spec.action
     assert cleared.stdin is None and cleared.shell_program == "/bin/bash"
+
+
+def test_a_preview_of_one_job_says_one_task(cli: Any) -> None:
+    preview = cli("import", "--crontab", "-", "--dry-run", stdin="0 3 * * * echo hi\n")
+    assert preview.code == 0, preview.err
+    assert preview.out.splitlines()[0] == "would create 1 task from crontab (standard input):"
