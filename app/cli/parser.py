@@ -4,10 +4,13 @@ usage in one line (exit 2) instead of argparse's usage block."""
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from app import version
+from app.cli.arguments import UsageError as UsageError
+from app.cli.arguments import hours_arg, int_arg, status_arg, store_url
 from app.cli.settings import add_settings_command
 from app.cli.store import add_store_commands
 from app.cli.transfer import add_transfer_commands
@@ -16,66 +19,18 @@ from app.core.notify import NOTIFY_MODES
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 
-class UsageError(Exception):
-    """Bad command-line usage: exit 2 with one line."""
-
-
 class Parser(argparse.ArgumentParser):
     """argparse that reports a usage error in one line and exits 2, without the usage block."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # a value that starts with '-' and a digit is a value, as '-5' already was: `--every
+        # -5m` reaches the check that names the field ("every: must be positive"), not
+        # argparse's "expected one argument" (no option here starts with '-' and a digit)
+        self._negative_number_matcher = re.compile(r"-\.?\d")
+
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)
-
-
-BIGGEST = 2**63 - 1  # what the store's integers hold
-
-
-def int_arg(name: str, lo: int = -BIGGEST) -> Callable[[str], int]:
-    """A whole-number option, `lo` at least (a run id, a limit: 1) and never more than the
-    store can hold."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name}: not a whole number: {text!r}") from None
-        if value < lo and lo > -BIGGEST:
-            raise argparse.ArgumentTypeError(f"{name}: must be at least {lo}: {text}")
-        if abs(value) > BIGGEST:
-            raise argparse.ArgumentTypeError(f"{name}: too large: {text}")
-        return value
-    return parse
-
-
-def hours_arg(text: str) -> float:
-    """`simulate --hours`: more than 0, at most a year."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"hours: not a number: {text!r}") from None
-    if not 0 < value <= 24 * 366:
-        raise argparse.ArgumentTypeError(f"hours: must be more than 0 and at most {24 * 366}: "
-                                         f"{text}")
-    return value
-
-
-def status_arg(text: str) -> str:
-    """`run list --status`: one of the statuses a run can have."""
-    from app.core.task import RUN_STATUSES
-
-    if text not in RUN_STATUSES:
-        raise argparse.ArgumentTypeError(f"status: not a run status: {text!r} (one of "
-                                         f"{', '.join(RUN_STATUSES)})")
-    return text
-
-
-def store_url(text: str) -> str:
-    """`--store`: a PostgreSQL URL, checked before anything opens."""
-    from app.store.location import check_url
-
-    try:
-        return check_url(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"--store: {exc}") from None
 
 
 class WhenAction(argparse.Action):

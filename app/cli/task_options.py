@@ -29,12 +29,13 @@ _TASK_OPTION_KEYS = (
 )
 
 
-def pairs(items: list[str] | None, field: str) -> dict[str, str]:
+def pairs(items: list[str] | None, field: str, form: str = "KEY=VALUE") -> dict[str, str]:
+    """`KEY=VALUE` options as a mapping (a later KEY wins); `form` is what the error asks for."""
     out: dict[str, str] = {}
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise ValidationError(field, f"expected KEY=VALUE, got {item!r}")
+            raise ValidationError(field, f"expected {form}, got {item!r}")
         out[key] = value
     return out
 
@@ -124,7 +125,7 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
     if args.env is not None:
         out["env"] = pairs(args.env, "env")
     if args.secret_env is not None:
-        out["secret_env"] = pairs(args.secret_env, "secret-env")
+        out["secret_env"] = pairs(args.secret_env, "secret-env", "KEY=SECRET")
     if args.tag is not None:
         out["tags"] = args.tag
     if args.notify_success is not None:

@@ -318,3 +318,26 @@ def test_shell_syntax_without_the_shell_gets_a_note_as_in_the_editor(cli: Any) -
     assert cli("task", "add", "piped", "--command", "ls | wc -l", "--shell",
                "--manual").err == ""
     assert cli("task", "update", "piped", "--priority", "3").err == ""  # the action unchanged
+
+
+ONE_FIELD = [
+    (["task", "add", "t", "--command", "true", "--priority", "abc"],
+     "error: priority: not a whole number: 'abc'"),
+    (["run", "show", "abc"], "error: run: not a whole number: 'abc'"),
+    (["run", "list", "--status", "bogus"], "error: status: not a run status: 'bogus'"),
+    (["--store", "foo", "task", "list"], "error: --store: 'foo' is not a PostgreSQL URL"),
+    (["task", "add", "t", "--command", "true", "--secret-env", "NOEQ"],
+     "error: secret-env: expected KEY=SECRET, got 'NOEQ'"),
+    (["task", "add", "t", "--command", "true", "--every", "-5m"],
+     "error: every: must be positive, got '-5m'"),
+    (["task", "add", "t", "--command", "true", "--every", "1h", "--timeout", "-1s"],
+     "error: timeout: must be positive, got '-1s'"),
+]
+
+
+@pytest.mark.parametrize(("options", "line"), ONE_FIELD)
+def test_a_bad_value_names_its_field_once(cli: Any, options: list[str], line: str) -> None:
+    """Not "argument --priority: priority: …", and a value starting with '-' reaches the
+    field's own check, not argparse's "expected one argument"."""
+    refused(cli(*options), line)
+    assert cli("task", "list", "--json").json() == []

@@ -1,0 +1,63 @@
+"""The command line's value types: each reads one option's text, or refuses it with one line
+that names the field once ("priority: not a whole number: 'abc'").
+
+They raise `UsageError` themselves rather than argparse's `ArgumentTypeError`, which argparse
+would prefix with its own name for the option ("argument --priority: priority: …")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+class UsageError(Exception):
+    """Bad command-line usage: exit 2 with one line."""
+
+
+BIGGEST = 2**63 - 1  # what the store's integers hold
+
+
+def int_arg(name: str, lo: int = -BIGGEST) -> Callable[[str], int]:
+    """A whole-number option, `lo` at least (a run id, a limit: 1) and never more than the
+    store can hold."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise UsageError(f"{name}: not a whole number: {text!r}") from None
+        if value < lo and lo > -BIGGEST:
+            raise UsageError(f"{name}: must be at least {lo}: {text}")
+        if abs(value) > BIGGEST:
+            raise UsageError(f"{name}: too large: {text}")
+        return value
+    return parse
+
+
+def hours_arg(text: str) -> float:
+    """`simulate --hours`: more than 0, at most a year."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(f"hours: not a number: {text!r}") from None
+    if not 0 < value <= 24 * 366:
+        raise UsageError(f"hours: must be more than 0 and at most {24 * 366}: {text}")
+    return value
+
+
+def status_arg(text: str) -> str:
+    """`run list --status`: one of the statuses a run can have."""
+    from app.core.task import RUN_STATUSES
+
+    if text not in RUN_STATUSES:
+        raise UsageError(f"status: not a run status: {text!r} (one of "
+                         f"{', '.join(RUN_STATUSES)})")
+    return text
+
+
+def store_url(text: str) -> str:
+    """`--store`: a PostgreSQL URL, checked before anything opens."""
+    from app.store.location import check_url
+
+    try:
+        return check_url(text)
+    except ValueError as exc:
+        raise UsageError(f"--store: {exc}") from None
