@@ -68,9 +68,11 @@ def add_task_options(p: argparse.ArgumentParser, *, update: bool) -> None:
     action = p.add_mutually_exclusive_group(required=not update)
     action.add_argument("--command", metavar="CMD", help="command line (split like a shell)")
     action.add_argument("--python", metavar="MODULE:FUNC", help="Python callable to run")
-    p.add_argument("--shell", action="store_true", default=None,
-                   help="run --command through /bin/sh")
-    p.add_argument("--kwargs", metavar="JSON", help="JSON keyword arguments for --python")
+    p.add_argument("--shell", action=argparse.BooleanOptionalAction, default=None,
+                   help="run --command through /bin/sh (--no-shell: split it like a shell "
+                   "and run the program itself; update keeps the task's way if neither)")
+    p.add_argument("--kwargs", metavar="JSON", help="JSON keyword arguments for --python "
+                   "(update keeps the task's if not given)")
     add_when_options(p)
     p.add_argument("--tz", metavar="ZONE", help="time zone (default: the system's)")
     p.add_argument("--start", metavar="ISO", help="do not fire before this time")

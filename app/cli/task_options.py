@@ -49,28 +49,27 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
     out: dict[str, Any] = {}
     action: dict[str, Any] | None = None
     old_action = dict(current["action"]) if current else None
-    if args.command is not None:
-        if args.shell:
-            argv = [args.command]
-        else:
-            closed_quotes(args.command, False)
-            argv = shlex.split(args.command)
-            if not argv:
-                raise ValidationError("command", "is empty")
-        action = {"kind": "command", "argv": argv, "shell": bool(args.shell),
+    was = old_action["kind"] if old_action else None
+    if args.command is not None:  # through the shell or not as the task was, unless told
+        shell = args.shell if args.shell is not None else bool(old_action
+                                                                and old_action.get("shell"))
+        action = {"kind": "command", "argv": _argv(args.command, shell), "shell": shell,
                   "line": args.command}  # kept as typed, shown back verbatim
     elif args.python is not None:
         if args.shell:
             raise ValidationError("shell", "goes with --command, not --python")
-        action = {"kind": "python", "target": args.python, "kwargs": {}}
+        kwargs = old_action.get("kwargs", {}) if old_action and was == "python" else {}
+        action = {"kind": "python", "target": args.python, "kwargs": kwargs}
     elif old_action is not None and (args.kwargs is not None or args.shell is not None
                                      or args.cwd is not None):
         action = old_action
         if args.shell and action["kind"] == "python":
             raise ValidationError("shell", "goes with --command, not --python")
-        if args.shell and not action.get("shell"):  # the line as typed, now through the shell
-            action["argv"] = [action.get("line") or shlex.join(action["argv"])]
-            action["shell"] = True
+        if was == "command" and args.shell is not None and args.shell != bool(action.get("shell")):
+            line = action.get("line") or (action["argv"][0] if action.get("shell")
+                                          else shlex.join(action["argv"]))
+            action["argv"] = _argv(line, args.shell)  # the line as typed, now (not) via sh
+            action["shell"] = args.shell
     if args.kwargs is not None:
         if action is None or action["kind"] != "python":
             raise ValidationError("kwargs", "goes with --python")
@@ -146,6 +145,17 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
     if getattr(args, "name", None) is not None and current is not None:
         out["name"] = args.name
     return out
+
+
+def _argv(line: str, shell: bool) -> list[str]:
+    """A command line's argument list: the line itself for the shell, else split like one."""
+    if shell:
+        return [line]
+    closed_quotes(line, False)
+    argv = shlex.split(line)
+    if not argv:
+        raise ValidationError("command", "is empty")
+    return argv
 
 
 def schedule_option(args: argparse.Namespace, tz: tzinfo, current: dict[str, Any] | None

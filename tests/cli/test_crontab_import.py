@@ -91,7 +91,8 @@ def test_stdin_and_shell_survive_export_import_and_a_new_command_line(
     after = cli("task", "show", "cat", "--json").json()["action"]
     assert (after["line"], after["shell_program"], after["stdin"]) == (
         "wc -l", "/bin/bash", "one\ntwo\n")
-    assert cli("task", "update", "cat", "--command", "/usr/bin/wc -c").code == 0
+    assert cli("task", "update", "cat", "--command", "/usr/bin/wc -c",
+               "--no-shell").code == 0
     after = cli("task", "show", "cat", "--json").json()["action"]
     assert "shell_program" not in after and after["stdin"] == "one\ntwo\n"
 

@@ -1,0 +1,43 @@
+"""`task update` and `reschedule` change what their options say and leave the rest as it
+was; contradictory options are refused in one line (exit 2) and change nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.cli.test_task_checks import refused
+
+
+def action(cli: Any, name: str) -> dict[str, Any]:
+    found: dict[str, Any] = cli("task", "show", name, "--json").json()["action"]
+    return found
+
+
+def test_a_new_command_keeps_the_tasks_shell_unless_told(cli: Any) -> None:
+    assert cli("task", "add", "d", "--command", "echo a | tr a b", "--shell", "--manual").code \
+        == 0
+    assert cli("task", "update", "d", "--command", "echo a | tr a c").code == 0
+    assert action(cli, "d")["shell"] is True
+    assert action(cli, "d")["argv"] == ["echo a | tr a c"]
+    assert cli("task", "update", "d", "--no-shell").code == 0  # the line, now split
+    assert action(cli, "d")["shell"] is False
+    assert action(cli, "d")["argv"] == ["echo", "a", "|", "tr", "a", "c"]
+    assert cli("task", "update", "d", "--command", "echo 'x y'").code == 0
+    assert action(cli, "d")["argv"] == ["echo", "x y"]
+    assert cli("task", "update", "d", "--command", "echo b | cat", "--shell").code == 0
+    assert action(cli, "d")["argv"] == ["echo b | cat"]
+    assert cli("task", "update", "d", "--command", "echo 'z z'", "--no-shell").code == 0
+    assert action(cli, "d") == {
+        "kind": "command", "argv": ["echo", "z z"], "shell": False, "cwd": None,
+        "line": "echo 'z z'"}
+
+
+def test_a_new_python_target_keeps_the_tasks_kwargs_unless_given(cli: Any) -> None:
+    assert cli("task", "add", "pp", "--python", "json:loads", "--kwargs", '{"s": "1"}',
+               "--manual").code == 0
+    assert cli("task", "update", "pp", "--python", "json:dumps").code == 0
+    assert action(cli, "pp")["kwargs"] == {"s": "1"}
+    assert action(cli, "pp")["target"] == "json:dumps"
+    assert cli("task", "update", "pp", "--python", "json:loads", "--kwargs", "{}").code == 0
+    assert action(cli, "pp")["kwargs"] == {}
+    refused(cli("task", "update", "pp", "--shell"), "shell: goes with --command")
