@@ -107,7 +107,8 @@ def add_task_options(p: argparse.ArgumentParser, *, update: bool) -> None:
     p.add_argument("--fallback", metavar="TASK", help="task to run when the last attempt fails")
     p.add_argument("--description", help="what the task is for")
     p.add_argument("--tag", action="append", help="a tag (repeatable)")
-    p.add_argument("--notify-success", action="store_true", default=None,
+    notify = p.add_mutually_exclusive_group()  # one of them says what is notified
+    notify.add_argument("--notify-success", action="store_true", default=None,
                    help="a desktop notification when a run succeeds too (as --notify always)")
     p.add_argument("--keep-runs", metavar="N", help="keep at least the last N runs' history "
                    "('default': the global setting)")
@@ -116,14 +117,15 @@ def add_task_options(p: argparse.ArgumentParser, *, update: bool) -> None:
     p.add_argument("--runs-on", metavar="WHERE", help="where its runs execute: 'local' (the "
                    "engine's own worker processes, the default), 'celery' or 'celery:QUEUE' "
                    "(a `tickwork worker`)")
-    p.add_argument("--notify", choices=NOTIFY_MODES,
+    notify.add_argument("--notify", choices=NOTIFY_MODES,
                    help="desktop notification: never, on failure (the default), or always")
+    state = p.add_mutually_exclusive_group()
     if update:
         p.add_argument("--name", help="rename the task")
-        p.add_argument("--enabled", action="store_true", default=None,
-                       help="fire on its schedule again")
-    p.add_argument("--disabled", action="store_true", default=None,
-                   help="kept, but fires on no schedule (runs by hand still work)")
+        state.add_argument("--enabled", action="store_true", default=None,
+                           help="fire on its schedule again")
+    state.add_argument("--disabled", action="store_true", default=None,
+                       help="kept, but fires on no schedule (runs by hand still work)")
     p.add_argument("--no-verify", dest="verify", action="store_false",
                    help="store it even if its program, module or folder is not there (yet)")
     p.add_argument("--json", action="store_true", help=JSON_HELP)

@@ -41,3 +41,15 @@ def test_a_new_python_target_keeps_the_tasks_kwargs_unless_given(cli: Any) -> No
     assert cli("task", "update", "pp", "--python", "json:loads", "--kwargs", "{}").code == 0
     assert action(cli, "pp")["kwargs"] == {}
     refused(cli("task", "update", "pp", "--shell"), "shell: goes with --command")
+
+
+def test_contradictory_switches_are_refused_and_change_nothing(cli: Any) -> None:
+    assert cli("task", "add", "x", "--command", "true", "--manual").code == 0
+    before = cli("task", "show", "x", "--json").json()
+    refused(cli("task", "update", "x", "--disabled", "--enabled"), "--enabled", "--disabled")
+    refused(cli("task", "update", "x", "--notify", "never", "--notify-success"),
+            "--notify-success", "--notify")
+    assert cli("task", "show", "x", "--json").json() == before
+    refused(cli("task", "add", "ns", "--command", "true", "--manual", "--notify", "never",
+                "--notify-success"), "--notify-success", "--notify")
+    assert [t["name"] for t in cli("task", "list", "--json").json()] == ["x"]
