@@ -7,6 +7,7 @@ import json
 import re
 import shlex
 import sys
+from collections.abc import Callable
 from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -164,8 +165,8 @@ def schedule_option(args: argparse.Namespace, tz: tzinfo, current: dict[str, Any
 
     Timed options (``--at``/``--every``/``--cron``/``--calendar``, each repeatable) make one
     schedule, or several in the order typed. Exclusion dates add to the task's own unless
-    ``--exclude-clear``; a new schedule keeps them, except one that takes none (a lone
-    ``--at``, ``--after``, ``--manual``), which drops them.
+    ``--exclude-clear``; a new schedule keeps them, and one that takes none (a lone ``--at``,
+    ``--after``, ``--manual``) is refused while the task has some, never drops them unsaid.
     """
     from app.core.schedule import NO_EXCLUSIONS, Schedule
 
@@ -183,13 +184,11 @@ def schedule_option(args: argparse.Namespace, tz: tzinfo, current: dict[str, Any
         names = tuple(n.strip() for n in args.after.split(",") if n.strip())
         if not names:
             raise ValidationError("after", "name at least one task")
-        return Schedule(kind="after", after=names, exclude=added)
+        return _kept(lambda ex: Schedule(kind="after", after=names, exclude=ex), kept, added)
     if args.manual:
-        return Schedule(kind="manual", exclude=added)
+        return _kept(lambda ex: Schedule(kind="manual", exclude=ex), kept, added)
     if timed:
-        if len(timed) == 1 and timed[0].kind == "date" and not added:
-            return timed[0]  # a one-off takes no exclusions: the task's own are dropped
-        return Schedule.combine(timed, exclude)
+        return _kept(lambda ex: Schedule.combine(timed, ex), kept, added)
     if args.exclude is None and not args.exclude_clear:
         return None
     if old is None:
@@ -197,6 +196,19 @@ def schedule_option(args: argparse.Namespace, tz: tzinfo, current: dict[str, Any
                               "--calendar")
     return Schedule.combine(old.each, exclude) if old.kind not in ("manual", "after") \
         else Schedule(kind=old.kind, after=old.after, exclude=exclude)
+
+
+def _kept(build: Callable[[Exclusions], Schedule], kept: Exclusions, added: Exclusions
+          ) -> Schedule:
+    """The new schedule with the task's exclusion dates and the added ones; if it takes
+    none, the refusal says how to drop the task's."""
+    try:
+        return build(kept.merged(added))
+    except ValidationError as exc:
+        if exc.field != "exclude" or not kept or added:
+            raise
+        raise ValidationError("exclude", f"{exc.reason}, and the task has some: add "
+                              "--exclude-clear to drop them") from None
 
 
 def exclusions_option(items: list[str]) -> Exclusions:

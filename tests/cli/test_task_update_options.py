@@ -53,3 +53,24 @@ def test_contradictory_switches_are_refused_and_change_nothing(cli: Any) -> None
     refused(cli("task", "add", "ns", "--command", "true", "--manual", "--notify", "never",
                 "--notify-success"), "--notify-success", "--notify")
     assert [t["name"] for t in cli("task", "list", "--json").json()] == ["x"]
+
+
+def test_a_schedule_that_takes_no_exclusions_is_refused_while_the_task_has_some(
+        cli: Any) -> None:
+    assert cli("task", "add", "r", "--command", "true", "--cron", "0 3 * * *", "--exclude",
+               "2027-01-01").code == 0
+    before = cli("task", "show", "r", "--json").json()
+    for options in (["reschedule", "r", "--at", "2027-03-01T10:00"],
+                    ["update", "r", "--at", "2027-03-01T10:00"],
+                    ["reschedule", "r", "--manual"]):
+        refused(cli("task", *options), "exclude: a", "takes no exclusion dates",
+                "--exclude-clear")
+    assert cli("task", "show", "r", "--json").json() == before
+    moved = cli("task", "reschedule", "r", "--at", "2027-03-01T10:00", "--exclude-clear")
+    assert moved.code == 0, moved.err
+    assert cli("task", "show", "r", "--json").json()["schedule"]["kind"] == "date"
+    # a new repeating schedule keeps them, as before
+    assert cli("task", "add", "k", "--command", "true", "--cron", "0 3 * * *", "--exclude",
+               "2027-01-01").code == 0
+    assert cli("task", "reschedule", "k", "--every", "1h").code == 0
+    assert cli("task", "show", "k", "--json").json()["schedule"]["exclude"] == ["2027-01-01"]
