@@ -87,26 +87,36 @@ def add_task_options(p: argparse.ArgumentParser, *, update: bool) -> None:
     p.add_argument("--backoff", choices=["fixed", "exponential"],
                    help="the retry delay stays fixed (default) or doubles each time")
     p.add_argument("--timeout", metavar="DURATION",
-                   help="stop a run that takes longer (it ends timed_out)")
+                   help="stop a run that takes longer (it ends timed_out); 'none': no limit")
     p.add_argument("--max-instances", metavar="N", type=int_arg("max-instances"),
                    help="runs of this task at once (default 1)")
     p.add_argument("--overlap", choices=["skip", "queue", "replace"],
                    help="a fire while --max-instances runs are going: skip it (default), "
                    "queue it, or cancel the runs going and start it")
     p.add_argument("--group", metavar="NAME[:LIMIT]",
-                   help="a concurrency group: at most LIMIT runs of its tasks at once")
+                   help="a concurrency group: at most LIMIT runs of its tasks at once "
+                   "('': in no group)")
     p.add_argument("--catch-up", choices=["skip", "once", "all"],
                    help="fires missed while no engine ran: skip them, run once (default), or "
                    "run each (up to 100)")
     p.add_argument("--cwd", metavar="DIR", help="the folder a run starts in")
     p.add_argument("--env", metavar="KEY=VALUE", action="append",
-                   help="an environment variable for its runs (repeatable)")
+                   help="an environment variable for its runs (repeatable; sets KEY, keeps "
+                   "the task's others)")
     p.add_argument("--secret-env", metavar="KEY=SECRET", action="append",
                    help="set KEY from the stored secret SECRET (`tickwork secret set`; "
                    "repeatable)")
+    p.add_argument("--unset-env", metavar="KEY", action="append",
+                   help="drop the task's variable KEY, plain or secret (repeatable)")
+    p.add_argument("--env-clear", action="store_true",
+                   help="drop every variable the task sets (before any --env, --secret-env)")
     p.add_argument("--fallback", metavar="TASK", help="task to run when the last attempt fails")
     p.add_argument("--description", help="what the task is for")
-    p.add_argument("--tag", action="append", help="a tag (repeatable)")
+    p.add_argument("--tag", action="append", help="add a tag (repeatable)")
+    p.add_argument("--untag", metavar="TAG", action="append",
+                   help="remove a tag the task has (repeatable)")
+    p.add_argument("--tag-clear", action="store_true",
+                   help="remove every tag the task has (before any --tag)")
     notify = p.add_mutually_exclusive_group()  # one of them says what is notified
     notify.add_argument("--notify-success", action="store_true", default=None,
                    help="a desktop notification when a run succeeds too (as --notify always)")

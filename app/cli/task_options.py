@@ -25,8 +25,9 @@ _TASK_OPTION_KEYS = (
     "command", "python", "shell", "kwargs", "at", "every", "cron", "calendar", "after", "manual",
     "tz", "start", "end", "depends_on", "priority", "retries", "retry_delay", "backoff", "timeout",
     "max_instances", "overlap", "group", "catch_up", "cwd", "env", "secret_env", "fallback",
-    "description", "tag", "notify_success", "notify", "name", "enabled", "disabled",
-    "exclude", "exclude_clear", "when", "keep_runs", "keep_days", "runs_on",
+    "description", "tag", "untag", "tag_clear", "unset_env", "env_clear", "notify_success",
+    "notify", "name", "enabled", "disabled", "exclude", "exclude_clear", "when", "keep_runs",
+    "keep_days", "runs_on",
 )
 
 
@@ -112,9 +113,12 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
         out["catch_up"] = args.catch_up
     if args.retry_delay is not None:
         out["retry_delay"] = duration_seconds(args.retry_delay, "retry-delay")
-    if args.timeout is not None:
-        out["timeout"] = duration_seconds(args.timeout, "timeout")
-    if args.group is not None:
+    if args.timeout is not None:  # 'none': no time limit
+        out["timeout"] = None if args.timeout.strip().lower() == "none" \
+            else duration_seconds(args.timeout, "timeout")
+    if args.group is not None and not args.group.strip():  # in no group, so no group limit
+        out["group"] = out["group_limit"] = None
+    elif args.group is not None:
         name, sep, limit = args.group.partition(":")
         out["group"] = name
         if sep:
@@ -122,12 +126,10 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
                 out["group_limit"] = int(limit)
             except ValueError:
                 raise ValidationError("group", f"limit must be a whole number: {limit!r}") from None
-    if args.env is not None:
-        out["env"] = pairs(args.env, "env")
-    if args.secret_env is not None:
-        out["secret_env"] = pairs(args.secret_env, "secret-env", "KEY=SECRET")
-    if args.tag is not None:
-        out["tags"] = args.tag
+    if args.env is not None or args.secret_env is not None or args.unset_env or args.env_clear:
+        out["env"], out["secret_env"] = _variables(args, current)
+    if args.tag is not None or args.untag or args.tag_clear:
+        out["tags"] = _tags(args, current)
     if args.notify_success is not None:
         notify = dict(current["notify"]) if current else {"on_failure": True}
         notify["on_success"] = True
@@ -146,6 +148,33 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
     if getattr(args, "name", None) is not None and current is not None:
         out["name"] = args.name
     return out
+
+
+def _variables(args: argparse.Namespace, current: dict[str, Any] | None
+               ) -> tuple[dict[str, str], dict[str, str]]:
+    """The run's variables, plain and secret: the task's (none with ``--env-clear``), less
+    each ``--unset-env KEY``, with each ``--env``/``--secret-env`` KEY set."""
+    keep = current is not None and not args.env_clear
+    env: dict[str, str] = dict(current["env"]) if keep and current else {}
+    secret: dict[str, str] = dict(current["secret_env"]) if keep and current else {}
+    for key in args.unset_env or []:
+        if key not in env and key not in secret:
+            raise ValidationError("unset-env", f"the task sets no variable {key!r}")
+        env.pop(key, None)
+        secret.pop(key, None)
+    return (env | pairs(args.env, "env"),  # over the other kind: refused, KEY is both
+            secret | pairs(args.secret_env, "secret-env", "KEY=SECRET"))
+
+
+def _tags(args: argparse.Namespace, current: dict[str, Any] | None) -> list[str]:
+    """The task's tags (none with ``--tag-clear``), less each ``--untag``, plus each
+    ``--tag`` it lacks."""
+    tags = [] if current is None or args.tag_clear else list(current["tags"])
+    for tag in args.untag or []:
+        if tag.strip() not in tags:
+            raise ValidationError("untag", f"the task has no tag {tag!r}")
+        tags.remove(tag.strip())
+    return tags + [t for t in args.tag or [] if t.strip() not in tags]
 
 
 def _argv(line: str, shell: bool) -> list[str]:

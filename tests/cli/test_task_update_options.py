@@ -74,3 +74,58 @@ def test_a_schedule_that_takes_no_exclusions_is_refused_while_the_task_has_some(
                "2027-01-01").code == 0
     assert cli("task", "reschedule", "k", "--every", "1h").code == 0
     assert cli("task", "show", "k", "--json").json()["schedule"]["exclude"] == ["2027-01-01"]
+
+
+def settings(cli: Any, name: str) -> dict[str, Any]:
+    shown = cli("task", "show", name, "--json").json()
+    return {k: shown[k] for k in ("env", "secret_env", "tags", "timeout", "group",
+                                  "group_limit")}
+
+
+def test_update_adds_and_removes_variables_and_tags_one_by_one(cli: Any) -> None:
+    """As --exclude/--exclude-clear: a repeatable option adds (or sets one KEY), --unset-env
+    and --untag remove one, --env-clear and --tag-clear drop all first."""
+    assert cli("task", "add", "e", "--command", "true", "--manual", "--env", "A=1", "--env",
+               "B=2", "--tag", "x", "--tag", "y").code == 0
+    assert cli("task", "update", "e", "--env", "C=3", "--env", "A=9", "--tag", "z").code == 0
+    assert settings(cli, "e")["env"] == {"A": "9", "B": "2", "C": "3"}
+    assert settings(cli, "e")["tags"] == ["x", "y", "z"]
+    assert cli("task", "update", "e", "--unset-env", "B", "--untag", "y").code == 0
+    assert (settings(cli, "e")["env"], settings(cli, "e")["tags"]) == (
+        {"A": "9", "C": "3"}, ["x", "z"])
+    before = cli("task", "show", "e", "--json").json()
+    refused(cli("task", "update", "e", "--unset-env", "NOPE"), "unset-env", "'NOPE'")
+    refused(cli("task", "update", "e", "--untag", "nope", "--tag", "w"), "untag", "'nope'")
+    assert cli("task", "show", "e", "--json").json() == before
+    assert cli("task", "update", "e", "--env-clear", "--env", "D=4", "--tag-clear").code == 0
+    assert (settings(cli, "e")["env"], settings(cli, "e")["tags"]) == ({"D": "4"}, [])
+
+
+def test_a_secret_variable_is_unset_by_name_and_not_overwritten_plain(cli: Any) -> None:
+    assert cli("secret", "set", "token", stdin="hunter2\n").code == 0
+    assert cli("task", "add", "s", "--command", "env", "--manual", "--env", "MODE=fast",
+               "--secret-env", "TOKEN=token").code == 0
+    refused(cli("task", "update", "s", "--env", "TOKEN=x"), "TOKEN is both")
+    assert cli("task", "update", "s", "--unset-env", "TOKEN", "--env", "TOKEN=x").code == 0
+    assert (settings(cli, "s")["env"], settings(cli, "s")["secret_env"]) == (
+        {"MODE": "fast", "TOKEN": "x"}, {})
+
+
+def test_a_timeout_and_a_group_once_set_can_be_removed(cli: Any) -> None:
+    assert cli("task", "add", "g", "--command", "true", "--manual", "--timeout", "5m",
+               "--group", "io:2").code == 0
+    assert cli("task", "update", "g", "--timeout", "none").code == 0
+    assert settings(cli, "g")["timeout"] is None
+    assert settings(cli, "g")["group"] == "io"
+    assert cli("task", "update", "g", "--group", "").code == 0
+    assert (settings(cli, "g")["group"], settings(cli, "g")["group_limit"]) == (None, None)
+    refused(cli("task", "update", "g", "--timeout", "0"), "timeout: must be positive")
+
+
+def test_depends_on_gives_the_whole_list(cli: Any) -> None:
+    for name in ("a", "b"):
+        assert cli("task", "add", name, "--command", "true", "--manual").code == 0
+    assert cli("task", "add", "c", "--command", "true", "--manual", "--depends-on", "a").code \
+        == 0
+    assert cli("task", "update", "c", "--depends-on", "b").code == 0
+    assert cli("task", "show", "c", "--json").json()["depends_on"] == ["b"]
