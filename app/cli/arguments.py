@@ -32,6 +32,16 @@ def int_arg(name: str, lo: int = -BIGGEST) -> Callable[[str], int]:
     return parse
 
 
+def file_arg(name: str) -> Callable[[str], str]:
+    """A file to read or write: an empty name is refused (`export ""` said "cannot write
+    /the/current/folder: Is a directory", `backup ""` wrote its default file)."""
+    def parse(text: str) -> str:
+        if not text.strip():
+            raise UsageError(f"{name}: is empty: name a file")
+        return text
+    return parse
+
+
 def hours_arg(text: str) -> float:
     """`simulate --hours`: more than 0, at most a year."""
     try:

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from app.cli.arguments import file_arg
 from app.core.errors import StoreError, ValidationError
 
 EXIT_OK, EXIT_FAILURE = 0, 1
@@ -45,9 +46,10 @@ def add_store_commands(sub: Any) -> None:
                                                    help="print JSON instead of text"),
                     help="check the store file's integrity (read-only)")
     sub.add_command("backup", lambda p: p.add_argument(
-        "file", nargs="?", help="where to write it (default: a new file in backups/ under "
-        "the home)"), help="back up the store now (online, 0600)")
-    sub.add_command("restore", lambda p: p.add_argument("file"),
+        "file", nargs="?", type=file_arg("file"),
+        help="where to write it (default: a new file in backups/ under the home)"),
+        help="back up the store now (online, 0600)")
+    sub.add_command("restore", lambda p: p.add_argument("file", type=file_arg("file")),
                     help="replace the store with a backup (no engine may run)")
 
 

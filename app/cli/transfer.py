@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.cli.arguments import file_arg
 from app.cli.output import table
 from app.cli.store import service
 from app.core.errors import ValidationError
@@ -27,16 +28,19 @@ EXIT_OK = 0
 def add_transfer_commands(sub: Any) -> None:
     """Add `export` and `import` to the top-level subparsers (`parser.Commands`)."""
     sub.add_command("export", lambda p: p.add_argument(
-        "file", help="the file to write (- for standard output; a link is written through)"),
+        "file", type=file_arg("file"),
+        help="the file to write (- for standard output; a link is written through)"),
         help="write every task to a JSON file")
     sub.add_command("import", _import_options, help="create tasks from an export file, a "
                     "crontab or systemd user timers (all or nothing)")
 
 
 def _import_options(imp: argparse.ArgumentParser) -> None:
-    imp.add_argument("file", nargs="?", help="an export file written by `tickwork export`")
-    imp.add_argument("--crontab", metavar="FILE", help="a user crontab (- for standard input, "
-                     "e.g. crontab -l | tickwork import --crontab -)")
+    imp.add_argument("file", nargs="?", type=file_arg("file"),
+                     help="an export file written by `tickwork export`")
+    imp.add_argument("--crontab", metavar="FILE", type=file_arg("crontab"),
+                     help="a user crontab (- for standard input, e.g. crontab -l | tickwork "
+                     "import --crontab -)")
     imp.add_argument("--systemd", metavar="DIR", nargs="?", const="",
                      help="systemd user timers and their services (default ~/.config/systemd/user)")
     imp.add_argument("--dry-run", action="store_true",

@@ -291,3 +291,18 @@ def test_an_export_is_written_through_a_link_and_to_standard_output(tmp_path: Pa
                   for h in (home, other, third)]
     assert configured[0] == configured[1] == configured[2]
     assert configured[2]["env"] == {"K": "v"}
+
+
+@pytest.mark.parametrize("args", [["export", ""], ["import", ""], ["import", "--crontab", " "],
+                                  ["backup", ""], ["restore", ""]])
+def test_an_empty_file_name_is_refused_naming_it(tmp_path: Path, args: list[str]) -> None:
+    """`export ""` said "cannot write /the/folder: Is a directory"; `backup ""` wrote its
+    default file; now each says the name is empty, exit 2, and nothing is written."""
+    home = tmp_path / "home"
+    ok(home, "task", "add", "t", "--command", "true", "--manual")
+    before = sorted(p.name for p in home.rglob("*") if p.suffix == ".db")
+    result = tickwork(home, *args)
+    assert result.code == 2
+    assert result.err.strip().endswith(f"{'crontab' if '--crontab' in args else 'file'}: is "
+                                       "empty: name a file")
+    assert sorted(p.name for p in home.rglob("*") if p.suffix == ".db") == before
