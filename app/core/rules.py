@@ -69,12 +69,14 @@ def ready_key(priority: int, scheduled_ts: float, level: int, seq: int
     return (-priority, scheduled_ts, level, seq)
 
 
-def held_reason(why: str, *, max_instances: int, overlap_policy: str, group: str | None,
-                group_limit: int) -> str:
-    """Why the ready queue holds a run back (BY_TASK or BY_GROUP), in words."""
+def held_reason(why: str, *, max_instances: int, group: str | None, group_limit: int) -> str:
+    """Why the ready queue holds a run back (BY_TASK or BY_GROUP), in words. Not the task's
+    overlap policy: a run held back is one the policy let in (`queue`) or one it does not
+    judge (by hand, a retry), and "(overlap: skip)" on a run that then ran misled."""
     if why == BY_GROUP:
         return f"group {group} runs at most {group_limit} at a time"
-    return f"at most {max_instances} run(s) of this task at a time (overlap: {overlap_policy})"
+    runs = "run" if max_instances == 1 else "runs"
+    return f"at most {max_instances} {runs} of this task at a time: it starts when one ends"
 
 
 # -- dependency holds ---------------------------------------------------------------------

@@ -232,7 +232,7 @@ class Dispatcher:
             spec = record.task.spec
             reason = "held back: " + rules.held_reason(
                 pending.held or rules.BY_TASK, max_instances=spec.max_instances,
-                overlap_policy=spec.overlap, group=spec.group, group_limit=pending.group_limit)
+                group=spec.group, group_limit=pending.group_limit)
             self.writes.note(record, "waiting", reason)
 
     def start(self, record: RunRecord) -> Attempt:

@@ -107,7 +107,8 @@ def test_overlap_skip_and_queue_use_expected_durations(service: Any) -> None:
     assert [o.kind for o in queues[:3]] == ["fire", "delayed", "delayed"]
     assert queues[1].fire_at - queues[0].fire_at == timedelta(seconds=90)
     assert queues[1].scheduled_for == queues[0].fire_at + timedelta(seconds=60)
-    assert "at most 1 run(s) of this task at a time (overlap: queue)" in (queues[1].reason or "")
+    assert "at most 1 run of this task at a time: it starts when one ends" in (
+        queues[1].reason or "")
 
 
 def test_group_limit_delays_and_dependencies_wait(service: Any) -> None:
