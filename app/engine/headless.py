@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -58,8 +59,8 @@ def run_headless(args: argparse.Namespace) -> int:
     engine.subscribe(_log_event, watches=False)  # a log, not a window
     state = engine.start()
     logging.getLogger("tickwork.engine").info(
-        "engine %s on %s (pid %s)", state, store.home if store.url is None else store.name,
-        engine.id)
+        "engine %s on %s (pid %d, engine id %s)", state,
+        store.home if store.url is None else store.name, os.getpid(), engine.id)
     while not stop.wait(0.5) and engine.fault is None:
         pass
     engine.stop(grace=args.grace)

@@ -45,7 +45,9 @@ def appender(name: str, out: Path, at: datetime, **extra: Any) -> dict[str, Any]
 
 def test_headless_engine_runs_cli_tasks_on_time(spawn: Any, cli: Any) -> None:
     engine = spawn()
-    engine.wait_for("engine running")
+    engine.wait_for("engine running on")
+    # its process id as a number, the engine's id (host:pid:start) beside it, said so
+    assert f"(pid {engine.proc.pid}, engine id " in engine.text()
     assert cli("task", "add", "hello", "--command", "echo hello", "--at", soon(1.5)).code == 0
     run = wait_until(lambda: [r for r in cli("run", "list", "--json").json()
                               if r["status"] == "succeeded"], 8)[0]
