@@ -57,7 +57,7 @@ def run_row(run: dict[str, Any]) -> list[str]:
             local(run["scheduled_for"]), local(run["started_at"]),
             "-" if late is None else f"{late:.1f}",
             "-" if run["exit_code"] is None else str(run["exit_code"]),
-            (run["error"] or run["reason"] or "")[:60]]
+            run["error"] or run["reason"] or ""]  # (`table` cuts it, with "…", as any cell)
 
 
 def keep_text(t: dict[str, Any], default: Any) -> str:
