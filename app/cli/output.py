@@ -60,6 +60,28 @@ def run_row(run: dict[str, Any]) -> list[str]:
             run["error"] or run["reason"] or ""]  # (`table` cuts it, with "…", as any cell)
 
 
+def show_run(run: dict[str, Any]) -> None:
+    """A run's card, as `show_task` prints a task's: labels in words, times local to the
+    second (`--json` keeps them ISO with offset)."""
+    duration, late = run["duration_s"], run["lateness_ms"]
+    fields = [
+        ("id", str(run["id"])), ("task", f"{run['task_name']} (id {run['task_id']})"),
+        ("status", run["status"]), ("attempt", str(run["attempt"])), ("trigger", run["trigger"]),
+        ("scheduled", local(run["scheduled_for"])), ("queued", local(run["queued_at"])),
+        ("started", local(run["started_at"])), ("finished", local(run["finished_at"])),
+        ("duration", "-" if duration is None else f"{duration:.3f} s"),
+        ("late", "-" if late is None else f"{late:.1f} ms"),
+        ("exit code", "-" if run["exit_code"] is None else str(run["exit_code"])),
+        ("error", for_terminal(run["error"] or "-")),
+        ("note", for_terminal(run["reason"] or "-")),
+        ("after run", str(run["parent_run_id"] or "-")),
+        ("cancel asked", "yes" if run["cancel_requested"] else "no"),
+        ("celery id", run["celery_id"] or "-"),
+    ]
+    for key, value in fields:
+        print(f"{key:>12}: {value}")
+
+
 def keep_text(t: dict[str, Any], default: Any) -> str:
     """A task's history keep policy in words, saying which values are the global default's."""
     runs = t.get("keep_runs")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.cli.output import for_terminal, print_json, run_row, table
+from app.cli.output import for_terminal, print_json, run_row, show_run, table
 from app.cli.parser import EXIT_OK
 from app.cli.store import service, stop_left_behind
 
@@ -28,10 +28,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 run["log"] = [{"seq": s, "stream": st, "text": tx} for s, st, tx in chunks]
             print_json(run)
         else:
-            for key, value in run.items():
-                print(f"{key:>16}: {'-' if value is None else for_terminal(str(value))}")
+            show_run(run)
             if args.log:
-                print("-" * 16 + " output")
+                print("-" * 12 + " output")
                 for _seq, _stream, text in chunks:
                     sys.stdout.write(for_terminal(text))
     elif args.run_cmd == "cancel":

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 
 def _note(home: Path, run_id: int, reason: str) -> None:
@@ -32,3 +33,38 @@ def test_run_list_cuts_a_long_note_with_an_ellipsis_as_other_cells(cli: Any, hom
     (line,) = cli("run", "list").out.splitlines()[1:]
     assert line.endswith(note[:59] + "…")
     assert cli("run", "list", "--json").json()[0]["reason"] == note
+
+
+def test_run_show_reads_like_task_show_in_local_time_to_the_second(
+        cli: Any, monkeypatch: Any) -> None:
+    """Labels in words, right-aligned as `task show` has them; each time the moment's wall
+    time here (a zone half an hour off UTC, so neither UTC nor a whole-hour shift passes),
+    to the second; `--json` the same moments, ISO 8601 with offset and microseconds."""
+    from tests.conftest import local_zone
+
+    zone = local_zone(monkeypatch, "Asia/Kolkata")
+    next(zone)
+    try:
+        assert cli("task", "add", "t", "--command", "true", "--manual").code == 0
+        run = cli("task", "run", "t", "--json").json()["id"]
+        assert cli("run", "cancel", str(run)).code == 0
+        data = cli("run", "show", str(run), "--json").json()
+        shown = cli("run", "show", str(run)).out
+    finally:
+        next(zone, None)
+    assert datetime.fromisoformat(data["scheduled_for"]).utcoffset() is not None
+    assert "." in data["scheduled_for"]  # microseconds kept in the JSON
+
+    def here(iso: str) -> str:
+        return datetime.fromisoformat(iso).astimezone(ZoneInfo("Asia/Kolkata")).strftime(
+            "%Y-%m-%d %H:%M:%S")
+
+    card = dict(line.split(": ", 1) for line in shown.splitlines())
+    assert card == {
+        "          id": str(run), "        task": f"t (id {data['task_id']})",
+        "      status": "cancelled", "     attempt": "1", "     trigger": "manual",
+        "   scheduled": here(data["scheduled_for"]), "      queued": here(data["queued_at"]),
+        "     started": "-", "    finished": here(data["finished_at"]), "    duration": "-",
+        "        late": "-", "   exit code": "-", "       error": "-",
+        "        note": "cancelled by cli", "   after run": "-", "cancel asked": "yes",
+        "   celery id": "-"}
