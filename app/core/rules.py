@@ -122,7 +122,9 @@ Lookup = Callable[[int, float], Fire | None]  # latest stored fire of a task at 
 
 
 def when_text(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
+    """A moment in a run's stored note: UTC, said so, to the second (`2026-12-04 07:04:37
+    UTC`) — the note is written once and read anywhere, so in no one machine's zone."""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def judge(upstreams: Iterable[int], ts: float, *, book: Book, lookup: Lookup,

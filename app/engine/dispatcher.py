@@ -147,7 +147,7 @@ class Dispatcher:
 
     def _replace(self, task: Task, fire: datetime) -> None:
         """Overlap `replace`: what runs, queues or waits of the task gives way to this fire."""
-        why = f"replaced by the fire at {fire.isoformat()}"
+        why = f"replaced by the fire at {rules.when_text(fire.timestamp())}"
         for run_id in [r for r, p in self.ready.running.items() if p.task_id == task.id]:
             attempt = self.runs[run_id].running
             if attempt is not None:

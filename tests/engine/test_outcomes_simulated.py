@@ -62,3 +62,18 @@ def test_fallback_is_claimed_after_the_last_attempt_fails() -> None:
     assert [(name, n) for _, name, n in started] == [("main", 1), ("main", 2), ("cleanup", 1)]
     assert started[2][0] == round(started[1][0] + 0.1, 3)  # at once after the last attempt
     assert 0.45 <= started[1][0] - started[0][0] - 0.1 <= 0.55  # main's backoff first
+
+
+def test_a_run_replaced_by_a_newer_fire_says_which_in_utc_to_the_second() -> None:
+    """Overlap `replace`: the run cut off names the fire that replaced it, in a note stored
+    once and read in any zone — UTC, said so, to the second (was ISO with microseconds)."""
+    from app.core.schedule import Schedule as Sched
+
+    every = Sched(kind="interval", seconds=1.5)
+    spec = TaskSpec(name="long", action=Action(kind="python", target="x:y"), schedule=every,
+                    overlap="replace")
+    sim = SimulatedEngine([Task(1, spec, next_run_at=AT, created_at=T0)], [], start=T0,
+                          workers=2, outcome=lambda _attempt: (60.0, "succeeded"))
+    sim.run(until=AT + timedelta(seconds=2))
+    assert [(a.run_id, a.cancel_reason) for _, a in sim.executor.stopped] == [
+        (1, "replaced by the fire at 2026-06-01 12:00:02 UTC")]  # (the fire at 02.5)

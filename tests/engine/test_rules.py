@@ -40,7 +40,8 @@ def test_latest_fire_at_or_before_decides() -> None:
     verdict = _judge((1,), 250.0, book)
     assert verdict.action == SKIP and verdict.upstream == 1
     assert verdict.reason is not None
-    assert "upstream A (run 12 at" in verdict.reason and verdict.reason.endswith("failed")
+    # the note's time: UTC, said so, to the second (stored, read in any zone)
+    assert verdict.reason == "upstream A (run 12 at 1970-01-01 00:03:20 UTC) failed"
     book.record(1, 200.0, PENDING)  # a retry of the 200 fire is coming
     assert _judge((1,), 250.0, book).action == WAIT
 
