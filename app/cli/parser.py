@@ -14,6 +14,7 @@ from app.cli.arguments import hours_arg, int_arg, status_arg, store_url
 from app.cli.settings import add_settings_command
 from app.cli.store import add_store_commands
 from app.cli.transfer import add_transfer_commands
+from app.cli.values import seconds_arg, workers_arg
 from app.core.notify import NOTIFY_MODES
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -307,12 +308,13 @@ def _secret(sec: Parser) -> None:
 
 
 def _engine(p: Parser) -> None:
-    p.add_argument("--workers", metavar="N", type=int_arg("workers"), default=None,
-                   help="runs at once (default 8, or $TICKWORK_WORKERS)")
+    p.add_argument("--workers", metavar="N", type=workers_arg, default=None,
+                   help="runs at once, 1 to 256 (default: $TICKWORK_WORKERS, else 8)")
     p.add_argument("--store", metavar="URL", type=store_url, default=argparse.SUPPRESS,
                    help="a shared PostgreSQL store (as the top-level --store)")
-    p.add_argument("--grace", type=float, default=10.0,
-                   help="seconds running tasks get to finish on shutdown")
+    p.add_argument("--grace", metavar="DURATION", type=seconds_arg("grace", zero=True),
+                   default=10.0, help="how long running tasks get to finish on shutdown: "
+                   "seconds, or 30s, 5m … (default 10s; 0: stop them at once)")
     p.add_argument("--broker", metavar="URL", help="the Redis broker of tasks that run on "
                    "Celery (default: $TICKWORK_BROKER, else redis://127.0.0.1:6379/0)")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from typing import Any, Final
 
@@ -15,6 +16,27 @@ from app.core.errors import ValidationError
 from app.core.schedule.zones import representable
 
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+WORKERS_VAR: Final = "TICKWORK_WORKERS"
+DEFAULT_WORKERS: Final = 8
+MOST_WORKERS: Final = 256  # runs of one engine at once; more is a slip of the keyboard
+
+
+def worker_count(text: str, name: str) -> int:
+    """An engine's worker count (`--workers`, $TICKWORK_WORKERS): 1 to MOST_WORKERS."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValidationError(name, f"not a whole number: {text!r}") from None
+    if not 1 <= value <= MOST_WORKERS:
+        raise ValidationError(name, f"must be from 1 to {MOST_WORKERS}: {text}")
+    return value
+
+
+def workers_from(environ: Mapping[str, str]) -> int:
+    """The worker count $TICKWORK_WORKERS asks for; the default when it is unset or empty."""
+    text = environ.get(WORKERS_VAR, "")
+    return worker_count(text, WORKERS_VAR) if text.strip() else DEFAULT_WORKERS
 
 
 def duration_seconds(text: str, field_name: str) -> float:

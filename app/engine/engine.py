@@ -49,6 +49,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from app.core.fields import workers_from
 from app.core.policy import should_retry
 from app.core.sweeps import keep_from_sweeps
 from app.engine import lineage, recovery
@@ -104,7 +105,7 @@ class Engine:
         self.lock = engine_lock(self.home, store.url)
         self.keyring = Keyring(self.home)
         self.stats = Stats(clock)
-        self.workers = workers or int(os.environ.get("TICKWORK_WORKERS", "0") or 0) or 8
+        self.workers = workers or workers_from(os.environ)  # (ValidationError naming it)
         self._metrics_enabled = metrics
         self._standby_poll = STANDBY_POLL * pace
         self._inbox: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()

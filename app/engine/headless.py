@@ -29,12 +29,14 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def run_headless(args: argparse.Namespace) -> int:
+    from app.core.fields import workers_from
     from app.engine.engine import Engine
     from app.service import Service
     from app.store.database import Store, StoreDamaged
     from app.store.home import resolve_home
     from app.store.location import resolve_store
 
+    workers = args.workers or workers_from(os.environ)  # a bad $TICKWORK_WORKERS: exit 2
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     home = resolve_home(args.home)
@@ -54,7 +56,7 @@ def run_headless(args: argparse.Namespace) -> int:
     if store is None:
         return 0
     service = Service(store, "engine")
-    engine = Engine(store, workers=args.workers)
+    engine = Engine(store, workers=workers)
     service.subscribe(engine.on_service_change)
     engine.subscribe(_log_event, watches=False)  # a log, not a window
     state = engine.start()

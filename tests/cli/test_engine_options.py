@@ -1,0 +1,68 @@
+"""`tickwork engine`'s options and $TICKWORK_WORKERS: a bad value is one line naming it,
+exit 2, before the store is opened (the home is not even made); durations as elsewhere."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from faults.harness import wait_until
+from tests.conftest import ROOT
+from tests.support import tickwork
+
+
+@pytest.mark.parametrize(("args", "env", "line"), [
+    (["--workers", "0"], {}, "argument --workers: workers: must be from 1 to 256: 0"),
+    (["--workers", "100000"], {}, "workers: must be from 1 to 256: 100000"),
+    (["--workers", "many"], {}, "workers: not a whole number: 'many'"),
+    ([], {"TICKWORK_WORKERS": "0"}, "error: TICKWORK_WORKERS: must be from 1 to 256: 0"),
+    ([], {"TICKWORK_WORKERS": "abc"}, "error: TICKWORK_WORKERS: not a whole number: 'abc'"),
+    (["--grace", "-1"], {}, "argument --grace: grace: must not be negative, got '-1'"),
+    (["--grace", "nan"], {}, "argument --grace: grace: not a duration: 'nan'"),
+    (["--grace", "inf"], {}, "argument --grace: grace: not a duration: 'inf'"),
+    (["--grace", "5 parsecs"], {}, "argument --grace: grace: not a duration"),
+], ids=["workers-0", "workers-huge", "workers-word", "env-0", "env-word", "grace-negative",
+        "grace-nan", "grace-inf", "grace-unit"])
+def test_a_bad_engine_option_is_one_line_and_exit_2(cli: Any, home: Path,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   args: list[str], env: dict[str, str],
+                                                   line: str) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    result = cli("engine", *args, timeout=20)
+    assert result.code == 2, result
+    assert result.err.count("\n") == 1 and line in result.err, result.err
+    assert "Traceback" not in result.err and not home.exists()
+
+
+def test_grace_takes_a_duration_and_workers_a_count(home: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--grace 5m` as `--every 5m` would read it (it said "invalid float value"); an empty
+    $TICKWORK_WORKERS is unset (8), `--workers` wins over it."""
+    monkeypatch.setenv("TICKWORK_WORKERS", "")
+    log = tmp_path / "engine.log"
+    runs = []
+    for args in (["--grace", "5m", "--workers", "3"], ["--grace", "0"]):
+        with log.open("w") as err:
+            proc = tickwork.start(["--home", str(home), "engine", *args], cwd=ROOT,
+                                  stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            wait_until(lambda: "engine running on" in log.read_text(), 20)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(20) == 0
+        runs.append(log.read_text())
+    assert "engine running: 3 workers" in runs[0] and "engine running: 8 workers" in runs[1]
+
+
+def test_the_window_refuses_a_bad_worker_count_before_qt_starts(
+        cli: Any, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window's engine reads $TICKWORK_WORKERS too: the same line, not a traceback."""
+    monkeypatch.setenv("TICKWORK_WORKERS", "0")
+    result = cli(timeout=20)
+    assert result.code == 2 and result.err == ("tickwork: error: TICKWORK_WORKERS: must be "
+                                               "from 1 to 256: 0\n"), result
