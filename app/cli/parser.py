@@ -239,8 +239,9 @@ def _task_delete(p: Parser) -> None:
 
 def _task_run(p: Parser) -> None:
     p.add_argument("task")
-    p.add_argument("--wait", type=float, metavar="SECONDS", nargs="?", const=3600.0,
-                   help="wait for the run to finish (exit 1 unless it succeeded)")
+    p.add_argument("--wait", type=seconds_arg("wait"), metavar="DURATION", nargs="?",
+                   const=3600.0, help="wait up to this long (seconds, or 30s, 5m …; default "
+                   "1h) for the run to finish: exit 1 unless it succeeded")
     p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 

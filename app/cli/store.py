@@ -183,6 +183,14 @@ def service(args: argparse.Namespace) -> Any:
     return Service(open_store(args), "cli")
 
 
+def engine_running(store: Any) -> bool:
+    """Whether an engine holds the store: this home's engine lock, or a shared store's
+    lease (`engine_lock`)."""
+    from app.store.lock import engine_lock
+
+    return engine_lock(store.home, store.url).holder() is not None
+
+
 def stop_left_behind(svc: Any, run_ids: list[int] | None = None,
                      task_id: int | None = None) -> None:
     """Before these runs (or a task's) are cancelled or deleted: a command that a dead engine
@@ -190,10 +198,9 @@ def stop_left_behind(svc: Any, run_ids: list[int] | None = None,
     and all — once its run is no longer `running`, no recovery would ever look for it. With
     an engine alive, that engine stops its own runs."""
     from app.store import runs
-    from app.store.lock import engine_lock
 
     store = svc.store
-    if engine_lock(store.home, store.url).holder() is not None:
+    if engine_running(store):
         return
     with store.read():
         left = runs.left_running(run_ids, task_id)

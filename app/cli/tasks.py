@@ -9,7 +9,7 @@ from typing import Any
 
 from app.cli.output import local, print_json, show_task, table
 from app.cli.parser import EXIT_FAILURE, EXIT_OK, UsageError
-from app.cli.store import open_store, service, stop_left_behind
+from app.cli.store import engine_running, open_store, service, stop_left_behind
 from app.core.errors import InUseError
 from app.core.schedule import describe
 from app.store import task_rows
@@ -65,15 +65,7 @@ def cmd_task(args: argparse.Namespace) -> int:
             raise UsageError(f"{exc} (use --force)") from None
         print(f"deleted task {task.id} {task.name!r}")
     elif sub == "run":
-        run = svc.run_now(args.task)
-        if args.wait:
-            run = _wait_for(svc, run.id, args.wait)
-        if args.json:
-            print_json(run.to_json())
-        else:
-            print(f"run {run.id} of {run.task_name!r}: {run.status}")
-        if args.wait and run.status != "succeeded":
-            return EXIT_FAILURE
+        return _run_now(svc, args)
     elif sub == "reschedule":
         current = svc.get_task(args.task).to_json()
         changes = task_changes(args, current)
@@ -103,14 +95,68 @@ def _list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _say(line: str) -> None:
+    print(f"tickwork: {line}", file=sys.stderr)
+
+
+NO_ENGINE = "no engine is running on this store (start one: `tickwork engine`, or the window)"
+GONE_AFTER = 3.0  # seconds without an engine holding the store before a wait gives up
+
+
+def _run_now(svc: Any, args: argparse.Namespace) -> int:
+    """`task run`: queue a run (the engine starts it); `--wait`: follow it to its end, exit 1
+    unless it succeeded. With no engine holding the store nothing would start it: without
+    --wait the run is queued all the same and starts with the next engine (said on stderr);
+    with --wait nothing is queued and it exits 1 at once, as it does when the engine goes
+    away while it waits, rather than wait for an engine that may never come."""
+    alive = engine_running(svc.store)
+    if args.wait and not alive:
+        svc.get_task(args.task)  # an unknown task says so first
+        _say(f"{NO_ENGINE}: nothing was queued")
+        return EXIT_FAILURE
+    run = svc.run_now(args.task)
+    if not alive:
+        _say(f"{NO_ENGINE}: run {run.id} stays queued until one starts")
+
+    def show(run: Any) -> None:
+        if args.json:
+            print_json(run.to_json())
+        else:
+            print(f"run {run.id} of {run.task_name!r}: {run.status}")
+
+    if not args.wait:
+        show(run)
+        return EXIT_OK
+    if not args.json:  # (--json: one document, the run as it ended)
+        show(run)
+        sys.stdout.flush()  # piped too, the queued line is out before the wait
+    run = _wait_for(svc, run.id, args.wait)
+    show(run)
+    return EXIT_OK if run.status == "succeeded" else EXIT_FAILURE
+
+
 def _wait_for(svc: Any, run_id: int, seconds: float) -> Any:
+    """The run once it has finished, or as it is when `seconds` have passed or no engine
+    has held the store for GONE_AFTER seconds (each said on stderr)."""
     import time
 
     from app.core.task import FINISHED_STATUSES
 
-    deadline = time.monotonic() + seconds
+    start = seen = checked = time.monotonic()
     run = svc.get_run(run_id)
-    while run.status not in FINISHED_STATUSES and time.monotonic() < deadline:
+    while run.status not in FINISHED_STATUSES:
+        now = time.monotonic()
+        if now - start >= seconds:
+            _say(f"run {run_id} is still {run.status} after --wait {seconds:g} s")
+            break
+        if now - checked >= 1.0:
+            checked = now
+            if engine_running(svc.store):
+                seen = now
+            elif now - seen >= GONE_AFTER:
+                _say(f"{NO_ENGINE}: run {run_id} is {run.status}; the next engine to start "
+                     "takes it up")
+                break
         time.sleep(0.1)
         run = svc.get_run(run_id)
     return run

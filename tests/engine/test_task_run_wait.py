@@ -1,0 +1,58 @@
+"""`task run --wait` with an engine: the queued line is out before the wait, piped too; the
+exit says how the run ended; an engine that dies meanwhile ends the wait with a line, not at
+its deadline. tests/cli/test_task_run_wait.py has the same without an engine."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import ROOT
+from tests.engine.conftest import wait_until
+from tests.support import tickwork
+
+
+def _waiting(home: Path, out: Path, err: Path, *args: str) -> Any:
+    """`task run … --wait`, its output to files (block-buffered, as in a pipe)."""
+    with out.open("w") as stdout, err.open("w") as stderr:
+        return tickwork.start(["--home", str(home), "task", "run", *args], cwd=ROOT,
+                              stdout=stdout, stderr=stderr)
+
+
+def test_the_queued_line_comes_before_the_wait_and_the_exit_follows_the_run(
+        spawn: Any, cli: Any, home: Path, tmp_path: Path) -> None:
+    gate, out, err = tmp_path / "gate", tmp_path / "out", tmp_path / "err"
+    engine = spawn()
+    engine.wait_for("engine running on")
+    assert cli("task", "add", "gated", "--manual", "--command",
+               f"sh -c 'while [ ! -e {gate} ]; do sleep 0.05; done; exit 3'").code == 0
+    proc = _waiting(home, out, err, "gated", "--wait", "1m")
+    wait_until(lambda: out.read_text() == "run 1 of 'gated': queued\n", 10)
+    assert proc.poll() is None  # still waiting, and its line already out
+    gate.touch()
+    assert proc.wait(30) == 1  # the run failed: exit 1
+    assert out.read_text() == "run 1 of 'gated': queued\nrun 1 of 'gated': failed\n"
+    assert err.read_text() == ""  # an engine holds the store: nothing to say
+    assert cli("task", "add", "quick", "--manual", "--command", "true").code == 0
+    done = cli("task", "run", "quick", "--wait", "30", "--json", timeout=40)
+    assert done.code == 0 and done.json()["status"] == "succeeded" and done.err == ""
+
+
+def test_a_wait_ends_soon_after_its_engine_dies(spawn: Any, cli: Any, home: Path,
+                                               tmp_path: Path) -> None:
+    out, err = tmp_path / "out", tmp_path / "err"
+    engine = spawn()
+    engine.wait_for("engine running on")
+    assert cli("task", "add", "long", "--manual", "--command", "sleep 60").code == 0
+    proc = _waiting(home, out, err, "long", "--wait", "10m")
+    wait_until(lambda: out.read_text() == "run 1 of 'long': queued\n", 10)  # (queued now)
+    wait_until(lambda: cli("run", "show", "1", "--json").json()["status"] == "running", 10)
+    engine.kill9()
+    killed = time.monotonic()
+    assert proc.wait(30) == 1
+    assert time.monotonic() - killed < 15  # not the 10 minutes asked for
+    assert err.read_text() == ("tickwork: no engine is running on this store (start one: "
+                               "`tickwork engine`, or the window): run 1 is running; the next "
+                               "engine to start takes it up\n")
+    assert cli("run", "cancel", "1").code == 0  # stops the `sleep` the dead engine left
