@@ -14,7 +14,7 @@ from app.cli.arguments import hours_arg, int_arg, status_arg, store_url
 from app.cli.settings import add_settings_command
 from app.cli.store import add_store_commands
 from app.cli.transfer import add_transfer_commands
-from app.cli.values import seconds_arg, workers_arg
+from app.cli.values import home_arg, seconds_arg, workers_arg
 from app.core.notify import NOTIFY_MODES
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -341,8 +341,8 @@ def _simulate(p: Parser) -> None:
 
 def build_parser() -> Parser:
     parser = Parser(prog="tickwork", description="Tickwork: a desktop task scheduler.")
-    parser.add_argument("--home", metavar="DIR", help="data directory (default: $TICKWORK_HOME "
-                        "or the platform's per-user data directory)")
+    parser.add_argument("--home", metavar="DIR", type=home_arg, help="data directory "
+                        "(default: $TICKWORK_HOME or the platform's per-user data directory)")
     parser.add_argument("--store", metavar="URL", type=store_url,
                         help="a shared PostgreSQL store (postgresql://USER@HOST[:PORT]/DB) "
                         "instead of the SQLite file under the home (default: $TICKWORK_STORE)")

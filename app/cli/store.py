@@ -59,6 +59,13 @@ def _home(args: argparse.Namespace) -> Path:
     return resolve_home(args.home)
 
 
+def _named_home(args: argparse.Namespace) -> bool:
+    """Whether the home was named (`--home`, $TICKWORK_HOME), not the platform's default."""
+    import os
+
+    return bool(args.home or os.environ.get("TICKWORK_HOME"))
+
+
 def store_url(args: argparse.Namespace) -> str | None:
     """The PostgreSQL store chosen by `--store`, `$TICKWORK_STORE` or the home's remembered
     choice (None: the SQLite file)."""
@@ -166,10 +173,15 @@ def open_store(args: argparse.Namespace) -> Any:
     """The store at `--home` (or `--store`), opened as the CLI; a command that writes has it
     checked first (`writes`)."""
     from app.store.database import Store
-    from app.store.home import resolve_home
 
-    store = Store.open(resolve_home(args.home), actor="cli", check=writes(args),
-                       url=store_url(args))
+    home, url = _home(args), store_url(args)
+    if url is None and not writes(args) and not home.parent.exists() and _named_home(args):
+        # a command that only reads makes the home it names (`task list --json` on a new
+        # home answers [], as ever), but not the folders above it: a mistyped --home
+        # would leave a tree behind and answer "no tasks" as if all were well
+        raise ValidationError("home", f"{home}: the folder it would be in, {home.parent}, "
+                              "does not exist (a command that only reads makes none)")
+    store = Store.open(home, actor="cli", check=writes(args), url=url)
     # closed on the way out, not left to the interpreter's teardown: the audit head reaches
     # the keyring and SQLite folds its write-ahead log back into the file, every time
     atexit.register(store.close)

@@ -1,6 +1,6 @@
 """Option values checked as they are parsed, beyond argparse's own types: a length of time
-(`--wait`, `--grace`) and an engine's worker count. Each bad value is one line naming its
-option (exit 2), before anything is opened or queued."""
+(`--wait`, `--grace`), an engine's worker count, the data home. Each bad value is one line
+naming its option (exit 2), before anything is opened or queued."""
 
 from __future__ import annotations
 
@@ -29,6 +29,13 @@ def seconds_arg(name: str, *, zero: bool = False) -> Callable[[str], float]:
         except ValidationError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
     return parse
+
+
+def home_arg(text: str) -> str:
+    """`--home`: an empty one was taken as no --home (the default home, made if missing)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("home: is empty")
+    return text
 
 
 def workers_arg(text: str) -> int:

@@ -11,14 +11,26 @@ LOCK_NAME = "engine.lock"
 
 
 def resolve_home(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The data home: `explicit` (`--home`), else $TICKWORK_HOME, else the platform's
+    per-user data folder. One that is there but no folder (a file) is refused naming where
+    it came from, before anything is read or made under it."""
     if explicit:
-        return Path(explicit).expanduser().resolve()
+        return _folder(Path(explicit), "home")
     env = os.environ.get("TICKWORK_HOME")
     if env:
-        return Path(env).expanduser().resolve()
+        return _folder(Path(env), "TICKWORK_HOME")
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("tickwork", appauthor=False))
+
+
+def _folder(path: Path, field: str) -> Path:
+    home = path.expanduser().resolve()
+    if home.exists() and not home.is_dir():
+        from app.core.errors import ValidationError
+
+        raise ValidationError(field, f"{home} is not a folder")
+    return home
 
 
 DIR_MODE = 0o700

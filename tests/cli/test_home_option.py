@@ -1,0 +1,55 @@
+"""The data home as named: `--home ""` and a home that is a file are one line naming where
+the home came from (exit 2), and a command that only reads makes no missing folders above
+the home it names (a mistyped `--home /nonexistent/deep/x` made the whole tree)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.support import tickwork
+
+
+def _tickwork(*args: str) -> tuple[int, str, str]:
+    proc = tickwork.run(list(args), cwd=ROOT, timeout=60)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_an_empty_home_is_refused_not_taken_for_the_default() -> None:
+    default = Path(os.environ["TICKWORK_HOME"])
+    assert _tickwork("--home", "", "task", "list") == (
+        2, "", "tickwork: error: argument --home: home: is empty\n")
+    assert _tickwork("--home", " ", "task", "add", "t", "--command", "true")[0] == 2
+    assert not default.exists()  # (it was made, a store in it)
+
+
+@pytest.mark.parametrize("args", [["task", "list"], ["task", "add", "t", "--command", "true"],
+                                  ["run", "show", "1"], ["engine"], []],
+                         ids=["read", "write", "run-show", "engine", "window"])
+def test_a_home_that_is_a_file_is_one_line_naming_it(tmp_path: Path, args: list[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    file = tmp_path / "notes.txt"
+    file.write_text("mine\n")
+    assert _tickwork("--home", str(file), *args) == (
+        2, "", f"tickwork: error: home: {file} is not a folder\n")
+    monkeypatch.setenv("TICKWORK_HOME", str(file))
+    assert _tickwork(*args) == (
+        2, "", f"tickwork: error: TICKWORK_HOME: {file} is not a folder\n")
+    assert file.read_text() == "mine\n"
+
+
+def test_a_read_makes_no_folders_above_the_home_a_write_makes_them(tmp_path: Path) -> None:
+    home = tmp_path / "no" / "deep" / "x"
+    for args in (["task", "list"], ["run", "list", "--json"], ["audit"],
+                 ["simulate", "--hours", "1"], ["export", "-"]):
+        assert _tickwork("--home", str(home), *args) == (
+            2, "", f"tickwork: error: home: {home}: the folder it would be in, {home.parent}, "
+            "does not exist (a command that only reads makes none)\n"), args
+    assert not (tmp_path / "no").exists()
+    fresh = tmp_path / "fresh"  # a new home in a folder that is there: made, read empty
+    assert _tickwork("--home", str(fresh), "task", "list", "--json") == (0, "[]\n", "")
+    assert _tickwork("--home", str(home), "task", "add", "t", "--command", "true")[0] == 0
+    assert (home / "tickwork.db").exists()
