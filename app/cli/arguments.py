@@ -1,11 +1,13 @@
 """The command line's value types: each reads one option's text, or refuses it with one line
-that names the field once ("priority: not a whole number: 'abc'").
+that names the field once ("priority: not a whole number: 'abc'", "wait: must be positive"),
+exit 2, before anything is opened or queued.
 
 They raise `UsageError` themselves rather than argparse's `ArgumentTypeError`, which argparse
 would prefix with its own name for the option ("argument --priority: priority: …")."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 
@@ -71,3 +73,43 @@ def store_url(text: str) -> str:
         return check_url(text)
     except ValueError as exc:
         raise UsageError(f"--store: {exc}") from None
+
+
+_ZERO = re.compile(r"(?:0+(?:\.0*)?|\.0+)\s*(?:ms|s|m|h|d|w)?")
+
+
+def seconds_arg(name: str, *, zero: bool = False) -> Callable[[str], float]:
+    """A length of time as seconds (`--wait`, `--grace`): a number of seconds or a duration
+    (`30s`, `5m`, `1h30m`, as `--every` takes them), more than 0 (or 0 too, with `zero`), at
+    most ten years; never negative, `nan` or `inf`."""
+    def parse(text: str) -> float:
+        from app.core.durations import parse_duration
+        from app.core.errors import ValidationError
+
+        if zero and _ZERO.fullmatch(text.strip().lower()):
+            return 0.0
+        if zero and text.strip().startswith("-"):
+            raise UsageError(f"{name}: must not be negative, got {text!r}")
+        try:
+            return parse_duration(text, name).total_seconds()
+        except ValidationError as exc:
+            raise UsageError(str(exc)) from None
+    return parse
+
+
+def home_arg(text: str) -> str:
+    """`--home`: an empty one was taken as no --home (the default home, made if missing)."""
+    if not text.strip():
+        raise UsageError("home: is empty")
+    return text
+
+
+def workers_arg(text: str) -> int:
+    """`engine --workers`: runs at once, a whole number from 1 to the most an engine takes."""
+    from app.core.errors import ValidationError
+    from app.core.fields import worker_count
+
+    try:
+        return worker_count(text, "workers")
+    except ValidationError as exc:
+        raise UsageError(str(exc)) from None

@@ -10,11 +10,18 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from app import version
 from app.cli.arguments import UsageError as UsageError
-from app.cli.arguments import hours_arg, int_arg, status_arg, store_url
+from app.cli.arguments import (
+    home_arg,
+    hours_arg,
+    int_arg,
+    seconds_arg,
+    status_arg,
+    store_url,
+    workers_arg,
+)
 from app.cli.settings import add_settings_command
 from app.cli.store import add_store_commands
 from app.cli.transfer import add_transfer_commands
-from app.cli.values import home_arg, seconds_arg, workers_arg
 from app.core.notify import NOTIFY_MODES
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2

@@ -16,15 +16,15 @@ from tests.support import tickwork
 
 
 @pytest.mark.parametrize(("args", "env", "line"), [
-    (["--workers", "0"], {}, "argument --workers: workers: must be from 1 to 256: 0"),
+    (["--workers", "0"], {}, "workers: must be from 1 to 256: 0"),
     (["--workers", "100000"], {}, "workers: must be from 1 to 256: 100000"),
     (["--workers", "many"], {}, "workers: not a whole number: 'many'"),
     ([], {"TICKWORK_WORKERS": "0"}, "error: TICKWORK_WORKERS: must be from 1 to 256: 0"),
     ([], {"TICKWORK_WORKERS": "abc"}, "error: TICKWORK_WORKERS: not a whole number: 'abc'"),
-    (["--grace", "-1"], {}, "argument --grace: grace: must not be negative, got '-1'"),
-    (["--grace", "nan"], {}, "argument --grace: grace: not a duration: 'nan'"),
-    (["--grace", "inf"], {}, "argument --grace: grace: not a duration: 'inf'"),
-    (["--grace", "5 parsecs"], {}, "argument --grace: grace: not a duration"),
+    (["--grace", "-1"], {}, "grace: must not be negative, got '-1'"),
+    (["--grace", "nan"], {}, "grace: not a duration: 'nan'"),
+    (["--grace", "inf"], {}, "grace: not a duration: 'inf'"),
+    (["--grace", "5 parsecs"], {}, "grace: not a duration"),
 ], ids=["workers-0", "workers-huge", "workers-word", "env-0", "env-word", "grace-negative",
         "grace-nan", "grace-inf", "grace-unit"])
 def test_a_bad_engine_option_is_one_line_and_exit_2(cli: Any, home: Path,

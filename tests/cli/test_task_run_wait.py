@@ -11,11 +11,11 @@ import pytest
 
 
 @pytest.mark.parametrize(("value", "line"), [
-    ("-1", "argument --wait: wait: must be positive, got '-1'"),
-    ("0", "argument --wait: wait: must be positive, got '0'"),
-    ("nan", "argument --wait: wait: not a duration: 'nan'"),
-    ("inf", "argument --wait: wait: not a duration: 'inf'"),
-    ("soon", "argument --wait: wait: not a duration: 'soon'"),
+    ("-1", "wait: must be positive, got '-1'"),
+    ("0", "wait: must be positive, got '0'"),
+    ("nan", "wait: not a duration: 'nan'"),
+    ("inf", "wait: not a duration: 'inf'"),
+    ("soon", "wait: not a duration: 'soon'"),
 ], ids=["negative", "zero", "nan", "inf", "word"])
 def test_a_bad_wait_is_one_line_and_queues_nothing(cli: Any, value: str, line: str) -> None:
     assert cli("task", "add", "t", "--command", "true", "--manual").code == 0
