@@ -77,6 +77,8 @@ def show_run(run: dict[str, Any]) -> None:
         ("after run", str(run["parent_run_id"] or "-")),
         ("cancel asked", "yes" if run["cancel_requested"] else "no"),
         ("celery id", run["celery_id"] or "-"),
+        ("checkpoint", "-" if run.get("checkpoint") is None
+         else json.dumps(run["checkpoint"], ensure_ascii=False)),
     ]
     for key, value in fields:
         print(f"{key:>12}: {value}")

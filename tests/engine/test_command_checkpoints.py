@@ -115,6 +115,9 @@ def test_checkpoint_file_is_recorded_masked_and_removed_when_no_retry_follows(
     assert not [f for f in home.glob("tickwork.db*") if b"hunter2" in f.read_bytes()]
     # the last attempt failed and no retry follows: the file is gone
     assert list((home / "checkpoints").iterdir()) == []
+    newest = service.list_runs(0, 1, task="leaky")[0].id  # what a person reads back
+    shown = tickwork.run(["--home", str(home), "run", "show", str(newest)], timeout=60).stdout
+    assert '  checkpoint: {"step": 2, "key": "***", "***": 1}\n' in shown
 
 
 def test_file_of_a_fire_cut_off_by_a_crash_with_no_retry_left_goes(
