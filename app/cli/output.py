@@ -41,7 +41,12 @@ def print_json(data: Any) -> None:
 
 
 def table(headers: Sequence[str], rows: list[Sequence[str]]) -> None:
-    """Columns as wide as their widest cell, at most 60 characters (longer cells cut)."""
+    """Columns as wide as their widest cell, at most 60 columns of a terminal (longer cells
+    cut). Text that is not all ASCII is measured as a terminal shows it — `日本` takes four
+    columns, a combining accent none — so the columns after it stay aligned."""
+    if not all(cell.isascii() for row in rows for cell in row):
+        _wide_table(headers, rows)
+        return
     widest = [max(map(len, column)) for column in zip(headers, *rows, strict=True)]
     if max(widest) > 60:  # only then each cell is looked at (1,000 rows: ~6 M instructions)
         rows = [[c if len(c) <= 60 else c[:59] + "…" for c in row] for row in rows]
@@ -49,6 +54,31 @@ def table(headers: Sequence[str], rows: list[Sequence[str]]) -> None:
     lines = [line(*headers).rstrip()]
     lines += [line(*row).rstrip() for row in rows]
     sys.stdout.write("\n".join(lines) + "\n")  # one write: a print per row cost 1,000 rows ~3 ms
+
+
+def _wide_table(headers: Sequence[str], rows: list[Sequence[str]]) -> None:
+    from unicodedata import combining, east_asian_width
+
+    def columns(c: str) -> int:
+        return 0 if combining(c) else 2 if east_asian_width(c) in "WF" else 1
+
+    def width(text: str) -> int:
+        return sum(map(columns, text))
+
+    def cut(text: str) -> str:
+        if width(text) <= 60:
+            return text
+        used = 0
+        for i, c in enumerate(text):
+            used += columns(c)
+            if used > 59:
+                return text[:i] + "…"
+        return text
+
+    cells = [list(headers), *([cut(c) for c in row] for row in rows)]
+    widest = [max(width(c) for c in column) for column in zip(*cells, strict=True)]
+    sys.stdout.write("".join("  ".join(c + " " * (w - width(c)) for c, w in zip(
+        row, widest, strict=True)).rstrip() + "\n" for row in cells))
 
 
 def run_row(run: dict[str, Any]) -> list[str]:

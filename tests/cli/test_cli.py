@@ -474,3 +474,19 @@ def test_a_task_without_tz_takes_the_zone_tz_names(cli: Any, monkeypatch: Any, t
     monkeypatch.setenv("TZ", tz)
     assert cli("task", "add", "t", "--command", "true", "--cron", "0 9 * * *").code == 0
     assert cli("task", "show", "t", "--json").json()["timezone"] == zone
+
+
+def test_task_list_columns_stay_aligned_after_wide_characters(cli: Any) -> None:
+    """`日本語` and `☕` take two columns each on a terminal: the columns after them were
+    shifted left by one per wide character."""
+    from unicodedata import combining, east_asian_width
+
+    def columns(text: str) -> int:
+        return sum(0 if combining(c) else 2 if east_asian_width(c) in "WF" else 1 for c in text)
+
+    for name in ("日本語", "☕ break", "plain", "e\u0301te\u0301"):
+        assert cli("task", "add", name, "--command", "true", "--manual").code == 0
+    lines = cli("task", "list").out.splitlines()
+    starts = {columns(line[:line.index(" no " if " no " in line else " yes ")])
+              for line in lines[1:]}  # where the ON column begins, in terminal columns
+    assert len(starts) == 1, lines
