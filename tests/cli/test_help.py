@@ -54,3 +54,25 @@ def test_every_option_says_what_it_does() -> None:
     page = tickwork.run(["task", "add", "--help"], env={**os.environ, "COLUMNS": "100"},
                         timeout=60).stdout
     assert "--priority N          of runs due together, higher starts first" in page
+
+
+def test_every_option_readme_names_in_brief_exists() -> None:
+    """README's "command line in brief" names options a user will type: each is one the
+    parser knows (an option README keeps after it was renamed would be a broken promise)."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    brief = readme.split("## The command line in brief", 1)[1].split("```")[1]
+    named = set(re.findall(r"--[a-z][a-z-]*", brief))
+    known: set[str] = set()
+
+    def walk(parser: argparse.ArgumentParser) -> None:
+        for action in parser._actions:
+            known.update(action.option_strings)
+            if isinstance(action, Commands):
+                for name in action.choices:
+                    walk(action.fill(name))
+
+    walk(build_parser())
+    assert len(named) > 40 and named <= known, sorted(named - known)
