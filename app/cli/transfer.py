@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.cli.arguments import file_arg
-from app.cli.output import table
+from app.cli.output import print_json, table
 from app.cli.store import service
 from app.core.errors import ValidationError
 
@@ -46,6 +46,9 @@ def _import_options(imp: argparse.ArgumentParser) -> None:
     imp.add_argument("--dry-run", action="store_true",
                      help="with --crontab or --systemd: show what would be created, create "
                           "nothing")
+    imp.add_argument("--json", action="store_true",
+                     help="print JSON instead of text: what was (or, with --dry-run, would "
+                     "be) created, each task whole, and what is not mapped")
     imp.add_argument("--no-verify", dest="verify", action="store_false",
                      help="import even if programs, modules or folders are not there (yet)")
 
@@ -65,7 +68,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         if args.dry_run:
             raise ValidationError("dry-run", "goes with --crontab or --systemd")
         report = service(args).import_tasks(Path(args.file), verify=args.verify)
-        print(f"imported {_tasks(len(report.created))}: {', '.join(report.created) or '-'}")
+        if args.json:
+            print_json({"created": report.created, "not_mapped": []})
+        else:
+            print(f"imported {_tasks(len(report.created))}: "
+                  f"{', '.join(report.created) or '-'}")
         return EXIT_OK
     from app import transfer
     from app.core.import_plan import PREVIEW_HEADERS
@@ -82,6 +89,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         transfer.verify_all(specs, plan.label)
     report = service(args).import_specs(specs, plan.source, now, plan.label,
                                         dry_run=args.dry_run)
+    if args.json:
+        print_json({"source": plan.source, "dry_run": args.dry_run,
+                    "tasks": [{"origin": t.origin, **spec.to_json(), "notes": list(t.notes)}
+                              for t, spec in zip(plan.tasks, specs, strict=True)],
+                    "not_mapped": plan.notes})
+        return EXIT_OK
     if args.dry_run:
         print(f"would create {_tasks(len(specs))} from {plan.source}:")
         if specs:

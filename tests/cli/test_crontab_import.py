@@ -262,3 +262,24 @@ def test_a_preview_of_one_job_says_one_task(cli: Any) -> None:
     preview = cli("import", "--crontab", "-", "--dry-run", stdin="0 3 * * * echo hi\n")
     assert preview.code == 0, preview.err
     assert preview.out.splitlines()[0] == "would create 1 task from crontab (standard input):"
+
+
+def test_dry_run_and_import_say_it_in_json_too(cli: Any) -> None:
+    """`import --crontab … --dry-run --json` was "unrecognized arguments: --json", though
+    README says every read command takes --json: the plan is printed whole, nothing made."""
+    import json
+
+    text = "# backup the photos\n0 2 * * * rsync -a ~/Pictures /mnt\nMAILTO=me@example.com\n"
+    dry = cli("import", "--crontab", "-", "--dry-run", "--json", stdin=text)
+    assert dry.code == 0, dry.err
+    plan = json.loads(dry.out)
+    assert plan["dry_run"] is True and plan["source"] == "crontab (standard input)"
+    (task,) = plan["tasks"]
+    assert task["origin"] == "line 2" and task["name"] == "backup the photos"
+    assert task["schedule"] == {"kind": "cron", "expr": "0 2 * * *"}
+    assert any("MAILTO" in note for note in plan["not_mapped"])
+    assert cli("task", "list", "--json").json() == []  # nothing was made
+    done = json.loads(cli("import", "--crontab", "-", "--json", stdin=text).out)
+    assert done["dry_run"] is False and [t["name"] for t in done["tasks"]] == [
+        "backup the photos"]
+    assert [t["name"] for t in cli("task", "list", "--json").json()] == ["backup the photos"]
