@@ -1,9 +1,12 @@
 """The status bar's "failed today" counts fires that failed, as far as they have gone: an
 attempt that was retried is not a failure while its retry waits or after it succeeds, and a
-fire that failed twice (attempt and retry) is one failure, not two."""
+fire that failed twice (attempt and retry) is one failure, not two. A click lists those very
+runs in Runs (it listed every failed attempt: five rows for "2 failed today")."""
 
 from __future__ import annotations
 
+from app.gui.main_window import RUNS
+from app.gui.qt import Qt
 from tests.gui.conftest import SCREENSHOTS, Gui, command_task
 
 FAIL = ["sh", "-c", "exit 3"]
@@ -33,3 +36,11 @@ def test_failed_today_counts_fires_whose_last_attempt_failed(gui: Gui) -> None:
     gui.quiet()
     gui.wait_until(lambda: status.failures.text() == "2 failed today")  # broken and plain
     assert gui.window.grab().save(str(SCREENSHOTS / "status-failed-today.png"))
+
+    gui.qtbot.mouseClick(status.failures, Qt.MouseButton.LeftButton)
+    view = gui.window.runs_view
+    gui.wait_until(lambda: gui.window.current_view() == RUNS)
+    assert view.status.currentText() == "failed, not retried"
+    gui.wait_until(lambda: view.model.rowCount() == 2)
+    listed = sorted((r.task_name, r.attempt) for r in view.model.rows)
+    assert listed == [("broken", 2), ("plain", 1)]  # as counted: the last attempts

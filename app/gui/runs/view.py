@@ -55,6 +55,7 @@ from app.gui.widgets.paging import ITEM_ROLE
 from app.gui.widgets.tables import KeptSelection, row_table
 from app.gui.widgets.task_field import TaskNameField
 from app.service import Service
+from app.store.runs import FINAL_FAILURE
 
 PERIODS = (("any", "Any time"), ("today", "Today"), ("24h", "Last 24 hours"),
            ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("between", "Between dates…"))
@@ -91,6 +92,7 @@ class RunsView(QWidget):
         self.status.addItem("Any status", None)
         for status in RUN_STATUSES:
             self.status.addItem(status.replace("_", " "), status)
+        self.status.addItem("failed, not retried", FINAL_FAILURE)  # the status bar's count
         self.period = QComboBox()
         for key, label in PERIODS:
             self.period.addItem(label, key)
@@ -188,7 +190,7 @@ class RunsView(QWidget):
     def show_failures_today(self) -> None:
         """Every task's runs that failed today (the status bar's failure count)."""
         self.show_task(None)
-        self.status.setCurrentIndex(self.status.findData("failed"))
+        self.status.setCurrentIndex(self.status.findData(FINAL_FAILURE))
         self.period.setCurrentIndex(self.period.findData("today"))
 
     def load_names(self) -> None:

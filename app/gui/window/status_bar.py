@@ -84,9 +84,8 @@ class StatusBar(QStatusBar):
         self.failures = QToolButton()
         self.failures.setObjectName("FailuresToday")
         self.failures.setAutoRaise(True)
-        self.failures.setToolTip("Fires whose last attempt so far failed today (a retry that "
-                                 "waits or succeeded is not a failure). Click to show "
-                                 "today's failed runs, every attempt")
+        self.failures.setToolTip("Today's fires whose last attempt so far failed (a retry that "
+                                 "waits or succeeded is not a failure). Click to list them")
         self.failures.clicked.connect(self.failures_clicked)
         self.bell = QToolButton()
         self.bell.setObjectName("NotificationBell")
