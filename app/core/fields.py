@@ -181,6 +181,17 @@ def names(value: object, name: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def tags(value: object) -> tuple[str, ...]:
+    """A task's tags: names, none holding a comma — the window lists them comma-separated,
+    so "a,b" would come back from the editor as two tags (tasks stored before keep theirs)."""
+    found = names(value, "tags")
+    for tag in found:
+        if "," in tag:
+            raise ValidationError("tags", f"{tag!r}: a tag cannot hold a comma (the window "
+                                  "separates tags with commas); give each tag on its own")
+    return found
+
+
 def env_vars(value: object, name: str) -> dict[str, str]:
     """Environment variables: valid names mapped to text without NUL."""
     obj = mapping(value, name)

@@ -265,7 +265,7 @@ class TaskSpec:
             schedule=schedule,
             description=fields.text(obj.get("description", ""), "description", 10_000),
             enabled=fields.boolean(obj.get("enabled", True), "enabled"),
-            tags=fields.names(obj.get("tags", []), "tags"),
+            tags=fields.tags(obj.get("tags", [])),
             timezone=tz_name,
             start_at=start,
             end_at=end,

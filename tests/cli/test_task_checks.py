@@ -341,3 +341,14 @@ def test_a_bad_value_names_its_field_once(cli: Any, options: list[str], line: st
     field's own check, not argparse's "expected one argument"."""
     refused(cli(*options), line)
     assert cli("task", "list", "--json").json() == []
+
+
+def test_a_tag_holding_a_comma_is_refused(cli: Any) -> None:
+    """`--tag "a,b"` was stored, and the editor, which lists tags comma-separated, gave it
+    back as two tags on the next save; `task show` printed "a b, a,b" for tags "a b", "a,b"."""
+    refused(cli("task", "add", "t", "--command", "true", "--manual", "--tag", "a,b"), "tags",
+            "'a,b': a tag cannot hold a comma")
+    assert cli("task", "add", "t", "--command", "true", "--manual", "--tag", "a b",
+               "--tag", "c").code == 0
+    refused(cli("task", "update", "t", "--tag", "x,y"), "tags")
+    assert cli("task", "show", "t", "--json").json()["tags"] == ["a b", "c"]
