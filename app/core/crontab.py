@@ -87,6 +87,12 @@ def read_crontab(text: str, source: str = "crontab") -> ImportPlan:
             command, stdin = split_percent(rest)
             if not command.strip():
                 raise ValidationError(where, "has a schedule but no command")
+            column = _user_column(command)
+            if column is not None:
+                plan.notes.append(f"{where}: {column!r} reads as the user column of a system "
+                                  "crontab (/etc/crontab, /etc/cron.d), which this does not "
+                                  "read (a user's crontab, `crontab -l`, has none): the "
+                                  f"command is taken as {command.strip()!r}")
             entries.append(_Entry(number, raw, expr, command.strip(), stdin, dict(env), zone,
                                   shell, comment))
             continue
@@ -112,6 +118,19 @@ def read_crontab(text: str, source: str = "crontab") -> ImportPlan:
                          [e.expr for e in entries])
     plan.tasks.extend(_planned(e, name) for e, name in zip(entries, names, strict=True))
     return plan
+
+
+def _user_column(command: str) -> str | None:
+    """The first word of a command when it is a user of this machine and no program on the
+    PATH (`root /bin/true`): a system crontab's user column, read as the command."""
+    import shutil
+
+    from app.platform.users import is_user
+
+    words = command.split(maxsplit=1)
+    if len(words) == 2 and shutil.which(words[0]) is None and is_user(words[0]):
+        return words[0]
+    return None
 
 
 def _commented_out(line: str) -> bool:

@@ -292,3 +292,12 @@ def test_stdin_and_shell_program_are_checked(extra: dict, message: str) -> None:
     with pytest.raises(ValidationError) as caught:
         Action.from_json({"kind": "command", **extra})
     assert str(caught.value).startswith(message)
+
+
+def test_a_system_crontabs_user_column_is_said() -> None:
+    """`0 2 * * * root /bin/true` (a line of /etc/crontab) became the command `root /bin/true`
+    without a word; the plan now says the first word reads as a user column."""
+    plan = read_crontab("0 2 * * * root /bin/true\n0 3 * * * /bin/true\n")
+    assert [t.command() for t in plan.tasks] == ["root /bin/true", "/bin/true"]
+    (note,) = plan.notes
+    assert note.startswith("line 1: 'root' reads as the user column of a system crontab")
