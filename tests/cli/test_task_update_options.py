@@ -129,3 +129,15 @@ def test_depends_on_gives_the_whole_list(cli: Any) -> None:
         == 0
     assert cli("task", "update", "c", "--depends-on", "b").code == 0
     assert cli("task", "show", "c", "--json").json()["depends_on"] == ["b"]
+
+
+def test_a_fallback_folder_and_window_are_cleared_with_an_empty_value(cli: Any) -> None:
+    assert cli("task", "add", "spare", "--command", "true", "--manual").code == 0
+    assert cli("task", "add", "f", "--command", "true", "--every", "1h", "--fallback",
+               "spare", "--cwd", "/tmp", "--start", "2030-01-01T00:00", "--end",
+               "2031-01-01T00:00").code == 0
+    for option in ("--fallback", "--cwd", "--start", "--end"):
+        assert cli("task", "update", "f", option, "").code == 0
+    shown = cli("task", "show", "f", "--json").json()
+    assert (shown["fallback"], shown["action"]["cwd"], shown["start_at"], shown["end_at"]) \
+        == (None, None, None, None)
