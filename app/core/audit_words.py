@@ -91,9 +91,22 @@ def _schedule_words(task: Mapping[str, Any]) -> str:
     return describe(schedule, task.get("timezone"))
 
 
+DURATIONS = {"timeout", "retry_delay", "dependency_timeout"}
+# the parts of an action besides what it runs, as an edit names them
+ACTION_PARTS: dict[str, str] = {"kwargs": "the arguments", "cwd": "the working folder",
+                                "stdin": "the standard input",
+                                "shell_program": "the shell program"}
+
+
 def _value_words(key: str, value: object) -> str:
     if value is None or value == "" or value == []:
         return "none"
+    if key in DURATIONS and isinstance(value, int | float) and not isinstance(value, bool):
+        from datetime import timedelta
+
+        from app.core.durations import format_duration
+
+        return format_duration(timedelta(seconds=value))
     if key == "action" and isinstance(value, Mapping):
         if value.get("kind") == "python":
             return str(value.get("target"))
@@ -145,8 +158,7 @@ def _updated(target: str, before: Any, after: Any) -> str:
         if key == "enabled":
             parts.append("paused it" if not after.get(key) else "resumed it")
         elif key == "action":
-            parts.append(f"the command from {_q(_value_words(key, before.get(key)))} to "
-                         f"{_q(_value_words(key, after.get(key)))}")
+            parts.extend(_action_changes(before.get(key), after.get(key)))
         elif key in SAID or key in ("start_at", "end_at", "tags", "depends_on"):
             parts.append(f"{label} from {_value_words(key, before.get(key))} to "
                          f"{_value_words(key, after.get(key))}")
@@ -160,6 +172,33 @@ def _updated(target: str, before: Any, after: Any) -> str:
         label, sep, change = parts[0].partition(" from ")
         return f"Changed {label} of {_q(name)}" + (f" from {change}" if sep else "")
     return f"Changed task {_q(name)}: {_join(parts)}"
+
+
+def _action_changes(before: Any, after: Any) -> list[str]:
+    """What an edit changed in an action: what runs, and each other part by name (a Python
+    action whose arguments alone changed read "the command from “x” to “x”")."""
+    old = before if isinstance(before, Mapping) else {}
+    new = after if isinstance(after, Mapping) else {}
+    said = [_value_words("action", old), _value_words("action", new)]
+    parts = [f"the command from {_q(said[0])} to {_q(said[1])}"] if said[0] != said[1] \
+        or old.get("kind") != new.get("kind") else []
+    if bool(old.get("shell")) != bool(new.get("shell")) and new.get("kind") == "command":
+        parts.append("ran it through the shell" if new.get("shell") else
+                     "ran it without the shell")
+    for key, label in ACTION_PARTS.items():
+        if old.get(key) != new.get(key):
+            was, now = (_short(key, side.get(key)) for side in (old, new))
+            parts.append(f"{label} from {was} to {now}" if was and now else label)
+    return parts or ["the command"]
+
+
+def _short(key: str, value: object) -> str:
+    """A part's value when it is short enough to say ("" when not)."""
+    import json
+
+    text = json.dumps(value or {}, ensure_ascii=False) if key == "kwargs" \
+        else _value_words(key, value)
+    return text if len(text) <= 60 and "\n" not in text else ""
 
 
 def _join(parts: list[str]) -> str:

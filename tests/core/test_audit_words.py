@@ -66,6 +66,16 @@ def test_every_action_written_in_app_has_its_sentence() -> None:
                                       "cwd": None})),
      "Changed task “Backup”: the command from “rsync -a notes /backup” to “true” and "
      "the priority from 0 to 5"),
+    (_event("task.update", "Backup", _task(action={"kind": "python", "target": "m:f",
+                                                "kwargs": {"a": 1, "b": 2}}),
+            _task(action={"kind": "python", "target": "m:f", "kwargs": {}}, timeout=5.0)),
+     "Changed task “Backup”: the arguments from {\"a\": 1, \"b\": 2} to {} and the time limit "
+     "from none to 5s"),  # it said "the command from “m:f” to “m:f”", and "to 5.0"
+    (_event("task.update", "Backup", _task(), _task(
+        action={"kind": "command", "argv": ["rsync -a notes /backup"], "shell": True,
+                "cwd": "/srv"})),
+     "Changed task “Backup”: ran it through the shell and the working folder from none to "
+     "/srv"),
     (_event("task.update", "Backup", _task(), _task(env={"A": "1"}, description="x")),
      "Changed task “Backup”: the description and the environment"),
     (_event("task.update", "Backup", _task(), _task(tags=["nightly"])),
