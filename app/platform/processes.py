@@ -36,26 +36,40 @@ def tickwork_argv() -> list[str]:
 def terminate_if(pid: int, still: Callable[[], bool]) -> bool:
     """Ask process `pid` to stop (SIGTERM) if `still()` holds once the process is pinned: a
     pidfd where the system has one, so a process id reused before `still()` was asked is
-    never signalled. False when the process is gone or `still()` says no."""
+    never signalled. False when the process is gone, not ours to signal, `pid` is not one
+    process's id (0, 1, negative, a bool), or `still()` says no."""
+    if type(pid) is not int or pid < 2 or pid == os.getpid():
+        return False  # (os.kill(-1) would signal every process of the user; 1 is init)
     pidfd_open = getattr(os, "pidfd_open", None)
     if pidfd_open is None:
         if not still():
             return False
         try:
             os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
+        except (ProcessLookupError, PermissionError):
             return False
         return True
     try:
         fd = pidfd_open(pid)
-    except ProcessLookupError:
+    except (ProcessLookupError, PermissionError, OSError):
         return False
     try:
         if not still():
             return False
         signal.pidfd_send_signal(fd, signal.SIGTERM)
         return True
-    except ProcessLookupError:
+    except (ProcessLookupError, PermissionError):
         return False
     finally:
         os.close(fd)
+
+
+def started_before(pid: int, moment: float) -> bool:
+    """Did process `pid` start at or before `moment` (seconds since the epoch)? A process
+    that started after a lock was taken cannot be the one that took it: its id was reused."""
+    try:
+        import psutil  # type: ignore[import-untyped]  # no stubs installed
+
+        return bool(psutil.Process(pid).create_time() <= moment + 1.0)  # (tick rounding)
+    except Exception:  # gone, not readable, or no way to ask: not proven
+        return False

@@ -6,11 +6,14 @@ machine, nor a process that no longer holds the store."""
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from app.gui.qt import QMenu
 from app.platform.processes import terminate_if
@@ -89,3 +92,46 @@ def test_terminate_if_signals_only_while_the_process_still_qualifies() -> None:
         if sleeper.poll() is None:
             sleeper.kill()
             sleeper.wait()
+
+
+def test_a_stale_lock_naming_a_reused_pid_signals_nobody(gui_factory: Any, home: Path,
+                                                         tmp_path: Path) -> None:
+    """An engine killed with kill -9 leaves its pid in engine.lock; when something else
+    then holds the lock (a backup script's flock) and the pid belongs to a new process, that
+    stranger was taken for the engine and sent SIGTERM. It started after the lock was taken,
+    so it cannot be the engine: nothing is signalled."""
+    import json
+    import time
+
+    home.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, os, sys, time\n"
+        f"fd = os.open({str(home / 'engine.lock')!r}, os.O_RDWR | os.O_CREAT, 0o600)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+        f"d = os.open({str(home)!r}, os.O_RDONLY)\n"
+        "fcntl.flock(d, fcntl.LOCK_EX)\n"
+        "print('held', flush=True)\n"
+        "time.sleep(60)\n")], stdout=subprocess.PIPE, text=True)
+    stranger = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        (home / "engine.lock").write_text(json.dumps({  # the dead engine's record
+            "pid": stranger.pid, "engine": f"{socket.gethostname()}:{stranger.pid}:1",
+            "since": time.time() - 3600}))
+        gui: Gui = gui_factory()
+        assert gui.session.mode == "standby"
+        question = answer_question(gui.qtbot, "Take over")
+        gui.window.store_ops.take_over.action.trigger()
+        gui.wait_until(lambda: question.done)
+        assert gui.window.status.currentMessage().startswith(
+            f"Did not stop process {stranger.pid}: it is not the engine")
+        assert stranger.poll() is None  # alive: never signalled
+    finally:
+        for process in (stranger, holder):
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.parametrize("pid", [True, 0, 1, -1])
+def test_terminate_if_refuses_what_is_not_one_process(pid: Any) -> None:
+    assert terminate_if(pid, lambda: True) is False  # (-1 would be every process; 1 init)

@@ -25,7 +25,7 @@ from app.engine.lineage import local_pid
 from app.gui.qt import QAction, QMessageBox, QObject, QWidget, Signal
 from app.gui.session import Session
 from app.platform import service_unit
-from app.platform.processes import terminate_if
+from app.platform.processes import started_before, terminate_if
 from app.store.lock import EngineLock
 
 TITLE = "Take over from the background engine?"
@@ -55,7 +55,7 @@ class TakeOver(QObject):
         engine, pid = str(info.get("engine") or ""), info.get("pid")
         if engine.count(":") >= 2 and local_pid(engine) is None:
             return None, f"the engine on {engine.rsplit(':', 2)[0]}"
-        if not isinstance(pid, int) or pid == os.getpid():  # gone, or this very process
+        if type(pid) is not int or pid == os.getpid():  # gone, or this very process
             return None, "no engine"
         return pid, f"process {pid}"
 
@@ -85,9 +85,20 @@ class TakeOver(QObject):
 
     def stop(self, pid: int, who: str) -> None:
         lock = EngineLock(self.session.store.home)
-        if terminate_if(pid, lambda: (lock.holder() or {}).get("pid") == pid):
+
+        def still() -> bool:
+            """The lock is held and names `pid`, and that process started before it took
+            the lock: a stale lock file (its engine killed) whose id another process took
+            since, while something else holds the file, names a stranger."""
+            info = lock.holder() or {}
+            since = info.get("since")
+            return info.get("pid") == pid and isinstance(since, int | float) \
+                and started_before(pid, float(since))
+
+        if terminate_if(pid, still):
             self.message.emit(f"Asked the background engine ({who}) to stop: this window "
                               "takes over once it has.")
         else:
-            self.message.emit(f"The background engine ({who}) had already stopped: this "
-                              "window takes over.")
+            self.message.emit(f"Did not stop {who}: it is not the engine that holds this "
+                              "store now (that engine has ended); this window takes over "
+                              "when the store is free.")
