@@ -158,17 +158,17 @@ class Service:
 
     def update_task(self, ref: int | str, changes: dict[str, Any],
                     now: datetime | None = None, *, verify: bool = True) -> Task:
-        """Apply `changes` (task JSON keys) to a task; unchanged keys keep their values.
-
-        With `verify`, a changed action (or PATH) is checked against this machine; a task
-        whose folder vanished can still be paused, renamed or rescheduled."""
+        """Apply `changes` (task JSON keys); the rest keeps its values (a new group with no
+        limit is joined as it is). With `verify`, a changed action (or PATH) is checked on
+        this machine; a task whose folder vanished can still be paused, renamed or moved."""
         now = _now(now)
         with self.store.write():
             before = tasks.get(ref)
             changes = keep_extras(before.spec.action.to_json(), changes)  # forms lack stdin
             merged = {**before.spec.to_json(), **changes}
-            schedule_changed = any(k in changes for k in ("schedule", "start_at", "end_at",
-                                                          "timezone"))
+            if "group_limit" not in changes and merged["group"] != before.spec.group:
+                merged["group_limit"] = None
+            schedule_changed = bool({"schedule", "start_at", "end_at", "timezone"} & changes.keys())
             spec = TaskSpec.from_json(merged, now=now, check_past=schedule_changed)
             if verify and (spec.action != before.spec.action
                            or spec.env.get("PATH") != before.spec.env.get("PATH")):

@@ -141,3 +141,17 @@ def test_a_fallback_folder_and_window_are_cleared_with_an_empty_value(cli: Any) 
     shown = cli("task", "show", "f", "--json").json()
     assert (shown["fallback"], shown["action"]["cwd"], shown["start_at"], shown["end_at"]) \
         == (None, None, None, None)
+
+
+def test_moving_to_another_group_keeps_that_groups_limit(cli: Any) -> None:
+    """`task update t4 --group k` (t4 in g:2, k already at 7) set k's limit to 2 for every
+    task in k — the old group's limit carried over (found by a fault hunt)."""
+    assert cli("task", "add", "t3", "--command", "true", "--manual", "--group", "k:7").code == 0
+    assert cli("task", "add", "t4", "--command", "true", "--manual", "--group", "g:2").code == 0
+    assert cli("task", "update", "t4", "--group", "k").code == 0
+    for name in ("t3", "t4"):
+        shown = cli("task", "show", name, "--json").json()
+        assert (shown["group"], shown["group_limit"]) == ("k", 7), name
+    assert cli("task", "update", "t4", "--group", "fresh").code == 0  # a new group: limit 1
+    assert cli("task", "show", "t4", "--json").json()["group_limit"] == 1
+    assert cli("task", "show", "t3", "--json").json()["group_limit"] == 7
