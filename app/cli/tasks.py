@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from typing import Any
 
 from app.cli.output import local, print_json, show_task, table
@@ -107,13 +108,16 @@ def _run_now(svc: Any, args: argparse.Namespace) -> int:
     """`task run`: queue a run (the engine starts it); `--wait`: follow it to its end, exit 1
     unless it succeeded. With no engine holding the store nothing would start it: without
     --wait the run is queued all the same and starts with the next engine (said on stderr);
-    with --wait nothing is queued and it exits 1 at once, as it does when the engine goes
-    away while it waits, rather than wait for an engine that may never come."""
+    with --wait an engine is given GONE_AFTER seconds to take the store (one started just
+    before, as a script does) and otherwise nothing is queued and it exits 1, as it does
+    when the engine goes away while it waits, rather than wait for one that may never come."""
     alive = engine_running(svc.store)
     if args.wait and not alive:
         svc.get_task(args.task)  # an unknown task says so first
-        _say(f"{NO_ENGINE}: nothing was queued")
-        return EXIT_FAILURE
+        alive = _engine_within(svc, GONE_AFTER)
+        if not alive:
+            _say(f"{NO_ENGINE}: nothing was queued")
+            return EXIT_FAILURE
     run = svc.run_now(args.task)
     if not alive:
         _say(f"{NO_ENGINE}: run {run.id} stays queued until one starts")
@@ -138,8 +142,6 @@ def _run_now(svc: Any, args: argparse.Namespace) -> int:
 def _wait_for(svc: Any, run_id: int, seconds: float) -> Any:
     """The run once it has finished, or as it is when `seconds` have passed or no engine
     has held the store for GONE_AFTER seconds (each said on stderr)."""
-    import time
-
     from app.core.task import FINISHED_STATUSES
 
     start = seen = checked = time.monotonic()
@@ -160,6 +162,16 @@ def _wait_for(svc: Any, run_id: int, seconds: float) -> Any:
         time.sleep(0.1)
         run = svc.get_run(run_id)
     return run
+
+
+def _engine_within(svc: Any, seconds: float) -> bool:
+    """Does an engine take the store within `seconds` (one that is starting)?"""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        if engine_running(svc.store):
+            return True
+    return False
 
 
 def where_typed(data: dict[str, Any]) -> None:

@@ -56,3 +56,17 @@ def test_a_wait_ends_soon_after_its_engine_dies(spawn: Any, cli: Any, home: Path
                                "`tickwork engine`, or the window): run 1 is running; the next "
                                "engine to start takes it up\n")
     assert cli("run", "cancel", "1").code == 0  # stops the `sleep` the dead engine left
+
+
+def test_a_wait_begun_as_its_engine_starts_follows_the_run(spawn: Any, cli: Any, home: Path,
+                                                           tmp_path: Path) -> None:
+    """A script that starts `tickwork engine` and at once `task run T --wait` met "no engine
+    is running … nothing was queued" (exit 1) while the engine was still opening the store:
+    the wait gives an engine a few seconds to take it."""
+    out, err = tmp_path / "out", tmp_path / "err"
+    assert cli("task", "add", "t", "--manual", "--command", "echo hi").code == 0
+    proc = _waiting(home, out, err, "t", "--wait", "1m")
+    time.sleep(0.5)  # the wait has begun, no engine yet
+    spawn().wait_for("engine running on")
+    assert proc.wait(60) == 0, err.read_text()
+    assert out.read_text() == "run 1 of 't': queued\nrun 1 of 't': succeeded\n"
