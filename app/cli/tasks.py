@@ -11,7 +11,7 @@ from typing import Any
 from app.cli.output import local, print_json, show_task, table
 from app.cli.parser import EXIT_FAILURE, EXIT_OK, UsageError
 from app.cli.store import engine_running, open_store, service, stop_left_behind
-from app.core.errors import InUseError
+from app.core.errors import InUseError, ValidationError
 from app.core.schedule import describe
 from app.store import task_rows
 
@@ -182,25 +182,36 @@ def where_typed(data: dict[str, Any]) -> None:
     which is not where the command was typed (the check passed here, and every run failed
     with "No such file or directory")."""
     action = data.get("action")
-    if not action:
+    if not action or action.get("cwd") == "":  # `--cwd ""`: no folder, said so
         return
+    try:
+        here = os.getcwd()
+    except FileNotFoundError:  # typed in a folder deleted since
+        if action.get("cwd") and os.path.isabs(os.path.expanduser(action["cwd"])):
+            return
+        raise ValidationError("cwd", "the current folder no longer exists: give --cwd "
+                              "as a full path, or run this from a folder that exists") from None
     if action.get("cwd"):
-        action["cwd"] = os.path.abspath(os.path.expanduser(action["cwd"]))
-    elif _names_a_file_here(action):
-        action["cwd"] = os.getcwd()
+        action["cwd"] = os.path.join(here, os.path.expanduser(action["cwd"]))
+        action["cwd"] = os.path.normpath(action["cwd"])
+    elif _names_a_file_here(action, here):
+        action["cwd"] = here
 
 
-def _names_a_file_here(action: dict[str, Any]) -> bool:
+def _names_a_file_here(action: dict[str, Any], here: str) -> bool:
     if action.get("kind") == "python":
         from importlib.machinery import PathFinder
 
         top = str(action.get("target") or "").partition(":")[0].split(".")[0]
         try:
-            return bool(top) and PathFinder.find_spec(top, [os.getcwd()]) is not None
+            return bool(top) and PathFinder.find_spec(top, [here]) is not None
         except (ImportError, ValueError):
             return False
-    program = (action.get("argv") or [""])[0]
-    return not action.get("shell") and "/" in program and not os.path.isabs(program)
+    argv = action.get("argv") or [""]
+    if action.get("shell"):  # a line through the shell that starts with ./x or ../x
+        return str(argv[0]).lstrip().startswith(("./", "../"))
+    program = str(argv[0])
+    return "/" in program and not os.path.isabs(program)
 
 
 def _note_shell_syntax(task: Any) -> None:

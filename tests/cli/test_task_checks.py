@@ -352,3 +352,46 @@ def test_a_tag_holding_a_comma_is_refused(cli: Any) -> None:
                "--tag", "c").code == 0
     refused(cli("task", "update", "t", "--tag", "x,y"), "tags")
     assert cli("task", "show", "t", "--json").json()["tags"] == ["a b", "c"]
+
+
+def test_relative_paths_through_the_shell_an_emptied_cwd_and_a_deleted_folder(
+        home: Path, tmp_path: Path) -> None:
+    """Found by a fault hunt: `--shell --command ./x.sh` kept no folder (every run: "./x.sh:
+    not found"); `task update --cwd ""` stored the current folder instead of none; a command
+    typed in a folder deleted since failed with a bare FileNotFoundError."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    folder = tmp_path / "w"
+    folder.mkdir()
+
+    def typed_in(where: Path, *args: str) -> Any:
+        return tickwork_in(where, "--home", str(home), *args)
+
+    def tickwork_in(where: Path, *args: str) -> Any:
+        return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=where, text=True,
+                              capture_output=True, timeout=60,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+    def cwd_of(name: str) -> Any:
+        shown = typed_in(tmp_path, "task", "show", name, "--json")
+        return json.loads(shown.stdout)["action"]["cwd"]
+
+    assert typed_in(folder, "task", "add", "s", "--shell", "--command", "./x.sh --go",
+                    "--manual", "--no-verify").returncode == 0
+    assert cwd_of("s") == str(folder)
+    assert typed_in(folder, "task", "update", "s", "--cwd", "").returncode == 0
+    assert cwd_of("s") is None
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    code = ("import os, subprocess, sys; os.chdir(sys.argv[1]); os.rmdir(sys.argv[1]); "
+            "sys.exit(subprocess.run([sys.executable, '-m', 'app.cli', '--home', sys.argv[2], "
+            "'task', 'add', 'g', '--command', './x.sh', '--manual', '--no-verify']).returncode)")
+    done = subprocess.run([sys.executable, "-c", code, str(gone), str(home)], text=True,
+                          capture_output=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 2, done.stderr
+    assert "cwd: the current folder no longer exists" in done.stderr
