@@ -225,14 +225,14 @@ def _run_now(target: str, _before: Any, after: Any) -> str:
 def _cancelled(target: str, before: Any, _after: Any) -> str:
     name, _, run = target.rpartition("#")
     status = before.get("status") if isinstance(before, Mapping) else None
-    what = f"run {run} of {_q(name)}" if name and run.isdigit() else _q(target)
+    what = f"run {run} of {_q(name)}" if name and run.isdecimal() else _q(target)
     return f"Cancelled {what}" + (f" (it was {status})" if status else "")
 
 
 def _result_ignored(target: str, before: Any, after: Any) -> str:
     """A Celery worker's result for a run already settled (app/remote/client.py)."""
     name, _, run = target.rpartition("#")
-    what = f"run {run} of {_q(name)}" if name and run.isdigit() else _q(target)
+    what = f"run {run} of {_q(name)}" if name and run.isdecimal() else _q(target)
     late = after.get("status") if isinstance(after, Mapping) else None
     settled = before.get("status") if isinstance(before, Mapping) else None
     return (f"Ignored a Celery worker's late result for {what}"

@@ -89,7 +89,7 @@ def check(snapshot: Snapshot, batch: Sequence[tuple[TaskSpec, int | None]],
         ref = ref.strip()
         if ref in known:
             return ref
-        if ref.isdigit() and int(ref) in names:  # names are never all digits: this is an id
+        if ref.isdecimal() and int(ref) in names:  # names are never all digits: this is an id
             return names[int(ref)]
         folded = by_fold(known) if folded is None else folded
         found = unique_name(ref, folded, label(index, field_name))
@@ -175,8 +175,10 @@ def _check_names(batch: Sequence[tuple[TaskSpec, int | None]], stored: dict[int,
         "without letter case"
     if len(batch) == 1:
         new, old = taken[0]
+        how = "letter case" if new.casefold() == old.casefold() else "how its letters are " \
+            "encoded (é as one character or as e and an accent)"
         raise ValidationError("name", f"a task named {old!r} already exists" + (
-            "" if new == old else f": {new!r} differs from it only in letter case"))
+            "" if new == old else f": {new!r} differs from it only in {how}"))
     if len(taken) == 1:
         raise ValidationError("name", f"1 task already exists: {taken[0][1]!r} (nothing was "
                               f"imported; rename or delete it first{by_case})")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final
@@ -337,7 +338,7 @@ def validate_name(value: object) -> str:
     if len(name) > MAX_NAME:
         raise ValidationError("name", f"is longer than {MAX_NAME} characters")
     fields.visible(name, "name")
-    if name.isdigit():
+    if name.isdecimal():
         raise ValidationError("name", "must not be only digits (those refer to task ids)")
     if "," in name:
         raise ValidationError("name", "must not contain ',' (it separates task lists)")
@@ -347,7 +348,7 @@ def validate_name(value: object) -> str:
 def fold(name: str) -> str:
     """A task name as names are compared for uniqueness: without letter case (`shout` and
     `Shout` are one name; app/core/references.py)."""
-    return name.casefold()
+    return unicodedata.normalize("NFC", name).casefold()  # "Café" typed either way is one
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -34,7 +34,7 @@ def engine_id(started_ms: int) -> str:
 def local_pid(engine: str) -> int | None:
     """The process id of the engine `engine` (an `engine_id`) if it ran on this machine."""
     host, _, pid = engine.rpartition(":")[0].rpartition(":")
-    return int(pid) if host == socket.gethostname() and pid.isdigit() else None
+    return int(pid) if host == socket.gethostname() and pid.isdecimal() else None
 
 
 class Parent:
@@ -43,7 +43,7 @@ class Parent:
 
     def __init__(self) -> None:
         pid = os.environ.pop(HELPER_VAR, "").partition(":")[0]
-        self.pid = int(pid) if pid.isdigit() else os.getppid()
+        self.pid = int(pid) if pid.isdecimal() else os.getppid()
 
     def gone(self) -> bool:
         """It died (this process was handed to another parent): take no more work."""

@@ -198,7 +198,7 @@ def stop_helpers(engine_pids: set[int], wait: float = 10.0) -> int:
 def _orphaned_helper(mark: str, engine_pids: set[int]) -> bool:
     """The mark names one of `engine_pids`, and that process is gone."""
     pid, _, identity = mark.partition(":")
-    return pid.isdigit() and int(pid) in engine_pids and _identity(int(pid)) != identity
+    return pid.isdecimal() and int(pid) in engine_pids and _identity(int(pid)) != identity
 
 
 class RunProcesses:

@@ -61,7 +61,7 @@ def broker_url(given: str | None = None) -> str:
     except ValueError:
         parts, port = urlsplit(""), -1
     database = parts.path.strip("/") if parts.scheme != "unix" else ""
-    if port == -1 or (database and not database.isdigit()):
+    if port == -1 or (database and not database.isdecimal()):
         raise ValidationError("broker", "its port and database must be numbers "
                               f"(redis://HOST:PORT/DB), got {shown(url)!r}")
     return url

@@ -36,7 +36,7 @@ def find_row(ref: int | str) -> TaskRow:
     name it matches ignoring letter case (app/core/references.py; ValidationError when an
     older store holds several such)."""
     row: TaskRow | None
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdecimal()):
         row = TaskRow.get_or_none(TaskRow.id == int(ref)) if int(ref) < 2**63 else None
     else:
         row = TaskRow.get_or_none(TaskRow.name == ref.strip())

@@ -395,3 +395,15 @@ def test_relative_paths_through_the_shell_an_emptied_cwd_and_a_deleted_folder(
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 2, done.stderr
     assert "cwd: the current folder no longer exists" in done.stderr
+
+
+def test_odd_digits_and_unicode_forms_of_names(cli: Any) -> None:
+    """Found by a fault hunt: `task show ²` failed with "ValueError: invalid literal for
+    int()" (² is a digit to str.isdigit, not to int); "Café" typed as e + accent and as é
+    made two tasks that look the same."""
+    shown = cli("task", "show", "²")
+    assert shown.code == 2 and shown.err == "tickwork: error: task not found: ²\n"
+    assert cli("task", "add", "²", "--command", "true", "--manual").code == 0  # a name, no id
+    assert cli("task", "add", "Cafe\u0301", "--command", "true", "--manual").code == 0
+    refused(cli("task", "add", "Caf\u00e9", "--command", "true", "--manual"), "name",
+            "differs from it only in how its letters are encoded")

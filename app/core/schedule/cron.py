@@ -147,7 +147,7 @@ def _parse_field(name: str, text: str) -> frozenset[int]:
 
 
 def _field_value(name: str, token: str, lo: int, hi: int, item: str) -> int:
-    if token.isdigit():
+    if token.isdecimal():
         value = int(token)
     elif name == "month" and token in _MONTHS:
         value = _MONTHS.index(token) + 1

@@ -330,7 +330,7 @@ def _yearly(rule: str, start: date, span: list[date], extra: list[date], removed
         if found is None:
             return why
         until = found
-    count = int(parts["COUNT"]) if parts.get("COUNT", "").isdigit() else 10_000
+    count = int(parts["COUNT"]) if parts.get("COUNT", "").isdecimal() else 10_000
     out: list[date] = []
     year, made = start.year, 0
     while made < count and year <= min(until.year, 9999):

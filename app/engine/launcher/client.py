@@ -52,7 +52,7 @@ def launcher_count() -> int:
     burst of 5,000 due at once, 2/4/6 launchers: 688–723/819/766 a second. A launcher is
     an interpreter of ~12–16 MB RSS (5–9 MB its own)."""
     text = os.environ.get(LAUNCHERS_VAR, "").strip()
-    if text.isdigit() and int(text) > 0:
+    if text.isdecimal() and int(text) > 0:
         return int(text)
     return min(8, max(4, _CPUS))
 
