@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.core.commandline import shell_syntax, unclosed_quote
+from app.core.commandline import closed_quotes, shell_syntax, unclosed_quote
 from app.core.errors import ValidationError
 from app.core.task import Action
 
@@ -130,3 +130,12 @@ def test_a_task_whose_line_leaves_a_quote_open_is_refused_naming_the_command(
 def test_a_shell_line_stored_before_the_check_still_loads() -> None:
     action = Action.from_json({"kind": "command", "argv": ['echo "hi'], "shell": True})
     assert action.command_line() == 'echo "hi'
+
+
+def test_a_line_both_shells_read_is_never_refused() -> None:
+    """`echo "$(echo case closed)"` was refused ("the quote \\" at character 26 is never
+    closed"): the scanner took the word `case` inside $(…) for a case statement. Before a
+    shell line is refused, sh -n and bash -n are asked (found by a fault hunt)."""
+    closed_quotes('echo "$(echo case closed)"', True)
+    with pytest.raises(ValidationError, match="never closed"):
+        closed_quotes('echo "hi', True)
