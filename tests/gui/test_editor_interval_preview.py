@@ -73,3 +73,18 @@ def test_a_new_interval_task_says_it_counts_from_its_saving(gui: Gui, qtbot: Any
     choose_schedule(editor, qtbot, "cron")  # a cron counts from no one's moment
     gui.wait_until(lambda: not page.counting.isVisible())
     editor.discard()
+
+
+def test_a_calendar_step_names_its_day_as_the_task_table_does(gui: Gui, qtbot: Any) -> None:
+    """The editor said "Every month at 02:00" where the table said "Every month on day 4 at
+    02:00" (found by a window run-through): it names the day it counts from too."""
+    editor = new_editor(gui)
+    qtbot.keyClicks(editor.general.name, "monthly")
+    choose_schedule(editor, qtbot, "calendar")
+    page = editor.schedule
+    page.cal_unit.setFocus()
+    while page.cal_unit.currentText() != "months":
+        qtbot.keyClick(page.cal_unit, Qt.Key.Key_Down)
+    today = datetime.now(page.zone()).day
+    gui.wait_until(lambda: f"on day {today} at" in page.words.text())
+    editor.discard()

@@ -40,7 +40,8 @@ def preview(schedule: dict[str, Any], tz_name: str, start: datetime | None,
         parsed = Schedule.from_json(schedule)
     except ValidationError as exc:
         return Preview(NONE, "", exc)
-    words = describe(parsed, tz_name)
+    anchor = _aware(start, tz) or counted_from or now  # a calendar step names its day
+    words = describe(parsed, tz_name, start=anchor)  # as the task table and show do
     if parsed.kind in ("manual", "after") or parsed.is_startup:
         return Preview(words, NONE)
     note = ""
