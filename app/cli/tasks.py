@@ -227,5 +227,5 @@ def _note_shell_syntax(task: Any) -> None:
     if found is not None:
         shown = f"{found} … do" if found in ("for", "while", "until") else found
         print(f"note: {task.name!r} runs without the shell, but its command uses shell syntax "
-              f"({shown}): the program gets it as literal words; add --shell to run the line "
+              f"(`{shown}`): the program gets it as literal words; add --shell to run the line "
               "through /bin/sh", file=sys.stderr)

@@ -312,7 +312,7 @@ def test_shell_syntax_without_the_shell_gets_a_note_as_in_the_editor(cli: Any) -
     added = cli("task", "add", "long", "--command", "sleep 20; echo done", "--manual")
     assert added.code == 0
     assert added.err.strip() == (
-        "note: 'long' runs without the shell, but its command uses shell syntax (;): the "
+        "note: 'long' runs without the shell, but its command uses shell syntax (`;`): the "
         "program gets it as literal words; add --shell to run the line through /bin/sh")
     assert cli("task", "update", "long", "--shell").err == ""  # through the shell now
     assert cli("task", "add", "piped", "--command", "ls | wc -l", "--shell",

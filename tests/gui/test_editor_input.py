@@ -89,7 +89,8 @@ def test_a_command_comes_back_exactly_as_typed_and_offers_the_shell(gui: Gui,
     qtbot.keyClicks(editor.action.command, TYPED)
     hint = editor.action.shell_hint
     gui.wait_until(hint.isVisible)
-    assert "shell syntax" in hint.label.text()
+    assert "shell syntax (“" in hint.label.text()  # quoted: "($()." read as a typo
+    assert editor.action.shell_note.text().startswith("Without the shell")
     go(editor, qtbot, "Schedule")
     choose(qtbot, editor.schedule.kind, "manual")
     _save(gui, qtbot, editor)  # a warning, not an error: it may be meant literally
@@ -105,6 +106,8 @@ def test_a_command_comes_back_exactly_as_typed_and_offers_the_shell(gui: Gui,
     click(qtbot, editor.action.shell_hint.fix_button)  # the one-click fix
     assert editor.action.shell.isChecked()
     gui.wait_until(lambda: not editor.action.shell_hint.isVisible())
+    assert editor.action.shell_note.text().startswith("The shell reads the line")  # not the
+    # note for a line run without it (found by a window run-through)
     assert editor.action.command.text() == TYPED
     _save(gui, qtbot, editor)
     task = gui.service.get_task("ticker")

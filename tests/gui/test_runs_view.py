@@ -106,3 +106,23 @@ def test_a_run_shows_the_checkpoint_its_action_saved(gui: Gui, qtbot: Any, tmp_p
     gui.wait_until(lambda: view.detail.fields["Checkpoint"].text() == '{"done": 3}')
     assert "retry of this fire starts from" in view.detail.fields["Checkpoint"].toolTip()
     assert gui.service.get_run(run.id).to_json()["checkpoint"] == {"done": 3}
+    assert view.detail.fields["Error"].text() == "—"  # a run that succeeded shows no error
+
+
+def test_a_runs_note_is_not_shown_as_its_error(gui: Gui, qtbot: Any) -> None:
+    """A chained run that succeeded showed "Error: chain: after X succeeded" (found by a
+    window run-through): its note has its own row."""
+    from tests.gui.conftest import click_row
+
+    gui.service.create_task(command_task("up"))
+    gui.service.create_task(command_task("down", schedule={"kind": "after", "tasks": ["up"]}))
+    gui.service.run_now("up")
+    gui.wait_until(lambda: [r.status for r in gui.service.list_runs(0, 5, task="down")]
+                   == ["succeeded"], 20)
+    gui.window.show_view(RUNS)
+    view = gui.window.runs_view
+    gui.wait_until(lambda: view.model.rowCount() == 2)
+    row = next(i for i, r in enumerate(view.model.rows) if r.task_name == "down")
+    click_row(qtbot, view.table, row)
+    gui.wait_until(lambda: view.detail.fields["Note"].text().startswith("chain"))
+    assert view.detail.fields["Error"].text() == "—"

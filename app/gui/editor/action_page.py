@@ -60,8 +60,8 @@ class ActionPage(Page):
         self.shell_hint = ShellHint()
         cform.addRow("", self.shell_hint)
         self.shell_hint.fix_button.clicked.connect(self._on_use_shell_clicked)
-        cform.addRow("", self._note("Without the shell the line is split into arguments like "
-                                    "a terminal would, and run directly."))
+        self.shell_note = self._note("")  # what the box means, as it is now
+        cform.addRow("", self.shell_note)
         self.shell_program = QLineEdit()
         self.shell_program.setFont(self._mono())
         self.shell_program.setPlaceholderText("/bin/sh")
@@ -124,6 +124,10 @@ class ActionPage(Page):
     def _update_shell_hint(self) -> None:
         found = None if self.shell.isChecked() else shell_syntax(self.command.text())
         self.shell_hint.show_syntax(found)
+        self.shell_note.setText(
+            "The shell reads the line: pipes, redirections, variables and ; work."
+            if self.shell.isChecked() else "Without the shell the line is split into "
+            "arguments like a terminal would, and run directly.")
 
     def _on_use_shell_clicked(self) -> None:
         self.shell.setChecked(True)

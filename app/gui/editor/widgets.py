@@ -60,7 +60,7 @@ class ShellHint(QWidget):
             self.hide()
             return
         shown = f"{found} … do" if found in ("for", "while", "until") else found
-        self.label.setText(f"⚠ This line uses shell syntax ({shown}). Without the shell it is "
+        self.label.setText(f"⚠ This line uses shell syntax (“{shown}”). Without the shell it is "
                            "not interpreted: the program gets it as literal text.")
         self.label.setAccessibleName(self.label.text())
         self.show()

@@ -71,7 +71,7 @@ class RunDetail(QWidget):
         form = QFormLayout()
         form.setHorizontalSpacing(16)
         for key in ("Status", "Trigger", "Attempt", "Scheduled for", "Started", "Finished",
-                    "Duration", "Lateness", "Exit code", "Error", "Checkpoint"):
+                    "Duration", "Lateness", "Exit code", "Error", "Note", "Checkpoint"):
             label = QLabel("—")
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setWordWrap(True)
@@ -171,7 +171,8 @@ class RunDetail(QWidget):
         self.fields["Duration"].setText(display.duration(run.duration_s))
         self.fields["Lateness"].setText(display.lateness(run.lateness_ms))
         self.fields["Exit code"].setText("—" if run.exit_code is None else str(run.exit_code))
-        self.fields["Error"].setText(run.error or run.reason or "—")
+        self.fields["Error"].setText(run.error or "—")
+        self.fields["Note"].setText(run.reason or "—")  # why it ran, waited or was skipped
         self.fields["Checkpoint"].setText(checkpoint_text(run.checkpoint))
         self.fields["Checkpoint"].setToolTip(
             "The state its action saved last, which a retry of this fire starts from"
