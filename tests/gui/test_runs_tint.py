@@ -89,3 +89,13 @@ def test_failed_and_timed_out_rows_are_tinted(gui: Gui, scheme: str,
         window.resize(width, height)
         gui.qtbot.wait(100)
         assert window.grab().save(str(SCREENSHOTS / f"runs-tinted-{scheme}-{width}x{height}.png"))
+
+
+def test_every_status_glyph_is_in_the_windows_font(qapp: Any) -> None:
+    """"timed out" was drawn as an empty box: its ⏱ is in few fonts (found by a window
+    run-through); each status's glyph is one the window's own font has."""
+    from app.gui.qt import QApplication, QFontMetrics
+    from app.gui.widgets.display import GLYPHS
+
+    metrics = QFontMetrics(QApplication.font())
+    assert [s for s, glyph in GLYPHS.items() if not metrics.inFontUcs4(ord(glyph))] == []

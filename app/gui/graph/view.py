@@ -337,6 +337,13 @@ class GraphView(QWidget):
     def ask_remove_dependency(self, upstream: int, downstream: int) -> None:
         """Ask, naming both tasks; then remove the arrow through the service."""
         up, down = self._names(upstream, downstream)
+        kinds = {e.kind for e in self.canvas.edges if (e.upstream, e.downstream) ==
+                 (upstream, downstream)}
+        if kinds == {"trigger"} and sum(e.kind == "trigger" and e.downstream == downstream
+                                        for e in self.canvas.edges) == 1:  # said, not asked
+            self.banner.show_error(f"“{down}” runs only after “{up}”: that is its whole "
+                                   "schedule; give it another in the editor to remove this")
+            return
         if (upstream, downstream) in self.canvas.routes.triggers:
             what, then = "runs after", f"“{down}” will no longer run after “{up}”."
         else:

@@ -46,7 +46,7 @@ ROW_TINTS: dict[str, tuple[str, str]] = {
     "interrupted": ("#fff1dc", "#46361c"),
 }
 GLYPHS = {
-    "succeeded": "✓", "failed": "✕", "timed_out": "⏱", "interrupted": "!", "cancelled": "–",
+    "succeeded": "✓", "failed": "✕", "timed_out": "◷", "interrupted": "!", "cancelled": "–",
     "skipped": "»", "running": "▶", "queued": "…", "waiting": "…", "retrying": "↻",
     "scheduled": "•",
 }
