@@ -249,8 +249,7 @@ class MainWindow(QMainWindow):
         self.tasks_view.focus_search()
 
     def _on_task_saved(self, task_id: int) -> None:
-        if self.current_view() != CALENDAR:  # (the calendar shows the change where it was made)
-            self.show_view(TASKS)  # and once the editor has closed, the keyboard is in the table
+        if self.current_view() == TASKS:  # elsewhere the view stays where the edit began
             QTimer.singleShot(0, lambda: self.tasks_view.select_task(task_id, wait=True,
                                                                      focus=True))
 

@@ -126,3 +126,29 @@ def test_a_runs_note_is_not_shown_as_its_error(gui: Gui, qtbot: Any) -> None:
     click_row(qtbot, view.table, row)
     gui.wait_until(lambda: view.detail.fields["Note"].text().startswith("chain"))
     assert view.detail.fields["Error"].text() == "—"
+
+
+def test_editing_a_task_from_runs_stays_in_runs(gui: Gui, qtbot: Any) -> None:
+    """Edit task → Save from a run's details threw the window over to Tasks (found by a
+    window run-through); it stays where the edit began."""
+    from tests.gui.conftest import click_row, closed
+
+    gui.service.create_task(command_task("t"))
+    run = gui.service.run_now("t")
+    gui.wait_until(lambda: gui.service.get_run(run.id).status == "succeeded", 20)
+    gui.window.show_view(RUNS)
+    view = gui.window.runs_view
+    gui.wait_until(lambda: view.model.rowCount() == 1)
+    click_row(qtbot, view.table, 0)
+    gui.wait_until(view.detail.open_button.isEnabled)
+    qtbot.mouseClick(view.detail.open_button, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: gui.window.task_ops.editor is not None
+                   and gui.window.task_ops.editor.isVisible())
+    editor = gui.window.task_ops.editor
+    qtbot.keyClicks(editor.general.description, "edited from Runs")
+    gui.wait_until(editor.save_button.isEnabled)
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: closed(editor))
+    gui.wait_until(lambda: gui.service.get_task("t").spec.description == "edited from Runs")
+    gui.settle()
+    assert gui.window.current_view() == RUNS
