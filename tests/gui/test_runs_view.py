@@ -92,17 +92,10 @@ def test_a_run_shows_the_checkpoint_its_action_saved(gui: Gui, qtbot: Any, tmp_p
                                                      ) -> None:
     """README: when an attempt ends its checkpoint is saved as the run's; nothing showed it.
     The run's details do now (and `run show` and `--json`, tests/cli)."""
-    from tests.gui.conftest import click_row
-
-    gui.service.create_task({"name": "counter", "timezone": "UTC", "action": {
-        "kind": "python", "target": "tests.support.actions:count_to",
-        "kwargs": {"n": 3, "path": str(tmp_path / "steps")}}})
-    run = gui.service.run_now("counter")
-    gui.wait_until(lambda: gui.service.get_run(run.id).status == "succeeded", 20)
-    gui.window.show_view(RUNS)
-    view = gui.window.runs_view
-    gui.wait_until(lambda: view.model.rowCount() == 1)
-    click_row(qtbot, view.table, 0)
+    run, view = _ran_and_picked(gui, qtbot, {
+        "name": "counter", "timezone": "UTC", "action": {
+            "kind": "python", "target": "tests.support.actions:count_to",
+            "kwargs": {"n": 3, "path": str(tmp_path / "steps")}}})
     gui.wait_until(lambda: view.detail.fields["Checkpoint"].text() == '{"done": 3}')
     assert "retry of this fire starts from" in view.detail.fields["Checkpoint"].toolTip()
     assert gui.service.get_run(run.id).to_json()["checkpoint"] == {"done": 3}
@@ -131,15 +124,9 @@ def test_a_runs_note_is_not_shown_as_its_error(gui: Gui, qtbot: Any) -> None:
 def test_editing_a_task_from_runs_stays_in_runs(gui: Gui, qtbot: Any) -> None:
     """Edit task → Save from a run's details threw the window over to Tasks (found by a
     window run-through); it stays where the edit began."""
-    from tests.gui.conftest import click_row, closed
+    from tests.gui.conftest import closed
 
-    gui.service.create_task(command_task("t"))
-    run = gui.service.run_now("t")
-    gui.wait_until(lambda: gui.service.get_run(run.id).status == "succeeded", 20)
-    gui.window.show_view(RUNS)
-    view = gui.window.runs_view
-    gui.wait_until(lambda: view.model.rowCount() == 1)
-    click_row(qtbot, view.table, 0)
+    _run, view = _ran_and_picked(gui, qtbot, command_task("t"))
     gui.wait_until(view.detail.open_button.isEnabled)
     qtbot.mouseClick(view.detail.open_button, Qt.MouseButton.LeftButton)
     gui.wait_until(lambda: gui.window.task_ops.editor is not None
@@ -152,3 +139,17 @@ def test_editing_a_task_from_runs_stays_in_runs(gui: Gui, qtbot: Any) -> None:
     gui.wait_until(lambda: gui.service.get_task("t").spec.description == "edited from Runs")
     gui.settle()
     assert gui.window.current_view() == RUNS
+
+
+def _ran_and_picked(gui: Gui, qtbot: Any, task: dict[str, Any]) -> tuple[Any, Any]:
+    """A task made, run by hand to success, and its run clicked in Runs: (run, view)."""
+    from tests.gui.conftest import click_row
+
+    gui.service.create_task(task)
+    run = gui.service.run_now(task["name"])
+    gui.wait_until(lambda: gui.service.get_run(run.id).status == "succeeded", 20)
+    gui.window.show_view(RUNS)
+    view = gui.window.runs_view
+    gui.wait_until(lambda: view.model.rowCount() == 1)
+    click_row(qtbot, view.table, 0)
+    return run, view
