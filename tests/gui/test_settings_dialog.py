@@ -108,3 +108,28 @@ def test_the_editor_keeps_a_task_s_own_history_values_or_the_default(gui: Gui,
     task = gui.service.get_task("kept")
     assert (task.spec.keep_runs, task.spec.keep_days) == (7, 90)
     assert gui.service.get_task("other").spec.keep_runs is None
+
+
+def test_closing_with_a_changed_history_default_asks(gui: Gui, qtbot: Any) -> None:
+    """Close dropped a changed history default without a word (found by a window
+    run-through): it asks — Discard keeps the old one, Save saves it."""
+    from tests.gui.conftest import answer_question
+
+    dialog = _open_settings(gui)
+    _set_spin(qtbot, dialog.keep_days, 7)
+    asked = answer_question(qtbot, "Discard")
+    click(qtbot, dialog.buttons.button(dialog.buttons.StandardButton.Close))
+    gui.wait_until(lambda: asked.done and not dialog.isVisible())
+    assert asked.title == "Save the history default?" and "last 7 days" in asked.text
+    assert keep_default(gui.store).days == 90
+
+    dialog = _open_settings(gui, by_key=False)
+    _set_spin(qtbot, dialog.keep_days, 7)
+    asked = answer_question(qtbot, "Save")
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    gui.wait_until(lambda: asked.done and keep_default(gui.store).days == 7)
+    gui.wait_until(lambda: not alive(dialog) or not dialog.isVisible())
+
+    dialog = _open_settings(gui, by_key=False)  # nothing changed: closes, no question
+    click(qtbot, dialog.buttons.button(dialog.buttons.StandardButton.Close))
+    gui.wait_until(lambda: not alive(dialog) or not dialog.isVisible())

@@ -4,8 +4,9 @@ starts — at login, minimised to the tray, and/or the engine as a background se
 The two start switches act when ticked (they write or remove a file in the user's config
 folder, and may run `systemctl --user`), off the GUI thread, and the line under them says
 what was done or could not be done. The history default is saved with Save (audited as
-`settings.keep`). Everything is read back from where it lives (`app.settings`) when the
-dialog opens, so it shows what `tickwork settings` shows.
+`settings.keep`); Close or Escape with it changed asks whether to save it first.
+Everything is read back from where it lives (`app.settings`) when the dialog opens, so it
+shows what `tickwork settings` shows.
 
 Signals:
     saved(): the history default was saved.
@@ -25,6 +26,7 @@ from app.gui.qt import (
     QFormLayout,
     QGroupBox,
     QLabel,
+    QMessageBox,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -161,3 +163,24 @@ class SettingsDialog(QDialog):
         self.background.run(lambda: settings.set_keep_default(store, "gui", runs=runs,
                                                               days=days),
                             done, failed, owner=self)
+
+    def reject(self) -> None:
+        """Close: a changed history default is not dropped without a word (it was)."""
+        keep = self.keep
+        if not self.loaded or keep is None or (self.keep_days.value(), self.keep_runs.value()) \
+                == (keep.days, keep.runs):
+            super().reject()
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, "Save the history default?",
+                          f"Keep every run of the last {self.keep_days.value()} days, at "
+                          f"least the last {self.keep_runs.value()} runs? It is not saved "
+                          "yet.", parent=self)
+        save = box.addButton("Save", QMessageBox.ButtonRole.AcceptRole)
+        drop = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(save)
+        box.exec()
+        if box.clickedButton() is save:
+            self._on_buttons_accepted()
+        elif box.clickedButton() is drop:
+            super().reject()
