@@ -3,7 +3,7 @@ a one-shot task to reschedule it, a busy day's count opening its list."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from app.core.schedule import system_timezone_name
@@ -300,3 +300,28 @@ def test_today_s_time_grid_opens_where_things_run_now(gui: Gui) -> None:
     top = view.week.verticalScrollBar().value()
     y_now = view.week.grid.y_of(now, today)
     assert top <= y_now <= top + view.week.viewport().height(), (top, y_now)
+
+
+def test_a_day_whose_fires_are_counted_not_listed_shows_its_counts(gui: Gui, qtbot: Any
+                                                                   ) -> None:
+    """Past the month's listing limit a day's fires are counted, not listed: a weekend day
+    of 12 such fires showed "+12 more…" and nothing else, while busier days showed their
+    counts (found by a window run-through). Such a day shows its counts too."""
+    from app.gui.calendar.data import read_period
+    from app.gui.calendar.month import MonthGrid
+
+    gui.service.create_task(command_task("bihourly", schedule={"kind": "cron",
+                                                               "expr": "0 */2 * * *"}))
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    data = read_period(gui.service, period_for("month", date(2030, 1, 15)), now)
+    late = date(2030, 1, 20)
+    assert data.day(late).total == 12
+    data.day(late).entries.clear()  # as a day counted past the listing comes: none listed
+    grid = MonthGrid()
+    grid.resize(1200, 800)
+    grid.set_data(data)
+    grid.show()
+    qtbot.waitExposed(grid)
+    grid.grab()  # laid out and painted
+    assert late in grid.summed
+    assert date(2030, 1, 2) not in grid.summed  # a listed day shows its fires

@@ -49,6 +49,7 @@ class MonthGrid(CalendarGrid):
     def _layout(self) -> None:
         self.cells = {}
         self.hits = []
+        self.summed: set[date] = set()  # days shown as counts, not as their fires
         if self.data is None:
             return
         top = self.header_height()
@@ -76,11 +77,14 @@ class MonthGrid(CalendarGrid):
             for rect, entry in zip(slot, day.entries, strict=False):
                 self.hits.append(Hit(rect, "entry", d, entry))
             return
-        if total <= BUSY:
+        if total <= BUSY and len(day.entries) >= min(total, lines - 1):
             for rect, entry in zip(slot[:-1], day.entries, strict=False):
                 self.hits.append(Hit(rect, "entry", d, entry))
             self.hits.append(Hit(slot[-1], "more", d))
             return
+        # busy, or its fires not listed (counted past the forecast's listing): its counts; a
+        # weekend of a few fires showed "+12 more…" and nothing else
+        self.summed.add(d)
         count = QRectF(cell.right() - 90, cell.top() + 1, 87, line)
         self.hits.append(Hit(count, "more", d))
         self.hits.append(Hit(QRectF(cell.left() + 3, first, cell.width() - 6,
@@ -154,13 +158,13 @@ class MonthGrid(CalendarGrid):
                 continue
             if hit.kind == "entry" and hit.entry is not None:
                 paint_entry(p, hit.rect, hit.entry, self._chip_text(hit.entry), pal, dark)
-            elif hit.kind == "more" and day.total <= BUSY:
+            elif hit.kind == "more" and d not in self.summed:
                 shown = sum(1 for h in self.hits if h.day == d and h.kind == "entry")
                 p.setPen(pal.color(QPalette.ColorRole.Link))
                 p.drawText(hit.rect.adjusted(4, 0, 0, 0),
                            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                            f"+{day.total - shown} more…")
-        if day.total > BUSY:
+        if d in self.summed:
             self._paint_busy(p, d, cell)
 
     def _paint_busy(self, p: QPainter, d: date, cell: QRectF) -> None:
