@@ -138,9 +138,9 @@ def _action(action: dict[str, Any]) -> list[tuple[str, str]]:
         kwargs = json.dumps(action.get("kwargs") or {}, ensure_ascii=False)
         rows = [("action", f"Python {action['target']} {kwargs}")]
     else:
-        import shlex
+        from app.core.task import Action
 
-        line = action.get("line") or shlex.join(action["argv"])
+        line = Action.from_json(action).command_line()  # as typed, else re-joined rightly
         how = f" (through {action.get('shell_program') or '/bin/sh'})" if action.get("shell") \
             else ""
         rows = [("action", f"command {line}{how}")]

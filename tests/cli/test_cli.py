@@ -442,7 +442,7 @@ def test_deleting_a_task_a_chain_follows_says_so_and_audits_the_chain(cli: Any) 
         ("task.update", "chained"), ("task.delete", "up")]
 
 
-def test_task_show_reads_as_words(cli: Any) -> None:
+def test_task_show_reads_as_words(cli: Any, tmp_path: Path) -> None:
     """`task show` printed the action as its raw JSON, durations as `3600.0s`, and never the
     task's window (`--start`/`--end`): a task that fires nowhere near now looked like any."""
     from app.cli.output import local
@@ -462,6 +462,13 @@ def test_task_show_reads_as_words(cli: Any) -> None:
     assert '      action: Python tests.support.actions:append {"path": "/tmp/x", "text": "é"}' \
         in shown
     assert not any(line.strip().startswith("fires:") for line in shown)  # no window: no row
+    exported = tmp_path / "piped.json"
+    exported.write_text(json.dumps({"version": 1, "tasks": [{  # no typed line kept
+        "name": "piped", "timezone": "UTC", "action": {"kind": "command", "shell": True,
+                                                        "argv": ["echo a | tr a b"]}}]}))
+    assert cli("import", str(exported)).code == 0
+    assert "      action: command echo a | tr a b (through /bin/sh)" in cli(
+        "task", "show", "piped").out.splitlines()  # not shell-quoted as one word
 
 
 @pytest.mark.parametrize(("tz", "zone"), [("JST-9", "Etc/GMT-9"), ("<+07>-7", "Etc/GMT-7"),
