@@ -68,8 +68,9 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
         if args.shell and action["kind"] == "python":
             raise ValidationError("shell", "goes with --command, not --python")
         if was == "command" and args.shell is not None and args.shell != bool(action.get("shell")):
-            line = action.get("line") or (action["argv"][0] if action.get("shell")
-                                          else shlex.join(action["argv"]))
+            from app.core.task import Action
+
+            line = Action.from_json(action).command_line()  # as typed, else re-joined
             action["argv"] = _argv(line, args.shell)  # the line as typed, now (not) via sh
             action["shell"] = args.shell
     if args.kwargs is not None:
