@@ -142,8 +142,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     _sqlite_only(args)
     file = Path(args.file).expanduser().resolve()
-    kept = restore_store(_home(args), file, actor="cli")
-    print(f"restored {file}" + (f"; the store it replaced is kept as {kept}" if kept else ""))
+    print("; ".join(restore_store(_home(args), file, actor="cli").sentences()))
     return EXIT_OK
 
 

@@ -26,8 +26,6 @@ from app.platform.display import release_display, require_window
 
 log = logging.getLogger("tickwork.gui")
 
-STOP_GRACE = 5.0
-
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="tickwork", description="Tickwork's window.")
@@ -178,6 +176,7 @@ def _open_window(app: Any, args: argparse.Namespace, home: Path, url: str | None
     from app.gui.main_window import MainWindow
     from app.gui.qt import QMessageBox
     from app.gui.session import Session
+    from app.gui.window.quitting import QUIT_GRACE
     from app.service import Service
     from app.store.database import Store
 
@@ -208,7 +207,7 @@ def _open_window(app: Any, args: argparse.Namespace, home: Path, url: str | None
     session.start()
     code = 0 if signals.received else app.exec()
     window.save_settings()
-    session.stop(STOP_GRACE)
+    session.stop(QUIT_GRACE)
     store.close()
     window.tray.hide()
     window.deleteLater()
@@ -224,18 +223,16 @@ def _restore(home: Path, file: Path, say: bool = True) -> int:
     from app.restore import restore_store
 
     try:
-        kept = restore_store(home, file, actor="gui")
+        said = restore_store(home, file, actor="gui").sentences()
     except (StoreError, OSError) as exc:
         log.error("restore of %s failed: %s", file, exc)
         if say:
             QMessageBox.critical(None, "Tickwork could not restore the backup", str(exc))
         return 1
-    log.info("restored %s%s", file, f"; the store it replaced is kept as {kept}" if kept else "")
+    log.info("%s", "; ".join(said))
     if say:
         QMessageBox.information(None, "Backup restored",
-                                f"Restored {file}.\n"
-                                + (f"The store it replaced is kept as {kept}.\n" if kept
-                                   else "")
+                                "".join(f"{line[0].upper()}{line[1:]}.\n" for line in said)
                                 + "\nStart Tickwork again to continue.")
     return 0
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from app.core.errors import StoreError, ValidationError
 from app.store.backend import is_postgres
+from app.store.carry import Carried
 from app.store.home import BACKUPS_DIR, DB_NAME, FILE_MODE, make_private_dir, tighten
 from app.store.integrity import (
     DiskFull,
@@ -258,7 +259,7 @@ def _raw_copy(home: Path, now: datetime) -> Path:
 
 
 def audit_restore(store: Any, file: Path, kept: Path | None, *, actor: str,
-                  now: datetime) -> None:
+                  now: datetime, carried: Carried | None = None) -> None:
     """Audit a restore in the restored store (appended after it), then re-anchor the audit
     head kept in the keyring to the restored chain, so a legitimate restore verifies while
     an older copy put back behind Tickwork's back does not."""
@@ -268,4 +269,13 @@ def audit_restore(store: Any, file: Path, kept: Path | None, *, actor: str,
     with store.write():
         audit.append(actor, "store.restore", str(file),
                      {"replaced_store_kept_as": str(kept) if kept else None},
-                     {"restored_from": str(file)}, now)
+                     {"restored_from": str(file), **_carried_words(carried)}, now)
+
+
+def _carried_words(carried: Carried | None) -> dict[str, Any]:
+    """What the restore kept of the replaced store's runs (app/store/carry.py)."""
+    if carried is None:
+        return {}
+    if carried.unreadable:
+        return {"runs_not_carried": carried.unreadable}
+    return {"runs_carried_over": carried.added, "runs_finished_since": carried.finished}

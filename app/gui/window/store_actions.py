@@ -24,6 +24,7 @@ from pathlib import Path
 from app.gui.qt import QAction, QFileDialog, QMessageBox, QObject, QWidget, Signal
 from app.gui.session import Session
 from app.gui.window.connect_dialog import ConnectDialog
+from app.gui.window.quitting import QUIT_GRACE
 from app.gui.window.take_over import TakeOver
 from app.store import backup
 
@@ -94,9 +95,12 @@ class StoreActions(QObject):
 
     def _confirm(self, file: Path) -> None:
         box = QMessageBox(QMessageBox.Icon.Question, "Restore this backup?",
-                          f"Replace the store with {file}?\n\nTickwork stops its engine, "
-                          "keeps the current store in the backups folder, restores this one "
-                          "and quits. Start it again to continue.", parent=self.window)
+                          f"Replace the store with {file}?\n\nTickwork stops its engine "
+                          f"(running runs get {QUIT_GRACE:g} s to end), keeps the current store "
+                          "in the backups folder, restores this one and quits. Start it again "
+                          "to continue.\n\nTasks and settings come back as the backup has them; "
+                          "runs made since it stay in the history and do not run again.",
+                          parent=self.window)
         restore = box.addButton("Restore and quit", QMessageBox.ButtonRole.DestructiveRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)

@@ -1,0 +1,166 @@
+"""A restore keeps the runs made after the backup, so nothing runs twice.
+
+The backup is a moment; the engine went on. Restoring it alone forgot the runs since and ran
+them again: the next engine caught up the latest fire (which had run) and retried a run the
+backup caught `running` (which had finished). The first test is a person's round trip
+through the CLI with a real engine; the others build the two stores by hand."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from app.restore import restore_store
+from app.store import backup
+from app.store.database import Store
+from app.store.home import DB_NAME
+from app.store.models import MetricSample, RunOutput, RunRow
+from faults.harness import wait_until
+from tests.conftest import command_task
+from tests.support import tickwork
+
+T0 = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+
+
+def _runs(cli: Any) -> list[dict[str, Any]]:
+    out = cli("run", "list", "--limit", "1000", "--json")
+    assert out.code == 0, out.err
+    return list(out.json())
+
+
+def _engine_until(home: Path, log: Path, done: Any) -> None:
+    with log.open("a") as err:
+        proc = tickwork.start(["--home", str(home), "engine", "--grace", "5"],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_until(done, 30)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+
+
+def test_restoring_a_backup_runs_nothing_again_and_keeps_the_runs_since(
+        home: Path, cli: Any, tmp_path: Path) -> None:
+    ran = tmp_path / "ran.txt"  # each execution of the command leaves its run id here
+    added = cli("task", "add", "tick", "--every", "1s", "--shell", "--command",
+                f'echo "$TICKWORK_RUN_ID" >> {ran}')
+    assert added.code == 0, added.err
+    kept = tmp_path / "before.db"
+    assert cli("backup", str(kept)).code == 0
+    engine_log = tmp_path / "engine.log"
+
+    def ok(n: int) -> Any:
+        return lambda: sum(r["status"] == "succeeded" for r in _runs(cli)) >= n
+
+    _engine_until(home, engine_log, ok(2))
+    before = {r["id"] for r in _runs(cli) if r["status"] == "succeeded"}
+
+    restored = cli("restore", str(kept))
+    assert restored.code == 0, restored.err
+    assert f"{len(before)} runs made since the backup kept in the history, so none runs " \
+           "again" in restored.out
+    assert {r["id"] for r in _runs(cli)} >= before
+
+    _engine_until(home, engine_log, lambda: any(
+        r["id"] > max(before) and r["status"] == "succeeded" for r in _runs(cli)))
+    runs = _runs(cli)
+    executions = sorted(int(line) for line in ran.read_text().split())
+    assert executions == sorted(r["id"] for r in runs if r["status"] == "succeeded")
+    fires = [r["scheduled_for"] for r in runs]
+    assert len(fires) == len(set(fires)), runs
+    events = cli("audit", "--search", "store.restore", "--json")
+    assert events.code == 0, events.err
+    (event,) = events.json()
+    assert event["after"]["runs_carried_over"] == len(before)
+
+
+def _store_with_a_run(home: Path, status: str) -> tuple[int, int]:
+    from app.service import Service
+
+    store = Store.open(home, now=T0)
+    try:
+        task = Service(store, "cli").create_task(command_task("t"), now=T0)
+        with store.write():
+            run = RunRow.create(task=task.id, scheduled_for=T0, attempt=1, status=status,
+                                trigger="schedule", queued_at=T0, started_at=T0)
+        return task.id, run.id
+    finally:
+        store.close()
+
+
+def test_a_run_the_backup_caught_running_ends_as_it_ended_and_later_runs_come_with_output(
+        home: Path, tmp_path: Path) -> None:
+    task_id, run_id = _store_with_a_run(home, "running")
+    kept = backup.make(home, tmp_path / "while-running.db")
+    store = Store.open(home)
+    try:
+        with store.write():
+            RunRow.update(status="succeeded", finished_at=T0 + timedelta(seconds=3),
+                          exit_code=0).where(RunRow.id == run_id).execute()
+            later = RunRow.create(task=task_id, scheduled_for=T0 + timedelta(minutes=1),
+                                  attempt=1, status="failed", trigger="schedule",
+                                  exit_code=3, parent_run=run_id, error="exit 3")
+            RunOutput.create(run=later.id, seq=0, stream="stderr", text="disk?", at=T0)
+            MetricSample.create(at=T0, kind="run", run=later.id, values={"cpu": 1.0})
+    finally:
+        store.close()
+
+    said = restore_store(home, kept, actor="cli")
+    assert (said.carried.added, said.carried.finished) == (1, 1)
+    store = Store.open(home)
+    try:
+        rows = {r.id: r for r in RunRow.select()}
+        assert rows[run_id].status == "succeeded" and rows[run_id].exit_code == 0
+        assert rows[later.id].status == "failed" and rows[later.id].parent_run_id == run_id
+        assert [o.text for o in RunOutput.select().where(RunOutput.run == later.id)] == ["disk?"]
+        assert MetricSample.select().where(MetricSample.run == later.id).count() == 1
+    finally:
+        store.close()
+
+
+def test_runs_of_another_store_are_not_carried(tmp_path: Path) -> None:
+    """A backup of a different store (its task 1 made at another time) restored over this
+    one takes none of this one's runs: task 1 is not the same task."""
+    other = tmp_path / "other"
+    _store_with_a_run(other, "succeeded")
+    theirs = backup.make(other, tmp_path / "other.db")
+    mine = tmp_path / "mine"
+    store = Store.open(mine, now=T0)
+    try:
+        from app.service import Service
+
+        task = Service(store, "cli").create_task(command_task("t"),
+                                                  now=T0 + timedelta(hours=1))
+        with store.write():
+            RunRow.create(task=task.id, scheduled_for=T0 + timedelta(hours=2), attempt=1,
+                          status="succeeded", trigger="schedule")
+    finally:
+        store.close()
+    said = restore_store(mine, theirs, actor="cli")
+    assert (said.carried.added, said.carried.finished) == (0, 0)
+    assert said.sentences()[-1].startswith("the store it replaced is kept as")
+    store = Store.open(mine)
+    try:
+        assert RunRow.select().count() == 1
+    finally:
+        store.close()
+
+
+def test_a_damaged_replaced_store_is_said_and_the_restore_goes_on(home: Path,
+                                                                 tmp_path: Path) -> None:
+    _store_with_a_run(home, "succeeded")
+    kept = backup.make(home, tmp_path / "good.db")
+    (home / DB_NAME).write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)  # not a database
+    said = restore_store(home, kept, actor="cli")
+    assert said.carried.unreadable
+    assert "fires since the backup follow each task's catch-up policy" in said.sentences()[-1]
+    store = Store.open(home)
+    try:
+        assert RunRow.select().count() == 1
+    finally:
+        store.close()
+    assert json.dumps(said.sentences())
