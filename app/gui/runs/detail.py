@@ -163,7 +163,7 @@ class RunDetail(QWidget):
         palette = status.palette()
         palette.setColor(QPalette.ColorRole.WindowText, display.status_colour(run.status))
         status.setPalette(palette)
-        self.fields["Trigger"].setText(run.trigger)
+        self.fields["Trigger"].setText(display.trigger_words(run.trigger))
         self.fields["Attempt"].setText(str(run.attempt))
         self.fields["Scheduled for"].setText(display.full_time(run.scheduled_for))
         self.fields["Started"].setText(display.full_time(run.started_at))

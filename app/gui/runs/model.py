@@ -113,7 +113,7 @@ class RunTableModel(PagedTableModel[Run, RunQuery]):
         if column == ATTEMPT:
             return str(run.attempt)
         if column == TRIGGER:
-            return run.trigger
+            return display.trigger_words(run.trigger)
         if column == RESULT:
             return result_text(run)
         return ""

@@ -57,6 +57,11 @@ def status_words(status: str) -> str:
     return status.replace("_", " ")
 
 
+def trigger_words(trigger: str) -> str:
+    """What started a run, as the window says it ("catch_up" is "catch-up")."""
+    return trigger.replace("_", "-")
+
+
 def dark_mode() -> bool:
     app = QApplication.instance()
     return isinstance(app, QApplication) and is_dark(app.palette())
