@@ -5,7 +5,7 @@ length, so none can start meanwhile. The file is verified first (a Tickwork stor
 version can open, integrity ok), the current store is kept as a `restore` backup, and the
 restore is audited in the restored store (`store.restore`), then the audit head is re-anchored.
 The runs that happened after the backup are carried over from the replaced store
-(app/store/carry.py): restoring must not run them again.
+(app/store/carry.py) before the copy takes its place: restoring must not run them again.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from app.core.errors import StoreError
 from app.store import backup
-from app.store.carry import Carried, carry_runs
+from app.store.carry import Carried
 from app.store.database import Store
 from app.store.home import make_private_dir
 from app.store.lock import EngineLock
@@ -55,13 +55,9 @@ def restore_store(home: Path, file: Path, *, actor: str,
                          "(or quit the window) before restoring")
     try:
         now = now or datetime.now(UTC)
-        kept = backup.restore(home, file, now=now)
+        kept, carried = backup.restore(home, file, now=now)
         store = Store.open(home, actor=actor, now=now)
         try:
-            carried = Carried()
-            if kept is not None:
-                with store.write():
-                    carried = carry_runs(kept)
             backup.audit_restore(store, file, kept, actor=actor, now=now, carried=carried)
         finally:
             store.close()

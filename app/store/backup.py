@@ -27,7 +27,7 @@ from typing import Any
 
 from app.core.errors import StoreError, ValidationError
 from app.store.backend import is_postgres
-from app.store.carry import Carried
+from app.store.carry import Carried, carry_runs
 from app.store.home import BACKUPS_DIR, DB_NAME, FILE_MODE, make_private_dir, tighten
 from app.store.integrity import (
     DiskFull,
@@ -218,11 +218,15 @@ def verify(file: Path) -> int:
     return version
 
 
-def restore(home: Path, file: Path, *, now: datetime | None = None) -> Path | None:
+def restore(home: Path, file: Path, *, now: datetime | None = None
+            ) -> tuple[Path | None, Carried]:
     """Replace the store under `home` with the backup `file` (verified first). The current
     store is kept first as a `restore` backup (a raw `damaged` copy when SQLite cannot read
-    it). No engine may hold the store: the caller holds the lock. Returns the kept copy
-    (None when there was no store). The caller then opens the store and audits the restore
+    it), and the runs it made since the backup are carried into the copy before the copy
+    takes the store's place (app/store/carry.py): one rename puts both in place, so a crash
+    leaves either the old store or the restored one with its runs. No engine may hold the
+    store: the caller holds the lock. Returns the kept copy (None when there was no store)
+    and what was carried. The caller then opens the store and audits the restore
     (`audit_restore`)."""
     now = now or datetime.now(UTC)
     verify(file)
@@ -233,16 +237,21 @@ def restore(home: Path, file: Path, *, now: datetime | None = None) -> Path | No
             kept = make(home, kind="restore", now=now)
         except StoreError:
             kept = _raw_copy(home, now)
+    part = source.with_name(source.name + ".restore")
     src = connect_readonly(file)
     try:
-        for suffix in ("-wal", "-shm"):
-            Path(str(source) + suffix).unlink(missing_ok=True)
-        part = source.with_name(source.name + ".restore")
         _write_copy(src, part)
-        os.replace(part, source)
     finally:
         src.close()
-    return kept
+    try:
+        carried = carry_runs(kept, part) if kept is not None else Carried()
+    except sqlite3.Error as exc:
+        part.unlink(missing_ok=True)
+        raise StoreError(f"restore of {file} failed, the store is as it was: {exc}") from None
+    for suffix in ("-wal", "-shm"):
+        Path(str(source) + suffix).unlink(missing_ok=True)
+    os.replace(part, source)
+    return kept, carried
 
 
 def _raw_copy(home: Path, now: datetime) -> Path:

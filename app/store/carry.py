@@ -24,7 +24,6 @@ from typing import Any
 
 from app.core.task import FINISHED_STATUSES
 from app.store.integrity import connect_readonly
-from app.store.models import db
 from app.store.times import from_utc_text
 
 # what belongs to a run, by its run id column, copied with it
@@ -38,22 +37,51 @@ class Carried:
     unreadable: str = ""  # why the replaced store could not be read (nothing carried)
 
 
-def carry_runs(kept: Path) -> Carried:
-    """Carry the runs of `kept` (the replaced store) into the open, restored store; call
-    inside its write transaction."""
+class _Unreadable(Exception):
+    """The replaced store failed a read: nothing is carried, the restore goes on."""
+
+
+class _Kept:
+    """The replaced store, read only; every read whole, so a damaged page fails here, as
+    `_Unreadable`, and not as a failure to write the restored copy."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self.con = connect_readonly(path)
+        except (sqlite3.Error, OSError) as exc:
+            raise _Unreadable(str(exc)) from None
+
+    def rows(self, sql: str, args: Any = ()) -> list[Any]:
+        try:
+            return self.con.execute(sql, args).fetchall()
+        except sqlite3.Error as exc:
+            raise _Unreadable(str(exc)) from None
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def carry_runs(kept: Path, into: Path) -> Carried:
+    """Carry the runs of `kept` (the replaced store) into the store file `into` (the
+    restored copy, not yet in place), in one transaction. A store that cannot be read (a
+    damaged one, kept as a raw copy) carries nothing and says why; a failure to write
+    `into` raises sqlite3.Error."""
     try:
-        old = connect_readonly(kept)
-    except (sqlite3.Error, OSError) as exc:
+        old = _Kept(kept)
+    except _Unreadable as exc:
         return Carried(unreadable=str(exc))
+    new = sqlite3.connect(into)
     try:
-        return _carry(old, db.connection())
-    except sqlite3.DatabaseError as exc:  # a damaged replaced store (kept as a raw copy)
+        with new:  # (rolled back by an _Unreadable too)
+            return _carry(old, new)
+    except _Unreadable as exc:
         return Carried(unreadable=str(exc))
     finally:
+        new.close()
         old.close()
 
 
-def _carry(old: sqlite3.Connection, new: sqlite3.Connection) -> Carried:
+def _carry(old: _Kept, new: sqlite3.Connection) -> Carried:
     same = _same_tasks(old, new)
     if not same:
         return Carried()
@@ -63,8 +91,8 @@ def _carry(old: sqlite3.Connection, new: sqlite3.Connection) -> Carried:
     add: list[tuple[Any, ...]] = []
     finish: list[tuple[Any, ...]] = []
     marks = ", ".join("?" * len(same))
-    rows = old.execute(f"SELECT {', '.join(columns)} FROM run WHERE task_id IN ({marks})"
-                       " ORDER BY id", sorted(same))
+    rows = old.rows(f"SELECT {', '.join(columns)} FROM run WHERE task_id IN ({marks})"
+                    " ORDER BY id", sorted(same))
     at = {name: i for i, name in enumerate(columns)}
     for row in rows:
         run_id, status = row[at["id"]], row[at["status"]]
@@ -89,28 +117,27 @@ def _carry(old: sqlite3.Connection, new: sqlite3.Connection) -> Carried:
     return Carried(added=len(add), finished=len(finish))
 
 
-def _same_tasks(old: sqlite3.Connection, new: sqlite3.Connection) -> set[int]:
+def _same_tasks(old: _Kept, new: sqlite3.Connection) -> set[int]:
     """Ids of the tasks that are the same task in both stores (id and creation time)."""
-    def made(con: sqlite3.Connection) -> dict[int, Any]:
+    def made(rows: list[Any]) -> dict[int, Any]:
         out: dict[int, Any] = {}
-        for task_id, created in con.execute("SELECT id, created_at FROM task"):
+        for task_id, created in rows:
             try:
                 out[task_id] = from_utc_text(created)
             except (TypeError, ValueError):
                 continue
         return out
 
-    theirs, ours = made(old), made(new)
+    query = "SELECT id, created_at FROM task"
+    theirs, ours = made(old.rows(query)), made(new.execute(query).fetchall())
     return {task_id for task_id, created in ours.items() if theirs.get(task_id) == created}
 
 
-def _shared_columns(old: sqlite3.Connection, new: sqlite3.Connection, table: str) -> list[str]:
+def _shared_columns(old: _Kept, new: sqlite3.Connection, table: str) -> list[str]:
     """The columns of `table` in both stores, in the restored store's order."""
-    def names(con: sqlite3.Connection) -> list[str]:
-        return [r[1] for r in con.execute(f'PRAGMA table_info("{table}")')]
-
-    theirs = set(names(old))
-    return [c for c in names(new) if c in theirs]
+    info = f'PRAGMA table_info("{table}")'
+    theirs = {r[1] for r in old.rows(info)}
+    return [r[1] for r in new.execute(info) if r[1] in theirs]
 
 
 def _without_parent(row: tuple[Any, ...], index: int, known: set[int]) -> tuple[Any, ...]:
@@ -119,7 +146,7 @@ def _without_parent(row: tuple[Any, ...], index: int, known: set[int]) -> tuple[
     return (*row[:index], None, *row[index + 1:])
 
 
-def _copy_children(old: sqlite3.Connection, new: sqlite3.Connection, table: str, key: str,
+def _copy_children(old: _Kept, new: sqlite3.Connection, table: str, key: str,
                    run_ids: list[int]) -> None:
     """Copy `table`'s rows of `run_ids` (new ids: their own are the replaced store's)."""
     columns = [c for c in _shared_columns(old, new, table) if c != "id"]
@@ -127,9 +154,9 @@ def _copy_children(old: sqlite3.Connection, new: sqlite3.Connection, table: str,
         return
     quoted = ", ".join(f'"{c}"' for c in columns)
     insert = f"INSERT INTO {table} ({quoted}) VALUES ({', '.join('?' * len(columns))})"
-    for start in range(0, len(run_ids), 500):
-        chunk = run_ids[start:start + 500]
+    for start in range(0, len(run_ids), 50):  # (a run's output is bounded: 50 in memory)
+        chunk = run_ids[start:start + 50]
         marks = ", ".join("?" * len(chunk))
         new.execute(f"DELETE FROM {table} WHERE {key} IN ({marks})", chunk)
-        new.executemany(insert, old.execute(
+        new.executemany(insert, old.rows(
             f"SELECT {quoted} FROM {table} WHERE {key} IN ({marks}) ORDER BY id", chunk))

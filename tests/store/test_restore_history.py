@@ -164,3 +164,32 @@ def test_a_damaged_replaced_store_is_said_and_the_restore_goes_on(home: Path,
     finally:
         store.close()
     assert json.dumps(said.sentences())
+
+
+def test_a_version_1_backup_takes_the_runs_since_and_is_then_migrated(home: Path,
+                                                                     tmp_path: Path) -> None:
+    """The backup is older than this Tickwork (schema 1, without today's run columns): the
+    runs are carried in the columns both have, before the restored store is migrated."""
+    from tests.store.test_migration import _v1_store
+
+    _v1_store(home)
+    old = backup.make(home, tmp_path / "v1.db")
+    store = Store.open(home)  # migrated to this version
+    try:
+        (running,) = RunRow.select().where(RunRow.status == "running")
+        with store.write():
+            RunRow.update(status="succeeded", exit_code=0, pgid=4242,
+                          finished_at=T0).where(RunRow.id == running.id).execute()
+            later = RunRow.create(task=running.task_id, scheduled_for=T0, attempt=1,
+                                  status="failed", trigger="schedule", exit_code=1, pgid=77)
+    finally:
+        store.close()
+    said = restore_store(home, old, actor="cli")
+    assert (said.carried.added, said.carried.finished) == (1, 1)
+    store = Store.open(home)
+    try:
+        rows = {r.id: r for r in RunRow.select()}
+        assert rows[running.id].status == "succeeded"
+        assert rows[later.id].status == "failed" and rows[later.id].pgid is None
+    finally:
+        store.close()
