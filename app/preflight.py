@@ -12,9 +12,10 @@ standard one, may run code (`antigravity` opens a browser), so it is never done 
 Shell commands are not looked into (the shell decides what their words mean), only the shell
 program a task names (cron's SHELL).
 
-The service runs these checks when a task is created, when its action or environment
-changes, and on import; `--no-verify` (the CLI) or the editor's "do not check" box skips them
-for an environment that will exist later. They are never run when a stored task is read, so a
+The service runs these checks when a task is created, when its action or its PATH changes
+(`verify_change`), and on import; the editor runs the same `verify_change` as the action is
+typed, off the GUI thread. `--no-verify` (the CLI) or the editor's "do not check" box skips
+them for an environment that will exist later. They are never run when a stored task is read, so a
 task whose folder vanished later still loads, lists and shows, and its run fails honestly.
 """
 
@@ -25,6 +26,7 @@ import importlib.util
 import os
 import shutil
 import sys
+from dataclasses import replace
 
 from app.core.errors import EnvironmentCheckError
 from app.core.task import Action, TaskSpec
@@ -33,6 +35,21 @@ from app.core.task import Action, TaskSpec
 def verify(spec: TaskSpec) -> None:
     """Raise EnvironmentCheckError naming the field when the action cannot run here."""
     verify_action(spec.action, spec.env.get("PATH"))
+
+
+def verify_change(action: Action, path: str | None, before: TaskSpec | None) -> None:
+    """`verify_action` when storing `action` (with the task's PATH) over `before` (None: a new
+    task) asks for it: a task kept as it was, whose folder vanished since, can still be
+    renamed or paused."""
+    if before is None or _runs_as(action) != _runs_as(before.action) or \
+            path != before.env.get("PATH"):
+        verify_action(action, path)
+
+
+def _runs_as(action: Action) -> Action:
+    """The action without its typed line, which says what its arguments say (an editor
+    gives the line of a task stored without one: the same action)."""
+    return replace(action, line=None)
 
 
 def verify_action(action: Action, path: str | None = None) -> None:

@@ -170,9 +170,8 @@ class Service:
                 merged["group_limit"] = None
             schedule_changed = bool({"schedule", "start_at", "end_at", "timezone"} & changes.keys())
             spec = TaskSpec.from_json(merged, now=now, check_past=schedule_changed)
-            if verify and (spec.action != before.spec.action
-                           or spec.env.get("PATH") != before.spec.env.get("PATH")):
-                preflight.verify(spec)
+            if verify:
+                preflight.verify_change(spec.action, spec.env.get("PATH"), before.spec)
             task = self._save(before, spec, now, "task.update")
         self._announce(Change(tasks=frozenset({task.id})))
         return task
