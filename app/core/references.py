@@ -76,7 +76,7 @@ def check(snapshot: Snapshot, batch: Sequence[tuple[TaskSpec, int | None]],
     each other; return the specs with every reference as a task name, or raise
     ValidationError naming the field (through `label`) and the reason."""
     names = dict(snapshot.names)
-    _check_names(batch, names, label)
+    _check_names([(spec.name, task_id) for spec, task_id in batch], names, label)
     changed = {task_id for _, task_id in batch if task_id is not None}
     for spec, task_id in batch:
         if task_id is not None:
@@ -144,21 +144,27 @@ def check(snapshot: Snapshot, batch: Sequence[tuple[TaskSpec, int | None]],
     return specs
 
 
-def _check_names(batch: Sequence[tuple[TaskSpec, int | None]], stored: dict[int, str],
+def check_name(snapshot: Snapshot, name: str, own: int | None) -> None:
+    """The name check of `check` alone, for a name typed before the rest of its task is
+    (`own`: the id of the task renamed; None: a new task): ValidationError on "name"."""
+    _check_names([(name, own)], snapshot.names, plain)
+
+
+def _check_names(batch: Sequence[tuple[str, int | None]], stored: dict[int, str],
                  label: Label) -> None:
     """No name twice in the batch, nor one another task has, ignoring letter case; a task
     keeping its own name is not checked (an older store may hold names differing in case)."""
     seen: dict[str, int] = {}
-    for i, (spec, _) in enumerate(batch):
-        other = seen.get(fold(spec.name))
+    for i, (name, _) in enumerate(batch):
+        other = seen.get(fold(name))
         if other is not None:
-            also = batch[other][0].name
-            raise ValidationError(label(i, "name"), f"{spec.name!r} appears twice (also at "
-                                  f"{label(other, 'name')}" + ("" if also == spec.name else
+            also = batch[other][0]
+            raise ValidationError(label(i, "name"), f"{name!r} appears twice (also at "
+                                  f"{label(other, 'name')}" + ("" if also == name else
                                                                f" as {also!r}") + ")")
-        seen[fold(spec.name)] = i
-    changed = [(spec.name, task_id) for spec, task_id in batch
-               if task_id is None or stored.get(task_id) != spec.name]
+        seen[fold(name)] = i
+    changed = [(name, task_id) for name, task_id in batch
+               if task_id is None or stored.get(task_id) != name]
     if not changed:
         return
     owners = {name: task_id for task_id, name in stored.items()}

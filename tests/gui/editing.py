@@ -10,7 +10,7 @@ from typing import Any
 from app.gui.editor.dialog import TaskEditor
 from app.gui.main_window import TASKS
 from app.gui.qt import QApplication, QMessageBox, Qt, QTimer, alive
-from tests.gui.conftest import Gui
+from tests.gui.conftest import Gui, closed
 
 
 def new_editor(gui: Gui) -> TaskEditor:
@@ -23,6 +23,25 @@ def new_editor(gui: Gui) -> TaskEditor:
     assert editor is not None
     gui.settle()
     return editor
+
+
+def open_selected(gui: Gui, qtbot: Any, task_id: int, key: Any,
+                   modifier: Any = Qt.KeyboardModifier.NoModifier) -> TaskEditor:
+    """Select the task in the table and press Enter (edit) or Ctrl+D (duplicate)."""
+    view = gui.window.tasks_view
+    gui.wait_until(lambda: view.select_task(task_id)
+                   and [i.id for i in view.selected_items()] == [task_id])
+    gui.window.activateWindow()
+    gui.wait_until(lambda: QApplication.activeWindow() is gui.window)
+    view.table.setFocus()
+    ops = gui.window.task_ops
+    before = ops.editor
+    qtbot.keyClick(view.table, key, modifier)
+    gui.wait_until(lambda: ops.editor is not None and ops.editor is not before
+                   and ops.editor.isVisible())
+    assert ops.editor is not None
+    gui.settle()
+    return ops.editor
 
 
 def go(editor: TaskEditor, qtbot: Any, page: str) -> None:
@@ -68,6 +87,13 @@ def fill_manual_command(editor: TaskEditor, qtbot: Any, name: str,
 
 def click(qtbot: Any, widget: Any) -> None:
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=widget.rect().center())
+
+
+def save(gui: Gui, qtbot: Any, editor: TaskEditor) -> None:
+    """Click Save once it can save; the editor closes."""
+    gui.wait_until(editor.save_button.isEnabled)
+    click(qtbot, editor.save_button)
+    gui.wait_until(lambda: closed(editor))
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from typing import Any
 
 from app.gui.editor.dialog import TaskEditor
 from app.gui.main_window import RUNS, TASKS
-from app.gui.qt import QApplication, QPoint, Qt
+from app.gui.qt import QApplication, Qt
 from tests.gui.conftest import Gui, closed, command_task
 from tests.gui.editing import choose, go, new_editor
 
@@ -235,49 +235,19 @@ def test_a_fallback_cycle_is_named_under_the_fallback_field(gui_factory: Any,
     assert gui.service.get_task("f1").spec.priority == 3
 
 
-def test_a_missing_folder_is_named_inline_and_can_be_stored_unchecked(gui: Gui, qtbot: Any,
-                                                                      tmp_path: Path) -> None:
-    missing = str(tmp_path / "not-mounted-yet")
+def test_a_name_taken_after_the_editor_opened_is_named_when_the_service_refuses(
+        gui: Gui, qtbot: Any) -> None:
     editor = _new_editor(gui, qtbot)
-    qtbot.keyClicks(editor.general.name, "Later")
+    gui.service.create_task(command_task("late"))  # another door took the name meanwhile
+    qtbot.keyClicks(editor.general.name, "late")
     _go(editor, qtbot, "Action")
     qtbot.keyClicks(editor.action.command, "true")
-    qtbot.keyClicks(editor.action.cwd, missing)
     _manual(editor, qtbot)
-    text = _save_and_fail(gui, qtbot, editor, "Action", "cwd")
-    assert f"no such folder: {missing}" in text
-    assert gui.service.count_tasks() == 0
-
-    qtbot.mouseClick(editor.action.skip_checks, Qt.MouseButton.LeftButton,
-                     pos=editor.action.skip_checks.rect().bottomLeft() + QPoint(8, -4))
-    assert editor.action.skip_checks.isChecked()
-    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
-    gui.wait_until(lambda: closed(editor))
-    assert gui.service.get_task("Later").spec.action.cwd == missing
-
-
-def test_a_missing_module_or_function_is_named_inline(gui: Gui, qtbot: Any) -> None:
-    editor = _new_editor(gui, qtbot)
-    qtbot.keyClicks(editor.general.name, "Python job")
-    _go(editor, qtbot, "Action")
-    qtbot.mouseClick(editor.action.is_python, Qt.MouseButton.LeftButton,
-                     pos=editor.action.is_python.rect().bottomLeft() + QPoint(8, -4))
-    label = editor.action.errors["python"][0]  # empty: said in words (it was "got ''")
-    gui.wait_until(lambda: label.text().startswith("⚠ no function given: type module:function"))
-    qtbot.keyClicks(editor.action.target, "nosuchmod_tw:run")
-    _manual(editor, qtbot)
-    assert "no module named 'nosuchmod_tw'" in _save_and_fail(gui, qtbot, editor, "Action",
-                                                              "python")
-    editor.action.target.clear()
-    qtbot.keyClicks(editor.action.target, "os:nosuchfunc")
-    assert "has no function 'nosuchfunc'" in _save_and_fail(gui, qtbot, editor, "Action",
-                                                            "python")
-    editor.action.target.clear()
-    qtbot.keyClicks(editor.action.target, "tests.support.actions:noop")
-    gui.wait_until(editor.save_button.isEnabled)
-    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
-    gui.wait_until(lambda: closed(editor))
-    assert gui.service.get_task("Python job").spec.action.target == "tests.support.actions:noop"
+    assert "a task named 'late' already exists" in _save_and_fail(gui, qtbot, editor,
+                                                                  "General", "name")
+    assert gui.service.count_tasks() == 1
+    assert editor.hint.text().startswith("General: a task named 'late' already exists")
+    editor.discard()
 
 
 def test_a_name_with_a_bidirectional_override_is_refused_as_you_type(gui: Gui,

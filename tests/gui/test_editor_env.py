@@ -11,7 +11,7 @@ from typing import Any
 from app.core.task import FINISHED_STATUSES
 from app.gui.qt import QApplication, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui, click_row, closed, command_task
-from tests.gui.editing import choose, click, fill_manual_command, go, new_editor
+from tests.gui.editing import choose, click, fill_manual_command, go, new_editor, save
 
 
 def _edit(gui: Gui, task_id: int) -> Any:
@@ -96,12 +96,6 @@ def _output_of_a_run(gui: Gui, name: str) -> str:
     return "".join(text for _seq, _stream, text in gui.service.run_output(run.id))
 
 
-def _save(gui: Gui, qtbot: Any, editor: Any) -> None:
-    gui.wait_until(editor.save_button.isEnabled)
-    click(qtbot, editor.save_button)
-    gui.wait_until(lambda: closed(editor))
-
-
 def test_the_page_names_the_variables_a_run_of_its_kind_gets(gui: Gui, qtbot: Any) -> None:
     """README lists six; a command gets all six in its environment, a Python function five
     in context.env (no checkpoint file: it has context.checkpoint()), and the page says so
@@ -114,7 +108,7 @@ def test_the_page_names_the_variables_a_run_of_its_kind_gets(gui: Gui, qtbot: An
     assert "command's environment" in editor.env.note.text()
     gui.wait_until(editor.save_button.isEnabled)
     assert editor.grab().save(str(SCREENSHOTS / "editor-env-command.png"))
-    _save(gui, qtbot, editor)
+    save(gui, qtbot, editor)
     out = _output_of_a_run(gui, "prints env")
     assert said == sorted({line.split("=", 1)[0] for line in out.splitlines()
                            if line.startswith("TICKWORK_")} - outside)
@@ -132,7 +126,7 @@ def test_the_page_names_the_variables_a_run_of_its_kind_gets(gui: Gui, qtbot: An
     assert "context.env" in editor.env.note.text()
     gui.wait_until(editor.save_button.isEnabled)
     assert editor.grab().save(str(SCREENSHOTS / "editor-env-python.png"))
-    _save(gui, qtbot, editor)
+    save(gui, qtbot, editor)
     found = dict(line.split(" ", 1) for line in _output_of_a_run(
         gui, "prints context").splitlines() if line.startswith(("context.env", "os.environ")))
     assert said == sorted(found["context.env"].split())

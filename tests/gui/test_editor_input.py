@@ -8,8 +8,16 @@ from typing import Any
 
 from app.gui.editor.dialog import TaskEditor
 from app.gui.qt import QApplication, QLabel, Qt
-from tests.gui.conftest import Gui, closed, command_task
-from tests.gui.editing import choose, click, fill_manual_command, go, new_editor
+from tests.gui.conftest import Gui, command_task
+from tests.gui.editing import (
+    choose,
+    click,
+    fill_manual_command,
+    go,
+    new_editor,
+    open_selected,
+    save,
+)
 
 TYPED = "echo tick $i; echo tock > /dev/null"  # split, re-joined it came back re-quoted
 
@@ -18,12 +26,6 @@ def _listed(names: Any) -> list[str]:
     """The names a person sees listed under a name picker."""
     return [label.text().removeprefix("• ") for label in names.findChildren(QLabel)
             if label.text().startswith("• ") and label.isVisible()]
-
-
-def _save(gui: Gui, qtbot: Any, editor: TaskEditor) -> None:
-    gui.wait_until(editor.save_button.isEnabled)
-    click(qtbot, editor.save_button)
-    gui.wait_until(lambda: closed(editor))
 
 
 def test_waits_for_add_keeps_the_name_shows_it_and_refuses_an_unknown_one(
@@ -61,7 +63,7 @@ def test_waits_for_add_keeps_the_name_shows_it_and_refuses_an_unknown_one(
 
     click(qtbot, picker.remove_buttons()["Mail"])
     gui.wait_until(lambda: _listed(picker) == ["fetch", "report"])
-    _save(gui, qtbot, editor)
+    save(gui, qtbot, editor)
     assert gui.service.get_task("summary").spec.depends_on == ("fetch", "report")
 
 
@@ -93,7 +95,7 @@ def test_a_command_comes_back_exactly_as_typed_and_offers_the_shell(gui: Gui,
     assert editor.action.shell_note.text().startswith("Without the shell")
     go(editor, qtbot, "Schedule")
     choose(qtbot, editor.schedule.kind, "manual")
-    _save(gui, qtbot, editor)  # a warning, not an error: it may be meant literally
+    save(gui, qtbot, editor)  # a warning, not an error: it may be meant literally
     task = gui.service.get_task("ticker")
     assert task.spec.action.line == TYPED and not task.spec.action.shell
 
@@ -109,7 +111,7 @@ def test_a_command_comes_back_exactly_as_typed_and_offers_the_shell(gui: Gui,
     assert editor.action.shell_note.text().startswith("The shell reads the line")  # not the
     # note for a line run without it (found by a window run-through)
     assert editor.action.command.text() == TYPED
-    _save(gui, qtbot, editor)
+    save(gui, qtbot, editor)
     task = gui.service.get_task("ticker")
     assert task.spec.action.argv == (TYPED,) and task.spec.action.shell
 
@@ -150,7 +152,7 @@ def test_a_new_task_has_no_schedule_until_the_person_chooses_one(gui: Gui,
     assert editor.schedule.kind.currentText().startswith("Only when I run it")
     gui.wait_until(editor.save_button.isEnabled)
     assert not editor.hint.isVisible() and item.icon().isNull()
-    _save(gui, qtbot, editor)
+    save(gui, qtbot, editor)
     task = gui.service.get_task("unscheduled")
     assert task.spec.schedule.kind == "manual" and task.next_run_at is None
 
@@ -169,27 +171,8 @@ def test_enter_in_waits_for_adds_the_name_and_does_not_create_the_task(gui: Gui,
     assert _listed(picker) == ["fetch"]
     qtbot.wait(50)
     assert editor.isVisible() and gui.service.count_tasks() == 1  # not created by Enter
-    _save(gui, qtbot, editor)
+    save(gui, qtbot, editor)
     assert gui.service.get_task("downstream").spec.depends_on == ("fetch",)
-
-
-def _open_selected(gui: Gui, qtbot: Any, task_id: int, key: Any,
-                   modifier: Any = Qt.KeyboardModifier.NoModifier) -> TaskEditor:
-    """Select the task in the table and press Enter (edit) or Ctrl+D (duplicate)."""
-    view = gui.window.tasks_view
-    gui.wait_until(lambda: view.select_task(task_id)
-                   and [i.id for i in view.selected_items()] == [task_id])
-    gui.window.activateWindow()
-    gui.wait_until(lambda: QApplication.activeWindow() is gui.window)
-    view.table.setFocus()
-    ops = gui.window.task_ops
-    before = ops.editor
-    qtbot.keyClick(view.table, key, modifier)
-    gui.wait_until(lambda: ops.editor is not None and ops.editor is not before
-                   and ops.editor.isVisible())
-    assert ops.editor is not None
-    gui.settle()
-    return ops.editor
 
 
 def test_a_commands_input_and_shell_program_are_shown_kept_and_editable(gui: Gui,
@@ -201,24 +184,24 @@ def test_a_commands_input_and_shell_program_are_shown_kept_and_editable(gui: Gui
                    "line": "cat | wc -l", "shell_program": "/bin/bash",
                    "stdin": "one\ntwo\n"}})
 
-    copy = _open_selected(gui, qtbot, task.id, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    copy = open_selected(gui, qtbot, task.id, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     go(copy, qtbot, "Action")
     assert copy.action.shell_program.text() == "/bin/bash"
     assert copy.action.stdin.toPlainText() == "one\ntwo\n"
-    _save(gui, qtbot, copy)  # a duplicate used to lose both
+    save(gui, qtbot, copy)  # a duplicate used to lose both
     copied = gui.service.get_task("mail-report (copy)")
     assert (copied.spec.action.shell_program, copied.spec.action.stdin) == ("/bin/bash",
                                                                          "one\ntwo\n")
     gui.wait_until(lambda: [i.id for i in gui.window.tasks_view.selected_items()]
                    == [copied.id])  # the new copy is selected; now back to the original
 
-    editor = _open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)
+    editor = open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)
     go(editor, qtbot, "Action")
     editor.action.stdin.setFocus()
     qtbot.keyClick(editor.action.stdin, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClicks(editor.action.stdin, "three")
     qtbot.keyClick(editor.action.stdin, Qt.Key.Key_Return)  # a new line, not Save
-    _save(gui, qtbot, editor)
+    save(gui, qtbot, editor)
     action = gui.service.get_task("mail-report").spec.action
     assert action.stdin == "one\ntwo\nthree\n" and action.shell_program == "/bin/bash"
     run = gui.service.run_now("mail-report")
@@ -274,7 +257,7 @@ def test_an_unticked_bound_says_no_limit_and_a_ticked_one_a_full_hour_ahead(
     there = datetime.now(ZoneInfo("Pacific/Kiritimati")).replace(tzinfo=None)
     assert timedelta(hours=1) <= shown - there <= timedelta(hours=2)
     assert end.edit.text() == "no limit"  # the other bound stays off
-    _save(gui, qtbot, editor)
+    save(gui, qtbot, editor)
     task = gui.service.get_task("bounded")
     assert task.spec.start_at is not None
     assert task.spec.timezone == "Pacific/Kiritimati"
@@ -282,7 +265,7 @@ def test_an_unticked_bound_says_no_limit_and_a_ticked_one_a_full_hour_ahead(
     assert task.spec.start_at.astimezone(zone).replace(tzinfo=None) == shown
     assert task.spec.end_at is None
 
-    editor = _open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)
+    editor = open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)
     go(editor, qtbot, "Schedule")
     start = editor.schedule.start
     assert start.edit.text() == shown.strftime("%Y-%m-%d %H:%M:%S")
@@ -292,7 +275,7 @@ def test_an_unticked_bound_says_no_limit_and_a_ticked_one_a_full_hour_ahead(
     click(qtbot, start.enabled_box)  # on again: what it showed, not a new default
     assert start.edit.text() == shown.strftime("%Y-%m-%d %H:%M:%S")
     click(qtbot, start.enabled_box)
-    _save(gui, qtbot, editor)
+    save(gui, qtbot, editor)
     assert gui.service.get_task("bounded").spec.start_at is None
 
 
@@ -305,14 +288,14 @@ def test_a_one_shot_time_is_offered_on_the_task_s_clock(gui: Gui, qtbot: Any) ->
     task = gui.service.create_task({
         "name": "far-away", "timezone": "Pacific/Kiritimati", "schedule": {"kind": "manual"},
         "action": {"kind": "command", "argv": ["true"]}})
-    editor = _open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)
+    editor = open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)
     go(editor, qtbot, "Schedule")
     choose(qtbot, editor.schedule.kind, "date")
     shown = datetime.strptime(editor.schedule.at.edit.text(), "%Y-%m-%d %H:%M:%S")
     there = datetime.now(ZoneInfo("Pacific/Kiritimati")).replace(tzinfo=None)
     assert (shown.minute, shown.second) == (0, 0)
     assert timedelta(hours=1) <= shown - there <= timedelta(hours=2), (shown, there)
-    _save(gui, qtbot, editor)
+    save(gui, qtbot, editor)
     saved = gui.service.get_task("far-away").spec.schedule
     assert saved.kind == "date" and saved.at is not None
     assert saved.at.astimezone(ZoneInfo("Pacific/Kiritimati")).replace(tzinfo=None) == shown
@@ -335,7 +318,7 @@ def test_once_chosen_after_a_wrong_zone_says_the_zone_is_wrong(gui: Gui, qtbot: 
     page.timezone.lineEdit().selectAll()
     qtbot.keyClicks(page.timezone.lineEdit(), "Europe/Oslo")
     gui.wait_until(editor.save_button.isEnabled)
-    _save(gui, qtbot, editor)
+    save(gui, qtbot, editor)
     assert gui.service.get_task("once somewhere").spec.schedule.kind == "date"
 
 
@@ -406,7 +389,7 @@ def test_an_unclosed_quote_is_named_under_the_command_and_save_waits(gui: Gui,
     editor.action.command.setFocus()
     qtbot.keyClick(editor.action.command, Qt.Key.Key_End)
     qtbot.keyClicks(editor.action.command, '"')
-    _save(gui, qtbot, editor)
+    save(gui, qtbot, editor)
     assert gui.service.get_task("greet").spec.action.argv == ('echo "hi"',)
 
 
@@ -422,5 +405,5 @@ def test_a_name_differing_only_in_case_from_another_task_s_is_named_inline(
         "case" in label.text()
     assert not editor.save_button.isEnabled()
     qtbot.keyClicks(editor.general.name, "2")
-    _save(gui, qtbot, editor)
+    save(gui, qtbot, editor)
     assert sorted(t.name for t in gui.service.list_tasks()) == ["Shout2", "shout"]

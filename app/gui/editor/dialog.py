@@ -6,8 +6,12 @@ under the field they are about and mark its page in the sidebar; Save stays disa
 anything is invalid. Saving runs off the GUI thread through the service (so it is audited
 as any other change); an error the service finds (a duplicate name, an unknown upstream, a
 dependency or fallback cycle, a program, module or working folder this machine lacks) comes
-back inline the same way. Those machine checks run only there, off the GUI thread (they touch
-the file system); the Action page's "don't check now" box skips them, as `--no-verify` does.
+back inline the same way. The name and the action are also looked at as they are typed, with
+the service's own checks, whatever else is still missing: a name another task has
+(`links.py`), a program, module, folder or shell this machine lacks (`machine.py`, off the
+GUI thread once typing pauses; the Action page's "don't check now" box skips it, as
+`--no-verify` does). Every error shows one way (`problems.py`), and beside Save its first
+reason, a click away from its field.
 
 A new task has no schedule until the person picks one: Create stays disabled with "Choose when
 it runs" beside it and the Schedule page marked. The editor opens with the cursor in the name;
@@ -22,11 +26,12 @@ from typing import Any
 
 from app.core.errors import TickworkError, ValidationError
 from app.core.references import Snapshot
-from app.core.task import Task, TaskSpec
+from app.core.task import Action, Task, TaskSpec
 from app.gui.background import describe_error
 from app.gui.editor.action_page import ActionPage
 from app.gui.editor.env_page import EnvPage
 from app.gui.editor.links import LinkCheck
+from app.gui.editor.machine import MachineCheck
 from app.gui.editor.page import Page
 from app.gui.editor.pages import (
     DependenciesPage,
@@ -34,6 +39,7 @@ from app.gui.editor.pages import (
     GeneralPage,
     NotificationsPage,
 )
+from app.gui.editor.problems import Problems, not_chosen, route
 from app.gui.editor.schedule_choices import NOT_CHOSEN
 from app.gui.editor.schedule_page import SchedulePage
 from app.gui.qt import (
@@ -41,7 +47,6 @@ from app.gui.qt import (
     QDialogButtonBox,
     QFrame,
     QHBoxLayout,
-    QIcon,
     QKeySequence,
     QListWidget,
     QMessageBox,
@@ -58,7 +63,7 @@ from app.gui.qt import (
 )
 from app.gui.session import Session
 from app.gui.tasks import reads
-from app.gui.widgets import accessible, display
+from app.gui.widgets import accessible
 from app.gui.widgets.error_label import ErrorLabel
 from app.gui.widgets.focus_ring import FocusRing
 from app.settings import keep_default
@@ -66,16 +71,7 @@ from app.settings import keep_default
 log = logging.getLogger(__name__)
 
 VALIDATE_MS = 150
-ALIASES = {"tz": "timezone", "start": "start_at", "end": "end_at", "every": "interval",
-           "shell": "command", "secret_env": "env", "secret": "env", "value": "env",
-           "group_limit": "group", "seconds": "interval"}
 SCHEDULE_KEYS = ("schedule", "start_at", "end_at", "timezone")
-
-
-def route(field: str) -> str:
-    """The editor's name for a field a ValidationError names."""
-    head = field.split(".")[0].split("[")[0]
-    return ALIASES.get(head, head)
 
 
 class TaskEditor(QDialog):
@@ -95,6 +91,11 @@ class TaskEditor(QDialog):
         self.original = task
         self.setObjectName("TaskEditor")
         self.links = LinkCheck()
+        self.own = task.id if task is not None and mode == "edit" else None
+        self.machine = MachineCheck(session.background,
+                                    task.spec if task is not None and mode == "edit" else None,
+                                    self)
+        self.machine.checked.connect(self.validate)
         self._touched = False
         self._edited = False
         self._saving = False
@@ -114,6 +115,7 @@ class TaskEditor(QDialog):
         self.notifications = NotificationsPage()
         self.pages: list[Page] = [self.general, self.action, self.schedule, self.execution,
                                   self.dependencies, self.env, self.notifications]
+        self.action.skip_checks.toggled.connect(self.validate)  # a look at the machine, or none
         self.action.is_python.toggled.connect(
             lambda python: self.env.set_kind("python" if python else "command"))
         session.background.run(lambda: keep_default(session.store),  # History's default label
@@ -139,12 +141,12 @@ class TaskEditor(QDialog):
         self.sidebar.setCurrentRow(0)
 
         self.banner = ErrorLabel()
-        # why Create is disabled, when it is for want of a choice; a click goes to the choice
+        # why Create is disabled (a mistake, or a choice to make); a click goes there
         self.hint = QPushButton()
         self.hint.setObjectName("EditorHint")
         self.hint.setFlat(True)
-        self.hint.setToolTip("Go to the Schedule page")
         self.hint.clicked.connect(self._on_hint_clicked)
+        self.problems = Problems(self.pages, self.schedule, self.sidebar, self.banner, self.hint)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
@@ -201,8 +203,7 @@ class TaskEditor(QDialog):
         return data
 
     def _on_references(self, snapshot: Snapshot) -> None:
-        own = self.original.name if self.original is not None and self.mode == "edit" else None
-        known = sorted(n for n in snapshot.names.values() if n != own)
+        known = sorted(n for i, n in snapshot.names.items() if i != self.own)
         self.links.set(snapshot)
         self.schedule.set_known_names(known)
         self.dependencies.set_known_names(known)
@@ -232,55 +233,49 @@ class TaskEditor(QDialog):
             before = self.original.spec.to_json()
             check_past = any(data.get(k) != before.get(k) for k in SCHEDULE_KEYS)
         spec = TaskSpec.from_json(data, now=now, check_past=check_past)
-        self.links.check(spec, self.original.id if self.original is not None
-                         and self.mode == "edit" else None)
+        self.links.check(spec, self.own)
         if not self.schedule.chosen():
             raise ValidationError("schedule", NOT_CHOSEN.lower())
         return data
 
     def validate(self) -> bool:
         """Show what is wrong under its field; enable Save only when nothing is."""
-        for page in self.pages:
-            page.clear_errors()
-        self.banner.clear_error()
+        self.problems.clear()
         self.schedule.update_preview()
-        self._first_error = None
+        errors: list[ValidationError] = []
         try:
             self.check()
         except ValidationError as exc:
-            self._first_error = exc
-            if self._touched:
-                self.show_error(exc)
+            errors.append(exc)
+        errors += self._typed_errors(errors[0] if errors else None)
+        self._first_error = self.problems.show(errors, self.schedule.chosen(), self._touched)
         ok = self._first_error is None
         self.save_button.setEnabled(ok and not self._saving)
         self.save_button.setToolTip("Ctrl+Return" if ok else f"Cannot save: {self._first_error}")
-        self.hint.setText("" if self.schedule.chosen() else NOT_CHOSEN)
-        self.hint.setIcon(QIcon() if self.schedule.chosen()
-                          else display.status_icon("interrupted"))
-        self.hint.setVisible(not self.schedule.chosen())
-        self._mark_pages()
         return ok
 
-    def show_error(self, exc: ValidationError) -> None:
-        field = route(exc.field)
-        for page in self.pages:
-            if page.show_error(field, exc.reason):
-                return
-        self.banner.show_error(str(exc))
-
-    def _mark_pages(self) -> None:
-        failed = display.status_icon("failed")
-        for i, page in enumerate(self.pages):
-            item = self.sidebar.item(i)
-            if page is self.schedule and not self.schedule.chosen():
-                item.setIcon(display.status_icon("interrupted"))  # needs attention
-                item.setToolTip(NOT_CHOSEN)
-            elif page.has_errors():
-                item.setIcon(failed)
-                item.setToolTip("This page has an error")
-            else:
-                item.setIcon(QIcon())
-                item.setToolTip("")
+    def _typed_errors(self, found: ValidationError | None) -> list[ValidationError]:
+        """What the form's first error (`found`) hides: the name taken or not a name, the
+        program, module or folder missing here (as soon as a look has found it)."""
+        errors: list[ValidationError] = []
+        if found is not None and route(found.field) != "name":
+            try:
+                self.links.check_name(self.general.name.text(), self.own)
+            except ValidationError as exc:
+                errors.append(exc)
+        if self.action.skip_checks.isChecked():
+            return errors
+        data: dict[str, Any] = {}
+        try:
+            self.action.collect(data)
+            self.env.collect(data)
+            action = Action.from_json(data["action"])
+        except ValidationError:
+            return errors  # the form's own check says what stops it
+        missing = self.machine.error_for(action, data["env"].get("PATH"))
+        if missing is not None and (found is None or route(found.field) != route(missing.field)):
+            errors.append(missing)
+        return errors
 
     def _on_save_key(self) -> None:
         """Ctrl+Return: save, or show the page with what stops it."""
@@ -288,6 +283,9 @@ class TaskEditor(QDialog):
             self._on_save_clicked()
 
     def _on_hint_clicked(self) -> None:
+        if self._touched and self._first_error is not None and not not_chosen(self._first_error):
+            self._show_first_error()
+            return
         self.sidebar.setCurrentRow(self.pages.index(self.schedule))
         self.schedule.kind.setFocus()
 
@@ -386,9 +384,7 @@ class TaskEditor(QDialog):
     def _on_save_failed(self, error: BaseException) -> None:
         self._saving = False
         if isinstance(error, ValidationError):
-            self._first_error = error
-            self.show_error(error)
-            self._mark_pages()
+            self._first_error = self.problems.show([error], self.schedule.chosen())
             self._show_first_error()
         else:
             if not isinstance(error, TickworkError):

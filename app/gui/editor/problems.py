@@ -1,0 +1,104 @@
+"""How the task editor shows what is wrong, one way for every error (the form's own, a name
+taken, a program this machine lacks, the service's refusal on save): under the field it
+names (the page's inline label), the page marked in the sidebar, and the first reason, in
+page order, beside the Save button, where a click leads to its field."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from app.core.errors import ValidationError
+from app.gui.editor.page import Page
+from app.gui.editor.schedule_choices import NOT_CHOSEN
+from app.gui.qt import QIcon, QListWidget, QPushButton, Qt
+from app.gui.widgets import display
+from app.gui.widgets.error_label import ErrorLabel
+
+ALIASES = {"tz": "timezone", "start": "start_at", "end": "end_at", "every": "interval",
+           "shell": "command", "secret_env": "env", "secret": "env", "value": "env",
+           "group_limit": "group", "seconds": "interval"}
+HINT_WIDTH = 380  # px of the reason beside Save; the whole of it is in the tooltip
+
+
+def route(field: str) -> str:
+    """The editor's name for a field a ValidationError names."""
+    head = field.split(".")[0].split("[")[0]
+    return ALIASES.get(head, head)
+
+
+def not_chosen(error: ValidationError | None) -> bool:
+    """Is this the new task's "choose when it runs" (not a mistake, a choice to make)?"""
+    return error is not None and error.field == "schedule" and error.reason == NOT_CHOSEN.lower()
+
+
+class Problems:
+    """The pages' error labels, the sidebar's marks and the hint beside Save, as one."""
+
+    def __init__(self, pages: Sequence[Page], schedule: Page, sidebar: QListWidget,
+                 banner: ErrorLabel, hint: QPushButton) -> None:
+        self.pages = pages
+        self.schedule = schedule
+        self.sidebar = sidebar
+        self.banner = banner
+        self.hint = hint
+
+    def page_of(self, error: ValidationError) -> int:
+        """The index of the page that shows `error` (past the last: the banner)."""
+        field = route(error.field)
+        return next((i for i, p in enumerate(self.pages) if field in p.errors), len(self.pages))
+
+    def clear(self) -> None:
+        for page in self.pages:
+            page.clear_errors()
+        self.banner.clear_error()
+
+    def show(self, errors: Sequence[ValidationError], chosen: bool,
+             visible: bool = True) -> ValidationError | None:
+        """Show `errors` (hidden while not `visible`: nothing typed yet), one per field, the
+        first one given first; return the first in page order."""
+        shown: set[str] = set()
+        for error in errors if visible else ():
+            if route(error.field) not in shown:
+                shown.add(route(error.field))
+                self.show_one(error)
+        first = min(errors, key=self.page_of, default=None)
+        self._mark_pages(chosen)
+        self._show_hint(first if visible and not not_chosen(first) else None, chosen)
+        return first
+
+    def show_one(self, error: ValidationError) -> None:
+        field = route(error.field)
+        for page in self.pages:
+            if page.show_error(field, error.reason):
+                return
+        self.banner.show_error(str(error))
+
+    def _show_hint(self, first: ValidationError | None, chosen: bool) -> None:
+        if first is not None:
+            title = self.pages[min(self.page_of(first), len(self.pages) - 1)].title
+            text = f"{title}: {first.reason}"
+            self.hint.setText(self.hint.fontMetrics().elidedText(
+                text, Qt.TextElideMode.ElideRight, HINT_WIDTH))
+            self.hint.setIcon(display.status_icon("failed"))
+            self.hint.setToolTip(f"Cannot save — {text}\nClick to go there")
+            self.hint.setAccessibleName(f"Cannot save: {text}")  # whole, not cut short
+        elif not chosen:
+            self.hint.setText(NOT_CHOSEN)
+            self.hint.setIcon(display.status_icon("interrupted"))
+            self.hint.setToolTip("Go to the Schedule page")
+            self.hint.setAccessibleName(NOT_CHOSEN)
+        self.hint.setVisible(first is not None or not chosen)
+
+    def _mark_pages(self, chosen: bool) -> None:
+        failed = display.status_icon("failed")
+        for i, page in enumerate(self.pages):
+            item = self.sidebar.item(i)
+            if page is self.schedule and not chosen:
+                item.setIcon(display.status_icon("interrupted"))  # needs attention
+                item.setToolTip(NOT_CHOSEN)
+            elif page.has_errors():
+                item.setIcon(failed)
+                item.setToolTip("This page has an error")
+            else:
+                item.setIcon(QIcon())
+                item.setToolTip("")
