@@ -55,6 +55,7 @@ def test_the_task_table_from_the_keyboard(gui: Gui, qtbot: Any) -> None:
     answer = answer_question(qtbot, "Delete task")
     qtbot.keyClick(table, Qt.Key.Key_Delete)
     gui.wait_until(lambda: answer.done and window.tasks_model.total == 2)
+    gui.wait_until(lambda: window.statusBar().currentMessage() == "Deleted “second”.")
     gui.wait_until(lambda: len(window.tasks_view.selected_items()) == 1)
     assert window.task_ops.edit.isEnabled()  # Edit and Enter open the same row
     selected = window.tasks_view.selected_items()[0].task.name
@@ -107,6 +108,7 @@ def test_tasks_that_need_one_another_are_deleted_together(gui: Gui, qtbot: Any) 
     qtbot.keyClick(table, Qt.Key.Key_Delete)
     gui.wait_until(lambda: answer.done and window.tasks_model.total == 0)
     assert gui.service.list_tasks() == []
+    gui.wait_until(lambda: window.statusBar().currentMessage() == "Deleted 3 tasks.")
     gui.qtbot.wait(300)
     assert not later.done
     later.expired = True

@@ -315,22 +315,27 @@ class TaskActions(QObject):
             text += "\n\n" + ".\n".join(reasons) + "."
         if self.confirm(title, text, "Delete anyway" if reasons else title):
             # asked once: the tasks go together, whatever links them to one another
-            self.delete_tasks([t.id for t in tasks])
+            self.delete_tasks(tasks)
 
-    def delete_tasks(self, ids: list[int]) -> None:
+    def delete_tasks(self, tasks: list[Task]) -> None:
         """Delete these tasks, asked already: with their runs, and the links others have to
-        them (a task gone meanwhile is skipped)."""
+        them (a task gone meanwhile is skipped, and not counted)."""
         service = self.session.service
 
-        def work() -> int:
-            for task_id in ids:
+        def work() -> list[str]:
+            deleted: list[str] = []
+            for task in tasks:
                 with contextlib.suppress(NotFoundError):  # gone meanwhile: nothing to do
-                    service.delete_task(task_id, force=True)
-            return len(ids)
+                    service.delete_task(task.id, force=True)
+                    deleted.append(task.name)
+            return deleted
 
-        self.session.background.run(work,
-                                    lambda n: self.message.emit(f"Deleted {plural(n, 'task')}."),
-                                    owner=self, title="Cannot delete the task")
+        def said(deleted: list[str]) -> None:
+            what = f"“{deleted[0]}”" if len(deleted) == 1 else plural(len(deleted), "task")
+            self.message.emit(f"Deleted {what}." if deleted else "Nothing to delete: "
+                              "the tasks were deleted meanwhile.")
+
+        self.session.background.run(work, said, owner=self, title="Cannot delete the task")
 
     def show_runs_of_selected(self) -> None:
         tasks = self._selected()
