@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import peewee as pw
 
 from app.core.errors import NotFoundError
-from app.store.backend import id_table, is_postgres
+from app.store.backend import contains_sql, id_table, is_postgres
 from app.store.models import NEEDS_ATTENTION, RunOutput, RunRow, TaskRow, db
 
 if TYPE_CHECKING:
@@ -64,12 +64,17 @@ def _not_retried() -> pw.Expression:
 
 
 def query(task_id: int | None = None, status: str | None = None,
-          since: datetime | None = None, until: datetime | None = None) -> pw.ModelSelect:
-    """Runs by task, status (or FINAL_FAILURE: the fires whose last attempt so far failed,
-    as the status bar counts them) and scheduled time, newest first."""
+          since: datetime | None = None, until: datetime | None = None,
+          task_containing: str | None = None) -> pw.ModelSelect:
+    """Runs by task (or of the tasks whose name contains `task_containing`, ignoring case),
+    status (or FINAL_FAILURE: the fires whose last attempt so far failed, as the status bar
+    counts them) and scheduled time, newest first."""
     q = RunRow.select()
     if task_id is not None:
         q = q.where(RunRow.task == task_id)
+    if task_containing:
+        named = f"(SELECT id FROM task WHERE {contains_sql('name')})"
+        q = q.where(RunRow.task.in_(pw.SQL(named, (task_containing.lower(),))))
     if status == FINAL_FAILURE:
         q = q.where(RunRow.status.in_(["failed", "timed_out"]) & _not_retried())
     elif status:

@@ -47,13 +47,42 @@ def test_filters_by_task_status_and_date(gui: Gui, qtbot: Any) -> None:
     view.status.setCurrentIndex(0)
     view.period.setCurrentIndex(view.period.findData("today"))
     gui.wait_until(lambda: view.model.rowCount() == 3)
-    view.task.setText("ok")
-    view.task.editingFinished.emit()
+    view.task.setFocus()
+    qtbot.keyClicks(view.task, "o")
+    assert view.model.query().task_containing == ""  # no read per key: once typing pauses
+    qtbot.keyClicks(view.task, "K")
+    gui.wait_until(lambda: view.model.rowCount() == 2)  # no Enter: the filter follows
+    assert view.count.text() == "2 runs" and view.model.query().task_containing == "oK"
+    qtbot.keyClicks(view.task, "x")
+    qtbot.keyClick(view.task, Qt.Key.Key_Return)  # Enter reads at once
+    assert view.model.query().task_containing == "oKx"
+    gui.wait_until(lambda: "No task's name contains “oKx”" in view.filter_error.text())
+    assert view.count.text() == "0 runs"
+    qtbot.keyClick(view.task, Qt.Key.Key_Backspace)
     gui.wait_until(lambda: view.model.rowCount() == 2)
-    assert view.count.text() == "2 runs"
-    view.task.setText("nope")
-    view.task.editingFinished.emit()
-    gui.wait_until(lambda: "No task named" in view.filter_error.text())
+    assert not view.filter_error.isVisible()
+
+
+def test_the_task_filter_matches_part_of_a_name_and_clears(gui: Gui, qtbot: Any) -> None:
+    """Typing part of a name lists the runs of every task whose name holds it; the field's
+    clear button lists every run again."""
+    from app.gui.qt import QToolButton
+
+    for name in ("Backup notes", "backup photos", "Mail"):
+        gui.service.create_task(command_task(name, ["true"]))
+        run = gui.service.run_now(name)
+        gui.wait_until(lambda r=run: gui.service.get_run(r.id).status == "succeeded")
+    gui.window.show_view(RUNS)
+    view = gui.window.runs_view
+    gui.wait_until(lambda: view.model.rowCount() == 3)
+    view.task.setFocus()
+    qtbot.keyClicks(view.task, "backup")
+    gui.wait_until(lambda: view.model.rowCount() == 2)
+    assert {r.task_name for r in view.model.rows} == {"Backup notes", "backup photos"}
+    clear = next(b for b in view.task.findChildren(QToolButton) if b.isVisible())
+    qtbot.mouseClick(clear, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: view.model.rowCount() == 3)
+    assert view.task.text() == ""
 
 
 def test_a_failure_notification_opens_its_run(gui: Gui, qtbot: Any) -> None:

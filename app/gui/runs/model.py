@@ -60,12 +60,10 @@ class RunTableModel(PagedTableModel[Run, RunQuery]):
             self.reload()
 
     def read_page(self, query: RunQuery, offset: int, limit: int) -> list[Run]:
-        return self.service.list_runs(offset, limit, task=query.task_id, status=query.status,
-                                      since=query.since, until=query.until)
+        return reads.page(self.service, query, offset, limit)
 
     def read_count(self, query: RunQuery) -> int:
-        return self.service.count_runs(task=query.task_id, status=query.status,
-                                       since=query.since, until=query.until)
+        return reads.count(self.service, query)
 
     def key(self, row: Run) -> int:
         return row.id

@@ -1,5 +1,5 @@
-"""The Runs view's reads beyond the service's paged list: the runs an event named, and the
-runs newer than the newest one shown.
+"""The Runs view's reads: a page of runs and their count, the runs an event named, and the
+runs newer than the newest one shown, all by the view's `RunQuery`.
 
 Read transactions on the store (DESIGN.md: "the GUI reads through the service/store with
 paged queries"), always run on a pool thread by `Background`, never on the GUI thread.
@@ -23,11 +23,23 @@ class RunQuery:
     status: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    task_containing: str = ""  # runs of the tasks whose name contains it (the typed filter)
 
     def filters(self) -> dict[str, Any]:
         """The query as the store's run filters."""
         return {"task_id": self.task_id, "status": self.status, "since": self.since,
-                "until": self.until}
+                "until": self.until, "task_containing": self.task_containing}
+
+
+def page(service: Service, query: RunQuery, offset: int, limit: int) -> list[Run]:
+    """The runs matching the query from `offset`, newest first."""
+    with service.store.read():
+        return run_store.page(offset, limit, **query.filters())
+
+
+def count(service: Service, query: RunQuery) -> int:
+    with service.store.read():
+        return run_store.count(**query.filters())
 
 
 def runs_by_id(service: Service, query: RunQuery, ids: set[int]) -> tuple[list[Run], set[int]]:

@@ -1,5 +1,9 @@
 """The Runs view: run history filtered by task, status and date, beside one run's detail.
 
+The task filter follows the typing once it pauses (`TYPING_QUIET_MS`, so a store of 100,000
+runs is not read again on every key), or at once on Enter: the runs of every task whose name
+contains the text, ignoring case, as the Tasks search and the Calendar's filter match.
+
 Selecting a run shows it in `RunDetail`, whose output tails live; the selection follows the
 run through updates (rows are updated in place, never reset by events).
 
@@ -27,6 +31,7 @@ from app.gui.qt import (
     QSettings,
     QSplitter,
     Qt,
+    QTimer,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -57,6 +62,8 @@ from app.gui.widgets.task_field import TaskNameField
 from app.service import Service
 from app.store.runs import FINAL_FAILURE
 
+TYPING_QUIET_MS = 250  # the task filter reads once the typing pauses this long
+
 PERIODS = (("any", "Any time"), ("today", "Today"), ("24h", "Last 24 hours"),
            ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("between", "Between dates…"))
 
@@ -83,6 +90,7 @@ class RunsView(QWidget):
         self.service = service
         self.background = background
         self._task_id: int | None = None
+        self._task_text = ""  # typed: runs of the tasks whose name contains it
         self._select_when_seen: int | None = None
 
         self.task = TaskNameField("All tasks")
@@ -145,6 +153,11 @@ class RunsView(QWidget):
         layout.addWidget(self.filter_error)
         layout.addWidget(self.splitter, 1)
 
+        self._typed = QTimer(self)
+        self._typed.setSingleShot(True)
+        self._typed.setInterval(TYPING_QUIET_MS)
+        self._typed.timeout.connect(self._on_typed_timeout)
+        self.task.textEdited.connect(self._typed.start)  # typing and the clear button
         self.task.editingFinished.connect(self._on_task_editing_finished)
         self.status.currentIndexChanged.connect(self._apply_filters)
         self.period.currentIndexChanged.connect(self._on_period_changed)
@@ -199,24 +212,34 @@ class RunsView(QWidget):
 
     def show_task(self, task_id: int | None, name: str = "") -> None:
         """Show only this task's runs (None: all tasks)."""
+        self._typed.stop()
         self._task_id = task_id
+        self._task_text = ""
         self.task.setText(name if task_id is not None else "")
         self.filter_error.clear_error()
         self._apply_filters()
 
+    def _on_typed_timeout(self) -> None:
+        """The typed text is the filter: runs of the tasks whose name contains it."""
+        text = self.task.text().strip()
+        self._task_id = None
+        self._task_text = text
+        self.filter_error.clear_error()
+        self._apply_filters()
+        if text:  # names read afresh (a task made since counts); the completer keeps its own
+
+            def named(names: list[str]) -> None:
+                lowered = text.lower()
+                if self._task_text == text and not any(lowered in n.lower() for n in names):
+                    self.filter_error.show_error(f"No task's name contains “{text}”.")
+
+            self.background.run(lambda: reads.task_names(self.service), named, owner=self,
+                                title="Cannot read task names")
+
     def _on_task_editing_finished(self) -> None:
-        name = self.task.text().strip()
-        if not name:
-            self.show_task(None)
-            return
-
-        def found(task_id: int) -> None:
-            self.show_task(task_id, name)
-
-        def missing(error: BaseException) -> None:
-            self.filter_error.show_error(f"No task named “{name}”.")
-
-        self.background.run(lambda: self.service.get_task(name).id, found, missing, owner=self)
+        if self._typed.isActive():  # Enter, or focus leaving, before the typing paused
+            self._typed.stop()
+            self._on_typed_timeout()
 
     def _on_period_changed(self) -> None:
         between = self.period.currentData() == "between"
@@ -239,7 +262,8 @@ class RunsView(QWidget):
             end = self._day(self.until)
             since = datetime.combine(start, time(), now.tzinfo)
             until = datetime.combine(end, time(), now.tzinfo) + timedelta(days=1)
-        return RunQuery(self._task_id, self.status.currentData(), since, until)
+        return RunQuery(self._task_id, self.status.currentData(), since, until,
+                        self._task_text)
 
     @staticmethod
     def _day(edit: QDateTimeEdit) -> date:
