@@ -31,7 +31,6 @@ from app.gui.qt import (
     QSettings,
     QSplitter,
     Qt,
-    QTimer,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -59,6 +58,7 @@ from app.gui.widgets.error_label import ErrorLabel
 from app.gui.widgets.paging import ITEM_ROLE
 from app.gui.widgets.tables import KeptSelection, row_table
 from app.gui.widgets.task_field import TaskNameField
+from app.gui.widgets.typing import TypingPause
 from app.service import Service
 from app.store.runs import FINAL_FAILURE
 
@@ -153,12 +153,8 @@ class RunsView(QWidget):
         layout.addWidget(self.filter_error)
         layout.addWidget(self.splitter, 1)
 
-        self._typed = QTimer(self)
-        self._typed.setSingleShot(True)
-        self._typed.setInterval(TYPING_QUIET_MS)
-        self._typed.timeout.connect(self._on_typed_timeout)
-        self.task.textEdited.connect(self._typed.start)  # typing and the clear button
-        self.task.editingFinished.connect(self._on_task_editing_finished)
+        self._typed = TypingPause(self.task, TYPING_QUIET_MS, self._on_typed_timeout,
+                                  edited_only=True)  # `show_task` names a task itself
         self.status.currentIndexChanged.connect(self._apply_filters)
         self.period.currentIndexChanged.connect(self._on_period_changed)
         self.since.dateChanged.connect(self._apply_filters)
@@ -212,7 +208,7 @@ class RunsView(QWidget):
 
     def show_task(self, task_id: int | None, name: str = "") -> None:
         """Show only this task's runs (None: all tasks)."""
-        self._typed.stop()
+        self._typed.cancel()
         self._task_id = task_id
         self._task_text = ""
         self.task.setText(name if task_id is not None else "")
@@ -235,11 +231,6 @@ class RunsView(QWidget):
 
             self.background.run(lambda: reads.task_names(self.service), named, owner=self,
                                 title="Cannot read task names")
-
-    def _on_task_editing_finished(self) -> None:
-        if self._typed.isActive():  # Enter, or focus leaving, before the typing paused
-            self._typed.stop()
-            self._on_typed_timeout()
 
     def _on_period_changed(self) -> None:
         between = self.period.currentData() == "between"

@@ -30,7 +30,6 @@ from app.gui.qt import (
     QSettings,
     QStackedWidget,
     Qt,
-    QTimer,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -50,6 +49,7 @@ from app.gui.widgets import display
 from app.gui.widgets.columns import Column, ColumnFitter
 from app.gui.widgets.paging import ITEM_ROLE
 from app.gui.widgets.tables import KeptSelection, row_table
+from app.gui.widgets.typing import TypingPause
 
 SEARCH_MS = 200
 # (column, minimum, preferred width); the order says what stays longest as the window narrows.
@@ -157,11 +157,7 @@ class TasksView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.stack, 1)
 
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_MS)
-        self._search_timer.timeout.connect(self._on_search_timeout)
-        self.search.textChanged.connect(self._search_timer.start)
+        self._typed = TypingPause(self.search, SEARCH_MS, self._on_search_timeout)
         for signal in (model.loaded, model.total_changed, model.modelReset):
             signal.connect(self._update_state)
         self._update_state()
