@@ -80,9 +80,15 @@ def test_past_run_and_future_fire_of_one_task_on_their_days(gui: Gui) -> None:
     assert any(e.predicted and e.task_id == task.id and e.start.date() == tomorrow
                for e in shown)
 
-    # clicking the past run opens it in the Runs view; clicking the prediction, the editor
+    # a click selects the past run and says what it is; a double-click opens it in the Runs
+    # view; Enter on the selected prediction opens the task's editor
     hit = grid.hit_for(lambda e: e.run_id == run_id)
     gui.qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=_centre(hit.rect))
+    assert gui.window.current_view() == 1 and grid.hasFocus()
+    assert view.picked_line.isVisible()
+    assert view.picked_line.text().startswith(f"Selected: Daily report: run {run_id} failed")
+    assert view.picked_line.text().endswith("Enter or double-click to open the run")
+    gui.qtbot.mouseDClick(grid, Qt.MouseButton.LeftButton, pos=_centre(hit.rect))
     gui.wait_until(lambda: gui.window.current_view() == 3)
     gui.wait_until(lambda: gui.window.runs_view.detail.run is not None
                    and gui.window.runs_view.detail.run.id == run_id)
@@ -90,6 +96,9 @@ def test_past_run_and_future_fire_of_one_task_on_their_days(gui: Gui) -> None:
     hit = view.week.grid.hit_for(lambda e: e.task_id == task.id and e.predicted)
     assert hit is not None
     gui.qtbot.mouseClick(view.week.grid, Qt.MouseButton.LeftButton, pos=_centre(hit.rect))
+    assert gui.window.task_ops.editor is None
+    assert "Daily report: planned" in view.picked_line.text()
+    gui.qtbot.keyClick(view.week.grid, Qt.Key.Key_Return)
     gui.wait_until(lambda: getattr(gui.window.task_ops, "editor", None) is not None)
     editor = gui.window.task_ops.editor
     gui.wait_until(lambda: editor.isVisible())
@@ -325,3 +334,37 @@ def test_a_day_whose_fires_are_counted_not_listed_shows_its_counts(gui: Gui, qtb
     grid.grab()  # laid out and painted
     assert late in grid.summed
     assert date(2030, 1, 2) not in grid.summed  # a listed day shows its fires
+
+
+def test_the_keyboard_picks_an_entry_and_enter_opens_it(gui: Gui) -> None:
+    """Ctrl+2 puts the keyboard on the grid; the arrows step through the entries drawn, each
+    said under the grid, and Enter opens the one selected, as a double-click does."""
+    tomorrow = datetime.now().astimezone().date() + timedelta(days=1)
+    for name, hour in (("Early", 8), ("Late", 17)):
+        gui.service.create_task(command_task(
+            name, schedule={"kind": "cron", "expr": f"0 {hour} * * *"},
+            timezone=system_timezone_name()))
+    view = show_calendar(gui, "day", tomorrow)
+    gui.window.show_view(0)
+    gui.qtbot.keyClick(gui.window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    grid = view.week.grid
+    gui.wait_until(lambda: grid.hasFocus())
+    assert not view.picked_line.isVisible() and gui.window.task_ops.editor is None
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
+    assert view.picked is not None and view.picked.task_name == "Early"
+    assert view.picked_line.text().startswith("Selected: Early: planned at")
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
+    assert view.picked.task_name == "Late" and "Late" in view.picked_line.text()
+    gui.wait_until(lambda: "“Late”" in gui.window.task_ops.run_now.toolTip())
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)  # the last one stays selected
+    assert view.picked.task_name == "Late"
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Up)
+    assert view.picked.task_name == "Early"
+    grid.grab().save(str(SCREENSHOTS / "calendar-day-picked.png"))
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Return)
+    gui.wait_until(lambda: gui.window.task_ops.editor is not None
+                   and gui.window.task_ops.editor.isVisible())
+    editor = gui.window.task_ops.editor
+    assert editor.general.name.text() == "Early"
+    editor.discard()
+    gui.wait_until(lambda: closed(editor))

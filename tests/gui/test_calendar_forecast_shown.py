@@ -173,7 +173,7 @@ def test_saving_an_edit_opened_from_the_calendar_stays_in_the_calendar(
     grid = view.month
     hit = grid.hit_for(lambda e: e.predicted and e.start.date() == date(2026, 12, 8))
     assert hit is not None
-    gui.qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=hit.rect.center().toPoint())
+    gui.qtbot.mouseDClick(grid, Qt.MouseButton.LeftButton, pos=hit.rect.center().toPoint())
     gui.wait_until(lambda: gui.window.task_ops.editor is not None
                    and gui.window.task_ops.editor.isVisible())
     editor = gui.window.task_ops.editor

@@ -107,6 +107,7 @@ class TimeView(QScrollArea):
         self.grid = TimeGrid()
         self.header = DayHeader(self.grid, self)
         self.setWidget(self.grid)
+        self.setFocusProxy(self.grid)  # the keys go to the entries (the arrows pick)
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setViewportMargins(0, HEADER_H, 0, 0)

@@ -1,13 +1,16 @@
-"""The calendar's footer line: how many runs and predictions the period holds, for which
-tasks, and where the simulation stopped listing fires one by one (each task named with its
-own cut), so nothing the view counts instead of listing goes unsaid."""
+"""The calendar's footer lines: what the selected entry is (and what Enter does with it);
+how many runs and predictions the period holds, for which tasks, and where the simulation
+stopped listing fires one by one (each task named with its own cut), so nothing the view
+counts instead of listing goes unsaid."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from app.engine.simulate import PER_TASK
-from app.gui.calendar.model import CalendarData
+from app.gui.calendar.model import CalendarData, Entry
+from app.gui.calendar.paint import describe, opens
+from app.gui.qt import QLabel, QWidget
 from app.gui.widgets import display
 
 NAMED = 3  # cuts named, and tasks named per cut
@@ -57,3 +60,19 @@ def cut_words(capped: list[tuple[str, datetime]]) -> str:
 
 def _joined(words: list[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+class PickedLine(QLabel):
+    """The selected entry in words, hidden while nothing is selected."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("CalendarPicked")
+        self.setWordWrap(True)
+        self.hide()
+
+    def show_entry(self, entry: Entry | None) -> None:
+        self.setVisible(entry is not None)
+        if entry is not None:
+            self.setText(f"Selected: {describe(entry)} · Enter or double-click to "
+                         f"{opens(entry)}")

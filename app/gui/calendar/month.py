@@ -132,6 +132,7 @@ class MonthGrid(CalendarGrid):
             p.setFont(self.font())
             paint_entry(p, ghost, self._press_hit.entry, self._chip_text(self._press_hit.entry),
                         pal, dark, ghost=True)
+        self.paint_picked(p)
         p.end()
 
     def _paint_day(self, p: QPainter, d: date, cell: QRectF, today: bool, bold: QFont,

@@ -6,7 +6,9 @@ outline in the colour of its kind, so "ran" and "will run" never look alike. Agg
 ("42 runs") use the status mix's dominant colour.
 
 Signals shared by both grids are declared on `CalendarGrid`:
-    entry_activated(Entry): an entry was clicked (open its run or its task).
+    entry_picked(Entry): an entry was clicked, or reached with the arrow keys (select it).
+    entry_activated(Entry): an entry was double-clicked, or Enter pressed on the selected
+        one (open its run or its task), as in the task table.
     reschedule_requested(Entry, datetime): a one-shot prediction was dropped at a new time.
     day_list_requested(date): a busy day's count (or "+N more") was clicked.
     day_requested(date): a day was double-clicked (show that day).
@@ -25,6 +27,7 @@ from app.gui.qt import (
     QColor,
     QEvent,
     QHelpEvent,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPalette,
@@ -32,6 +35,7 @@ from app.gui.qt import (
     QPointF,
     QRectF,
     QResizeEvent,
+    QScrollArea,
     Qt,
     QToolTip,
     QWidget,
@@ -75,13 +79,23 @@ def describe(entry: Entry) -> str:
             f"{at}{length}")
 
 
-def tooltip(entry: Entry, now: datetime) -> str:
-    text = describe(entry)
+def entry_key(entry: Entry) -> tuple[object, ...]:
+    """What stays the same of an entry across reads (its status and length may change)."""
     if entry.run_id is not None:
-        return text + "\nClick to open the run."
-    if entry.one_shot and entry.start > now:
-        return text + "\nClick to edit the task; drag to another time to reschedule it."
-    return text + "\nClick to edit the task."
+        return ("run", entry.run_id)
+    return (entry.kind, entry.task_id, entry.start)
+
+
+def opens(entry: Entry) -> str:
+    """What double-click or Enter does with an entry."""
+    return "open the run" if entry.run_id is not None else "edit the task"
+
+
+def tooltip(entry: Entry, now: datetime) -> str:
+    text = describe(entry) + f"\nDouble-click (or Enter) to {opens(entry)}"
+    if entry.run_id is None and entry.one_shot and entry.start > now:
+        return text + "; drag to another time to reschedule it."
+    return text + "."
 
 
 def paint_entry(p: QPainter, rect: QRectF, entry: Entry, text: str, palette: QPalette,
@@ -159,6 +173,7 @@ class Hit:
 class CalendarGrid(QWidget):
     """Base of the month and time grids: data, hit areas, click/drag to signals."""
 
+    entry_picked = Signal(object)
     entry_activated = Signal(object)
     reschedule_requested = Signal(object, object)
     day_list_requested = Signal(object)
@@ -172,12 +187,70 @@ class CalendarGrid(QWidget):
         self._press: QPointF | None = None
         self._press_hit: Hit | None = None
         self._dragging = False
+        self.picked: tuple[object, ...] | None = None  # the selected entry's `entry_key`
         self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # arrows pick, Enter opens
 
     def set_data(self, data: CalendarData | None) -> None:
         self.data = data
         self._dirty = True
         self.update()
+
+    def picked_entry(self) -> Entry | None:
+        """The selected entry as last read, if it is still drawn as its own box."""
+        self.ensure_layout()
+        hit = self._picked_hit()
+        return hit.entry if hit is not None else None
+
+    def _picked_hit(self) -> Hit | None:
+        if self.picked is None:
+            return None
+        return self.hit_for(lambda e: entry_key(e) == self.picked)
+
+    def pick(self, entry: Entry | None) -> None:
+        """Select an entry (None: nothing), and say so."""
+        self.picked = entry_key(entry) if entry is not None else None
+        self.update()
+        if entry is not None:
+            self.entry_picked.emit(entry)
+
+    def paint_picked(self, p: QPainter) -> None:
+        """A frame in the highlight colour around the selected entry (thicker with focus)."""
+        hit = self._picked_hit()
+        if hit is None:
+            return
+        width = 3 if self.hasFocus() else 2
+        p.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), width))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRect(hit.rect.adjusted(-1, -1, 1, 1))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Left/Up and Right/Down step through the entries drawn; Enter opens the selected
+        one (the run, or the task's editor); other keys go on (scrolling, shortcuts)."""
+        key = event.key()
+        entries = [h for h in self.hits if h.kind == "entry" and h.entry is not None]
+        step = {Qt.Key.Key_Right: 1, Qt.Key.Key_Down: 1, Qt.Key.Key_Left: -1,
+                Qt.Key.Key_Up: -1}.get(Qt.Key(key))
+        if step is not None and entries:
+            current = self._picked_hit()
+            at = entries.index(current) + step if current in entries else (
+                0 if step > 0 else len(entries) - 1)
+            hit = entries[max(0, min(len(entries) - 1, at))]
+            self.pick(hit.entry)
+            self.show_hit(hit)
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.picked_entry() is not None:
+            self.entry_activated.emit(self.picked_entry())
+        else:
+            super().keyPressEvent(event)
+
+    def show_hit(self, hit: Hit) -> None:
+        """Bring a hit into view where the grid scrolls (the time grid's scroll area)."""
+        viewport = self.parentWidget()
+        area = viewport.parentWidget() if viewport is not None else None
+        if isinstance(area, QScrollArea):
+            centre = hit.rect.center()
+            area.ensureVisible(int(centre.x()), int(centre.y()), 40,
+                               int(hit.rect.height() / 2) + 20)
 
     def dark(self) -> bool:
         return is_dark(self.palette())
@@ -254,7 +327,7 @@ class CalendarGrid(QWidget):
                 self.reschedule_requested.emit(hit.entry, moved)
         elif self._press is not None and hit is not None and hit is self.hit_at(event.position()):
             if hit.kind == "entry":
-                self.entry_activated.emit(hit.entry)
+                self.pick(hit.entry)
             elif hit.kind == "more":
                 self.day_list_requested.emit(hit.day)
         self._press = None
@@ -266,7 +339,10 @@ class CalendarGrid(QWidget):
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         hit = self.hit_at(event.position())
-        if hit is not None and hit.kind == "day":
+        if hit is not None and hit.kind == "entry" and hit.entry is not None:
+            self.pick(hit.entry)
+            self.entry_activated.emit(hit.entry)
+        elif hit is not None and hit.kind == "day":
             self.day_requested.emit(hit.day)
 
     def event(self, event: QEvent) -> bool:

@@ -5,16 +5,18 @@ engine's own simulation (`calendar.data`), drawn dashed and as long as the task 
 takes. Everything is read and grouped off the GUI thread; at most one read is in flight
 (a change meanwhile asks for one more), and a hidden view only notes that it is stale.
 
-Clicking a run opens it in the Runs view, clicking a prediction opens its task's editor,
-dragging a one-shot task's prediction reschedules it through the service (audited, and
-refused with the reason when the new time is invalid), and a busy day opens as a list.
+Clicking an entry selects it (a line under the grid says what it is; the task actions act on
+its task), the arrow keys step through the entries, and double-click or Enter opens it, as in
+the task table: a run in the Runs view, a prediction in its task's editor. Dragging a one-shot
+task's prediction reschedules it through the service (audited, and refused with the reason
+when the new time is invalid), and a busy day opens as a list.
 
 Signals:
     open_task_requested(int): edit this task.
     open_run_requested(int): show this run.
     message(str): something for the status bar.
-    selection_changed(): another entry was clicked (or the period changed): the task
-        actions follow the clicked entry's task, and act on nothing once it is out of view.
+    selection_changed(): another entry was selected (or the period changed): the task
+        actions follow the selected entry's task, and act on nothing once it is out of view.
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ from app.gui.calendar.data import (
 )
 from app.gui.calendar.day_list import DayListDialog
 from app.gui.calendar.days import TimeView
-from app.gui.calendar.footer import status_text
+from app.gui.calendar.footer import PickedLine, status_text
 from app.gui.calendar.month import MonthGrid
+from app.gui.calendar.paint import entry_key
 from app.gui.calendar.period_bar import PeriodBar
 from app.gui.calendar.week import HOUR_PX
 from app.gui.qt import (
@@ -56,6 +59,7 @@ from app.gui.session import Session
 from app.gui.settings import appearance
 from app.gui.widgets import display
 from app.gui.widgets.error_label import ErrorLabel
+from app.gui.widgets.typing import TypingPause
 from app.service import Service
 
 FILTER_QUIET_MS = 300  # the name filter reads once the typing pauses this long
@@ -107,6 +111,7 @@ class CalendarView(QWidget):
         self.status = QLabel()
         self.status.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.status.setWordWrap(True)
+        self.picked_line = PickedLine()
         self.legend = QLabel(LEGEND)
         self.legend.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.legend.setWordWrap(True)
@@ -114,6 +119,7 @@ class CalendarView(QWidget):
         layout.addWidget(self.bar)
         layout.addWidget(self.banner)
         layout.addWidget(self.stack, 1)
+        layout.addWidget(self.picked_line)
         layout.addWidget(self.status)
         layout.addWidget(self.legend)
 
@@ -129,13 +135,9 @@ class CalendarView(QWidget):
         self.bar.prev.clicked.connect(lambda: self.show_period(self.period.moved(-1)))
         self.bar.next.clicked.connect(lambda: self.show_period(self.period.moved(1)))
         self.bar.modes.idClicked.connect(self._on_modes_id_clicked)
-        self._typed = QTimer(self)  # the filter follows the typing, once it pauses
-        self._typed.setSingleShot(True)
-        self._typed.setInterval(FILTER_QUIET_MS)
-        self._typed.timeout.connect(self.reload)
-        self.bar.filter.textChanged.connect(self._on_filter_text_changed)
-        self.bar.filter.editingFinished.connect(self._on_filter_editing_finished)
+        self._typed = TypingPause(self.bar.filter, FILTER_QUIET_MS, self.reload)
         for grid in (self.month, self.week.grid):
+            grid.entry_picked.connect(self._on_entry_picked)
             grid.entry_activated.connect(self._on_entry_activated)
             grid.reschedule_requested.connect(self.reschedule)
             grid.day_list_requested.connect(self.open_day_list)
@@ -148,8 +150,7 @@ class CalendarView(QWidget):
 
     def show_period(self, period: Period) -> None:
         if self.picked is not None and period != self.period:
-            self.picked = None
-            self.selection_changed.emit()
+            self._on_entry_picked(None)
         self._scroll_pending = period != self.period or self._scroll_pending
         self.period = period
         self.stack.setCurrentIndex(0 if period.mode == "month" else 1)
@@ -180,14 +181,7 @@ class CalendarView(QWidget):
     def _show_title(self) -> None:
         self.bar.show_period(self.period)
         self.stack.setCurrentIndex(0 if self.period.mode == "month" else 1)
-
-    def _on_filter_text_changed(self, _text: str) -> None:
-        self._typed.start()
-
-    def _on_filter_editing_finished(self) -> None:
-        if self._typed.isActive():  # (Enter, or focus leaving, with a change not yet read)
-            self._typed.stop()
-            self.reload()
+        self.setFocusProxy(self.month if self.period.mode == "month" else self.week)  # Ctrl+2
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -195,7 +189,7 @@ class CalendarView(QWidget):
     def busy(self) -> bool:
         """Whether a read is in flight or wanted (a change's re-read is due soon)."""
         return (self._reading > 0 or self._simulating or self._wanted
-                or self._soon.isActive() or self._typed.isActive())
+                or self._soon.isActive() or self._typed.pending)
 
     def reload(self) -> None:
         """Read the period shown again. A new period shows its past at once (a few grouped
@@ -338,8 +332,7 @@ class CalendarView(QWidget):
         super().hideEvent(event)
         self._clock.stop()
         self._soon.stop()
-        if self._typed.isActive():  # the filter typed is read when shown again
-            self._typed.stop()
+        if self._typed.cancel():  # the filter typed is read when shown again
             self._stale = True
 
     # -- acting on entries -----------------------------------------------------------------
@@ -350,9 +343,17 @@ class CalendarView(QWidget):
         """The task of the entry clicked last, for the task actions."""
         return [(self.picked.task_id, None)] if self.picked is not None else []
 
-    def _on_entry_activated(self, entry: Entry) -> None:
+    def _on_entry_picked(self, entry: Entry | None) -> None:
+        """Select an entry (None: nothing) in both grids, and say what it is."""
         self.picked = entry
+        for grid in (self.month, self.week.grid):  # switching modes keeps it selected
+            grid.picked = entry_key(entry) if entry is not None else None
+            grid.update()
+        self.picked_line.show_entry(entry)
         self.selection_changed.emit()
+
+    def _on_entry_activated(self, entry: Entry) -> None:
+        self._on_entry_picked(entry)
         if entry.run_id is not None:
             self.open_run_requested.emit(entry.run_id)
         else:

@@ -262,6 +262,7 @@ class TimeGrid(CalendarGrid):
             paint_entry(p, self._target_rect, entry,
                         f"Move to {self._target.astimezone():%a %d %b %H:%M}", pal, dark,
                         ghost=True)
+        self.paint_picked(p)
         p.end()
 
     def _day_counts(self, d: date) -> Counter[str]:
