@@ -75,6 +75,7 @@ from PySide6.QtGui import (
     QShortcut,
     QShowEvent,
     QTextCursor,
+    QTextOption,
     QTransform,
     QWheelEvent,
 )
@@ -230,6 +231,7 @@ __all__ = [
     "QTextBrowser",
     "QTextCursor",
     "QTextEdit",
+    "QTextOption",
     "QThread",
     "QThreadPool",
     "QTime",

@@ -7,7 +7,7 @@ from typing import Any
 
 from app.gui.main_window import RUNS
 from app.gui.qt import Qt
-from tests.gui.conftest import Gui, command_task
+from tests.gui.conftest import SCREENSHOTS, Gui, command_task
 
 
 def test_log_tails_live_and_cancel_stops_the_run(gui: Gui, qtbot: Any) -> None:
@@ -170,15 +170,55 @@ def test_editing_a_task_from_runs_stays_in_runs(gui: Gui, qtbot: Any) -> None:
     assert gui.window.current_view() == RUNS
 
 
-def _ran_and_picked(gui: Gui, qtbot: Any, task: dict[str, Any]) -> tuple[Any, Any]:
-    """A task made, run by hand to success, and its run clicked in Runs: (run, view)."""
+def _ran_and_picked(gui: Gui, qtbot: Any, task: dict[str, Any], status: str = "succeeded"
+                    ) -> tuple[Any, Any]:
+    """A task made, run by hand to its end (`status`), and its run clicked in Runs."""
     from tests.gui.conftest import click_row
 
     gui.service.create_task(task)
     run = gui.service.run_now(task["name"])
-    gui.wait_until(lambda: gui.service.get_run(run.id).status == "succeeded", 20)
+    gui.wait_until(lambda: gui.service.get_run(run.id).status == status, 20)
     gui.window.show_view(RUNS)
     view = gui.window.runs_view
     gui.wait_until(lambda: view.model.rowCount() == 1)
     click_row(qtbot, view.table, 0)
     return run, view
+
+
+def test_every_detail_row_can_be_read_in_a_small_window(gui: Gui, qtbot: Any) -> None:
+    """At 900×600 the details scroll, and a long error (one word longer than the pane: a
+    path) wraps inside the pane instead of running off its edge; the wheel brings the last
+    row into view."""
+    from app.gui.qt import QApplication, QPoint, QPointF, QWheelEvent
+
+    long_word = "/very/long/path/" + "x" * 150
+    _run, view = _ran_and_picked(gui, qtbot, {
+        "name": "breaks", "timezone": "UTC", "action": {
+            "kind": "python", "target": "tests.support.actions:boom",
+            "kwargs": {"message": f"{long_word} and then some words " * 3}}}, "failed")
+    gui.window.resize(900, 600)
+    gui.wait_until(lambda: view.detail.fields["Status"].text() == "failed")
+    area = view.detail.fields_area
+    viewport = area.viewport()
+    error = view.detail.fields["Error"]
+    assert long_word in error.text()
+    bar = area.verticalScrollBar()
+    # every line of the error, at the width it is given (once the layout has followed)
+    gui.wait_until(lambda: error.height() >= error.heightForWidth(error.width()) > 60)
+    assert bar.maximum() > 0  # the rows do not fit: they scroll
+    centre = QPointF(viewport.rect().center())
+    for _ in range(40):
+        if bar.value() == bar.maximum():
+            break
+        wheel = QWheelEvent(centre, QPointF(viewport.mapToGlobal(centre.toPoint())),
+                            QPoint(), QPoint(0, -120), Qt.MouseButton.NoButton,
+                            Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+        QApplication.sendEvent(viewport, wheel)
+    assert bar.value() == bar.maximum()
+    shown = viewport.rect()
+    last = view.detail.fields["Checkpoint"]
+    for widget in (last, error):  # the last row in sight; the error within the pane's width
+        corner = widget.mapTo(viewport, widget.rect().bottomRight())
+        assert shown.contains(corner), (widget, corner, shown)
+    assert error.viewport().height() >= error.document().size().height()  # no line hidden
+    gui.window.grab().save(str(SCREENSHOTS / "runs-detail-900x600-long-error.png"))

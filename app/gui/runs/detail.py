@@ -40,6 +40,7 @@ from app.gui.qt import (
 )
 from app.gui.runs.plot import RunPlot
 from app.gui.widgets import display
+from app.gui.widgets.wrapping import WrappingText
 from app.service import Service
 
 MAX_LINES = 50_000
@@ -67,16 +68,19 @@ class RunDetail(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.title.setFont(font)
         self.title.setWordWrap(True)
-        self.fields: dict[str, QLabel] = {}
+        self.fields: dict[str, QLabel | WrappingText] = {}
         form = QFormLayout()
         form.setHorizontalSpacing(16)
         for key in ("Status", "Trigger", "Attempt", "Scheduled for", "Started", "Finished",
-                    "Duration", "Lateness", "Exit code", "Error", "Note", "Checkpoint"):
+                    "Duration", "Lateness", "Exit code"):
             label = QLabel("—")
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setWordWrap(True)
             self.fields[key] = label
             form.addRow(key, label)
+        for key in ("Error", "Note", "Checkpoint"):  # free text: a long word wraps too
+            self.fields[key] = WrappingText("—")
+            form.addRow(key, self.fields[key])
         self.cancel_button = QPushButton("&Cancel run")
         self.rerun_button = QPushButton("&Re-run")
         self.open_button = QPushButton("Edit &task")

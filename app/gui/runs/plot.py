@@ -49,7 +49,8 @@ class RunPlot(QWidget):
         self.mem_curve: Any = None
         self.note = QLabel()
         self.note.setWordWrap(True)
-        self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # at the top, beside the first fields: centred on a short pane it was cut in two
+        self.note.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.column = QVBoxLayout(self)
         self.column.setContentsMargins(0, 0, 0, 0)
