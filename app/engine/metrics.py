@@ -119,6 +119,7 @@ class MetricsSampler:
             "running": engine.running_count(),
             "queued": engine.dispatcher.queued_count(),
             "fires_per_min": len(recent),
+            "started_total": engine.stats.started,  # runs started in a minute, to the run
             "fired_total": fired,
             "lateness_p99_ms": percentile(recent, 0.99),
             "writer_backlog": engine.writer.backlog,

@@ -76,7 +76,9 @@ def test_metrics_sampler_records_system_and_run_samples(store: Any, service: Any
     finally:
         engine.stop(grace=2)
     system = [e for e in events.of(MetricsSampled) if e.kind == "system"]
-    assert system and {"cpu", "memory", "disk", "running", "fires_per_min"} <= set(system[0].values)
+    assert system and {"cpu", "memory", "disk", "running", "fires_per_min",
+                       "started_total"} <= set(system[0].values)
+    assert system[-1].values["started_total"] == 1  # the run, counted (the day's minutes)
     per_run = [e for e in events.of(MetricsSampled) if e.run_id == run.id]
     assert per_run[0].values["rss_mb"] > 0
     kinds = {k for (k,) in MetricSample.select(MetricSample.kind).tuples()}

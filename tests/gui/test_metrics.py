@@ -16,7 +16,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app.gui.metrics.data import SERIES, MetricHistory, Ring, read_history, read_newer
+from app.gui.metrics.data import (
+    SERIES,
+    MetricHistory,
+    Ring,
+    build_history,
+    read_history,
+    read_newer,
+)
 from app.gui.qt import QApplication, QPainter, QPixmap, QPoint, QPointF, Qt, QWheelEvent
 from tests.gui.conftest import SCREENSHOTS, Gui, close_gui, command_task
 
@@ -50,6 +57,54 @@ def test_history_aggregates_minutes_and_keeps_the_worst_lateness() -> None:
     now = (start + timedelta(seconds=179)).timestamp()
     assert len(history.span(300, now)[0]) == 180
     assert len(history.span(86400, now)[0]) == 2
+
+
+def test_a_minute_counts_whole_runs_started_and_in_flight() -> None:
+    """The day's points count runs: the runs started in each minute (from the engine's count
+    of starts, all of it after a restart) and the most in flight at once, not a minute's
+    mean ("0.3 running"); the fine ring (5 min, 1 h) keeps each second as sampled."""
+    history = MetricHistory()
+    start = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    totals = [0] * 20 + [1] * 20 + [3] * 20  # 3 started in the first minute
+    totals += [3] * 30 + [4] * 30  # 1 in the second
+    totals += [1] * 60  # the engine began anew: 1 since
+    totals += [1] * 5  # the fourth minute, still filling
+    for s, total in enumerate(totals):
+        history.add(start + timedelta(seconds=s), {
+            "running": 1 if s % 10 == 0 else 0, "queued": 0, "started_total": total,
+            "fires_per_min": min(total, 3), "cpu": 10.0})
+    _t, v = history.coarse.window()
+    assert list(v[SERIES.index("fires_per_min")]) == [3.0, 1.0, 1.0]  # no count before: peak
+    assert list(v[SERIES.index("running")]) == [1.0, 1.0, 1.0]  # its mean was 0.1
+    assert list(v[SERIES.index("cpu")]) == [10.0, 10.0, 10.0]  # a percentage keeps its mean
+    _t, fine = history.fine.window()
+    assert list(fine[SERIES.index("running")][:11]) == [1.0] + [0.0] * 9 + [1.0]
+
+
+def test_the_day_read_from_the_store_counts_the_runs_of_each_minute(service: Any,
+                                                                     store: Any) -> None:
+    """Minutes read from the store and minutes gathered live follow one rule, and hand over
+    to each other: the first live minute counts from the last stored one."""
+    from app.store import ledger
+
+    now = datetime(2026, 1, 1, 12, 0, 30, tzinfo=UTC)
+    with store.write():
+        for s in range(4000, 3600, -1):  # the minutes before the last hour: one start each
+            at = now - timedelta(seconds=s)
+            ledger.add_metric(at, "system", json.dumps({
+                "running": 0 if s % 2 else 2, "started_total": int(at.timestamp() // 60) % 100,
+                "fires_per_min": 5}), None)
+    stored = read_history(service, now)
+    assert len(stored.minutes) == 8  # 10:53 … 11:00
+    history = build_history(stored, [])
+    last = stored.minutes[-1][2]
+    for k, total in enumerate((last + 2, last + 8, last + 9)):  # live, a minute apart
+        history.add(now + timedelta(seconds=60 * k), {"started_total": total, "running": 1})
+    _t, v = history.coarse.window()
+    started = list(v[SERIES.index("fires_per_min")])
+    # the first stored minute has no count before it: the peak of its rolling count
+    assert started == [5.0] + [1.0] * 7 + [2.0, 6.0]
+    assert set(v[SERIES.index("running")]) == {2.0, 1.0}  # the most in flight, not 1.0 mean
 
 
 def _store_samples(store: Any, now: datetime, seconds: int) -> None:
@@ -225,3 +280,38 @@ def test_count_axes_tick_whole_runs_while_other_axes_keep_fractions(gui: Gui) ->
         if size == (1600, 1000):  # room for half steps: a time axis shows them
             assert "0.5" in _tick_labels(delay.getAxis("left"))
             assert gui.window.grab().save(str(SCREENSHOTS / "metrics-count-axes.png"))
+
+
+def test_the_day_plots_whole_runs_and_says_its_points_are_minutes(gui: Gui) -> None:
+    """24 h: one in flight every other second read "0.5 running" as a minute's mean; the day
+    plots the most at once (1) and the runs started in each minute, and says what a point is.
+    The hour still plots each second as sampled."""
+    from app.gui.qt import QToolButton
+    from app.store import ledger
+
+    now = datetime.now(UTC)
+    with gui.store.write():
+        for s in range(2 * 3600, 0, -1):
+            at = now - timedelta(seconds=s)
+            ledger.add_metric(at, "system", json.dumps({
+                "cpu": 10.0, "running": s % 2, "queued": 0, "fires_per_min": 2,
+                "started_total": int(at.timestamp() // 60) * 2}), None)  # 2 a minute
+    gui.qtbot.keyClick(gui.window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    view = gui.window.metrics_view
+    gui.wait_until(lambda: view.loaded)
+    day = next(b for b in view.findChildren(QToolButton) if b.text() == "24 h")
+    gui.qtbot.mouseClick(day, Qt.MouseButton.LeftButton)
+    _x, running = view.curves["running"].getData()
+    _x, started = view.curves["fires_per_min"].getData()
+    running, started = running[1:], started[1:]  # the first minute shown has 1 sample
+    assert len(running) > 100 and set(running[~np.isnan(running)]) == {1.0}
+    assert set(started[~np.isnan(started)]) == {2.0}
+    assert "One point a minute" in view.status.text()
+    in_flight = next(p for p in view.plots if p.tickwork_title.startswith("Runs in flight"))
+    assert in_flight.tickwork_title.startswith("Runs in flight, the most at once each minute")
+    gui.window.grab().save(str(SCREENSHOTS / "metrics-day-whole-runs.png"))
+    hour = next(b for b in view.findChildren(QToolButton) if b.text() == "1 h")
+    gui.qtbot.mouseClick(hour, Qt.MouseButton.LeftButton)
+    _x, running = view.curves["running"].getData()
+    assert set(running[~np.isnan(running)]) == {0.0, 1.0}  # each second, as before
+    assert "One point a minute" not in view.status.text()

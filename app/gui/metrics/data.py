@@ -2,10 +2,12 @@
 
 The engine samples the system once a second (`app.engine.metrics`). The view keeps two
 rings per series: the last hour at full resolution (the 5 min and 1 h spans) and the last
-24 hours as one-minute means (the 24 h span: 1,440 points instead of 86,400; lateness keeps
-each minute's worst p99, so a spike is not averaged away). Each ring stores every value
-twice, at i and i + capacity, so the newest `count` values are always one contiguous numpy
-slice: plotting takes a view, never a copy.
+24 hours as one point a minute (the 24 h span: 1,440 points instead of 86,400). A minute
+keeps the mean of CPU, memory and disk; runs are counted things, so it keeps whole counts:
+the runs started in that minute (how far the engine's count of starts grew over it), the
+most runs in flight at once, and the worst p99 lateness, so a spike is not averaged away.
+Each ring stores every value twice, at i and i + capacity, so the newest `count` values are
+always one contiguous numpy slice: plotting takes a view, never a copy.
 
 `read_history` (pool thread) fills the rings from the stored samples when the view is first
 shown; `read_newer` lets a viewer window (whose engine is another process) follow the
@@ -26,6 +28,9 @@ import numpy.typing as npt
 from app.service import Service
 
 SERIES = ("cpu", "memory", "disk", "running", "queued", "fires_per_min", "lateness_p99_ms")
+PEAKS = ("running", "queued", "fires_per_min", "lateness_p99_ms")  # a minute keeps its highest
+STARTED = "started_total"  # the engine's count of runs started since it began (a sample key)
+STARTS = SERIES.index("fires_per_min")
 FINE_SECONDS = 3600
 COARSE_MINUTES = 1440
 Array = npt.NDArray[np.float64]
@@ -67,12 +72,22 @@ class Ring:
         return t, v
 
 
+def _number(x: Any) -> float:
+    return float(x) if isinstance(x, int | float) else math.nan
+
+
 def _row(values: dict[str, Any]) -> list[float]:
-    out = []
-    for key in SERIES:
-        x = values.get(key)
-        out.append(float(x) if isinstance(x, int | float) else math.nan)
-    return out
+    return [_number(values.get(key)) for key in SERIES]
+
+
+def started_in_minute(total_before: float, total: float, peak_rolling: float) -> float:
+    """Runs started in one minute: how far the engine's count of starts grew over it (all of
+    its count when the engine began anew meanwhile); without a count on both sides (the
+    first minute shown, samples from before the count was kept) the most started in any
+    60 s ending in it, a whole number that may include a few from the minute before."""
+    if math.isnan(total) or math.isnan(total_before):
+        return peak_rolling
+    return total - total_before if total >= total_before else total
 
 
 class MetricHistory:
@@ -84,7 +99,9 @@ class MetricHistory:
         self._minute: int | None = None
         self._sums = np.zeros(len(SERIES))
         self._counts = np.zeros(len(SERIES))
-        self._worst = math.nan
+        self._peaks = np.full(len(SERIES), np.nan)
+        self._started = math.nan  # the highest count of starts sampled in this minute
+        self._started_before = math.nan  # ... in the minute before it
         self.latest: dict[str, Any] = {}
         self.latest_at: float | None = None
 
@@ -95,15 +112,21 @@ class MetricHistory:
             return False
         row = _row(values)
         self.fine.append(t, row)
-        self._into_minute(t, row)
+        self._into_minute(t, row, _number(values.get(STARTED)))
         self.latest, self.latest_at = values, t
         return True
 
-    def add_minute(self, t: float, row: list[float]) -> None:
-        """A stored one-minute aggregate (history older than the fine ring)."""
-        self.coarse.append(t, row)
+    def add_minute(self, t: float, row: list[float], started: float = math.nan) -> None:
+        """One minute: the means and peaks of its samples (`row`, runs started as the peak
+        of the rolling count) and the highest count of starts in it (`started`), stored or
+        just gathered; runs started become that minute's own."""
+        row = list(row)
+        row[STARTS] = started_in_minute(self._started_before, started, row[STARTS])
+        self._started_before = started
+        if self.coarse.last_t is None or t > self.coarse.last_t:
+            self.coarse.append(t, row)
 
-    def _into_minute(self, t: float, row: list[float]) -> None:
+    def _into_minute(self, t: float, row: list[float], started: float) -> None:
         minute = int(t // 60)
         if self._minute is not None and minute != self._minute:
             self._flush()
@@ -112,22 +135,21 @@ class MetricHistory:
         ok = ~np.isnan(arr)
         self._sums[ok] += arr[ok]
         self._counts[ok] += 1
-        lat = row[SERIES.index("lateness_p99_ms")]
-        if not math.isnan(lat):
-            self._worst = lat if math.isnan(self._worst) else max(self._worst, lat)
+        self._peaks = np.fmax(self._peaks, arr)
+        self._started = float(np.fmax(self._started, started))
 
     def _flush(self) -> None:
         if self._minute is None:
             return
         with np.errstate(invalid="ignore", divide="ignore"):
-            means = np.where(self._counts > 0, self._sums / np.maximum(self._counts, 1), np.nan)
-        means[SERIES.index("lateness_p99_ms")] = self._worst
-        t = self._minute * 60.0 + 30.0
-        if self.coarse.last_t is None or t > self.coarse.last_t:
-            self.coarse.append(t, list(means))
+            row = np.where(self._counts > 0, self._sums / np.maximum(self._counts, 1), np.nan)
+        for key in PEAKS:
+            row[SERIES.index(key)] = self._peaks[SERIES.index(key)]
+        self.add_minute(self._minute * 60.0 + 30.0, list(row), self._started)
         self._sums[:] = 0
         self._counts[:] = 0
-        self._worst = math.nan
+        self._peaks[:] = np.nan
+        self._started = math.nan
 
     def span(self, seconds: float, now: float) -> tuple[Array, Array]:
         """(t, values) covering the last `seconds`, from the fine ring if it reaches back
@@ -140,10 +162,11 @@ class MetricHistory:
 
 @dataclass
 class Stored:
-    """Samples read from the store: the last hour at 1 s, and 24 h as minute aggregates."""
+    """Samples read from the store: the last hour at 1 s, and 24 h as minute aggregates
+    (time, means and peaks, the highest count of starts)."""
 
     samples: list[tuple[datetime, dict[str, Any]]]
-    minutes: list[tuple[float, list[float]]]
+    minutes: list[tuple[float, list[float], float]]
 
 
 def _parse(at: Any) -> datetime:
@@ -156,7 +179,7 @@ def read_history(service: Service, now: datetime | None = None) -> Stored:
     now = now or datetime.now(UTC)
     hour_ago = now - timedelta(seconds=FINE_SECONDS)
     day_ago = now - timedelta(minutes=COARSE_MINUTES)
-    series = [(key, "MAX" if key == "lateness_p99_ms" else "AVG") for key in SERIES]
+    series = [(key, "MAX" if key in PEAKS else "AVG") for key in SERIES] + [(STARTED, "MAX")]
     with service.store.read():
         rows = metric_samples.system_since(hour_ago)
         minutes = metric_samples.system_minutes(day_ago, hour_ago, series)
@@ -164,7 +187,8 @@ def read_history(service: Service, now: datetime | None = None) -> Stored:
     coarse = []
     for minute, *values in minutes:
         t = datetime.fromisoformat(minute + ":00+00:00").timestamp() + 30.0
-        coarse.append((t, [math.nan if v is None else float(v) for v in values]))
+        row = [math.nan if v is None else float(v) for v in values]
+        coarse.append((t, row[:-1], row[-1]))
     return Stored(samples, coarse)
 
 
@@ -181,8 +205,8 @@ def build_history(stored: Stored,
                   later: list[tuple[datetime, dict[str, Any]]]) -> MetricHistory:
     """A history from stored rows, then the live samples that arrived meanwhile."""
     history = MetricHistory()
-    for t, row in stored.minutes:
-        history.add_minute(t, row)
+    for t, row, started in stored.minutes:
+        history.add_minute(t, row, started)
     for at, values in stored.samples:
         history.add(at, values)
     for at, values in later:

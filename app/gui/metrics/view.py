@@ -2,7 +2,9 @@
 
 System CPU %, memory %, disk use, runs in flight (running and queued), runs started per
 minute and the start delay that 99 % of runs beat (“99 % of runs started within 4 ms”),
-over the last 5 minutes, hour or day; every axis names its unit.
+over the last 5 minutes, hour or day; every axis names its unit. The day is one point a
+minute, and says so: runs stay whole there (the runs started in the minute, the most in flight
+at once), where a minute's mean read "0.3 running".
 
 Samples arrive once a second from the
 engine through the bridge and go into ring buffers (`metrics.data`) whether or not the view
@@ -25,7 +27,14 @@ import numpy as np
 
 from app.engine.events import MetricsSampled
 from app.gui.background import Background
-from app.gui.metrics.data import SERIES, MetricHistory, build_history, read_history, read_newer
+from app.gui.metrics.data import (
+    FINE_SECONDS,
+    SERIES,
+    MetricHistory,
+    build_history,
+    read_history,
+    read_newer,
+)
 from app.gui.qt import (
     QButtonGroup,
     QEvent,
@@ -61,6 +70,8 @@ COLUMNS = 3  # three plots across, two down: room for each on a short screen
 NARROW_COLUMNS = 2  # where three cannot fit (800 px with the notifications panel open)
 PLOT_MIN_WIDTH = 175  # a plot's axis, ticks and a few minutes of curve
 POLL_S = 3.0
+MINUTES = ("One point a minute: the runs started in it, the most in flight at once and the "
+           "worst delay; CPU, memory and disk its mean.")
 
 
 class MetricsView(QWidget):
@@ -258,6 +269,8 @@ class MetricsView(QWidget):
                         parts.append(f"{shown} {legend}")
                     else:
                         parts.append(f"{shown} {unit}")
+            if title == "Runs in flight" and self.span > FINE_SECONDS:
+                title += ", the most at once each minute"
             text = f"{title} — {', '.join(parts)}" if parts else title
             plots.set_title(plot, text, palette)
         self._fit()
@@ -267,7 +280,8 @@ class MetricsView(QWidget):
                                 "while it runs.")
         else:
             moment = datetime.fromtimestamp(at, UTC)
-            self.status.setText(f"Last sample {display.when(moment)}")
+            self.status.setText(f"Last sample {display.when(moment)}" + (
+                f". {MINUTES}" if self.span > FINE_SECONDS else ""))
 
     def _restyle(self) -> None:
         palette = self.palette()
