@@ -46,7 +46,7 @@ from app.gui.settings.dialog import SettingsDialog
 from app.gui.tasks.actions import Selection, TaskActions
 from app.gui.tasks.model import TaskTableModel
 from app.gui.tasks.view import TasksView
-from app.gui.widgets import accessible, display, icons
+from app.gui.widgets import accessible, display, focus_ring, icons
 from app.gui.window import quitting
 from app.gui.window.menus import Menus
 from app.gui.window.status_bar import StatusBar
@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
         row.addWidget(self.nav)
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
+        self.focus_ring = focus_ring.FocusRing(self)  # where the keys go, as in the editor
 
         self.notifications = NotificationList()
         self.dock = QDockWidget("Notifications", self)

@@ -106,3 +106,46 @@ def test_about_shows_the_version(gui: Gui) -> None:
     gui.wait_until(lambda: answer.done)
     assert answer.title == "About Tickwork"
     assert answer.text.startswith(f"Tickwork {version('tickwork')} — ")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_view_with_the_keys_wears_the_editors_focus_ring(gui: Gui, qtbot: Any,
+                                                             scheme: str) -> None:
+    """Ctrl+1 … put the keys in a view's table, grid or field: a 2-pixel ring in the
+    highlight colour shows where, as in the editor; the navigation list, not focused, has
+    none until Tab… brings the keys to it."""
+    from app.gui.qt import QApplication
+    from app.gui.settings import appearance
+    from app.gui.widgets import display
+    from tests.gui.conftest import SCREENSHOTS
+    from tests.gui.test_editor_keyboard import _ring_pixels
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    appearance.apply(app, scheme)
+    display.clear_icon_cache()
+    try:
+        window = gui.window
+        gui.service.create_task(command_task("Backup"))
+        window.resize(1000, 650)
+        window.activateWindow()
+        highlight = app.palette().color(app.palette().ColorRole.Highlight)  # the scheme's
+
+        def ringed(widget: Any) -> bool:
+            return all(p.rgb() == highlight.rgb() for p in _ring_pixels(window, widget))
+
+        for key, widget in ((Qt.Key.Key_1, window.tasks_view.table),
+                            (Qt.Key.Key_4, window.runs_view.table),
+                            (Qt.Key.Key_2, window.calendar_view.month),
+                            (Qt.Key.Key_6, window.audit_view.table)):
+            qtbot.keyClick(window, key, Qt.KeyboardModifier.ControlModifier)
+            gui.wait_until(lambda w=widget: window.focusWidget() is w)
+            gui.wait_until(lambda w=widget: ringed(w))
+            assert not ringed(window.nav)
+        window.nav.setFocus(Qt.FocusReason.TabFocusReason)  # as Shift+Tab from the view
+        gui.wait_until(lambda: ringed(window.nav))
+        assert not ringed(window.audit_view.table)
+        assert window.grab().save(str(SCREENSHOTS / f"main-window-focus-{scheme}.png"))
+    finally:
+        appearance.apply(app, "system")
+        display.clear_icon_cache()
