@@ -157,6 +157,7 @@ def top_of_hour(n: int, action: dict[str, Any], workers: int, lead: float = 15.0
         time.sleep(1.0)  # the last results reach the ledger
     engine.stop(grace=5)
     late, missed, starts = _lateness(due, due + timedelta(seconds=1))
+    stages = _stages(due, due + timedelta(seconds=1))
     store.close()
     shutil.rmtree(home.parent, ignore_errors=True)
     span = max(starts) - due.timestamp() if starts else math.nan
@@ -166,7 +167,7 @@ def top_of_hour(n: int, action: dict[str, Any], workers: int, lead: float = 15.0
         "lateness_ms": _tail(late),
         "all_started_within_s": round(span, 3),
         "starts_per_s": round(len(starts) / span, 1) if starts and span > 0 else None,
-        "cpu_seconds": meter.cpu_seconds, "peak_rss_mb": meter.peak_rss_mb,
+        **stages, "cpu_seconds": meter.cpu_seconds, "peak_rss_mb": meter.peak_rss_mb,
     }
 
 
