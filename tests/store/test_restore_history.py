@@ -109,15 +109,25 @@ def test_a_run_the_backup_caught_running_ends_as_it_ended_and_later_runs_come_wi
     finally:
         store.close()
 
-    said = restore_store(home, kept, actor="cli")
-    assert (said.carried.added, said.carried.finished) == (1, 1)
+    rows = _restored_runs(home, kept, carried=(1, 1))
+    assert rows[run_id].status == "succeeded" and rows[run_id].exit_code == 0
+    assert rows[later.id].status == "failed" and rows[later.id].parent_run_id == run_id
     store = Store.open(home)
     try:
-        rows = {r.id: r for r in RunRow.select()}
-        assert rows[run_id].status == "succeeded" and rows[run_id].exit_code == 0
-        assert rows[later.id].status == "failed" and rows[later.id].parent_run_id == run_id
         assert [o.text for o in RunOutput.select().where(RunOutput.run == later.id)] == ["disk?"]
         assert MetricSample.select().where(MetricSample.run == later.id).count() == 1
+    finally:
+        store.close()
+
+
+def _restored_runs(home: Path, file: Path, carried: tuple[int, int]) -> dict[int, Any]:
+    """Restore `file` into `home`, check how many runs were (added, finished) on the way,
+    and read the restored runs by id."""
+    said = restore_store(home, file, actor="cli")
+    assert (said.carried.added, said.carried.finished) == carried
+    store = Store.open(home)
+    try:
+        return {r.id: r for r in RunRow.select()}
     finally:
         store.close()
 
@@ -184,12 +194,6 @@ def test_a_version_1_backup_takes_the_runs_since_and_is_then_migrated(home: Path
                                   status="failed", trigger="schedule", exit_code=1, pgid=77)
     finally:
         store.close()
-    said = restore_store(home, old, actor="cli")
-    assert (said.carried.added, said.carried.finished) == (1, 1)
-    store = Store.open(home)
-    try:
-        rows = {r.id: r for r in RunRow.select()}
-        assert rows[running.id].status == "succeeded"
-        assert rows[later.id].status == "failed" and rows[later.id].pgid is None
-    finally:
-        store.close()
+    rows = _restored_runs(home, old, carried=(1, 1))
+    assert rows[running.id].status == "succeeded"
+    assert rows[later.id].status == "failed" and rows[later.id].pgid is None
