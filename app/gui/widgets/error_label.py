@@ -3,7 +3,7 @@ size policy wrapped text in a form needs. Used by the editor and by every view's
 
 from __future__ import annotations
 
-from app.gui.qt import QLabel, QPalette, QResizeEvent, QSizePolicy, Qt, QWidget
+from app.gui.qt import QLabel, QPalette, QResizeEvent, QSize, QSizePolicy, Qt, QWidget
 from app.gui.widgets import display
 
 
@@ -25,6 +25,7 @@ class WrappedLabel(QLabel):
         self.setWordWrap(True)
         self.setSizePolicy(wrapping_policy())
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self._laid_out = False
 
     def setText(self, text: str) -> None:
         super().setText(text)
@@ -32,12 +33,24 @@ class WrappedLabel(QLabel):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._laid_out = True  # a width of its own: the hint follows it
         self._fit_height()
+        if self.heightForWidth(self.width()) not in (-1, self.height()):
+            self.updateGeometry()
+
+    def sizeHint(self) -> QSize:
+        """As tall as the text is at the label's width once it has one: Qt's own hint is
+        the height at a narrow guess of a width (three lines for one), which a form gave
+        the label, leaving a gap under a one-line error."""
+        hint = super().sizeHint()
+        height = self.heightForWidth(self.width()) if self._laid_out else -1
+        return QSize(hint.width(), height) if height > 0 else hint
 
     def _fit_height(self) -> None:
         height = self.heightForWidth(self.width())
         if height > 0 and height != self.minimumHeight():
             self.setMinimumHeight(height)
+            self.updateGeometry()
 
 
 class ErrorLabel(WrappedLabel):
