@@ -4,8 +4,9 @@ Only while no engine holds the store: the restore takes the engine lock itself f
 length, so none can start meanwhile. The file is verified first (a Tickwork store this
 version can open, integrity ok), the current store is kept as a `restore` backup, and the
 restore is audited in the restored store (`store.restore`), then the audit head is re-anchored.
-The runs that happened after the backup are carried over from the replaced store
-(app/store/carry.py) before the copy takes its place: restoring must not run them again.
+What happened after the backup is carried over from the replaced store (app/store/carry.py)
+before the copy takes its place, and what a killed engine left running is stopped first:
+restoring must run nothing twice and give no id twice.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from pathlib import Path
 
 from app.core.errors import StoreError
 from app.store import backup
-from app.store.carry import Carried
+from app.store.carry import Carried, skip_missed
 from app.store.database import Store
-from app.store.home import make_private_dir
+from app.store.home import DB_NAME, make_private_dir
 from app.store.lock import EngineLock
 
 
@@ -27,6 +28,8 @@ class Restored:
     file: Path
     kept: Path | None  # where the replaced store is kept (None when there was none)
     carried: Carried
+    skipped: tuple[str, ...] = ()  # restored tasks the replaced store had deleted
+    stopped: int = 0  # runs a killed engine had left running, stopped before the restore
 
     def sentences(self) -> list[str]:
         """What happened, for the CLI's line and the window's message."""
@@ -34,13 +37,29 @@ class Restored:
         if self.kept is not None:
             out.append(f"the store it replaced is kept as {self.kept}")
         c = self.carried
+        if self.stopped:
+            out.append(f"{plural(self.stopped, 'run')} a stopped engine had left running "
+                       "stopped first (the next engine retries them by their policy)")
         if c.unreadable:
             out.append(f"its runs could not be read ({c.unreadable}): fires since the "
                        "backup follow each task's catch-up policy")
-        elif c.added or c.finished:
-            out.append(f"{c.added + c.finished} run{'s' if c.added + c.finished != 1 else ''}"
-                       " made since the backup kept in the history, so none runs again")
+        elif not c.descends and self.kept is not None:
+            out.append("the replaced store did not go on from this backup (another store, "
+                       "or an older one): nothing of it was kept; fires since the backup "
+                       "follow each task's catch-up policy")
+        elif c.added or c.updated:
+            out.append(f"{plural(c.added + c.updated, 'run')} made since the backup kept in "
+                       "the history, so none runs again")
+        if self.skipped:
+            names = ", ".join(f"“{n}”" for n in self.skipped[:5]) + \
+                ("…" if len(self.skipped) > 5 else "")
+            out.append(f"{plural(len(self.skipped), 'task')} deleted since the backup came "
+                       f"back ({names}): fires before now are not caught up")
         return out
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def restore_store(home: Path, file: Path, *, actor: str,
@@ -55,12 +74,37 @@ def restore_store(home: Path, file: Path, *, actor: str,
                          "(or quit the window) before restoring")
     try:
         now = now or datetime.now(UTC)
+        stopped = _stop_leftovers(home, actor, now)
         kept, carried = backup.restore(home, file, now=now)
         store = Store.open(home, actor=actor, now=now)
         try:
-            backup.audit_restore(store, file, kept, actor=actor, now=now, carried=carried)
+            with store.write():
+                skipped = skip_missed(carried.absent, now)
+            backup.audit_restore(store, file, kept, actor=actor, now=now, carried=carried,
+                                 skipped=skipped)
         finally:
             store.close()
     finally:
         lock.release()
-    return Restored(file, kept, carried)
+    return Restored(file, kept, carried, tuple(skipped), stopped)
+
+
+def _stop_leftovers(home: Path, actor: str, now: datetime) -> int:
+    """Stop what a killed engine left running under the store about to be replaced (we hold
+    the lock: no engine runs), as the next engine's start would: a run the restored store
+    no longer has would never be stopped, and one it has as queued would start beside it.
+    How many runs were left unfinished."""
+    from app.engine import recovery
+
+    if not (home / DB_NAME).exists():
+        return 0
+    try:
+        store = Store.open(home, actor=actor, now=now)
+    except StoreError:  # a damaged store: nothing can be read of it
+        return 0
+    try:
+        found = recovery.orphans()
+        recovery.stop_leftovers(found)
+    finally:
+        store.close()
+    return len(found)

@@ -268,7 +268,8 @@ def _raw_copy(home: Path, now: datetime) -> Path:
 
 
 def audit_restore(store: Any, file: Path, kept: Path | None, *, actor: str,
-                  now: datetime, carried: Carried | None = None) -> None:
+                  now: datetime, carried: Carried | None = None,
+                  skipped: Sequence[str] = ()) -> None:
     """Audit a restore in the restored store (appended after it), then re-anchor the audit
     head kept in the keyring to the restored chain, so a legitimate restore verifies while
     an older copy put back behind Tickwork's back does not."""
@@ -278,7 +279,9 @@ def audit_restore(store: Any, file: Path, kept: Path | None, *, actor: str,
     with store.write():
         audit.append(actor, "store.restore", str(file),
                      {"replaced_store_kept_as": str(kept) if kept else None},
-                     {"restored_from": str(file), **_carried_words(carried)}, now)
+                     {"restored_from": str(file), **_carried_words(carried),
+                      **({"deleted_tasks_back_without_catch_up": list(skipped)}
+                         if skipped else {})}, now)
 
 
 def _carried_words(carried: Carried | None) -> dict[str, Any]:
@@ -287,4 +290,7 @@ def _carried_words(carried: Carried | None) -> dict[str, Any]:
         return {}
     if carried.unreadable:
         return {"runs_not_carried": carried.unreadable}
-    return {"runs_carried_over": carried.added, "runs_finished_since": carried.finished}
+    if not carried.descends:
+        return {"runs_carried_over": 0, "replaced_store_descends_from_backup": False}
+    return {"runs_carried_over": carried.added, "runs_updated_since": carried.updated,
+            "next_fires_carried_over": carried.next_fires}

@@ -1,28 +1,35 @@
-"""What a restore keeps of the store it replaced: the runs that happened after the backup.
+"""What a restore keeps of the store it replaced: what happened after the backup.
 
 A backup is a moment; the engine went on after it. Restoring the backup alone would forget
 every run since — and then run them again: the restored tasks' next fires lie in the past,
-so the next engine's catch-up would run the latest of them once more, and a run the backup
-caught `running` would be interrupted and retried although it finished long ago. Both were
-real runs: the restored store gets their rows (and output and samples) from the replaced
-store, so its history tells what happened and the ledger's unique key (task, fire,
-attempt) makes a catch-up of a fire that did run a no-op.
+so the next engine's catch-up would run them once more; a run the backup caught `queued`
+or `running` would start again beside the copy a killed engine left running; and the ids
+given since would be given again. So, when the replaced store descends from the backup
+(the backup's last audit event is in its trail: another store restored over this one
+takes nothing), the restored copy gets, before it takes the store's place:
 
-Only runs of tasks that are the same task in both stores are carried: the same id and the
-same creation time (a task created after the backup, or a different store restored over
-this one, shares neither). A run the backup holds unfinished takes the replaced store's
-row when that one finished; a run the backup lacks is added. Tasks, edits, dependencies and
-the audit trail are the backup's: the restore puts those back as they were.
+- the runs made since, with their output and samples, and the newest state of every run
+  both hold (a `running` row keeps its process group and token, so the next engine's
+  recovery stops what a killed engine left and retries it by policy) — of the tasks that
+  are the same task in both (the same id and creation time);
+- each such task's next fire, when its schedule is the same in both: the fires before it
+  were the replaced store's engine's to run (run, skipped, or their runs pruned since);
+- the id counters, so no task or run id is given twice.
+
+Tasks the replaced store no longer has (deleted since) come back with the backup; the
+restore then moves their next fire past its own time (`absent`: app/restore.py), as what
+they did since is unknown. Tasks, edits, dependencies and the audit trail are the
+backup's: the restore puts those back as they were.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from app.core.task import FINISHED_STATUSES
 from app.store.integrity import connect_readonly
 from app.store.times import from_utc_text
 
@@ -33,7 +40,10 @@ _WITH_RUN = (("run_output", "run_id"), ("metric_sample", "run_id"))
 @dataclass(frozen=True, slots=True)
 class Carried:
     added: int = 0  # runs the backup did not have
-    finished: int = 0  # runs the backup held unfinished that had finished since
+    updated: int = 0  # runs the backup holds as they were then, taken as they are now
+    next_fires: int = 0  # tasks whose next fire the replaced store's engine had moved on
+    absent: tuple[int, ...] = ()  # restored tasks the replaced store no longer has
+    descends: bool = True  # the replaced store went on from the backup (else: nothing)
     unreadable: str = ""  # why the replaced store could not be read (nothing carried)
 
 
@@ -82,39 +92,106 @@ def carry_runs(kept: Path, into: Path) -> Carried:
 
 
 def _carry(old: _Kept, new: sqlite3.Connection) -> Carried:
+    if not _descends(old, new):
+        return Carried(descends=False)
     same = _same_tasks(old, new)
+    added, updated = _carry_runs(old, new, same)
+    _carry_counters(old, new)
+    theirs = {row[0] for row in old.rows("SELECT id FROM task")}
+    absent = tuple(sorted(i for (i,) in new.execute("SELECT id FROM task") if i not in theirs))
+    return Carried(added=added, updated=updated, next_fires=_carry_next_fires(old, new, same),
+                   absent=absent)
+
+
+def _descends(old: _Kept, new: sqlite3.Connection) -> bool:
+    """Does the replaced store's audit trail hold the backup's last event (so it went on
+    from the backup)?"""
+    try:
+        last = new.execute("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1"
+                           ).fetchone()
+    except sqlite3.Error:  # a backup without a trail: nothing tells
+        return False
+    return last is not None and bool(
+        old.rows("SELECT 1 FROM audit_event WHERE id = ? AND hash = ?", last))
+
+
+def _carry_runs(old: _Kept, new: sqlite3.Connection, same: set[int]) -> tuple[int, int]:
+    """Add the runs the backup lacks and take the replaced store's row of those both hold
+    where it changed since; their output and samples come along. (added, updated)"""
     if not same:
-        return Carried()
+        return 0, 0
     columns = _shared_columns(old, new, "run")
-    have = dict(new.execute("SELECT id, status FROM run").fetchall())
+    at = {name: i for i, name in enumerate(columns)}
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join("?" * len(same))
+    have = {row[at["id"]]: row for row in new.execute(
+        f"SELECT {quoted} FROM run WHERE task_id IN ({marks})", sorted(same))}
     claimed = set(new.execute("SELECT task_id, scheduled_for, attempt FROM run").fetchall())
     add: list[tuple[Any, ...]] = []
-    finish: list[tuple[Any, ...]] = []
-    marks = ", ".join("?" * len(same))
-    rows = old.rows(f"SELECT {', '.join(columns)} FROM run WHERE task_id IN ({marks})"
-                    " ORDER BY id", sorted(same))
-    at = {name: i for i, name in enumerate(columns)}
-    for row in rows:
-        run_id, status = row[at["id"]], row[at["status"]]
-        if run_id not in have:
-            if (row[at["task_id"]], row[at["scheduled_for"]], row[at["attempt"]]) not in claimed:
-                add.append(row)
-        elif have[run_id] not in FINISHED_STATUSES and status in FINISHED_STATUSES:
-            finish.append(row)
+    update: list[tuple[Any, ...]] = []
+    for row in old.rows(f"SELECT {quoted} FROM run WHERE task_id IN ({marks}) ORDER BY id",
+                        sorted(same)):
+        run_id = row[at["id"]]
+        if run_id in have:
+            if tuple(have[run_id]) != tuple(row):
+                update.append(row)
+        elif (row[at["task_id"]], row[at["scheduled_for"]], row[at["attempt"]]) not in claimed:
+            add.append(row)
     known = set(have) | {row[at["id"]] for row in add}
     if "parent_run_id" in at:  # a parent the restored history lacks is not named
         add = [_without_parent(row, at["parent_run_id"], known) for row in add]
-    quoted = ", ".join(f'"{c}"' for c in columns)
     new.executemany(f"INSERT INTO run ({quoted}) VALUES ({', '.join('?' * len(columns))})",
                     add)
-    updated = [c for c in columns if c not in ("id", "task_id", "parent_run_id")]
-    assign = ", ".join(f'"{c}" = ?' for c in updated)
+    changed = [c for c in columns if c not in ("id", "task_id", "parent_run_id")]
+    assign = ", ".join(f'"{c}" = ?' for c in changed)
     new.executemany(f"UPDATE run SET {assign} WHERE id = ?",
-                    [(*(row[at[c]] for c in updated), row[at["id"]]) for row in finish])
-    moved = [row[at["id"]] for row in add] + [row[at["id"]] for row in finish]
+                    [(*(row[at[c]] for c in changed), row[at["id"]]) for row in update])
+    moved = [row[at["id"]] for row in add] + [row[at["id"]] for row in update]
     for table, key in _WITH_RUN:
         _copy_children(old, new, table, key, moved)
-    return Carried(added=len(add), finished=len(finish))
+    return len(add), len(update)
+
+
+def _carry_counters(old: _Kept, new: sqlite3.Connection) -> None:
+    """Every id counter at least as far as the replaced store's: no id is given twice."""
+    counters = "SELECT name, seq FROM sqlite_sequence"
+    try:
+        new.execute(counters)
+        theirs = old.rows(counters)
+    except (sqlite3.Error, _Unreadable):  # an older schema without them (its migration
+        return  # counts from the largest id)
+    for name, seq in theirs:
+        new.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?", (seq, name))
+
+
+_WHEN = ("enabled", "schedule", "schedule_kind", "timezone", "start_at", "end_at")
+
+
+def _carry_next_fires(old: _Kept, new: sqlite3.Connection, same: set[int]) -> int:
+    """Each same task whose schedule is the same in both, enabled in both, takes the replaced
+    store's next fire when that is later (or none: a one-shot that fired, a window that
+    ended): the fires before it were that store's engine's to run. How many moved."""
+    columns = [c for c in _WHEN if c in _shared_columns(old, new, "task")]
+    if len(columns) < len(_WHEN) or not same:
+        return 0
+    query = f"SELECT id, next_run_at, {', '.join(columns)} FROM task"
+    ours = {row[0]: row for row in new.execute(query)}
+    moved: list[tuple[str | None, int]] = []
+    for row in old.rows(query):
+        mine = ours.get(row[0])
+        if row[0] not in same or mine is None or mine[2:] != row[2:] or not row[2]:
+            continue
+        if mine[1] is not None and (row[1] is None or _later(row[1], mine[1])):
+            moved.append((row[1], row[0]))
+    new.executemany("UPDATE task SET next_run_at = ? WHERE id = ?", moved)
+    return len(moved)
+
+
+def _later(a: str, b: str) -> bool:
+    try:
+        return from_utc_text(a) > from_utc_text(b)
+    except (TypeError, ValueError):
+        return False
 
 
 def _same_tasks(old: _Kept, new: sqlite3.Connection) -> set[int]:
@@ -160,3 +237,28 @@ def _copy_children(old: _Kept, new: sqlite3.Connection, table: str, key: str,
         new.execute(f"DELETE FROM {table} WHERE {key} IN ({marks})", chunk)
         new.executemany(insert, old.rows(
             f"SELECT {quoted} FROM {table} WHERE {key} IN ({marks}) ORDER BY id", chunk))
+
+
+def skip_missed(task_ids: tuple[int, ...], now: datetime) -> list[str]:
+    """Move the next fire of these tasks (restored, and deleted from the store the restore
+    replaced: what they did since the backup is unknown) past `now`, so the next engine
+    catches up none of their fires; call in the restored store's write transaction. The
+    names of the tasks moved."""
+    from app.core.schedule import build_trigger, parse_timezone
+    from app.core.schedule.stepping import fire_after
+    from app.store import ledger
+    from app.store import tasks as task_store
+
+    moved: list[tuple[int, datetime | None]] = []
+    names: list[str] = []
+    for task in task_store.load_ids(list(task_ids)):
+        due = task.next_run_at
+        if due is None or due > now:
+            continue
+        spec = task.spec
+        trigger = build_trigger(spec.schedule, parse_timezone(spec.timezone), task.anchor,
+                                spec.end_at)
+        moved.append((task.id, None if trigger is None else fire_after(trigger, now)))
+        names.append(spec.name)
+    ledger.set_next_run(moved)
+    return names

@@ -32,15 +32,87 @@ def _runs(cli: Any) -> list[dict[str, Any]]:
     return list(out.json())
 
 
-def _engine_until(home: Path, log: Path, done: Any) -> None:
+def _engine_until(home: Path, log: Path, done: Any, *, kill: bool = False) -> None:
+    """A real engine over `home` until `done()`; then SIGTERM (a clean stop), or SIGKILL."""
     with log.open("a") as err:
         proc = tickwork.start(["--home", str(home), "engine", "--grace", "5"],
                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
     try:
         wait_until(done, 30)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(30) == 0
+        proc.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+        assert proc.wait(30) == (-signal.SIGKILL if kill else 0)
+
+
+def test_a_run_a_killed_engine_left_running_is_stopped_and_never_runs_beside_itself(
+        home: Path, cli: Any, tmp_path: Path) -> None:
+    """The backup holds the run `queued`; a killed engine left it running. Restoring that
+    backup made the next engine start it again beside the first copy, which ran on
+    (found by a fault hunt)."""
+    marks = tmp_path / "marks"
+    pid_file = tmp_path / "pid"
+    assert cli("task", "add", "job", "--manual", "--shell", "--command",
+               f'echo start >> {marks}; echo $$ > {pid_file}; exec sleep 60').code == 0
+    assert cli("task", "run", "job").code == 0
+    kept = tmp_path / "queued.db"
+    assert cli("backup", str(kept)).code == 0
+    _engine_until(home, tmp_path / "engine.log", lambda: pid_file.exists()
+                  and pid_file.read_text().strip(), kill=True)
+    pid = int(pid_file.read_text())
+    assert _alive(pid)
+    restored = cli("restore", str(kept))
+    assert restored.code == 0, restored.err
+    assert "1 run a stopped engine had left running stopped first" in restored.out
+    assert not _alive(pid)
+    (run,) = _runs(cli)
+    assert run["status"] == "running"  # as it was: the next engine interrupts it
+    _engine_until(home, tmp_path / "engine.log",
+                  lambda: _runs(cli)[0]["status"] == "interrupted")
+    assert marks.read_text().split() == ["start"]  # once: no retry (no retries asked)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(") ")[-1][:1] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+
+def test_fires_whose_runs_were_pruned_and_a_task_deleted_since_are_not_run_again(
+        home: Path, cli: Any, tmp_path: Path) -> None:
+    """Retention pruned the runs of fires made after the backup, and a one-shot that fired
+    was deleted: the restore re-ran both while saying "none runs again" (a fault hunt).
+    Nothing of either runs again; ids are not given twice."""
+    fires = tmp_path / "fires"
+    at = (datetime.now(UTC) + timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert cli("task", "add", "tick", "--every", "1s", "--catch-up", "all", "--keep-runs",
+               "1", "--keep-days", "0", "--shell", "--command",
+               f'echo "tick $TICKWORK_SCHEDULED_FOR" >> {fires}').code == 0
+    assert cli("task", "add", "payroll", "--at", at, "--shell", "--command",
+               f'echo "payroll $TICKWORK_SCHEDULED_FOR" >> {fires}').code == 0
+    kept = tmp_path / "before.db"
+    assert cli("backup", str(kept)).code == 0
+
+    def ran(word: str, n: int) -> Any:
+        return lambda: fires.exists() and fires.read_text().count(word) >= n
+
+    def pruned() -> bool:  # (retention looks 5 s after runs finish)
+        ticks = [r for r in _runs(cli) if r["task_name"] == "tick"]
+        return ran("tick", 4)() and ran("payroll", 1)() and len(ticks) == 1
+
+    _engine_until(home, tmp_path / "engine.log", pruned)
+    seen = {r["id"] for r in _runs(cli)}
+    assert cli("task", "delete", "payroll").code == 0
+    restored = cli("restore", str(kept))
+    assert restored.code == 0, restored.err
+    assert "1 task deleted since the backup came back (“payroll”)" in restored.out
+    before = fires.read_text().count("tick")
+    _engine_until(home, tmp_path / "engine.log", ran("tick", before + 2))
+    lines = fires.read_text().split("\n")
+    assert len([x for x in lines if x]) == len({x for x in lines if x}), lines
+    assert fires.read_text().count("payroll") == 1
+    assert min(r["id"] for r in _runs(cli) if r["id"] not in seen) > max(seen)
 
 
 def test_restoring_a_backup_runs_nothing_again_and_keeps_the_runs_since(
@@ -121,10 +193,10 @@ def test_a_run_the_backup_caught_running_ends_as_it_ended_and_later_runs_come_wi
 
 
 def _restored_runs(home: Path, file: Path, carried: tuple[int, int]) -> dict[int, Any]:
-    """Restore `file` into `home`, check how many runs were (added, finished) on the way,
+    """Restore `file` into `home`, check how many runs were (added, updated) on the way,
     and read the restored runs by id."""
     said = restore_store(home, file, actor="cli")
-    assert (said.carried.added, said.carried.finished) == carried
+    assert (said.carried.added, said.carried.updated) == carried
     store = Store.open(home)
     try:
         return {r.id: r for r in RunRow.select()}
@@ -151,8 +223,8 @@ def test_runs_of_another_store_are_not_carried(tmp_path: Path) -> None:
     finally:
         store.close()
     said = restore_store(mine, theirs, actor="cli")
-    assert (said.carried.added, said.carried.finished) == (0, 0)
-    assert said.sentences()[-1].startswith("the store it replaced is kept as")
+    assert (said.carried.added, said.carried.updated) == (0, 0)
+    assert "did not go on from this backup" in said.sentences()[-1]
     store = Store.open(mine)
     try:
         assert RunRow.select().count() == 1
