@@ -15,6 +15,13 @@ class UsageError(Exception):
     """Bad command-line usage: exit 2 with one line."""
 
 
+def not_allowed(first: str, second: str, named: str = "") -> UsageError:
+    """Two options that contradict each other in one command, worded as argparse words two
+    of a mutually exclusive group; `named`: what both name ("variable 'A'")."""
+    return UsageError(f"argument {first}: not allowed with argument {second}"
+                      + (f" for the same {named}" if named else ""))
+
+
 BIGGEST = 2**63 - 1  # what the store's integers hold
 
 

@@ -14,6 +14,7 @@ from app.cli.arguments import (
     home_arg,
     hours_arg,
     int_arg,
+    not_allowed,
     seconds_arg,
     status_arg,
     store_url,
@@ -36,6 +37,23 @@ class Parser(argparse.ArgumentParser):
         # -5m` reaches the check that names the field ("every: must be positive"), not
         # argparse's "expected one argument" (no option here starts with '-' and a digit)
         self._negative_number_matcher = re.compile(r"-\.?\d")
+        self._naming: list[tuple[str, str, str, Callable[[str], str]]] = []
+
+    def refuse_naming_one(self, first: str, second: str, what: str,
+                          by: Callable[[str], str] = lambda value: value.partition("=")[0]
+                          ) -> None:
+        """Refuse `first` and `second` in one command when their values name one `what`
+        (`by`: what a value names; a ``KEY=VALUE``'s KEY), as a mutually exclusive group
+        refuses two options: which would win is an accident (``--tag t --untag t``)."""
+        self._naming.append((first, second, what, by))
+
+    def refuse_same_names(self, namespace: argparse.Namespace) -> None:
+        """Raise if two options `refuse_naming_one` paired name one thing here."""
+        for first, second, what, by in self._naming:
+            named = {by(v).strip() for v in getattr(namespace, second[2:].replace("-", "_")) or []}
+            for value in getattr(namespace, first[2:].replace("-", "_")) or []:
+                if by(value).strip() in named:
+                    raise not_allowed(first, second, f"{what} {by(value).strip()!r}")
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)
@@ -72,7 +90,7 @@ def add_when_options(p: argparse.ArgumentParser) -> None:
                    help="drop the exclusion dates the task has (before any --exclude)")
 
 
-def add_task_options(p: argparse.ArgumentParser, *, update: bool) -> None:
+def add_task_options(p: Parser, *, update: bool) -> None:
     action = p.add_mutually_exclusive_group(required=not update)
     action.add_argument("--command", metavar="CMD", help="command line (split like a shell)")
     action.add_argument("--python", metavar="MODULE:FUNC", help="Python callable to run")
@@ -114,17 +132,23 @@ def add_task_options(p: argparse.ArgumentParser, *, update: bool) -> None:
     p.add_argument("--secret-env", metavar="KEY=SECRET", action="append",
                    help="set KEY from the stored secret SECRET (`tickwork secret set`; "
                    "repeatable)")
-    p.add_argument("--unset-env", metavar="KEY", action="append",
-                   help="drop the task's variable KEY, plain or secret (repeatable)")
-    p.add_argument("--env-clear", action="store_true",
-                   help="drop every variable the task sets (before any --env, --secret-env)")
+    dropped = p.add_mutually_exclusive_group()  # one of them says which the task loses
+    dropped.add_argument("--unset-env", metavar="KEY", action="append",
+                         help="drop the task's variable KEY, plain or secret (repeatable)")
+    dropped.add_argument("--env-clear", action="store_true", help="drop every variable the "
+                         "task sets (before any --env, --secret-env)")
+    # (--unset-env KEY beside --env KEY or --secret-env KEY: `task_options._variables`, which
+    # knows the task's variables: one that changes KEY's kind is not a contradiction)
+    p.refuse_naming_one("--secret-env", "--env", "variable")
     p.add_argument("--fallback", metavar="TASK", help="task to run when the last attempt fails")
     p.add_argument("--description", help="what the task is for")
     p.add_argument("--tag", action="append", help="add a tag (repeatable)")
-    p.add_argument("--untag", metavar="TAG", action="append",
-                   help="remove a tag the task has (repeatable)")
-    p.add_argument("--tag-clear", action="store_true",
-                   help="remove every tag the task has (before any --tag)")
+    untagged = p.add_mutually_exclusive_group()
+    untagged.add_argument("--untag", metavar="TAG", action="append",
+                          help="remove a tag the task has (repeatable)")
+    untagged.add_argument("--tag-clear", action="store_true",
+                          help="remove every tag the task has (before any --tag)")
+    p.refuse_naming_one("--untag", "--tag", "tag", by=str)
     notify = p.add_mutually_exclusive_group()  # one of them says what is notified
     notify.add_argument("--notify-success", action="store_true", default=None,
                    help="a desktop notification when a run succeeds too (as --notify always)")
@@ -189,8 +213,9 @@ class Commands(_Subparsers):
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
                  values: Any, option_string: str | None = None) -> None:
-        self.fill(values[0])  # argparse has checked that it is one of the choices
+        chosen = self.fill(values[0])  # argparse has checked that it is one of the choices
         super().__call__(parser, namespace, values, option_string)
+        chosen.refuse_same_names(namespace)
 
 
 def commands(parser: argparse.ArgumentParser, dest: str, *, required: bool = False

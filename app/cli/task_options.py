@@ -12,6 +12,7 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.cli.arguments import not_allowed
 from app.core.commandline import closed_quotes
 from app.core.errors import ValidationError
 from app.core.keep import parse_text
@@ -154,17 +155,25 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
 def _variables(args: argparse.Namespace, current: dict[str, Any] | None
                ) -> tuple[dict[str, str], dict[str, str]]:
     """The run's variables, plain and secret: the task's (none with ``--env-clear``), less
-    each ``--unset-env KEY``, with each ``--env``/``--secret-env`` KEY set."""
+    each ``--unset-env KEY``, with each ``--env``/``--secret-env`` KEY set. ``--unset-env
+    KEY`` beside ``--env KEY`` (``--secret-env KEY``) is refused unless the task's KEY is a
+    secret (a plain one): then the two change its kind, else which wins would be an
+    accident."""
     keep = current is not None and not args.env_clear
     env: dict[str, str] = dict(current["env"]) if keep and current else {}
     secret: dict[str, str] = dict(current["secret_env"]) if keep and current else {}
+    plain = pairs(args.env, "env")
+    secrets = pairs(args.secret_env, "secret-env", "KEY=SECRET")
+    for option, given, other in (("--env", plain, secret), ("--secret-env", secrets, env)):
+        for key in sorted(set(args.unset_env or []) & set(given)):
+            if key not in other:
+                raise not_allowed("--unset-env", option, f"variable {key!r}")
     for key in args.unset_env or []:
         if key not in env and key not in secret:
             raise ValidationError("unset-env", f"the task sets no variable {key!r}")
         env.pop(key, None)
         secret.pop(key, None)
-    return (env | pairs(args.env, "env"),  # over the other kind: refused, KEY is both
-            secret | pairs(args.secret_env, "secret-env", "KEY=SECRET"))
+    return env | plain, secret | secrets  # over the other kind: refused, KEY is both
 
 
 def _tags(args: argparse.Namespace, current: dict[str, Any] | None) -> list[str]:

@@ -188,7 +188,8 @@ def test_a_variable_set_plain_over_its_secret_is_refused_not_emptied(cli: Any) -
     assert shown["env"] == {} and shown["secret_env"] == {"API_TOKEN": "token"}
     both = cli("task", "add", "u", "--command", "env", "--manual",
                "--secret-env", "API_TOKEN=token", "--env", "API_TOKEN=x")
-    assert both.code == 2 and "both a plain variable and a secret" in both.err
+    assert both.code == 2 and "argument --secret-env: not allowed with argument --env for " \
+        "the same variable 'API_TOKEN'" in both.err
 
 
 def test_secret_without_keyring_backend_fails_and_writes_nothing(cli: Any, home: Path,

@@ -55,6 +55,34 @@ def test_contradictory_switches_are_refused_and_change_nothing(cli: Any) -> None
     assert [t["name"] for t in cli("task", "list", "--json").json()] == ["x"]
 
 
+def test_options_that_add_and_drop_the_same_thing_are_refused_and_change_nothing(
+        cli: Any) -> None:
+    """Which of `--env A=9 --unset-env A` won was an accident of the code; each such pair is
+    refused as `--enabled --disabled` is, in one line naming both options. (`--unset-env K`
+    with `--env K` that changes K from a secret to plain is the next test's.)"""
+    assert cli("task", "add", "v", "--command", "true", "--manual", "--env", "A=1",
+               "--tag", "t").code == 0
+    before = cli("task", "show", "v", "--json").json()
+    for given, first, second, named in (
+            (["--env", "A=9", "--unset-env", "A"], "--unset-env", "--env", "variable 'A'"),
+            (["--unset-env", "A", "--env", "A=9"], "--unset-env", "--env", "variable 'A'"),
+            (["--env", "B=1", "--secret-env", "B=s"], "--secret-env", "--env", "variable 'B'"),
+            (["--tag", "t", "--untag", " t"], "--untag", "--tag", "tag 't'"),
+            (["--env-clear", "--unset-env", "A"], "--unset-env", "--env-clear", ""),
+            (["--untag", "t", "--tag-clear"], "--tag-clear", "--untag", "")):
+        refused(cli("task", "update", "v", *given), f"argument {first}: not allowed with "
+                f"argument {second}", named)
+    assert cli("task", "show", "v", "--json").json() == before
+    refused(cli("task", "add", "w", "--command", "true", "--manual", "--tag", "a", "--untag",
+                "a"), "--untag", "--tag")
+    # what does not contradict still works: clear, then set; set one, drop another
+    assert cli("task", "update", "v", "--env-clear", "--env", "A=2", "--tag-clear", "--tag",
+               "u").code == 0
+    assert cli("task", "update", "v", "--env", "C=3", "--unset-env", "A").code == 0
+    after = cli("task", "show", "v", "--json").json()
+    assert (after["env"], after["tags"]) == ({"C": "3"}, ["u"])
+
+
 def test_a_schedule_that_takes_no_exclusions_is_refused_while_the_task_has_some(
         cli: Any) -> None:
     assert cli("task", "add", "r", "--command", "true", "--cron", "0 3 * * *", "--exclude",
@@ -106,6 +134,11 @@ def test_a_secret_variable_is_unset_by_name_and_not_overwritten_plain(cli: Any) 
     assert cli("task", "add", "s", "--command", "env", "--manual", "--env", "MODE=fast",
                "--secret-env", "TOKEN=token").code == 0
     refused(cli("task", "update", "s", "--env", "TOKEN=x"), "TOKEN is both")
+    # dropping a secret and setting it again as a secret: which wins would be an accident
+    refused(cli("task", "update", "s", "--unset-env", "TOKEN", "--secret-env", "TOKEN=token"),
+            "argument --unset-env: not allowed with argument --secret-env for the same "
+            "variable 'TOKEN'")
+    # dropping it and setting it plain changes its kind: that is what the two say together
     assert cli("task", "update", "s", "--unset-env", "TOKEN", "--env", "TOKEN=x").code == 0
     assert (settings(cli, "s")["env"], settings(cli, "s")["secret_env"]) == (
         {"MODE": "fast", "TOKEN": "x"}, {})
