@@ -11,7 +11,7 @@ from typing import Any
 from app.cli.output import local, print_json, show_task, table
 from app.cli.parser import EXIT_FAILURE, EXIT_OK, UsageError
 from app.cli.store import engine_running, open_store, service, stop_left_behind
-from app.core.errors import InUseError, ValidationError
+from app.core.errors import InUseError, NotFoundError, ValidationError
 from app.core.schedule import describe
 from app.store import task_rows
 
@@ -134,18 +134,21 @@ def _run_now(svc: Any, args: argparse.Namespace) -> int:
     if not args.json:  # (--json: one document, the run as it ended)
         show(run)
         sys.stdout.flush()  # piped too, the queued line is out before the wait
-    run = _wait_for(svc, run.id, args.wait)
-    show(run)
-    return EXIT_OK if run.status == "succeeded" else EXIT_FAILURE
+    ended = _wait_for(svc, run, args.wait)
+    if ended is None:  # deleted with its task: no run to show, and it did not succeed
+        return EXIT_FAILURE
+    show(ended)
+    return EXIT_OK if ended.status == "succeeded" else EXIT_FAILURE
 
 
-def _wait_for(svc: Any, run_id: int, seconds: float) -> Any:
+def _wait_for(svc: Any, run: Any, seconds: float) -> Any:
     """The run once it has finished, or as it is when `seconds` have passed or no engine
-    has held the store for GONE_AFTER seconds (each said on stderr)."""
+    has held the store for GONE_AFTER seconds, or None when its task was deleted meanwhile
+    (each said on stderr)."""
     from app.core.task import FINISHED_STATUSES
 
     start = seen = checked = time.monotonic()
-    run = svc.get_run(run_id)
+    run_id = run.id
     while run.status not in FINISHED_STATUSES:
         now = time.monotonic()
         if now - start >= seconds:
@@ -160,7 +163,12 @@ def _wait_for(svc: Any, run_id: int, seconds: float) -> Any:
                      "takes it up")
                 break
         time.sleep(0.1)
-        run = svc.get_run(run_id)
+        try:
+            run = svc.get_run(run_id)
+        except NotFoundError:  # a task's runs go with it ("run not found", exit 2, said so)
+            _say(f"task {run.task_name!r} was deleted while waiting for run {run_id}, and "
+                 f"the run with it (last seen {run.status})")
+            return None
     return run
 
 

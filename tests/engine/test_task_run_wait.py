@@ -70,3 +70,23 @@ def test_a_wait_begun_as_its_engine_starts_follows_the_run(spawn: Any, cli: Any,
     spawn().wait_for("engine running on")
     assert proc.wait(60) == 0, err.read_text()
     assert out.read_text() == "run 1 of 't': queued\nrun 1 of 't': succeeded\n"
+
+
+def test_a_wait_whose_task_is_deleted_says_so_and_exits_1(spawn: Any, cli: Any, home: Path,
+                                                          tmp_path: Path) -> None:
+    """Deleting a task deletes its runs: the wait said "error: run not found: 1" (exit 2, as
+    for a mistyped run id). It says what happened, with the exit of a run that did not
+    succeed (README: `--wait` exits 1 unless it succeeded)."""
+    out, err = tmp_path / "out", tmp_path / "err"
+    engine = spawn()
+    engine.wait_for("engine running on")
+    assert cli("task", "add", "long", "--manual", "--command", "sleep 60").code == 0
+    proc = _waiting(home, out, err, "long", "--wait", "10m")
+    wait_until(lambda: out.read_text() == "run 1 of 'long': queued\n", 10)
+    wait_until(lambda: cli("run", "show", "1", "--json").json()["status"] == "running", 10)
+    assert cli("task", "delete", "long", "--force").code == 0
+    assert proc.wait(30) == 1
+    assert out.read_text() == "run 1 of 'long': queued\n"  # no second line: no run to show
+    said = err.read_text()  # (the wait reads the run every 0.1 s: it may not have seen it start)
+    assert said in (f"tickwork: task 'long' was deleted while waiting for run 1, and the run "
+                    f"with it (last seen {status})\n" for status in ("running", "queued")), said
