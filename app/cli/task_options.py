@@ -251,8 +251,8 @@ def _kept(build: Callable[[Exclusions], Schedule], kept: Exclusions, added: Excl
 
 
 def exclusions_option(items: list[str]) -> Exclusions:
-    """``--exclude`` values: dates as typed, or .ics files (what a file's events do not say
-    is noted on stderr)."""
+    """``--exclude`` values: dates as typed, or .ics files (what a file's events do not say,
+    and the events passed over as no day off, are noted on stderr)."""
     from app.core.schedule import NO_EXCLUSIONS, Exclusions, read_ics_file
 
     found = NO_EXCLUSIONS
@@ -271,4 +271,6 @@ def exclusions_option(items: list[str]) -> Exclusions:
             count = len(ics.not_read)
             print(f"exclude: {item}: {count} {'event' if count == 1 else 'events'} not read: "
                   + "; ".join(ics.not_read), file=sys.stderr)
+        if ics.passed_over:
+            print(f"exclude: {item}: passed over " + "; ".join(ics.passed_over), file=sys.stderr)
     return found

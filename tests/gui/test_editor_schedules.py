@@ -17,7 +17,8 @@ from tests.gui.test_calendar import show_calendar
 ICS = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20261225\r\n"
        "RRULE:FREQ=YEARLY\r\nSUMMARY:Christmas\r\n  Day\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\n"
        "DTSTART;VALUE=DATE:20271126\r\nRRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=4TH\r\n"
-       "SUMMARY:Thanksgiving\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+       "SUMMARY:Thanksgiving\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nDTSTART:20270330T090000Z\r\n"
+       "SUMMARY:Meeting\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
 
 
 def _type_cron(qtbot: Any, editor: Any, text: str) -> None:
@@ -71,6 +72,8 @@ def test_two_schedules_a_date_and_an_ics_saved_and_reopened(gui: Gui, qtbot: Any
     assert page.exclusions.entries() == ["2027-12-24", "R/2026-12-25/P1Y"]
     assert "Read 1 all-day event from holidays.ics" in page.exclusions.note.text()
     assert "Thanksgiving" in page.exclusions.note.text()  # what was not read is said
+    assert "Passed over 1 timed event (at a time of day: not a day off)." in \
+        page.exclusions.note.text()  # and the events that are no day off, counted
 
     gui.wait_until(editor.save_button.isEnabled)
     assert page.words.text() == ("At 09:00, Monday through Friday; at 12:00, only on Saturday "
@@ -126,7 +129,9 @@ def test_a_bad_ics_shows_its_error_under_the_list(gui: Gui, qtbot: Any, tmp_path
     assert dialog is not None
     _choose_file(qtbot, dialog, bad)
     gui.wait_until(lambda: page.exclusions.error.has_error)
-    assert page.exclusions.error.text().endswith("meetings.ics has no all-day events")
+    assert page.exclusions.error.text().endswith(
+        "meetings.ics has no all-day events: passed over 1 timed event (at a time of day: "
+        "not a day off)")
     assert page.exclusions.entries() == []
     editor.discard()
 

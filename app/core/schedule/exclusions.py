@@ -9,9 +9,11 @@ holiday calendar: folded lines are unfolded, each ``VEVENT`` with ``DTSTART;VALU
 gives its days (``DTEND`` exclusive, or ``DURATION:PnD``), ``RDATE`` adds dates, and a
 ``RRULE:FREQ=YEARLY`` on the event's own month and day repeats it (forever as an ``R/``
 entry, or expanded when it has ``COUNT``/``UNTIL``, less any ``EXDATE``). What it does not
-read — timed events, cancelled events, moved occurrences (``RECURRENCE-ID``) and any other
-rule (``BYDAY`` holidays such as "fourth Thursday", Easter-based ones, other frequencies,
-``EXDATE`` on an endless rule) — is named in ``IcsDates.not_read`` so the caller can say so.
+read — moved occurrences (``RECURRENCE-ID``) and any other rule (``BYDAY`` holidays such as
+"fourth Thursday", Easter-based ones, other frequencies, ``EXDATE`` on an endless rule) — is
+named in ``IcsDates.not_read``, and the events it passes over as no day off — timed ones (a
+``DTSTART`` with a time of day: a meeting) and cancelled ones — are counted in
+``IcsDates.passed_over``, so the caller can say both.
 A small parser rather than the ``icalendar`` package: all-day dates are all Tickwork needs,
 and the package would bring its own dependencies into the bundle.
 """
@@ -128,12 +130,14 @@ def _day_words(d: date) -> str:
 
 @dataclass(frozen=True, slots=True)
 class IcsDates:
-    """The dates an .ics file excludes, how many all-day events gave them, and what was not
-    read (``"Thanksgiving: RRULE FREQ=YEARLY;BYDAY=4TH"``)."""
+    """The dates an .ics file excludes, how many all-day events gave them, what was not
+    read (``"Thanksgiving: RRULE FREQ=YEARLY;BYDAY=4TH"``) and the events passed over as no
+    day off, counted and why (``"2 timed events (at a time of day: not a day off)"``)."""
 
     exclusions: Exclusions
     events: int
     not_read: tuple[str, ...]
+    passed_over: tuple[str, ...] = ()
 
 
 def read_ics_file(path: str | Path) -> IcsDates:
@@ -238,20 +242,34 @@ def read_ics(text: str, name: str = "the .ics file") -> IcsDates:
     dates: list[date] = []
     yearly: list[date] = []
     not_read: list[str] = []
+    passed: dict[str, int] = dict.fromkeys(_PASSED_OVER, 0)
     count = 0
     for props in events:
         got = _event_dates(props)
         if isinstance(got, str):
-            if got:
+            if got in passed:
+                passed[got] += 1
+            else:
                 summary = next((v for n, _, v in props if n == "SUMMARY"), "an event")
                 not_read.append(f"{summary.replace(chr(92) + ',', ',')}: {got}")
             continue
         count += 1
         dates.extend(got[0])
         yearly.extend(got[1])
+    passed_over = tuple(_PASSED_OVER[kind].format(n, "" if n == 1 else "s")
+                        for kind, n in passed.items() if n)
     if not count:
-        raise ValidationError("exclude", f"{name} has no all-day events")
-    return IcsDates(Exclusions(tuple(dates), tuple(yearly)), count, tuple(not_read))
+        raise ValidationError("exclude", f"{name} has no all-day events"
+                              + (f": passed over {'; '.join(passed_over)}" if passed_over
+                                 else ""))
+    return IcsDates(Exclusions(tuple(dates), tuple(yearly)), count, tuple(not_read),
+                    passed_over)
+
+
+# an event read as no day off, and how it is counted ({0} events, {1} the plural's "s")
+_TIMED, _CANCELLED = "timed", "cancelled"
+_PASSED_OVER: Final = {_TIMED: "{0} timed event{1} (at a time of day: not a day off)",
+                       _CANCELLED: "{0} cancelled event{1}"}
 
 
 
@@ -268,7 +286,8 @@ def _listed(props: list[tuple[str, dict[str, str], str]], which: str) -> list[da
 
 def _event_dates(props: list[tuple[str, dict[str, str], str]]
                  ) -> tuple[list[date], list[date]] | str:
-    """One event's (dates, yearly dates), or why it was not read ("" for a timed event)."""
+    """One event's (dates, yearly dates), or why it was not read (a `_PASSED_OVER` key for an
+    event that is no day off)."""
     first: dict[str, tuple[dict[str, str], str]] = {}
     for name, params, value in props:
         first.setdefault(name, (params, value))
@@ -276,9 +295,9 @@ def _event_dates(props: list[tuple[str, dict[str, str], str]]
         return "no DTSTART"
     start = _all_day(*first["DTSTART"])
     if start is None:
-        return ""  # a timed event: not a day off
+        return _TIMED
     if first.get("STATUS", ({}, ""))[1].upper() == "CANCELLED":
-        return ""
+        return _CANCELLED
     if "RECURRENCE-ID" in first:
         return "a moved occurrence (RECURRENCE-ID)"
     days = 1

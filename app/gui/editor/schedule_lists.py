@@ -213,7 +213,8 @@ class ExclusionList(QWidget):
         dialog.open()
 
     def import_file(self, path: str) -> None:
-        """Add the all-day events of the .ics file at `path`; say what was not read."""
+        """Add the all-day events of the .ics file at `path`; say what was not read and what
+        was passed over as no day off."""
         self.error.clear_error()
         try:
             found = read_ics_file(path)
@@ -226,6 +227,8 @@ class ExclusionList(QWidget):
         said = f"Read {events} from {name}."
         if found.not_read:
             said += " Not read: " + "; ".join(found.not_read)
+        if found.passed_over:
+            said += " Passed over " + "; ".join(found.passed_over) + "."
         self.note.setText(said)
         self.note.show()
         self._merge(found.exclusions)

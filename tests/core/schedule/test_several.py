@@ -127,6 +127,25 @@ def test_ics_rules_read_and_not_read() -> None:
         "2024-02-29", "2027-01-01", "2027-01-02", "2027-05-01", "2027-06-01", "2027-06-02",
         "2028-02-29", "2029-05-01", "2032-02-29"]
     assert [n.split(":")[0] for n in found.not_read] == ["Independence, Day", "Moved", "Monthly"]
+    assert found.passed_over == ("1 cancelled event",)
+
+
+def test_ics_events_that_are_no_day_off_are_counted_and_said_why() -> None:
+    """A timed event (a meeting) or a cancelled one is no day off: passed over, but counted
+    and said, not skipped without a word."""
+    found = read_ics(_calendar(
+        "DTSTART;VALUE=DATE:20271224\r\nSUMMARY:Eve\r\n",
+        "DTSTART:20270101T100000Z\r\nSUMMARY:Standup\r\n",
+        "DTSTART;TZID=Europe/Berlin:20270102T100000\r\nSUMMARY:Review\r\n",
+        "DTSTART;VALUE=DATE:20271225\r\nSTATUS:CANCELLED\r\n",
+        "DTSTART;VALUE=DATE:20271226\r\nSTATUS:CANCELLED\r\n"))
+    assert found.events == 1 and found.not_read == ()
+    assert found.passed_over == ("2 timed events (at a time of day: not a day off)",
+                                 "2 cancelled events")
+    with pytest.raises(ValidationError) as err:
+        read_ics(_calendar("DTSTART:20270101T100000Z\r\n"), "meetings.ics")
+    assert err.value.reason == ("meetings.ics has no all-day events: passed over 1 timed event "
+                                "(at a time of day: not a day off)")
 
 
 @pytest.mark.parametrize(("text", "message"), [
