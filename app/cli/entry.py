@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from app.cli.parser import EXIT_FAILURE, EXIT_USAGE, UsageError, build_parser
+from app.cli.stdout import OutputLost, Stdout
 from app.cli.store import invoked, store_fault_line
 from app.core.errors import (
     EnvironmentCheckError,
@@ -79,8 +80,8 @@ def leave(code: int) -> NoReturn:
     keyring), then stdout and stderr flushed — without first taking apart every module and
     object it loaded, which no one sees (40 M of a `task list`'s 626 M instructions, 6 %).
     Where the two could differ, the interpreter ends it as ever: another thread still runs
-    (it would be waited for), or a stream cannot be flushed (a full disk, a closed pipe:
-    Python's `Exception ignored …` line and exit 120)."""
+    (it would be waited for), or a stream cannot be flushed (stdout was flushed by `main`,
+    so only stderr can be: Python's `Exception ignored …` line and exit 120)."""
     if threading.active_count() > 1:
         sys.exit(code)
     atexit._run_exitfuncs()  # each handler once: none is left for the interpreter to run
@@ -95,11 +96,31 @@ def leave(code: int) -> NoReturn:
 
 def main(argv: Sequence[str] | None = None, *, program: bool = False) -> int:
     """The `tickwork` command; `program`: this call is the whole process (`python -m app.cli`,
-    the installed script, main.py), so a command that only reads ends it (`leave`)."""
+    the installed script, main.py), so a command that only reads ends it (`leave`). What a
+    command prints goes through `Stdout`, so output that cannot be written ends every
+    command alike (app/cli/stdout.py)."""
+    out = Stdout.install()
+    try:
+        code, reading = _main(argv, out)
+        out.flush()  # here, not in the interpreter's exit, where a failure is only printed
+    except OutputLost as exc:
+        code, reading = out.lost(exc), False
+    out.uninstall()  # (called again in one process, as tests do, it wraps no wrapper)
+    if program and reading:
+        leave(code)
+    return code
+
+
+def _main(argv: Sequence[str] | None, out: Stdout) -> tuple[int, bool]:
+    """The command's exit code, and whether it only read."""
     try:
         args = build_parser().parse_args(argv)
     except UsageError as exc:
-        return _fail(EXIT_USAGE, f"error: {exc}")
+        return _fail(EXIT_USAGE, f"error: {exc}"), False
+    except SystemExit as exc:  # --help, --version: printed, and done
+        return int(exc.code or 0), False
+    if args.cmd in LASTING:
+        out.uninstall()  # (its output is a log: a window's, an engine's, a worker's)
     if args.cmd not in LASTING:
         # a command ends in a moment, and what it reads lives until then: the cyclic collector
         # ran ~60 times in a task list of 1,000 tasks for nothing (16 M of its 811 M
@@ -108,7 +129,7 @@ def main(argv: Sequence[str] | None = None, *, program: bool = False) -> int:
     if args.cmd is None:
         refusal, url = _window_store(args)
         if refusal is not None:
-            return refusal
+            return refusal, False
         from app.platform.display import require_window
 
         require_window()  # one line and exit 1 where Qt would abort (missing xcb libraries)
@@ -117,11 +138,9 @@ def main(argv: Sequence[str] | None = None, *, program: bool = False) -> int:
         return gui_main([*(["--home", args.home] if args.home else []),
                          *(["--store", url] if url else []),
                          *(["--minimized"] if args.minimized else []),
-                         *(["--show-run", str(args.show_run)] if args.show_run else [])])
-    code = _dispatch(args)
-    if program and invoked(args) in READING:
-        leave(code)
-    return code
+                         *(["--show-run", str(args.show_run)] if args.show_run else [])]
+                        ), False
+    return _dispatch(args), invoked(args) in READING
 
 
 def script() -> int:
@@ -133,6 +152,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     """Run the command; every failure one line and its exit code."""
     try:
         return command(args.cmd)(args)
+    except OutputLost:  # not the command's failure: its output's (`main`)
+        raise
     except EnvironmentCheckError as exc:
         return _fail(EXIT_USAGE, f"error: {exc} (--no-verify stores it anyway)")
     except (UsageError, ValidationError, NotFoundError) as exc:
@@ -141,9 +162,6 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _fail(EXIT_FAILURE, f"error: {exc}")
     except (StoreError, TickworkError) as exc:
         return _fail(EXIT_FAILURE, f"error: {exc}")
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # not the user's input: say what failed, one line, exit 1
