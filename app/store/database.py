@@ -35,7 +35,7 @@ import peewee as pw
 from app.core.errors import StoreError
 from app.store import backend
 from app.store.connection import write_batch
-from app.store.home import DB_NAME, DIR_MODE, FILE_MODE, make_private_dir, tighten
+from app.store.home import DB_NAME, DIR_MODE, FILE_MODE, LOCK_NAME, make_private_dir, tighten
 from app.store.integrity import StoreDamaged, fault_of, identify, problems, unusable
 from app.store.models import ALL_MODELS, SCHEMA_VERSION, Meta, db
 
@@ -61,6 +61,7 @@ class Store:
         self.home = home
         self.path = home / DB_NAME
         self.url = url  # a PostgreSQL store's URL; None: the SQLite file at `path`
+        self._file: tuple[int, int] | None = None  # the file opened (device, inode)
 
     @property
     def name(self) -> str:
@@ -96,6 +97,7 @@ class Store:
             if version is None:
                 _make_new(store.path)
             db.connect(reuse_if_open=True)
+            store._file = _identity(store.path)
             store._check_schema()
         except StoreError:
             db.close()
@@ -154,10 +156,35 @@ class Store:
     def write(self) -> Iterator[None]:
         """A write transaction that takes the write lock up front (no upgrade deadlocks)."""
         with write_batch():
+            self._not_replaced()
             yield
         audit = _audit_if_loaded()
         if audit is not None:  # the audit head goes to the keyring after the commit, not before
             audit.committed()
+
+    def _not_replaced(self) -> None:
+        """In a write transaction: refuse to write a file a restore is replacing (its lock
+        says so) or has replaced (after a wait for the write lock, this connection's file
+        is no longer the store's): the write would be lost with a success said. (The
+        engine's writer needs no look: no engine runs while a restore does.)"""
+        if self.url is not None or self._file is None:
+            return
+        if _identity(self.path) != self._file:
+            raise StoreError(f"{self.path} was replaced by a restore while this waited for "
+                             "it: nothing was written; run it again")
+        try:
+            said = (self.home / LOCK_NAME).read_bytes()[:4096]
+        except OSError:
+            return
+        if b'"restore:' not in said:
+            return
+        from app.store.lock import EngineLock
+
+        holder = EngineLock(self.home).holder() or {}
+        if str(holder.get("engine", "")).startswith("restore:") and \
+                holder.get("pid") != os.getpid():
+            raise StoreError(f"a restore is replacing {self.path} (pid {holder.get('pid')}): "
+                             "nothing was written; run it again once it has ended")
 
     @contextmanager
     def read(self) -> Iterator[None]:
@@ -275,3 +302,12 @@ def _audit_if_loaded() -> ModuleType | None:
     chain loads it first, so a process without it (a command that only reads) has no audit
     head waiting to be written, and needs not load it to find that out."""
     return sys.modules.get("app.store.audit")
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The file at `path` (device, inode); None when there is none."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino

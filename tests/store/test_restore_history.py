@@ -14,6 +14,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from app.core.errors import StoreError
 from app.restore import restore_store
 from app.store import backup
 from app.store.database import Store
@@ -269,3 +272,34 @@ def test_a_version_1_backup_takes_the_runs_since_and_is_then_migrated(home: Path
     rows = _restored_runs(home, old, carried=(1, 1))
     assert rows[running.id].status == "succeeded"
     assert rows[later.id].status == "failed" and rows[later.id].pgid is None
+
+
+def test_a_write_while_a_restore_runs_is_refused_not_lost(home: Path, cli: Any,
+                                                          tmp_path: Path) -> None:
+    """A task added and a run queued during a long restore said "created" and "queued",
+    exit 0, and were in neither the restored store nor the kept copy (a fault hunt): a
+    write is refused while a restore holds the store, and after one replaced it."""
+    from app.service import Service
+    from app.store.lock import EngineLock
+
+    assert cli("task", "add", "t", "--manual", "--command", "true").code == 0
+    kept = tmp_path / "before.db"
+    assert cli("backup", str(kept)).code == 0
+    restoring = EngineLock(home)
+    assert restoring.try_acquire(f"restore:{kept}")  # what `tickwork restore` holds
+    try:
+        added = cli("task", "add", "during", "--manual", "--command", "true")
+        assert added.code == 1
+        assert "a restore is replacing" in added.err and "nothing was written" in added.err
+    finally:
+        restoring.release()
+    assert [t["name"] for t in cli("task", "list", "--json").json()] == ["t"]
+
+    store = Store.open(home)  # a command that opened the store before the restore began,
+    try:  # and writes once it has ended: the file it opened is not the store any more
+        assert cli("restore", str(kept)).code == 0
+        with pytest.raises(StoreError, match="was replaced by a restore"):
+            Service(store, "cli").create_task(command_task("late"))
+    finally:
+        store.close()
+    assert [t["name"] for t in cli("task", "list", "--json").json()] == ["t"]
