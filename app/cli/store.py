@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import errno
 import json
 import sqlite3
 import sys
@@ -153,7 +154,7 @@ def store_fault_line(args: argparse.Namespace, exc: BaseException) -> str | None
     from app.store.backend import safe_url
     from app.store.integrity import CORRUPT, FULL, UNREACHABLE, fault_of
 
-    kind = fault_of(exc)
+    kind = FULL if getattr(exc, "errno", None) == errno.ENOSPC else fault_of(exc)
     if kind == CORRUPT:
         home = _home(args)
         return (f"error: the store under {home} is damaged ({exc}); nothing more was "

@@ -235,7 +235,9 @@ def restore(home: Path, file: Path, *, now: datetime | None = None
     if source.exists() and source.stat().st_size > 0:
         try:
             kept = make(home, kind="restore", now=now)
-        except StoreError:
+        except DiskFull:  # no room to keep it: nothing changes
+            raise
+        except StoreError:  # SQLite cannot read it: kept byte for byte
             kept = _raw_copy(home, now)
     part = source.with_name(source.name + ".restore")
     src = connect_readonly(file)
@@ -255,15 +257,29 @@ def restore(home: Path, file: Path, *, now: datetime | None = None
 
 
 def _raw_copy(home: Path, now: datetime) -> Path:
-    """A byte copy of a store SQLite cannot read (no engine runs: the caller checked)."""
+    """A byte copy of a store SQLite cannot read (no engine runs: the caller checked),
+    0600 from its first byte; nothing is left of a copy that failed (a full disk)."""
     dest = _new_path(home, "damaged", now)
     source = home / DB_NAME
-    shutil.copyfile(source, dest)
-    os.chmod(dest, FILE_MODE)
+    copies = [(source, dest)]
     wal = Path(str(source) + "-wal")
     if wal.exists():
-        shutil.copyfile(wal, str(dest) + "-wal")
-        os.chmod(str(dest) + "-wal", FILE_MODE)
+        copies.append((wal, Path(str(dest) + "-wal")))
+    try:
+        for src, to in copies:
+            with src.open("rb") as fin, os.fdopen(os.open(
+                    to, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_CLOEXEC, FILE_MODE),
+                    "wb") as fout:
+                shutil.copyfileobj(fin, fout)
+                fout.flush()
+                os.fsync(fout.fileno())
+    except OSError as exc:
+        for _, to in copies:
+            to.unlink(missing_ok=True)
+        failed = unusable(dest, exc)
+        raise (failed if isinstance(failed, DiskFull) else StoreError(
+            f"the store could not be kept before the restore ({exc}): nothing was changed")
+               ) from None
     return dest
 
 
