@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app.core.errors import StoreError
-from app.store import backup
+from app.secrets import Keyring
+from app.store import backup, secret_refs
 from app.store.carry import Carried, skip_missed
 from app.store.database import Store
 from app.store.home import DB_NAME, make_private_dir
@@ -30,6 +31,7 @@ class Restored:
     carried: Carried
     skipped: tuple[str, ...] = ()  # restored tasks the replaced store had deleted
     stopped: int = 0  # runs a killed engine had left running, stopped before the restore
+    missing: tuple[str, ...] = ()  # secrets its tasks name that this keyring has no value of
 
     def sentences(self) -> list[str]:
         """What happened, for the CLI's line and the window's message."""
@@ -55,6 +57,11 @@ class Restored:
                 ("…" if len(self.skipped) > 5 else "")
             out.append(f"{plural(len(self.skipped), 'task')} deleted since the backup came "
                        f"back ({names}): fires before now are not caught up")
+        if self.missing:
+            names = ", ".join(self.missing[:5]) + ("…" if len(self.missing) > 5 else "")
+            out.append(f"{plural(len(self.missing), 'secret')} of the restored store "
+                       f"({names}) not in this home's keyring: set each with `tickwork "
+                       "secret set NAME`, or the runs that use it fail")
         return out
 
 
@@ -82,11 +89,13 @@ def restore_store(home: Path, file: Path, *, actor: str,
                 skipped = skip_missed(carried.absent, now)
             backup.audit_restore(store, file, kept, actor=actor, now=now, carried=carried,
                                  skipped=skipped)
+            with store.read():
+                missing = Keyring(home).missing(secret_refs.names()) or []
         finally:
             store.close()
     finally:
         lock.release()
-    return Restored(file, kept, carried, tuple(skipped), stopped)
+    return Restored(file, kept, carried, tuple(skipped), stopped, tuple(missing))
 
 
 def _stop_leftovers(home: Path, actor: str, now: datetime) -> int:

@@ -131,6 +131,16 @@ class Keyring:
         value: str | None = self._backend().get_password(self.service, name)
         return value
 
+    def missing(self, names: list[str]) -> list[str] | None:
+        """Of these secret names, those this slot holds no value for (a store restored or
+        moved from another home, whose slot was elsewhere); None when no keyring can be
+        asked."""
+        try:
+            backend = self._backend()
+        except SecretStoreUnavailable:
+            return None
+        return [n for n in names if backend.get_password(self.service, n) is None]
+
     def delete(self, name: str) -> None:
         from keyring.errors import PasswordDeleteError
 

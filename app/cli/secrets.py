@@ -26,6 +26,10 @@ def cmd_secret(args: argparse.Namespace) -> int:
     elif args.secret_cmd == "list":
         names = svc.list_secrets()
         print_json(names) if args.json else print("\n".join(names) if names else "(none)")
+        missing = svc.keyring.missing(names)
+        if missing:  # (a store restored or moved from another home)
+            print(f"note: not in this home's keyring: {', '.join(missing)} (set each with "
+                  "`tickwork secret set NAME`, or the runs that use it fail)", file=sys.stderr)
     elif args.secret_cmd == "delete":
         svc.delete_secret(args.name)
         print(f"secret {args.name!r} deleted")

@@ -303,3 +303,28 @@ def test_a_write_while_a_restore_runs_is_refused_not_lost(home: Path, cli: Any,
     finally:
         store.close()
     assert [t["name"] for t in cli("task", "list", "--json").json()] == ["t"]
+
+
+def test_a_backup_of_another_home_names_the_secrets_this_keyring_lacks(
+        home: Path, cli: Any, tmp_path: Path) -> None:
+    """Restored into another home (another keyring slot), a store's secrets were listed as
+    if present, `check` said ok, and the first run failed (a fault hunt): the restore and
+    `secret list` name what is missing."""
+    other = tmp_path / "other-home"
+    elsewhere = tickwork.run(["--home", str(other), "secret", "set", "apikey"],
+                             input="hunter2", timeout=60)
+    assert elsewhere.returncode == 0, elsewhere.stderr
+    assert tickwork.run(["--home", str(other), "task", "add", "uses", "--manual",
+                         "--command", "true", "--secret-env", "KEY=apikey"],
+                        timeout=60).returncode == 0
+    kept = tmp_path / "other.db"
+    assert tickwork.run(["--home", str(other), "backup", str(kept)],
+                        timeout=60).returncode == 0
+    restored = cli("restore", str(kept))
+    assert restored.code == 0, restored.err
+    assert "1 secret of the restored store (apikey) not in this home's keyring" in restored.out
+    listed = cli("secret", "list")
+    assert listed.out.split() == ["apikey"]
+    assert "not in this home's keyring: apikey" in listed.err
+    assert cli("secret", "set", "apikey", stdin="hunter2").code == 0
+    assert "not in" not in cli("secret", "list").err
