@@ -13,6 +13,7 @@ cut network.
 from __future__ import annotations
 
 import errno
+import os
 import shutil
 import sqlite3
 import sys
@@ -64,7 +65,17 @@ def unusable(path: Path, exc: BaseException) -> StoreError:
         left = "" if free is None else f" ({free // 1024:,} KiB free)"
         return DiskFull(f"{path} cannot be opened: the disk holding it is full{left}; free "
                         "some space and try again")
+    if _read_only(path.parent):  # SQLite says "unable to open database file"
+        return StoreError(f"{path} cannot be opened: the file system holding it is mounted "
+                          "read-only (Tickwork writes its store as it runs)")
     return StoreError(f"{path} is not a usable Tickwork database: {exc}")
+
+
+def _read_only(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def readonly_uri(path: Path, *, immutable: bool = False) -> str:
