@@ -336,6 +336,8 @@ def describe(holder: dict[str, object]) -> str:
         own = " (this engine)" if holder.get("this") else ""
         return f"engine {name} on {holder['host']} leads since {when}{own}"
     pid = holder.get("pid")
+    if isinstance(name, str) and name.startswith("restore:"):  # `tickwork restore`, a while
+        return f"a restore (pid {pid}) holds this store until it has put {name[8:]} in place"
     return f"engine pid {pid} holds this store" if pid else "another engine holds this store"
 
 

@@ -8,6 +8,7 @@ through the CLI with a real engine; the others build the two stores by hand."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -328,3 +329,26 @@ def test_a_backup_of_another_home_names_the_secrets_this_keyring_lacks(
     assert "not in this home's keyring: apikey" in listed.err
     assert cli("secret", "set", "apikey", stdin="hunter2").code == 0
     assert "not in" not in cli("secret", "list").err
+
+
+def test_an_engine_started_during_a_restore_says_it_waits_for_the_restore(
+        home: Path, cli: Any, tmp_path: Path) -> None:
+    """It logged "engine pid N holds this store", N the restore's (a fault hunt)."""
+    from app.store.lock import EngineLock
+
+    assert cli("task", "add", "t", "--manual", "--command", "true").code == 0
+    restoring = EngineLock(home)
+    assert restoring.try_acquire(f"restore:{tmp_path / 'b.db'}")
+    log = tmp_path / "engine.log"
+    with log.open("w") as err:
+        proc = tickwork.start(["--home", str(home), "engine"], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_until(lambda: f"a restore (pid {os.getpid()}) holds this store" in
+                   log.read_text(), 30)
+        restoring.release()
+        wait_until(lambda: "engine running" in log.read_text(), 30)
+    finally:
+        restoring.release()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
