@@ -156,14 +156,29 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+MAX_FILE = 256 << 20  # bytes an imported file may hold (100,000 exported tasks: ~60 MB)
+
+
 def _read_text(path: Path, field: str) -> str:
-    """A file's UTF-8 text; ValidationError naming `field` when it cannot be read as such."""
+    """A file's UTF-8 text; ValidationError naming `field` when it cannot be read as such
+    (or is larger than MAX_FILE: `import /dev/zero` read until memory ran out)."""
     try:
-        return path.read_text(encoding="utf-8")
+        with path.open("rb") as fh:
+            data = fh.read(MAX_FILE + 1)
+        return bounded_text(data, f"{path}", field)
     except OSError as exc:
         raise ValidationError(field, f"cannot read {path}: {exc.strerror}") from None
+
+
+def bounded_text(data: bytes, what: str, field: str) -> str:
+    """`data` (at most MAX_FILE + 1 bytes of `what`) as UTF-8 text, or ValidationError."""
+    if len(data) > MAX_FILE:
+        raise ValidationError(field, f"{what} is larger than {MAX_FILE >> 20} MiB: not a "
+                              "file Tickwork imports")
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ValidationError(field, f"{path} is not UTF-8 text: {exc.reason}") from None
+        raise ValidationError(field, f"{what} is not UTF-8 text: {exc.reason}") from None
 
 
 def read_export(path: Path) -> list[Any]:

@@ -109,11 +109,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _stdin_text() -> str:
-    try:
-        return sys.stdin.read()
-    except UnicodeDecodeError as exc:
-        raise ValidationError("crontab", f"standard input is not UTF-8 text: "
-                              f"{exc.reason}") from None
+    from app.transfer import MAX_FILE, bounded_text
+
+    return bounded_text(sys.stdin.buffer.read(MAX_FILE + 1), "standard input", "crontab")
 
 
 def _tasks(count: int) -> str:

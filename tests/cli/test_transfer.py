@@ -306,3 +306,13 @@ def test_an_empty_file_name_is_refused_naming_it(tmp_path: Path, args: list[str]
     assert result.err.strip().endswith(f"{'crontab' if '--crontab' in args else 'file'}: is "
                                        "empty: name a file")
     assert sorted(p.name for p in home.rglob("*") if p.suffix == ".db") == before
+
+
+def test_an_endless_file_is_refused_not_read_until_memory_runs_out(cli: Any) -> None:
+    """`import /dev/zero` read until a MemoryError (a fault hunt): a file is read up to
+    256 MiB, then refused in one line."""
+    result = cli("import", "/dev/zero")
+    assert result.code == 2, result.err
+    assert result.err.strip().endswith("/dev/zero is larger than 256 MiB: not a file "
+                                       "Tickwork imports"), result.err
+    assert len(result.err.strip().splitlines()) == 1
