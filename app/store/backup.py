@@ -240,6 +240,8 @@ def restore(home: Path, file: Path, *, now: datetime | None = None
         except StoreError:  # SQLite cannot read it: kept byte for byte
             kept = _raw_copy(home, now)
     part = source.with_name(source.name + ".restore")
+    for suffix in ("", "-journal", "-wal", "-shm"):  # a killed restore's: a hot journal
+        Path(str(part) + suffix).unlink(missing_ok=True)  # would be played into the copy
     src = connect_readonly(file)
     try:
         _write_copy(src, part)

@@ -352,3 +352,22 @@ def test_an_engine_started_during_a_restore_says_it_waits_for_the_restore(
         restoring.release()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
+
+
+def test_what_a_killed_restore_left_is_cleared_by_the_next(home: Path, tmp_path: Path
+                                                            ) -> None:
+    """A restore killed while carrying leaves its copy and the copy's journal; the next
+    restore writes its copy afresh (a journal left beside it would be played into it)."""
+    _store_with_a_run(home, "succeeded")
+    kept = backup.make(home, tmp_path / "good.db")
+    part = home / (DB_NAME + ".restore")
+    part.write_bytes(b"half a copy")
+    Path(str(part) + "-journal").write_bytes(b"a journal of another copy")
+    said = restore_store(home, kept, actor="cli")
+    assert said.carried.descends
+    assert not part.exists() and not Path(str(part) + "-journal").exists()
+    store = Store.open(home, check=True)
+    try:
+        assert RunRow.select().count() == 1
+    finally:
+        store.close()
