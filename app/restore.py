@@ -40,8 +40,9 @@ class Restored:
             out.append(f"the store it replaced is kept as {self.kept}")
         c = self.carried
         if self.stopped:
-            out.append(f"{plural(self.stopped, 'run')} a stopped engine had left running "
-                       "stopped first (the next engine retries them by their policy)")
+            out.append(f"{plural(self.stopped, 'run')} a stopped engine left unfinished: "
+                       "what they still ran was stopped first (the next engine retries them "
+                       "by their policy)")
         if c.unreadable:
             out.append(f"its runs could not be read ({c.unreadable}): fires since the "
                        "backup follow each task's catch-up policy")

@@ -66,7 +66,8 @@ def test_a_run_a_killed_engine_left_running_is_stopped_and_never_runs_beside_its
     assert _alive(pid)
     restored = cli("restore", str(kept))
     assert restored.code == 0, restored.err
-    assert "1 run a stopped engine had left running stopped first" in restored.out
+    assert "1 run a stopped engine left unfinished: what they still ran was stopped " \
+           "first" in restored.out
     assert not _alive(pid)
     (run,) = _runs(cli)
     assert run["status"] == "running"  # as it was: the next engine interrupts it
