@@ -194,10 +194,15 @@ def tags(value: object) -> tuple[str, ...]:
 
 def env_vars(value: object, name: str) -> dict[str, str]:
     """Environment variables: valid names mapped to text without NUL."""
+    from app.core.run_env import RUN_VARIABLES
+
     obj = mapping(value, name)
     for key, val in obj.items():
         if not _ENV_KEY.match(key):
             raise ValidationError(name, f"not a valid variable name: {key!r}")
+        if key in RUN_VARIABLES:  # it was taken, then silently set over at every run
+            raise ValidationError(name, f"{key} is set by Tickwork for every run; a task "
+                                  "cannot set it")
         if not isinstance(val, str) or "\x00" in val:
             raise ValidationError(name, f"value of {key} must be text")
     return dict(obj)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.cli.test_task_checks import refused
 
 
@@ -188,3 +190,14 @@ def test_moving_to_another_group_keeps_that_groups_limit(cli: Any) -> None:
     assert cli("task", "update", "t4", "--group", "fresh").code == 0  # a new group: limit 1
     assert cli("task", "show", "t4", "--json").json()["group_limit"] == 1
     assert cli("task", "show", "t3", "--json").json()["group_limit"] == 7
+
+
+@pytest.mark.parametrize("option", ["--env", "--secret-env"])
+def test_a_variable_tickwork_sets_for_every_run_is_refused(cli: Any, option: str) -> None:
+    """`--env TICKWORK_RUN_ID=999` was taken, then set over at every run (a fault hunt)."""
+    added = cli("task", "add", "t", "--manual", "--command", "true", option,
+                "TICKWORK_RUN_ID=999")
+    assert added.code == 2
+    assert "TICKWORK_RUN_ID is set by Tickwork for every run; a task cannot set it" in \
+        added.err
+    assert cli("task", "list", "--json").json() == []
