@@ -139,11 +139,10 @@ class Service:
         next_runs: dict[tuple[Any, ...], datetime | None] = {}  # tasks often share schedules
         rows = []
         for spec in specs:
-            key = (spec.enabled, spec.schedule, spec.timezone, spec.start_at, spec.end_at)
             try:
-                next_run = next_runs[key]
+                next_run = next_runs[spec.timing]
             except KeyError:
-                next_run = next_runs[key] = spec.next_fire_time(now, now)
+                next_run = next_runs[spec.timing] = spec.next_fire_time(now, now)
             except TypeError:  # a schedule that cannot be a key: compute it on its own
                 next_run = spec.next_fire_time(now, now)
             rows.append({**tasks.row_values(spec, next_run, now, groups), "created_at": now})
@@ -179,11 +178,13 @@ class Service:
     def _save(self, before: Task, spec: TaskSpec, now: datetime, action: str, *,
               links_changed: bool = True) -> Task:
         """Store a changed spec; `links_changed` False (a pause or resume) skips the checks
-        of names and references, which reads every task and cannot fail then."""
+        of names and references, which reads every task and cannot fail then. Its stored next
+        fire stays unless its timing changed (a fire missed while no engine ran is caught up)."""
         if links_changed:
             (spec,) = self._checked([(spec, before.id)])
-        values = tasks.row_values(spec, spec.next_fire_time(now, before.created_at or now), now)
-        tasks.update_row(before.id, values)
+        next_run = (before.next_run_at if spec.timing == before.spec.timing
+                    else spec.next_fire_time(now, before.created_at or now))
+        tasks.update_row(before.id, tasks.row_values(spec, next_run, now))
         self._write_links(before.id, spec)
         task = tasks.get(before.id)
         self._audit(action, spec.name, before.spec.to_json(), task.spec.to_json(), now)

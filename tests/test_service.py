@@ -43,6 +43,19 @@ def test_update_merges_and_recomputes_next_run(service: Any) -> None:
     assert updated.spec.action.argv == ("true",)
 
 
+def test_an_edit_that_keeps_the_timing_keeps_the_next_fire(service: Any) -> None:
+    """A fire missed while no engine ran stays the task's next fire through an edit that does
+    not change when it fires, whatever the edit sends as it was (the editor sends all)."""
+    created = service.create_task(command_task("t", schedule={"kind": "interval", "seconds": 60},
+                                               timezone="Europe/Berlin"), now=NOW)
+    later = NOW + timedelta(minutes=10)
+    same = {k: created.spec.to_json()[k] for k in ("schedule", "timezone", "start_at", "end_at")}
+    kept = service.update_task("t", {**same, "description": "a note"}, now=later)
+    assert kept.next_run_at == NOW + timedelta(minutes=1)
+    moved = service.update_task("t", {"timezone": "UTC"}, now=later)
+    assert moved.next_run_at == later + timedelta(minutes=1)  # a new timing: from now on
+
+
 @pytest.mark.parametrize(("data", "field"), [
     ({"schedule": {"kind": "cron", "expr": "61 * * * *"}}, "cron"),
     ({"timezone": "Mars/Olympus"}, "tz"),

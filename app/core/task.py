@@ -309,6 +309,12 @@ class TaskSpec:
     def with_changes(self, **changes: Any) -> TaskSpec:
         return replace(self, **changes)
 
+    @property
+    def timing(self) -> tuple[Any, ...]:
+        """What decides when the task fires (its next fire follows from these and its
+        anchor): an edit that keeps them keeps the task's stored next fire."""
+        return (self.enabled, self.schedule, self.timezone, self.start_at, self.end_at)
+
     def next_fire_time(self, now: datetime, anchor: datetime) -> datetime | None:
         """When the task fires next after `now` (None: manual, chained, disabled or finished).
 

@@ -3,6 +3,7 @@ of the database, run the task and see it succeed with its output."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ from app.gui.editor.dialog import TaskEditor
 from app.gui.main_window import RUNS, TASKS
 from app.gui.qt import QApplication, Qt
 from tests.gui.conftest import Gui, closed, command_task
-from tests.gui.editing import choose, go, new_editor
+from tests.gui.editing import choose, go, new_editor, open_selected
 
 
 def _new_editor(gui: Gui, qtbot: Any) -> TaskEditor:
@@ -263,3 +264,33 @@ def test_a_name_with_a_bidirectional_override_is_refused_as_you_type(gui: Gui,
     gui.wait_until(lambda: "U+202E" in error.text())
     assert not editor.save_button.isEnabled()
     editor.discard()
+
+
+def test_an_edit_in_the_editor_keeps_the_fires_missed_while_no_engine_ran(
+        gui_factory: Any, qtbot: Any) -> None:
+    """A description typed in the editor leaves the task's missed fires to its catch-up
+    policy; a new pace fires from now on (README, "An edit keeps …")."""
+    gui = gui_factory(engine=False)
+    past = datetime.now(UTC) - timedelta(minutes=5, seconds=30)
+    task = gui.service.create_task(command_task(
+        "t", schedule={"kind": "interval", "seconds": 60}, catch_up="all"), now=past)
+    assert task.next_run_at is not None and task.next_run_at < past + timedelta(minutes=2)
+    editor = open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)
+    qtbot.keyClicks(editor.general.description, "just a note")
+    gui.wait_until(editor.save_button.isEnabled)
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: closed(editor))
+    kept = gui.service.get_task("t")
+    assert kept.spec.description == "just a note"
+    assert kept.next_run_at == task.next_run_at
+
+    editor = open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)
+    go(editor, qtbot, "Schedule")
+    editor.schedule.every.number.lineEdit().selectAll()
+    qtbot.keyClicks(editor.schedule.every.number, "2")
+    gui.wait_until(editor.save_button.isEnabled)
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: closed(editor))
+    moved = gui.service.get_task("t")
+    assert moved.spec.schedule.seconds == 120
+    assert moved.next_run_at is not None and moved.next_run_at > datetime.now(UTC)
