@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app import preflight, transfer
-from app.core import references
+from app.core import group_limits, references
 from app.core.commandline import keep_extras
 from app.core.errors import NotFoundError, ValidationError
 from app.core.run import Run
@@ -47,6 +47,7 @@ class Change:
 @dataclass
 class ImportReport:
     created: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the import kept of the home's
 
 
 Listener = Callable[[Change], None]
@@ -309,10 +310,6 @@ class Service:
             runs.get(run_id)
             return runs.output(run_id, after_seq)
 
-    def active_runs(self) -> int:
-        with self.store.read():
-            return runs.active_count()
-
     # -- audit -----------------------------------------------------------------------------
 
     def audit_events(self, offset: int = 0, limit: int = 100, search: str | None = None,
@@ -385,16 +382,18 @@ class Service:
                      label: references.Label = transfer.label, *,
                      dry_run: bool = False) -> ImportReport:
         """Create these tasks from `source`, all or nothing, checked and audited as any import
-        (`label` names a field in an error); `dry_run` checks them and creates nothing."""
+        (`label` names a field in an error); `dry_run` checks them and creates nothing. A
+        group the home's tasks are in keeps its limit (`group_limits`), said in `notes`."""
         now = _now(now)
-        if dry_run:
-            with self.store.read():
+        with self.store.read() if dry_run else self.store.write():
+            specs, notes = group_limits.settle(
+                specs, tasks.groups_in_use({s.group for s in specs if s.group}), label)
+            if dry_run:
                 self._checked([(spec, None) for spec in specs], label)
-            return ImportReport()
-        with self.store.write():
+                return ImportReport(notes=notes)
             created = self._insert_all(specs, now, "task.import", label)
-            report = ImportReport([spec.name for spec in specs])
-            self._audit("tasks.import", source, None, {"created": report.created}, now)
+            report = ImportReport([spec.name for spec in specs], notes)
+            self._audit("tasks.import", source, None, asdict(report), now)
         self._announce(Change(tasks=frozenset(created)))
         return report
 

@@ -69,10 +69,12 @@ def cmd_import(args: argparse.Namespace) -> int:
             raise ValidationError("dry-run", "goes with --crontab or --systemd")
         report = service(args).import_tasks(Path(args.file), verify=args.verify)
         if args.json:
-            print_json({"created": report.created, "not_mapped": []})
+            print_json({"created": report.created, "not_mapped": [], "notes": report.notes})
         else:
             print(f"imported {_tasks(len(report.created))}: "
                   f"{', '.join(report.created) or '-'}")
+            for note in report.notes:
+                print(f"note: {note}")
         return EXIT_OK
     from app import transfer
     from app.core.import_plan import PREVIEW_HEADERS

@@ -275,7 +275,9 @@ def _exported(target: str, _before: Any, after: Any) -> str:
 def _imported(target: str, _before: Any, after: Any) -> str:
     n = _number(after, "created")
     what = _count(n, "task") if n is not None else "tasks"
-    return f"Imported {what}" + (f" from {target}" if target else "")
+    notes = after.get("notes") if isinstance(after, Mapping) else None
+    said = "".join(f"; {note}" for note in notes) if isinstance(notes, list) else ""
+    return f"Imported {what}" + (f" from {target}" if target else "") + said
 
 
 def _permissions(target: str, before: Any, after: Any) -> str:

@@ -191,6 +191,22 @@ def group_for(name: str | None, limit: int | None,
     return group
 
 
+def groups_in_use(names: Iterable[str]) -> dict[str, tuple[int, list[str]]]:
+    """Each of these groups that exists: its limit and the names of its tasks, sorted."""
+    wanted = sorted(set(names))
+    if not wanted:
+        return {}
+    found: dict[str, tuple[int, list[str]]] = {
+        name: (limit, []) for name, limit in ConcurrencyGroup.select(
+            ConcurrencyGroup.name, ConcurrencyGroup.limit)
+        .where(ConcurrencyGroup.name.in_(wanted)).tuples()}
+    for group, task in (TaskRow.select(ConcurrencyGroup.name, TaskRow.name)
+                        .join(ConcurrencyGroup).where(ConcurrencyGroup.name.in_(wanted))
+                        .order_by(TaskRow.name).tuples()):
+        found[group][1].append(task)
+    return found
+
+
 def row_values(spec: TaskSpec, next_run_at: datetime | None, now: datetime,
                groups: dict[str, ConcurrencyGroup] | None = None) -> dict[str, Any]:
     """Column values for a spec (edges and fallback are written separately)."""

@@ -316,3 +316,53 @@ def test_an_endless_file_is_refused_not_read_until_memory_runs_out(cli: Any) -> 
     assert result.err.strip().endswith("/dev/zero is larger than 256 MiB: not a file "
                                        "Tickwork imports"), result.err
     assert len(result.err.strip().splitlines()) == 1
+
+
+def test_an_import_keeps_the_limit_of_a_group_the_home_s_tasks_are_in(tmp_path: Path) -> None:
+    """A file whose tasks say `nightly:2` into a home where `g` runs in `nightly` with limit 5:
+    the home's limit stays (as `task update --group nightly` joins it), and the import says
+    so, on its output and in the audit; a group no task here is in takes the file's."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    ok(a, "task", "add", "n1", "--command", "true", "--every", "1h", "--group", "nightly:2")
+    ok(a, "task", "add", "n2", "--command", "true", "--every", "1h", "--group", "nightly")
+    ok(a, "task", "add", "w", "--command", "true", "--every", "1h", "--group", "weekly:3")
+    export = tmp_path / "e.json"
+    ok(a, "export", str(export))
+    ok(b, "task", "add", "g", "--command", "true", "--every", "1h", "--group", "nightly:5")
+    ok(b, "task", "add", "x", "--command", "true", "--group", "weekly:7")
+    ok(b, "task", "update", "x", "--group", "")  # `weekly` stays, with no task in it
+
+    result = ok(b, "import", str(export))
+    note = ("note: group 'nightly' keeps this home's limit of 5 (the file gives 2): "
+            "'g' is already in it")
+    assert result.out.splitlines() == ["imported 3 tasks: n1, n2, w", note]
+    tasks = shown(b)
+    assert {n: (t["group"], t["group_limit"]) for n, t in tasks.items()} == {
+        "g": ("nightly", 5), "n1": ("nightly", 5), "n2": ("nightly", 5), "w": ("weekly", 3),
+        "x": (None, None)}
+    (event,) = [e for e in ok(b, "audit", "--json").json() if e["action"] == "tasks.import"]
+    assert event["after"]["notes"] == [note.removeprefix("note: ")]
+    ok(b, "task", "delete", "n1")
+    ok(b, "task", "delete", "n2")
+    ok(b, "task", "delete", "w")
+    assert ok(b, "import", str(export), "--json").json()["notes"] == [
+        note.removeprefix("note: ")]
+
+
+def test_an_import_whose_tasks_give_a_group_two_limits_is_refused(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    ok(a, "task", "add", "n1", "--command", "true", "--group", "nightly:2")
+    export = tmp_path / "e.json"
+    ok(a, "export", str(export))
+    doc = json.loads(export.read_text())
+    doc["tasks"].append({**doc["tasks"][0], "name": "n2", "group_limit": 4})
+    export.write_text(json.dumps(doc))
+    ok(b, "task", "add", "g", "--command", "true", "--group", "nightly:5")
+    events = len(ok(b, "audit", "--json").json())
+    result = tickwork(b, "import", str(export))
+    assert result.code == 2, result.err
+    assert result.err.strip().splitlines() == [
+        "tickwork: error: tasks[1].group: group 'nightly' has limit 4 here and limit 2 in 'n1': "
+        "give its tasks one limit"]
+    assert {n: t["group_limit"] for n, t in shown(b).items()} == {"g": 5}
+    assert len(ok(b, "audit", "--json").json()) == events

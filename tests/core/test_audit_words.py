@@ -106,6 +106,10 @@ def test_every_action_written_in_app_has_its_sentence() -> None:
      "Imported 12 tasks from /tmp/tasks.json"),
     (_event("tasks.import", "/tmp/one.json", None, {"created": ["a"]}),
      "Imported 1 task from /tmp/one.json"),
+    (_event("tasks.import", "/tmp/one.json", None, {"created": ["a"], "notes": [
+        "group 'nightly' keeps this home's limit of 5 (the file gives 2): 'g' is already in it"
+    ]}), "Imported 1 task from /tmp/one.json; group 'nightly' keeps this home's limit of 5 "
+         "(the file gives 2): 'g' is already in it"),
     (_event("store.permissions_fixed", "/home/me/.tickwork",
             {"modes": {"tickwork.db": "0o644"}}, {"modes": {"tickwork.db": "0o600"}}),
      "Fixed the permissions of 1 file in /home/me/.tickwork so only you can read them: "

@@ -350,8 +350,8 @@ class TaskActions(QObject):
         service = self.session.service
         self.session.background.run(
             lambda: service.import_tasks(Path(path)),
-            lambda report: self.message.emit(
-                f"Imported {plural(len(report.created), 'task')}."),
+            lambda report: self.message.emit(" ".join(
+                [f"Imported {plural(len(report.created), 'task')}.", *report.notes])),
             owner=self, title="Cannot import the tasks")
 
     def import_from(self, kind: str) -> None:
