@@ -18,7 +18,7 @@ from pathlib import Path
 from app.core.errors import StoreError
 from app.secrets import Keyring
 from app.store import backup, secret_refs
-from app.store.carry import Carried, skip_missed
+from app.store.carry import Carried, skip_missed, task_names
 from app.store.database import Store
 from app.store.home import DB_NAME, make_private_dir
 from app.store.lock import EngineLock
@@ -29,7 +29,8 @@ class Restored:
     file: Path
     kept: Path | None  # where the replaced store is kept (None when there was none)
     carried: Carried
-    skipped: tuple[str, ...] = ()  # restored tasks the replaced store had deleted
+    skipped: tuple[str, ...] = ()  # same tasks retimed since: no catch-up before now
+    paused: tuple[str, ...] = ()  # restored tasks deleted since: back paused
     stopped: int = 0  # runs a killed engine had left running, stopped before the restore
     missing: tuple[str, ...] = ()  # secrets its tasks name that this keyring has no value of
 
@@ -40,30 +41,36 @@ class Restored:
             out.append(f"the store it replaced is kept as {self.kept}")
         c = self.carried
         if self.stopped:
-            out.append(f"{plural(self.stopped, 'run')} a stopped engine left unfinished: "
-                       "what they still ran was stopped first (the next engine retries them "
-                       "by their policy)")
+            out.append(f"{plural(self.stopped, 'run')} a killed engine left unfinished: what "
+                       "they still ran was stopped first")
         if c.unreadable:
             out.append(f"its runs could not be read ({c.unreadable}): fires since the "
                        "backup follow each task's catch-up policy")
-        elif not c.descends and self.kept is not None:
-            out.append("the replaced store did not go on from this backup (another store, "
-                       "or an older one): nothing of it was kept; fires since the backup "
-                       "follow each task's catch-up policy")
         elif c.added or c.updated:
-            out.append(f"{plural(c.added + c.updated, 'run')} made since the backup kept in "
-                       "the history, so none runs again")
+            parts = ([f"{plural(c.added, 'run')} made since the backup"] if c.added else []) + \
+                ([f"{plural(c.updated, 'run')} it caught unfinished"] if c.updated else [])
+            out.append(" and ".join(parts) + " taken as the replaced store has them (a fire "
+                       "that ran is not caught up again)")
+        if c.given_up:
+            out.append(f"{plural(c.given_up, 'run')} the backup caught unfinished, whose end is "
+                       "not known here, marked interrupted, not run again")
+        if self.paused:
+            out.append(f"{plural(len(self.paused), 'task')} deleted since the backup came back "
+                       f"paused ({_names(self.paused)}): resume what should run again")
         if self.skipped:
-            names = ", ".join(f"“{n}”" for n in self.skipped[:5]) + \
-                ("…" if len(self.skipped) > 5 else "")
-            out.append(f"{plural(len(self.skipped), 'task')} deleted since the backup came "
-                       f"back ({names}): fires before now are not caught up")
+            out.append(f"{plural(len(self.skipped), 'task')} whose schedule or pause changed "
+                       f"since ({_names(self.skipped)}): the backup's is back, without catching "
+                       "up fires before now (a one-shot that has run does not run again)")
         if self.missing:
-            names = ", ".join(self.missing[:5]) + ("…" if len(self.missing) > 5 else "")
             out.append(f"{plural(len(self.missing), 'secret')} of the restored store "
-                       f"({names}) not in this home's keyring: set each with `tickwork "
-                       "secret set NAME`, or the runs that use it fail")
+                       f"({_names(self.missing, quote=False)}) not in this home's keyring: set "
+                       "each with `tickwork secret set NAME`, or the runs that use it fail")
         return out
+
+
+def _names(names: tuple[str, ...], quote: bool = True) -> str:
+    shown = [f"“{n}”" if quote else n for n in names[:5]]
+    return ", ".join(shown) + ("…" if len(names) > 5 else "")
 
 
 def plural(n: int, word: str) -> str:
@@ -77,7 +84,10 @@ def restore_store(home: Path, file: Path, *, actor: str,
     make_private_dir(home)
     lock = EngineLock(home)
     if not lock.try_acquire(f"restore:{file}"):
-        pid = (lock.holder() or {}).get("pid")
+        holder = lock.holder() or {}
+        pid = holder.get("pid")
+        if str(holder.get("engine", "")).startswith("restore:"):
+            raise StoreError(f"a restore (pid {pid}) is under way in {home}: let it end first")
         raise StoreError(f"an engine{f' (pid {pid})' if pid else ''} holds {home}: stop it "
                          "(or quit the window) before restoring")
     try:
@@ -87,16 +97,18 @@ def restore_store(home: Path, file: Path, *, actor: str,
         store = Store.open(home, actor=actor, now=now)
         try:
             with store.write():
-                skipped = skip_missed(carried.absent, now)
-            backup.audit_restore(store, file, kept, actor=actor, now=now, carried=carried,
-                                 skipped=skipped)
+                skip_missed(carried.retimed, now)
             with store.read():
+                skipped, paused = task_names(carried.retimed), task_names(carried.absent)
                 missing = Keyring(home).missing(secret_refs.names()) or []
+            backup.audit_restore(store, file, kept, actor=actor, now=now, carried=carried,
+                                 skipped=skipped, paused=paused)
         finally:
             store.close()
     finally:
         lock.release()
-    return Restored(file, kept, carried, tuple(skipped), stopped, tuple(missing))
+    return Restored(file, kept, carried, tuple(skipped), tuple(paused), stopped,
+                    tuple(missing))
 
 
 def _stop_leftovers(home: Path, actor: str, now: datetime) -> int:

@@ -248,7 +248,7 @@ def restore(home: Path, file: Path, *, now: datetime | None = None
     finally:
         src.close()
     try:
-        carried = carry_runs(kept, part) if kept is not None else Carried()
+        carried = carry_runs(kept, part, now) if kept is not None else Carried()
     except sqlite3.Error as exc:
         part.unlink(missing_ok=True)
         raise StoreError(f"restore of {file} failed, the store is as it was: {exc}") from None
@@ -287,7 +287,7 @@ def _raw_copy(home: Path, now: datetime) -> Path:
 
 def audit_restore(store: Any, file: Path, kept: Path | None, *, actor: str,
                   now: datetime, carried: Carried | None = None,
-                  skipped: Sequence[str] = ()) -> None:
+                  skipped: Sequence[str] = (), paused: Sequence[str] = ()) -> None:
     """Audit a restore in the restored store (appended after it), then re-anchor the audit
     head kept in the keyring to the restored chain, so a legitimate restore verifies while
     an older copy put back behind Tickwork's back does not."""
@@ -298,8 +298,8 @@ def audit_restore(store: Any, file: Path, kept: Path | None, *, actor: str,
         audit.append(actor, "store.restore", str(file),
                      {"replaced_store_kept_as": str(kept) if kept else None},
                      {"restored_from": str(file), **_carried_words(carried),
-                      **({"deleted_tasks_back_without_catch_up": list(skipped)}
-                         if skipped else {})}, now)
+                      **({"tasks_without_catch_up": list(skipped)} if skipped else {}),
+                      **({"tasks_back_paused": list(paused)} if paused else {})}, now)
 
 
 def _carried_words(carried: Carried | None) -> dict[str, Any]:
@@ -308,7 +308,5 @@ def _carried_words(carried: Carried | None) -> dict[str, Any]:
         return {}
     if carried.unreadable:
         return {"runs_not_carried": carried.unreadable}
-    if not carried.descends:
-        return {"runs_carried_over": 0, "replaced_store_descends_from_backup": False}
     return {"runs_carried_over": carried.added, "runs_updated_since": carried.updated,
-            "next_fires_carried_over": carried.next_fires}
+            "runs_given_up": carried.given_up, "next_fires_carried_over": carried.next_fires}

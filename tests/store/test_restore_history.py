@@ -66,7 +66,7 @@ def test_a_run_a_killed_engine_left_running_is_stopped_and_never_runs_beside_its
     assert _alive(pid)
     restored = cli("restore", str(kept))
     assert restored.code == 0, restored.err
-    assert "1 run a stopped engine left unfinished: what they still ran was stopped " \
+    assert "1 run a killed engine left unfinished: what they still ran was stopped " \
            "first" in restored.out
     assert not _alive(pid)
     (run,) = _runs(cli)
@@ -111,7 +111,7 @@ def test_fires_whose_runs_were_pruned_and_a_task_deleted_since_are_not_run_again
     assert cli("task", "delete", "payroll").code == 0
     restored = cli("restore", str(kept))
     assert restored.code == 0, restored.err
-    assert "1 task deleted since the backup came back (“payroll”)" in restored.out
+    assert "1 task deleted since the backup came back paused (“payroll”)" in restored.out
     before = fires.read_text().count("tick")
     _engine_until(home, tmp_path / "engine.log", ran("tick", before + 2))
     lines = fires.read_text().split("\n")
@@ -138,8 +138,8 @@ def test_restoring_a_backup_runs_nothing_again_and_keeps_the_runs_since(
 
     restored = cli("restore", str(kept))
     assert restored.code == 0, restored.err
-    assert f"{len(before)} runs made since the backup kept in the history, so none runs " \
-           "again" in restored.out
+    assert f"{len(before)} runs made since the backup taken as the replaced store has them" \
+        in restored.out
     assert {r["id"] for r in _runs(cli)} >= before
 
     _engine_until(home, engine_log, lambda: any(
@@ -229,7 +229,7 @@ def test_runs_of_another_store_are_not_carried(tmp_path: Path) -> None:
         store.close()
     said = restore_store(mine, theirs, actor="cli")
     assert (said.carried.added, said.carried.updated) == (0, 0)
-    assert "did not go on from this backup" in said.sentences()[-1]
+    assert not any("taken as the replaced store" in x for x in said.sentences())
     store = Store.open(mine)
     try:
         assert RunRow.select().count() == 1
@@ -364,11 +364,132 @@ def test_what_a_killed_restore_left_is_cleared_by_the_next(home: Path, tmp_path:
     part = home / (DB_NAME + ".restore")
     part.write_bytes(b"half a copy")
     Path(str(part) + "-journal").write_bytes(b"a journal of another copy")
-    said = restore_store(home, kept, actor="cli")
-    assert said.carried.descends
+    restore_store(home, kept, actor="cli")
     assert not part.exists() and not Path(str(part) + "-journal").exists()
     store = Store.open(home, check=True)
     try:
         assert RunRow.select().count() == 1
     finally:
         store.close()
+
+
+def _marks(path: Path) -> list[str]:
+    return [x for x in path.read_text().splitlines() if x] if path.exists() else []
+
+
+def test_tasks_deleted_since_come_back_paused_and_their_unfinished_runs_are_given_up(
+        home: Path, cli: Any, tmp_path: Path) -> None:
+    """A queued run of a task deleted since the backup ran again under its old id, and an
+    --after task deleted since fired again for an upstream success it had followed (a
+    second fault hunt): such tasks come back paused, such runs interrupted."""
+    marks = tmp_path / "marks"
+    line = f'echo "$TICKWORK_TASK $TICKWORK_RUN_ID" >> {marks}'
+    for args in (["job", "--manual"], ["A", "--manual"], ["B", "--after", "A"]):
+        assert cli("task", "add", *args, "--shell", "--command", line).code == 0
+    assert cli("task", "run", "job").code == 0
+    kept = tmp_path / "before.db"
+    assert cli("backup", str(kept)).code == 0
+    assert cli("task", "run", "A").code == 0
+    _engine_until(home, tmp_path / "engine.log", lambda: len(_marks(marks)) == 3)
+    for name in ("job", "B"):
+        assert cli("task", "delete", name, "--force").code == 0
+    restored = cli("restore", str(kept))
+    assert restored.code == 0, restored.err
+    assert "2 tasks deleted since the backup came back paused (“job”, “B”)" in restored.out
+    assert "1 run the backup caught unfinished, whose end is not known here, marked " \
+           "interrupted, not run again" in restored.out
+    _engine_until(home, tmp_path / "engine.log", lambda: "engine running" in
+                  (tmp_path / "engine.log").read_text().split("engine stopped")[-1])
+    assert sorted(_marks(marks)) == ["A 2", "B 3", "job 1"]
+    tasks = {t["name"]: t for t in cli("task", "list", "--json").json()}
+    assert not tasks["job"]["enabled"] and not tasks["B"]["enabled"] and tasks["A"]["enabled"]
+
+
+def test_undoing_a_restore_with_the_copy_it_kept_runs_no_fire_twice_nor_gives_an_id_twice(
+        home: Path, cli: Any, tmp_path: Path) -> None:
+    """Restoring the store a restore had replaced (the copy it names) ran 6 fires twice
+    and gave run ids 1–6 again (a second fault hunt)."""
+    marks = tmp_path / "marks"
+    assert cli("task", "add", "tick", "--every", "1s", "--catch-up", "all", "--shell",
+               "--command", f'echo "$TICKWORK_SCHEDULED_FOR $TICKWORK_RUN_ID" >> {marks}'
+               ).code == 0
+    kept = tmp_path / "before.db"
+    assert cli("backup", str(kept)).code == 0
+    assert cli("task", "update", "tick", "--description", "since the backup").code == 0
+    log = tmp_path / "engine.log"
+    _engine_until(home, log, lambda: len(_marks(marks)) >= 3)
+    first = cli("restore", str(kept))
+    assert first.code == 0, first.err
+    replaced = Path(first.out.split("the store it replaced is kept as ")[1].split(";")[0]
+                    .strip())
+    done = len(_marks(marks))
+    _engine_until(home, log, lambda: len(_marks(marks)) >= done + 3)
+    undo = cli("restore", str(replaced))
+    assert undo.code == 0, undo.err
+    done = len(_marks(marks))
+    _engine_until(home, log, lambda: len(_marks(marks)) >= done + 2)
+    fires = [x.split()[0] for x in _marks(marks)]
+    ids = [x.split()[1] for x in _marks(marks)]
+    assert len(fires) == len(set(fires)), _marks(marks)
+    assert len(ids) == len(set(ids)), _marks(marks)
+
+
+def test_a_backup_from_before_any_task_gives_no_id_twice(home: Path, cli: Any,
+                                                        tmp_path: Path) -> None:
+    """A backup made before any task or run existed (an engine's first daily backup): the
+    task and run made after it got ids 1 again (a second fault hunt)."""
+    assert cli("settings").code == 0
+    kept = tmp_path / "empty.db"
+    assert cli("backup", str(kept)).code == 0
+    assert cli("task", "add", "A", "--manual", "--command", "true").code == 0
+    assert cli("task", "run", "A").code == 0
+    assert cli("task", "delete", "A", "--force").code == 0
+    assert cli("restore", str(kept)).code == 0
+    added = cli("task", "add", "B", "--manual", "--command", "true", "--json")
+    assert added.code == 0, added.err
+    assert added.json()["id"] == 2
+    queued = cli("task", "run", "B", "--json")
+    assert queued.json()["id"] == 2, queued.out
+
+
+def test_a_one_shot_moved_since_the_backup_runs_once(home: Path, cli: Any,
+                                                     tmp_path: Path) -> None:
+    """A one-shot rescheduled after the backup ran at its new time, then again as the
+    restored schedule's missed fire (a second fault hunt)."""
+    marks = tmp_path / "marks"
+    later = (datetime.now(UTC) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert cli("task", "add", "maint", "--at", later, "--shell", "--command",
+               f'echo "$TICKWORK_RUN_ID" >> {marks}').code == 0
+    kept = tmp_path / "before.db"
+    assert cli("backup", str(kept)).code == 0
+    soon = (datetime.now(UTC) + timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert cli("task", "reschedule", "maint", "--at", soon).code == 0
+    log = tmp_path / "engine.log"
+    _engine_until(home, log, lambda: len(_marks(marks)) == 1)
+    restored = cli("restore", str(kept))
+    assert "1 task whose schedule or pause changed since (“maint”): the backup's is back, " \
+           "without catching up fires before now (a one-shot that has run does not run " \
+           "again)" in restored.out, restored.out
+    (task,) = cli("task", "list", "--json").json()
+    assert task["next_run_at"] is None  # it ran: not again in 5 minutes as the backup had it
+    _engine_until(home, log, lambda: "engine running" in
+                  log.read_text().split("engine stopped")[-1])
+    assert len(_marks(marks)) == 1
+
+
+def test_a_second_restore_meanwhile_is_told_a_restore_holds_the_store(home: Path, cli: Any,
+                                                                      tmp_path: Path) -> None:
+    """It was told an engine held the store (the pid was the first restore's)."""
+    from app.store.lock import EngineLock
+
+    assert cli("task", "add", "t", "--manual", "--command", "true").code == 0
+    kept = tmp_path / "b.db"
+    assert cli("backup", str(kept)).code == 0
+    restoring = EngineLock(home)
+    assert restoring.try_acquire(f"restore:{kept}")
+    try:
+        second = cli("restore", str(kept))
+    finally:
+        restoring.release()
+    assert second.code == 1
+    assert f"a restore (pid {os.getpid()}) is under way in {home}" in second.err, second.err
