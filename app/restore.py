@@ -54,6 +54,11 @@ class Restored:
         if c.given_up:
             out.append(f"{plural(c.given_up, 'run')} the backup caught unfinished, whose end is "
                        "not known here, marked interrupted, not run again")
+        if c.gone:
+            one = len(c.gone) == 1
+            out.append(f"{plural(len(c.gone), 'task')} the backup does not have ("
+                       f"{_names(c.gone)}) gone with {'its' if one else 'their'} runs: "
+                       f"{'it is' if one else 'they are'} in the kept copy")
         if self.paused:
             out.append(f"{plural(len(self.paused), 'task')} deleted since the backup came back "
                        f"paused ({_names(self.paused)}): resume what should run again")

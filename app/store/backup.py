@@ -309,4 +309,5 @@ def _carried_words(carried: Carried | None) -> dict[str, Any]:
     if carried.unreadable:
         return {"runs_not_carried": carried.unreadable}
     return {"runs_carried_over": carried.added, "runs_updated_since": carried.updated,
-            "runs_given_up": carried.given_up, "next_fires_carried_over": carried.next_fires}
+            "runs_given_up": carried.given_up, "next_fires_carried_over": carried.next_fires,
+            **({"tasks_only_in_the_kept_copy": list(carried.gone)} if carried.gone else {})}

@@ -48,6 +48,7 @@ class Carried:
     next_fires: int = 0  # tasks whose next fire the replaced store's engine had moved on
     absent: tuple[int, ...] = ()  # restored tasks deleted since: they come back paused
     retimed: tuple[int, ...] = ()  # same tasks whose schedule or pause changed since
+    gone: tuple[str, ...] = ()  # tasks created since the backup: only in the kept copy
     unreadable: str = ""  # why the replaced store could not be read (nothing carried)
 
 
@@ -117,8 +118,10 @@ def _carry(old: _Kept, new: sqlite3.Connection, now: datetime) -> Carried:
         new.executemany("UPDATE task SET enabled = 0, next_run_at = NULL WHERE id = ?",
                         [(i,) for i in absent])
     moved, retimed = _carry_next_fires(old, new, same)
+    gone = tuple(name for task_id, name in old.rows("SELECT id, name FROM task ORDER BY id")
+                 if task_id not in same)
     return Carried(added=added, updated=updated, given_up=given_up, next_fires=moved,
-                   absent=absent, retimed=retimed)
+                   absent=absent, retimed=retimed, gone=gone)
 
 
 def _same_origin(old: _Kept, new: sqlite3.Connection) -> bool:

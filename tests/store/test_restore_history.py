@@ -395,8 +395,11 @@ def test_tasks_deleted_since_come_back_paused_and_their_unfinished_runs_are_give
     _engine_until(home, tmp_path / "engine.log", lambda: len(_marks(marks)) == 3)
     for name in ("job", "B"):
         assert cli("task", "delete", name, "--force").code == 0
+    assert cli("task", "add", "newer", "--manual", "--command", "true").code == 0
     restored = cli("restore", str(kept))
     assert restored.code == 0, restored.err
+    assert "1 task the backup does not have (“newer”) gone with its runs: it is in the kept " \
+           "copy" in restored.out
     assert "2 tasks deleted since the backup came back paused (“job”, “B”)" in restored.out
     assert "1 run the backup caught unfinished, whose end is not known here, marked " \
            "interrupted, not run again" in restored.out
