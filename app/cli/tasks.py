@@ -16,6 +16,30 @@ from app.core.schedule import describe
 from app.store import task_rows
 
 
+def _group_before(svc: Any, changes: dict[str, Any]) -> tuple[str, int, list[str]] | None:
+    """The group a change gives a limit to, as it is before: (name, limit, its tasks)."""
+    name, limit = changes.get("group"), changes.get("group_limit")
+    if not name or limit is None:
+        return None
+    from app.store.tasks import groups_in_use
+
+    with svc.store.read():
+        found = groups_in_use([name]).get(name)
+    return None if found is None or found[0] == limit else (name, found[0], found[1])
+
+
+def _note_group_limit(before: tuple[str, int, list[str]] | None, task: Any) -> None:
+    """Say so when a group's new limit is also its other tasks' (stderr: a note)."""
+    if before is None:
+        return
+    name, old, members = before
+    others = [m for m in members if m != task.name]
+    if others:
+        shown = ", ".join(repr(m) for m in others[:5]) + ("…" if len(others) > 5 else "")
+        print(f"note: group {name!r} now lets {task.spec.group_limit} run at once (was "
+              f"{old}) for all its tasks, also {shown}", file=sys.stderr)
+
+
 def cmd_task(args: argparse.Namespace) -> int:
     if args.task_cmd == "list" and not args.json:
         return _list(args)
@@ -27,8 +51,10 @@ def cmd_task(args: argparse.Namespace) -> int:
         data = task_changes(args, None)
         data["name"] = args.name
         where_typed(data)
+        shared = _group_before(svc, data)
         task = svc.create_task(data, verify=args.verify)
         _note_shell_syntax(task)
+        _note_group_limit(shared, task)
         if args.json:
             print_json(task.to_json())
         else:
@@ -39,9 +65,11 @@ def cmd_task(args: argparse.Namespace) -> int:
         if not changes:
             raise UsageError("update: give at least one option to change")
         where_typed(changes)
+        shared = _group_before(svc, changes)
         task = svc.update_task(args.task, changes, verify=args.verify)
         if "action" in changes:
             _note_shell_syntax(task)
+        _note_group_limit(shared, task)
         if args.json:
             print_json(task.to_json())
         else:

@@ -201,3 +201,18 @@ def test_a_variable_tickwork_sets_for_every_run_is_refused(cli: Any, option: str
     assert "TICKWORK_RUN_ID is set by Tickwork for every run; a task cannot set it" in \
         added.err
     assert cli("task", "list", "--json").json() == []
+
+
+def test_a_new_group_limit_that_is_also_other_tasks_is_said(cli: Any) -> None:
+    """`--group nightly:2` changed the limit of every task in the group with no word (a
+    helper's note): it is said on stderr, naming the others; the same limit says nothing."""
+    assert cli("task", "add", "g", "--manual", "--command", "true", "--group",
+               "nightly:5").code == 0
+    added = cli("task", "add", "h", "--manual", "--command", "true", "--group", "nightly:2")
+    assert added.code == 0
+    assert added.err.strip() == ("note: group 'nightly' now lets 2 run at once (was 5) for "
+                                 "all its tasks, also 'g'")
+    again = cli("task", "update", "g", "--group", "nightly:2")
+    assert again.code == 0 and again.err == ""
+    joined = cli("task", "add", "k", "--manual", "--command", "true", "--group", "nightly")
+    assert joined.code == 0 and joined.err == ""
