@@ -11,6 +11,7 @@ restoring must run nothing twice and give no id twice.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,7 +43,8 @@ class Restored:
         c = self.carried
         if self.stopped:
             out.append(f"{plural(self.stopped, 'run')} a killed engine left unfinished: what "
-                       "they still ran was stopped first")
+                       "they still ran was stopped first and they were marked interrupted "
+                       "(retried by their policy, where this store has them)")
         if c.unreadable:
             out.append(f"its runs could not be read ({c.unreadable}): fires since the "
                        "backup follow each task's catch-up policy")
@@ -130,8 +132,6 @@ def _stop_leftovers(home: Path, actor: str, now: datetime) -> int:
     except StoreError:  # a damaged store: nothing can be read of it
         return 0
     try:
-        found = recovery.orphans()
-        recovery.stop_leftovers(found)
+        return len(recovery.settle_orphans(store, now, f"restore:{os.getpid()}"))
     finally:
         store.close()
-    return len(found)

@@ -234,9 +234,10 @@ class StartupPlan:
     edges: list[tuple[int, int, str]] = field(default_factory=list)
 
 
-def plan_startup(store: Store, now: datetime, engine_id: str) -> StartupPlan:
-    """Stop and interrupt what a dead engine left (claiming retries), and read what to run,
-    arm and retry."""
+def settle_orphans(store: Store, now: datetime, engine_id: str) -> list[Run]:
+    """Stop what a dead engine left running and mark its runs interrupted, claiming their
+    retries for `engine_id` (an engine's start, or a restore: the next engine takes those
+    over); the runs as they were."""
     with store.read():
         found = orphans()
     stop_leftovers(found)
@@ -246,6 +247,13 @@ def plan_startup(store: Store, now: datetime, engine_id: str) -> StartupPlan:
         run_store.take_over_retries(engine_id)
     for o in settled:  # a command's checkpoint file outlives its fire only for a retry
         checkpoint_path(store.home, o.task_id, o.fire).unlink(missing_ok=True)
+    return interrupted
+
+
+def plan_startup(store: Store, now: datetime, engine_id: str) -> StartupPlan:
+    """Stop and interrupt what a dead engine left (claiming retries), and read what to run,
+    arm and retry."""
+    interrupted = settle_orphans(store, now, engine_id)
     plan = StartupPlan(now, interrupted)
     with store.read():
         plan.audit_mark = audit_log.last_id()

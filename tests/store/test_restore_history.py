@@ -66,16 +66,15 @@ def test_a_run_a_killed_engine_left_running_is_stopped_and_never_runs_beside_its
     assert _alive(pid)
     restored = cli("restore", str(kept))
     assert restored.code == 0, restored.err
-    assert "1 run a killed engine left unfinished: what they still ran was stopped " \
-           "first" in restored.out
+    assert "1 run a killed engine left unfinished: what they still ran was stopped first " \
+           "and they were marked interrupted" in restored.out
     assert not _alive(pid)
     (run,) = _runs(cli)
-    # as the killed engine left it: `running`, or `queued` when it was killed before the
-    # row of the command it had started was committed (its process carries the run's token)
-    assert run["status"] in ("running", "queued")  # either way the next engine interrupts it
-    _engine_until(home, tmp_path / "engine.log",
-                  lambda: _runs(cli)[0]["status"] == "interrupted")
+    assert run["status"] == "interrupted"  # (it showed `running` until an engine started)
+    second = tmp_path / "engine-after.log"
+    _engine_until(home, second, lambda: "engine running" in second.read_text())
     assert marks.read_text().split() == ["start"]  # once: no retry (no retries asked)
+    assert [r["status"] for r in _runs(cli)] == ["interrupted"]
 
 
 def _alive(pid: int) -> bool:
