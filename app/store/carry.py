@@ -110,6 +110,7 @@ def _carry(old: _Kept, new: sqlite3.Connection, now: datetime) -> Carried:
     same = _same_tasks(old, new)
     added, updated, given_up = _carry_runs(old, new, same, now)
     _carry_counters(old, new)
+    _carry_samples(old, new)
     theirs = {row[0] for row in old.rows("SELECT id FROM task")}
     absent: tuple[int, ...] = ()
     if _same_origin(old, new):  # (another home's store has none of this one's tasks)
@@ -122,6 +123,21 @@ def _carry(old: _Kept, new: sqlite3.Connection, now: datetime) -> Carried:
                  if task_id not in same)
     return Carried(added=added, updated=updated, given_up=given_up, next_fires=moved,
                    absent=absent, retimed=retimed, gone=gone)
+
+
+def _carry_samples(old: _Kept, new: sqlite3.Connection) -> None:
+    """The machine's and the engine's resource samples taken since the backup (a run's come
+    with its run), so the Metrics view has no gap."""
+    columns = [c for c in _shared_columns(old, new, "metric_sample") if c != "id"]
+    if "run_id" not in columns or "at" not in columns:
+        return
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    (since,) = new.execute("SELECT COALESCE(MAX(at), '') FROM metric_sample "
+                           "WHERE run_id IS NULL").fetchone()
+    for batch in old.batches(f"SELECT {quoted} FROM metric_sample WHERE run_id IS NULL AND "
+                             "at > ? ORDER BY id", (since,)):
+        new.executemany(f"INSERT INTO metric_sample ({quoted}) VALUES "
+                        f"({', '.join('?' * len(columns))})", batch)
 
 
 def _same_origin(old: _Kept, new: sqlite3.Connection) -> bool:

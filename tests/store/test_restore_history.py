@@ -184,6 +184,7 @@ def test_a_run_the_backup_caught_running_ends_as_it_ended_and_later_runs_come_wi
                                   exit_code=3, parent_run=run_id, error="exit 3")
             RunOutput.create(run=later.id, seq=0, stream="stderr", text="disk?", at=T0)
             MetricSample.create(at=T0, kind="run", run=later.id, values={"cpu": 1.0})
+            MetricSample.create(at=T0, kind="system", run=None, values={"cpu": 9.0})
     finally:
         store.close()
 
@@ -194,6 +195,8 @@ def test_a_run_the_backup_caught_running_ends_as_it_ended_and_later_runs_come_wi
     try:
         assert [o.text for o in RunOutput.select().where(RunOutput.run == later.id)] == ["disk?"]
         assert MetricSample.select().where(MetricSample.run == later.id).count() == 1
+        assert [m.kind for m in MetricSample.select().where(MetricSample.run.is_null())] == \
+            ["system"]  # the machine's samples since the backup too: no gap in Metrics
     finally:
         store.close()
 
