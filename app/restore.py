@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app.core.errors import StoreError
+from app.core.nouns import plural
 from app.secrets import Keyring
 from app.store import backup, secret_refs
 from app.store.carry import Carried, skip_missed, task_names
@@ -78,10 +79,6 @@ class Restored:
 def _names(names: tuple[str, ...], quote: bool = True) -> str:
     shown = [f"“{n}”" if quote else n for n in names[:5]]
     return ", ".join(shown) + ("…" if len(names) > 5 else "")
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def restore_store(home: Path, file: Path, *, actor: str,

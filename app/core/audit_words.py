@@ -15,6 +15,7 @@ import shlex
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from app.core.nouns import plural
 from app.core.schedule import Schedule, describe
 
 Event = Mapping[str, Any]
@@ -74,10 +75,6 @@ def _q(name: object) -> str:
 
 def _text(value: object) -> str:
     return "" if value is None else str(value)
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
 def _schedule_words(task: Mapping[str, Any]) -> str:
@@ -268,13 +265,13 @@ def _number(value: Any, key: str) -> int | None:
 
 def _exported(target: str, _before: Any, after: Any) -> str:
     n = _number(after, "tasks")
-    what = _count(n, "task") if n is not None else "the tasks"
+    what = plural(n, "task") if n is not None else "the tasks"
     return f"Exported {what}" + (f" to {target}" if target else "")
 
 
 def _imported(target: str, _before: Any, after: Any) -> str:
     n = _number(after, "created")
-    what = _count(n, "task") if n is not None else "tasks"
+    what = plural(n, "task") if n is not None else "tasks"
     notes = after.get("notes") if isinstance(after, Mapping) else None
     said = "".join(f"; {note}" for note in notes) if isinstance(notes, list) else ""
     return f"Imported {what}" + (f" from {target}" if target else "") + said
@@ -287,7 +284,7 @@ def _permissions(target: str, before: Any, after: Any) -> str:
     if isinstance(old, Mapping) and isinstance(new, Mapping) and old:
         changes = ", ".join(f"{name} {_mode(old.get(name))} → {_mode(new.get(name))}"
                             for name in old)
-        return f"Fixed the permissions of {_count(len(old), 'file')}{where} so only you " \
+        return f"Fixed the permissions of {plural(len(old), 'file')}{where} so only you " \
                f"can read them: {changes}"
     return f"Fixed the permissions of the store{where} so only you can read it"
 

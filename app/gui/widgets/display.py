@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
+from app.core.nouns import plural
 from app.gui.qt import (
     QApplication,
     QColor,
@@ -175,15 +176,6 @@ def duration(seconds: float | None, coarse: bool = False) -> str:
     if hours:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     return f"{minutes} min {secs} s" if secs and not coarse else f"{minutes} min"
-
-
-IRREGULAR = {"entry": "entries", "dependency": "dependencies"}
-
-
-def plural(count: int, noun: str, many: str | None = None) -> str:
-    """A count with its noun in the right number: '1 run', '3 runs', '1,200 tasks'."""
-    word = noun if count == 1 else many or IRREGULAR.get(noun, noun + "s")
-    return f"{count:,} {word}"
 
 
 def lateness(ms: float | None) -> str:
