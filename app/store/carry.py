@@ -111,7 +111,7 @@ def _carry(old: _Kept, new: sqlite3.Connection, now: datetime) -> Carried:
     added, updated, given_up = _carry_runs(old, new, same, now)
     _carry_counters(old, new)
     _carry_samples(old, new)
-    theirs = {row[0] for row in old.rows("SELECT id FROM task")}
+    theirs = dict(old.rows("SELECT id, name FROM task ORDER BY id"))
     absent: tuple[int, ...] = ()
     if _same_origin(old, new):  # (another home's store has none of this one's tasks)
         absent = tuple(sorted(i for (i,) in new.execute("SELECT id FROM task")
@@ -119,8 +119,7 @@ def _carry(old: _Kept, new: sqlite3.Connection, now: datetime) -> Carried:
         new.executemany("UPDATE task SET enabled = 0, next_run_at = NULL WHERE id = ?",
                         [(i,) for i in absent])
     moved, retimed = _carry_next_fires(old, new, same)
-    gone = tuple(name for task_id, name in old.rows("SELECT id, name FROM task ORDER BY id")
-                 if task_id not in same)
+    gone = tuple(name for task_id, name in theirs.items() if task_id not in same)
     return Carried(added=added, updated=updated, given_up=given_up, next_fires=moved,
                    absent=absent, retimed=retimed, gone=gone)
 
@@ -136,8 +135,7 @@ def _carry_samples(old: _Kept, new: sqlite3.Connection) -> None:
                            "WHERE run_id IS NULL").fetchone()
     for batch in old.batches(f"SELECT {quoted} FROM metric_sample WHERE run_id IS NULL AND "
                              "at > ? ORDER BY id", (since,)):
-        new.executemany(f"INSERT INTO metric_sample ({quoted}) VALUES "
-                        f"({', '.join('?' * len(columns))})", batch)
+        new.executemany(_insert("metric_sample", columns), batch)
 
 
 def _same_origin(old: _Kept, new: sqlite3.Connection) -> bool:
@@ -164,7 +162,7 @@ def _carry_runs(old: _Kept, new: sqlite3.Connection, same: set[int],
     columns = _shared_columns(old, new, "run")
     at = {name: i for i, name in enumerate(columns)}
     quoted = ", ".join(f'"{c}"' for c in columns)
-    values = ", ".join("?" * len(columns))
+    insert = _insert("run", columns, "INSERT OR IGNORE")
     (top,) = new.execute("SELECT COALESCE(MAX(id), 0) FROM run").fetchone()
     unfinished = {run_id: row for run_id, *row in new.execute(
         f"SELECT id, {quoted} FROM run WHERE status IN ({', '.join('?' * len(_OPEN))})",
@@ -176,8 +174,7 @@ def _carry_runs(old: _Kept, new: sqlite3.Connection, same: set[int],
                 continue
             if "parent_run_id" in at:  # a parent the restored history lacks is not named
                 row = _without_parent(new, row, at["parent_run_id"])
-            if new.execute(f"INSERT OR IGNORE INTO run ({quoted}) VALUES ({values})",
-                           row).rowcount == 1:  # (ignored: its fire is claimed already)
+            if new.execute(insert, row).rowcount == 1:  # (ignored: its fire is claimed)
                 moved.append(row[at["id"]])
     added = len(moved)
     changed = [c for c in columns if c not in ("id", "task_id", "parent_run_id")]
@@ -291,6 +288,12 @@ def _same_tasks(old: _Kept, new: sqlite3.Connection) -> set[int]:
     return {task_id for task_id, created in ours.items() if theirs.get(task_id) == created}
 
 
+def _insert(table: str, columns: list[str], verb: str = "INSERT") -> str:
+    """`INSERT INTO table (columns) VALUES (?, …)`."""
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    return f"{verb} INTO {table} ({quoted}) VALUES ({', '.join('?' * len(columns))})"
+
+
 def _shared_columns(old: _Kept, new: sqlite3.Connection, table: str) -> list[str]:
     """The columns of `table` in both stores, in the restored store's order."""
     info = f'PRAGMA table_info("{table}")'
@@ -313,7 +316,7 @@ def _copy_children(old: _Kept, new: sqlite3.Connection, table: str, key: str,
     if not columns or not run_ids:
         return
     quoted = ", ".join(f'"{c}"' for c in columns)
-    insert = f"INSERT INTO {table} ({quoted}) VALUES ({', '.join('?' * len(columns))})"
+    insert = _insert(table, columns)
     for start in range(0, len(run_ids), 50):  # (a run's output is bounded: 50 in memory)
         chunk = run_ids[start:start + 50]
         marks = ", ".join("?" * len(chunk))
@@ -329,26 +332,16 @@ def task_names(task_ids: tuple[int, ...]) -> list[str]:
     return [task.spec.name for task in task_store.load_ids(list(task_ids))]
 
 
-def skip_missed(task_ids: tuple[int, ...], now: datetime) -> list[str]:
+def skip_missed(task_ids: tuple[int, ...], now: datetime) -> None:
     """Move the next fire of these tasks (restored, whose schedule or pause changed in the
     store the restore replaced: which of the restored schedule's fires were run is not
-    known) past `now`, so the next engine catches up none of them; call in the restored
-    store's write transaction. The names of the tasks moved."""
-    from app.core.schedule import build_trigger, parse_timezone
-    from app.core.schedule.stepping import fire_after
+    known) past `now`, as an edit of a task's timing does (`TaskSpec.next_fire_time`), so
+    the next engine catches up none of them; call in the restored store's write
+    transaction."""
     from app.store import ledger
     from app.store import tasks as task_store
 
-    moved: list[tuple[int, datetime | None]] = []
-    names: list[str] = []
-    for task in task_store.load_ids(list(task_ids)):
-        due = task.next_run_at
-        if due is None or due > now:
-            continue
-        spec = task.spec
-        trigger = build_trigger(spec.schedule, parse_timezone(spec.timezone), task.anchor,
-                                spec.end_at)
-        moved.append((task.id, None if trigger is None else fire_after(trigger, now)))
-        names.append(spec.name)
-    ledger.set_next_run(moved)
-    return names
+    ledger.set_next_run(
+        [(task.id, task.spec.next_fire_time(now, task.created_at or now))
+         for task in task_store.load_ids(list(task_ids))
+         if task.next_run_at is not None and task.next_run_at <= now])

@@ -500,3 +500,33 @@ def test_a_second_restore_meanwhile_is_told_a_restore_holds_the_store(home: Path
         restoring.release()
     assert second.code == 1
     assert f"a restore (pid {os.getpid()}) is under way in {home}" in second.err, second.err
+
+
+def test_a_task_retimed_since_catches_up_nothing_before_the_restore(home: Path,
+                                                                    tmp_path: Path) -> None:
+    """The backup's schedule comes back, but which of its fires ran is not known: its next
+    fire is after the restore, as after an edit of its timing, and the task is named."""
+    from app.service import Service
+
+    store = Store.open(home, now=T0)
+    try:
+        Service(store, "cli").create_task(command_task(
+            "poll", schedule={"kind": "interval", "seconds": 60}), now=T0)
+    finally:
+        store.close()
+    kept = backup.make(home, tmp_path / "before.db")
+    store = Store.open(home)
+    try:
+        Service(store, "cli").update_task("poll", {"schedule": {
+            "kind": "interval", "seconds": 120}}, now=T0 + timedelta(minutes=1))
+    finally:
+        store.close()
+    later = T0 + timedelta(minutes=30)  # 29 fires of the backup's schedule lie before it
+    said = restore_store(home, kept, actor="cli", now=later)
+    assert said.skipped == ("poll",)
+    store = Store.open(home)
+    try:
+        (task,) = Service(store, "cli").list_tasks()
+        assert task.next_run_at is not None and task.next_run_at > later
+    finally:
+        store.close()
