@@ -23,7 +23,7 @@ from app.store import backup, secret_refs
 from app.store.carry import Carried, skip_missed, task_names
 from app.store.database import Store
 from app.store.home import DB_NAME, make_private_dir
-from app.store.lock import EngineLock
+from app.store.lock import RESTORE, EngineLock, restoring
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +87,10 @@ def restore_store(home: Path, file: Path, *, actor: str,
     backup.verify(file)
     make_private_dir(home)
     lock = EngineLock(home)
-    if not lock.try_acquire(f"restore:{file}"):
+    if not lock.try_acquire(f"{RESTORE}{file}"):
         holder = lock.holder() or {}
         pid = holder.get("pid")
-        if str(holder.get("engine", "")).startswith("restore:"):
+        if restoring(holder) is not None:
             raise StoreError(f"a restore (pid {pid}) is under way in {home}: let it end first")
         raise StoreError(f"an engine{f' (pid {pid})' if pid else ''} holds {home}: stop it "
                          "(or quit the window) before restoring")
@@ -129,6 +129,6 @@ def _stop_leftovers(home: Path, actor: str, now: datetime) -> int:
     except StoreError:  # a damaged store: nothing can be read of it
         return 0
     try:
-        return len(recovery.settle_orphans(store, now, f"restore:{os.getpid()}"))
+        return len(recovery.settle_orphans(store, now, f"{RESTORE}{os.getpid()}"))
     finally:
         store.close()

@@ -33,7 +33,7 @@ from app.engine.events import Notification
 from app.engine.faults import EngineParts, StoreFaults
 from app.store.integrity import find_fault
 from app.store.leader import LEASE
-from app.store.lock import EngineLease
+from app.store.lock import EngineLease, restoring
 
 log = logging.getLogger("tickwork.engine")
 
@@ -336,8 +336,9 @@ def describe(holder: dict[str, object]) -> str:
         own = " (this engine)" if holder.get("this") else ""
         return f"engine {name} on {holder['host']} leads since {when}{own}"
     pid = holder.get("pid")
-    if isinstance(name, str) and name.startswith("restore:"):  # `tickwork restore`, a while
-        return f"a restore (pid {pid}) holds this store until it has put {name[8:]} in place"
+    file = restoring(holder)  # `tickwork restore`, for a while
+    if file is not None:
+        return f"a restore (pid {pid}) holds this store until it has put {file} in place"
     return f"engine pid {pid} holds this store" if pid else "another engine holds this store"
 
 

@@ -176,13 +176,12 @@ class Store:
             said = (self.home / LOCK_NAME).read_bytes()[:4096]
         except OSError:
             return
-        if b'"restore:' not in said:
-            return
-        from app.store.lock import EngineLock
+        from app.store.lock import RESTORE, EngineLock, restoring
 
+        if f'"{RESTORE}'.encode() not in said:
+            return
         holder = EngineLock(self.home).holder() or {}
-        if str(holder.get("engine", "")).startswith("restore:") and \
-                holder.get("pid") != os.getpid():
+        if restoring(holder) is not None and holder.get("pid") != os.getpid():
             raise StoreError(f"a restore is replacing {self.path} (pid {holder.get('pid')}): "
                              "nothing was written; run it again once it has ended")
 

@@ -59,6 +59,15 @@ def engine_lock(home: Path, url: str | None) -> EngineLease:
     return LeaderLease(url)
 
 
+RESTORE = "restore:"  # how a restore names itself holding the lock: `restore:<file>`
+
+
+def restoring(holder: dict[str, Any] | None) -> str | None:
+    """The file a restore holding the lock puts in place (None: no restore holds it)."""
+    name = (holder or {}).get("engine")
+    return name[len(RESTORE):] if isinstance(name, str) and name.startswith(RESTORE) else None
+
+
 class EngineLock:
     leases = False
     epoch: int | None = None
