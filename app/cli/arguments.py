@@ -1,14 +1,19 @@
-"""The command line's value types: each reads one option's text, or refuses it with one line
-that names the field once ("priority: not a whole number: 'abc'", "wait: must be positive"),
-exit 2, before anything is opened or queued.
+"""The command line's value types, and a parser that reports bad usage in one line: each type
+reads one option's text, or refuses it with one line that names the field once ("priority:
+not a whole number: 'abc'", "wait: must be positive"), exit 2, before anything is opened or
+queued.
 
 They raise `UsageError` themselves rather than argparse's `ArgumentTypeError`, which argparse
 would prefix with its own name for the option ("argument --priority: priority: …")."""
 
 from __future__ import annotations
 
+import argparse
 import re
 from collections.abc import Callable
+from typing import Any, NoReturn
+
+JSON_HELP = "print JSON instead of text"
 
 
 class UsageError(Exception):
@@ -120,3 +125,34 @@ def workers_arg(text: str) -> int:
         return worker_count(text, "workers")
     except ValidationError as exc:
         raise UsageError(str(exc)) from None
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line and exits 2, without the usage block."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # a value that starts with '-' and a digit is a value, as '-5' already was: `--every
+        # -5m` reaches the check that names the field ("every: must be positive"), not
+        # argparse's "expected one argument" (no option here starts with '-' and a digit)
+        self._negative_number_matcher = re.compile(r"-\.?\d")
+        self._naming: list[tuple[str, str, str, Callable[[str], str]]] = []
+
+    def refuse_naming_one(self, first: str, second: str, what: str,
+                          by: Callable[[str], str] = lambda value: value.partition("=")[0]
+                          ) -> None:
+        """Refuse `first` and `second` in one command when their values name one `what`
+        (`by`: what a value names; a ``KEY=VALUE``'s KEY), as a mutually exclusive group
+        refuses two options: which would win is an accident (``--tag t --untag t``)."""
+        self._naming.append((first, second, what, by))
+
+    def refuse_same_names(self, namespace: argparse.Namespace) -> None:
+        """Raise if two options `refuse_naming_one` paired name one thing here."""
+        for first, second, what, by in self._naming:
+            named = {by(v).strip() for v in getattr(namespace, second[2:].replace("-", "_")) or []}
+            for value in getattr(namespace, first[2:].replace("-", "_")) or []:
+                if by(value).strip() in named:
+                    raise not_allowed(first, second, f"{what} {by(value).strip()!r}")
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
