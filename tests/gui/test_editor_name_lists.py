@@ -8,7 +8,7 @@ from typing import Any
 
 from app.gui.qt import Qt
 from tests.gui.conftest import SCREENSHOTS, Gui, command_task
-from tests.gui.editing import choose_schedule, click, go, new_editor
+from tests.gui.editing import choose_schedule, click, go, new_editor, open_selected
 
 
 def _full_size(names: Any) -> bool:
@@ -45,4 +45,32 @@ def test_an_unknown_name_never_squashes_the_field(gui: Gui, qtbot: Any) -> None:
         _add(gui, names, "shout")  # corrected: added, the message gone, the field whole
         assert names.names() == ["shout"] and not names.error.isVisible()
         assert _full_size(names), (names.input.height(), names.add_button.height())
+    editor.discard()
+
+
+def test_dependencies_page_names_the_tasks_its_schedule_runs_it_after(gui: Gui,
+                                                                      qtbot: Any) -> None:
+    """A task run "after Sync succeeds" opened on Dependencies says so there (it read
+    "(none yet)", while the graph drew Sync → Report); a schedule no longer "after" drops it."""
+    gui.service.create_task(command_task("Sync"))
+    gui.service.create_task(command_task("Backup"))
+    report = gui.service.create_task(command_task(
+        "Report", schedule={"kind": "after", "tasks": ["Sync"]}))
+    editor = open_selected(gui, qtbot, report.id, Qt.Key.Key_Return)
+    go(editor, qtbot, "Dependencies")
+    chain = editor.dependencies.chain
+    gui.wait_until(chain.isVisible)
+    assert chain.text() == "Its schedule also starts it after “Sync” succeeds (Schedule page)."
+    _add(gui, editor.dependencies.depends_on, "Backup")  # waited for, beside the chain
+    assert editor.dependencies.depends_on.names() == ["Backup"] and chain.isVisible()
+    assert editor.grab().save(str(SCREENSHOTS / "editor-dependencies-chain.png"))
+
+    go(editor, qtbot, "Schedule")
+    _add(gui, editor.schedule.after, "Backup")
+    go(editor, qtbot, "Dependencies")
+    assert chain.text() == ("Its schedule also starts it after “Sync”, “Backup” succeed "
+                            "(Schedule page).")
+    choose_schedule(editor, qtbot, "manual")
+    go(editor, qtbot, "Dependencies")
+    gui.wait_until(lambda: not chain.isVisible())
     editor.discard()

@@ -182,6 +182,8 @@ class TaskEditor(QDialog):
             self.schedule.counted_from = task.created_at
         for page in self.pages:
             page.load(data)
+        self.schedule.changed.connect(self._show_chain)
+        self._show_chain()
         self._touched = mode != "new"
         self._opened_with = self._form_state()
         self._edited = False
@@ -201,6 +203,10 @@ class TaskEditor(QDialog):
         if mode == "duplicate":
             data["name"] = f"{task.name} (copy)"
         return data
+
+    def _show_chain(self) -> None:
+        s = self.schedule  # a schedule "after other tasks succeed": they start this one
+        self.dependencies.show_chain(s.after.names() if s.kind.currentData() == "after" else [])
 
     def _on_references(self, snapshot: Snapshot) -> None:
         known = sorted(n for i, n in snapshot.names.items() if i != self.own)

@@ -191,6 +191,12 @@ class DependenciesPage(Page):
         self.form.addRow("&Waits for", self.depends_on)
         self.depends_on.input.setAccessibleName("Waits for")
         self.add_error("depends_on", self.depends_on)
+        # a task whose schedule is "after other tasks succeed" is started by them: said
+        # here too, where a person looks for what it depends on (the graph draws both)
+        self.chain = self._note("")
+        self.chain.setObjectName("ChainNote")
+        self.chain.hide()
+        self.form.addRow("", self.chain)
         self.dependency_timeout = DurationEdit("Give up after")
         self.form.addRow("Waiting &limit", self.dependency_timeout)
         self.add_error("dependency_timeout", self.dependency_timeout)
@@ -216,6 +222,14 @@ class DependenciesPage(Page):
         self.fallback.addItems(names[:5000])
         self.fallback.setCurrentText(current)
         self.fallback.blockSignals(False)
+
+    def show_chain(self, after: list[str]) -> None:
+        """The tasks whose success starts this one (its schedule), or none."""
+        if after:
+            names = ", ".join(f"“{n}”" for n in after)
+            self.chain.setText(f"Its schedule also starts it after {names} "
+                               f"succeed{'s' if len(after) == 1 else ''} (Schedule page).")
+        self.chain.setVisible(bool(after))
 
     def load(self, data: dict[str, Any]) -> None:
         self.depends_on.set_names(list(data.get("depends_on", [])))
