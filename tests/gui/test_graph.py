@@ -143,6 +143,30 @@ def edge_point(view: Any, upstream: int, downstream: int) -> QPoint:
     return view.canvas.to_view(route.pointAtPercent(0.5)).toPoint()
 
 
+def test_arrowheads_into_one_task_are_filled_where_they_meet(gui: Gui) -> None:
+    """Two arrows into one task end at one point: both heads are drawn filled (they were
+    one path filled even-odd, so where they overlapped they cancelled out and the heads
+    showed as faint outlines under Xvfb)."""
+    s = gui.service
+    ids = {name: s.create_task(command_task(name)).id for name in ("Backup", "Sync")}
+    ids["Report"] = s.create_task(command_task("Report", depends_on=["Backup", "Sync"])).id
+    view = _show_graph(gui)
+    canvas = view.canvas
+    ends = [canvas.route(ids[u], ids["Report"]).pointAtPercent(1.0) for u in ("Backup", "Sync")]
+    assert ends[0] == ends[1]  # (the layout's: both meet at the task's left edge)
+    tip = ends[0]
+    shot = canvas.grab().toImage()
+    shot.save(str(SCREENSHOTS / "graph-arrowheads.png"))
+    background = shot.pixelColor(canvas.to_view(tip + QPointF(-5, -30)).toPoint())
+    # the head is 10 units long, 5 either side at its back (`paint.arrow`): its inside,
+    # a unit in from its edges, is all arrow colour — not only where the curves run
+    inside = [canvas.to_view(tip + QPointF(-back, side * (back / 2 - 1.5))).toPoint()
+              for back in (5, 6, 7, 8) for side in (-1, 0, 1)]
+    pale = [p for p in inside
+            if shot.pixelColor(p).lightness() > background.lightness() - 40]
+    assert canvas.scale >= 1 and not pale, (pale, background.name())
+
+
 def right_click(gui: Gui, widget: Any, pos: QPoint) -> None:
     """A right click as a mouse makes it: the button pressed and released, and the context
     menu event the platform sends with it (QTest's clicks do not make that one)."""

@@ -50,6 +50,9 @@ class EdgeTiles:
         tile = self.tiles.get(key)
         if tile is None:
             tile = self.tiles[key] = [QPainterPath() for _ in range(5)]
+            # heads meet where several arrows end at one task: even-odd filling (a path's
+            # default) would cancel them out where they overlap, leaving faint outlines
+            tile[2].setFillRule(Qt.FillRule.WindingFill)
         path = curve(points)
         tile[1 if trigger else 0].addPath(path)
         ex, ey = points[-1]
