@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from app.core.schedule import system_timezone_name
-from app.gui.qt import QApplication, QDateTime, QDialogButtonBox, QLineEdit, Qt
+from app.gui.qt import QDateTime, Qt
 from tests.gui.conftest import Gui, closed, command_task
 from tests.gui.editing import choose, click, go, new_editor
+from tests.gui.file_dialogs import choose_path, file_dialog
 from tests.gui.test_calendar import show_calendar
 
 ICS = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20261225\r\n"
@@ -24,15 +25,6 @@ ICS = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:202
 def _type_cron(qtbot: Any, editor: Any, text: str) -> None:
     editor.schedule.cron.clear()
     qtbot.keyClicks(editor.schedule.cron, text)
-
-
-def _choose_file(qtbot: Any, dialog: Any, path: Path) -> None:
-    """Paste the path into the file dialog's name field and press its Open button."""
-    name_edit = dialog.findChild(QLineEdit, "fileNameEdit")
-    QApplication.clipboard().setText(str(path))
-    qtbot.keyClick(name_edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
-    box = dialog.findChild(QDialogButtonBox)
-    click(qtbot, box.button(QDialogButtonBox.StandardButton.Open))
 
 
 def test_two_schedules_a_date_and_an_ics_saved_and_reopened(gui: Gui, qtbot: Any,
@@ -63,11 +55,7 @@ def test_two_schedules_a_date_and_an_ics_saved_and_reopened(gui: Gui, qtbot: Any
     page.exclusions.date.setDateTime(QDateTime.fromString("2027-12-24", "yyyy-MM-dd"))
     click(qtbot, page.exclusions.add_button)
     click(qtbot, page.exclusions.import_button)
-    gui.wait_until(lambda: page.exclusions.file_dialog is not None
-                   and page.exclusions.file_dialog.isVisible())
-    dialog = page.exclusions.file_dialog
-    assert dialog is not None
-    _choose_file(qtbot, dialog, ics)
+    choose_path(gui, file_dialog(gui, page.exclusions), ics)
     gui.wait_until(lambda: "R/2026-12-25/P1Y" in page.exclusions.entries())
     assert page.exclusions.entries() == ["2027-12-24", "R/2026-12-25/P1Y"]
     assert "Read 1 all-day event from holidays.ics" in page.exclusions.note.text()
@@ -123,11 +111,7 @@ def test_a_bad_ics_shows_its_error_under_the_list(gui: Gui, qtbot: Any, tmp_path
     choose(qtbot, page.kind, "cron")
     assert page.exclusions.isVisible()
     click(qtbot, page.exclusions.import_button)
-    gui.wait_until(lambda: page.exclusions.file_dialog is not None
-                   and page.exclusions.file_dialog.isVisible())
-    dialog = page.exclusions.file_dialog
-    assert dialog is not None
-    _choose_file(qtbot, dialog, bad)
+    choose_path(gui, file_dialog(gui, page.exclusions), bad)
     gui.wait_until(lambda: page.exclusions.error.has_error)
     assert page.exclusions.error.text().endswith(
         "meetings.ics has no all-day events: passed over 1 timed event (at a time of day: "

@@ -30,6 +30,7 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
+from app.gui.widgets import file_choice
 from app.gui.widgets.error_label import ErrorLabel, wrapping_policy
 
 
@@ -201,16 +202,10 @@ class ExclusionList(QWidget):
         self.changed.emit()
 
     def _on_import_clicked(self) -> None:
-        """A file dialog (Qt's own, so it looks and behaves the same everywhere and tests can
-        type a path into it); choosing a file imports it."""
-        dialog = QFileDialog(self, "Import exclusion dates from an iCalendar file")
-        dialog.setNameFilters(["iCalendar files (*.ics)", "All files (*)"])
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
-        dialog.fileSelected.connect(self.import_file)
-        dialog.finished.connect(dialog.deleteLater)
-        self.file_dialog = dialog
-        dialog.open()
+        """Choosing an .ics file imports it."""
+        self.file_dialog = file_choice.choose(
+            self, "Import exclusion dates from an iCalendar file", self.import_file,
+            filters=["iCalendar files (*.ics)", file_choice.ANY_FILE], purpose="calendars")
 
     def import_file(self, path: str) -> None:
         """Add the all-day events of the .ics file at `path`; say what was not read and what

@@ -1,0 +1,74 @@
+"""Choosing a file or a folder: the one dialog behind every such choice in the window.
+
+Qt's own dialog, not the desktop's, so it looks and behaves the same everywhere and a test
+can type a path into it as a person does. It is window-modal and opened with `open()`, so
+the event loop goes on (the engine's events, the views' refreshes) while it is up; the
+chosen path comes back through `chosen`, and Cancel does nothing. With a `purpose`, the
+folder last chosen from is kept (QSettings `folders/<purpose>`, beside the window's other
+settings) and the next choice for that purpose starts there, unless the caller gives a
+folder of its own (the field's folder, the home's backups).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Literal
+
+from app.gui.qt import QFileDialog, QWidget
+from app.gui.settings import appearance
+
+Mode = Literal["open", "save", "folder"]
+ANY_FILE = "All files (*)"
+
+
+def choose(parent: QWidget, title: str, chosen: Callable[[str], None], *,
+           mode: Mode = "open", filters: Sequence[str] = (ANY_FILE,),
+           folder: str | Path | None = None, name: str = "",
+           purpose: str | None = None) -> QFileDialog:
+    """Open the dialog over `parent` (a file to open, a file to save as `name` by default,
+    or a folder) and return it, so its owner can keep it; `chosen(path)` once one is
+    chosen. It starts in `folder` when that is one, else where `purpose` was last chosen
+    from."""
+    dialog = QFileDialog(parent, title)
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+    if mode == "folder":
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+    else:
+        dialog.setNameFilters(list(filters))
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile if mode == "open"
+                           else QFileDialog.FileMode.AnyFile)
+    if mode == "save":
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    start = _start(folder, purpose)
+    if start:
+        dialog.setDirectory(start)
+    if name:
+        dialog.selectFile(name)
+
+    def on_selected(path: str) -> None:
+        if purpose is not None:
+            kept = path if mode == "folder" else str(Path(path).parent)
+            appearance.settings().setValue(f"folders/{purpose}", kept)
+        chosen(path)
+
+    dialog.fileSelected.connect(on_selected)
+    dialog.finished.connect(dialog.deleteLater)
+    dialog.open()
+    return dialog
+
+
+def _start(folder: str | Path | None, purpose: str | None) -> str:
+    """The folder to start in: the caller's, else the purpose's last, else Qt's own choice
+    (the working directory)."""
+    for candidate in (folder, _kept(purpose)):
+        if candidate and Path(candidate).expanduser().is_dir():
+            return str(Path(candidate).expanduser())
+    return ""
+
+
+def _kept(purpose: str | None) -> str:
+    if purpose is None:
+        return ""
+    return str(appearance.settings().value(f"folders/{purpose}", "") or "")
