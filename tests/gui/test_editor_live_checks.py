@@ -13,6 +13,7 @@ from typing import Any
 from app.gui.qt import QApplication, QPoint, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui, command_task
 from tests.gui.editing import choose, click, go, new_editor, open_selected, save
+from tests.gui.file_dialogs import choose_path, file_dialog
 
 
 def _retype(qtbot: Any, field: Any, text: str) -> None:
@@ -76,13 +77,18 @@ def test_a_program_that_is_not_here_is_named_as_it_is_typed_and_gone_once_fixed(
 
 def test_a_relative_program_is_found_from_the_working_folder(gui: Gui, qtbot: Any,
                                                              tmp_path: Path) -> None:
+    """The folder chosen with Browse… lands in the field and is checked as if typed."""
     jobs = tmp_path / "jobs"
     jobs.mkdir()
     (jobs / "x.sh").write_text("#!/bin/sh\nexit 0\n")
     (jobs / "x.sh").chmod(0o755)
     editor, label = _command(gui, qtbot, "Relative", "./x.sh")
     gui.wait_until(lambda: label.text() == "⚠ no such program: ./x.sh")  # not in our folder
-    qtbot.keyClicks(editor.action.cwd, str(jobs))
+    click(qtbot, editor.action.browse)  # the working folder, chosen in a dialog
+    chooser = file_dialog(gui, editor.action)
+    assert chooser.windowTitle() == "Working folder"
+    choose_path(gui, chooser, jobs)
+    assert editor.action.cwd.text() == str(jobs)
     gui.wait_until(lambda: not label.text())
     _looked(gui, editor)
     assert not label.text() and not editor.action.errors["cwd"][0].text()

@@ -10,6 +10,7 @@ from typing import Any
 from app.gui.qt import QApplication, Qt
 from app.gui.tasks.import_preview import ImportPreview
 from tests.gui.conftest import SCREENSHOTS, Gui
+from tests.gui.file_dialogs import cancel, choose_path, file_dialog
 
 CRONTAB = """# backups
 MAILTO=me@example.com
@@ -80,7 +81,11 @@ def test_systemd_timers_are_previewed_from_a_folder_and_created(
                                          "Persistent=true\n")
     (folder / "backup.service").write_text("[Service]\nExecStart=/bin/true\nNice=10\n")
     dialog = _open(gui, gui.window.task_ops.import_systemd)
-    _type_path(gui, dialog, folder)
+    qtbot.mouseClick(dialog.browse, Qt.MouseButton.LeftButton)  # the folder, from a dialog
+    chooser = file_dialog(gui, dialog)
+    assert chooser.windowTitle() == "Choose a folder of timer units"
+    choose_path(gui, chooser, folder)
+    assert dialog.path.text() == str(folder)
     gui.wait_until(lambda: dialog.table.rowCount() == 1)
     assert dialog.table.item(0, 1).text() == "backup"
     assert "Nice=10" in dialog.notes.text()
@@ -89,3 +94,28 @@ def test_systemd_timers_are_previewed_from_a_folder_and_created(
     assert gui.service.count_tasks() == 1
     assert gui.service.get_task("backup").spec.catch_up == "once"
     assert QApplication.activeModalWidget() is None
+
+
+def test_browse_chooses_the_crontab_and_fills_the_preview(gui: Gui, qtbot: Any,
+                                                         tmp_path: Path) -> None:
+    """Browse… opens a file dialog over the preview; the file chosen is read at once, the
+    next Browse… starts in its folder, and Escape there leaves the preview as it was."""
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    file = saved / "crontab"
+    file.write_text(CRONTAB)
+    dialog = _open(gui, gui.window.task_ops.import_crontab)
+    qtbot.mouseClick(dialog.browse, Qt.MouseButton.LeftButton)
+    chooser = file_dialog(gui, dialog)
+    assert chooser.windowTitle() == "Choose a crontab"
+    choose_path(gui, chooser, file)
+    assert dialog.path.text() == str(file)
+    gui.wait_until(lambda: dialog.table.rowCount() == 2)
+    assert dialog.create_button.isEnabled()
+
+    qtbot.mouseClick(dialog.browse, Qt.MouseButton.LeftButton)
+    chooser = file_dialog(gui, dialog)
+    assert chooser.directory().absolutePath() == str(saved)
+    cancel(gui, chooser)
+    assert dialog.path.text() == str(file) and dialog.table.rowCount() == 2
+    assert QApplication.activeModalWidget() is dialog

@@ -24,6 +24,7 @@ from app.gui.qt import (
     QRadioButton,
     QWidget,
 )
+from app.gui.widgets import file_choice
 
 
 class ActionPage(Page):
@@ -96,10 +97,11 @@ class ActionPage(Page):
         row.setContentsMargins(0, 0, 0, 0)
         self.cwd = QLineEdit()
         self.cwd.setPlaceholderText("(Tickwork's own directory)")
-        browse = QPushButton("&Browse…")
-        browse.clicked.connect(self._on_browse_clicked)
+        self.browse = QPushButton("&Browse…")
+        self.browse.clicked.connect(self._on_browse_clicked)
+        self.file_dialog: QFileDialog | None = None  # the working folder's choice, open
         row.addWidget(self.cwd, 1)
-        row.addWidget(browse)
+        row.addWidget(self.browse)
         lead_focus_to(cwd_row, self.cwd)
         self.form.addRow("&Working folder", cwd_row)
         self.add_error("cwd", self.cwd)
@@ -145,9 +147,9 @@ class ActionPage(Page):
         self.changed.emit()
 
     def _on_browse_clicked(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Working folder", self.cwd.text())
-        if folder:
-            self.cwd.setText(folder)
+        self.file_dialog = file_choice.choose(self, "Working folder", self.cwd.setText,
+                                              mode="folder", folder=self.cwd.text(),
+                                              purpose="working-folders")
 
     def load(self, data: dict[str, Any]) -> None:
         action = data.get("action") or {"kind": "command", "argv": []}

@@ -38,11 +38,13 @@ from app.gui.session import Session
 from app.gui.tasks import reads
 from app.gui.tasks.import_preview import CRONTAB, SYSTEMD, ImportPreview
 from app.gui.tasks.view import TasksView
-from app.gui.widgets import icons
+from app.gui.widgets import file_choice, icons
 from app.gui.widgets.display import plural
 from app.gui.widgets.question import Confirm, ask
 from app.service import Change
 
+EXPORT_FILTER = "Tickwork export (*.json)"
+EXPORTS = "exports"  # where export files were last chosen: Import and Export start there
 REREAD_LIMIT = 50  # selected tasks re-read from the store after a change
 Picked = tuple[int, Task | None]  # a selected task's id, and the task if the view has it
 
@@ -112,6 +114,7 @@ class TaskActions(QObject):
                                    lambda: self.import_from(SYSTEMD),
                                    "Create tasks from your systemd user timers, with a preview")
         self.import_preview: ImportPreview | None = None
+        self.file_dialog: QFileDialog | None = None  # Import tasks… or Export tasks…, open
         # Enter and Del act on the table only, never on a search box or a dialog.
         for action in (self.edit, self.delete):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -343,10 +346,13 @@ class TaskActions(QObject):
             self.show_runs_requested.emit(tasks[0].id, tasks[0].name)
 
     def import_tasks(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self.window, "Import tasks", "",
-                                                    "Tickwork export (*.json);;All files (*)")
-        if not path:
-            return
+        self.file_dialog = file_choice.choose(
+            self.window, "Import tasks", self._on_import_chosen, purpose=EXPORTS,
+            filters=[EXPORT_FILTER, file_choice.ANY_FILE])
+
+    def _on_import_chosen(self, path: str) -> None:
+        """Create the tasks of an export file; the status bar says how many, and the notes
+        (a group that keeps this home's limit)."""
         service = self.session.service
         self.session.background.run(
             lambda: service.import_tasks(Path(path)),
@@ -363,11 +369,11 @@ class TaskActions(QObject):
         dialog.open()
 
     def export_tasks(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(self.window, "Export tasks",
-                                                    "tickwork-tasks.json",
-                                                    "Tickwork export (*.json)")
-        if not path:
-            return
+        self.file_dialog = file_choice.choose(
+            self.window, "Export tasks", self._on_export_chosen, mode="save", purpose=EXPORTS,
+            filters=[EXPORT_FILTER], name="tickwork-tasks.json")
+
+    def _on_export_chosen(self, path: str) -> None:
         service = self.session.service
         self.session.background.run(
             lambda: service.export_tasks(Path(path)),

@@ -33,6 +33,7 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
+from app.gui.widgets import file_choice
 from app.gui.widgets.display import plural
 from app.gui.widgets.error_label import ErrorLabel
 from app.service import Service
@@ -79,6 +80,7 @@ class ImportPreview(QDialog):
         if not crontab:
             self.path.setText(str(transfer.systemd_folder()))
         self.browse = QPushButton("&Browse…")
+        self.file_dialog: QFileDialog | None = None  # Browse…'s choice, open
         self.read_button = QPushButton("&Preview")
         label = QLabel("&File:" if crontab else "&Folder:")
         label.setBuddy(self.path)
@@ -211,11 +213,15 @@ class ImportPreview(QDialog):
 
     def _on_browse_clicked(self) -> None:
         if self.kind == CRONTAB:
-            path, _filter = QFileDialog.getOpenFileName(self, "Choose a crontab", "",
-                                                        "All files (*)")
+            typed = self.path.text().strip()  # a file typed already: start beside it
+            self.file_dialog = file_choice.choose(
+                self, "Choose a crontab", self._on_chosen, purpose="crontabs",
+                folder=Path(typed).expanduser().parent if typed else None)
         else:
-            path = QFileDialog.getExistingDirectory(self, "Choose a folder of timer units",
-                                                    self.path.text())
-        if path:
-            self.path.setText(path)
-            self.preview()
+            self.file_dialog = file_choice.choose(self, "Choose a folder of timer units",
+                                                  self._on_chosen, mode="folder",
+                                                  folder=self.path.text())
+
+    def _on_chosen(self, path: str) -> None:
+        self.path.setText(path)
+        self.preview()

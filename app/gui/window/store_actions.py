@@ -23,6 +23,7 @@ from pathlib import Path
 
 from app.gui.qt import QAction, QFileDialog, QMessageBox, QObject, QWidget, Signal
 from app.gui.session import Session
+from app.gui.widgets import file_choice
 from app.gui.window.connect_dialog import ConnectDialog
 from app.gui.window.quitting import QUIT_GRACE
 from app.gui.window.take_over import TakeOver
@@ -45,6 +46,7 @@ class StoreActions(QObject):
         self.window = window
         self._quit = quit
         self.restore_file: Path | None = None  # chosen and confirmed: restored after quitting
+        self.file_dialog: QFileDialog | None = None  # Restore…'s choice, open
         self.back_up = QAction("&Back up now", self)
         self.back_up.setStatusTip("Copy the store into the backups folder now")
         self.back_up.triggered.connect(self.back_up_now)
@@ -81,11 +83,10 @@ class StoreActions(QObject):
     def choose_restore(self) -> None:
         home = self.session.store.home
         start = backup.backups_dir(home)
-        path, _filter = QFileDialog.getOpenFileName(
-            self.window, "Restore a backup", str(start if start.is_dir() else home),
-            "Tickwork store (*.db);;All files (*)")
-        if path:
-            self.verify(Path(path))
+        self.file_dialog = file_choice.choose(
+            self.window, "Restore a backup", lambda path: self.verify(Path(path)),
+            filters=["Tickwork store (*.db)", file_choice.ANY_FILE],
+            folder=start if start.is_dir() else home)
 
     def verify(self, file: Path) -> None:
         """Check the file off the GUI thread, then ask."""

@@ -1,0 +1,83 @@
+"""File → Export tasks… and Import tasks… in the window, through their file dialogs: the
+tasks of one home arrive in another, the status bar says how many and the group-limit note
+(README), a file that is not an export is refused and changes nothing, Cancel does nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from app.gui.qt import QAbstractItemView
+from tests.gui.conftest import SCREENSHOTS, Gui, _open_gui, answer_question, close_gui, command_task
+from tests.gui.file_dialogs import cancel, choose_path, file_dialog, file_menu_entry
+
+
+def test_tasks_exported_from_one_home_s_window_arrive_in_another_s(
+        qtbot: Any, tmp_path: Path) -> None:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    export = exports / "nightly.json"
+    first = _open_gui(tmp_path / "a", qtbot)
+    try:
+        first.service.create_task(command_task("n1", group="nightly", group_limit=2))
+        first.service.create_task(command_task("n2", group="nightly"))
+        file_menu_entry(first, "Export tasks…")
+        dialog = file_dialog(first, first.window.task_ops)
+        assert dialog.windowTitle() == "Export tasks"
+        assert dialog.selectedFiles()[0].endswith("/tickwork-tasks.json")  # the name offered
+        choose_path(first, dialog, export)
+        first.wait_until(lambda: first.window.statusBar().currentMessage()
+                         == f"Exported 2 tasks to {export}.")
+        assert [t["name"] for t in json.loads(export.read_text())["tasks"]] == ["n1", "n2"]
+    finally:
+        close_gui(first)
+
+    second = _open_gui(tmp_path / "b", qtbot)
+    try:
+        second.service.create_task(command_task("g", group="nightly", group_limit=5))
+        file_menu_entry(second, "Import tasks…")
+        dialog = file_dialog(second, second.window.task_ops)
+        assert dialog.windowTitle() == "Import tasks"
+        assert dialog.directory().absolutePath() == str(exports)  # where the export went
+        listing = dialog.findChild(QAbstractItemView, "listView")
+        second.wait_until(lambda: listing.model().rowCount(listing.rootIndex()) == 1)
+        assert dialog.grab().save(str(SCREENSHOTS / "import-tasks-dialog.png"))
+        choose_path(second, dialog, export)
+        second.wait_until(lambda: second.service.count_tasks() == 3)
+        tasks = {t.name: t.spec for t in second.service.list_tasks()}
+        assert {n: (s.group, s.group_limit) for n, s in tasks.items()} == {
+            "g": ("nightly", 5), "n1": ("nightly", 5), "n2": ("nightly", 5)}
+        second.wait_until(lambda: second.window.statusBar().currentMessage().startswith(
+            "Imported 2 tasks."))
+        assert second.window.statusBar().currentMessage() == (
+            "Imported 2 tasks. group 'nightly' keeps this home's limit of 5 (the file gives "
+            "2): 'g' is already in it")
+        second.wait_until(lambda: second.window.tasks_model.rowCount() == 3)
+    finally:
+        close_gui(second)
+
+
+def test_a_file_that_is_not_an_export_is_refused_and_cancel_does_nothing(
+        gui: Gui, tmp_path: Path) -> None:
+    gui.service.create_task(command_task("keep"))
+    notes = tmp_path / "notes.json"
+    notes.write_text('{"todo": ["milk"]}\n')
+    file_menu_entry(gui, "Import tasks…")
+    answer = answer_question(gui.qtbot, "OK")
+    choose_path(gui, file_dialog(gui, gui.window.task_ops), notes)
+    gui.wait_until(lambda: answer.done)
+    assert (answer.title, answer.text) == ("Cannot import the tasks",
+                                           'file: expected {"version": 1, "tasks": [...]}')
+    assert [t.name for t in gui.service.list_tasks()] == ["keep"]
+    assert gui.window.statusBar().currentMessage().startswith("Cannot import the tasks: ")
+
+    gui.window.statusBar().clearMessage()
+    file_menu_entry(gui, "Import tasks…")
+    cancel(gui, file_dialog(gui, gui.window.task_ops))
+    file_menu_entry(gui, "Export tasks…")
+    cancel(gui, file_dialog(gui, gui.window.task_ops))
+    gui.settle()
+    assert [t.name for t in gui.service.list_tasks()] == ["keep"]
+    assert not gui.window.statusBar().currentMessage()
+    assert not list(tmp_path.glob("**/tickwork-tasks.json"))
