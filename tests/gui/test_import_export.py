@@ -51,7 +51,7 @@ def test_tasks_exported_from_one_home_s_window_arrive_in_another_s(
         second.wait_until(lambda: second.window.statusBar().currentMessage().startswith(
             "Imported 2 tasks."))
         assert second.window.statusBar().currentMessage() == (
-            "Imported 2 tasks. group 'nightly' keeps this home's limit of 5 (the file gives "
+            "Imported 2 tasks. Group 'nightly' keeps this home's limit of 5 (the file gives "
             "2): 'g' is already in it")
         second.wait_until(lambda: second.window.tasks_model.rowCount() == 3)
     finally:

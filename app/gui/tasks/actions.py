@@ -357,7 +357,8 @@ class TaskActions(QObject):
         self.session.background.run(
             lambda: service.import_tasks(Path(path)),
             lambda report: self.message.emit(" ".join(
-                [f"Imported {plural(len(report.created), 'task')}.", *report.notes])),
+                [f"Imported {plural(len(report.created), 'task')}.",
+                  *(note[:1].upper() + note[1:] for note in report.notes)])),
             owner=self, title="Cannot import the tasks")
 
     def import_from(self, kind: str) -> None:

@@ -60,9 +60,9 @@ def choose(parent: QWidget, title: str, chosen: Callable[[str], None], *,
 
 
 def _start(folder: str | Path | None, purpose: str | None) -> str:
-    """The folder to start in: the caller's, else the purpose's last, else Qt's own choice
-    (the working directory)."""
-    for candidate in (folder, _kept(purpose)):
+    """The folder to start in: the caller's, else the purpose's last, else the person's
+    home folder (not the working directory the app was started from)."""
+    for candidate in (folder, _kept(purpose), Path.home()):
         if candidate and Path(candidate).expanduser().is_dir():
             return str(Path(candidate).expanduser())
     return ""
