@@ -128,6 +128,7 @@ from PySide6.QtWidgets import (
     QToolBar,
     QToolButton,
     QToolTip,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -242,6 +243,7 @@ __all__ = [
     "QToolButton",
     "QToolTip",
     "QTransform",
+    "QTreeView",
     "QUrl",
     "QVBoxLayout",
     "QWheelEvent",

@@ -15,11 +15,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
-from app.gui.qt import QFileDialog, QWidget
+from app.gui.qt import QFileDialog, QHeaderView, QSize, QTreeView, QWidget
 from app.gui.settings import appearance
 
 Mode = Literal["open", "save", "folder"]
 ANY_FILE = "All files (*)"
+ROOMY = QSize(820, 500)  # at least: Qt's own 632×408 is cramped
 
 
 def choose(parent: QWidget, title: str, chosen: Callable[[str], None], *,
@@ -32,6 +33,10 @@ def choose(parent: QWidget, title: str, chosen: Callable[[str], None], *,
     from."""
     dialog = QFileDialog(parent, title)
     dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+    dialog.resize(dialog.size().expandedTo(ROOMY))
+    details = dialog.findChild(QTreeView, "treeView")  # Qt's list of files, by columns
+    if details is not None:  # the Type column is as wide as its words ("JSO…ent" was cut)
+        details.header().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
     if mode == "folder":
         dialog.setFileMode(QFileDialog.FileMode.Directory)
         dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
