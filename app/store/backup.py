@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import sqlite3
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -197,7 +198,7 @@ def verify(file: Path) -> int:
     if not file.exists():
         raise ValidationError("file", f"{file}: no such file")
     if not file.is_file():
-        raise ValidationError("file", f"{file} is a folder, not a backup file")
+        raise ValidationError("file", f"{file} is {_not_regular(file)}, not a backup file")
     try:
         version = identify(file)
     except StoreError as exc:  # (said of a home's store: "left it untouched (move it away…")
@@ -216,6 +217,18 @@ def verify(file: Path) -> int:
     if found:
         raise ValidationError("file", f"{file} fails the integrity check: {found[0]}")
     return version
+
+
+def _not_regular(file: Path) -> str:
+    """What a file that is not a regular one is, said without opening it (a fifo would
+    wait for a writer)."""
+    mode = file.stat().st_mode
+    for test, what in ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a fifo (named pipe)"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return what
+    return "something other than a file"
 
 
 def restore(home: Path, file: Path, *, now: datetime | None = None

@@ -124,6 +124,26 @@ def test_restore_refuses_what_is_not_a_sound_tickwork_store(home: Path, cli: Any
     assert res.code == 2 and "is a folder, not a backup file" in one_line(res.err)
 
 
+
+def test_restore_names_a_device_or_a_fifo_and_does_not_wait_on_it(home: Path, cli: Any,
+                                                                   tmp_path: Path) -> None:
+    """`restore /dev/null` said "is a folder"; a fifo is said too, never opened (opening
+    one waits for a writer: the command would hang)."""
+    assert cli("task", "add", "keep", "--command", "true", "--manual").code == 0
+    before = (home / "tickwork.db").read_bytes()
+    res = cli("restore", "/dev/null")
+    assert res.code == 2, res.err
+    assert one_line(res.err) == "tickwork: error: file: /dev/null is a character device, " \
+        "not a backup file"
+    fifo = tmp_path / "pipe.db"
+    os.mkfifo(fifo)
+    res = cli("restore", str(fifo), timeout=30)
+    assert res.code == 2, res.err
+    assert one_line(res.err) == f"tickwork: error: file: {fifo} is a fifo (named pipe), " \
+        "not a backup file"
+    assert (home / "tickwork.db").read_bytes() == before
+    assert not (home / "backups").exists()
+
 def test_restore_is_refused_while_an_engine_holds_the_store(home: Path, cli: Any,
                                                             tmp_path: Path) -> None:
     from tests.engine.conftest import EngineProcess
