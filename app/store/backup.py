@@ -7,10 +7,13 @@ GUI), `restore` (the store as it was just before a restore replaced it). The bac
 copies a consistent snapshot while the engine keeps writing; a file copy of a live WAL
 database would not be one.
 
-Rotation touches only `daily` backups and follows restic's `--keep-daily 7 --keep-weekly 4`:
-keep the newest backup of each of the 7 most recent UTC days that have one, and the newest
-of each of the 4 most recent ISO weeks that have one (a backup may count for both); every
-other daily backup is deleted. Other kinds are never deleted automatically.
+Rotation of `daily` backups follows restic's `--keep-daily 7 --keep-weekly 4`: keep the
+newest backup of each of the 7 most recent UTC days that have one, and the newest of each
+of the 4 most recent ISO weeks that have one (a backup may count for both); every other
+daily backup is deleted. A `restore` copy is deleted once it is more than 7 days old,
+except the newest (the store the latest restore replaced, kept whatever its age): each
+restore adds one, and a few restores a day would otherwise pile up copies of the whole
+store. `migration`, `manual` and `damaged` backups are never deleted automatically.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from app.store.models import SCHEMA_VERSION
 
 KEEP_DAILY = 7
 KEEP_WEEKLY = 4
+KEEP_RESTORE_DAYS = 7
 DAILY_EVERY = timedelta(days=1)
 KINDS = ("daily", "migration", "manual", "restore", "damaged")
 POSTGRES = ("a PostgreSQL store is backed up and restored with PostgreSQL's own tools (pg_dump,"
@@ -167,12 +171,34 @@ def to_remove(dailies: Sequence[datetime], *, keep_daily: int = KEEP_DAILY,
     return set(dailies) - keep
 
 
-def rotate(home: Path) -> list[Path]:
-    """Delete the daily backups the rotation rule lets go; returns what was deleted."""
-    dailies = [b for b in list_backups(home) if b.kind == "daily"]
-    gone = to_remove([b.at for b in dailies])
+def restore_copies_to_remove(copies: Sequence[datetime], now: datetime, *,
+                             keep_days: int = KEEP_RESTORE_DAYS) -> set[datetime]:
+    """The rule for `restore` copies (by time): those more than `keep_days` old go, but
+    never the newest."""
+    newest = max(copies, default=None)
+    return {at for at in copies if at != newest and now - at > timedelta(days=keep_days)}
+
+
+def rotate(home: Path, now: datetime | None = None) -> list[Path]:
+    """Delete the daily backups and the restore copies the rotation rules let go; returns
+    what was deleted."""
+    found = list_backups(home)
+    dailies = [b for b in found if b.kind == "daily"]
+    return _remove(dailies, to_remove([b.at for b in dailies])) + \
+        rotate_restore_copies(home, now or datetime.now(UTC), found)
+
+
+def rotate_restore_copies(home: Path, now: datetime,
+                          found: Sequence[Backup] | None = None) -> list[Path]:
+    """Delete the `restore` copies more than a week old but the newest; what was deleted."""
+    copies = [b for b in (list_backups(home) if found is None else found)
+              if b.kind == "restore"]
+    return _remove(copies, restore_copies_to_remove([b.at for b in copies], now))
+
+
+def _remove(backups: Sequence[Backup], gone: set[datetime]) -> list[Path]:
     removed = []
-    for b in dailies:
+    for b in backups:
         if b.at in gone:
             b.path.unlink(missing_ok=True)
             removed.append(b.path)
@@ -188,7 +214,7 @@ def daily(home: Path, now: datetime) -> Path | None:
     if not daily_due(latest[0] if latest else None, now):
         return None
     path = make(home, kind="daily", now=now)
-    rotate(home)
+    rotate(home, now)
     return path
 
 
@@ -268,6 +294,7 @@ def restore(home: Path, file: Path, *, now: datetime | None = None
     for suffix in ("-wal", "-shm"):
         Path(str(source) + suffix).unlink(missing_ok=True)
     os.replace(part, source)
+    rotate_restore_copies(home, now)
     return kept, carried
 
 

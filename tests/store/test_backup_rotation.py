@@ -118,3 +118,41 @@ def test_the_engines_hourly_look_backs_up_once_a_day(home: Path, store: Store) -
     clock[0] = day(3, 2, 9)
     assert looks.check() is not None
     assert [b.kind for b in backup.list_backups(home)] == ["daily", "daily"]
+
+
+def test_restore_copies_older_than_a_week_go_but_never_the_newest(home: Path, cli: Any,
+                                                                  tmp_path: Path) -> None:
+    """Each restore keeps the store it replaces in backups/ (`-restore.db`); they were never
+    deleted. A restore (and the engine's daily step) deletes those more than 7 days old,
+    never the newest, and no other kind."""
+    assert cli("task", "add", "t", "--command", "true", "--manual").code == 0
+    kept = tmp_path / "b.db"
+    assert cli("backup", str(kept)).code == 0
+    folder = home / "backups"
+    now = datetime.now(UTC)
+
+    def planted(age: timedelta, kind: str) -> Path:
+        path = folder / f"tickwork-{(now - age).strftime('%Y%m%dT%H%M%S.%fZ')}-{kind}.db"
+        path.write_bytes(kept.read_bytes())
+        return path
+
+    folder.mkdir(mode=0o700)
+    old = [planted(timedelta(days=d), "restore") for d in (30, 9)]
+    recent = planted(timedelta(days=6), "restore")
+    others = [planted(timedelta(days=40), kind) for kind in ("manual", "migration", "damaged")]
+    restored = cli("restore", str(kept))
+    assert restored.code == 0, restored.err
+    made = [b.path for b in backup.list_backups(home)
+            if b.kind == "restore" and b.path not in (recent, *old)]
+    assert len(made) == 1  # the store this restore replaced
+    assert not any(p.exists() for p in old)
+    assert recent.exists() and all(p.exists() for p in others)
+
+    # alone, the newest restore copy stays whatever its age
+    for p in (recent, *made):
+        p.unlink()
+    lone = planted(timedelta(days=90), "restore")
+    assert backup.rotate(home, now) == []
+    assert lone.exists()
+    assert backup.restore_copies_to_remove([now - timedelta(days=8), now], now) == {
+        now - timedelta(days=8)}
