@@ -2,24 +2,28 @@
 
 Only while no engine holds the store: the restore takes the engine lock itself for its whole
 length, so none can start meanwhile. The file is verified first (a Tickwork store this
-version can open, integrity ok), the current store is kept as a `restore` backup, and the
-restore is audited in the restored store (`store.restore`), then the audit head is re-anchored.
-What happened after the backup is carried over from the replaced store (app/store/carry.py)
-before the copy takes its place, and what a killed engine left running is stopped first:
-restoring must run nothing twice and give no id twice.
+version can open, integrity ok), the current store is kept as a `restore` backup, and what a
+killed engine left running is stopped first: restoring must run nothing twice and give no id
+twice. Everything goes into the copy before one rename puts it in the store's place: what
+happened after the backup, carried over from the replaced store (app/store/carry.py), the
+retimed tasks' next fires, and the `store.restore` audit event; the keyring's audit head
+then moves to that event (app/store/restore_trail.py). A kill at any instant leaves the old
+store or the restored one, complete, each with a trail that verifies.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from app.core.errors import StoreError
 from app.core.nouns import plural
 from app.secrets import Keyring
-from app.store import backup, secret_refs
+from app.store import backup, restore_trail, secret_refs
 from app.store.carry import Carried, skip_missed, task_names
 from app.store.database import Store
 from app.store.home import DB_NAME, make_private_dir
@@ -81,6 +85,16 @@ def _names(names: tuple[str, ...], quote: bool = True) -> str:
     return ", ".join(shown) + ("…" if len(names) > 5 else "")
 
 
+TEST_STOP = "TICKWORK_TEST_RESTORE_STOP"  # tests only: the restore stops itself (SIGSTOP) at
+# this point (`copied`: the copy complete, before the rename; `renamed`: the copy in place,
+# before the keyring's head moves), so a test can signal or kill it there, deterministically
+
+
+def _stop_for_tests(point: str) -> None:
+    if os.environ.get(TEST_STOP) == point:
+        os.kill(os.getpid(), signal.SIGSTOP)
+
+
 def restore_store(home: Path, file: Path, *, actor: str,
                   now: datetime | None = None) -> Restored:
     """Restore `file` into the store under `home` (a new home is made)."""
@@ -95,24 +109,38 @@ def restore_store(home: Path, file: Path, *, actor: str,
         raise StoreError(f"an engine{f' (pid {pid})' if pid else ''} holds {home}: stop it "
                          "(or quit the window) before restoring")
     try:
-        now = now or datetime.now(UTC)
-        stopped = _stop_leftovers(home, actor, now)
-        kept, carried = backup.restore(home, file, now=now)
-        store = Store.open(home, actor=actor, now=now)
+        return _restore(home, file, actor, now or datetime.now(UTC))
+    finally:
+        lock.release()
+
+
+def _restore(home: Path, file: Path, actor: str, now: datetime) -> Restored:
+    stopped = _stop_leftovers(home, actor, now)
+    said: dict[str, Any] = {}
+
+    def prepare(copy: Path, kept: Path | None, carried: Carried) -> None:
+        """The copy complete with the runs carried: the rest written into it."""
+        store = Store.open_file(home, copy)
         try:
             with store.write():
                 skip_missed(carried.retimed, now)
             with store.read():
-                skipped, paused = task_names(carried.retimed), task_names(carried.absent)
-                missing = Keyring(home).missing(secret_refs.names()) or []
-            backup.audit_restore(store, file, kept, actor=actor, now=now, carried=carried,
-                                 skipped=skipped, paused=paused)
+                said["skipped"] = task_names(carried.retimed)
+                said["paused"] = task_names(carried.absent)
+                said["missing"] = Keyring(home).missing(secret_refs.names()) or []
+            said["head"] = restore_trail.prepare(
+                actor, file, kept, now=now, carried=carried, skipped=said["skipped"],
+                paused=said["paused"])
         finally:
             store.close()
-    finally:
-        lock.release()
-    return Restored(file, kept, carried, tuple(skipped), tuple(paused), stopped,
-                    tuple(missing))
+        _stop_for_tests("copied")
+        restore_trail.mark(home)
+
+    kept, carried = backup.restore(home, file, now=now, prepare=prepare)
+    _stop_for_tests("renamed")
+    restore_trail.anchor(home, said["head"])
+    return Restored(file, kept, carried, tuple(said["skipped"]), tuple(said["paused"]),
+                    stopped, tuple(said["missing"]))
 
 
 def _stop_leftovers(home: Path, actor: str, now: datetime) -> int:

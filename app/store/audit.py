@@ -1,6 +1,6 @@
 """The audit trail: append-only and chained with a keyed hash, so editing, deleting,
 reordering, truncating or rolling back its events is detectable. Appending and keying the
-chain live here; checking it (`verify`, `reanchor`) in app/store/audit_check.py.
+chain live here; checking it (`verify`, `check_restored`) in app/store/audit_check.py.
 
 Each event's hash is HMAC-SHA256, keyed with the store's own key, over the previous event's
 hash and this event's canonical JSON (keys sorted, no whitespace). The key lives in the OS
@@ -27,11 +27,14 @@ Older stores and machines without a keyring:
   "unkeyed: cannot detect truncation or rollback". A keyed store whose key cannot be read
   (keyring locked, reset, or the home moved) still records events, chained without the key;
   verify then fails, naming the first such event, or saying the trail cannot be verified.
-- A legitimate restore from a backup calls `reanchor()` before appending its `store.restore`
-  event: it checks the restored chain and moves the keyring head to its newest event (the
-  keyring keeps the keys of earlier stores of the same home, so a backup made before the
-  store was deleted and made anew restores too). A copy put back without it is reported:
-  missing events, a head event that differs, or a head that is another store's.
+- A legitimate restore from a backup (app/store/restore_trail.py) checks the restored chain
+  and appends its `store.restore` event to the copy before the copy takes the store's
+  place, then moves the keyring head to that event (the keyring keeps the keys of earlier
+  stores of the same home, so a backup made before the store was deleted and made anew
+  restores too). The event names the head the keyring had then: a restore killed between
+  its rename and the head's move is recognised by `verify` (and the home's next open), which
+  finishes it. A copy put back without it is reported: missing events, a head event that
+  differs, or a head that is another store's.
 """
 
 from __future__ import annotations
@@ -209,6 +212,14 @@ def _stored(value: Any) -> str | None:
     """A before/after value as its JSON column stores it."""
     stored: str | None = AuditEvent.before.db_value(value)
     return stored
+
+
+def appended_head() -> Head | None:
+    """Take the head this thread's appends left for `committed` (None: unkeyed, or none):
+    a restore's copy, not yet the store, has its head written once it is in place."""
+    pending = getattr(_pending, "head", None)
+    _pending.head = None
+    return None if pending is None else pending[1]
 
 
 def committed() -> None:

@@ -1,5 +1,6 @@
 """Checking the audit trail (see app/store/audit.py for its rules): `verify` walks the chain
-and says whether it holds, `reanchor` accepts a legitimately restored one."""
+and says whether it holds (and finishes a restore stopped before it moved the keyring's
+head), `check_restored` and `anchor` accept a legitimately restored one."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from app.core.errors import StoreError
 from app.secrets import FIX
 from app.store import audit
-from app.store.audit_key import ChainKey, Head, KeyringUnusable
+from app.store.audit_key import ChainKey, ChainKeys, Head, KeyringUnusable
 from app.store.connection import write_batch
 from app.store.models import AuditEvent, utc_text
 
@@ -121,24 +122,38 @@ def verify() -> AuditReport:
     walk = _walk(key.key, key.keyed_from, head.event if head else 0, key.adopted)
     if walk.problem:
         return walk.problem
+    if head is not None and _head_differs(head, store, walk) \
+            and _restore_unanchored(key, head):
+        try:  # the restore's last step, done now
+            anchor(keys, Head(store, walk.events, walk.last_hash))
+        except KeyringUnusable as exc:
+            return AuditReport(False, walk.events, "a restore stopped before it moved the "
+                               f"keyring's audit head, and the keyring failed: {exc}")
+        return _meta_head(meta, walk) or AuditReport(
+            True, walk.events, note="a restore was stopped before it moved the keyring's "
+            "audit head to the restored trail: moved now")
     if head is not None and head.store != store:
         return AuditReport(False, walk.events, "the keyring's audit head is another store's: "
                            "this store (an older one of this data home) was put in its place "
                            "(a legitimate restore goes through `tickwork restore`)")
-    anchor = head
-    if anchor is not None and anchor.event > walk.events:
-        missing = anchor.event - walk.events
+    if head is not None and head.event > walk.events:
+        missing = head.event - walk.events
         return AuditReport(False, walk.events, f"the store's audit trail ends at event "
-                           f"{walk.events} but the keyring says {anchor.event} events were "
+                           f"{walk.events} but the keyring says {head.event} events were "
                            f"recorded: {missing} missing", walk.events + 1, missing)
-    if anchor is not None and anchor.event > 0 and (walk.hashes or {}).get(
-            anchor.event) != anchor.hash:
-        return AuditReport(False, walk.events, f"event {anchor.event} is not the one the "
+    if head is not None and _head_differs(head, store, walk):
+        return AuditReport(False, walk.events, f"event {head.event} is not the one the "
                            "keyring recorded: the store was rolled back or replaced",
-                           anchor.event)
+                           head.event)
     note = (f"events 1–{key.keyed_from - 1} came in a backup of another data home: their "
             "order is checked, not their keys" if key.adopted and key.keyed_from > 1 else None)
     return _meta_head(meta, walk) or AuditReport(True, walk.events, note=note)
+
+
+def _head_differs(head: Head, store: str, walk: _Walk) -> bool:
+    """Is the keyring's head not an event of this store's walked trail?"""
+    return head.store != store or head.event > walk.events or (
+        head.event > 0 and (walk.hashes or {}).get(head.event) != head.hash)
 
 
 def _meta_head(meta: dict[str, str], walk: _Walk) -> AuditReport | None:
@@ -148,22 +163,21 @@ def _meta_head(meta: dict[str, str], walk: _Walk) -> AuditReport | None:
     return None
 
 
-def reanchor() -> AuditReport:
-    """Accept the store's trail as it now is, after a legitimate restore from a backup.
+def check_restored() -> ChainKey | None:
+    """Accept the open store's trail as it is — a restored copy, before it takes the store's
+    place (app/store/restore_trail.py) — and give the key to chain its next event with.
 
-    Call it outside any transaction, right after the restored file is in place and before
-    the restore's own `store.restore` event is appended. It checks the chain (every event, by
-    its rule), keys a store that is not keyed yet, and moves the keyring head to the newest
-    event — back, if the backup is older. A backup of another data home (its key is in that
-    home's keyring, not this one) is adopted: its events' links are checked, and a new key
-    chains every event from the next one on. Raises StoreError when the chain does not hold.
-    Without a usable keyring there is nothing to anchor: the report says the trail is
-    unkeyed."""
+    It checks the chain (every event, by its rule) and keys a store that is not keyed yet.
+    A backup of another data home (its key is in that home's keyring, not this one) is
+    adopted: its events' links are checked, and a new key chains every event from the next
+    one on. A new key is kept beside the current one and the head is not moved: the store
+    in place still verifies until the copy replaces it (`anchor`). Raises StoreError when
+    the chain does not hold or the keyring fails; None without a usable keyring (the trail
+    is unkeyed)."""
     keys = audit.chain_keys()
     if not keys.usable():
-        return verify()
-    meta = audit.read_meta()
-    store = meta.get(audit.STORE_KEY)
+        return None
+    store = audit.read_meta().get(audit.STORE_KEY)
     try:
         key = keys.read_key(store)
     except KeyringUnusable as exc:
@@ -178,20 +192,52 @@ def reanchor() -> AuditReport:
                      bool(key and key.adopted))
     if walk.problem:
         raise StoreError(f"cannot re-anchor the audit trail: {walk.problem.problem}")
+    if key is not None and not adopt and store is not None:
+        return key
     try:
-        if adopt:
-            with write_batch():
-                audit.record_chain(keys.create(walk.events + 1, walk.events, walk.last_hash,
-                                      adopted=True))
-            keys.no_keying = False
-        elif store is None:
-            with write_batch():
-                audit.record_chain(keys.create(walk.events + 1, walk.events, walk.last_hash))
-            keys.no_keying = False
-        else:
-            keys.make_current(store)
-            keys.set_head(Head(store, walk.events, walk.last_hash))
+        chain = keys.add(walk.events + 1, adopted=adopt)
+    except KeyringUnusable as exc:
+        raise StoreError(f"cannot re-anchor the audit trail: the keyring failed: {exc}") \
+            from None
+    with write_batch():
+        audit.record_chain(chain)
+    keys.no_keying = False
+    return chain
+
+
+def anchor(keys: ChainKeys, head: Head) -> None:
+    """Make `head`'s store the keyring's current one and its head `head` (a restored store
+    now in place). KeyringUnusable on failure."""
+    keys.make_current(head.store)
+    keys.set_head(head)
+
+
+def reanchor() -> AuditReport:
+    """Accept the open store's trail as it now is, its newest event the keyring's head (a
+    store put back as a restore puts it: `check_restored`, then `anchor`)."""
+    if check_restored() is None:
+        return verify()
+    meta = audit.read_meta()
+    row = AuditEvent.select(AuditEvent.id, AuditEvent.hash).order_by(
+        AuditEvent.id.desc()).tuples().first()
+    try:
+        anchor(audit.chain_keys(), Head(meta[audit.STORE_KEY], *row) if row else
+               Head(meta[audit.STORE_KEY], 0, audit.GENESIS))
     except KeyringUnusable as exc:
         raise StoreError(f"cannot re-anchor the audit trail: the keyring failed: {exc}") \
             from None
     return verify()
+
+
+def _restore_unanchored(key: ChainKey, head: Head) -> bool:
+    """Is the open store one a restore put in place and was stopped before it moved the
+    keyring's head (`anchor`)? Its newest `store.restore` event, chained with the key (no
+    one without it can write one), names the head the keyring had when the restore began,
+    and the keyring still has exactly that head."""
+    row = AuditEvent.select(AuditEvent.id, AuditEvent.before).where(
+        AuditEvent.action == "store.restore").order_by(AuditEvent.id.desc()).tuples().first()
+    if row is None or row[0] < key.keyed_from:
+        return False
+    before = json.loads(row[1]) if isinstance(row[1], str) else row[1]
+    said = before.get("audit_head") if isinstance(before, dict) else None
+    return said == {"store": head.store, "event": head.event, "hash": head.hash}

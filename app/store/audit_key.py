@@ -48,7 +48,7 @@ class ChainKey:
     key: bytes
     keyed_from: int
     # the events before `keyed_from` came in a backup of another data home, keyed with a key
-    # this keyring never held: only their links are checked (see audit_check.reanchor)
+    # this keyring never held: only their links are checked (see audit_check.check_restored)
     adopted: bool = False
 
 
@@ -169,10 +169,22 @@ class ChainKeys:
         chain = ChainKey(secrets.token_hex(16), secrets.token_bytes(32), keyed_from, adopted)
         with self._lock:
             current, by_store = self._read_keys()
-            others = [current] if current else []
-            others += [k for k in reversed(list(by_store.values())) if k is not current]
-            self._write_keys(chain, others)
+            self._write_keys(chain, _newest_first(current, by_store))
         self.set_head(Head(chain.store, head_event, head_hash))
+        return chain
+
+    def add(self, keyed_from: int, *, adopted: bool = False) -> ChainKey:
+        """A new key for a store about to take the place of this home's (a restore's copy),
+        kept beside the current key, which stays current, as the head stays, until
+        `make_current`: the store in place verifies until the copy has replaced it.
+        KeyringUnusable on failure."""
+        chain = ChainKey(secrets.token_hex(16), secrets.token_bytes(32), keyed_from, adopted)
+        with self._lock:
+            current, by_store = self._read_keys()
+            if current is None:  # (no store's key is current: nothing to keep current)
+                self._write_keys(chain, _newest_first(None, by_store))
+            else:
+                self._write_keys(current, [chain, *_newest_first(None, by_store)])
         return chain
 
     def make_current(self, store: str) -> ChainKey | None:
@@ -181,9 +193,7 @@ class ChainKeys:
             current, by_store = self._read_keys()
             chain = by_store.get(store)
             if chain is not None and chain is not current:
-                others = [current] if current else []
-                others += [k for k in reversed(list(by_store.values())) if k is not current]
-                self._write_keys(chain, others)
+                self._write_keys(chain, _newest_first(current, by_store))
             return chain
 
     def head(self) -> Head | None:
@@ -268,6 +278,12 @@ class ChainKeys:
 
     def usable(self) -> bool:
         return self.keyring.backend_name() is not None
+
+
+def _newest_first(current: ChainKey | None, by_store: dict[str, ChainKey]) -> list[ChainKey]:
+    """The keys read (`_read_keys`), the current one first, then the others newest first."""
+    return ([current] if current else []) + [
+        k for k in reversed(list(by_store.values())) if k is not current]
 
 
 _chains: dict[str, ChainKeys] = {}

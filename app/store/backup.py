@@ -23,7 +23,7 @@ import re
 import shutil
 import sqlite3
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,7 +32,14 @@ from typing import Any
 from app.core.errors import StoreError, ValidationError
 from app.store.backend import is_postgres
 from app.store.carry import Carried, carry_runs
-from app.store.home import BACKUPS_DIR, DB_NAME, FILE_MODE, make_private_dir, tighten
+from app.store.home import (
+    BACKUPS_DIR,
+    DB_NAME,
+    FILE_MODE,
+    RESTORE_COPY,
+    make_private_dir,
+    tighten,
+)
 from app.store.integrity import (
     DiskFull,
     connect_readonly,
@@ -97,12 +104,13 @@ def restore_hint(home: Path) -> str:
 
 
 def make(home: Path, dest: Path | None = None, *, kind: str = "manual",
-         now: datetime | None = None) -> Path:
-    """Copy the store under `home` into `dest` (default: a new file in `backups/`), online."""
+         now: datetime | None = None, source: Path | None = None) -> Path:
+    """Copy the store under `home` (or the store file `source` there) into `dest` (default:
+    a new file in `backups/`), online."""
     assert kind in KINDS
     if is_postgres():
         raise StoreError(POSTGRES)
-    source = home / DB_NAME
+    source = source or home / DB_NAME
     if not source.exists() or source.stat().st_size == 0:
         raise StoreError(f"{source}: there is no store to back up")
     if dest is None:
@@ -257,16 +265,18 @@ def _not_regular(file: Path) -> str:
     return "something other than a file"
 
 
-def restore(home: Path, file: Path, *, now: datetime | None = None
+def restore(home: Path, file: Path, *, now: datetime | None = None,
+            prepare: Callable[[Path, Path | None, Carried], None] | None = None
             ) -> tuple[Path | None, Carried]:
     """Replace the store under `home` with the backup `file` (verified first). The current
     store is kept first as a `restore` backup (a raw `damaged` copy when SQLite cannot read
     it), and the runs it made since the backup are carried into the copy before the copy
-    takes the store's place (app/store/carry.py): one rename puts both in place, so a crash
-    leaves either the old store or the restored one with its runs. No engine may hold the
-    store: the caller holds the lock. Returns the kept copy (None when there was no store)
-    and what was carried. The caller then opens the store and audits the restore
-    (`audit_restore`)."""
+    takes the store's place (app/store/carry.py); then `prepare(copy, kept, carried)` writes
+    the rest into the copy (app/restore.py: retimed tasks' next fires, the audit event). One
+    rename puts it all in place, so a crash leaves either the old store or the restored one
+    complete. Up to the rename, a failure (or a stop `prepare` raises) changes nothing and
+    leaves no copy. No engine may hold the store: the caller holds the lock. Returns the
+    kept copy (None when there was no store) and what was carried."""
     now = now or datetime.now(UTC)
     verify(file)
     source = home / DB_NAME
@@ -278,19 +288,27 @@ def restore(home: Path, file: Path, *, now: datetime | None = None
             raise
         except StoreError:  # SQLite cannot read it: kept byte for byte
             kept = _raw_copy(home, now)
-    part = source.with_name(source.name + ".restore")
-    for suffix in ("", "-journal", "-wal", "-shm"):  # a killed restore's: a hot journal
-        Path(str(part) + suffix).unlink(missing_ok=True)  # would be played into the copy
-    src = connect_readonly(file)
+    part = home / RESTORE_COPY
     try:
-        _write_copy(src, part)
-    finally:
-        src.close()
-    try:
-        carried = carry_runs(kept, part, now) if kept is not None else Carried()
-    except sqlite3.Error as exc:
-        part.unlink(missing_ok=True)
-        raise StoreError(f"restore of {file} failed, the store is as it was: {exc}") from None
+        for suffix in ("", "-journal", "-wal", "-shm"):  # a killed restore's: a hot journal
+            Path(str(part) + suffix).unlink(missing_ok=True)  # would be played into the copy
+        src = connect_readonly(file)
+        try:
+            _write_copy(src, part)
+        finally:
+            src.close()
+        try:
+            carried = carry_runs(kept, part, now) if kept is not None else Carried()
+        except sqlite3.Error as exc:
+            raise StoreError(f"restore of {file} failed, the store is as it was: {exc}"
+                             ) from None
+        if prepare is not None:
+            prepare(part, kept, carried)
+    except BaseException:
+        for path in (part, *([kept, Path(f"{kept}-wal")] if kept else [])):
+            for each in (path, Path(f"{path}-journal")):
+                each.unlink(missing_ok=True)  # nothing was replaced: no copy of it is kept
+        raise
     for suffix in ("-wal", "-shm"):
         Path(str(source) + suffix).unlink(missing_ok=True)
     os.replace(part, source)
@@ -323,31 +341,3 @@ def _raw_copy(home: Path, now: datetime) -> Path:
             f"the store could not be kept before the restore ({exc}): nothing was changed")
                ) from None
     return dest
-
-
-def audit_restore(store: Any, file: Path, kept: Path | None, *, actor: str,
-                  now: datetime, carried: Carried | None = None,
-                  skipped: Sequence[str] = (), paused: Sequence[str] = ()) -> None:
-    """Audit a restore in the restored store (appended after it), then re-anchor the audit
-    head kept in the keyring to the restored chain, so a legitimate restore verifies while
-    an older copy put back behind Tickwork's back does not."""
-    from app.store import audit, audit_check
-
-    audit_check.reanchor()
-    with store.write():
-        audit.append(actor, "store.restore", str(file),
-                     {"replaced_store_kept_as": str(kept) if kept else None},
-                     {"restored_from": str(file), **_carried_words(carried),
-                      **({"tasks_without_catch_up": list(skipped)} if skipped else {}),
-                      **({"tasks_back_paused": list(paused)} if paused else {})}, now)
-
-
-def _carried_words(carried: Carried | None) -> dict[str, Any]:
-    """What the restore kept of the replaced store's runs (app/store/carry.py)."""
-    if carried is None:
-        return {}
-    if carried.unreadable:
-        return {"runs_not_carried": carried.unreadable}
-    return {"runs_carried_over": carried.added, "runs_updated_since": carried.updated,
-            "runs_given_up": carried.given_up, "next_fires_carried_over": carried.next_fires,
-            **({"tasks_only_in_the_kept_copy": list(carried.gone)} if carried.gone else {})}

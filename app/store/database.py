@@ -35,7 +35,16 @@ import peewee as pw
 from app.core.errors import StoreError
 from app.store import backend
 from app.store.connection import write_batch
-from app.store.home import DB_NAME, DIR_MODE, FILE_MODE, LOCK_NAME, make_private_dir, tighten
+from app.store.home import (
+    DB_NAME,
+    DIR_MODE,
+    FILE_MODE,
+    LOCK_NAME,
+    RESTORE_COPY,
+    RESTORE_MARK,
+    make_private_dir,
+    tighten,
+)
 from app.store.integrity import StoreDamaged, fault_of, identify, problems, unusable
 from app.store.models import ALL_MODELS, SCHEMA_VERSION, Meta, db
 
@@ -50,6 +59,8 @@ PRAGMAS = (  # every connection's, in each thread (peewee sets them as it connec
     ("cache_size", -16_000),
     ("temp_store", "memory"),
 )
+COPY_PRAGMAS = tuple(("journal_mode", "delete") if name == "journal_mode" else (name, value)
+                    for name, value in PRAGMAS)
 __all__ = ["DIR_MODE", "FILE_MODE", "PRAGMAS", "Store", "StoreDamaged"]
 _DB_SUFFIXES = ("", "-wal", "-shm")
 
@@ -107,6 +118,10 @@ class Store:
             if fault_of(exc) == "corrupt":
                 raise store.damaged(str(exc)) from None
             raise unusable(store.path, exc) from None
+        if check and any((home / name).exists() for name in (RESTORE_COPY, RESTORE_MARK)):
+            from app.store import restore_trail  # what a killed restore left
+
+            restore_trail.tidy(home)
         if fixes:
             from app.store import audit
 
@@ -117,6 +132,24 @@ class Store:
                     {"modes": {k: oct(v[1]) for k, v in fixes.items()}},
                     now or datetime.now(UTC),
                 )
+        return store
+
+    @classmethod
+    def open_file(cls, home: Path, path: Path) -> Store:
+        """Open `path`, a store file under `home` that is not its store yet (a restore's
+        copy, put in its place by one rename), brought up to this version's schema, in a
+        rollback journal (one self-contained file to rename)."""
+        store = cls(home)
+        store.path = path
+        _close_current()
+        db.initialize(pw.SqliteDatabase(str(path), pragmas=COPY_PRAGMAS,
+                                        check_same_thread=False, timeout=10))
+        try:
+            db.connect(reuse_if_open=True)
+            store._check_schema()
+        except BaseException:
+            db.close()
+            raise
         return store
 
     @classmethod

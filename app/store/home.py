@@ -8,6 +8,8 @@ from pathlib import Path
 
 DB_NAME = "tickwork.db"
 LOCK_NAME = "engine.lock"
+RESTORE_COPY = DB_NAME + ".restore"  # the copy a restore writes, renamed over the store
+RESTORE_MARK = DB_NAME + ".restoring"  # a restore is putting its copy in place
 
 
 def resolve_home(explicit: str | os.PathLike[str] | None = None) -> Path:

@@ -147,7 +147,8 @@ def migrate(from_version: int) -> None:
     }
     postgres = backend.is_postgres()
     if not postgres:  # PostgreSQL: pg_dump it before upgrading Tickwork (README)
-        backup.make(Path(db.database).parent, kind="migration")
+        path = Path(db.database)  # (a restore's copy is brought up to date before the
+        backup.make(path.parent, kind="migration", source=path)  # rename: it, not the store)
         db.execute_sql("PRAGMA foreign_keys = OFF")  # (outside a transaction, or ignored)
     try:
         for waits in range(UPGRADE_WAITS + 1):
