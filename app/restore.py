@@ -9,12 +9,17 @@ happened after the backup, carried over from the replaced store (app/store/carry
 retimed tasks' next fires, and the `store.restore` audit event; the keyring's audit head
 then moves to that event (app/store/restore_trail.py). A kill at any instant leaves the old
 store or the restored one, complete, each with a trail that verifies.
+
+SIGINT, SIGTERM and SIGHUP are held while it runs (`HeldSignals`): before the rename the
+restore stops at its next step, changing nothing (`Stopped`); from the rename on it
+finishes, and says the signal came.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +44,7 @@ class Restored:
     paused: tuple[str, ...] = ()  # restored tasks deleted since: back paused
     stopped: int = 0  # runs a killed engine had left running, stopped before the restore
     missing: tuple[str, ...] = ()  # secrets its tasks name that this keyring has no value of
+    signalled: int | None = None  # a signal held while the store was replaced (then acted on)
 
     def sentences(self) -> list[str]:
         """What happened, for the CLI's line and the window's message."""
@@ -77,12 +83,55 @@ class Restored:
             out.append(f"{plural(len(self.missing), 'secret')} of the restored store "
                        f"({_names(self.missing, quote=False)}) not in this home's keyring: set "
                        "each with `tickwork secret set NAME`, or the runs that use it fail")
+        if self.signalled is not None:
+            out.append(f"{signal.Signals(self.signalled).name} came while the store was being "
+                       "replaced: the restore was finished first")
         return out
 
 
 def _names(names: tuple[str, ...], quote: bool = True) -> str:
     shown = [f"“{n}”" if quote else n for n in names[:5]]
     return ", ".join(shown) + ("…" if len(names) > 5 else "")
+
+
+class Stopped(StoreError):
+    """A signal stopped the restore before it replaced the store: nothing was changed."""
+
+    def __init__(self, file: Path, signum: int) -> None:
+        super().__init__(f"restore of {file} stopped by {signal.Signals(signum).name} "
+                         "before it replaced the store: nothing was changed")
+        self.signum = signum
+
+
+class HeldSignals:
+    """SIGINT, SIGTERM and SIGHUP recorded, not acted on, while a restore runs (`received`,
+    the first); `check` stops the restore while it can still change nothing. Handlers are
+    the main thread's to set: in another thread signals keep their handling."""
+
+    def __init__(self, file: Path) -> None:
+        self.file = file
+        self.received: int | None = None
+        self._before: dict[int, Any] = {}
+
+    def __enter__(self) -> HeldSignals:
+        if threading.current_thread() is threading.main_thread():
+            for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+                signum = getattr(signal, name, None)
+                if signum is not None and signal.getsignal(signum) is not signal.SIG_IGN:
+                    self._before[signum] = signal.signal(signum, self._on_signal)
+        return self
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        if self.received is None:
+            self.received = signum
+
+    def check(self) -> None:
+        if self.received is not None:
+            raise Stopped(self.file, self.received)
+
+    def __exit__(self, *_exc: object) -> None:
+        for signum, handler in self._before.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
 
 
 TEST_STOP = "TICKWORK_TEST_RESTORE_STOP"  # tests only: the restore stops itself (SIGSTOP) at
@@ -109,17 +158,20 @@ def restore_store(home: Path, file: Path, *, actor: str,
         raise StoreError(f"an engine{f' (pid {pid})' if pid else ''} holds {home}: stop it "
                          "(or quit the window) before restoring")
     try:
-        return _restore(home, file, actor, now or datetime.now(UTC))
+        with HeldSignals(file) as held:
+            return _restore(home, file, actor, now or datetime.now(UTC), held)
     finally:
         lock.release()
 
 
-def _restore(home: Path, file: Path, actor: str, now: datetime) -> Restored:
+def _restore(home: Path, file: Path, actor: str, now: datetime, held: HeldSignals
+             ) -> Restored:
     stopped = _stop_leftovers(home, actor, now)
     said: dict[str, Any] = {}
 
     def prepare(copy: Path, kept: Path | None, carried: Carried) -> None:
         """The copy complete with the runs carried: the rest written into it."""
+        held.check()
         store = Store.open_file(home, copy)
         try:
             with store.write():
@@ -134,13 +186,15 @@ def _restore(home: Path, file: Path, actor: str, now: datetime) -> Restored:
         finally:
             store.close()
         _stop_for_tests("copied")
+        held.check()  # the last moment a signal changes nothing
         restore_trail.mark(home)
 
+    held.check()
     kept, carried = backup.restore(home, file, now=now, prepare=prepare)
     _stop_for_tests("renamed")
     restore_trail.anchor(home, said["head"])
     return Restored(file, kept, carried, tuple(said["skipped"]), tuple(said["paused"]),
-                    stopped, tuple(said["missing"]))
+                    stopped, tuple(said["missing"]), held.received)
 
 
 def _stop_leftovers(home: Path, actor: str, now: datetime) -> int:

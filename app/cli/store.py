@@ -6,7 +6,8 @@ exit 0 sound, 1 problems). `backup [FILE]` copies the store online (SQLite's bac
 0600. `restore FILE` verifies the file (a Tickwork store this version can open, integrity
 ok), refuses while an engine holds the store (it takes the engine lock itself for the
 duration, so none can start meanwhile), keeps the current store as a `restore` backup,
-puts the file in place, and audits `store.restore` (app/restore.py, shared with the GUI).
+puts the file in place, and audits `store.restore` (app/restore.py, shared with the GUI);
+SIGINT, SIGTERM and SIGHUP wait for it (before the rename it stops, changing nothing).
 """
 
 from __future__ import annotations
@@ -139,12 +140,19 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from app.restore import restore_store
+    """A signal met on the way ends it as that signal's exit status (128 + its number),
+    once it is said what the restore did: nothing (stopped before the rename), or all."""
+    from app.restore import Stopped, restore_store
 
     _sqlite_only(args)
     file = Path(args.file).expanduser().resolve()
-    print("; ".join(restore_store(_home(args), file, actor="cli").sentences()))
-    return EXIT_OK
+    try:
+        restored = restore_store(_home(args), file, actor="cli")
+    except Stopped as exc:
+        print(f"tickwork: {exc}", file=sys.stderr)
+        return 128 + exc.signum
+    print("; ".join(restored.sentences()))
+    return EXIT_OK if restored.signalled is None else 128 + restored.signalled
 
 
 def store_fault_line(args: argparse.Namespace, exc: BaseException) -> str | None:

@@ -223,14 +223,15 @@ def _restore(home: Path, file: Path, say: bool = True) -> int:
     from app.restore import restore_store
 
     try:
-        said = restore_store(home, file, actor="gui").sentences()
+        restored = restore_store(home, file, actor="gui")
     except (StoreError, OSError) as exc:
         log.error("restore of %s failed: %s", file, exc)
         if say:
             QMessageBox.critical(None, "Tickwork could not restore the backup", str(exc))
         return 1
+    said = restored.sentences()
     log.info("%s", "; ".join(said))
-    if say:
+    if say and restored.signalled is None:  # (a signal held through it: no question after it)
         QMessageBox.information(None, "Backup restored",
                                 "".join(f"{line[0].upper()}{line[1:]}.\n" for line in said)
                                 + "\nStart Tickwork again to continue.")

@@ -1,7 +1,7 @@
 """A restore stopped at its most fragile instants, through the CLI: killed (`kill -9`) right
-after its rename, killed with its copy made. Each time the home holds the old store or the
-restored one, complete, with an audit trail that verifies and a retimed task that catches
-nothing up.
+after its rename, signalled (SIGTERM, SIGINT, SIGHUP) before and after it, killed with its
+copy made. Each time the home holds the old store or the restored one, complete, with an
+audit trail that verifies and a retimed task that catches nothing up.
 
 The restore stops itself (SIGSTOP) at the named point when the test asks it to
 (`TICKWORK_TEST_RESTORE_STOP`, app/restore.py): what the test then sends arrives there, not
@@ -15,6 +15,8 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from app.restore import TEST_STOP
 from app.store import backup
@@ -46,6 +48,13 @@ def _restore_stopped_at(home: Path, file: Path, point: str, tmp_path: Path) -> A
     wait_until(lambda: _stopped(proc.pid) or proc.poll() is not None, 30)
     assert proc.poll() is None, (tmp_path / "err").read_text()
     return proc
+
+
+def _signalled(proc: Any, signum: int) -> int:
+    """Send `signum` to the stopped restore, let it go on, and wait for its end."""
+    os.kill(proc.pid, signum)  # (pending while it is stopped)
+    os.kill(proc.pid, signal.SIGCONT)
+    return int(proc.wait(60))
 
 
 def _retimed_since_the_backup(home: Path, cli: Any, tmp_path: Path) -> Path:
@@ -129,6 +138,41 @@ def test_after_a_kill_after_the_rename_the_next_write_moves_the_head(
     (home / "tickwork.db").write_bytes(as_left.read_bytes())
     caught = cli("audit", "--verify")
     assert caught.code == 1 and "1 missing" in caught.out + caught.err, caught.out
+
+
+def test_sigterm_while_the_store_is_replaced_waits_for_the_restore_and_is_said(
+        home: Path, cli: Any, tmp_path: Path) -> None:
+    kept = _retimed_since_the_backup(home, cli, tmp_path)
+    since = datetime.now(UTC)
+    proc = _restore_stopped_at(home, kept, "renamed", tmp_path)
+    assert _signalled(proc, signal.SIGTERM) == 128 + signal.SIGTERM
+    out = (tmp_path / "out").read_text()
+    assert out.startswith(f"restored {kept}") and out.rstrip().endswith(
+        "SIGTERM came while the store was being replaced: the restore was finished first"), out
+    assert (tmp_path / "err").read_text() == ""
+    assert not (home / RESTORE_MARK).exists() and not (home / RESTORE_COPY).exists()
+    verified = cli("audit", "--verify")
+    assert verified.code == 0 and "moved now" not in verified.out, verified.out
+    _restored_as_the_backup(cli, since)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP],
+                         ids=lambda signum: signal.Signals(signum).name)
+def test_a_signal_before_the_rename_stops_the_restore_and_changes_nothing(
+        home: Path, cli: Any, tmp_path: Path, signum: int) -> None:
+    kept = _retimed_since_the_backup(home, cli, tmp_path)
+    tasks = cli("task", "list", "--json").json()
+    proc = _restore_stopped_at(home, kept, "copied", tmp_path)
+    assert _signalled(proc, signum) == 128 + signum
+    name = signal.Signals(signum).name
+    assert (tmp_path / "err").read_text() == (
+        f"tickwork: restore of {kept} stopped by {name} before it replaced the store: "
+        "nothing was changed\n")
+    assert (tmp_path / "out").read_text() == ""
+    assert cli("task", "list", "--json").json() == tasks
+    assert cli("audit", "--verify").code == 0
+    assert sorted(p.name for p in home.iterdir() if "restor" in p.name) == []
+    assert backup.list_backups(home) == []  # no copy kept of a store not replaced
 
 
 def test_what_a_killed_restore_left_goes_at_the_next_open_and_nothing_else_changes(
