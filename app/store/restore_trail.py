@@ -42,7 +42,10 @@ def prepare(actor: str, file: Path, kept: Path | None, *, now: datetime,
     from app.store import audit, audit_check
     from app.store.connection import write_batch
 
-    audit_check.check_restored()
+    try:
+        audit_check.check_restored()
+    except StoreError as exc:
+        raise StoreError(f"restore of {file} refused, nothing was changed: {exc}") from None
     keys = audit.chain_keys()
     try:
         replaced = keys.head() if keys.usable() else None

@@ -36,7 +36,7 @@ def _runs(cli: Any) -> list[dict[str, Any]]:
     return list(out.json())
 
 
-def _engine_until(home: Path, log: Path, done: Any, *, kill: bool = False) -> None:
+def engine_until(home: Path, log: Path, done: Any, *, kill: bool = False) -> None:
     """A real engine over `home` until `done()`; then SIGTERM (a clean stop), or SIGKILL."""
     with log.open("a") as err:
         proc = tickwork.start(["--home", str(home), "engine", "--grace", "5"],
@@ -60,7 +60,7 @@ def test_a_run_a_killed_engine_left_running_is_stopped_and_never_runs_beside_its
     assert cli("task", "run", "job").code == 0
     kept = tmp_path / "queued.db"
     assert cli("backup", str(kept)).code == 0
-    _engine_until(home, tmp_path / "engine.log", lambda: pid_file.exists()
+    engine_until(home, tmp_path / "engine.log", lambda: pid_file.exists()
                   and pid_file.read_text().strip(), kill=True)
     pid = int(pid_file.read_text())
     assert _alive(pid)
@@ -72,7 +72,7 @@ def test_a_run_a_killed_engine_left_running_is_stopped_and_never_runs_beside_its
     (run,) = _runs(cli)
     assert run["status"] == "interrupted"  # (it showed `running` until an engine started)
     second = tmp_path / "engine-after.log"
-    _engine_until(home, second, lambda: "engine running" in second.read_text())
+    engine_until(home, second, lambda: "engine running" in second.read_text())
     assert marks.read_text().split() == ["start"]  # once: no retry (no retries asked)
     assert [r["status"] for r in _runs(cli)] == ["interrupted"]
 
@@ -107,14 +107,14 @@ def test_fires_whose_runs_were_pruned_and_a_task_deleted_since_are_not_run_again
         ticks = [r for r in _runs(cli) if r["task_name"] == "tick"]
         return ran("tick", 4)() and ran("payroll", 1)() and len(ticks) == 1
 
-    _engine_until(home, tmp_path / "engine.log", pruned)
+    engine_until(home, tmp_path / "engine.log", pruned)
     seen = {r["id"] for r in _runs(cli)}
     assert cli("task", "delete", "payroll").code == 0
     restored = cli("restore", str(kept))
     assert restored.code == 0, restored.err
     assert "1 task deleted since the backup came back paused (“payroll”)" in restored.out
     before = fires.read_text().count("tick")
-    _engine_until(home, tmp_path / "engine.log", ran("tick", before + 2))
+    engine_until(home, tmp_path / "engine.log", ran("tick", before + 2))
     lines = fires.read_text().split("\n")
     assert len([x for x in lines if x]) == len({x for x in lines if x}), lines
     assert fires.read_text().count("payroll") == 1
@@ -134,7 +134,7 @@ def test_restoring_a_backup_runs_nothing_again_and_keeps_the_runs_since(
     def ok(n: int) -> Any:
         return lambda: sum(r["status"] == "succeeded" for r in _runs(cli)) >= n
 
-    _engine_until(home, engine_log, ok(2))
+    engine_until(home, engine_log, ok(2))
     before = {r["id"] for r in _runs(cli) if r["status"] == "succeeded"}
 
     restored = cli("restore", str(kept))
@@ -143,7 +143,7 @@ def test_restoring_a_backup_runs_nothing_again_and_keeps_the_runs_since(
         in restored.out
     assert {r["id"] for r in _runs(cli)} >= before
 
-    _engine_until(home, engine_log, lambda: any(
+    engine_until(home, engine_log, lambda: any(
         r["id"] > max(before) and r["status"] == "succeeded" for r in _runs(cli)))
     runs = _runs(cli)
     executions = sorted(int(line) for line in ran.read_text().split())
@@ -394,7 +394,7 @@ def test_tasks_deleted_since_come_back_paused_and_their_unfinished_runs_are_give
     kept = tmp_path / "before.db"
     assert cli("backup", str(kept)).code == 0
     assert cli("task", "run", "A").code == 0
-    _engine_until(home, tmp_path / "engine.log", lambda: len(_marks(marks)) == 3)
+    engine_until(home, tmp_path / "engine.log", lambda: len(_marks(marks)) == 3)
     for name in ("job", "B"):
         assert cli("task", "delete", name, "--force").code == 0
     assert cli("task", "add", "newer", "--manual", "--command", "true").code == 0
@@ -405,7 +405,7 @@ def test_tasks_deleted_since_come_back_paused_and_their_unfinished_runs_are_give
     assert "2 tasks deleted since the backup came back paused (“job”, “B”)" in restored.out
     assert "1 run the backup caught unfinished, whose end is not known here, marked " \
            "interrupted, not run again" in restored.out
-    _engine_until(home, tmp_path / "engine.log", lambda: "engine running" in
+    engine_until(home, tmp_path / "engine.log", lambda: "engine running" in
                   (tmp_path / "engine.log").read_text().split("engine stopped")[-1])
     assert sorted(_marks(marks)) == ["A 2", "B 3", "job 1"]
     tasks = {t["name"]: t for t in cli("task", "list", "--json").json()}
@@ -424,17 +424,17 @@ def test_undoing_a_restore_with_the_copy_it_kept_runs_no_fire_twice_nor_gives_an
     assert cli("backup", str(kept)).code == 0
     assert cli("task", "update", "tick", "--description", "since the backup").code == 0
     log = tmp_path / "engine.log"
-    _engine_until(home, log, lambda: len(_marks(marks)) >= 3)
+    engine_until(home, log, lambda: len(_marks(marks)) >= 3)
     first = cli("restore", str(kept))
     assert first.code == 0, first.err
     replaced = Path(first.out.split("the store it replaced is kept as ")[1].split(";")[0]
                     .strip())
     done = len(_marks(marks))
-    _engine_until(home, log, lambda: len(_marks(marks)) >= done + 3)
+    engine_until(home, log, lambda: len(_marks(marks)) >= done + 3)
     undo = cli("restore", str(replaced))
     assert undo.code == 0, undo.err
     done = len(_marks(marks))
-    _engine_until(home, log, lambda: len(_marks(marks)) >= done + 2)
+    engine_until(home, log, lambda: len(_marks(marks)) >= done + 2)
     fires = [x.split()[0] for x in _marks(marks)]
     ids = [x.split()[1] for x in _marks(marks)]
     assert len(fires) == len(set(fires)), _marks(marks)
@@ -472,14 +472,14 @@ def test_a_one_shot_moved_since_the_backup_runs_once(home: Path, cli: Any,
     soon = (datetime.now(UTC) + timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert cli("task", "reschedule", "maint", "--at", soon).code == 0
     log = tmp_path / "engine.log"
-    _engine_until(home, log, lambda: len(_marks(marks)) == 1)
+    engine_until(home, log, lambda: len(_marks(marks)) == 1)
     restored = cli("restore", str(kept))
     assert "1 task whose schedule or pause changed since (“maint”): the backup's is back, " \
            "without catching up fires before now (a one-shot that has run does not run " \
            "again)" in restored.out, restored.out
     (task,) = cli("task", "list", "--json").json()
     assert task["next_run_at"] is None  # it ran: not again in 5 minutes as the backup had it
-    _engine_until(home, log, lambda: "engine running" in
+    engine_until(home, log, lambda: "engine running" in
                   log.read_text().split("engine stopped")[-1])
     assert len(_marks(marks)) == 1
 

@@ -24,6 +24,7 @@ from app.store.database import Store
 from app.store.home import RESTORE_COPY, RESTORE_MARK
 from faults.harness import wait_until
 from tests.conftest import command_task
+from tests.store.test_restore_history import engine_until
 from tests.support import tickwork
 
 T0 = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
@@ -75,14 +76,7 @@ def _retimed_since_the_backup(home: Path, cli: Any, tmp_path: Path) -> Path:
 
 def _engine_ran_nothing(home: Path, cli: Any, tmp_path: Path) -> None:
     log = tmp_path / "engine.log"
-    with log.open("a") as err:
-        proc = tickwork.start(["--home", str(home), "engine"], stdin=subprocess.DEVNULL,
-                              stdout=subprocess.DEVNULL, stderr=err)
-    try:
-        wait_until(lambda: "engine running" in log.read_text(), 30)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(30) == 0
+    engine_until(home, log, lambda: "engine running" in log.read_text())
     assert cli("run", "list", "--json").json() == []
 
 
@@ -197,3 +191,24 @@ def test_what_a_killed_restore_left_goes_at_the_next_open_and_nothing_else_chang
     assert not task["enabled"]
     assert cli("audit", "--verify").code == 0
     assert not (home / RESTORE_MARK).exists()
+
+
+def test_a_backup_whose_trail_does_not_hold_is_refused_before_anything_changes(
+        home: Path, cli: Any, tmp_path: Path) -> None:
+    """It replaced the store, then failed to re-anchor: the store was the altered backup,
+    its restore unaudited."""
+    import sqlite3
+
+    kept = _retimed_since_the_backup(home, cli, tmp_path)
+    con = sqlite3.connect(kept)
+    con.execute("UPDATE audit_event SET target = 'someone else' WHERE id = 1")
+    con.commit()
+    con.close()
+    tasks = cli("task", "list", "--json").json()
+    refused = cli("restore", str(kept))
+    assert refused.code == 1
+    assert refused.err == (f"tickwork: error: restore of {kept} refused, nothing was changed: "
+                           "cannot re-anchor the audit trail: event 1 was altered\n")
+    assert cli("task", "list", "--json").json() == tasks
+    assert cli("audit", "--verify").code == 0
+    assert backup.list_backups(home) == [] and not (home / RESTORE_COPY).exists()
