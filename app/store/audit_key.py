@@ -261,11 +261,14 @@ class ChainKeys:
 
     def _write(self, head: Head, force: bool = False) -> None:
         """Write the head; unless forced, never over a newer one of the same store (another
-        process may have written it since this one last looked)."""
+        process may have written it since this one last looked), nor over another store's:
+        a head only changes store when forced (a new chain, a restore's), and a process that
+        committed just before a restore must not write the replaced store's head after the
+        restore moved it."""
         if not force:
             current = self._read_head()
-            if current is not None and current.store == head.store \
-                    and current.event >= head.event:
+            if current is not None and (current.store != head.store
+                                        or current.event >= head.event):
                 self._head = current
                 return
         self._set(HEAD_ENTRY, {"store": head.store, "event": head.event, "hash": head.hash})

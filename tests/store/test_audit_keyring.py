@@ -203,3 +203,24 @@ def test_a_backup_of_a_store_made_anew_still_restores(home: Path, tmp_path: Path
     report = service.verify_audit()
     assert report.ok and report.keyed and report.events == 3
     store.close()
+
+
+def test_a_late_head_never_replaces_another_stores(home: Path) -> None:
+    """A process that committed just before a restore writes its head up to a second later
+    (or at its exit): written over the head the restore moved to the restored store, it made
+    the restored trail fail `audit --verify`. Only a forced write changes the head's store."""
+    from app.store import audit_key
+    from app.store.audit_key import Head
+
+    store = Store.open(home)
+    try:
+        Service(store, "cli").create_task(command_task("a"))
+        replaced = audit.read_meta()[audit.STORE_KEY]
+        restored = Head("the-restored-store", 1, "f" * 64)
+        audit_key.ChainKeys(home).set_head(restored)  # a restore, in another process
+        keys = audit.chain_keys()
+        keys.advance(Head(replaced, 5, "e" * 64))  # this one's head, now or in a second
+        keys.flush()
+        assert audit_key.ChainKeys(home).head() == restored
+    finally:
+        store.close()
