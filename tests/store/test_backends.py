@@ -237,6 +237,10 @@ def test_runs_record_their_life_and_output(svc: Service, opened: Store) -> None:
         assert [r.id for r in runs.page(0, 10)] == sorted([first, second, retry], reverse=True)
         assert runs.latest_runs([a])[a].id == retry
         assert [r.id for r in runs.newer(first, 10)] == [retry, second]
+        assert runs.by_ids([first, 10**6, retry]) == [runs.get(retry), runs.get(first)]
+        again = runs.by_ids([retry])[0]
+        assert (again.task_name, again.attempt, again.status, again.parent_run_id) == (
+            "a", 3, "retrying", second)
         assert ledger.latest_fire(a, T0) == (retry, T0, "retrying")
         assert ledger.latest_fires([a, a + 1000], T0) == {a: (retry, T0, "retrying")}
         assert ledger.latest_fires([a], T0 - timedelta(seconds=1)) == {}

@@ -97,3 +97,16 @@ def test_times_are_stored_in_utc(service: object, store: Store) -> None:
     raw = db.execute_sql("SELECT next_run_at, created_at FROM task").fetchone()
     assert raw[0].endswith("+00:00") and raw[1].endswith("+00:00")
     assert raw[0][11:13] in ("10", "11")  # noon in Berlin is 10:00 or 11:00 UTC
+
+
+def test_a_run_read_fills_each_field_from_its_own_column() -> None:
+    """Runs are read as tuples into `Run` by position (app/store/runs.py `_COLUMNS`): the
+    columns line up with the fields, task name aside."""
+    from dataclasses import fields
+
+    from app.core.run import Run
+    from app.store import runs
+
+    named = {"task": "task_id", "parent_run": "parent_run_id"}
+    assert [named.get(c.name, c.name) for c in runs._COLUMNS] == [
+        f.name for f in fields(Run) if f.name != "task_name"]
