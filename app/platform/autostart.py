@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from app.platform.processes import tickwork_argv
+from app.store.home import make_private_dir
 
 FILE_NAME = "tickwork.desktop"
 MARK = "X-Tickwork-Autostart=true"
@@ -83,7 +84,7 @@ def enable(home: Path, env: Mapping[str, str] | None = None,
            argv: Sequence[str] | None = None) -> Path:
     """Write the entry (replacing an older one of ours); returns its path."""
     path = entry_path(env)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)  # (README: every folder Tickwork makes is 0700)
     tmp = path.with_name(f".{FILE_NAME}.tmp")
     tmp.write_text(entry_text(home, argv), encoding="utf-8")
     tmp.replace(path)

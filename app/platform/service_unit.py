@@ -27,6 +27,7 @@ from pathlib import Path
 
 from app.platform.autostart import config_home
 from app.platform.processes import tickwork_argv
+from app.store.home import make_private_dir
 
 UNIT = "tickwork-engine.service"
 MARK = "# X-Tickwork-Unit: written by `tickwork settings --background-engine on`"
@@ -146,7 +147,7 @@ def install(home: Path, env: Mapping[str, str] | None = None,
         report.lines.append(f"{path} exists and was not written by Tickwork: left as it is")
         report.failed = True
         return report
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)  # (README: every folder Tickwork makes is 0700)
     tmp = path.with_name(f".{UNIT}.tmp")
     tmp.write_text(unit_text(home, argv), encoding="utf-8")
     tmp.replace(path)
@@ -157,7 +158,7 @@ def install(home: Path, env: Mapping[str, str] | None = None,
             _systemctl(["enable", "--now", UNIT], report, env)
         return report
     link = wants_link(env)
-    link.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(link.parent)
     if not link.is_symlink():
         link.symlink_to(path)
     report.lines.append(f"enabled it for the next login ({link}); not started now: {why_not}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,9 @@ def test_start_at_login_writes_and_removes_the_autostart_entry(cli: Any, home: P
     entry = Path(os.environ["XDG_CONFIG_HOME"]) / "autostart" / "tickwork.desktop"
     on = cli("settings", "--start-at-login", "on")
     assert on.code == 0 and str(entry) in on.out
+    # folders made 0700, as every folder Tickwork makes (and the XDG spec asks), whatever
+    # the umask (they were 0755)
+    assert stat.S_IMODE(entry.parent.stat().st_mode) == 0o700
     text = entry.read_text()
     assert "[Desktop Entry]" in text and "Type=Application" in text
     exec_line = next(line for line in text.splitlines() if line.startswith("Exec="))
@@ -116,6 +120,8 @@ def test_background_engine_without_a_user_bus_is_enabled_for_the_next_login(
     assert start.endswith(f"--home {home} engine") and "-m app.cli" in start
     assert "[Install]" in text and "WantedBy=default.target" in text
     assert link.is_symlink() and link.resolve() == unit.resolve()
+    assert {stat.S_IMODE(p.stat().st_mode) for p in (units.parent, units, link.parent)} == {
+        0o700}
     if shutil.which("systemd-analyze"):
         check = subprocess.run(["systemd-analyze", "--user", "verify", str(unit)],
                                capture_output=True, text=True)
