@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from app.core.durations import parse_duration
 from app.core.errors import ValidationError
-from app.core.schedule.zones import representable
+from app.core.schedule.zones import localize, representable
 
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -133,7 +133,8 @@ def optional_seconds(value: object, name: str) -> float | None:
 
 
 def optional_time(value: object, name: str, tz: tzinfo) -> datetime | None:
-    """An ISO 8601 date-time; a naive one is read in ``tz``; None when missing."""
+    """An ISO 8601 date-time; a naive one is wall time in ``tz`` (one the clocks skip is
+    refused, as `--at`'s is; a repeated one is its first occurrence); None when missing."""
     if value is None or value == "":
         return None
     if not isinstance(value, str):
@@ -142,7 +143,7 @@ def optional_time(value: object, name: str, tz: tzinfo) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise ValidationError(name, f"not an ISO 8601 date-time: {value!r}") from None
-    return representable(parsed if parsed.tzinfo else parsed.replace(tzinfo=tz), name)
+    return representable(parsed if parsed.tzinfo else localize(parsed, tz, name), name)
 
 
 # Unicode categories a name may not contain: controls, format characters (bidirectional

@@ -407,3 +407,20 @@ def test_odd_digits_and_unicode_forms_of_names(cli: Any) -> None:
     assert cli("task", "add", "Cafe\u0301", "--command", "true", "--manual").code == 0
     refused(cli("task", "add", "Caf\u00e9", "--command", "true", "--manual"), "name",
             "differs from it only in how its letters are encoded")
+
+
+@pytest.mark.parametrize("option", ["--start", "--end", "--at"])
+def test_a_wall_time_the_clocks_skip_is_refused_by_every_time_option(cli: Any,
+                                                                      option: str) -> None:
+    """`--at` refused 02:30 on the night Berlin springs forward; `--start` took it as 03:30
+    without a word. A repeated wall time (the autumn night) is its first occurrence."""
+    timing = [] if option == "--at" else ["--every", "1h"]
+    refused(cli("task", "add", "x", "--command", "true", "--tz", "Europe/Berlin", *timing,
+                option, "2027-03-28T02:30:00"),
+            f"{option[2:]}: 2027-03-28 02:30:00 does not exist in Europe/Berlin")
+    assert cli("task", "list", "--json").json() == []
+    assert cli("task", "add", "y", "--command", "true", "--tz", "Europe/Berlin", *timing,
+               option, "2027-10-31T02:30:00").code == 0
+    shown = cli("task", "show", "y", "--json").json()
+    key = {"--start": "start_at", "--end": "end_at"}.get(option)
+    assert (shown[key] if key else shown["next_run_at"]) == "2027-10-31T00:30:00+00:00"
