@@ -5,14 +5,21 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from typing import TYPE_CHECKING
 
 from app.cli.output import local, print_json, table
 from app.cli.parser import EXIT_FAILURE, EXIT_OK
 from app.cli.store import service
+from app.core.nouns import plural
+
+if TYPE_CHECKING:
+    from app.service import Service
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
     svc = service(args)
+    if args.accept_unkeyed:
+        return _accept_unkeyed(svc, args.json)
     if args.verify:
         report = svc.verify_audit()
         if args.json:
@@ -30,4 +37,26 @@ def cmd_audit(args: argparse.Namespace) -> int:
         table(["ID", "WHEN", "WHO", "ACTION", "TARGET"],
                [[str(e["id"]), local(e["at"]), e["actor"], e["action"], e["target"] or ""]
                 for e in events])
+    return EXIT_OK
+
+
+def _accept_unkeyed(svc: Service, as_json: bool) -> int:
+    """Accept the events recorded without the trail's key (a command run while the keyring
+    was locked), listing each: they are the person's to recognise."""
+    from datetime import UTC, datetime
+
+    from app.store import audit_check
+
+    with svc.store.write():
+        accepted = audit_check.accept_unkeyed("cli", datetime.now(UTC))
+    if as_json:
+        print_json([e.to_json() for e in accepted])
+    elif not accepted:
+        print("nothing to accept: every event of the keyed trail is keyed")
+    else:
+        table(["ID", "WHEN", "WHO", "ACTION", "TARGET"],
+              [[str(e.id), local(e.at.isoformat()), e.actor, e.action, e.target or ""]
+               for e in accepted])
+        print(f"accepted {plural(len(accepted), 'event')} recorded while the keyring was "
+              f"unavailable (audited as {audit_check.ACCEPT})")
     return EXIT_OK

@@ -5,16 +5,20 @@ head), `check_restored` and `anchor` accept a legitimately restored one."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from app.core.errors import StoreError
 from app.secrets import FIX
-from app.store import audit
+from app.store import audit, audit_log
 from app.store.audit_key import ChainKey, ChainKeys, Head, KeyringUnusable
+from app.store.audit_log import AuditItem
 from app.store.connection import write_batch
 from app.store.models import AuditEvent, utc_text
 
 UNKEYED = "unkeyed: cannot detect truncation or rollback"
+ACCEPT = "audit.accept_unkeyed"  # a keyed event naming events recorded without the key
+ACCEPT_COMMAND = "tickwork audit --accept-unkeyed"
 
 
 @dataclass(frozen=True)
@@ -36,14 +40,19 @@ class _Walk:
     last_hash: str = audit.GENESIS
     hashes: dict[int, str] | None = None
     problem: AuditReport | None = None
+    # events of the keyed span hashed by the plain rule (the keyring was unavailable when
+    # they were recorded, or they were forged), not yet accepted by a keyed ACCEPT event
+    unkeyed: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _walk(key: bytes | None, keyed_from: int | None, want: int = 0,
-          adopted: bool = False) -> _Walk:
+          adopted: bool = False, accepting: bool = False) -> _Walk:
     """Check every event in id order (ids start at 1 and have no gaps): events from
     `keyed_from` on by the keyed rule (or only their links when `key` is None), older ones by
     the plain rule (only their links when `adopted`: another home's keyring keyed them).
-    Remembers the hash of event `want`."""
+    An event of the keyed span hashed by the plain rule holds only once a later keyed
+    ACCEPT event names it by id and hash (else the walk's problem, unless `accepting`: the
+    ones not accepted are in `unkeyed`). Remembers the hash of event `want`."""
     walk = _Walk(hashes={})
     prev = audit.GENESIS
     expected = 1
@@ -63,10 +72,15 @@ def _walk(key: bytes | None, keyed_from: int | None, want: int = 0,
                          json.loads(after) if isinstance(after, str) else after)
         keyed = keyed_from is not None and ev_id >= keyed_from
         if keyed and key is not None and audit.keyed_hash(key, prev, body) != digest:
-            why = ("is not keyed (recorded while the keyring was unavailable, or forged)"
-                   if audit.chain_hash(prev, body) == digest else "was altered")
-            walk.problem = AuditReport(False, walk.events, f"event {ev_id} {why}", ev_id)
-            return walk
+            if audit.chain_hash(prev, body) != digest:
+                walk.problem = AuditReport(False, walk.events, f"event {ev_id} was altered",
+                                           ev_id)
+                return walk
+            walk.unkeyed.append((ev_id, digest))
+        elif keyed and key is not None and action == ACCEPT and walk.unkeyed:
+            named = {(int(i), str(h)) for i, h in
+                     (json.loads(after) if isinstance(after, str) else after)["events"]}
+            walk.unkeyed = [u for u in walk.unkeyed if u not in named]
         if not keyed and not adopted and audit.chain_hash(prev, body) != digest:
             walk.problem = AuditReport(False, walk.events, f"event {ev_id} was altered", ev_id)
             return walk
@@ -76,7 +90,39 @@ def _walk(key: bytes | None, keyed_from: int | None, want: int = 0,
         expected = ev_id + 1
         walk.events += 1
     walk.last_hash = prev
+    if walk.unkeyed and not accepting:
+        first = walk.unkeyed[0][0]
+        more = len(walk.unkeyed) - 1
+        walk.problem = AuditReport(
+            False, walk.events, f"event {first}{f' and {more} more' if more else ''} not "
+            "keyed (recorded while the keyring was unavailable, or forged): "
+            f"`{ACCEPT_COMMAND}` lists them and, if they are yours, accepts them", first)
     return walk
+
+
+def accept_unkeyed(actor: str, now: datetime) -> list[AuditItem]:
+    """In a write transaction: accept the events of the keyed span recorded without the key
+    (a command run while the keyring was locked) with one keyed ACCEPT event naming each by
+    id and hash, so the trail verifies again; what is recorded later without the key is not
+    covered. Returns the events accepted (none: nothing to accept). StoreError when the trail
+    has another problem, or the key cannot be read now (the acceptance must be keyed)."""
+    keys = audit.chain_keys()
+    store = audit.read_meta().get(audit.STORE_KEY)
+    try:
+        key = keys.read_key(store) if keys.usable() and store else None
+    except KeyringUnusable as exc:
+        raise StoreError(f"cannot accept: the keyring failed: {exc}") from None
+    if key is None:
+        raise StoreError("cannot accept: the audit trail's key cannot be read now (unlock "
+                         "the keyring, or the trail is unkeyed)")
+    walk = _walk(key.key, key.keyed_from, 0, key.adopted, accepting=True)
+    if walk.problem:
+        raise StoreError(f"cannot accept: {walk.problem.problem}")
+    if walk.unkeyed:
+        with write_batch():
+            audit.append(actor, ACCEPT, None, None,
+                         {"events": [[i, h] for i, h in walk.unkeyed]}, now)
+    return audit_log.by_ids([i for i, _ in walk.unkeyed])
 
 
 def verify() -> AuditReport:

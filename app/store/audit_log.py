@@ -56,6 +56,12 @@ def page(offset: int, limit: int, *, search: str | None = None,
     return [_item(e) for e in _query(search, actor).offset(offset).limit(limit)]
 
 
+def by_ids(ids: list[int]) -> list[AuditItem]:
+    """These events, oldest first."""
+    return [_item(e) for e in AuditEvent.select().where(AuditEvent.id.in_(ids))
+            .order_by(AuditEvent.id)]
+
+
 def count(*, search: str | None = None, actor: str | None = None) -> int:
     return int(_query(search, actor).count())
 

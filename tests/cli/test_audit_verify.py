@@ -118,3 +118,56 @@ def test_a_home_copied_elsewhere_says_how_to_move_it_and_that_way_verifies(
     assert at(moved, "task", "add", "after-move", "--command", "true").returncode == 0
     verified = at(moved, "audit", "--verify")
     assert verified.returncode == 0 and "chain intact" in verified.stdout
+
+
+def test_events_recorded_while_the_keyring_was_locked_are_accepted_by_their_owner(
+        cli: Any, home: Path, monkeypatch: Any) -> None:
+    """One command run while the keyring was unavailable (a locked keyring over SSH) made
+    every later `--verify` fail for good; `--accept-unkeyed` lists those events and accepts
+    them with a keyed event, so the trail verifies again, while an event forged afterwards
+    (hashed without the key) is still caught."""
+    import os
+
+    kept = os.environ["PYTHON_KEYRING_BACKEND"]
+    assert cli("task", "add", "a", "--command", "true").code == 0
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    assert cli("task", "add", "b", "--command", "true").code == 0  # works, with a warning
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", kept)
+    assert cli("task", "add", "c", "--command", "true").code == 0
+    broken = cli("audit", "--verify")
+    assert broken.code == 1 and broken.err.strip() == (
+        "audit trail BROKEN: event 2 not keyed (recorded while the keyring was unavailable, "
+        "or forged): `tickwork audit --accept-unkeyed` lists them and, if they are yours, "
+        "accepts them")
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    locked = cli("audit", "--accept-unkeyed")  # an acceptance must be keyed itself
+    assert locked.code == 1 and "the audit trail's key cannot be read now" in locked.err
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", kept)
+    accepted = cli("audit", "--accept-unkeyed")
+    assert accepted.code == 0, accepted.err
+    lines = accepted.out.splitlines()
+    assert lines[0].split() == ["ID", "WHEN", "WHO", "ACTION", "TARGET"]
+    assert lines[1].split()[0] == "2" and lines[1].split()[-2:] == ["task.create", "b"]
+    assert lines[-1] == ("accepted 1 event recorded while the keyring was unavailable "
+                         "(audited as audit.accept_unkeyed)")
+    assert cli("audit", "--verify").code == 0
+    again = cli("audit", "--accept-unkeyed")
+    assert again.code == 0 and "nothing to accept" in again.out
+    assert cli("audit", "--json").json()[0]["action"] == "audit.accept_unkeyed"
+
+    # what is hashed without the key after the acceptance is not covered by it
+    con = sqlite3.connect(home / "tickwork.db")
+    ev_id, prev = con.execute("SELECT id, hash FROM audit_event ORDER BY id DESC").fetchone()
+    con.close()
+    from app.store import audit
+
+    at = "2026-12-04T12:00:00.000000+00:00"  # (the stored form: app/store/times.py)
+    body = audit.canonical(at, "cli", "task.delete", "a", None, None)
+    sql(home, "INSERT INTO audit_event (id, at, actor, action, target, before, after, "
+        f"prev_hash, hash) VALUES ({ev_id + 1}, '{at}', 'cli', 'task.delete', 'a', NULL, "
+        f"NULL, '{prev}', '{audit.chain_hash(prev, body)}')",
+        f"UPDATE meta SET value='{audit.chain_hash(prev, body)}' WHERE key='audit_head'")
+    forged = cli("audit", "--verify", "--json")
+    assert forged.code == 1 and forged.json()["event_id"] == ev_id + 1, forged.json()
+    assert forged.json()["problem"].startswith(f"event {ev_id + 1} not keyed")
