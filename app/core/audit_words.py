@@ -302,6 +302,14 @@ def _backed_up(target: str, _before: Any, _after: Any) -> str:
     return "Backed up the store" + (f" to {target}" if target else "")
 
 
+def _accepted_unkeyed(_target: str, _before: Any, after: Any) -> str:
+    events = after.get("events") if isinstance(after, Mapping) else None
+    ids = [str(e[0]) for e in events if isinstance(e, list) and e] if isinstance(
+        events, list) else []
+    what = f"{plural(len(ids), 'event')} ({', '.join(ids)})" if ids else "events"
+    return f"Accepted {what} recorded while the keyring was unavailable"
+
+
 SENTENCES: dict[str, Callable[[str, Any, Any], str]] = {
     "task.create": _created("Created"),
     "task.import": _created("Imported"),
@@ -320,6 +328,7 @@ SENTENCES: dict[str, Callable[[str, Any, Any], str]] = {
     "store.restore": _restored,
     "store.restored": _restored,
     "store.backup": _backed_up,
+    "audit.accept_unkeyed": _accepted_unkeyed,
 }
 
 

@@ -17,6 +17,7 @@ refused naming them.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -181,10 +182,8 @@ def _check_names(batch: Sequence[tuple[str, int | None]], stored: dict[int, str]
         "without letter case"
     if len(batch) == 1:
         new, old = taken[0]
-        how = "letter case" if new.casefold() == old.casefold() else "how its letters are " \
-            "encoded (é as one character or as e and an accent)"
         raise ValidationError("name", f"a task named {old!r} already exists" + (
-            "" if new == old else f": {new!r} differs from it only in {how}"))
+            "" if new == old else f": {new!r} differs from it only in {_how(new, old)}"))
     if len(taken) == 1:
         raise ValidationError("name", f"1 task already exists: {taken[0][1]!r} (nothing was "
                               f"imported; rename or delete it first{by_case})")
@@ -213,3 +212,24 @@ def _check_secrets(specs: Sequence[TaskSpec], stored: set[str]) -> None:
     raise ValidationError("secret_env", f"{len(missing)} secrets are not stored in this home: "
                           f"{listing(list(missing))}; store each first with: tickwork secret "
                           f"set NAME")
+
+
+def _how(new: str, old: str) -> str:
+    """How two names that fold to one differ, for a person who sees them look alike: the
+    code points are named where letter case is not the difference."""
+    def nfc(text: str) -> str:
+        return unicodedata.normalize("NFC", text)
+
+    def nfkc(text: str) -> str:
+        return unicodedata.normalize("NFKC", text)
+
+    points = f"{ascii(new)[1:-1]} against {ascii(old)[1:-1]}"
+    if nfc(new) == nfc(old):
+        return (f"how its letters are encoded ({points}: é as one character or as e and an "
+                "accent, a sign that stands for a letter)")
+    forms = f"the forms of its letters ({points}: full-width, ligatures, look-alike signs)"
+    if nfkc(new) == nfkc(old):
+        return forms
+    if nfc(new).casefold() == nfc(old).casefold():
+        return "letter case"
+    return f"letter case and {forms}"

@@ -353,8 +353,10 @@ def validate_name(value: object) -> str:
 
 def fold(name: str) -> str:
     """A task name as names are compared for uniqueness: without letter case (`shout` and
-    `Shout` are one name; app/core/references.py)."""
-    return unicodedata.normalize("NFC", name).casefold()  # "Café" typed either way is one
+    `Shout` are one name; app/core/references.py) and in Unicode's compatibility form
+    (NFKC_Casefold's way): "Café" typed either way is one, and so are the full-width
+    `ｆｕｌｌ` and `full`, or the Ohm sign and the Greek capital omega."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
 
 
 def _iso(value: datetime | None) -> str | None:

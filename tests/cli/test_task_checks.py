@@ -406,7 +406,22 @@ def test_odd_digits_and_unicode_forms_of_names(cli: Any) -> None:
     assert cli("task", "add", "²", "--command", "true", "--manual").code == 0  # a name, no id
     assert cli("task", "add", "Cafe\u0301", "--command", "true", "--manual").code == 0
     refused(cli("task", "add", "Caf\u00e9", "--command", "true", "--manual"), "name",
-            "differs from it only in how its letters are encoded")
+            "differs from it only in how its letters are encoded (Caf\\xe9 against "
+            "Cafe\\u0301")
+    # look-alikes of another kind (a newcomer's run-through: they made two tasks), named by
+    # their code points, which the eye cannot tell apart
+    assert cli("task", "add", "full", "--command", "true", "--manual").code == 0
+    refused(cli("task", "add", "\uff46\uff55\uff4c\uff4c", "--command", "true", "--manual"),
+            "differs from it only in the forms of its letters (\\uff46\\uff55\\uff4c\\uff4c "
+            "against full: full-width")
+    refused(cli("task", "add", "\uff26ULL", "--command", "true", "--manual"),
+            "differs from it only in letter case and the forms of its letters")
+    assert cli("task", "add", "\u03a9", "--command", "true", "--manual").code == 0
+    refused(cli("task", "add", "\u2126", "--command", "true", "--manual"),
+            "a task named '\u03a9' already exists: '\u2126' differs from it only in how its "
+            "letters are encoded (\\u2126 against \\u03a9")
+    assert [t["name"] for t in cli("task", "list", "--json").json()] == [
+        "Cafe\u0301", "full", "\u00b2", "\u03a9"]
 
 
 @pytest.mark.parametrize("option", ["--start", "--end", "--at"])

@@ -116,6 +116,8 @@ def test_every_action_written_in_app_has_its_sentence() -> None:
      "tickwork.db 644 → 600"),
     (_event("store.restore", "backup-2026-12-01.db", None, None),
      "Restored the store from a backup (backup-2026-12-01.db)"),
+    (_event("audit.accept_unkeyed", None, None, {"events": [[2, "ab"], [5, "cd"]]}),
+     "Accepted 2 events (2, 5) recorded while the keyring was unavailable"),
     (_event("engine.start", None), "The engine started"),
     (_event("engine.stopped", "pid 42"), "The engine stopped (pid 42)"),
     (_event("engine.disk_full", None), "The engine: disk full"),
