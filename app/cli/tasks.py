@@ -51,8 +51,9 @@ def cmd_task(args: argparse.Namespace) -> int:
         data = task_changes(args, None)
         data["name"] = args.name
         where_typed(data)
-        shared = _group_before(svc, data)
-        task = svc.create_task(data, verify=args.verify)
+        with svc.store.write():  # the group's limit as this change finds it, not as it was
+            shared = _group_before(svc, data)  # before another command's change committed
+            task = svc.create_task(data, verify=args.verify)
         _note_shell_syntax(task)
         _note_group_limit(shared, task)
         if args.json:
@@ -65,8 +66,9 @@ def cmd_task(args: argparse.Namespace) -> int:
         if not changes:
             raise UsageError("update: give at least one option to change")
         where_typed(changes)
-        shared = _group_before(svc, changes)
-        task = svc.update_task(args.task, changes, verify=args.verify)
+        with svc.store.write():
+            shared = _group_before(svc, changes)
+            task = svc.update_task(args.task, changes, verify=args.verify)
         if "action" in changes:
             _note_shell_syntax(task)
         _note_group_limit(shared, task)

@@ -3,11 +3,16 @@ was; contradictory options are refused in one line (exit 2) and change nothing."
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.cli.test_task_checks import refused
+from tests.conftest import ROOT
 
 
 def action(cli: Any, name: str) -> dict[str, Any]:
@@ -216,3 +221,32 @@ def test_a_new_group_limit_that_is_also_other_tasks_is_said(cli: Any) -> None:
     assert again.code == 0 and again.err == ""
     joined = cli("task", "add", "k", "--manual", "--command", "true", "--group", "nightly")
     assert joined.code == 0 and joined.err == ""
+
+
+def test_group_limit_notes_hold_when_tasks_are_added_at_once(cli: Any, home: Path) -> None:
+    """Six `task add --group pg:N` at once (a newcomer's run-through: one note of six, the
+    limit changed under the others without a word): each command reads the group's limit
+    in the transaction that changes it, so every add after the first says the limit it
+    replaced, and the notes chain from one limit to the next."""
+    assert cli("task", "list").code == 0  # the store exists before they race for it
+    procs = [subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "--home", str(home), "task", "add", f"n{i}",
+         "--manual", "--command", "true", "--group", f"pg:{i}"], cwd=ROOT, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE) for i in range(1, 7)]
+    notes = {}
+    for i, proc in enumerate(procs, 1):
+        _out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        if err:
+            notes[i] = err
+    assert len(notes) == 5, notes
+    changed = {int(re.search(r"\(was (\d+)\)", e).group(1)): i  # type: ignore[union-attr]
+               for i, e in notes.items()}
+    first = next(i for i in range(1, 7) if i not in notes)
+    seen, at = [first], first
+    while at in changed:  # was → now: one chain through all six limits
+        at = changed[at]
+        seen.append(at)
+    assert sorted(seen) == [1, 2, 3, 4, 5, 6], (notes, seen)
+    final = {t["group_limit"] for t in cli("task", "list", "--json").json()}
+    assert final == {seen[-1]}
