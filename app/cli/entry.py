@@ -56,7 +56,10 @@ def command(name: str) -> Callable[[argparse.Namespace], int]:
 
 
 def _fail(code: int, message: str) -> int:
-    print(f"tickwork: {message}", file=sys.stderr)
+    """Say why the command failed, in one line: what it quotes shown, not obeyed (`shown`)."""
+    from app.cli.output import shown
+
+    print(f"tickwork: {shown(message)}", file=sys.stderr)
     return code
 
 

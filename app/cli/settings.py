@@ -14,7 +14,7 @@ import argparse
 import sys
 from typing import Any
 
-from app.cli.output import print_json
+from app.cli.output import card, print_json
 
 EXIT_OK, EXIT_FAILURE = 0, 1
 _SWITCH = {"on": True, "off": False}
@@ -86,11 +86,10 @@ def cmd_settings(args: argparse.Namespace) -> int:
             print_json({**now.to_json(), "store": store.name})
         else:
             on = {True: "on", False: "off"}
-            print(f"{'keep runs':>18}: {now.keep.runs}")
-            print(f"{'keep days':>18}: {now.keep.days}")
-            print(f"{'start at login':>18}: {on[now.start_at_login]}")
-            print(f"{'background engine':>18}: {on[now.background_engine]}")
-            print(f"{'store':>18}: {store.name}")
+            card([("keep runs", str(now.keep.runs)), ("keep days", str(now.keep.days)),
+                  ("start at login", on[now.start_at_login]),
+                  ("background engine", on[now.background_engine]), ("store", store.name)],
+                 width=18)
     return code
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.cli.arguments import not_allowed
+from app.cli.output import shown
 from app.core.commandline import closed_quotes
 from app.core.errors import ValidationError
 from app.core.keep import parse_text
@@ -269,8 +270,9 @@ def exclusions_option(items: list[str]) -> Exclusions:
         found = found.merged(ics.exclusions)
         if ics.not_read:
             count = len(ics.not_read)
-            print(f"exclude: {item}: {count} {'event' if count == 1 else 'events'} not read: "
-                  + "; ".join(ics.not_read), file=sys.stderr)
+            print(shown(f"exclude: {item}: {count} {'event' if count == 1 else 'events'} not "
+                        "read: " + "; ".join(ics.not_read)), file=sys.stderr)
         if ics.passed_over:
-            print(f"exclude: {item}: passed over " + "; ".join(ics.passed_over), file=sys.stderr)
+            print(shown(f"exclude: {item}: passed over " + "; ".join(ics.passed_over)),
+                  file=sys.stderr)
     return found

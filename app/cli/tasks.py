@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any
 
-from app.cli.output import local, print_json, show_task, table
+from app.cli.output import local, print_json, show_task, shown, table
 from app.cli.parser import EXIT_FAILURE, EXIT_OK, UsageError
 from app.cli.store import engine_running, open_store, service, stop_left_behind
 from app.core.errors import InUseError, NotFoundError, ValidationError
@@ -35,9 +35,9 @@ def _note_group_limit(before: tuple[str, int, list[str]] | None, task: Any) -> N
     name, old, members = before
     others = [m for m in members if m != task.name]
     if others:
-        shown = ", ".join(repr(m) for m in others[:5]) + ("…" if len(others) > 5 else "")
+        others_named = ", ".join(repr(m) for m in others[:5]) + ("…" if len(others) > 5 else "")
         print(f"note: group {name!r} now lets {task.spec.group_limit} run at once (was "
-              f"{old}) for all its tasks, also {shown}", file=sys.stderr)
+              f"{old}) for all its tasks, also {others_named}", file=sys.stderr)
 
 
 def cmd_task(args: argparse.Namespace) -> int:
@@ -127,7 +127,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _say(line: str) -> None:
-    print(f"tickwork: {line}", file=sys.stderr)
+    print(f"tickwork: {shown(line)}", file=sys.stderr)
 
 
 NO_ENGINE = "no engine is running on this store (start one: `tickwork engine`, or the window)"
@@ -263,7 +263,7 @@ def _note_shell_syntax(task: Any) -> None:
     found = shell_syntax(action.line or "") if action.kind == "command" and not action.shell \
         else None
     if found is not None:
-        shown = f"{found} … do" if found in ("for", "while", "until") else found
+        words = shown(f"{found} … do" if found in ("for", "while", "until") else found)
         print(f"note: {task.name!r} runs without the shell, but its command uses shell syntax "
-              f"(`{shown}`): the program gets it as literal words; add --shell to run the line "
+              f"(`{words}`): the program gets it as literal words; add --shell to run the line "
               "through /bin/sh", file=sys.stderr)

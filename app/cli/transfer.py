@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.cli.arguments import file_arg
-from app.cli.output import print_json, table
+from app.cli.output import print_json, shown, table
 from app.cli.store import service
 from app.core.errors import ValidationError
 
@@ -74,7 +74,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"imported {_tasks(len(report.created))}: "
                   f"{', '.join(report.created) or '-'}")
             for note in report.notes:
-                print(f"note: {note}")
+                print(f"note: {shown(note)}")
         return EXIT_OK
     from app import transfer
     from app.core.import_plan import PREVIEW_HEADERS
@@ -104,7 +104,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     else:
         print(f"imported {_tasks(len(report.created))} from {plan.source}")
     for note in plan.notes:
-        print(f"not mapped: {note}")
+        print(f"not mapped: {shown(note)}")
     if args.dry_run:
         print("nothing was imported (--dry-run)")
     return EXIT_OK
