@@ -32,7 +32,8 @@ def add_when_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--calendar", metavar="SPEC", action=WhenAction,
                    help="calendar interval, e.g. 1mo@02:00 (repeatable)")
     when = p.add_mutually_exclusive_group()
-    when.add_argument("--after", metavar="TASK[,TASK]", help="run when these tasks succeed")
+    when.add_argument("--after", metavar="TASK[,TASK]", action="append",
+                      help="run when these tasks succeed (repeatable; each task once)")
     when.add_argument("--manual", action="store_true", help="run only on demand")
     p.add_argument("--exclude", metavar="DATE|FILE.ics", action="append",
                    help="no fire on this local date (YYYY-MM-DD, R/YYYY-MM-DD/P1Y for every "

@@ -221,7 +221,9 @@ def schedule_option(args: argparse.Namespace, tz: tzinfo, current: dict[str, Any
     added = exclusions_option(args.exclude or [])
     exclude = kept.merged(added)
     if args.after is not None:
-        names = tuple(n.strip() for n in args.after.split(",") if n.strip())
+        # every --after's names, in the order typed, each once (`--after A,B --after A`)
+        names = tuple(dict.fromkeys(n.strip() for item in args.after for n in item.split(",")
+                                    if n.strip()))
         if not names:
             raise ValidationError("after", "name at least one task")
         return _kept(lambda ex: Schedule(kind="after", after=names, exclude=ex), kept, added)

@@ -184,3 +184,25 @@ def test_old_single_schedule_json_and_export_import_round_trip(cli: Any, tmp_pat
         assert after[name]["schedule_text"] == before[name]["schedule_text"]
     assert after["many"]["schedule"]["exclude"] == ["2030-05-05", "R/2027-01-01/P1Y"]
     assert len(after["many"]["schedule"]["schedules"]) == 3
+
+
+def test_after_is_repeatable_in_add_update_and_reschedule(cli: Any) -> None:
+    """`--after A --after B` kept only B; now each --after adds its tasks, in the order typed,
+    each once (`--after A,B --after A`), as the other schedule options repeat."""
+    for name in ("A", "B", "C"):
+        assert cli("task", "add", name, "--command", "true", "--manual").code == 0
+
+    def after(task: str) -> list[str]:
+        return list(cli("task", "show", task, "--json").json()["schedule"]["tasks"])
+
+    added = cli("task", "add", "D", "--command", "true", "--after", "A", "--after", "B")
+    assert added.code == 0, added.err
+    assert after("D") == ["A", "B"] and "After A and B succeed" in added.out, added.out
+    assert cli("task", "update", "D", "--after", "A,B", "--after", "C").code == 0
+    assert after("D") == ["A", "B", "C"]
+    moved = cli("task", "reschedule", "D", "--after", "C", "--after", "A,C", "--after", " B")
+    assert moved.code == 0, moved.err
+    assert after("D") == ["C", "A", "B"]
+    mixed = cli("task", "update", "D", "--after", "A", "--manual")
+    assert mixed.code == 2 and "not allowed with argument --after" in mixed.err
+    assert after("D") == ["C", "A", "B"]
