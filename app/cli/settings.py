@@ -62,39 +62,71 @@ def cmd_settings(args: argparse.Namespace) -> int:
             else parse_text(args.keep_days, "keep-days", allow_default=False))
     login = _switch(args.start_at_login, "start-at-login")
     background = _switch(args.background_engine, "background-engine")
+    changing = (runs, days, login, background) != (None, None, None, None)
+    done: list[str] = []  # a line per change made, in order (printed as made, but for --json)
     if args.shared_store is not None:
-        _remember_store(args)
-        if (runs, days, login, background) == (None, None, None, None):
+        _did(args, done, [_remember_store(args)])
+        if not changing:
+            _say(args, done, None)
             return EXIT_OK
     svc = service(args)  # every value is valid: only now is anything changed
     store, home = svc.store, svc.store.home
     code = EXIT_OK
     if runs is not None or days is not None:
         keep = settings.set_keep_default(store, "cli", runs=runs, days=days)
-        print(f"history kept: {keep.describe()} (tasks without their own values)")
+        _did(args, done, [f"history kept: {keep.describe()} (tasks without their own values)"])
     if login is not None:
-        print(settings.set_start_at_login(home, login))
+        _did(args, done, [settings.set_start_at_login(home, login)])
     if background is not None:
         report = settings.set_background_engine(home, background)
-        for line in report.lines:
-            print(f"tickwork: {line}" if report.failed else line,
-                  file=sys.stderr if report.failed else sys.stdout)
-        code = EXIT_FAILURE if report.failed else EXIT_OK
-    if (runs, days, login, background) == (None, None, None, None):
-        now = settings.current(store)
-        if args.json:
-            print_json({**now.to_json(), "store": store.name})
+        if report.failed:
+            for line in report.lines:
+                print(f"tickwork: {line}", file=sys.stderr)
         else:
-            on = {True: "on", False: "off"}
-            card([("keep runs", str(now.keep.runs)), ("keep days", str(now.keep.days)),
-                  ("start at login", on[now.start_at_login]),
-                  ("background engine", on[now.background_engine]), ("store", store.name)],
-                 width=18)
+            _did(args, done, report.lines)
+        code = EXIT_FAILURE if report.failed else EXIT_OK
+    if changing:
+        _say(args, done, store)
+        return code
+    if args.json:
+        print_json(_document(store))
+    else:
+        now = settings.current(store)
+        on = {True: "on", False: "off"}
+        card([("keep runs", str(now.keep.runs)), ("keep days", str(now.keep.days)),
+              ("start at login", on[now.start_at_login]),
+              ("background engine", on[now.background_engine]), ("store", store.name)],
+             width=18)
     return code
 
 
-def _remember_store(args: argparse.Namespace) -> None:
-    """`--shared-store URL|off`: checked, then kept in the home (app/store/location.py)."""
+def _did(args: argparse.Namespace, done: list[str], lines: list[str]) -> None:
+    """Lines saying what a change did: printed now (a later step may fail), or with --json
+    kept for `_say`'s document."""
+    done += lines
+    if not args.json:
+        for line in lines:
+            print(line)
+
+
+def _say(args: argparse.Namespace, done: list[str], store: Any) -> None:
+    """With --json, what the changes did as one document: the settings as they are now (as
+    `settings --json` shows them; not read when only --shared-store was given, whose store
+    may be away) and `done`, a line per change."""
+    if args.json:
+        print_json({**({} if store is None else _document(store)), "done": done})
+
+
+def _document(store: Any) -> dict[str, Any]:
+    """The settings as `settings --json` shows them."""
+    from app import settings
+
+    return {**settings.current(store).to_json(), "store": store.name}
+
+
+def _remember_store(args: argparse.Namespace) -> str:
+    """`--shared-store URL|off`: checked, then kept in the home (app/store/location.py); the
+    line that says so."""
     from app.core.errors import ValidationError
     from app.store.home import make_private_dir, resolve_home
     from app.store.location import save_store
@@ -107,5 +139,5 @@ def _remember_store(args: argparse.Namespace) -> None:
         save_store(home, url)
     except ValueError as exc:
         raise ValidationError("shared-store", str(exc)) from None
-    print(f"this home now uses the shared store {url}" if url
-          else f"this home now uses its own store file under {home}")
+    return (f"this home now uses the shared store {url}" if url
+            else f"this home now uses its own store file under {home}")

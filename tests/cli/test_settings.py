@@ -143,3 +143,23 @@ def test_a_unit_file_tickwork_did_not_write_is_left_alone(cli: Any) -> None:
     assert on.code == 1 and "not written by Tickwork" in on.err
     assert cli("settings", "--background-engine", "off").code == 1
     assert mine.read_text() == "[Service]\nExecStart=/opt/my/tickwork engine\n"
+
+
+def test_every_change_with_json_prints_one_json_document(cli: Any, home: Path) -> None:
+    """`settings --keep-runs 5 --json` printed its line of text: each change now prints the
+    settings as they are after it (as `settings --json` shows them) and a line per change."""
+    kept = cli("settings", "--keep-runs", "5", "--json")
+    assert kept.code == 0, kept.err
+    doc = kept.json()
+    assert (doc["keep_runs"], doc["keep_days"], doc["store"]) == (5, 90, str(
+        home / "tickwork.db"))
+    assert doc["done"] == ["history kept: 90 days, at least the last 5 runs (tasks without "
+                           "their own values)"]
+    both = cli("settings", "--keep-days", "7", "--start-at-login", "on", "--json").json()
+    assert (both["keep_days"], both["start_at_login"]) == (7, True) and len(both["done"]) == 2
+    engine = cli("settings", "--background-engine", "on", "--json")
+    assert engine.code == 0 and engine.json()["background_engine"] is True, engine.err
+    local = cli("settings", "--shared-store", "off", "--json")
+    assert local.code == 0 and local.json() == {
+        "done": [f"this home now uses its own store file under {home}"]}
+    assert cli("settings", "--keep-runs", "6").out.startswith("history kept:")  # text as ever
