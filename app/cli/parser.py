@@ -83,10 +83,14 @@ def commands(parser: argparse.ArgumentParser, dest: str, *, required: bool = Fal
     return found
 
 
-def _named(what: str) -> Callable[[Parser], None]:
-    """A verb's options: one positional, the name of what it acts on."""
+TASK_HELP = "the task: its name (any letter case) or its id"
+RUN_HELP = "the run's id (`tickwork run list`)"
+
+
+def _named(what: str, help: str) -> Callable[[Parser], None]:
+    """A verb's options: one positional, the name of what it acts on, and what it is."""
     def fill(p: Parser) -> None:
-        p.add_argument(what)
+        p.add_argument(what, help=help)
     return fill
 
 
@@ -95,12 +99,12 @@ def _json_only(p: Parser) -> None:
 
 
 def _task_add(p: Parser) -> None:
-    p.add_argument("name")
+    p.add_argument("name", help="the new task's name (no other task's, in any letter case)")
     add_task_options(p, update=False)
 
 
 def _task_update(p: Parser) -> None:
-    p.add_argument("task")
+    p.add_argument("task", help=TASK_HELP)
     add_task_options(p, update=True)
 
 
@@ -113,17 +117,17 @@ def _task_list(p: Parser) -> None:
 
 
 def _task_show(p: Parser) -> None:
-    p.add_argument("task")
+    p.add_argument("task", help=TASK_HELP)
     p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 def _task_delete(p: Parser) -> None:
-    p.add_argument("task")
+    p.add_argument("task", help=TASK_HELP)
     p.add_argument("--force", action="store_true", help="even if other tasks depend on it")
 
 
 def _task_run(p: Parser) -> None:
-    p.add_argument("task")
+    p.add_argument("task", help=TASK_HELP)
     p.add_argument("--wait", type=seconds_arg("wait"), metavar="DURATION", nargs="?",
                    const=3600.0, help="wait up to this long (seconds, or 30s, 5m …; default "
                    "1h) for the run to finish: exit 1 unless it succeeded")
@@ -131,7 +135,7 @@ def _task_run(p: Parser) -> None:
 
 
 def _task_reschedule(p: Parser) -> None:
-    p.add_argument("task")
+    p.add_argument("task", help=TASK_HELP)
     add_when_options(p)
     p.add_argument("--tz", metavar="ZONE", help="a new time zone")
     p.add_argument("--start", metavar="ISO", help="do not fire before this time")
@@ -148,7 +152,7 @@ def _task(task: Parser) -> None:
     verbs.add_command("run", _task_run, help="run a task now")
     verbs.add_command("reschedule", _task_reschedule, help="give a task a new schedule")
     for name in ("pause", "resume"):
-        verbs.add_command(name, _named("task"), help=f"{name} a task")
+        verbs.add_command(name, _named("task", TASK_HELP), help=f"{name} a task")
 
 
 def _run_list(p: Parser) -> None:
@@ -161,13 +165,13 @@ def _run_list(p: Parser) -> None:
 
 
 def _run_show(p: Parser) -> None:
-    p.add_argument("run", type=int_arg("run", 1))
+    p.add_argument("run", type=int_arg("run", 1), help=RUN_HELP)
     p.add_argument("--log", action="store_true", help="include the output")
     p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 def _run_cancel(p: Parser) -> None:
-    p.add_argument("run", type=int_arg("run", 1))
+    p.add_argument("run", type=int_arg("run", 1), help=RUN_HELP)
 
 
 def _run(runs: Parser) -> None:
@@ -191,9 +195,12 @@ def _audit(p: Parser) -> None:
 
 def _secret(sec: Parser) -> None:
     verbs = commands(sec, "secret_cmd", required=True)
-    verbs.add_command("set", _named("name"), help="store a secret (value from standard input)")
+    verbs.add_command("set", _named("name", "the secret's name, as --secret-env KEY=NAME "
+                                    "names it"), help="store a secret (value from standard "
+                      "input)")
     verbs.add_command("list", _json_only, help="secret names")
-    verbs.add_command("delete", _named("name"), help="delete a secret")
+    verbs.add_command("delete", _named("name", "the secret's name (`tickwork secret list`)"),
+                      help="delete a secret")
 
 
 def _engine(p: Parser) -> None:

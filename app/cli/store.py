@@ -51,8 +51,10 @@ def add_store_commands(sub: Any) -> None:
         "file", nargs="?", type=file_arg("file"),
         help="where to write it (default: a new file in backups/ under the home)"),
         help="back up the store now (online, 0600)")
-    sub.add_command("restore", lambda p: p.add_argument("file", type=file_arg("file")),
-                    help="replace the store with a backup (no engine may run)")
+    sub.add_command("restore", lambda p: p.add_argument(
+        "file", type=file_arg("file"), help="the backup file (`tickwork backup` writes one; "
+        "the engine keeps daily ones in backups/ under the home)"),
+        help="replace the store with a backup (no engine may run)")
 
 
 def _home(args: argparse.Namespace) -> Path:

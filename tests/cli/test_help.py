@@ -38,7 +38,8 @@ def test_every_help_page_is_the_whole_grammars(monkeypatch: pytest.MonkeyPatch) 
 
 def test_every_option_says_what_it_does() -> None:
     """`task add --help` listed --priority, --retries, --timeout, --overlap, --group, … bare:
-    every option of every command (positionals name themselves) now has its line."""
+    every option of every command now has its line, and so does every positional argument
+    (`task show task`, `run show run`, `restore file` were bare)."""
     bare: list[str] = []
 
     def walk(parser: argparse.ArgumentParser, path: list[str]) -> None:
@@ -46,14 +47,18 @@ def test_every_option_says_what_it_does() -> None:
             if isinstance(action, Commands):
                 for name in action.choices:
                     walk(action.fill(name), [*path, name])
-            elif action.option_strings and not action.help:
-                bare.append(f"{' '.join(path)} {action.option_strings[-1]}")
+            elif not action.help:
+                bare.append(" ".join([*path, *(action.option_strings[-1:] or [action.dest])]))
 
     walk(build_parser(), ["tickwork"])
     assert bare == []
     page = tickwork.run(["task", "add", "--help"], env={**os.environ, "COLUMNS": "100"},
                         timeout=60).stdout
     assert "--priority N          of runs due together, higher starts first" in page
+    assert "  name                  the new task's name" in page
+    shown = tickwork.run(["run", "show", "--help"], env={**os.environ, "COLUMNS": "100"},
+                         timeout=60).stdout
+    assert "  run         the run's id" in shown
 
 
 def test_every_option_readme_names_in_brief_exists() -> None:
