@@ -38,8 +38,9 @@ def document(items: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
 
 
 def label(index: int, field_name: str) -> str:
-    """How an import names a field of one of its tasks: `tasks[3].schedule`."""
-    return f"tasks[{index}].{field_name}"
+    """How an import names a field of one of its tasks: `tasks[3].schedule`; the task itself
+    (not a JSON object): `tasks[3]`."""
+    return f"tasks[{index}]" if field_name == "task" else f"tasks[{index}].{field_name}"
 
 
 def read_specs(path: Path, *, verify: bool = True) -> list[TaskSpec]:

@@ -122,7 +122,8 @@ class Action:
             if not isinstance(kwargs, dict):
                 raise ValidationError("kwargs", "must be a JSON object")
             return Action("python", target=target, kwargs=kwargs, cwd=cwd)
-        raise ValidationError("action", "needs a command or a python target")
+        raise ValidationError("action", "needs a command or a python target" if kind is None
+                              else f"kind must be command or python, got {kind!r}")
 
     def summary(self) -> str:
         """The action as one readable line: for a command, the line as it was typed."""
@@ -337,7 +338,7 @@ class CycleName(ValidationError):
 
 def validate_name(value: object) -> str:
     if not isinstance(value, str):
-        raise ValidationError("name", "is required")
+        raise ValidationError("name", "is required" if value is None else "must be text")
     name = value.strip()
     if not name:
         raise ValidationError("name", "must not be empty")

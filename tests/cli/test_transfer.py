@@ -223,6 +223,46 @@ def test_bad_import_files_exit_2_with_one_line(tmp_path: Path, content: str,
     assert shown(home) == {}
 
 
+WRONG_TYPES = [  # (the field as the file has it, a value of the wrong type, the line's end)
+    ("name", 123, "tasks[0].name: must be text"),
+    ("description", 5, "tasks[0].description: must be text"),
+    ("enabled", "yes", "tasks[0].enabled: must be true or false"),
+    ("tags", "a", "tasks[0].tags: must be a list of names"),
+    ("priority", "high", "tasks[0].priority: must be a whole number"),
+    ("retry_delay", [], "tasks[0].retry_delay: must be a duration"),
+    ("group", 5, "tasks[0].group: must be text"),
+    ("env", [], "tasks[0].env: must be a JSON object"),
+    ("keep_days", 1.5, "tasks[0].keep_days: must be a whole number"),
+    ("action.kind", 5, "tasks[0].action: kind must be command or python, got 5"),
+    ("action.shell", "yes", "tasks[0].shell: must be true or false"),
+    ("action.cwd", 5, "tasks[0].cwd: must be text"),
+]
+
+
+def test_a_field_of_the_wrong_type_is_named_with_the_type_it_needs(tmp_path: Path) -> None:
+    """`"name": 123` said `tasks[0].name: is required`: a field of the wrong type says the type
+    it must be, as a missing one says it is required, and a task that is no JSON object is
+    `tasks[0]`, not `tasks[0].task`."""
+    home = tmp_path / "home"
+    path = tmp_path / "in.json"
+
+    def refused(tasks: list[Any]) -> str:
+        path.write_text(json.dumps({"version": 1, "tasks": tasks}))
+        result = tickwork(home, "import", str(path))
+        assert result.code == 2 and len(result.err.splitlines()) == 1, result.err
+        return result.err.strip()
+
+    for field, value, said in WRONG_TYPES:
+        task: dict[str, Any] = {"name": "x", "action": {"kind": "command", "argv": ["true"]}}
+        where, _, key = field.rpartition(".")
+        (task[where] if where else task)[key] = value
+        assert refused([task]) == f"tickwork: error: {said}", field
+    assert refused([{"action": {"kind": "command", "argv": ["true"]}}]).endswith(
+        "tasks[0].name: is required")
+    assert refused([5]).endswith("tasks[0]: must be a JSON object")
+    assert shown(home) == {}
+
+
 def test_export_is_written_0600_even_over_a_readable_file(tmp_path: Path) -> None:
     home = tmp_path / "home"
     ok(home, "task", "add", "t", "--command", "true", "--env", "PASSWORD=hunter2")
