@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tests.cli.test_run_log_terminal import noisy_run
+
 COMMAND = "echo \x1b[31mRED"
 VARIABLE = "\x1b[5mblink"
 DESCRIPTION = "d \x1b]0;PWNED\x07 \x1b[2J\x9b\nsecond line\tend"
@@ -35,27 +37,9 @@ def test_task_show_escapes_fields_and_indents_lines_after_the_first(cli: Any) ->
     assert "\x9b" not in cli("task", "show", "e", "--json").out  # (as \u009b: same value)
 
 
-def _run_with_error(home: Path, error: str) -> int:
-    from app.service import Service
-    from app.store import ledger
-    from app.store.database import Store
-    from tests.conftest import command_task
-
-    store = Store.open(home)
-    try:
-        service = Service(store, "cli")
-        service.create_task(command_task("noisy"))
-        run = service.run_now("noisy")
-        with store.write():
-            ledger.update(run.id, {"status": "failed", "error": error})
-        return run.id
-    finally:
-        store.close()
-
-
 def test_a_runs_error_is_shown_escaped_in_the_list_and_the_card(home: Path, cli: Any) -> None:
     error = "boom \x1b]0;PWNED\x07\nnext\tline"
-    run = _run_with_error(home, error)
+    run = noisy_run(home, error=error)
     listed = cli("run", "list")
     assert listed.code == 0, listed.err
     _no_raw_controls(listed.out)

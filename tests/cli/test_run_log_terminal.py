@@ -17,7 +17,8 @@ from tests.conftest import ROOT, command_task
 PRINTED = "plain \x1b[31mred\x1b[0m\x1b]0;owned\x07 bell\x07 back\r\x9b end\n"
 
 
-def _run_with_output(home: Path) -> int:
+def noisy_run(home: Path, output: str = PRINTED, error: str | None = None) -> int:
+    """A run of a task "noisy" that printed `output` (and failed with `error`, if given)."""
     from app.service import Service
     from app.store import ledger
     from app.store.database import Store
@@ -29,7 +30,9 @@ def _run_with_output(home: Path) -> int:
         service.create_task(command_task("noisy"))
         run = service.run_now("noisy")
         with store.write():
-            ledger.output_many([(run.id, 0, "stdout", PRINTED, utc_text(datetime.now(UTC)))])
+            ledger.output_many([(run.id, 0, "stdout", output, utc_text(datetime.now(UTC)))])
+            if error is not None:
+                ledger.update(run.id, {"status": "failed", "error": error})
         return run.id
     finally:
         store.close()
@@ -56,7 +59,7 @@ def _on_a_terminal(args: list[str]) -> str:
 
 
 def test_output_is_shown_on_a_terminal_and_kept_when_piped(home: Path, cli: Any) -> None:
-    run = _run_with_output(home)
+    run = noisy_run(home)
     shown = _on_a_terminal(["--home", str(home), "run", "show", str(run), "--log"])
     assert "\x1b" not in shown and "\x07" not in shown and "\x9b" not in shown
     assert "plain \\x1b[31mred\\x1b[0m\\x1b]0;owned\\x07 bell\\x07 back\\x0d\\x9b end" in shown
