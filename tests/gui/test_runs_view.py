@@ -7,6 +7,7 @@ from typing import Any
 
 from app.gui.main_window import RUNS
 from app.gui.qt import Qt
+from app.gui.runs.view import TYPING_QUIET_MS
 from tests.gui.conftest import SCREENSHOTS, Gui, command_task
 
 
@@ -48,8 +49,11 @@ def test_filters_by_task_status_and_date(gui: Gui, qtbot: Any) -> None:
     view.period.setCurrentIndex(view.period.findData("today"))
     gui.wait_until(lambda: view.model.rowCount() == 3)
     view.task.setFocus()
+    pause = view._typed.timer  # the pause a key starts: longer than any stall of a busy
+    pause.setInterval(60_000)  # machine here, so "no read per key" cannot be timing luck
     qtbot.keyClicks(view.task, "o")
-    assert view.model.query().task_containing == ""  # no read per key: once typing pauses
+    assert view.model.query().task_containing == "" and pause.isActive()  # no read per key
+    pause.setInterval(TYPING_QUIET_MS)
     qtbot.keyClicks(view.task, "K")
     gui.wait_until(lambda: view.model.rowCount() == 2)  # no Enter: the filter follows
     assert view.count.text() == "2 runs" and view.model.query().task_containing == "oK"
