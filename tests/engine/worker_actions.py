@@ -95,6 +95,16 @@ def whoami(path: str) -> None:
     _note_pid(path)
 
 
+RUNS = 0
+
+
+def counted() -> str:
+    """How many times this worker ran it (module state), its pid and the folder it ran in."""
+    global RUNS
+    RUNS += 1
+    return f"run {RUNS} pid {os.getpid()} in {os.getcwd()}"
+
+
 def burn(path: str, context: Any) -> None:
     """Holds ~100 MB and burns CPU until cancelled."""
     _note_pid(path)

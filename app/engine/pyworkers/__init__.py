@@ -3,6 +3,8 @@ a callable that crashes or leaks takes only its own run down.
 
 - `protocol`: the frames the engine and a worker exchange (length-prefixed, over socket pairs);
 - `context`: what a callable sees of its run inside the worker (`RunContext`);
+- `modules`: which code a run calls — its task's module as on disk, found first in the
+  task's folder, each folder's modules its own;
 - `worker`: the worker process's main (`python -m app.engine.pyworkers.worker`, or the
   bundle's hidden `tickwork --tickwork-worker python`);
 - `process`: one worker process as the engine holds it (start, channels, stop);

@@ -12,8 +12,6 @@ died), so a worker never outlives its engine.
 from __future__ import annotations
 
 import contextlib
-import importlib
-import inspect
 import json
 import os
 import queue
@@ -23,41 +21,16 @@ import socket
 import sys
 import threading
 import traceback
-from collections.abc import Callable
 from typing import Any, NoReturn
 
 from app.engine.lineage import TOKEN_VAR, Parent
 from app.engine.pyworkers import protocol
 from app.engine.pyworkers.context import RunContext
+from app.engine.pyworkers.modules import Modules
 
 PATH_VAR = "TICKWORK_WORKER_PATH"  # the engine's sys.path, JSON: the callable's search path
 PYTHONPATH_VAR = "TICKWORK_WORKER_PYTHONPATH"  # the engine's own PYTHONPATH (JSON), put back
 REPLY_TIMEOUT = 120.0  # seconds a checkpoint waits for the engine's answer at most
-
-_callables: dict[str, tuple[Callable[..., Any], bool]] = {}
-
-
-def resolve_callable(target: str, search_dir: str | None = None) -> tuple[Callable[..., Any], bool]:
-    """The function for `module:function`, and whether it takes a `context` argument."""
-    key = f"{search_dir}|{target}"
-    found = _callables.get(key)
-    if found is not None:
-        return found
-    if search_dir and search_dir not in sys.path:
-        sys.path.insert(0, search_dir)
-    module_name, _, func_name = target.partition(":")
-    module = importlib.import_module(module_name)
-    func = getattr(module, func_name)
-    if not callable(func):
-        raise TypeError(f"{target} is not callable")
-    try:
-        params = inspect.signature(func).parameters
-    except (TypeError, ValueError):
-        params = {}  # type: ignore[assignment]
-    found = (func, "context" in params)
-    _callables[key] = found
-    return found
-
 
 def cpu_seconds() -> float:
     """This process's CPU time, its reaped children's included (as psutil counts it)."""
@@ -90,6 +63,7 @@ class Link:
             self._poll.register(fd, select.POLLIN)
         self.lock = threading.Lock()
         self.current: Current | None = None
+        self.modules = Modules()
         self.replies: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
 
     def _pump(self) -> None:
@@ -165,33 +139,14 @@ class Link:
 
     def run(self, request: dict[str, Any]) -> None:
         end: dict[str, Any] = {}
-        current = self.current = Current(request["run_id"])
+        self.current = Current(request["run_id"])
         # what the callable starts carries the run's token, as a command's processes do: a
         # timeout, a cancel or the next engine's recovery finds them when they left the group
         os.environ[TOKEN_VAR] = str((request.get("env") or {}).get(TOKEN_VAR, ""))
         try:
-            func, wants_context = resolve_callable(request["target"], request.get("cwd"))
-        except BaseException as exc:
-            end["load_error"] = repr(exc)
-            func, wants_context = None, False
-        kwargs = dict(request.get("kwargs") or {})
-        if func is not None and wants_context:
-            if request.get("secret_error"):
-                end["secret_error"] = request["secret_error"]
-                func = None
-            else:
-                context = kwargs["context"] = current.context = RunContext(self, request)
-                if current.cancelled:  # asked before the context existed
-                    context.cancel()
-        if func is not None:
-            try:
-                result = func(**kwargs)
-                if result is not None:
-                    end["result"] = _repr(result)
-            except BaseException as exc:  # its traceback from the action's own frames on
-                end["traceback"] = "".join(traceback.format_exception(
-                    type(exc), exc, exc.__traceback__.tb_next if exc.__traceback__ else None))
-                end["error"] = f"{type(exc).__name__}: {exc}"
+            self._call(request, request.get("cwd") or None, end)
+        finally:
+            self.modules.settle()
         cpu = cpu_seconds()
         if end:
             end["cpu"] = cpu
@@ -204,6 +159,32 @@ class Link:
             self._pump()
             self.current = None
             self.run_sock.sendall(done)
+
+    def _call(self, request: dict[str, Any], folder: str | None, end: dict[str, Any]) -> None:
+        """Call the run's function; what to tell the engine in `end`."""
+        current = self.current
+        assert current is not None
+        try:
+            func, wants_context = self.modules.resolve(request["target"], folder)
+        except BaseException as exc:
+            end["load_error"] = repr(exc)
+            return
+        kwargs = dict(request.get("kwargs") or {})
+        if wants_context:
+            if request.get("secret_error"):
+                end["secret_error"] = request["secret_error"]
+                return
+            context = kwargs["context"] = current.context = RunContext(self, request)
+            if current.cancelled:  # asked before the context existed
+                context.cancel()
+        try:
+            result = func(**kwargs)
+            if result is not None:
+                end["result"] = _repr(result)
+        except BaseException as exc:  # its traceback from the action's own frames on
+            end["traceback"] = "".join(traceback.format_exception(
+                type(exc), exc, exc.__traceback__.tb_next if exc.__traceback__ else None))
+            end["error"] = f"{type(exc).__name__}: {exc}"
 
 
 def engine_gone() -> NoReturn:
