@@ -1,20 +1,23 @@
-"""Which code a Python run calls, through the CLI and a real engine: its task's module as
-it is on disk at the run's start, found first in the task's folder (`--cwd`), then on the
-engine's path, in whichever worker takes the run — tasks whose modules share a name each run
-their own, an edited module or helper runs its new code, module state lasts while the code
-does (README "What a command sees", "How it works")."""
+"""Which code a Python run calls, and where it starts, through the CLI and a real engine:
+its task's module as it is on disk at the run's start, found first in the task's folder
+(`--cwd`), then on the engine's path, in whichever worker takes the run — tasks whose
+modules share a name each run their own, an edited module or helper runs its new code,
+module state lasts while the code does — and the run starts in that folder (README "What a
+command sees", "How it works")."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conftest import ROOT
 from tests.engine.conftest import wait_until
 
 ACTIONS = "tests.engine.worker_actions"
@@ -217,3 +220,33 @@ def test_modules_from_the_engines_path_keep_their_state_and_a_folder_goes_first(
         assert "returned: '[1, 2]'" in _ok(cli, "dumps").said
         assert "returned: 'the folder json'" in _ok(cli, "own-json").said
 
+
+def test_a_python_run_starts_in_its_working_folder(
+        spawn: Any, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _engine(spawn, monkeypatch, workers=1)  # one worker: each run follows another's
+    here, gone = tmp_path / "here", tmp_path / "gone"
+    for folder in (here, gone):
+        folder.mkdir()
+        (folder / "where.py").write_text(
+            "import os\n\n\ndef where():\n    print('in', os.getcwd())\n"
+            "    print('read', open('data.txt').read())\n\n\n"
+            "def fail():\n    raise RuntimeError('failed in ' + os.getcwd())\n")
+    (here / "data.txt").write_text("the folder's own data")
+    _add(cli, "where", "where:where", here)
+    _add(cli, "fail", "where:fail", here)
+    _add(cli, "gone", "where:where", gone)
+    assert cli("task", "add", "gone-command", "--manual", "--command", "true", "--cwd",
+               str(gone)).code == 0
+    _add(cli, "engine-folder", f"{ACTIONS}:counted", "")  # `--cwd ""`: the engine's (ROOT)
+    ran = _ok(cli, "where")
+    assert f"in {here}\n" in ran.out and "read the folder's own data" in ran.out
+    assert f"in {ROOT}'" in _ok(cli, "engine-folder").said  # back in the worker's own
+    failed = _run(cli, "fail")
+    assert failed.status == "failed" and failed.error == f"RuntimeError: failed in {here}"
+    assert f"in {ROOT}'" in _ok(cli, "engine-folder").said  # an exception went back too
+    shutil.rmtree(gone)
+    python, command = _run(cli, "gone"), _run(cli, "gone-command")
+    missing = f": [Errno 2] No such file or directory: '{gone}'"
+    assert (python.status, python.error) == ("failed", f"cannot start 'where:where'{missing}")
+    assert (command.status, command.error) == ("failed", f"cannot start 'true'{missing}")
+    assert "run 3 pid" in _ok(cli, "engine-folder").said  # the same worker goes on

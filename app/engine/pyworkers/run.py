@@ -224,6 +224,9 @@ class Run:
         attempt, sink = self.attempt, self.sink
         self.worker.cpu = end.get("cpu", self.worker.cpu)
         self._output_done()  # what it printed comes before its traceback
+        if "start_error" in end:  # its working folder is not there: as a command says it
+            return Outcome("failed", utcnow(),
+                           error=f"cannot start {attempt.action.target!r}: {end['start_error']}")
         if "load_error" in end:
             return Outcome("failed", utcnow(),
                            error=f"cannot load {attempt.action.target}: {end['load_error']}")

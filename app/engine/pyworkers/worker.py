@@ -64,6 +64,7 @@ class Link:
         self.lock = threading.Lock()
         self.current: Current | None = None
         self.modules = Modules()
+        self.home = _own_folder()  # where each run leaves it: where it started
         self.replies: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
 
     def _pump(self) -> None:
@@ -143,9 +144,12 @@ class Link:
         # what the callable starts carries the run's token, as a command's processes do: a
         # timeout, a cancel or the next engine's recovery finds them when they left the group
         os.environ[TOKEN_VAR] = str((request.get("env") or {}).get(TOKEN_VAR, ""))
+        folder = request.get("cwd") or None
         try:
-            self._call(request, request.get("cwd") or None, end)
-        finally:
+            self._call(request, folder, end)
+        finally:  # the next run starts where the worker started, not where this one went
+            if folder is not None:
+                os.chdir(self.home)
             self.modules.settle()
         cpu = cpu_seconds()
         if end:
@@ -161,9 +165,16 @@ class Link:
             self.run_sock.sendall(done)
 
     def _call(self, request: dict[str, Any], folder: str | None, end: dict[str, Any]) -> None:
-        """Call the run's function; what to tell the engine in `end`."""
+        """Call the run's function in its task's folder; what to tell the engine in `end`."""
         current = self.current
         assert current is not None
+        if folder is not None:
+            try:
+                os.chdir(folder)  # (a relative one from the worker's own, as a command's)
+            except OSError as exc:  # said as a command's: "cannot start …: [Errno 2] …"
+                end["start_error"] = str(exc)
+                return
+            folder = os.getcwd() if not os.path.isabs(folder) else folder
         try:
             func, wants_context = self.modules.resolve(request["target"], folder)
         except BaseException as exc:
@@ -195,6 +206,16 @@ def engine_gone() -> NoReturn:
         if os.getpgid(0) == os.getpid():
             os.killpg(os.getpid(), signal.SIGKILL)
     os._exit(0)
+
+
+def _own_folder() -> int | str:
+    """The worker's start folder, to go back to after each run: a descriptor (one system
+    call back, the folder renamed or not), O_PATH where there is one (it needs no right to
+    read the folder); else its name."""
+    try:
+        return os.open(".", getattr(os, "O_PATH", os.O_RDONLY))
+    except OSError:
+        return os.getcwd()
 
 
 def _repr(value: Any) -> str:
@@ -230,6 +251,8 @@ def _search_path() -> None:
     """The engine's module search path, in its order; its own PYTHONPATH put back."""
     engine_path = json.loads(os.environ.pop(PATH_VAR, "null"))
     if engine_path is not None:
+        with contextlib.suppress(OSError):  # a relative entry means the engine's folder: a
+            engine_path = [os.path.abspath(p) for p in engine_path]  # run's is elsewhere
         sys.path[:] = [*engine_path, *(p for p in sys.path if p not in engine_path)]
     if PYTHONPATH_VAR in os.environ:
         was = json.loads(os.environ.pop(PYTHONPATH_VAR))
