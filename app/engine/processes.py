@@ -205,10 +205,14 @@ class RunProcesses:
     """The processes of one run: found afresh at each signal, remembered once seen."""
 
     def __init__(self, token: str | None, pgid: int | None = None,
-                 created: float | None = None) -> None:
+                 created: float | None = None, ended: bool = False) -> None:
         self.token = token
         self.pgid = pgid
         self.created = created
+        # the leader exited and was reaped by the caller: its pid stays reserved while its
+        # group has a member, so the group is signalled (and its members found) without it —
+        # unless a process has that pid again (the group emptied, the pid was given anew)
+        self.ended = ended
         self.seen: dict[int, psutil.Process] = {}
 
     def leader(self) -> psutil.Process | None:
@@ -233,6 +237,8 @@ class RunProcesses:
         if tokened is None and self.token is not None:
             tokened = with_tokens({self.token}).get(self.token, [])
         self._see(tokened or [])
+        if self.ended and self.pgid is not None:
+            self._see(_group_members(self.pgid))
         return _living(list(self.seen.values()))
 
     def _see(self, procs: list[psutil.Process]) -> None:
@@ -242,7 +248,8 @@ class RunProcesses:
     def signal(self, sig: int, tokened: list[psutil.Process] | None = None) -> int:
         """Send `sig` to every process of the run and to its group; how many were found."""
         procs = self.find(tokened)
-        if self.pgid is not None and self.leader() is not None:
+        if self.pgid is not None and (self.leader() is not None if not self.ended
+                                      else not psutil.pid_exists(self.pgid)):
             platform.kill_group(self.pgid, sig)
         for proc in procs:
             with contextlib.suppress(psutil.Error, OSError):
@@ -280,6 +287,16 @@ def stop_all(runs: list[RunProcesses], grace: float, wait: float = 10.0
     if stuck:
         log.warning("processes %s would not stop", sorted(p.pid for p in stuck))
     return len({p.pid for r in runs for p in r.seen.values()}), stuck
+
+
+def _group_members(pgid: int) -> list[psutil.Process]:
+    """The processes in the group `pgid` (a scan: only when something was left there)."""
+    found = []
+    for pid in psutil.pids():
+        with contextlib.suppress(OSError, psutil.Error):
+            if os.getpgid(pid) == pgid:
+                found.append(psutil.Process(pid))
+    return found
 
 
 def _living(procs: list[psutil.Process]) -> list[psutil.Process]:

@@ -8,8 +8,9 @@ the end to the run's sink as the launcher's batches arrive. A cancel (a person, 
 engine's stop) reaches the launcher through `Attempt.on_cancel`; the launcher enforces the
 timeout itself.
 
-A launcher that dies (a kill -9, a crash) ends its runs `interrupted` — after their trees
-are stopped by token, so a retry never runs beside a copy of itself — and another launcher
+A launcher that dies (a kill -9, a crash) ends its runs `interrupted` — those past their
+timeout `timed_out`, as the launcher would have — after their trees are stopped by token,
+so a retry never runs beside a copy of itself — and another launcher
 is started in its place. Launchers are shared by the engines of one process and exit when
 the process does (their request pipe closes).
 """
@@ -33,7 +34,7 @@ from typing import Any
 
 from app.engine.attempts import Attempt, Outcome, Sink
 from app.engine.launcher import protocol
-from app.engine.launcher.overdue import Overdue
+from app.engine.launcher.overdue import Overdue, past_timeout
 from app.engine.lineage import HELPER_VAR, TOKEN_VAR
 from app.engine.processes import KILL_GRACE, RunProcesses, helper_mark, stop_all
 
@@ -213,6 +214,7 @@ class Link:
             if self.requests >= 0:
                 os.close(self.requests)
                 self.requests = -1
+        past_timeout(left, time.monotonic())  # a run past its timeout ends `timed_out`
         os.close(self.results)
         code = self.proc.wait()
         if self.pool.closed:
@@ -313,8 +315,10 @@ def outcome(attempt: Attempt, how: str, code: int | None, error: str | None,
     if how == "failed":
         return Outcome("failed", ended, exit_code=None, error=error)
     if how == "died":
-        status = attempt.stop_status if attempt.stop_requested else "interrupted"
-        return Outcome(status, ended, error=error)
+        if attempt.stop_requested:  # a timeout or cancel it owed: that is why the run ended
+            why = attempt.cancel_reason
+            return Outcome(attempt.stop_status, ended, error=f"{why}; {error}" if error else why)
+        return Outcome("interrupted", ended, error=error)
     if how == "timeout":
         attempt.cancel(error or "timed out", "timed_out")  # a person's cancel may have won
     if how in ("timeout", "stopped"):

@@ -10,8 +10,10 @@ The semantics are the engine's (app/engine/executor.py): each command its own se
 timeout or cancel stops its whole tree (`processes.RunProcesses`, setsid escapees found by
 token) with SIGTERM, `KILL_GRACE`, SIGKILL — done on a small thread pool, because finding
 token carriers scans the process table and the loop must not wait for it; the run ends once
-its tree is gone. A leader that exited while something it started keeps its pipes open is
-given a second, then its group is killed and the pipes closed.
+its tree is gone. A run also ends when its leader exits: whatever it left running (its
+group, what holds its pipes, what carries its token — `setsid` ones too) is stopped the same
+way before its end is told (leftovers.py says how it is noticed cheaply), so a retry never
+starts beside it; output is read until then.
 
 When the engine goes away (its pipe closes: a stop, or a kill -9) the launcher exits at once
 and leaves its commands running, as a dead engine does: the next engine's recovery stops
@@ -37,10 +39,11 @@ from typing import Any
 from app import platform
 from app.engine.capture import Capture
 from app.engine.launcher import protocol, spawn
+from app.engine.launcher.leftovers import Adopted, group_exists
 from app.engine.lineage import Parent
 from app.engine.processes import KILL_GRACE, RunProcesses, leader_created, stop_all
 
-LINGER = 1.0  # seconds a leader's pipes may stay open after it exited
+LINGER = 1.0  # seconds a stopped run's pipes may stay open after its SIGKILL
 POLL = 0.05  # seconds between waitpid polls where there is no pidfd
 _HAS_PIDFD = hasattr(os, "pidfd_open")
 
@@ -58,13 +61,13 @@ class Child:
         self.started: spawn.Started | None = None
         self.pidfd: int | None = None
         self.created: float | None = None
-        self.open_pipes = 0
+        self.pipes: list[int] = []  # its stdout and stderr while open (their fds get reused)
         self.stdin_left = memoryview(b"")  # what is still to be written (no copies)
         self.code: int | None = None  # set once the leader is reaped
         self.exited_at = 0.0
         self.deadline = None if timeout is None else time.monotonic() + timeout
         self.timeout = timeout
-        self.stop_how = ""  # "stopped" | "timeout" once a stop began
+        self.stop_how = ""  # "stopped" | "timeout" | "exit" (its leftovers) once a stop began
         self.stop_reason = ""
         self.stop_done = False  # the stop thread finished with its tree
         self.drained: threading.Event | None = None  # made by a stop: leader reaped, pipes closed
@@ -85,6 +88,8 @@ class Launcher:
         self.frames = protocol.Frames()
         self.outbox: list[Any] = []
         self.children: dict[int, Child] = {}
+        self.leaders: dict[int, Child] = {}  # by pid, until reaped
+        self.adopted = Adopted()  # the orphans of commands, re-parented to this process
         self.timers: list[tuple[float, int, str]] = []  # (monotonic, run id, what)
         self.base_env: dict[str, str] = dict(os.environ)
         self.devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
@@ -163,10 +168,11 @@ class Launcher:
         child.started = started
         child.created = leader_created(started.pid)
         self.children[run_id] = child
+        self.leaders[started.pid] = child
         self.outbox.append(["started", run_id, started.pid, child.created, at])
         self.sel.register(started.stdout, selectors.EVENT_READ, (self._on_pipe, child))
         self.sel.register(started.stderr, selectors.EVENT_READ, (self._on_pipe, child))
-        child.open_pipes = 2
+        child.pipes = [started.stdout, started.stderr]
         if started.stdin is not None:
             child.stdin_left = memoryview((stdin or "").encode())
             self.sel.register(started.stdin, selectors.EVENT_WRITE, (self._on_stdin, child))
@@ -184,11 +190,12 @@ class Launcher:
 
     # -- the children's side ----------------------------------------------------------------
 
-    def _on_pipe(self, child: Child, fd: int) -> None:
+    def _on_pipe(self, child: Child, fd: int) -> bool:
+        """Read what the pipe holds; whether there was something (False: none yet, or EOF)."""
         try:
             data = os.read(fd, 65536)
         except BlockingIOError:
-            return
+            return False
         except OSError:
             data = b""
         if data:
@@ -196,11 +203,18 @@ class Launcher:
             if child.capture is None:
                 child.capture = Capture(child, child)
             child.capture.add("stdout" if fd == child.started.stdout else "stderr", data)
-            return
-        self.sel.unregister(fd)
-        os.close(fd)
-        child.open_pipes -= 1
+            return True
+        self._close_pipe(child, fd)
         self._maybe_drained(child)
+        return False
+
+    def _drain(self, child: Child) -> None:
+        """Read what its pipes hold now (1 MiB each at most): the leader's own ends closed
+        before its exit was told, so a pipe still open after this is held by what it left."""
+        for fd in list(child.pipes):
+            for _ in range(16):
+                if not self._on_pipe(child, fd):  # (False once closed)
+                    break
 
     def _on_stdin(self, child: Child, fd: int) -> None:
         try:
@@ -233,6 +247,7 @@ class Launcher:
             pid, status = child.started.pid, 255 << 8
         if pid == 0:
             return False
+        self._drain(child)  # (before its code is set: its end is not told from in there)
         child.code = os.waitstatus_to_exitcode(status)
         if child.started.popen is not None:
             child.started.popen.returncode = child.code  # reaped: it must not try again
@@ -242,18 +257,44 @@ class Launcher:
             os.close(child.pidfd)
             child.pidfd = None
         self.polled.discard(child)
-        if child.open_pipes:
-            heapq.heappush(self.timers, (child.exited_at + LINGER, child.id, "linger"))
+        self.leaders.pop(child.started.pid, None)
+        self._look_adopted()
+        if not child.stop_how and (child.pipes or group_exists(child.started.pid)
+                                   or self.adopted.carry(child.token)):
+            self._stop(child, "exit", "")  # it left something running: stop that first
         self._maybe_drained(child)
         return True
 
+    def _look_adopted(self) -> None:
+        """Reap adopted orphans that ended; watch the new ones for their exit."""
+        for pid in self.adopted.look(self.leaders):
+            if _HAS_PIDFD:
+                with contextlib.suppress(OSError):
+                    fd = os.pidfd_open(pid)
+                    self.adopted.fds[pid] = fd
+                    self.sel.register(fd, selectors.EVENT_READ, (self._on_adopted_exit, pid))
+
+    def _on_adopted_exit(self, pid: int, fd: int) -> None:
+        self.sel.unregister(fd)
+        self.adopted.gone(pid)
+
     def _maybe_drained(self, child: Child) -> None:
-        if child.code is None or child.open_pipes:
+        if child.code is None:
+            return
+        if child.pipes and child.stop_done:
+            for fd in list(child.pipes):  # held by no process of the run's that was found
+                self._close_pipe(child, fd)
+        if child.pipes:
             return
         if child.drained is not None:
             child.drained.set()
         if not child.stop_how or child.stop_done:
             self._finish(child)
+
+    def _close_pipe(self, child: Child, fd: int) -> None:
+        child.pipes.remove(fd)
+        self.sel.unregister(fd)
+        os.close(fd)
 
     def _finish(self, child: Child) -> None:
         del self.children[child.id]
@@ -264,7 +305,7 @@ class Launcher:
         self.outbox.append(["done", child.id, how, child.code, child.stop_reason or None,
                             time.time()])
 
-    # -- timers: timeouts, lingering pipes, polled exits ------------------------------------
+    # -- timers: timeouts, polled exits -----------------------------------------------------
 
     def _wait(self) -> float | None:
         soonest = self.timers[0][0] - time.monotonic() if self.timers else None
@@ -283,16 +324,6 @@ class Launcher:
                 continue
             if what == "timeout" and child.code is None:
                 self._stop(child, "timeout", f"timed out after {child.timeout:g}s")
-            elif what == "linger" and child.open_pipes:
-                # the leader is gone but something it started holds its pipes open
-                assert child.started is not None
-                platform.kill_group(child.started.pid, platform.SIGKILL)
-                for fd in (child.started.stdout, child.started.stderr):
-                    if fd in self.sel.get_map():
-                        self.sel.unregister(fd)
-                        os.close(fd)
-                child.open_pipes = 0
-                self._maybe_drained(child)
 
     # -- stopping a run's tree --------------------------------------------------------------
 
@@ -301,7 +332,7 @@ class Launcher:
             return  # the first stop wins
         child.stop_how, child.stop_reason = how, reason
         child.drained = threading.Event()
-        if child.code is not None and not child.open_pipes:
+        if child.code is not None and not child.pipes:
             child.drained.set()
         self.stoppers.submit(self._stop_tree, child, child.drained)
 
@@ -309,7 +340,8 @@ class Launcher:
         """A stop thread: SIGTERM the tree, KILL_GRACE, SIGKILL, then wait until it is gone."""
         try:
             assert child.started is not None
-            tree = RunProcesses(child.token, child.started.pid, child.created)
+            tree = RunProcesses(child.token, child.started.pid, child.created,
+                                ended=child.code is not None)
             term_at = time.monotonic()
             tree.signal(signal.SIGTERM)  # the tree, token carriers, the group
             killed = not drained.wait(KILL_GRACE)
@@ -327,6 +359,7 @@ class Launcher:
     def _stops_done(self) -> None:
         with contextlib.suppress(OSError):
             os.read(self.wake_r, 4096)
+        self._look_adopted()  # what a stop killed, re-parented here: reap it
         while True:
             try:
                 run_id = self.posted.get_nowait()

@@ -95,12 +95,18 @@ class Overdue:
             return
         log.warning("the launcher process %d %s: killing it (its commands are stopped, and "
                     "its runs end as at a launcher's death)", link.pid, why)
-        for pending in list(link.pending.values()):
-            attempt, timeout = pending.attempt, pending.attempt.timeout
-            if timeout is not None and now > pending.handed + timeout:
-                attempt.on_cancel = None  # (not through its pipe)
-                attempt.cancel(f"timed out after {timeout:g}s", "timed_out")
+        past_timeout(list(link.pending.values()), now)
         link.kill()
+
+
+def past_timeout(pendings: Sequence[Owed], now: float) -> None:
+    """Mark `timed_out` the runs of a launcher about to die (or dead) whose timeout had
+    passed: the stop it owed them was theirs, and their retry follows as for a timeout."""
+    for pending in pendings:
+        attempt, timeout = pending.attempt, pending.attempt.timeout
+        if timeout is not None and now > pending.handed + timeout:
+            attempt.on_cancel = None  # (not through its pipe)
+            attempt.cancel(f"timed out after {timeout:g}s", "timed_out")
 
 
 def owed(pendings: list[Owed], miss: float) -> tuple[float, str | None]:
