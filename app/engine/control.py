@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Final
 
 from app.engine.dispatcher import Dispatcher
-from app.engine.records import QUEUED, RunRecord
+from app.engine.records import QUEUED, WAITING, RunRecord
 from app.engine.watcher import RunRows
 from app.store import ledger
 from app.store import runs as run_store
@@ -20,6 +20,7 @@ from app.store import runs as run_store
 ADOPT: Final = "adopt"  # a manual run nobody claimed: take it
 CANCEL: Final = "cancel"  # a cancel request for a run of ours
 SETTLE: Final = "settle"  # cancelled in the store before it started here: end it
+PAUSED: Final = "its task was paused before it started"
 
 
 def asks(rows: RunRows, engine_id: str, unstarted: set[int]) -> list[tuple[str, int]]:
@@ -41,6 +42,22 @@ class Requests:
     def __init__(self, dispatcher: Dispatcher, post: Callable[[Callable[[], None]], None]) -> None:
         self.dispatcher = dispatcher
         self._post = post
+
+    def task_dropped(self, task_id: int, paused: bool) -> None:
+        """A task was deleted with runs in flight (`task delete --force`): each is cancelled
+        and its processes stopped; what they still send is dropped with their rows, whose
+        ids are never given again. A task paused: its runs claimed while it was active that
+        have not started (queued, held back by its overlap or instance limit, waiting for
+        upstreams) end `skipped`; what runs goes on, a retry keeps its policy, and a run
+        started by hand while it is paused runs."""
+        d = self.dispatcher
+        for record in list(d.runs.values()):
+            if record.task.id != task_id:
+                continue
+            if not paused:
+                d.cancel(record.run_id, "its task was deleted")
+            elif record.phase in (QUEUED, WAITING) and record.task.spec.enabled:
+                d.finish_unstarted(record.run_id, "skipped", PAUSED)
 
     def seen(self, rows: RunRows) -> None:
         """Runs changed in the store: adopt manual ones, honour cancel requests."""

@@ -151,8 +151,8 @@ class Engine:
             stats=self.stats, horizon=self.horizon, tasks=self.tasks, workers=self.workers,
             paused=lambda: self.faults.down or self.leadership.paused,
             history=StoreHistory(self.store))
-        self.tasks.attach(self.horizon, self.dispatcher.upstreams, self._task_deleted)
         self.requests = Requests(self.dispatcher, self.post)
+        self.tasks.attach(self.horizon, self.dispatcher.upstreams, self.requests.task_dropped)
 
     # -- public --------------------------------------------------------------------------
 
@@ -205,14 +205,6 @@ class Engine:
 
     def cancel(self, run_id: int, reason: str = "cancelled") -> None:
         self.post(lambda: self.dispatcher.cancel(run_id, reason))
-
-    def _task_deleted(self, task_id: int) -> None:
-        """A task was deleted with runs in flight (`task delete --force`): each is cancelled
-        and its processes stopped (dispatcher thread); what they still send is dropped with
-        their rows, whose ids are never given again."""
-        for record in list(self.dispatcher.runs.values()):
-            if record.task.id == task_id:
-                self.dispatcher.cancel(record.run_id, "its task was deleted")
 
     def on_service_change(self, change: Any) -> None:
         """Listener for an in-process `Service`: react to its changes at once."""

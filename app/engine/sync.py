@@ -53,15 +53,16 @@ class TaskSync:
         self.tasks: dict[int, Task] = {}  # shared with the horizon, which arms them
         self.horizon: Armed | None = None
         self.upstreams: Graphed | None = None
-        self._deleted: Callable[[int], None] | None = None
+        self._dropped: Callable[[int, bool], None] | None = None
 
     def attach(self, horizon: Armed, upstreams: Graphed,
-               deleted: Callable[[int], None] | None = None) -> None:
-        """Tell the horizon and the dependency holds of loads and changes, and `deleted` of
-        each task found deleted (its runs in flight are to be stopped)."""
+               dropped: Callable[[int, bool], None] | None = None) -> None:
+        """Tell the horizon and the dependency holds of loads and changes, and `dropped` of
+        each task found deleted (False: its runs in flight are to be stopped) or paused
+        (True: its runs not started are to be dropped)."""
         self.horizon = horizon
         self.upstreams = upstreams
-        self._deleted = deleted
+        self._dropped = dropped
 
     def cached(self, task_id: int) -> Task | None:
         return self.tasks.get(task_id)
@@ -139,12 +140,14 @@ class TaskSync:
             if task is None:
                 horizon.forget(task_id)
                 upstreams.drop_task(task_id)
-                if self._deleted is not None:
-                    self._deleted(task_id)
+                if self._dropped is not None:
+                    self._dropped(task_id, False)
                 continue
             if not task.spec.enabled:
                 horizon.forget(task_id)
                 self.tasks[task_id] = task
+                if self._dropped is not None:
+                    self._dropped(task_id, True)
                 continue
             self.tasks[task_id] = task
             horizon.set(task_id, task.next_run_at)

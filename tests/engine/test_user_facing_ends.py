@@ -1,0 +1,46 @@
+"""What a fault hunt found a user would be told wrong, through the CLI and a real engine:
+- `task pause` let the fires held behind the task's overlap `queue` start afterwards: now
+  they end `skipped` ("its task was paused before it started"); what runs goes on, and a
+  run started by hand while it is paused runs."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from app.engine.control import PAUSED
+from tests.engine.conftest import wait_until
+
+
+def _runs(cli: Any, task: str) -> list[dict[str, Any]]:
+    return sorted((r for r in cli("run", "list", "--json").json() if r["task_name"] == task),
+                  key=lambda r: r["id"])
+
+
+def test_pausing_a_task_skips_its_fires_held_behind_its_overlap_queue(
+        spawn: Any, cli: Any, tmp_path: Path) -> None:
+    engine = spawn()
+    engine.wait_for("engine running")
+    starts, go = tmp_path / "starts", tmp_path / "go"
+    command = (f"echo $TICKWORK_RUN_ID >> {starts}; "
+               f"until [ -e {go} ]; do sleep 0.02; done")
+    assert cli("task", "add", "ovq", "--every", "1s", "--overlap", "queue", "--shell",
+               "--command", command).code == 0
+    # one runs (waiting for `go`), two more fires held behind it
+    wait_until(lambda: sum(r["status"] == "waiting" for r in _runs(cli, "ovq")) >= 2, 15)
+    assert cli("task", "pause", "ovq").code == 0
+    held = wait_until(lambda: [r for r in _runs(cli, "ovq") if r["status"] == "skipped"], 10)
+    go.touch()
+    wait_until(lambda: all(r["status"] in ("succeeded", "skipped") for r in _runs(cli, "ovq")),
+               10)
+    time.sleep(0.5)  # (a held fire would start at once once the running one ended)
+    runs = _runs(cli, "ovq")
+    assert [r["status"] for r in runs] == ["succeeded"] + ["skipped"] * (len(runs) - 1), runs
+    assert len(held) >= 2 and all(r["reason"] == PAUSED for r in runs[1:]), runs
+    assert starts.read_text().split() == [str(runs[0]["id"])]
+    # a run started by hand while it is paused runs
+    by_hand = cli("task", "run", "ovq", "--json").json()
+    wait_until(lambda: cli("run", "show", str(by_hand["id"]), "--json").json()["status"]
+               == "succeeded", 10)
+    assert starts.read_text().split() == [str(runs[0]["id"]), str(by_hand["id"])]
