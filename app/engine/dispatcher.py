@@ -264,10 +264,10 @@ class Dispatcher:
             return  # already settled (the engine gave up on it at shutdown)
         del self.runs[run_id]
         self.ready.finished(run_id)
-        self.recorder.forget(run_id)
         if attempt.checkpoint_file:  # kept only for the retry that follows
             self.recorder.collect_checkpoint(attempt, outcome, should_retry(
                 outcome.status, attempt.attempt, record.task.spec.retries))
+        self.recorder.forget(run_id)  # (after: a checkpoint not recorded is told in its output)
         if outcome.status == "interrupted" and self.stopping:  # not a dead worker's run
             self.stats.finished += 1
             self.stats.failed += 1

@@ -194,22 +194,32 @@ class RunRecorder:
         masked) becomes the run's checkpoint in the ledger, as a Python action's last
         `checkpoint()` does; the file stays for the retry that follows, else it goes."""
         path = attempt.checkpoint_file or ""
-        text = ""
+        raw = b""
         try:
             if os.path.exists(path):  # (most commands write none: one stat)
-                with open(path) as fh:
-                    text = fh.read()[:MAX_CHECKPOINT]
+                with open(path, "rb") as fh:
+                    raw = fh.read(MAX_CHECKPOINT + 1)
                 if not retrying:
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(path)
         except OSError as exc:
             log.warning("checkpoint file of run %d: %s", attempt.run_id, exc)
-        if not text.strip():
+        if not raw.strip():
             return
-        try:
-            data = json.loads(text)
-        except ValueError:
-            log.warning("checkpoint file of run %d is not JSON; not recorded", attempt.run_id)
+        why, text, data = None, "", None
+        if len(raw) > MAX_CHECKPOINT:
+            why = f"is larger than its limit of {MAX_CHECKPOINT:,} bytes"
+        else:
+            try:
+                text = raw.decode()
+                data = json.loads(text)
+            except ValueError:
+                why = "is not JSON"
+        if why is not None:
+            log.warning("checkpoint file of run %d %s; not recorded", attempt.run_id, why)
+            # the run's output says it too, where its reader looks for what went wrong
+            self._output(attempt, "stderr", f"tickwork: the checkpoint file {why}; "
+                                            "not recorded\n")
             return
         if attempt.secret_values:  # in the data, not the text: JSON escapes some values
             text = json.dumps(Masker(attempt.secret_values).mask_data(data))

@@ -232,7 +232,7 @@ class Worker:
         """The checkpoint file's text (bounded, secrets masked), and the file gone."""
         try:
             with open(job.checkpoint) as fh:
-                text = fh.read()[:MAX_CHECKPOINT]
+                text = fh.read(MAX_CHECKPOINT + 1)  # one more: the engine says it is too large
             os.unlink(job.checkpoint)
         except OSError:
             return None

@@ -1,7 +1,9 @@
 """What a fault hunt found a user would be told wrong, through the CLI and a real engine:
 - `task pause` let the fires held behind the task's overlap `queue` start afterwards: now
   they end `skipped` ("its task was paused before it started"); what runs goes on, and a
-  run started by hand while it is paused runs."""
+  run started by hand while it is paused runs;
+- a command's checkpoint file over 64 KiB was logged "not JSON": now the log and the run's
+  output say it is larger than the limit."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from app.engine.control import PAUSED
+from app.engine.executor import MAX_CHECKPOINT
 from tests.engine.conftest import wait_until
 
 
@@ -44,3 +47,20 @@ def test_pausing_a_task_skips_its_fires_held_behind_its_overlap_queue(
     wait_until(lambda: cli("run", "show", str(by_hand["id"]), "--json").json()["status"]
                == "succeeded", 10)
     assert starts.read_text().split() == [str(runs[0]["id"]), str(by_hand["id"])]
+
+
+def test_a_checkpoint_file_over_the_limit_is_told_too_large(
+        spawn: Any, cli: Any, tmp_path: Path) -> None:
+    engine = spawn()
+    engine.wait_for("engine running")
+    size = MAX_CHECKPOINT + 10  # a number: JSON, were it not too large
+    command = f'head -c {size} /dev/zero | tr "\\0" 7 > "$TICKWORK_CHECKPOINT_FILE"'
+    assert cli("task", "add", "big", "--manual", "--shell", "--command", command).code == 0
+    run = cli("task", "run", "big", "--json").json()
+    shown = wait_until(lambda: (r := cli("run", "show", str(run["id"]), "--json", "--log")
+                                .json())["status"] == "succeeded" and r, 10)
+    why = f"is larger than its limit of {MAX_CHECKPOINT:,} bytes; not recorded"
+    assert shown["checkpoint"] is None
+    assert [e["text"] for e in shown["log"]] == [f"tickwork: the checkpoint file {why}\n"]
+    wait_until(lambda: f"checkpoint file of run {run['id']} {why}" in engine.text(), 5)
+    assert "not JSON" not in engine.text()
