@@ -36,5 +36,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     elif args.run_cmd == "cancel":
         stop_left_behind(svc, [args.run])
         run = svc.cancel_run(args.run)
-        print(f"run {run.id}: {'cancel requested' if run.status == 'running' else run.status}")
+        if run.status == "cancelled":  # no engine held it: ended here
+            print(f"run {run.id}: cancelled")
+        else:  # what its engine is asked to stop still shows as it was
+            print(f"run {run.id}: cancel requested — it was {run.status}; its engine stops it "
+                  f"(`tickwork run show {run.id}` says how it ended)")
     return EXIT_OK

@@ -3,7 +3,10 @@
   they end `skipped` ("its task was paused before it started"); what runs goes on, and a
   run started by hand while it is paused runs;
 - a command's checkpoint file over 64 KiB was logged "not JSON": now the log and the run's
-  output say it is larger than the limit."""
+  output say it is larger than the limit;
+- `PYSIDE6_OPTION_PYTHON_ENUM`, set by the Qt library in the engine's own process, reached
+  every command's environment;
+- `run cancel` of a `retrying` run printed `run N: retrying`: it says the cancel was asked."""
 
 from __future__ import annotations
 
@@ -64,3 +67,35 @@ def test_a_checkpoint_file_over_the_limit_is_told_too_large(
     assert [e["text"] for e in shown["log"]] == [f"tickwork: the checkpoint file {why}\n"]
     wait_until(lambda: f"checkpoint file of run {run['id']} {why}" in engine.text(), 5)
     assert "not JSON" not in engine.text()
+
+
+def test_a_command_gets_no_variable_the_engine_libraries_set_for_themselves(
+        spawn: Any, cli: Any, tmp_path: Path) -> None:
+    engine = spawn()
+    engine.wait_for("engine running")
+    seen = tmp_path / "env"
+    assert cli("task", "add", "env", "--manual", "--shell", "--command",
+               f"env > {seen}").code == 0
+    assert cli("task", "run", "env").code == 0
+    names = {line.partition("=")[0] for line in wait_until(
+        lambda: seen.exists() and seen.read_text(), 10).splitlines()}
+    assert "TICKWORK_RUN_ID" in names and "PATH" in names
+    assert "PYSIDE6_OPTION_PYTHON_ENUM" not in names
+
+
+def test_cancelling_a_retrying_run_says_the_cancel_was_asked(
+        spawn: Any, cli: Any, tmp_path: Path) -> None:
+    assert cli("task", "add", "flaky", "--manual", "--command", "false", "--retries", "1",
+               "--retry-delay", "60s").code == 0
+    queued = cli("task", "run", "flaky", "--json").json()  # no engine yet: ended here
+    assert cli("run", "cancel", str(queued["id"])).out == f"run {queued['id']}: cancelled\n"
+    engine = spawn()
+    engine.wait_for("engine running")
+    assert cli("task", "run", "flaky").code == 0
+    retry = wait_until(lambda: [r for r in _runs(cli, "flaky") if r["status"] == "retrying"],
+                       10)[0]
+    out = cli("run", "cancel", str(retry["id"])).out
+    assert out == (f"run {retry['id']}: cancel requested — it was retrying; its engine stops "
+                   f"it (`tickwork run show {retry['id']}` says how it ended)\n")
+    wait_until(lambda: cli("run", "show", str(retry["id"]), "--json").json()["status"]
+               == "cancelled", 10)

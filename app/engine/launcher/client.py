@@ -41,6 +41,9 @@ from app.engine.processes import KILL_GRACE, RunProcesses, helper_mark, stop_all
 log = logging.getLogger("tickwork.engine")
 
 LAUNCHERS_VAR = "TICKWORK_LAUNCHERS"  # how many launcher processes (default: from the CPUs)
+# set in the engine's own process by a library it uses, not by the user: a command's
+# environment is the engine's without them (PySide6 sets this one when QtCore is imported)
+NOT_PASSED_ON = ("PYSIDE6_OPTION_PYTHON_ENUM",)
 WORKER_FLAG = "--tickwork-worker"  # the bundle's hidden entry: `tickwork --tickwork-worker NAME`
 
 
@@ -141,6 +144,8 @@ class Link:
             if raw is None or raw != self.env_raw:
                 self.env_raw = dict(raw) if raw is not None else None
                 env = dict(os.environ)
+                for name in NOT_PASSED_ON:
+                    env.pop(name, None)
                 if env != self.env_sent:
                     self.env_sent = env
                     messages.append(["env", env])
