@@ -192,6 +192,8 @@ class Launcher:
 
     def _on_pipe(self, child: Child, fd: int) -> bool:
         """Read what the pipe holds; whether there was something (False: none yet, or EOF)."""
+        if fd not in child.pipes:  # closed earlier in this turn (`_drain`): a stale event,
+            return False  # its number maybe another's already
         try:
             data = os.read(fd, 65536)
         except BlockingIOError:
