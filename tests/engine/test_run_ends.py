@@ -1,9 +1,9 @@
-"""A run ends when its leader exits, and what it left running goes with it
-(app/engine/launcher/leftovers.py): its group, what holds its pipes, what carries its token,
-`setsid` ones too, are stopped (SIGTERM, KILL_GRACE, SIGKILL) before the run's end is
-recorded and before its retry starts. Found by a fault hunt: a retry ran beside its failed
-attempt's background loop, and a successful run's `setsid`/TERM-proof leftovers ran on.
-A process that left the group *and* dropped the token is not the run's: it runs on.
+"""A run ends when its leader exits; what holds its pipes goes with it, and when it failed
+so does everything it left running (app/engine/launcher/leftovers.py): its group, what
+carries its token, `setsid` ones too, are stopped (SIGTERM, KILL_GRACE, SIGKILL) before the
+run's end is recorded and before its retry starts. Found by a fault hunt: a retry ran beside
+its failed attempt's background loop. A run that succeeded may leave a program running on
+purpose; a process that left the group *and* dropped the token is not the run's at all.
 
 And a run whose launcher dies after its timeout passed ends `timed_out`, not `interrupted`,
 and is retried as a timeout is."""
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import pytest
 
 from app.engine.processes import KILL_GRACE
 from tests.engine.conftest import wait_until
@@ -64,44 +65,79 @@ def test_a_retry_starts_only_once_what_its_attempt_left_running_is_gone(
     assert "exits 1" in lines and all(x in ("alive 1", "exits 1") for x in lines[:-1])
 
 
-def test_what_a_finished_run_left_running_is_stopped_before_its_end_is_recorded(
-        spawn: Any, cli: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("code", [1, 0], ids=["failed", "succeeded"])
+def test_what_a_run_left_running_is_stopped_before_its_end_is_recorded(
+        spawn: Any, cli: Any, tmp_path: Path, code: int) -> None:
+    """A failed run's leftovers all go before its end is recorded; a run that succeeded may
+    leave a program running on purpose, its output elsewhere, as under cron (an app
+    `xdg-open` opened, `server >log 2>&1 &`). What holds a run's output is stopped either
+    way (its end is read to the last byte: test_a_leftover_holding_the_output_...)."""
     engine = spawn()
     engine.wait_for("engine running")
     quiet = "</dev/null >/dev/null 2>&1"
     left = {  # how each leftover was started; each writes its pid, then sleeps
         "group, ignores SIGTERM": f"sh -c 'trap \"\" HUP TERM; echo $$ > {tmp_path}/p1; "
                                   f"exec sleep 103' {quiet} &",
-        "in the group, holding the pipes": f"sh -c 'echo $$ > {tmp_path}/p2; exec sleep 100' &",
-        "setsid, holding the pipes": f"setsid sh -c 'echo $$ > {tmp_path}/p3; exec sleep 101' &",
-        "setsid, quiet": f"setsid sh -c 'echo $$ > {tmp_path}/p4; exec sleep 104' {quiet} &",
+        "setsid, quiet": f"setsid sh -c 'echo $$ > {tmp_path}/p2; exec sleep 104' {quiet} &",
     }
-    keep = (f"setsid env -u TICKWORK_RUN_TOKEN sh -c 'echo $$ > {tmp_path}/p5; "
+    if code:
+        left.update({
+            "in the group, holding the pipes":
+                f"sh -c 'echo $$ > {tmp_path}/p3; exec sleep 100' &",
+            "setsid, holding the pipes":
+                f"setsid sh -c 'echo $$ > {tmp_path}/p4; exec sleep 101' &"})
+    keep = (f"setsid env -u TICKWORK_RUN_TOKEN sh -c 'echo $$ > {tmp_path}/p0; "
             f"exec sleep 105' {quiet} &")
     go = tmp_path / "go"  # the test has seen every one of them: the leader may exit
-    command = f"{' '.join(left.values())} {keep} until [ -e {go} ]; do sleep 0.02; done; echo done"
+    command = (f"{' '.join(left.values())} {keep} until [ -e {go} ]; do sleep 0.02; done; "
+               f"echo done; exit {code}")
     assert cli("task", "add", "ok", "--manual", "--shell", "--command", command).code == 0
     run = cli("task", "run", "ok", "--json").json()
-    procs = [proc_in(tmp_path / f"p{i}") for i in range(1, 6)]
-    daemon = procs.pop()
+    daemon = proc_in(tmp_path / "p0")
+    procs = [proc_in(tmp_path / f"p{i}") for i in range(1, len(left) + 1)]
     go.touch()
     try:
         shown = _ended(cli, run["id"])
-        assert shown["status"] == "succeeded" and shown["exit_code"] == 0, shown
+        assert shown["status"] == ("failed" if code else "succeeded"), shown
+        assert shown["exit_code"] == code, shown
         for what, proc in zip(left, procs, strict=True):
-            assert gone(proc), f"left running ({what}) after the run was recorded ended"
-        took = (datetime.fromisoformat(shown["finished_at"])
-                - datetime.fromisoformat(shown["started_at"])).total_seconds()
-        assert took >= KILL_GRACE - 0.1, took  # the one that ignores SIGTERM had its grace
-        log = cli("run", "show", str(run["id"]), "--log").out
-        assert "done" in log
+            if code:
+                assert gone(proc), f"left running ({what}) after the run was recorded ended"
+            else:
+                assert not gone(proc), f"a succeeded run's leftover ({what}) was stopped"
+        if code:
+            took = (datetime.fromisoformat(shown["finished_at"])
+                    - datetime.fromisoformat(shown["started_at"])).total_seconds()
+            assert took >= KILL_GRACE - 0.1, took  # the one that ignores SIGTERM: its grace
+        assert "done" in cli("run", "show", str(run["id"]), "--log").out
         # what left the group and dropped the token is not the run's: it runs on
         assert not gone(daemon), "a process that opted out was stopped"
     finally:
-        with contextlib.suppress(psutil.Error):
-            daemon.send_signal(signal.SIGKILL)
+        for proc in [daemon, *procs]:
+            with contextlib.suppress(psutil.Error):
+                proc.send_signal(signal.SIGKILL)
     # its new parent (the launcher, their reaper) reaps it: no zombie is left
     wait_until(lambda: not psutil.pid_exists(daemon.pid), 5)
+
+
+def test_a_leftover_holding_the_output_of_a_run_that_succeeded_is_stopped(
+        spawn: Any, cli: Any, tmp_path: Path) -> None:
+    """Its end is read to the last byte: what still holds its pipes when it exits is
+    stopped (as before: the group was killed after a second), and the run ends."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    command = (f"setsid sh -c 'echo $$ > {tmp_path}/p1; exec sleep 101' & "
+               f"while [ ! -s {tmp_path}/p1 ]; do sleep 0.02; done; echo done")
+    assert cli("task", "add", "holds", "--manual", "--shell", "--command", command).code == 0
+    run = cli("task", "run", "holds", "--json").json()
+    proc = proc_in(tmp_path / "p1")
+    try:
+        shown = _ended(cli, run["id"])
+        assert shown["status"] == "succeeded" and gone(proc), shown
+        assert "done" in cli("run", "show", str(run["id"]), "--log").out
+    finally:
+        with contextlib.suppress(psutil.Error):
+            proc.send_signal(signal.SIGKILL)
 
 
 def test_a_run_whose_launcher_dies_after_its_timeout_ends_timed_out_and_is_retried(

@@ -10,10 +10,10 @@ The semantics are the engine's (app/engine/executor.py): each command its own se
 timeout or cancel stops its whole tree (`processes.RunProcesses`, setsid escapees found by
 token) with SIGTERM, `KILL_GRACE`, SIGKILL — done on a small thread pool, because finding
 token carriers scans the process table and the loop must not wait for it; the run ends once
-its tree is gone. A run also ends when its leader exits: whatever it left running (its
-group, what holds its pipes, what carries its token — `setsid` ones too) is stopped the same
-way before its end is told (leftovers.py says how it is noticed cheaply), so a retry never
-starts beside it; output is read until then.
+its tree is gone. A run also ends when its leader exits: what it left holding its pipes is
+stopped the same way before its end is told, and so, when it failed, is everything else it
+left running (its group, what carries its token — `setsid` ones too; leftovers.py says how
+it is noticed cheaply), so a retry never starts beside it; output is read until then.
 
 When the engine goes away (its pipe closes: a stop, or a kill -9) the launcher exits at once
 and leaves its commands running, as a dead engine does: the next engine's recovery stops
@@ -261,8 +261,11 @@ class Launcher:
         self.polled.discard(child)
         self.leaders.pop(child.started.pid, None)
         self._look_adopted()
-        if not child.stop_how and (child.pipes or group_exists(child.started.pid)
-                                   or self.adopted.carry(child.token)):
+        # what it left holding its output is stopped (its end must be read), and so is all
+        # it left when it failed (its retry or fallback must not run beside it); a command
+        # that succeeded may leave a program running on purpose (`xdg-open`, `server &`)
+        if not child.stop_how and (child.pipes or (child.code != 0 and (
+                group_exists(child.started.pid) or self.adopted.carry(child.token)))):
             self._stop(child, "exit", "")  # it left something running: stop that first
         self._maybe_drained(child)
         return True
