@@ -7,7 +7,7 @@ An executor thread hands a run to an idle worker and returns (`hand`): no thread
 a run. A run that finds no idle worker waits in the pool for the first one free — a busy
 one whose run ends (milliseconds) or a new one once its interpreter is up (a tenth of a
 second or more on a loaded machine), whichever comes first — never in one new worker's
-socket behind its start-up. One reader thread watches every worker's channel (a
+socket behind its start-up. One reader thread (`reader`) watches every worker (a
 selector) and feeds each run its frames (`run.Run`, which says how a run ends). A worker is
 free again before the dispatcher hears that its run ended (it never has more than
 `workers` runs in flight, so a waiting run always has a worker coming). A leader unsure of
@@ -20,8 +20,6 @@ import contextlib
 import json
 import logging
 import os
-import queue
-import selectors
 import subprocess
 import threading
 import time
@@ -32,14 +30,13 @@ from typing import Any
 
 from app import platform
 from app.engine.attempts import Attempt, Outcome, Sink, utcnow
-from app.engine.pyworkers import protocol
 from app.engine.pyworkers.deadlines import Deadlines
 from app.engine.pyworkers.process import TERM_GRACE, WorkerProcess, start_failure
+from app.engine.pyworkers.reader import Reader
 from app.engine.pyworkers.run import Run, Served, request_frame, time_out
 
 __all__ = ["TERM_GRACE", "PythonWorkers", "Served"]
 FENCE_POLL = 0.05  # seconds between looks at runs held back while the engine is fenced
-READ_SIZE = 262144
 log = logging.getLogger("tickwork.engine")
 START_TIMEOUT = 30.0  # seconds a new worker has to say hello before it is killed
 
@@ -71,12 +68,7 @@ class PythonWorkers:
         self._lock = threading.Lock()
         self.started = 0  # workers started, replacements included
         self.deadlines = Deadlines()
-        self._selector = selectors.DefaultSelector()
-        self._wake_r, self._wake_w = os.pipe()
-        os.set_blocking(self._wake_r, False)
-        self._selector.register(self._wake_r, selectors.EVENT_READ, None)
-        self._joining: queue.SimpleQueue[WorkerProcess] = queue.SimpleQueue()
-        self._reader: threading.Thread | None = None
+        self._reader = Reader(self)
         self._closed = False
         self._stopping = False  # close() began: no worker starts any more
         self._held = False  # waiting runs held back while fenced: looked at again soon
@@ -186,12 +178,7 @@ class PythonWorkers:
             if not stopping:
                 self._all.add(worker)
                 self.started += 1
-                if self._reader is None:
-                    self._reader = threading.Thread(target=self._read, daemon=True,
-                                                    name="tickwork-python-reader")
-                    self._reader.start()
-                self._joining.put(worker)
-                os.write(self._wake_w, b"w")  # (under the lock: close() closes it after)
+                self._reader.add(worker)
         if stopping:  # (warmed as the engine stopped)
             worker.stop()
             return
@@ -292,10 +279,23 @@ class PythonWorkers:
         """Kill `worker` `after` seconds from now if it is still on `run_id` then (and what
         the run started that carries its `token`)."""
         def stop() -> None:
-            if worker.terminate(run_id):
+            if worker.terminate(run_id, token):
                 self.deadlines.at(time.monotonic() + TERM_GRACE, lambda: worker.finish_off(token))
 
         self.deadlines.at(time.monotonic() + after, stop)
+
+    def retire(self, worker: WorkerProcess, token: str) -> None:
+        """Its run ended leaving threads or processes behind (the reader thread, before the
+        run's end is reported): it takes no other run, and is killed with them (as at a
+        timeout; its exit retires it)."""
+        with worker.lock:
+            worker.doomed = True
+
+        def stop() -> None:
+            worker.kill(token)
+            self.deadlines.at(time.monotonic() + TERM_GRACE, lambda: worker.finish_off(token))
+
+        self.deadlines.at(time.monotonic(), stop)
 
     def close(self) -> None:
         """The engine stops: every worker goes (EOF first, then a kill for a busy one); a
@@ -319,54 +319,16 @@ class PythonWorkers:
             platform.kill_group(worker.pid, platform.SIGKILL)
             worker.proc.wait()
         self._closed = True
-        os.write(self._wake_w, b"x")
-        if self._reader is not None:
-            self._reader.join(5)
+        self._reader.close()
         for worker in workers:  # what the reader had not heard of yet
             with worker.lock:
                 run, worker.dead = worker.task, True
             if run is not None:
                 run.lost()
-        self._selector.close()
-        with self._lock:
-            os.close(self._wake_r)
-            os.close(self._wake_w)
 
-    # -- the reader thread ------------------------------------------------------------------
+    # -- what the reader thread hears (reader.Reader) ---------------------------------------
 
-    def _read(self) -> None:
-        select = self._selector.select
-        while not self._closed:
-            for key, _ in select():
-                worker: WorkerProcess | None = key.data
-                if worker is None:
-                    self._woken()
-                    continue
-                try:
-                    data = os.read(worker.fd, READ_SIZE)
-                except OSError:
-                    data = b""
-                if not data:
-                    self._gone(worker)
-                    continue
-                for kind, payload in worker.frames.feed(data):
-                    run = worker.task
-                    if kind == protocol.HELLO:
-                        self._greeted(worker, payload)
-                    elif run is not None:
-                        run.serve(kind, payload)
-
-    def _woken(self) -> None:
-        with contextlib.suppress(BlockingIOError):
-            os.read(self._wake_r, 4096)
-        while True:
-            try:
-                worker = self._joining.get_nowait()
-            except queue.Empty:
-                return
-            self._selector.register(worker.fd, selectors.EVENT_READ, worker)
-
-    def _greeted(self, worker: WorkerProcess, payload: bytes) -> None:
+    def greeted(self, worker: WorkerProcess, payload: bytes) -> None:
         cpu = json.loads(payload).get("cpu")
         with worker.lock:
             worker.greeted = True
@@ -375,10 +337,8 @@ class PythonWorkers:
             self._booting -= 1
         self._free(worker)
 
-    def _gone(self, worker: WorkerProcess) -> None:
-        """Its channel closed: it died, or was killed or hung up on."""
-        with contextlib.suppress(KeyError, ValueError):
-            self._selector.unregister(worker.fd)
+    def gone(self, worker: WorkerProcess) -> None:
+        """It exited or its channel closed: it died, or was killed or hung up on."""
         with worker.lock:
             worker.dead = True
             run = worker.task

@@ -1,5 +1,8 @@
-"""One Python worker process as the engine holds it: how it starts, its two channels, and
-how it is stopped or killed (app/engine/pyworkers/pool.py decides when)."""
+"""One Python worker process as the engine holds it: how it starts, its two channels, the
+pipes that are its fds 1 and 2 (read by the engine, so what it wrote before it died is still
+there to read), a pidfd that says when it exited (whoever still holds its channels), and how
+it is stopped or killed with everything it started (app/engine/pyworkers/pool.py decides
+when)."""
 
 from __future__ import annotations
 
@@ -14,10 +17,12 @@ import threading
 from pathlib import Path
 from typing import Protocol
 
+import psutil  # type: ignore[import-untyped]  # no stubs installed
+
 from app import platform
 from app.engine.attempts import Attempt
 from app.engine.lineage import HELPER_VAR
-from app.engine.processes import KILL_GRACE, RunProcesses, helper_mark
+from app.engine.processes import KILL_GRACE, RunProcesses, helper_mark, leader_created
 from app.engine.pyworkers import protocol
 from app.engine.pyworkers.worker import PATH_VAR, PYTHONPATH_VAR
 
@@ -55,6 +60,8 @@ class WorkerProcess:
     def __init__(self) -> None:
         run, run_there = socket.socketpair()
         control, control_there = socket.socketpair()
+        out, out_there = os.pipe()
+        err, err_there = os.pipe()
         env = dict(os.environ)
         env[PATH_VAR] = json.dumps([str(p) for p in sys.path])
         env[PYTHONPATH_VAR] = json.dumps(os.environ.get("PYTHONPATH"))
@@ -64,11 +71,24 @@ class WorkerProcess:
             self.proc = subprocess.Popen(
                 worker_argv(run_there.fileno(), control_there.fileno()),
                 pass_fds=(run_there.fileno(), control_there.fileno()), env=env,
-                stdin=subprocess.DEVNULL, start_new_session=True, close_fds=True)
+                stdin=subprocess.DEVNULL, stdout=out_there, stderr=err_there,
+                start_new_session=True, close_fds=True)
+        except BaseException:
+            for fd in (out, err):
+                os.close(fd)
+            raise
         finally:
             run_there.close()
             control_there.close()
+            os.close(out_there)
+            os.close(err_there)
         self.pid = self.proc.pid
+        self.created = leader_created(self.pid)  # tells it from a later process with its pid
+        self.outputs = ((out, protocol.STDOUT), (err, protocol.STDERR))
+        for fd, _kind in self.outputs:
+            os.set_blocking(fd, False)
+        self.exit_fd = _pidfd(self.pid)  # readable once it exited (None: unknown here)
+        self.processes: RunProcesses | None = None  # what a stop found of its run
         self.run = run
         self.control = control
         self.frames = protocol.Frames()
@@ -95,24 +115,44 @@ class WorkerProcess:
         """A run to it (the executor thread handing it over); OSError when it is gone."""
         self.run.sendall(data)
 
-    def terminate(self, run_id: int) -> bool:
-        """SIGTERM to its process group if it still runs `run_id` (any thread); it is not
-        given another run after that. False when that run had already ended."""
+    def terminate(self, run_id: int, token: str | None = None) -> bool:
+        """`kill` it if it still runs `run_id` (any thread); it is not given another run
+        after that. False when that run had already ended."""
         with self.lock:
             if self.current != run_id:
                 return False
             self.doomed = True
+        self.kill(token)
+        return True
+
+    def kill(self, token: str | None = None) -> None:
+        """SIGTERM to it, its process group and every process of its tree — found while it
+        is held (SIGSTOP) and still their ancestor, so a child that forked itself out of the
+        group (`setsid`, no exec: no token in its /proc environment) is found too; `finish_off`
+        follows. It is never given another run."""
+        with self.lock:
+            self.doomed = True
+        found = self.processes = RunProcesses(token, self.pid, self.created)
+        if self.created is None or not self.alive():
             platform.kill_group(self.pid, signal.SIGTERM)
-            return True
+            return
+        os.kill(self.pid, signal.SIGSTOP)  # (a stopped subreaper still adopts orphans)
+        held: set[int] = set()
+        while fresh := [p for p in found.find([]) if p.pid not in held]:
+            _signal(fresh, signal.SIGSTOP)  # none forks again before the SIGTERM
+            held.update(p.pid for p in fresh)
+        for sig in (signal.SIGTERM, signal.SIGCONT):  # (by token: finish_off, off this thread)
+            platform.kill_group(self.pid, sig)
+            _signal(found.alive(), sig)
 
     def finish_off(self, token: str | None = None) -> None:
         """SIGKILL to its process group if it is still there after a SIGTERM; then, on a
-        thread of its own, whatever the run started that left the group (`setsid`) and
-        carries its `token`."""
+        thread of its own, what `kill` found of its run and whatever carries its `token`."""
         if self.alive():
             platform.kill_group(self.pid, platform.SIGKILL)
-        if token:
-            threading.Thread(target=RunProcesses(token).stop, args=(KILL_GRACE,), daemon=True,
+        found = self.processes or RunProcesses(token)
+        if token or found.seen:
+            threading.Thread(target=found.stop, args=(KILL_GRACE,), daemon=True,
                              name="tickwork-python-escapees").start()
 
     def stop(self) -> int | None:
@@ -136,6 +176,23 @@ class WorkerProcess:
     def close(self) -> None:
         self.run.close()
         self.control.close()
+        for fd in (*(fd for fd, _kind in self.outputs), self.exit_fd):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+
+
+def _signal(procs: list[psutil.Process], sig: int) -> None:
+    for proc in procs:
+        with contextlib.suppress(psutil.Error, OSError):
+            proc.send_signal(sig)  # psutil refuses a pid reused since it was seen
+
+
+def _pidfd(pid: int) -> int | None:
+    try:
+        return os.pidfd_open(pid)  # type: ignore[attr-defined,unused-ignore]
+    except (AttributeError, OSError):
+        return None
 
 
 def start_failure(late: bool, code: int | None, timeout: float) -> tuple[str, str]:

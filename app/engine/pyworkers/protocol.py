@@ -24,9 +24,8 @@ COMMITTED = ord("K")  # control channel: {"error": None | text, "type": exceptio
 
 # worker -> engine (run channel)
 HELLO = ord("H")  # {"pid", "cpu"}: the worker is up
-STDOUT = ord("O")  # bytes the callable wrote to fd 1
-STDERR = ord("E")  # ... and to fd 2
-LOG = ord("L")  # a `context.log()` line (text)
+STDOUT = ord("O")  # (not a frame: the kind of what the engine read from the worker's fd 1)
+STDERR = ord("E")  # ... and fd 2
 PROGRESS = ord("P")  # {"fraction", "message"}
 CHECKPOINT = ord("S")  # the state, as JSON text; the worker waits for COMMITTED
 CANCEL_SEEN = ord("c")  # the worker marked its run cancelled

@@ -10,7 +10,9 @@ committed it, then `on_finished`). It ends:
   callable that has not returned `CANCEL_GRACE` later has its worker killed the same way;
   the run ends `cancelled` / `interrupted` either way;
 - the worker dies under it (a segfault, `os._exit`, someone's `kill -9`): `interrupted`,
-  retried by the task's policy; only that run is touched.
+  retried by the task's policy; only that run is touched, and all it wrote is its output.
+A run that returns leaving threads or processes running ends as it returned, and its worker
+is killed with them (`pool.retire`): no later run shares a process with them.
 A run's CPU and memory are its worker's (its process tree) while it runs: the attempt carries
 the worker's pid and its CPU seconds at the start (`Attempt.worker_cpu`) for the sampler.
 
@@ -55,6 +57,7 @@ class Pool(Protocol):
     def stop_later(self, worker: WorkerProcess, run_id: int, after: float,
                    token: str) -> None: ...
     def release(self, worker: WorkerProcess, run: Any) -> None: ...
+    def retire(self, worker: WorkerProcess, token: str) -> None: ...
     def discard(self, worker: WorkerProcess) -> int | None: ...
 
 
@@ -77,6 +80,7 @@ class Run:
         self._lock = threading.Lock()
         self._ended = False
         self._held: list[tuple[int, bytes]] | None = None  # frames behind a checkpoint
+        self._open_line = False  # its last output did not end a line
 
     def begin(self, request: bytes, since: float) -> None:
         """Send the run to its worker (an executor thread, or the reader thread for a run
@@ -150,8 +154,7 @@ class Run:
             self.finish(self._done(json.loads(payload)))
         elif kind == protocol.STDOUT or kind == protocol.STDERR:
             self._output().add("stdout" if kind == protocol.STDOUT else "stderr", payload)
-        elif kind == protocol.LOG:
-            self._run_context().log(payload.decode(errors="replace"))
+            self._open_line = not payload.endswith(b"\n")
         elif kind == protocol.PROGRESS:
             progress = json.loads(payload)
             self._run_context().progress(progress.get("fraction"), progress.get("message", ""))
@@ -221,9 +224,12 @@ class Run:
         return None
 
     def _done(self, end: dict[str, Any]) -> Outcome:
-        attempt, sink = self.attempt, self.sink
+        attempt = self.attempt
         self.worker.cpu = end.get("cpu", self.worker.cpu)
         self._output_done()  # what it printed comes before its traceback
+        if end.get("left"):
+            self.pool.retire(self.worker, attempt.env.get(TOKEN_VAR, ""))
+            self._say(f"the action left {end['left']} running: stopped with its worker\n")
         if "start_error" in end:  # its working folder is not there: as a command says it
             return Outcome("failed", utcnow(),
                            error=f"cannot start {attempt.action.target!r}: {end['start_error']}")
@@ -233,15 +239,21 @@ class Run:
         if "secret_error" in end:
             return Outcome("failed", utcnow(), error=end["secret_error"])
         if end.get("traceback"):
-            sink.on_output(attempt, "stderr", end["traceback"])
+            self._say(end["traceback"], "stderr")
         stopped = self._stopped()
         if stopped is not None:
             return stopped
         if end.get("error"):
             return Outcome("failed", utcnow(), error=end["error"])
         if end.get("result") is not None:
-            sink.on_output(attempt, "tickwork", f"returned: {end['result']}\n")
+            self._say(f"returned: {end['result']}\n")
         return Outcome("succeeded", utcnow())
+
+    def _say(self, text: str, stream: str = "tickwork") -> None:
+        """A line of the engine's after the run's output, on a line of its own."""
+        if self._open_line:
+            text, self._open_line = "\n" + text, False
+        self.sink.on_output(self.attempt, stream, text)
 
 
 def request_frame(attempt: Attempt, sink: Sink) -> bytes:

@@ -2,11 +2,13 @@
 
 Started by the engine (app/engine/pyworkers/pool.py) as a fresh interpreter with two socket
 pairs (`protocol`): the main thread reads runs and calls them; a control thread hears
-cancels and checkpoint commits while a callable runs; a drain thread passes on what the
-callable writes to file descriptors 1 and 2 (print(), a C library, a child process), which
-are pipes of the worker's own, so nothing written there can corrupt the channel. The
-worker exits as soon as the engine's end of either channel closes (the engine stopped or
-died), so a worker never outlives its engine.
+cancels and checkpoint commits while a callable runs. Its fds 1 and 2 are pipes the engine
+reads itself (print(), a C library, a child process write there), so nothing written there
+can corrupt the channel, and what was written before the worker died is not lost with it.
+Each run starts from the worker's own process state (`baseline`); a run that leaves threads
+or processes running says so at its end, and the engine retires the worker. The worker
+exits as soon as the engine's end of either channel closes (the engine stopped or died), so
+a worker never outlives its engine; a process it forks does not hold the channels.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import contextlib
 import json
 import os
 import queue
-import select
 import signal
 import socket
 import sys
@@ -25,6 +26,7 @@ from typing import Any, NoReturn
 
 from app.engine.lineage import TOKEN_VAR, Parent
 from app.engine.pyworkers import protocol
+from app.engine.pyworkers.baseline import Baseline, adopt_orphans
 from app.engine.pyworkers.context import RunContext
 from app.engine.pyworkers.modules import Modules
 
@@ -39,7 +41,7 @@ def cpu_seconds() -> float:
 
 
 class Current:
-    """The run the worker is in, as the control and drain threads see it."""
+    """The run the worker is in, as the control thread sees it."""
 
     def __init__(self, run_id: int) -> None:
         self.run_id = run_id
@@ -49,54 +51,33 @@ class Current:
 
 class Link:
     """The worker's side of the channels: every frame to the engine goes through `send`,
-    under one lock, with the callable's pending output passed on first, so the engine
-    hears output, log lines and progress in the order they happened."""
+    under one lock, after the callable's buffered output is flushed to fds 1 and 2, so the
+    engine (which reads those pipes before the frames that follow) hears output, log lines
+    and progress in the order they happened."""
 
-    def __init__(self, run_sock: socket.socket, control: socket.socket, out_fd: int,
-                 err_fd: int) -> None:
+    def __init__(self, run_sock: socket.socket, control: socket.socket,
+                 baseline: Baseline) -> None:
         self.run_sock = run_sock
         self.control = control
-        self.pipes = ((out_fd, protocol.STDOUT), (err_fd, protocol.STDERR))
-        self._kinds = dict(self.pipes)
-        self._poll = select.poll()
-        for fd, _kind in self.pipes:
-            self._poll.register(fd, select.POLLIN)
+        self.baseline = baseline
         self.lock = threading.Lock()
         self.current: Current | None = None
         self.modules = Modules()
         self.home = _own_folder()  # where each run leaves it: where it started
         self.replies: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
 
-    def _pump(self) -> None:
-        """Pass on what fds 1 and 2 hold now (lock held); dropped between runs. One poll
-        asks both (a run that printed nothing costs one system call)."""
-        while True:
-            ready = self._poll.poll(0)
-            if not ready:
-                return
-            for fd, _events in ready:
-                try:
-                    data = os.read(fd, 65536)
-                except BlockingIOError:
-                    continue
-                if not data:  # every writer closed it (the callable closed fd 1 or 2)
-                    self._poll.unregister(fd)
-                elif self.current is not None:
-                    self.run_sock.sendall(protocol.frame(self._kinds[fd], data))
-
     def send(self, data: bytes) -> None:
         _flush()
         with self.lock:
-            self._pump()
             self.run_sock.sendall(data)
 
-    def drain(self) -> None:
-        """The drain thread: output as it is written, while a run goes."""
-        fds = [fd for fd, _ in self.pipes]
-        while True:
-            select.select(fds, [], [])
-            with self.lock:
-                self._pump()
+    def forked(self) -> None:
+        """In a process the callable forked: the channels are the worker's alone (the
+        engine hears the worker's death as their end, not the child's)."""
+        self.current = None
+        for sock in (self.run_sock, self.control):
+            with contextlib.suppress(OSError):
+                sock.close()
 
     def listen(self) -> None:
         """The control thread: cancels and checkpoint answers; the engine gone ends us."""
@@ -120,26 +101,11 @@ class Link:
                 elif kind == protocol.COMMITTED:
                     self.replies.put(json.loads(payload))
 
-    # -- what RunContext asks (context.Link) --------------------------------------------
-
-    def log(self, text: str) -> None:
-        self.send(protocol.frame(protocol.LOG, text.encode()))
-
-    def progress(self, fraction: float | None, message: str) -> None:
-        self.send(protocol.json_frame(protocol.PROGRESS,
-                                      {"fraction": fraction, "message": message}))
-
-    def checkpoint(self, text: str) -> dict[str, Any]:
-        self.send(protocol.frame(protocol.CHECKPOINT, text.encode()))
-        try:
-            return self.replies.get(timeout=REPLY_TIMEOUT)
-        except queue.Empty:
-            return {"error": f"the engine did not answer within {REPLY_TIMEOUT:g}s"}
-
     # -- one run ---------------------------------------------------------------------------
 
     def run(self, request: dict[str, Any]) -> None:
         end: dict[str, Any] = {}
+        self.baseline.restore()
         self.current = Current(request["run_id"])
         # what the callable starts carries the run's token, as a command's processes do: a
         # timeout, a cancel or the next engine's recovery finds them when they left the group
@@ -152,6 +118,9 @@ class Link:
                 os.chdir(self.home)
             self.modules.settle()
         cpu = cpu_seconds()
+        left = self.baseline.leftovers()
+        if left:
+            end["left"] = left
         if end:
             end["cpu"] = cpu
             done = protocol.json_frame(protocol.DONE, end)
@@ -159,8 +128,7 @@ class Link:
             done = protocol.frame(protocol.QUIET_DONE, protocol.CPU.pack(cpu))
         _flush()
         os.environ.pop(TOKEN_VAR, None)  # what later starts is not this run's
-        with self.lock:
-            self._pump()
+        with self.lock:  # from here on this run's context refuses (RunLink)
             self.current = None
             self.run_sock.sendall(done)
 
@@ -185,7 +153,8 @@ class Link:
             if request.get("secret_error"):
                 end["secret_error"] = request["secret_error"]
                 return
-            context = kwargs["context"] = current.context = RunContext(self, request)
+            context = kwargs["context"] = current.context = RunContext(
+                RunLink(self, current), request)
             if current.cancelled:  # asked before the context existed
                 context.cancel()
         try:
@@ -196,6 +165,45 @@ class Link:
             end["traceback"] = "".join(traceback.format_exception(
                 type(exc), exc, exc.__traceback__.tb_next if exc.__traceback__ else None))
             end["error"] = f"{type(exc).__name__}: {exc}"
+
+
+class RunLink:
+    """One run's way to the engine (what its RunContext asks, context.Link): refused once
+    the run has ended, so nothing the run left behind speaks as a later run."""
+
+    def __init__(self, link: Link, current: Current) -> None:
+        self.link = link
+        self.current = current
+
+    def _send(self, data: bytes) -> None:
+        _flush()
+        with self.link.lock:
+            self._check()
+            self.link.run_sock.sendall(data)
+
+    def _check(self) -> None:
+        if self.link.current is not self.current:
+            raise RuntimeError(f"run {self.current.run_id} has ended: its context is closed")
+
+    def log(self, text: str) -> None:
+        """Into the run's stdout, where it falls in order with what the action printed."""
+        _flush()
+        data = text.encode()
+        with self.link.lock:
+            self._check()
+            while data:
+                data = data[os.write(self.link.baseline.out_fd, data):]
+
+    def progress(self, fraction: float | None, message: str) -> None:
+        self._send(protocol.json_frame(protocol.PROGRESS,
+                                       {"fraction": fraction, "message": message}))
+
+    def checkpoint(self, text: str) -> dict[str, Any]:
+        self._send(protocol.frame(protocol.CHECKPOINT, text.encode()))
+        try:
+            return self.link.replies.get(timeout=REPLY_TIMEOUT)
+        except queue.Empty:
+            return {"error": f"the engine did not answer within {REPLY_TIMEOUT:g}s"}
 
 
 def engine_gone() -> NoReturn:
@@ -232,19 +240,16 @@ def _flush() -> None:
                 stream.flush()
 
 
-def _capture_output() -> tuple[int, int]:
-    """Make fds 1 and 2 pipes of our own; return their read ends (non-blocking)."""
-    ends = []
-    for fd in (1, 2):
-        read, write = os.pipe()
-        os.dup2(write, fd)  # inheritable: a child the callable starts writes here too
-        os.close(write)
-        os.set_blocking(read, False)
-        ends.append(read)
+def _own_channel(fd: int) -> socket.socket:
+    os.set_inheritable(fd, False)  # a process the callable starts does not hold it
+    return socket.socket(fileno=fd)
+
+
+def _line_buffered() -> None:
+    """fds 1 and 2 are the engine's pipes: print() reaches them line by line."""
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-    return ends[0], ends[1]
 
 
 def _search_path() -> None:
@@ -266,14 +271,15 @@ def main(argv: list[str] | None = None) -> int:
     """`worker RUN_FD CONTROL_FD`: serve runs until the engine closes the channel."""
     args = sys.argv[1:] if argv is None else argv
     parent = Parent()  # before anything copies the environment
-    run_sock = socket.socket(fileno=int(args[0]))
-    control = socket.socket(fileno=int(args[1]))
+    run_sock, control = _own_channel(int(args[0])), _own_channel(int(args[1]))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C is the engine's
     _search_path()
-    out_fd, err_fd = _capture_output()
-    link = Link(run_sock, control, out_fd, err_fd)
+    _line_buffered()
+    adopt_orphans()
+    link = Link(run_sock, control, Baseline())
+    os.register_at_fork(after_in_child=link.forked)
     threading.Thread(target=link.listen, name="tickwork-worker-control", daemon=True).start()
-    threading.Thread(target=link.drain, name="tickwork-worker-output", daemon=True).start()
+    link.baseline.threads = threading.active_count()
     link.send(protocol.json_frame(protocol.HELLO, {"pid": os.getpid(), "cpu": cpu_seconds()}))
     frames = protocol.Frames()
     while True:

@@ -1,0 +1,123 @@
+"""What every run in a Python worker starts from, whatever the run before it did to the
+process, and what a run may not leave behind.
+
+A worker serves many runs of many tasks. Module-level state lives on (README says so), but
+process state that would make another task fail is put back before each run: fds 0, 1 and 2
+(a run that closed fd 1 would break the next one's `print`), `sys.stdin/stdout/stderr`, the
+environment, the umask, Python signal handlers and the signal mask, and no interval timer
+left to fire. A few system calls, a comparison of the environment and 31 handler reads
+(about 5 µs): nothing is rebuilt unless it changed.
+
+A run that leaves threads or processes running makes its worker unfit for another run (what
+they write, or send, would land in someone else's run): `leftovers` says so at the run's
+end, and the engine then kills the worker with everything it started. On Linux the worker
+is a *child subreaper*, so an orphaned descendant (a double-forked daemon, `sh -c 'x &'`)
+becomes its child: one `waitpid` tells whether any process of the run is alive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any, TextIO
+
+_getsignal: Callable[[int], Any] = importlib.import_module("_signal").getsignal  # no enums
+_SIGNALS = tuple(n for n in range(1, 32) if n not in (signal.SIGKILL, signal.SIGSTOP))
+_TIMERS = tuple(getattr(signal, name) for name in ("ITIMER_REAL", "ITIMER_VIRTUAL",
+                                                   "ITIMER_PROF") if hasattr(signal, name))
+PR_SET_CHILD_SUBREAPER = 36
+
+
+class Baseline:
+    """The worker's process state as it was before its first run (`restore` puts it back)."""
+
+    def __init__(self) -> None:
+        self.fds = [(os.dup(fd), fd) for fd in (0, 1, 2)]  # (dups are close-on-exec)
+        self.streams: list[TextIO | Any] = [sys.stdin, sys.stdout, sys.stderr]
+        self.env = dict(_environ_data())
+        self.umask = os.umask(0o022)
+        os.umask(self.umask)
+        self.handlers = []
+        for sig in _SIGNALS:
+            with contextlib.suppress(ValueError, OSError):
+                handler = _getsignal(sig)
+                if handler is not None:  # (None: set outside Python, not ours to put back)
+                    self.handlers.append((sig, handler))
+        self.mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        self.threads = threading.active_count()
+
+    @property
+    def out_fd(self) -> int:
+        """The worker's own copy of fd 1 (the engine's output pipe), whatever fd 1 is now."""
+        return self.fds[1][0]
+
+    def restore(self) -> None:
+        """Put the process state back (the main thread, before a run)."""
+        for saved, fd in self.fds:
+            os.dup2(saved, fd)
+        self._streams()
+        if _environ_data() != self.env:
+            os.environ.clear()
+            os.environ.update({os.fsdecode(k): os.fsdecode(v) for k, v in self.env.items()})
+        os.umask(self.umask)
+        for sig, handler in self.handlers:
+            if _getsignal(sig) is not handler:
+                signal.signal(sig, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, self.mask)
+        for timer in _TIMERS:
+            signal.setitimer(timer, 0)
+
+    def _streams(self) -> None:
+        """sys.stdin/stdout/stderr as they were; one the run closed is opened again."""
+        stdin, stdout, stderr = self.streams
+        if sys.stdin is not stdin or sys.stdout is not stdout or sys.stderr is not stderr \
+                or stdout.closed or stderr.closed or stdin.closed:
+            for at, fd in enumerate((0, 1, 2)):
+                if self.streams[at].closed:
+                    self.streams[at] = os.fdopen(fd, "w" if fd else "r", 1 if fd else -1,
+                                                 closefd=False)
+            sys.stdin, sys.stdout, sys.stderr = self.streams
+
+    def leftovers(self) -> str:
+        """What the run left running in this worker, in words ('' for nothing): Python
+        threads beyond the worker's own, and child processes (a subreaper's children
+        include orphaned descendants). Zombies are reaped on the way."""
+        left = []
+        threads = threading.active_count() - self.threads
+        if threads > 0:
+            left.append(f"{threads} thread{'s' if threads > 1 else ''}")
+        if _live_children():
+            left.append("child processes")
+        return " and ".join(left)
+
+
+def _environ_data() -> dict[Any, Any]:
+    """os.environ's own mapping (compared as it is: no copy, no decoding)."""
+    data = getattr(os.environ, "_data", None)
+    return data if isinstance(data, dict) else dict(os.environ)
+
+
+def _live_children() -> bool:
+    while True:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return False
+        if pid == 0:
+            return True
+
+
+def adopt_orphans() -> None:
+    """Become a child subreaper (Linux), so every process a run leaves is found as a child;
+    elsewhere a run's orphans are found only through its process group and token."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)

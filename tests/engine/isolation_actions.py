@@ -1,0 +1,84 @@
+"""Python actions that leave things behind in their worker, for
+tests/engine/test_worker_isolation.py (tests.engine.isolation_actions:NAME)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+
+def leaky(context: Any) -> None:
+    """Starts a child that prints the run's secret after the run returned."""
+    subprocess.Popen(["sh", "-c", "sleep 0.5; echo late-token=$TOK"],
+                     env={"TOK": context.env["TOK"], "PATH": os.environ["PATH"]})
+
+
+def late_checkpoint(context: Any) -> None:
+    """Leaves a thread that checkpoints after the run returned."""
+    def later() -> None:
+        time.sleep(0.5)
+        context.checkpoint({"from": "the earlier run"})
+
+    threading.Thread(target=later, daemon=True).start()
+
+
+def patient(seconds: float, context: Any) -> str:
+    """Outlasts what an earlier run left behind, and says what it saw."""
+    time.sleep(seconds)
+    return f"resume_state={context.resume_state!r}"
+
+
+def fork_daemon(path: str) -> None:
+    """A child forked out of the worker's group (setsid, no exec), then a busy loop."""
+    child = os.fork()
+    if child == 0:
+        os.setsid()
+        Path(path + ".pid").write_text(str(os.getpid()))
+        for _ in range(400):
+            Path(path).write_text(str(time.time()))
+            time.sleep(0.1)
+        os._exit(0)
+    while True:
+        pass
+
+
+def dies_after_printing() -> None:
+    print("line before _exit", flush=True)
+    os.write(2, b"stderr before _exit\n")
+    os._exit(3)
+
+
+def break_process(path: str) -> None:
+    """Leaves the process as no other task expects it."""
+    Path(path).write_text(str(os.getpid()))
+    os.environ["HTTP_PROXY"] = "http://leaked.invalid:1"
+    os.umask(0)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1])
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+    os.close(1)
+    os.close(0)
+
+
+def report_process(path: str) -> None:
+    """Prints, and notes the process state it was given."""
+    print("printed as usual")
+    umask = os.umask(0o022)
+    os.umask(umask)
+    Path(path).write_text(json.dumps({
+        "proxy": os.environ.get("HTTP_PROXY"), "umask": umask,
+        "sigterm": signal.getsignal(signal.SIGTERM) == signal.SIG_DFL,
+        "blocked": sorted(int(s) for s in signal.pthread_sigmask(signal.SIG_BLOCK, [])),
+        "stdin": os.fstat(0).st_rdev == os.stat(os.devnull).st_rdev, "pid": os.getpid()}))
+
+
+def no_newline() -> str:
+    sys.stdout.write("éé")
+    return "fine"

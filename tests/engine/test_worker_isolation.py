@@ -1,0 +1,137 @@
+"""A Python worker serves many runs of many tasks, one after another: nothing one run leaves
+behind reaches the next — not its output, not its checkpoints, not its secrets (a worker
+whose run left threads or processes running is killed with them), not the process state it
+changed (fds, environment, umask, signals) — and what a run wrote before its worker died,
+or forked out of the worker's group, is still its own. One worker (`workers=1`), so every
+run after the first is handed to the worker the first one left."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from app.engine.engine import Engine
+from tests.engine.conftest import wait_until
+
+ACTIONS = "tests.engine.isolation_actions"
+
+
+@pytest.fixture
+def one_worker(store: Any, service: Any) -> Iterator[Engine]:
+    eng = Engine(store, workers=1, metrics=False)
+    service.subscribe(eng.on_service_change)
+    eng.start()
+    yield eng
+    eng.stop(grace=0.5)
+
+
+def task(name: str, target: str, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "timezone": "UTC", "action": {
+        "kind": "python", "target": f"{ACTIONS}:{target}", "kwargs": extra.pop("kwargs", {})},
+        **extra}
+
+
+def ended(service: Any, name: str) -> Any:
+    """Run `name` now and wait for its end."""
+    run = service.run_now(name)
+    return wait_until(lambda: (r := service.get_run(run.id)).finished_at and r, 20)
+
+
+def output(service: Any, run: Any) -> str:
+    return "".join(chunk[2] for chunk in service.run_output(run.id))
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_what_a_run_leaves_running_never_reaches_a_later_run(
+        one_worker: Engine, service: Any, home: Path) -> None:
+    """A child that prints the run's secret after the run returned, a thread that
+    checkpoints after it: the worker goes with them, and the next run (another task, no
+    secrets) sees neither; the secret is nowhere in the store."""
+    service.set_secret("tok", "S3cr3tValue!")
+    service.create_task(task("leaky", "leaky", secret_env={"TOK": "tok"}))
+    service.create_task(task("thready", "late_checkpoint"))
+    service.create_task(task("later", "patient", kwargs={"seconds": 1.0}))
+    for name, left in (("leaky", "child processes"), ("thready", "1 thread")):
+        first = ended(service, name)
+        later = ended(service, "later")  # it outlasts what the first one left
+        assert later.status == "succeeded", later.error
+        text = output(service, later)
+        assert "late-token" not in text and "returned: 'resume_state=None'" in text
+        assert service.get_run(later.id).checkpoint is None
+        assert first.status == "succeeded", first.error
+        assert f"the action left {left} running: stopped with its worker" in output(
+            service, first)
+    assert not [f for f in home.glob("tickwork.db*") if b"S3cr3tValue!" in f.read_bytes()]
+
+
+def test_a_timeout_ends_the_run_and_kills_a_child_forked_out_of_the_group(
+        one_worker: Engine, service: Any, tmp_path: Path) -> None:
+    """fork + setsid without exec: the child holds what the worker held and carries no run
+    token in its /proc environment; the run still ends `timed_out`, and the child goes."""
+    marker = tmp_path / "marker"
+    service.create_task(task("forker", "fork_daemon", kwargs={"path": str(marker)},
+                             timeout=1))
+    run = service.run_now("forker")
+    child = int(wait_until(lambda: (p := Path(f"{marker}.pid")).exists() and p.read_text(),
+                           20))
+    try:
+        done = wait_until(lambda: (r := service.get_run(run.id)).finished_at and r, 10)
+        assert done.status == "timed_out"
+        wait_until(lambda: _gone(child), 10)
+    finally:
+        if not _gone(child):
+            os.kill(child, signal.SIGKILL)
+    after = ended(service, "forker")  # the next worker serves it as usual
+    assert after.status == "timed_out"
+
+
+def test_all_a_run_wrote_before_its_worker_died_is_its_output(one_worker: Engine,
+                                                              service: Any) -> None:
+    service.create_task(task("dying", "dies_after_printing"))
+    for _ in range(5):
+        run = ended(service, "dying")
+        assert run.status == "interrupted" and "exit code 3" in (run.error or "")
+        streams = {stream: "" for stream in ("stdout", "stderr")}
+        for chunk in service.run_output(run.id):
+            streams[chunk[1]] = streams.get(chunk[1], "") + chunk[2]
+        assert streams["stdout"] == "line before _exit\n"
+        assert streams["stderr"] == "stderr before _exit\n"
+
+
+def test_process_state_one_task_changed_is_put_back_for_the_next(
+        one_worker: Engine, service: Any, tmp_path: Path) -> None:
+    """fd 0 and 1 closed, sys.stdout replaced, an environment variable set, umask 0, SIGTERM
+    ignored, SIGUSR1 blocked: the next task, in the same worker, gets none of it."""
+    broke, seen = tmp_path / "broke", tmp_path / "seen"
+    service.create_task(task("breaker", "break_process", kwargs={"path": str(broke)}))
+    service.create_task(task("reporter", "report_process", kwargs={"path": str(seen)}))
+    assert ended(service, "breaker").status == "succeeded"
+    reported = ended(service, "reporter")
+    assert reported.status == "succeeded", reported.error
+    assert "printed as usual" in output(service, reported)
+    state = json.loads(seen.read_text())
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert state == {"proxy": os.environ.get("HTTP_PROXY"), "umask": umask, "sigterm": True,
+                     "blocked": [], "stdin": True, "pid": int(broke.read_text())}
+
+
+def test_a_result_after_output_without_a_newline_starts_its_own_line(
+        one_worker: Engine, service: Any) -> None:
+    service.create_task(task("unended", "no_newline"))
+    run = ended(service, "unended")
+    assert run.status == "succeeded"
+    assert "éé\nreturned: 'fine'\n" in output(service, run)
