@@ -82,3 +82,23 @@ def report_process(path: str) -> None:
 def no_newline() -> str:
     sys.stdout.write("éé")
     return "fine"
+
+
+_kept: list[Any] = []  # module-level state lives as long as the worker
+
+
+def keep_context(context: Any) -> None:
+    _kept.append(context)
+
+
+def use_kept_context(path: str) -> None:
+    """Another task's run tries the context an earlier run kept."""
+    said = []
+    for call in (lambda c: c.log("from the past"), lambda c: c.checkpoint({"from": "past"}),
+                 lambda c: c.progress(0.5, "past")):
+        try:
+            call(_kept[-1])
+            said.append("sent")
+        except RuntimeError as exc:
+            said.append(str(exc))
+    Path(path).write_text(json.dumps(said))

@@ -77,6 +77,22 @@ def test_what_a_run_leaves_running_never_reaches_a_later_run(
     assert not [f for f in home.glob("tickwork.db*") if b"S3cr3tValue!" in f.read_bytes()]
 
 
+def test_the_context_of_a_run_that_ended_refuses(one_worker: Engine, service: Any,
+                                                 tmp_path: Path) -> None:
+    """A run kept its context in module state (which lives on); a later run of another task
+    that uses it is refused, and nothing reaches either run."""
+    said = tmp_path / "said"
+    service.create_task(task("keeper", "keep_context"))
+    service.create_task(task("user", "use_kept_context", kwargs={"path": str(said)}))
+    keeper = ended(service, "keeper")
+    user = ended(service, "user")
+    assert (keeper.status, user.status) == ("succeeded", "succeeded")
+    closed = f"run {keeper.id} has ended: its context is closed"
+    assert json.loads(said.read_text()) == [closed] * 3
+    assert "from the past" not in output(service, keeper) + output(service, user)
+    assert service.get_run(user.id).checkpoint is None
+
+
 def test_a_timeout_ends_the_run_and_kills_a_child_forked_out_of_the_group(
         one_worker: Engine, service: Any, tmp_path: Path) -> None:
     """fork + setsid without exec: the child holds what the worker held and carries no run
