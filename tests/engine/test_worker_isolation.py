@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 
 from app.engine.engine import Engine
 from tests.engine.conftest import wait_until
+from tests.engine.process_trees import gone, proc_in
 
 ACTIONS = "tests.engine.isolation_actions"
 
@@ -46,13 +45,6 @@ def ended(service: Any, name: str) -> Any:
 
 def output(service: Any, run: Any) -> str:
     return "".join(chunk[2] for chunk in service.run_output(run.id))
-
-
-def _gone(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
 
 
 def test_what_a_run_leaves_running_never_reaches_a_later_run(
@@ -101,15 +93,14 @@ def test_a_timeout_ends_the_run_and_kills_a_child_forked_out_of_the_group(
     service.create_task(task("forker", "fork_daemon", kwargs={"path": str(marker)},
                              timeout=1))
     run = service.run_now("forker")
-    child = int(wait_until(lambda: (p := Path(f"{marker}.pid")).exists() and p.read_text(),
-                           20))
+    child = proc_in(Path(f"{marker}.pid"))
     try:
         done = wait_until(lambda: (r := service.get_run(run.id)).finished_at and r, 10)
         assert done.status == "timed_out"
-        wait_until(lambda: _gone(child), 10)
+        wait_until(lambda: gone(child), 10)
     finally:
-        if not _gone(child):
-            os.kill(child, signal.SIGKILL)
+        if not gone(child):
+            child.kill()
     after = ended(service, "forker")  # the next worker serves it as usual
     assert after.status == "timed_out"
 
