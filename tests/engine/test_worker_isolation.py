@@ -105,6 +105,25 @@ def test_a_timeout_ends_the_run_and_kills_a_child_forked_out_of_the_group(
     assert after.status == "timed_out"
 
 
+def test_a_kill_9_of_the_engine_takes_a_child_forked_out_of_the_group_along(
+        spawn: Any, cli: Any, tmp_path: Path) -> None:
+    """The worker whose engine died kills its children and their orphans before it goes:
+    the next engine's recovery could not find a forked child by token."""
+    marker = tmp_path / "marker"
+    engine = spawn()
+    engine.wait_for("engine running")
+    assert cli("task", "add", "forker", "--python", f"{ACTIONS}:fork_daemon", "--kwargs",
+               json.dumps({"path": str(marker)}), "--manual").code == 0
+    assert cli("task", "run", "forker").code == 0
+    child = proc_in(Path(f"{marker}.pid"))
+    try:
+        engine.kill9()
+        wait_until(lambda: gone(child), 10)
+    finally:
+        if not gone(child):
+            child.kill()
+
+
 def test_all_a_run_wrote_before_its_worker_died_is_its_output(one_worker: Engine,
                                                               service: Any) -> None:
     service.create_task(task("dying", "dies_after_printing"))

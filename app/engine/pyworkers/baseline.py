@@ -112,6 +112,28 @@ def _live_children() -> bool:
             return True
 
 
+def kill_children(rounds: int = 50) -> None:
+    """SIGKILL this process's children, and the orphans each death gives it (a subreaper
+    adopts them before the dead child can be reaped), until it has none (Linux)."""
+    for _ in range(rounds):
+        try:
+            tasks = os.listdir("/proc/self/task")
+        except OSError:
+            return
+        kids: set[int] = set()
+        for tid in tasks:
+            with contextlib.suppress(OSError), open(f"/proc/self/task/{tid}/children") as fh:
+                kids.update(int(pid) for pid in fh.read().split())
+        if not kids:
+            return
+        for pid in kids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        for pid in kids:
+            with contextlib.suppress(OSError):
+                os.waitpid(pid, 0)  # (its orphans are ours once it is a zombie)
+
+
 def adopt_orphans() -> None:
     """Become a child subreaper (Linux), so every process a run leaves is found as a child;
     elsewhere a run's orphans are found only through its process group and token."""

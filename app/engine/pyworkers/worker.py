@@ -26,7 +26,7 @@ from typing import Any, NoReturn
 
 from app.engine.lineage import TOKEN_VAR, Parent
 from app.engine.pyworkers import protocol
-from app.engine.pyworkers.baseline import Baseline, adopt_orphans
+from app.engine.pyworkers.baseline import Baseline, adopt_orphans, kill_children
 from app.engine.pyworkers.context import RunContext
 from app.engine.pyworkers.modules import Modules
 
@@ -207,9 +207,12 @@ class RunLink:
 
 
 def engine_gone() -> NoReturn:
-    """The engine stopped or died: exit, and what the callable started in this worker's
-    process group goes too (a worker leads its own group); what left the group carries the
-    run's token, which the next engine's recovery looks for."""
+    """The engine stopped or died: exit, and what the callable started goes too — its
+    children and their orphans (`kill_children`: a child forked out of the group carries no
+    token the next engine could find), then this worker's process group (a worker leads its
+    own group); what left the group otherwise carries the run's token, which the next
+    engine's recovery looks for."""
+    kill_children()
     with contextlib.suppress(OSError):
         if os.getpgid(0) == os.getpid():
             os.killpg(os.getpid(), signal.SIGKILL)
