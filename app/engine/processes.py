@@ -108,7 +108,7 @@ def frozen(pid: int) -> bool:
     return stat is not None and _fields(stat)[0] in (b"T", b"t")
 
 
-def _identity(pid: int) -> str | None:
+def identity(pid: int) -> str | None:
     """Which process `pid` names now, in words no clock change alters (its start in clock
     ticks since boot where there is /proc); None when there is none."""
     stat = _stat(pid)
@@ -166,7 +166,7 @@ def helper_mark() -> str:
     later process with the same pid has another start time). Made afresh after a fork."""
     pid = os.getpid()
     if _mark[0] != pid:
-        _mark[:] = [pid, f"{pid}:{_identity(pid)}"]
+        _mark[:] = [pid, f"{pid}:{identity(pid)}"]
     return str(_mark[1])
 
 
@@ -197,8 +197,8 @@ def stop_helpers(engine_pids: set[int], wait: float = 10.0) -> int:
 
 def _orphaned_helper(mark: str, engine_pids: set[int]) -> bool:
     """The mark names one of `engine_pids`, and that process is gone."""
-    pid, _, identity = mark.partition(":")
-    return pid.isdecimal() and int(pid) in engine_pids and _identity(int(pid)) != identity
+    pid, _, marked = mark.partition(":")
+    return pid.isdecimal() and int(pid) in engine_pids and identity(int(pid)) != marked
 
 
 class RunProcesses:

@@ -35,16 +35,25 @@ def patient(seconds: float, context: Any) -> str:
     return f"resume_state={context.resume_state!r}"
 
 
-def fork_daemon(path: str) -> None:
-    """A child forked out of the worker's group (setsid, no exec), then a busy loop."""
+def fork_daemon(path: str, then: str = "spin") -> None:
+    """A child forked out of the worker's group (setsid, no exec) that forks a grandchild,
+    then a busy loop (or the worker's own death: `then="die"`)."""
     child = os.fork()
     if child == 0:
         os.setsid()
+        if os.fork() == 0:
+            Path(path + ".grandchild").write_text(str(os.getpid()))
+            time.sleep(40)
+            os._exit(0)
         Path(path + ".pid").write_text(str(os.getpid()))
         for _ in range(400):
             Path(path).write_text(str(time.time()))
             time.sleep(0.1)
         os._exit(0)
+    if then == "die":
+        while not Path(path + ".pid").exists():
+            time.sleep(0.01)
+        os._exit(3)
     while True:
         pass
 

@@ -93,16 +93,37 @@ def test_a_timeout_ends_the_run_and_kills_a_child_forked_out_of_the_group(
     service.create_task(task("forker", "fork_daemon", kwargs={"path": str(marker)},
                              timeout=1))
     run = service.run_now("forker")
-    child = proc_in(Path(f"{marker}.pid"))
+    forked = [proc_in(Path(f"{marker}.{which}")) for which in ("pid", "grandchild")]
     try:
         done = wait_until(lambda: (r := service.get_run(run.id)).finished_at and r, 10)
         assert done.status == "timed_out"
-        wait_until(lambda: gone(child), 10)
+        wait_until(lambda: all(gone(p) for p in forked), 10)
     finally:
-        if not gone(child):
-            child.kill()
+        _kill(forked)
     after = ended(service, "forker")  # the next worker serves it as usual
     assert after.status == "timed_out"
+
+
+def test_a_worker_that_dies_takes_what_its_run_forked_along(
+        one_worker: Engine, service: Any, tmp_path: Path) -> None:
+    """The worker dies (os._exit) after forking a child out of its group: the engine kills
+    the child and the grandchild it forked, which it heard of as they were forked."""
+    marker = tmp_path / "marker"
+    service.create_task(task("forker", "fork_daemon",
+                             kwargs={"path": str(marker), "then": "die"}))
+    done = ended(service, "forker")
+    forked = [proc_in(Path(f"{marker}.{which}")) for which in ("pid", "grandchild")]
+    try:
+        assert done.status == "interrupted" and "exit code 3" in (done.error or "")
+        wait_until(lambda: all(gone(p) for p in forked), 10)
+    finally:
+        _kill(forked)
+
+
+def _kill(procs: list[Any]) -> None:
+    for proc in procs:
+        if not gone(proc):
+            proc.kill()
 
 
 def test_a_kill_9_of_the_engine_takes_a_child_forked_out_of_the_group_along(
@@ -115,13 +136,12 @@ def test_a_kill_9_of_the_engine_takes_a_child_forked_out_of_the_group_along(
     assert cli("task", "add", "forker", "--python", f"{ACTIONS}:fork_daemon", "--kwargs",
                json.dumps({"path": str(marker)}), "--manual").code == 0
     assert cli("task", "run", "forker").code == 0
-    child = proc_in(Path(f"{marker}.pid"))
+    forked = [proc_in(Path(f"{marker}.{which}")) for which in ("pid", "grandchild")]
     try:
         engine.kill9()
-        wait_until(lambda: gone(child), 10)
+        wait_until(lambda: all(gone(p) for p in forked), 10)
     finally:
-        if not gone(child):
-            child.kill()
+        _kill(forked)
 
 
 def test_all_a_run_wrote_before_its_worker_died_is_its_output(one_worker: Engine,

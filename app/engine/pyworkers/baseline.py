@@ -112,6 +112,18 @@ def _live_children() -> bool:
             return True
 
 
+def note_fork(fd: int) -> None:
+    """In a process just forked (no exec): write its pid and start (clock ticks since boot,
+    as app/engine/processes.identity says it) to the engine's pipe `fd`, so the engine can
+    kill it with its run's tree once the worker is gone: it carries no run token the
+    engine could find in its /proc environment."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        with open("/proc/self/stat", "rb") as fh:
+            stat = fh.read()
+        ticks = stat[stat.rindex(b")") + 2:].split()[19].decode()
+        os.write(fd, f"{os.getpid()} {ticks}\n".encode())
+
+
 def kill_children(rounds: int = 50) -> None:
     """SIGKILL this process's children, and the orphans each death gives it (a subreaper
     adopts them before the dead child can be reaped), until it has none (Linux)."""

@@ -22,9 +22,9 @@ import psutil  # type: ignore[import-untyped]  # no stubs installed
 from app import platform
 from app.engine.attempts import Attempt
 from app.engine.lineage import HELPER_VAR
-from app.engine.processes import KILL_GRACE, RunProcesses, helper_mark, leader_created
+from app.engine.processes import KILL_GRACE, RunProcesses, helper_mark, identity, leader_created
 from app.engine.pyworkers import protocol
-from app.engine.pyworkers.worker import PATH_VAR, PYTHONPATH_VAR
+from app.engine.pyworkers.worker import FORKS_VAR, PATH_VAR, PYTHONPATH_VAR
 
 # a start ended by one of these was stopped from outside, not broken (a person, the OOM killer)
 STOP_SIGNALS = frozenset(int(getattr(signal, name)) for name in
@@ -62,7 +62,9 @@ class WorkerProcess:
         control, control_there = socket.socketpair()
         out, out_there = os.pipe()
         err, err_there = os.pipe()
+        forks, forks_there = os.pipe()
         env = dict(os.environ)
+        env[FORKS_VAR] = str(forks_there)
         env[PATH_VAR] = json.dumps([str(p) for p in sys.path])
         env[PYTHONPATH_VAR] = json.dumps(os.environ.get("PYTHONPATH"))
         env["PYTHONPATH"] = _APP_ROOT
@@ -70,22 +72,25 @@ class WorkerProcess:
         try:
             self.proc = subprocess.Popen(
                 worker_argv(run_there.fileno(), control_there.fileno()),
-                pass_fds=(run_there.fileno(), control_there.fileno()), env=env,
+                pass_fds=(run_there.fileno(), control_there.fileno(), forks_there), env=env,
                 stdin=subprocess.DEVNULL, stdout=out_there, stderr=err_there,
                 start_new_session=True, close_fds=True)
         except BaseException:
-            for fd in (out, err):
+            for fd in (out, err, forks):
                 os.close(fd)
             raise
         finally:
             run_there.close()
             control_there.close()
-            os.close(out_there)
-            os.close(err_there)
+            for fd in (out_there, err_there, forks_there):
+                os.close(fd)
         self.pid = self.proc.pid
         self.created = leader_created(self.pid)  # tells it from a later process with its pid
         self.outputs = ((out, protocol.STDOUT), (err, protocol.STDERR))
-        for fd, _kind in self.outputs:
+        self.forks_fd = forks  # "pid start" a line, from each process a callable forked
+        self._forks = b""
+        self.forked: dict[int, str] = {}  # ... those, by pid: their start (`identity`)
+        for fd in (out, err, forks):
             os.set_blocking(fd, False)
         self.exit_fd = _pidfd(self.pid)  # readable once it exited (None: unknown here)
         self.processes: RunProcesses | None = None  # what a stop found of its run
@@ -105,6 +110,28 @@ class WorkerProcess:
 
     def alive(self) -> bool:
         return self.proc.poll() is None
+
+    def heard_forks(self, data: bytes) -> None:
+        """Lines from its forks pipe (the reader thread); those gone are forgotten."""
+        *lines, self._forks = (self._forks + data).split(b"\n")
+        with self.lock:
+            for line in lines:
+                pid, _, start = line.decode(errors="replace").partition(" ")
+                if pid.isdecimal():
+                    self.forked[int(pid)] = start
+            if len(self.forked) > 256:
+                self.forked = {pid: start for pid, start in self.forked.items()
+                               if identity(pid) == start}
+
+    def _with_forks(self, found: RunProcesses) -> RunProcesses:
+        """`found`, and the processes it forked that are still the ones it forked."""
+        with self.lock:
+            forked = list(self.forked.items())
+        for pid, start in forked:
+            if identity(pid) == start:
+                with contextlib.suppress(psutil.Error):
+                    found.seen.setdefault(pid, psutil.Process(pid))
+        return found
 
     def tell(self, data: bytes) -> None:
         """A control frame (any thread: a cancel comes from the dispatcher's)."""
@@ -132,7 +159,7 @@ class WorkerProcess:
         follows. It is never given another run."""
         with self.lock:
             self.doomed = True
-        found = self.processes = RunProcesses(token, self.pid, self.created)
+        found = self.processes = self._with_forks(RunProcesses(token, self.pid, self.created))
         if self.created is None or not self.alive():
             platform.kill_group(self.pid, signal.SIGTERM)
             return
@@ -150,7 +177,7 @@ class WorkerProcess:
         thread of its own, what `kill` found of its run and whatever carries its `token`."""
         if self.alive():
             platform.kill_group(self.pid, platform.SIGKILL)
-        found = self.processes or RunProcesses(token)
+        found = self._with_forks(self.processes or RunProcesses(token))
         if token or found.seen:
             threading.Thread(target=found.stop, args=(KILL_GRACE,), daemon=True,
                              name="tickwork-python-escapees").start()
@@ -176,7 +203,7 @@ class WorkerProcess:
     def close(self) -> None:
         self.run.close()
         self.control.close()
-        for fd in (*(fd for fd, _kind in self.outputs), self.exit_fd):
+        for fd in (*(fd for fd, _kind in self.outputs), self.forks_fd, self.exit_fd):
             if fd is not None:
                 with contextlib.suppress(OSError):
                     os.close(fd)

@@ -25,6 +25,7 @@ from app.engine.pyworkers.process import WorkerProcess
 READ_SIZE = 262144
 _FRAMES = 0  # what a key's data says its fd is, beside the output kinds (protocol)
 _EXIT = 1
+_FORKS = 2
 
 
 class Hearer(Protocol):
@@ -83,6 +84,8 @@ class Reader:
                 worker, kind = key.data
                 if kind in (_FRAMES, _EXIT):
                     later.append(key.data)
+                elif kind == _FORKS:
+                    self._forks(worker)
                 else:
                     self._output(worker, kind, key.fd)
             for worker, kind in later:
@@ -133,6 +136,16 @@ class Reader:
             if len(data) < READ_SIZE:
                 return
 
+    def _forks(self, worker: WorkerProcess) -> None:
+        """The processes its callables forked: killed with their run's tree (process.py)."""
+        with contextlib.suppress(OSError):
+            while data := os.read(worker.forks_fd, READ_SIZE):
+                worker.heard_forks(data)
+                if len(data) < READ_SIZE:
+                    return
+            with contextlib.suppress(KeyError, ValueError):
+                self._selector.unregister(worker.forks_fd)  # every writer closed it
+
     def _gone(self, worker: WorkerProcess) -> None:
         """Its channel ended or it exited: the output it left is read, then the pool hears."""
         with worker.lock:
@@ -141,6 +154,7 @@ class Reader:
             worker.dead = True  # an end read below does not free it for another run
         for fd, kind in worker.outputs:
             self._output(worker, kind, fd)
+        self._forks(worker)
         while True:  # the frames it sent before it exited (its end is closed, or a child's)
             try:
                 data = worker.run.recv(READ_SIZE, socket.MSG_DONTWAIT)
@@ -149,7 +163,8 @@ class Reader:
             if not data:
                 break
             self._feed(worker, data)
-        for each in (worker.fd, worker.exit_fd, *(fd for fd, _kind in worker.outputs)):
+        for each in (worker.fd, worker.exit_fd, worker.forks_fd,
+                     *(fd for fd, _kind in worker.outputs)):
             if each is not None:
                 with contextlib.suppress(KeyError, ValueError):
                     self._selector.unregister(each)
@@ -165,7 +180,7 @@ class Reader:
                 return
             register = self._selector.register
             register(worker.fd, selectors.EVENT_READ, (worker, _FRAMES))
-            for fd, kind in worker.outputs:
+            for fd, kind in (*worker.outputs, (worker.forks_fd, _FORKS)):
                 register(fd, selectors.EVENT_READ, (worker, kind))
             if worker.exit_fd is not None:
                 register(worker.exit_fd, selectors.EVENT_READ, (worker, _EXIT))

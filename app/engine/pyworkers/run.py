@@ -210,6 +210,7 @@ class Run:
         except subprocess.TimeoutExpired:
             code = None
         self.pool.discard(worker)
+        worker.finish_off(self.attempt.env.get(TOKEN_VAR))  # what it left: its forks too
         stopped = self._stopped()
         if stopped is not None:
             self.finish(stopped)

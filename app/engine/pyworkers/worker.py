@@ -26,12 +26,13 @@ from typing import Any, NoReturn
 
 from app.engine.lineage import TOKEN_VAR, Parent
 from app.engine.pyworkers import protocol
-from app.engine.pyworkers.baseline import Baseline, adopt_orphans, kill_children
+from app.engine.pyworkers.baseline import Baseline, adopt_orphans, kill_children, note_fork
 from app.engine.pyworkers.context import RunContext
 from app.engine.pyworkers.modules import Modules
 
 PATH_VAR = "TICKWORK_WORKER_PATH"  # the engine's sys.path, JSON: the callable's search path
 PYTHONPATH_VAR = "TICKWORK_WORKER_PYTHONPATH"  # the engine's own PYTHONPATH (JSON), put back
+FORKS_VAR = "TICKWORK_WORKER_FORKS"  # the fd of the pipe that tells the engine of each fork
 REPLY_TIMEOUT = 120.0  # seconds a checkpoint waits for the engine's answer at most
 
 def cpu_seconds() -> float:
@@ -60,6 +61,7 @@ class Link:
         self.run_sock = run_sock
         self.control = control
         self.baseline = baseline
+        self.forks_fd: int | None = None
         self.lock = threading.Lock()
         self.current: Current | None = None
         self.modules = Modules()
@@ -73,8 +75,11 @@ class Link:
 
     def forked(self) -> None:
         """In a process the callable forked: the channels are the worker's alone (the
-        engine hears the worker's death as their end, not the child's)."""
+        engine hears the worker's death as their end, not the child's); the engine hears of
+        the child (`note_fork`)."""
         self.current = None
+        if self.forks_fd is not None:
+            note_fork(self.forks_fd)
         for sock in (self.run_sock, self.control):
             with contextlib.suppress(OSError):
                 sock.close()
@@ -279,7 +284,11 @@ def main(argv: list[str] | None = None) -> int:
     _search_path()
     _line_buffered()
     adopt_orphans()
+    forks_fd = int(os.environ.pop(FORKS_VAR, "-1"))  # (before the baseline's environment)
     link = Link(run_sock, control, Baseline())
+    if forks_fd >= 0:
+        os.set_inheritable(forks_fd, False)  # (a fork keeps it; an exec does not)
+        link.forks_fd = forks_fd
     os.register_at_fork(after_in_child=link.forked)
     threading.Thread(target=link.listen, name="tickwork-worker-control", daemon=True).start()
     link.baseline.threads = threading.active_count()
