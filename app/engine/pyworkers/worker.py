@@ -110,7 +110,6 @@ class Link:
 
     def run(self, request: dict[str, Any]) -> None:
         end: dict[str, Any] = {}
-        self.baseline.restore()
         self.current = Current(request["run_id"])
         # what the callable starts carries the run's token, as a command's processes do: a
         # timeout, a cancel or the next engine's recovery finds them when they left the group
@@ -136,6 +135,7 @@ class Link:
         with self.lock:  # from here on this run's context refuses (RunLink)
             self.current = None
             self.run_sock.sendall(done)
+        self.baseline.restore()  # for the next run (while the engine reads this one's end)
 
     def _call(self, request: dict[str, Any], folder: str | None, end: dict[str, Any]) -> None:
         """Call the run's function in its task's folder; what to tell the engine in `end`."""
