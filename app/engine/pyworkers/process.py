@@ -112,13 +112,18 @@ class WorkerProcess:
         return self.proc.poll() is None
 
     def heard_forks(self, data: bytes) -> None:
-        """Lines from its forks pipe (the reader thread); those gone are forgotten."""
+        """Lines from its forks pipe (the reader thread); those gone are forgotten. One
+        heard of after the worker died (a fork racing its death) is killed at once."""
         *lines, self._forks = (self._forks + data).split(b"\n")
         with self.lock:
             for line in lines:
                 pid, _, start = line.decode(errors="replace").partition(" ")
-                if pid.isdecimal():
-                    self.forked[int(pid)] = start
+                if not pid.isdecimal():
+                    continue
+                self.forked[int(pid)] = start
+                if self.dead and identity(int(pid)) == start:
+                    with contextlib.suppress(OSError):
+                        os.kill(int(pid), platform.SIGKILL)
             if len(self.forked) > 256:
                 self.forked = {pid: start for pid, start in self.forked.items()
                                if identity(pid) == start}
@@ -203,7 +208,7 @@ class WorkerProcess:
     def close(self) -> None:
         self.run.close()
         self.control.close()
-        for fd in (*(fd for fd, _kind in self.outputs), self.forks_fd, self.exit_fd):
+        for fd in (*(fd for fd, _kind in self.outputs), self.exit_fd):  # (forks: the reader's)
             if fd is not None:
                 with contextlib.suppress(OSError):
                     os.close(fd)

@@ -68,6 +68,9 @@ class Reader:
             os.write(self._wake_w, b"x")
         if self._thread is not None:
             self._thread.join(5)
+        for key in list(self._selector.get_map().values()):  # forks pipes still open
+            if key.data is not None and key.data[1] == _FORKS:
+                os.close(key.fd)
         self._selector.close()
         with self._lock:
             os.close(self._wake_r)
@@ -137,14 +140,21 @@ class Reader:
                 return
 
     def _forks(self, worker: WorkerProcess) -> None:
-        """The processes its callables forked: killed with their run's tree (process.py)."""
+        """The processes its callables forked: killed with their run's tree (process.py).
+        Read until every writer closed it, the worker's death included: a fork that raced
+        it is heard of later."""
+        fd = worker.forks_fd
+        if fd < 0:  # (closed: its end was read)
+            return
         with contextlib.suppress(OSError):
-            while data := os.read(worker.forks_fd, READ_SIZE):
+            while data := os.read(fd, READ_SIZE):
                 worker.heard_forks(data)
                 if len(data) < READ_SIZE:
                     return
+            worker.forks_fd = -1
             with contextlib.suppress(KeyError, ValueError):
-                self._selector.unregister(worker.forks_fd)  # every writer closed it
+                self._selector.unregister(fd)
+            os.close(fd)
 
     def _gone(self, worker: WorkerProcess) -> None:
         """Its channel ended or it exited: the output it left is read, then the pool hears."""
@@ -163,8 +173,7 @@ class Reader:
             if not data:
                 break
             self._feed(worker, data)
-        for each in (worker.fd, worker.exit_fd, worker.forks_fd,
-                     *(fd for fd, _kind in worker.outputs)):
+        for each in (worker.fd, worker.exit_fd, *(fd for fd, _kind in worker.outputs)):
             if each is not None:
                 with contextlib.suppress(KeyError, ValueError):
                     self._selector.unregister(each)
