@@ -1,4 +1,5 @@
-"""Which engine process a helper belongs to: launchers and Python workers carry it.
+"""Which engine process a helper belongs to: launchers and Python workers carry it; and
+the helpers as reapers of what their runs leave (`become_subreaper`).
 
 A launcher or Python worker starts with `TICKWORK_HELPER_OF=<pid>:<start>` of the engine
 process that started it (`helper_mark`). Two uses:
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 
 from app.core.run_env import RUN_TOKEN
 
@@ -48,3 +50,22 @@ class Parent:
     def gone(self) -> bool:
         """It died (this process was handed to another parent): take no more work."""
         return os.getppid() != self.pid
+
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper() -> bool:
+    """Make this helper the reaper of its descendants' orphans (Linux's child subreaper): a
+    process a command or an action left whose parent died is re-parented here, not to init,
+    so it is found as a child. False where that cannot be (elsewhere a run's orphans are
+    found only by its process group and token)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes  # (only where it is used: the engine never loads it)
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False

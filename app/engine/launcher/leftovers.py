@@ -23,26 +23,12 @@ Without a subreaper (not Linux) the group and the pipes are looked at only.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
-import sys
 from collections.abc import Container
 
-from app.engine.lineage import TOKEN_VAR
+from app.engine.lineage import TOKEN_VAR, become_subreaper
 
-PR_SET_CHILD_SUBREAPER = 36
 _TOKEN = f"{TOKEN_VAR}=".encode()
-
-
-def become_subreaper() -> bool:
-    """Make this process the reaper of its descendants' orphans; False where it cannot."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return bool(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
-    except (OSError, AttributeError):
-        return False
 
 
 def group_exists(pgid: int) -> bool:

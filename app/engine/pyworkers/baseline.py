@@ -30,7 +30,6 @@ _getsignal: Callable[[int], Any] = importlib.import_module("_signal").getsignal 
 _SIGNALS = tuple(n for n in range(1, 32) if n not in (signal.SIGKILL, signal.SIGSTOP))
 _TIMERS = tuple(getattr(signal, name) for name in ("ITIMER_REAL", "ITIMER_VIRTUAL",
                                                    "ITIMER_PROF") if hasattr(signal, name))
-PR_SET_CHILD_SUBREAPER = 36
 
 
 class Baseline:
@@ -144,14 +143,3 @@ def kill_children(rounds: int = 50) -> None:
         for pid in kids:
             with contextlib.suppress(OSError):
                 os.waitpid(pid, 0)  # (its orphans are ours once it is a zombie)
-
-
-def adopt_orphans() -> None:
-    """Become a child subreaper (Linux), so every process a run leaves is found as a child;
-    elsewhere a run's orphans are found only through its process group and token."""
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(Exception):
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)

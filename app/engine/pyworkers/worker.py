@@ -24,9 +24,9 @@ import threading
 import traceback
 from typing import Any, NoReturn
 
-from app.engine.lineage import TOKEN_VAR, Parent
+from app.engine.lineage import TOKEN_VAR, Parent, become_subreaper
 from app.engine.pyworkers import protocol
-from app.engine.pyworkers.baseline import Baseline, adopt_orphans, kill_children, note_fork
+from app.engine.pyworkers.baseline import Baseline, kill_children, note_fork
 from app.engine.pyworkers.context import RunContext
 from app.engine.pyworkers.modules import Modules
 
@@ -283,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C is the engine's
     _search_path()
     _line_buffered()
-    adopt_orphans()
+    become_subreaper()  # what a run leaves is found as a child (baseline.leftovers)
     forks_fd = int(os.environ.pop(FORKS_VAR, "-1"))  # (before the baseline's environment)
     link = Link(run_sock, control, Baseline())
     if forks_fd >= 0:
