@@ -258,23 +258,6 @@ def anchor(keys: ChainKeys, head: Head) -> None:
     keys.set_head(head)
 
 
-def reanchor() -> AuditReport:
-    """Accept the open store's trail as it now is, its newest event the keyring's head (a
-    store put back as a restore puts it: `check_restored`, then `anchor`)."""
-    if check_restored() is None:
-        return verify()
-    meta = audit.read_meta()
-    row = AuditEvent.select(AuditEvent.id, AuditEvent.hash).order_by(
-        AuditEvent.id.desc()).tuples().first()
-    try:
-        anchor(audit.chain_keys(), Head(meta[audit.STORE_KEY], *row) if row else
-               Head(meta[audit.STORE_KEY], 0, audit.GENESIS))
-    except KeyringUnusable as exc:
-        raise StoreError(f"cannot re-anchor the audit trail: the keyring failed: {exc}") \
-            from None
-    return verify()
-
-
 def _restore_unanchored(key: ChainKey, head: Head) -> bool:
     """Is the open store one a restore put in place and was stopped before it moved the
     keyring's head (`anchor`)? Its newest `store.restore` event, chained with the key (no
