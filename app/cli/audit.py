@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.cli.output import local, print_json, shown, table
 from app.cli.parser import EXIT_FAILURE, EXIT_OK
@@ -34,10 +34,15 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.json:
         print_json(events)
     else:
-        table(["ID", "WHEN", "WHO", "ACTION", "TARGET"],
-               [[str(e["id"]), local(e["at"]), e["actor"], e["action"], e["target"] or ""]
-                for e in events])
+        _table(events)
     return EXIT_OK
+
+
+def _table(events: list[dict[str, Any]]) -> None:
+    """Events (their JSON) one a line."""
+    table(["ID", "WHEN", "WHO", "ACTION", "TARGET"],
+          [[str(e["id"]), local(e["at"]), e["actor"], e["action"], e["target"] or ""]
+           for e in events])
 
 
 def _accept_unkeyed(svc: Service, as_json: bool) -> int:
@@ -48,15 +53,13 @@ def _accept_unkeyed(svc: Service, as_json: bool) -> int:
     from app.store import audit_check
 
     with svc.store.write():
-        accepted = audit_check.accept_unkeyed("cli", datetime.now(UTC))
+        accepted = [e.to_json() for e in audit_check.accept_unkeyed("cli", datetime.now(UTC))]
     if as_json:
-        print_json([e.to_json() for e in accepted])
+        print_json(accepted)
     elif not accepted:
         print("nothing to accept: every event of the keyed trail is keyed")
     else:
-        table(["ID", "WHEN", "WHO", "ACTION", "TARGET"],
-              [[str(e.id), local(e.at.isoformat()), e.actor, e.action, e.target or ""]
-               for e in accepted])
+        _table(accepted)
         print(f"accepted {plural(len(accepted), 'event')} recorded while the keyring was "
               f"unavailable (audited as {audit_check.ACCEPT})")
     return EXIT_OK
