@@ -69,7 +69,8 @@ class SimulatedClock:
 
     Wall and monotonic time move together, from `start` (an aware datetime). Calls asked for
     with `call_later` run, in time order, as `advance` passes their time; `wait` does not
-    block: it returns whether the event is set, after moving time on by `timeout` when not.
+    block: it moves time on by `timeout`, or to the call that sets the event, and returns
+    whether the event is set.
     """
 
     def __init__(self, start: datetime) -> None:
@@ -93,7 +94,7 @@ class SimulatedClock:
     def wait(self, event: threading.Event, timeout: float) -> bool:
         if event.is_set():
             return True
-        self.advance(timeout)
+        self.advance(timeout, until=event)
         return event.is_set()
 
     def call_later(self, delay: float, fn: Callable[[], None]) -> None:
@@ -109,8 +110,9 @@ class SimulatedClock:
         """Move wall time to `when` without moving monotonic time (a clock jump)."""
         self._t = when.timestamp()
 
-    def advance(self, seconds: float) -> None:
-        """Move time on by `seconds`, running every call that falls due on the way."""
+    def advance(self, seconds: float, until: threading.Event | None = None) -> None:
+        """Move time on by `seconds`, running every call that falls due on the way — or only
+        until one of them sets `until` (as a real wait on it would return then)."""
         end = self._t + max(seconds, 0.0)
         while True:
             with self._lock:
@@ -119,6 +121,8 @@ class SimulatedClock:
                 at, _seq, fn = heapq.heappop(self._due)
             self._step_to(max(at, self._t))
             fn()
+            if until is not None and until.is_set():
+                return
         self._step_to(end)
 
     def run_until_idle(self, limit: float = 86_400.0 * 366) -> None:

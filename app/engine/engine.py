@@ -66,7 +66,6 @@ from app.engine.leadership import Leadership
 from app.engine.notifier import Notifier
 from app.engine.recorder import RunRecorder
 from app.engine.retention import DEBOUNCE, Retention
-from app.engine.retention import POLL as RETENTION_POLL
 from app.engine.scheduler import Timing
 from app.engine.stats import Stats
 from app.engine.sync import TaskSync
@@ -133,8 +132,7 @@ class Engine:
         self._metrics: Any = None
         self._watchers: list[Callable[[Event], None]] = []  # listeners that watch live
         # -- history retention (keep policy, app/engine/retention.py): its own thread --
-        self.retention = Retention(self._stop, clock=clock, debounce=DEBOUNCE * pace,
-                                   poll=RETENTION_POLL * pace)
+        self.retention = Retention(self._stop, clock=clock, debounce=DEBOUNCE * pace)
         self.hub.subscribe(self.retention.on_event)
         # desktop notifications (notify): started with the engine, stopped after its last run
         self.notifier = Notifier(store, self.hub, on_service_change=self.on_service_change)
@@ -147,18 +145,16 @@ class Engine:
                               python_due=self.executor.python.warm)
         self.horizon = Horizon(self.timing, self.writer, self.tasks.tasks,
                                self._horizon_seconds, self.tasks.load, self.clock)
+        logged = Logged(self.executor, self.handoffs)  # each hand-off logged first
         self.dispatcher = Dispatcher(
             self.id, clock=self.clock, post=self.post, writer=self.writer, hub=self.hub,
-            timing=self.timing, recorder=self.recorder, executor=Logged(
-                self.executor, self.handoffs, self._in_flight),
+            timing=self.timing, recorder=self.recorder, executor=logged,
             stats=self.stats, horizon=self.horizon, tasks=self.tasks, workers=self.workers,
             paused=lambda: self.faults.down or self.leadership.paused,
             history=StoreHistory(self.store))
+        logged.running = self.dispatcher.running
         self.requests = Requests(self.dispatcher, self.post)
         self.tasks.attach(self.horizon, self.dispatcher.upstreams, self.requests.task_dropped)
-
-    def _in_flight(self) -> list[int]:
-        return [attempt.run_id for attempt in self.dispatcher.running()]
 
     # -- public --------------------------------------------------------------------------
 
@@ -168,6 +164,8 @@ class Engine:
         self.hub.subscribe(listener)
         if watches:
             self._watchers.append(listener)
+            if self._metrics is not None:
+                self._metrics.wake()  # (it may rest through an idle period)
 
     def watched(self) -> bool:
         """Whether a watching listener is still subscribed (any thread)."""
@@ -183,6 +181,7 @@ class Engine:
         if self._stop.is_set():
             return
         self._stop.set()
+        self.retention.wake()
         if self.leadership.led:
             self.timing.stop()
             done = threading.Event()
@@ -283,6 +282,7 @@ class Engine:
             from app.engine.metrics import MetricsSampler
 
             self._metrics = MetricsSampler(self)
+            self.hub.subscribe(self._metrics.on_event)
             self._metrics.start()
         if self.faults.down:
             self._set_state("stalled", self.faults.why)

@@ -148,14 +148,14 @@ class HandOffLog:
 class Logged:
     """The executor as the dispatcher sees it: each hand-off recorded first."""
 
-    def __init__(self, runner: Runner, log: HandOffLog,
-                 running: Callable[[], Iterable[int]]) -> None:
+    def __init__(self, runner: Runner, log: HandOffLog) -> None:
         self.runner = runner
         self.log = log
-        self.running = running
+        self.running: Callable[[], list[Attempt]] = list  # the dispatcher's, once it is made
 
     def start_many(self, attempts: list[Attempt]) -> None:
-        self.log.record([a.run_id for a in attempts], self.running)
+        self.log.record([a.run_id for a in attempts],
+                        lambda: [a.run_id for a in self.running()])
         self.runner.start_many(attempts)
 
 
