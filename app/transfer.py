@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from app import preflight
 from app.core.errors import ValidationError
 from app.core.task import TaskSpec
+from app.core.task_keys import file_key
 
 if TYPE_CHECKING:
     from app.core.import_plan import ImportPlan
@@ -37,10 +38,14 @@ def document(items: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
     return {"version": EXPORT_VERSION, "exported_at": now.isoformat(), "tasks": items}
 
 
-def label(index: int, field_name: str) -> str:
-    """How an import names a field of one of its tasks: `tasks[3].schedule`; the task itself
-    (not a JSON object): `tasks[3]`."""
-    return f"tasks[{index}]" if field_name == "task" else f"tasks[{index}].{field_name}"
+def label(index: int, field_name: str, task: object = None) -> str:
+    """How an import names a field of one of its tasks: by its key in the file
+    (`tasks[3].timezone` for `tz`, `tasks[3].action.argv` for `command`: app/core/task_keys.py),
+    `task` being that task's JSON where it is at hand; the task itself (not a JSON object):
+    `tasks[3]`."""
+    if field_name == "task":
+        return f"tasks[{index}]"
+    return f"tasks[{index}].{file_key(field_name, task)}"
 
 
 def read_specs(path: Path, *, verify: bool = True) -> list[TaskSpec]:
@@ -56,7 +61,7 @@ def read_specs(path: Path, *, verify: bool = True) -> list[TaskSpec]:
         try:
             specs.append(TaskSpec.from_json(item, now=EPOCH))
         except ValidationError as exc:
-            raise ValidationError(label(i, exc.field), exc.reason) from None
+            raise ValidationError(label(i, exc.field, item), exc.reason) from None
     if verify:
         verify_all(specs)
     return specs
@@ -192,8 +197,10 @@ def read_export(path: Path) -> list[Any]:
     except RecursionError:
         raise ValidationError("file", f"{path} nests JSON too deeply to be an export "
                               "file") from None
-    if not isinstance(data, dict) or not isinstance(data.get("tasks"), list):
+    if not isinstance(data, dict) or "tasks" not in data:
         raise ValidationError("file", 'expected {"version": 1, "tasks": [...]}')
+    if not isinstance(data["tasks"], list):
+        raise ValidationError("tasks", "must be a list of tasks")
     unknown = set(data) - {"version", "tasks", "exported_at"}
     if unknown:
         raise ValidationError("file", f"unknown top-level field {sorted(unknown)[0]!r}")

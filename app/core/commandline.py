@@ -194,14 +194,17 @@ def typed_line(value: object, argv: list[str], shell: bool) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ValidationError("command", "line must be a string")
+        raise ValidationError("command.line", "must be a string")
     if shell:
         matches = value == argv[0]
     else:
-        closed_quotes(value, False)
+        try:
+            closed_quotes(value, False)
+        except ValidationError as exc:
+            raise ValidationError("command.line", exc.reason) from None
         matches = shlex.split(value) == argv
     if not matches:
-        raise ValidationError("command", "line does not match argv (the arguments it is "
+        raise ValidationError("command.line", "does not match argv (the arguments it is "
                               "split into)")
     return value
 

@@ -122,8 +122,8 @@ class Action:
             if not isinstance(kwargs, dict):
                 raise ValidationError("kwargs", "must be a JSON object")
             return Action("python", target=target, kwargs=kwargs, cwd=cwd)
-        raise ValidationError("action", "needs a command or a python target" if kind is None
-                              else f"kind must be command or python, got {kind!r}")
+        raise ValidationError("action.kind", "needs a command or a python target" if kind is None
+                              else f"must be command or python, got {kind!r}")
 
     def summary(self) -> str:
         """The action as one readable line: for a command, the line as it was typed."""

@@ -199,7 +199,7 @@ def test_import_ignores_ids_and_links_tasks_in_any_order(tmp_path: Path) -> None
     ('{"version": "1", "tasks": []}', "version"),
     ('{"version": 1, "tasks": [' + "[" * 100_000 + "]" * 100_000 + "]}", "file"),
     ('{"version": 1, "tasks": [{"name": "x", "action": {"kind": "python", "target": "m:f", '
-     '"kwargs": {"a": ' + "[" * 500 + "]" * 500 + "}}}]}", "tasks[0].kwargs"),
+     '"kwargs": {"a": ' + "[" * 500 + "]" * 500 + "}}}]}", "tasks[0].action.kwargs"),
     ('{"version": 1, "tasks": [{"name": "x", "action": {"kind": "command", "argv": ["true"]}},'
      ' {"name": "x", "action": {"kind": "command", "argv": ["true"]}}]}', "appears twice"),
     *[('{"version": 1, "tasks": [{"name": "x", "action": {"kind": "command", "argv": '
@@ -209,7 +209,7 @@ def test_import_ignores_ids_and_links_tasks_in_any_order(tmp_path: Path) -> None
     ('{"version": 1, "tasks": [{"name": "x", "action": {"kind": "command", "argv": ["true"]},'
      ' "tags": ["a\\nb"]}]}', "tags"),
     ('{"version": 1, "tasks": [{"name": "x", "action": {"kind": "command", "argv": ["true"]},'
-     ' "start_at": "9999-12-31T23:59:59-05:00"}]}', "tasks[0].start: is out of range"),
+     ' "start_at": "9999-12-31T23:59:59-05:00"}]}', "tasks[0].start_at: is out of range"),
 ])
 def test_bad_import_files_exit_2_with_one_line(tmp_path: Path, content: str,
                                                needle: str) -> None:
@@ -233,9 +233,9 @@ WRONG_TYPES = [  # (the field as the file has it, a value of the wrong type, the
     ("group", 5, "tasks[0].group: must be text"),
     ("env", [], "tasks[0].env: must be a JSON object"),
     ("keep_days", 1.5, "tasks[0].keep_days: must be a whole number"),
-    ("action.kind", 5, "tasks[0].action: kind must be command or python, got 5"),
-    ("action.shell", "yes", "tasks[0].shell: must be true or false"),
-    ("action.cwd", 5, "tasks[0].cwd: must be text"),
+    ("action.kind", 5, "tasks[0].action.kind: must be command or python, got 5"),
+    ("action.shell", "yes", "tasks[0].action.shell: must be true or false"),
+    ("action.cwd", 5, "tasks[0].action.cwd: must be text"),
 ]
 
 

@@ -81,3 +81,23 @@ def test_a_file_that_is_not_an_export_is_refused_and_cancel_does_nothing(
     assert [t.name for t in gui.service.list_tasks()] == ["keep"]
     assert not gui.window.statusBar().currentMessage()
     assert not list(tmp_path.glob("**/tickwork-tasks.json"))
+
+
+def test_a_bad_value_in_an_export_is_named_by_its_key_in_the_file(
+        gui: Gui, tmp_path: Path) -> None:
+    """`"timezone": "Mars/Base"` is `tasks[0].timezone` in the window's message, as the file
+    has it (the editor's own field is `tz`), and nothing is imported."""
+    gui.service.create_task(command_task("keep"))
+    export = tmp_path / "tasks.json"
+    gui.service.export_tasks(export)
+    document = json.loads(export.read_text())
+    document["tasks"][0].update(name="mars", timezone="Mars/Base")
+    export.write_text(json.dumps(document))
+    file_menu_entry(gui, "Import tasks…")
+    answer = answer_question(gui.qtbot, "OK")
+    choose_path(gui, file_dialog(gui, gui.window.task_ops), export)
+    gui.wait_until(lambda: answer.done)
+    assert answer.title == "Cannot import the tasks"
+    assert answer.text.startswith("tasks[0].timezone: unknown time zone: 'Mars/Base'"), (
+        answer.text)
+    assert [t.name for t in gui.service.list_tasks()] == ["keep"]

@@ -206,7 +206,8 @@ class Schedule:
             raise ValidationError("schedule", f"must be a JSON object, got {type(d).__name__}")
         kind = d.get("kind")
         if not isinstance(kind, str) or kind not in KINDS:
-            raise ValidationError("schedule", f"unknown kind {kind!r} (use one of {_kinds()})")
+            raise ValidationError("schedule.kind", f"unknown kind {kind!r} (use one of "
+                                  f"{_kinds()})")
         allowed = _JSON_KEYS[kind]
         if "exclude" in d:
             rest = {k: v for k, v in d.items() if k != "exclude"}

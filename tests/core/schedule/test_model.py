@@ -57,8 +57,8 @@ def test_calendar_json_may_leave_out_zeros() -> None:
 @pytest.mark.parametrize(
     ("data", "field", "words"),
     [
-        ({"kind": "weekly"}, "schedule", "unknown kind"),
-        ({}, "schedule", "unknown kind"),
+        ({"kind": "weekly"}, "schedule.kind", "unknown kind"),
+        ({}, "schedule.kind", "unknown kind"),
         ({"kind": "manual", "at": "x"}, "schedule", "unknown key"),
         ({"kind": "cron", "expr": "* * * * *", "tz": "UTC"}, "schedule", "unknown key"),
         ({"kind": "date"}, "schedule", "needs 'at'"),
