@@ -112,7 +112,7 @@ def check(snapshot: Snapshot, batch: Sequence[tuple[TaskSpec, int | None]],
         else:
             specs.append(spec.with_changes(depends_on=depends_on, schedule=schedule,
                                            fallback=fallback))
-    _check_secrets(specs, snapshot.secrets)
+    _check_secrets(specs, snapshot.secrets, label)
 
     graph: dict[str, set[str]] = {}
     for down, up in snapshot.edges:
@@ -192,24 +192,26 @@ def _check_names(batch: Sequence[tuple[str, int | None]], stored: dict[int, str]
                           f"rename or delete those first{by_case})")
 
 
-def _check_secrets(specs: Sequence[TaskSpec], stored: set[str]) -> None:
+def _check_secrets(specs: Sequence[TaskSpec], stored: set[str], label: Label) -> None:
     """Every secret a task refers to must be stored (names are checked by the caller)."""
-    missing: dict[str, tuple[str, str]] = {}  # secret -> (first task needing it, its variable)
-    for spec in specs:
+    missing: dict[str, tuple[int, str]] = {}  # secret -> (first task needing it, its variable)
+    for index, spec in enumerate(specs):
         for key, secret in spec.secret_env.items():
             if secret not in stored:
-                missing.setdefault(secret, (spec.name, key))
+                missing.setdefault(secret, (index, key))
     if not missing:
         return
     first = next(iter(missing))
-    task, key = missing[first]
+    index, key = missing[first]
+    where = label(index, "secret_env")
     if len(specs) == 1:
-        raise ValidationError("secret_env", f"{key} refers to unknown secret {first!r} "
+        raise ValidationError(where, f"{key} refers to unknown secret {first!r} "
                               f"(store it first: tickwork secret set {first})")
     if len(missing) == 1:
-        raise ValidationError("secret_env", f"secret {first!r} (used by {task!r}) is not stored "
-                              f"in this home; store it first with: tickwork secret set {first}")
-    raise ValidationError("secret_env", f"{len(missing)} secrets are not stored in this home: "
+        raise ValidationError(where, f"secret {first!r} (used by {specs[index].name!r}) is not "
+                              f"stored in this home; store it first with: tickwork secret set "
+                              f"{first}")
+    raise ValidationError(where, f"{len(missing)} secrets are not stored in this home: "
                           f"{listing(list(missing))}; store each first with: tickwork secret "
                           f"set NAME")
 

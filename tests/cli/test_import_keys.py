@@ -131,3 +131,26 @@ def test_one_of_several_schedules_is_named_by_its_place(tmp_path: Path) -> None:
         {"name": "x", "action": {"kind": "command", "argv": ["true"]}, "tz": "UTC"}]}))
     result = tickwork(tmp_path / "home", "import", str(path))
     assert result.err == "tickwork: error: tasks[0].tz: is not a task field\n", result.err
+
+
+def test_a_secret_not_stored_is_named_by_the_task_that_needs_it(tmp_path: Path) -> None:
+    """The import names which task refers to a secret this home does not hold."""
+    path = tmp_path / "in.json"
+    home = tmp_path / "home"
+
+    def task(name: str, secrets: dict[str, str]) -> dict[str, Any]:
+        return {"name": name, "action": {"kind": "command", "argv": ["true"]},
+                "secret_env": secrets}
+
+    path.write_text(json.dumps({"version": 1, "tasks": [task("a", {"T": "token"})]}))
+    result = tickwork(home, "import", str(path))
+    assert result.code == 2
+    assert result.err.startswith("tickwork: error: tasks[0].secret_env: T refers to unknown "
+                                 "secret 'token'"), result.err
+    path.write_text(json.dumps({"version": 1, "tasks": [task("a", {}),
+                                                         task("b", {"T": "token"})]}))
+    result = tickwork(home, "import", str(path))
+    assert result.code == 2
+    assert result.err.startswith("tickwork: error: tasks[1].secret_env: secret 'token' (used "
+                                 "by 'b') is not stored"), result.err
+    assert ok(home, "task", "list", "--json").json() == []
