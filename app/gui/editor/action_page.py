@@ -12,7 +12,7 @@ from typing import Any
 from app.core.commandline import closed_quotes, shell_syntax
 from app.core.errors import ValidationError
 from app.gui.editor.page import Page
-from app.gui.editor.widgets import FitStack, ShellHint, lead_focus_to
+from app.gui.editor.widgets import FitStack, ShellHint
 from app.gui.qt import (
     QButtonGroup,
     QCheckBox,
@@ -102,7 +102,6 @@ class ActionPage(Page):
         self.file_dialog: QFileDialog | None = None  # the working folder's choice, open
         row.addWidget(self.cwd, 1)
         row.addWidget(self.browse)
-        lead_focus_to(cwd_row, self.cwd)
         self.form.addRow("&Working folder", cwd_row)
         self.add_error("cwd", self.cwd)
         self.skip_checks = QCheckBox("Do&n't check now that the program, module and folder "

@@ -32,7 +32,7 @@ from app.gui.editor.action_page import ActionPage
 from app.gui.editor.env_page import EnvPage
 from app.gui.editor.links import LinkCheck
 from app.gui.editor.machine import MachineCheck
-from app.gui.editor.page import Page
+from app.gui.editor.page import Page, first_input, lead_labels
 from app.gui.editor.pages import (
     DependenciesPage,
     ExecutionPage,
@@ -177,6 +177,7 @@ class TaskEditor(QDialog):
         self._validate_timer.setInterval(VALIDATE_MS)
         self._validate_timer.timeout.connect(self.validate)
 
+        lead_labels(self)  # before a load shows more rows: Alt+letter finds the same field
         data = self._initial_data(task, mode)
         if mode == "edit" and task is not None:  # its intervals count from its creation
             self.schedule.counted_from = task.created_at
@@ -306,7 +307,7 @@ class TaskEditor(QDialog):
         self.sidebar.setCurrentRow(index)
         widget = self.pages[index].first_error_widget()
         if widget is not None and widget.isEnabled():
-            widget.setFocus(Qt.FocusReason.OtherFocusReason)
+            first_input(widget).setFocus(Qt.FocusReason.OtherFocusReason)
 
     def page_with_error(self) -> int:
         return next((i for i, p in enumerate(self.pages) if p.has_errors()), -1)

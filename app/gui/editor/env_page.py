@@ -14,6 +14,7 @@ variables Tickwork adds for the action's kind, from the list the engine sets the
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import Any
 
 from app.core.errors import ValidationError
@@ -76,7 +77,7 @@ class EnvRow(QWidget):
         self.secret.setToolTip("Keep the value in the OS keyring, typed masked, never stored "
                                "in Tickwork's database")
         self.secret.setEnabled(secrets_allowed)
-        remove = QToolButton()
+        self.remove = remove = QToolButton()
         remove.setText("×")
         remove.setToolTip("Remove this variable")
         remove.setAccessibleName("Remove variable")
@@ -150,6 +151,12 @@ class EnvPage(Page):
         row.remove_requested.connect(lambda r=row: self._remove(r))
         self.rows.append(row)
         self.rows_layout.addWidget(row)
+        # Tab reaches it where it shows, before "Add variable" (a widget added later is
+        # put at the end of the window's Tab order, after Save and Cancel)
+        chain = [self.add_button.previousInFocusChain() or self.rows_box, row.name, row.value,
+                 row.secret, row.remove, self.add_button]
+        for first, second in pairwise(chain):
+            QWidget.setTabOrder(first, second)
         self.changed.emit()
         return row
 

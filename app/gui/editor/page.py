@@ -12,6 +12,7 @@ from app.gui.qt import (
     QFormLayout,
     QLabel,
     QPalette,
+    Qt,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -97,6 +98,30 @@ class Page(QWidget):
     @staticmethod
     def _mono() -> QFont:
         return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+
+
+def first_input(widget: QWidget) -> QWidget:
+    """The first field inside `widget` that Tab stops at (`widget` itself if it is one, or if
+    none is): where the cursor goes for a row of several widgets."""
+    if widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+        return widget
+    child = widget.nextInFocusChain()
+    while child is not None and child is not widget and widget.isAncestorOf(child):
+        if (child.focusPolicy() & Qt.FocusPolicy.TabFocus and child.isVisibleTo(widget)
+                and child.isEnabled()):
+            return child
+        child = child.nextInFocusChain()
+    return widget
+
+
+def lead_labels(root: QWidget) -> None:
+    """Each label's Alt+letter reaches its row's first field. A row of several widgets is no
+    field itself, and a label focuses only a buddy that takes the focus; a row made the
+    focus proxy of its field instead takes that field out of Qt's Tab order."""
+    for label in root.findChildren(QLabel):
+        buddy = label.buddy()
+        if buddy is not None:
+            label.setBuddy(first_input(buddy))
 
 
 def _says_so_itself(widget: QWidget) -> bool:

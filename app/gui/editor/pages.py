@@ -8,7 +8,7 @@ from typing import Any
 from app.core.notify import ALL_NOTIFY_MODES, notify_flags, notify_mode
 from app.gui.editor.keep_fields import KeepFields
 from app.gui.editor.page import Page
-from app.gui.editor.widgets import DurationEdit, NameList, lead_focus_to
+from app.gui.editor.widgets import DurationEdit, NameList
 from app.gui.qt import (
     QCheckBox,
     QComboBox,
@@ -124,7 +124,6 @@ class ExecutionPage(Page):
         self.group_limit.setSuffix(" at once")
         row.addWidget(self.group, 1)
         row.addWidget(self.group_limit)
-        lead_focus_to(group_row, self.group)
         self.form.addRow("Concurrency &group", group_row)
         self.add_error("group", group_row)
         self.group.textChanged.connect(self._on_group_changed)

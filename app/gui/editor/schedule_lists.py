@@ -13,7 +13,6 @@ from typing import Any
 from app.core.errors import ValidationError
 from app.core.schedule import Exclusions, Schedule, describe, read_ics_file
 from app.gui.editor.schedule_choices import NOT_CHOSEN
-from app.gui.editor.widgets import lead_focus_to
 from app.gui.qt import (
     QAbstractItemView,
     QDate,
@@ -145,7 +144,6 @@ class ExclusionList(QWidget):
             row.addWidget(widget)
         row.addStretch(1)
         layout.addLayout(row)
-        lead_focus_to(self, self.date)  # "Not on"'s Alt+N: the list hides while empty
         self.error = ErrorLabel()
         layout.addWidget(self.error)
         self.note = QLabel()

@@ -43,7 +43,6 @@ from app.gui.editor.widgets import (
     FitStack,
     NameList,
     align_boxes,
-    lead_focus_to,
 )
 from app.gui.qt import (
     QComboBox,
@@ -113,7 +112,6 @@ class SchedulePage(Page):
             self.presets.addItem(label, expr)
         row.addWidget(self.cron, 1)
         row.addWidget(self.presets)
-        lead_focus_to(cron_row, self.cron)
         cron_form.addRow("&Cron", cron_row)
         self.add_error("cron", self.cron, cron_form)
         cron_form.addRow(self._note("Five fields: minute, hour, day of month, month, day of "

@@ -31,13 +31,6 @@ from app.gui.widgets.task_field import TaskNameField
 UNITS = (("seconds", 1), ("minutes", 60), ("hours", 3600), ("days", 86400))
 
 
-def lead_focus_to(container: QWidget, field: QWidget) -> None:
-    """Make a row of widgets take the focus into `field`: its label's mnemonic (Alt+letter)
-    focuses a buddy only if the buddy accepts focus, and a plain container does not."""
-    container.setFocusProxy(field)
-    container.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # not a stop of its own for Tab
-
-
 class ShellHint(QWidget):
     """Under a command typed without the shell: which shell syntax it uses, and a button
     that turns the shell on (hidden while the line needs no shell)."""
@@ -127,7 +120,6 @@ class DurationEdit(QWidget):
         for label, _factor in UNITS:
             self.unit.addItem(label)
         layout.addWidget(self.number)
-        lead_focus_to(self, self.enabled_box or self.number)
         layout.addWidget(self.unit)
         layout.addStretch(1)
         self.number.valueChanged.connect(self.changed)
@@ -189,7 +181,6 @@ class DateTimeEdit(QWidget):
         self.edit.setCalendarPopup(True)
         self.edit.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
         layout.addWidget(self.edit)
-        lead_focus_to(self, self.enabled_box or self.edit)
         layout.addStretch(1)
         if self.enabled_box is None:
             self._show(self._ahead())
@@ -282,7 +273,6 @@ class NameList(QWidget):
         row = QHBoxLayout()
         self.input = TaskNameField(placeholder)
         self.input.completer().activated.connect(self._on_completer_activated)
-        lead_focus_to(self, self.input)
         self.add_button = QPushButton("Add")
         row.addWidget(self.input, 1)
         row.addWidget(self.add_button)
