@@ -10,8 +10,8 @@ from typing import Any
 
 from app.core.schedule import system_timezone_name
 from app.gui.qt import QDateTime, Qt
-from tests.gui.conftest import Gui, closed, command_task
-from tests.gui.editing import choose, click, go, new_editor
+from tests.gui.conftest import SCREENSHOTS, Gui, closed, command_task
+from tests.gui.editing import choose, choose_schedule, click, fill_command, go, new_editor
 from tests.gui.file_dialogs import choose_path, file_dialog
 from tests.gui.test_calendar import show_calendar
 
@@ -138,3 +138,51 @@ def test_the_calendar_shows_the_combined_fires_without_the_excluded_day(gui: Gui
             assert sorted(e.start.hour for e in entries) == hours, day
             checked += 1
     assert day_after in shown and checked >= 2
+
+
+def test_a_one_off_date_offers_no_dates_to_leave_out(gui: Gui, qtbot: Any) -> None:
+    """"Once, at a date and time" takes no exclusion dates: "Not on" is not offered. Dates
+    it held stay listed, to remove (Save says why it waits), and count again with a
+    schedule that takes them."""
+    editor = new_editor(gui)
+    fill_command(editor, qtbot, "One-off")
+    page = editor.schedule
+    choose_schedule(editor, qtbot, "date")
+    gui.wait_until(editor.save_button.isEnabled)
+    assert not page.exclusions.isVisible()  # no Add date, no Import .ics…
+    choose(qtbot, page.kind, "cron")
+    _type_cron(qtbot, editor, "@reboot")
+    assert not page.exclusions.isVisible()  # nor at engine start
+    _type_cron(qtbot, editor, "0 9 * * *")
+    assert page.exclusions.isVisible() and page.exclusions.add_button.isEnabled()
+    page.exclusions.date.setDateTime(QDateTime.fromString("2027-12-24", "yyyy-MM-dd"))
+    click(qtbot, page.exclusions.add_button)
+    assert page.exclusions.entries() == ["2027-12-24"]
+
+    choose(qtbot, page.kind, "date")  # what it holds stays, to remove; nothing more is offered
+    error = page.errors["exclude"][0]  # under the list
+    gui.wait_until(error.isVisible)
+    assert page.exclusions.isVisible() and page.exclusions.view.count() == 1
+    assert not any(w.isEnabled() for w in (page.exclusions.date, page.exclusions.add_button,
+                                           page.exclusions.import_button))
+    assert error.text().endswith("a one-off date takes no exclusion dates")
+    assert not editor.save_button.isEnabled()
+    assert editor.grab().save(str(SCREENSHOTS / "editor-one-off-holds-dates.png"))
+
+    choose(qtbot, page.kind, "cron")  # back: the date it held is in force again
+    gui.wait_until(editor.save_button.isEnabled)
+    assert page.exclusions.entries() == ["2027-12-24"] and page.exclusions.add_button.isEnabled()
+    assert not error.isVisible()
+
+    choose(qtbot, page.kind, "date")
+    gui.wait_until(lambda: not editor.save_button.isEnabled())
+    view = page.exclusions.view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton,
+                     pos=view.visualItemRect(view.item(0)).center())
+    click(qtbot, page.exclusions.remove_button)
+    assert not page.exclusions.isVisible()  # none left: the row goes
+    gui.wait_until(editor.save_button.isEnabled)
+    click(qtbot, editor.save_button)
+    gui.wait_until(lambda: closed(editor))
+    schedule = gui.service.get_task("One-off").spec.schedule.to_json()
+    assert schedule["kind"] == "date" and "exclude" not in schedule

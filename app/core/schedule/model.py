@@ -33,6 +33,8 @@ __all__ = ["KINDS", "CalendarSpec", "Schedule"]
 KINDS: Final = ("manual", "date", "interval", "cron", "calendar", "after", "any")
 #: The kinds ``any`` combines: the ones time fires.
 TIMED: Final = ("date", "interval", "cron", "calendar")
+#: The kinds that take exclusion dates (cron unless it is ``@reboot``).
+EXCLUDABLE: Final = ("interval", "cron", "calendar", "any")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +113,7 @@ class Schedule:
             object.__setattr__(self, "parts", _check_parts(self.parts))
         if not isinstance(self.exclude, Exclusions):
             raise ValidationError("exclude", f"must be Exclusions, got {self.exclude!r}")
-        if self.exclude and (self.kind not in ("interval", "cron", "calendar", "any")
-                             or self.is_startup):
+        if self.exclude and (self.kind not in EXCLUDABLE or self.is_startup):
             what = "a one-off date" if self.kind == "date" else f"{_a(self.kind)} schedule"
             if self.is_startup:
                 what = "a schedule at engine start (@reboot)"

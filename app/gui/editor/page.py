@@ -124,6 +124,13 @@ def lead_labels(root: QWidget) -> None:
             label.setBuddy(first_input(buddy))
 
 
+def lead_label(form: QFormLayout, field: QWidget) -> None:
+    """Point the Alt+letter of `field`'s label at the first field inside it as it is now."""
+    label = form.labelForField(field)
+    if isinstance(label, QLabel):
+        label.setBuddy(first_input(field))
+
+
 def _says_so_itself(widget: QWidget) -> bool:
     """A name picker shows its own error for a name it refused."""
     return isinstance(widget, NameList) and widget.error.has_error

@@ -12,6 +12,7 @@ from typing import Any
 
 from app.core.errors import ValidationError
 from app.core.schedule import Exclusions, Schedule, describe, read_ics_file
+from app.core.schedule.model import EXCLUDABLE
 from app.gui.editor.schedule_choices import NOT_CHOSEN
 from app.gui.qt import (
     QAbstractItemView,
@@ -41,6 +42,20 @@ def schedule_words(entry: dict[str, Any] | None, tz_name: str) -> str:
         return describe(Schedule.from_json(entry), tz_name)
     except ValidationError as exc:
         return f"({exc})"
+
+
+def takes_exclusions(entries: list[dict[str, Any] | None]) -> bool:
+    """Do these schedules, together, take dates to leave out? The core's own rule decides:
+    a lone one-off date, @reboot, "after" or by-hand schedule takes none."""
+    try:
+        Schedule.combine([Schedule.from_json(e or {"kind": "manual"}) for e in entries],
+                         Exclusions.parse(["2000-01-01"]))
+    except ValidationError as exc:
+        if exc.field == "exclude":
+            return False
+        # not valid yet (a cron expression half typed, no task named yet): by its kind
+        return len(entries) > 1 or (entries[0] or {}).get("kind") in EXCLUDABLE
+    return True
 
 
 def _short_list(view: QListWidget, rows: int) -> None:
@@ -115,6 +130,9 @@ class ExclusionList(QWidget):
     """Dates on which the task does not fire: add one with the date picker, or import the
     all-day events of an .ics file; remove the selected ones.
 
+    Adding is switched off while the schedules take no exclusions (`for_schedules`): those
+    it holds stay listed, to remove, and come back into force with schedules that take them.
+
     Signals:
         changed(): an exclusion was added or removed.
     """
@@ -168,6 +186,14 @@ class ExclusionList(QWidget):
         self.note.hide()
         self.error.clear_error()
         self._show()
+
+    def for_schedules(self, entries: list[dict[str, Any] | None]) -> bool:
+        """Offer adding dates (date, Add date, Import .ics…) only if these schedules take
+        them; whether the list should show (it does while it holds dates, to remove them)."""
+        takes = takes_exclusions(entries)
+        for widget in (self.date, self.add_button, self.import_button):
+            widget.setEnabled(takes)
+        return takes or bool(self._entries)
 
     def _merge(self, more: Exclusions) -> None:
         self._entries = Exclusions.parse(self._entries).merged(more).to_json()

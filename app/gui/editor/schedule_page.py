@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from app.core.errors import ValidationError
 from app.core.schedule import Schedule, parse_timezone
-from app.gui.editor.page import Page
+from app.gui.editor.page import Page, lead_label
 from app.gui.editor.schedule_choices import (
     CAL_UNITS,
     CRON_PRESETS,
@@ -242,9 +242,8 @@ class SchedulePage(Page):
         tz_name = self.timezone.currentText().strip()
         self.schedule_list.set_words([schedule_words(e, tz_name) for e in self.entries],
                                      self.current)
-        timed = any(e is not None and e.get("kind") not in ("manual", "after")
-                    for e in self.entries)  # dates to skip mean nothing to the others
-        self.form.setRowVisible(self.exclusions, timed or bool(self.exclusions.entries()))
+        self.form.setRowVisible(self.exclusions, self.exclusions.for_schedules(self.entries))
+        lead_label(self.form, self.exclusions)  # Alt+N: the dates listed, or the one to add
         several_ok = self.kind.currentData() not in ("manual", "after")
         self.schedule_list.add_button.setEnabled(several_ok or len(self.entries) > 1)
         self._show_time_fields()
