@@ -7,8 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from app.gui.main_window import RUNS
+from app.gui.qt import Qt
 from app.store.lock import EngineLock
-from tests.gui.conftest import Gui
+from tests.engine.conftest import EngineProcess, wait_until
+from tests.gui.conftest import SCREENSHOTS, Gui, command_task
+from tests.support import tickwork
 
 
 def test_viewer_of_another_engine_then_takes_over(gui_factory: Any, home: Path, cli: Any,
@@ -41,3 +44,39 @@ def test_viewer_of_another_engine_then_takes_over(gui_factory: Any, home: Path, 
                for e in gui.window.notifications.entries())
     # the engine that took over adopts the queued manual run
     gui.wait_until(lambda: gui.window.runs_model.rows[0].status == "succeeded", 15)
+
+
+def test_a_viewer_tails_the_output_of_another_engines_run(gui_factory: Any, home: Path,
+                                                          tmp_path: Path, qtbot: Any) -> None:
+    """A `tickwork engine` runs the task; this window only reads the store, yet the selected
+    running run's output grows in its detail as the other engine stores it, to the end."""
+    home.mkdir(parents=True, exist_ok=True)
+    tickwork.warm()
+    background = EngineProcess(home, tmp_path / "engine.log", grace=2.0)
+    try:
+        wait_until(lambda: (EngineLock(home).holder() or {}).get("engine", "").count(":") == 2,
+                   30)
+        gui: Gui = gui_factory()
+        assert gui.session.mode == "standby"
+        gui.service.create_task(command_task(
+            "Ticker", ["sh", "-c", "for i in $(seq 0 24); do echo tick $i; sleep 0.2; done"]))
+        gui.window.task_ops.run_tasks([gui.service.get_task("Ticker").id])
+        qtbot.keyClick(gui.window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+        table = gui.window.runs_view.table
+        gui.wait_until(lambda: gui.window.runs_model.rowCount() == 1
+                       and gui.window.runs_model.rows[0].status == "running", 15)
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
+                         pos=table.visualRect(gui.window.runs_model.index(0, 1)).center())
+        detail = gui.window.runs_view.detail
+        gui.wait_until(lambda: "tick 0" in detail.output_text())
+        first = detail.output_text().count("tick")
+        # more ticks arrive while the run still goes, without selecting it again
+        gui.wait_until(lambda: detail.output_text().count("tick") >= first + 5, 10)
+        assert gui.window.runs_model.rows[0].status == "running"
+        gui.window.grab().save(str(SCREENSHOTS / "viewer-tails-output.png"))
+        gui.wait_until(lambda: gui.window.runs_model.rows[0].status == "succeeded", 20)
+        gui.wait_until(lambda: "tick 24" in detail.output_text())
+        lines = [line for line in detail.output_text().splitlines() if line.startswith("tick")]
+        assert lines == [f"tick {i}" for i in range(25)]  # nothing twice, nothing lost
+    finally:
+        background.stop()

@@ -4,7 +4,10 @@ the run is going.
 
 The stored output is read off the GUI thread when a run is shown; chunks that arrive from
 the engine meanwhile are kept and appended after it by sequence number, so nothing is shown
-twice or lost. stderr and Tickwork's own lines are told apart by colour (palette-aware).
+twice or lost. No engine of this window reports another engine's runs (a viewer): there a
+running run's new output is read from the store each time another connection commits
+(`on_store_changed`, the session's data_version poll), until the run ends. stderr and
+Tickwork's own lines are told apart by colour (palette-aware).
 
 Signals:
     cancel_requested(int): Cancel was clicked for this run.
@@ -61,6 +64,8 @@ class RunDetail(QWidget):
         self._last_seq = -1
         self._loading = False
         self._early: list[RunOutput] = []
+        self._tailing = False  # a read of the shown run's newer output is in flight
+        self._stale = False  # the store changed while a read was in flight: read again
 
         self.title = QLabel("Select a run to see its details and output.")
         font = self.title.font()
@@ -146,6 +151,7 @@ class RunDetail(QWidget):
         self._last_seq = -1
         self._early = []
         self._loading = True
+        self._stale = False
         run_id = run.id
         self.background.run(lambda: self.service.run_output(run_id),
                             lambda chunks: self._on_output_loaded(run_id, chunks),
@@ -194,9 +200,38 @@ class RunDetail(QWidget):
         early, self._early = self._early, []
         for chunk in sorted(early, key=lambda c: c.seq):
             self._append(chunk.seq, chunk.stream, chunk.text)
+        if self._stale:
+            self.on_store_changed()
 
     def _on_output_failed(self, error: BaseException) -> None:
         self._loading = False
+        self.background.report("Cannot read the run's output", error)
+
+    def on_store_changed(self) -> None:
+        """Another connection committed and no engine here reports it: the shown running
+        run's output stored since the last chunk shown is read and appended."""
+        run = self.run
+        if run is None or run.status in FINISHED_STATUSES or not self.isVisible():
+            return
+        if self._loading or self._tailing:
+            self._stale = True
+            return
+        self._tailing, self._stale = True, False
+        run_id, after = run.id, self._last_seq
+        self.background.run(lambda: self.service.run_output(run_id, after),
+                            lambda chunks: self._on_tail_read(run_id, chunks),
+                            self._on_tail_failed, owner=self, title="Cannot read the output")
+
+    def _on_tail_read(self, run_id: int, chunks: list[tuple[int, str, str]]) -> None:
+        self._tailing = False
+        if self.run is not None and self.run.id == run_id and not self._loading:
+            for seq, stream, text in chunks:  # (another run shown meanwhile reads its own)
+                self._append(seq, stream, text)
+        if self._stale and not self._loading:
+            self.on_store_changed()
+
+    def _on_tail_failed(self, error: BaseException) -> None:
+        self._tailing = False
         self.background.report("Cannot read the run's output", error)
 
     def on_output(self, chunks: list[RunOutput]) -> None:

@@ -176,6 +176,7 @@ class RunsView(QWidget):
         bridge.run_output.connect(self.detail.on_output)
         bridge.metrics_sampled.connect(self.detail.on_metrics)
         session.outside_change.connect(self.model.on_store_changed)
+        session.outside_change.connect(self.detail.on_store_changed)  # a viewer's output
 
     # -- filters ---------------------------------------------------------------------------
 
