@@ -114,6 +114,7 @@ class Leadership:
         if won:
             self._lead()
         elif not self._away:
+            engine.lock.stand_by()
             engine.set_state("standby", self.holder_text())
         if engine.lock.leases or not self.led:
             thread = threading.Thread(target=self._run, name="tickwork-leader", daemon=True)
@@ -203,6 +204,7 @@ class Leadership:
                 continue
             was_away, self._away = self._away, False
             if not won:
+                engine.lock.stand_by()
                 if self.suspended:
                     self.step_down("another engine holds its lease now")
                 elif was_away and not self.led:  # the server is back: say who leads

@@ -224,6 +224,13 @@ class LeaderLease:
                 log.debug("lease: could not unlock: %s", exc)
         self._drop()
 
+    def stand_by(self) -> None:
+        """Nothing to say: engines on other machines cannot be seen waiting."""
+
+    def standing_by(self) -> bool | None:
+        """Whether an engine waits to take over cannot be told on a shared store."""
+        return None
+
     def holder(self) -> dict[str, Any] | None:
         """Who leads, as recorded at their takeover, while someone holds the lease; None
         when nobody does. This thread's store connection reads it."""

@@ -13,6 +13,11 @@ store is asked of the directory first. The file is only re-made, and written, by
 that holds the directory. Where a directory cannot be locked (some network file systems),
 the file alone decides, as before.
 
+A standby engine also holds a shared lock on `engine.standby` while it waits, so the holder
+can tell, by failing to lock that file exclusively for an instant, that another engine on
+this computer takes over as soon as it lets go (the Quit question says so); it too dies
+with its process.
+
 It lives with the store (the file sits beside the database, and the service asks who holds
 it before cancelling a run) and meets `flock` through `app.platform`.
 
@@ -30,7 +35,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from app import platform
-from app.store.home import LOCK_NAME
+from app.store.home import LOCK_NAME, STANDBY_NAME
 
 
 class EngineLease(Protocol):
@@ -47,6 +52,8 @@ class EngineLease(Protocol):
     def renew(self) -> bool: ...
     def release(self) -> None: ...
     def holder(self) -> dict[str, Any] | None: ...
+    def stand_by(self) -> None: ...
+    def standing_by(self) -> bool | None: ...
 
 
 def engine_lock(home: Path, url: str | None) -> EngineLease:
@@ -78,6 +85,7 @@ class EngineLock:
         self.home = home
         self._fd: int | None = None
         self._dir: int | None = None
+        self._standby: int | None = None  # the shared lock on engine.standby, while waiting
         self.info: dict[str, Any] = {}
 
     @property
@@ -103,7 +111,46 @@ class EngineLock:
         os.pwrite(fd, info, 0)
         os.fsync(fd)
         self._fd = fd
+        self._stop_standing_by()
         return True
+
+    def stand_by(self) -> None:
+        """Say, while this process lives or until it leads, that it waits to take over."""
+        if self._standby is not None or self._fd is not None:
+            return
+        try:
+            fd = os.open(self.home / STANDBY_NAME, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC,
+                         0o600)
+        except OSError:
+            return
+        try:
+            taken = platform.try_lock(fd, shared=True)
+        except OSError:
+            taken = False
+        if taken:
+            self._standby = fd
+        else:  # (the holder's instant of looking: the next poll says it again)
+            os.close(fd)
+
+    def standing_by(self) -> bool | None:
+        """Another engine on this computer waits to take over (None: cannot tell)."""
+        try:
+            fd = os.open(self.home / STANDBY_NAME, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC,
+                         0o600)
+        except OSError:
+            return None
+        try:
+            free = platform.try_lock(fd)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)  # (closing drops the lock if it was taken)
+        return not free
+
+    def _stop_standing_by(self) -> None:
+        if self._standby is not None:
+            os.close(self._standby)
+            self._standby = None
 
     def renew(self) -> bool:
         """Held until released or its process dies: nothing to renew."""
@@ -128,6 +175,7 @@ class EngineLock:
         return fd
 
     def release(self) -> None:
+        self._stop_standing_by()
         if self._fd is not None:
             try:
                 os.ftruncate(self._fd, 0)

@@ -225,6 +225,60 @@ def test_the_question_names_runs_in_flight_in_words() -> None:
             "others have no retries left.") in details
     _text, details = question_text(0, Scheduled(0), ended=1)  # the last ended while asked
     assert "The run that was still going has ended: quitting now interrupts nothing." in details
+    # another engine stands by: scheduling goes on, the runs here are retried by it at once
+    text, details = question_text(3, Scheduled(2, at, "Backup", taken_over=True), retried=1)
+    assert text == ("Another Tickwork window or engine on this computer takes over scheduling "
+                    "when you quit.")
+    assert "will not run" not in details and "Keep scheduling" not in details
+    assert ("they are interrupted; the engine that takes over retries 1 of them at once, the "
+            "others have no retries left.") in details
+    # a shared store cannot tell: the words hold either way
+    text, details = question_text(0, Scheduled(2, at, "Backup", taken_over=None))
+    assert text == "Quitting Tickwork stops scheduling here."
+    assert "If you quit and stop scheduling and no other engine of this store takes over, 2 " \
+           "scheduled tasks will not run" in details
+
+
+@pytest.mark.usefixtures("real_quit_question")
+def test_with_another_engine_standing_by_quit_says_it_takes_over(
+        gui: Gui, home: Any, tmp_path: Any) -> None:
+    """A real `tickwork engine` waits as a standby: Ctrl+Q with a run going says that engine
+    takes over and retries the run at once; it does, and it keeps firing."""
+    from tests.engine.conftest import EngineProcess, wait_until
+    from tests.support import tickwork
+
+    s = gui.service
+    s.create_task(command_task("Tick", schedule={"kind": "interval", "seconds": 1}))
+    s.create_task(command_task("Long", action={"kind": "command", "argv": ["sleep", "30"]},
+                               retries=1))
+    tickwork.warm()
+    standby = EngineProcess(home, tmp_path / "standby.log", grace=2.0)
+    try:
+        wait_until(lambda: EngineLock(home).standing_by(), 30)
+        run = s.run_now("Long")
+        gui.wait_until(lambda: (gui.session.running_count() or 0) == 1, 20)
+        answer = answer_question(gui.qtbot, "Quit", screenshot="quit-question-standby")
+        with gui.qtbot.waitSignal(gui.window.quit_requested, timeout=30_000):
+            _ctrl_q(gui)
+        assert answer.text == ("Another Tickwork window or engine on this computer takes "
+                               "over scheduling when you quit.")
+        assert sorted(answer.buttons or []) == ["Cancel", "Quit"]
+        assert "Your scheduled tasks go on running on time." in (answer.details or "")
+        assert ("1 run is still going in this window: the engine gives it a few seconds to "
+                "finish, then it is interrupted, and the engine that takes over retries it at "
+                "once.") in (answer.details or "")
+        gui.engine.stop(1.0)  # (the app stops it as the window quits)
+        wait_until(lambda: (EngineLock(home).holder() or {}).get("pid") == standby.proc.pid,
+                   10)
+        wait_until(lambda: any(r.attempt == 2 and r.status == "running"
+                               for r in s.list_runs(0, 20, task="Long")), 20)
+        after = datetime.now(UTC)
+        wait_until(lambda: any(r.started_at and r.started_at > after
+                               for r in s.list_runs(0, 20, task="Tick")), 20)
+        s.cancel_run(next(r.id for r in s.list_runs(0, 20, task="Long") if r.attempt == 2))
+        assert run.attempt == 1
+    finally:
+        standby.stop()
 
 
 def test_a_background_engine_that_dies_is_not_taken_for_a_hand_over(tmp_path: Any) -> None:

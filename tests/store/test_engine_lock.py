@@ -53,3 +53,18 @@ def test_a_file_only_holder_still_counts(tmp_path: Path) -> None:
         assert not lock.try_acquire("b")
     finally:
         os.close(fd)
+
+
+def test_the_holder_sees_an_engine_standing_by_until_it_leads_or_goes(tmp_path: Path) -> None:
+    holder, waiting = EngineLock(tmp_path), EngineLock(tmp_path)
+    assert holder.try_acquire("a") and not holder.standing_by()
+    assert not waiting.try_acquire("b")
+    waiting.stand_by()
+    assert holder.standing_by() and holder.standing_by()  # looking changes nothing
+    waiting.release()  # it stopped waiting (its engine stopped)
+    assert not holder.standing_by()
+    waiting.stand_by()
+    holder.release()
+    assert waiting.try_acquire("b")  # it leads now: nobody waits any more
+    assert not waiting.standing_by()
+    waiting.release()

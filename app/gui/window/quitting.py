@@ -18,6 +18,13 @@ The question follows the engine while it is open: runs that end or start change 
 it says are still going, and when the last one ends it says so (quitting then interrupts
 nothing).
 
+When another engine on this computer stands by for the store (a second window, a viewer,
+or a `tickwork engine` started meanwhile: it holds `engine.standby`, app/store/lock.py),
+quitting stops no scheduling: that engine takes over within a second. The question then
+asks only when runs are going, says who takes over and what becomes of those runs, and
+offers Quit and Cancel. On a shared PostgreSQL store nobody can tell, so it says "unless
+another engine of this store takes over".
+
 A window that is a viewer of another engine stops nothing by quitting, and does not ask.
 """
 
@@ -39,7 +46,7 @@ from app.gui.session import Session
 from app.gui.widgets import display
 from app.service import Service
 from app.store import task_queries
-from app.store.lock import EngineLock
+from app.store.lock import EngineLease, EngineLock
 
 QUIT_GRACE = 5.0  # seconds running attempts get when the window's engine stops
 ENGINE_LOG = "engine.log"
@@ -54,18 +61,21 @@ BUTTONS = {BACKGROUND: "Keep scheduling in the background",
 @dataclass(frozen=True)
 class Scheduled:
     """What would stop if scheduling stopped: the enabled tasks with a next fire, and the
-    soonest of them."""
+    soonest of them; and whether another engine stands by to take over (None: cannot
+    tell, a shared store)."""
 
     count: int
     next_at: datetime | None = None
     next_task: str = ""
+    taken_over: bool | None = False
 
 
-def read_scheduled(service: Service) -> Scheduled:
-    """What would stop, in one read transaction (on a pool thread)."""
+def read_scheduled(service: Service, lock: EngineLease | None = None) -> Scheduled:
+    """What would stop, in one read transaction, and whether an engine stands by to take
+    over from the one holding `lock` (on a pool thread)."""
     with service.store.read():
         count, name, at = task_queries.scheduled()
-    return Scheduled(count, at, name or "")
+    return Scheduled(count, at, name or "", lock.standing_by() if lock is not None else False)
 
 
 def question_text(running: int, scheduled: Scheduled, retried: int | None = None,
@@ -74,36 +84,58 @@ def question_text(running: int, scheduled: Scheduled, retried: int | None = None
     left (all when None); `ended`: that many runs were going while it was asked and none
     is now."""
     retried = running if retried is None else retried
+    standby = bool(scheduled.taken_over)
     lines = []
-    if scheduled.count:
-        lines.append("If you quit and stop scheduling, "
+    if standby:
+        lines.append("Your scheduled tasks go on running on time.")
+    elif scheduled.count:
+        lines.append("If you quit and stop scheduling"
+                     + (" and no other engine of this store takes over" if
+                        scheduled.taken_over is None else "") + ", "
                      f"{display.plural(scheduled.count, 'scheduled task')} will not run until "
                      "you open Tickwork again"
                      + (f"; the next is due {display.when(scheduled.next_at)} "
                         f"(“{scheduled.next_task}”)." if scheduled.next_at is not None
                         else "."))
     if running:
-        one = running == 1
-        if retried == running:
-            then = ("it is interrupted and retried" if one else "they are interrupted and "
-                    "retried") + " when an engine starts again (at once if you keep "\
-                "scheduling in the background)"
-        elif retried == 0:
-            then = ("it is interrupted and not run again: it has no retries left" if one else
-                    "they are interrupted and not run again: they have no retries left")
-        else:
-            then = (f"they are interrupted; {retried} of them {'is' if retried == 1 else 'are'}"
-                    " retried when an engine starts again, the others have no retries left")
-        lines.append(f"{display.plural(running, 'run')} {'is' if one else 'are'} still going: "
-                     f"the engine gives {'it' if one else 'them'} a few seconds to finish, "
-                     f"then {then}.")
+        lines.append(runs_going(running, retried, standby))
     elif ended:
         lines.append(("The run that was" if ended == 1 else "The runs that were")
                      + f" still going {'has' if ended == 1 else 'have'} ended: quitting now "
                      "interrupts nothing.")
+    if standby:
+        return TAKEN_OVER, "\n\n".join(lines)
     lines.append("Keep scheduling in the background to let a background engine run your "
                  "tasks on time while the window is closed.")
-    return "Quitting Tickwork stops scheduling.", "\n\n".join(lines)
+    return ("Quitting Tickwork stops scheduling"
+            + (" here." if scheduled.taken_over is None else "."), "\n\n".join(lines))
+
+
+TAKEN_OVER = ("Another Tickwork window or engine on this computer takes over scheduling when "
+              "you quit.")
+
+
+def runs_going(running: int, retried: int, standby: bool) -> str:
+    """What becomes of the runs still going: `retried` of them have retries left, which
+    the engine standing by (`standby`) runs at once, else the next engine to start."""
+    one = running == 1
+    if retried == running:
+        then = f"{'it is' if one else 'they are'} interrupted" + (
+            f", and the engine that takes over retries {'it' if one else 'them'} at once"
+            if standby else " and retried when an engine starts again (at once if you keep "
+            "scheduling in the background)")
+    elif retried == 0:
+        then = ("it is interrupted and not run again: it has no retries left" if one else
+                "they are interrupted and not run again: they have no retries left")
+    elif standby:
+        then = (f"they are interrupted; the engine that takes over retries {retried} of "
+                "them at once, the others have no retries left")
+    else:
+        then = (f"they are interrupted; {retried} of them {'is' if retried == 1 else 'are'}"
+                " retried when an engine starts again, the others have no retries left")
+    return (f"{display.plural(running, 'run')} {'is' if one else 'are'} still going"
+            f"{' in this window' if standby else ''}: the engine gives "
+            f"{'it' if one else 'them'} a few seconds to finish, then {then}.")
 
 
 class RunsGoing(QObject):
@@ -141,17 +173,22 @@ def ask(parent: QWidget, running: int, scheduled: Scheduled, retried: int,
     box.setInformativeText(details)
     if session is not None:
         RunsGoing(box, session, scheduled, running)
-    keep = box.addButton(BUTTONS[BACKGROUND], QMessageBox.ButtonRole.AcceptRole)
-    stop = box.addButton(BUTTONS[STOP], QMessageBox.ButtonRole.DestructiveRole)
+    if scheduled.taken_over:  # nothing to keep: the standby schedules
+        keep = None
+        stop = box.addButton("Quit", QMessageBox.ButtonRole.DestructiveRole)
+    else:
+        keep = box.addButton(BUTTONS[BACKGROUND], QMessageBox.ButtonRole.AcceptRole)
+        stop = box.addButton(BUTTONS[STOP], QMessageBox.ButtonRole.DestructiveRole)
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(keep)
+    box.setDefaultButton(keep or cancel)
     box.setEscapeButton(cancel)
     box.exec()
     if not alive(box):  # the window went away meanwhile
         return CANCEL
     clicked = box.clickedButton()
     box.deleteLater()  # and what follows the engine for it
-    return BACKGROUND if clicked is keep else STOP if clicked is stop else CANCEL
+    return (BACKGROUND if keep is not None and clicked is keep else STOP if clicked is stop
+            else CANCEL)
 
 
 @dataclass(frozen=True)
@@ -273,19 +310,21 @@ class QuitFlow(QObject):
             return
         self.asking = True
         service = self.session.service
+        lock = self.session.engine.lock if self.session.engine is not None else None
 
         def failed(error: BaseException) -> None:
             self.asking = False
             self.session.background.report("Cannot read the schedule", error)
 
-        self.session.background.run(lambda: read_scheduled(service), self._on_scheduled_read,
+        self.session.background.run(lambda: read_scheduled(service, lock),
+                                    self._on_scheduled_read,
                                     failed, owner=self)
 
     def _on_scheduled_read(self, scheduled: Scheduled) -> None:
         running = self.session.running_count() or 0
         retried = self.session.running_retried() or 0
-        choice = (self.ask(running, scheduled, retried) if running or scheduled.count
-                  else STOP)
+        asks = running or (scheduled.count and not scheduled.taken_over)
+        choice = self.ask(running, scheduled, retried) if asks else STOP
         self.asking = False
         if choice == STOP:
             self.close()
