@@ -133,3 +133,40 @@ def test_closing_with_a_changed_history_default_asks(gui: Gui, qtbot: Any) -> No
     dialog = _open_settings(gui, by_key=False)  # nothing changed: closes, no question
     click(qtbot, dialog.buttons.button(dialog.buttons.StandardButton.Close))
     gui.wait_until(lambda: not alive(dialog) or not dialog.isVisible())
+
+
+def test_a_number_out_of_range_is_named_and_nothing_is_saved(gui: Gui, qtbot: Any) -> None:
+    """0 typed for the newest runs (the box's minimum is 1): Enter does not close the dialog
+    and save the old value in its place; the field is named and nothing changes."""
+    dialog = _open_settings(gui)
+    _set_spin(qtbot, dialog.keep_days, 30)
+    dialog.keep_runs.setFocus()
+    dialog.keep_runs.selectAll()
+    qtbot.keyClicks(dialog.keep_runs, "0")
+    assert dialog.keep_runs.text() == "0 runs"
+    qtbot.keyClick(dialog.keep_runs, Qt.Key.Key_Return)
+    gui.settle()
+    assert dialog.isVisible()
+    assert dialog.error.text().endswith("And at least the newest (runs): must be between 1 "
+                                        "and 1000000, got 0")
+    assert dialog.error.isVisible()
+    assert dialog.keep_runs.hasFocus()
+    policy = keep_default(gui.store)
+    assert (policy.days, policy.runs) == (90, 100)  # nothing saved, not even the 30 days
+    assert dialog.grab().save(str(SCREENSHOTS / "settings-bad-number.png"))
+    dialog.keep_days.setFocus()
+    dialog.keep_days.selectAll()
+    qtbot.keyClick(dialog.keep_days, Qt.Key.Key_Backspace)  # an empty box: not its old value
+    qtbot.keyClick(dialog.keep_days, Qt.Key.Key_Return)
+    assert dialog.isVisible()
+    assert dialog.error.text().endswith("Keep every run of the last (days): must be a whole "
+                                        "number, got ''")
+    assert (keep_default(gui.store).days, keep_default(gui.store).runs) == (90, 100)
+    qtbot.keyClicks(dialog.keep_days, "30")
+    dialog.keep_runs.setFocus()
+    dialog.keep_runs.selectAll()
+    qtbot.keyClicks(dialog.keep_runs, "5")
+    with qtbot.waitSignal(dialog.saved):
+        qtbot.keyClick(dialog.keep_runs, Qt.Key.Key_Return)
+    policy = keep_default(gui.store)
+    assert (policy.days, policy.runs) == (30, 5)

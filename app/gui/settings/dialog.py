@@ -4,7 +4,11 @@ starts — at login, minimised to the tray, and/or the engine as a background se
 The two start switches act when ticked (they write or remove a file in the user's config
 folder, and may run `systemctl --user`), off the GUI thread, and the line under them says
 what was done or could not be done. The history default is saved with Save (audited as
-`settings.keep`); Close or Escape with it changed asks whether to save it first.
+`settings.keep`); Close or Escape with it changed asks whether to save it first. A number
+typed out of range (0 newest runs) is named under the fields and nothing is saved: the
+boxes take any number that can be typed and the core rule (app/core/keep.py) judges it on
+Save, and Enter in a box left empty is refused there, since a spin box would quietly put
+its last good value back and the dialog save that.
 Everything is read back from where it lives (`app.settings`) when the dialog opens, so it
 shows what `tickwork settings` shows.
 
@@ -14,20 +18,27 @@ Signals:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from app import settings
+from app.core import keep as keeping
+from app.core.errors import ValidationError
 from app.core.keep import MAX_KEEP_DAYS, MAX_KEEP_RUNS, KeepPolicy
 from app.gui.background import Background
 from app.gui.qt import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QEvent,
     QFormLayout,
     QGroupBox,
+    QKeyEvent,
     QLabel,
     QMessageBox,
+    QObject,
     QSpinBox,
+    Qt,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -58,9 +69,9 @@ class SettingsDialog(QDialog):
         self.keep_days.setAccessibleName("Keep every run of the last (days)")
         form.addRow("Keep every run of the &last", self.keep_days)
         self.keep_runs = QSpinBox()
-        self.keep_runs.setRange(1, MAX_KEEP_RUNS)
+        self.keep_runs.setRange(0, MAX_KEEP_RUNS)  # 0 is refused on Save, in words
         self.keep_runs.setSuffix(" runs")
-        self.keep_runs.setAccessibleName("And at least the newest runs of each task")
+        self.keep_runs.setAccessibleName("And at least the newest (runs)")
         form.addRow("and at least the &newest", self.keep_runs)
         note = QLabel("Older finished runs and their output are deleted by the engine. Tasks "
                       "with their own values (the editor's History) keep to those. The audit "
@@ -91,6 +102,8 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self._on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        for spin in (self.keep_days, self.keep_runs):
+            spin.installEventFilter(self)
         self.start_at_login.toggled.connect(self._on_start_at_login_toggled)
         self.background_engine.toggled.connect(self._on_background_engine_toggled)
         self.setEnabled(False)
@@ -146,8 +159,32 @@ class SettingsDialog(QDialog):
             self.error.show_error(str(error))
         self.background.run(work, done, failed, owner=self)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Enter in a box whose text is no number yet (empty): said, not saved over."""
+        if (isinstance(watched, QSpinBox) and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent)
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and not watched.hasAcceptableInput()):
+            self._refuse(watched, ValidationError(
+                watched.accessibleName(),
+                f"must be a whole number, got {watched.cleanText().strip()!r}"))
+            return True
+        return super().eventFilter(watched, event)
+
+    def _refuse(self, spin: QSpinBox, error: ValidationError) -> None:
+        self.error.show_error(str(error))
+        spin.setFocus()
+        spin.selectAll()
+
     def _on_buttons_accepted(self) -> None:
-        runs, days = self.keep_runs.value(), self.keep_days.value()
+        try:
+            days = checked(self.keep_days, keeping.keep_days)
+            runs = checked(self.keep_runs, keeping.keep_runs)
+        except ValidationError as error:
+            self._refuse(self.keep_days if error.field == self.keep_days.accessibleName()
+                         else self.keep_runs, error)
+            return
+        self.error.clear_error()
         store = self.store
         self.buttons.setEnabled(False)
 
@@ -184,3 +221,13 @@ class SettingsDialog(QDialog):
             self._on_buttons_accepted()
         elif box.clickedButton() is drop:
             super().reject()
+
+
+
+def checked(spin: QSpinBox, check: Callable[[object, str], int]) -> int:
+    """The number in `spin`, judged by the core rule under the box's accessible name."""
+    name, value = spin.accessibleName(), spin.value()
+    try:
+        return check(value, name)
+    except ValidationError as error:
+        raise ValidationError(name, f"{error.reason}, got {value}") from None
