@@ -302,6 +302,23 @@ def _backed_up(target: str, _before: Any, _after: Any) -> str:
     return "Backed up the store" + (f" to {target}" if target else "")
 
 
+# -- settings ------------------------------------------------------------------------------
+
+def _keep(target: str, before: Any, after: Any) -> str:
+    """The history default (File → Settings…, `tickwork settings`), before → after."""
+    def said(value: Any) -> str:
+        if not isinstance(value, Mapping):
+            return ""
+        days, runs = value.get("keep_days"), value.get("keep_runs")
+        if not isinstance(days, int) or not isinstance(runs, int):
+            return ""
+        return _q(f"{plural(days, 'day')}, at least the newest {plural(runs, 'run')}")
+    was, now = said(before), said(after)
+    if was and now:
+        return f"Changed the history kept by default from {was} to {now}"
+    return "Changed the history kept by default" + (f" to {now}" if now else "")
+
+
 def _accepted_unkeyed(_target: str, _before: Any, after: Any) -> str:
     events = after.get("events") if isinstance(after, Mapping) else None
     ids = [str(e[0]) for e in events if isinstance(e, list) and e] if isinstance(
@@ -329,6 +346,7 @@ SENTENCES: dict[str, Callable[[str, Any, Any], str]] = {
     "store.restored": _restored,
     "store.backup": _backed_up,
     "audit.accept_unkeyed": _accepted_unkeyed,
+    "settings.keep": _keep,
 }
 
 
@@ -337,7 +355,9 @@ SENTENCES: dict[str, Callable[[str, Any, Any], str]] = {
 ENGINE = {"start": "The engine started", "started": "The engine started",
           "stop": "The engine stopped", "stopped": "The engine stopped",
           "takeover": "This window's engine took over the store",
-          "recovered": "The engine recovered runs cut off when it last stopped"}
+          "recovered": "The engine recovered runs cut off when it last stopped",
+          "lead": "An engine took the lead of the store",
+          "fenced_off": "An engine was fenced off: another took the lead of the store"}
 
 
 def _engine(action: str, target: object, after: Any) -> str:

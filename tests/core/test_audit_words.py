@@ -12,7 +12,7 @@ import pytest
 from app.core.audit_words import SENTENCES, sentence
 
 APP = Path(__file__).resolve().parents[2] / "app"
-ACTION = re.compile(r"^(task|tasks|run|runs|secret|secrets|store|audit)\.[a-z_]+$")
+ACTION = re.compile(r"^(task|tasks|run|runs|secret|secrets|store|audit|settings)\.[a-z_]+$")
 
 
 def _task(name: str = "Backup", **changes: Any) -> dict[str, Any]:
@@ -118,6 +118,13 @@ def test_every_action_written_in_app_has_its_sentence() -> None:
      "Restored the store from a backup (backup-2026-12-01.db)"),
     (_event("audit.accept_unkeyed", None, None, {"events": [[2, "ab"], [5, "cd"]]}),
      "Accepted 2 events (2, 5) recorded while the keyring was unavailable"),
+    (_event("settings.keep", None, {"keep_runs": 100, "keep_days": 90},
+            {"keep_runs": 1, "keep_days": 30}),
+     "Changed the history kept by default from “90 days, at least the newest 100 runs” to "
+     "“30 days, at least the newest 1 run”"),
+    (_event("settings.keep", None, None, {"keep_runs": 5, "keep_days": 1}),
+     "Changed the history kept by default to “1 day, at least the newest 5 runs”"),
+    (_event("engine.lead", "host:42:1"), "An engine took the lead of the store (host:42:1)"),
     (_event("engine.start", None), "The engine started"),
     (_event("engine.stopped", "pid 42"), "The engine stopped (pid 42)"),
     (_event("engine.disk_full", None), "The engine: disk full"),

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from app.gui.qt import Qt, alive
+from app.gui.qt import QApplication, Qt, alive
 from app.gui.settings.dialog import SettingsDialog
 from app.settings import keep_default
 from tests.gui.conftest import SCREENSHOTS, Gui, command_task
@@ -53,6 +53,9 @@ def _set_spin(qtbot: Any, spin: Any, value: int) -> None:
 
 
 def test_the_history_default_is_shown_and_saved(gui: Gui, qtbot: Any) -> None:
+    gui.window.activateWindow()  # the Audit view in front, as the change is saved
+    gui.wait_until(lambda: QApplication.activeWindow() is gui.window)
+    qtbot.keyClick(gui.window, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
     dialog = _open_settings(gui)
     assert (dialog.keep_days.value(), dialog.keep_runs.value()) == (90, 100)
     SCREENSHOTS.mkdir(exist_ok=True)
@@ -64,6 +67,13 @@ def test_the_history_default_is_shown_and_saved(gui: Gui, qtbot: Any) -> None:
     policy = keep_default(gui.store)
     assert (policy.days, policy.runs) == (14, 30)
     assert any(e["action"] == "settings.keep" for e in gui.service.audit_events(limit=20))
+    # the Audit view shows it at once, in words, with the values before and after (it said
+    # "Settings: keep", and only once it was read again)
+    model = gui.window.audit_model
+    said = ("Changed the history kept by default from “90 days, at least the newest 100 "
+            "runs” to “14 days, at least the newest 30 runs”")
+    gui.wait_until(lambda: any(model.index(row, 2).data() == said
+                               for row in range(model.rowCount())))
 
 
 def test_the_start_switches_write_and_remove_their_files(gui: Gui, qtbot: Any) -> None:
