@@ -3,6 +3,7 @@ a one-shot task to reschedule it, a busy day's count opening its list."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -193,8 +194,13 @@ def test_a_busy_day_shows_counts_and_opens_a_list(gui: Gui) -> None:
     view = show_calendar(gui, "week", tomorrow)
     grid = view.week.grid
     assert grid.aggregates and all(h.rect.height() >= 20 for h in grid.hits if h.kind == "entry")
-    assert any("between" in text for _r, _h, text in grid.aggregates)
-    assert _tooltip(grid, _centre(grid.aggregates[0][0])) == "Click for the list of this day"
+    said = [text for _r, _h, text in grid.aggregates]
+    view.grab().save(str(SCREENSHOTS / "calendar-week-busy.png"))
+    assert all("between" not in text for text in said)  # one form: “N planned 09:00–10:00”
+    assert any(re.search(r" \d\d:\d\d–\d\d:00", text) for text in said), said
+    # the block's words whole in its tooltip, however many fit in the box
+    assert _tooltip(grid, _centre(grid.aggregates[0][0])) == (
+        f"{said[0]}\nClick for the list of this day")
 
 
 def test_day_list_model_passes_the_model_tester(gui: Gui, qtmodeltester: Any) -> None:
@@ -291,7 +297,7 @@ def test_a_fire_just_before_a_busy_hour_is_counted_from_its_own_time(gui: Gui) -
     view = show_calendar(gui, "day", tomorrow)
     grid = view.week.grid  # (the day view is the time grid of one day)
     block = next((r, text) for r, _h, text in grid.aggregates if "09:" in text)
-    assert block[1] == "62 planned between 09:37 and 10:59"
+    assert block[1] == "62 planned 09:37–11:00"  # one form: to the hour's end, as any day
     assert block[0].top() == grid.y_of(_local(tomorrow, 9, 37), tomorrow) < 10 * HOUR_PX
     assert block[0].bottom() == 11 * HOUR_PX - 1
 
@@ -368,3 +374,28 @@ def test_the_keyboard_picks_an_entry_and_enter_opens_it(gui: Gui) -> None:
     assert editor.general.name.text() == "Early"
     editor.discard()
     gui.wait_until(lambda: closed(editor))
+
+
+def test_a_busy_hour_reads_in_one_form_and_a_cut_block_ends_in_an_ellipsis(qapp: Any) -> None:
+    """Today's current hour said “38 between 16:24 and 16:59: 5 succeeded, 1…” beside
+    “60 planned 17:00–18:00” on other days: every hour block now says its span to the
+    hour's end, and words that do not fit the box end in "…" on its last line."""
+    from app.gui.calendar.paint import fitted
+    from app.gui.calendar.week import hour_words
+    from app.gui.qt import QFontMetrics
+
+    at = datetime(2026, 12, 4, 16, 24).astimezone()
+    runs = [Entry("run", 1, "a", at + timedelta(minutes=i), 1.0, "succeeded", i)
+            for i in range(5)] + [Entry("run", 1, "a", at + timedelta(minutes=5), 1.0,
+                                        "failed", 9)]
+    plans = [Entry("fire", 1, "a", at + timedelta(minutes=6 + i), None, "scheduled")
+             for i in range(32)]
+    assert hour_words(16, 0, runs + plans, "16:24") == (
+        "38 16:24–17:00: 5 succeeded, 1 failed, 32 planned")
+    assert hour_words(17, 60, []) == "60 planned 17:00–18:00"  # as every other day says it
+    text = "38 16:24–17:00: 5 succeeded, 1 failed, 32 planned"
+    metrics = QFontMetrics(QApplication.font())
+    width = metrics.horizontalAdvance("38 16:24–17:00: 5") + 2
+    lines = fitted(text, metrics, width, metrics.lineSpacing() * 2 + 1).split("\n")
+    assert lines[0] == "38 16:24–17:00: 5" and len(lines) == 2 and lines[1].endswith("…")
+    assert fitted(text, metrics, width, metrics.lineSpacing() * 9).replace("\n", " ") == text

@@ -26,6 +26,7 @@ from app.gui.qt import (
     QApplication,
     QColor,
     QEvent,
+    QFontMetrics,
     QHelpEvent,
     QKeyEvent,
     QMouseEvent,
@@ -138,8 +139,26 @@ def paint_aggregate(p: QPainter, rect: QRectF, counts: Counter[str], text: str,
     p.setBrush(blend(base, colour, 0.12))
     p.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
     p.setPen(ink)
-    flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
-    p.drawText(rect.adjusted(6, 2, -3, -2), int(flags), text)
+    room = rect.adjusted(6, 2, -3, -2)
+    flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+    p.drawText(room, int(flags), fitted(text, p.fontMetrics(), room.width(), room.height()))
+
+
+def fitted(text: str, metrics: QFontMetrics, width: float, height: float) -> str:
+    """`text` wrapped at words into the lines that fit `height`; the last line ends in "…"
+    when the rest does not fit (the block's tooltip says it whole)."""
+    room = max(1, int(height // max(1, metrics.lineSpacing())))
+    lines: list[str] = []
+    words = text.split(" ")
+    while words and len(lines) < room:
+        line = words.pop(0)
+        while words and metrics.horizontalAdvance(f"{line} {words[0]}") <= width:
+            line += " " + words.pop(0)
+        lines.append(line)
+    if words or (lines and metrics.horizontalAdvance(lines[-1]) > width):
+        rest = " ".join([lines.pop(), *words]) if lines else " ".join(words)
+        lines.append(metrics.elidedText(rest, Qt.TextElideMode.ElideRight, int(width)))
+    return "\n".join(lines)
 
 
 def summary(day: Day, room: int) -> list[tuple[str, str, int]]:

@@ -2,7 +2,10 @@
 prediction a block from its start, as tall as its (actual or expected) duration.
 
 Blocks that overlap share the column side by side; a cluster that would need more lanes
-than stay readable becomes one block ("37 runs 14:00–14:40") that opens the day's list.
+than stay readable becomes one block ("37 succeeded 14:00–14:40") that opens the day's
+list; a busy hour's block says its span to the hour's end ("60 planned 17:00–18:00"), the
+same form today or any day. A block's words wrap, and where they do not fit the last line
+ends in "…" and the tooltip says them whole.
 A day with more predictions than it lists shows, from the hour of the last one it lists,
 each hour as one block with its count (its runs too); a day with more runs than it lists
 says how many more there are. The line in today's column is now. A one-shot task's
@@ -47,32 +50,33 @@ def lanes_for(days: int) -> int:
     return 3 if days > 1 else 8
 
 
-def aggregate_words(entries: list[Entry]) -> str:
-    """One block's words: “4 planned at 02:00”, “5 between 02:00 and 02:40: 3 succeeded,
-    2 planned” (entries in time order)."""
+def block_words(when: str, entries: list[Entry], counted: int = 0) -> str:
+    """A block's words in one form: “60 planned 17:00–18:00”, “38 16:24–17:00: 5 succeeded,
+    1 failed, 32 planned” — its runs by status and its predictions (`counted` of them known
+    by count only, the rest among `entries`)."""
     past = Counter(e.status for e in entries if not e.predicted)
-    planned = sum(1 for e in entries if e.predicted)
-    parts = [f"{n} {display.status_words(s)}" for s, n in past.most_common()]
-    if planned:
-        parts.append(f"{planned} planned")
-    first, last = clock(entries[0].start), clock(entries[-1].start)
-    when = f"at {first}" if first == last else f"between {first} and {last}"
-    if len(parts) == 1:  # all alike: say it once
-        return f"{parts[0]} {when}"
-    return f"{len(entries)} {when}: {', '.join(parts)}"
-
-
-def hour_words(hour: int, planned: int, entries: list[Entry]) -> str:
-    """A counted hour's words: “54 planned 09:00–10:00”, with the runs and any listed fire
-    it takes in: “60 09:00–10:00: 6 succeeded, 54 planned”."""
-    past = Counter(e.status for e in entries if not e.predicted)
-    planned += sum(1 for e in entries if e.predicted)
-    when = f"{hour:02d}:00–{(hour + 1) % 24:02d}:00"
-    if not past:
-        return f"{planned:,} planned {when}"
+    planned = counted + sum(1 for e in entries if e.predicted)
     parts = [f"{n:,} {display.status_words(s)}" for s, n in past.most_common()]
     parts += [f"{planned:,} planned"] if planned else []
+    if len(parts) <= 1:  # all alike: say it once
+        return f"{parts[0] if parts else 0} {when}"
     return f"{planned + past.total():,} {when}: {', '.join(parts)}"
+
+
+def aggregate_words(entries: list[Entry]) -> str:
+    """A cluster's words, from its first start to its last: “4 planned at 02:00”, “5
+    02:00–02:40: 3 succeeded, 2 planned” (entries in time order)."""
+    first, last = clock(entries[0].start), clock(entries[-1].start)
+    return block_words(f"at {first}" if first == last else f"{first}–{last}", entries)
+
+
+def hour_words(hour: int, planned: int, entries: list[Entry], begins: str = "") -> str:
+    """A busy hour's words, to the hour's end from its start, or from `begins` (a fire
+    just before it counted in): “54 planned 09:00–10:00”, “60 09:37–11:00: 6 succeeded,
+    54 planned”."""
+    return block_words(f"{begins or f'{hour:02d}:00'}–{(hour + 1) % 24:02d}:00", entries,
+                       planned)
+
 
 class TimeGrid(CalendarGrid):
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -165,8 +169,11 @@ class TimeGrid(CalendarGrid):
                 rect = QRectF(col.left() + 2, top, col.width() - 4, (hour + 1) * HOUR_PX - 1 - top)
                 hit = Hit(rect, "more", d)
                 self.hits.append(hit)
-                self.aggregates.append((rect, hit, hour_words(hour, planned[hour], group)
-                                        if hour in planned else aggregate_words(group)))
+                early = group[0].start if group and top < hour * HOUR_PX else None
+                at_once = hour not in planned and clock(group[0].start) == clock(group[-1].start)
+                self.aggregates.append((rect, hit, aggregate_words(group) if at_once else
+                                        hour_words(hour, planned.get(hour, 0), group,
+                                                   clock(early) if early else "")))
             listed = len(day.entries) if day.hours is None else sum(
                 1 for e in day.entries if not e.predicted)  # (the predictions are counted)
             hidden = (day.total if day.hours is None else sum(day.past.values())) - listed
@@ -313,4 +320,6 @@ class TimeGrid(CalendarGrid):
         self._target_rect = None
 
     def _more_tip(self, hit: Hit) -> str:
-        return "Click for the list of this day"
+        said = next((text for _rect, h, text in self.aggregates if h is hit), "")
+        return f"{said}\nClick for the list of this day" if said \
+            else "Click for the list of this day"
