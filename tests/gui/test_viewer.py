@@ -33,6 +33,8 @@ def test_viewer_of_another_engine_then_takes_over(gui_factory: Any, home: Path, 
                                    for r in gui.window.tasks_model.rows))
         # this window still edits through the store; the holder's engine would run it
         gui.window.task_ops.run_tasks([gui.service.get_task("from-cli").id])
+        gui.wait_until(lambda: gui.window.status.currentMessage() == (
+            "Queued 1 run: from-cli (the other engine starts it)"))  # short: beside the label
         gui.window.show_view(RUNS)
         gui.wait_until(lambda: gui.window.runs_model.rowCount() == 1)
         assert gui.window.runs_model.rows[0].status == "queued"

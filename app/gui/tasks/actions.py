@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from app.core.errors import NotFoundError
+from app.core.run import Run
 from app.core.task import Task
 from app.gui.editor.dialog import TaskEditor
 from app.gui.qt import (
@@ -269,10 +270,7 @@ class TaskActions(QObject):
         service = self.session.service
         self.session.background.run(
             lambda: [service.run_now(i) for i in ids],
-            lambda runs: self.message.emit(
-                f"Queued {plural(len(runs), 'run')}: " + ", ".join(r.task_name for r in runs[:5])
-                + ("" if self.session.mode == "running" else
-                   " — the engine that holds this store will start them")),
+            lambda runs: self.message.emit(queued_words(runs, self.session.mode)),
             owner=self, title="Cannot run the task")
 
     def toggle_pause(self) -> None:
@@ -380,3 +378,13 @@ class TaskActions(QObject):
             lambda: service.export_tasks(Path(path)),
             lambda n: self.message.emit(f"Exported {plural(n, 'task')} to {path}."),
             owner=self, title="Cannot export the tasks")
+
+
+def queued_words(runs: list[Run], mode: str) -> str:
+    """What the status bar says of runs queued by hand; short, as beside a viewer's long
+    engine label it has little room: “Queued 1 run: Chain (the other engine starts it)”."""
+    it = "it" if len(runs) == 1 else "them"
+    who = {"running": "", "standby": f" (the other engine starts {it})"}.get(
+        mode, f" (an engine starts {it} when one runs)")
+    return f"Queued {plural(len(runs), 'run')}: " + ", ".join(r.task_name for r in runs[:5]) \
+        + who
