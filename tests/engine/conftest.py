@@ -13,6 +13,7 @@ import pytest
 
 from app.engine.engine import Engine
 from app.engine.events import Event
+from app.store.lock import EngineLock
 from faults.harness import wait_until
 from tests.conftest import ROOT
 from tests.support import tickwork
@@ -100,6 +101,20 @@ class EngineProcess:
                 self.proc.kill()
                 return -9
         return int(self.proc.returncode)
+
+
+def holding_engine(home: Path, log: Path, grace: float = 2.0) -> EngineProcess:
+    """A `tickwork engine` on `home`, once it holds the store's lock (the caller stops it)."""
+    home.mkdir(parents=True, exist_ok=True)
+    tickwork.warm()
+    proc = EngineProcess(home, log, grace)
+    try:
+        wait_until(lambda: (EngineLock(home).holder() or {}).get("engine", "").count(":") == 2,
+                   30)
+    except BaseException:
+        proc.stop()
+        raise
+    return proc
 
 
 @pytest.fixture

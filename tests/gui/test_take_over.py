@@ -18,9 +18,8 @@ import pytest
 from app.gui.qt import QMenu
 from app.platform.processes import terminate_if
 from app.store.lock import EngineLock
-from tests.engine.conftest import EngineProcess, wait_until
+from tests.engine.conftest import holding_engine
 from tests.gui.conftest import Gui, answer_question, command_task
-from tests.support import tickwork
 
 
 def _engine_menu(gui: Gui) -> QMenu:
@@ -31,12 +30,8 @@ def _engine_menu(gui: Gui) -> QMenu:
 
 def test_a_viewer_takes_over_from_a_background_engine(gui_factory: Any, home: Path,
                                                       tmp_path: Path) -> None:
-    home.mkdir(parents=True, exist_ok=True)
-    tickwork.warm()
-    background = EngineProcess(home, tmp_path / "engine.log", grace=2.0)
+    background = holding_engine(home, tmp_path / "engine.log")
     try:
-        wait_until(lambda: (EngineLock(home).holder() or {}).get("engine", "").count(":") == 2,
-                   30)
         pid = (EngineLock(home).holder() or {})["pid"]
         gui: Gui = gui_factory()
         assert gui.session.mode == "standby"

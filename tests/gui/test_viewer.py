@@ -9,9 +9,8 @@ from typing import Any
 from app.gui.main_window import RUNS
 from app.gui.qt import Qt
 from app.store.lock import EngineLock
-from tests.engine.conftest import EngineProcess, wait_until
+from tests.engine.conftest import holding_engine
 from tests.gui.conftest import SCREENSHOTS, Gui, command_task
-from tests.support import tickwork
 
 
 def test_viewer_of_another_engine_then_takes_over(gui_factory: Any, home: Path, cli: Any,
@@ -52,12 +51,8 @@ def test_a_viewer_tails_the_output_of_another_engines_run(gui_factory: Any, home
                                                           tmp_path: Path, qtbot: Any) -> None:
     """A `tickwork engine` runs the task; this window only reads the store, yet the selected
     running run's output grows in its detail as the other engine stores it, to the end."""
-    home.mkdir(parents=True, exist_ok=True)
-    tickwork.warm()
-    background = EngineProcess(home, tmp_path / "engine.log", grace=2.0)
+    background = holding_engine(home, tmp_path / "engine.log")
     try:
-        wait_until(lambda: (EngineLock(home).holder() or {}).get("engine", "").count(":") == 2,
-                   30)
         gui: Gui = gui_factory()
         assert gui.session.mode == "standby"
         gui.service.create_task(command_task(
