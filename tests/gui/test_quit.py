@@ -290,3 +290,25 @@ def test_a_background_engine_that_dies_is_not_taken_for_a_hand_over(tmp_path: An
     process = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
     assert not wait_for_takeover(tmp_path, process, timeout=30)
     assert process.returncode == 3
+
+
+@pytest.mark.usefixtures("real_quit_question")
+def test_with_an_engine_standing_by_and_no_run_going_quit_does_not_ask(
+        gui: Gui, home: Any, tmp_path: Any) -> None:
+    """Nothing stops when an engine stands by and nothing runs here: Ctrl+Q just quits
+    (a question would be about nothing), though tasks are scheduled."""
+    from tests.engine.conftest import EngineProcess, wait_until
+    from tests.support import tickwork
+
+    gui.service.create_task(command_task("Backup", schedule={"kind": "interval",
+                                                             "seconds": 3600}))
+    tickwork.warm()
+    standby = EngineProcess(home, tmp_path / "standby.log", grace=2.0)
+    try:
+        wait_until(lambda: EngineLock(home).standing_by(), 30)
+        question = answer_question(gui.qtbot, "Cancel")  # a question would keep it open
+        with gui.qtbot.waitSignal(gui.window.quit_requested, timeout=20_000):
+            _ctrl_q(gui)
+        assert not question.done
+    finally:
+        standby.stop()
