@@ -7,7 +7,7 @@ import dataclasses
 import sys
 from typing import TYPE_CHECKING, Any
 
-from app.cli.output import local, print_json, shown, table
+from app.cli.output import local_times, print_json, shown, table
 from app.cli.parser import EXIT_FAILURE, EXIT_OK
 from app.cli.store import service
 from app.core.nouns import plural
@@ -41,8 +41,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def _table(events: list[dict[str, Any]]) -> None:
     """Events (their JSON) one a line."""
     table(["ID", "WHEN", "WHO", "ACTION", "TARGET"],
-          [[str(e["id"]), local(e["at"]), e["actor"], e["action"], e["target"] or ""]
-           for e in events])
+          [[str(e["id"]), at, e["actor"], e["action"], e["target"] or ""]
+           for e, at in zip(events, local_times([e["at"] for e in events]), strict=True)])
 
 
 def _accept_unkeyed(svc: Service, as_json: bool) -> int:

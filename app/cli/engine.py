@@ -7,7 +7,7 @@ import argparse
 import os
 from datetime import UTC, datetime
 
-from app.cli.output import local, print_json, table
+from app.cli.output import local_times, print_json, table
 from app.cli.parser import EXIT_OK
 from app.cli.store import service
 from app.core.errors import ValidationError
@@ -34,7 +34,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         print_json([i.to_json() for i in items])
     else:
         table(["FIRE AT", "TASK", "NOTE"],
-               [[local(i.fire_at.isoformat()), i.task_name, i.reason or ""] for i in items])
+               [[at, i.task_name, i.reason or ""] for i, at in zip(
+                   items, local_times([i.fire_at for i in items]), strict=True)])
     return EXIT_OK
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.cli.output import for_terminal, print_json, run_row, show_run, table
+from app.cli.output import for_terminal, print_json, run_rows, show_run, table
 from app.cli.parser import EXIT_OK
 from app.cli.store import service, stop_left_behind
 
@@ -19,7 +19,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print_json(items)
         else:
             table(["ID", "TASK", "STATUS", "TRY", "SCHEDULED", "STARTED", "LATE MS", "EXIT",
-                    "NOTE"], [run_row(r) for r in items])
+                    "NOTE"], run_rows(items))
     elif args.run_cmd == "show":
         run = svc.get_run(args.run).to_json()
         chunks = svc.run_output(args.run) if args.log else []

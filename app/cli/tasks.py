@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any
 
-from app.cli.output import local, print_json, show_task, shown, table
+from app.cli.output import local_times, print_json, show_task, shown, table
 from app.cli.parser import EXIT_FAILURE, EXIT_OK, UsageError
 from app.cli.store import engine_running, open_store, service, stop_left_behind
 from app.core.errors import InUseError, NotFoundError, ValidationError
@@ -121,8 +121,8 @@ def _list(args: argparse.Namespace) -> int:
         listed = task_rows.lines(search=args.search, sort=args.sort)
     table(["ID", "NAME", "ON", "SCHEDULE", "NEXT RUN", "LAST RUN"], [
         [str(t.id), t.name, "yes" if t.enabled else "no",
-         describe(t.schedule, t.timezone, start=t.anchor), local(t.next_run_at),
-         t.last_status or "-"] for t in listed])
+         describe(t.schedule, t.timezone, start=t.anchor), at, t.last_status or "-"]
+        for t, at in zip(listed, local_times([t.next_run_at for t in listed]), strict=True)])
     return EXIT_OK
 
 

@@ -341,11 +341,22 @@ def zone_here(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
 @pytest.mark.usefixtures("zone_here")
 def test_times_are_printed_in_local_time_to_the_second() -> None:
     """A table's time is the moment's wall time here, as `strftime("%Y-%m-%d %H:%M:%S")`
-    says it (printed another, cheaper way): through a year's changes of the clock, at the
-    last microsecond of a second, from a text with another offset, and for a naive time."""
+    says it (printed another, cheaper way), with its UTC offset in the hour the clocks show
+    twice: through a year's changes of the clock, at the last microsecond of a second, from
+    a text with another offset, and for a naive time."""
+    import os
     from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
 
     from app.cli.output import local
+    from app.core.schedule.zones import ambiguous
+
+    here = ZoneInfo(os.environ["TZ"])
+
+    def said(moment: datetime) -> str:
+        at = moment.astimezone(here)
+        offset = at.isoformat()[-6:] if ambiguous(at.replace(tzinfo=None), here) else ""
+        return at.strftime("%Y-%m-%d %H:%M:%S") + offset
 
     moments = [datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=45 * i, microseconds=i)
                for i in range(32 * 365)]  # a year, so every change of the clock in it
@@ -353,7 +364,7 @@ def test_times_are_printed_in_local_time_to_the_second() -> None:
                 datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
                 datetime(2026, 3, 29, 2, 30), datetime(2026, 10, 25, 2, 30, fold=1)]
     for moment in moments:
-        assert local(moment) == moment.astimezone().strftime("%Y-%m-%d %H:%M:%S"), moment
+        assert local(moment) == said(moment.astimezone()), moment
     assert local("2026-06-01T12:00:00.5+05:30") == datetime(
         2026, 6, 1, 6, 30, tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S")
     assert local(None) == "-"

@@ -1,0 +1,70 @@
+"""What the CLI says around a change of the clocks, on a machine in that zone: a table's
+times carry their UTC offset where a wall time alone would not say which moment it is, and
+every option taking a local time refuses one the clocks skip."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+# New York, 7 November 2027: 02:00 EDT (06:00 UTC) becomes 01:00 EST; 14 March 2027:
+# 02:00 EST becomes 03:00 EDT
+START = ("--start", "2027-01-01T00:00:00+00:00")  # no fire falls due before the simulation
+
+
+@pytest.fixture(autouse=True)
+def new_york(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    from tests.conftest import local_zone
+
+    yield from local_zone(monkeypatch, "America/New_York")
+
+
+def _column(out: str, header: str) -> list[str]:
+    """A table's column, cut where its header stands (and so its alignment checked)."""
+    lines = out.splitlines()
+    at = lines[0].index(header)
+    following = re.search(r"\S", lines[0][at + len(header):])
+    end = at + len(header) + following.start() if following else None
+    return [line[at:end].strip() for line in lines[1:]]
+
+
+def test_simulate_says_which_pass_of_the_repeated_hour(cli: Any) -> None:
+    for name, cron in (("half", "*/30 * * * *"), ("fixed", "30 1 * * *")):
+        assert cli("task", "add", name, "--command", "true", "--cron", cron,
+                   "--tz", "America/New_York", *START).code == 0
+    window = ("simulate", "--from", "2027-11-07T04:45:00Z", "--hours", "2.5")
+    table, listed = cli(*window), cli(*window, "--json")
+    assert table.code == 0, table.err
+    assert _column(table.out, "FIRE AT") == [
+        "2027-11-07 01:00:00-04:00", "2027-11-07 01:30:00-04:00", "2027-11-07 01:30:00-04:00",
+        "2027-11-07 01:00:00-05:00", "2027-11-07 01:30:00-05:00", "2027-11-07 02:00:00-05:00"]
+    assert _column(table.out, "TASK") == ["half", "half", "fixed", "half", "half", "half"]
+    assert [c.replace(" ", "T") for c in _column(table.out, "FIRE AT")] == [
+        i["fire_at"] for i in listed.json()]  # the table says what the JSON says
+
+
+def test_a_table_across_spring_forward_shows_offsets_one_that_does_not_none(cli: Any) -> None:
+    assert cli("task", "add", "half", "--command", "true", "--cron", "*/30 * * * *",
+               "--tz", "America/New_York", *START).code == 0
+    across = cli("simulate", "--from", "2027-03-14T01:00", "--hours", "1.5")
+    assert _column(across.out, "FIRE AT") == [
+        "2027-03-14 01:00:00-05:00", "2027-03-14 01:30:00-05:00", "2027-03-14 03:00:00-04:00",
+        "2027-03-14 03:30:00-04:00"]  # (1.5 real hours, both ends included)
+    before = cli("simulate", "--from", "2027-03-13T01:00", "--hours", "1")
+    assert _column(before.out, "FIRE AT") == [
+        "2027-03-13 01:00:00", "2027-03-13 01:30:00", "2027-03-13 02:00:00"]
+
+
+def test_task_list_and_show_say_the_offset_of_a_repeated_time(cli: Any) -> None:
+    assert cli("task", "add", "first", "--command", "true", "--at", "2027-11-07T01:30").code == 0
+    assert cli("task", "add", "later", "--command", "true", "--at", "2027-12-01T09:00").code == 0
+    assert _column(cli("task", "list").out, "NEXT RUN") == [
+        "2027-11-07 01:30:00-04:00", "2027-12-01 09:00:00-05:00"]
+    card = cli("task", "show", "first").out
+    assert "next run: 2027-11-07 01:30:00-04:00\n" in card
+    assert "next run: 2027-12-01 09:00:00\n" in cli("task", "show", "later").out
+    assert cli("task", "delete", "first").code == 0
+    assert _column(cli("task", "list").out, "NEXT RUN") == ["2027-12-01 09:00:00"]
