@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from app.cli.output import local_times, print_json, table
 from app.cli.parser import EXIT_OK
 from app.cli.store import service
-from app.core.errors import ValidationError
 
 
 def cmd_engine(args: argparse.Namespace) -> int:
@@ -40,8 +39,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _parse_instant(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValidationError("from", f"not an ISO 8601 date-time: {text!r}") from None
-    return value if value.tzinfo else value.astimezone()
+    """`--from`: a naive time is wall time in this machine's zone, read as `--at` reads one
+    in a task's (a time the clocks skip is refused, a repeated one is its first pass)."""
+    from app.core.schedule import parse_timezone, system_timezone_name
+    from app.core.schedule.zones import parse_datetime
+
+    # (in UTC: the simulated hours are real hours, not a ZoneInfo's wall-clock arithmetic)
+    return parse_datetime(text, parse_timezone(system_timezone_name()), "from").astimezone(UTC)

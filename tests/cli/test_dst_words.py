@@ -68,3 +68,29 @@ def test_task_list_and_show_say_the_offset_of_a_repeated_time(cli: Any) -> None:
     assert "next run: 2027-12-01 09:00:00\n" in cli("task", "show", "later").out
     assert cli("task", "delete", "first").code == 0
     assert _column(cli("task", "list").out, "NEXT RUN") == ["2027-12-01 09:00:00"]
+
+
+@pytest.mark.parametrize("option", [
+    ("task", "add", "t", "--command", "true", "--at"),
+    ("task", "add", "t", "--command", "true", "--every", "1h", "--start"),
+    ("task", "add", "t", "--command", "true", "--every", "1h", "--end"),
+    ("simulate", "--from"),
+])
+def test_every_local_time_option_refuses_a_time_the_clocks_skip(
+        cli: Any, option: tuple[str, ...]) -> None:
+    result = cli(*option, "2027-03-14T02:30")
+    name = option[-1].removeprefix("--")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (f"tickwork: error: {name}: 2027-03-14 02:30:00 does not exist in "
+                          "America/New_York (the clocks skip it for daylight saving time)\n")
+    assert cli("task", "list", "--json").json() == []
+
+
+def test_simulate_from_a_repeated_time_starts_at_its_first_pass(cli: Any) -> None:
+    assert cli("task", "add", "half", "--command", "true", "--cron", "*/30 * * * *",
+               "--tz", "America/New_York", *START).code == 0
+    naive = cli("simulate", "--from", "2027-11-07T01:30", "--hours", "1", "--json").json()
+    first = cli("simulate", "--from", "2027-11-07T01:30-04:00", "--hours", "1", "--json").json()
+    assert naive == first
+    assert [i["fire_at"] for i in naive] == [
+        "2027-11-07T01:30:00-04:00", "2027-11-07T01:00:00-05:00", "2027-11-07T01:30:00-05:00"]
