@@ -8,7 +8,7 @@ import re
 import shlex
 import sys
 from collections.abc import Callable
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -99,6 +99,8 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
     schedule = schedule_option(args, tz, current)
     if schedule is not None:
         out["schedule"] = schedule.to_json()
+    if current and args.tz is not None and args.tz != current["timezone"]:
+        out.update(_same_walls(current, parse_timezone(current["timezone"], "tz"), tz, out))
     for opt, key in (("start", "start_at"), ("end", "end_at")):
         value = getattr(args, opt)
         if value is not None:
@@ -238,6 +240,29 @@ def schedule_option(args: argparse.Namespace, tz: tzinfo, current: dict[str, Any
                               "--calendar")
     return Schedule.combine(old.each, exclude) if old.kind not in ("manual", "after") \
         else Schedule(kind=old.kind, after=old.after, exclude=exclude)
+
+
+def _same_walls(current: dict[str, Any], was: tzinfo, tz: tzinfo, changes: dict[str, Any]
+                ) -> dict[str, Any]:
+    """A new zone keeps the task's wall times, as the editor does and as a cron keeps its
+    own: a one-shot at 09:00 Europe/Berlin runs at 09:00 America/New_York, and its start
+    and end keep theirs (those the options do not set; the service reads a naive one in
+    the new zone, refusing one the clocks skip there)."""
+    from app.core.schedule import Schedule
+
+    def wall(moment: datetime | None) -> str:
+        assert moment is not None  # (a date schedule has its time)
+        return moment.astimezone(was).replace(tzinfo=None).isoformat()
+
+    out: dict[str, Any] = {
+        key: wall(datetime.fromisoformat(current[key])) for key in ("start_at", "end_at")
+        if current.get(key) and key not in changes}
+    old = Schedule.from_json(current["schedule"])
+    if "schedule" not in changes and any(s.kind == "date" for s in old.each):
+        out["schedule"] = Schedule.combine([Schedule.parse_at(wall(s.at), tz)
+                                            if s.kind == "date" else s for s in old.each],
+                                           old.exclude).to_json()
+    return out
 
 
 def _kept(build: Callable[[Exclusions], Schedule], kept: Exclusions, added: Exclusions

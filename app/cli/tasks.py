@@ -74,6 +74,8 @@ def cmd_task(args: argparse.Namespace) -> int:
         _note_group_limit(shared, task)
         if args.json:
             print_json(task.to_json())
+        elif "timezone" in changes:  # its wall times kept: say them, in the new zone
+            print(f"updated task {task.id} {task.name!r}: {task.to_json()['schedule_text']}")
         else:
             print(f"updated task {task.id} {task.name!r}")
     elif sub == "list":  # --json: whole tasks (the table is `_list`'s)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -94,3 +95,27 @@ def test_simulate_from_a_repeated_time_starts_at_its_first_pass(cli: Any) -> Non
     assert naive == first
     assert [i["fire_at"] for i in naive] == [
         "2027-11-07T01:30:00-04:00", "2027-11-07T01:00:00-05:00", "2027-11-07T01:30:00-05:00"]
+
+
+def test_a_new_zone_keeps_a_one_shots_wall_time_as_a_crons(cli: Any) -> None:
+    """`task update --tz` keeps the wall times, as the editor's fields do: a one-shot at
+    09:00 Europe/Berlin then runs at 09:00 New York (it kept the instant, 03:00 there, and
+    said nothing), as a cron at 07:00 keeps 07:00; start and end keep theirs; the line says
+    the schedule in the new zone. A kept wall time the clocks skip there is refused."""
+    assert cli("task", "add", "once9", "--command", "true", "--at", "2027-01-10T09:00",
+               "--cron", "0 7 * * *", "--start", "2027-01-01T08:00", "--end",
+               "2027-03-14T02:30", "--tz", "Europe/Berlin").code == 0
+    refused = cli("task", "update", "once9", "--tz", "America/New_York")
+    assert (refused.code, refused.out) == (2, "")
+    assert refused.err.startswith("tickwork: error: end: 2027-03-14 02:30:00 does not exist in "
+                                  "America/New_York")
+    assert cli("task", "update", "once9", "--end", "2027-06-01T00:00+02:00").code == 0
+    moved = cli("task", "update", "once9", "--tz", "America/New_York")
+    assert moved.out == ("updated task 1 'once9': Once at 2027-01-10 09:00; at 07:00 "
+                         "(America/New_York)\n")
+    task = cli("task", "show", "once9", "--json").json()
+    assert task["schedule"]["schedules"][0]["at"] == "2027-01-10T09:00:00-05:00"
+    assert [datetime.fromisoformat(task[k]) for k in ("start_at", "end_at")] == [
+        datetime.fromisoformat("2027-01-01T08:00:00-05:00"),  # 08:00 as it was in Berlin
+        datetime.fromisoformat("2027-06-01T00:00:00-04:00")]  # midnight, as in Berlin
+    assert cli("task", "update", "once9", "--priority", "3").out == "updated task 1 'once9'\n"
