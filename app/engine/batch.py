@@ -18,13 +18,16 @@ class Batch:
     attempt would make the dispatcher fight for the GIL three times per run. `after` runs
     once the whole batch is handled: the engine starts what became ready then, so that runs
     ready at the same moment compete for workers by their order, not by their arrival.
+    `first` runs before a batch is handled: when it says False, the batch is dropped.
     """
 
     def __init__(self, post: Callable[[Callable[[], None]], None],
-                 handle: Callable[..., None], after: Callable[[], None] | None = None) -> None:
+                 handle: Callable[..., None], after: Callable[[], None] | None = None,
+                 first: Callable[[], bool] | None = None) -> None:
         self._post = post
         self._handle = handle
         self._after = after
+        self._first = first  # False: the batch's items are dropped (the clock jumped)
         self._items: deque[tuple[Any, ...]] = deque()
         self._lock = threading.Lock()
         self._posted = False
@@ -42,6 +45,8 @@ class Batch:
             items = list(self._items)
             self._items.clear()
             self._posted = False
+        if self._first is not None and not self._first():
+            items = []
         for item in items:
             try:
                 self._handle(*item)

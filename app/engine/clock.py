@@ -135,3 +135,45 @@ class SimulatedClock:
     def _step_to(self, t: float) -> None:
         self._mono += t - self._t
         self._t = t
+
+
+CLOCK_JUMP = 2.0  # seconds: a wall/monotonic disagreement larger than this is a jump
+
+
+class JumpDetector:
+    """Notices a wall-clock jump (a clock change, an NTP step, a resume from suspend): the
+    offset of wall time from monotonic time moved by more than `CLOCK_JUMP` since the last
+    look. Each jump is reported once, by the look that first sees it.
+
+    Lateness is not a jump: a busy thread's late look finds wall and monotonic time moved
+    alike. A look whose two monotonic reads lie far apart (the thread lost the processor
+    between them) tells nothing and is ignored.
+    """
+
+    def __init__(self, clock: Clock, threshold: float = CLOCK_JUMP) -> None:
+        self.clock = clock
+        self.threshold = threshold
+        self._lock = threading.Lock()
+        self._offset = self._read()
+
+    def _read(self) -> float | None:
+        clock = self.clock
+        before = clock.monotonic()
+        wall = clock.time()
+        after = clock.monotonic()
+        if after - before > self.threshold / 2:
+            return None
+        return wall - (before + after) / 2
+
+    def check(self) -> float | None:
+        """The jump (seconds, negative: back) seen since the last look, else None."""
+        with self._lock:
+            offset = self._read()
+            if offset is None:
+                return None
+            if self._offset is None:
+                self._offset = offset
+                return None
+            jump = offset - self._offset
+            self._offset = offset
+            return jump if abs(jump) > self.threshold else None

@@ -60,6 +60,8 @@ class Dispatcher:
         self.tasks = tasks
         self.paused = paused  # the store cannot be written: fire nothing
         self.expected: Callable[[Task], str] = lambda task: ""  # its runs' length in words
+        # False when the wall clock jumped (then handled: app/engine/jumps.py)
+        self.steady: Callable[[], bool] = lambda: True
         self.ready = ReadyQueue(workers)
         self.runs: dict[int, RunRecord] = {}  # every claimed run not settled yet
         self.stopping = False  # the engine is stopping: start nothing new
@@ -67,7 +69,7 @@ class Dispatcher:
         self.upstreams = Upstreams(history, writer, hub, clock, horizon.next_fire, tasks.get,
                                    release=self.release, forget=self.forget)
         # the three busiest messages arrive in batches: one dispatcher step each
-        self.fires = Batch(post, self.fire, self.pump)
+        self.fires = Batch(post, self.fire, self.pump, first=lambda: self.steady())
         self._claims = Batch(post, self.claimed, self.pump)
         self._finishes = Batch(post, self.finished, self.pump)
 
@@ -87,7 +89,7 @@ class Dispatcher:
 
     def tick(self) -> None:
         """Every few tens of milliseconds: refill the horizon, end over-long waits."""
-        if self.paused():
+        if self.paused() or not self.steady():
             return
         self.horizon.refill()
         self.upstreams.tick()

@@ -16,8 +16,8 @@ Threads, each with one job:
 The dispatcher's collaborators: `Horizon` (which tasks are armed), `ReadyQueue` (what starts
 next), `Upstreams` (dependency holds and chains), `TaskSync` (the task cache kept in step
 with the store), `outcomes.decide` (what follows an attempt), `Requests` (cancel requests
-and manual runs seen in the store), `recovery` (start-up, clock jumps). Every one of them
-takes the engine's `Clock` (app/engine/clock.py). See docs/architecture.md.
+and manual runs seen in the store), `recovery` (start-up), `ClockJumps` (clock jumps, jumps.py).
+Every one takes the engine's `Clock` (app/engine/clock.py). See docs/architecture.md.
 
 Only an engine holding the store's lock fires tasks; one that cannot get it waits as a
 hot standby and takes over when the holder dies (`Leadership`, app/engine/leadership.py:
@@ -52,7 +52,7 @@ from typing import Any
 from app.core.fields import workers_from
 from app.core.policy import should_retry
 from app.core.sweeps import keep_from_sweeps
-from app.engine import lineage, recovery
+from app.engine import lineage
 from app.engine.backups import DailyBackups
 from app.engine.clock import WALL, Clock
 from app.engine.control import Requests
@@ -61,6 +61,7 @@ from app.engine.events import EngineState, Event, EventHub
 from app.engine.executor import Attempt, Executor, Outcome
 from app.engine.faults import StoreFaults
 from app.engine.horizon import Horizon
+from app.engine.jumps import ClockJumps
 from app.engine.leadership import Leadership
 from app.engine.notifier import Notifier
 from app.engine.recorder import RunRecorder
@@ -121,7 +122,7 @@ class Engine:
                                  fenced=lambda: self.leadership.paused)
         self.watcher = StoreWatcher(store, self._stop, self.post, tick=self._tick,
                                     tasks_changed=self._tasks_changed,
-                                    runs_seen=self._runs_seen, clock_jumped=self._clock_jumped,
+                                    runs_seen=self._runs_seen, check_clock=self._check_clock,
                                     quiet=self._quiet, store_fault=self.faults.met, clock=clock,
                                     pace=pace)
         self._horizon_seconds = horizon
@@ -149,6 +150,7 @@ class Engine:
             stats=self.stats, horizon=self.horizon, tasks=self.tasks, workers=self.workers,
             paused=lambda: self.faults.down or self.leadership.paused,
             history=StoreHistory(self.store))
+        self.dispatcher.steady = ClockJumps(self.store, self.dispatcher).steady
         self.requests = Requests(self.dispatcher, self.post)
         self.tasks.attach(self.horizon, self.dispatcher.upstreams, self.requests.task_dropped)
 
@@ -372,8 +374,8 @@ class Engine:
     def _runs_seen(self, rows: RunRows) -> None:
         self.requests.seen(rows)
 
-    def _clock_jumped(self, jump: float) -> None:
-        recovery.after_clock_jump(self.store, self.dispatcher, jump)
+    def _check_clock(self) -> None:
+        self.dispatcher.steady()
 
     def _quiet(self) -> bool:
         """Store thread: nothing falls due within the horizon plus a second and no run waits

@@ -1,7 +1,8 @@
 """Start-up recovery: what a dead engine left behind, and what fell due while none ran.
 
 `plan_startup` reads (and stops and marks orphans); `recover` applies the plan on the dispatcher;
-`after_clock_jump` does the catch-up part again when the wall clock jumps.
+`redo_due` does the catch-up part again when the wall clock jumps (app/engine/jumps.py) or
+the store takes writes again after a fault.
 
 Runs a dead engine had claimed but not finished (`queued`, `waiting`, `running`) become
 `interrupted`; the engine then retries them by their task's policy (at-least-once: an
@@ -312,13 +313,6 @@ def recover(store: Store, d: Dispatcher, requests: Requests) -> int:
         d.claim(chain, now, 1, "chain", reason=reason)
     d.horizon.refill()
     return plan.audit_mark
-
-
-def after_clock_jump(store: Store, d: Dispatcher, jump: float) -> None:
-    """The wall clock moved (or the machine slept): redo what is due, apply catch-up."""
-    log.warning("wall clock jumped by %+.1fs (clock change or resume from suspend): "
-                "recomputing what is due", jump)
-    redo_due(store, d, f"after a clock jump of {jump:+.0f}s")
 
 
 def redo_due(store: Store, d: Dispatcher, cause: str) -> None:

@@ -17,8 +17,8 @@ One thread, one job each tick:
   and cancel request commits with its audit event) or `ATTENTION` seconds have passed:
   the engine's own writer commits many times a second, and that read visits every active
   run (70,000 queued in a backlog at 300,000 fires a minute: ~10 ms each look);
-- compares wall time with monotonic time every `CLOCK_CHECK` seconds: a difference of more
-  than `CLOCK_JUMP` is a clock change or a resume from suspend.
+- asks the dispatcher to look for a wall-clock jump every `CLOCK_CHECK` seconds (it looks
+  at every batch of fires and every tick too; a quiet engine has neither): app/engine/jumps.py.
 
 `pace` scales the polling periods (`POLL`, `QUIET_POLL`, `LOOK`, `CLOCK_CHECK`,
 `ATTENTION`): below 1 the engine notices other processes' commits and clock jumps sooner, for
@@ -45,8 +45,7 @@ QUIET_POLL = 0.5  # ... while the engine is quiet (an idle engine wakes twice a 
 LOOK = 2.0  # ... asking SQLite itself at least this often (else only when the WAL moved)
 REFILL = 0.05  # seconds between refills of the horizon while fires are near (none when quiet)
 ATTENTION = 5.0  # seconds between reads of the runs needing attention when no event came
-CLOCK_CHECK = 2.0  # seconds between wall-clock/monotonic comparisons
-CLOCK_JUMP = 2.0  # a disagreement larger than this is a jump (or a resume)
+CLOCK_CHECK = 2.0  # seconds between looks for a wall-clock jump (at least)
 
 RunRows = list[run_store.RunState]  # (id, status, engine, cancel requested)
 
@@ -59,7 +58,7 @@ class StoreWatcher:
                  tick: Callable[[], None],
                  tasks_changed: Callable[[set[int], set[str]], None],
                  runs_seen: Callable[[RunRows], None],
-                 clock_jumped: Callable[[float], None],
+                 check_clock: Callable[[], None],
                  quiet: Callable[[], bool] = lambda: False,
                  store_fault: Callable[[BaseException], bool] = lambda _exc: False,
                  clock: Clock = WALL, pace: float = 1.0) -> None:
@@ -74,7 +73,7 @@ class StoreWatcher:
         self._tick = tick
         self._tasks_changed = tasks_changed
         self._runs_seen = runs_seen
-        self._clock_jumped = clock_jumped
+        self._check_clock = check_clock  # (on the dispatcher)
         self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self.audit_mark = 0  # the newest audit event already looked at
         self._attention_at = float("-inf")  # monotonic time of the last needing_attention
@@ -102,7 +101,6 @@ class StoreWatcher:
         last_refill = last_poll = last_look = 0.0
         last_wal: tuple[int, int, int] | None = None
         last_clock = self.clock.monotonic()
-        offset = self.clock.time() - self.clock.monotonic()
         quiet = False
         while not self._stop.is_set():
             # while quiet (nothing due within the horizon, no run waiting on upstreams) a
@@ -136,11 +134,7 @@ class StoreWatcher:
                     self._owed_attention()
                 if now_mono - last_clock >= self._clock_check:
                     last_clock = now_mono
-                    new_offset = self.clock.time() - now_mono
-                    if abs(new_offset - offset) > CLOCK_JUMP:
-                        jump = new_offset - offset
-                        self._post(lambda j=jump: self._clock_jumped(j))  # type: ignore[misc]
-                    offset = new_offset
+                    self._post(self._check_clock)
             except Exception as exc:
                 if self._store_fault(exc):
                     self._stop.wait(1.0)  # the engine is handling it: no retry loop

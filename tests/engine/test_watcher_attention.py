@@ -28,7 +28,7 @@ class Watched:
             store, self.stop, lambda fn: fn(), tick=lambda: None,
             tasks_changed=lambda _changed, _names: None,
             runs_seen=lambda rows: self.seen.extend(r[0] for r in rows),
-            clock_jumped=lambda _jump: None, quiet=lambda: True, clock=self.clock)
+            check_clock=lambda: None, quiet=lambda: True, clock=self.clock)
         self.thread = threading.Thread(target=self.watcher.run, daemon=True)
         self.thread.start()
 
