@@ -9,21 +9,37 @@ asks it to look every `CLOCK_CHECK` seconds while nothing else does (`ClockJumps
 The look that sees a jump handles it at once, on the dispatcher, and drops the batch's fires:
 their tasks' stored next runs have not moved, so the catch-up counts them.
 
-What fell due follows each task's catch-up policy, exactly as after downtime
-(`recovery.redo_due`): `skip` runs nothing, `once` the latest missed fire, `all` every missed
-fire (up to 100), as `catch_up` runs.
+- Forward (or a resume): what fell due follows each task's catch-up policy, exactly as after
+  downtime (`recovery.redo_due`): `skip` runs nothing, `once` the latest missed fire, `all`
+  every missed fire (up to 100), as `catch_up` runs.
+- Back: no next fire waits out the length of the jump (`rewind`). A cron, calendar or
+  combined schedule means wall-clock times: its next fire is the first at or after the new
+  now (a fire that already ran before the jump is a no-op: the ledger's unique key refuses
+  its claim, logged at info). An interval (`--every`) is elapsed time: its next fire keeps
+  the time that remained (stored next + jump), and so does a retry waiting out its backoff.
+  A one-shot (`--at`) stays at its instant. (A cron or calendar window counts from the
+  task's creation: a task made while the clock was wrong fires no earlier than that time.)
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
+from app.core.schedule import build_trigger, parse_timezone
+from app.core.schedule.triggers import first_fire
 from app.engine.clock import JumpDetector
 from app.engine.dispatcher import Dispatcher
+from app.engine.records import RETRYING
 from app.engine.recovery import redo_due
+from app.store import runs as run_store
+from app.store import task_queries
+from app.store import tasks as task_store
 from app.store.database import Store
 
 log = logging.getLogger("tickwork.engine")
+
+ELAPSED = "interval"  # the schedule kind whose fires are elapsed time, not wall-clock times
 
 
 class ClockJumps:
@@ -50,4 +66,36 @@ def after_clock_jump(store: Store, d: Dispatcher, jump: float) -> None:
     """The wall clock moved (or the machine slept): redo what is due, apply catch-up."""
     log.warning("wall clock jumped by %+.1fs (clock change or resume from suspend): "
                 "recomputing what is due", jump)
+    if jump < 0:
+        rewind(store, d, jump)
     redo_due(store, d, f"after a clock jump of {jump:+.0f}s")
+
+
+def rewind(store: Store, d: Dispatcher, jump: float) -> None:
+    """The wall clock was set back by `-jump` seconds: every task's next fire again (see the
+    module's docstring), written to the store and indexed; retries' due times moved."""
+    d.writer.flush()  # next runs the engine recorded, in the store
+    now = d.clock.now()
+    shift = timedelta(seconds=round(jump, 3))  # (as measured: within a few microseconds)
+    with store.read():  # (one overdue already stays: the catch-up sees to it)
+        rows = [row for row in task_queries.next_runs() if row[2] > now]
+        walled = task_store.load_ids([i for i, kind, _ in rows
+                                      if kind not in (ELAPSED, "date")], with_last_run=False)
+    moved: dict[int, datetime | None] = {
+        task_id: stored + shift for task_id, kind, stored in rows if kind == ELAPSED}
+    for task in walled:
+        spec = task.spec
+        trigger = build_trigger(spec.schedule, parse_timezone(spec.timezone), task.anchor,
+                                spec.end_at)
+        moved[task.id] = first_fire(trigger, now) if trigger is not None else None
+    stored_of = {task_id: stored for task_id, _kind, stored in rows}
+    changed = {task_id: nxt for task_id, nxt in moved.items() if nxt != stored_of[task_id]}
+    for task_id, nxt in changed.items():
+        d.horizon.drop_trigger(task_id)
+        d.horizon.record_next(task_id, nxt)
+        d.horizon.set(task_id, nxt)
+    retries = [r.run_id for r in d.runs.values() if r.phase == RETRYING]
+    if retries:
+        d.writer.submit(lambda: run_store.shift_due(retries, round(jump, 3)))
+    d.writer.flush()  # (redo_due re-arms the retries at their stored due times)
+    log.info("clock set back: %d next fire(s) moved earlier", len(changed))

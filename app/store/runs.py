@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import peewee as pw
@@ -291,6 +291,15 @@ def due_at(run_id: int) -> datetime | None:
     """When a retrying run is due (None: no such run, or no due time)."""
     row = RunRow.get_or_none(RunRow.id == run_id)
     return row.due_at if row else None
+
+
+def shift_due(run_ids: list[int], seconds: float) -> None:
+    """Move these retries' due times by `seconds` (the wall clock was set back)."""
+    for run_id, due in (RunRow.select(RunRow.id, RunRow.due_at)
+                        .where(RunRow.id.in_(run_ids) & (RunRow.status == "retrying")
+                               & RunRow.due_at.is_null(False)).tuples()):
+        RunRow.update(due_at=due + timedelta(seconds=seconds)).where(
+            RunRow.id == run_id).execute()
 
 
 def running_since(task_ids: set[int]) -> list[tuple[int, float]]:

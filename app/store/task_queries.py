@@ -116,6 +116,12 @@ def next_run_index() -> list[tuple[int, datetime]]:
     return list(TaskRow.select(TaskRow.id, TaskRow.next_run_at).where(_scheduled()).tuples())
 
 
+def next_runs() -> list[tuple[int, str, datetime]]:
+    """(task id, schedule kind, next run) of every enabled task that has one."""
+    return list(TaskRow.select(TaskRow.id, TaskRow.schedule_kind, TaskRow.next_run_at)
+                .where(_scheduled()).tuples())
+
+
 def schedulable_ids(involved: set[int] | None) -> list[int]:
     """Ids of enabled tasks that fire (a next run, or chained after others): among
     `involved` and the tasks sharing a concurrency group with them, when given."""

@@ -1,12 +1,13 @@
 """Wall-clock jumps on a real engine, judged by the ledger: forward (an NTP step, a resume
-from suspend) follows the catch-up policy, as after downtime; a backlog under load is not a
-jump.
+from suspend) follows the catch-up policy, as after downtime; back, no task waits out the
+length of the jump; a backlog under load is not a jump.
 
 The wall clock is shifted for the engine and for APScheduler alike (it reads
 `datetime.now`), as in a real jump; monotonic time goes on (app/engine/jumps.py)."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -47,6 +48,15 @@ def engine(store: Any, service: Any, clock: ShiftedClock) -> Iterator[Any]:
     service.subscribe(eng.on_service_change)
     yield eng
     eng.stop(grace=2)
+
+
+def _made_long_ago(*names: str) -> None:
+    """The tasks were made two days ago (a cron task counts its window from its creation:
+    one made while the clock was wrong is a case of its own, not these tests')."""
+    from app.store.models import TaskRow
+
+    TaskRow.update(created_at=datetime.now(UTC) - timedelta(days=2)).where(
+        TaskRow.name.in_(names)).execute()
 
 
 def _rows(service: Any, name: str) -> list[Any]:
@@ -96,6 +106,56 @@ def test_a_resume_after_a_night_runs_an_hourly_task_once(
     assert _rows(service, "skipped") == []
 
 
+def test_a_backward_jump_keeps_interval_and_cron_tasks_firing(
+        engine: Any, service: Any, clock: ShiftedClock) -> None:
+    service.create_task(command_task("every2s", schedule={"kind": "interval", "seconds": 2}))
+    service.create_task(command_task("cron2s", schedule={"kind": "cron",
+                                                         "expr": "*/2 * * * * *"}))
+    at = (datetime.now(UTC) + timedelta(hours=1)).replace(microsecond=0)
+    service.create_task(command_task("once", schedule={"kind": "date", "at": at.isoformat()}))
+    _made_long_ago("every2s", "cron2s")
+    engine.start()
+    wait_until(lambda: all(_rows(service, n) for n in ("every2s", "cron2s")), 5)
+    clock.shift = -600.0  # the clock is set back ten minutes
+    back = clock.now()
+    # within 5 s both fire again, at times on the new clock
+    wait_until(lambda: all(any(r.scheduled_for < back + timedelta(seconds=60)
+                               for r in _rows(service, n)) for n in ("every2s", "cron2s")),
+               5)
+    # the interval keeps the time that remained (its pace and phase); the cron fires on its
+    # own seconds, from the new now
+    rows = _rows(service, "every2s")
+    assert all((r.scheduled_for - rows[0].scheduled_for).total_seconds() % 2 == 0
+               for r in rows)
+    assert back - timedelta(seconds=0.5) < rows[0].scheduled_for < back + timedelta(seconds=2)
+    assert all(r.scheduled_for.second % 2 == 0 and r.scheduled_for.microsecond == 0
+               for r in _rows(service, "cron2s"))
+    assert service.get_task("cron2s").next_run_at < clock.now() + timedelta(seconds=3)
+    assert service.get_task("once").next_run_at == at  # a one-shot keeps its instant
+
+
+def test_a_clock_set_a_day_ahead_then_fixed_leaves_no_task_silent(
+        engine: Any, service: Any, clock: ShiftedClock) -> None:
+    for name, schedule in (("every2s", {"kind": "interval", "seconds": 2}),
+                           ("cron2s", {"kind": "cron", "expr": "*/2 * * * * *"}),
+                           ("daily", {"kind": "cron", "expr": "0 3 * * *"})):
+        service.create_task(command_task(name, catch_up="skip", schedule=schedule))
+    _made_long_ago("every2s", "cron2s", "daily")
+    engine.start()
+    daily = service.get_task("daily").next_run_at
+    clock.shift = 86400.0
+    _settled(service, clock, "every2s", "cron2s", "daily")
+    assert _rows(service, "daily") == []  # skip: the day's fire is not run
+    clock.shift = 0.0  # fixed
+    fixed = clock.now()
+    wait_until(lambda: all(any(fixed <= r.scheduled_for < fixed + timedelta(seconds=60)
+                               for r in _rows(service, n)) for n in ("every2s", "cron2s")),
+               5)
+    assert service.get_task("daily").next_run_at == daily  # its fire as it was
+    assert not [r for n in ("every2s", "cron2s", "daily") for r in _rows(service, n)
+                if r.trigger != "schedule"]
+
+
 def test_a_backlog_under_load_is_not_a_jump(
         engine: Any, service: Any, clock: ShiftedClock, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -133,3 +193,46 @@ def test_the_detector_reports_a_jump_once_and_lateness_never() -> None:
     assert detector.check() == -600
     clock.set(clock.now() + timedelta(seconds=1.5))  # below the threshold: not a jump
     assert detector.check() is None
+
+
+def test_a_retry_waiting_out_its_backoff_keeps_the_time_that_remained(
+        engine: Any, service: Any, clock: ShiftedClock) -> None:
+    service.create_task(command_task("flaky", retries=1, retry_delay=3,
+                                     schedule={"kind": "manual"},
+                                     action={"kind": "command", "argv": ["false"]}))
+    engine.start()
+    service.run_now("flaky")
+    (retry,) = wait_until(lambda: [r for r in _rows(service, "flaky")
+                                   if r.status == "retrying"], 5)
+    due = _due_at(retry.id)
+    clock.shift = -600.0  # set back while the retry waits: it still comes after ~3 s
+    wait_until(lambda: _due_at(retry.id) == due - timedelta(seconds=600), 3)  # stored too
+    wait_until(lambda: [r for r in _rows(service, "flaky")
+                        if r.attempt == 2 and r.status == "failed"], 6)
+
+
+def _due_at(run_id: int) -> datetime | None:
+    from app.store.models import RunRow
+
+    due: datetime | None = RunRow.get_by_id(run_id).due_at
+    return due
+
+
+def test_fires_that_ran_before_a_short_jump_back_are_not_run_again(
+        engine: Any, service: Any, clock: ShiftedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, "tickwork.engine")
+    service.create_task(command_task("cron1s", schedule={"kind": "cron",
+                                                         "expr": "* * * * * *"}))
+    _made_long_ago("cron1s")
+    engine.start()
+    wait_until(lambda: len(_rows(service, "cron1s")) >= 2, 6)
+    clock.shift = -5.0  # the fires of the last 5 s fall due again: each ran already
+    back = clock.now()
+    wait_until(lambda: any(r.scheduled_for > back + timedelta(seconds=5.5)
+                           for r in _rows(service, "cron1s")), 12)
+    fires = [r.scheduled_for for r in _rows(service, "cron1s")]
+    assert len(fires) == len(set(fires))  # each once
+    assert all((b - a).total_seconds() == 1 for a, b in itertools.pairwise(fires))  # none lost
+    loud = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(loud) == 1 and "wall clock jumped by -5.0s" in loud[0]
