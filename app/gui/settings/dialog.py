@@ -223,7 +223,6 @@ class SettingsDialog(QDialog):
             super().reject()
 
 
-
 def checked(spin: QSpinBox, check: Callable[[object, str], int]) -> int:
     """The number in `spin`, judged by the core rule under the box's accessible name."""
     name, value = spin.accessibleName(), spin.value()
