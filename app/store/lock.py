@@ -118,10 +118,8 @@ class EngineLock:
         """Say, while this process lives or until it leads, that it waits to take over."""
         if self._standby is not None or self._fd is not None:
             return
-        try:
-            fd = os.open(self.home / STANDBY_NAME, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC,
-                         0o600)
-        except OSError:
+        fd = self._open_standby()
+        if fd is None:
             return
         try:
             taken = platform.try_lock(fd, shared=True)
@@ -134,10 +132,8 @@ class EngineLock:
 
     def standing_by(self) -> bool | None:
         """Another engine on this computer waits to take over (None: cannot tell)."""
-        try:
-            fd = os.open(self.home / STANDBY_NAME, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC,
-                         0o600)
-        except OSError:
+        fd = self._open_standby()
+        if fd is None:
             return None
         try:
             free = platform.try_lock(fd)
@@ -146,6 +142,14 @@ class EngineLock:
         finally:
             os.close(fd)  # (closing drops the lock if it was taken)
         return not free
+
+    def _open_standby(self) -> int | None:
+        """engine.standby, made if need be (None: it cannot be opened)."""
+        try:
+            return os.open(self.home / STANDBY_NAME, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC,
+                           0o600)
+        except OSError:
+            return None
 
     def _stop_standing_by(self) -> None:
         if self._standby is not None:
