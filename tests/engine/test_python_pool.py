@@ -155,7 +155,7 @@ def test_a_fenced_engine_hands_over_nothing_it_had_queued(ends: Ends, tmp_path: 
         who, never = tmp_path / "who", tmp_path / "never"
         queued, dropped = attempt("whoami", path=str(who)), attempt("whoami", path=str(never))
         executor.start_many([queued])
-        executor.start_many([dropped])  # (one to each of its two threads)
+        executor.start_many([dropped])  # (behind the first, on the one Python thread)
         time.sleep(0.3)  # (what it would hand over, it would have by now)
         assert not ends.started and not ends.outcomes and not who.exists()
         dropped.cancel("fenced off", "interrupted")
