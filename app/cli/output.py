@@ -13,6 +13,7 @@ from time import localtime
 from typing import Any
 
 from app.core.notify import NOTIFY_WORDS, notify_mode
+from app.core.wall_time import offset_text, shown_twice
 
 
 def local(value: datetime | str | None) -> str:
@@ -29,11 +30,11 @@ def local_times(values: Sequence[datetime | str | None]) -> list[str]:
     (1,000 times: ~2 ms, of which the offsets ~0.9 ms.)"""
     stamps = [_timestamp(v) for v in values]
     east = {t: localtime(t).tm_gmtoff for t in stamps if t is not None}  # (each once)
-    marked = len(set(east.values())) > 1 or any(map(_repeated, east))
+    marked = len(set(east.values())) > 1 or any(map(shown_twice, east))
     # the wall time here, as `astimezone().strftime(...)` says it, at under half its cost
     # (a list of 1,000 tasks: 28 M instructions of its ~650 M, now 13 M)
     return ["-" if t is None else datetime.fromtimestamp(t).isoformat(" ", "seconds")
-            + (_offset(east[t]) if marked else "") for t in stamps]
+            + (offset_text(east[t]) if marked else "") for t in stamps]
 
 
 def _timestamp(value: datetime | str | None) -> float | None:
@@ -43,21 +44,6 @@ def _timestamp(value: datetime | str | None) -> float | None:
     if moment.tzinfo is None:  # a wall time here already (the store's times are aware)
         moment = moment.astimezone()
     return moment.timestamp()
-
-
-def _repeated(stamp: float) -> bool:
-    """Whether the clocks here show the wall time of `stamp` twice (its other pass is another
-    instant); only looked at closely within 3 hours of a change of offset."""
-    if localtime(stamp - 10800).tm_gmtoff == localtime(stamp + 10800).tm_gmtoff:
-        return False
-    at = datetime.fromtimestamp(stamp)
-    return at.replace(fold=1 - at.fold).timestamp() != at.timestamp()
-
-
-def _offset(east: int) -> str:
-    """A UTC offset of `east` seconds, as ISO writes it: `-05:00`."""
-    minutes = abs(east) // 60
-    return f"{'-' if east < 0 else '+'}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 # C0 controls but newline and tab, DEL, and C1 controls: what a terminal would act on

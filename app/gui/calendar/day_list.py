@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from app.gui.background import Background
 from app.gui.calendar.data import DayEntries, Entry, read_day
-from app.gui.calendar.paint import KIND_WORDS, clock, entry_colour
+from app.gui.calendar.paint import KIND_WORDS, entry_colour
 from app.gui.qt import (
     QAbstractItemView,
     QAbstractTableModel,
@@ -29,6 +29,7 @@ from app.gui.qt import (
     Signal,
 )
 from app.gui.widgets import display
+from app.gui.widgets.display import clock
 from app.service import Service
 
 COLUMNS = ("Time", "Task", "What", "Duration", "Note")

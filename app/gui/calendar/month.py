@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from app.gui.calendar.data import BUSY, Entry
-from app.gui.calendar.paint import CalendarGrid, Hit, blend, clock, paint_entry, summary
+from app.gui.calendar.paint import CalendarGrid, Hit, blend, paint_entry, summary
 from app.gui.qt import (
     QFont,
     QPainter,
@@ -25,6 +25,7 @@ from app.gui.qt import (
     QWidget,
 )
 from app.gui.widgets import display
+from app.gui.widgets.display import clock
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 

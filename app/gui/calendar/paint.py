@@ -62,10 +62,6 @@ def entry_colour(entry: Entry, dark: bool) -> QColor:
     return display.status_colour(key, dark)
 
 
-def clock(moment: datetime) -> str:
-    return moment.astimezone().strftime("%H:%M")
-
-
 def describe(entry: Entry) -> str:
     """One line for a tooltip or a list: what, when, how long."""
     at = display.full_time(entry.start)

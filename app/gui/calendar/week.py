@@ -22,7 +22,6 @@ from app.gui.calendar.paint import (
     CalendarGrid,
     Hit,
     blend,
-    clock,
     paint_aggregate,
     paint_entry,
     status_counts,
@@ -38,6 +37,7 @@ from app.gui.qt import (
     QWidget,
 )
 from app.gui.widgets import display
+from app.gui.widgets.display import clock
 
 HOUR_PX = 48.0
 GUTTER = 52.0

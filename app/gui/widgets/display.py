@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from app.core.nouns import plural
+from app.core.wall_time import shown_twice
 from app.gui.qt import (
     QApplication,
     QColor,
@@ -120,21 +121,31 @@ def local(moment: datetime) -> datetime:
 
 
 def when(moment: datetime | None, now: datetime | None = None) -> str:
-    """A moment in the user's zone: 'today 14:05', 'tomorrow 02:00', '2026-03-01 09:30'."""
+    """A moment in the user's zone: 'today 14:05', 'tomorrow 02:00', '2026-03-01 09:30';
+    in the hour the clocks show twice, with the zone's name: 'today 01:30 EDT'."""
     if moment is None:
         return ""
     now_local = (now or datetime.now(UTC)).astimezone()
     at = local(moment)
     seconds = ":%S" if at.second else ""
-    clock = at.strftime(f"%H:%M{seconds}")
+    time_of_day = clock(at, seconds=bool(seconds))
     days = (at.date() - now_local.date()).days
     if days == 0:
-        return f"today {clock}"
+        return f"today {time_of_day}"
     if days == 1:
-        return f"tomorrow {clock}"
+        return f"tomorrow {time_of_day}"
     if days == -1:
-        return f"yesterday {clock}"
-    return at.strftime(f"%Y-%m-%d %H:%M{seconds}")
+        return f"yesterday {time_of_day}"
+    return f"{at:%Y-%m-%d} {time_of_day}"
+
+
+def clock(moment: datetime, *, seconds: bool = False) -> str:
+    """The time of day in the user's zone, '14:05' (or '14:05:30'); a time the clocks show
+    twice here (the hour repeated as daylight saving time ends) says which pass it is by
+    its zone's name — '01:30 EDT', then '01:30 EST' — as the CLI gives its offset."""
+    at = local(moment)
+    text = at.strftime("%H:%M:%S" if seconds else "%H:%M")
+    return f"{text} {at.tzname()}" if shown_twice(at.timestamp()) else text
 
 
 def full_time(moment: datetime | None) -> str:
