@@ -15,11 +15,13 @@ from typing import Any
 import peewee as pw
 
 from app.core.errors import InUseError
+from app.core.schedule import Schedule
 from app.core.task import ACTIVE_STATUSES, Task
 from app.store import tasks as task_store
 from app.store.backend import contains_sql, execute, id_table, json_text
 from app.store.models import Dependency, RunRow, TaskRow
-from app.store.times import utc_text
+from app.store.task_rows import NO_EDGES, stored_schedule, stored_time
+from app.store.times import from_utc_text, utc_text
 
 
 def by_ids(ids: Iterable[int]) -> list[Task]:
@@ -116,10 +118,17 @@ def next_run_index() -> list[tuple[int, datetime]]:
     return list(TaskRow.select(TaskRow.id, TaskRow.next_run_at).where(_scheduled()).tuples())
 
 
-def next_runs() -> list[tuple[int, str, datetime]]:
-    """(task id, schedule kind, next run) of every enabled task that has one."""
-    return list(TaskRow.select(TaskRow.id, TaskRow.schedule_kind, TaskRow.next_run_at)
-                .where(_scheduled()).tuples())
+def ahead_schedules(now: datetime) -> list[tuple[int, Schedule, datetime, str, datetime,
+                                                   datetime | None]]:
+    """(task id, schedule, next run, time zone, anchor, end) of every enabled task whose next
+    run is after `now`, the anchor being the start of its window, else its creation: what a
+    clock set back recomputes (app/engine/jumps.py), read without building whole tasks
+    (100,000 cron tasks: 1.5 s of a 3 s rewind)."""
+    rows = execute("SELECT id, schedule_kind, schedule, next_run_at, timezone, start_at, end_at,"
+                   " created_at FROM task WHERE enabled AND next_run_at > ?", (utc_text(now),))
+    return [(task_id, stored_schedule(kind, schedule, NO_EDGES), from_utc_text(next_run),
+             zone, from_utc_text(start or created), stored_time(end))
+            for task_id, kind, schedule, next_run, zone, start, end, created in rows]
 
 
 def schedulable_ids(involved: set[int] | None) -> list[int]:

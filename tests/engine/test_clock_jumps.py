@@ -134,6 +134,35 @@ def test_a_backward_jump_keeps_interval_and_cron_tasks_firing(
     assert service.get_task("once").next_run_at == at  # a one-shot keeps its instant
 
 
+def test_tasks_sharing_a_schedule_keep_their_own_next_fire_after_a_set_back(
+        engine: Any, service: Any, clock: ShiftedClock) -> None:
+    """A set back computes a schedule once for the tasks that share it — but a calendar's
+    count starts at each task's own start, and a cron's window may not have begun."""
+    monday = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday long ago: the fortnights' phases
+    fortnight = {"kind": "calendar", "weeks": 2, "hour": 3, "minute": 0}
+    for name, start in (("fortnight-a", monday), ("fortnight-b", monday + timedelta(weeks=1))):
+        service.create_task(command_task(name, schedule=fortnight, timezone="UTC",
+                                         start_at=start.isoformat()))
+    every2s = {"kind": "cron", "expr": "*/2 * * * * *"}
+    later = (datetime.now(UTC) + timedelta(hours=2)).replace(microsecond=0)
+    later += timedelta(seconds=later.second % 2)  # a fire of its own: an even second
+    service.create_task(command_task("cron2s", schedule=every2s))
+    service.create_task(command_task("cron2s-later", schedule=every2s,
+                                     start_at=later.isoformat()))
+    _made_long_ago("cron2s", "cron2s-later")
+    engine.start()
+    before = {n: service.get_task(n).next_run_at for n in ("fortnight-a", "fortnight-b")}
+    assert abs(before["fortnight-a"] - before["fortnight-b"]) == timedelta(weeks=1)
+    wait_until(lambda: _rows(service, "cron2s"), 5)
+    clock.shift = -600.0  # the clock is set back ten minutes
+    back = clock.now()
+    wait_until(lambda: any(r.scheduled_for < back + timedelta(seconds=60)
+                           for r in _rows(service, "cron2s")), 5)
+    assert {n: service.get_task(n).next_run_at for n in before} == before
+    assert service.get_task("cron2s-later").next_run_at == later  # its window's start
+    assert _rows(service, "cron2s-later") == []
+
+
 def test_a_clock_set_a_day_ahead_then_fixed_leaves_no_task_silent(
         engine: Any, service: Any, clock: ShiftedClock) -> None:
     for name, schedule in (("every2s", {"kind": "interval", "seconds": 2}),
