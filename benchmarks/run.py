@@ -133,6 +133,12 @@ def summary(results: dict[str, Any]) -> str:
                      f"{fmt(case.get('start_s'))} / {fmt(case.get('idle_cpu_percent'))} / "
                      f"{fmt(case.get('rss_mb_end'))} | | start ≤ 2 s, RSS ≤ 300 MB (100k); "
                      "idle ≤ 0.1 % (10k) |")
+    jump = results.get("clock_jump", {})
+    if jump.get("case"):
+        case = jump["case"]
+        lines.append(f"| {fmt(case.get('tasks'))} cron tasks: the dispatcher busy at a clock set "
+                     f"back {fmt(jump.get('jump_s'))} s / set forward again (s) | "
+                     f"{fmt(case.get('back_s'))} / {fmt(case.get('forward_s'))} | | — |")
     cli = results.get("cli_list", {}).get("results", {})
     if cli:
         lines.append(f"| `tickwork task list`, 1,000 tasks (median ms) | "
@@ -179,6 +185,7 @@ def main() -> None:
                                                       "--workers", "64"]),
         ("engine_burst", "engine_burst", [*quick]),  # a 2-minute burst (the issue's: 20)
         ("engine_idle", "engine_idle", [*quick]),
+        ("clock_jump", "clock_jump", [*quick]),
         ("cli_list", "cli_list", []),
         ("import_tasks", "import_tasks", []),
         ("audit_append", "audit_append", []),
