@@ -19,21 +19,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from app.engine.clock import WallClock
+from app.engine.clock import ShiftedClock
 from benchmarks._common import emit, environment_info, log
-
-
-class ShiftedClock(WallClock):
-    """The wall clock moved on by `shift` seconds (monotonic stays)."""
-
-    def __init__(self) -> None:
-        self.shift = 0.0
-
-    def time(self) -> float:
-        return super().time() + self.shift
-
-    def now(self) -> datetime:
-        return super().now() + timedelta(seconds=self.shift)
 
 
 def run_case(n: int, back: float) -> dict[str, Any]:

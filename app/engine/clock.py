@@ -12,7 +12,7 @@ import itertools
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -62,6 +62,21 @@ class WallClock:
 
 
 WALL = WallClock()
+
+
+class ShiftedClock(WallClock):
+    """The real clock with its wall time moved on by `shift` seconds, monotonic time going on
+    untouched: a wall-clock jump (a clock change, an NTP step) as the engine sees one, for the
+    clock-jump tests and `benchmarks/clock_jump.py`."""
+
+    def __init__(self) -> None:
+        self.shift = 0.0
+
+    def time(self) -> float:
+        return super().time() + self.shift
+
+    def now(self) -> datetime:
+        return super().now() + timedelta(seconds=self.shift)
 
 
 class SimulatedClock:

@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from app.engine.clock import WallClock
+from app.engine.clock import ShiftedClock
 from app.engine.events import MetricsSampled
 from app.store.models import MetricSample, TaskRow
 from tests.conftest import command_task
 from tests.engine.conftest import Recorder, finished_runs, wait_until
-
-
-class ShiftedClock(WallClock):
-    """The wall clock, moved on by `shift` seconds when a test says so (monotonic stays)."""
-
-    def __init__(self) -> None:
-        self.shift = 0.0
-
-    def time(self) -> float:
-        return super().time() + self.shift
-
-    def now(self) -> datetime:
-        return super().now() + timedelta(seconds=self.shift)
 
 
 def test_wall_clock_jump_applies_catch_up(store: Any, service: Any) -> None:

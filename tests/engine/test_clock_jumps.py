@@ -18,10 +18,9 @@ from typing import Any
 import apscheduler.schedulers.base as aps_base
 import pytest
 
-from app.engine.clock import JumpDetector, SimulatedClock
+from app.engine.clock import JumpDetector, ShiftedClock, SimulatedClock
 from tests.conftest import command_task
 from tests.engine.conftest import wait_until
-from tests.engine.test_clock_and_metrics import ShiftedClock
 
 T0 = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
 
