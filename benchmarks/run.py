@@ -137,8 +137,10 @@ def summary(results: dict[str, Any]) -> str:
     if jump.get("case"):
         case = jump["case"]
         lines.append(f"| {fmt(case.get('tasks'))} cron tasks: the dispatcher busy at a clock set "
-                     f"back {fmt(jump.get('jump_s'))} s / set forward again (s) | "
-                     f"{fmt(case.get('back_s'))} / {fmt(case.get('forward_s'))} | | — |")
+                     f"back {fmt(jump.get('jump_s'))} s / set forward again / a day asleep (s); "
+                     f"every catch-up run ended (s) | {fmt(case.get('back_s'))} / "
+                     f"{fmt(case.get('forward_s'))} / {fmt(case.get('day_asleep_s'))}; "
+                     f"{fmt(case.get('day_asleep_all_ran_s'))} | | — |")
     cli = results.get("cli_list", {}).get("results", {})
     if cli:
         lines.append(f"| `tickwork task list`, 1,000 tasks (median ms) | "

@@ -30,7 +30,7 @@ makes a catch-up of a fire that did run a no-op.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -170,6 +170,28 @@ def missed_fires(task: Task, now: datetime, bound: int = CATCH_UP_BOUND) -> Catc
     return CatchUp(task, catch_up_fires(spec.catch_up, missed, bound), len(missed), None)
 
 
+def missed_fires_each(tasks: list[Task], now: datetime) -> list[CatchUp]:
+    """`missed_fires` of each task, computed once for the tasks that would step the same
+    trigger from the same stored next fire: the same schedule, zone, end and catch-up
+    policy, and the same start where it matters — a cron's fires are wall-clock times, so
+    its start does not once its stored next fire is past it (a calendar's count starts
+    there). 100,000 overdue cron tasks on a few hundred schedules (a laptop resumed after a
+    day asleep, an engine started after a day off): 16 s on the dispatcher before."""
+    plans: dict[tuple[Any, ...], CatchUp] = {}
+    out = []
+    for task in tasks:
+        spec, first, anchor = task.spec, task.next_run_at, task.anchor
+        began = spec.schedule.kind == "cron" and (anchor is None or (
+            first is not None and anchor <= first))
+        key = (spec.schedule, spec.timezone, spec.end_at, spec.catch_up, first,
+               None if began else anchor)
+        plan = plans.get(key)
+        if plan is None:
+            plan = plans[key] = missed_fires(task, now)
+        out.append(plan if plan.task is task else replace(plan, task=task))
+    return out
+
+
 def _latest_fires(trigger: Any, now: datetime, count: int, head: list[datetime]
                   ) -> tuple[list[datetime], datetime | None, int | None]:
     """The last `count` fires at or before `now`, the first after it, and how many were
@@ -258,7 +280,7 @@ def plan_startup(store: Store, now: datetime, engine_id: str) -> StartupPlan:
     plan = StartupPlan(now, interrupted)
     with store.read():
         plan.audit_mark = audit_log.last_id()
-        plan.catch_ups = [missed_fires(task, now) for task in overdue_tasks(now)]
+        plan.catch_ups = missed_fires_each(overdue_tasks(now), now)
         plan.startup = startup_tasks()
         plan.manual = unclaimed_manual_runs()
         plan.retries = waiting_retries()
@@ -324,8 +346,8 @@ def redo_due(store: Store, d: Dispatcher, cause: str) -> None:
     now = d.clock.now()
     with store.read():
         overdue = overdue_tasks(now)
-    for task in overdue:
-        plan = missed_fires(task, now)
+    for plan in missed_fires_each(overdue, now):
+        task = plan.task
         d.tasks.put(task)
         for fire in plan.fires:
             d.claim(task, fire, 1, "catch_up",

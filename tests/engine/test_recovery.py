@@ -119,6 +119,41 @@ def test_a_short_outage_counts_exactly() -> None:
     assert [f.minute for f in plan.fires] == [1, 2, 3, 4, 5]
 
 
+def test_tasks_that_share_a_schedule_share_its_catch_up_and_no_more() -> None:
+    """Overdue tasks are planned once per schedule, stored next fire and policy; a cron whose
+    window begins later, a calendar's own start, another policy or next fire: each its own
+    plan — every plan as `missed_fires` makes it alone."""
+    from dataclasses import replace
+
+    from app.engine.recovery import missed_fires, missed_fires_each
+
+    now = datetime(2026, 3, 29, 3, 0, 30, tzinfo=UTC)
+    long_ago = datetime(2026, 1, 5, tzinfo=UTC)
+    hourly = {"kind": "cron", "expr": "0 * * * *"}
+    fortnight = {"kind": "calendar", "weeks": 2, "hour": 3, "minute": 0}
+    first = datetime(2026, 3, 28, 12, tzinfo=UTC)
+    tasks = [
+        _task(hourly, "all", first, long_ago),
+        _task(hourly, "all", first, long_ago + timedelta(days=30)),  # shares the first's
+        _task(hourly, "once", first, long_ago),  # another policy
+        _task(hourly, "all", first + timedelta(hours=5), long_ago),  # another next fire
+        _task(hourly, "all", first, first + timedelta(hours=10)),  # its window begins later
+        _task(fortnight, "all", datetime(2026, 3, 16, 3, tzinfo=UTC), long_ago),
+        _task(fortnight, "all", datetime(2026, 3, 16, 3, tzinfo=UTC),
+              long_ago + timedelta(weeks=1)),  # its own start
+        _task({"kind": "date", "at": first.isoformat()}, "once", first, long_ago),
+    ]
+    tasks = [replace(task, id=i) for i, task in enumerate(tasks, 1)]
+    shared = missed_fires_each(tasks, now)
+    alone = [missed_fires(task, now) for task in tasks]
+    assert [p.task.id for p in shared] == [t.id for t in tasks]
+    assert [(p.fires, p.missed, p.next_run_at, p.more) for p in shared] == [
+        (p.fires, p.missed, p.next_run_at, p.more) for p in alone]
+    assert len(shared[0].fires) == 16 and shared[1].fires is shared[0].fires  # computed once
+    # (its stored next fire stands; the ones after it wait for its window)
+    assert shared[4].fires[1:] == [first + timedelta(hours=h) for h in range(10, 16)]
+
+
 def test_reboot_task_runs_once_when_the_engine_starts(engine: Any, service: Any) -> None:
     service.create_task(command_task("at-start", schedule={"kind": "cron", "expr": "@reboot"}))
     service.create_task(command_task("daily", schedule={"kind": "cron", "expr": "0 3 * * *"}))
