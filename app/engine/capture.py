@@ -1,5 +1,6 @@
-"""Bounded capture of a command's output: the head passed on as it arrives, then only the
-tail kept, and what was left out said in the log."""
+"""Bounded capture of a run's output: the head passed on as it arrives, then only the tail
+kept, and what was left out said in the log — when the holding back begins (a live log
+must not look frozen while the run goes on printing) and, with the count, at the end."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ class Capture:
         self.dropped = 0
         self.tail: list[tuple[str, str]] = []
         self.tail_len = 0
+        self.holding = False  # the head is full: what comes goes to the tail
 
     def add(self, stream: str, data: bytes, final: bool = False) -> None:
         mask = self.masks[stream]
@@ -56,6 +58,12 @@ class Capture:
             head, text = text[:room], text[room:]
             self.sent += len(head)
             self.sink.on_output(self.attempt, stream, head)
+        if text and not self.holding:  # the head is full from here on: said as it happens
+            self.holding = True
+            self.sink.on_output(self.attempt, "tickwork",
+                                f"\n[… output past the first {OUTPUT_HEAD:,} characters is held "
+                                f"back while the run goes on: its last {OUTPUT_TAIL:,} come "
+                                "when it ends …]\n")
         if text:
             self.tail.append((stream, text))
             self.tail_len += len(text)

@@ -77,6 +77,28 @@ def test_big_output_keeps_head_and_tail_and_says_so(engine: Any, service: Any) -
     assert len(text) < 400_000
 
 
+def test_a_live_log_says_when_output_is_held_back_while_the_run_goes_on(
+        engine: Any, service: Any) -> None:
+    """Past the head, a run's log does not just stop while the run prints on (it looked
+    frozen): it says, as it happens, that the rest is held back until the end."""
+    engine.start()
+    script = "head -c 300000 /dev/zero | tr '\\0' x; echo; sleep 30"
+    service.create_task(command_task("chatty", action={"kind": "command", "argv": [script],
+                                                       "shell": True}))
+    run = service.run_now("chatty")
+
+    def said() -> str:
+        return "".join(c[2] for c in service.run_output(run.id) if c[1] == "tickwork")
+
+    wait_until(lambda: "held back while the run goes on" in said(), 20)
+    assert service.get_run(run.id).status == "running"
+    assert said().count("held back") == 1
+    service.cancel_run(run.id)
+    wait_until(lambda: service.get_run(run.id).status == "cancelled", 20)
+    printed = "".join(c[2] for c in service.run_output(run.id) if c[1] == "stdout")
+    assert printed == "x" * 300_000 + "\n"  # what was held back came at the end (< its tail)
+
+
 def test_failure_is_retried_with_backoff_then_notifies(engine: Any, service: Any,
                                                        events: Recorder) -> None:
     engine.start()
