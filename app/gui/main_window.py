@@ -47,7 +47,7 @@ from app.gui.tasks.actions import Selection, TaskActions
 from app.gui.tasks.model import TaskTableModel
 from app.gui.tasks.view import TasksView
 from app.gui.widgets import accessible, display, focus_ring, icons
-from app.gui.window import quitting
+from app.gui.window import nav_keys, quitting
 from app.gui.window.menus import Menus
 from app.gui.window.status_bar import StatusBar
 from app.gui.window.store_actions import StoreActions
@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.focus_ring = focus_ring.FocusRing(self)  # where the keys go, as in the editor
+        nav_keys.TabIntoView(self.nav, self.stack)  # Tab goes into the view shown
 
         self.notifications = NotificationList()
         self.dock = QDockWidget("Notifications", self)
