@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class RunChanged:
-    """A run entered a new status (the row is committed before this is sent).
+    """A run entered a new status (the row is committed before this is sent), or, still
+    `running`, saved a checkpoint (its row changed as a window shows it).
 
     `reason` is set when the status has one worth showing: why a run waits, why it was
     skipped, what it waited for.

@@ -134,6 +134,10 @@ class RunRecorder:
         def done(_result: Any, error: BaseException | None) -> None:
             if error is not None:
                 failure.append(error)
+            else:  # the run's row changed: a window showing it reads it again, live
+                self.hub.emit(RunChanged(run_id, attempt.task_id, attempt.task_name, "running",
+                                         attempt.started_at or self.clock.now(),
+                                         attempt.attempt))
             committed.set()
 
         self.writer.submit(lambda: ledger.update(run_id, {"checkpoint": text}), done)

@@ -136,6 +136,28 @@ def test_a_run_shows_the_checkpoint_its_action_saved(gui: Gui, qtbot: Any, tmp_p
     assert view.detail.fields["Error"].text() == "—"  # a run that succeeded shows no error
 
 
+def test_a_running_run_shows_each_checkpoint_as_it_is_saved(gui: Gui, qtbot: Any,
+                                                            tmp_path: Any) -> None:
+    """The Checkpoint row stayed "—" while a Python run saved checkpoints (only its end
+    showed one; seen under Xvfb): it shows the last one saved while the run goes on."""
+    from tests.gui.conftest import click_row
+
+    gui.service.create_task({"name": "slow counter", "timezone": "UTC", "action": {
+        "kind": "python", "target": "tests.support.actions:count_to",
+        "kwargs": {"n": 3, "path": str(tmp_path / "steps"), "pause": 4}}})
+    run = gui.service.run_now("slow counter")
+    gui.window.show_view(RUNS)
+    view = gui.window.runs_view
+    gui.wait_until(lambda: view.model.rowCount() == 1)
+    click_row(qtbot, view.table, 0)
+    checkpoint = view.detail.fields["Checkpoint"]
+    gui.wait_until(lambda: checkpoint.text() == '{"done": 1}', 20)  # as the run was read
+    gui.wait_until(lambda: checkpoint.text() == '{"done": 2}', 20)  # the next, live
+    assert gui.service.get_run(run.id).status == "running"
+    gui.service.cancel_run(run.id)
+    gui.wait_until(lambda: gui.service.get_run(run.id).status == "cancelled", 20)
+
+
 def test_a_runs_note_is_not_shown_as_its_error(gui: Gui, qtbot: Any) -> None:
     """A chained run that succeeded showed "Error: chain: after X succeeded" (found by a
     window run-through): its note has its own row."""
