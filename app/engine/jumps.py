@@ -32,7 +32,7 @@ from app.core.schedule.triggers import first_fire
 from app.engine.clock import JumpDetector
 from app.engine.dispatcher import Dispatcher
 from app.engine.records import RETRYING
-from app.engine.recovery import redo_due
+from app.engine.recovery import redo_due, stepping_key
 from app.store import runs as run_store
 from app.store import task_queries
 from app.store.database import Store
@@ -81,24 +81,21 @@ def rewind(store: Store, d: Dispatcher, jump: float) -> None:
     shift = timedelta(seconds=round(jump, 3))  # (as measured: within a few microseconds)
     with store.read():  # (one overdue already stays: the catch-up sees to it)
         rows = task_queries.ahead_schedules(now)
-    moved: dict[int, datetime | None] = {}
-    firsts: dict[tuple[Any, ...], datetime | None] = {}
+    changed: dict[int, datetime | None] = {}
+    firsts: dict[tuple[Any, ...], datetime | None] = {}  # by `stepping_key`
     for task_id, schedule, stored, zone, anchor, end in rows:
         if schedule.kind == "date":
             continue
         if schedule.kind == ELAPSED:
-            moved[task_id] = stored + shift
-            continue
-        # a cron's fires are wall-clock times: where its window began matters no more once
-        # it began (a calendar's count starts there: its anchor always matters)
-        began = schedule.kind == "cron" and anchor <= now
-        key = (schedule, zone, end, None if began else anchor)
-        if key not in firsts:
-            trigger = build_trigger(schedule, parse_timezone(zone), anchor, end)
-            firsts[key] = first_fire(trigger, now) if trigger is not None else None
-        moved[task_id] = firsts[key]
-    stored_of = {row[0]: row[2] for row in rows}
-    changed = {task_id: nxt for task_id, nxt in moved.items() if nxt != stored_of[task_id]}
+            nxt: datetime | None = stored + shift
+        else:
+            key = stepping_key(schedule, zone, end, anchor, now)
+            if key not in firsts:
+                trigger = build_trigger(schedule, parse_timezone(zone), anchor, end)
+                firsts[key] = first_fire(trigger, now) if trigger is not None else None
+            nxt = firsts[key]
+        if nxt != stored:
+            changed[task_id] = nxt
     for task_id, nxt in changed.items():
         d.horizon.drop_trigger(task_id)
         d.horizon.record_next(task_id, nxt)

@@ -37,7 +37,7 @@ from typing import Any
 from app.core.errors import TickworkError
 from app.core.policy import CATCH_UP_BOUND, catch_up_fires, should_retry
 from app.core.run import Run
-from app.core.schedule import build_trigger, parse_timezone
+from app.core.schedule import Schedule, build_trigger, parse_timezone
 from app.core.schedule.triggers import first_fire
 from app.core.task import Task
 from app.engine import lineage, processes
@@ -170,21 +170,28 @@ def missed_fires(task: Task, now: datetime, bound: int = CATCH_UP_BOUND) -> Catc
     return CatchUp(task, catch_up_fires(spec.catch_up, missed, bound), len(missed), None)
 
 
+def stepping_key(schedule: Schedule, zone: str, end: datetime | None,
+                 anchor: datetime | None, since: datetime | None) -> tuple[Any, ...]:
+    """What a task's trigger, stepped from `since` on, depends on (tasks with equal keys
+    fire alike from there): its schedule, zone and end, and its start (`anchor`) where that
+    matters — a cron's fires are wall-clock times, so its start does not once `since` is
+    past it; a calendar's count starts there."""
+    began = schedule.kind == "cron" and (anchor is None or (
+        since is not None and anchor <= since))
+    return (schedule, zone, end, None if began else anchor)
+
+
 def missed_fires_each(tasks: list[Task], now: datetime) -> list[CatchUp]:
     """`missed_fires` of each task, computed once for the tasks that would step the same
-    trigger from the same stored next fire: the same schedule, zone, end and catch-up
-    policy, and the same start where it matters — a cron's fires are wall-clock times, so
-    its start does not once its stored next fire is past it (a calendar's count starts
-    there). 100,000 overdue cron tasks on a few hundred schedules (a laptop resumed after a
-    day asleep, an engine started after a day off): 16 s on the dispatcher before."""
+    trigger (`stepping_key`) from the same stored next fire with the same catch-up policy.
+    100,000 overdue cron tasks on a few hundred schedules (a laptop resumed after a day
+    asleep, an engine started after a day off): 16 s on the dispatcher before."""
     plans: dict[tuple[Any, ...], CatchUp] = {}
     out = []
     for task in tasks:
-        spec, first, anchor = task.spec, task.next_run_at, task.anchor
-        began = spec.schedule.kind == "cron" and (anchor is None or (
-            first is not None and anchor <= first))
-        key = (spec.schedule, spec.timezone, spec.end_at, spec.catch_up, first,
-               None if began else anchor)
+        spec, first = task.spec, task.next_run_at
+        key = (*stepping_key(spec.schedule, spec.timezone, spec.end_at, task.anchor, first),
+               spec.catch_up, first)
         plan = plans.get(key)
         if plan is None:
             plan = plans[key] = missed_fires(task, now)
