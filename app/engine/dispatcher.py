@@ -28,7 +28,7 @@ from app.engine.executor import Attempt, Outcome
 from app.engine.horizon import Horizon
 from app.engine.ports import Arming, History, Ledger, Recording, Runner
 from app.engine.ready_queue import Pending, ReadyQueue
-from app.engine.records import QUEUED, RETRYING, RUNNING, WAITING, RunRecord, attempt_for
+from app.engine.records import QUEUED, REQUEUING, RETRYING, RUNNING, WAITING, RunRecord, attempt_for
 from app.engine.stats import Stats
 from app.engine.sync import TaskSync
 from app.engine.upstreams import Upstreams
@@ -72,6 +72,7 @@ class Dispatcher:
         self.fires = Batch(post, self.fire, self.pump, first=lambda: self.steady())
         self._claims = Batch(post, self.claimed, self.pump)
         self._finishes = Batch(post, self.finished, self.pump)
+        self._requeues = Batch(post, self.requeued, self.pump)
 
     def running_count(self) -> int:
         return len(self.ready.running)
@@ -273,8 +274,11 @@ class Dispatcher:
         if outcome.status == "interrupted" and self.stopping:  # not a dead worker's run
             self.stats.finished += 1
             self.stats.failed += 1
-            self.interrupt(record, "the engine stopped while this run was running",
-                           error=outcome.error, exit_code=outcome.exit_code)
+            task = record.task  # `interrupted`, its retry by policy claimed in one commit
+            retry = ((task.id, record.fire, record.attempt + 1, self.engine_id)
+                     if should_retry("interrupted", record.attempt, task.spec.retries) else None)
+            self.writes.interrupted(record, "the engine stopped while this run was running",
+                                    retry, error=outcome.error, exit_code=outcome.exit_code)
             return
         with self.writer.together():  # its end and what it claims: one commit
             self.recorder.final(attempt, outcome)
@@ -317,26 +321,30 @@ class Dispatcher:
 
     def rearm_retries(self, due_of: Callable[[int], datetime | None]) -> None:
         """After a clock jump: arm every waiting retry again at its stored due time."""
-        for record in list(self.runs.values()):
-            if record.phase == RETRYING:
-                self.timing.arm(f"r{record.run_id}",
-                                max(due_of(record.run_id) or self.clock.now(),
-                                    self.clock.now()))
+        now = self.clock.now()
+        for record in [r for r in self.runs.values() if r.phase == RETRYING]:
+            self.timing.arm(f"r{record.run_id}", max(due_of(record.run_id) or now, now))
 
     def retry_due(self, run_id: int) -> None:
-        """A retry's backoff ended: it is queued again, and admitted like any claim."""
+        """A retry's backoff ended: it is `queued` again, committed before it is admitted
+        like a claim — never handed to a worker while the store says `retrying` (a kill -9
+        then made the next engine re-arm that attempt and run it a second time)."""
         record = self.runs.get(run_id)
         if record is None or record.phase != RETRYING:
             return
-        del self.runs[run_id]
         task = self.tasks.get(record.task.id)
         if task is None:
+            del self.runs[run_id]
             return
-        record.task = task
+        record.task, record.phase = task, REQUEUING
         record.reason = None  # (said when it was claimed)
         record.due_at = now = self.clock.now()
-        self.writes.requeued(record, now)
-        self.admit(record)
+        self.writes.requeued(record, now, lambda: self._requeues.add((record,)))
+
+    def requeued(self, record: RunRecord) -> None:
+        """A retry's `queued` committed: admitted, unless it ended or was given back since."""
+        if self.runs.get(record.run_id) is record and record.phase == REQUEUING:
+            self.admit(record)
 
     # -- runs that end before they start ----------------------------------------------------
 
@@ -358,20 +366,10 @@ class Dispatcher:
         if record.task.id in self.upstreams.booked:
             self.upstreams.settled(record.task.id, record.fire, status, run_id)
 
-    def interrupt(self, record: RunRecord, reason: str, *, error: str | None = None,
-                  exit_code: int | None = None) -> None:
-        """Record a run the engine's stop cut off: `interrupted`, and its retry by policy
-        (claimed `retrying` in the same commit, due at once: the next engine runs it)."""
-        task = record.task
-        retry = ((task.id, record.fire, record.attempt + 1, self.engine_id)
-                 if should_retry("interrupted", record.attempt, task.spec.retries) else None)
-        self.writes.interrupted(record, reason, retry, error=error, exit_code=exit_code)
-
     def cancel(self, run_id: int, reason: str) -> None:
-        record = self.runs.get(run_id)
-        if record is not None and record.running is not None:
+        if (record := self.runs.get(run_id)) is not None and record.running is not None:
             record.running.cancel(reason)
-        elif record is not None:
+        else:  # (nothing when it is settled)
             self.finish_unstarted(run_id, "cancelled", reason)
 
     # -- the engine stops -----------------------------------------------------------------------
@@ -380,16 +378,15 @@ class Dispatcher:
         """Start nothing more; retries stay `retrying` (the next engine re-arms them)."""
         self.stopping = True
         self.release_unstarted()
-        for record in list(self.runs.values()):
-            if record.phase == RETRYING:
-                del self.runs[record.run_id]
+        for record in [r for r in self.runs.values() if r.phase == RETRYING]:
+            del self.runs[record.run_id]
 
     def release_unstarted(self) -> None:
         """Every waiting or queued run goes back to the ledger unclaimed: it never started,
         so the next engine runs it (`ledger.release`), whatever its task's retries."""
         self.upstreams.frozen = True  # no releases or skips from here on
         for record in list(self.runs.values()):
-            if record.phase in (WAITING, QUEUED):
+            if record.phase in (WAITING, QUEUED, REQUEUING):
                 self.finish_unstarted(record.run_id, "released", "the engine stopped before "
                                       "it started: the next start runs it")
 

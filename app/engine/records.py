@@ -14,6 +14,7 @@ from app.engine.processes import run_token
 # where a claimed run stands in the dispatcher (its ledger status may say more: `waiting`
 # is also written for runs the ready queue holds back by their task or group)
 RETRYING: Final = "retrying"  # waiting out its backoff (an armed `r<run id>` job)
+REQUEUING: Final = "requeuing"  # its backoff ended; admitted once `queued` is committed
 WAITING: Final = "waiting"  # held by its upstreams (in the dependency gate)
 QUEUED: Final = "queued"  # in the ready queue
 RUNNING: Final = "running"  # its attempt is in the executor
@@ -27,7 +28,7 @@ class RunRecord:
     task: Task  # as it was when the run was claimed (or its retry fell due)
     fire: datetime  # the scheduled fire time it stands for
     attempt: int
-    phase: str  # RETRYING | WAITING | QUEUED | RUNNING
+    phase: str  # RETRYING | REQUEUING | WAITING | QUEUED | RUNNING
     reason: str | None = None  # the reason it was claimed with (catch-up, retry …)
     due_at: datetime | None = None  # a retry: when its backoff ended
     running: Attempt | None = None  # the attempt, once started

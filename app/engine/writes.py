@@ -4,6 +4,7 @@ must not run ahead of the store."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -39,12 +40,12 @@ class RunWrites:
         self._after_commit(lambda: ledger.release(run_id, note), RunChanged(
             run_id, task.id, task.name, "queued", self.clock.now(), record.attempt, reason=note))
 
-    def requeued(self, record: RunRecord, now: datetime) -> None:
-        """A retry's backoff ended: it is `queued` again."""
+    def requeued(self, record: RunRecord, now: datetime, then: Callable[[], None]) -> None:
+        """A retry's backoff ended: it is `queued` again; `then` once that is committed."""
         task = record.task
         run_id = record.run_id
-        self.writer.submit(lambda: ledger.update(run_id, {"status": "queued"}))
-        self.hub.emit(RunChanged(run_id, task.id, task.name, "queued", now, record.attempt))
+        self._after_commit(lambda: ledger.update(run_id, {"status": "queued"}), RunChanged(
+            run_id, task.id, task.name, "queued", now, record.attempt), then)
 
     def ended_unstarted(self, record: RunRecord, status: str, reason: str) -> None:
         """A run that never started ended (`cancelled`)."""
@@ -68,10 +69,13 @@ class RunWrites:
             RunChanged(run_id, task.id, task.name, "interrupted", now, record.attempt,
                        reason=reason))
 
-    def _after_commit(self, work: Any, event: RunChanged) -> None:
+    def _after_commit(self, work: Any, event: RunChanged,
+                      then: Callable[[], None] | None = None) -> None:
         hub = self.hub
 
         def done(_result: Any, error: BaseException | None) -> None:
             if error is None:
                 hub.emit(event)
+                if then is not None:
+                    then()
         self.writer.submit(work, done)

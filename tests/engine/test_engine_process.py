@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from app.store.times import from_utc_text
 from tests.conftest import ROOT
 from tests.engine.conftest import soon, wait_until
 from tests.support import tickwork
@@ -206,3 +207,42 @@ def test_a_fallback_claimed_during_a_graceful_stop_runs_at_the_next_start(
     done = wait_until(lambda: [r for r in cli("run", "list", "--json").json()
                                if r["task_name"] == "fb" and r["status"] == "succeeded"], 10)
     assert done[0]["id"] == runs["fb"]["id"]  # the same run, not a retry of it
+
+
+def test_a_kill_9_while_a_retry_is_queued_runs_that_attempt_once(spawn: Any, cli: Any,
+                                                                home: Path,
+                                                                tmp_path: Path) -> None:
+    """A retry whose backoff ended is `queued` in the store before any launcher has it: it
+    was handed over while the store still said `retrying`, and a kill -9 then made the next
+    engine re-arm that attempt and run it a second time. The store's write lock, held here,
+    stands for the moment between the two."""
+    marks = tmp_path / "marks"
+    engine = spawn()
+    engine.wait_for("engine running")
+    script = f'echo "$TICKWORK_ATTEMPT" >> {marks}; [ "$TICKWORK_ATTEMPT" -ge 2 ]'
+    assert cli("task", "add", "flaky", "--shell", "--command", script, "--retries", "1",
+               "--retry-delay", "2s").code == 0
+    first = cli("task", "run", "flaky", "--json").json()
+
+    def retry() -> dict[str, Any] | None:
+        runs = [r for r in cli("run", "list", "--task", "flaky", "--json").json()
+                if r["attempt"] == 2]
+        return runs[0] if runs else None
+    waiting = wait_until(lambda: (r := retry()) is not None and r["status"] == "retrying"
+                         and r, 10)
+    assert cli("run", "show", str(first["id"]), "--json").json()["status"] == "failed"
+    lock = sqlite3.connect(home / "tickwork.db", isolation_level=None)
+    lock.execute("BEGIN IMMEDIATE")  # no commit from here: the engine's writes wait
+    try:
+        (text,) = lock.execute("SELECT due_at FROM run WHERE id = ?",
+                               (waiting["id"],)).fetchone()
+        due = from_utc_text(text).timestamp()
+        time.sleep(max(0.0, due - time.time()) + 1.0)
+        assert marks.read_text().split() == ["1"]  # attempt 2 not started: not committed
+        engine.kill9()
+    finally:
+        lock.rollback()
+        lock.close()
+    spawn("second").wait_for("engine running")
+    wait_until(lambda: (r := retry()) is not None and r["status"] == "succeeded", 15)
+    assert marks.read_text().split() == ["1", "2"]
