@@ -3,11 +3,12 @@ process table and the store say after the fault, as counts (every one should be 
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from faults.harness import Home, marked_processes, poll_until, wait_until
+from faults.harness import Home, marked_processes, wait_until
 from faults.workload import Workload, expected_fires
 
 
@@ -21,15 +22,25 @@ def fires_without_a_run(ledger: dict[tuple[str, str, int], str], work: Workload,
             if (t["name"], f) not in fires]
 
 
-def settle(home: Home, work: Workload, timeout: float) -> None:
+def settle(home: Home, work: Workload, timeout: float, limit: float = 1800.0) -> None:
     """Wait until the workload's end has passed, every fire up to it has a run and no run is
-    active (at most `timeout` seconds past the end; what never came is the verdict's to say).
-    Polls the ledger read-only; it never moves on before the engine is done."""
+    active: while the engine works through what is left (its count of active runs falls),
+    up to `limit` seconds past the end; once it has not fallen for `timeout` seconds, what
+    never came is the verdict's to say. (A killed engine's backlog is run at the next start,
+    not thrown away, so the last engine may have much to do.) Polls the ledger read-only;
+    it never moves on before the engine is done."""
     wait_until(lambda: datetime.now(UTC) > work.end, timeout + max(
         (work.end - datetime.now(UTC)).total_seconds(), 0.0), 0.05)
     created = home.created()
-    poll_until(lambda: home.active_runs() == 0
-               and not fires_without_a_run(home.ledger(), work, created), timeout, 0.1)
+    end = time.monotonic() + limit
+    fewest, since = home.active_runs(), time.monotonic()
+    while time.monotonic() < end and time.monotonic() - since < timeout:
+        active = home.active_runs()
+        if active == 0 and not fires_without_a_run(home.ledger(), work, created):
+            return
+        if active < fewest:
+            fewest, since = active, time.monotonic()
+        time.sleep(0.2)
 
 
 def check(home: Home, work: Workload, committed: dict[tuple[str, str, int], str]

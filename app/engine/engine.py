@@ -60,6 +60,7 @@ from app.engine.dispatcher import Dispatcher
 from app.engine.events import EngineState, Event, EventHub
 from app.engine.executor import Attempt, Executor, Outcome
 from app.engine.faults import StoreFaults
+from app.engine.handoffs import HandOffLog, Logged
 from app.engine.horizon import Horizon
 from app.engine.jumps import ClockJumps
 from app.engine.leadership import Leadership
@@ -120,6 +121,7 @@ class Engine:
         self.leadership = Leadership(self, self._stop, poll=self._standby_poll, pace=pace)
         self.executor = Executor(self.recorder, self.workers,
                                  fenced=lambda: self.leadership.paused)
+        self.handoffs = HandOffLog(self.home, self.id)
         self.watcher = StoreWatcher(store, self._stop, self.post, tick=self._tick,
                                     tasks_changed=self._tasks_changed,
                                     runs_seen=self._runs_seen, check_clock=self._check_clock,
@@ -144,13 +146,15 @@ class Engine:
                               python_due=self.executor.python.warm)
         self.horizon = Horizon(self.timing, self.writer, self.tasks.tasks,
                                self._horizon_seconds, self.tasks.load, self.clock)
+        logged = Logged(self.executor, self.handoffs)  # each hand-off logged first
         self.dispatcher = Dispatcher(
             self.id, clock=self.clock, post=self.post, writer=self.writer, hub=self.hub,
-            timing=self.timing, executor=self.executor, recorder=self.recorder,
+            timing=self.timing, recorder=self.recorder, executor=logged,
             stats=self.stats, horizon=self.horizon, tasks=self.tasks, workers=self.workers,
             paused=lambda: self.faults.down or self.leadership.paused,
             history=StoreHistory(self.store))
         self.dispatcher.steady = ClockJumps(self.store, self.dispatcher).steady
+        logged.running = self.dispatcher.running
         self.requests = Requests(self.dispatcher, self.post)
         self.tasks.attach(self.horizon, self.dispatcher.upstreams, self.requests.task_dropped)
 
@@ -192,6 +196,7 @@ class Engine:
             self._inbox.put(None)
             self.writer.stop()
             self.executor.shutdown(2.0)
+            self.handoffs.close()  # what it did not start is given back in the ledger
         if self._metrics is not None:
             self._metrics.stop()
         self.watcher.wake()

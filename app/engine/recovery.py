@@ -5,16 +5,18 @@
 the store takes writes again after a fault.
 
 Runs a dead engine had claimed but not finished (`queued`, `waiting`, `running`) become
-`interrupted`; the engine then retries them by their task's policy (at-least-once: an
-action that was running when the process died may run again, and a checkpoint lets it
-resume). Before that, every process such a run left behind is stopped and gone (`processes`:
-its group, while the leader's pid still has the recorded start time, its tree, and whatever
-carries its token, setsid escapees included), so a retry never runs beside the attempt it
-replaces; first the dead engine's launchers and Python workers are killed (lineage.py), so
-none starts a command or action it was handed but had not read. The run becomes
-`interrupted` and its retry is claimed (`retrying`, due at once) in one commit — the same
-`ledger.interrupt` a graceful stop uses (`control.interrupt`) — so a kill between the two
-cannot lose the retry; the retries are then armed like any retry waiting out its backoff.
+`interrupted` — except those its log of hand-offs shows no worker ever had (handoffs.py),
+which are given back unclaimed and run as they are; the engine then retries the interrupted
+by their task's policy (at-least-once: an action that was running when the process died may
+run again, and a checkpoint lets it resume). Before that, every process such a run left
+behind is stopped and gone (`processes`: its group, while the leader's pid still has the
+recorded start time, its tree, and whatever carries its token, setsid escapees included), so
+a retry never runs beside the attempt it replaces; first the dead engine's launchers and
+Python workers are killed (lineage.py), so none starts a command or action it was handed but
+had not read. The run becomes `interrupted` and its retry is claimed (`retrying`, due at
+once) in one commit — the same `ledger.interrupt` a graceful stop uses (`control.interrupt`)
+— so a kill between the two cannot lose the retry; the retries are then armed like any retry
+waiting out its backoff.
 
 The window between a command's start and the commit of its `running` row (which carries
 its process group): a `kill -9` there leaves the row `queued` with no group, but the
@@ -32,6 +34,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from app.core.errors import TickworkError
@@ -40,7 +43,7 @@ from app.core.run import Run
 from app.core.schedule import Schedule, build_trigger, parse_timezone
 from app.core.schedule.triggers import first_fire
 from app.core.task import Task
-from app.engine import lineage, processes
+from app.engine import handoffs, lineage, processes
 from app.engine.control import Requests
 from app.engine.dispatcher import Dispatcher
 from app.engine.events import RunChanged
@@ -264,17 +267,43 @@ class StartupPlan:
     edges: list[tuple[int, int, str]] = field(default_factory=list)
 
 
-def settle_orphans(store: Store, now: datetime, engine_id: str) -> list[Run]:
+def never_handed(home: Path, found: list[Orphan]) -> list[Orphan]:
+    """The orphans no worker ever had, by their engines' logs of hand-offs (handoffs.py):
+    queued or held back, not in a whole log of their engine."""
+    logs: dict[str, set[int] | None] = {}
+    out = []
+    for o in found:
+        if o.status not in ("queued", "waiting"):
+            continue
+        if o.engine not in logs:
+            logs[o.engine] = handoffs.handed(home, o.engine)
+        handed = logs[o.engine]
+        if handed is not None and o.id not in handed:
+            out.append(o)
+    return out
+
+
+def settle_orphans(store: Store, now: datetime, engine_id: str, *,
+                   logs: bool = False) -> list[Run]:
     """Stop what a dead engine left running and mark its runs interrupted, claiming their
     retries for `engine_id` (an engine's start, or a restore: the next engine takes those
-    over); the runs as they were."""
+    over); the runs as they were. With `logs` (an engine's start), the runs the dead
+    engines' logs show were never handed to a worker are given back unclaimed instead: the
+    start adopts them and runs them as they are, whatever their retries."""
     with store.read():
         found = orphans()
+    unstarted = never_handed(store.home, found) if logs else []
     stop_leftovers(found)
     settled: list[Orphan] = []
     with store.write():
-        interrupted = interrupt_orphans(found, now, engine_id, settled)
+        for o in unstarted:
+            ledger.release(o.id, "the engine died before it started (no worker had it): "
+                           "the next start runs it")
+        given = {o.id for o in unstarted}
+        interrupted = interrupt_orphans([o for o in found if o.id not in given], now,
+                                        engine_id, settled)
         run_store.take_over_retries(engine_id)
+    handoffs.forget(store.home, {o.engine for o in found})  # settled: no more use
     for o in settled:  # a command's checkpoint file outlives its fire only for a retry
         checkpoint_path(store.home, o.task_id, o.fire).unlink(missing_ok=True)
     return interrupted
@@ -283,7 +312,7 @@ def settle_orphans(store: Store, now: datetime, engine_id: str) -> list[Run]:
 def plan_startup(store: Store, now: datetime, engine_id: str) -> StartupPlan:
     """Stop and interrupt what a dead engine left (claiming retries), and read what to run,
     arm and retry."""
-    interrupted = settle_orphans(store, now, engine_id)
+    interrupted = settle_orphans(store, now, engine_id, logs=True)
     plan = StartupPlan(now, interrupted)
     with store.read():
         plan.audit_mark = audit_log.last_id()

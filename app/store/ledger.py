@@ -117,9 +117,14 @@ def note(run_id: int, status: str, text: str) -> None:
 
 def release(run_id: int, text: str) -> None:
     """Give back a run that never started: `queued`, claimed by no engine, a note added to
-    its reason; whichever engine leads next adopts it and runs it as it is."""
+    its reason (once: given back again, it says so no more); whichever engine leads next
+    adopts it and runs it as it is."""
     execute("UPDATE run SET engine = NULL WHERE id = ? AND started_at IS NULL", (run_id,))
-    note(run_id, "queued", text)
+    row = execute("SELECT reason FROM run WHERE id = ?", (run_id,)).fetchone()
+    if row is not None and text in (row[0] or ""):
+        execute("UPDATE run SET status = 'queued' WHERE id = ?", (run_id,))
+    else:
+        note(run_id, "queued", text)
 
 
 def set_next_run(rows: Iterable[tuple[int, datetime | None]]) -> None:
