@@ -209,6 +209,15 @@ def local_day_sql(column: str) -> str:
     return f"date({column}, 'localtime')"
 
 
+def seconds_between(start: Any, end: Any) -> Any:
+    """Seconds from one stored UTC time column to another, NULL if either is (a peewee
+    expression)."""
+    if is_postgres():
+        return pw.fn.EXTRACT(pw.NodeList((pw.SQL("EPOCH FROM"), pw.Cast(end, "timestamptz")
+                                          - pw.Cast(start, "timestamptz"))))
+    return (pw.fn.julianday(end) - pw.fn.julianday(start)) * 86400.0
+
+
 def session_options() -> str:
     """libpq `options` for every PostgreSQL connection of the store: a writer waits for the
     write lock at most 10 s (SQLite's busy_timeout), and local times are this machine's."""

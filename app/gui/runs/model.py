@@ -1,9 +1,12 @@
-"""The run history's model: runs newest first, filtered by task, status and date.
+"""The run history's model: runs newest first, filtered by task, status and date, or
+sorted by a column (the store sorts the whole filtered history; a page is never sorted alone).
 
 Run events update the runs they name at once (their new status) and then, batched every
 `UPDATE_MS`, re-read those rows for the rest (start, end, exit code) and fetch the runs
 newer than the newest shown, inserted at the top; the window the user scrolled to keeps
-its length, older rows slide out of it (and can be fetched again). Failed and timed-out
+its length, older rows slide out of it (and can be fetched again). Sorted by another
+column, rows are still updated in place at once, and the window is re-read at most every
+`RESORT_MS` so new and changed runs take their places in the order. Failed and timed-out
 rows are tinted red, interrupted ones amber, in shades for the light or dark palette.
 """
 
@@ -26,7 +29,14 @@ from app.service import Change, Service
 UPDATE_MS = 250
 NEWER_LIMIT = 1000
 
-RUN, TASK, STATUS, SCHEDULED, STARTED, DURATION, LATENESS, ATTEMPT, TRIGGER, RESULT = range(10)
+RUN, TASK, STATUS, SCHEDULED, STARTED, FINISHED, DURATION, LATENESS, ATTEMPT, TRIGGER, RESULT = (
+    range(11))
+# the columns the store sorts by (the whole filtered history, not the loaded page); the
+# first page of each on 200,000 runs is timed in docs/runs-sorting.md
+SORT_KEYS = {RUN: "id", TASK: "task", STATUS: "status", SCHEDULED: "scheduled_for",
+             STARTED: "started_at", FINISHED: "finished_at", DURATION: "duration",
+             LATENESS: "lateness_ms"}
+RESORT_MS = 2000  # a sorted list re-reads its window at most this often as runs change
 
 
 def result_text(run: Run) -> str:
@@ -38,8 +48,8 @@ def result_text(run: Run) -> str:
 
 
 class RunTableModel(PagedTableModel[Run, RunQuery]):
-    COLUMNS = ("Run", "Task", "Status", "Scheduled for", "Started", "Duration", "Lateness",
-               "Attempt", "Trigger", "Exit code / error")
+    COLUMNS = ("Run", "Task", "Status", "Scheduled for", "Started", "Finished", "Duration",
+               "Lateness", "Attempt", "Trigger", "Exit code / error")
 
     def __init__(self, service: Service, background: Background, page_size: int = 200,
                  parent: QObject | None = None) -> None:
@@ -50,14 +60,31 @@ class RunTableModel(PagedTableModel[Run, RunQuery]):
         self._look_newer = False
         self._updating = False
         self._update = Throttle(UPDATE_MS, self._on_update_due, self)
+        self._resort = Throttle(RESORT_MS, self.refresh, self)
 
     def query(self) -> RunQuery:
         return self._query
 
     def set_query(self, query: RunQuery) -> None:
+        """New filters; the order stays as the person chose it."""
+        query = replace(query, sort=self._query.sort, descending=self._query.descending)
         if query != self._query:
             self._query = query
             self.reload()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        key = SORT_KEYS.get(column)
+        if key is None:
+            return
+        descending = order == Qt.SortOrder.DescendingOrder
+        if (key, descending) != (self._query.sort, self._query.descending):
+            self._query = replace(self._query, sort=key, descending=descending)
+            self.reload()
+
+    def sort_column(self) -> tuple[int, Qt.SortOrder]:
+        column = next(c for c, k in SORT_KEYS.items() if k == self._query.sort)
+        return column, (Qt.SortOrder.DescendingOrder if self._query.descending
+                        else Qt.SortOrder.AscendingOrder)
 
     def read_page(self, query: RunQuery, offset: int, limit: int) -> list[Run]:
         return reads.page(self.service, query, offset, limit)
@@ -86,9 +113,9 @@ class RunTableModel(PagedTableModel[Run, RunQuery]):
                                                                     ATTEMPT):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
-            if column in (SCHEDULED, STARTED):
-                return display.full_time(row.scheduled_for if column == SCHEDULED
-                                         else row.started_at)
+            if column in (SCHEDULED, STARTED, FINISHED):
+                return display.full_time((row.scheduled_for, row.started_at,
+                                          row.finished_at)[column - SCHEDULED])
             if column == RESULT:
                 return row.error or row.reason or None
         return None
@@ -104,6 +131,8 @@ class RunTableModel(PagedTableModel[Run, RunQuery]):
             return display.when(run.scheduled_for)
         if column == STARTED:
             return display.when(run.started_at)
+        if column == FINISHED:
+            return display.when(run.finished_at)
         if column == DURATION:
             return display.duration(run.duration_s) if run.duration_s is not None else ""
         if column == LATENESS:
@@ -167,6 +196,9 @@ class RunTableModel(PagedTableModel[Run, RunQuery]):
         newer, self._look_newer = self._look_newer, False
         if not changed and not newer:
             return
+        if not self._query.sorted_by_id:  # where a new or changed run now belongs is the
+            self._resort.poke()  # store's ORDER BY: the window is re-read, at most so often
+            newer = False
         if newer and (self._query.status or self._query.until):
             self.refresh()  # a status filter lets older runs enter; re-read the window
             newer = False

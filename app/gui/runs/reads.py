@@ -24,6 +24,13 @@ class RunQuery:
     since: datetime | None = None
     until: datetime | None = None
     task_containing: str = ""  # runs of the tasks whose name contains it (the typed filter)
+    sort: str = "id"  # one of the store's RUN_SORTS; by id, newest first, is the default
+    descending: bool = True
+
+    @property
+    def sorted_by_id(self) -> bool:
+        """Newest first: new runs belong at the top, where they are inserted live."""
+        return self.sort == "id" and self.descending
 
     def filters(self) -> dict[str, Any]:
         """The query as the store's run filters."""
@@ -32,9 +39,9 @@ class RunQuery:
 
 
 def page(service: Service, query: RunQuery, offset: int, limit: int) -> list[Run]:
-    """The runs matching the query from `offset`, newest first."""
+    """The runs matching the query from `offset`, in its order."""
     with service.store.read():
-        return run_store.page(offset, limit, **query.filters())
+        return run_store.page(offset, limit, query.sort, query.descending, **query.filters())
 
 
 def count(service: Service, query: RunQuery) -> int:

@@ -40,6 +40,7 @@ from app.gui.runs.detail import RunDetail
 from app.gui.runs.model import (
     ATTEMPT,
     DURATION,
+    FINISHED,
     LATENESS,
     RESULT,
     RUN,
@@ -57,7 +58,7 @@ from app.gui.widgets import display
 from app.gui.widgets.columns import Column, ColumnFitter
 from app.gui.widgets.error_label import ErrorLabel
 from app.gui.widgets.paging import ITEM_ROLE
-from app.gui.widgets.tables import KeptSelection, row_table
+from app.gui.widgets.tables import HeaderSort, KeptSelection, row_table
 from app.gui.widgets.task_field import TaskNameField
 from app.gui.widgets.typing import TypingPause
 from app.service import Service
@@ -71,11 +72,12 @@ PERIODS = (("any", "Any time"), ("today", "Today"), ("24h", "Last 24 hours"),
 
 # (column, minimum, preferred width); the order says what stays longest as the window narrows
 RUN_COLUMNS = [Column(RUN, 44, 60), Column(TASK, 110, 170), Column(STATUS, 100, 110),
-               Column(SCHEDULED, 120, 130), Column(STARTED, 120, 130), Column(DURATION, 70, 80),
+               Column(SCHEDULED, 120, 130), Column(STARTED, 120, 130),
+               Column(FINISHED, 120, 130), Column(DURATION, 70, 80),
                Column(LATENESS, 70, 80), Column(ATTEMPT, 60, 64), Column(TRIGGER, 70, 80),
                Column(RESULT, 120, 160)]
-RUN_PRIORITY = [TASK, STATUS, STARTED, DURATION, RESULT, RUN, SCHEDULED, LATENESS, TRIGGER,
-                ATTEMPT]
+RUN_PRIORITY = [TASK, STATUS, STARTED, DURATION, RESULT, RUN, SCHEDULED, FINISHED, LATENESS,
+                TRIGGER, ATTEMPT]
 
 class RunsView(QWidget):
     rerun_requested = Signal(int)
@@ -136,6 +138,7 @@ class RunsView(QWidget):
         self.setFocusProxy(self.table)  # Ctrl+1 … puts the keyboard here
         # narrow windows shrink the columns, then hide the least important (columns.py)
         self.columns = ColumnFitter(self.table, RUN_COLUMNS, RUN_PRIORITY, stretch=RESULT)
+        self.sorting = HeaderSort(self.table, model)  # a header click sorts the whole history
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         self.table.selectionModel().selectionChanged.connect(self.selection_changed)
         self.detail = RunDetail(service, background)

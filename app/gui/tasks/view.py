@@ -48,7 +48,7 @@ from app.gui.tasks.model import (
 from app.gui.widgets import display
 from app.gui.widgets.columns import Column, ColumnFitter
 from app.gui.widgets.paging import ITEM_ROLE
-from app.gui.widgets.tables import KeptSelection, row_table
+from app.gui.widgets.tables import HeaderSort, KeptSelection, row_table
 from app.gui.widgets.typing import TypingPause
 
 SEARCH_MS = 200
@@ -127,10 +127,7 @@ class TasksView(QWidget):
         header.setHighlightSections(False)
         # narrow windows shrink the columns (text elides), then hide the least important
         self.columns = ColumnFitter(self.table, COLUMNS, PRIORITY_ORDER, stretch=SCHEDULE)
-        column, order = model.sort_column()
-        header.setSortIndicator(column, order)
-        self.table.setSortingEnabled(True)
-        header.sortIndicatorChanged.connect(self._on_header_sort_indicator_changed)
+        HeaderSort(self.table, model)  # sorted in the store; Last run is not sortable
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._on_table_context_menu_requested)
         self.table.doubleClicked.connect(self._on_table_double_clicked)
@@ -192,14 +189,6 @@ class TasksView(QWidget):
 
     def _on_search_timeout(self) -> None:
         self.model.set_search(self.search.text())
-
-    def _on_header_sort_indicator_changed(self, column: int, _order: Qt.SortOrder) -> None:
-        if column == LAST_RUN:  # not sortable in the store: put the indicator back
-            current, current_order = self.model.sort_column()
-            header = self.table.horizontalHeader()
-            header.blockSignals(True)
-            header.setSortIndicator(current, current_order)
-            header.blockSignals(False)
 
     # -- selection -------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from app.gui.qt import (
     QAbstractTableModel,
     QItemSelectionModel,
     QObject,
+    Qt,
     QTableView,
     Signal,
 )
@@ -80,3 +81,26 @@ class KeptSelection(QObject):
                 selection.select(self.model.index(row, 0), flags.Select | flags.Rows)
         self._selected, self._current = [], None
         self.changed.emit()
+
+
+class HeaderSort(QObject):
+    """A header click sorts a paged table in its store (the model's `sort` reloads it by a
+    new query; the loaded page is never sorted alone). A column the model does not sort by
+    keeps the indicator where it was, so the arrow always says the order shown."""
+
+    def __init__(self, table: QTableView, model: Any) -> None:
+        super().__init__(table)
+        self.table = table
+        self.model = model  # a PagedTableModel with `sort` and `sort_column`
+        header = table.horizontalHeader()
+        header.setSortIndicator(*model.sort_column())
+        table.setSortingEnabled(True)  # sorts by the indicator: the model's own order
+        header.sortIndicatorChanged.connect(self._on_header_sort_indicator_changed)
+
+    def _on_header_sort_indicator_changed(self, column: int, order: Qt.SortOrder) -> None:
+        shown = self.model.sort_column()
+        if shown != (column, order):  # not a column the store sorts by: put it back
+            header = self.table.horizontalHeader()
+            header.blockSignals(True)
+            header.setSortIndicator(*shown)
+            header.blockSignals(False)
