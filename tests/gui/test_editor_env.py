@@ -133,3 +133,28 @@ def test_the_page_names_the_variables_a_run_of_its_kind_gets(gui: Gui, qtbot: An
     assert "TICKWORK_CHECKPOINT_FILE" not in said and len(said) == 5
     # "they are not put in os.environ": only the token is there (and what it inherited)
     assert sorted(set(found["os.environ"].split()) - outside) == ["TICKWORK_RUN_TOKEN"]
+
+
+def test_a_secret_row_names_the_keyring_secret_it_uses_never_its_value(gui: Gui,
+                                                                       qtbot: Any) -> None:
+    """The row showed only dots (seen under Xvfb): which secret does the task use?"""
+    gui.wait_until(lambda: gui.session.secrets_available is True)
+    gui.service.set_secret("shared.DB_PASSWORD", "tw-hidden-value")
+    task = gui.service.create_task(command_task(
+        "nightly dump", ["env"], schedule={"kind": "manual"},
+        secret_env={"PGPASSWORD": "shared.DB_PASSWORD"}))
+    editor = _edit(gui, task.id)
+    go(editor, qtbot, "Environment & secrets")
+    row = next(r for r in editor.env.rows if r.name.text() == "PGPASSWORD")
+    gui.wait_until(lambda: row.keyring_name.isVisible())
+    assert row.keyring_name.text() == "Uses the keyring secret “shared.DB_PASSWORD”."
+    assert editor.grab().save(str(SCREENSHOTS / "editor-secret-named.png"))
+    from app.gui.qt import QLabel, QLineEdit
+
+    shown = [w.text() for w in editor.findChildren(QLabel) + editor.findChildren(QLineEdit)]
+    shown += [w.toolTip() for w in editor.findChildren(QLineEdit)]
+    assert not any("tw-hidden-value" in text for text in shown)
+    click(qtbot, row.secret)  # unticked: no longer the secret's, so not said
+    assert not row.keyring_name.isVisible()
+    click(qtbot, row.secret)
+    assert row.keyring_name.isVisible()

@@ -3,7 +3,8 @@
 Each variable is a row: name, value, and "secret". A secret's value is typed masked and
 goes to the OS keyring through `Service.set_secret` when the task is saved; the task keeps
 only the secret's name (a reference), so the value never reaches the database. A stored
-secret shows as dots; typing a new value replaces it. Un-ticking Secret on a stored secret
+secret shows as dots, and the row names the keyring entry it uses (never its value); typing a
+new value replaces it. Un-ticking Secret on a stored secret
 asks for its new plain value (Save waits for it), so a secret is never emptied unsaid. With
 no keyring backend, secrets are refused and the page says why. The note at the top names the
 variables Tickwork adds for the action's kind, from the list the engine sets them by
@@ -65,8 +66,17 @@ class EnvRow(QWidget):
     def __init__(self, secrets_allowed: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.stored_secret: str | None = None
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(2)
+        layout = QHBoxLayout()
+        rows.addLayout(layout)
+        self.keyring_name = QLabel()  # which stored secret the variable uses, under its row
+        self.keyring_name.setObjectName("KeyringName")
+        self.keyring_name.setWordWrap(True)
+        self.keyring_name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.keyring_name.hide()
+        rows.addWidget(self.keyring_name)
         self.name = QLineEdit()
         self.name.setPlaceholderText("NAME")
         self.value = QLineEdit()
@@ -99,6 +109,10 @@ class EnvRow(QWidget):
 
     def _on_secret_toggled(self, on: bool) -> None:
         self.value.setEchoMode(QLineEdit.EchoMode.Password if on else QLineEdit.EchoMode.Normal)
+        uses = f"Uses the keyring secret “{self.stored_secret}”." if self.stored_secret else ""
+        self.keyring_name.setText(uses)
+        self.keyring_name.setVisible(bool(uses) and on)
+        self.value.setToolTip(uses if on else "")
         if self.stored_secret and on:
             self.value.setPlaceholderText("•••••• stored in the keyring (type to replace)")
         elif self.stored_secret:
