@@ -62,3 +62,25 @@ class Run:
             "celery_id": self.celery_id,
             "checkpoint": self.checkpoint,
         }
+
+
+PROGRESS = "progress: "  # how a run's `progress(...)` reads in its output (stream "tickwork")
+
+
+def progress_line(fraction: float | None, message: str) -> str:
+    """The output line a progress report is kept as: 'progress: 40% copying'."""
+    pct = "" if fraction is None else f"{fraction * 100:.0f}% "
+    return f"{PROGRESS}{pct}{message}\n"
+
+
+def progress_words(line: str) -> str | None:
+    """A progress line as a window says it ('40 % — copying'); None: not a progress line."""
+    if not line.startswith(PROGRESS):
+        return None
+    text = line[len(PROGRESS):].strip()
+    pct, _, rest = text.partition("% ")
+    if pct.isdigit():
+        return f"{pct} % — {rest}" if rest else f"{pct} %"
+    if text.endswith("%") and text[:-1].isdigit():
+        return f"{text[:-1]} %"
+    return text

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.masking import Masker, MaskStream
+from app.core.run import progress_line
 from app.engine.clock import WALL, Clock
 from app.engine.events import EventHub, RunChanged, RunOutput
 from app.engine.executor import MAX_CHECKPOINT, Attempt, CheckpointError, Outcome
@@ -148,8 +149,7 @@ class RunRecorder:
             raise CheckpointError(f"the checkpoint of run {run_id} was not saved: {failure[0]}")
 
     def on_progress(self, attempt: Attempt, fraction: float | None, message: str) -> None:
-        pct = "" if fraction is None else f"{fraction * 100:.0f}% "
-        self.on_output(attempt, "tickwork", f"progress: {pct}{message}\n")
+        self.on_output(attempt, "tickwork", progress_line(fraction, message))
 
     def on_finished(self, attempt: Attempt, outcome: Outcome) -> None:
         if attempt.secret_values:

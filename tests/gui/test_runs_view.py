@@ -176,6 +176,36 @@ def test_a_running_run_shows_each_checkpoint_as_it_is_saved(gui: Gui, qtbot: Any
     gui.wait_until(lambda: gui.service.get_run(run.id).status == "cancelled", 20)
 
 
+def test_a_running_run_shows_its_latest_progress_live(gui: Gui, qtbot: Any,
+                                                      tmp_path: Any) -> None:
+    """A Python action's `progress(...)` showed only as log lines (seen under Xvfb): the
+    detail says the latest, as it comes; a run that reports none has no Progress row."""
+    from tests.gui.conftest import click_row
+
+    gui.service.create_task(command_task("quiet", ["true"]))
+    quiet = gui.service.run_now("quiet")
+    gui.wait_until(lambda: gui.service.get_run(quiet.id).status == "succeeded", 15)
+    gui.service.create_task({"name": "copier", "timezone": "UTC", "action": {
+        "kind": "python", "target": "tests.support.actions:count_to",
+        "kwargs": {"n": 4, "path": str(tmp_path / "steps"), "pause": 1.5}}})
+    run = gui.service.run_now("copier")
+    gui.window.show_view(RUNS)
+    view = gui.window.runs_view
+    gui.wait_until(lambda: view.model.rowCount() == 2)
+    click_row(qtbot, view.table, view.model.row_of(run.id))
+    progress = view.detail.fields["Progress"]
+    gui.wait_until(lambda: progress.text() == "25 % — step 1", 20)  # as the run was read
+    assert progress.isVisible()
+    gui.wait_until(lambda: progress.text() == "50 % — step 2", 20)  # the next, live
+    assert gui.service.get_run(run.id).status == "running"
+    gui.window.grab().save(str(SCREENSHOTS / "runs-detail-progress.png"))
+    click_row(qtbot, view.table, view.model.row_of(quiet.id))
+    gui.wait_until(lambda: view.detail.fields["Status"].text() == "succeeded")
+    assert not progress.isVisible()
+    gui.service.cancel_run(run.id)
+    gui.wait_until(lambda: gui.service.get_run(run.id).status == "cancelled", 20)
+
+
 def test_a_runs_note_is_not_shown_as_its_error(gui: Gui, qtbot: Any) -> None:
     """A chained run that succeeded showed "Error: chain: after X succeeded" (found by a
     window run-through): its note has its own row."""

@@ -1,6 +1,7 @@
 """One run in detail: status, timings, lateness, attempt, exit code or error, its CPU and
-memory over its life (`RunPlot`, beside the fields), and its output, which tails live while
-the run is going.
+memory over its life (`RunPlot`, beside the fields), its latest progress report ("40 % —
+copying", from a Python action's `progress(...)`, kept in its output), and its output,
+which tails live while the run is going.
 
 The stored output is read off the GUI thread when a run is shown; chunks that arrive from
 the engine meanwhile are kept and appended after it by sequence number, so nothing is shown
@@ -20,7 +21,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.core.run import Run
+from app.core.run import Run, progress_words
 from app.core.task import FINISHED_STATUSES
 from app.engine.events import MetricsSampled, RunOutput
 from app.gui.background import Background
@@ -74,15 +75,16 @@ class RunDetail(QWidget):
         self.title.setFont(font)
         self.title.setWordWrap(True)
         self.fields: dict[str, QLabel | WrappingText] = {}
-        form = QFormLayout()
+        self.form = form = QFormLayout()
         form.setHorizontalSpacing(16)
-        for key in ("Status", "Trigger", "Attempt", "Scheduled for", "Started", "Finished",
-                    "Duration", "Lateness", "Exit code"):
+        for key in ("Status", "Progress", "Trigger", "Attempt", "Scheduled for", "Started",
+                    "Finished", "Duration", "Lateness", "Exit code"):
             label = QLabel("—")
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setWordWrap(True)
             self.fields[key] = label
             form.addRow(key, label)
+        form.setRowVisible(self.fields["Progress"], False)  # shown once a run reports some
         for key in ("Error", "Note", "Checkpoint"):  # free text: a long word wraps too
             self.fields[key] = WrappingText("—")
             form.addRow(key, self.fields[key])
@@ -145,9 +147,11 @@ class RunDetail(QWidget):
         if (same and not ended) or run is None:
             if run is None:
                 self.log.clear()
+                self._show_progress(None)
             return
         assert run is not None
         self.log.clear()
+        self._show_progress(None)  # until its output, read now, says otherwise
         self._last_seq = -1
         self._early = []
         self._loading = True
@@ -255,6 +259,11 @@ class RunDetail(QWidget):
         if seq <= self._last_seq:
             return
         self._last_seq = seq
+        if stream == "tickwork":
+            for line in text.splitlines():
+                words = progress_words(line)
+                if words is not None:
+                    self._show_progress(words)
         bar = self.log.verticalScrollBar()
         at_end = bar.value() >= bar.maximum() - 2
         cursor = QTextCursor(self.log.document())
@@ -269,6 +278,10 @@ class RunDetail(QWidget):
         cursor.insertText(text, fmt)
         if at_end:
             bar.setValue(bar.maximum())
+
+    def _show_progress(self, words: str | None) -> None:
+        self.fields["Progress"].setText(words or "—")
+        self.form.setRowVisible(self.fields["Progress"], words is not None)
 
     def output_text(self) -> str:
         return self.log.toPlainText()
