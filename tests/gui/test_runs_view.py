@@ -8,7 +8,7 @@ from typing import Any
 from app.gui.main_window import RUNS
 from app.gui.qt import Qt
 from app.gui.runs.view import TYPING_QUIET_MS
-from tests.gui.conftest import SCREENSHOTS, Gui, command_task
+from tests.gui.conftest import SCREENSHOTS, Gui, click_row, command_task
 
 
 def test_log_tails_live_and_cancel_stops_the_run(gui: Gui, qtbot: Any) -> None:
@@ -154,20 +154,26 @@ def test_a_run_shows_the_checkpoint_its_action_saved(gui: Gui, qtbot: Any, tmp_p
     assert view.detail.fields["Error"].text() == "—"  # a run that succeeded shows no error
 
 
+def _counting_run(gui: Gui, tmp_path: Any, name: str, n: int, pause: float) -> Any:
+    """A run of a Python action counting to n (a checkpoint and a progress report each step,
+    `pause` s apart), selected in Runs."""
+    gui.service.create_task({"name": name, "timezone": "UTC", "action": {
+        "kind": "python", "target": "tests.support.actions:count_to",
+        "kwargs": {"n": n, "path": str(tmp_path / "steps"), "pause": pause}}})
+    run = gui.service.run_now(name)
+    gui.window.show_view(RUNS)
+    view = gui.window.runs_view
+    gui.wait_until(lambda: view.model.row_of(run.id) >= 0)
+    click_row(gui.qtbot, view.table, view.model.row_of(run.id))
+    return run
+
+
 def test_a_running_run_shows_each_checkpoint_as_it_is_saved(gui: Gui, qtbot: Any,
                                                             tmp_path: Any) -> None:
     """The Checkpoint row stayed "—" while a Python run saved checkpoints (only its end
     showed one; seen under Xvfb): it shows the last one saved while the run goes on."""
-    from tests.gui.conftest import click_row
-
-    gui.service.create_task({"name": "slow counter", "timezone": "UTC", "action": {
-        "kind": "python", "target": "tests.support.actions:count_to",
-        "kwargs": {"n": 3, "path": str(tmp_path / "steps"), "pause": 4}}})
-    run = gui.service.run_now("slow counter")
-    gui.window.show_view(RUNS)
+    run = _counting_run(gui, tmp_path, "slow counter", n=3, pause=4)
     view = gui.window.runs_view
-    gui.wait_until(lambda: view.model.rowCount() == 1)
-    click_row(qtbot, view.table, 0)
     checkpoint = view.detail.fields["Checkpoint"]
     gui.wait_until(lambda: checkpoint.text() == '{"done": 1}', 20)  # as the run was read
     gui.wait_until(lambda: checkpoint.text() == '{"done": 2}', 20)  # the next, live
@@ -180,26 +186,18 @@ def test_a_running_run_shows_its_latest_progress_live(gui: Gui, qtbot: Any,
                                                       tmp_path: Any) -> None:
     """A Python action's `progress(...)` showed only as log lines (seen under Xvfb): the
     detail says the latest, as it comes; a run that reports none has no Progress row."""
-    from tests.gui.conftest import click_row
-
     gui.service.create_task(command_task("quiet", ["true"]))
     quiet = gui.service.run_now("quiet")
     gui.wait_until(lambda: gui.service.get_run(quiet.id).status == "succeeded", 15)
-    gui.service.create_task({"name": "copier", "timezone": "UTC", "action": {
-        "kind": "python", "target": "tests.support.actions:count_to",
-        "kwargs": {"n": 4, "path": str(tmp_path / "steps"), "pause": 1.5}}})
-    run = gui.service.run_now("copier")
-    gui.window.show_view(RUNS)
+    run = _counting_run(gui, tmp_path, "copier", n=4, pause=1.5)
     view = gui.window.runs_view
-    gui.wait_until(lambda: view.model.rowCount() == 2)
-    click_row(qtbot, view.table, view.model.row_of(run.id))
     progress = view.detail.fields["Progress"]
     gui.wait_until(lambda: progress.text() == "25 % — step 1", 20)  # as the run was read
     assert progress.isVisible()
     gui.wait_until(lambda: progress.text() == "50 % — step 2", 20)  # the next, live
     assert gui.service.get_run(run.id).status == "running"
     gui.window.grab().save(str(SCREENSHOTS / "runs-detail-progress.png"))
-    click_row(qtbot, view.table, view.model.row_of(quiet.id))
+    click_row(qtbot, view.table, view.model.row_of(quiet.id))  # a run with no progress
     gui.wait_until(lambda: view.detail.fields["Status"].text() == "succeeded")
     assert not progress.isVisible()
     gui.service.cancel_run(run.id)

@@ -24,6 +24,7 @@ from app.gui.runs import reads
 from app.gui.runs.reads import RunQuery
 from app.gui.widgets import display
 from app.gui.widgets.paging import PagedTableModel, Throttle
+from app.gui.widgets.tables import sort_indicator, store_sort
 from app.service import Change, Service
 
 UPDATE_MS = 250
@@ -73,18 +74,13 @@ class RunTableModel(PagedTableModel[Run, RunQuery]):
             self.reload()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        key = SORT_KEYS.get(column)
-        if key is None:
-            return
-        descending = order == Qt.SortOrder.DescendingOrder
-        if (key, descending) != (self._query.sort, self._query.descending):
-            self._query = replace(self._query, sort=key, descending=descending)
+        wanted = store_sort(SORT_KEYS, column, order)
+        if wanted is not None and wanted != (self._query.sort, self._query.descending):
+            self._query = replace(self._query, sort=wanted[0], descending=wanted[1])
             self.reload()
 
     def sort_column(self) -> tuple[int, Qt.SortOrder]:
-        column = next(c for c, k in SORT_KEYS.items() if k == self._query.sort)
-        return column, (Qt.SortOrder.DescendingOrder if self._query.descending
-                        else Qt.SortOrder.AscendingOrder)
+        return sort_indicator(SORT_KEYS, self._query.sort, self._query.descending, RUN)
 
     def read_page(self, query: RunQuery, offset: int, limit: int) -> list[Run]:
         return reads.page(self.service, query, offset, limit)

@@ -19,6 +19,7 @@ from app.gui.qt import QApplication, QFont, QObject, QPalette, Qt, Signal
 from app.gui.tasks import reads
 from app.gui.widgets import display
 from app.gui.widgets.paging import Index, PagedTableModel, Throttle
+from app.gui.widgets.tables import sort_indicator, store_sort
 from app.service import Change, Service
 
 UPDATE_MS = 300
@@ -81,18 +82,13 @@ class TaskTableModel(PagedTableModel[TaskItem, TaskQuery]):
             self.reload()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        key = SORT_KEYS.get(column)
-        if key is None:
-            return
-        descending = order == Qt.SortOrder.DescendingOrder
-        if (key, descending) != (self._query.sort, self._query.descending):
-            self._query = TaskQuery(self._query.search, key, descending)
+        wanted = store_sort(SORT_KEYS, column, order)
+        if wanted is not None and wanted != (self._query.sort, self._query.descending):
+            self._query = TaskQuery(self._query.search, *wanted)
             self.reload()
 
     def sort_column(self) -> tuple[int, Qt.SortOrder]:
-        column = next((c for c, k in SORT_KEYS.items() if k == self._query.sort), NAME)
-        return column, (Qt.SortOrder.DescendingOrder if self._query.descending
-                        else Qt.SortOrder.AscendingOrder)
+        return sort_indicator(SORT_KEYS, self._query.sort, self._query.descending, NAME)
 
     def read_page(self, query: TaskQuery, offset: int, limit: int) -> list[TaskItem]:
         tasks = self.service.list_tasks(offset, limit, search=query.search or None,

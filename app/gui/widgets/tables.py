@@ -4,6 +4,7 @@ the selection they keep through a reload of their rows."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from app.gui.qt import (
@@ -81,6 +82,21 @@ class KeptSelection(QObject):
                 selection.select(self.model.index(row, 0), flags.Select | flags.Rows)
         self._selected, self._current = [], None
         self.changed.emit()
+
+
+def store_sort(keys: Mapping[int, str], column: int,
+               order: Qt.SortOrder) -> tuple[str, bool] | None:
+    """The store's (sort key, descending) for a header's column and order; None: the store
+    does not sort by that column."""
+    key = keys.get(column)
+    return None if key is None else (key, order == Qt.SortOrder.DescendingOrder)
+
+
+def sort_indicator(keys: Mapping[int, str], sort: str, descending: bool,
+                   default: int) -> tuple[int, Qt.SortOrder]:
+    """The header's arrow for the store's sort key and direction."""
+    column = next((c for c, k in keys.items() if k == sort), default)
+    return column, Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
 
 
 class HeaderSort(QObject):
