@@ -42,3 +42,18 @@ def runs(spans: list[tuple[datetime, datetime]], task_ids: set[int] | None,
                  f"{local_day_sql('scheduled_for')} ORDER BY scheduled_for, id) AS n "
                  f"FROM ({query}) AS q) AS p WHERE n <= {int(per_day)}")
     return list(execute(query, [*bounds, *params]).fetchall())
+
+
+
+def hour_counts(start: datetime, until: datetime, task_ids: set[int] | None,
+                minute: int) -> list[tuple[str, int, str, int]]:
+    """(UTC hour YYYY-MM-DDTHH, 1 from `minute` on, status, runs) of the runs scheduled in
+    [start, until): parts of UTC hours that each lie in one local hour (a zone's hours turn
+    at `minute` past a UTC hour), so the caller counts them by local day and hour alike."""
+    where, params = ids_clause(task_ids, "r.task_id")
+    return [(str(h), int(late), str(s), int(n)) for h, late, s, n in execute(
+        "SELECT substr(r.scheduled_for, 1, 13) AS h, "
+        "CASE WHEN substr(r.scheduled_for, 15, 2) >= ? THEN 1 ELSE 0 END AS late, "
+        f"r.status, COUNT(*) FROM run r WHERE r.scheduled_for >= ? AND r.scheduled_for < ?"
+        f"{where} GROUP BY h, late, r.status",
+        [f"{minute:02d}", utc_text(start), utc_text(until), *params])]

@@ -19,8 +19,9 @@ SQLite's 'localtime' uses too).
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from app.core.task import FINISHED_STATUSES
@@ -84,8 +85,12 @@ def _read_past(data: CalendarData, start: datetime, until: datetime,
 
     if until <= start:
         return
-    for when, status, count in run_days.counts(start, until, task_ids):
-        data.days.setdefault(date.fromisoformat(when), Day()).past[status] += count
+    hours = None  # a week's or a day's runs per day, hour and status
+    if data.period.mode == "month":
+        for when, status, count in run_days.counts(start, until, task_ids):
+            data.days.setdefault(date.fromisoformat(when), Day()).past[status] += count
+    else:
+        hours = _count_hours(data, start, until, task_ids)
     whole: list[date] = []
     first: list[date] = []
     for d, day in sorted(data.days.items()):
@@ -101,10 +106,38 @@ def _read_past(data: CalendarData, start: datetime, until: datetime,
                  for d in days]
         rows.extend(run_days.runs(spans, task_ids, per_day if windowed else None))
     rows.sort(key=lambda r: (r[4], r[0]))
+    last: dict[date, datetime] = {}  # each day's last run listed, by its scheduled time
     for run_id, task_id, name, status, scheduled, started, finished, reason, *_n in rows:
-        data.days.setdefault(_local_date(datetime.fromisoformat(scheduled)), Day()).entries.append(
+        at = datetime.fromisoformat(scheduled)
+        d = _local_date(at)
+        last[d] = at
+        data.days.setdefault(d, Day()).entries.append(
             run_entry(run_id, task_id, name, status, scheduled, started, finished, reason,
                       data.now))
+    for d in first if hours is not None else []:  # the rest: counted from the last one's hour
+        cut = _hour_of(last.get(d, day_start(d)), d)
+        data.day(d).past_hours = {h: n for h, n in (hours or {}).get(d, {}).items() if h >= cut}
+
+
+def _hour_of(moment: datetime, d: date) -> int:
+    """The hour from `d`'s midnight `moment` is in, as the time grid draws it."""
+    return min(23, max(0, int((moment - day_start(d)).total_seconds() // 3600)))
+
+
+def _count_hours(data: CalendarData, start: datetime, until: datetime,
+                 task_ids: set[int] | None) -> dict[date, dict[int, Counter[str]]]:
+    """A week's or a day's runs counted per day (`Day.past`) and per local hour of each
+    day, in one grouped query: a busy day's hours past the runs it lists get their counts."""
+    from app.store import run_days
+
+    turn = day_start(data.period.first).astimezone(UTC).minute  # local hours turn here
+    hours: dict[date, dict[int, Counter[str]]] = {}
+    for hour, late, status, count in run_days.hour_counts(start, until, task_ids, turn):
+        moment = datetime.fromisoformat(f"{hour}:{turn * late:02d}:00+00:00")
+        d = _local_date(moment)
+        data.days.setdefault(d, Day()).past[status] += count
+        hours.setdefault(d, {}).setdefault(_hour_of(moment, d), Counter())[status] += count
+    return hours
 
 
 def run_entry(run_id: int, task_id: int, name: str, status: str, scheduled: str,

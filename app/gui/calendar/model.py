@@ -83,6 +83,9 @@ class Day:
     busiest: list[tuple[str, int]] = field(default_factory=list)  # task name, predicted fires
     # predicted fires per hour from midnight, for a week or day with more than it lists
     hours: list[int] | None = None
+    # a week or day with more runs than it lists: from the hour of the last one listed on,
+    # each hour's runs by status (hour from midnight, as the time grid draws it)
+    past_hours: dict[int, Counter[str]] | None = None
 
     @property
     def total(self) -> int:

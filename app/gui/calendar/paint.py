@@ -183,6 +183,7 @@ class Hit:
     kind: str  # entry | more | day
     day: date
     entry: Entry | None = None
+    counts: Counter[str] | None = None  # what a block stands for, when not entries drawn
 
 
 class CalendarGrid(QWidget):

@@ -6,10 +6,10 @@ than stay readable becomes one block ("37 succeeded 14:00–14:40") that opens t
 list; a busy hour's block says its span to the hour's end ("60 planned 17:00–18:00"), the
 same form today or any day. A block's words wrap, and where they do not fit the last line
 ends in "…" and the tooltip says them whole.
-A day with more predictions than it lists shows, from the hour of the last one it lists,
-each hour as one block with its count (its runs too); a day with more runs than it lists
-says how many more there are. The line in today's column is now. A one-shot task's
-prediction can be dragged to another time or day, in 15-minute steps.
+A day with more predictions (or runs) than it lists shows, from the hour of the last one it
+lists, each hour as one block with its count (its runs by status, its predictions). The
+line in today's column is now. A one-shot task's prediction can be dragged to another
+time or day, in 15-minute steps.
 """
 
 from __future__ import annotations
@@ -50,11 +50,12 @@ def lanes_for(days: int) -> int:
     return 3 if days > 1 else 8
 
 
-def block_words(when: str, entries: list[Entry], counted: int = 0) -> str:
+def block_words(when: str, entries: list[Entry], counted: int = 0,
+                ran: Counter[str] | None = None) -> str:
     """A block's words in one form: “60 planned 17:00–18:00”, “38 16:24–17:00: 5 succeeded,
-    1 failed, 32 planned” — its runs by status and its predictions (`counted` of them known
-    by count only, the rest among `entries`)."""
-    past = Counter(e.status for e in entries if not e.predicted)
+    1 failed, 32 planned” — its runs by status and its predictions (`counted` predictions
+    and the runs `ran` known by count only, the rest among `entries`)."""
+    past = Counter(e.status for e in entries if not e.predicted) + (ran or Counter())
     planned = counted + sum(1 for e in entries if e.predicted)
     parts = [f"{n:,} {display.status_words(s)}" for s, n in past.most_common()]
     parts += [f"{planned:,} planned"] if planned else []
@@ -70,12 +71,13 @@ def aggregate_words(entries: list[Entry]) -> str:
     return block_words(f"at {first}" if first == last else f"{first}–{last}", entries)
 
 
-def hour_words(hour: int, planned: int, entries: list[Entry], begins: str = "") -> str:
+def hour_words(hour: int, planned: int, entries: list[Entry], begins: str = "",
+               ran: Counter[str] | None = None) -> str:
     """A busy hour's words, to the hour's end from its start, or from `begins` (a fire
     just before it counted in): “54 planned 09:00–10:00”, “60 09:37–11:00: 6 succeeded,
     54 planned”."""
     return block_words(f"{begins or f'{hour:02d}:00'}–{(hour + 1) % 24:02d}:00", entries,
-                       planned)
+                       planned, ran)
 
 
 class TimeGrid(CalendarGrid):
@@ -132,13 +134,14 @@ class TimeGrid(CalendarGrid):
             day = self.data.day(d)
             entries = sorted(day.entries, key=lambda e: e.start)
             planned = self._counted_hours(d, entries, day.hours)
-            if planned:  # their predictions are in the counts
-                entries = [e for e in entries if not (
-                    e.predicted and int(self.y_of(e.start, d) // HOUR_PX) in planned)]
-            hours: dict[int, list[Entry]] = {h: [] for h in planned}
+            ran = day.past_hours or {}  # runs past the listed ones, counted per hour
+            if planned or ran:  # these hours' predictions (runs) are in the counts
+                entries = [e for e in entries if int(self.y_of(e.start, d) // HOUR_PX) not in (
+                    planned if e.predicted else ran)]
+            hours: dict[int, list[Entry]] = {h: [] for h in [*planned, *ran]}
             for entry in entries:
                 hours.setdefault(int(self.y_of(entry.start, d) // HOUR_PX), []).append(entry)
-            busy = {h for h, group in hours.items() if len(group) > fit} | set(planned)
+            busy = {h for h, group in hours.items() if len(group) > fit} | set(planned) | set(ran)
             blocks = []
             for entry in entries:
                 y0 = self.y_of(entry.start, d)
@@ -167,24 +170,16 @@ class TimeGrid(CalendarGrid):
                 group = sorted(hours[hour], key=lambda e: e.start)
                 top = min([hour * HOUR_PX + 1] + [self.y_of(e.start, d) for e in group[:1]])
                 rect = QRectF(col.left() + 2, top, col.width() - 4, (hour + 1) * HOUR_PX - 1 - top)
-                hit = Hit(rect, "more", d)
+                hit = Hit(rect, "more", d, counts=status_counts(group) + (
+                    ran.get(hour) or Counter()) + Counter({"running": planned.get(hour, 0)}))
                 self.hits.append(hit)
                 early = group[0].start if group and top < hour * HOUR_PX else None
-                at_once = hour not in planned and clock(group[0].start) == clock(group[-1].start)
+                at_once = hour not in planned and hour not in ran and clock(
+                    group[0].start) == clock(group[-1].start)
                 self.aggregates.append((rect, hit, aggregate_words(group) if at_once else
                                         hour_words(hour, planned.get(hour, 0), group,
-                                                   clock(early) if early else "")))
-            listed = len(day.entries) if day.hours is None else sum(
-                1 for e in day.entries if not e.predicted)  # (the predictions are counted)
-            hidden = (day.total if day.hours is None else sum(day.past.values())) - listed
-            if hidden > 0:  # runs of a day too busy to list them all
-                last = max((b[1] for b in blocks), default=0.0)
-                last = max([last] + [(h + 1) * HOUR_PX for h in busy])
-                top = min(last + 2, 24 * HOUR_PX - 2 * MIN_BLOCK)
-                rect = QRectF(col.left() + 2, top, col.width() - 4, 2 * MIN_BLOCK)
-                hit = Hit(rect, "more", d)
-                self.hits.append(hit)
-                self.aggregates.append((rect, hit, f"…and {hidden:,} more: open the list"))
+                                                   clock(early) if early else "",
+                                                   ran.get(hour))))
 
     def _counted_hours(self, d: date, entries: list[Entry],
                        hours: list[int] | None) -> dict[int, int]:
@@ -260,8 +255,9 @@ class TimeGrid(CalendarGrid):
         for rect, hit, text in self.aggregates:
             entries = [h.entry for h in self.hits if h.day == hit.day and h.entry is not None
                        and rect.intersects(h.rect)]
-            paint_aggregate(p, rect, status_counts(entries) if entries else
-                            self._day_counts(hit.day), text, pal, dark)
+            counts = hit.counts or (status_counts(entries) if entries else
+                                    self._day_counts(hit.day))
+            paint_aggregate(p, rect, counts, text, pal, dark)
         self._paint_now(p, today)
         if self._dragging and self._target_rect is not None and self._press_hit is not None:
             entry = self._press_hit.entry
