@@ -271,7 +271,7 @@ def test_a_busy_today_shows_what_is_still_to_come_beside_what_ran() -> None:
     from collections import Counter
 
     from app.gui.calendar.model import Day
-    from app.gui.calendar.paint import summary
+    from app.gui.calendar.words import summary
 
     today = Day(past=Counter(succeeded=2595, failed=16, skipped=9),
                 future=Counter(fire=39_584, delayed=12))

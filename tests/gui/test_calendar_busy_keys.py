@@ -1,5 +1,7 @@
 """A lived-in home's busy past in the real window: a day with more runs than the week lists
-gives every later hour its own count (none looks empty). The clock is pinned
+gives every later hour its own count (none looks empty), and the keyboard steps through
+what a busy week or month draws — the hour blocks and a busy day's counts as well as single
+entries — marking the one picked; Enter opens it as a click does. The clock is pinned
 (`NOW`, a Thursday evening); local days are India's (+05:30), so hours are counted from
 local midnights that are not UTC hours."""
 
@@ -12,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from app.gui.main_window import CALENDAR
-from app.gui.qt import Qt
+from app.gui.main_window import CALENDAR, RUNS
+from app.gui.qt import QPalette, Qt
 from tests.conftest import local_zone
 from tests.gui.conftest import SCREENSHOTS, Gui, closed, command_task
 
@@ -80,17 +82,32 @@ def _open(gui: Gui, mode: str) -> Any:
     return view
 
 
+def _listed_first(dialog: Any) -> datetime:
+    """The time of the list's selected row, which is its top row in sight."""
+    table = dialog.table
+    index = table.currentIndex()
+    assert table.indexAt(table.viewport().rect().topLeft()).row() == index.row()
+    return dialog.proxy.data(index, Qt.ItemDataRole.UserRole).start
+
+
 def _count(text: str) -> int:
     found = re.match(r"([\d,]+)", text)
     assert found, text
     return int(found.group(1).replace(",", ""))
 
 
+def _marked(grid: Any, rect: Any) -> bool:
+    """Whether the frame in the highlight colour is drawn around `rect`."""
+    image = grid.grab().toImage()
+    highlight = grid.palette().color(QPalette.ColorRole.Highlight)
+    return bool(image.pixelColor(int(rect.left()) - 1, int(rect.center().y())) == highlight)
+
+
 def test_every_hour_of_a_busy_past_day_shows_its_runs_and_opens_the_list(
         gui_factory: Any, india_local_time: None) -> None:
     """The week lists the busy day's first 300 runs (to 03:20); every hour from there on is a
     block with its count and statuses (18:00 says its 30 failures), none is left empty
-    behind a “…and N more” box, and clicking an hour's block opens the day's list."""
+    behind a “…and N more” box, and clicking an hour's block opens the day's list at it."""
     gui = gui_factory(engine=False)
     _busy_past(gui)
     view = _open(gui, "week")
@@ -115,5 +132,80 @@ def test_every_hour_of_a_busy_past_day_shows_its_runs_and_opens_the_list(
     dialog = view.day_list
     assert dialog.day == BUSY_DAY
     gui.wait_until(lambda: dialog.model.rowCount() == 2160)
+    assert _listed_first(dialog) == _local(BUSY_DAY, 22)  # the list opens at the hour
     dialog.close()
     gui.wait_until(lambda: closed(dialog))
+
+
+def test_the_arrows_step_through_a_busy_week_s_blocks_and_enter_opens_them(
+        gui_factory: Any, india_local_time: None) -> None:
+    """Down picks the busy day's first hour block (marked, said under the grid), then each
+    later hour, then the next day's single run; Up goes back; Enter on a block opens the
+    day's list at its hour, Enter on the run opens it in the Runs view, as before."""
+    gui = gui_factory(engine=False)
+    quiet_run = _busy_past(gui)
+    view = _open(gui, "week")
+    grid = view.week.grid
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
+    first = grid._picked_hit()
+    assert first is not None and first.kind == "more" and first.day == BUSY_DAY
+    assert view.picked is None  # no task's actions for a block of many
+    assert view.picked_line.text() == (f"Selected: {PER_HOUR} succeeded 00:00–01:00 · Enter "
+                                       "or click to open the list")
+    assert _marked(grid, first.rect)
+    for hour in range(1, 24):
+        gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
+        assert f" {hour:02d}:00–" in view.picked_line.text(), (hour, view.picked_line.text())
+    assert "18:00–19:00: 60 succeeded, 30 failed" not in view.picked_line.text()
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)  # the next day: its single run
+    assert view.picked is not None and view.picked.run_id == quiet_run
+    assert view.picked_line.text().startswith("Selected: fetch: run ")
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)  # the last one stays selected
+    assert view.picked is not None and view.picked.run_id == quiet_run
+    for _ in range(6):
+        gui.qtbot.keyClick(grid, Qt.Key.Key_Up)
+    assert "18:00–19:00: 60 succeeded, 30 failed" in view.picked_line.text()
+    picked = grid._picked_hit()
+    assert picked is not None and _marked(grid, picked.rect)
+    assert grid.grab().save(str(SCREENSHOTS / "calendar-week-busy-picked.png"))
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Return)
+    gui.wait_until(lambda: view.day_list is not None and view.day_list.isVisible())
+    dialog = view.day_list
+    assert dialog.day == BUSY_DAY
+    gui.wait_until(lambda: dialog.model.rowCount() == 2160)
+    assert _listed_first(dialog) == _local(BUSY_DAY, 18)
+    dialog.close()
+    gui.wait_until(lambda: closed(dialog))
+    gui.window.activateWindow()
+    grid.setFocus()
+    for _ in range(7):
+        gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
+    assert view.picked is not None and view.picked.run_id == quiet_run
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Return)
+    gui.wait_until(lambda: gui.window.current_view() == RUNS)  # the run, as a double-click
+
+
+def test_the_arrows_step_through_a_busy_month_day_by_day(
+        gui_factory: Any, india_local_time: None) -> None:
+    """In the month the busy day is one count: Down picks it (before the quiet day's run),
+    Down again the run, Up the count again; Enter opens the busy day's list."""
+    gui = gui_factory(engine=False)
+    quiet_run = _busy_past(gui)
+    view = _open(gui, "month")
+    grid = view.month
+    gui.wait_until(lambda: BUSY_DAY in getattr(grid, "summed", ()))  # drawn as its counts
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
+    assert view.picked is None
+    assert view.picked_line.text() == ("Selected: Wed 25 Nov: 2,160 runs and predictions · "
+                                       "Enter or click to open the list")
+    picked = grid._picked_hit()
+    assert picked is not None and picked.day == BUSY_DAY and _marked(grid, picked.rect)
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Right)
+    assert view.picked is not None and view.picked.run_id == quiet_run
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Left)
+    assert view.picked is None and "Wed 25 Nov" in view.picked_line.text()
+    assert grid.grab().save(str(SCREENSHOTS / "calendar-month-busy-picked.png"))
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Return)
+    gui.wait_until(lambda: view.day_list is not None and view.day_list.isVisible())
+    assert view.day_list.day == BUSY_DAY
+    view.day_list.close()

@@ -1,5 +1,7 @@
 """The list of everything on one day, for a day too busy to draw: runs and predictions
-in time order, searchable by task name. Opening a row opens its run or its task.
+in time order, searchable by task name; opened from a block of the time grid (an hour's, a
+cluster's), at the block's time: its first row selected, at the top. Opening a row opens its
+run or its task.
 
 Signals (DayListDialog):
     entry_activated(Entry): a row was double-clicked (or Enter pressed on it).
@@ -11,7 +13,8 @@ from datetime import date, datetime
 
 from app.gui.background import Background
 from app.gui.calendar.data import DayEntries, Entry, read_day
-from app.gui.calendar.paint import KIND_WORDS, entry_colour
+from app.gui.calendar.paint import entry_colour
+from app.gui.calendar.words import KIND_WORDS
 from app.gui.qt import (
     QAbstractItemView,
     QAbstractTableModel,
@@ -93,6 +96,8 @@ class DayListDialog(QDialog):
     def __init__(self, service: Service, background: Background, day: date,
                  task_ids: set[int] | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.at = day if isinstance(day, datetime) else None  # a block's time: open there
+        day = self.at.astimezone().date() if self.at is not None else day
         self.setObjectName("CalendarDayList")
         self.setWindowTitle(f"{day:%A} {day.day} {day:%B %Y}")
         self.resize(720, 520)
@@ -142,6 +147,13 @@ class DayListDialog(QDialog):
             text += (f" — listing the first {len(result.entries):,} (filter tasks in the "
                      "calendar to see the rest)")
         self.heading.setText(text + ". Double-click a row to open it.")
+        at = self.at
+        row = next((i for i, e in enumerate(result.entries) if e.start >= at), None) if (
+            at is not None) else None
+        if row is not None:
+            index = self.proxy.mapFromSource(self.model.index(row, 0))
+            self.table.setCurrentIndex(index)
+            self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtTop)
 
     def _on_table_double_clicked(self, index: QModelIndex) -> None:
         entry = self.proxy.data(index, Qt.ItemDataRole.UserRole)

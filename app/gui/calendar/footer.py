@@ -9,7 +9,7 @@ from datetime import datetime
 
 from app.engine.simulate import PER_TASK
 from app.gui.calendar.model import CalendarData, Entry
-from app.gui.calendar.paint import describe, opens
+from app.gui.calendar.words import describe, opens
 from app.gui.qt import QLabel, QWidget
 from app.gui.widgets import display
 
@@ -76,3 +76,8 @@ class PickedLine(QLabel):
         if entry is not None:
             self.setText(f"Selected: {describe(entry)} · Enter or double-click to "
                          f"{opens(entry)}")
+
+    def show_block(self, words: str) -> None:
+        """A block of many entries selected (a busy day's count, an hour's block)."""
+        self.setText(f"Selected: {words} · Enter or click to open the list")
+        self.show()

@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from app.gui.calendar.data import BUSY, Entry
-from app.gui.calendar.paint import CalendarGrid, Hit, blend, paint_entry, summary
+from app.gui.calendar.paint import CalendarGrid, Hit, blend, paint_entry
+from app.gui.calendar.words import summary
 from app.gui.qt import (
     QFont,
     QPainter,
@@ -51,6 +52,7 @@ class MonthGrid(CalendarGrid):
         self.cells = {}
         self.hits = []
         self.summed: set[date] = set()  # days shown as counts, not as their fires
+        self._labels: set[int] = set()  # ids of the summed days' counts by their numbers
         if self.data is None:
             return
         top = self.header_height()
@@ -87,7 +89,9 @@ class MonthGrid(CalendarGrid):
         # weekend of a few fires showed "+12 more…" and nothing else
         self.summed.add(d)
         count = QRectF(cell.right() - 90, cell.top() + 1, 87, line)
-        self.hits.append(Hit(count, "more", d))
+        label = Hit(count, "more", d)
+        self._labels.add(id(label))
+        self.hits.append(label)
         self.hits.append(Hit(QRectF(cell.left() + 3, first, cell.width() - 6,
                                     cell.bottom() - first - 2), "more", d))
 
@@ -221,8 +225,17 @@ class MonthGrid(CalendarGrid):
     def _end_drag(self) -> None:
         self._drop = None
 
-    def _more_tip(self, hit: Hit) -> str:
+    def stops(self) -> list[Hit]:
+        """A summed day is one stop (its counts), not two (its number's count too)."""
+        return [h for h in super().stops() if id(h) not in self._labels]
+
+    def _total(self, d: date) -> str:
         assert self.data is not None
-        total = display.plural(self.data.day(hit.day).total, "run or prediction",
-                               "runs and predictions")
-        return f"{total}: click for the list"
+        return display.plural(self.data.day(d).total, "run or prediction",
+                              "runs and predictions")
+
+    def block_words(self, hit: Hit) -> str:
+        return f"{hit.day:%a} {hit.day.day} {hit.day:%b}: {self._total(hit.day)}"
+
+    def _more_tip(self, hit: Hit) -> str:
+        return f"{self._total(hit.day)}: click for the list"

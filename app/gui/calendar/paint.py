@@ -6,11 +6,15 @@ outline in the colour of its kind, so "ran" and "will run" never look alike. Agg
 ("42 runs") use the status mix's dominant colour.
 
 Signals shared by both grids are declared on `CalendarGrid`:
-    entry_picked(Entry): an entry was clicked, or reached with the arrow keys (select it).
+    entry_picked(Entry | None): an entry was clicked, or reached with the arrow keys (select
+        it); None: a block was (no entry selected).
+    block_picked(str): a count or block (many entries) was reached with the arrow keys, after
+        entry_picked(None): its words (Enter opens its list, as a click does).
     entry_activated(Entry): an entry was double-clicked, or Enter pressed on the selected
         one (open its run or its task), as in the task table.
     reschedule_requested(Entry, datetime): a one-shot prediction was dropped at a new time.
-    day_list_requested(date): a busy day's count (or "+N more") was clicked.
+    day_list_requested(date): a busy day's count (or "+N more") was clicked; a datetime: a
+        block of the time grid was (its list opens at the block's time).
     day_requested(date): a day was double-clicked (show that day).
 """
 
@@ -21,7 +25,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from app.gui.calendar.data import CalendarData, Day, Entry
+from app.gui.calendar.data import CalendarData, Entry
+from app.gui.calendar.words import KIND_COLOURS, entry_key, tooltip
 from app.gui.qt import (
     QApplication,
     QColor,
@@ -45,11 +50,6 @@ from app.gui.qt import (
 )
 from app.gui.widgets import display
 
-KIND_COLOURS = {"fire": "running", "chain": "queued", "catch_up": "retrying",
-                "delayed": "interrupted", "skipped": "skipped"}
-KIND_WORDS = {"fire": "planned", "chain": "after upstream", "catch_up": "catch-up",
-              "delayed": "delayed", "skipped": "will be skipped"}
-
 
 def blend(a: QColor, b: QColor, amount: float) -> QColor:
     return QColor(round(a.red() + (b.red() - a.red()) * amount),
@@ -60,39 +60,6 @@ def blend(a: QColor, b: QColor, amount: float) -> QColor:
 def entry_colour(entry: Entry, dark: bool) -> QColor:
     key = KIND_COLOURS.get(entry.kind, "running") if entry.predicted else entry.status
     return display.status_colour(key, dark)
-
-
-def describe(entry: Entry) -> str:
-    """One line for a tooltip or a list: what, when, how long."""
-    at = display.full_time(entry.start)
-    if entry.predicted:
-        what = KIND_WORDS.get(entry.kind, entry.kind)
-        length = (f", about {display.duration(entry.duration_s)}" if entry.duration_s
-                  else "")
-        reason = f" — {entry.reason}" if entry.reason else ""
-        return f"{entry.task_name}: {what} at {at}{length}{reason}"
-    length = f", {display.duration(entry.duration_s)}" if entry.duration_s is not None else ""
-    return (f"{entry.task_name}: run {entry.run_id} {display.status_words(entry.status)}, "
-            f"{at}{length}")
-
-
-def entry_key(entry: Entry) -> tuple[object, ...]:
-    """What stays the same of an entry across reads (its status and length may change)."""
-    if entry.run_id is not None:
-        return ("run", entry.run_id)
-    return (entry.kind, entry.task_id, entry.start)
-
-
-def opens(entry: Entry) -> str:
-    """What double-click or Enter does with an entry."""
-    return "open the run" if entry.run_id is not None else "edit the task"
-
-
-def tooltip(entry: Entry, now: datetime) -> str:
-    text = describe(entry) + f"\nDouble-click (or Enter) to {opens(entry)}"
-    if entry.run_id is None and entry.one_shot and entry.start > now:
-        return text + "; drag to another time to reschedule it."
-    return text + "."
 
 
 def paint_entry(p: QPainter, rect: QRectF, entry: Entry, text: str, palette: QPalette,
@@ -157,19 +124,6 @@ def fitted(text: str, metrics: QFontMetrics, width: float, height: float) -> str
     return "\n".join(lines)
 
 
-def summary(day: Day, room: int) -> list[tuple[str, str, int]]:
-    """At most `room` (colour key, words, count) lines for a busy day: runs by status, then
-    predictions, each largest first. A day with both (today) keeps a line for its largest
-    prediction: what is still to come today shows, as every later day's does."""
-    past = [(status, display.status_words(status), n) for status, n in
-            sorted(day.past.items(), key=lambda kv: -kv[1])]
-    future = [(KIND_COLOURS.get(kind, "running"), KIND_WORDS.get(kind, kind), n)
-              for kind, n in sorted(day.future.items(), key=lambda kv: -kv[1])]
-    if past and future and len(past) + len(future) > room:
-        past = past[:max(0, room - 1)]
-    return (past + future)[:room]
-
-
 def status_counts(entries: list[Entry]) -> Counter[str]:
     return Counter((KIND_COLOURS.get(e.kind, "running") if e.predicted else e.status)
                    for e in entries)
@@ -184,12 +138,14 @@ class Hit:
     day: date
     entry: Entry | None = None
     counts: Counter[str] | None = None  # what a block stands for, when not entries drawn
+    start: datetime | None = None  # a time grid's block: its time (its list opens there)
 
 
 class CalendarGrid(QWidget):
     """Base of the month and time grids: data, hit areas, click/drag to signals."""
 
     entry_picked = Signal(object)
+    block_picked = Signal(str)
     entry_activated = Signal(object)
     reschedule_requested = Signal(object, object)
     day_list_requested = Signal(object)
@@ -203,7 +159,8 @@ class CalendarGrid(QWidget):
         self._press: QPointF | None = None
         self._press_hit: Hit | None = None
         self._dragging = False
-        self.picked: tuple[object, ...] | None = None  # the selected entry's `entry_key`
+        # the selected entry's `entry_key`, or a block's `block_key`
+        self.picked: tuple[object, ...] | None = None
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # arrows pick, Enter opens
 
@@ -221,7 +178,31 @@ class CalendarGrid(QWidget):
     def _picked_hit(self) -> Hit | None:
         if self.picked is None:
             return None
+        if self.picked[0] == "block":
+            blocks = self._blocks(self.picked[1])
+            at = self.picked[2]
+            return blocks[at] if isinstance(at, int) and 0 <= at < len(blocks) else None
         return self.hit_for(lambda e: entry_key(e) == self.picked)
+
+    def stops(self) -> list[Hit]:
+        """What the arrow keys step through, in reading order: the entries drawn and the
+        blocks standing for many (a day, or a time from its top, then from the left)."""
+        hits = [h for h in self.hits if h.kind == "more" or (
+            h.kind == "entry" and h.entry is not None)]
+        return sorted(hits, key=lambda h: (h.day, h.rect.top(), h.rect.left()))
+
+    def block_key(self, hit: Hit) -> tuple[object, ...]:
+        """What stays the same of a block across reads and resizes (the line under the grid
+        takes room from it): its day, and which of the day's blocks it is."""
+        at = next((i for i, h in enumerate(self._blocks(hit.day)) if h is hit), -1)
+        return ("block", hit.day, at)
+
+    def _blocks(self, day: object) -> list[Hit]:
+        return [h for h in self.stops() if h.day == day and h.entry is None]
+
+    def block_words(self, hit: Hit) -> str:
+        """What a block stands for, in words (the selected line, its tooltip)."""
+        raise NotImplementedError
 
     def pick(self, entry: Entry | None) -> None:
         """Select an entry (None: nothing), and say so."""
@@ -240,22 +221,37 @@ class CalendarGrid(QWidget):
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRect(hit.rect.adjusted(-1, -1, 1, 1))
 
+    def pick_block(self, hit: Hit) -> None:
+        """Select a block (a busy day's count, an hour's or a cluster's), and say so."""
+        self.entry_picked.emit(None)
+        self.block_picked.emit(self.block_words(hit))
+        self.picked = self.block_key(hit)
+        self.update()
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Left/Up and Right/Down step through the entries drawn; Enter opens the selected
-        one (the run, or the task's editor); other keys go on (scrolling, shortcuts)."""
+        """Left/Up and Right/Down step through what is drawn, entries and blocks (`stops`);
+        Enter opens the selected one (an entry's run or task editor, a block's list, as
+        clicking it does); other keys go on (scrolling, shortcuts)."""
+        self.ensure_layout()
         key = event.key()
-        entries = [h for h in self.hits if h.kind == "entry" and h.entry is not None]
+        stops = self.stops()
         step = {Qt.Key.Key_Right: 1, Qt.Key.Key_Down: 1, Qt.Key.Key_Left: -1,
                 Qt.Key.Key_Up: -1}.get(Qt.Key(key))
-        if step is not None and entries:
-            current = self._picked_hit()
-            at = entries.index(current) + step if current in entries else (
-                0 if step > 0 else len(entries) - 1)
-            hit = entries[max(0, min(len(entries) - 1, at))]
-            self.pick(hit.entry)
+        current = self._picked_hit()
+        if step is not None and stops:
+            at = stops.index(current) + step if current in stops else (
+                0 if step > 0 else len(stops) - 1)
+            hit = stops[max(0, min(len(stops) - 1, at))]
+            if hit.entry is not None:
+                self.pick(hit.entry)
+            else:
+                self.pick_block(hit)
             self.show_hit(hit)
-        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.picked_entry() is not None:
-            self.entry_activated.emit(self.picked_entry())
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and current is not None:
+            if current.entry is not None:
+                self.entry_activated.emit(current.entry)
+            else:
+                self.day_list_requested.emit(current.start or current.day)
         else:
             super().keyPressEvent(event)
 
@@ -345,7 +341,7 @@ class CalendarGrid(QWidget):
             if hit.kind == "entry":
                 self.pick(hit.entry)
             elif hit.kind == "more":
-                self.day_list_requested.emit(hit.day)
+                self.day_list_requested.emit(hit.start or hit.day)
         self._press = None
         self._press_hit = None
         self._dragging = False

@@ -6,10 +6,11 @@ takes. Everything is read and grouped off the GUI thread; at most one read is in
 (a change meanwhile asks for one more), and a hidden view only notes that it is stale.
 
 Clicking an entry selects it (a line under the grid says what it is; the task actions act on
-its task), the arrow keys step through the entries, and double-click or Enter opens it, as in
-the task table: a run in the Runs view, a prediction in its task's editor. Dragging a one-shot
-task's prediction reschedules it through the service (audited, and refused with the reason
-when the new time is invalid), and a busy day opens as a list.
+its task), the arrow keys step through what is drawn (entries, and the blocks that stand for
+many: a busy day's counts, an hour's), and double-click or Enter opens it, as in the task
+table: a run in the Runs view, a prediction in its task's editor, a block's list. Dragging
+a one-shot task's prediction reschedules it through the service (audited, and refused with
+the reason when the new time is invalid), and a busy day opens as a list.
 
 Signals:
     open_task_requested(int): edit this task.
@@ -39,9 +40,9 @@ from app.gui.calendar.day_list import DayListDialog
 from app.gui.calendar.days import TimeView
 from app.gui.calendar.footer import PickedLine, status_text
 from app.gui.calendar.month import MonthGrid
-from app.gui.calendar.paint import entry_key
 from app.gui.calendar.period_bar import PeriodBar
 from app.gui.calendar.week import HOUR_PX
+from app.gui.calendar.words import entry_key
 from app.gui.qt import (
     QHideEvent,
     QLabel,
@@ -138,6 +139,7 @@ class CalendarView(QWidget):
         self._typed = TypingPause(self.bar.filter, FILTER_QUIET_MS, self.reload)
         for grid in (self.month, self.week.grid):
             grid.entry_picked.connect(self._on_entry_picked)
+            grid.block_picked.connect(self.picked_line.show_block)
             grid.entry_activated.connect(self._on_entry_activated)
             grid.reschedule_requested.connect(self.reschedule)
             grid.day_list_requested.connect(self.open_day_list)
@@ -149,7 +151,7 @@ class CalendarView(QWidget):
     # -- navigation ------------------------------------------------------------------------
 
     def show_period(self, period: Period) -> None:
-        if self.picked is not None and period != self.period:
+        if not self.picked_line.isHidden() and period != self.period:
             self._on_entry_picked(None)
         self._scroll_pending = period != self.period or self._scroll_pending
         self.period = period

@@ -7,8 +7,9 @@ list; a busy hour's block says its span to the hour's end ("60 planned 17:00–1
 same form today or any day. A block's words wrap, and where they do not fit the last line
 ends in "…" and the tooltip says them whole.
 A day with more predictions (or runs) than it lists shows, from the hour of the last one it
-lists, each hour as one block with its count (its runs by status, its predictions). The
-line in today's column is now. A one-shot task's prediction can be dragged to another
+lists, each hour as one block with its count (its runs by status, its predictions); the
+arrow keys step through the blocks as through the entries, and Enter opens a block's list.
+The line in today's column is now. A one-shot task's prediction can be dragged to another
 time or day, in 15-minute steps.
 """
 
@@ -170,10 +171,11 @@ class TimeGrid(CalendarGrid):
                 group = sorted(hours[hour], key=lambda e: e.start)
                 top = min([hour * HOUR_PX + 1] + [self.y_of(e.start, d) for e in group[:1]])
                 rect = QRectF(col.left() + 2, top, col.width() - 4, (hour + 1) * HOUR_PX - 1 - top)
-                hit = Hit(rect, "more", d, counts=status_counts(group) + (
-                    ran.get(hour) or Counter()) + Counter({"running": planned.get(hour, 0)}))
-                self.hits.append(hit)
                 early = group[0].start if group and top < hour * HOUR_PX else None
+                hit = Hit(rect, "more", d, counts=status_counts(group) + (
+                    ran.get(hour) or Counter()) + Counter({"running": planned.get(hour, 0)}),
+                    start=early or day_start(d) + timedelta(hours=hour))
+                self.hits.append(hit)
                 at_once = hour not in planned and hour not in ran and clock(
                     group[0].start) == clock(group[-1].start)
                 self.aggregates.append((rect, hit, aggregate_words(group) if at_once else
@@ -193,7 +195,7 @@ class TimeGrid(CalendarGrid):
 
     def _aggregate(self, rect: QRectF, d: date, entries: list[Entry]) -> None:
         """One block standing for `entries` ("4 runs: 3 succeeded, 1 failed")."""
-        hit = Hit(rect, "more", d)
+        hit = Hit(rect, "more", d, start=entries[0].start)
         self.hits.append(hit)
         self.aggregates.append((rect, hit, aggregate_words(entries)))
 
@@ -315,7 +317,10 @@ class TimeGrid(CalendarGrid):
         self._target = None
         self._target_rect = None
 
+    def block_words(self, hit: Hit) -> str:
+        return next((text for _rect, h, text in self.aggregates if h is hit), "")
+
     def _more_tip(self, hit: Hit) -> str:
-        said = next((text for _rect, h, text in self.aggregates if h is hit), "")
+        said = self.block_words(hit)
         return f"{said}\nClick for the list of this day" if said \
             else "Click for the list of this day"

@@ -1,0 +1,60 @@
+"""Entries and busy days in words, for tooltips, the selected line and lists: what an entry
+is, what Enter does with it, a busy day's counts. Qt-free."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from app.gui.calendar.model import Day, Entry
+from app.gui.widgets import display
+
+KIND_COLOURS = {"fire": "running", "chain": "queued", "catch_up": "retrying",
+                "delayed": "interrupted", "skipped": "skipped"}
+KIND_WORDS = {"fire": "planned", "chain": "after upstream", "catch_up": "catch-up",
+              "delayed": "delayed", "skipped": "will be skipped"}
+
+
+def describe(entry: Entry) -> str:
+    """One line for a tooltip or a list: what, when, how long."""
+    at = display.full_time(entry.start)
+    if entry.predicted:
+        what = KIND_WORDS.get(entry.kind, entry.kind)
+        length = (f", about {display.duration(entry.duration_s)}" if entry.duration_s
+                  else "")
+        reason = f" — {entry.reason}" if entry.reason else ""
+        return f"{entry.task_name}: {what} at {at}{length}{reason}"
+    length = f", {display.duration(entry.duration_s)}" if entry.duration_s is not None else ""
+    return (f"{entry.task_name}: run {entry.run_id} {display.status_words(entry.status)}, "
+            f"{at}{length}")
+
+
+def entry_key(entry: Entry) -> tuple[object, ...]:
+    """What stays the same of an entry across reads (its status and length may change)."""
+    if entry.run_id is not None:
+        return ("run", entry.run_id)
+    return (entry.kind, entry.task_id, entry.start)
+
+
+def opens(entry: Entry) -> str:
+    """What double-click or Enter does with an entry."""
+    return "open the run" if entry.run_id is not None else "edit the task"
+
+
+def tooltip(entry: Entry, now: datetime) -> str:
+    text = describe(entry) + f"\nDouble-click (or Enter) to {opens(entry)}"
+    if entry.run_id is None and entry.one_shot and entry.start > now:
+        return text + "; drag to another time to reschedule it."
+    return text + "."
+
+
+def summary(day: Day, room: int) -> list[tuple[str, str, int]]:
+    """At most `room` (colour key, words, count) lines for a busy day: runs by status, then
+    predictions, each largest first. A day with both (today) keeps a line for its largest
+    prediction: what is still to come today shows, as every later day's does."""
+    past = [(status, display.status_words(status), n) for status, n in
+            sorted(day.past.items(), key=lambda kv: -kv[1])]
+    future = [(KIND_COLOURS.get(kind, "running"), KIND_WORDS.get(kind, kind), n)
+              for kind, n in sorted(day.future.items(), key=lambda kv: -kv[1])]
+    if past and future and len(past) + len(future) > room:
+        past = past[:max(0, room - 1)]
+    return (past + future)[:room]
