@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 
-from app.gui.main_window import CALENDAR, RUNS
+from app.gui.main_window import RUNS
 from app.gui.qt import QPalette, Qt
 from tests.conftest import local_zone
 from tests.gui.conftest import SCREENSHOTS, Gui, closed, command_task
+from tests.gui.test_calendar_forecast_shown import _click_and_wait, _open_calendar
 
 NOW = datetime(2026, 12, 3, 16, 36, tzinfo=UTC)  # Thu 3 Dec 2026, 22:06 in India
 BUSY_DAY = date(2026, 11, 25)  # Wednesday of the week before
@@ -63,19 +64,9 @@ def _busy_past(gui: Gui) -> int:
 
 def _open(gui: Gui, mode: str) -> Any:
     """Ctrl+2, the mode's button, Today, then back one period: as a person gets there."""
-    view = gui.window.calendar_view
-    view.now = lambda: NOW.astimezone()
-    gui.window.resize(1600, 1000)
-    gui.qtbot.keyClick(gui.window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
-    gui.wait_until(lambda: gui.window.current_view() == CALENDAR)
-    for button in (view.bar.modes.button(("month", "week", "day").index(mode)), view.bar.today,
-                   view.bar.prev):
-        loads = view.loads
-        gui.qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-        gui.wait_until(lambda n=loads: view.loads > n and not view.busy
-                       and view.data is not None and view.data.period == view.period,
-                       timeout=60)
-    assert BUSY_DAY in view.period.dates and view.period.mode == mode
+    view = _open_calendar(gui, mode, NOW)
+    _click_and_wait(gui, view, view.bar.prev)
+    assert BUSY_DAY in view.period.dates
     gui.qtbot.keyClick(gui.window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     grid = view.month if mode == "month" else view.week.grid
     gui.wait_until(lambda: grid.hasFocus())

@@ -42,16 +42,16 @@ def _tester_s_tasks(gui: Gui) -> None:
                   now=NOW)
 
 
-def _open_calendar(gui: Gui, mode: str) -> Any:
+def _open_calendar(gui: Gui, mode: str, now: datetime = NOW) -> Any:
     """Ctrl+2, the mode's button, then Today (the pinned today): as a person gets there."""
     view = gui.window.calendar_view
-    view.now = lambda: NOW.astimezone()
+    view.now = lambda: now.astimezone()
     gui.window.resize(1600, 1000)
     gui.qtbot.keyClick(gui.window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     gui.wait_until(lambda: gui.window.current_view() == CALENDAR)
     _click_and_wait(gui, view, view.bar.modes.button(("month", "week", "day").index(mode)))
     _click_and_wait(gui, view, view.bar.today)
-    assert view.period.mode == mode and NOW.date() in view.period.dates
+    assert view.period.mode == mode and now.astimezone().date() in view.period.dates
     return view
 
 
