@@ -44,7 +44,6 @@ def runs(spans: list[tuple[datetime, datetime]], task_ids: set[int] | None,
     return list(execute(query, [*bounds, *params]).fetchall())
 
 
-
 def hour_counts(start: datetime, until: datetime, task_ids: set[int] | None,
                 minute: int) -> list[tuple[str, int, str, int]]:
     """(UTC hour YYYY-MM-DDTHH, 1 from `minute` on, status, runs) of the runs scheduled in
