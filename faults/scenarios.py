@@ -248,9 +248,9 @@ def disk_full(folder: Path) -> dict[str, Any]:
         time.sleep(2)
         during = eng.text().splitlines()[before_fill:]
         filler.unlink()
-        settle(home, work, 60)
+        unsettled = settle(home, work, 60)
         code = eng.stop()
-        verdict = check(home, work, committed)
+        verdict = check(home, work, committed, unsettled)
         log = eng.text()
         verdict.update(
             engine_exit=code, tracebacks=log.count("Traceback"),
@@ -308,10 +308,10 @@ def launcher_kills(folder: Path, tasks: int = 40, kills: int = 6, seed: int = 5
             if busy:
                 rng.choice(busy).kill()
                 killed += 1
-        settle(home, work, 120)
+        unsettled = settle(home, work, 120)
         alive = eng.proc.poll() is None
         code = eng.stop()
-        verdict = check(home, work, {})
+        verdict = check(home, work, {}, unsettled)
         interrupted = int(verdict["statuses"].get("interrupted", 0))
         verdict.update(launchers_killed=killed, engine_stayed_up=alive, final_exit=code)
         verdict["summary"] = (f"{killed} kill -9 of a launcher over {tasks} tasks: "

@@ -22,29 +22,34 @@ def fires_without_a_run(ledger: dict[tuple[str, str, int], str], work: Workload,
             if (t["name"], f) not in fires]
 
 
-def settle(home: Home, work: Workload, timeout: float, limit: float = 1800.0) -> None:
+def settle(home: Home, work: Workload, timeout: float, limit: float = 1800.0) -> int:
     """Wait until the workload's end has passed, every fire up to it has a run and no run is
     active: while the engine works through what is left (its count of active runs falls),
     up to `limit` seconds past the end; once it has not fallen for `timeout` seconds, what
     never came is the verdict's to say. (A killed engine's backlog is run at the next start,
     not thrown away, so the last engine may have much to do.) Polls the ledger read-only;
-    it never moves on before the engine is done."""
+    it never moves on before the engine is done. The runs still active when it gave up (0
+    when it settled): the verdict fails on them, whatever the engine's stop makes of them
+    (a run cut off by it ends `interrupted`, which is not counted as stuck)."""
     wait_until(lambda: datetime.now(UTC) > work.end, timeout + max(
         (work.end - datetime.now(UTC)).total_seconds(), 0.0), 0.05)
     created = home.created()
     end = time.monotonic() + limit
     fewest, since = home.active_runs(), time.monotonic()
-    while time.monotonic() < end and time.monotonic() - since < timeout:
+    while True:
         active = home.active_runs()
         if active == 0 and not fires_without_a_run(home.ledger(), work, created):
-            return
+            return 0
         if active < fewest:
             fewest, since = active, time.monotonic()
+        if time.monotonic() >= end or time.monotonic() - since >= timeout:
+            return active
         time.sleep(0.2)
 
 
-def check(home: Home, work: Workload, committed: dict[tuple[str, str, int], str]
-          ) -> dict[str, Any]:
+def check(home: Home, work: Workload, committed: dict[tuple[str, str, int], str],
+          unsettled: int = 0) -> dict[str, Any]:
+    """The counts; `unsettled`: runs still active when `settle` gave up."""
     ledger = home.ledger()
     lost = [k for k in committed if k not in ledger]
     finished = ("succeeded", "failed", "timed_out", "cancelled", "skipped")
@@ -66,7 +71,7 @@ def check(home: Home, work: Workload, committed: dict[tuple[str, str, int], str]
         "runs": len(ledger), "statuses": dict(sorted(statuses.items())),
         "committed_then_lost": len(lost) + len(rewritten),
         "executed_twice": len(twice), "two_copies_at_once": len(overlaps),
-        "fires_without_a_run": len(missing), "stuck_active": len(stuck),
+        "fires_without_a_run": len(missing), "stuck_active": max(len(stuck), unsettled),
         "interrupted_not_retried": len(unretried),
         "orphaned_processes": len(orphans), "integrity_ok": not integrity,
         "audit_ok": bool(audit.get("ok")),
@@ -78,6 +83,6 @@ def check(home: Home, work: Workload, committed: dict[tuple[str, str, int], str]
                      "audit": audit.get("problem")},
     }
     verdict["ok"] = (not lost and not rewritten and not twice and not overlaps and not missing
-                     and not stuck and not unretried and not orphans and not integrity
-                     and verdict["audit_ok"])
+                     and not stuck and not unsettled and not unretried and not orphans
+                     and not integrity and verdict["audit_ok"])
     return verdict

@@ -326,9 +326,8 @@ class Dispatcher:
             self.timing.arm(f"r{record.run_id}", max(due_of(record.run_id) or now, now))
 
     def retry_due(self, run_id: int) -> None:
-        """A retry's backoff ended: it is `queued` again, committed before it is admitted
-        like a claim — never handed to a worker while the store says `retrying` (a kill -9
-        then made the next engine re-arm that attempt and run it a second time)."""
+        """A retry's backoff ended: admitted once its `queued` commits (handed over while the
+        store said `retrying`, a kill -9 made the next engine run that attempt again)."""
         record = self.runs.get(run_id)
         if record is None or record.phase != RETRYING:
             return
@@ -336,15 +335,19 @@ class Dispatcher:
         if task is None:
             del self.runs[run_id]
             return
-        record.task, record.phase = task, REQUEUING
+        record.task, record.phase, record.due_at = task, REQUEUING, self.clock.now()
         record.reason = None  # (said when it was claimed)
-        record.due_at = now = self.clock.now()
-        self.writes.requeued(record, now, lambda: self._requeues.add((record,)))
+        self.writes.requeued(record, lambda error: self._requeues.add((record, error)))
 
-    def requeued(self, record: RunRecord) -> None:
-        """A retry's `queued` committed: admitted, unless it ended or was given back since."""
-        if self.runs.get(record.run_id) is record and record.phase == REQUEUING:
-            self.admit(record)
+    def requeued(self, record: RunRecord, error: BaseException | None) -> None:
+        """A retry's `queued` committed: said and admitted, unless it ended or was given back
+        since; not written (the store refused it), it waits a second and is due again."""
+        if self.runs.get(record.run_id) is not record or record.phase != REQUEUING:
+            return
+        if error is not None:
+            return self.await_retry(record, self.clock.now() + timedelta(seconds=1))
+        self.writes.said(record, "queued")
+        self.admit(record)
 
     # -- runs that end before they start ----------------------------------------------------
 

@@ -303,7 +303,7 @@ def settle_orphans(store: Store, now: datetime, engine_id: str, *,
         interrupted = interrupt_orphans([o for o in found if o.id not in given], now,
                                         engine_id, settled)
         run_store.take_over_retries(engine_id)
-    handoffs.forget(store.home, {o.engine for o in found})  # settled: no more use
+    handoffs.forget(store.home, {o.engine for o in found} - {engine_id})  # not its own
     for o in settled:  # a command's checkpoint file outlives its fire only for a retry
         checkpoint_path(store.home, o.task_id, o.fire).unlink(missing_ok=True)
     return interrupted

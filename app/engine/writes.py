@@ -40,12 +40,19 @@ class RunWrites:
         self._after_commit(lambda: ledger.release(run_id, note), RunChanged(
             run_id, task.id, task.name, "queued", self.clock.now(), record.attempt, reason=note))
 
-    def requeued(self, record: RunRecord, now: datetime, then: Callable[[], None]) -> None:
-        """A retry's backoff ended: it is `queued` again; `then` once that is committed."""
-        task = record.task
+    def requeued(self, record: RunRecord,
+                 then: Callable[[BaseException | None], None]) -> None:
+        """A retry's backoff ended: it is `queued` again; `then(error)` after the commit
+        (None) or once the store refused it (its event is said by the caller, `said`)."""
         run_id = record.run_id
-        self._after_commit(lambda: ledger.update(run_id, {"status": "queued"}), RunChanged(
-            run_id, task.id, task.name, "queued", now, record.attempt), then)
+        self.writer.submit(lambda: ledger.update(run_id, {"status": "queued"}),
+                           lambda _result, error: then(error))
+
+    def said(self, record: RunRecord, status: str) -> None:
+        """A run's new status, as an event (its write committed already)."""
+        task = record.task
+        self.hub.emit(RunChanged(record.run_id, task.id, task.name, status, self.clock.now(),
+                                 record.attempt))
 
     def ended_unstarted(self, record: RunRecord, status: str, reason: str) -> None:
         """A run that never started ended (`cancelled`)."""
@@ -69,13 +76,10 @@ class RunWrites:
             RunChanged(run_id, task.id, task.name, "interrupted", now, record.attempt,
                        reason=reason))
 
-    def _after_commit(self, work: Any, event: RunChanged,
-                      then: Callable[[], None] | None = None) -> None:
+    def _after_commit(self, work: Any, event: RunChanged) -> None:
         hub = self.hub
 
         def done(_result: Any, error: BaseException | None) -> None:
             if error is None:
                 hub.emit(event)
-                if then is not None:
-                    then()
         self.writer.submit(work, done)

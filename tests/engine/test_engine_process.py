@@ -246,3 +246,33 @@ def test_a_kill_9_while_a_retry_is_queued_runs_that_attempt_once(spawn: Any, cli
     spawn("second").wait_for("engine running")
     wait_until(lambda: (r := retry()) is not None and r["status"] == "succeeded", 15)
     assert marks.read_text().split() == ["1", "2"]
+
+
+def test_a_retry_the_store_refuses_to_queue_waits_and_runs_once_it_may(
+        spawn: Any, cli: Any, home: Path, tmp_path: Path) -> None:
+    """The store refused a due retry's `queued` (here a trigger of the test's own): it stayed
+    neither retrying nor queued in the engine, and never ran. It is due again a second later,
+    and runs once the store takes the write."""
+    marks = tmp_path / "marks"
+    engine = spawn()
+    engine.wait_for("engine running")
+    script = f'echo "$TICKWORK_ATTEMPT" >> {marks}; [ "$TICKWORK_ATTEMPT" -ge 2 ]'
+    assert cli("task", "add", "flaky", "--shell", "--command", script, "--retries", "1",
+               "--retry-delay", "1s").code == 0
+    db = sqlite3.connect(home / "tickwork.db", isolation_level=None, timeout=10)
+    try:
+        db.execute("CREATE TRIGGER refuse BEFORE UPDATE OF status ON run WHEN OLD.status ="
+                   " 'retrying' AND NEW.status = 'queued' BEGIN SELECT RAISE(ABORT,"
+                   " 'refused by the test'); END")
+        cli("task", "run", "flaky")
+        wait_until(lambda: db.execute("SELECT status FROM run WHERE attempt = 2").fetchall()
+                   == [("retrying",)], 10)
+        time.sleep(3.0)  # its due time passed: refused, and refused again each second
+        assert marks.read_text().split() == ["1"]
+        db.execute("DROP TRIGGER refuse")
+        wait_until(lambda: db.execute("SELECT status FROM run WHERE attempt = 2").fetchall()
+                   == [("succeeded",)], 10)
+    finally:
+        db.close()
+    assert marks.read_text().split() == ["1", "2"]
+    assert engine.stop() == 0
