@@ -209,6 +209,17 @@ def test_a_fallback_claimed_during_a_graceful_stop_runs_at_the_next_start(
     assert done[0]["id"] == runs["fb"]["id"]  # the same run, not a retry of it
 
 
+def _flaky(spawn: Any, cli: Any, marks: Path, delay: str) -> Any:
+    """An engine, and a task `flaky` whose attempt 1 fails and attempt 2 succeeds, each
+    writing its attempt number to `marks`; retried once after `delay`."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    script = f'echo "$TICKWORK_ATTEMPT" >> {marks}; [ "$TICKWORK_ATTEMPT" -ge 2 ]'
+    assert cli("task", "add", "flaky", "--shell", "--command", script, "--retries", "1",
+               "--retry-delay", delay).code == 0
+    return engine
+
+
 def test_a_kill_9_while_a_retry_is_queued_runs_that_attempt_once(spawn: Any, cli: Any,
                                                                 home: Path,
                                                                 tmp_path: Path) -> None:
@@ -217,11 +228,7 @@ def test_a_kill_9_while_a_retry_is_queued_runs_that_attempt_once(spawn: Any, cli
     engine re-arm that attempt and run it a second time. The store's write lock, held here,
     stands for the moment between the two."""
     marks = tmp_path / "marks"
-    engine = spawn()
-    engine.wait_for("engine running")
-    script = f'echo "$TICKWORK_ATTEMPT" >> {marks}; [ "$TICKWORK_ATTEMPT" -ge 2 ]'
-    assert cli("task", "add", "flaky", "--shell", "--command", script, "--retries", "1",
-               "--retry-delay", "2s").code == 0
+    engine = _flaky(spawn, cli, marks, "2s")
     first = cli("task", "run", "flaky", "--json").json()
 
     def retry() -> dict[str, Any] | None:
@@ -254,11 +261,7 @@ def test_a_retry_the_store_refuses_to_queue_waits_and_runs_once_it_may(
     neither retrying nor queued in the engine, and never ran. It is due again a second later,
     and runs once the store takes the write."""
     marks = tmp_path / "marks"
-    engine = spawn()
-    engine.wait_for("engine running")
-    script = f'echo "$TICKWORK_ATTEMPT" >> {marks}; [ "$TICKWORK_ATTEMPT" -ge 2 ]'
-    assert cli("task", "add", "flaky", "--shell", "--command", script, "--retries", "1",
-               "--retry-delay", "1s").code == 0
+    engine = _flaky(spawn, cli, marks, "1s")
     db = sqlite3.connect(home / "tickwork.db", isolation_level=None, timeout=10)
     try:
         db.execute("CREATE TRIGGER refuse BEFORE UPDATE OF status ON run WHEN OLD.status ="
