@@ -77,7 +77,12 @@ def build(folder: Path, count: int, start: datetime, end: datetime, mark: str,
                       **timing(rng.uniform(4, 10))})
     for i in range(n_long):
         name = f"long{i:03d}"
-        body = "setsid sleep 4 < /dev/null > /dev/null 2>&1 & sleep 4"
+        # the grandchild holds the task's lock too (flock's descriptor is inherited) but
+        # ends before its leader: a run that succeeded may leave a program running on
+        # purpose, and one that outlived its leader by a few ms made the next run of the
+        # task, started from a backlog at once, "two copies"; one an interrupted run left
+        # behind still holds the lock for seconds, so a retry beside it is still caught
+        body = "setsid sleep 3.5 < /dev/null > /dev/null 2>&1 & sleep 4"
         tasks.append({"name": name, "env": env, "retries": 2, "retry_delay": 0.5,
                       "action": command(name, body), **timing(rng.uniform(9, 14))})
     for i in range(n_dep):
