@@ -27,18 +27,16 @@ class RunWrites:
 
     def note(self, record: RunRecord, status: str, note: str) -> None:
         """A run's status, with a note added to its reason; the event follows the commit."""
-        task = record.task
         run_id = record.run_id
-        self._after_commit(lambda: ledger.note(run_id, status, note), RunChanged(
-            run_id, task.id, task.name, status, self.clock.now(), record.attempt, reason=note))
+        self._after_commit(lambda: ledger.note(run_id, status, note),
+                           self._event(record, status, self.clock.now(), note))
 
     def released(self, record: RunRecord, note: str) -> None:
         """A run the engine's stop found not started, given back unclaimed (`ledger.release`):
         the next engine runs it, whatever its retries (it was never tried)."""
-        task = record.task
         run_id = record.run_id
-        self._after_commit(lambda: ledger.release(run_id, note), RunChanged(
-            run_id, task.id, task.name, "queued", self.clock.now(), record.attempt, reason=note))
+        self._after_commit(lambda: ledger.release(run_id, note),
+                           self._event(record, "queued", self.clock.now(), note))
 
     def requeued(self, record: RunRecord,
                  then: Callable[[BaseException | None], None]) -> None:
@@ -50,31 +48,32 @@ class RunWrites:
 
     def said(self, record: RunRecord, status: str) -> None:
         """A run's new status, as an event (its write committed already)."""
-        task = record.task
-        self.hub.emit(RunChanged(record.run_id, task.id, task.name, status, self.clock.now(),
-                                 record.attempt))
+        self.hub.emit(self._event(record, status, self.clock.now()))
 
     def ended_unstarted(self, record: RunRecord, status: str, reason: str) -> None:
         """A run that never started ended (`cancelled`)."""
-        task = record.task
         run_id = record.run_id
         now = self.clock.now()
         self.writer.submit(lambda: ledger.update(run_id, {"status": status, "finished_at": now,
                                                           "reason": reason}))
-        self.hub.emit(RunChanged(run_id, task.id, task.name, status, now, record.attempt,
-                                 reason=reason))
+        self.hub.emit(self._event(record, status, now, reason))
 
     def interrupted(self, record: RunRecord, reason: str, retry: tuple[Any, ...] | None, *,
                     error: str | None, exit_code: int | None) -> None:
         """A run the engine's stop cut off, and its retry claimed in the same commit."""
-        task = record.task
         run_id = record.run_id
         now = self.clock.now()
         self._after_commit(
             lambda: ledger.interrupt(run_id, now, reason, error=error, exit_code=exit_code,
                                      retry=retry),
-            RunChanged(run_id, task.id, task.name, "interrupted", now, record.attempt,
-                       reason=reason))
+            self._event(record, "interrupted", now, reason))
+
+    @staticmethod
+    def _event(record: RunRecord, status: str, at: datetime,
+               reason: str | None = None) -> RunChanged:
+        task = record.task
+        return RunChanged(record.run_id, task.id, task.name, status, at, record.attempt,
+                          reason=reason)
 
     def _after_commit(self, work: Any, event: RunChanged) -> None:
         hub = self.hub

@@ -108,11 +108,15 @@ def interrupt(run_id: int, now: datetime, reason: str, *, error: str | None = No
                  parent_run_id=run_id, due_at=now)
 
 
-def note(run_id: int, status: str, text: str) -> None:
-    """Set a run's status and add a note to its reason (kept: why it was claimed)."""
+def note(run_id: int, status: str, text: str, *, once: bool = False) -> None:
+    """Set a run's status and add a note to its reason (kept: why it was claimed); with
+    `once`, not when the reason holds that note already."""
+    held = f"WHEN {'strpos' if is_postgres() else 'instr'}(reason, ?) > 0 THEN reason " \
+        if once else ""
     execute(
-        "UPDATE run SET status = ?, reason = CASE WHEN reason IS NULL OR reason = '' THEN ?"
-        " ELSE reason || '; ' || ? END WHERE id = ?", (status, text, text, run_id))
+        "UPDATE run SET status = ?, reason = CASE WHEN reason IS NULL OR reason = '' THEN ? "
+        f"{held}ELSE reason || '; ' || ? END WHERE id = ?",
+        (status, text, *([text] if once else []), text, run_id))
 
 
 def release(run_id: int, text: str) -> None:
@@ -120,11 +124,7 @@ def release(run_id: int, text: str) -> None:
     its reason (once: given back again, it says so no more); whichever engine leads next
     adopts it and runs it as it is."""
     execute("UPDATE run SET engine = NULL WHERE id = ? AND started_at IS NULL", (run_id,))
-    row = execute("SELECT reason FROM run WHERE id = ?", (run_id,)).fetchone()
-    if row is not None and text in (row[0] or ""):
-        execute("UPDATE run SET status = 'queued' WHERE id = ?", (run_id,))
-    else:
-        note(run_id, "queued", text)
+    note(run_id, "queued", text, once=True)
 
 
 def set_next_run(rows: Iterable[tuple[int, datetime | None]]) -> None:

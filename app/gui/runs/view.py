@@ -356,6 +356,8 @@ class RunsView(QWidget):
                             title="Cannot cancel the run")
 
     def _on_bridge_runs_changed(self, events: list[RunChanged]) -> None:
+        if not self._cancelling:  # (every run's change comes here: thousands a second)
+            return
         for event in events:
             if event.run_id in self._cancelling and event.status in FINISHED_STATUSES:
                 self._say_cancel_ended(event.run_id, event.task_name, event.status)
