@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -180,6 +181,18 @@ class JumpDetector:
             return None
         return wall - (before + after) / 2
 
+    def look(self) -> bool:
+        """Any thread: whether a jump is there for `check` to take (it is left to it); a look
+        that sees none takes the slow drift since the last one as the new baseline."""
+        with self._lock:
+            offset = self._read()
+            if offset is None or self._offset is None:
+                return False
+            if abs(offset - self._offset) > self.threshold:
+                return True
+            self._offset = offset
+            return False
+
     def check(self) -> float | None:
         """The jump (seconds, negative: back) seen since the last look, else None."""
         with self._lock:
@@ -192,3 +205,15 @@ class JumpDetector:
             jump = offset - self._offset
             self._offset = offset
             return jump if abs(jump) > self.threshold else None
+
+
+PACE_VAR = "TICKWORK_PACE"  # the engine's default `pace` (app/engine/engine.py)
+
+
+def pace_from_env() -> float:
+    """`$TICKWORK_PACE` as a number from 0.01 to 100, else 1 (any other value is ignored)."""
+    try:
+        pace = float(os.environ.get(PACE_VAR) or 1.0)
+    except ValueError:
+        return 1.0
+    return pace if 0.01 <= pace <= 100 else 1.0

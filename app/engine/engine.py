@@ -46,6 +46,7 @@ import sys
 import threading
 from collections.abc import Callable
 from datetime import datetime
+from math import inf
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,7 @@ from app.core.policy import should_retry
 from app.core.sweeps import keep_from_sweeps
 from app.engine import lineage
 from app.engine.backups import DailyBackups
-from app.engine.clock import WALL, Clock
+from app.engine.clock import WALL, Clock, pace_from_env
 from app.engine.control import Requests
 from app.engine.dispatcher import Dispatcher
 from app.engine.events import EngineState, Event, EventHub
@@ -83,7 +84,6 @@ logging.getLogger("apscheduler").setLevel(logging.WARNING)  # it logs every job 
 
 HORIZON = 3.0  # seconds of upcoming fires held as APScheduler jobs
 STANDBY_POLL = 0.5  # seconds between attempts to take the lock
-PACE_VAR = "TICKWORK_PACE"  # the default `pace` (see the module's docstring)
 SWITCH_INTERVAL = 0.0005  # seconds; see _activate
 ACTIVE = ("running", "stalled")  # states of the engine that holds the store
 
@@ -153,7 +153,8 @@ class Engine:
             stats=self.stats, horizon=self.horizon, tasks=self.tasks, workers=self.workers,
             paused=lambda: self.faults.down or self.leadership.paused,
             history=StoreHistory(self.store))
-        self.dispatcher.steady = ClockJumps(self.store, self.dispatcher).steady
+        self.jumps = ClockJumps(self.store, self.dispatcher)
+        self.dispatcher.steady = self.jumps.steady
         logged.running = self.dispatcher.running
         self.requests = Requests(self.dispatcher, self.post)
         self.tasks.attach(self.horizon, self.dispatcher.upstreams, self.requests.task_dropped)
@@ -303,6 +304,8 @@ class Engine:
                 break
             try:
                 fn()
+                if self.watcher.resting:
+                    self.watcher.wake()  # it rests while quiet: is it still?
                 horizon = self.horizon  # (built afresh when a deposed leader leads again)
                 if horizon.to_arm:
                     self.timing.arm_many(horizon.take_armed())
@@ -367,9 +370,6 @@ class Engine:
         """A worker thread: an attempt ended."""
         self.dispatcher.on_finished(attempt, outcome)
 
-    def _tick(self) -> None:
-        self.dispatcher.tick()
-
     def _tasks_changed(self, changed: set[int], names: set[str]) -> None:
         # a task changed or deleted elsewhere may be out of the cache while a run of it is in
         # flight (a one-shot past its fire): its runs know it, so a deletion is noticed too
@@ -379,22 +379,20 @@ class Engine:
     def _runs_seen(self, rows: RunRows) -> None:
         self.requests.seen(rows)
 
+    def _tick(self) -> None:
+        self.dispatcher.tick()
+
     def _check_clock(self) -> None:
-        self.dispatcher.steady()
+        """Store thread: a jump the detector sees is handled on the dispatcher."""
+        if self.jumps.detector.look():
+            self.post(self._tick)  # (a tick looks for a jump first)
 
-    def _quiet(self) -> bool:
-        """Store thread: nothing falls due within the horizon plus a second and no run waits
-        on its upstreams (a hint read across threads; a wrong answer costs one tick)."""
+    def _quiet(self) -> float:
+        """Store thread: for how long nothing falls due within the horizon plus a second and
+        no run waits on its upstreams (0: busy; a hint read across threads: a wrong answer
+        costs one tick, and each dispatcher step wakes a resting watcher)."""
         if self.dispatcher.upstreams.waiting():
-            return False
+            return 0.0
         head = self.horizon.head()
-        return head is None or head > self.clock.time() + self.horizon.horizon + 1.0
+        return inf if head is None else max(head - self.clock.time() - self.horizon.horizon - 1, 0)
 
-
-def pace_from_env() -> float:
-    """`$TICKWORK_PACE` as a number from 0.01 to 100, else 1 (any other value is ignored)."""
-    try:
-        pace = float(os.environ.get(PACE_VAR) or 1.0)
-    except ValueError:
-        return 1.0
-    return pace if 0.01 <= pace <= 100 else 1.0

@@ -5,20 +5,26 @@ One thread, one job each tick:
   that changed), so the dispatcher never waits on bulk SQL;
 - asks the dispatcher to refill the horizon every `REFILL` seconds, except while the engine
   is quiet (nothing falls due within the horizon plus a second, no run waits on upstreams):
-  then a refill would find nothing, and an idle engine wakes only to poll;
-- polls for other processes' commits every `POLL` seconds (`QUIET_POLL` while quiet): a
-  `stat` of the write-ahead log (a few microseconds; every commit writes to it), and when
-  it moved — or at least every
-  `LOOK` seconds, in case a commit left its size and its coarse mtime as they were —
-  `PRAGMA data_version` (a read transaction's locks: ~100 µs on a cold cache). When that
-  changed, another connection (the CLI, a second GUI) committed, so it reads the audit
-  events since the last look to find the tasks that changed, and the runs that need
-  attention (manual runs nobody took, cancel requests) when events came (every manual run
-  and cancel request commits with its audit event) or `ATTENTION` seconds have passed:
-  the engine's own writer commits many times a second, and that read visits every active
-  run (70,000 queued in a backlog at 300,000 fires a minute: ~10 ms each look);
-- asks the dispatcher to look for a wall-clock jump every `CLOCK_CHECK` seconds (it looks
-  at every batch of fires and every tick too; a quiet engine has neither): app/engine/jumps.py.
+  then a refill would find nothing;
+- notices other processes' commits. While the engine is quiet it rests: it sleeps until the
+  write-ahead log is written (inotify, app/platform/file_writes.py: every commit writes to
+  it; the looks follow once the commit can be seen, `_heard`), a job or a dispatcher step
+  wakes it, the horizon's head comes near, or a look for a clock jump is due — an idle
+  engine wakes once every `CLOCK_CHECK` seconds (each wake-up of a sleeping thread costs
+  0.1–0.4 ms of CPU on a small VM, whatever it does). Otherwise
+  (busy, or where inotify is missing, or on PostgreSQL) it polls every `POLL` seconds
+  (`QUIET_POLL` while quiet): a `stat` of the write-ahead log (a few microseconds), and when
+  it moved — or at least every `LOOK` seconds, in case a commit left its size and its
+  coarse mtime as they were — `PRAGMA data_version` (a read transaction's locks: ~100 µs on
+  a cold cache). When that changed, another connection (the CLI, a second GUI) committed,
+  so it reads the audit events since the last look to find the tasks that changed, and the
+  runs that need attention (manual runs nobody took, cancel requests) when events came
+  (every manual run and cancel request commits with its audit event) or `ATTENTION` seconds
+  have passed: the engine's own writer commits many times a second, and that read visits
+  every active run (70,000 queued in a backlog at 300,000 fires a minute: ~10 ms each look);
+- looks for a wall-clock jump every `CLOCK_CHECK` seconds (`check_clock`, on this thread: a
+  jump it sees is handled on the dispatcher; the dispatcher also looks at every batch of
+  fires and every tick, and a quiet engine has neither): app/engine/jumps.py.
 
 `pace` scales the polling periods (`POLL`, `QUIET_POLL`, `LOOK`, `CLOCK_CHECK`,
 `ATTENTION`): below 1 the engine notices other processes' commits and clock jumps sooner, for
@@ -30,10 +36,14 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import selectors
 import threading
 from collections.abc import Callable
+from contextlib import suppress
+from pathlib import Path
 
 from app.engine.clock import WALL, Clock
+from app.platform.file_writes import FileWrites
 from app.store import audit_log, connection, task_queries
 from app.store import runs as run_store
 from app.store.database import Store
@@ -41,11 +51,12 @@ from app.store.database import Store
 log = logging.getLogger("tickwork.engine")
 
 POLL = 0.25  # seconds between looks at the store for other processes' changes
-QUIET_POLL = 0.5  # ... while the engine is quiet (an idle engine wakes twice a second)
+QUIET_POLL = 0.5  # ... while the engine is quiet and cannot rest (no inotify, PostgreSQL)
 LOOK = 2.0  # ... asking SQLite itself at least this often (else only when the WAL moved)
 REFILL = 0.05  # seconds between refills of the horizon while fires are near (none when quiet)
 ATTENTION = 5.0  # seconds between reads of the runs needing attention when no event came
 CLOCK_CHECK = 2.0  # seconds between looks for a wall-clock jump (at least)
+SETTLE = 0.02  # seconds from a write to the log heard while resting to the first look
 
 RunRows = list[run_store.RunState]  # (id, status, engine, cancel requested)
 
@@ -59,34 +70,48 @@ class StoreWatcher:
                  tasks_changed: Callable[[set[int], set[str]], None],
                  runs_seen: Callable[[RunRows], None],
                  check_clock: Callable[[], None],
-                 quiet: Callable[[], bool] = lambda: False,
+                 quiet: Callable[[], float] = lambda: 0.0,
                  store_fault: Callable[[BaseException], bool] = lambda _exc: False,
-                 clock: Clock = WALL, pace: float = 1.0) -> None:
+                 clock: Clock = WALL, pace: float = 1.0, rest: bool = True) -> None:
         self.clock = clock
         self._poll, self._quiet_poll, self._look = POLL * pace, QUIET_POLL * pace, LOOK * pace
         self._clock_check, self._attention = CLOCK_CHECK * pace, ATTENTION * pace
         self.store = store
         self._store_fault = store_fault  # True when an error was a fault of the store
-        self._quiet = quiet  # True while nothing falls due soon: refill less often
+        self._quiet = quiet  # seconds nothing falls due (0: busy): refill less often, rest
         self._stop = stop
         self._post = post
         self._tick = tick
         self._tasks_changed = tasks_changed
         self._runs_seen = runs_seen
-        self._check_clock = check_clock  # (on the dispatcher)
+        self._check_clock = check_clock  # (on this thread)
         self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self.audit_mark = 0  # the newest audit event already looked at
         self._attention_at = float("-inf")  # monotonic time of the last needing_attention
         self._owed = False  # a look passed over it: read it once ATTENTION has passed
         self._wal = f"{store.path}-wal"
+        self._rests = rest and store.url is None  # (a server's commits leave no file)
+        self.resting = False  # asleep until the log is written or a job or look is due
+        self._bell: tuple[int, int] | None = None  # the pipe that wakes a rest
+        self.wakes = 0  # turns of the loop (an idle engine's cost is its wake-ups)
+        self._again: list[float] = []  # monotonic times of the looks owed after a write
 
     def submit(self, job: Callable[[], None]) -> None:
         """Run `job` on the store thread (it posts its result back itself)."""
         self._jobs.put(job)
+        if self.resting:
+            self._ring()
 
     def wake(self) -> None:
-        """Wake the thread from its wait, so that a stop is seen at once."""
-        self._jobs.put(lambda: None)
+        """Wake the thread from its wait: a stop is seen at once, and a rest ends (a
+        dispatcher step may have brought fires near or made a run wait on upstreams)."""
+        self.submit(lambda: None)
+
+    def _ring(self) -> None:
+        bell = self._bell
+        if bell is not None:
+            with suppress(OSError):  # (full: it rings already; closed: the thread ended)
+                os.write(bell[1], b"\0")
 
     def read_runs(self, run_ids: set[int] | None) -> None:
         """Look at some runs (all active ones when None) and report them to `runs_seen`."""
@@ -97,21 +122,43 @@ class StoreWatcher:
         self.submit(read)
 
     def run(self) -> None:
+        writes = FileWrites.open(Path(self._wal)) if self._rests else None
+        rests = selectors.DefaultSelector()
+        if writes is not None:
+            self._bell = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+            rests.register(self._bell[0], selectors.EVENT_READ)
+            rests.register(writes.fd, selectors.EVENT_READ)
+        try:
+            self._loop(writes, rests)
+        finally:
+            rests.close()
+            bell, self._bell = self._bell, None
+            for fd in bell or ():
+                os.close(fd)
+            if writes is not None:
+                writes.close()
+            connection.close()
+
+    def _loop(self, writes: FileWrites | None, rests: selectors.BaseSelector) -> None:
         last_version = None
         last_refill = last_poll = last_look = 0.0
         last_wal: tuple[int, int, int] | None = None
         last_clock = self.clock.monotonic()
-        quiet = False
+        quiet = 0.0
         while not self._stop.is_set():
+            now_mono = self.clock.monotonic()
             # while quiet (nothing due within the horizon, no run waiting on upstreams) a
-            # refill has nothing to do: the thread wakes only to poll the store
-            poll = self._quiet_poll if quiet else self._poll
-            due = last_poll + poll if quiet else min(last_refill + REFILL, last_poll + poll)
-            wait = min(max(due - self.clock.monotonic(), 0.005), poll)
-            try:
-                job = self._jobs.get(timeout=wait)
-            except queue.Empty:
-                job = None
+            # refill has nothing to do: the thread rests, or wakes only to poll the store
+            rest = writes is not None and quiet > 0
+            if rest:
+                wait = min(quiet, last_clock + self._clock_check - now_mono, self._owed_in(),
+                           self._again[0] - now_mono if self._again else quiet)
+                job = self._rest(rests, max(wait, 0.0))
+            else:
+                poll = self._quiet_poll if quiet else self._poll
+                due = last_poll + poll if quiet else min(last_refill + REFILL, last_poll + poll)
+                job = self._next(min(max(due - now_mono, 0.005), poll))
+            self.wakes += 1
             try:
                 if job is not None:
                     job()
@@ -120,27 +167,72 @@ class StoreWatcher:
                 if now_mono - last_refill >= REFILL and not quiet:
                     last_refill = now_mono
                     self._post(self._tick)
-                if now_mono - last_poll >= (self._quiet_poll if quiet else self._poll):
+                if rest:
+                    look = self._heard(writes, now_mono)
+                else:
+                    look = now_mono - last_poll >= (self._quiet_poll if quiet else self._poll)
+                if look:
                     last_poll = now_mono
                     wal = self._wal_signature()  # taken before the look: a commit after
                     # it changes the next one
-                    if wal is None or wal != last_wal or now_mono - last_look >= self._look:
+                    if (rest or wal is None or wal != last_wal
+                            or now_mono - last_look >= self._look):
                         last_wal, last_look = wal, now_mono
                         version = self.store.data_version()
                         if version != last_version:
                             if last_version is not None:
                                 self._poll_changes()
                             last_version = version
-                    self._owed_attention()
+                self._owed_attention()
                 if now_mono - last_clock >= self._clock_check:
                     last_clock = now_mono
-                    self._post(self._check_clock)
+                    self._check_clock()
             except Exception as exc:
                 if self._store_fault(exc):
                     self._stop.wait(1.0)  # the engine is handling it: no retry loop
                 else:
                     log.exception("store thread step failed")
-        connection.close()
+
+    def _next(self, wait: float) -> Callable[[], None] | None:
+        try:
+            return self._jobs.get(timeout=wait)
+        except queue.Empty:
+            return None
+
+    def _rest(self, rests: selectors.BaseSelector, wait: float) -> Callable[[], None] | None:
+        """Sleep until a job comes (`submit` rings while `resting`), the log is written or
+        `wait` seconds pass; the job, if any."""
+        self.resting = True  # (before the look at the queue: a job put after it rings)
+        try:
+            if self._jobs.empty():
+                rests.select(wait)
+                if self._bell is not None:
+                    with suppress(BlockingIOError):
+                        os.read(self._bell[0], 4096)
+        finally:
+            self.resting = False
+        try:
+            return self._jobs.get_nowait()
+        except queue.Empty:
+            return None
+
+    def _heard(self, writes: FileWrites | None, now: float) -> bool:
+        """Resting: whether to look at the store now. A commit's first write to the log
+        wakes the thread, but the commit is visible only once the log is synced and its
+        index updated (0.4–8 ms later here; no file event says so): the looks come
+        `SETTLE`, `POLL` and `LOOK` seconds after the write, the later ones for a slow sync
+        (a poll's looks were as late). Old news after busy turns costs the same."""
+        if writes is not None and writes.drain():
+            self._again = sorted([now + SETTLE, now + self._poll, now + self._look])
+        due = [t for t in self._again if t <= now]
+        self._again = self._again[len(due):]
+        return bool(due)
+
+    def _owed_in(self) -> float:
+        """Seconds until an owed read of the runs needing attention is due (inf: none)."""
+        if not self._owed:
+            return float("inf")
+        return self._attention_at + self._attention - self.clock.monotonic()
 
     def _wal_signature(self) -> tuple[int, int, int] | None:
         """The write-ahead log's (inode, size, mtime): every commit writes to it, so while it

@@ -223,6 +223,19 @@ def test_the_detector_reports_a_jump_once_and_lateness_never() -> None:
     assert detector.check() is None
 
 
+def test_a_look_from_the_store_thread_leaves_the_jump_to_the_dispatcher() -> None:
+    clock = SimulatedClock(T0)
+    detector = JumpDetector(clock)
+    for _ in range(3):  # slow drift, each step below the threshold: taken as the baseline
+        clock.set(clock.now() + timedelta(seconds=1.5))
+        assert not detector.look()
+    assert detector.check() is None  # 4.5 s of drift in all, never a jump
+    clock.set(clock.now() + timedelta(seconds=600))
+    assert detector.look() and detector.look()  # seen, and left ...
+    assert detector.check() == 600  # ... to the dispatcher's look, which handles it
+    assert not detector.look()
+
+
 def test_a_retry_waiting_out_its_backoff_keeps_the_time_that_remained(
         engine: Any, service: Any, clock: ShiftedClock) -> None:
     service.create_task(command_task("flaky", retries=1, retry_delay=3,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.engine.engine import PACE_VAR, pace_from_env
+from app.engine.clock import PACE_VAR, pace_from_env
 
 
 @pytest.mark.parametrize(("value", "pace"), [

@@ -20,7 +20,7 @@ from app.store import runs
 class Watched:
     """A store thread on a simulated clock, and what it reported."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Any, rest: bool) -> None:
         self.clock = SimulatedClock(datetime.now(UTC))
         self.seen: list[int] = []
         self.stop = threading.Event()
@@ -28,7 +28,8 @@ class Watched:
             store, self.stop, lambda fn: fn(), tick=lambda: None,
             tasks_changed=lambda _changed, _names: None,
             runs_seen=lambda rows: self.seen.extend(r[0] for r in rows),
-            check_clock=lambda: None, quiet=lambda: True, clock=self.clock)
+            check_clock=lambda: None, quiet=lambda: float("inf"), clock=self.clock,
+            rest=rest)
         self.thread = threading.Thread(target=self.watcher.run, daemon=True)
         self.thread.start()
 
@@ -46,9 +47,10 @@ class Watched:
         self.thread.join(10)
 
 
-@pytest.fixture
-def watched(store: Any) -> Iterator[Watched]:
-    w = Watched(store)
+@pytest.fixture(params=[True, False], ids=["resting", "polling"])
+def watched(store: Any, request: pytest.FixtureRequest) -> Iterator[Watched]:
+    # resting: asleep until the log is written (inotify); polling: where inotify is missing
+    w = Watched(store, request.param)
     w.after(1.0)  # its first look: where the store stands
     yield w
     w.close()
