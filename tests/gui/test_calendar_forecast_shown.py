@@ -186,3 +186,19 @@ def test_saving_an_edit_opened_from_the_calendar_stays_in_the_calendar(
                                for t in gui.service.list_tasks()))
     gui.quiet()
     assert gui.window.current_view() == CALENDAR
+
+
+def test_today_is_shaded_by_the_views_clock_not_the_machines(
+        gui_factory: Any, utc_local_time: None) -> None:
+    gui = gui_factory(engine=False)
+    spring = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # a Tuesday the machine is long past
+    view = _open_calendar(gui, "month", now=spring)
+    picture = view.month.grab().toImage()
+
+    def fill(d: date) -> Any:
+        cell = view.month.cells[d]
+        return picture.pixelColor(int(cell.left()) + 4, int(cell.bottom()) - 4).name()
+
+    today = spring.date()
+    others = {fill(today + timedelta(days=k)) for k in (-2, -1, 1, 2)}
+    assert len(others) == 1 and fill(today) not in others  # only the view's today stands out

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from app.gui.calendar.data import CalendarData
 from app.gui.calendar.paint import blend
@@ -57,7 +57,7 @@ class DayHeader(QWidget):
         data = self.grid.data
         if data is None:
             return
-        today = datetime.now().astimezone().date()
+        today = data.now.astimezone().date()  # (the view's clock, as read)
         bold = QFont(self.font())
         bold.setBold(True)
         for i, d in enumerate(self.grid.dates()):

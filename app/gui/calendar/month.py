@@ -114,7 +114,7 @@ class MonthGrid(CalendarGrid):
             p.drawText(QRectF(col * w, 0, w, top), int(Qt.AlignmentFlag.AlignCenter), name)
         if self.data is None:
             return
-        today = datetime.now().astimezone().date()
+        today = self.data.now.astimezone().date()  # (the view's clock, as read)
         bold = QFont(self.font())
         bold.setBold(True)
         for d, cell in self.cells.items():
