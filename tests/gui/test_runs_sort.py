@@ -5,12 +5,13 @@ by keeps the arrow where it was; new runs take their place in the order shown.""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from app.gui.main_window import RUNS
 from app.gui.qt import QPoint, Qt
 from app.gui.runs.model import ATTEMPT, RUN, TASK
-from tests.gui.conftest import SCREENSHOTS, Gui, command_task
+from tests.gui.conftest import SCREENSHOTS, Gui, _open_gui, close_gui, command_task
 
 
 def _click_header(qtbot: Any, table: Any, column: int) -> None:
@@ -77,3 +78,34 @@ def test_a_header_click_sorts_the_whole_history_and_new_runs_take_their_place(
     if header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder:
         _click_header(qtbot, view.table, RUN)
     gui.wait_until(lambda: names(1) == ["mike"])
+
+
+def test_the_order_a_header_click_chose_is_kept_at_the_next_start(
+        home: Path, qtbot: Any) -> None:
+    gui = _open_gui(home, qtbot, False)
+    try:
+        first = datetime.now(UTC) - timedelta(days=1)
+        _old_runs(gui, "zulu", 3, first)
+        _old_runs(gui, "alpha", 3, first + timedelta(hours=1))
+        gui.window.show_view(RUNS)
+        view = gui.window.runs_view
+        gui.wait_until(lambda: view.model.rowCount() == 6)
+        _click_header(qtbot, view.table, TASK)
+        if view.table.horizontalHeader().sortIndicatorOrder() == Qt.SortOrder.AscendingOrder:
+            _click_header(qtbot, view.table, TASK)  # Task, Z to A
+        gui.wait_until(lambda: view.model.run(0).task_name == "zulu")  # type: ignore[union-attr]
+    finally:
+        close_gui(gui)
+
+    again = _open_gui(home, qtbot, False)  # the next start, same home and settings
+    try:
+        again.window.show_view(RUNS)
+        view = again.window.runs_view
+        header = view.table.horizontalHeader()
+        assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (
+            TASK, Qt.SortOrder.DescendingOrder)
+        again.wait_until(lambda: view.model.rowCount() == 6)
+        assert [view.model.run(r).task_name  # type: ignore[union-attr]
+                for r in range(6)] == ["zulu"] * 3 + ["alpha"] * 3
+    finally:
+        close_gui(again)

@@ -138,7 +138,7 @@ class RunsView(QWidget):
         self.setFocusProxy(self.table)  # Ctrl+1 … puts the keyboard here
         # narrow windows shrink the columns, then hide the least important (columns.py)
         self.columns = ColumnFitter(self.table, RUN_COLUMNS, RUN_PRIORITY, stretch=RESULT)
-        self.sorting = HeaderSort(self.table, model)  # a header click sorts the whole history
+        self.sorting = HeaderSort(self.table, model, "runs")  # sorts the whole history
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         self.table.selectionModel().selectionChanged.connect(self.selection_changed)
         self.detail = RunDetail(service, background)

@@ -127,7 +127,7 @@ class TasksView(QWidget):
         header.setHighlightSections(False)
         # narrow windows shrink the columns (text elides), then hide the least important
         self.columns = ColumnFitter(self.table, COLUMNS, PRIORITY_ORDER, stretch=SCHEDULE)
-        HeaderSort(self.table, model)  # sorted in the store; Last run is not sortable
+        HeaderSort(self.table, model, "tasks")  # in the store (not by Last run)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._on_table_context_menu_requested)
         self.table.doubleClicked.connect(self._on_table_double_clicked)

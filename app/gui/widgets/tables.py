@@ -1,6 +1,7 @@
 """The table every list view shows its rows in (tasks, runs, audit): whole rows selected,
-alternating colours, no grid, no wrapping, no row numbers, rows one line of text high; and
-the selection they keep through a reload of their rows."""
+alternating colours, no grid, no wrapping, no row numbers, rows one line of text high; the
+selection they keep through a reload of their rows; and the order a header click chose,
+kept between starts."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from app.gui.qt import (
     QTableView,
     Signal,
 )
+from app.gui.settings import appearance
 from app.gui.widgets.paging import PagedTableModel
 
 
@@ -104,10 +106,14 @@ class HeaderSort(QObject):
     new query; the loaded page is never sorted alone). A column the model does not sort by
     keeps the indicator where it was, so the arrow always says the order shown."""
 
-    def __init__(self, table: QTableView, model: Any) -> None:
+    def __init__(self, table: QTableView, model: Any, kept_as: str | None = None) -> None:
         super().__init__(table)
         self.table = table
         self.model = model  # a PagedTableModel with `sort` and `sort_column`
+        self._key = f"sort/{kept_as}" if kept_as else None  # the order kept between starts
+        kept = _kept_order(self._key)
+        if kept is not None:
+            model.sort(*kept)  # (a column no longer sortable leaves the model's default)
         header = table.horizontalHeader()
         header.setSortIndicator(*model.sort_column())
         table.setSortingEnabled(True)  # sorts by the indicator: the model's own order
@@ -120,3 +126,16 @@ class HeaderSort(QObject):
             header.blockSignals(True)
             header.setSortIndicator(*shown)
             header.blockSignals(False)
+        elif self._key is not None:
+            appearance.settings().setValue(self._key, f"{column} {order.value}")
+
+
+def _kept_order(key: str | None) -> tuple[int, Qt.SortOrder] | None:
+    """The column and order saved under `key`, if any and well formed."""
+    if key is None:
+        return None
+    try:
+        column, order = (int(part) for part in str(appearance.settings().value(key, "")).split())
+        return column, Qt.SortOrder(order)
+    except ValueError:
+        return None  # nothing kept, or a hand-edited value
