@@ -186,7 +186,10 @@ class JumpDetector:
         that sees none takes the slow drift since the last one as the new baseline."""
         with self._lock:
             offset = self._read()
-            if offset is None or self._offset is None:
+            if offset is None:
+                return False
+            if self._offset is None:  # (the first reading lost the processor: this one is it)
+                self._offset = offset
                 return False
             if abs(offset - self._offset) > self.threshold:
                 return True

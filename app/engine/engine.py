@@ -304,8 +304,7 @@ class Engine:
                 break
             try:
                 fn()
-                if self.watcher.resting:
-                    self.watcher.wake()  # it rests while quiet: is it still?
+                self.watcher.stir()  # a resting store thread: is the engine still quiet?
                 horizon = self.horizon  # (built afresh when a deposed leader leads again)
                 if horizon.to_arm:
                     self.timing.arm_many(horizon.take_armed())
@@ -389,9 +388,12 @@ class Engine:
 
     def _quiet(self) -> float:
         """Store thread: for how long nothing falls due within the horizon plus a second and
-        no run waits on its upstreams (0: busy; a hint read across threads: a wrong answer
-        costs one tick, and each dispatcher step wakes a resting watcher)."""
-        if self.dispatcher.upstreams.waiting():
+        no run goes, waits in line or waits on its upstreams (0: busy; a hint read across
+        threads: a wrong answer costs one tick, and each dispatcher step stirs the watcher).
+        A run going commits its output as it comes: resting, the store thread would wake at
+        each commit."""
+        d = self.dispatcher
+        if d.upstreams.waiting() or d.running_count() or d.queued_count():
             return 0.0
         head = self.horizon.head()
         return inf if head is None else max(head - self.clock.time() - self.horizon.horizon - 1, 0)

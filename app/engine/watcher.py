@@ -94,7 +94,9 @@ class StoreWatcher:
         self.resting = False  # asleep until the log is written or a job or look is due
         self._bell: tuple[int, int] | None = None  # the pipe that wakes a rest
         self.wakes = 0  # turns of the loop (an idle engine's cost is its wake-ups)
-        self._again: list[float] = []  # monotonic times of the looks owed after a write
+        self._again: dict[float, float] = {}  # delay -> when: the looks owed after a write
+        self._stirred = False  # a dispatcher step ended since this turn read `quiet`
+        self._bell_lock = threading.Lock()  # (a ring never writes into a closed descriptor)
 
     def submit(self, job: Callable[[], None]) -> None:
         """Run `job` on the store thread (it posts its result back itself)."""
@@ -103,15 +105,21 @@ class StoreWatcher:
             self._ring()
 
     def wake(self) -> None:
-        """Wake the thread from its wait: a stop is seen at once, and a rest ends (a
-        dispatcher step may have brought fires near or made a run wait on upstreams)."""
+        """Wake the thread from its wait, so that a stop is seen at once."""
         self.submit(lambda: None)
 
+    def stir(self) -> None:
+        """Dispatcher thread, after each step: the step may have brought a fire near or made
+        a run wait on upstreams, so a rest ends, and one about to begin does not."""
+        self._stirred = True
+        if self.resting:
+            self._ring()
+
     def _ring(self) -> None:
-        bell = self._bell
-        if bell is not None:
-            with suppress(OSError):  # (full: it rings already; closed: the thread ended)
-                os.write(bell[1], b"\0")
+        with self._bell_lock:
+            if self._bell is not None:
+                with suppress(OSError):  # (full: it rings already)
+                    os.write(self._bell[1], b"\0")
 
     def read_runs(self, run_ids: set[int] | None) -> None:
         """Look at some runs (all active ones when None) and report them to `runs_seen`."""
@@ -132,7 +140,8 @@ class StoreWatcher:
             self._loop(writes, rests)
         finally:
             rests.close()
-            bell, self._bell = self._bell, None
+            with self._bell_lock:
+                bell, self._bell = self._bell, None
             for fd in bell or ():
                 os.close(fd)
             if writes is not None:
@@ -152,7 +161,7 @@ class StoreWatcher:
             rest = writes is not None and quiet > 0
             if rest:
                 wait = min(quiet, last_clock + self._clock_check - now_mono, self._owed_in(),
-                           self._again[0] - now_mono if self._again else quiet)
+                           min(self._again.values(), default=now_mono + quiet) - now_mono)
                 job = self._rest(rests, max(wait, 0.0))
             else:
                 poll = self._quiet_poll if quiet else self._poll
@@ -163,12 +172,14 @@ class StoreWatcher:
                 if job is not None:
                     job()
                 now_mono = self.clock.monotonic()
+                self._stirred = False  # (before the read: a step ending after it stirs again)
                 quiet = self._quiet()
                 if now_mono - last_refill >= REFILL and not quiet:
                     last_refill = now_mono
                     self._post(self._tick)
-                if rest:
-                    look = self._heard(writes, now_mono)
+                if rest:  # a write heard, or the 2-second look (as a poll's, whatever was heard)
+                    look = self._heard(writes, now_mono) or (
+                        now_mono - last_clock >= self._clock_check)
                 else:
                     look = now_mono - last_poll >= (self._quiet_poll if quiet else self._poll)
                 if look:
@@ -204,7 +215,7 @@ class StoreWatcher:
         `wait` seconds pass; the job, if any."""
         self.resting = True  # (before the look at the queue: a job put after it rings)
         try:
-            if self._jobs.empty():
+            if self._jobs.empty() and not self._stirred:
                 rests.select(wait)
                 if self._bell is not None:
                     with suppress(BlockingIOError):
@@ -217,15 +228,18 @@ class StoreWatcher:
             return None
 
     def _heard(self, writes: FileWrites | None, now: float) -> bool:
-        """Resting: whether to look at the store now. A commit's first write to the log
-        wakes the thread, but the commit is visible only once the log is synced and its
-        index updated (0.4–8 ms later here; no file event says so): the looks come
-        `SETTLE`, `POLL` and `LOOK` seconds after the write, the later ones for a slow sync
-        (a poll's looks were as late). Old news after busy turns costs the same."""
+        """Resting: whether a write heard calls for a look now. A commit's first write to
+        the log wakes the thread, but the commit is visible only once the log is synced and
+        its index updated (0.4–8 ms later here; no file event says so): looks follow
+        `SETTLE` and `POLL` seconds after the write, and the look every `CLOCK_CHECK`
+        seconds catches a slower sync. A look owed is never put off by later writes (a
+        stream of them would put it off for good). Old news after busy turns costs one."""
         if writes is not None and writes.drain():
-            self._again = sorted([now + SETTLE, now + self._poll, now + self._look])
-        due = [t for t in self._again if t <= now]
-        self._again = self._again[len(due):]
+            for delay in (SETTLE, self._poll):
+                self._again.setdefault(delay, now + delay)
+        due = [delay for delay, at in self._again.items() if at <= now]
+        for delay in due:
+            del self._again[delay]
         return bool(due)
 
     def _owed_in(self) -> float:

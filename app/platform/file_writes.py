@@ -31,6 +31,8 @@ IN_IGNORED = 0x8000
 FILE_MASK = IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF
 FOLDER_MASK = IN_CREATE | IN_MOVED_TO
 EVENT = struct.Struct("iIII")  # wd, mask, cookie, len (then `len` bytes of name)
+ENOENT = 2
+FAILED = -2  # the file could not be watched (not for being missing)
 
 
 class FileWrites:
@@ -58,21 +60,29 @@ class FileWrites:
             log.info("no inotify (%s): the store is polled", os.strerror(ctypes.get_errno()))
             return None
         watch = cls(libc, fd, path)
-        if watch._folder < 0:
+        if watch._folder < 0 or watch._file == FAILED:
             watch.close()
             return None
         return watch
 
     def _add(self, path: Path, mask: int) -> int:
+        """The watch's descriptor; -1 while the file is missing (ENOENT: watched once its
+        folder says it is back), FAILED for any other refusal (the watch limit, access)."""
         wd = int(self._libc.inotify_add_watch(self.fd, os.fsencode(path), mask))
-        if wd < 0 and ctypes.get_errno() != 2:  # (ENOENT: the file is not there yet)
-            log.info("cannot watch %s (%s): the store is polled", path,
-                     os.strerror(ctypes.get_errno()))
-        return wd
+        if wd >= 0:
+            return wd
+        errno = ctypes.get_errno()
+        if errno == ENOENT:
+            return -1
+        log.info("cannot watch %s (%s): the store is polled", path, os.strerror(errno))
+        return FAILED
 
     def drain(self) -> bool:
-        """Read every pending event; True when the file was written, replaced or made."""
-        changed = False
+        """Read every pending event; True when the file was written, replaced or made (or
+        the file is not watched now: the caller cannot be told, so it looks)."""
+        changed = self._file == FAILED
+        if self._file < 0:
+            self._file = self._add(self.path, FILE_MASK)
         while True:
             try:
                 data = os.read(self.fd, 65536)

@@ -234,6 +234,10 @@ def test_a_look_from_the_store_thread_leaves_the_jump_to_the_dispatcher() -> Non
     assert detector.look() and detector.look()  # seen, and left ...
     assert detector.check() == 600  # ... to the dispatcher's look, which handles it
     assert not detector.look()
+    detector._offset = None  # the first reading lost the processor (review: an idle engine
+    assert not detector.look()  # then never looked again); a look takes the baseline ...
+    clock.set(clock.now() + timedelta(seconds=600))
+    assert detector.look() and detector.check() == 600  # ... and sees the next jump
 
 
 def test_a_retry_waiting_out_its_backoff_keeps_the_time_that_remained(

@@ -6,6 +6,7 @@ stores; the CLI is a real subprocess."""
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -65,3 +66,29 @@ def test_a_task_edited_to_fire_soon_fires_on_time_from_a_rest(idle_engine: Engin
     (run,) = service.list_runs(task="daily")
     assert abs((run.scheduled_for - due).total_seconds()) < 0.01
     assert run.started_at is not None and run.started_at - due < timedelta(seconds=0.5)
+
+
+@pytest.mark.parametrize("idle_engine", [1.0], indirect=True)
+def test_a_run_printing_steadily_does_not_hide_a_cli_task(idle_engine: Engine, home: Path,
+                                                          service: Any) -> None:
+    """Found in review: a run printing every few milliseconds (its output committed as it
+    came) kept a resting store thread from ever looking, and a task added from the CLI
+    fired only once the printing stopped (17 s late). An engine with runs going does not
+    rest; the CLI's task fires on time."""
+    printer = ("import time\nfor i in range(3000):\n    print(i, flush=True)\n"
+               "    time.sleep(0.003)\n")
+    service.create_task(command_task("printer", schedule={"kind": "manual"},
+                                     action={"kind": "command",
+                                             "argv": [sys.executable, "-c", printer]}))
+    service.run_now("printer")
+    wait_until(lambda: [r for r in service.list_runs(task="printer") if r.status == "running"],
+               10)
+    due = datetime.now(UTC) + timedelta(seconds=4)
+    out = tickwork.run(["--home", str(home), "task", "add", "soon", "--command", "true",
+                        "--at", due.isoformat()], timeout=60)
+    assert out.returncode == 0, out.stderr
+    wait_until(lambda: [r for r in service.list_runs(task="soon") if r.started_at], 15)
+    (run,) = service.list_runs(task="soon")
+    printing = service.list_runs(task="printer")[0]
+    assert printing.status == "running"  # (it still printed when the task fired)
+    assert run.started_at is not None and run.started_at - due < timedelta(seconds=1)

@@ -8,32 +8,43 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from app.engine.clock import SimulatedClock
-from app.engine.watcher import ATTENTION, StoreWatcher
+from app.engine.watcher import ATTENTION, CLOCK_CHECK, SETTLE, StoreWatcher
 from app.store import runs
 
 
 class Watched:
     """A store thread on a simulated clock, and what it reported."""
 
-    def __init__(self, store: Any, rest: bool) -> None:
+    def __init__(self, store: Any, rest: bool, deaf_to: Path | None = None) -> None:
         self.clock = SimulatedClock(datetime.now(UTC))
         self.seen: list[int] = []
+        self.names: set[str] = set()  # tasks it saw change
         self.stop = threading.Event()
         self.watcher = StoreWatcher(
             store, self.stop, lambda fn: fn(), tick=lambda: None,
-            tasks_changed=lambda _changed, _names: None,
+            tasks_changed=lambda _changed, names: self.names.update(names),
             runs_seen=lambda rows: self.seen.extend(r[0] for r in rows),
             check_clock=lambda: None, quiet=lambda: float("inf"), clock=self.clock,
             rest=rest)
+        if deaf_to is not None:  # it watches another file: it hears none of the store's writes
+            self.watcher._wal = str(deaf_to)
         self.thread = threading.Thread(target=self.watcher.run, daemon=True)
         self.thread.start()
 
     def after(self, seconds: float) -> None:
+        """Move the clock on and let the thread take full turns at that time: one, and one
+        more `SETTLE` later (a resting thread that hears a write in the first turn looks
+        that much after it)."""
+        for step in (seconds, SETTLE):
+            self.turn(step)
+
+    def turn(self, seconds: float) -> None:
         """Move the clock on and let the thread take one full turn at that time."""
         self.clock.advance(seconds)
         turned = threading.Event()
@@ -78,3 +89,38 @@ def test_an_unaudited_unclaimed_run_is_seen_once_attention_is_due(watched: Watch
     assert run_id not in watched.seen  # the look passed over it ...
     watched.after(ATTENTION)
     assert run_id in watched.seen  # ... and owed it: read without another commit
+
+
+def test_a_stream_of_writes_does_not_put_the_look_off(store: Any, service: Any) -> None:
+    """A run printing every few milliseconds commits as often: a resting store thread that
+    put its look off at each write never looked while it printed (a CLI edit went unseen
+    for as long: found in review)."""
+    w = Watched(store, rest=True)
+    try:
+        w.after(1.0)
+        for i in range(12):  # a commit every 5 ms, each heard (a task made: an audit event)
+            service.create_task({"name": f"t{i}", "schedule": {"kind": "manual"},
+                                 "action": {"kind": "command", "argv": ["true"]}})
+            w.turn(0.005)
+        assert w.names  # seen while the writes still came
+    finally:
+        w.close()
+
+
+def test_a_commit_no_write_was_heard_for_is_seen_at_the_clock_look(
+        store: Any, service: Any, tmp_path: Path) -> None:
+    """A sync slower than the looks after a write, or a watch that hears nothing: the
+    resting thread still looks every `CLOCK_CHECK` seconds (found in review: a commit whose
+    sync took over 2 s was not seen until something else wrote the store)."""
+    w = Watched(store, rest=True, deaf_to=tmp_path / "elsewhere-wal")
+    try:
+        w.after(1.0)
+        task = service.create_task({"name": "job", "schedule": {"kind": "manual"},
+                                    "action": {"kind": "command", "argv": ["true"]}})
+        run = service.run_now(task.id)
+        w.after(0.5)
+        assert run.id not in w.seen  # nothing heard, no look due yet
+        w.after(CLOCK_CHECK)
+        assert run.id in w.seen
+    finally:
+        w.close()
