@@ -4,8 +4,8 @@ One thread, one job each tick:
 - runs read jobs the dispatcher hands it (loading tasks about to fall due, re-reading tasks
   that changed), so the dispatcher never waits on bulk SQL;
 - asks the dispatcher to refill the horizon every `REFILL` seconds, except while the engine
-  is quiet (nothing falls due within the horizon plus a second, no run waits on upstreams):
-  then a refill would find nothing;
+  is quiet (nothing falls due within the horizon plus a second, no run goes, waits in line or
+  waits on upstreams): then a refill would find nothing;
 - notices other processes' commits. While the engine is quiet it rests: it sleeps until the
   write-ahead log is written (inotify, app/platform/file_writes.py: every commit writes to
   it; the looks follow once the commit can be seen, `_heard`), a job or a dispatcher step
@@ -156,8 +156,8 @@ class StoreWatcher:
         quiet = 0.0
         while not self._stop.is_set():
             now_mono = self.clock.monotonic()
-            # while quiet (nothing due within the horizon, no run waiting on upstreams) a
-            # refill has nothing to do: the thread rests, or wakes only to poll the store
+            # while quiet (nothing due within the horizon, no run going or waiting) a refill
+            # has nothing to do: the thread rests, or wakes only to poll the store
             rest = writes is not None and quiet > 0
             if rest:
                 wait = min(quiet, last_clock + self._clock_check - now_mono, self._owed_in(),

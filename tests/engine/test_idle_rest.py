@@ -47,13 +47,13 @@ def test_a_resting_engine_runs_a_cli_run_at_once(idle_engine: Engine, home: Path
     # pace 100: a poll would come every 50 s and a clock look every 200 s — only the
     # commit itself can wake the store thread in time
     wait_until(lambda: idle_engine.watcher.resting, 5)
-    asked = datetime.now(UTC)
     out = tickwork.run(["--home", str(home), "task", "run", "by-hand"], timeout=60)
+    asked = datetime.now(UTC)  # (the run was queued before the CLI returned)
     assert out.returncode == 0, out.stderr
     wait_until(lambda: [r for r in service.list_runs(task="by-hand")
                         if r.status == "succeeded"], 10)
     (run,) = service.list_runs(task="by-hand")
-    assert run.started_at is not None and run.started_at - asked < timedelta(seconds=8)
+    assert run.started_at is not None and run.started_at - asked < timedelta(seconds=1)
 
 
 @pytest.mark.parametrize("idle_engine", [100.0], indirect=True)
