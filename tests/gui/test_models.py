@@ -58,6 +58,7 @@ def test_tasks_page_in_with_fetch_more(gui: Gui) -> None:
 def test_events_update_rows_without_a_reset(gui: Gui) -> None:
     _populate(gui, 3)
     model = gui.window.tasks_model
+    gui.wait_until(lambda: len(model.rows) == 3)  # (the bridge delivers within 200 ms)
     gui.settle()
     resets: list[int] = []
     changed: list[int] = []
