@@ -81,12 +81,12 @@ class FileWrites:
         """Read every pending event; True when the file was written, replaced or made (or
         the file is not watched now: the caller cannot be told, so it looks)."""
         changed = self._file == FAILED
-        if self._file < 0:
-            self._file = self._add(self.path, FILE_MASK)
         while True:
             try:
                 data = os.read(self.fd, 65536)
             except BlockingIOError:
+                if self._file < 0:  # gone, renamed or refused: watched again once there
+                    self._file = self._add(self.path, FILE_MASK)
                 return changed
             except OSError:
                 return True  # (cannot tell: say it changed, the caller looks)
@@ -103,8 +103,6 @@ class FileWrites:
                         self._file = -1  # gone or renamed: watched again once back
                 elif wd == self._folder and name == self._name:
                     changed = True
-            if self._file < 0:
-                self._file = self._add(self.path, FILE_MASK)
 
     def close(self) -> None:
         if self.fd >= 0:
