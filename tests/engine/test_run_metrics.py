@@ -59,7 +59,8 @@ def test_sampler_is_busy_only_while_runs_go_or_a_window_watches(store: Any) -> N
 
     engine = Engine(store, workers=1, metrics=False)
     sampler = MetricsSampler(engine)
-    assert not sampler.busy()  # nothing runs, nobody watches: the idle interval
+    assert not sampler.busy()  # nothing runs, nobody watches: the idle interval ...
+    assert sampler.idle_interval == 30.0  # ... README's "every 30 s otherwise"
     log = Recorder()
     engine.subscribe(log, watches=False)  # a log (the headless engine's) does not watch
     assert not sampler.busy()
