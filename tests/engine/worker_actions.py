@@ -127,3 +127,14 @@ def spawn_children(path: str) -> None:
     escaped = subprocess.Popen(["sleep", "60"], start_new_session=True)
     Path(path).write_text(f"{same.pid} {escaped.pid}")
     time.sleep(60)
+
+
+def child_says_last(context: Any) -> None:
+    """A child process, started beforehand, prints just before the callable returns: its
+    line is in the pipe, and the end right behind it in the channel."""
+    child = subprocess.Popen(["sh", "-c", "read go; echo child-$go"], stdin=subprocess.PIPE)
+    assert child.stdin is not None
+    context.progress(0.5, "told")
+    child.stdin.write(b"said\n")
+    child.stdin.close()
+    child.wait()

@@ -3,7 +3,10 @@ pipes the engine holds the read ends of) and its exit (a pidfd), in one selector
 
 Output comes before the frames that follow it: a worker flushes what its run printed before
 it sends a frame, so when a frame is ready the output written before it is ready too, and
-each round reads the ready pipes (until a short read) before any channel. A worker is gone
+each round reads the ready pipes (until a short read) before any channel. One read of the
+channel may bring frames sent after output still unread (a child process of the callable
+printed, then the callable returned), so the pipes are read again before a run's end is
+served: seen failing about 1 test run in 25 — the child's line was lost. A worker is gone
 when its channel ends or its process exits, whichever comes first — a process the run forked
 may hold the channel or the pipes; the worker's own exit is what counts. What it wrote
 before it died is read then, before its run hears of the death.
@@ -26,6 +29,7 @@ READ_SIZE = 262144
 _FRAMES = 0  # what a key's data says its fd is, beside the output kinds (protocol)
 _EXIT = 1
 _FORKS = 2
+ENDS = (protocol.DONE, protocol.QUIET_DONE)
 
 
 class Hearer(Protocol):
@@ -113,6 +117,9 @@ class Reader:
             if kind == protocol.HELLO:
                 self.pool.greeted(worker, payload)
             elif run is not None:
+                if kind in ENDS:  # what its run wrote before it ended is in the pipes now
+                    for fd, stream in worker.outputs:
+                        self._output(worker, stream, fd)
                 run.serve(kind, payload)
 
     def _output(self, worker: WorkerProcess, kind: int, fd: int) -> None:
