@@ -44,7 +44,7 @@ from app.engine.attempts import (
     resolve_secrets,
     utcnow,
 )
-from app.engine.launcher.client import submit
+from app.engine.launcher.client import Handing
 from app.engine.processes import KILL_GRACE  # seconds between SIGTERM and SIGKILL
 from app.engine.pyworkers.context import checkpoint_text
 from app.engine.pyworkers.pool import FENCE_POLL, PythonWorkers
@@ -174,7 +174,9 @@ class Executor:
                     return
                 held.extend(attempts)
             if not self.fenced():
-                self._run(held.popleft())
+                with Handing() as handing:  # the commands among them: a write a launcher
+                    while held and not self.fenced():
+                        self._run(held.popleft(), handing)
                 continue
             while not last:  # what else came: a cancel may be behind
                 try:
@@ -185,11 +187,12 @@ class Executor:
                 held.extend(more or ())
             for attempt in [each for each in held if each.stop_requested]:
                 held.remove(attempt)
-                self._run(attempt)
+                with Handing() as handing:
+                    self._run(attempt, handing)
             if held:
                 time.sleep(FENCE_POLL)
 
-    def _run(self, attempt: Attempt) -> None:
+    def _run(self, attempt: Attempt, handing: Handing) -> None:
         attempt.started_at = utcnow()
         try:
             if attempt.stop_requested:
@@ -201,7 +204,8 @@ class Executor:
                     return
                 outcome = refused
             elif attempt.action.kind == "command":
-                refused = self._run_command(attempt)  # the sink hears once its process exists
+                # the sink hears once its process exists
+                refused = self._run_command(attempt, handing)
                 if refused is None:
                     return  # its end is reported by its launcher's reader thread
                 outcome = refused
@@ -221,7 +225,7 @@ class Executor:
 
     # -- commands ---------------------------------------------------------------------------
 
-    def _run_command(self, attempt: Attempt) -> Outcome | None:
+    def _run_command(self, attempt: Attempt, handing: Handing) -> Outcome | None:
         """Hand the command to a launcher process (app/engine/launcher/) and go on: the
         launcher's reader thread tells the sink it started (pid, leader start time), its
         output, in batches, and its end. An Outcome when it could not be handed over."""
@@ -233,7 +237,8 @@ class Executor:
             self.sink.on_started(attempt)
             return Outcome("failed", utcnow(), error=str(exc))
         sink = self.sink
-        submit(attempt, argv, env, sink, lambda outcome: sink.on_finished(attempt, outcome))
+        handing.submit(attempt, argv, env, sink,
+                       lambda outcome: sink.on_finished(attempt, outcome))
         return None
 
     # -- runs on Celery workers -------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The engine's side of the launchers: hand a command to a launcher process, hear it start,
 its output and its end, and turn that into the run's `Outcome`.
 
-`submit` is called by an executor runnable (a QThreadPool thread); it sends the command to
-the least busy launcher and returns, and one reader thread per launcher hands `on_started`
+An executor runnable (a QThreadPool thread) hands the commands of a batch over together
+(`Handing`): each goes to the least busy launcher, each launcher's share in one write, and
+the runnable returns; one reader thread per launcher hands `on_started`
 (with the leader's pid and start time, so the `running` row carries them), `on_output` and
 the end to the run's sink as the launcher's batches arrive. A cancel (a person, the
 engine's stop) reaches the launcher through `Attempt.on_cancel`; the launcher enforces the
@@ -76,7 +77,8 @@ class Pending:
     """A command handed to a launcher, until its end is heard; `ended` hears its Outcome
     (on the launcher's reader thread)."""
 
-    __slots__ = ("attempt", "cancelled", "ended", "handed", "id", "sink", "started")
+    __slots__ = ("attempt", "cancelled", "ended", "handed", "id", "reason", "sent", "sink",
+                 "started")
 
     def __init__(self, run_id: int, attempt: Attempt, sink: Sink,
                  ended: Callable[[Outcome], None]) -> None:
@@ -87,6 +89,8 @@ class Pending:
         self.started = False
         self.handed = time.monotonic()  # (what `Overdue` counts from)
         self.cancelled = 0.0  # when a cancel was sent, monotonic
+        self.reason = ""
+        self.sent = False  # written to its launcher (`Handing` writes at its end)
 
     def end(self, how: str, code: int | None, error: str | None, at: float | None) -> None:
         """The command ended: tell the sink it started if it never heard, then the outcome."""
@@ -130,12 +134,22 @@ class Link:
     def pid(self) -> int:
         return int(self.proc.pid)
 
-    def run(self, pending: Pending, message: list[Any]) -> bool:
-        """Hand a command over; False when this launcher is already gone."""
+    def run(self, pending: Pending, message: list[Any], handing: Handing) -> bool:
+        """Take a command for `handing`'s write (`send`); False when this launcher is
+        already gone."""
         with self.lock:
             if self.dead:
                 return False
             self.pending[pending.id] = pending
+        handing.add(self, pending, message)
+        return True
+
+    def send(self, handed: list[tuple[Pending, list[Any]]]) -> None:
+        """Commands `run` took, in one write: the engine's environment first when it
+        changed, and after a command the cancel it got before it was sent."""
+        with self.lock:
+            if self.dead:
+                return  # (its reader ended them)
             messages: list[Any] = []
             # the engine's environment, sent again when it changed: os.environ's own
             # mapping (bytes, kept by os.environ) compares in ~0.3 µs, a copy of os.environ
@@ -149,16 +163,22 @@ class Link:
                 if env != self.env_sent:
                     self.env_sent = env
                     messages.append(["env", env])
-            messages.append(message)
-            with contextlib.suppress(OSError):  # it died: its reader ends the run
+            for pending, message in handed:
+                pending.sent = True
+                messages.append(message)
+                if pending.cancelled:
+                    messages.append(["cancel", pending.id, pending.reason])
+            with contextlib.suppress(OSError):  # it died: its reader ends the runs
                 protocol.write_all(self.requests, protocol.encode(messages))
-        return True
 
     def cancel(self, run_id: int, reason: str) -> None:
         with self.lock:
             pending = self.pending.get(run_id)
-            if not self.dead and pending is not None:
-                pending.cancelled = pending.cancelled or time.monotonic()
+            if self.dead or pending is None:
+                return
+            pending.cancelled = pending.cancelled or time.monotonic()
+            pending.reason = reason
+            if pending.sent:  # else it goes right after the command (`send`)
                 with contextlib.suppress(OSError):
                     protocol.write_all(self.requests, protocol.encode(
                         [["cancel", run_id, reason]]))
@@ -294,23 +314,52 @@ atexit.register(LAUNCHERS.close)  # they would go with this process anyway; now,
 _ids = itertools.count(1)
 
 
+class Handing:
+    """Commands handed over together (`with Handing() as handing`): each launcher's share
+    goes to it in one write at the end of the block, not a write a command. Measured at
+    the top of the hour (10,000 `/bin/true` due at once, 64 runs at once, three alternated
+    pairs): the engine's CPU 2.22–2.32 s against 2.43–2.69 s, all started within
+    6.0–6.2 s against 6.2–6.7 s."""
+
+    def __init__(self) -> None:
+        self._taken: dict[Link, list[tuple[Pending, list[Any]]]] = {}
+
+    def __enter__(self) -> Handing:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        taken, self._taken = self._taken, {}
+        for link, handed in taken.items():
+            link.send(handed)
+
+    def add(self, link: Link, pending: Pending, message: list[Any]) -> None:
+        self._taken.setdefault(link, []).append((pending, message))
+
+    def submit(self, attempt: Attempt, argv: list[str], env: dict[str, str], sink: Sink,
+               ended: Callable[[Outcome], None]) -> None:
+        """Hand a command to a launcher (written at the end of the block); the sink hears
+        `on_started` and `on_output` on the way, and `ended` its Outcome (its tree gone
+        when it was stopped). A cancel before the write follows the command in it."""
+        action = attempt.action
+        pending = Pending(next(_ids), attempt, sink, ended)
+        message = ["run", pending.id, argv, env, action.cwd or None, action.stdin,
+                   attempt.timeout, list(attempt.secret_values), attempt.env.get(TOKEN_VAR)]
+        while True:
+            link = LAUNCHERS.link()
+            attempt.on_cancel = lambda link=link: link.cancel(  # type: ignore[misc]
+                pending.id, attempt.cancel_reason or "cancelled")
+            if link.run(pending, message, self):
+                break
+        LAUNCHERS.overdue.watch()
+        if attempt.stop_requested:  # stopped before the launcher heard of it
+            link.cancel(pending.id, attempt.cancel_reason or "cancelled")
+
+
 def submit(attempt: Attempt, argv: list[str], env: dict[str, str], sink: Sink,
            ended: Callable[[Outcome], None]) -> None:
-    """Hand a command to a launcher and return at once; the sink hears `on_started` and
-    `on_output` on the way, and `ended` its Outcome (its tree gone when it was stopped)."""
-    action = attempt.action
-    pending = Pending(next(_ids), attempt, sink, ended)
-    message = ["run", pending.id, argv, env, action.cwd or None, action.stdin, attempt.timeout,
-               list(attempt.secret_values), attempt.env.get(TOKEN_VAR)]
-    while True:
-        link = LAUNCHERS.link()
-        attempt.on_cancel = lambda link=link: link.cancel(  # type: ignore[misc]
-            pending.id, attempt.cancel_reason or "cancelled")
-        if link.run(pending, message):
-            break
-    LAUNCHERS.overdue.watch()
-    if attempt.stop_requested:  # stopped before the launcher heard of it
-        link.cancel(pending.id, attempt.cancel_reason or "cancelled")
+    """Hand one command to a launcher now (`Handing.submit`)."""
+    with Handing() as handing:
+        handing.submit(attempt, argv, env, sink, ended)
 
 
 def outcome(attempt: Attempt, how: str, code: int | None, error: str | None,
