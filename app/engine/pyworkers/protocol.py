@@ -29,6 +29,7 @@ STDERR = ord("E")  # ... and fd 2
 PROGRESS = ord("P")  # {"fraction", "message"}
 CHECKPOINT = ord("S")  # the state, as JSON text; the worker waits for COMMITTED
 CANCEL_SEEN = ord("c")  # the worker marked its run cancelled
+UNREAD = ord("u")  # (no payload) its run's end follows, and fd 1 or 2 still holds output
 DONE = ord("D")  # {"cpu", "result", "error", "traceback", "load_error", "secret_error"}
 QUIET_DONE = ord("d")  # the callable returned None: the worker's CPU seconds (`CPU`), no JSON
 CPU = struct.Struct("<d")

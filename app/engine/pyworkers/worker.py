@@ -14,12 +14,15 @@ a worker never outlives its engine; a process it forks does not hold the channel
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import queue
 import signal
 import socket
+import struct
 import sys
+import termios
 import threading
 import traceback
 from typing import Any, NoReturn
@@ -67,6 +70,8 @@ class Link:
         self.modules = Modules()
         self.home = _own_folder()  # where each run leaves it: where it started
         self.replies: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
+        # the engine's pipes (the baseline's copies), whatever a run makes of fds 1 and 2
+        self.pipes = [saved for saved, fd in baseline.fds if fd in (1, 2)]
 
     def send(self, data: bytes) -> None:
         _flush()
@@ -131,6 +136,8 @@ class Link:
         else:  # returned None: the common case needs no JSON
             done = protocol.frame(protocol.QUIET_DONE, protocol.CPU.pack(cpu))
         _flush()
+        if _unread(self.pipes):  # (a child's last line): the engine reads it before the end
+            done = protocol.frame(protocol.UNREAD) + done
         os.environ.pop(TOKEN_VAR, None)  # what later starts is not this run's
         with self.lock:  # from here on this run's context refuses (RunLink)
             self.current = None
@@ -246,6 +253,19 @@ def _flush() -> None:
         with contextlib.suppress(Exception):
             if stream is not None:
                 stream.flush()
+
+
+def _unread(pipes: list[int]) -> bool:
+    """Whether the engine has not read all that was written to these pipes (or cannot be
+    told: then it reads them)."""
+    for fd in pipes:
+        try:
+            held = struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0]
+        except OSError:
+            return True
+        if held:
+            return True
+    return False
 
 
 def _own_channel(fd: int) -> socket.socket:
