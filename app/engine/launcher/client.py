@@ -318,8 +318,8 @@ class Handing:
     """Commands handed over together (`with Handing() as handing`): each launcher's share
     goes to it in one write at the end of the block, not a write a command. Measured at
     the top of the hour (10,000 `/bin/true` due at once, 64 runs at once, three alternated
-    pairs): the engine's CPU 2.22–2.32 s against 2.43–2.69 s, all started within
-    6.0–6.2 s against 6.2–6.7 s."""
+    pairs): the engine's CPU 2.21–2.26 s against 2.39–2.53 s, all started within
+    5.79–5.96 s against 5.93–6.14 s."""
 
     def __init__(self) -> None:
         self._taken: dict[Link, list[tuple[Pending, list[Any]]]] = {}

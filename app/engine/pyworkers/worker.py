@@ -14,15 +14,12 @@ a worker never outlives its engine; a process it forks does not hold the channel
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import queue
 import signal
 import socket
-import struct
 import sys
-import termios
 import threading
 import traceback
 from typing import Any, NoReturn
@@ -32,6 +29,7 @@ from app.engine.pyworkers import protocol
 from app.engine.pyworkers.baseline import Baseline, kill_children, note_fork
 from app.engine.pyworkers.context import RunContext
 from app.engine.pyworkers.modules import Modules
+from app.platform.pipes import unread
 
 PATH_VAR = "TICKWORK_WORKER_PATH"  # the engine's sys.path, JSON: the callable's search path
 PYTHONPATH_VAR = "TICKWORK_WORKER_PYTHONPATH"  # the engine's own PYTHONPATH (JSON), put back
@@ -258,14 +256,7 @@ def _flush() -> None:
 def _unread(pipes: list[int]) -> bool:
     """Whether the engine has not read all that was written to these pipes (or cannot be
     told: then it reads them)."""
-    for fd in pipes:
-        try:
-            held = struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0]
-        except OSError:
-            return True
-        if held:
-            return True
-    return False
+    return any(unread(fd) != 0 for fd in pipes)
 
 
 def _own_channel(fd: int) -> socket.socket:
