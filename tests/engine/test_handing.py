@@ -17,6 +17,7 @@ from app.core.task import Action
 from app.engine.attempts import Attempt, Outcome
 from app.engine.launcher.client import LAUNCHERS, Handing, launcher_count
 from app.engine.lineage import TOKEN_VAR
+from tests.engine.conftest import wait_until
 
 
 class Heard:
@@ -96,4 +97,24 @@ def test_a_cancel_before_the_write_follows_its_command() -> None:
     assert heard.ends[101].status == "cancelled"
     assert heard.ends[101].error == "cancelled before it was sent"
     assert heard.ends[102].status == "succeeded"
+    assert not _sleeping(f"sleep {mark}")
+
+
+def test_a_long_batch_is_sent_as_it_goes() -> None:
+    """The first commands of a long batch are written before the last are made ready."""
+    heard = Heard()
+    mark = "702.5"
+    heard.expected = Handing.SEND_EVERY + 1
+    first = [_attempt(200 + n, "echo early") for n in range(Handing.SEND_EVERY)]
+    with Handing() as handing:
+        for attempt in first:
+            handing.submit(attempt, ["/bin/sh", "-c", attempt.action.target], {}, heard,
+                           lambda outcome, a=attempt: heard.on_finished(a, outcome))
+        wait_until(lambda: len(heard.ends) == Handing.SEND_EVERY, 20)  # still in the block
+        last = _attempt(300, f"sleep {mark}")
+        handing.submit(last, ["/bin/sh", "-c", last.action.target], {}, heard,
+                       lambda outcome: heard.on_finished(last, outcome))
+        last.cancel("cancelled before it was sent")
+    assert heard.all_ended.wait(20)
+    assert heard.ends[300].status == "cancelled"
     assert not _sleeping(f"sleep {mark}")
