@@ -55,7 +55,8 @@ class PythonWorkers:
     """The workers of one executor: `hand` is called on an executor thread."""
 
     def __init__(self, sink: Sink, serve: Callable[[Attempt, Sink], Served], *,
-                 most: int | None = None, fenced: Callable[[], bool] = lambda: False) -> None:
+                 most: int | None = None, fenced: Callable[[], bool] = lambda: False,
+                 start_loop: Callable[[Callable[[], None]], None] | None = None) -> None:
         self.sink = sink
         self.fenced = fenced  # a leader unsure of its lease: waiting runs stay waiting
         self.serve = serve  # makes the engine's half of a run's context
@@ -68,7 +69,7 @@ class PythonWorkers:
         self._lock = threading.Lock()
         self.started = 0  # workers started, replacements included
         self.deadlines = Deadlines()
-        self._reader = Reader(self)
+        self._reader = Reader(self, start_loop)  # (the loop on the owner's thread, if given)
         self._closed = False
         self._stopping = False  # close() began: no worker starts any more
         self._held = False  # waiting runs held back while fenced: looked at again soon
@@ -81,6 +82,14 @@ class PythonWorkers:
         """How many workers are up and free."""
         with self._lock:
             return len(self._idle)
+
+    def post(self, job: Callable[[], None], after: float = 0.0) -> None:
+        """Run `job` on the reader's thread (after `after` seconds): an owner that hands its
+        runs over there, as the executor does, hands them in one loop with their ends."""
+        if after > 0:
+            self.deadlines.at(time.monotonic() + after, lambda: self._reader.post(job))
+        else:
+            self._reader.post(job)
 
     def hand(self, attempt: Attempt) -> None:
         """Hand a Python attempt to an idle worker, or let it wait for the first one free
