@@ -66,16 +66,19 @@ def burst_rows(burst: dict[str, Any], spawn: dict[str, Any]) -> list[str]:
             f"{fmt(lat.get('p99_9'))} / {fmt(lat.get('max'))}, {fmt(case.get('over_1s'))} of "
             f"{fmt(case.get('runs'))}, {fmt(case.get('missed'))} | | p99 ≤ 100 ms, max ≤ 1 s |")
     bare = spawn.get("starts_per_s") if isinstance(spawn, dict) else None
-    for kind, target in (("python", "all started ≤ 2 s after, 0 missed"),
-                         ("command", "≥ 75 % of the bare posix_spawn rate, 0 missed")):
-        case = burst.get(f"top_of_hour_{kind}")
+    for key, kind, target in (
+            ("python", "python", "all started ≤ 2 s after, 0 missed"),
+            ("command", "command", "≥ 75 % of the bare posix_spawn rate, 0 missed"),
+            ("command_default", "command", "—")):
+        case = burst.get(f"top_of_hour_{key}")
         if not case:
             continue
         share = (f" ({100 * case['starts_per_s'] / bare:.0f} % of bare {fmt(bare)}/s)"
                  if bare and case.get("starts_per_s") else "")
         rows.append(
-            f"| top of the hour, {fmt(case.get('tasks'))} {kind} tasks due at once: all started "
-            f"within s / starts per s / missed | {fmt(case.get('all_started_within_s'))} / "
+            f"| top of the hour, {fmt(case.get('tasks'))} {kind} tasks due at once, "
+            f"{fmt(case.get('workers'))} at once: all started within s / starts per s / "
+            f"missed | {fmt(case.get('all_started_within_s'))} / "
             f"{fmt(case.get('starts_per_s'))}{share} / {fmt(case.get('missed'))} | | {target} |")
     return rows
 
