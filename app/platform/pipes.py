@@ -1,5 +1,6 @@
-"""How many bytes a pipe holds that its reader has not read yet (FIONREAD on POSIX, asked
-of either end; imported only when asked)."""
+"""How many bytes a pipe holds that its reader has not read yet (FIONREAD, imported only
+when asked; Linux answers it for either end of a pipe, which is what a Python worker asks:
+elsewhere the write end may say 0)."""
 
 from __future__ import annotations
 

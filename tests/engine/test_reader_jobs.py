@@ -54,3 +54,17 @@ def test_a_job_posted_after_close_runs_at_once() -> None:
     ran: list[int] = []
     reader.post(lambda: ran.append(1))
     assert ran == [1]
+
+
+def test_a_job_that_fails_leaves_the_loop_running() -> None:
+    reader = Reader(NoWorkers())  # type: ignore[arg-type]
+    ran = threading.Event()
+
+    def broken() -> None:
+        raise RuntimeError("a bug of ours")
+    try:
+        reader.post(broken)
+        reader.post(ran.set)
+        assert ran.wait(5)
+    finally:
+        reader.close()

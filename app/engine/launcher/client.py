@@ -87,8 +87,8 @@ class Pending:
         self.sink = sink
         self.ended = ended
         self.started = False
-        self.handed = time.monotonic()  # (what `Overdue` counts from)
-        self.cancelled = 0.0  # when a cancel was sent, monotonic
+        self.handed = time.monotonic()  # (what `Overdue` counts from: made, not yet written)
+        self.cancelled = 0.0  # when a cancel was asked, monotonic (sent with it or after it)
         self.reason = ""
         self.sent = False  # written to its launcher (`Handing` writes at its end)
 

@@ -27,7 +27,7 @@ class Owed(Protocol):
     attempt: Attempt
     handed: float  # monotonic
     started: bool
-    cancelled: float  # monotonic; 0: no cancel sent
+    cancelled: float  # monotonic; 0: no cancel asked
 
 
 class Watched(Protocol):

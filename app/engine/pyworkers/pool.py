@@ -3,12 +3,15 @@
 never more than the engine's `workers`), kept while idle, and replaced when it dies or is
 killed.
 
-An executor thread hands a run to an idle worker and returns (`hand`): no thread waits on
-a run. A run that finds no idle worker waits in the pool for the first one free — a busy
-one whose run ends (milliseconds) or a new one once its interpreter is up (a tenth of a
-second or more on a loaded machine), whichever comes first — never in one new worker's
-socket behind its start-up. One reader thread (`reader`) watches every worker (a
-selector) and feeds each run its frames (`run.Run`, which says how a run ends). A worker is
+`hand` gives a run to an idle worker and returns: no thread waits on a run. In the engine
+it is called on the workers' own loop (the executor posts its runs there, `post`); a Python
+run with secrets comes from an executor thread, a `tickwork worker`'s from Celery's. A run
+that finds no idle worker waits in the pool for the first one free — a busy one whose run
+ends (milliseconds) or a new one once its interpreter is up (a tenth of a second or more on
+a loaded machine), whichever comes first — never in one new worker's socket behind its
+start-up. One loop (`reader`: a runnable of the executor's pool, else a thread of its own)
+watches every worker (a selector) and feeds each run its frames (`run.Run`, which says how
+a run ends). A worker is
 free again before the dispatcher hears that its run ended (it never has more than
 `workers` runs in flight, so a waiting run always has a worker coming). A leader unsure of
 its lease (`fenced`) hands no waiting run over.
@@ -52,7 +55,7 @@ class Waiting:
 
 
 class PythonWorkers:
-    """The workers of one executor: `hand` is called on an executor thread."""
+    """The workers of one executor (or of a `tickwork worker`): `hand` from any thread."""
 
     def __init__(self, sink: Sink, serve: Callable[[Attempt, Sink], Served], *,
                  most: int | None = None, fenced: Callable[[], bool] = lambda: False,

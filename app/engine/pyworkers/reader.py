@@ -56,6 +56,7 @@ class Reader:
         self._selector.register(self._wake_r, selectors.EVENT_READ, None)
         self._joining: queue.SimpleQueue[WorkerProcess] = queue.SimpleQueue()
         self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._running_jobs = threading.RLock()  # jobs run one thread at a time, in order
         self._lock = threading.Lock()
         self._started = False
         self._ended = threading.Event()
@@ -69,7 +70,8 @@ class Reader:
 
     def post(self, job: Callable[[], None]) -> None:
         """Run `job` on the reader's thread, after what was posted before it (any thread);
-        once the reader is closed, here and now."""
+        once the reader is closed, on this thread (after the jobs before it, and never
+        beside another thread running jobs)."""
         self._jobs.put(job)
         if not self._wake():
             self._run_jobs()
@@ -110,8 +112,14 @@ class Reader:
             os.close(self._wake_w)
 
     def _loop(self) -> None:
+        """The hand-offs and every run's end depend on it: a round that fails (a bug of
+        ours) is logged and the loop goes on."""
         try:
-            self._read()
+            while not self._closed:
+                try:
+                    self._read()
+                except Exception:
+                    log.exception("the Python workers' loop failed a round; it goes on")
         finally:
             self._ended.set()
 
@@ -222,15 +230,16 @@ class Reader:
         self.pool.gone(worker)
 
     def _run_jobs(self) -> None:
-        while True:
-            try:
-                job = self._jobs.get_nowait()
-            except queue.Empty:
-                return
-            try:
-                job()
-            except Exception:  # a bug of ours must not stop the loop every run needs
-                log.exception("a job on the Python workers' reader failed")
+        with self._running_jobs:
+            while True:
+                try:
+                    job = self._jobs.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    job()
+                except Exception:  # a bug of ours must not stop the loop every run needs
+                    log.exception("a job on the Python workers' reader failed")
 
     def _woken(self) -> None:
         with contextlib.suppress(BlockingIOError):
