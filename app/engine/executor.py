@@ -8,11 +8,10 @@ once its process exists, so the ledger's `running` row carries its process group
 leader's start time. Its output is read incrementally and handed to the sink as it arrives.
 A Python action `module:function` runs in a worker process (app/engine/pyworkers) with its
 JSON keyword arguments, plus a `context` when the function declares a parameter of that
-name. One runnable of the pool is the Python workers' loop: it hands every such run to its
-worker, in the dispatcher's order, and follows every worker to the end of its run (one
-selector; a hand-off thread of its own beside a reader took 10 % more of the engine's CPU at
-the top of the hour), so a timeout, a cancel or the engine's stop kills it for real and a
-crash ends only its run (`interrupted`).
+name; one pool thread hands every such run over, in the dispatcher's order, and goes on
+(as a pool thread does a command: a launcher's reader thread reports its end), and one
+reader thread follows every worker to the end of its run, so a timeout, a cancel or the
+engine's stop kills it for real and a crash ends only its run (`interrupted`).
 
 A run of a task marked `runs_on: celery[:QUEUE]` is handed to `app.remote.client` instead
 (sent through the broker to a `tickwork worker`; Celery is imported only then).
@@ -100,15 +99,12 @@ class Executor:
         self.workers = workers
         self.fenced = fenced
         self.pool = QThreadPool()
-        self.pool.setMaxThreadCount(workers + 1)  # the worker loops and the Python workers'
+        self.pool.setMaxThreadCount(workers + 1)  # the worker loops and the Python hand-off
         self._queue: queue.SimpleQueue[list[Attempt] | None] = queue.SimpleQueue()
+        self._python: queue.SimpleQueue[list[Attempt] | None] = queue.SimpleQueue()
         self._started = False
-        # Python actions' worker processes, as many at most as the engine runs at once; their
-        # one loop (hand-offs and what the workers say) is a runnable of this pool
-        self.python = PythonWorkers(sink, RunContext, most=workers, fenced=fenced,
-                                    start_loop=self.pool.start)
-        self._python_held: deque[Attempt] = deque()  # (the Python loop's alone)
-        self._python_look = False  # a look at them is due (held while fenced)
+        # Python actions' worker processes, as many at most as the engine runs at once
+        self.python = PythonWorkers(sink, RunContext, most=workers, fenced=fenced)
         self._celery: CeleryRuns | None = None  # runs on Celery workers, made on first use
         self._celery_lock = threading.Lock()
 
@@ -118,9 +114,9 @@ class Executor:
 
     def start_many(self, attempts: list[Attempt]) -> None:
         """Hand these attempts over, best first, a wake-up for the lot, not one per run: the
-        Python ones (local, no secrets) to the Python workers' loop, which hands them to
-        their worker processes and hears their ends, the rest to the worker loops. An
-        attempt with secrets goes on its own, so a slow keyring holds up only its own run.
+        Python ones (local, no secrets) to the one loop that hands them to their worker
+        processes, the rest to the worker loops. An attempt with secrets goes on its own,
+        so a slow keyring holds up only its own run.
 
         The pool's threads each run one long-lived loop fed from a queue: handing
         QThreadPool a new runnable per attempt costs more than a trivial action itself.
@@ -130,13 +126,13 @@ class Executor:
         alternated with the eight: 2,902–3,050 starts/s against 2,586–2,744, engine CPU
         17.3–18.2 s against 18.7–20.0 s; 100,000/min: lateness p50 2.8–3.1 ms against
         3.4–3.5 ms, the p99 within the noise).
-        No thread waits on a run: its end is reported by the loop that reads its worker's
-        channel (a Python run) or its launcher's reader (a command).
+        No thread waits on a run: its end is reported by the reader of its worker's channel.
         """
         if not self._started:
             self._started = True
             for _ in range(self.workers):
                 self.pool.start(lambda: self._loop(self._queue))
+            self.pool.start(lambda: self._loop(self._python))
         python: list[Attempt] = []
         plain: list[Attempt] = []
         for attempt in attempts:
@@ -145,7 +141,7 @@ class Executor:
             local_python = attempt.action.kind == "python" and attempt.runs_on == LOCAL
             (python if local_python else plain).append(attempt)
         if python:
-            self.python.post(lambda: self._hand_python(python))
+            self._python.put(python)
         if plain:
             self._queue.put(plain)
         for attempt in attempts:
@@ -156,8 +152,9 @@ class Executor:
         """Stop the worker loops once they are idle; True when every thread is done."""
         for _ in range(self.workers):
             self._queue.put(None)
-        self.python.close()  # (its loop is one of the pool's runnables)
+        self._python.put(None)
         done = bool(self.pool.waitForDone(int(timeout * 1000)))
+        self.python.close()
         if self._celery is not None:
             self._celery.close()
         return done
@@ -194,32 +191,6 @@ class Executor:
                     self._run(attempt, handing)
             if held:
                 time.sleep(FENCE_POLL)
-
-    def _hand_python(self, attempts: list[Attempt]) -> None:
-        """(the Python workers' loop) Attempts to hand over, after those held before."""
-        self._python_held.extend(attempts)
-        self._hand_held()
-
-    def _hand_held(self) -> None:
-        """(the Python workers' loop) Hand the held attempts to their workers, in order —
-        none while the engine is fenced (as `_loop` holds them): looked at again every
-        FENCE_POLL s, and one stopped meanwhile ends at once."""
-        held = self._python_held
-        with Handing() as handing:  # (no command comes here: `_run` asks for one)
-            if not self.fenced():
-                while held:
-                    self._run(held.popleft(), handing)
-                return
-            for attempt in [each for each in held if each.stop_requested]:
-                held.remove(attempt)
-                self._run(attempt, handing)
-        if held and not self._python_look:
-            self._python_look = True
-            self.python.post(self._look_again, after=FENCE_POLL)
-
-    def _look_again(self) -> None:
-        self._python_look = False
-        self._hand_held()
 
     def _run(self, attempt: Attempt, handing: Handing) -> None:
         attempt.started_at = utcnow()

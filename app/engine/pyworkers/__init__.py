@@ -10,13 +10,12 @@ a callable that crashes or leaks takes only its own run down.
 - `baseline`: the process state each run in a worker starts from, and what a run left
   running (which retires its worker);
 - `process`: one worker process as the engine holds it (start, channels, output pipes, stop);
-- `reader`: the one loop that reads every worker's frames, output and exit, and runs what
-  is posted to it (the executor's hand-offs);
+- `reader`: the one engine thread that reads every worker's frames, output and exit;
 - `run`: one run as the engine follows it, from the hand-over to its end;
 - `pool`: the engine's side — at most one worker per executor thread, one per CPU started
   ahead of the first Python fire and more as runs wait for one, replaced when it dies or is
-  killed; a run is handed over (or left waiting for the first worker free) and the hand
-  goes on.
+  killed; an executor thread hands a run over (or leaves it waiting for the first worker
+  free) and goes on.
 
 Only `pool`, `process` and `run` import the rest of the engine: a worker starts a bare
 interpreter and imports only the standard library and the callable's own module.

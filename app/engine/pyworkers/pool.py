@@ -3,15 +3,12 @@
 never more than the engine's `workers`), kept while idle, and replaced when it dies or is
 killed.
 
-`hand` gives a run to an idle worker and returns: no thread waits on a run. In the engine
-it is called on the workers' own loop (the executor posts its runs there, `post`); a Python
-run with secrets comes from an executor thread, a `tickwork worker`'s from Celery's. A run
-that finds no idle worker waits in the pool for the first one free — a busy one whose run
-ends (milliseconds) or a new one once its interpreter is up (a tenth of a second or more on
-a loaded machine), whichever comes first — never in one new worker's socket behind its
-start-up. One loop (`reader`: a runnable of the executor's pool, else a thread of its own)
-watches every worker (a selector) and feeds each run its frames (`run.Run`, which says how
-a run ends). A worker is
+An executor thread hands a run to an idle worker and returns (`hand`): no thread waits on
+a run. A run that finds no idle worker waits in the pool for the first one free — a busy
+one whose run ends (milliseconds) or a new one once its interpreter is up (a tenth of a
+second or more on a loaded machine), whichever comes first — never in one new worker's
+socket behind its start-up. One reader thread (`reader`) watches every worker (a
+selector) and feeds each run its frames (`run.Run`, which says how a run ends). A worker is
 free again before the dispatcher hears that its run ended (it never has more than
 `workers` runs in flight, so a waiting run always has a worker coming). A leader unsure of
 its lease (`fenced`) hands no waiting run over.
@@ -55,11 +52,10 @@ class Waiting:
 
 
 class PythonWorkers:
-    """The workers of one executor (or of a `tickwork worker`): `hand` from any thread."""
+    """The workers of one executor: `hand` is called on an executor thread."""
 
     def __init__(self, sink: Sink, serve: Callable[[Attempt, Sink], Served], *,
-                 most: int | None = None, fenced: Callable[[], bool] = lambda: False,
-                 start_loop: Callable[[Callable[[], None]], None] | None = None) -> None:
+                 most: int | None = None, fenced: Callable[[], bool] = lambda: False) -> None:
         self.sink = sink
         self.fenced = fenced  # a leader unsure of its lease: waiting runs stay waiting
         self.serve = serve  # makes the engine's half of a run's context
@@ -72,7 +68,7 @@ class PythonWorkers:
         self._lock = threading.Lock()
         self.started = 0  # workers started, replacements included
         self.deadlines = Deadlines()
-        self._reader = Reader(self, start_loop)  # (the loop on the owner's thread, if given)
+        self._reader = Reader(self)
         self._closed = False
         self._stopping = False  # close() began: no worker starts any more
         self._held = False  # waiting runs held back while fenced: looked at again soon
@@ -85,14 +81,6 @@ class PythonWorkers:
         """How many workers are up and free."""
         with self._lock:
             return len(self._idle)
-
-    def post(self, job: Callable[[], None], after: float = 0.0) -> None:
-        """Run `job` on the reader's thread (after `after` seconds): an owner that hands its
-        runs over there, as the executor does, hands them in one loop with their ends."""
-        if after > 0:
-            self.deadlines.at(time.monotonic() + after, lambda: self._reader.post(job))
-        else:
-            self._reader.post(job)
 
     def hand(self, attempt: Attempt) -> None:
         """Hand a Python attempt to an idle worker, or let it wait for the first one free

@@ -144,7 +144,7 @@ class WorkerProcess:
             self.control.sendall(data)
 
     def send(self, data: bytes) -> None:
-        """A run to it (the thread handing it over); OSError when it is gone."""
+        """A run to it (the executor thread handing it over); OSError when it is gone."""
         self.run.sendall(data)
 
     def terminate(self, run_id: int, token: str | None = None) -> bool:

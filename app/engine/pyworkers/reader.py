@@ -17,19 +17,16 @@ before it died is read then, before its run hears of the death.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import queue
 import selectors
 import socket
 import threading
-from collections.abc import Callable
 from typing import Protocol
 
 from app.engine.pyworkers import protocol
 from app.engine.pyworkers.process import WorkerProcess
 
-log = logging.getLogger("tickwork.engine")
 READ_SIZE = 262144
 _FRAMES = 0  # what a key's data says its fd is, beside the output kinds (protocol)
 _EXIT = 1
@@ -46,63 +43,36 @@ class Hearer(Protocol):
 class Reader:
     """The selector over every worker, and the thread that reads it."""
 
-    def __init__(self, pool: Hearer,
-                 start: Callable[[Callable[[], None]], None] | None = None) -> None:
+    def __init__(self, pool: Hearer) -> None:
         self.pool = pool
-        self._start = start  # runs the loop on a thread of the owner's (else one of its own)
         self._selector = selectors.DefaultSelector()
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         self._selector.register(self._wake_r, selectors.EVENT_READ, None)
         self._joining: queue.SimpleQueue[WorkerProcess] = queue.SimpleQueue()
-        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
-        self._running_jobs = threading.RLock()  # jobs run one thread at a time, in order
         self._lock = threading.Lock()
-        self._started = False
-        self._ended = threading.Event()
-        self._rung = False  # the wake pipe holds a byte the loop has not taken yet
+        self._thread: threading.Thread | None = None
         self._closed = False
 
     def add(self, worker: WorkerProcess) -> None:
         """Follow a new worker (any thread; the reader registers it)."""
-        self._joining.put(worker)
-        self._wake()
-
-    def post(self, job: Callable[[], None]) -> None:
-        """Run `job` on the reader's thread, after what was posted before it (any thread);
-        once the reader is closed, on this thread (after the jobs before it, and never
-        beside another thread running jobs)."""
-        self._jobs.put(job)
-        if not self._wake():
-            self._run_jobs()
-
-    def _wake(self) -> bool:
-        """Start the loop if it is not running yet, and wake it; False once closed."""
         with self._lock:
             if self._closed:
-                return False
-            if not self._started:
-                self._started = True
-                if self._start is not None:
-                    self._start(self._loop)
-                else:
-                    threading.Thread(target=self._loop, daemon=True,
-                                     name="tickwork-python-reader").start()
-            if not self._rung:  # (one ring wakes it for everything posted until it looks)
-                self._rung = True
-                os.write(self._wake_w, b"w")
-        return True
+                return
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._read, daemon=True,
+                                                name="tickwork-python-reader")
+                self._thread.start()
+            self._joining.put(worker)
+            os.write(self._wake_w, b"w")
 
     def close(self) -> None:
-        """Stop the loop (the pool's close); workers it had not heard go are not told. Jobs
-        posted that it had not run yet run here."""
+        """Stop the thread (the pool's close); workers it had not heard go are not told."""
         with self._lock:
             self._closed = True
-            started = self._started
             os.write(self._wake_w, b"x")
-        if started:
-            self._ended.wait(5)
-        self._run_jobs()
+        if self._thread is not None:
+            self._thread.join(5)
         for key in list(self._selector.get_map().values()):  # forks pipes still open
             if key.data is not None and key.data[1] == _FORKS:
                 os.close(key.fd)
@@ -110,18 +80,6 @@ class Reader:
         with self._lock:
             os.close(self._wake_r)
             os.close(self._wake_w)
-
-    def _loop(self) -> None:
-        """The hand-offs and every run's end depend on it: a round that fails (a bug of
-        ours) is logged and the loop goes on."""
-        try:
-            while not self._closed:
-                try:
-                    self._read()
-                except Exception:
-                    log.exception("the Python workers' loop failed a round; it goes on")
-        finally:
-            self._ended.set()
 
     def _read(self) -> None:
         select = self._selector.select
@@ -229,33 +187,17 @@ class Reader:
                     self._selector.unregister(each)
         self.pool.gone(worker)
 
-    def _run_jobs(self) -> None:
-        with self._running_jobs:
-            while True:
-                try:
-                    job = self._jobs.get_nowait()
-                except queue.Empty:
-                    return
-                try:
-                    job()
-                except Exception:  # a bug of ours must not stop the loop every run needs
-                    log.exception("a job on the Python workers' reader failed")
-
     def _woken(self) -> None:
         with contextlib.suppress(BlockingIOError):
             os.read(self._wake_r, 4096)
-        # after the read (a ring taken with it would leave a job to a loop that sleeps) and
-        # before the jobs are taken (one posted from here on rings again)
-        self._rung = False
         while True:
             try:
                 worker = self._joining.get_nowait()
             except queue.Empty:
-                break
+                return
             register = self._selector.register
             register(worker.fd, selectors.EVENT_READ, (worker, _FRAMES))
             for fd, kind in (*worker.outputs, (worker.forks_fd, _FORKS)):
                 register(fd, selectors.EVENT_READ, (worker, kind))
             if worker.exit_fd is not None:
                 register(worker.exit_fd, selectors.EVENT_READ, (worker, _EXIT))
-        self._run_jobs()

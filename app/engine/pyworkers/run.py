@@ -1,5 +1,5 @@
-"""One Python run in one worker, as the engine follows it: handed over (`begin`, on the
-workers' loop in the engine), then fed the worker's frames by that loop until it ends
+"""One Python run in one worker, as the engine follows it: handed over by an executor
+thread (`begin`), then fed the worker's frames by the pool's reader thread until it ends
 (`serve`), and reported to the `Sink` as an in-process run was (output, log lines and
 progress as they come, a checkpoint that returns in the worker only once the engine has
 committed it, then `on_finished`). It ends:
@@ -83,8 +83,8 @@ class Run:
         self._open_line = False  # its last output did not end a line
 
     def begin(self, request: bytes, since: float) -> None:
-        """Send the run to its worker (the thread that handed it over, or the reader's loop
-        for a run that waited); the reader's loop hears the rest. Its timeout counts from `since`,
+        """Send the run to its worker (an executor thread, or the reader thread for a run
+        that waited); the reader thread hears the rest. Its timeout counts from `since`,
         when it was handed over (monotonic)."""
         attempt, worker = self.attempt, self.worker
         with worker.lock:
