@@ -185,9 +185,9 @@ class Executor:
                     break
                 last = more is None
                 held.extend(more or ())
-            for attempt in [each for each in held if each.stop_requested]:
-                held.remove(attempt)
-                with Handing() as handing:
+            with Handing() as handing:  # (a stopped attempt sends nothing: `_run` asks)
+                for attempt in [each for each in held if each.stop_requested]:
+                    held.remove(attempt)
                     self._run(attempt, handing)
             if held:
                 time.sleep(FENCE_POLL)
