@@ -15,6 +15,7 @@ from typing import Any
 import psutil
 import pytest
 
+from app.engine.processes import boot_ticks, leader_created
 from app.store.models import RunRow
 from tests.conftest import command_task
 from tests.engine.conftest import wait_until
@@ -126,3 +127,27 @@ def test_a_recorded_pid_with_another_start_time_is_never_touched(
         for proc in (stranger, ours):
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.skipif(boot_ticks() is None, reason="no CLOCK_BOOTTIME here")
+def test_a_leader_s_start_time_told_by_the_clock_is_the_one_the_process_has() -> None:
+    """A launcher reads the clock just before and after each start instead of the new
+    process's /proc stat: whenever both fall in one tick, that tick is the start time the
+    process itself tells (psutil's, which recovery compares), and where they do not, its
+    stat is read."""
+    told = read = 0
+    for _ in range(300):
+        before = boot_ticks()
+        pid = os.posix_spawn("/bin/true", ["/bin/true"], {})
+        after = boot_ticks()
+        try:
+            by_clock = leader_created(pid, (before, after))
+            assert by_clock is not None
+            assert by_clock == leader_created(pid), "the tick told is not the one stat holds"
+            assert abs(by_clock - psutil.Process(pid).create_time()) < 0.01
+            told += before == after
+            read += before != after
+        finally:
+            os.waitpid(pid, 0)
+    assert told > 100, (told, read)
+    assert leader_created(os.getpid(), (0, 1)) == leader_created(os.getpid())

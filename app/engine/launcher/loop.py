@@ -41,7 +41,13 @@ from app.engine.capture import Capture
 from app.engine.launcher import protocol, spawn
 from app.engine.launcher.leftovers import Adopted, group_exists
 from app.engine.lineage import Parent
-from app.engine.processes import KILL_GRACE, RunProcesses, leader_created, stop_all
+from app.engine.processes import (
+    KILL_GRACE,
+    RunProcesses,
+    boot_ticks,
+    leader_created,
+    stop_all,
+)
 
 LINGER = 1.0  # seconds a stopped run's pipes may stay open after its SIGKILL
 POLL = 0.05  # seconds between waitpid polls where there is no pidfd
@@ -97,6 +103,7 @@ class Launcher:
         self.posted: queue.SimpleQueue[int] = queue.SimpleQueue()  # stops done, by run id
         self.wake_r, self.wake_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
         self.polled: set[Child] = set()  # children without a pidfd
+        self.look_due = False  # a leader ended: look for orphans it left (`_look_adopted`)
         self.open = True
 
     def run(self) -> None:
@@ -112,6 +119,9 @@ class Launcher:
                 else:
                     data[0](data[1], int(key.fd))  # type: ignore[arg-type]
             self._due()
+            if self.look_due:
+                self.look_due = False
+                self._look_adopted()
             if self.outbox:
                 self._flush()
         # The engine is gone: leave the commands running (its next start stops them by token),
@@ -156,6 +166,7 @@ class Launcher:
                stdin: str | None, timeout: float | None, secrets: list[str],
                token: str | None) -> None:
         child = Child(run_id, secrets, token, timeout, self.outbox)
+        before = boot_ticks()
         try:
             started = spawn.start(argv, {**self.base_env, **env}, cwd, stdin is not None,
                                   self.devnull)
@@ -166,7 +177,7 @@ class Launcher:
             return
         at = time.time()
         child.started = started
-        child.created = leader_created(started.pid)
+        child.created = leader_created(started.pid, (before, boot_ticks()))
         self.children[run_id] = child
         self.leaders[started.pid] = child
         self.outbox.append(["started", run_id, started.pid, child.created, at])
@@ -260,7 +271,10 @@ class Launcher:
             child.pidfd = None
         self.polled.discard(child)
         self.leaders.pop(child.started.pid, None)
-        self._look_adopted()
+        if child.code != 0:
+            self._look_adopted()  # reaps its group's adopted zombies, sees its token's carriers
+        else:  # nothing below asks: once this turn, for every run that ended in it
+            self.look_due = True
         # what it left holding its output is stopped (its end must be read), and so is all
         # it left when it failed (its retry or fallback must not run beside it); a command
         # that succeeded may leave a program running on purpose (`xdg-open`, `server &`)
