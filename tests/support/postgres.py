@@ -16,6 +16,7 @@ it again on the same port, as a restart or an outage would.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pwd
 import shutil
@@ -68,8 +69,11 @@ class PgServer:
             os.chown(self.root, entry.pw_uid, entry.pw_gid)
 
     def _run(self, *argv: str) -> None:
-        subprocess.run([*self.as_user, *argv], check=True, capture_output=True, text=True,
-                       cwd=self.root, timeout=120)
+        done = subprocess.run([*self.as_user, *argv], capture_output=True, text=True,
+                              cwd=self.root, timeout=120)
+        if done.returncode:  # what it said, not only that it failed
+            raise RuntimeError(f"{' '.join(argv[:2])} exited {done.returncode}: "
+                               f"{(done.stderr or done.stdout).strip()}")
 
     def start(self) -> None:
         # C collation: text sorts byte by byte, as it does in SQLite
@@ -133,11 +137,15 @@ class PgServer:
 
 
 def _ensure_user() -> None:
-    try:
-        pwd.getpwnam(USER)
-    except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell",
-                        "/usr/sbin/nologin", USER], check=True, capture_output=True)
+    """The server's user, made once: the test processes start together on a fresh machine,
+    and one must not use the user while another is still writing it (seen: initdb failed)."""
+    with open(Path(tempfile.gettempdir()) / "tickwork-pg-user.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        try:
+            pwd.getpwnam(USER)
+        except KeyError:
+            subprocess.run(["useradd", "--system", "--no-create-home", "--shell",
+                            "/usr/sbin/nologin", USER], check=True, capture_output=True)
 
 
 @pytest.fixture(scope="session")
