@@ -137,3 +137,35 @@ def test_file_of_a_fire_cut_off_by_a_crash_with_no_retry_left_goes(
     assert run["status"] == "interrupted"
     assert not file.exists()  # no retry will read it: the next fire starts afresh
     second.stop()
+
+
+def _recorded(home: Path, runs: list[int]) -> dict[int, Any]:
+    con = sqlite3.connect(home / "tickwork.db")
+    try:
+        marks = ",".join("?" * len(runs))
+        rows = con.execute(f"SELECT id, checkpoint FROM run WHERE id IN ({marks})",
+                           runs).fetchall()
+    finally:
+        con.close()
+    return {run: json.loads(text) if text else None for run, text in rows}
+
+
+def test_many_ends_at_once_each_find_their_own_file(
+        engine: Any, service: Any, home: Path) -> None:
+    """The ends of many commands are collected together (one listing of the folder for
+    them): each that wrote a file has it recorded, each that wrote none records nothing,
+    also after the folder was removed while the engine ran."""
+    engine.start()
+    odd_write = ('[ $(( TICKWORK_RUN_ID % 2 )) = 1 ] && '
+                 'echo "{\\"run\\": $TICKWORK_RUN_ID}" > "$TICKWORK_CHECKPOINT_FILE"; exit 1')
+    for i in range(24):
+        service.create_task(command_task(f"c{i}", action={
+            "kind": "command", "argv": [odd_write], "shell": True}, retries=0))
+    runs = [service.run_now(f"c{i}").id for i in range(24)]
+    wait_until(lambda: all(service.get_run(r).status == "failed" for r in runs), 30)
+    assert _recorded(home, runs) == {r: {"run": r} if r % 2 else None for r in runs}
+    assert list((home / "checkpoints").iterdir()) == []  # no retry follows: each went
+    (home / "checkpoints").rmdir()
+    again = [service.run_now(f"c{i}").id for i in range(4)]
+    wait_until(lambda: all(service.get_run(r).status == "failed" for r in again), 15)
+    assert _recorded(home, again) == {r: {"run": r} if r % 2 else None for r in again}
