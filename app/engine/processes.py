@@ -85,6 +85,13 @@ def _psutil_created(pid: int) -> float | None:
 _BOOTTIME = getattr(time, "CLOCK_BOOTTIME", None)  # (Linux) the clock `starttime` counts
 
 
+class _ClockWord:
+    """Whether a start time told by the clock is trusted (`leader_created`)."""
+
+    trusted = True
+    checks = 16  # the first starts are read from /proc as well
+
+
 def boot_ticks() -> int | None:
     """Now in the clock ticks since boot that /proc/<pid>/stat's `starttime` counts (the
     kernel stamps a new process with CLOCK_BOOTTIME, `nsec_to_clock_t` floors it to ticks);
@@ -101,19 +108,28 @@ def leader_created(pid: int, ticks: tuple[int | None, int | None] = (None, None)
     asks for every command it starts, and reading another process's stat costs ~50 µs of
     CPU, so it passes `ticks`: `boot_ticks()` just before and just after the start. The
     process was stamped between the two, so when they are the same tick (19 starts in 20:
-    a `posix_spawn` takes ~0.5 ms, a tick 10) that is its `starttime`, and nothing is read.
-    None when it is already gone: the token still finds what it left."""
+    a `posix_spawn` takes ~0.5 ms, a tick 10) that is its `starttime`. The first starts
+    read /proc as well, and one that disagrees (a /proc that counts otherwise: an emulated
+    kernel) turns the clock's word off for good. None when /proc says it is gone: the token
+    still finds what it left."""
     before, after = ticks
-    if before is not None and before == after:
-        start = before
+    told = before if before is not None and before == after and _ClockWord.trusted else None
+    if told is not None and _ClockWord.checks <= 0:
+        start = told
     else:
         stat = _stat(pid)
         if not stat:
             return None if stat is None else _psutil_created(pid)
         start = _start_ticks(_fields(stat))
+        if told is not None:
+            _ClockWord.trusted = told == start
+            _ClockWord.checks -= 1
     now = time.monotonic()
     if now - _boot[1] > 1.0:  # psutil reads it afresh each time (the wall clock may move)
-        _boot[:] = [float(psutil.boot_time()), now]
+        try:
+            _boot[:] = [float(psutil.boot_time()), now]
+        except (OSError, psutil.Error):
+            return _psutil_created(pid)
     return start / _TICKS + _boot[0]
 
 

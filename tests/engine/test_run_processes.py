@@ -15,6 +15,7 @@ from typing import Any
 import psutil
 import pytest
 
+from app.engine import processes
 from app.engine.processes import boot_ticks, leader_created
 from app.store.models import RunRow
 from tests.conftest import command_task
@@ -151,3 +152,22 @@ def test_a_leader_s_start_time_told_by_the_clock_is_the_one_the_process_has() ->
             os.waitpid(pid, 0)
     assert told > 100, (told, read)
     assert leader_created(os.getpid(), (0, 1)) == leader_created(os.getpid())
+
+
+@pytest.mark.skipif(boot_ticks() is None, reason="no CLOCK_BOOTTIME here")
+def test_a_clock_that_disagrees_with_proc_is_not_trusted_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first starts are read from /proc as well: one whose tick differs (a /proc that
+    counts otherwise) turns the clock's word off, and every later start is read."""
+    monkeypatch.setattr(processes._ClockWord, "trusted", True)
+    monkeypatch.setattr(processes._ClockWord, "checks", 1)
+    me = os.getpid()
+    true = leader_created(me)
+    assert true is not None
+    wrong = round((true - psutil.boot_time()) * os.sysconf("SC_CLK_TCK")) + 500
+    assert leader_created(me, (wrong, wrong)) == true  # checked: /proc's, not the clock's
+    assert not processes._ClockWord.trusted
+    assert leader_created(me, (wrong, wrong)) == true  # read from now on
+    monkeypatch.setattr(processes._ClockWord, "trusted", True)
+    monkeypatch.setattr(processes._ClockWord, "checks", 0)
+    assert leader_created(me, (wrong, wrong)) != true  # trusted and checked: told, not read

@@ -87,8 +87,13 @@ class PgServer:
         options = (f"-c port={self.port} -c listen_addresses=127.0.0.1 "
                    f"-c unix_socket_directories={self.root} -c fsync=off "
                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l",
-                  str(self.root / "server.log"), "-o", options, "-w", "-t", "60", "start")
+        log = self.root / "server.log"
+        try:
+            self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(log),
+                      "-o", options, "-w", "-t", "60", "start")
+        except RuntimeError as exc:  # pg_ctl says "see the log": say what the log says
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise RuntimeError(f"{exc}\n{tail}") from None
 
     def pause(self) -> None:
         """Stop the server (fast: open connections are dropped), keeping its data."""
