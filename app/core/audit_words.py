@@ -282,10 +282,17 @@ def _permissions(target: str, before: Any, after: Any) -> str:
     new = after.get("modes") if isinstance(after, Mapping) else None
     where = f" in {target}" if target else ""
     if isinstance(old, Mapping) and isinstance(new, Mapping) and old:
-        changes = ", ".join(f"{name} {_mode(old.get(name))} → {_mode(new.get(name))}"
-                            for name in old)
-        return f"Fixed the permissions of {plural(len(old), 'file')}{where} so only you " \
-               f"can read them: {changes}"
+        folder = bool(target) and target in old  # the home folder itself
+        files = len(old) - folder
+        things = " and ".join(filter(None, [
+            f"the folder {target}" if folder else "",
+            plural(files, "file") + (" in it" if folder else where) if files else ""]))
+        inside = target.rstrip("/") + "/"
+        changes = ", ".join(
+            f"{name.removeprefix(inside) if target else name} {_mode(old.get(name))} → "
+            f"{_mode(new.get(name))}" for name in old)
+        return f"Fixed the permissions of {things} so only you can read " \
+               f"{'them' if len(old) > 1 else 'it'}: {changes}"
     return f"Fixed the permissions of the store{where} so only you can read it"
 
 

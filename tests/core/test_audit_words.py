@@ -112,8 +112,20 @@ def test_every_action_written_in_app_has_its_sentence() -> None:
          "(the file gives 2): 'g' is already in it"),
     (_event("store.permissions_fixed", "/home/me/.tickwork",
             {"modes": {"tickwork.db": "0o644"}}, {"modes": {"tickwork.db": "0o600"}}),
-     "Fixed the permissions of 1 file in /home/me/.tickwork so only you can read them: "
+     "Fixed the permissions of 1 file in /home/me/.tickwork so only you can read it: "
      "tickwork.db 644 → 600"),
+    (_event("store.permissions_fixed", "/home/me/.tickwork",
+            {"modes": {"/home/me/.tickwork": "0o755"}}, {"modes": {"/home/me/.tickwork": "0o700"}}),
+     "Fixed the permissions of the folder /home/me/.tickwork so only you can read it: "
+     "/home/me/.tickwork 755 → 700"),
+    (_event("store.permissions_fixed", "/home/me/.tickwork",
+            {"modes": {"/home/me/.tickwork": "0o755", "/home/me/.tickwork/tickwork.db": "0o644",
+                       "/home/me/.tickwork/tickwork.db-wal": "0o644"}},
+            {"modes": {"/home/me/.tickwork": "0o700", "/home/me/.tickwork/tickwork.db": "0o600",
+                       "/home/me/.tickwork/tickwork.db-wal": "0o600"}}),
+     "Fixed the permissions of the folder /home/me/.tickwork and 2 files in it so only you "
+     "can read them: /home/me/.tickwork 755 → 700, tickwork.db 644 → 600, "
+     "tickwork.db-wal 644 → 600"),
     (_event("store.restore", "backup-2026-12-01.db", None, None),
      "Restored the store from a backup (backup-2026-12-01.db)"),
     (_event("audit.accept_unkeyed", None, None, {"events": [[2, "ab"], [5, "cd"]]}),
