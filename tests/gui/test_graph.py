@@ -304,6 +304,43 @@ def test_removing_a_runs_after_arrow_keeps_the_last_one_it_is_scheduled_by(gui: 
     assert _shown_edges(view) == {(ids["Fetch"], ids["Report"])}
 
 
+def test_a_task_that_waits_for_and_runs_after_one_task_shows_both_arrows(gui: Gui) -> None:
+    """Both links between one pair are drawn (a solid arrow and a dashed one beside it) and
+    counted, the tooltip says both, and Del removes the waiting first, saying so (the
+    graph drew only the dashed one and counted one dependency: a newcomer's run-through)."""
+    s = gui.service
+    up = s.create_task(command_task("hello")).id
+    down = s.create_task(command_task("second", depends_on=["hello"], schedule={
+        "kind": "after", "tasks": ["hello"]})).id
+    view = _show_graph(gui)
+    canvas = view.canvas
+    assert view.count.text() == "2 tasks, 2 dependencies"
+    assert (up, down) in canvas.routes.waits and (up, down) in canvas.routes.triggers
+    gui.settle()
+    shot = canvas.grab().toImage()
+    shot.save(str(SCREENSHOTS / "graph-waits-and-runs-after.png"))
+    # two strokes cross the middle of the route, a few pixels apart: one per arrow
+    middle = canvas.to_view(canvas.route(up, down).pointAtPercent(0.5)).toPoint()
+    paper = shot.pixelColor(middle.x(), middle.y() - 40).lightness()
+    inked = {y for x in range(middle.x() - 4, middle.x() + 5)  # (a dash's gap is narrower)
+             for y in range(middle.y() - 6, middle.y() + 20)
+             if shot.pixelColor(x, y).lightness() < paper - 40}
+    assert len([y for y in inked if y - 1 not in inked]) == 2, sorted(inked)
+    from app.gui.qt import QEvent, QHelpEvent, QToolTip
+
+    at = edge_point(view, up, down)
+    QApplication.sendEvent(canvas, QHelpEvent(QEvent.Type.ToolTip, at, canvas.mapToGlobal(at)))
+    assert "<b>second</b> waits for and runs after <b>hello</b>" in QToolTip.text()
+    QToolTip.hideText()
+    click_arrow(gui, view, up, down)
+    answer = press_and_answer(gui, view, "Remove dependency")
+    assert "“second” will no longer wait for “hello” to succeed" in answer.text
+    gui.wait_until(lambda: s.get_task("second").spec.depends_on == ())
+    assert s.get_task("second").spec.schedule.after == ("hello",)
+    gui.wait_until(lambda: view.count.text() == "2 tasks, 1 dependency")
+    assert (up, down) in canvas.routes.triggers and (up, down) not in canvas.routes.waits
+
+
 def test_closure_filter_and_double_click_opens_the_editor(gui: Gui) -> None:
     ids = _pipeline(gui)
     view = _show_graph(gui)

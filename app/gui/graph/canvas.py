@@ -115,9 +115,11 @@ class GraphCanvas(QWidget):
         self._width, self._height = laid.width, laid.height
         self._grid = NodeGrid(self.rects)
         self._edges = EdgeTiles()
-        self.routes.triggers = {(e.upstream, e.downstream) for e in edges if e.kind == "trigger"}
-        self.routes.paths = {key: self._edges.add(points, key in self.routes.triggers)
-                             for key, points in laid.routes.items()}
+        routes = self.routes
+        routes.triggers = {(e.upstream, e.downstream) for e in edges if e.kind == "trigger"}
+        routes.waits = {(e.upstream, e.downstream) for e in edges if e.kind != "trigger"}
+        routes.paths = {key: self._edges.add(points, key in routes.triggers, key in routes.waits)
+                        for key, points in laid.routes.items()}
         self.labels.forget()
         if self.selected not in self.rects:
             self._select(-1)
@@ -379,6 +381,7 @@ class GraphCanvas(QWidget):
             QToolTip.showText(event.globalPos(), tooltip(node), self)
         elif edge is not None and edge[0] in nodes and edge[1] in nodes:
             QToolTip.showText(event.globalPos(), edge_tooltip(
-                nodes[edge[0]], nodes[edge[1]], edge in self.routes.triggers), self)
+                nodes[edge[0]], nodes[edge[1]], edge in self.routes.triggers,
+                edge in self.routes.waits), self)
         else:
             QToolTip.hideText()

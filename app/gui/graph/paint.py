@@ -30,6 +30,7 @@ def blend(a: QColor, b: QColor, amount: float) -> QColor:
 
 
 TILE = 1500.0  # scene units per edge tile
+BOTH_GAP = 6.0  # scene units between the two arrows of a pair that waits and runs after
 
 
 class EdgeTiles:
@@ -42,8 +43,11 @@ class EdgeTiles:
         self.tiles: dict[tuple[int, int], list[QPainterPath]] = {}
         self.bounds: dict[tuple[int, int], QRectF] = {}
 
-    def add(self, points: list[tuple[float, float]], trigger: bool) -> QPainterPath:
-        """Add one edge's route; returns its curve (for highlighting)."""
+    def add(self, points: list[tuple[float, float]], trigger: bool,
+            wait: bool = True) -> QPainterPath:
+        """Add one pair's route: solid when the downstream waits for the upstream, dashed
+        when it runs after it — both, side by side, when it does both. Returns the curve
+        (for highlighting)."""
         xs = [x for x, _ in points]
         ys = [y for _, y in points]
         key = (int((min(xs) + max(xs)) / 2 // TILE), int((min(ys) + max(ys)) / 2 // TILE))
@@ -54,14 +58,17 @@ class EdgeTiles:
             # default) would cancel them out where they overlap, leaving faint outlines
             tile[2].setFillRule(Qt.FillRule.WindingFill)
         path = curve(points)
-        tile[1 if trigger else 0].addPath(path)
-        ex, ey = points[-1]
-        tile[2].addPolygon(QPolygonF(arrow(ex, ey)))
-        lines = QPainterPath(QPointF(*points[0]))
-        for x, y in points[1:]:
-            lines.lineTo(x, y)
-        tile[4 if trigger else 3].addPath(lines)
-        box = QRectF(min(xs), min(ys) - 6, max(xs) - min(xs), max(ys) - min(ys) + 12)
+        for dashed in [kind for kind, there in ((False, wait), (True, trigger)) if there]:
+            shown = ([(x, y + BOTH_GAP) for x, y in points] if dashed and wait else points)
+            tile[1 if dashed else 0].addPath(path if shown is points else curve(shown))
+            ex, ey = shown[-1]
+            tile[2].addPolygon(QPolygonF(arrow(ex, ey)))
+            lines = QPainterPath(QPointF(*shown[0]))
+            for x, y in shown[1:]:
+                lines.lineTo(x, y)
+            tile[4 if dashed else 3].addPath(lines)
+        box = QRectF(min(xs), min(ys) - 6, max(xs) - min(xs),
+                     max(ys) - min(ys) + 12 + BOTH_GAP * (wait and trigger))
         self.bounds[key] = self.bounds[key].united(box) if key in self.bounds else box
         return path
 
@@ -194,8 +201,9 @@ def tooltip(node: Node) -> str:
     return "<br>".join(lines)
 
 
-def edge_tooltip(upstream: Node, downstream: Node, trigger: bool) -> str:
-    how = "runs after" if trigger else "waits for"
+def edge_tooltip(upstream: Node, downstream: Node, trigger: bool, wait: bool = True) -> str:
+    how = "waits for and runs after" if trigger and wait else (
+        "runs after" if trigger else "waits for")
     return (f"<b>{escape(downstream.name)}</b> {how} <b>{escape(upstream.name)}</b><br>"
             "<i>Click to select; Del or right-click to remove.</i>")
 

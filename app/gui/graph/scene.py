@@ -67,7 +67,8 @@ class EdgeRoutes:
 
     def __init__(self) -> None:
         self.paths: dict[Key, QPainterPath] = {}
-        self.triggers: set[Key] = set()  # the dashed ones: "runs after", not "waits for"
+        self.triggers: set[Key] = set()  # with a dashed arrow: "runs after"
+        self.waits: set[Key] = set()  # with a solid one: "waits for" (a pair may have both)
 
     def at(self, scene: QPointF, reach: float) -> Key | None:
         """The arrow passing within `reach` (scene units) of a point, the nearest if several."""

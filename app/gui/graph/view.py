@@ -206,7 +206,7 @@ class GraphView(QWidget):
             self._ids_by_name = {n.name: n.id for n in data.nodes.values()}
             self.task.set_names(sorted(self._ids_by_name, key=str.lower))
             self.canvas.set_graph(data, laid, edges, keep_view=keep)
-            self._show_count(laid)
+            self._show_count(laid, len(edges))
         if self._again:
             self._again = False
             self.reload()
@@ -228,14 +228,13 @@ class GraphView(QWidget):
             laid, edges = result
             self._shown_filter = flt
             self.canvas.set_graph(data, laid, edges, keep_view=False)
-            self._show_count(laid)
+            self._show_count(laid, len(edges))
 
         self.background.run(lambda: data.laid_out(flt, aspect), done, owner=self,
                             title="Cannot lay out the graph")
 
-    def _show_count(self, laid: Layout[int]) -> None:
+    def _show_count(self, laid: Layout[int], edges: int) -> None:
         nodes = len(laid.positions)
-        edges = len(laid.routes)
         self.count.setText(f"{display.plural(nodes, 'task')}, "
                            f"{display.plural(edges, 'dependency')}")
 
@@ -344,9 +343,9 @@ class GraphView(QWidget):
             self.banner.show_error(f"“{down}” runs only after “{up}”: that is its whole "
                                    "schedule; give it another in the editor to remove this")
             return
-        if (upstream, downstream) in self.canvas.routes.triggers:
+        if kinds == {"trigger"}:
             what, then = "runs after", f"“{down}” will no longer run after “{up}”."
-        else:
+        else:  # (where it does both, the waiting goes first: `remove_dependency`)
             what, then = "waits for", f"“{down}” will no longer wait for “{up}” to succeed."
         text = f"Remove the dependency “{down}” {what} “{up}”?\n\n{then}"
         if self.confirm("Remove dependency", text, "Remove dependency"):
