@@ -8,7 +8,7 @@ from typing import Any
 
 from app.gui.qt import Qt
 from tests.gui.conftest import SCREENSHOTS, Gui, command_task
-from tests.gui.editing import choose_schedule, click, go, new_editor, open_selected
+from tests.gui.editing import choose_schedule, click, go, new_editor, open_selected, save
 
 
 def _full_size(names: Any) -> bool:
@@ -73,4 +73,50 @@ def test_dependencies_page_names_the_tasks_its_schedule_runs_it_after(gui: Gui,
     choose_schedule(editor, qtbot, "manual")
     go(editor, qtbot, "Dependencies")
     gui.wait_until(lambda: not chain.isVisible())
+    editor.discard()
+
+
+def test_a_name_typed_but_not_added_is_said_under_the_list_and_saved(gui: Gui,
+                                                                    qtbot: Any) -> None:
+    """A name left in the field still counts when the task is saved: the list says so
+    instead of "(none yet)" (it read "(none yet)" while "In words" said "After second
+    succeeds" and saving kept it: a newcomer's run-through); added, it is listed."""
+    gui.service.create_task(command_task("hello"))
+    editor = new_editor(gui)
+    qtbot.keyClicks(editor.general.name, "second")
+    go(editor, qtbot, "Action")
+    qtbot.keyClicks(editor.action.command, "true")
+    choose_schedule(editor, qtbot, "after")
+    after = editor.schedule.after
+    gui.wait_until(lambda: after.input.isVisible())
+    assert after.empty.isVisible() and not after.pending_note.isVisible()
+    click(gui.qtbot, after.input)
+    qtbot.keyClicks(after.input, "hello")
+    after.input.completer().popup().hide()
+    gui.wait_until(after.pending_note.isVisible)
+    assert not after.empty.isVisible()
+    assert after.pending_note.text() == ("“hello”, typed above, is added when you save "
+                                         "(press Add or Enter to list it now)")
+    assert after.names() == ["hello"]
+    gui.wait_until(lambda: editor.schedule.words.text() == "After hello succeeds")
+    assert editor.grab().save(str(SCREENSHOTS / "editor-after-typed-not-added.png"))
+    save(gui, qtbot, editor)
+    assert gui.service.get_task("second").spec.schedule.after == ("hello",)
+
+
+def test_a_name_added_from_the_field_leaves_no_note(gui: Gui, qtbot: Any) -> None:
+    gui.service.create_task(command_task("hello"))
+    editor = new_editor(gui)
+    go(editor, qtbot, "Dependencies")
+    names = editor.dependencies.depends_on
+    gui.wait_until(lambda: names.input.isVisible() and _full_size(names))
+    click(gui.qtbot, names.input)
+    qtbot.keyClicks(names.input, "hello")
+    gui.wait_until(names.pending_note.isVisible)
+    _add(gui, names, "hello")
+    assert names.added() == ["hello"]
+    assert not names.pending_note.isVisible() and not names.empty.isVisible()
+    click(gui.qtbot, names.remove_buttons()["hello"])
+    gui.wait_until(names.empty.isVisible)
+    assert not names.pending_note.isVisible()
     editor.discard()

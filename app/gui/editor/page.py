@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.gui.editor.widgets import NameList
+from app.gui.editor.name_list import NameList
 from app.gui.qt import (
     QFont,
     QFontDatabase,

@@ -7,8 +7,9 @@ from typing import Any
 
 from app.core.notify import ALL_NOTIFY_MODES, notify_flags, notify_mode
 from app.gui.editor.keep_fields import KeepFields
+from app.gui.editor.name_list import NameList
 from app.gui.editor.page import Page
-from app.gui.editor.widgets import DurationEdit, NameList
+from app.gui.editor.widgets import DurationEdit
 from app.gui.qt import (
     QCheckBox,
     QComboBox,

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from app.core.errors import ValidationError
 from app.core.schedule import Schedule, parse_timezone
+from app.gui.editor.name_list import NameList
 from app.gui.editor.page import Page, lead_label
 from app.gui.editor.schedule_choices import (
     CAL_UNITS,
@@ -41,7 +42,6 @@ from app.gui.editor.widgets import (
     DateTimeEdit,
     DurationEdit,
     FitStack,
-    NameList,
     align_boxes,
 )
 from app.gui.qt import (

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from app.core.references import by_fold, unique_name
 from app.gui.qt import (
     QCheckBox,
     QComboBox,
@@ -14,8 +13,6 @@ from app.gui.qt import (
     QDateTime,
     QDateTimeEdit,
     QHBoxLayout,
-    QLabel,
-    QPalette,
     QPushButton,
     Qt,
     QTime,
@@ -24,9 +21,8 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
-from app.gui.widgets.error_label import ErrorLabel, WrappedLabel
+from app.gui.widgets.error_label import WrappedLabel
 from app.gui.widgets.number_box import NumberBox
-from app.gui.widgets.task_field import TaskNameField
 
 UNITS = (("seconds", 1), ("minutes", 60), ("hours", 3600), ("days", 86400))
 
@@ -250,140 +246,3 @@ def _utc(moment: datetime) -> QDateTime:
     """A naive wall time as a QDateTime of the same fields, in UTC (no gaps, no folds)."""
     return QDateTime(QDate(moment.year, moment.month, moment.day),
                      QTime(moment.hour, moment.minute, moment.second), QTimeZone.utc())
-
-
-class NameList(QWidget):
-    """Task names picked from the store's tasks, in order, each shown with a Remove button.
-
-    Type a name (the completer offers the tasks there are) and press Add or Enter; picking a
-    completion adds it at once. A name no task has is refused under the field and stays
-    there to be corrected, never silently dropped. Text left in the field when the task is
-    saved still counts (`names()`), so nothing typed is lost.
-    """
-
-    changed = Signal()
-
-    def __init__(self, placeholder: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._known: list[str] | None = None  # None until the store's names have arrived
-        self._items: list[str] = []
-        self._remove_buttons: dict[str, QPushButton] = {}
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        row = QHBoxLayout()
-        self.input = TaskNameField(placeholder)
-        self.input.completer().activated.connect(self._on_completer_activated)
-        self.add_button = QPushButton("Add")
-        row.addWidget(self.input, 1)
-        row.addWidget(self.add_button)
-        layout.addLayout(row)
-        self.error = ErrorLabel()
-        layout.addWidget(self.error)
-        self.empty = QLabel("(none yet)")
-        self.empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        layout.addWidget(self.empty)
-        self._rows_box = QWidget()
-        self._rows = QVBoxLayout(self._rows_box)
-        self._rows.setContentsMargins(0, 0, 0, 0)
-        self._rows.setSpacing(2)
-        layout.addWidget(self._rows_box)
-        self.add_button.clicked.connect(self._on_add_clicked)
-        self.input.returnPressed.connect(self._on_add_clicked)
-        self.input.textEdited.connect(self._on_input_edited)
-
-    def hasHeightForWidth(self) -> bool:  # a form squashed the field with a stale one
-        return False  # its minimum is right: its error is a WrappedLabel
-
-    def set_known(self, names: list[str]) -> None:
-        self._known = list(names)
-        self.input.set_names(names)
-
-    def _canonical(self, typed: str) -> str | None:
-        """The task name `typed` means (ignoring case when that is unambiguous), or None."""
-        if self._known is None or typed in self._known:
-            return typed
-        return unique_name(typed, by_fold(self._known), None)  # the service's rule
-
-    def _on_completer_activated(self, text: str) -> None:
-        self.input.setText(text)
-        self._on_add_clicked()
-
-    def _on_input_edited(self, _text: str) -> None:
-        self.error.clear_error()
-        self.changed.emit()
-
-    def _on_add_clicked(self) -> None:
-        typed = [n.strip() for n in self.input.text().split(",") if n.strip()]
-        unknown: list[str] = []
-        for name in typed:
-            known = self._canonical(name)
-            if known is None:
-                unknown.append(name)
-            elif known not in self._items:
-                self._add_row(known)
-        if unknown:  # keep what could not be added in the field, to be corrected
-            self.input.setText(", ".join(unknown))
-            quoted = ", ".join(repr(n) for n in unknown)
-            self.error.show_error(f"No task named {quoted}: pick one from the list")
-        else:
-            self.input.clear()
-            self.error.clear_error()
-        self.changed.emit()
-
-    def _add_row(self, name: str) -> None:
-        self._items.append(name)
-        row = QWidget()
-        row.setObjectName("NameRow")
-        line = QHBoxLayout(row)
-        line.setContentsMargins(0, 0, 0, 0)
-        label = QLabel(f"• {name}")
-        label.setTextFormat(Qt.TextFormat.PlainText)
-        remove = QPushButton("Remove")
-        remove.setAccessibleName(f"Remove {name}")
-        remove.setToolTip(f"Remove {name}")
-        line.addWidget(label, 1)
-        line.addWidget(remove)
-        remove.clicked.connect(lambda: self._remove(name, row))
-        self._remove_buttons[name] = remove
-        self._rows.addWidget(row)
-        row.show()  # at once (a layout would show it only after the next event loop pass)
-        self.empty.setVisible(False)
-
-    def _remove(self, name: str, row: QWidget) -> None:
-        if name in self._items:
-            self._items.remove(name)
-        self._remove_buttons.pop(name, None)
-        self._rows.removeWidget(row)
-        row.hide()
-        row.deleteLater()
-        self.empty.setVisible(not self._items)
-        self.input.setFocus()
-        self.changed.emit()
-
-    def remove_buttons(self) -> dict[str, QPushButton]:
-        """Each listed name's Remove button, by name."""
-        return dict(self._remove_buttons)
-
-    def added(self) -> list[str]:
-        """The names listed (without what is still in the field)."""
-        return list(self._items)
-
-    def names(self) -> list[str]:
-        """The names listed, then any still typed in the field (so none is lost)."""
-        pending = [n.strip() for n in self.input.text().split(",") if n.strip()]
-        return self._items + [n for n in pending if n not in self._items]
-
-    def set_names(self, names: list[str]) -> None:
-        for i in reversed(range(self._rows.count())):
-            item = self._rows.takeAt(i)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.hide()
-                widget.deleteLater()
-        self._items = []
-        self._remove_buttons = {}
-        for name in names:
-            if name not in self._items:
-                self._add_row(name)
-        self.empty.setVisible(not self._items)
-        self.changed.emit()

@@ -1,0 +1,171 @@
+"""The editor's list of task names (what a task waits for, what it runs after)."""
+
+from __future__ import annotations
+
+from app.core.references import by_fold, unique_name
+from app.gui.qt import QHBoxLayout, QLabel, QPalette, QPushButton, Qt, QVBoxLayout, QWidget, Signal
+from app.gui.widgets.error_label import ErrorLabel
+from app.gui.widgets.task_field import TaskNameField
+
+
+class NameList(QWidget):
+    """Task names picked from the store's tasks, in order, each shown with a Remove button.
+
+    Type a name (the completer offers the tasks there are) and press Add or Enter; picking a
+    completion adds it at once. A name no task has is refused under the field and stays
+    there to be corrected, never silently dropped. Text left in the field when the task is
+    saved still counts (`names()`), so nothing typed is lost.
+    """
+
+    changed = Signal()
+
+    def __init__(self, placeholder: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._known: list[str] | None = None  # None until the store's names have arrived
+        self._items: list[str] = []
+        self._remove_buttons: dict[str, QPushButton] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        self.input = TaskNameField(placeholder)
+        self.input.completer().activated.connect(self._on_completer_activated)
+        self.add_button = QPushButton("Add")
+        row.addWidget(self.input, 1)
+        row.addWidget(self.add_button)
+        layout.addLayout(row)
+        self.error = ErrorLabel()
+        layout.addWidget(self.error)
+        self.empty = QLabel("(none yet)")
+        self.empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        layout.addWidget(self.empty)
+        # what is typed but not added yet still counts: said, so the list does not deny it
+        self.pending_note = QLabel()
+        self.pending_note.setWordWrap(True)
+        self.pending_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.pending_note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.pending_note.hide()
+        layout.addWidget(self.pending_note)
+        self._rows_box = QWidget()
+        self._rows = QVBoxLayout(self._rows_box)
+        self._rows.setContentsMargins(0, 0, 0, 0)
+        self._rows.setSpacing(2)
+        layout.addWidget(self._rows_box)
+        self.add_button.clicked.connect(self._on_add_clicked)
+        self.input.returnPressed.connect(self._on_add_clicked)
+        self.input.textEdited.connect(self._on_input_edited)
+
+    def hasHeightForWidth(self) -> bool:  # a form squashed the field with a stale one
+        return False  # its minimum is right: its error is a WrappedLabel
+
+    def set_known(self, names: list[str]) -> None:
+        self._known = list(names)
+        self.input.set_names(names)
+
+    def _canonical(self, typed: str) -> str | None:
+        """The task name `typed` means (ignoring case when that is unambiguous), or None."""
+        if self._known is None or typed in self._known:
+            return typed
+        return unique_name(typed, by_fold(self._known), None)  # the service's rule
+
+    def _on_completer_activated(self, text: str) -> None:
+        self.input.setText(text)
+        self._on_add_clicked()
+
+    def _on_input_edited(self, _text: str) -> None:
+        self.error.clear_error()
+        self._show_pending()
+        self.changed.emit()
+
+    def _pending(self) -> list[str]:
+        typed = [n.strip() for n in self.input.text().split(",") if n.strip()]
+        return [n for n in typed if n not in self._items]
+
+    def _show_pending(self) -> None:
+        """The list as it will be saved: "(none yet)" only when nothing is listed or typed,
+        and what is typed but not added said under it."""
+        pending = self._pending()
+        self.empty.setVisible(not self._items and not pending)
+        self.pending_note.setVisible(bool(pending))
+        if pending:
+            quoted = ", ".join(f"“{n}”" for n in pending)
+            self.pending_note.setText(f"{quoted}, typed above, is added when you save "
+                                      "(press Add or Enter to list it now)"
+                                      if len(pending) == 1 else
+                                      f"{quoted}, typed above, are added when you save "
+                                      "(press Add or Enter to list them now)")
+
+    def _on_add_clicked(self) -> None:
+        typed = [n.strip() for n in self.input.text().split(",") if n.strip()]
+        unknown: list[str] = []
+        for name in typed:
+            known = self._canonical(name)
+            if known is None:
+                unknown.append(name)
+            elif known not in self._items:
+                self._add_row(known)
+        if unknown:  # keep what could not be added in the field, to be corrected
+            self.input.setText(", ".join(unknown))
+            quoted = ", ".join(repr(n) for n in unknown)
+            self.error.show_error(f"No task named {quoted}: pick one from the list")
+        else:
+            self.input.clear()
+            self.error.clear_error()
+        self._show_pending()
+        self.changed.emit()
+
+    def _add_row(self, name: str) -> None:
+        self._items.append(name)
+        row = QWidget()
+        row.setObjectName("NameRow")
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        label = QLabel(f"• {name}")
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        remove = QPushButton("Remove")
+        remove.setAccessibleName(f"Remove {name}")
+        remove.setToolTip(f"Remove {name}")
+        line.addWidget(label, 1)
+        line.addWidget(remove)
+        remove.clicked.connect(lambda: self._remove(name, row))
+        self._remove_buttons[name] = remove
+        self._rows.addWidget(row)
+        row.show()  # at once (a layout would show it only after the next event loop pass)
+        self._show_pending()
+
+    def _remove(self, name: str, row: QWidget) -> None:
+        if name in self._items:
+            self._items.remove(name)
+        self._remove_buttons.pop(name, None)
+        self._rows.removeWidget(row)
+        row.hide()
+        row.deleteLater()
+        self._show_pending()
+        self.input.setFocus()
+        self.changed.emit()
+
+    def remove_buttons(self) -> dict[str, QPushButton]:
+        """Each listed name's Remove button, by name."""
+        return dict(self._remove_buttons)
+
+    def added(self) -> list[str]:
+        """The names listed (without what is still in the field)."""
+        return list(self._items)
+
+    def names(self) -> list[str]:
+        """The names listed, then any still typed in the field (so none is lost)."""
+        return self._items + self._pending()
+
+    def set_names(self, names: list[str]) -> None:
+        for i in reversed(range(self._rows.count())):
+            item = self._rows.takeAt(i)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.hide()
+                widget.deleteLater()
+        self._items = []
+        self._remove_buttons = {}
+        for name in names:
+            if name not in self._items:
+                self._add_row(name)
+        self._show_pending()
+        self.changed.emit()
