@@ -31,6 +31,7 @@ from app.gui.qt import (
     Signal,
 )
 from app.gui.widgets import file_choice
+from app.gui.widgets.date_sections import typed_over
 from app.gui.widgets.error_label import ErrorLabel, wrapping_policy
 
 
@@ -149,7 +150,7 @@ class ExclusionList(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         layout.addWidget(self.view)
         row = QHBoxLayout()
-        self.date = QDateTimeEdit()
+        self.date = typed_over(QDateTimeEdit())
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("yyyy-MM-dd")
         tomorrow = date.today() + timedelta(days=1)

@@ -21,6 +21,7 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
+from app.gui.widgets.date_sections import typed_over
 from app.gui.widgets.error_label import WrappedLabel
 from app.gui.widgets.number_box import NumberBox
 
@@ -172,7 +173,7 @@ class DateTimeEdit(QWidget):
             self.enabled_box = QCheckBox(optional_label)
             self.enabled_box.toggled.connect(self._on_toggled)
             layout.addWidget(self.enabled_box)
-        self.edit = QDateTimeEdit()
+        self.edit = typed_over(QDateTimeEdit())
         self.edit.setTimeZone(QTimeZone.utc())
         self.edit.setCalendarPopup(True)
         self.edit.setDisplayFormat("yyyy-MM-dd HH:mm:ss")

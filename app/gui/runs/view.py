@@ -56,6 +56,7 @@ from app.gui.session import Session
 from app.gui.tasks import reads
 from app.gui.widgets import display
 from app.gui.widgets.columns import Column, ColumnFitter
+from app.gui.widgets.date_sections import typed_over
 from app.gui.widgets.error_label import ErrorLabel
 from app.gui.widgets.paging import ITEM_ROLE
 from app.gui.widgets.tables import HeaderSort, KeptSelection, row_table
@@ -107,8 +108,8 @@ class RunsView(QWidget):
         self.period = QComboBox()
         for key, label in PERIODS:
             self.period.addItem(label, key)
-        self.since = QDateTimeEdit(QDate.currentDate().addDays(-7))
-        self.until = QDateTimeEdit(QDate.currentDate())
+        self.since = typed_over(QDateTimeEdit(QDate.currentDate().addDays(-7)))
+        self.until = typed_over(QDateTimeEdit(QDate.currentDate()))
         for edit in (self.since, self.until):
             edit.setDisplayFormat("yyyy-MM-dd")
             edit.setCalendarPopup(True)
