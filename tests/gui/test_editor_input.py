@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from app.gui.editor.dialog import TaskEditor
 from app.gui.qt import QApplication, QLabel, Qt
 from tests.gui.conftest import Gui, command_task
@@ -436,3 +438,31 @@ def test_a_click_into_a_time_then_digits_types_over_that_part(gui: Gui, qtbot: A
     save(gui, qtbot, editor)
     at = gui.service.get_task("once-typed").spec.schedule.at
     assert at is not None and (at.year, at.day, at.hour, at.minute) == (year, 9, 7, 30)
+
+
+@pytest.mark.parametrize(("field", "typed", "said"), [
+    ("retries", "-2", "must be between 0 and 100"),
+    ("max_instances", "0", "must be between 1 and 1000"),
+])
+def test_a_number_out_of_bounds_is_named_under_its_field(gui: Gui, qtbot: Any, field: str,
+                                                         typed: str, said: str) -> None:
+    """-2 typed for the retries became 2 without a word (the box dropped the sign: a
+    newcomer's run-through); now the task's own check names it under the field, and the
+    task is not saved until it is put right."""
+    task = gui.service.create_task(command_task("bounded"))
+    editor = open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)
+    go(editor, qtbot, "Execution")
+    spin = getattr(editor.execution, field)
+    click(qtbot, spin)
+    spin.selectAll()
+    qtbot.keyClicks(spin, typed)
+    assert spin.cleanText() == typed
+    error = editor.execution.errors[field][0]
+    gui.wait_until(error.isVisible)
+    assert said in error.text(), error.text()
+    assert not editor.save_button.isEnabled()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "3")
+    gui.wait_until(lambda: not error.isVisible())
+    save(gui, qtbot, editor)
+    assert getattr(gui.service.get_task("bounded").spec, field) == 3

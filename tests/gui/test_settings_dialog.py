@@ -180,3 +180,29 @@ def test_a_number_out_of_range_is_named_and_nothing_is_saved(gui: Gui, qtbot: An
         qtbot.keyClick(dialog.keep_runs, Qt.Key.Key_Return)
     policy = keep_default(gui.store)
     assert (policy.days, policy.runs) == (30, 5)
+
+
+def test_a_minus_sign_typed_is_refused_in_words_not_dropped(gui: Gui, qtbot: Any) -> None:
+    """-30 typed for the days was saved as 30 days (the box dropped the sign without a
+    word: a newcomer's run-through); now it is named and nothing is saved."""
+    dialog = _open_settings(gui)
+    for spin, typed, said in ((dialog.keep_days, "-30", "Keep every run of the last (days): "
+                               "must be between 0 and 36500, got -30"),
+                              (dialog.keep_runs, "-5", "And at least the newest (runs): must "
+                               "be between 1 and 1000000, got -5")):
+        spin.setFocus()
+        spin.selectAll()
+        qtbot.keyClicks(spin, typed)
+        assert spin.cleanText() == typed
+        qtbot.keyClick(spin, Qt.Key.Key_Return)
+        gui.settle()
+        assert dialog.isVisible() and dialog.error.text().endswith(said), dialog.error.text()
+        assert spin.hasFocus()
+        policy = keep_default(gui.store)
+        assert (policy.days, policy.runs) == (90, 100)
+        spin.selectAll()
+        qtbot.keyClicks(spin, typed[1:])  # the sign taken away: 30 days, then 5 runs
+    with qtbot.waitSignal(dialog.saved):
+        qtbot.keyClick(dialog.keep_runs, Qt.Key.Key_Return)
+    policy = keep_default(gui.store)
+    assert (policy.days, policy.runs) == (30, 5)
