@@ -112,3 +112,22 @@ def test_tasks_that_need_one_another_are_deleted_together(gui: Gui, qtbot: Any) 
     gui.qtbot.wait(300)
     assert not later.done
     later.expired = True
+
+
+def test_down_from_the_search_selects_a_row_so_f5_runs_it(gui: Gui, qtbot: Any) -> None:
+    """Type in the search, press Down: the keyboard is in the list with the task found
+    selected, so F5 runs it at once (focus went there with nothing selected, and F5 did
+    nothing, unsaid: a newcomer's run-through)."""
+    window = gui.window
+    for name in ("alpha", "ticker", "zulu"):
+        gui.service.create_task(command_task(name))
+    view = window.tasks_view
+    gui.wait_until(lambda: window.tasks_model.total == 3)
+    view.search.setFocus()
+    qtbot.keyClicks(view.search, "ticker")
+    qtbot.keyClick(view.search, Qt.Key.Key_Down)  # before the pause reads the search
+    gui.wait_until(lambda: [t.task.name for t in view.selected_items()] == ["ticker"])
+    assert QApplication.focusWidget() is view.table
+    assert window.task_ops.edit.isEnabled()
+    qtbot.keyClick(view.table, Qt.Key.Key_F5)
+    gui.wait_until(lambda: [r.task_name for r in gui.service.list_runs()] == ["ticker"])

@@ -135,6 +135,9 @@ class TasksView(QWidget):
         # a search keeps the selected tasks it still lists, and drops those it hides
         KeptSelection(self.table, model).changed.connect(self.selection_changed)
         self.table.installEventFilter(self)
+        self.search.installEventFilter(self)
+        self._select_on_reset = False  # Down from a search not read yet: select once it is
+        model.modelReset.connect(self._on_model_reset)
 
         self.empty = EmptyState(
             "No tasks yet",
@@ -265,14 +268,39 @@ class TasksView(QWidget):
         self.context_menu_requested.emit(self.table.viewport().mapToGlobal(pos))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.table and event.type() == QEvent.Type.KeyPress:
-            key = getattr(event, "key", lambda: None)()
-            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                item = self.current_item()
-                if item is not None:
-                    self.activated.emit(item.id)
-                return True
+        if event.type() != QEvent.Type.KeyPress:
+            return super().eventFilter(watched, event)
+        key = getattr(event, "key", lambda: None)()
+        if watched is self.table and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            item = self.current_item()
+            if item is not None:
+                self.activated.emit(item.id)
+            return True
+        if watched is self.search and key == Qt.Key.Key_Down and self.model.rowCount():
+            self._to_table()
+            return True
         return super().eventFilter(watched, event)
+
+    def _to_table(self) -> None:
+        """Down from the search: the keyboard goes to the list with a row selected (the
+        current one, else the first), so Enter, F5 and the menus act on it at once (focus
+        moved there with nothing selected: F5 did nothing, unsaid)."""
+        self._select_on_reset = self.search.text().strip() != self.model.query().search
+        self._typed.flush()  # what is typed is the list Down goes into: once it is read
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        if not self._select_on_reset:
+            self._select_current()
+
+    def _select_current(self) -> None:
+        if self.model.rowCount() and not self.table.selectionModel().hasSelection():
+            index = self.table.currentIndex()
+            self.table.selectRow(index.row() if index.isValid() else 0)
+
+    def _on_model_reset(self) -> None:
+        if self._select_on_reset:
+            self._select_on_reset = False
+            if self.table.hasFocus():
+                self._select_current()
 
     def save_state(self, store: QSettings) -> None:
         """Keep the columns' order, widths and sort for the next start."""
