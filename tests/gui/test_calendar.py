@@ -285,6 +285,26 @@ def test_a_busy_today_shows_what_is_still_to_come_beside_what_ran() -> None:
     assert [n for _k, _w, n in summary(past, 3)] == [581, 19]
 
 
+def test_a_busy_day_s_named_tasks_add_up_to_its_planned_count() -> None:
+    """A busy month cell names its busiest tasks (three at most) and says the planned fires
+    of the others, so its lines add up to the "planned" count (with a fourth task, "50
+    planned" listed 36 + 12 + 1 and said nothing of the last: a newcomer's run-through)."""
+    from collections import Counter
+
+    from app.gui.calendar.model import Day
+    from app.gui.calendar.words import busiest_lines
+
+    day = Day(future=Counter(fire=50), busiest=[("cronny", 36), ("every2h", 12),
+                                                ("nightly", 1)])
+    assert busiest_lines(day, 5) == ["36× cronny", "12× every2h", "1× nightly",
+                                     "+1 by other tasks"]
+    assert busiest_lines(day, 3) == ["36× cronny", "12× every2h", "+2 by other tasks"]
+    assert busiest_lines(day, 1) == ["36× cronny"]  # no room to say more
+    assert busiest_lines(day, 0) == []
+    whole = Day(future=Counter(fire=49), busiest=day.busiest)
+    assert busiest_lines(whole, 3) == ["36× cronny", "12× every2h", "1× nightly"]
+
+
 def test_a_fire_just_before_a_busy_hour_is_counted_from_its_own_time(gui: Gui) -> None:
     """A fire too close to a busy hour to get a box of its own joins that hour's block: the
     block starts at it, in its own hour, and says its time first."""

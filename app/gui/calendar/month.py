@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from app.gui.calendar.data import BUSY, Entry
 from app.gui.calendar.paint import CalendarGrid, Hit, blend, paint_entry
-from app.gui.calendar.words import summary
+from app.gui.calendar.words import busiest_lines, summary
 from app.gui.qt import (
     QFont,
     QPainter,
@@ -199,8 +199,8 @@ class MonthGrid(CalendarGrid):
             y += line
         # then the busiest tasks, as many as fit: who makes the day busy
         p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
-        for name, n in day.busiest[:max(0, room - len(rows))]:
-            text = p.fontMetrics().elidedText(f"{n:,}× {name}", Qt.TextElideMode.ElideRight,
+        for line_text in busiest_lines(day, room - len(rows)):
+            text = p.fontMetrics().elidedText(line_text, Qt.TextElideMode.ElideRight,
                                               int(cell.width() - 24))
             p.drawText(QRectF(cell.left() + 19, y, cell.width() - 22, line),
                        int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)

@@ -58,3 +58,20 @@ def summary(day: Day, room: int) -> list[tuple[str, str, int]]:
     if past and future and len(past) + len(future) > room:
         past = past[:max(0, room - 1)]
     return (past + future)[:room]
+
+
+def busiest_lines(day: Day, room: int) -> list[str]:
+    """At most `room` lines naming who makes a busy day busy: its busiest tasks by planned
+    fires, and the planned fires of the tasks not named ("+1 by other tasks"), so the lines
+    add up to the day's "planned" count (a fourth task's fire went unsaid)."""
+    if room <= 0 or not day.busiest:
+        return []
+    named = day.busiest[:room]
+    planned = day.future.get("fire", 0)
+    if len(named) == room and planned > sum(n for _, n in named) and room > 1:
+        named = named[:-1]  # the last line says the rest
+    rest = planned - sum(n for _, n in named)
+    lines = [f"{n:,}× {name}" for name, n in named]
+    if rest > 0 and len(lines) < room:
+        lines.append(f"+{rest:,} by other tasks")
+    return lines
