@@ -285,6 +285,35 @@ def test_a_busy_today_shows_what_is_still_to_come_beside_what_ran() -> None:
     assert [n for _k, _w, n in summary(past, 3)] == [581, 19]
 
 
+def test_week_and_day_open_on_the_day_pointed_at_in_the_month(gui: Gui) -> None:
+    """Pick an entry on a day of another week, then Week: the week of that day, and Day:
+    that day (they showed today's week and today: a newcomer's run-through)."""
+    from app.gui.calendar.data import MODES
+
+    today = datetime.now().astimezone().date()
+    target = today + timedelta(days=8)
+    if target.month != today.month:
+        target = today - timedelta(days=8)
+    task = gui.service.create_task(command_task(
+        "Daily", schedule={"kind": "cron", "expr": "30 10 * * *"},
+        timezone=system_timezone_name()))
+    if target < today:
+        _insert_run(gui, task.id, _local(target, 10, 30))
+    view = show_calendar(gui, "month", today)
+    grid = view.month
+    hit = grid.hit_for(lambda e: e.task_id == task.id and e.start.astimezone().date() == target)
+    assert hit is not None
+    gui.qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=_centre(hit.rect))
+    for mode in ("week", "day"):
+        gui.qtbot.mouseClick(view.bar.modes.button(MODES.index(mode)),
+                             Qt.MouseButton.LeftButton)
+        gui.wait_until(lambda m=mode: view.period.mode == m)
+        assert target in view.period.dates, (mode, view.period)
+    assert view.period.anchor == target
+    gui.qtbot.mouseClick(view.bar.today, Qt.MouseButton.LeftButton)  # Today still goes there
+    gui.wait_until(lambda: view.period.anchor == today)
+
+
 def test_a_busy_day_s_named_tasks_add_up_to_its_planned_count() -> None:
     """A busy month cell names its busiest tasks (three at most) and says the planned fires
     of the others, so its lines add up to the "planned" count (with a fourth task, "50

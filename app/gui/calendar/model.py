@@ -52,6 +52,17 @@ def period_for(mode: str, anchor: date) -> Period:
     return Period("day", anchor, anchor, 1)
 
 
+def focus_day(period: Period, pointed: date | None, today: date) -> date:
+    """The day to keep in view when the mode changes: the day a person pointed at last (an
+    entry picked, a day's list opened), else today, else the period's anchor — the first of
+    them it shows (Week after a click on the 9th showed the week of today)."""
+    for day in (pointed, today):
+        if day is not None and day in period.dates and (
+                period.mode != "month" or day.month == period.anchor.month):
+            return day
+    return period.anchor
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One box on the calendar: a run that happened (or is happening) or a predicted fire."""

@@ -39,6 +39,7 @@ from app.gui.calendar.data import (
 from app.gui.calendar.day_list import DayListDialog
 from app.gui.calendar.days import TimeView
 from app.gui.calendar.footer import PickedLine, status_text
+from app.gui.calendar.model import focus_day
 from app.gui.calendar.month import MonthGrid
 from app.gui.calendar.period_bar import PeriodBar
 from app.gui.calendar.week import HOUR_PX
@@ -163,13 +164,10 @@ class CalendarView(QWidget):
     def set_mode(self, mode: str, day: date | None = None) -> None:
         self.show_period(period_for(mode, day or self._focus_day()))
 
+    pointed: date | None = None  # the day of the entry picked or the list opened last
+
     def _focus_day(self) -> date:
-        """The day to keep in view when switching modes: today if shown, else the anchor."""
-        today = self.now().date()
-        p = self.period
-        if today in p.dates and (p.mode != "month" or today.month == p.anchor.month):
-            return today
-        return p.anchor
+        return focus_day(self.period, self.pointed, self.now().date())
 
     def _on_modes_id_clicked(self, index: int) -> None:
         self.set_mode(MODES[index])
@@ -348,6 +346,8 @@ class CalendarView(QWidget):
     def _on_entry_picked(self, entry: Entry | None) -> None:
         """Select an entry (None: nothing) in both grids, and say what it is."""
         self.picked = entry
+        if entry is not None:
+            self.pointed = entry.start.astimezone().date()
         for grid in (self.month, self.week.grid):  # switching modes keeps it selected
             grid.picked = entry_key(entry) if entry is not None else None
             grid.update()
@@ -383,6 +383,7 @@ class CalendarView(QWidget):
                             owner=self)
 
     def open_day_list(self, day: date) -> DayListDialog:
+        self.pointed = day
         if self.day_list is not None and alive(self.day_list):
             self.day_list.close()
         dialog = DayListDialog(self.service, self.background, day, self._task_ids, self)
