@@ -466,3 +466,27 @@ def test_a_number_out_of_bounds_is_named_under_its_field(gui: Gui, qtbot: Any, f
     gui.wait_until(lambda: not error.isVisible())
     save(gui, qtbot, editor)
     assert getattr(gui.service.get_task("bounded").spec, field) == 3
+
+
+def test_a_negative_time_limit_is_named_beside_save_and_the_cursor_goes_to_its_number(
+        gui: Gui, qtbot: Any) -> None:
+    """A reason that does not name its field ("must be a positive duration …") is said
+    beside Save with the field's words, and a refused Ctrl+Return puts the cursor in the
+    number that is wrong, not on the "Stop after" box (a newcomer's run-through)."""
+    from app.gui.qt import QApplication
+
+    task = gui.service.create_task(command_task("limited"))
+    editor = open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)
+    go(editor, qtbot, "Execution")
+    limit = editor.execution.timeout
+    click(qtbot, limit.enabled_box)
+    assert limit.number.isEnabled()
+    limit.number.selectAll()
+    qtbot.keyClicks(limit.number, "-5")
+    gui.wait_until(lambda: editor.hint.isVisible()
+                   and editor.hint.text().startswith("Execution › Time limit: must be"))
+    go(editor, qtbot, "General")
+    qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    gui.wait_until(lambda: QApplication.focusWidget() is limit.number)
+    assert gui.service.get_task("limited").spec.timeout is None  # nothing saved
+    editor.discard()

@@ -32,7 +32,7 @@ from app.gui.editor.action_page import ActionPage
 from app.gui.editor.env_page import EnvPage
 from app.gui.editor.links import LinkCheck
 from app.gui.editor.machine import MachineCheck
-from app.gui.editor.page import Page, first_input, lead_labels
+from app.gui.editor.page import Page, error_focus, lead_labels
 from app.gui.editor.pages import (
     DependenciesPage,
     ExecutionPage,
@@ -307,7 +307,7 @@ class TaskEditor(QDialog):
         self.sidebar.setCurrentRow(index)
         widget = self.pages[index].first_error_widget()
         if widget is not None and widget.isEnabled():
-            first_input(widget).setFocus(Qt.FocusReason.OtherFocusReason)
+            error_focus(widget).setFocus(Qt.FocusReason.OtherFocusReason)
 
     def page_with_error(self) -> int:
         return next((i for i, p in enumerate(self.pages) if p.has_errors()), -1)

@@ -72,6 +72,16 @@ class Page(QWidget):
         return any(label.text() or _says_so_itself(widget)
                    for label, _f, _r, widget in self.errors.values())
 
+    def label_of(self, field: str) -> str | None:
+        """The words of the row `field`'s error is under ("Time limit"), if it has any."""
+        entry = self.errors.get(field)
+        if entry is None or entry[2] == 0:
+            return None
+        item = entry[1].itemAt(entry[2] - 1, QFormLayout.ItemRole.LabelRole)
+        label = item.widget() if item is not None else None
+        text = label.text().replace("&", "").strip() if isinstance(label, QLabel) else ""
+        return text or None
+
     def first_error_widget(self) -> QWidget | None:
         """The field of the page's first error, top to bottom (where the cursor should go):
         error rows are added under their fields in the page's order."""
@@ -98,6 +108,13 @@ class Page(QWidget):
     @staticmethod
     def _mono() -> QFont:
         return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+
+
+def error_focus(widget: QWidget) -> QWidget:
+    """Where the cursor goes for a field that is wrong: the part that holds its value (a
+    duration's number, not its "Stop after" box), else its first input."""
+    part = getattr(widget, "number", None)
+    return part if isinstance(part, QWidget) and part.isEnabled() else first_input(widget)
 
 
 def first_input(widget: QWidget) -> QWidget:

@@ -75,8 +75,12 @@ class Problems:
 
     def _show_hint(self, first: ValidationError | None, chosen: bool) -> None:
         if first is not None:
-            title = self.pages[min(self.page_of(first), len(self.pages) - 1)].title
-            text = f"{title}: {first.reason}"
+            page = self.pages[min(self.page_of(first), len(self.pages) - 1)]
+            # the field's words where the reason does not name it ("must be between …")
+            label = page.label_of(route(first.field)) if first.reason.startswith("must") \
+                else None
+            text = f"{page.title} › {label}: {first.reason}" if label else \
+                f"{page.title}: {first.reason}"
             self.hint.setText(self.hint.fontMetrics().elidedText(
                 text, Qt.TextElideMode.ElideRight, HINT_WIDTH))
             self.hint.setIcon(display.status_icon("failed"))
