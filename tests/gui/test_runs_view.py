@@ -295,3 +295,33 @@ def test_every_detail_row_can_be_read_in_a_small_window(gui: Gui, qtbot: Any) ->
         assert shown.contains(corner), (widget, corner, shown)
     assert error.viewport().height() >= error.document().size().height()  # no line hidden
     gui.window.grab().save(str(SCREENSHOTS / "runs-detail-900x600-long-error.png"))
+
+
+def test_a_date_range_that_ends_before_it_starts_is_said(gui: Gui, qtbot: Any) -> None:
+    """From after until gave "0 runs" and nothing more (a newcomer's run-through): the
+    dates' row says why, and the message goes once the range is put right."""
+    from app.gui.qt import QPoint
+    from tests.gui.editing import choose
+
+    window = gui.window
+    window.show_view(RUNS)
+    view = window.runs_view
+    gui.settle()
+    choose(qtbot, view.period, "between")
+    gui.wait_until(view.since.isVisible)
+    until_year = int(view.until.text()[:4])
+    line = view.since.lineEdit()  # the year of From, typed over: a year after until's
+    qtbot.mouseClick(line, Qt.MouseButton.LeftButton,
+                     pos=QPoint(line.fontMetrics().horizontalAdvance("20") + 4,
+                                line.height() // 2))
+    qtbot.wait(20)
+    qtbot.keyClicks(view.since, str(until_year + 1))
+    gui.wait_until(view.dates_error.isVisible)
+    assert view.dates_error.text().endswith("until is before From: no run can be in between")
+    assert window.grab().save(str(SCREENSHOTS / "runs-dates-backwards.png"))
+    qtbot.mouseClick(line, Qt.MouseButton.LeftButton,
+                     pos=QPoint(line.fontMetrics().horizontalAdvance("20") + 4,
+                                line.height() // 2))
+    qtbot.wait(20)
+    qtbot.keyClicks(view.since, str(until_year - 1))
+    gui.wait_until(lambda: not view.dates_error.isVisible())

@@ -131,6 +131,8 @@ class RunsView(QWidget):
             dates.addWidget(buddy)
             dates.addWidget(edit)
             edit.show()
+        self.dates_error = ErrorLabel()  # "until" before "From": said, not just 0 runs
+        dates.addWidget(self.dates_error, 4)
         dates.addStretch(1)
         self.dates.hide()
         self.filter_error = ErrorLabel()
@@ -270,6 +272,10 @@ class RunsView(QWidget):
         return date(d.year(), d.month(), d.day())
 
     def _apply_filters(self) -> None:
+        if self.period.currentData() == "between" and self.since.date() > self.until.date():
+            self.dates_error.show_error("until is before From: no run can be in between")
+        else:
+            self.dates_error.clear_error()
         self.model.set_query(self.query())
 
     def _update_count(self) -> None:
