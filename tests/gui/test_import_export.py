@@ -36,6 +36,8 @@ def test_tasks_exported_from_one_home_s_window_arrive_in_another_s(
     second = _open_gui(tmp_path / "b", qtbot)
     try:
         second.service.create_task(command_task("g", group="nightly", group_limit=5))
+        second.window.tasks_view.search.setText("g")  # typed before: must not hide them
+        second.wait_until(lambda: second.window.tasks_model.query().search == "g")
         file_menu_entry(second, "Import tasks…")
         dialog = file_dialog(second, second.window.task_ops)
         assert dialog.windowTitle() == "Import tasks"
@@ -54,6 +56,7 @@ def test_tasks_exported_from_one_home_s_window_arrive_in_another_s(
             "Imported 2 tasks. Group 'nightly' keeps this home's limit of 5 (the file gives "
             "2): 'g' is already in it")
         second.wait_until(lambda: second.window.tasks_model.rowCount() == 3)
+        assert not second.window.tasks_view.search.text()  # (the search hid them: it went)
     finally:
         close_gui(second)
 

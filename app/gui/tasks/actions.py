@@ -42,7 +42,7 @@ from app.gui.tasks.view import TasksView
 from app.gui.widgets import file_choice, icons
 from app.gui.widgets.display import plural
 from app.gui.widgets.question import Confirm, ask
-from app.service import Change
+from app.service import Change, ImportReport
 
 EXPORT_FILTER = "Tickwork export (*.json)"
 EXPORTS = "exports"  # where export files were last chosen: Import and Export start there
@@ -352,12 +352,15 @@ class TaskActions(QObject):
         """Create the tasks of an export file; the status bar says how many, and the notes
         (a group that keeps this home's limit)."""
         service = self.session.service
-        self.session.background.run(
-            lambda: service.import_tasks(Path(path)),
-            lambda report: self.message.emit(" ".join(
-                [f"Imported {plural(len(report.created), 'task')}.",
-                  *(note[:1].upper() + note[1:] for note in report.notes)])),
-            owner=self, title="Cannot import the tasks")
+
+        def done(report: ImportReport) -> None:
+            self.message.emit(" ".join([f"Imported {plural(len(report.created), 'task')}.",
+                                        *(note[:1].upper() + note[1:] for note in report.notes)]))
+            view = self.view
+            if view is not None and report.created and view.search.text():
+                view.search.clear()  # a search typed before must not hide what came in
+        self.session.background.run(lambda: service.import_tasks(Path(path)), done,
+                                    owner=self, title="Cannot import the tasks")
 
     def import_from(self, kind: str) -> None:
         """Open the preview of a crontab or systemd timer import (File menu)."""
