@@ -312,6 +312,9 @@ def test_week_and_day_open_on_the_day_pointed_at_in_the_month(gui: Gui) -> None:
     assert view.period.anchor == target
     gui.qtbot.mouseClick(view.bar.today, Qt.MouseButton.LeftButton)  # Today still goes there
     gui.wait_until(lambda: view.period.anchor == today)
+    gui.qtbot.mouseClick(view.bar.modes.button(MODES.index("week")), Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: view.period.mode == "week")
+    assert today in view.period.dates  # and the day pointed at before is forgotten
 
 
 def test_a_busy_day_s_named_tasks_add_up_to_its_planned_count() -> None:
@@ -332,6 +335,11 @@ def test_a_busy_day_s_named_tasks_add_up_to_its_planned_count() -> None:
     assert busiest_lines(day, 0) == []
     whole = Day(future=Counter(fire=49), busiest=day.busiest)
     assert busiest_lines(whole, 3) == ["36× cronny", "12× every2h", "1× nightly"]
+    # runs after an upstream count among the busiest too (a review's finding); catch-ups
+    # (counted apart) do not
+    chained = Day(future=Counter(fire=30, chain=20, catch_up=4),
+                  busiest=[("a", 20), ("b", 20), ("c", 5)])
+    assert busiest_lines(chained, 5) == ["20× a", "20× b", "5× c", "+5 by other tasks"]
 
 
 def test_a_fire_just_before_a_busy_hour_is_counted_from_its_own_time(gui: Gui) -> None:

@@ -200,3 +200,12 @@ def test_the_arrows_step_through_a_busy_month_day_by_day(
     gui.wait_until(lambda: view.day_list is not None and view.day_list.isVisible())
     assert view.day_list.day == BUSY_DAY
     view.day_list.close()
+    # the busy day picked is the day Day opens on (a review's finding: it was the one
+    # picked before it)
+    from app.gui.calendar.data import MODES
+
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Right)  # the quiet day's run, then back to the count
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Left)
+    gui.qtbot.mouseClick(view.bar.modes.button(MODES.index("day")), Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: view.period.mode == "day")
+    assert view.period.anchor == BUSY_DAY

@@ -490,3 +490,22 @@ def test_a_negative_time_limit_is_named_beside_save_and_the_cursor_goes_to_its_n
     gui.wait_until(lambda: QApplication.focusWidget() is limit.number)
     assert gui.service.get_task("limited").spec.timeout is None  # nothing saved
     editor.discard()
+
+
+def test_the_arrows_of_a_number_box_stay_within_its_bounds(gui: Gui, qtbot: Any) -> None:
+    """Typing may go past a box's bounds (named under it), its arrow keys and wheel do not:
+    Down at 0 retries stays 0, at 1 running at most stays 1, no error said."""
+    task = gui.service.create_task(command_task("stepped"))
+    editor = open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)
+    go(editor, qtbot, "Execution")
+    for field, least in (("retries", 0), ("max_instances", 1)):
+        spin = getattr(editor.execution, field)
+        click(qtbot, spin)
+        assert spin.value() == least
+        qtbot.keyClick(spin, Qt.Key.Key_Down)
+        assert spin.value() == least
+        qtbot.keyClick(spin, Qt.Key.Key_Up)
+        assert spin.value() == least + 1
+    gui.settle()
+    assert not editor.execution.errors["retries"][0].isVisible()
+    editor.discard()

@@ -104,6 +104,20 @@ def test_a_name_typed_but_not_added_is_said_under_the_list_and_saved(gui: Gui,
     assert gui.service.get_task("second").spec.schedule.after == ("hello",)
 
 
+def test_a_name_refused_is_not_promised_to_be_added(gui: Gui, qtbot: Any) -> None:
+    """A name no task has, refused under the field, is not also said to be "added when you
+    save" (a review's finding)."""
+    gui.service.create_task(command_task("hello"))
+    editor = new_editor(gui)
+    go(editor, qtbot, "Dependencies")
+    names = editor.dependencies.depends_on
+    gui.wait_until(lambda: names.input.isVisible() and _full_size(names))
+    _add(gui, names, "helo")
+    assert "No task named 'helo'" in names.error.text()
+    assert not names.pending_note.isVisible() and names.empty.isVisible()
+    editor.discard()
+
+
 def test_a_name_added_from_the_field_leaves_no_note(gui: Gui, qtbot: Any) -> None:
     gui.service.create_task(command_task("hello"))
     editor = new_editor(gui)

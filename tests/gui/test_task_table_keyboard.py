@@ -131,3 +131,18 @@ def test_down_from_the_search_selects_a_row_so_f5_runs_it(gui: Gui, qtbot: Any) 
     assert window.task_ops.edit.isEnabled()
     qtbot.keyClick(view.table, Qt.Key.Key_F5)
     gui.wait_until(lambda: [r.task_name for r in gui.service.list_runs()] == ["ticker"])
+
+
+def test_down_from_a_search_that_finds_nothing_stays_in_the_search(gui: Gui,
+                                                                   qtbot: Any) -> None:
+    window = gui.window
+    gui.service.create_task(command_task("alpha"))
+    view = window.tasks_view
+    gui.wait_until(lambda: window.tasks_model.total == 1)
+    view.search.setFocus()
+    qtbot.keyClicks(view.search, "nothing-like-it")
+    qtbot.keyClick(view.search, Qt.Key.Key_Down)
+    gui.wait_until(lambda: window.tasks_model.query().search == "nothing-like-it")
+    gui.wait_until(lambda: QApplication.focusWidget() is view.search)
+    qtbot.keyClicks(view.search, "!")  # the typing goes on where it was
+    assert view.search.text() == "nothing-like-it!"

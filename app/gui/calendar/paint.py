@@ -10,6 +10,7 @@ Signals shared by both grids are declared on `CalendarGrid`:
         it); None: a block was (no entry selected).
     block_picked(str): a count or block (many entries) was reached with the arrow keys, after
         entry_picked(None): its words (Enter opens its list, as a click does).
+    day_pointed(date): that block's day (Week and Day open on it).
     entry_activated(Entry): an entry was double-clicked, or Enter pressed on the selected
         one (open its run or its task), as in the task table.
     reschedule_requested(Entry, datetime): a one-shot prediction was dropped at a new time.
@@ -146,6 +147,7 @@ class CalendarGrid(QWidget):
 
     entry_picked = Signal(object)
     block_picked = Signal(str)
+    day_pointed = Signal(object)  # a date
     entry_activated = Signal(object)
     reschedule_requested = Signal(object, object)
     day_list_requested = Signal(object)
@@ -224,6 +226,7 @@ class CalendarGrid(QWidget):
     def pick_block(self, hit: Hit) -> None:
         """Select a block (a busy day's count, an hour's or a cluster's), and say so."""
         self.entry_picked.emit(None)
+        self.day_pointed.emit(hit.day)
         self.block_picked.emit(self.block_words(hit))
         self.picked = self.block_key(hit)
         self.update()

@@ -27,19 +27,11 @@ from datetime import date, datetime, timedelta
 
 from app.core.task import Task
 from app.gui.background import Background, describe_error
-from app.gui.calendar.data import (
-    MODES,
-    CalendarData,
-    Entry,
-    Period,
-    period_for,
-    read_period,
-    task_ids_matching,
-)
+from app.gui.calendar.data import MODES, CalendarData, Entry, Period, read_period, task_ids_matching
 from app.gui.calendar.day_list import DayListDialog
 from app.gui.calendar.days import TimeView
 from app.gui.calendar.footer import PickedLine, status_text
-from app.gui.calendar.model import focus_day
+from app.gui.calendar.model import focus_day, period_for
 from app.gui.calendar.month import MonthGrid
 from app.gui.calendar.period_bar import PeriodBar
 from app.gui.calendar.week import HOUR_PX
@@ -141,6 +133,7 @@ class CalendarView(QWidget):
         for grid in (self.month, self.week.grid):
             grid.entry_picked.connect(self._on_entry_picked)
             grid.block_picked.connect(self.picked_line.show_block)
+            grid.day_pointed.connect(lambda day: setattr(self, "pointed", day))
             grid.entry_activated.connect(self._on_entry_activated)
             grid.reschedule_requested.connect(self.reschedule)
             grid.day_list_requested.connect(self.open_day_list)
@@ -173,6 +166,7 @@ class CalendarView(QWidget):
         self.set_mode(MODES[index])
 
     def _on_today_clicked(self) -> None:
+        self.pointed = None  # a day pointed at before is not where Today leads
         self.set_mode(self.period.mode, self.now().date())
 
     def _on_day_requested(self, day: date) -> None:

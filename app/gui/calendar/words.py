@@ -61,13 +61,13 @@ def summary(day: Day, room: int) -> list[tuple[str, str, int]]:
 
 
 def busiest_lines(day: Day, room: int) -> list[str]:
-    """At most `room` lines naming who makes a busy day busy: its busiest tasks by planned
-    fires, and the planned fires of the tasks not named ("+1 by other tasks"), so the lines
-    add up to the day's "planned" count (a fourth task's fire went unsaid)."""
+    """At most `room` lines naming who makes a busy day busy: its busiest tasks by predicted
+    fires, and the fires of the tasks not named ("+1 by other tasks"), so the lines add up
+    to the day's predictions, catch-ups apart (a fourth task's fire went unsaid)."""
     if room <= 0 or not day.busiest:
         return []
     named = day.busiest[:room]
-    planned = day.future.get("fire", 0)
+    planned = sum(day.future.values()) - day.future.get("catch_up", 0)  # (not in busiest)
     if len(named) == room and planned > sum(n for _, n in named) and room > 1:
         named = named[:-1]  # the last line says the rest
     rest = planned - sum(n for _, n in named)

@@ -82,8 +82,8 @@ class NameList(QWidget):
 
     def _show_pending(self) -> None:
         """The list as it will be saved: "(none yet)" only when nothing is listed or typed,
-        and what is typed but not added said under it."""
-        pending = self._pending()
+        and what is typed but not added said under it (not a name refused: its error says)."""
+        pending = [] if self.error.has_error else self._pending()
         self.empty.setVisible(not self._items and not pending)
         self.pending_note.setVisible(bool(pending))
         if pending:

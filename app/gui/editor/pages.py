@@ -23,6 +23,7 @@ from app.gui.qt import (
     Qt,
     QWidget,
 )
+from app.gui.widgets.number_box import TypedSpinBox
 
 
 class GeneralPage(Page):
@@ -92,10 +93,7 @@ class ExecutionPage(Page):
         self.timeout = DurationEdit("Stop after")
         self.form.addRow("&Time limit", self.timeout)
         self.add_error("timeout", self.timeout)
-        # the boxes take a minus sign and numbers past their bounds: the task's own check
-        # names what is wrong under the field (Qt dropped the sign: -2 became 2, unsaid)
-        self.retries = QSpinBox()
-        self.retries.setRange(-1000, 1000)
+        self.retries = TypedSpinBox(0, 100)  # (what is typed past them: named under it)
         self.form.addRow("&Retries", self.retries)
         self.add_error("retries", self.retries)
         self.retry_delay = DurationEdit()
@@ -107,8 +105,7 @@ class ExecutionPage(Page):
             self.backoff.addItem(label, key)
         self.form.addRow("&Backoff", self.backoff)
         self.add_error("backoff", self.backoff)
-        self.max_instances = QSpinBox()
-        self.max_instances.setRange(-10_000, 10_000)
+        self.max_instances = TypedSpinBox(1, 1000)
         self.form.addRow("At &most running", self.max_instances)
         self.add_error("max_instances", self.max_instances)
         self.overlap = QComboBox()
@@ -121,8 +118,7 @@ class ExecutionPage(Page):
         row.setContentsMargins(0, 0, 0, 0)
         self.group = QLineEdit()
         self.group.setPlaceholderText("(none) e.g. backup-disk")
-        self.group_limit = QSpinBox()
-        self.group_limit.setRange(-100_000, 100_000)
+        self.group_limit = TypedSpinBox(1, 10_000)
         self.group_limit.setPrefix("at most ")
         self.group_limit.setSuffix(" at once")
         row.addWidget(self.group, 1)

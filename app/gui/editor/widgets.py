@@ -1,5 +1,6 @@
-"""Input widgets the task editor is made of: durations, optional date-times, name lists,
-shell hints (the inline error label is shared: `app.gui.widgets.error_label`)."""
+"""Input widgets the task editor is made of: durations, optional date-times, shell hints
+(its name lists are in `name_list`; the inline error label is shared:
+`app.gui.widgets.error_label`)."""
 
 from __future__ import annotations
 

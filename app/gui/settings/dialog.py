@@ -44,6 +44,7 @@ from app.gui.qt import (
     Signal,
 )
 from app.gui.widgets.error_label import ErrorLabel, wrapping_policy
+from app.gui.widgets.number_box import TypedSpinBox
 from app.store.database import Store
 
 
@@ -63,14 +64,12 @@ class SettingsDialog(QDialog):
 
         history = QGroupBox("History")
         form = QFormLayout(history)
-        self.keep_days = QSpinBox()
-        self.keep_days.setRange(-MAX_KEEP_DAYS, MAX_KEEP_DAYS)  # a minus sign is kept, and
-        # refused on Save in words (Qt dropped it: -30 became 30 days, saved unsaid)
+        self.keep_days = TypedSpinBox(0, MAX_KEEP_DAYS)  # what is typed past its bounds:
+        # refused on Save in words (Qt's box dropped a minus: -30 days saved as 30, unsaid)
         self.keep_days.setSuffix(" days")
         self.keep_days.setAccessibleName("Keep every run of the last (days)")
         form.addRow("Keep every run of the &last", self.keep_days)
-        self.keep_runs = QSpinBox()
-        self.keep_runs.setRange(-MAX_KEEP_RUNS, MAX_KEEP_RUNS)  # 0 or less: refused on Save
+        self.keep_runs = TypedSpinBox(1, MAX_KEEP_RUNS)
         self.keep_runs.setSuffix(" runs")
         self.keep_runs.setAccessibleName("And at least the newest (runs)")
         form.addRow("and at least the &newest", self.keep_runs)

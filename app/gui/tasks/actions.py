@@ -356,9 +356,8 @@ class TaskActions(QObject):
         def done(report: ImportReport) -> None:
             self.message.emit(" ".join([f"Imported {plural(len(report.created), 'task')}.",
                                         *(note[:1].upper() + note[1:] for note in report.notes)]))
-            view = self.view
-            if view is not None and report.created and view.search.text():
-                view.search.clear()  # a search typed before must not hide what came in
+            if report.created:
+                self._show_all()
         self.session.background.run(lambda: service.import_tasks(Path(path)), done,
                                     owner=self, title="Cannot import the tasks")
 
@@ -367,8 +366,14 @@ class TaskActions(QObject):
         dialog = ImportPreview(kind, self.session.service, self.session.background,
                                self.window)
         dialog.imported.connect(self.message)
+        dialog.imported.connect(self._show_all)
         self.import_preview = dialog
         dialog.open()
+
+    def _show_all(self, *_said: object) -> None:
+        """Tasks just imported: a search typed before must not hide them."""
+        if self.view is not None and self.view.search.text():
+            self.view.search.clear()
 
     def export_tasks(self) -> None:
         self.file_dialog = file_choice.choose(

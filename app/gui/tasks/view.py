@@ -276,7 +276,7 @@ class TasksView(QWidget):
             if item is not None:
                 self.activated.emit(item.id)
             return True
-        if watched is self.search and key == Qt.Key.Key_Down and self.model.rowCount():
+        if watched is self.search and key == Qt.Key.Key_Down:
             self._to_table()
             return True
         return super().eventFilter(watched, event)
@@ -287,7 +287,8 @@ class TasksView(QWidget):
         moved there with nothing selected: F5 did nothing, unsaid)."""
         self._select_on_reset = self.search.text().strip() != self.model.query().search
         self._typed.flush()  # what is typed is the list Down goes into: once it is read
-        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        if self._select_on_reset or self.model.rowCount():
+            self.table.setFocus(Qt.FocusReason.OtherFocusReason)
         if not self._select_on_reset:
             self._select_current()
 
@@ -299,7 +300,9 @@ class TasksView(QWidget):
     def _on_model_reset(self) -> None:
         if self._select_on_reset:
             self._select_on_reset = False
-            if self.table.hasFocus():
+            if self.table.hasFocus() and not self.model.rowCount():
+                self.search.setFocus()  # nothing found: the typing goes on where it was
+            elif self.table.hasFocus():
                 self._select_current()
 
     def save_state(self, store: QSettings) -> None:

@@ -10,7 +10,7 @@ selects text itself is left as it is.
 
 from __future__ import annotations
 
-from app.gui.qt import QDateTimeEdit, QEvent, QLineEdit, QObject, QTimer
+from app.gui.qt import QDateTimeEdit, QEvent, QLineEdit, QMouseEvent, QObject, Qt, QTimer
 
 
 class ClickSelectsPart(QObject):
@@ -23,6 +23,7 @@ class ClickSelectsPart(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (event.type() == QEvent.Type.MouseButtonRelease and isinstance(watched, QLineEdit)
+                and isinstance(event, QMouseEvent) and event.button() == Qt.MouseButton.LeftButton
                 and not watched.hasSelectedText()):
             QTimer.singleShot(0, self._select)  # once the click has placed the cursor
         return False
