@@ -23,11 +23,11 @@ class Batch:
 
     def __init__(self, post: Callable[[Callable[[], None]], None],
                  handle: Callable[..., None], after: Callable[[], None] | None = None,
-                 first: Callable[[], bool | None] | None = None) -> None:
+                 first: Callable[[], bool] | None = None) -> None:
         self._post = post
         self._handle = handle
         self._after = after
-        self._first = first  # False (not None): the items are dropped (the clock jumped)
+        self._first = first  # False: the batch's items are dropped (the clock jumped)
         self._items: deque[tuple[Any, ...]] = deque()
         self._lock = threading.Lock()
         self._posted = False
@@ -45,7 +45,7 @@ class Batch:
             items = list(self._items)
             self._items.clear()
             self._posted = False
-        if self._first is not None and self._first() is False:
+        if self._first is not None and not self._first():
             items = []
         for item in items:
             try:

@@ -68,10 +68,10 @@ class Dispatcher:
         self.writes = RunWrites(writer, hub, clock)
         self.upstreams = Upstreams(history, writer, hub, clock, horizon.next_fire, tasks.get,
                                    release=self.release, forget=self.forget)
-        # the busiest messages arrive in batches: one dispatcher step each
+        # the three busiest messages arrive in batches: one dispatcher step each
         self.fires = Batch(post, self.fire, self.pump, first=lambda: self.steady())
         self._claims = Batch(post, self.claimed, self.pump)
-        self._finishes = Batch(post, self.finished, self.pump, first=self.recorder.look_again)
+        self._finishes = Batch(post, self.finished, self.pump)
         self._requeues = Batch(post, self.requeued, self.pump)
 
     def running_count(self) -> int:

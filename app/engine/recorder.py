@@ -71,7 +71,6 @@ class RunRecorder:
         self._masks_lock = threading.Lock()
         self.checkpoint_timeout = CHECKPOINT_TIMEOUT
         self._checkpoints = str(home / "checkpoints")  # the folder of commands' checkpoints
-        self._on_disk: set[str] | None = None  # its files, listed once per batch of ends
 
     # -- the Sink protocol (worker threads) ---------------------------------------------------
 
@@ -194,24 +193,12 @@ class RunRecorder:
             _write_private(path, json.dumps(resume))
         return path
 
-    def look_again(self) -> None:
-        """A batch of ends follows: the checkpoint files are listed afresh, once for all of
-        them. A command writes its file before it exits, and its end is heard after its
-        exit, so every end of the batch finds its file in the listing."""
-        self._on_disk = None
-
     def collect_checkpoint(self, attempt: Attempt, outcome: Outcome, retrying: bool) -> None:
         """A command's checkpoint file when its attempt ends: its content (JSON, secrets
         masked) becomes the run's checkpoint in the ledger, as a Python action's last
         `checkpoint()` does; the file stays for the retry that follows, else it goes.
-        Most commands write none: one listing of the folder for a batch of ends tells."""
+        Most commands write none: the open that fails says so (one system call)."""
         path = attempt.checkpoint_file or ""
-        folder, name = os.path.split(path)
-        if folder == self._checkpoints:
-            if self._on_disk is None:
-                self._on_disk = self._listing()
-            if self._on_disk is not None and name not in self._on_disk:
-                return
         raw = b""
         try:
             with open(path, "rb") as fh:
@@ -244,16 +231,6 @@ class RunRecorder:
             text = json.dumps(Masker(attempt.secret_values).mask_data(data))
         run_id = attempt.run_id
         self.writer.submit(lambda: ledger.update(run_id, {"checkpoint": text}))
-
-    def _listing(self) -> set[str] | None:
-        """The names in the checkpoints folder; None when it cannot be listed (each file is
-        then looked at)."""
-        try:
-            return set(os.listdir(self._checkpoints))
-        except FileNotFoundError:
-            return set()
-        except OSError:
-            return None
 
 
 def checkpoint_path(home: Path, task_id: int, fire: datetime) -> Path:

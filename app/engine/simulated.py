@@ -139,9 +139,6 @@ class NoRecorder:
     def checkpoint_file(self, task_id: int, fire: datetime, resume: Any) -> str:
         return str(NOWHERE)
 
-    def look_again(self) -> None:
-        pass
-
     def collect_checkpoint(self, attempt: Attempt, outcome: Outcome, retrying: bool) -> None:
         pass
 

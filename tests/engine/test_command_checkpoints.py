@@ -152,9 +152,9 @@ def _recorded(home: Path, runs: list[int]) -> dict[int, Any]:
 
 def test_many_ends_at_once_each_find_their_own_file(
         engine: Any, service: Any, home: Path) -> None:
-    """The ends of many commands are collected together (one listing of the folder for
-    them): each that wrote a file has it recorded, each that wrote none records nothing,
-    also after the folder was removed while the engine ran."""
+    """The ends of many commands are collected together: each that wrote a file has it
+    recorded, each that wrote none records nothing, also after the folder was removed while
+    the engine ran."""
     engine.start()
     odd_write = ('[ $(( TICKWORK_RUN_ID % 2 )) = 1 ] && '
                  'echo "{\\"run\\": $TICKWORK_RUN_ID}" > "$TICKWORK_CHECKPOINT_FILE"; exit 1')
