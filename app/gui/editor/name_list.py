@@ -76,9 +76,12 @@ class NameList(QWidget):
         self._show_pending()
         self.changed.emit()
 
+    def _typed(self) -> list[str]:
+        """The names in the field (a comma between two)."""
+        return [n.strip() for n in self.input.text().split(",") if n.strip()]
+
     def _pending(self) -> list[str]:
-        typed = [n.strip() for n in self.input.text().split(",") if n.strip()]
-        return [n for n in typed if n not in self._items]
+        return [n for n in self._typed() if n not in self._items]
 
     def _show_pending(self) -> None:
         """The list as it will be saved: "(none yet)" only when nothing is listed or typed,
@@ -88,16 +91,13 @@ class NameList(QWidget):
         self.pending_note.setVisible(bool(pending))
         if pending:
             quoted = ", ".join(f"“{n}”" for n in pending)
-            self.pending_note.setText(f"{quoted}, typed above, is added when you save "
-                                      "(press Add or Enter to list it now)"
-                                      if len(pending) == 1 else
-                                      f"{quoted}, typed above, are added when you save "
-                                      "(press Add or Enter to list them now)")
+            verb, them = ("is", "it") if len(pending) == 1 else ("are", "them")
+            self.pending_note.setText(f"{quoted}, typed above, {verb} added when you save "
+                                      f"(press Add or Enter to list {them} now)")
 
     def _on_add_clicked(self) -> None:
-        typed = [n.strip() for n in self.input.text().split(",") if n.strip()]
         unknown: list[str] = []
-        for name in typed:
+        for name in self._typed():
             known = self._canonical(name)
             if known is None:
                 unknown.append(name)

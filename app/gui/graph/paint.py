@@ -58,15 +58,19 @@ class EdgeTiles:
             # default) would cancel them out where they overlap, leaving faint outlines
             tile[2].setFillRule(Qt.FillRule.WindingFill)
         path = curve(points)
-        for dashed in [kind for kind, there in ((False, wait), (True, trigger)) if there]:
-            shown = ([(x, y + BOTH_GAP) for x, y in points] if dashed and wait else points)
-            tile[1 if dashed else 0].addPath(path if shown is points else curve(shown))
-            ex, ey = shown[-1]
-            tile[2].addPolygon(QPolygonF(arrow(ex, ey)))
-            lines = QPainterPath(QPointF(*shown[0]))
-            for x, y in shown[1:]:
+
+        def stroke(route: list[tuple[float, float]], dashed: bool) -> None:
+            tile[1 if dashed else 0].addPath(path if route is points else curve(route))
+            tile[2].addPolygon(QPolygonF(arrow(*route[-1])))
+            lines = QPainterPath(QPointF(*route[0]))
+            for x, y in route[1:]:
                 lines.lineTo(x, y)
             tile[4 if dashed else 3].addPath(lines)
+
+        if wait:
+            stroke(points, False)
+        if trigger:  # beside the solid one when there is one
+            stroke([(x, y + BOTH_GAP) for x, y in points] if wait else points, True)
         box = QRectF(min(xs), min(ys) - 6, max(xs) - min(xs),
                      max(ys) - min(ys) + 12 + BOTH_GAP * (wait and trigger))
         self.bounds[key] = self.bounds[key].united(box) if key in self.bounds else box

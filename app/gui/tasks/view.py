@@ -298,12 +298,15 @@ class TasksView(QWidget):
             self.table.selectRow(index.row() if index.isValid() else 0)
 
     def _on_model_reset(self) -> None:
-        if self._select_on_reset:
-            self._select_on_reset = False
-            if self.table.hasFocus() and not self.model.rowCount():
-                self.search.setFocus()  # nothing found: the typing goes on where it was
-            elif self.table.hasFocus():
-                self._select_current()
+        if not self._select_on_reset:
+            return
+        self._select_on_reset = False
+        if not self.table.hasFocus():
+            return
+        if self.model.rowCount():
+            self._select_current()
+        else:
+            self.search.setFocus()  # nothing found: the typing goes on where it was
 
     def save_state(self, store: QSettings) -> None:
         """Keep the columns' order, widths and sort for the next start."""
