@@ -23,9 +23,7 @@ def _plots_inside(gui: Gui) -> list[tuple[int, int]]:
     return [e for e in edges if e[0] < 0 or e[1] > canvas.viewport().width()]
 
 
-def test_every_metrics_plot_is_whole_at_800_by_500(gui: Gui, qtbot: Any) -> None:
-    gui.window.resize(800, 500)
-    gui.wait_until(lambda: (gui.window.width(), gui.window.height()) == (800, 500))
+def _metrics_with_long_titles(gui: Gui) -> Any:
     gui.window.show_view(METRICS)
     view = gui.window.metrics_view
     gui.wait_until(lambda: view.loaded and view.plots)
@@ -36,6 +34,13 @@ def test_every_metrics_plot_is_whole_at_800_by_500(gui: Gui, qtbot: Any) -> None
             "fires_per_min": 3, "lateness_p99_ms": 4 + 20 * (k == 2)}, None)])
     view.redraw()
     assert "at worst in view" in view.plots[5].titleLabel.text
+    return view
+
+
+def test_every_metrics_plot_is_whole_at_800_by_500(gui: Gui, qtbot: Any) -> None:
+    gui.window.resize(800, 500)
+    gui.wait_until(lambda: (gui.window.width(), gui.window.height()) == (800, 500))
+    _metrics_with_long_titles(gui)
     for panel in (False, True):
         if panel:
             qtbot.mouseClick(gui.window.status.bell, Qt.MouseButton.LeftButton)
@@ -45,3 +50,18 @@ def test_every_metrics_plot_is_whole_at_800_by_500(gui: Gui, qtbot: Any) -> None
         assert _plots_inside(gui) == [], panel
         name = "metrics-800x500" + ("-notifications" if panel else "")
         assert gui.window.grab().save(str(SCREENSHOTS / f"{name}.png"))
+
+
+def test_a_window_shrunk_in_one_step_keeps_every_plot_whole(gui: Gui, qtbot: Any) -> None:
+    """Under a real X server a maximised window shrunk to 800×500 kept its right-hand plots
+    cut off: the titles wrapped for two columns reached the plots' layout only after the
+    canvas had been laid out at their old, wider minimum."""
+    gui.window.resize(1278, 774)
+    view = _metrics_with_long_titles(gui)
+    qtbot.mouseClick(gui.window.status.bell, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: gui.window.dock.isVisible())
+    for size, columns in (((800, 500), 2), ((1278, 774), 3), ((800, 500), 2)):
+        gui.window.resize(*size)
+        gui.settle()
+        assert (view.columns, _plots_inside(gui)) == (columns, []), size
+    assert gui.window.grab().save(str(SCREENSHOTS / "metrics-shrunk-to-800x500.png"))

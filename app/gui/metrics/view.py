@@ -37,6 +37,7 @@ from app.gui.metrics.data import (
 )
 from app.gui.qt import (
     QButtonGroup,
+    QCoreApplication,
     QEvent,
     QHBoxLayout,
     QLabel,
@@ -309,8 +310,11 @@ class MetricsView(QWidget):
                 layout.addItem(plot, row=i // columns, col=i % columns)
         for plot in self.plots:  # the title spans the plot beside its left axis
             plots.wrap_title(plot, width // columns - 16 - plot.getAxis("left").width())
-        if columns != self.columns:
-            self.canvas.resizeEvent(None)  # laid out again at the canvas's width: it fits now
+        # A title's new width reaches the plots' layout by a posted event: taken now, or the
+        # canvas would be laid out at the old, wider minimum and never again (under X a
+        # window shrunk in one step kept its right-hand plots cut off).
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        self.canvas.resizeEvent(None)  # laid out again at the canvas's width: it fits now
         self.columns = columns
 
     # -- life ------------------------------------------------------------------------------
