@@ -9,7 +9,8 @@ forces a larger minimum.
 
 from __future__ import annotations
 
-from app.gui.main_window import GRAPH, RUNS, VIEWS
+from app.gui.calendar.period_bar import FILTER_MIN_WIDTH
+from app.gui.main_window import CALENDAR, GRAPH, RUNS, VIEWS
 from app.gui.qt import QPointF, QRect, Qt
 from app.gui.runs.model import STATUS
 from app.gui.tasks.model import ENABLED, LAST_RUN, NAME, NEXT_RUN, PRIORITY, SCHEDULE
@@ -59,6 +60,42 @@ def test_the_window_shrinks_to_800_by_500_in_every_view(gui: Gui) -> None:
     runs = gui.window.runs_view.table
     assert runs.horizontalScrollBar().maximum() == 0  # the runs table does not scroll sideways
     assert not runs.horizontalHeader().isSectionHidden(STATUS)
+
+
+def test_the_calendars_bar_keeps_its_words_at_800_by_500(gui: Gui) -> None:
+    """Under a real X server the bar's buttons read "T…y" and "M…h" at 800×500 with the
+    notifications panel open: they shrank to fit the title. Now the title takes a row of
+    its own where one row cannot hold it, and comes back up when the window widens."""
+    _add_tasks(gui)
+    gui.window.show_view(CALENDAR)
+    bar = gui.window.calendar_view.bar
+    _resize(gui, SMALL)
+    gui.qtbot.mouseClick(gui.window.status.bell, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: gui.window.dock.isVisible())
+    modes = {b.text(): b for b in bar.modes.buttons()}
+
+    def whole() -> list[str]:
+        """What is cut short or off the bar's right edge."""
+        gui.settle()
+        cut = [w.text() for w in (bar.today, bar.prev, bar.next, bar.title, *modes.values())
+               if w.width() < w.sizeHint().width()]
+        cut += [f"{w.text()} past the edge" for w in modes.values()
+                if w.geometry().right() > bar.width()]
+        if bar.filter.width() < FILTER_MIN_WIDTH:
+            cut.append("filter")
+        return cut
+
+    for mode in ("Week", "Day", "Month"):
+        gui.qtbot.mouseClick(modes[mode], Qt.MouseButton.LeftButton)
+        gui.wait_until(lambda m=mode: modes[m].isChecked())  # type: ignore[misc]
+        assert whole() == [], mode
+        assert bar.title_below(), mode
+        assert gui.window.grab().save(
+            str(SCREENSHOTS / f"calendar-{mode.lower()}-800x500-notifications.png"))
+    _resize(gui, LARGE)
+    assert whole() == [] and not bar.title_below()
+    gui.qtbot.mouseClick(modes["Week"], Qt.MouseButton.LeftButton)
+    assert whole() == [] and not bar.title_below()
 
 
 def test_the_task_table_keeps_what_matters_without_scrolling_sideways(gui: Gui) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from app.gui.calendar.data import CalendarData
-from app.gui.calendar.paint import blend
+from app.gui.calendar.paint import blend, first_fitting
 from app.gui.calendar.week import GUTTER, HOUR_PX, TimeGrid
 from app.gui.qt import (
     QEvent,
@@ -65,11 +65,14 @@ class DayHeader(QWidget):
             rect = QRectF(col.left(), 0, col.width(), self.height())
             p.setPen(QPen(blend(base, pal.color(QPalette.ColorRole.Text), 0.14), 1))
             p.drawLine(rect.topLeft(), rect.bottomLeft())
+            room = int(rect.width() - 10)
             p.setFont(bold if d == today else self.font())
             p.setPen(pal.color(QPalette.ColorRole.Text))
+            # narrow columns drop the month, then the weekday, before eliding anything
             p.drawText(rect.adjusted(6, 2, -4, -self.height() / 2),
                        int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                       f"{d:%a} {d.day} {d:%b}")
+                       first_fitting(p, [f"{d:%a} {d.day} {d:%b}", f"{d:%a} {d.day}", str(d.day)],
+                                     room))
             p.setFont(self.font())
             day = data.day(d)
             runs, planned = sum(day.past.values()), sum(day.future.values())
@@ -77,15 +80,12 @@ class DayHeader(QWidget):
                 [f"{planned:,} planned"] if planned else [])
             p.setPen(pal.color(QPalette.ColorRole.Link if parts else
                                QPalette.ColorRole.PlaceholderText))
-            # narrow columns drop the arrow, then the words, before eliding anything
-            room = int(rect.width() - 10)
-            metrics = p.fontMetrics()
+            # and the counts drop the arrow, then the words
             tiers = ([" · ".join(parts) + " ▸", " · ".join(parts),
                       " · ".join(part.split()[0] for part in parts)] if parts else ["nothing"])
-            text = next((t for t in tiers if metrics.horizontalAdvance(t) <= room), tiers[-1])
-            text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, room)
             p.drawText(rect.adjusted(6, self.height() / 2, -4, -2),
-                       int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
+                       int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                       first_fitting(p, tiers, room))
         p.end()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:

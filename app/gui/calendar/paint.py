@@ -382,3 +382,11 @@ class CalendarGrid(QWidget):
             if hit.entry is not None and predicate(hit.entry):
                 return hit
         return None
+
+
+def first_fitting(p: QPainter, tiers: list[str], room: int) -> str:
+    """The first of `tiers` (longest first) that fits in `room` pixels in the painter's font;
+    the last, elided, where none does."""
+    metrics = p.fontMetrics()
+    text = next((t for t in tiers if metrics.horizontalAdvance(t) <= room), tiers[-1])
+    return metrics.elidedText(text, Qt.TextElideMode.ElideRight, room)

@@ -1,11 +1,23 @@
 """The Calendar view's top bar: Today, previous and next, the period's title, the task-name
 filter and the Month/Week/Day switch. It shows a period; the view decides what the buttons
-do with it."""
+do with it. Where one row cannot hold them all (800 px with the notifications panel open)
+the title goes on a row of its own below: the buttons keep their words."""
 
 from __future__ import annotations
 
 from app.gui.calendar.data import MODES, Period
-from app.gui.qt import QButtonGroup, QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
+from app.gui.qt import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QResizeEvent,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+FILTER_MIN_WIDTH = 100  # room for a few letters of a name
 
 
 def title_of(period: Period) -> str:
@@ -26,7 +38,7 @@ def tool(text: str, tip: str, key: str) -> QToolButton:
     button.setToolTip(tip)
     if key:
         button.setShortcut(key)
-    button.setMinimumWidth(36)
+    button.setMinimumWidth(max(36, button.sizeHint().width()))  # its words whole, never "T…y"
     return button
 
 
@@ -41,26 +53,55 @@ class PeriodBar(QWidget):
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.2)
         self.title.setFont(font)
+        self.title.setMinimumWidth(1)  # it moves below rather than pushing the window wider
         self.modes = QButtonGroup(self)
-        bar = QHBoxLayout(self)
-        bar.setContentsMargins(0, 0, 0, 0)
-        bar.addWidget(self.today)
-        bar.addWidget(self.prev)
-        bar.addWidget(self.next)
-        bar.addWidget(self.title, 1)
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 0)
+        self.row = QHBoxLayout()
+        self.below = QHBoxLayout()  # the title's row when the top one is too narrow for it
+        rows.addLayout(self.row)
+        rows.addLayout(self.below)
+        self.row.addWidget(self.today)
+        self.row.addWidget(self.prev)
+        self.row.addWidget(self.next)
+        self.row.addWidget(self.title, 1)
         self.filter = QLineEdit()
         self.filter.setObjectName("CalendarFilter")
         self.filter.setPlaceholderText("Only tasks named…")
         self.filter.setClearButtonEnabled(True)
+        self.filter.setMinimumWidth(FILTER_MIN_WIDTH)
         self.filter.setMaximumWidth(240)
-        bar.addWidget(self.filter)
+        self.row.addWidget(self.filter)
         for i, name in enumerate(MODES):
             button = tool(name.capitalize(), f"{name.capitalize()} view", "")
             button.setCheckable(True)
             button.setChecked(name == mode)
             self.modes.addButton(button, i)
-            bar.addWidget(button)
+            self.row.addWidget(button)
+
+    def title_below(self) -> bool:
+        return self.below.indexOf(self.title) >= 0
+
+    def _place_title(self) -> None:
+        """The title in the top row where the row holds everything at its natural width,
+        else on the row below (where the filter may shrink to its least)."""
+        row = self.row
+        widgets = [self.today, self.prev, self.next, self.filter, *self.modes.buttons()]
+        needed = sum(w.sizeHint().width() for w in widgets)
+        needed += self.title.sizeHint().width() + row.spacing() * len(widgets)
+        below = needed > self.width()
+        if below != self.title_below():
+            (row if below else self.below).removeWidget(self.title)
+            if below:
+                self.below.addWidget(self.title, 1)
+            else:
+                row.insertWidget(row.indexOf(self.next) + 1, self.title, 1)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_title()
 
     def show_period(self, period: Period) -> None:
         self.modes.button(MODES.index(period.mode)).setChecked(True)
         self.title.setText(title_of(period))
+        self._place_title()  # a week's title is longer than a month's
