@@ -65,7 +65,7 @@ class AuditView(QWidget):
         top.addWidget(self.search, 2)
         top.addWidget(self.actor, 1)
         top.addWidget(self.verify_button)
-        self.table = row_table(model, "AuditTable")
+        self.table = row_table(model, "AuditTable", newest_first=True)
         self.setFocusProxy(self.table)  # Ctrl+1 … puts the keyboard here
         for column, width in enumerate((150, 130)):
             self.table.setColumnWidth(column, width)

@@ -137,7 +137,7 @@ class RunsView(QWidget):
         self.dates.hide()
         self.filter_error = ErrorLabel()
 
-        self.table = row_table(model, "RunTable")
+        self.table = row_table(model, "RunTable", newest_first=True)
         self.setFocusProxy(self.table)  # Ctrl+1 … puts the keyboard here
         # narrow windows shrink the columns, then hide the least important (columns.py)
         self.columns = ColumnFitter(self.table, RUN_COLUMNS, RUN_PRIORITY, stretch=RESULT)

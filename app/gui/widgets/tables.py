@@ -1,7 +1,8 @@
 """The table every list view shows its rows in (tasks, runs, audit): whole rows selected,
 alternating colours, no grid, no wrapping, no row numbers, rows one line of text high; the
-selection they keep through a reload of their rows; and the order a header click chose,
-kept between starts."""
+selection they keep through a reload of their rows; rows that stay still under the pointer
+while newer ones arrive above them; and the order a header click chose, kept between
+starts."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from typing import Any
 from app.gui.qt import (
     QAbstractItemView,
     QAbstractTableModel,
+    QCursor,
     QItemSelectionModel,
+    QModelIndex,
     QObject,
     Qt,
     QTableView,
@@ -21,9 +24,11 @@ from app.gui.settings import appearance
 from app.gui.widgets.paging import PagedTableModel
 
 
-def row_table(model: QAbstractTableModel, name: str, *, several: bool = False) -> QTableView:
+def row_table(model: QAbstractTableModel, name: str, *, several: bool = False,
+              newest_first: bool = False) -> QTableView:
     """A table over `model` named `name` (for style sheets and tests); `several` lets the
-    person select more than one row."""
+    person select more than one row; `newest_first`: rows arriving at the top do not move
+    those under the pointer (`StillRows`)."""
     table = QTableView()
     table.setObjectName(name)
     table.setModel(model)
@@ -36,7 +41,50 @@ def row_table(model: QAbstractTableModel, name: str, *, several: bool = False) -
     table.setTabKeyNavigation(False)  # Tab leaves the table; the arrows move in it
     table.verticalHeader().hide()
     table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
+    if newest_first:
+        StillRows(table)
     return table
+
+
+class StillRows(QObject):
+    """Rows inserted at the top of a newest-first table push the others down: a run about to
+    be clicked moved from under the pointer as retries arrived (seen under Xvfb). While the
+    pointer is over the rows, or the person has scrolled down to older ones, the table
+    scrolls by what arrived, so the rows in view stay where they are; the newer ones are
+    above, a scroll away. At the top with the pointer elsewhere, newer rows show as they
+    come."""
+
+    def __init__(self, table: QTableView) -> None:
+        super().__init__(table)
+        self.table = table
+        self._anchor: tuple[int, int] | None = None  # (first row in view, its y) before
+        model = table.model()
+        model.rowsAboutToBeInserted.connect(self._before)
+        model.rowsInserted.connect(self._after)
+
+    def _held(self) -> bool:
+        viewport = self.table.viewport()
+        pointer = viewport.rect().contains(viewport.mapFromGlobal(QCursor.pos()))
+        return (pointer and self.table.isVisible()) or self.table.verticalScrollBar().value() > 0
+
+    def _before(self, _parent: QModelIndex, first: int, _last: int) -> None:
+        top = self.table.rowAt(0)
+        self._anchor = (None if first != 0 or top < 0 or not self._held()
+                        else (top, self.table.rowViewportPosition(top)))
+
+    def _after(self, _parent: QModelIndex, first: int, last: int) -> None:
+        anchor, self._anchor = self._anchor, None
+        if anchor is None:
+            return
+        table = self.table
+        table.updateGeometries()  # the scroll bar's range, which Qt widens later otherwise
+        bar = table.verticalScrollBar()
+        added = last - first + 1
+        if table.verticalScrollMode() == QAbstractItemView.ScrollMode.ScrollPerItem:
+            bar.setValue(bar.value() + added)
+        else:
+            row, y = anchor
+            bar.setValue(bar.value() + table.rowViewportPosition(row + added) - y)
 
 
 class KeptSelection(QObject):

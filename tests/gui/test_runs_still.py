@@ -1,0 +1,64 @@
+"""Newest-first lists (Runs, Audit) keep the rows under the pointer still while newer ones
+arrive above them: under Xvfb a run about to be clicked moved down as retries came in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.gui.main_window import RUNS
+from app.gui.qt import QPoint
+from tests.gui.conftest import SCREENSHOTS, Gui, click_row, command_task
+
+
+def _ran(gui: Gui, name: str) -> int:
+    run = gui.service.run_now(name)
+    gui.wait_until(lambda: gui.service.get_run(run.id).status == "succeeded")
+    return run.id
+
+
+def _run_at(table: Any, y: int) -> int:
+    """The run id of the row drawn at height `y` of the table's rows."""
+    return int(table.model().index(table.rowAt(y), 0).data())
+
+
+def test_the_run_under_the_pointer_stays_under_it_as_newer_runs_arrive(
+        gui: Gui, qtbot: Any) -> None:
+    gui.service.create_task(command_task("tick", ["true"]))
+    gui.window.resize(800, 500)
+    gui.window.show_view(RUNS)
+    view = gui.window.runs_view
+    table = view.table
+    for _ in range(10):
+        _ran(gui, "tick")
+    gui.wait_until(lambda: view.model.rowCount() == 10)
+    gui.settle()
+    assert table.verticalScrollBar().maximum() > 0  # more rows than the table shows
+    y = table.rowViewportPosition(2) + table.rowHeight(2) // 2
+    qtbot.mouseMove(table.viewport(), QPoint(20, y))
+    under = _run_at(table, y)
+    newer = [_ran(gui, "tick") for _ in range(2)]
+    gui.wait_until(lambda: view.model.rowCount() == 12)
+    gui.settle()
+    assert _run_at(table, y) == under  # still under the pointer: a click picks it
+    click_row(qtbot, table, table.rowAt(y))
+    assert int(table.currentIndex().siblingAtColumn(0).data()) == under
+    assert table.verticalScrollBar().value() > 0  # the newer ones are above, a scroll away
+    table.scrollToTop()
+    assert _run_at(table, 1) == newer[-1]
+
+    # at the top with the pointer elsewhere, newer runs show as they come
+    qtbot.mouseMove(gui.window.status.bell)
+    newest = _ran(gui, "tick")
+    gui.wait_until(lambda: view.model.rowCount() == 13)
+    gui.settle()
+    assert table.verticalScrollBar().value() == 0
+    assert _run_at(table, 1) == newest
+
+    # scrolled down to older runs, the pointer elsewhere: they stay in view
+    table.verticalScrollBar().setValue(3)
+    first = _run_at(table, 1)
+    _ran(gui, "tick")
+    gui.wait_until(lambda: view.model.rowCount() == 14)
+    gui.settle()
+    assert _run_at(table, 1) == first
+    assert gui.window.grab().save(str(SCREENSHOTS / "runs-newer-above.png"))
