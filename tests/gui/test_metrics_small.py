@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from PySide6.QtGui import QImage
+
 from app.engine.events import MetricsSampled
 from app.gui.main_window import METRICS
-from app.gui.qt import Qt
+from app.gui.qt import QPainter, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui
 
 
@@ -65,3 +67,35 @@ def test_a_window_shrunk_in_one_step_keeps_every_plot_whole(gui: Gui, qtbot: Any
         gui.settle()
         assert (view.columns, _plots_inside(gui)) == (columns, []), size
     assert gui.window.grab().save(str(SCREENSHOTS / "metrics-shrunk-to-800x500.png"))
+
+
+def _time_labels(plot: Any) -> list[str]:
+    """The labels the plot's time axis draws (as it paints them, overlaps dropped)."""
+    axis = plot.getAxis("bottom")
+    image = QImage(400, 100, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [text for _rect, _flags, text in specs[2]] if specs else []
+
+
+def test_a_narrow_plot_labels_its_time_more_than_once(gui: Gui, qtbot: Any) -> None:
+    """At 800×500 with the notifications panel open, the plots of the last 5 minutes and of
+    the last hour had one time label each ("05:35"): no way to read the scale. Two at least now;
+    and the day's note beside the span buttons squeezed the plots to slivers."""
+    gui.window.resize(800, 500)
+    gui.wait_until(lambda: (gui.window.width(), gui.window.height()) == (800, 500))
+    view = _metrics_with_long_titles(gui)
+    qtbot.mouseClick(gui.window.status.bell, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: gui.window.dock.isVisible())
+    for seconds in (300, 3600, 86400):
+        qtbot.mouseClick(view.spans.button(seconds), Qt.MouseButton.LeftButton)
+        gui.settle()
+        labels = _time_labels(view.plots[0])
+        assert len(labels) >= 2 and len(set(labels)) == len(labels), (seconds, labels)
+        # the day's note ("One point a minute: …") once squeezed the plots to slivers
+        heights = [plot.sceneBoundingRect().height() for plot in view.plots]
+        assert min(heights) >= 90, (seconds, heights)
+        assert gui.window.grab().save(str(SCREENSHOTS / f"metrics-{seconds}s-800x500-labels.png"))

@@ -107,6 +107,12 @@ class MetricsView(QWidget):
         self.status.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.status.setWordWrap(True)  # a narrow window wraps it rather than growing
         bar.addWidget(self.status, 1)
+        # the day's note on a row of its own: beside the buttons, at 800 px, it wrapped into
+        # a column nine lines tall and squeezed the plots below to slivers
+        self.note = QLabel(MINUTES)
+        self.note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.note.setWordWrap(True)
+        self.note.hide()
         self.canvas = plots.GraphicsLayoutWidget()
         self.canvas.setObjectName("MetricsPlots")
         self.plots: list[Any] = []  # built when first shown: most windows never show them
@@ -118,6 +124,7 @@ class MetricsView(QWidget):
         self._worst: dict[str, float] = {}  # and its highest
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.note)
         layout.addWidget(self.canvas, 1)
 
         self.timer = QTimer(self)
@@ -281,8 +288,8 @@ class MetricsView(QWidget):
                                 "while it runs.")
         else:
             moment = datetime.fromtimestamp(at, UTC)
-            self.status.setText(f"Last sample {display.when(moment)}" + (
-                f". {MINUTES}" if self.span > FINE_SECONDS else ""))
+            self.status.setText(f"Last sample {display.when(moment)}")
+        self.note.setVisible(self.span > FINE_SECONDS)
 
     def _restyle(self) -> None:
         palette = self.palette()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pyqtgraph as pg
 
 from app.gui import qt  # noqa: F401  (the binding pyqtgraph must use)
@@ -21,7 +22,32 @@ pg.setConfigOptions(antialias=False, useOpenGL=False, exitCleanup=False)
 PlotItem = pg.PlotItem
 PlotDataItem = pg.PlotDataItem
 GraphicsLayoutWidget = pg.GraphicsLayoutWidget
-DateAxisItem = pg.DateAxisItem
+
+
+class ClockAxis(pg.DateAxisItem):  # type: ignore[misc]  # pyqtgraph is untyped
+    """A time axis whose hours and minutes are labelled as often as they fit. pyqtgraph sizes
+    them by "MMM 00", steps minutes by 1, 5 or 15 and hours by 1 or 6, and gives up on them
+    early, so a narrow plot of the last 5 minutes, or of the last hour, had one time label;
+    here they are sized as what they print ("00:00"), step by more sizes and hold on to wider
+    ranges (minutes to 30 minutes apart, hours to 12)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(orientation="bottom", **kwargs)
+        m = pg.graphicsItems.DateAxisItem
+
+        def level(spacing: int, skips: list[int]) -> Any:
+            days = m.TickSpec(m.DAY_SPACING, m.makeSStepper(m.DAY_SPACING), "%a %d")
+            return m.ZoomLevel([days, m.TickSpec(spacing, m.makeSStepper(spacing), "%H:%M",
+                                                 autoSkip=skips)], "00:00")
+
+        self.zoomLevels = type(self.zoomLevels)([
+            (np.inf, m.YEAR_MONTH_ZOOM_LEVEL),
+            (5 * m.DAY_SPACING, m.MONTH_DAY_ZOOM_LEVEL),
+            (12 * m.HOUR_SPACING, level(m.HOUR_SPACING, [1, 2, 3, 6, 12])),
+            (30 * m.MINUTE_SPACING, level(m.MINUTE_SPACING, [1, 2, 5, 10, 15, 30])),
+            (30, m.HMS_ZOOM_LEVEL),
+            (1, m.MS_ZOOM_LEVEL),
+        ])
 
 
 class CountAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph is untyped
@@ -62,7 +88,7 @@ def new_plot(layout: Any, row: int, col: int, title: str, date_axis: bool = True
     its left axis counts things, in whole numbers."""
     axes: dict[str, Any] = {}
     if date_axis:
-        axes["bottom"] = pg.DateAxisItem(orientation="bottom")
+        axes["bottom"] = ClockAxis()
     if counts:
         axes["left"] = CountAxis(orientation="left")
     plot = layout.addPlot(row=row, col=col, axisItems=axes or None)
@@ -111,5 +137,5 @@ def wrap_title(plot: Any, width: int) -> None:
     label.resizeEvent(None)
 
 
-__all__ = ["CountAxis", "DateAxisItem", "GraphicsLayoutWidget", "PlotDataItem", "PlotItem",
+__all__ = ["ClockAxis", "CountAxis", "GraphicsLayoutWidget", "PlotDataItem", "PlotItem",
            "QWidget", "new_plot", "pen", "set_title", "style", "style_legend", "wrap_title"]
