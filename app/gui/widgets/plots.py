@@ -9,6 +9,7 @@ counted (runs) has a `CountAxis`: whole-number ticks only.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -40,7 +41,7 @@ class ClockAxis(pg.DateAxisItem):  # type: ignore[misc]  # pyqtgraph is untyped
             return m.ZoomLevel([days, m.TickSpec(spacing, m.makeSStepper(spacing), "%H:%M",
                                                  autoSkip=skips)], "00:00")
 
-        self.zoomLevels = type(self.zoomLevels)([
+        self.zoomLevels = OrderedDict([
             (np.inf, m.YEAR_MONTH_ZOOM_LEVEL),
             (5 * m.DAY_SPACING, m.MONTH_DAY_ZOOM_LEVEL),
             (12 * m.HOUR_SPACING, level(m.HOUR_SPACING, [1, 2, 3, 6, 12])),
