@@ -218,10 +218,6 @@ class Service:
         self._announce(Change(tasks=frozenset(t.id for t in linked),
                               deleted_tasks=frozenset({task.id})))
 
-    def reschedule(self, ref: int | str, schedule: dict[str, Any],
-                   now: datetime | None = None) -> Task:
-        return self.update_task(ref, {"schedule": schedule}, now)
-
     def set_enabled(self, ref: int | str, enabled: bool, now: datetime | None = None) -> Task:
         """Pause (disable) or resume (enable) a task."""
         now = _now(now)
@@ -290,6 +286,10 @@ class Service:
     def get_run(self, run_id: int) -> Run:
         with self.store.read():
             return runs.get(run_id)
+
+    def retry_of(self, run_id: int) -> Run | None:
+        with self.store.read():  # the retry claimed in the commit that ended the run, if any
+            return runs.retry_of(run_id)
 
     def list_runs(self, offset: int = 0, limit: int = 100, task: int | str | None = None,
                   status: str | None = None, since: datetime | None = None,

@@ -166,26 +166,36 @@ def _run_now(svc: Any, args: argparse.Namespace) -> int:
     if not args.json:  # (--json: one document, the run as it ended)
         show(run)
         sys.stdout.flush()  # piped too, the queued line is out before the wait
-    ended = _wait_for(svc, run, args.wait)
+    start = time.monotonic()
+    ended = _wait_for(svc, run, args.wait, start)
+    # an attempt that failed with retries left is not the run's end: its retry, claimed in
+    # the commit that ended it, is followed within the same --wait (once said "failed" and
+    # exited 1 while the retry went on to succeed)
+    while ended is not None and ended.status != "succeeded" \
+            and (retry := svc.retry_of(ended.id)) is not None:
+        if not args.json:
+            print(f"run {ended.id} of {ended.task_name!r}: {ended.status}; retry (attempt "
+                  f"{retry.attempt}) follows as run {retry.id}", flush=True)
+        ended = _wait_for(svc, retry, args.wait, start)
     if ended is None:  # deleted with its task: no run to show, and it did not succeed
         return EXIT_FAILURE
     show(ended)
     return EXIT_OK if ended.status == "succeeded" else EXIT_FAILURE
 
 
-def _wait_for(svc: Any, run: Any, seconds: float) -> Any:
-    """The run once it has finished, or as it is when `seconds` have passed or no engine
-    has held the store for GONE_AFTER seconds, or None when its task was deleted meanwhile
-    (each said on stderr)."""
+def _wait_for(svc: Any, run: Any, seconds: float, start: float) -> Any:
+    """The run once it has finished, or as it is when `seconds` have passed since `start`
+    or no engine has held the store for GONE_AFTER seconds, or None when its task was
+    deleted meanwhile (each said on stderr)."""
     from app.core.task import FINISHED_STATUSES
 
-    start = seen = checked = time.monotonic()
+    seen = checked = time.monotonic()
     run_id = run.id
     while run.status not in FINISHED_STATUSES:
         now = time.monotonic()
         if now - start >= seconds:
             _say(f"run {run_id} is still {run.status} after --wait {seconds:g} s")
-            break
+            return run
         if now - checked >= 1.0:
             checked = now
             if engine_running(svc.store):

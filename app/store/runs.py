@@ -51,6 +51,13 @@ def get(run_id: int) -> Run:
     return _with_names(RunRow.select().where(RunRow.id == run_id))[0]
 
 
+def retry_of(run_id: int) -> Run | None:
+    """The retry claimed after an attempt (in the commit that ended it), if any."""
+    found = _with_names(RunRow.select().where((RunRow.parent_run == run_id)
+                                              & (RunRow.trigger == "retry")))
+    return found[0] if found else None
+
+
 FINAL_FAILURE = "failed_final"  # a status filter: failed or timed out, and not retried
 
 

@@ -90,3 +90,33 @@ def test_a_wait_whose_task_is_deleted_says_so_and_exits_1(spawn: Any, cli: Any, 
     said = err.read_text()  # (the wait reads the run every 0.1 s: it may not have seen it start)
     assert said in (f"tickwork: task 'long' was deleted while waiting for run 1, and the run "
                     f"with it (last seen {status})\n" for status in ("running", "queued")), said
+
+
+def test_a_wait_follows_the_retries_to_the_runs_end(spawn: Any, cli: Any, home: Path,
+                                                    tmp_path: Path) -> None:
+    """An attempt that fails with retries left is not the run's end: the wait said "failed"
+    and exited 1 while the retry went on to succeed (a newcomer's `task run X --wait &&
+    next-step`). Each failed attempt is said with the retry that follows; the exit is the
+    last attempt's."""
+    out, err = tmp_path / "out", tmp_path / "err"
+    mark = tmp_path / "tried"
+    engine = spawn()
+    engine.wait_for("engine running on")
+    # fails on its first two attempts, succeeds on the third
+    script = (f"n=$(cat {mark} 2>/dev/null || echo 0); echo $((n+1)) > {mark}; "
+              "[ $n -ge 2 ]")
+    assert cli("task", "add", "flaky", "--manual", "--shell", "--command", script,
+               "--retries", "2", "--retry-delay", "1s").code == 0
+    proc = _waiting(home, out, err, "flaky", "--wait", "1m")
+    assert proc.wait(60) == 0, err.read_text()
+    assert out.read_text() == (
+        "run 1 of 'flaky': queued\n"
+        "run 1 of 'flaky': failed; retry (attempt 2) follows as run 2\n"
+        "run 2 of 'flaky': failed; retry (attempt 3) follows as run 3\n"
+        "run 3 of 'flaky': succeeded\n")
+    # out of retries: the last attempt's failure is the exit; --json is that attempt alone
+    assert cli("task", "add", "never", "--manual", "--command", "false", "--retries", "1",
+               "--retry-delay", "1s").code == 0
+    done = cli("task", "run", "never", "--wait", "1m", "--json", timeout=70)
+    assert done.code == 1 and done.err == ""
+    assert (done.json()["status"], done.json()["attempt"]) == ("failed", 2)

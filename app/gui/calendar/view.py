@@ -373,8 +373,9 @@ class CalendarView(QWidget):
             self.banner.show_error(f"“{entry.task_name}” was not rescheduled: "
                                    f"{describe_error(error)}")
 
-        self.background.run(lambda: service.reschedule(entry.task_id, schedule), done, failed,
-                            owner=self)
+        self.background.run(
+            lambda: service.update_task(entry.task_id, {"schedule": schedule}), done, failed,
+            owner=self)
 
     def open_day_list(self, day: date) -> DayListDialog:
         self.pointed = day
