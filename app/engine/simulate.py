@@ -58,7 +58,10 @@ def simulate(service: Service, start: datetime, hours: float, *,
     if start.tzinfo is None or start.utcoffset() is None:
         raise ValueError("start must be timezone-aware")
     now = now if now is not None else datetime.now(UTC)
-    end = start + timedelta(hours=hours)
+    try:
+        end = start + timedelta(hours=hours)
+    except OverflowError:  # a window past the year 9999 ends where time does
+        end = datetime.max.replace(tzinfo=UTC)
     if limit <= 0 or end < start:
         return []
     world = World.read(service.store, task_ids, now)

@@ -15,6 +15,20 @@ from app.core.schedule.zones import US, utc
 __all__ = ["fire_after", "first_fire"]
 
 
+def _next(trigger: BaseTrigger, previous: datetime | None, now: datetime) -> datetime | None:
+    """The trigger's own step, where a fire past the last instant a `datetime` holds (the
+    year 9999) is no fire: `--every 3650d --start 9998-12-31` raised "year 10008 is out of
+    range" in every path that stepped it."""
+    try:
+        return trigger.get_next_fire_time(previous, now)  # type: ignore[no-any-return]
+    except OverflowError:
+        return None
+    except ValueError as error:
+        if "out of range" in str(error):
+            return None
+        raise
+
+
 def fire_after(trigger: BaseTrigger, fire: datetime) -> datetime | None:
     """The trigger's next fire strictly after the instant ``fire``, in UTC, or None.
 
@@ -26,7 +40,9 @@ def fire_after(trigger: BaseTrigger, fire: datetime) -> datetime | None:
     """
     previous = utc(fire)
     for _ in range(1000):  # bounded: a trigger may hand back a time at ``fire`` itself
-        found: datetime | None = trigger.get_next_fire_time(previous, previous + US)
+        if previous >= datetime.max.replace(tzinfo=previous.tzinfo) - US:
+            return None
+        found = _next(trigger, previous, previous + US)
         if found is None:
             return None
         found = utc(found)
@@ -43,7 +59,7 @@ def first_fire(trigger: BaseTrigger, begin: datetime) -> datetime | None:
 
     (APScheduler's ``DateTrigger`` hands back its date even when it is past: stepped over.)
     """
-    found: datetime | None = trigger.get_next_fire_time(None, utc(begin))
+    found = _next(trigger, None, utc(begin))
     if found is not None and utc(found) < utc(begin):
         found = fire_after(trigger, found)
         while found is not None and found < utc(begin):
