@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 import time
 from typing import Any
@@ -257,11 +258,19 @@ def _names_a_file_here(action: dict[str, Any], here: str) -> bool:
             return bool(top) and PathFinder.find_spec(top, [here]) is not None
         except (ImportError, ValueError):
             return False
-    argv = action.get("argv") or [""]
-    if action.get("shell"):  # a line through the shell that starts with ./x or ../x
-        return str(argv[0]).lstrip().startswith(("./", "../"))
-    program = str(argv[0])
-    return "/" in program and not os.path.isabs(program)
+    argv = [str(word) for word in action.get("argv") or [""]]
+    if action.get("shell"):  # a line through the shell: its words as the shell splits them
+        try:
+            argv = shlex.split(argv[0], comments=True) or [""]
+        except ValueError:  # an unclosed quote: the shell says so when it runs
+            argv = argv[0].split() or [""]
+    program = argv[0]
+    if "/" in program and not os.path.isabs(program) and not program.startswith(("~", "$")):
+        return True
+    # an argument that is a path relative to here (`python3 scripts/job.py`, `sh ./x.sh`)
+    return any(word.startswith(("./", "../")) or (
+        "/" in word and not word.startswith(("/", "~", "$", "-"))
+        and os.path.exists(os.path.join(here, word))) for word in argv[1:])
 
 
 def _note_shell_syntax(task: Any) -> None:
