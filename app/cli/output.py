@@ -197,13 +197,22 @@ def _seconds(value: float) -> str:
     return format_duration(timedelta(seconds=value))
 
 
+def last_run_text(run: dict[str, Any]) -> str:
+    """"timed_out, started 05:27:32, ended 05:27:37 (run 8)": it read "timed_out at 05:27:28",
+    the time the run was due, which is not when it ran."""
+    when = (f"started {local(run['started_at'])}" if run["started_at"]
+            else f"due {local(run['scheduled_for'])}")
+    ended = f", ended {local(run['finished_at'])}" if run["finished_at"] else ""
+    return f"{run['status']}, {when}{ended} (run {run['id']})"
+
+
 def show_task(t: dict[str, Any], keep_default: Any = None) -> None:
     last = t["last_run"]
     fields = [
         ("id", str(t["id"])), ("name", t["name"]), ("enabled", "yes" if t["enabled"] else "no"),
         ("schedule", t["schedule_text"]), ("time zone", t["timezone"]),
         ("next run", local(t["next_run_at"])),
-        ("last run", f"{last['status']} at {local(last['scheduled_for'])}" if last else "-"),
+        ("last run", last_run_text(last) if last else "-"),
         *_window(t),
         *_action(t["action"]),
         ("runs on", t.get("runs_on") or "local"),

@@ -111,8 +111,14 @@ def cmd_task(args: argparse.Namespace) -> int:
                                                     "end_at")})
         print(f"rescheduled {task.name!r}: {task.to_json()['schedule_text']}")
     elif sub in ("pause", "resume"):
+        before = svc.get_task(args.task)
         task = svc.set_enabled(args.task, sub == "resume")
-        print(f"{'resumed' if sub == 'resume' else 'paused'} task {task.id} {task.name!r}")
+        done = "resumed" if sub == "resume" else "paused"
+        if before.spec.enabled == task.spec.enabled:  # nothing changed, nothing audited
+            state = "is not paused" if sub == "resume" else "is already paused"
+            print(f"task {task.id} {task.name!r} {state}: nothing changed")
+        else:
+            print(f"{done} task {task.id} {task.name!r}")
     return EXIT_OK
 
 

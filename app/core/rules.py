@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final, Protocol
 
+from app.core.run import HELD_TAIL
+
 # what the overlap rule makes of a fire that finds `max_instances` runs of its task going
 ADMIT: Final = "admit"  # below the limit, or overlap `queue`: claim it queued
 SKIP_FIRE: Final = "skip"  # overlap `skip`: claim it skipped
@@ -76,7 +78,7 @@ def held_reason(why: str, *, max_instances: int, group: str | None, group_limit:
     if why == BY_GROUP:
         return f"group {group} runs at most {group_limit} at a time"
     runs = "run" if max_instances == 1 else "runs"
-    return f"at most {max_instances} {runs} of this task at a time: it starts when one ends"
+    return f"at most {max_instances} {runs} of this task at a time{HELD_TAIL}"
 
 
 # -- dependency holds ---------------------------------------------------------------------

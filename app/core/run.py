@@ -32,6 +32,11 @@ class Run:
     checkpoint: Any = None  # the state its action saved last (JSON; secrets as `***`)
 
     @property
+    def note(self) -> str | None:
+        """Its reason as it reads now (`reason_now`)."""
+        return reason_now(self.reason, self.status, self.started_at is not None)
+
+    @property
     def duration_s(self) -> float | None:
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
@@ -56,12 +61,26 @@ class Run:
             "exit_code": self.exit_code,
             "error": self.error,
             "lateness_ms": self.lateness_ms,
-            "reason": self.reason,
+            "reason": self.note,
             "parent_run_id": self.parent_run_id,
             "cancel_requested": self.cancel_requested,
             "celery_id": self.celery_id,
             "checkpoint": self.checkpoint,
         }
+
+
+HELD_TAIL = ": it starts when one ends"  # a hold's note while the run waits (rules.held_reason)
+
+
+def reason_now(reason: str | None, status: str, started: bool) -> str | None:
+    """A run's reason as it reads now. The dispatcher notes why it holds a run back ("held
+    back: at most 1 run of this task at a time: it starts when one ends"); once the run has
+    left the hold that note is stale (`run show` said it of a run that had timed out): a run
+    that started "waited: …", one that ended unstarted "was held back: …"."""
+    if not reason or status == "waiting" or "held back: " not in reason:
+        return reason
+    return reason.replace(HELD_TAIL, "").replace(
+        "held back: ", "waited: " if started else "was held back: ")
 
 
 PROGRESS = "progress: "  # how a run's `progress(...)` reads in its output (stream "tickwork")

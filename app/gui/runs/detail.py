@@ -186,7 +186,7 @@ class RunDetail(QWidget):
         self.fields["Lateness"].setText(display.lateness(run.lateness_ms))
         self.fields["Exit code"].setText("—" if run.exit_code is None else str(run.exit_code))
         self.fields["Error"].setText(run.error or "—")
-        self.fields["Note"].setText(run.reason or "—")  # why it ran, waited or was skipped
+        self.fields["Note"].setText(run.note or "—")  # why it ran, waited or was skipped
         self.fields["Checkpoint"].setText(checkpoint_text(run.checkpoint))
         self.fields["Checkpoint"].setToolTip(
             "The state its action saved last, which a retry of this fire starts from"

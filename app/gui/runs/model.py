@@ -45,7 +45,7 @@ def result_text(run: Run) -> str:
         return run.error.splitlines()[0] if run.error.strip() else run.error
     if run.exit_code is not None:
         return f"exit {run.exit_code}"
-    return run.reason or ""
+    return run.note or ""
 
 
 class RunTableModel(PagedTableModel[Run, RunQuery]):
@@ -113,7 +113,7 @@ class RunTableModel(PagedTableModel[Run, RunQuery]):
                 return display.full_time((row.scheduled_for, row.started_at,
                                           row.finished_at)[column - SCHEDULED])
             if column == RESULT:
-                return row.error or row.reason or None
+                return row.error or row.note or None
         return None
 
     def _text(self, run: Run, column: int) -> str:

@@ -1,0 +1,29 @@
+"""What the command line says is what happened (a newcomer's run-through): pausing a paused
+task said "paused task 17" again though nothing changed (and nothing was audited); a task's
+last run read "timed_out at" the time it was due, not when it ran."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def test_pausing_a_paused_task_says_nothing_changed(cli: Any) -> None:
+    assert cli("task", "add", "x5", "--command", "true", "--every", "1h").code == 0
+    events = len(cli("audit", "--json").json())
+    assert cli("task", "pause", "x5").out == "paused task 1 'x5'\n"
+    again = cli("task", "pause", "x5")
+    assert (again.code, again.out) == (0, "task 1 'x5' is already paused: nothing changed\n")
+    assert cli("task", "resume", "x5").out == "resumed task 1 'x5'\n"
+    again = cli("task", "resume", "x5")
+    assert (again.code, again.out) == (0, "task 1 'x5' is not paused: nothing changed\n")
+    assert len(cli("audit", "--json").json()) == events + 2  # the two changes only
+
+
+def test_a_last_run_that_never_started_says_when_it_was_due(cli: Any) -> None:
+    assert cli("task", "add", "t", "--command", "true", "--manual").code == 0
+    assert cli("task", "run", "t").code == 0  # no engine: it stays queued ...
+    assert cli("run", "cancel", "1").code == 0  # ... and ends unstarted
+    last = next(line for line in cli("task", "show", "t").out.splitlines()
+                if "last run:" in line)
+    assert last.strip().startswith("last run: cancelled, due ") and ", ended " in last
+    assert last.endswith("(run 1)")

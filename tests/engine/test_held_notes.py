@@ -1,0 +1,55 @@
+"""A run held back by its task's or group's limit says why while it waits, and what it waited
+for once it has run: `run show` said "held back: … it starts when one ends" of a run that had
+long since started and timed out (a newcomer's run-through)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from app.core.run import reason_now
+from tests.engine.conftest import wait_until
+
+HOLD = "held back: at most 1 run of this task at a time: it starts when one ends"
+
+
+def test_a_held_runs_note_says_what_it_waited_for_once_it_has_run(
+        spawn: Any, cli: Any, home: Path, tmp_path: Path) -> None:
+    gate = tmp_path / "gate"
+    spawn().wait_for("engine running on")
+    assert cli("task", "add", "one", "--manual", "--command",
+               f"sh -c 'while [ ! -e {gate} ]; do sleep 0.05; done'").code == 0
+    assert cli("task", "run", "one").code == 0
+    assert cli("task", "run", "one").code == 0
+
+    def shown(run: int) -> Any:
+        return cli("run", "show", str(run), "--json").json()
+
+    wait_until(lambda: shown(2)["status"] == "waiting", 20)
+    assert shown(2)["reason"] == HOLD  # while it waits: why, and when it starts
+    assert f"        note: {HOLD}\n" in cli("run", "show", "2").out
+    gate.touch()
+    wait_until(lambda: shown(2)["status"] == "succeeded", 20)
+    assert shown(2)["reason"] == "waited: at most 1 run of this task at a time"
+    assert "        note: waited: at most 1 run of this task at a time\n" in cli(
+        "run", "show", "2").out
+    listed = cli("run", "list").out
+    assert "waited: at most 1 run" in listed and "it starts when" not in listed
+    # the task's card: the last run's start and end, not the time it was due
+    last = next(line for line in cli("task", "show", "one").out.splitlines()
+                if "last run:" in line)
+    assert re.fullmatch(r" *last run: succeeded, started \S+ \S+, ended \S+ \S+ \(run 2\)",
+                        last), last
+
+
+def test_a_note_reads_as_the_run_now_stands() -> None:
+    group = "held back: group g runs at most 2 at a time"
+    assert reason_now(HOLD, "waiting", False) == HOLD
+    assert reason_now(f"retry of run 4; {HOLD}", "timed_out", True) == (
+        "retry of run 4; waited: at most 1 run of this task at a time")
+    assert reason_now(HOLD, "cancelled", False) == (
+        "was held back: at most 1 run of this task at a time")
+    assert reason_now(group, "running", True) == "waited: group g runs at most 2 at a time"
+    assert reason_now("chain: after x", "succeeded", True) == "chain: after x"
+    assert reason_now(None, "succeeded", True) is None
