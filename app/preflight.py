@@ -55,13 +55,20 @@ def _runs_as(action: Action) -> Action:
 def verify_action(action: Action, path: str | None = None) -> None:
     cwd = action.cwd
     if cwd is not None and not os.path.isdir(cwd):
-        raise EnvironmentCheckError("cwd", f"no such folder: {cwd}")
+        raise EnvironmentCheckError("cwd", f"{_what_is(cwd)}, not a folder: {cwd}"
+                                    if os.path.exists(cwd) else f"no such folder: {cwd}")
     if action.kind == "python":
         _verify_target(action.target, cwd)
     elif not action.shell:
         _verify_program(action.argv[0], cwd, path)
     elif action.shell_program is not None and not os.access(action.shell_program, os.X_OK):
         raise EnvironmentCheckError("shell_program", f"no such shell: {action.shell_program}")
+
+
+def _what_is(path: str) -> str:
+    """What stands at a path that exists but is not what was asked for."""
+    return ("a folder" if os.path.isdir(path) else "a file" if os.path.isfile(path)
+            else "a special file")
 
 
 def _verify_target(target: str, cwd: str | None) -> None:
@@ -86,7 +93,9 @@ def _verify_program(program: str, cwd: str | None, path: str | None) -> None:
     if os.sep in program or (os.altsep and os.altsep in program):
         full = os.path.join(cwd or os.getcwd(), program)
         if not os.path.isfile(full):
-            raise EnvironmentCheckError("command", f"no such program: {program}")
+            raise EnvironmentCheckError("command", f"{_what_is(full)}, not a program: {program}"
+                                        if os.path.exists(full) else
+                                        f"no such program: {program}")
         if not os.access(full, os.X_OK):
             raise EnvironmentCheckError("command", f"{program} is not executable")
         return

@@ -27,3 +27,19 @@ def test_a_last_run_that_never_started_says_when_it_was_due(cli: Any) -> None:
                 if "last run:" in line)
     assert last.strip().startswith("last run: cancelled, due ") and ", ended " in last
     assert last.endswith("(run 1)")
+
+
+def test_a_path_that_is_the_wrong_kind_says_what_it_is(cli: Any, tmp_path: Any) -> None:
+    """`--cwd /etc/passwd` said "no such folder" (it exists: a file), `--command /tmp` "no
+    such program" (a folder)."""
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x")
+    for options, line in (
+            (["--command", "true", "--cwd", str(a_file)], f"cwd: a file, not a folder: {a_file}"),
+            (["--command", str(tmp_path)], f"command: a folder, not a program: {tmp_path}"),
+            (["--command", "true", "--cwd", str(tmp_path / "gone")],
+             f"cwd: no such folder: {tmp_path / 'gone'}")):
+        refused = cli("task", "add", "t", *options, "--manual")
+        assert refused.code == 2 and refused.err.count("\n") == 1, refused
+        assert refused.err == f"tickwork: error: {line} (--no-verify stores it anyway)\n"
+    assert cli("task", "list", "--json").json() == []
