@@ -268,7 +268,7 @@ class TaskSpec:
             description=fields.text(obj.get("description", ""), "description", 10_000),
             enabled=fields.boolean(obj.get("enabled", True), "enabled"),
             tags=fields.tags(obj.get("tags", [])),
-            timezone=tz_name,
+            timezone=tz.key,  # as the zone names itself: " Europe/Berlin " was kept as typed
             start_at=start,
             end_at=end,
             priority=fields.whole_number(obj.get("priority", 0), "priority",

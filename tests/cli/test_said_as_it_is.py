@@ -43,3 +43,12 @@ def test_a_path_that_is_the_wrong_kind_says_what_it_is(cli: Any, tmp_path: Any) 
         assert refused.code == 2 and refused.err.count("\n") == 1, refused
         assert refused.err == f"tickwork: error: {line} (--no-verify stores it anyway)\n"
     assert cli("task", "list", "--json").json() == []
+
+
+def test_a_time_zone_typed_with_spaces_is_kept_as_its_name(cli: Any) -> None:
+    """`--tz 'Europe/Berlin '` was checked without its spaces and stored with them: the
+    schedule read "At 01:00 (Europe/Berlin )" and the export kept them."""
+    made = cli("task", "add", "tz", "--command", "true", "--cron", "0 1 * * *",
+               "--tz", " Europe/Berlin ")
+    assert made.code == 0 and made.out.endswith("At 01:00 (Europe/Berlin)\n"), made
+    assert cli("task", "show", "tz", "--json").json()["timezone"] == "Europe/Berlin"
