@@ -167,7 +167,10 @@ MAX_FILE = 256 << 20  # bytes an imported file may hold (100,000 exported tasks:
 
 def _read_text(path: Path, field: str) -> str:
     """A file's UTF-8 text; ValidationError naming `field` when it cannot be read as such
-    (or is larger than MAX_FILE: `import /dev/zero` read until memory ran out)."""
+    (or is larger than MAX_FILE: `import /dev/zero` read until memory ran out); `-` is
+    standard input, as `export -` writes standard output."""
+    if str(path) == "-":
+        return bounded_text(sys.stdin.buffer.read(MAX_FILE + 1), "standard input", field)
     try:
         with path.open("rb") as fh:
             data = fh.read(MAX_FILE + 1)
@@ -190,12 +193,13 @@ def bounded_text(data: bytes, what: str, field: str) -> str:
 def read_export(path: Path) -> list[Any]:
     """The task objects of an export file; ValidationError naming what is wrong."""
     text = _read_text(path, "file")
+    what = "standard input" if str(path) == "-" else str(path)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValidationError("file", f"{path} is not valid JSON: {exc}") from None
+        raise ValidationError("file", f"{what} is not valid JSON: {exc}") from None
     except RecursionError:
-        raise ValidationError("file", f"{path} nests JSON too deeply to be an export "
+        raise ValidationError("file", f"{what} nests JSON too deeply to be an export "
                               "file") from None
     if not isinstance(data, dict) or "tasks" not in data:
         raise ValidationError("file", 'expected {"version": 1, "tasks": [...]}')

@@ -308,9 +308,10 @@ def test_an_export_is_written_through_a_link_and_to_standard_output(tmp_path: Pa
     streamed = ok(home, "export", "-")
     assert json.loads(streamed.out)["tasks"][0]["name"] == "t"
     assert "exported 1 task to standard output" in streamed.err
-    piped = tmp_path / "piped.json"
-    piped.write_text(streamed.out)
-    ok(third, "import", str(piped))
+    ok(third, "import", "-", stdin=streamed.out)  # `export - | import -` (once "cannot read -")
+    refused = tickwork(tmp_path / "fourth", "import", "-", stdin="garbage")
+    assert refused.code == 2 and refused.err.startswith(
+        "tickwork: error: file: standard input is not valid JSON")
     shared = tmp_path / "shared"  # a folder anyone writes in (as /tmp): its links are not
     shared.mkdir()                # followed, whoever made them
     shared.chmod(0o1777)
