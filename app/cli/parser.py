@@ -112,7 +112,8 @@ def _task_list(p: Parser) -> None:
     p.add_argument("--search", metavar="TEXT", help="only tasks whose name, tags, action or "
                    "description contain TEXT (any case)")
     p.add_argument("--sort", default="name", choices=["name", "next_run_at", "priority", "id"],
-                   help="order of the rows (default: name)")
+                   help="order of the rows (default: name; priority: highest first, as they "
+                   "start, with a PRIORITY column)")
     p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 

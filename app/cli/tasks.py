@@ -80,7 +80,8 @@ def cmd_task(args: argparse.Namespace) -> int:
         else:
             print(f"updated task {task.id} {task.name!r}")
     elif sub == "list":  # --json: whole tasks (the table is `_list`'s)
-        print_json([t.to_json() for t in svc.list_tasks(search=args.search, sort=args.sort)])
+        print_json([t.to_json() for t in svc.list_tasks(search=args.search, sort=args.sort,
+                                                         descending=args.sort == "priority")])
     elif sub == "show":
         data = svc.get_task(args.task).to_json()
         if args.json:
@@ -126,10 +127,13 @@ def _list(args: argparse.Namespace) -> int:
     """The table of tasks: the columns shown, read from the store (no service, no whole
     tasks; the words are `Task.schedule_text`'s)."""
     store = open_store(args)
+    by_priority = args.sort == "priority"  # highest first, as they start, with the column
     with store.read():
-        listed = task_rows.lines(search=args.search, sort=args.sort)
-    table(["ID", "NAME", "ON", "SCHEDULE", "NEXT RUN", "LAST RUN"], [
+        listed = task_rows.lines(search=args.search, sort=args.sort, descending=by_priority)
+    table(["ID", "NAME", "ON", *(["PRIORITY"] if by_priority else []), "SCHEDULE", "NEXT RUN",
+           "LAST RUN"], [
         [str(t.id), t.name, "yes" if t.enabled else "no",
+         *([str(t.priority)] if by_priority else []),
          describe(t.schedule, t.timezone, start=t.anchor), at, t.last_status or "-"]
         for t, at in zip(listed, local_times([t.next_run_at for t in listed]), strict=True)])
     return EXIT_OK

@@ -127,6 +127,7 @@ class TaskLine(NamedTuple):
     next_run_at: datetime | None
     last_status: str | None  # its newest run's
     anchor: datetime | None  # where its intervals and calendar steps count from (Task.anchor)
+    priority: int
 
 
 def lines(**filters: Any) -> list[TaskLine]:
@@ -135,14 +136,14 @@ def lines(**filters: Any) -> list[TaskLine]:
     loading app.core.task, app.core.run and what they need: 462 → 419 M)."""
     q = query(**filters).select(TaskRow.id, TaskRow.name, TaskRow.enabled, TaskRow.schedule_kind,
                                 TaskRow.schedule, TaskRow.timezone, TaskRow.next_run_at,
-                                TaskRow.start_at, TaskRow.created_at)
+                                TaskRow.start_at, TaskRow.created_at, TaskRow.priority)
     recs = list(db.execute_sql(*q.sql()))  # the rows as stored, in one query
     chains = edges_of([rec[0] for rec in recs if rec[3] == "after"])
     last = latest_statuses([rec[0] for rec in recs])
     out = []
-    for task_id, name, enabled, kind, schedule, timezone, next_run_at, start, made in recs:
+    for task_id, name, enabled, kind, schedule, timezone, next_run_at, start, made, pri in recs:
         parsed = stored_schedule(kind, schedule, chains.get(task_id, NO_EDGES))
         anchor = stored_time(start or made) if parsed.anchored else None  # (words need it)
         out.append(TaskLine(task_id, name, bool(enabled), parsed, timezone,
-                            stored_time(next_run_at), last.get(task_id), anchor))
+                            stored_time(next_run_at), last.get(task_id), anchor, pri))
     return out

@@ -52,3 +52,18 @@ def test_a_time_zone_typed_with_spaces_is_kept_as_its_name(cli: Any) -> None:
                "--tz", " Europe/Berlin ")
     assert made.code == 0 and made.out.endswith("At 01:00 (Europe/Berlin)\n"), made
     assert cli("task", "show", "tz", "--json").json()["timezone"] == "Europe/Berlin"
+
+
+def test_a_list_by_priority_puts_first_what_starts_first_and_shows_it(cli: Any) -> None:
+    """`task list --sort priority` listed the lowest priority first (higher starts first) and
+    showed no priority to say why."""
+    for name, priority in (("low", "-3"), ("high", "5"), ("plain", "0")):
+        assert cli("task", "add", name, "--command", "true", "--manual",
+                   "--priority", priority).code == 0
+    lines = cli("task", "list", "--sort", "priority").out.splitlines()
+    assert lines[0].split()[:4] == ["ID", "NAME", "ON", "PRIORITY"]
+    assert [line.split()[1:4] for line in lines[1:]] == [
+        ["high", "yes", "5"], ["plain", "yes", "0"], ["low", "yes", "-3"]]
+    listed = cli("task", "list", "--sort", "priority", "--json").json()
+    assert [t["name"] for t in listed] == ["high", "plain", "low"]
+    assert "PRIORITY" not in cli("task", "list").out  # by name: the usual columns
