@@ -8,6 +8,7 @@ import atexit
 import gc
 import importlib
 import os
+import re
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -53,6 +54,22 @@ def command(name: str) -> Callable[[argparse.Namespace], int]:
     found: Callable[[argparse.Namespace], int] = getattr(
         importlib.import_module(f"app.cli.{module}"), function)
     return found
+
+
+# a task field's name as the command line spells its option (the rest: `_` → `-`)
+OPTIONS = {"start_at": "start", "end_at": "end", "group_limit": "group",
+           "on_failure": "notify", "on_success": "notify-success", "shell_program": "shell"}
+SNAKE = re.compile(r"[a-z]+(?:_[a-z]+)+")  # not TICKWORK_HOME, not tasks[0].depends_on
+
+
+def as_typed(error: Exception) -> str:
+    """A refusal as the command line words it: a task field named by its option
+    (`max-instances`, not `max_instances`, as `keep-runs` and `retry-delay` always were);
+    a key of an import file (`tasks[0].max_instances`) or a line of a crontab as it is."""
+    if not isinstance(error, ValidationError) or not SNAKE.fullmatch(error.field):
+        return str(error)
+    option = OPTIONS.get(error.field, error.field.replace("_", "-"))
+    return f"{option}: {error.reason}"
 
 
 def _fail(code: int, message: str) -> int:
@@ -158,9 +175,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     except OutputLost:  # not the command's failure: its output's (`main`)
         raise
     except EnvironmentCheckError as exc:
-        return _fail(EXIT_USAGE, f"error: {exc} (--no-verify stores it anyway)")
+        return _fail(EXIT_USAGE, f"error: {as_typed(exc)} (--no-verify stores it anyway)")
     except (UsageError, ValidationError, NotFoundError) as exc:
-        return _fail(EXIT_USAGE, f"error: {exc}")
+        return _fail(EXIT_USAGE, f"error: {as_typed(exc)}")
     except SecretStoreUnavailable as exc:
         return _fail(EXIT_FAILURE, f"error: {exc}")
     except (StoreError, TickworkError) as exc:

@@ -102,8 +102,9 @@ def check(snapshot: Snapshot, batch: Sequence[tuple[TaskSpec, int | None]],
     for i, (spec, _) in enumerate(batch):
         depends_on = tuple(dict.fromkeys(resolve(r, i, "depends_on") for r in spec.depends_on))
         after = tuple(dict.fromkeys(resolve(r, i, "after") for r in spec.schedule.after))
-        if spec.name in depends_on or spec.name in after:
-            raise CycleError([spec.name, spec.name], label(i, "depends_on"))
+        if spec.name in depends_on or spec.name in after:  # named by the list that holds it
+            raise CycleError([spec.name, spec.name],
+                             label(i, "depends_on" if spec.name in depends_on else "after"))
         fallback = resolve(spec.fallback, i, "fallback") if spec.fallback else None
         schedule = (Schedule(kind="after", after=after) if spec.schedule.kind == "after"
                     else spec.schedule)

@@ -247,7 +247,7 @@ class TaskSpec:
             validate_schedule(schedule, tz, now, start, end)
         depends_on = fields.names(obj.get("depends_on", []), "depends_on")
         if name in depends_on or name in schedule.after:
-            raise CycleName(name)
+            raise CycleName(name, "depends_on" if name in depends_on else "after")
         group = fields.optional_text(obj.get("group"), "group")
         if group is not None and not _GROUP.match(group):
             raise ValidationError("group", "use letters, digits, '.', '_' or '-' (at most 64)")
@@ -332,8 +332,8 @@ class TaskSpec:
 class CycleName(ValidationError):
     """A task that names itself as upstream: the smallest cycle."""
 
-    def __init__(self, name: str) -> None:
-        super().__init__("depends_on", f"would create a dependency cycle {name} → {name}")
+    def __init__(self, name: str, field: str = "depends_on") -> None:
+        super().__init__(field, f"would create a dependency cycle {name} → {name}")
 
 
 def validate_name(value: object) -> str:

@@ -67,7 +67,7 @@ def test_audit_verify_fails_after_a_row_is_edited(cli: Any, home: Path) -> None:
     (["task", "add", "x", "--command", "true", "--at", "2001-01-01T00:00:00"], "at"),
     (["task", "add", "x", "--command", "true", "--at", "tomorrowish"], "at"),
     (["task", "add", "x", "--command", "true", "--every", "5 parsecs"], "every"),
-    (["task", "add", "x", "--command", "true", "--depends-on", "ghost"], "depends_on"),
+    (["task", "add", "x", "--command", "true", "--depends-on", "ghost"], "depends-on"),
     (["task", "add", "x", "--python", "not-a-target"], "python"),
     (["task", "add", "x", "--python", "m:f", "--kwargs", "{bad"], "kwargs"),
     (["task", "add", "x", "--command", "true", "--env", "NOEQUALS"], "env"),
@@ -111,7 +111,7 @@ def test_duplicate_name_and_cycle_exit_2(cli: Any) -> None:
     before = cli("task", "show", "A", "--json").json()
     cycle = cli("task", "update", "A", "--depends-on", "B")
     assert cycle.code == 2
-    assert "A → B → A" in cycle.err and "depends_on" in cycle.err
+    assert "A → B → A" in cycle.err and "error: depends-on:" in cycle.err
     assert cli("task", "show", "A", "--json").json() == before
 
 

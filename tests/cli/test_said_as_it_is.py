@@ -67,3 +67,19 @@ def test_a_list_by_priority_puts_first_what_starts_first_and_shows_it(cli: Any) 
     listed = cli("task", "list", "--sort", "priority", "--json").json()
     assert [t["name"] for t in listed] == ["high", "plain", "low"]
     assert "PRIORITY" not in cli("task", "list").out  # by name: the usual columns
+
+
+def test_a_refusal_names_the_option_as_it_is_typed(cli: Any) -> None:
+    """A task field's refusal named it in the store's spelling (`max_instances:`,
+    `group_limit:`) where others used the option's (`keep-runs:`), and a task running after
+    itself was refused as `depends_on:` when `--after` said it."""
+    for options, line in (
+            (["--max-instances", "0"], "max-instances: must be between 1 and 1000"),
+            (["--group", "g:0"], "group: must be between 1 and 10000"),
+            (["--after", "x4"], "after: would create a dependency cycle x4 → x4"),
+            (["--depends-on", "x4"], "depends-on: would create a dependency cycle x4 → x4"),
+            (["--start", "2027-01-02T00:00", "--end", "2027-01-01T00:00"],
+             "end: must be after start")):
+        refused = cli("task", "add", "x4", "--command", "true", *options)
+        assert (refused.code, refused.err) == (2, f"tickwork: error: {line}\n"), options
+    assert cli("task", "list", "--json").json() == []

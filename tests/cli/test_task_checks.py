@@ -48,7 +48,7 @@ def test_a_task_cannot_fall_back_to_itself_by_name_or_by_id(cli: Any) -> None:
     refused(cli("task", "update", "solo", "--fallback", "solo"), "fallback", "solo → solo")
     refused(cli("task", "update", "solo", "--fallback", str(created["id"])), "fallback",
             "solo → solo")
-    refused(cli("task", "update", "solo", "--depends-on", str(created["id"])), "depends_on",
+    refused(cli("task", "update", "solo", "--depends-on", str(created["id"])), "depends-on",
             "solo → solo")
     assert cli("task", "show", "solo", "--json").json()["fallback"] is None
 
