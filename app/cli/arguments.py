@@ -155,4 +155,10 @@ class Parser(argparse.ArgumentParser):
                     raise not_allowed(first, second, f"{what} {by(value).strip()!r}")
 
     def error(self, message: str) -> NoReturn:
+        if message == "the following arguments are required: COMMAND":  # `tickwork task`
+            verbs = next((a for a in self._actions
+                          if isinstance(a, argparse._SubParsersAction)), None)
+            if verbs is not None:
+                message = (f"{self.prog} needs a command: {', '.join(verbs.choices)} "
+                           f"(`{self.prog} --help` says what each does)")
         raise UsageError(message)

@@ -78,7 +78,7 @@ def commands(parser: argparse.ArgumentParser, dest: str, *, required: bool = Fal
              ) -> Commands:
     """`parser`'s subcommands, each filled when chosen (`Commands`)."""
     found = parser.add_subparsers(dest=dest, required=required, parser_class=Parser,
-                                  action=Commands)
+                                  action=Commands, metavar="COMMAND")  # (not `task_cmd`)
     assert isinstance(found, Commands)
     return found
 
@@ -198,7 +198,10 @@ def _secret(sec: Parser) -> None:
     verbs = commands(sec, "secret_cmd", required=True)
     verbs.add_command("set", _named("name", "the secret's name, as --secret-env KEY=NAME "
                                     "names it"), help="store a secret (value from standard "
-                      "input)")
+                      "input)", description="Store a secret in the OS keyring. Its value is "
+                      "read from standard input (`printf %s VALUE | tickwork secret set "
+                      "NAME`), or asked for without echo on a terminal; it never appears on "
+                      "the command line, in the store or in an export.")
     verbs.add_command("list", _json_only, help="secret names")
     verbs.add_command("delete", _named("name", "the secret's name (`tickwork secret list`)"),
                       help="delete a secret")

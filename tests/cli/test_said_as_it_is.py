@@ -83,3 +83,16 @@ def test_a_refusal_names_the_option_as_it_is_typed(cli: Any) -> None:
         refused = cli("task", "add", "x4", "--command", "true", *options)
         assert (refused.code, refused.err) == (2, f"tickwork: error: {line}\n"), options
     assert cli("task", "list", "--json").json() == []
+
+
+def test_a_missing_or_unknown_command_is_said_in_the_users_words(cli: Any) -> None:
+    """`tickwork task` said "the following arguments are required: task_cmd" (a name from
+    inside the parser); `secret set --help` did not say where the value comes from."""
+    bare = cli("task")
+    assert bare.code == 2 and bare.err == (
+        "tickwork: error: tickwork task needs a command: add, update, list, show, delete, run, "
+        "reschedule, pause, resume (`tickwork task --help` says what each does)\n")
+    unknown = cli("frob")
+    assert unknown.code == 2 and unknown.err.startswith(
+        "tickwork: error: argument COMMAND: invalid choice: 'frob' (choose from 'task'")
+    assert "read from standard input" in cli("secret", "set", "--help").out
