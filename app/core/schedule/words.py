@@ -107,15 +107,20 @@ _CAL_WORDS: Final = ("year", "month", "week", "day")
 def _calendar_words(spec: CalendarSpec, start: datetime | None) -> str:
     counts = zip((spec.years, spec.months, spec.weeks, spec.days), _CAL_WORDS, strict=True)
     every = _every([(c, u) for c, u in counts if c])
-    on = ""
+    on = skipped = ""
     if start is not None:
         if spec.weeks and not (spec.years or spec.months or spec.days):
             on = f" on {start.strftime('%A')}"
         elif spec.years and not (spec.months or spec.weeks or spec.days):
             on = f" on {start.day} {start.strftime('%B')}"
+            if (start.month, start.day) == (2, 29):
+                skipped = ", skipping years without one"
         elif spec.months and not (spec.weeks or spec.days):
             on = f" on day {start.day}"
-    return f"Every {every}{on} at {_clock(time(spec.hour, spec.minute, spec.second))}"
+            if start.day > 28:  # said: the calendar steps over the months without that day
+                skipped = ", skipping months without one"
+    at = _clock(time(spec.hour, spec.minute, spec.second))
+    return f"Every {every}{on} at {at}{skipped}"
 
 
 @lru_cache(maxsize=512)

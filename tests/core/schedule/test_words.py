@@ -59,6 +59,14 @@ def test_describe_calendar_with_its_start() -> None:
     )
     yearly = Schedule.parse_calendar("1y")
     assert describe(yearly, start=start) == "Every year on 15 January at 00:00"
+    # a day not every month (or year) has is skipped there, and said (a newcomer's
+    # run-through: "Every month on day 31" fired in January, March and May only)
+    end_of = datetime(2027, 1, 31, tzinfo=BERLIN)
+    assert describe(Schedule.parse_calendar("1mo@02:00"), start=end_of) == (
+        "Every month on day 31 at 02:00, skipping months without one")
+    leap = datetime(2028, 2, 29, tzinfo=BERLIN)
+    assert describe(yearly, start=leap) == (
+        "Every year on 29 February at 00:00, skipping years without one")
 
 
 def test_describe_never_raises_on_an_unknown_zone() -> None:
