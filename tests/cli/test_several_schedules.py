@@ -142,6 +142,12 @@ def test_exclude_an_ics_calendar(cli: Any, tmp_path: Path) -> None:
     (["--cron", "@reboot", "--cron", "0 9 * * *"], "schedule: @reboot cannot be one of"),
     (["--after", "x", "--every", "5m"], "schedule: --after and --manual do not mix"),
     (["--cron", "0 9 24 12 *", "--exclude", "R/2026-12-24/P1Y"], "exclude: leaves no fire"),
+    # a newcomer's run-through: both were stored (the second never fires; the first fired
+    # twice alike in the schedule's words)
+    (["--at", "2031-01-01T10:00", "--every", "1d", "--exclude", "2031-01-01"],
+     "exclude: excludes 2031-01-01, the day of the one-shot at 2031-01-01 10:00"),
+    (["--cron", "0 12 * * 6", "--cron", "0 12 * * sat"],
+     "schedule: names the same schedule twice ('0 12 * * 6' and '0 12 * * sat' fire alike)"),
 ])
 def test_bad_schedules_exit_2_naming_the_field(cli: Any, tmp_path: Path, args: list[str],
                                                message: str) -> None:

@@ -43,6 +43,12 @@ def validate_schedule(
     if schedule.kind == "any" or schedule.exclude:
         for part in schedule.each:
             validate_schedule(part, tz, now, start, end)
+        for part in schedule.each:  # a one-shot among several on an excluded day: never
+            if part.kind == "date" and part.at is not None \
+                    and schedule.exclude.excludes(part.at.astimezone(tz).date()):
+                raise ValidationError("exclude", f"excludes {part.at.astimezone(tz).date()}, "
+                                      f"the day of the one-shot at {_stamp(part.at)}: it "
+                                      "would never fire")
         if schedule.exclude:
             from app.core.schedule.triggers import next_fire_times  # loads APScheduler
 
