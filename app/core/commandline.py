@@ -23,8 +23,9 @@ _SHELL_OPERATORS: Final = ("&&", "||", ";", "|", ">", "<", "`", "$(", "$")
 def shell_syntax(line: str) -> str | None:
     """The first piece of shell syntax in a command line, or None.
 
-    Run without the shell, `;`, `|`, `>`, `<`, `&&`, `$VAR`, backticks or `for … do` are
-    passed to the program as literal text, which is rarely what the person meant. Quoted
+    Run without the shell, `;`, `|`, `>`, `<`, `&&`, `$VAR`, backticks, `for … do`, a `*`
+    glob or a leading `~` are passed to the program as literal text, which is rarely what the
+    person meant. Quoted
     text is skipped as the shell would (`$` still counts inside double quotes), and so is a
     backslash-escaped character (`find … -exec rm {} \\;` is fine without the shell). A lone
     `&` is not reported: in a URL's query string it is meant literally, and works so.
@@ -48,6 +49,8 @@ def shell_syntax(line: str) -> str | None:
                 return ch
         elif ch in "'\"":
             quote = ch
+        elif ch == "*" or (ch == "~" and (i == 0 or line[i - 1] in " \t")):
+            return ch  # a glob or a home folder: only the shell expands them (`ls *.py`)
         else:
             for op in _SHELL_OPERATORS:
                 if line.startswith(op, i):

@@ -57,7 +57,11 @@ def test_a_line_that_says_something_else_than_what_runs_is_refused(
     ("echo `date`", "`"),
     ("echo $(date)", "$("),
     ("while true do", "while"),
-    ("rsync -a ~/notes /backup/notes", None),
+    # a newcomer's run-through: a glob and a home folder reached the program as written
+    ("rsync -a ~/notes /backup/notes", "~"),
+    ("ls *.py", "*"),
+    ("find . -name \\*.py", None),
+    ("git log main~2", None),
     ("echo 'a; b | c > d $e'", None),
     ("find . -name '*.tmp' -exec rm {} \\;", None),
     ("echo two\\ words", None),
