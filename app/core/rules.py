@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final, Protocol
 
-from app.core.run import HELD_TAIL
-
 # what the overlap rule makes of a fire that finds `max_instances` runs of its task going
 ADMIT: Final = "admit"  # below the limit, or overlap `queue`: claim it queued
 SKIP_FIRE: Final = "skip"  # overlap `skip`: claim it skipped
@@ -69,6 +67,9 @@ def ready_key(priority: int, scheduled_ts: float, level: int, seq: int
     upstream tasks first (topological level), then first come. Upstream-before-downstream
     between *dependent* runs is the dependency holds' work: a run is not ready before then."""
     return (-priority, scheduled_ts, level, seq)
+
+
+HELD_TAIL: Final = ": it starts when one ends"  # a hold's note while the run waits
 
 
 def held_reason(why: str, *, max_instances: int, group: str | None, group_limit: int) -> str:

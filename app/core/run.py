@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from app.core.rules import HELD_TAIL
+
 
 @dataclass(frozen=True, slots=True)
 class Run:
@@ -67,9 +69,6 @@ class Run:
             "celery_id": self.celery_id,
             "checkpoint": self.checkpoint,
         }
-
-
-HELD_TAIL = ": it starts when one ends"  # a hold's note while the run waits (rules.held_reason)
 
 
 def reason_now(reason: str | None, status: str, started: bool) -> str | None:
