@@ -9,7 +9,8 @@ counted (runs) has a `CountAxis`: whole-number ticks only.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import math
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -26,29 +27,41 @@ GraphicsLayoutWidget = pg.GraphicsLayoutWidget
 
 
 class ClockAxis(pg.DateAxisItem):  # type: ignore[misc]  # pyqtgraph is untyped
-    """A time axis whose hours and minutes are labelled as often as they fit. pyqtgraph sizes
-    them by "MMM 00", steps minutes by 1, 5 or 15 and hours by 1 or 6, and gives up on them
-    early, so a narrow plot of the last 5 minutes, or of the last hour, had one time label;
-    here they are sized as what they print ("00:00"), step by more sizes and hold on to wider
-    ranges (minutes to 30 minutes apart, hours to 12)."""
+    """A time axis whose clock labels ("05:38") are as many as fit whole, within the axis and
+    apart. pyqtgraph steps minutes by 1, 5 or 15 and sizes them by "MMM 00", so a narrow plot
+    of the last 5 minutes or hour had one label; sized by what they print, its labels came
+    too close for its own fill limit and a narrow plot could have none. Spans of up to two
+    days are stepped here, on the local clock; longer ones as pyqtgraph does."""
+
+    STEPS = (60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 10800, 21600, 28800, 43200)  # s
+    GAP = 8  # pixels between two labels
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(orientation="bottom", **kwargs)
-        m = pg.graphicsItems.DateAxisItem
+        self.setStyle(textFillLimits=[(0, 0.95)])  # spaced here: no level is dropped
+        self._clock = False
 
-        def level(spacing: int, skips: list[int]) -> Any:
-            days = m.TickSpec(m.DAY_SPACING, m.makeSStepper(m.DAY_SPACING), "%a %d")
-            return m.ZoomLevel([days, m.TickSpec(spacing, m.makeSStepper(spacing), "%H:%M",
-                                                 autoSkip=skips)], "00:00")
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list[Any]:
+        span = maxVal - minVal
+        self._clock = 0 < span <= 2 * 86400 and size > 0 and self.fontMetrics is not None
+        if not self._clock:
+            return super().tickValues(minVal, maxVal, size)  # type: ignore[no-any-return]
+        label = self.fontMetrics.horizontalAdvance("00:00")
+        per_px = span / size
+        inside = (label / 2 + 2) * per_px  # a label centred on its tick stays on the axis
+        offset = datetime.fromtimestamp(minVal).astimezone().utcoffset()
+        shift = offset.total_seconds() if offset is not None else 0.0
+        step = next((s for s in self.STEPS if s / per_px >= label + self.GAP), self.STEPS[-1])
+        first = math.ceil((minVal + inside + shift) / step) * step - shift
+        ticks = list(np.arange(first, maxVal - inside, step))
+        if not ticks:  # too narrow for one on the grid: the middle, to the minute
+            ticks = [round((minVal + maxVal) / 2 / 60) * 60]
+        return [(step, ticks)]
 
-        self.zoomLevels = OrderedDict([
-            (np.inf, m.YEAR_MONTH_ZOOM_LEVEL),
-            (5 * m.DAY_SPACING, m.MONTH_DAY_ZOOM_LEVEL),
-            (12 * m.HOUR_SPACING, level(m.HOUR_SPACING, [1, 2, 3, 6, 12])),
-            (30 * m.MINUTE_SPACING, level(m.MINUTE_SPACING, [1, 2, 5, 10, 15, 30])),
-            (30, m.HMS_ZOOM_LEVEL),
-            (1, m.MS_ZOOM_LEVEL),
-        ])
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        if not self._clock:
+            return super().tickStrings(values, scale, spacing)  # type: ignore[no-any-return]
+        return [datetime.fromtimestamp(v).strftime("%H:%M") for v in values]
 
 
 class CountAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph is untyped
