@@ -297,7 +297,6 @@ def _check_parts(parts: object) -> tuple[Schedule, ...]:
     if not isinstance(parts, tuple | list) or len(parts) < 2:
         raise ValidationError("schedule", "several schedules need at least two")
     seen: list[Schedule] = []
-    keys: list[object] = []
     for part in parts:
         if not isinstance(part, Schedule):
             raise ValidationError("schedule", f"must be a Schedule, got {part!r}")
@@ -307,27 +306,10 @@ def _check_parts(parts: object) -> tuple[Schedule, ...]:
                                   "(only at, every, cron and calendar can)")
         if part.exclude:
             raise ValidationError("exclude", "belongs to the whole, not one of its schedules")
-        key = _fires_as(part)
-        if key in keys:
-            twin = seen[keys.index(key)]
-            alike = f" ({twin.expr!r} and {part.expr!r} fire alike)" \
-                if part.kind == "cron" and twin.expr != part.expr else ""
-            raise ValidationError("schedule", f"names the same schedule twice{alike}")
+        if part in seen:
+            raise ValidationError("schedule", "names the same schedule twice")
         seen.append(part)
-        keys.append(key)
     return tuple(seen)
-
-
-def _fires_as(part: Schedule) -> object:
-    """What a part of several schedules is, for telling two alike: a cron by the values it
-    matches (`0 12 * * 6` is `0 12 * * sat`; whether its day fields were `*` decides how they
-    combine), any other by its value."""
-    if part.kind != "cron" or part.expr is None:
-        return part
-    cron = parse_cron(part.expr)
-    if cron.reboot:
-        return part
-    return ("cron", cron.values, cron.fields[3].startswith("*"), cron.fields[5].startswith("*"))
 
 
 def _check_upstreams(names: Iterable[object]) -> tuple[str, ...]:

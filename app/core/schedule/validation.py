@@ -23,6 +23,25 @@ __all__ = ["MIN_INTERVAL_SECONDS", "validate_schedule"]
 MIN_INTERVAL_SECONDS: Final = 1.0
 
 
+def _none_alike(parts: tuple[Schedule, ...]) -> None:
+    """Two crons among several that fire alike, written apart (`0 12 * * 6`, `0 12 * * sat`),
+    are one schedule twice. Checked on what is typed, not when a stored task is read: a store
+    may hold such a pair from before. Alike means the same values in every field and the
+    same fields written `*` (which decide daylight-saving passes and how days combine)."""
+    seen: dict[object, str] = {}
+    for part in parts:
+        if part.kind != "cron" or part.expr is None:
+            continue
+        cron = parse_cron(part.expr)
+        if cron.reboot:
+            continue
+        key = (cron.values, tuple(field.startswith("*") for field in cron.fields))
+        if key in seen:
+            raise ValidationError("schedule", f"names the same schedule twice ({seen[key]!r} "
+                                  f"and {part.expr!r} fire alike)")
+        seen[key] = part.expr
+
+
 def validate_schedule(
     schedule: Schedule,
     tz: tzinfo,
@@ -43,6 +62,7 @@ def validate_schedule(
     if schedule.kind == "any" or schedule.exclude:
         for part in schedule.each:
             validate_schedule(part, tz, now, start, end)
+        _none_alike(schedule.each)
         for part in schedule.each:  # a one-shot among several on an excluded day: never
             if part.kind == "date" and part.at is not None \
                     and schedule.exclude.excludes(part.at.astimezone(tz).date()):
