@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 
 def test_a_schedule_whose_next_fire_is_past_the_year_9999_has_none(cli: Any) -> None:
     made = cli("task", "add", "decade", "--command", "echo", "--every", "3650d",
-               "--start", "9998-12-31T00:00")
+               "--start", "9998-12-31T00:00", "--tz", "UTC")
     assert made.code == 0, made.err
     shown = cli("task", "show", "decade", "--json").json()
     assert shown["next_run_at"].startswith("9998-12-31")
@@ -18,20 +20,38 @@ def test_a_schedule_whose_next_fire_is_past_the_year_9999_has_none(cli: Any) -> 
     assert cli("task", "add", "later", "--command", "echo", "--every", "1d",
                "--disabled").code == 0
     assert cli("task", "update", "later", "--start", "9998-12-31T00:00", "--every",
-               "3650d").code == 0
+               "3650d", "--tz", "UTC").code == 0
     resumed = cli("task", "resume", "later")
     assert resumed.code == 0 and resumed.err == "", resumed.err
     assert cli("task", "show", "later", "--json").json()["next_run_at"].startswith("9998-12-31")
     late = cli("task", "add", "last", "--command", "echo", "--every", "1h",
-               "--start", "9999-12-31T23:30")  # (a start itself stays within 9998)
+               "--start", "9999-12-31T23:30", "--tz", "UTC")  # (a start stays within 9998)
     assert late.code == 2 and late.err.startswith("tickwork: error: start: must be between")
 
 
 def test_a_simulation_past_the_year_9999_ends_there(cli: Any) -> None:
     assert cli("task", "add", "decade", "--command", "echo", "--every", "3650d",
-               "--start", "9998-12-31T00:00").code == 0
-    for start, hours, fires in (("9999-12-30T00:00", "48", 0), ("9998-12-30T00:00", "48", 1),
-                                ("9999-12-31T23:00", "1", 0)):
+               "--start", "9998-12-31T00:00", "--tz", "UTC").code == 0
+    for start, hours, fires in (("9999-12-30T00:00Z", "48", 0), ("9998-12-30T00:00Z", "48", 1),
+                                ("9999-12-31T00:00Z", "48", 0)):
         result = cli("simulate", "--from", start, "--hours", hours, "--json")
         assert result.code == 0 and result.err == "", (start, result.err)
         assert len(result.json()) == fires, start
+    # a time with no UTC instant (the year 9999's last hours west of UTC): one line, exit 2
+    west = cli("simulate", "--from", "9999-12-31T23:00-05:00", "--hours", "1")
+    assert west.code == 2 and west.err.startswith("tickwork: error: from: is out of range")
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Asia/Kolkata"])
+def test_a_time_past_the_last_instant_in_the_local_zone_is_one_line(
+        cli: Any, monkeypatch: pytest.MonkeyPatch, zone: str) -> None:
+    """West of UTC the year 9999's last local hours have no UTC instant, east of it its last
+    UTC hours no local one: both raised OverflowError (exit 1, a review's finding)."""
+    monkeypatch.setenv("TZ", zone)
+    for start in ("9999-12-31T23:00", "9999-12-31T23:00Z"):
+        said = cli("simulate", "--from", start, "--hours", "1")
+        assert (said.code, said.err.count("\n")) in ((0, 0), (2, 1)), (start, said.err)
+        assert "Overflow" not in said.err
+    refused = cli("task", "add", "z", "--command", "true", "--at", "9999-12-31T23:00",
+                  "--tz", "Etc/GMT+12")
+    assert refused.code == 2 and "at: is out of range" in refused.err, refused.err

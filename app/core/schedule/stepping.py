@@ -23,8 +23,8 @@ def _next(trigger: BaseTrigger, previous: datetime | None, now: datetime) -> dat
         return trigger.get_next_fire_time(previous, now)  # type: ignore[no-any-return]
     except OverflowError:
         return None
-    except ValueError as error:
-        if "out of range" in str(error):
+    except ValueError as error:  # "year 10008 is out of range"; not a day a month lacks
+        if str(error).startswith("year ") and str(error).endswith("is out of range"):
             return None
         raise
 

@@ -227,8 +227,14 @@ def zone_label(tz: tzinfo | None) -> str:
 
 def localize(wall: datetime, tz: tzinfo, field: str) -> datetime:
     """Wall time in ``tz``; a repeated time means its first occurrence, a skipped one is refused
-    with a ValidationError naming ``field``."""
-    if not exists(wall, tz):
+    with a ValidationError naming ``field``, as is one with no UTC instant (the year 9999's
+    last hours west of UTC)."""
+    try:
+        real = exists(wall, tz)
+    except (OverflowError, ValueError):
+        raise ValidationError(field, f"is out of range: {wall.isoformat(sep=' ')} in "
+                              f"{zone_label(tz)}") from None
+    if not real:
         raise ValidationError(
             field,
             f"{wall.isoformat(sep=' ')} does not exist in {zone_label(tz)} "
@@ -282,7 +288,11 @@ def parse_datetime(text: str, tz: tzinfo | None, field: str) -> datetime:
             raise ValidationError(field, f"needs a UTC offset: {raw!r}")
         value = localize(value, tz, field)
     representable(value, field)
-    return value.astimezone(tz) if tz is not None else value
+    try:
+        return value.astimezone(tz) if tz is not None else value
+    except (OverflowError, ValueError):  # 9999-12-31T23:00Z east of UTC: the year 10000
+        raise ValidationError(field, f"is out of range in {zone_label(tz)}: "
+                              f"{value.isoformat()}") from None
 
 
 def within(moment: datetime, start: datetime | None, end: datetime | None) -> bool:
