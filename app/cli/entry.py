@@ -58,7 +58,7 @@ def command(name: str) -> Callable[[argparse.Namespace], int]:
 
 # a task field's name as the command line spells its option (the rest: `_` → `-`)
 OPTIONS = {"start_at": "start", "end_at": "end", "group_limit": "group",
-           "on_failure": "notify", "on_success": "notify-success", "shell_program": "shell"}
+           "on_failure": "notify", "on_success": "notify-success"}
 SNAKE = re.compile(r"[a-z]+(?:_[a-z]+)+")  # not TICKWORK_HOME, not tasks[0].depends_on
 
 

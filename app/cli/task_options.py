@@ -59,6 +59,8 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
                                                                 and old_action.get("shell"))
         action = {"kind": "command", "argv": _argv(args.command, shell), "shell": shell,
                   "line": args.command}  # kept as typed, shown back verbatim
+        if shell and old_action and old_action.get("shell_program"):  # a crontab's SHELL=
+            action["shell_program"] = old_action["shell_program"]
     elif args.python is not None:
         if args.shell:
             raise ValidationError("shell", "goes with --command, not --python")
@@ -75,6 +77,8 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
             line = Action.from_json(action).command_line()  # as typed, else re-joined
             action["argv"] = _argv(line, args.shell)  # the line as typed, now (not) via sh
             action["shell"] = args.shell
+            if not args.shell:  # no shell, no shell program (it was refused as only for one)
+                action.pop("shell_program", None)
     if args.kwargs is not None:
         if action is None or action["kind"] != "python":
             raise ValidationError("kwargs", "goes with --python")

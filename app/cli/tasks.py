@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shlex
 import sys
 import time
@@ -274,6 +275,8 @@ def _names_a_file_here(action: dict[str, Any], here: str) -> bool:
             argv = shlex.split(argv[0], comments=True) or [""]
         except ValueError:  # an unclosed quote: the shell says so when it runs
             argv = argv[0].split() or [""]
+        while len(argv) > 1 and re.match(r"[A-Za-z_]\w*=", argv[0]):  # `TZ=Europe/Berlin date`
+            argv = argv[1:]
     program = argv[0]
     if "/" in program and not os.path.isabs(program) and not program.startswith(("~", "$")):
         return True

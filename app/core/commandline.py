@@ -49,7 +49,7 @@ def shell_syntax(line: str) -> str | None:
                 return ch
         elif ch in "'\"":
             quote = ch
-        elif ch == "*" or (ch == "~" and (i == 0 or line[i - 1] in " \t")):
+        elif (ch == "*" and _a_glob(line, i)) or (ch == "~" and (i == 0 or line[i - 1] in " \t")):
             return ch  # a glob or a home folder: only the shell expands them (`ls *.py`)
         else:
             for op in _SHELL_OPERATORS:
@@ -57,6 +57,21 @@ def shell_syntax(line: str) -> str | None:
                     return op
         i += 1
     return None
+
+
+_PATTERN_OPTIONS: Final = frozenset({"-name", "-iname", "-path", "-ipath", "-wholename",
+                                      "-regex", "-iregex", "-lname", "-ilname"})
+
+
+def _a_glob(line: str, i: int) -> bool:
+    """Whether the `*` at `i` is meant for the shell to expand: not in an option or its value
+    (`--include=*.py`, `--exclude=*.log`), nor a pattern find matches itself (`find . -name
+    *.py` works as meant without the shell, and would break with it)."""
+    start = max(line.rfind(" ", 0, i), line.rfind("\t", 0, i)) + 1
+    word = line[start:].split(None, 1)[0]
+    before = line[:start].split()
+    return not (word.startswith("-") or "=" in word
+                or (before and before[-1] in _PATTERN_OPTIONS))
 
 
 _QUOTES: Final = {"'": "'", '"': '"', "`": "`", "$'": "'"}

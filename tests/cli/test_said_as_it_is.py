@@ -96,3 +96,27 @@ def test_a_missing_or_unknown_command_is_said_in_the_users_words(cli: Any) -> No
     assert unknown.code == 2 and unknown.err.startswith(
         "tickwork: error: argument COMMAND: invalid choice: 'frob' (choose from 'task'")
     assert "read from standard input" in cli("secret", "set", "--help").out
+
+
+def test_a_crontab_task_taken_off_the_shell_drops_its_shell(cli: Any, home: Any) -> None:
+    """A crontab's `SHELL=/bin/bash` stays with its task's shell line; `task update --no-shell`
+    was refused ("shell_program: is only for commands run through the shell"), the program
+    kept though the shell went (a review's finding)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    done = subprocess.run([sys.executable, "-m", "app.cli", "--home", str(home), "import",
+                           "--crontab", "-"], input="SHELL=/bin/bash\n* * * * * echo hi\n",
+                          text=True, capture_output=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert cli("task", "show", "echo-hi", "--json").json()["action"]["shell_program"] == \
+        "/bin/bash"
+    assert cli("task", "update", "echo-hi", "--command", "echo there").code == 0  # still sh
+    assert cli("task", "show", "echo-hi", "--json").json()["action"]["shell_program"] == \
+        "/bin/bash"
+    off = cli("task", "update", "echo-hi", "--no-shell")
+    assert off.code == 0, off.err
+    action = cli("task", "show", "echo-hi", "--json").json()["action"]
+    assert (action["shell"], action.get("shell_program")) == (False, None)

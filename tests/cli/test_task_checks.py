@@ -392,12 +392,13 @@ def test_relative_paths_through_the_shell_an_emptied_cwd_and_a_deleted_folder(
     (folder / "sub" / "x.sh").write_text("#!/bin/sh\n")
     for name, line, shell in (("sub", "sub/x.sh --go", True), ("arg", "sh sub/x.sh", False),
                               ("argsh", "sh sub/x.sh | cat", True),
-                              ("plain", "echo a/b", True), ("abs", "sh /bin/x/y", False)):
+                              ("plain", "echo a/b", True), ("abs", "sh /bin/x/y", False),
+                              ("assign", "TZ=Europe/Berlin date", True)):  # (a review's)
         added = typed_in(folder, "task", "add", name, *(["--shell"] if shell else []),
                          "--command", line, "--manual", "--no-verify")
         assert added.returncode == 0, added.stderr
         # a word that is no path here ("a/b") or an absolute one keeps no folder
-        assert cwd_of(name) == (None if name in ("plain", "abs") else str(folder)), name
+        assert cwd_of(name) == (None if name in ("plain", "abs", "assign") else str(folder)), name
     gone = tmp_path / "gone"
     gone.mkdir()
     code = ("import os, subprocess, sys; os.chdir(sys.argv[1]); os.rmdir(sys.argv[1]); "

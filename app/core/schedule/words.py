@@ -102,6 +102,7 @@ def _clock(moment: time) -> str:
 
 
 _CAL_WORDS: Final = ("year", "month", "week", "day")
+_MONTH_DAYS: Final = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # February: most years
 
 
 def _calendar_words(spec: CalendarSpec, start: datetime | None) -> str:
@@ -117,7 +118,8 @@ def _calendar_words(spec: CalendarSpec, start: datetime | None) -> str:
                 skipped = ", skipping years without one"
         elif spec.months and not (spec.weeks or spec.days):
             on = f" on day {start.day}"
-            if start.day > 28:  # said: the calendar steps over the months without that day
+            visited = {(start.month - 1 + k * spec.months) % 12 for k in range(12)}
+            if any(start.day > _MONTH_DAYS[m] for m in visited):  # stepped over, and said
                 skipped = ", skipping months without one"
     at = _clock(time(spec.hour, spec.minute, spec.second))
     return f"Every {every}{on} at {at}{skipped}"

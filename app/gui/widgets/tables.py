@@ -12,7 +12,6 @@ from typing import Any
 from app.gui.qt import (
     QAbstractItemView,
     QAbstractTableModel,
-    QCursor,
     QItemSelectionModel,
     QModelIndex,
     QObject,
@@ -63,13 +62,12 @@ class StillRows(QObject):
         model.rowsInserted.connect(self._after)
 
     def _held(self) -> bool:
-        viewport = self.table.viewport()
-        pointer = viewport.rect().contains(viewport.mapFromGlobal(QCursor.pos()))
-        return (pointer and self.table.isVisible()) or self.table.verticalScrollBar().value() > 0
+        return self.table.viewport().underMouse() or self.table.verticalScrollBar().value() > 0
 
     def _before(self, _parent: QModelIndex, first: int, _last: int) -> None:
         top = self.table.rowAt(0)
-        self._anchor = (None if first != 0 or top < 0 or not self._held()
+        dragged = self.table.verticalScrollBar().isSliderDown()  # the person's scroll wins
+        self._anchor = (None if first != 0 or top < 0 or dragged or not self._held()
                         else (top, self.table.rowViewportPosition(top)))
 
     def _after(self, _parent: QModelIndex, first: int, last: int) -> None:

@@ -64,6 +64,11 @@ def test_describe_calendar_with_its_start() -> None:
     end_of = datetime(2027, 1, 31, tzinfo=BERLIN)
     assert describe(Schedule.parse_calendar("1mo@02:00"), start=end_of) == (
         "Every month on day 31 at 02:00, skipping months without one")
+    # a step that never meets a short month says nothing of skipping (a review's finding)
+    for every in ("12mo@02:00", "6mo@02:00"):
+        assert describe(Schedule.parse_calendar(every), start=end_of).endswith("at 02:00")
+    assert describe(Schedule.parse_calendar("6mo@02:00"), start=datetime(
+        2027, 3, 31, tzinfo=BERLIN)).endswith("skipping months without one")  # September
     leap = datetime(2028, 2, 29, tzinfo=BERLIN)
     assert describe(yearly, start=leap) == (
         "Every year on 29 February at 00:00, skipping years without one")
