@@ -250,3 +250,17 @@ def click_row(qtbot: Any, table: Any, row: int, column: int = 0) -> None:
 
     rect = table.visualRect(table.model().index(row, column))
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def axis_labels(axis: Any) -> list[str]:
+    """The tick labels a plot's axis paints now (pyqtgraph's own draw specs, overlaps and
+    labels past its ends dropped)."""
+    from app.gui.qt import QPainter, QPixmap
+
+    device = QPixmap(8, 8)
+    painter = QPainter(device)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [text for _rect, _flags, text in specs[2]] if specs else []

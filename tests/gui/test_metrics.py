@@ -24,8 +24,8 @@ from app.gui.metrics.data import (
     read_history,
     read_newer,
 )
-from app.gui.qt import QApplication, QPainter, QPixmap, QPoint, QPointF, Qt, QWheelEvent
-from tests.gui.conftest import SCREENSHOTS, Gui, close_gui, command_task
+from app.gui.qt import QApplication, QPoint, QPointF, Qt, QWheelEvent
+from tests.gui.conftest import SCREENSHOTS, Gui, axis_labels, close_gui, command_task
 
 
 def test_ring_keeps_the_newest_rows_contiguous() -> None:
@@ -243,17 +243,6 @@ def test_redraws_follow_live_samples_over_an_hour_of_history(gui: Gui) -> None:
     gui.window.set_scheme("system")
 
 
-def _tick_labels(axis: Any) -> list[str]:
-    """The tick labels the axis paints now (pyqtgraph's own draw specs)."""
-    device = QPixmap(8, 8)
-    painter = QPainter(device)
-    try:
-        specs = axis.generateDrawSpecs(painter)
-    finally:
-        painter.end()
-    return [text for _rect, _flags, text in specs[2]] if specs else []
-
-
 def test_count_axes_tick_whole_runs_while_other_axes_keep_fractions(gui: Gui) -> None:
     """One run in flight and 3 started a minute read "0.5 … 3.5 runs" on a tall plot (half
     runs); the start delay, a time, still ticks at 0.5 ms on the same range."""
@@ -275,10 +264,10 @@ def test_count_axes_tick_whole_runs_while_other_axes_keep_fractions(gui: Gui) ->
         gui.settle()
         view.redraw()
         for plot in (in_flight, started):
-            labels = _tick_labels(plot.getAxis("left"))
+            labels = axis_labels(plot.getAxis("left"))
             assert labels and all(text.isdigit() for text in labels), (size, labels)
         if size == (1600, 1000):  # room for half steps: a time axis shows them
-            assert "0.5" in _tick_labels(delay.getAxis("left"))
+            assert "0.5" in axis_labels(delay.getAxis("left"))
             assert gui.window.grab().save(str(SCREENSHOTS / "metrics-count-axes.png"))
 
 

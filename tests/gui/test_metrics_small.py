@@ -6,12 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from PySide6.QtGui import QImage
-
 from app.engine.events import MetricsSampled
 from app.gui.main_window import METRICS
-from app.gui.qt import QPainter, Qt
-from tests.gui.conftest import SCREENSHOTS, Gui
+from app.gui.qt import Qt
+from tests.gui.conftest import SCREENSHOTS, Gui, axis_labels
 
 
 def _plots_inside(gui: Gui) -> list[tuple[int, int]]:
@@ -69,18 +67,6 @@ def test_a_window_shrunk_in_one_step_keeps_every_plot_whole(gui: Gui, qtbot: Any
     assert gui.window.grab().save(str(SCREENSHOTS / "metrics-shrunk-to-800x500.png"))
 
 
-def _time_labels(plot: Any) -> list[str]:
-    """The labels the plot's time axis draws (as it paints them, overlaps dropped)."""
-    axis = plot.getAxis("bottom")
-    image = QImage(400, 100, QImage.Format.Format_ARGB32)
-    painter = QPainter(image)
-    try:
-        specs = axis.generateDrawSpecs(painter)
-    finally:
-        painter.end()
-    return [text for _rect, _flags, text in specs[2]] if specs else []
-
-
 def test_a_narrow_plot_labels_its_time_whole_at_every_moment(gui: Gui, qtbot: Any) -> None:
     """At 800×500 with the notifications panel open, the plots of the last 5 minutes and of
     the last hour had one time label ("05:35") or none, depending on the moment: no way to
@@ -103,7 +89,7 @@ def test_a_narrow_plot_labels_its_time_whole_at_every_moment(gui: Gui, qtbot: An
             counts = []
             for k in range(12):
                 view.redraw(now=base + k * seconds / 12)
-                labels = _time_labels(view.plots[0])
+                labels = axis_labels(view.plots[0].getAxis("bottom"))
                 assert len(set(labels)) == len(labels), (seconds, labels)
                 counts.append(len(labels))
             if large:
