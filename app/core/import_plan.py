@@ -57,8 +57,10 @@ class ImportPlan:
     notes: list[str] = field(default_factory=list)
 
     def label(self, index: int, field_name: str) -> str:
-        """How an error names a field of one planned task: `line 7: cron`."""
-        return f"{self.tasks[index].origin}: {field_name}"
+        """How an error names a field of one planned task: `line 7: cron`; the shell program
+        as the crontab set it (`line 7: SHELL`, not the store's `shell_program`)."""
+        shown = "SHELL" if field_name == "shell_program" else field_name
+        return f"{self.tasks[index].origin}: {shown}"
 
     def specs(self, now: datetime) -> list[TaskSpec]:
         """The planned tasks validated, all or nothing; the first bad one is named by origin."""

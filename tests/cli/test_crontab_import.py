@@ -174,7 +174,7 @@ def test_the_readmes_crontab_preview_is_what_the_cli_prints(cli: Any) -> None:
     ("0 1 * * * /bin/true\n\n# c\n0 25 * * * /bin/true\n",
      "line 4: cron: hour field: 25 is out of range 0-23"),
     ("0 1 * * * /bin/true\nSHELL=/bin/no-such-shell\n0 2 * * * /bin/true\n",
-     "line 3: shell_program: no such shell: /bin/no-such-shell (--no-verify stores it anyway)"),
+     "line 3: SHELL: no such shell: /bin/no-such-shell (--no-verify stores it anyway)"),
     ("0 1 * * * /bin/true\n@fortnightly /bin/true\n", "line 2: unknown macro '@fortnightly'"),
 ])
 def test_a_bad_line_refuses_the_whole_crontab(cli: Any, crontab: str, error: str) -> None:
