@@ -440,6 +440,24 @@ def test_a_click_into_a_time_then_digits_types_over_that_part(gui: Gui, qtbot: A
     assert at is not None and (at.year, at.day, at.hour, at.minute) == (year, 9, 7, 30)
 
 
+def test_a_click_into_a_calendar_steps_time_types_over_that_part(gui: Gui,
+                                                                  qtbot: Any) -> None:
+    """The "Every N days, weeks, months or years" time left a bare cursor too: a click on
+    its hour and "04" kept 02:00 (a second run-through)."""
+    task = gui.service.create_task(command_task("monthly-typed"))
+    editor = open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)
+    go(editor, qtbot, "Schedule")
+    choose(qtbot, editor.schedule.kind, "calendar")
+    edit = editor.schedule.cal_time
+    for index, typed in ((0, "04"), (3, "15")):  # HH:mm:ss
+        _click_part(qtbot, edit, index)
+        qtbot.keyClicks(edit, typed)
+    assert edit.text() == "04:15:00", edit.text()
+    save(gui, qtbot, editor)
+    calendar = gui.service.get_task("monthly-typed").spec.schedule.calendar
+    assert calendar is not None and (calendar.hour, calendar.minute) == (4, 15)
+
+
 @pytest.mark.parametrize(("field", "typed", "said"), [
     ("retries", "-2", "must be between 0 and 100"),
     ("max_instances", "0", "must be between 1 and 1000"),

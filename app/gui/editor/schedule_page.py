@@ -56,6 +56,7 @@ from app.gui.qt import (
     QTimeEdit,
     QWidget,
 )
+from app.gui.widgets.date_sections import typed_over
 from app.gui.widgets.error_label import wrapping_policy
 
 TIME_FIELDS: Final = ("timezone", "start_at", "end_at", "catch_up")  # nothing to a by-hand task
@@ -128,7 +129,7 @@ class SchedulePage(Page):
         self.cal_count.setRange(1, 3653)
         self.cal_unit = QComboBox()
         self.cal_unit.addItems(list(CAL_UNITS))
-        self.cal_time = QTimeEdit()
+        self.cal_time = typed_over(QTimeEdit())
         self.cal_time.setDisplayFormat("HH:mm:ss")
         self.cal_time.setTime(QTime(2, 0))
         row.addWidget(QLabel("Every"))
