@@ -29,6 +29,10 @@ def test_messages_name_their_field(gui: Gui, qtbot: Any) -> None:
     unit = editor.schedule.every.unit.currentText()
     gui.wait_until(lambda: f"Every must be more than 0 {unit}" in every.text())
     assert "seconds" not in every.text() and not editor.save_button.isEnabled()
+    # beside Save in the same words (it said "must be a positive number of seconds, got 0"
+    # while the field said minutes: a second run-through)
+    hint = editor.hint.accessibleName()
+    assert f"Every must be more than 0 {unit}" in hint and "seconds" not in hint, hint
     assert editor.grab().save(str(SCREENSHOTS / "editor-every-zero.png"))
     qtbot.keyClick(number, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClicks(number, "5")

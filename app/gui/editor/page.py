@@ -51,7 +51,12 @@ class Page(QWidget):
         form.setRowVisible(row, False)
         self.errors[field] = (label, form, row, widget)
 
+    def reason_shown(self, field: str, reason: str) -> str:
+        """How this page words a reason under `field` (and beside Save, so the two agree)."""
+        return reason
+
     def show_error(self, field: str, reason: str) -> bool:
+        reason = self.reason_shown(field, reason)
         entry = self.errors.get(field)
         if entry is None:
             return False

@@ -76,11 +76,10 @@ class Problems:
     def _show_hint(self, first: ValidationError | None, chosen: bool) -> None:
         if first is not None:
             page = self.pages[min(self.page_of(first), len(self.pages) - 1)]
+            reason = page.reason_shown(route(first.field), first.reason)  # as under it
             # the field's words where the reason does not name it ("must be between …")
-            label = page.label_of(route(first.field)) if first.reason.startswith("must") \
-                else None
-            text = f"{page.title} › {label}: {first.reason}" if label else \
-                f"{page.title}: {first.reason}"
+            label = page.label_of(route(first.field)) if reason.startswith("must") else None
+            text = f"{page.title} › {label}: {reason}" if label else f"{page.title}: {reason}"
             self.hint.setText(self.hint.fontMetrics().elidedText(
                 text, Qt.TextElideMode.ElideRight, HINT_WIDTH))
             self.hint.setIcon(display.status_icon("failed"))

@@ -220,9 +220,12 @@ class SchedulePage(Page):
             chosen = self.kind.currentIndex() >= 0
             self.entries[self.current] = self._one_json() if chosen else None
 
-    def show_error(self, field: str, reason: str) -> bool:
+    def reason_shown(self, field: str, reason: str) -> str:
         if field == "interval" and (self.every.seconds() or 0) <= 0:  # in the unit shown
-            reason = f"Every must be more than 0 {self.every.unit.currentText()}"
+            return f"Every must be more than 0 {self.every.unit.currentText()}"
+        return reason
+
+    def show_error(self, field: str, reason: str) -> bool:
         shown = super().show_error(field, reason)
         self._show_time_fields()
         return shown
