@@ -206,3 +206,29 @@ def test_a_minus_sign_typed_is_refused_in_words_not_dropped(gui: Gui, qtbot: Any
         qtbot.keyClick(dialog.keep_runs, Qt.Key.Key_Return)
     policy = keep_default(gui.store)
     assert (policy.days, policy.runs) == (30, 5)
+
+
+def test_a_history_value_is_judged_as_it_is_typed_under_its_box(gui: Gui, qtbot: Any) -> None:
+    """-30 days was said only once Save was pressed, at the foot of the dialog below the Start
+    group, and stayed said once put right (a second run-through): now it is said under the
+    history boxes as it is typed, Save waits, and putting it right clears it."""
+    from app.gui.qt import QDialogButtonBox, QGroupBox
+
+    dialog = _open_settings(gui)
+    save_button = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+    history = dialog.keep_days.parentWidget()
+    assert isinstance(history, QGroupBox) and dialog.error.parentWidget() is history
+    dialog.keep_days.setFocus()
+    dialog.keep_days.selectAll()
+    qtbot.keyClicks(dialog.keep_days, "-30")
+    gui.wait_until(lambda: dialog.error.isVisible() and dialog.error.text().endswith(
+        "must be between 0 and 36500, got -30"))
+    assert not save_button.isEnabled()
+    dialog.keep_days.selectAll()
+    qtbot.keyClicks(dialog.keep_days, "30")
+    gui.wait_until(lambda: not dialog.error.isVisible())
+    assert save_button.isEnabled() and dialog.error.text() == ""
+    assert dialog.grab().save(str(SCREENSHOTS / "settings-typed-right.png"))
+    with qtbot.waitSignal(dialog.saved):
+        qtbot.mouseClick(save_button, Qt.MouseButton.LeftButton)
+    assert keep_default(gui.store).days == 30

@@ -73,6 +73,8 @@ class SettingsDialog(QDialog):
         self.keep_runs.setSuffix(" runs")
         self.keep_runs.setAccessibleName("And at least the newest (runs)")
         form.addRow("and at least the &newest", self.keep_runs)
+        self.error = ErrorLabel()  # what the history boxes hold that cannot be saved, as typed
+        form.addRow(self.error)
         note = QLabel("Older finished runs and their output are deleted by the engine. Tasks "
                       "with their own values (the editor's History) keep to those. The audit "
                       "trail is never deleted.")
@@ -92,11 +94,11 @@ class SettingsDialog(QDialog):
         self.outcome.setSizePolicy(wrapping_policy())
         box.addWidget(self.start_at_login)
         box.addWidget(self.background_engine)
+        self.start_error = ErrorLabel()  # a start setting that could not be made
         box.addWidget(self.outcome)
+        box.addWidget(self.start_error)
         layout.addWidget(start)
 
-        self.error = ErrorLabel()
-        layout.addWidget(self.error)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Close)
         self.buttons.accepted.connect(self._on_buttons_accepted)
@@ -104,6 +106,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.buttons)
         for spin in (self.keep_days, self.keep_runs):
             spin.installEventFilter(self)
+            spin.textChanged.connect(self._check_typed)  # said as typed, not on Save
         self.start_at_login.toggled.connect(self._on_start_at_login_toggled)
         self.background_engine.toggled.connect(self._on_background_engine_toggled)
         self.setEnabled(False)
@@ -127,6 +130,28 @@ class SettingsDialog(QDialog):
         self.setEnabled(True)
         self.error.show_error(str(error))
 
+    def _judged(self) -> tuple[int, int]:
+        """The history boxes' numbers, or ValidationError naming the first box that is not
+        one the store takes (empty, or past its bounds as typed)."""
+        for spin in (self.keep_days, self.keep_runs):
+            if not spin.hasAcceptableInput():
+                raise ValidationError(spin.accessibleName(), "must be a whole number, got "
+                                      f"{spin.cleanText().strip()!r}")
+        return (checked(self.keep_days, keeping.keep_days),
+                checked(self.keep_runs, keeping.keep_runs))
+
+    def _check_typed(self) -> None:
+        """Under the boxes as they are typed in; Save waits until they can be saved (a wrong
+        value was said only once Save was pressed, and stayed said once put right)."""
+        try:
+            self._judged()
+        except ValidationError as error:
+            self.error.show_error(str(error))
+            self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
+            return
+        self.error.clear_error()
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(True)
+
     def _on_start_at_login_toggled(self, on: bool) -> None:
         home = self.store.home
         self._switch(self.start_at_login, lambda: settings.set_start_at_login(home, on))
@@ -147,7 +172,7 @@ class SettingsDialog(QDialog):
 
         def done(text: str) -> None:
             check.setEnabled(True)
-            self.error.clear_error()
+            self.start_error.clear_error()
             self.outcome.setText(text)
 
         def failed(error: BaseException) -> None:
@@ -156,18 +181,15 @@ class SettingsDialog(QDialog):
             check.blockSignals(False)
             check.setEnabled(True)
             self.outcome.clear()
-            self.error.show_error(str(error))
+            self.start_error.show_error(str(error))
         self.background.run(work, done, failed, owner=self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Enter in a box whose text is no number yet (empty): said, not saved over."""
         if (isinstance(watched, QSpinBox) and event.type() == QEvent.Type.KeyPress
                 and isinstance(event, QKeyEvent)
-                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-                and not watched.hasAcceptableInput()):
-            self._refuse(watched, ValidationError(
-                watched.accessibleName(),
-                f"must be a whole number, got {watched.cleanText().strip()!r}"))
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):
+            self._on_buttons_accepted()  # Save, as its default; refused in words if it cannot
             return True
         return super().eventFilter(watched, event)
 
@@ -177,9 +199,10 @@ class SettingsDialog(QDialog):
         spin.selectAll()
 
     def _on_buttons_accepted(self) -> None:
+        if not self.buttons.isEnabled():  # a save on its way (Enter again meanwhile)
+            return
         try:
-            days = checked(self.keep_days, keeping.keep_days)
-            runs = checked(self.keep_runs, keeping.keep_runs)
+            days, runs = self._judged()
         except ValidationError as error:
             self._refuse(self.keep_days if error.field == self.keep_days.accessibleName()
                          else self.keep_runs, error)
