@@ -8,6 +8,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from app.core.schedule import system_timezone_name
 from app.gui.qt import QDateTime, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui, closed, command_task
@@ -186,3 +188,29 @@ def test_a_one_off_date_offers_no_dates_to_leave_out(gui: Gui, qtbot: Any) -> No
     gui.wait_until(lambda: closed(editor))
     schedule = gui.service.get_task("One-off").spec.schedule.to_json()
     assert schedule["kind"] == "date" and "exclude" not in schedule
+
+
+@pytest.mark.parametrize("first", [
+    {"kind": "cron", "expr": "0 2 * * *"}, {"kind": "interval", "seconds": 600},
+    {"kind": "date", "at": "2031-01-01T10:00:00+00:00"}], ids=["cron", "every", "once"])
+def test_looking_at_another_of_several_schedules_changes_nothing(
+        gui: Gui, qtbot: Any, first: dict[str, Any]) -> None:
+    """Picking the second of two schedules in the list and pressing Escape asked "Discard
+    changes?", and saving recorded "Saved task … without changes" (a second run-through):
+    the schedule shown was written back in the widgets' own form."""
+    from app.gui.qt import QApplication
+    from tests.gui.editing import open_selected
+
+    task = gui.service.create_task(command_task("two-ways", schedule={
+        "kind": "any", "schedules": [first, {"kind": "calendar", "months": 1, "hour": 3,
+                                             "minute": 15}]}))
+    editor = open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)
+    go(editor, qtbot, "Schedule")
+    view = editor.schedule.schedule_list.view
+    for row in (1, 0, 1):
+        rect = view.visualItemRect(view.item(row))
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        gui.wait_until(lambda r=row: view.currentRow() == r)  # type: ignore[misc]
+    assert not editor.has_changes()
+    qtbot.keyClick(QApplication.focusWidget() or editor, Qt.Key.Key_Escape)
+    gui.wait_until(lambda: closed(editor))  # no question asked
