@@ -116,12 +116,21 @@ def test_a_failure_notification_opens_its_run(gui: Gui, qtbot: Any) -> None:
     entry = next(e for e in notes.entries() if e.note.run_id == run.id)
     assert entry.note.kind == "failure" and "breaks" in entry.note.title
     gui.wait_until(lambda: gui.window.status.failures.text() == "1 failed today")
+    gui.window.show_view(RUNS)  # the list read with another task's name: the run comes by
+    view = gui.window.runs_view  # a new reading of the list, not as a row added to it
+    qtbot.keyClicks(view.task, "zzz")
+    qtbot.keyClick(view.task, Qt.Key.Key_Return)
+    gui.wait_until(lambda: view.model.rowCount() == 0)
     notes.list.setCurrentRow(0)
     qtbot.mouseClick(notes.open_button, Qt.MouseButton.LeftButton)
     view = gui.window.runs_view
     assert gui.window.current_view() == RUNS
     gui.wait_until(lambda: view.detail.run is not None and view.detail.run.id == run.id)
     gui.wait_until(lambda: "oops" in view.detail.output_text())
+    # the run shown is the run selected, so the toolbar acts on it as the pane does (its
+    # detail once showed with no row selected and the toolbar's actions off)
+    gui.wait_until(lambda: view.table.currentIndex().row() == view.model.row_of(run.id) >= 0)
+    gui.wait_until(gui.window.task_ops.run_now.isEnabled)
     qtbot.mouseClick(notes.retry_button, Qt.MouseButton.LeftButton)
     gui.wait_until(lambda: gui.service.count_runs(task="breaks") == 2)
 
