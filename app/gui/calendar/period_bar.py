@@ -16,6 +16,7 @@ from app.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from app.gui.widgets.choice import ChoiceButton
 
 FILTER_MIN_WIDTH = 100  # room for a few letters of a name
 
@@ -73,8 +74,9 @@ class PeriodBar(QWidget):
         self.filter.setMaximumWidth(240)
         self.row.addWidget(self.filter)
         for i, name in enumerate(MODES):
-            button = tool(name.capitalize(), f"{name.capitalize()} view", "")
-            button.setCheckable(True)
+            button = ChoiceButton(name.capitalize())
+            button.setToolTip(f"{name.capitalize()} view")
+            button.setMinimumWidth(max(36, button.sizeHint().width()))
             button.setChecked(name == mode)
             self.modes.addButton(button, i)
             self.row.addWidget(button)

@@ -45,12 +45,12 @@ from app.gui.qt import (
     QResizeEvent,
     QShowEvent,
     QTimer,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 from app.gui.session import Session
 from app.gui.widgets import display, plots
+from app.gui.widgets.choice import ChoiceButton
 from app.service import Service
 
 SPANS = (("5 min", 300), ("1 h", 3600), ("24 h", 86400))
@@ -95,9 +95,7 @@ class MetricsView(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Show the last"))
         for i, (label, seconds) in enumerate(SPANS):
-            button = QToolButton()
-            button.setText(label)
-            button.setCheckable(True)
+            button = ChoiceButton(label)
             button.setChecked(i == 0)
             button.setMinimumWidth(56)
             self.spans.addButton(button, seconds)
