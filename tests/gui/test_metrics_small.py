@@ -99,5 +99,12 @@ def test_a_narrow_plot_labels_its_time_whole_at_every_moment(gui: Gui, qtbot: An
             # the day's note ("One point a minute: …") once squeezed the plots to slivers
             heights = [plot.sceneBoundingRect().height() for plot in view.plots]
             assert min(heights) >= 90, (seconds, heights)
+            # titles of three lines at most (four ran over their plots), the lines of runs in
+            # flight named in their colours instead of a legend box over half the plot
+            view.redraw(now=base)
+            tall = [p.tickwork_title for p in view.plots
+                    if p.titleLabel.item.document().lineCount() > 3]
+            assert tall == [] and view.legends == [], (seconds, tall)
+            assert '<span style="color:' in view.plots[3].tickwork_title
             assert gui.window.grab().save(
                 str(SCREENSHOTS / f"metrics-{seconds}s-800x500-labels.png"))

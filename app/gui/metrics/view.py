@@ -221,8 +221,6 @@ class MetricsView(QWidget):
                 plot.setLimits(yMin=0, minYRange=4)
                 plot.enableAutoRange(y=True)
                 plot.setAutoVisible(y=True)
-            if len(curves) > 1:
-                self.legends.append(plot.addLegend(offset=(8, 4), colCount=1))
             for series, legend, _colour in curves:
                 self.curves[series] = plot.plot(name=legend)
                 # the newest value as a dot: a lone sample is visible, the eye finds "now"
@@ -260,23 +258,32 @@ class MetricsView(QWidget):
     def _titles(self) -> None:
         latest = self._current  # the newest value of each series in the span shown
         palette = self.palette()
+        dark = display.dark_mode()
+        narrow_view = self.columns == NARROW_COLUMNS
         for plot, (title, unit, _yrange, curves) in zip(self.plots, PLOTS, strict=True):
             parts = []
-            for series, legend, _colour in curves:
+            for series, legend, colour in curves:
                 value = latest.get(series)
+                if len(curves) > 1:  # each line's words in its colour: the title is its legend
+                    shade = display.status_colour(colour, dark).name()  # (a legend box
+                    shown = f"{value:.0f} {legend}" if isinstance(value, int | float) \
+                        else legend  # covered half a narrow plot: a second run-through)
+                    parts.append(f'<span style="color:{shade}">{shown}</span>')
+                    continue
                 if isinstance(value, int | float):
                     shown = f"{value:.0f}" if unit != "%" else f"{value:.1f}"
                     if series == "lateness_p99_ms":  # a percentile, said as one, now and
                         worst = self._worst.get(series, value)  # at worst in the span shown
-                        parts.append(f"99 % of runs started within {shown} ms" + (
-                            f" now, {worst:.0f} ms at worst in view" if round(worst) > round(
-                                value) else ""))
-                    elif len(curves) > 1:
-                        parts.append(f"{shown} {legend}")
+                        narrow = narrow_view  # (four lines over a narrow plot)
+                        parts.append(("99 % within" if narrow else "99 % of runs started "
+                                      "within") + f" {shown} ms" + ((
+                                          f", {worst:.0f} at worst" if narrow else
+                                          f" now, {worst:.0f} ms at worst in view")
+                                      if round(worst) > round(value) else ""))
                     else:
                         parts.append(f"{shown} {unit}")
-            if title == "Runs in flight" and self.span > FINE_SECONDS:
-                title += ", the most at once each minute"
+            if title == "Runs in flight" and self.span > FINE_SECONDS and not narrow_view:
+                title += ", the most at once each minute"  # (the note above says it too)
             text = f"{title} — {', '.join(parts)}" if parts else title
             plots.set_title(plot, text, palette)
         self._fit()
