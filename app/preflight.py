@@ -6,8 +6,10 @@ existing executable file (a relative path counts from the working folder, as it 
 command runs); a Python target's top-level module can be found (`importlib.util.find_spec`
 on the top-level name only, which imports nothing; the working folder is searched as well,
 as the executor does). The function inside the module is checked only when the module is
-already imported in this process (`os:nosuchfunc`): importing a user's module, or even a
-standard one, may run code (`antigravity` opens a browser), so it is never done here.
+already imported in this process (`os:nosuchfunc`), or, for a top-level module of Python
+source, by reading that source without running it (`mytask:nosuch`, and a keyword argument
+the function does not take); importing a user's module, or even a standard one, may run code
+(`antigravity` opens a browser), so it is never done here.
 
 Shell commands are not looked into (the shell decides what their words mean), only the shell
 program a task names (cron's SHELL).
@@ -21,12 +23,15 @@ task whose folder vanished later still loads, lists and shows, and its run fails
 
 from __future__ import annotations
 
+import ast
 import importlib.machinery
 import importlib.util
 import os
 import shutil
 import sys
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 from app.core.errors import EnvironmentCheckError
 from app.core.task import Action, TaskSpec
@@ -58,7 +63,7 @@ def verify_action(action: Action, path: str | None = None) -> None:
         raise EnvironmentCheckError("cwd", f"{_what_is(cwd)}, not a folder: {cwd}"
                                     if os.path.exists(cwd) else f"no such folder: {cwd}")
     if action.kind == "python":
-        _verify_target(action.target, cwd)
+        _verify_target(action.target, cwd, action.kwargs)
     elif not action.shell:
         _verify_program(action.argv[0], cwd, path)
     elif action.shell_program is not None and not os.access(action.shell_program, os.X_OK):
@@ -71,7 +76,7 @@ def _what_is(path: str) -> str:
             else "a special file")
 
 
-def _verify_target(target: str, cwd: str | None) -> None:
+def _verify_target(target: str, cwd: str | None, kwargs: dict[str, Any]) -> None:
     module_name, _, func_name = target.partition(":")
     top = module_name.split(".")[0]
     try:
@@ -87,6 +92,45 @@ def _verify_target(target: str, cwd: str | None) -> None:
     if module is not None and not callable(getattr(module, func_name, None)):
         raise EnvironmentCheckError("python", f"module {module_name!r} has no function "
                                     f"{func_name!r}")
+    if module is None and module_name == top and found.origin and found.origin.endswith(".py"):
+        _verify_source(found.origin, module_name, func_name, kwargs)
+
+
+def _verify_source(path: str, module_name: str, func_name: str, kwargs: dict[str, Any]) -> None:
+    """The function as the module's source defines it, read, not run: missing, or not taking
+    a keyword argument given. A module that makes names at run time (`import *`, a module
+    `__getattr__`) or cannot be read is given the benefit of the doubt."""
+    try:
+        tree = ast.parse(Path(path).read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return
+    names: dict[str, ast.AST] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+            return
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names[node.name] = node
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update({(a.asname or a.name).split(".")[0]: node for a in node.names})
+        else:  # assignments, and whatever else binds a name at the top (if, try, with …)
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+                    names[sub.id] = sub
+                elif isinstance(sub, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                    names[sub.name] = sub
+    if "__getattr__" in names:
+        return
+    if func_name not in names:
+        raise EnvironmentCheckError("python", f"module {module_name!r} has no function "
+                                    f"{func_name!r} ({path})")
+    defined = names[func_name]
+    if isinstance(defined, ast.FunctionDef | ast.AsyncFunctionDef) \
+            and defined.args.kwarg is None:
+        takes = {a.arg for a in (*defined.args.args, *defined.args.kwonlyargs)}
+        extra = sorted(set(kwargs) - takes - {"context"})
+        if extra:
+            raise EnvironmentCheckError("kwargs", f"{func_name}() takes no argument "
+                                        f"{extra[0]!r} ({module_name}.py)")
 
 
 def _verify_program(program: str, cwd: str | None, path: str | None) -> None:

@@ -126,6 +126,16 @@ def test_a_module_in_the_working_folder_is_found_without_being_imported(
     assert cli("task", "add", "t", "--python", "mymod_tw:f", "--cwd", str(tmp_path)).code == 0
     assert cli("task", "add", "u", "--python", "tests.support.actions:append").code == 0
     assert not marker.exists()
+    # the function and its keyword arguments, read from the source, not run (a second
+    # run-through: `mymod_tw:nosuch` and an argument f() does not take were stored)
+    where = ["--cwd", str(tmp_path)]
+    refused(cli("task", "add", "v", "--python", "mymod_tw:nosuch", *where), "python",
+            "module 'mymod_tw' has no function 'nosuch'")
+    refused(cli("task", "add", "v", "--python", "mymod_tw:f", "--kwargs", '{"n": 1}', *where),
+            "kwargs", "f() takes no argument 'n'")
+    (tmp_path / "dyn_tw.py").write_text("def __getattr__(name):\n    return print\n")
+    assert cli("task", "add", "w", "--python", "dyn_tw:anything", *where).code == 0
+    assert not marker.exists()
 
 
 def test_an_import_checks_actions_unless_no_verify(cli: Any, tmp_path: Path) -> None:
