@@ -132,11 +132,8 @@ class SchedulePage(Page):
         self.cal_time = typed_over(QTimeEdit())
         self.cal_time.setDisplayFormat("HH:mm:ss")
         self.cal_time.setTime(QTime(2, 0))
-        row.addWidget(QLabel("Every"))
-        row.addWidget(self.cal_count)
-        row.addWidget(self.cal_unit)
-        row.addWidget(QLabel("at"))
-        row.addWidget(self.cal_time)
+        for part in (QLabel("Every"), self.cal_count, self.cal_unit, QLabel("at"), self.cal_time):
+            row.addWidget(part)
         row.addStretch(1)
         cal_form.addRow(cal_row)
         self.add_error("calendar", cal_row, cal_form)
