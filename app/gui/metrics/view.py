@@ -116,7 +116,6 @@ class MetricsView(QWidget):
         self.plots: list[Any] = []  # built when first shown: most windows never show them
         self.columns = COLUMNS  # plots across: fewer in a narrow window (`_fit`)
         self.curves: dict[str, Any] = {}
-        self.legends: list[Any] = []
         self.heads: dict[str, Any] = {}
         self._current: dict[str, float] = {}  # newest value of each series in the span
         self._worst: dict[str, float] = {}  # and its highest
@@ -221,8 +220,8 @@ class MetricsView(QWidget):
                 plot.setLimits(yMin=0, minYRange=4)
                 plot.enableAutoRange(y=True)
                 plot.setAutoVisible(y=True)
-            for series, legend, _colour in curves:
-                self.curves[series] = plot.plot(name=legend)
+            for series, _legend, _colour in curves:
+                self.curves[series] = plot.plot()
                 # the newest value as a dot: a lone sample is visible, the eye finds "now"
                 self.heads[series] = plot.plot(pen=None, symbol="o", symbolSize=6)
             if self.plots:
@@ -274,10 +273,10 @@ class MetricsView(QWidget):
                     shown = f"{value:.0f}" if unit != "%" else f"{value:.1f}"
                     if series == "lateness_p99_ms":  # a percentile, said as one, now and
                         worst = self._worst.get(series, value)  # at worst in the span shown
-                        narrow = narrow_view  # (four lines over a narrow plot)
-                        parts.append(("99 % within" if narrow else "99 % of runs started "
+                        # (shorter where narrow: four lines ran over the plot)
+                        parts.append(("99 % within" if narrow_view else "99 % of runs started "
                                       "within") + f" {shown} ms" + ((
-                                          f", {worst:.0f} at worst" if narrow else
+                                          f", {worst:.0f} at worst" if narrow_view else
                                           f" now, {worst:.0f} ms at worst in view")
                                       if round(worst) > round(value) else ""))
                     else:
@@ -300,14 +299,13 @@ class MetricsView(QWidget):
         palette = self.palette()
         dark = display.dark_mode()
         plots.style(self.canvas, self.plots, palette)
-        for legend in self.legends:
-            plots.style_legend(legend, palette)
         for _title, _unit, _yrange, curves in PLOTS:
             for series, _legend, colour in curves:
                 shade = display.status_colour(colour, dark)
                 self.curves[series].setPen(plots.pen(shade))
                 self.heads[series].setSymbolBrush(shade)
                 self.heads[series].setSymbolPen(shade)
+        self._titles()  # the lines named in the titles, in their new shades
 
     def _fit(self) -> None:
         """Two plots across where three do not fit, and titles wrapped to a plot's width: in

@@ -122,18 +122,6 @@ def new_plot(layout: Any, row: int, col: int, title: str, date_axis: bool = True
     return plot
 
 
-def style_legend(legend: Any, palette: QPalette) -> None:
-    """Legend text in the palette's text colour (existing labels are re-rendered)."""
-    colour = palette.color(QPalette.ColorRole.Text)
-    base = QColor(palette.color(QPalette.ColorRole.Base))
-    base.setAlpha(225)
-    legend.setBrush(pg.mkBrush(base))
-    legend.setPen(pg.mkPen(palette.color(QPalette.ColorRole.PlaceholderText)))
-    legend.setLabelTextColor(colour)
-    for _sample, label in legend.items:
-        label.setText(label.text, color=colour.name())
-
-
 def set_title(plot: Any, title: str, palette: QPalette) -> None:
     plot.tickwork_title = title
     text = palette.color(QPalette.ColorRole.Text)
@@ -152,4 +140,4 @@ def wrap_title(plot: Any, width: int) -> None:
 
 
 __all__ = ["ClockAxis", "CountAxis", "GraphicsLayoutWidget", "PlotDataItem", "PlotItem",
-           "QWidget", "new_plot", "pen", "set_title", "style", "style_legend", "wrap_title"]
+           "QWidget", "new_plot", "pen", "set_title", "style", "wrap_title"]
