@@ -170,13 +170,18 @@ def _read_text(path: Path, field: str) -> str:
     (or is larger than MAX_FILE: `import /dev/zero` read until memory ran out); `-` is
     standard input, as `export -` writes standard output."""
     if str(path) == "-":
-        return bounded_text(sys.stdin.buffer.read(MAX_FILE + 1), "standard input", field)
+        return stdin_text(field)
     try:
         with path.open("rb") as fh:
             data = fh.read(MAX_FILE + 1)
         return bounded_text(data, f"{path}", field)
     except OSError as exc:
         raise ValidationError(field, f"cannot read {path}: {exc.strerror}") from None
+
+
+def stdin_text(field: str) -> str:
+    """Standard input's UTF-8 text, at most MAX_FILE bytes (`import -`, `--crontab -`)."""
+    return bounded_text(sys.stdin.buffer.read(MAX_FILE + 1), "standard input", field)
 
 
 def bounded_text(data: bytes, what: str, field: str) -> str:

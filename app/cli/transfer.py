@@ -82,7 +82,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.crontab is None:
         plan = transfer.systemd_plan(args.systemd)
     elif args.crontab == "-":
-        plan = transfer.crontab_plan_of(_stdin_text(), "crontab (standard input)")
+        plan = transfer.crontab_plan_of(transfer.stdin_text("crontab"),
+                                        "crontab (standard input)")
     else:
         plan = transfer.crontab_plan(Path(args.crontab))
     now = datetime.now(UTC)
@@ -108,12 +109,6 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.dry_run:
         print("nothing was imported (--dry-run)")
     return EXIT_OK
-
-
-def _stdin_text() -> str:
-    from app.transfer import MAX_FILE, bounded_text
-
-    return bounded_text(sys.stdin.buffer.read(MAX_FILE + 1), "standard input", "crontab")
 
 
 def _tasks(count: int) -> str:

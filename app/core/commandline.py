@@ -25,10 +25,10 @@ def shell_syntax(line: str) -> str | None:
 
     Run without the shell, `;`, `|`, `>`, `<`, `&&`, `$VAR`, backticks, `for … do`, a `*`
     glob or a leading `~` are passed to the program as literal text, which is rarely what the
-    person meant. Quoted
-    text is skipped as the shell would (`$` still counts inside double quotes), and so is a
-    backslash-escaped character (`find … -exec rm {} \\;` is fine without the shell). A lone
-    `&` is not reported: in a URL's query string it is meant literally, and works so.
+    person meant. Quoted text is skipped as the shell would (`$` still counts inside double
+    quotes), and so is a backslash-escaped character (`find … -exec rm {} \\;` is fine
+    without the shell). A lone `&` is not reported: in a URL's query string it is meant
+    literally, and works so.
     """
     words = line.split()
     if words and words[0] in _SHELL_WORDS:

@@ -68,7 +68,7 @@ class Dispatcher:
         self.writes = RunWrites(writer, hub, clock)
         self.upstreams = Upstreams(history, writer, hub, clock, horizon.next_fire, tasks.get,
                                    release=self.release, forget=self.forget)
-        # the three busiest messages arrive in batches: one dispatcher step each
+        # the busiest messages arrive in batches: one dispatcher step each
         self.fires = Batch(post, self.fire, self.pump, first=lambda: self.steady())
         self._claims = Batch(post, self.claimed, self.pump)
         self._finishes = Batch(post, self.finished, self.pump)

@@ -33,8 +33,8 @@ def title_of(period: Period) -> str:
     return f"{p.first:%A} {p.first.day} {p.first:%B %Y}"
 
 
-def tool(text: str, tip: str, key: str) -> QToolButton:
-    button = QToolButton()
+def tool(text: str, tip: str, key: str, kind: type[QToolButton] = QToolButton) -> QToolButton:
+    button = kind()
     button.setText(text)
     button.setToolTip(tip)
     if key:
@@ -74,9 +74,7 @@ class PeriodBar(QWidget):
         self.filter.setMaximumWidth(240)
         self.row.addWidget(self.filter)
         for i, name in enumerate(MODES):
-            button = ChoiceButton(name.capitalize())
-            button.setToolTip(f"{name.capitalize()} view")
-            button.setMinimumWidth(max(36, button.sizeHint().width()))
+            button = tool(name.capitalize(), f"{name.capitalize()} view", "", ChoiceButton)
             button.setChecked(name == mode)
             self.modes.addButton(button, i)
             self.row.addWidget(button)

@@ -185,7 +185,8 @@ class SettingsDialog(QDialog):
         self.background.run(work, done, failed, owner=self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Enter in a box whose text is no number yet (empty): said, not saved over."""
+        """Enter in a history box saves, as the dialog's default button does, and a box that
+        cannot be saved (empty, or past its bounds) is said and keeps the cursor."""
         if (isinstance(watched, QSpinBox) and event.type() == QEvent.Type.KeyPress
                 and isinstance(event, QKeyEvent)
                 and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):

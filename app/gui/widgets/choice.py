@@ -9,7 +9,7 @@ from app.gui.qt import QPainter, QPaintEvent, QPalette, QRectF, Qt, QToolButton
 
 
 class ChoiceButton(QToolButton):
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str = "") -> None:
         super().__init__()
         self.setText(text)
         self.setCheckable(True)
