@@ -120,3 +120,14 @@ def test_a_crontab_task_taken_off_the_shell_drops_its_shell(cli: Any, home: Any)
     assert off.code == 0, off.err
     action = cli("task", "show", "echo-hi", "--json").json()["action"]
     assert (action["shell"], action.get("shell_program")) == (False, None)
+
+
+def test_a_calendar_day_past_the_28th_says_it_skips_months(cli: Any) -> None:
+    """`--calendar 1mo` on the 31st fired in January, March and May and said nothing of it."""
+    made = cli("task", "add", "c31", "--command", "true", "--calendar", "1mo@02:00",
+               "--start", "2031-01-31T00:00", "--tz", "UTC")
+    assert made.code == 0 and made.out.endswith(
+        "Every month on day 31 at 02:00, skipping months without one (UTC)\n"), made.out
+    fires = cli("simulate", "--from", "2031-01-01T00:00Z", "--hours", str(24 * 160), "--json")
+    assert [f["fire_at"][:10] for f in fires.json()] == [
+        "2031-01-31", "2031-03-31", "2031-05-31"]
