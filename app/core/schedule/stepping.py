@@ -6,13 +6,15 @@ the previews), in UTC; `triggers` builds the triggers, `combined` steps its part
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from apscheduler.triggers.base import BaseTrigger
 
 from app.core.schedule.zones import US, utc
 
 __all__ = ["fire_after", "first_fire"]
+
+LAST = datetime.max.replace(tzinfo=UTC) - US  # no fire can follow this instant
 
 
 def _next(trigger: BaseTrigger, previous: datetime | None, now: datetime) -> datetime | None:
@@ -40,7 +42,7 @@ def fire_after(trigger: BaseTrigger, fire: datetime) -> datetime | None:
     """
     previous = utc(fire)
     for _ in range(1000):  # bounded: a trigger may hand back a time at ``fire`` itself
-        if previous >= datetime.max.replace(tzinfo=previous.tzinfo) - US:
+        if previous >= LAST:
             return None
         found = _next(trigger, previous, previous + US)
         if found is None:
