@@ -3,8 +3,10 @@ is kept — the global default (Settings), or its own keep-days / keep-runs.
 
 "Use the default (90 days, 100 runs)" ticked means both values are unset and follow the
 global default, whatever it becomes (the label shows its current values once read). Unticked,
-each spin box may still say "the default" at its lowest step, so a task that sets only one
-value (as `tickwork task update --keep-runs 5` does) keeps the other one unset.
+each spin box may still say "the default" one step below its least value, so a task that
+sets only one value (as `tickwork task update --keep-runs 5` does) keeps the other one unset.
+A number typed past the bounds (a minus sign, 0 runs) is kept as typed, for the task's own
+check to name under the box (a box whose lowest step was the words turned -30 days into 0).
 
 Signals:
     changed(): a value changed.
@@ -12,35 +14,38 @@ Signals:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from app.core.keep import DEFAULT_POLICY, MAX_KEEP_DAYS, MAX_KEEP_RUNS, KeepPolicy
-from app.gui.qt import QCheckBox, QFormLayout, QGroupBox, QSpinBox, QWidget, Signal
+from app.gui.qt import QCheckBox, QFormLayout, QGroupBox, QWidget, Signal
+from app.gui.widgets.number_box import TypedSpinBox
 
-_UNSET_DAYS = -1  # the spin boxes' lowest step: "the default"
-_UNSET_RUNS = 0
+ErrorRow = Callable[[str, QWidget, QFormLayout], None]  # a page's add_error
 
 
 class KeepFields(QGroupBox):
     changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, add_error: ErrorRow | None = None,
+                 parent: QWidget | None = None) -> None:
+        """`add_error` puts the page's error row for a field under the row just added."""
         super().__init__("History", parent)
         self.setObjectName("KeepFields")
         self.default = DEFAULT_POLICY
         form = QFormLayout(self)
         self.use_default = QCheckBox()
         form.addRow(self.use_default)
-        self.keep_days = QSpinBox()
-        self.keep_days.setRange(_UNSET_DAYS, MAX_KEEP_DAYS)
-        self.keep_days.setSpecialValueText("the default")
+        self.keep_days = TypedSpinBox(0, MAX_KEEP_DAYS, unset="the default")
         self.keep_days.setSuffix(" days")
         form.addRow("Keep every run of the l&ast", self.keep_days)
-        self.keep_runs = QSpinBox()
-        self.keep_runs.setRange(_UNSET_RUNS, MAX_KEEP_RUNS)
-        self.keep_runs.setSpecialValueText("the default")
+        if add_error is not None:
+            add_error("keep_days", self.keep_days, form)
+        self.keep_runs = TypedSpinBox(1, MAX_KEEP_RUNS, unset="the default")
         self.keep_runs.setSuffix(" runs")
         form.addRow("and at least the &newest", self.keep_runs)
+        if add_error is not None:
+            add_error("keep_runs", self.keep_runs, form)
         self.set_default(DEFAULT_POLICY)
         self.use_default.setChecked(True)
         self._on_use_default_toggled(True)
@@ -56,22 +61,20 @@ class KeepFields(QGroupBox):
     def _on_use_default_toggled(self, on: bool) -> None:
         self.keep_days.setEnabled(not on)
         self.keep_runs.setEnabled(not on)
-        if not on and self.keep_days.value() == _UNSET_DAYS \
-                and self.keep_runs.value() == _UNSET_RUNS:
+        if not on and self.keep_days.is_unset() and self.keep_runs.is_unset():
             self.keep_days.setValue(self.default.days)  # numbers to start from
             self.keep_runs.setValue(self.default.runs)
         self.changed.emit()
 
     def load(self, data: dict[str, Any]) -> None:
         days, runs = data.get("keep_days"), data.get("keep_runs")
-        self.keep_days.setValue(_UNSET_DAYS if days is None else int(days))
-        self.keep_runs.setValue(_UNSET_RUNS if runs is None else int(runs))
+        for box, value in ((self.keep_days, days), (self.keep_runs, runs)):
+            box.set_number(None if value is None else int(value))
         self.use_default.setChecked(days is None and runs is None)
 
     def collect(self, data: dict[str, Any]) -> None:
         if self.use_default.isChecked():
             data["keep_days"] = data["keep_runs"] = None
             return
-        days, runs = self.keep_days.value(), self.keep_runs.value()
-        data["keep_days"] = None if days == _UNSET_DAYS else days
-        data["keep_runs"] = None if runs == _UNSET_RUNS else runs
+        for box, key in ((self.keep_days, "keep_days"), (self.keep_runs, "keep_runs")):
+            data[key] = box.number()

@@ -134,7 +134,7 @@ class ExecutionPage(Page):
         self.form.addRow("Runs &on", self.runs_on)
         self.add_error("runs_on", self.runs_on)
         self.runs_on.currentTextChanged.connect(self.changed)
-        self.keep = KeepFields()  # History (keep policy)
+        self.keep = KeepFields(self.add_error)  # History (keep policy)
         self.form.addRow(self.keep)
         self.keep.changed.connect(self.changed)
         for signal in (self.priority.valueChanged, self.retries.valueChanged,
