@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -71,12 +72,38 @@ class Run:
         }
 
 
+UNSENT = "not sent yet: the Celery broker "  # a run on Celery waiting for its broker
+UNSENT_TAIL = " is unreachable: it is sent when the broker is back"
+
+
+def broker_away(broker: str) -> str:
+    """The note of a run on Celery that waits for its broker (`broker` without password)."""
+    return f"{UNSENT}{broker}{UNSENT_TAIL}"
+
+
+def broker_waited(broker: str) -> str:
+    """... once it went out (`ledger.replace_note`)."""
+    return f"waited for the Celery broker {broker} (unreachable)"
+
+
+def broker_never(broker: str) -> str:
+    """... once it was cancelled before it went out."""
+    return f"never sent: the Celery broker {broker} was unreachable"
+
+
 def reason_now(reason: str | None, status: str, started: bool) -> str | None:
     """A run's reason as it reads now. The dispatcher notes why it holds a run back ("held
     back: at most 1 run of this task at a time: it starts when one ends"); once the run has
     left the hold that note is stale (`run show` said it of a run that had timed out): a run
-    that started "waited: …", one that ended unstarted "was held back: …"."""
-    if not reason or status == "waiting" or "held back: " not in reason:
+    that started "waited: …", one that ended unstarted "was held back: …". A run on Celery
+    whose broker was away says so until it is sent or cancelled (the engine rewords it
+    then); one the engine's stop ended meanwhile, that the broker was unreachable."""
+    if not reason:
+        return reason
+    if UNSENT in reason and status not in ("queued", "waiting"):
+        reason = re.sub(re.escape(UNSENT) + "(.*?)" + re.escape(UNSENT_TAIL),
+                        lambda m: f"the Celery broker {m[1]} was unreachable", reason)
+    if status == "waiting" or "held back: " not in reason:
         return reason
     return reason.replace(HELD_TAIL, "").replace(
         "held back: ", "waited: " if started else "was held back: ")

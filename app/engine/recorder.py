@@ -94,6 +94,20 @@ class RunRecorder:
         run_id = attempt.run_id
         self.writer.submit(lambda: celery_runs.record_celery_id(run_id, celery_id))
 
+    def on_note(self, attempt: Attempt, old: str | None, new: str) -> None:
+        """A note added to a run's reason (`old` None), or one reworded: where the window and
+        `run show` look, not only the engine's log (a run on Celery waits for its broker)."""
+        run_id = attempt.run_id
+        event = RunChanged(run_id, attempt.task_id, attempt.task_name, "queued",
+                           self.clock.now(), attempt.attempt, reason=new)
+
+        def said(_result: Any, error: BaseException | None) -> None:
+            if error is None:
+                self.hub.emit(event)
+
+        self.writer.submit((lambda: ledger.add_note(run_id, new)) if old is None
+                           else (lambda: ledger.replace_note(run_id, old, new)), said)
+
     def on_ignored_result(self, run_id: int, detail: dict[str, Any]) -> None:
         """A Celery worker's result for a run already settled: ignored, and audited."""
         now = self.clock.now()

@@ -29,9 +29,11 @@ import queue
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
+from app.core.run import broker_away, broker_never, broker_waited
 from app.engine.attempts import Attempt, Outcome, Sink
 from app.remote import broker, wire
 
@@ -44,13 +46,14 @@ class RemoteSink(Sink, Protocol):
     """What the engine's sink also does for a run sent to Celery."""
 
     def on_sent(self, attempt: Attempt, celery_id: str) -> None: ...
+    def on_note(self, attempt: Attempt, old: str | None, new: str) -> None: ...
     def on_ignored_result(self, run_id: int, detail: dict[str, Any]) -> None: ...
 
 
 class Remote:
     """One attempt sent (or to be sent) to Celery, until the engine settles it."""
 
-    __slots__ = ("attempt", "celery_id", "job", "queue", "secrets", "sent", "started")
+    __slots__ = ("attempt", "celery_id", "job", "noted", "queue", "secrets", "sent", "started")
 
     def __init__(self, attempt: Attempt, queue_name: str, job: dict[str, Any],
                  secrets: dict[str, str]) -> None:
@@ -60,6 +63,7 @@ class Remote:
         self.job = job
         self.secrets = secrets
         self.sent = False
+        self.noted = False  # its run says it waits for the broker
         self.started = False  # a worker said it started it
 
 
@@ -190,6 +194,11 @@ class CeleryRuns:
                     waiting.append((kind, remote))
             if waiting:
                 delay = min(delay * 2, 10.0)
+                for kind, remote in waiting:  # said on the run, where a person looks
+                    if kind == "send" and not remote.noted and not remote.sent \
+                            and remote.celery_id in self.pending:
+                        remote.noted = True
+                        self.sink.on_note(remote.attempt, None, broker_away(self.shown))
             else:
                 delay = 0.5
                 self._back()
@@ -206,6 +215,7 @@ class CeleryRuns:
             self.app.send_task(broker.TASK_NAME, kwargs=remote.job, queue=remote.queue,
                                task_id=celery_id, retry=False)
             remote.sent = True
+            self._reword(remote, broker_waited)
             return
         if celery_id not in self.pending:
             return  # it ended meanwhile
@@ -214,9 +224,16 @@ class CeleryRuns:
             self.app.control.revoke(celery_id, terminate=True)
             return  # its worker stops it and says so
         if self._take(celery_id) is not None:  # no worker will start it now
+            self._reword(remote, broker_never)
             attempt = remote.attempt
             self._end(remote, Outcome(attempt.stop_status, datetime.now(UTC),
                                       error=attempt.cancel_reason or "cancelled"))
+
+    def _reword(self, remote: Remote, words: Callable[[str], str]) -> None:
+        """A run that said it waits for the broker: what became of it."""
+        if remote.noted:
+            remote.noted = False
+            self.sink.on_note(remote.attempt, broker_away(self.shown), words(self.shown))
 
     def _away(self, exc: BaseException) -> None:
         """Said once, by whichever thread (sender, reader) meets the outage first."""

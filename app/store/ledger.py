@@ -111,12 +111,28 @@ def interrupt(run_id: int, now: datetime, reason: str, *, error: str | None = No
 def note(run_id: int, status: str, text: str, *, once: bool = False) -> None:
     """Set a run's status and add a note to its reason (kept: why it was claimed); with
     `once`, not when the reason holds that note already."""
+    noted, params = _noted(text, once)
+    execute(f"UPDATE run SET status = ?, reason = {noted} WHERE id = ?",
+            (status, *params, run_id))
+
+
+def add_note(run_id: int, text: str) -> None:
+    """Add a note to a run's reason, whatever its status (once: not when it holds it)."""
+    noted, params = _noted(text, True)
+    execute(f"UPDATE run SET reason = {noted} WHERE id = ?", (*params, run_id))
+
+
+def _noted(text: str, once: bool) -> tuple[str, tuple[str, ...]]:
+    """The reason with `text` added (SQL, its parameters)."""
     held = f"WHEN {'strpos' if is_postgres() else 'instr'}(reason, ?) > 0 THEN reason " \
         if once else ""
-    execute(
-        "UPDATE run SET status = ?, reason = CASE WHEN reason IS NULL OR reason = '' THEN ? "
-        f"{held}ELSE reason || '; ' || ? END WHERE id = ?",
-        (status, text, *([text] if once else []), text, run_id))
+    return (f"CASE WHEN reason IS NULL OR reason = '' THEN ? {held}ELSE reason || '; ' || ? "
+            "END", (text, *([text] if once else []), text))
+
+
+def replace_note(run_id: int, old: str, new: str) -> None:
+    """A note of a run's reason, reworded now that it tells of the past."""
+    execute("UPDATE run SET reason = replace(reason, ?, ?) WHERE id = ?", (old, new, run_id))
 
 
 def release(run_id: int, text: str) -> None:

@@ -19,6 +19,7 @@ import psutil  # type: ignore[import-untyped]
 from faults.harness import wait_until
 from tests.conftest import ROOT, command_task
 from tests.support.processes import stop
+from tests.support.tickwork import run as run_tickwork
 
 
 def shell_task(name: str, script: str, **extra: Any) -> dict[str, Any]:
@@ -185,24 +186,37 @@ def test_a_result_for_a_settled_run_is_ignored_and_audited(
 
 
 def test_a_run_waits_while_the_broker_is_away_and_runs_when_it_is_back(
-        engine: Any, service: Any, start_worker: Any, redis_server: Any,
+        engine: Any, service: Any, start_worker: Any, redis_server: Any, home: Path,
         caplog: Any) -> None:
+    """The wait is said on the run, where a person looks (`run show`, the window's Runs):
+    before, only the engine's log said it, and the run stood `queued` without a word."""
     start_worker()
     service.create_task(shell_task("patient", "echo ran"))
     service.create_task(shell_task("dropped", "echo never"))
+    waits = (f"not sent yet: the Celery broker {redis_server.url} is unreachable: it is sent "
+             "when the broker is back")
     redis_server.stop()
     try:
         run = service.run_now("patient")
         wait_until(lambda: "is unreachable" in caplog.text, 30)
         assert service.get_run(run.id).status == "queued"
+        wait_until(lambda: waits in (service.get_run(run.id).note or ""), 30)
+        shown = run_tickwork(["--home", str(home), "run", "show", str(run.id)], timeout=60)
+        assert shown.returncode == 0 and waits in " ".join(shown.stdout.split()), shown.stdout
         other = service.run_now("dropped")  # never sent: a cancel needs no broker
         wait_until(lambda: service.get_run(other.id).celery_id, 30)
+        wait_until(lambda: waits in (service.get_run(other.id).note or ""), 30)
         service.cancel_run(other.id)
-        assert ended(service, other.id).status == "cancelled"
+        cancelled = ended(service, other.id)
+        assert cancelled.status == "cancelled"
+        assert cancelled.reason is not None and cancelled.reason.endswith(
+            f"never sent: the Celery broker {redis_server.url} was unreachable"), cancelled
     finally:
         redis_server.start()
     done = ended(service, run.id, 90)
     assert done.status == "succeeded" and "ran" in output(service, run.id)
+    assert done.reason is not None and done.reason.endswith(
+        f"waited for the Celery broker {redis_server.url} (unreachable)"), done.reason
     said = [r for r in caplog.records if "is unreachable" in r.getMessage()]
     assert len(said) == 1 and "reachable again" in caplog.text
 

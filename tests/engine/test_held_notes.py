@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from app.core.run import reason_now
+from app.core.run import broker_away, reason_now
 from tests.engine.conftest import wait_until
 
 HOLD = "held back: at most 1 run of this task at a time: it starts when one ends"
@@ -54,3 +54,18 @@ def test_a_note_reads_as_the_run_now_stands() -> None:
     assert reason_now(group, "running", True) == "waited: group g runs at most 2 at a time"
     assert reason_now("chain: after x", "succeeded", True) == "chain: after x"
     assert reason_now(None, "succeeded", True) is None
+
+
+def test_a_note_of_the_celery_broker_reads_as_the_run_now_stands() -> None:
+    """The engine rewords it when the run goes out or is cancelled unsent
+    (tests/celery/test_celery_runs.py); a run the engine's stop ended meanwhile still
+    does not say it waits."""
+    away = broker_away("redis://h:6379/0")
+    assert away == ("not sent yet: the Celery broker redis://h:6379/0 is unreachable: it is "
+                    "sent when the broker is back")
+    assert reason_now(f"run now; {away}", "queued", False) == f"run now; {away}"
+    assert reason_now(f"run now; {away}; given back", "interrupted", True) == (
+        "run now; the Celery broker redis://h:6379/0 was unreachable; given back")
+    assert reason_now(f"{away}; {HOLD}", "cancelled", False) == (
+        "the Celery broker redis://h:6379/0 was unreachable; was held back: at most 1 run of "
+        "this task at a time")
