@@ -36,7 +36,7 @@ from typing import Any
 
 from app.core.errors import SecretStoreUnavailable, ValidationError
 
-_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
+_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,128}")
 REFUSED_PACKAGES = ("keyrings.alt",)
 FIX = ("install and unlock GNOME Keyring or KWallet, or set PYTHON_KEYRING_BACKEND "
        "to a secure backend")
@@ -48,7 +48,7 @@ RESERVED_PREFIX = "tickwork:"
 
 
 def validate_secret_name(name: str, field: str = "secret") -> str:
-    if not _NAME.match(name or ""):
+    if not _NAME.fullmatch(name or ""):
         raise ValidationError(field, f"not a valid secret name: {name!r} "
                               "(letters, digits, '.', '_', '-'; at most 128)")
     return name

@@ -15,7 +15,7 @@ from app.core.durations import parse_duration
 from app.core.errors import ValidationError
 from app.core.schedule.zones import localize, representable
 
-_ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 WORKERS_VAR: Final = "TICKWORK_WORKERS"
 DEFAULT_WORKERS: Final = 8
@@ -199,7 +199,7 @@ def env_vars(value: object, name: str) -> dict[str, str]:
 
     obj = mapping(value, name)
     for key, val in obj.items():
-        if not _ENV_KEY.match(key):
+        if not _ENV_KEY.fullmatch(key):
             raise ValidationError(name, f"not a valid variable name: {key!r}")
         if key in RUN_VARIABLES:  # it was taken, then silently set over at every run
             raise ValidationError(name, f"{key} is set by Tickwork for every run; a task "

@@ -12,7 +12,7 @@ from app.core.errors import ValidationError
 LOCAL: Final = "local"
 CELERY: Final = "celery"
 DEFAULT_QUEUE: Final = "tickwork"  # the queue of a bare `celery`
-_QUEUE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+_QUEUE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 
 
 def parse_runs_on(value: object, field: str = "runs_on") -> str:
@@ -26,7 +26,7 @@ def parse_runs_on(value: object, field: str = "runs_on") -> str:
         return text
     kind, sep, queue = text.partition(":")
     if kind == CELERY and sep:
-        if not _QUEUE.match(queue):
+        if not _QUEUE.fullmatch(queue):
             raise ValidationError(field, f"queue {queue!r}: use letters, digits, '.', '_' or "
                                   "'-' (at most 64)")
         return text

@@ -47,8 +47,8 @@ ACTIVE_STATUSES: Final = frozenset({"queued", "waiting", "running", "retrying"})
 MAX_NAME = 200
 MAX_COMMAND = 1_000_000
 MAX_PRIORITY = 1_000_000
-_TARGET = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
-_GROUP = re.compile(r"^[\w.\-]{1,64}$")
+_TARGET = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
+_GROUP = re.compile(r"[\w.\-]{1,64}")
 MAX_JSON_DEPTH = 64
 
 
@@ -116,7 +116,7 @@ class Action:
             if target is None or target == "":
                 raise ValidationError("python", "no function given: type module:function, "
                                       "e.g. reports.daily:pull")
-            if not isinstance(target, str) or not _TARGET.match(target):
+            if not isinstance(target, str) or not _TARGET.fullmatch(target):
                 raise ValidationError("python", f"must look like module:function, got {target!r}")
             kwargs = obj.get("kwargs", {})
             if not isinstance(kwargs, dict):
@@ -249,7 +249,7 @@ class TaskSpec:
         if name in depends_on or name in schedule.after:
             raise CycleName(name, "depends_on" if name in depends_on else "after")
         group = fields.optional_text(obj.get("group"), "group")
-        if group is not None and not _GROUP.match(group):
+        if group is not None and not _GROUP.fullmatch(group):
             raise ValidationError("group", "use letters, digits, '.', '_' or '-' (at most 64)")
         notify = notify_from_json(obj.get("notify", {}))  # flags, or a mode word (notify.py)
         action = Action.from_json(obj.get("action"))

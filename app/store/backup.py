@@ -57,7 +57,7 @@ DAILY_EVERY = timedelta(days=1)
 KINDS = ("daily", "migration", "manual", "restore", "damaged")
 POSTGRES = ("a PostgreSQL store is backed up and restored with PostgreSQL's own tools (pg_dump,"
             " pg_restore), not by Tickwork")
-_NAME = re.compile(r"^tickwork-(\d{8}T\d{6}(?:\.\d{6})?Z)-([a-z]+)\.db$")
+_NAME = re.compile(r"tickwork-(\d{8}T\d{6}(?:\.\d{6})?Z)-([a-z]+)\.db")
 _STAMP = "%Y%m%dT%H%M%S.%fZ"
 
 
@@ -79,7 +79,7 @@ def list_backups(home: Path) -> list[Backup]:
         return []
     out: list[Backup] = []
     for path in folder.iterdir():
-        match = _NAME.match(path.name)
+        match = _NAME.fullmatch(path.name)
         if match is None:
             continue
         stamp = match.group(1)

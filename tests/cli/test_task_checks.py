@@ -463,3 +463,22 @@ def test_a_wall_time_the_clocks_skip_is_refused_by_every_time_option(cli: Any,
     shown = cli("task", "show", "y", "--json").json()
     key = {"--start": "start_at", "--end": "end_at"}.get(option)
     assert (shown[key] if key else shown["next_run_at"]) == "2027-10-31T00:30:00+00:00"
+
+
+@pytest.mark.parametrize(("args", "field"), [
+    (("--group", "g\n:2"), "group"),  # a second group 'g\n', its limit not shared with 'g'
+    (("--env", "K\n=v"), "env"),  # a variable the run never got
+    (("--python", "os:getcwd\n"), "python"),
+])
+def test_a_trailing_newline_is_refused_not_stored(cli: Any, args: tuple[str, str],
+                                                  field: str) -> None:
+    """The checks' patterns ended in `$`, which also matches before a last newline: a stray
+    one in a script or an import file got through."""
+    refused(cli("task", "add", "t", "--manual", "--no-verify",
+                *(() if args[0] == "--python" else ("--command", "true")), *args), field)
+    assert cli("task", "list", "--json").json() == []
+
+
+def test_a_secret_name_with_a_trailing_newline_is_refused(cli: Any) -> None:
+    refused(cli("secret", "set", "nl\n", stdin="v"), "name")
+    assert cli("secret", "list").out.strip() == "(none)"
