@@ -4,7 +4,8 @@ and its end on the engine's reply list, notice a lost worker, cancel.
 `CeleryRuns.submit` is called by an executor thread once the run is claimed; the run's
 Celery id goes to the ledger at once (`RemoteSink.on_sent`) and the job to a sender thread,
 so a broker that is away holds up nobody: the run waits (its row stays `queued`) and is
-sent when the broker is back; the outage is logged once, and once more when it ends.
+sent when the broker is back; the outage is logged once, and once more when it ends, and
+each run it holds says so (app/remote/outage.py).
 
 A reader thread pops the replies (`started` → the sink's `on_started`, output, `done` → the
 outcome, through the same sink path as a local command's end) and, every beat, looks at
@@ -29,13 +30,13 @@ import queue
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
-from app.core.run import broker_away, broker_never, broker_waited
+from app.core.run import broker_never, broker_waited
 from app.engine.attempts import Attempt, Outcome, Sink
 from app.remote import broker, wire
+from app.remote.outage import Outage
 
 log = logging.getLogger("tickwork.engine")
 LOST_AFTER = 4  # beats after the broker was away before a missing beat means a lost worker
@@ -53,7 +54,7 @@ class RemoteSink(Sink, Protocol):
 class Remote:
     """One attempt sent (or to be sent) to Celery, until the engine settles it."""
 
-    __slots__ = ("attempt", "celery_id", "job", "noted", "queue", "secrets", "sent", "started")
+    __slots__ = ("attempt", "celery_id", "job", "queue", "secrets", "sent", "started")
 
     def __init__(self, attempt: Attempt, queue_name: str, job: dict[str, Any],
                  secrets: dict[str, str]) -> None:
@@ -63,7 +64,6 @@ class Remote:
         self.job = job
         self.secrets = secrets
         self.sent = False
-        self.noted = False  # its run says it waits for the broker
         self.started = False  # a worker said it started it
 
 
@@ -98,8 +98,7 @@ class CeleryRuns:
         self.pending: dict[str, Remote] = {}
         self.orders: queue.SimpleQueue[tuple[str, Remote] | None] = queue.SimpleQueue()
         self.closed = threading.Event()
-        self.away: str | None = None  # why the broker is unreachable, once said
-        self.said = threading.Lock()  # ... by one thread
+        self.outage = Outage(sink, url)  # said once each way, and on the runs it holds
         self.beaten_at = -1e9  # when this engine last said it is alive (monotonic)
         self.server: str | None = None  # the broker's server id (a new one: it restarted)
         # when this engine last could not read the broker (monotonic): a run's missing beat
@@ -190,18 +189,16 @@ class CeleryRuns:
                 try:
                     self._carry_out(kind, remote)
                 except Exception as exc:  # the broker is away: try again in a while
-                    self._away(exc)
+                    self.outage.began(exc)
                     waiting.append((kind, remote))
             if waiting:
                 delay = min(delay * 2, 10.0)
-                for kind, remote in waiting:  # said on the run, where a person looks
-                    if kind == "send" and not remote.noted and not remote.sent \
-                            and remote.celery_id in self.pending:
-                        remote.noted = True
-                        self.sink.on_note(remote.attempt, None, broker_away(self.shown))
+                for kind, remote in waiting:
+                    if kind == "send" and not remote.sent and remote.celery_id in self.pending:
+                        self.outage.holds(remote.attempt)
             else:
                 delay = 0.5
-                self._back()
+                self.outage.ended()
 
     def _carry_out(self, kind: str, remote: Remote) -> None:
         celery_id = remote.celery_id
@@ -215,7 +212,7 @@ class CeleryRuns:
             self.app.send_task(broker.TASK_NAME, kwargs=remote.job, queue=remote.queue,
                                task_id=celery_id, retry=False)
             remote.sent = True
-            self._reword(remote, broker_waited)
+            self.outage.let_go(remote.attempt, broker_waited)
             return
         if celery_id not in self.pending:
             return  # it ended meanwhile
@@ -224,34 +221,10 @@ class CeleryRuns:
             self.app.control.revoke(celery_id, terminate=True)
             return  # its worker stops it and says so
         if self._take(celery_id) is not None:  # no worker will start it now
-            self._reword(remote, broker_never)
+            self.outage.let_go(remote.attempt, broker_never)
             attempt = remote.attempt
             self._end(remote, Outcome(attempt.stop_status, datetime.now(UTC),
                                       error=attempt.cancel_reason or "cancelled"))
-
-    def _reword(self, remote: Remote, words: Callable[[str], str]) -> None:
-        """A run that said it waits for the broker: what became of it."""
-        if remote.noted:
-            remote.noted = False
-            self.sink.on_note(remote.attempt, broker_away(self.shown), words(self.shown))
-
-    def _away(self, exc: BaseException) -> None:
-        """Said once, by whichever thread (sender, reader) meets the outage first."""
-        with self.said:
-            if self.away is not None:
-                return
-            self.away = broker.shown(self.url, f"{type(exc).__name__}: {exc}")
-        log.warning("the Celery broker %s is unreachable (%s): runs on Celery wait until it "
-                    "is back", self.shown, self.away)
-
-    def _back(self) -> None:
-        """Said once, by whichever thread reaches the broker again first (the reader does,
-        within a beat, even when nothing waits to be sent)."""
-        with self.said:
-            if self.away is None:
-                return
-            self.away = None
-        log.warning("the Celery broker %s is reachable again", self.shown)
 
     # -- the reader thread ------------------------------------------------------------------
 
@@ -268,9 +241,9 @@ class CeleryRuns:
                     next_look = time.monotonic() + self.beat
                     self._look_for_lost()
                     self._look_for_restart()
-                self._back()
+                self.outage.ended()
             except Exception as exc:  # the broker is away (or a bug): say it once, go on
-                self._away(exc)
+                self.outage.began(exc)
                 self.unsure_at = time.monotonic()
                 self.closed.wait(1.0)
 
