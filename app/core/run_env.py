@@ -37,9 +37,10 @@ def names_for(kind: str) -> tuple[str, ...]:
 def run_environment(kind: str, *, run_id: int, attempt: int, task: str,
                     scheduled_for: datetime, token: str,
                     checkpoint_file: str | None) -> dict[str, str]:
-    """The values of `names_for(kind)` for one attempt (the list decides what is set)."""
+    """The values of `names_for(kind)` for one attempt (the list decides what is set; a
+    command's checkpoint file is unset when none could be made)."""
     values = {RUN_ID: str(run_id), ATTEMPT: str(attempt), TASK: task,
               SCHEDULED_FOR: scheduled_for.isoformat(), RUN_TOKEN: token}
     if checkpoint_file is not None:
         values[CHECKPOINT_FILE] = checkpoint_file
-    return {name: values[name] for name in names_for(kind)}
+    return {name: values[name] for name in names_for(kind) if name in values}

@@ -245,9 +245,9 @@ class Dispatcher:
         if record.attempt > 1:  # a retry resumes from the last checkpoint of its fire
             text = self.upstreams.history.checkpoint(task.id, record.fire)
             resume = json.loads(text) if text else None
-        checkpoint_file = (self.recorder.checkpoint_file(task.id, record.fire, resume)
-                           if task.spec.action.kind == "command" else None)
-        attempt = attempt_for(record, self.engine_id, resume, checkpoint_file)
+        command = task.spec.action.kind == "command"
+        attempt = attempt_for(record, self.engine_id, resume, self.recorder.checkpoint_file(
+            record.run_id, task.id, record.fire, resume) if command else None)
         record.phase = RUNNING
         record.running = attempt
         self.stats.started += 1

@@ -71,6 +71,7 @@ class RunRecorder:
         self._masks_lock = threading.Lock()
         self.checkpoint_timeout = CHECKPOINT_TIMEOUT
         self._checkpoints = str(home / "checkpoints")  # the folder of commands' checkpoints
+        self._checkpoint_fault: str | None = None  # the last said in the log
 
     # -- the Sink protocol (worker threads) ---------------------------------------------------
 
@@ -118,7 +119,7 @@ class RunRecorder:
             text = self._masked(attempt, stream, text)
             if not text:
                 return
-        self._output(attempt, stream, text)
+        self._output(attempt.run_id, stream, text)
 
     def _masked(self, attempt: Attempt, stream: str, text: str) -> str:
         with self._masks_lock:
@@ -129,10 +130,9 @@ class RunRecorder:
                 masking = streams[stream] = masker.stream()
             return masking.feed(text)
 
-    def _output(self, attempt: Attempt, stream: str, text: str) -> None:
-        counter = self._seq.setdefault(attempt.run_id, itertools.count())
+    def _output(self, run_id: int, stream: str, text: str) -> None:
+        counter = self._seq.setdefault(run_id, itertools.count())
         seq = next(counter)
-        run_id = attempt.run_id
         self.writer.output(run_id, seq, stream, text, utc_text(self.clock.now()))
         self.hub.emit(RunOutput(run_id, seq, stream, text))
 
@@ -173,7 +173,7 @@ class RunRecorder:
             for stream, masking in streams.items():
                 rest = masking.flush()
                 if rest:
-                    self._output(attempt, stream, rest)
+                    self._output(attempt.run_id, stream, rest)
             if outcome.error:
                 outcome = dataclasses.replace(outcome, error=masker.mask(outcome.error))
         self._finished(attempt, outcome)
@@ -195,16 +195,30 @@ class RunRecorder:
         self.writer.finished(attempt.run_id, outcome.status, utc_text(outcome.finished_at),
                              outcome.exit_code, outcome.error, lambda: self.hub.emit(event))
 
-    def checkpoint_file(self, task_id: int, fire: datetime, resume: Any) -> str:
+    def checkpoint_file(self, run_id: int, task_id: int, fire: datetime,
+                        resume: Any) -> str | None:
         """The checkpoint file of a command's fire, seeded with the state to resume from
         when the file is gone but the ledger has one (never over a file that is there).
-        Plain strings and os.path: pathlib's parsing cost more than the rest of a start."""
+        Plain strings and os.path: pathlib's parsing cost more than the rest of a start.
+        None when it cannot be made (a file where its folder goes, a full disk): the run
+        goes on without one and its output says so (its start stranded every run handed
+        over with it, `queued` for good, and each later fire was skipped)."""
         folder = self._checkpoints
         path = os.path.join(folder, checkpoint_name(task_id, fire))
-        if not os.path.isdir(folder):  # (one stat; a mkdir that fails costs more)
-            Path(folder).mkdir(mode=0o700, exist_ok=True)
-        if resume is not None and not os.path.exists(path):
-            _write_private(path, json.dumps(resume))
+        try:
+            if not os.path.isdir(folder):  # (one stat; a mkdir that fails costs more)
+                Path(folder).mkdir(mode=0o700, exist_ok=True)
+            if resume is not None and not os.path.exists(path):
+                _write_private(path, json.dumps(resume))
+        except OSError as exc:
+            said = f"no checkpoint file for this run ({exc}): TICKWORK_CHECKPOINT_FILE is unset"
+            if resume is not None:
+                said += ", so it does not resume from its checkpoint"
+            self._output(run_id, "tickwork", said + "\n")
+            if said != self._checkpoint_fault:  # said once in the log, in every run's output
+                self._checkpoint_fault = said
+                log.warning("checkpoint files cannot be made: %s", exc)
+            return None
         return path
 
     def collect_checkpoint(self, attempt: Attempt, outcome: Outcome, retrying: bool) -> None:
@@ -238,7 +252,7 @@ class RunRecorder:
         if why is not None:
             log.warning("checkpoint file of run %d %s; not recorded", attempt.run_id, why)
             # the run's output says it too, where its reader looks for what went wrong
-            self._output(attempt, "stderr", f"tickwork: the checkpoint file {why}; "
+            self._output(attempt.run_id, "stderr", f"tickwork: the checkpoint file {why}; "
                                             "not recorded\n")
             return
         if attempt.secret_values:  # in the data, not the text: JSON escapes some values

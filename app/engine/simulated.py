@@ -136,7 +136,8 @@ class NoRecorder:
     def final(self, attempt: Attempt, outcome: Outcome) -> None:
         pass
 
-    def checkpoint_file(self, task_id: int, fire: datetime, resume: Any) -> str:
+    def checkpoint_file(self, run_id: int, task_id: int, fire: datetime,
+                        resume: Any) -> str | None:
         return str(NOWHERE)
 
     def collect_checkpoint(self, attempt: Attempt, outcome: Outcome, retrying: bool) -> None:
