@@ -204,6 +204,40 @@ def test_keep_scheduling_hands_over_to_a_background_engine(handed: Gui) -> None:
                                for r in s.list_runs(0, 20, task="Tick")), 30)
 
 
+@pytest.mark.usefixtures("real_quit_question")
+def test_keep_scheduling_with_a_run_going_says_it_is_interrupted_either_way(
+        handed: Gui) -> None:
+    """The question said what becomes of a run going after the paragraph on quitting and
+    stopping, so "Keep scheduling in the background" (Enter) read as sparing it; the
+    message after the hand-over did not say it either (a run-through under X). Now the run
+    comes first, "whichever you choose", and the message says it was interrupted and is
+    retried by the background engine, as it is."""
+    gui = handed
+    s = gui.service
+    s.create_task(command_task("Long", action={"kind": "command", "argv": ["sleep", "30"]},
+                               retries=1))
+    run = s.run_now("Long")
+    gui.wait_until(lambda: (gui.session.running_count() or 0) == 1, 20)
+    question = answer_question(gui.qtbot, "Keep scheduling in the background",
+                               screenshot="quit-question-run-going")
+    said = answer_question(gui.qtbot, "OK", screenshot="quit-handed-over-run-going")
+    _ctrl_q(gui)
+    gui.wait_until(lambda: said.done, 60)
+    assert (question.details or "").startswith(
+        "1 run is still going: whichever you choose, the engine gives it a few seconds to "
+        "finish, then it is interrupted and retried when an engine starts again (at once if "
+        "you keep scheduling in the background)."), question.details
+    assert sorted(question.buttons or []) == [
+        "Cancel", "Keep scheduling in the background", "Quit and stop scheduling"]
+    assert (said.details or "").startswith(
+        "The run still going was interrupted: the background engine retries it."), said.details
+    assert s.get_run(run.id).status == "interrupted"
+    from tests.engine.conftest import wait_until
+    retry = wait_until(lambda: next((r for r in s.list_runs(0, 20, task="Long")
+                                     if r.attempt == 2 and r.status == "running"), None), 30)
+    s.cancel_run(retry.id)
+
+
 def test_the_question_names_runs_in_flight_in_words() -> None:
     from datetime import timedelta
 

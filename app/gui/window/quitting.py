@@ -53,8 +53,8 @@ ENGINE_LOG = "engine.log"
 TAKEOVER_TIMEOUT = 20.0  # seconds a background engine gets to start and take the lock
 
 BACKGROUND, STOP, CANCEL = "background", "stop", "cancel"
-BUTTONS = {BACKGROUND: "Keep scheduling in the background",
-           STOP: "Quit and stop scheduling", CANCEL: "Cancel"}
+BUTTONS = {BACKGROUND: "&Keep scheduling in the background",
+           STOP: "&Quit and stop scheduling", CANCEL: "Cancel"}
 
 
 
@@ -86,6 +86,8 @@ def question_text(running: int, scheduled: Scheduled, retried: int | None = None
     retried = running if retried is None else retried
     standby = bool(scheduled.taken_over)
     lines = []
+    if running and not standby:  # first: whichever is chosen, they are interrupted
+        lines.append(runs_going(running, retried, standby))
     if standby:
         lines.append("Your scheduled tasks go on running on time.")
     elif scheduled.count:
@@ -97,7 +99,7 @@ def question_text(running: int, scheduled: Scheduled, retried: int | None = None
                      + (f"; the next is due {display.when(scheduled.next_at)} "
                         f"(“{scheduled.next_task}”)." if scheduled.next_at is not None
                         else "."))
-    if running:
+    if running and standby:
         lines.append(runs_going(running, retried, standby))
     elif ended:
         lines.append(("The run that was" if ended == 1 else "The runs that were")
@@ -133,9 +135,9 @@ def runs_going(running: int, retried: int, standby: bool) -> str:
     else:
         then = (f"they are interrupted; {retried} of them {'is' if retried == 1 else 'are'}"
                 " retried when an engine starts again, the others have no retries left")
-    return (f"{display.plural(running, 'run')} {'is' if one else 'are'} still going"
-            f"{' in this window' if standby else ''}: the engine gives "
-            f"{'it' if one else 'them'} a few seconds to finish, then {then}.")
+    where = " in this window:" if standby else ": whichever you choose,"
+    return (f"{display.plural(running, 'run')} {'is' if one else 'are'} still going{where} "
+            f"the engine gives {'it' if one else 'them'} a few seconds to finish, then {then}.")
 
 
 class RunsGoing(QObject):
@@ -265,16 +267,35 @@ def hand_over(engine: Engine, grace: float, timeout: float = TAKEOVER_TIMEOUT) -
     return Handover(process, log, False, f"{detail}{': ' + line if line else ''}")
 
 
-def say_handed_over(parent: QWidget, handover: Handover, scheduled: Scheduled) -> None:
-    """Tell the person who schedules their tasks now (or that nothing does)."""
+def interrupted(running: int, retried: int) -> str:
+    """What the hand-over did to the runs that were going (`retried` had retries left)."""
+    if not running:
+        return ""
+    one = running == 1
+    said = (f"{'The run' if one else f'The {running} runs'} still going "
+            f"{'was' if one else 'were'} interrupted")
+    if retried == running:
+        return f"{said}: the background engine retries {'it' if one else 'them'}. "
+    if retried == 0:
+        return f"{said} and not run again: no retries left. "
+    return f"{said}: the background engine retries {retried} of them, the others had no " \
+        "retries left. "
+
+
+def say_handed_over(parent: QWidget, handover: Handover, scheduled: Scheduled,
+                    running: int = 0, retried: int = 0) -> None:
+    """Tell the person who schedules their tasks now (or that nothing does), and what became
+    of the `running` runs that were going (`retried` of them with retries left)."""
     if handover.took_over:
         box = QMessageBox(
             QMessageBox.Icon.Information, "Tickwork keeps scheduling",
             f"A background engine (process {handover.pid}) now runs "
-            f"{display.plural(scheduled.count, 'scheduled task')} on time while the window "
-            "is closed.", QMessageBox.StandardButton.Ok, parent)
-        box.setInformativeText(f"Its log is {handover.log}. Open Tickwork again to see what "
-                               "it runs; the window then shows that engine's work.")
+            + (f"{display.plural(scheduled.count, 'scheduled task')} on time"
+               if scheduled.count else "your tasks") + " while the window is closed.",
+            QMessageBox.StandardButton.Ok, parent)
+        box.setInformativeText(f"{interrupted(running, retried)}Its log is {handover.log}. "
+                               "Open Tickwork again to see what it runs; the window then "
+                               "shows that engine's work.")
     else:
         box = QMessageBox(
             QMessageBox.Icon.Warning, "The background engine did not start",
@@ -337,13 +358,15 @@ class QuitFlow(QObject):
             self.close()
             return
         window = self.window
+        running = self.session.running_count() or 0  # (interrupted by the hand-over)
+        retried = self.session.running_retried() or 0 if running else 0
         self.say("Handing over to a background engine…")
         window.setEnabled(False)
         self.asking = True  # a second Quit meanwhile waits for this one
 
         def done(handover: Handover) -> None:
             self.handover = handover
-            say_handed_over(window, handover, scheduled)
+            say_handed_over(window, handover, scheduled, running, retried)
             self.close()
 
         def failed(error: BaseException) -> None:
