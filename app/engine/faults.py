@@ -167,7 +167,7 @@ class StoreFaults:
         again."""
         engine = self.engine
         if kind == CORRUPT:
-            self._halt(str(engine.store.damaged(detail)))
+            self.halt(str(engine.store.damaged(detail)))
         elif kind is not None:
             if self._say(kind, detail):
                 engine.post(lambda: self._stall(kind))
@@ -237,14 +237,15 @@ class StoreFaults:
             engine.set_state("running", f"{engine.workers} workers")
         recovery.redo_due(engine.store, engine.dispatcher, cause)
 
-    def _halt(self, message: str) -> None:
-        """Stop the engine for good because its store is damaged: once, in one line."""
+    def halt(self, message: str, title: str = "Tickwork stopped: its store is damaged"
+             ) -> None:
+        """Stop the engine for good (its store is damaged, its lock cannot be taken): once,
+        in one line; `tickwork engine` exits with it."""
         if self.fatal is not None:
             return
         self.fatal = message
         log.error("%s", message)
-        self.engine.hub.emit(Notification("store", "Tickwork stopped: its store is damaged",
-                                          message))
+        self.engine.hub.emit(Notification("store", title, message))
         threading.Thread(target=self.engine.stop, kwargs={"grace": 2.0}, name="tickwork-halt",
                          daemon=True).start()
 

@@ -102,6 +102,8 @@ class Leadership:
         try:
             won = engine.lock.try_acquire(engine.id)
         except Exception as exc:  # the thread below tries again
+            if (refused := self._refused(exc)) is not None:
+                return refused
             self._away = True
             won = False
             if find_fault(exc) is not None:  # the server is away: said once, as an outage
@@ -119,6 +121,22 @@ class Leadership:
         if engine.lock.leases or not self.led:
             thread = threading.Thread(target=self._run, name="tickwork-leader", daemon=True)
             thread.start()
+        return engine.state
+
+    def _refused(self, exc: BaseException) -> str | None:
+        """A lock file in the home that cannot be opened (a folder in its place, another
+        user's file) is no passing fault: a standby waited for ever while nothing ran and
+        nobody was told. The engine stops, saying so (`tickwork engine` exits with it)."""
+        engine = self.engine
+        if engine.lock.leases or not isinstance(exc, OSError) or find_fault(exc) is not None:
+            return None
+        path = getattr(engine.lock, "path", "engine.lock")
+        what = ("is a folder" if isinstance(exc, IsADirectoryError)
+                else f"cannot be opened ({exc.strerror or exc})")
+        engine.faults.halt(f"{path} {what}: Tickwork keeps its engine lock there, a file its "
+                           "user can write; nothing runs until it is put right",
+                           "Tickwork stopped: it cannot take its engine lock")
+        engine.set_state("stopped", engine.faults.fatal or "")
         return engine.state
 
     def holder_text(self) -> str:

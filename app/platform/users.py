@@ -14,3 +14,13 @@ def is_user(name: str) -> bool:
     except KeyError:
         return False
     return True
+
+
+def user_name(uid: int) -> str:
+    """The name of the user `uid` (`uid 1000` where the user database has none)."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):
+        return f"uid {uid}"

@@ -248,6 +248,7 @@ class Store:
     def _prepare_home(self) -> None:
         """Create the home (and any missing parent) 0700; refuse one its owner cannot use."""
         make_private_dir(self.home)
+        _refuse_others(self.home)
         mode = stat.S_IMODE(self.home.stat().st_mode)
         if mode & 0o700 != 0o700:
             raise StoreError(f"{self.home}: its owner cannot write it (mode {mode:04o}); "
@@ -255,6 +256,7 @@ class Store:
         for suffix in _DB_SUFFIXES:
             path = Path(str(self.path) + suffix)
             if path.exists():
+                _refuse_others(path)
                 mode = stat.S_IMODE(path.stat().st_mode)
                 if mode & 0o600 != 0o600:
                     raise StoreError(f"{path}: its owner cannot write it (mode {mode:04o}); "
@@ -343,3 +345,17 @@ def _identity(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return found.st_dev, found.st_ino
+
+
+def _refuse_others(path: Path) -> None:
+    """A home or database of another user is refused: what this process made there (as
+    root, say) would lock its owner out — their engine waited for ever on a lock file it
+    could not open, and their backups, checkpoints and log of hand-offs failed."""
+    mine = os.geteuid()
+    owner = path.stat().st_uid
+    if owner != mine:
+        from app.platform.users import user_name
+
+        raise StoreError(f"{path} belongs to {user_name(owner)}, not to {user_name(mine)}: "
+                         f"run Tickwork as {user_name(owner)} (files made here as "
+                         f"{user_name(mine)} would lock them out)")

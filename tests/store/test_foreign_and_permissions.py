@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import ROOT
 
 
@@ -137,3 +139,49 @@ def test_check_and_backup_refuse_a_foreign_database_untouched(home: Path, cli: A
         assert len(res.err.splitlines()) == 1
     assert digest(db) == before and side_files(db) == []
     assert not (home / "backups").exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can hand a folder to another user")
+def test_a_home_or_database_of_another_user_is_refused_untouched(home: Path, cli: Any) -> None:
+    """Root running Tickwork on a user's home (`sudo` keeping $HOME, a script) made its
+    lock, backups, checkpoints and log of hand-offs root's: that user's own engine then
+    waited for ever as a standby and every backup failed (a fault hunt)."""
+    import pwd
+
+    assert cli("task", "add", "t", "--command", "true", "--manual").code == 0
+    other = pwd.getpwnam("nobody")
+    before = sorted(p.name for p in home.iterdir())
+    os.chown(home, other.pw_uid, other.pw_gid)
+    try:
+        for args in (("task", "list"), ("engine",)):
+            res = cli(*args, timeout=30)
+            assert res.code == 1, res
+            assert res.err.strip() == (f"tickwork: error: {home} belongs to nobody, not to "
+                                       "root: run Tickwork as nobody (files made here as root "
+                                       "would lock them out)"), res.err
+        assert sorted(p.name for p in home.iterdir()) == before  # nothing made there
+    finally:
+        os.chown(home, 0, 0)
+    db = home / "tickwork.db"
+    os.chown(db, other.pw_uid, other.pw_gid)  # a store made by someone else in my home
+    try:
+        res = cli("task", "list")
+        assert res.code == 1 and f"{db} belongs to nobody" in res.err, res.err
+    finally:
+        os.chown(db, 0, 0)
+    assert cli("task", "list").code == 0
+
+
+def test_a_folder_where_the_engine_lock_goes_stops_the_engine_in_one_line(
+        home: Path, cli: Any) -> None:
+    """It waited as a standby for ever, running nothing, alive to a service manager, while
+    `task run` said no engine was running (a fault hunt)."""
+    assert cli("task", "add", "t", "--command", "true", "--manual").code == 0
+    (home / "engine.lock").mkdir()
+    res = cli("engine", timeout=60)
+    assert res.code == 1, res
+    lines = [line for line in res.err.splitlines() if "error" in line.lower()]
+    assert lines[-1] == (f"tickwork: error: {home / 'engine.lock'} is a folder: Tickwork keeps "
+                         "its engine lock there, a file its user can write; nothing runs until "
+                         "it is put right"), res.err
+    assert "Traceback" not in res.err and "standby" not in res.err, res.err
