@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from functools import lru_cache
+from itertools import pairwise
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -140,13 +141,37 @@ def _cron_words(expr: str) -> str:
         # Seven fields (seconds ... year) so the seconds field is never mistaken for minutes;
         # day of week as plain POSIX numbers so 7, names and steps all read right.
         dow = "*" if cron.fields[5] == "*" else field_expression(cron.values[5], 0, 6, steps=False)
-        fields = [*cron.fields[:5], dow, "*"]
+        fields = [*(_even_steps(text, values, lo, hi) for text, values, (lo, hi)
+                    in zip(cron.fields[:5], cron.values[:5], _SPANS, strict=True)), dow, "*"]
         words = _descriptor()(" ".join(fields))
     except Exception:
         return f"Cron {expr.strip()}"
     if not cron.days_or and cron.fields[3] != "*" and cron.fields[5] != "*":
         words = words.replace(", or on ", ", and only on ")
     return words
+
+
+_SPANS = ((0, 59), (0, 59), (0, 23), (1, 31), (1, 12))  # second ... month
+_FEW_DAYS = 8  # a day-of-month step with this many days or fewer is listed
+
+
+def _even_steps(text: str, values: frozenset[int], lo: int, hi: int) -> str:
+    """A step field as it reads: "every 45 minutes" only when the gaps are all 45, the one
+    from the last value round to the first too; else its values listed ("*/45" fires at :00
+    and :45, "at 0 and 45 minutes past the hour"; hours */5 at 20:00 then 00:00). Months'
+    lengths differ, so a day-of-month step never comes round evenly: its few days are
+    listed ("*/10": the 1st, 11th, 21st and 31st), a short step keeps "every 2 days"."""
+    whole, _, step = text.partition("/")
+    if not step or whole not in ("*", f"{lo}-{hi}"):  # (9-17/2: "every 2 hours, between")
+        return text
+    ordered = sorted(values)
+    gaps = {b - a for a, b in pairwise(ordered)}
+    round_gap = ordered[0] + (hi - lo + 1) - ordered[-1]
+    if lo == 1 and hi == 31:
+        even = len(ordered) > _FEW_DAYS
+    else:
+        even = len(gaps) == 1 and round_gap in gaps
+    return text if even else field_expression(values, lo, hi, steps=False)
 
 
 @lru_cache(maxsize=1)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import pairwise
 
 import pytest
 
 from app.core.schedule import Schedule, describe
-from tests.core.schedule.samples import BERLIN
+from tests.core.schedule.samples import BERLIN, fires
 
 
 @pytest.mark.parametrize(
@@ -109,3 +110,37 @@ def test_a_time_every_day_reads_as_cron_descriptor_words_it() -> None:
     for expr, seven in [*((e, f"{e} *") for e in six), *((e, f"0 {e} *") for e in five)]:
         plain = ExpressionDescriptor(seven, options).get_description()
         assert describe(Schedule.parse_cron(expr)) == plain, expr
+
+
+@pytest.mark.parametrize(("expr", "words"), [
+    ("*/45 * * * *", "At 0 and 45 minutes past the hour"),
+    ("0 */5 * * *", "At 00:00, 05:00, 10:00, 15:00 and 20:00"),
+    ("*/40 * * * * *", "At 0 and 40 seconds past the minute"),
+    ("*/61 * * * * *", "Every minute"),  # 0 only: once a minute, at :00
+    ("0 0 */10 * *", "At 00:00, on day 1, 11, 21, and 31 of the month"),
+    ("0 0 1 */5 *", "At 00:00, on day 1 of the month, only in January, June, and November"),
+    ("*/15 * * * *", "Every 15 minutes"),  # even steps keep their words
+    ("0 9-17/2 * * *", "Every 2 hours, between 09:00 and 17:59"),
+])
+def test_a_step_that_does_not_come_round_evenly_lists_its_times(expr: str, words: str) -> None:
+    """"Every 45 minutes" was said of a cron firing at :00 and :45 (gaps of 45 and 15
+    minutes), "every 10 days" of days 1, 11, 21 and 31 (a fault hunt)."""
+    assert describe(Schedule.parse_cron(expr)) == words
+
+
+@pytest.mark.parametrize(("field", "unit", "span"), [(0, "minute", 60), (1, "hour", 24)])
+def test_every_n_is_said_only_where_every_gap_is_n(field: int, unit: str, span: int) -> None:
+    """Through the real stepping: a day of fires for each step from 1 to past the span."""
+    for step in range(1, span + 2):
+        expr = " ".join(f"*/{step}" if i == field else ("0" if i < field else "*")
+                        for i in range(5))
+        words = describe(Schedule.parse_cron(expr))
+        times = fires(expr, count=60 * 24 // (1 if field == 0 else 60) + 1)
+        gaps = {round((b - a).total_seconds()) for a, b in pairwise(times)}
+        if words.startswith("Every"):  # "Every minute", "Every 5 minutes", "Every hour"
+            count, _, rest = words.removeprefix("Every ").partition(" ")
+            n, what = (1, count) if not count.isdigit() else (int(count), rest)
+            said = n * (60 if what.startswith("minute") else 3600)
+            assert gaps == {said}, (expr, words, gaps)
+        else:  # its times listed ("At 0 and 45 minutes past the hour", "At 00:00, 05:00…")
+            assert words.startswith("At "), (expr, words)
