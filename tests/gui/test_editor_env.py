@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from app.core.task import FINISHED_STATUSES
-from app.gui.qt import QApplication, Qt
+from app.gui.qt import QApplication, QKeySequence, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui, click_row, closed, command_task
 from tests.gui.editing import choose, click, fill_manual_command, go, new_editor, save
 
@@ -47,6 +47,10 @@ def test_unticking_secret_on_a_stored_secret_asks_for_its_new_value(gui: Gui,
     gui.wait_until(lambda: message in error.text() and error.isVisible())
     assert not editor.save_button.isEnabled()
     assert message in editor.save_button.toolTip()
+    # beside Save, the page's name whole: a button took its "&" for an Alt key, and showed
+    # "Environment _secrets" (a run-through under X)
+    assert editor.hint.text().startswith("Environment && secrets: API_TOKEN: type its new")
+    assert QKeySequence.mnemonic(editor.hint.text()).isEmpty()
     assert editor.grab().save(str(SCREENSHOTS / "editor-secret-unticked.png"))
     qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert not closed(editor)  # Ctrl+Return refuses too, and shows where

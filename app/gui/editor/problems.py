@@ -80,8 +80,9 @@ class Problems:
             # the field's words where the reason does not name it ("must be between …")
             label = page.label_of(route(first.field)) if reason.startswith("must") else None
             text = f"{page.title} › {label}: {reason}" if label else f"{page.title}: {reason}"
-            self.hint.setText(self.hint.fontMetrics().elidedText(
-                text, Qt.TextElideMode.ElideRight, HINT_WIDTH))
+            shown = self.hint.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight,
+                                                       HINT_WIDTH)
+            self.hint.setText(shown.replace("&", "&&"))  # a button's "&": no Alt key
             self.hint.setIcon(display.status_icon("failed"))
             self.hint.setToolTip(f"Cannot save — {text}\nClick to go there")
             self.hint.setAccessibleName(f"Cannot save: {text}")  # whole, not cut short
