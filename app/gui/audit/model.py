@@ -65,7 +65,7 @@ class AuditTableModel(PagedTableModel[AuditItem, AuditQuery]):
     def cell(self, row: AuditItem, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             if column == WHEN:
-                return display.when(row.at)
+                return display.when(row.at, seconds=True)
             if column == ACTOR:
                 return ACTOR_WORDS.get(row.actor, row.actor)
             if column == WHAT:

@@ -78,7 +78,8 @@ class NotificationList(QWidget):
 
     def add(self, note: Notification, unread: bool = True, now: datetime | None = None) -> None:
         entry = Entry(note, now or datetime.now(UTC))
-        item = QListWidgetItem(f"{note.title}\n{note.message}\n{display.when(entry.at)}")
+        at = display.when(entry.at, seconds=True)
+        item = QListWidgetItem(f"{note.title}\n{note.message}\n{at}")
         item.setIcon(display.status_icon(STATUS_OF_KIND.get(note.kind, "scheduled")))
         item.setData(Qt.ItemDataRole.UserRole, entry)
         item.setToolTip(f"{note.title}\n{note.message}\n{display.full_time(entry.at)}")

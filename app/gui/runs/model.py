@@ -124,11 +124,11 @@ class RunTableModel(PagedTableModel[Run, RunQuery]):
         if column == STATUS:
             return display.status_words(run.status)
         if column == SCHEDULED:
-            return display.when(run.scheduled_for)
+            return display.when(run.scheduled_for, seconds=True)
         if column == STARTED:
-            return display.when(run.started_at)
+            return display.when(run.started_at, seconds=True)
         if column == FINISHED:
-            return display.when(run.finished_at)
+            return display.when(run.finished_at, seconds=True)
         if column == DURATION:
             return display.duration(run.duration_s) if run.duration_s is not None else ""
         if column == LATENESS:

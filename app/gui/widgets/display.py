@@ -120,15 +120,17 @@ def local(moment: datetime) -> datetime:
     return moment.astimezone()
 
 
-def when(moment: datetime | None, now: datetime | None = None) -> str:
+def when(moment: datetime | None, now: datetime | None = None, *,
+         seconds: bool | None = None) -> str:
     """A moment in the user's zone: 'today 14:05', 'tomorrow 02:00', '2026-03-01 09:30';
-    in the hour the clocks show twice, with the zone's name: 'today 01:30 EDT'."""
+    in the hour the clocks show twice, with the zone's name: 'today 01:30 EDT'. Its
+    seconds where they are not 0, or always (`seconds`: a column of moments things
+    happened, where "08:39" beside "08:39:42" read as less precise)."""
     if moment is None:
         return ""
     now_local = (now or datetime.now(UTC)).astimezone()
     at = local(moment)
-    seconds = ":%S" if at.second else ""
-    time_of_day = clock(at, seconds=bool(seconds))
+    time_of_day = clock(at, seconds=bool(at.second) if seconds is None else seconds)
     days = (at.date() - now_local.date()).days
     if days == 0:
         return f"today {time_of_day}"
