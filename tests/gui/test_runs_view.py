@@ -334,3 +334,23 @@ def test_a_date_range_that_ends_before_it_starts_is_said(gui: Gui, qtbot: Any) -
     qtbot.wait(20)
     qtbot.keyClicks(view.since, str(until_year - 1))
     gui.wait_until(lambda: not view.dates_error.isVisible())
+
+
+def test_another_run_shows_its_details_from_the_top(gui: Gui, qtbot: Any) -> None:
+    """Scrolled down the details of one run, the next run picked opened scrolled down too,
+    its Status and Trigger out of sight (a run-through under X at 1024×640)."""
+    gui.service.create_task(command_task("ok", ["true"]))
+    runs = [gui.service.run_now("ok") for _ in range(2)]
+    for run in runs:
+        gui.wait_until(lambda r=run: gui.service.get_run(r.id).status == "succeeded", 15)
+    gui.window.resize(800, 500)
+    gui.window.show_view(RUNS)
+    view = gui.window.runs_view
+    gui.wait_until(lambda: view.model.rowCount() == 2)
+    click_row(qtbot, view.table, 0)
+    bar = view.detail.fields_area.verticalScrollBar()
+    gui.wait_until(lambda: bar.maximum() > 0)  # (the details do not fit: they scroll)
+    bar.setValue(bar.maximum())  # as a person drags the bar down
+    click_row(qtbot, view.table, 1)
+    gui.wait_until(lambda: view.detail.run is not None and view.detail.run.id == runs[0].id)
+    assert bar.value() == 0

@@ -143,6 +143,8 @@ class RunDetail(QWidget):
                  and run.status in FINISHED_STATUSES)
         self.run = run
         self._fill(run)
+        if not same:  # another run starts at its Status, not where the last was scrolled
+            self.fields_area.verticalScrollBar().setValue(0)
         self.resources.show_run(run)
         if (same and not ended) or run is None:
             if run is None:
