@@ -336,3 +336,16 @@ def test_a_child_s_line_just_before_the_end_is_kept(engine: Any, service: Any) -
     lost = [r.id for r in runs if "child-said" not in "".join(
         c[2] for c in service.run_output(r.id) if c[1] == "stdout")]
     assert not lost, f"{len(lost)} of 40 runs lost the child's line"
+
+
+def test_progress_past_one_fails_the_run_saying_what_it_takes(engine: Any, service: Any) -> None:
+    """`progress(50, …)` was taken and shown as "5000 %" (a fault hunt): the action hears a
+    ValueError naming what progress takes, in its run's error and traceback."""
+    engine.start()
+    service.create_task(py_task("percent", "percent"))
+    run = service.run_now("percent")
+    wait_until(lambda: service.get_run(run.id).status == "failed", 20)
+    ended = service.get_run(run.id)
+    assert ended.error == ("ValueError: progress takes a fraction from 0 to 1 (0.4 for 40 %), "
+                           "got 50"), ended.error
+    assert not any("5000" in chunk[2] for chunk in service.run_output(run.id))

@@ -138,3 +138,8 @@ def child_says_last(context: Any) -> None:
     child.stdin.write(b"said\n")
     child.stdin.close()
     child.wait()
+
+
+def percent(context: Any) -> None:
+    """Progress given as a percentage, not a fraction."""
+    context.progress(50, "half way")

@@ -49,6 +49,17 @@ class Link(Protocol):
     def checkpoint(self, text: str) -> dict[str, Any]: ...
 
 
+def checked_fraction(fraction: float | None) -> float | None:
+    """`progress`'s fraction, or ValueError: one from 0 to 1 (50 was shown as "5000 %")."""
+    if fraction is None:
+        return None
+    if isinstance(fraction, bool) or not isinstance(fraction, int | float) \
+            or not 0 <= fraction <= 1:
+        raise ValueError(f"progress takes a fraction from 0 to 1 (0.4 for 40 %), got "
+                         f"{fraction!r}")
+    return float(fraction)
+
+
 class RunContext:
     """The `context` argument of a Python action that declares one."""
 
@@ -87,7 +98,8 @@ class RunContext:
             raise (ValueError if reply.get("type") == "ValueError" else CheckpointError)(error)
 
     def progress(self, fraction: float | None = None, message: str = "") -> None:
-        self._link.progress(fraction, message)
+        """How far the run is: `fraction` from 0 to 1 (or None), and a message."""
+        self._link.progress(checked_fraction(fraction), message)
 
     def log(self, text: str) -> None:
         self._link.log(text if text.endswith("\n") else text + "\n")
