@@ -134,3 +134,39 @@ def test_a_name_added_from_the_field_leaves_no_note(gui: Gui, qtbot: Any) -> Non
     gui.wait_until(names.empty.isVisible)
     assert not names.pending_note.isVisible()
     editor.discard()
+
+
+def test_a_name_half_typed_is_said_gently_and_in_one_wording(gui: Gui, qtbot: Any) -> None:
+    """"ext", typed on the way to "extract", was at once red under the field ("unknown task
+    'ext'") below a note saying it would be added when saved; after Enter the same name read
+    "No task named 'ext'…" (a run-through under X). Now: a note in the field's own grey,
+    no red row while it is typed, and one wording under the field and beside Save."""
+    gui.service.create_task(command_task("extract"))
+    editor = new_editor(gui)
+    qtbot.keyClicks(editor.general.name, "load")
+    go(editor, qtbot, "Action")
+    qtbot.keyClicks(editor.action.command, "true")
+    choose_schedule(editor, qtbot, "manual")
+    go(editor, qtbot, "Dependencies")
+    names = editor.dependencies.depends_on
+    click(qtbot, names.input)
+    qtbot.keyClicks(names.input, "ext")
+    names.input.completer().popup().hide()
+    gui.wait_until(lambda: not editor._validate_timer.isActive())
+    gui.wait_until(editor.hint.isVisible)
+    row = editor.dependencies.errors["depends_on"][0]
+    assert not row.isVisible() and not names.error.has_error  # no red while typing
+    assert names.pending_note.isVisible()
+    assert names.pending_note.text() == ("“ext”: no task has this name yet — keep typing, or "
+                                         "pick one from the list")
+    assert not editor.save_button.isEnabled()
+    said = "No task named 'ext': pick one from the list"
+    assert editor.hint.text() == f"Dependencies: {said}"
+    qtbot.keyClick(names.input, Qt.Key.Key_Return)  # added as it is: refused, in red now
+    gui.wait_until(lambda: names.error.has_error)
+    assert names.error.text() == f"⚠ {said}" and not names.pending_note.isVisible()
+    qtbot.keyClicks(names.input, "ract")  # the name whole: it is added with Enter
+    qtbot.keyClick(names.input, Qt.Key.Key_Return)
+    gui.wait_until(lambda: names.added() == ["extract"])
+    save(gui, qtbot, editor)
+    assert gui.service.get_task("load").spec.depends_on == ("extract",)

@@ -8,6 +8,12 @@ from app.gui.widgets.error_label import ErrorLabel
 from app.gui.widgets.task_field import TaskNameField
 
 
+def no_task_named(quoted: str) -> str:
+    """A name no task has, as the picker and its page's error say it (the service's
+    "unknown task 'x'" reworded: one wording)."""
+    return f"No task named {quoted}: pick one from the list"
+
+
 class NameList(QWidget):
     """Task names picked from the store's tasks, in order, each shown with a Remove button.
 
@@ -22,6 +28,7 @@ class NameList(QWidget):
     def __init__(self, placeholder: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._known: list[str] | None = None  # None until the store's names have arrived
+        self._unknown_note = False  # the note says what is typed is no task's name
         self._items: list[str] = []
         self._remove_buttons: dict[str, QPushButton] = {}
         layout = QVBoxLayout(self)
@@ -83,13 +90,28 @@ class NameList(QWidget):
     def _pending(self) -> list[str]:
         return [n for n in self._typed() if n not in self._items]
 
+    @property
+    def says_unknown(self) -> bool:
+        """Its note says that what is typed is no task's name yet (so its page does not
+        say so in red while it is still being typed)."""
+        return self.pending_note.isVisibleTo(self) and self._unknown_note
+
     def _show_pending(self) -> None:
         """The list as it will be saved: "(none yet)" only when nothing is listed or typed,
-        and what is typed but not added said under it (not a name refused: its error says)."""
+        and what is typed but not added said under it (not a name refused: its error says).
+        What is typed and no task's name (yet: a name half typed) is said gently, not red:
+        it said "is added when you save" above a red "unknown task"."""
         pending = [] if self.error.has_error else self._pending()
         self.empty.setVisible(not self._items and not pending)
         self.pending_note.setVisible(bool(pending))
-        if pending:
+        unknown = [n for n in pending if self._canonical(n) is None]
+        self._unknown_note = bool(unknown)
+        if unknown:
+            quoted = ", ".join(f"“{n}”" for n in unknown)
+            names = "this name" if len(unknown) == 1 else "these names"
+            self.pending_note.setText(f"{quoted}: no task has {names} yet — keep typing, or "
+                                      "pick one from the list")
+        elif pending:
             quoted = ", ".join(f"“{n}”" for n in pending)
             verb, them = ("is", "it") if len(pending) == 1 else ("are", "them")
             self.pending_note.setText(f"{quoted}, typed above, {verb} added when you save "
@@ -105,8 +127,7 @@ class NameList(QWidget):
                 self._add_row(known)
         if unknown:  # keep what could not be added in the field, to be corrected
             self.input.setText(", ".join(unknown))
-            quoted = ", ".join(repr(n) for n in unknown)
-            self.error.show_error(f"No task named {quoted}: pick one from the list")
+            self.error.show_error(no_task_named(", ".join(repr(n) for n in unknown)))
         else:
             self.input.clear()
             self.error.clear_error()

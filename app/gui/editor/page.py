@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.gui.editor.name_list import NameList
+from app.gui.editor.name_list import NameList, no_task_named
 from app.gui.qt import (
     QFont,
     QFontDatabase,
@@ -18,6 +18,8 @@ from app.gui.qt import (
     Signal,
 )
 from app.gui.widgets.error_label import ErrorLabel, WrappedLabel
+
+UNKNOWN_TASK = "unknown task "  # the service's words for a name no task has ("… 'x'")
 
 
 class Page(QWidget):
@@ -53,6 +55,10 @@ class Page(QWidget):
 
     def reason_shown(self, field: str, reason: str) -> str:
         """How this page words a reason under `field` (and beside Save, so the two agree)."""
+        entry = self.errors.get(field)
+        if entry is not None and isinstance(entry[3], NameList) \
+                and reason.startswith(UNKNOWN_TASK):
+            return no_task_named(reason.removeprefix(UNKNOWN_TASK))
         return reason
 
     def show_error(self, field: str, reason: str) -> bool:
@@ -155,4 +161,4 @@ def lead_label(form: QFormLayout, field: QWidget) -> None:
 
 def _says_so_itself(widget: QWidget) -> bool:
     """A name picker shows its own error for a name it refused."""
-    return isinstance(widget, NameList) and widget.error.has_error
+    return isinstance(widget, NameList) and (widget.error.has_error or widget.says_unknown)

@@ -220,7 +220,7 @@ class SchedulePage(Page):
     def reason_shown(self, field: str, reason: str) -> str:
         if field == "interval" and (self.every.seconds() or 0) <= 0:  # in the unit shown
             return f"Every must be more than 0 {self.every.unit.currentText()}"
-        return reason
+        return super().reason_shown(field, reason)
 
     def show_error(self, field: str, reason: str) -> bool:
         shown = super().show_error(field, reason)
