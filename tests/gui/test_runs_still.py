@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.gui.main_window import RUNS
-from app.gui.qt import QPoint
+from app.gui.qt import QApplication, QEvent, QPoint, QPushButton, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui, click_row, command_task
 
 
@@ -62,3 +62,43 @@ def test_the_run_under_the_pointer_stays_under_it_as_newer_runs_arrive(
     gui.settle()
     assert _run_at(table, 1) == first
     assert gui.window.grab().save(str(SCREENSHOTS / "runs-newer-above.png"))
+
+
+def test_newer_runs_held_above_are_said_and_shown_once_the_pointer_goes(
+        gui: Gui, qtbot: Any) -> None:
+    """At the top with the pointer resting on the rows, runs started elsewhere (the CLI)
+    arrived above, out of sight, with nothing to say so — "13 runs" listed, run 12 at the
+    top (a run-through under X). A button over the rows says how many are above and takes
+    the table to them; the pointer leaving the rows does too."""
+    gui.service.create_task(command_task("tick", ["true"]))
+    gui.window.resize(800, 500)
+    gui.window.show_view(RUNS)
+    view = gui.window.runs_view
+    table = view.table
+    for _ in range(10):
+        _ran(gui, "tick")
+    gui.wait_until(lambda: view.model.rowCount() == 10)
+    gui.settle()
+    assert table.verticalScrollBar().maximum() > 0  # more rows than the table shows
+    y = table.rowViewportPosition(1) + table.rowHeight(1) // 2
+    qtbot.mouseMove(table.viewport(), QPoint(20, y))
+    under = _run_at(table, y)
+    newer = [_ran(gui, "tick") for _ in range(2)]
+    gui.wait_until(lambda: view.model.rowCount() == 12)
+    gui.settle()
+    button = table.viewport().findChild(QPushButton, "NewerRows")
+    gui.wait_until(button.isVisible)
+    assert _run_at(table, y) == under  # still
+    assert button.text() == "▲ 2 newer"
+    assert gui.window.grab().save(str(SCREENSHOTS / "runs-newer-button.png"))
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert table.verticalScrollBar().value() == 0 and not button.isVisible()
+    assert _run_at(table, 1) == newer[-1]
+
+    qtbot.mouseMove(table.viewport(), QPoint(20, y))  # held again, then the pointer goes
+    _ran(gui, "tick")
+    gui.wait_until(lambda: view.model.rowCount() == 13)
+    gui.wait_until(button.isVisible)
+    assert button.text() == "▲ 1 newer"
+    QApplication.sendEvent(table.viewport(), QEvent(QEvent.Type.Leave))  # (as Qt sends it)
+    assert table.verticalScrollBar().value() == 0 and not button.isVisible()

@@ -12,9 +12,11 @@ from typing import Any
 from app.gui.qt import (
     QAbstractItemView,
     QAbstractTableModel,
+    QEvent,
     QItemSelectionModel,
     QModelIndex,
     QObject,
+    QPushButton,
     Qt,
     QTableView,
     Signal,
@@ -49,20 +51,41 @@ class StillRows(QObject):
     """Rows inserted at the top of a newest-first table push the others down: a run about to
     be clicked moved from under the pointer as retries arrived (seen under Xvfb). While the
     pointer is over the rows, or the person has scrolled down to older ones, the table
-    scrolls by what arrived, so the rows in view stay where they are; the newer ones are
-    above, a scroll away. At the top with the pointer elsewhere, newer rows show as they
-    come."""
+    scrolls by what arrived, so the rows in view stay where they are. At the top with the
+    pointer elsewhere, newer rows show as they come.
+
+    Held at the top only for the pointer, the newer rows are not left out of sight unsaid
+    (a run-through under X: "13 runs" listed, run 12 at the top): a button over the rows
+    says how many are above ("▲ 2 newer") and scrolls to them, and once the pointer leaves
+    the rows the table goes back to the top by itself — unless the person scrolled since."""
 
     def __init__(self, table: QTableView) -> None:
         super().__init__(table)
         self.table = table
         self._anchor: tuple[int, int] | None = None  # (first row in view, its y) before
+        self._ours: int | None = None  # the scroll bar's value this held it at (at the top)
+        self.newer = QPushButton(table.viewport())  # "▲ 2 newer": back to the top
+        self.newer.setObjectName("NewerRows")
+        self.newer.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.newer.hide()
+        self.newer.clicked.connect(self._to_top)
         model = table.model()
         model.rowsAboutToBeInserted.connect(self._before)
         model.rowsInserted.connect(self._after)
+        model.modelReset.connect(self._let_go)
+        table.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+        table.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Leave and self._ours is not None:
+            self._to_top()  # the pointer went: nothing to keep still for it
+        elif event.type() == QEvent.Type.Resize and self.newer.isVisible():
+            self._place()
+        return False
 
     def _held(self) -> bool:
-        return self.table.viewport().underMouse() or self.table.verticalScrollBar().value() > 0
+        bar = self.table.verticalScrollBar()
+        return self.table.viewport().underMouse() or bar.value() > 0
 
     def _before(self, _parent: QModelIndex, first: int, _last: int) -> None:
         top = self.table.rowAt(0)
@@ -77,12 +100,36 @@ class StillRows(QObject):
         table = self.table
         table.updateGeometries()  # the scroll bar's range, which Qt widens later otherwise
         bar = table.verticalScrollBar()
+        at_top = bar.value() == 0 or bar.value() == self._ours
         added = last - first + 1
         if table.verticalScrollMode() == QAbstractItemView.ScrollMode.ScrollPerItem:
             bar.setValue(bar.value() + added)
         else:
             row, y = anchor
             bar.setValue(bar.value() + table.rowViewportPosition(row + added) - y)
+        if at_top:  # held for the pointer alone: say what is above
+            self._ours = bar.value()
+            self.newer.setText(f"▲ {max(table.rowAt(0), 0)} newer")  # the rows above
+            self.newer.adjustSize()
+            self._place()
+            self.newer.show()
+            self.newer.raise_()
+
+    def _place(self) -> None:
+        viewport = self.table.viewport()
+        self.newer.move((viewport.width() - self.newer.width()) // 2, 4)
+
+    def _on_scrolled(self, value: int) -> None:
+        if self._ours is not None and value != self._ours:
+            self._let_go()  # the person scrolled (or the top was reached): theirs now
+
+    def _to_top(self) -> None:
+        self._let_go()
+        self.table.verticalScrollBar().setValue(0)
+
+    def _let_go(self) -> None:
+        self._ours = None
+        self.newer.hide()
 
 
 class KeptSelection(QObject):
