@@ -13,6 +13,7 @@ from time import localtime
 from typing import Any
 
 from app.core.notify import NOTIFY_WORDS, notify_mode
+from app.core.run import exit_code_text
 from app.core.wall_time import offset_text, shown_twice
 
 
@@ -141,7 +142,7 @@ def show_run(run: dict[str, Any]) -> None:
         ("started", local(run["started_at"])), ("finished", local(run["finished_at"])),
         ("duration", "-" if duration is None else f"{duration:.3f} s"),
         ("late", "-" if late is None else f"{late:.1f} ms"),
-        ("exit code", "-" if run["exit_code"] is None else str(run["exit_code"])),
+        ("exit code", exit_code_text(run["exit_code"]) or "-"),
         ("error", run["error"] or "-"), ("note", run["reason"] or "-"),
         ("after run", str(run["parent_run_id"] or "-")),
         ("cancel asked", "yes" if run["cancel_requested"] else "no"),

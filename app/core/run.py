@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import signal
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -107,6 +108,28 @@ def reason_now(reason: str | None, status: str, started: bool) -> str | None:
         return reason
     return reason.replace(HELD_TAIL, "").replace(
         "held back: ", "waited: " if started else "was held back: ")
+
+
+def stopped_by(exit_code: int | None) -> str | None:
+    """How a process that a signal ended is said ("stopped by SIGTERM"): a negative exit
+    code is the signal's number (Python's subprocess); None for an exit code of its own.
+    "Exit code -15" alone was left for a person to decode."""
+    if exit_code is None or exit_code >= 0:
+        return None
+    try:
+        name = signal.Signals(-exit_code).name
+    except ValueError:
+        return f"stopped by signal {-exit_code}"
+    return f"stopped by {name}"
+
+
+def exit_code_text(exit_code: int | None) -> str | None:
+    """An exit code as `run show` and the run's details say it: "0", "-15 (stopped by
+    SIGTERM)"; None when there is none."""
+    if exit_code is None:
+        return None
+    how = stopped_by(exit_code)
+    return f"{exit_code} ({how})" if how else str(exit_code)
 
 
 PROGRESS = "progress: "  # how a run's `progress(...)` reads in its output (stream "tickwork")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.core.run import Run, progress_words
+from app.core.run import Run, exit_code_text, progress_words
 from app.core.task import FINISHED_STATUSES
 from app.engine.events import MetricsSampled, RunOutput
 from app.gui.background import Background
@@ -186,7 +186,7 @@ class RunDetail(QWidget):
         self.fields["Finished"].setText(display.full_time(run.finished_at))
         self.fields["Duration"].setText(display.duration(run.duration_s))
         self.fields["Lateness"].setText(display.lateness(run.lateness_ms))
-        self.fields["Exit code"].setText("—" if run.exit_code is None else str(run.exit_code))
+        self.fields["Exit code"].setText(exit_code_text(run.exit_code) or "—")
         self.fields["Error"].setText(run.error or "—")
         self.fields["Note"].setText(run.note or "—")  # why it ran, waited or was skipped
         self.fields["Checkpoint"].setText(checkpoint_text(run.checkpoint))

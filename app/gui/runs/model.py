@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from app.core.run import Run
+from app.core.run import Run, stopped_by
 from app.core.task import FINISHED_STATUSES
 from app.engine.events import RunChanged
 from app.gui.background import Background
@@ -44,7 +44,7 @@ def result_text(run: Run) -> str:
     if run.error:
         return run.error.splitlines()[0] if run.error.strip() else run.error
     if run.exit_code is not None:
-        return f"exit {run.exit_code}"
+        return stopped_by(run.exit_code) or f"exit {run.exit_code}"
     return run.note or ""
 
 
