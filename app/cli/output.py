@@ -13,7 +13,6 @@ from time import localtime
 from typing import Any
 
 from app.core.notify import NOTIFY_WORDS, notify_mode
-from app.core.run import exit_code_text
 from app.core.wall_time import offset_text, shown_twice
 
 
@@ -134,6 +133,8 @@ def run_rows(runs: list[dict[str, Any]]) -> list[Sequence[str]]:
 def show_run(run: dict[str, Any]) -> None:
     """A run's card, as `show_task` prints a task's: labels in words, times local to the
     second (`--json` keeps them ISO with offset)."""
+    from app.core.run import exit_code_text  # (`task list` imports this module: kept lean)
+
     duration, late = run["duration_s"], run["lateness_ms"]
     fields = [
         ("id", str(run["id"])), ("task", f"{run['task_name']} (id {run['task_id']})"),
