@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any
 from app import preflight, transfer
 from app.core import group_limits, references
 from app.core.commandline import keep_extras
-from app.core.errors import NotFoundError, ValidationError
+from app.core.errors import ValidationError
 from app.core.run import Run
 from app.core.task import FINISHED_STATUSES, Task, TaskSpec
 from app.secrets import Keyring, validate_secret_name
-from app.store import runs, secret_refs, task_queries, tasks
+from app.service_secrets import SecretOperations
+from app.store import runs, task_queries, tasks
 from app.store.database import Store
 
 # the audit and the engine lock are imported where used: a command that reads needs neither
@@ -57,8 +58,9 @@ def _now(now: datetime | None) -> datetime:
     return now if now is not None else datetime.now(UTC)
 
 
-class Service:
-    """Operations over one open store, on behalf of one actor (gui, cli or engine)."""
+class Service(SecretOperations):
+    """Operations over one open store, on behalf of one actor (gui, cli or engine); its
+    secrets' in app/service_secrets.py."""
 
     def __init__(self, store: Store, actor: str) -> None:
         if actor not in ACTORS:
@@ -174,6 +176,7 @@ class Service:
                 preflight.verify_change(spec.action, spec.env.get("PATH"), before.spec)
             task = self._save(before, spec, now, "task.update")
         self._announce(Change(tasks=frozenset({task.id})))
+        self.forget_own_secrets(before.spec, task.spec, now)
         return task
 
     def _save(self, before: Task, spec: TaskSpec, now: datetime, action: str, *,
@@ -217,6 +220,7 @@ class Service:
                             tasks.get(was.id).spec.to_json(), now)
         self._announce(Change(tasks=frozenset(t.id for t in linked),
                               deleted_tasks=frozenset({task.id})))
+        self.forget_own_secrets(task.spec, None, now)
 
     def set_enabled(self, ref: int | str, enabled: bool, now: datetime | None = None) -> Task:
         """Pause (disable) or resume (enable) a task."""
@@ -325,40 +329,6 @@ class Service:
 
         with self.store.read():
             return audit_check.verify()
-
-    # -- secrets ---------------------------------------------------------------------------
-
-    def set_secret(self, name: str, value: str, now: datetime | None = None) -> None:
-        """Store a secret's value in the keyring and its name in the store."""
-        now = _now(now)
-        validate_secret_name(name)
-        if not value:
-            raise ValidationError("value", "the secret is empty")
-        self.keyring.require()
-        with self.store.write():
-            self.keyring.set(name, value)
-            created = not secret_refs.exists(name)
-            if created:
-                secret_refs.add(name, now)
-            # the audit names the secret and never records its value
-            self._audit("secret.set", name, None, {"created": created}, now)
-
-    def list_secrets(self) -> list[str]:
-        with self.store.read():
-            return secret_refs.names()
-
-    def delete_secret(self, name: str, now: datetime | None = None) -> None:
-        now = _now(now)
-        with self.store.write():
-            if not secret_refs.exists(name):
-                raise NotFoundError("secret", name)
-            users = [t.name for t in tasks.page(0, -1, sort="id")
-                     if name in t.spec.secret_env.values()]
-            if users:
-                raise ValidationError("secret", f"{name!r} is used by {', '.join(users)}")
-            self.keyring.delete(name)
-            secret_refs.delete(name)
-            self._audit("secret.delete", name, None, None, now)
 
     # -- export / import -------------------------------------------------------------------
 

@@ -159,6 +159,8 @@ def _updated(target: str, before: Any, after: Any) -> str:
         elif key in SAID or key in ("start_at", "end_at", "tags", "depends_on"):
             parts.append(f"{label} from {_value_words(key, before.get(key))} to "
                          f"{_value_words(key, after.get(key))}")
+        elif key in ("env", "secret_env"):  # the names, never the values
+            parts.append(_variables(label, before.get(key), after.get(key)))
         else:
             parts.append(label)
     if not parts:
@@ -167,8 +169,21 @@ def _updated(target: str, before: Any, after: Any) -> str:
         return f"{lead} and changed {_join(parts)}"
     if len(parts) == 1 and parts[0].startswith("the "):  # “Changed the schedule of …”
         label, sep, change = parts[0].partition(" from ")
-        return f"Changed {label} of {_q(name)}" + (f" from {change}" if sep else "")
+        label, paren, which = label.partition(" (")  # “the secret variables (added X)”
+        return (f"Changed {label} of {_q(name)}" + (f" from {change}" if sep else "")
+                + (f" ({which}" if paren else ""))
     return f"Changed task {_q(name)}: {_join(parts)}"
+
+
+def _variables(label: str, before: Any, after: Any) -> str:
+    """Which variables an edit added, removed or gave a new value, by name ("Changed the
+    secret variables" said of an add and a remove alike; a run-through under X)."""
+    old = before if isinstance(before, Mapping) else {}
+    new = after if isinstance(after, Mapping) else {}
+    said = [f"{verb} {', '.join(sorted(names))}" for verb, names in (
+        ("added", set(new) - set(old)), ("removed", set(old) - set(new)),
+        ("changed", {k for k in set(old) & set(new) if old[k] != new[k]})) if names]
+    return f"{label} ({'; '.join(said)})" if said else label
 
 
 def _action_changes(before: Any, after: Any) -> list[str]:

@@ -77,11 +77,11 @@ def test_every_action_written_in_app_has_its_sentence() -> None:
      "Changed task “Backup”: ran it through the shell and the working folder from none to "
      "/srv"),
     (_event("task.update", "Backup", _task(), _task(env={"A": "1"}, description="x")),
-     "Changed task “Backup”: the description and the environment"),
+     "Changed task “Backup”: the description and the environment (added A)"),
     (_event("task.update", "Backup", _task(), _task(tags=["nightly"])),
      "Changed the tags of “Backup” from none to nightly"),
     (_event("task.update", "Backup", _task(), _task(env={"A": "1"})),
-     "Changed the environment of “Backup”"),
+     "Changed the environment of “Backup” (added A)"),
     (_event("task.update", "Backup", _task(), _task(enabled=False)),
      "Changed task “Backup”: paused it"),
     (_event("task.update", "Backup", _task(), _task()), "Saved task “Backup” without changes"),
@@ -159,3 +159,20 @@ def test_a_damaged_event_still_reads_as_words() -> None:
     assert sentence(_event("task.create", "Backup", None, {"schedule": "??"})) \
         == "Created task “Backup”, which runs unknown"
     assert sentence({"action": "task.run_now"}) == "Ran “” by hand"
+
+
+def test_variables_are_named_never_their_values() -> None:
+    """"Changed the secret variables of …" was said of an add and a remove alike (a
+    run-through under X): the names are said, the values never."""
+    before = {"name": "extract", "priority": 0, "secret_env": {"API_TOKEN": "extract.API_TOKEN",
+                                                "DB": "shared.db"}, "env": {"A": "1"}}
+    removed = {**before, "secret_env": {"DB": "shared.db"}}
+    assert sentence({"action": "task.update", "target": "extract", "before": before,
+                     "after": removed}) == (
+        "Changed the secret variables of “extract” (removed API_TOKEN)")
+    both = {**removed, "env": {"A": "tw-new-value", "B": "x"}, "priority": 3}
+    said = sentence({"action": "task.update", "target": "extract", "before": before,
+                     "after": both})
+    assert said == ("Changed task “extract”: the priority from 0 to 3; the environment "
+                    "(added B; changed A) and the secret variables (removed API_TOKEN)"), said
+    assert "tw-new-value" not in said

@@ -11,7 +11,15 @@ from typing import Any
 from app.core.task import FINISHED_STATUSES
 from app.gui.qt import QApplication, QKeySequence, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui, click_row, closed, command_task
-from tests.gui.editing import choose, click, fill_manual_command, go, new_editor, save
+from tests.gui.editing import (
+    choose,
+    click,
+    fill_manual_command,
+    go,
+    new_editor,
+    open_selected,
+    save,
+)
 
 
 def _edit(gui: Gui, task_id: int) -> Any:
@@ -162,3 +170,38 @@ def test_a_secret_row_names_the_keyring_secret_it_uses_never_its_value(gui: Gui,
     assert not row.keyring_name.isVisible()
     click(qtbot, row.secret)
     assert row.keyring_name.isVisible()
+
+
+def test_a_secret_variable_removed_in_the_editor_leaves_the_keyring(gui: Gui,
+                                                                    qtbot: Any) -> None:
+    """Its × and Save left the value in the keyring for good, and the audit said only
+    "Changed the secret variables" (a run-through under X)."""
+    gui.wait_until(lambda: gui.session.secrets_available is True)
+    editor = new_editor(gui)
+    fill_manual_command(editor, qtbot, "extract", "env")
+    go(editor, qtbot, "Environment & secrets")
+    click(qtbot, editor.env.add_button)
+    gui.wait_until(lambda: len(editor.env.rows) == 1 and editor.env.rows[0].isVisible())
+    row = editor.env.rows[0]
+    gui.wait_until(row.name.hasFocus)
+    qtbot.keyClicks(row.name, "API_TOKEN")
+    gui.wait_until(lambda: row.secret.isVisible() and row.secret.width() > 20)
+    click(qtbot, row.secret)
+    assert row.secret.isChecked()
+    qtbot.keyClicks(row.value, "tw-typed-token")
+    save(gui, qtbot, editor)
+    s = gui.service
+    assert s.get_task("extract").spec.secret_env == {"API_TOKEN": "extract.API_TOKEN"}
+    assert s.list_secrets() == ["extract.API_TOKEN"]
+    assert s.keyring.get("extract.API_TOKEN") == "tw-typed-token"
+
+    editor = open_selected(gui, qtbot, s.get_task("extract").id, Qt.Key.Key_Return)
+    go(editor, qtbot, "Environment & secrets")
+    row = next(r for r in editor.env.rows if r.name.text() == "API_TOKEN")
+    gui.wait_until(row.remove.isVisible)
+    click(qtbot, row.remove)
+    save(gui, qtbot, editor)
+    assert s.get_task("extract").spec.secret_env == {}
+    assert s.list_secrets() == [] and s.keyring.get("extract.API_TOKEN") is None
+    said = [e for e in s.audit_events(limit=5)]
+    assert [e["action"] for e in said[:2]] == ["secret.delete", "task.update"], said

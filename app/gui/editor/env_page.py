@@ -14,7 +14,6 @@ variables Tickwork adds for the action's kind, from the list the engine sets the
 
 from __future__ import annotations
 
-import re
 from itertools import pairwise
 from typing import Any
 
@@ -33,6 +32,7 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
+from app.service_secrets import own_secret_name
 
 NO_KEYRING = ("No keyring is available on this desktop, so secret values cannot be stored "
               "safely and Tickwork refuses them (it never writes them in plain text). Install "
@@ -47,11 +47,6 @@ def variables_note(kind: str) -> str:
         return ("Variables the function reads in context.env (give it a context parameter); "
                 f"they are not put in os.environ. Tickwork also puts {listed} there.")
     return f"Variables added to the command's environment. Tickwork also sets {listed}."
-
-
-def secret_name_for(task_name: str, variable: str) -> str:
-    base = re.sub(r"[^A-Za-z0-9_.\-]+", "-", task_name.strip()).strip("-") or "task"
-    return f"{base}.{variable}"[:128]
 
 
 class EnvRow(QWidget):
@@ -209,7 +204,7 @@ class EnvPage(Page):
                     raise ValidationError("env", f"{key}: {NO_KEYRING}")
                 if not row.value.text() and not row.stored_secret:
                     raise ValidationError("env", f"{key}: type the secret's value")
-                secret_env[key] = (secret_name_for(data.get("name", ""), key)
+                secret_env[key] = (own_secret_name(data.get("name", ""), key)
                                    if row.value.text() else row.stored_secret or "")
             elif row.stored_secret and not row.value.text():  # never dropped unsaid
                 raise ValidationError("env", f"{key}: type its new value, or tick Secret to "
@@ -221,5 +216,5 @@ class EnvPage(Page):
 
     def secrets_to_store(self, task_name: str) -> list[tuple[str, str]]:
         """(secret name, value) for each secret typed in this editor."""
-        return [(secret_name_for(task_name, row.name.text().strip()), row.value.text())
+        return [(own_secret_name(task_name, row.name.text().strip()), row.value.text())
                 for row in self.rows if row.secret.isChecked() and row.value.text()]

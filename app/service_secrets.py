@@ -1,0 +1,88 @@
+"""The Service's secrets: a value goes to the OS keyring, its name to the store, and the
+audit names it without its value.
+
+A task's own secret is one named for its variable as the editor names what it stores
+(`<task>.<VARIABLE>`, `own_secret_name`). When the task no longer uses it (the variable
+removed in the editor, `task update --secret-env`, the task deleted) and no other task does,
+it leaves the keyring, audited as `secret.delete`: removing a variable in the editor left
+its value in the keyring for good (a run-through under X). A secret of another name (made
+with `tickwork secret set`) stays until it is deleted by hand.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from app.core.errors import NotFoundError, TickworkError, ValidationError
+from app.core.task import TaskSpec
+from app.secrets import Keyring, validate_secret_name
+from app.store import secret_refs, tasks
+from app.store.database import Store
+
+log = logging.getLogger(__name__)
+
+
+def own_secret_name(task_name: str, variable: str) -> str:
+    """The name a task's secret variable is stored under when the editor stores it."""
+    base = re.sub(r"[^A-Za-z0-9_.\-]+", "-", task_name.strip()).strip("-") or "task"
+    return f"{base}.{variable}"[:128]
+
+
+class SecretOperations:
+    store: Store
+    keyring: Keyring
+
+    def _audit(self, action: str, target: str | None, before: Any, after: Any,
+               now: datetime) -> None:
+        raise NotImplementedError  # (the Service's)
+
+    def set_secret(self, name: str, value: str, now: datetime | None = None) -> None:
+        """Store a secret's value in the keyring and its name in the store."""
+        now = now or datetime.now(UTC)
+        validate_secret_name(name)
+        if not value:
+            raise ValidationError("value", "the secret is empty")
+        self.keyring.require()
+        with self.store.write():
+            self.keyring.set(name, value)
+            created = not secret_refs.exists(name)
+            if created:
+                secret_refs.add(name, now)
+            # the audit names the secret and never records its value
+            self._audit("secret.set", name, None, {"created": created}, now)
+
+    def list_secrets(self) -> list[str]:
+        with self.store.read():
+            return secret_refs.names()
+
+    def delete_secret(self, name: str, now: datetime | None = None) -> None:
+        now = now or datetime.now(UTC)
+        with self.store.write():
+            if not secret_refs.exists(name):
+                raise NotFoundError("secret", name)
+            users = [t.name for t in tasks.page(0, -1, sort="id")
+                     if name in t.spec.secret_env.values()]
+            if users:
+                raise ValidationError("secret", f"{name!r} is used by {', '.join(users)}")
+            self.keyring.delete(name)
+            secret_refs.delete(name)
+            self._audit("secret.delete", name, None, None, now)
+
+    def forget_own_secrets(self, before: TaskSpec, after: TaskSpec | None,
+                           now: datetime) -> None:
+        """After a change of a task committed: its own secrets it no longer uses (`after`
+        None: it was deleted) are deleted, unless another task uses them. A keyring that
+        fails here is logged: the change stands."""
+        kept = set(after.secret_env.values()) if after is not None else set()
+        for variable, name in before.secret_env.items():
+            if name in kept or name != own_secret_name(before.name, variable):
+                continue
+            try:
+                self.delete_secret(name, now)
+            except (NotFoundError, ValidationError):
+                continue  # gone already, or another task's too
+            except (TickworkError, OSError, RuntimeError) as exc:
+                log.warning("the secret %s no task uses could not be deleted: %s", name, exc)
