@@ -233,9 +233,10 @@ class TaskSpec:
         if unknown:
             raise ValidationError(sorted(unknown)[0], "is not a task field")
         name = validate_name(obj.get("name"))
-        tz_name = obj.get("timezone") or system_timezone_name()
-        if not isinstance(tz_name, str):
-            raise ValidationError("tz", "must be a time zone name")
+        tz_name = obj.get("timezone")
+        if not isinstance(tz_name, str | None):  # (0, [] or {} became this machine's zone)
+            raise ValidationError("tz", f"must be a time zone name, got {tz_name!r}")
+        tz_name = tz_name or system_timezone_name()  # none, or an emptied field: this machine's
         tz = parse_timezone(tz_name, "tz")
         start = fields.optional_time(obj.get("start_at"), "start", tz)
         end = fields.optional_time(obj.get("end_at"), "end", tz)

@@ -236,6 +236,13 @@ WRONG_TYPES = [  # (the field as the file has it, a value of the wrong type, the
     ("action.kind", 5, "tasks[0].action.kind: must be command or python, got 5"),
     ("action.shell", "yes", "tasks[0].action.shell: must be true or false"),
     ("action.cwd", 5, "tasks[0].action.cwd: must be text"),
+    # 0, [] and {} became this machine's zone unsaid (a fault hunt)
+    ("timezone", 0, "tasks[0].timezone: must be a time zone name, got 0"),
+    ("timezone", [], "tasks[0].timezone: must be a time zone name, got []"),
+    ("timezone", {}, "tasks[0].timezone: must be a time zone name, got {}"),
+    # the key as the file has it: it said "needs 'parts'"
+    ("schedule", {"kind": "any", "schedules": []},
+     "tasks[0].schedule: an any schedule needs at least one schedule in 'schedules'"),
 ]
 
 

@@ -91,12 +91,16 @@ class Schedule:
         for name in ("at", "seconds", "expr", "calendar", "after", "parts"):
             value = getattr(self, name)
             present = bool(value) if name in ("after", "parts") else value is not None
+            key = _KEYS.get(name, name)  # as the file says it (an import's error names it)
             if name == wanted and not present:
                 if name == "after":
                     raise ValidationError("after", "needs at least one upstream task")
-                raise ValidationError("schedule", f"{_a(self.kind)} schedule needs {name!r}")
+                if name == "parts":
+                    raise ValidationError("schedule", "an any schedule needs at least one "
+                                          "schedule in 'schedules'")
+                raise ValidationError("schedule", f"{_a(self.kind)} schedule needs {key!r}")
             if name != wanted and present:
-                raise ValidationError("schedule", f"{_a(self.kind)} schedule takes no {name!r}")
+                raise ValidationError("schedule", f"{_a(self.kind)} schedule takes no {key!r}")
         if self.kind == "date":
             object.__setattr__(self, "at", _fixed_offset(self.at))
         elif self.kind == "interval":
@@ -260,6 +264,9 @@ _JSON_KEYS: Final[dict[str, tuple[str, ...]]] = {
     "after": ("tasks",),
     "any": ("schedules",),
 }
+
+
+_KEYS = {"parts": "schedules", "after": "tasks"}  # the fields' keys in a schedule's JSON
 
 
 def _kinds() -> str:
