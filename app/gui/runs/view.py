@@ -180,12 +180,21 @@ class RunsView(QWidget):
         and resource samples live."""
         bridge = session.bridge
         bridge.service_changed.connect(self.model.on_service_change)
+        bridge.service_changed.connect(self._on_service_change)
         bridge.runs_changed.connect(self.model.on_runs_changed)
         bridge.runs_changed.connect(self._on_bridge_runs_changed)
         bridge.run_output.connect(self.detail.on_output)
         bridge.metrics_sampled.connect(self.detail.on_metrics)
         session.outside_change.connect(self.model.on_store_changed)
         session.outside_change.connect(self.detail.on_store_changed)  # a viewer's output
+
+    def _on_service_change(self, change: Change) -> None:
+        """The task the list is narrowed to was deleted: every task's runs, said so (its
+        name stayed in the filter over "0 runs"; a run-through under X)."""
+        if self._task_id is not None and self._task_id in change.deleted_tasks:
+            gone = self.task.text()
+            self.show_task(None)
+            self.filter_error.show_error(f"“{gone}” was deleted: showing every task's runs.")
 
     # -- filters ---------------------------------------------------------------------------
 
