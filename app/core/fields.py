@@ -198,12 +198,19 @@ def env_vars(value: object, name: str) -> dict[str, str]:
     from app.core.run_env import RUN_VARIABLES
 
     obj = mapping(value, name)
-    for key, val in obj.items():
+    out: dict[str, str] = {}
+    for typed, val in obj.items():
+        # a name around which space or a newline was typed ("K\n" from a script, stored by
+        # an older version) is the name: as stored before, it never reached the run
+        key = typed.strip() if isinstance(typed, str) else typed
         if not _ENV_KEY.fullmatch(key):
-            raise ValidationError(name, f"not a valid variable name: {key!r}")
+            raise ValidationError(name, f"not a valid variable name: {typed!r}")
+        if key in out:
+            raise ValidationError(name, f"{key} is set twice")
         if key in RUN_VARIABLES:  # it was taken, then silently set over at every run
             raise ValidationError(name, f"{key} is set by Tickwork for every run; a task "
                                   "cannot set it")
         if not isinstance(val, str) or "\x00" in val:
             raise ValidationError(name, f"value of {key} must be text")
-    return dict(obj)
+        out[key] = val
+    return out

@@ -116,6 +116,8 @@ class Action:
             if target is None or target == "":
                 raise ValidationError("python", "no function given: type module:function, "
                                       "e.g. reports.daily:pull")
+            if isinstance(target, str):  # (a newline after it, from a script or stored by
+                target = target.strip()  # an older version, is not part of it)
             if not isinstance(target, str) or not _TARGET.fullmatch(target):
                 raise ValidationError("python", f"must look like module:function, got {target!r}")
             kwargs = obj.get("kwargs", {})
@@ -250,7 +252,8 @@ class TaskSpec:
         if name in depends_on or name in schedule.after:
             raise CycleName(name, "depends_on" if name in depends_on else "after")
         group = fields.optional_text(obj.get("group"), "group")
-        if group is not None and not _GROUP.fullmatch(group):
+        group = group.strip() if group is not None else None  # "g\n" is the group g: its
+        if group is not None and not _GROUP.fullmatch(group):  # limit shared, not a second
             raise ValidationError("group", "use letters, digits, '.', '_' or '-' (at most 64)")
         notify = notify_from_json(obj.get("notify", {}))  # flags, or a mode word (notify.py)
         action = Action.from_json(obj.get("action"))
