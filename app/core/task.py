@@ -116,9 +116,7 @@ class Action:
             if target is None or target == "":
                 raise ValidationError("python", "no function given: type module:function, "
                                       "e.g. reports.daily:pull")
-            if isinstance(target, str):  # (a newline after it, from a script or stored by
-                target = target.strip()  # an older version, is not part of it)
-            if not isinstance(target, str) or not _TARGET.fullmatch(target):
+            if not isinstance(target, str) or not _TARGET.fullmatch(target := target.strip()):
                 raise ValidationError("python", f"must look like module:function, got {target!r}")
             kwargs = obj.get("kwargs", {})
             if not isinstance(kwargs, dict):
@@ -238,8 +236,7 @@ class TaskSpec:
         tz_name = obj.get("timezone")
         if not isinstance(tz_name, str | None):  # (0, [] or {} became this machine's zone)
             raise ValidationError("tz", f"must be a time zone name, got {tz_name!r}")
-        tz_name = tz_name or system_timezone_name()  # none, or an emptied field: this machine's
-        tz = parse_timezone(tz_name, "tz")
+        tz = parse_timezone(tz_name or system_timezone_name(), "tz")  # none/empty: the machine's
         start = fields.optional_time(obj.get("start_at"), "start", tz)
         end = fields.optional_time(obj.get("end_at"), "end", tz)
         if start and end and end <= start:
@@ -251,9 +248,8 @@ class TaskSpec:
         depends_on = fields.names(obj.get("depends_on", []), "depends_on")
         if name in depends_on or name in schedule.after:
             raise CycleName(name, "depends_on" if name in depends_on else "after")
-        group = fields.optional_text(obj.get("group"), "group")
-        group = group.strip() if group is not None else None  # "g\n" is the group g: its
-        if group is not None and not _GROUP.fullmatch(group):  # limit shared, not a second
+        group = (fields.optional_text(obj.get("group"), "group") or "").strip() or None  # g\n: g
+        if group is not None and not _GROUP.fullmatch(group):
             raise ValidationError("group", "use letters, digits, '.', '_' or '-' (at most 64)")
         notify = notify_from_json(obj.get("notify", {}))  # flags, or a mode word (notify.py)
         action = Action.from_json(obj.get("action"))

@@ -238,6 +238,25 @@ def test_keep_scheduling_with_a_run_going_says_it_is_interrupted_either_way(
     s.cancel_run(retry.id)
 
 
+@pytest.mark.usefixtures("real_quit_question")
+def test_a_run_that_ends_in_the_grace_is_not_said_to_be_interrupted(handed: Gui) -> None:
+    """The hand-over's message counted the runs going when the button was pressed; one that
+    ended within the stop's grace was said to be interrupted (a review)."""
+    gui = handed
+    s = gui.service
+    s.create_task(command_task("Short", action={"kind": "command", "argv": ["sleep", "1"]},
+                               retries=1))
+    run = s.run_now("Short")
+    gui.wait_until(lambda: (gui.session.running_count() or 0) == 1, 20)
+    answer_question(gui.qtbot, "Keep scheduling in the background")
+    said = answer_question(gui.qtbot, "OK")
+    _ctrl_q(gui)
+    gui.wait_until(lambda: said.done, 60)
+    assert s.get_run(run.id).status == "succeeded"
+    assert "interrupted" not in (said.details or ""), said.details
+    assert (said.details or "").startswith("Its log is ")
+
+
 def test_the_question_names_runs_in_flight_in_words() -> None:
     from datetime import timedelta
 

@@ -40,6 +40,7 @@ from pathlib import Path
 
 import app
 from app import platform
+from app.core.policy import should_retry
 from app.engine.engine import Engine
 from app.gui.qt import QMessageBox, QObject, QWidget, Slot, alive
 from app.gui.session import Session
@@ -47,6 +48,7 @@ from app.gui.widgets import display
 from app.service import Service
 from app.store import task_queries
 from app.store.lock import EngineLease, EngineLock
+from app.store.runs import states as run_states
 
 QUIT_GRACE = 5.0  # seconds running attempts get when the window's engine stops
 ENGINE_LOG = "engine.log"
@@ -196,12 +198,15 @@ def ask(parent: QWidget, running: int, scheduled: Scheduled, retried: int,
 @dataclass(frozen=True)
 class Handover:
     """How the hand-over went: the background engine's pid and log, and whether it holds
-    the store now (else `detail` says why not)."""
+    the store now (else `detail` says why not); how many runs the stop interrupted and how
+    many of those are retried (a run that ended in the grace was not interrupted)."""
 
     process: subprocess.Popen[bytes]
     log: Path
     took_over: bool
     detail: str = ""
+    interrupted: int = 0
+    retried: int = 0
 
     @property
     def pid(self) -> int:
@@ -255,16 +260,22 @@ def hand_over(engine: Engine, grace: float, timeout: float = TAKEOVER_TIMEOUT) -
     Blocks for up to `grace` + `timeout` seconds: run it off the GUI thread.
     """
     home = engine.home
+    going = {r.run_id: should_retry("interrupted", r.attempt, r.task.spec.retries)
+             for r in list(engine.dispatcher.runs.values()) if r.running is not None}
     engine.stop(grace)
+    with engine.store.read():
+        cut = [state[0] for state in run_states(set(going)) if state[1] == "interrupted"]
+    retried = sum(going[run_id] for run_id in cut)
     process = start_engine(home)
     log = home / ENGINE_LOG
     if wait_for_takeover(home, process, timeout):
-        return Handover(process, log, True)
+        return Handover(process, log, True, interrupted=len(cut), retried=retried)
     code = process.poll()
     detail = (f"it exited with status {code}" if code is not None
               else f"it did not take the store within {timeout:.0f} s")
     line = last_line(log)
-    return Handover(process, log, False, f"{detail}{': ' + line if line else ''}")
+    return Handover(process, log, False, f"{detail}{': ' + line if line else ''}",
+                    interrupted=len(cut), retried=retried)
 
 
 def interrupted(running: int, retried: int) -> str:
@@ -282,10 +293,9 @@ def interrupted(running: int, retried: int) -> str:
         "retries left. "
 
 
-def say_handed_over(parent: QWidget, handover: Handover, scheduled: Scheduled,
-                    running: int = 0, retried: int = 0) -> None:
+def say_handed_over(parent: QWidget, handover: Handover, scheduled: Scheduled) -> None:
     """Tell the person who schedules their tasks now (or that nothing does), and what became
-    of the `running` runs that were going (`retried` of them with retries left)."""
+    of the runs the stop interrupted."""
     if handover.took_over:
         box = QMessageBox(
             QMessageBox.Icon.Information, "Tickwork keeps scheduling",
@@ -293,7 +303,8 @@ def say_handed_over(parent: QWidget, handover: Handover, scheduled: Scheduled,
             + (f"{display.plural(scheduled.count, 'scheduled task')} on time"
                if scheduled.count else "your tasks") + " while the window is closed.",
             QMessageBox.StandardButton.Ok, parent)
-        box.setInformativeText(f"{interrupted(running, retried)}Its log is {handover.log}. "
+        box.setInformativeText(f"{interrupted(handover.interrupted, handover.retried)}"
+                               f"Its log is {handover.log}. "
                                "Open Tickwork again to see what it runs; the window then "
                                "shows that engine's work.")
     else:
@@ -358,15 +369,13 @@ class QuitFlow(QObject):
             self.close()
             return
         window = self.window
-        running = self.session.running_count() or 0  # (interrupted by the hand-over)
-        retried = self.session.running_retried() or 0 if running else 0
         self.say("Handing over to a background engine…")
         window.setEnabled(False)
         self.asking = True  # a second Quit meanwhile waits for this one
 
         def done(handover: Handover) -> None:
             self.handover = handover
-            say_handed_over(window, handover, scheduled, running, retried)
+            say_handed_over(window, handover, scheduled)
             self.close()
 
         def failed(error: BaseException) -> None:
