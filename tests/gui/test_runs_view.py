@@ -354,3 +354,23 @@ def test_another_run_shows_its_details_from_the_top(gui: Gui, qtbot: Any) -> Non
     click_row(qtbot, view.table, 1)
     gui.wait_until(lambda: view.detail.run is not None and view.detail.run.id == runs[0].id)
     assert bar.value() == 0
+
+
+def test_a_list_narrowed_to_a_task_that_is_deleted_shows_every_task_again(
+        gui: Gui, qtbot: Any) -> None:
+    """Its name stayed in the filter over "0 runs" while other tasks ran (a run-through
+    under X)."""
+    s = gui.service
+    s.create_task(command_task("kb task", ["true"]))
+    s.create_task(command_task("other", ["true"]))
+    for name in ("kb task", "other"):
+        run = s.run_now(name)
+        gui.wait_until(lambda r=run: s.get_run(r.id).status == "succeeded", 15)
+    gui.window.show_view(RUNS)
+    view = gui.window.runs_view
+    view.show_task(s.get_task("kb task").id, "kb task")  # as Task ▸ Show runs does
+    gui.wait_until(lambda: view.model.rowCount() == 1)
+    s.delete_task("kb task")
+    gui.wait_until(lambda: view.task.text() == "" and view.model.rowCount() == 1)
+    assert view.filter_error.text() == "⚠ “kb task” was deleted: showing every task's runs."
+    assert view.count.text() == "1 run"

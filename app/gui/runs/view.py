@@ -62,7 +62,7 @@ from app.gui.widgets.paging import ITEM_ROLE
 from app.gui.widgets.tables import HeaderSort, KeptSelection, row_table
 from app.gui.widgets.task_field import TaskNameField
 from app.gui.widgets.typing import TypingPause
-from app.service import Service
+from app.service import Change, Service
 from app.store.runs import FINAL_FAILURE
 
 TYPING_QUIET_MS = 250  # the task filter reads once the typing pauses this long
