@@ -211,14 +211,14 @@ class RunRecorder:
             if resume is not None and not os.path.exists(path):
                 _write_private(path, json.dumps(resume))
         except OSError as exc:
-            said = f"no checkpoint file for this run ({exc}): TICKWORK_CHECKPOINT_FILE is unset"
-            if resume is not None:
-                said += ", so it does not resume from its checkpoint"
-            self._output(run_id, "tickwork", said + "\n")
+            said = f"no checkpoint file for this run ({exc}): its checkpoints are not kept"
+            self._output(run_id, "tickwork", said + "\n")  # (a local command gets no
+            # TICKWORK_CHECKPOINT_FILE; one on Celery writes the worker's, not kept here)
             if said != self._checkpoint_fault:  # said once in the log, in every run's output
                 self._checkpoint_fault = said
                 log.warning("checkpoint files cannot be made: %s", exc)
             return None
+        self._checkpoint_fault = None  # (put right: said again should it come back)
         return path
 
     def collect_checkpoint(self, attempt: Attempt, outcome: Outcome, retrying: bool) -> None:

@@ -310,7 +310,9 @@ class CeleryRuns:
     def _keep_checkpoint(attempt: Attempt, text: Any) -> None:
         """The worker's checkpoint file's text, where the engine collects a command's."""
         path = attempt.checkpoint_file
-        if not path:
+        if not path:  # none could be made (its run's output says so)
+            if isinstance(text, str) and text:
+                log.warning("checkpoint of run %d not kept: no checkpoint file", attempt.run_id)
             return
         try:
             if isinstance(text, str) and text:
