@@ -102,3 +102,22 @@ def test_newer_runs_held_above_are_said_and_shown_once_the_pointer_goes(
     assert button.text() == "▲ 1 newer"
     QApplication.sendEvent(table.viewport(), QEvent(QEvent.Type.Leave))  # (as Qt sends it)
     assert table.verticalScrollBar().value() == 0 and not button.isVisible()
+
+
+def test_no_button_when_every_row_is_in_view(gui: Gui, qtbot: Any) -> None:
+    """With few runs nothing is held above, so nothing is said: it read "▲ 0 newer" over
+    the top row (a review)."""
+    gui.service.create_task(command_task("tick", ["true"]))
+    gui.window.resize(1280, 800)
+    gui.window.show_view(RUNS)
+    view = gui.window.runs_view
+    table = view.table
+    _ran(gui, "tick")
+    gui.wait_until(lambda: view.model.rowCount() == 1)
+    gui.settle()
+    qtbot.mouseMove(table.viewport(), QPoint(20, table.rowViewportPosition(0) + 5))
+    _ran(gui, "tick")
+    gui.wait_until(lambda: view.model.rowCount() == 2)
+    gui.settle()
+    assert table.verticalScrollBar().maximum() == 0  # every row in view
+    assert not table.viewport().findChild(QPushButton, "NewerRows").isVisible()

@@ -12,6 +12,7 @@ from typing import Any
 from app.gui.qt import (
     QAbstractItemView,
     QAbstractTableModel,
+    QCursor,
     QEvent,
     QItemSelectionModel,
     QModelIndex,
@@ -78,7 +79,9 @@ class StillRows(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Leave and self._ours is not None:
-            self._to_top()  # the pointer went: nothing to keep still for it
+            bar = self.table.verticalScrollBar()  # (onto the scroll bar: to scroll, not gone)
+            if not bar.rect().contains(bar.mapFromGlobal(QCursor.pos())):
+                self._to_top()  # the pointer went: nothing to keep still for it
         elif event.type() == QEvent.Type.Resize and self.newer.isVisible():
             self._place()
         return False
@@ -107,7 +110,7 @@ class StillRows(QObject):
         else:
             row, y = anchor
             bar.setValue(bar.value() + table.rowViewportPosition(row + added) - y)
-        if at_top:  # held for the pointer alone: say what is above
+        if at_top and bar.value() > 0:  # held for the pointer alone: say what is above
             self._ours = bar.value()
             self.newer.setText(f"▲ {max(table.rowAt(0), 0)} newer")  # the rows above
             self.newer.adjustSize()
