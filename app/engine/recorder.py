@@ -103,8 +103,8 @@ class RunRecorder:
                            self.clock.now(), attempt.attempt, reason=new)
 
         def said(_result: Any, error: BaseException | None) -> None:
-            if error is None:
-                self.hub.emit(event)
+            if error is None and old is None:  # (a reworded one has started or ended since,
+                self.hub.emit(event)  # or may have: its own event says so, not "queued")
 
         self.writer.submit((lambda: ledger.add_note(run_id, new)) if old is None
                            else (lambda: ledger.replace_note(run_id, old, new)), said)
