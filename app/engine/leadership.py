@@ -128,8 +128,9 @@ class Leadership:
         user's file) is no passing fault: a standby waited for ever while nothing ran and
         nobody was told. The engine stops, saying so (`tickwork engine` exits with it)."""
         engine = self.engine
-        if engine.lock.leases or not isinstance(exc, OSError) or find_fault(exc) is not None:
-            return None
+        if engine.lock.leases or not isinstance(exc, IsADirectoryError | NotADirectoryError
+                                                     | PermissionError):
+            return None  # (a full disk, no file handles left: passing, tried again)
         path = getattr(engine.lock, "path", "engine.lock")
         what = ("is a folder" if isinstance(exc, IsADirectoryError)
                 else f"cannot be opened ({exc.strerror or exc})")

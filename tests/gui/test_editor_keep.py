@@ -72,6 +72,9 @@ def test_the_arrows_go_from_the_default_to_the_bounds(gui: Gui, qtbot: Any) -> N
             qtbot.keyClick(box, Qt.Key.Key_Down)
         qtbot.keyClick(box, Qt.Key.Key_Down)
         assert box.text() == "the default"
+    _retype(qtbot, keep.keep_days, "-30")  # below the bounds: up goes to the least value,
+    qtbot.keyClick(keep.keep_days, Qt.Key.Key_Up)  # not to "the default" (a review)
+    assert keep.keep_days.text() == "0 days"
     _retype(qtbot, keep.keep_days, "36500")
     qtbot.keyClick(keep.keep_days, Qt.Key.Key_Up)
     assert keep.keep_days.text() == "36500 days"  # no step past the greatest

@@ -55,7 +55,11 @@ class TypedSpinBox(QSpinBox):
 
     def stepBy(self, steps: int) -> None:
         lowest = self.low - (self.unset_value is not None)
-        target = min(max(self._step_of(self.value()) + steps, lowest), self.high)
+        step = self._step_of(self.value())
+        target = step + steps
+        if step < lowest and steps > 0:  # typed below the bounds: up goes to the least
+            target = max(target, self.low)  # value, not to the words
+        target = min(max(target, lowest), self.high)
         if target < self.low and self.unset_value is not None:
             target = self.unset_value
         super().stepBy(target - self.value())
