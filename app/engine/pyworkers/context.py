@@ -49,15 +49,19 @@ class Link(Protocol):
     def checkpoint(self, text: str) -> dict[str, Any]: ...
 
 
-def checked_fraction(fraction: float | None) -> float | None:
-    """`progress`'s fraction, or ValueError: one from 0 to 1 (50 was shown as "5000 %")."""
+def checked_fraction(fraction: float | None) -> tuple[float | None, str | None]:
+    """`progress`'s fraction from 0 to 1, and what to say when it was not one: a number past
+    the bounds is shown at the nearest (a copy that grew: 1.05 is 100 %) and said (50 was
+    shown as "5000 %"); what is no number is refused (ValueError)."""
     if fraction is None:
-        return None
-    if isinstance(fraction, bool) or not isinstance(fraction, int | float) \
-            or not 0 <= fraction <= 1:
-        raise ValueError(f"progress takes a fraction from 0 to 1 (0.4 for 40 %), got "
-                         f"{fraction!r}")
-    return float(fraction)
+        return None, None
+    if isinstance(fraction, bool) or not isinstance(fraction, int | float):
+        raise ValueError(f"progress takes a fraction from 0 to 1, got {fraction!r}")
+    if 0 <= fraction <= 1:
+        return float(fraction), None
+    shown = None if fraction != fraction else min(max(float(fraction), 0.0), 1.0)  # (NaN)
+    return shown, (f"progress takes a fraction from 0 to 1 (0.4 for 40 %), got {fraction!r}: "
+                   + ("not shown" if shown is None else f"shown as {shown:.0%}"))
 
 
 class RunContext:
@@ -67,6 +71,7 @@ class RunContext:
         self._link = link
         self._lock = threading.Lock()
         self._cancelled = False
+        self._said_fraction = False  # a fraction past 0..1 was said in the output
         self.run_id: int = request["run_id"]
         self.task_name: str = request["task_name"]
         self.scheduled_for = datetime.fromisoformat(request["scheduled_for"])
@@ -98,8 +103,13 @@ class RunContext:
             raise (ValueError if reply.get("type") == "ValueError" else CheckpointError)(error)
 
     def progress(self, fraction: float | None = None, message: str = "") -> None:
-        """How far the run is: `fraction` from 0 to 1 (or None), and a message."""
-        self._link.progress(checked_fraction(fraction), message)
+        """How far the run is: `fraction` from 0 to 1 (or None), and a message; one past
+        the bounds is said once in the run's output."""
+        shown, said = checked_fraction(fraction)
+        if said is not None and not self._said_fraction:
+            self._said_fraction = True
+            self.log(f"tickwork: {said}")
+        self._link.progress(shown, message)
 
     def log(self, text: str) -> None:
         self._link.log(text if text.endswith("\n") else text + "\n")
