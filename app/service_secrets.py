@@ -1,12 +1,13 @@
 """The Service's secrets: a value goes to the OS keyring, its name to the store, and the
 audit names it without its value.
 
-A task's own secret is one named for its variable as the editor names what it stores
-(`<task>.<VARIABLE>`, `own_secret_name`). When the task no longer uses it (the variable
-removed in the editor, `task update --secret-env`, the task deleted) and no other task does,
-it leaves the keyring, audited as `secret.delete`: removing a variable in the editor left
-its value in the keyring for good (a run-through under X). A secret of another name (made
-with `tickwork secret set`) stays until it is deleted by hand.
+A task's own secret is one the editor stored for its variable: named `<task>.<VARIABLE>`
+(`own_secret_name`) and last set by the window (which has no other way to store one). When
+the task no longer uses it (the variable removed in the editor or with `--unset-env`, the
+task deleted) and no other task does, it leaves the keyring, audited as `secret.delete`:
+removing a variable in the editor left its value in the keyring for good (a run-through
+under X). A secret made with `tickwork secret set` stays until it is deleted by hand, even
+under such a name.
 """
 
 from __future__ import annotations
@@ -76,10 +77,15 @@ class SecretOperations:
         """After a change of a task committed: its own secrets it no longer uses (`after`
         None: it was deleted) are deleted, unless another task uses them. A keyring that
         fails here is logged: the change stands."""
+        from app.store import audit_log
+
         kept = set(after.secret_env.values()) if after is not None else set()
         for variable, name in before.secret_env.items():
             if name in kept or name != own_secret_name(before.name, variable):
                 continue
+            with self.store.read():  # stored by the editor (the window has no other way)
+                if audit_log.last_actor("secret.set", name) != "gui":
+                    continue  # made by hand (`secret set`) under that name: it stays
             try:
                 self.delete_secret(name, now)
             except (NotFoundError, ValidationError):

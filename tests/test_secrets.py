@@ -80,32 +80,44 @@ def test_delete_secret_with_tasks_present_refuses_a_used_one_and_deletes_an_unus
 
 
 def test_a_tasks_own_secret_leaves_the_keyring_once_no_task_uses_it(
-        cli: Any, tmp_path: Path) -> None:
+        cli: Any, home: Path, tmp_path: Path) -> None:
     """Removing a secret variable (the editor, `task update`) or deleting its task left its
-    value in the keyring for good (a run-through under X). A task's own secret — named for
-    its variable, `<task>.<VARIABLE>`, as the editor stores it — goes with its last use,
-    audited; one made by hand under another name stays; one another task uses stays."""
+    value in the keyring for good (a run-through under X). A task's own secret — the one the
+    editor stored for its variable, `<task>.<VARIABLE>` — goes with its last use, audited;
+    one made by hand with `secret set` stays, even under such a name; one another task uses
+    stays."""
     import json
+
+    from app.service import Service
+    from app.store.database import Store
 
     keyring_file = tmp_path / "keyring.json"
 
     def in_keyring() -> str:
         return keyring_file.read_text() if keyring_file.exists() else ""
 
-    for name, value in (("extract.API_TOKEN", "tw-own-1"), ("shared.db", "tw-shared-2"),
-                        ("load.PASS", "tw-own-3")):
+    store = Store.open(home)
+    try:
+        window = Service(store, "gui")  # as the editor stores what is typed in it
+        window.set_secret("extract.API_TOKEN", "tw-own-1")
+        window.set_secret("load.PASS", "tw-own-3")
+    finally:
+        store.close()
+    for name, value in (("shared.db", "tw-shared-2"), ("backup.TOKEN", "tw-hand-4")):
         assert cli("secret", "set", name, stdin=value).code == 0
     assert cli("task", "add", "extract", "--manual", "--command", "env",
                "--secret-env", "API_TOKEN=extract.API_TOKEN",
                "--secret-env", "DB=shared.db").code == 0
     assert cli("task", "add", "load", "--manual", "--command", "env",
                "--secret-env", "PASS=load.PASS", "--secret-env", "DB=shared.db").code == 0
+    assert cli("task", "add", "backup", "--manual", "--command", "env",
+               "--secret-env", "TOKEN=backup.TOKEN").code == 0
     assert cli("task", "update", "extract", "--unset-env", "API_TOKEN").code == 0
     assert "tw-own-1" not in in_keyring() and "tw-shared-2" in in_keyring()
-    assert cli("secret", "list").out.split() == ["load.PASS", "shared.db"]
     assert cli("task", "delete", "load").code == 0
-    assert "tw-own-3" not in in_keyring()
-    assert cli("secret", "list").out.split() == ["shared.db"]  # extract uses it still
+    assert cli("task", "delete", "backup").code == 0
+    assert "tw-own-3" not in in_keyring() and "tw-hand-4" in in_keyring()
+    assert cli("secret", "list").out.split() == ["backup.TOKEN", "shared.db"]
     events = json.loads(cli("audit", "--json").out)
     assert [e["target"] for e in events if e["action"] == "secret.delete"] == [
         "load.PASS", "extract.API_TOKEN"]

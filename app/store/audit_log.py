@@ -83,3 +83,12 @@ def changes_after(mark: int) -> list[tuple[int, str, str | None, Any]]:
     return list(AuditEvent.select(AuditEvent.id, AuditEvent.action, AuditEvent.target,
                                   AuditEvent.before)
                 .where(AuditEvent.id > mark).order_by(AuditEvent.id).tuples())
+
+
+def last_actor(action: str, target: str) -> str | None:
+    """Who last did `action` to `target` (None: nobody), e.g. who stored a secret."""
+    event = models.AuditEvent
+    row = (event.select(event.actor)
+           .where((event.action == action) & (event.target == target))
+           .order_by(event.id.desc()).limit(1).tuples().first())
+    return None if row is None else str(row[0])
