@@ -395,3 +395,32 @@ def test_badges_follow_run_events(gui: Gui, status: str) -> None:
     assert view.data.nodes[ids["Load"]].running == 0
     assert view.data.nodes[ids["Load"]].last_status == "failed"
     assert view.canvas.grab().width() > 0
+
+
+def test_a_highlighted_runs_after_arrow_stays_dashed(qapp: Any) -> None:
+    """Selected, a "runs after" arrow was drawn as a solid line, which the legend calls
+    "waits for" (a run-through under X). Painted for real: the dashed one has gaps along
+    its length, the solid one none."""
+    from app.gui.graph.scene import EdgeRoutes
+    from PySide6.QtGui import QImage
+
+    from app.gui.qt import QColor, QPainter, QPainterPath
+
+    routes = EdgeRoutes()
+    for key, y in (((1, 2), 20.0), ((3, 4), 60.0)):
+        path = QPainterPath(QPointF(10, y))
+        path.lineTo(190, y)
+        routes.paths[key] = path
+    routes.triggers.add((1, 2))  # runs after
+    routes.waits.add((3, 4))  # waits for
+    for edge in ((1, 2), (3, 4)):  # the selected arrow, then the selected task's (node 1/3)
+        for node, chosen in ((-1, edge), (edge[0], None)):
+            image = QImage(200, 80, QImage.Format.Format_ARGB32)
+            image.fill(0)
+            painter = QPainter(image)
+            routes.paint_highlighted(painter, QColor("black"), node, chosen)
+            painter.end()
+            y = 20 if edge == (1, 2) else 60
+            inked = [image.pixelColor(x, y).alpha() > 0 for x in range(20, 170)]
+            assert all(inked) == (edge == (3, 4)), (edge, node)
+            assert any(inked)

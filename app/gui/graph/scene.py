@@ -91,21 +91,28 @@ class EdgeRoutes:
 
     def paint_highlighted(self, p: QPainter, colour: QColor, node: int,
                           edge: Key | None) -> None:
-        """The arrows of the selected task, and the selected arrow bolder with its head."""
+        """The arrows of the selected task, and the selected arrow bolder with its head; a
+        "runs after" arrow stays dashed, as the legend says (drawn solid, it read as "waits
+        for" while selected; a run-through under X)."""
         pen = QPen(colour, 2.6)
         pen.setCosmetic(True)
-        p.setPen(pen)
         p.setBrush(Qt.BrushStyle.NoBrush)
+
+        def draw(key: Key, path: QPainterPath) -> None:
+            dashed = key in self.triggers and key not in self.waits
+            pen.setStyle(Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
+            p.setPen(pen)
+            p.drawPath(path)
+
         if node >= 0:
-            for (up, down), path in self.paths.items():
-                if node in (up, down):
-                    p.drawPath(path)
+            for key, path in self.paths.items():
+                if node in key:
+                    draw(key, path)
         chosen = self.paths.get(edge) if edge is not None else None
-        if chosen is None:
+        if chosen is None or edge is None:
             return
         pen.setWidthF(4.5)
-        p.setPen(pen)
-        p.drawPath(chosen)
+        draw(edge, chosen)
         end = chosen.currentPosition()
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(colour)
