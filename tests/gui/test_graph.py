@@ -401,9 +401,9 @@ def test_a_highlighted_runs_after_arrow_stays_dashed(qapp: Any) -> None:
     """Selected, a "runs after" arrow was drawn as a solid line, which the legend calls
     "waits for" (a run-through under X). Painted for real: the dashed one has gaps along
     its length, the solid one none."""
-    from app.gui.graph.scene import EdgeRoutes
     from PySide6.QtGui import QImage
 
+    from app.gui.graph.scene import EdgeRoutes
     from app.gui.qt import QColor, QPainter, QPainterPath
 
     routes = EdgeRoutes()
