@@ -44,9 +44,10 @@ def overlap(policy: str, active: int, max_instances: int) -> str:
 
 def overlap_skip_reason(active: int, max_instances: int, expected: str = "") -> str:
     """Why a fire was skipped by its overlap policy (`expected`: how long the runs going are
-    expected to take, in words, when known)."""
+    expected to take, in words, when known). "Not ended yet", not "still going": queued runs
+    count too (catch-ups after a stall were said to be "still going")."""
     going = f" (expected to take {expected})" if expected else ""
-    return (f"{active} run(s) of this task still going{going} "
+    return (f"{active} run(s) of this task not ended yet{going} "
             f"(max instances {max_instances}, overlap: skip)")
 
 

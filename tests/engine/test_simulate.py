@@ -102,7 +102,7 @@ def test_overlap_skip_and_queue_use_expected_durations(service: Any) -> None:
     items = simulate(service, T0, 0.15, now=T0)  # nine minutes
     skips = of(items, "skips")
     assert [o.kind for o in skips[:4]] == ["fire", "skipped", "skipped", "fire"]
-    assert "still going (expected to take 2m30s)" in (skips[1].reason or "")
+    assert "not ended yet (expected to take 2m30s)" in (skips[1].reason or "")
     queues = of(items, "queues")
     assert [o.kind for o in queues[:3]] == ["fire", "delayed", "delayed"]
     assert queues[1].fire_at - queues[0].fire_at == timedelta(seconds=90)
