@@ -44,6 +44,8 @@ def test_toolbar_and_menus_carry_the_task_actions(gui: Gui) -> None:
     assert ops.new in gui.window.toolbar.actions()
     menus = [a.text().replace("&", "") for a in gui.window.menuBar().actions()]
     assert menus == ["File", "Task", "View", "Engine", "Help"]
+    task_menu = gui.window.menuBar().actions()[1].menu()  # New task there too, not only
+    assert task_menu.actions()[0] is ops.new  # under File (a run-through under X)
 
 
 def test_status_bar_says_engine_running_and_counts(gui: Gui) -> None:

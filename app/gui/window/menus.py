@@ -71,6 +71,8 @@ class Menus(QObject):
         self.quit.setShortcut("Ctrl+Q")
         self.quit.triggered.connect(self.quit_requested)
         task = bar.addMenu("&Task")
+        task.addAction(tasks.new)  # where a person looks for it too, not only under File
+        task.addSeparator()
         task.addActions(tasks.task_actions())
         view = bar.addMenu("&View")
         self.views = QActionGroup(window)
