@@ -28,11 +28,17 @@ def resolve_home(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 
 def _folder(path: Path, field: str) -> Path:
+    """The home typed, or ValidationError naming `field`: a file in its place, or under a
+    file (`--home notes.txt/sub` said "cannot read the remembered store", exit 1)."""
     home = path.expanduser().resolve()
-    if home.exists() and not home.is_dir():
-        from app.core.errors import ValidationError
+    for place in (home, *home.parents):
+        if place.exists():
+            if not place.is_dir():
+                from app.core.errors import ValidationError
 
-        raise ValidationError(field, f"{home} is not a folder")
+                raise ValidationError(field, f"{home} is not a folder" if place == home
+                                      else f"{home}: {place} is a file, not a folder")
+            break
     return home
 
 

@@ -38,6 +38,10 @@ def test_a_home_that_is_a_file_is_one_line_naming_it(tmp_path: Path, args: list[
     monkeypatch.setenv("TICKWORK_HOME", str(file))
     assert _tickwork(*args) == (
         2, "", f"tickwork: error: TICKWORK_HOME: {file} is not a folder\n")
+    monkeypatch.delenv("TICKWORK_HOME")
+    under = file / "sub"  # under a file: it said "cannot read the remembered store", exit 1
+    assert _tickwork("--home", str(under), *args) == (
+        2, "", f"tickwork: error: home: {under}: {file} is a file, not a folder\n")
     assert file.read_text() == "mine\n"
 
 
