@@ -329,6 +329,14 @@ def test_shell_syntax_without_the_shell_gets_a_note_as_in_the_editor(cli: Any) -
     assert cli("task", "add", "piped", "--command", "ls | wc -l", "--shell",
                "--manual").err == ""
     assert cli("task", "update", "piped", "--priority", "3").err == ""  # the action unchanged
+    # a shell given its script (`sh -c`): the syntax is for that shell, which reads it so (the
+    # note was said of it; a fault hunt)
+    lines = ('sh -c "echo $HOME; ls"', "bash -lc 'a | b'", '/bin/sh -e -c "x && y"')
+    for i, line in enumerate(lines):
+        added = cli("task", "add", f"sh{i}", "--command", line, "--manual")
+        assert added.code == 0 and added.err == "", (line, added.err)
+    assert "note:" in cli("task", "add", "script", "--command", "sh run.sh $HOME",
+                          "--manual", "--no-verify").err  # a script file: $ is literal
 
 
 ONE_FIELD = [
