@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from app.gui.qt import QAbstractItemView
+from app.gui.qt import QAbstractItemView, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui, _open_gui, answer_question, close_gui, command_task
 from tests.gui.file_dialogs import cancel, choose_path, file_dialog, file_menu_entry
 
@@ -104,3 +104,62 @@ def test_a_bad_value_in_an_export_is_named_by_its_key_in_the_file(
     assert answer.text.startswith("tasks[0].timezone: unknown time zone: 'Mars/Base'"), (
         answer.text)
     assert [t.name for t in gui.service.list_tasks()] == ["keep"]
+
+
+def _type_secrets(gui: Gui, values: dict[str, str], seen: list[Any],
+                  cancel: bool = False) -> None:
+    """When the secrets dialog shows (it blocks in `exec()`), type each value and press
+    Store and import (or Cancel), as a person does; what it showed goes in `seen`."""
+    from app.gui.qt import QApplication, QTimer
+    from app.gui.tasks.secrets_needed import SecretsNeeded
+
+    def act() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, SecretsNeeded) or not box.isVisible():
+            QTimer.singleShot(20, act)
+            return
+        seen.append((list(box.fields), box.grab().save(
+            str(SCREENSHOTS / "import-secrets-needed.png"))))
+        if cancel:
+            box.reject()
+            return
+        for name, field in box.fields.items():
+            gui.qtbot.keyClicks(field, values[name])
+            assert field.echoMode() == field.EchoMode.Password  # never shown
+        gui.qtbot.mouseClick(box.store_button, Qt.MouseButton.LeftButton)
+    QTimer.singleShot(20, act)
+
+
+def test_an_export_whose_secrets_this_home_lacks_asks_for_them_then_imports(
+        gui: Gui, tmp_path: Path) -> None:
+    """It refused the whole file and named a command (`tickwork secret set`) the window's
+    user had no reason to know; now the window asks for the values, stores them in this
+    home's keyring and imports (a run-through under X). Cancel imports nothing."""
+    from tests.support.tickwork import run as tickwork
+
+    other = tmp_path / "other-home"
+    export = tmp_path / "nightly.json"
+    for args, stdin in ((["secret", "set", "db.pass"], "tw-home-a"),
+                        (["task", "add", "nightly", "--manual", "--command", "env",
+                          "--secret-env", "DB=db.pass"], None),
+                        (["export", str(export)], None)):
+        done = tickwork(["--home", str(other), *args], input=stdin, timeout=60)
+        assert done.returncode == 0, done.stderr
+    s = gui.service
+    seen: list[Any] = []
+    _type_secrets(gui, {}, seen, cancel=True)
+    file_menu_entry(gui, "Import tasks…")
+    choose_path(gui, file_dialog(gui, gui.window.task_ops), export)
+    gui.wait_until(lambda: bool(seen))
+    gui.settle()
+    assert s.count_tasks() == 0 and s.list_secrets() == []  # Cancel: nothing
+
+    seen.clear()
+    _type_secrets(gui, {"db.pass": "tw-typed-here"}, seen)
+    file_menu_entry(gui, "Import tasks…")
+    choose_path(gui, file_dialog(gui, gui.window.task_ops), export)
+    gui.wait_until(lambda: s.count_tasks() == 1)
+    assert seen[0][0] == ["db.pass"]
+    assert s.list_secrets() == ["db.pass"] and s.keyring.get("db.pass") == "tw-typed-here"
+    assert s.get_task("nightly").spec.secret_env == {"DB": "db.pass"}
+    gui.wait_until(lambda: gui.window.statusBar().currentMessage() == "Imported 1 task.")

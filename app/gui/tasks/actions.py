@@ -38,6 +38,7 @@ from app.gui.qt import (
 from app.gui.session import Session
 from app.gui.tasks import reads
 from app.gui.tasks.import_preview import CRONTAB, SYSTEMD, ImportPreview
+from app.gui.tasks.secrets_needed import import_export
 from app.gui.tasks.view import TasksView
 from app.gui.widgets import file_choice, icons
 from app.gui.widgets.display import plural
@@ -351,15 +352,12 @@ class TaskActions(QObject):
     def _on_import_chosen(self, path: str) -> None:
         """Create the tasks of an export file; the status bar says how many, and the notes
         (a group that keeps this home's limit)."""
-        service = self.session.service
-
         def done(report: ImportReport) -> None:
             self.message.emit(" ".join([f"Imported {plural(len(report.created), 'task')}.",
                                         *(note[:1].upper() + note[1:] for note in report.notes)]))
             if report.created:
                 self._show_all()
-        self.session.background.run(lambda: service.import_tasks(Path(path)), done,
-                                    owner=self, title="Cannot import the tasks")
+        import_export(self.session, self.window, Path(path), self, done)  # (secrets asked)
 
     def import_from(self, kind: str) -> None:
         """Open the preview of a crontab or systemd timer import (File menu)."""
