@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from app import preflight, transfer
 from app.core import group_limits, references
 from app.core.commandline import keep_extras
-from app.core.errors import ValidationError
+from app.core.errors import StoreError, ValidationError
 from app.core.run import Run
 from app.core.task import FINISHED_STATUSES, Task, TaskSpec
 from app.secrets import Keyring, validate_secret_name
@@ -99,6 +99,12 @@ class Service(SecretOperations):
     def get_task(self, ref: int | str) -> Task:
         with self.store.read():
             return tasks.get(ref)
+
+    def task_id_name(self, ref: int | str) -> tuple[int, str]:
+        """A task's id and name, also of one this version cannot read (to delete it)."""
+        with self.store.read():
+            row = tasks.find_row(ref)
+            return int(row.id), str(row.name)
 
     def list_tasks(self, offset: int = 0, limit: int | None = None, **filters: Any) -> list[Task]:
         with self.store.read():
@@ -205,22 +211,32 @@ class Service(SecretOperations):
                     now: datetime | None = None) -> None:
         """Delete a task and its history; refuse while it runs or others need it unless
         forced (an engine then cancels its runs and stops their processes; the tasks that
-        lose their links to it are audited as changed)."""
+        lose their links to it are audited as changed). A task this version cannot read
+        (left out of every load, app/store/tasks.py) is deleted as it is stored."""
         now = _now(now)
+        linked: list[Task] = []
         with self.store.write():
-            task = tasks.get(ref)
-            refusal = task_queries.in_use(task.id, task.name)
-            if refusal is not None and not force:
-                raise refusal
-            linked = [tasks.get(i) for i in sorted(task_queries.linked_ids(task.id))]
-            tasks.delete(task.id)
-            self._audit("task.delete", task.name, task.spec.to_json(), None, now)
+            row = tasks.find_row(ref)
+            try:
+                task: Task | None = tasks.get(row.id)
+            except StoreError:
+                task = None
+            if task is not None:
+                refusal = task_queries.in_use(task.id, task.name)
+                if refusal is not None and not force:
+                    raise refusal
+                linked = [tasks.get(i) for i in sorted(task_queries.linked_ids(task.id))]
+            tasks.delete(row.id)
+            self._audit("task.delete", row.name,
+                        task.spec.to_json() if task is not None else {"name": row.name}, None,
+                        now)
             for was in linked:
                 self._audit("task.update", was.name, was.spec.to_json(),
                             tasks.get(was.id).spec.to_json(), now)
         self._announce(Change(tasks=frozenset(t.id for t in linked),
-                              deleted_tasks=frozenset({task.id})))
-        self.forget_own_secrets(task.spec, None, now)
+                              deleted_tasks=frozenset({row.id})))
+        if task is not None:
+            self.forget_own_secrets(task.spec, None, now)
 
     def set_enabled(self, ref: int | str, enabled: bool, now: datetime | None = None) -> Task:
         """Pause (disable) or resume (enable) a task."""

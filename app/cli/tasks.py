@@ -92,14 +92,14 @@ def cmd_task(args: argparse.Namespace) -> int:
 
             show_task(data, keep_default(svc.store))
     elif sub == "delete":
-        task = svc.get_task(args.task)
+        task_id, name = svc.task_id_name(args.task)  # (one this version cannot read too)
         try:
             if args.force:
-                stop_left_behind(svc, task_id=task.id)
-            svc.delete_task(task.id, force=args.force)
+                stop_left_behind(svc, task_id=task_id)
+            svc.delete_task(task_id, force=args.force)
         except InUseError as exc:
             raise UsageError(f"{exc} (use --force)") from None
-        print(f"deleted task {task.id} {task.name!r}")
+        print(f"deleted task {task_id} {name!r}")
     elif sub == "run":
         return _run_now(svc, args)
     elif sub == "reschedule":
