@@ -9,17 +9,14 @@ from typing import Any
 
 from app.gui.qt import QAbstractSpinBox, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui, command_task
-from tests.gui.editing import choose_schedule, go, new_editor, open_selected, save
+from tests.gui.editing import fill_manual_command, go, new_editor, open_selected, save
 from tests.gui.test_editor_live_checks import _retype, _tick
 
 
 def _history(gui: Gui, qtbot: Any) -> Any:
     """A new task, named, run by hand, on its Execution page with its own history values."""
     editor = new_editor(gui)
-    qtbot.keyClicks(editor.general.name, "Photos backup")
-    go(editor, qtbot, "Action")
-    qtbot.keyClicks(editor.action.command, "true")
-    choose_schedule(editor, qtbot, "manual")
+    fill_manual_command(editor, qtbot, "Photos backup")
     go(editor, qtbot, "Execution")
     _tick(qtbot, editor.execution.keep.use_default)  # its own values: the default's to start
     return editor

@@ -8,7 +8,15 @@ from typing import Any
 
 from app.gui.qt import Qt
 from tests.gui.conftest import SCREENSHOTS, Gui, command_task
-from tests.gui.editing import choose_schedule, click, go, new_editor, open_selected, save
+from tests.gui.editing import (
+    choose_schedule,
+    click,
+    fill_manual_command,
+    go,
+    new_editor,
+    open_selected,
+    save,
+)
 
 
 def _full_size(names: Any) -> bool:
@@ -143,10 +151,7 @@ def test_a_name_half_typed_is_said_gently_and_in_one_wording(gui: Gui, qtbot: An
     no red row while it is typed, and one wording under the field and beside Save."""
     gui.service.create_task(command_task("extract"))
     editor = new_editor(gui)
-    qtbot.keyClicks(editor.general.name, "load")
-    go(editor, qtbot, "Action")
-    qtbot.keyClicks(editor.action.command, "true")
-    choose_schedule(editor, qtbot, "manual")
+    fill_manual_command(editor, qtbot, "load")
     go(editor, qtbot, "Dependencies")
     names = editor.dependencies.depends_on
     click(qtbot, names.input)

@@ -21,8 +21,9 @@ def _run_at(table: Any, y: int) -> int:
     return int(table.model().index(table.rowAt(y), 0).data())
 
 
-def test_the_run_under_the_pointer_stays_under_it_as_newer_runs_arrive(
-        gui: Gui, qtbot: Any) -> None:
+def _two_arrive_over(gui: Gui, qtbot: Any, row: int) -> tuple[Any, Any, int, int, list[int]]:
+    """Ten runs listed (more than the table shows), the pointer resting on `row`, then two
+    newer runs: the view, its table, the pointer's height, the run under it, the newer."""
     gui.service.create_task(command_task("tick", ["true"]))
     gui.window.resize(800, 500)
     gui.window.show_view(RUNS)
@@ -33,12 +34,18 @@ def test_the_run_under_the_pointer_stays_under_it_as_newer_runs_arrive(
     gui.wait_until(lambda: view.model.rowCount() == 10)
     gui.settle()
     assert table.verticalScrollBar().maximum() > 0  # more rows than the table shows
-    y = table.rowViewportPosition(2) + table.rowHeight(2) // 2
+    y = table.rowViewportPosition(row) + table.rowHeight(row) // 2
     qtbot.mouseMove(table.viewport(), QPoint(20, y))
     under = _run_at(table, y)
     newer = [_ran(gui, "tick") for _ in range(2)]
     gui.wait_until(lambda: view.model.rowCount() == 12)
     gui.settle()
+    return view, table, y, under, newer
+
+
+def test_the_run_under_the_pointer_stays_under_it_as_newer_runs_arrive(
+        gui: Gui, qtbot: Any) -> None:
+    view, table, y, under, newer = _two_arrive_over(gui, qtbot, row=2)
     assert _run_at(table, y) == under  # still under the pointer: a click picks it
     click_row(qtbot, table, table.rowAt(y))
     assert int(table.currentIndex().siblingAtColumn(0).data()) == under
@@ -70,22 +77,7 @@ def test_newer_runs_held_above_are_said_and_shown_once_the_pointer_goes(
     arrived above, out of sight, with nothing to say so — "13 runs" listed, run 12 at the
     top (a run-through under X). A button over the rows says how many are above and takes
     the table to them; the pointer leaving the rows does too."""
-    gui.service.create_task(command_task("tick", ["true"]))
-    gui.window.resize(800, 500)
-    gui.window.show_view(RUNS)
-    view = gui.window.runs_view
-    table = view.table
-    for _ in range(10):
-        _ran(gui, "tick")
-    gui.wait_until(lambda: view.model.rowCount() == 10)
-    gui.settle()
-    assert table.verticalScrollBar().maximum() > 0  # more rows than the table shows
-    y = table.rowViewportPosition(1) + table.rowHeight(1) // 2
-    qtbot.mouseMove(table.viewport(), QPoint(20, y))
-    under = _run_at(table, y)
-    newer = [_ran(gui, "tick") for _ in range(2)]
-    gui.wait_until(lambda: view.model.rowCount() == 12)
-    gui.settle()
+    view, table, y, under, newer = _two_arrive_over(gui, qtbot, row=1)
     button = table.viewport().findChild(QPushButton, "NewerRows")
     gui.wait_until(button.isVisible)
     assert _run_at(table, y) == under  # still
