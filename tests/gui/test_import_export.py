@@ -154,6 +154,15 @@ def test_an_export_whose_secrets_this_home_lacks_asks_for_them_then_imports(
     gui.settle()
     assert s.count_tasks() == 0 and s.list_secrets() == []  # Cancel: nothing
 
+    s.create_task(command_task("nightly"))  # the import is refused: no secret is left
+    seen.clear()
+    _type_secrets(gui, {"db.pass": "tw-typed-here"}, seen)
+    file_menu_entry(gui, "Import tasks…")
+    choose_path(gui, file_dialog(gui, gui.window.task_ops), export)
+    gui.wait_until(lambda: "already exists" in gui.window.statusBar().currentMessage())
+    assert s.list_secrets() == [] and s.keyring.get("db.pass") is None
+    s.delete_task("nightly")
+
     seen.clear()
     _type_secrets(gui, {"db.pass": "tw-typed-here"}, seen)
     file_menu_entry(gui, "Import tasks…")

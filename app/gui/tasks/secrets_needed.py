@@ -7,6 +7,7 @@ nothing and stores nothing.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -43,7 +44,13 @@ def import_export(session: Session, window: QWidget, path: Path, owner: QObject,
         def work() -> ImportReport:
             for name, value in values.items():
                 service.set_secret(name, value)
-            return service.import_tasks(path)
+            try:
+                return service.import_tasks(path)
+            except BaseException:  # nothing imported: the secrets stored for it go again
+                for name in values:
+                    with contextlib.suppress(Exception):
+                        service.delete_secret(name)
+                raise
         session.background.run(work, done, owner=owner, title="Cannot import the tasks")
 
     session.background.run(lambda: missing_secrets(service, path), asked, owner=owner,
