@@ -111,7 +111,8 @@ def reason_now(reason: str | None, status: str, started: bool) -> str | None:
 
 
 def stopped_by(exit_code: int | None) -> str | None:
-    """How a process that a signal ended is said ("stopped by SIGTERM"): a negative exit
+    """How a process that a signal ended is said ("killed by signal SIGTERM", as the run's
+    error says it): a negative exit
     code is the signal's number (Python's subprocess); None for an exit code of its own.
     "Exit code -15" alone was left for a person to decode."""
     if exit_code is None or exit_code >= 0:
@@ -119,13 +120,13 @@ def stopped_by(exit_code: int | None) -> str | None:
     try:
         name = signal.Signals(-exit_code).name
     except ValueError:
-        return f"stopped by signal {-exit_code}"
-    return f"stopped by {name}"
+        return f"killed by signal {-exit_code}"
+    return f"killed by signal {name}"  # (the engine's own words for it)
 
 
 def exit_code_text(exit_code: int | None) -> str | None:
-    """An exit code as `run show` and the run's details say it: "0", "-15 (stopped by
-    SIGTERM)"; None when there is none."""
+    """An exit code as `run show` and the run's details say it: "0", "-15 (killed by
+    signal SIGTERM)"; None when there is none."""
     if exit_code is None:
         return None
     how = stopped_by(exit_code)

@@ -7,9 +7,9 @@ from app.core.run import exit_code_text, stopped_by
 
 
 def test_a_signal_is_named() -> None:
-    assert stopped_by(-15) == "stopped by SIGTERM"
-    assert stopped_by(-9) == "stopped by SIGKILL"
-    assert stopped_by(-99) == "stopped by signal 99"
+    assert stopped_by(-15) == "killed by signal SIGTERM"
+    assert stopped_by(-9) == "killed by signal SIGKILL"
+    assert stopped_by(-99) == "killed by signal 99"
     assert stopped_by(0) is None and stopped_by(3) is None and stopped_by(None) is None
-    assert exit_code_text(-15) == "-15 (stopped by SIGTERM)"
+    assert exit_code_text(-15) == "-15 (killed by signal SIGTERM)"
     assert exit_code_text(2) == "2" and exit_code_text(None) is None

@@ -21,4 +21,4 @@ def test_run_show_names_the_signal_of_a_cancelled_command(spawn: Any, cli: Any,
     wait_until(lambda: json.loads(cli("run", "show", "1", "--json").out)["status"]
                == "cancelled", 20)
     shown = cli("run", "show", "1").out
-    assert "exit code: -15 (stopped by SIGTERM)" in shown, shown
+    assert "exit code: -15 (killed by signal SIGTERM)" in shown, shown

@@ -276,6 +276,9 @@ def test_the_question_names_runs_in_flight_in_words() -> None:
     _text, details = question_text(3, Scheduled(0), retried=1)
     assert ("they are interrupted; 1 of them is retried when an engine starts again, the "
             "others have no retries left.") in details
+    _text, details = question_text(2, Scheduled(0), retried=1)  # one left over: "the other"
+    assert ("they are interrupted; 1 of them is retried when an engine starts again, the "
+            "other has no retries left.") in details
     _text, details = question_text(0, Scheduled(0), ended=1)  # the last ended while asked
     assert "The run that was still going has ended: quitting now interrupts nothing." in details
     # another engine stands by: scheduling goes on, the runs here are retried by it at once

@@ -83,8 +83,10 @@ def test_newer_runs_held_above_are_said_and_shown_once_the_pointer_goes(
     assert _run_at(table, y) == under  # still
     assert button.text() == "▲ 2 newer"
     assert gui.window.grab().save(str(SCREENSHOTS / "runs-newer-button.png"))
+    table.setFocus()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert table.verticalScrollBar().value() == 0 and not button.isVisible()
+    assert QApplication.focusWidget() is table  # the arrow keys still move in the list
     assert _run_at(table, 1) == newer[-1]
 
     qtbot.mouseMove(table.viewport(), QPoint(20, y))  # held again, then the pointer goes

@@ -68,6 +68,7 @@ class StillRows(QObject):
         self.newer = QPushButton(table.viewport())  # "▲ 2 newer": back to the top
         self.newer.setObjectName("NewerRows")
         self.newer.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.newer.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a click leaves the keys to the list
         self.newer.hide()
         self.newer.clicked.connect(self._to_top)
         model = table.model()

@@ -133,13 +133,20 @@ def runs_going(running: int, retried: int, standby: bool) -> str:
                 "they are interrupted and not run again: they have no retries left")
     elif standby:
         then = (f"they are interrupted; the engine that takes over retries {retried} of "
-                "them at once, the others have no retries left")
+                f"them at once, {_the_rest(running - retried)}")
     else:
         then = (f"they are interrupted; {retried} of them {'is' if retried == 1 else 'are'}"
-                " retried when an engine starts again, the others have no retries left")
+                f" retried when an engine starts again, {_the_rest(running - retried)}")
     where = " in this window:" if standby else ": whichever you choose,"
     return (f"{display.plural(running, 'run')} {'is' if one else 'are'} still going{where} "
             f"the engine gives {'it' if one else 'them'} a few seconds to finish, then {then}.")
+
+
+def _the_rest(count: int, verb: str = "have") -> str:
+    """"the other has no retries left" (it said "the others" of one)."""
+    if count == 1:
+        return f"the other {'has' if verb == 'have' else verb} no retries left"
+    return f"the others {verb} no retries left"
 
 
 class RunsGoing(QObject):
@@ -289,8 +296,8 @@ def interrupted(running: int, retried: int) -> str:
         return f"{said}: the background engine retries {'it' if one else 'them'}. "
     if retried == 0:
         return f"{said} and not run again: no retries left. "
-    return f"{said}: the background engine retries {retried} of them, the others had no " \
-        "retries left. "
+    return f"{said}: the background engine retries {retried} of them, " \
+        f"{_the_rest(running - retried, 'had')}. "
 
 
 def say_handed_over(parent: QWidget, handover: Handover, scheduled: Scheduled) -> None:
