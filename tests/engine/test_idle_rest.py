@@ -65,7 +65,10 @@ def test_a_task_edited_to_fire_soon_fires_on_time_from_a_rest(idle_engine: Engin
     wait_until(lambda: [r for r in service.list_runs(task="daily") if r.started_at], 15)
     (run,) = service.list_runs(task="daily")
     assert abs((run.scheduled_for - due).total_seconds()) < 0.01
-    assert run.started_at is not None and run.started_at - due < timedelta(seconds=0.5)
+    # woken from its rest in time: the fire claimed on time (its command's start adds the
+    # launcher's, which a loaded machine took 0.57 s over once: not the rest's doing)
+    assert run.queued_at is not None and run.queued_at - due < timedelta(seconds=0.5)
+    assert run.started_at is not None and run.started_at - due < timedelta(seconds=2)
 
 
 @pytest.mark.parametrize("idle_engine", [1.0], indirect=True)
