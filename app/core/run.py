@@ -112,9 +112,8 @@ def reason_now(reason: str | None, status: str, started: bool) -> str | None:
 
 def stopped_by(exit_code: int | None) -> str | None:
     """How a process that a signal ended is said ("killed by signal SIGTERM", as the run's
-    error says it): a negative exit
-    code is the signal's number (Python's subprocess); None for an exit code of its own.
-    "Exit code -15" alone was left for a person to decode."""
+    error says it): a negative exit code is the signal's number (Python's subprocess); None
+    for an exit code of its own. "Exit code -15" alone was left for a person to decode."""
     if exit_code is None or exit_code >= 0:
         return None
     try:

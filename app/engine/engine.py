@@ -231,10 +231,10 @@ class Engine:
     def running_count(self) -> int:
         return self.dispatcher.running_count()
 
-    def running_retried(self) -> int:
-        """How many running runs a stop now would leave to be retried (attempts left)."""
-        return sum(1 for r in list(self.dispatcher.runs.values()) if r.running is not None
-                   and should_retry("interrupted", r.attempt, r.task.spec.retries))
+    def retried_if_stopped(self) -> dict[int, bool]:
+        """Each running run's id, and whether a stop now would leave it to be retried."""
+        return {r.run_id: should_retry("interrupted", r.attempt, r.task.spec.retries)
+                for r in list(self.dispatcher.runs.values()) if r.running is not None}
 
     @property
     def fault(self) -> str | None:

@@ -125,7 +125,7 @@ class Session(QObject):
         """Of those, the runs an engine's stop would have retried (None as above)."""
         if self.engine is None or self.mode != "running":
             return None
-        return self.engine.running_retried()
+        return sum(self.engine.retried_if_stopped().values())
 
     def stop(self, grace: float = 10.0) -> None:
         """Stop the engine (letting runs finish for `grace` s) and wait for background work."""

@@ -126,7 +126,7 @@ def _build(rec: tuple[Any, ...], edges: dict[str, list[str]], group: tuple[str, 
                 last_run=last_run)
 
 
-def load_ids(ids: list[int], *, with_last_run: bool = True, quiet: bool = False) -> list[Task]:
+def load_ids(ids: list[int], *, with_last_run: bool = True, strict: bool = False) -> list[Task]:
     """Domain tasks by id, in the order given (missing ids are left out), with edges, group,
     fallback and last run fetched in bulk. Plain SQL: the engine loads thousands a second."""
     recs: dict[int, tuple[Any, ...]] = {}
@@ -134,13 +134,13 @@ def load_ids(ids: list[int], *, with_last_run: bool = True, quiet: bool = False)
         chunk = ids[i:i + 500]
         for rec in execute(_SELECT + "(" + ",".join("?" * len(chunk)) + ")", chunk):
             recs[rec[0]] = rec
-    return _load([recs[i] for i in ids if i in recs], with_last_run=with_last_run, quiet=quiet)
+    return _load([recs[i] for i in ids if i in recs], with_last_run=with_last_run, strict=strict)
 
 
 def _load(recs: list[tuple[Any, ...]], *, with_last_run: bool = True,
-          quiet: bool = False) -> list[Task]:
-    """Domain tasks for rows of `_COLUMNS`, in their order (one that cannot be read left
-    out: said in the log unless `quiet`, where the caller says it)."""
+          strict: bool = False) -> list[Task]:
+    """Domain tasks for rows of `_COLUMNS`, in their order; one that cannot be read is left
+    out and said in the log (`strict`: its error raised, for the caller to say)."""
     found = [rec[0] for rec in recs]
     edges = edges_of(found)
     group_ids = {rec[18] for rec in recs if rec[18]}
@@ -155,22 +155,23 @@ def _load(recs: list[tuple[Any, ...]], *, with_last_run: bool = True,
         try:
             out.append(_build(rec, edges.get(rec[0], NO_EDGES), groups.get(rec[18]),
                               fallbacks.get(rec[23]), last.get(rec[0])))
-        except (ValidationError, ValueError, TypeError, KeyError) as exc:
-            _unreadable(rec, exc, quiet)  # one row the code cannot read stops no other task
+        except UNREADABLE as exc:
+            if strict:
+                raise
+            _unreadable(rec, exc)  # one row the code cannot read stops no other task
     return out
 
 
+UNREADABLE = (ValidationError, ValueError, TypeError, KeyError)  # a stored row's, built
 _said_unreadable: set[tuple[int, str]] = set()
-_why_unreadable: dict[int, str] = {}
 
 
-def _unreadable(rec: tuple[Any, ...], exc: BaseException, quiet: bool) -> None:
+def _unreadable(rec: tuple[Any, ...], exc: BaseException) -> None:
     """A stored task this version cannot read (a check made stricter since it was stored, a
     row edited by hand) is left out of every load, said once in the log: it made every load
     with it fail, and the engine ran nothing at all (a review). `get` names it."""
     key = (int(rec[0]), str(exc))
-    _why_unreadable[key[0]] = key[1]
-    if key not in _said_unreadable and not quiet:
+    if key not in _said_unreadable:
         _said_unreadable.add(key)
         log.warning("task %r (id %s) cannot be read and is left out: %s", rec[1], rec[0], exc)
 
@@ -182,12 +183,11 @@ def load(rows: list[TaskRow], *, with_last_run: bool = True) -> list[Task]:
 
 def get(ref: int | str) -> Task:
     row = find_row(ref)
-    found = load_ids([row.id], quiet=True)
-    if not found:
+    try:
+        return load_ids([row.id], strict=True)[0]
+    except UNREADABLE as exc:
         raise StoreError(f"task {row.name!r} cannot be read by this version of Tickwork "
-                         f"({_why_unreadable.get(row.id, 'see the log')}); `tickwork task "
-                         f"delete {row.id}` deletes it")
-    return found[0]
+                         f"({exc}); `tickwork task delete {row.id}` deletes it") from None
 
 
 def page(offset: int, limit: int, **filters: Any) -> list[Task]:

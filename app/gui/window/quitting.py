@@ -40,7 +40,6 @@ from pathlib import Path
 
 import app
 from app import platform
-from app.core.policy import should_retry
 from app.engine.engine import Engine
 from app.gui.qt import QMessageBox, QObject, QWidget, Slot, alive
 from app.gui.session import Session
@@ -267,8 +266,7 @@ def hand_over(engine: Engine, grace: float, timeout: float = TAKEOVER_TIMEOUT) -
     Blocks for up to `grace` + `timeout` seconds: run it off the GUI thread.
     """
     home = engine.home
-    going = {r.run_id: should_retry("interrupted", r.attempt, r.task.spec.retries)
-             for r in list(engine.dispatcher.runs.values()) if r.running is not None}
+    going = engine.retried_if_stopped()
     engine.stop(grace)
     with engine.store.read():
         cut = [state[0] for state in run_states(set(going)) if state[1] == "interrupted"]
