@@ -504,3 +504,12 @@ def test_a_newline_after_a_name_is_not_part_of_it(cli: Any, home: Path) -> None:
 def test_a_secret_name_with_a_trailing_newline_is_refused(cli: Any) -> None:
     refused(cli("secret", "set", "nl\n", stdin="v"), "name")
     assert cli("secret", "list").out.strip() == "(none)"
+
+
+def test_a_cron_step_that_does_not_come_round_evenly_is_said_as_it_fires(cli: Any) -> None:
+    """README's promise through the CLI: "Every 45 minutes" was said of `*/45`, which fires
+    at :00 and :45 (a fault hunt); `task add` and `task list` say its times."""
+    added = cli("task", "add", "x", "--cron", "*/45 * * * *", "--command", "true", "--tz", "UTC")
+    assert added.code == 0 and "At 0 and 45 minutes past the hour" in added.out, added.out
+    assert cli("task", "list", "--json").json()[0]["schedule_text"].startswith(
+        "At 0 and 45 minutes past the hour")

@@ -204,6 +204,25 @@ def test_keep_scheduling_hands_over_to_a_background_engine(handed: Gui) -> None:
                                for r in s.list_runs(0, 20, task="Tick")), 30)
 
 
+def _keep_scheduling_with(gui: Gui, name: str, seconds: int, shots: str = "",
+                          ) -> tuple[Any, Any, Any]:
+    """A task `sleep seconds` (one retry) running, then Ctrl+Q answered "Keep scheduling in
+    the background" and the hand-over's message OK: the run, the two answers (screenshots
+    `quit-question{shots}`, `quit-handed-over{shots}` when `shots`)."""
+    s = gui.service
+    s.create_task(command_task(name, action={"kind": "command", "argv": ["sleep", str(seconds)]},
+                               retries=1))
+    run = s.run_now(name)
+    gui.wait_until(lambda: (gui.session.running_count() or 0) == 1, 20)
+    question = answer_question(gui.qtbot, "Keep scheduling in the background",
+                               screenshot=f"quit-question{shots}" if shots else None)
+    said = answer_question(gui.qtbot, "OK",
+                           screenshot=f"quit-handed-over{shots}" if shots else None)
+    _ctrl_q(gui)
+    gui.wait_until(lambda: said.done, 60)
+    return run, question, said
+
+
 @pytest.mark.usefixtures("real_quit_question")
 def test_keep_scheduling_with_a_run_going_says_it_is_interrupted_either_way(
         handed: Gui) -> None:
@@ -214,15 +233,7 @@ def test_keep_scheduling_with_a_run_going_says_it_is_interrupted_either_way(
     retried by the background engine, as it is."""
     gui = handed
     s = gui.service
-    s.create_task(command_task("Long", action={"kind": "command", "argv": ["sleep", "30"]},
-                               retries=1))
-    run = s.run_now("Long")
-    gui.wait_until(lambda: (gui.session.running_count() or 0) == 1, 20)
-    question = answer_question(gui.qtbot, "Keep scheduling in the background",
-                               screenshot="quit-question-run-going")
-    said = answer_question(gui.qtbot, "OK", screenshot="quit-handed-over-run-going")
-    _ctrl_q(gui)
-    gui.wait_until(lambda: said.done, 60)
+    run, question, said = _keep_scheduling_with(gui, "Long", 30, "-run-going")
     assert (question.details or "").startswith(
         "1 run is still going: whichever you choose, the engine gives it a few seconds to "
         "finish, then it is interrupted and retried when an engine starts again (at once if "
@@ -244,14 +255,7 @@ def test_a_run_that_ends_in_the_grace_is_not_said_to_be_interrupted(handed: Gui)
     ended within the stop's grace was said to be interrupted (a review)."""
     gui = handed
     s = gui.service
-    s.create_task(command_task("Short", action={"kind": "command", "argv": ["sleep", "1"]},
-                               retries=1))
-    run = s.run_now("Short")
-    gui.wait_until(lambda: (gui.session.running_count() or 0) == 1, 20)
-    answer_question(gui.qtbot, "Keep scheduling in the background")
-    said = answer_question(gui.qtbot, "OK")
-    _ctrl_q(gui)
-    gui.wait_until(lambda: said.done, 60)
+    run, _question, said = _keep_scheduling_with(gui, "Short", 1)
     assert s.get_run(run.id).status == "succeeded"
     assert "interrupted" not in (said.details or ""), said.details
     assert (said.details or "").startswith("Its log is ")
