@@ -50,8 +50,8 @@ def fork_daemon(path: str, then: str = "spin") -> None:
             Path(path).write_text(str(time.time()))
             time.sleep(0.1)
         os._exit(0)
-    if then == "die":
-        while not Path(path + ".pid").exists():
+    if then == "die":  # once both have said who they are (a loaded machine is slow to say)
+        while not (Path(path + ".pid").exists() and Path(path + ".grandchild").exists()):
             time.sleep(0.01)
         os._exit(3)
     while True:

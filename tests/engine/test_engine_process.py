@@ -18,7 +18,7 @@ import pytest
 
 from app.store.times import from_utc_text
 from tests.conftest import ROOT
-from tests.engine.conftest import soon, wait_until
+from tests.engine.conftest import wait_until
 from tests.support import tickwork
 
 
@@ -49,10 +49,14 @@ def test_headless_engine_runs_cli_tasks_on_time(spawn: Any, cli: Any) -> None:
     engine.wait_for("engine running on")
     # its process id as a number, the engine's id (host:pid:start) beside it, said so
     assert f"(pid {engine.proc.pid}, engine id " in engine.text()
-    assert cli("task", "add", "hello", "--command", "echo hello", "--at", soon(1.5)).code == 0
+    at = datetime.now(UTC) + timedelta(seconds=2.5)
+    assert cli("task", "add", "hello", "--command", "echo hello", "--at", at.isoformat()).code == 0
+    # a loaded machine's CLI can take past the fire time to add it; the engine is late only
+    # from the moment it could know
+    known_late_ms = max(0.0, (datetime.now(UTC) - at).total_seconds() * 1000)
     run = wait_until(lambda: [r for r in cli("run", "list", "--json").json()
-                              if r["status"] == "succeeded"], 8)[0]
-    assert run["task_name"] == "hello" and run["lateness_ms"] < 1000
+                              if r["status"] == "succeeded"], 10)[0]
+    assert run["task_name"] == "hello" and run["lateness_ms"] < 1000 + known_late_ms
     shown = cli("run", "show", str(run["id"]), "--log").out
     assert "hello" in shown
     assert engine.stop() == 0
