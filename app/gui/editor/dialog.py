@@ -10,8 +10,8 @@ back inline the same way. The name and the action are also looked at as they are
 the service's own checks, whatever else is still missing: a name another task has
 (`links.py`), a program, module, folder or shell this machine lacks (`machine.py`, off the
 GUI thread once typing pauses; the Action page's "don't check now" box skips it, as
-`--no-verify` does). Every error shows one way (`problems.py`), and beside Save its first
-reason, a click away from its field.
+`--no-verify` does). Every field's error shows at once (`every_error.py`), one way
+(`problems.py`), and beside Save the first one's reason, a click away from its field.
 
 A new task has no schedule until the person picks one: Create stays disabled with "Choose when
 it runs" beside it and the Schedule page marked. The editor opens with the cursor in the name;
@@ -26,10 +26,11 @@ from typing import Any
 
 from app.core.errors import TickworkError, ValidationError
 from app.core.references import Snapshot
-from app.core.task import Action, Task, TaskSpec
+from app.core.task import Task, TaskSpec
 from app.gui.background import describe_error
 from app.gui.editor.action_page import ActionPage
 from app.gui.editor.env_page import EnvPage
+from app.gui.editor.every_error import every_error, hidden_errors
 from app.gui.editor.links import LinkCheck
 from app.gui.editor.machine import MachineCheck
 from app.gui.editor.page import Page, error_focus, lead_labels
@@ -39,7 +40,7 @@ from app.gui.editor.pages import (
     GeneralPage,
     NotificationsPage,
 )
-from app.gui.editor.problems import Problems, not_chosen, route
+from app.gui.editor.problems import Problems, not_chosen
 from app.gui.editor.schedule_choices import NOT_CHOSEN
 from app.gui.editor.schedule_page import SchedulePage
 from app.gui.qt import (
@@ -233,56 +234,53 @@ class TaskEditor(QDialog):
 
     def check(self, now: datetime | None = None) -> dict[str, Any]:
         """Collect and validate as the service will; returns the task JSON or raises."""
-        now = now or datetime.now(UTC)
         data = self.collect()
-        check_past = True
-        if self.mode == "edit" and self.original is not None:
-            before = self.original.spec.to_json()
-            check_past = any(data.get(k) != before.get(k) for k in SCHEDULE_KEYS)
-        spec = TaskSpec.from_json(data, now=now, check_past=check_past)
-        self.links.check(spec, self.own)
+        self._check_form(data, self._check_past(data), now or datetime.now(UTC), set())
         if not self.schedule.chosen():
             raise ValidationError("schedule", NOT_CHOSEN.lower())
         return data
+
+    def _check_past(self, data: dict[str, Any]) -> bool:
+        """Is a one-shot time in the past refused? Not where an edit keeps the schedule."""
+        if self.mode != "edit" or self.original is None:
+            return True
+        before = self.original.spec.to_json()
+        return any(data.get(k) != before.get(k) for k in SCHEDULE_KEYS)
+
+    def _check_form(self, data: dict[str, Any], check_past: bool, now: datetime,
+                    aside: set[str]) -> None:
+        spec = TaskSpec.from_json(data, now=now, check_past=check_past)
+        if "name" not in aside:  # (a stand-in's links are no one's)
+            self.links.check(spec, self.own)
+
+    def _every_error(self) -> list[ValidationError]:
+        """Every field's error at once (`every_error.py`), each page read even where one
+        before it cannot be."""
+        data: dict[str, Any] = {}
+        read: list[ValidationError] = []
+        for page in self.pages:
+            try:
+                page.collect(data)
+            except ValidationError as exc:
+                read.append(exc)
+        check_past, now = self._check_past(data), datetime.now(UTC)
+        errors = every_error(data, read,
+                             lambda form, aside: self._check_form(form, check_past, now, aside))
+        if not errors and not self.schedule.chosen():
+            errors.append(ValidationError("schedule", NOT_CHOSEN.lower()))
+        return errors
 
     def validate(self) -> bool:
         """Show what is wrong under its field; enable Save only when nothing is."""
         self.problems.clear()
         self.schedule.update_preview()
-        errors: list[ValidationError] = []
-        try:
-            self.check()
-        except ValidationError as exc:
-            errors.append(exc)
-        errors += self._typed_errors(errors[0] if errors else None)
+        errors = self._every_error()
+        errors += hidden_errors(self, errors)
         self._first_error = self.problems.show(errors, self.schedule.chosen(), self._touched)
         ok = self._first_error is None
         self.save_button.setEnabled(ok and not self._saving)
         self.save_button.setToolTip("Ctrl+Return" if ok else f"Cannot save: {self._first_error}")
         return ok
-
-    def _typed_errors(self, found: ValidationError | None) -> list[ValidationError]:
-        """What the form's first error (`found`) hides: the name taken or not a name, the
-        program, module or folder missing here (as soon as a look has found it)."""
-        errors: list[ValidationError] = []
-        if found is not None and route(found.field) != "name":
-            try:
-                self.links.check_name(self.general.name.text(), self.own)
-            except ValidationError as exc:
-                errors.append(exc)
-        if self.action.skip_checks.isChecked():
-            return errors
-        data: dict[str, Any] = {}
-        try:
-            self.action.collect(data)
-            self.env.collect(data)
-            action = Action.from_json(data["action"])
-        except ValidationError:
-            return errors  # the form's own check says what stops it
-        missing = self.machine.error_for(action, data["env"].get("PATH"))
-        if missing is not None and (found is None or route(found.field) != route(missing.field)):
-            errors.append(missing)
-        return errors
 
     def _on_save_key(self) -> None:
         """Ctrl+Return: save, or show the page with what stops it."""

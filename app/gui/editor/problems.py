@@ -47,6 +47,14 @@ class Problems:
         field = route(error.field)
         return next((i for i, p in enumerate(self.pages) if field in p.errors), len(self.pages))
 
+    def place_of(self, error: ValidationError) -> tuple[int, int]:
+        """Where `error` shows: its page, then its field's row there (the pages add their
+        error rows top to bottom)."""
+        page = self.page_of(error)
+        if page == len(self.pages):
+            return page, 0
+        return page, list(self.pages[page].errors).index(route(error.field))
+
     def clear(self) -> None:
         for page in self.pages:
             page.clear_errors()
@@ -55,13 +63,13 @@ class Problems:
     def show(self, errors: Sequence[ValidationError], chosen: bool,
              visible: bool = True) -> ValidationError | None:
         """Show `errors` (hidden while not `visible`: nothing typed yet), one per field, the
-        first one given first; return the first in page order."""
+        first one given first; return the first in page order (top to bottom)."""
         shown: set[str] = set()
         for error in errors if visible else ():
             if route(error.field) not in shown:
                 shown.add(route(error.field))
                 self.show_one(error)
-        first = min(errors, key=self.page_of, default=None)
+        first = min(errors, key=self.place_of, default=None)
         self._mark_pages(chosen)
         self._show_hint(first if visible and not not_chosen(first) else None, chosen)
         return first
