@@ -275,7 +275,8 @@ class TaskEditor(QDialog):
         self.problems.clear()
         self.schedule.update_preview()
         errors = self._every_error()
-        errors += hidden_errors(self, errors)
+        errors += hidden_errors(errors, self.general.name.text(), self.own, self.links,
+                                self.action, self.env, self.machine)
         self._first_error = self.problems.show(errors, self.schedule.chosen(), self._touched)
         ok = self._first_error is None
         self.save_button.setEnabled(ok and not self._saving)

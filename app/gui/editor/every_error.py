@@ -6,20 +6,22 @@ other. Here the form is checked again with each field found wrong set aside — 
 its default, or a stand-in that passes (a manual schedule, a Python target) where there is
 none — until it passes or what is wrong cannot be set aside; each field is named once, in
 the order found. A field's own error is the one its check gives with the fields before it
-as typed, so it reads as it would alone.
+as typed, so it reads as it would alone. `hidden_errors` adds what no check of the form
+says while it has other errors: the name taken, the program missing on this machine.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app.core.errors import ValidationError
 from app.core.task import Action
+from app.gui.editor.action_page import ActionPage
+from app.gui.editor.env_page import EnvPage
+from app.gui.editor.links import LinkCheck
+from app.gui.editor.machine import MachineCheck
 from app.gui.editor.problems import route
-
-if TYPE_CHECKING:
-    from app.gui.editor.dialog import TaskEditor
 
 Check = Callable[[dict[str, Any], set[str]], None]  # raises a form's first error
 
@@ -86,26 +88,28 @@ def every_error(data: dict[str, Any], read: list[ValidationError],
     return errors
 
 
-def hidden_errors(editor: TaskEditor, found: list[ValidationError]) -> list[ValidationError]:
-    """What the form's errors (`found`) may hide: the name taken or not a name, the program,
-    module or folder missing here (as soon as a look has found it)."""
+def hidden_errors(found: list[ValidationError], name: str, own: int | None, links: LinkCheck,
+                  action_page: ActionPage, env_page: EnvPage,
+                  machine: MachineCheck) -> list[ValidationError]:
+    """What the form's errors (`found`) may hide: the `name` taken or not a name, the
+    program, module or folder missing here (as soon as a look has found it)."""
     errors: list[ValidationError] = []
     fields = {route(error.field) for error in found}
     if found and "name" not in fields:
         try:
-            editor.links.check_name(editor.general.name.text(), editor.own)
+            links.check_name(name, own)
         except ValidationError as exc:
             errors.append(exc)
-    if editor.action.skip_checks.isChecked():
+    if action_page.skip_checks.isChecked():
         return errors
     data: dict[str, Any] = {}
     try:
-        editor.action.collect(data)
-        editor.env.collect(data)
+        action_page.collect(data)
+        env_page.collect(data)
         action = Action.from_json(data["action"])
     except ValidationError:
         return errors  # the form's own check says what stops it
-    missing = editor.machine.error_for(action, data["env"].get("PATH"))
+    missing = machine.error_for(action, data["env"].get("PATH"))
     if missing is not None and route(missing.field) not in fields:
         errors.append(missing)
     return errors
