@@ -157,9 +157,9 @@ def test_a_number_out_of_range_is_named_and_nothing_is_saved(gui: Gui, qtbot: An
     qtbot.keyClick(dialog.keep_runs, Qt.Key.Key_Return)
     gui.settle()
     assert dialog.isVisible()
-    assert dialog.error.text().endswith("And at least the newest (runs): must be between 1 "
-                                        "and 1000000, got 0")
-    assert dialog.error.isVisible()
+    said = dialog.under[dialog.keep_runs]
+    assert said.text() == "⚠ must be between 1 and 1000000" and said.isVisible()
+    assert not dialog.under[dialog.keep_days].isVisible()
     assert dialog.keep_runs.hasFocus()
     policy = keep_default(gui.store)
     assert (policy.days, policy.runs) == (90, 100)  # nothing saved, not even the 30 days
@@ -169,8 +169,7 @@ def test_a_number_out_of_range_is_named_and_nothing_is_saved(gui: Gui, qtbot: An
     qtbot.keyClick(dialog.keep_days, Qt.Key.Key_Backspace)  # an empty box: not its old value
     qtbot.keyClick(dialog.keep_days, Qt.Key.Key_Return)
     assert dialog.isVisible()
-    assert dialog.error.text().endswith("Keep every run of the last (days): must be a whole "
-                                        "number, got ''")
+    assert dialog.under[dialog.keep_days].text() == "⚠ must be a whole number"
     assert (keep_default(gui.store).days, keep_default(gui.store).runs) == (90, 100)
     qtbot.keyClicks(dialog.keep_days, "30")
     dialog.keep_runs.setFocus()
@@ -186,17 +185,16 @@ def test_a_minus_sign_typed_is_refused_in_words_not_dropped(gui: Gui, qtbot: Any
     """-30 typed for the days was saved as 30 days (the box dropped the sign without a
     word: a newcomer's run-through); now it is named and nothing is saved."""
     dialog = _open_settings(gui)
-    for spin, typed, said in ((dialog.keep_days, "-30", "Keep every run of the last (days): "
-                               "must be between 0 and 36500, got -30"),
-                              (dialog.keep_runs, "-5", "And at least the newest (runs): must "
-                               "be between 1 and 1000000, got -5")):
+    for spin, typed, said in ((dialog.keep_days, "-30", "must be between 0 and 36500"),
+                              (dialog.keep_runs, "-5", "must be between 1 and 1000000")):
         spin.setFocus()
         spin.selectAll()
         qtbot.keyClicks(spin, typed)
         assert spin.cleanText() == typed
         qtbot.keyClick(spin, Qt.Key.Key_Return)
         gui.settle()
-        assert dialog.isVisible() and dialog.error.text().endswith(said), dialog.error.text()
+        under = dialog.under[spin]
+        assert dialog.isVisible() and under.text() == f"⚠ {said}", under.text()
         assert spin.hasFocus()
         policy = keep_default(gui.store)
         assert (policy.days, policy.runs) == (90, 100)
@@ -217,17 +215,28 @@ def test_a_history_value_is_judged_as_it_is_typed_under_its_box(gui: Gui, qtbot:
     dialog = _open_settings(gui)
     save_button = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
     history = dialog.keep_days.parentWidget()
-    assert isinstance(history, QGroupBox) and dialog.error.parentWidget() is history
+    days, runs = dialog.under[dialog.keep_days], dialog.under[dialog.keep_runs]
+    assert isinstance(history, QGroupBox) and days.parentWidget() is history
     dialog.keep_days.setFocus()
     dialog.keep_days.selectAll()
     qtbot.keyClicks(dialog.keep_days, "-30")
-    gui.wait_until(lambda: dialog.error.isVisible() and dialog.error.text().endswith(
-        "must be between 0 and 36500, got -30"))
+    gui.wait_until(lambda: days.isVisible() and days.text() == "⚠ must be between 0 and 36500")
     assert not save_button.isEnabled()
-    dialog.keep_days.selectAll()
-    qtbot.keyClicks(dialog.keep_days, "30")
-    gui.wait_until(lambda: not dialog.error.isVisible())
-    assert save_button.isEnabled() and dialog.error.text() == ""
+    # under its own box (a run-through: it showed under the runs' box), the runs' too at once
+    assert dialog.keep_days.geometry().bottom() < days.geometry().top() \
+        < dialog.keep_runs.geometry().top()
+    dialog.keep_runs.setFocus()
+    dialog.keep_runs.selectAll()
+    qtbot.keyClicks(dialog.keep_runs, "-5")
+    gui.wait_until(lambda: runs.isVisible() and runs.text() == "⚠ must be between 1 and 1000000")
+    assert days.isVisible() and dialog.keep_runs.geometry().bottom() < runs.geometry().top()
+    assert dialog.grab().save(str(SCREENSHOTS / "settings-both-wrong.png"))
+    for spin, right in ((dialog.keep_days, "30"), (dialog.keep_runs, "100")):
+        spin.setFocus()
+        spin.selectAll()
+        qtbot.keyClicks(spin, right)
+    gui.wait_until(lambda: not days.isVisible() and not runs.isVisible())
+    assert save_button.isEnabled() and days.text() == runs.text() == ""
     assert dialog.grab().save(str(SCREENSHOTS / "settings-typed-right.png"))
     with qtbot.waitSignal(dialog.saved):
         qtbot.mouseClick(save_button, Qt.MouseButton.LeftButton)

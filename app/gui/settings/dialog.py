@@ -5,9 +5,10 @@ The two start switches act when ticked (they write or remove a file in the user'
 folder, and may run `systemctl --user`), off the GUI thread, and the line under them says
 what was done or could not be done. The history default is saved with Save (audited as
 `settings.keep`); Close or Escape with it changed asks whether to save it first. A number
-typed out of range (0 newest runs) is named under the fields and nothing is saved: the
-boxes take any number that can be typed and the core rule (app/core/keep.py) judges it on
-Save, and Enter in a box left empty is refused there, since a spin box would quietly put
+typed out of range (0 newest runs) is named under its own box as it is typed, in the task
+editor's words, both boxes at once, and nothing is saved: the boxes take any number that can
+be typed and the core rule (app/core/keep.py) judges it, and Enter in a box left empty is
+refused, since a spin box would quietly put
 its last good value back and the dialog save that.
 Everything is read back from where it lives (`app.settings`) when the dialog opens, so it
 shows what `tickwork settings` shows.
@@ -18,7 +19,6 @@ Signals:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from app import settings
@@ -69,11 +69,15 @@ class SettingsDialog(QDialog):
         self.keep_days.setSuffix(" days")
         self.keep_days.setAccessibleName("Keep every run of the last (days)")
         form.addRow("Keep every run of the &last", self.keep_days)
+        self.under: dict[QSpinBox, ErrorLabel] = {self.keep_days: ErrorLabel()}
+        form.addRow("", self.under[self.keep_days])  # what it holds that cannot be saved
         self.keep_runs = TypedSpinBox(1, MAX_KEEP_RUNS)
         self.keep_runs.setSuffix(" runs")
         self.keep_runs.setAccessibleName("And at least the newest (runs)")
         form.addRow("and at least the &newest", self.keep_runs)
-        self.error = ErrorLabel()  # what the history boxes hold that cannot be saved, as typed
+        self.under[self.keep_runs] = ErrorLabel()
+        form.addRow("", self.under[self.keep_runs])
+        self.error = ErrorLabel()  # the settings could not be read or saved
         form.addRow(self.error)
         note = QLabel("Older finished runs and their output are deleted by the engine. Tasks "
                       "with their own values (the editor's History) keep to those. The audit "
@@ -130,27 +134,35 @@ class SettingsDialog(QDialog):
         self.setEnabled(True)
         self.error.show_error(str(error))
 
-    def _judged(self) -> tuple[int, int]:
-        """The history boxes' numbers, or ValidationError naming the first box that is not
-        one the store takes (empty, or past its bounds as typed)."""
-        for spin in (self.keep_days, self.keep_runs):
+    def _wrong(self) -> dict[QSpinBox, ValidationError]:
+        """Each history box that holds what the store does not take (empty, or past its
+        bounds as typed), with why: in the task editor's words."""
+        wrong: dict[QSpinBox, ValidationError] = {}
+        for spin, check in ((self.keep_days, keeping.keep_days),
+                            (self.keep_runs, keeping.keep_runs)):
             if not spin.hasAcceptableInput():
-                raise ValidationError(spin.accessibleName(), "must be a whole number, got "
-                                      f"{spin.cleanText().strip()!r}")
-        return (checked(self.keep_days, keeping.keep_days),
-                checked(self.keep_runs, keeping.keep_runs))
+                wrong[spin] = ValidationError(spin.accessibleName(), "must be a whole number")
+                continue
+            try:
+                check(spin.value(), spin.accessibleName())
+            except ValidationError as error:
+                wrong[spin] = error
+        return wrong
+
+    def _say_wrong(self) -> dict[QSpinBox, ValidationError]:
+        """Under each box, what is wrong with it (both at once); Save waits while anything is
+        (a wrong value was said only once Save was pressed, and stayed said once put right)."""
+        wrong = self._wrong()
+        for spin, label in self.under.items():
+            if spin in wrong:
+                label.show_error(wrong[spin].reason)
+            else:
+                label.clear_error()
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(not wrong)
+        return wrong
 
     def _check_typed(self) -> None:
-        """Under the boxes as they are typed in; Save waits until they can be saved (a wrong
-        value was said only once Save was pressed, and stayed said once put right)."""
-        try:
-            self._judged()
-        except ValidationError as error:
-            self.error.show_error(str(error))
-            self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
-            return
-        self.error.clear_error()
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(True)
+        self._say_wrong()
 
     def _on_start_at_login_toggled(self, on: bool) -> None:
         home = self.store.home
@@ -194,20 +206,19 @@ class SettingsDialog(QDialog):
             return True
         return super().eventFilter(watched, event)
 
-    def _refuse(self, spin: QSpinBox, error: ValidationError) -> None:
-        self.error.show_error(str(error))
+    def _refuse(self, spin: QSpinBox) -> None:
+        """The cursor to the first box that cannot be saved (said under it)."""
         spin.setFocus()
         spin.selectAll()
 
     def _on_buttons_accepted(self) -> None:
         if not self.buttons.isEnabled():  # a save on its way (Enter again meanwhile)
             return
-        try:
-            days, runs = self._judged()
-        except ValidationError as error:
-            self._refuse(self.keep_days if error.field == self.keep_days.accessibleName()
-                         else self.keep_runs, error)
+        wrong = self._say_wrong()
+        if wrong:
+            self._refuse(next(iter(wrong)))
             return
+        days, runs = self.keep_days.value(), self.keep_runs.value()
         self.error.clear_error()
         store = self.store
         self.buttons.setEnabled(False)
@@ -246,11 +257,3 @@ class SettingsDialog(QDialog):
         elif box.clickedButton() is drop:
             super().reject()
 
-
-def checked(spin: QSpinBox, check: Callable[[object, str], int]) -> int:
-    """The number in `spin`, judged by the core rule under the box's accessible name."""
-    name, value = spin.accessibleName(), spin.value()
-    try:
-        return check(value, name)
-    except ValidationError as error:
-        raise ValidationError(name, f"{error.reason}, got {value}") from None
