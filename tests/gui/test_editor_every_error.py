@@ -63,8 +63,12 @@ def test_every_wrong_field_is_named_at_once_and_each_fix_leaves_the_others(
     _retype(qtbot, execution.retries, "3")  # one fixed: the hint goes to the next
     gui.wait_until(lambda: _label(editor, "retries").isHidden())
     assert all(not _label(editor, f).isHidden() for f in WRONG if f != "retries")
-    gui.wait_until(lambda: editor.hint.text().startswith("Execution: use letters, digits"))
+    gui.wait_until(lambda: editor.hint.text().startswith(
+        "Execution › Concurrency group: use letters, digits"))
     _retype(qtbot, execution.group, "disk")
+    # whole, where the dialog has room for it (it was cut at "must be between 0 a…")
+    gui.wait_until(lambda: editor.hint.text()
+                   == "Execution › Keep every run of the last: must be between 0 and 36500")
     _retype(qtbot, keep.keep_days, "30")
     _retype(qtbot, keep.keep_runs, "5")
     gui.wait_until(lambda: _marked(editor) == {"Dependencies"})

@@ -53,7 +53,7 @@ def test_a_program_that_is_not_here_is_named_as_it_is_typed_and_gone_once_fixed(
     assert label.text() == "⚠ program 'tw-no-such-program' is not on PATH"
     assert not editor.save_button.isEnabled()
     assert editor.hint.isVisible()  # beside Save: why it waits, a click from the field
-    assert editor.hint.text() == "Action: program 'tw-no-such-program' is not on PATH"
+    assert editor.hint.text() == "Action › Command: program 'tw-no-such-program' is not on PATH"
     assert editor.hint.accessibleName() == f"Cannot save: {editor.hint.text()}"
     action_row = [p.title for p in editor.pages].index("Action")
     assert not editor.sidebar.item(action_row).icon().isNull()
@@ -152,8 +152,9 @@ def test_a_missing_folder_is_named_at_once_and_can_be_stored_unchecked(gui: Gui,
     choose(qtbot, editor.schedule.kind, "manual")
     _looked(gui, editor)
     assert not editor.save_button.isEnabled()
-    assert editor.hint.text().startswith("Action: no such folder: /")  # long: cut short…
-    assert f"Action: no such folder: {missing}" in editor.hint.toolTip()  # …and whole here
+    said = f"Action › Working folder: no such folder: {missing}"
+    assert editor.hint.text().startswith("Action › Working folder: no such folder: /")
+    assert said in editor.hint.toolTip()  # whole here, where the hint may be cut short
     go(editor, qtbot, "Action")
     _tick(qtbot, editor.action.skip_checks)  # "don't check now": the message goes at once
     assert editor.action.skip_checks.isChecked() and not label.text()

@@ -166,7 +166,7 @@ def test_a_name_half_typed_is_said_gently_and_in_one_wording(gui: Gui, qtbot: An
                                          "pick one from the list")
     assert not editor.save_button.isEnabled()
     said = "No task named 'ext': pick one from the list"
-    assert editor.hint.text() == f"Dependencies: {said}"
+    assert editor.hint.text() == f"Dependencies › Waits for: {said}"
     qtbot.keyClick(names.input, Qt.Key.Key_Return)  # added as it is: refused, in red now
     gui.wait_until(lambda: names.error.has_error)
     assert names.error.text() == f"⚠ {said}" and not names.pending_note.isVisible()

@@ -147,9 +147,10 @@ class TaskEditor(QDialog):
         self.hint.setObjectName("EditorHint")
         self.hint.setFlat(True)
         self.hint.clicked.connect(self._on_hint_clicked)
-        self.problems = Problems(self.pages, self.schedule, self.sidebar, self.banner, self.hint)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)
+        self.problems = Problems(self.pages, self.schedule, self.sidebar, self.banner, self.hint,
+                                 self.buttons)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         # no Alt+C: the Action page's "Run a &command" and the Cron field have it; Ctrl+Return
         # saves from anywhere instead

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from app.core.errors import ValidationError
 from app.gui.editor.page import Page
 from app.gui.editor.schedule_choices import NOT_CHOSEN
-from app.gui.qt import QIcon, QListWidget, QPushButton, Qt
+from app.gui.qt import QIcon, QListWidget, QPushButton, Qt, QWidget
 from app.gui.widgets import display
 from app.gui.widgets.error_label import ErrorLabel
 
@@ -26,6 +26,14 @@ def route(field: str) -> str:
     return ALIASES.get(head, head)
 
 
+def names(reason: str, label: str) -> bool:
+    """Does `reason` already name the field `label` is the words of ("The command is
+    empty…" of Command)? Where not ("must be between …", "use letters, digits …" of the
+    concurrency group), the hint adds the label."""
+    words = [w for w in label.lower().replace(":", "").split() if len(w) > 2]
+    return bool(words) and all(w in reason.lower() for w in words)
+
+
 def not_chosen(error: ValidationError | None) -> bool:
     """Is this the new task's "choose when it runs" (not a mistake, a choice to make)?"""
     return error is not None and error.field == "schedule" and error.reason == NOT_CHOSEN.lower()
@@ -35,7 +43,9 @@ class Problems:
     """The pages' error labels, the sidebar's marks and the hint beside Save, as one."""
 
     def __init__(self, pages: Sequence[Page], schedule: Page, sidebar: QListWidget,
-                 banner: ErrorLabel, hint: QPushButton) -> None:
+                 banner: ErrorLabel, hint: QPushButton, beside: QWidget | None = None) -> None:
+        """`beside`: what shares the hint's row (the dialog's buttons)."""
+        self.beside = beside
         self.pages = pages
         self.schedule = schedule
         self.sidebar = sidebar
@@ -85,11 +95,11 @@ class Problems:
         if first is not None:
             page = self.pages[min(self.page_of(first), len(self.pages) - 1)]
             reason = page.reason_shown(route(first.field), first.reason)  # as under it
-            # the field's words where the reason does not name it ("must be between …")
-            label = page.label_of(route(first.field)) if reason.startswith("must") else None
-            text = f"{page.title} › {label}: {reason}" if label else f"{page.title}: {reason}"
+            label = page.label_of(route(first.field))
+            text = (f"{page.title} › {label}: {reason}" if label and not names(reason, label)
+                    else f"{page.title}: {reason}")
             shown = self.hint.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight,
-                                                       HINT_WIDTH)
+                                                       self._room())
             self.hint.setText(shown.replace("&", "&&"))  # a button's "&": no Alt key
             self.hint.setIcon(display.status_icon("failed"))
             self.hint.setToolTip(f"Cannot save — {text}\nClick to go there")
@@ -100,6 +110,14 @@ class Problems:
             self.hint.setToolTip("Go to the Schedule page")
             self.hint.setAccessibleName(NOT_CHOSEN)
         self.hint.setVisible(first is not None or not chosen)
+
+    def _room(self) -> int:
+        """The hint's width: what the dialog leaves beside its buttons (at least HINT_WIDTH;
+        "must be between 0 a…" was cut with room to spare)."""
+        window = self.hint.window()
+        beside = self.beside.sizeHint().width() if self.beside is not None else 0
+        icon = self.hint.iconSize().width() + 24  # the icon, its gap and the button's edges
+        return max(HINT_WIDTH, window.width() - beside - icon - 48)
 
     def _mark_pages(self, chosen: bool) -> None:
         failed = display.status_icon("failed")
