@@ -35,8 +35,11 @@ def decide(task: Task, run_id: int, attempt: int, status: str, error: str | None
         return After(status)
     if should_retry(status, attempt, spec.retries):
         delay = backoff_delay(attempt, spec.retry_delay, spec.backoff)
+        spread = ", the retry delay ± 10 %" if delay > 0 else ""  # (backoff_delay's jitter)
+        said = f": {error}" if error else ""
         return After("retrying", retry_delay=delay,
-                     reason=f"attempt {attempt} {status}: {error or ''}; retry in {delay:.1f}s")
+                     reason=f"retry of run {run_id} (attempt {attempt} {status}{said}), due "
+                            f"{delay:.1f}s after it ended{spread}")  # true before and after
     notify = Notification("failure", f"{spec.name} {status.replace('_', ' ')}",
                           error or f"run {run_id} {status}", run_id, task.id) \
         if spec.notify_on_failure else None

@@ -181,11 +181,14 @@ class RunDetail(QWidget):
         status.setPalette(palette)
         self.fields["Trigger"].setText(display.trigger_words(run.trigger))
         self.fields["Attempt"].setText(str(run.attempt))
-        self.fields["Scheduled for"].setText(display.full_time(run.scheduled_for))
+        retry = run.trigger == "retry"  # its fire's time, and late from when it was due
+        self.fields["Scheduled for"].setText(display.full_time(run.scheduled_for)
+                                             + (" (the fire it retries)" if retry else ""))
         self.fields["Started"].setText(display.full_time(run.started_at))
         self.fields["Finished"].setText(display.full_time(run.finished_at))
         self.fields["Duration"].setText(display.duration(run.duration_s))
-        self.fields["Lateness"].setText(display.lateness(run.lateness_ms))
+        self.fields["Lateness"].setText(display.lateness(run.lateness_ms) + (
+            " after its retry was due" if retry and run.lateness_ms is not None else ""))
         self.fields["Exit code"].setText(exit_code_text(run.exit_code) or "—")
         self.fields["Error"].setText(run.error or "—")
         self.fields["Note"].setText(run.note or "—")  # why it ran, waited or was skipped
