@@ -305,7 +305,7 @@ class MainWindow(QMainWindow):
         self.runs_view.show_failures_today()
 
     def say(self, text: str) -> None:
-        self.status.showMessage(text, 8000)
+        self.status.say(text)
 
     # -- window life -----------------------------------------------------------------------
 

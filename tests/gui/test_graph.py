@@ -424,3 +424,30 @@ def test_a_highlighted_runs_after_arrow_stays_dashed(qapp: Any) -> None:
             inked = [image.pixelColor(x, y).alpha() > 0 for x in range(20, 170)]
             assert all(inked) == (edge == (3, 4)), (edge, node)
             assert any(inked)
+
+
+def test_a_long_refusal_in_the_status_bar_is_cut_with_dots_not_under_the_engine_state(
+        gui: Gui) -> None:
+    """A refused arrow's sentence ran on under "● Engine running", cut mid-word (a
+    run-through under X at 800 px): it is cut before the figures with "…", and the whole of
+    it is in the status bar's tooltip."""
+    ids = _pipeline(gui)
+    gui.window.resize(800, 560)
+    view = _show_graph(gui)
+    _drag(gui, view, ids["Load"], ids["Fetch"])  # a cycle: refused
+    status = gui.window.status
+    gui.wait_until(lambda: "cycle" in status.toolTip())
+    whole = status.toolTip()
+    assert whole.startswith("Not added: ") and whole.endswith("Nothing was changed.")
+    shown = status.currentMessage()
+    assert shown.endswith("…") and whole.startswith(shown[:-1])
+    room = min(w.geometry().left() for w in (status.engine, status.running, status.next_fire,
+                                              status.failures, status.bell) if w.isVisible())
+    assert 8 + status.fontMetrics().horizontalAdvance(shown) <= room
+    assert gui.window.grab().save(str(SCREENSHOTS / "status-bar-long-message.png"))
+    status.clearMessage()
+    gui.window.resize(1500, 560)  # room for all of it: said whole, no tooltip needed
+    gui.settle()
+    _drag(gui, view, ids["Load"], ids["Fetch"])
+    gui.wait_until(lambda: status.currentMessage() == whole)
+    assert status.toolTip() == ""

@@ -35,6 +35,7 @@ from app.store import task_queries
 
 REFRESH_MS = 3000
 SOON_MS = 400
+MESSAGE_MARGIN = 8  # px QStatusBar leaves each side of a message
 
 MODES = {
     "starting": ("Engine starting…", "queued"),
@@ -100,11 +101,34 @@ class StatusBar(QStatusBar):
         self._timer.timeout.connect(self.refresh)
         self._timer.start(REFRESH_MS)
         self._soon = Throttle(SOON_MS, self.refresh, self)
+        self.messageChanged.connect(self._on_message_changed)
         session.mode_changed.connect(self._on_session_mode_changed)
         bridge = session.bridge
         for signal in (bridge.runs_changed, bridge.service_changed, bridge.store_changed):
             signal.connect(self.soon)
         self._on_session_mode_changed(session.mode, session.detail)
+
+    def say(self, text: str, ms: int = 8000) -> None:
+        """A message for a while, on one line, cut with "…" to the room the figures on the
+        right leave, the whole of it in the tooltip (a long one ran on under "● Engine
+        running", cut mid-word: a run-through under X)."""
+        line = " ".join(text.split())
+        room = self._message_room()
+        shown = line if room <= 0 else self.fontMetrics().elidedText(
+            line, Qt.TextElideMode.ElideRight, room)
+        self.setToolTip(line if shown != line else "")
+        self.showMessage(shown, ms)
+
+    def _message_room(self) -> int:
+        """The width a message is drawn in: up to the first figure shown on the right, less
+        the 8 px QStatusBar leaves each side of it and a gap (0: not laid out yet)."""
+        lefts = [w.geometry().left() for w in (self.engine, self.running, self.next_fire,
+                                                 self.failures, self.bell) if w.isVisible()]
+        return min(lefts) - 3 * MESSAGE_MARGIN if lefts else 0  # (and the gap before it)
+
+    def _on_message_changed(self, text: str) -> None:
+        if not text:
+            self.setToolTip("")  # the message went: so does its whole
 
     def _on_session_mode_changed(self, mode: str, detail: str) -> None:
         text, status = MODES.get(mode, (mode, "scheduled"))
