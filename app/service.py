@@ -20,7 +20,7 @@ from app.core import group_limits, references
 from app.core.commandline import keep_extras
 from app.core.errors import StoreError, ValidationError
 from app.core.run import Run
-from app.core.task import FINISHED_STATUSES, Task, TaskSpec
+from app.core.task import FINISHED_STATUSES, Task, TaskSpec, fold
 from app.secrets import Keyring, validate_secret_name
 from app.service_secrets import SecretOperations
 from app.store import runs, task_queries, tasks
@@ -49,6 +49,7 @@ class Change:
 class ImportReport:
     created: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the import kept of the home's
+    kept: list[str] = field(default_factory=list)  # already here: left as they are (skipped)
 
 
 Listener = Callable[[Change], None]
@@ -358,27 +359,35 @@ class Service(SecretOperations):
             self._audit("tasks.export", str(path), None, {"tasks": len(items)}, now)
         return len(items)
 
-    def import_tasks(self, path: Path, now: datetime | None = None, *,
-                     verify: bool = True) -> ImportReport:
+    def import_tasks(self, path: Path, now: datetime | None = None, *, verify: bool = True,
+                     skip_existing: bool = False) -> ImportReport:
         """Create every task in an export file, all or nothing (`transfer.read_specs`): names
-        are the identity, and one that exists already refuses the whole import."""
-        return self.import_specs(transfer.read_specs(path, verify=verify), str(path), now)
+        are the identity, and one that exists already refuses the whole import — unless
+        `skip_existing`, which leaves those as they are here and imports the others."""
+        return self.import_specs(transfer.read_specs(path, verify=verify), str(path), now,
+                                 skip_existing=skip_existing)
 
     def import_specs(self, specs: list[TaskSpec], source: str, now: datetime | None = None,
-                     label: references.Label = transfer.label, *,
-                     dry_run: bool = False) -> ImportReport:
+                     label: references.Label = transfer.label, *, dry_run: bool = False,
+                     skip_existing: bool = False) -> ImportReport:
         """Create these tasks from `source`, all or nothing, checked and audited as any import
-        (`label` names a field in an error); `dry_run` checks them and creates nothing. A
+        (`label` names a field in an error); `dry_run` checks them and creates nothing;
+        `skip_existing` leaves out those whose names this home has (letter case aside). A
         group the home's tasks are in keeps its limit (`group_limits`), said in `notes`."""
         now = _now(now)
         with self.store.read() if dry_run else self.store.write():
+            kept: list[str] = []
+            if skip_existing:
+                here = {fold(name) for name in tasks.names_by_id().values()}
+                kept = [spec.name for spec in specs if fold(spec.name) in here]
+                specs = [spec for spec in specs if fold(spec.name) not in here]
             specs, notes = group_limits.settle(
                 specs, tasks.groups_in_use({s.group for s in specs if s.group}), label)
             if dry_run:
                 self._checked([(spec, None) for spec in specs], label)
-                return ImportReport(notes=notes)
+                return ImportReport(notes=notes, kept=kept)
             created = self._insert_all(specs, now, "task.import", label)
-            report = ImportReport([spec.name for spec in specs], notes)
+            report = ImportReport([spec.name for spec in specs], notes, kept)
             self._audit("tasks.import", source, None, asdict(report), now)
         self._announce(Change(tasks=frozenset(created)))
         return report

@@ -51,6 +51,10 @@ def _import_options(imp: argparse.ArgumentParser) -> None:
                      "be) created, each task whole, and what is not mapped")
     imp.add_argument("--no-verify", dest="verify", action="store_false",
                      help="import even if programs, modules or folders are not there (yet)")
+    imp.add_argument("--skip-existing", action="store_true",
+                     help="leave out the tasks whose names this home has (they stay as they "
+                          "are here) and import the others, e.g. a deleted task back from an "
+                          "export")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -67,12 +71,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.file is not None:
         if args.dry_run:
             raise ValidationError("dry-run", "goes with --crontab or --systemd")
-        report = service(args).import_tasks(Path(args.file), verify=args.verify)
+        report = service(args).import_tasks(Path(args.file), verify=args.verify,
+                                            skip_existing=args.skip_existing)
         if args.json:
-            print_json({"created": report.created, "not_mapped": [], "notes": report.notes})
+            print_json({"created": report.created, "not_mapped": [], "notes": report.notes,
+                        "already_here": report.kept})
         else:
             print(f"imported {_tasks(len(report.created))}: "
                   f"{', '.join(report.created) or '-'}")
+            _say_kept(report.kept)
             for note in report.notes:
                 print(f"note: {shown(note)}")
         return EXIT_OK
@@ -91,24 +98,30 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.verify:
         transfer.verify_all(specs, plan.label)
     report = service(args).import_specs(specs, plan.source, now, plan.label,
-                                        dry_run=args.dry_run)
+                                        dry_run=args.dry_run, skip_existing=args.skip_existing)
     if args.json:
         print_json({"source": plan.source, "dry_run": args.dry_run,
                     "tasks": [{"origin": t.origin, **spec.to_json(), "notes": list(t.notes)}
                               for t, spec in zip(plan.tasks, specs, strict=True)],
-                    "not_mapped": plan.notes})
+                    "not_mapped": plan.notes, "already_here": report.kept})
         return EXIT_OK
     if args.dry_run:
-        print(f"would create {_tasks(len(specs))} from {plan.source}:")
+        print(f"would create {_tasks(len(specs) - len(report.kept))} from {plan.source}:")
         if specs:
             table(PREVIEW_HEADERS, [list(row) for row in plan.preview_rows()])
     else:
         print(f"imported {_tasks(len(report.created))} from {plan.source}")
+    _say_kept(report.kept)
     for note in plan.notes:
         print(f"not mapped: {shown(note)}")
     if args.dry_run:
         print("nothing was imported (--dry-run)")
     return EXIT_OK
+
+
+def _say_kept(kept: list[str]) -> None:
+    if kept:
+        print(f"already here, left as they are: {', '.join(shown(name) for name in kept)}")
 
 
 def _tasks(count: int) -> str:

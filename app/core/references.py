@@ -187,10 +187,12 @@ def _check_names(batch: Sequence[tuple[str, int | None]], stored: dict[int, str]
             "" if new == old else f": {new!r} differs from it only in {_how(new, old)}"))
     if len(taken) == 1:
         raise ValidationError("name", f"1 task already exists: {taken[0][1]!r} (nothing was "
-                              f"imported; rename or delete it first{by_case})")
+                              f"imported; rename or delete it first, or leave it as it is: "
+                              f"--skip-existing{by_case})")
     raise ValidationError("name", f"{len(taken)} tasks already exist: "
                           f"{listing([old for _, old in taken])} (nothing was imported; "
-                          f"rename or delete those first{by_case})")
+                          f"rename or delete those first, or leave them as they are: "
+                          f"--skip-existing{by_case})")
 
 
 def _check_secrets(specs: Sequence[TaskSpec], stored: set[str], label: Label) -> None:

@@ -105,9 +105,15 @@ def test_the_same_crontab_twice_is_refused_and_adds_nothing(cli: Any, tmp_path: 
     assert again.code == 2
     assert again.err.strip() == (
         "tickwork: error: name: 3 tasks already exist: 'echo-report', 'rsync-notes', 'cat' "
-        "(nothing was imported; rename or delete those first)")
+        "(nothing was imported; rename or delete those first, or leave them as they "
+        "are: --skip-existing)")
     assert len(cli("task", "list", "--json").json()) == 3
     assert cli("import", "--crontab", str(path), "--dry-run").code == 2  # says so beforehand
+    kept = cli("import", "--crontab", str(path), "--skip-existing")  # what is here stays
+    assert kept.code == 0, kept.err
+    assert "imported 0 tasks from" in kept.out
+    assert "already here, left as they are: echo-report, rsync-notes, cat" in kept.out
+    assert len(cli("task", "list", "--json").json()) == 3
 
 
 LIVED_IN = """\
@@ -152,7 +158,8 @@ def test_a_lived_in_crontab_gets_short_names_saying_what_each_job_is(
     lone.write_text("0 1 * * * /home/me/bin/backup.sh\n30 1 * * 0 /home/me/bin/backup.sh --full\n")
     again = cli("--home", str(tmp_path / "other"), "import", "--crontab", str(lone))
     assert again.err.strip() == ("tickwork: error: name: 1 task already exists: 'backup' "
-                                 "(nothing was imported; rename or delete it first)")
+                                 "(nothing was imported; rename or delete it first, or "
+                                 "leave it as it is: --skip-existing)")
     assert len(cli("--home", str(tmp_path / "other"), "task", "list", "--json").json()) == 1
 
 

@@ -151,6 +151,41 @@ def test_import_refuses_existing_names_whole_and_names_them(tmp_path: Path) -> N
     assert len(ok(b, "audit", "--json").json()) == events
 
 
+def test_a_deleted_task_comes_back_from_an_export_beside_the_ones_still_here(
+        tmp_path: Path) -> None:
+    """Export, delete one task, import the export again: the whole file was refused for the
+    names still here, and the only way back was deleting those too, with their history (a
+    run-through). `--skip-existing` leaves them as they are and brings back the rest; the
+    refusal says so."""
+    home, folder = tmp_path / "a", tmp_path / "work"
+    folder.mkdir()
+    rich_home(home, folder)
+    before = shown(home)
+    export = tmp_path / "e.json"
+    ok(home, "export", str(export))
+    ok(home, "task", "update", "alert", "--command", "echo changed here")  # kept as it is
+    ok(home, "task", "delete", "report", "--force")  # "mail" ran after it: that link goes
+    refused = tickwork(home, "import", str(export))
+    assert refused.code == 2 and "--skip-existing" in refused.err, refused.err
+    back = ok(home, "import", str(export), "--skip-existing")
+    assert back.out.splitlines()[0] == "imported 1 task: report"
+    assert back.out.splitlines()[1] == ("already here, left as they are: fetch, alert, mail, "
+                                        "yearly, later, unicode ✓ 任务, fired")
+    after = shown(home)
+    assert_same_tasks({"report": before["report"]}, {"report": after["report"]})
+    assert after["alert"]["action"]["line"] == "echo changed here"
+    assert after["mail"]["schedule"] == {"kind": "after", "tasks": ["fetch"]}  # as it is here
+    events = ok(home, "audit", "--json", "--limit", "5").json()
+    assert events[0]["action"] == "tasks.import" and "alert" in str(events[0])
+
+    again = ok(home, "import", str(export), "--skip-existing", "--json").json()
+    assert again["created"] == [] and len(again["already_here"]) == 8  # nothing twice
+    assert sorted(shown(home)) == sorted(before)
+    fresh = tmp_path / "b"  # a home with none of them: all of them, as without the flag
+    ok(fresh, "secret", "set", "api-token", stdin="v\n")
+    assert "imported 8 tasks" in ok(fresh, "import", str(export), "--skip-existing").out
+
+
 def test_import_refuses_a_secret_the_target_home_does_not_have(tmp_path: Path) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
     ok(a, "secret", "set", "db-password", stdin="pw\n")

@@ -108,9 +108,10 @@ def test_a_bad_value_in_an_export_is_named_by_its_key_in_the_file(
 
 
 def _type_secrets(gui: Gui, values: dict[str, str], seen: list[Any],
-                  cancel: bool = False) -> None:
+                  cancel: bool = False, meanwhile: Any = None) -> None:
     """When the secrets dialog shows (it blocks in `exec()`), type each value and press
-    Store and import (or Cancel), as a person does; what it showed goes in `seen`."""
+    Store and import (or Cancel), as a person does; what it showed goes in `seen`;
+    `meanwhile()` runs as the values are typed (another window or the CLI at work)."""
     from app.gui.qt import QApplication, QTimer
     from app.gui.tasks.secrets_needed import SecretsNeeded
 
@@ -127,6 +128,8 @@ def _type_secrets(gui: Gui, values: dict[str, str], seen: list[Any],
         for name, field in box.fields.items():
             gui.qtbot.keyClicks(field, values[name])
             assert field.echoMode() == field.EchoMode.Password  # never shown
+        if meanwhile is not None:
+            meanwhile()
         gui.qtbot.mouseClick(box.store_button, Qt.MouseButton.LeftButton)
     QTimer.singleShot(20, act)
 
@@ -155,12 +158,13 @@ def test_an_export_whose_secrets_this_home_lacks_asks_for_them_then_imports(
     gui.settle()
     assert s.count_tasks() == 0 and s.list_secrets() == []  # Cancel: nothing
 
-    s.create_task(command_task("nightly"))  # the import is refused: no secret is left
-    seen.clear()
-    _type_secrets(gui, {"db.pass": "tw-typed-here"}, seen)
+    seen.clear()  # a "nightly" made elsewhere as the values are typed: the import is
+    _type_secrets(gui, {"db.pass": "tw-typed-here"}, seen,  # refused, no secret is left
+                  meanwhile=lambda: s.create_task(command_task("nightly")))
     file_menu_entry(gui, "Import tasks…")
     choose_path(gui, file_dialog(gui, gui.window.task_ops), export)
-    gui.wait_until(lambda: "already exists" in gui.window.statusBar().currentMessage())
+    gui.wait_until(lambda: "already exists" in (gui.window.status.toolTip()
+                                                or gui.window.status.currentMessage()))
     assert s.list_secrets() == [] and s.keyring.get("db.pass") is None
     s.delete_task("nightly")
 
@@ -173,3 +177,46 @@ def test_an_export_whose_secrets_this_home_lacks_asks_for_them_then_imports(
     assert s.list_secrets() == ["db.pass"] and s.keyring.get("db.pass") == "tw-typed-here"
     assert s.get_task("nightly").spec.secret_env == {"DB": "db.pass"}
     gui.wait_until(lambda: gui.window.statusBar().currentMessage() == "Imported 1 task.")
+
+
+def test_a_deleted_task_comes_back_from_its_export_beside_the_ones_still_here(
+        gui: Gui, tmp_path: Path) -> None:
+    """Export, delete one task, import the export again: the whole file was refused for the
+    name still here ("1 task already exists: 'hello'"), and the only way back was deleting
+    that one too, with its runs (a run-through under X). Now the window asks whether to
+    import the other and leave that one as it is."""
+    s = gui.service
+    export = tmp_path / "both.json"
+    s.create_task(command_task("hello", argv=["echo", "hello"]))
+    s.create_task(command_task("prep", depends_on=["hello"], retries=2))
+    file_menu_entry(gui, "Export tasks…")
+    choose_path(gui, file_dialog(gui, gui.window.task_ops), export)
+    gui.wait_until(lambda: export.exists())
+    prep = s.get_task("prep").spec
+    s.update_task("hello", {"description": "changed here"})
+    s.delete_task("prep")
+
+    answer = answer_question(gui.qtbot, "Cancel")  # asked first: Cancel imports nothing
+    file_menu_entry(gui, "Import tasks…")
+    choose_path(gui, file_dialog(gui, gui.window.task_ops), export)
+    gui.wait_until(lambda: answer.done)
+    assert answer.text == ("1 of the 2 tasks in this file is already here: “hello”.\n\n"
+                           "Import the other 1 task and leave it as it is here?")
+    assert "Import the other 1" in answer.buttons
+    gui.settle()
+    assert s.count_tasks() == 1
+
+    answer = answer_question(gui.qtbot, "Import the other 1", screenshot="import-others")
+    file_menu_entry(gui, "Import tasks…")
+    choose_path(gui, file_dialog(gui, gui.window.task_ops), export)
+    gui.wait_until(lambda: s.count_tasks() == 2)
+    assert s.get_task("prep").spec == prep  # back as exported, its link to hello too
+    assert s.get_task("hello").spec.description == "changed here"  # left as it is here
+    gui.wait_until(lambda: gui.window.status.currentMessage()
+                   == "Imported 1 task. 1 task already here was left as it is.")
+
+    file_menu_entry(gui, "Import tasks…")  # all here: said, nothing asked, nothing twice
+    choose_path(gui, file_dialog(gui, gui.window.task_ops), export)
+    gui.wait_until(lambda: gui.window.status.currentMessage()
+                   == "Nothing imported: all 2 tasks in the file are already here.")
+    assert s.count_tasks() == 2

@@ -38,7 +38,7 @@ from app.gui.qt import (
 from app.gui.session import Session
 from app.gui.tasks import reads
 from app.gui.tasks.import_preview import CRONTAB, SYSTEMD, ImportPreview
-from app.gui.tasks.secrets_needed import import_export
+from app.gui.tasks.secrets_needed import import_export, import_words
 from app.gui.tasks.view import TasksView
 from app.gui.widgets import file_choice, icons
 from app.gui.widgets.display import plural
@@ -353,8 +353,7 @@ class TaskActions(QObject):
         """Create the tasks of an export file; the status bar says how many, and the notes
         (a group that keeps this home's limit)."""
         def done(report: ImportReport) -> None:
-            self.message.emit(" ".join([f"Imported {plural(len(report.created), 'task')}.",
-                                        *(note[:1].upper() + note[1:] for note in report.notes)]))
+            self.message.emit(import_words(report))
             if report.created:
                 self._show_all()
         import_export(self.session, self.window, Path(path), self, done)  # (secrets asked)

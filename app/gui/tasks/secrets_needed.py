@@ -1,42 +1,57 @@
-"""Importing an export whose tasks use secrets this home lacks: the window asks for their
-values, stores them in the keyring, then imports — where it refused the whole file and
-named a command (`tickwork secret set`) the window's user had no reason to know (a
-run-through under X). The values are typed as passwords and never shown; Cancel imports
-nothing and stores nothing.
+"""Importing an export from the window. Where some of its tasks are here already (a task
+deleted, its export imported again to bring it back), the window asks whether to import the
+others and leave those as they are (the whole file was refused). Where the tasks to import
+use secrets this home lacks, it asks for their values, stores them in the keyring, then
+imports — where it refused the whole file and named a command (`tickwork secret set`) the
+window's user had no reason to know (a run-through under X). The values are typed as
+passwords and never shown; Cancel imports nothing and stores nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from app import transfer
+from app.core.nouns import plural
+from app.core.task import fold
 from app.gui.qt import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QObject,
     QVBoxLayout,
     QWidget,
 )
 from app.gui.session import Session
+from app.gui.tasks import reads
 from app.gui.widgets.error_label import ErrorLabel, wrapping_policy
 from app.service import ImportReport, Service
 
 
 def import_export(session: Session, window: QWidget, path: Path, owner: QObject,
                   done: Callable[[ImportReport], None]) -> None:
-    """Import the export at `path` off the GUI thread, asking first for the values of the
-    secrets its tasks use that this home lacks (Cancel: nothing imported, nothing stored)."""
+    """Import the export at `path` off the GUI thread. Where some of its tasks are here
+    already, the window asks whether to import the others, leaving those as they are (the
+    whole file was refused, and a deleted task could come back only with its siblings
+    deleted first: a run-through); then for the values of the secrets the tasks to import
+    use that this home lacks (Cancel: nothing imported, nothing stored)."""
     service = session.service
 
-    def asked(missing: list[str]) -> None:
+    def asked(look: Look) -> None:
+        if look.here and len(look.here) == look.total:  # nothing to bring: said, not asked
+            done(ImportReport(kept=look.here))
+            return
+        if look.here and not others_wanted(window, look):
+            return
         values: dict[str, str] = {}
-        if missing:
-            ask = SecretsNeeded(missing, window)
+        if look.missing:
+            ask = SecretsNeeded(look.missing, window)
             if ask.exec() != QDialog.DialogCode.Accepted:
                 return
             values = ask.values()
@@ -45,7 +60,7 @@ def import_export(session: Session, window: QWidget, path: Path, owner: QObject,
             for name, value in values.items():
                 service.set_secret(name, value)
             try:
-                return service.import_tasks(path)
+                return service.import_tasks(path, skip_existing=bool(look.here))
             except BaseException:  # nothing imported: the secrets stored for it go again
                 for name in values:
                     with contextlib.suppress(Exception):
@@ -53,19 +68,63 @@ def import_export(session: Session, window: QWidget, path: Path, owner: QObject,
                 raise
         session.background.run(work, done, owner=owner, title="Cannot import the tasks")
 
-    session.background.run(lambda: missing_secrets(service, path), asked, owner=owner,
+    session.background.run(lambda: look_at(service, path), asked, owner=owner,
                            title="Cannot import the tasks")
 
 
-def missing_secrets(service: Service, path: Path) -> list[str]:
-    """The secrets the export's tasks use that this home has not stored (none when the file
-    cannot be read: the import says why)."""
+def import_words(report: ImportReport) -> str:
+    """What the status bar says of an import: how many came, how many were left as they
+    are, and the notes (a group that keeps this home's limit)."""
+    kept, one = len(report.kept), len(report.kept) == 1
+    said = f"Imported {plural(len(report.created), 'task')}."
+    if kept and not report.created:
+        said = ("Nothing imported: the task in the file is already here." if one else
+                f"Nothing imported: all {kept} tasks in the file are already here.")
+    elif kept:
+        said += f" {plural(kept, 'task')} already here {'was' if one else 'were'} left as " \
+                f"{'it is' if one else 'they are'}."
+    return " ".join([said, *(note[:1].upper() + note[1:] for note in report.notes)])
+
+
+@dataclass(frozen=True)
+class Look:
+    """An export file as this home sees it before importing it."""
+
+    total: int = 0  # tasks in the file
+    here: list[str] = field(default_factory=list)  # of them, those this home has (by name)
+    missing: list[str] = field(default_factory=list)  # secrets the others use, not stored
+
+
+def look_at(service: Service, path: Path) -> Look:
+    """Which of the export's tasks are here, and the secrets the others use that this home
+    has not stored (nothing when the file cannot be read: the import says why)."""
     try:
         specs = transfer.read_specs(path, verify=False)
     except Exception:  # (the import itself refuses it, in its words)
-        return []
-    used = {name for spec in specs for name in spec.secret_env.values()}
-    return sorted(used - set(service.list_secrets()))
+        return Look()
+    names = {fold(name) for name in reads.task_names(service)}
+    here = [spec.name for spec in specs if fold(spec.name) in names]
+    used = {name for spec in specs if fold(spec.name) not in names
+            for name in spec.secret_env.values()}
+    return Look(len(specs), here, sorted(used - set(service.list_secrets())))
+
+
+def others_wanted(window: QWidget, look: Look) -> bool:
+    """Import the tasks that are not here, leaving those that are as they are?"""
+    others = look.total - len(look.here)
+    shown = ", ".join(f"“{name}”" for name in look.here[:6]) + (
+        f" and {len(look.here) - 6} more" if len(look.here) > 6 else "")
+    one = len(look.here) == 1
+    verb, leave = ("is", "it as it is") if one else ("are", "these as they are")
+    box = QMessageBox(QMessageBox.Icon.Question, "Import tasks",
+                      f"{len(look.here)} of the {look.total} tasks in this file {verb} already "
+                      f"here: {shown}.\n\nImport the other {plural(others, 'task')} and leave "
+                      f"{leave} here?", parent=window)
+    go = box.addButton(f"&Import the other {others}", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(go)
+    box.exec()
+    return box.clickedButton() is go
 
 
 class SecretsNeeded(QDialog):
