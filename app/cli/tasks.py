@@ -63,12 +63,14 @@ def cmd_task(args: argparse.Namespace) -> int:
         else:
             print(f"created task {task.id} {task.name!r}: {task.to_json()['schedule_text']}")
     elif sub == "update":
-        current = svc.get_task(args.task).to_json()
-        changes = task_changes(args, current)
-        if not changes:
-            raise UsageError("update: give at least one option to change")
-        where_typed(changes)
+        # the task read, changed and written in one transaction: two updates at once (a tag
+        # added in each of two shells) each keep the other's, where one was lost
         with svc.store.write():
+            current = svc.get_task(args.task).to_json()
+            changes = task_changes(args, current)
+            if not changes:
+                raise UsageError("update: give at least one option to change")
+            where_typed(changes)
             shared = _group_before(svc, changes)
             task = svc.update_task(args.task, changes, verify=args.verify)
         if "action" in changes:
@@ -103,14 +105,15 @@ def cmd_task(args: argparse.Namespace) -> int:
     elif sub == "run":
         return _run_now(svc, args)
     elif sub == "reschedule":
-        current = svc.get_task(args.task).to_json()
-        changes = task_changes(args, current)
-        if "schedule" not in changes:
-            raise UsageError("reschedule: give one of --at, --every, --cron, --calendar, "
-                             "--after, --manual")
-        task = svc.update_task(args.task, {k: v for k, v in changes.items()
-                                           if k in ("schedule", "timezone", "start_at",
-                                                    "end_at")})
+        with svc.store.write():  # (read and written in one, as `update`)
+            current = svc.get_task(args.task).to_json()
+            changes = task_changes(args, current)
+            if "schedule" not in changes:
+                raise UsageError("reschedule: give one of --at, --every, --cron, --calendar, "
+                                 "--after, --manual")
+            task = svc.update_task(args.task, {k: v for k, v in changes.items()
+                                               if k in ("schedule", "timezone", "start_at",
+                                                        "end_at")})
         print(f"rescheduled {task.name!r}: {task.to_json()['schedule_text']}")
     elif sub in ("pause", "resume"):
         before = svc.get_task(args.task)
