@@ -111,3 +111,16 @@ def use_kept_context(path: str) -> None:
         except RuntimeError as exc:
             said.append(str(exc))
     Path(path).write_text(json.dumps(said))
+
+
+def fork_and_return(then: str = "return") -> str:
+    """A child forked that returns out of the action (or raises), as careless code does;
+    the parent waits for it and returns."""
+    child = os.fork()
+    if child == 0:
+        print("the child says hello", flush=True)
+        if then == "raise":
+            raise RuntimeError("the child's own error")
+        return "the child's result"
+    _, status = os.waitpid(child, 0)
+    return f"parent; child exit {os.waitstatus_to_exitcode(status)}"

@@ -192,3 +192,20 @@ def test_a_result_after_output_without_a_newline_starts_its_own_line(
     run = ended(service, "unended")
     assert run.status == "succeeded"
     assert "éé\nreturned: 'fine'\n" in output(service, run)
+
+
+@pytest.mark.parametrize(("then", "code"), [("return", 0), ("raise", 1)])
+def test_a_forked_child_that_returns_out_of_the_action_ends_there(
+        one_worker: Engine, service: Any, then: str, code: int) -> None:
+    """The child went on as the worker: a traceback of the worker's own ("Bad file
+    descriptor") in the run's log (a fault hunt). It ends where it leaves the action; the
+    run is the parent's, and the next run is served as usual."""
+    service.create_task(task("forks", "fork_and_return", kwargs={"then": then}))
+    run = ended(service, "forks")
+    text = output(service, run)
+    assert run.status == "succeeded", (run.error, text)
+    assert "the child says hello" in text
+    assert f"parent; child exit {code}" in text
+    assert "Traceback" not in text and "Bad file descriptor" not in text
+    assert "the child's" not in text  # its result or error: never the run's
+    assert ended(service, "forks").status == "succeeded"

@@ -167,14 +167,26 @@ class Link:
                 RunLink(self, current), request)
             if current.cancelled:  # asked before the context existed
                 context.cancel()
+        worker = os.getpid()
         try:
             result = func(**kwargs)
             if result is not None:
                 end["result"] = _repr(result)
         except BaseException as exc:  # its traceback from the action's own frames on
+            _forked_child_ends(worker, 1)
             end["traceback"] = "".join(traceback.format_exception(
                 type(exc), exc, exc.__traceback__.tb_next if exc.__traceback__ else None))
             end["error"] = f"{type(exc).__name__}: {exc}"
+        _forked_child_ends(worker, 0)
+
+
+def _forked_child_ends(worker: int, code: int) -> None:
+    """A child the action forked that returned (or raised) out of it ends here: it must not
+    go on as the worker, answering for the run with the worker's sockets (it printed a
+    traceback of the worker's own into the run's log: a fault hunt)."""
+    if os.getpid() != worker:
+        _flush()
+        os._exit(code)
 
 
 class RunLink:
