@@ -199,6 +199,23 @@ def test_a_checkpoint_holding_a_secret_is_refused(engine: Any, service: Any,
     assert not [f for f in home.glob("tickwork.db*") if b"very-secret-456" in f.read_bytes()]
 
 
+def test_a_checkpoint_of_nan_is_refused_and_every_json_output_stays_json(
+        engine: Any, service: Any, cli: Any) -> None:
+    """`checkpoint(float("nan"))` was stored, and `run show --json` then printed a bare
+    `NaN`, which no JSON reader takes (a fault hunt): refused in the action, said why."""
+    engine.start()
+    service.create_task(py_task("rates", "checkpoint_nan"))
+    run = service.run_now("rates")
+    wait_until(lambda: service.get_run(run.id).status == "succeeded", 20)
+    text = "".join(c[2] for c in service.run_output(run.id))
+    assert text.count("refused: checkpoint is not JSON: it holds NaN or an infinity") == 2
+    shown = cli("run", "show", str(run.id), "--json")
+    assert shown.code == 0 and json.loads(shown.out)["checkpoint"] == {"rate": 0.5}
+    listed = cli("run", "list", "--json")
+    assert "NaN" not in listed.out and "Infinity" not in listed.out
+    json.loads(listed.out)
+
+
 def test_a_python_run_reports_its_workers_cpu_and_memory(store: Any, service: Any,
                                                          tmp_path: Path) -> None:
     from app.engine.engine import Engine

@@ -91,6 +91,17 @@ def checkpoint_secret(context: Any) -> str:
     return "kept the step"
 
 
+def checkpoint_nan(context: Any) -> str:
+    """Tries to keep NaN and an infinity (refused: no JSON has them), then a number."""
+    for odd in (float("nan"), {"rate": float("inf")}):
+        try:
+            context.checkpoint(odd)
+        except ValueError as exc:
+            print(f"refused: {exc}")
+    context.checkpoint({"rate": 0.5})
+    return "kept the rate"
+
+
 def whoami(path: str) -> None:
     _note_pid(path)
 

@@ -13,9 +13,20 @@ MAX_CHECKPOINT = 64 * 1024  # bytes of JSON
 
 
 
+def state_json(state: Any) -> str:
+    """A checkpoint's state as JSON text; ValueError when it is not JSON — a NaN or an
+    infinity too, which Python writes as `NaN` and no JSON reader takes (`run show --json`
+    printed it: a fault hunt)."""
+    try:
+        return json.dumps(state, allow_nan=False)
+    except ValueError:
+        raise ValueError("checkpoint is not JSON: it holds NaN or an infinity, which JSON "
+                         "has no number for") from None
+
+
 def checkpoint_text(state: Any) -> str:
     """A checkpoint's JSON text; ValueError when it is not JSON or larger than 64 KiB."""
-    text = json.dumps(state)
+    text = state_json(state)
     if len(text.encode()) > MAX_CHECKPOINT:
         raise ValueError(f"checkpoint is larger than {MAX_CHECKPOINT} bytes")
     return text
@@ -33,7 +44,7 @@ def secret_free(state: Any, masker: Masks | None) -> str:
     """`state`'s JSON when it holds no value of a secret the run received; CheckpointError
     if it does: it would be stored (and, from a Celery worker, cross the broker on its way),
     and masked it would not resume."""
-    text = json.dumps(state)
+    text = state_json(state)
     if masker is not None and json.dumps(masker.mask_data(state)) != text:
         raise CheckpointError("the checkpoint holds the value of a secret this run received; "
                               "secrets never go to the store: read them from the "
