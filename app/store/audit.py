@@ -151,6 +151,14 @@ def _chain_for_append(meta: dict[str, str], prev: str) -> ChainKey | None:
     return chain
 
 
+def key_ahead() -> None:
+    """Read a keyed store's audit key from the keyring now, outside any transaction, so the
+    append inside the next one finds it cached (audit_key.py: once a process)."""
+    store = read_meta().get(STORE_KEY)
+    if store is not None:
+        chain_keys().key_or_none(store)
+
+
 def consistent(head: Head | None, store: str) -> bool:
     """Does the keyring's head describe this store's history (nothing, or an event it has)?"""
     if head is None or head.event == 0:

@@ -187,7 +187,14 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[None]:
-        """A write transaction that takes the write lock up front (no upgrade deadlocks)."""
+        """A write transaction that takes the write lock up front (no upgrade deadlocks).
+        The audit chain's key is read from the keyring before (once a process): a keyring
+        that waits — locked, its unlock prompt unanswered — then holds up this command, not
+        every other writer behind the lock (the engine's runs stalled: a fault hunt)."""
+        if not db.in_transaction():
+            from app.store.audit import key_ahead
+
+            key_ahead()
         with write_batch():
             self._not_replaced()
             yield
