@@ -36,6 +36,7 @@ class Attempt:
     resume_state: Any = None
     secret_env: dict[str, str] = field(default_factory=dict)  # env var -> secret name
     secret_values: tuple[str, ...] = ()  # what the run received: masked in its output
+    secrets_read: dict[str, str] | None = None  # env var -> value, once read (executor)
     checkpoint_file: str | None = None
     stop_requested: bool = False  # a stop came (set once, under `_STOPS`; no Event per
     # attempt: nothing waits on it, and an Event is six objects the collector must trace)
@@ -86,7 +87,10 @@ class Sink(Protocol):
 
 def resolve_secrets(attempt: Attempt, sink: Sink) -> dict[str, str]:
     """The attempt's secrets (env var -> value) from the sink, at run time; what it received
-    is kept in `attempt.secret_values` to be masked. LookupError names the one missing."""
+    is kept in `attempt.secret_values` to be masked. LookupError names the one missing.
+    Read once: an attempt whose secrets the executor read ahead (`secrets_read`) has them."""
+    if attempt.secrets_read is not None:
+        return attempt.secrets_read
     values: dict[str, str] = {}
     for key, name in attempt.secret_env.items():
         try:
@@ -97,4 +101,5 @@ def resolve_secrets(attempt: Attempt, sink: Sink) -> dict[str, str]:
             raise LookupError(f"secret {name!r} for {key} is not in the keyring")
         values[key] = value
     attempt.secret_values = tuple(values.values())
+    attempt.secrets_read = values
     return values

@@ -52,6 +52,9 @@ from app.engine.pyworkers.pool import FENCE_POLL, PythonWorkers
 if TYPE_CHECKING:
     from app.remote.client import CeleryRuns, RemoteSink
 
+KEYRING_WAIT = 60.0  # seconds a run waits for the keyring to give its secrets
+SECRET_POLL = 0.05  # seconds between looks for a stop while it waits
+
 __all__ = ["KILL_GRACE", "MAX_CHECKPOINT", "Attempt", "CheckpointError", "Executor", "Outcome",
            "RunContext", "Sink"]
 
@@ -146,7 +149,38 @@ class Executor:
             self._queue.put(plain)
         for attempt in attempts:
             if attempt.secret_env:
-                self._queue.put([attempt])
+                threading.Thread(target=self._read_secrets, args=(attempt,),
+                                 name=f"tickwork-secrets-{attempt.run_id}", daemon=True).start()
+
+    def _read_secrets(self, attempt: Attempt) -> None:
+        """An attempt's secrets read on a thread of its own, then the attempt handed over as
+        any other. A keyring that does not answer (locked, its prompt unanswered) held one
+        of the pool's threads per such run, and every run behind them waited; a cancel then
+        went unheard and the command ran once the keyring answered, recorded `cancelled` (a
+        fault hunt). Now only this run waits: a stop meanwhile ends it at once, unstarted,
+        and so does a keyring silent for KEYRING_WAIT seconds."""
+        read: list[BaseException | None] = []
+
+        def ask() -> None:
+            try:
+                resolve_secrets(attempt, self.sink)
+                read.append(None)
+            except LookupError as exc:
+                read.append(exc)
+        threading.Thread(target=ask, name=f"tickwork-keyring-{attempt.run_id}",
+                         daemon=True).start()  # (may never return: a hung keyring)
+        deadline = time.monotonic() + KEYRING_WAIT
+        while not read and not attempt.stop_requested and time.monotonic() < deadline:
+            time.sleep(SECRET_POLL)
+        if attempt.stop_requested or not read or read[0] is not None:
+            attempt.started_at = utcnow()
+            self.sink.on_started(attempt)
+            error = f"the keyring did not answer within {KEYRING_WAIT:g}s (is it locked?)"
+            self.sink.on_finished(attempt, attempt.stopped() if attempt.stop_requested else
+                                  Outcome("failed", utcnow(), error=str(read[0]) if read
+                                          else error))
+            return
+        self._queue.put([attempt])
 
     def shutdown(self, timeout: float) -> bool:
         """Stop the worker loops once they are idle; True when every thread is done."""
