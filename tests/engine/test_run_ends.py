@@ -58,7 +58,7 @@ def test_a_retry_starts_only_once_what_its_attempt_left_running_is_gone(
     assert _pid_gone(int(bg.read_text())), "recorded ended with its background loop running"
     retry = wait_until(lambda: [r for r in cli("run", "list", "--json").json()
                                 if r["attempt"] == 2 and r["status"] == "succeeded"], 15)[0]
-    assert retry["reason"].startswith("attempt 1 failed"), retry
+    assert retry["reason"].startswith("retry of run 1 (attempt 1 failed"), retry
     time.sleep(0.3)  # (the loop wrote every 0.1 s while it lived)
     lines = marks.read_text().splitlines()
     assert lines[-1] == "start 2", lines  # nothing of attempt 1 after the retry started
@@ -162,4 +162,5 @@ def test_a_run_whose_launcher_dies_after_its_timeout_ends_timed_out_and_is_retri
     assert gone(sh)
     retry = wait_until(lambda: [r for r in cli("run", "list", "--json").json()
                                 if r["attempt"] == 2 and r["status"] == "succeeded"], 15)[0]
-    assert retry["reason"].startswith("attempt 1 timed_out: timed out after 1s"), retry
+    assert retry["reason"].startswith(
+        "retry of run 1 (attempt 1 timed out: timed out after 1s"), retry
