@@ -102,7 +102,8 @@ def test_names_are_unique_regardless_of_letter_case() -> None:
                        r"x: name as 'e'\)"):
         check(stored(), [(spec("e"), None), (spec("E"), None)], lambda i, f: f"{'xy'[i]}: {f}")
     with pytest.raises(ValidationError, match=r"1 task already exists: 'c' \(nothing was "
-                       r"imported; rename or delete it first; names are compared without"):
+                       r"imported; rename or delete it first, or leave it as it is: "
+                       r"--skip-existing; names are compared without"):
         check(stored(), [(spec("C"), None), (spec("e"), None)])
     with pytest.raises(ValidationError, match="a task named 'a' already exists"):
         check(stored(), [(spec("A"), 2)])  # a rename onto another's name in another case

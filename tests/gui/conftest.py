@@ -174,6 +174,12 @@ def command_task(name: str, argv: list[str] | None = None, **extra: Any) -> dict
     return data
 
 
+def said(window: Any) -> str:
+    """The whole of the status bar's message: cut to its room with "…", it is whole in the
+    bar's tooltip (app/gui/window/status_bar.py)."""
+    return str(window.status.toolTip() or window.status.currentMessage())
+
+
 def closed(widget: Any) -> bool:
     """A dialog that was closed (and perhaps deleted on close)."""
     from app.gui.qt import alive

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.gui.conftest import Gui, command_task
+from tests.gui.conftest import Gui, command_task, said
 from tests.support.dbus_session import NotificationServer, notification_server, session_bus
 
 __all__ = ["notification_server", "session_bus"]
@@ -49,4 +49,4 @@ def test_without_a_bus_the_window_keeps_its_own_fallbacks(gui: Gui) -> None:
     run = gui.service.run_now("breaks")
     notes = gui.window.notifications
     gui.wait_until(lambda: any(e.note.run_id == run.id for e in notes.entries()), 15)
-    gui.wait_until(lambda: "breaks failed" in gui.window.status.currentMessage())
+    gui.wait_until(lambda: "breaks failed" in said(gui.window))

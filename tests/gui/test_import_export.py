@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from app.gui.qt import QAbstractItemView, Qt
-from tests.gui.conftest import SCREENSHOTS, Gui, _open_gui, answer_question, close_gui, command_task
+from tests.gui.conftest import (
+    SCREENSHOTS,
+    Gui,
+    _open_gui,
+    answer_question,
+    close_gui,
+    command_task,
+    said,
+)
 from tests.gui.file_dialogs import cancel, choose_path, file_dialog, file_menu_entry
 
 
@@ -27,7 +35,7 @@ def test_tasks_exported_from_one_home_s_window_arrive_in_another_s(
         assert dialog.windowTitle() == "Export tasks"
         assert dialog.selectedFiles()[0].endswith("/tickwork-tasks.json")  # the name offered
         choose_path(first, dialog, export)
-        first.wait_until(lambda: first.window.statusBar().currentMessage()
+        first.wait_until(lambda: said(first.window)
                          == f"Exported 2 tasks to {export}.")
         assert [t["name"] for t in json.loads(export.read_text())["tasks"]] == ["n1", "n2"]
     finally:
@@ -50,10 +58,9 @@ def test_tasks_exported_from_one_home_s_window_arrive_in_another_s(
         tasks = {t.name: t.spec for t in second.service.list_tasks()}
         assert {n: (s.group, s.group_limit) for n, s in tasks.items()} == {
             "g": ("nightly", 5), "n1": ("nightly", 5), "n2": ("nightly", 5)}
-        second.wait_until(lambda: second.window.statusBar().currentMessage().startswith(
+        second.wait_until(lambda: said(second.window).startswith(
             "Imported 2 tasks."))
-        status = second.window.status  # cut to the room it has; the whole in its tooltip
-        assert (status.toolTip() or status.currentMessage()) == (
+        assert said(second.window) == (
             "Imported 2 tasks. Group 'nightly' keeps this home's limit of 5 (the file gives "
             "2): 'g' is already in it")
         second.wait_until(lambda: second.window.tasks_model.rowCount() == 3)
@@ -74,7 +81,7 @@ def test_a_file_that_is_not_an_export_is_refused_and_cancel_does_nothing(
     assert (answer.title, answer.text) == ("Cannot import the tasks",
                                            'file: expected {"version": 1, "tasks": [...]}')
     assert [t.name for t in gui.service.list_tasks()] == ["keep"]
-    assert gui.window.statusBar().currentMessage().startswith("Cannot import the tasks: ")
+    assert said(gui.window).startswith("Cannot import the tasks: ")
 
     gui.window.statusBar().clearMessage()
     file_menu_entry(gui, "Import tasks…")
@@ -163,8 +170,7 @@ def test_an_export_whose_secrets_this_home_lacks_asks_for_them_then_imports(
                   meanwhile=lambda: s.create_task(command_task("nightly")))
     file_menu_entry(gui, "Import tasks…")
     choose_path(gui, file_dialog(gui, gui.window.task_ops), export)
-    gui.wait_until(lambda: "already exists" in (gui.window.status.toolTip()
-                                                or gui.window.status.currentMessage()))
+    gui.wait_until(lambda: "already exists" in said(gui.window))
     assert s.list_secrets() == [] and s.keyring.get("db.pass") is None
     s.delete_task("nightly")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from app.gui.qt import QApplication
 from app.store import backup
-from tests.gui.conftest import Gui, answer_question, command_task
+from tests.gui.conftest import Gui, answer_question, command_task, said
 from tests.gui.file_dialogs import cancel, choose_path, file_dialog, file_menu_entry
 from tests.support.store_faults import fill_disk, free_disk, writer_connection
 
@@ -28,7 +28,7 @@ def test_file_menu_back_up_now_writes_a_private_backup(gui: Gui) -> None:
     (made,) = [b for b in backup.list_backups(home) if b.kind == "manual"]
     assert stat.S_IMODE(made.path.stat().st_mode) == 0o600
     assert backup.verify(made.path) >= 1
-    gui.wait_until(lambda: "Backed up to" in gui.window.statusBar().currentMessage())
+    gui.wait_until(lambda: "Backed up to" in said(gui.window))
 
 
 def test_restore_verifies_the_file_chosen_before_asking(gui: Gui, tmp_path: Path) -> None:

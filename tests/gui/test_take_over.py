@@ -19,7 +19,7 @@ from app.gui.qt import QMenu
 from app.platform.processes import terminate_if
 from app.store.lock import EngineLock
 from tests.engine.conftest import holding_engine
-from tests.gui.conftest import Gui, answer_question, command_task
+from tests.gui.conftest import Gui, answer_question, command_task, said
 
 
 def _engine_menu(gui: Gui) -> QMenu:
@@ -45,7 +45,7 @@ def test_a_viewer_takes_over_from_a_background_engine(gui_factory: Any, home: Pa
         gui.wait_until(lambda: question.done)
         assert question.title == "Take over from the background engine?"
         assert f"process {pid}" in question.text and "interrupted and retried" in question.text
-        assert "Asked the background engine" in gui.window.status.currentMessage()
+        assert "Asked the background engine" in said(gui.window)
         assert background.proc.wait(30) == 0  # a graceful stop
         assert "received SIGTERM: stopping" in background.text()
     finally:
@@ -69,7 +69,7 @@ def test_an_engine_on_another_machine_is_named_not_signalled(gui_factory: Any,
         gui: Gui = gui_factory()
         assert gui.session.mode == "standby"
         gui.window.store_ops.take_over.action.trigger()
-        assert gui.window.status.currentMessage() == (
+        assert said(gui.window) == (
             "Cannot take over: the engine on elsewhere.example holds this store; stop it there.")
         assert gui.session.mode == "standby"  # (and this test process was not signalled)
     finally:
@@ -118,7 +118,7 @@ def test_a_stale_lock_naming_a_reused_pid_signals_nobody(gui_factory: Any, home:
         question = answer_question(gui.qtbot, "Take over")
         gui.window.store_ops.take_over.action.trigger()
         gui.wait_until(lambda: question.done)
-        assert gui.window.status.currentMessage().startswith(
+        assert said(gui.window).startswith(
             f"Did not stop process {stranger.pid}: it is not the engine")
         assert stranger.poll() is None  # alive: never signalled
     finally:

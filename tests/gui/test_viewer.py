@@ -10,7 +10,7 @@ from app.gui.main_window import RUNS
 from app.gui.qt import Qt
 from app.store.lock import EngineLock
 from tests.engine.conftest import holding_engine
-from tests.gui.conftest import SCREENSHOTS, Gui, command_task
+from tests.gui.conftest import SCREENSHOTS, Gui, command_task, said
 
 
 def test_viewer_of_another_engine_then_takes_over(gui_factory: Any, home: Path, cli: Any,
@@ -23,7 +23,7 @@ def test_viewer_of_another_engine_then_takes_over(gui_factory: Any, home: Path, 
         assert gui.session.mode == "standby"
         status = gui.window.status.engine.text()
         assert "Viewer of another engine" in status and "takes over" in status
-        assert "holds this store" not in gui.window.status.currentMessage()  # said once, whole
+        assert "holds this store" not in said(gui.window)  # said once, whole
         assert "shows and edits them" in gui.window.status.engine.toolTip()
         # an edit made by another process shows up through the data_version poll
         assert cli("task", "add", "from-cli", "--command", "echo hi", "--every",
@@ -32,7 +32,7 @@ def test_viewer_of_another_engine_then_takes_over(gui_factory: Any, home: Path, 
                                    for r in gui.window.tasks_model.rows))
         # this window still edits through the store; the holder's engine would run it
         gui.window.task_ops.run_tasks([gui.service.get_task("from-cli").id])
-        gui.wait_until(lambda: gui.window.status.currentMessage() == (
+        gui.wait_until(lambda: said(gui.window) == (
             "Queued 1 run: from-cli (the other engine starts it)"))  # short: beside the label
         gui.window.show_view(RUNS)
         gui.wait_until(lambda: gui.window.runs_model.rowCount() == 1)

@@ -45,7 +45,9 @@ def engine_until(home: Path, log: Path, done: Any, *, kill: bool = False) -> Non
         wait_until(done, 30)
     finally:
         proc.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
-        assert proc.wait(30) == (-signal.SIGKILL if kill else 0)
+        code = proc.wait(30)
+        assert code == (-signal.SIGKILL if kill else 0), \
+            f"the engine exited {code}; its log ends:\n{log.read_text()[-4000:]}"
 
 
 def test_a_run_a_killed_engine_left_running_is_stopped_and_never_runs_beside_itself(
