@@ -20,7 +20,7 @@ from app.core import group_limits, references
 from app.core.commandline import keep_extras
 from app.core.errors import StoreError, ValidationError
 from app.core.run import Run
-from app.core.task import FINISHED_STATUSES, Task, TaskSpec, fold
+from app.core.task import FINISHED_STATUSES, Task, TaskSpec
 from app.secrets import Keyring, validate_secret_name
 from app.service_secrets import SecretOperations
 from app.store import runs, task_queries, tasks
@@ -376,11 +376,10 @@ class Service(SecretOperations):
         group the home's tasks are in keeps its limit (`group_limits`), said in `notes`."""
         now = _now(now)
         with self.store.read() if dry_run else self.store.write():
-            kept: list[str] = []
-            if skip_existing:
-                here = {fold(name) for name in tasks.names_by_id().values()}
-                kept = [spec.name for spec in specs if fold(spec.name) in here]
-                specs = [spec for spec in specs if fold(spec.name) not in here]
+            kept = references.already_here(specs, tasks.names_by_id().values()) \
+                if skip_existing else []
+            skipped = set(kept)
+            specs = [spec for spec in specs if spec.name not in skipped]
             specs, notes = group_limits.settle(
                 specs, tasks.groups_in_use({s.group for s in specs if s.group}), label)
             if dry_run:

@@ -45,6 +45,13 @@ def plain(index: int, name: str) -> str:
     return name
 
 
+def already_here(specs: Sequence[TaskSpec], stored: Iterable[str]) -> list[str]:
+    """The names of `specs` that a task named in `stored` has, letter case aside (names are
+    an import's identity): what an import that skips existing tasks leaves as it is."""
+    here = {fold(name) for name in stored}
+    return [spec.name for spec in specs if fold(spec.name) in here]
+
+
 def by_fold(names: Iterable[str]) -> dict[str, list[str]]:
     """`names` grouped by their folded form."""
     out: dict[str, list[str]] = {}

@@ -36,7 +36,8 @@ def decide(task: Task, run_id: int, attempt: int, status: str, error: str | None
     if should_retry(status, attempt, spec.retries):
         delay = backoff_delay(attempt, spec.retry_delay, spec.backoff)
         spread = ", the retry delay ± 10 %" if delay > 0 else ""  # (backoff_delay's jitter)
-        said = f"{status.replace('_', ' ')}: {error}" if error else status.replace("_", " ")
+        ended = status.replace("_", " ")
+        said = f"{ended}: {error}" if error else ended
         return After("retrying", retry_delay=delay,
                      reason=f"retry of run {run_id} (attempt {attempt} {said}), due "
                             f"{delay:.1f}s after it ended{spread}")  # true before and after

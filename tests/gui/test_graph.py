@@ -441,8 +441,7 @@ def test_a_long_refusal_in_the_status_bar_is_cut_with_dots_not_under_the_engine_
     assert whole.startswith("Not added: ") and whole.endswith("Nothing was changed.")
     shown = status.currentMessage()
     assert shown.endswith("…") and whole.startswith(shown[:-1])
-    room = min(w.geometry().left() for w in (status.engine, status.running, status.next_fire,
-                                              status.failures, status.bell) if w.isVisible())
+    room = min(w.geometry().left() for w in status.figures if w.isVisible())
     assert 8 + status.fontMetrics().horizontalAdvance(shown) <= room
     assert gui.window.grab().save(str(SCREENSHOTS / "status-bar-long-message.png"))
     status.clearMessage()

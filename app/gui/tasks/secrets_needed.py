@@ -16,7 +16,7 @@ from pathlib import Path
 
 from app import transfer
 from app.core.nouns import plural
-from app.core.task import fold
+from app.core.references import already_here
 from app.gui.qt import (
     QDialog,
     QDialogButtonBox,
@@ -102,9 +102,9 @@ def look_at(service: Service, path: Path) -> Look:
         specs = transfer.read_specs(path, verify=False)
     except Exception:  # (the import itself refuses it, in its words)
         return Look()
-    names = {fold(name) for name in reads.task_names(service)}
-    here = [spec.name for spec in specs if fold(spec.name) in names]
-    used = {name for spec in specs if fold(spec.name) not in names
+    here = already_here(specs, reads.task_names(service))
+    skipped = set(here)
+    used = {name for spec in specs if spec.name not in skipped
             for name in spec.secret_env.values()}
     return Look(len(specs), here, sorted(used - set(service.list_secrets())))
 

@@ -94,7 +94,8 @@ class StatusBar(QStatusBar):
         self.bell.setIcon(icons.action_icon("bell"))
         self.bell.setAccessibleName("Notifications")
         self.bell.clicked.connect(self.bell_clicked)
-        for widget in (self.engine, self.running, self.next_fire, self.failures, self.bell):
+        self.figures = (self.engine, self.running, self.next_fire, self.failures, self.bell)
+        for widget in self.figures:  # on the right, beside the messages
             self.addPermanentWidget(widget)
         self.set_unread(0)
         self._timer = QTimer(self)
@@ -122,8 +123,7 @@ class StatusBar(QStatusBar):
     def _message_room(self) -> int:
         """The width a message is drawn in: up to the first figure shown on the right, less
         the 8 px QStatusBar leaves each side of it and a gap (0: not laid out yet)."""
-        lefts = [w.geometry().left() for w in (self.engine, self.running, self.next_fire,
-                                                 self.failures, self.bell) if w.isVisible()]
+        lefts = [w.geometry().left() for w in self.figures if w.isVisible()]
         return min(lefts) - 3 * MESSAGE_MARGIN if lefts else 0  # (and the gap before it)
 
     def _on_message_changed(self, text: str) -> None:
