@@ -88,6 +88,62 @@ def report_process(path: str) -> None:
         "stdin": os.fstat(0).st_rdev == os.stat(os.devnull).st_rdev, "pid": os.getpid()}))
 
 
+def change_settings() -> None:
+    """Changes, for the rest of its process's life, what another task takes as given."""
+    import decimal
+    import gc
+    import locale
+    import resource
+    import socket
+    import warnings
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (2**30, hard))  # a 1 GiB cap, its own to lift
+    gc.disable()
+    sys.setrecursionlimit(400)
+    sys.settrace(lambda *_args: None)
+    warnings.simplefilter("error")
+    os.environ["TZ"] = "Asia/Kathmandu"
+    time.tzset()
+    del os.environ["TZ"]  # (the C library's zone is still Kathmandu's: tzset ran)
+    decimal.getcontext().prec = 3
+    socket.setdefaulttimeout(0.5)
+    locale.setlocale(locale.LC_NUMERIC, "C.UTF-8")
+
+
+def settings() -> dict[str, Any]:
+    """What this process's settings are now, as `change_settings` changes them."""
+    import decimal
+    import gc
+    import locale
+    import resource
+    import socket
+    import warnings
+    return {"memory": resource.getrlimit(resource.RLIMIT_AS)[0], "gc": gc.isenabled(),
+            "recursion": sys.getrecursionlimit(), "trace": sys.gettrace() is None,
+            "warnings_fail": any(f[0] == "error" for f in warnings.filters),
+            "zone": time.strftime("%z", time.localtime(0)), "tzname": list(time.tzname),
+            "precision": decimal.getcontext().prec, "timeout": socket.getdefaulttimeout(),
+            "locale": locale.setlocale(locale.LC_ALL), "nice": os.nice(0)}
+
+
+def report_settings(path: str) -> None:
+    """Allocates 1.5 GiB, warns, and notes its settings and pid."""
+    block = bytearray(3 * 2**29)  # (MemoryError under another task's 1 GiB cap)
+    del block
+    import warnings
+    warnings.warn("a later task's warning", UserWarning, stacklevel=1)
+    Path(path).write_text(json.dumps({**settings(), "pid": os.getpid()}))
+
+
+def lower_for_good(path: str) -> None:
+    """Takes what an unprivileged process cannot give back: a hard memory limit, a nicer
+    priority."""
+    import resource
+    Path(path).write_text(str(os.getpid()))
+    resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30))
+    os.nice(5)
+
+
 def no_newline() -> str:
     sys.stdout.write("éé")
     return "fine"

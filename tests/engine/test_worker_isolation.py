@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -184,6 +186,67 @@ def test_process_state_one_task_changed_is_put_back_for_the_next(
     os.umask(umask)
     assert state == {"proxy": os.environ.get("HTTP_PROXY"), "umask": umask, "sigterm": True,
                      "blocked": [], "stdin": True, "pid": int(broke.read_text())}
+
+
+def test_settings_one_task_changed_are_put_back_for_the_next(
+        one_worker: Engine, service: Any, tmp_path: Path) -> None:
+    """A 1 GiB memory cap (it made the next task fail with MemoryError), the garbage
+    collector off, a recursion limit, a trace function, warnings as errors, another time
+    zone, decimal's precision, a socket timeout, the locale: the next task, in the same
+    worker, gets the process as the worker had it."""
+    from tests.engine.isolation_actions import settings
+    seen = tmp_path / "seen"
+    service.create_task(task("changer", "change_settings"))
+    service.create_task(task("reporter", "report_settings", kwargs={"path": str(seen)}))
+    assert ended(service, "reporter").status == "succeeded"  # (the worker as it was)
+    before = json.loads(seen.read_text())
+    changed = ended(service, "changer")
+    assert changed.status == "succeeded", changed.error
+    reported = ended(service, "reporter")
+    assert reported.status == "succeeded", reported.error
+    assert "a later task's warning" in output(service, reported)
+    after = json.loads(seen.read_text())
+    assert after["pid"] == before["pid"]  # the same worker, not a new one
+    assert after == before
+    here = settings()  # and as a new interpreter has them
+    assert {k: after[k] for k in ("memory", "gc", "zone", "precision", "timeout", "nice")} \
+        == {k: here[k] for k in ("memory", "gc", "zone", "precision", "timeout", "nice")}
+
+
+def test_a_limit_a_run_cannot_take_back_retires_its_worker(
+        one_worker: Engine, service: Any, tmp_path: Path) -> None:
+    """A hard memory limit lowered and the nice value raised are for good in a process
+    without the privilege to raise them again (as the tests run here: root without
+    CAP_SYS_RESOURCE can lower its nice value, not lift a hard limit): the run says which,
+    and the next task runs in a new worker, as the engine's own. Where both can be taken
+    back, they are, in the same worker."""
+    from tests.engine.isolation_actions import settings
+    lowered, seen = tmp_path / "lowered", tmp_path / "seen"
+    service.create_task(task("lowerer", "lower_for_good", kwargs={"path": str(lowered)}))
+    service.create_task(task("reporter", "report_settings", kwargs={"path": str(seen)}))
+    run = ended(service, "lowerer")
+    assert run.status == "succeeded", run.error
+    said = output(service, run)
+    for_good = [words for words, undo in (
+        ("hard limit on address space (memory)", "resource.setrlimit(resource.RLIMIT_AS, "
+         "(2**30, 2**30)); resource.setrlimit(resource.RLIMIT_AS, (-1, -1))"),
+        ("nice value (0 → 5)", "import os; os.nice(5); os.setpriority(os.PRIO_PROCESS, 0, 0)"))
+        if not _can(undo)]
+    replaced = f"the action changed its worker's {', '.join(for_good)}, which no later run " \
+        "may inherit: the worker is replaced\n"
+    assert (replaced in said) if for_good else ("the worker is replaced" not in said)
+    reported = ended(service, "reporter")
+    assert reported.status == "succeeded", reported.error
+    state = json.loads(seen.read_text())
+    assert (state["pid"] != int(lowered.read_text())) == bool(for_good)
+    here = settings()
+    assert (state["memory"], state["nice"]) == (here["memory"], here["nice"])
+
+
+def _can(code: str) -> bool:
+    """Whether a new process here may run `code` (it undoes what it did)."""
+    return subprocess.run([sys.executable, "-c", f"import resource; {code}"],
+                          capture_output=True).returncode == 0
 
 
 def test_a_result_after_output_without_a_newline_starts_its_own_line(

@@ -5,14 +5,16 @@ A worker serves many runs of many tasks. Module-level state lives on (README say
 process state that would make another task fail is put back after each run: fds 0, 1 and 2
 (a run that closed fd 1 would break the next one's `print`), `sys.stdin/stdout/stderr`, the
 environment, the umask, Python signal handlers and the signal mask, and no interval timer
-left to fire. A few system calls, a comparison of the environment and 29 handler reads
-(3–7 µs, once the run's end is sent): nothing is rebuilt unless it changed.
+left to fire — and the interpreter's settings and the process's limits (`knobs`). A few
+dozen system calls and comparisons (once the run's end is sent): nothing is rebuilt unless
+it changed.
 
 A run that leaves threads or processes running makes its worker unfit for another run (what
-they write, or send, would land in someone else's run): `leftovers` says so at the run's
-end, and the engine then kills the worker with everything it started. On Linux the worker
-is a *child subreaper*, so an orphaned descendant (a double-forked daemon, `sh -c 'x &'`)
-becomes its child: one `waitpid` tells whether any process of the run is alive.
+they write, or send, would land in someone else's run), as does one that changed a limit it
+cannot take back (`knobs.Limits`): `leftovers` and `kept_back` say so at the run's end, and
+the engine then kills the worker with everything it started. On Linux the worker is a
+*child subreaper*, so an orphaned descendant (a double-forked daemon, `sh -c 'x &'`) becomes
+its child: one `waitpid` tells whether any process of the run is alive.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import sys
 import threading
 from collections.abc import Callable
 from typing import Any, TextIO
+
+from app.engine.pyworkers.knobs import Interpreter, Limits
 
 _getsignal: Callable[[int], Any] = importlib.import_module("_signal").getsignal  # no enums
 _SIGNALS = tuple(n for n in range(1, 32) if n not in (signal.SIGKILL, signal.SIGSTOP))
@@ -49,6 +53,8 @@ class Baseline:
                     self.handlers.append((sig, handler))
         self.mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
         self.threads = threading.active_count()
+        self.interpreter = Interpreter()
+        self.limits = Limits()
 
     @property
     def out_fd(self) -> int:
@@ -60,7 +66,8 @@ class Baseline:
         for saved, fd in self.fds:
             os.dup2(saved, fd)
         self._streams()
-        if _environ_data() != self.env:
+        environment_changed = _environ_data() != self.env
+        if environment_changed:
             os.environ.clear()
             os.environ.update({os.fsdecode(k): os.fsdecode(v) for k, v in self.env.items()})
         os.umask(self.umask)
@@ -70,6 +77,7 @@ class Baseline:
         signal.pthread_sigmask(signal.SIG_SETMASK, self.mask)
         for timer in _TIMERS:
             signal.setitimer(timer, 0)
+        self.interpreter.restore(environment_changed)
 
     def _streams(self) -> None:
         """sys.stdin/stdout/stderr as they were; one the run closed is opened again."""
@@ -93,6 +101,10 @@ class Baseline:
         if _live_children():
             left.append("child processes")
         return " and ".join(left)
+
+    def kept_back(self) -> str:
+        """The process's limits put back; what could not be, in words ('' for nothing)."""
+        return self.limits.kept_back()
 
 
 def _environ_data() -> dict[Any, Any]:

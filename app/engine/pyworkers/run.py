@@ -228,9 +228,13 @@ class Run:
         attempt = self.attempt
         self.worker.cpu = end.get("cpu", self.worker.cpu)
         self._output_done()  # what it printed comes before its traceback
-        if end.get("left"):
+        if end.get("left") or end.get("changed"):
             self.pool.retire(self.worker, attempt.env.get(TOKEN_VAR, ""))
+        if end.get("left"):
             self._say(f"the action left {end['left']} running: stopped with its worker\n")
+        if end.get("changed"):
+            self._say(f"the action changed its worker's {end['changed']}, which no later run "
+                      "may inherit: the worker is replaced\n")
         if "start_error" in end:  # its working folder is not there: as a command says it
             return Outcome("failed", utcnow(),
                            error=f"cannot start {attempt.action.target!r}: {end['start_error']}")

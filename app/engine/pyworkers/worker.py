@@ -128,6 +128,9 @@ class Link:
         left = self.baseline.leftovers()
         if left:
             end["left"] = left
+        changed = self.baseline.kept_back()
+        if changed:
+            end["changed"] = changed
         if end:
             end["cpu"] = cpu
             done = protocol.json_frame(protocol.DONE, end)
