@@ -355,6 +355,26 @@ def test_a_child_s_line_just_before_the_end_is_kept(engine: Any, service: Any) -
     assert not lost, f"{len(lost)} of 40 runs lost the child's line"
 
 
+def test_progress_said_without_end_is_kept_within_a_runs_output_bounds(
+        engine: Any, service: Any) -> None:
+    """100,000 `progress()` calls stored 100,000 lines (one run, 250 MB; a fault hunt): a
+    progress line is output, kept as the rest is (the first 256 K characters, the last 64 K,
+    what was left out said), so the last progress is still the run's last word on it."""
+    from app.core.run import progress_words
+    from app.engine.capture import OUTPUT_HEAD, OUTPUT_TAIL
+    engine.start()
+    service.create_task(py_task("chatty", "chatty_progress", kwargs={"calls": 20_000}))
+    run = service.run_now("chatty")
+    wait_until(lambda: service.get_run(run.id).status == "succeeded", 60)
+    chunks = service.run_output(run.id)
+    text = "".join(chunk[2] for chunk in chunks)
+    assert len(text) < OUTPUT_HEAD + OUTPUT_TAIL + 2_000, len(text)  # 1.1 M said
+    assert "characters of output omitted" in text
+    assert "progress: 0% step 1 of 20000\n" in text
+    lines = [line for line in text.splitlines() if progress_words(line) is not None]
+    assert lines[-1] == "progress: 100% step 20000 of 20000"
+
+
 def test_progress_past_one_is_shown_at_one_and_said(engine: Any, service: Any) -> None:
     """`progress(50, …)` was taken and shown as "5000 %" (a fault hunt): it is shown as
     100 % and the run's output says once what progress takes; the run goes on (a copy that

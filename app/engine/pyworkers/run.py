@@ -29,6 +29,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from app.core.run import progress_line
 from app.engine.attempts import Attempt, CheckpointError, Outcome, Sink, resolve_secrets, utcnow
 from app.engine.capture import Capture
 from app.engine.lineage import TOKEN_VAR
@@ -155,9 +156,10 @@ class Run:
         elif kind == protocol.STDOUT or kind == protocol.STDERR:
             self._output().add("stdout" if kind == protocol.STDOUT else "stderr", payload)
             self._open_line = not payload.endswith(b"\n")
-        elif kind == protocol.PROGRESS:
+        elif kind == protocol.PROGRESS:  # a line of its output, within the same bounds
             progress = json.loads(payload)
-            self._run_context().progress(progress.get("fraction"), progress.get("message", ""))
+            self._output().say("tickwork", progress_line(progress.get("fraction"),
+                                                         progress.get("message", "")), live=True)
         # CANCEL_SEEN: nothing to do (the run ends when its worker says so, or dies)
 
     def _checkpoint(self, payload: bytes) -> None:
