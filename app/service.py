@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from app import preflight, transfer
 from app.core import group_limits, references
 from app.core.commandline import keep_extras
+from app.core.edits import form_changes
 from app.core.errors import StoreError, ValidationError
 from app.core.run import Run
 from app.core.task import FINISHED_STATUSES, Task, TaskSpec
@@ -166,13 +167,17 @@ class Service(SecretOperations):
         return [ids[spec.name] for spec in specs]
 
     def update_task(self, ref: int | str, changes: dict[str, Any],
-                    now: datetime | None = None, *, verify: bool = True) -> Task:
+                    now: datetime | None = None, *, verify: bool = True,
+                    since: dict[str, Any] | None = None, overwrite: bool = False) -> Task:
         """Apply `changes` (task JSON keys); the rest keeps its values (a new group with no
         limit is joined as it is). With `verify`, a changed action (or PATH) is checked on
-        this machine; a task whose folder vanished can still be paused, renamed or moved."""
+        this machine; a task whose folder vanished can still be paused, renamed or moved.
+        A form passes the task as it read it (`since`): see app/core/edits.py."""
         now = _now(now)
         with self.store.write():
             before = tasks.get(ref)
+            if since is not None:
+                changes = form_changes(before, changes, since, now, overwrite)
             changes = keep_extras(before.spec.action.to_json(), changes)  # forms lack stdin
             merged = {**before.spec.to_json(), **changes}
             if "group_limit" not in changes and merged["group"] != before.spec.group:

@@ -43,6 +43,30 @@ def test_update_merges_and_recomputes_next_run(service: Any) -> None:
     assert updated.spec.action.argv == ("true",)
 
 
+def test_a_form_writes_what_it_changed_over_what_changed_since_it_read(service: Any) -> None:
+    """A form passes the task as it read it: a rename and a stdin set elsewhere meanwhile
+    stay (its form shows no stdin), and its own change lands; the same field changed in
+    both is refused unless the form overwrites it."""
+    from app.core.errors import ChangedElsewhere
+    read = service.create_task(command_task("t", action={"kind": "command", "argv": ["cat"]}),
+                               now=NOW)
+    form = read.spec.to_json()
+    form["action"] = {k: v for k, v in form["action"].items() if k != "stdin"}
+    service.update_task("t", {"name": "t2", "action": {**form["action"], "stdin": "hello"}},
+                        now=NOW)
+    saved = service.update_task(read.id, {**form, "priority": 4}, now=NOW,
+                                since=read.spec.to_json())
+    assert (saved.name, saved.spec.priority, saved.spec.action.stdin) == ("t2", 4, "hello")
+    with pytest.raises(ChangedElsewhere, match="“t2” was changed elsewhere while you edited "
+                                               "it: the name and the priority"):
+        service.update_task(read.id, {**form, "name": "t3", "priority": 5}, now=NOW,
+                            since=read.spec.to_json())
+    assert service.get_task(read.id).spec.priority == 4
+    saved = service.update_task(read.id, {**form, "name": "t3", "priority": 5}, now=NOW,
+                                since=read.spec.to_json(), overwrite=True)
+    assert (saved.name, saved.spec.priority, saved.spec.action.stdin) == ("t3", 5, "hello")
+
+
 def test_an_edit_that_keeps_the_timing_keeps_the_next_fire(service: Any) -> None:
     """A fire missed while no engine ran stays the task's next fire through an edit that does
     not change when it fires, whatever the edit sends as it was (the editor sends all)."""

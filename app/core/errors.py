@@ -62,6 +62,17 @@ class InUseError(ValidationError):
                    f"{then}")
 
 
+class ChangedElsewhere(TickworkError):
+    """A form saved over a task that was changed elsewhere, in the same fields, since the
+    form read it (the CLI, another window, the engine's own writes): refused unless the
+    person chooses to overwrite. `fields` are the task's JSON keys both changed."""
+
+    def __init__(self, name: str, fields: Sequence[str], words: str) -> None:
+        self.name = name
+        self.fields = list(fields)
+        super().__init__(f"“{name}” was changed elsewhere while you edited it: {words}")
+
+
 class NotFoundError(TickworkError):
     """A task, run or secret that does not exist."""
 

@@ -24,7 +24,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from app.core.errors import TickworkError, ValidationError
+from app.core.errors import ChangedElsewhere, TickworkError, ValidationError
 from app.core.references import Snapshot
 from app.core.task import Task, TaskSpec
 from app.gui.background import describe_error
@@ -41,6 +41,7 @@ from app.gui.editor.pages import (
     NotificationsPage,
 )
 from app.gui.editor.problems import Problems, not_chosen
+from app.gui.editor.questions import confirm_discard, confirm_overwrite
 from app.gui.editor.schedule_choices import NOT_CHOSEN
 from app.gui.editor.schedule_page import SchedulePage
 from app.gui.qt import (
@@ -50,7 +51,6 @@ from app.gui.qt import (
     QHBoxLayout,
     QKeySequence,
     QListWidget,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QShortcut,
@@ -338,7 +338,7 @@ class TaskEditor(QDialog):
 
     def reject(self) -> None:
         """Escape, Cancel or the window's close button: ask before losing changes."""
-        if self.has_changes() and not self._confirm_discard():
+        if self.has_changes() and not confirm_discard(self):
             return
         super().reject()
 
@@ -346,20 +346,9 @@ class TaskEditor(QDialog):
         """Close without saving and without asking."""
         super().reject()
 
-    def _confirm_discard(self) -> bool:
-        box = QMessageBox(QMessageBox.Icon.Question, "Discard changes?",
-                          "This task has changes that are not saved.",
-                          QMessageBox.StandardButton.NoButton, self)
-        discard = box.addButton("&Discard changes", QMessageBox.ButtonRole.DestructiveRole)
-        keep = box.addButton("&Keep editing", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(keep)
-        box.setEscapeButton(keep)
-        box.exec()
-        return box.clickedButton() is discard
-
     # -- saving ----------------------------------------------------------------------------
 
-    def _on_save_clicked(self) -> None:
+    def _on_save_clicked(self, overwrite: bool = False) -> None:
         self._validate_timer.stop()
         self._touched = True
         if not self.validate():
@@ -376,8 +365,9 @@ class TaskEditor(QDialog):
         def work() -> Task:
             for name, value in secrets:
                 service.set_secret(name, value)
-            if mode == "edit" and original is not None:
-                return service.update_task(original.id, data, verify=verify)
+            if mode == "edit" and original is not None:  # what it changed, over what it read
+                return service.update_task(original.id, data, verify=verify, overwrite=overwrite,
+                                           since=original.spec.to_json())
             return service.create_task(data, verify=verify)
 
         self.session.background.run(work, self._on_saved, self._on_save_failed, owner=self,
@@ -393,6 +383,10 @@ class TaskEditor(QDialog):
         if isinstance(error, ValidationError):
             self._first_error = self.problems.show([error], self.schedule.chosen())
             self._show_first_error()
+        elif isinstance(error, ChangedElsewhere):
+            if confirm_overwrite(self, error):
+                self._on_save_clicked(overwrite=True)
+                return
         else:
             if not isinstance(error, TickworkError):
                 log.error("saving a task failed", exc_info=error)

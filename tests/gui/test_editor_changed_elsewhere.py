@@ -1,0 +1,58 @@
+"""An editor open on a task while the task changes elsewhere (the CLI, here as a real
+subprocess on the same home): the editor's save wrote its whole form, so the last save won
+and the other change was lost without a word. Now a save writes what the person changed:
+a change elsewhere to other fields stays, and one to the same field is asked about."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.gui.qt import Qt
+from tests.gui.conftest import Gui, answer_question, closed, command_task
+from tests.gui.editing import click, go, open_selected, save
+
+
+def _priority_up(editor: Any, qtbot: Any, steps: int) -> None:
+    """On the Execution page, the priority's up arrow key, `steps` times."""
+    go(editor, qtbot, "Execution")
+    editor.execution.priority.setFocus()
+    for _ in range(steps):
+        qtbot.keyClick(editor.execution.priority, Qt.Key.Key_Up)
+
+
+def test_a_change_made_elsewhere_to_other_fields_is_kept(gui: Gui, qtbot: Any,
+                                                         cli: Any) -> None:
+    task = gui.service.create_task(command_task("Photos backup", ["echo", "a"]))
+    editor = open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)
+    done = cli("task", "update", "Photos backup", "--tag", "nightly", "--retries", "2")
+    assert done.code == 0, done.stderr
+    _priority_up(editor, qtbot, 4)
+    save(gui, qtbot, editor)
+    spec = gui.service.get_task("Photos backup").spec
+    assert (spec.priority, spec.tags, spec.retries) == (4, ("nightly",), 2)
+    assert spec.action.argv == ("echo", "a")
+
+
+def test_the_same_field_changed_elsewhere_is_asked_about(gui: Gui, qtbot: Any,
+                                                         cli: Any) -> None:
+    task = gui.service.create_task(command_task("Photos backup", ["echo", "a"]))
+    editor = open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)
+    done = cli("task", "update", "Photos backup", "--priority", "3", "--tag", "nightly")
+    assert done.code == 0, done.stderr
+    _priority_up(editor, qtbot, 9)
+    asked = answer_question(qtbot, "Keep editing", screenshot="editor-changed-elsewhere")
+    gui.wait_until(editor.save_button.isEnabled)
+    click(qtbot, editor.save_button)
+    gui.wait_until(lambda: asked.done)
+    assert asked.text == ("“Photos backup” was changed elsewhere while you edited it: the "
+                          "priority.")
+    assert "Whatever else changed there is kept either way" in asked.details
+    gui.wait_until(editor.save_button.isEnabled)
+    assert editor.isVisible()  # still editing; nothing saved
+    assert gui.service.get_task("Photos backup").spec.priority == 3
+    overwrite = answer_question(qtbot, "Save mine over it")
+    click(qtbot, editor.save_button)
+    gui.wait_until(lambda: closed(editor))
+    assert overwrite.done
+    spec = gui.service.get_task("Photos backup").spec
+    assert (spec.priority, spec.tags) == (9, ("nightly",))  # theirs kept where mine was not
