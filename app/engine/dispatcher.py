@@ -124,8 +124,10 @@ class Dispatcher:
 
     def claim(self, task: Task, fire: datetime, attempt: int, trigger: str, *,
               reason: str | None = None, parent_run_id: int | None = None,
-              status: str = "queued", due_at: datetime | None = None) -> None:
-        """Claim a fire in the ledger; once committed, admit it (or record why not)."""
+              status: str = "queued", due_at: datetime | None = None,
+              follows: Callable[[int], None] | None = None) -> None:
+        """Claim a fire in the ledger; once committed, admit it (or record why not), and
+        tell `follows` its run id (a retry's or fallback's, noted in the run it follows)."""
         spec = task.spec
         task_id = task.id
         ups = self.upstreams
@@ -146,6 +148,8 @@ class Dispatcher:
 
         def done(run_id: int | None, error: BaseException | None) -> None:
             self._claims.add((task, run_id, error, fire, attempt, status, due_at, reason))
+            if follows is not None and run_id is not None:
+                follows(run_id)
         self.writer.claim(row, done)
 
     def _replace(self, task: Task, fire: datetime) -> None:
@@ -229,14 +233,8 @@ class Dispatcher:
         """Runs the ready queue holds back for their task or group are `waiting`, and say why."""
         held, self.ready.held = self.ready.held, []
         for pending in held:
-            record = self.runs.get(pending.run_id)
-            if record is None:
-                continue
-            spec = record.task.spec
-            reason = "held back: " + rules.held_reason(
-                pending.held or rules.BY_TASK, max_instances=spec.max_instances,
-                group=spec.group, group_limit=pending.group_limit)
-            self.writes.note(record, "waiting", reason)
+            if (record := self.runs.get(pending.run_id)) is not None:
+                self.writes.held(record, pending.held or rules.BY_TASK, pending.group_limit)
 
     def start(self, record: RunRecord) -> Attempt:
         """A run's attempt, for the executor: the run is running from here."""
@@ -302,14 +300,15 @@ class Dispatcher:
         if then.retry_delay is not None:
             self.claim(task, record.fire, record.attempt + 1, "retry", status="retrying",
                        due_at=now + timedelta(seconds=then.retry_delay), parent_run_id=run_id,
-                       reason=then.reason)
+                       reason=then.reason, follows=self.writes.followed(record, status))
             return
         if then.notify is not None and status != "succeeded":
             self.hub.emit(then.notify)
         if then.fallback is not None:
             fallback = self.tasks.named(then.fallback)
             if fallback is not None:
-                self.claim(fallback, now, 1, "fallback", parent_run_id=run_id, reason=then.reason)
+                self.claim(fallback, now, 1, "fallback", parent_run_id=run_id, reason=then.reason,
+                           follows=self.writes.followed(record, status, fallback.name))
 
     # -- retries --------------------------------------------------------------------------------
 

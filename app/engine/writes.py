@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from app.core import rules
 from app.engine.clock import Clock
 from app.engine.events import EventHub, RunChanged
 from app.engine.ports import Ledger
@@ -30,6 +31,20 @@ class RunWrites:
         run_id = record.run_id
         self._after_commit(lambda: ledger.note(run_id, status, note),
                            self._event(record, status, self.clock.now(), note))
+
+    def held(self, record: RunRecord, why: str, group_limit: int) -> None:
+        """A run its task's or group's limit holds back: `waiting`, and why."""
+        spec = record.task.spec
+        self.note(record, "waiting", "held back: " + rules.held_reason(
+            why, max_instances=spec.max_instances, group=spec.group, group_limit=group_limit))
+
+    def followed(self, record: RunRecord, status: str,
+                 fallback: str | None = None) -> Callable[[int], None]:
+        """What notes, in an attempt that ended `status`, the run that follows it once that
+        one is claimed: its retry ("retried as run 8"), or its task's `fallback` (a failed
+        attempt's details did not say what came of it)."""
+        said = "retried as run {}" if fallback is None else f"fell back to “{fallback}”, run {{}}"
+        return lambda run_id: self.note(record, status, said.format(run_id))
 
     def released(self, record: RunRecord, note: str) -> None:
         """A run the engine's stop found not started, given back unclaimed (`ledger.release`):

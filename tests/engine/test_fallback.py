@@ -32,6 +32,23 @@ def test_fallback_follows_the_last_attempt_and_links_to_it(engine: Any, service:
     assert len(finished_runs(service, "rescue")) == 1  # not once per attempt
 
 
+def test_a_failed_attempt_says_what_followed_it(engine: Any, service: Any) -> None:
+    """Each failed attempt's note names the run that followed it: its retry, and after the
+    last its task's fallback (a failed attempt's details did not say what came of it)."""
+    engine.start()
+    service.create_task(command_task("rescue"))
+    service.create_task(fails("main", retries=1, retry_delay=0.1, fallback="rescue"))
+    service.run_now("main")
+    (fb,) = wait_until(lambda: finished_runs(service, "rescue"), 8)
+    first, last = sorted(finished_runs(service, "main"), key=lambda r: r.attempt)
+    wait_until(lambda: "fell back" in (service.get_run(last.id).reason or ""), 5)
+    assert service.get_run(first.id).reason == f"retried as run {last.id}"
+    assert service.get_run(last.id).reason == (
+        f"retry of run {first.id} (attempt 1 failed: exit code 1), due 0.1s after it ended, "
+        f"the retry delay ± 10 %; fell back to “rescue”, run {fb.id}")
+    assert service.get_run(first.id).status == "failed"  # its status as it was
+
+
 def test_fallback_after_a_timeout_but_not_after_success_or_cancel(engine: Any,
                                                                   service: Any) -> None:
     engine.start()
