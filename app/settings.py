@@ -57,6 +57,13 @@ def set_keep_default(store: Store, actor: str, *, runs: int | None = None,
     return after
 
 
+def check_start_at_login(*, to_change: bool) -> None:
+    """FileInTheWay (one line: what is there, what to do) when something Tickwork must leave
+    alone stands where its start-at-login entry goes, so a command can refuse before it
+    shows or changes anything; the window's look shows such an entry as off."""
+    autostart.check(to_change=to_change)
+
+
 def set_start_at_login(home: Path, on: bool) -> str:
     """Write or remove the autostart entry; one line saying what was done."""
     if on:

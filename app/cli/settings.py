@@ -3,7 +3,10 @@
 on|off`, and `--shared-store URL|off`: the PostgreSQL store this home uses from now on (the
 window's File → Connect to a shared store…), or its own SQLite file again; that one is set
 without opening either store, so a home whose shared store is away can always be brought
-back. Bad values exit 2 naming the option, nothing changed. Turning the background
+back. Bad values exit 2 naming the option, nothing changed. Something other than a file
+Tickwork can read where the start-at-login entry goes (a fifo, a folder, a file it cannot
+read; for `--start-at-login`, a link too) exits 1 in one line saying what is there, before
+anything is shown or changed (app/platform/autostart.py). Turning the background
 engine on where systemctl or the user bus is missing still writes and enables the unit for
 the next login and exits 0 (the output says it was not started now); exit 1 only when
 systemctl was there and refused."""
@@ -63,6 +66,8 @@ def cmd_settings(args: argparse.Namespace) -> int:
     login = _switch(args.start_at_login, "start-at-login")
     background = _switch(args.background_engine, "background-engine")
     changing = (runs, days, login, background) != (None, None, None, None)
+    if login is not None or (not changing and args.shared_store is None):
+        settings.check_start_at_login(to_change=login is not None)  # as a bad value: first
     done: list[str] = []  # a line per change made, in order (printed as made, but for --json)
     if args.shared_store is not None:
         _did(args, done, [_remember_store(args)])

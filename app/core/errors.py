@@ -88,3 +88,9 @@ class StoreError(TickworkError):
 
 class SecretStoreUnavailable(TickworkError):
     """No usable keyring backend: secrets are refused rather than written in plain text."""
+
+
+class FileInTheWay(TickworkError):
+    """Something Tickwork must leave alone (a fifo, a folder, a link, a file it cannot read)
+    stands where it keeps a file of its own in the user's config folder; the message says
+    what is there and what to do."""

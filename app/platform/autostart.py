@@ -6,6 +6,9 @@ start every entry in that folder. The entry runs this same Tickwork (`tickwork_a
 bundle's own executable in a PyInstaller bundle) with `--home` pinned to the data home it was
 turned on for and `--minimized`, so the window starts hidden with its tray icon. Only a file
 Tickwork wrote (it carries `X-Tickwork-Autostart=true`) counts as "on" and is ever removed.
+Anything else at the entry's path (a fifo, a folder, a link, a file that cannot be read) is
+left as it is and said in one line (`in_the_way`): reading a fifo waited for ever. A link
+is followed to be read, as the session does, but never replaced or removed.
 Other systems (Windows' Run key, macOS login items) would replace these few functions.
 """
 
@@ -15,6 +18,8 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from app.core.errors import FileInTheWay, TickworkError
+from app.platform import config_files
 from app.platform.processes import tickwork_argv
 from app.store.home import make_private_dir
 
@@ -69,39 +74,66 @@ def entry_text(home: Path, argv: Sequence[str] | None = None) -> str:
     ])
 
 
-def is_enabled(env: Mapping[str, str] | None = None) -> bool:
-    """Is Tickwork's own autostart entry there (and not hidden by the user's desktop)?"""
+def in_the_way(env: Mapping[str, str] | None = None, *, to_change: bool = False) -> str | None:
+    """One line saying what stands at the entry's path that Tickwork must leave alone, and
+    what to do; None when nothing is there or a file it can read (`to_change`: and replace
+    or remove, which a link never is: it is only ever read)."""
     path = entry_path(env)
+    what = config_files.link(path) if to_change else None
+    if what is None:
+        try:
+            config_files.read(path)
+        except config_files.NotAFile as exc:
+            what = exc.what
+    if what is None:
+        return None
+    return (f"{path} is {what}, where Tickwork keeps its start-at-login entry: left as it "
+            "is; remove it, then turn start at login on or off")
+
+
+def check(env: Mapping[str, str] | None = None, *, to_change: bool = False) -> None:
+    """FileInTheWay, saying `in_the_way`'s line, when there is one."""
+    line = in_the_way(env, to_change=to_change)
+    if line is not None:
+        raise FileInTheWay(line)
+
+
+def _lines(env: Mapping[str, str] | None) -> set[str]:
+    """The entry's lines, stripped; none when there is no file (or something else) there."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-    lines = {line.strip() for line in text.splitlines()}
+        text = config_files.read(entry_path(env))
+    except config_files.NotAFile:
+        return set()  # (`in_the_way` says what it is)
+    return {line.strip() for line in (text or "").splitlines()}
+
+
+def is_enabled(env: Mapping[str, str] | None = None) -> bool:
+    """Is Tickwork's own autostart entry there (and not hidden by the user's desktop)?
+    Anything else there is not (`in_the_way` says what it is)."""
+    lines = _lines(env)
     return MARK in lines and "Hidden=true" not in lines
 
 
 def enable(home: Path, env: Mapping[str, str] | None = None,
            argv: Sequence[str] | None = None) -> Path:
-    """Write the entry (replacing an older one of ours); returns its path."""
+    """Write the entry (replacing an older one of ours); returns its path. FileInTheWay
+    when something else stands there; TickworkError when it cannot be written (nothing is
+    left behind)."""
+    check(env, to_change=True)
     path = entry_path(env)
     make_private_dir(path.parent)  # (README: every folder Tickwork makes is 0700)
-    tmp = path.with_name(f".{FILE_NAME}.tmp")
-    tmp.write_text(entry_text(home, argv), encoding="utf-8")
-    tmp.replace(path)
+    try:
+        config_files.replace(path, entry_text(home, argv))
+    except OSError as exc:
+        raise TickworkError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path
 
 
 def disable(env: Mapping[str, str] | None = None) -> bool:
     """Remove the entry if it is ours; returns whether a file was removed. An entry the user
-    wrote by hand (without our mark) is left alone."""
-    path = entry_path(env)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    wrote by hand (without our mark) is left alone; anything but a file, FileInTheWay."""
+    check(env, to_change=True)
+    if MARK not in _lines(env):
         return False
-    except (OSError, UnicodeDecodeError):
-        return False
-    if MARK not in {line.strip() for line in text.splitlines()}:
-        return False
-    path.unlink()
+    entry_path(env).unlink()
     return True

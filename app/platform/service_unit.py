@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.platform import config_files
 from app.platform.autostart import config_home
 from app.platform.processes import tickwork_argv
 from app.store.home import make_private_dir
@@ -97,9 +98,11 @@ def unit_text(home: Path, argv: Sequence[str] | None = None) -> str:
 
 
 def _ours(path: Path) -> bool:
+    """Did Tickwork write the file at `path`? Anything but a file it can read is not (a
+    fifo is never waited on)."""
     try:
-        return MARK in path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
+        return MARK in (config_files.read(path) or "").splitlines()
+    except config_files.NotAFile:
         return False
 
 
@@ -148,9 +151,12 @@ def install(home: Path, env: Mapping[str, str] | None = None,
         report.failed = True
         return report
     make_private_dir(path.parent)  # (README: every folder Tickwork makes is 0700)
-    tmp = path.with_name(f".{UNIT}.tmp")
-    tmp.write_text(unit_text(home, argv), encoding="utf-8")
-    tmp.replace(path)
+    try:
+        config_files.replace(path, unit_text(home, argv))
+    except OSError as exc:  # (nothing is left behind)
+        report.lines.append(f"cannot write {path}: {exc.strerror or exc}")
+        report.failed = True
+        return report
     report.lines.append(f"wrote {path}")
     why_not = user_bus(env)
     if why_not is None:

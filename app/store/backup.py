@@ -22,7 +22,6 @@ import os
 import re
 import shutil
 import sqlite3
-import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -256,13 +255,9 @@ def verify(file: Path) -> int:
 def _not_regular(file: Path) -> str:
     """What a file that is not a regular one is, said without opening it (a fifo would
     wait for a writer)."""
-    mode = file.stat().st_mode
-    for test, what in ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a fifo (named pipe)"),
-                       (stat.S_ISSOCK, "a socket")):
-        if test(mode):
-            return what
-    return "something other than a file"
+    from app.platform.config_files import kind
+
+    return kind(file.stat().st_mode)
 
 
 def restore(home: Path, file: Path, *, now: datetime | None = None,

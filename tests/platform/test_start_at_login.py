@@ -1,14 +1,18 @@
 """The autostart entry and the engine's user unit as text: the right executable (a bundle's
 own, or this Python running app.cli), quoting that survives spaces, `%` and `$`, and only
-Tickwork's own files ever removed."""
+Tickwork's own files ever removed; read without waiting on a fifo, and a failed write leaves
+no temp file."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
 
-from app.platform import autostart, service_unit
+import pytest
+
+from app.platform import autostart, config_files, service_unit
 
 
 def test_a_bundle_starts_its_own_executable_quoted_and_escaped(tmp_path: Path) -> None:
@@ -48,3 +52,20 @@ def test_the_unit_escapes_specifiers_and_variables(tmp_path: Path) -> None:
     start = next(x for x in text.splitlines() if x.startswith("ExecStart="))
     assert start == 'ExecStart=/opt/tickwork/tickwork --home "/data/$$HOME 50%%" engine'
     assert service_unit.MARK in text.splitlines()
+
+
+def test_a_write_that_fails_leaves_no_temp_file(tmp_path: Path) -> None:
+    """A folder where the file goes: the rename fails after the temp file was written,
+    which stayed behind (`.tickwork.desktop.tmp`, a fault hunt)."""
+    (tmp_path / "tickwork.desktop").mkdir()
+    with pytest.raises(IsADirectoryError):
+        config_files.replace(tmp_path / "tickwork.desktop", "[Desktop Entry]\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["tickwork.desktop"]
+
+
+def test_a_fifo_is_read_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    fifo = tmp_path / "tickwork.desktop"
+    os.mkfifo(fifo)
+    with pytest.raises(config_files.NotAFile, match=r"^a fifo \(named pipe\)$"):
+        config_files.read(fifo)
+    assert config_files.read(tmp_path / "missing") is None
