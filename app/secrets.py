@@ -133,13 +133,18 @@ class Keyring:
 
     def missing(self, names: list[str]) -> list[str] | None:
         """Of these secret names, those this slot holds no value for (a store restored or
-        moved from another home, whose slot was elsewhere); None when no keyring can be
-        asked."""
+        moved from another home, whose slot was elsewhere); None when there is no usable
+        keyring backend; SecretStoreUnavailable when the keyring fails (locked, its prompt
+        dismissed), saying how."""
         try:
             backend = self._backend()
         except SecretStoreUnavailable:
             return None
-        return [n for n in names if backend.get_password(self.service, n) is None]
+        try:
+            return [n for n in names if backend.get_password(self.service, n) is None]
+        except Exception as exc:  # (a backend's own errors: KeyringLocked, D-Bus, ...)
+            raise SecretStoreUnavailable(
+                f"the keyring failed ({type(exc).__name__}: {exc})") from None
 
     def delete(self, name: str) -> None:
         from keyring.errors import PasswordDeleteError

@@ -1,4 +1,8 @@
-"""`tickwork secret …`: secrets kept in the OS keyring (values from standard input)."""
+"""`tickwork secret …`: secrets kept in the OS keyring (values from standard input).
+
+`secret list` lists every name (the store keeps them), then says on stderr which of their
+values this home's keyring lacks, or, when the keyring cannot be asked (locked, no usable
+backend), that this is not known and why: the list is whole either way, so it exits 0."""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ import sys
 from app.cli.output import print_json
 from app.cli.parser import EXIT_OK
 from app.cli.store import service
+from app.core.errors import SecretStoreUnavailable
+from app.secrets import Keyring
 
 
 def cmd_secret(args: argparse.Namespace) -> int:
@@ -26,11 +32,24 @@ def cmd_secret(args: argparse.Namespace) -> int:
     elif args.secret_cmd == "list":
         names = svc.list_secrets()
         print_json(names) if args.json else print("\n".join(names) if names else "(none)")
-        missing = svc.keyring.missing(names)
-        if missing:  # (a store restored or moved from another home)
-            print(f"note: not in this home's keyring: {', '.join(missing)} (set each with "
-                  "`tickwork secret set NAME`, or the runs that use it fail)", file=sys.stderr)
+        if names:
+            _say_missing_values(svc.keyring, names)
     elif args.secret_cmd == "delete":
         svc.delete_secret(args.name)
         print(f"secret {args.name!r} deleted")
     return EXIT_OK
+
+
+def _say_missing_values(keyring: Keyring, names: list[str]) -> None:
+    """After the names: those whose values this home's keyring lacks (a store restored or
+    moved from another home), or why that is not known."""
+    try:
+        keyring.require()
+        missing = keyring.missing(names)
+    except SecretStoreUnavailable as exc:
+        print(f"note: not known whether this home's keyring holds their values: {exc}; runs "
+              "that use them fail until it can be asked", file=sys.stderr)
+        return
+    if missing:
+        print(f"note: not in this home's keyring: {', '.join(missing)} (set each with "
+              "`tickwork secret set NAME`, or the runs that use it fail)", file=sys.stderr)

@@ -3,6 +3,9 @@
 It stores values in $TICKWORK_TEST_KEYRING (a JSON file in the test's temp dir), so tests
 exercise the real keyring code path without a desktop keyring daemon. Writes replace the
 file atomically under a lock, since the CLI and an engine process use it at the same time.
+`$TICKWORK_TEST_KEYRING_HOLD` names a file whose presence makes every read wait (a locked
+keyring's unanswered prompt); `$TICKWORK_TEST_KEYRING_LOCKED` one whose presence makes every
+read, write and delete fail as a locked keyring does (`KeyringLocked`: the prompt dismissed).
 It keeps values in plain text, which is fine for tests; Tickwork accepts it because it is
 not one of the backends app/secrets.py refuses (nothing in the product names it).
 """
@@ -18,6 +21,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from keyring.backend import KeyringBackend
+from keyring.errors import KeyringLocked
+
+
+def _refuse_when_locked() -> None:
+    locked = os.environ.get("TICKWORK_TEST_KEYRING_LOCKED")
+    if locked and os.path.exists(locked):
+        raise KeyringLocked("the test keyring is locked")
 
 
 class FileKeyring(KeyringBackend):
@@ -44,6 +54,7 @@ class FileKeyring(KeyringBackend):
             yield
 
     def get_password(self, service: str, username: str) -> str | None:
+        _refuse_when_locked()
         hold = os.environ.get("TICKWORK_TEST_KEYRING_HOLD")  # a locked keyring's prompt:
         if hold and os.path.exists(hold):  # no answer while this file is there (and
             Path(f"{hold}.waiting").touch()  # `<hold>.waiting` says one is asked)
@@ -52,12 +63,14 @@ class FileKeyring(KeyringBackend):
         return self._load().get(f"{service}\x1f{username}")
 
     def set_password(self, service: str, username: str, password: str) -> None:
+        _refuse_when_locked()
         with self._locked():
             data = self._load()
             data[f"{service}\x1f{username}"] = password
             self._save(data)
 
     def delete_password(self, service: str, username: str) -> None:
+        _refuse_when_locked()
         with self._locked():
             data = self._load()
             data.pop(f"{service}\x1f{username}", None)
