@@ -155,10 +155,10 @@ def test_delete_with_dependents_needs_force(service: Any) -> None:
     with pytest.raises(InUseError) as refused:
         service.delete_task("up")
     assert refused.value.reason == (
-        f"'up' has a run in progress (run {run.id} queued) and dependent tasks (both, "
-        "chained, down) and tasks that fall back to it (careful); deleting it anyway cancels "
-        "it, removes those dependencies (chained then runs only when started by hand, "
-        "following no other task) and leaves those without a fallback")
+        f"'up' has a run in progress (run {run.id} queued) and dependent tasks ('both', "
+        "'chained', 'down') and tasks that fall back to it ('careful'); deleting it anyway "
+        "cancels it, removes those dependencies ('chained' then runs only when started by "
+        "hand, following no other task) and leaves those without a fallback")
     service.delete_task("up", force=True)
     assert service.get_task("down").spec.depends_on == ()
     assert service.get_task("careful").spec.fallback is None
@@ -182,7 +182,7 @@ def test_a_task_that_waits_for_and_follows_the_deleted_one_is_named_as_left_by_h
                                      schedule={"kind": "after", "tasks": ["up"]}))
     with pytest.raises(InUseError) as refused:
         service.delete_task("up")
-    assert "(tied then runs only when started by hand, following no other task)" in (
+    assert "('tied' then runs only when started by hand, following no other task)" in (
         refused.value.reason)
 
 

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+Quote = Callable[[str], str]  # a name as a door quotes it
+
+
+def straight(name: str) -> str:
+    """A name as the command line quotes it: 'backup'."""
+    return repr(name)
+
+
+def curly(name: str) -> str:
+    """A name as the window quotes it: “backup”."""
+    return f"“{name}”"
 
 
 class TickworkError(Exception):
@@ -10,12 +22,24 @@ class TickworkError(Exception):
 
 
 class ValidationError(TickworkError):
-    """User input that cannot be accepted; names the field and the reason."""
+    """User input that cannot be accepted; names the field and the reason. A reason that
+    names tasks can be worded with a door's own quotes (`worded`); `reason` and the message
+    have the command line's."""
 
-    def __init__(self, field: str, reason: str) -> None:
+    def __init__(self, field: str, reason: str,
+                 words: Callable[[Quote], str] | None = None) -> None:
         self.field = field
         self.reason = reason
+        self._words = words
         super().__init__(f"{field}: {reason}")
+
+    def worded(self, quote: Quote) -> str:
+        """The reason with the names it quotes in `quote`'s marks."""
+        return self.reason if self._words is None else self._words(quote)
+
+    def said(self, quote: Quote) -> str:
+        """The message (`field: reason`) with the names it quotes in `quote`'s marks."""
+        return f"{self.field}: {self.worded(quote)}"
 
 
 class EnvironmentCheckError(ValidationError):
@@ -41,25 +65,29 @@ class InUseError(ValidationError):
         """Why deleting a task needs force (None: it does not), every reason named, with
         what forcing does: `active` are (run id, status); `alone`, the downstream tasks
         that follow this one and no other (they then run only when started by hand)."""
-        why, force = [], []
-        if active:
-            shown = ", ".join(f"run {i} {status}" for i, status in active[:5])
-            why.append(f"{'a run' if len(active) == 1 else 'runs'} in progress ({shown}"
-                       f"{', …' if len(active) > 5 else ''})")
-            force.append("cancels them" if len(active) > 1 else "cancels it")
-        if downstream:
-            why.append(f"dependent tasks ({', '.join(downstream)})")
-            force.append("removes those dependencies" + (
-                f" ({', '.join(alone)} then {'runs' if len(alone) == 1 else 'run'} only when "
-                f"started by hand, following no other task)" if alone else ""))
-        if fallback_for:
-            why.append(f"tasks that fall back to it ({', '.join(fallback_for)})")
-            force.append("leaves those without a fallback")
-        if not why:
+        if not (active or downstream or fallback_for):
             return None
-        then = ", ".join(force[:-1]) + (" and " if len(force) > 1 else "") + force[-1]
-        return cls("task", f"{name!r} has {' and '.join(why)}; deleting it anyway "
-                   f"{then}")
+
+        def words(quote: Quote) -> str:
+            def names(items: Sequence[str]) -> str:
+                return ", ".join(quote(n) for n in items)
+            why, force = [], []
+            if active:
+                shown = ", ".join(f"run {i} {status}" for i, status in active[:5])
+                why.append(f"{'a run' if len(active) == 1 else 'runs'} in progress ({shown}"
+                           f"{', …' if len(active) > 5 else ''})")
+                force.append("cancels them" if len(active) > 1 else "cancels it")
+            if downstream:
+                why.append(f"dependent tasks ({names(downstream)})")
+                force.append("removes those dependencies" + (
+                    f" ({names(alone)} then {'runs' if len(alone) == 1 else 'run'} only when "
+                    f"started by hand, following no other task)" if alone else ""))
+            if fallback_for:
+                why.append(f"tasks that fall back to it ({names(fallback_for)})")
+                force.append("leaves those without a fallback")
+            then = ", ".join(force[:-1]) + (" and " if len(force) > 1 else "") + force[-1]
+            return f"{quote(name)} has {' and '.join(why)}; deleting it anyway {then}"
+        return cls("task", words(straight), words)
 
 
 class ChangedElsewhere(TickworkError):

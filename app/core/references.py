@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from app.core import dag
-from app.core.errors import CycleError, ValidationError
+from app.core.errors import CycleError, Quote, ValidationError, straight
 from app.core.schedule import Schedule
 from app.core.task import TaskSpec, fold
 
@@ -73,8 +73,8 @@ def unique_name(ref: str, folded: dict[str, list[str]], field_name: str | None) 
     return found[0] if found else None
 
 
-def listing(items: Sequence[str]) -> str:
-    shown = ", ".join(repr(n) for n in items[:SHOWN])
+def listing(items: Sequence[str], quote: Quote = straight) -> str:
+    shown = ", ".join(quote(n) for n in items[:SHOWN])
     return shown + (f" and {len(items) - SHOWN} more" if len(items) > SHOWN else "")
 
 
@@ -192,14 +192,16 @@ def _check_names(batch: Sequence[tuple[str, int | None]], stored: dict[int, str]
         new, old = taken[0]
         raise ValidationError("name", f"a task named {old!r} already exists" + (
             "" if new == old else f": {new!r} differs from it only in {_how(new, old)}"))
-    if len(taken) == 1:
-        raise ValidationError("name", f"1 task already exists: {taken[0][1]!r} (nothing was "
-                              f"imported; rename or delete it first, or leave it as it is: "
-                              f"--skip-existing{by_case})")
-    raise ValidationError("name", f"{len(taken)} tasks already exist: "
-                          f"{listing([old for _, old in taken])} (nothing was imported; "
-                          f"rename or delete those first, or leave them as they are: "
-                          f"--skip-existing{by_case})")
+    olds = [old for _, old in taken]
+
+    def words(quote: Quote) -> str:
+        if len(olds) == 1:
+            return (f"1 task already exists: {quote(olds[0])} (nothing was imported; rename "
+                    f"or delete it first, or leave it as it is: --skip-existing{by_case})")
+        return (f"{len(olds)} tasks already exist: {listing(olds, quote)} (nothing was "
+                f"imported; rename or delete those first, or leave them as they are: "
+                f"--skip-existing{by_case})")
+    raise ValidationError("name", words(straight), words)
 
 
 def _check_secrets(specs: Sequence[TaskSpec], stored: set[str], label: Label) -> None:

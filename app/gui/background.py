@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.core.errors import TickworkError
+from app.core.errors import TickworkError, ValidationError, curly
 from app.gui.qt import QObject, QThreadPool, Signal, Slot, alive
 from app.store import connection
 
@@ -126,7 +126,10 @@ class Background(QObject):
 
 
 def describe_error(error: BaseException) -> str:
-    """One line for a user: Tickwork's errors as they are, anything else with its type."""
+    """One line for a user: Tickwork's errors as they are (the names a refusal quotes in the
+    window's quotes), anything else with its type."""
+    if isinstance(error, ValidationError):
+        return error.said(curly)
     if isinstance(error, TickworkError):
         return str(error)
     return f"{type(error).__name__}: {error}"

@@ -444,7 +444,7 @@ def test_deleting_a_task_a_chain_follows_says_so_and_audits_the_chain(cli: Any) 
     assert cli("task", "add", "chained", "--command", "true", "--after", "up").code == 0
     refused = cli("task", "delete", "up")
     assert refused.code == 2 and len(refused.err.strip().splitlines()) == 1, refused.err
-    assert "(chained then runs only when started by hand, following no other task)" in (
+    assert "('chained' then runs only when started by hand, following no other task)" in (
         refused.err)
     assert "(use --force)" in refused.err
     assert cli("task", "delete", "up", "--force").code == 0

@@ -67,6 +67,8 @@ def test_a_crontab_is_previewed_refused_inline_when_bad_then_created(
     _type_path(gui, again, file)
     gui.wait_until(again.error.isVisible)
     assert "exist" in again.error.text()
+    names = sorted(f"“{n}”" for n in names)  # the window's quotes (it had 'echo-morning')
+    assert f"name: 2 tasks already exist: {', '.join(names)} (" in again.error.text()
     assert not again.create_button.isEnabled()
     qtbot.keyClick(again, Qt.Key.Key_Escape)
     gui.wait_until(lambda: not again.isVisible())

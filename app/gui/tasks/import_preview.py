@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from app import transfer
-from app.core.errors import ValidationError
+from app.core.errors import ValidationError, curly
 from app.core.import_plan import PREVIEW_HEADERS, ImportPlan
 from app.core.task import TaskSpec
 from app.gui.background import Background
@@ -171,7 +171,7 @@ class ImportPreview(QDialog):
         self.summary.setText("Nothing will be imported.")
         if not isinstance(error, ValidationError):
             raise error
-        self.error.show_error(str(error))
+        self.error.show_error(error.said(curly))
 
     def _show(self, plan: ImportPlan) -> None:
         rows = plan.preview_rows()

@@ -3,6 +3,7 @@ named, and every task's name (for name pickers). Run on a pool thread by `Backgr
 
 from __future__ import annotations
 
+from app.core.errors import curly
 from app.core.references import Snapshot
 from app.core.task import Task
 from app.service import Service
@@ -37,4 +38,4 @@ def in_use(service: Service, ids: list[int]) -> list[str]:
         names = {i: task_store.get(i).name for i in ids}
         going = frozenset(names.values())
         refusals = [task_queries.in_use(i, name, going) for i, name in names.items()]
-    return [r.reason for r in refusals if r is not None]
+    return [r.worded(curly) for r in refusals if r is not None]
