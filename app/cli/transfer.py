@@ -3,13 +3,16 @@
 
 A crontab or a timer folder is read into an `ImportPlan` (app/core), whose tasks go through the
 same bulk import, checks and audit as an export file's, all or nothing. `--dry-run` prints the
-plan's preview table and what was not mapped, and creates nothing.
+plan's preview table and what was not mapped, and creates nothing. With `--skip-existing` the
+table (and `--json`'s tasks) holds only what is (or would be) created; the tasks already
+here are named on the line below it.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -99,16 +102,20 @@ def cmd_import(args: argparse.Namespace) -> int:
         transfer.verify_all(specs, plan.label)
     report = service(args).import_specs(specs, plan.source, now, plan.label,
                                         dry_run=args.dry_run, skip_existing=args.skip_existing)
+    kept = set(report.kept)  # (--skip-existing: left as they are, so neither shown nor made)
+    made = [spec.name not in kept for spec in specs]
     if args.json:
         print_json({"source": plan.source, "dry_run": args.dry_run,
                     "tasks": [{"origin": t.origin, **spec.to_json(), "notes": list(t.notes)}
-                              for t, spec in zip(plan.tasks, specs, strict=True)],
+                              for t, spec, m in zip(plan.tasks, specs, made, strict=True) if m],
                     "not_mapped": plan.notes, "already_here": report.kept})
         return EXIT_OK
     if args.dry_run:
-        print(f"would create {_tasks(len(specs) - len(report.kept))} from {plan.source}:")
-        if specs:
-            table(PREVIEW_HEADERS, [list(row) for row in plan.preview_rows()])
+        rows: list[Sequence[str]] = [row for row, m in zip(plan.preview_rows(), made,
+                                                            strict=True) if m]
+        print(f"would create {_tasks(len(rows))} from {plan.source}:")
+        if rows:
+            table(PREVIEW_HEADERS, rows)
     else:
         print(f"imported {_tasks(len(report.created))} from {plan.source}")
     _say_kept(report.kept)
