@@ -70,6 +70,9 @@ COUNTED = ("runs", "runs/min")  # units of things counted: whole-number ticks (n
 COLUMNS = 3  # three plots across, two down: room for each on a short screen
 NARROW_COLUMNS = 2  # where three cannot fit (800 px with the notifications panel open)
 PLOT_MIN_WIDTH = 175  # a plot's axis, ticks and a few minutes of curve
+AXIS_WIDTH = 60  # px: the left axis, its unit beside its ticks
+WIDE_TITLE = 260  # px across a title for its longer words (in less, the start delay's took
+# four lines)
 POLL_S = 3.0
 MINUTES = ("One point a minute: the runs started in it, the most in flight at once and the "
            "worst delay; CPU, memory and disk its mean.")
@@ -212,7 +215,7 @@ class MetricsView(QWidget):
             plot = plots.new_plot(self.canvas, i // self.columns, i % self.columns, title,
                                   counts=unit in COUNTED)
             plot.setLabel("left", AXES[i])
-            plot.getAxis("left").setWidth(60)  # room for the unit beside the ticks
+            plot.getAxis("left").setWidth(AXIS_WIDTH)  # room for the unit beside the ticks
             if yrange is not None:
                 plot.setYRange(*yrange, padding=0.02)
                 plot.enableAutoRange(y=False)
@@ -258,7 +261,7 @@ class MetricsView(QWidget):
         latest = self._current  # the newest value of each series in the span shown
         palette = self.palette()
         dark = display.dark_mode()
-        narrow_view = self.columns == NARROW_COLUMNS
+        narrow_view = self._title_room() < WIDE_TITLE
         for plot, (title, unit, _yrange, curves) in zip(self.plots, PLOTS, strict=True):
             parts = []
             for series, legend, colour in curves:
@@ -276,7 +279,7 @@ class MetricsView(QWidget):
                         # (shorter where narrow: four lines ran over the plot)
                         parts.append(("99 % within" if narrow_view else "99 % of runs started "
                                       "within") + f" {shown} ms" + ((
-                                          f", {worst:.0f} at worst" if narrow_view else
+                                          f", {worst:.0f} ms at worst" if narrow_view else
                                           f" now, {worst:.0f} ms at worst in view")
                                       if round(worst) > round(value) else ""))
                     else:
@@ -318,14 +321,24 @@ class MetricsView(QWidget):
                 layout.removeItem(plot)
             for i, plot in enumerate(self.plots):
                 layout.addItem(plot, row=i // columns, col=i % columns)
-        for plot in self.plots:  # the title spans the plot beside its left axis
-            plots.wrap_title(plot, width // columns - 16 - plot.getAxis("left").width())
+        for column in range(columns):  # alike wide: a column grew with its longest title
+            self.canvas.ci.layout.setColumnPreferredWidth(column, width // columns)
+        room = self._title_room(columns)
+        heights = [plots.wrap_title(plot, room) for plot in self.plots]
+        for i, plot in enumerate(self.plots):  # a row's titles alike tall: its plots line up
+            row = i - i % columns
+            plots.title_height(plot, max(heights[row:row + columns]))
         # A title's new width reaches the plots' layout by a posted event: taken now, or the
         # canvas would be laid out at the old, wider minimum and never again (under X a
         # window shrunk in one step kept its right-hand plots cut off).
         QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         self.canvas.resizeEvent(None)  # laid out again at the canvas's width: it fits now
         self.columns = columns
+
+    def _title_room(self, columns: int | None = None) -> int:
+        """Pixels across a plot's title: its column beside the left axis."""
+        width: int = self.canvas.viewport().width()
+        return width // (columns or self.columns) - 16 - AXIS_WIDTH
 
     # -- life ------------------------------------------------------------------------------
 

@@ -21,6 +21,8 @@ from app.gui.qt import QColor, QGraphicsItem, QPalette, QWidget
 
 pg.setConfigOptions(antialias=False, useOpenGL=False, exitCleanup=False)
 
+TITLE_MIN = 20  # px: a title row of one line (pyqtgraph's own is 30)
+
 PlotItem = pg.PlotItem
 PlotDataItem = pg.PlotDataItem
 GraphicsLayoutWidget = pg.GraphicsLayoutWidget
@@ -93,7 +95,7 @@ def style(widget: Any, plots: list[Any], palette: QPalette) -> None:
         plot.showGrid(x=True, y=True, alpha=0.18)
         title = getattr(plot, "tickwork_title", None)
         if title is not None:
-            plot.setTitle(title, color=text.name(), size=getattr(plot, "tickwork_size", "10pt"))
+            set_title(plot, title, palette)
 
 
 def new_plot(layout: Any, row: int, col: int, title: str, date_axis: bool = True,
@@ -126,18 +128,33 @@ def set_title(plot: Any, title: str, palette: QPalette) -> None:
     plot.tickwork_title = title
     text = palette.color(QPalette.ColorRole.Text)
     plot.setTitle(title, color=text.name(), size=getattr(plot, "tickwork_size", "10pt"))
+    room = getattr(plot, "tickwork_title_height", None)
+    if room is not None:  # pyqtgraph's setTitle sets the row back to 30 px
+        title_height(plot, room)
 
 
-def wrap_title(plot: Any, width: int) -> None:
+def wrap_title(plot: Any, width: int) -> float:
     """Wrap the plot's title at `width` pixels (a title sets its plot's minimum width: a long
-    one pushed the plots beside it out of a narrow window); -1: not wrapped."""
+    one pushed the plots beside it out of a narrow window); -1: not wrapped. Returns the
+    height its lines take."""
     label = plot.titleLabel
     label.item.setTextWidth(-1)
     if label.item.boundingRect().width() > width > 0:
         label.item.setTextWidth(width)
     label.updateMin()
     label.resizeEvent(None)
+    return float(label.item.boundingRect().height())
+
+
+def title_height(plot: Any, height: float) -> None:
+    """Give the plot's title a row `height` pixels tall. pyqtgraph keeps it at 30 px, one
+    line: a title wrapped to two or three lines ran down over the plot's top ticks."""
+    room = max(TITLE_MIN, math.ceil(height))
+    plot.tickwork_title_height = room
+    plot.titleLabel.setMaximumHeight(room)
+    plot.layout.setRowFixedHeight(0, room)
 
 
 __all__ = ["ClockAxis", "CountAxis", "GraphicsLayoutWidget", "PlotDataItem", "PlotItem",
-           "QWidget", "new_plot", "pen", "set_title", "style", "wrap_title"]
+           "QWidget", "new_plot", "pen", "set_title", "style", "title_height",
+           "wrap_title"]
