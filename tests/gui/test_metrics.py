@@ -102,9 +102,12 @@ def test_the_day_read_from_the_store_counts_the_runs_of_each_minute(service: Any
         history.add(now + timedelta(seconds=60 * k), {"started_total": total, "running": 1})
     _t, v = history.coarse.window()
     started = list(v[SERIES.index("fires_per_min")])
-    # the first stored minute has no count before it: the peak of its rolling count
-    assert started == [5.0] + [1.0] * 7 + [2.0, 6.0]
-    assert set(v[SERIES.index("running")]) == {2.0, 1.0}  # the most in flight, not 1.0 mean
+    # the first stored minute has no count before it: the peak of its rolling count; the
+    # hour between the stored minutes and the live ones had no samples: a break (NaN)
+    assert started[:8] == [5.0] + [1.0] * 7 and math.isnan(started[8]), started
+    assert started[9:] == [2.0, 6.0]
+    running = v[SERIES.index("running")]
+    assert set(running[~np.isnan(running)]) == {2.0, 1.0}  # the most in flight, not 1.0 mean
 
 
 def _store_samples(store: Any, now: datetime, seconds: int) -> None:
@@ -304,3 +307,85 @@ def test_the_day_plots_whole_runs_and_says_its_points_are_minutes(gui: Gui) -> N
     _x, running = view.curves["running"].getData()
     assert set(running[~np.isnan(running)]) == {0.0, 1.0}  # each second, as before
     assert not view.note.isVisible()
+
+
+def _joined_across(curve: Any, longest: float) -> list[tuple[float, float]]:
+    """The stretches of a curve's line longer than `longest` seconds: two sampled points drawn
+    joined (both finite, side by side in its data) across a time with no samples."""
+    x, y = curve.getData()
+    return [(float(x[i]), float(x[i + 1])) for i in range(len(x) - 1)
+            if np.isfinite(y[i]) and np.isfinite(y[i + 1]) and x[i + 1] - x[i] > longest]
+
+
+def _curve_pixels(view: Any, plot: Any, colour: Any, start: float, end: float) -> int:
+    """Pixels in a plot's line colour between two times, its whole height (what a person sees
+    of the line there)."""
+    from app.gui.qt import QPointF
+
+    box = plot.vb
+    image = view.canvas.grab().toImage()
+    top = view.canvas.mapFromScene(box.sceneBoundingRect().topLeft()).y()
+    bottom = view.canvas.mapFromScene(box.sceneBoundingRect().bottomLeft()).y()
+    left, right = (view.canvas.mapFromScene(box.mapViewToScene(QPointF(t, 0))).x()
+                   for t in (start, end))
+    return sum(image.pixelColor(x, y) == colour for x in range(left + 2, right - 1)
+               for y in range(top, bottom))
+
+
+def test_a_time_without_samples_is_a_break_in_the_line_not_a_ramp(gui: Gui) -> None:
+    """The app closed for half an hour, then a run going: "Runs in flight" drew a ramp from
+    0 to 1 across the half hour nothing was sampled (and the day's plot one across hours).
+    Now the line breaks where no samples came for longer than a few sampling intervals (an
+    idle engine samples every 30 s: its samples stay joined), in the hour and in the day."""
+    from app.gui.widgets import display
+    from app.store import ledger
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    stretches = (  # (seconds ago from, to, step, runs in flight): the app open, idle, busy
+        (5 * 3600, 4 * 3600, 30, 0), (3600, 2700, 1, 0), (600, 0, 1, 1))
+    with gui.store.write():
+        for first, last, step, running in stretches:
+            for s in range(first, last - 1, -step):
+                ledger.add_metric(now - timedelta(seconds=s), "system", json.dumps({
+                    "cpu": 10.0, "running": running, "queued": 0}), None)
+    gui.window.resize(1280, 760)
+    gui.qtbot.keyClick(gui.window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    view = gui.window.metrics_view
+    gui.wait_until(lambda: view.loaded)
+    in_flight = next(p for p in view.plots if p.tickwork_title.startswith("Runs in flight"))
+    colour = display.status_colour("running")
+    at = now.timestamp()
+    for label, gaps in (("1 h", [(at - 2700, at - 600)]),
+                        ("24 h", [(at - 4 * 3600 + 60, at - 3600), (at - 2700 + 60, at - 600)])):
+        gui.qtbot.mouseClick(next(b for b in view.spans.buttons() if b.text() == label),
+                             Qt.MouseButton.LeftButton)
+        view.redraw(now=at)
+        gui.settle()
+        name = "metrics-gap-" + label.replace(" ", "")
+        assert gui.window.grab().save(str(SCREENSHOTS / f"{name}.png"))
+        for series in ("running", "cpu"):
+            assert _joined_across(view.curves[series], 150) == [], (label, series)
+        for start, end in gaps:  # nothing drawn across the time the app was closed
+            assert _curve_pixels(view, in_flight, colour, start, end) == 0, (label, start)
+        _x, running = view.curves["running"].getData()
+        assert set(running[np.isfinite(running)]) == {0.0, 1.0}, label  # both sides drawn
+        assert np.isnan(running).sum() == len(gaps), label  # the idle 30 s: one line
+
+
+def test_samples_an_idle_engine_takes_stay_joined_and_a_longer_wait_breaks() -> None:
+    """An idle engine samples every 30 s: one line. Nothing for longer than three of those:
+    a row of NaN between, in the seconds and in the minutes."""
+    history = MetricHistory()
+    start = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    for s in [*range(0, 600, 30), *range(700, 800), 900]:  # 100 s, then 100 s again
+        history.add(start + timedelta(seconds=s), {"running": 1})
+    for s in range(2000, 2200):  # half an hour closed: minutes 15 to 32 empty
+        history.add(start + timedelta(seconds=s), {"running": 1})
+    t, v = history.fine.window()
+    gaps = t[1:][np.isnan(v[SERIES.index("running")][1:])]
+    assert [round(g - start.timestamp()) for g in gaps] == [635, 850, 1450]
+    t, v = history.coarse.window()
+    minutes = [int((x - start.timestamp()) // 60) for x in t]
+    # one empty minute (10, 14) stays joined: a wait of 90 s may empty one; 16 to 32 break
+    assert minutes == [*range(10), 11, 12, 13, 15, 24, 33, 34, 35]
+    assert np.isnan(v[SERIES.index("running")]).tolist() == [False] * 14 + [True] + [False] * 3

@@ -9,6 +9,11 @@ most runs in flight at once, and the worst p99 lateness, so a spike is not avera
 Each ring stores every value twice, at i and i + capacity, so the newest `count` values are
 always one contiguous numpy slice: plotting takes a view, never a copy.
 
+Where no samples came for longer than a few of the engine's sampling intervals (the app and
+its engine closed, the machine asleep), each ring holds a row of NaN between the samples on
+either side: plotted with `connect="finite"` the line breaks there, where it drew a ramp
+across the hours nothing was sampled ("runs in flight" climbing from 0 to 1 overnight).
+
 `read_history` (pool thread) fills the rings from the stored samples when the view is first
 shown; `read_newer` lets a viewer window (whose engine is another process) follow the
 samples that process writes. Qt-free.
@@ -25,6 +30,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from app.engine.metrics import IDLE_INTERVAL
 from app.service import Service
 
 SERIES = ("cpu", "memory", "disk", "running", "queued", "fires_per_min", "lateness_p99_ms")
@@ -33,6 +39,7 @@ STARTED = "started_total"  # the engine's count of runs started since it began (
 STARTS = SERIES.index("fires_per_min")
 FINE_SECONDS = 3600
 COARSE_MINUTES = 1440
+BREAK_S = 3 * IDLE_INTERVAL  # no samples for longer (an idle engine samples every 30 s): a gap
 Array = npt.NDArray[np.float64]
 
 
@@ -46,7 +53,12 @@ class Ring:
         self.count = 0
         self._next = 0
 
-    def append(self, t: float, values: list[float]) -> None:
+    def append(self, t: float, values: list[float], gap: float | None = None) -> None:
+        """Add a row; first a row of NaN (a break in the line) when it comes more than
+        `gap` seconds after the last one."""
+        last = self.last_t
+        if gap is not None and last is not None and t - last > gap:
+            self.append((last + t) / 2, [math.nan] * self.v.shape[0])
         i = self._next
         j = i + self.capacity
         self.t[i] = self.t[j] = t
@@ -111,7 +123,7 @@ class MetricHistory:
         if self.latest_at is not None and t <= self.latest_at:
             return False
         row = _row(values)
-        self.fine.append(t, row)
+        self.fine.append(t, row, BREAK_S)
         self._into_minute(t, row, _number(values.get(STARTED)))
         self.latest, self.latest_at = values, t
         return True
@@ -124,7 +136,8 @@ class MetricHistory:
         row[STARTS] = started_in_minute(self._started_before, started, row[STARTS])
         self._started_before = started
         if self.coarse.last_t is None or t > self.coarse.last_t:
-            self.coarse.append(t, row)
+            # a gap of BREAK_S may leave one minute empty; two or more: not sampled
+            self.coarse.append(t, row, BREAK_S + 60)
 
     def _into_minute(self, t: float, row: list[float], started: float) -> None:
         minute = int(t // 60)
