@@ -26,11 +26,13 @@ from app.core.task import FINISHED_STATUSES
 from app.engine.events import MetricsSampled, RunOutput
 from app.gui.background import Background
 from app.gui.qt import (
+    QEvent,
     QFontDatabase,
     QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QObject,
     QPalette,
     QPlainTextEdit,
     QPushButton,
@@ -114,7 +116,11 @@ class RunDetail(QWidget):
         top = QHBoxLayout(fields)
         top.setContentsMargins(0, 0, 0, 0)
         top.addLayout(form, 1)
-        top.addWidget(self.resources, 1)
+        # at the top, never taller than the pane shows (`eventFilter`): beside a form that
+        # scrolls, the plots' time axis was below the fold
+        top.addWidget(self.resources, 1, Qt.AlignmentFlag.AlignTop)
+        self.resources.setSizePolicy(QSizePolicy.Policy.Preferred,
+                                     QSizePolicy.Policy.Expanding)
         self.fields_area = QScrollArea()
         self.fields_area.setObjectName("RunFields")
         self.fields_area.setWidget(fields)
@@ -122,6 +128,7 @@ class RunDetail(QWidget):
         self.fields_area.setFrameShape(QFrame.Shape.NoFrame)
         self.fields_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.fields_area.setMinimumHeight(80)
+        self.fields_area.viewport().installEventFilter(self)
         self.fields_area.setSizePolicy(QSizePolicy.Policy.Preferred,
                                        QSizePolicy.Policy.MinimumExpanding)
         layout = QVBoxLayout(self)
@@ -131,6 +138,12 @@ class RunDetail(QWidget):
         layout.addWidget(QLabel("Output"))
         layout.addWidget(self.log, 2)
         self.log.setMinimumHeight(60)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self.fields_area.viewport():
+            self.resources.setMaximumHeight(max(self.resources.minimumSizeHint().height(),
+                                                self.fields_area.viewport().height()))
+        return super().eventFilter(watched, event)
 
     # -- showing a run ---------------------------------------------------------------------
 

@@ -4,9 +4,15 @@ The engine samples a running run's process tree once a second (CPU %, resident M
 command's tree, or the Python worker process a callable runs in and what it started)
 and stores the samples with the run. Showing a run reads them off the GUI thread; while
 the run is going, new samples arrive through the bridge and extend the curves (samples
-that arrive before the stored ones are read are kept and merged by time). The x axis is
-seconds since the first sample. A short run may have no samples; the plot says so instead
-of staying blank.
+that arrive before the stored ones are read are kept and merged by time).
+
+CPU and memory side by side, in sight beside the run's fields: stacked, each was some 50 px
+high with one tick label per axis, the second below the fold. The time axis is the run's
+own, from its start to its end (to its newest sample while it goes), labelled in seconds or
+minutes, so a 2 s run sampled at 0.4 s and 1.4 s shows where in it the samples fell; the
+note says the run's length and how many samples, where it said "2 samples over 1.0 s" of
+that run. A few samples are drawn as dots on their line. A short run may have no samples;
+the plot says so instead of staying blank.
 """
 
 from __future__ import annotations
@@ -26,6 +32,10 @@ from app.gui.widgets import display, plots
 from app.service import Service
 
 Sample = tuple[datetime, float, float]
+MIN_HEIGHT = 130  # px: a plot's title, three ticks up its side and its time labels
+DOTS = 30  # samples drawn as dots too, up to this many
+SAMPLED = ("Sampled once a second while the run goes: CPU % and resident memory of its whole "
+           "process tree. The time axis is the run's, from its start.")
 
 
 class RunPlot(QWidget):
@@ -36,6 +46,7 @@ class RunPlot(QWidget):
         self.service = service
         self.background = background
         self.run_id: int | None = None
+        self.run: Run | None = None
         self.live = False
         self.samples: list[Sample] = []
         self._loading = False
@@ -58,36 +69,43 @@ class RunPlot(QWidget):
         self._update_note()
 
     def _build_plots(self) -> None:
-        """The canvas, its two plots and their curves, once."""
+        """The canvas, its two plots side by side and their curves, once."""
         self.canvas = plots.GraphicsLayoutWidget()
-        self.canvas.setMinimumHeight(140)
-        # as tall as the pane gives (both plots in sight), not as tall as pyqtgraph asks
-        self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
-        self.canvas.ci.setContentsMargins(4, 2, 8, 2)
-        self.canvas.ci.setSpacing(0)
+        self.canvas.setMinimumHeight(MIN_HEIGHT)
+        # as tall as the pane shows (the detail caps this widget at its fields' view)
+        self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.canvas.ci.setContentsMargins(2, 2, 10, 2)
+        self.canvas.ci.setSpacing(6)
         self.cpu_plot = plots.new_plot(self.canvas, 0, 0, "CPU %", date_axis=False,
-                                       title_size="9pt")
-        self.mem_plot = plots.new_plot(self.canvas, 1, 0, "Memory MB (resident)",
-                                       date_axis=False, title_size="9pt")
+                                       title_size="9pt", seconds=True)
+        self.mem_plot = plots.new_plot(self.canvas, 0, 1, "Memory MB", date_axis=False,
+                                       title_size="9pt", seconds=True)
         self.mem_plot.setXLink(self.cpu_plot)
         for plot in (self.cpu_plot, self.mem_plot):
-            plot.enableAutoRange(x=True, y=False)
+            plot.enableAutoRange(x=False, y=False)
             # one run's whole life, always in view: the wheel scrolls the pane, never zooms
             plot.setMouseEnabled(x=False, y=False)
             plot.setMenuEnabled(False)
             plot.getAxis("bottom").setHeight(22)
-        self.cpu_plot.getAxis("bottom").setStyle(showValues=False)
+            plot.getAxis("left").setWidth(34)
+            plots.title_height(plot, plots.wrap_title(plot, -1))  # one line, not 30 px
+        for column in (0, 1):  # alike wide, whatever their titles
+            self.canvas.ci.layout.setColumnStretchFactor(column, 1)
         self.cpu_curve = self.cpu_plot.plot()
         self.mem_curve = self.mem_plot.plot()
-        self.column.insertWidget(0, self.canvas, 1)
+        self.column.addWidget(self.canvas, 1)  # under the note: it is read first
         self._restyle()
 
     def show_run(self, run: Run | None) -> None:
-        """Show a run's samples (the same run again only updates whether it is live)."""
+        """Show a run's samples (the same run again only updates whether it is live, and its
+        end)."""
         if run is not None and run.id == self.run_id:
+            self.run = run
             self.live = run.status not in FINISHED_STATUSES
+            self._redraw()
             self._update_note()
             return
+        self.run = run
         self.run_id = run.id if run is not None else None
         self.live = run is not None and run.status not in FINISHED_STATUSES
         self.samples = []
@@ -142,12 +160,16 @@ class RunPlot(QWidget):
             return
         if self.canvas is None:
             self._build_plots()
-        start = self.samples[0][0]
+        start = self._start()
         x = np.fromiter(((s[0] - start).total_seconds() for s in self.samples), float)
         cpu = np.fromiter((s[1] for s in self.samples), float)
         mem = np.fromiter((s[2] for s in self.samples), float)
-        self.cpu_curve.setData(x, cpu)
-        self.mem_curve.setData(x, mem)
+        dots = len(self.samples) <= DOTS  # a few samples: each one seen, not only a line
+        for curve, y in ((self.cpu_curve, cpu), (self.mem_curve, mem)):
+            curve.setData(x, y, symbol="o" if dots else None, symbolSize=5)
+        length = self._length()
+        end = max(length if length is not None else 0.0, float(x[-1]), 1.0)
+        self.cpu_plot.setXRange(0, end, padding=0.02)
         # from zero, so a flat line reads as a level and not as noise; two or three ticks,
         # so the labels of these short plots never crowd
         for plot, top in ((self.cpu_plot, max(100.0, float(cpu.max()) * 1.05)),
@@ -155,6 +177,19 @@ class RunPlot(QWidget):
             plot.setYRange(0, top, padding=0)
             step = _nice(top / 2.5)
             plot.getAxis("left").setTickSpacing(step, step / 2)
+
+    def _start(self) -> datetime:
+        """Where the time axis begins: the run's start (its first sample if none is known)."""
+        started = self.run.started_at if self.run is not None else None
+        first = self.samples[0][0]
+        return started if started is not None and started <= first else first
+
+    def _length(self) -> float | None:
+        """The run's length in seconds, once it has ended."""
+        run = self.run
+        if run is None or run.started_at is None or run.finished_at is None or self.live:
+            return None
+        return (run.finished_at - run.started_at).total_seconds()
 
     def _update_note(self) -> None:
         if self.run_id is None:
@@ -168,11 +203,16 @@ class RunPlot(QWidget):
         else:
             peak_cpu = max(s[1] for s in self.samples)
             peak_mem = max(s[2] for s in self.samples)
-            span = (self.samples[-1][0] - self.samples[0][0]).total_seconds()
-            text = (f"{'Live · ' if self.live else ''}{len(self.samples)} samples over "
-                    f"{display.duration(span)} (x: seconds) · peak CPU {peak_cpu:.0f} % · "
-                    f"peak memory {peak_mem:.1f} MB")
+            count = len(self.samples)
+            said = f"{count} sample{'' if count == 1 else 's'}"
+            length = self._length()
+            if self.live:
+                said = f"Live · {said} so far"
+            elif length is not None:
+                said = f"{said} of a {display.duration(length)} run"
+            text = f"{said} · peak CPU {peak_cpu:.0f} %, memory {peak_mem:.1f} MB"
         self.note.setText(text)
+        self.note.setToolTip(SAMPLED if self.samples else "")
         if self.canvas is not None:
             self.canvas.setVisible(bool(self.samples))
 
@@ -182,8 +222,11 @@ class RunPlot(QWidget):
         palette = self.palette()
         dark = display.dark_mode()
         plots.style(self.canvas, [self.cpu_plot, self.mem_plot], palette)
-        self.cpu_curve.setPen(plots.pen(display.status_colour("running", dark)))
-        self.mem_curve.setPen(plots.pen(display.status_colour("queued", dark)))
+        for curve, status in ((self.cpu_curve, "running"), (self.mem_curve, "queued")):
+            shade = display.status_colour(status, dark)
+            curve.setPen(plots.pen(shade))
+            curve.setSymbolBrush(shade)
+            curve.setSymbolPen(shade)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange and getattr(self, "canvas", None):

@@ -4,7 +4,8 @@ pyqtgraph picks the Qt binding already imported, so `app.gui.qt` is imported fir
 draw on the palette's base colour with the palette's text colour for axes and titles, and
 curves in the status colours (`display`), which are chosen to be readable on light and
 dark bases alike; `style` is called again when the palette changes. A plot of things
-counted (runs) has a `CountAxis`: whole-number ticks only.
+counted (runs) has a `CountAxis`: whole-number ticks only; a run's own time, a
+`SecondsAxis`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from app.gui import qt  # noqa: F401  (the binding pyqtgraph must use)
-from app.gui.qt import QColor, QGraphicsItem, QPalette, QWidget
+from app.gui.qt import QColor, QFontMetrics, QGraphicsItem, QPalette, QWidget
 
 pg.setConfigOptions(antialias=False, useOpenGL=False, exitCleanup=False)
 
@@ -66,6 +67,43 @@ class ClockAxis(pg.DateAxisItem):  # type: ignore[misc]  # pyqtgraph is untyped
         return [datetime.fromtimestamp(v).strftime("%H:%M") for v in values]
 
 
+class SecondsAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph is untyped
+    """Time since something began, stepped as a person counts it (1, 2, 5, 10, 15, 30 s, 1, 2,
+    5 min …) and labelled with its unit ("30 s", "2 min"), as many as fit apart. pyqtgraph's
+    own steps of a 2 s run were bare numbers, and a minute came out as "200, 400"."""
+
+    STEPS = (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800,
+             21600, 43200, 86400)  # seconds
+    GAP = 14  # pixels between two labels
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(orientation="bottom", **kwargs)
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:
+        span = maxVal - minVal
+        if span <= 0 or size <= 0:
+            return [(1.0, 0.0)]
+        metrics = QFontMetrics(self.style["tickFont"] or self.font())
+        per_px = span / size
+        for step in self.STEPS:  # the first whose labels (the last one the widest) fit apart
+            last = seconds_label(maxVal // step * step, step)
+            if step / per_px >= metrics.horizontalAdvance(last) + self.GAP:
+                break
+        return [(float(step), 0.0)]
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        return [seconds_label(v, spacing) for v in values]
+
+
+def seconds_label(value: float, step: float) -> str:
+    """A tick of a `SecondsAxis`: in seconds below steps of a minute, else minutes or hours."""
+    if step < 60:
+        return f"{value:g} s"
+    if step < 3600:
+        return f"{value / 60:g} min"
+    return f"{value / 3600:g} h"
+
+
 class CountAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph is untyped
     """An axis of things counted: ticks at whole numbers only. pyqtgraph's own spacing
     labels a range of a few runs in steps of 0.5 or 0.2 (“1.5 runs”); here any level finer
@@ -99,12 +137,15 @@ def style(widget: Any, plots: list[Any], palette: QPalette) -> None:
 
 
 def new_plot(layout: Any, row: int, col: int, title: str, date_axis: bool = True,
-             title_size: str = "10pt", counts: bool = False) -> Any:
-    """A plot in a GraphicsLayout: no mouse zoom or menu (the view sets the range); `counts`:
-    its left axis counts things, in whole numbers."""
+             title_size: str = "10pt", counts: bool = False, seconds: bool = False) -> Any:
+    """A plot in a GraphicsLayout: no mouse zoom or menu (the view sets the range); its time
+    axis the clock (`date_axis`) or `seconds` since a start; `counts`: its left axis counts
+    things, in whole numbers."""
     axes: dict[str, Any] = {}
     if date_axis:
         axes["bottom"] = ClockAxis()
+    elif seconds:
+        axes["bottom"] = SecondsAxis()
     if counts:
         axes["left"] = CountAxis(orientation="left")
     plot = layout.addPlot(row=row, col=col, axisItems=axes or None)
@@ -156,5 +197,5 @@ def title_height(plot: Any, height: float) -> None:
 
 
 __all__ = ["ClockAxis", "CountAxis", "GraphicsLayoutWidget", "PlotDataItem", "PlotItem",
-           "QWidget", "new_plot", "pen", "set_title", "style", "title_height",
-           "wrap_title"]
+           "QWidget", "SecondsAxis", "new_plot", "pen", "seconds_label", "set_title", "style",
+           "title_height", "wrap_title"]

@@ -1,0 +1,79 @@
+"""A run's CPU and memory in the Runs view's details, read as a person reads them: a 2 s run
+sampled twice said "2 samples over 1.0 s" under two plots some 50 px high, one tick label
+up each side and none along the bottom of the first, the second below the fold. Now the plots
+stand side by side in sight, their time axis the run's own (0 to its end, in seconds or
+minutes), and the note says the run's length and how many samples."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from app.gui.main_window import RUNS
+from app.gui.qt import Qt
+from tests.gui.conftest import SCREENSHOTS, Gui, axis_labels, click_row, command_task
+
+START = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)
+
+
+def _finished_run(gui: Gui, start: datetime, seconds: float, samples: int) -> int:
+    """A run of `seconds` that ended, with a sample a second from 0.4 s into it."""
+    from app.store import ledger
+    from app.store.models import RunRow
+
+    task = gui.service.get_task("crunch") if gui.service.list_tasks() else \
+        gui.service.create_task(command_task("crunch"))
+    with gui.store.write():
+        run_id = int(RunRow.insert(task=task.id, scheduled_for=start, attempt=1,
+                                   status="succeeded", trigger="manual", queued_at=start,
+                                   started_at=start, finished_at=start + timedelta(
+                                       seconds=seconds), exit_code=0).execute())
+        for k in range(samples):
+            ledger.add_metric(start + timedelta(seconds=0.4 + k), "run", json.dumps(
+                {"cpu": 40.0 + 30 * (k % 2), "rss_mb": 12.5 + k}), run_id)
+    return run_id
+
+
+def _show(gui: Gui, run_id: int) -> Any:
+    view = gui.window.runs_view
+    gui.wait_until(lambda: view.model.row_of(run_id) >= 0)
+    click_row(gui.qtbot, view.table, view.model.row_of(run_id))
+    plot = view.detail.resources
+    gui.wait_until(lambda: plot.run_id == run_id and plot.samples and not plot._loading)
+    gui.settle()
+    return plot
+
+
+def test_a_short_run_s_plots_are_readable_and_say_the_run_s_length(gui_factory: Any) -> None:
+    gui = gui_factory(engine=False)
+    short = _finished_run(gui, START, 2.0, 2)
+    long = _finished_run(gui, START + timedelta(minutes=5), 45.0, 44)
+    gui.window.resize(1180, 720)  # a new window's size
+    gui.qtbot.keyClick(gui.window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    gui.wait_until(lambda: gui.window.current_view() == RUNS)
+
+    plot = _show(gui, short)
+    assert gui.window.grab().save(str(SCREENSHOTS / "runs-resources-2s-run.png"))
+    note = plot.note.text()
+    assert note.startswith("2 samples of a 2.0 s run"), note  # not "over 1.0 s"
+    assert list(plot.x_values()) == [0.4, 1.4]  # where in the run each sample fell
+    area = gui.window.runs_view.detail.fields_area
+    for chart in (plot.cpu_plot, plot.mem_plot):
+        low, high = chart.viewRange()[0]
+        assert low <= 0 and high >= 2.0  # the run's whole length
+        bottom = axis_labels(chart.getAxis("bottom"))
+        assert len(bottom) >= 2 and all(t.endswith(" s") for t in bottom), bottom
+        assert len(axis_labels(chart.getAxis("left"))) >= 2
+        # the whole plot, its time labels too, in sight without scrolling
+        box = plot.canvas.mapFromScene(chart.sceneBoundingRect()).boundingRect()
+        top_left = plot.canvas.mapTo(area.viewport(), box.topLeft())
+        bottom_right = plot.canvas.mapTo(area.viewport(), box.bottomRight())
+        assert area.viewport().rect().contains(top_left) and \
+            area.viewport().rect().contains(bottom_right), (top_left, bottom_right)
+
+    plot = _show(gui, long)
+    assert gui.window.grab().save(str(SCREENSHOTS / "runs-resources-45s-run.png"))
+    assert plot.note.text().startswith("44 samples of a 45 s run"), plot.note.text()
+    bottom = axis_labels(plot.cpu_plot.getAxis("bottom"))
+    assert len(bottom) >= 3 and all(t.endswith(" s") for t in bottom), bottom
