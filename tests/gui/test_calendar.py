@@ -440,7 +440,8 @@ def test_the_keyboard_picks_an_entry_and_enter_opens_it(gui: Gui) -> None:
 def test_a_busy_hour_reads_in_one_form_and_a_cut_block_ends_in_an_ellipsis(qapp: Any) -> None:
     """Today's current hour said “38 between 16:24 and 16:59: 5 succeeded, 1…” beside
     “60 planned 17:00–18:00” on other days: every hour block now says its span to the
-    hour's end, and words that do not fit the box end in "…" on its last line."""
+    hour's end, after its counts, each with its word (not “38 16:24–17:00: 5 succeeded, …”),
+    and words that do not fit the box end in "…" on its last line."""
     from app.gui.calendar.paint import fitted
     from app.gui.calendar.week import hour_words
     from app.gui.qt import QFontMetrics
@@ -451,12 +452,17 @@ def test_a_busy_hour_reads_in_one_form_and_a_cut_block_ends_in_an_ellipsis(qapp:
                                         "failed", 9)]
     plans = [Entry("fire", 1, "a", at + timedelta(minutes=6 + i), None, "scheduled")
              for i in range(32)]
-    assert hour_words(16, 0, runs + plans, "16:24") == (
-        "38 16:24–17:00: 5 succeeded, 1 failed, 32 planned")
+    text = "5 succeeded, 1 failed, 32 planned 16:24–17:00"  # each count with its word
+    assert hour_words(16, 0, runs + plans, "16:24") == text
     assert hour_words(17, 60, []) == "60 planned 17:00–18:00"  # as every other day says it
-    text = "38 16:24–17:00: 5 succeeded, 1 failed, 32 planned"
     metrics = QFontMetrics(QApplication.font())
-    width = metrics.horizontalAdvance("38 16:24–17:00: 5") + 2
+    width = metrics.horizontalAdvance("5 succeeded, 1 failed,") + 2
     lines = fitted(text, metrics, width, metrics.lineSpacing() * 2 + 1).split("\n")
-    assert lines[0] == "38 16:24–17:00: 5" and len(lines) == 2 and lines[1].endswith("…")
-    assert fitted(text, metrics, width, metrics.lineSpacing() * 9).replace("\n", " ") == text
+    assert lines[0] == "5 succeeded, 1 failed," and len(lines) == 2 and lines[1].endswith("…")
+    whole = fitted(text, metrics, width, metrics.lineSpacing() * 9)
+    assert re.sub(r"(?<!–)\n", " ", whole).replace("\n", "") == text
+    # a span wider than the block breaks after its dash; a word wider still ends in "…"
+    narrow = metrics.horizontalAdvance("16:24–") + 2
+    assert fitted("16:24–17:00", metrics, narrow, metrics.lineSpacing() * 2) == "16:24–\n17:00"
+    assert all(metrics.horizontalAdvance(line) <= narrow for line in fitted(
+        "unbelievably", metrics, narrow, metrics.lineSpacing() * 2).split("\n"))

@@ -21,6 +21,7 @@ Signals shared by both grids are declared on `CalendarGrid`:
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -109,20 +110,22 @@ def paint_aggregate(p: QPainter, rect: QRectF, counts: Counter[str], text: str,
 
 
 def fitted(text: str, metrics: QFontMetrics, width: float, height: float) -> str:
-    """`text` wrapped at words into the lines that fit `height`; the last line ends in "…"
-    when the rest does not fit (the block's tooltip says it whole)."""
+    """`text` wrapped at words (and after a span's dash, "11:00–" "12:00") into the lines
+    that fit `height`; a line wider than `width` (one long word), and the last when the rest
+    does not fit, ends in "…" (the block's tooltip says it whole). A time span wider than a
+    narrow block was cut off at its edge mid-digit ("11:00–12:0")."""
     room = max(1, int(height // max(1, metrics.lineSpacing())))
     lines: list[str] = []
-    words = text.split(" ")
+    words = re.findall(r"\S+?–(?=\S)|\S+ ?", text)  # each with what follows it: " " or none
     while words and len(lines) < room:
         line = words.pop(0)
-        while words and metrics.horizontalAdvance(f"{line} {words[0]}") <= width:
-            line += " " + words.pop(0)
-        lines.append(line)
-    if words or (lines and metrics.horizontalAdvance(lines[-1]) > width):
-        rest = " ".join([lines.pop(), *words]) if lines else " ".join(words)
-        lines.append(metrics.elidedText(rest, Qt.TextElideMode.ElideRight, int(width)))
-    return "\n".join(lines)
+        while words and metrics.horizontalAdvance((line + words[0]).rstrip()) <= width:
+            line += words.pop(0)
+        lines.append(line.rstrip())
+    if words:
+        lines.append((lines.pop() + " " if lines else "") + "".join(words).rstrip())
+    return "\n".join(metrics.elidedText(line, Qt.TextElideMode.ElideRight, int(width))
+                     for line in lines)
 
 
 def status_counts(entries: list[Entry]) -> Counter[str]:

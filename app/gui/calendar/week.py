@@ -3,9 +3,10 @@ prediction a block from its start, as tall as its (actual or expected) duration.
 
 Blocks that overlap share the column side by side; a cluster that would need more lanes
 than stay readable becomes one block ("37 succeeded 14:00–14:40") that opens the day's
-list; a busy hour's block says its span to the hour's end ("60 planned 17:00–18:00"), the
-same form today or any day. A block's words wrap, and where they do not fit the last line
-ends in "…" and the tooltip says them whole.
+list; a busy hour's block says its span to the hour's end ("60 planned 17:00–18:00", "4
+succeeded, 1 failed, 10 planned 11:00–12:00"), the same form today or any day. A block's
+words wrap (a time span after its dash too), and a line that does not fit ends in "…",
+inside the block; the tooltip says them whole.
 A day with more predictions (or runs) than it lists shows, from the hour of the last one it
 lists, each hour as one block with its count (its runs by status, its predictions); the
 arrow keys step through the blocks as through the entries, and Enter opens a block's list.
@@ -53,21 +54,21 @@ def lanes_for(days: int) -> int:
 
 def block_words(when: str, entries: list[Entry], counted: int = 0,
                 ran: Counter[str] | None = None) -> str:
-    """A block's words in one form: “60 planned 17:00–18:00”, “38 16:24–17:00: 5 succeeded,
-    1 failed, 32 planned” — its runs by status and its predictions (`counted` predictions
-    and the runs `ran` known by count only, the rest among `entries`)."""
+    """A block's words in one form, each count with its word, then the time: “60 planned
+    17:00–18:00”, “5 succeeded, 1 failed, 32 planned 16:24–17:00” — its runs by status and
+    its predictions (`counted` predictions and the runs `ran` known by count only, the rest
+    among `entries`). The current hour said “38 16:24–17:00: 5 succeeded, …”, its total
+    first with no word to say what it counted."""
     past = Counter(e.status for e in entries if not e.predicted) + (ran or Counter())
     planned = counted + sum(1 for e in entries if e.predicted)
     parts = [f"{n:,} {display.status_words(s)}" for s, n in past.most_common()]
     parts += [f"{planned:,} planned"] if planned else []
-    if len(parts) <= 1:  # all alike: say it once
-        return f"{parts[0] if parts else 0} {when}"
-    return f"{planned + past.total():,} {when}: {', '.join(parts)}"
+    return f"{', '.join(parts) or 0} {when}"
 
 
 def aggregate_words(entries: list[Entry]) -> str:
-    """A cluster's words, from its first start to its last: “4 planned at 02:00”, “5
-    02:00–02:40: 3 succeeded, 2 planned” (entries in time order)."""
+    """A cluster's words, from its first start to its last: “4 planned at 02:00”, “3
+    succeeded, 2 planned 02:00–02:40” (entries in time order)."""
     first, last = clock(entries[0].start), clock(entries[-1].start)
     return block_words(f"at {first}" if first == last else f"{first}–{last}", entries)
 
@@ -75,8 +76,8 @@ def aggregate_words(entries: list[Entry]) -> str:
 def hour_words(hour: int, planned: int, entries: list[Entry], begins: str = "",
                ran: Counter[str] | None = None) -> str:
     """A busy hour's words, to the hour's end from its start, or from `begins` (a fire
-    just before it counted in): “54 planned 09:00–10:00”, “60 09:37–11:00: 6 succeeded,
-    54 planned”."""
+    just before it counted in): “54 planned 09:00–10:00”, “6 succeeded, 54 planned
+    09:37–11:00”."""
     return block_words(f"{begins or f'{hour:02d}:00'}–{(hour + 1) % 24:02d}:00", entries,
                        planned, ran)
 
