@@ -1,6 +1,6 @@
 """File → Import a crontab… / Import systemd timers…: the preview shows what would be created
 and what does not map, a bad line is named inline and creates nothing, Create makes the tasks
-(audited), and the same crontab twice is refused in the dialog."""
+(audited), and the same crontab again creates only what is not here yet."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from app.gui.qt import QApplication, Qt
 from app.gui.tasks.import_preview import ImportPreview
-from tests.gui.conftest import SCREENSHOTS, Gui
+from tests.gui.conftest import SCREENSHOTS, Gui, said
 from tests.gui.file_dialogs import cancel, choose_path, file_dialog
 
 CRONTAB = """# backups
@@ -63,16 +63,37 @@ def test_a_crontab_is_previewed_refused_inline_when_bad_then_created(
     assert gui.service.audit_events()[0]["action"] == "tasks.import"
     gui.wait_until(lambda: gui.window.tasks_model.rowCount() == 2)
 
+    # the same crontab again: nothing to create, what is here named (it refused the whole
+    # file naming `--skip-existing`, an option of the command line the window does not have)
     again = _open(gui, gui.window.task_ops.import_crontab)
     _type_path(gui, again, file)
-    gui.wait_until(again.error.isVisible)
-    assert "exist" in again.error.text()
-    names = sorted(f"“{n}”" for n in names)  # the window's quotes (it had 'echo-morning')
-    assert f"name: 2 tasks already exist: {', '.join(names)} (" in again.error.text()
+    gui.wait_until(lambda: "here already" in again.summary.text())
+    assert again.summary.text() == f"Nothing to create from crontab {file}: all its tasks are " \
+        "here already."
+    assert not again.error.isVisible() and again.table.rowCount() == 0
+    shown = ", ".join(sorted(f"“{n}”" for n in names))  # (sorted: the file's order differs)
+    assert "Already here, left as they are: " in again.notes.text()
+    assert sorted(again.notes.text().splitlines()[0].split(": ", 1)[1].split(", ")) == \
+        shown.split(", ")
     assert not again.create_button.isEnabled()
     qtbot.keyClick(again, Qt.Key.Key_Escape)
     gui.wait_until(lambda: not again.isVisible())
     assert gui.service.count_tasks() == 2
+
+    # a line added to it: only that one is shown and created, the others left as they are
+    file.write_text(CRONTAB + "15 3 * * *  /bin/echo night\n")
+    more = _open(gui, gui.window.task_ops.import_crontab)
+    _type_path(gui, more, file)
+    gui.wait_until(lambda: more.table.rowCount() == 1)
+    assert more.table.item(0, 0).text() == "line 6"
+    assert more.create_button.text() == "&Create 1 task"
+    assert more.notes.text().startswith("Already here, left as they are: ")
+    assert more.grab().save(str(SCREENSHOTS / "import-crontab-again.png"))
+    qtbot.mouseClick(more.create_button, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: not more.isVisible())
+    assert gui.service.count_tasks() == 3
+    gui.wait_until(lambda: "Imported 1 task from" in said(gui.window))
+    assert said(gui.window).endswith("2 tasks already here were left as they are.")
 
 
 def test_systemd_timers_are_previewed_from_a_folder_and_created(

@@ -1,6 +1,9 @@
 """File → Import crontab… / Import systemd timers…: read another scheduler's jobs, show
 exactly what would be created (the table `tickwork import --dry-run` prints) and what does not
-map, name a bad line inline, and create them all or nothing.
+map, name a bad line inline, and create them all or nothing. Jobs whose tasks are here
+already (an import done before) are named under the table and left as they are, as
+`--skip-existing` leaves them: the preview refused the whole file and named that option,
+which the window does not have.
 
 The reading and the checks run off the GUI thread (`Background`); the import itself is the
 service's bulk import, so it is checked and audited as any other.
@@ -43,15 +46,17 @@ SYSTEMD = "systemd"
 
 
 def read_plan(kind: str, source: str, service: Service, now: datetime) -> tuple[
-        ImportPlan, list[TaskSpec]]:
+        ImportPlan, list[TaskSpec], list[str]]:
     """The plan from a crontab file or a unit folder, checked as the import would check it
-    (fields, names that exist, programs and folders) without creating anything."""
+    (fields, names that exist, programs and folders) without creating anything; with the
+    names of its tasks this home has already (left as they are)."""
     plan = (transfer.crontab_plan(Path(source).expanduser()) if kind == CRONTAB
             else transfer.systemd_plan(source))
     specs = plan.specs(now)
     transfer.verify_all(specs, plan.label)
-    service.import_specs(specs, plan.source, now, plan.label, dry_run=True)
-    return plan, specs
+    report = service.import_specs(specs, plan.source, now, plan.label, dry_run=True,
+                                  skip_existing=True)
+    return plan, specs, report.kept
 
 
 class ImportPreview(QDialog):
@@ -68,6 +73,7 @@ class ImportPreview(QDialog):
         self.background = background
         self.specs: list[TaskSpec] = []
         self.plan: ImportPlan | None = None
+        self.here: list[str] = []  # of the plan's tasks, those this home has: left as they are
         self.reads = 0  # which preview is the newest: an older one's answer is dropped
         crontab = kind == CRONTAB
         self.setWindowTitle("Import a crontab" if crontab else "Import systemd timers")
@@ -150,22 +156,27 @@ class ImportPreview(QDialog):
         if read == self.reads:
             self._on_plan_refused(error)
 
-    def _on_plan_read(self, read: int, result: tuple[ImportPlan, list[TaskSpec]]) -> None:
+    def _on_plan_read(self, read: int, result: tuple[ImportPlan, list[TaskSpec], list[str]]
+                      ) -> None:
         if read != self.reads:
             return
-        self.plan, self.specs = result
+        self.plan, self.specs, self.here = result
         self._show(self.plan)
-        count = len(self.specs)
+        count = len(self.specs) - len(self.here)
         if count:
             self.summary.setText(f"Would create {plural(count, 'task')} from "
                                  f"{self.plan.source}.")
             self.create_button.setText(f"&Create {plural(count, 'task')}")
+        elif self.here:
+            self.summary.setText(f"Nothing to create from {self.plan.source}: "
+                                 f"{'its task is' if len(self.here) == 1 else 'all its tasks are'}"
+                                 " here already.")
         else:
             self.summary.setText(f"Nothing to create from {self.plan.source}.")
         self.create_button.setEnabled(count > 0)
 
     def _on_plan_refused(self, error: BaseException) -> None:
-        self.plan, self.specs = None, []
+        self.plan, self.specs, self.here = None, [], []
         self.table.setRowCount(0)
         self.notes.hide()
         self.summary.setText("Nothing will be imported.")
@@ -174,7 +185,9 @@ class ImportPreview(QDialog):
         self.error.show_error(error.said(curly))
 
     def _show(self, plan: ImportPlan) -> None:
-        rows = plan.preview_rows()
+        here = set(self.here)  # (specs and rows in the plan's order)
+        rows = [row for row, spec in zip(plan.preview_rows(), self.specs, strict=True)
+                if spec.name not in here]
         self.table.setRowCount(len(rows))
         for r, values in enumerate(rows):
             for c, value in enumerate(values):
@@ -182,11 +195,12 @@ class ImportPreview(QDialog):
                 item.setToolTip(value)
                 self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
+        said = [f"Already here, left as {'it is' if len(here) == 1 else 'they are'}: "
+                + ", ".join(curly(name) for name in self.here)] if here else []
         if plan.notes:
-            self.notes.setText("Not mapped:\n" + "\n".join(f"• {n}" for n in plan.notes))
-            self.notes.show()
-        else:
-            self.notes.hide()
+            said.append("Not mapped:\n" + "\n".join(f"• {n}" for n in plan.notes))
+        self.notes.setText("\n".join(said))
+        self.notes.setVisible(bool(said))
 
     # -- creating ------------------------------------------------------------------------
 
@@ -198,12 +212,17 @@ class ImportPreview(QDialog):
         service = self.service
 
         def work() -> Any:
-            return service.import_specs(specs, plan.source, datetime.now(UTC), plan.label)
+            return service.import_specs(specs, plan.source, datetime.now(UTC), plan.label,
+                                        skip_existing=True)
         self.background.run(work, self._on_created, self._on_plan_refused, owner=self)
 
     def _on_created(self, report: Any) -> None:
         source = self.plan.source if self.plan is not None else ""
-        self.imported.emit(f"Imported {plural(len(report.created), 'task')} from {source}.")
+        kept, one = len(report.kept), len(report.kept) == 1
+        left = (f" {plural(kept, 'task')} already here {'was' if one else 'were'} left as "
+                f"{'it is' if one else 'they are'}.") if kept else ""
+        self.imported.emit(f"Imported {plural(len(report.created), 'task')} from {source}."
+                           + left)
         self.accept()
 
     # -- the source ----------------------------------------------------------------------
