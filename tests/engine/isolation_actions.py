@@ -88,28 +88,6 @@ def report_process(path: str) -> None:
         "stdin": os.fstat(0).st_rdev == os.stat(os.devnull).st_rdev, "pid": os.getpid()}))
 
 
-def change_settings() -> None:
-    """Changes, for the rest of its process's life, what another task takes as given."""
-    import decimal
-    import gc
-    import locale
-    import resource
-    import socket
-    import warnings
-    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    resource.setrlimit(resource.RLIMIT_AS, (2**30, hard))  # a 1 GiB cap, its own to lift
-    gc.disable()
-    sys.setrecursionlimit(400)
-    sys.settrace(lambda *_args: None)
-    warnings.simplefilter("error")
-    os.environ["TZ"] = "Asia/Kathmandu"
-    time.tzset()
-    del os.environ["TZ"]  # (the C library's zone is still Kathmandu's: tzset ran)
-    decimal.getcontext().prec = 3
-    socket.setdefaulttimeout(0.5)
-    locale.setlocale(locale.LC_NUMERIC, "C.UTF-8")
-
-
 def settings() -> dict[str, Any]:
     """What this process's settings are now, as `change_settings` changes them."""
     import decimal
@@ -117,8 +95,11 @@ def settings() -> dict[str, Any]:
     import locale
     import resource
     import socket
+    import threading
     import warnings
     return {"memory": resource.getrlimit(resource.RLIMIT_AS)[0], "gc": gc.isenabled(),
+            "gc_debug": gc.get_debug(), "stack": threading.stack_size(),
+            "excepthook": sys.excepthook is sys.__excepthook__,
             "recursion": sys.getrecursionlimit(), "trace": sys.gettrace() is None,
             "warnings_fail": any(f[0] == "error" for f in warnings.filters),
             "zone": time.strftime("%z", time.localtime(0)), "tzname": list(time.tzname),

@@ -23,6 +23,7 @@ from tests.engine.conftest import wait_until
 from tests.engine.process_trees import gone, proc_in
 
 ACTIONS = "tests.engine.isolation_actions"
+SETTINGS = "tests.engine.isolation_settings"  # another module: another task's settings
 
 
 @pytest.fixture
@@ -34,9 +35,9 @@ def one_worker(store: Any, service: Any) -> Iterator[Engine]:
     eng.stop(grace=0.5)
 
 
-def task(name: str, target: str, **extra: Any) -> dict[str, Any]:
+def task(name: str, target: str, module: str = ACTIONS, **extra: Any) -> dict[str, Any]:
     return {"name": name, "timezone": "UTC", "action": {
-        "kind": "python", "target": f"{ACTIONS}:{target}", "kwargs": extra.pop("kwargs", {})},
+        "kind": "python", "target": f"{module}:{target}", "kwargs": extra.pop("kwargs", {})},
         **extra}
 
 
@@ -191,12 +192,13 @@ def test_process_state_one_task_changed_is_put_back_for_the_next(
 def test_settings_one_task_changed_are_put_back_for_the_next(
         one_worker: Engine, service: Any, tmp_path: Path) -> None:
     """A 1 GiB memory cap (it made the next task fail with MemoryError), the garbage
-    collector off, a recursion limit, a trace function, warnings as errors, another time
-    zone, decimal's precision, a socket timeout, the locale: the next task, in the same
-    worker, gets the process as the worker had it."""
+    collector off and debugging, a recursion limit, a trace function, an exception hook,
+    warnings as errors, a small thread stack, another time zone, decimal's precision, a
+    socket timeout, the locale: the next task, of another module, in the same worker, gets
+    the process as the worker had it."""
     from tests.engine.isolation_actions import settings
     seen = tmp_path / "seen"
-    service.create_task(task("changer", "change_settings"))
+    service.create_task(task("changer", "change_settings", module=SETTINGS))
     service.create_task(task("reporter", "report_settings", kwargs={"path": str(seen)}))
     assert ended(service, "reporter").status == "succeeded"  # (the worker as it was)
     before = json.loads(seen.read_text())
@@ -211,6 +213,39 @@ def test_settings_one_task_changed_are_put_back_for_the_next(
     here = settings()  # and as a new interpreter has them
     assert {k: after[k] for k in ("memory", "gc", "zone", "precision", "timeout", "nice")} \
         == {k: here[k] for k in ("memory", "gc", "zone", "precision", "timeout", "nice")}
+
+
+def test_a_setting_that_cannot_be_put_back_retires_its_worker(
+        one_worker: Engine, service: Any, tmp_path: Path) -> None:
+    """`warnings.filters = ()`: putting the list back failed and killed the worker, and the
+    next task's run with it (`interrupted`). The run says so; the next runs in a new one."""
+    seen = tmp_path / "seen"
+    service.create_task(task("breaker", "unsettable", module=SETTINGS))
+    service.create_task(task("reporter", "report_settings", kwargs={"path": str(seen)}))
+    assert ended(service, "reporter").status == "succeeded"
+    first = json.loads(seen.read_text())["pid"]
+    run = ended(service, "breaker")
+    assert run.status == "succeeded", run.error
+    assert "the action changed its worker's warnings filters (TypeError: " in output(service, run)
+    reported = ended(service, "reporter")
+    assert reported.status == "succeeded", reported.error
+    assert json.loads(seen.read_text())["pid"] != first
+
+
+def test_what_a_module_sets_at_import_holds_for_each_of_its_runs(
+        one_worker: Engine, service: Any, tmp_path: Path) -> None:
+    """`sys.setrecursionlimit(5000)` at a module's top (its import, once per worker) held
+    for its task's first run only: the second failed with RecursionError. It holds for each
+    of its runs, and another module's task still gets the worker's own limit."""
+    seen = tmp_path / "seen"
+    service.create_task(task("deep", "deep", module="tests.engine.isolation_import"))
+    service.create_task(task("reporter", "report_settings", kwargs={"path": str(seen)}))
+    for _ in range(2):
+        run = ended(service, "deep")
+        assert run.status == "succeeded", run.error
+        assert "returned: 3000" in output(service, run)
+        assert ended(service, "reporter").status == "succeeded"
+        assert json.loads(seen.read_text())["recursion"] == sys.getrecursionlimit()
 
 
 def test_a_limit_a_run_cannot_take_back_retires_its_worker(

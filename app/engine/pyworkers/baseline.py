@@ -28,7 +28,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from app.engine.pyworkers.knobs import Interpreter, Limits
+from app.engine.pyworkers.knobs import Kept, Limits, zone_back
 
 _getsignal: Callable[[int], Any] = importlib.import_module("_signal").getsignal  # no enums
 _SIGNALS = tuple(n for n in range(1, 32) if n not in (signal.SIGKILL, signal.SIGSTOP))
@@ -53,7 +53,7 @@ class Baseline:
                     self.handlers.append((sig, handler))
         self.mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
         self.threads = threading.active_count()
-        self.interpreter = Interpreter()
+        self.kept = Kept()  # the interpreter's settings: the worker's, and each module's
         self.limits = Limits()
 
     @property
@@ -77,7 +77,7 @@ class Baseline:
         signal.pthread_sigmask(signal.SIG_SETMASK, self.mask)
         for timer in _TIMERS:
             signal.setitimer(timer, 0)
-        self.interpreter.restore(environment_changed)
+        zone_back(environment_changed, self.kept.zone)
 
     def _streams(self) -> None:
         """sys.stdin/stdout/stderr as they were; one the run closed is opened again."""
@@ -102,9 +102,11 @@ class Baseline:
             left.append("child processes")
         return " and ".join(left)
 
-    def kept_back(self) -> str:
-        """The process's limits put back; what could not be, in words ('' for nothing)."""
-        return self.limits.kept_back()
+    def kept_back(self, module: tuple[str | None, str] | None) -> str:
+        """The process's limits and the interpreter's settings put back (`module`, the run's,
+        keeps the settings it ended with for its next run); what could not be, in words
+        ('' for nothing)."""
+        return ", ".join(filter(None, (self.limits.kept_back(), self.kept.after(module))))
 
 
 def _environ_data() -> dict[Any, Any]:

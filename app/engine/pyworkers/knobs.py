@@ -3,112 +3,202 @@ interpreter's settings and the operating system's limits on the process (`baseli
 the fds, streams, environment, umask and signals).
 
 A task that capped its memory (`resource.setrlimit(RLIMIT_AS, …)`), turned off the garbage
-collector, set a trace function, made warnings errors or changed the time zone, the locale
-or `decimal`'s precision would otherwise hand that to whichever task its worker ran next —
-one task's 1 GiB cap made another fail with MemoryError. `Interpreter` and `Limits` note
-them before the first run and put them back after each one, comparing first (a few µs).
+collector, set a trace function or an exception hook, made warnings errors or changed the
+time zone, the locale or `decimal`'s precision would otherwise hand that to whichever task
+its worker ran next — one task's 1 GiB cap made another fail with MemoryError. `read`
+notes them all at once (a few µs) and `put` sets back those that differ.
+
+They are a module's own, though, as its module-level state is: what a module sets when it
+is imported (`sys.setrecursionlimit(5000)` at its top) holds for every run of its tasks in
+that worker, not only the first one (the import is not done again). So a worker keeps, per
+module, the settings its last run ended with (`Kept`) and puts them back before its next
+run, and the worker's own before any other module's.
 
 What an unprivileged process cannot take back — a hard limit lowered, its nice value
 raised, another user (the worker leads its session: it cannot leave it) — makes the worker
-unfit:
-`Limits.kept_back` names it, and the engine replaces the worker as it does one a run left
-threads in.
+unfit: `Limits.kept_back` names it, and the engine replaces the worker as it does one a run
+left threads in; so does a setting that cannot be put back (`put` says which).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import locale
 import os
-import resource
+import socket
 import sys
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 _WORDS = {"AS": "address space (memory)", "DATA": "data size (memory)", "NOFILE": "open files",
           "NPROC": "processes", "CPU": "CPU time", "FSIZE": "file size", "CORE": "core size"}
-_LIMITS = {getattr(resource, name): _WORDS.get(name[7:], name[7:].lower().replace("_", " "))
-           for name in dir(resource) if name.startswith("RLIMIT_")}  # limit -> its words
 
 
-def _tz() -> tuple[Any, ...]:
+@functools.cache
+def _limits() -> dict[int, str]:
+    """Each resource limit and its words (`resource` is POSIX's: imported where used, as
+    workers run only there; the engine's other modules import this one)."""
+    import resource
+    return {getattr(resource, name): _WORDS.get(name[7:], name[7:].lower().replace("_", " "))
+            for name in dir(resource) if name.startswith("RLIMIT_")}
+
+
+def _locale() -> str | None:
+    with contextlib.suppress(locale.Error):
+        return locale.setlocale(locale.LC_ALL)
+    return None
+
+
+def _set_locale(value: str | None) -> None:
+    if value is not None:
+        locale.setlocale(locale.LC_ALL, value)
+
+
+class _Context:
+    """decimal's context as it was: equal to another by its text (precision, rounding,
+    limits, flags, traps), with a copy to put back."""
+
+    __slots__ = ("copy", "text")
+
+    def __init__(self, context: Any) -> None:
+        self.text = repr(context)
+        self.copy = context.copy()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Context) and other.text == self.text
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _decimal() -> _Context | None:
+    """decimal's context; None before a run imported decimal."""
+    module = sys.modules.get("decimal")
+    return None if module is None else _Context(module.getcontext())
+
+
+def _set_decimal(value: _Context | None) -> None:
+    module = sys.modules.get("decimal")
+    if module is not None:
+        module.setcontext(value.copy.copy() if value is not None else module.Context())
+
+
+def _set_filters(value: list[Any]) -> None:
+    warnings.filters[:] = value  # type: ignore[index]  # (a list)
+    mutated = getattr(warnings, "_filters_mutated", None)  # (its caches; gone in 3.14's)
+    if mutated is not None:
+        mutated()
+
+
+def _attribute(owner: Any, name: str) -> tuple[Callable[[], Any], Callable[[Any], None]]:
+    return (lambda: getattr(owner, name)), (lambda value: setattr(owner, name, value))
+
+
+# (name, read it, put it back); compared by ==, so hooks by identity
+_SETTINGS: tuple[tuple[str, Callable[[], Any], Callable[[Any], Any]], ...] = (
+    ("garbage collector", gc.isenabled, lambda on: gc.enable() if on else gc.disable()),
+    ("garbage collector's thresholds", gc.get_threshold, lambda t: gc.set_threshold(*t)),
+    ("garbage collector's debug flags", gc.get_debug, gc.set_debug),
+    ("garbage collector's callbacks", lambda: list(gc.callbacks),
+     lambda c: gc.callbacks.__setitem__(slice(None), c)),
+    ("recursion limit", sys.getrecursionlimit, sys.setrecursionlimit),
+    ("switch interval", sys.getswitchinterval, sys.setswitchinterval),
+    ("digits limit", sys.get_int_max_str_digits, sys.set_int_max_str_digits),
+    ("trace function", sys.gettrace, sys.settrace),
+    ("profile function", sys.getprofile, sys.setprofile),
+    ("threads' trace function", threading.gettrace, threading.settrace),
+    ("threads' profile function", threading.getprofile, threading.setprofile),
+    ("threads' stack size", threading.stack_size, threading.stack_size),
+    ("exception hook", *_attribute(sys, "excepthook")),
+    ("unraisable hook", *_attribute(sys, "unraisablehook")),
+    ("display hook", *_attribute(sys, "displayhook")),
+    ("breakpoint hook", *_attribute(sys, "breakpointhook")),
+    ("threads' exception hook", *_attribute(threading, "excepthook")),
+    ("warnings filters", lambda: list(warnings.filters), _set_filters),
+    ("warnings' show function", *_attribute(warnings, "showwarning")),
+    ("warnings' format function", *_attribute(warnings, "formatwarning")),
+    ("socket timeout", socket.getdefaulttimeout, socket.setdefaulttimeout),
+    ("locale", _locale, _set_locale),
+    ("decimal context", _decimal, _set_decimal),
+)
+Settings = tuple[Any, ...]  # one value per setting, in _SETTINGS' order
+
+
+def read() -> Settings:
+    """The interpreter's settings now."""
+    return tuple(get() for _name, get, _put in _SETTINGS)
+
+
+def differ(a: Settings, b: Settings) -> list[int]:
+    """Which settings differ (their places; one comparison when none does)."""
+    if a == b:
+        return []
+    return [at for at, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+
+
+def put(wanted: Settings, places: list[int]) -> str:
+    """Set these settings of `wanted`; the words for those that could not be ('' for
+    none)."""
+    failed = []
+    for at in places:
+        name, _get, set_it = _SETTINGS[at]
+        try:
+            set_it(wanted[at])
+        except Exception as exc:  # (a run that replaced warnings.filters with a tuple)
+            failed.append(f"{name} ({type(exc).__name__}: {exc})")
+    return ", ".join(failed)
+
+
+def zone_back(environment_changed: bool, zone: tuple[Any, ...]) -> None:
+    """The C library's time zone as the environment says (TZ put back with it): a run that
+    set TZ and called `time.tzset()` left the zone changed even once TZ was gone."""
+    if environment_changed or _zone() != zone:
+        time.tzset()
+
+
+def _zone() -> tuple[Any, ...]:
     return time.tzname, time.timezone, time.altzone, time.daylight
 
 
-class Interpreter:
-    """The interpreter's settings as the worker had them before its first run."""
+class Kept:
+    """Per module, the settings its last run in this worker ended with, where they were not
+    the worker's own; and the worker's own, noted before its first run."""
 
     def __init__(self) -> None:
-        self.gc = gc.isenabled(), gc.get_threshold()
-        self.recursion = sys.getrecursionlimit()
-        self.switch = sys.getswitchinterval()
-        self.digits = sys.get_int_max_str_digits()
-        self.hooks = sys.gettrace(), sys.getprofile(), threading.gettrace(), \
-            threading.getprofile()
-        self.filters = list(warnings.filters)
-        self.tz = _tz()
-        self.locale = self._locale()
+        self.own = read()
+        self.zone = _zone()
+        self.modules: dict[tuple[str | None, str], Settings] = {}
 
-    @staticmethod
-    def _locale() -> str | None:
-        with contextlib.suppress(locale.Error):
-            return locale.setlocale(locale.LC_ALL)
-        return None
+    def before(self, module: tuple[str | None, str]) -> None:
+        """A run of `module` starts: with the settings its last run ended with."""
+        settings = self.modules.get(module)
+        if settings is not None:  # (a setting that fails stays the worker's own)
+            put(settings, differ(settings, self.own))
 
-    def restore(self, environment_changed: bool) -> None:
-        """Put the settings back (the main thread, between runs)."""
-        enabled, threshold = self.gc
-        if gc.isenabled() != enabled:
-            (gc.enable if enabled else gc.disable)()
-        if gc.get_threshold() != threshold:
-            gc.set_threshold(*threshold)
-        if sys.getrecursionlimit() != self.recursion:
-            sys.setrecursionlimit(self.recursion)
-        if sys.getswitchinterval() != self.switch:
-            sys.setswitchinterval(self.switch)
-        if sys.get_int_max_str_digits() != self.digits:
-            sys.set_int_max_str_digits(self.digits)
-        self._hooks()
-        if warnings.filters != self.filters:
-            warnings.filters[:] = self.filters  # type: ignore[index]  # (a list)
-            warnings._filters_mutated()  # type: ignore[attr-defined]  # (its caches)
-        if environment_changed or _tz() != self.tz:  # TZ is back in the environment
-            time.tzset()
-        self._modules()
-
-    def _hooks(self) -> None:
-        trace, profile, thread_trace, thread_profile = self.hooks
-        if sys.gettrace() is not trace:
-            sys.settrace(trace)
-        if sys.getprofile() is not profile:
-            sys.setprofile(profile)
-        if threading.gettrace() is not thread_trace:
-            threading.settrace(thread_trace)  # type: ignore[arg-type]
-        if threading.getprofile() is not thread_profile:
-            threading.setprofile(thread_profile)  # type: ignore[arg-type]
-
-    def _modules(self) -> None:
-        """What the standard library keeps: decimal's context, socket's default timeout,
-        the C library's locale."""
-        decimal = sys.modules.get("decimal")
-        if decimal is not None:  # a fresh context: its precision, traps and flags
-            decimal.setcontext(decimal.Context())
-        socket = sys.modules.get("socket")
-        if socket is not None and socket.getdefaulttimeout() is not None:
-            socket.setdefaulttimeout(None)
-        if self.locale is not None and self._locale() != self.locale:
-            with contextlib.suppress(locale.Error):
-                locale.setlocale(locale.LC_ALL, self.locale)
+    def after(self, module: tuple[str | None, str] | None) -> str:
+        """A run ended: its module keeps its settings, the worker has its own back; what
+        could not be put back, in words ('' for nothing)."""
+        now = read()
+        places = differ(now, self.own)
+        if module is not None:
+            if places:
+                self.modules[module] = now
+            else:
+                self.modules.pop(module, None)
+        return put(self.own, places)
 
 
 class Limits:
     """The operating system's limits on the worker process, as before its first run."""
 
     def __init__(self) -> None:
-        self.rlimits = [(limit, resource.getrlimit(limit)) for limit in sorted(_LIMITS)]
+        import resource
+        self.resource = resource
+        self.rlimits = [(limit, resource.getrlimit(limit)) for limit in sorted(_limits())]
         self.priority = os.getpriority(os.PRIO_PROCESS, 0)
         self.affinity = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
         self.ids = self._ids()
@@ -120,12 +210,13 @@ class Limits:
     def kept_back(self) -> str:
         """Put the limits back; what cannot be, in words ('' for nothing)."""
         lost = []
+        resource = self.resource
         for limit, was in self.rlimits:
             if resource.getrlimit(limit) != was:
                 try:
                     resource.setrlimit(limit, was)
                 except (ValueError, OSError):  # a hard limit lowered: for good
-                    lost.append(f"hard limit on {_LIMITS[limit]}")
+                    lost.append(f"hard limit on {_limits()[limit]}")
         if os.getpriority(os.PRIO_PROCESS, 0) != self.priority:
             try:
                 os.setpriority(os.PRIO_PROCESS, 0, self.priority)

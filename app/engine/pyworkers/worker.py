@@ -118,6 +118,8 @@ class Link:
         # timeout, a cancel or the next engine's recovery finds them when they left the group
         os.environ[TOKEN_VAR] = str((request.get("env") or {}).get(TOKEN_VAR, ""))
         folder = request.get("cwd") or None
+        module = (folder, str(request["target"]).partition(":")[0])
+        self.baseline.kept.before(module)  # (before its import: a new import sets its own)
         try:
             self._call(request, folder, end)
         finally:  # the next run starts where the worker started, not where this one went
@@ -128,7 +130,7 @@ class Link:
         left = self.baseline.leftovers()
         if left:
             end["left"] = left
-        changed = self.baseline.kept_back()
+        changed = self.baseline.kept_back(module)
         if changed:
             end["changed"] = changed
         if end:
