@@ -14,6 +14,7 @@ from app.core.masking import Masker
 OUTPUT_HEAD = 256 * 1024  # characters stored as they arrive
 OUTPUT_TAIL = 64 * 1024  # characters kept of the end once the head is full
 LIVE_EVERY = 1.0  # seconds: a progress line still shown this often while the rest is held
+LINE_NEAR = 4096  # characters: a cut moves this far at most to fall at a line's end
 
 
 class Source(Protocol):
@@ -51,6 +52,8 @@ class Capture:
         self.tail: list[tuple[str, str]] = []
         self.tail_len = 0
         self.holding = False  # the head is full: what comes goes to the tail
+        self.live: tuple[str, str] | None = None  # the last line said live, none kept since
+        self.progress_kept = False  # a live line went to the tail (it may come after one)
 
     def add(self, stream: str, data: bytes, final: bool = False) -> None:
         mask = self.masks[stream]
@@ -70,15 +73,25 @@ class Capture:
             if now - self.live_at >= LIVE_EVERY:
                 self.live_at = now
                 self.sink.on_output(self.attempt, stream, text)
+                self.live = (stream, text)  # (said again at the end, after the kept tail)
                 return
-        self._keep(stream, text)
+        self.live = None
+        self.progress_kept = self.progress_kept or (live and self.holding)
+        self._keep(stream, text, whole=True)
 
-    def _keep(self, stream: str, text: str) -> None:
+    def _keep(self, stream: str, text: str, whole: bool = False) -> None:
+        """Into the head while it has room, else the tail. The head ends at a line's end
+        where one is near, and a `whole` line is never cut (a progress line cut in two read
+        as another one: "progress: 4")."""
         room = OUTPUT_HEAD - self.sent
-        if room > 0:
-            head, text = text[:room], text[room:]
-            self.sent += len(head)
-            self.sink.on_output(self.attempt, stream, head)
+        if room > 0 and not self.holding:
+            cut = len(text) if len(text) <= room else 0 if whole else room
+            if cut == room and (at := text.rfind("\n", max(0, room - LINE_NEAR), room)) >= 0:
+                cut = at + 1
+            head, text = text[:cut], text[cut:]
+            if head:
+                self.sent += len(head)
+                self.sink.on_output(self.attempt, stream, head)
         if text and not self.holding:  # the head is full from here on: said as it happens
             self.holding = True
             self.sink.on_output(self.attempt, "tickwork",
@@ -96,9 +109,11 @@ class Capture:
     def finish(self) -> None:
         for stream in ("stdout", "stderr"):
             self.add(stream, b"", final=True)
-        if self.tail and self.tail_len > OUTPUT_TAIL:  # trim the oldest kept chunk
-            stream, text = self.tail[0]
+        if self.tail and self.tail_len > OUTPUT_TAIL:  # trim the oldest kept chunk, from
+            stream, text = self.tail[0]  # a line's start where one is near
             cut = self.tail_len - OUTPUT_TAIL
+            if text[cut - 1:cut] != "\n" and (at := text.find("\n", cut, cut + LINE_NEAR)) >= 0:
+                cut = at + 1
             self.tail[0] = (stream, text[cut:])
             self.dropped += cut
         if self.dropped:
@@ -108,3 +123,5 @@ class Capture:
                                 "kept …]\n")
         for stream, text in self.tail:
             self.sink.on_output(self.attempt, stream, text)
+        if self.live is not None and self.progress_kept:  # the last progress said live is
+            self.sink.on_output(self.attempt, *self.live)  # the last read, after older ones
