@@ -43,8 +43,10 @@ class RunWrites:
         """What notes, in an attempt that ended `status`, the run that follows it once that
         one is claimed: its retry ("retried as run 8"), or its task's `fallback` (a failed
         attempt's details did not say what came of it)."""
-        said = "retried as run {}" if fallback is None else f"fell back to “{fallback}”, run {{}}"
-        return lambda run_id: self.note(record, status, said.format(run_id))
+        def said(run_id: int) -> None:  # (a name may hold braces: no str.format)
+            self.note(record, status, f"retried as run {run_id}" if fallback is None
+                      else f"fell back to “{fallback}”, run {run_id}")
+        return said
 
     def released(self, record: RunRecord, note: str) -> None:
         """A run the engine's stop found not started, given back unclaimed (`ledger.release`):

@@ -36,16 +36,16 @@ def test_a_failed_attempt_says_what_followed_it(engine: Any, service: Any) -> No
     """Each failed attempt's note names the run that followed it: its retry, and after the
     last its task's fallback (a failed attempt's details did not say what came of it)."""
     engine.start()
-    service.create_task(command_task("rescue"))
-    service.create_task(fails("main", retries=1, retry_delay=0.1, fallback="rescue"))
+    service.create_task(command_task("rescue {db}"))  # (braces: no str.format of the name)
+    service.create_task(fails("main", retries=1, retry_delay=0.1, fallback="rescue {db}"))
     service.run_now("main")
-    (fb,) = wait_until(lambda: finished_runs(service, "rescue"), 8)
+    (fb,) = wait_until(lambda: finished_runs(service, "rescue {db}"), 8)
     first, last = sorted(finished_runs(service, "main"), key=lambda r: r.attempt)
     wait_until(lambda: "fell back" in (service.get_run(last.id).reason or ""), 5)
     assert service.get_run(first.id).reason == f"retried as run {last.id}"
     assert service.get_run(last.id).reason == (
         f"retry of run {first.id} (attempt 1 failed: exit code 1), due 0.1s after it ended, "
-        f"the retry delay ± 10 %; fell back to “rescue”, run {fb.id}")
+        f"the retry delay ± 10 %; fell back to “rescue {{db}}”, run {fb.id}")
     assert service.get_run(first.id).status == "failed"  # its status as it was
 
 
