@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from app import preflight, transfer
 from app.core import group_limits, references
 from app.core.commandline import keep_extras
-from app.core.edits import form_changes
+from app.core.edits import Opened, form_changes
 from app.core.errors import StoreError, ValidationError
 from app.core.run import Run
 from app.core.task import FINISHED_STATUSES, Task, TaskSpec
@@ -168,7 +168,7 @@ class Service(SecretOperations):
 
     def update_task(self, ref: int | str, changes: dict[str, Any],
                     now: datetime | None = None, *, verify: bool = True,
-                    since: dict[str, Any] | None = None, overwrite: bool = False) -> Task:
+                    since: Opened | None = None, overwrite: bool = False) -> Task:
         """Apply `changes` (task JSON keys); the rest keeps its values (a new group with no
         limit is joined as it is). With `verify`, a changed action (or PATH) is checked on
         this machine; a task whose folder vanished can still be paused, renamed or moved.

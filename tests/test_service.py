@@ -47,6 +47,7 @@ def test_a_form_writes_what_it_changed_over_what_changed_since_it_read(service: 
     """A form passes the task as it read it: a rename and a stdin set elsewhere meanwhile
     stay (its form shows no stdin), and its own change lands; the same field changed in
     both is refused unless the form overwrites it."""
+    from app.core.edits import Opened
     from app.core.errors import ChangedElsewhere
     read = service.create_task(command_task("t", action={"kind": "command", "argv": ["cat"]}),
                                now=NOW)
@@ -55,15 +56,16 @@ def test_a_form_writes_what_it_changed_over_what_changed_since_it_read(service: 
     service.update_task("t", {"name": "t2", "action": {**form["action"], "stdin": "hello"}},
                         now=NOW)
     saved = service.update_task(read.id, {**form, "priority": 4}, now=NOW,
-                                since=read.spec.to_json())
+                                since=Opened(read.spec.to_json()))
     assert (saved.name, saved.spec.priority, saved.spec.action.stdin) == ("t2", 4, "hello")
     with pytest.raises(ChangedElsewhere, match="“t2” was changed elsewhere while you edited "
-                                               "it: the name and the priority"):
+                                               "it: the name and the priority \\(now 4, "
+                                               "yours 5\\)"):
         service.update_task(read.id, {**form, "name": "t3", "priority": 5}, now=NOW,
-                            since=read.spec.to_json())
+                            since=Opened(read.spec.to_json()))
     assert service.get_task(read.id).spec.priority == 4
     saved = service.update_task(read.id, {**form, "name": "t3", "priority": 5}, now=NOW,
-                                since=read.spec.to_json(), overwrite=True)
+                                since=Opened(read.spec.to_json()), overwrite=True)
     assert (saved.name, saved.spec.priority, saved.spec.action.stdin) == ("t3", 5, "hello")
 
 

@@ -45,8 +45,8 @@ def test_the_same_field_changed_elsewhere_is_asked_about(gui: Gui, qtbot: Any,
     click(qtbot, editor.save_button)
     gui.wait_until(lambda: asked.done)
     assert asked.text == ("“Photos backup” was changed elsewhere while you edited it: the "
-                          "priority.")
-    assert "Whatever else changed there is kept either way" in asked.details
+                          "priority (now 3, yours 9).")
+    assert "Keep editing: nothing is saved yet." in asked.details
     gui.wait_until(editor.save_button.isEnabled)
     assert editor.isVisible()  # still editing; nothing saved
     assert gui.service.get_task("Photos backup").spec.priority == 3
@@ -56,3 +56,35 @@ def test_the_same_field_changed_elsewhere_is_asked_about(gui: Gui, qtbot: Any,
     assert overwrite.done
     spec = gui.service.get_task("Photos backup").spec
     assert (spec.priority, spec.tags) == (9, ("nightly",))  # theirs kept where mine was not
+
+
+def test_a_field_the_form_says_its_own_way_is_not_taken_for_a_change(
+        gui: Gui, qtbot: Any, cli: Any) -> None:
+    """A command stored without its typed line (an import, the API): the form rebuilds the
+    line, so against the stored task the command always looked changed here — a change of
+    the command elsewhere was asked about, and "Save mine" undid it."""
+    task = gui.service.create_task(command_task("sync", ["echo", "a"]))
+    assert "line" not in task.spec.to_json()["action"]
+    editor = open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)
+    done = cli("task", "update", "sync", "--command", "echo b")
+    assert done.code == 0, done.stderr
+    _priority_up(editor, qtbot, 2)
+    save(gui, qtbot, editor)  # (no question: it would wait for an answer and fail here)
+    spec = gui.service.get_task("sync").spec
+    assert (spec.priority, spec.action.argv) == (2, ("echo", "b"))
+
+
+def test_a_task_deleted_elsewhere_can_be_made_again(gui: Gui, qtbot: Any, cli: Any) -> None:
+    """Save said "task not found: 9" (an id, no choice): it says the task was deleted, and
+    makes it again from the form where the person chooses so."""
+    task = gui.service.create_task(command_task("tmp1", ["echo", "a"]))
+    editor = open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)
+    assert cli("task", "delete", "tmp1").code == 0
+    _priority_up(editor, qtbot, 3)
+    asked = answer_question(qtbot, "Create it again")
+    gui.wait_until(editor.save_button.isEnabled)
+    click(qtbot, editor.save_button)
+    gui.wait_until(lambda: closed(editor))
+    assert asked.text == "“tmp1” was deleted elsewhere while you edited it."
+    again = gui.service.get_task("tmp1")
+    assert again.id != task.id and again.spec.priority == 3

@@ -24,10 +24,10 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from app.core.errors import ChangedElsewhere, TickworkError, ValidationError
+from app.core.errors import ValidationError
 from app.core.references import Snapshot
 from app.core.task import Task, TaskSpec
-from app.gui.background import describe_error
+from app.gui.editor import saving
 from app.gui.editor.action_page import ActionPage
 from app.gui.editor.env_page import EnvPage
 from app.gui.editor.every_error import every_error, hidden_errors
@@ -41,7 +41,7 @@ from app.gui.editor.pages import (
     NotificationsPage,
 )
 from app.gui.editor.problems import Problems, not_chosen
-from app.gui.editor.questions import confirm_discard, confirm_overwrite
+from app.gui.editor.questions import confirm_discard
 from app.gui.editor.schedule_choices import NOT_CHOSEN
 from app.gui.editor.schedule_page import SchedulePage
 from app.gui.qt import (
@@ -157,7 +157,7 @@ class TaskEditor(QDialog):
         self.save_button.setText("&Save" if mode == "edit" else "Create")
         save_key = QShortcut(QKeySequence("Ctrl+Return"), self)
         save_key.activated.connect(self._on_save_key)
-        self.buttons.accepted.connect(self._on_save_clicked)
+        self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
 
         body = QHBoxLayout()
@@ -189,6 +189,8 @@ class TaskEditor(QDialog):
         self._show_chain()
         self._touched = mode != "new"
         self._opened_with = self._form_state()
+        self._opened = saving.opened(self, task) if mode == "edit" else None
+        saving.Pending(self)  # a click or Enter while a check waits saves
         self._edited = False
         self.validate()
         accessible.name_tree(self)  # names for a screen reader: widgets/accessible.py
@@ -221,10 +223,23 @@ class TaskEditor(QDialog):
     # -- validation -------------------------------------------------------------------------
 
     def _on_page_changed(self) -> None:
+        """An edit: checked once typing pauses, Save off till then (`saving.Pending` saves
+        on a click or Enter meanwhile, checked at once)."""
         self._touched = True
         self._edited = True
         self.save_button.setEnabled(False)
         self._validate_timer.start()
+
+    def check_now(self) -> None:
+        """A check waiting for typing to pause, done at once (a click or Enter came)."""
+        if self._validate_timer.isActive() and not self._saving:
+            self._validate_timer.stop()
+            self.validate()
+
+    def show_refusal(self, error: ValidationError) -> None:
+        """The service's refusal of a field, under it (its page shown)."""
+        self._first_error = self.problems.show([error], self.schedule.chosen())
+        self._show_first_error()
 
     def collect(self) -> dict[str, Any]:
         """The form as task JSON; raises ValidationError for what cannot even be read."""
@@ -287,7 +302,7 @@ class TaskEditor(QDialog):
     def _on_save_key(self) -> None:
         """Ctrl+Return: save, or show the page with what stops it."""
         if not self._saving:
-            self._on_save_clicked()
+            self.save()
 
     def _on_hint_clicked(self) -> None:
         if self._touched and self._first_error is not None and not not_chosen(self._first_error):
@@ -331,10 +346,9 @@ class TaskEditor(QDialog):
     def has_changes(self) -> bool:
         """Has the person changed anything since the editor opened? (Typed and then undone
         counts as unchanged; where a page cannot be read, any edit at all counts.)"""
-        if not self._edited:
-            return False
-        now = self._form_state()
-        return not isinstance(now, list) or None in now or now != self._opened_with
+        now = self._form_state() if self._edited else None  # (typed and undone: unchanged)
+        return now is not None and (not isinstance(now, list) or None in now
+                                    or now != self._opened_with)
 
     def reject(self) -> None:
         """Escape, Cancel or the window's close button: ask before losing changes."""
@@ -348,7 +362,7 @@ class TaskEditor(QDialog):
 
     # -- saving ----------------------------------------------------------------------------
 
-    def _on_save_clicked(self, overwrite: bool = False) -> None:
+    def save(self, overwrite: bool = False, again: bool = False) -> None:
         self._validate_timer.stop()
         self._touched = True
         if not self.validate():
@@ -357,7 +371,7 @@ class TaskEditor(QDialog):
         data = self.check()
         secrets = self.env.secrets_to_store(data["name"].strip())
         service = self.session.service
-        mode, original = self.mode, self.original
+        mode, original, opened = self.mode, self.original, self._opened
         verify = not self.action.skip_checks.isChecked()
         self._saving = True
         self.save_button.setEnabled(False)
@@ -365,10 +379,10 @@ class TaskEditor(QDialog):
         def work() -> Task:
             for name, value in secrets:
                 service.set_secret(name, value)
-            if mode == "edit" and original is not None:  # what it changed, over what it read
+            if mode == "edit" and original is not None and not again:  # what it changed
                 return service.update_task(original.id, data, verify=verify, overwrite=overwrite,
-                                           since=original.spec.to_json())
-            return service.create_task(data, verify=verify)
+                                           since=opened)
+            return service.create_task(data, verify=verify)  # (again: deleted meanwhile)
 
         self.session.background.run(work, self._on_saved, self._on_save_failed, owner=self,
                                     title="Cannot save the task")
@@ -380,15 +394,7 @@ class TaskEditor(QDialog):
 
     def _on_save_failed(self, error: BaseException) -> None:
         self._saving = False
-        if isinstance(error, ValidationError):
-            self._first_error = self.problems.show([error], self.schedule.chosen())
-            self._show_first_error()
-        elif isinstance(error, ChangedElsewhere):
-            if confirm_overwrite(self, error):
-                self._on_save_clicked(overwrite=True)
-                return
-        else:
-            if not isinstance(error, TickworkError):
-                log.error("saving a task failed", exc_info=error)
-            self.banner.show_error(describe_error(error))
+        again = saving.failed(self, error)  # (said, or asked what to do)
+        if again is not None:
+            return self.save(**again)
         self.save_button.setEnabled(True)

@@ -59,6 +59,7 @@ class NameList(QWidget):
         layout.addWidget(self._rows_box)
         self.add_button.clicked.connect(self._on_add_clicked)
         self.input.returnPressed.connect(self._on_add_clicked)
+        self.input.setProperty("enter_adds", True)  # (its Enter is its own: saving.Pending)
         self.input.textEdited.connect(self._on_input_edited)
 
     def hasHeightForWidth(self) -> bool:  # a form squashed the field with a stale one
