@@ -283,9 +283,10 @@ def _names_a_file_here(action: dict[str, Any], here: str) -> bool:
     program = argv[0]
     if "/" in program and not os.path.isabs(program) and not program.startswith(("~", "$")):
         return True
-    # an argument that is a path relative to here (`python3 scripts/job.py`, `sh ./x.sh`)
+    # an argument that is a path relative to here (`python3 scripts/job.py`, `sh ./x.sh`),
+    # or a file or folder here by its name alone (`python3 crunch.py`: every run failed)
     return any(word.startswith(("./", "../")) or (
-        "/" in word and not word.startswith(("/", "~", "$", "-"))
+        not word.startswith(("/", "~", "$", "-")) and word not in (".", "..")
         and os.path.exists(os.path.join(here, word))) for word in argv[1:])
 
 

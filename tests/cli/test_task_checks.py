@@ -301,6 +301,11 @@ def test_a_path_typed_relative_means_the_folder_it_was_typed_in(home: Path,
     assert action("py")["cwd"] == str(scripts)
     typed_in(tmp_path, "task", "add", "plain", "--command", "true", "--manual")
     assert action("plain")["cwd"] is None  # nothing relative: the engine's folder, as ever
+    (scripts / "crunch.py").write_text("print('crunched')\n")
+    typed_in(scripts, "task", "add", "bare", "--command", "python3 crunch.py", "--manual")
+    assert action("bare")["cwd"] == str(scripts)  # a file here by its name alone
+    typed_in(scripts, "task", "add", "word", "--command", "echo crunch", "--manual")
+    assert action("word")["cwd"] is None  # a word that is no file here: nothing relative
 
     engine = EngineProcess(home, tmp_path / "engine.log")  # started from another folder
     try:
