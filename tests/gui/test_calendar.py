@@ -466,3 +466,16 @@ def test_a_busy_hour_reads_in_one_form_and_a_cut_block_ends_in_an_ellipsis(qapp:
     assert fitted("16:24–17:00", metrics, narrow, metrics.lineSpacing() * 2) == "16:24–\n17:00"
     assert all(metrics.horizontalAdvance(line) <= narrow for line in fitted(
         "unbelievably", metrics, narrow, metrics.lineSpacing() * 2).split("\n"))
+
+
+def test_a_run_that_waited_then_ran_reads_so_in_the_day_list() -> None:
+    """The day list showed a finished run's note as stored, "held back: at most 1 run of
+    this task at a time…", as if it still waited (a run-through; `run show` said
+    "waited: …"): it reads as the run's details read it."""
+    from app.gui.calendar.data import run_entry
+
+    entry = run_entry(7, 1, "bigmem", "succeeded", "2026-06-01T10:00:00+00:00",
+                      "2026-06-01T10:00:05+00:00", "2026-06-01T10:00:09+00:00",
+                      "held back: at most 1 run of this task at a time: it starts when one "
+                      "ends", datetime(2026, 6, 1, 11, tzinfo=UTC))
+    assert entry.reason == "waited: at most 1 run of this task at a time"

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from app.core.run import reason_now
 from app.core.task import FINISHED_STATUSES
 from app.gui.calendar.model import CalendarData, Day, Entry, Period, day_start, period_for
 from app.service import Service
@@ -151,7 +152,8 @@ def run_entry(run_id: int, task_id: int, name: str, status: str, scheduled: str,
     else:
         duration = None
     return Entry("run", int(task_id), str(name), begin, duration, str(status), int(run_id),
-                 reason=reason)
+                 reason=reason_now(reason, str(status), started is not None))  # (as it reads
+    # now: "held back: …" of a run that waited, then ran, read as if it still waited)
 
 
 def _one_shots(task_ids: set[int] | None) -> set[int]:
