@@ -20,12 +20,21 @@ def _priority_up(editor: Any, qtbot: Any, steps: int) -> None:
         qtbot.keyClick(editor.execution.priority, Qt.Key.Key_Up)
 
 
+def _opened_then_changed(gui: Gui, qtbot: Any, cli: Any, name: str,
+                         *change: str) -> tuple[Any, Any]:
+    """A command task `name` (as created), its editor opened from the table, then `tickwork
+    task update name …change` run meanwhile."""
+    task = gui.service.create_task(command_task(name, ["echo", "a"]))
+    editor = open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)
+    done = cli("task", "update", name, *change)
+    assert done.code == 0, done.stderr
+    return editor, task
+
+
 def test_a_change_made_elsewhere_to_other_fields_is_kept(gui: Gui, qtbot: Any,
                                                          cli: Any) -> None:
-    task = gui.service.create_task(command_task("Photos backup", ["echo", "a"]))
-    editor = open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)
-    done = cli("task", "update", "Photos backup", "--tag", "nightly", "--retries", "2")
-    assert done.code == 0, done.stderr
+    editor, _task = _opened_then_changed(gui, qtbot, cli, "Photos backup", "--tag",
+                                         "nightly", "--retries", "2")
     _priority_up(editor, qtbot, 4)
     save(gui, qtbot, editor)
     spec = gui.service.get_task("Photos backup").spec
@@ -35,10 +44,8 @@ def test_a_change_made_elsewhere_to_other_fields_is_kept(gui: Gui, qtbot: Any,
 
 def test_the_same_field_changed_elsewhere_is_asked_about(gui: Gui, qtbot: Any,
                                                          cli: Any) -> None:
-    task = gui.service.create_task(command_task("Photos backup", ["echo", "a"]))
-    editor = open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)
-    done = cli("task", "update", "Photos backup", "--priority", "3", "--tag", "nightly")
-    assert done.code == 0, done.stderr
+    editor, _task = _opened_then_changed(gui, qtbot, cli, "Photos backup", "--priority",
+                                         "3", "--tag", "nightly")
     _priority_up(editor, qtbot, 9)
     asked = answer_question(qtbot, "Keep editing", screenshot="editor-changed-elsewhere")
     gui.wait_until(editor.save_button.isEnabled)
@@ -63,11 +70,8 @@ def test_a_field_the_form_says_its_own_way_is_not_taken_for_a_change(
     """A command stored without its typed line (an import, the API): the form rebuilds the
     line, so against the stored task the command always looked changed here — a change of
     the command elsewhere was asked about, and "Save mine" undid it."""
-    task = gui.service.create_task(command_task("sync", ["echo", "a"]))
+    editor, task = _opened_then_changed(gui, qtbot, cli, "sync", "--command", "echo b")
     assert "line" not in task.spec.to_json()["action"]
-    editor = open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)
-    done = cli("task", "update", "sync", "--command", "echo b")
-    assert done.code == 0, done.stderr
     _priority_up(editor, qtbot, 2)
     save(gui, qtbot, editor)  # (no question: it would wait for an answer and fail here)
     spec = gui.service.get_task("sync").spec
