@@ -509,3 +509,22 @@ def test_task_list_columns_stay_aligned_after_wide_characters(cli: Any) -> None:
     starts = {columns(line[:line.index(" no " if " no " in line else " yes ")])
               for line in lines[1:]}  # where the ON column begins, in terminal columns
     assert len(starts) == 1, lines
+
+
+def test_run_list_notes_say_what_followed_a_failed_attempt(cli: Any, service: Any) -> None:
+    """`run list`'s NOTE showed a failed attempt's error alone ("exit code 1"), not its note
+    ("retried as run 2", a run-through): both, the error first."""
+    from datetime import UTC, datetime
+
+    from app.store import ledger
+
+    task = service.create_task({"name": "flaky", "timezone": "UTC", "action": {
+        "kind": "command", "argv": ["false"]}})
+    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    with service.store.write():
+        first = ledger.claim(task.id, now, 1, "failed", "manual", now, "e")
+        ledger.update(first, {"error": "exit code 1", "exit_code": 1, "finished_at": now})
+        ledger.add_note(first, "retried as run 2")
+    listed = cli("run", "list")
+    assert listed.code == 0, listed.err
+    assert "exit code 1; retried as run 2" in listed.out
