@@ -402,5 +402,9 @@ def test_a_retry_says_which_run_it_retries_and_when_it_was_due(gui: Gui, qtbot: 
     assert view.detail.grab().save(str(SCREENSHOTS / "runs-retry-details.png"))
     click_row(qtbot, view.table, 1 - row)  # the first attempt: its own fire, plainly late
     gui.wait_until(lambda: fields["Attempt"].text() == "1")
+    retry = view.model.rows[row].id  # what followed it, said in its note and its row
+    gui.wait_until(lambda: fields["Note"].text() == f"retried as run {retry}")
+    result = view.model.index(1 - row, view.model.COLUMNS.index("Result / note"))
+    assert result.data() == f"exit code 2 · retried as run {retry}"
     assert not fields["Scheduled for"].text().endswith(")")
     assert not fields["Lateness"].text().endswith("due")

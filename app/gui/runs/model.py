@@ -41,16 +41,21 @@ RESORT_MS = 2000  # a sorted list re-reads its window at most this often as runs
 
 
 def result_text(run: Run) -> str:
+    """How the run ended, then its note ("exit code 2 · retried as run 8"): the note of a
+    run that failed, what followed it, was out of sight, and one that ran said only its
+    note under "Exit code / error"."""
     if run.error:
-        return run.error.splitlines()[0] if run.error.strip() else run.error
-    if run.exit_code is not None:
-        return stopped_by(run.exit_code) or f"exit {run.exit_code}"
-    return run.note or ""
+        said = run.error.splitlines()[0] if run.error.strip() else run.error
+    elif run.exit_code is not None:
+        said = stopped_by(run.exit_code) or f"exit {run.exit_code}"
+    else:
+        said = ""
+    return " · ".join(filter(None, (said, run.note)))
 
 
 class RunTableModel(PagedTableModel[Run, RunQuery]):
     COLUMNS = ("Run", "Task", "Status", "Scheduled for", "Started", "Finished", "Duration",
-               "Lateness", "Attempt", "Trigger", "Exit code / error")
+               "Lateness", "Attempt", "Trigger", "Result / note")
 
     def __init__(self, service: Service, background: Background, page_size: int = 200,
                  parent: QObject | None = None) -> None:
@@ -113,7 +118,7 @@ class RunTableModel(PagedTableModel[Run, RunQuery]):
                 return display.full_time((row.scheduled_for, row.started_at,
                                           row.finished_at)[column - SCHEDULED])
             if column == RESULT:
-                return row.error or row.note or None
+                return "\n".join(filter(None, (row.error, row.note))) or None
         return None
 
     def _text(self, run: Run, column: int) -> str:
