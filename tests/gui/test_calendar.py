@@ -479,3 +479,28 @@ def test_a_run_that_waited_then_ran_reads_so_in_the_day_list() -> None:
                       "held back: at most 1 run of this task at a time: it starts when one "
                       "ends", datetime(2026, 6, 1, 11, tzinfo=UTC))
     assert entry.reason == "waited: at most 1 run of this task at a time"
+
+
+def test_a_block_of_many_runs_some_failed_shows_a_failure_stripe(qapp: Any) -> None:
+    """An hour of 12 succeeded and 3 failed runs was one plain green block (a run-through):
+    a stripe in the failure's colour runs down its left side; none when none failed."""
+    from collections import Counter
+
+    from PySide6.QtGui import QImage
+
+    from app.gui.calendar.paint import paint_aggregate
+    from app.gui.qt import QColor, QPainter, QRectF
+    from app.gui.widgets import display
+
+    def left_edge(counts: Counter[str]) -> QColor:
+        image = QImage(120, 60, QImage.Format.Format_RGB32)
+        image.fill(QColor("white"))
+        painter = QPainter(image)
+        paint_aggregate(painter, QRectF(0, 0, 120, 60), counts, "", QApplication.palette(),
+                        False)
+        painter.end()
+        return image.pixelColor(2, 30)
+
+    red = display.status_colour("failed", False)
+    assert left_edge(Counter(succeeded=12, failed=3)) == red
+    assert left_edge(Counter(succeeded=12)) != red
