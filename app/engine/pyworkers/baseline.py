@@ -5,9 +5,9 @@ A worker serves many runs of many tasks. Module-level state lives on (README say
 process state that would make another task fail is put back after each run: fds 0, 1 and 2
 (a run that closed fd 1 would break the next one's `print`), `sys.stdin/stdout/stderr`, the
 environment, the umask, Python signal handlers and the signal mask, and no interval timer
-left to fire — and the interpreter's settings and the process's limits (`knobs`). A few
-dozen system calls and comparisons (once the run's end is sent): nothing is rebuilt unless
-it changed.
+left to fire — and the interpreter's settings and the process's limits (`knobs`, before
+the run's end is sent: 9–23 µs, so what cannot be put back is said in it; the rest after
+it): nothing is rebuilt unless it changed.
 
 A run that leaves threads or processes running makes its worker unfit for another run (what
 they write, or send, would land in someone else's run), as does one that changed a limit it
