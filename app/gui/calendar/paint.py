@@ -95,9 +95,8 @@ def paint_entry(p: QPainter, rect: QRectF, entry: Entry, text: str, palette: QPa
 
 def paint_aggregate(p: QPainter, rect: QRectF, counts: Counter[str], text: str,
                     palette: QPalette, dark: bool) -> None:
-    """A box standing for many entries, coloured by what most of them are; a stripe down
-    its left side in a failure's colour when any of them failed (an hour of 12 succeeded
-    and 3 failed was plain green)."""
+    """A box standing for many entries, coloured by what most of them are, with a stripe in
+    a failure's colour down its side when any failed (12 succeeded, 3 failed: plain green)."""
     base = palette.color(QPalette.ColorRole.Base)
     ink = palette.color(QPalette.ColorRole.Text)
     key = counts.most_common(1)[0][0] if counts else "scheduled"
@@ -105,11 +104,10 @@ def paint_aggregate(p: QPainter, rect: QRectF, counts: Counter[str], text: str,
     p.setPen(QPen(colour, 1.0))
     p.setBrush(blend(base, colour, 0.12))
     p.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
-    failed = next((s for s in ("failed", "timed_out", "interrupted") if counts.get(s)), None)
-    if failed is not None and key not in display.FAILED:
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(display.status_colour(failed, dark))
-        p.drawRect(QRectF(rect.left() + 1, rect.top() + 1, 3, rect.height() - 2))
+    failed = [status for status in ("failed", "timed_out", "interrupted") if counts[status]]
+    if failed and key not in display.FAILED:
+        p.fillRect(QRectF(rect.left() + 1, rect.top() + 1, 3, rect.height() - 2),
+                   display.status_colour(failed[0], dark))
     p.setPen(ink)
     room = rect.adjusted(6, 2, -3, -2)
     flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
