@@ -104,7 +104,7 @@ def paint_aggregate(p: QPainter, rect: QRectF, counts: Counter[str], text: str,
     p.setPen(QPen(colour, 1.0))
     p.setBrush(blend(base, colour, 0.12))
     p.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
-    failed = [status for status in ("failed", "timed_out", "interrupted") if counts[status]]
+    failed = [status for status, n in counts.most_common() if n and status in display.FAILED]
     if failed and key not in display.FAILED:
         p.fillRect(QRectF(rect.left() + 1, rect.top() + 1, 3, rect.height() - 2),
                    display.status_colour(failed[0], dark))

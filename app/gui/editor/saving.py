@@ -83,8 +83,9 @@ class Pending(QObject):
     def __init__(self, editor: Editor) -> None:
         super().__init__(_widget(editor))
         self.editor = editor
-        for widget in [editor.save_button, *editor.findChildren(QWidget)]:
-            widget.installEventFilter(self)
+        for widget in editor.findChildren(QWidget):  # (keys reach only what takes focus)
+            if widget.focusPolicy() != Qt.FocusPolicy.NoFocus:
+                widget.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()

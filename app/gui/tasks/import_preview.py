@@ -36,6 +36,7 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
+from app.gui.tasks.secrets_needed import kept_words
 from app.gui.widgets import file_choice
 from app.gui.widgets.display import plural
 from app.gui.widgets.error_label import ErrorLabel
@@ -218,11 +219,8 @@ class ImportPreview(QDialog):
 
     def _on_created(self, report: Any) -> None:
         source = self.plan.source if self.plan is not None else ""
-        kept, one = len(report.kept), len(report.kept) == 1
-        left = (f" {plural(kept, 'task')} already here {'was' if one else 'were'} left as "
-                f"{'it is' if one else 'they are'}.") if kept else ""
         self.imported.emit(f"Imported {plural(len(report.created), 'task')} from {source}."
-                           + left)
+                           + kept_words(report.kept))
         self.accept()
 
     # -- the source ----------------------------------------------------------------------

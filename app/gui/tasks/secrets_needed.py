@@ -81,9 +81,16 @@ def import_words(report: ImportReport) -> str:
         said = ("Nothing imported: the task in the file is already here." if one else
                 f"Nothing imported: all {kept} tasks in the file are already here.")
     elif kept:
-        said += f" {plural(kept, 'task')} already here {'was' if one else 'were'} left as " \
-                f"{'it is' if one else 'they are'}."
+        said += kept_words(report.kept)
     return " ".join([said, *(note[:1].upper() + note[1:] for note in report.notes)])
+
+
+def kept_words(kept: list[str]) -> str:
+    """What an import left as it was, after what it made: " 2 tasks already here were left
+    as they are." ("" for none)."""
+    one = len(kept) == 1
+    return (f" {plural(len(kept), 'task')} already here {'was' if one else 'were'} left as "
+            f"{'it is' if one else 'they are'}.") if kept else ""
 
 
 @dataclass(frozen=True)
