@@ -375,6 +375,25 @@ def test_progress_said_without_end_is_kept_within_a_runs_output_bounds(
     assert lines[-1] == "progress: 100% step 20000 of 20000"
 
 
+def test_printed_lines_and_progress_are_kept_in_the_order_said(engine: Any,
+                                                                service: Any) -> None:
+    """print() went through the worker's stdout pipe and progress() through its channel,
+    read in whichever order the engine came to them: a run's stored output showed "step 7"
+    before "doing step 7", or after "doing step 8" (a person in the window). They come in
+    the order the action said them."""
+    engine.start()
+    service.create_task(py_task("steps", "steps_said", kwargs={"steps": 300}))
+    run = service.run_now("steps")
+    wait_until(lambda: service.get_run(run.id).status == "succeeded", 30)
+    text = "".join(chunk[2] for chunk in service.run_output(run.id))
+    lines = [line for line in text.splitlines() if not line.startswith("returned")]
+    expected = [line for step in range(1, 301)
+                for line in (f"doing step {step}", f"progress: {step / 300:.0%} step {step}")]
+    assert lines[:600] == expected
+    assert lines[600:] == ["almost", "progress: the last word", "said by a child",
+                           "progress: 100% done"]
+
+
 def test_progress_past_one_is_shown_at_one_and_said(engine: Any, service: Any) -> None:
     """`progress(50, …)` was taken and shown as "5000 %" (a fault hunt): it is shown as
     100 % and the run's output says once what progress takes; the run goes on (a copy that

@@ -157,6 +157,18 @@ def percent(context: Any) -> None:
     context.progress(50, "half way")
 
 
+def steps_said(context: Any, steps: int) -> None:
+    """Prints a line, then says its progress, step after step; a line printed without its
+    end comes before a progress report, and one from a child process too."""
+    for step in range(1, steps + 1):
+        print(f"doing step {step}")
+        context.progress(step / steps, f"step {step}")
+    print("almost", end="")
+    context.progress(None, "the last word")
+    subprocess.run(["echo", "said by a child"], check=True)
+    context.progress(1.0, "done")
+
+
 def chatty_progress(context: Any, calls: int) -> None:
     """Says its progress at every step of a long loop: far past what a run's output keeps."""
     for step in range(1, calls + 1):

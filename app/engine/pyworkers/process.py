@@ -65,6 +65,7 @@ class WorkerProcess:
         forks, forks_there = os.pipe()
         env = dict(os.environ)
         env[FORKS_VAR] = str(forks_there)
+        env[protocol.MARK_VAR] = token = protocol.new_token()
         env[PATH_VAR] = json.dumps([str(p) for p in sys.path])
         env[PYTHONPATH_VAR] = json.dumps(os.environ.get("PYTHONPATH"))
         env["PYTHONPATH"] = _APP_ROOT
@@ -87,6 +88,7 @@ class WorkerProcess:
         self.pid = self.proc.pid
         self.created = leader_created(self.pid)  # tells it from a later process with its pid
         self.outputs = ((out, protocol.STDOUT), (err, protocol.STDERR))
+        self.marked = protocol.Marked(protocol.mark(token))  # its fd 1: output, progress records
         self.forks_fd = forks  # "pid start" a line, from each process a callable forked
         self._forks = b""
         self.forked: dict[int, str] = {}  # ... those, by pid: their start (`identity`)

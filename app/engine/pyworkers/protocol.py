@@ -1,10 +1,12 @@
 """The frames between the engine and a Python worker: a 5-byte header (payload length,
 kind) and the payload, over two socket pairs per worker.
 
-The *run* channel carries a run to the worker (`RUN`) and everything the worker says back
-(its output, log lines, progress, checkpoints, the end); the *control* channel carries what
-the engine says while a run goes (`CANCEL`, `COMMITTED`), read by a thread of its own in the
-worker so a busy callable still hears it. Payloads are JSON, except output (raw bytes) and
+The *run* channel carries a run to the worker (`RUN`) and what the worker says back (its
+checkpoints, the end); what a run prints, logs and reports as progress goes into the
+worker's fd 1 instead, a pipe the engine reads (progress as records of the worker's own
+mark, `Marked`), so all three keep the order they were said in; the *control* channel
+carries what the engine says while a run goes (`CANCEL`, `COMMITTED`), read by a thread of
+its own in the worker so a busy callable still hears it. Payloads are JSON, except output (raw bytes) and
 cancel (the run id). Nothing is pickled: a worker runs code the user named, and the engine
 only ever decodes JSON from it.
 """
@@ -12,6 +14,7 @@ only ever decodes JSON from it.
 from __future__ import annotations
 
 import json
+import secrets
 import struct
 from typing import Any
 
@@ -26,13 +29,17 @@ COMMITTED = ord("K")  # control channel: {"error": None | text, "type": exceptio
 HELLO = ord("H")  # {"pid", "cpu"}: the worker is up
 STDOUT = ord("O")  # (not a frame: the kind of what the engine read from the worker's fd 1)
 STDERR = ord("E")  # ... and fd 2
-PROGRESS = ord("P")  # {"fraction", "message"}
+PROGRESS = ord("P")  # {"fraction", "message"} (not a frame: a record in fd 1, `Marked`)
 CHECKPOINT = ord("S")  # the state, as JSON text; the worker waits for COMMITTED
 CANCEL_SEEN = ord("c")  # the worker marked its run cancelled
 UNREAD = ord("u")  # (no payload) its run's end follows, and fd 1 or 2 still holds output
 DONE = ord("D")  # {"cpu", "result", "error", "traceback", "load_error", "secret_error"}
 QUIET_DONE = ord("d")  # the callable returned None: the worker's CPU seconds (`CPU`), no JSON
 CPU = struct.Struct("<d")
+
+
+MARK_VAR = "TICKWORK_WORKER_MARK"  # the worker's token (`mark`), given at its start
+RECORD_MOST = 4096  # bytes: written in one write no longer than PIPE_BUF, a record is whole
 
 
 def frame(kind: int, payload: bytes = b"") -> bytes:
@@ -65,3 +72,69 @@ class Frames:
         if at:
             del buf[:at]
         return out
+
+
+def new_token() -> str:
+    """A worker's own part of its `mark`, given to it at its start (MARK_VAR)."""
+    return secrets.token_hex(8)
+
+
+def mark(token: str) -> bytes:
+    """What starts a worker's progress records in its fd 1: no output says it by chance."""
+    return b"\x00tickwork-progress-" + token.encode() + b":"
+
+
+def progress_record(mark: bytes, fraction: float | None, message: str) -> bytes:
+    """A progress report as a record in the worker's fd 1 (`Marked`): its mark, JSON, a
+    newline, at most RECORD_MOST bytes (a longer message is cut, and ends in "…")."""
+    while True:
+        record = mark + json.dumps({"fraction": fraction, "message": message},
+                                   ensure_ascii=False).encode() + b"\n"
+        if len(record) <= RECORD_MOST:
+            return record
+        message = message[:min(len(message), RECORD_MOST) * 3 // 4] + "…"
+
+
+class Marked:
+    """A worker's fd 1 as the engine reads it: the run's output (`STDOUT`) with its progress
+    records (`PROGRESS`) taken out where they fall, so print() and progress() keep the order
+    they were said in. A record is written whole (`progress_record`: one write of at most
+    PIPE_BUF bytes, which nothing another writer says can fall inside), yet a read may end
+    within one: what may be its start is held for the next read, or until `rest`."""
+
+    def __init__(self, mark: bytes) -> None:
+        self.mark = mark
+        self.held = b""
+
+    def feed(self, data: bytes) -> list[tuple[int, bytes]]:
+        if self.held:
+            data, self.held = self.held + data, b""
+        mark = self.mark
+        out: list[tuple[int, bytes]] = []
+        at = look = 0  # what is before `at` is served; a record is looked for from `look`
+        while (start := data.find(mark, look)) >= 0:
+            end = data.find(b"\n", start, start + RECORD_MOST)
+            if end < 0:
+                if len(data) - start < RECORD_MOST:  # the rest of it in the next read
+                    self.held = data[start:]
+                    data = data[:start]
+                    break
+                look = start + 1  # too long for a record: output that says the mark
+                continue
+            if start > at:
+                out.append((STDOUT, data[at:start]))
+            out.append((PROGRESS, data[start + len(mark):end]))
+            at = look = end + 1
+        else:  # output that ends in what could start a record: held for the next read
+            begun = data.rfind(mark[:1], max(look, len(data) - len(mark) + 1))
+            if begun >= 0 and mark.startswith(data[begun:]):
+                self.held = data[begun:]
+                data = data[:begun]
+        if len(data) > at:
+            out.append((STDOUT, data[at:]))
+        return out
+
+    def rest(self) -> bytes:
+        """What was held back: the run ended, so it is output after all."""
+        held, self.held = self.held, b""
+        return held

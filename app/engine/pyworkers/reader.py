@@ -25,7 +25,7 @@ import threading
 from typing import Protocol
 
 from app.engine.pyworkers import protocol
-from app.engine.pyworkers.process import WorkerProcess
+from app.engine.pyworkers.process import Follower, WorkerProcess
 
 READ_SIZE = 262144
 _FRAMES = 0  # what a key's data says its fd is, beside the output kinds (protocol)
@@ -121,7 +121,16 @@ class Reader:
                 for fd, stream in worker.outputs:
                     self._output(worker, stream, fd)
             elif run is not None:
+                if kind == protocol.DONE or kind == protocol.QUIET_DONE:
+                    self._held_output(worker, run)
                 run.serve(kind, payload)
+
+    @staticmethod
+    def _held_output(worker: WorkerProcess, run: Follower) -> None:
+        """What its fd 1 held back as the maybe start of a progress record: output after all."""
+        held = worker.marked.rest()
+        if held:
+            run.serve(protocol.STDOUT, held)
 
     def _output(self, worker: WorkerProcess, kind: int, fd: int) -> None:
         """What fd 1 or 2 of `worker` holds now: its run's output (none between runs: a
@@ -140,7 +149,11 @@ class Reader:
                 return
             run = worker.task
             if run is not None:
-                run.serve(kind, data)
+                if kind == protocol.STDOUT:  # the action's output and its progress records
+                    for each, piece in worker.marked.feed(data):
+                        run.serve(each, piece)
+                else:
+                    run.serve(kind, data)
             elif not worker.greeted:
                 with contextlib.suppress(OSError):
                     os.write(2, data)
@@ -172,6 +185,9 @@ class Reader:
             worker.dead = True  # an end read below does not free it for another run
         for fd, kind in worker.outputs:
             self._output(worker, kind, fd)
+        run = worker.task
+        if run is not None:
+            self._held_output(worker, run)
         self._forks(worker)
         while True:  # the frames it sent before it exited (its end is closed, or a child's)
             try:

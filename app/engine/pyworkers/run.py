@@ -157,9 +157,14 @@ class Run:
             self._output().add("stdout" if kind == protocol.STDOUT else "stderr", payload)
             self._open_line = not payload.endswith(b"\n")
         elif kind == protocol.PROGRESS:  # a line of its output, within the same bounds
-            progress = json.loads(payload)
-            self._output().say("tickwork", progress_line(progress.get("fraction"),
-                                                         progress.get("message", "")), live=True)
+            try:
+                progress = json.loads(payload)
+                line = progress_line(progress["fraction"], str(progress["message"]))
+            except (ValueError, TypeError, KeyError):  # (no record of the worker's)
+                return
+            if self._open_line:  # on a line of its own (as `_say`'s)
+                line, self._open_line = "\n" + line, False
+            self._output().say("tickwork", line, live=True)
         # CANCEL_SEEN: nothing to do (the run ends when its worker says so, or dies)
 
     def _checkpoint(self, payload: bytes) -> None:

@@ -53,12 +53,13 @@ class Current:
 
 class Link:
     """The worker's side of the channels: every frame to the engine goes through `send`,
-    under one lock, after the callable's buffered output is flushed to fds 1 and 2, so the
-    engine (which reads those pipes before the frames that follow) hears output, log lines
-    and progress in the order they happened."""
+    under one lock, after the callable's buffered output is flushed to fds 1 and 2. Log
+    lines and progress go into fd 1 itself (progress as records of the worker's `mark`),
+    so the engine reads them in the order they were said, with what the action printed."""
 
     def __init__(self, run_sock: socket.socket, control: socket.socket,
-                 baseline: Baseline) -> None:
+                 baseline: Baseline, token: str = "") -> None:
+        self.mark = protocol.mark(token)
         self.run_sock = run_sock
         self.control = control
         self.baseline = baseline
@@ -214,16 +215,18 @@ class RunLink:
 
     def log(self, text: str) -> None:
         """Into the run's stdout, where it falls in order with what the action printed."""
+        self._write(text.encode())
+
+    def progress(self, fraction: float | None, message: str) -> None:
+        """Into the run's stdout too, as a record the engine takes out (protocol.Marked)."""
+        self._write(protocol.progress_record(self.link.mark, fraction, message))
+
+    def _write(self, data: bytes) -> None:
         _flush()
-        data = text.encode()
         with self.link.lock:
             self._check()
             while data:
                 data = data[os.write(self.link.baseline.out_fd, data):]
-
-    def progress(self, fraction: float | None, message: str) -> None:
-        self._send(protocol.json_frame(protocol.PROGRESS,
-                                       {"fraction": fraction, "message": message}))
 
     def checkpoint(self, text: str) -> dict[str, Any]:
         self._send(protocol.frame(protocol.CHECKPOINT, text.encode()))
@@ -313,7 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     _line_buffered()
     become_subreaper()  # what a run leaves is found as a child (baseline.leftovers)
     forks_fd = int(os.environ.pop(FORKS_VAR, "-1"))  # (before the baseline's environment)
-    link = Link(run_sock, control, Baseline())
+    token = os.environ.pop(protocol.MARK_VAR, "")  # (what the callable starts does not see)
+    link = Link(run_sock, control, Baseline(), token)
     if forks_fd >= 0:
         os.set_inheritable(forks_fd, False)  # (a fork keeps it; an exec does not)
         link.forks_fd = forks_fd
