@@ -77,3 +77,33 @@ def test_a_short_run_s_plots_are_readable_and_say_the_run_s_length(gui_factory: 
     assert plot.note.text().startswith("44 samples of a 45 s run"), plot.note.text()
     bottom = axis_labels(plot.cpu_plot.getAxis("bottom"))
     assert len(bottom) >= 3 and all(t.endswith(" s") for t in bottom), bottom
+
+
+def test_a_run_of_days_is_counted_in_days_at_an_even_step(gui_factory: Any) -> None:
+    """A run of ten days was stepped a day at most, in hours: the labels ("24 h", "72 h",
+    "216 h") crowded and pyqtgraph dropped every other one. Past two days it counts in days,
+    at a step whose labels fit."""
+    from app.store import ledger
+    from app.store.models import RunRow
+
+    gui = gui_factory(engine=False)
+    task = gui.service.create_task(command_task("backup"))
+    end = START + timedelta(days=10)
+    with gui.store.write():
+        run_id = int(RunRow.insert(task=task.id, scheduled_for=START, attempt=1,
+                                   status="succeeded", trigger="manual", queued_at=START,
+                                   started_at=START, finished_at=end, exit_code=0).execute())
+        for hour in range(240):
+            ledger.add_metric(START + timedelta(hours=hour, seconds=1), "run", json.dumps(
+                {"cpu": 5.0 + hour % 7, "rss_mb": 80.0}), run_id)
+    gui.window.resize(1180, 720)
+    gui.qtbot.keyClick(gui.window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    gui.wait_until(lambda: gui.window.current_view() == RUNS)
+    plot = _show(gui, run_id)
+    assert gui.window.grab().save(str(SCREENSHOTS / "runs-resources-10-day-run.png"))
+    for chart, least in ((plot.cpu_plot, 3), (plot.mem_plot, 1)):  # (the latter narrower)
+        bottom = axis_labels(chart.getAxis("bottom"))
+        assert len(bottom) >= least and all(t.endswith(" d") for t in bottom), bottom
+        days = [float(t.removesuffix(" d")) for t in bottom]
+        steps = {b - a for a, b in zip(days, days[1:], strict=False)}
+        assert len(steps) <= 1, bottom  # none dropped for want of room

@@ -73,7 +73,7 @@ class SecondsAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph is untyped
     own steps of a 2 s run were bare numbers, and a minute came out as "200, 400"."""
 
     STEPS = (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800,
-             21600, 43200, 86400)  # seconds
+             21600, 43200, 86400, 172800, 432000, 604800, 1209600, 2592000)  # seconds
     GAP = 14  # pixels between two labels
 
     def __init__(self, **kwargs: Any) -> None:
@@ -85,23 +85,27 @@ class SecondsAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph is untyped
             return [(1.0, 0.0)]
         metrics = QFontMetrics(self.style["tickFont"] or self.font())
         per_px = span / size
-        for step in self.STEPS:  # the first whose labels (the last one the widest) fit apart
+        step = self.STEPS[0]
+        while True:  # the first whose labels (the last one the widest) fit apart
             last = seconds_label(maxVal // step * step, step)
             if step / per_px >= metrics.horizontalAdvance(last) + self.GAP:
-                break
-        return [(float(step), 0.0)]
+                return [(float(step), 0.0)]
+            step = next((s for s in self.STEPS if s > step), step * 2)  # (then months on)
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         return [seconds_label(v, spacing) for v in values]
 
 
 def seconds_label(value: float, step: float) -> str:
-    """A tick of a `SecondsAxis`: in seconds below steps of a minute, else minutes or hours."""
+    """A tick of a `SecondsAxis`: in seconds below steps of a minute, else minutes, hours
+    or, from steps of a day, days."""
     if step < 60:
         return f"{value:g} s"
     if step < 3600:
         return f"{value / 60:g} min"
-    return f"{value / 3600:g} h"
+    if step < 86400:
+        return f"{value / 3600:g} h"
+    return f"{value / 86400:g} d"
 
 
 class CountAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph is untyped
