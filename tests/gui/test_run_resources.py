@@ -6,6 +6,7 @@ minutes), and the note says the run's length and how many samples."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -105,5 +106,5 @@ def test_a_run_of_days_is_counted_in_days_at_an_even_step(gui_factory: Any) -> N
         bottom = axis_labels(chart.getAxis("bottom"))
         assert len(bottom) >= least and all(t.endswith(" d") for t in bottom), bottom
         days = [float(t.removesuffix(" d")) for t in bottom]
-        steps = {b - a for a, b in zip(days, days[1:], strict=False)}
+        steps = {b - a for a, b in itertools.pairwise(days)}
         assert len(steps) <= 1, bottom  # none dropped for want of room

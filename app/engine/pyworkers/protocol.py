@@ -6,9 +6,9 @@ checkpoints, the end); what a run prints, logs and reports as progress goes into
 worker's fd 1 instead, a pipe the engine reads (progress as records of the worker's own
 mark, `Marked`), so all three keep the order they were said in; the *control* channel
 carries what the engine says while a run goes (`CANCEL`, `COMMITTED`), read by a thread of
-its own in the worker so a busy callable still hears it. Payloads are JSON, except output (raw bytes) and
-cancel (the run id). Nothing is pickled: a worker runs code the user named, and the engine
-only ever decodes JSON from it.
+its own in the worker so a busy callable still hears it. Payloads are JSON, except output
+(raw bytes) and cancel (the run id). Nothing is pickled: a worker runs code the user named,
+and the engine only ever decodes JSON from it.
 """
 
 from __future__ import annotations
