@@ -133,3 +133,20 @@ def test_every_title_and_axis_reads_clear_of_its_plot_at_800_by_560(gui: Gui, qt
             assert len(axis_labels(plot.getAxis("left"))) >= 2, (size, plot.tickwork_title)
             assert axis_labels(plot.getAxis("bottom")), (size, plot.tickwork_title)
         assert all(len(level) == 1 for level in tops.values()), (size, tops)
+
+
+def test_titles_take_their_words_for_the_new_width_when_the_window_is_resized(
+        gui: Gui, qtbot: Any) -> None:
+    """A wide window's titles kept their long words when it was made narrow (and a narrow
+    one's short words when made wide) until the next sample came: a review."""
+    gui.window.resize(1600, 1000)
+    gui.wait_until(lambda: (gui.window.width(), gui.window.height()) == (1600, 1000))
+    view = _metrics_with_long_titles(gui)
+    lateness = view.plots[5]
+    assert "99 % of runs started within" in lateness.titleLabel.text
+    gui.window.resize(800, 500)
+    gui.settle()
+    assert "99 % within" in lateness.titleLabel.text, lateness.titleLabel.text
+    gui.window.resize(1600, 1000)
+    gui.settle()
+    assert "99 % of runs started within" in lateness.titleLabel.text

@@ -122,6 +122,7 @@ class MetricsView(QWidget):
         self.heads: dict[str, Any] = {}
         self._current: dict[str, float] = {}  # newest value of each series in the span
         self._worst: dict[str, float] = {}  # and its highest
+        self._narrow = False  # the titles are in their words for a narrow view
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.note)
@@ -261,7 +262,7 @@ class MetricsView(QWidget):
         latest = self._current  # the newest value of each series in the span shown
         palette = self.palette()
         dark = display.dark_mode()
-        narrow_view = self._title_room() < WIDE_TITLE
+        self._narrow = narrow_view = self._title_room() < WIDE_TITLE
         for plot, (title, unit, _yrange, curves) in zip(self.plots, PLOTS, strict=True):
             parts = []
             for series, legend, colour in curves:
@@ -345,6 +346,8 @@ class MetricsView(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit()
+        if self.plots and (self._title_room() < WIDE_TITLE) != self._narrow:
+            self._titles()  # in the words for the new width, not at the next sample
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
