@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.engine.events import Notification
+from app.engine.events import Notification, RunChanged
 from tests.conftest import command_task
 from tests.engine.conftest import Recorder, finished_runs, soon, wait_until
 
@@ -85,3 +85,24 @@ def test_a_run_skipped_for_its_upstream_does_not_call_its_fallback(engine: Any,
     assert down.status == "skipped"
     engine.writer.flush()
     assert finished_runs(service, "rescue") == []
+
+
+def test_a_failed_attempt_s_end_is_one_event_carrying_what_followed_it(
+        engine: Any, service: Any, events: Recorder) -> None:
+    """The end of an attempt that a retry or a fallback follows went out twice: as the end,
+    then again with the note naming that run. One event now, carrying the note."""
+    engine.start()
+    service.create_task(command_task("rescue"))
+    service.create_task(fails("main", retries=1, retry_delay=0.1, fallback="rescue"))
+    service.run_now("main")
+    (fb,) = wait_until(lambda: finished_runs(service, "rescue"), 8)
+    first, last = sorted(finished_runs(service, "main"), key=lambda r: r.attempt)
+    wait_until(lambda: [e for e in events.of(RunChanged)
+                        if e.run_id == last.id and e.status == "failed"], 5)
+    engine.writer.flush()
+    for run, note in ((first, f"retried as run {last.id}"),
+                      (last, f"fell back to “rescue”, run {fb.id}")):
+        ends = [e for e in events.of(RunChanged) if e.run_id == run.id and e.status == "failed"]
+        assert [e.reason for e in ends] == [note], ends
+        assert ends[0].attempt == run.attempt
+
