@@ -25,6 +25,7 @@ from app.engine.batch import Batch
 from app.engine.clock import Clock
 from app.engine.events import EventHub, RunChanged
 from app.engine.executor import Attempt, Outcome
+from app.engine.follows import Follower, Follows
 from app.engine.horizon import Horizon
 from app.engine.ports import Arming, History, Ledger, Recording, Runner
 from app.engine.ready_queue import Pending, ReadyQueue
@@ -66,6 +67,7 @@ class Dispatcher:
         self.runs: dict[int, RunRecord] = {}  # every claimed run not settled yet
         self.stopping = False  # the engine is stopping: start nothing new
         self.writes = RunWrites(writer, hub, clock)
+        self.follows = Follows(self.writes, hub)
         self.upstreams = Upstreams(history, writer, hub, clock, horizon.next_fire, tasks.get,
                                    release=self.release, forget=self.forget)
         # the busiest messages arrive in batches: one dispatcher step each
@@ -125,7 +127,7 @@ class Dispatcher:
     def claim(self, task: Task, fire: datetime, attempt: int, trigger: str, *,
               reason: str | None = None, parent_run_id: int | None = None,
               status: str = "queued", due_at: datetime | None = None,
-              follows: Callable[[int | None], None] | None = None) -> None:
+              follows: Follower | None = None) -> None:
         """Claim a fire in the ledger; once committed, admit it (or record why not), and
         tell `follows` its run id (a retry's or fallback's, noted in the run it follows)."""
         spec = task.spec
@@ -299,16 +301,14 @@ class Dispatcher:
         if then.retry_delay is not None:
             self.claim(task, record.fire, record.attempt + 1, "retry", status="retrying",
                        due_at=now + timedelta(seconds=then.retry_delay), parent_run_id=run_id,
-                       reason=then.reason, follows=self.writes.followed(record, status, end))
+                       reason=then.reason, follows=self.follows.retry(record, status, end))
             return
-        if then.notify is not None:
-            self.hub.emit(then.notify)
+        self.follows.tell(record, status, then.notify)
         if then.fallback is not None:
             fallback = self.tasks.named(then.fallback)
             if fallback is not None:
                 self.claim(fallback, now, 1, "fallback", parent_run_id=run_id, reason=then.reason,
-                           follows=self.writes.followed(record, status, end,
-                                                         fallback.name))
+                           follows=self.follows.fallback(record, status, then, end))
 
     # -- retries --------------------------------------------------------------------------------
 
