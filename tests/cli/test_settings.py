@@ -130,8 +130,10 @@ def test_background_engine_without_a_user_bus_is_enabled_for_the_next_login(
         assert "ExecStart" not in check.stderr, check.stderr
     assert cli("settings", "--json").json()["background_engine"] is True
     assert "background service: on (the engine starts at login" in cli("settings").out
+    stale = units / ".tickwork-engine.service.tickwork-tmp"  # a killed write's: cleared too
+    stale.write_text("[Unit]\n")
     off = cli("settings", "--background-engine", "off")
-    assert off.code == 0 and not unit.exists() and not link.is_symlink()
+    assert off.code == 0 and not unit.exists() and not link.is_symlink() and not stale.exists()
     assert "nothing to stop now" in off.out
     assert cli("settings", "--json").json()["background_engine"] is False
 
