@@ -28,7 +28,7 @@ from typing import Any
 from app.core.errors import StoreError
 from app.core.nouns import plural
 from app.secrets import Keyring
-from app.store import backup, restore_trail, secret_refs
+from app.store import audit_key, backup, restore_trail, secret_refs
 from app.store.carry import Carried, skip_missed, task_names
 from app.store.database import Store
 from app.store.home import DB_NAME, make_private_dir
@@ -148,6 +148,7 @@ def restore_store(home: Path, file: Path, *, actor: str,
                   now: datetime | None = None) -> Restored:
     """Restore `file` into the store under `home` (a new home is made)."""
     backup.verify(file)
+    _keyring_answers(home, file)
     make_private_dir(home)
     lock = EngineLock(home)
     if not lock.try_acquire(f"{RESTORE}{file}"):
@@ -162,6 +163,24 @@ def restore_store(home: Path, file: Path, *, actor: str,
             return _restore(home, file, actor, now or datetime.now(UTC), held)
     finally:
         lock.release()
+
+
+def _keyring_answers(home: Path, file: Path) -> None:
+    """StoreError, before anything is changed, when a keyring is there but cannot be read
+    (locked, its prompt dismissed). The restore keys the restored trail there and moves the
+    trail's head to its `store.restore` event; going on without it would put the data back
+    under a trail that no longer verifies against the keyring, and a restore is undone only
+    by another. It failed late, with the keyring's warning twice and "cannot re-anchor the
+    audit trail". Without any keyring the trail is unkeyed, as ever: nothing to refuse."""
+    keys = audit_key.ChainKeys(home)
+    if not keys.usable():
+        return
+    try:
+        keys.read_key()
+    except audit_key.KeyringUnusable as exc:
+        raise StoreError(f"restore of {file} refused, nothing was changed: the keyring that "
+                         f"holds the audit trail's key cannot be read ({exc}): unlock it, "
+                         "then restore again") from None
 
 
 def _restore(home: Path, file: Path, actor: str, now: datetime, held: HeldSignals

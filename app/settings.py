@@ -2,7 +2,10 @@
 the global history keep default (in the store, audited as `settings.keep`), starting
 Tickwork at login (an XDG autostart entry) and the engine as a background service (a
 systemd user unit). The last two live outside the store, in the user's config folder, and
-are read back from there, so every way of looking at them agrees."""
+are read back from there, so every way of looking at them agrees. Whether an engine
+schedules the store now (a window's, the service's, or the detached one the window's Quit →
+"Keep scheduling in the background" starts) is the store's engine lock, asked apart from the
+settings: a running engine is no setting."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from app.core.keep import KeepPolicy
 from app.platform import autostart, service_unit
 from app.store import audit, retention
 from app.store.database import Store
+from app.store.lock import engine_lock
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,12 @@ def current(store: Store) -> Settings:
     with store.read():
         keep = retention.global_policy()
     return Settings(keep, autostart.is_enabled(), service_unit.is_installed())
+
+
+def engine_now(store: Store) -> dict[str, Any] | None:
+    """Who holds the store's engine lock now, as they wrote it (`pid`, `engine`); None when
+    no engine schedules it."""
+    return engine_lock(store.home, store.url).holder()
 
 
 def keep_default(store: Store) -> KeepPolicy:

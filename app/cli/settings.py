@@ -9,7 +9,14 @@ read; for `--start-at-login`, a link too) exits 1 in one line saying what is the
 anything is shown or changed (app/platform/autostart.py). Turning the background
 engine on where systemctl or the user bus is missing still writes and enables the unit for
 the next login and exits 0 (the output says it was not started now); exit 1 only when
-systemctl was there and refused."""
+systemctl was there and refused.
+
+Shown, "background service" is that unit (on: the engine starts at login), and "engine now"
+whether an engine schedules this home's tasks at this moment and which process: a window's,
+the service's, or the detached one the window's Quit → "Keep scheduling in the background"
+leaves running (no setting of its own, so "background engine: off" beside it read as if
+nothing scheduled). --json keeps `background_engine` (the service) and adds `engine_running`
+and `engine_pid`."""
 
 from __future__ import annotations
 
@@ -98,11 +105,29 @@ def cmd_settings(args: argparse.Namespace) -> int:
     else:
         now = settings.current(store)
         on = {True: "on", False: "off"}
+        unit = ("on (the engine starts at login, without the window)"
+                   if now.background_engine else "off")
         card([("keep runs", str(now.keep.runs)), ("keep days", str(now.keep.days)),
-              ("start at login", on[now.start_at_login]),
-              ("background engine", on[now.background_engine]), ("store", store.name)],
-             width=18)
+              ("start at login", on[now.start_at_login]), ("background service", unit),
+              ("engine now", _engine_words(settings.engine_now(store))),
+              ("store", store.name)], width=18)
     return code
+
+
+def _engine_words(holder: dict[str, Any] | None) -> str:
+    """Whether an engine schedules the store now, and which, in words."""
+    from app.engine.lineage import local_pid
+    from app.store.lock import restoring
+
+    if holder is None:
+        return "not running: nothing schedules this home's tasks"
+    restored = restoring(holder)
+    if restored is not None:
+        return f"not running: a restore of {restored} holds the store"
+    engine, pid = str(holder.get("engine") or ""), holder.get("pid")
+    if engine.count(":") >= 2 and local_pid(engine) is None:
+        return f"running on {engine.rsplit(':', 2)[0]}"
+    return f"running (process {pid})" if type(pid) is int else "running"
 
 
 def _did(args: argparse.Namespace, done: list[str], lines: list[str]) -> None:
@@ -125,8 +150,13 @@ def _say(args: argparse.Namespace, done: list[str], store: Any) -> None:
 def _document(store: Any) -> dict[str, Any]:
     """The settings as `settings --json` shows them."""
     from app import settings
+    from app.store.lock import restoring
 
-    return {**settings.current(store).to_json(), "store": store.name}
+    holder = settings.engine_now(store)
+    running = holder is not None and restoring(holder) is None
+    pid = (holder or {}).get("pid") if running else None
+    return {**settings.current(store).to_json(), "store": store.name,
+            "engine_running": running, "engine_pid": pid if type(pid) is int else None}
 
 
 def _remember_store(args: argparse.Namespace) -> str:

@@ -188,10 +188,13 @@ def _check_names(batch: Sequence[tuple[str, int | None]], stored: dict[int, str]
         return
     by_case = "" if all(new == old for new, old in taken) else "; names are compared " \
         "without letter case"
-    if len(batch) == 1:
+    if len(batch) == 1:  # (in a door's own quotes, as the words for several below)
         new, old = taken[0]
-        raise ValidationError("name", f"a task named {old!r} already exists" + (
-            "" if new == old else f": {new!r} differs from it only in {_how(new, old)}"))
+
+        def one(quote: Quote) -> str:
+            return f"a task named {quote(old)} already exists" + (
+                "" if new == old else f": {quote(new)} differs from it only in {_how(new, old)}")
+        raise ValidationError("name", one(straight), one)
     olds = [old for _, old in taken]
 
     def words(quote: Quote) -> str:

@@ -25,6 +25,7 @@ from app.engine.batch import Batch
 from app.engine.clock import Clock
 from app.engine.events import EventHub, RunChanged
 from app.engine.executor import Attempt, Outcome
+from app.engine.follows import Follower, Follows
 from app.engine.horizon import Horizon
 from app.engine.ports import Arming, History, Ledger, Recording, Runner
 from app.engine.ready_queue import Pending, ReadyQueue
@@ -32,7 +33,7 @@ from app.engine.records import QUEUED, REQUEUING, RETRYING, RUNNING, WAITING, Ru
 from app.engine.stats import Stats
 from app.engine.sync import TaskSync
 from app.engine.upstreams import Upstreams
-from app.engine.writes import RunWrites
+from app.engine.writes import EndSaid, RunWrites
 from app.store.times import utc_text
 
 log = logging.getLogger("tickwork.engine")
@@ -66,6 +67,7 @@ class Dispatcher:
         self.runs: dict[int, RunRecord] = {}  # every claimed run not settled yet
         self.stopping = False  # the engine is stopping: start nothing new
         self.writes = RunWrites(writer, hub, clock)
+        self.follows = Follows(self.writes, hub)
         self.upstreams = Upstreams(history, writer, hub, clock, horizon.next_fire, tasks.get,
                                    release=self.release, forget=self.forget)
         # the busiest messages arrive in batches: one dispatcher step each
@@ -125,7 +127,7 @@ class Dispatcher:
     def claim(self, task: Task, fire: datetime, attempt: int, trigger: str, *,
               reason: str | None = None, parent_run_id: int | None = None,
               status: str = "queued", due_at: datetime | None = None,
-              follows: Callable[[int], None] | None = None) -> None:
+              follows: Follower | None = None) -> None:
         """Claim a fire in the ledger; once committed, admit it (or record why not), and
         tell `follows` its run id (a retry's or fallback's, noted in the run it follows)."""
         spec = task.spec
@@ -147,9 +149,9 @@ class Dispatcher:
                reason, parent_run_id, self.engine_id, utc_text(due_at) if due_at else None)
 
         def done(run_id: int | None, error: BaseException | None) -> None:
-            self._claims.add((task, run_id, error, fire, attempt, status, due_at, reason))
-            if follows is not None and run_id is not None:
+            if follows is not None:  # (first: what it carries is there when the run is)
                 follows(run_id)
+            self._claims.add((task, run_id, error, fire, attempt, status, due_at, reason))
         self.writer.claim(row, done)
 
     def _replace(self, task: Task, fire: datetime) -> None:
@@ -279,10 +281,11 @@ class Dispatcher:
                                     retry, error=outcome.error, exit_code=outcome.exit_code)
             return
         with self.writer.together():  # its end and what it claims: one commit
-            self.recorder.final(attempt, outcome)
-            self.after(record, outcome.status, outcome.error)
+            end = EndSaid(self.hub)
+            self.recorder.final(attempt, outcome, end.ended)
+            self.after(record, outcome.status, outcome.error, end)
 
-    def after(self, record: RunRecord, status: str, error: str | None) -> None:
+    def after(self, record: RunRecord, status: str, error: str | None, end: EndSaid) -> None:
         """Retries, fallback, notifications and chain triggers once an attempt has ended."""
         task = record.task
         task_id = task.id
@@ -290,8 +293,6 @@ class Dispatcher:
         ups = self.upstreams
         now = self.clock.now()
         then = outcomes.decide(task, run_id, record.attempt, status, error)
-        if then.notify is not None and status == "succeeded":
-            self.hub.emit(then.notify)
         if then.settle is not None and task_id in ups.booked:
             ups.settled(task_id, record.fire, then.settle, run_id)
         if status == "succeeded" and task_id in ups.chain_downs:
@@ -300,15 +301,14 @@ class Dispatcher:
         if then.retry_delay is not None:
             self.claim(task, record.fire, record.attempt + 1, "retry", status="retrying",
                        due_at=now + timedelta(seconds=then.retry_delay), parent_run_id=run_id,
-                       reason=then.reason, follows=self.writes.followed(record, status))
+                       reason=then.reason, follows=self.follows.retry(record, status, end))
             return
-        if then.notify is not None and status != "succeeded":
-            self.hub.emit(then.notify)
+        self.follows.tell(record, status, then.notify)
         if then.fallback is not None:
             fallback = self.tasks.named(then.fallback)
             if fallback is not None:
                 self.claim(fallback, now, 1, "fallback", parent_run_id=run_id, reason=then.reason,
-                           follows=self.writes.followed(record, status, fallback.name))
+                           follows=self.follows.fallback(record, status, then, end))
 
     # -- retries --------------------------------------------------------------------------------
 

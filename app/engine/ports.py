@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from app.core.rules import Fire
+from app.engine.events import RunChanged
 from app.engine.executor import Attempt, Outcome
 
 Done = Callable[[Any, BaseException | None], None]
@@ -48,7 +49,8 @@ class Recording(Protocol):
     """The run recorder: what the dispatcher tells it of a run's end."""
 
     def forget(self, run_id: int) -> None: ...
-    def final(self, attempt: Attempt, outcome: Outcome) -> None: ...
+    def final(self, attempt: Attempt, outcome: Outcome,
+              said: Callable[[RunChanged], None] | None = None) -> None: ...
     def checkpoint_file(self, run_id: int, task_id: int, fire: datetime,
                         resume: Any) -> str | None: ...
     def collect_checkpoint(self, attempt: Attempt, outcome: Outcome,

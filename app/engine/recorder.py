@@ -185,15 +185,18 @@ class RunRecorder:
         with self._masks_lock:
             self._masks.pop(run_id, None)
 
-    def final(self, attempt: Attempt, outcome: Outcome) -> None:
-        """Record how an attempt ended; listeners hear it once committed."""
+    def final(self, attempt: Attempt, outcome: Outcome,
+              said: Callable[[RunChanged], None] | None = None) -> None:
+        """Record how an attempt ended; listeners hear it once committed (through `said`,
+        when given: app/engine/writes.py's `EndSaid`)."""
         self.stats.finished += 1
         if outcome.status != "succeeded":
             self.stats.failed += 1
         event = RunChanged(attempt.run_id, attempt.task_id, attempt.task_name, outcome.status,
                            outcome.finished_at, attempt.attempt)
+        say = self.hub.emit if said is None else said
         self.writer.finished(attempt.run_id, outcome.status, utc_text(outcome.finished_at),
-                             outcome.exit_code, outcome.error, lambda: self.hub.emit(event))
+                             outcome.exit_code, outcome.error, lambda: say(event))
 
     def checkpoint_file(self, run_id: int, task_id: int, fire: datetime,
                         resume: Any) -> str | None:

@@ -28,7 +28,7 @@ from app.core.rules import Fire
 from app.core.task import Task
 from app.engine.clock import SimulatedClock
 from app.engine.dispatcher import Dispatcher
-from app.engine.events import Event, EventHub
+from app.engine.events import Event, EventHub, RunChanged
 from app.engine.executor import Attempt, Outcome
 from app.engine.horizon import Horizon
 from app.engine.ports import Done, History
@@ -133,7 +133,8 @@ class NoRecorder:
     def forget(self, run_id: int) -> None:
         pass
 
-    def final(self, attempt: Attempt, outcome: Outcome) -> None:
+    def final(self, attempt: Attempt, outcome: Outcome,
+              said: Callable[[RunChanged], None] | None = None) -> None:
         pass
 
     def checkpoint_file(self, run_id: int, task_id: int, fire: datetime,

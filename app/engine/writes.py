@@ -5,6 +5,7 @@ must not run ahead of the store."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,37 @@ from app.engine.events import EventHub, RunChanged
 from app.engine.ports import Ledger
 from app.engine.records import RunRecord
 from app.store import ledger
+
+
+class EndSaid:
+    """The one `RunChanged` of an attempt's end that a retry or fallback follows. The end and
+    that run's claim commit together, then the note naming the run is written (`followed`):
+    the end's event waits for the note and goes out once, carrying it, or as it is when the
+    claim did not go in or the note was not written. It went out twice: as the end, then
+    again with the note. (The writer's thread only: it answers the claim, then the end, in
+    the commit's order, and the note in a later commit.)"""
+
+    def __init__(self, hub: EventHub) -> None:
+        self.hub = hub
+        self.following = False  # a claim that follows the end is queued with it
+        self.waiting: RunChanged | None = None  # the end's event, committed, held for the note
+
+    def ended(self, event: RunChanged) -> None:
+        """The end committed."""
+        if self.following:
+            self.waiting = event
+        else:
+            self.hub.emit(event)
+
+    def said(self, note: str | None, own: RunChanged | None) -> None:
+        """What follows is settled: the end's event goes out with `note` (None: as it is);
+        `own`, the note's event, when no end's event came (a recorder that sends none)."""
+        self.following = False
+        event, self.waiting = self.waiting, None
+        if event is not None:
+            self.hub.emit(event if note is None else replace(event, reason=note))
+        elif own is not None:
+            self.hub.emit(own)
 
 
 class RunWrites:
@@ -38,14 +70,25 @@ class RunWrites:
         self.note(record, "waiting", "held back: " + rules.held_reason(
             why, max_instances=spec.max_instances, group=spec.group, group_limit=group_limit))
 
-    def followed(self, record: RunRecord, status: str,
-                 fallback: str | None = None) -> Callable[[int], None]:
+    def followed(self, record: RunRecord, status: str, end: EndSaid,
+                 fallback: str | None = None) -> Callable[[int | None], None]:
         """What notes, in an attempt that ended `status`, the run that follows it once that
-        one is claimed: its retry ("retried as run 8"), or its task's `fallback` (a failed
-        attempt's details did not say what came of it)."""
-        def said(run_id: int) -> None:  # (a name may hold braces: no str.format)
-            self.note(record, status, f"retried as run {run_id}" if fallback is None
-                      else f"fell back to “{fallback}”, run {run_id}")
+        one is claimed (its id; None: the claim did not go in): its retry ("retried as run
+        8"), or its task's `fallback` (a failed attempt's details did not say what came of
+        it). The end's one event carries the note (`EndSaid`)."""
+        end.following = True
+        run_id = record.run_id
+
+        def said(follower: int | None) -> None:
+            if follower is None:
+                end.said(None, None)
+                return
+            note = (f"retried as run {follower}" if fallback is None  # (a name may hold
+                    else f"fell back to “{fallback}”, run {follower}")  # braces: no format)
+            own = self._event(record, status, self.clock.now(), note)
+            self.writer.submit(lambda: ledger.note(run_id, status, note),
+                               lambda _result, error: end.said(
+                                   None if error else note, None if error else own))
         return said
 
     def released(self, record: RunRecord, note: str) -> None:

@@ -133,6 +133,7 @@ def disable(env: Mapping[str, str] | None = None) -> bool:
     """Remove the entry if it is ours; returns whether a file was removed. An entry the user
     wrote by hand (without our mark) is left alone; anything but a file, FileInTheWay."""
     check(env, to_change=True)
+    config_files.tidy(entry_path(env))  # what a killed write left beside it
     if MARK not in _lines(env):
         return False
     entry_path(env).unlink()

@@ -146,6 +146,7 @@ def install(home: Path, env: Mapping[str, str] | None = None,
     """Write and enable the unit; start it now when systemctl and a user bus allow."""
     report = ServiceReport()
     path = unit_path(env)
+    config_files.tidy(path)  # what a killed write left beside it
     if path.exists() and not _ours(path):
         report.lines.append(f"{path} exists and was not written by Tickwork: left as it is")
         report.failed = True
@@ -175,6 +176,7 @@ def remove(env: Mapping[str, str] | None = None) -> ServiceReport:
     """Stop and disable the unit when systemctl can, then remove our files."""
     report = ServiceReport()
     path = unit_path(env)
+    config_files.tidy(path)  # what a killed write left beside it
     if path.exists() and not _ours(path):
         report.lines.append(f"{path} was not written by Tickwork: left as it is")
         report.failed = True

@@ -30,6 +30,8 @@ def test_the_global_default_is_shown_and_set(cli: Any) -> None:
     shown = cli("settings", "--json").json()
     assert (shown["keep_runs"], shown["keep_days"]) == (100, 90)
     assert shown["start_at_login"] is False and shown["background_engine"] is False
+    assert shown["engine_running"] is False and shown["engine_pid"] is None
+    assert "engine now: not running: nothing schedules this home's tasks" in cli("settings").out
     done = cli("settings", "--keep-runs", "20", "--keep-days", "7")
     assert done.code == 0 and "7 days, at least the last 20 runs" in done.out
     assert cli("settings", "--json").json()["keep_runs"] == 20
@@ -127,9 +129,11 @@ def test_background_engine_without_a_user_bus_is_enabled_for_the_next_login(
                                capture_output=True, text=True)
         assert "ExecStart" not in check.stderr, check.stderr
     assert cli("settings", "--json").json()["background_engine"] is True
-    assert "background engine: on" in cli("settings").out
+    assert "background service: on (the engine starts at login" in cli("settings").out
+    stale = units / ".tickwork-engine.service.tickwork-tmp"  # a killed write's: cleared too
+    stale.write_text("[Unit]\n")
     off = cli("settings", "--background-engine", "off")
-    assert off.code == 0 and not unit.exists() and not link.is_symlink()
+    assert off.code == 0 and not unit.exists() and not link.is_symlink() and not stale.exists()
     assert "nothing to stop now" in off.out
     assert cli("settings", "--json").json()["background_engine"] is False
 

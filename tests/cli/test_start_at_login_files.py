@@ -154,3 +154,42 @@ def test_a_fifo_where_the_engine_s_unit_goes_is_not_waited_on(cli: Any) -> None:
         assert res.code == 1 and "was not written by Tickwork: left as it is" in res.err, res
         assert sorted(p.name for p in units.iterdir()) == ["tickwork-engine.service"]
         assert unit.is_fifo()
+
+
+def test_a_temp_file_a_killed_write_left_is_taken_over_then_cleared(cli: Any,
+                                                                    entry: Path) -> None:
+    """Writes went through a randomly named temp file: one killed half-way left its temp
+    behind for good, a new one each time. The temp file has one name now; an unlocked one
+    is stale, taken over by the next write, and removed when start at login is turned off,
+    with those older versions left."""
+    folder = entry.parent
+    stale = folder / ".tickwork.desktop.tickwork-tmp"
+    stale.write_text("[Desktop Entry]\nExec=half-writ")
+    older = folder / ".tickwork.desktop.k3j_9xq2.tmp"
+    older.write_text("[Desktop")
+    on = cli("settings", "--start-at-login", "on")
+    assert on.code == 0, on.err
+    assert sorted(listing(folder)) == ["tickwork.desktop"]
+    assert "half-writ" not in entry.read_text() and "[Desktop Entry]" in entry.read_text()
+    assert (entry.stat().st_mode & 0o777) == 0o600
+
+    stale.write_text("[Desktop Entry]\nExec=half-writ")
+    older.write_text("[Desktop")
+    off = cli("settings", "--start-at-login", "off")
+    assert off.code == 0, off.err
+    assert listing(folder) == {}
+
+
+def test_a_temp_file_another_write_holds_is_not_written_over(cli: Any, entry: Path) -> None:
+    """A temp file whose writer is alive (it holds its lock): the write fails in one line
+    and leaves that file alone."""
+    import fcntl
+
+    busy = entry.parent / ".tickwork.desktop.tickwork-tmp"
+    busy.write_text("being written")
+    with busy.open("r") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        res = cli("settings", "--start-at-login", "on")
+    assert res.code == 1 and "another write to it is under way" in res.err, res
+    assert len(res.err.strip().splitlines()) == 1
+    assert listing(entry.parent) == {busy.name: "being written"}

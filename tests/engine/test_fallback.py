@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.engine.events import Notification
+from app.engine.events import Notification, RunChanged
 from tests.conftest import command_task
 from tests.engine.conftest import Recorder, finished_runs, soon, wait_until
 
@@ -85,3 +85,70 @@ def test_a_run_skipped_for_its_upstream_does_not_call_its_fallback(engine: Any,
     assert down.status == "skipped"
     engine.writer.flush()
     assert finished_runs(service, "rescue") == []
+
+
+def test_a_failed_attempt_s_end_is_one_event_carrying_what_followed_it(
+        engine: Any, service: Any, events: Recorder) -> None:
+    """The end of an attempt that a retry or a fallback follows went out twice: as the end,
+    then again with the note naming that run. One event now, carrying the note."""
+    engine.start()
+    service.create_task(command_task("rescue"))
+    service.create_task(fails("main", retries=1, retry_delay=0.1, fallback="rescue"))
+    service.run_now("main")
+    (fb,) = wait_until(lambda: finished_runs(service, "rescue"), 8)
+    first, last = sorted(finished_runs(service, "main"), key=lambda r: r.attempt)
+    wait_until(lambda: [e for e in events.of(RunChanged)
+                        if e.run_id == last.id and e.status == "failed"], 5)
+    engine.writer.flush()
+    for run, note in ((first, f"retried as run {last.id}"),
+                      (last, f"fell back to “rescue”, run {fb.id}")):
+        ends = [e for e in events.of(RunChanged) if e.run_id == run.id and e.status == "failed"]
+        assert [e.reason for e in ends] == [note], ends
+        assert ends[0].attempt == run.attempt
+
+
+def test_the_fallback_s_end_is_told_after_the_failure_it_followed(
+        engine: Any, service: Any, events: Recorder) -> None:
+    """The failure's notification said nothing of the fallback that then ran: its end is
+    told after it ("main failed; its fallback “rescue” succeeded"), in place of the
+    fallback's own (one bubble for it), also when the fallback needed a retry."""
+    engine.start()
+    service.create_task(command_task("rescue", notify="always"))
+    service.create_task(fails("main", fallback="rescue"))
+    flaky = service.store.home / "flaky-once"
+    service.create_task(command_task(
+        "rescue-twice", retries=1, retry_delay=0.1,
+        action={"kind": "command", "argv": ["sh", "-c", f"test -e {flaky} || "
+                                            f"{{ touch {flaky}; exit 1; }}"]}))
+    service.create_task(fails("other", fallback="rescue-twice"))
+    service.create_task(command_task("gives-up", action={"kind": "command",
+                                                         "argv": ["false"]}))
+    service.create_task(fails("hopeless", fallback="gives-up"))
+    main = service.run_now("main")
+    (fb,) = wait_until(lambda: finished_runs(service, "rescue"), 8)
+    told = wait_until(lambda: events.of(Notification)[1:], 5)
+    engine.writer.flush()
+    first, second = events.of(Notification)
+    assert (first.kind, first.title, first.run_id) == ("failure", "main failed", main.id)
+    assert (second.kind, second.title) == ("success",
+                                           "main failed; its fallback “rescue” succeeded")
+    assert second.message == f"run {fb.id} of “rescue”, after run {main.id} of “main”"
+    assert (second.run_id, second.task_id) == (fb.id, main.task_id) and told == [second]
+
+    other = service.run_now("other")
+    wait_until(lambda: [r for r in finished_runs(service, "rescue-twice")
+                        if r.status == "succeeded"], 8)
+    wait_until(lambda: len(events.of(Notification)) == 4, 5)
+    assert [n.title for n in events.of(Notification)[2:]] == [
+        "other failed", "other failed; its fallback “rescue-twice” succeeded"]
+    assert flaky.exists() and events.of(Notification)[2].run_id == other.id
+
+    hopeless = service.run_now("hopeless")
+    (gave_up,) = wait_until(lambda: finished_runs(service, "gives-up"), 8)
+    wait_until(lambda: len(events.of(Notification)) == 6, 5)
+    fail, sequel = events.of(Notification)[4:]
+    assert (fail.title, fail.run_id) == ("hopeless failed", hopeless.id)
+    assert (sequel.kind, sequel.title, sequel.run_id) == (
+        "failure", "hopeless failed; its fallback “gives-up” failed too", gave_up.id)
+    engine.writer.flush()
+    assert len(events.of(Notification)) == 6  # not the fallback's own "gives-up failed" too

@@ -171,6 +171,8 @@ def test_an_export_whose_secrets_this_home_lacks_asks_for_them_then_imports(
     file_menu_entry(gui, "Import tasks…")
     choose_path(gui, file_dialog(gui, gui.window.task_ops), export)
     gui.wait_until(lambda: "already exists" in said(gui.window))
+    # the window's quotes, as for several names (a single one kept the command line's)
+    assert "a task named “nightly” already exists" in said(gui.window), said(gui.window)
     assert s.list_secrets() == [] and s.keyring.get("db.pass") is None
     s.delete_task("nightly")
 

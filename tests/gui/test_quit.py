@@ -6,6 +6,7 @@ start while it is open."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -20,6 +21,7 @@ from app.gui.qt import QApplication, QMessageBox, Qt, QTimer
 from app.gui.widgets import display
 from app.store.lock import EngineLock
 from tests.gui.conftest import SCREENSHOTS, Gui, answer_question, command_task
+from tests.support import tickwork
 
 QUESTION_BUTTONS = ["Cancel", "Keep scheduling in the background", "Quit and stop scheduling"]
 
@@ -197,6 +199,13 @@ def test_keep_scheduling_hands_over_to_a_background_engine(handed: Gui) -> None:
     assert gui.engine.state == "stopped" and not window.isVisible()
     log = gui.store.home / "engine.log"
     assert log.stat().st_mode & 0o777 == 0o600
+    # `tickwork settings` said "background engine: off" while this engine scheduled
+    shown = tickwork.run(["--home", str(gui.store.home), "settings"])
+    assert shown.returncode == 0, shown.stderr
+    assert f"engine now: running (process {handover.pid})" in shown.stdout, shown.stdout
+    assert "background service: off" in shown.stdout
+    doc = json.loads(tickwork.run(["--home", str(gui.store.home), "settings", "--json"]).stdout)
+    assert (doc["engine_running"], doc["engine_pid"]) == (True, handover.pid)
 
     handed_at = datetime.now(UTC)
     gui.wait_until(lambda: any(r.started_at and r.started_at > handed_at
