@@ -97,7 +97,12 @@ def settings() -> dict[str, Any]:
     import socket
     import threading
     import warnings
+    in_thread: list[int] = []  # a new thread's decimal context comes from DefaultContext
+    thread = threading.Thread(target=lambda: in_thread.append(decimal.getcontext().prec))
+    thread.start()
+    thread.join()
     return {"memory": resource.getrlimit(resource.RLIMIT_AS)[0], "gc": gc.isenabled(),
+            "thread_precision": in_thread[0],
             "gc_debug": gc.get_debug(), "stack": threading.stack_size(),
             "excepthook": sys.excepthook is sys.__excepthook__,
             "recursion": sys.getrecursionlimit(), "trace": sys.gettrace() is None,

@@ -27,6 +27,7 @@ def change_settings() -> None:
     time.tzset()
     del os.environ["TZ"]  # (the C library's zone is still Kathmandu's: tzset ran)
     decimal.getcontext().prec = 3
+    decimal.DefaultContext.prec = 5  # (the context of each thread started from now on)
     socket.setdefaulttimeout(0.5)
     locale.setlocale(locale.LC_NUMERIC, "C.UTF-8")
     import threading

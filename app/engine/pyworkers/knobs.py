@@ -87,6 +87,33 @@ def _set_decimal(value: _Context | None) -> None:
         module.setcontext(value.copy.copy() if value is not None else module.Context())
 
 
+_CONTEXT_FIELDS = ("prec", "rounding", "Emin", "Emax", "capitals", "clamp")
+
+
+def _default_decimal() -> _Context | None:
+    """decimal.DefaultContext, which each thread started later takes its context from; None
+    before a run imported decimal."""
+    module = sys.modules.get("decimal")
+    return None if module is None else _Context(module.DefaultContext)
+
+
+def _set_default_decimal(value: _Context | None) -> None:
+    """DefaultContext changed in place (what `decimal` starts threads from is that object,
+    whatever its name is bound to); None: as decimal defines it."""
+    module = sys.modules.get("decimal")
+    if module is None:
+        return
+    wanted = value.copy if value is not None else module.Context(
+        prec=28, rounding=module.ROUND_HALF_EVEN, Emin=-999999, Emax=999999, capitals=1,
+        clamp=0, flags=[], traps=[module.InvalidOperation, module.DivisionByZero,
+                                  module.Overflow])
+    default = module.DefaultContext
+    for field in _CONTEXT_FIELDS:
+        setattr(default, field, getattr(wanted, field))
+    default.traps = dict(wanted.traps)
+    default.flags = dict(wanted.flags)
+
+
 def _set_filters(value: list[Any]) -> None:
     warnings.filters[:] = value  # type: ignore[index]  # (a list)
     mutated = getattr(warnings, "_filters_mutated", None)  # (its caches; gone in 3.14's)
@@ -123,7 +150,8 @@ _SETTINGS: tuple[tuple[str, Callable[[], Any], Callable[[Any], Any]], ...] = (
     ("warnings' format function", *_attribute(warnings, "formatwarning")),
     ("socket timeout", socket.getdefaulttimeout, socket.setdefaulttimeout),
     ("locale", _locale, _set_locale),
-    ("decimal context", _decimal, _set_decimal),
+    ("decimal's default context", _default_decimal, _set_default_decimal),
+    ("decimal context", _decimal, _set_decimal),  # (after the default: a new one is a copy)
 )
 Settings = tuple[Any, ...]  # one value per setting, in _SETTINGS' order
 
