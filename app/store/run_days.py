@@ -11,17 +11,23 @@ from app.store.backend import execute, local_day_sql
 from app.store.task_queries import ids_clause
 from app.store.times import utc_text
 
+# a run's status, "retried" for a failed attempt whose retry was claimed (runs._not_retried)
+STATUS = ("CASE WHEN r.status IN ('failed', 'timed_out') AND EXISTS (SELECT 1 FROM run x "
+          "WHERE x.parent_run_id = r.id AND x.trigger = 'retry') THEN 'retried' "
+          "ELSE r.status END")
+
 # (id, task id, task name, status, scheduled, started, finished, reason), times as stored text
 RunLine = tuple[Any, ...]
 
 
 def counts(start: datetime, until: datetime,
            task_ids: set[int] | None) -> list[tuple[str, str, int]]:
-    """(local day YYYY-MM-DD, status, runs) of the runs scheduled in [start, until)."""
+    """(local day YYYY-MM-DD, status (`STATUS`), runs) of the runs scheduled in [start,
+    until)."""
     where, params = ids_clause(task_ids, "r.task_id")
     return [(str(d), str(s), int(n)) for d, s, n in execute(
-        f"SELECT {local_day_sql('r.scheduled_for')} AS d, r.status, COUNT(*) FROM run r "
-        f"WHERE r.scheduled_for >= ? AND r.scheduled_for < ?{where} GROUP BY d, r.status",
+        f"SELECT {local_day_sql('r.scheduled_for')} AS d, {STATUS} AS s, COUNT(*) FROM run r "
+        f"WHERE r.scheduled_for >= ? AND r.scheduled_for < ?{where} GROUP BY d, s",
         [utc_text(start), utc_text(until), *params])]
 
 
@@ -32,8 +38,8 @@ def runs(spans: list[tuple[datetime, datetime]], task_ids: set[int] | None,
     if not spans:
         return []
     where, params = ids_clause(task_ids, "r.task_id")
-    select = ("SELECT r.id, r.task_id, t.name, r.status, r.scheduled_for, r.started_at, "
-              "r.finished_at, r.reason FROM run r JOIN task t ON t.id = r.task_id")
+    select = (f"SELECT r.id, r.task_id, t.name, {STATUS} AS status, r.scheduled_for, "
+              "r.started_at, r.finished_at, r.reason FROM run r JOIN task t ON t.id = r.task_id")
     ranges = " OR ".join("(r.scheduled_for >= ? AND r.scheduled_for < ?)" for _ in spans)
     bounds = [utc_text(t) for span in spans for t in span]
     query = f"{select} WHERE ({ranges}){where}"
@@ -53,6 +59,6 @@ def hour_counts(start: datetime, until: datetime, task_ids: set[int] | None,
     return [(str(h), int(late), str(s), int(n)) for h, late, s, n in execute(
         "SELECT substr(r.scheduled_for, 1, 13) AS h, "
         "CASE WHEN substr(r.scheduled_for, 15, 2) >= ? THEN 1 ELSE 0 END AS late, "
-        f"r.status, COUNT(*) FROM run r WHERE r.scheduled_for >= ? AND r.scheduled_for < ?"
-        f"{where} GROUP BY h, late, r.status",
+        f"{STATUS} AS s, COUNT(*) FROM run r WHERE r.scheduled_for >= ? "
+        f"AND r.scheduled_for < ?{where} GROUP BY h, late, s",
         [f"{minute:02d}", utc_text(start), utc_text(until), *params])]

@@ -176,11 +176,13 @@ GraphRows = tuple[list[tuple[int, str, bool, str]], list[tuple[int, int, str]],
 def graph(active: Iterable[str]) -> GraphRows:
     """Every task (id, name, enabled, schedule kind), every edge (task, upstream, kind), each
     task's latest run (task, status), and the runs in the `active` statuses (id, task,
-    status)."""
+    status). A task's fallback is an edge from it to its fallback (kind "fallback")."""
     nodes = [(int(i), str(name), bool(enabled), str(kind)) for i, name, enabled, kind in
              execute("SELECT id, name, enabled, schedule_kind FROM task ORDER BY id")]
     edges = [(int(down), int(up), str(kind)) for down, up, kind in
              execute("SELECT task_id, upstream_id, kind FROM dependency ORDER BY id")]
+    edges += [(int(down), int(up), "fallback") for down, up in execute(
+        "SELECT fallback_id, id FROM task WHERE fallback_id IS NOT NULL ORDER BY id")]
     latest = [(int(t), str(s)) for t, s in execute(
         "SELECT task_id, status FROM run WHERE id IN (SELECT MAX(id) FROM run GROUP BY task_id)")]
     statuses = sorted(active)

@@ -442,7 +442,7 @@ def test_a_busy_hour_reads_in_one_form_and_a_cut_block_ends_in_an_ellipsis(qapp:
     “60 planned 17:00–18:00” on other days: every hour block now says its span to the
     hour's end, after its counts, each with its word (not “38 16:24–17:00: 5 succeeded, …”),
     and words that do not fit the box end in "…" on its last line."""
-    from app.gui.calendar.paint import fitted
+    from app.gui.calendar.boxes import fitted
     from app.gui.calendar.week import hour_words
     from app.gui.qt import QFontMetrics
 
@@ -488,7 +488,7 @@ def test_a_block_of_many_runs_some_failed_shows_a_failure_stripe(qapp: Any) -> N
 
     from PySide6.QtGui import QImage
 
-    from app.gui.calendar.paint import paint_aggregate
+    from app.gui.calendar.boxes import paint_aggregate
     from app.gui.qt import QColor, QPainter, QRectF
     from app.gui.widgets import display
 

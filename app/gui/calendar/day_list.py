@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from app.gui.background import Background
+from app.gui.calendar.boxes import entry_colour
 from app.gui.calendar.data import DayEntries, Entry, read_day
-from app.gui.calendar.paint import entry_colour
 from app.gui.calendar.words import KIND_WORDS
 from app.gui.qt import (
     QAbstractItemView,

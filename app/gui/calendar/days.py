@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from app.gui.calendar.boxes import blend, first_fitting
 from app.gui.calendar.data import CalendarData
-from app.gui.calendar.paint import blend, first_fitting
 from app.gui.calendar.week import GUTTER, HOUR_PX, TimeGrid
 from app.gui.qt import (
     QEvent,

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from app.gui.calendar.boxes import blend, paint_entry
 from app.gui.calendar.data import BUSY, Entry
-from app.gui.calendar.paint import CalendarGrid, Hit, blend, paint_entry
+from app.gui.calendar.paint import CalendarGrid, Hit
 from app.gui.calendar.words import busiest_lines, summary
 from app.gui.qt import (
     QFont,

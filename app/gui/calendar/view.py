@@ -265,10 +265,12 @@ class CalendarView(QWidget):
 
     def _scroll_to_work(self) -> None:
         """Open where there is something to see: with today shown and something of today
-        from an hour ago on, at that (what runs now is in sight, not the small hours of a
-        busy week); else at the first event of the days shown (a little above it); with
-        none, at two hours before now when today is shown, else at 07:00. A first,
-        past-only read keeps the scroll pending until the predictions land."""
+        from an hour ago on, at the current hour with an hour and a half above it (what just
+        ran, now, then what comes next; it opened half an hour above the first of those, so
+        with nothing run in the last hour the current hour sat under the day header); else
+        at the first event of the days shown (a little above it); with none, at two hours
+        before now when today is shown, else at 07:00. A first, past-only read keeps the
+        scroll pending until the predictions land."""
         data = self.data
         self._scroll_pending = data is not None and not data.complete
         now = self.now()
@@ -279,8 +281,9 @@ class CalendarView(QWidget):
                   if e.start >= now - timedelta(hours=1)]
         firsts = [y_of(min(e.start for e in day.entries), d) / HOUR_PX
                   for d, day in days.items() if d in self.period.dates and day.entries]
-        if today is not None and recent:
-            hour = y_of(min(recent), today) / HOUR_PX - 0.5
+        if today is not None and recent:  # less room above in a window too low for it
+            room = min(1.5, max(0.0, self.week.viewport().height() / HOUR_PX - 2))
+            hour = y_of(now, today) // HOUR_PX - room
         elif firsts:
             hour = min(firsts) - 0.5
         else:

@@ -19,15 +19,16 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, timedelta
 
-from app.gui.calendar.data import Entry, day_start
-from app.gui.calendar.paint import (
-    CalendarGrid,
-    Hit,
+from app.gui.calendar.boxes import (
+    aggregate_box,
+    aggregate_text,
     blend,
-    paint_aggregate,
+    entry_box,
+    entry_text,
     paint_entry,
-    status_counts,
 )
+from app.gui.calendar.data import Entry, day_start
+from app.gui.calendar.paint import CalendarGrid, Hit, status_counts
 from app.gui.qt import (
     QPainter,
     QPaintEvent,
@@ -234,7 +235,8 @@ class TimeGrid(CalendarGrid):
         base = pal.color(QPalette.ColorRole.Base)
         ink = pal.color(QPalette.ColorRole.Text)
         p.fillRect(self.rect(), base)
-        today = datetime.now().astimezone().date()
+        now = self.data.now.astimezone() if self.data is not None else None  # the view's clock
+        today = now.date() if now is not None else None
         for i, d in enumerate(self.dates()):
             if d == today:
                 p.fillRect(self.column(i), blend(base, pal.color(QPalette.ColorRole.Highlight),
@@ -252,20 +254,27 @@ class TimeGrid(CalendarGrid):
         for i in range(len(self.dates())):
             x = self.column(i).left()
             p.drawLine(QPointF(x, 0), QPointF(x, self.height()))
-        for hit in self.hits:
-            if hit.kind == "entry" and hit.entry is not None:
-                paint_entry(p, hit.rect, hit.entry, self._text(hit.entry, hit.rect), pal, dark)
-        for rect, hit, text in self.aggregates:
-            entries = [h.entry for h in self.hits if h.day == hit.day and h.entry is not None
-                       and rect.intersects(h.rect)]
-            counts = hit.counts or (status_counts(entries) if entries else
+        if now is not None:  # in the gaps between the boxes
+            self._paint_now(p, now)
+        entries = [(h.rect, h.entry) for h in self.hits if h.kind == "entry" and h.entry]
+        for rect, entry in entries:
+            entry_box(p, rect, entry, pal, dark)
+        for rect, hit, _text in self.aggregates:
+            inside = [h.entry for h in self.hits if h.day == hit.day and h.entry is not None
+                      and rect.intersects(h.rect)]
+            counts = hit.counts or (status_counts(inside) if inside else
                                     self._day_counts(hit.day))
-            paint_aggregate(p, rect, counts, text, pal, dark)
-        self._paint_now(p, today)
+            aggregate_box(p, rect, counts, pal, dark)
+        if now is not None:  # over the boxes, under their words: they stay legible
+            self._paint_now(p, now, over_boxes=True)
+        for rect, entry in entries:
+            entry_text(p, rect, self._text(entry, rect), pal)
+        for rect, _hit, text in self.aggregates:
+            aggregate_text(p, rect, text, pal)
         if self._dragging and self._target_rect is not None and self._press_hit is not None:
-            entry = self._press_hit.entry
-            assert entry is not None and self._target is not None
-            paint_entry(p, self._target_rect, entry,
+            dragged = self._press_hit.entry
+            assert dragged is not None and self._target is not None
+            paint_entry(p, self._target_rect, dragged,
                         f"Move to {self._target.astimezone():%a %d %b %H:%M}", pal, dark,
                         ghost=True)
         self.paint_picked(p)
@@ -276,19 +285,24 @@ class TimeGrid(CalendarGrid):
         day = self.data.day(d)
         return Counter(dict(day.past)) + Counter({"scheduled": sum(day.future.values())})
 
-    def _paint_now(self, p: QPainter, today: date) -> None:
+    def _paint_now(self, p: QPainter, now: datetime, over_boxes: bool = False) -> None:
+        """The now line across today's column (the view's clock, as last read): between the
+        boxes in the highlight colour, over them a paler shade, so the words drawn after it
+        stay legible (drawn last in full, it struck through the current hour's words)."""
         days = self.dates()
+        today = now.date()
         if today not in days:
             return
-        i = days.index(today)
-        y = self.y_of(datetime.now().astimezone(), today)
-        col = self.column(i)
-        colour = blend(self.palette().color(QPalette.ColorRole.Base),
-                       self.palette().color(QPalette.ColorRole.Highlight), 1.0)
-        p.setPen(QPen(colour, 2))
+        y = self.y_of(now, today)
+        col = self.column(days.index(today))
+        highlight = self.palette().color(QPalette.ColorRole.Highlight)
+        soft = blend(self.palette().color(QPalette.ColorRole.Base), highlight, 0.45)
+        p.setPen(QPen(soft if over_boxes else highlight, 2))
         p.drawLine(QPointF(col.left(), y), QPointF(col.right(), y))
-        p.setBrush(colour)
-        p.drawEllipse(QPointF(col.left(), y), 4, 4)
+        if over_boxes:
+            p.setPen(QPen(highlight, 2))
+            p.setBrush(highlight)
+            p.drawEllipse(QPointF(col.left(), y), 4, 4)
 
     def _text(self, entry: Entry, rect: QRectF) -> str:
         if rect.height() >= 2 * self.fontMetrics().height() + 2:

@@ -50,11 +50,12 @@ def tooltip(entry: Entry, now: datetime) -> str:
 def summary(day: Day, room: int) -> list[tuple[str, str, int]]:
     """At most `room` (colour key, words, count) lines for a busy day: runs by status, then
     predictions, each largest first. A day with both (today) keeps a line for its largest
-    prediction: what is still to come today shows, as every later day's does."""
+    prediction: what is still to come today shows, as every later day's does. A count of
+    none is no line (“0 planned” took the line of a day's retried attempts)."""
     past = [(status, display.status_words(status), n) for status, n in
-            sorted(day.past.items(), key=lambda kv: -kv[1])]
+            sorted(day.past.items(), key=lambda kv: -kv[1]) if n]
     future = [(KIND_COLOURS.get(kind, "running"), KIND_WORDS.get(kind, kind), n)
-              for kind, n in sorted(day.future.items(), key=lambda kv: -kv[1])]
+              for kind, n in sorted(day.future.items(), key=lambda kv: -kv[1]) if n]
     if past and future and len(past) + len(future) > room:
         past = past[:max(0, room - 1)]
     return (past + future)[:room]

@@ -66,6 +66,7 @@ MIN_SCALE, MAX_SCALE = 0.01, 4.0
 REACH_PX = 6.0  # how near an arrow a click must be to select it, in pixels
 REMOVE_KEYS = (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
 NEVER = "never"
+FALLBACK_COLOUR = "retrying"  # the status whose colour a "falls back to" arrow takes
 
 
 class GraphCanvas(QWidget):
@@ -116,9 +117,9 @@ class GraphCanvas(QWidget):
         self._grid = NodeGrid(self.rects)
         self._edges = EdgeTiles()
         routes = self.routes
-        routes.triggers = {(e.upstream, e.downstream) for e in edges if e.kind == "trigger"}
-        routes.waits = {(e.upstream, e.downstream) for e in edges if e.kind != "trigger"}
-        routes.paths = {key: self._edges.add(points, key in routes.triggers, key in routes.waits)
+        routes.sort_kinds([((e.upstream, e.downstream), e.kind) for e in edges])
+        routes.paths = {key: self._edges.add(points, key in routes.triggers, key in routes.waits,
+                                             key in routes.fallbacks)
                         for key, points in laid.routes.items()}
         self.labels.forget()
         if self.selected not in self.rects:
@@ -231,7 +232,8 @@ class GraphCanvas(QWidget):
         p.setTransform(QTransform(self.scale, 0, 0, self.scale, self.offset.x(),
                                   self.offset.y()))
         area = self._scene_area()
-        self._edges.paint(p, area, blend(base, text, 0.55), self.scale >= 0.35)
+        self._edges.paint(p, area, blend(base, text, 0.55), self.scale >= 0.35,
+                          display.status_colour(FALLBACK_COLOUR, dark))
         self.routes.paint_highlighted(p, pal.color(QPalette.ColorRole.Highlight),
                                       self.selected if self.selected in self.rects else -1,
                                       self.selected_edge)
@@ -346,6 +348,10 @@ class GraphCanvas(QWidget):
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         node = self.node_at(QPointF(event.pos()))
         edge = self.edge_at(QPointF(event.pos())) if node < 0 else None
+        if edge is not None and not self.routes.removable(edge):  # a fallback: its task's menu
+            self.select_edge(edge)
+            self.context_requested.emit(edge[0], event.globalPos())
+            return
         if edge is not None:
             self.select_edge(edge)
             self.edge_context_requested.emit(*edge, event.globalPos())
@@ -356,7 +362,8 @@ class GraphCanvas(QWidget):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if self.selected_edge is not None and event.key() in REMOVE_KEYS:
-            self.edge_remove_requested.emit(*self.selected_edge)
+            if self.routes.removable(self.selected_edge):
+                self.edge_remove_requested.emit(*self.selected_edge)
         elif self.selected_edge is not None and event.key() == Qt.Key.Key_Escape:
             self.select_edge(None)
         else:
@@ -382,6 +389,6 @@ class GraphCanvas(QWidget):
         elif edge is not None and edge[0] in nodes and edge[1] in nodes:
             QToolTip.showText(event.globalPos(), edge_tooltip(
                 nodes[edge[0]], nodes[edge[1]], edge in self.routes.triggers,
-                edge in self.routes.waits), self)
+                edge in self.routes.waits, edge in self.routes.fallbacks), self)
         else:
             QToolTip.hideText()

@@ -42,7 +42,7 @@ class Node:
 class Edge:
     upstream: int
     downstream: int
-    kind: str  # wait (depends_on) | trigger (runs after)
+    kind: str  # wait (depends_on) | trigger (runs after) | fallback (runs when it fails)
 
 
 @dataclass(frozen=True)

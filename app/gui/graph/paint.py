@@ -36,62 +36,75 @@ BOTH_GAP = 6.0  # scene units between the two arrows of a pair that waits and ru
 class EdgeTiles:
     """The edges in prepared paths, bucketed by where they are, so a zoomed-in view strokes
     only the edges near it (stroking all 2,000 curves cost ~17 ms a repaint). Each bucket
-    also has a polyline version, used when zoomed out: curves are then too small to see."""
+    also has a polyline version, used when zoomed out: curves are then too small to see.
+    A fallback's arrow ("falls back to") is dotted, in a colour of its own, arrowhead too."""
 
     def __init__(self) -> None:
-        # tile -> [bounds, wait curves, trigger curves, arrows, wait lines, trigger lines]
+        # tile -> [wait curves, trigger curves, arrows, wait lines, trigger lines,
+        #          fallback curves, fallback lines, fallback arrows]
         self.tiles: dict[tuple[int, int], list[QPainterPath]] = {}
         self.bounds: dict[tuple[int, int], QRectF] = {}
 
     def add(self, points: list[tuple[float, float]], trigger: bool,
-            wait: bool = True) -> QPainterPath:
+            wait: bool = True, fallback: bool = False) -> QPainterPath:
         """Add one pair's route: solid when the downstream waits for the upstream, dashed
-        when it runs after it — both, side by side, when it does both. Returns the curve
-        (for highlighting)."""
+        when it runs after it — both, side by side, when it does both — and dotted when it
+        is the upstream's fallback (above the others). Returns the curve (for
+        highlighting)."""
         xs = [x for x, _ in points]
         ys = [y for _, y in points]
         key = (int((min(xs) + max(xs)) / 2 // TILE), int((min(ys) + max(ys)) / 2 // TILE))
         tile = self.tiles.get(key)
         if tile is None:
-            tile = self.tiles[key] = [QPainterPath() for _ in range(5)]
+            tile = self.tiles[key] = [QPainterPath() for _ in range(8)]
             # heads meet where several arrows end at one task: even-odd filling (a path's
             # default) would cancel them out where they overlap, leaving faint outlines
             tile[2].setFillRule(Qt.FillRule.WindingFill)
+            tile[7].setFillRule(Qt.FillRule.WindingFill)
         path = curve(points)
 
-        def stroke(route: list[tuple[float, float]], dashed: bool) -> None:
-            tile[1 if dashed else 0].addPath(path if route is points else curve(route))
-            tile[2].addPolygon(QPolygonF(arrow(*route[-1])))
+        def stroke(route: list[tuple[float, float]], style: int) -> None:
+            # style: 0 solid, 1 dashed, 2 dotted
+            tile[(0, 1, 5)[style]].addPath(path if route is points else curve(route))
+            tile[7 if style == 2 else 2].addPolygon(QPolygonF(arrow(*route[-1])))
             lines = QPainterPath(QPointF(*route[0]))
             for x, y in route[1:]:
                 lines.lineTo(x, y)
-            tile[4 if dashed else 3].addPath(lines)
+            tile[(3, 4, 6)[style]].addPath(lines)
 
         if wait:
-            stroke(points, False)
+            stroke(points, 0)
         if trigger:  # beside the solid one when there is one
-            stroke([(x, y + BOTH_GAP) for x, y in points] if wait else points, True)
-        box = QRectF(min(xs), min(ys) - 6, max(xs) - min(xs),
-                     max(ys) - min(ys) + 12 + BOTH_GAP * (wait and trigger))
+            stroke([(x, y + BOTH_GAP) for x, y in points] if wait else points, 1)
+        if fallback:  # above the others when there are any
+            stroke([(x, y - BOTH_GAP) for x, y in points] if wait or trigger else points, 2)
+        box = QRectF(min(xs), min(ys) - 6 - BOTH_GAP * fallback, max(xs) - min(xs),
+                     max(ys) - min(ys) + 12 + BOTH_GAP * ((wait and trigger) + fallback))
         self.bounds[key] = self.bounds[key].united(box) if key in self.bounds else box
         return path
 
-    def paint(self, p: QPainter, area: QRectF, colour: QColor, detailed: bool) -> None:
+    def paint(self, p: QPainter, area: QRectF, colour: QColor, detailed: bool,
+              fallback_colour: QColor) -> None:
         pen = QPen(colour, 1.3)
         pen.setCosmetic(True)
         dashed = QPen(pen)
         dashed.setStyle(Qt.PenStyle.DashLine)
-        for key, (wait, trigger, arrows, wait_lines, trigger_lines) in self.tiles.items():
+        dotted = QPen(fallback_colour, 1.6)
+        dotted.setCosmetic(True)
+        dotted.setStyle(Qt.PenStyle.DotLine)
+        for key, tile in self.tiles.items():
             if not self.bounds[key].intersects(area):
                 continue
             p.setBrush(Qt.BrushStyle.NoBrush)
-            p.setPen(pen)
-            p.drawPath(wait if detailed else wait_lines)
-            p.setPen(dashed)
-            p.drawPath(trigger if detailed else trigger_lines)
+            for curves, lines, style in ((0, 3, pen), (1, 4, dashed), (5, 6, dotted)):
+                if not tile[curves].isEmpty():
+                    p.setPen(style)
+                    p.drawPath(tile[curves] if detailed else tile[lines])
             p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(colour)
-            p.drawPath(arrows)
+            for arrows, fill in ((2, colour), (7, fallback_colour)):
+                if not tile[arrows].isEmpty():
+                    p.setBrush(fill)
+                    p.drawPath(tile[arrows])
 
 
 class Labels:
@@ -205,10 +218,16 @@ def tooltip(node: Node) -> str:
     return "<br>".join(lines)
 
 
-def edge_tooltip(upstream: Node, downstream: Node, trigger: bool, wait: bool = True) -> str:
+def edge_tooltip(upstream: Node, downstream: Node, trigger: bool, wait: bool = True,
+                 fallback: bool = False) -> str:
+    up, down = escape(upstream.name), escape(downstream.name)
+    falls = (f"<b>{up}</b> falls back to <b>{down}</b>: “{down}” runs when “{up}” fails"
+             f"{'<br>' if trigger or wait else ''}") if fallback else ""
+    if not (trigger or wait):
+        return falls + f"<br><i>Change it in “{up}”’s editor: double-click “{up}”.</i>"
     how = "waits for and runs after" if trigger and wait else (
         "runs after" if trigger else "waits for")
-    return (f"<b>{escape(downstream.name)}</b> {how} <b>{escape(upstream.name)}</b><br>"
+    return (f"{falls}<b>{down}</b> {how} <b>{up}</b><br>"
             "<i>Click to select; Del or right-click to remove.</i>")
 
 

@@ -69,6 +69,20 @@ class EdgeRoutes:
         self.paths: dict[Key, QPainterPath] = {}
         self.triggers: set[Key] = set()  # with a dashed arrow: "runs after"
         self.waits: set[Key] = set()  # with a solid one: "waits for" (a pair may have both)
+        self.fallbacks: set[Key] = set()  # with a dotted one: "falls back to"
+
+    def sort_kinds(self, edges: list[tuple[Key, str]]) -> None:
+        """Which arrows wait, run after, fall back (edges: each pair with its kind)."""
+        kinds: dict[str, set[Key]] = {"wait": set(), "trigger": set(), "fallback": set()}
+        for key, kind in edges:
+            kinds.get(kind, kinds["wait"]).add(key)
+        self.waits, self.triggers = kinds["wait"], kinds["trigger"]
+        self.fallbacks = kinds["fallback"]
+
+    def removable(self, edge: Key) -> bool:
+        """Whether an arrow is a dependency (Del removes it), not only a fallback (which the
+        failing task's editor sets)."""
+        return edge in self.waits or edge in self.triggers
 
     def at(self, scene: QPointF, reach: float) -> Key | None:
         """The arrow passing within `reach` (scene units) of a point, the nearest if several."""
@@ -92,15 +106,15 @@ class EdgeRoutes:
     def paint_highlighted(self, p: QPainter, colour: QColor, node: int,
                           edge: Key | None) -> None:
         """The arrows of the selected task, and the selected arrow bolder with its head; a
-        "runs after" arrow stays dashed, as the legend says (drawn solid, it read as "waits
-        for" while selected; a run-through under X)."""
+        "runs after" arrow stays dashed, a "falls back to" one dotted, as the legend says
+        (drawn solid, it read as "waits for" while selected; a run-through under X)."""
         pen = QPen(colour, 2.6)
         pen.setCosmetic(True)
         p.setBrush(Qt.BrushStyle.NoBrush)
 
         def draw(key: Key, path: QPainterPath) -> None:
-            dashed = key in self.triggers and key not in self.waits
-            pen.setStyle(Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
+            pen.setStyle(Qt.PenStyle.SolidLine if key in self.waits else
+                         Qt.PenStyle.DashLine if key in self.triggers else Qt.PenStyle.DotLine)
             p.setPen(pen)
             p.drawPath(path)
 

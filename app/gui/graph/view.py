@@ -10,7 +10,8 @@ through the service like any edit (validated, audited); a cycle is refused by th
 named in the banner, and nothing changes. Removing one: click its arrow (it highlights) and
 press Del, or right-click it; the question names both tasks, as deleting a task asks, and the
 change goes through the service like the editor's. A refusal (the arrow changed meanwhile)
-shows in the banner, as a refused edge does, and the graph is read again.
+shows in the banner, as a refused edge does, and the graph is read again. A task's fallback
+is a dotted arrow to it ("falls back to"), set in the failing task's editor, not by Del.
 
 Signals:
     open_task_requested(int): edit this task.
@@ -60,9 +61,10 @@ from app.service import Service
 
 SCOPE_LABELS = (("all", "Whole graph"), ("both", "Upstream and downstream of"),
                 ("upstream", "Upstream of"), ("downstream", "Downstream of"))
-HINT = ("Solid arrow: waits for · dashed: runs after · drag from one task to another to make "
-        "the second wait for the first · click an arrow and press Del to remove it · "
-        "double-click a task to edit it · wheel to zoom, drag the background to pan")
+HINT = ("Solid arrow: waits for · dashed: runs after · dotted: falls back to (runs when the "
+        "first fails) · drag from one task to another to make the second wait for the first · "
+        "click an arrow and press Del to remove it · double-click a task to edit it · wheel "
+        "to zoom, drag the background to pan")
 
 
 class GraphView(QWidget):
@@ -206,7 +208,7 @@ class GraphView(QWidget):
             self._ids_by_name = {n.name: n.id for n in data.nodes.values()}
             self.task.set_names(sorted(self._ids_by_name, key=str.lower))
             self.canvas.set_graph(data, laid, edges, keep_view=keep)
-            self._show_count(laid, len(edges))
+            self._show_count(laid, edges)
         if self._again:
             self._again = False
             self.reload()
@@ -228,15 +230,16 @@ class GraphView(QWidget):
             laid, edges = result
             self._shown_filter = flt
             self.canvas.set_graph(data, laid, edges, keep_view=False)
-            self._show_count(laid, len(edges))
+            self._show_count(laid, edges)
 
         self.background.run(lambda: data.laid_out(flt, aspect), done, owner=self,
                             title="Cannot lay out the graph")
 
-    def _show_count(self, laid: Layout[int], edges: int) -> None:
-        nodes = len(laid.positions)
-        self.count.setText(f"{display.plural(nodes, 'task')}, "
-                           f"{display.plural(edges, 'dependency')}")
+    def _show_count(self, laid: Layout[int], edges: list[Edge]) -> None:
+        falls = sum(e.kind == "fallback" for e in edges)  # "2 tasks, 1 dependency, 1 fallback"
+        parts = [display.plural(len(laid.positions), "task"),
+                 display.plural(len(edges) - falls, "dependency")]
+        self.count.setText(", ".join(parts + [display.plural(falls, "fallback")] * bool(falls)))
 
     def _on_filter_changed(self) -> None:
         name = self.task.text().strip()

@@ -37,6 +37,7 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
     "queued": ("#6a4bb5", "#c5a6ff"),
     "waiting": ("#6a4bb5", "#c5a6ff"),
     "retrying": ("#a05a00", "#ffb74d"),
+    "retried": ("#a05a00", "#ffb74d"),  # the calendar's failed attempt that was retried
     "scheduled": ("#5f6368", "#b0b6bd"),
 }
 # Whole-row tints in the run table, so a failure shows at a glance: red for a failure, amber
@@ -50,6 +51,7 @@ ROW_TINTS: dict[str, tuple[str, str]] = {
 GLYPHS = {
     "succeeded": "✓", "failed": "✕", "timed_out": "◷", "interrupted": "!", "cancelled": "–",
     "skipped": "»", "running": "▶", "queued": "…", "waiting": "…", "retrying": "↻",
+    "retried": "↻",
     "scheduled": "•",
 }
 FAILED = frozenset({"failed", "timed_out", "interrupted"})

@@ -1,0 +1,127 @@
+"""How calendar entries look, shared by the month grid and the week/day time grid.
+
+A run that happened is a tinted box with a solid bar in its status colour (the same
+palette-aware colours as the Runs view); a predicted fire is an untinted box with a dashed
+outline in the colour of its kind, so "ran" and "will run" never look alike. Aggregates
+("42 runs") use the status mix's dominant colour. Each box is painted in two steps, the box
+then its words, so the time grid can draw its now line between them: over the boxes, under
+their words (drawn last, it struck through the current hour's words).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from app.gui.calendar.data import Entry
+from app.gui.calendar.words import KIND_COLOURS
+from app.gui.qt import QColor, QFontMetrics, QPainter, QPalette, QPen, QRectF, Qt
+from app.gui.widgets import display
+
+
+def blend(a: QColor, b: QColor, amount: float) -> QColor:
+    return QColor(round(a.red() + (b.red() - a.red()) * amount),
+                  round(a.green() + (b.green() - a.green()) * amount),
+                  round(a.blue() + (b.blue() - a.blue()) * amount))
+
+
+def entry_colour(entry: Entry, dark: bool) -> QColor:
+    key = KIND_COLOURS.get(entry.kind, "running") if entry.predicted else entry.status
+    return display.status_colour(key, dark)
+
+
+def paint_entry(p: QPainter, rect: QRectF, entry: Entry, text: str, palette: QPalette,
+                dark: bool, ghost: bool = False) -> None:
+    """A box for one entry with `text` inside, elided to fit."""
+    entry_box(p, rect, entry, palette, dark, ghost)
+    entry_text(p, rect, text, palette)
+
+
+def entry_box(p: QPainter, rect: QRectF, entry: Entry, palette: QPalette, dark: bool,
+              ghost: bool = False) -> None:
+    """An entry's box, without its words."""
+    base = palette.color(QPalette.ColorRole.Base)
+    colour = entry_colour(entry, dark)
+    box = rect.adjusted(0.5, 0.5, -0.5, -0.5)
+    if entry.predicted:
+        pen = QPen(colour, 1.2, Qt.PenStyle.DashLine)
+        p.setPen(pen)
+        p.setBrush(blend(base, colour, 0.06) if not ghost else blend(base, colour, 0.3))
+        p.drawRoundedRect(box, 3, 3)
+    else:
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(blend(base, colour, 0.24 if dark else 0.16))
+        p.drawRoundedRect(box, 3, 3)
+        p.setBrush(colour)
+        p.drawRect(QRectF(box.left(), box.top(), 3, box.height()))
+
+
+def entry_text(p: QPainter, rect: QRectF, text: str, palette: QPalette) -> None:
+    """An entry's words in its box: wrapped when two lines fit, else one line, elided."""
+    p.setPen(palette.color(QPalette.ColorRole.Text))
+    inner = rect.adjusted(6, 0, -3, 0)
+    if rect.height() > 2 * p.fontMetrics().height() + 2:
+        inner = rect.adjusted(6, 1, -3, -1)
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+        p.drawText(inner, int(flags), text)
+        return
+    elided = p.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, int(inner.width()))
+    p.drawText(inner, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), elided)
+
+
+def paint_aggregate(p: QPainter, rect: QRectF, counts: Counter[str], text: str,
+                    palette: QPalette, dark: bool) -> None:
+    """A box standing for many entries, with its words."""
+    aggregate_box(p, rect, counts, palette, dark)
+    aggregate_text(p, rect, text, palette)
+
+
+def aggregate_box(p: QPainter, rect: QRectF, counts: Counter[str], palette: QPalette,
+                  dark: bool) -> None:
+    """A box standing for many entries, coloured by what most of them are, with a stripe in
+    a failure's colour down its side when any failed (12 succeeded, 3 failed: plain green)."""
+    base = palette.color(QPalette.ColorRole.Base)
+    key = counts.most_common(1)[0][0] if counts else "scheduled"
+    colour = display.status_colour(key, dark)
+    p.setPen(QPen(colour, 1.0))
+    p.setBrush(blend(base, colour, 0.12))
+    p.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
+    failed = [status for status, n in counts.most_common() if n and status in display.FAILED]
+    if failed and key not in display.FAILED:
+        p.fillRect(QRectF(rect.left() + 1, rect.top() + 1, 3, rect.height() - 2),
+                   display.status_colour(failed[0], dark))
+
+
+def aggregate_text(p: QPainter, rect: QRectF, text: str, palette: QPalette) -> None:
+    """A block's words, wrapped into its box (`fitted`)."""
+    p.setPen(palette.color(QPalette.ColorRole.Text))
+    room = rect.adjusted(6, 2, -3, -2)
+    flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+    p.drawText(room, int(flags), fitted(text, p.fontMetrics(), room.width(), room.height()))
+
+
+def fitted(text: str, metrics: QFontMetrics, width: float, height: float) -> str:
+    """`text` wrapped at words (and after a span's dash, "11:00–" "12:00") into the lines
+    that fit `height`; a line wider than `width` (one long word), and the last when the rest
+    does not fit, ends in "…" (the block's tooltip says it whole). A time span wider than a
+    narrow block was cut off at its edge mid-digit ("11:00–12:0")."""
+    room = max(1, int(height // max(1, metrics.lineSpacing())))
+    lines: list[str] = []
+    words = re.findall(r"\S+?–(?=\S)|\S+ ?", text)  # each with what follows it: " " or none
+    while words and len(lines) < room:
+        line = words.pop(0)
+        while words and metrics.horizontalAdvance((line + words[0]).rstrip()) <= width:
+            line += words.pop(0)
+        lines.append(line.rstrip())
+    if words:
+        lines.append((lines.pop() + " " if lines else "") + "".join(words).rstrip())
+    return "\n".join(metrics.elidedText(line, Qt.TextElideMode.ElideRight, int(width))
+                     for line in lines)
+
+
+def first_fitting(p: QPainter, tiers: list[str], room: int) -> str:
+    """The first of `tiers` (longest first) that fits in `room` pixels in the painter's font;
+    the last, elided, where none does."""
+    metrics = p.fontMetrics()
+    text = next((t for t in tiers if metrics.horizontalAdvance(t) <= room), tiers[-1])
+    return metrics.elidedText(text, Qt.TextElideMode.ElideRight, room)
