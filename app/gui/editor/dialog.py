@@ -203,6 +203,22 @@ class TaskEditor(QDialog):
         self._opened = saving.opened(self, task) if self.mode == "edit" else None
         self._edited = False
 
+    def reload(self) -> None:
+        """The task as it is stored now, in the form: the person's changes are dropped (they
+        chose Reload when it had changed elsewhere)."""
+        assert self.original is not None
+        service, ref = self.session.service, self.original.id
+        self.session.background.run(lambda: service.get_task(ref), self._on_reloaded,
+                                    owner=self, title="Cannot read the task")
+
+    def _on_reloaded(self, task: Task) -> None:
+        self.original = task
+        self.machine.before = task.spec
+        self.setWindowTitle(f"Edit task — {task.name}")
+        self._load(task)
+        self._validate_timer.stop()
+        self.validate()
+
     def _show_chain(self) -> None:
         s = self.schedule  # a schedule "after other tasks succeed": they start this one
         self.dependencies.show_chain(s.after.names() if s.kind.currentData() == "after" else [])
