@@ -148,7 +148,7 @@ class MainWindow(QMainWindow):
                 "asks first whether to keep scheduling in the background), and notifications "
                 "appear here and in the status bar's bell instead of on the desktop.")
         self.notifications.add(Notification("info", "No system tray", text), unread=False)
-        self.say("No system tray: notifications go to the bell, bottom right.")  # (fits 800 px)
+        self.say("No system tray: notifications go to the bell, bottom right.")  # (cut to fit)
 
     # -- assembly --------------------------------------------------------------------------
 

@@ -407,3 +407,34 @@ def test_progress_past_one_is_shown_at_one_and_said(engine: Any, service: Any) -
             "as 100%")
     assert text.count(said) == 1, text
     assert "progress: 100% half way" in text and "5000" not in text.replace(said, "")
+
+
+def test_a_module_not_found_names_the_working_folder_it_was_looked_for_in(
+        engine: Any, service: Any, tmp_path: Path) -> None:
+    """A run that failed with "No module named 'nightly_jobs'" left the person to guess why:
+    most often the task's working folder is not the one that holds the module. The error
+    names the folder the run used (or says none is set), for the load and for an import
+    inside the function alike."""
+    jobs = tmp_path / "jobs"
+    jobs.mkdir()
+    (jobs / "reports.py").write_text("def pull():\n    import mail_helpers_tw  # not here\n")
+    engine.start()
+    service.create_task({"name": "in folder", "timezone": "UTC", "action": {
+        "kind": "python", "target": "nightly_jobs_tw:run", "cwd": str(jobs)}}, verify=False)
+    service.create_task({"name": "no folder", "timezone": "UTC", "action": {
+        "kind": "python", "target": "nightly_jobs_tw:run"}}, verify=False)
+    service.create_task({"name": "inner", "timezone": "UTC", "action": {
+        "kind": "python", "target": "reports:pull", "cwd": str(jobs)}}, verify=False)
+    runs = {name: service.run_now(name) for name in ("in folder", "no folder", "inner")}
+    errors = {name: wait_until(lambda i=run.id: (r := service.get_run(i)).status == "failed"
+                               and r.error, 20) for name, run in runs.items()}
+    assert errors["in folder"] == (
+        "cannot load nightly_jobs_tw:run: No module named 'nightly_jobs_tw': the task's working "
+        f"folder, {jobs}, holds no nightly_jobs_tw.py or nightly_jobs_tw/ package (modules are "
+        "imported from there first, then from the engine's own module path)")
+    assert errors["no folder"] == (
+        "cannot load nightly_jobs_tw:run: No module named 'nightly_jobs_tw': the task has no "
+        "working folder set, so it was looked for only on the engine's own module path; set "
+        "the working folder to the folder that holds nightly_jobs_tw.py")
+    assert errors["inner"].startswith("ModuleNotFoundError: No module named 'mail_helpers_tw': "
+                                      f"the task's working folder, {jobs}, holds no ")

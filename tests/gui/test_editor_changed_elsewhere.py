@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.gui.qt import Qt
-from tests.gui.conftest import Gui, answer_question, closed, command_task
+from tests.gui.conftest import SCREENSHOTS, Gui, answer_question, closed, command_task
 from tests.gui.editing import click, go, open_selected, save
 
 
@@ -92,3 +92,29 @@ def test_a_task_deleted_elsewhere_can_be_made_again(gui: Gui, qtbot: Any, cli: A
     assert asked.text == "“tmp1” was deleted elsewhere while you edited it."
     again = gui.service.get_task("tmp1")
     assert again.id != task.id and again.spec.priority == 3
+
+
+def test_reload_puts_the_task_as_it_is_now_in_the_form(gui: Gui, qtbot: Any, cli: Any) -> None:
+    """The question offered only "Save mine over it" or "Keep editing"; to see what the other
+    change was, the person had to cancel and open the task again. Reload puts the stored task
+    in the form, the person's edits dropped, and a save from there writes over it no more."""
+    editor, _task = _opened_then_changed(gui, qtbot, cli, "Photos backup", "--priority",
+                                         "3", "--tag", "nightly")
+    _priority_up(editor, qtbot, 9)
+    asked = answer_question(qtbot, "Reload", screenshot="editor-changed-elsewhere-reload")
+    gui.wait_until(editor.save_button.isEnabled)
+    click(qtbot, editor.save_button)
+    gui.wait_until(lambda: asked.done)
+    assert sorted(asked.buttons or []) == ["Keep editing", "Reload", "Save mine over it"]
+    assert "Reload: the task as it is now is put in this form" in asked.details
+    gui.wait_until(lambda: editor.execution.priority.value() == 3)
+    assert editor.general.tags.text() == "nightly"
+    assert editor.isVisible() and not editor.has_changes()
+    assert gui.service.get_task("Photos backup").spec.priority == 3  # nothing saved
+    editor.grab().save(str(SCREENSHOTS / "editor-reloaded.png"))
+
+    assert cli("task", "update", "Photos backup", "--retries", "2").code == 0  # again
+    _priority_up(editor, qtbot, 1)
+    save(gui, qtbot, editor)  # no question: the priority was 3 when reloaded
+    spec = gui.service.get_task("Photos backup").spec
+    assert (spec.priority, spec.tags, spec.retries) == (4, ("nightly",), 2)

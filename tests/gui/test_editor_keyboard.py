@@ -154,9 +154,8 @@ def test_in_words_wraps_in_full_and_the_changed_pages_look_right(gui: Gui, qtbot
         gui.service.create_task(command_task("report"))
         editor = new_editor(gui)
         qtbot.keyClicks(editor.general.name, "Shell line")
-        # beside Create, the first thing missing in page order
-        gui.wait_until(lambda: editor.hint.text() == "Action: The command is empty: type what "
-                       "to run")
+        # beside Create, the first thing missing in page order (to fill in: not yet a mistake)
+        gui.wait_until(lambda: editor.hint.text() == "To fill in: Action › Command")
         go(editor, qtbot, "Action")
         qtbot.keyClicks(editor.action.command, "echo tick $i; echo tock")
         gui.wait_until(editor.action.shell_hint.isVisible)

@@ -123,7 +123,11 @@ def test_a_missing_module_or_function_is_named_as_it_is_typed(gui: Gui, qtbot: A
     qtbot.keyClicks(editor.general.name, "Python job")
     go(editor, qtbot, "Action")
     _tick(qtbot, editor.action.is_python)
-    label = editor.action.errors["python"][0]  # empty: said in words (it was "got ''")
+    label = editor.action.errors["python"][0]
+    gui.wait_until(lambda: editor.hint.text() == "To fill in: Action › Function")
+    assert not label.text()  # empty, not yet been to: not a mistake
+    click(qtbot, editor.action.target)
+    qtbot.keyClick(editor.action.target, Qt.Key.Key_Tab)  # left empty: in words, not "got ''"
     gui.wait_until(lambda: label.text().startswith("⚠ no function given: type module:function"))
     qtbot.keyClicks(editor.action.target, "nosuchmod_tw:run")
     gui.wait_until(lambda: label.text() == "⚠ no module named 'nosuchmod_tw'")
@@ -178,7 +182,7 @@ def test_a_name_taken_in_another_case_or_form_is_named_before_anything_else_is_t
     assert editor.hint.text().startswith("General: a task named 'Café notes' already exists")
     qtbot.keyClicks(editor.general.name, " 2")
     gui.wait_until(lambda: not label.text())
-    assert editor.hint.text().startswith("Action: ")  # the next thing to do: the command
+    assert editor.hint.text() == "To fill in: Action › Command"  # the next thing to do
     editor.discard()
 
 

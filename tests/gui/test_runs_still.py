@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.gui.main_window import RUNS
-from app.gui.qt import QApplication, QEvent, QPoint, QPushButton, Qt
+from app.gui.qt import QApplication, QEvent, QPoint, QPushButton, QRect, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui, click_row, command_task
 
 
@@ -76,14 +76,21 @@ def test_newer_runs_held_above_are_said_and_shown_once_the_pointer_goes(
     """At the top with the pointer resting on the rows, runs started elsewhere (the CLI)
     arrived above, out of sight, with nothing to say so — "13 runs" listed, run 12 at the
     top (a run-through under X). A button over the rows says how many are above and takes
-    the table to them; the pointer leaving the rows does too."""
+    the table to them; the pointer leaving the rows does too. The button hides no row (it
+    sat over the top one): it is at the end of the column titles."""
     view, table, y, under, newer = _two_arrive_over(gui, qtbot, row=1)
-    button = table.viewport().findChild(QPushButton, "NewerRows")
+    button = table.findChild(QPushButton, "NewerRows")
     gui.wait_until(button.isVisible)
     assert _run_at(table, y) == under  # still
     assert button.text() == "▲ 2 newer"
+    place = QRect(button.mapTo(table, QPoint(0, 0)), button.size())
+    assert not place.intersects(table.viewport().geometry()), place  # over no row
+    assert table.horizontalHeader().geometry().contains(place)
     assert gui.window.grab().save(str(SCREENSHOTS / "runs-newer-button.png"))
     table.setFocus()
+    qtbot.mouseMove(button)  # from the rows onto the button: the rows stay held for it
+    QApplication.sendEvent(table.viewport(), QEvent(QEvent.Type.Leave))  # (as Qt sends it)
+    assert button.isVisible() and _run_at(table, y) == under
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert table.verticalScrollBar().value() == 0 and not button.isVisible()
     assert QApplication.focusWidget() is table  # the arrow keys still move in the list
@@ -114,4 +121,4 @@ def test_no_button_when_every_row_is_in_view(gui: Gui, qtbot: Any) -> None:
     gui.wait_until(lambda: view.model.rowCount() == 2)
     gui.settle()
     assert table.verticalScrollBar().maximum() == 0  # every row in view
-    assert not table.viewport().findChild(QPushButton, "NewerRows").isVisible()
+    assert not table.findChild(QPushButton, "NewerRows").isVisible()

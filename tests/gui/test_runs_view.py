@@ -298,10 +298,11 @@ def test_every_detail_row_can_be_read_in_a_small_window(gui: Gui, qtbot: Any) ->
         QApplication.sendEvent(viewport, wheel)
     assert bar.value() == bar.maximum()
     shown = viewport.rect()
-    last = view.detail.fields["Checkpoint"]
-    for widget in (last, error):  # the last row in sight; the error within the pane's width
-        corner = widget.mapTo(viewport, widget.rect().bottomRight())
-        assert shown.contains(corner), (widget, corner, shown)
+    last = view.detail.fields["Checkpoint"]  # the last row in sight
+    corner = last.mapTo(viewport, last.rect().bottomRight())
+    assert shown.contains(corner), (corner, shown)
+    right = error.mapTo(viewport, error.rect().bottomRight()).x()  # (the error: near the top)
+    assert right <= shown.right(), (right, shown)  # within the pane's width
     assert error.viewport().height() >= error.document().size().height()  # no line hidden
     gui.window.grab().save(str(SCREENSHOTS / "runs-detail-900x600-long-error.png"))
 

@@ -3,7 +3,8 @@ thread (`begin`), then fed the worker's frames by the pool's reader thread until
 (`serve`), and reported to the `Sink` as an in-process run was (output, log lines and
 progress as they come, a checkpoint that returns in the worker only once the engine has
 committed it, then `on_finished`). It ends:
-- the callable returns or raises: `succeeded` / `failed` (its traceback as stderr);
+- the callable returns or raises: `succeeded` / `failed` (its traceback as stderr; a module
+  not found says the working folder it was looked for in: `not_found`);
 - its timeout passes: `timed_out` at once, and the worker's process group gets SIGTERM,
   then SIGKILL after `TERM_GRACE` (a `while True: pass` stops with it);
 - a cancel or the engine's stop: `context.cancelled` turns true in the worker at once; a
@@ -245,9 +246,11 @@ class Run:
         if "start_error" in end:  # its working folder is not there: as a command says it
             return Outcome("failed", utcnow(),
                            error=f"cannot start {attempt.action.target!r}: {end['start_error']}")
+        missing = end.get("missing_module")
         if "load_error" in end:
+            said = (not_found(missing, end.get("folder")) if missing else end["load_error"])
             return Outcome("failed", utcnow(),
-                           error=f"cannot load {attempt.action.target}: {end['load_error']}")
+                           error=f"cannot load {attempt.action.target}: {said}")
         if "secret_error" in end:
             return Outcome("failed", utcnow(), error=end["secret_error"])
         if end.get("traceback"):
@@ -256,7 +259,9 @@ class Run:
         if stopped is not None:
             return stopped
         if end.get("error"):
-            return Outcome("failed", utcnow(), error=end["error"])
+            return Outcome("failed", utcnow(), error=(
+                f"ModuleNotFoundError: {not_found(missing, end.get('folder'))}" if missing
+                else end["error"]))
         if end.get("result") is not None:
             self._say(f"returned: {end['result']}\n")
         return Outcome("succeeded", utcnow())
@@ -266,6 +271,19 @@ class Run:
         if self._open_line:
             text, self._open_line = "\n" + text, False
         self.sink.on_output(self.attempt, stream, text)
+
+
+def not_found(module: str, folder: str | None) -> str:
+    """A Python run's "No module named …" with its likely cause: the task's working folder,
+    where its modules are imported from first, does not hold the module (or none is set)."""
+    file = module.replace(".", "/")
+    if folder is None:
+        return (f"No module named {module!r}: the task has no working folder set, so it was "
+                f"looked for only on the engine's own module path; set the working folder to "
+                f"the folder that holds {file}.py")
+    return (f"No module named {module!r}: the task's working folder, {folder}, holds no "
+            f"{file}.py or {file}/ package (modules are imported from there first, then from "
+            "the engine's own module path)")
 
 
 def request_frame(attempt: Attempt, sink: Sink) -> bytes:

@@ -163,6 +163,7 @@ class Link:
             func, wants_context = self.modules.resolve(request["target"], folder)
         except BaseException as exc:
             end["load_error"] = repr(exc)
+            _missing(exc, folder, end)
             return
         kwargs = dict(request.get("kwargs") or {})
         if wants_context:
@@ -183,7 +184,15 @@ class Link:
             end["traceback"] = "".join(traceback.format_exception(
                 type(exc), exc, exc.__traceback__.tb_next if exc.__traceback__ else None))
             end["error"] = f"{type(exc).__name__}: {exc}"
+            _missing(exc, folder, end)
         _forked_child_ends(worker, 0)
+
+
+def _missing(exc: BaseException, folder: str | None, end: dict[str, Any]) -> None:
+    """A module not found: its name and the run's working folder (absolute; None: none set)
+    for the engine to say where it was looked for."""
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        end["missing_module"], end["folder"] = exc.name, folder
 
 
 def _forked_child_ends(worker: int, code: int) -> None:

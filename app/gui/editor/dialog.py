@@ -11,7 +11,8 @@ the service's own checks, whatever else is still missing: a name another task ha
 (`links.py`), a program, module, folder or shell this machine lacks (`machine.py`, off the
 GUI thread once typing pauses; the Action page's "don't check now" box skips it, as
 `--no-verify` does). Every field's error shows at once (`every_error.py`), one way
-(`problems.py`), and beside Save the first one's reason, a click away from its field.
+(`problems.py`), and beside Save the first one's reason, a click away from its field; a new
+task's empty field is said once the person has been to it or pressed Save (`touched.py`).
 
 A new task has no schedule until the person picks one: Create stays disabled with "Choose when
 it runs" beside it and the Schedule page marked. The editor opens with the cursor in the name;
@@ -27,7 +28,7 @@ from typing import Any
 from app.core.errors import ValidationError
 from app.core.references import Snapshot
 from app.core.task import Task, TaskSpec
-from app.gui.editor import saving
+from app.gui.editor import form, saving
 from app.gui.editor.action_page import ActionPage
 from app.gui.editor.env_page import EnvPage
 from app.gui.editor.every_error import every_error, hidden_errors
@@ -40,10 +41,11 @@ from app.gui.editor.pages import (
     GeneralPage,
     NotificationsPage,
 )
-from app.gui.editor.problems import Problems, not_chosen
+from app.gui.editor.problems import Problems
 from app.gui.editor.questions import confirm_discard
 from app.gui.editor.schedule_choices import NOT_CHOSEN
 from app.gui.editor.schedule_page import SchedulePage
+from app.gui.editor.touched import Touched
 from app.gui.qt import (
     QDialog,
     QDialogButtonBox,
@@ -93,11 +95,9 @@ class TaskEditor(QDialog):
         self.setObjectName("TaskEditor")
         self.links = LinkCheck()
         self.own = task.id if task is not None and mode == "edit" else None
-        self.machine = MachineCheck(session.background,
-                                    task.spec if task is not None and mode == "edit" else None,
-                                    self)
+        before = task.spec if task is not None and mode == "edit" else None
+        self.machine = MachineCheck(session.background, before, self)
         self.machine.checked.connect(self.validate)
-        self._touched = False
         self._edited = False
         self._saving = False
         self._first_error: ValidationError | None = None
@@ -116,6 +116,8 @@ class TaskEditor(QDialog):
         self.notifications = NotificationsPage()
         self.pages: list[Page] = [self.general, self.action, self.schedule, self.execution,
                                   self.dependencies, self.env, self.notifications]
+        self.touched = Touched(self.pages, self, everything=mode != "new")
+        self.touched.left.connect(self.validate)  # a field left empty: said now
         self.action.skip_checks.toggled.connect(self.validate)  # a look at the machine, or none
         self.action.is_python.toggled.connect(
             lambda python: self.env.set_kind("python" if python else "command"))
@@ -180,34 +182,42 @@ class TaskEditor(QDialog):
         self._validate_timer.timeout.connect(self.validate)
 
         lead_labels(self)  # before a load shows more rows: Alt+letter finds the same field
-        data = self._initial_data(task, mode)
-        if mode == "edit" and task is not None:  # its intervals count from its creation
-            self.schedule.counted_from = task.created_at
-        for page in self.pages:
-            page.load(data)
+        self._load(task)
         self.schedule.changed.connect(self._show_chain)
         self._show_chain()
-        self._touched = mode != "new"
-        self._opened_with = self._form_state()
-        self._opened = saving.opened(self, task) if mode == "edit" else None
         saving.Pending(self)  # a click or Enter while a check waits saves
-        self._edited = False
         self.validate()
         accessible.name_tree(self)  # names for a screen reader: widgets/accessible.py
         self.general.name.setFocus()  # type the name straight away
         session.background.run(lambda: reads.references(session.service), self._on_references,
                                owner=self, title="Cannot read task names")
 
-    @staticmethod
-    def _initial_data(task: Task | None, mode: str) -> dict[str, Any]:
-        from app.core.schedule import system_timezone_name
+    def _load(self, task: Task | None) -> None:
+        """Put `task` in the form (none: a new one), as it opens or is reloaded."""
+        data = form.initial_data(task, self.mode)
+        if self.mode == "edit" and task is not None:  # its intervals count from its creation
+            self.schedule.counted_from = task.created_at
+        for page in self.pages:
+            page.load(data)
+        self._opened_with = form.form_state(self.pages, self.env)
+        self._opened = saving.opened(self, task) if self.mode == "edit" else None
+        self._edited = False
 
-        if task is None:  # no schedule: the person chooses one
-            return {"name": "", "timezone": system_timezone_name()}
-        data = task.spec.to_json()
-        if mode == "duplicate":
-            data["name"] = f"{task.name} (copy)"
-        return data
+    def reload(self) -> None:
+        """The task as it is stored now, in the form: the person's changes are dropped (they
+        chose Reload when it had changed elsewhere)."""
+        assert self.original is not None
+        service, ref = self.session.service, self.original.id
+        self.session.background.run(lambda: service.get_task(ref), self._on_reloaded,
+                                    owner=self, title="Cannot read the task")
+
+    def _on_reloaded(self, task: Task) -> None:
+        self.original = task
+        self.machine.before = task.spec
+        self.setWindowTitle(f"Edit task — {task.name}")
+        self._load(task)
+        self._validate_timer.stop()
+        self.validate()
 
     def _show_chain(self) -> None:
         s = self.schedule  # a schedule "after other tasks succeed": they start this one
@@ -225,7 +235,6 @@ class TaskEditor(QDialog):
     def _on_page_changed(self) -> None:
         """An edit: checked once typing pauses, Save off till then (`saving.Pending` saves
         on a click or Enter meanwhile, checked at once)."""
-        self._touched = True
         self._edited = True
         self.save_button.setEnabled(False)
         self._validate_timer.start()
@@ -293,7 +302,7 @@ class TaskEditor(QDialog):
         errors = self._every_error()
         errors += hidden_errors(errors, self.general.name.text(), self.own, self.links,
                                 self.action, self.env, self.machine)
-        self._first_error = self.problems.show(errors, self.schedule.chosen(), self._touched)
+        self._first_error = self.problems.show(errors, self.schedule.chosen(), self.touched.waits)
         ok = self._first_error is None
         self.save_button.setEnabled(ok and not self._saving)
         self.save_button.setToolTip("Ctrl+Return" if ok else f"Cannot save: {self._first_error}")
@@ -305,11 +314,9 @@ class TaskEditor(QDialog):
             self.save()
 
     def _on_hint_clicked(self) -> None:
-        if self._touched and self._first_error is not None and not not_chosen(self._first_error):
-            self._show_first_error()
-            return
-        self.sidebar.setCurrentRow(self.pages.index(self.schedule))
-        self.schedule.kind.setFocus()
+        place = self.problems.hinted_place()  # (None: said in the banner)
+        if place is not None:
+            self._go_to(*place)
 
     def first_error(self) -> ValidationError | None:
         return self._first_error
@@ -317,10 +324,12 @@ class TaskEditor(QDialog):
     def _show_first_error(self) -> None:
         """Show the first page with an error, the cursor in its field (typing goes there)."""
         index = self.page_with_error()
-        if index < 0:
-            return
+        if index >= 0:
+            self._go_to(index, self.pages[index].first_error_widget())
+
+    def _go_to(self, index: int, widget: QWidget | None) -> None:
+        """Show page `index`, the cursor in `widget`'s field (typing goes there)."""
         self.sidebar.setCurrentRow(index)
-        widget = self.pages[index].first_error_widget()
         if widget is not None and widget.isEnabled():
             error_focus(widget).setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -329,24 +338,10 @@ class TaskEditor(QDialog):
 
     # -- closing ---------------------------------------------------------------------------
 
-    def _form_state(self) -> object:
-        """What the form says now, page by page (None for a page that cannot be read)."""
-        state: list[object] = []
-        for page in self.pages:
-            data: dict[str, Any] = {"name": ""}
-            try:
-                page.collect(data)
-            except ValidationError:
-                state.append(None)
-                continue
-            state.append(data)
-        state.append([row.value.text() for row in self.env.rows])  # secrets are not collected
-        return state
-
     def has_changes(self) -> bool:
         """Has the person changed anything since the editor opened? (Typed and then undone
         counts as unchanged; where a page cannot be read, any edit at all counts.)"""
-        now = self._form_state() if self._edited else None  # (typed and undone: unchanged)
+        now = form.form_state(self.pages, self.env) if self._edited else None
         return now is not None and (not isinstance(now, list) or None in now
                                     or now != self._opened_with)
 
@@ -364,7 +359,7 @@ class TaskEditor(QDialog):
 
     def save(self, overwrite: bool = False, again: bool = False) -> None:
         self._validate_timer.stop()
-        self._touched = True
+        self.touched.all = True
         if not self.validate():
             self._show_first_error()
             return

@@ -5,7 +5,7 @@ page order, beside the Save button, where a click leads to its field."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from app.core.errors import ValidationError
 from app.gui.editor.page import Page
@@ -17,6 +17,7 @@ from app.gui.widgets.error_label import ErrorLabel
 ALIASES = {"tz": "timezone", "start": "start_at", "end": "end_at", "every": "interval",
            "shell": "command", "secret_env": "env", "secret": "env", "value": "env",
            "group_limit": "group", "seconds": "interval"}
+TO_FILL = "To fill in:"  # beside Save, an empty field not yet been to
 HINT_WIDTH = 380  # px of the reason beside Save; the whole of it is in the tooltip
 
 
@@ -51,6 +52,7 @@ class Problems:
         self.sidebar = sidebar
         self.banner = banner
         self.hint = hint
+        self.hinted: ValidationError | None = None  # what the hint beside Save is about
 
     def page_of(self, error: ValidationError) -> int:
         """The index of the page that shows `error` (past the last: the banner)."""
@@ -65,23 +67,44 @@ class Problems:
             return page, 0
         return page, list(self.pages[page].errors).index(route(error.field))
 
+    def hinted_place(self) -> tuple[int, QWidget | None] | None:
+        """The page and the field the hint beside Save is about ("Choose when it runs": the
+        schedule's kind); None for an error said in the banner."""
+        hinted = self.hinted
+        if hinted is None or not_chosen(hinted):
+            return self.pages.index(self.schedule), self.schedule.widget_for("schedule")
+        page = self.page_of(hinted)
+        if page == len(self.pages):
+            return None
+        return page, self.pages[page].widget_for(route(hinted.field))
+
     def clear(self) -> None:
         for page in self.pages:
             page.clear_errors()
         self.banner.clear_error()
 
     def show(self, errors: Sequence[ValidationError], chosen: bool,
-             visible: bool = True) -> ValidationError | None:
-        """Show `errors` (hidden while not `visible`: nothing typed yet), one per field, the
-        first one given first; return the first in page order (top to bottom)."""
+             waits: Callable[[ValidationError], bool] = lambda error: False
+             ) -> ValidationError | None:
+        """Show `errors` but those that `waits` for the person to reach their field (an empty
+        field of a new task: `touched.py`), one per field, the first one given first; return
+        the first in page order (top to bottom), shown or not."""
         shown: set[str] = set()
-        for error in errors if visible else ():
+        said = [error for error in errors if not waits(error)]
+        for error in said:
             if route(error.field) not in shown:
                 shown.add(route(error.field))
                 self.show_one(error)
         first = min(errors, key=self.place_of, default=None)
-        self._mark_pages(chosen)
-        self._show_hint(first if visible and not not_chosen(first) else None, chosen)
+        waiting = [error for error in errors if error not in said and not not_chosen(error)]
+        self._mark_pages(chosen, {self.page_of(error) for error in waiting})
+        first_said = min(said, key=self.place_of, default=None)
+        if first_said is not None and not not_chosen(first_said):
+            self._show_hint(first_said, chosen)
+        elif waiting:  # (before "Choose when it runs": in page order)
+            self._show_to_fill(min(waiting, key=self.place_of))
+        else:
+            self._show_hint(None, chosen)
         return first
 
     def show_one(self, error: ValidationError) -> None:
@@ -92,6 +115,7 @@ class Problems:
         self.banner.show_error(str(error))
 
     def _show_hint(self, first: ValidationError | None, chosen: bool) -> None:
+        self.hinted = first
         if first is not None:
             page = self.pages[min(self.page_of(first), len(self.pages) - 1)]
             reason = page.reason_shown(route(first.field), first.reason)  # as under it
@@ -111,6 +135,19 @@ class Problems:
             self.hint.setAccessibleName(NOT_CHOSEN)
         self.hint.setVisible(first is not None or not chosen)
 
+    def _show_to_fill(self, error: ValidationError) -> None:
+        """An empty field not yet been to: named as one to fill in, not as a mistake."""
+        self.hinted = error
+        page = self.pages[min(self.page_of(error), len(self.pages) - 1)]
+        label = page.label_of(route(error.field)) or route(error.field).replace("_", " ")
+        text = f"{TO_FILL} {page.title} › {label}"
+        self.hint.setText(text.replace("&", "&&"))
+        self.hint.setIcon(display.status_icon("interrupted"))  # needs attention
+        self.hint.setToolTip(f"{page.reason_shown(route(error.field), error.reason)}\n"
+                             "Click to go there")
+        self.hint.setAccessibleName(text)
+        self.hint.setVisible(True)
+
     def _room(self) -> int:
         """The hint's width: what the dialog leaves beside its buttons (at least HINT_WIDTH;
         "must be between 0 a…" was cut with room to spare)."""
@@ -119,16 +156,19 @@ class Problems:
         icon = self.hint.iconSize().width() + 24  # the icon, its gap and the button's edges
         return max(HINT_WIDTH, window.width() - beside - icon - 48)
 
-    def _mark_pages(self, chosen: bool) -> None:
-        failed = display.status_icon("failed")
+    def _mark_pages(self, chosen: bool, to_fill: set[int]) -> None:
+        failed, attention = display.status_icon("failed"), display.status_icon("interrupted")
         for i, page in enumerate(self.pages):
             item = self.sidebar.item(i)
             if page is self.schedule and not chosen:
-                item.setIcon(display.status_icon("interrupted"))  # needs attention
+                item.setIcon(attention)
                 item.setToolTip(NOT_CHOSEN)
             elif page.has_errors():
                 item.setIcon(failed)
                 item.setToolTip("This page has an error")
+            elif i in to_fill:
+                item.setIcon(attention)
+                item.setToolTip("This page has a field to fill in")
             else:
                 item.setIcon(QIcon())
                 item.setToolTip("")

@@ -1,6 +1,7 @@
 """The editor's questions before it closes: discard unsaved changes, save over a change
-made elsewhere while it was open (app/core/edits.py), create again a task deleted
-elsewhere meanwhile. Each is one choice against "Keep editing", the default (Escape)."""
+made elsewhere while it was open (app/core/edits.py) or reload the task as it is now,
+create again a task deleted elsewhere meanwhile. Each is a choice against "Keep editing",
+the default (Escape)."""
 
 from __future__ import annotations
 
@@ -12,15 +13,22 @@ def _ask(parent: QWidget, icon: QMessageBox.Icon, title: str, text: str, choice:
          details: str = "", role: QMessageBox.ButtonRole = QMessageBox.ButtonRole.AcceptRole
          ) -> bool:
     """True when the person picks `choice` over "Keep editing"."""
+    return _choose(parent, icon, title, text, [(choice, role)], details) == 0
+
+
+def _choose(parent: QWidget, icon: QMessageBox.Icon, title: str, text: str,
+            choices: list[tuple[str, QMessageBox.ButtonRole]], details: str = "") -> int | None:
+    """The index of the choice the person picks; None for "Keep editing"."""
     box = QMessageBox(icon, title, text, QMessageBox.StandardButton.NoButton, parent)
     if details:
         box.setInformativeText(details)
-    chosen = box.addButton(choice, role)
+    buttons = [box.addButton(choice, role) for choice, role in choices]
     keep = box.addButton("&Keep editing", QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(keep)
     box.setEscapeButton(keep)
     box.exec()
-    return box.clickedButton() is chosen
+    clicked = box.clickedButton()
+    return next((i for i, button in enumerate(buttons) if button is clicked), None)
 
 
 def confirm_discard(parent: QWidget) -> bool:
@@ -30,16 +38,23 @@ def confirm_discard(parent: QWidget) -> bool:
                 role=QMessageBox.ButtonRole.DestructiveRole)
 
 
-def confirm_overwrite(parent: QWidget, error: ChangedElsewhere) -> bool:
-    """The task changed elsewhere in fields this form changed too: True to save this
-    form's values over those (what changed only there is kept either way)."""
+OVERWRITE, RELOAD = "overwrite", "reload"
+
+
+def ask_changed_elsewhere(parent: QWidget, error: ChangedElsewhere) -> str | None:
+    """The task changed elsewhere in fields this form changed too: OVERWRITE to save this
+    form's values over those (what changed only there is kept either way), RELOAD to show
+    the task as it is now (the form's changes dropped), None to keep editing."""
     one = len(error.fields) == 1
-    return _ask(parent, QMessageBox.Icon.Warning, "Changed elsewhere", f"{error}.",
-                "&Save mine over it",
-                f"Save mine over it: your value{'' if one else 's'} replace{'s' if one else ''} "
-                f"{'that one' if one else 'those'}; what else changed there stays, and your "
-                "other changes are saved.\nKeep editing: nothing is saved yet. (To see the task "
-                "as it is now, cancel and open it again: your changes here are lost then.)")
+    chosen = _choose(
+        parent, QMessageBox.Icon.Warning, "Changed elsewhere", f"{error}.",
+        [("&Save mine over it", QMessageBox.ButtonRole.AcceptRole),
+         ("&Reload", QMessageBox.ButtonRole.DestructiveRole)],
+        f"Save mine over it: your value{'' if one else 's'} replace{'s' if one else ''} "
+        f"{'that one' if one else 'those'}; what else changed there stays, and your other "
+        "changes are saved.\nReload: the task as it is now is put in this form; your changes "
+        "here are dropped.\nKeep editing: nothing is saved yet.")
+    return None if chosen is None else (OVERWRITE, RELOAD)[chosen]
 
 
 def confirm_recreate(parent: QWidget, name: str) -> bool:

@@ -4,7 +4,8 @@ when the service refuses, and a Save clicked or Enter pressed while a check wait
 - `opened`: the task as the editor opened it, and the form's own data for it then
   (app/core/edits.py: a save writes what the person changed, over what is stored now).
 - `failed`: the service's refusal, said where it belongs: a field's error under the field,
-  a change made elsewhere to a field changed here asked about, a task deleted meanwhile
+  a change made elsewhere to a field changed here asked about (saved over, or the task as
+  it is now reloaded into the form), a task deleted meanwhile
   offered to be made again, anything else in the banner.
 - `Pending`: each keystroke turns Save off until the form's check, once typing pauses
   (150 ms); a Save clicked or Enter pressed in that time did nothing. The check is now
@@ -21,7 +22,7 @@ from app.core.edits import Opened
 from app.core.errors import ChangedElsewhere, NotFoundError, TickworkError, ValidationError
 from app.core.task import Task
 from app.gui.background import describe_error
-from app.gui.editor.questions import confirm_overwrite, confirm_recreate
+from app.gui.editor.questions import OVERWRITE, RELOAD, ask_changed_elsewhere, confirm_recreate
 from app.gui.qt import QEvent, QKeyEvent, QObject, QPushButton, Qt, QWidget, alive
 
 
@@ -35,6 +36,7 @@ class Editor(Protocol):
 
     def collect(self) -> dict[str, Any]: ...
     def check_now(self) -> None: ...
+    def reload(self) -> None: ...
     def show_refusal(self, error: ValidationError) -> None: ...
     def findChildren(self, kind: type[QWidget]) -> list[QWidget]: ...
     def installEventFilter(self, watcher: QObject) -> None: ...
@@ -58,8 +60,11 @@ def failed(editor: Editor, error: BaseException) -> dict[str, bool] | None:
     if isinstance(error, ValidationError):
         editor.show_refusal(error)
     elif isinstance(error, ChangedElsewhere):
-        if confirm_overwrite(_widget(editor), error):
+        chosen = ask_changed_elsewhere(_widget(editor), error)
+        if chosen == OVERWRITE:
             return {"overwrite": True}
+        if chosen == RELOAD:
+            editor.reload()
     elif isinstance(error, NotFoundError) and editor.mode == "edit" and editor.original:
         if confirm_recreate(_widget(editor), editor.original.name):
             return {"again": True}

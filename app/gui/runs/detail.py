@@ -50,6 +50,11 @@ from app.gui.widgets.wrapping import WrappingText
 from app.service import Service
 
 MAX_LINES = 50_000
+# how it went first, its note (why it ran, waited, was skipped or retried) among them: the
+# note was the second last row, below the fold of a window at its first size
+ROWS = ("Status", "Progress", "Note", "Exit code", "Error", "Trigger", "Attempt",
+        "Scheduled for", "Started", "Finished", "Duration", "Lateness", "Checkpoint")
+FREE_TEXT = frozenset({"Error", "Note", "Checkpoint"})
 
 
 class RunDetail(QWidget):
@@ -79,17 +84,16 @@ class RunDetail(QWidget):
         self.fields: dict[str, QLabel | WrappingText] = {}
         self.form = form = QFormLayout()
         form.setHorizontalSpacing(16)
-        for key in ("Status", "Progress", "Trigger", "Attempt", "Scheduled for", "Started",
-                    "Finished", "Duration", "Lateness", "Exit code"):
-            label = QLabel("—")
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            label.setWordWrap(True)
-            self.fields[key] = label
-            form.addRow(key, label)
-        form.setRowVisible(self.fields["Progress"], False)  # shown once a run reports some
-        for key in ("Error", "Note", "Checkpoint"):  # free text: a long word wraps too
-            self.fields[key] = WrappingText("—")
+        for key in ROWS:
+            if key in FREE_TEXT:  # a long word wraps too
+                self.fields[key] = WrappingText("—")
+            else:
+                label = QLabel("—")
+                label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                label.setWordWrap(True)
+                self.fields[key] = label
             form.addRow(key, self.fields[key])
+        form.setRowVisible(self.fields["Progress"], False)  # shown once a run reports some
         self.cancel_button = QPushButton("&Cancel run")
         self.rerun_button = QPushButton("&Re-run")
         self.open_button = QPushButton("Edit &task")

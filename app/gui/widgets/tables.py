@@ -56,16 +56,18 @@ class StillRows(QObject):
     pointer elsewhere, newer rows show as they come.
 
     Held at the top only for the pointer, the newer rows are not left out of sight unsaid
-    (a run-through under X: "13 runs" listed, run 12 at the top): a button over the rows
-    says how many are above ("▲ 2 newer") and scrolls to them, and once the pointer leaves
-    the rows the table goes back to the top by itself — unless the person scrolled since."""
+    (a run-through under X: "13 runs" listed, run 12 at the top): a button says how many are
+    above ("▲ 2 newer") and scrolls to them, and once the pointer leaves the rows (but for
+    the button or the scroll bar) the table goes back to the top by itself — unless the
+    person scrolled since. The button sits at the right end of the column titles, the edge
+    the newer rows are beyond: over the rows it hid the top one (a run-through under X)."""
 
     def __init__(self, table: QTableView) -> None:
         super().__init__(table)
         self.table = table
         self._anchor: tuple[int, int] | None = None  # (first row in view, its y) before
         self._ours: int | None = None  # the scroll bar's value this held it at (at the top)
-        self.newer = QPushButton(table.viewport())  # "▲ 2 newer": back to the top
+        self.newer = QPushButton(table.horizontalHeader())  # "▲ 2 newer": back to the top
         self.newer.setObjectName("NewerRows")
         self.newer.setCursor(Qt.CursorShape.PointingHandCursor)
         self.newer.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a click leaves the keys to the list
@@ -77,11 +79,14 @@ class StillRows(QObject):
         model.modelReset.connect(self._let_go)
         table.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         table.viewport().installEventFilter(self)
+        table.horizontalHeader().installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Leave and self._ours is not None:
-            bar = self.table.verticalScrollBar()  # (onto the scroll bar: to scroll, not gone)
-            if not bar.rect().contains(bar.mapFromGlobal(QCursor.pos())):
+        if (event.type() == QEvent.Type.Leave and self._ours is not None
+                and watched is self.table.viewport()):
+            # (onto the scroll bar: to scroll; onto the button: to click it; not gone)
+            if not any(w.rect().contains(w.mapFromGlobal(QCursor.pos()))
+                       for w in (self.table.verticalScrollBar(), self.newer)):
                 self._to_top()  # the pointer went: nothing to keep still for it
         elif event.type() == QEvent.Type.Resize and self.newer.isVisible():
             self._place()
@@ -120,8 +125,10 @@ class StillRows(QObject):
             self.newer.raise_()
 
     def _place(self) -> None:
-        viewport = self.table.viewport()
-        self.newer.move((viewport.width() - self.newer.width()) // 2, 4)
+        """At the right end of the column titles, as high as they are: over no row."""
+        header = self.table.horizontalHeader()
+        self.newer.setFixedHeight(header.height())
+        self.newer.move(max(header.width() - self.newer.width() - 2, 0), 0)
 
     def _on_scrolled(self, value: int) -> None:
         if self._ours is not None and value != self._ours:

@@ -18,7 +18,9 @@ from datetime import UTC, datetime
 from app.gui.qt import (
     QEvent,
     QLabel,
+    QObject,
     QPalette,
+    QResizeEvent,
     QStatusBar,
     Qt,
     QTimer,
@@ -95,8 +97,14 @@ class StatusBar(QStatusBar):
         self.bell.setAccessibleName("Notifications")
         self.bell.clicked.connect(self.bell_clicked)
         self.figures = (self.engine, self.running, self.next_fire, self.failures, self.bell)
+        self._said = ""  # the message said, whole (shown cut to its room)
+        self._fitting = False
+        self._said_for = QTimer(self)
+        self._said_for.setSingleShot(True)
+        self._said_for.timeout.connect(self._on_said_for_timeout)
         for widget in self.figures:  # on the right, beside the messages
             self.addPermanentWidget(widget)
+            widget.installEventFilter(self)
         self.set_unread(0)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.refresh)
@@ -112,13 +120,43 @@ class StatusBar(QStatusBar):
     def say(self, text: str, ms: int = 8000) -> None:
         """A message for a while, on one line, cut with "…" to the room the figures on the
         right leave, the whole of it in the tooltip (a long one ran on under "● Engine
-        running", cut mid-word: a run-through under X)."""
-        line = " ".join(text.split())
+        running", cut mid-word: a run-through under X). It is cut again as that room changes:
+        said before the window was laid out (no tray, at its start), it was cut mid-word
+        once the figures came."""
+        self._said = " ".join(text.split())
+        self._said_for.start(ms)
+        self._fit_message()
+
+    def _fit_message(self) -> None:
+        """The message said, cut to the room there is now."""
+        line = self._said
+        if not line:
+            return
         room = self._message_room()
         shown = line if room <= 0 else self.fontMetrics().elidedText(
             line, Qt.TextElideMode.ElideRight, room)
         self.setToolTip(line if shown != line else "")
-        self.showMessage(shown, ms)
+        if shown != self.currentMessage():
+            self._fitting = True
+            try:
+                self.showMessage(shown)  # (cleared after its time by `_said_for`)
+            finally:
+                self._fitting = False
+
+    def _on_said_for_timeout(self) -> None:
+        if self._said:
+            self._said = ""
+            self.clearMessage()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.Move, QEvent.Type.Resize, QEvent.Type.Show,
+                            QEvent.Type.Hide):
+            self._fit_message()  # a figure grew, went or came: the room changed
+        return False
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_message()
 
     def _message_room(self) -> int:
         """The width a message is drawn in: up to the first figure shown on the right, less
@@ -129,6 +167,8 @@ class StatusBar(QStatusBar):
     def _on_message_changed(self, text: str) -> None:
         if not text:
             self.setToolTip("")  # the message went: so does its whole
+        if not self._fitting:
+            self._said = ""  # cleared, or another (a menu's tip): ours is not fitted again
 
     def _on_session_mode_changed(self, mode: str, detail: str) -> None:
         text, status = MODES.get(mode, (mode, "scheduled"))
