@@ -244,10 +244,10 @@ def test_a_name_taken_after_the_editor_opened_is_named_when_the_service_refuses(
     _go(editor, qtbot, "Action")
     qtbot.keyClicks(editor.action.command, "true")
     _manual(editor, qtbot)
-    assert "a task named 'late' already exists" in _save_and_fail(gui, qtbot, editor,
+    assert "a task named “late” already exists" in _save_and_fail(gui, qtbot, editor,
                                                                   "General", "name")
     assert gui.service.count_tasks() == 1
-    assert editor.hint.text().startswith("General: a task named 'late' already exists")
+    assert editor.hint.text().startswith("General: a task named “late” already exists")
     editor.discard()
 
 

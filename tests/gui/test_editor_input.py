@@ -403,8 +403,8 @@ def test_a_name_differing_only_in_case_from_another_task_s_is_named_inline(
     go(editor, qtbot, "General")
     label = editor.general.errors["name"][0]
     gui.wait_until(label.isVisible)
-    assert "a task named 'shout' already exists: 'Shout' differs from it only in letter " \
-        "case" in label.text()
+    assert "a task named “shout” already exists: “Shout” differs from it only in letter " \
+        "case" in label.text()  # (in the window's quotes)
     assert not editor.save_button.isEnabled()
     qtbot.keyClicks(editor.general.name, "2")
     save(gui, qtbot, editor)

@@ -178,8 +178,8 @@ def test_a_name_taken_in_another_case_or_form_is_named_before_anything_else_is_t
     label = editor.general.errors["name"][0]
     gui.wait_until(label.isVisible)  # still on the General page, the command not yet typed
     assert editor.stack.currentIndex() == 0
-    assert "a task named 'Café notes' already exists" in label.text()
-    assert editor.hint.text().startswith("General: a task named 'Café notes' already exists")
+    assert "a task named “Café notes” already exists" in label.text()
+    assert editor.hint.text().startswith("General: a task named “Café notes” already exists")
     qtbot.keyClicks(editor.general.name, " 2")
     gui.wait_until(lambda: not label.text())
     assert editor.hint.text() == "To fill in: Action › Command"  # the next thing to do
@@ -202,7 +202,7 @@ def test_editing_a_task_keeps_or_recases_its_own_name_but_not_another_s(
     assert not label.text()  # looked at
     assert not editor.action.errors["cwd"][0].text()
     _retype(qtbot, editor.general.name, "Report")
-    gui.wait_until(lambda: "a task named 'report' already exists" in label.text())
+    gui.wait_until(lambda: "a task named “report” already exists" in label.text())
     assert not editor.save_button.isEnabled()
     _retype(qtbot, editor.general.name, "BACKUP")
     gui.wait_until(lambda: not label.text())

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from app.core.errors import ValidationError
+from app.core.errors import ValidationError, curly
 from app.gui.editor.page import Page
 from app.gui.editor.schedule_choices import NOT_CHOSEN
 from app.gui.qt import QIcon, QListWidget, QPushButton, Qt, QWidget
@@ -110,15 +110,15 @@ class Problems:
     def show_one(self, error: ValidationError) -> None:
         field = route(error.field)
         for page in self.pages:
-            if page.show_error(field, error.reason):
+            if page.show_error(field, error.worded(curly)):  # (names in the window's quotes)
                 return
-        self.banner.show_error(str(error))
+        self.banner.show_error(error.said(curly))
 
     def _show_hint(self, first: ValidationError | None, chosen: bool) -> None:
         self.hinted = first
         if first is not None:
             page = self.pages[min(self.page_of(first), len(self.pages) - 1)]
-            reason = page.reason_shown(route(first.field), first.reason)  # as under it
+            reason = page.reason_shown(route(first.field), first.worded(curly))  # as under it
             label = page.label_of(route(first.field))
             text = (f"{page.title} › {label}: {reason}" if label and not names(reason, label)
                     else f"{page.title}: {reason}")
@@ -143,7 +143,7 @@ class Problems:
         text = f"{TO_FILL} {page.title} › {label}"
         self.hint.setText(text.replace("&", "&&"))
         self.hint.setIcon(display.status_icon("interrupted"))  # needs attention
-        self.hint.setToolTip(f"{page.reason_shown(route(error.field), error.reason)}\n"
+        self.hint.setToolTip(f"{page.reason_shown(route(error.field), error.worded(curly))}\n"
                              "Click to go there")
         self.hint.setAccessibleName(text)
         self.hint.setVisible(True)
