@@ -42,6 +42,12 @@ class ValidationError(TickworkError):
         return f"{self.field}: {self.worded(quote)}"
 
 
+def naming(field: str, words: Callable[[Quote], str]) -> ValidationError:
+    """A refusal whose reason quotes names: the command line's quotes in its message, a
+    door's own through `worded`."""
+    return ValidationError(field, words(straight), words)
+
+
 class EnvironmentCheckError(ValidationError):
     """An action naming something this machine does not have (yet): a program, a module, a
     folder. The CLI's `--no-verify` stores the task anyway."""

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from app.core import dag
-from app.core.errors import CycleError, Quote, ValidationError, straight
+from app.core.errors import CycleError, Quote, ValidationError, naming, straight
 from app.core.schedule import Schedule
 from app.core.task import TaskSpec, fold
 
@@ -67,9 +67,9 @@ def unique_name(ref: str, folded: dict[str, list[str]], field_name: str | None) 
     if len(found) > 1:
         if field_name is None:
             return None
-        raise ValidationError(field_name, f"{ref!r} could be "
-                              f"{' or '.join(map(repr, sorted(found)))} "
-                              "(names differing only in letter case): write it exactly")
+        raise naming(field_name, lambda quote: (
+            f"{quote(ref)} could be {' or '.join(map(quote, sorted(found)))} (names differing "
+            "only in letter case): write it exactly"))
     return found[0] if found else None
 
 
@@ -102,7 +102,7 @@ def check(snapshot: Snapshot, batch: Sequence[tuple[TaskSpec, int | None]],
         folded = by_fold(known) if folded is None else folded
         found = unique_name(ref, folded, label(index, field_name))
         if found is None:
-            raise ValidationError(label(index, field_name), f"unknown task {ref!r}")
+            raise naming(label(index, field_name), lambda quote: f"unknown task {quote(ref)}")
         return found
 
     specs: list[TaskSpec] = []
@@ -168,9 +168,7 @@ def _check_names(batch: Sequence[tuple[str, int | None]], stored: dict[int, str]
         other = seen.get(fold(name))
         if other is not None:
             also = batch[other][0]
-            raise ValidationError(label(i, "name"), f"{name!r} appears twice (also at "
-                                  f"{label(other, 'name')}" + ("" if also == name else
-                                                               f" as {also!r}") + ")")
+            raise _twice(label(i, "name"), name, label(other, "name"), also)
         seen[fold(name)] = i
     changed = [(name, task_id) for name, task_id in batch
                if task_id is None or stored.get(task_id) != name]
@@ -220,15 +218,20 @@ def _check_secrets(specs: Sequence[TaskSpec], stored: set[str], label: Label) ->
     index, key = missing[first]
     where = label(index, "secret_env")
     if len(specs) == 1:
-        raise ValidationError(where, f"{key} refers to unknown secret {first!r} "
-                              f"(store it first: tickwork secret set {first})")
+        raise naming(where, lambda quote: f"{key} refers to unknown secret {quote(first)} "
+                     f"(store it first: tickwork secret set {first})")
     if len(missing) == 1:
-        raise ValidationError(where, f"secret {first!r} (used by {specs[index].name!r}) is not "
-                              f"stored in this home; store it first with: tickwork secret set "
-                              f"{first}")
-    raise ValidationError(where, f"{len(missing)} secrets are not stored in this home: "
-                          f"{listing(list(missing))}; store each first with: tickwork secret "
-                          f"set NAME")
+        raise naming(where, lambda quote: (
+            f"secret {quote(first)} (used by {quote(specs[index].name)}) is not stored in "
+            f"this home; store it first with: tickwork secret set {first}"))
+    raise naming(where, lambda quote: (
+        f"{len(missing)} secrets are not stored in this home: "
+        f"{listing(list(missing), quote)}; store each first with: tickwork secret set NAME"))
+
+
+def _twice(field: str, name: str, at: str, also: str) -> ValidationError:
+    return naming(field, lambda quote: f"{quote(name)} appears twice (also at {at}" + (
+        "" if also == name else f" as {quote(also)}") + ")")
 
 
 def _how(new: str, old: str) -> str:

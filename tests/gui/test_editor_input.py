@@ -53,7 +53,7 @@ def test_waits_for_add_keeps_the_name_shows_it_and_refuses_an_unknown_one(
 
     qtbot.keyClicks(picker.input, "nope")
     click(qtbot, picker.add_button)
-    assert picker.error.isVisible() and "No task named 'nope'" in picker.error.text()
+    assert picker.error.isVisible() and "No task named “nope”" in picker.error.text()
     assert picker.input.text() == "nope"  # kept, to be corrected
     assert _listed(picker) == ["fetch", "Mail"]
     gui.wait_until(lambda: not editor.save_button.isEnabled())

@@ -47,7 +47,7 @@ def test_an_unknown_name_never_squashes_the_field(gui: Gui, qtbot: Any) -> None:
         go(editor, qtbot, page)
         gui.wait_until(lambda n=names: n.input.isVisible() and _full_size(n))
         _add(gui, names, "nope")
-        assert "No task named 'nope'" in names.error.text() and names.error.isVisible()
+        assert "No task named “nope”" in names.error.text() and names.error.isVisible()
         assert _full_size(names), (names.input.height(), names.add_button.height())
         assert editor.grab().save(str(SCREENSHOTS / f"editor-unknown-name-{page.lower()}.png"))
         _add(gui, names, "shout")  # corrected: added, the message gone, the field whole
@@ -121,7 +121,7 @@ def test_a_name_refused_is_not_promised_to_be_added(gui: Gui, qtbot: Any) -> Non
     names = editor.dependencies.depends_on
     gui.wait_until(lambda: names.input.isVisible() and _full_size(names))
     _add(gui, names, "helo")
-    assert "No task named 'helo'" in names.error.text()
+    assert "No task named “helo”" in names.error.text()
     assert not names.pending_note.isVisible() and names.empty.isVisible()
     editor.discard()
 
@@ -165,7 +165,7 @@ def test_a_name_half_typed_is_said_gently_and_in_one_wording(gui: Gui, qtbot: An
     assert names.pending_note.text() == ("“ext”: no task has this name yet — keep typing, or "
                                          "pick one from the list")
     assert not editor.save_button.isEnabled()
-    said = "No task named 'ext': pick one from the list"
+    said = "No task named “ext”: pick one from the list"
     assert editor.hint.text() == f"Dependencies › Waits for: {said}"
     qtbot.keyClick(names.input, Qt.Key.Key_Return)  # added as it is: refused, in red now
     gui.wait_until(lambda: names.error.has_error)

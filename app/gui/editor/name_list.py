@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.core.errors import curly
 from app.core.references import by_fold, unique_name
 from app.gui.qt import QHBoxLayout, QLabel, QPalette, QPushButton, Qt, QVBoxLayout, QWidget, Signal
 from app.gui.widgets.error_label import ErrorLabel
@@ -10,7 +11,7 @@ from app.gui.widgets.task_field import TaskNameField
 
 def no_task_named(quoted: str) -> str:
     """A name no task has, as the picker and its page's error say it (the service's
-    "unknown task 'x'" reworded: one wording)."""
+    "unknown task “x”" reworded: one wording)."""
     return f"No task named {quoted}: pick one from the list"
 
 
@@ -128,7 +129,7 @@ class NameList(QWidget):
                 self._add_row(known)
         if unknown:  # keep what could not be added in the field, to be corrected
             self.input.setText(", ".join(unknown))
-            self.error.show_error(no_task_named(", ".join(repr(n) for n in unknown)))
+            self.error.show_error(no_task_named(", ".join(curly(n) for n in unknown)))
         else:
             self.input.clear()
             self.error.clear_error()

@@ -19,7 +19,7 @@ from app.gui.qt import (
 )
 from app.gui.widgets.error_label import ErrorLabel, WrappedLabel
 
-UNKNOWN_TASK = "unknown task "  # the service's words for a name no task has ("… 'x'")
+UNKNOWN_TASK = "unknown task "  # the service's words for a name no task has ("… “x”")
 
 
 class Page(QWidget):
