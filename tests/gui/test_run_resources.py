@@ -50,6 +50,7 @@ def test_a_short_run_s_plots_are_readable_and_say_the_run_s_length(gui_factory: 
     gui = gui_factory(engine=False)
     short = _finished_run(gui, START, 2.0, 2)
     long = _finished_run(gui, START + timedelta(minutes=5), 45.0, 44)
+    ten = _finished_run(gui, START + timedelta(minutes=9), 10.0, 10)
     gui.window.resize(1180, 720)  # a new window's size
     gui.qtbot.keyClick(gui.window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
     gui.wait_until(lambda: gui.window.current_view() == RUNS)
@@ -73,11 +74,18 @@ def test_a_short_run_s_plots_are_readable_and_say_the_run_s_length(gui_factory: 
         assert area.viewport().rect().contains(top_left) and \
             area.viewport().rect().contains(bottom_right), (top_left, bottom_right)
 
+    plot = _show(gui, ten)  # (the run a person saw stepped 2, 4, 6, 8 s beside 5 s)
+    labels = [axis_labels(chart.getAxis("bottom")) for chart in (plot.cpu_plot, plot.mem_plot)]
+    assert labels[0] == labels[1] and len(labels[0]) >= 2, labels
+
     plot = _show(gui, long)
     assert gui.window.grab().save(str(SCREENSHOTS / "runs-resources-45s-run.png"))
     assert plot.note.text().startswith("44 samples of a 45 s run"), plot.note.text()
     bottom = axis_labels(plot.cpu_plot.getAxis("bottom"))
     assert len(bottom) >= 3 and all(t.endswith(" s") for t in bottom), bottom
+    # the memory plot beside it stepped alike (a run's CPU said 2, 4, 6, 8 s and its
+    # memory, a narrower plot for its longer title, 5 s: a person under X)
+    assert axis_labels(plot.mem_plot.getAxis("bottom")) == bottom
 
 
 def test_a_run_of_days_is_counted_in_days_at_an_even_step(gui_factory: Any) -> None:
@@ -97,14 +105,15 @@ def test_a_run_of_days_is_counted_in_days_at_an_even_step(gui_factory: Any) -> N
         for hour in range(240):
             ledger.add_metric(START + timedelta(hours=hour, seconds=1), "run", json.dumps(
                 {"cpu": 5.0 + hour % 7, "rss_mb": 80.0}), run_id)
-    gui.window.resize(1180, 720)
+    gui.window.resize(1400, 800)  # (room for more than one label a plot)
     gui.qtbot.keyClick(gui.window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
     gui.wait_until(lambda: gui.window.current_view() == RUNS)
     plot = _show(gui, run_id)
     assert gui.window.grab().save(str(SCREENSHOTS / "runs-resources-10-day-run.png"))
-    for chart, least in ((plot.cpu_plot, 3), (plot.mem_plot, 1)):  # (the latter narrower)
-        bottom = axis_labels(chart.getAxis("bottom"))
-        assert len(bottom) >= least and all(t.endswith(" d") for t in bottom), bottom
-        days = [float(t.removesuffix(" d")) for t in bottom]
-        steps = {b - a for a, b in itertools.pairwise(days)}
-        assert len(steps) <= 1, bottom  # none dropped for want of room
+    labels = [axis_labels(chart.getAxis("bottom")) for chart in (plot.cpu_plot, plot.mem_plot)]
+    assert labels[0] == labels[1]  # the run's two plots alike (its memory's said only "5 d")
+    bottom = labels[0]
+    assert len(bottom) >= 3 and all(t.endswith(" d") for t in bottom), bottom
+    days = [float(t.removesuffix(" d")) for t in bottom]
+    steps = {b - a for a, b in itertools.pairwise(days)}
+    assert len(steps) == 1, bottom  # none dropped for want of room

@@ -80,6 +80,8 @@ class RunPlot(QWidget):
                                        title_size="9pt", seconds=True)
         self.mem_plot = plots.new_plot(self.canvas, 0, 1, "Memory MB", date_axis=False,
                                        title_size="9pt", seconds=True)
+        plots.SecondsAxis.together(self.cpu_plot.getAxis("bottom"),
+                                   self.mem_plot.getAxis("bottom"))
         self.mem_plot.setXLink(self.cpu_plot)
         for plot in (self.cpu_plot, self.mem_plot):
             plot.enableAutoRange(x=False, y=False)
@@ -89,8 +91,12 @@ class RunPlot(QWidget):
             plot.getAxis("bottom").setHeight(22)
             plot.getAxis("left").setWidth(34)
             plots.title_height(plot, plots.wrap_title(plot, -1))  # one line, not 30 px
-        for column in (0, 1):  # alike wide, whatever their titles
-            self.canvas.ci.layout.setColumnStretchFactor(column, 1)
+        for column in (0, 1):  # alike wide, whatever their titles (a longer title's plot
+            self.canvas.ci.layout.setColumnStretchFactor(column, 1)  # was wider, at the
+        least = max(plot.minimumWidth() for plot in (self.cpu_plot, self.mem_plot))
+        for plot in (self.cpu_plot, self.mem_plot):  # same stretch: what each asks for counts)
+            plot.setMinimumWidth(least)
+            plot.setPreferredWidth(least)
         self.cpu_curve = self.cpu_plot.plot()
         self.mem_curve = self.mem_plot.plot()
         self.column.addWidget(self.canvas, 1)  # under the note: it is read first

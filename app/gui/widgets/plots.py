@@ -78,9 +78,19 @@ class SecondsAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph is untyped
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(orientation="bottom", **kwargs)
+        self.fellows: list[SecondsAxis] = []  # the axes of plots of the same span beside it
+
+    @staticmethod
+    def together(*axes: SecondsAxis) -> None:
+        """Plots of one span side by side step alike: each as the narrowest (a run's CPU
+        was labelled 2, 4, 6, 8 s and its memory, narrower, 5 s)."""
+        for axis in axes:
+            axis.fellows = [other for other in axes if other is not axis]
 
     def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:
         span = maxVal - minVal
+        widths = [w for w in (fellow.geometry().width() for fellow in self.fellows) if w > 0]
+        size = min([size, *widths])
         if span <= 0 or size <= 0:
             return [(1.0, 0.0)]
         metrics = QFontMetrics(self.style["tickFont"] or self.font())
