@@ -407,3 +407,18 @@ def test_progress_past_one_is_shown_at_one_and_said(engine: Any, service: Any) -
             "as 100%")
     assert text.count(said) == 1, text
     assert "progress: 100% half way" in text and "5000" not in text.replace(said, "")
+
+
+def test_progress_with_a_name_that_is_not_utf8_is_said(engine: Any, service: Any) -> None:
+    """`progress(0.5, f"copying {name}")` with a file name as os.listdir gives one that is
+    not UTF-8 failed the run ("UnicodeEncodeError: … surrogates not allowed": progress went
+    into fd 1 as UTF-8; a fault hunt): it is said, the byte it could not decode escaped,
+    and the run goes on."""
+    engine.start()
+    service.create_task(py_task("undecodable", "undecodable_name"))
+    run = service.run_now("undecodable")
+    done = wait_until(lambda: (r := service.get_run(run.id)).status in ("succeeded", "failed")
+                      and r, 20)
+    assert done.status == "succeeded", done.error
+    text = "".join(chunk[2] for chunk in service.run_output(run.id))
+    assert text.splitlines()[:3] == ["before", "progress: 50% copying caf\\udce9.txt", "after"]

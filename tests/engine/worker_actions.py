@@ -157,6 +157,15 @@ def percent(context: Any) -> None:
     context.progress(50, "half way")
 
 
+def undecodable_name(context: Any) -> None:
+    """Says its progress with a file name that is not UTF-8, as os.listdir gives it (a
+    lone surrogate for each byte it could not decode)."""
+    name = os.fsdecode(b"caf\xe9.txt")
+    print("before")
+    context.progress(0.5, f"copying {name}")
+    print("after")
+
+
 def steps_said(context: Any, steps: int) -> None:
     """Prints a line, then says its progress, step after step; a line printed without its
     end comes before a progress report, and one from a child process too."""
