@@ -105,8 +105,10 @@ def cmd_settings(args: argparse.Namespace) -> int:
     else:
         now = settings.current(store)
         on = {True: "on", False: "off"}
-        unit = ("on (the engine starts at login, without the window)"
-                   if now.background_engine else "off")
+        other = settings.service_home(store) if now.background_engine else None
+        unit = ("off" if not now.background_engine else
+                "on (the engine starts at login, without the window)" if other is None else
+                f"on for another home ({other}): this home's engine does not start at login")
         card([("keep runs", str(now.keep.runs)), ("keep days", str(now.keep.days)),
               ("start at login", on[now.start_at_login]), ("background service", unit),
               ("engine now", _engine_words(settings.engine_now(store))),

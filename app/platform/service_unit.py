@@ -19,6 +19,7 @@ systemctl was there and refused (its own message is kept), which the CLI turns i
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -111,6 +112,41 @@ def is_installed(env: Mapping[str, str] | None = None) -> bool:
     return _ours(unit_path(env)) and wants_link(env).is_symlink()
 
 
+def engine_home(env: Mapping[str, str] | None = None) -> str | None:
+    """The data home whose engine our unit runs (its ExecStart's `--home`); None when our
+    unit is not there or names none."""
+    try:
+        text = config_files.read(unit_path(env)) or ""
+    except config_files.NotAFile:
+        return None
+    lines = text.splitlines()
+    start = next((line for line in lines if line.startswith("ExecStart=")), None)
+    if MARK not in lines or start is None:
+        return None
+    try:
+        argv = shlex.split(start.removeprefix("ExecStart="))  # (`exec_start`'s quoting)
+    except ValueError:
+        return None
+    at = argv.index("--home") + 1 if "--home" in argv else len(argv)
+    return argv[at].replace("%%", "%").replace("$$", "$") if at < len(argv) else None
+
+
+def other_home(home: Path, env: Mapping[str, str] | None = None) -> str | None:
+    """The other data home whose engine our unit runs, None when it runs `home`'s (or is
+    not there): one unit serves one home, the last one turned on."""
+    runs = engine_home(env)
+    if runs is None or os.path.realpath(runs) == os.path.realpath(home):
+        return None
+    return runs
+
+
+def _was_other(home: Path | None, env: Mapping[str, str] | None) -> str | None:
+    """What a change to the unit from `home` says of the other home whose engine it ran."""
+    other = None if home is None else other_home(home, env)
+    return None if other is None else (f"it ran the engine of {other}: that home's engine "
+                                       "no longer starts at login")
+
+
 def user_bus(env: Mapping[str, str] | None = None) -> str | None:
     """Why `systemctl --user` cannot be used here, or None when it can."""
     env = os.environ if env is None else env
@@ -152,13 +188,14 @@ def install(home: Path, env: Mapping[str, str] | None = None,
         report.failed = True
         return report
     make_private_dir(path.parent)  # (README: every folder Tickwork makes is 0700)
+    was = _was_other(home, env)
     try:
         config_files.replace(path, unit_text(home, argv))
     except OSError as exc:  # (nothing is left behind)
         report.lines.append(f"cannot write {path}: {exc.strerror or exc}")
         report.failed = True
         return report
-    report.lines.append(f"wrote {path}")
+    report.lines.append(f"wrote {path}" + (f" ({was})" if was else ""))
     why_not = user_bus(env)
     if why_not is None:
         if _systemctl(["daemon-reload"], report, env):
@@ -172,10 +209,12 @@ def install(home: Path, env: Mapping[str, str] | None = None,
     return report
 
 
-def remove(env: Mapping[str, str] | None = None) -> ServiceReport:
-    """Stop and disable the unit when systemctl can, then remove our files."""
+def remove(env: Mapping[str, str] | None = None, home: Path | None = None) -> ServiceReport:
+    """Stop and disable the unit when systemctl can, then remove our files (turned off from
+    `home`: what it said of another home's engine it ran)."""
     report = ServiceReport()
     path = unit_path(env)
+    was = _was_other(home, env)
     config_files.tidy(path)  # what a killed write left beside it
     if path.exists() and not _ours(path):
         report.lines.append(f"{path} was not written by Tickwork: left as it is")
@@ -193,7 +232,7 @@ def remove(env: Mapping[str, str] | None = None) -> ServiceReport:
         report.lines.append(f"removed {link}")
     if path.exists():
         path.unlink()
-        report.lines.append(f"removed {path}")
+        report.lines.append(f"removed {path}" + (f" ({was})" if was else ""))
     if why_not is None:
         _systemctl(["daemon-reload"], report, env)
     else:

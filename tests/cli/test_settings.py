@@ -138,6 +138,32 @@ def test_background_engine_without_a_user_bus_is_enabled_for_the_next_login(
     assert cli("settings", "--json").json()["background_engine"] is False
 
 
+def test_the_background_service_of_another_home_is_said_to_be_that_home_s(
+        cli: Any, home: Path, tmp_path: Path) -> None:
+    """One service serves one home, the last one turned on. `settings` in another home said
+    "background service: on (the engine starts at login, without the window)" though it ran
+    the first home's engine, and turning it on (or off) there took it from the first home
+    without a word (a fault hunt): the other home is named."""
+    assert cli("settings", "--background-engine", "on").code == 0
+    other = tmp_path / "other home"
+
+    def there(*args: str) -> subprocess.CompletedProcess[str]:
+        return tickwork.run(["--home", str(other), "settings", *args], cwd=ROOT)
+
+    shown = there().stdout
+    assert (f"background service: on for another home ({home}): this home's engine does not "
+            "start at login") in shown, shown
+    assert "background service: on (the engine starts at login" in cli("settings").out
+    taken = there("--background-engine", "on")
+    assert taken.returncode == 0, taken.stderr
+    assert (f"it ran the engine of {home}: that home's engine no longer starts at login"
+            in taken.stdout), taken.stdout
+    assert f"on for another home ({other})" in cli("settings").out
+    assert "on (the engine starts at login" in there().stdout
+    off = cli("settings", "--background-engine", "off")
+    assert off.code == 0 and f"it ran the engine of {other}" in off.out, off.out
+
+
 def test_a_unit_file_tickwork_did_not_write_is_left_alone(cli: Any) -> None:
     units = Path(os.environ["XDG_CONFIG_HOME"]) / "systemd" / "user"
     units.mkdir(parents=True)
