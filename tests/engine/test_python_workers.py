@@ -422,3 +422,19 @@ def test_progress_with_a_name_that_is_not_utf8_is_said(engine: Any, service: Any
     assert done.status == "succeeded", done.error
     text = "".join(chunk[2] for chunk in service.run_output(run.id))
     assert text.splitlines()[:3] == ["before", "progress: 50% copying caf\\udce9.txt", "after"]
+
+
+def test_progress_waits_for_room_in_a_stdout_made_non_blocking(engine: Any,
+                                                               service: Any) -> None:
+    """An action whose stdout was made non-blocking (asyncio's write pipe, a child program
+    such as node leaves it so) failed with "BlockingIOError: [Errno 11] Resource temporarily
+    unavailable" when it said its progress while the pipe was full: progress now goes
+    through that pipe (a fault hunt). It waits for room, as a blocking write does."""
+    engine.start()
+    service.create_task(py_task("full", "progress_on_a_full_pipe", kwargs={"calls": 20000}))
+    run = service.run_now("full")
+    done = wait_until(lambda: (r := service.get_run(run.id)).status in ("succeeded", "failed")
+                      and r, 60)
+    assert done.status == "succeeded", done.error
+    text = "".join(chunk[2] for chunk in service.run_output(run.id))
+    assert text.endswith("\nprogress: 100% all said\n"), text[-200:]

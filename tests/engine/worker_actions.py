@@ -166,6 +166,22 @@ def undecodable_name(context: Any) -> None:
     print("after")
 
 
+def progress_on_a_full_pipe(context: Any, calls: int) -> None:
+    """Says its progress while its stdout, made non-blocking as asyncio or a child program
+    leaves it, is kept full by a child that writes all it can until it is stopped."""
+    os.set_blocking(1, False)
+    ready, told = os.pipe()
+    flood = (f"import os\nos.write({told}, b'r')\nwhile True:\n    try:\n"
+             "        os.write(1, b'C' * 65536)\n    except BlockingIOError:\n        pass\n")
+    child = subprocess.Popen([sys.executable, "-c", flood], pass_fds=(told,))
+    os.read(ready, 1)
+    for call in range(1, calls + 1):
+        context.progress(call / calls / 2, f"call {call}")
+    child.kill()
+    child.wait()
+    context.progress(1.0, "all said")
+
+
 def steps_said(context: Any, steps: int) -> None:
     """Prints a line, then says its progress, step after step; a line printed without its
     end comes before a progress report, and one from a child process too."""
