@@ -187,9 +187,9 @@ def install(home: Path, env: Mapping[str, str] | None = None,
         report.lines.append(f"{path} exists and was not written by Tickwork: left as it is")
         report.failed = True
         return report
-    make_private_dir(path.parent)  # (README: every folder Tickwork makes is 0700)
     was = _was_other(home, env)
-    try:
+    try:  # (a file, or a folder it cannot write, where its folder would be: one line)
+        make_private_dir(path.parent)  # (README: every folder Tickwork makes is 0700)
         config_files.replace(path, unit_text(home, argv))
     except OSError as exc:  # (nothing is left behind)
         report.lines.append(f"cannot write {path}: {exc.strerror or exc}")
@@ -202,9 +202,15 @@ def install(home: Path, env: Mapping[str, str] | None = None,
             _systemctl(["enable", "--now", UNIT], report, env)
         return report
     link = wants_link(env)
-    make_private_dir(link.parent)
-    if not link.is_symlink():
-        link.symlink_to(path)
+    try:
+        make_private_dir(link.parent)
+        if not link.is_symlink():
+            link.symlink_to(path)
+    except OSError as exc:
+        report.lines.append(f"cannot enable it for the next login ({link}): "
+                            f"{exc.strerror or exc}")
+        report.failed = True
+        return report
     report.lines.append(f"enabled it for the next login ({link}); not started now: {why_not}")
     return report
 

@@ -164,6 +164,22 @@ def test_the_background_service_of_another_home_is_said_to_be_that_home_s(
     assert off.code == 0 and f"it ran the engine of {other}" in off.out, off.out
 
 
+@pytest.mark.parametrize("blocked", ["systemd", "systemd/user/default.target.wants"])
+def test_a_file_where_the_unit_s_folder_goes_is_said_in_one_line(cli: Any,
+                                                                 blocked: str) -> None:
+    """A file (or a folder it cannot write) where the unit's folder goes ended
+    `settings --background-engine on` in "tickwork: failed: NotADirectoryError: [Errno 20]
+    …" (a fault hunt): it says what it could not do in a line, exit 1."""
+    config = Path(os.environ["XDG_CONFIG_HOME"])
+    (config / blocked).parent.mkdir(parents=True, exist_ok=True)
+    (config / blocked).write_text("not a folder\n")
+    on = cli("settings", "--background-engine", "on")
+    assert on.code == 1 and "Error" not in on.err, on.err
+    *done, said = on.err.strip().splitlines()  # (what it did first: "wrote …")
+    assert said.startswith(("tickwork: cannot write ", "tickwork: cannot enable it "))
+    assert said.endswith(": Not a directory") and len(done) <= 1, on.err
+
+
 def test_a_unit_file_tickwork_did_not_write_is_left_alone(cli: Any) -> None:
     units = Path(os.environ["XDG_CONFIG_HOME"]) / "systemd" / "user"
     units.mkdir(parents=True)
