@@ -193,3 +193,16 @@ def test_a_temp_file_another_write_holds_is_not_written_over(cli: Any, entry: Pa
     assert res.code == 1 and "another write to it is under way" in res.err, res
     assert len(res.err.strip().splitlines()) == 1
     assert listing(entry.parent) == {busy.name: "being written"}
+
+
+def test_what_stands_at_the_temp_file_s_name_is_named(cli: Any, entry: Path) -> None:
+    """A folder (or a file it cannot open, another user's) at the temp file's name failed
+    the write as "cannot write …/tickwork.desktop: Is a directory", where no such thing
+    stood (a fault hunt): the temp file is named, and left as it is."""
+    (entry.parent / ".tickwork.desktop.tickwork-tmp").mkdir()
+    res = cli("settings", "--start-at-login", "on")
+    assert res.code == 1 and res.out == "", res
+    assert res.err.strip() == (
+        f"tickwork: error: cannot write {entry}: its temp file .tickwork.desktop.tickwork-tmp "
+        "beside it cannot be written (Is a directory): remove it, then try again"), res.err
+    assert listing(entry.parent) == {".tickwork.desktop.tickwork-tmp": "folder"}
