@@ -126,10 +126,21 @@ def _engine_words(holder: dict[str, Any] | None) -> str:
     restored = restoring(holder)
     if restored is not None:
         return f"not running: a restore of {restored} holds the store"
-    engine, pid = str(holder.get("engine") or ""), holder.get("pid")
+    engine, pid = str(holder.get("engine") or ""), _local_pid(holder)
     if engine.count(":") >= 2 and local_pid(engine) is None:
         return f"running on {engine.rsplit(':', 2)[0]}"
-    return f"running (process {pid})" if type(pid) is int else "running"
+    return f"running (process {pid})" if pid is not None else "running"
+
+
+def _local_pid(holder: dict[str, Any]) -> int | None:
+    """The engine's process id on this machine; None for one on another host (its pid is
+    some other process here: `--json` gave it, for a script to signal) or none written."""
+    from app.engine.lineage import local_pid
+
+    engine, pid = str(holder.get("engine") or ""), holder.get("pid")
+    if engine.count(":") >= 2 and local_pid(engine) is None:
+        return None
+    return pid if type(pid) is int else None
 
 
 def _did(args: argparse.Namespace, done: list[str], lines: list[str]) -> None:
@@ -156,9 +167,9 @@ def _document(store: Any) -> dict[str, Any]:
 
     holder = settings.engine_now(store)
     running = holder is not None and restoring(holder) is None
-    pid = (holder or {}).get("pid") if running else None
     return {**settings.current(store).to_json(), "store": store.name,
-            "engine_running": running, "engine_pid": pid if type(pid) is int else None}
+            "engine_running": running,
+            "engine_pid": _local_pid(holder) if holder is not None and running else None}
 
 
 def _remember_store(args: argparse.Namespace) -> str:

@@ -209,3 +209,22 @@ def test_every_change_with_json_prints_one_json_document(cli: Any, home: Path) -
     assert local.code == 0 and local.json() == {
         "done": [f"this home now uses its own store file under {home}"]}
     assert cli("settings", "--keep-runs", "6").out.startswith("history kept:")  # text as ever
+
+
+def test_an_engine_on_another_host_is_given_no_pid_of_this_one(cli: Any, home: Path) -> None:
+    """A home on a shared folder, its engine on another machine: `settings --json` gave
+    that machine's process id as `engine_pid`, which here is some other process (a script
+    that stops the engine by it signals that one; a fault hunt). It gives none, and the
+    text says where the engine runs."""
+    import fcntl
+
+    assert cli("settings").code == 0
+    lock = home / "engine.lock"
+    lock.write_text(json.dumps({"pid": os.getpid(), "engine": "elsewhere.example:4242:17",
+                                "since": 0}))
+    with lock.open("r") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        doc = cli("settings", "--json").json()
+        shown = cli("settings").out
+    assert (doc["engine_running"], doc["engine_pid"]) == (True, None)
+    assert "engine now: running on elsewhere.example" in shown, shown
