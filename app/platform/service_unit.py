@@ -233,12 +233,16 @@ def remove(env: Mapping[str, str] | None = None, home: Path | None = None) -> Se
     if why_not is None:
         _systemctl(["disable", "--now", UNIT], report, env)
     link = wants_link(env)
-    if link.is_symlink():
-        link.unlink()
-        report.lines.append(f"removed {link}")
-    if path.exists():
-        path.unlink()
-        report.lines.append(f"removed {path}" + (f" ({was})" if was else ""))
+    for each, said in ((link, ""), (path, f" ({was})" if was else "")):
+        if not (each.is_symlink() if each is link else each.exists()):
+            continue
+        try:
+            each.unlink()
+        except OSError as exc:  # (a folder it cannot write, a read-only file system)
+            report.lines.append(f"cannot remove {each}: {exc.strerror or exc}")
+            report.failed = True
+            return report
+        report.lines.append(f"removed {each}{said}")
     if why_not is None:
         _systemctl(["daemon-reload"], report, env)
     else:
