@@ -10,6 +10,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -228,3 +229,29 @@ def test_an_engine_on_another_host_is_given_no_pid_of_this_one(cli: Any, home: P
         shown = cli("settings").out
     assert (doc["engine_running"], doc["engine_pid"]) == (True, None)
     assert "engine now: running on elsewhere.example" in shown, shown
+
+
+def test_an_engine_lock_it_cannot_read_is_said_not_failed_on(home: Path) -> None:
+    """The engine's lock another user's file (as `sudo tickwork engine` leaves it): `tickwork
+    settings` ended in "failed: PermissionError: [Errno 13] …" once it read the lock to say
+    whether an engine runs (a fault hunt). It shows the rest, and says it cannot tell."""
+    from tests.cli.test_start_at_login_files import without_reading_everything
+
+    prefix = without_reading_everything()
+    tickwork.run(["--home", str(home), "settings"], cwd=ROOT)
+    lock = home / "engine.lock"
+    lock.write_text('{"pid": 1}')
+    lock.chmod(0)
+
+    def settings(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*prefix, sys.executable, "-m", "app.cli", "--home", str(home),
+                               "settings", *args], capture_output=True, text=True, cwd=ROOT,
+                              timeout=60)
+
+    shown, doc = settings(), settings("--json")
+    assert shown.returncode == 0 and doc.returncode == 0, shown.stderr + doc.stderr
+    assert (f"engine now: not known: {lock} cannot be read (Permission denied)"
+            in shown.stdout), shown.stdout
+    assert "keep runs: 100" in shown.stdout
+    assert (json.loads(doc.stdout)["engine_running"], json.loads(doc.stdout)["engine_pid"]) == (
+        None, None)
