@@ -255,3 +255,15 @@ def test_an_engine_lock_it_cannot_read_is_said_not_failed_on(home: Path) -> None
     assert "keep runs: 100" in shown.stdout
     assert (json.loads(doc.stdout)["engine_running"], json.loads(doc.stdout)["engine_pid"]) == (
         None, None)
+
+
+def test_a_fifo_where_the_engine_s_lock_goes_is_not_waited_on(cli: Any, home: Path) -> None:
+    """`tickwork settings` hung for ever on a fifo where the engine's lock goes, once it read
+    the lock to say whether an engine runs (opened for reading, a fifo waits for a writer; a
+    fault hunt). No engine can hold it: it says none runs."""
+    assert cli("settings").code == 0
+    os.mkfifo(home / "engine.lock")
+    shown = cli("settings", timeout=20)
+    assert shown.code == 0, shown.err
+    assert "engine now: not running: nothing schedules this home's tasks" in shown.out
+    assert cli("settings", "--json", timeout=20).json()["engine_running"] is False
