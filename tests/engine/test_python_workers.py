@@ -438,3 +438,22 @@ def test_progress_waits_for_room_in_a_stdout_made_non_blocking(engine: Any,
     assert done.status == "succeeded", done.error
     text = "".join(chunk[2] for chunk in service.run_output(run.id))
     assert text.endswith("\nprogress: 100% all said\n"), text[-200:]
+
+
+def test_a_run_starts_with_a_blocking_stdout_whatever_the_run_before_left(
+        engine: Any, service: Any, tmp_path: Path) -> None:
+    """A run that left its stdout non-blocking (asyncio, a child program such as node) left
+    it so for the next run in its worker, another task's maybe, whose print() then lost
+    without a word what a full pipe refused (a run of 2,000 long lines ended at line 1,867,
+    "succeeded"; a fault hunt): fds 0, 1 and 2 are put back blocking after each run."""
+    engine.start()
+    notes = tmp_path / "notes"
+    service.create_task(py_task("leaves", "leaves_stdout_non_blocking",
+                                kwargs={"path": str(notes)}))
+    for n in range(1, 7):
+        run_id = service.run_now("leaves").id
+        wait_until(lambda r=run_id: service.get_run(r).status == "succeeded", 20)
+        wait_until(lambda n=n: len(notes.read_text().splitlines()) == n, 5)
+    seen = [line.split() for line in notes.read_text().splitlines()]
+    assert len({pid for pid, _ in seen}) < len(seen)  # (a worker served more than one)
+    assert [blocking for _, blocking in seen] == ["True"] * len(seen)

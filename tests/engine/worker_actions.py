@@ -182,6 +182,15 @@ def progress_on_a_full_pipe(context: Any, calls: int) -> None:
     context.progress(1.0, "all said")
 
 
+def leaves_stdout_non_blocking(path: str) -> None:
+    """Notes whether its stdout was blocking when it began (its worker's pid beside it),
+    then leaves it non-blocking, as asyncio's write pipe or a child program such as node
+    does."""
+    with open(path, "a") as notes:
+        notes.write(f"{os.getpid()} {os.get_blocking(1)}\n")
+    os.set_blocking(1, False)
+
+
 def steps_said(context: Any, steps: int) -> None:
     """Prints a line, then says its progress, step after step; a line printed without its
     end comes before a progress report, and one from a child process too."""
