@@ -42,6 +42,12 @@ def current(store: Store) -> Settings:
     return Settings(keep, autostart.is_enabled(), service_unit.is_installed())
 
 
+def service_home(store: Store) -> str | None:
+    """The other home whose engine the background service runs (None: this one's, or none):
+    one service serves one home."""
+    return service_unit.other_home(store.home)
+
+
 def engine_now(store: Store) -> dict[str, Any] | None:
     """Who holds the store's engine lock now, as they wrote it (`pid`, `engine`); None when
     no engine schedules it."""
@@ -85,4 +91,4 @@ def set_start_at_login(home: Path, on: bool) -> str:
 
 def set_background_engine(home: Path, on: bool) -> service_unit.ServiceReport:
     """Install or remove the engine's systemd user service."""
-    return service_unit.install(home) if on else service_unit.remove()
+    return service_unit.install(home) if on else service_unit.remove(home=home)

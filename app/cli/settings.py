@@ -105,29 +105,54 @@ def cmd_settings(args: argparse.Namespace) -> int:
     else:
         now = settings.current(store)
         on = {True: "on", False: "off"}
-        unit = ("on (the engine starts at login, without the window)"
-                   if now.background_engine else "off")
+        other = settings.service_home(store) if now.background_engine else None
+        unit = ("off" if not now.background_engine else
+                "on (the engine starts at login, without the window)" if other is None else
+                f"on for another home ({other}): this home's engine does not start at login")
         card([("keep runs", str(now.keep.runs)), ("keep days", str(now.keep.days)),
               ("start at login", on[now.start_at_login]), ("background service", unit),
-              ("engine now", _engine_words(settings.engine_now(store))),
+              ("engine now", _engine_words(store)),
               ("store", store.name)], width=18)
     return code
 
 
-def _engine_words(holder: dict[str, Any] | None) -> str:
+def _engine_words(store: Any) -> str:
     """Whether an engine schedules the store now, and which, in words."""
+    from app import settings
     from app.engine.lineage import local_pid
     from app.store.lock import restoring
 
+    try:
+        holder = settings.engine_now(store)
+    except OSError as exc:
+        return _unknown(exc)
     if holder is None:
         return "not running: nothing schedules this home's tasks"
     restored = restoring(holder)
     if restored is not None:
         return f"not running: a restore of {restored} holds the store"
-    engine, pid = str(holder.get("engine") or ""), holder.get("pid")
+    engine, pid = str(holder.get("engine") or ""), _local_pid(holder)
     if engine.count(":") >= 2 and local_pid(engine) is None:
         return f"running on {engine.rsplit(':', 2)[0]}"
-    return f"running (process {pid})" if type(pid) is int else "running"
+    return f"running (process {pid})" if pid is not None else "running"
+
+
+def _unknown(exc: OSError) -> str:
+    """The engine's lock cannot be looked at (another user's file, as `sudo tickwork engine`
+    leaves it; the engine refuses to start on it): said, where `settings` ended in "failed:
+    PermissionError"."""
+    return f"not known: {exc.filename or 'its lock'} cannot be read ({exc.strerror or exc})"
+
+
+def _local_pid(holder: dict[str, Any]) -> int | None:
+    """The engine's process id on this machine; None for one on another host (its pid is
+    some other process here: `--json` gave it, for a script to signal) or none written."""
+    from app.engine.lineage import local_pid
+
+    engine, pid = str(holder.get("engine") or ""), holder.get("pid")
+    if engine.count(":") >= 2 and local_pid(engine) is None:
+        return None
+    return pid if type(pid) is int else None
 
 
 def _did(args: argparse.Namespace, done: list[str], lines: list[str]) -> None:
@@ -152,11 +177,14 @@ def _document(store: Any) -> dict[str, Any]:
     from app import settings
     from app.store.lock import restoring
 
-    holder = settings.engine_now(store)
+    doc = {**settings.current(store).to_json(), "store": store.name}
+    try:
+        holder = settings.engine_now(store)
+    except OSError:  # (not known: null; the text says why)
+        return {**doc, "engine_running": None, "engine_pid": None}
     running = holder is not None and restoring(holder) is None
-    pid = (holder or {}).get("pid") if running else None
-    return {**settings.current(store).to_json(), "store": store.name,
-            "engine_running": running, "engine_pid": pid if type(pid) is int else None}
+    return {**doc, "engine_running": running,
+            "engine_pid": _local_pid(holder) if holder is not None and running else None}
 
 
 def _remember_store(args: argparse.Namespace) -> str:

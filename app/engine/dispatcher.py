@@ -305,10 +305,11 @@ class Dispatcher:
             return
         self.follows.tell(record, status, then.notify)
         if then.fallback is not None:
-            fallback = self.tasks.named(then.fallback)
+            fallback = self.tasks.fallback_of(task)  # (as stored now: renamed, changed)
             if fallback is not None:
                 self.claim(fallback, now, 1, "fallback", parent_run_id=run_id, reason=then.reason,
-                           follows=self.follows.fallback(record, status, then, end))
+                           follows=self.follows.fallback(record, status, then, end,
+                                                         fallback.name))
 
     # -- retries --------------------------------------------------------------------------------
 

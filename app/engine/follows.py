@@ -54,13 +54,14 @@ class Follows:
         return self._carrying(self.rescues.pop(record.run_id, None),
                               self.writes.followed(record, status, end))
 
-    def fallback(self, record: RunRecord, status: str, then: After, end: EndSaid) -> Follower:
-        """The fallback run (`then.fallback`) after `record`'s last attempt: noted in it; its
-        end told as a sequel when this failure was (`then.notify`)."""
+    def fallback(self, record: RunRecord, status: str, then: After, end: EndSaid,
+                 name: str) -> Follower:
+        """The fallback run (of the task `name`) after `record`'s last attempt: noted in it;
+        its end told as a sequel when this failure was (`then.notify`)."""
         task = record.task
         rescue = (Rescue(task.name, task.id, record.run_id, status)
                   if then.notify is not None else None)
-        return self._carrying(rescue, self.writes.followed(record, status, end, then.fallback))
+        return self._carrying(rescue, self.writes.followed(record, status, end, name))
 
     def _carrying(self, rescue: Rescue | None, noted: Follower) -> Follower:
         if rescue is None:

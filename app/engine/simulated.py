@@ -170,9 +170,10 @@ class GivenTasks(TaskSync):
     def read(self, ids: list[int]) -> list[Task]:
         return [self.given[i] for i in ids if i in self.given]
 
-    def named(self, name: str) -> Task | None:
+    def fallback_of(self, task: Task) -> Task | None:
+        name = task.spec.fallback
         found = next((t.id for t in self.given.values() if t.name == name), None)
-        return self.get(found) if found is not None else None
+        return self.get(found) if name and found is not None else None
 
 
 class SimulatedEngine:

@@ -80,11 +80,13 @@ class TaskSync:
             task = self.tasks[task_id] = loaded[0]
         return task
 
-    def named(self, name: str) -> Task | None:
-        """A task by name (a fallback), from the cache or the store."""
+    def fallback_of(self, task: Task) -> Task | None:
+        """The fallback `task` has in the store now, by its link (a run's copy of its task
+        names it as it was when the run began: renamed meanwhile, that name found no task
+        and no fallback ran; changed or cleared, the old one ran)."""
         with self.store.read():
-            task_id = task_queries.id_named(name)
-        return self.get(task_id) if task_id is not None else None
+            fallback_id = task_queries.fallback_id(task.id)
+        return self.get(fallback_id) if fallback_id is not None else None
 
     def read(self, ids: list[int]) -> list[Task]:
         with self.store.read():

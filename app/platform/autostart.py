@@ -121,8 +121,8 @@ def enable(home: Path, env: Mapping[str, str] | None = None,
     left behind)."""
     check(env, to_change=True)
     path = entry_path(env)
-    make_private_dir(path.parent)  # (README: every folder Tickwork makes is 0700)
-    try:
+    try:  # (a folder it cannot write, a read-only file system: one line, not a traceback's)
+        make_private_dir(path.parent)  # (README: every folder Tickwork makes is 0700)
         config_files.replace(path, entry_text(home, argv))
     except OSError as exc:
         raise TickworkError(f"cannot write {path}: {exc.strerror or exc}") from None
@@ -136,5 +136,9 @@ def disable(env: Mapping[str, str] | None = None) -> bool:
     config_files.tidy(entry_path(env))  # what a killed write left beside it
     if MARK not in _lines(env):
         return False
-    entry_path(env).unlink()
+    path = entry_path(env)
+    try:
+        path.unlink()
+    except OSError as exc:  # (a folder it cannot write, a read-only file system)
+        raise TickworkError(f"cannot remove {path}: {exc.strerror or exc}") from None
     return True

@@ -125,7 +125,13 @@ def _take(tmp: Path) -> int:
         _clear_odd(tmp)
         flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(
             os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-        fd = os.open(tmp, flags, 0o600)
+        try:
+            fd = os.open(tmp, flags, 0o600)
+        except OSError as exc:  # what stands at its name is said (not as the file's own)
+            if not os.path.lexists(tmp):
+                raise
+            raise OSError(exc.errno, f"its temp file {tmp.name} beside it cannot be written "
+                                     f"({exc.strerror}): remove it, then try again") from None
         try:
             if not platform.try_lock(fd):
                 raise OSError(errno.EBUSY, f"another write to it is under way ({tmp.name} is "

@@ -19,6 +19,7 @@ systemctl was there and refused (its own message is kept), which the CLI turns i
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -111,6 +112,41 @@ def is_installed(env: Mapping[str, str] | None = None) -> bool:
     return _ours(unit_path(env)) and wants_link(env).is_symlink()
 
 
+def engine_home(env: Mapping[str, str] | None = None) -> str | None:
+    """The data home whose engine our unit runs (its ExecStart's `--home`); None when our
+    unit is not there or names none."""
+    try:
+        text = config_files.read(unit_path(env)) or ""
+    except config_files.NotAFile:
+        return None
+    lines = text.splitlines()
+    start = next((line for line in lines if line.startswith("ExecStart=")), None)
+    if MARK not in lines or start is None:
+        return None
+    try:
+        argv = shlex.split(start.removeprefix("ExecStart="))  # (`exec_start`'s quoting)
+    except ValueError:
+        return None
+    at = argv.index("--home") + 1 if "--home" in argv else len(argv)
+    return argv[at].replace("%%", "%").replace("$$", "$") if at < len(argv) else None
+
+
+def other_home(home: Path, env: Mapping[str, str] | None = None) -> str | None:
+    """The other data home whose engine our unit runs, None when it runs `home`'s (or is
+    not there): one unit serves one home, the last one turned on."""
+    runs = engine_home(env)
+    if runs is None or os.path.realpath(runs) == os.path.realpath(home):
+        return None
+    return runs
+
+
+def _was_other(home: Path | None, env: Mapping[str, str] | None) -> str | None:
+    """What a change to the unit from `home` says of the other home whose engine it ran."""
+    other = None if home is None else other_home(home, env)
+    return None if other is None else (f"it ran the engine of {other}: that home's engine "
+                                       "no longer starts at login")
+
+
 def user_bus(env: Mapping[str, str] | None = None) -> str | None:
     """Why `systemctl --user` cannot be used here, or None when it can."""
     env = os.environ if env is None else env
@@ -151,31 +187,40 @@ def install(home: Path, env: Mapping[str, str] | None = None,
         report.lines.append(f"{path} exists and was not written by Tickwork: left as it is")
         report.failed = True
         return report
-    make_private_dir(path.parent)  # (README: every folder Tickwork makes is 0700)
-    try:
+    was = _was_other(home, env)
+    try:  # (a file, or a folder it cannot write, where its folder would be: one line)
+        make_private_dir(path.parent)  # (README: every folder Tickwork makes is 0700)
         config_files.replace(path, unit_text(home, argv))
     except OSError as exc:  # (nothing is left behind)
         report.lines.append(f"cannot write {path}: {exc.strerror or exc}")
         report.failed = True
         return report
-    report.lines.append(f"wrote {path}")
+    report.lines.append(f"wrote {path}" + (f" ({was})" if was else ""))
     why_not = user_bus(env)
     if why_not is None:
         if _systemctl(["daemon-reload"], report, env):
             _systemctl(["enable", "--now", UNIT], report, env)
         return report
     link = wants_link(env)
-    make_private_dir(link.parent)
-    if not link.is_symlink():
-        link.symlink_to(path)
+    try:
+        make_private_dir(link.parent)
+        if not link.is_symlink():
+            link.symlink_to(path)
+    except OSError as exc:
+        report.lines.append(f"cannot enable it for the next login ({link}): "
+                            f"{exc.strerror or exc}")
+        report.failed = True
+        return report
     report.lines.append(f"enabled it for the next login ({link}); not started now: {why_not}")
     return report
 
 
-def remove(env: Mapping[str, str] | None = None) -> ServiceReport:
-    """Stop and disable the unit when systemctl can, then remove our files."""
+def remove(env: Mapping[str, str] | None = None, home: Path | None = None) -> ServiceReport:
+    """Stop and disable the unit when systemctl can, then remove our files (turned off from
+    `home`: what it said of another home's engine it ran)."""
     report = ServiceReport()
     path = unit_path(env)
+    was = _was_other(home, env)
     config_files.tidy(path)  # what a killed write left beside it
     if path.exists() and not _ours(path):
         report.lines.append(f"{path} was not written by Tickwork: left as it is")
@@ -188,12 +233,16 @@ def remove(env: Mapping[str, str] | None = None) -> ServiceReport:
     if why_not is None:
         _systemctl(["disable", "--now", UNIT], report, env)
     link = wants_link(env)
-    if link.is_symlink():
-        link.unlink()
-        report.lines.append(f"removed {link}")
-    if path.exists():
-        path.unlink()
-        report.lines.append(f"removed {path}")
+    for each, said in ((link, ""), (path, f" ({was})" if was else "")):
+        if not (each.is_symlink() if each is link else each.exists()):
+            continue
+        try:
+            each.unlink()
+        except OSError as exc:  # (a folder it cannot write, a read-only file system)
+            report.lines.append(f"cannot remove {each}: {exc.strerror or exc}")
+            report.failed = True
+            return report
+        report.lines.append(f"removed {each}{said}")
     if why_not is None:
         _systemctl(["daemon-reload"], report, env)
     else:

@@ -196,8 +196,8 @@ class EngineLock:
         if self._fd is not None:
             return {"pid": os.getpid(), "engine": "this process"}
         held = self._witness(shared=True) is False  # (an older engine locks the file only)
-        try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        try:  # (not blocked: a fifo there waited for a writer for ever)
+            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
         except FileNotFoundError:
             return {"pid": None} if held else None
         try:

@@ -43,10 +43,10 @@ def id_of(ref: int | str) -> int:
     return int(task_store.find_row(ref).id)
 
 
-def id_named(name: str) -> int | None:
-    """The id of the task with this exact name, if there is one."""
-    row = TaskRow.get_or_none(TaskRow.name == name)
-    return None if row is None else int(row.id)
+def fallback_id(task_id: int) -> int | None:
+    """The id of the task's fallback as stored now (None: it has none, or is gone)."""
+    row = TaskRow.get_or_none(TaskRow.id == task_id)
+    return None if row is None or row.fallback_id is None else int(row.fallback_id)
 
 
 def ids_named(names: Iterable[str]) -> set[int]:

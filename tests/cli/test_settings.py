@@ -10,6 +10,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +139,48 @@ def test_background_engine_without_a_user_bus_is_enabled_for_the_next_login(
     assert cli("settings", "--json").json()["background_engine"] is False
 
 
+def test_the_background_service_of_another_home_is_said_to_be_that_home_s(
+        cli: Any, home: Path, tmp_path: Path) -> None:
+    """One service serves one home, the last one turned on. `settings` in another home said
+    "background service: on (the engine starts at login, without the window)" though it ran
+    the first home's engine, and turning it on (or off) there took it from the first home
+    without a word (a fault hunt): the other home is named."""
+    assert cli("settings", "--background-engine", "on").code == 0
+    other = tmp_path / "other home"
+
+    def there(*args: str) -> subprocess.CompletedProcess[str]:
+        return tickwork.run(["--home", str(other), "settings", *args], cwd=ROOT)
+
+    shown = there().stdout
+    assert (f"background service: on for another home ({home}): this home's engine does not "
+            "start at login") in shown, shown
+    assert "background service: on (the engine starts at login" in cli("settings").out
+    taken = there("--background-engine", "on")
+    assert taken.returncode == 0, taken.stderr
+    assert (f"it ran the engine of {home}: that home's engine no longer starts at login"
+            in taken.stdout), taken.stdout
+    assert f"on for another home ({other})" in cli("settings").out
+    assert "on (the engine starts at login" in there().stdout
+    off = cli("settings", "--background-engine", "off")
+    assert off.code == 0 and f"it ran the engine of {other}" in off.out, off.out
+
+
+@pytest.mark.parametrize("blocked", ["systemd", "systemd/user/default.target.wants"])
+def test_a_file_where_the_unit_s_folder_goes_is_said_in_one_line(cli: Any,
+                                                                 blocked: str) -> None:
+    """A file (or a folder it cannot write) where the unit's folder goes ended
+    `settings --background-engine on` in "tickwork: failed: NotADirectoryError: [Errno 20]
+    …" (a fault hunt): it says what it could not do in a line, exit 1."""
+    config = Path(os.environ["XDG_CONFIG_HOME"])
+    (config / blocked).parent.mkdir(parents=True, exist_ok=True)
+    (config / blocked).write_text("not a folder\n")
+    on = cli("settings", "--background-engine", "on")
+    assert on.code == 1 and "Error" not in on.err, on.err
+    *done, said = on.err.strip().splitlines()  # (what it did first: "wrote …")
+    assert said.startswith(("tickwork: cannot write ", "tickwork: cannot enable it "))
+    assert said.endswith(": Not a directory") and len(done) <= 1, on.err
+
+
 def test_a_unit_file_tickwork_did_not_write_is_left_alone(cli: Any) -> None:
     units = Path(os.environ["XDG_CONFIG_HOME"]) / "systemd" / "user"
     units.mkdir(parents=True)
@@ -167,3 +210,60 @@ def test_every_change_with_json_prints_one_json_document(cli: Any, home: Path) -
     assert local.code == 0 and local.json() == {
         "done": [f"this home now uses its own store file under {home}"]}
     assert cli("settings", "--keep-runs", "6").out.startswith("history kept:")  # text as ever
+
+
+def test_an_engine_on_another_host_is_given_no_pid_of_this_one(cli: Any, home: Path) -> None:
+    """A home on a shared folder, its engine on another machine: `settings --json` gave
+    that machine's process id as `engine_pid`, which here is some other process (a script
+    that stops the engine by it signals that one; a fault hunt). It gives none, and the
+    text says where the engine runs."""
+    import fcntl
+
+    assert cli("settings").code == 0
+    lock = home / "engine.lock"
+    lock.write_text(json.dumps({"pid": os.getpid(), "engine": "elsewhere.example:4242:17",
+                                "since": 0}))
+    with lock.open("r") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        doc = cli("settings", "--json").json()
+        shown = cli("settings").out
+    assert (doc["engine_running"], doc["engine_pid"]) == (True, None)
+    assert "engine now: running on elsewhere.example" in shown, shown
+
+
+def test_an_engine_lock_it_cannot_read_is_said_not_failed_on(home: Path) -> None:
+    """The engine's lock another user's file (as `sudo tickwork engine` leaves it): `tickwork
+    settings` ended in "failed: PermissionError: [Errno 13] …" once it read the lock to say
+    whether an engine runs (a fault hunt). It shows the rest, and says it cannot tell."""
+    from tests.cli.test_start_at_login_files import without_reading_everything
+
+    prefix = without_reading_everything()
+    tickwork.run(["--home", str(home), "settings"], cwd=ROOT)
+    lock = home / "engine.lock"
+    lock.write_text('{"pid": 1}')
+    lock.chmod(0)
+
+    def settings(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*prefix, sys.executable, "-m", "app.cli", "--home", str(home),
+                               "settings", *args], capture_output=True, text=True, cwd=ROOT,
+                              timeout=60)
+
+    shown, doc = settings(), settings("--json")
+    assert shown.returncode == 0 and doc.returncode == 0, shown.stderr + doc.stderr
+    assert (f"engine now: not known: {lock} cannot be read (Permission denied)"
+            in shown.stdout), shown.stdout
+    assert "keep runs: 100" in shown.stdout
+    assert (json.loads(doc.stdout)["engine_running"], json.loads(doc.stdout)["engine_pid"]) == (
+        None, None)
+
+
+def test_a_fifo_where_the_engine_s_lock_goes_is_not_waited_on(cli: Any, home: Path) -> None:
+    """`tickwork settings` hung for ever on a fifo where the engine's lock goes, once it read
+    the lock to say whether an engine runs (opened for reading, a fifo waits for a writer; a
+    fault hunt). No engine can hold it: it says none runs."""
+    assert cli("settings").code == 0
+    os.mkfifo(home / "engine.lock")
+    shown = cli("settings", timeout=20)
+    assert shown.code == 0, shown.err
+    assert "engine now: not running: nothing schedules this home's tasks" in shown.out
+    assert cli("settings", "--json", timeout=20).json()["engine_running"] is False

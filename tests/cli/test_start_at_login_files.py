@@ -193,3 +193,44 @@ def test_a_temp_file_another_write_holds_is_not_written_over(cli: Any, entry: Pa
     assert res.code == 1 and "another write to it is under way" in res.err, res
     assert len(res.err.strip().splitlines()) == 1
     assert listing(entry.parent) == {busy.name: "being written"}
+
+
+def test_what_stands_at_the_temp_file_s_name_is_named(cli: Any, entry: Path) -> None:
+    """A folder (or a file it cannot open, another user's) at the temp file's name failed
+    the write as "cannot write …/tickwork.desktop: Is a directory", where no such thing
+    stood (a fault hunt): the temp file is named, and left as it is."""
+    (entry.parent / ".tickwork.desktop.tickwork-tmp").mkdir()
+    res = cli("settings", "--start-at-login", "on")
+    assert res.code == 1 and res.out == "", res
+    assert res.err.strip() == (
+        f"tickwork: error: cannot write {entry}: its temp file .tickwork.desktop.tickwork-tmp "
+        "beside it cannot be written (Is a directory): remove it, then try again"), res.err
+    assert listing(entry.parent) == {".tickwork.desktop.tickwork-tmp": "folder"}
+
+
+def test_a_folder_it_cannot_change_is_said_in_one_line(cli: Any, home: Path,
+                                                       entry: Path) -> None:
+    """Turning start at login or the engine service off where their folder cannot be
+    changed (read-only, another user's) ended in "tickwork: failed: PermissionError: [Errno
+    13] …" (or OSError: [Errno 30] Read-only file system; a fault hunt): it says what it
+    could not remove, in one line, exit 1, and both stay on."""
+    prefix = without_reading_everything()
+    assert cli("settings", "--start-at-login", "on", "--background-engine", "on").code == 0
+    units = Path(os.environ["XDG_CONFIG_HOME"]) / "systemd" / "user"
+    wants = units / "default.target.wants"
+    for folder in (entry.parent, wants):
+        folder.chmod(0o500)
+    try:
+        for option, path in (("--start-at-login", entry),
+                             ("--background-engine", wants / "tickwork-engine.service")):
+            done = subprocess.run([*prefix, sys.executable, "-m", "app.cli", "--home",
+                                   str(home), "settings", option, "off"],
+                                  capture_output=True, text=True, timeout=TIMEOUT, cwd=ROOT)
+            assert done.returncode == 1 and "Error" not in done.stderr, done.stderr
+            assert done.stderr.strip().splitlines()[-1].endswith(
+                f"cannot remove {path}: Permission denied"), done.stderr
+    finally:
+        for folder in (entry.parent, wants):
+            folder.chmod(0o700)
+    shown = cli("settings", "--json").json()
+    assert shown["start_at_login"] is True and shown["background_engine"] is True

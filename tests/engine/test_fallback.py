@@ -152,3 +152,29 @@ def test_the_fallback_s_end_is_told_after_the_failure_it_followed(
         "failure", "hopeless failed; its fallback “gives-up” failed too", gave_up.id)
     engine.writer.flush()
     assert len(events.of(Notification)) == 6  # not the fallback's own "gives-up failed" too
+
+
+def test_a_fallback_renamed_or_changed_while_the_run_ran_is_the_one_that_runs(
+        engine: Any, service: Any) -> None:
+    """The fallback was looked up by the name the failed run's copy of its task gave it:
+    renamed while the run ran, no fallback ran, without a word; changed to another task,
+    the old one ran (a fault hunt). The fallback the task has when its run fails runs."""
+    engine.start()
+    go = service.store.home / "go"
+    waits = {"kind": "command", "argv": ["sh", "-c", f"until [ -e {go} ]; do sleep 0.05; "
+                                         "done; exit 1"]}
+    service.create_task(command_task("rescue"))
+    service.create_task(command_task("other rescue"))
+    service.create_task(command_task("main", action=waits, fallback="rescue"))
+    service.create_task(command_task("second", action=waits, fallback="rescue"))
+    main, second = service.run_now("main"), service.run_now("second")
+    wait_until(lambda: all(service.get_run(r.id).status == "running" for r in (main, second)),
+               10)
+    service.update_task("rescue", {"name": "renamed rescue"})
+    service.update_task("second", {"fallback": "other rescue"})
+    go.touch()
+    (renamed,) = wait_until(lambda: finished_runs(service, "renamed rescue"), 10)
+    (other,) = wait_until(lambda: finished_runs(service, "other rescue"), 10)
+    assert (renamed.parent_run_id, other.parent_run_id) == (main.id, second.id)
+    wait_until(lambda: "fell back" in (service.get_run(main.id).reason or ""), 5)
+    assert service.get_run(main.id).reason == f"fell back to “renamed rescue”, run {renamed.id}"

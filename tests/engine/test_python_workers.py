@@ -438,3 +438,53 @@ def test_a_module_not_found_names_the_working_folder_it_was_looked_for_in(
         "the working folder to the folder that holds nightly_jobs_tw.py")
     assert errors["inner"].startswith("ModuleNotFoundError: No module named 'mail_helpers_tw': "
                                       f"the task's working folder, {jobs}, holds no ")
+
+
+def test_progress_with_a_name_that_is_not_utf8_is_said(engine: Any, service: Any) -> None:
+    """`progress(0.5, f"copying {name}")` with a file name as os.listdir gives one that is
+    not UTF-8 failed the run ("UnicodeEncodeError: … surrogates not allowed": progress went
+    into fd 1 as UTF-8; a fault hunt): it is said, the byte it could not decode escaped,
+    and the run goes on."""
+    engine.start()
+    service.create_task(py_task("undecodable", "undecodable_name"))
+    run = service.run_now("undecodable")
+    done = wait_until(lambda: (r := service.get_run(run.id)).status in ("succeeded", "failed")
+                      and r, 20)
+    assert done.status == "succeeded", done.error
+    text = "".join(chunk[2] for chunk in service.run_output(run.id))
+    assert text.splitlines()[:3] == ["before", "progress: 50% copying caf\\udce9.txt", "after"]
+
+
+def test_progress_waits_for_room_in_a_stdout_made_non_blocking(engine: Any,
+                                                               service: Any) -> None:
+    """An action whose stdout was made non-blocking (asyncio's write pipe, a child program
+    such as node leaves it so) failed with "BlockingIOError: [Errno 11] Resource temporarily
+    unavailable" when it said its progress while the pipe was full: progress now goes
+    through that pipe (a fault hunt). It waits for room, as a blocking write does."""
+    engine.start()
+    service.create_task(py_task("full", "progress_on_a_full_pipe", kwargs={"calls": 20000}))
+    run = service.run_now("full")
+    done = wait_until(lambda: (r := service.get_run(run.id)).status in ("succeeded", "failed")
+                      and r, 60)
+    assert done.status == "succeeded", done.error
+    text = "".join(chunk[2] for chunk in service.run_output(run.id))
+    assert text.endswith("\nprogress: 100% all said\n"), text[-200:]
+
+
+def test_a_run_starts_with_a_blocking_stdout_whatever_the_run_before_left(
+        engine: Any, service: Any, tmp_path: Path) -> None:
+    """A run that left its stdout non-blocking (asyncio, a child program such as node) left
+    it so for the next run in its worker, another task's maybe, whose print() then lost
+    without a word what a full pipe refused (a run of 2,000 long lines ended at line 1,867,
+    "succeeded"; a fault hunt): fds 0, 1 and 2 are put back blocking after each run."""
+    engine.start()
+    notes = tmp_path / "notes"
+    service.create_task(py_task("leaves", "leaves_stdout_non_blocking",
+                                kwargs={"path": str(notes)}))
+    for n in range(1, 7):
+        run_id = service.run_now("leaves").id
+        wait_until(lambda r=run_id: service.get_run(r).status == "succeeded", 20)
+        wait_until(lambda n=n: len(notes.read_text().splitlines()) == n, 5)
+    seen = [line.split() for line in notes.read_text().splitlines()]
+    assert len({pid for pid, _ in seen}) < len(seen)  # (a worker served more than one)
+    assert [blocking for _, blocking in seen] == ["True"] * len(seen)

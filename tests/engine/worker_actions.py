@@ -157,6 +157,40 @@ def percent(context: Any) -> None:
     context.progress(50, "half way")
 
 
+def undecodable_name(context: Any) -> None:
+    """Says its progress with a file name that is not UTF-8, as os.listdir gives it (a
+    lone surrogate for each byte it could not decode)."""
+    name = os.fsdecode(b"caf\xe9.txt")
+    print("before")
+    context.progress(0.5, f"copying {name}")
+    print("after")
+
+
+def progress_on_a_full_pipe(context: Any, calls: int) -> None:
+    """Says its progress while its stdout, made non-blocking as asyncio or a child program
+    leaves it, is kept full by a child that writes all it can until it is stopped."""
+    os.set_blocking(1, False)
+    ready, told = os.pipe()
+    flood = (f"import os\nos.write({told}, b'r')\nwhile True:\n    try:\n"
+             "        os.write(1, b'C' * 65536)\n    except BlockingIOError:\n        pass\n")
+    child = subprocess.Popen([sys.executable, "-c", flood], pass_fds=(told,))
+    os.read(ready, 1)
+    for call in range(1, calls + 1):
+        context.progress(call / calls / 2, f"call {call}")
+    child.kill()
+    child.wait()
+    context.progress(1.0, "all said")
+
+
+def leaves_stdout_non_blocking(path: str) -> None:
+    """Notes whether its stdout was blocking when it began (its worker's pid beside it),
+    then leaves it non-blocking, as asyncio's write pipe or a child program such as node
+    does."""
+    with open(path, "a") as notes:
+        notes.write(f"{os.getpid()} {os.get_blocking(1)}\n")
+    os.set_blocking(1, False)
+
+
 def steps_said(context: Any, steps: int) -> None:
     """Prints a line, then says its progress, step after step; a line printed without its
     end comes before a progress report, and one from a child process too."""

@@ -3,7 +3,8 @@ process, and what a run may not leave behind.
 
 A worker serves many runs of many tasks. Module-level state lives on (README says so), but
 process state that would make another task fail is put back after each run: fds 0, 1 and 2
-(a run that closed fd 1 would break the next one's `print`), `sys.stdin/stdout/stderr`, the
+(a run that closed fd 1 would break the next one's `print`; one that left it non-blocking
+lost what the next printed into a full pipe), `sys.stdin/stdout/stderr`, the
 environment, the umask, Python signal handlers and the signal mask, and no interval timer
 left to fire — and the interpreter's settings and the process's limits (`knobs`, before
 the run's end is sent: 9–23 µs, so what cannot be put back is said in it; the rest after
@@ -65,6 +66,8 @@ class Baseline:
         """Put the process state back (the main thread, between runs)."""
         for saved, fd in self.fds:
             os.dup2(saved, fd)
+            if not os.get_blocking(saved):  # (asyncio, node: shared with fd, and the next
+                os.set_blocking(saved, True)  # run's print() lost what a full pipe refused)
         self._streams()
         environment_changed = _environ_data() != self.env
         if environment_changed:

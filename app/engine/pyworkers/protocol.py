@@ -86,7 +86,10 @@ def mark(token: str) -> bytes:
 
 def progress_record(mark: bytes, fraction: float | None, message: str) -> bytes:
     """A progress report as a record in the worker's fd 1 (`Marked`): its mark, JSON, a
-    newline, at most RECORD_MOST bytes (a longer message is cut, and ends in "…")."""
+    newline, at most RECORD_MOST bytes (a longer message is cut, and ends in "…"). What
+    UTF-8 cannot hold (a file name os.listdir decoded with a lone surrogate) is escaped
+    ("caf\\udce9.txt"): it failed the run, and before that the engine's write."""
+    message = str(message).encode("utf-8", "backslashreplace").decode()
     while True:
         record = mark + json.dumps({"fraction": fraction, "message": message},
                                    ensure_ascii=False).encode() + b"\n"

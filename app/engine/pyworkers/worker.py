@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import queue
+import select
 import signal
 import socket
 import sys
@@ -232,10 +233,14 @@ class RunLink:
 
     def _write(self, data: bytes) -> None:
         _flush()
+        fd = self.link.baseline.out_fd
         with self.link.lock:
             self._check()
             while data:
-                data = data[os.write(self.link.baseline.out_fd, data):]
+                try:
+                    data = data[os.write(fd, data):]
+                except BlockingIOError:  # the pipe made non-blocking (asyncio, a child
+                    select.select([], [fd], [])  # program) and full: the engine drains it
 
     def checkpoint(self, text: str) -> dict[str, Any]:
         self._send(protocol.frame(protocol.CHECKPOINT, text.encode()))
