@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import select
 import struct
 from typing import Any
 
@@ -39,7 +40,9 @@ CPU = struct.Struct("<d")
 
 
 MARK_VAR = "TICKWORK_WORKER_MARK"  # the worker's token (`mark`), given at its start
-RECORD_MOST = 4096  # bytes: written in one write no longer than PIPE_BUF, a record is whole
+# bytes: written in one write no longer than PIPE_BUF, a record is whole (4096 on Linux, 512
+# where POSIX allows no more)
+RECORD_MOST = min(4096, getattr(select, "PIPE_BUF", 512))
 
 
 def frame(kind: int, payload: bytes = b"") -> bytes:
