@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -101,6 +103,24 @@ class EngineProcess:
                 self.proc.kill()
                 return -9
         return int(self.proc.returncode)
+
+
+def freeze(pid: int) -> None:
+    """SIGSTOP `pid` and wait until every thread of it is stopped: a stop signal is taken by
+    one thread, which then stops the others, so another thread may still run for a moment
+    after kill() returns (a worker's control thread heard its engine die in that moment and
+    killed what the run had started, which the test meant it not to see: 1 run in 8)."""
+    os.kill(pid, signal.SIGSTOP)
+
+    def stopped() -> bool:
+        states = []
+        with contextlib.suppress(OSError):
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{tid}/stat", "rb") as fh:
+                    stat = fh.read()
+                states.append(stat[stat.rindex(b")") + 2:stat.rindex(b")") + 3])
+        return bool(states) and all(state in (b"T", b"t") for state in states)
+    wait_until(stopped, 10)
 
 
 def holding_engine(home: Path, log: Path, grace: float = 2.0) -> EngineProcess:

@@ -24,7 +24,7 @@ import psutil
 import pytest
 
 from tests.conftest import ROOT
-from tests.engine.conftest import wait_until
+from tests.engine.conftest import freeze, wait_until
 from tests.engine.process_trees import gone
 
 HELPERS = {"command": "app.engine.launcher", "python": "app.engine.pyworkers.worker"}
@@ -54,7 +54,7 @@ def test_a_frozen_helper_of_a_dead_engine_never_runs_its_last_run_beside_the_ret
     wait_until(lambda: (tmp_path / "warm.txt").exists(), 10)
     frozen = wait_until(lambda: _helpers(first.proc.pid, kind), 10)
     for proc in frozen:
-        proc.send_signal(signal.SIGSTOP)
+        freeze(proc.pid)
     try:
         assert cli("task", "add", "once", *_action(kind, starts), "--retries", "1",
                    "--retry-delay", "0.1", "--manual").code == 0
@@ -166,7 +166,7 @@ def test_a_run_a_graceful_stop_could_not_stop_is_left_for_the_next_start_to_stop
     wait_until(lambda: log.exists() and "start 1" in log.read_text(), 15)
     frozen = _helpers(first.proc.pid, "command")
     for proc in frozen:
-        proc.send_signal(signal.SIGSTOP)
+        freeze(proc.pid)
     try:
         assert first.stop() == 0
         assert "not stopped in time" in first.text()

@@ -7,7 +7,6 @@ asked, the rest `interrupted` and retried."""
 from __future__ import annotations
 
 import contextlib
-import signal
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +20,7 @@ from app.engine.attempts import Attempt
 from app.engine.launcher.client import Pending, launcher_count
 from app.engine.launcher.overdue import HUNG_MISS, STOP_MISS, owed
 from app.engine.processes import KILL_GRACE
-from tests.engine.conftest import wait_until
+from tests.engine.conftest import freeze, wait_until
 from tests.engine.process_trees import gone
 
 
@@ -59,7 +58,7 @@ def test_a_stop_owed_by_a_frozen_launcher_still_happens(stop: str, spawn: Any, c
     frozen = [sleepers[0].parent()]  # its launcher; the others go on serving
     assert frozen[0].pid in {p.pid for p in _launchers(engine.proc.pid)}
     for proc in frozen:
-        proc.send_signal(signal.SIGSTOP)
+        freeze(proc.pid)
     try:
         if stop == "cancel":
             assert cli("run", "cancel", str(run["id"])).code == 0
@@ -88,7 +87,7 @@ def test_a_command_handed_to_a_frozen_launcher_is_retried_by_a_live_one(
     frozen = wait_until(lambda: len(found := _launchers(engine.proc.pid)) == launcher_count()
                         and found, 10)  # every one of them, each past its exec
     for proc in frozen:
-        proc.send_signal(signal.SIGSTOP)
+        freeze(proc.pid)
     try:
         out = tmp_path / "out.txt"
         assert cli("task", "add", "once", "--command", f"echo x >> {out}", "--shell",

@@ -14,7 +14,7 @@ from typing import Any
 
 import psutil
 
-from tests.engine.conftest import Recorder, finished_runs, wait_until
+from tests.engine.conftest import Recorder, finished_runs, freeze, wait_until
 
 ACTIONS = "tests.engine.worker_actions"
 
@@ -323,7 +323,7 @@ def test_a_kill_9_of_the_engine_leaves_nothing_an_action_started_to_its_retry(
         # the worker cannot see its engine die (one kill for both, the OOM killer): what left
         # its group is left running, and the next engine finds it by token; a worker that
         # sees it kills its children first (test_worker_isolation)
-        os.kill(worker, signal.SIGSTOP)
+        freeze(worker)  # (each of its threads stopped: one could see the engine die)
         first.kill9()
         os.killpg(worker, signal.SIGKILL)  # (what a worker does, its children aside)
         wait_until(lambda: _gone(worker) and _gone(same), 10)
