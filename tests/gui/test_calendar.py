@@ -501,8 +501,8 @@ def test_a_block_of_many_runs_some_failed_shows_a_failure_stripe(qapp: Any) -> N
         image = QImage(120, 60, QImage.Format.Format_RGB32)
         image.fill(QColor("white"))
         painter = QPainter(image)
-        paint_aggregate(painter, QRectF(0, 0, 120, 60), counts, "", QApplication.palette(),
-                        False)
+        paint_aggregate(painter, QRectF(0, 0, 120, 60), counts, Counter(), "",
+                        QApplication.palette(), False)
         painter.end()
         return image.pixelColor(2, 30)
 

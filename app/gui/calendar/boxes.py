@@ -3,7 +3,8 @@
 A run that happened is a tinted box with a solid bar in its status colour (the same
 palette-aware colours as the Runs view); a predicted fire is an untinted box with a dashed
 outline in the colour of its kind, so "ran" and "will run" never look alike. Aggregates
-("42 runs") use the status mix's dominant colour. Each box is painted in two steps, the box
+("42 runs") are drawn the same way: filled for runs, in the status mix's dominant colour,
+dashed for predictions. Each box is painted in two steps, the box
 then its words, so the time grid can draw its now line between them: over the boxes, under
 their words (drawn last, it struck through the current hour's words).
 """
@@ -69,17 +70,42 @@ def entry_text(p: QPainter, rect: QRectF, text: str, palette: QPalette) -> None:
     p.drawText(inner, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), elided)
 
 
-def paint_aggregate(p: QPainter, rect: QRectF, counts: Counter[str], text: str,
-                    palette: QPalette, dark: bool) -> None:
+def paint_aggregate(p: QPainter, rect: QRectF, ran: Counter[str], planned: Counter[str],
+                    text: str, palette: QPalette, dark: bool) -> None:
     """A box standing for many entries, with its words."""
-    aggregate_box(p, rect, counts, palette, dark)
+    aggregate_box(p, rect, ran, planned, palette, dark)
     aggregate_text(p, rect, text, palette)
 
 
-def aggregate_box(p: QPainter, rect: QRectF, counts: Counter[str], palette: QPalette,
-                  dark: bool) -> None:
-    """A box standing for many entries, coloured by what most of them are, with a stripe in
-    a failure's colour down its side when any failed (12 succeeded, 3 failed: plain green)."""
+def aggregate_box(p: QPainter, rect: QRectF, ran: Counter[str], planned: Counter[str],
+                  palette: QPalette, dark: bool, now_y: float | None = None) -> None:
+    """A box standing for many entries, drawn as its entries are: its runs (`ran`, by
+    status) filled, its predictions (`planned`, by their kind's colour) dashed, so an hour
+    of predictions never looks like an hour that ran (they were filled and solid, as runs,
+    under a legend saying "dashed: predicted fires"). A box of both is split where now is
+    (`now_y`), runs above, predictions below."""
+    if not sum(planned.values()):
+        _runs_box(p, rect, ran, palette, dark)
+        return
+    if not sum(ran.values()):
+        _planned_box(p, rect, planned, palette, dark)
+        return
+    room = min(6.0, rect.height() / 3)  # both parts show, wherever now is
+    split = rect.center().y() if now_y is None else now_y
+    split = max(rect.top() + room, min(rect.bottom() - room, split))
+    p.save()  # one box's outline, solid above the split and dashed below: no line across it
+    p.setClipRect(QRectF(rect.left() - 1, rect.top() - 1, rect.width() + 2,
+                         split - rect.top() + 1))
+    _runs_box(p, rect, ran, palette, dark)
+    p.setClipRect(QRectF(rect.left() - 1, split, rect.width() + 2, rect.bottom() - split + 1))
+    _planned_box(p, rect, planned, palette, dark)
+    p.restore()
+
+
+def _runs_box(p: QPainter, rect: QRectF, counts: Counter[str], palette: QPalette,
+              dark: bool) -> None:
+    """Filled and coloured by what most of the runs are, with a stripe in a failure's
+    colour down its side when any failed (12 succeeded, 3 failed: plain green)."""
     base = palette.color(QPalette.ColorRole.Base)
     key = counts.most_common(1)[0][0] if counts else "scheduled"
     colour = display.status_colour(key, dark)
@@ -90,6 +116,17 @@ def aggregate_box(p: QPainter, rect: QRectF, counts: Counter[str], palette: QPal
     if failed and key not in display.FAILED:
         p.fillRect(QRectF(rect.left() + 1, rect.top() + 1, 3, rect.height() - 2),
                    display.status_colour(failed[0], dark))
+
+
+def _planned_box(p: QPainter, rect: QRectF, counts: Counter[str], palette: QPalette,
+                 dark: bool) -> None:
+    """Dashed and all but unfilled, as a single predicted fire is, in the colour of most of
+    the predictions' kind."""
+    base = palette.color(QPalette.ColorRole.Base)
+    colour = display.status_colour(counts.most_common(1)[0][0], dark)
+    p.setPen(QPen(colour, 1.2, Qt.PenStyle.DashLine))
+    p.setBrush(blend(base, colour, 0.06))
+    p.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
 
 
 def aggregate_text(p: QPainter, rect: QRectF, text: str, palette: QPalette) -> None:

@@ -28,7 +28,7 @@ from app.gui.calendar.boxes import (
     paint_entry,
 )
 from app.gui.calendar.data import Entry, day_start
-from app.gui.calendar.paint import CalendarGrid, Hit, status_counts
+from app.gui.calendar.paint import CalendarGrid, Hit, planned_counts, status_counts
 from app.gui.qt import (
     QPainter,
     QPaintEvent,
@@ -175,7 +175,8 @@ class TimeGrid(CalendarGrid):
                 rect = QRectF(col.left() + 2, top, col.width() - 4, (hour + 1) * HOUR_PX - 1 - top)
                 early = group[0].start if group and top < hour * HOUR_PX else None
                 hit = Hit(rect, "more", d, counts=status_counts(group) + (
-                    ran.get(hour) or Counter()) + Counter({"running": planned.get(hour, 0)}),
+                    ran.get(hour) or Counter()), planned=planned_counts(group) + Counter(
+                    {"running": planned.get(hour, 0)}),
                     start=early or day_start(d) + timedelta(hours=hour))
                 self.hits.append(hit)
                 at_once = hour not in planned and hour not in ran and clock(
@@ -197,7 +198,8 @@ class TimeGrid(CalendarGrid):
 
     def _aggregate(self, rect: QRectF, d: date, entries: list[Entry]) -> None:
         """One block standing for `entries` ("4 runs: 3 succeeded, 1 failed")."""
-        hit = Hit(rect, "more", d, start=entries[0].start)
+        hit = Hit(rect, "more", d, counts=status_counts(entries),
+                  planned=planned_counts(entries), start=entries[0].start)
         self.hits.append(hit)
         self.aggregates.append((rect, hit, aggregate_words(entries)))
 
@@ -259,12 +261,9 @@ class TimeGrid(CalendarGrid):
         entries = [(h.rect, h.entry) for h in self.hits if h.kind == "entry" and h.entry]
         for rect, entry in entries:
             entry_box(p, rect, entry, pal, dark)
-        for rect, hit, _text in self.aggregates:
-            inside = [h.entry for h in self.hits if h.day == hit.day and h.entry is not None
-                      and rect.intersects(h.rect)]
-            counts = hit.counts or (status_counts(inside) if inside else
-                                    self._day_counts(hit.day))
-            aggregate_box(p, rect, counts, pal, dark)
+        for rect, hit, _text in self.aggregates:  # runs above now, predictions below
+            aggregate_box(p, rect, hit.counts, hit.planned, pal, dark,
+                          self.y_of(now, hit.day) if now is not None else None)
         if now is not None:  # over the boxes, under their words: they stay legible
             self._paint_now(p, now, over_boxes=True)
         for rect, entry in entries:
@@ -279,11 +278,6 @@ class TimeGrid(CalendarGrid):
                         ghost=True)
         self.paint_picked(p)
         p.end()
-
-    def _day_counts(self, d: date) -> Counter[str]:
-        assert self.data is not None
-        day = self.data.day(d)
-        return Counter(dict(day.past)) + Counter({"scheduled": sum(day.future.values())})
 
     def _paint_now(self, p: QPainter, now: datetime, over_boxes: bool = False) -> None:
         """The now line across today's column (the view's clock, as last read): between the
