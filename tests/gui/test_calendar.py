@@ -267,7 +267,9 @@ def test_screenshots_of_a_lived_in_calendar(gui: Gui) -> None:
 def test_a_busy_today_shows_what_is_still_to_come_beside_what_ran() -> None:
     """A month cell has room for a few lines: today, with runs of three kinds behind it and
     predictions ahead, still shows its largest prediction (it showed only the runs); a day
-    with room for all shows all, runs first; a later day shows its predictions."""
+    with room for all shows all, runs first; a later day shows its predictions. The lines
+    add up to the day's count, the last saying the rest when they do not all fit, with a
+    day's failures kept (2 of a day's lines were cut off with no sign)."""
     from collections import Counter
 
     from app.gui.calendar.model import Day
@@ -275,12 +277,15 @@ def test_a_busy_today_shows_what_is_still_to_come_beside_what_ran() -> None:
 
     today = Day(past=Counter(succeeded=2595, failed=16, skipped=9),
                 future=Counter(fire=39_584, delayed=12))
-    assert [w for _k, w, _n in summary(today, 3)][-1] == "planned"
-    assert [n for _k, _w, n in summary(today, 3)] == [2595, 16, 39_584]
-    assert [n for _k, _w, n in summary(today, 1)] == [39_584]
+    assert [w for _k, w, _n in summary(today, 3)][-2] == "planned"
+    assert [w for _k, w, _n in summary(today, 4)] == [
+        "succeeded", "failed", "planned", "+21 more: 9 skipped, 12 delayed"]
+    assert [n for _k, _w, n in summary(today, 3)] == [16, 39_584, 2616]  # failures kept
+    assert [w for _k, w, _n in summary(today, 1)] == [
+        "16 failed, 2,595 succeeded, 9 skipped, 39,584 planned, 12 delayed"]
     assert [n for _k, _w, n in summary(today, 9)] == [2595, 16, 9, 39_584, 12]
     later = Day(future=Counter(fire=93_089, delayed=192, skipped=122, chain=7))
-    assert [n for _k, _w, n in summary(later, 3)] == [93_089, 192, 122]
+    assert [n for _k, _w, n in summary(later, 3)] == [93_089, 192, 129]  # and 7 more
     past = Day(past=Counter(succeeded=581, failed=19))
     assert [n for _k, _w, n in summary(past, 3)] == [581, 19]
 
@@ -496,8 +501,8 @@ def test_a_block_of_many_runs_some_failed_shows_a_failure_stripe(qapp: Any) -> N
         image = QImage(120, 60, QImage.Format.Format_RGB32)
         image.fill(QColor("white"))
         painter = QPainter(image)
-        paint_aggregate(painter, QRectF(0, 0, 120, 60), counts, "", QApplication.palette(),
-                        False)
+        paint_aggregate(painter, QRectF(0, 0, 120, 60), counts, Counter(), "",
+                        QApplication.palette(), False)
         painter.end()
         return image.pixelColor(2, 30)
 

@@ -45,13 +45,14 @@ def _this_morning(gui: Gui) -> None:
 
 
 def _cut_at_the_edge(grid: Any, rect: Any) -> list[tuple[int, int]]:
-    """Dark pixels (text) in the last two columns of a block's room for words, or right of
+    """Dark grey pixels (text) in the last two columns of a block's room for words, or right of
     it: where a line too wide for the block is cut off mid-letter ("11:00–12:0")."""
     image = grid.grab().toImage()
     edge = int(rect.right()) - 3  # the words' room ends 3 px inside the block's edge
     return [(x, y) for x in range(edge - 1, edge + 1) for y in range(int(rect.top()) + 2,
                                                                       int(rect.bottom()) - 1)
-            if image.pixelColor(x, y).lightness() < 150]
+            if image.pixelColor(x, y).lightness() < 150
+            and image.pixelColor(x, y).saturation() < 120]  # (not the red now line)
 
 
 def test_the_current_hour_s_block_says_what_it_counts_and_keeps_inside(

@@ -3,7 +3,8 @@
 A run that happened is a tinted box with a solid bar in its status colour (the same
 palette-aware colours as the Runs view); a predicted fire is an untinted box with a dashed
 outline in the colour of its kind, so "ran" and "will run" never look alike. Aggregates
-("42 runs") use the status mix's dominant colour. Each box is painted in two steps, the box
+("42 runs") are drawn the same way: filled for runs, in the status mix's dominant colour,
+dashed for predictions. Each box is painted in two steps, the box
 then its words, so the time grid can draw its now line between them: over the boxes, under
 their words (drawn last, it struck through the current hour's words).
 """
@@ -15,7 +16,17 @@ from collections import Counter
 
 from app.gui.calendar.data import Entry
 from app.gui.calendar.words import KIND_COLOURS
-from app.gui.qt import QColor, QFontMetrics, QPainter, QPalette, QPen, QRectF, Qt
+from app.gui.qt import (
+    QColor,
+    QFontMetrics,
+    QPainter,
+    QPalette,
+    QPen,
+    QPointF,
+    QRectF,
+    QRegion,
+    Qt,
+)
 from app.gui.widgets import display
 
 
@@ -59,32 +70,75 @@ def entry_box(p: QPainter, rect: QRectF, entry: Entry, palette: QPalette, dark: 
 def entry_text(p: QPainter, rect: QRectF, text: str, palette: QPalette) -> None:
     """An entry's words in its box: wrapped when two lines fit, else one line, elided."""
     p.setPen(palette.color(QPalette.ColorRole.Text))
-    inner = rect.adjusted(6, 0, -3, 0)
+    inner, flags, words = _entry_words(p, rect, text)
+    p.drawText(inner, int(flags), words)
+
+
+def entry_text_rects(p: QPainter, rect: QRectF, text: str) -> list[QRectF]:
+    """Where `entry_text` draws its words."""
+    inner, flags, words = _entry_words(p, rect, text)
+    return [p.boundingRect(inner, int(flags), words)]
+
+
+def _entry_words(p: QPainter, rect: QRectF, text: str) -> tuple[QRectF, Qt.AlignmentFlag, str]:
     if rect.height() > 2 * p.fontMetrics().height() + 2:
-        inner = rect.adjusted(6, 1, -3, -1)
         flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
-        p.drawText(inner, int(flags), text)
-        return
+        return rect.adjusted(6, 1, -3, -1), flags, text
+    inner = rect.adjusted(6, 0, -3, 0)
     elided = p.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, int(inner.width()))
-    p.drawText(inner, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), elided)
+    return inner, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, elided
 
 
-def paint_aggregate(p: QPainter, rect: QRectF, counts: Counter[str], text: str,
-                    palette: QPalette, dark: bool) -> None:
+def paint_aggregate(p: QPainter, rect: QRectF, ran: Counter[str], planned: Counter[str],
+                    text: str, palette: QPalette, dark: bool) -> None:
     """A box standing for many entries, with its words."""
-    aggregate_box(p, rect, counts, palette, dark)
+    aggregate_box(p, rect, ran, planned, palette, dark)
     aggregate_text(p, rect, text, palette)
 
 
-def aggregate_box(p: QPainter, rect: QRectF, counts: Counter[str], palette: QPalette,
-                  dark: bool) -> None:
-    """A box standing for many entries, coloured by what most of them are, with a stripe in
-    a failure's colour down its side when any failed (12 succeeded, 3 failed: plain green)."""
-    base = palette.color(QPalette.ColorRole.Base)
-    key = counts.most_common(1)[0][0] if counts else "scheduled"
+def aggregate_box(p: QPainter, rect: QRectF, ran: Counter[str], planned: Counter[str],
+                  palette: QPalette, dark: bool, now_y: float | None = None) -> None:
+    """A box standing for many entries, drawn as its entries are: its runs (`ran`, by
+    status) filled, its predictions (`planned`, by their kind's colour) dashed, so an hour
+    of predictions never looks like an hour that ran (they were filled and solid, as runs,
+    under a legend saying "dashed: predicted fires"). A box of both is split where now is
+    (`now_y`), runs above, predictions below."""
+    if not sum(planned.values()):
+        _runs_box(p, rect, ran, palette, dark)
+        return
+    if not sum(ran.values()):
+        _planned_box(p, rect, planned, palette, dark)
+        return
+    split = _split(rect, now_y)
+    p.save()  # one box's outline, solid above the split and dashed below: no line across it
+    p.setClipRect(QRectF(rect.left() - 1, rect.top() - 1, rect.width() + 2,
+                         split - rect.top() + 1))
+    _runs_box(p, rect, ran, palette, dark)
+    p.setClipRect(QRectF(rect.left() - 1, split, rect.width() + 2, rect.bottom() - split + 1))
+    _planned_box(p, rect, planned, palette, dark)
+    p.restore()
+
+
+def _split(rect: QRectF, now_y: float | None) -> float:
+    """Where a box of runs and predictions turns from one to the other: at now, with room
+    for both to show."""
+    room = min(6.0, rect.height() / 3)
+    split = rect.center().y() if now_y is None else now_y
+    return max(rect.top() + room, min(rect.bottom() - room, split))
+
+
+def _most(counts: Counter[str], default: str) -> str:
+    return counts.most_common(1)[0][0] if counts else default
+
+
+def _runs_box(p: QPainter, rect: QRectF, counts: Counter[str], palette: QPalette,
+              dark: bool) -> None:
+    """Filled and coloured by what most of the runs are, with a stripe in a failure's
+    colour down its side when any failed (12 succeeded, 3 failed: plain green)."""
+    key = _most(counts, "scheduled")
     colour = display.status_colour(key, dark)
     p.setPen(QPen(colour, 1.0))
-    p.setBrush(blend(base, colour, 0.12))
+    p.setBrush(blend(palette.color(QPalette.ColorRole.Base), colour, 0.12))
     p.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
     failed = [status for status, n in counts.most_common() if n and status in display.FAILED]
     if failed and key not in display.FAILED:
@@ -92,12 +146,37 @@ def aggregate_box(p: QPainter, rect: QRectF, counts: Counter[str], palette: QPal
                    display.status_colour(failed[0], dark))
 
 
+def _planned_box(p: QPainter, rect: QRectF, counts: Counter[str], palette: QPalette,
+                 dark: bool) -> None:
+    """Dashed and all but unfilled, as a single predicted fire is, in the colour of most of
+    the predictions' kind."""
+    colour = display.status_colour(_most(counts, "running"), dark)
+    p.setPen(QPen(colour, 1.2, Qt.PenStyle.DashLine))
+    p.setBrush(blend(palette.color(QPalette.ColorRole.Base), colour, 0.06))
+    p.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
+
+
 def aggregate_text(p: QPainter, rect: QRectF, text: str, palette: QPalette) -> None:
     """A block's words, wrapped into its box (`fitted`)."""
     p.setPen(palette.color(QPalette.ColorRole.Text))
+    for at, line in _aggregate_lines(p, rect, text):
+        p.drawText(at, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop), line)
+
+
+def aggregate_text_rects(p: QPainter, rect: QRectF, text: str) -> list[QRectF]:
+    """Where `aggregate_text` draws its words, line by line."""
+    metrics = p.fontMetrics()
+    return [QRectF(at.left(), at.top(), metrics.horizontalAdvance(line), metrics.height())
+            for at, line in _aggregate_lines(p, rect, text)]
+
+
+def _aggregate_lines(p: QPainter, rect: QRectF, text: str) -> list[tuple[QRectF, str]]:
     room = rect.adjusted(6, 2, -3, -2)
-    flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
-    p.drawText(room, int(flags), fitted(text, p.fontMetrics(), room.width(), room.height()))
+    metrics = p.fontMetrics()
+    step = metrics.lineSpacing()
+    lines = fitted(text, metrics, room.width(), room.height()).split("\n")
+    return [(QRectF(room.left(), room.top() + i * step, room.width(), step), line)
+            for i, line in enumerate(lines)]
 
 
 def fitted(text: str, metrics: QFontMetrics, width: float, height: float) -> str:
@@ -117,6 +196,36 @@ def fitted(text: str, metrics: QFontMetrics, width: float, height: float) -> str
         lines.append((lines.pop() + " " if lines else "") + "".join(words).rstrip())
     return "\n".join(metrics.elidedText(line, Qt.TextElideMode.ElideRight, int(width))
                      for line in lines)
+
+
+# the now line: red, as calendars draw it, never a status's own shade of blue
+NOW_COLOURS = ("#d93025", "#ff6e64")  # (light palette, dark palette)
+
+
+def paint_now_line(p: QPainter, left: float, right: float, y: float, dark: bool,
+                   words: list[QRectF], week: tuple[float, float] | None = None) -> None:
+    """Now across a day's column (`left` to `right`), over its boxes: a 2 px line with a dot
+    at its left edge, and a fainter 1 px line across the rest of the `week`; each stops
+    short of the `words` it crosses (a line of a box's words, drawn after it), so they stay
+    legible. (Thin and pale blue over pale-blue boxes, it was hard to see.)"""
+    colour = QColor(NOW_COLOURS[1] if dark else NOW_COLOURS[0])
+    faint = QColor(colour)
+    faint.setAlphaF(0.55)
+    for start, end, pen in ([(week[0], week[1], QPen(faint, 1))] if week else []) + [
+            (left, right, QPen(colour, 2))]:
+        band = QRectF(start, y - 2, end - start, 4)
+        clip = QRegion(band.toAlignedRect())
+        for rect in words:
+            if rect.intersects(band):
+                clip = clip.subtracted(QRegion(rect.adjusted(-3, 0, 3, 0).toAlignedRect()))
+        p.save()
+        p.setClipRegion(clip)
+        p.setPen(pen)
+        p.drawLine(QPointF(start, y), QPointF(end, y))
+        p.restore()
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(colour)
+    p.drawEllipse(QPointF(left, y), 5, 5)
 
 
 def first_fitting(p: QPainter, tiers: list[str], room: int) -> str:

@@ -14,8 +14,9 @@ from datetime import date, datetime
 from app.gui.calendar.boxes import blend, paint_entry
 from app.gui.calendar.data import BUSY, Entry
 from app.gui.calendar.paint import CalendarGrid, Hit
-from app.gui.calendar.words import busiest_lines, summary
+from app.gui.calendar.words import KIND_WORDS, MORE, busiest_lines, summary
 from app.gui.qt import (
+    QColor,
     QFont,
     QPainter,
     QPaintEvent,
@@ -186,17 +187,20 @@ class MonthGrid(CalendarGrid):
                    f"{day.total:,} ▸")
         y = cell.top() + line + 2
         room = max(1, int((cell.bottom() - y - 2) // line))
-        rows = summary(day, room)
+        rows = self.busy_lines(d)
         for key, words, n in rows:
-            colour = display.status_colour(key, dark)
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(colour)
-            p.drawEllipse(QRectF(cell.left() + 6, y + line / 2 - 4, 8, 8))
+            at = QRectF(cell.left() + 19, y, cell.width() - 22, line)
             p.setPen(pal.color(QPalette.ColorRole.Text))
-            text = p.fontMetrics().elidedText(f"{n:,} {words}", Qt.TextElideMode.ElideRight,
-                                              int(cell.width() - 24))
-            p.drawText(QRectF(cell.left() + 19, y, cell.width() - 22, line),
-                       int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
+            if key == MORE:  # the rest, in words, from where the dots are
+                p.setPen(pal.color(QPalette.ColorRole.Link))
+                at, text = at.adjusted(-13, 0, 0, 0), words
+            else:  # a run's dot filled, a prediction's hollow (as its box is dashed)
+                text = f"{n:,} {words}"
+                self._dot(p, QRectF(cell.left() + 6, y + line / 2 - 4, 8, 8),
+                          display.status_colour(key, dark), words in KIND_WORDS.values())
+            text = p.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight,
+                                              int(at.width() - 2))
+            p.drawText(at, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
             y += line
         # then the busiest tasks, as many as fit: who makes the day busy
         p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
@@ -206,6 +210,23 @@ class MonthGrid(CalendarGrid):
             p.drawText(QRectF(cell.left() + 19, y, cell.width() - 22, line),
                        int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
             y += line
+
+    def busy_lines(self, d: date) -> list[tuple[str, str, int]]:
+        """A summed day's lines under its count, as many as its cell has room for, the last
+        saying the rest when they do not all fit (`summary`): they add up to its count."""
+        assert self.data is not None
+        cell = self.cells[d]
+        line = self.line_height()
+        room = max(1, int((cell.bottom() - (cell.top() + line + 2) - 2) // line))
+        return summary(self.data.day(d), room)
+
+    @staticmethod
+    def _dot(p: QPainter, rect: QRectF, colour: QColor, predicted: bool) -> None:
+        p.save()
+        p.setPen(QPen(colour, 1.5) if predicted else Qt.PenStyle.NoPen)
+        p.setBrush(Qt.BrushStyle.NoBrush if predicted else colour)
+        p.drawEllipse(rect.adjusted(0.75, 0.75, -0.75, -0.75) if predicted else rect)
+        p.restore()
 
     @staticmethod
     def _chip_text(entry: Entry) -> str:
@@ -239,4 +260,10 @@ class MonthGrid(CalendarGrid):
         return f"{hit.day:%a} {hit.day.day} {hit.day:%b}: {self._total(hit.day)}"
 
     def _more_tip(self, hit: Hit) -> str:
-        return f"{self._total(hit.day)}: click for the list"
+        """A summed day's counts all said, when of more than one kind (its lines may end in
+        “+3 more”)."""
+        assert self.data is not None
+        lines = summary(self.data.day(hit.day), 99)  # (fewer statuses and kinds than that)
+        said = ", ".join(f"{n:,} {words}" for _key, words, n in lines)
+        counts = f" ({said})" if hit.day in self.summed and len(lines) > 1 else ""
+        return f"{self._total(hit.day)}{counts}: click for the list"

@@ -18,7 +18,7 @@ Signals shared by both grids are declared on `CalendarGrid`:
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -46,8 +46,13 @@ from app.gui.qt import (
 
 
 def status_counts(entries: list[Entry]) -> Counter[str]:
-    return Counter((KIND_COLOURS.get(e.kind, "running") if e.predicted else e.status)
-                   for e in entries)
+    """The runs among `entries` by status."""
+    return Counter(e.status for e in entries if not e.predicted)
+
+
+def planned_counts(entries: list[Entry]) -> Counter[str]:
+    """The predictions among `entries` by the colour of their kind."""
+    return Counter(KIND_COLOURS.get(e.kind, "running") for e in entries if e.predicted)
 
 
 @dataclass
@@ -58,7 +63,9 @@ class Hit:
     kind: str  # entry | more | day
     day: date
     entry: Entry | None = None
-    counts: Counter[str] | None = None  # what a block stands for, when not entries drawn
+    # what a block stands for: its runs by status, its predictions by their kind's colour
+    counts: Counter[str] = field(default_factory=Counter)
+    planned: Counter[str] = field(default_factory=Counter)
     start: datetime | None = None  # a time grid's block: its time (its list opens there)
 
 

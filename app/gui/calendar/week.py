@@ -10,8 +10,8 @@ inside the block; the tooltip says them whole.
 A day with more predictions (or runs) than it lists shows, from the hour of the last one it
 lists, each hour as one block with its count (its runs by status, its predictions); the
 arrow keys step through the blocks as through the entries, and Enter opens a block's list.
-The line in today's column is now. A one-shot task's prediction can be dragged to another
-time or day, in 15-minute steps.
+The red line in today's column is now, over the boxes and stopping short of their words.
+A one-shot task's prediction can be dragged to another time or day, in 15-minute steps.
 """
 
 from __future__ import annotations
@@ -22,13 +22,16 @@ from datetime import date, datetime, timedelta
 from app.gui.calendar.boxes import (
     aggregate_box,
     aggregate_text,
+    aggregate_text_rects,
     blend,
     entry_box,
     entry_text,
+    entry_text_rects,
     paint_entry,
+    paint_now_line,
 )
 from app.gui.calendar.data import Entry, day_start
-from app.gui.calendar.paint import CalendarGrid, Hit, status_counts
+from app.gui.calendar.paint import CalendarGrid, Hit, planned_counts, status_counts
 from app.gui.qt import (
     QPainter,
     QPaintEvent,
@@ -175,7 +178,8 @@ class TimeGrid(CalendarGrid):
                 rect = QRectF(col.left() + 2, top, col.width() - 4, (hour + 1) * HOUR_PX - 1 - top)
                 early = group[0].start if group and top < hour * HOUR_PX else None
                 hit = Hit(rect, "more", d, counts=status_counts(group) + (
-                    ran.get(hour) or Counter()) + Counter({"running": planned.get(hour, 0)}),
+                    ran.get(hour) or Counter()), planned=planned_counts(group) + Counter(
+                    {"running": planned.get(hour, 0)}),
                     start=early or day_start(d) + timedelta(hours=hour))
                 self.hits.append(hit)
                 at_once = hour not in planned and hour not in ran and clock(
@@ -197,7 +201,8 @@ class TimeGrid(CalendarGrid):
 
     def _aggregate(self, rect: QRectF, d: date, entries: list[Entry]) -> None:
         """One block standing for `entries` ("4 runs: 3 succeeded, 1 failed")."""
-        hit = Hit(rect, "more", d, start=entries[0].start)
+        hit = Hit(rect, "more", d, counts=status_counts(entries),
+                  planned=planned_counts(entries), start=entries[0].start)
         self.hits.append(hit)
         self.aggregates.append((rect, hit, aggregate_words(entries)))
 
@@ -254,21 +259,19 @@ class TimeGrid(CalendarGrid):
         for i in range(len(self.dates())):
             x = self.column(i).left()
             p.drawLine(QPointF(x, 0), QPointF(x, self.height()))
-        if now is not None:  # in the gaps between the boxes
-            self._paint_now(p, now)
-        entries = [(h.rect, h.entry) for h in self.hits if h.kind == "entry" and h.entry]
-        for rect, entry in entries:
-            entry_box(p, rect, entry, pal, dark)
-        for rect, hit, _text in self.aggregates:
-            inside = [h.entry for h in self.hits if h.day == hit.day and h.entry is not None
-                      and rect.intersects(h.rect)]
-            counts = hit.counts or (status_counts(inside) if inside else
-                                    self._day_counts(hit.day))
-            aggregate_box(p, rect, counts, pal, dark)
+        entries = [h for h in self.hits if h.kind == "entry" and h.entry is not None]
+        for hit in entries:
+            assert hit.entry is not None
+            entry_box(p, hit.rect, hit.entry, pal, dark)
+        now_y = self.y_of(now, now.date()) if now is not None else None
+        for rect, hit, _text in self.aggregates:  # runs above now, predictions below
+            aggregate_box(p, rect, hit.counts, hit.planned, pal, dark,
+                          now_y if hit.day == today else None)
         if now is not None:  # over the boxes, under their words: they stay legible
-            self._paint_now(p, now, over_boxes=True)
-        for rect, entry in entries:
-            entry_text(p, rect, self._text(entry, rect), pal)
+            self._paint_now(p, now)
+        for hit in entries:
+            assert hit.entry is not None
+            entry_text(p, hit.rect, self._text(hit.entry, hit.rect), pal)
         for rect, _hit, text in self.aggregates:
             aggregate_text(p, rect, text, pal)
         if self._dragging and self._target_rect is not None and self._press_hit is not None:
@@ -280,29 +283,26 @@ class TimeGrid(CalendarGrid):
         self.paint_picked(p)
         p.end()
 
-    def _day_counts(self, d: date) -> Counter[str]:
-        assert self.data is not None
-        day = self.data.day(d)
-        return Counter(dict(day.past)) + Counter({"scheduled": sum(day.future.values())})
-
-    def _paint_now(self, p: QPainter, now: datetime, over_boxes: bool = False) -> None:
-        """The now line across today's column (the view's clock, as last read): between the
-        boxes in the highlight colour, over them a paler shade, so the words drawn after it
-        stay legible (drawn last in full, it struck through the current hour's words)."""
+    def _paint_now(self, p: QPainter, now: datetime) -> None:
+        """The now line across today's column (the view's clock, as last read), fainter
+        across the other days, over the boxes, stopping short of the words it crosses."""
         days = self.dates()
         today = now.date()
         if today not in days:
             return
-        y = self.y_of(now, today)
         col = self.column(days.index(today))
-        highlight = self.palette().color(QPalette.ColorRole.Highlight)
-        soft = blend(self.palette().color(QPalette.ColorRole.Base), highlight, 0.45)
-        p.setPen(QPen(soft if over_boxes else highlight, 2))
-        p.drawLine(QPointF(col.left(), y), QPointF(col.right(), y))
-        if over_boxes:
-            p.setPen(QPen(highlight, 2))
-            p.setBrush(highlight)
-            p.drawEllipse(QPointF(col.left(), y), 4, 4)
+        y = self.y_of(now, today)
+
+        def crossed(rect: QRectF) -> bool:
+            return rect.top() - 2 < y < rect.bottom() + 2
+
+        words = [r for h in self.hits if h.kind == "entry" and h.entry is not None
+                 and crossed(h.rect)
+                 for r in entry_text_rects(p, h.rect, self._text(h.entry, h.rect))]
+        words += [r for rect, _h, text in self.aggregates if crossed(rect)
+                  for r in aggregate_text_rects(p, rect, text)]
+        paint_now_line(p, col.left(), col.right(), y, self.dark(), words,
+                       (GUTTER, self.width()) if len(days) > 1 else None)
 
     def _text(self, entry: Entry, rect: QRectF) -> str:
         if rect.height() >= 2 * self.fontMetrics().height() + 2:

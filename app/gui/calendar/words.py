@@ -47,18 +47,33 @@ def tooltip(entry: Entry, now: datetime) -> str:
     return text + "."
 
 
+MORE = "more"  # the key of a busy day's last line, when its lines do not all fit
+
+
 def summary(day: Day, room: int) -> list[tuple[str, str, int]]:
     """At most `room` (colour key, words, count) lines for a busy day: runs by status, then
-    predictions, each largest first. A day with both (today) keeps a line for its largest
-    prediction: what is still to come today shows, as every later day's does. A count of
-    none is no line (“0 planned” took the line of a day's retried attempts)."""
+    predictions, each largest first, adding up to the day's count (`Day.total`). When they
+    do not all fit, the last line says the rest in its words (key `MORE`: “+3 more: 4
+    succeeded, 1 retried, 1 running”; with room for one line, all of them), keeping the
+    lines of failures and, on a day with both (today), of its largest prediction: what is
+    still to come today shows, as every later day's does. Lines that did not fit went
+    unsaid: a day's “504” over lines making 502. A count of none is no line (“0 planned”
+    took the line of a day's retried attempts)."""
     past = [(status, display.status_words(status), n) for status, n in
             sorted(day.past.items(), key=lambda kv: -kv[1]) if n]
     future = [(KIND_COLOURS.get(kind, "running"), KIND_WORDS.get(kind, kind), n)
               for kind, n in sorted(day.future.items(), key=lambda kv: -kv[1]) if n]
-    if past and future and len(past) + len(future) > room:
-        past = past[:max(0, room - 1)]
-    return (past + future)[:room]
+    if len(past) + len(future) <= room:
+        return past + future
+    fits = max(0, room - 1)
+    failures_first = sorted(past, key=lambda row: row[0] not in display.FAILED)  # (stable)
+    kept = (failures_first[:fits - 1] + future[:1] if past and future and fits
+            else (failures_first + future)[:fits])
+    rest = [row for row in failures_first + future if row not in kept]
+    said = ", ".join(f"{n:,} {words}" for _key, words, n in rest)
+    left = sum(n for _key, _words, n in rest)
+    return [row for row in past + future if row in kept] + [
+        (MORE, f"+{left:,} more: {said}" if kept else said, left)]
 
 
 def busiest_lines(day: Day, room: int) -> list[str]:
