@@ -198,8 +198,9 @@ class RunDetail(QWidget):
         status = self.fields["Status"]
         status.setText(display.status_words(run.status)
                        + (" (cancel requested)" if run.cancel_requested
-                          and run.status not in FINISHED_STATUSES else ""))
-        paint_status(status, run.status)
+                          and run.status not in FINISHED_STATUSES else "")
+                       + (f" — retried as run {run.retried_as}" if run.retried_as else ""))
+        paint_status(status, run.shown_status)  # a retried failure amber, as in the list
         self.fields["Trigger"].setText(display.trigger_words(run.trigger))
         self.fields["Attempt"].setText(str(run.attempt))
         retry = run.trigger == "retry"  # its fire's time, and late from when it was due

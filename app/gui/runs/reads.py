@@ -33,9 +33,10 @@ class RunQuery:
         return self.sort == "id" and self.descending
 
     def filters(self) -> dict[str, Any]:
-        """The query as the store's run filters."""
+        """The query as the store's run filters, statuses as the window shows them ("retried"
+        for a failed attempt that was retried, `Run.shown_status`)."""
         return {"task_id": self.task_id, "status": self.status, "since": self.since,
-                "until": self.until, "task_containing": self.task_containing}
+                "until": self.until, "task_containing": self.task_containing, "shown": True}
 
 
 def page(service: Service, query: RunQuery, offset: int, limit: int) -> list[Run]:

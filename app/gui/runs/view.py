@@ -63,7 +63,7 @@ from app.gui.widgets.tables import HeaderSort, KeptSelection, row_table
 from app.gui.widgets.task_field import TaskNameField
 from app.gui.widgets.typing import TypingPause
 from app.service import Change, Service
-from app.store.runs import FINAL_FAILURE
+from app.store.runs import FINAL_FAILURE, RETRIED
 
 TYPING_QUIET_MS = 250  # the task filter reads once the typing pauses this long
 
@@ -102,8 +102,10 @@ class RunsView(QWidget):
         self.task.setClearButtonEnabled(True)
         self.status = QComboBox()
         self.status.addItem("Any status", None)
-        for status in RUN_STATUSES:
+        for status in RUN_STATUSES:  # as the list shows them: "failed" that was not retried
             self.status.addItem(status.replace("_", " "), status)
+            if status == "timed_out":  # a failed attempt that was retried (as the calendar)
+                self.status.addItem(RETRIED, RETRIED)
         self.status.addItem("failed, not retried", FINAL_FAILURE)  # the status bar's count
         self.period = QComboBox()
         for key, label in PERIODS:

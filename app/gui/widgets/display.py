@@ -41,13 +41,14 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
     "scheduled": ("#5f6368", "#b0b6bd"),
 }
 # Whole-row tints in the run table, so a failure shows at a glance: red for a failure, amber
-# for a run cut off by a stop (it is retried). Pale under dark text,
+# for a run cut off by a stop or a failed attempt that was retried. Pale under dark text,
 # deep and muted under light text (a saturated dark red under pink text was hard to read):
 # the palette's text and the status colour both stay readable on them (contrast >= 7).
 ROW_TINTS: dict[str, tuple[str, str]] = {
     "failed": ("#fde7e6", "#3b2527"),
     "timed_out": ("#fde7e6", "#3b2527"),
     "interrupted": ("#fff1dc", "#3a3024"),
+    "retried": ("#fff1dc", "#3a3024"),
 }
 GLYPHS = {
     "succeeded": "✓", "failed": "✕", "timed_out": "◷", "interrupted": "!", "cancelled": "–",
