@@ -39,6 +39,7 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
     "retrying": ("#a05a00", "#ffb74d"),
     "retried": ("#a05a00", "#ffb74d"),  # the calendar's failed attempt that was retried
     "scheduled": ("#5f6368", "#b0b6bd"),
+    "warning": ("#a05a00", "#ffb74d"),  # a notification's: a failure its fallback made good
 }
 # Whole-row tints in the run table, so a failure shows at a glance: red for a failure, amber
 # for a run cut off by a stop or a failed attempt that was retried. Pale under dark text,
@@ -54,7 +55,7 @@ GLYPHS = {
     "succeeded": "✓", "failed": "✕", "timed_out": "◷", "interrupted": "!", "cancelled": "–",
     "skipped": "»", "running": "▶", "queued": "…", "waiting": "…", "retrying": "↻",
     "retried": "↻",
-    "scheduled": "•",
+    "scheduled": "•", "warning": "!",
 }
 FAILED = frozenset({"failed", "timed_out", "interrupted"})
 
