@@ -139,6 +139,17 @@ def exit_code_text(exit_code: int | None) -> str | None:
     return f"{exit_code} ({how})" if how else str(exit_code)
 
 
+def error_beyond(exit_code: int | None, error: str | None) -> str | None:
+    """A run's error when it says more than its exit code does ("exit code 3" or "killed by
+    signal SIGTERM" beside that exit code repeats it); None when it does not."""
+    if not error or not error.strip():
+        return None
+    if exit_code is not None and error.strip() in (f"exit code {exit_code}",
+                                                   stopped_by(exit_code)):
+        return None
+    return error
+
+
 PROGRESS = "progress: "  # how a run's `progress(...)` reads in its output (stream "tickwork")
 
 

@@ -2,7 +2,7 @@
 as the calendar does and as the status bar's "failed, not retried" counts it; it said a red
 "✕ failed" (a person's run-through). Its real end stays in the Result / note column and its
 details; the status filter offers "retried"; the command line's `run list` keeps the stored
-statuses."""
+statuses. The details' Error row is shown only when it says more than the exit code."""
 
 from __future__ import annotations
 
@@ -57,13 +57,14 @@ def test_a_retried_failure_reads_retried(gui: Gui, cli: Any) -> None:
     tint = model.data(model.index(row, STATUS), Qt.ItemDataRole.BackgroundRole)
     assert tint is not None and tint != display.row_tint("failed")
 
-    # its details: what happened, plainly
+    # its details: what happened, plainly; no Error row repeating "exit code 3"
     rect = view.table.visualRect(model.index(row, 1))
     gui.qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     detail = view.detail
     gui.wait_until(lambda: detail.run is not None and detail.run.id == first.id)
     assert detail.fields["Status"].text() == f"failed — retried as run {second.id}"
     assert detail.fields["Exit code"].text() == "3"
+    assert not detail.form.isRowVisible(detail.fields["Error"])
     gui.wait_until(lambda: "about to fail" in detail.output_text())
     assert window.grab().save(str(SCREENSHOTS / "runs-retried.png"))
 
@@ -85,3 +86,22 @@ def test_a_retried_failure_reads_retried(gui: Gui, cli: Any) -> None:
     # the command line says the stored statuses, as before
     runs = {r["id"]: r["status"] for r in cli("run", "list", "--json").json()}
     assert runs == {first.id: "failed", second.id: "failed"}
+
+
+def test_the_error_row_shows_what_the_exit_code_does_not(gui: Gui) -> None:
+    s = gui.service
+    s.create_task(command_task("stuck", ["sleep", "30"], timeout=0.5))
+    run = s.run_now("stuck")
+    gui.wait_until(lambda: s.get_run(run.id).status == "timed_out", 30)
+    window = gui.window
+    gui.qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    view = window.runs_view
+    gui.wait_until(lambda: view.model.row_of(run.id) >= 0)
+    rect = view.table.visualRect(view.model.index(view.model.row_of(run.id), 1))
+    gui.qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    detail = view.detail
+    gui.wait_until(lambda: detail.run is not None and detail.run.id == run.id)
+    error = s.get_run(run.id).error
+    assert error and error.strip() != f"exit code {s.get_run(run.id).exit_code}"
+    assert detail.form.isRowVisible(detail.fields["Error"])
+    assert detail.fields["Error"].text() == error

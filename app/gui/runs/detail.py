@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.core.run import Run, exit_code_text, progress_words
+from app.core.run import Run, error_beyond, exit_code_text, progress_words
 from app.core.task import FINISHED_STATUSES
 from app.engine.events import MetricsSampled, RunOutput
 from app.gui.background import Background
@@ -191,6 +191,7 @@ class RunDetail(QWidget):
             for label in self.fields.values():
                 label.setText("—")
             paint_status(self.fields["Status"], None)  # not the last run's colour
+            self.form.setRowVisible(self.fields["Error"], True)
             for button in (self.cancel_button, self.rerun_button, self.open_button):
                 button.setEnabled(False)
             return
@@ -212,7 +213,9 @@ class RunDetail(QWidget):
         self.fields["Lateness"].setText(display.lateness(run.lateness_ms) + (
             " after its retry was due" if retry and run.lateness_ms is not None else ""))
         self.fields["Exit code"].setText(exit_code_text(run.exit_code) or "—")
-        self.fields["Error"].setText(run.error or "—")
+        error = error_beyond(run.exit_code, run.error)  # not "exit code 3" under "3"
+        self.fields["Error"].setText(error or "—")
+        self.form.setRowVisible(self.fields["Error"], error is not None)
         self.fields["Note"].setText(run.note or "—")  # why it ran, waited or was skipped
         self.fields["Checkpoint"].setText(checkpoint_text(run.checkpoint))
         self.fields["Checkpoint"].setToolTip(
