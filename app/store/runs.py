@@ -22,13 +22,16 @@ if TYPE_CHECKING:
 
 
 FAILURES = ("failed", "timed_out")  # the ends a retry may follow, as the status bar counts them
+# (as SQL text: the rule takes no parameters, wherever it goes)
+_FAILED = pw.Expression(RunRow.status, pw.OP.IN, pw.SQL("('failed', 'timed_out')"))
 
 
-def _retries() -> pw.ModelSelect:
-    """The retry of the outer query's run: claimed with its failed attempt as parent."""
+def _retries(first: bool = False) -> pw.ModelSelect:
+    """The retries of the outer query's run, claimed with its failed attempt as parent (one
+    a failure at most; `first`: its id alone, as one value, None when there is none)."""
     retry = RunRow.alias("retry")
-    return retry.select(retry.id).where((retry.parent_run == RunRow.id)
-                                        & (retry.trigger == "retry"))
+    return retry.select(pw.fn.MIN(retry.id) if first else retry.id).where(
+        (retry.parent_run == RunRow.id) & (retry.trigger == pw.SQL("'retry'")))
 
 
 def _not_retried() -> pw.Expression:
@@ -39,7 +42,7 @@ def _not_retried() -> pw.Expression:
 def _retried() -> pw.Expression:
     """A failed attempt whose retry was claimed: "retried" in the window, as the calendar
     says it (run_days.STATUS), and not among the failures the status bar counts."""
-    return RunRow.status.in_(FAILURES) & pw.fn.EXISTS(_retries())
+    return _FAILED & pw.fn.EXISTS(_retries())
 
 
 # what a `Run` holds, in its fields' order after (id, task id), read as tuples: a model
@@ -51,8 +54,7 @@ _COLUMNS = (RunRow.id, RunRow.task, RunRow.status, RunRow.attempt, RunRow.schedu
             RunRow.trigger, RunRow.queued_at, RunRow.started_at, RunRow.finished_at,
             RunRow.exit_code, RunRow.error, RunRow.lateness_ms, RunRow.reason,
             RunRow.parent_run, RunRow.cancel_requested, RunRow.celery_id, RunRow.checkpoint,
-            pw.Case(None, [(RunRow.status.in_(FAILURES), _retries().limit(1))], None)
-            .alias("retried_as"))
+            pw.Case(None, [(_FAILED, _retries(first=True))], None).alias("retried_as"))
 
 
 def _among(ids: Iterable[int]) -> pw.SQL:
@@ -60,7 +62,14 @@ def _among(ids: Iterable[int]) -> pw.SQL:
     parameter of a plain list (8 ms for a thousand ids, the time of a whole `tickwork task
     list`)."""
     table, param = id_table(list(ids))
-    return pw.SQL(f"(SELECT value FROM {table})", (param,))
+    return pw.SQL(_peewee_marks(f"(SELECT value FROM {table})"), (param,))
+
+
+def _peewee_marks(sql: str) -> str:
+    """SQL text with `?` marks in peewee's style for the store's database: on PostgreSQL a
+    `?` beside peewee's own `%s` marks (a status filter) made `backend.placeholders` leave
+    those unbound (the Runs view's reads by id, or by a typed task name, with a status)."""
+    return sql.replace("?", "%s") if is_postgres() else sql
 
 
 def _with_names(query: pw.ModelSelect) -> list[Run]:
@@ -105,7 +114,7 @@ def query(task_id: int | None = None, status: str | None = None,
         q = q.where(RunRow.task == task_id)
     if task_containing:
         named = f"(SELECT id FROM task WHERE {contains_sql('name')})"
-        q = q.where(RunRow.task.in_(pw.SQL(named, (task_containing.lower(),))))
+        q = q.where(RunRow.task.in_(pw.SQL(_peewee_marks(named), (task_containing.lower(),))))
     if status == FINAL_FAILURE:
         q = q.where(RunRow.status.in_(FAILURES) & _not_retried())
     elif shown and status == RETRIED:
