@@ -6,13 +6,25 @@ statuses. The details' Error row is shown only when it says more than the exit c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from app.gui.qt import QColor, Qt
+import pytest
+
+from app.gui.qt import QColor, QPalette, Qt
 from app.gui.runs.model import RESULT, STATUS
+from app.gui.settings import appearance
 from app.gui.widgets import display
 from app.store.runs import FINAL_FAILURE, RETRIED
 from tests.gui.conftest import SCREENSHOTS, Gui, command_task
+from tests.gui.test_runs_tint import contrast
+
+
+@pytest.fixture
+def restore_palette(qapp: Any) -> Iterator[None]:
+    yield
+    appearance.apply(qapp, "system")
+    display.clear_icon_cache()
 
 
 def choose_status(gui: Gui, wanted: str | None) -> None:
@@ -33,7 +45,10 @@ def listed(gui: Gui) -> dict[int, str]:
             for r in range(model.rowCount())}
 
 
-def test_a_retried_failure_reads_retried(gui: Gui, cli: Any) -> None:
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_retried_failure_reads_retried(gui: Gui, cli: Any, scheme: str,
+                                         restore_palette: None) -> None:
+    gui.window.set_scheme(scheme)
     s = gui.service
     s.create_task(command_task("fails with 3", ["sh", "-c", "echo about to fail; exit 3"],
                                retries=1, retry_delay=0.1))
@@ -55,7 +70,9 @@ def test_a_retried_failure_reads_retried(gui: Gui, cli: Any) -> None:
     assert icon_colour.name() == display.status_colour("retried").name()  # amber
     assert model.data(model.index(row, RESULT)) == f"exit code 3 · retried as run {second.id}"
     tint = model.data(model.index(row, STATUS), Qt.ItemDataRole.BackgroundRole)
-    assert tint is not None and tint != display.row_tint("failed")
+    assert isinstance(tint, QColor) and tint != display.row_tint("failed")
+    assert contrast(icon_colour, tint) >= 4.5
+    assert contrast(view.table.palette().color(QPalette.ColorRole.Text), tint) >= 7
 
     # its details: what happened, plainly; no Error row repeating "exit code 3"
     rect = view.table.visualRect(model.index(row, 1))
@@ -66,7 +83,7 @@ def test_a_retried_failure_reads_retried(gui: Gui, cli: Any) -> None:
     assert detail.fields["Exit code"].text() == "3"
     assert not detail.form.isRowVisible(detail.fields["Error"])
     gui.wait_until(lambda: "about to fail" in detail.output_text())
-    assert window.grab().save(str(SCREENSHOTS / "runs-retried.png"))
+    assert window.grab().save(str(SCREENSHOTS / f"runs-retried-{scheme}.png"))
 
     # the status filter: "retried", "failed" (not retried), the status bar's own
     choose_status(gui, RETRIED)
