@@ -14,7 +14,7 @@ from app.core.rules import HELD_TAIL
 @dataclass(frozen=True, slots=True)
 class Run:
     """One attempt of one fire of a task. (Without a docstring, @dataclass writes one from
-    the signature of its 18 fields, through `inspect`, in every process that loads it.)"""
+    the signature of its 19 fields, through `inspect`, in every process that loads it.)"""
 
     id: int
     task_id: int
@@ -34,6 +34,13 @@ class Run:
     cancel_requested: bool = False
     celery_id: str | None = None  # the Celery task id of a run sent to a worker
     checkpoint: Any = None  # the state its action saved last (JSON; secrets as `***`)
+    retried_as: int | None = None  # the retry claimed after this failed attempt, if any
+
+    @property
+    def shown_status(self) -> str:
+        """Its status as the window says it: "retried" for a failed attempt that was retried
+        (as the calendar says it), its real end then in its exit code, error and note."""
+        return "retried" if self.retried_as is not None else self.status
 
     @property
     def note(self) -> str | None:
@@ -130,6 +137,17 @@ def exit_code_text(exit_code: int | None) -> str | None:
         return None
     how = stopped_by(exit_code)
     return f"{exit_code} ({how})" if how else str(exit_code)
+
+
+def error_beyond(exit_code: int | None, error: str | None) -> str | None:
+    """A run's error when it says more than its exit code does ("exit code 3" or "killed by
+    signal SIGTERM" beside that exit code repeats it); None when it does not."""
+    if not error or not error.strip():
+        return None
+    if exit_code is not None and error.strip() in (f"exit code {exit_code}",
+                                                   stopped_by(exit_code)):
+        return None
+    return error
 
 
 PROGRESS = "progress: "  # how a run's `progress(...)` reads in its output (stream "tickwork")

@@ -50,7 +50,9 @@ class RunOutput:
 class Notification:
     """Something a person should hear about: a failure, or a success the task asked for."""
 
-    kind: str  # failure | success | info | store (a fault of the store; the engine logs it)
+    # failure | success | rescued (a failure its fallback made good) | info | store (a fault
+    # of the store; the engine logs it)
+    kind: str
     title: str
     message: str
     run_id: int | None = None

@@ -96,7 +96,7 @@ class Notifier:
     def on_event(self, event: Event) -> None:
         """Hub listener (any engine thread): cheap; the work is on the notifier's thread."""
         if isinstance(event, Notification):
-            if event.kind in ("failure", "success"):
+            if event.kind in ("failure", "success", "rescued"):
                 self._inbox.put(event)
         elif isinstance(event, RunChanged):
             if event.status == "running":

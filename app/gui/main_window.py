@@ -170,7 +170,7 @@ class MainWindow(QMainWindow):
         m.settings_requested.connect(self.open_settings)
         m.close_requested.connect(self.close)
         m.quit_requested.connect(self.quit)
-        for view in (self.calendar_view, self.graph_view):
+        for view in (self.calendar_view, self.graph_view, self.runs_view):
             view.open_task_requested.connect(self.task_ops.edit_task_id)
             view.message.connect(self.say)
         for source in (self.tasks_view, self.runs_view, self.graph_view, self.calendar_view):
@@ -182,9 +182,8 @@ class MainWindow(QMainWindow):
         self.tasks_view.context_menu_requested.connect(self._on_tasks_context_menu_requested)
         self.tasks_model.enable_requested.connect(
             lambda task_id, on: self.task_ops.set_enabled([task_id], on))
-        self.runs_view.message.connect(self.say)
         self.runs_view.rerun_requested.connect(lambda task_id: self.task_ops.run_tasks([task_id]))
-        self.runs_view.open_task_requested.connect(self.task_ops.edit_task_id)
+        self.task_ops.runs_started.connect(self.runs_view.on_runs_started)
         self.calendar_view.open_run_requested.connect(self.show_run)
         self.notifications.open_run_requested.connect(self.open_run)
         if s.engine is not None:  # Open log on the engine's desktop notifications: here

@@ -19,10 +19,42 @@ if TYPE_CHECKING:
 # what a `Run` holds, in its fields' order after (id, task id), read as tuples: a model
 # object per row cost the Runs view more than the rest of its refresh (peewee's row objects,
 # then a Run built from each) while the window competed with the engine for the GIL
+
+
+FAILURES = ("failed", "timed_out")  # the ends a retry may follow, as the status bar counts them
+# (as SQL text: the rule takes no parameters, wherever it goes)
+_FAILED = pw.Expression(RunRow.status, pw.OP.IN, pw.SQL("('failed', 'timed_out')"))
+
+
+def _retries(first: bool = False) -> pw.ModelSelect:
+    """The retries of the outer query's run, claimed with its failed attempt as parent (one
+    a failure at most; `first`: its id alone, as one value, None when there is none)."""
+    retry = RunRow.alias("retry")
+    return retry.select(pw.fn.MIN(retry.id) if first else retry.id).where(
+        (retry.parent_run == RunRow.id) & (retry.trigger == pw.SQL("'retry'")))
+
+
+def _not_retried() -> pw.Expression:
+    """The run has no retry (a retry is claimed with its failed attempt as parent)."""
+    return ~pw.fn.EXISTS(_retries())
+
+
+def _retried() -> pw.Expression:
+    """A failed attempt whose retry was claimed: "retried" in the window, as the calendar
+    says it (run_days.STATUS), and not among the failures the status bar counts."""
+    return _FAILED & pw.fn.EXISTS(_retries())
+
+
+# what a `Run` holds, in its fields' order after (id, task id), read as tuples: a model
+# object per row cost the Runs view more than the rest of its refresh (peewee's row objects,
+# then a Run built from each) while the window competed with the engine for the GIL. The
+# retry that followed a failed attempt is read with it (one probe of the parent index, for
+# failures only).
 _COLUMNS = (RunRow.id, RunRow.task, RunRow.status, RunRow.attempt, RunRow.scheduled_for,
             RunRow.trigger, RunRow.queued_at, RunRow.started_at, RunRow.finished_at,
             RunRow.exit_code, RunRow.error, RunRow.lateness_ms, RunRow.reason,
-            RunRow.parent_run, RunRow.cancel_requested, RunRow.celery_id, RunRow.checkpoint)
+            RunRow.parent_run, RunRow.cancel_requested, RunRow.celery_id, RunRow.checkpoint,
+            pw.Case(None, [(_FAILED, _retries(first=True))], None).alias("retried_as"))
 
 
 def _among(ids: Iterable[int]) -> pw.SQL:
@@ -30,7 +62,14 @@ def _among(ids: Iterable[int]) -> pw.SQL:
     parameter of a plain list (8 ms for a thousand ids, the time of a whole `tickwork task
     list`)."""
     table, param = id_table(list(ids))
-    return pw.SQL(f"(SELECT value FROM {table})", (param,))
+    return pw.SQL(_peewee_marks(f"(SELECT value FROM {table})"), (param,))
+
+
+def _peewee_marks(sql: str) -> str:
+    """SQL text with `?` marks in peewee's style for the store's database: on PostgreSQL a
+    `?` beside peewee's own `%s` marks (a status filter) made `backend.placeholders` leave
+    those unbound (the Runs view's reads by id, or by a typed task name, with a status)."""
+    return sql.replace("?", "%s") if is_postgres() else sql
 
 
 def _with_names(query: pw.ModelSelect) -> list[Run]:
@@ -59,31 +98,31 @@ def retry_of(run_id: int) -> Run | None:
 
 
 FINAL_FAILURE = "failed_final"  # a status filter: failed or timed out, and not retried
-
-
-def _not_retried() -> pw.Expression:
-    """The run has no retry (a retry is claimed with its failed attempt as parent)."""
-    retry = RunRow.alias("retry")
-    return ~pw.fn.EXISTS(retry.select(pw.SQL("1")).where((retry.parent_run == RunRow.id)
-                                                        & (retry.trigger == "retry")))
+RETRIED = "retried"  # a status the window shows (`shown`): a failed attempt that was retried
 
 
 def query(task_id: int | None = None, status: str | None = None,
           since: datetime | None = None, until: datetime | None = None,
-          task_containing: str | None = None) -> pw.ModelSelect:
+          task_containing: str | None = None, shown: bool = False) -> pw.ModelSelect:
     """Runs by task (or of the tasks whose name contains `task_containing`, ignoring case),
     status (or FINAL_FAILURE: the fires whose last attempt so far failed, as the status bar
-    counts them) and scheduled time, newest first."""
+    counts them) and scheduled time, newest first. `shown`: statuses as the window shows
+    them (`Run.shown_status`): RETRIED is a failed attempt that was retried, and "failed"
+    or "timed_out" only those that were not (the command line's are the stored ones)."""
     q = RunRow.select()
     if task_id is not None:
         q = q.where(RunRow.task == task_id)
     if task_containing:
         named = f"(SELECT id FROM task WHERE {contains_sql('name')})"
-        q = q.where(RunRow.task.in_(pw.SQL(named, (task_containing.lower(),))))
+        q = q.where(RunRow.task.in_(pw.SQL(_peewee_marks(named), (task_containing.lower(),))))
     if status == FINAL_FAILURE:
-        q = q.where(RunRow.status.in_(["failed", "timed_out"]) & _not_retried())
+        q = q.where(RunRow.status.in_(FAILURES) & _not_retried())
+    elif shown and status == RETRIED:
+        q = q.where(_retried())
     elif status:
         q = q.where(RunRow.status == status)
+        if shown and status in FAILURES:
+            q = q.where(_not_retried())
     if since is not None:
         q = q.where(RunRow.scheduled_for >= since)
     if until is not None:
@@ -97,7 +136,9 @@ RUN_SORTS: frozenset[str] = frozenset({"id", "task", "status", "scheduled_for", 
                                        "finished_at", "duration", "lateness_ms"})
 
 
-def _sort_key(sort: str) -> Any:
+def _sort_key(sort: str, shown: bool) -> Any:
+    if sort == "status" and shown:  # "retried" where the window says it
+        return pw.Case(None, [(_retried(), RETRIED)], RunRow.status)
     if sort == "task":
         return TaskRow.select(pw.fn.lower(TaskRow.name)).where(TaskRow.id == RunRow.task)
     if sort == "duration":
@@ -111,7 +152,7 @@ def page(offset: int, limit: int, sort: str = "id", descending: bool = True,
     have no end or duration and come last either way), newest first among equals."""
     q = query(**filters)
     if sort != "id":
-        key = _sort_key(sort)
+        key = _sort_key(sort, bool(filters.get("shown")))
         q = q.order_by(pw.Ordering(key, "DESC" if descending else "ASC", nulls="LAST"),
                        RunRow.id.desc())
     elif not descending:
@@ -218,7 +259,7 @@ def failed_since(since: datetime) -> int:
     per failure: 20–40 ms on a store of 100,000 runs a day kept for two weeks; going through
     the ledger's key (task, fire time, attempt + 1) instead read each failure's row too,
     and took three times as long."""
-    return int(RunRow.select(RunRow.id).where(RunRow.status.in_(["failed", "timed_out"])
+    return int(RunRow.select(RunRow.id).where(RunRow.status.in_(FAILURES)
                                               & (RunRow.finished_at >= since)
                                               & (RunRow.scheduled_for >= since)
                                               & _not_retried()).count())

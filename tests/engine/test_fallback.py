@@ -130,7 +130,7 @@ def test_the_fallback_s_end_is_told_after_the_failure_it_followed(
     engine.writer.flush()
     first, second = events.of(Notification)
     assert (first.kind, first.title, first.run_id) == ("failure", "main failed", main.id)
-    assert (second.kind, second.title) == ("success",
+    assert (second.kind, second.title) == ("rescued",
                                            "main failed; its fallback “rescue” succeeded")
     assert second.message == f"run {fb.id} of “rescue”, after run {main.id} of “main”"
     assert (second.run_id, second.task_id) == (fb.id, main.task_id) and told == [second]

@@ -19,7 +19,6 @@ from app.gui.qt import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPalette,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -31,6 +30,7 @@ from app.gui.qt import (
 from app.gui.session import Session
 from app.gui.widgets import display
 from app.gui.widgets.paging import ITEM_ROLE, Throttle
+from app.gui.widgets.status_text import paint_status
 from app.gui.widgets.tables import row_table
 from app.service import Service
 from app.store.audit_check import AuditReport
@@ -156,11 +156,7 @@ class AuditView(QWidget):
         self._say(f"✕ Could not verify: {error}", "failed")
 
     def _say(self, text: str, status: str | None) -> None:
-        palette = self.result.palette()
-        colour = (display.status_colour(status) if status
-                  else self.palette().color(QPalette.ColorRole.WindowText))
-        palette.setColor(QPalette.ColorRole.WindowText, colour)
-        self.result.setPalette(palette)
+        paint_status(self.result, status)
         self.result.setText(text)
         self.result.show()
 

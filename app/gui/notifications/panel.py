@@ -18,7 +18,9 @@ from datetime import UTC, datetime
 
 from app.engine.events import Notification
 from app.gui.qt import (
+    QEvent,
     QGridLayout,
+    QIcon,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -31,13 +33,20 @@ from app.gui.qt import (
 from app.gui.widgets import display
 
 MAX_ITEMS = 500
-STATUS_OF_KIND = {"failure": "failed", "success": "succeeded", "info": "scheduled"}
+# the icon of each kind: a failure its fallback made good is a warning (amber "!"), not a
+# success's green ✓
+STATUS_OF_KIND = {"failure": "failed", "success": "succeeded", "rescued": "warning",
+                  "info": "scheduled"}
 
 
 @dataclass(frozen=True)
 class Entry:
     note: Notification
     at: datetime
+
+
+def _icon(note: Notification) -> QIcon:
+    return display.status_icon(STATUS_OF_KIND.get(note.kind, "scheduled"))
 
 
 class NotificationList(QWidget):
@@ -80,7 +89,7 @@ class NotificationList(QWidget):
         entry = Entry(note, now or datetime.now(UTC))
         at = display.when(entry.at, seconds=True)
         item = QListWidgetItem(f"{note.title}\n{note.message}\n{at}")
-        item.setIcon(display.status_icon(STATUS_OF_KIND.get(note.kind, "scheduled")))
+        item.setIcon(_icon(note))
         item.setData(Qt.ItemDataRole.UserRole, entry)
         item.setToolTip(f"{note.title}\n{note.message}\n{display.full_time(entry.at)}")
         self.list.insertItem(0, item)
@@ -89,6 +98,15 @@ class NotificationList(QWidget):
         if unread:
             self.set_unread(self.unread + 1)
         self._update_empty()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "list"):
+            for i in range(self.list.count()):  # repainted in the new palette's shades
+                item = self.list.item(i)
+                entry = item.data(Qt.ItemDataRole.UserRole)
+                if isinstance(entry, Entry):
+                    item.setIcon(_icon(entry.note))
 
     def set_unread(self, count: int) -> None:
         self.unread = count

@@ -99,6 +99,7 @@ class Tray(QObject):
         if bubble and self.can_notify and self.icon is not None:
             self._last_run = note.run_id
             kind = (QSystemTrayIcon.MessageIcon.Critical if note.kind in ("failure", "store")
+                    else QSystemTrayIcon.MessageIcon.Warning if note.kind == "rescued"
                     else QSystemTrayIcon.MessageIcon.Information)
             self.icon.showMessage(note.title, note.message, kind, 10_000)
 

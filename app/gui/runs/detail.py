@@ -21,11 +21,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.core.run import Run, exit_code_text, progress_words
+from app.core.run import Run, error_beyond, exit_code_text, progress_words
 from app.core.task import FINISHED_STATUSES
 from app.engine.events import MetricsSampled, RunOutput
 from app.gui.background import Background
 from app.gui.qt import (
+    QColor,
     QEvent,
     QFontDatabase,
     QFormLayout,
@@ -39,6 +40,7 @@ from app.gui.qt import (
     QScrollArea,
     QSizePolicy,
     Qt,
+    QTextCharFormat,
     QTextCursor,
     QVBoxLayout,
     QWidget,
@@ -46,6 +48,7 @@ from app.gui.qt import (
 )
 from app.gui.runs.plot import RunPlot
 from app.gui.widgets import display
+from app.gui.widgets.status_text import paint_status
 from app.gui.widgets.wrapping import WrappingText
 from app.service import Service
 
@@ -55,6 +58,8 @@ MAX_LINES = 50_000
 ROWS = ("Status", "Progress", "Note", "Exit code", "Error", "Trigger", "Attempt",
         "Scheduled for", "Started", "Finished", "Duration", "Lateness", "Checkpoint")
 FREE_TEXT = frozenset({"Error", "Note", "Checkpoint"})
+STREAM = QTextCharFormat.Property.UserProperty + 1  # the stream of an output line drawn in a
+# colour of its own (stderr, Tickwork's), so a change of palette finds it
 
 
 class RunDetail(QWidget):
@@ -185,6 +190,8 @@ class RunDetail(QWidget):
             self.title.setText("Select a run to see its details and output.")
             for label in self.fields.values():
                 label.setText("—")
+            paint_status(self.fields["Status"], None)  # not the last run's colour
+            self.form.setRowVisible(self.fields["Error"], True)
             for button in (self.cancel_button, self.rerun_button, self.open_button):
                 button.setEnabled(False)
             return
@@ -192,10 +199,9 @@ class RunDetail(QWidget):
         status = self.fields["Status"]
         status.setText(display.status_words(run.status)
                        + (" (cancel requested)" if run.cancel_requested
-                          and run.status not in FINISHED_STATUSES else ""))
-        palette = status.palette()
-        palette.setColor(QPalette.ColorRole.WindowText, display.status_colour(run.status))
-        status.setPalette(palette)
+                          and run.status not in FINISHED_STATUSES else "")
+                       + (f" — retried as run {run.retried_as}" if run.retried_as else ""))
+        paint_status(status, run.shown_status)  # a retried failure amber, as in the list
         self.fields["Trigger"].setText(display.trigger_words(run.trigger))
         self.fields["Attempt"].setText(str(run.attempt))
         retry = run.trigger == "retry"  # its fire's time, and late from when it was due
@@ -207,7 +213,9 @@ class RunDetail(QWidget):
         self.fields["Lateness"].setText(display.lateness(run.lateness_ms) + (
             " after its retry was due" if retry and run.lateness_ms is not None else ""))
         self.fields["Exit code"].setText(exit_code_text(run.exit_code) or "—")
-        self.fields["Error"].setText(run.error or "—")
+        error = error_beyond(run.exit_code, run.error)  # not "exit code 3" under "3"
+        self.fields["Error"].setText(error or "—")
+        self.form.setRowVisible(self.fields["Error"], error is not None)
         self.fields["Note"].setText(run.note or "—")  # why it ran, waited or was skipped
         self.fields["Checkpoint"].setText(checkpoint_text(run.checkpoint))
         self.fields["Checkpoint"].setToolTip(
@@ -290,16 +298,44 @@ class RunDetail(QWidget):
         at_end = bar.value() >= bar.maximum() - 2
         cursor = QTextCursor(self.log.document())
         cursor.movePosition(QTextCursor.MoveOperation.End)
-        fmt = cursor.charFormat()
-        if stream == "stderr":
-            fmt.setForeground(display.status_colour("failed"))
-        elif stream == "tickwork":
-            fmt.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
-        else:
-            fmt.setForeground(self.palette().color(QPalette.ColorRole.Text))
+        fmt = QTextCharFormat()  # stdout in no colour of its own: the palette's text
+        if stream in ("stderr", "tickwork"):
+            fmt.setProperty(STREAM, stream)
+            fmt.setForeground(self._stream_colour(stream))
         cursor.insertText(text, fmt)
         if at_end:
             bar.setValue(bar.maximum())
+
+    def _stream_colour(self, stream: str) -> QColor:
+        """stderr in the failure colour, Tickwork's own lines in the placeholder's."""
+        if stream == "stderr":
+            return display.status_colour("failed")
+        return self.palette().color(QPalette.ColorRole.PlaceholderText)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "log"):
+            self._recolour_output()
+
+    def _recolour_output(self) -> None:
+        """The output shown already, in the new palette's shades (it stayed black on the
+        dark palette until another run was shown)."""
+        block = self.log.document().begin()
+        while block.isValid():
+            it = block.begin()
+            while not it.atEnd():
+                fragment = it.fragment()
+                stream = fragment.charFormat().property(STREAM)
+                if isinstance(stream, str):
+                    cursor = QTextCursor(self.log.document())
+                    cursor.setPosition(fragment.position())
+                    cursor.setPosition(fragment.position() + fragment.length(),
+                                       QTextCursor.MoveMode.KeepAnchor)
+                    fmt = QTextCharFormat()
+                    fmt.setForeground(self._stream_colour(stream))
+                    cursor.mergeCharFormat(fmt)
+                it += 1
+            block = block.next()
 
     def _show_progress(self, words: str | None) -> None:
         self.fields["Progress"].setText(words or "—")

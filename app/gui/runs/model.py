@@ -8,6 +8,10 @@ its length, older rows slide out of it (and can be fetched again). Sorted by ano
 column, rows are still updated in place at once, and the window is re-read at most every
 `RESORT_MS` so new and changed runs take their places in the order. Failed and timed-out
 rows are tinted red, interrupted ones amber, in shades for the light or dark palette.
+
+A failed attempt that was retried reads "retried" (amber ↻), as the calendar says it
+(`Run.shown_status`); its real end stays in the Result / note column ("exit code 3 ·
+retried as run 5") and in its details.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from app.gui.widgets import display
 from app.gui.widgets.paging import PagedTableModel, Throttle
 from app.gui.widgets.tables import sort_indicator, store_sort
 from app.service import Change, Service
+from app.store.runs import FAILURES
 
 UPDATE_MS = 250
 NEWER_LIMIT = 1000
@@ -105,11 +110,11 @@ class RunTableModel(PagedTableModel[Run, RunQuery]):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(row, column)
         if role == Qt.ItemDataRole.DecorationRole and column == STATUS:
-            return display.status_icon(row.status)
+            return display.status_icon(row.shown_status)
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS:
-            return display.status_colour(row.status)
+            return display.status_colour(row.shown_status)
         if role == Qt.ItemDataRole.BackgroundRole:
-            return display.row_tint(row.status)
+            return display.row_tint(row.shown_status)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (RUN, DURATION, LATENESS,
                                                                     ATTEMPT):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -127,7 +132,7 @@ class RunTableModel(PagedTableModel[Run, RunQuery]):
         if column == TASK:
             return run.task_name
         if column == STATUS:
-            return display.status_words(run.status)
+            return display.status_words(run.shown_status)
         if column == SCHEDULED:
             return display.when(run.scheduled_for, seconds=True)
         if column == STARTED:
@@ -163,7 +168,9 @@ class RunTableModel(PagedTableModel[Run, RunQuery]):
                 self._look_newer = True
                 continue
             run = self.rows[i]
-            if run.status != event.status:
+            # a failure waits for its re-read, which says whether it was retried (it read
+            # "failed" in red for a moment, then "retried")
+            if run.status != event.status and event.status not in FAILURES:
                 changed.append(replace(run, status=event.status))
         self.update_rows(changed)
         self._update.poke()

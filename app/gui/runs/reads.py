@@ -9,7 +9,7 @@ Writes go through the service only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from app.core.run import Run
@@ -33,9 +33,27 @@ class RunQuery:
         return self.sort == "id" and self.descending
 
     def filters(self) -> dict[str, Any]:
-        """The query as the store's run filters."""
+        """The query as the store's run filters, statuses as the window shows them ("retried"
+        for a failed attempt that was retried, `Run.shown_status`)."""
         return {"task_id": self.task_id, "status": self.status, "since": self.since,
-                "until": self.until, "task_containing": self.task_containing}
+                "until": self.until, "task_containing": self.task_containing, "shown": True}
+
+
+def period_bounds(period: str, now: datetime, first: date,
+                  last: date) -> tuple[datetime | None, datetime | None]:
+    """The scheduled times (since, until) of one of the view's periods ("any", "today",
+    "24h", "7d", "30d", or "between" the days `first` and `last` whole), in `now`'s zone."""
+    midnight = datetime.combine(now.date(), time(), now.tzinfo)
+    if period == "today":
+        return midnight, None
+    if period == "24h":
+        return now - timedelta(hours=24), None
+    if period in ("7d", "30d"):
+        return midnight - timedelta(days=7 if period == "7d" else 30), None
+    if period == "between":
+        return (datetime.combine(first, time(), now.tzinfo),
+                datetime.combine(last, time(), now.tzinfo) + timedelta(days=1))
+    return None, None
 
 
 def page(service: Service, query: RunQuery, offset: int, limit: int) -> list[Run]:

@@ -17,7 +17,7 @@ Signals:
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 
 from app.core.run import Run
 from app.core.task import FINISHED_STATUSES, RUN_STATUSES, Task
@@ -51,7 +51,7 @@ from app.gui.runs.model import (
     TRIGGER,
     RunTableModel,
 )
-from app.gui.runs.reads import RunQuery
+from app.gui.runs.reads import RunQuery, period_bounds
 from app.gui.session import Session
 from app.gui.tasks import reads
 from app.gui.widgets import display
@@ -63,7 +63,7 @@ from app.gui.widgets.tables import HeaderSort, KeptSelection, row_table
 from app.gui.widgets.task_field import TaskNameField
 from app.gui.widgets.typing import TypingPause
 from app.service import Change, Service
-from app.store.runs import FINAL_FAILURE
+from app.store.runs import FINAL_FAILURE, RETRIED
 
 TYPING_QUIET_MS = 250  # the task filter reads once the typing pauses this long
 
@@ -96,14 +96,17 @@ class RunsView(QWidget):
         self._task_id: int | None = None
         self._task_text = ""  # typed: runs of the tasks whose name contains it
         self._select_when_seen: int | None = None
+        self._started: dict[int, int] = {}  # task id: the run of it this window started last
 
         self.task = TaskNameField("All tasks")
         self.task.setObjectName("RunTaskFilter")
         self.task.setClearButtonEnabled(True)
         self.status = QComboBox()
         self.status.addItem("Any status", None)
-        for status in RUN_STATUSES:
+        for status in RUN_STATUSES:  # as the list shows them: "failed" that was not retried
             self.status.addItem(status.replace("_", " "), status)
+            if status == "timed_out":  # a failed attempt that was retried (as the calendar)
+                self.status.addItem(RETRIED, RETRIED)
         self.status.addItem("failed, not retried", FINAL_FAILURE)  # the status bar's count
         self.period = QComboBox()
         for key, label in PERIODS:
@@ -226,13 +229,24 @@ class RunsView(QWidget):
                             owner=self, title="Cannot read task names")
 
     def show_task(self, task_id: int | None, name: str = "") -> None:
-        """Show only this task's runs (None: all tasks)."""
+        """Show only this task's runs (None: all tasks), the one this window started last
+        selected (Run now, then Show runs: "Select a run…" over its one row)."""
         self._typed.cancel()
         self._task_id = task_id
         self._task_text = ""
         self.task.setText(name if task_id is not None else "")
         self.filter_error.clear_error()
         self._apply_filters()
+        if task_id in self._started:
+            self.select_run(self._started[task_id], wait=True)
+
+    def on_runs_started(self, runs: list[Run]) -> None:
+        """Runs this window started: selected when their task's runs are shown, now if they
+        are with none selected (Show runs came before the run was made)."""
+        for run in runs:
+            self._started[run.task_id] = run.id
+            if run.task_id == self._task_id and not self.table.selectionModel().hasSelection():
+                self.select_run(run.id, wait=True)
 
     def _on_typed_timeout(self) -> None:
         """The typed text is the filter: runs of the tasks whose name contains it."""
@@ -257,21 +271,9 @@ class RunsView(QWidget):
         self._apply_filters()
 
     def query(self, now: datetime | None = None) -> RunQuery:
-        now = (now or datetime.now(UTC)).astimezone()
-        period = self.period.currentData()
-        since = until = None
-        midnight = datetime.combine(now.date(), time(), now.tzinfo)
-        if period == "today":
-            since = midnight
-        elif period == "24h":
-            since = now - timedelta(hours=24)
-        elif period in ("7d", "30d"):
-            since = midnight - timedelta(days=7 if period == "7d" else 30)
-        elif period == "between":
-            start = self._day(self.since)
-            end = self._day(self.until)
-            since = datetime.combine(start, time(), now.tzinfo)
-            until = datetime.combine(end, time(), now.tzinfo) + timedelta(days=1)
+        since, until = period_bounds(self.period.currentData(),
+                                     (now or datetime.now(UTC)).astimezone(),
+                                     self._day(self.since), self._day(self.until))
         return RunQuery(self._task_id, self.status.currentData(), since, until,
                         self._task_text)
 

@@ -12,6 +12,7 @@ read again, so Pause turns into Resume at once, not one click later.
 Signals:
     message(str): one line for the status bar.
     show_runs_requested(int, str): show the runs of this task (id, name).
+    runs_started(list): Run now (or Re-run) started these runs.
     task_saved(int): a task was created or edited from the editor (select it).
 """
 
@@ -60,12 +61,15 @@ class Selection(Protocol):
 class TaskActions(QObject):
     message = Signal(str)
     show_runs_requested = Signal(int, str)
+    runs_started = Signal(list)
     task_saved = Signal(int)
 
     def __init__(self, session: Session, window: QWidget) -> None:
         super().__init__(window)
         self.session = session
         self.window = window
+        self.runs_started.connect(lambda runs: self.message.emit(
+            queued_words(runs, self.session.mode)))
         self.view: TasksView | None = None
         self.source: Selection | None = None
         self._fresh: dict[int, Task] = {}  # selected tasks as read after the last change
@@ -269,10 +273,9 @@ class TaskActions(QObject):
 
     def run_tasks(self, ids: list[int]) -> None:
         service = self.session.service
-        self.session.background.run(
-            lambda: [service.run_now(i) for i in ids],
-            lambda runs: self.message.emit(queued_words(runs, self.session.mode)),
-            owner=self, title="Cannot run the task")
+        self.session.background.run(lambda: [service.run_now(i) for i in ids],
+                                    self.runs_started.emit, owner=self,
+                                    title="Cannot run the task")
 
     def toggle_pause(self) -> None:
         tasks = self._selected()

@@ -28,8 +28,8 @@ from app.gui.qt import (
 # (light palette shade, dark palette shade)
 STATUS_COLOURS: dict[str, tuple[str, str]] = {
     "succeeded": ("#1b7a34", "#5fd47c"),
-    "failed": ("#b3261e", "#ff8a80"),
-    "timed_out": ("#b3261e", "#ff8a80"),
+    "failed": ("#b3261e", "#ffb4ab"),
+    "timed_out": ("#b3261e", "#ffb4ab"),
     "interrupted": ("#a05a00", "#ffb74d"),
     "cancelled": ("#5f6368", "#b0b6bd"),
     "skipped": ("#5f6368", "#b0b6bd"),
@@ -39,20 +39,23 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
     "retrying": ("#a05a00", "#ffb74d"),
     "retried": ("#a05a00", "#ffb74d"),  # the calendar's failed attempt that was retried
     "scheduled": ("#5f6368", "#b0b6bd"),
+    "warning": ("#a05a00", "#ffb74d"),  # a notification's: a failure its fallback made good
 }
 # Whole-row tints in the run table, so a failure shows at a glance: red for a failure, amber
-# for a run cut off by a stop (it is retried). Pale under dark text, deep under light text;
-# the palette's text and the status colour both stay readable on them (contrast >= 4.5).
+# for a run cut off by a stop or a failed attempt that was retried. Pale under dark text,
+# deep and muted under light text (a saturated dark red under pink text was hard to read):
+# the palette's text and the status colour both stay readable on them (contrast >= 7).
 ROW_TINTS: dict[str, tuple[str, str]] = {
-    "failed": ("#fde7e6", "#4a2323"),
-    "timed_out": ("#fde7e6", "#4a2323"),
-    "interrupted": ("#fff1dc", "#46361c"),
+    "failed": ("#fde7e6", "#3b2527"),
+    "timed_out": ("#fde7e6", "#3b2527"),
+    "interrupted": ("#fff1dc", "#3a3024"),
+    "retried": ("#fff1dc", "#3a3024"),
 }
 GLYPHS = {
     "succeeded": "✓", "failed": "✕", "timed_out": "◷", "interrupted": "!", "cancelled": "–",
     "skipped": "»", "running": "▶", "queued": "…", "waiting": "…", "retrying": "↻",
     "retried": "↻",
-    "scheduled": "•",
+    "scheduled": "•", "warning": "!",
 }
 FAILED = frozenset({"failed", "timed_out", "interrupted"})
 

@@ -3,8 +3,8 @@ size policy wrapped text in a form needs. Used by the editor and by every view's
 
 from __future__ import annotations
 
-from app.gui.qt import QLabel, QPalette, QResizeEvent, QSize, QSizePolicy, Qt, QWidget
-from app.gui.widgets import display
+from app.gui.qt import QLabel, QResizeEvent, QSize, QSizePolicy, Qt, QWidget
+from app.gui.widgets.status_text import paint_status
 
 
 def wrapping_policy() -> QSizePolicy:
@@ -62,9 +62,7 @@ class ErrorLabel(WrappedLabel):
         self.hide()
 
     def show_error(self, text: str) -> None:
-        palette = self.palette()
-        palette.setColor(QPalette.ColorRole.WindowText, display.status_colour("failed"))
-        self.setPalette(palette)
+        paint_status(self, "failed")
         self.setText(f"⚠ {text}")
         self.setAccessibleName(f"Error: {text}")
         self.show()

@@ -31,6 +31,7 @@ from app.gui.qt import (
 from app.gui.session import Session
 from app.gui.widgets import display, icons
 from app.gui.widgets.paging import Throttle
+from app.gui.widgets.status_text import paint_status
 from app.service import Service
 from app.store import runs as run_store
 from app.store import task_queries
@@ -178,9 +179,7 @@ class StatusBar(QStatusBar):
         elif mode == "running" and detail.startswith("leading since"):  # a shared store
             text = f"{text} — {detail}"
         self.engine.setText(f"● {text}")
-        palette = self.engine.palette()
-        palette.setColor(QPalette.ColorRole.WindowText, display.status_colour(status))
-        self.engine.setPalette(palette)
+        paint_status(self.engine, status)
         self.engine.setToolTip({
             "running": "This window's engine fires tasks on this store." + (
                 " Engines on other machines sharing it wait as standbys." if
@@ -226,11 +225,7 @@ class StatusBar(QStatusBar):
             self.next_fire.setToolTip("")
         failed = overview.failures_today
         self.failures.setText(f"{failed:,} failed today" if failed else "No failures today")
-        palette = self.failures.palette()
-        palette.setColor(QPalette.ColorRole.ButtonText,
-                         display.status_colour("failed") if failed
-                         else self.palette().color(QPalette.ColorRole.WindowText))
-        self.failures.setPalette(palette)
+        paint_status(self.failures, "failed" if failed else None, QPalette.ColorRole.ButtonText)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange and hasattr(self, "bell"):
