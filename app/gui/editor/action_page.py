@@ -84,7 +84,7 @@ class ActionPage(Page):
         self.target.setFont(self._mono())
         self.target.setPlaceholderText("module:function, e.g. reports.daily:pull")
         pform.addRow("&Function", self.target)
-        self.add_error("python", self.target, pform)
+        self.add_error("python", self.target, pform, lines=2)  # "No module named …: set …"
         self.kwargs = QPlainTextEdit("{}")
         self.kwargs.setFont(self._mono())
         self.kwargs.setFixedHeight(80)
@@ -169,12 +169,14 @@ class ActionPage(Page):
         self.cwd.setText(action.get("cwd") or "")
         self.stack.setCurrentIndex(0 if self.is_command.isChecked() else 1)
 
-    def collect(self, data: dict[str, Any]) -> None:
+    def collect(self, data: dict[str, Any], kwargs: Any = None) -> None:
+        """`kwargs`: the arguments to give a Python function instead of the typed ones (a
+        look at the module needs none, and is made while they are not valid JSON yet)."""
         cwd = self.cwd.text().strip() or None
         if self.is_python.isChecked():
             text = self.kwargs.toPlainText().strip() or "{}"
             try:
-                kwargs = json.loads(text)
+                kwargs = json.loads(text) if kwargs is None else kwargs
             except json.JSONDecodeError as exc:
                 raise ValidationError("kwargs", f"not valid JSON: {exc.msg} (line {exc.lineno},"
                                       f" column {exc.colno})") from None

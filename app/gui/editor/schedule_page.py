@@ -236,14 +236,14 @@ class SchedulePage(Page):
         by_hand = all(e is not None and e.get("kind") == "manual" for e in self.entries)
         wrong = any(self.errors[field][0].text() for field in TIME_FIELDS)
         for field in TIME_FIELDS:
-            self.form.setRowVisible(self.errors[field][3], wrong or not by_hand)
+            self.set_field_visible(field, wrong or not by_hand)
 
     def _on_page_changed(self) -> None:
         self._sync()
         tz_name = self.timezone.currentText().strip()
         self.schedule_list.set_words([schedule_words(e, tz_name) for e in self.entries],
                                      self.current)
-        self.form.setRowVisible(self.exclusions, self.exclusions.for_schedules(self.entries))
+        self.set_field_visible("exclude", self.exclusions.for_schedules(self.entries))
         lead_label(self.form, self.exclusions)  # Alt+N: the dates listed, or the one to add
         several_ok = self.kind.currentData() not in ("manual", "after")
         self.schedule_list.add_button.setEnabled(several_ok or len(self.entries) > 1)

@@ -1,0 +1,84 @@
+"""What a person met in the real window: an error that showed once typing paused pushed the
+fields below it down under the mouse (a click aimed at Working folder landed in Arguments),
+the Schedule page scolded a new task in red before anything was chosen, "Add another
+schedule" added a second empty one, and "Stop after 1 seconds"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.gui.qt import QPoint, Qt
+from tests.gui.conftest import SCREENSHOTS, Gui
+from tests.gui.editing import go, new_editor
+
+
+def _top(widget: Any, page: Any) -> int:
+    return widget.mapTo(page, QPoint(0, 0)).y()
+
+
+def test_an_error_shown_after_a_pause_moves_no_field(gui: Gui, qtbot: Any) -> None:
+    editor = new_editor(gui)
+    go(editor, qtbot, "Action")
+    action = editor.action
+    qtbot.mouseClick(action.is_python, Qt.MouseButton.LeftButton)
+    gui.settle()
+    kwargs_top, cwd_top = _top(action.kwargs, action), _top(action.cwd, action)
+    qtbot.mouseClick(action.target, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(action.target, "tw_no_such_module_here:work")
+    error = action.errors["python"][0]
+    gui.wait_until(lambda: error.isVisible() and "No module named" in error.text())
+    gui.settle()
+    SCREENSHOTS.mkdir(exist_ok=True)
+    editor.grab().save(str(SCREENSHOTS / "editor-error-moves-nothing.png"))
+    assert (_top(action.kwargs, action), _top(action.cwd, action)) == (kwargs_top, cwd_top)
+    # the click aimed at Working folder lands there
+    qtbot.mouseClick(action.cwd, Qt.MouseButton.LeftButton)
+    assert editor.focusWidget() is action.cwd
+    # the same on the General and Execution pages
+    go(editor, qtbot, "Execution")
+    execution = editor.execution
+    below = _top(execution.retries, execution)
+    execution.timeout.enabled_box.setFocus()
+    qtbot.keyClick(execution.timeout.enabled_box, Qt.Key.Key_Space)
+    execution.timeout.number.setFocus()
+    execution.timeout.number.selectAll()
+    qtbot.keyClicks(execution.timeout.number, "-5")
+    timeout_error = execution.errors["timeout"][0]
+    gui.wait_until(timeout_error.isVisible)
+    gui.settle()
+    assert _top(execution.retries, execution) == below
+    editor.discard()
+
+
+def test_each_field_says_its_own_error_and_a_module_not_found_suggests_the_folder(
+        gui: Gui, qtbot: Any, tmp_path: Any) -> None:
+    editor = new_editor(gui)
+    go(editor, qtbot, "Action")
+    action = editor.action
+    qtbot.mouseClick(action.is_python, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(action.target, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(action.target, "tw_jobs_nowhere:work")
+    function = action.errors["python"][0]
+    said = ("⚠ No module named 'tw_jobs_nowhere': no working folder is set; set it to the "
+            "folder that holds tw_jobs_nowhere.py")
+    gui.wait_until(lambda: function.text() == said)
+    kwargs_top, cwd_top = _top(action.kwargs, action), _top(action.cwd, action)
+    qtbot.mouseClick(action.kwargs, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(action.kwargs, Qt.Key.Key_End)
+    qtbot.keyClicks(action.kwargs, "x")
+    arguments = action.errors["kwargs"][0]
+    gui.wait_until(lambda: "not valid JSON" in arguments.text())
+    gui.settle()
+    assert function.isVisible() and function.text() == said  # still: the module is not there
+    assert _top(action.kwargs, action) == kwargs_top  # two lines' room: nothing moved
+    assert _top(action.cwd, action) == cwd_top
+    qtbot.mouseClick(action.cwd, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(action.cwd, str(tmp_path))
+    gui.wait_until(lambda: function.text() == (
+        f"⚠ No module named 'tw_jobs_nowhere': the working folder, {tmp_path}, holds no "
+        "tw_jobs_nowhere.py or tw_jobs_nowhere/ package, nor does the engine's module path"))
+    gui.settle()
+    assert function.geometry().bottom() < function.parentWidget().height()  # all of it shown
+    assert _top(action.kwargs, action) >= _top(function, action) + function.height()
+    editor.grab().save(str(SCREENSHOTS / "editor-each-field-its-error.png"))
+    editor.discard()
