@@ -9,7 +9,7 @@ from typing import Any
 
 from app.gui.qt import QPoint, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui
-from tests.gui.editing import go, new_editor
+from tests.gui.editing import fill_command, go, new_editor
 
 
 def _top(widget: Any, page: Any) -> int:
@@ -47,6 +47,21 @@ def test_an_error_shown_after_a_pause_moves_no_field(gui: Gui, qtbot: Any) -> No
     gui.wait_until(timeout_error.isVisible)
     gui.settle()
     assert _top(execution.retries, execution) == below
+    editor.discard()
+
+
+def test_the_schedule_not_chosen_waits_until_the_person_has_been_there(
+        gui: Gui, qtbot: Any) -> None:
+    editor = new_editor(gui)
+    fill_command(editor, qtbot, "photos", "true")  # and on to the Schedule page
+    gui.wait_until(lambda: editor.hint.text() == "Choose when it runs")  # orange, not red
+    error = editor.schedule.errors["schedule"][0]
+    SCREENSHOTS.mkdir(exist_ok=True)
+    editor.grab().save(str(SCREENSHOTS / "editor-schedule-first-look.png"))
+    assert not error.isVisible()  # not a mistake: nothing to choose from was touched yet
+    editor.schedule.kind.setFocus()
+    qtbot.keyClick(editor.schedule.kind, Qt.Key.Key_Tab)  # been there, left it unchosen
+    gui.wait_until(lambda: error.isVisible() and "choose when it runs" in error.text())
     editor.discard()
 
 

@@ -2,10 +2,11 @@
 
 A new task's form opens empty, and every field it needs was wrong at once: the person typed
 the name's first letter and "The command is empty" showed in red on a page not yet seen. A
-field left empty is said once the person has been in it and left it (or emptied it while in
-it), or pressed Save; until then the hint beside Save names it as still to fill in, not as
-a mistake. Anything else wrong — a quote left open, a name another task has, a bad time —
-shows at once, as before. An edit or a copy opens filled in: everything shows at once.
+field left empty (or the schedule not chosen) is said once the person has been in it and
+left it (or emptied it while in it), or pressed Save; until then the hint beside Save names
+it as still to fill in, not as a mistake. Anything else wrong — a quote left open, a name
+another task has, a bad time — shows at once, as before. An edit or a copy opens filled in:
+everything shows at once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from app.core.errors import ValidationError
 from app.gui.editor.name_list import NameList
 from app.gui.editor.page import Page
-from app.gui.editor.problems import route
+from app.gui.editor.problems import not_chosen, route
 from app.gui.qt import (
     QApplication,
     QEvent,
@@ -97,9 +98,13 @@ class Touched(QObject):
             self.left.emit()
 
     def waits(self, error: ValidationError) -> bool:
-        """Is `error` an empty field not yet been to (not said yet)?"""
+        """Is `error` an empty field not yet been to (not said yet)? A new task's schedule
+        not chosen yet is one: "choose when it runs" showed in red on the Schedule page the
+        first time a person opened it."""
         if self.all or route(error.field) in self.fields:
             return False
+        if not_chosen(error):
+            return True
         widget = next((p.widget_for(route(error.field)) for p in self.pages
                        if route(error.field) in p.errors), None)
         return widget is not None and blank(widget)
