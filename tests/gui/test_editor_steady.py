@@ -9,7 +9,7 @@ from typing import Any
 
 from app.gui.qt import QPoint, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui
-from tests.gui.editing import fill_command, go, new_editor
+from tests.gui.editing import choose, fill_command, go, new_editor
 
 
 def _top(widget: Any, page: Any) -> int:
@@ -62,6 +62,18 @@ def test_the_schedule_not_chosen_waits_until_the_person_has_been_there(
     editor.schedule.kind.setFocus()
     qtbot.keyClick(editor.schedule.kind, Qt.Key.Key_Tab)  # been there, left it unchosen
     gui.wait_until(lambda: error.isVisible() and "choose when it runs" in error.text())
+    editor.discard()
+
+
+def test_another_schedule_waits_for_the_first(gui: Gui, qtbot: Any) -> None:
+    editor = new_editor(gui)
+    go(editor, qtbot, "Schedule")
+    add = editor.schedule.schedule_list.add_button
+    assert not add.isEnabled() and add.toolTip() == "Choose when this one runs first"
+    editor.schedule.kind.setFocus()
+    choose(qtbot, editor.schedule.kind, "cron")
+    gui.wait_until(add.isEnabled)
+    editor.grab().save(str(SCREENSHOTS / "editor-add-another-schedule.png"))
     editor.discard()
 
 

@@ -246,7 +246,10 @@ class SchedulePage(Page):
         self.set_field_visible("exclude", self.exclusions.for_schedules(self.entries))
         lead_label(self.form, self.exclusions)  # Alt+N: the dates listed, or the one to add
         several_ok = self.kind.currentData() not in ("manual", "after")
-        self.schedule_list.add_button.setEnabled(several_ok or len(self.entries) > 1)
+        unchosen = any(e is None for e in self.entries)  # a second one would be empty too
+        add = self.schedule_list.add_button
+        add.setEnabled((several_ok or len(self.entries) > 1) and not unchosen)
+        add.setToolTip("Choose when this one runs first" if unchosen else "")
         self._show_time_fields()
 
     def _show_entry(self, index: int) -> None:
