@@ -77,6 +77,28 @@ def test_another_schedule_waits_for_the_first(gui: Gui, qtbot: Any) -> None:
     editor.discard()
 
 
+def test_one_of_a_unit_is_said_in_the_singular(gui: Gui, qtbot: Any) -> None:
+    editor = new_editor(gui)
+    go(editor, qtbot, "Execution")
+    timeout = editor.execution.timeout
+    timeout.enabled_box.setFocus()
+    qtbot.keyClick(timeout.enabled_box, Qt.Key.Key_Space)
+    timeout.number.setFocus()
+    timeout.number.selectAll()
+    qtbot.keyClicks(timeout.number, "1")
+    gui.wait_until(lambda: timeout.number.value() == 1)
+    assert timeout.unit.currentText() == "second"
+    editor.grab().save(str(SCREENSHOTS / "editor-stop-after-1-second.png"))
+    qtbot.keyClicks(timeout.number, "0")
+    gui.wait_until(lambda: timeout.unit.currentText() == "seconds")
+    go(editor, qtbot, "Schedule")
+    editor.schedule.kind.setFocus()
+    choose(qtbot, editor.schedule.kind, "calendar")
+    assert editor.schedule.cal_count.value() == 1
+    assert editor.schedule.cal_unit.currentText() == "day"
+    editor.discard()
+
+
 def test_each_field_says_its_own_error_and_a_module_not_found_suggests_the_folder(
         gui: Gui, qtbot: Any, tmp_path: Any) -> None:
     editor = new_editor(gui)

@@ -38,12 +38,7 @@ from app.gui.editor.schedule_choices import (
 )
 from app.gui.editor.schedule_lists import ExclusionList, ScheduleList, schedule_words
 from app.gui.editor.schedule_preview import NONE, Preview, preview
-from app.gui.editor.widgets import (
-    DateTimeEdit,
-    DurationEdit,
-    FitStack,
-    align_boxes,
-)
+from app.gui.editor.widgets import DateTimeEdit, DurationEdit, FitStack, align_boxes, say_units
 from app.gui.qt import (
     QComboBox,
     QFormLayout,
@@ -128,7 +123,9 @@ class SchedulePage(Page):
         self.cal_count = QSpinBox()
         self.cal_count.setRange(1, 3653)
         self.cal_unit = QComboBox()
-        self.cal_unit.addItems(list(CAL_UNITS))
+        for unit in CAL_UNITS:
+            self.cal_unit.addItem(unit.removesuffix("s"), unit)  # "Every 1 day" to start
+        self.cal_count.valueChanged.connect(lambda count: say_units(self.cal_unit, count))
         self.cal_time = typed_over(QTimeEdit())
         self.cal_time.setDisplayFormat("HH:mm:ss")
         self.cal_time.setTime(QTime(2, 0))
@@ -336,7 +333,7 @@ class SchedulePage(Page):
             for unit in reversed(CAL_UNITS):
                 if schedule.get(unit):
                     self.cal_count.setValue(int(schedule[unit]))
-                    self.cal_unit.setCurrentText(unit)
+                    self.cal_unit.setCurrentIndex(self.cal_unit.findData(unit))
             self.cal_time.setTime(QTime(schedule.get("hour", 0), schedule.get("minute", 0),
                                         schedule.get("second", 0)))
         elif kind == "after":
@@ -377,7 +374,7 @@ class SchedulePage(Page):
             t = self.cal_time.time()
             out: dict[str, Any] = {"kind": "calendar", "hour": t.hour(), "minute": t.minute(),
                                    "second": t.second()}
-            out[self.cal_unit.currentText()] = self.cal_count.value()
+            out[self.cal_unit.currentData()] = self.cal_count.value()
             return out
         if kind == "after":
             return {"kind": "after", "tasks": self.after.names()}
