@@ -63,6 +63,7 @@ class Touched(QObject):
         self.all = everything
         self.fields: set[str] = set()
         self._entered: set[str] = set()  # fields gone into from elsewhere in the editor
+        self.last: QWidget | None = None  # the part of a field the cursor was in last
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         app.focusChanged.connect(self._on_app_focus_changed)
@@ -91,11 +92,26 @@ class Touched(QObject):
                 and self.dialog.isAncestorOf(new) and self.dialog.isAncestorOf(old)):
             return
         before, after = self._fields_at(old), self._fields_at(new)
+        if after:
+            self.last = new
         self._entered |= after - before
         left = (before - after) & (self._entered | self.fields)
         if left:  # (said now, not at the next keystroke)
             self.fields |= left
             self.left.emit()
+
+    def place(self, fields: Sequence[str]) -> tuple[int, QWidget | None]:
+        """Where the cursor goes back to (after "Keep editing", not to Cancel, where Enter
+        asked to discard the changes): the field it was in last, else the first of
+        `fields` (the task's JSON keys) the editor has; its page and that widget."""
+        for i, page in enumerate(self.pages):
+            if self.last is not None and alive(self.last) and page.isAncestorOf(self.last):
+                return i, self.last
+        for field in fields:
+            for i, page in enumerate(self.pages):
+                if route(field) in page.errors:
+                    return i, page.widget_for(route(field))
+        return 0, None
 
     def waits(self, error: ValidationError) -> bool:
         """Is `error` an empty field not yet been to (not said yet)? A new task's schedule
