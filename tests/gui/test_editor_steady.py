@@ -1,7 +1,8 @@
 """What a person met in the real window: an error that showed once typing paused pushed the
 fields below it down under the mouse (a click aimed at Working folder landed in Arguments),
 the Schedule page scolded a new task in red before anything was chosen, "Add another
-schedule" added a second empty one, and "Stop after 1 seconds"."""
+schedule" added a second empty one, "Stop after 1 seconds", and the page list took the keys
+unseen."""
 
 from __future__ import annotations
 
@@ -130,4 +131,25 @@ def test_each_field_says_its_own_error_and_a_module_not_found_suggests_the_folde
     assert function.geometry().bottom() < function.parentWidget().height()  # all of it shown
     assert _top(action.kwargs, action) >= _top(function, action) + function.height()
     editor.grab().save(str(SCREENSHOTS / "editor-each-field-its-error.png"))
+    editor.discard()
+
+
+def test_the_page_list_with_the_keys_wears_the_focus_ring(gui: Gui, qtbot: Any) -> None:
+    """Its selected page looked the same focused or not: Tab brought the keys there unseen."""
+    from app.gui.qt import QApplication
+    from tests.gui.test_editor_keyboard import _ring_pixels
+
+    editor = new_editor(gui)
+    gui.wait_until(lambda: QApplication.activeWindow() is editor)
+    highlight = editor.palette().color(editor.palette().ColorRole.Highlight)
+    gui.wait_until(lambda: editor.focusWidget() is editor.general.name)
+    assert not any(p.rgb() == highlight.rgb() for p in _ring_pixels(editor, editor.sidebar))
+    for _ in range(12):  # Shift+Tab back from the name, as far as the page list
+        if editor.focusWidget() is editor.sidebar:
+            break
+        qtbot.keyClick(editor.focusWidget(), Qt.Key.Key_Backtab)
+    assert editor.focusWidget() is editor.sidebar
+    gui.wait_until(lambda: all(p.rgb() == highlight.rgb()
+                               for p in _ring_pixels(editor, editor.sidebar)))
+    editor.grab().save(str(SCREENSHOTS / "editor-page-list-focused.png"))
     editor.discard()

@@ -173,7 +173,7 @@ class TaskEditor(QDialog):
         bottom.addStretch(1)
         bottom.addWidget(self.buttons)
         layout.addLayout(bottom)
-        self.focus_ring = FocusRing(self, skip=(self.sidebar,))
+        self.focus_ring = FocusRing(self)  # the page list too: its selection is no focus cue
         self.resize(780, 580)
 
         self._validate_timer = QTimer(self)
