@@ -1,5 +1,6 @@
 """What a person met in the real window: an error that showed once typing paused pushed the
-fields below it down under the mouse (a click aimed at Working folder landed in Arguments),
+fields below it down under the mouse (a click aimed at Working folder landed in Arguments);
+with room kept for an error under every field, the Execution page scrolled;
 the Schedule page scolded a new task in red before anything was chosen, "Add another
 schedule" added a second empty one, "Stop after 1 seconds", and the page list took the keys
 unseen."""
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.gui.qt import QPoint, Qt
+from app.gui.qt import QPoint, QScrollArea, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui
 from tests.gui.editing import choose, fill_command, go, new_editor
 
@@ -35,19 +36,34 @@ def test_an_error_shown_after_a_pause_moves_no_field(gui: Gui, qtbot: Any) -> No
     # the click aimed at Working folder lands there
     qtbot.mouseClick(action.cwd, Qt.MouseButton.LeftButton)
     assert editor.focusWidget() is action.cwd
-    # the same on the General and Execution pages
+    editor.discard()
+
+
+def test_the_execution_page_fits_the_editor_and_its_errors_show_as_typed(
+        gui: Gui, qtbot: Any) -> None:
+    """An empty error line kept under every field made the Execution page scroll in the
+    editor as it opens; a field checked only as it is typed in opens its line then."""
+    editor = new_editor(gui)
+    assert (editor.width(), editor.height()) == (780, 580)  # as it opens
     go(editor, qtbot, "Execution")
+    gui.settle()
+    SCREENSHOTS.mkdir(exist_ok=True)
+    editor.grab().save(str(SCREENSHOTS / "editor-execution-fits.png"))
+    scroll = editor.stack.currentWidget()
+    assert isinstance(scroll, QScrollArea)
+    bar = scroll.verticalScrollBar()
+    assert (bar.isVisible(), bar.maximum()) == (False, 0)
     execution = editor.execution
     below = _top(execution.retries, execution)
-    execution.timeout.enabled_box.setFocus()
-    qtbot.keyClick(execution.timeout.enabled_box, Qt.Key.Key_Space)
+    qtbot.mouseClick(execution.timeout.enabled_box, Qt.MouseButton.LeftButton,
+                     pos=QPoint(6, execution.timeout.enabled_box.height() // 2))
     execution.timeout.number.setFocus()
     execution.timeout.number.selectAll()
     qtbot.keyClicks(execution.timeout.number, "-5")
     timeout_error = execution.errors["timeout"][0]
-    gui.wait_until(timeout_error.isVisible)
+    gui.wait_until(lambda: timeout_error.isVisible() and bool(timeout_error.text()))
     gui.settle()
-    assert _top(execution.retries, execution) == below
+    assert _top(execution.retries, execution) >= below + timeout_error.height()
     editor.discard()
 
 

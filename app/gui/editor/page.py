@@ -1,9 +1,12 @@
 """What every editor page shares: a form, inline error labels keyed by field name, and a
 `changed` signal the dialog listens to for live validation.
 
-Each field's error line keeps its room while empty: errors show once typing pauses (or a
-look at the machine comes back), and a line that opened then pushed the fields below down
-under the mouse, so a click aimed at Working folder landed in Arguments."""
+A field whose error can appear while the person is elsewhere keeps its error line's room while
+empty (`lines`): a look at the machine (`machine.py`) comes back after a pause, off the GUI
+thread, and a line that opened then pushed the fields below down under the mouse, so a click
+aimed at Working folder landed in Arguments. Any other field's error appears as the person
+types in it, and its line takes room only while it says something: kept empty under every
+field, the Execution page no longer fitted the editor."""
 
 from __future__ import annotations
 
@@ -48,26 +51,44 @@ class Page(QWidget):
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         self.errors: dict[str, tuple[ErrorLabel, QFormLayout, int, QWidget]] = {}
+        self._kept: set[str] = set()  # fields whose error line keeps its room while empty
+        self._hidden: set[str] = set()  # fields whose row the page hides now
 
     def add_error(self, field: str, widget: QWidget, form: QFormLayout | None = None,
-                  span: bool = False, lines: int = 1) -> None:
-        """Put the error row for `field` right under the row just added: `lines` empty
-        lines (its label hidden) until there is something to say."""
+                  span: bool = False, lines: int = 0) -> None:
+        """Put the error row for `field` right under the row just added, shown while there
+        is something to say; `lines`: the room it keeps while empty, for a field whose
+        error can appear while the person is elsewhere (a look at the machine)."""
         form = form or self.form
         label = ErrorLabel()
-        room = ErrorRoom(label, lines)
+        line: QWidget = ErrorRoom(label, lines) if lines else label
         if span:
-            form.addRow(room)
+            form.addRow(line)
         else:
-            form.addRow("", room)
+            form.addRow("", line)
         row = form.rowCount() - 1
+        if lines:
+            self._kept.add(field)
+        else:
+            form.setRowVisible(row, False)
         self.errors[field] = (label, form, row, widget)
 
     def set_field_visible(self, field: str, visible: bool) -> None:
         """Show or hide `field`'s row with its error line (a row hidden keeps no room)."""
-        _label, form, row, widget = self.errors[field]
+        _label, form, _row, widget = self.errors[field]
         form.setRowVisible(widget, visible)
-        form.setRowVisible(row, visible)
+        if visible:
+            self._hidden.discard(field)
+        else:
+            self._hidden.add(field)
+        self._show_line(field)
+
+    def _show_line(self, field: str) -> None:
+        """`field`'s error row shown: with its field, where it keeps its room or says
+        something."""
+        label, form, row, _widget = self.errors[field]
+        form.setRowVisible(row, field not in self._hidden
+                           and (field in self._kept or bool(label.text())))
 
     def reason_shown(self, field: str, reason: str) -> str:
         """How this page words a reason under `field` (and beside Save, so the two agree)."""
@@ -86,12 +107,14 @@ class Page(QWidget):
         if _says_so_itself(widget):
             return True  # the field already says what is wrong, in its own words
         label.show_error(reason)
+        self._show_line(field)
         return True
 
     def clear_errors(self) -> None:
-        for label, _form, _row, _widget in self.errors.values():
+        for field, (label, _form, _row, _widget) in self.errors.items():
             if label.text():
                 label.clear_error()
+                self._show_line(field)
 
     def has_errors(self) -> bool:
         return any(label.text() or _says_so_itself(widget)
@@ -136,8 +159,9 @@ class Page(QWidget):
 
 
 class ErrorRoom(QWidget):
-    """The room of a field's error: `lines` tall while the label in it is hidden or says
-    no more, as many as its text takes at the room's width (a long reason wraps)."""
+    """The room of a field's error kept while empty: `lines` tall while the label in it is
+    hidden or says no more, as many as its text takes at the room's width (a long reason
+    wraps)."""
 
     def __init__(self, label: ErrorLabel, lines: int = 1) -> None:
         super().__init__()
