@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.errors import EnvironmentCheckError
+from app.core.module_words import not_found
 from app.core.task import Action, TaskSpec
 
 
@@ -85,9 +86,8 @@ def _verify_target(target: str, cwd: str | None, kwargs: dict[str, Any]) -> None
             found = importlib.machinery.PathFinder.find_spec(top, [cwd])
     except (ImportError, ValueError):
         found = None
-    if found is None:
-        where = " (searched the Python path and the working folder)" if cwd else ""
-        raise EnvironmentCheckError("python", f"no module named {top!r}{where}")
+    if found is None:  # (said as the engine's run says it)
+        raise EnvironmentCheckError("python", not_found(top, cwd or None))
     module = sys.modules.get(module_name)
     if module is not None and not callable(getattr(module, func_name, None)):
         raise EnvironmentCheckError("python", f"module {module_name!r} has no function "

@@ -59,8 +59,8 @@ def test_a_form_writes_what_it_changed_over_what_changed_since_it_read(service: 
                                 since=Opened(read.spec.to_json()))
     assert (saved.name, saved.spec.priority, saved.spec.action.stdin) == ("t2", 4, "hello")
     with pytest.raises(ChangedElsewhere, match="“t2” was changed elsewhere while you edited "
-                                               "it: the name and the priority \\(now 4, "
-                                               "yours 5\\)"):
+                                               "it: the name \\(now “t2”, yours “t3”\\) and "
+                                               "the priority \\(now 4, yours 5\\)"):
         service.update_task(read.id, {**form, "name": "t3", "priority": 5}, now=NOW,
                             since=Opened(read.spec.to_json()))
     assert service.get_task(read.id).spec.priority == 4

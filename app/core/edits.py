@@ -4,20 +4,30 @@ The editor used to send its whole form, so the last save won: a change made whil
 open (the CLI, another window, a drag in the calendar) was lost without a word. A form now
 passes the task as it read it (`Opened`): only the fields the person changed are written,
 so what changed elsewhere in the others stays, and a field changed both here and there is
-refused (`ChangedElsewhere`, naming them and, where short, both values) unless the person
-chooses to overwrite it.
+refused (`ChangedElsewhere`, naming them with both values, long ones cut short with "…"
+and whole in its `values`) unless the person chooses to overwrite it: "Save mine over it"
+named only "the description", and the person chose blind.
 """
 
 from __future__ import annotations
 
+import json
+import shlex
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from app.core.audit_words import FIELDS, SAID
+from app.core.audit_words import FIELDS
 from app.core.commandline import keep_extras
+from app.core.durations import format_duration
 from app.core.errors import ChangedElsewhere
+from app.core.schedule import Schedule, describe
 from app.core.task import Task, TaskSpec
+
+SHORT = 40  # characters of a value said in the question; the whole of it in its details
+QUOTED = {"name", "description", "action"}  # free text, said in quotes
+NAMES_ONLY = {"env", "secret_env"}  # a variable's value is never said, only its name
+DURATIONS = {"timeout", "retry_delay", "dependency_timeout"}
 
 # fields a form says in terms of each other: one changed, the others are its too
 TOGETHER = (frozenset({"schedule", "start_at", "end_at", "timezone"}),
@@ -58,22 +68,52 @@ def form_changes(stored: Task, form: dict[str, Any], opened: Opened, now: dateti
                               check_past=False).to_json()
     both = [key for key in elsewhere if there.get(key) != mine.get(key)]
     if both:
-        raise ChangedElsewhere(stored.name, both, _listed([_field(key, there.get(key),
-                                                                  mine.get(key)) for key in both]))
+        values = [(FIELDS.get(key, key.replace("_", " ")), value_words(key, there),
+                   value_words(key, mine)) for key in both]
+        raise ChangedElsewhere(stored.name, both, _listed([
+            f"{words} (now {_short(key, now)}, yours {_short(key, yours)})"
+            for key, (words, now, yours) in zip(both, values, strict=True)]), values)
     return changes
 
 
-def _field(key: str, there: Any, mine: Any) -> str:
-    """A field in words, with both values where they are short: "the priority (now 3,
-    yours 9)"."""
-    words = FIELDS.get(key, key.replace("_", " "))
-    if key in SAID or key == "tags":
-        def said(value: Any) -> str:
-            if isinstance(value, list | tuple):
-                return ", ".join(map(str, value)) or "none"
-            return "none" if value is None else str(value)
-        return f"{words} (now {said(there)}, yours {said(mine)})"
-    return words
+def value_words(key: str, task: dict[str, Any]) -> str:
+    """The value of `task`'s field `key` as a person reads it, whole: "Every hour (UTC)",
+    "rsync -a ~/notes /backup", "none"."""
+    value = task.get(key)
+    if key == "schedule":
+        try:
+            return describe(Schedule.from_json(value or {"kind": "manual"}),
+                            task.get("timezone"))
+        except Exception:  # (a schedule this version cannot read: its JSON)
+            return json.dumps(value, ensure_ascii=False)
+    if key == "action" and isinstance(value, dict):
+        if value.get("kind") == "python":
+            kwargs = value.get("kwargs")
+            return f"{value.get('target')}" + (f" with {json.dumps(kwargs)}" if kwargs else "")
+        argv = [str(a) for a in value.get("argv") or []]
+        return value.get("line") or (argv[0] if value.get("shell") and argv
+                                     else shlex.join(argv))
+    if key in NAMES_ONLY and isinstance(value, dict):
+        value = sorted(value)
+    if value is None or value == "" or value == [] or value == {}:
+        return "none"
+    if key in DURATIONS and isinstance(value, int | float) and not isinstance(value, bool):
+        return format_duration(timedelta(seconds=value))
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value) if not isinstance(value, dict) else json.dumps(value, ensure_ascii=False)
+
+
+def _short(key: str, words: str) -> str:
+    """`words` on one line, cut with "…" after a word within SHORT characters; free text
+    in quotes."""
+    line = " ".join(words.split())
+    if len(line) > SHORT:
+        cut = line[:SHORT]
+        line = (cut.rsplit(" ", 1)[0] if " " in cut[SHORT // 2:] else cut[:-1]) + "…"
+    return f"“{line}”" if key in QUOTED and words != "none" else line
 
 
 def _listed(words: list[str]) -> str:

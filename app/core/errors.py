@@ -99,11 +99,14 @@ class InUseError(ValidationError):
 class ChangedElsewhere(TickworkError):
     """A form saved over a task that was changed elsewhere, in the same fields, since the
     form read it (the CLI, another window, the engine's own writes): refused unless the
-    person chooses to overwrite. `fields` are the task's JSON keys both changed."""
+    person chooses to overwrite. `fields` are the task's JSON keys both changed; `values`
+    each one's words ("the description"), its value there and the form's, whole."""
 
-    def __init__(self, name: str, fields: Sequence[str], words: str) -> None:
+    def __init__(self, name: str, fields: Sequence[str], words: str,
+                 values: Sequence[tuple[str, str, str]] = ()) -> None:
         self.name = name
         self.fields = list(fields)
+        self.values = list(values)
         super().__init__(f"“{name}” was changed elsewhere while you edited it: {words}")
 
 

@@ -73,7 +73,7 @@ def test_a_fallback_cycle_in_an_import_file_is_refused_whole(cli: Any, tmp_path:
 
 
 NOT_THERE = [
-    (["--python", "nosuchmod_tw:f"], "python", "no module named 'nosuchmod_tw'"),
+    (["--python", "nosuchmod_tw:f"], "python", "No module named 'nosuchmod_tw': no working"),
     (["--python", "os:nosuchfunc"], "python", "has no function 'nosuchfunc'"),
     (["--command", "true", "--cwd", "/nonexistent/tw"], "cwd", "no such folder"),
     (["--command", "no-such-program-tw --flag"], "command", "not on PATH"),

@@ -429,15 +429,14 @@ def test_a_module_not_found_names_the_working_folder_it_was_looked_for_in(
     errors = {name: wait_until(lambda i=run.id: (r := service.get_run(i)).status == "failed"
                                and r.error, 20) for name, run in runs.items()}
     assert errors["in folder"] == (
-        "cannot load nightly_jobs_tw:run: No module named 'nightly_jobs_tw': the task's working "
-        f"folder, {jobs}, holds no nightly_jobs_tw.py or nightly_jobs_tw/ package (modules are "
-        "imported from there first, then from the engine's own module path)")
+        "cannot load nightly_jobs_tw:run: No module named 'nightly_jobs_tw': the working "
+        f"folder, {jobs}, holds no nightly_jobs_tw.py or nightly_jobs_tw/ package, nor does "
+        "the engine's module path")
     assert errors["no folder"] == (
-        "cannot load nightly_jobs_tw:run: No module named 'nightly_jobs_tw': the task has no "
-        "working folder set, so it was looked for only on the engine's own module path; set "
-        "the working folder to the folder that holds nightly_jobs_tw.py")
+        "cannot load nightly_jobs_tw:run: No module named 'nightly_jobs_tw': no working "
+        "folder is set; set it to the folder that holds nightly_jobs_tw.py")
     assert errors["inner"].startswith("ModuleNotFoundError: No module named 'mail_helpers_tw': "
-                                      f"the task's working folder, {jobs}, holds no ")
+                                      f"the working folder, {jobs}, holds no ")
 
 
 def test_progress_with_a_name_that_is_not_utf8_is_said(engine: Any, service: Any) -> None:

@@ -206,6 +206,7 @@ class Answer:
     text: str = ""
     expired: bool = False  # its test ended: it answers nothing any more
     details: str = ""
+    whole: str = ""  # what "Show Details…" shows
     buttons: list[str] | None = None
     done: bool = False
 
@@ -240,6 +241,7 @@ def answer_question(qtbot: Any, button: str, screenshot: str | None = None) -> A
         assert isinstance(box, QMessageBox)
         answer.title, answer.text, answer.buttons = box.windowTitle(), box.text(), list(texts)
         answer.details = box.informativeText()
+        answer.whole = box.detailedText()
         if screenshot:
             SCREENSHOTS.mkdir(exist_ok=True)
             box.grab().save(str(SCREENSHOTS / f"{screenshot}.png"))

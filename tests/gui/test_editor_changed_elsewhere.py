@@ -105,7 +105,8 @@ def test_reload_puts_the_task_as_it_is_now_in_the_form(gui: Gui, qtbot: Any, cli
     gui.wait_until(editor.save_button.isEnabled)
     click(qtbot, editor.save_button)
     gui.wait_until(lambda: asked.done)
-    assert sorted(asked.buttons or []) == ["Keep editing", "Reload", "Save mine over it"]
+    assert sorted(asked.buttons or []) == ["Keep editing", "Reload", "Save mine over it",
+                                          "Show Details..."]  # both values, whole
     assert "Reload: the task as it is now is put in this form" in asked.details
     gui.wait_until(lambda: editor.execution.priority.value() == 3)
     assert editor.general.tags.text() == "nightly"
@@ -118,3 +119,28 @@ def test_reload_puts_the_task_as_it_is_now_in_the_form(gui: Gui, qtbot: Any, cli
     save(gui, qtbot, editor)  # no question: the priority was 3 when reloaded
     spec = gui.service.get_task("Photos backup").spec
     assert (spec.priority, spec.tags, spec.retries) == (4, ("nightly",), 2)
+
+
+def test_the_question_shows_both_values_and_keep_editing_goes_back_to_the_field(
+        gui: Gui, qtbot: Any, cli: Any) -> None:
+    """It named "the description" but not the other value, so "Save mine over it" was
+    blind; after "Keep editing" the keys were on Cancel, and Enter asked to discard."""
+    theirs = "Copies the photos folder to the NAS every night, then checks the copy"
+    editor, _task = _opened_then_changed(gui, qtbot, cli, "Photos backup",
+                                         "--description", theirs)
+    go(editor, qtbot, "General")
+    click(qtbot, editor.general.description)
+    qtbot.keyClicks(editor.general.description, "Mine")
+    asked = answer_question(qtbot, "Keep editing", screenshot="editor-changed-elsewhere-values")
+    gui.wait_until(editor.save_button.isEnabled)
+    click(qtbot, editor.save_button)
+    gui.wait_until(lambda: asked.done)
+    assert asked.text == ("“Photos backup” was changed elsewhere while you edited it: the "
+                          "description (now “Copies the photos folder to the NAS…”, "
+                          "yours “Mine”).")
+    assert asked.whole == f"The description now:\n{theirs}\n\nYours:\nMine"
+    gui.wait_until(lambda: editor.focusWidget() is editor.general.description)
+    gui.wait_until(editor.save_button.isEnabled)
+    qtbot.keyClicks(editor.general.description, "!")  # the keys are still in the field
+    assert editor.general.description.toPlainText() == "Mine!"
+    editor.discard()

@@ -83,7 +83,7 @@ def test_a_calendar_step_names_its_day_as_the_task_table_does(gui: Gui, qtbot: A
     choose_schedule(editor, qtbot, "calendar")
     page = editor.schedule
     page.cal_unit.setFocus()
-    while page.cal_unit.currentText() != "months":
+    while page.cal_unit.currentData() != "months":  # ("month": one of them)
         qtbot.keyClick(page.cal_unit, Qt.Key.Key_Down)
     today = datetime.now(page.zone()).day
     gui.wait_until(lambda: f"on day {today} at" in page.words.text())

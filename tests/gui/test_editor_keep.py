@@ -53,7 +53,7 @@ def test_the_arrows_go_from_the_default_to_the_bounds(gui: Gui, qtbot: Any) -> N
     editor = _history(gui, qtbot)
     keep = editor.execution.keep
     down = QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
-    for box, least, word in ((keep.keep_days, 0, "days"), (keep.keep_runs, 1, "runs")):
+    for box, least, word in ((keep.keep_days, 0, "days"), (keep.keep_runs, 1, "run")):  # (one run)
         _retype(qtbot, box, str(least + 1))
         qtbot.keyClick(box, Qt.Key.Key_Down)
         assert box.text() == f"{least} {word}"

@@ -130,7 +130,8 @@ def test_a_missing_module_or_function_is_named_as_it_is_typed(gui: Gui, qtbot: A
     qtbot.keyClick(editor.action.target, Qt.Key.Key_Tab)  # left empty: in words, not "got ''"
     gui.wait_until(lambda: label.text().startswith("⚠ no function given: type module:function"))
     qtbot.keyClicks(editor.action.target, "nosuchmod_tw:run")
-    gui.wait_until(lambda: label.text() == "⚠ no module named 'nosuchmod_tw'")
+    gui.wait_until(lambda: label.text() == "⚠ No module named 'nosuchmod_tw': no working folder "
+                   "is set; set it to the folder that holds nosuchmod_tw.py")
     assert not editor.save_button.isEnabled()
     _retype(qtbot, editor.action.target, "os:nosuchfunc")
     gui.wait_until(lambda: label.text() == "⚠ module 'os' has no function 'nosuchfunc'")

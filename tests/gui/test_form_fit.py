@@ -24,7 +24,8 @@ def test_a_one_line_error_and_note_take_one_line(gui: Gui, qtbot: Any) -> None:
     gui.wait_until(lambda: label.height() < 2 * line)
     note = action.shell_note
     gui.wait_until(lambda: note.height() < 2 * line)
-    gap = action.shell.geometry().top() - label.geometry().bottom()
+    bottom = label.mapTo(action, label.rect().bottomLeft()).y()  # (in its error line's room)
+    gap = action.shell.mapTo(action, action.shell.rect().topLeft()).y() - bottom
     assert gap < line, gap  # the shell box right under the error: no empty line between
     editor.grab().save("tests/screenshots/editor-error-one-line.png")
     editor.discard()

@@ -4,7 +4,7 @@ thread (`begin`), then fed the worker's frames by the pool's reader thread until
 progress as they come, a checkpoint that returns in the worker only once the engine has
 committed it, then `on_finished`). It ends:
 - the callable returns or raises: `succeeded` / `failed` (its traceback as stderr; a module
-  not found says the working folder it was looked for in: `not_found`);
+  not found says the working folder it was looked for in: `core.module_words`);
 - its timeout passes: `timed_out` at once, and the worker's process group gets SIGTERM,
   then SIGKILL after `TERM_GRACE` (a `while True: pass` stops with it);
 - a cancel or the engine's stop: `context.cancelled` turns true in the worker at once; a
@@ -30,6 +30,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from app.core.module_words import not_found
 from app.core.run import progress_line
 from app.engine.attempts import Attempt, CheckpointError, Outcome, Sink, resolve_secrets, utcnow
 from app.engine.capture import Capture
@@ -271,19 +272,6 @@ class Run:
         if self._open_line:
             text, self._open_line = "\n" + text, False
         self.sink.on_output(self.attempt, stream, text)
-
-
-def not_found(module: str, folder: str | None) -> str:
-    """A Python run's "No module named …" with its likely cause: the task's working folder,
-    where its modules are imported from first, does not hold the module (or none is set)."""
-    file = module.replace(".", "/")
-    if folder is None:
-        return (f"No module named {module!r}: the task has no working folder set, so it was "
-                f"looked for only on the engine's own module path; set the working folder to "
-                f"the folder that holds {file}.py")
-    return (f"No module named {module!r}: the task's working folder, {folder}, holds no "
-            f"{file}.py or {file}/ package (modules are imported from there first, then from "
-            "the engine's own module path)")
 
 
 def request_frame(attempt: Attempt, sink: Sink) -> bytes:

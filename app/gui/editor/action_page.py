@@ -1,7 +1,12 @@
 """The editor's Action page: a command (kept exactly as typed, with the shell offered when
 the line needs one, the shell program it runs with and the text it reads on its standard
 input — cron's SHELL and `%` lines) or a Python function with its JSON arguments, and the
-working folder."""
+working folder.
+
+The fields a look at the machine (`machine.py`) can find wrong — the program, the shell, the
+module and function, the arguments it takes, the working folder — keep their error line's room
+while empty: the look's answer comes after a pause, when the person may be elsewhere on the
+page, and nothing moves under the mouse when it shows."""
 
 from __future__ import annotations
 
@@ -25,6 +30,8 @@ from app.gui.qt import (
     QWidget,
 )
 from app.gui.widgets import file_choice
+
+ROOM = 1  # the lines kept under a field a look at the machine can find wrong
 
 
 class ActionPage(Page):
@@ -55,7 +62,7 @@ class ActionPage(Page):
         self.command.setFont(self._mono())
         self.command.setPlaceholderText('e.g. rsync -a ~/notes /backup/notes')
         cform.addRow("Co&mmand", self.command)
-        self.add_error("command", self.command, cform)
+        self.add_error("command", self.command, cform, lines=ROOM)
         self.shell = QCheckBox("Run through the s&hell (pipes, redirections, variables)")
         cform.addRow("", self.shell)
         self.shell_hint = ShellHint()
@@ -68,7 +75,7 @@ class ActionPage(Page):
         self.shell_program.setPlaceholderText("/bin/sh")
         self.shell_program.setToolTip("The shell the line runs with (cron's SHELL)")
         cform.addRow("Shell pro&gram", self.shell_program)
-        self.add_error("shell_program", self.shell_program, cform)
+        self.add_error("shell_program", self.shell_program, cform, lines=ROOM)
         self.stdin = QPlainTextEdit()
         self.stdin.setFont(self._mono())
         self.stdin.setFixedHeight(60)
@@ -84,12 +91,12 @@ class ActionPage(Page):
         self.target.setFont(self._mono())
         self.target.setPlaceholderText("module:function, e.g. reports.daily:pull")
         pform.addRow("&Function", self.target)
-        self.add_error("python", self.target, pform)
+        self.add_error("python", self.target, pform, lines=2)  # "No module named …: set …"
         self.kwargs = QPlainTextEdit("{}")
         self.kwargs.setFont(self._mono())
         self.kwargs.setFixedHeight(80)
         pform.addRow("&Arguments (JSON)", self.kwargs)
-        self.add_error("kwargs", self.kwargs, pform)
+        self.add_error("kwargs", self.kwargs, pform, lines=ROOM)  # "takes no argument …"
         self.stack.addWidget(python_page)
 
         cwd_row = QWidget()
@@ -103,7 +110,7 @@ class ActionPage(Page):
         row.addWidget(self.cwd, 1)
         row.addWidget(self.browse)
         self.form.addRow("&Working folder", cwd_row)
-        self.add_error("cwd", self.cwd)
+        self.add_error("cwd", self.cwd, lines=ROOM)
         self.skip_checks = QCheckBox("Do&n't check now that the program, module and folder "
                                      "exist")
         self.skip_checks.setToolTip("Store the task anyway: they will exist when it runs")
@@ -169,12 +176,14 @@ class ActionPage(Page):
         self.cwd.setText(action.get("cwd") or "")
         self.stack.setCurrentIndex(0 if self.is_command.isChecked() else 1)
 
-    def collect(self, data: dict[str, Any]) -> None:
+    def collect(self, data: dict[str, Any], kwargs: Any = None) -> None:
+        """`kwargs`: the arguments to give a Python function instead of the typed ones (a
+        look at the module needs none, and is made while they are not valid JSON yet)."""
         cwd = self.cwd.text().strip() or None
         if self.is_python.isChecked():
             text = self.kwargs.toPlainText().strip() or "{}"
             try:
-                kwargs = json.loads(text)
+                kwargs = json.loads(text) if kwargs is None else kwargs
             except json.JSONDecodeError as exc:
                 raise ValidationError("kwargs", f"not valid JSON: {exc.msg} (line {exc.lineno},"
                                       f" column {exc.colno})") from None

@@ -173,7 +173,7 @@ class TaskEditor(QDialog):
         bottom.addStretch(1)
         bottom.addWidget(self.buttons)
         layout.addLayout(bottom)
-        self.focus_ring = FocusRing(self, skip=(self.sidebar,))
+        self.focus_ring = FocusRing(self)  # the page list too: its selection is no focus cue
         self.resize(780, 580)
 
         self._validate_timer = QTimer(self)
@@ -316,7 +316,7 @@ class TaskEditor(QDialog):
     def _on_hint_clicked(self) -> None:
         place = self.problems.hinted_place()  # (None: said in the banner)
         if place is not None:
-            self._go_to(*place)
+            self.go_to(*place)
 
     def first_error(self) -> ValidationError | None:
         return self._first_error
@@ -325,9 +325,9 @@ class TaskEditor(QDialog):
         """Show the first page with an error, the cursor in its field (typing goes there)."""
         index = self.page_with_error()
         if index >= 0:
-            self._go_to(index, self.pages[index].first_error_widget())
+            self.go_to(index, self.pages[index].first_error_widget())
 
-    def _go_to(self, index: int, widget: QWidget | None) -> None:
+    def go_to(self, index: int, widget: QWidget | None) -> None:
         """Show page `index`, the cursor in `widget`'s field (typing goes there)."""
         self.sidebar.setCurrentRow(index)
         if widget is not None and widget.isEnabled():

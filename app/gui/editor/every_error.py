@@ -103,8 +103,8 @@ def hidden_errors(found: list[ValidationError], name: str, own: int | None, link
     if action_page.skip_checks.isChecked():
         return errors
     data: dict[str, Any] = {}
-    try:
-        action_page.collect(data)
+    try:  # (arguments not valid JSON yet: each field says its own error, the module too)
+        action_page.collect(data, kwargs={} if "kwargs" in fields else None)
         env_page.collect(data)
         action = Action.from_json(data["action"])
     except ValidationError:

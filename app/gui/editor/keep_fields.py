@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.core.keep import DEFAULT_POLICY, MAX_KEEP_DAYS, MAX_KEEP_RUNS, KeepPolicy
+from app.core.nouns import plural
 from app.gui.qt import QCheckBox, QFormLayout, QGroupBox, QWidget, Signal
 from app.gui.widgets.number_box import TypedSpinBox
 
@@ -38,11 +39,15 @@ class KeepFields(QGroupBox):
         form.addRow(self.use_default)
         self.keep_days = TypedSpinBox(0, MAX_KEEP_DAYS, unset="the default")
         self.keep_days.setSuffix(" days")
+        self.keep_days.valueChanged.connect(  # "1 day", "2 days"
+            lambda days: self.keep_days.setSuffix(" day" if days == 1 else " days"))
         form.addRow("Keep every run of the l&ast", self.keep_days)
         if add_error is not None:
             add_error("keep_days", self.keep_days, form)
         self.keep_runs = TypedSpinBox(1, MAX_KEEP_RUNS, unset="the default")
         self.keep_runs.setSuffix(" runs")
+        self.keep_runs.valueChanged.connect(
+            lambda runs: self.keep_runs.setSuffix(" run" if runs == 1 else " runs"))
         form.addRow("and at least the &newest", self.keep_runs)
         if add_error is not None:
             add_error("keep_runs", self.keep_runs, form)
@@ -56,7 +61,8 @@ class KeepFields(QGroupBox):
     def set_default(self, policy: KeepPolicy) -> None:
         """Show the global default's values (read by the dialog off the GUI thread)."""
         self.default = policy
-        self.use_default.setText(f"&Use the default ({policy.days} days, {policy.runs} runs)")
+        self.use_default.setText(f"&Use the default ({plural(policy.days, 'day')}, "
+                                 f"{plural(policy.runs, 'run')})")
 
     def _on_use_default_toggled(self, on: bool) -> None:
         self.keep_days.setEnabled(not on)

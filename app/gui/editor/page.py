@@ -1,5 +1,12 @@
 """What every editor page shares: a form, inline error labels keyed by field name, and a
-`changed` signal the dialog listens to for live validation."""
+`changed` signal the dialog listens to for live validation.
+
+A field whose error can appear while the person is elsewhere keeps its error line's room while
+empty (`lines`): a look at the machine (`machine.py`) comes back after a pause, off the GUI
+thread, and a line that opened then pushed the fields below down under the mouse, so a click
+aimed at Working folder landed in Arguments. Any other field's error appears as the person
+types in it, and its line takes room only while it says something: kept empty under every
+field, the Execution page no longer fitted the editor."""
 
 from __future__ import annotations
 
@@ -7,11 +14,16 @@ from typing import Any
 
 from app.gui.editor.name_list import NameList, no_task_named
 from app.gui.qt import (
+    QEvent,
     QFont,
     QFontDatabase,
     QFormLayout,
     QLabel,
+    QObject,
     QPalette,
+    QResizeEvent,
+    QSize,
+    QSizePolicy,
     Qt,
     QVBoxLayout,
     QWidget,
@@ -39,19 +51,44 @@ class Page(QWidget):
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         self.errors: dict[str, tuple[ErrorLabel, QFormLayout, int, QWidget]] = {}
+        self._kept: set[str] = set()  # fields whose error line keeps its room while empty
+        self._hidden: set[str] = set()  # fields whose row the page hides now
 
     def add_error(self, field: str, widget: QWidget, form: QFormLayout | None = None,
-                  span: bool = False) -> None:
-        """Put an (initially hidden) error row for `field` right under the row just added."""
+                  span: bool = False, lines: int = 0) -> None:
+        """Put the error row for `field` right under the row just added, shown while there
+        is something to say; `lines`: the room it keeps while empty, for a field whose
+        error can appear while the person is elsewhere (a look at the machine)."""
         form = form or self.form
         label = ErrorLabel()
+        line: QWidget = ErrorRoom(label, lines) if lines else label
         if span:
-            form.addRow(label)
+            form.addRow(line)
         else:
-            form.addRow("", label)
+            form.addRow("", line)
         row = form.rowCount() - 1
-        form.setRowVisible(row, False)
+        if lines:
+            self._kept.add(field)
+        else:
+            form.setRowVisible(row, False)
         self.errors[field] = (label, form, row, widget)
+
+    def set_field_visible(self, field: str, visible: bool) -> None:
+        """Show or hide `field`'s row with its error line (a row hidden keeps no room)."""
+        _label, form, _row, widget = self.errors[field]
+        form.setRowVisible(widget, visible)
+        if visible:
+            self._hidden.discard(field)
+        else:
+            self._hidden.add(field)
+        self._show_line(field)
+
+    def _show_line(self, field: str) -> None:
+        """`field`'s error row shown: with its field, where it keeps its room or says
+        something."""
+        label, form, row, _widget = self.errors[field]
+        form.setRowVisible(row, field not in self._hidden
+                           and (field in self._kept or bool(label.text())))
 
     def reason_shown(self, field: str, reason: str) -> str:
         """How this page words a reason under `field` (and beside Save, so the two agree)."""
@@ -66,18 +103,18 @@ class Page(QWidget):
         entry = self.errors.get(field)
         if entry is None:
             return False
-        label, form, row, widget = entry
+        label, _form, _row, widget = entry
         if _says_so_itself(widget):
             return True  # the field already says what is wrong, in its own words
         label.show_error(reason)
-        form.setRowVisible(row, True)
+        self._show_line(field)
         return True
 
     def clear_errors(self) -> None:
-        for label, form, row, _widget in self.errors.values():
+        for field, (label, _form, _row, _widget) in self.errors.items():
             if label.text():
                 label.clear_error()
-                form.setRowVisible(row, False)
+                self._show_line(field)
 
     def has_errors(self) -> bool:
         return any(label.text() or _says_so_itself(widget)
@@ -119,6 +156,60 @@ class Page(QWidget):
     @staticmethod
     def _mono() -> QFont:
         return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+
+
+class ErrorRoom(QWidget):
+    """The room of a field's error kept while empty: `lines` tall while the label in it is
+    hidden or says no more, as many as its text takes at the room's width (a long reason
+    wraps)."""
+
+    def __init__(self, label: ErrorLabel, lines: int = 1) -> None:
+        super().__init__()
+        label.setParent(self)
+        self.label = label
+        self.lines = lines
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMinimumHeight(self._line())
+        label.installEventFilter(self)  # its text shown or cleared: the room may change
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+            self._fit()
+        return False
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest:  # the label's text changed
+            self._fit()
+        return super().event(event)
+
+    def _fit(self) -> None:
+        """The label over the room; the room as tall as the label's text is at its width (a
+        minimum: a form in a form gave a height for width too little, and rows overlapped)."""
+        height = self.heightForWidth(self.width())
+        self.label.setGeometry(0, 0, self.width(), height)
+        if height != self.minimumHeight():
+            self.setMinimumHeight(height)
+        self.updateGeometry()
+
+    def _line(self) -> int:
+        return self.label.fontMetrics().lineSpacing() * self.lines
+
+    def hasHeightForWidth(self) -> bool:  # its minimum is its height (as NameList's)
+        return False
+
+    def heightForWidth(self, width: int) -> int:
+        said = self.label.heightForWidth(width) if self.label.text() else 0
+        return max(self._line(), said)
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.label.sizeHint().width(), self.minimumHeight())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, self.minimumHeight())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
 
 
 def error_focus(widget: QWidget) -> QWidget:

@@ -17,11 +17,15 @@ def _ask(parent: QWidget, icon: QMessageBox.Icon, title: str, text: str, choice:
 
 
 def _choose(parent: QWidget, icon: QMessageBox.Icon, title: str, text: str,
-            choices: list[tuple[str, QMessageBox.ButtonRole]], details: str = "") -> int | None:
-    """The index of the choice the person picks; None for "Keep editing"."""
+            choices: list[tuple[str, QMessageBox.ButtonRole]], details: str = "",
+            whole: str = "") -> int | None:
+    """The index of the choice the person picks; None for "Keep editing". `whole`: what
+    "Show Details…" shows."""
     box = QMessageBox(icon, title, text, QMessageBox.StandardButton.NoButton, parent)
     if details:
         box.setInformativeText(details)
+    if whole:
+        box.setDetailedText(whole)
     buttons = [box.addButton(choice, role) for choice, role in choices]
     keep = box.addButton("&Keep editing", QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(keep)
@@ -53,7 +57,9 @@ def ask_changed_elsewhere(parent: QWidget, error: ChangedElsewhere) -> str | Non
         f"Save mine over it: your value{'' if one else 's'} replace{'s' if one else ''} "
         f"{'that one' if one else 'those'}; what else changed there stays, and your other "
         "changes are saved.\nReload: the task as it is now is put in this form; your changes "
-        "here are dropped.\nKeep editing: nothing is saved yet.")
+        "here are dropped.\nKeep editing: nothing is saved yet.",
+        "\n\n".join(f"{words[:1].upper()}{words[1:]} now:\n{there}\n\nYours:\n{mine}"
+                    for words, there, mine in error.values))
     return None if chosen is None else (OVERWRITE, RELOAD)[chosen]
 
 

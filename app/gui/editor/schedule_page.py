@@ -38,12 +38,7 @@ from app.gui.editor.schedule_choices import (
 )
 from app.gui.editor.schedule_lists import ExclusionList, ScheduleList, schedule_words
 from app.gui.editor.schedule_preview import NONE, Preview, preview
-from app.gui.editor.widgets import (
-    DateTimeEdit,
-    DurationEdit,
-    FitStack,
-    align_boxes,
-)
+from app.gui.editor.widgets import DateTimeEdit, DurationEdit, FitStack, align_boxes, say_units
 from app.gui.qt import (
     QComboBox,
     QFormLayout,
@@ -128,7 +123,9 @@ class SchedulePage(Page):
         self.cal_count = QSpinBox()
         self.cal_count.setRange(1, 3653)
         self.cal_unit = QComboBox()
-        self.cal_unit.addItems(list(CAL_UNITS))
+        for unit in CAL_UNITS:
+            self.cal_unit.addItem(unit.removesuffix("s"), unit)  # "Every 1 day" to start
+        self.cal_count.valueChanged.connect(lambda count: say_units(self.cal_unit, count))
         self.cal_time = typed_over(QTimeEdit())
         self.cal_time.setDisplayFormat("HH:mm:ss")
         self.cal_time.setTime(QTime(2, 0))
@@ -236,17 +233,20 @@ class SchedulePage(Page):
         by_hand = all(e is not None and e.get("kind") == "manual" for e in self.entries)
         wrong = any(self.errors[field][0].text() for field in TIME_FIELDS)
         for field in TIME_FIELDS:
-            self.form.setRowVisible(self.errors[field][3], wrong or not by_hand)
+            self.set_field_visible(field, wrong or not by_hand)
 
     def _on_page_changed(self) -> None:
         self._sync()
         tz_name = self.timezone.currentText().strip()
         self.schedule_list.set_words([schedule_words(e, tz_name) for e in self.entries],
                                      self.current)
-        self.form.setRowVisible(self.exclusions, self.exclusions.for_schedules(self.entries))
+        self.set_field_visible("exclude", self.exclusions.for_schedules(self.entries))
         lead_label(self.form, self.exclusions)  # Alt+N: the dates listed, or the one to add
         several_ok = self.kind.currentData() not in ("manual", "after")
-        self.schedule_list.add_button.setEnabled(several_ok or len(self.entries) > 1)
+        unchosen = any(e is None for e in self.entries)  # a second one would be empty too
+        add = self.schedule_list.add_button
+        add.setEnabled((several_ok or len(self.entries) > 1) and not unchosen)
+        add.setToolTip("Choose when this one runs first" if unchosen else "")
         self._show_time_fields()
 
     def _show_entry(self, index: int) -> None:
@@ -333,7 +333,7 @@ class SchedulePage(Page):
             for unit in reversed(CAL_UNITS):
                 if schedule.get(unit):
                     self.cal_count.setValue(int(schedule[unit]))
-                    self.cal_unit.setCurrentText(unit)
+                    self.cal_unit.setCurrentIndex(self.cal_unit.findData(unit))
             self.cal_time.setTime(QTime(schedule.get("hour", 0), schedule.get("minute", 0),
                                         schedule.get("second", 0)))
         elif kind == "after":
@@ -374,7 +374,7 @@ class SchedulePage(Page):
             t = self.cal_time.time()
             out: dict[str, Any] = {"kind": "calendar", "hour": t.hour(), "minute": t.minute(),
                                    "second": t.second()}
-            out[self.cal_unit.currentText()] = self.cal_count.value()
+            out[self.cal_unit.currentData()] = self.cal_count.value()
             return out
         if kind == "after":
             return {"kind": "after", "tasks": self.after.names()}

@@ -2,10 +2,11 @@
 
 A new task's form opens empty, and every field it needs was wrong at once: the person typed
 the name's first letter and "The command is empty" showed in red on a page not yet seen. A
-field left empty is said once the person has been in it and left it (or emptied it while in
-it), or pressed Save; until then the hint beside Save names it as still to fill in, not as
-a mistake. Anything else wrong — a quote left open, a name another task has, a bad time —
-shows at once, as before. An edit or a copy opens filled in: everything shows at once.
+field left empty (or the schedule not chosen) is said once the person has been in it and
+left it (or emptied it while in it), or pressed Save; until then the hint beside Save names
+it as still to fill in, not as a mistake. Anything else wrong — a quote left open, a name
+another task has, a bad time — shows at once, as before. An edit or a copy opens filled in:
+everything shows at once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from app.core.errors import ValidationError
 from app.gui.editor.name_list import NameList
 from app.gui.editor.page import Page
-from app.gui.editor.problems import route
+from app.gui.editor.problems import not_chosen, route
 from app.gui.qt import (
     QApplication,
     QEvent,
@@ -62,6 +63,7 @@ class Touched(QObject):
         self.all = everything
         self.fields: set[str] = set()
         self._entered: set[str] = set()  # fields gone into from elsewhere in the editor
+        self.last: QWidget | None = None  # the part of a field the cursor was in last
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         app.focusChanged.connect(self._on_app_focus_changed)
@@ -90,16 +92,35 @@ class Touched(QObject):
                 and self.dialog.isAncestorOf(new) and self.dialog.isAncestorOf(old)):
             return
         before, after = self._fields_at(old), self._fields_at(new)
+        if after:
+            self.last = new
         self._entered |= after - before
         left = (before - after) & (self._entered | self.fields)
         if left:  # (said now, not at the next keystroke)
             self.fields |= left
             self.left.emit()
 
+    def place(self, fields: Sequence[str]) -> tuple[int, QWidget | None]:
+        """Where the cursor goes back to (after "Keep editing", not to Cancel, where Enter
+        asked to discard the changes): the field it was in last, else the first of
+        `fields` (the task's JSON keys) the editor has; its page and that widget."""
+        for i, page in enumerate(self.pages):
+            if self.last is not None and alive(self.last) and page.isAncestorOf(self.last):
+                return i, self.last
+        for field in fields:
+            for i, page in enumerate(self.pages):
+                if route(field) in page.errors:
+                    return i, page.widget_for(route(field))
+        return 0, None
+
     def waits(self, error: ValidationError) -> bool:
-        """Is `error` an empty field not yet been to (not said yet)?"""
+        """Is `error` an empty field not yet been to (not said yet)? A new task's schedule
+        not chosen yet is one: "choose when it runs" showed in red on the Schedule page the
+        first time a person opened it."""
         if self.all or route(error.field) in self.fields:
             return False
+        if not_chosen(error):
+            return True
         widget = next((p.widget_for(route(error.field)) for p in self.pages
                        if route(error.field) in p.errors), None)
         return widget is not None and blank(widget)

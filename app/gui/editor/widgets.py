@@ -29,6 +29,14 @@ from app.gui.widgets.number_box import NumberBox
 UNITS = (("seconds", 1), ("minutes", 60), ("hours", 3600), ("days", 86400))
 
 
+def say_units(units: QComboBox, count: float) -> None:
+    """Name the units of `units` (each item's data: its plural) in the number `count` asks
+    for: "Stop after 1 second", "2 seconds"."""
+    for i in range(units.count()):
+        many = str(units.itemData(i))
+        units.setItemText(i, many.removesuffix("s") if count == 1 else many)
+
+
 class ShellHint(QWidget):
     """Under a command typed without the shell: which shell syntax it uses, and a button
     that turns the shell on (hidden while the line needs no shell)."""
@@ -116,10 +124,12 @@ class DurationEdit(QWidget):
         self.number.setAccelerated(True)
         self.unit = QComboBox()
         for label, _factor in UNITS:
-            self.unit.addItem(label)
+            self.unit.addItem(label, label)
+        say_units(self.unit, self.number.value())
         layout.addWidget(self.number)
         layout.addWidget(self.unit)
         layout.addStretch(1)
+        self.number.valueChanged.connect(lambda count: say_units(self.unit, count))
         self.number.valueChanged.connect(self.changed)
         self.unit.currentIndexChanged.connect(self.changed)
         if self.enabled_box is not None:
