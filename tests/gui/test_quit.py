@@ -63,7 +63,8 @@ def test_ctrl_q_asks_and_says_what_stops(gui: Gui) -> None:
     box = answer.text
     assert "Quitting Tickwork stops scheduling." in box
     assert ("If you quit and stop scheduling, 2 scheduled tasks will not run until you open "
-            f"Tickwork again; the next is due {display.when(due)} (“Backup”).") in answer.details
+            f"Tickwork again; the next is due {display.when(due)} (in ") in answer.details
+    assert "): “Backup”." in answer.details
     assert window.isVisible() and not window.quitting
     assert gui.session.mode == "running"
 
@@ -276,9 +277,9 @@ def test_the_question_names_runs_in_flight_in_words() -> None:
     from app.gui.window.quitting import Scheduled, question_text
 
     at = datetime.now(UTC) + timedelta(hours=1)
-    _text, details = question_text(1, Scheduled(1, at, "Backup"))
+    _text, details = question_text(1, Scheduled(1, at, "Backup"), now=at - timedelta(hours=1))
     assert ("1 scheduled task will not run until you open Tickwork again; the next is due "
-            f"{display.when(at)} (“Backup”).") in details
+            f"{display.when(at, at - timedelta(hours=1))} (in 1 h): “Backup”.") in details
     assert "1 run is still going: " in details
     assert "interrupted and retried when an engine starts again" in details
     _text, details = question_text(3, Scheduled(0))
