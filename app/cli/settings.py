@@ -109,14 +109,17 @@ def cmd_settings(args: argparse.Namespace) -> int:
                    if now.background_engine else "off")
         card([("keep runs", str(now.keep.runs)), ("keep days", str(now.keep.days)),
               ("start at login", on[now.start_at_login]), ("background service", unit),
-              ("engine now", _engine_words(settings.engine_now(store))),
+              ("engine now", _engine_words(settings.engine_now(store), now.background_engine)),
               ("store", store.name)], width=18)
     return code
 
 
-def _engine_words(holder: dict[str, Any] | None) -> str:
-    """Whether an engine schedules the store now, and which, in words."""
+def _engine_words(holder: dict[str, Any] | None, service: bool = False) -> str:
+    """Whether an engine schedules the store now, and which, in words: a window's (quitting
+    the window stops it), or one without a window the service does not keep (the one the
+    window's "Keep scheduling in the background" leaves running): how to stop that one."""
     from app.engine.lineage import local_pid
+    from app.platform import command_line
     from app.store.lock import restoring
 
     if holder is None:
@@ -127,7 +130,16 @@ def _engine_words(holder: dict[str, Any] | None) -> str:
     engine, pid = str(holder.get("engine") or ""), holder.get("pid")
     if engine.count(":") >= 2 and local_pid(engine) is None:
         return f"running on {engine.rsplit(':', 2)[0]}"
-    return f"running (process {pid})" if type(pid) is int else "running"
+    if type(pid) is not int:
+        return "running"
+    argv = command_line(pid)
+    if argv is None or service:
+        return f"running (process {pid})"
+    if "engine" not in argv:
+        return f"running (process {pid}), in a Tickwork window: quitting it stops it"
+    return (f"running (process {pid}), without a window (not the background service: it "
+            f"does not start again at login); to stop it: kill {pid} (its runs get a few "
+            "seconds to finish)")
 
 
 def _did(args: argparse.Namespace, done: list[str], lines: list[str]) -> None:

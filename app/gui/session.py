@@ -89,7 +89,7 @@ class Session(QObject):
         if state == "standby":
             holder = self.engine.lock.holder() or {}
             pid = holder.get("pid")
-            return f"engine pid {pid}" if pid else "another engine"
+            return f"process {pid}" if pid else "running elsewhere"
         return ""
 
     def _on_bridge_engine_state_changed(self, state: str, detail: str) -> None:

@@ -185,6 +185,9 @@ def test_keep_scheduling_hands_over_to_a_background_engine(handed: Gui) -> None:
                                schedule={"kind": "interval", "seconds": 1}))
     gui.wait_until(lambda: s.count_runs(task="Tick", status="succeeded") >= 1, 20)
     window = gui.window
+    shown = tickwork.run(["--home", str(gui.store.home), "settings"])
+    assert (f"engine now: running (process {os.getpid()}), in a Tickwork window: quitting "
+            "it stops it") in " ".join(shown.stdout.split()), shown.stdout
 
     question = answer_question(gui.qtbot, "Keep scheduling in the background")
     said = answer_question(gui.qtbot, "OK", screenshot="quit-handed-over")
@@ -205,6 +208,9 @@ def test_keep_scheduling_hands_over_to_a_background_engine(handed: Gui) -> None:
     assert shown.returncode == 0, shown.stderr
     assert f"engine now: running (process {handover.pid})" in shown.stdout, shown.stdout
     assert "background service: off" in shown.stdout
+    assert (f"without a window (not the background service: it does not start again at "
+            f"login); to stop it: kill {handover.pid} (its runs get a few seconds to "
+            "finish)") in " ".join(shown.stdout.split()), shown.stdout
     doc = json.loads(tickwork.run(["--home", str(gui.store.home), "settings", "--json"]).stdout)
     assert (doc["engine_running"], doc["engine_pid"]) == (True, handover.pid)
 

@@ -42,7 +42,7 @@ MESSAGE_MARGIN = 8  # px QStatusBar leaves each side of a message
 MODES = {
     "starting": ("Engine starting…", "queued"),
     "running": ("Engine running", "succeeded"),
-    "standby": ("Viewer of another engine", "interrupted"),
+    "standby": ("Scheduling is done by another engine", "interrupted"),
     "stopped": ("Engine stopped", "cancelled"),
     "stalled": ("Engine paused: cannot write its store — retrying", "failed"),
 }
@@ -173,8 +173,8 @@ class StatusBar(QStatusBar):
     def _on_session_mode_changed(self, mode: str, detail: str) -> None:
         text, status = MODES.get(mode, (mode, "scheduled"))
         if mode == "standby":
-            text = f"Viewer of another engine ({detail or 'running elsewhere'}) — takes over " \
-                   "if it stops"
+            text = f"Scheduling is done by another engine ({detail or 'running elsewhere'}); " \
+                   "this window shows its work"
         elif mode == "running" and detail.startswith("leading since"):  # a shared store
             text = f"{text} — {detail}"
         self.engine.setText(f"● {text}")
