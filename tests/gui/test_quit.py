@@ -189,6 +189,9 @@ def test_keep_scheduling_hands_over_to_a_background_engine(handed: Gui) -> None:
     assert (f"engine now: running (process {os.getpid()}), in a Tickwork window: quitting "
             "it stops it") in " ".join(shown.stdout.split()), shown.stdout
 
+    engine_said: list[str] = []  # the status bar's engine words, as the mode changed
+    gui.session.mode_changed.connect(
+        lambda _mode, _detail: engine_said.append(window.status.engine.text()))
     question = answer_question(gui.qtbot, "Keep scheduling in the background")
     said = answer_question(gui.qtbot, "OK", screenshot="quit-handed-over")
     _ctrl_q(gui)
@@ -201,6 +204,8 @@ def test_keep_scheduling_hands_over_to_a_background_engine(handed: Gui) -> None:
     assert f"process {handover.pid}" in said.text
     assert (EngineLock(gui.store.home).holder() or {}).get("pid") == handover.pid
     assert gui.engine.state == "stopped" and not window.isVisible()
+    # it said "Engine stopped" while handing over, as if nothing would run
+    assert engine_said == ["● Handing scheduling over to a background engine…"], engine_said
     log = gui.store.home / "engine.log"
     assert log.stat().st_mode & 0o777 == 0o600
     # `tickwork settings` said "background engine: off" while this engine scheduled

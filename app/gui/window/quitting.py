@@ -236,6 +236,7 @@ class QuitFlow(QObject):
             return
         window = self.window
         self.say("Handing over to a background engine…")
+        self.session.handing_over = True
         window.setEnabled(False)
         self.asking = True  # a second Quit meanwhile waits for this one
 
@@ -246,6 +247,7 @@ class QuitFlow(QObject):
 
         def failed(error: BaseException) -> None:
             self.asking = False
+            self.session.handing_over = False
             window.setEnabled(True)
             self.session.background.report("Cannot hand over to a background engine", error)
 

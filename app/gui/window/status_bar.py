@@ -28,7 +28,7 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
-from app.gui.session import Session
+from app.gui.session import HANDING_OVER, Session
 from app.gui.widgets import display, icons
 from app.gui.widgets.paging import Throttle
 from app.service import Service
@@ -175,6 +175,8 @@ class StatusBar(QStatusBar):
         if mode == "standby":
             text = f"Scheduling is done by another engine ({detail or 'running elsewhere'}); " \
                    "this window shows its work"
+        elif mode == "stopped" and detail == HANDING_OVER:  # ("Engine stopped" read as if
+            text = "Handing scheduling over to a background engine…"  # nothing would run)
         elif mode == "running" and detail.startswith("leading since"):  # a shared store
             text = f"{text} — {detail}"
         self.engine.setText(f"● {text}")
