@@ -109,12 +109,22 @@ def cmd_settings(args: argparse.Namespace) -> int:
                    if now.background_engine else "off")
         card([("keep runs", str(now.keep.runs)), ("keep days", str(now.keep.days)),
               ("start at login", on[now.start_at_login]), ("background service", unit),
-              ("engine now", _engine_words(settings.engine_now(store), now.background_engine)),
+              ("engine now", _engine_words(settings.engine_now(store), now.background_engine,
+                                           _stop_command(args))),
               ("store", store.name)], width=18)
     return code
 
 
-def _engine_words(holder: dict[str, Any] | None, service: bool = False) -> str:
+def _stop_command(args: argparse.Namespace) -> str:
+    """`tickwork engine stop`, with the --home this command was given."""
+    import shlex
+
+    home = getattr(args, "home", None)
+    return "tickwork" + (f" --home {shlex.quote(str(home))}" if home else "") + " engine stop"
+
+
+def _engine_words(holder: dict[str, Any] | None, service: bool = False,
+                  stop: str = "tickwork engine stop") -> str:
     """Whether an engine schedules the store now, and which, in words: a window's (quitting
     the window stops it), or one without a window the service does not keep (the one the
     window's "Keep scheduling in the background" leaves running): how to stop that one."""
@@ -138,7 +148,7 @@ def _engine_words(holder: dict[str, Any] | None, service: bool = False) -> str:
     if "engine" not in argv:
         return f"running (process {pid}), in a Tickwork window: quitting it stops it"
     return (f"running (process {pid}), without a window (not the background service: it "
-            f"does not start again at login); to stop it: kill {pid} (its runs get a few "
+            f"does not start again at login); to stop it: {stop} (its runs get a few "
             "seconds to finish)")
 
 

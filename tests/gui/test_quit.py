@@ -188,6 +188,11 @@ def test_keep_scheduling_hands_over_to_a_background_engine(handed: Gui) -> None:
     shown = tickwork.run(["--home", str(gui.store.home), "settings"])
     assert (f"engine now: running (process {os.getpid()}), in a Tickwork window: quitting "
             "it stops it") in " ".join(shown.stdout.split()), shown.stdout
+    refused = tickwork.run(["--home", str(gui.store.home), "engine", "stop"])
+    assert (refused.returncode, refused.stderr) == (1, (
+        f"tickwork: the engine runs in a Tickwork window (process {os.getpid()}): quit that "
+        "window to stop it\n")), refused
+    assert gui.session.mode == "running"
 
     engine_said: list[str] = []  # the status bar's engine words, as the mode changed
     gui.session.mode_changed.connect(
@@ -214,8 +219,8 @@ def test_keep_scheduling_hands_over_to_a_background_engine(handed: Gui) -> None:
     assert f"engine now: running (process {handover.pid})" in shown.stdout, shown.stdout
     assert "background service: off" in shown.stdout
     assert (f"without a window (not the background service: it does not start again at "
-            f"login); to stop it: kill {handover.pid} (its runs get a few seconds to "
-            "finish)") in " ".join(shown.stdout.split()), shown.stdout
+            f"login); to stop it: tickwork --home {gui.store.home} engine stop (its runs get "
+            "a few seconds to finish)") in " ".join(shown.stdout.split()), shown.stdout
     doc = json.loads(tickwork.run(["--home", str(gui.store.home), "settings", "--json"]).stdout)
     assert (doc["engine_running"], doc["engine_pid"]) == (True, handover.pid)
 
@@ -223,6 +228,17 @@ def test_keep_scheduling_hands_over_to_a_background_engine(handed: Gui) -> None:
     gui.wait_until(lambda: any(r.started_at and r.started_at > handed_at
                                and r.status == "succeeded"
                                for r in s.list_runs(0, 20, task="Tick")), 30)
+    # the way to stop it that `tickwork settings` named (the person killed the pid)
+    stopped = tickwork.run(["--home", str(gui.store.home), "engine", "stop"])
+    assert stopped.returncode == 0, stopped.stderr
+    assert stopped.stdout.startswith(f"asked the engine (process {handover.pid}) to stop"), \
+        stopped.stdout
+    assert "stopped: nothing schedules this home's tasks" in stopped.stdout
+    assert handover.process.wait(30) == 0  # it stopped as on SIGTERM, cleanly
+    assert EngineLock(gui.store.home).holder() is None
+    again = tickwork.run(["--home", str(gui.store.home), "engine", "stop"])
+    assert (again.returncode, again.stdout) == (
+        0, "no engine is running for this home: nothing to stop\n"), again
 
 
 def _keep_scheduling_with(gui: Gui, name: str, seconds: int, shots: str = "",
