@@ -1,20 +1,27 @@
-"""`tickwork engine` (headless, until a signal) and `simulate` (what would run, running
-nothing)."""
+"""`tickwork engine` (headless, until a signal), `tickwork engine stop` (asks this home's
+engine without a window to stop, as the window's Engine → Take over… does) and `simulate`
+(what would run, running nothing)."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
+import time
 from datetime import UTC, datetime
 
 from app.cli.output import local_times, print_json, table
-from app.cli.parser import EXIT_OK
+from app.cli.parser import EXIT_FAILURE, EXIT_OK
 from app.cli.store import service
+
+STOP_WAIT = 120.0  # seconds `engine stop` waits for the engine to let go of the store
 
 
 def cmd_engine(args: argparse.Namespace) -> int:
     from app.engine.headless import run_headless
 
+    if getattr(args, "action", None) == "stop":
+        return stop_engine(args)
     if getattr(args, "broker", None):  # runs on Celery workers go through it (app/remote/)
         from app.remote.broker import BROKER_VAR, broker_url
 
@@ -46,3 +53,50 @@ def _parse_instant(text: str) -> datetime:
 
     # (in UTC: the simulated hours are real hours, not a ZoneInfo's wall-clock arithmetic)
     return parse_datetime(text, parse_timezone(system_timezone_name()), "from").astimezone(UTC)
+
+
+def stop_engine(args: argparse.Namespace) -> int:
+    """Stop this home's engine without a window (the one Quit → "Keep scheduling in the
+    background" leaves, or a `tickwork engine` in another terminal) gracefully: SIGTERM, so
+    its runs get its grace (10 s unless started with --grace) and runs cut off are
+    interrupted and retried when an engine starts again; then wait until it has let go."""
+    from app.engine.lineage import local_pid
+    from app.platform import command_line
+    from app.platform.processes import terminate_if
+    from app.store.lock import EngineLock
+
+    svc = service(args)
+    if svc.store.url is not None:
+        print("tickwork: a shared store's engines run on their own machines: stop each "
+              "where it runs", file=sys.stderr)
+        return EXIT_FAILURE
+    lock = EngineLock(svc.store.home)
+    info = lock.holder()
+    engine, pid = str((info or {}).get("engine") or ""), (info or {}).get("pid")
+    if info is None or type(pid) is not int:
+        print("no engine is running for this home: nothing to stop")
+        return EXIT_OK
+    if engine.count(":") >= 2 and local_pid(engine) is None:
+        print(f"tickwork: the engine runs on {engine.rsplit(':', 2)[0]}: stop it there",
+              file=sys.stderr)
+        return EXIT_FAILURE
+    argv = command_line(pid)
+    if argv is not None and "engine" not in argv:
+        print(f"tickwork: the engine runs in a Tickwork window (process {pid}): quit that "
+              "window to stop it", file=sys.stderr)
+        return EXIT_FAILURE
+    if not terminate_if(pid, lambda: lock.names(pid)):
+        print(f"the engine (process {pid}) had already stopped")
+        return EXIT_OK
+    print(f"asked the engine (process {pid}) to stop; its runs get a few seconds to finish…",
+          flush=True)
+    deadline = time.monotonic() + STOP_WAIT
+    while time.monotonic() < deadline:
+        if (lock.holder() or {}).get("pid") != pid:
+            print("stopped: nothing schedules this home's tasks until Tickwork or "
+                  "`tickwork engine` starts again")
+            return EXIT_OK
+        time.sleep(0.1)
+    print(f"tickwork: the engine (process {pid}) still holds the store after "
+          f"{STOP_WAIT:.0f} s", file=sys.stderr)
+    return EXIT_FAILURE

@@ -208,6 +208,9 @@ def _secret(sec: Parser) -> None:
 
 
 def _engine(p: Parser) -> None:
+    p.add_argument("action", nargs="?", choices=["stop"],
+                   help="stop: ask this home's engine without a window to stop (its runs "
+                   "get its grace), as the window's Quit stops its own")
     p.add_argument("--workers", metavar="N", type=workers_arg, default=None,
                    help="runs at once, 1 to 256 (default: $TICKWORK_WORKERS, else 8)")
     p.add_argument("--store", metavar="URL", type=store_url, default=argparse.SUPPRESS,
@@ -257,7 +260,8 @@ def build_parser() -> Parser:
     sub.add_command("audit", _audit, help="the audit trail")
     sub.add_command("secret", _secret, help="secrets kept in the OS keyring")
     add_transfer_commands(sub)
-    sub.add_command("engine", _engine, help="run the engine headless until SIGINT/SIGTERM")
+    sub.add_command("engine", _engine, help="run the engine headless until SIGINT/SIGTERM (or "
+                    "`tickwork engine stop`)")
     sub.add_command("worker", _worker,
                     help="run tasks marked --runs-on celery (a Celery worker)")
     sub.add_command("simulate", _simulate, help="what would run in the next hours (runs nothing)")

@@ -111,15 +111,27 @@ def cmd_settings(args: argparse.Namespace) -> int:
                 f"on for another home ({other}): this home's engine does not start at login")
         card([("keep runs", str(now.keep.runs)), ("keep days", str(now.keep.days)),
               ("start at login", on[now.start_at_login]), ("background service", unit),
-              ("engine now", _engine_words(store)),
+              ("engine now", _engine_words(store, now.background_engine, _stop_command(args))),
               ("store", store.name)], width=18)
     return code
 
 
-def _engine_words(store: Any) -> str:
-    """Whether an engine schedules the store now, and which, in words."""
+def _stop_command(args: argparse.Namespace) -> str:
+    """`tickwork engine stop`, with the --home this command was given."""
+    import shlex
+
+    home = getattr(args, "home", None)
+    return "tickwork" + (f" --home {shlex.quote(str(home))}" if home else "") + " engine stop"
+
+
+def _engine_words(store: Any, service: bool = False,
+                  stop: str = "tickwork engine stop") -> str:
+    """Whether an engine schedules the store now, and which, in words: a window's (quitting
+    the window stops it), or one without a window the service does not keep (the one the
+    window's "Keep scheduling in the background" leaves running): how to stop that one."""
     from app import settings
     from app.engine.lineage import local_pid
+    from app.platform import command_line
     from app.store.lock import restoring
 
     try:
@@ -134,7 +146,16 @@ def _engine_words(store: Any) -> str:
     engine, pid = str(holder.get("engine") or ""), _local_pid(holder)
     if engine.count(":") >= 2 and local_pid(engine) is None:
         return f"running on {engine.rsplit(':', 2)[0]}"
-    return f"running (process {pid})" if pid is not None else "running"
+    if pid is None:
+        return "running"
+    argv = command_line(pid)
+    if argv is None or service:
+        return f"running (process {pid})"
+    if "engine" not in argv:
+        return f"running (process {pid}), in a Tickwork window: quitting it stops it"
+    return (f"running (process {pid}), without a window (not the background service: it "
+            f"does not start again at login); to stop it: {stop} (its runs get a few "
+            "seconds to finish)")
 
 
 def _unknown(exc: OSError) -> str:

@@ -34,6 +34,9 @@ POLL_RUNNING_MS = 1500
 POLL_VIEWER_MS = 500
 
 
+HANDING_OVER = "handing over to a background engine"
+
+
 class Session(QObject):
     mode_changed = Signal(str, str)
     outside_change = Signal()
@@ -48,6 +51,7 @@ class Session(QObject):
         self.bridge = Bridge(self)
         self.background = Background(self)
         self.mode = "starting" if engine is not None else "stopped"
+        self.handing_over = False  # Quit → "Keep scheduling in the background" is stopping it
         self.detail = ""
         self.secrets_available: bool | None = None
         service.subscribe(self.bridge.on_service_change)
@@ -89,11 +93,13 @@ class Session(QObject):
         if state == "standby":
             holder = self.engine.lock.holder() or {}
             pid = holder.get("pid")
-            return f"engine pid {pid}" if pid else "another engine"
+            return f"process {pid}" if pid else "running elsewhere"
         return ""
 
     def _on_bridge_engine_state_changed(self, state: str, detail: str) -> None:
         shared = self.store.url is not None
+        if state == "stopped" and self.handing_over:  # the window's Quit stopped it
+            detail = HANDING_OVER
         self._set_mode(state, self.engine_detail(state, detail)
                        if state == "standby" or (shared and state == "running") else detail)
 

@@ -12,5 +12,6 @@ from __future__ import annotations
 from app.platform.locks import try_lock as try_lock
 from app.platform.locks import unlock as unlock
 from app.platform.processes import SIGKILL as SIGKILL
+from app.platform.processes import command_line as command_line
 from app.platform.processes import kill_group as kill_group
 from app.platform.processes import tickwork_argv as tickwork_argv

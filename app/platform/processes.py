@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 # SIGKILL where there is one (POSIX); SIGTERM, the only hard stop, elsewhere.
 SIGKILL: int = getattr(signal, "SIGKILL", signal.SIGTERM)
@@ -73,3 +74,13 @@ def started_before(pid: int, moment: float) -> bool:
         return bool(psutil.Process(pid).create_time() <= moment + 1.0)  # (tick rounding)
     except Exception:  # gone, not readable, or no way to ask: not proven
         return False
+
+
+def command_line(pid: int) -> list[str] | None:
+    """The arguments process `pid` was started with, where the system shows them (Linux's
+    /proc); None when it does not, or the process is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    return [part.decode(errors="replace") for part in raw.split(b"\0") if part] or None

@@ -191,6 +191,17 @@ class EngineLock:
                     os.close(self._dir)  # (its lock goes with its last descriptor)
                     self._dir = None
 
+    def names(self, pid: int) -> bool:
+        """The lock is held and names process `pid`, and that process started before it
+        took the lock: a stale lock file (its engine killed) whose id another process took
+        since, while something else holds the file, names a stranger."""
+        from app.platform.processes import started_before
+
+        info = self.holder() or {}
+        since = info.get("since")
+        return info.get("pid") == pid and isinstance(since, int | float) \
+            and started_before(pid, float(since))
+
     def holder(self) -> dict[str, Any] | None:
         """Who holds the lock, as they wrote it; None when nobody does."""
         if self._fd is not None:

@@ -43,7 +43,7 @@ def test_the_status_bar_says_who_leads_where_and_since_when(
         session.start()
         qtbot.waitUntil(lambda: session.mode == "standby", timeout=30_000)
         text = bar.engine.text()
-        assert "Viewer of another engine" in text
+        assert "Scheduling is done by another engine (" in text
         assert f"engine elsewhere:4242:1 on {socket.gethostname()} leads since" in text
         assert other.info["epoch"] == 1 and other.info["since"] > 0
 

@@ -210,7 +210,7 @@ def test_metrics_view_and_run_plot_follow_a_running_task(metrics_gui: Gui) -> No
     assert t is not None and len(t) >= 3 and np.nanmax(cpu) >= 0
     _, running = view.curves["running"].getData()
     assert running is not None and np.nanmax(running) >= 1  # the run was in flight
-    assert "CPU —" in view.plots[0].titleLabel.text
+    assert "CPU (whole machine) —" in view.plots[0].titleLabel.text
     view.set_span(3600)
     view.set_span(86400)
     view.set_span(300)

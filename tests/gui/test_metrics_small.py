@@ -143,10 +143,10 @@ def test_titles_take_their_words_for_the_new_width_when_the_window_is_resized(
     gui.wait_until(lambda: (gui.window.width(), gui.window.height()) == (1600, 1000))
     view = _metrics_with_long_titles(gui)
     lateness = view.plots[5]
-    assert "99 % of runs started within" in lateness.titleLabel.text
+    assert "99 % of the last minute's runs started within" in lateness.titleLabel.text
     gui.window.resize(800, 500)
     gui.settle()
     assert "99 % within" in lateness.titleLabel.text, lateness.titleLabel.text
     gui.window.resize(1600, 1000)
     gui.settle()
-    assert "99 % of runs started within" in lateness.titleLabel.text
+    assert "99 % of the last minute's runs started within" in lateness.titleLabel.text

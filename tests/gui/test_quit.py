@@ -63,7 +63,8 @@ def test_ctrl_q_asks_and_says_what_stops(gui: Gui) -> None:
     box = answer.text
     assert "Quitting Tickwork stops scheduling." in box
     assert ("If you quit and stop scheduling, 2 scheduled tasks will not run until you open "
-            f"Tickwork again; the next is due {display.when(due)} (“Backup”).") in answer.details
+            f"Tickwork again; the next is due {display.when(due)} (in ") in answer.details
+    assert "): “Backup”." in answer.details
     assert window.isVisible() and not window.quitting
     assert gui.session.mode == "running"
 
@@ -184,7 +185,18 @@ def test_keep_scheduling_hands_over_to_a_background_engine(handed: Gui) -> None:
                                schedule={"kind": "interval", "seconds": 1}))
     gui.wait_until(lambda: s.count_runs(task="Tick", status="succeeded") >= 1, 20)
     window = gui.window
+    shown = tickwork.run(["--home", str(gui.store.home), "settings"])
+    assert (f"engine now: running (process {os.getpid()}), in a Tickwork window: quitting "
+            "it stops it") in " ".join(shown.stdout.split()), shown.stdout
+    refused = tickwork.run(["--home", str(gui.store.home), "engine", "stop"])
+    assert (refused.returncode, refused.stderr) == (1, (
+        f"tickwork: the engine runs in a Tickwork window (process {os.getpid()}): quit that "
+        "window to stop it\n")), refused
+    assert gui.session.mode == "running"
 
+    engine_said: list[str] = []  # the status bar's engine words, as the mode changed
+    gui.session.mode_changed.connect(
+        lambda _mode, _detail: engine_said.append(window.status.engine.text()))
     question = answer_question(gui.qtbot, "Keep scheduling in the background")
     said = answer_question(gui.qtbot, "OK", screenshot="quit-handed-over")
     _ctrl_q(gui)
@@ -197,6 +209,8 @@ def test_keep_scheduling_hands_over_to_a_background_engine(handed: Gui) -> None:
     assert f"process {handover.pid}" in said.text
     assert (EngineLock(gui.store.home).holder() or {}).get("pid") == handover.pid
     assert gui.engine.state == "stopped" and not window.isVisible()
+    # it said "Engine stopped" while handing over, as if nothing would run
+    assert engine_said == ["● Handing scheduling over to a background engine…"], engine_said
     log = gui.store.home / "engine.log"
     assert log.stat().st_mode & 0o777 == 0o600
     # `tickwork settings` said "background engine: off" while this engine scheduled
@@ -204,6 +218,9 @@ def test_keep_scheduling_hands_over_to_a_background_engine(handed: Gui) -> None:
     assert shown.returncode == 0, shown.stderr
     assert f"engine now: running (process {handover.pid})" in shown.stdout, shown.stdout
     assert "background service: off" in shown.stdout
+    assert (f"without a window (not the background service: it does not start again at "
+            f"login); to stop it: tickwork --home {gui.store.home} engine stop (its runs get "
+            "a few seconds to finish)") in " ".join(shown.stdout.split()), shown.stdout
     doc = json.loads(tickwork.run(["--home", str(gui.store.home), "settings", "--json"]).stdout)
     assert (doc["engine_running"], doc["engine_pid"]) == (True, handover.pid)
 
@@ -211,6 +228,17 @@ def test_keep_scheduling_hands_over_to_a_background_engine(handed: Gui) -> None:
     gui.wait_until(lambda: any(r.started_at and r.started_at > handed_at
                                and r.status == "succeeded"
                                for r in s.list_runs(0, 20, task="Tick")), 30)
+    # the way to stop it that `tickwork settings` named (the person killed the pid)
+    stopped = tickwork.run(["--home", str(gui.store.home), "engine", "stop"])
+    assert stopped.returncode == 0, stopped.stderr
+    assert stopped.stdout.startswith(f"asked the engine (process {handover.pid}) to stop"), \
+        stopped.stdout
+    assert "stopped: nothing schedules this home's tasks" in stopped.stdout
+    assert handover.process.wait(30) == 0  # it stopped as on SIGTERM, cleanly
+    assert EngineLock(gui.store.home).holder() is None
+    again = tickwork.run(["--home", str(gui.store.home), "engine", "stop"])
+    assert (again.returncode, again.stdout) == (
+        0, "no engine is running for this home: nothing to stop\n"), again
 
 
 def _keep_scheduling_with(gui: Gui, name: str, seconds: int, shots: str = "",
@@ -276,9 +304,9 @@ def test_the_question_names_runs_in_flight_in_words() -> None:
     from app.gui.window.quitting import Scheduled, question_text
 
     at = datetime.now(UTC) + timedelta(hours=1)
-    _text, details = question_text(1, Scheduled(1, at, "Backup"))
+    _text, details = question_text(1, Scheduled(1, at, "Backup"), now=at - timedelta(hours=1))
     assert ("1 scheduled task will not run until you open Tickwork again; the next is due "
-            f"{display.when(at)} (“Backup”).") in details
+            f"{display.when(at, at - timedelta(hours=1))} (in 1 h): “Backup”.") in details
     assert "1 run is still going: " in details
     assert "interrupted and retried when an engine starts again" in details
     _text, details = question_text(3, Scheduled(0))

@@ -3,6 +3,7 @@ the store, says so in the status bar, and takes over when that engine goes."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,8 @@ def test_viewer_of_another_engine_then_takes_over(gui_factory: Any, home: Path, 
     try:
         assert gui.session.mode == "standby"
         status = gui.window.status.engine.text()
-        assert "Viewer of another engine" in status and "takes over" in status
+        assert status == (f"● Scheduling is done by another engine (process {os.getpid()}); "
+                          "this window shows its work"), status
         assert "holds this store" not in said(gui.window)  # said once, whole
         assert "shows and edits them" in gui.window.status.engine.toolTip()
         # an edit made by another process shows up through the data_version poll

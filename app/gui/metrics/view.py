@@ -1,8 +1,10 @@
 """The Metrics view (Ctrl+5): live plots of the machine and the engine.
 
-System CPU %, memory %, disk use, runs in flight (running and queued), runs started per
-minute and the start delay that 99 % of runs beat (“99 % of runs started within 4 ms”),
-over the last 5 minutes, hour or day; every axis names its unit. The day is one point a
+The whole machine's CPU % and memory % (said so: not Tickwork's own), disk use, runs in
+flight (running and queued), runs started per minute and the start delay that 99 % of the
+last minute's runs beat (“99 % of the last minute's runs started within 4 ms; 322 ms at
+worst in the last 5 min”), over the last 5 minutes, hour or day; every axis names its unit,
+and the counts' and delays' axes start at a labelled 0. The day is one point a
 minute, and says so: runs stay whole there (the runs started in the minute, the most in flight
 at once), where a minute's mean read "0.3 running".
 
@@ -57,14 +59,15 @@ SPANS = (("5 min", 300), ("1 h", 3600), ("24 h", 86400))
 # title, unit, y range, curves: (series, legend, status colour); the left axis says the unit
 PLOTS: tuple[tuple[str, str, tuple[float, float] | None, tuple[tuple[str, str, str], ...]],
              ...] = (
-    ("CPU", "%", (0, 100), (("cpu", "CPU", "running"),)),
-    ("Memory", "%", (0, 100), (("memory", "memory", "queued"),)),
+    ("CPU (whole machine)", "%", (0, 100), (("cpu", "CPU", "running"),)),
+    ("Memory (whole machine)", "%", (0, 100), (("memory", "memory", "queued"),)),
     ("Disk use", "%", (0, 100), (("disk", "disk", "interrupted"),)),
     ("Runs in flight", "runs", None, (("running", "running", "running"),
                                       ("queued", "queued", "queued"))),
     ("Runs started", "runs/min", None, (("fires_per_min", "started per minute", "succeeded"),)),
     ("Start delay", "ms", None, (("lateness_p99_ms", "99 % started within", "failed"),)),
 )
+SHORT_TITLES = {"CPU (whole machine)": "Machine CPU", "Memory (whole machine)": "Machine memory"}
 AXES = ("%", "% used", "% full", "runs", "runs/min", "ms late")
 COUNTED = ("runs", "runs/min")  # units of things counted: whole-number ticks (no “1.5 runs”)
 COLUMNS = 3  # three plots across, two down: room for each on a short screen
@@ -220,10 +223,8 @@ class MetricsView(QWidget):
             if yrange is not None:
                 plot.setYRange(*yrange, padding=0.02)
                 plot.enableAutoRange(y=False)
-            else:  # counts and delays: never below 0, and whole steps for few runs (not 0.2)
-                plot.setLimits(yMin=0, minYRange=4)
-                plot.enableAutoRange(y=True)
-                plot.setAutoVisible(y=True)
+            else:  # counts and delays: from 0 (its label shown), whole steps for few runs
+                plot.enableAutoRange(y=False)  # (redraw sets it from what is in view)
             for series, _legend, _colour in curves:
                 self.curves[series] = plot.plot()
                 # the newest value as a dot: a lone sample is visible, the eye finds "now"
@@ -255,8 +256,21 @@ class MetricsView(QWidget):
                     self._current[series] = float(y[last])
                     self._worst[series] = float(np.nanmax(y))
             self._titles()
+            self._y_ranges()
         self.plots[0].setXRange(now - self.span, now, padding=0)
         self.ticks += 1
+
+    def _span_words(self) -> str:
+        return next(words for words, seconds in SPANS if seconds == self.span)
+
+    def _y_ranges(self) -> None:
+        """Counts and delays from 0 to the most in view (at least 4): 0 a little above the
+        bottom edge, so its label shows (at the edge, the axis dropped it)."""
+        for plot, (_title, _unit, yrange, curves) in zip(self.plots, PLOTS, strict=True):
+            if yrange is None:
+                top = max((self._worst.get(series, 0.0) for series, _l, _c in curves),
+                          default=0.0)
+                plot.setYRange(0, max(4.0, top), padding=0.03)
 
     def _titles(self) -> None:
         latest = self._current  # the newest value of each series in the span shown
@@ -275,18 +289,21 @@ class MetricsView(QWidget):
                     continue
                 if isinstance(value, int | float):
                     shown = f"{value:.0f}" if unit != "%" else f"{value:.1f}"
-                    if series == "lateness_p99_ms":  # a percentile, said as one, now and
-                        worst = self._worst.get(series, value)  # at worst in the span shown
-                        # (shorter where narrow: four lines ran over the plot)
-                        parts.append(("99 % within" if narrow_view else "99 % of runs started "
-                                      "within") + f" {shown} ms" + ((
+                    if series == "lateness_p99_ms":  # a percentile of the last minute's
+                        worst = self._worst.get(series, value)  # runs, and at worst in the
+                        # span shown (shorter where narrow: four lines ran over the plot)
+                        parts.append(("99 % within" if narrow_view else "99 % of the last "
+                                      "minute's runs started within") + f" {shown} ms" + ((
                                           f", {worst:.0f} ms at worst" if narrow_view else
-                                          f" now, {worst:.0f} ms at worst in view")
+                                          f"; {worst:.0f} ms at worst in the last "
+                                          f"{self._span_words()}")
                                       if round(worst) > round(value) else ""))
                     else:
                         parts.append(f"{shown} {unit}")
             if title == "Runs in flight" and self.span > FINE_SECONDS and not narrow_view:
                 title += ", the most at once each minute"  # (the note above says it too)
+            if narrow_view:  # (the long words took a second line, squeezing a row of plots)
+                title = SHORT_TITLES.get(title, title)
             text = f"{title} — {', '.join(parts)}" if parts else title
             plots.set_title(plot, text, palette)
         self._fit()

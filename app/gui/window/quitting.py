@@ -14,9 +14,8 @@ is scheduled or running, with buttons that say what they do:
   due next.
 - *Cancel*.
 
-The question follows the engine while it is open: runs that end or start change how many
-it says are still going, and when the last one ends it says so (quitting then interrupts
-nothing).
+The question follows the engine while it is open without moving its buttons
+(app/gui/window/quit_question.py).
 
 When another engine on this computer stands by for the store (a second window, a viewer,
 or a `tickwork engine` started meanwhile: it holds `engine.standby`, app/store/lock.py),
@@ -35,171 +34,33 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import app
 from app import platform
 from app.engine.engine import Engine
-from app.gui.qt import QMessageBox, QObject, QWidget, Slot, alive
+from app.gui.qt import QMessageBox, QObject, QWidget
 from app.gui.session import Session
 from app.gui.widgets import display
-from app.service import Service
-from app.store import task_queries
-from app.store.lock import EngineLease, EngineLock
+from app.gui.window.quit_question import (
+    BACKGROUND,
+    BUTTONS,
+    CANCEL,
+    STOP,
+    Scheduled,
+    ask,
+    question_text,
+    read_scheduled,
+    the_rest,
+)
+from app.store.lock import EngineLock
 from app.store.runs import states as run_states
 
 QUIT_GRACE = 5.0  # seconds running attempts get when the window's engine stops
 ENGINE_LOG = "engine.log"
 TAKEOVER_TIMEOUT = 20.0  # seconds a background engine gets to start and take the lock
-
-BACKGROUND, STOP, CANCEL = "background", "stop", "cancel"
-BUTTONS = {BACKGROUND: "&Keep scheduling in the background",
-           STOP: "&Quit and stop scheduling", CANCEL: "Cancel"}
-
-
-
-@dataclass(frozen=True)
-class Scheduled:
-    """What would stop if scheduling stopped: the enabled tasks with a next fire, and the
-    soonest of them; and whether another engine stands by to take over (None: cannot
-    tell, a shared store)."""
-
-    count: int
-    next_at: datetime | None = None
-    next_task: str = ""
-    taken_over: bool | None = False
-
-
-def read_scheduled(service: Service, lock: EngineLease | None = None) -> Scheduled:
-    """What would stop, in one read transaction, and whether an engine stands by to take
-    over from the one holding `lock` (on a pool thread)."""
-    with service.store.read():
-        count, name, at = task_queries.scheduled()
-    return Scheduled(count, at, name or "", lock.standing_by() if lock is not None else False)
-
-
-def question_text(running: int, scheduled: Scheduled, retried: int | None = None,
-                  ended: int = 0) -> tuple[str, str]:
-    """The question and its details, in words: `retried` of the `running` runs have retries
-    left (all when None); `ended`: that many runs were going while it was asked and none
-    is now."""
-    retried = running if retried is None else retried
-    standby = bool(scheduled.taken_over)
-    lines = []
-    if running and not standby:  # first: whichever is chosen, they are interrupted
-        lines.append(runs_going(running, retried, standby))
-    if standby:
-        lines.append("Your scheduled tasks go on running on time.")
-    elif scheduled.count:
-        lines.append("If you quit and stop scheduling"
-                     + (" and no other engine of this store takes over" if
-                        scheduled.taken_over is None else "") + ", "
-                     f"{display.plural(scheduled.count, 'scheduled task')} will not run until "
-                     "you open Tickwork again"
-                     + (f"; the next is due {display.when(scheduled.next_at)} "
-                        f"(“{scheduled.next_task}”)." if scheduled.next_at is not None
-                        else "."))
-    if running and standby:
-        lines.append(runs_going(running, retried, standby))
-    elif ended:
-        lines.append(("The run that was" if ended == 1 else "The runs that were")
-                     + f" still going {'has' if ended == 1 else 'have'} ended: quitting now "
-                     "interrupts nothing.")
-    if standby:
-        return TAKEN_OVER, "\n\n".join(lines)
-    lines.append("Keep scheduling in the background to let a background engine run your "
-                 "tasks on time while the window is closed.")
-    return ("Quitting Tickwork stops scheduling"
-            + (" here." if scheduled.taken_over is None else "."), "\n\n".join(lines))
-
-
-TAKEN_OVER = ("Another Tickwork window or engine on this computer takes over scheduling when "
-              "you quit.")
-
-
-def runs_going(running: int, retried: int, standby: bool) -> str:
-    """What becomes of the runs still going: `retried` of them have retries left, which
-    the engine standing by (`standby`) runs at once, else the next engine to start."""
-    one = running == 1
-    if retried == running:
-        then = f"{'it is' if one else 'they are'} interrupted" + (
-            f", and the engine that takes over retries {'it' if one else 'them'} at once"
-            if standby else " and retried when an engine starts again (at once if you keep "
-            "scheduling in the background)")
-    elif retried == 0:
-        then = ("it is interrupted and not run again: it has no retries left" if one else
-                "they are interrupted and not run again: they have no retries left")
-    elif standby:
-        then = (f"they are interrupted; the engine that takes over retries {retried} of "
-                f"them at once, {_the_rest(running - retried)}")
-    else:
-        then = (f"they are interrupted; {retried} of them {'is' if retried == 1 else 'are'}"
-                f" retried when an engine starts again, {_the_rest(running - retried)}")
-    where = " in this window:" if standby else ": whichever you choose,"
-    return (f"{display.plural(running, 'run')} {'is' if one else 'are'} still going{where} "
-            f"the engine gives {'it' if one else 'them'} a few seconds to finish, then {then}.")
-
-
-def _the_rest(count: int, verb: str = "have") -> str:
-    """"the other has no retries left" (it said "the others" of one)."""
-    if count == 1:
-        return f"the other {'has' if verb == 'have' else verb} no retries left"
-    return f"the others {verb} no retries left"
-
-
-class RunsGoing(QObject):
-    """Keeps the open question's count of runs still going true: it is counted again from
-    the engine whenever runs change (the bridge's `runs_changed`), and when the last one
-    ends the question says so. Gone with its box."""
-
-    def __init__(self, box: QMessageBox, session: Session, scheduled: Scheduled,
-                 running: int) -> None:
-        super().__init__(box)
-        self.box = box
-        self.session = session
-        self.scheduled = scheduled
-        self.seen = running  # the most runs going at once since the question opened
-        session.bridge.runs_changed.connect(self._on_bridge_runs_changed)
-
-    @Slot(list)
-    def _on_bridge_runs_changed(self, _changes: list[object]) -> None:
-        running = self.session.running_count() or 0
-        retried = self.session.running_retried() or 0 if running else 0
-        self.seen = max(self.seen, running)
-        _text, details = question_text(running, self.scheduled, retried,
-                                       ended=0 if running else self.seen)
-        if details != self.box.informativeText():
-            self.box.setInformativeText(details)
-
-
-def ask(parent: QWidget, running: int, scheduled: Scheduled, retried: int,
-        session: Session | None = None) -> str:
-    """Ask what quitting should do: BACKGROUND, STOP or CANCEL. With `session`, the count
-    of runs still going follows its engine while the question is open."""
-    text, details = question_text(running, scheduled, retried)
-    box = QMessageBox(QMessageBox.Icon.Question, "Quit Tickwork?", text,
-                      QMessageBox.StandardButton.NoButton, parent)
-    box.setInformativeText(details)
-    if session is not None:
-        RunsGoing(box, session, scheduled, running)
-    if scheduled.taken_over:  # nothing to keep: the standby schedules
-        keep = None
-        stop = box.addButton("Quit", QMessageBox.ButtonRole.DestructiveRole)
-    else:
-        keep = box.addButton(BUTTONS[BACKGROUND], QMessageBox.ButtonRole.AcceptRole)
-        stop = box.addButton(BUTTONS[STOP], QMessageBox.ButtonRole.DestructiveRole)
-    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(keep or cancel)
-    box.setEscapeButton(cancel)
-    box.exec()
-    if not alive(box):  # the window went away meanwhile
-        return CANCEL
-    clicked = box.clickedButton()
-    box.deleteLater()  # and what follows the engine for it
-    return (BACKGROUND if keep is not None and clicked is keep else STOP if clicked is stop
-            else CANCEL)
-
+__all__ = ["BACKGROUND", "BUTTONS", "CANCEL", "STOP", "Scheduled", "ask", "question_text",
+           "read_scheduled"]
 
 @dataclass(frozen=True)
 class Handover:
@@ -295,7 +156,7 @@ def interrupted(running: int, retried: int) -> str:
     if retried == 0:
         return f"{said} and not run again: no retries left. "
     return f"{said}: the background engine retries {retried} of them, " \
-        f"{_the_rest(running - retried, 'had')}. "
+        f"{the_rest(running - retried, 'had')}. "
 
 
 def say_handed_over(parent: QWidget, handover: Handover, scheduled: Scheduled) -> None:
@@ -375,6 +236,7 @@ class QuitFlow(QObject):
             return
         window = self.window
         self.say("Handing over to a background engine…")
+        self.session.handing_over = True
         window.setEnabled(False)
         self.asking = True  # a second Quit meanwhile waits for this one
 
@@ -385,6 +247,7 @@ class QuitFlow(QObject):
 
         def failed(error: BaseException) -> None:
             self.asking = False
+            self.session.handing_over = False
             window.setEnabled(True)
             self.session.background.report("Cannot hand over to a background engine", error)
 

@@ -28,7 +28,7 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
-from app.gui.session import Session
+from app.gui.session import HANDING_OVER, Session
 from app.gui.widgets import display, icons
 from app.gui.widgets.paging import Throttle
 from app.gui.widgets.status_text import paint_status
@@ -43,7 +43,7 @@ MESSAGE_MARGIN = 8  # px QStatusBar leaves each side of a message
 MODES = {
     "starting": ("Engine starting…", "queued"),
     "running": ("Engine running", "succeeded"),
-    "standby": ("Viewer of another engine", "interrupted"),
+    "standby": ("Scheduling is done by another engine", "interrupted"),
     "stopped": ("Engine stopped", "cancelled"),
     "stalled": ("Engine paused: cannot write its store — retrying", "failed"),
 }
@@ -174,8 +174,10 @@ class StatusBar(QStatusBar):
     def _on_session_mode_changed(self, mode: str, detail: str) -> None:
         text, status = MODES.get(mode, (mode, "scheduled"))
         if mode == "standby":
-            text = f"Viewer of another engine ({detail or 'running elsewhere'}) — takes over " \
-                   "if it stops"
+            text = f"Scheduling is done by another engine ({detail or 'running elsewhere'}); " \
+                   "this window shows its work"
+        elif mode == "stopped" and detail == HANDING_OVER:  # ("Engine stopped" read as if
+            text = "Handing scheduling over to a background engine…"  # nothing would run)
         elif mode == "running" and detail.startswith("leading since"):  # a shared store
             text = f"{text} — {detail}"
         self.engine.setText(f"● {text}")

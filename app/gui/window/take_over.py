@@ -25,7 +25,7 @@ from app.engine.lineage import local_pid
 from app.gui.qt import QAction, QMessageBox, QObject, QWidget, Signal
 from app.gui.session import Session
 from app.platform import service_unit
-from app.platform.processes import started_before, terminate_if
+from app.platform.processes import terminate_if
 from app.store.lock import EngineLock
 
 TITLE = "Take over from the background engine?"
@@ -85,17 +85,7 @@ class TakeOver(QObject):
 
     def stop(self, pid: int, who: str) -> None:
         lock = EngineLock(self.session.store.home)
-
-        def still() -> bool:
-            """The lock is held and names `pid`, and that process started before it took
-            the lock: a stale lock file (its engine killed) whose id another process took
-            since, while something else holds the file, names a stranger."""
-            info = lock.holder() or {}
-            since = info.get("since")
-            return info.get("pid") == pid and isinstance(since, int | float) \
-                and started_before(pid, float(since))
-
-        if terminate_if(pid, still):
+        if terminate_if(pid, lambda: lock.names(pid)):
             self.message.emit(f"Asked the background engine ({who}) to stop: this window "
                               "takes over once it has.")
         else:
