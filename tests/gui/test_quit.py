@@ -90,7 +90,8 @@ def test_the_question_says_whether_a_running_command_is_retried(gui: Gui) -> Non
     gui.wait_until(lambda: (gui.session.running_count() or 0) == 0, 20)
 
 
-Step = tuple[str, str | None, Callable[[], None] | None]  # awaited text, screenshot, then
+# awaited text (or a test of the details), screenshot, then
+Step = tuple[str | Callable[[str], bool], str | None, Callable[[], None] | None]
 
 
 @dataclass
@@ -111,8 +112,9 @@ def watch_question(qtbot: Any, steps: list[Step], button: str) -> Watch:
     def poll() -> None:
         box = QApplication.activeModalWidget()
         if isinstance(box, QMessageBox) and box.isVisible() and steps:
-            text, shot, then = steps[0]
-            if text in box.informativeText():
+            awaited, shot, then = steps[0]
+            said = box.informativeText()
+            if awaited(said) if callable(awaited) else awaited in said:
                 steps.pop(0)
                 watch.seen.append(box.informativeText())
                 if shot:

@@ -7,13 +7,12 @@ time had passed)."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from app.gui.qt import QApplication, QMessageBox, QPoint, Qt, QTimer
+from app.gui.qt import QApplication, QMessageBox, QPoint
 from tests.gui.conftest import SCREENSHOTS, Gui, command_task
 from tests.gui.test_quit import Watch, _ctrl_q, watch_question
 
@@ -54,32 +53,8 @@ FollowStep = tuple[Callable[[str], bool], Callable[[], None] | None]
 
 def _follow(qtbot: Any, steps: list[FollowStep], button: str) -> Watch:
     """While the next question is open, wait for its details to satisfy each step's test in
-    turn, then do its action; after the last, click `button`. Rejected after 60 s."""
-    watch = Watch()
-    deadline = time.monotonic() + 60
-
-    def poll() -> None:
-        box = QApplication.activeModalWidget()
-        if isinstance(box, QMessageBox) and box.isVisible() and steps:
-            test, then = steps[0]
-            if test(box.informativeText()):
-                steps.pop(0)
-                watch.seen.append(box.informativeText())
-                if then is not None:
-                    then()
-                if not steps:
-                    watch.done = True
-                    buttons = {b.text().replace("&", ""): b for b in box.buttons()}
-                    qtbot.mouseClick(buttons[button], Qt.MouseButton.LeftButton)
-                    return
-        if time.monotonic() > deadline:
-            if isinstance(box, QMessageBox):
-                box.reject()
-            return
-        QTimer.singleShot(20, poll)
-
-    QTimer.singleShot(0, poll)
-    return watch
+    turn, then do its action; after the last, click `button` (`watch_question`)."""
+    return watch_question(qtbot, [(test, None, then) for test, then in steps], button)
 
 
 @pytest.mark.usefixtures("real_quit_question")
