@@ -132,7 +132,7 @@ class MainWindow(QMainWindow):
         self.quit_flow = quitting.QuitFlow(
             session, self, lambda *asked: self.ask_quit(*asked), self.say, self.close_for_good)
         self.menus = Menus(self, VIEWS, self.task_ops, self.store_ops, self.dock,
-                           session.store.home)
+                           session.store.home, self.calendar_view.bar.mode_actions)
         self.view_actions = self.menus.views
         self.toolbar = self.menus.toolbar
         self._wire()

@@ -1,12 +1,17 @@
 """The Calendar view's top bar: Today, previous and next, the period's title, the task-name
 filter and the Month/Week/Day switch. It shows a period; the view decides what the buttons
-do with it. Where one row cannot hold them all (800 px with the notifications panel open)
-the title goes on a row of its own below: the buttons keep their words."""
+do with it. The switch is in the Tab order and on Alt+M / Alt+W / Alt+D, the keys of the
+View menu's “Calendar by” entries (`mode_actions`): a person at the keyboard found the buttons
+out of reach (see `widgets/choice.py`). Where one row cannot hold them all (800 px with the
+notifications panel open) the title goes on a row of its own below: the buttons keep their
+words."""
 
 from __future__ import annotations
 
 from app.gui.calendar.data import MODES, Period
 from app.gui.qt import (
+    QAction,
+    QActionGroup,
     QButtonGroup,
     QHBoxLayout,
     QLabel,
@@ -15,10 +20,12 @@ from app.gui.qt import (
     QToolButton,
     QVBoxLayout,
     QWidget,
+    Signal,
 )
 from app.gui.widgets.choice import ChoiceButton
 
 FILTER_MIN_WIDTH = 100  # room for a few letters of a name
+MODE_KEYS = {"month": "Alt+M", "week": "Alt+W", "day": "Alt+D"}  # free in the whole window
 
 
 def title_of(period: Period) -> str:
@@ -44,6 +51,13 @@ def tool(text: str, tip: str, key: str, kind: type[QToolButton] = QToolButton) -
 
 
 class PeriodBar(QWidget):
+    """Signals:
+        mode_chosen(int): a mode's button was clicked or its action triggered (its index in
+            `MODES`).
+    """
+
+    mode_chosen = Signal(int)
+
     def __init__(self, mode: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.today = tool("Today", "Go to today (T)", "T")
@@ -73,11 +87,20 @@ class PeriodBar(QWidget):
         self.filter.setMinimumWidth(FILTER_MIN_WIDTH)
         self.filter.setMaximumWidth(240)
         self.row.addWidget(self.filter)
+        self.mode_actions = QActionGroup(self)  # the View menu's, with their keys
         for i, name in enumerate(MODES):
-            button = tool(name.capitalize(), f"{name.capitalize()} view", "", ChoiceButton)
+            key = MODE_KEYS[name]
+            button = tool(name.capitalize(), f"{name.capitalize()} view ({key})", "",
+                          ChoiceButton)
             button.setChecked(name == mode)
             self.modes.addButton(button, i)
             self.row.addWidget(button)
+            action = QAction(f"&{name.capitalize()}", self.mode_actions)
+            action.setShortcut(key)
+            action.setCheckable(True)
+            action.setChecked(name == mode)
+            action.triggered.connect(lambda _c=False, i=i: self.mode_chosen.emit(i))
+        self.modes.idClicked.connect(self.mode_chosen)
 
     def title_below(self) -> bool:
         return self.below.indexOf(self.title) >= 0
@@ -103,5 +126,6 @@ class PeriodBar(QWidget):
 
     def show_period(self, period: Period) -> None:
         self.modes.button(MODES.index(period.mode)).setChecked(True)
+        self.mode_actions.actions()[MODES.index(period.mode)].setChecked(True)
         self.title.setText(title_of(period))
         self._place_title()  # a week's title is longer than a month's

@@ -128,7 +128,7 @@ class CalendarView(QWidget):
         self.bar.today.clicked.connect(self._on_today_clicked)
         self.bar.prev.clicked.connect(lambda: self.show_period(self.period.moved(-1)))
         self.bar.next.clicked.connect(lambda: self.show_period(self.period.moved(1)))
-        self.bar.modes.idClicked.connect(self._on_modes_id_clicked)
+        self.bar.mode_chosen.connect(self._on_bar_mode_chosen)
         self._typed = TypingPause(self.bar.filter, FILTER_QUIET_MS, self.reload)
         for grid in (self.month, self.week.grid):
             grid.entry_picked.connect(self._on_entry_picked)
@@ -162,7 +162,7 @@ class CalendarView(QWidget):
     def _focus_day(self) -> date:
         return focus_day(self.period, self.pointed, self.now().date())
 
-    def _on_modes_id_clicked(self, index: int) -> None:
+    def _on_bar_mode_chosen(self, index: int) -> None:
         self.set_mode(MODES[index])
 
     def _on_today_clicked(self) -> None:

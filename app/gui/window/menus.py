@@ -1,9 +1,9 @@
 """The main window's menus and toolbar: the same actions in both, with their shortcuts.
 
 File (New, Import, Export, Back up now, Restore…, Settings…, Close window, Quit), Task (Edit,
-Duplicate, Run now, Pause/Resume, Delete, Show runs), View (the views on Ctrl+1 … Ctrl+6, Find,
-Notifications, Appearance), Engine (Pause all, Resume all, Take over from the background
-engine), Help (About).
+Duplicate, Run now, Pause/Resume, Delete, Show runs), View (the views on Ctrl+1 … Ctrl+6, the
+calendar by month, week or day on Alt+M, Alt+W, Alt+D, Find, Notifications, Appearance),
+Engine (Pause all, Resume all, Take over from the background engine), Help (About).
 
 The menus know the task and store actions they show, not the window: what the window itself
 does (show a view, find, change the appearance, close, quit) is asked for by signal.
@@ -49,7 +49,8 @@ class Menus(QObject):
     quit_requested = Signal()
 
     def __init__(self, window: QMainWindow, views: Sequence[str], tasks: TaskActions,
-                 store: StoreActions, dock: QDockWidget, home: Path) -> None:
+                 store: StoreActions, dock: QDockWidget, home: Path,
+                 calendar_modes: QActionGroup) -> None:
         super().__init__(window)
         bar = window.menuBar()
         file = bar.addMenu("&File")
@@ -83,6 +84,10 @@ class Menus(QObject):
             action.triggered.connect(lambda _c=False, i=i: self.view_requested.emit(i))
             self.views.addAction(action)
             view.addAction(action)
+        by = view.addMenu("Calendar &by")  # the calendar's own actions: it follows them
+        for action in calendar_modes.actions():
+            by.addAction(action)
+            action.triggered.connect(lambda: self.view_requested.emit(views.index("Calendar")))
         view.addSeparator()
         find = view.addAction("&Find task…")
         find.setShortcut("Ctrl+F")
