@@ -53,6 +53,12 @@ class Problems:
         self.banner = banner
         self.hint = hint
         self.hinted: ValidationError | None = None  # what the hint beside Save is about
+        marked = display.status_icon("failed")
+        for i in range(sidebar.count()):  # each row as tall and wide as with its mark: a mark
+            item = sidebar.item(i)  # that comes or goes moved the rows below (2 px each)
+            item.setIcon(marked)
+            item.setSizeHint(sidebar.sizeHintForIndex(sidebar.model().index(i, 0)))
+            item.setIcon(QIcon())
 
     def page_of(self, error: ValidationError) -> int:
         """The index of the page that shows `error` (past the last: the banner)."""

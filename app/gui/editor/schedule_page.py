@@ -3,7 +3,8 @@
 Kinds: on demand only, once (a date-time picker), every N (interval), cron, calendar
 (every N days/weeks/months/years at a time of day), and after other tasks succeed. The
 preview puts the schedule into words and lists the next five fire times in the task's time
-zone, recomputed as you type; a bad cron expression shows its error under the field.
+zone, recomputed as you type; a bad cron expression shows its error under the field, in a
+line kept empty for it (“61 * * * *” pushed everything below down as the error came and went).
 
 A new task has no schedule until the person chooses one (`chosen()` is False): nothing is
 assumed, not even "only when I run it", so no task runs at a time nobody picked.
@@ -84,7 +85,7 @@ class SchedulePage(Page):
         date_page, date_form = self._sub()
         self.at = DateTimeEdit(now=self._task_now)
         date_form.addRow("&At", self.at)
-        self.add_error("at", self.at, date_form)
+        self.add_error("at", self.at, date_form, lines=1)
         self.stack.addWidget(date_page)
 
         every_page, every_form = self._sub()
@@ -92,7 +93,7 @@ class SchedulePage(Page):
         self.every.number.setValue(15)
         self.every.unit.setCurrentIndex(1)
         every_form.addRow("&Every", self.every)
-        self.add_error("interval", self.every, every_form)
+        self.add_error("interval", self.every, every_form, lines=1)
         self.stack.addWidget(every_page)
 
         cron_page, cron_form = self._sub()
@@ -109,7 +110,7 @@ class SchedulePage(Page):
         row.addWidget(self.cron, 1)
         row.addWidget(self.presets)
         cron_form.addRow("&Cron", cron_row)
-        self.add_error("cron", self.cron, cron_form)
+        self.add_error("cron", self.cron, cron_form, lines=1)
         cron_form.addRow(self._note("Five fields: minute, hour, day of month, month, day of "
                                     "week (0 or 7 is Sunday); an optional leading seconds "
                                     "field; @hourly, @daily, @weekly, @monthly, @yearly, "
