@@ -39,7 +39,7 @@ from app.gui.editor.schedule_choices import (
 )
 from app.gui.editor.schedule_lists import ExclusionList, ScheduleList, schedule_words
 from app.gui.editor.schedule_preview import NONE, Preview, preview
-from app.gui.editor.widgets import DateTimeEdit, DurationEdit, FitStack, align_boxes, say_units
+from app.gui.editor.widgets import DateTimeEdit, DurationEdit, FitStack, UnitBox, align_boxes
 from app.gui.qt import (
     QComboBox,
     QFormLayout,
@@ -123,10 +123,8 @@ class SchedulePage(Page):
         row.setContentsMargins(0, 0, 0, 0)
         self.cal_count = QSpinBox()
         self.cal_count.setRange(1, 3653)
-        self.cal_unit = QComboBox()
-        for unit in CAL_UNITS:
-            self.cal_unit.addItem(unit.removesuffix("s"), unit)  # "Every 1 day" to start
-        self.cal_count.valueChanged.connect(lambda count: say_units(self.cal_unit, count))
+        self.cal_unit = UnitBox(CAL_UNITS, 1)  # "Every 1 day" to start
+        self.cal_count.valueChanged.connect(self.cal_unit.say)
         self.cal_time = typed_over(QTimeEdit())
         self.cal_time.setDisplayFormat("HH:mm:ss")
         self.cal_time.setTime(QTime(2, 0))

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from app.gui.qt import (
@@ -35,6 +35,24 @@ def say_units(units: QComboBox, count: float) -> None:
     for i in range(units.count()):
         many = str(units.itemData(i))
         units.setItemText(i, many.removesuffix("s") if count == 1 else many)
+
+
+class UnitBox(QComboBox):
+    """Units named in the number a count asks for ("1 second", "2 seconds"), never narrower
+    than the longest in the plural: sized while it said "second", "Stop after 2 seconds"
+    showed its "s" cut off."""
+
+    def __init__(self, plurals: Sequence[str], count: float) -> None:
+        super().__init__()
+        for plural in plurals:
+            self.addItem(plural, plural)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.setMinimumWidth(self.sizeHint().width())
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContentsOnFirstShow)
+        self.say(count)
+
+    def say(self, count: float) -> None:
+        say_units(self, count)
 
 
 class ShellHint(QWidget):
@@ -122,14 +140,11 @@ class DurationEdit(QWidget):
         self.number.setRange(-99_999, 99_999)
         self.number.setValue(1)
         self.number.setAccelerated(True)
-        self.unit = QComboBox()
-        for label, _factor in UNITS:
-            self.unit.addItem(label, label)
-        say_units(self.unit, self.number.value())
+        self.unit = UnitBox([label for label, _factor in UNITS], self.number.value())
         layout.addWidget(self.number)
         layout.addWidget(self.unit)
         layout.addStretch(1)
-        self.number.valueChanged.connect(lambda count: say_units(self.unit, count))
+        self.number.valueChanged.connect(self.unit.say)
         self.number.valueChanged.connect(self.changed)
         self.unit.currentIndexChanged.connect(self.changed)
         if self.enabled_box is not None:
