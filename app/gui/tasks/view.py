@@ -21,6 +21,7 @@ from app.gui.qt import (
     QHBoxLayout,
     QHeaderView,
     QItemSelectionModel,
+    QKeyEvent,
     QLabel,
     QLineEdit,
     QModelIndex,
@@ -279,7 +280,26 @@ class TasksView(QWidget):
         if watched is self.search and key == Qt.Key.Key_Down:
             self._to_table()
             return True
+        if (watched is self.table and key in (Qt.Key.Key_Home, Qt.Key.Key_End)
+                and isinstance(event, QKeyEvent) and not event.modifiers()
+                & ~(Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.KeypadModifier)):
+            self._to_end(key == Qt.Key.Key_Home)
+            return True
         return super().eventFilter(watched, event)
+
+    def _to_end(self, first: bool) -> None:
+        """Home / End (with Ctrl too): the first or last row listed, current and selected.
+        Qt's Home went to the row's first cell (nothing moved) and Ctrl+Home moved only the
+        focus outline, so Delete then acted on the row still selected, not the one outlined."""
+        rows = self.model.rowCount()
+        if not rows:
+            return
+        current = self.table.currentIndex()
+        index = self.model.index(0 if first else rows - 1, max(current.column(), 0))
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.scrollTo(index)
 
     def _to_table(self) -> None:
         """Down from the search: the keyboard goes to the list with a row selected (the
