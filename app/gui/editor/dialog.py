@@ -35,6 +35,7 @@ from app.gui.editor.every_error import every_error, hidden_errors
 from app.gui.editor.links import LinkCheck
 from app.gui.editor.machine import MachineCheck
 from app.gui.editor.page import Page, error_focus, lead_labels
+from app.gui.editor.page_keys import PageKeys
 from app.gui.editor.pages import (
     DependenciesPage,
     ExecutionPage,
@@ -142,6 +143,7 @@ class TaskEditor(QDialog):
         self.sidebar.setFixedWidth(max(self.sidebar.sizeHintForColumn(0), 150) + 40)
         self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.sidebar.setCurrentRow(0)
+        self.page_keys = PageKeys(self, self.sidebar, self.pages)  # Ctrl+Tab: the next page
 
         self.banner = ErrorLabel()
         # why Create is disabled (a mistake, or a choice to make); a click goes there

@@ -56,11 +56,15 @@ class GeneralPage(Page):
         self.enabled.toggled.connect(self.changed)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (watched is self.description and event.type() == QEvent.Type.KeyPress
-                and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Tab
+        if (watched is self.description and isinstance(event, QKeyEvent)
+                and event.key() == Qt.Key.Key_Tab
                 and event.modifiers() == Qt.KeyboardModifier.ControlModifier):
-            self.description.insertPlainText("\t")
-            return True
+            if event.type() == QEvent.Type.ShortcutOverride:  # a tab, not the next page
+                event.accept()
+                return True
+            if event.type() == QEvent.Type.KeyPress:
+                self.description.insertPlainText("\t")
+                return True
         return super().eventFilter(watched, event)
 
     def load(self, data: dict[str, Any]) -> None:

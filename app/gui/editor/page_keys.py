@@ -1,0 +1,35 @@
+"""The editor's pages from the keyboard: Ctrl+Tab and Ctrl+PgDown show the next page,
+Ctrl+Shift+Tab and Ctrl+PgUp the previous one (round the end), as a tabbed dialog's keys do;
+they did nothing (found keyboard-only in the real window). The cursor goes to the page's
+first field, or stays in the page list if it was there. The Description, where Ctrl+Tab
+types a tab, keeps it (`GeneralPage`): Ctrl+PgDown leaves it for the next page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from app.gui.editor.page import first_input
+from app.gui.qt import QKeySequence, QListWidget, QShortcut, Qt, QWidget
+
+NEXT = ("Ctrl+Tab", "Ctrl+PgDown")
+PREVIOUS = ("Ctrl+Shift+Tab", "Ctrl+PgUp")
+
+
+class PageKeys:
+    """The keys on `dialog`, stepping `sidebar`'s rows (one per page of `pages`)."""
+
+    def __init__(self, dialog: QWidget, sidebar: QListWidget, pages: Sequence[QWidget]) -> None:
+        self._sidebar = sidebar
+        self._pages = pages
+        for keys, step in ((NEXT, 1), (PREVIOUS, -1)):
+            for key in keys:
+                shortcut = QShortcut(QKeySequence(key), dialog)
+                shortcut.activated.connect(lambda step=step: self.step(step))
+
+    def step(self, by: int) -> None:
+        sidebar = self._sidebar
+        row = (sidebar.currentRow() + by) % sidebar.count()
+        in_list = sidebar.hasFocus()
+        sidebar.setCurrentRow(row)
+        if not in_list:
+            first_input(self._pages[row]).setFocus(Qt.FocusReason.TabFocusReason)
