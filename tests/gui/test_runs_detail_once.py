@@ -49,3 +49,59 @@ def test_retried_as_is_said_by_the_status_only(gui: Gui, qtbot: Any) -> None:
     gui.quiet()
     assert fields["Note"].isVisible() and fields["Note"].text().startswith(
         f"retry of run {ids[1]} (")
+
+
+def _cut_rows(detail: Any) -> list[str]:
+    """The rows of the details partly in sight (neither wholly shown nor wholly hidden) and
+    not covered over."""
+    area = detail.fields_area
+    viewport = area.viewport()
+    covers = [c.geometry() for c in area.curtains if c.isVisible()]
+    cut = []
+    for key, field in detail.fields.items():
+        if not detail.form.isRowVisible(field):
+            continue
+        label = detail.form.labelForField(field)
+        row = label.geometry().united(field.geometry()).translated(
+            field.parentWidget().mapTo(viewport, field.parentWidget().rect().topLeft()))
+        seen = row.intersected(viewport.rect())
+        if seen.isEmpty() or seen == row:
+            continue
+        if not any(c.contains(seen) for c in covers):
+            cut.append(key)
+    return cut
+
+
+def test_at_800_by_560_no_row_is_cut_through(gui: Gui, qtbot: Any) -> None:
+    """At 800×560 "Scheduled for" showed its upper half under the five rows in sight: the
+    pane ends where a row begins, and scrolled to its end the last row is whole too."""
+    s = gui.service
+    s.create_task(command_task("kbtask", ["date"]))
+    run = s.run_now("kbtask")
+    gui.wait_until(lambda: s.get_run(run.id).status == "succeeded", 15)
+    window = gui.window
+    window.resize(800, 560)
+    window.show_view(RUNS)
+    view = window.runs_view
+    gui.wait_until(lambda: view.model.rowCount() == 1)
+    click_row(qtbot, view.table, 0)
+    detail = view.detail
+    gui.wait_until(lambda: detail.fields["Status"].text() == "succeeded")
+    gui.quiet()
+    bar = detail.fields_area.verticalScrollBar()
+    assert bar.maximum() > 0  # (the rows do not all fit: they scroll)
+    assert _cut_rows(detail) == []
+    assert window.grab().save(str(SCREENSHOTS / "runs-detail-800x560-whole-rows.png"))
+    bar.setValue(bar.maximum() // 2)  # scrolled: a row cut at the top is covered too
+    gui.quiet()
+    assert _cut_rows(detail) == []
+    bar.setValue(bar.maximum())
+    gui.quiet()
+    assert _cut_rows(detail) == []
+    last = detail.fields["Checkpoint"]
+    viewport = detail.fields_area.viewport()
+    assert last.mapTo(viewport, last.rect().bottomLeft()).y() < viewport.height()
+    assert not any(c.isVisible() and c.geometry().intersects(last.geometry().translated(
+        last.parentWidget().mapTo(viewport, last.parentWidget().rect().topLeft())))
+        for c in detail.fields_area.curtains)  # the last row, whole, is not covered
+    assert window.grab().save(str(SCREENSHOTS / "runs-detail-800x560-scrolled.png"))

@@ -37,7 +37,7 @@ from app.gui.qt import (
     QPalette,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
+    QRect,
     QSizePolicy,
     Qt,
     QTextCharFormat,
@@ -49,6 +49,7 @@ from app.gui.qt import (
 from app.gui.runs.plot import RunPlot
 from app.gui.widgets import display
 from app.gui.widgets.status_text import paint_status
+from app.gui.widgets.whole_rows import WholeRowsArea
 from app.gui.widgets.wrapping import WrappingText
 from app.service import Service
 
@@ -130,7 +131,7 @@ class RunDetail(QWidget):
         top.addWidget(self.resources, 1, Qt.AlignmentFlag.AlignTop)
         self.resources.setSizePolicy(QSizePolicy.Policy.Preferred,
                                      QSizePolicy.Policy.Expanding)
-        self.fields_area = QScrollArea()
+        self.fields_area = WholeRowsArea(self._row_rects)  # no row cut through its words
         self.fields_area.setObjectName("RunFields")
         self.fields_area.setWidget(fields)
         self.fields_area.setWidgetResizable(True)
@@ -153,6 +154,11 @@ class RunDetail(QWidget):
             self.resources.setMaximumHeight(max(self.resources.minimumSizeHint().height(),
                                                 self.fields_area.viewport().height()))
         return super().eventFilter(watched, event)
+
+    def _row_rects(self) -> list[QRect]:
+        """Each shown row (its name and its value), in the scrolled widget."""
+        return [self.form.labelForField(f).geometry().united(f.geometry())
+                for f in self.fields.values() if self.form.isRowVisible(f)]
 
     # -- showing a run ---------------------------------------------------------------------
 
