@@ -57,6 +57,9 @@ class Notification:
     message: str
     run_id: int | None = None
     task_id: int | None = None
+    # a fallback's sequel: the failed run whose failure notification this one takes the
+    # place of (the bell keeps one entry for the two; a desktop bubble is replaced)
+    replaces: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

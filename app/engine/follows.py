@@ -35,14 +35,15 @@ class Rescue:
 def sequel(rescue: Rescue, fallback: str, run_id: int, status: str) -> Notification:
     """How the fallback run `run_id` ended, told after the failure it followed: "rescued"
     when it succeeded (a failure made good, not a plain success: the bell showed it with a
-    success's green ✓), a failure when it did not."""
+    success's green ✓), a failure when it did not. It replaces the failure's own notification
+(`replaces`: the failed run), which said nothing of what came after."""
     ok = status == "succeeded"
     ended = "succeeded" if ok else f"{status.replace('_', ' ')} too"
     return Notification("rescued" if ok else "failure",
                         f"{rescue.task} {rescue.status.replace('_', ' ')}; its fallback "
                         f"“{fallback}” {ended}",
                         f"run {run_id} of “{fallback}”, after run {rescue.run_id} of "
-                        f"“{rescue.task}”", run_id, rescue.task_id)
+                        f"“{rescue.task}”", run_id, rescue.task_id, rescue.run_id)
 
 
 class Follows:

@@ -15,6 +15,9 @@ Where the server supports actions, a notification carries "Open log" and "Retry 
   window at that run (`tickwork --home HOME --show-run ID`, a viewer when an engine holds
   the store); a window running this engine sets it to show the run in itself.
 
+A fallback's sequel ("X failed; its fallback “Y” succeeded") replaces the failure's
+bubble (`replaces_id`) rather than showing a second one beside it.
+
 Who shows the bubble: when the server answered at start (`desktop` is True) this notifier
 owns desktop bubbles, and the window (if any) only keeps the note in its list and the
 tray's badge; otherwise the window's tray bubble, and then its list, are the fallbacks.
@@ -160,7 +163,7 @@ class Notifier:
             try:
                 notification_id = client.notify(note.title, note.message, actions,
                                                  urgency="critical" if note.kind == "failure"
-                                                 else "normal")
+                                                 else "normal", replaces=self._bubble_of(note))
             except NotificationsUnavailable as exc:
                 self._client = None
                 client.close()
@@ -169,6 +172,15 @@ class Notifier:
             self._shown[notification_id] = note
             while len(self._shown) > REMEMBERED:
                 self._shown.popitem(last=False)
+
+    def _bubble_of(self, note: Notification) -> int:
+        """The bubble `note` takes the place of (a fallback's sequel: its failure's), 0 for
+        none: the failure's bubble, still on the screen, would contradict it."""
+        if note.replaces is not None:
+            for notification_id, shown in reversed(self._shown.items()):
+                if shown.kind == "failure" and shown.run_id == note.replaces:
+                    return notification_id
+        return 0
 
     def _orphan_note(self, event: RunChanged) -> Notification | None:
         """A run the last engine left interrupted: a failure, unless a retry follows."""

@@ -94,9 +94,11 @@ class DesktopNotifications:
             raise
 
     def notify(self, summary: str, body: str, actions: Sequence[tuple[str, str]] = (), *,
-               urgency: str = "normal", timeout_ms: int = -1) -> int:
+               urgency: str = "normal", timeout_ms: int = -1, replaces: int = 0) -> int:
         """Show a notification; its id. `actions` are (key, label) pairs, sent only when the
-        server supports actions; "default" is the key of a click on the bubble itself."""
+        server supports actions; "default" is the key of a click on the bubble itself.
+        `replaces`: the id of an earlier one this one takes the place of, on the screen if
+        it is still there (the server shows a new one if not)."""
         flat: list[str] = []
         if self.supports_actions:
             for key, label in actions:
@@ -104,7 +106,8 @@ class DesktopNotifications:
         hints = {"urgency": ("y", URGENCY[urgency]),  # jeepney's variants: (signature, value)
                  "desktop-entry": ("s", "tickwork")}
         reply = self._call("Notify", "susssasa{sv}i",
-                           (self.app_name, 0, self.icon, summary, body, flat, hints, timeout_ms))
+                           (self.app_name, replaces, self.icon, summary, body, flat, hints,
+                            timeout_ms))
         return int(reply[0])
 
     def actions(self, timeout: float | None) -> ActionInvoked | None:

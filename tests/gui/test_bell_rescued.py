@@ -1,5 +1,12 @@
-"""The bell's entry for "X failed; its fallback “Y” succeeded" wore a success's green ✓: a
-failure its fallback made good is no plain success, and wears a warning's amber "!"."""
+"""A failure its fallback made good, in the bell.
+
+Its entry ("X failed; its fallback “Y” succeeded") wore a success's green ✓: a failure its
+fallback made good is no plain success, and wears a warning's amber "!".
+
+The failure's own entry ("X failed", a red ✗, "exit code 3") stayed beside it, at the same
+second, and the bell counted two: the list contradicted itself. The sequel takes the place
+of its failure's entry (the same failed run), and the bell counts one; other entries stay.
+"""
 
 from __future__ import annotations
 
@@ -13,24 +20,63 @@ def _centre_colour(icon: object) -> QColor:
     return image.pixelColor(3 * image.width() // 10, image.height() // 2)
 
 
-def test_a_rescued_failure_is_told_with_a_warning(gui: Gui) -> None:
+def _titles(gui: Gui) -> list[str]:  # without the window's own "No system tray"
+    return [e.note.title for e in gui.window.notifications.entries() if e.note.kind != "info"]
+
+
+def test_a_rescued_failure_is_one_entry_told_with_a_warning(gui: Gui) -> None:
     s = gui.service
     s.create_task(command_task("cleanup fallback"))
     s.create_task(command_task("fails with 3", ["sh", "-c", "exit 3"],
                                fallback="cleanup fallback"))
-    s.run_now("fails with 3")
+    s.create_task(command_task("fails alone", ["sh", "-c", "exit 4"]))
     window = gui.window
     panel = window.notifications
+    alone = s.run_now("fails alone")
+    gui.wait_until(lambda: any(e.note.run_id == alone.id for e in panel.entries()), 30)
+    failed = s.run_now("fails with 3")
+    # the failure's entry is there before its fallback ends (it may be passed on the way)
+    gui.wait_until(lambda: any(failed.id in (e.note.run_id, e.note.replaces)
+                               for e in panel.entries()), 30)
     gui.wait_until(lambda: any("its fallback" in e.note.title for e in panel.entries()), 30)
+    assert _titles(gui) == [
+        "fails with 3 failed; its fallback “cleanup fallback” succeeded", "fails alone failed"]
+    assert panel.unread == 2 and window.status.bell.text() == " 2"
     window.resize(1280, 760)
     gui.qtbot.mouseClick(window.status.bell, Qt.MouseButton.LeftButton)
     gui.wait_until(lambda: window.dock.isVisible())
-    items = {panel.list.item(i).text().splitlines()[0]: panel.list.item(i)
-             for i in range(panel.list.count())}
-    rescued = items["fails with 3 failed; its fallback “cleanup fallback” succeeded"]
-    failed = items["fails with 3 failed"]
+    assert window.status.bell.text() == ""
+    rescued, other = (panel.list.item(i) for i in range(2))
     amber = display.status_colour("warning")
     assert _centre_colour(rescued.icon()).name() == amber.name()
     assert _centre_colour(rescued.icon()).name() != display.status_colour("succeeded").name()
-    assert _centre_colour(failed.icon()).name() == display.status_colour("failed").name()
+    assert _centre_colour(other.icon()).name() == display.status_colour("failed").name()
     assert window.grab().save(str(SCREENSHOTS / "bell-rescued.png"))
+
+
+def test_the_sequel_of_a_failure_already_read_counts_once_and_stays_selected(
+        gui: Gui) -> None:
+    """The failure's entry was looked at (and selected) before its fallback ended: the
+    sequel is news (the bell counts it), and it is the one selected in its place."""
+    s = gui.service
+    gate = s.store.home / "go"
+    s.create_task(command_task("waits", ["sh", "-c", f"while ! test -e {gate}; do "
+                                                     "sleep 0.05; done"]))
+    s.create_task(command_task("breaks", ["false"], fallback="waits"))
+    window = gui.window
+    panel = window.notifications
+    failed = s.run_now("breaks")
+    gui.wait_until(lambda: any(e.note.run_id == failed.id for e in panel.entries()), 30)
+    window.resize(1280, 760)
+    gui.qtbot.mouseClick(window.status.bell, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: window.dock.isVisible() and panel.unread == 0)
+    panel.list.setFocus()
+    gui.qtbot.keyClick(panel.list, Qt.Key.Key_Home)
+    assert panel.list.currentRow() == 0 and panel.retry_button.isEnabled()
+    gui.qtbot.mouseClick(window.status.bell, Qt.MouseButton.LeftButton)  # hidden again
+    gate.touch()
+    gui.wait_until(lambda: panel.unread == 1, 30)
+    assert _titles(gui) == [
+        "breaks failed; its fallback “waits” succeeded"]
+    assert window.status.bell.text() == " 1" and panel.list.currentRow() == 0
+    assert panel.open_button.isEnabled() and panel.retry_button.isEnabled()

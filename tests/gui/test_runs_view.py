@@ -404,7 +404,8 @@ def test_a_retry_says_which_run_it_retries_and_when_it_was_due(gui: Gui, qtbot: 
     click_row(qtbot, view.table, 1 - row)  # the first attempt: its own fire, plainly late
     gui.wait_until(lambda: fields["Attempt"].text() == "1")
     retry = view.model.rows[row].id  # what followed it, said in its note and its row
-    gui.wait_until(lambda: fields["Note"].text() == f"retried as run {retry}")
+    gui.wait_until(lambda: fields["Status"].text() == f"failed — retried as run {retry}")
+    assert not fields["Note"].isVisible()  # its note said only that again
     result = view.model.index(1 - row, view.model.COLUMNS.index("Result / note"))
     assert result.data() == f"exit code 2 · retried as run {retry}"
     assert not fields["Scheduled for"].text().endswith(")")

@@ -217,3 +217,25 @@ def test_retry_now_on_a_task_deleted_since_is_one_line(
     notification_server.click(call.id, "retry")
     engine.wait_for("cannot retry task")
     assert "Traceback" not in engine.text()
+
+
+def test_a_fallback_s_sequel_replaces_the_failure_s_bubble(
+        cli: Any, engine_on_bus: Any, notification_server: NotificationServer) -> None:
+    """"flaky failed" and then "flaky failed; its fallback “rescue” succeeded" were two
+    bubbles, the first contradicting the second: the sequel replaces the failure's bubble
+    (`replaces_id`), still on the screen, with a plain urgency instead of a critical one."""
+    assert cli("task", "add", "rescue", "--command", "true").code == 0
+    assert cli("task", "add", "flaky", "--command", "false", "--fallback", "rescue").code == 0
+    engine = engine_on_bus()
+    wait_until(lambda: "desktop notifications through test-server" in engine.text())
+    assert cli("task", "run", "flaky").code == 0
+    failure, sequel = wait_until(lambda: notification_server.seen()[1:]
+                                 and notification_server.seen(), timeout=20)
+    assert (failure.summary, failure.replaces) == ("flaky failed", 0)
+    assert sequel.summary == "flaky failed; its fallback “rescue” succeeded"
+    assert (sequel.replaces, sequel.id) == (failure.id, failure.id)
+    assert sequel.hints["urgency"] == ("y", 1)
+    assert list(notification_server.showing) == [failure.id]  # one bubble on the screen
+
+    notification_server.click(sequel.id, "retry")  # its buttons are the sequel's: the task's
+    wait_until(lambda: finished(cli, "flaky", 2), timeout=20)

@@ -85,6 +85,7 @@ class Call:
     body: str
     actions: list[str]
     hints: dict[str, Any]
+    replaces: int = 0  # the id the client asked to replace (0: none)
 
 
 @dataclass
@@ -105,6 +106,7 @@ class NotificationServer:
         from jeepney.io.threading import DBusRouter, open_dbus_connection
 
         self._ids = itertools.count(1)
+        self.showing: dict[int, Call] = {}  # on the screen: id -> its latest Notify
         self._lock = threading.Lock()
         self._conn = open_dbus_connection(bus=self.address)
         self._router = DBusRouter(self._conn)
@@ -131,15 +133,21 @@ class NotificationServer:
                 reply = new_method_return(msg, "ssss", ("test-server", "tickwork tests",
                                                         "1.0", "1.2"))
             elif member == "Notify":
-                app_name, _replaces, _icon, summary, body, actions, hints, _t = msg.body
+                app_name, replaces, _icon, summary, body, actions, hints, _t = msg.body
                 with self._lock:
-                    call = Call(next(self._ids), app_name, summary, body, list(actions),
-                                dict(hints))
+                    # a notification still shown is replaced in place, keeping its id; one
+                    # closed since is shown anew (the specification's rule)
+                    shown = replaces if replaces in self.showing else next(self._ids)
+                    call = Call(shown, app_name, summary, body, list(actions), dict(hints),
+                                replaces)
                     self.calls.append(call)
+                    self.showing[shown] = call
                 if self.click_first is not None:
                     self.click(call.id, self.click_first)
                 reply = new_method_return(msg, "u", (call.id,))
             elif member == "CloseNotification":
+                with self._lock:
+                    self.showing.pop(msg.body[0], None)
                 reply = new_method_return(msg)
             else:
                 reply = new_error(msg, "org.freedesktop.DBus.Error.UnknownMethod")

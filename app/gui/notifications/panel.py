@@ -3,7 +3,9 @@
 Every notification (a failure, or a success a task asked for) is kept in the list, with
 Open log and Retry now; where a system tray exists it also pops up on the desktop through
 the tray (clicking it opens the run). Where none exists (some desktops, offscreen) the
-window says so once and the list, with the bell's unread count, is where they appear.
+window says so once and the list, with the bell's unread count, is where they appear. A
+fallback's sequel ("X failed; its fallback “Y” succeeded") takes the place of its failure's
+entry: the two side by side contradicted each other.
 
 Signals:
     open_run_requested(int): show this run (and its log).
@@ -33,6 +35,7 @@ from app.gui.qt import (
 from app.gui.widgets import display
 
 MAX_ITEMS = 500
+UNREAD = Qt.ItemDataRole.UserRole + 1  # an entry's role: not looked at yet
 # the icon of each kind: a failure its fallback made good is a warning (amber "!"), not a
 # success's green ✓
 STATUS_OF_KIND = {"failure": "failed", "success": "succeeded", "rescued": "warning",
@@ -86,18 +89,44 @@ class NotificationList(QWidget):
         self._update_empty()
 
     def add(self, note: Notification, unread: bool = True, now: datetime | None = None) -> None:
+        """`note` at the top; a fallback's sequel ("X failed; its fallback “Y” succeeded")
+        takes the place of its failure's entry ("X failed"), which it says again and which
+        would contradict it beside it: the bell counts one."""
+        was_current = self._take_replaced(note)
         entry = Entry(note, now or datetime.now(UTC))
         at = display.when(entry.at, seconds=True)
         item = QListWidgetItem(f"{note.title}\n{note.message}\n{at}")
         item.setIcon(_icon(note))
         item.setData(Qt.ItemDataRole.UserRole, entry)
+        item.setData(UNREAD, unread)
         item.setToolTip(f"{note.title}\n{note.message}\n{display.full_time(entry.at)}")
         self.list.insertItem(0, item)
+        if was_current:
+            self.list.setCurrentItem(item)
         while self.list.count() > MAX_ITEMS:
             self.list.takeItem(self.list.count() - 1)
-        if unread:
-            self.set_unread(self.unread + 1)
+        self._count_unread()
         self._update_empty()
+
+    def _take_replaced(self, note: Notification) -> bool:
+        """The failure's entry `note` takes the place of, out of the list; whether it was
+        the current one."""
+        if note.replaces is None:
+            return False
+        for i in range(self.list.count()):
+            entry = self.list.item(i).data(Qt.ItemDataRole.UserRole)
+            if (isinstance(entry, Entry) and entry.note.kind == "failure"
+                    and entry.note.run_id == note.replaces
+                    and entry.note.task_id == note.task_id):
+                was_current = self.list.currentRow() == i
+                self.list.takeItem(i)
+                return was_current
+        return False
+
+    def _count_unread(self) -> None:
+        count = sum(1 for i in range(self.list.count()) if self.list.item(i).data(UNREAD))
+        if count != self.unread:
+            self.set_unread(count)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -113,6 +142,8 @@ class NotificationList(QWidget):
         self.unread_changed.emit(count)
 
     def mark_read(self) -> None:
+        for i in range(self.list.count()):
+            self.list.item(i).setData(UNREAD, False)
         if self.unread:
             self.set_unread(0)
 

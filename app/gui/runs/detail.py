@@ -37,7 +37,7 @@ from app.gui.qt import (
     QPalette,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
+    QRect,
     QSizePolicy,
     Qt,
     QTextCharFormat,
@@ -49,6 +49,7 @@ from app.gui.qt import (
 from app.gui.runs.plot import RunPlot
 from app.gui.widgets import display
 from app.gui.widgets.status_text import paint_status
+from app.gui.widgets.whole_rows import WholeRowsArea
 from app.gui.widgets.wrapping import WrappingText
 from app.service import Service
 
@@ -130,7 +131,7 @@ class RunDetail(QWidget):
         top.addWidget(self.resources, 1, Qt.AlignmentFlag.AlignTop)
         self.resources.setSizePolicy(QSizePolicy.Policy.Preferred,
                                      QSizePolicy.Policy.Expanding)
-        self.fields_area = QScrollArea()
+        self.fields_area = WholeRowsArea(self._row_rects)  # no row cut through its words
         self.fields_area.setObjectName("RunFields")
         self.fields_area.setWidget(fields)
         self.fields_area.setWidgetResizable(True)
@@ -153,6 +154,11 @@ class RunDetail(QWidget):
             self.resources.setMaximumHeight(max(self.resources.minimumSizeHint().height(),
                                                 self.fields_area.viewport().height()))
         return super().eventFilter(watched, event)
+
+    def _row_rects(self) -> list[QRect]:
+        """Each shown row (its name and its value), in the scrolled widget."""
+        return [self.form.labelForField(f).geometry().united(f.geometry())
+                for f in self.fields.values() if self.form.isRowVisible(f)]
 
     # -- showing a run ---------------------------------------------------------------------
 
@@ -192,6 +198,7 @@ class RunDetail(QWidget):
                 label.setText("—")
             paint_status(self.fields["Status"], None)  # not the last run's colour
             self.form.setRowVisible(self.fields["Error"], True)
+            self.form.setRowVisible(self.fields["Note"], True)
             for button in (self.cancel_button, self.rerun_button, self.open_button):
                 button.setEnabled(False)
             return
@@ -216,7 +223,9 @@ class RunDetail(QWidget):
         error = error_beyond(run.exit_code, run.error)  # not "exit code 3" under "3"
         self.fields["Error"].setText(error or "—")
         self.form.setRowVisible(self.fields["Error"], error is not None)
-        self.fields["Note"].setText(run.note or "—")  # why it ran, waited or was skipped
+        note = note_beyond(run)  # why it ran, waited or was skipped
+        self.fields["Note"].setText(note or "—")
+        self.form.setRowVisible(self.fields["Note"], note is not None or not run.retried_as)
         self.fields["Checkpoint"].setText(checkpoint_text(run.checkpoint))
         self.fields["Checkpoint"].setToolTip(
             "The state its action saved last, which a retry of this fire starts from"
@@ -357,6 +366,18 @@ class RunDetail(QWidget):
     def _on_open_clicked(self) -> None:
         if self.run is not None:
             self.open_task_requested.emit(self.run.task_id)
+
+
+def note_beyond(run: Run) -> str | None:
+    """A run's note without the "retried as run N" its Status says already (None: nothing
+    more; the two rows said it twice)."""
+    note = run.note
+    if note is None or run.retried_as is None:
+        return note
+    said = f"retried as run {run.retried_as}"
+    if note == said:
+        return None
+    return note.removesuffix(f"; {said}")
 
 
 def checkpoint_text(value: Any, limit: int = 300) -> str:
