@@ -3,10 +3,10 @@
 A run that happened is a tinted box with a solid bar in its status colour (the same
 palette-aware colours as the Runs view); a predicted fire is an untinted box with a dashed
 outline in the colour of its kind, so "ran" and "will run" never look alike. Aggregates
-("42 runs") are drawn the same way: filled for runs, in the status mix's dominant colour,
-dashed for predictions. Each box is painted in two steps, the box
-then its words, so the time grid can draw its now line between them: over the boxes, under
-their words (drawn last, it struck through the current hour's words).
+("42 runs") are drawn the same way: filled for runs, in a failure's colour when any failed,
+else the status mix's dominant one, dashed for predictions. Each box is painted in two
+steps, the box then its words, so the time grid can draw its now line between them: over
+the boxes, under their words (drawn last, it struck through the current hour's words).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import re
 from collections import Counter
 
 from app.gui.calendar.data import Entry
-from app.gui.calendar.words import KIND_COLOURS
+from app.gui.calendar.words import KIND_COLOURS, by_concern
 from app.gui.qt import (
     QColor,
     QFontMetrics,
@@ -133,17 +133,14 @@ def _most(counts: Counter[str], default: str) -> str:
 
 def _runs_box(p: QPainter, rect: QRectF, counts: Counter[str], palette: QPalette,
               dark: bool) -> None:
-    """Filled and coloured by what most of the runs are, with a stripe in a failure's
-    colour down its side when any failed (12 succeeded, 3 failed: plain green)."""
-    key = _most(counts, "scheduled")
-    colour = display.status_colour(key, dark)
+    """Filled and coloured by its runs' first concern (`by_concern`): a failure's colour
+    when any failed, whatever the other counts (1 failed among 5 succeeded was painted
+    green, a thin stripe its only sign)."""
+    order = by_concern(counts)
+    colour = display.status_colour(order[0][0] if order else "scheduled", dark)
     p.setPen(QPen(colour, 1.0))
     p.setBrush(blend(palette.color(QPalette.ColorRole.Base), colour, 0.12))
     p.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
-    failed = [status for status, n in counts.most_common() if n and status in display.FAILED]
-    if failed and key not in display.FAILED:
-        p.fillRect(QRectF(rect.left() + 1, rect.top() + 1, 3, rect.height() - 2),
-                   display.status_colour(failed[0], dark))
 
 
 def _planned_box(p: QPainter, rect: QRectF, counts: Counter[str], palette: QPalette,

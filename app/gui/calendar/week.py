@@ -32,6 +32,7 @@ from app.gui.calendar.boxes import (
 )
 from app.gui.calendar.data import Entry, day_start
 from app.gui.calendar.paint import CalendarGrid, Hit, planned_counts, status_counts
+from app.gui.calendar.words import by_concern
 from app.gui.qt import (
     QPainter,
     QPaintEvent,
@@ -59,13 +60,13 @@ def lanes_for(days: int) -> int:
 def block_words(when: str, entries: list[Entry], counted: int = 0,
                 ran: Counter[str] | None = None) -> str:
     """A block's words in one form, each count with its word, then the time: “60 planned
-    17:00–18:00”, “5 succeeded, 1 failed, 32 planned 16:24–17:00” — its runs by status and
-    its predictions (`counted` predictions and the runs `ran` known by count only, the rest
-    among `entries`). The current hour said “38 16:24–17:00: 5 succeeded, …”, its total
-    first with no word to say what it counted."""
+    17:00–18:00”, “1 failed, 5 succeeded, 32 planned 16:24–17:00” — its runs by status, a
+    failure first (`by_concern`), and its predictions (`counted` predictions and the runs
+    `ran` known by count only, the rest among `entries`). The current hour said “38
+    16:24–17:00: 5 succeeded, …”, its total first with no word to say what it counted."""
     past = Counter(e.status for e in entries if not e.predicted) + (ran or Counter())
     planned = counted + sum(1 for e in entries if e.predicted)
-    parts = [f"{n:,} {display.status_words(s)}" for s, n in past.most_common()]
+    parts = [f"{n:,} {display.status_words(s)}" for s, n in by_concern(past)]
     parts += [f"{planned:,} planned"] if planned else []
     return f"{', '.join(parts) or 0} {when}"
 
