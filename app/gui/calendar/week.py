@@ -10,7 +10,8 @@ inside the block; the tooltip says them whole.
 A day with more predictions (or runs) than it lists shows, from the hour of the last one it
 lists, each hour as one block with its count (its runs by status, its predictions); the
 arrow keys step through the blocks as through the entries, and Enter opens a block's list.
-The red line in today's column is now, over the boxes and stopping short of their words.
+The red line in today's column is now, over the boxes (an hour block's words make room for
+it); across the week's other days it is faint and under their boxes.
 A one-shot task's prediction can be dragged to another time or day, in 15-minute steps.
 """
 
@@ -28,6 +29,7 @@ from app.gui.calendar.boxes import (
     entry_text,
     entry_text_rects,
     paint_entry,
+    paint_faint_now,
     paint_now_line,
 )
 from app.gui.calendar.data import Entry, day_start
@@ -260,11 +262,13 @@ class TimeGrid(CalendarGrid):
         for i in range(len(self.dates())):
             x = self.column(i).left()
             p.drawLine(QPointF(x, 0), QPointF(x, self.height()))
+        now_y = self.y_of(now, now.date()) if now is not None else None
+        if now_y is not None and len(self.dates()) > 1 and today in self.dates():
+            paint_faint_now(p, GUTTER, self.width(), now_y, dark)  # under the other days' boxes
         entries = [h for h in self.hits if h.kind == "entry" and h.entry is not None]
         for hit in entries:
             assert hit.entry is not None
             entry_box(p, hit.rect, hit.entry, pal, dark)
-        now_y = self.y_of(now, now.date()) if now is not None else None
         for rect, hit, _text in self.aggregates:  # runs above now, predictions below
             aggregate_box(p, rect, hit.counts, hit.planned, pal, dark,
                           now_y if hit.day == today else None)
@@ -273,8 +277,8 @@ class TimeGrid(CalendarGrid):
         for hit in entries:
             assert hit.entry is not None
             entry_text(p, hit.rect, self._text(hit.entry, hit.rect), pal)
-        for rect, _hit, text in self.aggregates:
-            aggregate_text(p, rect, text, pal)
+        for rect, hit, text in self.aggregates:
+            aggregate_text(p, rect, text, pal, now_y if hit.day == today else None)
         if self._dragging and self._target_rect is not None and self._press_hit is not None:
             dragged = self._press_hit.entry
             assert dragged is not None and self._target is not None
@@ -285,8 +289,8 @@ class TimeGrid(CalendarGrid):
         p.end()
 
     def _paint_now(self, p: QPainter, now: datetime) -> None:
-        """The now line across today's column (the view's clock, as last read), fainter
-        across the other days, over the boxes, stopping short of the words it crosses."""
+        """The now line across today's column (the view's clock, as last read), over its
+        boxes: an hour's words leave its row free, an entry's it stops short of."""
         days = self.dates()
         today = now.date()
         if today not in days:
@@ -300,10 +304,9 @@ class TimeGrid(CalendarGrid):
         words = [r for h in self.hits if h.kind == "entry" and h.entry is not None
                  and crossed(h.rect)
                  for r in entry_text_rects(p, h.rect, self._text(h.entry, h.rect))]
-        words += [r for rect, _h, text in self.aggregates if crossed(rect)
-                  for r in aggregate_text_rects(p, rect, text)]
-        paint_now_line(p, col.left(), col.right(), y, self.dark(), words,
-                       (GUTTER, self.width()) if len(days) > 1 else None)
+        words += [r for rect, h, text in self.aggregates if crossed(rect) and h.day == today
+                  for r in aggregate_text_rects(p, rect, text, y)]
+        paint_now_line(p, col.left(), col.right(), y, self.dark(), words)
 
     def _text(self, entry: Entry, rect: QRectF) -> str:
         if rect.height() >= 2 * self.fontMetrics().height() + 2:
