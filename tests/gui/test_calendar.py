@@ -176,7 +176,7 @@ def test_a_busy_day_shows_counts_and_opens_a_list(gui: Gui) -> None:
     gui.wait_until(lambda: view.day_list is not None)
     dialog = view.day_list
     gui.wait_until(lambda: dialog.model.rowCount() == 1441)
-    assert "1,441 predicted" in dialog.heading.text()
+    assert "1,441 planned" in dialog.heading.text()
     dialog.search.setText("renew")
     assert dialog.proxy.rowCount() == 1
     index = dialog.proxy.index(0, 1)

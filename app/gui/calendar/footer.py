@@ -29,7 +29,7 @@ def status_text(data: CalendarData, task_ids: set[int] | None) -> str:
     past = sum(sum(d.past.values()) for d in data.days.values())
     future = sum(sum(d.future.values()) for d in data.days.values())
     runs = f"{past:,} run{'s' if past != 1 else ''}"
-    text = f"{runs}, {future:,} predicted" if data.complete else (
+    text = f"{runs}, {future:,} planned" if data.complete else (
         f"{runs} · predicting what will run…")
     if task_ids is not None:
         text += f" for {display.plural(len(task_ids), 'matching task')}"
