@@ -176,7 +176,7 @@ def test_a_busy_day_shows_counts_and_opens_a_list(gui: Gui) -> None:
     gui.wait_until(lambda: view.day_list is not None)
     dialog = view.day_list
     gui.wait_until(lambda: dialog.model.rowCount() == 1441)
-    assert "1,441 predicted" in dialog.heading.text()
+    assert "1,441 planned" in dialog.heading.text()
     dialog.search.setText("renew")
     assert dialog.proxy.rowCount() == 1
     index = dialog.proxy.index(0, 1)
@@ -279,15 +279,15 @@ def test_a_busy_today_shows_what_is_still_to_come_beside_what_ran() -> None:
                 future=Counter(fire=39_584, delayed=12))
     assert [w for _k, w, _n in summary(today, 3)][-2] == "planned"
     assert [w for _k, w, _n in summary(today, 4)] == [
-        "succeeded", "failed", "planned", "+21 more: 9 skipped, 12 delayed"]
+        "failed", "succeeded", "planned", "+21 more: 9 skipped, 12 delayed"]
     assert [n for _k, _w, n in summary(today, 3)] == [16, 39_584, 2616]  # failures kept
     assert [w for _k, w, _n in summary(today, 1)] == [
         "16 failed, 2,595 succeeded, 9 skipped, 39,584 planned, 12 delayed"]
-    assert [n for _k, _w, n in summary(today, 9)] == [2595, 16, 9, 39_584, 12]
+    assert [n for _k, _w, n in summary(today, 9)] == [16, 2595, 9, 39_584, 12]  # a failure first
     later = Day(future=Counter(fire=93_089, delayed=192, skipped=122, chain=7))
     assert [n for _k, _w, n in summary(later, 3)] == [93_089, 192, 129]  # and 7 more
     past = Day(past=Counter(succeeded=581, failed=19))
-    assert [n for _k, _w, n in summary(past, 3)] == [581, 19]
+    assert [n for _k, _w, n in summary(past, 3)] == [19, 581]
 
 
 def test_week_and_day_open_on_the_day_pointed_at_in_the_month(gui: Gui) -> None:
@@ -457,13 +457,13 @@ def test_a_busy_hour_reads_in_one_form_and_a_cut_block_ends_in_an_ellipsis(qapp:
                                         "failed", 9)]
     plans = [Entry("fire", 1, "a", at + timedelta(minutes=6 + i), None, "scheduled")
              for i in range(32)]
-    text = "5 succeeded, 1 failed, 32 planned 16:24–17:00"  # each count with its word
+    text = "1 failed, 5 succeeded, 32 planned 16:24–17:00"  # each count with its word
     assert hour_words(16, 0, runs + plans, "16:24") == text
     assert hour_words(17, 60, []) == "60 planned 17:00–18:00"  # as every other day says it
     metrics = QFontMetrics(QApplication.font())
-    width = metrics.horizontalAdvance("5 succeeded, 1 failed,") + 2
+    width = metrics.horizontalAdvance("1 failed, 5 succeeded,") + 2
     lines = fitted(text, metrics, width, metrics.lineSpacing() * 2 + 1).split("\n")
-    assert lines[0] == "5 succeeded, 1 failed," and len(lines) == 2 and lines[1].endswith("…")
+    assert lines[0] == "1 failed, 5 succeeded," and len(lines) == 2 and lines[1].endswith("…")
     whole = fitted(text, metrics, width, metrics.lineSpacing() * 9)
     assert re.sub(r"(?<!–)\n", " ", whole).replace("\n", "") == text
     # a span wider than the block breaks after its dash; a word wider still ends in "…"
@@ -486,9 +486,10 @@ def test_a_run_that_waited_then_ran_reads_so_in_the_day_list() -> None:
     assert entry.reason == "waited: at most 1 run of this task at a time"
 
 
-def test_a_block_of_many_runs_some_failed_shows_a_failure_stripe(qapp: Any) -> None:
-    """An hour of 12 succeeded and 3 failed runs was one plain green block (a run-through):
-    a stripe in the failure's colour runs down its left side; none when none failed."""
+def test_a_block_of_many_runs_some_failed_is_in_a_failure_s_colour(qapp: Any) -> None:
+    """An hour of 12 succeeded and 3 failed runs was one plain green block (a run-through),
+    then green with a thin stripe: its outline is in the failure's colour; not when none
+    failed."""
     from collections import Counter
 
     from PySide6.QtGui import QImage
@@ -504,7 +505,7 @@ def test_a_block_of_many_runs_some_failed_shows_a_failure_stripe(qapp: Any) -> N
         paint_aggregate(painter, QRectF(0, 0, 120, 60), counts, Counter(), "",
                         QApplication.palette(), False)
         painter.end()
-        return image.pixelColor(2, 30)
+        return image.pixelColor(60, 0)  # the top of its outline
 
     red = display.status_colour("failed", False)
     assert left_edge(Counter(succeeded=12, failed=3)) == red

@@ -114,7 +114,7 @@ def test_every_hour_of_a_busy_past_day_shows_its_runs_and_opens_the_list(
     assert entries + sum(_count(t) for t in texts.values()) == 2160 == sum(
         view.data.day(BUSY_DAY).past.values())
     assert texts[22] == f"{PER_HOUR} succeeded 22:00–23:00", texts
-    assert texts[18] == "60 succeeded, 30 failed 18:00–19:00", texts
+    assert texts[18] == "30 failed, 60 succeeded 18:00–19:00", texts
     view.week.scroll_to_hour(12)
     gui.qtbot.wait(20)
     assert gui.window.grab().save(str(SCREENSHOTS / "calendar-week-busy-past.png"))
@@ -149,7 +149,7 @@ def test_the_arrows_step_through_a_busy_week_s_blocks_and_enter_opens_them(
     for hour in range(1, 24):
         gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
         assert f" {hour:02d}:00–" in view.picked_line.text(), (hour, view.picked_line.text())
-    assert "60 succeeded, 30 failed 18:00–19:00" not in view.picked_line.text()
+    assert "30 failed, 60 succeeded 18:00–19:00" not in view.picked_line.text()
     gui.qtbot.keyClick(grid, Qt.Key.Key_Down)  # the next day: its single run
     assert view.picked is not None and view.picked.run_id == quiet_run
     assert view.picked_line.text().startswith("Selected: fetch: run ")
@@ -157,7 +157,7 @@ def test_the_arrows_step_through_a_busy_week_s_blocks_and_enter_opens_them(
     assert view.picked is not None and view.picked.run_id == quiet_run
     for _ in range(6):
         gui.qtbot.keyClick(grid, Qt.Key.Key_Up)
-    assert "60 succeeded, 30 failed 18:00–19:00" in view.picked_line.text()
+    assert "30 failed, 60 succeeded 18:00–19:00" in view.picked_line.text()
     picked = grid._picked_hit()
     assert picked is not None and _marked(grid, picked.rect)
     assert grid.grab().save(str(SCREENSHOTS / "calendar-week-busy-picked.png"))

@@ -1,7 +1,7 @@
 """The week's current hour, as a person met it: its block read “15 11:00–12:00: 4 succee…”,
 a total with no word to say what it counted, and at 800×560 its time span ran out of the
-block over the column's edge. Now every count says what it counts, then the time (“4
-succeeded, 1 failed, 10 planned 11:00–12:00”), the words stay inside the block, ending in
+block over the column's edge. Now every count says what it counts, then the time (“1
+failed, 4 succeeded, 10 planned 11:00–12:00”), the words stay inside the block, ending in
 "…" where they do not fit, and the tooltip says them whole. The clock is pinned (`NOW`, a
 Thursday 11:20); local days are UTC days."""
 
@@ -20,7 +20,7 @@ from tests.gui.conftest import SCREENSHOTS, Gui, command_task
 from tests.gui.test_calendar_forecast_shown import _open_calendar
 
 NOW = datetime(2026, 12, 3, 11, 20, tzinfo=UTC)
-SAID = "4 succeeded, 1 failed, 10 planned 11:00–12:00"
+SAID = "1 failed, 4 succeeded, 10 planned 11:00–12:00"
 
 
 @pytest.fixture

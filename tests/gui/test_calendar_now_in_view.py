@@ -83,12 +83,13 @@ def _red(colour: Any) -> bool:
 
 
 @pytest.mark.parametrize("size", [(1180, 740), (800, 560)])
-def test_the_now_line_shows_and_stops_short_of_the_words_it_crosses(
+def test_the_now_line_shows_and_the_words_make_room_for_it(
         gui_factory: Any, utc_local_time: None, tmp_path: Path, size: tuple[int, int]) -> None:
     """Thin and pale blue over pale-blue blocks, the line was hard to see (a person's
     run-through); it is red, 2 px, with a dot at the column's left edge, fainter across the
-    other days, over the blocks, and stops short of a line of words it crosses (drawn after
-    it, their words stay legible)."""
+    other days, over the blocks. It stopped short of a line of words it crossed, and a
+    block's words could hide all of it but the dot: the hour block's words leave its row
+    free now (some above it, the rest below), so it crosses the block whole."""
     gui = gui_factory(engine=False)
     _a_busy_hour(gui)
     grid = gui.window.calendar_view.week.grid
@@ -102,7 +103,7 @@ def test_the_now_line_shows_and_stops_short_of_the_words_it_crosses(
     grid.ensure_layout()
     rect, _hit, text = next(a for a in grid.aggregates if a[1].day == NOW.date()
                             and a[0].top() // HOUR_PX == 11)
-    assert text.startswith("2 succeeded, 1 failed"), text
+    assert text.startswith("1 failed, 2 succeeded"), text
     view.week.scroll_to_hour(9)
     shot = tmp_path / f"calendar-week-now-line-{size[0]}.png"
     assert gui.window.grab().save(str(shot))
@@ -110,17 +111,13 @@ def test_the_now_line_shows_and_stops_short_of_the_words_it_crosses(
     now_y = grid.y_of(now, now.date())
     rows = range(round(now_y) - 1, round(now_y) + 1)  # the line's 2 px
     inside = range(int(rect.left()) + 6, int(rect.right()) - 3)
-    # the words' strokes are drawn over the line where they cross it: dark, not red
+    # no word's stroke on the line's rows: the words went round it
     ink = [(x, y) for y in rows for x in inside if image.pixelColor(x, y).lightness() < 100]
-    assert len(ink) >= 2, shot
-    # and the line stops short of them: no red beside a letter's stroke
-    struck = [(x, y) for x, y in ink if _red(image.pixelColor(x - 1, y))
-              or _red(image.pixelColor(x + 1, y))]
-    assert struck == [], (struck, shot)
-    # the line is red over the block, where the words end
+    assert ink == [], (ink, shot)
+    # and the line is red over the whole block
     col = grid.column(grid.dates().index(now.date()))
     across = [x for x in inside if any(_red(image.pixelColor(x, y)) for y in rows)]
-    assert len(across) >= 20, (len(across), shot)
+    assert len(across) >= 0.95 * len(inside), (len(across), len(inside), shot)
     # fainter across the other days (Monday: nothing there)
     monday = grid.column(0)
     assert [x for x in range(int(monday.left()) + 2, int(monday.right()) - 2)

@@ -3,10 +3,10 @@
 A run that happened is a tinted box with a solid bar in its status colour (the same
 palette-aware colours as the Runs view); a predicted fire is an untinted box with a dashed
 outline in the colour of its kind, so "ran" and "will run" never look alike. Aggregates
-("42 runs") are drawn the same way: filled for runs, in the status mix's dominant colour,
-dashed for predictions. Each box is painted in two steps, the box
-then its words, so the time grid can draw its now line between them: over the boxes, under
-their words (drawn last, it struck through the current hour's words).
+("42 runs") are drawn the same way: filled for runs, in a failure's colour when any failed,
+else the status mix's dominant one, dashed for predictions. Each box is painted in two
+steps, the box then its words, so the time grid can draw its now line between them: over
+the boxes, under their words (drawn last, it struck through the current hour's words).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import re
 from collections import Counter
 
 from app.gui.calendar.data import Entry
-from app.gui.calendar.words import KIND_COLOURS
+from app.gui.calendar.words import KIND_COLOURS, by_concern
 from app.gui.qt import (
     QColor,
     QFontMetrics,
@@ -133,17 +133,14 @@ def _most(counts: Counter[str], default: str) -> str:
 
 def _runs_box(p: QPainter, rect: QRectF, counts: Counter[str], palette: QPalette,
               dark: bool) -> None:
-    """Filled and coloured by what most of the runs are, with a stripe in a failure's
-    colour down its side when any failed (12 succeeded, 3 failed: plain green)."""
-    key = _most(counts, "scheduled")
-    colour = display.status_colour(key, dark)
+    """Filled and coloured by its runs' first concern (`by_concern`): a failure's colour
+    when any failed, whatever the other counts (1 failed among 5 succeeded was painted
+    green, a thin stripe its only sign)."""
+    order = by_concern(counts)
+    colour = display.status_colour(order[0][0] if order else "scheduled", dark)
     p.setPen(QPen(colour, 1.0))
     p.setBrush(blend(palette.color(QPalette.ColorRole.Base), colour, 0.12))
     p.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
-    failed = [status for status, n in counts.most_common() if n and status in display.FAILED]
-    if failed and key not in display.FAILED:
-        p.fillRect(QRectF(rect.left() + 1, rect.top() + 1, 3, rect.height() - 2),
-                   display.status_colour(failed[0], dark))
 
 
 def _planned_box(p: QPainter, rect: QRectF, counts: Counter[str], palette: QPalette,
@@ -156,27 +153,44 @@ def _planned_box(p: QPainter, rect: QRectF, counts: Counter[str], palette: QPale
     p.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
 
 
-def aggregate_text(p: QPainter, rect: QRectF, text: str, palette: QPalette) -> None:
-    """A block's words, wrapped into its box (`fitted`)."""
+def aggregate_text(p: QPainter, rect: QRectF, text: str, palette: QPalette,
+                   avoid: float | None = None) -> None:
+    """A block's words, wrapped into its box (`fitted`), around the line at `avoid` (now)."""
     p.setPen(palette.color(QPalette.ColorRole.Text))
-    for at, line in _aggregate_lines(p, rect, text):
+    for at, line in _aggregate_lines(p, rect, text, avoid):
         p.drawText(at, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop), line)
 
 
-def aggregate_text_rects(p: QPainter, rect: QRectF, text: str) -> list[QRectF]:
+def aggregate_text_rects(p: QPainter, rect: QRectF, text: str,
+                         avoid: float | None = None) -> list[QRectF]:
     """Where `aggregate_text` draws its words, line by line."""
     metrics = p.fontMetrics()
     return [QRectF(at.left(), at.top(), metrics.horizontalAdvance(line), metrics.height())
-            for at, line in _aggregate_lines(p, rect, text)]
+            for at, line in _aggregate_lines(p, rect, text, avoid)]
 
 
-def _aggregate_lines(p: QPainter, rect: QRectF, text: str) -> list[tuple[QRectF, str]]:
+NOW_GAP = 3.0  # room each side of the now line that a block's words leave free
+
+
+def _aggregate_lines(p: QPainter, rect: QRectF, text: str,
+                     avoid: float | None = None) -> list[tuple[QRectF, str]]:
+    """A block's lines and where each goes; with `avoid` (now, across the block) the lines
+    leave its row free, some above it and the rest below, so the now line crosses the whole
+    block (it stopped short of the words, and a block's three lines hid all of it but the
+    dot). Where no line fits either side, they are laid as if it were not there."""
     room = rect.adjusted(6, 2, -3, -2)
     metrics = p.fontMetrics()
     step = metrics.lineSpacing()
-    lines = fitted(text, metrics, room.width(), room.height()).split("\n")
-    return [(QRectF(room.left(), room.top() + i * step, room.width(), step), line)
-            for i, line in enumerate(lines)]
+    tops = [room.top() + i * step for i in range(max(1, int(room.height() // step)))]
+    if avoid is not None and room.top() < avoid + NOW_GAP and avoid - NOW_GAP < room.bottom():
+        above = max(0, int((avoid - NOW_GAP - room.top()) // step))
+        below = max(0, int((room.bottom() - avoid - NOW_GAP) // step))
+        if above + below:
+            tops = [room.top() + i * step for i in range(above)] + [
+                avoid + NOW_GAP + i * step for i in range(below)]
+    lines = fitted(text, metrics, room.width(), len(tops) * step).split("\n")
+    return [(QRectF(room.left(), top, room.width(), step), line)
+            for top, line in zip(tops, lines, strict=False)]
 
 
 def fitted(text: str, metrics: QFontMetrics, width: float, height: float) -> str:
@@ -202,27 +216,36 @@ def fitted(text: str, metrics: QFontMetrics, width: float, height: float) -> str
 NOW_COLOURS = ("#d93025", "#ff6e64")  # (light palette, dark palette)
 
 
-def paint_now_line(p: QPainter, left: float, right: float, y: float, dark: bool,
-                   words: list[QRectF], week: tuple[float, float] | None = None) -> None:
-    """Now across a day's column (`left` to `right`), over its boxes: a 2 px line with a dot
-    at its left edge, and a fainter 1 px line across the rest of the `week`; each stops
-    short of the `words` it crosses (a line of a box's words, drawn after it), so they stay
-    legible. (Thin and pale blue over pale-blue boxes, it was hard to see.)"""
-    colour = QColor(NOW_COLOURS[1] if dark else NOW_COLOURS[0])
-    faint = QColor(colour)
+def _now_colour(dark: bool) -> QColor:
+    return QColor(NOW_COLOURS[1] if dark else NOW_COLOURS[0])
+
+
+def paint_faint_now(p: QPainter, left: float, right: float, y: float, dark: bool) -> None:
+    """Now across the week's other days: a faint 1 px line, drawn before their boxes so it
+    passes under them (drawn over, it ran across tomorrow's block beside its words)."""
+    faint = _now_colour(dark)
     faint.setAlphaF(0.55)
-    for start, end, pen in ([(week[0], week[1], QPen(faint, 1))] if week else []) + [
-            (left, right, QPen(colour, 2))]:
-        band = QRectF(start, y - 2, end - start, 4)
-        clip = QRegion(band.toAlignedRect())
-        for rect in words:
-            if rect.intersects(band):
-                clip = clip.subtracted(QRegion(rect.adjusted(-3, 0, 3, 0).toAlignedRect()))
-        p.save()
-        p.setClipRegion(clip)
-        p.setPen(pen)
-        p.drawLine(QPointF(start, y), QPointF(end, y))
-        p.restore()
+    p.setPen(QPen(faint, 1))
+    p.drawLine(QPointF(left, y), QPointF(right, y))
+
+
+def paint_now_line(p: QPainter, left: float, right: float, y: float, dark: bool,
+                   words: list[QRectF]) -> None:
+    """Now across today's column (`left` to `right`), over its boxes: a 2 px line with a dot
+    at its left edge, stopping short of the `words` it crosses (a line of a box's words,
+    drawn after it), so they stay legible. (Thin and pale blue over pale-blue boxes, it was
+    hard to see.)"""
+    colour = _now_colour(dark)
+    band = QRectF(left, y - 2, right - left, 4)
+    clip = QRegion(band.toAlignedRect())
+    for rect in words:
+        if rect.intersects(band):
+            clip = clip.subtracted(QRegion(rect.adjusted(-3, 0, 3, 0).toAlignedRect()))
+    p.save()
+    p.setClipRegion(clip)
+    p.setPen(QPen(colour, 2))
+    p.drawLine(QPointF(left, y), QPointF(right, y))
+    p.restore()
     p.setPen(Qt.PenStyle.NoPen)
     p.setBrush(colour)
     p.drawEllipse(QPointF(left, y), 5, 5)

@@ -76,8 +76,10 @@ class DayListModel(QAbstractTableModel):
             if col == 2:
                 return (KIND_WORDS.get(e.kind, e.kind) if e.predicted
                         else f"run {e.run_id} {display.status_words(e.status)}")
-            if col == 3:
-                return ("≈ " if e.predicted else "") + display.duration(e.duration_s)
+            if col == 3:  # a prediction with no history to go by: nothing (it read “≈ —”)
+                if e.predicted:
+                    return f"≈ {display.duration(e.duration_s)}" if e.duration_s else ""
+                return display.duration(e.duration_s)
             return e.reason or ""
         if role == Qt.ItemDataRole.ForegroundRole and col == 2:
             return entry_colour(e, display.dark_mode())
@@ -94,7 +96,8 @@ class DayListDialog(QDialog):
     entry_activated = Signal(object)
 
     def __init__(self, service: Service, background: Background, day: date,
-                 task_ids: set[int] | None, parent: QWidget | None = None) -> None:
+                 task_ids: set[int] | None, parent: QWidget | None = None,
+                 now: datetime | None = None) -> None:
         super().__init__(parent)
         self.at = day if isinstance(day, datetime) else None  # a block's time: open there
         day = self.at.astimezone().date() if self.at is not None else day
@@ -132,7 +135,7 @@ class DayListDialog(QDialog):
         layout.addWidget(self.search)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
-        now = datetime.now().astimezone()
+        now = now or datetime.now().astimezone()  # the calendar's clock, as it reads
         background.run(lambda: read_day(service, day, now, task_ids), self._on_read,
                        owner=self, title="Cannot read the day")
 
@@ -141,7 +144,7 @@ class DayListDialog(QDialog):
         past = sum(result.day.past.values())
         future = sum(result.day.future.values())
         parts = ([f"{past:,} run{'s' if past != 1 else ''}"] if past else []) + (
-            [f"{future:,} predicted"] if future else [])
+            [f"{future:,} planned"] if future else [])  # (as the grids say it)
         text = " and ".join(parts) or "Nothing on this day"
         if len(result.entries) < result.day.total or not result.complete:
             text += (f" — listing the first {len(result.entries):,} (filter tasks in the "

@@ -12,6 +12,7 @@ from app.gui.qt import (
     QEvent,
     QFont,
     QFrame,
+    QHelpEvent,
     QMouseEvent,
     QObject,
     QPainter,
@@ -22,6 +23,7 @@ from app.gui.qt import (
     QResizeEvent,
     QScrollArea,
     Qt,
+    QToolTip,
     QWidget,
     Signal,
 )
@@ -74,10 +76,7 @@ class DayHeader(QWidget):
                        first_fitting(p, [f"{d:%a} {d.day} {d:%b}", f"{d:%a} {d.day}", str(d.day)],
                                      room))
             p.setFont(self.font())
-            day = data.day(d)
-            runs, planned = sum(day.past.values()), sum(day.future.values())
-            parts = ([f"{runs:,} run{'s' if runs != 1 else ''}"] if runs else []) + (
-                [f"{planned:,} planned"] if planned else [])
+            parts = self._counts(d)
             p.setPen(pal.color(QPalette.ColorRole.Link if parts else
                                QPalette.ColorRole.PlaceholderText))
             # and the counts drop the arrow, then the words
@@ -87,6 +86,31 @@ class DayHeader(QWidget):
                        int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                        first_fitting(p, tiers, room))
         p.end()
+
+    def _counts(self, d: date) -> list[str]:
+        """A day's counts in words: “8 runs”, “305 planned” (none: no word)."""
+        assert self.grid.data is not None
+        day = self.grid.data.day(d)
+        runs, planned = sum(day.past.values()), sum(day.future.values())
+        return ([f"{runs:,} run{'s' if runs != 1 else ''}"] if runs else []) + (
+            [f"{planned:,} planned"] if planned else [])
+
+    def event(self, event: QEvent) -> bool:
+        """A day's tooltip says its counts whole (a narrow column shows them bare, “8 ·
+        305”), and what a click and a double-click do."""
+        if isinstance(event, QHelpEvent) and event.type() == QEvent.Type.ToolTip:
+            d = self._day_at(event.pos().x())
+            if d is None or self.grid.data is None:
+                QToolTip.hideText()
+                return True
+            said = ", ".join(self._counts(d)) or "nothing"
+            click = "click for the list of this day, " if self.grid.data.day(d).total else ""
+            QToolTip.showText(event.globalPos(), f"{d:%a} {d.day} {d:%b}: {said}\n"
+                              f"{click[:1].upper() + click[1:]}"
+                              f"{'d' if click else 'D'}ouble-click to show this day alone.",
+                              self)
+            return True
+        return super().event(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         d = self._day_at(event.position().x())

@@ -10,7 +10,16 @@ from datetime import datetime
 from app.engine.simulate import PER_TASK
 from app.gui.calendar.model import CalendarData, Entry
 from app.gui.calendar.words import describe, opens
-from app.gui.qt import QLabel, QWidget
+from app.gui.qt import (
+    QLabel,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QSize,
+    QSizePolicy,
+    Qt,
+    QWidget,
+)
 from app.gui.widgets import display
 
 NAMED = 3  # cuts named, and tasks named per cut
@@ -20,7 +29,7 @@ def status_text(data: CalendarData, task_ids: set[int] | None) -> str:
     past = sum(sum(d.past.values()) for d in data.days.values())
     future = sum(sum(d.future.values()) for d in data.days.values())
     runs = f"{past:,} run{'s' if past != 1 else ''}"
-    text = f"{runs}, {future:,} predicted" if data.complete else (
+    text = f"{runs}, {future:,} planned" if data.complete else (
         f"{runs} · predicting what will run…")
     if task_ids is not None:
         text += f" for {display.plural(len(task_ids), 'matching task')}"
@@ -63,13 +72,37 @@ def _joined(words: list[str]) -> str:
 
 
 class PickedLine(QLabel):
-    """The selected entry in words, hidden while nothing is selected."""
+    """The selected entry in words on one line, elided to the width (its tooltip says it
+    whole), hidden while nothing is selected. Its room stays when hidden, so selecting
+    something never takes height from the grid (an arrow key in the month turned every
+    cell's two lines into one, hiding what they said)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("CalendarPicked")
-        self.setWordWrap(True)
+        policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        policy.setRetainSizeWhenHidden(True)
+        self.setSizePolicy(policy)
         self.hide()
+
+    def sizeHint(self) -> QSize:
+        return QSize(0, self.fontMetrics().height() + 2)
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setToolTip(text)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        words = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
+                                              self.width())
+        p.drawText(self.rect(), int(Qt.AlignmentFlag.AlignLeft
+                                    | Qt.AlignmentFlag.AlignVCenter), words)
+        p.end()
 
     def show_entry(self, entry: Entry | None) -> None:
         self.setVisible(entry is not None)

@@ -18,6 +18,7 @@ from app.gui.calendar.words import KIND_WORDS, MORE, busiest_lines, summary
 from app.gui.qt import (
     QColor,
     QFont,
+    QFontMetrics,
     QPainter,
     QPaintEvent,
     QPalette,
@@ -147,7 +148,7 @@ class MonthGrid(CalendarGrid):
         assert self.data is not None
         pal = self.palette()
         line = self.line_height()
-        label = f"{d.day} {d.strftime('%b')}" if d.day == 1 else str(d.day)
+        label = self._label(d)
         number = QRectF(cell.left() + 5, cell.top() + 1, cell.width() - 10, line)
         if today:
             p.setFont(bold)
@@ -184,7 +185,7 @@ class MonthGrid(CalendarGrid):
         p.setPen(pal.color(QPalette.ColorRole.Link))
         p.drawText(QRectF(cell.right() - 93, cell.top() + 1, 88, line),
                    int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                   f"{day.total:,} ▸")
+                   self.count_text(d))
         y = cell.top() + line + 2
         room = max(1, int((cell.bottom() - y - 2) // line))
         rows = self.busy_lines(d)
@@ -210,6 +211,27 @@ class MonthGrid(CalendarGrid):
             p.drawText(QRectF(cell.left() + 19, y, cell.width() - 22, line),
                        int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
             y += line
+
+    @staticmethod
+    def _label(d: date) -> str:
+        return f"{d.day} {d.strftime('%b')}" if d.day == 1 else str(d.day)
+
+    def count_text(self, d: date) -> str:
+        """A summed day's count beside its date, in the room the date leaves (“985 ▸”, “985”,
+        “1.3k”, then elided, or nothing): in a narrow cell “1 Jan” ran into it (“1 Ja985”)."""
+        assert self.data is not None
+        bold = QFont(self.font())
+        bold.setBold(True)  # (today's date is bold: the wider)
+        room = min(88, int(self.cells[d].width() - 10 - 6
+                           - QFontMetrics(bold).horizontalAdvance(self._label(d))))
+        total = self.data.day(d).total
+        short = f"{total / 1000:.1f}k" if total >= 1000 else f"{total}"
+        metrics = self.fontMetrics()
+        if room < metrics.horizontalAdvance(short[:1] + "…"):
+            return ""
+        return next((t for t in (f"{total:,} ▸", f"{total:,}", short)
+                     if metrics.horizontalAdvance(t) <= room),
+                    metrics.elidedText(short, Qt.TextElideMode.ElideRight, room))
 
     def busy_lines(self, d: date) -> list[tuple[str, str, int]]:
         """A summed day's lines under its count, as many as its cell has room for, the last

@@ -384,7 +384,8 @@ class CalendarView(QWidget):
         self.pointed = day
         if self.day_list is not None and alive(self.day_list):
             self.day_list.close()
-        dialog = DayListDialog(self.service, self.background, day, self._task_ids, self)
+        dialog = DayListDialog(self.service, self.background, day, self._task_ids, self,
+                               self.now())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.entry_activated.connect(self._on_list_entry_activated)
         dialog.show()

@@ -10,7 +10,8 @@ inside the block; the tooltip says them whole.
 A day with more predictions (or runs) than it lists shows, from the hour of the last one it
 lists, each hour as one block with its count (its runs by status, its predictions); the
 arrow keys step through the blocks as through the entries, and Enter opens a block's list.
-The red line in today's column is now, over the boxes and stopping short of their words.
+The red line in today's column is now, over the boxes (an hour block's words make room for
+it); across the week's other days it is faint and under their boxes.
 A one-shot task's prediction can be dragged to another time or day, in 15-minute steps.
 """
 
@@ -28,10 +29,12 @@ from app.gui.calendar.boxes import (
     entry_text,
     entry_text_rects,
     paint_entry,
+    paint_faint_now,
     paint_now_line,
 )
 from app.gui.calendar.data import Entry, day_start
 from app.gui.calendar.paint import CalendarGrid, Hit, planned_counts, status_counts
+from app.gui.calendar.words import by_concern
 from app.gui.qt import (
     QPainter,
     QPaintEvent,
@@ -59,13 +62,13 @@ def lanes_for(days: int) -> int:
 def block_words(when: str, entries: list[Entry], counted: int = 0,
                 ran: Counter[str] | None = None) -> str:
     """A block's words in one form, each count with its word, then the time: “60 planned
-    17:00–18:00”, “5 succeeded, 1 failed, 32 planned 16:24–17:00” — its runs by status and
-    its predictions (`counted` predictions and the runs `ran` known by count only, the rest
-    among `entries`). The current hour said “38 16:24–17:00: 5 succeeded, …”, its total
-    first with no word to say what it counted."""
+    17:00–18:00”, “1 failed, 5 succeeded, 32 planned 16:24–17:00” — its runs by status, a
+    failure first (`by_concern`), and its predictions (`counted` predictions and the runs
+    `ran` known by count only, the rest among `entries`). The current hour said “38
+    16:24–17:00: 5 succeeded, …”, its total first with no word to say what it counted."""
     past = Counter(e.status for e in entries if not e.predicted) + (ran or Counter())
     planned = counted + sum(1 for e in entries if e.predicted)
-    parts = [f"{n:,} {display.status_words(s)}" for s, n in past.most_common()]
+    parts = [f"{n:,} {display.status_words(s)}" for s, n in by_concern(past)]
     parts += [f"{planned:,} planned"] if planned else []
     return f"{', '.join(parts) or 0} {when}"
 
@@ -259,11 +262,13 @@ class TimeGrid(CalendarGrid):
         for i in range(len(self.dates())):
             x = self.column(i).left()
             p.drawLine(QPointF(x, 0), QPointF(x, self.height()))
+        now_y = self.y_of(now, now.date()) if now is not None else None
+        if now_y is not None and len(self.dates()) > 1 and today in self.dates():
+            paint_faint_now(p, GUTTER, self.width(), now_y, dark)  # under the other days' boxes
         entries = [h for h in self.hits if h.kind == "entry" and h.entry is not None]
         for hit in entries:
             assert hit.entry is not None
             entry_box(p, hit.rect, hit.entry, pal, dark)
-        now_y = self.y_of(now, now.date()) if now is not None else None
         for rect, hit, _text in self.aggregates:  # runs above now, predictions below
             aggregate_box(p, rect, hit.counts, hit.planned, pal, dark,
                           now_y if hit.day == today else None)
@@ -272,8 +277,8 @@ class TimeGrid(CalendarGrid):
         for hit in entries:
             assert hit.entry is not None
             entry_text(p, hit.rect, self._text(hit.entry, hit.rect), pal)
-        for rect, _hit, text in self.aggregates:
-            aggregate_text(p, rect, text, pal)
+        for rect, hit, text in self.aggregates:
+            aggregate_text(p, rect, text, pal, now_y if hit.day == today else None)
         if self._dragging and self._target_rect is not None and self._press_hit is not None:
             dragged = self._press_hit.entry
             assert dragged is not None and self._target is not None
@@ -284,8 +289,8 @@ class TimeGrid(CalendarGrid):
         p.end()
 
     def _paint_now(self, p: QPainter, now: datetime) -> None:
-        """The now line across today's column (the view's clock, as last read), fainter
-        across the other days, over the boxes, stopping short of the words it crosses."""
+        """The now line across today's column (the view's clock, as last read), over its
+        boxes: an hour's words leave its row free, an entry's it stops short of."""
         days = self.dates()
         today = now.date()
         if today not in days:
@@ -299,10 +304,9 @@ class TimeGrid(CalendarGrid):
         words = [r for h in self.hits if h.kind == "entry" and h.entry is not None
                  and crossed(h.rect)
                  for r in entry_text_rects(p, h.rect, self._text(h.entry, h.rect))]
-        words += [r for rect, _h, text in self.aggregates if crossed(rect)
-                  for r in aggregate_text_rects(p, rect, text)]
-        paint_now_line(p, col.left(), col.right(), y, self.dark(), words,
-                       (GUTTER, self.width()) if len(days) > 1 else None)
+        words += [r for rect, h, text in self.aggregates if crossed(rect) and h.day == today
+                  for r in aggregate_text_rects(p, rect, text, y)]
+        paint_now_line(p, col.left(), col.right(), y, self.dark(), words)
 
     def _text(self, entry: Entry, rect: QRectF) -> str:
         if rect.height() >= 2 * self.fontMetrics().height() + 2:
