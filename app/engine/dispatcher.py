@@ -181,7 +181,7 @@ class Dispatcher:
         self.hub.emit(RunChanged(run_id, task.id, task.name, status, now, attempt,
                                  reason=reason))
         if status == "skipped":
-            self.writes.claimed_skipped(run_id, now)
+            self.follows.claimed_skipped(run_id, now)
             if task.id in self.upstreams.booked:
                 self.upstreams.settled(task.id, fire, status, run_id)
             return
@@ -365,7 +365,7 @@ class Dispatcher:
             self.upstreams.remove(run_id)
         if status == "released":
             return self.writes.released(record, reason)
-        self.writes.ended_unstarted(record, status, reason)
+        self.follows.ended_unstarted(record, status, reason)
         if record.task.id in self.upstreams.booked:
             self.upstreams.settled(record.task.id, record.fire, status, run_id)
 

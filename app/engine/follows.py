@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from app.engine.events import EventHub, Notification
 from app.engine.outcomes import After
@@ -75,6 +76,17 @@ class Follows:
                 self.rescues[run_id] = rescue
             noted(run_id)
         return follows
+
+    def claimed_skipped(self, run_id: int, now: datetime) -> None:
+        """A run claimed skipped: written so (`RunWrites`); no sequel waits for it."""
+        self.rescues.pop(run_id, None)
+        self.writes.claimed_skipped(run_id, now)
+
+    def ended_unstarted(self, record: RunRecord, status: str, reason: str) -> None:
+        """A run that ended before it started (cancelled while it waited): written so; no
+        sequel is told for it, and none is held for the engine's life (a fault hunt)."""
+        self.rescues.pop(record.run_id, None)
+        self.writes.ended_unstarted(record, status, reason)
 
     def tell(self, record: RunRecord, status: str, own: Notification | None) -> None:
         """The last attempt of `record` ended `status`: its notification (`own`), or, for a

@@ -178,3 +178,27 @@ def test_a_fallback_renamed_or_changed_while_the_run_ran_is_the_one_that_runs(
     assert (renamed.parent_run_id, other.parent_run_id) == (main.id, second.id)
     wait_until(lambda: "fell back" in (service.get_run(main.id).reason or ""), 5)
     assert service.get_run(main.id).reason == f"fell back to “renamed rescue”, run {renamed.id}"
+
+
+def test_a_fallback_cancelled_before_it_started_is_forgotten(
+        engine: Any, service: Any, events: Recorder) -> None:
+    """A fallback of a told failure is held for its sequel until it ends; one cancelled
+    while it waited for its turn (its group full) never reached its end, and was held for
+    the engine's life (a fault hunt). It is let go, and no sequel is told for it."""
+    engine.start()
+    service.create_task(command_task("hog", group="pool", group_limit=1,
+                                     action={"kind": "command", "argv": ["sleep", "30"]}))
+    service.create_task(command_task("rescue", group="pool", group_limit=1))
+    service.create_task(fails("main", fallback="rescue"))
+    hog = service.run_now("hog")
+    wait_until(lambda: service.get_run(hog.id).status == "running", 8)
+    service.run_now("main")
+    rescue = wait_until(lambda: [r for r in service.list_runs(task="rescue")
+                                 if r.status == "waiting"], 8)[0]  # (held: "pool" is full)
+    assert engine.dispatcher.follows.rescues  # held for its sequel while it waits
+    service.cancel_run(rescue.id)
+    wait_until(lambda: service.get_run(rescue.id).status == "cancelled", 8)
+    engine.writer.flush()
+    assert not engine.dispatcher.follows.rescues
+    assert [n.title for n in events.of(Notification)] == ["main failed"]
+    service.cancel_run(hog.id)
