@@ -8,12 +8,13 @@ smooth with 10,000 tasks. Hit tests use a coarse grid over the layout.
 Mouse: the wheel zooms about the pointer, dragging the background pans, dragging from one
 task to another asks to make the second wait for the first (a line follows the pointer and
 the target is outlined), a click selects a task or an arrow, a double-click opens the editor.
-Keys: Del (or Backspace) asks to remove the selected arrow, Escape deselects it; while an
-arrow is selected the window's Del (delete task) is not the one that answers.
+Keys: arrows select a task, Enter edits it (`graph.keys`); Del (or Backspace) asks to
+remove the selected arrow, Escape deselects it; while an arrow is selected the window's Del
+(delete task) is not the one that answers.
 
 Signals:
     edge_requested(int, int): a drag ended on another task (upstream id, downstream id).
-    open_requested(int): a task was double-clicked.
+    open_requested(int): a task was double-clicked (or Enter pressed on it).
     selection_changed(int): the selected task (-1: none, or an arrow is selected).
     context_requested(int, QPoint): right click on a task (-1: background), global position.
     edge_context_requested(int, int, QPoint): right click on an arrow (upstream, downstream).
@@ -22,6 +23,7 @@ Signals:
 
 from __future__ import annotations
 
+from app.gui.graph import keys
 from app.gui.graph.data import Edge, GraphData
 from app.gui.graph.layout import Layout
 from app.gui.graph.paint import (
@@ -123,7 +125,7 @@ class GraphCanvas(QWidget):
                         for key, points in laid.routes.items()}
         self.labels.forget()
         if self.selected not in self.rects:
-            self._select(-1)
+            self.select(-1)
         if self.selected_edge not in self.routes.paths:
             self.selected_edge = None
         self.restatus()
@@ -197,16 +199,19 @@ class GraphCanvas(QWidget):
         c = rect.center()
         self.offset = QPointF(self.width() / 2 - c.x() * self.scale,
                               self.height() / 2 - c.y() * self.scale)
-        self._select(node)
+        self.select(node)
         self.update()
 
-    def _select(self, node: int) -> None:
+    def select(self, node: int) -> None:
         if node >= 0:
             self.selected_edge = None
         if node != self.selected:
             self.selected = node
             self.selection_changed.emit(node)
             self.update()
+
+    def open_node(self, node: int) -> None:
+        self.open_requested.emit(node)
 
     def select_edge(self, edge: Key | None) -> None:
         """Select one arrow (None: none); a task and an arrow are never selected together."""
@@ -319,7 +324,7 @@ class GraphCanvas(QWidget):
         elif not was_drag and self._press is not None and not self._moved(pos):
             node = self.node_at(pos)
             if node >= 0:
-                self._select(node)
+                self.select(node)
             else:
                 self.select_edge(self.edge_at(pos))
         self._press = None
@@ -336,7 +341,7 @@ class GraphCanvas(QWidget):
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         node = self.node_at(event.position())
         if node >= 0 and event.button() == Qt.MouseButton.LeftButton:
-            self._select(node)
+            self.select(node)
             self.open_requested.emit(node)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
@@ -357,7 +362,7 @@ class GraphCanvas(QWidget):
             self.edge_context_requested.emit(*edge, event.globalPos())
             return
         if node >= 0:
-            self._select(node)
+            self.select(node)
         self.context_requested.emit(node, event.globalPos())
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -366,7 +371,7 @@ class GraphCanvas(QWidget):
                 self.edge_remove_requested.emit(*self.selected_edge)
         elif self.selected_edge is not None and event.key() == Qt.Key.Key_Escape:
             self.select_edge(None)
-        else:
+        elif not keys.pressed(self, event):  # arrows select a task, Enter opens it
             super().keyPressEvent(event)
 
     def event(self, event: QEvent) -> bool:

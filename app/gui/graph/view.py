@@ -63,8 +63,8 @@ SCOPE_LABELS = (("all", "Whole graph"), ("both", "Upstream and downstream of"),
                 ("upstream", "Upstream of"), ("downstream", "Downstream of"))
 HINT = ("Solid arrow: waits for · dashed: runs after · dotted: falls back to (runs when the "
         "first fails) · drag from one task to another to make the second wait for the first · "
-        "click an arrow and press Del to remove it · double-click a task to edit it · wheel "
-        "to zoom, drag the background to pan")
+        "click an arrow and press Del to remove it · arrow keys select a task · double-click "
+        "it or press Enter to edit it · wheel to zoom, drag the background to pan")
 
 
 class GraphView(QWidget):

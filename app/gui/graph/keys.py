@@ -1,0 +1,96 @@
+"""The graph canvas by keyboard: the arrow keys move the selection between tasks, Enter opens
+the selected task's editor.
+
+An arrow selects the first task (the top of the leftmost column) when none is selected, and
+otherwise the nearest task in that direction (a task straight that way beats a nearer one off
+to the side); with none that way the selection stays. The selected task is scrolled into view
+at the zoom the person chose. Enter is usually answered by the window's Edit action (its
+shortcut), which follows the selection; the canvas answers it only when that does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from app.gui.qt import QKeyEvent, QPointF, QRectF, Qt
+
+ARROWS = {Qt.Key.Key_Left: (-1.0, 0.0), Qt.Key.Key_Right: (1.0, 0.0),
+          Qt.Key.Key_Up: (0.0, -1.0), Qt.Key.Key_Down: (0.0, 1.0)}
+OPEN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+MARGIN_PX = 24.0  # room kept around a task scrolled into view
+SIDEWAYS = 2.0  # how much a step off to the side counts against a task, per unit
+
+
+class Navigable(Protocol):
+    """What of the canvas the keys use (the canvas is one)."""
+
+    rects: dict[int, QRectF]
+    selected: int
+    scale: float
+    offset: QPointF
+    fitted: bool
+
+    def width(self) -> int: ...
+    def height(self) -> int: ...
+    def select(self, node: int) -> None: ...
+    def open_node(self, node: int) -> None: ...
+    def update(self) -> None: ...
+
+
+def nearest(rects: Mapping[int, QRectF], selected: int, dx: float, dy: float) -> int:
+    """The task an arrow (dx, dy) moves the selection to (the first task when none is
+    selected; the selected one when there is none that way; -1: no tasks)."""
+    if not rects:
+        return -1
+    here = rects.get(selected)
+    if here is None:
+        return min(rects, key=lambda n: (rects[n].x(), rects[n].y(), n))
+    c = here.center()
+    best, score = selected, float("inf")
+    for node, rect in rects.items():
+        d = rect.center() - c
+        ahead = d.x() * dx + d.y() * dy
+        aside = abs(d.x() * dy) + abs(d.y() * dx)
+        if node != selected and ahead > 0 and ahead + SIDEWAYS * aside < score:
+            best, score = node, ahead + SIDEWAYS * aside
+    return best
+
+
+def into_view(canvas: Navigable, rect: QRectF) -> None:
+    """Pan (not zoom) so that the rectangle, in layout units, is on screen."""
+    s, off = canvas.scale, canvas.offset
+    x, y = off.x(), off.y()
+    left, top = rect.left() * s + x, rect.top() * s + y
+    right, bottom = rect.right() * s + x, rect.bottom() * s + y
+    w, h = float(canvas.width()), float(canvas.height())
+    if right > w - MARGIN_PX:
+        x -= right - (w - MARGIN_PX)
+    if left + (x - off.x()) < MARGIN_PX:
+        x = off.x() + MARGIN_PX - left
+    if bottom > h - MARGIN_PX:
+        y -= bottom - (h - MARGIN_PX)
+    if top + (y - off.y()) < MARGIN_PX:
+        y = off.y() + MARGIN_PX - top
+    if (x, y) != (off.x(), off.y()):
+        canvas.offset = QPointF(x, y)
+        canvas.fitted = False
+        canvas.update()
+
+
+def pressed(canvas: Navigable, event: QKeyEvent) -> bool:
+    """Answer an arrow or Enter on the canvas; False: not one of ours."""
+    key = Qt.Key(event.key())
+    mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+    if mods != Qt.KeyboardModifier.NoModifier:
+        return False
+    if key in ARROWS:
+        node = nearest(canvas.rects, canvas.selected, *ARROWS[key])
+        if node >= 0:
+            canvas.select(node)
+            into_view(canvas, canvas.rects[node])
+        return True
+    if key in OPEN_KEYS and canvas.selected in canvas.rects:
+        canvas.open_node(canvas.selected)
+        return True
+    return False
