@@ -5,6 +5,8 @@ Kinds: on demand only, once (a date-time picker), every N (interval), cron, cale
 preview puts the schedule into words and lists the next five fire times in the task's time
 zone, recomputed as you type; a bad cron expression shows its error under the field, in a
 line kept empty for it (“61 * * * *” pushed everything below down as the error came and went).
+Time zone, Start and End keep two lines each, as their reasons wrap (an unknown zone moved
+what is below down under the mouse); with that room every kind still fits the editor.
 
 A new task has no schedule until the person chooses one (`chosen()` is False): nothing is
 assumed, not even "only when I run it", so no task runs at a time nobody picked.
@@ -150,14 +152,14 @@ class SchedulePage(Page):
         self.add_error("exclude", self.exclusions)
 
         form.addRow("Time &zone", self.timezone)
-        self.add_error("timezone", self.timezone)
+        self.add_error("timezone", self.timezone, lines=2)
         self.start = DateTimeEdit("Not before", now=self._task_now)
         self.end = DateTimeEdit("Not after", now=self._task_now)
         align_boxes(self.start, self.end)
         form.addRow("&Start", self.start)
-        self.add_error("start_at", self.start)
+        self.add_error("start_at", self.start, lines=2)
         form.addRow("En&d", self.end)
-        self.add_error("end_at", self.end)
+        self.add_error("end_at", self.end, lines=2)
         self.catch_up = catch_up_box()
         form.addRow("&Missed runs", self.catch_up)
         self.add_error("catch_up", self.catch_up)
