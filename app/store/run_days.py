@@ -8,11 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from app.store.backend import execute, local_day_sql
+from app.store.runs import FAILURES_SQL
 from app.store.task_queries import ids_clause
 from app.store.times import utc_text
 
 # a run's status, "retried" for a failed attempt whose retry was claimed (runs._not_retried)
-STATUS = ("CASE WHEN r.status IN ('failed', 'timed_out') AND EXISTS (SELECT 1 FROM run x "
+STATUS = (f"CASE WHEN r.status IN {FAILURES_SQL} AND EXISTS (SELECT 1 FROM run x "
           "WHERE x.parent_run_id = r.id AND x.trigger = 'retry') THEN 'retried' "
           "ELSE r.status END")
 

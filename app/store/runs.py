@@ -16,14 +16,10 @@ if TYPE_CHECKING:
     from app.core.run import Run
 
 
-# what a `Run` holds, in its fields' order after (id, task id), read as tuples: a model
-# object per row cost the Runs view more than the rest of its refresh (peewee's row objects,
-# then a Run built from each) while the window competed with the engine for the GIL
-
-
 FAILURES = ("failed", "timed_out")  # the ends a retry may follow, as the status bar counts them
-# (as SQL text: the rule takes no parameters, wherever it goes)
-_FAILED = pw.Expression(RunRow.status, pw.OP.IN, pw.SQL("('failed', 'timed_out')"))
+# the same as SQL text (the rule takes no parameters, wherever it goes: run_days.STATUS too)
+FAILURES_SQL = "(" + ", ".join(f"'{status}'" for status in FAILURES) + ")"
+_FAILED = pw.Expression(RunRow.status, pw.OP.IN, pw.SQL(FAILURES_SQL))
 
 
 def _retries(first: bool = False) -> pw.ModelSelect:
