@@ -70,6 +70,15 @@ def choose_schedule(editor: TaskEditor, qtbot: Any, kind: str) -> None:
     choose(qtbot, editor.schedule.kind, kind)
 
 
+def stop_after_on(editor: TaskEditor, qtbot: Any) -> Any:
+    """On the Execution page, "Stop after" ticked with Space, as a person does; the field."""
+    go(editor, qtbot, "Execution")
+    timeout = editor.execution.timeout
+    timeout.enabled_box.setFocus()
+    qtbot.keyClick(timeout.enabled_box, Qt.Key.Key_Space)
+    return timeout
+
+
 def fill_command(editor: TaskEditor, qtbot: Any, name: str, command: str = "true") -> None:
     """Type a name and a command, and go on to the Schedule page, as a person would."""
     qtbot.keyClicks(editor.general.name, name)

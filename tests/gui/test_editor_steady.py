@@ -11,7 +11,7 @@ from typing import Any
 
 from app.gui.qt import QPoint, QScrollArea, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui
-from tests.gui.editing import choose, fill_command, go, new_editor
+from tests.gui.editing import choose, fill_command, go, new_editor, stop_after_on
 
 
 def _top(widget: Any, page: Any) -> int:
@@ -96,10 +96,7 @@ def test_another_schedule_waits_for_the_first(gui: Gui, qtbot: Any) -> None:
 
 def test_one_of_a_unit_is_said_in_the_singular(gui: Gui, qtbot: Any) -> None:
     editor = new_editor(gui)
-    go(editor, qtbot, "Execution")
-    timeout = editor.execution.timeout
-    timeout.enabled_box.setFocus()
-    qtbot.keyClick(timeout.enabled_box, Qt.Key.Key_Space)
+    timeout = stop_after_on(editor, qtbot)
     timeout.number.setFocus()
     timeout.number.selectAll()
     qtbot.keyClicks(timeout.number, "1")

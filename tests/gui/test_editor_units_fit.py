@@ -7,7 +7,7 @@ from typing import Any
 
 from app.gui.qt import QComboBox, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui
-from tests.gui.editing import choose_schedule, go, new_editor
+from tests.gui.editing import choose_schedule, new_editor, stop_after_on
 
 
 def _whole(box: Any) -> bool:
@@ -22,10 +22,7 @@ def _whole(box: Any) -> bool:
 
 def test_stop_after_2_seconds_shows_seconds_whole(gui: Gui, qtbot: Any) -> None:
     editor = new_editor(gui)
-    go(editor, qtbot, "Execution")
-    timeout = editor.execution.timeout
-    timeout.enabled_box.setFocus()
-    qtbot.keyClick(timeout.enabled_box, Qt.Key.Key_Space)
+    timeout = stop_after_on(editor, qtbot)
     qtbot.keyClick(timeout.enabled_box, Qt.Key.Key_Tab)
     assert editor.focusWidget() is timeout.number
     timeout.number.selectAll()
