@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.core.masking import Masker
+from app.core.run import progress_line
 from app.core.run_env import CHECKPOINT_FILE
 from app.core.task import Action
 from app.engine.attempts import MAX_CHECKPOINT, Attempt, Outcome
@@ -92,7 +93,7 @@ class Replies:
         raise NotImplementedError
 
     def on_progress(self, attempt: Attempt, fraction: float | None, message: str) -> None:
-        self.push("out", "tickwork", f"progress: {message}\n")
+        self.push("out", "tickwork", progress_line(fraction, message))
 
     def on_finished(self, attempt: Attempt, outcome: Outcome) -> None:  # `ended` hears it
         raise NotImplementedError

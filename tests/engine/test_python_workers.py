@@ -454,6 +454,22 @@ def test_progress_with_a_name_that_is_not_utf8_is_said(engine: Any, service: Any
     assert text.splitlines()[:3] == ["before", "progress: 50% copying caf\\udce9.txt", "after"]
 
 
+def test_a_progress_message_of_several_lines_stays_one_progress_line(
+        engine: Any, service: Any) -> None:
+    """`progress(0.5, "copying\\nthe second line")` showed "the second line" as a line the
+    action printed, not as part of its progress (a person reading the run's output): a
+    message's line breaks are kept as spaces, on the one progress line."""
+    engine.start()
+    service.create_task(py_task("lines", "progress_over_lines"))
+    run = service.run_now("lines")
+    done = wait_until(lambda: (r := service.get_run(run.id)).status in ("succeeded", "failed")
+                      and r, 20)
+    assert done.status == "succeeded", done.error
+    text = "".join(chunk[2] for chunk in service.run_output(run.id))
+    assert text.splitlines()[:3] == [
+        "before", "progress: 50% copying the second line and the third and more", "after"]
+
+
 def test_progress_waits_for_room_in_a_stdout_made_non_blocking(engine: Any,
                                                                service: Any) -> None:
     """An action whose stdout was made non-blocking (asyncio's write pipe, a child program

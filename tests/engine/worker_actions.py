@@ -166,6 +166,13 @@ def undecodable_name(context: Any) -> None:
     print("after")
 
 
+def progress_over_lines(context: Any) -> None:
+    """Says its progress in a message of several lines, as an exception's text gives it."""
+    print("before")
+    context.progress(0.5, "copying\nthe second line\r\nand the third\u2028and more\n")
+    print("after")
+
+
 def progress_on_a_full_pipe(context: Any, calls: int) -> None:
     """Says its progress while its stdout, made non-blocking as asyncio or a child program
     leaves it, is kept full by a child that writes all it can until it is stopped."""
