@@ -307,12 +307,16 @@ class PagedTableModel(QAbstractTableModel, Generic[R, Q]):
             self.beginInsertRows(QModelIndex(), 0, len(fresh) - 1)
             self.rows[0:0] = fresh
             self.endInsertRows()
-        keep = max(self._wanted, self.page_size)
+        keep = self.kept()
         if len(self.rows) > keep:
             self.beginRemoveRows(QModelIndex(), keep, len(self.rows) - 1)
             del self.rows[keep:]
             self.endRemoveRows()
         self.total_changed.emit(self.total)
+
+    def kept(self) -> int:
+        """How many rows the window keeps as newer ones are put first (`insert_top`)."""
+        return max(self._wanted, self.page_size)
 
     def _set_total(self, total: int) -> None:
         if total != self.total:
