@@ -148,3 +148,26 @@ def test_a_checkpoint_holding_a_secret_is_refused_on_the_worker_before_redis_see
     # the run's secret environment goes to its worker under its own key, read once (by
     # design); no other message may carry the value
     assert [c for c in seen if "never-in-redis" in c and "tickwork:secret:" not in c] == []
+
+
+def test_progress_and_log_say_what_utf8_cannot_hold_on_the_worker_as_at_home(
+        engine: Any, service: Any, start_worker: Any) -> None:
+    """A file name os.listdir decoded with a lone surrogate, given to progress() or log(),
+    and a progress message of several lines: said on a Celery worker as the engine's own
+    workers say them (tests/engine/test_python_workers.py), the run not failed for it."""
+    start_worker()
+    actions = {"named": "undecodable_name", "logged": "log_undecodable_name",
+               "lines": "progress_over_lines"}
+    for name, target in actions.items():
+        service.create_task(python_task(name, f"tests.engine.worker_actions:{target}"))
+    runs = {name: service.run_now(name).id for name in actions}
+    said = {}
+    for name, run_id in runs.items():
+        done = ended(service, run_id)
+        assert done.status == "succeeded", (name, done)
+        said[name] = [line for line in output(service, run_id).splitlines()
+                      if "Celery worker" not in line and not line.startswith("returned")]
+    assert said["named"][:3] == ["before", "progress: 50% copying caf\\udce9.txt", "after"]
+    assert said["logged"][:2] == ["copying caf\\udce9.txt", "copied"]
+    assert said["lines"][:3] == [
+        "before", "progress: 50% copying the second line and the third and more", "after"]

@@ -454,6 +454,20 @@ def test_progress_with_a_name_that_is_not_utf8_is_said(engine: Any, service: Any
     assert text.splitlines()[:3] == ["before", "progress: 50% copying caf\\udce9.txt", "after"]
 
 
+def test_a_log_line_with_a_name_that_is_not_utf8_is_said(engine: Any, service: Any) -> None:
+    """`context.log(f"copying {name}")` with a file name as os.listdir gives one that is not
+    UTF-8 failed the run ("UnicodeEncodeError: … surrogates not allowed"), where the same
+    words given to progress() were said: the byte it could not decode is escaped alike."""
+    engine.start()
+    service.create_task(py_task("logged", "log_undecodable_name"))
+    run = service.run_now("logged")
+    done = wait_until(lambda: (r := service.get_run(run.id)).status in ("succeeded", "failed")
+                      and r, 20)
+    assert done.status == "succeeded", done.error
+    text = "".join(chunk[2] for chunk in service.run_output(run.id))
+    assert text.splitlines()[:2] == ["copying caf\\udce9.txt", "copied"]
+
+
 def test_a_progress_message_of_several_lines_stays_one_progress_line(
         engine: Any, service: Any) -> None:
     """`progress(0.5, "copying\\nthe second line")` showed "the second line" as a line the

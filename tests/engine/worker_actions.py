@@ -166,6 +166,13 @@ def undecodable_name(context: Any) -> None:
     print("after")
 
 
+def log_undecodable_name(context: Any) -> None:
+    """Logs a file name that is not UTF-8, as os.listdir gives it."""
+    name = os.fsdecode(b"caf\xe9.txt")
+    context.log(f"copying {name}")
+    context.log("copied")
+
+
 def progress_over_lines(context: Any) -> None:
     """Says its progress in a message of several lines, as an exception's text gives it."""
     print("before")

@@ -224,8 +224,9 @@ class RunLink:
             raise RuntimeError(f"run {self.current.run_id} has ended: its context is closed")
 
     def log(self, text: str) -> None:
-        """Into the run's stdout, where it falls in order with what the action printed."""
-        self._write(text.encode())
+        """Into the run's stdout, where it falls in order with what the action printed;
+        what UTF-8 cannot hold is escaped as in a progress message ("caf\\udce9.txt")."""
+        self._write(text.encode("utf-8", "backslashreplace"))
 
     def progress(self, fraction: float | None, message: str) -> None:
         """Into the run's stdout too, as a record the engine takes out (protocol.Marked)."""
