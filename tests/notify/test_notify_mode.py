@@ -38,6 +38,17 @@ def test_cli_sets_shows_and_refuses(cli: Any) -> None:
     assert "notify: when it fails" in cli("task", "show", "plain").out
 
 
+def test_notify_success_is_notify_always_whatever_the_task_had(cli: Any) -> None:
+    """`--notify-success` says "a desktop notification when a run succeeds too (as --notify
+    always)"; on a task set to `never` it made "only when it succeeds", a mode the CLI does
+    not offer, and its failures went untold."""
+    assert cli("task", "add", "quiet", "--command", "true", "--notify", "never").code == 0
+    assert cli("task", "update", "quiet", "--notify-success").code == 0
+    assert "notify: always (fails or succeeds)" in cli("task", "show", "quiet").out
+    assert cli("task", "add", "new", "--command", "true", "--notify-success").code == 0
+    assert "notify: always (fails or succeeds)" in cli("task", "show", "new").out
+
+
 def test_export_import_keeps_each_mode_and_a_word_imports(cli: Any, tmp_path: Path,
                                                           home: Path) -> None:
     for mode in ("never", "failure", "always"):
