@@ -260,8 +260,8 @@ def build_parser() -> Parser:
     sub.add_command("audit", _audit, help="the audit trail")
     sub.add_command("secret", _secret, help="secrets kept in the OS keyring")
     add_transfer_commands(sub)
-    sub.add_command("engine", _engine, help="run the engine headless until SIGINT/SIGTERM (or "
-                    "`tickwork engine stop`)")
+    sub.add_command("engine", _engine, help="run the engine headless until SIGINT/SIGTERM/SIGHUP "
+                    "(or `tickwork engine stop`)")
     sub.add_command("worker", _worker,
                     help="run tasks marked --runs-on celery (a Celery worker)")
     sub.add_command("simulate", _simulate, help="what would run in the next hours (runs nothing)")
