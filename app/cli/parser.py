@@ -207,9 +207,19 @@ def _secret(sec: Parser) -> None:
                       help="delete a secret")
 
 
+def _engine_word(text: str) -> str:
+    """`engine`'s one word, `stop`; `engine start` (a newcomer's guess) was "invalid choice:
+    'start' (choose from 'stop')", which did not say how to start it."""
+    if text != "stop":
+        raise UsageError(f"engine: {text!r} is not a word it takes: `tickwork engine` alone "
+                         "starts the engine (here, until Ctrl+C), `tickwork engine stop` "
+                         "stops it")
+    return text
+
+
 def _engine(p: Parser) -> None:
-    p.add_argument("action", nargs="?", choices=["stop"],
-                   help="stop: ask this home's engine without a window to stop (its runs "
+    p.add_argument("action", nargs="?", metavar="stop", type=_engine_word,
+                   help="ask this home's engine without a window to stop (its runs "
                    "get its grace), as the window's Quit stops its own")
     p.add_argument("--workers", metavar="N", type=workers_arg, default=None,
                    help="runs at once, 1 to 256 (default: $TICKWORK_WORKERS, else 8)")
