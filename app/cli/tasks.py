@@ -78,6 +78,8 @@ def cmd_task(args: argparse.Namespace) -> int:
         _note_group_limit(shared, task)
         if args.json:
             print_json(task.to_json())
+        elif task.to_json() == current:  # as `task pause` of a paused task: not audited
+            print(f"task {task.id} {task.name!r} already had that: nothing changed")
         elif "timezone" in changes:  # its wall times kept: say them, in the new zone
             print(f"updated task {task.id} {task.name!r}: {task.to_json()['schedule_text']}")
         else:
@@ -114,7 +116,11 @@ def cmd_task(args: argparse.Namespace) -> int:
             task = svc.update_task(args.task, {k: v for k, v in changes.items()
                                                if k in ("schedule", "timezone", "start_at",
                                                         "end_at")})
-        print(f"rescheduled {task.name!r}: {task.to_json()['schedule_text']}")
+        if task.to_json() == current:
+            print(f"task {task.id} {task.name!r} already had that schedule: nothing changed "
+                  f"({task.to_json()['schedule_text']})")
+        else:
+            print(f"rescheduled {task.name!r}: {task.to_json()['schedule_text']}")
     elif sub in ("pause", "resume"):
         before = svc.get_task(args.task)
         task = svc.set_enabled(args.task, sub == "resume")
