@@ -184,6 +184,8 @@ class Service(SecretOperations):
                 merged["group_limit"] = None
             schedule_changed = bool({"schedule", "start_at", "end_at", "timezone"} & changes.keys())
             spec = TaskSpec.from_json(merged, now=now, check_past=schedule_changed)
+            if spec == before.spec:  # nothing changed, nothing audited (as a pause of a
+                return before        # paused task)
             if verify:
                 preflight.verify_change(spec.action, spec.env.get("PATH"), before.spec)
             task = self._save(before, spec, now, "task.update")
@@ -313,9 +315,9 @@ class Service(SecretOperations):
         with self.store.read():
             return runs.get(run_id)
 
-    def retry_of(self, run_id: int) -> Run | None:
-        with self.store.read():  # the retry claimed in the commit that ended the run, if any
-            return runs.retry_of(run_id)
+    def follower_of(self, run_id: int, trigger: str = "retry") -> Run | None:
+        with self.store.read():  # its retry or fallback, claimed in the commit that ended it
+            return runs.follower_of(run_id, trigger)
 
     def list_runs(self, offset: int = 0, limit: int = 100, task: int | str | None = None,
                   status: str | None = None, since: datetime | None = None,

@@ -112,7 +112,8 @@ def seconds_arg(name: str, *, zero: bool = False) -> Callable[[str], float]:
 def home_arg(text: str) -> str:
     """`--home`: an empty one was taken as no --home (the default home, made if missing)."""
     if not text.strip():
-        raise UsageError("home: is empty")
+        raise UsageError("home: is empty: name a folder, or leave --home out for the default "
+                         "home")
     return text
 
 

@@ -13,6 +13,7 @@ from time import localtime
 from typing import Any
 
 from app.core.notify import NOTIFY_WORDS, notify_mode
+from app.core.nouns import plural
 from app.core.wall_time import offset_text, shown_twice
 
 
@@ -161,8 +162,11 @@ def keep_text(t: dict[str, Any], default: Any) -> str:
     days = t.get("keep_days")
     if runs is None and days is None:
         return f"the default ({default.describe()})"
-    return (f"{days if days is not None else f'{default.days} (default)'} days, at least the "
-            f"last {runs if runs is not None else f'{default.runs} (default)'} runs")
+    said_days = plural(days, "day") if days is not None \
+        else f"{plural(default.days, 'day')} (default)"
+    said_runs = plural(runs, "run") if runs is not None \
+        else f"{plural(default.runs, 'run')} (default)"
+    return f"{said_days}, at least the last {said_runs}"
 
 
 def _window(t: dict[str, Any]) -> list[tuple[str, str]]:

@@ -207,9 +207,19 @@ def _secret(sec: Parser) -> None:
                       help="delete a secret")
 
 
+def _engine_word(text: str) -> str:
+    """`engine`'s one word, `stop`; `engine start` (a newcomer's guess) was "invalid choice:
+    'start' (choose from 'stop')", which did not say how to start it."""
+    if text != "stop":
+        raise UsageError(f"engine: {text!r} is not a word it takes: `tickwork engine` alone "
+                         "starts the engine (here, until Ctrl+C), `tickwork engine stop` "
+                         "stops it")
+    return text
+
+
 def _engine(p: Parser) -> None:
-    p.add_argument("action", nargs="?", choices=["stop"],
-                   help="stop: ask this home's engine without a window to stop (its runs "
+    p.add_argument("action", nargs="?", metavar="stop", type=_engine_word,
+                   help="ask this home's engine without a window to stop (its runs "
                    "get its grace), as the window's Quit stops its own")
     p.add_argument("--workers", metavar="N", type=workers_arg, default=None,
                    help="runs at once, 1 to 256 (default: $TICKWORK_WORKERS, else 8)")
@@ -260,8 +270,8 @@ def build_parser() -> Parser:
     sub.add_command("audit", _audit, help="the audit trail")
     sub.add_command("secret", _secret, help="secrets kept in the OS keyring")
     add_transfer_commands(sub)
-    sub.add_command("engine", _engine, help="run the engine headless until SIGINT/SIGTERM (or "
-                    "`tickwork engine stop`)")
+    sub.add_command("engine", _engine, help="run the engine headless until SIGINT/SIGTERM/SIGHUP "
+                    "(or `tickwork engine stop`)")
     sub.add_command("worker", _worker,
                     help="run tasks marked --runs-on celery (a Celery worker)")
     sub.add_command("simulate", _simulate, help="what would run in the next hours (runs nothing)")

@@ -20,9 +20,9 @@ class WhenAction(argparse.Action):
         namespace.when = [*(getattr(namespace, "when", None) or []), (self.dest, values)]
 
 
-def add_when_options(p: argparse.ArgumentParser) -> None:
+def add_when_options(p: argparse.ArgumentParser, *, change: bool = True) -> None:
     """When a task runs: any mix of timed schedules (each repeatable), or after/manual;
-    exclusion dates."""
+    exclusion dates (`change`: a stored task's, which --exclude-clear drops)."""
     p.add_argument("--at", metavar="ISO8601", action=WhenAction,
                    help="run once at this time (repeatable; mixes with the three below)")
     p.add_argument("--every", metavar="DURATION", action=WhenAction,
@@ -38,11 +38,15 @@ def add_when_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--exclude", metavar="DATE|FILE.ics", action="append",
                    help="no fire on this local date (YYYY-MM-DD, R/YYYY-MM-DD/P1Y for every "
                    "year) or on the all-day events of an iCalendar file (repeatable)")
-    p.add_argument("--exclude-clear", action="store_true",
-                   help="drop the exclusion dates the task has (before any --exclude)")
+    if change:
+        p.add_argument("--exclude-clear", action="store_true",
+                       help="drop the exclusion dates the task has (before any --exclude)")
 
 
 def add_task_options(p: Parser, *, update: bool) -> None:
+    """`task add`'s options, and `update`'s: those also drop what a stored task has
+    (--unset-env, --env-clear, --untag, --tag-clear, --exclude-clear), which a new task has
+    not (`task add --help` listed them, and `add --untag t` said "the task has no tag")."""
     action = p.add_mutually_exclusive_group(required=not update)
     action.add_argument("--command", metavar="CMD", help="command line (split like a shell)")
     action.add_argument("--python", metavar="MODULE:FUNC", help="Python callable to run")
@@ -51,7 +55,7 @@ def add_task_options(p: Parser, *, update: bool) -> None:
                    "and run the program itself; update keeps the task's way if neither)")
     p.add_argument("--kwargs", metavar="JSON", help="JSON keyword arguments for --python "
                    "(update keeps the task's if not given)")
-    add_when_options(p)
+    add_when_options(p, change=update)
     p.add_argument("--tz", metavar="ZONE", help="time zone (default: the system's)")
     p.add_argument("--start", metavar="ISO", help="do not fire before this time")
     p.add_argument("--end", metavar="ISO", help="do not fire after this time")
@@ -84,23 +88,25 @@ def add_task_options(p: Parser, *, update: bool) -> None:
     p.add_argument("--secret-env", metavar="KEY=SECRET", action="append",
                    help="set KEY from the stored secret SECRET (`tickwork secret set`; "
                    "repeatable)")
-    dropped = p.add_mutually_exclusive_group()  # one of them says which the task loses
-    dropped.add_argument("--unset-env", metavar="KEY", action="append",
-                         help="drop the task's variable KEY, plain or secret (repeatable)")
-    dropped.add_argument("--env-clear", action="store_true", help="drop every variable the "
-                         "task sets (before any --env, --secret-env)")
+    if update:
+        dropped = p.add_mutually_exclusive_group()  # one of them says which the task loses
+        dropped.add_argument("--unset-env", metavar="KEY", action="append",
+                             help="drop the task's variable KEY, plain or secret (repeatable)")
+        dropped.add_argument("--env-clear", action="store_true", help="drop every variable "
+                             "the task sets (before any --env, --secret-env)")
     # (--unset-env KEY beside --env KEY or --secret-env KEY: `task_options._variables`, which
     # knows the task's variables: one that changes KEY's kind is not a contradiction)
     p.refuse_naming_one("--secret-env", "--env", "variable")
     p.add_argument("--fallback", metavar="TASK", help="task to run when the last attempt fails")
     p.add_argument("--description", help="what the task is for")
     p.add_argument("--tag", action="append", help="add a tag (repeatable)")
-    untagged = p.add_mutually_exclusive_group()
-    untagged.add_argument("--untag", metavar="TAG", action="append",
-                          help="remove a tag the task has (repeatable)")
-    untagged.add_argument("--tag-clear", action="store_true",
-                          help="remove every tag the task has (before any --tag)")
-    p.refuse_naming_one("--untag", "--tag", "tag", by=str)
+    if update:
+        untagged = p.add_mutually_exclusive_group()
+        untagged.add_argument("--untag", metavar="TAG", action="append",
+                              help="remove a tag the task has (repeatable)")
+        untagged.add_argument("--tag-clear", action="store_true",
+                              help="remove every tag the task has (before any --tag)")
+        p.refuse_naming_one("--untag", "--tag", "tag", by=str)
     notify = p.add_mutually_exclusive_group()  # one of them says what is notified
     notify.add_argument("--notify-success", action="store_true", default=None,
                    help="a desktop notification when a run succeeds too (as --notify always)")

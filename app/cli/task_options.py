@@ -139,10 +139,8 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
         out["env"], out["secret_env"] = _variables(args, current)
     if args.tag is not None or args.untag or args.tag_clear:
         out["tags"] = _tags(args, current)
-    if args.notify_success is not None:
-        notify = dict(current["notify"]) if current else {"on_failure": True}
-        notify["on_success"] = True
-        out["notify"] = notify
+    if args.notify_success is not None:  # as its help says: --notify always
+        out["notify"] = notify_flags("always")
     for key in ("keep_runs", "keep_days"):  # history retention; 'default' unsets
         if getattr(args, key) is not None:
             out[key] = parse_text(getattr(args, key), key.replace("_", "-"), allow_default=True)

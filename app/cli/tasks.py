@@ -78,6 +78,8 @@ def cmd_task(args: argparse.Namespace) -> int:
         _note_group_limit(shared, task)
         if args.json:
             print_json(task.to_json())
+        elif task.to_json() == current:  # as `task pause` of a paused task: not audited
+            print(f"task {task.id} {task.name!r} already had that: nothing changed")
         elif "timezone" in changes:  # its wall times kept: say them, in the new zone
             print(f"updated task {task.id} {task.name!r}: {task.to_json()['schedule_text']}")
         else:
@@ -114,7 +116,11 @@ def cmd_task(args: argparse.Namespace) -> int:
             task = svc.update_task(args.task, {k: v for k, v in changes.items()
                                                if k in ("schedule", "timezone", "start_at",
                                                         "end_at")})
-        print(f"rescheduled {task.name!r}: {task.to_json()['schedule_text']}")
+        if task.to_json() == current:
+            print(f"task {task.id} {task.name!r} already had that schedule: nothing changed "
+                  f"({task.to_json()['schedule_text']})")
+        else:
+            print(f"rescheduled {task.name!r}: {task.to_json()['schedule_text']}")
     elif sub in ("pause", "resume"):
         before = svc.get_task(args.task)
         task = svc.set_enabled(args.task, sub == "resume")
@@ -187,14 +193,20 @@ def _run_now(svc: Any, args: argparse.Namespace) -> int:
     # the commit that ended it, is followed within the same --wait (once said "failed" and
     # exited 1 while the retry went on to succeed)
     while ended is not None and ended.status != "succeeded" \
-            and (retry := svc.retry_of(ended.id)) is not None:
+            and (retry := svc.follower_of(ended.id)) is not None:
         if not args.json:
             print(f"run {ended.id} of {ended.task_name!r}: {ended.status}; retry (attempt "
                   f"{retry.attempt}) follows as run {retry.id}", flush=True)
         ended = _wait_for(svc, retry, args.wait, start)
     if ended is None:  # deleted with its task: no run to show, and it did not succeed
         return EXIT_FAILURE
-    show(ended)
+    rescue = None if args.json or ended.status == "succeeded" \
+        else svc.follower_of(ended.id, "fallback")
+    if rescue is not None:  # named (it was not); the exit is still the task's own failure
+        print(f"run {ended.id} of {ended.task_name!r}: {ended.status}; its fallback "
+              f"{rescue.task_name!r} follows as run {rescue.id}")
+    else:
+        show(ended)
     return EXIT_OK if ended.status == "succeeded" else EXIT_FAILURE
 
 

@@ -20,6 +20,7 @@ from typing import Final
 
 from app.core import fields
 from app.core.errors import ValidationError
+from app.core.nouns import plural
 
 DEFAULT_KEEP_RUNS: Final = 100
 DEFAULT_KEEP_DAYS: Final = 90
@@ -44,7 +45,8 @@ class KeepPolicy:
         return now - timedelta(days=self.days)
 
     def describe(self) -> str:
-        return f"{self.days} days, at least the last {self.runs} runs"
+        """'90 days, at least the last 100 runs' ('1 day', '1 run' in the singular)."""
+        return f"{plural(self.days, 'day')}, at least the last {plural(self.runs, 'run')}"
 
     def to_json(self) -> dict[str, int]:
         return {"keep_runs": self.runs, "keep_days": self.days}

@@ -86,10 +86,11 @@ def get(run_id: int) -> Run:
     return _with_names(RunRow.select().where(RunRow.id == run_id))[0]
 
 
-def retry_of(run_id: int) -> Run | None:
-    """The retry claimed after an attempt (in the commit that ended it), if any."""
+def follower_of(run_id: int, trigger: str) -> Run | None:
+    """The run claimed after an attempt in the commit that ended it, if any: its retry
+    (`trigger` "retry"), or after a last attempt its task's fallback ("fallback")."""
     found = _with_names(RunRow.select().where((RunRow.parent_run == run_id)
-                                              & (RunRow.trigger == "retry")))
+                                              & (RunRow.trigger == trigger)))
     return found[0] if found else None
 
 

@@ -25,8 +25,12 @@ from tests.support import tickwork
     (["--grace", "nan"], {}, "grace: not a duration: 'nan'"),
     (["--grace", "inf"], {}, "grace: not a duration: 'inf'"),
     (["--grace", "5 parsecs"], {}, "grace: not a duration"),
+    # a newcomer's guess: the line says how to start it (it said "invalid choice: 'start'
+    # (choose from 'stop')")
+    (["start"], {}, "engine: 'start' is not a word it takes: `tickwork engine` alone starts "
+     "the engine (here, until Ctrl+C), `tickwork engine stop` stops it"),
 ], ids=["workers-0", "workers-huge", "workers-word", "env-0", "env-word", "grace-negative",
-        "grace-nan", "grace-inf", "grace-unit"])
+        "grace-nan", "grace-inf", "grace-unit", "start"])
 def test_a_bad_engine_option_is_one_line_and_exit_2(cli: Any, home: Path,
                                                    monkeypatch: pytest.MonkeyPatch,
                                                    args: list[str], env: dict[str, str],

@@ -81,3 +81,17 @@ def test_every_option_readme_names_in_brief_exists() -> None:
 
     walk(build_parser())
     assert len(named) > 40 and named <= known, sorted(named - known)
+
+
+def test_the_engines_help_names_the_signals_readme_says_stop_it() -> None:
+    """README's brief runs the engine "until SIGINT/SIGTERM/SIGHUP" (closing its terminal
+    stops it: tests/engine/test_engine_process.py); `tickwork --help` said SIGINT/SIGTERM."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    line = next(line for line in readme.splitlines() if line.startswith("tickwork engine ["))
+    page = tickwork.run(["--help"], env={**os.environ, "COLUMNS": "200"}, timeout=60).stdout
+    entry = next(line for line in page.splitlines() if line.strip().startswith("engine "))
+    assert set(re.findall(r"SIG[A-Z]+", entry)) == set(re.findall(r"SIG[A-Z]+", line)) == {
+        "SIGINT", "SIGTERM", "SIGHUP"}

@@ -19,9 +19,11 @@ def _tickwork(*args: str) -> tuple[int, str, str]:
 
 
 def test_an_empty_home_is_refused_not_taken_for_the_default() -> None:
+    """`--home "$DIR"` with DIR unset; the line says what to do (it said "is empty")."""
     default = Path(os.environ["TICKWORK_HOME"])
     assert _tickwork("--home", "", "task", "list") == (
-        2, "", "tickwork: error: home: is empty\n")
+        2, "", "tickwork: error: home: is empty: name a folder, or leave --home out for the "
+        "default home\n")
     assert _tickwork("--home", " ", "task", "add", "t", "--command", "true")[0] == 2
     assert not default.exists()  # (it was made, a store in it)
 

@@ -19,6 +19,25 @@ def test_pausing_a_paused_task_says_nothing_changed(cli: Any) -> None:
     assert len(cli("audit", "--json").json()) == events + 2  # the two changes only
 
 
+def test_an_update_that_gives_a_task_what_it_has_says_nothing_changed(cli: Any) -> None:
+    """`task update x --description same` (or `--timeout none` on a task without one, a
+    `reschedule` to its own schedule) said "updated task 1 'x'" and audited a task.update
+    each time, unlike a pause of a paused task."""
+    assert cli("task", "add", "x", "--command", "true", "--cron", "0 1 * * *", "--tz", "UTC",
+               "--description", "same", "--tag", "t").code == 0
+    events = len(cli("audit", "--json").json())
+    for options in (["--description", "same"], ["--timeout", "none"], ["--tag", "t"],
+                    ["--cron", "0 1 * * *"], ["--tz", "UTC"]):
+        again = cli("task", "update", "x", *options)
+        assert (again.code, again.out) == (0, "task 1 'x' already had that: nothing changed\n")
+    again = cli("task", "reschedule", "x", "--cron", "0 1 * * *")
+    assert (again.code, again.out) == (0, "task 1 'x' already had that schedule: nothing "
+                                          "changed (At 01:00 (UTC))\n")
+    assert len(cli("audit", "--json").json()) == events
+    assert cli("task", "update", "x", "--description", "new").out == "updated task 1 'x'\n"
+    assert len(cli("audit", "--json").json()) == events + 1
+
+
 def test_a_last_run_that_never_started_says_when_it_was_due(cli: Any) -> None:
     assert cli("task", "add", "t", "--command", "true", "--manual").code == 0
     assert cli("task", "run", "t").code == 0  # no engine: it stays queued ...

@@ -84,6 +84,19 @@ def _cli_at(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return tickwork.run(["--home", str(home), *args], cwd=ROOT)
 
 
+def test_one_day_and_one_run_are_said_in_the_singular(cli: Any) -> None:
+    """`--keep-days 1 --keep-runs 1` printed "1 days, at least the last 1 runs" in
+    `settings` and `task show`."""
+    done = cli("settings", "--keep-days", "1", "--keep-runs", "1")
+    assert done.code == 0, done.err
+    assert "history kept: 1 day, at least the last 1 run (tasks" in done.out
+    assert cli("task", "add", "t", "--command", "true", "--keep-days", "1").code == 0
+    assert "history: 1 day, at least the last 1 run (default)\n" in cli("task", "show", "t").out
+    assert cli("task", "add", "u", "--command", "true").code == 0
+    assert "history: the default (1 day, at least the last 1 run)" in cli("task", "show",
+                                                                          "u").out
+
+
 def test_start_at_login_writes_and_removes_the_autostart_entry(cli: Any, home: Path) -> None:
     entry = Path(os.environ["XDG_CONFIG_HOME"]) / "autostart" / "tickwork.desktop"
     on = cli("settings", "--start-at-login", "on")

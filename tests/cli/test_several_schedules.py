@@ -236,3 +236,29 @@ def test_a_stored_pair_that_fires_alike_still_loads(cli: Any, home: Path) -> Non
     # saving (the `*` fires in both passes of a repeated hour), so both are kept
     assert cli("task", "add", "d2", "--command", "true", "--cron", "30 * * * *",
                "--cron", "30 0-23 * * *").code == 0
+
+
+def test_readmes_standup_example_says_what_readme_shows(home: Path, tmp_path: Path) -> None:
+    """README's "Several schedules, and days off" opens with a `task add` and the line it
+    prints, typed in a folder holding standup.sh; README showed a line the CLI never printed
+    ("standup: At 09:00, …"). The command is read from README and run as typed."""
+    import shlex
+
+    from tests.support import tickwork
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### Several schedules, and days off", 1)[1]
+    block = next(chunk for chunk in section.split("\n\n")
+                 if chunk.startswith("    tickwork ")).splitlines()
+    typed = " ".join(line.strip().rstrip("\\") for line in block
+                     if not line.strip().startswith("#"))
+    shown = " ".join(line.strip().lstrip("#").strip() for line in block
+                     if line.strip().startswith("#"))
+    argv = shlex.split(typed)
+    assert argv[:3] == ["tickwork", "task", "add"] and shown
+    script = tmp_path / "standup.sh"
+    script.write_text("#!/bin/sh\necho standup\n")
+    script.chmod(0o755)
+    proc = tickwork.run(["--home", str(home), *argv[1:]], cwd=tmp_path, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == shown

@@ -81,7 +81,7 @@ def test_options_that_add_and_drop_the_same_thing_are_refused_and_change_nothing
                 f"argument {second}", named)
     assert cli("task", "show", "v", "--json").json() == before
     refused(cli("task", "add", "w", "--command", "true", "--manual", "--tag", "a", "--untag",
-                "a"), "--untag", "--tag")
+                "a"), "unrecognized arguments: --untag")  # update's alone (below)
     # what does not contradict still works: clear, then set; set one, drop another
     assert cli("task", "update", "v", "--env-clear", "--env", "A=2", "--tag-clear", "--tag",
                "u").code == 0
@@ -250,3 +250,19 @@ def test_group_limit_notes_hold_when_tasks_are_added_at_once(cli: Any, home: Pat
     assert sorted(seen) == [1, 2, 3, 4, 5, 6], (notes, seen)
     final = {t["group_limit"] for t in cli("task", "list", "--json").json()}
     assert final == {seen[-1]}
+
+
+@pytest.mark.parametrize("dropping", [["--untag", "t"], ["--tag-clear"], ["--unset-env", "A"],
+                                      ["--env-clear"], ["--exclude-clear"]],
+                         ids=["untag", "tag-clear", "unset-env", "env-clear", "exclude-clear"])
+def test_options_that_drop_what_a_task_has_are_update_s_not_add_s(cli: Any,
+                                                                  dropping: list[str]) -> None:
+    """`task add --help` listed --untag ("remove a tag the task has") and the other options
+    that drop a stored task's values; `add x --untag t` said "the task has no tag 't'" and
+    `add x --env-clear` was taken without a word. They are `task update`'s (and
+    --exclude-clear `reschedule`'s) alone."""
+    added = cli("task", "add", "x", "--command", "true", *dropping)
+    assert added.code == 2 and dropping[0] in added.err
+    assert cli("task", "list", "--json").json() == []
+    assert dropping[0] not in cli("task", "add", "--help").out
+    assert dropping[0] in cli("task", "update", "--help").out

@@ -120,3 +120,19 @@ def test_a_wait_follows_the_retries_to_the_runs_end(spawn: Any, cli: Any, home: 
     done = cli("task", "run", "never", "--wait", "1m", "--json", timeout=70)
     assert done.code == 1 and done.err == ""
     assert (done.json()["status"], done.json()["attempt"]) == ("failed", 2)
+
+
+def test_a_wait_names_the_fallback_that_follows_a_failed_run(spawn: Any, cli: Any) -> None:
+    """A run that failed with a fallback said "run 1 of 'f': failed" and no more, while its
+    `run list` note read "fell back to “rescue”, run 2". The line says what follows; the exit
+    is still the task's own failure."""
+    engine = spawn()
+    engine.wait_for("engine running on")
+    assert cli("task", "add", "rescue", "--manual", "--command", "true").code == 0
+    assert cli("task", "add", "f", "--manual", "--command", "false", "--fallback",
+               "rescue").code == 0
+    done = cli("task", "run", "f", "--wait", "1m", timeout=70)
+    assert (done.code, done.out) == (1, "run 1 of 'f': queued\n"
+                                        "run 1 of 'f': failed; its fallback 'rescue' follows "
+                                        "as run 2\n"), done.err
+    assert cli("run", "show", "2", "--json").json()["task_name"] == "rescue"

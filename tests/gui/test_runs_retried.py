@@ -53,9 +53,9 @@ def test_a_retried_failure_reads_retried(gui: Gui, cli: Any, scheme: str,
     s.create_task(command_task("fails with 3", ["sh", "-c", "echo about to fail; exit 3"],
                                retries=1, retry_delay=0.1))
     first = s.run_now("fails with 3")
-    gui.wait_until(lambda: (retry := s.retry_of(first.id)) is not None
+    gui.wait_until(lambda: (retry := s.follower_of(first.id)) is not None
                    and s.get_run(retry.id).status == "failed", 30)
-    second = s.retry_of(first.id)
+    second = s.follower_of(first.id)
     assert second is not None
     window = gui.window
     window.resize(1280, 760)

@@ -107,6 +107,29 @@ def test_never_is_silent_and_always_tells_successes(
     assert summaries == ["loud succeeded"]
 
 
+def test_a_cancelled_or_skipped_run_is_not_told_and_a_failure_only_after_its_last_retry(
+        cli: Any, engine_on_bus: Any, notification_server: NotificationServer) -> None:
+    """README: "A failure is told after the last retry …; cancelled and skipped runs are not
+    told." Each task here notifies on failure (the default) but `up`."""
+    assert cli("task", "add", "long", "--command", "sleep 30").code == 0
+    assert cli("task", "add", "up", "--command", "false", "--notify", "never").code == 0
+    assert cli("task", "add", "down", "--command", "true", "--depends-on", "up").code == 0
+    assert cli("task", "add", "flaky", "--command", "false", "--retries", "1",
+               "--retry-delay", "1s").code == 0
+    engine = engine_on_bus()
+    assert cli("task", "run", "long").code == 0
+    [run] = wait_until(lambda: [r for r in runs_of(cli, "long") if r["status"] == "running"],
+                       timeout=20)
+    assert cli("run", "cancel", str(run["id"])).code == 0
+    assert cli("task", "run", "up", "--wait", "20").code == 1
+    assert cli("task", "run", "down", "--wait", "20").out.endswith(": skipped\n")
+    assert cli("task", "run", "flaky", "--wait", "20").code == 1
+    wait_until(lambda: finished(cli, "long"), timeout=20)
+    assert [r["status"] for r in runs_of(cli, "long")] == ["cancelled"]
+    assert engine.stop() == 0  # a stopping engine delivers what is queued first
+    assert [c.summary for c in notification_server.seen()] == ["flaky failed"]
+
+
 def test_without_actions_the_server_gets_no_buttons(
         cli: Any, engine_on_bus: Any, session_bus: str) -> None:
     server = NotificationServer(session_bus, capabilities=("body",))

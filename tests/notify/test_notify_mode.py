@@ -38,6 +38,36 @@ def test_cli_sets_shows_and_refuses(cli: Any) -> None:
     assert "notify: when it fails" in cli("task", "show", "plain").out
 
 
+def test_notify_success_is_notify_always_whatever_the_task_had(cli: Any) -> None:
+    """`--notify-success` says "a desktop notification when a run succeeds too (as --notify
+    always)"; on a task set to `never` it made "only when it succeeds", a mode the CLI does
+    not offer, and its failures went untold."""
+    assert cli("task", "add", "quiet", "--command", "true", "--notify", "never").code == 0
+    assert cli("task", "update", "quiet", "--notify-success").code == 0
+    assert "notify: always (fails or succeeds)" in cli("task", "show", "quiet").out
+    assert cli("task", "add", "new", "--command", "true", "--notify-success").code == 0
+    assert "notify: always (fails or succeeds)" in cli("task", "show", "new").out
+
+
+def test_readmes_two_lines_say_what_they_do(cli: Any) -> None:
+    """README's "Notifications" section sets `--notify always`, then shows `task show`'s
+    line as "notify: when it fails", the default's: a newcomer typing the two lines saw
+    another. Each line is run as README writes it; the second prints README's comment."""
+    import shlex
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### Notifications, even with the window closed", 1)[1]
+    lines = [line.strip() for line in section.split("\n\n")[2].splitlines()]
+    assert [line.split("#")[0].split()[:3] for line in lines] == [
+        ["tickwork", "task", "update"], ["tickwork", "task", "show"]]
+    assert cli("task", "add", "backup", "--command", "true").code == 0
+    for line in lines:
+        typed, _, said = line.partition("#")
+        result = cli(*shlex.split(typed)[1:])
+        assert result.code == 0, result.err
+    assert said.strip() in [row.strip() for row in result.out.splitlines()]
+
+
 def test_export_import_keeps_each_mode_and_a_word_imports(cli: Any, tmp_path: Path,
                                                           home: Path) -> None:
     for mode in ("never", "failure", "always"):
