@@ -31,7 +31,7 @@ from app.secrets import Keyring
 from app.store import audit_key, backup, restore_trail, secret_refs
 from app.store.carry import Carried, skip_missed, task_names
 from app.store.database import Store
-from app.store.home import DB_NAME, make_private_dir
+from app.store.home import DB_NAME, make_private_dir, stop_command
 from app.store.lock import RESTORE, EngineLock, restoring
 
 
@@ -157,7 +157,7 @@ def restore_store(home: Path, file: Path, *, actor: str,
         if restoring(holder) is not None:
             raise StoreError(f"a restore (pid {pid}) is under way in {home}: let it end first")
         raise StoreError(f"an engine{f' (pid {pid})' if pid else ''} holds {home}: stop it "
-                         "(or quit the window) before restoring")
+                         f"({stop_command(home)}, or quit its window) before restoring")
     try:
         with HeldSignals(file) as held:
             return _restore(home, file, actor, now or datetime.now(UTC), held)

@@ -117,11 +117,10 @@ def cmd_settings(args: argparse.Namespace) -> int:
 
 
 def _stop_command(args: argparse.Namespace) -> str:
-    """`tickwork engine stop`, with the --home this command was given."""
-    import shlex
+    """`tickwork engine stop`, with a --home where this command's is not the default."""
+    from app.store.home import resolve_home, stop_command
 
-    home = getattr(args, "home", None)
-    return "tickwork" + (f" --home {shlex.quote(str(home))}" if home else "") + " engine stop"
+    return stop_command(resolve_home(getattr(args, "home", None)))
 
 
 def _engine_words(store: Any, service: bool = False,

@@ -27,6 +27,20 @@ def resolve_home(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(user_data_dir("tickwork", appauthor=False))
 
 
+def stop_command(home: Path) -> str:
+    """The command that stops the engine of `home`: `tickwork engine stop`, with a --home
+    where that is not the home a bare `tickwork` uses."""
+    import shlex
+
+    from app.core.errors import ValidationError
+
+    try:
+        own = resolve_home() == home.expanduser().resolve()
+    except (OSError, ValidationError):  # (a TICKWORK_HOME that is no folder: say the home)
+        own = False
+    return "tickwork" + ("" if own else f" --home {shlex.quote(str(home))}") + " engine stop"
+
+
 def _folder(path: Path, field: str) -> Path:
     """The home typed, or ValidationError naming `field`: a file in its place, or under a
     file (`--home notes.txt/sub` said "cannot read the remembered store", exit 1)."""

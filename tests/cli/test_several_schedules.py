@@ -230,7 +230,11 @@ def test_a_stored_pair_that_fires_alike_still_loads(cli: Any, home: Path) -> Non
     assert cli("export", "-").code == 0
     assert cli("task", "update", "d1", "--priority", "2").code == 0
     refused = cli("task", "reschedule", "d1", "--cron", "0 9 * * *", "--cron", "0 9 * * *")
-    assert refused.code == 2 and "names the same schedule twice" in refused.err
+    assert refused.code == 2 and "names the same schedule twice ('0 9 * * *')" in refused.err
+    refused = cli("task", "reschedule", "d1", "--every", "5m", "--cron", "0 9 * * *",
+                  "--every", "300s")  # (a newcomer: which one, of several?)
+    assert refused.code == 2
+    assert "schedule: names the same schedule twice (every 5m)" in refused.err
     assert cli("task", "delete", "d1").code == 0
     # alike values but an hour written `*` against one listed: not alike across daylight
     # saving (the `*` fires in both passes of a repeated hour), so both are kept

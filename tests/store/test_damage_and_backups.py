@@ -156,7 +156,9 @@ def test_restore_is_refused_while_an_engine_holds_the_store(home: Path, cli: Any
         proc.wait_for("engine running")
         res = cli("restore", str(target))
         assert res.code == 1
-        assert f"pid {proc.proc.pid}" in one_line(res.err)
+        assert one_line(res.err) == (  # how to stop it, for this home (a newcomer's find)
+            f"tickwork: error: an engine (pid {proc.proc.pid}) holds {home}: stop it "
+            f"(tickwork --home {home} engine stop, or quit its window) before restoring")
     finally:
         proc.proc.terminate()
         proc.proc.wait(30)

@@ -19,10 +19,10 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, Final
 
-from app.core.durations import MAX_DURATION, parse_duration
+from app.core.durations import MAX_DURATION, format_duration, parse_duration
 from app.core.errors import ValidationError
 from app.core.schedule.cron import parse_cron
 from app.core.schedule.exclusions import NO_EXCLUSIONS, Exclusions
@@ -314,9 +314,20 @@ def _check_parts(parts: object) -> tuple[Schedule, ...]:
         if part.exclude:
             raise ValidationError("exclude", "belongs to the whole, not one of its schedules")
         if part in seen:
-            raise ValidationError("schedule", "names the same schedule twice")
+            raise ValidationError("schedule", f"names the same schedule twice ({_said(part)})")
         seen.append(part)
     return tuple(seen)
+
+
+def _said(part: Schedule) -> str:
+    """One of several schedules as a refusal names it: "'0 9 * * *'", "every 5m"."""
+    if part.kind == "cron" and part.expr is not None:
+        return repr(part.expr)
+    if part.kind == "interval" and part.seconds is not None:
+        return f"every {format_duration(timedelta(seconds=part.seconds))}"
+    if part.kind == "date" and part.at is not None:
+        return f"at {part.at:%Y-%m-%d %H:%M}"
+    return f"a {part.kind} schedule"
 
 
 def _check_upstreams(names: Iterable[object]) -> tuple[str, ...]:
