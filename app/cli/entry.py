@@ -175,7 +175,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     except OutputLost:  # not the command's failure: its output's (`main`)
         raise
     except EnvironmentCheckError as exc:
-        return _fail(EXIT_USAGE, f"error: {as_typed(exc)} (--no-verify stores it anyway)")
+        said = as_typed(exc)  # (one that ends in brackets is not followed by more)
+        return _fail(EXIT_USAGE, f"error: {said}; --no-verify stores it anyway"
+                     if said.endswith(")") else f"error: {said} (--no-verify stores it anyway)")
     except (UsageError, ValidationError, NotFoundError) as exc:
         return _fail(EXIT_USAGE, f"error: {as_typed(exc)}")
     except SecretStoreUnavailable as exc:

@@ -129,8 +129,11 @@ def test_a_module_in_the_working_folder_is_found_without_being_imported(
     # the function and its keyword arguments, read from the source, not run (a second
     # run-through: `mymod_tw:nosuch` and an argument f() does not take were stored)
     where = ["--cwd", str(tmp_path)]
-    refused(cli("task", "add", "v", "--python", "mymod_tw:nosuch", *where), "python",
-            "module 'mymod_tw' has no function 'nosuch'")
+    missing = cli("task", "add", "v", "--python", "mymod_tw:nosuch", *where)
+    refused(missing, "python", "module 'mymod_tw' has no function 'nosuch'")
+    assert missing.err == (  # (not "… (…/mymod_tw.py) (--no-verify …)": a newcomer)
+        "tickwork: error: python: module 'mymod_tw' has no function 'nosuch' "
+        f"({tmp_path / 'mymod_tw.py'}); --no-verify stores it anyway\n")
     refused(cli("task", "add", "v", "--python", "mymod_tw:f", "--kwargs", '{"n": 1}', *where),
             "kwargs", "f() takes no argument 'n'")
     (tmp_path / "dyn_tw.py").write_text("def __getattr__(name):\n    return print\n")
