@@ -12,6 +12,7 @@ from itertools import chain
 from time import localtime
 from typing import Any
 
+from app.core.keep import keep_words
 from app.core.notify import NOTIFY_WORDS, notify_mode
 from app.core.nouns import plural
 from app.core.wall_time import offset_text, shown_twice
@@ -166,7 +167,9 @@ def keep_text(t: dict[str, Any], default: Any) -> str:
         else f"{plural(default.days, 'day')} (default)"
     said_runs = plural(runs, "run") if runs is not None \
         else f"{plural(default.runs, 'run')} (default)"
-    return f"{said_days}, at least the last {said_runs}"
+    if days is None and default.days == 0:  # (by count alone is the default's)
+        return f"{keep_words(said_days, said_runs, 0)} (default)"
+    return keep_words(said_days, said_runs, default.days if days is None else days)
 
 
 def _window(t: dict[str, Any]) -> list[tuple[str, str]]:

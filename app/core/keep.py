@@ -45,14 +45,23 @@ class KeepPolicy:
         return now - timedelta(days=self.days)
 
     def describe(self) -> str:
-        """'90 days, at least the last 100 runs' ('1 day', '1 run' in the singular)."""
-        return f"{plural(self.days, 'day')}, at least the last {plural(self.runs, 'run')}"
+        """'90 days, at least the last 100 runs' ('1 day', '1 run' in the singular); with
+        no days, 'the last 100 runs, by count alone'."""
+        return keep_words(plural(self.days, "day"), plural(self.runs, "run"), self.days)
 
     def to_json(self) -> dict[str, int]:
         return {"keep_runs": self.runs, "keep_days": self.days}
 
 
 DEFAULT_POLICY: Final = KeepPolicy()
+
+
+def keep_words(days_said: str, runs_said: str, days: int) -> str:
+    """A keep policy said from its two values' words: `days` 0 keeps by count alone ("0
+    days, at least the last 5 runs" read as if nothing were kept by age)."""
+    if days == 0:
+        return f"the last {runs_said}, by count alone"
+    return f"{days_said}, at least the last {runs_said}"
 
 
 def keep_runs(value: object, name: str = "keep_runs") -> int:

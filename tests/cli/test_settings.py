@@ -97,6 +97,23 @@ def test_one_day_and_one_run_are_said_in_the_singular(cli: Any) -> None:
                                                                           "u").out
 
 
+def test_history_kept_by_count_alone_is_said_so(cli: Any) -> None:
+    """`--keep-days 0` (README: "by count only") was shown as "0 days, at least the last 5
+    runs", as if runs were kept zero days (a newcomer)."""
+    assert cli("task", "add", "t", "--command", "true", "--keep-days", "0",
+               "--keep-runs", "5").code == 0
+    assert "history: the last 5 runs, by count alone\n" in cli("task", "show", "t").out
+    done = cli("settings", "--keep-days", "0")
+    assert done.code == 0, done.err
+    assert "history kept: the last 100 runs, by count alone (tasks" in done.out
+    assert cli("task", "add", "u", "--command", "true", "--keep-runs", "7").code == 0
+    assert "history: the last 7 runs, by count alone (default)\n" in cli("task", "show",
+                                                                          "u").out
+    assert cli("task", "add", "v", "--command", "true").code == 0
+    assert "history: the default (the last 100 runs, by count alone)" in cli(
+        "task", "show", "v").out
+
+
 def test_start_at_login_writes_and_removes_the_autostart_entry(cli: Any, home: Path) -> None:
     entry = Path(os.environ["XDG_CONFIG_HOME"]) / "autostart" / "tickwork.desktop"
     on = cli("settings", "--start-at-login", "on")
