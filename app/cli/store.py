@@ -135,7 +135,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
         if not dest.parent.is_dir():
             raise ValidationError("file", f"{dest.parent} is not a folder")
     if identify(home / DB_NAME) is None:
-        raise StoreError(f"{home / DB_NAME}: there is no store to back up")
+        raise StoreError(f"{home / DB_NAME}: there is no store to back up: nothing has been "
+                         f"stored in {home} yet")
     path = backup.make(home, dest, kind="manual")
     print(f"backed up {home / DB_NAME} to {path}")
     return EXIT_OK

@@ -109,6 +109,17 @@ def test_backup_to_a_file_and_restore_round_trip(home: Path, cli: Any, tmp_path:
     assert names == ["keep"]
 
 
+def test_a_backup_of_a_home_with_nothing_stored_says_so(home: Path, cli: Any,
+                                                       tmp_path: Path) -> None:
+    """`tickwork backup` in a new home said only "…/tickwork.db: there is no store to back
+    up", leaving a newcomer to wonder what went wrong (a newcomer's run-through)."""
+    res = cli("backup", str(tmp_path / "b.db"))
+    assert res.code == 1
+    assert one_line(res.err) == (f"tickwork: error: {home / 'tickwork.db'}: there is no store "
+                                 f"to back up: nothing has been stored in {home} yet")
+    assert not (tmp_path / "b.db").exists()
+
+
 def test_restore_refuses_what_is_not_a_sound_tickwork_store(home: Path, cli: Any,
                                                             tmp_path: Path) -> None:
     assert cli("task", "list").code == 0
