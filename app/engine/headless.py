@@ -61,8 +61,10 @@ def run_headless(args: argparse.Namespace) -> int:
     engine.subscribe(_log_event, watches=False)  # a log, not a window
     state = engine.start()
     logging.getLogger("tickwork.engine").info(
-        "engine %s on %s (pid %d, engine id %s)", state,
-        store.home if store.url is None else store.name, os.getpid(), engine.id)
+        "engine %s on %s (pid %d, engine id %s)%s", state,
+        store.home if store.url is None else store.name, os.getpid(), engine.id,
+        ": another engine schedules these tasks; this one takes over if it stops"
+        if state == "standby" else "")
     while not stop.wait(0.5) and engine.fault is None:
         pass
     engine.stop(grace=args.grace)

@@ -110,6 +110,10 @@ def test_standby_takes_over_within_two_seconds(spawn: Any, cli: Any, home: Path,
     first.wait_for("engine running")
     second = spawn("second")
     second.wait_for("engine standby")
+    # what a person who typed `tickwork engine` twice reads (a newcomer: "it said standby")
+    second.wait_for(f"engine standby on {home} (pid {second.proc.pid}, engine id ")
+    assert "): another engine schedules these tasks; this one takes over if it stops" \
+        in second.text()
     first.kill9()
     killed = time.monotonic()
     second.wait_for("taking over", 5)
