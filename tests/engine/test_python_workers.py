@@ -439,19 +439,24 @@ def test_a_module_not_found_names_the_working_folder_it_was_looked_for_in(
                                       f"the working folder, {jobs}, holds no ")
 
 
+def _said(service: Any, name: str, target: str) -> list[str]:
+    """Run a task calling `target` now; its output's lines once it succeeded."""
+    service.create_task(py_task(name, target))
+    run = service.run_now(name)
+    done = wait_until(lambda: (r := service.get_run(run.id)).status in ("succeeded", "failed")
+                      and r, 20)
+    assert done.status == "succeeded", done.error
+    return "".join(chunk[2] for chunk in service.run_output(run.id)).splitlines()
+
+
 def test_progress_with_a_name_that_is_not_utf8_is_said(engine: Any, service: Any) -> None:
     """`progress(0.5, f"copying {name}")` with a file name as os.listdir gives one that is
     not UTF-8 failed the run ("UnicodeEncodeError: … surrogates not allowed": progress went
     into fd 1 as UTF-8; a fault hunt): it is said, the byte it could not decode escaped,
     and the run goes on."""
     engine.start()
-    service.create_task(py_task("undecodable", "undecodable_name"))
-    run = service.run_now("undecodable")
-    done = wait_until(lambda: (r := service.get_run(run.id)).status in ("succeeded", "failed")
-                      and r, 20)
-    assert done.status == "succeeded", done.error
-    text = "".join(chunk[2] for chunk in service.run_output(run.id))
-    assert text.splitlines()[:3] == ["before", "progress: 50% copying caf\\udce9.txt", "after"]
+    lines = _said(service, "undecodable", "undecodable_name")
+    assert lines[:3] == ["before", "progress: 50% copying caf\\udce9.txt", "after"]
 
 
 def test_a_log_line_with_a_name_that_is_not_utf8_is_said(engine: Any, service: Any) -> None:
@@ -459,13 +464,8 @@ def test_a_log_line_with_a_name_that_is_not_utf8_is_said(engine: Any, service: A
     UTF-8 failed the run ("UnicodeEncodeError: … surrogates not allowed"), where the same
     words given to progress() were said: the byte it could not decode is escaped alike."""
     engine.start()
-    service.create_task(py_task("logged", "log_undecodable_name"))
-    run = service.run_now("logged")
-    done = wait_until(lambda: (r := service.get_run(run.id)).status in ("succeeded", "failed")
-                      and r, 20)
-    assert done.status == "succeeded", done.error
-    text = "".join(chunk[2] for chunk in service.run_output(run.id))
-    assert text.splitlines()[:2] == ["copying caf\\udce9.txt", "copied"]
+    assert _said(service, "logged", "log_undecodable_name")[:2] == [
+        "copying caf\\udce9.txt", "copied"]
 
 
 def test_a_progress_message_of_several_lines_stays_one_progress_line(
@@ -474,13 +474,7 @@ def test_a_progress_message_of_several_lines_stays_one_progress_line(
     action printed, not as part of its progress (a person reading the run's output): a
     message's line breaks are kept as spaces, on the one progress line."""
     engine.start()
-    service.create_task(py_task("lines", "progress_over_lines"))
-    run = service.run_now("lines")
-    done = wait_until(lambda: (r := service.get_run(run.id)).status in ("succeeded", "failed")
-                      and r, 20)
-    assert done.status == "succeeded", done.error
-    text = "".join(chunk[2] for chunk in service.run_output(run.id))
-    assert text.splitlines()[:3] == [
+    assert _said(service, "lines", "progress_over_lines")[:3] == [
         "before", "progress: 50% copying the second line and the third and more", "after"]
 
 
