@@ -163,9 +163,11 @@ class SchedulePage(Page):
         self.catch_up = catch_up_box()
         form.addRow("&Missed runs", self.catch_up)
         self.add_error("catch_up", self.catch_up)
-        # as wide with the time rows hidden (a task run by hand): the fields do not jump
-        form.labelForField(self.kind).setMinimumWidth(
-            form.labelForField(self.catch_up).sizeHint().width())
+        # labels as wide as with every row shown: each kind's fields start where the rest do
+        width = form.labelForField(self.catch_up).sizeHint().width()
+        for sub, field in ((form, self.kind), (date_form, self.at), (every_form, self.every),
+                           (cron_form, cron_row), (after_form, self.after)):
+            sub.labelForField(field).setMinimumWidth(width)
 
         self.words = QLabel()
         self.words.setWordWrap(True)  # as many lines as it takes, across the whole field
@@ -193,8 +195,7 @@ class SchedulePage(Page):
         self.schedule_list.remove_requested.connect(self._on_remove_schedule)
 
     def _sub(self) -> tuple[QWidget, QFormLayout]:
-        page = QWidget()
-        form = QFormLayout(page)
+        form = QFormLayout(page := QWidget())
         form.setContentsMargins(0, 0, 0, 0)
         return page, form
 
