@@ -81,7 +81,7 @@ class SchedulePage(Page):
         self._loading = False
 
         self.stack.addWidget(self._note("Not chosen yet: the task runs at no time until you "
-                                        "choose when above (or \"Only when I run it\")."))
+                                        "choose when above (or “Only when I run it”)."))
         self.stack.addWidget(self._note("Starts only when you press Run now, or as another "
                                         "task's fallback."))
         date_page, date_form = self._sub()
