@@ -17,9 +17,12 @@ from app.gui.qt import (
     QHBoxLayout,
     QKeyEvent,
     QLineEdit,
+    QModelIndex,
     QObject,
     QPlainTextEdit,
     QSpinBox,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     Qt,
     QWidget,
 )
@@ -205,6 +208,7 @@ class DependenciesPage(Page):
         self.fallback = QComboBox()
         self.fallback.setEditable(True)
         self.fallback.setMinimumContentsLength(24)
+        self.fallback.setItemDelegate(NoneShown(self.fallback))
         line = self.fallback.lineEdit()
         if line is not None:
             line.setPlaceholderText("(none)")
@@ -242,6 +246,17 @@ class DependenciesPage(Page):
         data["depends_on"] = self.depends_on.names()
         data["dependency_timeout"] = self.dependency_timeout.seconds()
         data["fallback"] = self.fallback.currentText().strip() or None
+
+
+class NoneShown(QStyledItemDelegate):
+    """The fallback list's empty first item reads "(none)", as the field does while empty:
+    it was a blank row, highlighted as the list opened on a task with no fallback."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem,
+                        index: QModelIndex) -> None:  # type: ignore[override]
+        super().initStyleOption(option, index)
+        if not index.data():
+            option.text = "(none)"  # type: ignore[attr-defined]
 
 
 NOTIFY_LABELS = {"never": "Never", "failure": "When it fails",
