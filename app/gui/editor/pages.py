@@ -27,6 +27,7 @@ from app.gui.qt import (
     QWidget,
 )
 from app.gui.widgets.number_box import TypedSpinBox
+from app.gui.widgets.task_field import TaskNameField
 
 
 class GeneralPage(Page):
@@ -123,8 +124,8 @@ class ExecutionPage(Page):
         group_row = QWidget()
         row = QHBoxLayout(group_row)
         row.setContentsMargins(0, 0, 0, 0)
-        self.group = QLineEdit()
-        self.group.setPlaceholderText("(none) e.g. backup-disk")
+        self.group = TaskNameField("(none) e.g. backup-disk")  # offers the groups in use
+        self._groups: dict[str, int] = {}  # each group tasks are in, and its limit
         self.group_limit = TypedSpinBox(1, 10_000)
         self.group_limit.setPrefix("at most ")
         self.group_limit.setSuffix(" at once")
@@ -152,8 +153,18 @@ class ExecutionPage(Page):
             widget.changed.connect(self.changed)
         self._on_group_changed("")
 
+    def set_groups(self, groups: dict[str, int]) -> None:
+        """The groups tasks are in, with their limits (read as the editor opens)."""
+        self._groups = dict(groups)
+        self.group.set_names(sorted(groups))
+
     def _on_group_changed(self, text: str) -> None:
+        """A group other tasks are in shows the limit they share: the 1 shown before was
+        saved with the task and lowered the group's limit for all of them."""
         self.group_limit.setEnabled(bool(text.strip()))
+        limit = self._groups.get(text.strip())
+        if limit is not None:
+            self.group_limit.setValue(limit)
         self.changed.emit()
 
     def load(self, data: dict[str, Any]) -> None:
