@@ -276,8 +276,7 @@ class SchedulePage(Page):
             self._show_entry(max(0, self.current - 1))
 
     def _on_preset_activated(self, index: int) -> None:
-        expr = self.presets.itemData(index)
-        if expr:
+        if expr := self.presets.itemData(index):
             self.cron.setText(str(expr))
         self.presets.setCurrentIndex(0)
 
@@ -393,8 +392,9 @@ class SchedulePage(Page):
         self.next_times.setText(shown.times)
         self.counting.setText(shown.note)
         self.form.setRowVisible(self.counting, bool(shown.note))
-        if shown.error is not None:
-            self.show_error(shown.error.field, shown.error.reason)
+        error = shown.error  # no task added to After yet: said once been to, as an empty field
+        if error is not None and (error.field != "after" or self.after.names()):
+            self.show_error(error.field, error.reason)
 
     def set_known_names(self, names: list[str]) -> None:
         self.after.set_known(names)
