@@ -87,7 +87,7 @@ class SchedulePage(Page):
         date_page, date_form = self._sub()
         self.at = DateTimeEdit(now=self._task_now)
         date_form.addRow("&At", self.at)
-        self.add_error("at", self.at, date_form, lines=1)
+        self.add_error("at", self.at, date_form, lines=2)  # "is in the past: … (now …)"
         self.stack.addWidget(date_page)
 
         every_page, every_form = self._sub()
