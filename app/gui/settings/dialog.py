@@ -250,8 +250,8 @@ class SettingsDialog(QDialog):
                           f"Keep every run of the last {self.keep_days.value()} days, at "
                           f"least the last {self.keep_runs.value()} runs? It is not saved "
                           "yet.", parent=self)
-        save = box.addButton("Save", QMessageBox.ButtonRole.AcceptRole)
-        drop = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+        save = box.addButton("&Save", QMessageBox.ButtonRole.AcceptRole)
+        drop = box.addButton("&Discard", QMessageBox.ButtonRole.DestructiveRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(save)
         box.exec()
