@@ -158,9 +158,9 @@ def test_delete_with_dependents_needs_force(service: Any) -> None:
         service.delete_task("up")
     assert refused.value.reason == (
         f"'up' has a run in progress (run {run.id} queued) and dependent tasks ('both', "
-        "'chained', 'down') and tasks that fall back to it ('careful'); deleting it anyway "
-        "cancels it, removes those dependencies ('chained' then runs only when started by "
-        "hand, following no other task) and leaves those without a fallback")
+        "'chained', 'down') and a task that falls back to it ('careful'); deleting it "
+        "anyway cancels it, removes those dependencies ('chained' then runs only when "
+        "started by hand, following no other task) and leaves it without a fallback")
     service.delete_task("up", force=True)
     assert service.get_task("down").spec.depends_on == ()
     assert service.get_task("careful").spec.fallback is None

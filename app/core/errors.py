@@ -83,14 +83,18 @@ class InUseError(ValidationError):
                 why.append(f"{'a run' if len(active) == 1 else 'runs'} in progress ({shown}"
                            f"{', …' if len(active) > 5 else ''})")
                 force.append("cancels them" if len(active) > 1 else "cancels it")
-            if downstream:
-                why.append(f"dependent tasks ({names(downstream)})")
-                force.append("removes those dependencies" + (
+            if downstream:  # (one: "dependent tasks (“B”)" said more than there were)
+                one = len(downstream) == 1
+                why.append(f"{'a dependent task' if one else 'dependent tasks'} "
+                           f"({names(downstream)})")
+                force.append(f"removes {'that dependency' if one else 'those dependencies'}" + (
                     f" ({names(alone)} then {'runs' if len(alone) == 1 else 'run'} only when "
                     f"started by hand, following no other task)" if alone else ""))
             if fallback_for:
-                why.append(f"tasks that fall back to it ({names(fallback_for)})")
-                force.append("leaves those without a fallback")
+                one = len(fallback_for) == 1
+                why.append(f"{'a task that falls' if one else 'tasks that fall'} back to it "
+                           f"({names(fallback_for)})")
+                force.append(f"leaves {'it' if one else 'those'} without a fallback")
             then = ", ".join(force[:-1]) + (" and " if len(force) > 1 else "") + force[-1]
             return f"{quote(name)} has {' and '.join(why)}; deleting it anyway {then}"
         return cls("task", words(straight), words)

@@ -38,6 +38,7 @@ class Snapshot:
     edges: list[tuple[int, int]] = field(default_factory=list)  # (task, upstream), both kinds
     fallbacks: dict[int, int] = field(default_factory=dict)  # task id -> fallback task id
     secrets: set[str] = field(default_factory=set)
+    groups: dict[str, int] = field(default_factory=dict)  # a group tasks are in -> its limit
 
 
 def plain(index: int, name: str) -> str:

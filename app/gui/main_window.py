@@ -243,6 +243,7 @@ class MainWindow(QMainWindow):
         """File → Settings…: history kept by default, start at login, background engine."""
         self.settings_dialog = SettingsDialog(self.session.store, self.session.background, self)
         self.settings_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.settings_dialog.saved.connect(self.say)
         self.settings_dialog.open()
 
     def find_task(self) -> None:

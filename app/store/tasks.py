@@ -276,7 +276,8 @@ def all_edges() -> list[tuple[int, int, str]]:
 
 
 def snapshot() -> Snapshot:
-    """Every task's id and name, edge, fallback and stored secret name, in four queries."""
+    """Every task's id and name, edge, fallback and stored secret name, and the limit of
+    each group tasks are in, in five queries."""
     from app.store.models import SecretRef
 
     return Snapshot(
@@ -285,6 +286,8 @@ def snapshot() -> Snapshot:
         fallbacks=dict(TaskRow.select(TaskRow.id, TaskRow.fallback)
                        .where(TaskRow.fallback.is_null(False)).tuples()),
         secrets={name for (name,) in SecretRef.select(SecretRef.name).tuples()},
+        groups=dict(ConcurrencyGroup.select(ConcurrencyGroup.name, ConcurrencyGroup.limit)
+                    .where(ConcurrencyGroup.id.in_(TaskRow.select(TaskRow.group))).tuples()),
     )
 
 

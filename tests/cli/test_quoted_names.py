@@ -21,8 +21,8 @@ def test_a_delete_refused_quotes_every_name_as_the_command_line_does(cli: Any) -
     refused = cli("task", "delete", "up")
     assert refused.code == 2
     assert refused.err == (
-        "tickwork: error: task: 'up' has dependent tasks ('chained', 'down') and tasks that "
-        "fall back to it ('careful'); deleting it anyway removes those dependencies "
+        "tickwork: error: task: 'up' has dependent tasks ('chained', 'down') and a task "
+        "that falls back to it ('careful'); deleting it anyway removes those dependencies "
         "('chained' then runs only when started by hand, following no other task) and leaves "
-        "those without a fallback (use --force)\n")
+        "it without a fallback (use --force)\n")
 

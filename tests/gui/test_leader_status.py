@@ -39,6 +39,7 @@ def test_the_status_bar_says_who_leads_where_and_since_when(
     bar = StatusBar(session)
     qtbot.addWidget(bar)
     bar.show()
+    bar.resize(2000, bar.sizeHint().height())  # room for the whole of its words (else cut)
     try:
         session.start()
         qtbot.waitUntil(lambda: session.mode == "standby", timeout=30_000)

@@ -82,10 +82,10 @@ def test_deleting_a_task_others_need_asks_once_and_says_what_it_does(gui: Gui,
     gui.wait_until(lambda: answer.done and window.tasks_model.total == 3)
     assert "“up” and its run history? This cannot be undone." in (answer.text or "")
     # the window's quotes throughout (the refusal's reason kept the command line's: 'up')
-    assert ("“up” has dependent tasks (“chained”, “down”) and tasks that fall back to it "
-            "(“careful”); deleting it anyway removes those dependencies (“chained” then runs "
-            "only when started by hand, following no other task) and leaves those without a "
-            "fallback.") in (answer.text or "")
+    assert ("“up” has dependent tasks (“chained”, “down”) and a task that falls back to "
+            "it (“careful”); deleting it anyway removes those dependencies (“chained” then "
+            "runs only when started by hand, following no other task) and leaves it without "
+            "a fallback.") in (answer.text or "")
     assert gui.service.get_task("down").spec.depends_on == ()
     gui.wait_until(lambda: {e["target"] for e in gui.service.audit_events(limit=5)
                             if e["action"] == "task.update"} == {"chained", "down", "careful"})

@@ -148,6 +148,11 @@ class ActionPage(Page):
         form.setContentsMargins(0, 0, 0, 0)
         return form
 
+    def first_field(self) -> QWidget:
+        """The command (or the function) to type, not the choice between them above it:
+        typed after Ctrl+PgDown, a command went to that choice, and nowhere."""
+        return self.command if self.is_command.isChecked() else self.target
+
     def _on_kind_toggled(self, command: bool) -> None:
         self.stack.setCurrentIndex(0 if command else 1)
         self.changed.emit()

@@ -230,6 +230,7 @@ class TaskEditor(QDialog):
         self.links.set(snapshot)
         self.schedule.set_known_names(known)
         self.dependencies.set_known_names(known)
+        self.execution.set_groups(snapshot.groups)
         self.validate()
 
     # -- validation -------------------------------------------------------------------------

@@ -136,6 +136,10 @@ class Page(QWidget):
         return next((widget for label, _f, _r, widget in self.errors.values()
                      if label.text() or _says_so_itself(widget)), None)
 
+    def first_field(self) -> QWidget:
+        """Where Ctrl+Tab or Ctrl+PgDown puts the cursor on this page: its first field."""
+        return first_input(self)
+
     def widget_for(self, field: str) -> QWidget | None:
         entry = self.errors.get(field)
         return entry[3] if entry else None

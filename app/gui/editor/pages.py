@@ -17,13 +17,17 @@ from app.gui.qt import (
     QHBoxLayout,
     QKeyEvent,
     QLineEdit,
+    QModelIndex,
     QObject,
     QPlainTextEdit,
     QSpinBox,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     Qt,
     QWidget,
 )
 from app.gui.widgets.number_box import TypedSpinBox
+from app.gui.widgets.task_field import TaskNameField
 
 
 class GeneralPage(Page):
@@ -120,8 +124,8 @@ class ExecutionPage(Page):
         group_row = QWidget()
         row = QHBoxLayout(group_row)
         row.setContentsMargins(0, 0, 0, 0)
-        self.group = QLineEdit()
-        self.group.setPlaceholderText("(none) e.g. backup-disk")
+        self.group = TaskNameField("(none) e.g. backup-disk")  # offers the groups in use
+        self._groups: dict[str, int] = {}  # each group tasks are in, and its limit
         self.group_limit = TypedSpinBox(1, 10_000)
         self.group_limit.setPrefix("at most ")
         self.group_limit.setSuffix(" at once")
@@ -149,8 +153,18 @@ class ExecutionPage(Page):
             widget.changed.connect(self.changed)
         self._on_group_changed("")
 
+    def set_groups(self, groups: dict[str, int]) -> None:
+        """The groups tasks are in, with their limits (read as the editor opens)."""
+        self._groups = dict(groups)
+        self.group.set_names(sorted(groups))
+
     def _on_group_changed(self, text: str) -> None:
+        """A group other tasks are in shows the limit they share: the 1 shown before was
+        saved with the task and lowered the group's limit for all of them."""
         self.group_limit.setEnabled(bool(text.strip()))
+        limit = self._groups.get(text.strip())
+        if limit is not None:
+            self.group_limit.setValue(limit)
         self.changed.emit()
 
     def load(self, data: dict[str, Any]) -> None:
@@ -205,6 +219,7 @@ class DependenciesPage(Page):
         self.fallback = QComboBox()
         self.fallback.setEditable(True)
         self.fallback.setMinimumContentsLength(24)
+        self.fallback.setItemDelegate(NoneShown(self.fallback))
         line = self.fallback.lineEdit()
         if line is not None:
             line.setPlaceholderText("(none)")
@@ -242,6 +257,17 @@ class DependenciesPage(Page):
         data["depends_on"] = self.depends_on.names()
         data["dependency_timeout"] = self.dependency_timeout.seconds()
         data["fallback"] = self.fallback.currentText().strip() or None
+
+
+class NoneShown(QStyledItemDelegate):
+    """The fallback list's empty first item reads "(none)", as the field does while empty:
+    it was a blank row, highlighted as the list opened on a task with no fallback."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem,
+                        index: QModelIndex) -> None:  # type: ignore[override]
+        super().initStyleOption(option, index)
+        if not index.data():
+            option.text = "(none)"  # type: ignore[attr-defined]
 
 
 NOTIFY_LABELS = {"never": "Never", "failure": "When it fails",

@@ -81,13 +81,13 @@ class SchedulePage(Page):
         self._loading = False
 
         self.stack.addWidget(self._note("Not chosen yet: the task runs at no time until you "
-                                        "choose when above (or \"Only when I run it\")."))
+                                        "choose when above (or “Only when I run it”)."))
         self.stack.addWidget(self._note("Starts only when you press Run now, or as another "
                                         "task's fallback."))
         date_page, date_form = self._sub()
         self.at = DateTimeEdit(now=self._task_now)
         date_form.addRow("&At", self.at)
-        self.add_error("at", self.at, date_form, lines=1)
+        self.add_error("at", self.at, date_form, lines=2)  # "is in the past: … (now …)"
         self.stack.addWidget(date_page)
 
         every_page, every_form = self._sub()
@@ -163,9 +163,11 @@ class SchedulePage(Page):
         self.catch_up = catch_up_box()
         form.addRow("&Missed runs", self.catch_up)
         self.add_error("catch_up", self.catch_up)
-        # as wide with the time rows hidden (a task run by hand): the fields do not jump
-        form.labelForField(self.kind).setMinimumWidth(
-            form.labelForField(self.catch_up).sizeHint().width())
+        # labels as wide as with every row shown: each kind's fields start where the rest do
+        width = form.labelForField(self.catch_up).sizeHint().width()
+        for sub, field in ((form, self.kind), (date_form, self.at), (every_form, self.every),
+                           (cron_form, cron_row), (after_form, self.after)):
+            sub.labelForField(field).setMinimumWidth(width)
 
         self.words = QLabel()
         self.words.setWordWrap(True)  # as many lines as it takes, across the whole field
@@ -193,8 +195,7 @@ class SchedulePage(Page):
         self.schedule_list.remove_requested.connect(self._on_remove_schedule)
 
     def _sub(self) -> tuple[QWidget, QFormLayout]:
-        page = QWidget()
-        form = QFormLayout(page)
+        form = QFormLayout(page := QWidget())
         form.setContentsMargins(0, 0, 0, 0)
         return page, form
 
@@ -275,8 +276,7 @@ class SchedulePage(Page):
             self._show_entry(max(0, self.current - 1))
 
     def _on_preset_activated(self, index: int) -> None:
-        expr = self.presets.itemData(index)
-        if expr:
+        if expr := self.presets.itemData(index):
             self.cron.setText(str(expr))
         self.presets.setCurrentIndex(0)
 
@@ -392,8 +392,9 @@ class SchedulePage(Page):
         self.next_times.setText(shown.times)
         self.counting.setText(shown.note)
         self.form.setRowVisible(self.counting, bool(shown.note))
-        if shown.error is not None:
-            self.show_error(shown.error.field, shown.error.reason)
+        error = shown.error  # no task added to After yet: said once been to, as an empty field
+        if error is not None and (error.field != "after" or self.after.names()):
+            self.show_error(error.field, error.reason)
 
     def set_known_names(self, names: list[str]) -> None:
         self.after.set_known(names)

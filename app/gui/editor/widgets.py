@@ -65,7 +65,7 @@ class ShellHint(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.label = WrappedLabel()
         self.fix_button = QPushButton("Run through the shell")
-        self.fix_button.setToolTip("Tick \"Run through the shell\" so the line runs as in a "
+        self.fix_button.setToolTip("Tick “Run through the shell” so the line runs as in a "
                                    "terminal")
         layout.addWidget(self.label, 1)
         layout.addWidget(self.fix_button, 0, Qt.AlignmentFlag.AlignTop)

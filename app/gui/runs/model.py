@@ -29,6 +29,7 @@ from app.gui.qt import QObject, Qt
 from app.gui.runs import reads
 from app.gui.runs.reads import RunQuery
 from app.gui.widgets import display
+from app.gui.widgets.columns import Column
 from app.gui.widgets.paging import PagedTableModel, Throttle
 from app.gui.widgets.tables import sort_indicator, store_sort
 from app.service import Change, Service
@@ -38,6 +39,15 @@ UPDATE_MS = 250
 
 RUN, TASK, STATUS, SCHEDULED, STARTED, FINISHED, DURATION, LATENESS, ATTEMPT, TRIGGER, RESULT = (
     range(11))
+# the Runs view's columns (column, minimum, preferred width), and the order they stay in as
+# the window narrows, longest first
+RUN_COLUMNS = [Column(RUN, 44, 60), Column(TASK, 110, 170), Column(STATUS, 100, 110),
+               Column(SCHEDULED, 120, 130), Column(STARTED, 120, 130),
+               Column(FINISHED, 120, 130), Column(DURATION, 70, 80),
+               Column(LATENESS, 70, 80), Column(ATTEMPT, 60, 64), Column(TRIGGER, 70, 80),
+               Column(RESULT, 120, 160)]
+RUN_PRIORITY = [TASK, STATUS, STARTED, DURATION, RESULT, RUN, SCHEDULED, FINISHED, LATENESS,
+                TRIGGER, ATTEMPT]
 # the columns the store sorts by (the whole filtered history, not the loaded page); the
 # first page of each on 200,000 runs is timed in docs/runs-sorting.md
 SORT_KEYS = {RUN: "id", TASK: "task", STATUS: "status", SCHEDULED: "scheduled_for",

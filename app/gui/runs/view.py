@@ -37,25 +37,12 @@ from app.gui.qt import (
     Signal,
 )
 from app.gui.runs.detail import RunDetail
-from app.gui.runs.model import (
-    ATTEMPT,
-    DURATION,
-    FINISHED,
-    LATENESS,
-    RESULT,
-    RUN,
-    SCHEDULED,
-    STARTED,
-    STATUS,
-    TASK,
-    TRIGGER,
-    RunTableModel,
-)
+from app.gui.runs.model import RESULT, RUN_COLUMNS, RUN_PRIORITY, RunTableModel
 from app.gui.runs.reads import RunQuery, period_bounds
 from app.gui.session import Session
 from app.gui.tasks import reads
 from app.gui.widgets import display
-from app.gui.widgets.columns import Column, ColumnFitter
+from app.gui.widgets.columns import ColumnFitter
 from app.gui.widgets.date_sections import typed_over
 from app.gui.widgets.error_label import ErrorLabel
 from app.gui.widgets.paging import ITEM_ROLE
@@ -70,15 +57,6 @@ TYPING_QUIET_MS = 250  # the task filter reads once the typing pauses this long
 PERIODS = (("any", "Any time"), ("today", "Today"), ("24h", "Last 24 hours"),
            ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("between", "Between dates…"))
 
-
-# (column, minimum, preferred width); the order says what stays longest as the window narrows
-RUN_COLUMNS = [Column(RUN, 44, 60), Column(TASK, 110, 170), Column(STATUS, 100, 110),
-               Column(SCHEDULED, 120, 130), Column(STARTED, 120, 130),
-               Column(FINISHED, 120, 130), Column(DURATION, 70, 80),
-               Column(LATENESS, 70, 80), Column(ATTEMPT, 60, 64), Column(TRIGGER, 70, 80),
-               Column(RESULT, 120, 160)]
-RUN_PRIORITY = [TASK, STATUS, STARTED, DURATION, RESULT, RUN, SCHEDULED, FINISHED, LATENESS,
-                TRIGGER, ATTEMPT]
 
 class RunsView(QWidget):
     rerun_requested = Signal(int)
@@ -97,6 +75,7 @@ class RunsView(QWidget):
         self._task_text = ""  # typed: runs of the tasks whose name contains it
         self._select_when_seen: int | None = None
         self._started: dict[int, int] = {}  # task id: the run of it this window started last
+        self._rerun: int | None = None  # the task Re-run was pressed for: its new run selected
 
         self.task = TaskNameField("All tasks")
         self.task.setObjectName("RunTaskFilter")
@@ -149,7 +128,7 @@ class RunsView(QWidget):
         self.table.selectionModel().selectionChanged.connect(self.selection_changed)
         self.detail = RunDetail(service, background)
         self.detail.cancel_requested.connect(self._on_detail_cancel_requested)
-        self.detail.rerun_requested.connect(self.rerun_requested)
+        self.detail.rerun_requested.connect(self._on_detail_rerun_requested)
         self.detail.open_task_requested.connect(self.open_task_requested)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.table)
@@ -240,12 +219,20 @@ class RunsView(QWidget):
         if task_id in self._started:
             self.select_run(self._started[task_id], wait=True)
 
+    def _on_detail_rerun_requested(self, task_id: int) -> None:
+        self._rerun = task_id
+        self.rerun_requested.emit(task_id)
+
     def on_runs_started(self, runs: list[Run]) -> None:
         """Runs this window started: selected when their task's runs are shown, now if they
-        are with none selected (Show runs came before the run was made)."""
+        are with none selected (Show runs came before the run was made); one Re-run made
+        here is selected in place of the run it repeats, its output and Cancel run shown."""
         for run in runs:
             self._started[run.task_id] = run.id
-            if run.task_id == self._task_id and not self.table.selectionModel().hasSelection():
+            rerun = run.task_id == self._rerun
+            if rerun or (run.task_id == self._task_id
+                         and not self.table.selectionModel().hasSelection()):
+                self._rerun = None if rerun else self._rerun
                 self.select_run(run.id, wait=True)
 
     def _on_typed_timeout(self) -> None:

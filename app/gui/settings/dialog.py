@@ -14,7 +14,8 @@ Everything is read back from where it lives (`app.settings`) when the dialog ope
 shows what `tickwork settings` shows.
 
 Signals:
-    saved(): the history default was saved.
+    saved(str): the history default was saved; what the status bar says of it (the dialog
+        closed on Save with no word of what was kept).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from app import settings
 from app.core import keep as keeping
 from app.core.errors import ValidationError
 from app.core.keep import MAX_KEEP_DAYS, MAX_KEEP_RUNS, KeepPolicy
+from app.core.nouns import plural
 from app.gui.background import Background
 from app.gui.qt import (
     QCheckBox,
@@ -49,7 +51,7 @@ from app.store.database import Store
 
 
 class SettingsDialog(QDialog):
-    saved = Signal()
+    saved = Signal(str)
 
     def __init__(self, store: Store, background: Background,
                  parent: QWidget | None = None) -> None:
@@ -226,7 +228,8 @@ class SettingsDialog(QDialog):
         def done(keep: KeepPolicy) -> None:
             self.keep = keep
             self.buttons.setEnabled(True)
-            self.saved.emit()
+            self.saved.emit(f"Saved the history kept by default: {plural(keep.days, 'day')}, "
+                            f"at least the newest {plural(keep.runs, 'run')}.")
             self.accept()
 
         def failed(error: BaseException) -> None:
@@ -247,8 +250,8 @@ class SettingsDialog(QDialog):
                           f"Keep every run of the last {self.keep_days.value()} days, at "
                           f"least the last {self.keep_runs.value()} runs? It is not saved "
                           "yet.", parent=self)
-        save = box.addButton("Save", QMessageBox.ButtonRole.AcceptRole)
-        drop = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+        save = box.addButton("&Save", QMessageBox.ButtonRole.AcceptRole)
+        drop = box.addButton("&Discard", QMessageBox.ButtonRole.DestructiveRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(save)
         box.exec()

@@ -162,10 +162,12 @@ class SecretsNeeded(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.store_button = buttons.addButton("&Store and import",
                                               QDialogButtonBox.ButtonRole.AcceptRole)
-        self.store_button.setDefault(True)
         buttons.accepted.connect(self._on_store)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        # once in the dialog: made default before, it was not the dialog's, which then made
+        # Cancel its default as it opened, and Enter after the last value imported nothing
+        self.store_button.setDefault(True)
 
     def _on_store(self) -> None:
         empty = [name for name, field in self.fields.items() if not field.text()]

@@ -16,7 +16,9 @@ def ask(parent: QWidget) -> Confirm:
     def confirm(title: str, text: str, verb: str) -> bool:
         box = QMessageBox(QMessageBox.Icon.Question, title, text,
                           QMessageBox.StandardButton.NoButton, parent)
-        yes = box.addButton(verb, QMessageBox.ButtonRole.DestructiveRole)
+        # Alt and its first letter, as the editor's questions have (“Delete anyway” had none)
+        yes = box.addButton(verb if "&" in verb else f"&{verb}",
+                            QMessageBox.ButtonRole.DestructiveRole)
         cancel = box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(cancel)
         box.setEscapeButton(cancel)

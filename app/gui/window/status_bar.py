@@ -99,6 +99,8 @@ class StatusBar(QStatusBar):
         self.bell.clicked.connect(self.bell_clicked)
         self.figures = (self.engine, self.running, self.next_fire, self.failures, self.bell)
         self._said = ""  # the message said, whole (shown cut to its room)
+        self._engine_text = ""  # the engine's state, whole (cut when the figures overflow)
+        self._engine_tip = ""
         self._fitting = False
         self._said_for = QTimer(self)
         self._said_for.setSingleShot(True)
@@ -153,11 +155,30 @@ class StatusBar(QStatusBar):
         if event.type() in (QEvent.Type.Move, QEvent.Type.Resize, QEvent.Type.Show,
                             QEvent.Type.Hide):
             self._fit_message()  # a figure grew, went or came: the room changed
+            if watched is not self.engine and event.type() != QEvent.Type.Move:
+                self._fit_engine()
         return False
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._fit_engine()
         self._fit_message()
+
+    def _fit_engine(self) -> None:
+        """The engine's state whole, or cut with "…" to the room the other figures leave,
+        the whole of it then first in its tooltip: a viewer's "Scheduling is done by another
+        engine (…); this window shows its work" pushed the failures and the bell out of an
+        800 px window."""
+        others = [w for w in self.figures if w is not self.engine and not w.isHidden()]
+        room = self.width() - sum(w.sizeHint().width() for w in others) \
+            - (len(others) + 3) * MESSAGE_MARGIN - 16  # (their gaps, the size grip)
+        line = self._engine_text
+        metrics = self.engine.fontMetrics()
+        shown = line if metrics.horizontalAdvance(line) <= room else metrics.elidedText(
+            line, Qt.TextElideMode.ElideRight, max(room, 8 * MESSAGE_MARGIN))
+        self.engine.setText(shown)
+        tip = self._engine_tip
+        self.engine.setToolTip(tip if shown == line else f"{line}\n\n{tip}".strip())
 
     def _message_room(self) -> int:
         """The width a message is drawn in: up to the first figure shown on the right, less
@@ -180,9 +201,9 @@ class StatusBar(QStatusBar):
             text = "Handing scheduling over to a background engine…"  # nothing would run)
         elif mode == "running" and detail.startswith("leading since"):  # a shared store
             text = f"{text} — {detail}"
-        self.engine.setText(f"● {text}")
+        self._engine_text = f"● {text}"
         paint_status(self.engine, status)
-        self.engine.setToolTip({
+        self._engine_tip = {
             "running": "This window's engine fires tasks on this store." + (
                 " Engines on other machines sharing it wait as standbys." if
                 detail.startswith("leading since") else ""),
@@ -191,7 +212,8 @@ class StatusBar(QStatusBar):
                        "(Engine → Take over from the background engine… stops it).",
             "stalled": f"{detail}. No task starts until the store can be written again; "
                        "fires missed meanwhile then follow each task's catch-up policy.",
-        }.get(mode, detail))
+        }.get(mode, detail)
+        self._fit_engine()
         self.soon()
 
     def soon(self, *_args: object) -> None:

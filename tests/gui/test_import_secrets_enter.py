@@ -1,0 +1,46 @@
+"""The secrets an import needs, typed, then Enter: the tasks are imported. (Enter pressed
+Cancel, the default the dialog showed: the dialog went, nothing was imported and nothing
+said so.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from app.gui.qt import QApplication, Qt, QTimer
+from app.gui.tasks.secrets_needed import SecretsNeeded
+from tests.gui.conftest import SCREENSHOTS, Gui, said
+from tests.gui.file_dialogs import choose_path, file_dialog, file_menu_entry
+
+
+def test_enter_in_the_secrets_dialog_stores_and_imports(gui: Gui, tmp_path: Path) -> None:
+    from tests.support.tickwork import run as tickwork
+
+    other = tmp_path / "other-home"
+    export = tmp_path / "nightly.json"
+    for args, stdin in ((["secret", "set", "db.pass"], "tw-home-a"),
+                        (["task", "add", "nightly", "--manual", "--command", "env",
+                          "--secret-env", "DB=db.pass"], None),
+                        (["export", str(export)], None)):
+        done = tickwork(["--home", str(other), *args], input=stdin, timeout=60)
+        assert done.returncode == 0, done.stderr
+    s = gui.service
+    shown: list[Any] = []
+
+    def act() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, SecretsNeeded) or not box.isVisible():
+            QTimer.singleShot(20, act)
+            return
+        field = box.fields["db.pass"]
+        gui.qtbot.keyClicks(field, "tw-typed-here")
+        shown.append(box.grab().save(str(SCREENSHOTS / "import-secrets-enter.png")))
+        gui.qtbot.keyClick(field, Qt.Key.Key_Return)  # as a person ends typing
+
+    QTimer.singleShot(20, act)
+    file_menu_entry(gui, "Import tasks…")
+    choose_path(gui, file_dialog(gui, gui.window.task_ops), export)
+    gui.wait_until(lambda: bool(shown))
+    gui.wait_until(lambda: s.count_tasks() == 1, 15)
+    assert s.keyring.get("db.pass") == "tw-typed-here"
+    gui.wait_until(lambda: said(gui.window) == "Imported 1 task.")
