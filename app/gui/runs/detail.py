@@ -46,6 +46,7 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
+from app.gui.runs.elapsed import Elapsed
 from app.gui.runs.plot import RunPlot
 from app.gui.widgets import display
 from app.gui.widgets.status_text import paint_status
@@ -75,6 +76,7 @@ class RunDetail(QWidget):
         self.service = service
         self.background = background
         self.run: Run | None = None
+        self.elapsed = Elapsed(self._say_duration, self)  # (its clock: the view's table's)
         self._last_seq = -1
         self._loading = False
         self._early: list[RunOutput] = []
@@ -191,6 +193,15 @@ class RunDetail(QWidget):
                             lambda chunks: self._on_output_loaded(run_id, chunks),
                             self._on_output_failed, owner=self, title="Cannot read the output")
 
+    def _say_duration(self) -> None:
+        """Its Duration, or its time so far while it runs (each second: `elapsed`)."""
+        run = self.run
+        so_far = self.elapsed.text(run) if run is not None else None
+        if so_far is None:
+            self.elapsed.stop()
+        self.fields["Duration"].setText(f"{so_far} so far" if so_far is not None else
+                                        display.duration(run.duration_s if run else None))
+
     def _fill(self, run: Run | None) -> None:
         if run is None:
             self.title.setText("Select a run to see its details and output.")
@@ -216,7 +227,7 @@ class RunDetail(QWidget):
                                              + (" (the fire it retries)" if retry else ""))
         self.fields["Started"].setText(display.full_time(run.started_at))
         self.fields["Finished"].setText(display.full_time(run.finished_at))
-        self.fields["Duration"].setText(display.duration(run.duration_s))
+        self._say_duration()
         self.fields["Lateness"].setText(display.lateness(run.lateness_ms) + (
             " after its retry was due" if retry and run.lateness_ms is not None else ""))
         self.fields["Exit code"].setText(exit_code_text(run.exit_code) or "—")

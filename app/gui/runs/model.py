@@ -25,8 +25,9 @@ from app.core.run import Run, stopped_by
 from app.core.task import FINISHED_STATUSES
 from app.engine.events import RunChanged
 from app.gui.background import Background
-from app.gui.qt import QObject, Qt
+from app.gui.qt import QFont, QObject, Qt
 from app.gui.runs import reads
+from app.gui.runs.elapsed import Elapsed, going
 from app.gui.runs.reads import RunQuery
 from app.gui.widgets import display
 from app.gui.widgets.columns import Column
@@ -82,6 +83,7 @@ class RunTableModel(PagedTableModel[Run, RunQuery]):
         self._look_newer = False
         self._updating = False
         self._update = Throttle(UPDATE_MS, self._on_update_due, self)
+        self.elapsed = Elapsed(self._tick, self)  # a running run's Duration, its time so far
         self._resort = Throttle(RESORT_MS, self.refresh, self)
 
     def query(self) -> RunQuery:
@@ -129,7 +131,13 @@ class RunTableModel(PagedTableModel[Run, RunQuery]):
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (RUN, DURATION, LATENESS,
                                                                     ATTEMPT):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.FontRole and column == DURATION and going(row):
+            font = QFont()
+            font.setItalic(True)  # (so far: it moves on)
+            return font
         if role == Qt.ItemDataRole.ToolTipRole:
+            if column == DURATION and going(row):
+                return "Running for this long so far"
             if column in (SCHEDULED, STARTED, FINISHED):
                 return display.full_time((row.scheduled_for, row.started_at,
                                           row.finished_at)[column - SCHEDULED])
@@ -151,7 +159,9 @@ class RunTableModel(PagedTableModel[Run, RunQuery]):
         if column == FINISHED:
             return display.when(run.finished_at, seconds=True)
         if column == DURATION:
-            return display.duration(run.duration_s) if run.duration_s is not None else ""
+            if run.duration_s is not None:
+                return display.duration(run.duration_s)
+            return self.elapsed.text(run) or ""  # a running one's time so far
         if column == LATENESS:
             return display.lateness(run.lateness_ms) if run.lateness_ms is not None else ""
         if column == ATTEMPT:
@@ -161,6 +171,14 @@ class RunTableModel(PagedTableModel[Run, RunQuery]):
         if column == RESULT:
             return result_text(run)
         return ""
+
+    def _tick(self) -> None:
+        """Running runs' time so far moves on; with none shown, the timer stops."""
+        moving = [i for i, run in enumerate(self.rows) if going(run)]
+        if not moving:
+            self.elapsed.stop()
+        for i in moving:
+            self.dataChanged.emit(self.index(i, DURATION), self.index(i, DURATION))
 
     # -- events ----------------------------------------------------------------------------
 

@@ -127,6 +127,7 @@ class RunsView(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         self.table.selectionModel().selectionChanged.connect(self.selection_changed)
         self.detail = RunDetail(service, background)
+        self.detail.elapsed.now = lambda: self.model.elapsed.now()  # one clock for both
         self.detail.cancel_requested.connect(self._on_detail_cancel_requested)
         self.detail.rerun_requested.connect(self._on_detail_rerun_requested)
         self.detail.open_task_requested.connect(self.open_task_requested)

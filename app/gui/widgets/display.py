@@ -177,6 +177,12 @@ def relative(moment: datetime | None, now: datetime | None = None) -> str:
     return f"in {text}" if delta > 0 else f"{text} ago"
 
 
+def so_far(started: datetime, now: datetime) -> str:
+    """A running run's time so far, in whole seconds: '12 s', '3 min 5 s'."""
+    seconds = int(max(0.0, (now - started).total_seconds()))
+    return f"{seconds} s" if seconds < 60 else duration(seconds)
+
+
 def duration(seconds: float | None, coarse: bool = False) -> str:
     """Seconds as '850 ms', '4.2 s', '3 min 5 s', '2 h 10 min', '3 d 4 h'."""
     if seconds is None:
