@@ -521,3 +521,15 @@ def test_a_cron_step_that_does_not_come_round_evenly_is_said_as_it_fires(cli: An
     assert added.code == 0 and "At 0 and 45 minutes past the hour" in added.out, added.out
     assert cli("task", "list", "--json").json()[0]["schedule_text"].startswith(
         "At 0 and 45 minutes past the hour")
+
+
+def test_a_one_shot_in_the_past_is_said_in_its_zone_as_a_person_writes_times(cli: Any) -> None:
+    """"at: is in the past: 2020-12-05 20:00:00+00:00 (now 2026-12-05 18:27:10+00:00)"
+    (a person in the window): the time as typed, in the task's zone, and now in it too."""
+    result = cli("task", "add", "x", "--command", "true", "--at", "2020-12-05T20:00",
+                 "--tz", "Europe/Berlin")
+    refused(result, "tickwork: error: at: is in the past: 2020-12-05 20:00 (Europe/Berlin); "
+                    "it is now 20")
+    assert result.err.rstrip().endswith(" (Europe/Berlin)"), result.err
+    assert "+00:00" not in result.err and "+01:00" not in result.err
+    assert cli("task", "list", "--json").json() == []

@@ -15,7 +15,7 @@ from app.core.durations import format_duration
 from app.core.errors import ValidationError
 from app.core.schedule.cron import Cron, parse_cron
 from app.core.schedule.model import Schedule
-from app.core.schedule.zones import US, aware_in, in_range, utc, within
+from app.core.schedule.zones import US, aware_in, in_range, utc, within, zone_label
 
 __all__ = ["MIN_INTERVAL_SECONDS", "validate_schedule"]
 
@@ -81,7 +81,8 @@ def validate_schedule(
     if kind == "date":
         assert schedule.at is not None
         if utc(schedule.at) < utc(now):
-            past = f"is in the past: {_stamp(schedule.at)} (now {_stamp(now)})"
+            past = (f"is in the past: {_stamp(schedule.at.astimezone(tz))}; it is now "
+                    f"{_stamp(now.astimezone(tz), seconds=False)}")
             raise ValidationError("at", past)
         if not within(schedule.at, start, end):
             raise ValidationError("at", f"is outside the start/end window: {_stamp(schedule.at)}")
@@ -111,5 +112,8 @@ def _days(cron: Cron) -> str:
     return ", ".join(str(d) for d in sorted(cron.values[3]))
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.isoformat(sep=" ", timespec="seconds")
+def _stamp(moment: datetime, *, seconds: bool = True) -> str:
+    """A moment as a refusal says it: "2020-12-05 20:00 (Europe/Berlin)", its seconds when
+    it has them (it read "2020-12-05 20:00:00+00:00", a person in the window)."""
+    clock = "%H:%M:%S" if moment.second and seconds else "%H:%M"
+    return f"{moment.strftime('%Y-%m-%d ' + clock)} ({zone_label(moment.tzinfo)})"
