@@ -33,7 +33,7 @@ from types import ModuleType
 import peewee as pw
 
 from app.core.errors import StoreError
-from app.store import backend
+from app.store import backend, location
 from app.store.connection import write_batch
 from app.store.home import (
     DB_NAME,
@@ -167,7 +167,7 @@ class Store:
             db.connect(reuse_if_open=True)
         except pw.DatabaseError as exc:
             raise StoreError(f"cannot open the PostgreSQL store {store.name}: "
-                             f"{_first_line(exc)}") from None
+                             f"{location.password_advice(url, _first_line(exc))}") from None
         try:
             store._check_schema()
         except StoreError:

@@ -81,6 +81,65 @@ def test_an_unreachable_server_is_one_line_and_exit_1(pg_cli: Any) -> None:
     assert "postgresql://tickwork@127.0.0.1" in result.err
 
 
+@pytest.fixture
+def pg_password_user(pg_server: Any, pg_url: str) -> Iterator[str]:
+    """A role that must give its password over TCP (the session's server trusts the others),
+    owning the test's database; its password is `s3cret-pw`."""
+    import psycopg
+
+    role = "tw_pw_" + pg_url.rsplit("_", 1)[1]
+    hba = pg_server.data / "pg_hba.conf"
+    before = hba.read_text()
+    with pg_server.admin() as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN PASSWORD 's3cret-pw'")
+        admin.execute(f"ALTER DATABASE {pg_url.rsplit('/', 1)[1]} OWNER TO {role}")
+        hba.write_text(f"host all {role} 127.0.0.1/32 scram-sha-256\n{before}")
+        admin.execute("SELECT pg_reload_conf()")
+    def asks() -> bool:  # the reloaded rule holds (the postmaster reads it on a signal)
+        try:
+            psycopg.connect(pg_url.replace("postgres@", f"{role}@", 1), connect_timeout=5,
+                            passfile=os.devnull).close()
+        except psycopg.OperationalError:
+            return True
+        return False
+
+    try:
+        wait_until(asks, 10)
+        yield role
+    finally:
+        hba.write_text(before)
+        with pg_server.admin() as admin:
+            admin.execute("SELECT pg_reload_conf()")
+        pg_server.drop_database(pg_url)
+        with pg_server.admin() as admin:
+            admin.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_a_password_not_given_or_refused_says_where_it_goes(
+        pg_cli: Any, pg_url: str, pg_password_user: str, tmp_path: Path) -> None:
+    """A server that asks for a password said "fe_sendauth: no password supplied" (and a
+    wrong one "password authentication failed"), not where Tickwork takes one from."""
+    url = pg_url.replace("postgres@", f"{pg_password_user}@", 1)
+    host, port, database = "127.0.0.1", url.rsplit(":", 1)[1].split("/")[0], url.rsplit("/", 1)[1]
+    pgpass = tmp_path / "pgpass"
+    env = {"PGPASSFILE": str(pgpass)}
+    line = f"{host}:{port}:{database}:{pg_password_user}:PASSWORD"
+    missing = pg_cli("--store", url, "task", "list", store=False, env=env)
+    assert missing.code == 1 and missing.err.count("\n") == 1, missing.err
+    assert missing.err.endswith(f"no password supplied: the server asks for a password: give "
+                                f"it in {pgpass} (mode 0600), a line {line}\n"), missing.err
+    pgpass.write_text(line.replace("PASSWORD", "wrong") + "\n")
+    pgpass.chmod(0o600)
+    wrong = pg_cli("--store", url, "task", "list", store=False, env=env)
+    assert wrong.code == 1 and wrong.err.count("\n") == 1, wrong.err
+    assert wrong.err.endswith(f"the server refused the password: give the right one in "
+                              f"{pgpass} (mode 0600), a line {line}\n"), wrong.err
+    assert "wrong" not in wrong.err.replace("the right one", "")
+    pgpass.write_text(line.replace("PASSWORD", "s3cret-pw") + "\n")  # as README says
+    right = pg_cli("--store", url, "task", "list", "--json", store=False, env=env)
+    assert right.code == 0 and right.json() == [], right.err
+
+
 def test_sqlite_only_commands_name_the_tools_to_use(pg_cli: Any) -> None:
     for args in (("backup",), ("check",), ("restore", "/nonexistent")):
         result = pg_cli(*args)
