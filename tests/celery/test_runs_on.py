@@ -103,3 +103,55 @@ def test_worker_and_engine_refuse_a_bad_broker_or_queue_in_one_line(cli: Any) ->
         assert refused.code == 2 and refused.err.count("\n") == 1, refused.err
         assert refused.err.startswith(f"tickwork: error: {field}: "), refused.err
         assert "pw-1" not in refused.err and "w-1" not in refused.err
+
+
+def test_a_broker_that_refuses_the_password_is_said_as_such_not_as_an_outage(
+        cli: Any, home: Path, tmp_path: Path) -> None:
+    """README: "bind it … with a password (`requirepass`) and use redis://:PASSWORD@HOST…".
+    A worker given none, and an engine given a wrong one, said "the broker … is unreachable
+    (AuthenticationError: …): retrying until it is back" — it never comes back by itself."""
+    import os
+    import subprocess
+
+    from faults.harness import wait_until
+    from tests.conftest import ROOT
+    from tests.support import tickwork
+    from tests.support.processes import stop
+    from tests.support.redis import RedisServer, redis_binary
+
+    server = RedisServer(redis_binary(), password="R3disPw")
+    env = {**os.environ, "TICKWORK_CELERY_BEAT": "0.5", "TICKWORK_PACE": "0.1"}
+    env.pop("TICKWORK_BROKER", None)
+    wrong = server.url.replace("redis://", "redis://:Wr0ngPw@", 1)
+    assert cli("task", "add", "far", "--command", "true", "--manual",
+               "--runs-on", "celery").code == 0
+    logs = {side: tmp_path / f"{side}.log" for side in ("worker", "engine")}
+    procs = []
+    try:
+        for side, args in (("worker", ["worker", "--broker", server.url, "--concurrency", "1"]),
+                           ("engine", ["engine", "--broker", wrong, "--grace", "1"])):
+            with logs[side].open("w") as out:
+                procs.append(tickwork.start(["--home", str(home), *args], env=env, cwd=ROOT,
+                                            stdin=subprocess.DEVNULL, stdout=out, stderr=out))
+        wait_until(lambda: "engine running" in logs["engine"].read_text(), 60)
+        assert cli("task", "run", "far").code == 0
+        said = {side: wait_until(lambda side=side: [  # type: ignore[misc]
+            line.split(f"WARNING tickwork.{side}: ", 1)[1]
+            for line in logs[side].read_text().splitlines()
+            if f"WARNING tickwork.{side}: " in line and "broker" in line], 60)
+            for side in logs}
+    finally:
+        for proc in procs:
+            stop(proc, 15)
+        server.close()
+    help_ = ("give Redis's password (its requirepass) in the broker URL (--broker or "
+             "$TICKWORK_BROKER): redis://:PASSWORD@HOST:PORT/DB")
+    assert said["worker"] == [
+        f"the broker {server.url} refuses this worker (AuthenticationError: Authentication "
+        f"required.): {help_}; retrying until it lets the worker in"], said
+    assert said["engine"] == [
+        f"the Celery broker {server.url.replace('redis://', 'redis://***@')} refuses this "
+        f"engine (AuthenticationError: invalid username-password pair or user is disabled.): "
+        f"{help_}; runs on Celery wait until it lets the engine in"], said
+    for text in (logs["worker"].read_text(), logs["engine"].read_text()):
+        assert "is unreachable" not in text and "Wr0ngPw" not in text and "R3disPw" not in text
