@@ -1,7 +1,7 @@
 """Where the store is: the SQLite file under the data home (the default), or a shared
 PostgreSQL database named by a URL (`tickwork --store URL`, else `$TICKWORK_STORE`, else the
 home's remembered choice: File → Connect to a shared store… in the window, or
-`tickwork settings --store URL|local`, kept in the home's `store-url` file, 0600).
+`tickwork settings --shared-store URL|off`, kept in the home's `store-url` file, 0600).
 
 Every door — the window, the CLI, the headless engine — resolves the store the same way, so
 a window connected to a shared store and `tickwork task list` in the same home see the same
