@@ -4,6 +4,8 @@ and PostgreSQL)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +14,14 @@ import pytest
 from app.core.errors import ValidationError
 from app.core.placement import celery_queue, parse_runs_on
 from app.store.models import SCHEMA_VERSION, db
+from faults.harness import wait_until
+from tests.conftest import ROOT
+from tests.support import tickwork
 from tests.support.postgres import pg_server, pg_url
+from tests.support.processes import stop
+from tests.support.redis import RedisServer, redis_binary, redis_server, redis_session
 
-__all__ = ["pg_server", "pg_url"]
+__all__ = ["pg_server", "pg_url", "redis_server", "redis_session"]
 
 
 def test_runs_on_values_and_their_queues() -> None:
@@ -110,15 +117,6 @@ def test_a_broker_that_refuses_the_password_is_said_as_such_not_as_an_outage(
     """README: "bind it … with a password (`requirepass`) and use redis://:PASSWORD@HOST…".
     A worker given none, and an engine given a wrong one, said "the broker … is unreachable
     (AuthenticationError: …): retrying until it is back" — it never comes back by itself."""
-    import os
-    import subprocess
-
-    from faults.harness import wait_until
-    from tests.conftest import ROOT
-    from tests.support import tickwork
-    from tests.support.processes import stop
-    from tests.support.redis import RedisServer, redis_binary
-
     server = RedisServer(redis_binary(), password="R3disPw")
     env = {**os.environ, "TICKWORK_CELERY_BEAT": "0.5", "TICKWORK_PACE": "0.1"}
     env.pop("TICKWORK_BROKER", None)
@@ -155,3 +153,41 @@ def test_a_broker_that_refuses_the_password_is_said_as_such_not_as_an_outage(
         f"{help_}; runs on Celery wait until it lets the engine in"], said
     for text in (logs["worker"].read_text(), logs["engine"].read_text()):
         assert "is unreachable" not in text and "Wr0ngPw" not in text and "R3disPw" not in text
+
+
+def test_readmes_commands_run_a_task_on_a_worker_of_its_queue(
+        cli: Any, home: Path, tmp_path: Path, redis_server: RedisServer) -> None:
+    """README's own commands, each in its own process: `task update NAME --runs-on
+    celery:QUEUE`, `tickwork worker --broker URL --queue QUEUE --concurrency 4`, `tickwork
+    engine --broker URL` (no $TICKWORK_BROKER: the options carry it), then `run show N` says
+    the run's `celery id` (`celery_id` in its --json) and the output the worker captured."""
+    env = {**os.environ, "TICKWORK_CELERY_BEAT": "0.5", "TICKWORK_PACE": "0.1"}
+    env.pop("TICKWORK_BROKER", None)
+    assert cli("task", "add", "remote", "--command", "sh -c 'echo from-worker; exit 3'",
+               "--manual").code == 0
+    moved = cli("task", "update", "remote", "--runs-on", "celery:reports")
+    assert moved.code == 0, moved.err
+    assert "runs on: celery:reports" in cli("task", "show", "remote").out
+    logs = {side: tmp_path / f"{side}.log" for side in ("worker", "engine")}
+    procs = []
+    try:
+        for side, args in (("worker", ["worker", "--broker", redis_server.url, "--queue",
+                                       "reports", "--concurrency", "4", "--name", "w@readme"]),
+                           ("engine", ["engine", "--broker", redis_server.url, "--grace", "1"])):
+            with logs[side].open("w") as out:
+                procs.append(tickwork.start(["--home", str(home), *args], env=env, cwd=ROOT,
+                                            stdin=subprocess.DEVNULL, stdout=out, stderr=out))
+        wait_until(lambda: "w@readme ready." in logs["worker"].read_text()
+                   and "engine running" in logs["engine"].read_text(), 60)
+        ran = cli("task", "run", "remote", "--wait", "60s", timeout=90)
+        assert ran.code == 1 and ran.out.endswith("run 1 of 'remote': failed\n"), ran
+        shown = cli("run", "show", "1", "--log")
+        as_json = cli("run", "show", "1", "--json").json()
+    finally:
+        for proc in procs:
+            stop(proc, 15)
+    celery_id = as_json["celery_id"]
+    assert celery_id and as_json["exit_code"] == 3, as_json
+    assert f"   celery id: {celery_id}" in shown.out.splitlines(), shown.out
+    assert "from-worker" in shown.out
+    assert celery_id in logs["worker"].read_text()  # the worker of that queue ran it
