@@ -17,7 +17,7 @@ from app.store.models import SCHEMA_VERSION, db
 from faults.harness import wait_until
 from tests.conftest import ROOT
 from tests.support import tickwork
-from tests.support.postgres import pg_server, pg_url
+from tests.support.postgres import free_port, pg_server, pg_url
 from tests.support.processes import stop
 from tests.support.redis import RedisServer, redis_binary, redis_server, redis_session
 
@@ -191,3 +191,49 @@ def test_readmes_commands_run_a_task_on_a_worker_of_its_queue(
     assert f"   celery id: {celery_id}" in shown.out.splitlines(), shown.out
     assert "from-worker" in shown.out
     assert celery_id in logs["worker"].read_text()  # the worker of that queue ran it
+
+
+def test_a_run_waiting_for_its_broker_when_the_engine_stops_runs_at_the_next_start(
+        cli: Any, home: Path, tmp_path: Path, redis_server: RedisServer) -> None:
+    """README: "Broker down: runs wait `queued` and are sent when it is back". An engine
+    stopped meanwhile ended such a run `interrupted` — "the engine stopped while this run was
+    running", a start time set — though no worker ever had it, and (no retries) it never
+    ran; a local run not started is given back to the next start. Now this one is too."""
+    env = {**os.environ, "TICKWORK_CELERY_BEAT": "0.5", "TICKWORK_PACE": "0.1"}
+    env.pop("TICKWORK_BROKER", None)
+    assert cli("task", "add", "later", "--command", "echo sent-at-last", "--manual",
+               "--runs-on", "celery").code == 0
+
+    def engine(broker: str, log: Path) -> Any:
+        with log.open("w") as out:
+            return tickwork.start(["--home", str(home), "engine", "--broker", broker,
+                                   "--grace", "1"], env=env, cwd=ROOT,
+                                  stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+
+    away = redis_server.url.replace(str(redis_server.port), str(free_port()))
+    first = engine(away, tmp_path / "first.log")
+    try:
+        wait_until(lambda: "engine running" in (tmp_path / "first.log").read_text(), 60)
+        assert cli("task", "run", "later").code == 0
+        wait_until(lambda: "not sent yet" in cli("run", "show", "1").out, 30)
+    finally:
+        stop(first, 15)
+    shown = cli("run", "show", "1", "--json").json()
+    assert (shown["status"], shown["started_at"]) == ("queued", None), shown
+    assert "while this run was running" not in shown["reason"], shown
+    procs = []
+    try:
+        with (tmp_path / "worker.log").open("w") as out:
+            procs.append(tickwork.start(["--home", str(home), "worker", "--broker",
+                                         redis_server.url, "--concurrency", "1"], env=env,
+                                        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out,
+                                        stderr=out))
+        procs.append(engine(redis_server.url, tmp_path / "second.log"))
+        done = wait_until(lambda: (r := cli("run", "show", "1", "--json").json())["status"]
+                          not in ("queued", "running") and r, 60)
+    finally:
+        for proc in procs:
+            stop(proc, 15)
+    assert done["status"] == "succeeded", done
+    assert [r["id"] for r in cli("run", "list", "--json").json()] == [1]  # no other attempt
+    assert "sent-at-last" in cli("run", "show", "1", "--log").out
