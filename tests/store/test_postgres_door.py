@@ -9,6 +9,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -203,3 +204,37 @@ def test_a_connection_the_server_closed_is_opened_anew(home: Path, pg_url: str,
         assert service.verify_audit().ok
     finally:
         store.close()
+
+
+def test_settings_says_how_to_stop_an_engine_on_postgres_and_that_stops_it(
+        home: Path, pg_url: str, tmp_path: Path) -> None:
+    """`tickwork --store URL settings` said "to stop it: tickwork engine stop" of the engine
+    this home ran on the shared store; that command said "no engine is running for this
+    home" (it looked at the home's SQLite file), and with --store "a shared store's engines
+    run on their own machines: stop each where it runs" (exit 1) — on the machine it ran on."""
+    import shlex
+
+    env = {k: v for k, v in os.environ.items() if k != "TICKWORK_STORE"}
+    log = tmp_path / "engine.log"
+    with log.open("w") as err:
+        proc = subprocess.Popen(  # a process of its own: `engine stop` reads its command line
+            [sys.executable, "-m", "app.cli", "--home", str(home), "engine", "--store", pg_url,
+             "--grace", "1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_until(lambda: "engine running" in log.read_text(), 60)
+        said = tickwork.run(["--home", str(home), "--store", pg_url, "settings"], cwd=ROOT,
+                            env=env, timeout=60).stdout
+        line = next(x for x in said.splitlines() if x.strip().startswith("engine now:"))
+        assert f"running (process {proc.pid})" in line and "to stop it: " in line, line
+        command = line.split("to stop it: ", 1)[1].split(" (its runs")[0]
+        assert command == f"tickwork --home {home} --store {pg_url} engine stop", line
+        stopped = tickwork.run(shlex.split(command)[1:], cwd=ROOT, env=env, timeout=60)
+        assert stopped.returncode == 0, stopped.stderr
+        assert stopped.stdout.splitlines()[-1] == (
+            "stopped: an engine waiting as a standby takes over, if one does"), stopped.stdout
+        assert proc.wait(30) == 0
+        again = tickwork.run(shlex.split(command)[1:], cwd=ROOT, env=env, timeout=60)
+        assert (again.returncode, again.stdout) == (
+            0, f"no engine leads {pg_url}: nothing to stop\n"), again
+    finally:
+        stop(proc)
