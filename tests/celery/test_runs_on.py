@@ -110,6 +110,10 @@ def test_worker_and_engine_refuse_a_bad_broker_or_queue_in_one_line(cli: Any) ->
         assert refused.code == 2 and refused.err.count("\n") == 1, refused.err
         assert refused.err.startswith(f"tickwork: error: {field}: "), refused.err
         assert "pw-1" not in refused.err and "w-1" not in refused.err
+    # it said "queue: queue 'two words': use letters, …"
+    assert cli("worker", "--queue", "two words").err == (
+        "tickwork: error: queue: 'two words' is not a queue name: use letters, digits, '.', "
+        "'_' or '-' (at most 64)\n")
 
 
 def test_a_broker_that_refuses_the_password_is_said_as_such_not_as_an_outage(
