@@ -238,3 +238,39 @@ def test_settings_says_how_to_stop_an_engine_on_postgres_and_that_stops_it(
             0, f"no engine leads {pg_url}: nothing to stop\n"), again
     finally:
         stop(proc)
+
+
+def test_readmes_move_from_the_sqlite_file_to_postgres(home: Path, pg_url: str,
+                                                       tmp_path: Path) -> None:
+    """README's steps, as written: `tickwork export tasks.json` from the SQLite store, then
+    `export TICKWORK_STORE=postgresql://…` and `tickwork import tasks.json`: the same tasks on
+    the server (schedules, a Python action, runs-on), the audit chain sound there, the file
+    left as it was."""
+    env = {k: v for k, v in os.environ.items() if k != "TICKWORK_STORE"}
+
+    def cli(*args: str, store: str | None = None) -> CliResult:
+        proc = tickwork.run(["--home", str(home), *args], cwd=tmp_path, timeout=60,
+                            env={**env, **({"TICKWORK_STORE": store} if store else {})})
+        return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+    for args in (("nightly", "--command", "echo hi", "--cron", "0 2 * * *", "--retries", "2"),
+                 ("report", "--python", "json:dumps", "--every", "15m", "--runs-on",
+                  "celery:reports"),
+                 ("manual", "--command", "true", "--manual")):
+        added = cli("task", "add", *args)
+        assert added.code == 0, added.err
+    before = cli("task", "list", "--json").json()
+    exported = cli("export", "tasks.json")
+    assert exported.code == 0 and exported.out == "exported 3 tasks to tasks.json\n", exported
+    imported = cli("import", "tasks.json", store=pg_url)
+    assert imported.code == 0, imported.err
+    assert imported.out == "imported 3 tasks: nightly, report, manual\n", imported.out
+    on_server = cli("task", "list", "--json", store=pg_url).json()
+
+    def same(tasks: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        return [(t["name"], t["schedule"], t["action"], t["retries"], t["runs_on"])
+                for t in tasks]
+
+    assert same(on_server) == same(before) and len(on_server) == 3
+    assert cli("audit", "--verify", store=pg_url).code == 0
+    assert cli("task", "list", "--json").json() == before  # the file is as it was
