@@ -75,6 +75,8 @@ def test_an_unreachable_server_is_one_line_and_exit_1(pg_cli: Any) -> None:
     assert result.code == 1
     assert result.err.count("\n") == 1 and "Traceback" not in result.err
     assert "cannot open the PostgreSQL store postgresql://tickwork@127.0.0.1" in result.err
+    # with libpq's hint, which the line's first part alone lost
+    assert "Connection refused. Is the server running on that host" in result.err, result.err
     # a password in the URL never appears in what Tickwork says
     result = pg_cli("--store", f"postgresql://tickwork:hunter2@127.0.0.1:{port}/nowhere",
                     "task", "list", store=False)
