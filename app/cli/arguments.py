@@ -162,4 +162,26 @@ class Parser(argparse.ArgumentParser):
             if verbs is not None:
                 message = (f"{self.prog} needs a command: {', '.join(verbs.choices)} "
                            f"(`{self.prog} --help` says what each does)")
+        if message.startswith(UNRECOGNIZED):
+            message = _before_the_command(message)
         raise UsageError(message)
+
+
+UNRECOGNIZED = "unrecognized arguments: "
+BEFORE = {"--home": "DIR", "--store": "URL"}  # the top-level options a command does not take
+_PASSWORD = re.compile(r"(://[^/@\s]*?):[^@\s]*@")
+
+
+def _before_the_command(message: str) -> str:
+    """`tickwork task list --store URL` was "unrecognized arguments: --store URL", the URL's
+    password and all: --home and --store are the program's options, before the command.
+    The line says so, and shows a URL's password as ***."""
+    message = _PASSWORD.sub(r"\1:***@", message)
+    words = message[len(UNRECOGNIZED):].split()
+    late = [o for o in BEFORE if any(w == o or w.startswith(o + "=") for w in words)]
+    if not late:
+        return message
+    example = " ".join(f"{o} {BEFORE[o]}" for o in late)
+    goes = "go" if len(late) > 1 else "goes"
+    return (f"{message}: {' and '.join(late)} {goes} before the command, as in "
+            f"`tickwork {example} task list`")

@@ -63,18 +63,17 @@ def stop_engine(args: argparse.Namespace) -> int:
     from app.engine.lineage import local_pid
     from app.platform import command_line
     from app.platform.processes import terminate_if
-    from app.store.lock import EngineLock
+    from app.store.lock import EngineLock, engine_lock
 
     svc = service(args)
-    if svc.store.url is not None:
-        print("tickwork: a shared store's engines run on their own machines: stop each "
-              "where it runs", file=sys.stderr)
-        return EXIT_FAILURE
-    lock = EngineLock(svc.store.home)
-    info = lock.holder()
+    shared = svc.store.url is not None  # its leader's lease, else the home's lock file
+    lock = engine_lock(svc.store.home, svc.store.url)
+    with svc.store.read():
+        info = lock.holder()
     engine, pid = str((info or {}).get("engine") or ""), (info or {}).get("pid")
     if info is None or type(pid) is not int:
-        print("no engine is running for this home: nothing to stop")
+        print(f"no engine leads {svc.store.name}: nothing to stop" if shared else
+              "no engine is running for this home: nothing to stop")
         return EXIT_OK
     if engine.count(":") >= 2 and local_pid(engine) is None:
         print(f"tickwork: the engine runs on {engine.rsplit(':', 2)[0]}: stop it there",
@@ -85,15 +84,19 @@ def stop_engine(args: argparse.Namespace) -> int:
         print(f"tickwork: the engine runs in a Tickwork window (process {pid}): quit that "
               "window to stop it", file=sys.stderr)
         return EXIT_FAILURE
-    if not terminate_if(pid, lambda: lock.names(pid)):
+    if not terminate_if(pid, lambda: lock.names(pid) if isinstance(lock, EngineLock)
+                        else local_pid(engine) == pid):
         print(f"the engine (process {pid}) had already stopped")
         return EXIT_OK
     print(f"asked the engine (process {pid}) to stop; its runs get a few seconds to finish…",
           flush=True)
     deadline = time.monotonic() + STOP_WAIT
     while time.monotonic() < deadline:
-        if (lock.holder() or {}).get("pid") != pid:
-            print("stopped: nothing schedules this home's tasks until Tickwork or "
+        with svc.store.read():
+            now = lock.holder() or {}
+        if now.get("pid") != pid or str(now.get("engine") or "") != engine:
+            print("stopped: an engine waiting as a standby takes over, if one does" if shared
+                  else "stopped: nothing schedules this home's tasks until Tickwork or "
                   "`tickwork engine` starts again")
             return EXIT_OK
         time.sleep(0.1)

@@ -257,7 +257,8 @@ def build_parser() -> Parser:
                         "(default: $TICKWORK_HOME or the platform's per-user data directory)")
     parser.add_argument("--store", metavar="URL", type=store_url,
                         help="a shared PostgreSQL store (postgresql://USER@HOST[:PORT]/DB) "
-                        "instead of the SQLite file under the home (default: $TICKWORK_STORE)")
+                        "instead of the SQLite file under the home (default: $TICKWORK_STORE, "
+                        "else the home's remembered one: `tickwork settings --shared-store`)")
     parser.add_argument("--version", action=_Version, nargs=0,
                         help="show the version and exit")
     parser.add_argument("--minimized", "--tray", dest="minimized", action="store_true",

@@ -20,7 +20,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     url = broker_url(args.broker)
     queues = []
     for queue in args.queue or [DEFAULT_QUEUE]:
-        parse_runs_on(f"celery:{queue}", "queue")  # the names a task may send to
+        try:
+            parse_runs_on(f"celery:{queue}", "queue")  # the names a task may send to
+        except ValidationError as exc:  # (its reason names the queue as a task's field does)
+            raise ValidationError("queue", exc.reason.replace(
+                f"queue {queue!r}", f"{queue!r} is not a queue name", 1)) from None
         queues.append(queue)
     concurrency = (args.concurrency if args.concurrency is not None
                    else max(4, os.cpu_count() or 1))

@@ -74,6 +74,7 @@ class Outcome:
     finished_at: datetime
     exit_code: int | None = None
     error: str | None = None
+    tried: bool = True  # False: interrupted before anything ran it (a Celery run unsent)
 
 
 class Sink(Protocol):

@@ -33,7 +33,7 @@ from app.engine.records import QUEUED, REQUEUING, RETRYING, RUNNING, WAITING, Ru
 from app.engine.stats import Stats
 from app.engine.sync import TaskSync
 from app.engine.upstreams import Upstreams
-from app.engine.writes import EndSaid, RunWrites
+from app.engine.writes import UNSTARTED, EndSaid, RunWrites
 from app.store.times import utc_text
 
 log = logging.getLogger("tickwork.engine")
@@ -271,15 +271,16 @@ class Dispatcher:
             self.recorder.collect_checkpoint(attempt, outcome, should_retry(
                 outcome.status, attempt.attempt, record.task.spec.retries))
         self.recorder.forget(run_id)  # (after: a checkpoint not recorded is told in its output)
+        if not outcome.tried:  # never handed to anything that runs it: the next start does
+            return self.writes.released(record, UNSTARTED)
         if outcome.status == "interrupted" and self.stopping:  # not a dead worker's run
             self.stats.finished += 1
             self.stats.failed += 1
             task = record.task  # `interrupted`, its retry by policy claimed in one commit
             retry = ((task.id, record.fire, record.attempt + 1, self.engine_id)
                      if should_retry("interrupted", record.attempt, task.spec.retries) else None)
-            self.writes.interrupted(record, "the engine stopped while this run was running",
-                                    retry, error=outcome.error, exit_code=outcome.exit_code)
-            return
+            return self.writes.interrupted(record, "the engine stopped while this run was running",
+                                           retry, error=outcome.error, exit_code=outcome.exit_code)
         with self.writer.together():  # its end and what it claims: one commit
             end = EndSaid(self.hub)
             self.recorder.final(attempt, outcome, end.ended)
@@ -390,8 +391,7 @@ class Dispatcher:
         self.upstreams.frozen = True  # no releases or skips from here on
         for record in list(self.runs.values()):
             if record.phase in (WAITING, QUEUED, REQUEUING):
-                self.finish_unstarted(record.run_id, "released", "the engine stopped before "
-                                      "it started: the next start runs it")
+                self.finish_unstarted(record.run_id, "released", UNSTARTED)
 
     def give_up(self) -> None:
         """Attempts not stopped in time stay `running`, claimed by this engine: the next start

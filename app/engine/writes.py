@@ -16,6 +16,8 @@ from app.engine.ports import Ledger
 from app.engine.records import RunRecord
 from app.store import ledger
 
+UNSTARTED = "the engine stopped before it started: the next start runs it"  # released
+
 
 class EndSaid:
     """The one `RunChanged` of an attempt's end that a retry or fallback follows. The end and

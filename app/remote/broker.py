@@ -76,6 +76,26 @@ def shown(url: str, text: str | None = None) -> str:
     return out.replace(userinfo + "@", "***@") if userinfo else out
 
 
+REFUSED: Final = ("AuthenticationError", "NOAUTH", "WRONGPASS")  # redis-py's and Redis's words
+
+
+def refused(exc: BaseException) -> bool:
+    """Did the broker refuse this side's password, or ask for one it was not given? Not an
+    outage that ends by itself: the URL (or Redis's `requirepass`) must change."""
+    seen: BaseException | None = exc
+    for _ in range(20):
+        if seen is None:
+            return False
+        if type(seen).__name__ in REFUSED or any(w in str(seen) for w in REFUSED[1:]):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+PASSWORD_HELP: Final = ("give Redis's password (its requirepass) in the broker URL "
+                        "(--broker or $TICKWORK_BROKER): redis://:PASSWORD@HOST:PORT/DB")
+
+
 def beat_seconds() -> float:
     """Seconds between heartbeats: `$TICKWORK_CELERY_BEAT` (0.05–60), else 1."""
     try:

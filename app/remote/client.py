@@ -221,8 +221,15 @@ class CeleryRuns:
             self.app.control.revoke(celery_id, terminate=True)
             return  # its worker stops it and says so
         if self._take(celery_id) is not None:  # no worker will start it now
-            self.outage.let_go(remote.attempt, broker_never)
             attempt = remote.attempt
+            if not remote.sent and attempt.stop_status == "interrupted":
+                # the engine stops (or steps down) before its broker had the run: nothing
+                # tried it, so the next start runs it (still "not sent yet" meanwhile)
+                self.sink.on_finished(attempt, Outcome("interrupted", datetime.now(UTC),
+                                                       error=attempt.cancel_reason,
+                                                       tried=False))
+                return
+            self.outage.let_go(remote.attempt, broker_never)
             self._end(remote, Outcome(attempt.stop_status, datetime.now(UTC),
                                       error=attempt.cancel_reason or "cancelled"))
 

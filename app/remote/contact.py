@@ -54,6 +54,10 @@ class Contact:
                 return
             self.away = True
         why = broker.shown(self.url, f"{type(exc).__name__}: {exc}")
+        if broker.refused(exc):  # not an outage: it lasts until the password changes
+            log.warning("the broker %s refuses this worker (%s): %s; retrying until it lets "
+                        "the worker in", self.shown, why, broker.PASSWORD_HELP)
+            return
         log.warning("the broker %s is unreachable (%s): retrying until it is back (replies "
                     "wait for it; runs in flight stop if it stays away %gs)",
                     self.shown, why, self.stops_after)

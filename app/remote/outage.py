@@ -36,6 +36,11 @@ class Outage:
             if self.away is not None:
                 return
             self.away = broker.shown(self.url, f"{type(exc).__name__}: {exc}")
+        if broker.refused(exc):  # not an outage: it lasts until the password changes
+            log.warning("the Celery broker %s refuses this engine (%s): %s; runs on Celery "
+                        "wait until it lets the engine in", self.shown, self.away,
+                        broker.PASSWORD_HELP)
+            return
         log.warning("the Celery broker %s is unreachable (%s): runs on Celery wait until it "
                     "is back", self.shown, self.away)
 

@@ -33,7 +33,7 @@ from types import ModuleType
 import peewee as pw
 
 from app.core.errors import StoreError
-from app.store import backend
+from app.store import backend, location
 from app.store.connection import write_batch
 from app.store.home import (
     DB_NAME,
@@ -167,7 +167,7 @@ class Store:
             db.connect(reuse_if_open=True)
         except pw.DatabaseError as exc:
             raise StoreError(f"cannot open the PostgreSQL store {store.name}: "
-                             f"{_first_line(exc)}") from None
+                             f"{location.password_advice(url, _said(exc))}") from None
         try:
             store._check_schema()
         except StoreError:
@@ -331,6 +331,14 @@ def _close_current() -> None:
     """Close this thread's connection to the store the proxy points at, if any."""
     if db.obj is not None and not db.is_closed():
         db.close()
+
+
+def _said(exc: BaseException) -> str:
+    """All the driver said, on one line: libpq's second line is its hint ("Is the server
+    running on that host and accepting TCP/IP connections?"), which the first line alone lost."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    ended = [line if line[-1] in ".?!:" else f"{line}." for line in lines[:-1]]
+    return " ".join([*ended, *lines[-1:]]) or type(exc).__name__
 
 
 def _first_line(exc: BaseException) -> str:

@@ -1,7 +1,7 @@
 """Where the store is: the SQLite file under the data home (the default), or a shared
 PostgreSQL database named by a URL (`tickwork --store URL`, else `$TICKWORK_STORE`, else the
 home's remembered choice: File → Connect to a shared store… in the window, or
-`tickwork settings --store URL|local`, kept in the home's `store-url` file, 0600).
+`tickwork settings --shared-store URL|off`, kept in the home's `store-url` file, 0600).
 
 Every door — the window, the CLI, the headless engine — resolves the store the same way, so
 a window connected to a shared store and `tickwork task list` in the same home see the same
@@ -87,6 +87,24 @@ def save_store(home: Path, url: str | None) -> None:
     os.replace(tmp, path)
 
 
+def password_advice(url: str, detail: str) -> str:
+    """`detail` (the driver's words on a failed connection), with what to do when the server
+    wants a password it was not given, or refused the one it was: libpq's "fe_sendauth: no
+    password supplied" did not say where Tickwork takes a password from. The ~/.pgpass line
+    is written out for this URL (libpq matches it field by field; `*` matches any)."""
+    if "no password supplied" in detail:
+        why = "the server asks for a password: give it"
+    elif "password authentication failed" in detail:
+        why = "the server refused the password: give the right one"
+    else:
+        return detail
+    parts = urlsplit(url)
+    fields = (parts.hostname or "localhost", str(parts.port or 5432), parts.path.strip("/"),
+              parts.username or "*")
+    where = os.environ.get("PGPASSFILE") or "~/.pgpass"
+    return f"{detail}: {why} in {where} (mode 0600), a line {':'.join(fields)}:PASSWORD"
+
+
 def resolve_store(arg: str | None, home: Path | None = None) -> str | None:
     """The PostgreSQL URL chosen by `--store` (`arg`), `$TICKWORK_STORE` or the home's
     remembered choice; None for the SQLite file under the home. A bad URL is a
@@ -123,7 +141,8 @@ def reach(url: str, timeout: float = 5.0) -> str:
             tasks = conn.execute("SELECT count(*) FROM task").fetchone()
     except psycopg.Error as exc:
         detail = " ".join(str(exc).split()) or type(exc).__name__
-        raise StoreError(f"cannot reach {safe_url(url)}: {detail}") from None
+        raise StoreError(f"cannot reach {safe_url(url)}: "
+                         f"{password_advice(url, detail)}") from None
     version = row[0] if row else "?"
     count = int(tasks[0]) if tasks else 0
     return f"a Tickwork store (schema {version}) with {count:,} task{'s' if count != 1 else ''}"

@@ -4,6 +4,8 @@ and PostgreSQL)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +14,14 @@ import pytest
 from app.core.errors import ValidationError
 from app.core.placement import celery_queue, parse_runs_on
 from app.store.models import SCHEMA_VERSION, db
-from tests.support.postgres import pg_server, pg_url
+from faults.harness import wait_until
+from tests.conftest import ROOT
+from tests.support import tickwork
+from tests.support.postgres import free_port, pg_server, pg_url
+from tests.support.processes import stop
+from tests.support.redis import RedisServer, redis_binary, redis_server, redis_session
 
-__all__ = ["pg_server", "pg_url"]
+__all__ = ["pg_server", "pg_url", "redis_server", "redis_session"]
 
 
 def test_runs_on_values_and_their_queues() -> None:
@@ -103,3 +110,134 @@ def test_worker_and_engine_refuse_a_bad_broker_or_queue_in_one_line(cli: Any) ->
         assert refused.code == 2 and refused.err.count("\n") == 1, refused.err
         assert refused.err.startswith(f"tickwork: error: {field}: "), refused.err
         assert "pw-1" not in refused.err and "w-1" not in refused.err
+    # it said "queue: queue 'two words': use letters, …"
+    assert cli("worker", "--queue", "two words").err == (
+        "tickwork: error: queue: 'two words' is not a queue name: use letters, digits, '.', "
+        "'_' or '-' (at most 64)\n")
+
+
+def test_a_broker_that_refuses_the_password_is_said_as_such_not_as_an_outage(
+        cli: Any, home: Path, tmp_path: Path) -> None:
+    """README: "bind it … with a password (`requirepass`) and use redis://:PASSWORD@HOST…".
+    A worker given none, and an engine given a wrong one, said "the broker … is unreachable
+    (AuthenticationError: …): retrying until it is back" — it never comes back by itself."""
+    server = RedisServer(redis_binary(), password="R3disPw")
+    env = {**os.environ, "TICKWORK_CELERY_BEAT": "0.5", "TICKWORK_PACE": "0.1"}
+    env.pop("TICKWORK_BROKER", None)
+    wrong = server.url.replace("redis://", "redis://:Wr0ngPw@", 1)
+    assert cli("task", "add", "far", "--command", "true", "--manual",
+               "--runs-on", "celery").code == 0
+    logs = {side: tmp_path / f"{side}.log" for side in ("worker", "engine")}
+    procs = []
+    try:
+        for side, args in (("worker", ["worker", "--broker", server.url, "--concurrency", "1"]),
+                           ("engine", ["engine", "--broker", wrong, "--grace", "1"])):
+            with logs[side].open("w") as out:
+                procs.append(tickwork.start(["--home", str(home), *args], env=env, cwd=ROOT,
+                                            stdin=subprocess.DEVNULL, stdout=out, stderr=out))
+        wait_until(lambda: "engine running" in logs["engine"].read_text(), 60)
+        assert cli("task", "run", "far").code == 0
+        said = {side: wait_until(lambda side=side: [  # type: ignore[misc]
+            line.split(f"WARNING tickwork.{side}: ", 1)[1]
+            for line in logs[side].read_text().splitlines()
+            if f"WARNING tickwork.{side}: " in line and "broker" in line], 60)
+            for side in logs}
+    finally:
+        for proc in procs:
+            stop(proc, 15)
+        server.close()
+    help_ = ("give Redis's password (its requirepass) in the broker URL (--broker or "
+             "$TICKWORK_BROKER): redis://:PASSWORD@HOST:PORT/DB")
+    assert said["worker"] == [
+        f"the broker {server.url} refuses this worker (AuthenticationError: Authentication "
+        f"required.): {help_}; retrying until it lets the worker in"], said
+    assert said["engine"] == [
+        f"the Celery broker {server.url.replace('redis://', 'redis://***@')} refuses this "
+        f"engine (AuthenticationError: invalid username-password pair or user is disabled.): "
+        f"{help_}; runs on Celery wait until it lets the engine in"], said
+    for text in (logs["worker"].read_text(), logs["engine"].read_text()):
+        assert "is unreachable" not in text and "Wr0ngPw" not in text and "R3disPw" not in text
+
+
+def test_readmes_commands_run_a_task_on_a_worker_of_its_queue(
+        cli: Any, home: Path, tmp_path: Path, redis_server: RedisServer) -> None:
+    """README's own commands, each in its own process: `task update NAME --runs-on
+    celery:QUEUE`, `tickwork worker --broker URL --queue QUEUE --concurrency 4`, `tickwork
+    engine --broker URL` (no $TICKWORK_BROKER: the options carry it), then `run show N` says
+    the run's `celery id` (`celery_id` in its --json) and the output the worker captured."""
+    env = {**os.environ, "TICKWORK_CELERY_BEAT": "0.5", "TICKWORK_PACE": "0.1"}
+    env.pop("TICKWORK_BROKER", None)
+    assert cli("task", "add", "remote", "--command", "sh -c 'echo from-worker; exit 3'",
+               "--manual").code == 0
+    moved = cli("task", "update", "remote", "--runs-on", "celery:reports")
+    assert moved.code == 0, moved.err
+    assert "runs on: celery:reports" in cli("task", "show", "remote").out
+    logs = {side: tmp_path / f"{side}.log" for side in ("worker", "engine")}
+    procs = []
+    try:
+        for side, args in (("worker", ["worker", "--broker", redis_server.url, "--queue",
+                                       "reports", "--concurrency", "4", "--name", "w@readme"]),
+                           ("engine", ["engine", "--broker", redis_server.url, "--grace", "1"])):
+            with logs[side].open("w") as out:
+                procs.append(tickwork.start(["--home", str(home), *args], env=env, cwd=ROOT,
+                                            stdin=subprocess.DEVNULL, stdout=out, stderr=out))
+        wait_until(lambda: "w@readme ready." in logs["worker"].read_text()
+                   and "engine running" in logs["engine"].read_text(), 60)
+        ran = cli("task", "run", "remote", "--wait", "60s", timeout=90)
+        assert ran.code == 1 and ran.out.endswith("run 1 of 'remote': failed\n"), ran
+        shown = cli("run", "show", "1", "--log")
+        as_json = cli("run", "show", "1", "--json").json()
+    finally:
+        for proc in procs:
+            stop(proc, 15)
+    celery_id = as_json["celery_id"]
+    assert celery_id and as_json["exit_code"] == 3, as_json
+    assert f"   celery id: {celery_id}" in shown.out.splitlines(), shown.out
+    assert "from-worker" in shown.out
+    assert celery_id in logs["worker"].read_text()  # the worker of that queue ran it
+
+
+def test_a_run_waiting_for_its_broker_when_the_engine_stops_runs_at_the_next_start(
+        cli: Any, home: Path, tmp_path: Path, redis_server: RedisServer) -> None:
+    """README: "Broker down: runs wait `queued` and are sent when it is back". An engine
+    stopped meanwhile ended such a run `interrupted` — "the engine stopped while this run was
+    running", a start time set — though no worker ever had it, and (no retries) it never
+    ran; a local run not started is given back to the next start. Now this one is too."""
+    env = {**os.environ, "TICKWORK_CELERY_BEAT": "0.5", "TICKWORK_PACE": "0.1"}
+    env.pop("TICKWORK_BROKER", None)
+    assert cli("task", "add", "later", "--command", "echo sent-at-last", "--manual",
+               "--runs-on", "celery").code == 0
+
+    def engine(broker: str, log: Path) -> Any:
+        with log.open("w") as out:
+            return tickwork.start(["--home", str(home), "engine", "--broker", broker,
+                                   "--grace", "1"], env=env, cwd=ROOT,
+                                  stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+
+    away = redis_server.url.replace(str(redis_server.port), str(free_port()))
+    first = engine(away, tmp_path / "first.log")
+    try:
+        wait_until(lambda: "engine running" in (tmp_path / "first.log").read_text(), 60)
+        assert cli("task", "run", "later").code == 0
+        wait_until(lambda: "not sent yet" in cli("run", "show", "1").out, 30)
+    finally:
+        stop(first, 15)
+    shown = cli("run", "show", "1", "--json").json()
+    assert (shown["status"], shown["started_at"]) == ("queued", None), shown
+    assert "while this run was running" not in shown["reason"], shown
+    procs = []
+    try:
+        with (tmp_path / "worker.log").open("w") as out:
+            procs.append(tickwork.start(["--home", str(home), "worker", "--broker",
+                                         redis_server.url, "--concurrency", "1"], env=env,
+                                        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out,
+                                        stderr=out))
+        procs.append(engine(redis_server.url, tmp_path / "second.log"))
+        done = wait_until(lambda: (r := cli("run", "show", "1", "--json").json())["status"]
+                          not in ("queued", "running") and r, 60)
+    finally:
+        for proc in procs:
+            stop(proc, 15)
+    assert done["status"] == "succeeded", done
+    assert [r["id"] for r in cli("run", "list", "--json").json()] == [1]  # no other attempt
+    assert "sent-at-last" in cli("run", "show", "1", "--log").out

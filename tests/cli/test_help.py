@@ -95,3 +95,16 @@ def test_the_engines_help_names_the_signals_readme_says_stop_it() -> None:
     entry = next(line for line in page.splitlines() if line.strip().startswith("engine "))
     assert set(re.findall(r"SIG[A-Z]+", entry)) == set(re.findall(r"SIG[A-Z]+", line)) == {
         "SIGINT", "SIGTERM", "SIGHUP"}
+
+
+def test_the_store_options_help_says_what_readme_says_it_falls_back_to() -> None:
+    """README: "Every door … takes `--store`, else `$TICKWORK_STORE`, else the home's
+    remembered choice"; `tickwork --help` said "(default: $TICKWORK_STORE)" and no more, so a
+    home connected by `settings --shared-store` looked as if it used its own file."""
+    page = tickwork.run(["--help"], env={**os.environ, "COLUMNS": "400"}, timeout=60).stdout
+    entry = next(line for line in page.splitlines() if line.strip().startswith("--store URL"))
+    assert entry.rstrip().endswith("(default: $TICKWORK_STORE, else the home's remembered "
+                                   "one: `tickwork settings --shared-store`)"), entry
+    settings = tickwork.run(["settings", "--help"], env={**os.environ, "COLUMNS": "400"},
+                            timeout=60).stdout
+    assert "--shared-store" in settings  # the option it names is there

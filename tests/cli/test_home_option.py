@@ -59,3 +59,19 @@ def test_a_read_makes_no_folders_above_the_home_a_write_makes_them(tmp_path: Pat
     assert _tickwork("--home", str(fresh), "task", "list", "--json") == (0, "[]\n", "")
     assert _tickwork("--home", str(home), "task", "add", "t", "--command", "true")[0] == 0
     assert (home / "tickwork.db").exists()
+
+
+def test_home_or_store_after_the_command_says_where_it_goes() -> None:
+    """README's "export TICKWORK_STORE=… # or --store URL each time" read as `tickwork task
+    list --store URL`: argparse said "unrecognized arguments: --store URL" — the URL's
+    password with it — and not that the program's options come before the command."""
+    code, out, err = _tickwork("task", "list", "--store", "postgresql://me:hunter2@db/tw")
+    assert (code, out) == (2, "")
+    assert err == ("tickwork: error: unrecognized arguments: --store postgresql://me:***@db/tw:"
+                   " --store goes before the command, as in `tickwork --store URL task list`\n")
+    code, _out, err = _tickwork("settings", "--home", "/tmp/h", "--store=postgresql://me@db/tw")
+    assert code == 2 and err.endswith(
+        ": --home and --store go before the command, as in "
+        "`tickwork --home DIR --store URL task list`\n"), err
+    assert _tickwork("task", "list", "extra")[2] == (
+        "tickwork: error: unrecognized arguments: extra\n")  # nothing said of other words

@@ -9,6 +9,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -74,11 +75,72 @@ def test_an_unreachable_server_is_one_line_and_exit_1(pg_cli: Any) -> None:
     assert result.code == 1
     assert result.err.count("\n") == 1 and "Traceback" not in result.err
     assert "cannot open the PostgreSQL store postgresql://tickwork@127.0.0.1" in result.err
+    # with libpq's hint, which the line's first part alone lost
+    assert "Connection refused. Is the server running on that host" in result.err, result.err
     # a password in the URL never appears in what Tickwork says
     result = pg_cli("--store", f"postgresql://tickwork:hunter2@127.0.0.1:{port}/nowhere",
                     "task", "list", store=False)
     assert result.code == 1 and "hunter2" not in result.err + result.out, result.err
     assert "postgresql://tickwork@127.0.0.1" in result.err
+
+
+@pytest.fixture
+def pg_password_user(pg_server: Any, pg_url: str) -> Iterator[str]:
+    """A role that must give its password over TCP (the session's server trusts the others),
+    owning the test's database; its password is `s3cret-pw`."""
+    import psycopg
+
+    role = "tw_pw_" + pg_url.rsplit("_", 1)[1]
+    hba = pg_server.data / "pg_hba.conf"
+    before = hba.read_text()
+    with pg_server.admin() as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN PASSWORD 's3cret-pw'")
+        admin.execute(f"ALTER DATABASE {pg_url.rsplit('/', 1)[1]} OWNER TO {role}")
+        hba.write_text(f"host all {role} 127.0.0.1/32 scram-sha-256\n{before}")
+        admin.execute("SELECT pg_reload_conf()")
+    def asks() -> bool:  # the reloaded rule holds (the postmaster reads it on a signal)
+        try:
+            psycopg.connect(pg_url.replace("postgres@", f"{role}@", 1), connect_timeout=5,
+                            passfile=os.devnull).close()
+        except psycopg.OperationalError:
+            return True
+        return False
+
+    try:
+        wait_until(asks, 10)
+        yield role
+    finally:
+        hba.write_text(before)
+        with pg_server.admin() as admin:
+            admin.execute("SELECT pg_reload_conf()")
+        pg_server.drop_database(pg_url)
+        with pg_server.admin() as admin:
+            admin.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_a_password_not_given_or_refused_says_where_it_goes(
+        pg_cli: Any, pg_url: str, pg_password_user: str, tmp_path: Path) -> None:
+    """A server that asks for a password said "fe_sendauth: no password supplied" (and a
+    wrong one "password authentication failed"), not where Tickwork takes one from."""
+    url = pg_url.replace("postgres@", f"{pg_password_user}@", 1)
+    host, port, database = "127.0.0.1", url.rsplit(":", 1)[1].split("/")[0], url.rsplit("/", 1)[1]
+    pgpass = tmp_path / "pgpass"
+    env = {"PGPASSFILE": str(pgpass)}
+    line = f"{host}:{port}:{database}:{pg_password_user}:PASSWORD"
+    missing = pg_cli("--store", url, "task", "list", store=False, env=env)
+    assert missing.code == 1 and missing.err.count("\n") == 1, missing.err
+    assert missing.err.endswith(f"no password supplied: the server asks for a password: give "
+                                f"it in {pgpass} (mode 0600), a line {line}\n"), missing.err
+    pgpass.write_text(line.replace("PASSWORD", "wrong") + "\n")
+    pgpass.chmod(0o600)
+    wrong = pg_cli("--store", url, "task", "list", store=False, env=env)
+    assert wrong.code == 1 and wrong.err.count("\n") == 1, wrong.err
+    assert wrong.err.endswith(f"the server refused the password: give the right one in "
+                              f"{pgpass} (mode 0600), a line {line}\n"), wrong.err
+    assert "wrong" not in wrong.err.replace("the right one", "")
+    pgpass.write_text(line.replace("PASSWORD", "s3cret-pw") + "\n")  # as README says
+    right = pg_cli("--store", url, "task", "list", "--json", store=False, env=env)
+    assert right.code == 0 and right.json() == [], right.err
 
 
 def test_sqlite_only_commands_name_the_tools_to_use(pg_cli: Any) -> None:
@@ -144,3 +206,73 @@ def test_a_connection_the_server_closed_is_opened_anew(home: Path, pg_url: str,
         assert service.verify_audit().ok
     finally:
         store.close()
+
+
+def test_settings_says_how_to_stop_an_engine_on_postgres_and_that_stops_it(
+        home: Path, pg_url: str, tmp_path: Path) -> None:
+    """`tickwork --store URL settings` said "to stop it: tickwork engine stop" of the engine
+    this home ran on the shared store; that command said "no engine is running for this
+    home" (it looked at the home's SQLite file), and with --store "a shared store's engines
+    run on their own machines: stop each where it runs" (exit 1) — on the machine it ran on."""
+    import shlex
+
+    env = {k: v for k, v in os.environ.items() if k != "TICKWORK_STORE"}
+    log = tmp_path / "engine.log"
+    with log.open("w") as err:
+        proc = subprocess.Popen(  # a process of its own: `engine stop` reads its command line
+            [sys.executable, "-m", "app.cli", "--home", str(home), "engine", "--store", pg_url,
+             "--grace", "1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_until(lambda: "engine running" in log.read_text(), 60)
+        said = tickwork.run(["--home", str(home), "--store", pg_url, "settings"], cwd=ROOT,
+                            env=env, timeout=60).stdout
+        line = next(x for x in said.splitlines() if x.strip().startswith("engine now:"))
+        assert f"running (process {proc.pid})" in line and "to stop it: " in line, line
+        command = line.split("to stop it: ", 1)[1].split(" (its runs")[0]
+        assert command == f"tickwork --home {home} --store {pg_url} engine stop", line
+        stopped = tickwork.run(shlex.split(command)[1:], cwd=ROOT, env=env, timeout=60)
+        assert stopped.returncode == 0, stopped.stderr
+        assert stopped.stdout.splitlines()[-1] == (
+            "stopped: an engine waiting as a standby takes over, if one does"), stopped.stdout
+        assert proc.wait(30) == 0
+        again = tickwork.run(shlex.split(command)[1:], cwd=ROOT, env=env, timeout=60)
+        assert (again.returncode, again.stdout) == (
+            0, f"no engine leads {pg_url}: nothing to stop\n"), again
+    finally:
+        stop(proc)
+
+
+def test_readmes_move_from_the_sqlite_file_to_postgres(home: Path, pg_url: str,
+                                                       tmp_path: Path) -> None:
+    """README's steps, as written: `tickwork export tasks.json` from the SQLite store, then
+    `export TICKWORK_STORE=postgresql://…` and `tickwork import tasks.json`: the same tasks on
+    the server (schedules, a Python action, runs-on), the audit chain sound there, the file
+    left as it was."""
+    env = {k: v for k, v in os.environ.items() if k != "TICKWORK_STORE"}
+
+    def cli(*args: str, store: str | None = None) -> CliResult:
+        proc = tickwork.run(["--home", str(home), *args], cwd=tmp_path, timeout=60,
+                            env={**env, **({"TICKWORK_STORE": store} if store else {})})
+        return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+    for args in (("nightly", "--command", "echo hi", "--cron", "0 2 * * *", "--retries", "2"),
+                 ("report", "--python", "json:dumps", "--every", "15m", "--runs-on",
+                  "celery:reports"),
+                 ("manual", "--command", "true", "--manual")):
+        added = cli("task", "add", *args)
+        assert added.code == 0, added.err
+    before = cli("task", "list", "--json").json()
+    exported = cli("export", "tasks.json")
+    assert exported.code == 0 and exported.out == "exported 3 tasks to tasks.json\n", exported
+    imported = cli("import", "tasks.json", store=pg_url)
+    assert imported.code == 0, imported.err
+    assert imported.out == "imported 3 tasks: nightly, report, manual\n", imported.out
+    on_server = cli("task", "list", "--json", store=pg_url).json()
+
+    def same(tasks: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        return [(t["name"], t["schedule"], t["action"], t["retries"], t["runs_on"])
+                for t in tasks]
+
+    assert same(on_server) == same(before) and len(on_server) == 3
+    assert cli("audit", "--verify", store=pg_url).code == 0
+    assert cli("task", "list", "--json").json() == before  # the file is as it was

@@ -5,7 +5,8 @@ are skipped with one line saying so.
 
 Use it from a test module with `from tests.support.redis import redis_server` (the fixture)
 and ask `redis_server.url` for the broker URL; `redis_server.flush()` empties it between
-tests."""
+tests. `RedisServer(redis_binary(), password=…)` starts one of a test's own that asks for a
+password (`requirepass`)."""
 
 from __future__ import annotations
 
@@ -28,9 +29,10 @@ SKIP = ("redis-server not found: install Debian's `redis-server` package to run 
 class RedisServer:
     """One running server: its folder, its port, its URL."""
 
-    def __init__(self, binary: str) -> None:
+    def __init__(self, binary: str, *, password: str | None = None) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="tickwork-redis-"))
         self.binary = binary
+        self.password = password  # Redis's requirepass (None: none asked)
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -40,7 +42,8 @@ class RedisServer:
         log = open(self.root / "redis.log", "ab")  # noqa: SIM115 (the server keeps it)
         self.proc = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.root), "--protected-mode", "yes"],
+             "--appendonly", "no", "--dir", str(self.root), "--protected-mode", "yes",
+             *(["--requirepass", self.password] if self.password else [])],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         log.close()
         deadline = time.monotonic() + 20
@@ -48,7 +51,7 @@ class RedisServer:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), 0.2) as s:
                     s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
+                    if s.recv(16).startswith((b"+PONG", b"-NOAUTH")):  # it answers
                         return
             except OSError:
                 time.sleep(0.05)
@@ -74,13 +77,18 @@ class RedisServer:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def redis_session() -> Iterator[RedisServer]:
+def redis_binary() -> str:
+    """redis-server's path (skips the test where it is absent)."""
     binary = shutil.which("redis-server") or (
         "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None)
     if binary is None:
         pytest.skip(SKIP)
-    server = RedisServer(binary)
+    return binary
+
+
+@pytest.fixture(scope="session")
+def redis_session() -> Iterator[RedisServer]:
+    server = RedisServer(redis_binary())
     yield server
     server.close()
 
