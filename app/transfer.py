@@ -84,11 +84,12 @@ def verify_all(specs: list[TaskSpec], name: Callable[[int, str], str] = label) -
         seen.add(key)
 
 
-def write_export(path: Path, data: dict[str, Any]) -> None:
+def write_export(path: Path, data: dict[str, Any], home: Path | None = None) -> None:
     """Write `data` as JSON to `path`, atomically and readable by the owner only. A link of
     the user's own is written through (the file it names is replaced, the link stays), never
     one someone else made or one in a shared folder such as /tmp; `-`, a pipe or a device
-    (`/dev/stdout`) is written as a stream, appending (a shell's `>>` file stays whole)."""
+    (`/dev/stdout`) is written as a stream, appending (a shell's `>>` file stays whole). A
+    file of the data `home` (its store, a backup) is never replaced."""
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if str(path) == "-":
         sys.stdout.write(text)
@@ -102,6 +103,8 @@ def write_export(path: Path, data: dict[str, Any]) -> None:
         except OSError as exc:
             raise ValidationError("file", f"cannot write {path}: {exc.strerror}") from None
         return
+    if home is not None:
+        _refuse_a_file_of(home, target)
     import tempfile  # (and the random module it loads) only when a file is written
 
     path, folder = target, target.parent
@@ -146,6 +149,25 @@ def _written(path: Path) -> Path | None:
     if absolute.exists() and not absolute.is_file() and not absolute.is_dir():
         return None
     return absolute
+
+
+def _refuse_a_file_of(home: Path, target: Path) -> None:
+    """ValidationError if `target` is one of the data home's own files: its store (`export
+    HOME/tickwork.db` put the JSON in place of it, every task and run gone), the store's
+    companions (its log, the engine's lock) or a file in the home's folders (backups,
+    checkpoints). An export of the user's own beside them is theirs to replace."""
+    from app.store.home import DB_NAME, LOCK_NAME, STANDBY_NAME
+    from app.store.location import CHOICE_NAME
+
+    inside = Path(os.path.realpath(home))
+    real = Path(os.path.realpath(target))
+    if inside not in real.parents:
+        return
+    if real.parent != inside or real.name.startswith((DB_NAME, LOCK_NAME, STANDBY_NAME,
+                                                      CHOICE_NAME)):
+        raise ValidationError("file", f"{target} is one of the data home's own files (its "
+                              "store, backups or checkpoints): an export never replaces "
+                              "it; name another file")
 
 
 def _sync_folder(folder: Path) -> None:
