@@ -207,12 +207,14 @@ def stdin_text(field: str) -> str:
 
 
 def bounded_text(data: bytes, what: str, field: str) -> str:
-    """`data` (at most MAX_FILE + 1 bytes of `what`) as UTF-8 text, or ValidationError."""
+    """`data` (at most MAX_FILE + 1 bytes of `what`) as UTF-8 text, or ValidationError; a
+    byte order mark at its start, as Notepad saves one, is not part of the text (an export
+    edited there was refused as "Unexpected UTF-8 BOM")."""
     if len(data) > MAX_FILE:
         raise ValidationError(field, f"{what} is larger than {MAX_FILE >> 20} MiB: not a "
                               "file Tickwork imports")
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationError(field, f"{what} is not UTF-8 text: {exc.reason}") from None
 
@@ -276,7 +278,7 @@ def systemd_plan(folder: str | Path = "") -> ImportPlan:
     for unit in sorted(path.iterdir()):
         if unit.suffix in (".timer", ".service") and unit.is_file():
             try:
-                units[unit.name] = unit.read_text(encoding="utf-8")
+                units[unit.name] = unit.read_text(encoding="utf-8-sig")  # as systemd reads
             except (OSError, UnicodeDecodeError) as exc:
                 raise ValidationError("systemd", f"cannot read {unit}: {exc}") from None
     return read_timers(units, f"systemd units in {path}")
