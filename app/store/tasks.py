@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -24,36 +23,41 @@ from app.store.models import (
 from app.store.runs import latest_runs
 from app.store.task_rows import (
     NO_EDGES,
+    UNREADABLE,
     edges_of,
+    left_out,
     parsed_once,
     query,
     stored_schedule,
     stored_time,
 )
 
-log = logging.getLogger("tickwork.store")
-
 
 def find_row(ref: int | str) -> TaskRow:
     """A task row by id (an int, or a string of digits) or by name: exactly, else the one
     name it matches ignoring letter case (app/core/references.py; ValidationError when an
-    older store holds several such)."""
+    older store holds several such). Only its id and name are read: a row whose other
+    columns this version cannot read is still found, to be named and deleted."""
     row: TaskRow | None
     if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdecimal()):
-        row = TaskRow.get_or_none(TaskRow.id == int(ref)) if int(ref) < 2**63 else None
+        row = _id_and_name(TaskRow.id == int(ref)) if int(ref) < 2**63 else None
     else:
-        row = TaskRow.get_or_none(TaskRow.name == ref.strip())
+        row = _id_and_name(TaskRow.name == ref.strip())
         if row is None:
             name = unique_name(ref.strip(), by_fold(names_by_id().values()), "task")
-            row = None if name is None else TaskRow.get_or_none(TaskRow.name == name)
+            row = None if name is None else _id_and_name(TaskRow.name == name)
     if row is None:
         raise NotFoundError("task", ref)
     return row
 
 
+def _id_and_name(where: pw.Expression) -> TaskRow | None:
+    row: TaskRow | None = TaskRow.select(TaskRow.id, TaskRow.name).where(where).first()
+    return row
+
+
 def ids_by_name(names: Iterable[str], field: str) -> dict[str, int]:
     """Resolve task names (or ids) to ids; raise ValidationError naming an unknown one."""
-    from app.core.errors import ValidationError
 
     out: dict[str, int] = {}
     for name in names:
@@ -116,7 +120,7 @@ def _build(rec: tuple[Any, ...], edges: dict[str, list[str]], group: tuple[str, 
         retry_delay=retry_delay, backoff=backoff, timeout=timeout, max_instances=max_instances,
         overlap=overlap, group=group[0] if group else None,
         group_limit=group[1] if group else None, catch_up=catch_up,
-        depends_on=tuple(edges["wait"]), env=_json(env), secret_env=_json(secret_env),
+        depends_on=tuple(edges["wait"]), env=dict(_json(env)), secret_env=dict(_json(secret_env)),
         notify_on_failure=notify_on_failure, notify_on_success=notify_on_success,
         fallback=fallback_name, dependency_timeout=dependency_timeout,
         keep_runs=keep_runs, keep_days=keep_days, runs_on=runs_on,
@@ -158,22 +162,8 @@ def _load(recs: list[tuple[Any, ...]], *, with_last_run: bool = True,
         except UNREADABLE as exc:
             if strict:
                 raise
-            _unreadable(rec, exc)  # one row the code cannot read stops no other task
+            left_out(rec, exc)  # one row the code cannot read stops no other task
     return out
-
-
-UNREADABLE = (ValidationError, ValueError, TypeError, KeyError)  # a stored row's, built
-_said_unreadable: set[tuple[int, str]] = set()
-
-
-def _unreadable(rec: tuple[Any, ...], exc: BaseException) -> None:
-    """A stored task this version cannot read (a check made stricter since it was stored, a
-    row edited by hand) is left out of every load, said once in the log: it made every load
-    with it fail, and the engine ran nothing at all (a review). `get` names it."""
-    key = (int(rec[0]), str(exc))
-    if key not in _said_unreadable:
-        _said_unreadable.add(key)
-        log.warning("task %r (id %s) cannot be read and is left out: %s", rec[1], rec[0], exc)
 
 
 def load(rows: list[TaskRow], *, with_last_run: bool = True) -> list[Task]:
