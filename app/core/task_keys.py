@@ -59,3 +59,56 @@ def _part(field: str, schedule: Any) -> int | None:
             if exc.field == field:
                 return index
     return None
+
+
+# the readers' word for a key path (the other way round from KEYS)
+_WORDS: Final = {path: word for word, path in KEYS.items() if word != "calendar"}
+
+
+def unicode_only(task: dict[str, Any]) -> dict[str, Any]:
+    """`task` (a task's JSON as given), or ValidationError naming the first text in it that
+    holds a lone surrogate (`lone_surrogate`), by the readers' word for its key."""
+    found = _surrogate(task, [])
+    if found is None:
+        return task
+    path, text, at = found
+    top = str(path[0])
+    word = _WORDS.get(f"{top}.{path[1]}", top) if top in ("action", "schedule") and len(
+        path) > 1 else _WORDS.get(top, top)
+    below = [p for p in path[1:] if _WORDS.get(f"{top}.{p}") is None]
+    raise ValidationError(word, _reason(below, text, at))
+
+
+def lone_surrogate(value: Any) -> str | None:
+    """Why `value` (a text, or a list or mapping of texts) cannot be kept, or None: a text
+    in it holds a lone surrogate — a byte of a command-line argument that is not UTF-8
+    (`--description $'\xff'`), or half of a UTF-16 pair a JSON file escapes (`"\ud800"`).
+    No store can keep one: the write (or a look-up) failed, "failed: UnicodeEncodeError"."""
+    found = _surrogate(value, [])
+    return None if found is None else _reason(*found)
+
+
+def _reason(path: list[Any], text: str, at: int) -> str:
+    """A lone surrogate's place and what it is; a mapping's key above the text names it
+    (an env variable's value: `A: holds …`)."""
+    keys = [p for p in path if isinstance(p, str)]
+    where = f"{keys[-1]}: " if keys and keys[-1] != text else ""
+    return (f"{where}holds \\u{ord(text[at]):04x} at character {at + 1}, which is not a "
+            "Unicode character (a byte that is not UTF-8, or half of a UTF-16 pair)")
+
+
+def _surrogate(value: Any, path: list[Any]) -> tuple[list[Any], str, int] | None:
+    """Where the first lone surrogate below `value` is: the key path to its text, the text
+    and its index there (a key of a mapping counts as a text of its own)."""
+    if isinstance(value, str):
+        for at, char in enumerate(value):
+            if "\ud800" <= char <= "\udfff":
+                return path, value, at
+        return None
+    items = (value.items() if isinstance(value, dict)
+             else enumerate(value) if isinstance(value, list | tuple) else ())
+    for key, item in items:
+        found = _surrogate(key, [*path, key]) or _surrogate(item, [*path, key])
+        if found is not None:
+            return found
+    return None
