@@ -71,3 +71,38 @@ def test_a_file_escaping_half_a_pair_is_refused_naming_its_key(
     result = tickwork(home, "import", str(path))
     assert result.code == 2 and result.err == f"tickwork: error: {said}, {NOT_TEXT}\n"
     assert ok(home, "task", "list", "--json").json() == []
+
+
+def test_a_file_whose_name_is_not_utf8_is_written_and_read_at_every_door(tmp_path: Path) -> None:
+    """A file's name may be any bytes: export wrote the file and then failed recording it
+    ("failed: UnicodeEncodeError", exit 1), and import, restore and the crontab and systemd
+    imports failed the same way, nothing done."""
+    home, other = tmp_path / "home", tmp_path / "other"
+    ok(home, "task", "add", "keep", "--command", "true", "--every", "5m")
+    folder = os.fsencode(tmp_path)
+    export, backup = folder + b"/t\xe2che.json", folder + b"/sauvegard\xe9.db"
+    crontab, units = folder + b"/cr\xf4n", folder + b"/unit\xe9s"
+    with open(crontab, "wb") as fh:
+        fh.write(b"0 2 * * * echo nightly\n")
+    os.mkdir(units)
+    with open(units + b"/beat.timer", "wb") as fh:
+        fh.write(b"[Timer]\nOnCalendar=hourly\n")
+    with open(units + b"/beat.service", "wb") as fh:
+        fh.write(b"[Service]\nExecStart=/bin/true\n")
+    for args, said in [
+        ([b"export", export], b"exported 1 task to " + export + b"\n"),
+        ([b"backup", backup], b"backed up "),
+        ([b"import", b"--crontab", crontab], b"imported 1 task from crontab " + crontab),
+        ([b"import", b"--systemd", units], b"imported 1 task from systemd units in " + units),
+    ]:
+        proc = raw(home, *args)
+        assert proc.returncode == 0 and proc.stdout.startswith(said), proc.stderr
+    proc = raw(other, b"import", export)
+    assert proc.returncode == 0 and proc.stdout == b"imported 1 task: keep\n", proc.stderr
+    proc = raw(other, b"restore", backup)
+    assert proc.returncode == 0 and proc.stdout.startswith(b"restored " + backup), proc.stderr
+    assert [t["name"] for t in ok(other, "task", "list", "--json").json()] == ["keep"]
+    targets = [e["target"] for e in ok(home, "audit", "--json").json()]
+    assert os.fsdecode(export).replace("\udce2", "\\udce2") in targets
+    for where in (home, other):
+        assert ok(where, "audit", "--verify").code == 0
