@@ -106,3 +106,19 @@ def test_a_file_whose_name_is_not_utf8_is_written_and_read_at_every_door(tmp_pat
     assert os.fsdecode(export).replace("\udce2", "\\udce2") in targets
     for where in (home, other):
         assert ok(where, "audit", "--verify").code == 0
+
+
+def test_a_home_whose_path_is_not_utf8_holds_tasks_and_secrets(tmp_path: Path) -> None:
+    """Every command in such a home said "failed: UnicodeEncodeError" (its keyring slot is
+    named from its path); its slot is now named from the path's bytes, the same as before for
+    every path that is text."""
+    home = os.fsencode(tmp_path) + b"/donn\xe9es"
+    for args in ([b"task", b"add", b"t", b"--command", b"true", b"--every", b"5m"],
+                 [b"secret", b"set", b"token"],
+                 [b"task", b"add", b"u", b"--command", b"true", b"--secret-env", b"T=token"],
+                 [b"audit", b"--verify"]):
+        proc = subprocess.run([sys.executable, "-m", "app.cli", "--home", home, *args],
+                              input=b"s3cret\n", capture_output=True, cwd=ROOT, timeout=60)
+        assert proc.returncode == 0, (args, proc.stderr)
+    assert [t["name"] for t in ok(Path(os.fsdecode(home)), "task", "list", "--json").json()] == [
+        "t", "u"]
