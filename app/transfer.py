@@ -223,13 +223,19 @@ def read_export(path: Path) -> list[Any]:
     """The task objects of an export file; ValidationError naming what is wrong."""
     text = _read_text(path, "file")
     what = "standard input" if str(path) == "-" else str(path)
+    twice: list[str] = []
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=lambda pairs: _Twice.marked(pairs, twice))
     except json.JSONDecodeError as exc:
         raise ValidationError("file", f"{what} is not valid JSON: {exc}") from None
     except RecursionError:
         raise ValidationError("file", f"{what} nests JSON too deeply to be an export "
                               "file") from None
+    first = _Twice.first(data, "") if twice else None
+    if first is not None:  # an edit above the other spelling of a key was dropped unsaid
+        where, key = first
+        raise ValidationError(where or "file", f"gives {key!r} twice (JSON keeps the last "
+                              "one only): keep the one you mean")
     if not isinstance(data, dict) or "tasks" not in data:
         raise ValidationError("file", 'expected {"version": 1, "tasks": [...]}')
     if not isinstance(data["tasks"], list):
@@ -243,6 +249,42 @@ def read_export(path: Path) -> list[Any]:
                               f"(this Tickwork reads version {EXPORT_VERSION})")
     tasks: list[Any] = data["tasks"]
     return tasks
+
+
+class _Twice(dict[str, Any]):
+    """A JSON object of an export file that gives a key more than once (`key`)."""
+
+    key = ""
+
+    @classmethod
+    def marked(cls, pairs: list[tuple[str, Any]], found: list[str]) -> dict[str, Any]:
+        """`json.loads`'s object: a plain dict, or one of these when a key comes twice (its
+        key put in `found` too, so a file without one is not walked)."""
+        obj = dict(pairs)
+        if len(obj) == len(pairs):
+            return obj
+        twice, seen = cls(obj), set()
+        for key, _value in pairs:
+            if key in seen:
+                twice.key = key
+                break
+            seen.add(key)
+        found.append(twice.key)
+        return twice
+
+    @classmethod
+    def first(cls, value: Any, where: str) -> tuple[str, str] | None:
+        """Where the first object that gives a key twice is (`tasks[0].env`), and the key."""
+        if isinstance(value, cls):
+            return where, value.key
+        items = (((f"{where}.{k}" if where else k), v) for k, v in value.items()
+                 ) if isinstance(value, dict) else ((f"{where}[{i}]", v) for i, v in enumerate(
+                     value)) if isinstance(value, list) else ()
+        for place, item in items:
+            found = cls.first(item, place)
+            if found is not None:
+                return found
+        return None
 
 
 # -- other schedulers: a crontab, systemd user timers (the CLI and the window read them here) --

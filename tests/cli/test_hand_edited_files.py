@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.cli.test_transfer import ok, shown
+from tests.cli.test_transfer import ok, shown, tickwork
 
 BOM = b"\xef\xbb\xbf"
 
@@ -54,3 +54,28 @@ def test_a_systemd_timer_saved_with_a_byte_order_mark_is_read_as_systemd_reads_i
     (units / "nightly.service").write_bytes(BOM + b"[Service]\nExecStart=/bin/true\n")
     assert ok(home, "import", "--systemd", str(units)).out.startswith("imported 1 task")
     assert shown(home)["nightly"]["schedule"] == {"kind": "cron", "expr": "0 3 * * *"}
+
+
+def test_a_key_given_twice_is_refused_naming_where(tmp_path: Path) -> None:
+    """JSON keeps the last of a key given twice: a variable added in an `env` above the
+    exported one was dropped without a word, and the task imported without it."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    ok(a, "task", "add", "fetch", "--command", "true", "--every", "5m")
+    export = tmp_path / "tasks.json"
+    ok(a, "export", str(export))
+    text = export.read_text()
+    for edited, said in [
+        (text.replace('"env": {}', '"env": {"TOKEN": "mine"},\n      "env": {}'),
+         "tasks[0]: gives 'env' twice"),
+        (text.replace('"env": {}', '"env": {"A": "1", "A": "2"}'),
+         "tasks[0].env: gives 'A' twice"),
+        (text.replace('"version": 1,', '"version": 1,\n  "version": 1,'),
+         "file: gives 'version' twice"),
+    ]:
+        assert edited != text
+        export.write_text(edited)
+        result = tickwork(b, "import", str(export))
+        assert result.code == 2 and result.err == (
+            f"tickwork: error: {said} (JSON keeps the last one only): keep the one you "
+            "mean\n"), result.err
+        assert shown(b) == {}
