@@ -184,6 +184,8 @@ class Service(SecretOperations):
                 merged["group_limit"] = None
             schedule_changed = bool({"schedule", "start_at", "end_at", "timezone"} & changes.keys())
             spec = TaskSpec.from_json(merged, now=now, check_past=schedule_changed)
+            if spec == before.spec:  # as it was: nothing written, nothing audited
+                return before
             if verify:
                 preflight.verify_change(spec.action, spec.env.get("PATH"), before.spec)
             task = self._save(before, spec, now, "task.update")

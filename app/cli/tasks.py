@@ -66,7 +66,8 @@ def cmd_task(args: argparse.Namespace) -> int:
         # the task read, changed and written in one transaction: two updates at once (a tag
         # added in each of two shells) each keep the other's, where one was lost
         with svc.store.write():
-            current = svc.get_task(args.task).to_json()
+            before = svc.get_task(args.task)
+            current = before.to_json()
             changes = task_changes(args, current)
             if not changes:
                 raise UsageError("update: give at least one option to change")
@@ -78,6 +79,8 @@ def cmd_task(args: argparse.Namespace) -> int:
         _note_group_limit(shared, task)
         if args.json:
             print_json(task.to_json())
+        elif task.updated_at == before.updated_at:  # every option as the task has it
+            print(f"task {task.id} {task.name!r} is as given: nothing changed")
         elif "timezone" in changes:  # its wall times kept: say them, in the new zone
             print(f"updated task {task.id} {task.name!r}: {task.to_json()['schedule_text']}")
         else:
@@ -106,7 +109,8 @@ def cmd_task(args: argparse.Namespace) -> int:
         return _run_now(svc, args)
     elif sub == "reschedule":
         with svc.store.write():  # (read and written in one, as `update`)
-            current = svc.get_task(args.task).to_json()
+            before = svc.get_task(args.task)
+            current = before.to_json()
             changes = task_changes(args, current)
             if "schedule" not in changes:
                 raise UsageError("reschedule: give one of --at, --every, --cron, --calendar, "
@@ -114,7 +118,11 @@ def cmd_task(args: argparse.Namespace) -> int:
             task = svc.update_task(args.task, {k: v for k, v in changes.items()
                                                if k in ("schedule", "timezone", "start_at",
                                                         "end_at")})
-        print(f"rescheduled {task.name!r}: {task.to_json()['schedule_text']}")
+        if task.updated_at == before.updated_at:  # the schedule it has
+            print(f"task {task.id} {task.name!r} is as given: nothing changed "
+                  f"({task.to_json()['schedule_text']})")
+        else:
+            print(f"rescheduled {task.name!r}: {task.to_json()['schedule_text']}")
     elif sub in ("pause", "resume"):
         before = svc.get_task(args.task)
         task = svc.set_enabled(args.task, sub == "resume")
