@@ -180,9 +180,9 @@ def _unstorable(args: argparse.Namespace) -> str | None:
             try:
                 text.encode("utf-8")
             except UnicodeEncodeError:
-                from app.core.task_keys import lone_surrogate
+                from app.core.task_keys import unkept
 
-                return f"{OPTIONS.get(dest, dest.replace('_', '-'))}: {lone_surrogate(text)}"
+                return f"{OPTIONS.get(dest, dest.replace('_', '-'))}: {unkept(text)}"
     return None
 
 

@@ -228,7 +228,7 @@ class TaskSpec:
 
         `check_past` is off when re-reading a stored task whose one-shot time has passed.
         """
-        obj = task_keys.unicode_only(fields.mapping(data, "task"))  # (a store keeps no other)
+        obj = task_keys.storable(fields.mapping(data, "task"))  # (a store keeps no other)
         unknown = set(obj) - set(TASK_FIELDS) - set(DERIVED_FIELDS)
         if unknown:
             raise ValidationError(sorted(unknown)[0], "is not a task field")

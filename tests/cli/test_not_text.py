@@ -122,3 +122,25 @@ def test_a_home_whose_path_is_not_utf8_holds_tasks_and_secrets(tmp_path: Path) -
         assert proc.returncode == 0, (args, proc.stderr)
     assert [t["name"] for t in ok(Path(os.fsdecode(home)), "task", "list", "--json").json()] == [
         "t", "u"]
+
+
+def test_a_number_json_has_not_is_refused_naming_where(tmp_path: Path) -> None:
+    """Python's JSON reads NaN and Infinity, JSON has neither: `--kwargs '{"x": NaN}'` was
+    kept, and `task show --json`, `task list --json` and `export` printed what other JSON
+    readers (`jq`, a browser) refuse."""
+    home = tmp_path / "home"
+    for kwargs, said in [('{"key": NaN}', "key: holds NaN"),
+                         ('{"key": [1, -Infinity]}', "key: holds -Infinity")]:
+        result = tickwork(home, "task", "add", "p", "--python", "os:getenv", "--kwargs",
+                          kwargs, "--no-verify")
+        assert result.code == 2 and result.err == (
+            f"tickwork: error: kwargs: {said}, which is no JSON number: give a number or "
+            "null\n")
+    path = tmp_path / "tasks.json"
+    path.write_text('{"version": 1, "tasks": [{"name": "p", "action": {"kind": "python", '
+                    '"target": "os:getenv", "kwargs": {"default": Infinity}}}]}')
+    result = tickwork(home, "import", str(path), "--no-verify")
+    assert result.code == 2 and result.err == (
+        "tickwork: error: tasks[0].action.kwargs: default: holds Infinity, which is no JSON "
+        "number: give a number or null\n")
+    assert ok(home, "task", "list", "--json").json() == []
