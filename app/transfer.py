@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app import preflight
+from app.core import fields
 from app.core.errors import ValidationError
 from app.core.task import TaskSpec
 from app.core.task_keys import file_key
@@ -231,6 +232,8 @@ def read_export(path: Path) -> list[Any]:
     except RecursionError:
         raise ValidationError("file", f"{what} nests JSON too deeply to be an export "
                               "file") from None
+    except ValueError:  # (after JSONDecodeError, one)
+        raise ValidationError("file", f"{what} {fields.long_number()}") from None
     first = _Twice.first(data, "") if twice else None
     if first is not None:  # an edit above the other spelling of a key was dropped unsaid
         where, key = first

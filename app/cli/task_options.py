@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.cli.arguments import not_allowed
 from app.cli.output import shown
+from app.core import fields
 from app.core.commandline import closed_quotes
 from app.core.errors import ValidationError
 from app.core.keep import parse_text
@@ -88,6 +89,8 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
             raise ValidationError("kwargs", f"not valid JSON: {exc.msg}") from None
         except RecursionError:
             raise ValidationError("kwargs", "is nested too deeply") from None
+        except ValueError:  # (after JSONDecodeError, one)
+            raise ValidationError("kwargs", fields.long_number()) from None
     if args.cwd is not None and action is not None:
         action["cwd"] = args.cwd
     elif action is not None and old_action is not None and "cwd" not in action:

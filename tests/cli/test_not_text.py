@@ -144,3 +144,21 @@ def test_a_number_json_has_not_is_refused_naming_where(tmp_path: Path) -> None:
         "tickwork: error: tasks[0].action.kwargs: default: holds Infinity, which is no JSON "
         "number: give a number or null\n")
     assert ok(home, "task", "list", "--json").json() == []
+
+
+def test_a_whole_number_longer_than_python_reads_is_refused_naming_where(
+        tmp_path: Path) -> None:
+    """`--kwargs '{"n": <5,000 digits>}'` and an import file holding one ended in "failed:
+    ValueError: Exceeds the limit (4300 digits) for integer string conversion …", exit 1."""
+    home = tmp_path / "home"
+    digits = "9" * 5000
+    result = tickwork(home, "task", "add", "p", "--python", "os:getenv", "--kwargs",
+                      f'{{"n": {digits}}}', "--no-verify")
+    assert result.code == 2 and result.err == (
+        "tickwork: error: kwargs: holds a whole number of more than 4,300 digits\n")
+    path = tmp_path / "tasks.json"
+    path.write_text(f'{{"version": 1, "tasks": [{{"name": "p", "priority": {digits}}}]}}')
+    result = tickwork(home, "import", str(path))
+    assert result.code == 2 and result.err == (
+        f"tickwork: error: file: {path} holds a whole number of more than 4,300 digits\n")
+    assert ok(home, "task", "list", "--json").json() == []
