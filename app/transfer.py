@@ -214,6 +214,11 @@ def bounded_text(data: bytes, what: str, field: str) -> str:
     if len(data) > MAX_FILE:
         raise ValidationError(field, f"{what} is larger than {MAX_FILE >> 20} MiB: not a "
                               "file Tickwork imports")
+    from app.store.integrity import SQLITE_MAGIC
+
+    if data.startswith(SQLITE_MAGIC):  # it said "not UTF-8 text: invalid start byte"
+        raise ValidationError(field, f"{what} is an SQLite database (a backup?), not a file "
+                              "Tickwork imports: `tickwork restore FILE` puts a backup back")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

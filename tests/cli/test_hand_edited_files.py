@@ -79,3 +79,19 @@ def test_a_key_given_twice_is_refused_naming_where(tmp_path: Path) -> None:
             f"tickwork: error: {said} (JSON keeps the last one only): keep the one you "
             "mean\n"), result.err
         assert shown(b) == {}
+
+
+def test_a_backup_given_to_import_is_named_for_what_it_is(tmp_path: Path) -> None:
+    """It said "file: backup.db is not UTF-8 text: invalid start byte"."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    ok(a, "task", "add", "t", "--command", "true")
+    backup = tmp_path / "backup.db"
+    ok(a, "backup", str(backup))
+    for args in (["import", str(backup)], ["import", "--crontab", str(backup)]):
+        result = tickwork(b, *args)
+        field = "crontab" if "--crontab" in args else "file"
+        assert result.code == 2 and result.err == (
+            f"tickwork: error: {field}: {backup} is an SQLite database (a backup?), not a file "
+            "Tickwork imports: `tickwork restore FILE` puts a backup back\n")
+    assert ok(b, "restore", str(backup)).out.startswith(f"restored {backup}")
+    assert shown(b).keys() == {"t"}
