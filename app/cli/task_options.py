@@ -102,12 +102,24 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
     if args.tz is not None:
         parse_timezone(args.tz, "tz")
         out["timezone"] = args.tz
-    tz = parse_timezone(tz_name, "tz")
+    try:
+        tz = parse_timezone(tz_name, "tz")
+    except ValidationError:
+        if args.tz is not None or not current:
+            raise
+        raise ValidationError("tz", f"the task's time zone {tz_name!r} is not one this "
+                              "machine knows (its time zone data lacks it): give it one "
+                              "that is with --tz ZONE") from None
     schedule = schedule_option(args, tz, current)
     if schedule is not None:
         out["schedule"] = schedule.to_json()
     if current and args.tz is not None and args.tz != current["timezone"]:
-        out.update(_same_walls(current, parse_timezone(current["timezone"], "tz"), tz, out))
+        try:
+            was = parse_timezone(current["timezone"], "tz")
+        except ValidationError:  # a zone this machine lacks (tzdata dropped it, a backup
+            pass  # from elsewhere): no wall times to keep, its times kept as they are
+        else:
+            out.update(_same_walls(current, was, tz, out))
     for opt, key in (("start", "start_at"), ("end", "end_at")):
         value = getattr(args, opt)
         if value is not None:
