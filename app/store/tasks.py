@@ -11,6 +11,7 @@ import peewee as pw
 
 from app.core.errors import NotFoundError, StoreError, ValidationError
 from app.core.references import Snapshot, by_fold, unique_name
+from app.core.schedule import parse_timezone
 from app.core.task import Action, Task, TaskSpec
 from app.store.backend import execute, executemany
 from app.store.models import (
@@ -76,6 +77,7 @@ _COLUMNS = (
     "keep_runs", "keep_days", "runs_on",
 )
 _SELECT = "SELECT " + ", ".join(f'"{c}"' for c in _COLUMNS) + " FROM task WHERE id IN "
+_zones: dict[str, None] = {}  # zone names this machine knows, as tasks have them
 _actions: dict[str, Action] = {}  # parsed actions by their stored JSON: many tasks share one
 _notifies: dict[str, tuple[bool, bool]] = {}
 
@@ -130,19 +132,25 @@ def _build(rec: tuple[Any, ...], edges: dict[str, list[str]], group: tuple[str, 
                 last_run=last_run)
 
 
-def load_ids(ids: list[int], *, with_last_run: bool = True, strict: bool = False) -> list[Task]:
+def load_ids(ids: list[int], *, with_last_run: bool = True, strict: bool = False,
+             runnable: bool = True) -> list[Task]:
     """Domain tasks by id, in the order given (missing ids are left out), with edges, group,
-    fallback and last run fetched in bulk. Plain SQL: the engine loads thousands a second."""
+    fallback and last run fetched in bulk. Plain SQL: the engine loads thousands a second.
+    `runnable` (for the engine, a forecast) leaves out too a task whose time zone this
+    machine lacks (tzdata dropped the name): no fire of it can be worked out, and the
+    engine's every step failed on it; a list, a view and `get` still read it, for it to be
+    given one (`task update --tz`)."""
     recs: dict[int, tuple[Any, ...]] = {}
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         for rec in execute(_SELECT + "(" + ",".join("?" * len(chunk)) + ")", chunk):
             recs[rec[0]] = rec
-    return _load([recs[i] for i in ids if i in recs], with_last_run=with_last_run, strict=strict)
+    return _load([recs[i] for i in ids if i in recs], with_last_run=with_last_run, strict=strict,
+                 runnable=runnable and not strict)
 
 
 def _load(recs: list[tuple[Any, ...]], *, with_last_run: bool = True,
-          strict: bool = False) -> list[Task]:
+          strict: bool = False, runnable: bool = False) -> list[Task]:
     """Domain tasks for rows of `_COLUMNS`, in their order; one that cannot be read is left
     out and said in the log (`strict`: its error raised, for the caller to say)."""
     found = [rec[0] for rec in recs]
@@ -157,8 +165,12 @@ def _load(recs: list[tuple[Any, ...]], *, with_last_run: bool = True,
     out: list[Task] = []
     for rec in recs:
         try:
-            out.append(_build(rec, edges.get(rec[0], NO_EDGES), groups.get(rec[18]),
-                              fallbacks.get(rec[23]), last.get(rec[0])))
+            task = _build(rec, edges.get(rec[0], NO_EDGES), groups.get(rec[18]),
+                          fallbacks.get(rec[23]), last.get(rec[0]))
+            if runnable and rec[8] not in _zones:
+                parse_timezone(rec[8])  # (`load_ids`)
+                _zones[rec[8]] = None
+            out.append(task)
         except UNREADABLE as exc:
             if strict:
                 raise
