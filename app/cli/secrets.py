@@ -25,7 +25,9 @@ def cmd_secret(args: argparse.Namespace) -> int:
 
             value = getpass.getpass(f"value of secret {args.name}: ")
         else:
-            value = sys.stdin.read()
+            # bytes that are not UTF-8 kept as such, to be refused in words (a strict locale
+            # raised "failed: UnicodeDecodeError")
+            value = sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
             value = value[:-1] if value.endswith("\n") else value
         svc.set_secret(args.name, value)
         print(f"secret {args.name!r} stored in the keyring")
