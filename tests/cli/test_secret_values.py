@@ -4,6 +4,7 @@ naming no secret; bytes that are not UTF-8 are text no keyring keeps."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -36,3 +37,14 @@ def test_a_value_no_run_can_be_given_is_refused_and_nothing_kept(tmp_path: Path)
     proc = secret_set(home, "token", "café\n".encode())
     assert proc.returncode == 0, proc.stderr
     assert ok(home, "secret", "list", "--json").json() == ["token"]
+
+
+def test_a_value_read_from_a_windows_file_ends_with_its_line(tmp_path: Path) -> None:
+    """`tickwork secret set token < token.txt`, the file saved on Windows: the value kept its
+    "\\r", and the password the runs were given was wrong by a character no one sees."""
+    home = tmp_path / "home"
+    for value in (b"s3cret\r\n", b"s3cret\n", b"s3cret"):
+        proc = secret_set(home, "token", value)
+        assert proc.returncode == 0, proc.stderr
+        kept = json.loads(Path(os.environ["TICKWORK_TEST_KEYRING"]).read_text()).values()
+        assert "s3cret" in kept and "s3cret\r" not in kept, value  # (the test's keyring file)
