@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -105,7 +106,7 @@ class Keyring:
     """The keyring slot of one data home."""
 
     def __init__(self, home: Path) -> None:
-        digest = hashlib.sha256(str(home.resolve()).encode()).hexdigest()[:16]
+        digest = hashlib.sha256(os.fsencode(home.resolve())).hexdigest()[:16]  # any bytes
         self.service = f"tickwork-{digest}"
 
     @staticmethod

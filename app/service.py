@@ -361,7 +361,7 @@ class Service(SecretOperations):
         now = _now(now)
         with self.store.read():
             items = [t.to_json() for t in tasks.page(0, -1, sort="id")]
-        transfer.write_export(path, transfer.document(items, now))
+        transfer.write_export(path, transfer.document(items, now), self.store.home)
         with self.store.write():
             self._audit("tasks.export", str(path), None, {"tasks": len(items)}, now)
         return len(items)

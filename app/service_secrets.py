@@ -19,6 +19,7 @@ from typing import Any
 
 from app.core.errors import NotFoundError, TickworkError, ValidationError
 from app.core.task import TaskSpec
+from app.core.task_keys import unkept
 from app.secrets import Keyring, validate_secret_name
 from app.store import secret_refs, tasks
 from app.store.database import Store
@@ -46,6 +47,12 @@ class SecretOperations:
         validate_secret_name(name)
         if not value:
             raise ValidationError("value", "the secret is empty")
+        if "\x00" in value:  # it was kept, and every run given it failed: "embedded null byte"
+            raise ValidationError("value", "holds a NUL character, which no program's "
+                                  "environment can carry")
+        refused = unkept(value)  # bytes that are not UTF-8: no keyring keeps them as text
+        if refused is not None:
+            raise ValidationError("value", refused)
         self.keyring.require()
         with self.store.write():
             self.keyring.set(name, value)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app import preflight
+from app.core import fields
 from app.core.errors import ValidationError
 from app.core.task import TaskSpec
 from app.core.task_keys import file_key
@@ -84,11 +85,12 @@ def verify_all(specs: list[TaskSpec], name: Callable[[int, str], str] = label) -
         seen.add(key)
 
 
-def write_export(path: Path, data: dict[str, Any]) -> None:
+def write_export(path: Path, data: dict[str, Any], home: Path | None = None) -> None:
     """Write `data` as JSON to `path`, atomically and readable by the owner only. A link of
     the user's own is written through (the file it names is replaced, the link stays), never
     one someone else made or one in a shared folder such as /tmp; `-`, a pipe or a device
-    (`/dev/stdout`) is written as a stream, appending (a shell's `>>` file stays whole)."""
+    (`/dev/stdout`) is written as a stream, appending (a shell's `>>` file stays whole). A
+    file of the data `home` (its store, a backup) is never replaced."""
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if str(path) == "-":
         sys.stdout.write(text)
@@ -102,6 +104,8 @@ def write_export(path: Path, data: dict[str, Any]) -> None:
         except OSError as exc:
             raise ValidationError("file", f"cannot write {path}: {exc.strerror}") from None
         return
+    if home is not None:
+        _refuse_a_file_of(home, target)
     import tempfile  # (and the random module it loads) only when a file is written
 
     path, folder = target, target.parent
@@ -148,6 +152,25 @@ def _written(path: Path) -> Path | None:
     return absolute
 
 
+def _refuse_a_file_of(home: Path, target: Path) -> None:
+    """ValidationError if `target` is one of the data home's own files: its store (`export
+    HOME/tickwork.db` put the JSON in place of it, every task and run gone), the store's
+    companions (its log, the engine's lock) or a file in the home's folders (backups,
+    checkpoints). An export of the user's own beside them is theirs to replace."""
+    from app.store.home import DB_NAME, LOCK_NAME, STANDBY_NAME
+    from app.store.location import CHOICE_NAME
+
+    inside = Path(os.path.realpath(home))
+    real = Path(os.path.realpath(target))
+    if inside not in real.parents:
+        return
+    if real.parent != inside or real.name.startswith((DB_NAME, LOCK_NAME, STANDBY_NAME,
+                                                      CHOICE_NAME)):
+        raise ValidationError("file", f"{target} is one of the data home's own files (its "
+                              "store, backups or checkpoints): an export never replaces "
+                              "it; name another file")
+
+
 def _sync_folder(folder: Path) -> None:
     """Make the rename itself durable (where the platform lets a folder be opened)."""
     try:
@@ -185,12 +208,19 @@ def stdin_text(field: str) -> str:
 
 
 def bounded_text(data: bytes, what: str, field: str) -> str:
-    """`data` (at most MAX_FILE + 1 bytes of `what`) as UTF-8 text, or ValidationError."""
+    """`data` (at most MAX_FILE + 1 bytes of `what`) as UTF-8 text, or ValidationError; a
+    byte order mark at its start, as Notepad saves one, is not part of the text (an export
+    edited there was refused as "Unexpected UTF-8 BOM")."""
     if len(data) > MAX_FILE:
         raise ValidationError(field, f"{what} is larger than {MAX_FILE >> 20} MiB: not a "
                               "file Tickwork imports")
+    from app.store.integrity import SQLITE_MAGIC
+
+    if data.startswith(SQLITE_MAGIC):  # it said "not UTF-8 text: invalid start byte"
+        raise ValidationError(field, f"{what} is an SQLite database (a backup?), not a file "
+                              "Tickwork imports: `tickwork restore FILE` puts a backup back")
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationError(field, f"{what} is not UTF-8 text: {exc.reason}") from None
 
@@ -199,13 +229,21 @@ def read_export(path: Path) -> list[Any]:
     """The task objects of an export file; ValidationError naming what is wrong."""
     text = _read_text(path, "file")
     what = "standard input" if str(path) == "-" else str(path)
+    twice: list[str] = []
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=lambda pairs: _Twice.marked(pairs, twice))
     except json.JSONDecodeError as exc:
         raise ValidationError("file", f"{what} is not valid JSON: {exc}") from None
     except RecursionError:
         raise ValidationError("file", f"{what} nests JSON too deeply to be an export "
                               "file") from None
+    except ValueError:  # (after JSONDecodeError, one)
+        raise ValidationError("file", f"{what} {fields.long_number()}") from None
+    first = _Twice.first(data, "") if twice else None
+    if first is not None:  # an edit above the other spelling of a key was dropped unsaid
+        where, key = first
+        raise ValidationError(where or "file", f"gives {key!r} twice (JSON keeps the last "
+                              "one only): keep the one you mean")
     if not isinstance(data, dict) or "tasks" not in data:
         raise ValidationError("file", 'expected {"version": 1, "tasks": [...]}')
     if not isinstance(data["tasks"], list):
@@ -219,6 +257,42 @@ def read_export(path: Path) -> list[Any]:
                               f"(this Tickwork reads version {EXPORT_VERSION})")
     tasks: list[Any] = data["tasks"]
     return tasks
+
+
+class _Twice(dict[str, Any]):
+    """A JSON object of an export file that gives a key more than once (`key`)."""
+
+    key = ""
+
+    @classmethod
+    def marked(cls, pairs: list[tuple[str, Any]], found: list[str]) -> dict[str, Any]:
+        """`json.loads`'s object: a plain dict, or one of these when a key comes twice (its
+        key put in `found` too, so a file without one is not walked)."""
+        obj = dict(pairs)
+        if len(obj) == len(pairs):
+            return obj
+        twice, seen = cls(obj), set()
+        for key, _value in pairs:
+            if key in seen:
+                twice.key = key
+                break
+            seen.add(key)
+        found.append(twice.key)
+        return twice
+
+    @classmethod
+    def first(cls, value: Any, where: str) -> tuple[str, str] | None:
+        """Where the first object that gives a key twice is (`tasks[0].env`), and the key."""
+        if isinstance(value, cls):
+            return where, value.key
+        items = (((f"{where}.{k}" if where else k), v) for k, v in value.items()
+                 ) if isinstance(value, dict) else ((f"{where}[{i}]", v) for i, v in enumerate(
+                     value)) if isinstance(value, list) else ()
+        for place, item in items:
+            found = cls.first(item, place)
+            if found is not None:
+                return found
+        return None
 
 
 # -- other schedulers: a crontab, systemd user timers (the CLI and the window read them here) --
@@ -254,7 +328,7 @@ def systemd_plan(folder: str | Path = "") -> ImportPlan:
     for unit in sorted(path.iterdir()):
         if unit.suffix in (".timer", ".service") and unit.is_file():
             try:
-                units[unit.name] = unit.read_text(encoding="utf-8")
+                units[unit.name] = unit.read_text(encoding="utf-8-sig")  # as systemd reads
             except (OSError, UnicodeDecodeError) as exc:
                 raise ValidationError("systemd", f"cannot read {unit}: {exc}") from None
     return read_timers(units, f"systemd units in {path}")

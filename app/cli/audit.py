@@ -25,7 +25,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         if args.json:
             print_json(dataclasses.asdict(report))
         elif report.ok:
-            print(f"audit trail verified: {report.events} events, chain intact"
+            print(f"audit trail verified: {plural(report.events, 'event')}, chain intact"
                   + (f" ({report.note})" if report.note else ""))
         else:
             print(f"audit trail BROKEN: {shown(report.problem)}", file=sys.stderr)

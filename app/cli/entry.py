@@ -139,6 +139,9 @@ def _main(argv: Sequence[str] | None, out: Stdout) -> tuple[int, bool]:
         return _fail(EXIT_USAGE, f"error: {exc}"), False
     except SystemExit as exc:  # --help, --version: printed, and done
         return int(exc.code or 0), False
+    refused = _unstorable(args)
+    if refused is not None:
+        return _fail(EXIT_USAGE, f"error: {refused}"), False
     if args.cmd in LASTING:
         out.uninstall()  # (its output is a log: a window's, an engine's, a worker's)
     if args.cmd not in LASTING:
@@ -161,6 +164,26 @@ def _main(argv: Sequence[str] | None, out: Stdout) -> tuple[int, bool]:
                          *(["--show-run", str(args.show_run)] if args.show_run else [])]
                         ), False
     return _dispatch(args), invoked(args) in READING
+
+
+_PATHS = frozenset({"home", "file", "crontab", "systemd", "exclude"})  # read, never stored
+
+
+def _unstorable(args: argparse.Namespace) -> str | None:
+    """The first argument, but for a file's path, that is not text (`task show $'\\xff'`,
+    `--description $'\\xff'`: bytes that are not UTF-8), named by its option with why; no
+    store can keep it or look it up ("failed: UnicodeEncodeError", exit 1)."""
+    for dest, value in vars(args).items():
+        for text in value if isinstance(value, list) else [value]:
+            if dest in _PATHS or not isinstance(text, str) or text.isascii():
+                continue
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                from app.core.task_keys import unkept
+
+                return f"{OPTIONS.get(dest, dest.replace('_', '-'))}: {unkept(text)}"
+    return None
 
 
 def script() -> int:

@@ -25,8 +25,12 @@ def cmd_secret(args: argparse.Namespace) -> int:
 
             value = getpass.getpass(f"value of secret {args.name}: ")
         else:
-            value = sys.stdin.read()
-            value = value[:-1] if value.endswith("\n") else value
+            # bytes that are not UTF-8 kept as such, to be refused in words (a strict locale
+            # raised "failed: UnicodeDecodeError")
+            value = sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
+            # the line's end, as a file saved on Windows ends it too (its "\r" was kept)
+            value = value.removesuffix("\r\n") if value.endswith("\r\n") else (
+                value.removesuffix("\n"))
         svc.set_secret(args.name, value)
         print(f"secret {args.name!r} stored in the keyring")
     elif args.secret_cmd == "list":

@@ -16,6 +16,7 @@ import argparse
 import atexit
 import errno
 import json
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -128,8 +129,12 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
     _sqlite_only(args)
     home = _home(args)
-    dest = Path(args.file).expanduser().resolve() if args.file else None
-    if dest is not None:
+    typed = Path(args.file).expanduser() if args.file else None
+    dest = typed.resolve() if typed is not None else None
+    if typed is not None and dest is not None:
+        if typed.is_symlink():  # never written through: one in /tmp may be anyone's
+            raise ValidationError("file", f"{typed.absolute()} already exists (a link to "
+                                  f"{os.readlink(typed)}); name a new file")
         if dest.exists():
             raise ValidationError("file", f"{dest} already exists; name a new file")
         if not dest.parent.is_dir():

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.cli.arguments import not_allowed
 from app.cli.output import shown
+from app.core import fields
 from app.core.commandline import closed_quotes
 from app.core.errors import ValidationError
 from app.core.keep import parse_text
@@ -88,6 +89,8 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
             raise ValidationError("kwargs", f"not valid JSON: {exc.msg}") from None
         except RecursionError:
             raise ValidationError("kwargs", "is nested too deeply") from None
+        except ValueError:  # (after JSONDecodeError, one)
+            raise ValidationError("kwargs", fields.long_number()) from None
     if args.cwd is not None and action is not None:
         action["cwd"] = args.cwd
     elif action is not None and old_action is not None and "cwd" not in action:
@@ -99,12 +102,24 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
     if args.tz is not None:
         parse_timezone(args.tz, "tz")
         out["timezone"] = args.tz
-    tz = parse_timezone(tz_name, "tz")
+    try:
+        tz = parse_timezone(tz_name, "tz")
+    except ValidationError:
+        if args.tz is not None or not current:
+            raise
+        raise ValidationError("tz", f"the task's time zone {tz_name!r} is not one this "
+                              "machine knows (its time zone data lacks it): give it one "
+                              "that is with --tz ZONE") from None
     schedule = schedule_option(args, tz, current)
     if schedule is not None:
         out["schedule"] = schedule.to_json()
     if current and args.tz is not None and args.tz != current["timezone"]:
-        out.update(_same_walls(current, parse_timezone(current["timezone"], "tz"), tz, out))
+        try:
+            was = parse_timezone(current["timezone"], "tz")
+        except ValidationError:  # a zone this machine lacks (tzdata dropped it, a backup
+            pass  # from elsewhere): no wall times to keep, its times kept as they are
+        else:
+            out.update(_same_walls(current, was, tz, out))
     for opt, key in (("start", "start_at"), ("end", "end_at")):
         value = getattr(args, opt)
         if value is not None:

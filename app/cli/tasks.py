@@ -66,7 +66,8 @@ def cmd_task(args: argparse.Namespace) -> int:
         # the task read, changed and written in one transaction: two updates at once (a tag
         # added in each of two shells) each keep the other's, where one was lost
         with svc.store.write():
-            current = svc.get_task(args.task).to_json()
+            before = svc.get_task(args.task)
+            current = before.to_json()
             changes = task_changes(args, current)
             if not changes:
                 raise UsageError("update: give at least one option to change")
@@ -108,7 +109,8 @@ def cmd_task(args: argparse.Namespace) -> int:
         return _run_now(svc, args)
     elif sub == "reschedule":
         with svc.store.write():  # (read and written in one, as `update`)
-            current = svc.get_task(args.task).to_json()
+            before = svc.get_task(args.task)
+            current = before.to_json()
             changes = task_changes(args, current)
             if "schedule" not in changes:
                 raise UsageError("reschedule: give one of --at, --every, --cron, --calendar, "

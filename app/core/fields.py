@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import unicodedata
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
@@ -42,6 +43,12 @@ def workers_from(environ: Mapping[str, str]) -> int:
 def duration_seconds(text: str, field_name: str) -> float:
     """A duration string from the CLI or editor, as seconds."""
     return parse_duration(text, field_name).total_seconds()
+
+
+def long_number() -> str:
+    """Why JSON text was refused whose whole number is longer than Python reads (json.loads
+    raised a bare ValueError: "failed: ValueError: Exceeds the limit (4300 digits) …")."""
+    return f"holds a whole number of more than {sys.get_int_max_str_digits():,} digits"
 
 
 def json_depth(value: object) -> int:

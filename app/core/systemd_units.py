@@ -7,7 +7,8 @@ Each `NAME.timer` with its service (`Unit=`, else `NAME.service`) becomes the ta
   repetition `A/S`, the shorthands (`daily`, `weekly`, `quarterly`, …) and a trailing time
   zone. A year other than `*`, `~` (days from the month's end), fractional seconds, and
   weekdays together with days of the month (systemd wants both, cron either) do not
-  translate, and the unit is skipped, naming why;
+  translate, and the unit is skipped, naming why. Several `OnCalendar=` lines in one zone
+  become several schedules, the task firing at each, as the timer does;
 - `OnUnitActiveSec=`/`OnUnitInactiveSec=` become an interval; `OnBootSec=`/`OnStartupSec=`
   alone run when the Tickwork engine starts (their delay is not kept);
 - `Persistent=true` becomes catch-up "once" (a missed run runs once), otherwise "skip";
@@ -32,6 +33,7 @@ from typing import Any, Final
 from app.core.errors import ValidationError
 from app.core.import_plan import ImportPlan, PlannedTask
 from app.core.schedule import Schedule, parse_timezone, system_timezone_name
+from app.core.schedule.validation import firing
 
 TAG: Final = "systemd"
 SHORTHANDS: Final = {
@@ -169,13 +171,14 @@ def _schedule(timer: Unit, notes: list[str]) -> tuple[dict[str, Any], str | None
     calendars = settings.get("OnCalendar", [])
     every = settings.get("OnUnitActiveSec", []) + settings.get("OnUnitInactiveSec", [])
     boot = settings.get("OnBootSec", []) + settings.get("OnStartupSec", [])
-    if len(calendars) + len(every) > 1 or (calendars and every):
-        raise NotMapped("it has several triggers (a Tickwork task has one schedule)")
+    if every and (calendars or len(every) > 1):
+        raise NotMapped("it has OnUnitActiveSec= or OnUnitInactiveSec= beside another "
+                        "trigger, counted from that one's runs too: no Tickwork schedule "
+                        "fires so")
     if calendars:
         if boot:
             notes.append("runs on its calendar only (OnBootSec=/OnStartupSec= left out)")
-        expr, zone = calendar_to_cron(calendars[0])
-        return {"kind": "cron", "expr": expr}, zone
+        return _calendars(calendars)
     if every:
         seconds = timespan(every[0], "OnUnitActiveSec")
         if boot:
@@ -186,6 +189,21 @@ def _schedule(timer: Unit, notes: list[str]) -> tuple[dict[str, Any], str | None
             notes.append(f"runs when the Tickwork engine starts, without the {boot[0]} delay")
         return {"kind": "cron", "expr": "@reboot"}, None
     raise NotMapped("it has no OnCalendar=, OnUnitActiveSec= or OnBootSec=")
+
+
+def _calendars(calendars: list[str]) -> tuple[dict[str, Any], str | None]:
+    """A timer's `OnCalendar=` lines as one schedule (a cron, or any of several: it fires
+    at each) and their time zone; NotMapped when they name different zones."""
+    crons = [calendar_to_cron(text) for text in calendars]
+    zones = list(dict.fromkeys(zone or system_timezone_name() for _expr, zone in crons))
+    if len(zones) > 1:
+        raise NotMapped(f"its OnCalendar= lines are in different time zones ({', '.join(zones)}"
+                        "): a task has one")
+    once: dict[object, str] = {}  # a line given twice, or two that fire alike: the first
+    for expr, _zone in crons:
+        once.setdefault(firing(expr), expr)
+    parts = [{"kind": "cron", "expr": expr} for expr in once.values()]
+    return (parts[0] if len(parts) == 1 else {"kind": "any", "schedules": parts}), crons[0][1]
 
 
 def timespan(text: str, key: str) -> float:

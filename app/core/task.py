@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final
 
-from app.core import fields, keep
+from app.core import fields, keep, task_keys
 from app.core.commandline import closed_quotes, command_stdin, shell_program, typed_line
 from app.core.errors import ValidationError
 from app.core.notify import notify_from_json
@@ -228,7 +228,7 @@ class TaskSpec:
 
         `check_past` is off when re-reading a stored task whose one-shot time has passed.
         """
-        obj = fields.mapping(data, "task")
+        obj = task_keys.storable(fields.mapping(data, "task"))  # (a store keeps no other)
         unknown = set(obj) - set(TASK_FIELDS) - set(DERIVED_FIELDS)
         if unknown:
             raise ValidationError(sorted(unknown)[0], "is not a task field")

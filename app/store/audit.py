@@ -185,7 +185,7 @@ def append_many(actor: str, events: list[tuple[str, str | None, Any, Any]],
     chain = _chain_for_append(meta, prev)
     at = utc_text(now)
     rows = []
-    for action, target, before, after in events:
+    for action, target, before, after in _as_text(events):
         body = canonical(at, actor, action, target, before, after)
         digest = keyed_hash(chain.key, prev, body) if chain else chain_hash(prev, body)
         rows.append((at, actor, action, target, _stored(before), _stored(after), prev, digest))
@@ -198,6 +198,19 @@ def append_many(actor: str, events: list[tuple[str, str | None, Any, Any]],
                    " SET value = excluded.value", (HEAD_KEY, prev))
     if chain is not None:
         _pending.head = (backend.name(), Head(chain.store, _last_id(), prev))
+
+
+def _as_text(value: Any) -> Any:
+    """`value` with every text in it storable: a file's name that is not UTF-8 (`export
+    $'e\\xff.json'`) escaped as `e\\udcff.json`; the event failed ("UnicodeEncodeError") after
+    the file was written."""
+    if isinstance(value, str):
+        return value if value.isascii() else value.encode("utf-8", "backslashreplace").decode()
+    if isinstance(value, dict):
+        return {_as_text(k): _as_text(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_as_text(v) for v in value)
+    return value
 
 
 _COLUMNS = '"at", "actor", "action", "target", "before", "after", "prev_hash", "hash"'

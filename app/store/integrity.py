@@ -79,7 +79,8 @@ def _read_only(folder: Path) -> bool:
 
 
 def readonly_uri(path: Path, *, immutable: bool = False) -> str:
-    return f"file:{quote(str(path))}?mode=ro" + ("&immutable=1" if immutable else "")
+    """The path's bytes, escaped (a name that is not UTF-8, `b\\xff.db`, is one too)."""
+    return f"file:{quote(os.fsencode(path))}?mode=ro" + ("&immutable=1" if immutable else "")
 
 
 def connect_readonly(path: Path) -> sqlite3.Connection:

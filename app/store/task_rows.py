@@ -9,12 +9,14 @@ Each runs inside the caller's read or write transaction.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
 
 import peewee as pw
 
+from app.core.errors import ValidationError
 from app.core.schedule import Schedule
 from app.store.backend import contains, execute, ids_joined
 from app.store.models import TaskRow, db, from_utc_text
@@ -31,6 +33,20 @@ SORT_COLUMNS = {
 
 
 NO_EDGES: dict[str, list[str]] = {"wait": [], "trigger": []}  # shared, never mutated
+UNREADABLE = (ValidationError, ValueError, TypeError, KeyError)  # a stored row's, built
+_said_unreadable: set[tuple[int, str]] = set()
+log = logging.getLogger("tickwork.store")
+
+
+def left_out(rec: tuple[Any, ...], exc: BaseException) -> None:
+    """A stored task this version cannot read (a check made stricter since it was stored, a
+    row edited by hand: `rec` its row, id and name first) is left out of every load and list,
+    said once in the log: it made every load with it fail, and the engine ran nothing at all
+    (a review), and `task list` failed whole (a fault hunt). `tasks.get` names it."""
+    key = (int(rec[0]), str(exc))
+    if key not in _said_unreadable:
+        _said_unreadable.add(key)
+        log.warning("task %r (id %s) cannot be read and is left out: %s", rec[1], rec[0], exc)
 
 
 def edges_of(task_ids: list[int]) -> dict[int, dict[str, list[str]]]:
@@ -141,9 +157,13 @@ def lines(**filters: Any) -> list[TaskLine]:
     chains = edges_of([rec[0] for rec in recs if rec[3] == "after"])
     last = latest_statuses([rec[0] for rec in recs])
     out = []
-    for task_id, name, enabled, kind, schedule, timezone, next_run_at, start, made, pri in recs:
-        parsed = stored_schedule(kind, schedule, chains.get(task_id, NO_EDGES))
-        anchor = stored_time(start or made) if parsed.anchored else None  # (words need it)
-        out.append(TaskLine(task_id, name, bool(enabled), parsed, timezone,
-                            stored_time(next_run_at), last.get(task_id), anchor, pri))
+    for rec in recs:
+        task_id, name, enabled, kind, schedule, timezone, next_run_at, start, made, pri = rec
+        try:
+            parsed = stored_schedule(kind, schedule, chains.get(task_id, NO_EDGES))
+            anchor = stored_time(start or made) if parsed.anchored else None  # (words need it)
+            out.append(TaskLine(task_id, name, bool(enabled), parsed, timezone,
+                                stored_time(next_run_at), last.get(task_id), anchor, pri))
+        except UNREADABLE as exc:
+            left_out(rec, exc)
     return out

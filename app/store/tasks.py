@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -12,6 +11,7 @@ import peewee as pw
 
 from app.core.errors import NotFoundError, StoreError, ValidationError
 from app.core.references import Snapshot, by_fold, unique_name
+from app.core.schedule import parse_timezone
 from app.core.task import Action, Task, TaskSpec
 from app.store.backend import execute, executemany
 from app.store.models import (
@@ -24,36 +24,41 @@ from app.store.models import (
 from app.store.runs import latest_runs
 from app.store.task_rows import (
     NO_EDGES,
+    UNREADABLE,
     edges_of,
+    left_out,
     parsed_once,
     query,
     stored_schedule,
     stored_time,
 )
 
-log = logging.getLogger("tickwork.store")
-
 
 def find_row(ref: int | str) -> TaskRow:
     """A task row by id (an int, or a string of digits) or by name: exactly, else the one
     name it matches ignoring letter case (app/core/references.py; ValidationError when an
-    older store holds several such)."""
+    older store holds several such). Only its id and name are read: a row whose other
+    columns this version cannot read is still found, to be named and deleted."""
     row: TaskRow | None
     if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdecimal()):
-        row = TaskRow.get_or_none(TaskRow.id == int(ref)) if int(ref) < 2**63 else None
+        row = _id_and_name(TaskRow.id == int(ref)) if int(ref) < 2**63 else None
     else:
-        row = TaskRow.get_or_none(TaskRow.name == ref.strip())
+        row = _id_and_name(TaskRow.name == ref.strip())
         if row is None:
             name = unique_name(ref.strip(), by_fold(names_by_id().values()), "task")
-            row = None if name is None else TaskRow.get_or_none(TaskRow.name == name)
+            row = None if name is None else _id_and_name(TaskRow.name == name)
     if row is None:
         raise NotFoundError("task", ref)
     return row
 
 
+def _id_and_name(where: pw.Expression) -> TaskRow | None:
+    row: TaskRow | None = TaskRow.select(TaskRow.id, TaskRow.name).where(where).first()
+    return row
+
+
 def ids_by_name(names: Iterable[str], field: str) -> dict[str, int]:
     """Resolve task names (or ids) to ids; raise ValidationError naming an unknown one."""
-    from app.core.errors import ValidationError
 
     out: dict[str, int] = {}
     for name in names:
@@ -72,6 +77,7 @@ _COLUMNS = (
     "keep_runs", "keep_days", "runs_on",
 )
 _SELECT = "SELECT " + ", ".join(f'"{c}"' for c in _COLUMNS) + " FROM task WHERE id IN "
+_zones: dict[str, None] = {}  # zone names this machine knows, as tasks have them
 _actions: dict[str, Action] = {}  # parsed actions by their stored JSON: many tasks share one
 _notifies: dict[str, tuple[bool, bool]] = {}
 
@@ -116,7 +122,7 @@ def _build(rec: tuple[Any, ...], edges: dict[str, list[str]], group: tuple[str, 
         retry_delay=retry_delay, backoff=backoff, timeout=timeout, max_instances=max_instances,
         overlap=overlap, group=group[0] if group else None,
         group_limit=group[1] if group else None, catch_up=catch_up,
-        depends_on=tuple(edges["wait"]), env=_json(env), secret_env=_json(secret_env),
+        depends_on=tuple(edges["wait"]), env=dict(_json(env)), secret_env=dict(_json(secret_env)),
         notify_on_failure=notify_on_failure, notify_on_success=notify_on_success,
         fallback=fallback_name, dependency_timeout=dependency_timeout,
         keep_runs=keep_runs, keep_days=keep_days, runs_on=runs_on,
@@ -126,19 +132,25 @@ def _build(rec: tuple[Any, ...], edges: dict[str, list[str]], group: tuple[str, 
                 last_run=last_run)
 
 
-def load_ids(ids: list[int], *, with_last_run: bool = True, strict: bool = False) -> list[Task]:
+def load_ids(ids: list[int], *, with_last_run: bool = True, strict: bool = False,
+             runnable: bool = True) -> list[Task]:
     """Domain tasks by id, in the order given (missing ids are left out), with edges, group,
-    fallback and last run fetched in bulk. Plain SQL: the engine loads thousands a second."""
+    fallback and last run fetched in bulk. Plain SQL: the engine loads thousands a second.
+    `runnable` (for the engine, a forecast) leaves out too a task whose time zone this
+    machine lacks (tzdata dropped the name): no fire of it can be worked out, and the
+    engine's every step failed on it; a list, a view and `get` still read it, for it to be
+    given one (`task update --tz`)."""
     recs: dict[int, tuple[Any, ...]] = {}
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         for rec in execute(_SELECT + "(" + ",".join("?" * len(chunk)) + ")", chunk):
             recs[rec[0]] = rec
-    return _load([recs[i] for i in ids if i in recs], with_last_run=with_last_run, strict=strict)
+    return _load([recs[i] for i in ids if i in recs], with_last_run=with_last_run, strict=strict,
+                 runnable=runnable and not strict)
 
 
 def _load(recs: list[tuple[Any, ...]], *, with_last_run: bool = True,
-          strict: bool = False) -> list[Task]:
+          strict: bool = False, runnable: bool = False) -> list[Task]:
     """Domain tasks for rows of `_COLUMNS`, in their order; one that cannot be read is left
     out and said in the log (`strict`: its error raised, for the caller to say)."""
     found = [rec[0] for rec in recs]
@@ -153,27 +165,17 @@ def _load(recs: list[tuple[Any, ...]], *, with_last_run: bool = True,
     out: list[Task] = []
     for rec in recs:
         try:
-            out.append(_build(rec, edges.get(rec[0], NO_EDGES), groups.get(rec[18]),
-                              fallbacks.get(rec[23]), last.get(rec[0])))
+            task = _build(rec, edges.get(rec[0], NO_EDGES), groups.get(rec[18]),
+                          fallbacks.get(rec[23]), last.get(rec[0]))
+            if runnable and rec[8] not in _zones:
+                parse_timezone(rec[8])  # (`load_ids`)
+                _zones[rec[8]] = None
+            out.append(task)
         except UNREADABLE as exc:
             if strict:
                 raise
-            _unreadable(rec, exc)  # one row the code cannot read stops no other task
+            left_out(rec, exc)  # one row the code cannot read stops no other task
     return out
-
-
-UNREADABLE = (ValidationError, ValueError, TypeError, KeyError)  # a stored row's, built
-_said_unreadable: set[tuple[int, str]] = set()
-
-
-def _unreadable(rec: tuple[Any, ...], exc: BaseException) -> None:
-    """A stored task this version cannot read (a check made stricter since it was stored, a
-    row edited by hand) is left out of every load, said once in the log: it made every load
-    with it fail, and the engine ran nothing at all (a review). `get` names it."""
-    key = (int(rec[0]), str(exc))
-    if key not in _said_unreadable:
-        _said_unreadable.add(key)
-        log.warning("task %r (id %s) cannot be read and is left out: %s", rec[1], rec[0], exc)
 
 
 def load(rows: list[TaskRow], *, with_last_run: bool = True) -> list[Task]:

@@ -171,3 +171,12 @@ def test_events_recorded_while_the_keyring_was_locked_are_accepted_by_their_owne
     forged = cli("audit", "--verify", "--json")
     assert forged.code == 1 and forged.json()["event_id"] == ev_id + 1, forged.json()
     assert forged.json()["problem"].startswith(f"event {ev_id + 1} not keyed")
+
+
+def test_the_verified_line_counts_its_events_in_words(cli: Any) -> None:
+    """It said "audit trail verified: 1 events"."""
+    assert cli("audit", "--verify").out == "audit trail verified: 0 events, chain intact\n"
+    assert cli("task", "add", "a", "--command", "true").code == 0
+    assert cli("audit", "--verify").out == "audit trail verified: 1 event, chain intact\n"
+    assert cli("task", "add", "b", "--command", "true").code == 0
+    assert cli("audit", "--verify").out == "audit trail verified: 2 events, chain intact\n"

@@ -74,3 +74,40 @@ def test_the_default_folder_is_the_users_systemd_folder(cli: Any, tmp_path: Path
     result = cli("import", "--systemd", "--dry-run")
     assert result.code == 0, result.err
     assert result.out.startswith(f"would create 2 tasks from systemd units in {folder}:")
+
+
+def test_a_timer_with_several_calendars_fires_at_each(cli: Any, tmp_path: Path) -> None:
+    """A timer with two OnCalendar= lines was skipped, "a Tickwork task has one schedule",
+    though a task has several: it becomes a task firing at each (lines that fire alike, once);
+    lines in different zones, or an interval beside a calendar (counted from its runs too),
+    are still skipped, saying so."""
+    folder = tmp_path / "user"
+    folder.mkdir()
+    for name, timer in [
+        ("weekly", "OnCalendar=Mon 09:00 Europe/Paris\nOnCalendar=Sat 10:30 Europe/Paris\n"
+                   "OnCalendar=Monday 09:00 Europe/Paris\n"),
+        ("weekdays", "OnCalendar=Mon..Fri 07:00\nOnCalendar=Mon,Tue,Wed,Thu,Fri 07:00\n"),
+        ("zones", "OnCalendar=Mon 09:00 Europe/Paris\nOnCalendar=Sat 10:00 Asia/Tokyo\n"),
+        ("mixed", "OnCalendar=daily\nOnUnitActiveSec=1h\n"),
+    ]:
+        (folder / f"{name}.timer").write_text(f"[Timer]\n{timer}")
+        (folder / f"{name}.service").write_text("[Service]\nExecStart=/bin/true\n")
+    result = cli("import", "--systemd", str(folder))
+    assert result.code == 0, result.err
+    assert result.out.splitlines() == [
+        f"imported 2 tasks from systemd units in {folder}",
+        "not mapped: mixed.timer (skipped): it has OnUnitActiveSec= or OnUnitInactiveSec= "
+        "beside another trigger, counted from that one's runs too: no Tickwork schedule "
+        "fires so",
+        "not mapped: zones.timer (skipped): its OnCalendar= lines are in different time zones "
+        "(Europe/Paris, Asia/Tokyo): a task has one",
+    ]
+    weekly = cli("task", "show", "weekly", "--json").json()
+    assert weekly["schedule"] == {"kind": "any", "schedules": [
+        {"kind": "cron", "expr": "0 9 * * 1"}, {"kind": "cron", "expr": "30 10 * * 6"}]}
+    assert weekly["timezone"] == "Europe/Paris"
+    assert cli("task", "show", "weekdays", "--json").json()["schedule"] == {
+        "kind": "cron", "expr": "0 7 * * 1-5"}  # two lines that fire alike: once
+    fires = cli("simulate", "--from", "2030-01-05T00:00:00+01:00", "--hours", "72", "--json")
+    assert [f["fire_at"] for f in fires.json() if f["task_name"] == "weekly"] == [
+        "2030-01-05T10:30:00+01:00", "2030-01-07T09:00:00+01:00"], fires.out

@@ -108,7 +108,7 @@ UNITS = {
 def test_timers_with_their_services() -> None:
     plan = read_timers(UNITS, "units", home="/home/ann", user="ann")
     found = {t.name: t for t in plan.tasks}
-    assert sorted(found) == ["backup", "boot", "poll"]
+    assert sorted(found) == ["backup", "boot", "poll", "twice"]
     backup = found["backup"].data
     assert backup["schedule"] == {"kind": "cron", "expr": "30 2 * * *"}
     assert backup["catch_up"] == "once"  # Persistent=true: a missed run runs once
@@ -134,10 +134,13 @@ def test_timers_with_their_services() -> None:
         "has no cron form",
         "lonely.timer (skipped): its service lonely.service is not in the folder",
         "sync@.timer (skipped): a template (its instances are not known here)",
-        "twice.timer (skipped): it has several triggers (a Tickwork task has one schedule)",
     ]
     specs = plan.specs(NOW)
-    assert [s.name for s in specs] == ["backup", "boot", "poll"]
+    assert [s.name for s in specs] == ["backup", "boot", "poll", "twice"]
+    # several OnCalendar= lines: the task fires at each, as the timer does (it was skipped,
+    # "a Tickwork task has one schedule", though a task has several)
+    assert found["twice"].data["schedule"] == {"kind": "any", "schedules": [
+        {"kind": "cron", "expr": "0 10 * * 1"}, {"kind": "cron", "expr": "0 16 * * 5"}]}
 
 
 def test_an_unknown_specifier_skips_the_unit() -> None:

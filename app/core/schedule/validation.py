@@ -32,14 +32,21 @@ def _none_alike(parts: tuple[Schedule, ...]) -> None:
     for part in parts:
         if part.kind != "cron" or part.expr is None:
             continue
-        cron = parse_cron(part.expr)
-        if cron.reboot:
+        key = firing(part.expr)
+        if key is None:
             continue
-        key = (cron.values, tuple(field.startswith("*") for field in cron.fields))
         if key in seen:
             raise ValidationError("schedule", f"names the same schedule twice ({seen[key]!r} "
                                   f"and {part.expr!r} fire alike)")
         seen[key] = part.expr
+
+
+def firing(expr: str) -> object | None:
+    """What decides when a cron fires, equal for two that fire alike (`_none_alike`); None
+    for `@reboot`."""
+    cron = parse_cron(expr)
+    return None if cron.reboot else (cron.values,
+                                     tuple(field.startswith("*") for field in cron.fields))
 
 
 def validate_schedule(

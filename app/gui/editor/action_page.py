@@ -14,6 +14,7 @@ import json
 import shlex
 from typing import Any
 
+from app.core import fields
 from app.core.commandline import closed_quotes, shell_syntax
 from app.core.errors import ValidationError
 from app.gui.editor.page import Page
@@ -192,6 +193,8 @@ class ActionPage(Page):
             except json.JSONDecodeError as exc:
                 raise ValidationError("kwargs", f"not valid JSON: {exc.msg} (line {exc.lineno},"
                                       f" column {exc.colno})") from None
+            except ValueError:  # (after JSONDecodeError, one)
+                raise ValidationError("kwargs", fields.long_number()) from None
             data["action"] = {"kind": "python", "target": self.target.text().strip(),
                               "kwargs": kwargs, "cwd": cwd}
             return
