@@ -88,6 +88,7 @@ class PagedTableModel(QAbstractTableModel, Generic[R, Q]):
         self._refreshing = False
         self._refresh_again = False
         self._wanted = 0
+        self._cuts = 0  # rows taken out of the loaded window: a page read before is not next
         self._active = True
         self._stale = False
 
@@ -141,9 +142,10 @@ class PagedTableModel(QAbstractTableModel, Generic[R, Q]):
             return
         self._fetching = True
         generation, query, offset = self._generation, self.query(), len(self.rows)
+        cuts = self._cuts
         self.background.run(lambda: self.read_page(query, offset, self.page_size),
-                            lambda page: self._on_page(generation, page), self._on_failed,
-                            owner=self, title="Cannot read more rows")
+                            lambda page: self._on_page(generation, page, cuts),
+                            self._on_failed, owner=self, title="Cannot read more rows")
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -174,9 +176,12 @@ class PagedTableModel(QAbstractTableModel, Generic[R, Q]):
         self.loaded.emit()
         self.total_changed.emit(self.total)
 
-    def _on_page(self, generation: int, page: list[R]) -> None:
+    def _on_page(self, generation: int, page: list[R], cuts: int) -> None:
         self._fetching = False
         if generation != self._generation:
+            return
+        if cuts != self._cuts:  # rows went while it was read (newer ones pushed them out):
+            self.fetchMore(QModelIndex())  # it follows no longer; read on from the end now
             return
         known = {self.key(r) for r in self.rows}
         fresh = [r for r in page if self.key(r) not in known]
@@ -247,6 +252,7 @@ class PagedTableModel(QAbstractTableModel, Generic[R, Q]):
                 self._replace_range(i1, new_rows[j1:j2])
                 continue
             if tag in ("delete", "replace"):
+                self._cuts += 1
                 self.beginRemoveRows(QModelIndex(), i1, i2 - 1)
                 del self.rows[i1:i2]
                 self.endRemoveRows()
@@ -291,6 +297,7 @@ class PagedTableModel(QAbstractTableModel, Generic[R, Q]):
         gone = set(keys)
         for i in range(len(self.rows) - 1, -1, -1):
             if self.key(self.rows[i]) in gone:
+                self._cuts += 1
                 self.beginRemoveRows(QModelIndex(), i, i)
                 self.total = max(0, self.total - 1)
                 del self.rows[i]
@@ -309,6 +316,7 @@ class PagedTableModel(QAbstractTableModel, Generic[R, Q]):
             self.endInsertRows()
         keep = self.kept()
         if len(self.rows) > keep:
+            self._cuts += 1
             self.beginRemoveRows(QModelIndex(), keep, len(self.rows) - 1)
             del self.rows[keep:]
             self.endRemoveRows()
