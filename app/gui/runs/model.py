@@ -188,7 +188,8 @@ class RunTableModel(PagedTableModel[Run, RunQuery]):
             return
         where = {r.id: i for i, r in enumerate(self.rows)}
         changed: list[Run] = []
-        for event in events:
+        last = {event.run_id: event for event in events}  # (a run's claim, start and end
+        for event in last.values():  # come in one batch at 100,000 fires a minute)
             # re-read it even when it is not loaded yet: a load in flight may have read it
             # before this change, and would otherwise show the older status for good
             self._changed.add(event.run_id)
