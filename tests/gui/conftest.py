@@ -272,3 +272,19 @@ def axis_labels(axis: Any) -> list[str]:
     finally:
         painter.end()
     return [text for _rect, _flags, text in specs[2]] if specs else []
+
+
+def export_needing_a_secret(tmp_path: Path) -> Path:
+    """An export from another home of a task "nightly" whose DB variable is its secret
+    db.pass (the CLI's doors, as that home's user made it)."""
+    from tests.support.tickwork import run as tickwork
+
+    other = tmp_path / "other-home"
+    export = tmp_path / "nightly.json"
+    for args, stdin in ((["secret", "set", "db.pass"], "tw-home-a"),
+                        (["task", "add", "nightly", "--manual", "--command", "env",
+                          "--secret-env", "DB=db.pass"], None),
+                        (["export", str(export)], None)):
+        done = tickwork(["--home", str(other), *args], input=stdin, timeout=60)
+        assert done.returncode == 0, done.stderr
+    return export

@@ -16,6 +16,7 @@ from tests.gui.conftest import (
     answer_question,
     close_gui,
     command_task,
+    export_needing_a_secret,
     said,
 )
 from tests.gui.file_dialogs import cancel, choose_path, file_dialog, file_menu_entry
@@ -146,16 +147,7 @@ def test_an_export_whose_secrets_this_home_lacks_asks_for_them_then_imports(
     """It refused the whole file and named a command (`tickwork secret set`) the window's
     user had no reason to know; now the window asks for the values, stores them in this
     home's keyring and imports (a run-through under X). Cancel imports nothing."""
-    from tests.support.tickwork import run as tickwork
-
-    other = tmp_path / "other-home"
-    export = tmp_path / "nightly.json"
-    for args, stdin in ((["secret", "set", "db.pass"], "tw-home-a"),
-                        (["task", "add", "nightly", "--manual", "--command", "env",
-                          "--secret-env", "DB=db.pass"], None),
-                        (["export", str(export)], None)):
-        done = tickwork(["--home", str(other), *args], input=stdin, timeout=60)
-        assert done.returncode == 0, done.stderr
+    export = export_needing_a_secret(tmp_path)
     s = gui.service
     seen: list[Any] = []
     _type_secrets(gui, {}, seen, cancel=True)

@@ -9,21 +9,12 @@ from typing import Any
 
 from app.gui.qt import QApplication, Qt, QTimer
 from app.gui.tasks.secrets_needed import SecretsNeeded
-from tests.gui.conftest import SCREENSHOTS, Gui, said
+from tests.gui.conftest import SCREENSHOTS, Gui, export_needing_a_secret, said
 from tests.gui.file_dialogs import choose_path, file_dialog, file_menu_entry
 
 
 def test_enter_in_the_secrets_dialog_stores_and_imports(gui: Gui, tmp_path: Path) -> None:
-    from tests.support.tickwork import run as tickwork
-
-    other = tmp_path / "other-home"
-    export = tmp_path / "nightly.json"
-    for args, stdin in ((["secret", "set", "db.pass"], "tw-home-a"),
-                        (["task", "add", "nightly", "--manual", "--command", "env",
-                          "--secret-env", "DB=db.pass"], None),
-                        (["export", str(export)], None)):
-        done = tickwork(["--home", str(other), *args], input=stdin, timeout=60)
-        assert done.returncode == 0, done.stderr
+    export = export_needing_a_secret(tmp_path)
     s = gui.service
     shown: list[Any] = []
 
