@@ -288,3 +288,28 @@ def export_needing_a_secret(tmp_path: Path) -> Path:
         done = tickwork(["--home", str(other), *args], input=stdin, timeout=60)
         assert done.returncode == 0, done.stderr
     return export
+
+
+@pytest.fixture
+def no_user_bus(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No user session bus (as over SSH): Settings neither asks systemd nor waits on it."""
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+
+
+def open_settings(gui: Gui, by_key: bool = True) -> Any:
+    """File → Settings… by its shortcut (Ctrl+,) or its menu entry; the dialog, once it
+    shows what is set."""
+    from app.gui.qt import Qt
+
+    before = getattr(gui.window, "settings_dialog", None)
+    if by_key:
+        gui.window.activateWindow()
+        gui.qtbot.keyClick(gui.window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
+    else:
+        gui.window.menus.settings.trigger()
+    gui.wait_until(lambda: getattr(gui.window, "settings_dialog", None) not in (None, before)
+                   and gui.window.settings_dialog.loaded)
+    dialog = gui.window.settings_dialog
+    assert dialog.isVisible()
+    return dialog

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from app.gui.qt import QApplication, QMessageBox, Qt, QTimer
-from tests.gui.conftest import Gui, click_row, closed, command_task
+from tests.gui.conftest import Gui, click_row, closed, command_task, open_settings
 
 ALT = Qt.KeyboardModifier.AltModifier
 
@@ -45,20 +45,10 @@ def test_alt_d_deletes_a_task_others_need(gui: Gui) -> None:
     assert s.get_task("B").spec.schedule.kind == "manual"
 
 
-@pytest.fixture
-def _no_user_bus(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
-    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
-
-
-@pytest.mark.usefixtures("_no_user_bus")
+@pytest.mark.usefixtures("no_user_bus")
 def test_alt_d_discards_a_changed_history_default(gui: Gui) -> None:
-    qtbot, window = gui.qtbot, gui.window
-    window.activateWindow()
-    qtbot.keyClick(window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
-    gui.wait_until(lambda: getattr(window, "settings_dialog", None) is not None
-                   and window.settings_dialog.loaded)
-    dialog = window.settings_dialog
+    qtbot = gui.qtbot
+    dialog = open_settings(gui)
     days = dialog.keep_days
     days.setFocus()
     days.selectAll()

@@ -14,28 +14,14 @@ import pytest
 from app.gui.qt import QApplication, Qt, alive
 from app.gui.settings.dialog import SettingsDialog
 from app.settings import keep_default
-from tests.gui.conftest import SCREENSHOTS, Gui, command_task
+from tests.gui.conftest import SCREENSHOTS, Gui, command_task, open_settings
 from tests.gui.editing import click, fill_manual_command, go, new_editor
 
-
-@pytest.fixture(autouse=True)
-def _no_user_bus(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
-    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+pytestmark = pytest.mark.usefixtures("no_user_bus")
 
 
 def _open_settings(gui: Gui, by_key: bool = True) -> SettingsDialog:
-    """File → Settings… by its shortcut (Ctrl+,) or its menu entry; waits until it shows
-    what is set."""
-    before = getattr(gui.window, "settings_dialog", None)
-    if by_key:
-        gui.qtbot.keyClick(gui.window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
-    else:
-        gui.window.menus.settings.trigger()
-    gui.wait_until(lambda: getattr(gui.window, "settings_dialog", None) not in (None, before)
-                   and gui.window.settings_dialog.loaded)
-    dialog: SettingsDialog = gui.window.settings_dialog
-    assert dialog.isVisible()
+    dialog: SettingsDialog = open_settings(gui, by_key)
     return dialog
 
 

@@ -7,22 +7,13 @@ import pytest
 
 from app.gui.qt import Qt
 from app.gui.settings.dialog import SettingsDialog
-from tests.gui.conftest import Gui, closed, said
+from tests.gui.conftest import Gui, closed, open_settings, said
 
 
-@pytest.fixture(autouse=True)
-def _no_user_bus(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
-    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
-
-
+@pytest.mark.usefixtures("no_user_bus")
 def test_saving_the_history_default_says_what_is_kept(gui: Gui) -> None:
     qtbot, window = gui.qtbot, gui.window
-    window.activateWindow()
-    qtbot.keyClick(window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
-    gui.wait_until(lambda: getattr(window, "settings_dialog", None) is not None
-                   and window.settings_dialog.loaded)
-    dialog: SettingsDialog = window.settings_dialog
+    dialog: SettingsDialog = open_settings(gui)
     days = dialog.keep_days
     days.setFocus()
     days.selectAll()
