@@ -1,10 +1,8 @@
 """The one API the GUI, the CLI and the engine's bookkeeping call.
 
 Every change is validated here (through `app.core`), written in one write transaction
-together with its audit event, and then announced to listeners as a `Change`, so an engine
-in the same process and every GUI view can refresh what the change touched (Anki's
-operation pattern: the change set is the one hook views refresh from).
-"""
+with its audit event, then announced to listeners as a `Change`, so an engine in the same
+process and every GUI view refresh what it touched (Anki's operation pattern)."""
 
 from __future__ import annotations
 
@@ -356,15 +354,17 @@ class Service(SecretOperations):
 
     # -- export / import -------------------------------------------------------------------
 
-    def export_tasks(self, path: Path, now: datetime | None = None) -> int:
-        """Write every task to `path` (0600, atomically: it holds env values)."""
+    def export_tasks(self, path: Path, now: datetime | None = None) -> tuple[int, int]:
+        """Write every task to `path` (0600, atomically: it holds env values); how many, and
+        how many this version cannot read were left out (each named in the log)."""
         now = _now(now)
         with self.store.read():
             items = [t.to_json() for t in tasks.page(0, -1, sort="id")]
+            unread = tasks.count() - len(items)
         transfer.write_export(path, transfer.document(items, now), self.store.home)
         with self.store.write():
             self._audit("tasks.export", str(path), None, {"tasks": len(items)}, now)
-        return len(items)
+        return len(items), unread
 
     def import_tasks(self, path: Path, now: datetime | None = None, *, verify: bool = True,
                      skip_existing: bool = False) -> ImportReport:

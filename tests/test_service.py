@@ -214,7 +214,7 @@ def test_export_import_round_trip(service: Any, tmp_path: Path) -> None:
     service.create_task(command_task("b", depends_on=["a"], priority=4))
     service.create_task(command_task("c", schedule={"kind": "after", "tasks": ["a", "b"]}))
     path = tmp_path / "tasks.json"
-    assert service.export_tasks(path) == 3
+    assert service.export_tasks(path) == (3, 0)
     data = json.loads(path.read_text())
     assert data["version"] == 1 and len(data["tasks"]) == 3
     for item in data["tasks"]:

@@ -25,7 +25,7 @@ from app.core.errors import ValidationError
 if TYPE_CHECKING:
     pass
 
-EXIT_OK = 0
+EXIT_OK, EXIT_FAILURE = 0, 1
 
 
 def add_transfer_commands(sub: Any) -> None:
@@ -61,9 +61,13 @@ def _import_options(imp: argparse.ArgumentParser) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    count = service(args).export_tasks(Path(args.file))
+    count, unread = service(args).export_tasks(Path(args.file))
     print(f"exported {_tasks(count)} to {'standard output' if args.file == '-' else args.file}",
           file=sys.stderr if args.file == "-" else sys.stdout)
+    if unread:  # written, but not whole: a script that exports nightly must hear it (as tar)
+        print(f"tickwork: error: the export lacks {_tasks(unread)} this version cannot read "
+              "(named above)", file=sys.stderr)
+        return EXIT_FAILURE
     return EXIT_OK
 
 

@@ -5,6 +5,7 @@ or a hand edit left unreadable made the whole list fail ("failed: JSONDecodeErro
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,11 @@ def test_variables_it_cannot_read_leave_the_task_out_of_show_and_export_not_the_
         "tickwork: error: task 'broken' cannot be read by this version of Tickwork ('NoneType' "
         "object is not iterable); `tickwork task delete 2` deletes it\n")
     exported = cli("export", str(tmp_path / "tasks.json"))
-    assert exported.code == 0 and exported.out.startswith("exported 1 task "), exported.err
+    # written without it, and said as a failure: a nightly export must not lose it quietly
+    assert exported.code == 1 and exported.out.startswith("exported 1 task "), exported.err
     assert "task 'broken' (id 2) cannot be read and is left out" in exported.err
+    assert exported.err.endswith("tickwork: error: the export lacks 1 task this version "
+                                 "cannot read (named above)\n"), exported.err
+    names = [t["name"] for t in json.loads((tmp_path / "tasks.json").read_text())["tasks"]]
+    assert names == ["alpha"]
     assert [t["name"] for t in cli("task", "list", "--json").json()] == ["alpha"]

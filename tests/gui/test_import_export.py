@@ -220,3 +220,21 @@ def test_a_deleted_task_comes_back_from_its_export_beside_the_ones_still_here(
     gui.wait_until(lambda: gui.window.status.currentMessage()
                    == "Nothing imported: all 2 tasks in the file are already here.")
     assert s.count_tasks() == 2
+
+
+def test_an_export_that_leaves_out_a_task_it_cannot_read_says_so(gui: Gui,
+                                                                 tmp_path: Path) -> None:
+    """A task this version cannot read (a hand edit, a newer version's backup) was left out
+    of the export with a word in the log only: the status bar said "Exported 1 task"."""
+    import sqlite3
+
+    for name in ("alpha", "broken"):
+        gui.service.create_task(command_task(name))
+    with sqlite3.connect(gui.store.home / "tickwork.db") as con:
+        con.execute("UPDATE task SET env = 'null' WHERE name = 'broken'")
+    export = tmp_path / "tasks.json"
+    file_menu_entry(gui, "Export tasks…")
+    choose_path(gui, file_dialog(gui, gui.window.task_ops), export)
+    gui.wait_until(lambda: said(gui.window) == f"Exported 1 task to {export}. Left out 1 task "
+                   "this version cannot read.")
+    assert [t["name"] for t in json.loads(export.read_text())["tasks"]] == ["alpha"]

@@ -384,7 +384,10 @@ class TaskActions(QObject):
         service = self.session.service
         self.session.background.run(
             lambda: service.export_tasks(Path(path)),
-            lambda n: self.message.emit(f"Exported {plural(n, 'task')} to {path}."),
+            lambda done: self.message.emit(
+                f"Exported {plural(done[0], 'task')} to {path}." + (
+                    f" Left out {plural(done[1], 'task')} this version cannot read."
+                    if done[1] else "")),
             owner=self, title="Cannot export the tasks")
 
 
