@@ -65,7 +65,8 @@ def validate_schedule(
         if moment is not None:
             in_range(moment, field)
     if start is not None and end is not None and utc(end) <= utc(start):
-        raise ValidationError("end", f"must be after start ({_stamp(end)} <= {_stamp(start)})")
+        raise ValidationError("end", f"must be after start: {_stamp(end)} is not after "
+                              f"{_stamp(start)}")
     if schedule.kind == "any" or schedule.exclude:
         for part in schedule.each:
             validate_schedule(part, tz, now, start, end)
