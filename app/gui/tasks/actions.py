@@ -382,13 +382,10 @@ class TaskActions(QObject):
 
     def _on_export_chosen(self, path: str) -> None:
         service = self.session.service
-        self.session.background.run(
-            lambda: service.export_tasks(Path(path)),
-            lambda done: self.message.emit(
-                f"Exported {plural(done[0], 'task')} to {path}." + (
-                    f" Left out {plural(done[1], 'task')} this version cannot read."
-                    if done[1] else "")),
-            owner=self, title="Cannot export the tasks")
+        self.session.background.run(lambda: service.export_tasks(Path(path)), lambda done: (
+            self.message.emit(f"Exported {plural(done[0], 'task')} to {path}." + (
+                f" Left out {plural(done[1], 'task')} this version cannot read."
+                if done[1] else ""))), owner=self, title="Cannot export the tasks")
 
 
 def queued_words(runs: list[Run], mode: str) -> str:
