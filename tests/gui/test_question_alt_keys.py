@@ -21,6 +21,10 @@ def _press_on_box(gui: Gui, key: Any, seen: list[list[str]]) -> None:
         if not isinstance(box, QMessageBox) or not box.isVisible():
             QTimer.singleShot(20, act)
             return
+        if not box.isActiveWindow():  # (a key goes to the active window, as a person's)
+            box.activateWindow()
+            QTimer.singleShot(20, act)
+            return
         seen.append([b.text() for b in box.buttons()])
         gui.qtbot.keyClick(box, key, ALT)
         # the key unheard: the question goes, not the test's wait (the box as the timer's
