@@ -167,9 +167,9 @@ def keep_text(t: dict[str, Any], default: Any) -> str:
         else f"{plural(default.days, 'day')} (default)"
     said_runs = plural(runs, "run") if runs is not None \
         else f"{plural(default.runs, 'run')} (default)"
-    if days is None and default.days == 0:  # (by count alone is the default's)
-        return f"{keep_words(said_days, said_runs, 0)} (default)"
-    return keep_words(said_days, said_runs, default.days if days is None else days)
+    kept = keep_words(said_days, said_runs, default.days if days is None else days)
+    # by count alone being the default's, its "(default)" goes last (no days are said)
+    return f"{kept} (default)" if days is None and default.days == 0 else kept
 
 
 def _window(t: dict[str, Any]) -> list[tuple[str, str]]:

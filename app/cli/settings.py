@@ -119,16 +119,9 @@ def cmd_settings(args: argparse.Namespace) -> int:
 def _stop_command(args: argparse.Namespace) -> str:
     """`tickwork engine stop`, with a --home where this command's is not the default, and
     the --store this command was given (without it, the stop would look at another store)."""
-    import shlex
-
-    from app.store.backend import safe_url
     from app.store.home import resolve_home, stop_command
 
-    command = stop_command(resolve_home(getattr(args, "home", None)))
-    if store := getattr(args, "store", None):
-        command = command.replace(" engine stop",
-                                  f" --store {shlex.quote(safe_url(store))} engine stop")
-    return command
+    return stop_command(resolve_home(getattr(args, "home", None)), getattr(args, "store", None))
 
 
 def _engine_words(store: Any, service: bool = False,

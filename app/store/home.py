@@ -27,9 +27,10 @@ def resolve_home(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(user_data_dir("tickwork", appauthor=False))
 
 
-def stop_command(home: Path) -> str:
+def stop_command(home: Path, store: str | None = None) -> str:
     """The command that stops the engine of `home`: `tickwork engine stop`, with a --home
-    where that is not the home a bare `tickwork` uses."""
+    where that is not the home a bare `tickwork` uses, and the `store` URL it was given
+    (its password left out; without it, the stop would look at another store)."""
     import shlex
 
     from app.core.errors import ValidationError
@@ -38,7 +39,12 @@ def stop_command(home: Path) -> str:
         own = resolve_home() == home.expanduser().resolve()
     except (OSError, ValidationError):  # (a TICKWORK_HOME that is no folder: say the home)
         own = False
-    return "tickwork" + ("" if own else f" --home {shlex.quote(str(home))}") + " engine stop"
+    words = ["tickwork"] + ([] if own else ["--home", shlex.quote(str(home))])
+    if store:
+        from app.store.backend import safe_url
+
+        words += ["--store", shlex.quote(safe_url(store))]
+    return " ".join([*words, "engine", "stop"])
 
 
 def _folder(path: Path, field: str) -> Path:
