@@ -87,6 +87,17 @@ def fill_command(editor: TaskEditor, qtbot: Any, name: str, command: str = "true
     go(editor, qtbot, "Schedule")
 
 
+def fill_python(editor: TaskEditor, qtbot: Any, target: str) -> Any:
+    """On the Action page, choose "Call a Python function" and type `target` in its field,
+    as a person would; the page."""
+    go(editor, qtbot, "Action")
+    action = editor.action
+    qtbot.mouseClick(action.is_python, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(action.target, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(action.target, target)
+    return action
+
+
 def fill_manual_command(editor: TaskEditor, qtbot: Any, name: str,
                         command: str = "true") -> None:
     """Type a name and a command and choose "Only when I run it", as a person would."""

@@ -7,18 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.gui.qt import Qt
 from tests.gui.conftest import Gui
-from tests.gui.editing import go, new_editor
+from tests.gui.editing import fill_python, new_editor
 
 
 def test_a_number_too_long_to_read_is_named_under_the_arguments(gui: Gui, qtbot: Any) -> None:
     editor = new_editor(gui)
-    go(editor, qtbot, "Action")
-    action = editor.action
-    qtbot.mouseClick(action.is_python, Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(action.target, Qt.MouseButton.LeftButton)
-    qtbot.keyClicks(action.target, "os:getenv")
+    action = fill_python(editor, qtbot, "os:getenv")
     action.kwargs.setFocus()
     action.kwargs.selectAll()
     action.kwargs.insertPlainText('{"key": ' + "9" * 5000 + "}")  # as pasted

@@ -11,7 +11,7 @@ from typing import Any
 
 from app.gui.qt import QPoint, QScrollArea, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui
-from tests.gui.editing import choose, fill_command, go, new_editor, stop_after_on
+from tests.gui.editing import choose, fill_command, fill_python, go, new_editor, stop_after_on
 
 
 def _top(widget: Any, page: Any) -> int:
@@ -116,11 +116,7 @@ def test_one_of_a_unit_is_said_in_the_singular(gui: Gui, qtbot: Any) -> None:
 def test_each_field_says_its_own_error_and_a_module_not_found_suggests_the_folder(
         gui: Gui, qtbot: Any, tmp_path: Any) -> None:
     editor = new_editor(gui)
-    go(editor, qtbot, "Action")
-    action = editor.action
-    qtbot.mouseClick(action.is_python, Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(action.target, Qt.MouseButton.LeftButton)
-    qtbot.keyClicks(action.target, "tw_jobs_nowhere:work")
+    action = fill_python(editor, qtbot, "tw_jobs_nowhere:work")
     function = action.errors["python"][0]
     said = ("⚠ No module named 'tw_jobs_nowhere': no working folder is set; set it to the "
             "folder that holds tw_jobs_nowhere.py")
