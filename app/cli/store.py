@@ -1,13 +1,14 @@
 """The command line's care of the store itself: opening it for a command, `check`, `backup`,
 `restore`, and the one line a damaged store or a full disk turns into (never a traceback).
 
-`check` reads the store read-only (SQLite's full `integrity_check`, one line per problem;
-exit 0 sound, 1 problems). `backup [FILE]` copies the store online (SQLite's backup API),
-0600. `restore FILE` verifies the file (a Tickwork store this version can open, integrity
-ok), refuses while an engine holds the store (it takes the engine lock itself for the
-duration, so none can start meanwhile), keeps the current store as a `restore` backup,
-puts the file in place, and audits `store.restore` (app/restore.py, shared with the GUI);
-SIGINT, SIGTERM and SIGHUP wait for it (before the rename it stops, changing nothing).
+`check` reads the store read-only (SQLite's full `integrity_check`, one line per problem,
+then one per stored task this version cannot read; exit 0 sound, 1 problems). `backup
+[FILE]` copies the store online (SQLite's backup API), 0600. `restore FILE` verifies the
+file (a Tickwork store this version can open, integrity ok), refuses while an engine holds
+the store (it takes the engine lock itself for the duration, so none can start
+meanwhile), keeps the current store as a `restore` backup, puts the file in place, and
+audits `store.restore` (app/restore.py, shared with the GUI); SIGINT, SIGTERM and SIGHUP
+wait for it (before the rename it stops, changing nothing).
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ def add_store_commands(sub: Any) -> None:
     """Add `check`, `backup` and `restore` to the top-level subparsers (`parser.Commands`)."""
     sub.add_command("check", lambda p: p.add_argument("--json", action="store_true",
                                                    help="print JSON instead of text"),
-                    help="check the store file's integrity (read-only)")
+                    help="check the store file's integrity and that its tasks can be read "
+                         "(read-only)")
     sub.add_command("backup", lambda p: p.add_argument(
         "file", nargs="?", type=file_arg("file"),
         help="where to write it (default: a new file in backups/ under the home)"),
@@ -88,6 +90,7 @@ def _sqlite_only(args: argparse.Namespace) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from app.core.nouns import plural
     from app.store import backup
     from app.store.home import DB_NAME
     from app.store.integrity import StoreDamaged, connect_readonly, identify, problems
@@ -97,6 +100,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     path = home / DB_NAME
     if not path.exists():
         raise StoreError(f"{path}: no store here")
+    unread: list[Any] = []
     try:
         identify(path)
         con = connect_readonly(path)
@@ -104,22 +108,49 @@ def cmd_check(args: argparse.Namespace) -> int:
             found = problems(con, full=True)
         finally:
             con.close()
+        if not found:
+            unread = _unreadable_tasks(home)
     except StoreDamaged as exc:  # anything else (not ours, not SQLite) is its own error
         found = [exc.detail]
     except sqlite3.DatabaseError as exc:
         found = [str(exc)]
+    lines = found + [f"task {t.name!r} (id {t.id}) cannot be read by this version of "
+                     f"Tickwork: {t.reason}" for t in unread]
     if args.json:
-        sys.stdout.write(json.dumps({"ok": not found, "problems": found}, indent=2) + "\n")
-    elif found:
-        for line in found:
+        said = {"ok": not lines, "problems": lines,
+                "unreadable_tasks": [t._asdict() for t in unread]}
+        sys.stdout.write(json.dumps(said, indent=2) + "\n")
+    elif lines:
+        for line in lines:
             print(line)
     else:
         print(f"{path}: integrity check ok")
     if found:
         print(f"tickwork: {path} is damaged: {len(found)} problem(s). "
               f"{backup.restore_hint(home)}", file=sys.stderr)
-        return EXIT_FAILURE
-    return EXIT_OK
+    elif unread:
+        it = "it" if len(unread) == 1 else "them"
+        print(f"tickwork: {path} holds {plural(len(unread), 'task')} this version cannot "
+              f"read (named above): the engine does not run {it} and `task list` leaves {it} "
+              "out; `tickwork task delete ID` deletes one, or `tickwork restore FILE` brings "
+              "back a backup", file=sys.stderr)
+    return EXIT_FAILURE if lines else EXIT_OK
+
+
+def _unreadable_tasks(home: Path) -> list[Any]:
+    """The stored tasks this version cannot read (`tasks.unreadable`), read over a
+    connection that cannot write."""
+    from app.store import tasks
+    from app.store.database import Store
+
+    store = Store.open_readonly(home)
+    if store is None:
+        return []
+    try:
+        with store.read():
+            return tasks.unreadable()
+    finally:
+        store.close()
 
 
 def cmd_backup(args: argparse.Namespace) -> int:

@@ -45,7 +45,14 @@ from app.store.home import (
     make_private_dir,
     tighten,
 )
-from app.store.integrity import StoreDamaged, fault_of, identify, problems, unusable
+from app.store.integrity import (
+    StoreDamaged,
+    fault_of,
+    identify,
+    problems,
+    readonly_target,
+    unusable,
+)
 from app.store.models import ALL_MODELS, SCHEMA_VERSION, Meta, db
 
 # the audit, the backups and the migrations are imported where they are used: a command
@@ -150,6 +157,20 @@ class Store:
         except BaseException:
             db.close()
             raise
+        return store
+
+    @classmethod
+    def open_readonly(cls, home: Path) -> Store | None:
+        """The SQLite store under `home` as it is, for reading only (`tickwork check`): over a
+        `mode=ro` connection, so nothing is migrated, fixed or written. None when its schema
+        is not this version's (an older one is read once migrated)."""
+        store = cls(home)
+        if identify(store.path) != SCHEMA_VERSION:
+            return None
+        _close_current()
+        db.initialize(pw.SqliteDatabase(readonly_target(store.path), uri=True,
+                                        check_same_thread=False, timeout=10))
+        db.connect(reuse_if_open=True)
         return store
 
     @classmethod

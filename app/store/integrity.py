@@ -83,16 +83,19 @@ def readonly_uri(path: Path, *, immutable: bool = False) -> str:
     return f"file:{quote(os.fsencode(path))}?mode=ro" + ("&immutable=1" if immutable else "")
 
 
-def connect_readonly(path: Path) -> sqlite3.Connection:
-    """A connection that cannot write `path` (nor create a `-wal`/`-shm` for a file without
-    one)."""
+def readonly_target(path: Path) -> str:
+    """The URI of a connection that cannot write `path` (nor create a `-wal`/`-shm` for a
+    file without one)."""
     with path.open("rb") as fh:
         header = fh.read(HEADER_SIZE)
     wal_header = len(header) >= 20 and header[18] == 2
     wal_file = Path(str(path) + "-wal")
-    immutable = wal_header and not wal_file.exists()
-    return sqlite3.connect(readonly_uri(path, immutable=immutable), uri=True,
-                           check_same_thread=False)
+    return readonly_uri(path, immutable=wal_header and not wal_file.exists())
+
+
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """A connection that cannot write `path` (`readonly_target`)."""
+    return sqlite3.connect(readonly_target(path), uri=True, check_same_thread=False)
 
 
 def identify(path: Path, *, quick_check: bool = False) -> int | None:

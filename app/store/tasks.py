@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import peewee as pw
 
@@ -149,10 +149,11 @@ def load_ids(ids: list[int], *, with_last_run: bool = True, strict: bool = False
                  runnable=runnable and not strict)
 
 
-def _load(recs: list[tuple[Any, ...]], *, with_last_run: bool = True,
-          strict: bool = False, runnable: bool = False) -> list[Task]:
+def _load(recs: list[tuple[Any, ...]], *, with_last_run: bool = True, strict: bool = False,
+          runnable: bool = False, unread: list[Unreadable] | None = None) -> list[Task]:
     """Domain tasks for rows of `_COLUMNS`, in their order; one that cannot be read is left
-    out and said in the log (`strict`: its error raised, for the caller to say)."""
+    out and said in the log (`strict`: its error raised, for the caller to say; `unread`:
+    kept there instead)."""
     found = [rec[0] for rec in recs]
     edges = edges_of(found)
     group_ids = {rec[18] for rec in recs if rec[18]}
@@ -174,7 +175,30 @@ def _load(recs: list[tuple[Any, ...]], *, with_last_run: bool = True,
         except UNREADABLE as exc:
             if strict:
                 raise
+            if unread is not None:
+                unread.append(Unreadable(rec[0], rec[1], " ".join(str(exc).split())))
+                continue
             left_out(rec, exc)  # one row the code cannot read stops no other task
+    return out
+
+
+class Unreadable(NamedTuple):
+    """A stored task this version cannot read, and why (one line)."""
+
+    id: int
+    name: str
+    reason: str
+
+
+def unreadable() -> list[Unreadable]:
+    """Every stored task a load leaves out (`_load`), by id: for `tickwork check` to name
+    what the engine, `export` and `task list` pass over."""
+    ids = [i for (i,) in execute("SELECT id FROM task ORDER BY id")]
+    out: list[Unreadable] = []
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        _load(list(execute(_SELECT + "(" + ",".join("?" * len(chunk)) + ") ORDER BY id", chunk)),
+              with_last_run=False, unread=out)
     return out
 
 

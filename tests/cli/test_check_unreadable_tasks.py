@@ -1,0 +1,47 @@
+"""`tickwork check` names the stored tasks this version cannot read, one line each, and
+exits 1: it said "integrity check ok" (exit 0) of a store whose task the engine, `task list
+--json` and `export` all leave out — the one command asked whether the store is fine said
+it was."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+
+def test_check_names_each_task_it_cannot_read_and_fails(cli: Any, home: Path) -> None:
+    for name in ("alpha", "broken", "gamma", "lost"):
+        assert cli("task", "add", name, "--command", "true", "--every", "5m").code == 0
+    assert cli("check").code == 0
+    with closing(sqlite3.connect(home / "tickwork.db")) as con, con:
+        con.execute("UPDATE task SET env = 'null' WHERE name = 'broken'")
+        con.execute("""UPDATE task SET schedule = '{"kind": "nope"}' WHERE name = 'lost'""")
+    db = home / "tickwork.db"
+    before = db.read_bytes()
+    check = cli("check")
+    assert check.code == 1, (check.out, check.err)
+    assert check.out == (
+        "task 'broken' (id 2) cannot be read by this version of Tickwork: 'NoneType' object "
+        "is not iterable\n"
+        "task 'lost' (id 4) cannot be read by this version of Tickwork: schedule.kind: "
+        "unknown kind 'nope' (use one of manual, date, interval, cron, calendar, after, "
+        "any)\n")
+    assert check.err == (
+        f"tickwork: {db} holds 2 tasks this version cannot read (named above): the engine "
+        "does not run them and `task list` leaves them out; `tickwork task delete ID` deletes "
+        "one, or `tickwork restore FILE` brings back a backup\n")
+    as_json = cli("check", "--json")
+    assert as_json.code == 1
+    found = as_json.json()
+    assert found["ok"] is False and len(found["problems"]) == 2
+    assert found["unreadable_tasks"] == [
+        {"id": 2, "name": "broken", "reason": "'NoneType' object is not iterable"},
+        {"id": 4, "name": "lost", "reason": "schedule.kind: unknown kind 'nope' (use one of "
+                                            "manual, date, interval, cron, calendar, after, any)"}]
+    assert db.read_bytes() == before  # still read-only
+    assert not (home / "tickwork.db-wal").exists()
+    assert cli("task", "delete", "2").code == 0 and cli("task", "delete", "lost").code == 0
+    again = cli("check")
+    assert again.code == 0 and again.out.endswith("integrity check ok\n"), again.err
