@@ -5,6 +5,7 @@ says the same thing about the same mistake."""
 from __future__ import annotations
 
 import math
+import os
 import re
 import sys
 import unicodedata
@@ -200,8 +201,52 @@ def tags(value: object) -> tuple[str, ...]:
     return found
 
 
-def env_vars(value: object, name: str) -> dict[str, str]:
-    """Environment variables: valid names mapped to text without NUL."""
+# Linux starts a program with no variable longer than this, "NAME=value" and its closing NUL
+# together (MAX_ARG_STRLEN, 32 pages); nor with more than this of variables and arguments
+# together, however large the stack limit (3/4 of _STK_LIM), and with a quarter of the stack
+# limit where that is less (ARG_MAX: 2 MiB for the usual 8 MiB stack). Past either, every run
+# of a command fails "Argument list too long". (A Python action gets its variables in
+# `context.env`, not its process environment: no such limit.)
+MOST_VARIABLE: Final = 131_072
+MOST_ARGUMENTS: Final = 6 << 20
+
+
+def _started_with(env: dict[str, str], name: str) -> None:
+    """Refuse variables a command could never be started with (`MOST_VARIABLE`, and
+    `MOST_ARGUMENTS` or this machine's ARG_MAX if less): input only, a stored task keeps
+    loading and is named when next edited."""
+    total = 0
+    for key, val in env.items():
+        size = _bytes(f"{key}={val}") + 1
+        if size > MOST_VARIABLE:
+            raise ValidationError(name, f"{key} is too large to run a command with: "
+                                  f"{key}=… is {size:,} bytes, over Linux's {MOST_VARIABLE:,} "
+                                  "for one variable (MAX_ARG_STRLEN); every run would fail "
+                                  "“Argument list too long”")
+        total += size + 8  # and its pointer
+    try:
+        machine = os.sysconf("SC_ARG_MAX")
+    except (ValueError, OSError):
+        machine = -1
+    most = min(machine, MOST_ARGUMENTS) if machine > 0 else MOST_ARGUMENTS
+    if total > most:
+        raise ValidationError(name, f"its variables are too large to run a command with: "
+                              f"{total:,} bytes together, more than Linux starts a command "
+                              f"with here ({most:,} bytes, ARG_MAX); every run would fail "
+                              "“Argument list too long”")
+
+
+def _bytes(text: str) -> int:
+    """How many bytes `text` is to the OS (os.fsencode's, any lone surrogate counted)."""
+    try:
+        return len(text.encode("utf-8", "surrogateescape"))
+    except UnicodeEncodeError:
+        return len(text.encode("utf-8", "surrogatepass"))
+
+
+def env_vars(value: object, name: str, *, command: bool = False) -> dict[str, str]:
+    """Environment variables: valid names mapped to text without NUL; for a `command`, none
+    too large to start it with (`_started_with`)."""
     from app.core.run_env import RUN_VARIABLES
 
     obj = mapping(value, name)
@@ -220,4 +265,6 @@ def env_vars(value: object, name: str) -> dict[str, str]:
         if not isinstance(val, str) or "\x00" in val:
             raise ValidationError(name, f"value of {key} must be text")
         out[key] = val
+    if command:
+        _started_with(out, name)
     return out
