@@ -199,12 +199,12 @@ def _variables(args: argparse.Namespace, current: dict[str, Any] | None
 def _tags(args: argparse.Namespace, current: dict[str, Any] | None) -> list[str]:
     """The task's tags (none with ``--tag-clear``), less each ``--untag``, plus each
     ``--tag`` it lacks."""
-    tags = [] if current is None or args.tag_clear else list(current["tags"])
+    tags = dict.fromkeys([] if current is None or args.tag_clear else current["tags"])
     for tag in args.untag or []:
         if tag.strip() not in tags:
             raise ValidationError("untag", f"the task has no tag {tag!r}")
-        tags.remove(tag.strip())
-    return tags + [t for t in args.tag or [] if t.strip() not in tags]
+        del tags[tag.strip()]
+    return [*tags, *(t for t in args.tag or [] if t.strip() not in tags)]
 
 
 def _argv(line: str, shell: bool) -> list[str]:
