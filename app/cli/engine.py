@@ -63,13 +63,20 @@ def stop_engine(args: argparse.Namespace) -> int:
     from app.engine.lineage import local_pid
     from app.platform import command_line
     from app.platform.processes import terminate_if
-    from app.store.lock import EngineLock, engine_lock
+    from app.store.lock import EngineLease, EngineLock, SharedMark, engine_lock
 
     svc = service(args)
     shared = svc.store.url is not None  # its leader's lease, else the home's lock file
-    lock = engine_lock(svc.store.home, svc.store.url)
+    lock: EngineLease | SharedMark = engine_lock(svc.store.home, svc.store.url)
     with svc.store.read():
         info = lock.holder()
+    where = ""
+    if info is None and not shared:  # none on the home's own store: one started from it
+        mark = SharedMark(svc.store.home)  # on a shared store (`--store` not given again)?
+        found = mark.holder()
+        if found is not None and type(found.get("pid")) is int:
+            lock, info, shared = mark, found, True
+            where = f" on the shared store {found.get('store')}"
     engine, pid = str((info or {}).get("engine") or ""), (info or {}).get("pid")
     if info is None or type(pid) is not int:
         print(f"no engine leads {svc.store.name}: nothing to stop" if shared else
@@ -84,12 +91,12 @@ def stop_engine(args: argparse.Namespace) -> int:
         print(f"tickwork: the engine runs in a Tickwork window (process {pid}): quit that "
               "window to stop it", file=sys.stderr)
         return EXIT_FAILURE
-    if not terminate_if(pid, lambda: lock.names(pid) if isinstance(lock, EngineLock)
+    if not terminate_if(pid, lambda: lock.names(pid) if isinstance(lock, EngineLock | SharedMark)
                         else local_pid(engine) == pid):
-        print(f"the engine (process {pid}) had already stopped")
+        print(f"the engine (process {pid}){where} had already stopped")
         return EXIT_OK
-    print(f"asked the engine (process {pid}) to stop; its runs get a few seconds to finish…",
-          flush=True)
+    print(f"asked the engine (process {pid}){where} to stop; its runs get a few seconds to "
+          "finish…", flush=True)
     deadline = time.monotonic() + STOP_WAIT
     while time.monotonic() < deadline:
         with svc.store.read():

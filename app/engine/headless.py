@@ -35,6 +35,7 @@ def run_headless(args: argparse.Namespace) -> int:
     from app.store.database import Store, StoreDamaged
     from app.store.home import resolve_home
     from app.store.location import resolve_store
+    from app.store.lock import SharedMark
 
     workers = args.workers or workers_from(os.environ)  # a bad $TICKWORK_WORKERS: exit 2
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
@@ -60,6 +61,9 @@ def run_headless(args: argparse.Namespace) -> int:
     service.subscribe(engine.on_service_change)
     engine.subscribe(_log_event, watches=False)  # a log, not a window
     state = engine.start()
+    mark = SharedMark(store.home)  # (`tickwork engine stop` in this home finds it)
+    if store.url is not None:
+        mark.take(engine.id, store.name)
     logging.getLogger("tickwork.engine").info(
         "engine %s on %s (pid %d, engine id %s)%s", state,
         store.home if store.url is None else store.name, os.getpid(), engine.id,
@@ -68,6 +72,7 @@ def run_headless(args: argparse.Namespace) -> int:
     while not stop.wait(0.5) and engine.fault is None:
         pass
     engine.stop(grace=args.grace)
+    mark.release()
     store.close()
     if engine.fault is not None:
         raise StoreDamaged(engine.fault)  # the CLI prints it as its one line, exit 1

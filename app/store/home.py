@@ -9,6 +9,7 @@ from pathlib import Path
 DB_NAME = "tickwork.db"
 LOCK_NAME = "engine.lock"
 STANDBY_NAME = "engine.standby"  # shared-locked by each engine waiting to take over
+SHARED_NAME = "engine.shared"  # locked by an engine on a shared store started from the home
 RESTORE_COPY = DB_NAME + ".restore"  # the copy a restore writes, renamed over the store
 RESTORE_MARK = DB_NAME + ".restoring"  # a restore is putting its copy in place
 

@@ -24,6 +24,8 @@ it before cancelling a run) and meets `flock` through `app.platform`.
 A shared PostgreSQL store is led otherwise: engines on other machines cannot see this
 machine's file, so the lock there is a lease held in the database (app/store/leader.py).
 `engine_lock` chooses, in this one place, by the store's kind; both answer `EngineLease`.
+An engine on a shared store still marks the home it was started from (`SharedMark`), so
+`tickwork engine stop` there finds it without being given the store.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from app import platform
-from app.store.home import LOCK_NAME, STANDBY_NAME
+from app.store.home import LOCK_NAME, SHARED_NAME, STANDBY_NAME
 
 
 class EngineLease(Protocol):
@@ -223,3 +225,62 @@ class EngineLock:
             return None
         finally:
             os.close(fd)
+
+
+class SharedMark:
+    """An engine on a shared store, marked in the home it was started from while its process
+    lives: `engine.shared`, locked as `engine.lock` is, naming its pid and the store (its URL
+    without a password). The store's lease lives in the database, so nothing in the home
+    said an engine ran from it: `tickwork engine stop` there, not given the store, answered
+    "no engine is running for this home: nothing to stop" and left it running."""
+
+    def __init__(self, home: Path) -> None:
+        self.path = home / SHARED_NAME
+        self._fd: int | None = None
+
+    def take(self, engine: str, store: str) -> None:
+        """Mark the home for this process (left as it is when another holds the mark: the
+        first engine started from a home is the one its `engine stop` finds)."""
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError:
+            return
+        if not platform.try_lock(fd):
+            os.close(fd)
+            return
+        info = {"pid": os.getpid(), "engine": engine, "store": store, "since": time.time()}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(info).encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.ftruncate(self._fd, 0)
+            os.close(self._fd)  # (its lock goes with it)
+            self._fd = None
+
+    def holder(self) -> dict[str, Any] | None:
+        """The marking engine, as it wrote itself; None when no live process holds the mark."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            return None
+        try:
+            if platform.try_lock(fd, shared=True):
+                return None  # (closing drops it)
+            try:
+                info = json.loads(os.pread(fd, 4096, 0) or b"{}")
+            except json.JSONDecodeError:
+                return None
+            return info if isinstance(info, dict) and info else None
+        finally:
+            os.close(fd)
+
+    def names(self, pid: int) -> bool:
+        """The mark is held by process `pid` (started before it took the mark)."""
+        from app.platform.processes import started_before
+
+        info = self.holder() or {}
+        since = info.get("since")
+        return info.get("pid") == pid and isinstance(since, int | float) \
+            and started_before(pid, float(since))

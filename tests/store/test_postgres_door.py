@@ -242,6 +242,37 @@ def test_settings_says_how_to_stop_an_engine_on_postgres_and_that_stops_it(
         stop(proc)
 
 
+def test_engine_stop_in_the_home_an_engine_on_postgres_was_started_from_stops_it(
+        home: Path, pg_url: str, tmp_path: Path) -> None:
+    """`tickwork engine stop`, not given the store again, in the home whose `tickwork engine
+    --store URL` runs: it said "no engine is running for this home: nothing to stop" (exit
+    0) and the engine ran on — it looked only at the home's SQLite file. The engine marks
+    the home it was started from (`engine.shared`), and the stop finds and stops it."""
+    env = {k: v for k, v in os.environ.items() if k != "TICKWORK_STORE"}
+    log = tmp_path / "engine.log"
+    with log.open("w") as err:
+        proc = subprocess.Popen(  # a process of its own: `engine stop` reads its command line
+            [sys.executable, "-m", "app.cli", "--home", str(home), "engine", "--store", pg_url,
+             "--grace", "1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_until(lambda: "engine running" in log.read_text(), 60)
+        stopped = tickwork.run(["--home", str(home), "engine", "stop"], cwd=ROOT, env=env,
+                               timeout=60)
+        assert (stopped.returncode, stopped.stderr) == (0, ""), stopped
+        assert stopped.stdout == (
+            f"asked the engine (process {proc.pid}) on the shared store {pg_url} to stop; its "
+            "runs get a few seconds to finish…\n"
+            "stopped: an engine waiting as a standby takes over, if one does\n")
+        assert proc.wait(30) == 0
+        assert "received SIGTERM: stopping" in log.read_text()
+        again = tickwork.run(["--home", str(home), "engine", "stop"], cwd=ROOT, env=env,
+                             timeout=60)
+        assert (again.returncode, again.stdout) == (
+            0, "no engine is running for this home: nothing to stop\n"), again
+    finally:
+        stop(proc)
+
+
 def test_readmes_move_from_the_sqlite_file_to_postgres(home: Path, pg_url: str,
                                                        tmp_path: Path) -> None:
     """README's steps, as written: `tickwork export tasks.json` from the SQLite store, then
