@@ -82,21 +82,30 @@ class Run:
 
 UNSENT = "not sent yet: the Celery broker "  # a run on Celery waiting for its broker
 UNSENT_TAIL = " is unreachable: it is sent when the broker is back"
+# ... for a broker that answers but refuses the engine's password: not an outage that ends
+# by itself (app/remote/broker.py's `refused`), and said as "unreachable" it read as one
+REFUSED_TAIL = " refuses the engine's password: it is sent once the broker lets the engine in"
+_WAS = {UNSENT_TAIL: "was unreachable", REFUSED_TAIL: "refused the engine's password"}
 
 
-def broker_away(broker: str) -> str:
+def _tail(refused: bool) -> str:
+    return REFUSED_TAIL if refused else UNSENT_TAIL
+
+
+def broker_away(broker: str, refused: bool = False) -> str:
     """The note of a run on Celery that waits for its broker (`broker` without password)."""
-    return f"{UNSENT}{broker}{UNSENT_TAIL}"
+    return f"{UNSENT}{broker}{_tail(refused)}"
 
 
-def broker_waited(broker: str) -> str:
+def broker_waited(broker: str, refused: bool = False) -> str:
     """... once it went out (`ledger.replace_note`)."""
-    return f"waited for the Celery broker {broker} (unreachable)"
+    why = "it refused the engine's password" if refused else "unreachable"
+    return f"waited for the Celery broker {broker} ({why})"
 
 
-def broker_never(broker: str) -> str:
+def broker_never(broker: str, refused: bool = False) -> str:
     """... once it was cancelled before it went out."""
-    return f"never sent: the Celery broker {broker} was unreachable"
+    return f"never sent: the Celery broker {broker} {_WAS[_tail(refused)]}"
 
 
 def reason_now(reason: str | None, status: str, started: bool) -> str | None:
@@ -105,12 +114,14 @@ def reason_now(reason: str | None, status: str, started: bool) -> str | None:
     left the hold that note is stale (`run show` said it of a run that had timed out): a run
     that started "waited: …", one that ended unstarted "was held back: …". A run on Celery
     whose broker was away says so until it is sent or cancelled (the engine rewords it
-    then); one the engine's stop ended meanwhile, that the broker was unreachable."""
+    then); one the engine's stop ended meanwhile, that the broker was unreachable (or
+    refused the engine's password)."""
     if not reason:
         return reason
     if UNSENT in reason and status not in ("queued", "waiting"):
-        reason = re.sub(re.escape(UNSENT) + "(.*?)" + re.escape(UNSENT_TAIL),
-                        lambda m: f"the Celery broker {m[1]} was unreachable", reason)
+        tails = "|".join(map(re.escape, _WAS))
+        reason = re.sub(re.escape(UNSENT) + f"(.*?)({tails})",
+                        lambda m: f"the Celery broker {m[1]} {_WAS[m[2]]}", reason)
     if status == "waiting" or "held back: " not in reason:
         return reason
     return reason.replace(HELD_TAIL, "").replace(

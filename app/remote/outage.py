@@ -27,8 +27,10 @@ class Outage:
         self.url = url
         self.shown = broker.shown(url)  # without its password
         self.away: str | None = None  # why the broker is unreachable, once said
+        self.refused = False  # ... it answers, but refuses the engine's password
         self._said = threading.Lock()  # ... by one thread
-        self._noted: set[int] = set()  # the runs that say they wait (sender thread)
+        self._noted: dict[int, bool] = {}  # the runs that say they wait, each whether
+        # refused (sender thread)
 
     def began(self, exc: BaseException) -> None:
         """Said once, by whichever thread meets the outage first."""
@@ -36,7 +38,8 @@ class Outage:
             if self.away is not None:
                 return
             self.away = broker.shown(self.url, f"{type(exc).__name__}: {exc}")
-        if broker.refused(exc):  # not an outage: it lasts until the password changes
+            self.refused = broker.refused(exc)
+        if self.refused:  # not an outage: it lasts until the password changes
             log.warning("the Celery broker %s refuses this engine (%s): %s; runs on Celery "
                         "wait until it lets the engine in", self.shown, self.away,
                         broker.PASSWORD_HELP)
@@ -54,13 +57,16 @@ class Outage:
         log.warning("the Celery broker %s is reachable again", self.shown)
 
     def holds(self, attempt: Attempt) -> None:
-        """This run waits for the broker: said on it once."""
+        """This run waits for the broker: said on it once, as the outage began (unreachable,
+        or refusing the password)."""
         if attempt.run_id not in self._noted:
-            self._noted.add(attempt.run_id)
-            self.sink.on_note(attempt, None, broker_away(self.shown))
+            self._noted[attempt.run_id] = refused = self.refused
+            self.sink.on_note(attempt, None, broker_away(self.shown, refused))
 
-    def let_go(self, attempt: Attempt, words: Callable[[str], str]) -> None:
-        """A run that said it waits: what became of it (`words` of the broker)."""
-        if attempt.run_id in self._noted:
-            self._noted.discard(attempt.run_id)
-            self.sink.on_note(attempt, broker_away(self.shown), words(self.shown))
+    def let_go(self, attempt: Attempt, words: Callable[[str, bool], str]) -> None:
+        """A run that said it waits: what became of it (`words` of the broker, and whether
+        it refused the password)."""
+        refused = self._noted.pop(attempt.run_id, None)
+        if refused is not None:
+            self.sink.on_note(attempt, broker_away(self.shown, refused),
+                              words(self.shown, refused))

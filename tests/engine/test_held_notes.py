@@ -69,3 +69,10 @@ def test_a_note_of_the_celery_broker_reads_as_the_run_now_stands() -> None:
     assert reason_now(f"{away}; {HOLD}", "cancelled", False) == (
         "the Celery broker redis://h:6379/0 was unreachable; was held back: at most 1 run of "
         "this task at a time")
+    refused = broker_away("redis://***@h:6379/0", refused=True)  # test_refused_notes.py
+    assert refused == ("not sent yet: the Celery broker redis://***@h:6379/0 refuses the "
+                       "engine's password: it is sent once the broker lets the engine in")
+    assert reason_now(f"run now; {refused}", "queued", False) == f"run now; {refused}"
+    assert reason_now(f"run now; {refused}; given back", "interrupted", True) == (
+        "run now; the Celery broker redis://***@h:6379/0 refused the engine's password; "
+        "given back")
