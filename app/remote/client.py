@@ -22,10 +22,8 @@ stops the command's tree and reports it `cancelled`, settled here as the attempt
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
 import queue
 import threading
 import time
@@ -35,7 +33,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from app.core.run import broker_never, broker_waited
 from app.engine.attempts import Attempt, Outcome, Sink
-from app.remote import broker, wire
+from app.remote import broker, checkpoints, wire
 from app.remote.outage import Outage
 
 log = logging.getLogger("tickwork.engine")
@@ -266,7 +264,7 @@ class CeleryRuns:
                 self._ignored(message)
                 return
             status, code, error, at, checkpoint = message[4:9]
-            self._keep_checkpoint(remote.attempt, checkpoint)
+            checkpoints.keep(remote.attempt, checkpoint)
             self._end(remote, settle(remote.attempt, status, code, error, at))
             return
         with self.lock:
@@ -287,24 +285,9 @@ class CeleryRuns:
             self.sink.on_progress(attempt, None if fraction is None else float(fraction),
                                   str(message[5]))
         elif kind == "checkpoint":  # committed on a thread of its own, then acknowledged
-            threading.Thread(target=self._commit, args=(remote, str(message[4])),
-                             daemon=True, name="tickwork-celery-checkpoint").start()
-
-    def _commit(self, remote: Remote, text: str) -> None:
-        """A Python run's checkpoint: into the ledger, then the worker's `checkpoint()`
-        returns (or raises, with the reason)."""
-        error: str | None = None
-        try:
-            self.sink.on_checkpoint(remote.attempt, json.loads(text))
-        except Exception as exc:
-            error = str(exc) or type(exc).__name__
-        ack = broker.key("ack", remote.celery_id)
-        try:
-            self.redis.pipeline(transaction=False).rpush(ack, json.dumps({"error": error})) \
-                .expire(ack, 60).execute()
-        except Exception as exc:  # the worker's checkpoint() times out and says so
-            log.warning("run %d: cannot acknowledge its checkpoint: %s",
-                        remote.attempt.run_id, exc)
+            threading.Thread(target=checkpoints.commit, daemon=True,
+                             args=(self.sink, self.redis, attempt, celery_id, str(message[4])),
+                             name="tickwork-celery-checkpoint").start()
 
     def _ignored(self, message: list[Any]) -> None:
         _kind, celery_id, run_id, attempt, status, code = message[:6]
@@ -312,24 +295,6 @@ class CeleryRuns:
                     "settled; ignored", run_id, attempt, status)
         self.sink.on_ignored_result(int(run_id), {
             "celery_id": celery_id, "attempt": attempt, "status": status, "exit_code": code})
-
-    @staticmethod
-    def _keep_checkpoint(attempt: Attempt, text: Any) -> None:
-        """The worker's checkpoint file's text, where the engine collects a command's."""
-        path = attempt.checkpoint_file
-        if not path:  # none could be made (its run's output says so)
-            if isinstance(text, str) and text:
-                log.warning("checkpoint of run %d not kept: no checkpoint file", attempt.run_id)
-            return
-        try:
-            if isinstance(text, str) and text:
-                with open(path, "w") as fh:
-                    fh.write(text)
-            else:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(path)
-        except OSError as exc:
-            log.warning("checkpoint of run %d: %s", attempt.run_id, exc)
 
     def _beat(self) -> None:
         """This engine is alive: its workers go on with its runs (said at most twice a beat,
