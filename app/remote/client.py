@@ -5,7 +5,8 @@ and its end on the engine's reply list, notice a lost worker, cancel.
 Celery id goes to the ledger at once (`RemoteSink.on_sent`) and the job to a sender thread,
 so a broker that is away holds up nobody: the run waits (its row stays `queued`) and is
 sent when the broker is back; the outage is logged once, and once more when it ends, and
-each run it holds says so (app/remote/outage.py).
+each run it holds says so (app/remote/outage.py). A run that no worker takes has its queue
+looked at, and says so when no worker listens on it (app/remote/listeners.py).
 
 A reader thread pops the replies (`started` → the sink's `on_started`, output, `done` → the
 outcome, through the same sink path as a local command's end) and, every beat, looks at
@@ -34,6 +35,7 @@ from typing import Any, Protocol, runtime_checkable
 from app.core.run import broker_never, broker_waited
 from app.engine.attempts import Attempt, Outcome, Sink
 from app.remote import broker, checkpoints, wire
+from app.remote.listeners import Listeners
 from app.remote.outage import Outage
 
 log = logging.getLogger("tickwork.engine")
@@ -45,14 +47,16 @@ class RemoteSink(Sink, Protocol):
     """What the engine's sink also does for a run sent to Celery."""
 
     def on_sent(self, attempt: Attempt, celery_id: str) -> None: ...
-    def on_note(self, attempt: Attempt, old: str | None, new: str) -> None: ...
+    def on_note(self, attempt: Attempt, old: str | None, new: str,
+                waiting: bool = False) -> None: ...
     def on_ignored_result(self, run_id: int, detail: dict[str, Any]) -> None: ...
 
 
 class Remote:
     """One attempt sent (or to be sent) to Celery, until the engine settles it."""
 
-    __slots__ = ("attempt", "celery_id", "job", "queue", "secrets", "sent", "started")
+    __slots__ = ("attempt", "celery_id", "job", "queue", "secrets", "sent", "sent_at",
+                 "started")
 
     def __init__(self, attempt: Attempt, queue_name: str, job: dict[str, Any],
                  secrets: dict[str, str]) -> None:
@@ -62,6 +66,7 @@ class Remote:
         self.job = job
         self.secrets = secrets
         self.sent = False
+        self.sent_at = 0.0  # when it was (monotonic): app/remote/listeners.py
         self.started = False  # a worker said it started it
 
 
@@ -110,6 +115,10 @@ class CeleryRuns:
                                          daemon=True)]
         for thread in self.threads:
             thread.start()
+        # says on a run that waits for a worker when none listens on its queue (not waited
+        # for by `close`: a look in flight, ~2 s, ends unsaid)
+        self.listeners = Listeners(sink, url, self.beat, self.unstarted, self.closed)
+        self.listeners.thread.start()
 
     def submit(self, attempt: Attempt, queue_name: str, argv: list[str],
                secrets: dict[str, str]) -> None:
@@ -141,6 +150,11 @@ class CeleryRuns:
         self.orders.put(None)
         for thread in self.threads:
             thread.join(timeout)
+
+    def unstarted(self) -> list[Remote]:
+        """The runs sent (or to be sent) that no worker has started yet."""
+        with self.lock:
+            return [remote for remote in self.pending.values() if not remote.started]
 
     # -- ending runs ------------------------------------------------------------------------
 
@@ -209,7 +223,7 @@ class CeleryRuns:
                                ex=broker.KEEP)
             self.app.send_task(broker.TASK_NAME, kwargs=remote.job, queue=remote.queue,
                                task_id=celery_id, retry=False)
-            remote.sent = True
+            remote.sent, remote.sent_at = True, time.monotonic()
             self.outage.let_go(remote.attempt, broker_waited)
             return
         if celery_id not in self.pending:
