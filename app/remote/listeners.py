@@ -8,20 +8,21 @@ queues they consume (`active_queues`, `INSPECT_TIMEOUT` for their replies), on a
 its own, so neither the sender nor the reader of replies and heartbeats waits for it. When
 none consumes the run's queue, the run says "waiting: no Celery worker listens on queue
 “nightly” (checked 12:00:05)", looked at again every `LOOK_AGAIN_BEATS` beats while it
-waits (the time renewed). Nothing more: the run is neither failed nor cancelled, since a
-worker may start later. Once one listens on the queue, or the run leaves it (a worker took
-it, a person cancelled it), the note says it in the past: "waited: no Celery worker
-listened on …" (app/core/run.py; `reason_now` reads it so for a run no longer queued, even
-one an engine no longer running left behind). A run waiting behind busy workers that do
-listen on its queue is said nothing: it is taken as soon as a thread is free.
+waits (the time renewed); the engine's log says it once for the queue. Nothing more: the
+run is neither failed nor cancelled, since a worker may start later. Once one listens on
+the queue, or the run leaves it (a worker took it, a person cancelled it), the note says it
+in the past: "waited: no Celery worker listened on …" (app/core/run.py; `reason_now` reads
+it so for a run no longer queued, even one an engine no longer running left behind). A run
+waiting behind busy workers that do listen on its queue is said nothing: it is taken as
+soon as a thread is free.
 
 Each look opens a connection of its own. Measured with two idle `tickwork worker`s on a
-loopback Redis, on one kept open (kombu's Redis transport, whose read still pending from the
-last look takes the next one's replies; celery/celery#1077) 25 of 40 looks at a 0.2 s
-timeout and 15 of 40 at 0.5 s found no worker at all; on a new connection each, all of 150
-looks found both (0.1–0.5 s, with three CPU-bound processes on the 2 cores too), the
-replies in 3–17 ms. Closing that connection waits about 0.9 s more for the transport's
-pending read, on this thread only; a look costs about 2 s of it, none of the engine's.
+loopback Redis: on one connection kept for every look, 25 of 40 looks at a 0.2 s timeout
+and 15 of 40 at 0.5 s found no worker at all (kombu's Redis transport; celery/celery#1077
+saw such looks fail every other time); on a new connection each, all 250 looks found both
+(timeouts 0.1–0.5 s, 60 of them with three CPU-bound processes on the 2 cores), the replies
+in 3–17 ms. Closing that connection waits about 0.9 s more (the transport's pending read),
+on this thread only: a look costs it about 2 s, the engine's other threads nothing.
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ class Listeners:
         self.checked = ""  # ... its local time, as the notes say it
         self.said: dict[str, str] = {}  # celery id -> the note its run holds now
         self.app: Any = None  # Celery's app for the looks, made at the first
+        self.logged: set[str] = set()  # the queues the log said nobody listens on
         self.failing = False  # a bug of ours was said in the log (once, until it passes)
         self.thread = threading.Thread(target=self._loop, name="tickwork-celery-queues",
                                        daemon=True)
@@ -116,12 +118,15 @@ class Listeners:
         for gone in [c for c in self.said if c not in pending]:  # started or ended
             del self.said[gone]
         sent = [r for r in runs if r.sent]
+        if not sent:
+            self.logged = set()
         if look_due((r.sent_at for r in sent), self.looked_at, now, self.beat):
             heard = self.queues_heard()
             if heard is None or self.closed.is_set():
                 return
             self.looked_at, self.heard = now, heard
             log.debug("the Celery workers listen on the queues %s", sorted(heard) or "(none)")
+            self._log({r.queue for r in sent if ripe_at(r.sent_at, self.beat) <= now} - heard)
             self.checked = (at or datetime.now().astimezone()).strftime("%H:%M:%S")
         if self.looked_at is None:
             return
@@ -138,6 +143,13 @@ class Listeners:
             if new != old:
                 self.said[remote.celery_id] = new
                 self.sink.on_note(remote.attempt, old, new, waiting=True)
+
+    def _log(self, unheard_now: set[str]) -> None:
+        """Said in the engine's log once each time a queue's waiting runs find nobody."""
+        for queue in sorted(unheard_now - self.logged):
+            log.warning("no Celery worker listens on queue “%s”: its runs wait until one does",
+                        queue)
+        self.logged = unheard_now
 
     def queues_heard(self) -> set[str] | None:
         """The queues Celery's workers consume now (None: the broker cannot be asked; the

@@ -35,9 +35,9 @@ def tickwork(home: Path, *args: str) -> str:
 
 
 def test_a_run_on_a_queue_no_worker_listens_on_says_so_until_a_worker_takes_it(
-        engine: Any, service: Any, start_worker: Any, home: Path) -> None:
+        engine: Any, service: Any, start_worker: Any, home: Path, caplog: Any) -> None:
     """Its time limit (2 s) does not count while it waits for a worker: it starts when the
-    worker takes it, as a local run's starts when it starts."""
+    worker takes it, as a local run's starts when it starts. The engine's log says it once."""
     service.create_task(shell_task("report", "echo ran", "nightly", timeout=2))
     run = service.run_now("report")
     shown = wait_until(lambda: WAITING.search(text := tickwork(home, "run", "show",
@@ -51,6 +51,9 @@ def test_a_run_on_a_queue_no_worker_listens_on_says_so_until_a_worker_takes_it(
     assert done.status == "succeeded" and "ran" in output(service, run.id)
     shown = tickwork(home, "run", "show", str(run.id))
     assert WAITED.search(shown) and "listens" not in shown, shown
+    said = [r.getMessage() for r in caplog.records if "listens on queue" in r.getMessage()]
+    assert said == ["no Celery worker listens on queue “nightly”: its runs wait until one "
+                    "does"], said
 
 
 def test_a_run_behind_busy_workers_of_its_queue_is_said_nothing(
