@@ -93,6 +93,7 @@ class Listeners:
         self.checked = ""  # ... its local time, as the notes say it
         self.said: dict[str, str] = {}  # celery id -> the note its run holds now
         self.app: Any = None  # Celery's app for the looks, made at the first
+        self.calm_until = 0.0  # no look before (monotonic): the last could not reach Redis
         self.logged: set[str] = set()  # the queues the log said nobody listens on
         self.failing = False  # a bug of ours was said in the log (once, until it passes)
         self.thread = threading.Thread(target=self._loop, name="tickwork-celery-queues",
@@ -120,8 +121,11 @@ class Listeners:
         sent = [r for r in runs if r.sent]
         if not sent:
             self.logged = set()
-        if look_due((r.sent_at for r in sent), self.looked_at, now, self.beat):
+        if now >= self.calm_until and look_due((r.sent_at for r in sent), self.looked_at,
+                                               now, self.beat):
             heard = self.queues_heard()
+            if heard is None:  # (a failed look took ~6 s: kombu's own retries)
+                self.calm_until = now + UNTAKEN_BEATS * self.beat
             if heard is None or self.closed.is_set():
                 return
             self.looked_at, self.heard = now, heard

@@ -49,6 +49,7 @@ def test_a_run_on_a_queue_no_worker_listens_on_says_so_until_a_worker_takes_it(
     start_worker(queue="nightly")
     done = ended(service, run.id)
     assert done.status == "succeeded" and "ran" in output(service, run.id)
+    assert (done.started_at - done.queued_at).total_seconds() > 2  # longer than its limit
     shown = tickwork(home, "run", "show", str(run.id))
     assert WAITED.search(shown) and "listens" not in shown, shown
     said = [r.getMessage() for r in caplog.records if "listens on queue" in r.getMessage()]
@@ -57,8 +58,7 @@ def test_a_run_on_a_queue_no_worker_listens_on_says_so_until_a_worker_takes_it(
 
 
 def test_a_run_behind_busy_workers_of_its_queue_is_said_nothing(
-        engine: Any, service: Any, start_worker: Any, home: Path, tmp_path: Path,
-        caplog: Any) -> None:
+        engine: Any, service: Any, start_worker: Any, home: Path, caplog: Any) -> None:
     """Its wait is no fault: the worker listens, its two threads are busy."""
     caplog.set_level(logging.DEBUG, logger="tickwork.engine")
     start_worker(queue="nightly")  # two threads (tests/celery/conftest.py)
@@ -116,7 +116,7 @@ def test_the_note_follows_what_each_look_found_while_the_run_waits() -> None:
     from app.remote.listeners import Listeners
 
     notes: list[tuple[int, str | None, str]] = []
-    answers: list[set[str]] = []
+    answers: list[set[str] | None] = []
 
     class Sink:
         def on_note(self, attempt: Any, old: str | None, new: str,
@@ -158,3 +158,10 @@ def test_the_note_follows_what_each_look_found_while_the_run_waits() -> None:
     assert look(169.0, set()) == [  # the worker went: the others say it again
         (2, unheard_then(other_09), unheard("other", "12:01:09")),
         (3, unheard_then(nightly_09), unheard("nightly", "12:01:09"))]
+    answers[:] = [None]  # 30 s later the broker cannot be asked: nothing said, and no look
+    listeners.look_and_say(199.0, at(199.0))  # for 5 beats (a failed look took ~6 s)
+    assert answers == [] and len(notes) == 9
+    assert look(203.0) == []
+    assert look(204.0, set()) == [
+        (2, unheard("other", "12:01:09"), unheard("other", "12:01:44")),
+        (3, unheard("nightly", "12:01:09"), unheard("nightly", "12:01:44"))]
