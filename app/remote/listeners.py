@@ -162,8 +162,9 @@ class Listeners:
             self.app = broker.celery_app(self.url)
         try:
             with self.app.connection_for_write() as connection:  # a new one: see above
-                replies = self.app.control.inspect(timeout=INSPECT_TIMEOUT,
-                                              connection=connection).active_queues()
+                looking = self.app.control.inspect(timeout=INSPECT_TIMEOUT,
+                                                   connection=connection)
+                replies = looking.active_queues()
         except Exception as exc:
             log.debug("cannot ask the Celery workers for their queues: %s",
                       broker.shown(self.url, str(exc)))
