@@ -108,6 +108,21 @@ def broker_never(broker: str, refused: bool = False) -> str:
     return f"never sent: the Celery broker {broker} {_WAS[_tail(refused)]}"
 
 
+UNHEARD = "waiting: no Celery worker listens on queue "  # a run its queue's workers never took
+UNHEARD_THEN = "waited: no Celery worker listened on queue "
+
+
+def unheard(queue: str, checked: str) -> str:
+    """The note of a run sent to a Celery queue that no worker listens on (`checked`: when
+    the workers were last asked, local time, "12:00:05"): app/remote/listeners.py."""
+    return f"{UNHEARD}“{queue}” (checked {checked})"
+
+
+def unheard_then(note: str) -> str:
+    """... once a worker listens on its queue, or the run left it (started, or ended)."""
+    return note.replace(UNHEARD, UNHEARD_THEN)
+
+
 def reason_now(reason: str | None, status: str, started: bool) -> str | None:
     """A run's reason as it reads now. The dispatcher notes why it holds a run back ("held
     back: at most 1 run of this task at a time: it starts when one ends"); once the run has
@@ -115,9 +130,12 @@ def reason_now(reason: str | None, status: str, started: bool) -> str | None:
     that started "waited: …", one that ended unstarted "was held back: …". A run on Celery
     whose broker was away says so until it is sent or cancelled (the engine rewords it
     then); one the engine's stop ended meanwhile, that the broker was unreachable (or
-    refused the engine's password)."""
+    refused the engine's password). One sent to a queue no worker listened on says it in
+    the past once it is no longer waiting."""
     if not reason:
         return reason
+    if UNHEARD in reason and status not in ("queued", "waiting"):
+        reason = unheard_then(reason)
     if UNSENT in reason and status not in ("queued", "waiting"):
         tails = "|".join(map(re.escape, _WAS))
         reason = re.sub(re.escape(UNSENT) + f"(.*?)({tails})",

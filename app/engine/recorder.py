@@ -95,16 +95,18 @@ class RunRecorder:
         run_id = attempt.run_id
         self.writer.submit(lambda: celery_runs.record_celery_id(run_id, celery_id))
 
-    def on_note(self, attempt: Attempt, old: str | None, new: str) -> None:
+    def on_note(self, attempt: Attempt, old: str | None, new: str,
+                waiting: bool = False) -> None:
         """A note added to a run's reason (`old` None), or one reworded: where the window and
-        `run show` look, not only the engine's log (a run on Celery waits for its broker)."""
+        `run show` look, not only the engine's log (a run on Celery waits for its broker, or
+        for a worker on its queue). `waiting`: the run still waits, as a new note's does."""
         run_id = attempt.run_id
         event = RunChanged(run_id, attempt.task_id, attempt.task_name, "queued",
                            self.clock.now(), attempt.attempt, reason=new)
 
         def said(_result: Any, error: BaseException | None) -> None:
-            if error is None and old is None:  # (a reworded one has started or ended since,
-                self.hub.emit(event)  # or may have: its own event says so, not "queued")
+            if error is None and (old is None or waiting):  # (a reworded one has started
+                self.hub.emit(event)  # or ended since, or may have: its own event says so)
 
         self.writer.submit((lambda: ledger.add_note(run_id, new)) if old is None
                            else (lambda: ledger.replace_note(run_id, old, new)), said)

@@ -8,7 +8,9 @@ Celery worker) which runs its command with the local semantics and reports back.
 - `worker` — the worker's side: take a job, run it through a launcher, beat, reply;
 - `python` — the worker's Python runs: a Python worker process each (app/engine/pyworkers),
   their context's checkpoints committed by the engine before `checkpoint()` returns;
+- `checkpoints` — the engine's side of a run's checkpoints: committed, acknowledged, kept;
 - `pool` — Celery's thread pool, made to hear a revoke with `terminate=True`.
+- `listeners` — the engine's look at who listens on the queue of a run no worker took yet;
 - `contact` — the worker's word on its broker: one line when it is lost, one when back.
 
 Nothing is imported here, so the engine imports Celery only once a task runs on it."""

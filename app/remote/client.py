@@ -5,7 +5,8 @@ and its end on the engine's reply list, notice a lost worker, cancel.
 Celery id goes to the ledger at once (`RemoteSink.on_sent`) and the job to a sender thread,
 so a broker that is away holds up nobody: the run waits (its row stays `queued`) and is
 sent when the broker is back; the outage is logged once, and once more when it ends, and
-each run it holds says so (app/remote/outage.py).
+each run it holds says so (app/remote/outage.py). A run that no worker takes has its queue
+looked at, and says so when no worker listens on it (app/remote/listeners.py).
 
 A reader thread pops the replies (`started` → the sink's `on_started`, output, `done` → the
 outcome, through the same sink path as a local command's end) and, every beat, looks at
@@ -22,10 +23,8 @@ stops the command's tree and reports it `cancelled`, settled here as the attempt
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
 import queue
 import threading
 import time
@@ -35,7 +34,8 @@ from typing import Any, Protocol, runtime_checkable
 
 from app.core.run import broker_never, broker_waited
 from app.engine.attempts import Attempt, Outcome, Sink
-from app.remote import broker, wire
+from app.remote import broker, checkpoints, wire
+from app.remote.listeners import Listeners
 from app.remote.outage import Outage
 
 log = logging.getLogger("tickwork.engine")
@@ -47,14 +47,16 @@ class RemoteSink(Sink, Protocol):
     """What the engine's sink also does for a run sent to Celery."""
 
     def on_sent(self, attempt: Attempt, celery_id: str) -> None: ...
-    def on_note(self, attempt: Attempt, old: str | None, new: str) -> None: ...
+    def on_note(self, attempt: Attempt, old: str | None, new: str,
+                waiting: bool = False) -> None: ...
     def on_ignored_result(self, run_id: int, detail: dict[str, Any]) -> None: ...
 
 
 class Remote:
     """One attempt sent (or to be sent) to Celery, until the engine settles it."""
 
-    __slots__ = ("attempt", "celery_id", "job", "queue", "secrets", "sent", "started")
+    __slots__ = ("attempt", "celery_id", "job", "queue", "secrets", "sent", "sent_at",
+                 "started")
 
     def __init__(self, attempt: Attempt, queue_name: str, job: dict[str, Any],
                  secrets: dict[str, str]) -> None:
@@ -64,6 +66,7 @@ class Remote:
         self.job = job
         self.secrets = secrets
         self.sent = False
+        self.sent_at = 0.0  # when it was (monotonic): app/remote/listeners.py
         self.started = False  # a worker said it started it
 
 
@@ -112,6 +115,10 @@ class CeleryRuns:
                                          daemon=True)]
         for thread in self.threads:
             thread.start()
+        # says on a run that waits for a worker when none listens on its queue (not waited
+        # for by `close`: a look in flight, ~2 s, ends unsaid)
+        self.listeners = Listeners(sink, url, self.beat, self.unstarted, self.closed)
+        self.listeners.thread.start()
 
     def submit(self, attempt: Attempt, queue_name: str, argv: list[str],
                secrets: dict[str, str]) -> None:
@@ -143,6 +150,11 @@ class CeleryRuns:
         self.orders.put(None)
         for thread in self.threads:
             thread.join(timeout)
+
+    def unstarted(self) -> list[Remote]:
+        """The runs sent (or to be sent) that no worker has started yet."""
+        with self.lock:
+            return [remote for remote in self.pending.values() if not remote.started]
 
     # -- ending runs ------------------------------------------------------------------------
 
@@ -211,7 +223,7 @@ class CeleryRuns:
                                ex=broker.KEEP)
             self.app.send_task(broker.TASK_NAME, kwargs=remote.job, queue=remote.queue,
                                task_id=celery_id, retry=False)
-            remote.sent = True
+            remote.sent, remote.sent_at = True, time.monotonic()
             self.outage.let_go(remote.attempt, broker_waited)
             return
         if celery_id not in self.pending:
@@ -266,7 +278,7 @@ class CeleryRuns:
                 self._ignored(message)
                 return
             status, code, error, at, checkpoint = message[4:9]
-            self._keep_checkpoint(remote.attempt, checkpoint)
+            checkpoints.keep(remote.attempt, checkpoint)
             self._end(remote, settle(remote.attempt, status, code, error, at))
             return
         with self.lock:
@@ -287,24 +299,9 @@ class CeleryRuns:
             self.sink.on_progress(attempt, None if fraction is None else float(fraction),
                                   str(message[5]))
         elif kind == "checkpoint":  # committed on a thread of its own, then acknowledged
-            threading.Thread(target=self._commit, args=(remote, str(message[4])),
-                             daemon=True, name="tickwork-celery-checkpoint").start()
-
-    def _commit(self, remote: Remote, text: str) -> None:
-        """A Python run's checkpoint: into the ledger, then the worker's `checkpoint()`
-        returns (or raises, with the reason)."""
-        error: str | None = None
-        try:
-            self.sink.on_checkpoint(remote.attempt, json.loads(text))
-        except Exception as exc:
-            error = str(exc) or type(exc).__name__
-        ack = broker.key("ack", remote.celery_id)
-        try:
-            self.redis.pipeline(transaction=False).rpush(ack, json.dumps({"error": error})) \
-                .expire(ack, 60).execute()
-        except Exception as exc:  # the worker's checkpoint() times out and says so
-            log.warning("run %d: cannot acknowledge its checkpoint: %s",
-                        remote.attempt.run_id, exc)
+            threading.Thread(target=checkpoints.commit, daemon=True,
+                             args=(self.sink, self.redis, attempt, celery_id, str(message[4])),
+                             name="tickwork-celery-checkpoint").start()
 
     def _ignored(self, message: list[Any]) -> None:
         _kind, celery_id, run_id, attempt, status, code = message[:6]
@@ -312,24 +309,6 @@ class CeleryRuns:
                     "settled; ignored", run_id, attempt, status)
         self.sink.on_ignored_result(int(run_id), {
             "celery_id": celery_id, "attempt": attempt, "status": status, "exit_code": code})
-
-    @staticmethod
-    def _keep_checkpoint(attempt: Attempt, text: Any) -> None:
-        """The worker's checkpoint file's text, where the engine collects a command's."""
-        path = attempt.checkpoint_file
-        if not path:  # none could be made (its run's output says so)
-            if isinstance(text, str) and text:
-                log.warning("checkpoint of run %d not kept: no checkpoint file", attempt.run_id)
-            return
-        try:
-            if isinstance(text, str) and text:
-                with open(path, "w") as fh:
-                    fh.write(text)
-            else:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(path)
-        except OSError as exc:
-            log.warning("checkpoint of run %d: %s", attempt.run_id, exc)
 
     def _beat(self) -> None:
         """This engine is alive: its workers go on with its runs (said at most twice a beat,

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from app.core.run import broker_away, reason_now
+from app.core.run import broker_away, reason_now, unheard, unheard_then
 from tests.engine.conftest import wait_until
 
 HOLD = "held back: at most 1 run of this task at a time: it starts when one ends"
@@ -76,3 +76,16 @@ def test_a_note_of_the_celery_broker_reads_as_the_run_now_stands() -> None:
     assert reason_now(f"run now; {refused}; given back", "interrupted", True) == (
         "run now; the Celery broker redis://***@h:6379/0 refused the engine's password; "
         "given back")
+
+
+def test_a_note_of_a_queue_no_worker_listens_on_reads_as_the_run_now_stands() -> None:
+    """Said while the run waits (tests/celery/test_unheard_queues.py); in the past once it
+    left its queue, whoever took it or ended it — an engine killed meanwhile included."""
+    none = unheard("nightly", "12:00:05")
+    assert none == "waiting: no Celery worker listens on queue “nightly” (checked 12:00:05)"
+    assert reason_now(none, "queued", False) == none
+    then = "waited: no Celery worker listened on queue “nightly” (checked 12:00:05)"
+    assert unheard_then(none) == then
+    for status, started in (("running", True), ("succeeded", True), ("cancelled", False),
+                            ("interrupted", True)):
+        assert reason_now(f"run now; {none}", status, started) == f"run now; {then}"
