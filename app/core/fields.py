@@ -221,11 +221,20 @@ MOST_VARIABLE: Final = 131_072
 MOST_ARGUMENTS: Final = 6 << 20
 
 
-def _started_with(env: dict[str, str], name: str) -> None:
-    """Refuse variables a command could never be started with (`MOST_VARIABLE`, and
-    `MOST_ARGUMENTS` or this machine's ARG_MAX if less): input only, a stored task keeps
-    loading and is named when next edited."""
+def _started_with(env: dict[str, str], name: str, argv: tuple[str, ...]) -> None:
+    """Refuse a command Linux could never start with these variables and arguments (each at
+    most `MOST_VARIABLE`, all together at most `MOST_ARGUMENTS` or this machine's ARG_MAX if
+    less): input only, a stored task keeps loading and is named when next edited."""
     total = 0
+    for i, arg in enumerate(argv):
+        size = _bytes(arg) + 1
+        if size > MOST_VARIABLE:
+            what = "its line" if len(argv) == 1 else f"argument {i + 1}"
+            raise ValidationError("command", f"is too large to run: {what} is {size:,} bytes, "
+                                  f"over Linux's {MOST_VARIABLE:,} for one argument "
+                                  "(MAX_ARG_STRLEN); every run would fail “Argument list too "
+                                  "long”")
+        total += size + 8  # and its pointer
     for key, val in env.items():
         size = _bytes(f"{key}={val}") + 1
         if size > MOST_VARIABLE:
@@ -233,17 +242,19 @@ def _started_with(env: dict[str, str], name: str) -> None:
                                   f"{key}=… is {size:,} bytes, over Linux's {MOST_VARIABLE:,} "
                                   "for one variable (MAX_ARG_STRLEN); every run would fail "
                                   "“Argument list too long”")
-        total += size + 8  # and its pointer
+        total += size + 8
     try:
         machine = os.sysconf("SC_ARG_MAX")
     except (ValueError, OSError):
         machine = -1
     most = min(machine, MOST_ARGUMENTS) if machine > 0 else MOST_ARGUMENTS
     if total > most:
-        raise ValidationError(name, f"its variables are too large to run a command with: "
-                              f"{total:,} bytes together, more than Linux starts a command "
-                              f"with here ({most:,} bytes, ARG_MAX); every run would fail "
-                              "“Argument list too long”")
+        what = "its variables and arguments are" if env else "its arguments are"
+        raise ValidationError(name if env else "command",
+                              f"{what} too large to run a command with: {total:,} bytes "
+                              f"together, more than Linux starts a command with here "
+                              f"({most:,} bytes, ARG_MAX); every run would fail “Argument "
+                              "list too long”")
 
 
 def _bytes(text: str) -> int:
@@ -254,9 +265,10 @@ def _bytes(text: str) -> int:
         return len(text.encode("utf-8", "surrogatepass"))
 
 
-def env_vars(value: object, name: str, *, command: bool = False) -> dict[str, str]:
-    """Environment variables: valid names mapped to text without NUL; for a `command`, none
-    too large to start it with (`_started_with`)."""
+def env_vars(value: object, name: str, *,
+             command: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Environment variables: valid names mapped to text without NUL; for a `command` (its
+    arguments), none too large to start it with, nor it with them (`_started_with`)."""
     from app.core.run_env import RUN_VARIABLES
 
     obj = mapping(value, name)
@@ -275,6 +287,6 @@ def env_vars(value: object, name: str, *, command: bool = False) -> dict[str, st
         if not isinstance(val, str) or "\x00" in val:
             raise ValidationError(name, f"value of {key} must be text")
         out[key] = val
-    if command:
-        _started_with(out, name)
+    if command is not None:
+        _started_with(out, name, command)
     return out

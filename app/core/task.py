@@ -288,7 +288,7 @@ class TaskSpec:
             ),
             catch_up=fields.choice(obj.get("catch_up", "once"), "catch_up", CATCH_UP_POLICIES),
             depends_on=depends_on,
-            env=fields.env_vars(obj.get("env", {}), "env", command=action.kind == "command"),
+            env=fields.env_vars(obj.get("env", {}), "env", command=action.argv or None),
             secret_env=fields.env_vars(obj.get("secret_env", {}), "secret_env"),
             notify_on_failure=notify["on_failure"],
             notify_on_success=notify["on_success"],

@@ -64,8 +64,9 @@ def test_an_import_refuses_it_and_creates_nothing(cli: Any, tmp_path: Path) -> N
     many = cli("import", str(tmp_path / "many.json"))
     assert many.code == 2 and many.err.count("\n") == 1, many
     assert many.err.startswith(
-        "tickwork: error: tasks[0].env: its variables are too large to run a command with: "
-        "6,553,890 bytes together, more than Linux starts a command with here ("), many.err
+        "tickwork: error: tasks[0].env: its variables and arguments are too large to run a "
+        "command with: 6,553,902 bytes together, more than Linux starts a command with here ("
+    ), many.err
     assert many.err.endswith(" bytes, ARG_MAX); every run would fail “Argument list too long”"
                              "\n"), many.err
     assert [t["name"] for t in listed(cli)] == ["small"]
@@ -84,3 +85,34 @@ def test_a_task_stored_with_one_is_still_listed_shown_and_exported(
     edit = cli("task", "update", "old", "--description", "d")
     assert (edit.code, edit.err) == (2, SAID)
     assert cli("task", "update", "old", "--unset-env", "BIG", "--description", "d").code == 0
+
+
+def test_an_argument_or_shell_line_too_large_to_run_with_is_refused_on_import(
+        cli: Any, tmp_path: Path) -> None:
+    """One argument, or a shell command's line (its one argument to the shell), over
+    MAX_ARG_STRLEN: accepted (the command's bound is 1,000,000 characters), every run failed
+    "Argument list too long". A shell cannot hand the CLI such an argument either, so an
+    import is the door."""
+    assert cli("task", "add", "small", "--command", "echo hi", "--manual").code == 0
+    assert cli("export", str(tmp_path / "one.json")).code == 0
+    doc = json.loads((tmp_path / "one.json").read_text())
+    task = doc["tasks"][0]
+    tail = ("bytes, over Linux's 131,072 for one argument (MAX_ARG_STRLEN); every run would "
+            "fail “Argument list too long”\n")
+    arg = "x" * LIMIT  # with its NUL one byte over
+    for action, what in (({"kind": "command", "argv": ["echo", "a", arg]}, "argument 3 is "),
+                         ({"kind": "command", "argv": [f"echo {arg}"], "shell": True},
+                          "its line is ")):
+        doc["tasks"] = [{**task, "name": "fine"}, {**task, "name": "big", "action": action}]
+        (tmp_path / "big.json").write_text(json.dumps(doc))
+        imported = cli("import", str(tmp_path / "big.json"))
+        assert (imported.code, imported.out) == (2, ""), imported
+        size = len(action["argv"][-1].encode()) + 1
+        assert imported.err == ("tickwork: error: tasks[1].action.argv: is too large to run: "
+                                f"{what}{size:,} {tail}"), imported.err
+    # exactly at the limit is taken (and runs: tests/engine/test_env_at_the_limit.py)
+    doc["tasks"] = [{**task, "name": "fits", "action": {"kind": "command",
+                                                         "argv": ["echo", arg[1:]]}}]
+    (tmp_path / "fits.json").write_text(json.dumps(doc))
+    assert cli("import", str(tmp_path / "fits.json")).code == 0
+    assert [t["name"] for t in listed(cli)] == ["fits", "small"]
