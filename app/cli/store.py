@@ -114,11 +114,18 @@ def cmd_check(args: argparse.Namespace) -> int:
         found = [exc.detail]
     except sqlite3.DatabaseError as exc:
         found = [str(exc)]
+    zoned = [t for t in unread if t.zone is not None]
+    unread = [t for t in unread if t.zone is None]
     lines = found + [f"task {t.name!r} (id {t.id}) cannot be read by this version of "
-                     f"Tickwork: {t.reason}" for t in unread]
+                     f"Tickwork: {t.reason}" for t in unread] + [
+        f"task {t.name!r} (id {t.id}) is never fired: this machine does not know its time "
+        f"zone {t.zone!r} (its time zone data lacks it)" for t in zoned]
     if args.json:
         said = {"ok": not lines, "problems": lines,
-                "unreadable_tasks": [t._asdict() for t in unread]}
+                "unreadable_tasks": [{"id": t.id, "name": t.name, "reason": t.reason}
+                                     for t in unread],
+                "tasks_in_unknown_zones": [{"id": t.id, "name": t.name, "zone": t.zone}
+                                           for t in zoned]}
         sys.stdout.write(json.dumps(said, indent=2) + "\n")
     elif lines:
         for line in lines:
@@ -134,6 +141,12 @@ def cmd_check(args: argparse.Namespace) -> int:
               f"read (named above): the engine does not run {it} and `task list` leaves {it} "
               "out; `tickwork task delete ID` deletes one, or `tickwork restore FILE` brings "
               "back a backup", file=sys.stderr)
+    if zoned and not found:
+        fire = "fires" if len(zoned) == 1 else "fire"
+        print(f"tickwork: {plural(len(zoned), 'task')} in a time zone this machine does not "
+              f"know (named above) never {fire} until `tickwork task update NAME --tz ZONE` "
+              "gives one a zone it knows, or the system's time zone data (tzdata) is updated",
+              file=sys.stderr)
     return EXIT_FAILURE if lines else EXIT_OK
 
 

@@ -165,6 +165,7 @@ def _load(recs: list[tuple[Any, ...]], *, with_last_run: bool = True, strict: bo
     last = latest_runs(found) if with_last_run else {}
     out: list[Task] = []
     for rec in recs:
+        task = None
         try:
             task = _build(rec, edges.get(rec[0], NO_EDGES), groups.get(rec[18]),
                           fallbacks.get(rec[23]), last.get(rec[0]))
@@ -176,29 +177,33 @@ def _load(recs: list[tuple[Any, ...]], *, with_last_run: bool = True, strict: bo
             if strict:
                 raise
             if unread is not None:
-                unread.append(Unreadable(rec[0], rec[1], " ".join(str(exc).split())))
+                unread.append(Unreadable(rec[0], rec[1], " ".join(str(exc).split()),
+                                         None if task is None else rec[8]))
                 continue
             left_out(rec, exc)  # one row the code cannot read stops no other task
     return out
 
 
 class Unreadable(NamedTuple):
-    """A stored task this version cannot read, and why (one line)."""
+    """A stored task this version cannot read, and why (one line); or one it reads but the
+    engine cannot fire, in a time zone this machine's zone data lacks (`zone`)."""
 
     id: int
     name: str
     reason: str
+    zone: str | None = None
 
 
 def unreadable() -> list[Unreadable]:
     """Every stored task a load leaves out (`_load`), by id: for `tickwork check` to name
-    what the engine, `export` and `task list` pass over."""
+    what the engine, `export` and `task list` pass over, and what the engine alone passes
+    over (an unknown time zone)."""
     ids = [i for (i,) in execute("SELECT id FROM task ORDER BY id")]
     out: list[Unreadable] = []
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         _load(list(execute(_SELECT + "(" + ",".join("?" * len(chunk)) + ") ORDER BY id", chunk)),
-              with_last_run=False, unread=out)
+              with_last_run=False, runnable=True, unread=out)
     return out
 
 

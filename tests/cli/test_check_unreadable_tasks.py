@@ -45,3 +45,27 @@ def test_check_names_each_task_it_cannot_read_and_fails(cli: Any, home: Path) ->
     assert cli("task", "delete", "2").code == 0 and cli("task", "delete", "lost").code == 0
     again = cli("check")
     assert again.code == 0 and again.out.endswith("integrity check ok\n"), again.err
+
+
+def test_check_names_each_task_in_a_time_zone_this_machine_lacks(cli: Any, home: Path) -> None:
+    """A task stored in a zone this machine's time zone data lacks (a store from a machine
+    with newer zone data) is listed and shown, but the engine never fires it
+    (tests/engine/test_zone_gone.py): `check` said the store was fine."""
+    for name in ("here", "gone"):
+        assert cli("task", "add", name, "--command", "true", "--every", "5m").code == 0
+    with closing(sqlite3.connect(home / "tickwork.db")) as con, con:
+        con.execute("UPDATE task SET timezone = 'Atlantis/Capital' WHERE name = 'gone'")
+    check = cli("check")
+    assert check.code == 1, (check.out, check.err)
+    assert check.out == ("task 'gone' (id 2) is never fired: this machine does not know its "
+                         "time zone 'Atlantis/Capital' (its time zone data lacks it)\n")
+    assert check.err == (
+        "tickwork: 1 task in a time zone this machine does not know (named above) never fires "
+        "until `tickwork task update NAME --tz ZONE` gives one a zone it knows, or the "
+        "system's time zone data (tzdata) is updated\n")
+    found = cli("check", "--json").json()
+    assert found["unreadable_tasks"] == []
+    assert found["tasks_in_unknown_zones"] == [
+        {"id": 2, "name": "gone", "zone": "Atlantis/Capital"}]
+    assert cli("task", "update", "gone", "--tz", "Europe/Berlin").code == 0
+    assert cli("check").code == 0
