@@ -88,14 +88,8 @@ class MainWindow(QMainWindow):
         self.calendar_view = CalendarView(session.service, bg)
         self.graph_view = GraphView(session.service, bg)
         self.metrics_view = MetricsView(session.service, bg)
-        self.views: list[QWidget] = [
-            self.tasks_view,
-            self.calendar_view,
-            self.graph_view,
-            self.runs_view,
-            self.metrics_view,
-            self.audit_view,
-        ]
+        self.views: list[QWidget] = [self.tasks_view, self.calendar_view, self.graph_view,
+                                     self.runs_view, self.metrics_view, self.audit_view]
         # the views whose selection the task actions follow (Metrics and Audit: none)
         self.selections: dict[int, Selection] = {
             TASKS: self.tasks_view, CALENDAR: self.calendar_view, GRAPH: self.graph_view,
@@ -184,6 +178,7 @@ class MainWindow(QMainWindow):
             lambda task_id, on: self.task_ops.set_enabled([task_id], on))
         self.runs_view.rerun_requested.connect(lambda task_id: self.task_ops.run_tasks([task_id]))
         self.task_ops.runs_started.connect(self.runs_view.on_runs_started)
+        self.task_ops.runs_started.connect(lambda runs: self.status.say_queued(runs, s.mode))
         self.calendar_view.open_run_requested.connect(self.show_run)
         self.notifications.open_run_requested.connect(self.open_run)
         if s.engine is not None:  # Open log on the engine's desktop notifications: here
