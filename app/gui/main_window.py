@@ -370,7 +370,7 @@ class MainWindow(QMainWindow):
         self.menus.check_scheme(scheme)
 
     def save_settings(self) -> None:
-        store = appearance.settings()
+        store = appearance.layout(self.session.store.home)  # this home's
         store.setValue("window/geometry", self.saveGeometry())
         store.setValue("window/state", self.saveState())
         store.setValue("window/view", self.current_view())
@@ -379,7 +379,7 @@ class MainWindow(QMainWindow):
         store.sync()
 
     def restore_settings(self) -> None:
-        store = appearance.settings()
+        store = appearance.layout(self.session.store.home)
         geometry = store.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -392,4 +392,4 @@ class MainWindow(QMainWindow):
         self.runs_view.restore_state(store)
         view = int(str(store.value("window/view", TASKS) or 0))
         self.show_view(view if 0 <= view < len(VIEWS) else TASKS)
-        self.menus.check_scheme(str(store.value("appearance", "system")))
+        self.menus.check_scheme(str(appearance.settings().value("appearance", "system")))
