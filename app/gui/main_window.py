@@ -236,7 +236,8 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> None:
         """File → Settings…: history kept by default, start at login, background engine."""
-        self.settings_dialog = SettingsDialog(self.session.store, self.session.background, self)
+        self.settings_dialog = SettingsDialog(self.session.store, self.session.background, self,
+                                              tray=self.tray.available)
         self.settings_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.settings_dialog.saved.connect(self.say)
         self.settings_dialog.open()
