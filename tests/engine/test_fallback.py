@@ -44,7 +44,7 @@ def test_a_failed_attempt_says_what_followed_it(engine: Any, service: Any) -> No
     wait_until(lambda: "fell back" in (service.get_run(last.id).reason or ""), 5)
     assert service.get_run(first.id).reason == f"retried as run {last.id}"
     assert service.get_run(last.id).reason == (
-        f"retry of run {first.id} (attempt 1 failed: exit code 1), due 0.1s after it ended, "
+        f"retry of run {first.id} (attempt 1 failed: exit code 1), due 0.1 s after it ended, "
         f"the retry delay ± 10 %; fell back to “rescue {{db}}”, run {fb.id}")
     assert service.get_run(first.id).status == "failed"  # its status as it was
 
