@@ -80,10 +80,13 @@ def check_start_at_login(*, to_change: bool) -> None:
     autostart.check(to_change=to_change)
 
 
-def set_start_at_login(home: Path, on: bool) -> str:
-    """Write or remove the autostart entry; one line saying what was done."""
+def set_start_at_login(home: Path, on: bool, tray: bool = True) -> str:
+    """Write or remove the autostart entry; one line saying what was done (`tray`: whether
+    the desktop has a system tray to start in; with none, the window opens)."""
     if on:
-        return f"Tickwork starts minimised to the tray at login: wrote {autostart.enable(home)}"
+        how = ("minimised to the tray at login" if tray else
+               "at login with its window open (this desktop has no system tray)")
+        return f"Tickwork starts {how}: wrote {autostart.enable(home)}"
     removed = autostart.disable()
     return (f"removed {autostart.entry_path()}" if removed
             else "start at login was not on: nothing to remove")

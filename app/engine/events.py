@@ -55,7 +55,7 @@ class Notification:
     kind: str
     title: str
     message: str
-    run_id: int | None = None
+    run_id: int | None = None  # the run it is about: Open log shows it
     task_id: int | None = None
     # a fallback's sequel: the failed run whose failure notification this one takes the
     # place of (the bell keeps one entry for the two; a desktop bubble is replaced)

@@ -175,7 +175,7 @@ class Executor:
         if attempt.stop_requested or not read or read[0] is not None:
             attempt.started_at = utcnow()
             self.sink.on_started(attempt)
-            error = f"the keyring did not answer within {KEYRING_WAIT:g}s (is it locked?)"
+            error = f"the keyring did not answer within {KEYRING_WAIT:g} s (is it locked?)"
             self.sink.on_finished(attempt, attempt.stopped() if attempt.stop_requested else
                                   Outcome("failed", utcnow(), error=str(read[0]) if read
                                           else error))

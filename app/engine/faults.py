@@ -228,11 +228,11 @@ class StoreFaults:
         if self._kind == UNREACHABLE:
             log.warning("the store's server %s is back after %.0fs: catching up missed fires",
                         engine.store.name, down)
-            cause = f"after the store's server could not be reached for {down:.0f}s"
+            cause = f"after the store's server could not be reached for {down:.0f} s"
         else:
             log.warning("the store can be written again after %.0fs: catching up missed "
                         "fires", down)
-            cause = f"after the store could not be written for {down:.0f}s"
+            cause = f"after the store could not be written for {down:.0f} s"
         if engine.state == "stalled":
             engine.set_state("running", f"{engine.workers} workers")
         recovery.redo_due(engine.store, engine.dispatcher, cause)

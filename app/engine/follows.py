@@ -37,14 +37,16 @@ def sequel(rescue: Rescue, fallback: str, run_id: int, status: str) -> Notificat
     """How the fallback run `run_id` ended, told after the failure it followed: "rescued"
     when it succeeded (a failure made good, not a plain success: the bell showed it with a
     success's green ✓), a failure when it did not. It replaces the failure's own notification
-(`replaces`: the failed run), which said nothing of what came after."""
+    (`replaces`: the failed run), which said nothing of what came after. It is still about
+    the failed run: its Open log shows that run (its note names the fallback's run), as
+    its Retry now runs that task; it opened the fallback's run, not the one it was about."""
     ok = status == "succeeded"
     ended = "succeeded" if ok else f"{status.replace('_', ' ')} too"
     return Notification("rescued" if ok else "failure",
                         f"{rescue.task} {rescue.status.replace('_', ' ')}; its fallback "
                         f"“{fallback}” {ended}",
                         f"run {run_id} of “{fallback}”, after run {rescue.run_id} of "
-                        f"“{rescue.task}”", run_id, rescue.task_id, rescue.run_id)
+                        f"“{rescue.task}”", rescue.run_id, rescue.task_id, rescue.run_id)
 
 
 class Follows:

@@ -68,7 +68,7 @@ def after_clock_jump(store: Store, d: Dispatcher, jump: float) -> None:
                 "recomputing what is due", jump)
     if jump < 0:
         rewind(store, d, jump)
-    redo_due(store, d, f"after a clock jump of {jump:+.0f}s")
+    redo_due(store, d, f"after a clock jump of {jump:+.0f} s")
 
 
 def rewind(store: Store, d: Dispatcher, jump: float) -> None:

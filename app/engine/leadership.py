@@ -91,7 +91,7 @@ class Leadership:
             return True
         if (self.led and self.engine.lock.leases
                 and self.engine.clock.monotonic() - self._proven > UNPROVEN):
-            self._lapse(f"went unproven for over {UNPROVEN:.0f}s (the process was stopped, "
+            self._lapse(f"went unproven for over {UNPROVEN:.0f} s (the process was stopped, "
                         "or could not renew it)")
             return True
         return False
@@ -248,7 +248,7 @@ class Leadership:
         self._proven = before
         return True
 
-    def _lapse(self, how: str = f"lapsed (its session ended: silent for over {LEASE:.0f}s, "
+    def _lapse(self, how: str = f"lapsed (its session ended: silent for over {LEASE:.0f} s, "
                                  "or its connection failed)") -> None:
         """The lease lapsed: fire nothing new until it is retaken (or another leads)."""
         engine = self.engine

@@ -40,7 +40,7 @@ def decide(task: Task, run_id: int, attempt: int, status: str, error: str | None
         said = f"{ended}: {error}" if error else ended
         return After("retrying", retry_delay=delay,
                      reason=f"retry of run {run_id} (attempt {attempt} {said}), due "
-                            f"{delay:.1f}s after it ended{spread}")  # true before and after
+                            f"{delay:.1f} s after it ended{spread}")  # true before and after
     notify = Notification("failure", f"{spec.name} {status.replace('_', ' ')}",
                           error or f"run {run_id} {status}", run_id, task.id) \
         if spec.notify_on_failure else None

@@ -160,7 +160,7 @@ class RunRecorder:
         self.writer.submit(lambda: ledger.update(run_id, {"checkpoint": text}), done)
         if not committed.wait(self.checkpoint_timeout):
             raise CheckpointError(f"the checkpoint of run {run_id} was not committed within "
-                                  f"{self.checkpoint_timeout:g}s")
+                                  f"{self.checkpoint_timeout:g} s")
         if failure:
             raise CheckpointError(f"the checkpoint of run {run_id} was not saved: {failure[0]}")
 

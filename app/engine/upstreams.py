@@ -188,7 +188,7 @@ class Upstreams:
         for waiter in self.gate.expired(self.clock.time()):
             held: RunRecord = waiter.data
             limit = held.task.spec.dependency_timeout or 0
-            self._skip(waiter, f"waited longer than its dependency timeout ({limit:g}s): "
+            self._skip(waiter, f"waited longer than its dependency timeout ({limit:g} s): "
                                f"{waiter.reason or 'upstreams not done'}")
 
     def review(self, upstream: int | None) -> None:
@@ -230,7 +230,7 @@ class Upstreams:
         held: RunRecord = waiter.data
         waited = self.clock.time() - waiter.since
         names = _and([self.name(u) for u in held.blocked_by]) or "upstreams"
-        note = f"waited {waited:.1f}s for {names}"
+        note = f"waited {waited:.1f} s for {names}"
         reason = f"{held.reason}; {note}" if held.reason else note
         self._write(waiter, "queued", {"status": "queued", "reason": reason}, reason)
         return held

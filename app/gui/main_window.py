@@ -88,14 +88,8 @@ class MainWindow(QMainWindow):
         self.calendar_view = CalendarView(session.service, bg)
         self.graph_view = GraphView(session.service, bg)
         self.metrics_view = MetricsView(session.service, bg)
-        self.views: list[QWidget] = [
-            self.tasks_view,
-            self.calendar_view,
-            self.graph_view,
-            self.runs_view,
-            self.metrics_view,
-            self.audit_view,
-        ]
+        self.views: list[QWidget] = [self.tasks_view, self.calendar_view, self.graph_view,
+                                     self.runs_view, self.metrics_view, self.audit_view]
         # the views whose selection the task actions follow (Metrics and Audit: none)
         self.selections: dict[int, Selection] = {
             TASKS: self.tasks_view, CALENDAR: self.calendar_view, GRAPH: self.graph_view,
@@ -184,6 +178,7 @@ class MainWindow(QMainWindow):
             lambda task_id, on: self.task_ops.set_enabled([task_id], on))
         self.runs_view.rerun_requested.connect(lambda task_id: self.task_ops.run_tasks([task_id]))
         self.task_ops.runs_started.connect(self.runs_view.on_runs_started)
+        self.task_ops.runs_started.connect(lambda runs: self.status.say_queued(runs, s.mode))
         self.calendar_view.open_run_requested.connect(self.show_run)
         self.notifications.open_run_requested.connect(self.open_run)
         if s.engine is not None:  # Open log on the engine's desktop notifications: here
@@ -241,7 +236,8 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> None:
         """File → Settings…: history kept by default, start at login, background engine."""
-        self.settings_dialog = SettingsDialog(self.session.store, self.session.background, self)
+        self.settings_dialog = SettingsDialog(self.session.store, self.session.background, self,
+                                              tray=self.tray.available)
         self.settings_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.settings_dialog.saved.connect(self.say)
         self.settings_dialog.open()
@@ -375,7 +371,7 @@ class MainWindow(QMainWindow):
         self.menus.check_scheme(scheme)
 
     def save_settings(self) -> None:
-        store = appearance.settings()
+        store = appearance.layout(self.session.store.home)  # this home's
         store.setValue("window/geometry", self.saveGeometry())
         store.setValue("window/state", self.saveState())
         store.setValue("window/view", self.current_view())
@@ -384,7 +380,7 @@ class MainWindow(QMainWindow):
         store.sync()
 
     def restore_settings(self) -> None:
-        store = appearance.settings()
+        store = appearance.layout(self.session.store.home)
         geometry = store.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -397,4 +393,4 @@ class MainWindow(QMainWindow):
         self.runs_view.restore_state(store)
         view = int(str(store.value("window/view", TASKS) or 0))
         self.show_view(view if 0 <= view < len(VIEWS) else TASKS)
-        self.menus.check_scheme(str(store.value("appearance", "system")))
+        self.menus.check_scheme(str(appearance.settings().value("appearance", "system")))

@@ -373,6 +373,6 @@ class CeleryRuns:
                 continue  # its end came meanwhile
             self.sink.on_output(remote.attempt, "tickwork",
                                 f"the Celery worker stopped answering (no heartbeat for "
-                                f"{self.beat * 3:g}s)\n")
+                                f"{self.beat * 3:g} s)\n")
             self._end(remote, settle(remote.attempt, "interrupted", None,
                                      "the Celery worker running it was lost", None))

@@ -68,7 +68,7 @@ class Context:
                 from None
         if word is None:
             raise CheckpointError(f"the engine did not commit the checkpoint within "
-                                  f"{ACK_WAIT:g}s")
+                                  f"{ACK_WAIT:g} s")
         error = json.loads(word[1]).get("error")
         if error:
             raise CheckpointError(str(error))

@@ -270,7 +270,7 @@ class Worker:
             except Exception as exc:
                 self.contact.lost(exc)
                 if time.monotonic() - ok_at > self.beat * 3:
-                    self._fence(f"no contact with the broker for {self.beat * 3:g}s ({exc})")
+                    self._fence(f"no contact with the broker for {self.beat * 3:g} s ({exc})")
                 continue
             if self.flush():
                 self.contact.back()

@@ -28,18 +28,23 @@ def resolve_home(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(user_data_dir("tickwork", appauthor=False))
 
 
+def is_default_home(home: Path) -> bool:
+    """Whether `home` is the one a bare `tickwork` uses (no --home)."""
+    from app.core.errors import ValidationError
+
+    try:
+        return resolve_home() == home.expanduser().resolve()
+    except (OSError, ValidationError):  # (a TICKWORK_HOME that is no folder: not this one)
+        return False
+
+
 def stop_command(home: Path, store: str | None = None) -> str:
     """The command that stops the engine of `home`: `tickwork engine stop`, with a --home
     where that is not the home a bare `tickwork` uses, and the `store` URL it was given
     (its password left out; without it, the stop would look at another store)."""
     import shlex
 
-    from app.core.errors import ValidationError
-
-    try:
-        own = resolve_home() == home.expanduser().resolve()
-    except (OSError, ValidationError):  # (a TICKWORK_HOME that is no folder: say the home)
-        own = False
+    own = is_default_home(home)
     words = ["tickwork"] + ([] if own else ["--home", shlex.quote(str(home))])
     if store:
         from app.store.backend import safe_url

@@ -76,7 +76,7 @@ def test_a_timeout_stops_the_command_on_the_worker(engine: Any, service: Any,
     pid_file = tmp_path / "pid"
     service.create_task(shell_task("slow", f"echo $$ > {pid_file}; sleep 60", timeout=1))
     done = ended(service, service.run_now("slow").id)
-    assert done.status == "timed_out" and "timed out after 1s" in (done.error or "")
+    assert done.status == "timed_out" and "timed out after 1 s" in (done.error or "")
     wait_until(lambda: gone(int(pid_file.read_text())), 10)
 
 

@@ -55,7 +55,7 @@ def test_a_busy_loop_with_a_timeout_is_killed_on_the_worker(
     service.create_task(python_task("spin", "spin:spin", kwargs={"path": str(pid_file)},
                                     timeout=1, cwd=str(tmp_path)))
     done = ended(service, service.run_now("spin").id)
-    assert done.status == "timed_out" and "timed out after 1s" in (done.error or ""), done
+    assert done.status == "timed_out" and "timed out after 1 s" in (done.error or ""), done
     wait_until(lambda: pid_file.exists() and gone(int(pid_file.read_text())), 10)
 
 

@@ -38,7 +38,7 @@ def test_checkpoint_that_cannot_commit_in_time_raises(engine: Any) -> None:
     attempt = Attempt(run_id=1, task_id=1, task_name="t", scheduled_for=datetime.now(UTC),
                       attempt=1, action=Action("python", target="m:f"))
     context = RunContext(attempt, engine.recorder)
-    with pytest.raises(CheckpointError, match=r"not committed within 0\.2s"):
+    with pytest.raises(CheckpointError, match=r"not committed within 0\.2 s"):
         context.checkpoint({"done": 1})
     with pytest.raises(ValueError, match="larger than"):
         context.checkpoint({"blob": "x" * 70_000})

@@ -77,7 +77,7 @@ def test_downstream_due_at_the_same_time_waits_for_its_upstream() -> None:
     (waiting,) = p.events("B", "waiting")
     assert waiting.reason is not None and "upstream A" in waiting.reason
     queued = p.events("B", "queued")[-1]
-    assert queued.reason == "waited 0.6s for A"
+    assert queued.reason == "waited 0.6 s for A"
 
 
 def test_a_failed_upstream_skips_the_downstream_chain_with_the_reason() -> None:
@@ -113,7 +113,7 @@ def test_a_wait_longer_than_the_dependency_timeout_ends_skipped() -> None:
                {"B": ["A"]})
     assert p.spans["B"] == []
     (skipped,) = p.events("B", "skipped")
-    assert skipped.reason is not None and "dependency timeout (0.5s)" in skipped.reason
+    assert skipped.reason is not None and "dependency timeout (0.5 s)" in skipped.reason
     # when its timeout ran out, not at A's end
     assert abs(skipped.at - (AT + timedelta(seconds=0.5))) < EPSILON
     assert p.spans["A"] == [(1.0, 6.0, "succeeded")]  # A runs on regardless

@@ -146,7 +146,7 @@ def test_timeout_kills_the_whole_process_group(engine: Any, service: Any,
                                                      "shell": True}, timeout=0.5))
     run = service.run_now("slow")
     done = wait_until(lambda: (r := service.get_run(run.id)).status == "timed_out" and r, 8)
-    assert "timed out after 0.5s" in (done.error or "")
+    assert "timed out after 0.5 s" in (done.error or "")
     child = int(pids.read_text())
     wait_until(lambda: not psutil.pid_exists(child) or
                psutil.Process(child).status() == psutil.STATUS_ZOMBIE, 5)

@@ -44,7 +44,7 @@ def test_a_failed_attempt_says_what_followed_it(engine: Any, service: Any) -> No
     wait_until(lambda: "fell back" in (service.get_run(last.id).reason or ""), 5)
     assert service.get_run(first.id).reason == f"retried as run {last.id}"
     assert service.get_run(last.id).reason == (
-        f"retry of run {first.id} (attempt 1 failed: exit code 1), due 0.1s after it ended, "
+        f"retry of run {first.id} (attempt 1 failed: exit code 1), due 0.1 s after it ended, "
         f"the retry delay ± 10 %; fell back to “rescue {{db}}”, run {fb.id}")
     assert service.get_run(first.id).status == "failed"  # its status as it was
 
@@ -133,7 +133,9 @@ def test_the_fallback_s_end_is_told_after_the_failure_it_followed(
     assert (second.kind, second.title) == ("rescued",
                                            "main failed; its fallback “rescue” succeeded")
     assert second.message == f"run {fb.id} of “rescue”, after run {main.id} of “main”"
-    assert (second.run_id, second.task_id) == (fb.id, main.task_id) and told == [second]
+    # about the failed run (Open log shows it, Retry now runs its task), in its entry's place
+    assert (second.run_id, second.task_id, second.replaces) == (main.id, main.task_id, main.id)
+    assert told == [second]
 
     other = service.run_now("other")
     wait_until(lambda: [r for r in finished_runs(service, "rescue-twice")
@@ -149,7 +151,9 @@ def test_the_fallback_s_end_is_told_after_the_failure_it_followed(
     fail, sequel = events.of(Notification)[4:]
     assert (fail.title, fail.run_id) == ("hopeless failed", hopeless.id)
     assert (sequel.kind, sequel.title, sequel.run_id) == (
-        "failure", "hopeless failed; its fallback “gives-up” failed too", gave_up.id)
+        "failure", "hopeless failed; its fallback “gives-up” failed too", hopeless.id)
+    assert sequel.message == (f"run {gave_up.id} of “gives-up”, after run {hopeless.id} of "
+                              "“hopeless”")
     engine.writer.flush()
     assert len(events.of(Notification)) == 6  # not the fallback's own "gives-up failed" too
 

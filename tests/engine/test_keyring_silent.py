@@ -79,5 +79,5 @@ def test_a_run_whose_keyring_stays_silent_fails_saying_so(
     monkeypatch.setattr(executor, "KEYRING_WAIT", 0.5)
     run = _ended(service, service.run_now("needs").id)
     assert run.status == "failed"
-    assert run.error == "the keyring did not answer within 0.5s (is it locked?)"
+    assert run.error == "the keyring did not answer within 0.5 s (is it locked?)"
     assert not marker.exists()

@@ -272,11 +272,11 @@ def test_a_waiting_run_is_stopped_where_it_waits_and_a_hung_start_is_killed(
         cancelled.cancel("cancelled by a person")
         assert ends.end(cancelled).status == "cancelled"
         outcome = ends.end(timed)
-        assert outcome.status == "timed_out" and outcome.error == "timed out after 0.5s"
+        assert outcome.status == "timed_out" and outcome.error == "timed out after 0.5 s"
         assert time.monotonic() - handed < 1.9  # at its timeout, not at the kill
         outcome = ends.end(last)
         assert outcome.status == "failed"
-        assert outcome.error == "the Python worker could not start (did not start within 2s)"
+        assert outcome.error == "the Python worker could not start (did not start within 2 s)"
         wait_until(lambda: not workers.pids(), 20)
         assert timed.pid is None and cancelled.pid is None and last.pid is None
     finally:

@@ -57,7 +57,7 @@ def test_timeout_kills_a_busy_loop_and_the_next_run_works(spawn: Any, cli: Any,
     assert worker != engine.proc.pid  # it ran outside the engine's interpreter
     (run,) = wait_until(lambda: [r for r in _runs(cli, "spin") if r["status"] == "timed_out"],
                         20)
-    assert "timed out after 1s" in (run["error"] or "")
+    assert "timed out after 1 s" in (run["error"] or "")
     assert _gone(worker), "the busy loop outlived its timeout"
     assert cli("task", "run", "after").code == 0
     wait_until(lambda: [r for r in _runs(cli, "after") if r["status"] == "succeeded"], 20)

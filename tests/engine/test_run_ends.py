@@ -157,10 +157,10 @@ def test_a_run_whose_launcher_dies_after_its_timeout_ends_timed_out_and_is_retri
     launcher.send_signal(signal.SIGKILL)
     first = _ended(cli, run["id"])
     assert first["status"] == "timed_out", first
-    assert first["error"].startswith("timed out after 1s"), first
+    assert first["error"].startswith("timed out after 1 s"), first
     assert f"launcher process {launcher.pid} died" in first["error"], first
     assert gone(sh)
     retry = wait_until(lambda: [r for r in cli("run", "list", "--json").json()
                                 if r["attempt"] == 2 and r["status"] == "succeeded"], 15)[0]
     assert retry["reason"].startswith(
-        "retry of run 1 (attempt 1 timed out: timed out after 1s"), retry
+        "retry of run 1 (attempt 1 timed out: timed out after 1 s"), retry

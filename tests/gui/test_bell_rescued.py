@@ -80,3 +80,35 @@ def test_the_sequel_of_a_failure_already_read_counts_once_and_stays_selected(
         "breaks failed; its fallback “waits” succeeded"]
     assert window.status.bell.text() == " 1" and panel.list.currentRow() == 0
     assert panel.open_button.isEnabled() and panel.retry_button.isEnabled()
+
+
+def test_open_log_on_a_rescued_failure_opens_the_failed_run(gui: Gui) -> None:
+    """"breaks failed; its fallback “mends” succeeded", Open log: the window showed the
+    fallback's run ("mends", its output) and not the run the entry is about, whose failure
+    and output the person came to read. It shows the failed run (its note names the
+    fallback's run, for the rest)."""
+    from app.gui.main_window import RUNS
+
+    s = gui.service
+    s.create_task(command_task("mends", ["sh", "-c", "echo mended"]))
+    s.create_task(command_task("breaks", ["sh", "-c", "echo oops >&2; exit 2"],
+                               fallback="mends"))
+    window = gui.window
+    panel = window.notifications
+    failed = s.run_now("breaks")
+    gui.wait_until(lambda: any("its fallback" in e.note.title for e in panel.entries()), 30)
+    window.resize(1280, 760)
+    gui.qtbot.mouseClick(window.status.bell, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: window.dock.isVisible())
+    row = next(i for i, e in enumerate(panel.entries()) if "its fallback" in e.note.title)
+    rect = panel.list.visualItemRect(panel.list.item(row))
+    gui.qtbot.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    gui.wait_until(panel.open_button.isEnabled)
+    gui.qtbot.mouseClick(panel.open_button, Qt.MouseButton.LeftButton)
+    view = window.runs_view
+    assert window.current_view() == RUNS
+    gui.wait_until(lambda: view.detail.run is not None and view.detail.run.id == failed.id)
+    gui.wait_until(lambda: "oops" in view.detail.output_text())
+    assert view.detail.title.text() == f"Run {failed.id} of breaks"
+    assert "fell back to “mends”" in view.detail.fields["Note"].text()
+    assert window.grab().save(str(SCREENSHOTS / "bell-rescued-open-log.png"))

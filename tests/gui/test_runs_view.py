@@ -396,7 +396,7 @@ def test_a_retry_says_which_run_it_retries_and_when_it_was_due(gui: Gui, qtbot: 
     gui.wait_until(lambda: fields["Attempt"].text() == "2")
     note = fields["Note"].text()
     assert note.startswith(f"retry of run {first.id} (attempt 1 failed: exit code 2), due 0.")
-    assert note.endswith("s after it ended, the retry delay ± 10 %"), note
+    assert note.endswith(" s after it ended, the retry delay ± 10 %"), note
     assert "retry in" not in note
     assert fields["Scheduled for"].text().endswith(" (the fire it retries)")
     assert fields["Lateness"].text().endswith(" ms after its retry was due")

@@ -342,7 +342,7 @@ class Launcher:
             if child is None:
                 continue
             if what == "timeout" and child.code is None:
-                self._stop(child, "timeout", f"timed out after {child.timeout:g}s")
+                self._stop(child, "timeout", f"timed out after {child.timeout:g} s")
 
     # -- stopping a run's tree --------------------------------------------------------------
 

@@ -84,13 +84,13 @@ class Overdue:
             link.frozen_since = link.frozen_since or now
             if now - link.frozen_since < STOP_MISS:
                 return
-            why = f"has been stopped for {now - link.frozen_since:.0f}s"
+            why = f"has been stopped for {now - link.frozen_since:.0f} s"
         else:
             link.frozen_since = 0.0
             late, what = owed(list(link.pending.values()), HUNG_MISS)
             if what is None:
                 return
-            why = f"has not {what} {late:.0f}s after it was due"
+            why = f"has not {what} {late:.0f} s after it was due"
         if link.dead:
             return
         log.warning("the launcher process %d %s: killing it (its commands are stopped, and "
@@ -106,7 +106,7 @@ def past_timeout(pendings: Sequence[Owed], now: float) -> None:
         attempt, timeout = pending.attempt, pending.attempt.timeout
         if timeout is not None and now > pending.handed + timeout:
             attempt.on_cancel = None  # (not through its pipe)
-            attempt.cancel(f"timed out after {timeout:g}s", "timed_out")
+            attempt.cancel(f"timed out after {timeout:g} s", "timed_out")
 
 
 def owed(pendings: list[Owed], miss: float) -> tuple[float, str | None]:

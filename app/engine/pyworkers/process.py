@@ -233,7 +233,7 @@ def start_failure(late: bool, code: int | None, timeout: float) -> tuple[str, st
     """Why a worker that never said hello is gone (`late`: killed at its start `timeout`),
     and the status of the run it was started for: `interrupted` when something outside
     stopped it (a person, the OOM killer), as for a worker killed mid-run; else `failed`."""
-    why = (f"did not start within {timeout:g}s" if late else exit_text(code) if code is not None
+    why = (f"did not start within {timeout:g} s" if late else exit_text(code) if code is not None
            else "it closed its channel, and was stopped")
     stopped = not late and code is not None and -code in STOP_SIGNALS
     return f"the Python worker could not start ({why})", "interrupted" if stopped else "failed"

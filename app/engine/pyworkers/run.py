@@ -66,7 +66,7 @@ class Pool(Protocol):
 
 def time_out(attempt: Attempt) -> None:
     """A Python run's timeout passed (on the deadline thread; waiting or running)."""
-    attempt.cancel(f"timed out after {attempt.timeout:g}s", "timed_out")
+    attempt.cancel(f"timed out after {attempt.timeout:g} s", "timed_out")
 
 
 class Run:

@@ -248,7 +248,7 @@ class RunLink:
         try:
             return self.link.replies.get(timeout=REPLY_TIMEOUT)
         except queue.Empty:
-            return {"error": f"the engine did not answer within {REPLY_TIMEOUT:g}s"}
+            return {"error": f"the engine did not answer within {REPLY_TIMEOUT:g} s"}
 
 
 def engine_gone() -> NoReturn:

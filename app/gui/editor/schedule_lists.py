@@ -7,7 +7,7 @@ page puts each one into words (`set_words`) and reads the JSON back.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from app.core.errors import ValidationError
@@ -129,7 +129,9 @@ class ScheduleList(QWidget):
 
 class ExclusionList(QWidget):
     """Dates on which the task does not fire: add one with the date picker, or import the
-    all-day events of an .ics file; remove the selected ones.
+    all-day events of an .ics file; remove the selected ones. With none listed it says
+    "None yet.": the date to add beside "Not on" read as a date already left out. The date
+    offered is the task's today (`set_today`), on its clock, in its zone.
 
     Adding is switched off while the schedules take no exclusions (`for_schedules`): those
     it holds stay listed, to remove, and come back into force with schedules that take them.
@@ -145,6 +147,8 @@ class ExclusionList(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self._entries: list[str] = []
+        self.none = QLabel("None yet.")
+        layout.addWidget(self.none)
         self.view = QListWidget()
         self.view.setAccessibleName("Not on these dates")
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -153,8 +157,6 @@ class ExclusionList(QWidget):
         self.date = typed_over(QDateTimeEdit())
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("yyyy-MM-dd")
-        tomorrow = date.today() + timedelta(days=1)
-        self.date.setDate(QDate(tomorrow.year, tomorrow.month, tomorrow.day))
         self.date.setAccessibleName("Date to exclude")
         self.add_button = QPushButton("Add date")
         self.import_button = QPushButton("Import .ics…")
@@ -188,6 +190,10 @@ class ExclusionList(QWidget):
         self.error.clear_error()
         self._show()
 
+    def set_today(self, today: date) -> None:
+        """Offer the task's today as the date to add."""
+        self.date.setDate(QDate(today.year, today.month, today.day))
+
     def for_schedules(self, entries: list[dict[str, Any] | None]) -> bool:
         """Offer adding dates (date, Add date, Import .ics…) only if these schedules take
         them; whether the list should show (it does while it holds dates, to remove them)."""
@@ -209,6 +215,7 @@ class ExclusionList(QWidget):
             item = self.view.item(self.view.count() - 1)
             item.setData(Qt.ItemDataRole.UserRole, entry)
         self.view.setVisible(bool(self._entries))
+        self.none.setVisible(not self._entries)
         _short_list(self.view, min(max(len(self._entries), 1), 6))
         self._on_selection_changed()
 

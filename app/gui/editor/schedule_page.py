@@ -62,6 +62,7 @@ TIME_FIELDS: Final = ("timezone", "start_at", "end_at", "catch_up")  # nothing t
 
 class SchedulePage(Page):
     title = "Schedule"
+    clock = staticmethod(lambda: datetime.now(UTC))  # the time it is (tests set theirs)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -290,7 +291,7 @@ class SchedulePage(Page):
             return ZoneInfo("UTC")
 
     def _task_now(self) -> datetime:  # on the task's wall clock
-        return datetime.now(self.zone())
+        return self.clock().astimezone(self.zone())
 
     def load(self, data: dict[str, Any]) -> None:
         tz_name = data.get("timezone") or "UTC"
@@ -300,6 +301,7 @@ class SchedulePage(Page):
         tz = ZoneInfo(tz_name) if tz_name else UTC
         schedule = dict(data.get("schedule") or {})  # none: a new task, nothing chosen yet
         self.exclusions.set_entries(list(schedule.pop("exclude", [])))
+        self.exclusions.set_today(self._task_now().date())
         parts = schedule.get("schedules", []) if schedule.get("kind") == "any" else [schedule]
         self.entries = [dict(p) if p else None for p in parts] or [None]
         self.current = 0
@@ -341,13 +343,11 @@ class SchedulePage(Page):
             self.after.set_names(list(schedule.get("tasks", [])))
 
     def collect(self, data: dict[str, Any]) -> None:
-        tz_name = self.timezone.currentText().strip()
-        data["timezone"] = tz_name
+        data["timezone"] = self.timezone.currentText().strip()
         if self.chosen():  # else no schedule key: the dialog says to choose one
             data["schedule"] = self.schedule_json()
         for edit, key in ((self.start, "start_at"), (self.end, "end_at")):
-            wall = edit.wall()
-            data[key] = wall.isoformat() if wall else None
+            data[key] = wall.isoformat() if (wall := edit.wall()) else None
         data["catch_up"] = self.catch_up.currentData()
 
     def schedule_json(self) -> dict[str, Any]:
@@ -386,7 +386,7 @@ class SchedulePage(Page):
     def update_preview(self, now: datetime | None = None) -> None:
         """Words and the next five fire times; errors go under the field they are about."""
         shown = preview(self.schedule_json(), self.timezone.currentText().strip(),
-                        self.start.wall(), self.end.wall(), now or datetime.now(UTC),
+                        self.start.wall(), self.end.wall(), now or self.clock(),
                         self.counted_from) if self.chosen() else Preview(NONE, NONE)
         self.words.setText(shown.words)
         self.next_times.setText(shown.times)

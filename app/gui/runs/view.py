@@ -182,13 +182,15 @@ class RunsView(QWidget):
     # -- filters ---------------------------------------------------------------------------
 
     def save_state(self, store: QSettings) -> None:
-        """Keep how the table and the detail share the height for the next start."""
+        """Keep how the table and the detail share the height, and the sorting."""
         store.setValue("runs/splitter", self.splitter.saveState())
+        self.sorting.save(store)
 
     def restore_state(self, store: QSettings) -> None:
         state = store.value("runs/splitter")
         if state is not None:
             self.splitter.restoreState(state)
+        self.sorting.restore(store)
 
     def set_current(self, current: bool) -> None:
         """The window shows this view (or another): follow events live only while shown."""

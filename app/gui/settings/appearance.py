@@ -9,6 +9,9 @@ radio buttons have an edge you can see on the dark palette (`PinnedStyle`).
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 from app.gui.qt import (
     QApplication,
     QColor,
@@ -24,6 +27,7 @@ from app.gui.qt import (
     QWidget,
     is_dark,
 )
+from app.store.home import is_default_home
 
 ORGANISATION = "Tickwork"
 APPLICATION = "Tickwork"
@@ -33,6 +37,19 @@ SCHEMES = ("system", "light", "dark")
 def settings() -> QSettings:
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANISATION,
                      APPLICATION)
+
+
+def layout(home: Path) -> QSettings:
+    """Where the window's layout over `home` is kept (its size, the view shown, the tables'
+    columns and sorting, splitters): `--home A` and `--home B` overwrote each other's, so
+    another home's is in a group of its own; the default home's is at the top, where every
+    home's was, so a layout saved before stays. (The appearance is the person's: `settings`.)
+    """
+    store = settings()
+    if not is_default_home(home):
+        digest = hashlib.sha256(str(home.expanduser().resolve()).encode()).hexdigest()
+        store.beginGroup(f"homes/{digest[:16]}")
+    return store
 
 
 def dark_palette() -> QPalette:

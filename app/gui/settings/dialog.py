@@ -1,5 +1,6 @@
 """Settings… (Edit menu): how much run history is kept by default, and how Tickwork
-starts — at login, minimised to the tray, and/or the engine as a background service.
+starts — at login, minimised to the tray (where the desktop has one: else its window opens,
+and the switch promises no tray), and/or the engine as a background service.
 
 The two start switches act when ticked (they write or remove a file in the user's config
 folder, and may run `systemctl --user`), off the GUI thread, and the line under them says
@@ -54,7 +55,7 @@ class SettingsDialog(QDialog):
     saved = Signal(str)
 
     def __init__(self, store: Store, background: Background,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, tray: bool = True) -> None:
         super().__init__(parent)
         self.setObjectName("SettingsDialog")
         self.setWindowTitle("Settings")
@@ -91,7 +92,12 @@ class SettingsDialog(QDialog):
 
         start = QGroupBox("Start")
         box = QVBoxLayout(start)
-        self.start_at_login = QCheckBox("Start Tickwork when I &log in (minimised to the tray)")
+        self.tray = tray  # with none, the window opens at login: no tray is promised
+        self.start_at_login = QCheckBox("Start Tickwork when I &log in"
+                                        + (" (minimised to the tray)" if tray else ""))
+        if not tray:
+            self.start_at_login.setToolTip("This desktop has no system tray, so Tickwork "
+                                           "starts with its window open.")
         self.background_engine = QCheckBox("Run the &engine in the background (a systemd "
                                            "user service: tasks run without the window)")
         self.outcome = QLabel()
@@ -168,7 +174,8 @@ class SettingsDialog(QDialog):
 
     def _on_start_at_login_toggled(self, on: bool) -> None:
         home = self.store.home
-        self._switch(self.start_at_login, lambda: settings.set_start_at_login(home, on))
+        self._switch(self.start_at_login,
+                     lambda: settings.set_start_at_login(home, on, self.tray))
 
     def _on_background_engine_toggled(self, on: bool) -> None:
         home = self.store.home

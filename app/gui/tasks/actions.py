@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Protocol
 
 from app.core.errors import NotFoundError
-from app.core.run import Run
 from app.core.task import Task
 from app.gui.editor.dialog import TaskEditor
 from app.gui.qt import (
@@ -68,8 +67,6 @@ class TaskActions(QObject):
         super().__init__(window)
         self.session = session
         self.window = window
-        self.runs_started.connect(lambda runs: self.message.emit(
-            queued_words(runs, self.session.mode)))
         self.view: TasksView | None = None
         self.source: Selection | None = None
         self._fresh: dict[int, Task] = {}  # selected tasks as read after the last change
@@ -387,12 +384,3 @@ class TaskActions(QObject):
                 f" Left out {plural(done[1], 'task')} this version cannot read."
                 if done[1] else ""))), owner=self, title="Cannot export the tasks")
 
-
-def queued_words(runs: list[Run], mode: str) -> str:
-    """What the status bar says of runs queued by hand; short, as beside a viewer's long
-    engine label it has little room: “Queued 1 run: Chain (the other engine starts it)”."""
-    it = "it" if len(runs) == 1 else "them"
-    who = {"running": "", "standby": f" (the other engine starts {it})"}.get(
-        mode, f" (an engine starts {it} when one runs)")
-    return f"Queued {plural(len(runs), 'run')}: " + ", ".join(r.task_name for r in runs[:5]) \
-        + who

@@ -32,6 +32,7 @@ from app.gui.session import Session
 from app.gui.tasks import reads
 from app.gui.widgets.error_label import ErrorLabel, wrapping_policy
 from app.service import ImportReport, Service
+from app.service_secrets import own_secret_name
 
 
 def import_export(session: Session, window: QWidget, path: Path, owner: QObject,
@@ -51,7 +52,7 @@ def import_export(session: Session, window: QWidget, path: Path, owner: QObject,
             return
         values: dict[str, str] = {}
         if look.missing:
-            ask = SecretsNeeded(look.missing, window)
+            ask = SecretsNeeded(look.missing, window, look.users)
             if ask.exec() != QDialog.DialogCode.Accepted:
                 return
             values = ask.values()
@@ -100,6 +101,8 @@ class Look:
     total: int = 0  # tasks in the file
     here: list[str] = field(default_factory=list)  # of them, those this home has (by name)
     missing: list[str] = field(default_factory=list)  # secrets the others use, not stored
+    # each secret's users: (task, variable) pairs of the tasks to import
+    users: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 def look_at(service: Service, path: Path) -> Look:
@@ -111,9 +114,24 @@ def look_at(service: Service, path: Path) -> Look:
         return Look()
     here = already_here(specs, reads.task_names(service))
     skipped = set(here)
-    used = {name for spec in specs if spec.name not in skipped
-            for name in spec.secret_env.values()}
-    return Look(len(specs), here, sorted(used - set(service.list_secrets())))
+    users: dict[str, list[tuple[str, str]]] = {}
+    for spec in specs:
+        if spec.name not in skipped:
+            for variable, name in spec.secret_env.items():
+                users.setdefault(name, []).append((spec.name, variable))
+    return Look(len(specs), here, sorted(set(users) - set(service.list_secrets())), users)
+
+
+def secret_words(name: str, users: list[tuple[str, str]]) -> str:
+    """A secret as the person knows it: a task's own (named as the editor stores it,
+    `<task>.<VARIABLE>`: "B.TOKEN", never typed nor seen) by its variable and task, “TOKEN
+    of “B””; another by its name, with what uses it: “db.pass (DB of “nightly”)”."""
+    if len(users) == 1 and own_secret_name(*users[0]) == name:
+        task, variable = users[0]
+        return f"{variable} of “{task}”"
+    used = ", ".join(f"{variable} of “{task}”" for task, variable in users[:3])
+    more = f" and {len(users) - 3} more" if len(users) > 3 else ""
+    return f"{name} ({used}{more})" if users else name
 
 
 def others_wanted(window: QWidget, look: Look) -> bool:
@@ -135,9 +153,11 @@ def others_wanted(window: QWidget, look: Look) -> bool:
 
 
 class SecretsNeeded(QDialog):
-    """One password field per secret; `values()` once accepted."""
+    """One password field per secret (`users`: the tasks and variables that use each, for
+    its words); `values()` once accepted, by the secrets' names."""
 
-    def __init__(self, names: list[str], parent: QWidget | None = None) -> None:
+    def __init__(self, names: list[str], parent: QWidget | None = None,
+                 users: dict[str, list[tuple[str, str]]] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("SecretsNeeded")
         self.setWindowTitle("Secrets for the imported tasks")
@@ -150,11 +170,13 @@ class SecretsNeeded(QDialog):
         layout.addWidget(note)
         form = QFormLayout()
         self.fields: dict[str, QLineEdit] = {}
+        self.words: dict[str, str] = {}
         for name in names:
+            words = self.words[name] = secret_words(name, (users or {}).get(name, []))
             field = QLineEdit()
             field.setEchoMode(QLineEdit.EchoMode.Password)
-            field.setAccessibleName(f"Value of the secret {name}")
-            form.addRow(QLabel(name), field)
+            field.setAccessibleName(f"Value of {words}")
+            form.addRow(QLabel(words), field)
             self.fields[name] = field
         layout.addLayout(form)
         self.error = ErrorLabel()
@@ -172,7 +194,7 @@ class SecretsNeeded(QDialog):
     def _on_store(self) -> None:
         empty = [name for name, field in self.fields.items() if not field.text()]
         if empty:
-            self.error.show_error(f"Type the value of {empty[0]}")
+            self.error.show_error(f"Type the value of {self.words[empty[0]]}")
             self.fields[empty[0]].setFocus()
             return
         self.accept()

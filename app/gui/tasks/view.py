@@ -128,7 +128,7 @@ class TasksView(QWidget):
         header.setHighlightSections(False)
         # narrow windows shrink the columns (text elides), then hide the least important
         self.columns = ColumnFitter(self.table, COLUMNS, PRIORITY_ORDER, stretch=SCHEDULE)
-        HeaderSort(self.table, model, "tasks")  # in the store (not by Last run)
+        self.sorting = HeaderSort(self.table, model, "tasks")  # in the store (not Last run)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._on_table_context_menu_requested)
         self.table.doubleClicked.connect(self._on_table_double_clicked)
@@ -331,15 +331,19 @@ class TasksView(QWidget):
     def save_state(self, store: QSettings) -> None:
         """Keep the columns' order, widths and sort for the next start."""
         store.setValue("tasks/header", self.table.horizontalHeader().saveState())
+        store.setValue("tasks/widths", self.columns.kept())
+        self.sorting.save(store)
 
     def restore_state(self, store: QSettings) -> None:
         state = store.value("tasks/header")
-        if state is None:
-            return
-        header = self.table.horizontalHeader()
-        header.restoreState(state)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.columns.fit()  # a state saved on a wider screen must not hide columns here
+        if state is not None:
+            header = self.table.horizontalHeader()
+            header.restoreState(state)
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        # fitted (a state saved on a wider screen must not hide columns here) from the
+        # widths the person chose
+        self.columns.keep(str(store.value("tasks/widths", "") or ""))
+        self.sorting.restore(store)
 
     def focus_search(self) -> None:
         self.search.setFocus()

@@ -89,6 +89,23 @@ class ColumnFitter(QObject):
         finally:
             self._fitting = False
 
+    def kept(self) -> str:
+        """The preferred widths, to keep for the next start: "0:220 2:160 …"."""
+        return " ".join(f"{c.index}:{c.preferred}" for c in self.columns.values()
+                        if c.index != self.stretch)
+
+    def keep(self, kept: str) -> None:
+        """Preferred widths as `kept` said them (a header's saved sizes are fitted again
+        from the preferred ones: a column dragged wider came back at its default), fitted."""
+        for part in kept.split():
+            index, _, width = part.partition(":")
+            if index.isdigit() and width.isdigit() and int(index) in self.columns \
+                    and int(index) != self.stretch and int(width) > 0:
+                column = self.columns[int(index)]
+                self.columns[column.index] = Column(column.index,
+                                                    min(column.minimum, int(width)), int(width))
+        self.fit()
+
     def _on_header_section_resized(self, index: int, _old: int, new: int) -> None:
         """A person dragged a column edge: that is now its preferred width."""
         if self._fitting or index not in self.columns or index == self.stretch or new <= 0:

@@ -18,11 +18,11 @@ from app.gui.qt import (
     QModelIndex,
     QObject,
     QPushButton,
+    QSettings,
     Qt,
     QTableView,
     Signal,
 )
-from app.gui.settings import appearance
 from app.gui.widgets.paging import PagedTableModel
 
 
@@ -215,9 +215,6 @@ class HeaderSort(QObject):
         self.table = table
         self.model = model  # a PagedTableModel with `sort` and `sort_column`
         self._key = f"sort/{kept_as}" if kept_as else None  # the order kept between starts
-        kept = _kept_order(self._key)
-        if kept is not None:
-            model.sort(*kept)  # (a column no longer sortable leaves the model's default)
         header = table.horizontalHeader()
         header.setSortIndicator(*model.sort_column())
         table.setSortingEnabled(True)  # sorts by the indicator: the model's own order
@@ -230,16 +227,21 @@ class HeaderSort(QObject):
             header.blockSignals(True)
             header.setSortIndicator(*shown)
             header.blockSignals(False)
-        elif self._key is not None:
-            appearance.settings().setValue(self._key, f"{column} {order.value}")
 
+    def save(self, store: QSettings) -> None:
+        """Keep the order shown in `store` (the window's layout of its home)."""
+        if self._key is not None:
+            column, order = self.model.sort_column()
+            store.setValue(self._key, f"{column} {order.value}")
 
-def _kept_order(key: str | None) -> tuple[int, Qt.SortOrder] | None:
-    """The column and order saved under `key`, if any and well formed."""
-    if key is None:
-        return None
-    try:
-        column, order = (int(part) for part in str(appearance.settings().value(key, "")).split())
-        return column, Qt.SortOrder(order)
-    except ValueError:
-        return None  # nothing kept, or a hand-edited value
+    def restore(self, store: QSettings) -> None:
+        """The order kept in `store`, if any and well formed (a column no longer sortable
+        leaves the model's default)."""
+        if self._key is None:
+            return
+        try:
+            column, order = (int(part) for part in str(store.value(self._key, "")).split())
+            self.model.sort(column, Qt.SortOrder(order))
+        except ValueError:
+            return  # nothing kept, or a hand-edited value
+        self.table.horizontalHeader().setSortIndicator(*self.model.sort_column())

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from app.core.run import Run
 from app.gui.qt import (
     QEvent,
     QLabel,
@@ -32,6 +33,7 @@ from app.gui.session import HANDING_OVER, Session
 from app.gui.widgets import display, icons
 from app.gui.widgets.paging import Throttle
 from app.gui.widgets.status_text import paint_status
+from app.gui.window.queued import QueuedRuns
 from app.service import Service
 from app.store import runs as run_store
 from app.store import task_queries
@@ -105,6 +107,8 @@ class StatusBar(QStatusBar):
         self._said_for = QTimer(self)
         self._said_for.setSingleShot(True)
         self._said_for.timeout.connect(self._on_said_for_timeout)
+        self.queued = QueuedRuns(session, self)
+        self.queued.ended.connect(self._on_queued_ended)
         for widget in self.figures:  # on the right, beside the messages
             self.addPermanentWidget(widget)
             widget.installEventFilter(self)
@@ -129,6 +133,14 @@ class StatusBar(QStatusBar):
         self._said = " ".join(text.split())
         self._said_for.start(ms)
         self._fit_message()
+
+    def say_queued(self, runs: list[Run], mode: str) -> None:
+        """"Queued 1 run: Backup", until they have all ended (`QueuedRuns`)."""
+        self.say(self.queued.said(runs, mode))
+
+    def _on_queued_ended(self, said: str, ended: str) -> None:
+        if self._said == " ".join(said.split()):  # still said: nothing came since
+            self.say(ended)
 
     def _fit_message(self) -> None:
         """The message said, cut to the room there is now."""
