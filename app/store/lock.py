@@ -240,24 +240,35 @@ class SharedMark:
 
     def take(self, engine: str, store: str) -> None:
         """Mark the home for this process (left as it is when another holds the mark: the
-        first engine started from a home is the one its `engine stop` finds)."""
+        first engine started from a home is the one its `engine stop` finds). A mark that
+        cannot be made or written (a read-only home, a full disk, a file there that is no
+        plain file) is not made: the engine runs unmarked, as one did before the mark."""
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NONBLOCK,
+                         0o600)
         except OSError:
             return
-        if not platform.try_lock(fd):
-            os.close(fd)
-            return
         info = {"pid": os.getpid(), "engine": engine, "store": store, "since": time.time()}
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(info).encode(), 0)
-        self._fd = fd
+        try:
+            if platform.try_lock(fd):
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, json.dumps(info).encode(), 0)
+                self._fd, fd = fd, -1
+        except OSError:
+            pass
+        finally:
+            if fd >= 0:
+                os.close(fd)  # (its lock, if taken, goes with it)
 
     def release(self) -> None:
         if self._fd is not None:
-            os.ftruncate(self._fd, 0)
-            os.close(self._fd)  # (its lock goes with it)
-            self._fd = None
+            fd, self._fd = self._fd, None
+            try:
+                os.ftruncate(fd, 0)
+            except OSError:
+                pass  # (its lock goes all the same: nobody holds it, whatever it says)
+            finally:
+                os.close(fd)  # (its lock goes with it)
 
     def holder(self) -> dict[str, Any] | None:
         """The marking engine, as it wrote itself; None when no live process holds the mark."""

@@ -1,0 +1,63 @@
+"""`tickwork engine stop` in the home a `tickwork engine --store URL` was started from, and
+that home's `engine.shared` mark, through the user's door: real engines on the test's
+PostgreSQL database as processes of their own, the real CLI stopping them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from faults.harness import wait_until
+from tests.conftest import ROOT
+from tests.support import tickwork
+from tests.support.processes import stop
+
+
+@pytest.fixture
+def engines(home: Path, pg_url: str, tmp_path: Path) -> Iterator[Any]:
+    """Start `tickwork --home HOME engine --store URL` (its log in tmp_path/NAME.log)."""
+    env = {k: v for k, v in os.environ.items() if k != "TICKWORK_STORE"}
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(name: str) -> tuple[subprocess.Popen[bytes], Path]:
+        log = tmp_path / f"{name}.log"
+        with log.open("w") as err:
+            proc = subprocess.Popen(  # a process of its own: `engine stop` reads its argv
+                [sys.executable, "-m", "app.cli", "--home", str(home), "engine", "--store",
+                 pg_url, "--grace", "1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                stderr=err)
+        started.append(proc)
+        return proc, log
+
+    start.env = env  # type: ignore[attr-defined]
+    yield start
+    for proc in started:
+        stop(proc)
+
+
+def _engine_stop(home: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return tickwork.run(["--home", str(home), "engine", "stop"], cwd=ROOT, env=env, timeout=60)
+
+
+def test_an_engine_whose_home_mark_cannot_be_written_runs_and_stops_as_ever(
+        engines: Any, home: Path) -> None:
+    """`engine.shared` in the home that no engine can write (here a named pipe left there:
+    Linux refuses to truncate one, as a full disk refuses the write): the engine started,
+    then said "tickwork: failed: OSError: [Errno 22] Invalid argument" and hung, its
+    scheduler still running and SIGTERM no longer stopping it; it runs on, unmarked
+    (`engine stop` there needs `--store` then, as before the mark)."""
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.mkfifo(home / "engine.shared")
+    proc, log = engines("engine")
+    wait_until(lambda: "engine running on" in log.read_text()
+               or "tickwork: failed" in log.read_text() or proc.poll() is not None, 60)
+    assert proc.poll() is None, log.read_text()
+    assert "tickwork: failed" not in log.read_text()
+    stop(proc)
+    assert proc.returncode == 0, log.read_text()
