@@ -61,18 +61,24 @@ def run_headless(args: argparse.Namespace) -> int:
     service.subscribe(engine.on_service_change)
     engine.subscribe(_log_event, watches=False)  # a log, not a window
     state = engine.start()
-    mark = SharedMark(store.home)  # (`tickwork engine stop` in this home finds it)
-    if store.url is not None:
-        mark.take(engine.id, store.name)
-    logging.getLogger("tickwork.engine").info(
-        "engine %s on %s (pid %d, engine id %s)%s", state,
-        store.home if store.url is None else store.name, os.getpid(), engine.id,
-        ": another engine schedules these tasks; this one takes over if it stops"
-        if state == "standby" else "")
-    while not stop.wait(0.5) and engine.fault is None:
-        pass
-    engine.stop(grace=args.grace)
-    mark.release()
+    # (`tickwork engine stop` in this home finds it; a second engine started from the home,
+    # e.g. its standby, marks it once the first lets go)
+    mark = SharedMark(store.home) if store.url is not None else None
+    try:
+        if mark is not None:
+            mark.take(engine.id, store.name)
+        logging.getLogger("tickwork.engine").info(
+            "engine %s on %s (pid %d, engine id %s)%s", state,
+            store.home if store.url is None else store.name, os.getpid(), engine.id,
+            ": another engine schedules these tasks; this one takes over if it stops"
+            if state == "standby" else "")
+        while not stop.wait(0.5) and engine.fault is None:
+            if mark is not None and not mark.held:
+                mark.take(engine.id, store.name)
+    finally:  # (whatever ends it: never an engine left scheduling in a process that failed)
+        engine.stop(grace=args.grace)
+        if mark is not None:
+            mark.release()
     store.close()
     if engine.fault is not None:
         raise StoreDamaged(engine.fault)  # the CLI prints it as its one line, exit 1

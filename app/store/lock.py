@@ -238,11 +238,17 @@ class SharedMark:
         self.path = home / SHARED_NAME
         self._fd: int | None = None
 
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
     def take(self, engine: str, store: str) -> None:
         """Mark the home for this process (left as it is when another holds the mark: the
         first engine started from a home is the one its `engine stop` finds). A mark that
         cannot be made or written (a read-only home, a full disk, a file there that is no
         plain file) is not made: the engine runs unmarked, as one did before the mark."""
+        if self._fd is not None:
+            return
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NONBLOCK,
                          0o600)

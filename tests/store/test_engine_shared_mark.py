@@ -45,6 +45,31 @@ def _engine_stop(home: Path, env: dict[str, str]) -> subprocess.CompletedProcess
     return tickwork.run(["--home", str(home), "engine", "stop"], cwd=ROOT, env=env, timeout=60)
 
 
+def test_engine_stop_finds_the_standby_started_from_the_home_once_it_leads(
+        engines: Any, home: Path, pg_url: str) -> None:
+    """Two `tickwork engine --store URL` from one home: the first leads and marks the home,
+    the second waits as its standby. `engine stop` stopped the first and said "an engine
+    waiting as a standby takes over"; it did, but a second `engine stop` said "no engine is
+    running for this home: nothing to stop" and left it running: only the first engine ever
+    marked the home. An engine started from the home marks it as soon as the mark is free."""
+    first, first_log = engines("first")
+    wait_until(lambda: "engine running" in first_log.read_text(), 60)
+    second, second_log = engines("second")
+    wait_until(lambda: "engine standby" in second_log.read_text(), 60)
+    stopped = _engine_stop(home, engines.env)
+    assert (stopped.returncode, stopped.stderr) == (0, ""), stopped
+    assert f"(process {first.pid})" in stopped.stdout
+    assert first.wait(30) == 0
+    wait_until(lambda: "taking over" in second_log.read_text() or second.poll() is not None,
+               60)
+    assert second.poll() is None, second_log.read_text()
+    again = _engine_stop(home, engines.env)
+    assert (again.returncode, again.stderr) == (0, ""), again
+    assert again.stdout.startswith(
+        f"asked the engine (process {second.pid}) on the shared store {pg_url} to stop"), again
+    assert second.wait(30) == 0
+
+
 def test_an_engine_whose_home_mark_cannot_be_written_runs_and_stops_as_ever(
         engines: Any, home: Path) -> None:
     """`engine.shared` in the home that no engine can write (here a named pipe left there:
