@@ -219,12 +219,18 @@ def tags(value: object) -> tuple[str, ...]:
 # `context.env`, not its process environment: no such limit.)
 MOST_VARIABLE: Final = 131_072
 MOST_ARGUMENTS: Final = 6 << 20
+# A command starts with more than its task's variables: the engine's own environment (taken
+# as this process's: the same one where the window runs the engine, the shell's for the CLI)
+# and the variables Tickwork sets on every run (TICKWORK_TASK, the checkpoint file's path, …),
+# for which this much is kept.
+RUN_ROOM: Final = 8_192
 
 
 def _started_with(env: dict[str, str], name: str, argv: tuple[str, ...]) -> None:
     """Refuse a command Linux could never start with these variables and arguments (each at
-    most `MOST_VARIABLE`, all together at most `MOST_ARGUMENTS` or this machine's ARG_MAX if
-    less): input only, a stored task keeps loading and is named when next edited."""
+    most `MOST_VARIABLE`, all together, with the environment every run gets besides
+    (`RUN_ROOM`), at most `MOST_ARGUMENTS` or this machine's ARG_MAX if less): input only, a
+    stored task keeps loading and is named when next edited."""
     total = 0
     for i, arg in enumerate(argv):
         size = _bytes(arg) + 1
@@ -248,13 +254,16 @@ def _started_with(env: dict[str, str], name: str, argv: tuple[str, ...]) -> None
     except (ValueError, OSError):
         machine = -1
     most = min(machine, MOST_ARGUMENTS) if machine > 0 else MOST_ARGUMENTS
-    if total > most:
+    besides = RUN_ROOM + sum(_bytes(f"{key}={val}") + 1 + 8
+                             for key, val in os.environ.items() if key not in env)
+    if total > most - besides:
         what = "its variables and arguments are" if env else "its arguments are"
         raise ValidationError(name if env else "command",
                               f"{what} too large to run a command with: {total:,} bytes "
                               f"together, more than Linux starts a command with here "
-                              f"({most:,} bytes, ARG_MAX); every run would fail “Argument "
-                              "list too long”")
+                              f"({most:,} bytes, ARG_MAX) less the {besides:,} of the "
+                              "environment every run gets besides; every run would fail "
+                              "“Argument list too long”")
 
 
 def _bytes(text: str) -> int:

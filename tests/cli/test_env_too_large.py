@@ -9,6 +9,7 @@ stored with such a value (before this check) is still listed, shown and exported
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -67,8 +68,8 @@ def test_an_import_refuses_it_and_creates_nothing(cli: Any, tmp_path: Path) -> N
         "tickwork: error: tasks[0].env: its variables and arguments are too large to run a "
         "command with: 6,553,902 bytes together, more than Linux starts a command with here ("
     ), many.err
-    assert many.err.endswith(" bytes, ARG_MAX); every run would fail “Argument list too long”"
-                             "\n"), many.err
+    assert many.err.endswith(" of the environment every run gets besides; every run would "
+                             "fail “Argument list too long”\n"), many.err
     assert [t["name"] for t in listed(cli)] == ["small"]
 
 
@@ -113,6 +114,41 @@ def test_an_argument_or_shell_line_too_large_to_run_with_is_refused_on_import(
     # exactly at the limit is taken (and runs: tests/engine/test_env_at_the_limit.py)
     doc["tasks"] = [{**task, "name": "fits", "action": {"kind": "command",
                                                          "argv": ["echo", arg[1:]]}}]
+    (tmp_path / "fits.json").write_text(json.dumps(doc))
+    assert cli("import", str(tmp_path / "fits.json")).code == 0
+    assert [t["name"] for t in listed(cli)] == ["fits", "small"]
+
+
+def test_variables_that_fit_alone_but_not_with_the_environment_every_run_gets_are_refused(
+        cli: Any, tmp_path: Path) -> None:
+    """Variables (each under MAX_ARG_STRLEN) that with the command's arguments came 500 bytes
+    under ARG_MAX were taken, and every run failed "cannot start 'env': [Errno 7] Argument
+    list too long": a command starts with the engine's environment and Tickwork's TICKWORK_*
+    variables too. They are counted (this process's environment standing for the engine's);
+    a task as large less that room is taken."""
+    assert cli("task", "add", "small", "--command", "env", "--manual").code == 0
+    assert cli("export", str(tmp_path / "one.json")).code == 0
+    doc = json.loads((tmp_path / "one.json").read_text())
+    most = min(os.sysconf("SC_ARG_MAX"), 6 << 20)
+
+    def variables(total: int) -> dict[str, str]:  # "NAME=value", NUL, pointer: `total` bytes
+        env, left = {}, total - (len("env") + 1 + 8)
+        while left > 0:
+            size, name = min(left, 131_000), f"V{len(env)}"
+            env[name] = "x" * (size - 8 - 1 - len(name) - 1)
+            left -= size
+        return env
+
+    doc["tasks"] = [{**doc["tasks"][0], "name": "big", "env": variables(most - 500)}]
+    (tmp_path / "big.json").write_text(json.dumps(doc))
+    imported = cli("import", str(tmp_path / "big.json"))
+    assert (imported.code, imported.out, imported.err.count("\n")) == (2, "", 1), imported
+    assert imported.err.startswith(
+        "tickwork: error: tasks[0].env: its variables and arguments are too large to run a "
+        f"command with: {most - 500:,} bytes together, more than Linux starts a command with "
+        f"here ({most:,} bytes, ARG_MAX) less the "), imported.err
+    room = most - 8_192 - sum(len(f"{k}={v}".encode()) + 1 + 8 for k, v in os.environ.items())
+    doc["tasks"] = [{**doc["tasks"][0], "name": "fits", "env": variables(room - 4_000)}]
     (tmp_path / "fits.json").write_text(json.dumps(doc))
     assert cli("import", str(tmp_path / "fits.json")).code == 0
     assert [t["name"] for t in listed(cli)] == ["fits", "small"]
