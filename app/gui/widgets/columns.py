@@ -99,11 +99,13 @@ class ColumnFitter(QObject):
         from the preferred ones: a column dragged wider came back at its default), fitted."""
         for part in kept.split():
             index, _, width = part.partition(":")
-            if index.isdigit() and width.isdigit() and int(index) in self.columns \
-                    and int(index) != self.stretch and int(width) > 0:
-                column = self.columns[int(index)]
-                self.columns[column.index] = Column(column.index,
-                                                    min(column.minimum, int(width)), int(width))
+            try:  # (not `isdigit`: "²" is a digit that `int` refuses)
+                at, wide = int(index), int(width)
+            except ValueError:
+                continue  # a hand-edited value: that column keeps its default
+            if at in self.columns and at != self.stretch and wide > 0:
+                column = self.columns[at]
+                self.columns[at] = Column(at, min(column.minimum, wide), wide)
         self.fit()
 
     def _on_header_section_resized(self, index: int, _old: int, new: int) -> None:
