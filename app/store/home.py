@@ -32,8 +32,8 @@ def is_default_home(home: Path) -> bool:
     """Whether `home` is the one a bare `tickwork` uses (no --home)."""
     from app.core.errors import ValidationError
 
-    try:
-        return resolve_home() == home.expanduser().resolve()
+    try:  # (both resolved: the platform's data folder is as named, links not followed)
+        return resolve_home().resolve() == home.expanduser().resolve()
     except (OSError, ValidationError):  # (a TICKWORK_HOME that is no folder: not this one)
         return False
 
