@@ -33,7 +33,7 @@ def run_headless(args: argparse.Namespace) -> int:
     from app.engine.engine import Engine
     from app.service import Service
     from app.store.database import Store, StoreDamaged
-    from app.store.home import resolve_home
+    from app.store.home import SHARED_NAME, resolve_home, stop_command
     from app.store.location import resolve_store
     from app.store.lock import SharedMark
 
@@ -65,8 +65,12 @@ def run_headless(args: argparse.Namespace) -> int:
     # e.g. its standby, marks it once the first lets go)
     mark = SharedMark(store.home) if store.url is not None else None
     try:
-        if mark is not None:
-            mark.take(engine.id, store.name)
+        unmarked = mark.take(engine.id, store.name) if mark is not None else None
+        if unmarked is not None:
+            logging.getLogger("tickwork.engine").warning(
+                "cannot mark the home %s as this engine's (%s: %s): `tickwork engine stop` "
+                "there does not find it; `%s` does", store.home, SHARED_NAME, unmarked,
+                stop_command(store.home, store.url))
         logging.getLogger("tickwork.engine").info(
             "engine %s on %s (pid %d, engine id %s)%s", state,
             store.home if store.url is None else store.name, os.getpid(), engine.id,

@@ -242,29 +242,31 @@ class SharedMark:
     def held(self) -> bool:
         return self._fd is not None
 
-    def take(self, engine: str, store: str) -> None:
+    def take(self, engine: str, store: str) -> str | None:
         """Mark the home for this process (left as it is when another holds the mark: the
         first engine started from a home is the one its `engine stop` finds). A mark that
         cannot be made or written (a read-only home, a full disk, a file there that is no
-        plain file) is not made: the engine runs unmarked, as one did before the mark."""
+        plain file) is not made, and why is returned: the engine runs unmarked, as one did
+        before the mark."""
         if self._fd is not None:
-            return
+            return None
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NONBLOCK,
                          0o600)
-        except OSError:
-            return
+        except OSError as exc:
+            return exc.strerror or str(exc)
         info = {"pid": os.getpid(), "engine": engine, "store": store, "since": time.time()}
         try:
             if platform.try_lock(fd):
                 os.ftruncate(fd, 0)
                 os.pwrite(fd, json.dumps(info).encode(), 0)
                 self._fd, fd = fd, -1
-        except OSError:
-            pass
+        except OSError as exc:
+            return exc.strerror or str(exc)
         finally:
             if fd >= 0:
                 os.close(fd)  # (its lock, if taken, goes with it)
+        return None
 
     def release(self) -> None:
         if self._fd is not None:

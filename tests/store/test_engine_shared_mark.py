@@ -71,12 +71,12 @@ def test_engine_stop_finds_the_standby_started_from_the_home_once_it_leads(
 
 
 def test_an_engine_whose_home_mark_cannot_be_written_runs_and_stops_as_ever(
-        engines: Any, home: Path) -> None:
+        engines: Any, home: Path, pg_url: str) -> None:
     """`engine.shared` in the home that no engine can write (here a named pipe left there:
     Linux refuses to truncate one, as a full disk refuses the write): the engine started,
     then said "tickwork: failed: OSError: [Errno 22] Invalid argument" and hung, its
-    scheduler still running and SIGTERM no longer stopping it; it runs on, unmarked
-    (`engine stop` there needs `--store` then, as before the mark)."""
+    scheduler still running and SIGTERM no longer stopping it; it runs on, unmarked, and
+    says so, with the stop that does find it (`--store` given)."""
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.mkfifo(home / "engine.shared")
     proc, log = engines("engine")
@@ -84,5 +84,8 @@ def test_an_engine_whose_home_mark_cannot_be_written_runs_and_stops_as_ever(
                or "tickwork: failed" in log.read_text() or proc.poll() is not None, 60)
     assert proc.poll() is None, log.read_text()
     assert "tickwork: failed" not in log.read_text()
+    assert (f"WARNING tickwork.engine: cannot mark the home {home} as this engine's "
+            "(engine.shared: Invalid argument): `tickwork engine stop` there does not find "
+            f"it; `tickwork --home {home} --store {pg_url} engine stop` does\n") in log.read_text()
     stop(proc)
     assert proc.returncode == 0, log.read_text()
