@@ -67,3 +67,21 @@ def test_a_message_said_since_stays(gui: Gui) -> None:
                                for r in gui.service.list_runs(task="Backup")))
     gui.quiet()
     assert said(gui.window) == "Paused 1 task."
+
+
+def test_a_failed_run_that_is_retried_says_so(gui: Gui) -> None:
+    """A run queued by hand that failed and is retried: the status bar said "Run 7 of Backup:
+    failed." beside a Runs list that says "retried" (amber ↻), a retry coming; it says
+    "Run 7 of Backup: failed, retried as run 8."."""
+    gate = gui.store.home / "go"
+    task = _gated("Backup", gate)
+    task["action"]["argv"][-1] += "; exit 3"
+    gui.service.create_task({**task, "retries": 1, "retry_delay": 3600})
+    _run_now_clicked(gui, [0])
+    gui.wait_until(lambda: said(gui.window) == "Queued 1 run: Backup")
+    (run,) = gui.service.list_runs(task="Backup")
+    gate.touch()
+    gui.wait_until(lambda: gui.service.get_run(run.id).retried_as is not None, 5)
+    retry = gui.service.get_run(run.id).retried_as
+    gui.wait_until(lambda: said(gui.window)
+                   == f"Run {run.id} of Backup: failed, retried as run {retry}.", 5)
