@@ -223,7 +223,8 @@ class CeleryRuns:
                                ex=broker.KEEP)
             self.app.send_task(broker.TASK_NAME, kwargs=remote.job, queue=remote.queue,
                                task_id=celery_id, retry=False)
-            remote.sent, remote.sent_at = True, time.monotonic()
+            remote.sent_at, remote.sent = time.monotonic(), True  # (when, first: the
+            # listeners' thread reads `sent`, then `sent_at`)
             self.outage.let_go(remote.attempt, broker_waited)
             return
         if celery_id not in self.pending:
