@@ -298,7 +298,7 @@ class SchedulePage(Page):
         if self.timezone.findText(tz_name) < 0:
             self.timezone.addItem(tz_name)
         self.timezone.setCurrentText(tz_name)
-        tz = ZoneInfo(tz_name) if tz_name else UTC
+        tz = self.zone()  # (UTC while it is no zone this machine knows: said inline)
         schedule = dict(data.get("schedule") or {})  # none: a new task, nothing chosen yet
         self.exclusions.set_entries(list(schedule.pop("exclude", [])))
         self.exclusions.set_today(self._task_now().date())
