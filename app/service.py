@@ -277,7 +277,7 @@ class Service(SecretOperations):
         """Queue a manual run; the engine (in this process or another) starts it."""
         now = _now(now)
         with self.store.write():
-            task = tasks.get(ref)
+            task = tasks.runnable(ref)
             run_id = None
             while run_id is None:  # two manual runs in one microsecond: take the next one
                 run_id = runs.insert(task.id, now, status="queued", trigger="manual", now=now)

@@ -118,8 +118,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     unread = [t for t in unread if t.zone is None]
     lines = found + [f"task {t.name!r} (id {t.id}) cannot be read by this version of "
                      f"Tickwork: {t.reason}" for t in unread] + [
-        f"task {t.name!r} (id {t.id}) is never fired: this machine does not know its time "
-        f"zone {t.zone!r} (its time zone data lacks it)" for t in zoned]
+        f"task {t.name!r} (id {t.id}) is left out by the engine: this machine does not know "
+        f"its time zone {t.zone!r} (its time zone data lacks it)" for t in zoned]
     if args.json:
         said = {"ok": not lines, "problems": lines,
                 "unreadable_tasks": [{"id": t.id, "name": t.name, "reason": t.reason}
@@ -142,9 +142,10 @@ def cmd_check(args: argparse.Namespace) -> int:
               "out; `tickwork task delete ID` deletes one, or `tickwork restore FILE` brings "
               "back a backup", file=sys.stderr)
     if zoned and not found:
-        fire = "fires" if len(zoned) == 1 else "fire"
+        are = "is" if len(zoned) == 1 else "are"
         print(f"tickwork: {plural(len(zoned), 'task')} in a time zone this machine does not "
-              f"know (named above) never {fire} until `tickwork task update NAME --tz ZONE` "
+              f"know (named above) {are} left out by the engine, never run, until `tickwork "
+              "task update NAME --tz ZONE` "
               "gives one a zone it knows, or the system's time zone data (tzdata) is updated",
               file=sys.stderr)
     return EXIT_FAILURE if lines else EXIT_OK

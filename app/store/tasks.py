@@ -221,6 +221,19 @@ def get(ref: int | str) -> Task:
                          f"({exc}); `tickwork task delete {row.id}` deletes it") from None
 
 
+def runnable(ref: int | str) -> Task:
+    """`get`, for a run: refused when the engine would leave the task out (a time zone this
+    machine's zone data lacks), for a manual run of it stood `queued` for good."""
+    task = get(ref)
+    try:
+        parse_timezone(task.spec.timezone, "tz")
+    except ValidationError as exc:
+        raise ValidationError("task", f"{task.name!r} cannot run on this machine: {exc.reason}"
+                              f"; `tickwork task update {task.id} --tz ZONE` gives it a zone it "
+                              "knows") from None
+    return task
+
+
 def page(offset: int, limit: int, **filters: Any) -> list[Task]:
     """Tasks `offset` on, at most `limit` of them (all, when `limit` is negative)."""
     q = (query(**filters).select(*(TaskRow._meta.columns[c] for c in _COLUMNS))

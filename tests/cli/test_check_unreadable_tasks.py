@@ -57,15 +57,33 @@ def test_check_names_each_task_in_a_time_zone_this_machine_lacks(cli: Any, home:
         con.execute("UPDATE task SET timezone = 'Atlantis/Capital' WHERE name = 'gone'")
     check = cli("check")
     assert check.code == 1, (check.out, check.err)
-    assert check.out == ("task 'gone' (id 2) is never fired: this machine does not know its "
-                         "time zone 'Atlantis/Capital' (its time zone data lacks it)\n")
+    assert check.out == ("task 'gone' (id 2) is left out by the engine: this machine does not "
+                         "know its time zone 'Atlantis/Capital' (its time zone data lacks it)\n")
     assert check.err == (
-        "tickwork: 1 task in a time zone this machine does not know (named above) never fires "
-        "until `tickwork task update NAME --tz ZONE` gives one a zone it knows, or the "
-        "system's time zone data (tzdata) is updated\n")
+        "tickwork: 1 task in a time zone this machine does not know (named above) is left out "
+        "by the engine, never run, until `tickwork task update NAME --tz ZONE` gives one a zone "
+        "it knows, or the system's time zone data (tzdata) is updated\n")
     found = cli("check", "--json").json()
     assert found["unreadable_tasks"] == []
     assert found["tasks_in_unknown_zones"] == [
         {"id": 2, "name": "gone", "zone": "Atlantis/Capital"}]
     assert cli("task", "update", "gone", "--tz", "Europe/Berlin").code == 0
     assert cli("check").code == 0
+
+
+def test_running_a_task_in_a_zone_this_machine_lacks_is_refused(cli: Any, home: Path) -> None:
+    """`task run` of it queued a run no engine ever took (the engine leaves the task out):
+    `run list` showed it `queued` for good, `--wait` timed out. It is refused, saying why
+    and how to mend it, and nothing is queued."""
+    assert cli("task", "add", "gone", "--command", "true", "--manual").code == 0
+    with closing(sqlite3.connect(home / "tickwork.db")) as con, con:
+        con.execute("UPDATE task SET timezone = 'Atlantis/Capital' WHERE name = 'gone'")
+    ran = cli("task", "run", "gone")
+    assert (ran.code, ran.out) == (2, ""), ran
+    assert ran.err == (
+        "tickwork: error: task: 'gone' cannot run on this machine: unknown time zone: "
+        "'Atlantis/Capital' (use an IANA name such as Europe/Berlin or UTC); `tickwork task "
+        "update 1 --tz ZONE` gives it a zone it knows\n")
+    assert cli("run", "list", "--json").json() == []
+    assert cli("task", "update", "gone", "--tz", "UTC").code == 0
+    assert cli("task", "run", "gone").code == 0
