@@ -229,8 +229,8 @@ def runnable(ref: int | str) -> Task:
         parse_timezone(task.spec.timezone, "tz")
     except ValidationError as exc:
         raise ValidationError("task", f"{task.name!r} cannot run on this machine: {exc.reason}"
-                              f"; `tickwork task update {task.id} --tz ZONE` gives it a zone it "
-                              "knows") from None
+                              "; give it a zone this machine knows (the editor's Schedule page, "
+                              f"or `tickwork task update {task.id} --tz ZONE`)") from None
     return task
 
 

@@ -82,8 +82,9 @@ def test_running_a_task_in_a_zone_this_machine_lacks_is_refused(cli: Any, home: 
     assert (ran.code, ran.out) == (2, ""), ran
     assert ran.err == (
         "tickwork: error: task: 'gone' cannot run on this machine: unknown time zone: "
-        "'Atlantis/Capital' (use an IANA name such as Europe/Berlin or UTC); `tickwork task "
-        "update 1 --tz ZONE` gives it a zone it knows\n")
+        "'Atlantis/Capital' (use an IANA name such as Europe/Berlin or UTC); give it a zone "
+        "this machine knows (the editor's Schedule page, or `tickwork task update 1 --tz "
+        "ZONE`)\n")
     assert cli("run", "list", "--json").json() == []
     assert cli("task", "update", "gone", "--tz", "UTC").code == 0
     assert cli("task", "run", "gone").code == 0
