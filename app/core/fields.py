@@ -199,7 +199,7 @@ def tags(value: object) -> tuple[str, ...]:
     the editor as two tags (tasks stored before keep theirs)."""
     found = names(value, "tags")
     if len(found) > MOST_TAGS:
-        raise ValidationError("tags", f"{len(found):,} different tags given; a task has at "
+        raise ValidationError("tags", f"{len(found):,} different tags; a task has at "
                               f"most {MOST_TAGS:,}")
     for tag in found:
         if len(tag) > MOST_TAG:
