@@ -52,6 +52,29 @@ def test_bridge_delivers_every_event_from_threads_in_few_batches(qtbot: Any) -> 
     assert states == ["running"]
 
 
+def test_a_storm_of_events_comes_once_a_second_and_a_trickle_at_once(qtbot: Any) -> None:
+    """Hundreds of events a delivery (a storm: 100,000 fires a minute) are then delivered
+    once a second, not five times (each delivery's repaint took CPU from the engine in the
+    window's process); once they thin out, five times a second again, and the first after
+    a quiet spell at once."""
+    from app.gui.bridge import COALESCE_MS, STORM_EVENTS, STORM_MS
+
+    bridge = Bridge()
+    batches: list[int] = []
+    bridge.runs_changed.connect(lambda events: batches.append(len(events)))
+    now = datetime.now(UTC)
+    assert bridge.coalesce_ms == COALESCE_MS
+    for i in range(STORM_EVENTS + 1):  # the first goes at once, the rest wait together
+        bridge.on_engine_event(RunChanged(i, 1, "t", "running", now))
+    assert batches == [1]
+    qtbot.waitUntil(lambda: batches == [1, STORM_EVENTS], timeout=5_000)
+    assert bridge.coalesce_ms == STORM_MS
+    qtbot.waitUntil(lambda: not bridge.pending, timeout=5_000)
+    bridge.on_engine_event(RunChanged(0, 1, "t", "succeeded", now))  # after a quiet spell
+    assert batches == [1, STORM_EVENTS, 1]
+    assert bridge.coalesce_ms == COALESCE_MS
+
+
 def test_background_brings_result_and_errors_back(qtbot: Any) -> None:
     bg = Background()
     main = threading.current_thread()
