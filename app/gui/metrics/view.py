@@ -81,6 +81,11 @@ MINUTES = ("One point a minute: the runs started in it, the most in flight at on
            "worst delay; CPU, memory and disk its mean.")
 
 
+def one(unit: str) -> str:
+    """A counted unit for one of them: “1 run/min”, not “1 runs/min”."""
+    return unit.replace("runs", "run", 1) if unit in COUNTED else unit
+
+
 class MetricsView(QWidget):
     def __init__(self, service: Service, background: Background,
                  parent: QWidget | None = None) -> None:
@@ -299,7 +304,7 @@ class MetricsView(QWidget):
                                           f"{self._span_words()}")
                                       if round(worst) > round(value) else ""))
                     else:
-                        parts.append(f"{shown} {unit}")
+                        parts.append(f"{shown} {one(unit) if shown == '1' else unit}")
             if title == "Runs in flight" and self.span > FINE_SECONDS and not narrow_view:
                 title += ", the most at once each minute"  # (the note above says it too)
             if narrow_view:  # (the long words took a second line, squeezing a row of plots)
