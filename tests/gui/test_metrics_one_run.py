@@ -9,6 +9,7 @@ from typing import Any
 from app.engine.events import MetricsSampled
 from app.gui.qt import Qt
 from tests.gui.conftest import SCREENSHOTS, Gui
+from tests.gui.test_metrics_title_wrap import words
 
 
 def _started_title(gui: Gui, per_min: int, at: datetime) -> str:
@@ -18,7 +19,7 @@ def _started_title(gui: Gui, per_min: int, at: datetime) -> str:
         "fires_per_min": per_min, "lateness_p99_ms": 103}, None)])
     view.redraw()
     gui.settle()
-    return str(view.plots[4].titleLabel.text)
+    return words(str(view.plots[4].titleLabel.text))
 
 
 def test_one_run_a_minute_reads_run_not_runs(gui: Gui, qtbot: Any) -> None:

@@ -77,8 +77,15 @@ AXIS_WIDTH = 60  # px: the left axis, its unit beside its ticks
 WIDE_TITLE = 260  # px across a title for its longer words (in less, the start delay's took
 # four lines)
 POLL_S = 3.0
+NBSP = "\u00a0"  # between a number and its unit: a wrapped title read “within 2” / “ms; …”
+WORD_JOINED = "/\u2060"  # a unit's slash, no line break after it (“runs/” / “min”)
 MINUTES = ("One point a minute: the runs started in it, the most in flight at once and the "
            "worst delay; CPU, memory and disk its mean.")
+
+
+def with_unit(number: str, unit: str) -> str:
+    """A number and its unit kept on one line where a title wraps (“2 ms”, “0 runs/min”)."""
+    return f"{number}{NBSP}{unit.replace('/', WORD_JOINED)}"
 
 
 def one(unit: str) -> str:
@@ -288,7 +295,7 @@ class MetricsView(QWidget):
                 value = latest.get(series)
                 if len(curves) > 1:  # each line's words in its colour: the title is its legend
                     shade = display.status_colour(colour, dark).name()  # (a legend box
-                    shown = f"{value:.0f} {legend}" if isinstance(value, int | float) \
+                    shown = with_unit(f"{value:.0f}", legend) if isinstance(value, int | float) \
                         else legend  # covered half a narrow plot: a second run-through)
                     parts.append(f'<span style="color:{shade}">{shown}</span>')
                     continue
@@ -297,14 +304,16 @@ class MetricsView(QWidget):
                     if series == "lateness_p99_ms":  # a percentile of the last minute's
                         worst = self._worst.get(series, value)  # runs, and at worst in the
                         # span shown (shorter where narrow: four lines ran over the plot)
-                        parts.append(("99 % within" if narrow_view else "99 % of the last "
-                                      "minute's runs started within") + f" {shown} ms" + ((
-                                          f", {worst:.0f} ms at worst" if narrow_view else
-                                          f"; {worst:.0f} ms at worst in the last "
-                                          f"{self._span_words()}")
-                                      if round(worst) > round(value) else ""))
+                        worse = round(worst) > round(value)
+                        late = with_unit(shown, "ms")
+                        at_worst = f"{with_unit(f'{worst:.0f}', 'ms')} at worst"
+                        span = self._span_words().replace(" ", NBSP)
+                        parts.append(f"99{NBSP}% within {late}" + f", {at_worst}" * worse
+                                     if narrow_view else f"99{NBSP}% of the last minute's "
+                                     f"runs started within {late}"
+                                     + f"; {at_worst} in the last {span}" * worse)
                     else:
-                        parts.append(f"{shown} {one(unit) if shown == '1' else unit}")
+                        parts.append(with_unit(shown, one(unit) if shown == "1" else unit))
             if title == "Runs in flight" and self.span > FINE_SECONDS and not narrow_view:
                 title += ", the most at once each minute"  # (the note above says it too)
             if narrow_view:  # (the long words took a second line, squeezing a row of plots)
