@@ -59,7 +59,7 @@ class AuditView(QWidget):
         self.actor = QComboBox()
         for key, label in ACTORS:
             self.actor.addItem(label, key)
-        self.verify_button = QPushButton("&Verify trail")
+        self.verify_button = QPushButton("Ve&rify trail")  # (Alt+V is the View menu's)
         self.verify_button.setToolTip("Check the hash chain: detects edited, deleted or "
                                       "reordered events")
         self.result = QLabel()
