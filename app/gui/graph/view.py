@@ -61,10 +61,11 @@ from app.service import Service
 
 SCOPE_LABELS = (("all", "Whole graph"), ("both", "Upstream and downstream of"),
                 ("upstream", "Upstream of"), ("downstream", "Downstream of"))
-HINT = ("Solid arrow: waits for · dashed: runs after · dotted: falls back to (runs when the "
-        "first fails) · drag from one task to another to make the second wait for the first · "
-        "click an arrow and press Del to remove it · arrow keys select a task · double-click "
-        "it or press Enter to edit it · wheel to zoom, drag the background to pan")
+HINT = ("Solid arrow: waits for · dashed: runs after · dotted: falls back to (runs when the first "
+        "fails) · drag from one task to another to make the second wait for the first · click an "
+        "arrow and press Del to remove it · arrow keys select a task · double-click it or press "
+        "Enter to edit it · wheel to zoom, drag the background (or, with the middle button, "
+        "anywhere) to pan")
 
 
 class GraphView(QWidget):
@@ -114,9 +115,8 @@ class GraphView(QWidget):
         bar.addWidget(show)
         bar.addWidget(self.scope, 1)
         bar.addWidget(self.task, 2)
-        bar.addWidget(self.zoom_out)
-        bar.addWidget(self.zoom_in)
-        bar.addWidget(self.fit_button)
+        for button in (self.zoom_out, self.zoom_in, self.fit_button):
+            bar.addWidget(button)
         self.banner = ErrorLabel()
         self.banner.setObjectName("GraphBanner")
         self.canvas = GraphCanvas()
