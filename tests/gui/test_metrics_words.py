@@ -10,6 +10,7 @@ from typing import Any
 from app.engine.events import MetricsSampled
 from app.gui.qt import Qt
 from tests.gui.conftest import SCREENSHOTS, Gui, axis_labels
+from tests.gui.test_metrics_title_wrap import words
 
 
 def test_titles_say_over_what_and_the_lower_axes_start_at_0(gui: Gui, qtbot: Any) -> None:
@@ -27,7 +28,7 @@ def test_titles_say_over_what_and_the_lower_axes_start_at_0(gui: Gui, qtbot: Any
     gui.settle()
     qtbot.wait(50)
     assert gui.window.grab().save(str(SCREENSHOTS / "metrics-words.png"))
-    titles = [plot.titleLabel.text for plot in view.plots]
+    titles = [words(plot.titleLabel.text) for plot in view.plots]
     assert titles[0].startswith("CPU (whole machine) — 8.5 %"), titles[0]
     assert titles[1].startswith("Memory (whole machine) — 3.8 %"), titles[1]
     assert titles[5] == ("Start delay — 99 % of the last minute's runs started within 5 ms; "

@@ -13,6 +13,7 @@ from app.gui.main_window import AUDIT
 from app.gui.qt import Qt
 from app.gui.widgets.display import plural
 from tests.gui.conftest import Gui, click_row, command_task
+from tests.gui.test_metrics_title_wrap import words
 
 
 def test_plural() -> None:
@@ -124,7 +125,7 @@ def test_metrics_say_what_p99_means_and_every_axis_names_its_unit(gui: Gui) -> N
                                                                                (2, 4.0),
                                                                                (1, 4.0))])
     view.redraw()
-    titles = [p.titleLabel.text for p in view.plots]
+    titles = [words(p.titleLabel.text) for p in view.plots]
     joined = " ".join(titles)
     # the newest value, and the worst in view: a late start a minute ago is not hidden
     assert ("99 % of the last minute's runs started within 4 ms; 283 ms at worst in the last 5 "

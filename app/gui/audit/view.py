@@ -4,6 +4,9 @@ Each event reads as a sentence; selecting it shows its raw data below. Verify wa
 hash chain off the GUI thread and says whether the trail is intact, or names the first
 event that was altered, removed or reordered; once shown, that verdict is re-checked as
 new events arrive, so its count is never stale.
+
+A filter that matches nothing says so, and what it looks at: the event's action and target
+(a task's name), not the sentence under “What happened” (“by hand” found nothing, silently).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from app.store.audit_check import AuditReport
 REVERIFY_MS = 500
 ACTORS = (("", "Anyone"), ("gui", "The window (gui)"), ("cli", "Command line (cli)"),
           ("engine", "The engine"))
+FROM = {"gui": "from the window", "cli": "from the command line", "engine": "by the engine"}
 
 
 class AuditView(QWidget):
@@ -55,7 +59,7 @@ class AuditView(QWidget):
         self.actor = QComboBox()
         for key, label in ACTORS:
             self.actor.addItem(label, key)
-        self.verify_button = QPushButton("&Verify trail")
+        self.verify_button = QPushButton("Ve&rify trail")  # (Alt+V is the View menu's)
         self.verify_button.setToolTip("Check the hash chain: detects edited, deleted or "
                                       "reordered events")
         self.result = QLabel()
@@ -86,6 +90,11 @@ class AuditView(QWidget):
         layout.addWidget(self.result)
         layout.addWidget(splitter, 1)
         self.result.hide()
+        self.empty = QLabel()
+        self.empty.setObjectName("AuditEmpty")
+        self.empty.setWordWrap(True)
+        layout.insertWidget(1, self.empty)
+        self.empty.hide()
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -99,6 +108,8 @@ class AuditView(QWidget):
         self._verify_again = False
         self._reverify = Throttle(REVERIFY_MS, self._on_reverify_due, self)
         self.model.total_changed.connect(self._on_model_total_changed)
+        self.model.total_changed.connect(self._say_if_empty)
+        self.model.loaded.connect(self._say_if_empty)
 
     def connect_bridge(self, session: Session) -> None:
         """Follow the store: every change is audited, so any commit may add events."""
@@ -114,6 +125,22 @@ class AuditView(QWidget):
     def _apply_filters(self) -> None:
         self.model.set_query(AuditQuery(self.search.text().strip(),
                                         self.actor.currentData() or None))
+
+    def _say_if_empty(self, *_args: object) -> None:
+        """Name the filter that matches no event, and what it looks in."""
+        query = self.model.query()
+        filtered = bool(query.search or query.actor)
+        self.empty.setVisible(filtered and self.model.ever_loaded and self.model.total == 0)
+        if not self.empty.isVisibleTo(self):
+            return
+        by = f" {FROM.get(query.actor, query.actor)}" if query.actor else ""
+        if query.search:
+            self.empty.setText(f"No event{by} has “{query.search}” in its action or target. "
+                               "The filter looks in those (an action such as task.run_now, a "
+                               "target such as a task's name), not in the words under “What "
+                               "happened”.")
+        else:
+            self.empty.setText(f"No event{by} yet.")
 
     def _on_model_total_changed(self, *_args: object) -> None:
         if self.result.isVisibleTo(self):  # a verdict is shown: keep its count true

@@ -36,6 +36,8 @@ from app.gui.widgets.display import clock
 from app.service import Service
 
 COLUMNS = ("Time", "Task", "What", "Duration", "Note")
+WIDTHS = (64, 220, 170, 90)  # px, at most (as its words need, once read); the note the rest
+NOTE_PX = 340  # a chain's or catch-up's note whole (in 130 px “after Fetch succeeded” wrapped)
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -85,8 +87,9 @@ class DayListModel(QAbstractTableModel):
             return entry_colour(e, display.dark_mode())
         if role == Qt.ItemDataRole.DecorationRole and col == 2 and not e.predicted:
             return display.status_icon(e.status)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return display.full_time(e.start)
+        if role == Qt.ItemDataRole.ToolTipRole:  # a note too long for its column, whole
+            note = f"\n{e.reason}" if col == 4 and e.reason else ""
+            return display.full_time(e.start) + note
         if role == Qt.ItemDataRole.UserRole:
             return e
         return None
@@ -103,7 +106,9 @@ class DayListDialog(QDialog):
         day = self.at.astimezone().date() if self.at is not None else day
         self.setObjectName("CalendarDayList")
         self.setWindowTitle(f"{day:%A} {day.day} {day:%B %Y}")
-        self.resize(720, 520)
+        wide = sum(WIDTHS) + NOTE_PX + 60  # the table's frame, scroll bar and margins
+        screen = (parent or self).screen().availableGeometry().width()
+        self.resize(min(wide, screen - 40), 520)
         self.day = day
         self.model = DayListModel(self)
         self.proxy = QSortFilterProxyModel(self)
@@ -124,7 +129,8 @@ class DayListDialog(QDialog):
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
         self.table.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((64, 220, 170, 90)):
+        self.table.setWordWrap(False)  # a row is one line: a long name or note ends in “…”
+        for col, width in enumerate(WIDTHS):
             self.table.setColumnWidth(col, width)
         self.table.doubleClicked.connect(self._on_table_double_clicked)
         self.table.activated.connect(self._on_table_double_clicked)
@@ -141,6 +147,9 @@ class DayListDialog(QDialog):
 
     def _on_read(self, result: DayEntries) -> None:
         self.model.set_entries(result.entries)
+        for col, most in enumerate(WIDTHS):  # room left for the notes
+            self.table.resizeColumnToContents(col)
+            self.table.setColumnWidth(col, min(most, self.table.columnWidth(col) + 12))
         past = sum(result.day.past.values())
         future = sum(result.day.future.values())
         parts = ([f"{past:,} run{'s' if past != 1 else ''}"] if past else []) + (

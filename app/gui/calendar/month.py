@@ -1,5 +1,6 @@
 """The month grid: six weeks of days, each with the runs and predictions that fit, a "+N
-more" link when a few do not, and a count by status for a busy day (never a pile).
+more" link when a few do not, and a count by status for a busy day (never a pile). The
+arrows step through them: Left and Right in reading order, Up and Down by the week.
 
 Painted in one pass from `CalendarData` (already grouped by day off the GUI thread), so a
 month costs the same whatever the number of tasks. Clicking an entry opens it, the count
@@ -9,7 +10,7 @@ one-shot task's prediction can be dragged to another day (same time of day).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from app.gui.calendar.boxes import blend, paint_entry
 from app.gui.calendar.data import BUSY, Entry
@@ -272,6 +273,27 @@ class MonthGrid(CalendarGrid):
     def stops(self) -> list[Hit]:
         """A summed day is one stop (its counts), not two (its number's count too)."""
         return [h for h in super().stops() if id(h) not in self._labels]
+
+    def step_to(self, stops: list[Hit], current: Hit | None, key: Qt.Key) -> Hit | None:
+        """Up and Down move within a day's cell, then to the same weekday a week up or down
+        (the nearest such day with something drawn; else it stays): they stepped day by day,
+        as Left and Right do, so Down from Saturday went to Sunday."""
+        if key not in (Qt.Key.Key_Up, Qt.Key.Key_Down) or current not in stops:
+            return super().step_to(stops, current, key)
+        assert current is not None
+        down = key == Qt.Key.Key_Down
+        same = [h for h in stops if h.day == current.day]
+        at = same.index(current) + (1 if down else -1)
+        if 0 <= at < len(same):
+            return same[at]
+        week = timedelta(days=7 if down else -7)
+        day = current.day + week
+        while day in self.cells:
+            there = [h for h in stops if h.day == day]
+            if there:
+                return there[0] if down else there[-1]
+            day += week
+        return current
 
     def _total(self, d: date) -> str:
         assert self.data is not None

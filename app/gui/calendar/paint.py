@@ -158,20 +158,26 @@ class CalendarGrid(QWidget):
         self.picked = self.block_key(hit)
         self.update()
 
+    def step_to(self, stops: list[Hit], current: Hit | None, key: Qt.Key) -> Hit | None:
+        """Where an arrow goes: Left/Up and Right/Down step through `stops` (the first or last
+        when none is picked; at an end it stays); None: not an arrow, or nothing drawn."""
+        step = {Qt.Key.Key_Right: 1, Qt.Key.Key_Down: 1, Qt.Key.Key_Left: -1,
+                Qt.Key.Key_Up: -1}.get(key)
+        if step is None or not stops:
+            return None
+        at = stops.index(current) + step if current in stops else (
+            0 if step > 0 else len(stops) - 1)
+        return stops[max(0, min(len(stops) - 1, at))]
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Left/Up and Right/Down step through what is drawn, entries and blocks (`stops`);
-        Enter opens the selected one (an entry's run or task editor, a block's list, as
-        clicking it does); other keys go on (scrolling, shortcuts)."""
+        """The arrows step through what is drawn, entries and blocks (`step_to`); Enter
+        opens the selected one (an entry's run or task editor, a block's list, as clicking
+        it does); other keys go on (scrolling, shortcuts)."""
         self.ensure_layout()
         key = event.key()
-        stops = self.stops()
-        step = {Qt.Key.Key_Right: 1, Qt.Key.Key_Down: 1, Qt.Key.Key_Left: -1,
-                Qt.Key.Key_Up: -1}.get(Qt.Key(key))
         current = self._picked_hit()
-        if step is not None and stops:
-            at = stops.index(current) + step if current in stops else (
-                0 if step > 0 else len(stops) - 1)
-            hit = stops[max(0, min(len(stops) - 1, at))]
+        hit = self.step_to(self.stops(), current, Qt.Key(key))
+        if hit is not None:
             if hit.entry is not None:
                 self.pick(hit.entry)
             else:

@@ -86,7 +86,7 @@ class PeriodBar(QWidget):
         self.filter.setClearButtonEnabled(True)
         self.filter.setMinimumWidth(FILTER_MIN_WIDTH)
         self.filter.setMaximumWidth(240)
-        self.row.addWidget(self.filter)
+        self.row.addWidget(self.filter, 1)  # room to spare: its hint whole, up to its most
         self.mode_actions = QActionGroup(self)  # the View menu's, with their keys
         for i, name in enumerate(MODES):
             key = MODE_KEYS[name]

@@ -154,13 +154,14 @@ class _Read:
                                    wanted) for cut, tasks in cuts.items()}
         windows = self.windows
         totals = [0] * len(windows)
+        chained = [0] * len(windows)  # of those, chain tasks' (“after upstream”, as played)
         top: list[list[tuple[int, int]]] = [[] for _ in windows]  # (fires, group index)
         counted: list[tuple[_Group, list[int]]] = []  # lone groups (they list their fires)
         ranked: list[_Group] = []  # every group counted, by index in `top`
         kept_counts = self.kept.day_counts(windows)
         for gkey, group in groups.items():
             counts = self.kept.counts(kept_counts, gkey, group.fires, windows)
-            self._add(group, counts, totals, top, ranked)
+            self._add(group, counts, totals, chained, top, ranked)
             counted.append((group, counts))
         beyond_total: Counter[int] = Counter()  # fires counted past each task's cut
         for cut, cut_groups in after.items():
@@ -171,7 +172,7 @@ class _Read:
                 counts = [0 if w.hi <= cut else n for w, n in zip(
                     beyond, self.kept.counts(kept_beyond, gkey, group.fires, beyond),
                     strict=True)]
-                self._add(group, counts, totals, top, ranked)
+                self._add(group, counts, totals, chained, top, ranked)
                 for task in group.tasks:
                     beyond_total[task.id] += sum(counts)
         data.capped = sorted(((names[t], datetime.fromtimestamp(cut, UTC).astimezone())
@@ -180,7 +181,9 @@ class _Read:
                               if t in capped and beyond_total[t]), key=lambda c: c[1])
         for i, window in enumerate(windows):
             day = data.days[window.day]
-            day.future["fire"] += totals[i]
+            day.future["fire"] += totals[i] - chained[i]
+            if chained[i]:  # (past the listing they read “planned”, before it not)
+                day.future["chain"] += chained[i]
             busy = per_task[window.day]
             for n, g in top[i]:
                 for task in ranked[g].tasks[:BUSIEST]:
@@ -194,15 +197,18 @@ class _Read:
                     day.hours = self._hours(window, [g for g, _n in lone], after)
 
     @staticmethod
-    def _add(group: _Group, counts: list[int], totals: list[int],
+    def _add(group: _Group, counts: list[int], totals: list[int], chained: list[int],
              top: list[list[tuple[int, int]]], ranked: list[_Group]) -> None:
-        """A group's counts into the days' totals and their busiest groups."""
+        """A group's counts into the days' totals (its chain tasks' also in `chained`) and
+        their busiest groups."""
         many = len(group.tasks)
+        after = sum(1 for task in group.tasks if task.spec.schedule.kind == "after")
         index = len(ranked)
         ranked.append(group)
         for i, n in enumerate(counts):
             if n:
                 totals[i] += n * many
+                chained[i] += n * after
                 best = top[i]
                 if len(best) < BUSIEST or n > best[-1][0]:
                     best.append((n, index))

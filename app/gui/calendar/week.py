@@ -13,6 +13,7 @@ arrow keys step through the blocks as through the entries, and Enter opens a blo
 The red line in today's column is now, over the boxes (an hour block's words make room for
 it); across the week's other days it is faint and under their boxes.
 A one-shot task's prediction can be dragged to another time or day, in 15-minute steps.
+Across a week Left and Right go to the day beside, Up and Down through a day's blocks.
 """
 
 from __future__ import annotations
@@ -102,6 +103,23 @@ class TimeGrid(CalendarGrid):
 
     def dates(self) -> list[date]:
         return self.data.period.dates if self.data is not None else []
+
+    def step_to(self, stops: list[Hit], current: Hit | None, key: Qt.Key) -> Hit | None:
+        """Across a week Left and Right go to the day beside (the nearest with something
+        drawn), to what is there nearest in time: they stepped through the day's own entries
+        first, so Right from Monday 09:00 went to Monday 12:00. Up and Down, and a lone day,
+        step in reading order."""
+        if (key not in (Qt.Key.Key_Left, Qt.Key.Key_Right) or current not in stops
+                or len(self.dates()) < 2):
+            return super().step_to(stops, current, key)
+        assert current is not None
+        right = key == Qt.Key.Key_Right
+        days = [h.day for h in stops if (h.day > current.day if right else h.day < current.day)]
+        if not days:
+            return current
+        day = min(days) if right else max(days)
+        y = current.rect.center().y()
+        return min((h for h in stops if h.day == day), key=lambda h: abs(h.rect.center().y() - y))
 
     def column_width(self) -> float:
         return (self.width() - GUTTER) / max(1, len(self.dates()))

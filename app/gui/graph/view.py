@@ -61,10 +61,11 @@ from app.service import Service
 
 SCOPE_LABELS = (("all", "Whole graph"), ("both", "Upstream and downstream of"),
                 ("upstream", "Upstream of"), ("downstream", "Downstream of"))
-HINT = ("Solid arrow: waits for · dashed: runs after · dotted: falls back to (runs when the "
-        "first fails) · drag from one task to another to make the second wait for the first · "
-        "click an arrow and press Del to remove it · arrow keys select a task · double-click "
-        "it or press Enter to edit it · wheel to zoom, drag the background to pan")
+HINT = ("Solid arrow: waits for · dashed: runs after · dotted: falls back to (runs when the first "
+        "fails) · drag from one task to another to make the second wait for the first · click an "
+        "arrow and press Del to remove it · arrow keys select a task · double-click it or press "
+        "Enter to edit it · wheel to zoom, drag the background (or, with the middle button, "
+        "anywhere) to pan")
 
 
 class GraphView(QWidget):
@@ -114,9 +115,8 @@ class GraphView(QWidget):
         bar.addWidget(show)
         bar.addWidget(self.scope, 1)
         bar.addWidget(self.task, 2)
-        bar.addWidget(self.zoom_out)
-        bar.addWidget(self.zoom_in)
-        bar.addWidget(self.fit_button)
+        for button in (self.zoom_out, self.zoom_in, self.fit_button):
+            bar.addWidget(button)
         self.banner = ErrorLabel()
         self.banner.setObjectName("GraphBanner")
         self.canvas = GraphCanvas()
@@ -143,7 +143,7 @@ class GraphView(QWidget):
         self.fit_button.clicked.connect(self.canvas.fit)
         self.zoom_in.clicked.connect(lambda: self.canvas.zoom_by(1.25))
         self.zoom_out.clicked.connect(lambda: self.canvas.zoom_by(0.8))
-        self.canvas.edge_requested.connect(self._on_canvas_edge_requested)
+        self.canvas.edge_requested.connect(self.add_dependency)
         self.canvas.open_requested.connect(self.open_task_requested)
         self.canvas.context_requested.connect(self._on_canvas_context_requested)
         self.canvas.selection_changed.connect(self._on_canvas_selection_changed)
@@ -231,6 +231,7 @@ class GraphView(QWidget):
             self._shown_filter = flt
             self.canvas.set_graph(data, laid, edges, keep_view=False)
             self._show_count(laid, edges)
+            self._find(flt)
 
         self.background.run(lambda: data.laid_out(flt, aspect), done, owner=self,
                             title="Cannot lay out the graph")
@@ -241,10 +242,14 @@ class GraphView(QWidget):
                  display.plural(len(edges) - falls, "dependency")]
         self.count.setText(", ".join(parts + [display.plural(falls, "fallback")] * bool(falls)))
 
+    def _find(self, flt: Filter) -> None:
+        """The named task selected; over the whole graph centred (a name typed did nothing)."""
+        if flt.task_id is not None and flt.task_id in self.canvas.rects:
+            (self.canvas.center_on if flt.scope == "all" else self.canvas.select)(flt.task_id)
+
     def _on_filter_changed(self) -> None:
         name = self.task.text().strip()
-        scoped = self.scope.currentData() != "all"
-        if scoped and name and name not in self._ids_by_name:
+        if name and name not in self._ids_by_name:
             self.banner.show_error(f"No task named “{name}”.")
             return
         self.banner.clear_error()
@@ -303,9 +308,6 @@ class GraphView(QWidget):
         self.banner.clear_error()  # a refused edge was said; the person has moved on
         self.selection_changed.emit()
 
-    def _on_canvas_edge_requested(self, upstream: int, downstream: int) -> None:
-        self.add_dependency(upstream, downstream)
-
     def add_dependency(self, upstream: int, downstream: int) -> None:
         service = self.service
         self.banner.clear_error()
@@ -315,9 +317,7 @@ class GraphView(QWidget):
             self._reload_soon.poke()
 
         def failed(error: BaseException) -> None:
-            names = self.data.nodes if self.data else {}
-            up = names[upstream].name if upstream in names else str(upstream)
-            down = names[downstream].name if downstream in names else str(downstream)
+            up, down = self._names(upstream, downstream)
             if isinstance(error, CycleError):
                 text = (f"Not added: “{down}” cannot wait for “{up}”, that would make a "
                         f"dependency cycle {' → '.join(error.cycle)}. Nothing was changed.")

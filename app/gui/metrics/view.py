@@ -77,8 +77,16 @@ AXIS_WIDTH = 60  # px: the left axis, its unit beside its ticks
 WIDE_TITLE = 260  # px across a title for its longer words (in less, the start delay's took
 # four lines)
 POLL_S = 3.0
+NBSP = "\u00a0"  # between a number and its unit: a wrapped title read “within 2” / “ms; …”
+WORD_JOINED = "/\u2060"  # a unit's slash, no line break after it (“runs/” / “min”)
 MINUTES = ("One point a minute: the runs started in it, the most in flight at once and the "
            "worst delay; CPU, memory and disk its mean.")
+
+
+def with_unit(number: str, unit: str) -> str:
+    """A number and its unit on one line where a title wraps; “1 run/min”, not “1 runs/min”."""
+    unit = unit.replace("runs", "run", 1) if number == "1" and unit in COUNTED else unit
+    return f"{number}{NBSP}{unit.replace('/', WORD_JOINED)}"
 
 
 class MetricsView(QWidget):
@@ -264,13 +272,15 @@ class MetricsView(QWidget):
         return next(words for words, seconds in SPANS if seconds == self.span)
 
     def _y_ranges(self) -> None:
-        """Counts and delays from 0 to the most in view (at least 4): 0 a little above the
-        bottom edge, so its label shows (at the edge, the axis dropped it)."""
+        """Counts and delays from 0 to the most in view (at least 4), percentages 0–100: 0
+        above the bottom edge and 100 below the top, so their labels show (`_edge_room`)."""
         for plot, (_title, _unit, yrange, curves) in zip(self.plots, PLOTS, strict=True):
             if yrange is None:
                 top = max((self._worst.get(series, 0.0) for series, _l, _c in curves),
                           default=0.0)
-                plot.setYRange(0, max(4.0, top), padding=0.03)
+                plot.setYRange(0, max(4.0, top), padding=max(0.03, self._edge_room(plot)))
+            else:
+                plot.setYRange(*yrange, padding=self._edge_room(plot))
 
     def _titles(self) -> None:
         latest = self._current  # the newest value of each series in the span shown
@@ -283,7 +293,7 @@ class MetricsView(QWidget):
                 value = latest.get(series)
                 if len(curves) > 1:  # each line's words in its colour: the title is its legend
                     shade = display.status_colour(colour, dark).name()  # (a legend box
-                    shown = f"{value:.0f} {legend}" if isinstance(value, int | float) \
+                    shown = with_unit(f"{value:.0f}", legend) if isinstance(value, int | float) \
                         else legend  # covered half a narrow plot: a second run-through)
                     parts.append(f'<span style="color:{shade}">{shown}</span>')
                     continue
@@ -292,14 +302,16 @@ class MetricsView(QWidget):
                     if series == "lateness_p99_ms":  # a percentile of the last minute's
                         worst = self._worst.get(series, value)  # runs, and at worst in the
                         # span shown (shorter where narrow: four lines ran over the plot)
-                        parts.append(("99 % within" if narrow_view else "99 % of the last "
-                                      "minute's runs started within") + f" {shown} ms" + ((
-                                          f", {worst:.0f} ms at worst" if narrow_view else
-                                          f"; {worst:.0f} ms at worst in the last "
-                                          f"{self._span_words()}")
-                                      if round(worst) > round(value) else ""))
+                        worse = round(worst) > round(value)
+                        late = with_unit(shown, "ms")
+                        at_worst = f"{with_unit(f'{worst:.0f}', 'ms')} at worst"
+                        span = self._span_words().replace(" ", NBSP)
+                        parts.append(f"99{NBSP}% within {late}" + f", {at_worst}" * worse
+                                     if narrow_view else f"99{NBSP}% of the last minute's "
+                                     f"runs started within {late}"
+                                     + f"; {at_worst} in the last {span}" * worse)
                     else:
-                        parts.append(f"{shown} {unit}")
+                        parts.append(with_unit(shown, unit))
             if title == "Runs in flight" and self.span > FINE_SECONDS and not narrow_view:
                 title += ", the most at once each minute"  # (the note above says it too)
             if narrow_view:  # (the long words took a second line, squeezing a row of plots)
@@ -353,6 +365,12 @@ class MetricsView(QWidget):
         self.canvas.resizeEvent(None)  # laid out again at the canvas's width: it fits now
         self.columns = columns
 
+    def _edge_room(self, plot: Any) -> float:
+        """The padding that leaves half a label's height below 0 and above the top: at
+        800×500 the percentages read 20–80, their 0 and 100 dropped as past the edge."""
+        half = self.fontMetrics().height() / 2 + 1
+        return half / max(1.0, float(plot.getViewBox().height()) - 2 * half)
+
     def _title_room(self, columns: int | None = None) -> int:
         """Pixels across a plot's title: its column beside the left axis."""
         width: int = self.canvas.viewport().width()
@@ -363,6 +381,8 @@ class MetricsView(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit()
+        if self.plots:  # the room for the axes' end labels, at the plots' new height
+            self._y_ranges()
         if self.plots and (self._title_room() < WIDE_TITLE) != self._narrow:
             self._titles()  # in the words for the new width, not at the next sample
 

@@ -1,0 +1,51 @@
+"""A pipeline in the month (Fetch every 2 minutes, Build after Fetch, Report after Build): the
+days the engine's play reached read “1,440 after upstream, 720 planned”, and the days past
+it (their fires counted from the schedules) “2,160 planned”, as if Build and Report had
+become scheduled tasks; the day at the boundary mixed both. Counted fires of a task that
+runs after an upstream now read “after upstream” too, so every day says the same. The clock
+is pinned (Thu 3 Dec 2026 11:20); local days are UTC days."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from app.gui.qt import Qt
+from tests.gui.conftest import SCREENSHOTS, command_task
+from tests.gui.test_calendar_failure_first import NOW, utc_local_time
+from tests.gui.test_calendar_forecast_shown import _open_calendar
+
+__all__ = ["utc_local_time"]  # (a fixture)
+
+
+def test_counted_chain_fires_read_after_upstream(gui_factory: Any, utc_local_time: None) -> None:
+    gui = gui_factory(engine=False)
+    s = gui.service
+    s.create_task(command_task("Fetch", schedule={"kind": "interval", "seconds": 120}),
+                  now=NOW - timedelta(minutes=1))
+    s.create_task(command_task("Build", schedule={"kind": "after", "tasks": ["Fetch"]}),
+                  now=NOW)
+    s.create_task(command_task("Report", schedule={"kind": "after", "tasks": ["Build"]}),
+                  now=NOW)
+    view = _open_calendar(gui, "month", NOW)
+    grid = view.month
+    gui.settle()
+    grid.grab()
+    data = view.data
+    assert data is not None and data.capped, "the play stops before the month's end"
+    late = date(2026, 12, 20)  # well past where the fires are listed
+    assert late in grid.summed
+    lines = {words: n for _key, words, n in grid.busy_lines(late)}
+    assert lines == {"after upstream": 1440, "planned": 720}, lines
+    early = date(2026, 12, 4)  # played through the dispatcher, fire by fire
+    early_lines = {words: n for _key, words, n in grid.busy_lines(early)}
+    assert early_lines == {"after upstream": 1440, "planned": 720}, early_lines
+    assert grid.grab().save(str(SCREENSHOTS / "calendar-chain-counted.png"))
+    cell = grid.cells[late]
+    gui.qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=cell.center().toPoint())
+    gui.wait_until(lambda: view.day_list is not None)
+    dialog = view.day_list
+    gui.wait_until(lambda: dialog.model.rowCount() > 0)
+    whats = {str(dialog.model.index(r, 2).data()) for r in range(dialog.model.rowCount())}
+    assert whats == {"planned", "after upstream"}, whats
+    dialog.close()

@@ -1,0 +1,99 @@
+"""The month grid by keyboard: Down from a Saturday's entry went to Sunday's, Down again to
+Monday's — Up and Down stepped day by day as Left and Right do, in a grid whose columns are
+weekdays. Up and Down now move within a day's cell, then to the same weekday a week up or
+down; Left and Right still step in reading order. The clock is pinned (Thu 3 Dec 2026);
+local days are UTC days."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from app.gui.qt import Qt
+from tests.gui.conftest import SCREENSHOTS, command_task
+from tests.gui.test_calendar_failure_first import NOW, utc_local_time
+from tests.gui.test_calendar_forecast_shown import _open_calendar
+
+__all__ = ["utc_local_time"]  # (a fixture)
+
+
+def test_up_and_down_move_by_the_week_in_the_month(gui_factory: Any,
+                                                   utc_local_time: None) -> None:
+    gui = gui_factory(engine=False)
+    for name, expr in (("daily", "0 9 * * *"), ("friday evening", "0 18 * * 5")):
+        gui.service.create_task(command_task(
+            name, timezone="UTC", schedule={"kind": "cron", "expr": expr}), now=NOW)
+    view = _open_calendar(gui, "month", NOW)
+    grid = view.month
+    gui.settle()
+    grid.grab()  # laid out
+    first = next(h for h in grid.hits if h.kind == "entry" and h.day == date(2026, 12, 4)
+                 and h.entry is not None and h.entry.task_name == "daily")
+    gui.qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=first.rect.center().toPoint())
+    gui.wait_until(lambda: view.picked is not None)
+
+    def picked() -> tuple[date, str]:
+        entry = view.picked
+        assert entry is not None
+        return entry.start.astimezone().date(), entry.task_name
+
+    assert picked() == (date(2026, 12, 4), "daily")
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)  # within the day first
+    assert picked() == (date(2026, 12, 4), "friday evening")
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)  # then the Friday below
+    assert picked() == (date(2026, 12, 11), "daily")
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
+    assert picked() == (date(2026, 12, 11), "friday evening")
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
+    assert picked() == (date(2026, 12, 18), "daily")
+    assert grid.grab().save(str(SCREENSHOTS / "calendar-month-down-a-week.png"))
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Up)  # the Friday above, its last entry
+    assert picked() == (date(2026, 12, 11), "friday evening")
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Right)  # reading order: Saturday
+    assert picked() == (date(2026, 12, 12), "daily")
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Up)
+    assert picked() == (date(2026, 12, 5), "daily")
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Up)  # nothing drawn a week up: it stays
+    assert picked() == (date(2026, 12, 5), "daily")
+    assert "Selected: daily" in view.picked_line.text()
+
+
+def test_left_and_right_go_to_the_day_beside_in_the_week(gui_factory: Any,
+                                                         utc_local_time: None) -> None:
+    """In the week Right from Friday 09:00 went to Friday 12:00 (the day's own next entry);
+    it now goes to Saturday's nearest in time, Left back; Down still steps within the day."""
+    gui = gui_factory(engine=False)
+    for name, expr in (("morning", "0 9 * * *"), ("noon", "0 12 * * *"),
+                       ("weekend evening", "0 18 * * 6,0")):
+        gui.service.create_task(command_task(
+            name, timezone="UTC", schedule={"kind": "cron", "expr": expr}), now=NOW)
+    view = _open_calendar(gui, "week", NOW)
+    grid = view.week.grid
+    gui.settle()
+    grid.grab()
+    first = next(h for h in grid.hits if h.kind == "entry" and h.day == date(2026, 12, 4)
+                 and h.entry is not None and h.entry.task_name == "morning")
+    view.week.ensureVisible(int(first.rect.center().x()), int(first.rect.center().y()))
+    gui.qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=first.rect.center().toPoint())
+    gui.wait_until(lambda: view.picked is not None)
+
+    def picked() -> tuple[date, str]:
+        entry = view.picked
+        assert entry is not None
+        return entry.start.astimezone().date(), entry.task_name
+
+    assert picked() == (date(2026, 12, 4), "morning")
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Right)
+    assert picked() == (date(2026, 12, 5), "morning")
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)  # within Saturday
+    assert picked() == (date(2026, 12, 5), "noon")
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
+    assert picked() == (date(2026, 12, 5), "weekend evening")
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Right)  # Sunday's nearest in time
+    assert picked() == (date(2026, 12, 6), "weekend evening")
+    assert grid.grab().save(str(SCREENSHOTS / "calendar-week-right-a-day.png"))
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Right)  # nothing further right: it stays
+    assert picked() == (date(2026, 12, 6), "weekend evening")
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Left)
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Left)
+    assert picked() == (date(2026, 12, 4), "noon")
