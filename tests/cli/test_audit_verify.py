@@ -48,6 +48,24 @@ def test_deleting_the_first_event_names_event_1(five_events: Any, home: Path) ->
     assert result.code == 1 and result.json()["event_id"] == 1
 
 
+@pytest.mark.parametrize(("statements", "said"), [
+    (("UPDATE audit_event SET target='z' WHERE id=3",), "event 3 was altered"),
+    (("DELETE FROM audit_event WHERE id=3",), "event 3 is missing"),
+    (("UPDATE audit_event SET id=100 WHERE id=2", "UPDATE audit_event SET id=2 WHERE id=3",
+      "UPDATE audit_event SET id=3 WHERE id=100"),
+     "event 2 does not follow the one before it (deleted or reordered)"),
+], ids=["edited", "deleted-in-the-middle", "reordered"])
+def test_an_edited_deleted_or_reordered_event_is_named_first(
+        five_events: Any, home: Path, statements: tuple[str, ...], said: str) -> None:
+    """README: `--verify` names the first edited, deleted or reordered event (the store's
+    tests checked the last two only as "not ok")."""
+    sql(home, *statements)
+    plain = five_events("audit", "--verify")
+    assert plain.code == 1 and f"audit trail BROKEN: {said}" in plain.err, plain.err
+    report = five_events("audit", "--verify", "--json").json()
+    assert not report["ok"] and report["event_id"] == int(said.split()[1])
+
+
 def test_putting_back_an_older_copy_says_how_many_events_are_missing(
         five_events: Any, home: Path, tmp_path: Path) -> None:
     db = home / "tickwork.db"

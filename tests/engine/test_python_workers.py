@@ -409,6 +409,30 @@ def test_progress_past_one_is_shown_at_one_and_said(engine: Any, service: Any) -
     assert "progress: 100% half way" in text and "5000" not in text.replace(said, "")
 
 
+def test_progress_below_zero_nan_and_no_number_as_the_readme_says(spawn: Any,
+                                                                  cli: Any) -> None:
+    """README: a fraction past the bounds is shown at the nearest and said once in the
+    output; NaN is said and not shown; what is no number is refused (ValueError). Through a
+    real `tickwork engine` and `tickwork run show --log`."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    said = "tickwork: progress takes a fraction from 0 to 1 (0.4 for 40 %), got "
+    expected = {-3: [f"{said}-3: shown as 0%", "progress: 0% given"],
+                "nan": [f"{said}nan: not shown", "progress: given"],
+                "half": ["refused: progress takes a fraction from 0 to 1, got 'half'"],
+                True: ["refused: progress takes a fraction from 0 to 1, got True"]}
+    for number, (given, lines) in enumerate(expected.items()):
+        name = f"given{number}"
+        assert cli("task", "add", name, "--python", f"{ACTIONS}:fraction_given", "--manual",
+                   "--kwargs", json.dumps({"given": given})).code == 0
+        assert cli("task", "run", name).code == 0
+        (run,) = wait_until(lambda name=name: [r for r in _runs(cli, name)
+                                               if r["status"] == "succeeded"], 20)
+        text = cli("run", "show", "--log", str(run["id"])).out
+        for line in lines:
+            assert text.count(line) == (1 if line.startswith(said) else 2), (given, text)
+
+
 def test_a_module_not_found_names_the_working_folder_it_was_looked_for_in(
         engine: Any, service: Any, tmp_path: Path) -> None:
     """A run that failed with "No module named 'nightly_jobs'" left the person to guess why:

@@ -157,6 +157,16 @@ def percent(context: Any) -> None:
     context.progress(50, "half way")
 
 
+def fraction_given(context: Any, given: Any) -> None:
+    """Progress given `given` ("nan": NaN), twice; a refusal is printed."""
+    fraction = float("nan") if given == "nan" else given
+    for _ in range(2):
+        try:
+            context.progress(fraction, "given")
+        except ValueError as error:
+            print(f"refused: {error}")
+
+
 def undecodable_name(context: Any) -> None:
     """Says its progress with a file name that is not UTF-8, as os.listdir gives it (a
     lone surrogate for each byte it could not decode)."""
