@@ -7,11 +7,14 @@ engine's recovery stops them, tests/engine/test_run_processes.py)."""
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import psutil
+import pytest
 
 from app.engine.launcher import protocol
 from tests.conftest import command_task
@@ -153,3 +156,21 @@ def test_a_launcher_does_not_outlive_an_engine_killed_9_but_its_commands_do(
     finally:
         with contextlib.suppress(psutil.Error):
             leader.kill()
+
+
+@pytest.mark.parametrize("setting", ["", "2"])
+def test_an_engine_starts_as_many_launchers_as_readme_says(
+        spawn: Any, cli: Any, monkeypatch: pytest.MonkeyPatch, setting: str) -> None:
+    """README: commands start in `$TICKWORK_LAUNCHERS` launcher processes, by default one
+    per CPU, 4 to 8. A real `tickwork engine`, counted once a command has run."""
+    monkeypatch.setenv("TICKWORK_LAUNCHERS", setting)
+    expected = int(setting) if setting else min(8, max(4, os.cpu_count() or 1))
+    engine = spawn()
+    engine.wait_for("engine running")
+    assert cli("task", "add", "one", "--command", "true", "--manual").code == 0
+    assert cli("task", "run", "one").code == 0
+    wait_until(lambda: [r for r in cli("run", "list", "--json").json()
+                        if r["status"] == "succeeded"], 20)
+    wait_until(lambda: len(_launchers(engine.proc.pid)) == expected, 10)
+    time.sleep(0.5)  # and no more come
+    assert len(_launchers(engine.proc.pid)) == expected
