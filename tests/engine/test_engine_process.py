@@ -287,3 +287,50 @@ def test_a_retry_the_store_refuses_to_queue_waits_and_runs_once_it_may(
         db.close()
     assert marks.read_text().split() == ["1", "2"]
     assert engine.stop() == 0
+
+
+def test_fires_missed_while_no_engine_ran_follow_each_tasks_catch_up(spawn: Any,
+                                                                      cli: Any) -> None:
+    """README: fires missed while no engine ran follow each task's catch-up policy — `skip`
+    runs none, `once` the latest, `all` each. Real `tickwork engine`s, 3.5 s apart."""
+    for policy in ("skip", "once", "all"):
+        assert cli("task", "add", policy, "--command", "true", "--every", "1s",
+                   "--catch-up", policy).code == 0
+
+    def runs(name: str) -> list[dict[str, Any]]:
+        return sorted(cli("run", "list", "--task", name, "--limit", "500", "--json").json(),
+                      key=lambda r: r["scheduled_for"])
+
+    first = spawn("first")
+    wait_until(lambda: all(any(r["status"] == "succeeded" for r in runs(n))
+                           for n in ("skip", "once", "all")), 20)
+    assert first.stop() == 0
+    stopped = datetime.now(UTC)
+    time.sleep(3.5)  # no engine: each task misses three fires or four
+    second = spawn("second")
+    second.wait_for("engine running")
+
+    def settled() -> bool:  # every run `all` owes has ended, and a fire on time came after
+        rows = runs("all")
+        owed = [r for r in rows if r["trigger"] == "catch_up"]
+        return bool(owed) and all(r["status"] == "succeeded" for r in owed) and any(
+            r["trigger"] == "schedule" and r["scheduled_for"] > owed[-1]["scheduled_for"]
+            for r in rows)
+
+    wait_until(settled, 20)
+    assert second.stop() == 0
+    caught = {n: [r for r in runs(n) if r["trigger"] == "catch_up"]
+              for n in ("skip", "once", "all")}
+    assert caught["skip"] == []
+    every = caught["all"]
+    assert len(every) >= 3, every  # (more on a machine slow to start the engine)
+    assert all(f"catch-up (all): {len(every)} fire(s) missed while no engine ran"
+               in r["reason"] for r in every)
+    missed = [from_utc_text(r["scheduled_for"]) for r in every]
+    assert missed == sorted(set(missed)) and all(t > stopped - timedelta(seconds=1)
+                                                 for t in missed)
+    (once,) = caught["once"]
+    assert "catch-up (once): " in once["reason"] and "missed while no engine ran" in \
+        once["reason"]
+    # the latest fire missed, not the first: within a second of `all`'s latest
+    assert from_utc_text(once["scheduled_for"]) > missed[-1] - timedelta(seconds=1)
