@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -334,3 +335,50 @@ def test_fires_missed_while_no_engine_ran_follow_each_tasks_catch_up(spawn: Any,
         once["reason"]
     # the latest fire missed, not the first: within a second of `all`'s latest
     assert from_utc_text(once["scheduled_for"]) > missed[-1] - timedelta(seconds=1)
+
+
+def _listening(pids: set[int]) -> list[str]:
+    """The listening sockets (TCP, UDP bound, Unix) any of `pids` holds."""
+    import psutil
+
+    found = []
+    accepting = set()  # Unix sockets that accept connections (__SO_ACCEPTCON, 0x10000)
+    with open("/proc/net/unix") as table:
+        for line in table.readlines()[1:]:
+            fields = line.split()
+            if int(fields[3], 16) & 0x10000:
+                accepting.add(fields[6])
+    for pid in pids:
+        try:
+            process = psutil.Process(pid)
+            for conn in process.net_connections(kind="inet"):
+                if conn.status == psutil.CONN_LISTEN or (conn.laddr and not conn.raddr
+                                                         and conn.type == 2):  # UDP bound
+                    found.append(f"{pid}: {conn}")
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with contextlib.suppress(OSError):
+                    target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                    if target.startswith("socket:[") and target[8:-1] in accepting:
+                        found.append(f"{pid}: unix {target}")
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+def test_an_engine_at_work_opens_no_network_listener(spawn: Any, cli: Any) -> None:
+    """README: no network listener is opened — by the engine, its launchers or its Python
+    workers, while they run a command and a Python task."""
+    import psutil
+
+    engine = spawn()
+    engine.wait_for("engine running")
+    for name, action in (("cmd", ["--command", "true"]),
+                         ("py", ["--python", "tests.support.actions:append", "--kwargs",
+                                 json.dumps({"path": os.devnull, "text": "x"})])):
+        assert cli("task", "add", name, "--manual", *action).code == 0
+        assert cli("task", "run", name, "--wait", "30").code == 0
+    tree = psutil.Process(engine.proc.pid)
+    pids = {tree.pid, *(p.pid for p in tree.children(recursive=True))}
+    assert len(pids) >= 3  # the engine, a launcher, a Python worker at least
+    assert _listening(pids) == []
+    assert engine.stop() == 0
