@@ -174,3 +174,26 @@ def test_an_engine_starts_as_many_launchers_as_readme_says(
     wait_until(lambda: len(_launchers(engine.proc.pid)) == expected, 10)
     time.sleep(0.5)  # and no more come
     assert len(_launchers(engine.proc.pid)) == expected
+
+
+def test_a_command_starts_in_its_own_session(spawn: Any, cli: Any, tmp_path: Path) -> None:
+    """README: a command starts (`posix_spawn`) in its own session — it leads its session and
+    its process group, apart from the engine's — and its children carry its run's token."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import os, subprocess, sys\n"
+        "print('session:', os.getpid(), os.getsid(0), os.getpgid(0))\n"
+        "subprocess.run([sys.executable, '-c', 'import os; "
+        "print(\"child\", os.environ[\"TICKWORK_RUN_TOKEN\"])'])\n")
+    assert cli("task", "add", "ids", "--manual", "--command",
+               f"{sys.executable} {probe}").code == 0
+    ran = cli("task", "run", "ids", "--wait", "30")
+    assert ran.code == 0, ran.out + ran.err
+    (run,) = cli("run", "list", "--json").json()
+    text = cli("run", "show", "--log", str(run["id"])).out
+    pid, sid, pgid = (int(n) for n in text.split("session: ")[1].split()[:3])
+    assert pid == sid == pgid, text
+    assert sid not in (os.getsid(engine.proc.pid), os.getpgid(engine.proc.pid))
+    assert f"child {run['id']}@" in text, text
