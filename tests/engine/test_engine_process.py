@@ -382,3 +382,27 @@ def test_an_engine_at_work_opens_no_network_listener(spawn: Any, cli: Any) -> No
     assert len(pids) >= 3  # the engine, a launcher, a Python worker at least
     assert _listening(pids) == []
     assert engine.stop() == 0
+
+
+def test_an_engine_under_umask_000_keeps_its_folders_0700_and_files_0600(
+        spawn: Any, cli: Any, home: Path) -> None:
+    """README: every folder Tickwork creates is 0700, whatever the umask (the store's test
+    made a home and a backup; the engine makes `checkpoints/` and `handoffs/` and writes a
+    lock, a hand-off log, a daily backup and the database's -wal and -shm)."""
+    old = os.umask(0)
+    try:
+        assert cli("task", "add", "c", "--command", "sleep 30", "--manual").code == 0
+        engine = spawn()
+        engine.wait_for("engine running")
+        assert cli("task", "run", "c").code == 0
+        wait_until(lambda: [r for r in cli("run", "list", "--json").json()
+                            if r["status"] == "running"], 20)
+        made = {p.relative_to(home).as_posix(): p.stat().st_mode & 0o777
+                for p in home.rglob("*")}
+        assert engine.stop() == 0
+    finally:
+        os.umask(old)
+    assert {"checkpoints", "handoffs", "backups", "engine.lock", "tickwork.db-wal"} <= set(made)
+    assert any(name.startswith("handoffs/") for name in made), made
+    assert {n: m for n, m in made.items()
+            if m != (0o700 if (home / n).is_dir() else 0o600)} == {}, made
