@@ -64,7 +64,8 @@ def test_headless_engine_runs_cli_tasks_on_time(spawn: Any, cli: Any) -> None:
     assert "stopping" in engine.text()
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["TERM", "HUP"])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP],
+                         ids=["TERM", "INT", "HUP"])
 def test_a_stop_signal_interrupts_a_long_run_after_grace_and_exits_0(spawn: Any, cli: Any,
                                                                signum: signal.Signals) -> None:
     """SIGHUP (the terminal it ran in closed) stops it as gracefully as SIGTERM; it used to
