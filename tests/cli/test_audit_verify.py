@@ -97,6 +97,24 @@ def test_without_a_keyring_the_trail_is_unkeyed_and_says_so(cli: Any,
     assert "unkeyed" in cli("audit", "--verify").out
 
 
+def test_an_unkeyed_trail_is_keyed_from_its_next_event_once_a_keyring_is_there(
+        cli: Any, home: Path, monkeypatch: Any) -> None:
+    """README: a trail kept without a keyring (or a store of an earlier version) still
+    verifies and is keyed from its next event on; its older events are still checked."""
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    assert cli("task", "add", "a", "--command", "true").code == 0
+    assert cli("task", "add", "b", "--command", "true").code == 0
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.support.file_keyring.FileKeyring")
+    assert cli("task", "update", "a", "--priority", "3").code == 0
+    report = cli("audit", "--verify", "--json").json()
+    assert report["ok"] and report["keyed"] and report["events"] == 3, report
+    plain = cli("audit", "--verify")
+    assert plain.code == 0 and "unkeyed" not in plain.out, plain.out
+    sql(home, "UPDATE audit_event SET target='x' WHERE id=1")  # an old, unkeyed event
+    broken = cli("audit", "--verify")
+    assert broken.code == 1 and "event 1 was altered" in broken.err, broken.err
+
+
 def test_a_head_due_within_the_second_is_written_before_the_cli_exits(cli: Any,
                                                                      home: Path) -> None:
     """Two commits in one process (the permissions fix, then the change): the second head
