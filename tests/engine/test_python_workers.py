@@ -199,6 +199,25 @@ def test_a_checkpoint_holding_a_secret_is_refused(engine: Any, service: Any,
     assert not [f for f in home.glob("tickwork.db*") if b"very-secret-456" in f.read_bytes()]
 
 
+def test_a_checkpoint_holding_a_form_of_a_secret_that_masking_hides_is_refused(
+        spawn: Any, cli: Any) -> None:
+    """README: `checkpoint()` refuses a state holding a secret's value or a form of it that
+    output masking hides (base64, percent-encoding, a JSON escape; the test above tried the
+    value only); one masking does not hide (upper case) is kept. A real engine, the CLI."""
+    assert cli("secret", "set", "tok", stdin='pa/ss é"w0rd').code == 0
+    engine = spawn()
+    engine.wait_for("engine running")
+    assert cli("task", "add", "forms", "--python", f"{ACTIONS}:checkpoint_secret_forms",
+               "--secret-env", "TOKEN=tok", "--manual").code == 0
+    ran = cli("task", "run", "forms", "--wait", "30")
+    assert ran.code == 0, ran.out + ran.err
+    (run,) = _runs(cli, "forms")
+    text = cli("run", "show", "--log", str(run["id"])).out
+    for name in ("base64", "percent", "json"):
+        assert f"{name}: refused: CheckpointError" in text, text
+    assert "upper: kept" in text, text
+
+
 def test_a_checkpoint_of_nan_is_refused_and_every_json_output_stays_json(
         engine: Any, service: Any, cli: Any) -> None:
     """`checkpoint(float("nan"))` was stored, and `run show --json` then printed a bare

@@ -3,6 +3,7 @@ notes its worker's pid in a file when it needs to be found, then misbehaves its 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -89,6 +90,23 @@ def checkpoint_secret(context: Any) -> str:
         print(f"refused: {type(exc).__name__}: {exc}")
     context.checkpoint({"step": 1})
     return "kept the step"
+
+
+def checkpoint_secret_forms(context: Any) -> None:
+    """Tries to keep its secret in the forms output masking hides, and upper case."""
+    import base64
+    import urllib.parse
+
+    secret = context.env["TOKEN"]
+    forms = {"base64": base64.b64encode(secret.encode()).decode(),
+             "percent": urllib.parse.quote(secret, safe=""),
+             "json": json.dumps(secret)[1:-1], "upper": secret.upper()}
+    for name, form in forms.items():
+        try:
+            context.checkpoint({"form": form})
+            print(f"{name}: kept")
+        except Exception as exc:
+            print(f"{name}: refused: {type(exc).__name__}")
 
 
 def checkpoint_nan(context: Any) -> str:
