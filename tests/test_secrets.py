@@ -11,7 +11,8 @@ import pytest
 
 @pytest.mark.parametrize("backend", ["keyrings.alt.file.PlaintextKeyring",
                                      "keyrings.alt.file.EncryptedKeyring",
-                                     "keyring.backends.null.Keyring"])
+                                     "keyring.backends.null.Keyring",
+                                     "keyring.backends.fail.Keyring"])
 def test_plaintext_and_unusable_backends_are_refused(cli: Any, home: Path, tmp_path: Path,
                                                      monkeypatch: Any, backend: str) -> None:
     data = tmp_path / "xdg-data"

@@ -133,7 +133,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         print(f"{path}: integrity check ok")
     if found:
-        print(f"tickwork: {path} is damaged: {len(found)} problem(s). "
+        print(f"tickwork: {path} is damaged: {plural(len(found), 'problem')}. "
               f"{backup.restore_hint(home)}", file=sys.stderr)
     elif unread:
         it = "it" if len(unread) == 1 else "them"

@@ -48,6 +48,24 @@ def test_deleting_the_first_event_names_event_1(five_events: Any, home: Path) ->
     assert result.code == 1 and result.json()["event_id"] == 1
 
 
+@pytest.mark.parametrize(("statements", "said"), [
+    (("UPDATE audit_event SET target='z' WHERE id=3",), "event 3 was altered"),
+    (("DELETE FROM audit_event WHERE id=3",), "event 3 is missing"),
+    (("UPDATE audit_event SET id=100 WHERE id=2", "UPDATE audit_event SET id=2 WHERE id=3",
+      "UPDATE audit_event SET id=3 WHERE id=100"),
+     "event 2 does not follow the one before it (deleted or reordered)"),
+], ids=["edited", "deleted-in-the-middle", "reordered"])
+def test_an_edited_deleted_or_reordered_event_is_named_first(
+        five_events: Any, home: Path, statements: tuple[str, ...], said: str) -> None:
+    """README: `--verify` names the first edited, deleted or reordered event (the store's
+    tests checked the last two only as "not ok")."""
+    sql(home, *statements)
+    plain = five_events("audit", "--verify")
+    assert plain.code == 1 and f"audit trail BROKEN: {said}" in plain.err, plain.err
+    report = five_events("audit", "--verify", "--json").json()
+    assert not report["ok"] and report["event_id"] == int(said.split()[1])
+
+
 def test_putting_back_an_older_copy_says_how_many_events_are_missing(
         five_events: Any, home: Path, tmp_path: Path) -> None:
     db = home / "tickwork.db"
@@ -77,6 +95,24 @@ def test_without_a_keyring_the_trail_is_unkeyed_and_says_so(cli: Any,
     assert result.code == 0 and result.json()["ok"] and not result.json()["keyed"]
     assert result.json()["note"] == "unkeyed: cannot detect truncation or rollback"
     assert "unkeyed" in cli("audit", "--verify").out
+
+
+def test_an_unkeyed_trail_is_keyed_from_its_next_event_once_a_keyring_is_there(
+        cli: Any, home: Path, monkeypatch: Any) -> None:
+    """README: a trail kept without a keyring (or a store of an earlier version) still
+    verifies and is keyed from its next event on; its older events are still checked."""
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    assert cli("task", "add", "a", "--command", "true").code == 0
+    assert cli("task", "add", "b", "--command", "true").code == 0
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.support.file_keyring.FileKeyring")
+    assert cli("task", "update", "a", "--priority", "3").code == 0
+    report = cli("audit", "--verify", "--json").json()
+    assert report["ok"] and report["keyed"] and report["events"] == 3, report
+    plain = cli("audit", "--verify")
+    assert plain.code == 0 and "unkeyed" not in plain.out, plain.out
+    sql(home, "UPDATE audit_event SET target='x' WHERE id=1")  # an old, unkeyed event
+    broken = cli("audit", "--verify")
+    assert broken.code == 1 and "event 1 was altered" in broken.err, broken.err
 
 
 def test_a_head_due_within_the_second_is_written_before_the_cli_exits(cli: Any,

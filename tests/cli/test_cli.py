@@ -454,6 +454,23 @@ def test_deleting_a_task_a_chain_follows_says_so_and_audits_the_chain(cli: Any) 
         ("task.update", "chained"), ("task.delete", "up")]
 
 
+def test_a_forced_delete_audits_every_task_that_lost_a_link(cli: Any) -> None:
+    """README: `task delete --force` removes the dependencies and fallbacks on the task, and
+    each task that lost a link is in the audit trail as changed (the test above had a chain
+    only)."""
+    assert cli("task", "add", "up", "--command", "true", "--manual").code == 0
+    for args in (("down", "--manual", "--depends-on", "up"),
+                 ("careful", "--manual", "--fallback", "up"), ("chained", "--after", "up")):
+        assert cli("task", "add", args[0], "--command", "true", *args[1:]).code == 0
+    assert cli("task", "delete", "up", "--force").code == 0
+    shown = {n: cli("task", "show", n, "--json").json() for n in ("down", "careful")}
+    assert shown["down"]["depends_on"] == [] and shown["careful"]["fallback"] is None
+    events = cli("audit", "--json").json()
+    assert sorted((e["action"], e["target"]) for e in events[:4]) == [
+        ("task.delete", "up"), ("task.update", "careful"), ("task.update", "chained"),
+        ("task.update", "down")]
+
+
 def test_task_show_reads_as_words(cli: Any, tmp_path: Path) -> None:
     """`task show` printed the action as its raw JSON, durations as `3600.0s`, and never the
     task's window (`--start`/`--end`): a task that fires nowhere near now looked like any."""

@@ -281,3 +281,22 @@ def test_fires_that_ran_before_a_short_jump_back_are_not_run_again(
     assert all((b - a).total_seconds() == 1 for a, b in itertools.pairwise(fires))  # none lost
     loud = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(loud) == 1 and "wall clock jumped by -5.0s" in loud[0]
+
+
+def test_a_calendar_task_fires_at_its_next_time_on_a_clock_set_back(
+        engine: Any, service: Any, clock: ShiftedClock) -> None:
+    """README: after a jump back a calendar schedule fires at its next time on the new clock
+    (the tests above set cron and interval tasks back). Its time today has passed: its next
+    fire is tomorrow; the clock set back to 3 s before today's makes today's its next."""
+    now = clock.now()
+    today = (now - timedelta(seconds=5)).replace(microsecond=0)  # passed, on the old clock
+    daily = {"kind": "calendar", "days": 1, "hour": today.hour, "minute": today.minute,
+             "second": today.second}
+    service.create_task(command_task("daily", schedule=daily, timezone="UTC"))
+    _made_long_ago("daily")
+    engine.start()
+    assert service.get_task("daily").next_run_at == today + timedelta(days=1)
+    clock.shift = (today - timedelta(seconds=3) - now).total_seconds()  # about -8 s
+    (row,) = wait_until(lambda: _rows(service, "daily"), 8)  # not tomorrow
+    assert row.scheduled_for == today and row.trigger == "schedule"
+    wait_until(lambda: service.get_task("daily").next_run_at == today + timedelta(days=1), 5)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -63,7 +64,8 @@ def test_headless_engine_runs_cli_tasks_on_time(spawn: Any, cli: Any) -> None:
     assert "stopping" in engine.text()
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["TERM", "HUP"])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP],
+                         ids=["TERM", "INT", "HUP"])
 def test_a_stop_signal_interrupts_a_long_run_after_grace_and_exits_0(spawn: Any, cli: Any,
                                                                signum: signal.Signals) -> None:
     """SIGHUP (the terminal it ran in closed) stops it as gracefully as SIGTERM; it used to
@@ -287,3 +289,121 @@ def test_a_retry_the_store_refuses_to_queue_waits_and_runs_once_it_may(
         db.close()
     assert marks.read_text().split() == ["1", "2"]
     assert engine.stop() == 0
+
+
+def test_fires_missed_while_no_engine_ran_follow_each_tasks_catch_up(spawn: Any,
+                                                                      cli: Any) -> None:
+    """README: fires missed while no engine ran follow each task's catch-up policy — `skip`
+    runs none, `once` the latest, `all` each. Real `tickwork engine`s, 3.5 s apart."""
+    for policy in ("skip", "once", "all"):
+        assert cli("task", "add", policy, "--command", "true", "--every", "1s",
+                   "--catch-up", policy).code == 0
+
+    def runs(name: str) -> list[dict[str, Any]]:
+        return sorted(cli("run", "list", "--task", name, "--limit", "500", "--json").json(),
+                      key=lambda r: r["scheduled_for"])
+
+    first = spawn("first")
+    wait_until(lambda: all(any(r["status"] == "succeeded" for r in runs(n))
+                           for n in ("skip", "once", "all")), 20)
+    assert first.stop() == 0
+    stopped = datetime.now(UTC)
+    time.sleep(3.5)  # no engine: each task misses three fires or four
+    second = spawn("second")
+    second.wait_for("engine running")
+
+    def settled() -> bool:  # every run `all` owes has ended, and a fire on time came after
+        rows = runs("all")
+        owed = [r for r in rows if r["trigger"] == "catch_up"]
+        return bool(owed) and all(r["status"] == "succeeded" for r in owed) and any(
+            r["trigger"] == "schedule" and r["scheduled_for"] > owed[-1]["scheduled_for"]
+            for r in rows)
+
+    wait_until(settled, 20)
+    assert second.stop() == 0
+    caught = {n: [r for r in runs(n) if r["trigger"] == "catch_up"]
+              for n in ("skip", "once", "all")}
+    assert caught["skip"] == []
+    every = caught["all"]
+    assert len(every) >= 3, every  # (more on a machine slow to start the engine)
+    assert all(f"catch-up (all): {len(every)} fire(s) missed while no engine ran"
+               in r["reason"] for r in every)
+    missed = [from_utc_text(r["scheduled_for"]) for r in every]
+    assert missed == sorted(set(missed)) and all(t > stopped - timedelta(seconds=1)
+                                                 for t in missed)
+    (once,) = caught["once"]
+    assert "catch-up (once): " in once["reason"] and "missed while no engine ran" in \
+        once["reason"]
+    # the latest fire missed, not the first: within a second of `all`'s latest
+    assert from_utc_text(once["scheduled_for"]) > missed[-1] - timedelta(seconds=1)
+
+
+def _listening(pids: set[int]) -> list[str]:
+    """The listening sockets (TCP, UDP bound, Unix) any of `pids` holds."""
+    import psutil
+
+    found = []
+    accepting = set()  # Unix sockets that accept connections (__SO_ACCEPTCON, 0x10000)
+    with open("/proc/net/unix") as table:
+        for line in table.readlines()[1:]:
+            fields = line.split()
+            if int(fields[3], 16) & 0x10000:
+                accepting.add(fields[6])
+    for pid in pids:
+        try:
+            process = psutil.Process(pid)
+            for conn in process.net_connections(kind="inet"):
+                if conn.status == psutil.CONN_LISTEN or (conn.laddr and not conn.raddr
+                                                         and conn.type == 2):  # UDP bound
+                    found.append(f"{pid}: {conn}")
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with contextlib.suppress(OSError):
+                    target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                    if target.startswith("socket:[") and target[8:-1] in accepting:
+                        found.append(f"{pid}: unix {target}")
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+def test_an_engine_at_work_opens_no_network_listener(spawn: Any, cli: Any) -> None:
+    """README: no network listener is opened — by the engine, its launchers or its Python
+    workers, while they run a command and a Python task."""
+    import psutil
+
+    engine = spawn()
+    engine.wait_for("engine running")
+    for name, action in (("cmd", ["--command", "true"]),
+                         ("py", ["--python", "tests.support.actions:append", "--kwargs",
+                                 json.dumps({"path": os.devnull, "text": "x"})])):
+        assert cli("task", "add", name, "--manual", *action).code == 0
+        assert cli("task", "run", name, "--wait", "30").code == 0
+    tree = psutil.Process(engine.proc.pid)
+    pids = {tree.pid, *(p.pid for p in tree.children(recursive=True))}
+    assert len(pids) >= 3  # the engine, a launcher, a Python worker at least
+    assert _listening(pids) == []
+    assert engine.stop() == 0
+
+
+def test_an_engine_under_umask_000_keeps_its_folders_0700_and_files_0600(
+        spawn: Any, cli: Any, home: Path) -> None:
+    """README: every folder Tickwork creates is 0700, whatever the umask (the store's test
+    made a home and a backup; the engine makes `checkpoints/` and `handoffs/` and writes a
+    lock, a hand-off log, a daily backup and the database's -wal and -shm)."""
+    old = os.umask(0)
+    try:
+        assert cli("task", "add", "c", "--command", "sleep 30", "--manual").code == 0
+        engine = spawn()
+        engine.wait_for("engine running")
+        assert cli("task", "run", "c").code == 0
+        wait_until(lambda: [r for r in cli("run", "list", "--json").json()
+                            if r["status"] == "running"], 20)
+        made = {p.relative_to(home).as_posix(): p.stat().st_mode & 0o777
+                for p in home.rglob("*")}
+        assert engine.stop() == 0
+    finally:
+        os.umask(old)
+    assert {"checkpoints", "handoffs", "backups", "engine.lock", "tickwork.db-wal"} <= set(made)
+    assert any(name.startswith("handoffs/") for name in made), made
+    assert {n: m for n, m in made.items()
+            if m != (0o700 if (home / n).is_dir() else 0o600)} == {}, made

@@ -77,3 +77,48 @@ def test_sigterm_interrupts_in_flight_runs_and_the_next_start_retries_them(
     assert not (tmp_path / "cmd0.ran").exists()
     assert second.stop() == 0
     assert "Traceback" not in first.text() + second.text()
+
+
+def test_runs_a_stop_finds_unstarted_are_given_back_and_run_next_start_whatever_retries(
+        spawn: Any, cli: Any, monkeypatch: Any) -> None:
+    """README: runs a graceful stop finds not yet started — queued behind busy workers (one
+    of them behind its group's limit too), waiting for upstreams — are given back `queued`
+    and run at the next start as they are, whatever their retries (these have none): they
+    were never tried. A real `tickwork engine` with two workers, through the CLI."""
+    monkeypatch.setenv("TICKWORK_WORKERS", "2")
+    first = spawn("first", grace=0.3)
+    first.wait_for("engine running: 2 workers")
+    tasks = {"long": ["--command", "sleep 60", "--group", "io:1"],
+             "up": ["--command", "sleep 60"],
+             "grouped": ["--command", "true", "--group", "io"],
+             "down": ["--command", "true", "--depends-on", "up"],
+             "behind": ["--command", "true"]}
+    for name, args in tasks.items():
+        assert cli("task", "add", name, "--manual", *args).code == 0
+    for name in ("long", "up"):
+        assert cli("task", "run", name).code == 0
+    wait_until(lambda: len([r for r in cli("run", "list", "--json").json()
+                            if r["status"] == "running"]) == 2, 10)
+    for name in ("grouped", "down", "behind"):
+        assert cli("task", "run", name).code == 0
+    # (held back by the group, a run shows `queued`; waiting for its upstream, `waiting`)
+    wait_until(lambda: {n: rs[0]["status"] for n, rs in _runs(cli).items()
+                        if n in ("grouped", "down", "behind")}
+               == {"grouped": "queued", "down": "waiting", "behind": "queued"}, 10)
+    assert first.stop() == 0
+    stopped = _runs(cli)
+    for name in ("grouped", "down", "behind"):
+        (run,) = stopped[name]
+        assert run["status"] == "queued", run
+        assert "the engine stopped before it started: the next start runs it" in (
+            run["reason"] or ""), run
+    second = spawn("second")
+    second.wait_for("engine running")
+    done = wait_until(lambda: (rs := _runs(cli)) and all(
+        rs[n][-1]["status"] not in ("queued", "waiting", "running")
+        for n in ("grouped", "down", "behind")) and rs, 15)
+    assert [(r["attempt"], r["status"]) for r in done["grouped"]] == [(1, "succeeded")]
+    assert [(r["attempt"], r["status"]) for r in done["behind"]] == [(1, "succeeded")]
+    # as it is: its upstream's run was cut off by the stop, so the dependency rule skips it
+    assert [(r["attempt"], r["status"]) for r in done["down"]] == [(1, "skipped")]
+    assert second.stop() == 0

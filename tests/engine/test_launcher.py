@@ -7,11 +7,14 @@ engine's recovery stops them, tests/engine/test_run_processes.py)."""
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import psutil
+import pytest
 
 from app.engine.launcher import protocol
 from tests.conftest import command_task
@@ -153,3 +156,44 @@ def test_a_launcher_does_not_outlive_an_engine_killed_9_but_its_commands_do(
     finally:
         with contextlib.suppress(psutil.Error):
             leader.kill()
+
+
+@pytest.mark.parametrize("setting", ["", "2"])
+def test_an_engine_starts_as_many_launchers_as_readme_says(
+        spawn: Any, cli: Any, monkeypatch: pytest.MonkeyPatch, setting: str) -> None:
+    """README: commands start in `$TICKWORK_LAUNCHERS` launcher processes, by default one
+    per CPU, 4 to 8. A real `tickwork engine`, counted once a command has run."""
+    monkeypatch.setenv("TICKWORK_LAUNCHERS", setting)
+    expected = int(setting) if setting else min(8, max(4, os.cpu_count() or 1))
+    engine = spawn()
+    engine.wait_for("engine running")
+    assert cli("task", "add", "one", "--command", "true", "--manual").code == 0
+    assert cli("task", "run", "one").code == 0
+    wait_until(lambda: [r for r in cli("run", "list", "--json").json()
+                        if r["status"] == "succeeded"], 20)
+    wait_until(lambda: len(_launchers(engine.proc.pid)) == expected, 10)
+    time.sleep(0.5)  # and no more come
+    assert len(_launchers(engine.proc.pid)) == expected
+
+
+def test_a_command_starts_in_its_own_session(spawn: Any, cli: Any, tmp_path: Path) -> None:
+    """README: a command starts (`posix_spawn`) in its own session — it leads its session and
+    its process group, apart from the engine's — and its children carry its run's token."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import os, subprocess, sys\n"
+        "print('session:', os.getpid(), os.getsid(0), os.getpgid(0))\n"
+        "subprocess.run([sys.executable, '-c', 'import os; "
+        "print(\"child\", os.environ[\"TICKWORK_RUN_TOKEN\"])'])\n")
+    assert cli("task", "add", "ids", "--manual", "--command",
+               f"{sys.executable} {probe}").code == 0
+    ran = cli("task", "run", "ids", "--wait", "30")
+    assert ran.code == 0, ran.out + ran.err
+    (run,) = cli("run", "list", "--json").json()
+    text = cli("run", "show", "--log", str(run["id"])).out
+    pid, sid, pgid = (int(n) for n in text.split("session: ")[1].split()[:3])
+    assert pid == sid == pgid, text
+    assert sid not in (os.getsid(engine.proc.pid), os.getpgid(engine.proc.pid))
+    assert f"child {run['id']}@" in text, text

@@ -199,6 +199,25 @@ def test_a_checkpoint_holding_a_secret_is_refused(engine: Any, service: Any,
     assert not [f for f in home.glob("tickwork.db*") if b"very-secret-456" in f.read_bytes()]
 
 
+def test_a_checkpoint_holding_a_form_of_a_secret_that_masking_hides_is_refused(
+        spawn: Any, cli: Any) -> None:
+    """README: `checkpoint()` refuses a state holding a secret's value or a form of it that
+    output masking hides (base64, percent-encoding, a JSON escape; the test above tried the
+    value only); one masking does not hide (upper case) is kept. A real engine, the CLI."""
+    assert cli("secret", "set", "tok", stdin='pa/ss é"w0rd').code == 0
+    engine = spawn()
+    engine.wait_for("engine running")
+    assert cli("task", "add", "forms", "--python", f"{ACTIONS}:checkpoint_secret_forms",
+               "--secret-env", "TOKEN=tok", "--manual").code == 0
+    ran = cli("task", "run", "forms", "--wait", "30")
+    assert ran.code == 0, ran.out + ran.err
+    (run,) = _runs(cli, "forms")
+    text = cli("run", "show", "--log", str(run["id"])).out
+    for name in ("base64", "percent", "json"):
+        assert f"{name}: refused: CheckpointError" in text, text
+    assert "upper: kept" in text, text
+
+
 def test_a_checkpoint_of_nan_is_refused_and_every_json_output_stays_json(
         engine: Any, service: Any, cli: Any) -> None:
     """`checkpoint(float("nan"))` was stored, and `run show --json` then printed a bare
@@ -407,6 +426,30 @@ def test_progress_past_one_is_shown_at_one_and_said(engine: Any, service: Any) -
             "as 100%")
     assert text.count(said) == 1, text
     assert "progress: 100% half way" in text and "5000" not in text.replace(said, "")
+
+
+def test_progress_below_zero_nan_and_no_number_as_the_readme_says(spawn: Any,
+                                                                  cli: Any) -> None:
+    """README: a fraction past the bounds is shown at the nearest and said once in the
+    output; NaN is said and not shown; what is no number is refused (ValueError). Through a
+    real `tickwork engine` and `tickwork run show --log`."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    said = "tickwork: progress takes a fraction from 0 to 1 (0.4 for 40 %), got "
+    expected = {-3: [f"{said}-3: shown as 0%", "progress: 0% given"],
+                "nan": [f"{said}nan: not shown", "progress: given"],
+                "half": ["refused: progress takes a fraction from 0 to 1, got 'half'"],
+                True: ["refused: progress takes a fraction from 0 to 1, got True"]}
+    for number, (given, lines) in enumerate(expected.items()):
+        name = f"given{number}"
+        assert cli("task", "add", name, "--python", f"{ACTIONS}:fraction_given", "--manual",
+                   "--kwargs", json.dumps({"given": given})).code == 0
+        assert cli("task", "run", name).code == 0
+        (run,) = wait_until(lambda name=name: [r for r in _runs(cli, name)
+                                               if r["status"] == "succeeded"], 20)
+        text = cli("run", "show", "--log", str(run["id"])).out
+        for line in lines:
+            assert text.count(line) == (1 if line.startswith(said) else 2), (given, text)
 
 
 def test_a_module_not_found_names_the_working_folder_it_was_looked_for_in(

@@ -100,3 +100,30 @@ def test_cancelling_a_retrying_run_says_the_cancel_was_asked(
                    f"it (`tickwork run show {retry['id']}` says how it ended)\n")
     wait_until(lambda: cli("run", "show", str(retry["id"]), "--json").json()["status"]
                == "cancelled", 10)
+
+
+def test_cancelled_says_who_a_person_or_a_newer_fire_under_overlap_replace(
+        spawn: Any, cli: Any) -> None:
+    """README: `cancelled` means a person cancelled the run, or the task's overlap `replace`
+    made it give way to a newer fire — its note says which (only a simulation checked the
+    second, nothing the first). A real engine, through the CLI."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    assert cli("task", "add", "asked", "--manual", "--command", "sleep 30").code == 0
+    assert cli("task", "add", "newer", "--every", "1s", "--overlap", "replace",
+               "--command", "sleep 30").code == 0
+    run = cli("task", "run", "asked", "--json").json()
+    wait_until(lambda: cli("run", "show", str(run["id"]), "--json").json()["status"]
+               == "running", 10)
+    assert cli("run", "cancel", str(run["id"])).code == 0
+    replaced = wait_until(lambda: [r for r in cli("run", "list", "--task", "newer", "--json")
+                                   .json() if r["status"] == "cancelled"], 10)
+    assert cli("task", "pause", "newer").code == 0
+    asked = wait_until(lambda: (r := cli("run", "show", str(run["id"]), "--json").json())
+                       ["status"] == "cancelled" and r, 10)
+    assert engine.stop() == 0
+    said = " ".join(filter(None, [asked["error"], asked["reason"]]))
+    assert "cancelled on request" in said and "replaced" not in said, asked
+    for row in replaced:
+        said = " ".join(filter(None, [row["error"], row["reason"]]))
+        assert "replaced by the fire at " in said and "on request" not in said, row

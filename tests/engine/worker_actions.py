@@ -3,6 +3,7 @@ notes its worker's pid in a file when it needs to be found, then misbehaves its 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -91,6 +92,23 @@ def checkpoint_secret(context: Any) -> str:
     return "kept the step"
 
 
+def checkpoint_secret_forms(context: Any) -> None:
+    """Tries to keep its secret in the forms output masking hides, and upper case."""
+    import base64
+    import urllib.parse
+
+    secret = context.env["TOKEN"]
+    forms = {"base64": base64.b64encode(secret.encode()).decode(),
+             "percent": urllib.parse.quote(secret, safe=""),
+             "json": json.dumps(secret)[1:-1], "upper": secret.upper()}
+    for name, form in forms.items():
+        try:
+            context.checkpoint({"form": form})
+            print(f"{name}: kept")
+        except Exception as exc:
+            print(f"{name}: refused: {type(exc).__name__}")
+
+
 def checkpoint_nan(context: Any) -> str:
     """Tries to keep NaN and an infinity (refused: no JSON has them), then a number."""
     for odd in (float("nan"), {"rate": float("inf")}):
@@ -155,6 +173,16 @@ def percent(context: Any) -> None:
     """Progress given as a percentage, not a fraction (twice: said once)."""
     context.progress(50, "half way")
     context.progress(50, "half way")
+
+
+def fraction_given(context: Any, given: Any) -> None:
+    """Progress given `given` ("nan": NaN), twice; a refusal is printed."""
+    fraction = float("nan") if given == "nan" else given
+    for _ in range(2):
+        try:
+            context.progress(fraction, "given")
+        except ValueError as error:
+            print(f"refused: {error}")
 
 
 def undecodable_name(context: Any) -> None:

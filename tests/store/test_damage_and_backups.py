@@ -84,6 +84,10 @@ def test_damaged_store_is_refused_and_restored_from_backup(home: Path, cli: Any)
     assert check.code == 1
     assert check.out.strip(), "check names at least one problem"
     assert "Traceback" not in check.err
+    # one line a problem, and the count in words ("1 problem(s)" it said)
+    problems = len(check.out.strip().splitlines())
+    assert f"is damaged: {problems} problem{'' if problems == 1 else 's'}. " in check.err, \
+        check.err
 
     restored = cli("restore", str(backup))
     assert restored.code == 0, restored.err

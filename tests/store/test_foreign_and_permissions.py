@@ -104,6 +104,11 @@ def test_looser_modes_lose_only_group_and_other_bits(home: Path, cli: Any) -> No
     assert cli("task", "list").code == 0
     assert mode(home) == 0o700
     assert mode(home / "tickwork.db") == 0o600
+    (fixed,) = [e for e in cli("audit", "--json").json()
+                if e["action"] == "store.permissions_fixed"]  # README: the fix audited
+    db = str(home / "tickwork.db")
+    assert fixed["before"]["modes"] == {str(home): "0o750", db: "0o640"}
+    assert fixed["after"]["modes"] == {str(home): "0o700", db: "0o600"}
     os.chmod(home, 0o755)
     assert cli("task", "list").code == 0
     assert mode(home) == 0o700
