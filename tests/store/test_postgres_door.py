@@ -208,6 +208,22 @@ def test_a_connection_the_server_closed_is_opened_anew(home: Path, pg_url: str,
         store.close()
 
 
+def _engine_on(home: Path, pg_url: str, env: dict[str, str],
+               log: Path) -> subprocess.Popen[bytes]:
+    """`tickwork --home HOME engine --store URL` in a process of its own (`engine stop` reads
+    its command line), once it runs."""
+    with log.open("w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "--home", str(home), "engine", "--store", pg_url,
+             "--grace", "1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_until(lambda: "engine running" in log.read_text(), 60)
+    except BaseException:
+        stop(proc)
+        raise
+    return proc
+
+
 def test_settings_says_how_to_stop_an_engine_on_postgres_and_that_stops_it(
         home: Path, pg_url: str, tmp_path: Path) -> None:
     """`tickwork --store URL settings` said "to stop it: tickwork engine stop" of the engine
@@ -217,13 +233,8 @@ def test_settings_says_how_to_stop_an_engine_on_postgres_and_that_stops_it(
     import shlex
 
     env = {k: v for k, v in os.environ.items() if k != "TICKWORK_STORE"}
-    log = tmp_path / "engine.log"
-    with log.open("w") as err:
-        proc = subprocess.Popen(  # a process of its own: `engine stop` reads its command line
-            [sys.executable, "-m", "app.cli", "--home", str(home), "engine", "--store", pg_url,
-             "--grace", "1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
+    proc = _engine_on(home, pg_url, env, tmp_path / "engine.log")
     try:
-        wait_until(lambda: "engine running" in log.read_text(), 60)
         said = tickwork.run(["--home", str(home), "--store", pg_url, "settings"], cwd=ROOT,
                             env=env, timeout=60).stdout
         line = next(x for x in said.splitlines() if x.strip().startswith("engine now:"))
@@ -249,13 +260,8 @@ def test_engine_stop_in_the_home_an_engine_on_postgres_was_started_from_stops_it
     0) and the engine ran on — it looked only at the home's SQLite file. The engine marks
     the home it was started from (`engine.shared`), and the stop finds and stops it."""
     env = {k: v for k, v in os.environ.items() if k != "TICKWORK_STORE"}
-    log = tmp_path / "engine.log"
-    with log.open("w") as err:
-        proc = subprocess.Popen(  # a process of its own: `engine stop` reads its command line
-            [sys.executable, "-m", "app.cli", "--home", str(home), "engine", "--store", pg_url,
-             "--grace", "1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
+    proc = _engine_on(home, pg_url, env, tmp_path / "engine.log")
     try:
-        wait_until(lambda: "engine running" in log.read_text(), 60)
         stopped = tickwork.run(["--home", str(home), "engine", "stop"], cwd=ROOT, env=env,
                                timeout=60)
         assert (stopped.returncode, stopped.stderr) == (0, ""), stopped
@@ -264,7 +270,7 @@ def test_engine_stop_in_the_home_an_engine_on_postgres_was_started_from_stops_it
             "runs get a few seconds to finish…\n"
             "stopped: an engine waiting as a standby takes over, if one does\n")
         assert proc.wait(30) == 0
-        assert "received SIGTERM: stopping" in log.read_text()
+        assert "received SIGTERM: stopping" in (tmp_path / "engine.log").read_text()
         again = tickwork.run(["--home", str(home), "engine", "stop"], cwd=ROOT, env=env,
                              timeout=60)
         assert (again.returncode, again.stdout) == (
