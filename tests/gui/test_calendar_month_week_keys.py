@@ -6,6 +6,7 @@ local days are UTC days."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -15,6 +16,25 @@ from tests.gui.test_calendar_failure_first import NOW, utc_local_time
 from tests.gui.test_calendar_forecast_shown import _open_calendar
 
 __all__ = ["utc_local_time"]  # (a fixture)
+
+
+def _click(gui: Any, view: Any, grid: Any, day: date, name: str,
+           scroll: Any = None) -> Callable[[], tuple[date, str]]:
+    """Click `name`'s entry on `day` (scrolled into sight in `scroll`); what is picked then,
+    as (day, task name), each time it is asked."""
+    first = next(h for h in grid.hits if h.kind == "entry" and h.day == day
+                 and h.entry is not None and h.entry.task_name == name)
+    if scroll is not None:
+        scroll.ensureVisible(int(first.rect.center().x()), int(first.rect.center().y()))
+    gui.qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=first.rect.center().toPoint())
+    gui.wait_until(lambda: view.picked is not None)
+
+    def picked() -> tuple[date, str]:
+        entry = view.picked
+        assert entry is not None
+        return entry.start.astimezone().date(), entry.task_name
+
+    return picked
 
 
 def test_up_and_down_move_by_the_week_in_the_month(gui_factory: Any,
@@ -27,15 +47,7 @@ def test_up_and_down_move_by_the_week_in_the_month(gui_factory: Any,
     grid = view.month
     gui.settle()
     grid.grab()  # laid out
-    first = next(h for h in grid.hits if h.kind == "entry" and h.day == date(2026, 12, 4)
-                 and h.entry is not None and h.entry.task_name == "daily")
-    gui.qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=first.rect.center().toPoint())
-    gui.wait_until(lambda: view.picked is not None)
-
-    def picked() -> tuple[date, str]:
-        entry = view.picked
-        assert entry is not None
-        return entry.start.astimezone().date(), entry.task_name
+    picked = _click(gui, view, grid, date(2026, 12, 4), "daily")
 
     assert picked() == (date(2026, 12, 4), "daily")
     gui.qtbot.keyClick(grid, Qt.Key.Key_Down)  # within the day first
@@ -71,16 +83,7 @@ def test_left_and_right_go_to_the_day_beside_in_the_week(gui_factory: Any,
     grid = view.week.grid
     gui.settle()
     grid.grab()
-    first = next(h for h in grid.hits if h.kind == "entry" and h.day == date(2026, 12, 4)
-                 and h.entry is not None and h.entry.task_name == "morning")
-    view.week.ensureVisible(int(first.rect.center().x()), int(first.rect.center().y()))
-    gui.qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=first.rect.center().toPoint())
-    gui.wait_until(lambda: view.picked is not None)
-
-    def picked() -> tuple[date, str]:
-        entry = view.picked
-        assert entry is not None
-        return entry.start.astimezone().date(), entry.task_name
+    picked = _click(gui, view, grid, date(2026, 12, 4), "morning", view.week)
 
     assert picked() == (date(2026, 12, 4), "morning")
     gui.qtbot.keyClick(grid, Qt.Key.Key_Right)
