@@ -277,15 +277,22 @@ def axis_labels(axis: Any) -> list[str]:
 def export_needing_a_secret(tmp_path: Path) -> Path:
     """An export from another home of a task "nightly" whose DB variable is its secret
     db.pass (the CLI's doors, as that home's user made it)."""
+    return export_from_another_home(tmp_path, "nightly.json", [
+        (["secret", "set", "db.pass"], "tw-home-a"),
+        (["task", "add", "nightly", "--manual", "--command", "env",
+          "--secret-env", "DB=db.pass"], None)])
+
+
+def export_from_another_home(tmp_path: Path, name: str,
+                             steps: list[tuple[list[str], str | None]]) -> Path:
+    """`tmp_path / name`: what another home's user made with these CLI commands (each with
+    its standard input), exported."""
     from tests.support.tickwork import run as tickwork
 
-    other = tmp_path / "other-home"
-    export = tmp_path / "nightly.json"
-    for args, stdin in ((["secret", "set", "db.pass"], "tw-home-a"),
-                        (["task", "add", "nightly", "--manual", "--command", "env",
-                          "--secret-env", "DB=db.pass"], None),
-                        (["export", str(export)], None)):
-        done = tickwork(["--home", str(other), *args], input=stdin, timeout=60)
+    export = tmp_path / name
+    for args, stdin in (*steps, (["export", str(export)], None)):
+        done = tickwork(["--home", str(tmp_path / "other-home"), *args], input=stdin,
+                        timeout=60)
         assert done.returncode == 0, done.stderr
     return export
 

@@ -10,25 +10,20 @@ from typing import Any
 
 from app.gui.qt import QApplication, QLabel, Qt, QTimer
 from app.gui.tasks.secrets_needed import SecretsNeeded
-from tests.gui.conftest import SCREENSHOTS, Gui
+from tests.gui.conftest import SCREENSHOTS, Gui, export_from_another_home
 from tests.gui.file_dialogs import choose_path, file_dialog, file_menu_entry
-from tests.support.tickwork import run as tickwork
 
 
 def _export(tmp_path: Path) -> Path:
     """Task “B” whose TOKEN is its own secret (named as the editor names it, B.TOKEN), and
     “nightly” whose DB is db.pass, exported from another home."""
-    other, export = tmp_path / "other-home", tmp_path / "both.json"
-    for args, stdin in ((["secret", "set", "B.TOKEN"], "tw-token"),
-                        (["secret", "set", "db.pass"], "tw-pass"),
-                        (["task", "add", "B", "--manual", "--command", "env",
-                          "--secret-env", "TOKEN=B.TOKEN"], None),
-                        (["task", "add", "nightly", "--manual", "--command", "env",
-                          "--secret-env", "DB=db.pass"], None),
-                        (["export", str(export)], None)):
-        done = tickwork(["--home", str(other), *args], input=stdin, timeout=60)
-        assert done.returncode == 0, done.stderr
-    return export
+    return export_from_another_home(tmp_path, "both.json", [
+        (["secret", "set", "B.TOKEN"], "tw-token"),
+        (["secret", "set", "db.pass"], "tw-pass"),
+        (["task", "add", "B", "--manual", "--command", "env",
+          "--secret-env", "TOKEN=B.TOKEN"], None),
+        (["task", "add", "nightly", "--manual", "--command", "env",
+          "--secret-env", "DB=db.pass"], None)])
 
 
 def test_a_task_s_own_secret_is_named_by_its_variable_and_task(
