@@ -11,7 +11,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from app.gui.qt import Qt
-from tests.gui.conftest import SCREENSHOTS, command_task
+from tests.gui.conftest import SCREENSHOTS
+from tests.gui.test_calendar_day_list_notes import fetch_build_report
 from tests.gui.test_calendar_failure_first import NOW, utc_local_time
 from tests.gui.test_calendar_forecast_shown import _open_calendar
 
@@ -20,13 +21,7 @@ __all__ = ["utc_local_time"]  # (a fixture)
 
 def test_counted_chain_fires_read_after_upstream(gui_factory: Any, utc_local_time: None) -> None:
     gui = gui_factory(engine=False)
-    s = gui.service
-    s.create_task(command_task("Fetch", schedule={"kind": "interval", "seconds": 120}),
-                  now=NOW - timedelta(minutes=1))
-    s.create_task(command_task("Build", schedule={"kind": "after", "tasks": ["Fetch"]}),
-                  now=NOW)
-    s.create_task(command_task("Report", schedule={"kind": "after", "tasks": ["Build"]}),
-                  now=NOW)
+    fetch_build_report(gui.service, NOW - timedelta(minutes=1), NOW)
     view = _open_calendar(gui, "month", NOW)
     grid = view.month
     gui.settle()

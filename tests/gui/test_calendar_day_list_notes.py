@@ -5,7 +5,7 @@ on one line (a longer one ends in “…”, its tooltip says it whole). The clo
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from app.gui.qt import QPoint, Qt
@@ -16,15 +16,18 @@ from tests.gui.test_calendar_forecast_shown import _open_calendar
 __all__ = ["utc_local_time"]  # (a fixture)
 
 
+def fetch_build_report(service: Any, fetch_made: datetime, chain_made: datetime) -> None:
+    """Fetch every 2 minutes, Build after it, Report after Build (made at those times)."""
+    service.create_task(command_task("Fetch", schedule={"kind": "interval", "seconds": 120}),
+                        now=fetch_made)
+    for name, after in (("Build", "Fetch"), ("Report", "Build")):
+        service.create_task(command_task(name, schedule={"kind": "after", "tasks": [after]}),
+                            now=chain_made)
+
+
 def test_a_chain_s_notes_fit_their_column(gui_factory: Any, utc_local_time: None) -> None:
     gui = gui_factory(engine=False)
-    s = gui.service
-    s.create_task(command_task("Fetch", schedule={"kind": "interval", "seconds": 120}),
-                  now=NOW - timedelta(hours=1))
-    s.create_task(command_task("Build", schedule={"kind": "after", "tasks": ["Fetch"]}),
-                  now=NOW - timedelta(hours=1))
-    s.create_task(command_task("Report", schedule={"kind": "after", "tasks": ["Build"]}),
-                  now=NOW - timedelta(hours=1))
+    fetch_build_report(gui.service, NOW - timedelta(hours=1), NOW - timedelta(hours=1))
     view = _open_calendar(gui, "week", NOW)
     header = view.week.header
     tomorrow = view.week.grid.column(view.week.grid.dates().index(NOW.date()) + 1)
