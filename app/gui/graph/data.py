@@ -125,17 +125,19 @@ def read_graph(service: Service) -> GraphData:
     return GraphData(nodes, edges)
 
 
-def add_dependency(service: Service, upstream: int, downstream: int) -> str:
+def add_dependency(service: Service, upstream: int, downstream: int
+                   ) -> tuple[str, tuple[str, str] | None]:
     """Make `downstream` wait for `upstream`, through the service (validated, audited).
 
-    Returns what happened in words; raises CycleError (nothing changed) for a cycle.
+    Returns what happened in words, with the two tasks' names when it added the dependency
+    (None: it was there); raises CycleError (nothing changed) for a cycle.
     """
     up = service.get_task(upstream)
     down = service.get_task(downstream)
     if up.name in down.spec.depends_on or up.name in down.spec.schedule.after:
-        return f"“{down.name}” already depends on “{up.name}”."
+        return f"“{down.name}” already depends on “{up.name}”.", None
     service.update_task(down.id, {"depends_on": [*down.spec.depends_on, up.name]})
-    return f"“{down.name}” now waits for “{up.name}”."
+    return f"“{down.name}” now waits for “{up.name}”.", (up.name, down.name)
 
 
 class DependencyGone(TickworkError):

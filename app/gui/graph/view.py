@@ -5,13 +5,13 @@ only shows it. Engine events recolour nodes in place; task changes (ours, the en
 another process's) re-read it after a short quiet spell, keeping the zoom and position.
 A view that is hidden only notes that it is stale and re-reads when shown.
 
-Adding a dependency: drag from one task to another. The second then waits for the first,
-through the service like any edit (validated, audited); a cycle is refused by the service,
-named in the banner, and nothing changes. Removing one: click its arrow (it highlights) and
-press Del, or right-click it; the question names both tasks, as deleting a task asks, and the
-change goes through the service like the editor's. A refusal (the arrow changed meanwhile)
-shows in the banner, as a refused edge does, and the graph is read again. A task's fallback
-is a dotted arrow to it ("falls back to"), set in the failing task's editor, not by Del.
+Adding a dependency: drag from one task to another (app/gui/graph/adding.py: the second
+waits for the first; a cycle is refused, named in the banner; Ctrl+Z takes it back).
+Removing one: click its arrow (it highlights) and press Del, or right-click it; the
+question names both tasks, as deleting a task asks, and the change goes through the
+service like the editor's. A refusal (the arrow changed meanwhile) shows in the banner, as
+a refused edge does, and the graph is read again. A task's fallback is a dotted arrow to it
+("falls back to"), set in the failing task's editor, not by Del.
 
 Signals:
     open_task_requested(int): edit this task.
@@ -21,16 +21,15 @@ Signals:
 
 from __future__ import annotations
 
-from app.core.errors import CycleError
 from app.core.task import Task
 from app.engine.events import RunChanged
 from app.gui.background import Background, describe_error
+from app.gui.graph.adding import Adding
 from app.gui.graph.canvas import GraphCanvas
 from app.gui.graph.data import (
     Edge,
     Filter,
     GraphData,
-    add_dependency,
     read_graph,
     remove_dependency,
 )
@@ -62,7 +61,8 @@ from app.service import Service
 SCOPE_LABELS = (("all", "Whole graph"), ("both", "Upstream and downstream of"),
                 ("upstream", "Upstream of"), ("downstream", "Downstream of"))
 HINT = ("Solid arrow: waits for · dashed: runs after · dotted: falls back to (runs when the first "
-        "fails) · drag from one task to another to make the second wait for the first · click an "
+        "fails) · drag from one task to another to make the second wait for the first (Ctrl+Z "
+        "undoes it) · click an "
         "arrow and press Del to remove it · arrow keys select a task · double-click it or press "
         "Enter to edit it · wheel to zoom, drag the background (or, with the middle button, "
         "anywhere) to pan")
@@ -143,7 +143,9 @@ class GraphView(QWidget):
         self.fit_button.clicked.connect(self.canvas.fit)
         self.zoom_in.clicked.connect(lambda: self.canvas.zoom_by(1.25))
         self.zoom_out.clicked.connect(lambda: self.canvas.zoom_by(0.8))
-        self.canvas.edge_requested.connect(self.add_dependency)
+        self.adding = Adding(self, service, background, self.banner, self.message.emit,
+                             self._reload_soon.poke, self._names)
+        self.canvas.edge_requested.connect(self.adding.add)
         self.canvas.open_requested.connect(self.open_task_requested)
         self.canvas.context_requested.connect(self._on_canvas_context_requested)
         self.canvas.selection_changed.connect(self._on_canvas_selection_changed)
@@ -307,27 +309,6 @@ class GraphView(QWidget):
     def _on_canvas_selection_changed(self, _node: object) -> None:
         self.banner.clear_error()  # a refused edge was said; the person has moved on
         self.selection_changed.emit()
-
-    def add_dependency(self, upstream: int, downstream: int) -> None:
-        service = self.service
-        self.banner.clear_error()
-
-        def done(text: str) -> None:
-            self.message.emit(text)
-            self._reload_soon.poke()
-
-        def failed(error: BaseException) -> None:
-            up, down = self._names(upstream, downstream)
-            if isinstance(error, CycleError):
-                text = (f"Not added: “{down}” cannot wait for “{up}”, that would make a "
-                        f"dependency cycle {' → '.join(error.cycle)}. Nothing was changed.")
-            else:
-                text = f"Not added: {describe_error(error)}"
-            self.banner.show_error(text)
-            self.message.emit(text)
-
-        self.background.run(lambda: add_dependency(service, upstream, downstream), done, failed,
-                            owner=self)
 
     # -- removing one --------------------------------------------------------------------
 
