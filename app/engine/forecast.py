@@ -12,13 +12,15 @@ dispatcher does is what is listed, one `Occurrence` each:
 - a run it skips (its overlap rule, an upstream that did not succeed, a dependency
   timeout), when it skips it: kind `skipped`, with the dispatcher's reason.
 
-The World gives the tasks and their first fires (the engine's catch-up plan at `now` for
-overdue tasks, claimed as the engine's start-up claims them), the runs going now (claimed
-first; they end at their expected end, not before `now`, and are not listed), the retries
-due and the run history the dependency rule and chains read. For a window that starts after
-`now` the play begins at `now`: a run going now that ends before the window, a retry due
-before it and what they chain happen then, unlisted, instead of piling up at the window's
-start. Nothing reads the store or the clock here.
+The World gives the tasks and their first fires (for overdue tasks, the catch-up plan an
+engine started at `now`, or at the window's start when that is later, makes then: the fires
+missed up to that instant, claimed there as the engine's start-up claims them, and the next
+fire after it), the runs going now (claimed first; they end at their expected end, not
+before `now`, and are not listed), the retries due and the run history the dependency rule
+and chains read. For a window that starts after `now` the play begins at `now`: a run going
+now that ends before the window, a retry due before it and what they chain happen then,
+unlisted, instead of piling up at the window's start. Nothing reads the store or the clock
+here.
 """
 
 from __future__ import annotations
@@ -219,16 +221,21 @@ class Forecast:
             if trigger is not None else None
 
     def _plan(self, task: Task) -> recovery.CatchUp:
-        """An overdue task's catch-up plan (the kept one while `now` is before its next fire:
-        until then the missed fires are the same)."""
+        """An overdue task's catch-up plan at the instant it is claimed (`catch_up_at`): the
+        fires missed up to then and the next one after, as an engine started then makes it
+        (planned at `now` for a later window, the next fire fell at the window's start beside
+        the catch-up). The kept one while that instant is before its next fire: until then
+        the missed fires are the same."""
+        at = datetime.fromtimestamp(self.catch_up_at, UTC)
         if self.plans is None:
-            return recovery.missed_fires(task, self.now)
-        key = (task.id, task.updated_at, task.next_run_at)
+            return recovery.missed_fires(task, at)
+        later = at if at > self.now else None  # (a later window's plan is its own)
+        key = (task.id, task.updated_at, task.next_run_at, later)
         kept = self.plans.get(key)
-        if kept is None or (kept.next_run_at is not None and self.now >= kept.next_run_at):
+        if kept is None or (kept.next_run_at is not None and at >= kept.next_run_at):
             if len(self.plans) > 100_000:
                 self.plans.clear()
-            kept = self.plans[key] = recovery.missed_fires(task, self.now)
+            kept = self.plans[key] = recovery.missed_fires(task, at)
         return kept
 
     def origin(self, task: Task, catch_ups: CatchUps) -> datetime | None:
