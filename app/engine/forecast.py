@@ -18,9 +18,8 @@ missed up to that instant, claimed there as the engine's start-up claims them, a
 fire after it), the runs going now (claimed first; they end at their expected end, not
 before `now`, and are not listed), the retries due and the run history the dependency rule
 and chains read. For a window that starts after `now` the play begins at `now`: a run going
-now that ends before the window, a retry due before it and what they chain happen then,
-unlisted, instead of piling up at the window's start. Nothing reads the store or the clock
-here.
+now that ends before the window and what it chains happen then, unlisted, instead of piling
+up at the window's start. Nothing reads the store or the clock here.
 """
 
 from __future__ import annotations
