@@ -1,9 +1,10 @@
-"""A pipeline (Fetch every 2 minutes, Build after Fetch, Report after Build) while Fetch's run
-started by hand is going: tomorrow's day list began with Build and Report “after Fetch
-succeeded” at midnight, before Fetch's first fire, as if that run ended there (2 more than
-the month said for the same day). The run going now ends now, long before tomorrow, and so
-does what it chains: the day and the month agree. The clock is pinned (Thu 3 Dec 2026
-11:20); local days are UTC days."""
+"""Days that start after now, in the calendar. A pipeline (Fetch every 2 minutes, Build after
+Fetch, Report after Build) while Fetch's run started by hand is going: tomorrow's day list
+began with Build and Report “after Fetch succeeded” at midnight, before Fetch's first fire,
+as if that run ended there (2 more than the month said for the same day); the run going now
+ends now, long before tomorrow, and so does what it chains. An overdue task: tomorrow began
+with its catch-up and an on-time fire at the same midnight. The clock is pinned (Thu 3 Dec
+2026 11:20); local days are UTC days."""
 
 from __future__ import annotations
 
@@ -49,3 +50,25 @@ def test_a_run_going_now_adds_nothing_to_tomorrow(gui_factory: Any,
     first = min((e for e in day.days[tomorrow].entries if e.predicted),
                 key=lambda e: e.start)
     assert first.task_name == "Fetch", first
+
+
+def test_an_overdue_task_is_caught_up_once_at_a_later_days_start(gui_factory: Any,
+                                                                 utc_local_time: None) -> None:
+    """No engine ran since yesterday: tomorrow's day list (its day starts after now) begins
+    with the catch-up an engine started at midnight would run, and the fire at midnight is
+    one of those it missed, not a second run beside it."""
+    gui = gui_factory(engine=False)
+    gui.service.create_task(command_task("Poll", schedule={"kind": "interval", "seconds": 120}),
+                            now=NOW - timedelta(days=1))
+    tomorrow = date(2026, 12, 4)
+    view = _open_calendar(gui, "day", NOW)
+    _click_and_wait(gui, view, view.bar.next)
+    assert view.period.dates == [tomorrow]
+    data = view.data
+    assert data is not None
+    entries = sorted((e for e in data.days[tomorrow].entries if e.predicted),
+                     key=lambda e: e.start)
+    midnight = entries[0].start
+    assert midnight.hour == midnight.minute == 0
+    assert [(e.start - midnight, e.kind) for e in entries[:2]] == [
+        (timedelta(0), "catch_up"), (timedelta(minutes=2), "fire")], entries[:3]
