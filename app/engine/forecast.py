@@ -12,10 +12,14 @@ dispatcher does is what is listed, one `Occurrence` each:
 - a run it skips (its overlap rule, an upstream that did not succeed, a dependency
   timeout), when it skips it: kind `skipped`, with the dispatcher's reason.
 
-The World gives the tasks and their first fires (the engine's catch-up plan at `now` for
-overdue tasks, claimed as the engine's start-up claims them), the runs going now (claimed
-first; they end at their expected end and are not listed), the retries due and the run
-history the dependency rule and chains read. Nothing reads the store or the clock here.
+The World gives the tasks and their first fires (for overdue tasks, the catch-up plan an
+engine started at `now`, or at the window's start when that is later, makes then: the fires
+missed up to that instant, claimed there as the engine's start-up claims them, and the next
+fire after it), the runs going now (claimed first; they end at their expected end, not
+before `now`, and are not listed), the retries due and the run history the dependency rule
+and chains read. For a window that starts after `now` the play begins at `now`: a run going
+now that ends before the window and what it chains happen then, unlisted, instead of piling
+up at the window's start. Nothing reads the store or the clock here.
 """
 
 from __future__ import annotations
@@ -115,6 +119,7 @@ class Forecast:
         self.end = end
         self.end_ts = end.timestamp()
         self.now = now
+        self.catch_up_at = max(now.timestamp(), self.start_ts)
         self.limit = limit
         self.per_task = per_task
         self.workers = workers or ALL_WORKERS
@@ -132,8 +137,8 @@ class Forecast:
         self.lone_tasks = [(t, first(t, self.lone_catch_ups)) for t in world.tasks
                            if t.id in alone]
         self.alone = alone
-        self.catch_up_at = max(now.timestamp(), self.start_ts)
         self.start = start
+        self.begin = min(start, now)  # the play's first instant (see the module docstring)
         self._engine: SimulatedEngine | None = None
         if not counted:
             self._set_up()
@@ -141,14 +146,14 @@ class Forecast:
     def _set_up(self) -> SimulatedEngine:
         """The simulated engine over the tasks that are not lone, their first fires armed,
         the runs going now and the retries due claimed, the catch-ups planned."""
-        world, start, end = self.world, self.start, self.end
+        world, end = self.world, self.end
         alone = self.alone
         catch_ups: CatchUps = []
         firsts = [dataclasses.replace(t, next_run_at=self._first(t, catch_ups))
                   for t in world.tasks if t.id not in alone]
         names = dict(world.names)
         self._engine = engine = SimulatedEngine(
-            firsts, world.edges, start=start, workers=self.workers, outcome=self._started,
+            firsts, world.edges, start=self.begin, workers=self.workers, outcome=self._started,
             history=_History(world), names=names, ledger=_Ledger(self))
         engine.dispatcher.expected = self._expected
         engine.horizon.shared = {}  # tasks alike share their fire times
@@ -215,16 +220,21 @@ class Forecast:
             if trigger is not None else None
 
     def _plan(self, task: Task) -> recovery.CatchUp:
-        """An overdue task's catch-up plan (the kept one while `now` is before its next fire:
-        until then the missed fires are the same)."""
+        """An overdue task's catch-up plan at the instant it is claimed (`catch_up_at`): the
+        fires missed up to then and the next one after, as an engine started then makes it
+        (planned at `now` for a later window, the next fire fell at the window's start beside
+        the catch-up). The kept one while that instant is before its next fire: until then
+        the missed fires are the same."""
+        at = datetime.fromtimestamp(self.catch_up_at, UTC)
         if self.plans is None:
-            return recovery.missed_fires(task, self.now)
-        key = (task.id, task.updated_at, task.next_run_at)
+            return recovery.missed_fires(task, at)
+        later = at if at > self.now else None  # (a later window's plan is its own)
+        key = (task.id, task.updated_at, task.next_run_at, later)
         kept = self.plans.get(key)
-        if kept is None or (kept.next_run_at is not None and self.now >= kept.next_run_at):
+        if kept is None or (kept.next_run_at is not None and at >= kept.next_run_at):
             if len(self.plans) > 100_000:
                 self.plans.clear()
-            kept = self.plans[key] = recovery.missed_fires(task, self.now)
+            kept = self.plans[key] = recovery.missed_fires(task, at)
         return kept
 
     def origin(self, task: Task, catch_ups: CatchUps) -> datetime | None:
@@ -268,7 +278,7 @@ class Forecast:
         if task_id in self.replacing and row[3] != "skipped":
             self.replacing.discard(task_id)
             reason = f"{reason}; {REPLACED}" if reason else REPLACED
-        if trigger in COUNTED:
+        if trigger in COUNTED and self.engine.clock.time() >= self.start_ts:
             count = self.counts[task_id] = self.counts.get(task_id, 0) + 1
             horizon = self.engine.horizon
             nxt = horizon.next_fire(task_id)
@@ -313,9 +323,9 @@ class Forecast:
         claim = self.claims.pop(attempt.run_id)
         now = self.engine.clock.time()
         duration = self.world.durations.get(claim.task.id) or 0.0
-        if claim.kind == "busy":
+        if claim.kind == "busy":  # it ends at its expected end, and not before `now`
             started = datetime.fromisoformat(claim.fire).timestamp()
-            return max(started + duration - now, 0.0), "succeeded"
+            return max(started + duration, self.now.timestamp()) - now, "succeeded"
         due = attempt.due_at.timestamp() if attempt.due_at is not None else claim.at
         late = now - due
         if late >= 0.5:  # (a wait for an upstream that ends at once is no delay)

@@ -10,7 +10,8 @@ nothing written.
 - fire times come from the tasks' own triggers, exactly as the engine computes them (the
   stored next fire first, then `next_after` the previous one), so DST rules hold;
 - overdue tasks (their next fire is before `now`: no engine ran) get their catch-up policy,
-  claimed at `now` as the engine's start-up claims them (kind "catch_up");
+  claimed at `now` (at the window's start when that is later) as an engine started then
+  claims them (kind "catch_up"): the fires missed up to that instant, the next one after;
 - chain tasks fire when all their upstreams have succeeded since their last run (kind
   "chain"), starting from what the ledger says has succeeded already;
 - a run's expected duration is the median of its task's last 20 successful runs (None
@@ -23,7 +24,8 @@ nothing written.
 
 Not simulated: the global worker limit (it belongs to the engine process, not the store;
 pass `workers=` to apply one), cron `@reboot` tasks and manual runs. Runs going now are
-claimed first and hold their task and group until their expected end (not listed).
+claimed first and hold their task and group until their expected end (not listed); what
+they chain runs then, listed only when that falls in the window.
 
 The work is bounded: at most `limit` occurrences in all (the earliest ones: when the result
 has `limit` items, the window was cut at the last one's time), and at most `per_task` per

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,3 +61,33 @@ def test_simulate_refuses_a_bad_instant(cli: Any) -> None:
     result = cli("simulate", "--from", "yesterday-ish")
     assert result.code == 2
     assert "from" in result.err and "ISO 8601" in result.err
+
+
+def test_a_later_window_catches_up_once_at_its_start_with_no_fire_beside_it(
+        cli: Any, service: Any, home: Path) -> None:
+    """An overdue task (no engine ran) is caught up at a later window's start as an engine
+    started then would: the fire at that instant is one of those missed, not a second run
+    beside the catch-up (which overlap `skip` showed as “delayed”)."""
+    import time
+
+    from app.store.models import RunRow
+
+    assert cli("task", "add", "Poll", "--command", "true", "--cron", "*/2 * * * * *",
+               "--overlap", "skip").code == 0
+    task = service.get_task("Poll")
+    assert task.next_run_at is not None
+    for i in range(3):  # its runs take 3 s
+        began = task.next_run_at - timedelta(days=1, minutes=10 * i)
+        RunRow.create(task=task.id, scheduled_for=began, attempt=1, status="succeeded",
+                      trigger="schedule", queued_at=began, started_at=began,
+                      finished_at=began + timedelta(seconds=3), engine="old:1:1")
+    time.sleep(max(task.next_run_at.timestamp() - time.time(), 0) + 0.2)  # now overdue
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(hour=0, minute=0, second=0,
+                                                               microsecond=0)
+    result = cli("simulate", "--from", tomorrow.isoformat(), "--hours", "0.002", "--json")
+    assert result.code == 0, result.err
+    items = [(datetime.fromisoformat(i["fire_at"]) - tomorrow, i["kind"])
+             for i in result.json()]
+    # the catch-up runs 3 s: the fire at +2 s finds it going (overlap: skip), +4 s runs
+    assert items[:3] == [(timedelta(0), "catch_up"), (timedelta(seconds=2), "skipped"),
+                         (timedelta(seconds=4), "fire")], items
