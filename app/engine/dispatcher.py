@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from app.core import rules
+from app.core import nouns, rules
 from app.core.policy import should_retry
 from app.core.task import Task
 from app.engine import outcomes
@@ -396,5 +396,5 @@ class Dispatcher:
     def give_up(self) -> None:
         """Attempts not stopped in time stay `running`, claimed by this engine: the next start
         stops what is left of them, then interrupts and retries them (as after a kill -9)."""
-        if left := self.running():
-            log.warning("%d run(s) not stopped in time: the next start stops them", len(left))
+        if n := len(self.running()):
+            log.warning("%s not stopped in time: the next start stops them", nouns.plural(n, "run"))
