@@ -33,7 +33,7 @@ from app.engine.records import QUEUED, REQUEUING, RETRYING, RUNNING, WAITING, Ru
 from app.engine.stats import Stats
 from app.engine.sync import TaskSync
 from app.engine.upstreams import Upstreams
-from app.engine.writes import UNSTARTED, EndSaid, RunWrites
+from app.engine.writes import CUT_OFF, UNSTARTED, EndSaid, RunWrites
 from app.store.times import utc_text
 
 log = logging.getLogger("tickwork.engine")
@@ -279,8 +279,8 @@ class Dispatcher:
             task = record.task  # `interrupted`, its retry by policy claimed in one commit
             retry = ((task.id, record.fire, record.attempt + 1, self.engine_id)
                      if should_retry("interrupted", record.attempt, task.spec.retries) else None)
-            return self.writes.interrupted(record, "the engine stopped while this run was running",
-                                           retry, error=outcome.error, exit_code=outcome.exit_code)
+            return self.writes.interrupted(record, CUT_OFF, retry, error=outcome.error,
+                                           exit_code=outcome.exit_code)
         with self.writer.together():  # its end and what it claims: one commit
             end = EndSaid(self.hub)
             self.recorder.final(attempt, outcome, end.ended)

@@ -61,6 +61,7 @@ from app.store.database import Store
 log = logging.getLogger("tickwork.engine")
 
 INTERRUPTIBLE = ("queued", "waiting", "running")
+DIED = "the engine died (killed, crashed or frozen)"  # not "stopped": no stop was asked
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +138,7 @@ def interrupt_orphans(found: list[Orphan], now: datetime, engine_id: str,
     for o in found:
         retry = ((o.task_id, o.fire, o.attempt + 1, engine_id)
                  if should_retry("interrupted", o.attempt, retries.get(o.task_id, 0)) else None)
-        ledger.interrupt(o.id, now, f"the engine stopped while this run was {o.status}",
+        ledger.interrupt(o.id, now, f"{DIED} while this run was {o.status}",
                          retry=retry)
         if retry is None and settled is not None:
             settled.append(o)

@@ -63,7 +63,7 @@ def test_orphaned_runs_are_interrupted_and_retried(engine: Any, service: Any) ->
     wait_until(lambda: len(finished_runs(service, "r")) == 2, 5)
     r_runs = sorted(finished_runs(service, "r"), key=lambda r: r.attempt)
     assert [r.status for r in r_runs] == ["interrupted", "succeeded"]
-    assert "engine stopped" in (r_runs[0].reason or "")
+    assert "engine died" in (r_runs[0].reason or "")
     assert r_runs[1].trigger == "retry"
     (n_run,) = finished_runs(service, "n")
     assert n_run.status == "interrupted"
