@@ -21,6 +21,7 @@ from app.cli.arguments import file_arg
 from app.cli.output import print_json, shown, table
 from app.cli.store import service
 from app.core.errors import ValidationError
+from app.core.nouns import some_of
 
 if TYPE_CHECKING:
     pass
@@ -85,7 +86,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                         "already_here": report.kept})
         else:
             print(f"imported {_tasks(len(report.created))}: "
-                  f"{', '.join(report.created) or '-'}")
+                  f"{some_of([shown(name) for name in report.created]) or '-'}")
             _say_kept(report.kept)
             for note in report.notes:
                 print(f"note: {shown(note)}")
@@ -132,7 +133,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _say_kept(kept: list[str]) -> None:
     if kept:
-        print(f"already here, left as they are: {', '.join(shown(name) for name in kept)}")
+        print(f"already here, left as they are: {some_of([shown(name) for name in kept])}")
 
 
 def _tasks(count: int) -> str:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final, Protocol
 
+from app.core.nouns import plural
+
 # what the overlap rule makes of a fire that finds `max_instances` runs of its task going
 ADMIT: Final = "admit"  # below the limit, or overlap `queue`: claim it queued
 SKIP_FIRE: Final = "skip"  # overlap `skip`: claim it skipped
@@ -47,8 +49,15 @@ def overlap_skip_reason(active: int, max_instances: int, expected: str = "") -> 
     expected to take, in words, when known). "Not ended yet", not "still going": queued runs
     count too (catch-ups after a stall were said to be "still going")."""
     going = f" (expected to take {expected})" if expected else ""
-    return (f"{active} run(s) of this task not ended yet{going} "
+    return (f"{plural(active, 'run')} of this task not ended yet{going} "
             f"(max instances {max_instances}, overlap: skip)")
+
+
+def catch_up_reason(policy: str, missed: str, cause: str = "") -> str:
+    """Why a missed fire runs now: "catch-up (once): 30 fires missed while no engine ran"
+    (`missed` in words, noun included; `cause`: what made the engine miss them)."""
+    return (f"catch-up ({policy}) {cause}: {missed} missed" if cause
+            else f"catch-up ({policy}): {missed} missed while no engine ran")
 
 
 def limited(running_of_task: int, max_instances: int, running_of_group: int,

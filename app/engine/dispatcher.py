@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from app.core import rules
+from app.core import nouns, rules
 from app.core.policy import should_retry
 from app.core.task import Task
 from app.engine import outcomes
@@ -33,7 +33,7 @@ from app.engine.records import QUEUED, REQUEUING, RETRYING, RUNNING, WAITING, Ru
 from app.engine.stats import Stats
 from app.engine.sync import TaskSync
 from app.engine.upstreams import Upstreams
-from app.engine.writes import UNSTARTED, EndSaid, RunWrites
+from app.engine.writes import CUT_OFF, UNSTARTED, EndSaid, RunWrites
 from app.store.times import utc_text
 
 log = logging.getLogger("tickwork.engine")
@@ -279,8 +279,8 @@ class Dispatcher:
             task = record.task  # `interrupted`, its retry by policy claimed in one commit
             retry = ((task.id, record.fire, record.attempt + 1, self.engine_id)
                      if should_retry("interrupted", record.attempt, task.spec.retries) else None)
-            return self.writes.interrupted(record, "the engine stopped while this run was running",
-                                           retry, error=outcome.error, exit_code=outcome.exit_code)
+            return self.writes.interrupted(record, CUT_OFF, retry, error=outcome.error,
+                                           exit_code=outcome.exit_code)
         with self.writer.together():  # its end and what it claims: one commit
             end = EndSaid(self.hub)
             self.recorder.final(attempt, outcome, end.ended)
@@ -396,5 +396,5 @@ class Dispatcher:
     def give_up(self) -> None:
         """Attempts not stopped in time stay `running`, claimed by this engine: the next start
         stops what is left of them, then interrupts and retries them (as after a kill -9)."""
-        if left := self.running():
-            log.warning("%d run(s) not stopped in time: the next start stops them", len(left))
+        if n := len(self.running()):
+            log.warning("%s not stopped in time: the next start stops them", nouns.plural(n, "run"))

@@ -53,7 +53,7 @@ from typing import Any
 from app.core.fields import workers_from
 from app.core.policy import should_retry
 from app.core.sweeps import keep_from_sweeps
-from app.engine import lineage
+from app.engine import lineage, writes
 from app.engine.backups import DailyBackups
 from app.engine.clock import WALL, Clock, pace_from_env
 from app.engine.control import Requests
@@ -322,7 +322,7 @@ class Engine:
         while d.running_count() and clock.monotonic() < deadline:
             self._drain(0.05)
         for attempt in d.running():  # their whole trees are stopped
-            attempt.cancel("the engine stopped", "interrupted")
+            attempt.cancel(writes.STOPPED, "interrupted")
         end = clock.monotonic() + 5
         while d.running_count() and clock.monotonic() < end:
             self._drain(0.05)

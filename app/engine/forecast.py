@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any, Final
 
+from app.core.rules import catch_up_reason
 from app.core.schedule import build_trigger, parse_timezone
 from app.core.schedule.triggers import first_fire
 from app.core.task import Task
@@ -251,9 +252,8 @@ class Forecast:
         dispatcher = self.engine.dispatcher
         for task, fires, missed in catch_ups:
             for fire in fires:
-                dispatcher.claim(task, fire, 1, "catch_up", reason=(
-                    f"catch-up ({task.spec.catch_up}): {missed} fire(s) missed "
-                    "while no engine ran"))
+                dispatcher.claim(task, fire, 1, "catch_up",
+                                 reason=catch_up_reason(task.spec.catch_up, missed))
 
     def _cap_note(self) -> str:
         return (f"this task fires more than {self.per_task:,} times in the window; "

@@ -27,6 +27,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from app.core.nouns import plural
 from app.core.schedule import build_trigger, parse_timezone
 from app.core.schedule.triggers import first_fire
 from app.engine.clock import JumpDetector
@@ -104,4 +105,4 @@ def rewind(store: Store, d: Dispatcher, jump: float) -> None:
     if retries:
         d.writer.submit(lambda: run_store.shift_due(retries, round(jump, 3)))
     d.writer.flush()  # (redo_due re-arms the retries at their stored due times)
-    log.info("clock set back: %d next fire(s) moved earlier", len(changed))
+    log.info("clock set back: %s moved earlier", plural(len(changed), "next fire"))

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Any, Final
 
+from app.core.rules import catch_up_reason
 from app.core.schedule import Schedule, build_trigger
 from app.core.task import Task
 from app.engine.horizon import schedule_key, shared_next
@@ -110,8 +111,7 @@ class LoneFires:
             for task, fires, missed in catch_ups:
                 if wanted is not None and task.id not in wanted:
                     continue
-                reason = (f"catch-up ({task.spec.catch_up}): {missed} fire(s) missed "
-                          "while no engine ran")
+                reason = catch_up_reason(task.spec.catch_up, missed)
                 first = firsts.get(task.id)
                 for fire in fires:
                     if len(self.out) >= self.limit:

@@ -193,7 +193,7 @@ class Notifier:
         if should_retry("interrupted", event.attempt, task.spec.retries):
             return None
         return Notification("failure", f"{event.task_name} interrupted",
-                            f"run {event.run_id}: the engine stopped while it ran",
+                            f"run {event.run_id}: the engine died while it ran",
                             event.run_id, event.task_id)
 
     # -- the actions' thread -----------------------------------------------------------

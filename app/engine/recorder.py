@@ -230,12 +230,16 @@ class RunRecorder:
         """A command's checkpoint file when its attempt ends: its content (JSON, secrets
         masked) becomes the run's checkpoint in the ledger, as a Python action's last
         `checkpoint()` does; the file stays for the retry that follows, else it goes.
-        Most commands write none: the open that fails says so (one system call)."""
+        Most commands write none: the open that fails says so (one system call). The file
+        the command made has its umask's mode (0666 under umask 000): the one kept for the
+        retry is made 0600, as README says (the folder, 0700, keeps others out before)."""
         path = attempt.checkpoint_file or ""
         raw = b""
         try:
             with open(path, "rb") as fh:
                 raw = fh.read(MAX_CHECKPOINT + 1)
+                if retrying:
+                    os.fchmod(fh.fileno(), 0o600)
             if not retrying:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(path)

@@ -38,7 +38,9 @@ from pathlib import Path
 from typing import Any
 
 from app.core.errors import TickworkError
+from app.core.nouns import plural
 from app.core.policy import CATCH_UP_BOUND, catch_up_fires, should_retry
+from app.core.rules import catch_up_reason
 from app.core.run import Run
 from app.core.schedule import Schedule, build_trigger, parse_timezone
 from app.core.schedule.triggers import first_fire
@@ -59,6 +61,7 @@ from app.store.database import Store
 log = logging.getLogger("tickwork.engine")
 
 INTERRUPTIBLE = ("queued", "waiting", "running")
+DIED = "the engine died (killed, crashed or frozen)"  # not "stopped": no stop was asked
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +74,7 @@ class CatchUp:
 
     @property
     def missed_text(self) -> str:
-        return f"more than {self.missed}" if self.more else str(self.missed)
+        return ("more than " if self.more else "") + plural(self.missed, "fire")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,14 +106,14 @@ def stop_leftovers(found: list[Orphan], grace: float = KILL_GRACE) -> None:
     helpers = processes.stop_helpers({pid for o in found
                                       if (pid := lineage.local_pid(o.engine)) is not None})
     if helpers:
-        log.warning("killed %d launcher or Python worker process(es) of a dead engine",
-                    helpers)
+        log.warning("killed a dead engine's launchers or Python workers: %s",
+                    plural(helpers, "process"))
     stopped, _stuck = processes.stop_all(
         [processes.RunProcesses(processes.run_token(o.id, o.engine), o.pgid, o.leader_created)
          for o in found], grace)
     if stopped:
-        log.warning("stopped %d process(es) left running by %d run(s) of a dead engine",
-                    stopped, len(found))
+        log.warning("stopped %s left running by %s of a dead engine",
+                    plural(stopped, "process"), plural(len(found), "run"))
     remote = [o.celery_id for o in found if o.celery_id]
     if remote:  # on Celery workers: stopped there before the retry is claimed
         from app.remote.broker import broker_url
@@ -135,7 +138,7 @@ def interrupt_orphans(found: list[Orphan], now: datetime, engine_id: str,
     for o in found:
         retry = ((o.task_id, o.fire, o.attempt + 1, engine_id)
                  if should_retry("interrupted", o.attempt, retries.get(o.task_id, 0)) else None)
-        ledger.interrupt(o.id, now, f"the engine stopped while this run was {o.status}",
+        ledger.interrupt(o.id, now, f"{DIED} while this run was {o.status}",
                          retry=retry)
         if retry is None and settled is not None:
             settled.append(o)
@@ -344,11 +347,10 @@ def recover(store: Store, d: Dispatcher, requests: Requests) -> int:
         task = catch_up.task
         d.tasks.put(task)
         for fire in catch_up.fires:
-            d.claim(task, fire, 1, "catch_up", reason=(
-                f"catch-up ({task.spec.catch_up}): {catch_up.missed_text} fire(s) missed "
-                "while no engine ran"))
+            d.claim(task, fire, 1, "catch_up",
+                    reason=catch_up_reason(task.spec.catch_up, catch_up.missed_text))
         if catch_up.missed and not catch_up.fires:
-            log.info("task %s: %s missed fire(s) skipped (catch-up: skip)", task.name,
+            log.info("task %s: %s missed, skipped (catch-up: skip)", task.name,
                      catch_up.missed_text)
         next_at[task.id] = catch_up.next_run_at
         d.horizon.record_next(task.id, catch_up.next_run_at)
@@ -387,10 +389,9 @@ def redo_due(store: Store, d: Dispatcher, cause: str) -> None:
         d.tasks.put(task)
         for fire in plan.fires:
             d.claim(task, fire, 1, "catch_up",
-                    reason=f"catch-up ({task.spec.catch_up}) {cause}: "
-                           f"{plan.missed_text} fire(s) missed")
+                    reason=catch_up_reason(task.spec.catch_up, plan.missed_text, cause))
         if plan.missed and not plan.fires:
-            log.info("task %s: %s missed fire(s) skipped (catch-up: skip) %s", task.name,
+            log.info("task %s: %s missed, skipped (catch-up: skip) %s", task.name,
                      plan.missed_text, cause)
         d.horizon.record_next(task.id, plan.next_run_at)
         d.horizon.set(task.id, plan.next_run_at)

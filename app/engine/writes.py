@@ -17,6 +17,8 @@ from app.engine.records import RunRecord
 from app.store import ledger
 
 UNSTARTED = "the engine stopped before it started: the next start runs it"  # released
+STOPPED = "the engine stopped"  # what a graceful stop tells the attempts it cuts off
+CUT_OFF = "the engine stopped while this run was running"  # their note (a death: recovery)
 
 
 class EndSaid:
@@ -122,8 +124,11 @@ class RunWrites:
 
     def interrupted(self, record: RunRecord, reason: str, retry: tuple[Any, ...] | None, *,
                     error: str | None, exit_code: int | None) -> None:
-        """A run the engine's stop cut off, and its retry claimed in the same commit."""
+        """A run the engine's stop cut off, and its retry claimed in the same commit. An
+        error that only says the engine stopped is not kept: the note says it (`run list`
+        read "the engine stopped; the engine stopped while this run was running")."""
         run_id = record.run_id
+        error = None if error == STOPPED else error
         now = self.clock.now()
         self._after_commit(
             lambda: ledger.interrupt(run_id, now, reason, error=error, exit_code=exit_code,

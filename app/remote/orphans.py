@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 
+from app.core.nouns import plural
 from app.remote import broker, wire
 
 log = logging.getLogger("tickwork.engine")
@@ -50,8 +51,8 @@ def stop_orphans(url: str, celery_ids: list[str], timeout: float = 15.0) -> int:
                     "workers stop them once that engine's liveness key expires", exc)
         return 0
     if beating:
-        log.warning("%d run(s) a dead engine left on Celery workers still beat after %gs",
-                    len(beating), timeout)
+        log.warning("%s a dead engine left on Celery workers still beat after %gs",
+                    plural(len(beating), "run"), timeout)
     elif taken:
-        log.warning("stopped %d run(s) a dead engine left on Celery workers", len(taken))
+        log.warning("stopped %s a dead engine left on Celery workers", plural(len(taken), "run"))
     return len(taken)

@@ -104,7 +104,7 @@ def interrupt(run_id: int, now: datetime, reason: str, *, error: str | None = No
         return None
     task_id, fire, attempt, engine = retry
     return claim(task_id, fire, attempt, "retrying", "retry", now, engine,
-                 reason=f"retry of run {run_id}, interrupted by an engine stop",
+                 reason=f"retry of run {run_id}, interrupted when its engine ended",
                  parent_run_id=run_id, due_at=now)
 
 

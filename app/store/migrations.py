@@ -15,6 +15,7 @@ from pathlib import Path
 import peewee as pw
 
 from app.core.errors import StoreError
+from app.core.nouns import plural
 from app.store import backend, backup
 from app.store.connection import write_batch
 from app.store.models import (
@@ -110,8 +111,8 @@ def _repair_references() -> None:
                 db.execute_sql(f'DELETE FROM "{table}" WHERE rowid = ?', (rowid,))
             settled += 1
     if settled:
-        log.warning("the upgrade settled %d reference(s) the store had left dangling, as "
-                    "their deletion would have", settled)
+        log.warning("the upgrade settled %s the store had left dangling, as "
+                    "their deletion would have", plural(settled, "reference"))
 
 
 def switch_auto_vacuum() -> bool:

@@ -270,7 +270,7 @@ def test_the_engine_stopping_interrupts_its_runs_on_workers(
     wait_until(lambda: pid_file.exists() and pid_file.read_text().strip(), 30)
     engine.stop(grace=0.2)
     done = service.get_run(run.id)
-    assert done.status == "interrupted" and "the engine stopped" in (done.error or ""), done
+    assert done.status == "interrupted" and "the engine stopped" in (done.reason or ""), done
     wait_until(lambda: gone(int(pid_file.read_text())), 10)
 
 

@@ -169,3 +169,36 @@ def test_many_ends_at_once_each_find_their_own_file(
     again = [service.run_now(f"c{i}").id for i in range(4)]
     wait_until(lambda: all(service.get_run(r).status == "failed" for r in again), 15)
     assert _recorded(home, again) == {r: {"run": r} if r % 2 else None for r in again}
+
+
+# under umask 000 the first attempt makes the file 0666 and fails; the retry notes the mode
+# of the file it is handed, and each notes whether the folder lets others in
+UMASK_000 = (
+    'umask 000; f="$TICKWORK_CHECKPOINT_FILE"; '
+    'echo "$TICKWORK_ATTEMPT $(stat -c %a "$(dirname "$f")") '
+    '$( [ -e "$f" ] && stat -c %a "$f" || echo none)" >> "$MARKS"; '
+    '[ -e "$f" ] && exit 0; echo 1 > "$f"; echo "1 made $(stat -c %a "$f")" >> "$MARKS"; '
+    'exit 1')
+
+
+def test_a_checkpoint_file_made_under_umask_000_is_kept_0600_for_the_retry(
+        spawn: Any, cli: Any, home: Path, tmp_path: Path) -> None:
+    """README: folder 0700, file 0600. The command makes the file with its own umask
+    (0666 under umask 000) and sees it so; the engine keeps it 0600 for the retry."""
+    marks = tmp_path / "marks"
+    bulk = tmp_path / "tasks.json"
+    bulk.write_text(json.dumps({"version": 1, "tasks": [{
+        "name": "loose", "timezone": "UTC", "retries": 1, "retry_delay": 0.1,
+        "env": {"MARKS": str(marks)},
+        "action": {"kind": "command", "argv": [UMASK_000], "shell": True}}]}))
+    assert cli("import", str(bulk)).code == 0
+    engine = spawn()
+    engine.wait_for("engine running")
+    assert cli("task", "run", "loose").code == 0
+    wait_until(lambda: len(_lines(marks)) == 3, 20)
+    engine.stop()
+    # the first attempt: the folder is private, no file yet, its own file as its umask made
+    # it; the retry: handed the file 0600
+    assert _lines(marks) == ["1 700 none", "1 made 666", "2 700 600"], _lines(marks)
+    runs = json.loads(cli("run", "list", "--task", "loose", "--json").out)
+    assert sorted(r["status"] for r in runs) == ["failed", "succeeded"]

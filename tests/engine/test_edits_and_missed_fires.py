@@ -48,6 +48,6 @@ def test_an_edit_keeps_the_fires_missed_while_no_engine_ran(
         runs = sorted(finished_runs(service, name), key=lambda r: r.scheduled_for)
         assert [r.trigger for r in runs] == ["catch_up"] * 5, name
         assert runs[0].scheduled_for == missed_from
-        assert "catch-up (all): 5 fire(s) missed" in (runs[0].reason or ""), name
+        assert "catch-up (all): 5 fires missed" in (runs[0].reason or ""), name
     assert finished_runs(service, "rescheduled") == []
     assert finished_runs(service, "paused") == []

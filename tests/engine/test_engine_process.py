@@ -326,7 +326,7 @@ def test_fires_missed_while_no_engine_ran_follow_each_tasks_catch_up(spawn: Any,
     assert caught["skip"] == []
     every = caught["all"]
     assert len(every) >= 3, every  # (more on a machine slow to start the engine)
-    assert all(f"catch-up (all): {len(every)} fire(s) missed while no engine ran"
+    assert all(f"catch-up (all): {len(every)} fires missed while no engine ran"
                in r["reason"] for r in every)
     missed = [from_utc_text(r["scheduled_for"]) for r in every]
     assert missed == sorted(set(missed)) and all(t > stopped - timedelta(seconds=1)

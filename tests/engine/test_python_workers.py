@@ -351,7 +351,7 @@ def test_a_kill_9_of_the_engine_leaves_nothing_an_action_started_to_its_retry(
         second = spawn("second")
         second.wait_for("engine running")
         wait_until(lambda: _gone(escaped), 10)
-        assert "stopped 1 process(es) left running" in second.text()
+        assert "stopped 1 process left running" in second.text()
         runs = wait_until(lambda: (r := _runs(cli, "spawner")) and len(r) == 2 and r, 20)
         assert runs[0]["status"] == "interrupted"
     finally:

@@ -63,7 +63,7 @@ def test_orphaned_runs_are_interrupted_and_retried(engine: Any, service: Any) ->
     wait_until(lambda: len(finished_runs(service, "r")) == 2, 5)
     r_runs = sorted(finished_runs(service, "r"), key=lambda r: r.attempt)
     assert [r.status for r in r_runs] == ["interrupted", "succeeded"]
-    assert "engine stopped" in (r_runs[0].reason or "")
+    assert "engine died" in (r_runs[0].reason or "")
     assert r_runs[1].trigger == "retry"
     (n_run,) = finished_runs(service, "n")
     assert n_run.status == "interrupted"
@@ -87,8 +87,8 @@ def _task(schedule: dict[str, Any], policy: str, next_run_at: datetime,
 
 @pytest.mark.parametrize("schedule", [{"kind": "interval", "seconds": 60},
                                       {"kind": "cron", "expr": "* * * * *"}])
-@pytest.mark.parametrize(("down", "missed_text"), [(timedelta(hours=3), "180"),
-                                                   (timedelta(days=2), "more than 101")])
+@pytest.mark.parametrize(("down", "missed_text"), [(timedelta(hours=3), "180 fires"),
+                                                   (timedelta(days=2), "more than 101 fires")])
 def test_a_long_outage_catches_up_the_latest_fires_not_the_first(
         schedule: Any, down: timedelta, missed_text: str) -> None:
     from app.engine.recovery import missed_fires
@@ -115,7 +115,7 @@ def test_a_short_outage_counts_exactly() -> None:
     first = datetime(2026, 3, 29, 0, 1, 0, tzinfo=UTC)
     plan = missed_fires(_task({"kind": "interval", "seconds": 60}, "all", first,
                               datetime(2026, 3, 28, tzinfo=UTC)), now)
-    assert plan.missed == 5 and not plan.more and plan.missed_text == "5"
+    assert plan.missed == 5 and not plan.more and plan.missed_text == "5 fires"
     assert [f.minute for f in plan.fires] == [1, 2, 3, 4, 5]
 
 

@@ -63,7 +63,7 @@ def test_kill_9_then_restart_stops_the_old_tree_before_the_retry(
     # the retry took the lock every process of attempt 1 held: none of them ran any more
     assert (tmp_path / "log").read_text().split("\n")[:2] == ["start 1", "start 2"]
     assert "overlap" not in (tmp_path / "log").read_text()
-    assert "left running by 1 run(s) of a dead engine" in second.text()
+    assert "left running by 1 run of a dead engine" in second.text()
     assert second.stop() == 0
     assert "Traceback" not in second.text()
 

@@ -66,7 +66,7 @@ def test_overdue_tasks_are_caught_up_at_now(service: Any) -> None:
     items = simulate(service, T0, 0.05, now=T0)
     first = of(items, "minutely")[0]
     assert first.kind == "catch_up" and first.fire_at == T0
-    assert first.reason is not None and "catch-up (once): 10 fire(s) missed" in first.reason
+    assert first.reason is not None and "catch-up (once): 10 fires missed" in first.reason
     assert first.scheduled_for is not None and first.scheduled_for < T0
     assert all(o.kind == "fire" for o in of(items, "skipper"))
     assert of(items, "minutely")[1].kind == "fire"

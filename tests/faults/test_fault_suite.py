@@ -47,7 +47,7 @@ def test_a_failed_storm_says_what_the_engines_warned_and_the_runs_it_names(
         first.kill9()
         home.engine().wait_for("engine running")  # recovery stops the command the kill left
         found = evidence(home, {"examples": {"overlaps": ["long000", "long000"], "audit": None}})
-        assert any(line.startswith("1: ") and "stopped 1 process(es)" in line
+        assert any(line.startswith("1: ") and "stopped 1 process" in line
                    for line in found["warnings"]), found["warnings"]
         assert [row[2:4] for row in found["runs"]["long000"]] == [[1, "interrupted"]]
     finally:

@@ -142,3 +142,22 @@ def test_browse_chooses_the_crontab_and_fills_the_preview(gui: Gui, qtbot: Any,
     cancel(gui, chooser)
     assert dialog.path.text() == str(file) and dialog.table.rowCount() == 2
     assert QApplication.activeModalWidget() is dialog
+
+
+def test_many_tasks_already_here_are_named_by_the_first_five_and_how_many_more(
+        gui: Gui, cli: Any, tmp_path: Path) -> None:
+    """A crontab of 30 lines imported before, and one line more: the note under the table
+    named all 30 on one line; now the first five and how many more."""
+    file = tmp_path / "crontab"
+    file.write_text("".join(f"{i} 3 * * *  /bin/echo job{i:02d}\n" for i in range(30)))
+    assert cli("import", "--crontab", str(file)).code == 0
+    file.write_text(file.read_text() + "15 4 * * *  /bin/echo night\n")
+    dialog = _open(gui, gui.window.task_ops.import_crontab)
+    _type_path(gui, dialog, file)
+    gui.wait_until(lambda: dialog.table.rowCount() == 1)
+    first = dialog.notes.text().splitlines()[0]
+    assert first.startswith("Already here, left as they are: “") and \
+        first.endswith("” and 25 more"), first
+    assert first.count("“") == 5, first
+    gui.qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    gui.wait_until(lambda: not dialog.isVisible())

@@ -19,7 +19,7 @@ def test_a_catch_up_run_reads_catch_up_in_the_table_and_its_details(gui: Gui,
     with gui.store.write():
         RunRow.create(task=task.id, scheduled_for=at, attempt=1, status="succeeded",
                       trigger="catch_up", queued_at=at, started_at=at, finished_at=at,
-                      exit_code=0, reason="catch-up (once): 1 fire(s) missed")
+                      exit_code=0, reason="catch-up (once): 1 fire missed")
     gui.window.show_view(RUNS)
     view = gui.window.runs_view
     gui.wait_until(lambda: view.model.rowCount() == 1)

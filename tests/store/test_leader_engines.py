@@ -169,7 +169,7 @@ def test_a_stopped_leader_is_fenced_off_and_steps_down_once_resumed(
         assert datetime.fromisoformat(queued) < stopped_at  # claimed nothing once stopped
         if finished is not None and datetime.fromisoformat(finished) > stopped_at:
             # ended after the stop: only by the new leader's recovery, never by the old one
-            assert status == "interrupted" and "the engine stopped" in reason, reason
+            assert status == "interrupted" and "the engine died" in reason, reason
     fenced = engines.query("SELECT target FROM audit_event WHERE action = 'engine.fenced_off'")
     assert [engine_pid(t) for (t,) in fenced] == [a.proc.pid]
     no_fire_ran_twice(engines)

@@ -219,7 +219,8 @@ class Schedule:
             return replace(cls.from_json(rest), exclude=Exclusions.parse(d["exclude"]))
         unknown = sorted(str(k) for k in d if k != "kind" and k not in allowed)
         if unknown:
-            raise ValidationError("schedule", f"unknown key(s) for {_a(kind)} schedule: {unknown}")
+            keys = "key" if len(unknown) == 1 else "keys"
+            raise ValidationError("schedule", f"unknown {keys} for {_a(kind)} schedule: {unknown}")
         required = () if kind in ("manual", "calendar") else allowed
         missing = [k for k in required if k not in d]
         if missing:

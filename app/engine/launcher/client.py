@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app.core.nouns import plural
 from app.engine.attempts import Attempt, Outcome, Sink
 from app.engine.launcher import protocol
 from app.engine.launcher.overdue import Overdue, past_timeout
@@ -248,7 +249,7 @@ class Link:
         if not left:
             return
         why = f"the launcher process {self.proc.pid} died ({_exit_words(code)})"
-        log.warning("%s with %d command(s) running: stopping them", why, len(left))
+        log.warning("%s with %s running: stopping them", why, plural(len(left), "command"))
         stop_all([RunProcesses(p.attempt.env.get(TOKEN_VAR), p.attempt.pid,
                                p.attempt.leader_created) for p in left], KILL_GRACE)
         for pending in left:

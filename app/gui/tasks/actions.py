@@ -92,7 +92,7 @@ class TaskActions(QObject):
                         "Create a task (Ctrl+N)")
         self.edit = make("&Edit…", "edit", "Return", self.edit_task,
                          "Edit the selected task (Enter)")
-        self.duplicate = make("D&uplicate…", "duplicate", "Ctrl+D", self.duplicate_task,
+        self.duplicate = make("Dupl&icate…", "duplicate", "Ctrl+D", self.duplicate_task,
                               "Create a copy of the selected task (Ctrl+D)")
         self.run_now = make("&Run now", "run", "F5", self.run_selected,
                             "Run the selected tasks now (F5)")
@@ -100,7 +100,7 @@ class TaskActions(QObject):
                           "Pause or resume the selected tasks (Ctrl+P)")
         self.delete = make("&Delete…", "delete", QKeySequence.StandardKey.Delete,
                            self.delete_selected, "Delete the selected tasks (Del)")
-        self.show_runs = make("Show r&uns", "runs", "Ctrl+R", self.show_runs_of_selected,
+        self.show_runs = make("S&how runs", "runs", "Ctrl+R", self.show_runs_of_selected,
                               "Show the runs of the selected task (Ctrl+R)")
         self.pause_all = make("P&ause all tasks", None, None, lambda: self.set_all(False),
                               "Pause every task")
@@ -110,7 +110,7 @@ class TaskActions(QObject):
                             "Create tasks from an export file")
         self.export = make("E&xport tasks…", None, None, self.export_tasks,
                            "Save every task to a JSON file")
-        self.import_crontab = make("Import a cro&ntab…", None, None,
+        self.import_crontab = make("Import a cr&ontab…", None, None,
                                    lambda: self.import_from(CRONTAB),
                                    "Create tasks from a crontab, with a preview")
         self.import_systemd = make("Import s&ystemd timers…", None, None,

@@ -18,6 +18,7 @@ from typing import Any
 from app import transfer
 from app.core.errors import ValidationError, curly
 from app.core.import_plan import PREVIEW_HEADERS, ImportPlan
+from app.core.nouns import some_of
 from app.core.task import TaskSpec
 from app.gui.background import Background
 from app.gui.qt import (
@@ -197,7 +198,7 @@ class ImportPreview(QDialog):
                 self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
         said = [f"Already here, left as {'it is' if len(here) == 1 else 'they are'}: "
-                + ", ".join(curly(name) for name in self.here)] if here else []
+                + some_of([curly(name) for name in self.here])] if here else []
         if plan.notes:
             said.append("Not mapped:\n" + "\n".join(f"• {n}" for n in plan.notes))
         self.notes.setText("\n".join(said))

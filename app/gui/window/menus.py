@@ -95,7 +95,7 @@ class Menus(QObject):
         toggle = dock.toggleViewAction()
         toggle.setText("&Notifications")
         view.addAction(toggle)
-        scheme_menu = view.addMenu("&Appearance")
+        scheme_menu = view.addMenu("A&ppearance")
         self.schemes = QActionGroup(window)
         for key in appearance.SCHEMES:
             action = scheme_menu.addAction(key.capitalize() if key != "system"
