@@ -56,7 +56,8 @@ COALESCE_MS = 200
 # rows changing faster, and each delivery's repaint took the engine's interpreter. At 100,000
 # Python fires a minute, three alternated pairs (2026-12-05, a loaded machine): the GUI
 # thread's CPU 0.034–0.041 cores against 0.058–0.093, stall p99 19–33 ms against 25–68, fire
-# lateness p99 37–67 ms against 54–721.
+# lateness p99 37–67 ms against 54–721; on a quiet machine a wash but for the GUI thread's
+# CPU (a third less), the longest stalls longer (README, "What limits the misses").
 STORM_MS = 1000
 STORM_EVENTS = 250
 
