@@ -77,6 +77,17 @@ def restoring(holder: dict[str, Any] | None) -> str | None:
     return name[len(RESTORE):] if isinstance(name, str) and name.startswith(RESTORE) else None
 
 
+def held_by(info: dict[str, Any] | None, pid: int) -> bool:
+    """A lock file's holder, as it wrote itself, is process `pid`, and that process started
+    before it took the lock: a stale file (its engine killed) whose id another process took
+    since, while something else holds the file, names a stranger."""
+    from app.platform.processes import started_before
+
+    since = (info or {}).get("since")
+    return (info or {}).get("pid") == pid and isinstance(since, int | float) \
+        and started_before(pid, float(since))
+
+
 class EngineLock:
     leases = False
     epoch: int | None = None
@@ -194,15 +205,8 @@ class EngineLock:
                     self._dir = None
 
     def names(self, pid: int) -> bool:
-        """The lock is held and names process `pid`, and that process started before it
-        took the lock: a stale lock file (its engine killed) whose id another process took
-        since, while something else holds the file, names a stranger."""
-        from app.platform.processes import started_before
-
-        info = self.holder() or {}
-        since = info.get("since")
-        return info.get("pid") == pid and isinstance(since, int | float) \
-            and started_before(pid, float(since))
+        """The lock is held and names process `pid` (`held_by`)."""
+        return held_by(self.holder(), pid)
 
     def holder(self) -> dict[str, Any] | None:
         """Who holds the lock, as they wrote it; None when nobody does."""
@@ -296,10 +300,5 @@ class SharedMark:
             os.close(fd)
 
     def names(self, pid: int) -> bool:
-        """The mark is held by process `pid` (started before it took the mark)."""
-        from app.platform.processes import started_before
-
-        info = self.holder() or {}
-        since = info.get("since")
-        return info.get("pid") == pid and isinstance(since, int | float) \
-            and started_before(pid, float(since))
+        """The mark is held by process `pid` (`held_by`)."""
+        return held_by(self.holder(), pid)
