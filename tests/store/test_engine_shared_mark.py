@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from app.store.lock import SharedMark
 from faults.harness import wait_until
 from tests.conftest import ROOT
 from tests.support import tickwork
@@ -63,6 +64,8 @@ def test_engine_stop_finds_the_standby_started_from_the_home_once_it_leads(
     wait_until(lambda: "taking over" in second_log.read_text() or second.poll() is not None,
                60)
     assert second.poll() is None, second_log.read_text()
+    # it takes the mark at its next look (every 0.5 s); a stop in between finds none
+    wait_until(lambda: (SharedMark(home).holder() or {}).get("pid") == second.pid, 10)
     again = _engine_stop(home, engines.env)
     assert (again.returncode, again.stderr) == (0, ""), again
     assert again.stdout.startswith(
