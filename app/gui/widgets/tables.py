@@ -1,8 +1,8 @@
 """The table every list view shows its rows in (tasks, runs, audit): whole rows selected,
-alternating colours, no grid, no wrapping, no row numbers, rows one line of text high; the
-selection they keep through a reload of their rows; rows that stay still under the pointer
-while newer ones arrive above them; and the order a header click chose, kept between
-starts."""
+alternating colours, no grid, no wrapping, no row numbers, rows one line of text high, a
+sort arrow that points the way the order goes (`sort_arrow`); the selection they keep
+through a reload of their rows; rows that stay still under the pointer while newer ones
+arrive above them; and the order a header click chose, kept between starts."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from app.gui.qt import (
     Signal,
 )
 from app.gui.widgets.paging import PagedTableModel
+from app.gui.widgets.sort_arrow import SortHeader
 
 
 def row_table(model: QAbstractTableModel, name: str, *, several: bool = False,
@@ -33,6 +34,7 @@ def row_table(model: QAbstractTableModel, name: str, *, several: bool = False,
     those under the pointer (`StillRows`)."""
     table = QTableView()
     table.setObjectName(name)
+    table.setHorizontalHeader(SortHeader(table))  # its sort arrow ▲ ascending, ▼ descending
     table.setModel(model)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection if several
