@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         self.session = session
         self.setObjectName("MainWindow")
         store = session.store  # the home, or the shared store (never its password)
+        self.setProperty(appearance.HOME, str(store.home))  # its dialogs keep folders for it
         # the store; Qt adds the application's name ("… — Tickwork") where the desktop shows it
         self.setWindowTitle(str(store.home if store.url is None else store.name))
         # what every view is tested at (README), or the screen, if a small or scaled one
