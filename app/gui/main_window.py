@@ -236,9 +236,11 @@ class MainWindow(QMainWindow):
         self.runs_view.show_run(run_id)
 
     def open_settings(self) -> None:
-        """File → Settings…: history kept by default, start at login, background engine."""
+        """File → Settings…: history kept by default, start at login, background engine, and
+        the appearance (the View menu's entries)."""
         self.settings_dialog = SettingsDialog(self.session.store, self.session.background, self,
-                                              tray=self.tray.available)
+                                              tray=self.tray.available,
+                                              schemes=self.menus.schemes.actions())
         self.settings_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.settings_dialog.saved.connect(self.say)
         self.settings_dialog.open()
