@@ -2,7 +2,8 @@
 the app's Light and Dark, draws Qt's descending arrow pointing up): read as oldest first.
 The arrow now points down while the newest run is on top and up once a click puts the oldest
 there, on the column sorted by, and stays where it was when a column that cannot sort is
-clicked. Looked at as a person does: the header grabbed to a picture, its arrow's ink."""
+clicked — which says so at the pointer (the click seemed to do nothing). Looked at as a
+person does: the header grabbed to a picture, its arrow's ink."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from app.gui.main_window import RUNS
-from app.gui.qt import QColor, Qt
+from app.gui.qt import QColor, Qt, QToolTip
 from app.gui.runs.model import ATTEMPT, RUN, TASK
 from tests.gui.conftest import SCREENSHOTS, Gui
 from tests.gui.test_runs_sort import _click_header, _old_runs
@@ -86,6 +87,8 @@ def test_the_sort_arrow_points_the_way_the_runs_go(gui: Gui, qtbot: Any,
     gui.wait_until(lambda: model.run(0).task_name == "zulu")  # type: ignore[union-attr]
     assert _arrow(gui, tmp_path / "task-z-to-a.png") == (TASK, "down")
 
-    _click_header(qtbot, view.table, ATTEMPT)  # no order by it: the arrow stays
+    _click_header(qtbot, view.table, ATTEMPT)  # no order by it: the arrow stays, and says so
+    assert QToolTip.isVisible()
+    assert QToolTip.text() == "Cannot sort by “Attempt”: still sorted by “Task”."
     assert _arrow(gui, tmp_path / "attempt-clicked.png") == (TASK, "down")
     assert model.run(0).task_name == "zulu"  # type: ignore[union-attr]
