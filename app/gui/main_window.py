@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         self.session = session
         self.setObjectName("MainWindow")
         store = session.store  # the home, or the shared store (never its password)
+        self.setProperty(appearance.HOME, str(store.home))  # its dialogs keep folders for it
         # the store; Qt adds the application's name ("… — Tickwork") where the desktop shows it
         self.setWindowTitle(str(store.home if store.url is None else store.name))
         # what every view is tested at (README), or the screen, if a small or scaled one
@@ -235,9 +236,11 @@ class MainWindow(QMainWindow):
         self.runs_view.show_run(run_id)
 
     def open_settings(self) -> None:
-        """File → Settings…: history kept by default, start at login, background engine."""
+        """File → Settings…: history kept by default, start at login, background engine, and
+        the appearance (the View menu's entries)."""
         self.settings_dialog = SettingsDialog(self.session.store, self.session.background, self,
-                                              tray=self.tray.available)
+                                              tray=self.tray.available,
+                                              schemes=self.menus.schemes.actions())
         self.settings_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.settings_dialog.saved.connect(self.say)
         self.settings_dialog.open()

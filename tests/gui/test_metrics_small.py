@@ -32,7 +32,7 @@ def _metrics_with_long_titles(gui: Gui) -> Any:
     for k in range(5):
         view.on_samples([MetricsSampled(now + timedelta(seconds=k), "system", {
             "cpu": 99.5, "memory": 15.1, "disk": 35.0, "running": 1, "queued": 0,
-            "fires_per_min": 3, "lateness_p99_ms": 4 + 20 * (k == 2)}, None)])
+            "fires_per_min": 1250, "lateness_p99_ms": 4 + 20 * (k == 2)}, None)])
     view.redraw()
     assert "at worst" in view.plots[5].titleLabel.text  # in few words where narrow
     return view
@@ -144,10 +144,12 @@ def test_titles_take_their_words_for_the_new_width_when_the_window_is_resized(
     gui.wait_until(lambda: (gui.window.width(), gui.window.height()) == (1600, 1000))
     view = _metrics_with_long_titles(gui)
     lateness = view.plots[5]
-    assert "99 % of the last minute's runs started within" in words(lateness.titleLabel.text)
+    assert "99 % of the 1,250 runs in the last minute started within" in words(
+        lateness.titleLabel.text)
     gui.window.resize(800, 500)
     gui.settle()
     assert "99 % within" in words(lateness.titleLabel.text), lateness.titleLabel.text
     gui.window.resize(1600, 1000)
     gui.settle()
-    assert "99 % of the last minute's runs started within" in words(lateness.titleLabel.text)
+    assert "99 % of the 1,250 runs in the last minute started within" in words(
+        lateness.titleLabel.text)

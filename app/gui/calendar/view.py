@@ -80,7 +80,7 @@ class CalendarView(QWidget):
         self.service = service
         self.background = background
         self.now: Callable[[], datetime] = local_now  # the clock the view reads at
-        mode = str(appearance.settings().value("calendar/mode", "month"))
+        mode = appearance.kept(service.store.home, "calendar/mode", "month")  # this home's
         self.period: Period = period_for(mode if mode in MODES else "month", self.now().date())
         self.data: CalendarData | None = None
         self.loaded = False
@@ -150,7 +150,7 @@ class CalendarView(QWidget):
         self._scroll_pending = period != self.period or self._scroll_pending
         self.period = period
         self.stack.setCurrentIndex(0 if period.mode == "month" else 1)
-        appearance.settings().setValue("calendar/mode", period.mode)
+        appearance.keep(self.service.store.home, "calendar/mode", period.mode)
         self._show_title()
         self.reload()
 

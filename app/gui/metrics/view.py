@@ -1,12 +1,12 @@
 """The Metrics view (Ctrl+5): live plots of the machine and the engine.
 
 The whole machine's CPU % and memory % (said so: not Tickwork's own), disk use, runs in
-flight (running and queued), runs started per minute and the start delay that 99 % of the
-last minute's runs beat (“99 % of the last minute's runs started within 4 ms; 322 ms at
-worst in the last 5 min”), over the last 5 minutes, hour or day; every axis names its unit,
-and the counts' and delays' axes start at a labelled 0. The day is one point a
-minute, and says so: runs stay whole there (the runs started in the minute, the most in flight
-at once), where a minute's mean read "0.3 running".
+flight (running and queued), runs started per minute and the start delay of the last minute's
+runs, by count where they were few (“all 3 runs in the last minute started within 4 ms;
+322 ms at worst in the last 5 min”, `metrics.words`), over the last 5 minutes, hour or day;
+every axis names its unit, and the counts' and delays' axes start at a labelled 0. The day is
+one point a minute, and says so: runs stay whole there (the runs started in the minute, the
+most in flight at once), where a minute's mean read "0.3 running".
 
 Samples arrive once a second from the
 engine through the bridge and go into ring buffers (`metrics.data`) whether or not the view
@@ -37,6 +37,7 @@ from app.gui.metrics.data import (
     read_history,
     read_newer,
 )
+from app.gui.metrics.words import COUNTED, NBSP, start_delay, with_unit
 from app.gui.qt import (
     QButtonGroup,
     QCoreApplication,
@@ -69,7 +70,6 @@ PLOTS: tuple[tuple[str, str, tuple[float, float] | None, tuple[tuple[str, str, s
 )
 SHORT_TITLES = {"CPU (whole machine)": "Machine CPU", "Memory (whole machine)": "Machine memory"}
 AXES = ("%", "% used", "% full", "runs", "runs/min", "ms late")
-COUNTED = ("runs", "runs/min")  # units of things counted: whole-number ticks (no “1.5 runs”)
 COLUMNS = 3  # three plots across, two down: room for each on a short screen
 NARROW_COLUMNS = 2  # where three cannot fit (800 px with the notifications panel open)
 PLOT_MIN_WIDTH = 175  # a plot's axis, ticks and a few minutes of curve
@@ -77,16 +77,8 @@ AXIS_WIDTH = 60  # px: the left axis, its unit beside its ticks
 WIDE_TITLE = 260  # px across a title for its longer words (in less, the start delay's took
 # four lines)
 POLL_S = 3.0
-NBSP = "\u00a0"  # between a number and its unit: a wrapped title read “within 2” / “ms; …”
-WORD_JOINED = "/\u2060"  # a unit's slash, no line break after it (“runs/” / “min”)
 MINUTES = ("One point a minute: the runs started in it, the most in flight at once and the "
            "worst delay; CPU, memory and disk its mean.")
-
-
-def with_unit(number: str, unit: str) -> str:
-    """A number and its unit on one line where a title wraps; “1 run/min”, not “1 runs/min”."""
-    unit = unit.replace("runs", "run", 1) if number == "1" and unit in COUNTED else unit
-    return f"{number}{NBSP}{unit.replace('/', WORD_JOINED)}"
 
 
 class MetricsView(QWidget):
@@ -299,17 +291,11 @@ class MetricsView(QWidget):
                     continue
                 if isinstance(value, int | float):
                     shown = f"{value:.0f}" if unit != "%" else f"{value:.1f}"
-                    if series == "lateness_p99_ms":  # a percentile of the last minute's
-                        worst = self._worst.get(series, value)  # runs, and at worst in the
-                        # span shown (shorter where narrow: four lines ran over the plot)
-                        worse = round(worst) > round(value)
-                        late = with_unit(shown, "ms")
-                        at_worst = f"{with_unit(f'{worst:.0f}', 'ms')} at worst"
-                        span = self._span_words().replace(" ", NBSP)
-                        parts.append(f"99{NBSP}% within {late}" + f", {at_worst}" * worse
-                                     if narrow_view else f"99{NBSP}% of the last minute's "
-                                     f"runs started within {late}"
-                                     + f"; {at_worst} in the last {span}" * worse)
+                    if series == "lateness_p99_ms":  # the last minute's runs by count, and
+                        # at worst in the span (shorter where narrow: four lines ran over)
+                        parts.append(start_delay(
+                            latest.get("fires_per_min"), value, self._worst.get(series),
+                            self._span_words().replace(" ", NBSP), narrow_view))
                     else:
                         parts.append(with_unit(shown, unit))
             if title == "Runs in flight" and self.span > FINE_SECONDS and not narrow_view:

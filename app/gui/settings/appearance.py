@@ -32,6 +32,8 @@ from app.store.home import is_default_home
 ORGANISATION = "Tickwork"
 APPLICATION = "Tickwork"
 SCHEMES = ("system", "light", "dark")
+HOME = "tickworkHome"  # the main window's property: the home it shows (`home_of`)
+ANY_HOME = "last-in-any-home"  # a group of values kept last in whichever home (`kept`)
 
 
 def settings() -> QSettings:
@@ -41,15 +43,46 @@ def settings() -> QSettings:
 
 def layout(home: Path) -> QSettings:
     """Where the window's layout over `home` is kept (its size, the view shown, the tables'
-    columns and sorting, splitters): `--home A` and `--home B` overwrote each other's, so
-    another home's is in a group of its own; the default home's is at the top, where every
-    home's was, so a layout saved before stays. (The appearance is the person's: `settings`.)
+    columns and sorting, splitters, the calendar's mode, the folders last chosen from):
+    `--home A` and `--home B` overwrote each other's, so another home's is in a group of its
+    own; the default home's is at the top, where every home's was, so what was saved before
+    stays. (The appearance is the person's, for their eyes in every home: `settings`.)
     """
     store = settings()
     if not is_default_home(home):
         digest = hashlib.sha256(str(home.expanduser().resolve()).encode()).hexdigest()
         store.beginGroup(f"homes/{digest[:16]}")
     return store
+
+
+def home_of(widget: QWidget | None) -> Path | None:
+    """The home of the window `widget` is in (a dialog's: its owner's), None in none."""
+    while widget is not None:
+        home = widget.property(HOME)
+        if home:
+            return Path(str(home))
+        widget = widget.parentWidget()
+    return None
+
+
+def kept(home: Path | None, key: str, default: str = "") -> str:
+    """A value kept for `home` (`layout`). Until it has its own: the one last kept in any
+    home (tasks exported from one home's window are imported in another's from where they
+    went), else the one kept for every home before they had their own (at the top: nothing
+    is lost on the upgrade), else `default`."""
+    own = layout(home).value(key) if home is not None else None
+    person = settings()
+    for value in (own, person.value(f"{ANY_HOME}/{key}"), person.value(key)):
+        if value is not None and value != "":
+            return str(value)
+    return default
+
+
+def keep(home: Path | None, key: str, value: str) -> None:
+    """Keep `value` for `home` (at the top, for a window of no home), and as the one last
+    kept in any home."""
+    (layout(home) if home is not None else settings()).setValue(key, value)
+    settings().setValue(f"{ANY_HOME}/{key}", value)
 
 
 def dark_palette() -> QPalette:

@@ -14,6 +14,12 @@ its last good value back and the dialog save that.
 Everything is read back from where it lives (`app.settings`) when the dialog opens, so it
 shows what `tickwork settings` shows.
 
+Under Appearance, the light/dark choice a person looks for here too: the View menu's own
+Appearance entries, each shown as a button (`setDefaultAction`), so one choice acts and is
+ticked the same from either place and takes effect at once, as the start switches do. It is
+the person's and the window's (QSettings, `settings.appearance`), not the store's, so
+`tickwork settings` has no say in it.
+
 Signals:
     saved(str): the history default was saved; what the status bar says of it (the dialog
         closed on Save with no word of what was kept).
@@ -21,6 +27,7 @@ Signals:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from app import settings
@@ -30,12 +37,14 @@ from app.core.keep import MAX_KEEP_DAYS, MAX_KEEP_RUNS, KeepPolicy
 from app.core.nouns import plural
 from app.gui.background import Background
 from app.gui.qt import (
+    QAction,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QEvent,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QKeyEvent,
     QLabel,
     QMessageBox,
@@ -46,6 +55,7 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
+from app.gui.widgets.choice import ChoiceButton
 from app.gui.widgets.error_label import ErrorLabel, wrapping_policy
 from app.gui.widgets.number_box import TypedSpinBox
 from app.store.database import Store
@@ -55,7 +65,8 @@ class SettingsDialog(QDialog):
     saved = Signal(str)
 
     def __init__(self, store: Store, background: Background,
-                 parent: QWidget | None = None, tray: bool = True) -> None:
+                 parent: QWidget | None = None, tray: bool = True,
+                 schemes: Sequence[QAction] = ()) -> None:
         super().__init__(parent)
         self.setObjectName("SettingsDialog")
         self.setWindowTitle("Settings")
@@ -110,6 +121,17 @@ class SettingsDialog(QDialog):
         box.addWidget(self.outcome)
         box.addWidget(self.start_error)
         layout.addWidget(start)
+        self.schemes: list[ChoiceButton] = []  # View ▸ Appearance's entries, as buttons
+        if schemes:
+            look = QGroupBox("Appearance")
+            row = QHBoxLayout(look)
+            for action in schemes:
+                button = ChoiceButton()
+                button.setDefaultAction(action)  # its text, tick and effect: the menu's
+                self.schemes.append(button)
+                row.addWidget(button)
+            row.addStretch(1)
+            layout.addWidget(look)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Close)

@@ -4,9 +4,11 @@ Qt's own dialog, not the desktop's, so it looks and behaves the same everywhere 
 can type a path into it as a person does. It is window-modal and opened with `open()`, so
 the event loop goes on (the engine's events, the views' refreshes) while it is up; the
 chosen path comes back through `chosen`, and Cancel does nothing. With a `purpose`, the
-folder last chosen from is kept (QSettings `folders/<purpose>`, beside the window's other
-settings) and the next choice for that purpose starts there, unless the caller gives a
-folder of its own (the field's folder, the home's backups).
+folder last chosen from is kept (QSettings `folders/<purpose>`, with the layout of the home
+whose window it was chosen in: a work home's exports are not a home's of one's own; a home
+with none yet starts from the last chosen in any, `appearance.kept`) and the next choice for
+that purpose starts there, unless the caller gives a folder of its own (the field's folder,
+the home's backups).
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ def choose(parent: QWidget, title: str, chosen: Callable[[str], None], *,
                            else QFileDialog.FileMode.AnyFile)
     if mode == "save":
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-    start = _start(folder, purpose)
+    home = appearance.home_of(parent)
+    start = _start(folder, _kept(home, purpose))
     if start:
         dialog.setDirectory(start)
     if name:
@@ -55,7 +58,7 @@ def choose(parent: QWidget, title: str, chosen: Callable[[str], None], *,
     def on_selected(path: str) -> None:
         if purpose is not None:
             kept = path if mode == "folder" else str(Path(path).parent)
-            appearance.settings().setValue(f"folders/{purpose}", kept)
+            appearance.keep(home, f"folders/{purpose}", kept)
         chosen(path)
 
     dialog.fileSelected.connect(on_selected)
@@ -64,16 +67,14 @@ def choose(parent: QWidget, title: str, chosen: Callable[[str], None], *,
     return dialog
 
 
-def _start(folder: str | Path | None, purpose: str | None) -> str:
-    """The folder to start in: the caller's, else the purpose's last, else the person's
-    home folder (not the working directory the app was started from)."""
-    for candidate in (folder, _kept(purpose), Path.home()):
+def _start(folder: str | Path | None, kept: str) -> str:
+    """The folder to start in: the caller's, else the purpose's last (`kept`), else the
+    person's home folder (not the working directory the app was started from)."""
+    for candidate in (folder, kept, Path.home()):
         if candidate and Path(candidate).expanduser().is_dir():
             return str(Path(candidate).expanduser())
     return ""
 
 
-def _kept(purpose: str | None) -> str:
-    if purpose is None:
-        return ""
-    return str(appearance.settings().value(f"folders/{purpose}", "") or "")
+def _kept(home: Path | None, purpose: str | None) -> str:
+    return "" if purpose is None else appearance.kept(home, f"folders/{purpose}")

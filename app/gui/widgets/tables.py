@@ -1,8 +1,8 @@
 """The table every list view shows its rows in (tasks, runs, audit): whole rows selected,
-alternating colours, no grid, no wrapping, no row numbers, rows one line of text high; the
-selection they keep through a reload of their rows; rows that stay still under the pointer
-while newer ones arrive above them; and the order a header click chose, kept between
-starts."""
+alternating colours, no grid, no wrapping, no row numbers, rows one line of text high, a
+sort arrow that points the way the order goes (`sort_arrow`); the selection they keep
+through a reload of their rows; rows that stay still under the pointer while newer ones
+arrive above them; and the order a header click chose, kept between starts."""
 
 from __future__ import annotations
 
@@ -17,13 +17,16 @@ from app.gui.qt import (
     QItemSelectionModel,
     QModelIndex,
     QObject,
+    QPoint,
     QPushButton,
     QSettings,
     Qt,
     QTableView,
+    QToolTip,
     Signal,
 )
 from app.gui.widgets.paging import PagedTableModel
+from app.gui.widgets.sort_arrow import SortHeader
 
 
 def row_table(model: QAbstractTableModel, name: str, *, several: bool = False,
@@ -33,6 +36,7 @@ def row_table(model: QAbstractTableModel, name: str, *, several: bool = False,
     those under the pointer (`StillRows`)."""
     table = QTableView()
     table.setObjectName(name)
+    table.setHorizontalHeader(SortHeader(table))  # its sort arrow ▲ ascending, ▼ descending
     table.setModel(model)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection if several
@@ -208,7 +212,9 @@ def sort_indicator(keys: Mapping[int, str], sort: str, descending: bool,
 class HeaderSort(QObject):
     """A header click sorts a paged table in its store (the model's `sort` reloads it by a
     new query; the loaded page is never sorted alone). A column the model does not sort by
-    keeps the indicator where it was, so the arrow always says the order shown."""
+    keeps the indicator where it was, so the arrow always says the order shown, and the
+    click is answered at the pointer (“Cannot sort by “Attempt”: still sorted by “Run”.”):
+    it seemed to do nothing."""
 
     def __init__(self, table: QTableView, model: Any, kept_as: str | None = None) -> None:
         super().__init__(table)
@@ -227,6 +233,12 @@ class HeaderSort(QObject):
             header.blockSignals(True)
             header.setSortIndicator(*shown)
             header.blockSignals(False)
+            if column != shown[0]:
+                title = self.model.headerData(column, Qt.Orientation.Horizontal)
+                now = self.model.headerData(shown[0], Qt.Orientation.Horizontal)
+                under = QPoint(header.sectionViewportPosition(column), header.height())
+                QToolTip.showText(header.viewport().mapToGlobal(under), f"Cannot sort by "
+                                  f"“{title}”: still sorted by “{now}”.", header)
 
     def save(self, store: QSettings) -> None:
         """Keep the order shown in `store` (the window's layout of its home)."""

@@ -1,0 +1,61 @@
+"""What the Metrics view's titles say of numbers: a number with its unit, and the start
+delay of the last minute's runs in words that fit how many there were.
+
+The engine's start delay is the 99th percentile of the last minute's runs
+(`app.engine.metrics.percentile`), which for fewer than 100 runs is the worst of them: so
+there “99 %” said nothing true a person could use (“99 % of the last minute's runs” of one
+run). Below `PERCENTILE_FROM` runs the title says it by count (“the one run…”, “both runs…”,
+“all 30 runs in the last minute started within 4 ms”), from there on as the percentile of
+so many runs; with none, that there were none (the delay shown was an older minute's).
+"""
+
+from __future__ import annotations
+
+from app.core.nouns import plural
+
+NBSP = "\u00a0"  # between a number and its unit: a wrapped title read “within 2” / “ms; …”
+WORD_JOINED = "/\u2060"  # a unit's slash, no line break after it (“runs/” / “min”)
+COUNTED = ("runs", "runs/min")  # units of things counted: whole-number ticks (no “1.5 runs”)
+PERCENTILE_FROM = 100  # runs in a minute: below it, the engine's 99th percentile is the worst
+
+
+def with_unit(number: str, unit: str) -> str:
+    """A number and its unit on one line where a title wraps; “1 run/min”, not “1 runs/min”."""
+    unit = unit.replace("runs", "run", 1) if number == "1" and unit in COUNTED else unit
+    return f"{number}{NBSP}{unit.replace('/', WORD_JOINED)}"
+
+
+def _counted(runs: int) -> str:
+    """“1,250 runs”, on one line where a title wraps."""
+    return plural(runs, "run").replace(" ", NBSP, 1)
+
+
+def _who(runs: int | None, narrow: bool) -> str:
+    """The runs the delay is of: all of them by count, or 99 % of many (or of a count not
+    sampled)."""
+    if runs is None or runs >= PERCENTILE_FROM:
+        many = "runs" if runs is None else _counted(runs)
+        return f"99{NBSP}%" if narrow else f"99{NBSP}% of the {many}"
+    if runs == 1:
+        return "1 run," if narrow else "the one run"
+    if runs == 2:
+        return "both" if narrow else "both runs"
+    return f"all {runs:,}" if narrow else f"all {_counted(runs)}"
+
+
+def start_delay(runs: float | None, late: float | None, worst: float | None, span: str,
+                narrow: bool) -> str:
+    """The start delay title's words: `runs` started in the last minute, within `late` ms,
+    `worst` ms at worst in the `span` shown; shorter where `narrow`."""
+    at_worst = "" if worst is None else f"{with_unit(f'{worst:.0f}', 'ms')} at worst"
+    if runs == 0 or late is None:  # none: any delay in view is an older minute's
+        said = "none in the last minute" if narrow else "no runs in the last minute"
+        return said + (f", {at_worst}" if narrow else f"; {at_worst} in the last {span}") \
+            * bool(at_worst)
+    within = with_unit(f"{late:.0f}", "ms")
+    worse = worst is not None and round(worst) > round(late)
+    counted = None if runs is None else round(runs)
+    if narrow:
+        return f"{_who(counted, True)} within {within}" + f", {at_worst}" * worse
+    return (f"{_who(counted, False)} in the last minute started within {within}"
+            + f"; {at_worst} in the last {span}" * worse)
