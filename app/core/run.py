@@ -112,15 +112,19 @@ UNHEARD = "waiting: no Celery worker listens on queue "  # a run its queue's wor
 UNHEARD_THEN = "waited: no Celery worker listened on queue "
 
 
-def unheard(queue: str, checked: str) -> str:
-    """The note of a run sent to a Celery queue that no worker listens on (`checked`: when
-    the workers were last asked, local time, "12:00:05"): app/remote/listeners.py."""
-    return f"{UNHEARD}“{queue}” (checked {checked})"
+def unheard(queue: str, since: str) -> str:
+    """The note of a run sent to a Celery queue that no worker listens on (`since`: when the
+    workers were first asked and none answered for it, local time, "12:00:05"): written once
+    while nobody answers, not at each look (app/remote/listeners.py)."""
+    return f"{UNHEARD}“{queue}” (since {since})"
 
 
 def unheard_then(note: str) -> str:
-    """... once a worker listens on its queue, or the run left it (started, or ended)."""
-    return note.replace(UNHEARD, UNHEARD_THEN)
+    """... once a worker listens on its queue, or the run left it (started, or ended): "…
+    listened on queue “nightly” (from 12:00:05)" (a note of an older engine, "(checked
+    12:00:05)", keeps its time as it was)."""
+    return re.sub(re.escape(UNHEARD) + r"(“.*?”) \(since ",
+                  lambda m: f"{UNHEARD_THEN}{m[1]} (from ", note).replace(UNHEARD, UNHEARD_THEN)
 
 
 def reason_now(reason: str | None, status: str, started: bool) -> str | None:

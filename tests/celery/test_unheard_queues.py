@@ -6,10 +6,14 @@ without a word for good. Real redis-server and `tickwork worker` processes
 from __future__ import annotations
 
 import logging
+import os
 import re
+import signal
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from faults.harness import wait_until
 from tests.celery.test_celery_runs import ended, output
@@ -17,9 +21,9 @@ from tests.conftest import command_task
 from tests.support.tickwork import run as run_tickwork
 
 WAITING = re.compile(r"waiting: no Celery worker listens on queue “nightly” "
-                     r"\(checked \d\d:\d\d:\d\d\)")
+                     r"\(since \d\d:\d\d:\d\d\)")
 WAITED = re.compile(r"waited: no Celery worker listened on queue “nightly” "
-                    r"\(checked \d\d:\d\d:\d\d\)")
+                    r"\(from \d\d:\d\d:\d\d\)")
 
 
 def shell_task(name: str, script: str, queue: str, **extra: Any) -> dict[str, Any]:
@@ -106,8 +110,10 @@ class Run:
         self.sent_at = sent_at
 
 
-def test_the_note_follows_what_each_look_found_while_the_run_waits() -> None:
-    """Renewed while nobody listens, in the past once a worker does (its threads busy: the
+def test_the_note_follows_what_the_looks_found_while_the_run_waits() -> None:
+    """Said once two looks 5 beats apart found nobody on the queue, since the first; not
+    written again while the looks find the same (it was renewed at each look, every 30
+    beats, on every waiting run); in the past once a worker listens (its threads busy: the
     run still waits), said again if the worker goes; nothing for a run not waited enough.
     The looks' answers given, the times too (beat 1 s); the notes as the sink hears them."""
     import threading
@@ -139,29 +145,104 @@ def test_the_note_follows_what_each_look_found_while_the_run_waits() -> None:
         assert answers == [], "no look was due"
         return notes[said:]
 
-    nightly_05 = "waiting: no Celery worker listens on queue “nightly” (checked 12:00:05)"
-    nightly_09, other_09 = unheard("nightly", "12:00:09"), unheard("other", "12:00:09")
+    nightly_05 = "waiting: no Celery worker listens on queue “nightly” (since 12:00:05)"
+    other_09 = unheard("other", "12:00:09")
     runs = [Run(1, "nightly", 100.0), Run(2, "other", 100.0)]
     listeners = Looked(Sink(), "redis://127.0.0.1:1/0", 1.0, lambda: runs, threading.Event())
     assert look(104.0) == []  # not waited 5 s yet: no look
-    assert look(105.0, {"other"}) == [(1, None, nightly_05)]
+    assert look(105.0, {"other"}) == []  # nobody on “nightly”: asked again before a word
     runs.append(Run(3, "nightly", 104.0))
-    assert look(106.0) == []  # run 3 waited 2 s: the look at 105 says nothing of it
-    assert look(109.0, set()) == [(1, nightly_05, nightly_09),  # renewed
-                                  (2, None, other_09), (3, None, nightly_09)]
-    assert look(110.0) == []  # nothing new
-    assert look(139.0, {"nightly", "other"}) == [  # 30 s later: a worker listens
-        (1, nightly_09, "waited: no Celery worker listened on queue “nightly” (checked "
-                        "12:00:09)"),
-        (2, other_09, unheard_then(other_09)), (3, nightly_09, unheard_then(nightly_09))]
+    assert look(106.0) == []  # run 3 waited 2 s: no look
+    assert look(109.0, set()) == []  # run 3 waited 5 s: nobody on either, “nightly” for 4 s
+    assert look(110.0, set()) == [(1, None, nightly_05), (3, None, nightly_05)]  # for 5 s
+    assert look(113.0) == []
+    assert look(114.0, set()) == [(2, None, other_09)]
+    assert look(144.0, set()) == []  # 30 s later, nobody still: nothing written again
+    assert look(174.0, set()) == []
+    assert look(204.0, {"nightly", "other"}) == [  # a worker listens
+        (1, nightly_05, "waited: no Celery worker listened on queue “nightly” (from "
+                        "12:00:05)"),
+        (2, other_09, unheard_then(other_09)), (3, nightly_05, unheard_then(nightly_05))]
     del runs[0]  # a worker took run 1
-    assert look(169.0, set()) == [  # the worker went: the others say it again
-        (2, unheard_then(other_09), unheard("other", "12:01:09")),
-        (3, unheard_then(nightly_09), unheard("nightly", "12:01:09"))]
+    assert look(234.0, set()) == []  # the worker went: asked again first
+    assert look(238.0) == []
+    assert look(239.0, set()) == [
+        (2, unheard_then(other_09), unheard("other", "12:02:14")),
+        (3, unheard_then(nightly_05), unheard("nightly", "12:02:14"))]
     answers[:] = [None]  # 30 s later the broker cannot be asked: nothing said, and no look
-    listeners.look_and_say(199.0, at(199.0))  # for 5 beats (a failed look took ~6 s)
-    assert answers == [] and len(notes) == 9
-    assert look(203.0) == []
-    assert look(204.0, set()) == [
-        (2, unheard("other", "12:01:09"), unheard("other", "12:01:44")),
-        (3, unheard("nightly", "12:01:09"), unheard("nightly", "12:01:44"))]
+    listeners.look_and_say(269.0, at(269.0))  # for 5 beats (a failed look took ~6 s)
+    assert answers == [] and len(notes) == 8
+    assert look(273.0) == []
+    assert look(274.0, set()) == []  # nobody still: the notes stand
+
+
+def test_one_look_that_misses_a_worker_is_not_taken_for_no_worker(
+        engine: Any, service: Any, start_worker: Any, home: Path, caplog: Any) -> None:
+    """A worker that answers a look late (a busy machine; here a worker stopped, SIGSTOP,
+    through the first look) was said not to listen on its queue: its run said "no Celery
+    worker listens" though it was taken a moment later. Only a look 5 beats later that
+    finds nobody still says it."""
+    caplog.set_level(logging.DEBUG, logger="tickwork.engine")
+    worker = start_worker(queue="nightly")
+    service.create_task(shell_task("report", "echo ran", "nightly"))
+    os.kill(worker.proc.pid, signal.SIGSTOP)  # it neither takes the run nor answers
+    try:
+        run = service.run_now("report")
+        wait_until(lambda: "listen on the queues (none)" in caplog.text, 30)
+    finally:
+        os.kill(worker.proc.pid, signal.SIGCONT)
+    assert ended(service, run.id).status == "succeeded"
+    shown = tickwork(home, "run", "show", str(run.id))
+    assert "Celery worker listen" not in shown, shown
+
+
+def test_looks_that_find_what_the_last_found_write_no_note_again(
+        broker: str, store: Any, service: Any, start_worker: Any, home: Path, caplog: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each look (every 30 beats while runs wait) wrote the note of every run out on the
+    queue again, for the time of its check in it: a write per run every 30 s, for good (as
+    many runs as the engine has workers, up to 256). Now a note is written when what it
+    says changes: the looks after it write nothing (the engine's events for the notes
+    counted: each is sent once its write is committed), and a worker that comes still
+    turns the notes of the runs left waiting to the past. A beat of 0.2 s here: a look
+    every 6 s; an engine of 30 workers, 30 runs out at once."""
+    from app.engine.engine import Engine
+    from app.engine.events import Event, RunChanged
+
+    monkeypatch.setenv("TICKWORK_CELERY_BEAT", "0.2")  # read as the first run goes out
+    caplog.set_level(logging.DEBUG, logger="tickwork.engine")
+    notes: list[RunChanged] = []
+
+    def heard(event: Event) -> None:
+        if isinstance(event, RunChanged) and "Celery worker" in (event.reason or ""):
+            notes.append(event)
+
+    many = 30
+    engine = Engine(store, workers=many, metrics=False)
+    service.subscribe(engine.on_service_change)
+    engine.subscribe(heard, watches=False)
+    engine.start()
+    try:
+        service.create_task(shell_task("report", "sleep 60", "nightly", max_instances=many))
+        runs = [service.run_now("report").id for _ in range(many)]
+        wait_until(lambda: len(notes) >= many, 60)
+        assert {e.run_id for e in notes} == set(runs)
+        assert all(WAITING.fullmatch(e.reason or "") for e in notes), notes[0]
+
+        def looks() -> int:
+            return caplog.text.count("the Celery workers listen on the queues (none)")
+
+        seen = looks()
+        wait_until(lambda: looks() >= seen + 2, 60)  # a second and a third look since
+        assert len(notes) == many, [e.reason for e in notes[many:]][:3]
+        start_worker(queue="nightly")  # two threads: two runs taken, the others wait
+        last = runs[-1]
+        shown = wait_until(lambda: WAITED.search(
+            text := tickwork(home, "run", "show", str(last))) and text, 30)
+        assert "status: queued" in shown, shown
+        assert [e.run_id for e in notes[many:]].count(last) == 1  # written, once
+        for run_id in runs:
+            service.cancel_run(run_id)
+    finally:
+        engine.stop(grace=3.0)
+

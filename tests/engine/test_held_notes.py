@@ -82,10 +82,14 @@ def test_a_note_of_a_queue_no_worker_listens_on_reads_as_the_run_now_stands() ->
     """Said while the run waits (tests/celery/test_unheard_queues.py); in the past once it
     left its queue, whoever took it or ended it — an engine killed meanwhile included."""
     none = unheard("nightly", "12:00:05")
-    assert none == "waiting: no Celery worker listens on queue “nightly” (checked 12:00:05)"
+    assert none == "waiting: no Celery worker listens on queue “nightly” (since 12:00:05)"
     assert reason_now(none, "queued", False) == none
-    then = "waited: no Celery worker listened on queue “nightly” (checked 12:00:05)"
+    then = "waited: no Celery worker listened on queue “nightly” (from 12:00:05)"
     assert unheard_then(none) == then
+    older = "waiting: no Celery worker listens on queue “nightly” (checked 12:00:05)"
+    assert unheard_then(f"run now; {older}; given back (since 12:01:00)") == (  # its own
+        "run now; waited: no Celery worker listened on queue “nightly” (checked 12:00:05); "
+        "given back (since 12:01:00)")
     for status, started in (("running", True), ("succeeded", True), ("cancelled", False),
                             ("interrupted", True)):
         assert reason_now(f"run now; {none}", status, started) == f"run now; {then}"

@@ -26,10 +26,10 @@ def test_the_runs_details_say_no_worker_listens_until_one_takes_the_run(
     gui.wait_until(lambda: view.detail.run is not None and view.detail.run.id == run.id)
     note = view.detail.fields["Note"]
     gui.wait_until(lambda: note.text().startswith(
-        "waiting: no Celery worker listens on queue “nightly” (checked "), 30)
+        "waiting: no Celery worker listens on queue “nightly” (since "), 30)
     assert view.detail.fields["Status"].text() == "queued"
     gui.window.grab().save(str(SCREENSHOTS / "runs-no-celery-worker-listens.png"))
     start_worker(queue="nightly")
     gui.wait_until(lambda: view.detail.fields["Status"].text() == "succeeded", 30)
     gui.wait_until(lambda: note.text().startswith(
-        "waited: no Celery worker listened on queue “nightly” (checked "))
+        "waited: no Celery worker listened on queue “nightly” (from "))
