@@ -188,9 +188,13 @@ class Forecast:
         if catch_ups and at <= self.end_ts:
             engine.clock.call_later(at - engine.clock.time(),
                                     lambda: engine.post(lambda: self._catch_up(catch_ups)))
-        if world.unstarted:  # taken at `now`, after the catch-ups there (as a start does)
+        if world.unstarted:  # taken at `now`, after the catch-ups there (as a start does);
+            # their fires' keys held from here, so a catch-up of one is claimed already
+            taken = [(engine.ledger.taken(task_id, utc_text(fire), attempt), task_id, fire,
+                      attempt, trigger, reason)
+                     for _run, task_id, fire, attempt, trigger, reason in world.unstarted]
             engine.clock.call_later(self.now.timestamp() - engine.clock.time(),
-                                    lambda: engine.post(self._adopt))
+                                    lambda: engine.post(lambda: self._adopt(taken)))
         return engine
 
     @property
@@ -274,16 +278,15 @@ class Forecast:
                 dispatcher.claim(task, fire, 1, "catch_up",
                                  reason=catch_up_reason(task.spec.catch_up, missed))
 
-    def _adopt(self) -> None:
+    def _adopt(self, taken: list[tuple[int, int, datetime, int, str, str | None]]) -> None:
         """The runs claimed and not started (a live engine's catch-up held by its group, a
         fire waiting on its upstream, a manual run queued): taken as the engine takes them,
         each holding its task from here, so a fire claimed beside one meets it (its overlap
         rule, the task's limit); listed when they start, but for those started by hand."""
         engine = self.engine
-        dispatcher, ledger, now = engine.dispatcher, engine.ledger, engine.clock.time()
-        for _run, task_id, fire, attempt, trigger, reason in self.world.unstarted:
+        dispatcher, now = engine.dispatcher, engine.clock.time()
+        for run_id, task_id, fire, attempt, trigger, reason in taken:
             task = self.tasks[task_id]
-            run_id = ledger.taken(task_id, utc_text(fire), attempt)
             kind = KIND_OF.get(trigger, UNLISTED)
             self.claims[run_id] = _Claim(task, UNLISTED if kind == "busy" else kind,
                                          utc_text(fire), now, as_claimed(reason))
