@@ -20,7 +20,7 @@ from app.core.edits import Opened, form_changes
 from app.core.errors import StoreError, ValidationError
 from app.core.run import Run
 from app.core.task import FINISHED_STATUSES, Task, TaskSpec
-from app.secrets import Keyring, validate_secret_name
+from app.secrets import Keyring
 from app.service_secrets import SecretOperations
 from app.store import runs, task_queries, tasks
 from app.store.database import Store
@@ -135,9 +135,7 @@ class Service(SecretOperations):
                  label: references.Label = references.plain) -> list[TaskSpec]:
         """`batch` checked against the store (inside the caller's transaction), with every
         reference as a task name."""
-        for i, (spec, _) in enumerate(batch):
-            for secret in spec.secret_env.values():
-                validate_secret_name(secret, label(i, "secret_env"))
+        self.check_secret_env([(spec, label(i, "secret_env")) for i, (spec, _) in enumerate(batch)])
         return references.check(tasks.snapshot(), batch, label)
 
     def _insert_all(self, specs: list[TaskSpec], now: datetime, action: str,

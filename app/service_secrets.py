@@ -8,6 +8,12 @@ task deleted) and no other task does, it leaves the keyring, audited as `secret.
 removing a variable in the editor left its value in the keyring for good (a run-through
 under X). A secret made with `tickwork secret set` stays until it is deleted by hand, even
 under such a name.
+
+A command gets its secrets in its environment, so they count toward what Linux starts it
+with (`fields.oversize`): a task whose secrets (as the keyring holds them) make it too large
+is refused where it is saved, and a secret that would make a task using it too large where
+it is set; a value the keyring cannot give is not counted (its runs fail for that, and say
+so).
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from app.core.errors import NotFoundError, TickworkError, ValidationError
+from app.core import fields
+from app.core.errors import NotFoundError, TickworkError, ValidationError, naming
 from app.core.task import TaskSpec
 from app.core.task_keys import unkept
 from app.secrets import Keyring, validate_secret_name
@@ -55,12 +62,51 @@ class SecretOperations:
             raise ValidationError("value", refused)
         self.keyring.require()
         with self.store.write():
+            self._fits_its_tasks(name, value)
             self.keyring.set(name, value)
             created = not secret_refs.exists(name)
             if created:
                 secret_refs.add(name, now)
             # the audit names the secret and never records its value
             self._audit("secret.set", name, None, {"created": created}, now)
+
+    def check_secret_env(self, specs: list[tuple[TaskSpec, str]]) -> None:
+        """Each task's secret names, and a command's secrets not too large to start it with
+        (`field`: where to say so)."""
+        values: dict[str, str | None] = {}
+        for spec, field in specs:
+            for secret in spec.secret_env.values():
+                validate_secret_name(secret, field)
+            found = self._oversize(spec, values)
+            if found is not None:
+                raise _too_large(field, spec, found)
+
+    def _fits_its_tasks(self, name: str, value: str) -> None:
+        """Refuse a secret's new value that would make a command using it too large to start."""
+        for task in tasks.page(0, -1, sort="id"):
+            if name not in task.spec.secret_env.values():
+                continue
+            found = self._oversize(task.spec, {name: value})
+            if found is not None:
+                raise _too_large_for(name, task.name, found)
+
+    def _oversize(self, spec: TaskSpec, values: dict[str, str | None]) -> fields.Oversize | None:
+        """What makes this command too large for Linux to start with its secrets (`values`:
+        those known already, the rest read from the keyring into it; a Python action gets
+        them in `context.env`, where no such limit holds)."""
+        if spec.action.kind != "command" or not spec.secret_env:
+            return None
+        for secret in spec.secret_env.values():
+            if secret not in values:
+                try:
+                    values[secret] = self.keyring.get(secret)
+                except Exception:  # (locked, no backend: not known here, so not counted)
+                    values[secret] = None
+        env = dict(spec.env)
+        for key, secret in spec.secret_env.items():
+            if (known := values[secret]) is not None:
+                env[key] = known
+        return fields.oversize(env, spec.action.argv)
 
     def list_secrets(self) -> list[str]:
         with self.store.read():
@@ -99,3 +145,22 @@ class SecretOperations:
                 continue  # gone already, or another task's too
             except (TickworkError, OSError, RuntimeError) as exc:
                 log.warning("the secret %s no task uses could not be deleted: %s", name, exc)
+
+
+def _too_large(field: str, spec: TaskSpec, found: fields.Oversize) -> ValidationError:
+    """A task whose secrets make its command too large to start, in words."""
+    size, key = found.words, found.key
+    if key is None:
+        return ValidationError(field, "its variables, its secrets' values included, and "
+                               f"arguments are too large to run a command with: {size}")
+    secret = spec.secret_env.get(key, "")
+    return naming(field, lambda q: f"{key} is too large to run a command with: its secret "
+                  f"{q(secret)} makes {key}=… {size}")
+
+
+def _too_large_for(name: str, task: str, found: fields.Oversize) -> ValidationError:
+    """A secret's value too large for a task using it to start its command, in words."""
+    said = (f"it makes {found.key}=… {found.words}" if found.key is not None else
+            f"with it, the task's variables and arguments would be {found.words}")
+    return naming("value", lambda q: f"secret {q(name)} is too large for task {q(task)} to "
+                  f"run with: {said}")

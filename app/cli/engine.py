@@ -15,6 +15,7 @@ from app.cli.parser import EXIT_FAILURE, EXIT_OK
 from app.cli.store import service
 
 STOP_WAIT = 120.0  # seconds `engine stop` waits for the engine to let go of the store
+TAKE_OVER = 5.0  # seconds it waits for an engine standing by to take the lock (2 tries a s)
 
 
 def cmd_engine(args: argparse.Namespace) -> int:
@@ -102,11 +103,33 @@ def stop_engine(args: argparse.Namespace) -> int:
         with svc.store.read():
             now = lock.holder() or {}
         if now.get("pid") != pid or str(now.get("engine") or "") != engine:
-            print("stopped: an engine waiting as a standby takes over, if one does" if shared
-                  else "stopped: nothing schedules this home's tasks until Tickwork or "
-                  "`tickwork engine` starts again")
+            print(_stopped(lock, info, now))
             return EXIT_OK
         time.sleep(0.1)
     print(f"tickwork: the engine (process {pid}) still holds the store after "
           f"{STOP_WAIT:.0f} s", file=sys.stderr)
     return EXIT_FAILURE
+
+
+def _stopped(lock: object, was: dict[str, object], now: dict[str, object]) -> str:
+    """What stopping the engine (`was`, as its lock or mark named it) did, now that `now`
+    holds its lock (empty: none): on this home's file, an engine standing by takes over;
+    on a shared store, a standby of it may (on any machine), and a standby stopped leaves
+    the leader as it was."""
+    from app.store.lock import EngineLock, SharedMark
+
+    if isinstance(lock, SharedMark) and was.get("state") == "standby":
+        return ("stopped: it was standing by, not leading: the engine that leads the shared "
+                f"store {was.get('store')} schedules its tasks as before")
+    if not isinstance(lock, EngineLock):
+        return "stopped: an engine waiting as a standby takes over, if one does"
+    deadline = time.monotonic() + TAKE_OVER
+    while not isinstance(now.get("pid"), int) and lock.standing_by() and (
+            time.monotonic() < deadline):  # (it takes the lock at its next try)
+        time.sleep(0.1)
+        now = lock.holder() or {}
+    if isinstance(now.get("pid"), int):
+        return (f"stopped: the engine standing by (process {now['pid']}) took over: it "
+                "schedules this home's tasks now")
+    return ("stopped: nothing schedules this home's tasks until Tickwork or `tickwork "
+            "engine` starts again")

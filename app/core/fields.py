@@ -10,6 +10,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any, Final
 
@@ -226,28 +227,45 @@ MOST_ARGUMENTS: Final = 6 << 20
 RUN_ROOM: Final = 8_192
 
 
-def _started_with(env: dict[str, str], name: str, argv: tuple[str, ...]) -> None:
-    """Refuse a command Linux could never start with these variables and arguments (each at
-    most `MOST_VARIABLE`, all together, with the environment every run gets besides
-    (`RUN_ROOM`), at most `MOST_ARGUMENTS` or this machine's ARG_MAX if less): input only, a
-    stored task keeps loading and is named when next edited."""
+@dataclass(frozen=True, slots=True)
+class Oversize:
+    """What Linux could never start a command with (`oversize`): one argument (`index`) or
+    variable (`key`) over `MOST_VARIABLE` (`size`: its bytes with its NUL), or all together
+    (`size`) over `most` less the `besides` every run gets."""
+
+    size: int
+    index: int | None = None
+    key: str | None = None
+    most: int = 0
+    besides: int = 0
+
+    @property
+    def words(self) -> str:
+        """Why, from the size on: "131,073 bytes, over Linux's … every run would fail …"."""
+        if self.index is not None or self.key is not None:
+            what = "argument" if self.key is None else "variable"
+            over = f", over Linux's {MOST_VARIABLE:,} for one {what} (MAX_ARG_STRLEN)"
+        else:
+            over = (f" together, more than Linux starts a command with here ({self.most:,} "
+                    f"bytes, ARG_MAX) less the {self.besides:,} of the environment every run "
+                    "gets besides")
+        return f"{self.size:,} bytes{over}; every run would fail “Argument list too long”"
+
+
+def oversize(env: Mapping[str, str], argv: tuple[str, ...]) -> Oversize | None:
+    """The first reason Linux could never start `argv` with these variables (each at most
+    `MOST_VARIABLE`, all together, with the environment every run gets besides (`RUN_ROOM`),
+    at most `MOST_ARGUMENTS` or this machine's ARG_MAX if less), or None."""
     total = 0
     for i, arg in enumerate(argv):
         size = _bytes(arg) + 1
         if size > MOST_VARIABLE:
-            what = "its line" if len(argv) == 1 else f"argument {i + 1}"
-            raise ValidationError("command", f"is too large to run: {what} is {size:,} bytes, "
-                                  f"over Linux's {MOST_VARIABLE:,} for one argument "
-                                  "(MAX_ARG_STRLEN); every run would fail “Argument list too "
-                                  "long”")
+            return Oversize(size, index=i)
         total += size + 8  # and its pointer
     for key, val in env.items():
         size = _bytes(f"{key}={val}") + 1
         if size > MOST_VARIABLE:
-            raise ValidationError(name, f"{key} is too large to run a command with: "
-                                  f"{key}=… is {size:,} bytes, over Linux's {MOST_VARIABLE:,} "
-                                  "for one variable (MAX_ARG_STRLEN); every run would fail "
-                                  "“Argument list too long”")
+            return Oversize(size, key=key)
         total += size + 8
     try:
         machine = os.sysconf("SC_ARG_MAX")
@@ -256,14 +274,24 @@ def _started_with(env: dict[str, str], name: str, argv: tuple[str, ...]) -> None
     most = min(machine, MOST_ARGUMENTS) if machine > 0 else MOST_ARGUMENTS
     besides = RUN_ROOM + sum(_bytes(f"{key}={val}") + 1 + 8
                              for key, val in os.environ.items() if key not in env)
-    if total > most - besides:
-        what = "its variables and arguments are" if env else "its arguments are"
-        raise ValidationError(name if env else "command",
-                              f"{what} too large to run a command with: {total:,} bytes "
-                              f"together, more than Linux starts a command with here "
-                              f"({most:,} bytes, ARG_MAX) less the {besides:,} of the "
-                              "environment every run gets besides; every run would fail "
-                              "“Argument list too long”")
+    return Oversize(total, most=most, besides=besides) if total > most - besides else None
+
+
+def _started_with(env: dict[str, str], name: str, argv: tuple[str, ...]) -> None:
+    """Refuse a command Linux could never start with these variables and arguments
+    (`oversize`): input only, a stored task keeps loading and is named when next edited."""
+    found = oversize(env, argv)
+    if found is None:
+        return
+    if found.index is not None:
+        what = "its line" if len(argv) == 1 else f"argument {found.index + 1}"
+        raise ValidationError("command", f"is too large to run: {what} is {found.words}")
+    if found.key is not None:
+        raise ValidationError(name, f"{found.key} is too large to run a command with: "
+                              f"{found.key}=… is {found.words}")
+    what = "its variables and arguments are" if env else "its arguments are"
+    raise ValidationError(name if env else "command",
+                          f"{what} too large to run a command with: {found.words}")
 
 
 def _bytes(text: str) -> int:

@@ -91,6 +91,5 @@ class Requests:
         task = d.tasks.get(task_id)
         if task is None:
             return
-        d.upstreams.adopted(task_id, run_id, fire)
-        d.admit(RunRecord(run_id, task, fire, attempt, QUEUED))
+        d.admit(RunRecord(run_id, task, fire, attempt, QUEUED), adopted=True)
         d.pump()

@@ -47,8 +47,7 @@ class Dispatcher:
     def __init__(self, engine_id: str, *, clock: Clock, post: Callable[
             [Callable[[], None]], None], writer: Ledger, hub: EventHub, timing: Arming,
             executor: Runner, recorder: Recording, stats: Stats, horizon: Horizon,
-            tasks: TaskSync, workers: int, paused: Callable[[], bool],
-            history: History) -> None:
+            tasks: TaskSync, workers: int, paused: Callable[[], bool], history: History) -> None:
         self.engine_id = engine_id
         self.clock = clock
         self.writer = writer
@@ -178,8 +177,7 @@ class Dispatcher:
                 self.upstreams.claim_lost(task.id, fire)
             return
         now = self.clock.now()
-        self.hub.emit(RunChanged(run_id, task.id, task.name, status, now, attempt,
-                                 reason=reason))
+        self.hub.emit(RunChanged(run_id, task.id, task.name, status, now, attempt, reason=reason))
         if status == "skipped":
             self.follows.claimed_skipped(run_id, now)
             if task.id in self.upstreams.booked:
@@ -193,8 +191,11 @@ class Dispatcher:
 
     # -- admit → start --------------------------------------------------------------------------
 
-    def admit(self, record: RunRecord) -> None:
-        """A claimed run: queue it, unless its upstreams hold it back or skip it."""
+    def admit(self, record: RunRecord, *, adopted: bool = False) -> None:
+        """A claimed run: queue it, unless its upstreams hold it back or skip it (`adopted`: one
+        claimed before, by hand or by another engine, which this engine takes as it is)."""
+        if adopted:
+            self.upstreams.adopted(record.task.id, record.run_id, record.fire)
         self.runs[record.run_id] = record
         ups = self.upstreams.wait_ups.get(record.task.id)
         if not ups or self.upstreams.verdict(record, ups) == rules.READY:
@@ -208,8 +209,7 @@ class Dispatcher:
             run_id=record.run_id, task_id=record.task.id, priority=spec.priority,
             scheduled_ts=record.fire.timestamp(),
             level=self.upstreams.levels.get(record.task.id, 0),
-            max_instances=spec.max_instances, group=spec.group,
-            group_limit=spec.group_limit or 1,
+            max_instances=spec.max_instances, group=spec.group, group_limit=spec.group_limit or 1,
         ))
 
     def release(self, records: list[RunRecord]) -> None:

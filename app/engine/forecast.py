@@ -16,10 +16,13 @@ The World gives the tasks and their first fires (for overdue tasks, the catch-up
 engine started at `now`, or at the window's start when that is later, makes then: the fires
 missed up to that instant, claimed there as the engine's start-up claims them, and the next
 fire after it), the runs going now (claimed first; they end at their expected end, not
-before `now`, and are not listed), the retries due and the run history the dependency rule
-and chains read. For a window that starts after `now` the play begins at `now`: a run going
-now that ends before the window and what it chains happen then, unlisted, instead of piling
-up at the window's start. Nothing reads the store or the clock here.
+before `now`, and are not listed), the runs claimed and not started (a live engine's
+catch-up held back by its group, a fire waiting on its upstream: taken at `now` as an
+engine takes them, so a fire claimed beside one meets it as in the engine; listed when they
+start), the retries due and the run history the dependency rule and chains read. For a
+window that starts after `now` the play begins at `now`: a run going now that ends before
+the window and what it chains happen then, unlisted, instead of piling up at the window's
+start. Nothing reads the store or the clock here.
 """
 
 from __future__ import annotations
@@ -41,17 +44,30 @@ from app.engine.events import Event, RunChanged
 from app.engine.lone import CatchUps, LoneFires, lone
 from app.engine.occurrence import Occurrence, span
 from app.engine.ports import Done
+from app.engine.records import QUEUED, RunRecord
 from app.engine.simulated import MemoryLedger, SimulatedEngine
 from app.engine.world import World
+from app.engine.writes import UNSTARTED
+from app.store.times import utc_text
 
 KIND_OF: Final = {"schedule": "fire", "catch_up": "catch_up", "chain": "chain",
                   "retry": "delayed", "manual": "busy"}
+UNLISTED: Final = "unlisted"  # a run claimed before the play that is not listed (by hand)
 COUNTED: Final = frozenset({"schedule", "catch_up", "chain", "retry"})  # toward `per_task`
 ALL_WORKERS: Final = 1_000_000_000  # no worker limit given
 SEEN: Final = frozenset({"waiting", "skipped", "cancelled"})  # events that change a listing
 HELD: Final = "held back: "  # the dispatcher's note on a run its task or group holds
 TIMEOUT: Final = "waited longer than its dependency timeout"  # an upstream skip's words
 REPLACED: Final = "replaces the run still going (overlap: replace)"
+# notes the engine adds to a claimed run's reason while it waits (the forecast says its own)
+WAIT_NOTES: Final = (HELD, "waiting for upstream ", "waited ", UNSTARTED)
+
+
+def as_claimed(reason: str | None) -> str | None:
+    """A run's stored reason as it was claimed, without the notes its waits added."""
+    kept = [part for part in (reason or "").split("; ") if part and not part.startswith(
+        WAIT_NOTES)]
+    return "; ".join(kept) or None
 
 
 def replaces_note(reason: str) -> bool:
@@ -64,7 +80,7 @@ class _Claim:
     """A run the dispatcher claimed, as the forecast follows it."""
 
     task: Task
-    kind: str  # fire | catch_up | chain | delayed (a retry) | busy (going now)
+    kind: str  # fire | catch_up | chain | delayed (a retry) | busy (going now) | unlisted
     fire: str  # the fire time it stands for (UTC text, as claimed)
     at: float  # when it was claimed
     reason: str | None
@@ -172,6 +188,13 @@ class Forecast:
         if catch_ups and at <= self.end_ts:
             engine.clock.call_later(at - engine.clock.time(),
                                     lambda: engine.post(lambda: self._catch_up(catch_ups)))
+        if world.unstarted:  # taken at `now`, after the catch-ups there (as a start does);
+            # their fires' keys held from here, so a catch-up of one is claimed already
+            taken = [(engine.ledger.taken(task_id, utc_text(fire), attempt), task_id, fire,
+                      attempt, trigger, reason)
+                     for _run, task_id, fire, attempt, trigger, reason in world.unstarted]
+            engine.clock.call_later(self.now.timestamp() - engine.clock.time(),
+                                    lambda: engine.post(lambda: self._adopt(taken)))
         return engine
 
     @property
@@ -255,6 +278,21 @@ class Forecast:
                 dispatcher.claim(task, fire, 1, "catch_up",
                                  reason=catch_up_reason(task.spec.catch_up, missed))
 
+    def _adopt(self, taken: list[tuple[int, int, datetime, int, str, str | None]]) -> None:
+        """The runs claimed and not started (a live engine's catch-up held by its group, a
+        fire waiting on its upstream, a manual run queued): taken as the engine takes them,
+        each holding its task from here, so a fire claimed beside one meets it (its overlap
+        rule, the task's limit); listed when they start, but for those started by hand."""
+        engine = self.engine
+        dispatcher, now = engine.dispatcher, engine.clock.time()
+        for run_id, task_id, fire, attempt, trigger, reason in taken:
+            task = self.tasks[task_id]
+            kind = KIND_OF.get(trigger, UNLISTED)
+            self.claims[run_id] = _Claim(task, UNLISTED if kind == "busy" else kind,
+                                         utc_text(fire), now, as_claimed(reason))
+            dispatcher.admit(RunRecord(run_id, task, fire, attempt, QUEUED), adopted=True)
+        dispatcher.pump()
+
     def _cap_note(self) -> str:
         return (f"this task fires more than {self.per_task:,} times in the window; "
                 "later fires are not listed")
@@ -313,7 +351,8 @@ class Forecast:
                 reason = "would wait" + reason.removeprefix("waited")
             if claim.kind != "busy" and claim.reason and claim.reason != reason:
                 reason = f"{claim.reason}; {reason}"
-            self._list(claim, self.engine.clock.time(), "skipped", reason)
+            if claim.kind != UNLISTED:
+                self._list(claim, self.engine.clock.time(), "skipped", reason)
         elif event.status == "cancelled" and replaces_note(reason):
             del self.claims[event.run_id]
             self.replacing.add(claim.task.id)
@@ -326,6 +365,8 @@ class Forecast:
         if claim.kind == "busy":  # it ends at its expected end, and not before `now`
             started = datetime.fromisoformat(claim.fire).timestamp()
             return max(started + duration, self.now.timestamp()) - now, "succeeded"
+        if claim.kind == UNLISTED:
+            return duration, "succeeded"
         due = attempt.due_at.timestamp() if attempt.due_at is not None else claim.at
         late = now - due
         if late >= 0.5:  # (a wait for an upstream that ends at once is no delay)

@@ -65,7 +65,7 @@ def run_headless(args: argparse.Namespace) -> int:
     # e.g. its standby, marks it once the first lets go)
     mark = SharedMark(store.home) if store.url is not None else None
     try:
-        unmarked = mark.take(engine.id, store.name) if mark is not None else None
+        unmarked = mark.take(engine.id, store.name, state) if mark is not None else None
         if unmarked is not None:
             logging.getLogger("tickwork.engine").warning(
                 "cannot mark the home %s as this engine's (%s: %s): `tickwork engine stop` "
@@ -78,7 +78,9 @@ def run_headless(args: argparse.Namespace) -> int:
             if state == "standby" else "")
         while not stop.wait(0.5) and engine.fault is None:
             if mark is not None and not mark.held:
-                mark.take(engine.id, store.name)
+                mark.take(engine.id, store.name, engine.state)
+            elif mark is not None:  # (it took over, or stands by again)
+                mark.say(engine.state)
     finally:  # (whatever ends it: never an engine left scheduling in a process that failed)
         engine.stop(grace=args.grace)
         if mark is not None:

@@ -4,8 +4,8 @@ A task is *lone* when no rule of the dispatcher can hold or skip its fires: its 
 expected to end before its next fire (no typical duration, or one shorter than the
 shortest gap its schedule can leave between two fires, DST changes included, and then no
 catch-ups to claim together), it is in no concurrency group and in no dependency or chain
-edge, no run of it is going or waiting for a retry, and the simulation has no worker
-limit. The dispatcher starts each such fire when it falls due (a fire finds the task's
+edge, no run of it is going, waiting to start or waiting for a retry, and the simulation
+has no worker limit. The dispatcher starts each such fire when it falls due (a fire finds the task's
 previous run ended; catch-ups claimed together start one after the other at the same
 instant), so its listing is known without playing it: `LoneFires` lists those fires
 in time order, with the same catch-up claims, per-task cap and note as `Forecast`, and
@@ -40,6 +40,7 @@ def lone(world: World, workers: int | None) -> set[int]:
     graph = world.graph
     linked = (set(graph.wait_ups) | set(graph.waited_on) | set(graph.trigger_ups)
               | set(graph.trigger_downs) | {t for t, _ in world.busy}
+              | {t for _, t, *_ in world.unstarted}
               | {t for t, _, _ in world.retries})
     return {t.id for t in world.tasks
             if t.spec.group is None and t.id not in linked and _ends_in_time(

@@ -25,7 +25,9 @@ nothing written.
 Not simulated: the global worker limit (it belongs to the engine process, not the store;
 pass `workers=` to apply one), cron `@reboot` tasks and manual runs. Runs going now are
 claimed first and hold their task and group until their expected end (not listed); what
-they chain runs then, listed only when that falls in the window.
+they chain runs then, listed only when that falls in the window. Runs claimed and not
+started yet (queued, held back, waiting on an upstream) are taken at `now`, as an engine
+takes them, and listed when they start (a manual run's not listed, but it holds its task).
 
 The work is bounded: at most `limit` occurrences in all (the earliest ones: when the result
 has `limit` items, the window was cut at the last one's time), and at most `per_task` per

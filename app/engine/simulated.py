@@ -55,6 +55,11 @@ class MemoryLedger:
         run_id = self.claims[key] = next(self._ids)
         done(run_id, None)
 
+    def taken(self, task_id: int, fire: str, attempt: int) -> int:
+        """A run claimed before the play (its fire's key held from here): its id."""
+        run_id = self.claims[(task_id, fire, attempt)] = next(self._ids)
+        return run_id
+
     def submit(self, work: Callable[[], Any], done: Done | None = None) -> None:
         if done is not None:
             done(None, None)

@@ -39,6 +39,8 @@ class World:
     chain_done: dict[int, set[int]]
     history: dict[tuple[int, float], Fire | None]
     busy: list[tuple[int, float]]  # (task, started ts) of runs going now
+    # (run, task, fire, attempt, trigger, reason) of runs claimed and not started
+    unstarted: list[tuple[int, int, datetime, int, str, str | None]]
     retries: list[tuple[int, datetime, int]]  # (task, due, attempt)
 
     store: Store
@@ -76,6 +78,7 @@ class World:
             nodes.add(task_id)
             nodes.update(ups)
         busy = run_store.running_since(known)
+        unstarted = forecast_reads.unstarted(known)
         retries = run_store.retries_due(known)
         history: dict[tuple[int, float], Fire | None] = {}
         latest = ledger.latest_fires(graph.waited_on, now)  # each upstream's, in the ledger
@@ -84,7 +87,7 @@ class World:
             history[(task_id, now.timestamp())] = None if found is None else Fire(
                 found[1].timestamp(), fire_state(found[2]), found[0])
         return cls(tasks, edges, task_ids, graph, ledger.task_names(nodes), durations, chain_done,
-                   history, busy, retries, store, now)
+                   history, busy, unstarted, retries, store, now)
 
     def latest(self, task_id: int, ts: float) -> Fire | None:
         """A task's latest fire in the ledger at or before `ts` (before the simulated window

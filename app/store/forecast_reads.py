@@ -1,7 +1,8 @@
 """Reads that let a forecast reuse what it read before: each task's version (so only the
 tasks that changed are loaded again), the tasks whose runs finished since a moment (so only
 their typical durations are read again), and every task's recent successful durations in
-one windowed query (the first read)."""
+one windowed query (the first read); and the runs claimed and not started, which a forecast
+takes as the engine has them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.store.backend import execute, ids_joined
+from app.store.models import RunRow
 from app.store.times import from_utc_text, utc_text
 
 # (task id, updated_at text, next_run_at text, group id): a task whose row keeps these keeps
@@ -59,3 +61,14 @@ def edges() -> list[tuple[int, int, str]]:
 def stamp(moment: datetime) -> str:
     """A moment as the store compares it."""
     return utc_text(moment)
+
+
+def unstarted(task_ids: set[int]) -> list[tuple[int, int, datetime, int, str, str | None]]:
+    """(run id, task id, fire, attempt, trigger, reason) of each run of these tasks claimed
+    (or queued by hand) and not started: queued, or held back, or waiting on its upstreams;
+    oldest first."""
+    return [(int(r), int(t), f, int(a), str(g), n) for r, t, f, a, g, n in
+            RunRow.select(RunRow.id, RunRow.task, RunRow.scheduled_for, RunRow.attempt,
+                          RunRow.trigger, RunRow.reason)
+            .where(RunRow.status.in_(("queued", "waiting"))).order_by(RunRow.id).tuples()
+            if t in task_ids]

@@ -241,17 +241,19 @@ class SharedMark:
     def __init__(self, home: Path) -> None:
         self.path = home / SHARED_NAME
         self._fd: int | None = None
+        self._info: dict[str, Any] = {}
+        self._size = 0  # bytes written: a shorter rewrite is padded with spaces
 
     @property
     def held(self) -> bool:
         return self._fd is not None
 
-    def take(self, engine: str, store: str) -> str | None:
-        """Mark the home for this process (left as it is when another holds the mark: the
-        first engine started from a home is the one its `engine stop` finds). A mark that
-        cannot be made or written (a read-only home, a full disk, a file there that is no
-        plain file) is not made, and why is returned: the engine runs unmarked, as one did
-        before the mark."""
+    def take(self, engine: str, store: str, state: str) -> str | None:
+        """Mark the home for this process, with its `state` (running: it leads; standby)
+        (left as it is when another holds the mark: the first engine started from a home is
+        the one its `engine stop` finds). A mark that cannot be made or written (a read-only
+        home, a full disk, a file there that is no plain file) is not made, and why is
+        returned: the engine runs unmarked, as one did before the mark."""
         if self._fd is not None:
             return None
         try:
@@ -259,18 +261,33 @@ class SharedMark:
                          0o600)
         except OSError as exc:
             return exc.strerror or str(exc)
-        info = {"pid": os.getpid(), "engine": engine, "store": store, "since": time.time()}
+        info = {"pid": os.getpid(), "engine": engine, "store": store, "since": time.time(),
+                "state": state}
         try:
             if platform.try_lock(fd):
                 os.ftruncate(fd, 0)
-                os.pwrite(fd, json.dumps(info).encode(), 0)
-                self._fd, fd = fd, -1
+                data = json.dumps(info).encode()
+                os.pwrite(fd, data, 0)
+                self._fd, fd, self._info, self._size = fd, -1, info, len(data)
         except OSError as exc:
             return exc.strerror or str(exc)
         finally:
             if fd >= 0:
                 os.close(fd)  # (its lock, if taken, goes with it)
         return None
+
+    def say(self, state: str) -> None:
+        """The marking engine's state changed (it took over, or lost its lease): the mark
+        says it, rewritten in place, so `engine stop` says what stopping it does."""
+        if self._fd is None or self._info.get("state") == state:
+            return
+        info = {**self._info, "state": state}
+        data = json.dumps(info).encode()
+        try:  # (never shorter than before: a reader never finds it cut)
+            os.pwrite(self._fd, data.ljust(self._size), 0)
+        except OSError:
+            return  # (said as it was: the next look tries again)
+        self._info, self._size = info, max(self._size, len(data))
 
     def release(self) -> None:
         if self._fd is not None:

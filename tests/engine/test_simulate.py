@@ -202,3 +202,19 @@ def test_overlap_replace_and_a_worker_limit(service: Any) -> None:
                                                   timedelta(minutes=1)]
     assert [o.kind for o in limited] == ["fire", "fire", "delayed"]
     assert "all 2 workers busy" in (limited[2].reason or "")
+
+
+def test_a_run_given_back_for_the_catch_ups_fire_runs_once(service: Any) -> None:
+    """An engine stopped gave back a run of the very fire an overdue task's catch-up claims:
+    the next engine takes that run, and its catch-up of the fire finds it claimed (the
+    ledger's unique key); the forecast ran both."""
+    service.create_task(command_task("m", schedule={"kind": "interval", "seconds": 60}),
+                        now=T0 - timedelta(minutes=10, seconds=30))
+    task = service.get_task("m")
+    fire = T0 - timedelta(seconds=30)  # the last fire missed: the one `once` catches up
+    RunRow.create(task=task.id, scheduled_for=fire, attempt=1, status="queued",
+                  trigger="schedule", queued_at=fire,
+                  reason="the engine stopped before it started: the next start runs it")
+    items = simulate(service, T0, 0.05, now=T0)
+    assert [(o.fire_at, o.kind, o.scheduled_for) for o in items[:2]] == [
+        (T0, "fire", fire), (T0 + timedelta(seconds=30), "fire", None)], items

@@ -92,3 +92,32 @@ def test_an_engine_whose_home_mark_cannot_be_written_runs_and_stops_as_ever(
             f"it; `tickwork --home {home} --store {pg_url} engine stop` does\n") in log.read_text()
     stop(proc)
     assert proc.returncode == 0, log.read_text()
+
+
+def test_engine_stop_of_the_standby_the_home_marks_says_the_leader_goes_on(
+        engines: Any, home: Path, pg_url: str, tmp_path: Path) -> None:
+    """The engine started from this home stands by (another home's engine leads the shared
+    store): `engine stop` stopped it and said "an engine waiting as a standby takes over, if
+    one does" — of the standby itself, with the leader going on as it was. It says so."""
+    leader_log = tmp_path / "leader.log"
+    with leader_log.open("w") as err:
+        leader = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "--home", str(tmp_path / "elsewhere"), "engine",
+             "--store", pg_url, "--grace", "1"], cwd=ROOT, env=engines.env,
+            stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_until(lambda: "engine running" in leader_log.read_text(), 60)
+        standby, standby_log = engines("standby")
+        wait_until(lambda: "engine standby" in standby_log.read_text(), 60)
+        wait_until(lambda: (SharedMark(home).holder() or {}).get("pid") == standby.pid, 10)
+        stopped = _engine_stop(home, engines.env)
+        assert (stopped.returncode, stopped.stderr) == (0, ""), stopped
+        assert stopped.stdout == (
+            f"asked the engine (process {standby.pid}) on the shared store {pg_url} to stop; "
+            "its runs get a few seconds to finish…\n"
+            "stopped: it was standing by, not leading: the engine that leads the shared store "
+            f"{pg_url} schedules its tasks as before\n"), stopped.stdout
+        assert standby.wait(30) == 0
+        assert leader.poll() is None and "stopping" not in leader_log.read_text()
+    finally:
+        stop(leader)
