@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from app.gui.qt import QApplication, Qt, is_dark
+from app.gui.qt import QApplication, QLabel, Qt, is_dark
 from app.gui.settings import appearance
 from app.gui.settings.dialog import SettingsDialog
 from tests.gui.conftest import SCREENSHOTS, Gui, closed, open_settings
@@ -40,8 +40,11 @@ def test_settings_offers_the_view_menu_s_appearance(gui: Gui, qtbot: Any) -> Non
     gui.wait_until(lambda: not is_dark(QApplication.palette()))
     assert _ticked(gui) == "light" and buttons["Light"].isChecked()
     assert dialog.isVisible()  # a look, not a save: the dialog stays
-    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    said = [label.text() for label in dialog.findChildren(QLabel)]
+    assert "Takes effect at once, in the window of every home." in said
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # Close: as said, the choice is not undone
     gui.wait_until(lambda: closed(dialog))
+    assert not is_dark(QApplication.palette()) and _ticked(gui) == "light"
 
     choose_scheme(gui, "dark")  # View ▸ Appearance ▸ Dark: Settings says so
     again: SettingsDialog = open_settings(gui, by_key=False)  # File ▸ Settings…

@@ -124,14 +124,19 @@ class SettingsDialog(QDialog):
         self.schemes: list[ChoiceButton] = []  # View ▸ Appearance's entries, as buttons
         if schemes:
             look = QGroupBox("Appearance")
-            row = QHBoxLayout(look)
+            column = QVBoxLayout(look)
+            row = QHBoxLayout()
             for action in schemes:
                 button = ChoiceButton()
                 button.setDefaultAction(action)  # its text, tick and effect: the menu's
                 self.schemes.append(button)
                 row.addWidget(button)
             row.addStretch(1)
+            column.addLayout(row)
+            # (not kept by Save nor undone by Close, unlike the rest: said where it is chosen)
+            column.addWidget(QLabel("Takes effect at once, in the window of every home."))
             layout.addWidget(look)
+        layout.addStretch(1)  # (room to spare below the settings, not inside their boxes)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Close)
