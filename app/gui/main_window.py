@@ -250,9 +250,11 @@ class MainWindow(QMainWindow):
         self.tasks_view.focus_search()
 
     def _on_task_saved(self, task_id: int) -> None:
-        if self.current_view() == TASKS:  # elsewhere the view stays where the edit began
-            QTimer.singleShot(0, lambda: self.tasks_view.select_task(task_id, wait=True,
-                                                                     focus=True))
+        """The task made or edited is selected in Tasks, whichever view the edit began in
+        (that view stays, and keeps the keyboard): going to Tasks finds it ready to run."""
+        here = self.current_view() == TASKS
+        QTimer.singleShot(0, lambda: self.tasks_view.select_task(task_id, wait=True,
+                                                                 focus=here))
 
     def _on_tasks_context_menu_requested(self, pos: object) -> None:
         from app.gui.qt import QMenu

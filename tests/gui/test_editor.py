@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from app.gui.editor.dialog import TaskEditor
-from app.gui.main_window import RUNS, TASKS
+from app.gui.main_window import AUDIT, RUNS, TASKS
 from app.gui.qt import QApplication, Qt
 from tests.gui.conftest import Gui, closed, command_task
 from tests.gui.editing import choose, go, new_editor, open_selected
@@ -294,3 +294,38 @@ def test_an_edit_in_the_editor_keeps_the_fires_missed_while_no_engine_ran(
     moved = gui.service.get_task("t")
     assert moved.spec.schedule.seconds == 120
     assert moved.next_run_at is not None and moved.next_run_at > datetime.now(UTC)
+
+
+def test_a_task_made_from_another_view_is_selected_in_tasks(gui: Gui, qtbot: Any) -> None:
+    """A task created with Ctrl+N while Audit was shown: the view stays Audit, and going to
+    Tasks found the new row only under the focus box, not selected — Run now (F5) and Edit
+    did nothing (found by a person in the real window)."""
+    gui.service.create_task(command_task("older"))
+    gui.window.show_view(AUDIT)
+    gui.window.task_ops.new.trigger()  # Ctrl+N, with Audit shown
+    gui.wait_until(lambda: gui.window.task_ops.editor is not None
+                   and gui.window.task_ops.editor.isVisible())
+    editor = gui.window.task_ops.editor
+    assert editor is not None
+    gui.settle()
+    qtbot.keyClicks(editor.general.name, "made from audit")
+    _go(editor, qtbot, "Action")
+    qtbot.keyClicks(editor.action.command, "true")
+    _manual(editor, qtbot)
+    gui.wait_until(editor.save_button.isEnabled)
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: closed(editor))
+    gui.settle()
+    assert gui.window.current_view() == AUDIT  # it stays where the edit began
+
+    gui.window.activateWindow()
+    gui.wait_until(lambda: QApplication.activeWindow() is gui.window)
+    qtbot.keyClick(gui.window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)  # Tasks
+    gui.wait_until(lambda: gui.window.current_view() == TASKS)
+    table = gui.window.tasks_view.table
+    task = gui.service.get_task("made from audit")
+    gui.wait_until(lambda: [gui.window.tasks_model.rows[i.row()].task.id
+                            for i in table.selectionModel().selectedRows()] == [task.id])
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_F5)  # Run now
+    gui.wait_until(lambda: gui.service.count_runs(task="made from audit") == 1)
