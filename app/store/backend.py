@@ -112,11 +112,15 @@ class PostgresStore(pw.PostgresqlDatabase):
         failing on the dead one for ever. Once one thread finds its connection dropped, or
         cannot open one, every other thread's connection opened before is suspect (a
         restarted server dropped them all): each is opened anew at its next use, rather than
-        failing once after the server is back."""
+        failing once after the server is back — but not while it is in a transaction, even
+        one peewee is committing (its stack already popped): the COMMIT goes to the server,
+        which commits it or fails it as away; closing the connection under it lost the
+        transaction and failed as "Cannot commit, database connection not open"."""
         state = self._state
         conn = state.conn
         if not state.closed and conn is not None and not state.transactions and (
-                conn.closed or getattr(state, "drops_seen", self._drops) != self._drops):
+                conn.closed or (getattr(state, "drops_seen", self._drops) != self._drops
+                                and conn.info.transaction_status == self._adapter.txn_idle)):
             if conn.closed:
                 self._drops += 1
             with suppress(Exception):  # the server may be gone: no goodbye to say

@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -203,6 +204,43 @@ def test_a_connection_the_server_closed_is_opened_anew(home: Path, pg_url: str,
             service.create_task(command_task("lost"))  # the statement in flight fails
         service.create_task(command_task("after"))  # the next one connects anew
         assert [t.spec.name for t in service.list_tasks()] == ["after", "before"]
+        assert service.verify_audit().ok
+    finally:
+        store.close()
+
+
+def test_a_write_commits_though_another_thread_found_the_server_away_meanwhile(
+        home: Path, pg_url: str, pg_server: Any) -> None:
+    """A write transaction is under way on one thread when another thread finds its own
+    connection ended (a server restart, an administrator): every connection opened before is
+    suspect from then on, but one inside a transaction is left to end it — its commit goes to
+    the server, which commits it or fails it as away. Before, the commit found the
+    connection "closed" by that rule and never sent it: after a restart of the server, the
+    engine's writer logged a traceback ("Cannot commit, database connection not open") and
+    replayed its batch one write at a time."""
+    from app.service import Service
+    from app.store.database import Store
+    from app.store.models import db
+    from tests.conftest import command_task
+
+    def other() -> None:  # a thread whose connection the server ended
+        pid = db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+        with pg_server.admin() as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(Exception, match=r"terminat|closed|connection"):
+            db.execute_sql("SELECT 1")
+        db.execute_sql("SELECT 1")  # it connects anew, and says so to the other threads
+        db.close()
+
+    store = Store.open(home, url=pg_url)
+    try:
+        service = Service(store, "cli")
+        with store.write():
+            service.create_task(command_task("during"))
+            thread = threading.Thread(target=other)
+            thread.start()
+            thread.join()
+        assert [t.spec.name for t in service.list_tasks()] == ["during"]
         assert service.verify_audit().ok
     finally:
         store.close()
