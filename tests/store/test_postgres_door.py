@@ -85,6 +85,43 @@ def test_an_unreachable_server_is_one_line_and_exit_1(pg_cli: Any) -> None:
     assert "postgresql://tickwork@127.0.0.1" in result.err
 
 
+def test_another_kind_of_server_on_the_port_is_named_as_such(pg_cli: Any) -> None:
+    """A store URL whose port is another server's: one that waits for a command of its own
+    (Redis, a web server) said only "connection timeout expired", after 10 s; one that
+    answers at once, libpq's puzzlement at the answer. Each line now says what it means."""
+    with socket.socket() as silent, socket.socket() as chatty:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)  # the kernel accepts; nothing ever answers
+        chatty.bind(("127.0.0.1", 0))
+        chatty.listen(4)
+
+        def greet() -> None:  # an SSH server's greeting, then it hangs up (libpq tries
+            while True:  # again without SSL)
+                try:
+                    con, _ = chatty.accept()
+                except OSError:  # the test is over
+                    return
+                with con:
+                    con.sendall(b"SSH-2.0-OpenSSH_9.2p1\r\n")
+                    con.recv(64)
+
+        thread = threading.Thread(target=greet, daemon=True)
+        thread.start()
+        ports = silent.getsockname()[1], chatty.getsockname()[1]
+        waited = pg_cli("--store", f"postgresql://tickwork@127.0.0.1:{ports[0]}/tasks",
+                        "task", "list", store=False)
+        answered = pg_cli("--store", f"postgresql://tickwork@127.0.0.1:{ports[1]}/tasks",
+                          "task", "list", store=False)
+    assert waited.code == 1 and waited.err.count("\n") == 1, waited.err
+    assert waited.err.endswith(
+        f"connection timeout expired: nothing at 127.0.0.1:{ports[0]} answered as a PostgreSQL "
+        "server does within 10 s (another kind of server on that port, or a firewall dropping "
+        "the connection)\n"), waited.err
+    assert answered.code == 1 and answered.err.count("\n") == 1, answered.err
+    assert answered.err.endswith(f"what answers at 127.0.0.1:{ports[1]} is not a PostgreSQL "
+                                 "server (is it the right port?)\n"), answered.err
+
+
 @pytest.fixture
 def pg_password_user(pg_server: Any, pg_url: str) -> Iterator[str]:
     """A role that must give its password over TCP (the session's server trusts the others),
