@@ -239,3 +239,31 @@ def test_a_server_crash_leaves_the_lead_with_the_living_leader_and_its_runs_run_
     assert engines.query("SELECT target FROM audit_event WHERE action = 'engine.fenced_off'"
                          ) == []
     assert "holds its lease again" in a.text() and "fenced off" not in a.text()
+
+
+def test_a_leader_that_died_while_the_server_was_away_is_replaced_once_it_is_back(
+        engines: Engines, pg_server: Any) -> None:
+    """The other side of the standby's wait after an outage: the leader is killed while the
+    server is away, so nobody takes the lease back, and the standby leads `RETAKE` seconds
+    after the server's return; the dead leader's run is interrupted and retried, once."""
+    engines.cli("task", "add", "long", "--manual", "--retries", "1", "--retry-delay", "0.1",
+                "--shell", "--command", 'if [ "$TICKWORK_ATTEMPT" = 1 ]; then sleep 30; fi')
+    a = engines.start("a", "running")
+    b = engines.start("b", "standby")
+    engines.cli("task", "run", "long")
+    wait_until(lambda: [r for r in engines.runs() if r[2] == "running"], 30)
+    with pg_server.paused("immediate"):
+        wait_until(lambda: "cannot ask" in b.text(), 10)
+        a.proc.kill()
+        a.proc.wait(10)
+    back = time.monotonic()
+    wait_until(lambda: engines.leader_pid() == b.proc.pid, RETAKE + 10)
+    took = time.monotonic() - back
+    print(f"\nthe standby led {took:.2f}s after the server was back")
+    assert took >= RETAKE - 0.5  # it left the lease to the leader of record that long
+    try:
+        runs = wait_until(lambda: [(r[1], r[2]) for r in engines.runs()] == [
+            (1, "interrupted"), (2, "succeeded")] and engines.runs(), 30)
+    except TimeoutError:
+        raise AssertionError((engines.runs(), b.text()[-3000:])) from None
+    assert engine_pid(runs[1][3]) == b.proc.pid
