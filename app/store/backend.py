@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
@@ -45,6 +46,19 @@ def placeholders(sql: str) -> str:
     return done
 
 
+class _SecondErrors(logging.Filter):
+    """Drops psycopg's "error ignored terminating/exiting/in rollback …": a second error it
+    met while ending a pipeline, a copy or a rollback whose first error it raises — said
+    where that is handled (the CLI's one line, the engine's fault handling). On its own it
+    was an extra line before the CLI's one (the server's disk full mid-`import`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("error ignored")
+
+
+_SECOND_ERRORS = _SecondErrors()
+
+
 class Psycopg3(pw.Psycopg3Adapter):
     """peewee's psycopg 3 adapter, with the driver imported now that a PostgreSQL store
     opens (app/store/__init__.py keeps peewee from importing it at every start)."""
@@ -61,6 +75,7 @@ class Psycopg3(pw.Psycopg3Adapter):
         self.txn_intrans = TransactionStatus.INTRANS
         super().__init__()
         self.json_type, self.jsonb_type = Json, Jsonb
+        logging.getLogger("psycopg").addFilter(_SECOND_ERRORS)  # (once: a set)
 
     def check_driver(self) -> None:
         return None

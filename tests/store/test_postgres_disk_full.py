@@ -3,12 +3,14 @@ in a tablespace on a small tmpfs of its own, which the test fills while a run is
 print. The engine pauses as on a full SQLite disk — `stalled`, said once, its writes held —
 and once space is freed the run's whole output and end land. Before, PostgreSQL's "could not
 extend file" was taken for one bad write: the engine stayed `running`, logged a traceback
-per write and dropped them (a run recorded `succeeded` with not one of its lines kept).
+per write and dropped them (a run recorded `succeeded` with not one of its lines kept); the
+CLI said psycopg's words over two lines, and one more of psycopg's own.
 
 Mounting the tmpfs needs root (CAP_SYS_ADMIN): elsewhere the test is skipped, saying so."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import pwd
@@ -25,8 +27,9 @@ from app.engine.engine import Engine
 from app.engine.events import EngineState, Notification
 from app.service import Service
 from app.store.database import Store
-from tests.conftest import command_task
+from tests.conftest import ROOT, command_task
 from tests.engine.conftest import Recorder, wait_until
+from tests.support import tickwork
 from tests.support.postgres import USER, PgServer
 
 
@@ -86,6 +89,16 @@ def test_a_full_disk_on_the_server_stalls_the_engine_and_loses_no_output(
     service.subscribe(engine.on_service_change)
     events = Recorder()
     engine.subscribe(events)
+    def cli(*args: str) -> tuple[int, str, str]:
+        done = tickwork.run(["--home", str(home), "--store", small_disk_url, *args],
+                            timeout=60, cwd=ROOT)
+        return done.returncode, done.stdout, done.stderr
+
+    many = tmp_path / "many.json"  # an import that needs room: 1,000 tasks
+    assert cli("export", str(many))[0] == 0
+    exported = json.loads(many.read_text())
+    exported["tasks"] = [{**exported["tasks"][0], "name": f"copy{i}"} for i in range(1000)]
+    many.write_text(json.dumps(exported))
     filler = None
     try:
         assert engine.start() == "running"
@@ -94,6 +107,10 @@ def test_a_full_disk_on_the_server_stalls_the_engine_and_loses_no_output(
         filler = fill(small_disk_url)
         go.touch()  # its output comes now, to a disk with no room for it
         wait_until(lambda: engine.state == "stalled", 10)
+        # the CLI says it in one line (before: psycopg's words, its HINT on a second line)
+        assert cli("import", str(many)) == (1, "", "tickwork: error: the disk holding the "
+                                            "store is full; nothing was changed — free space "
+                                            "and try again\n")
         filler.execute("DROP TABLE filler")
         wait_until(lambda: engine.state == "running", 15)
         done = wait_until(lambda: (r := service.get_run(run_id)).status == "succeeded" and r,
@@ -105,6 +122,7 @@ def test_a_full_disk_on_the_server_stalls_the_engine_and_loses_no_output(
         engine.stop(grace=2)
         store.close()
     assert done.exit_code == 0
+    assert [t["name"] for t in json.loads(cli("task", "list", "--json")[1])] == ["loud"]
     assert text.splitlines() == [*map(str, range(1, 30001)), "last"]
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and "No space left on device" in errors[0], errors
