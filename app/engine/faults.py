@@ -1,8 +1,9 @@
 """What the engine does when its store fails it: a full disk or an unreachable server is a
 pause, a damage is a stop.
 
-A full disk (SQLITE_FULL) is a state, not a loop: the writer holds the batch it could not
-commit and retries it with backoff; the engine becomes `stalled` — it says so once (log,
+A full disk (SQLITE_FULL, or a PostgreSQL store's server out of disk) is a state, not a
+loop: the writer holds the batch it could not commit and retries it with backoff; the
+engine becomes `stalled` — it says so once (log,
 an `EngineState` the GUI's status bar shows, a `Notification` for the tray), drops its armed
 fires and fires nothing new. Nothing is lost by that: a task's stored next fire time only
 moves when a fire is claimed, so once a write commits again the engine is `running` and
@@ -189,11 +190,15 @@ class StoreFaults:
         return True
 
     def _say_full(self, detail: str) -> None:
+        store = self.engine.store  # (PostgreSQL's words end in a second line, its HINT)
+        detail = detail.strip().splitlines()[0] if detail.strip() else "disk full"
+        free = ("free disk space" if store.url is None
+                else f"free disk space on the server of {store.name}")
         log.error("the store cannot be written (%s): firing paused, retrying with backoff; "
-                  "free disk space", detail)
+                  "%s", detail, free)
         self.engine.hub.emit(Notification(
             "store", "Tickwork cannot write its store",
-            f"{detail}: no task starts until it can (free disk space); fires missed "
+            f"{detail}: no task starts until it can ({free}); fires missed "
             "meanwhile are caught up afterwards"))
 
     def _say_away(self, detail: str) -> None:

@@ -92,6 +92,22 @@ def refused(exc: BaseException) -> bool:
     return False
 
 
+def not_redis(exc: BaseException) -> bool:
+    """Did something other than Redis answer at the broker's address (redis-py's "Protocol
+    Error": a reply that is not Redis's, an SSH or web server's)? Not an outage that ends by
+    itself either: the URL's port is likely wrong."""
+    seen: BaseException | None = exc
+    for _ in range(20):
+        if seen is None:
+            return False
+        if type(seen).__name__ == "InvalidResponse":
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+NOT_REDIS_HELP: Final = ("is that Redis's port? (the broker URL: --broker or "
+                         "$TICKWORK_BROKER)")
 PASSWORD_HELP: Final = ("give Redis's password (its requirepass) in the broker URL "
                         "(--broker or $TICKWORK_BROKER): redis://:PASSWORD@HOST:PORT/DB")
 

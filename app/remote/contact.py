@@ -58,6 +58,10 @@ class Contact:
             log.warning("the broker %s refuses this worker (%s): %s; retrying until it lets "
                         "the worker in", self.shown, why, broker.PASSWORD_HELP)
             return
+        if broker.not_redis(exc):  # nor this: it lasts until the URL changes
+            log.warning("the broker %s does not answer as Redis does (%s): %s; retrying until "
+                        "it does", self.shown, why, broker.NOT_REDIS_HELP)
+            return
         log.warning("the broker %s is unreachable (%s): retrying until it is back (replies "
                     "wait for it; runs in flight stop if it stays away %gs)",
                     self.shown, why, self.stops_after)

@@ -44,6 +44,11 @@ class Outage:
                         "wait until it lets the engine in", self.shown, self.away,
                         broker.PASSWORD_HELP)
             return
+        if broker.not_redis(exc):  # nor this: it lasts until the URL changes
+            log.warning("the Celery broker %s does not answer as Redis does (%s): %s; runs "
+                        "on Celery wait until it does", self.shown, self.away,
+                        broker.NOT_REDIS_HELP)
+            return
         log.warning("the Celery broker %s is unreachable (%s): runs on Celery wait until it "
                     "is back", self.shown, self.away)
 

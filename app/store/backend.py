@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
@@ -45,6 +46,19 @@ def placeholders(sql: str) -> str:
     return done
 
 
+class _SecondErrors(logging.Filter):
+    """Drops psycopg's "error ignored terminating/exiting/in rollback …": a second error it
+    met while ending a pipeline, a copy or a rollback whose first error it raises — said
+    where that is handled (the CLI's one line, the engine's fault handling). On its own it
+    was an extra line before the CLI's one (the server's disk full mid-`import`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("error ignored")
+
+
+_SECOND_ERRORS = _SecondErrors()
+
+
 class Psycopg3(pw.Psycopg3Adapter):
     """peewee's psycopg 3 adapter, with the driver imported now that a PostgreSQL store
     opens (app/store/__init__.py keeps peewee from importing it at every start)."""
@@ -61,6 +75,7 @@ class Psycopg3(pw.Psycopg3Adapter):
         self.txn_intrans = TransactionStatus.INTRANS
         super().__init__()
         self.json_type, self.jsonb_type = Json, Jsonb
+        logging.getLogger("psycopg").addFilter(_SECOND_ERRORS)  # (once: a set)
 
     def check_driver(self) -> None:
         return None
@@ -112,11 +127,15 @@ class PostgresStore(pw.PostgresqlDatabase):
         failing on the dead one for ever. Once one thread finds its connection dropped, or
         cannot open one, every other thread's connection opened before is suspect (a
         restarted server dropped them all): each is opened anew at its next use, rather than
-        failing once after the server is back."""
+        failing once after the server is back — but not while it is in a transaction, even
+        one peewee is committing (its stack already popped): the COMMIT goes to the server,
+        which commits it or fails it as away; closing the connection under it lost the
+        transaction and failed as "Cannot commit, database connection not open"."""
         state = self._state
         conn = state.conn
         if not state.closed and conn is not None and not state.transactions and (
-                conn.closed or getattr(state, "drops_seen", self._drops) != self._drops):
+                conn.closed or (getattr(state, "drops_seen", self._drops) != self._drops
+                                and conn.info.transaction_status == self._adapter.txn_idle)):
             if conn.closed:
                 self._drops += 1
             with suppress(Exception):  # the server may be gone: no goodbye to say

@@ -70,6 +70,7 @@ COPY_PRAGMAS = tuple(("journal_mode", "delete") if name == "journal_mode" else (
                     for name, value in PRAGMAS)
 __all__ = ["DIR_MODE", "FILE_MODE", "PRAGMAS", "Store", "StoreDamaged"]
 _DB_SUFFIXES = ("", "-wal", "-shm")
+CONNECT_TIMEOUT = 10  # seconds a PostgreSQL store's server has to answer a new connection
 
 
 class Store:
@@ -181,14 +182,15 @@ class Store:
         # TCP keepalives and a send timeout: a network that drops packets silently (rather
         # than a server that stops) is noticed in about 15 s instead of TCP's minutes
         db.initialize(backend.PostgresStore(
-            url, connect_timeout=10, application_name="tickwork",
+            url, connect_timeout=CONNECT_TIMEOUT, application_name="tickwork",
             keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3,
             tcp_user_timeout=15000, options=backend.session_options()))
         try:
             db.connect(reuse_if_open=True)
         except pw.DatabaseError as exc:
             raise StoreError(f"cannot open the PostgreSQL store {store.name}: "
-                             f"{location.password_advice(url, _said(exc))}") from None
+                             f"{location.connection_advice(url, _said(exc), CONNECT_TIMEOUT)}"
+                             ) from None
         try:
             store._check_schema()
         except StoreError:

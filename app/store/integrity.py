@@ -5,9 +5,9 @@ connection (`mode=ro`; `immutable=1` when the file is in WAL mode but has no `-w
 so not even a `-shm` appears beside someone else's database). Only a file that is empty or
 already Tickwork's is ever opened for writing. `problems` runs SQLite's own checks
 (`quick_check` at engine start, the full `integrity_check` for `tickwork check`), and
-`fault_of` names the faults the engine treats as states: a damaged file, a full disk, and
-(for a PostgreSQL store) a server that cannot be reached — stopped, restarting, or behind a
-cut network.
+`fault_of` names the faults the engine treats as states: a damaged file, a full disk (for a
+PostgreSQL store, the server's), and (for a PostgreSQL store) a server that cannot be
+reached — stopped, restarting, behind a cut network, or with no connection slot left.
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ _CORRUPT_TEXT = ("malformed", "file is not a database", "disk image")
 _FULL_TEXT = ("database or disk is full",)
 # SQLSTATEs of a server going away or not taking connections: class 08 (connection
 # exception), admin/crash shutdown, "the database system is starting up/shutting down"
+# (a connection refused for want of a slot, "sorry, too many clients already", has none)
 _AWAY_STATES = ("57P01", "57P02", "57P03")
+_FULL_STATES = ("53100",)  # the server's disk is full ("could not extend file")
 
 
 class StoreDamaged(StoreError):
@@ -175,6 +177,8 @@ def find_fault(exc: BaseException | None) -> tuple[str, BaseException] | None:
         orig = getattr(err, "orig", None)  # the driver's exception a peewee one wraps
         if server_away(err):
             return UNREACHABLE, err
+        if _from_postgres(err) and getattr(err, "sqlstate", None) in _FULL_STATES:
+            return FULL, err
         if not _from_postgres(err) and not _from_postgres(orig):  # SQLite's words: a
             # PostgreSQL "malformed array literal" is a bad statement, not a damaged store
             name = getattr(err, "sqlite_errorname", "") or ""

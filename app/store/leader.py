@@ -22,6 +22,12 @@ tasks). This module is how that is decided and enforced, in the database:
   without the setting (the CLI, the window) are not checked. The same call bounds how long
   a writer stopped mid-transaction can hold the write lock
   (`idle_in_transaction_session_timeout` = `LEASE`).
+- **A server restart** ends every session, the leader's lease with it, though the leader
+  lives on: a lease that met the server away leaves the lock, for `RETAKE` seconds once the
+  server answers again, to the engine recorded as leading before (unless it let go), so
+  that engine takes its lease back and goes on — its runs in flight, their results held
+  meanwhile, are not interrupted and run again by a standby that was quicker to ask. Only
+  if it has not taken it back by then (it died meanwhile) does another engine lead.
 
 The trigger and its function are installed idempotently the first time an engine asks for
 the lease (no schema version: `fence_version` in meta says which is installed).
@@ -60,6 +66,9 @@ LEADER_INFO = "leader"
 FENCE_VERSION_KEY = "fence_version"
 FENCE_VERSION = "1"
 FENCED = "TK001"  # the SQLSTATE the fence raises
+# seconds after the server's return for which a lease that met it away leaves the lock to the
+# engine that led before (it retakes its lease within a second of the server's return)
+RETAKE = LEASE
 
 _FENCE_SQL = (
     f"""CREATE OR REPLACE FUNCTION tickwork_fence() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -142,13 +151,16 @@ def store_epoch() -> int:
     return int(row[0]) if row is not None else 0
 
 
-def _seen_away(exc: BaseException) -> None:
+def _seen_away(exc: BaseException) -> bool:
     """The lease's connection failed because the server is away: tell the store, so every
-    thread's connection to it is opened anew at its next use."""
+    thread's connection to it is opened anew at its next use (True: it was that)."""
     from app.store.integrity import UNREACHABLE, fault_of
 
-    if fault_of(exc) == UNREACHABLE and isinstance(db.obj, backend.PostgresStore):
+    if fault_of(exc) != UNREACHABLE:
+        return False
+    if isinstance(db.obj, backend.PostgresStore):
         db.obj.seen_away()
+    return True
 
 
 class LeaderLease:
@@ -163,6 +175,9 @@ class LeaderLease:
         self.epoch: int | None = None  # the last epoch this lease took
         self.continued = False  # the last take followed this lease's own epoch directly
         self.info: dict[str, Any] = {}
+        self._away = False  # its last try or renewal met the server away
+        self._back: float | None = None  # when (monotonic) the server answered it again
+        self._yielding: dict[str, Any] | None = None  # the leader it leaves the lock to now
 
     @property
     def held(self) -> bool:
@@ -173,13 +188,16 @@ class LeaderLease:
         when another engine holds it. Raises when the server cannot be asked."""
         if self._mine:
             return True
+        self._yielding = None
         try:
             con = self._connection()
+            if self._yields(con, who):
+                return False
             got = bool(con.execute("SELECT pg_try_advisory_lock(%s)",
                                    (LEADER_KEY,)).fetchone()[0])
         except BaseException as exc:
             self._drop()
-            _seen_away(exc)
+            self._met_away(exc)
             raise
         if not got:
             return False
@@ -204,8 +222,36 @@ class LeaderLease:
         except Exception as exc:
             log.debug("lease: renewal failed: %s", exc)
             self._drop()
-            _seen_away(exc)
+            self._met_away(exc)
             return False
+        return True
+
+    def _met_away(self, exc: BaseException) -> None:
+        if _seen_away(exc):
+            self._away, self._back = True, None
+
+    def _yields(self, con: Any, who: str) -> bool:
+        """After the server was away (a restart ended every session, the leader's lease
+        with it, though the leader lives on): for `RETAKE` seconds from its return, leave
+        the lock to the engine recorded as leading, unless that is `who` or it let go — a
+        standby quicker to ask than the leader to retake took over from a live leader,
+        interrupting its runs in flight and running them again, and dropping the results
+        it held."""
+        if not self._away:
+            return False
+        now = time.monotonic()
+        if self._back is None:
+            self._back = now
+        row = con.execute("SELECT value FROM meta WHERE key = %s", (LEADER_INFO,)).fetchone()
+        try:
+            info = json.loads(str(row[0])) if row is not None else None
+        except ValueError:
+            info = None
+        if (now - self._back >= RETAKE or not isinstance(info, dict)
+                or info.get("engine") == who or info.get("released")):
+            self._away = False
+            return False
+        self._yielding = info
         return True
 
     def release(self) -> None:
@@ -236,6 +282,8 @@ class LeaderLease:
         when nobody does. This thread's store connection reads it."""
         if self._mine:
             return {**self.info, "this": True}
+        if self._yielding is not None:  # it is taking its lease back (`_yields`)
+            return dict(self._yielding)
         held = db.execute_sql(
             "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND"
             " classid = 0 AND objid = ? AND objsubid = 1 AND granted)",

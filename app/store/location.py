@@ -87,20 +87,30 @@ def save_store(home: Path, url: str | None) -> None:
     os.replace(tmp, path)
 
 
-def password_advice(url: str, detail: str) -> str:
+def connection_advice(url: str, detail: str, timeout: float) -> str:
     """`detail` (the driver's words on a failed connection), with what to do when the server
     wants a password it was not given, or refused the one it was: libpq's "fe_sendauth: no
     password supplied" did not say where Tickwork takes a password from. The ~/.pgpass line
-    is written out for this URL (libpq matches it field by field; `*` matches any)."""
+    is written out for this URL (libpq matches it field by field; `*` matches any). A port
+    where something else listens (Redis, a web server) said only "connection timeout
+    expired" after `timeout` seconds, or libpq's puzzlement at the answer: it is named."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "localhost", str(parts.port or 5432)
+    if "timeout expired" in detail:
+        return (f"{detail}: nothing at {host}:{port} answered as a PostgreSQL server does "
+                f"within {timeout:g} s (another kind of server on that port, or a firewall "
+                "dropping the connection)")
+    if any(w in detail for w in ("expected authentication request",
+                                 "invalid response to SSL negotiation")):
+        return (f"{detail}: what answers at {host}:{port} is not a PostgreSQL server (is it "
+                "the right port?)")
     if "no password supplied" in detail:
         why = "the server asks for a password: give it"
     elif "password authentication failed" in detail:
         why = "the server refused the password: give the right one"
     else:
         return detail
-    parts = urlsplit(url)
-    fields = (parts.hostname or "localhost", str(parts.port or 5432), parts.path.strip("/"),
-              parts.username or "*")
+    fields = (host, port, parts.path.strip("/"), parts.username or "*")
     where = os.environ.get("PGPASSFILE") or "~/.pgpass"
     return f"{detail}: {why} in {where} (mode 0600), a line {':'.join(fields)}:PASSWORD"
 
@@ -142,7 +152,7 @@ def reach(url: str, timeout: float = 5.0) -> str:
     except psycopg.Error as exc:
         detail = " ".join(str(exc).split()) or type(exc).__name__
         raise StoreError(f"cannot reach {safe_url(url)}: "
-                         f"{password_advice(url, detail)}") from None
+                         f"{connection_advice(url, detail, max(1, int(timeout)))}") from None
     version = row[0] if row else "?"
     count = int(tasks[0]) if tasks else 0
     return f"a Tickwork store (schema {version}) with {count:,} task{'s' if count != 1 else ''}"

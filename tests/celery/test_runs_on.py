@@ -4,8 +4,11 @@ and PostgreSQL)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import subprocess
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +160,60 @@ def test_a_broker_that_refuses_the_password_is_said_as_such_not_as_an_outage(
         f"{help_}; runs on Celery wait until it lets the engine in"], said
     for text in (logs["worker"].read_text(), logs["engine"].read_text()):
         assert "is unreachable" not in text and "Wr0ngPw" not in text and "R3disPw" not in text
+
+
+def test_a_broker_url_to_a_server_that_is_not_redis_is_said_as_such(
+        cli: Any, home: Path, tmp_path: Path) -> None:
+    """A broker URL whose port is another server's, one that answers in its own protocol
+    (SSH's greeting here): worker and engine said "the broker … is unreachable
+    (InvalidResponse: Protocol Error: …): retrying until it is back" — it never is."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+
+    def greet() -> None:
+        while True:
+            try:
+                con, _ = server.accept()
+            except OSError:  # the test is over
+                return
+            with contextlib.suppress(OSError), con:
+                con.sendall(b"SSH-2.0-OpenSSH_9.2p1\r\n")
+                con.recv(64)
+
+    threading.Thread(target=greet, daemon=True).start()
+    url = f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    env = {**os.environ, "TICKWORK_CELERY_BEAT": "0.5", "TICKWORK_PACE": "0.1"}
+    env.pop("TICKWORK_BROKER", None)
+    assert cli("task", "add", "far", "--command", "true", "--manual",
+               "--runs-on", "celery").code == 0
+    logs = {side: tmp_path / f"{side}.log" for side in ("worker", "engine")}
+    procs = []
+    try:
+        for side, args in (("worker", ["worker", "--broker", url, "--concurrency", "1"]),
+                           ("engine", ["engine", "--broker", url, "--grace", "1"])):
+            with logs[side].open("w") as out:
+                procs.append(tickwork.start(["--home", str(home), *args], env=env, cwd=ROOT,
+                                            stdin=subprocess.DEVNULL, stdout=out, stderr=out))
+        wait_until(lambda: "engine running" in logs["engine"].read_text(), 60)
+        assert cli("task", "run", "far").code == 0
+        said = {side: wait_until(lambda side=side: [  # type: ignore[misc]
+            line.split(f"WARNING tickwork.{side}: ", 1)[1]
+            for line in logs[side].read_text().splitlines()
+            if f"WARNING tickwork.{side}: " in line and "broker" in line], 60)
+            for side in logs}
+    finally:
+        for proc in procs:
+            stop(proc, 15)
+        server.close()
+    why = "InvalidResponse: Protocol Error: b'SSH-2.0-OpenSSH_9.2p1'"
+    help_ = "is that Redis's port? (the broker URL: --broker or $TICKWORK_BROKER)"
+    assert said["worker"] == [f"the broker {url} does not answer as Redis does ({why}): "
+                              f"{help_}; retrying until it does"], said
+    assert said["engine"] == [f"the Celery broker {url} does not answer as Redis does ({why}): "
+                              f"{help_}; runs on Celery wait until it does"], said
+    for text in (logs["worker"].read_text(), logs["engine"].read_text()):
+        assert "is unreachable" not in text and "Traceback" not in text
 
 
 def test_readmes_commands_run_a_task_on_a_worker_of_its_queue(

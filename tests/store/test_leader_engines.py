@@ -23,6 +23,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from app.store.leader import RETAKE
 from faults.harness import wait_until
 from tests.conftest import ROOT
 from tests.support import tickwork
@@ -56,12 +57,13 @@ class Engines:
         assert done.returncode == 0, done.stderr
         return done
 
-    def start(self, name: str, state: str) -> Started:
+    def start(self, name: str, state: str, pace: str = PACE) -> Started:
         """An engine with its own home; waits until it says `state` (running | standby)."""
         log = self.tmp_path / f"{name}.log"
         with log.open("w") as err:
             proc = tickwork.start(["--home", str(self.tmp_path / name), "engine", "--store",
-                                   self.url, "--grace", "2"], cwd=ROOT, env=self.env,
+                                   self.url, "--grace", "2"], cwd=ROOT,
+                                  env={**self.env, "TICKWORK_PACE": pace},
                                   stdout=subprocess.DEVNULL, stderr=err)
         engine = Started(name, proc, log)
         self.started.append(engine)
@@ -202,3 +204,66 @@ def test_a_cancel_from_another_machine_reaches_the_leader_that_runs_it(
     marker.unlink(missing_ok=True)
     time.sleep(0.5)  # the command, had it gone on, would touch the file again
     assert not marker.exists()
+
+
+def test_a_server_crash_leaves_the_lead_with_the_living_leader_and_its_runs_run_once(
+        engines: Engines, pg_server: Any, tmp_path: Path) -> None:
+    """PostgreSQL crashes (`pg_ctl stop -m immediate`) and starts again under two engines,
+    a run in flight on the leader that ends while the server is away. The restart ended the
+    leader's lease with every other session, but the leader lives: it takes its lease back
+    and records the run as it ended, once. Before, the standby — asking for the lease every
+    0.05 s against the leader's retake every second — led as soon as the server was back:
+    it stopped the leader's command or marked the run that had ended `interrupted`, and
+    retried it (the leader, deposed, dropped the result it held)."""
+    out = tmp_path / "attempts.txt"
+    engines.cli("task", "add", "long", "--manual", "--shell", "--retries", "1",
+                "--retry-delay", "0.1", "--command",
+                f"sleep 1.5; echo $TICKWORK_ATTEMPT >> {out}")
+    a = engines.start("a", "running", pace="2")  # retakes its lease about every second
+    b = engines.start("b", "standby")
+    engines.cli("task", "run", "long")
+    wait_until(lambda: [r for r in engines.runs() if r[2] == "running"], 30)
+    with pg_server.paused("immediate"):
+        wait_until(lambda: "cannot ask" in b.text(), 10)  # the standby met it away
+        wait_until(lambda: out.exists(), 10)  # the run ended meanwhile
+    def settled() -> list[tuple[Any, ...]]:
+        rows = engines.runs()
+        return rows if all(r[5] is not None for r in rows) else []
+
+    wait_until(settled, 30)
+    time.sleep(RETAKE + 0.5)  # what the standby would do, it would have done by now
+    runs = wait_until(settled, 30)
+    assert [(r[1], r[2]) for r in runs] == [(1, "succeeded")], (runs, b.text()[-3000:])
+    assert engines.leader_pid() == a.proc.pid, b.text()
+    assert out.read_text().split() == ["1"]
+    assert engines.query("SELECT target FROM audit_event WHERE action = 'engine.fenced_off'"
+                         ) == []
+    assert "holds its lease again" in a.text() and "fenced off" not in a.text()
+
+
+def test_a_leader_that_died_while_the_server_was_away_is_replaced_once_it_is_back(
+        engines: Engines, pg_server: Any) -> None:
+    """The other side of the standby's wait after an outage: the leader is killed while the
+    server is away, so nobody takes the lease back, and the standby leads `RETAKE` seconds
+    after the server's return; the dead leader's run is interrupted and retried, once."""
+    engines.cli("task", "add", "long", "--manual", "--retries", "1", "--retry-delay", "0.1",
+                "--shell", "--command", 'if [ "$TICKWORK_ATTEMPT" = 1 ]; then sleep 30; fi')
+    a = engines.start("a", "running")
+    b = engines.start("b", "standby")
+    engines.cli("task", "run", "long")
+    wait_until(lambda: [r for r in engines.runs() if r[2] == "running"], 30)
+    with pg_server.paused("immediate"):
+        wait_until(lambda: "cannot ask" in b.text(), 10)
+        a.proc.kill()
+        a.proc.wait(10)
+    back = time.monotonic()
+    wait_until(lambda: engines.leader_pid() == b.proc.pid, RETAKE + 10)
+    took = time.monotonic() - back
+    print(f"\nthe standby led {took:.2f}s after the server was back")
+    assert took >= RETAKE - 0.5  # it left the lease to the leader of record that long
+    try:
+        runs = wait_until(lambda: [(r[1], r[2]) for r in engines.runs()] == [
+            (1, "interrupted"), (2, "succeeded")] and engines.runs(), 30)
+    except TimeoutError:
+        raise AssertionError((engines.runs(), b.text()[-3000:])) from None
+    assert engine_pid(runs[1][3]) == b.proc.pid

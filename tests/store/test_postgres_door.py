@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,43 @@ def test_an_unreachable_server_is_one_line_and_exit_1(pg_cli: Any) -> None:
                     "task", "list", store=False)
     assert result.code == 1 and "hunter2" not in result.err + result.out, result.err
     assert "postgresql://tickwork@127.0.0.1" in result.err
+
+
+def test_another_kind_of_server_on_the_port_is_named_as_such(pg_cli: Any) -> None:
+    """A store URL whose port is another server's: one that waits for a command of its own
+    (Redis, a web server) said only "connection timeout expired", after 10 s; one that
+    answers at once, libpq's puzzlement at the answer. Each line now says what it means."""
+    with socket.socket() as silent, socket.socket() as chatty:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)  # the kernel accepts; nothing ever answers
+        chatty.bind(("127.0.0.1", 0))
+        chatty.listen(4)
+
+        def greet() -> None:  # an SSH server's greeting, then it hangs up (libpq tries
+            while True:  # again without SSL)
+                try:
+                    con, _ = chatty.accept()
+                except OSError:  # the test is over
+                    return
+                with con:
+                    con.sendall(b"SSH-2.0-OpenSSH_9.2p1\r\n")
+                    con.recv(64)
+
+        thread = threading.Thread(target=greet, daemon=True)
+        thread.start()
+        ports = silent.getsockname()[1], chatty.getsockname()[1]
+        waited = pg_cli("--store", f"postgresql://tickwork@127.0.0.1:{ports[0]}/tasks",
+                        "task", "list", store=False)
+        answered = pg_cli("--store", f"postgresql://tickwork@127.0.0.1:{ports[1]}/tasks",
+                          "task", "list", store=False)
+    assert waited.code == 1 and waited.err.count("\n") == 1, waited.err
+    assert waited.err.endswith(
+        f"connection timeout expired: nothing at 127.0.0.1:{ports[0]} answered as a PostgreSQL "
+        "server does within 10 s (another kind of server on that port, or a firewall dropping "
+        "the connection)\n"), waited.err
+    assert answered.code == 1 and answered.err.count("\n") == 1, answered.err
+    assert answered.err.endswith(f"what answers at 127.0.0.1:{ports[1]} is not a PostgreSQL "
+                                 "server (is it the right port?)\n"), answered.err
 
 
 @pytest.fixture
@@ -203,6 +241,43 @@ def test_a_connection_the_server_closed_is_opened_anew(home: Path, pg_url: str,
             service.create_task(command_task("lost"))  # the statement in flight fails
         service.create_task(command_task("after"))  # the next one connects anew
         assert [t.spec.name for t in service.list_tasks()] == ["after", "before"]
+        assert service.verify_audit().ok
+    finally:
+        store.close()
+
+
+def test_a_write_commits_though_another_thread_found_the_server_away_meanwhile(
+        home: Path, pg_url: str, pg_server: Any) -> None:
+    """A write transaction is under way on one thread when another thread finds its own
+    connection ended (a server restart, an administrator): every connection opened before is
+    suspect from then on, but one inside a transaction is left to end it — its commit goes to
+    the server, which commits it or fails it as away. Before, the commit found the
+    connection "closed" by that rule and never sent it: after a restart of the server, the
+    engine's writer logged a traceback ("Cannot commit, database connection not open") and
+    replayed its batch one write at a time."""
+    from app.service import Service
+    from app.store.database import Store
+    from app.store.models import db
+    from tests.conftest import command_task
+
+    def other() -> None:  # a thread whose connection the server ended
+        pid = db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+        with pg_server.admin() as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(Exception, match=r"terminat|closed|connection"):
+            db.execute_sql("SELECT 1")
+        db.execute_sql("SELECT 1")  # it connects anew, and says so to the other threads
+        db.close()
+
+    store = Store.open(home, url=pg_url)
+    try:
+        service = Service(store, "cli")
+        with store.write():
+            service.create_task(command_task("during"))
+            thread = threading.Thread(target=other)
+            thread.start()
+            thread.join()
+        assert [t.spec.name for t in service.list_tasks()] == ["during"]
         assert service.verify_audit().ok
     finally:
         store.close()

@@ -138,7 +138,7 @@ def test_what_counts_as_the_server_away() -> None:
     import psycopg
     from psycopg import errors
 
-    from app.store.integrity import UNREACHABLE, fault_of
+    from app.store.integrity import FULL, UNREACHABLE, fault_of
 
     away = [errors.AdminShutdown("terminating connection due to administrator command"),
             errors.CannotConnectNow("the database system is starting up"),
@@ -154,6 +154,9 @@ def test_what_counts_as_the_server_away() -> None:
                 errors.UniqueViolation("duplicate key"),
                 psycopg.InterfaceError("the cursor is closed")):
         assert fault_of(exc) is None, exc
+    # the server's disk full is a full disk, as SQLite's is
+    full = errors.DiskFull('could not extend file "base/1/2": No space left on device')
+    assert fault_of(full) == FULL and fault_of(pw.OperationalError(full, *full.args)) == FULL
     # SQLite's words in a PostgreSQL error do not make the store damaged or full
     bad = errors.InvalidTextRepresentation('malformed array literal: "x"')
     assert fault_of(pw.DataError(bad, *bad.args)) is None

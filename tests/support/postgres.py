@@ -11,7 +11,8 @@ root the server runs as the system user `tickwork-pg` (created if missing).
 Use it from a test module with `from tests.support.postgres import pg_server, pg_url`
 (both fixtures), or ask `pg_url` for a fresh database's URL. `pg_server.paused()` stops the
 server for a while (a fast shutdown: every connection is dropped, the data stays) and starts
-it again on the same port, as a restart or an outage would.
+it again on the same port, as a restart or an outage would (`paused("immediate")`: as a
+crash would).
 """
 
 from __future__ import annotations
@@ -95,9 +96,10 @@ class PgServer:
             tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
             raise RuntimeError(f"{exc}\n{tail}") from None
 
-    def pause(self) -> None:
-        """Stop the server (fast: open connections are dropped), keeping its data."""
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w",
+    def pause(self, mode: str = "fast") -> None:
+        """Stop the server (fast: open connections are dropped; immediate: as a crash, the
+        server recovering from its log at the next start), keeping its data."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w",
                   "-t", "60", "stop")
 
     def resume(self) -> None:
@@ -105,9 +107,9 @@ class PgServer:
         self._start()
 
     @contextmanager
-    def paused(self) -> Iterator[None]:
+    def paused(self, mode: str = "fast") -> Iterator[None]:
         """The server stopped for the block, started again after it (even when it fails)."""
-        self.pause()
+        self.pause(mode)
         try:
             yield
         finally:
