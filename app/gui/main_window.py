@@ -251,10 +251,9 @@ class MainWindow(QMainWindow):
 
     def _on_task_saved(self, task_id: int) -> None:
         """The task made or edited is selected in Tasks, whichever view the edit began in
-        (that view stays, and keeps the keyboard): going to Tasks finds it ready to run."""
+        (which stays, with the keyboard): going to Tasks finds it ready to run."""
         here = self.current_view() == TASKS
-        QTimer.singleShot(0, lambda: self.tasks_view.select_task(task_id, wait=True,
-                                                                 focus=here))
+        QTimer.singleShot(0, lambda: self.tasks_view.select_task(task_id, True, here))
 
     def _on_tasks_context_menu_requested(self, pos: object) -> None:
         from app.gui.qt import QMenu
