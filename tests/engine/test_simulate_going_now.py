@@ -70,8 +70,16 @@ def test_a_run_going_now_chains_at_its_expected_end_not_at_a_later_windows_start
     fetches = [at for name, at, _kind in items if name == "Fetch"]
     builds = [at for name, at, _kind in items if name == "Build"]
     reports = [at for name, at, _kind in items if name == "Report"]
-    assert len(builds) == len(reports) == len(fetches), items
-    assert all(b >= f for f, b in zip(fetches, builds, strict=True)), items
+    # each Fetch whose chain ends within the window has its Build and Report there (one
+    # that fires in the window's last 20 s chains past its end: Fetch's phase is the time
+    # the task was made, so one run in six met it and failed here)
+    closes = tomorrow + timedelta(hours=0.05) - timedelta(seconds=EXPECTED + 1)
+    whole = [f for f in fetches if f < closes]
+    assert whole and len(builds) >= len(whole) and len(reports) >= len(whole), items
+    for f in whole:
+        build = min(b for b in builds if b >= f)
+        assert build <= f + timedelta(seconds=EXPECTED + 1), items
+        assert any(build <= r <= build + timedelta(seconds=1) for r in reports), items
 
     # a window that starts before the run's expected end: Build and Report then, in it
     now = datetime.now(UTC)
