@@ -119,22 +119,16 @@ def test_worker_and_engine_refuse_a_bad_broker_or_queue_in_one_line(cli: Any) ->
         "'_' or '-' (at most 64)\n")
 
 
-def test_a_broker_that_refuses_the_password_is_said_as_such_not_as_an_outage(
-        cli: Any, home: Path, tmp_path: Path) -> None:
-    """README: "bind it … with a password (`requirepass`) and use redis://:PASSWORD@HOST…".
-    A worker given none, and an engine given a wrong one, said "the broker … is unreachable
-    (AuthenticationError: …): retrying until it is back" — it never comes back by itself."""
-    server = RedisServer(redis_binary(), password="R3disPw")
-    env = {**os.environ, "TICKWORK_CELERY_BEAT": "0.5", "TICKWORK_PACE": "0.1"}
-    env.pop("TICKWORK_BROKER", None)
-    wrong = server.url.replace("redis://", "redis://:Wr0ngPw@", 1)
-    assert cli("task", "add", "far", "--command", "true", "--manual",
-               "--runs-on", "celery").code == 0
+def _broker_warnings(cli: Any, home: Path, tmp_path: Path, env: dict[str, str],
+                     worker_url: str, engine_url: str
+                     ) -> tuple[dict[str, list[str]], dict[str, Path]]:
+    """A worker and an engine started on these broker URLs, the task "far" run: what each
+    warned of its broker ("worker", "engine": the lines after WARNING), and their logs."""
     logs = {side: tmp_path / f"{side}.log" for side in ("worker", "engine")}
     procs = []
     try:
-        for side, args in (("worker", ["worker", "--broker", server.url, "--concurrency", "1"]),
-                           ("engine", ["engine", "--broker", wrong, "--grace", "1"])):
+        for side, args in (("worker", ["worker", "--broker", worker_url, "--concurrency", "1"]),
+                           ("engine", ["engine", "--broker", engine_url, "--grace", "1"])):
             with logs[side].open("w") as out:
                 procs.append(tickwork.start(["--home", str(home), *args], env=env, cwd=ROOT,
                                             stdin=subprocess.DEVNULL, stdout=out, stderr=out))
@@ -148,6 +142,23 @@ def test_a_broker_that_refuses_the_password_is_said_as_such_not_as_an_outage(
     finally:
         for proc in procs:
             stop(proc, 15)
+    return said, logs
+
+
+def test_a_broker_that_refuses_the_password_is_said_as_such_not_as_an_outage(
+        cli: Any, home: Path, tmp_path: Path) -> None:
+    """README: "bind it … with a password (`requirepass`) and use redis://:PASSWORD@HOST…".
+    A worker given none, and an engine given a wrong one, said "the broker … is unreachable
+    (AuthenticationError: …): retrying until it is back" — it never comes back by itself."""
+    server = RedisServer(redis_binary(), password="R3disPw")
+    env = {**os.environ, "TICKWORK_CELERY_BEAT": "0.5", "TICKWORK_PACE": "0.1"}
+    env.pop("TICKWORK_BROKER", None)
+    wrong = server.url.replace("redis://", "redis://:Wr0ngPw@", 1)
+    assert cli("task", "add", "far", "--command", "true", "--manual",
+               "--runs-on", "celery").code == 0
+    try:
+        said, logs = _broker_warnings(cli, home, tmp_path, env, server.url, wrong)
+    finally:
         server.close()
     help_ = ("give Redis's password (its requirepass) in the broker URL (--broker or "
              "$TICKWORK_BROKER): redis://:PASSWORD@HOST:PORT/DB")
@@ -187,24 +198,9 @@ def test_a_broker_url_to_a_server_that_is_not_redis_is_said_as_such(
     env.pop("TICKWORK_BROKER", None)
     assert cli("task", "add", "far", "--command", "true", "--manual",
                "--runs-on", "celery").code == 0
-    logs = {side: tmp_path / f"{side}.log" for side in ("worker", "engine")}
-    procs = []
     try:
-        for side, args in (("worker", ["worker", "--broker", url, "--concurrency", "1"]),
-                           ("engine", ["engine", "--broker", url, "--grace", "1"])):
-            with logs[side].open("w") as out:
-                procs.append(tickwork.start(["--home", str(home), *args], env=env, cwd=ROOT,
-                                            stdin=subprocess.DEVNULL, stdout=out, stderr=out))
-        wait_until(lambda: "engine running" in logs["engine"].read_text(), 60)
-        assert cli("task", "run", "far").code == 0
-        said = {side: wait_until(lambda side=side: [  # type: ignore[misc]
-            line.split(f"WARNING tickwork.{side}: ", 1)[1]
-            for line in logs[side].read_text().splitlines()
-            if f"WARNING tickwork.{side}: " in line and "broker" in line], 60)
-            for side in logs}
+        said, logs = _broker_warnings(cli, home, tmp_path, env, url, url)
     finally:
-        for proc in procs:
-            stop(proc, 15)
         server.close()
     why = "InvalidResponse: Protocol Error: b'SSH-2.0-OpenSSH_9.2p1'"
     help_ = "is that Redis's port? (the broker URL: --broker or $TICKWORK_BROKER)"
@@ -290,8 +286,13 @@ def test_a_run_waiting_for_its_broker_when_the_engine_stops_runs_at_the_next_sta
                                         cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out,
                                         stderr=out))
         procs.append(engine(redis_server.url, tmp_path / "second.log"))
-        done = wait_until(lambda: (r := cli("run", "show", "1", "--json").json())["status"]
-                          not in ("queued", "running") and r, 60)
+        try:
+            done = wait_until(lambda: (r := cli("run", "show", "1", "--json").json())[
+                "status"] not in ("queued", "running") and r, 60)
+        except TimeoutError:  # (what each said, for a failure under load)
+            raise AssertionError((cli("run", "show", "1").out, *(
+                (tmp_path / f"{name}.log").read_text()[-3000:]
+                for name in ("first", "second", "worker")))) from None
     finally:
         for proc in procs:
             stop(proc, 15)

@@ -7,9 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.engine.events import MetricsSampled
-from app.gui.qt import Qt
 from tests.gui.conftest import SCREENSHOTS, Gui
-from tests.gui.test_metrics_title_wrap import words
+from tests.gui.test_metrics_title_wrap import wide_metrics, words
 
 
 def _started_title(gui: Gui, per_min: int, at: datetime) -> str:
@@ -23,10 +22,7 @@ def _started_title(gui: Gui, per_min: int, at: datetime) -> str:
 
 
 def test_one_run_a_minute_reads_run_not_runs(gui: Gui, qtbot: Any) -> None:
-    gui.window.resize(1600, 1000)
-    qtbot.keyClick(gui.window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
-    view = gui.window.metrics_view
-    gui.wait_until(lambda: view.loaded and view.plots)
+    wide_metrics(gui, qtbot)
     now = datetime.now(UTC)
     assert _started_title(gui, 1, now) == "Runs started — 1 run/min"
     assert gui.window.grab().save(str(SCREENSHOTS / "metrics-one-run.png"))

@@ -9,9 +9,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.engine.events import MetricsSampled
-from app.gui.qt import Qt
 from tests.gui.conftest import SCREENSHOTS, Gui
-from tests.gui.test_metrics_title_wrap import words
+from tests.gui.test_metrics_title_wrap import wide_metrics, words
 
 
 def _delay_title(gui: Gui, at: datetime, runs: int, late: float | None) -> str:
@@ -25,11 +24,7 @@ def _delay_title(gui: Gui, at: datetime, runs: int, late: float | None) -> str:
 
 
 def test_the_start_delay_says_how_many_runs_it_is_of(gui: Gui, qtbot: Any) -> None:
-    gui.window.resize(1600, 1000)
-    gui.wait_until(lambda: (gui.window.width(), gui.window.height()) == (1600, 1000))
-    qtbot.keyClick(gui.window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
-    view = gui.window.metrics_view
-    gui.wait_until(lambda: view.loaded and view.plots)
+    view = wide_metrics(gui, qtbot)
     now = datetime.now(UTC)
     assert _delay_title(gui, now, 1, 4) == (
         "Start delay — the one run in the last minute started within 4 ms")

@@ -20,6 +20,16 @@ def words(title: str) -> str:
     return title.replace("\u00a0", " ").replace("\u2060", "")
 
 
+def wide_metrics(gui: Gui, qtbot: Any) -> Any:
+    """The window at 1600×1000, Metrics shown (Ctrl+5) and loaded: its view."""
+    gui.window.resize(1600, 1000)
+    gui.wait_until(lambda: (gui.window.width(), gui.window.height()) == (1600, 1000))
+    qtbot.keyClick(gui.window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    view = gui.window.metrics_view
+    gui.wait_until(lambda: view.loaded and view.plots)
+    return view
+
+
 UNITS = ("ms", "%", "runs/min", "run/min", "running", "queued", "h", "min")
 
 

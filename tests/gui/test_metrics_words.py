@@ -8,17 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.engine.events import MetricsSampled
-from app.gui.qt import Qt
 from tests.gui.conftest import SCREENSHOTS, Gui, axis_labels
-from tests.gui.test_metrics_title_wrap import words
+from tests.gui.test_metrics_title_wrap import wide_metrics, words
 
 
 def test_titles_say_over_what_and_the_lower_axes_start_at_0(gui: Gui, qtbot: Any) -> None:
-    gui.window.resize(1600, 1000)
-    gui.wait_until(lambda: (gui.window.width(), gui.window.height()) == (1600, 1000))
-    qtbot.keyClick(gui.window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
-    view = gui.window.metrics_view
-    gui.wait_until(lambda: view.loaded and view.plots)
+    view = wide_metrics(gui, qtbot)
     now = datetime.now(UTC)
     for k, late in enumerate((13, 322, 322, 5, 5)):
         view.on_samples([MetricsSampled(now + timedelta(seconds=k), "system", {
