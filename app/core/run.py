@@ -81,31 +81,37 @@ class Run:
 
 
 UNSENT = "not sent yet: the Celery broker "  # a run on Celery waiting for its broker
-UNSENT_TAIL = " is unreachable: it is sent when the broker is back"
-# ... for a broker that answers but refuses the engine's password: not an outage that ends
-# by itself (app/remote/broker.py's `refused`), and said as "unreachable" it read as one
-REFUSED_TAIL = " refuses the engine's password: it is sent once the broker lets the engine in"
-_WAS = {UNSENT_TAIL: "was unreachable", REFUSED_TAIL: "refused the engine's password"}
+# ... why, by what the broker did (app/remote/broker.py): "away" (unreachable: an outage
+# that ends by itself); "refused" (it answers but refuses the engine's password) and
+# "not_redis" (something else answers at its address): neither ends by itself, and said as
+# "unreachable" they read as an outage
+_TAILS = {
+    "away": " is unreachable: it is sent when the broker is back",
+    "refused": " refuses the engine's password: it is sent once the broker lets the engine in",
+    "not_redis": " does not answer as Redis does (is that Redis's port?): it is sent once it "
+                 "does",
+}
+UNSENT_TAIL = _TAILS["away"]
+_WAS = {_TAILS["away"]: "was unreachable", _TAILS["refused"]: "refused the engine's password",
+        _TAILS["not_redis"]: "did not answer as Redis does"}
+_WHY = {"away": "unreachable", "refused": "it refused the engine's password",
+        "not_redis": "it did not answer as Redis does"}
 
 
-def _tail(refused: bool) -> str:
-    return REFUSED_TAIL if refused else UNSENT_TAIL
+def broker_away(broker: str, why: str = "away") -> str:
+    """The note of a run on Celery that waits for its broker (`broker` without password;
+    `why`: "away", "refused" or "not_redis")."""
+    return f"{UNSENT}{broker}{_TAILS[why]}"
 
 
-def broker_away(broker: str, refused: bool = False) -> str:
-    """The note of a run on Celery that waits for its broker (`broker` without password)."""
-    return f"{UNSENT}{broker}{_tail(refused)}"
-
-
-def broker_waited(broker: str, refused: bool = False) -> str:
+def broker_waited(broker: str, why: str = "away") -> str:
     """... once it went out (`ledger.replace_note`)."""
-    why = "it refused the engine's password" if refused else "unreachable"
-    return f"waited for the Celery broker {broker} ({why})"
+    return f"waited for the Celery broker {broker} ({_WHY[why]})"
 
 
-def broker_never(broker: str, refused: bool = False) -> str:
+def broker_never(broker: str, why: str = "away") -> str:
     """... once it was cancelled before it went out."""
-    return f"never sent: the Celery broker {broker} {_WAS[_tail(refused)]}"
+    return f"never sent: the Celery broker {broker} {_WAS[_TAILS[why]]}"
 
 
 UNHEARD = "waiting: no Celery worker listens on queue "  # a run its queue's workers never took
@@ -134,8 +140,8 @@ def reason_now(reason: str | None, status: str, started: bool) -> str | None:
     that started "waited: …", one that ended unstarted "was held back: …". A run on Celery
     whose broker was away says so until it is sent or cancelled (the engine rewords it
     then); one the engine's stop ended meanwhile, that the broker was unreachable (or
-    refused the engine's password). One sent to a queue no worker listened on says it in
-    the past once it is no longer waiting."""
+    refused the engine's password, or did not answer as Redis does). One sent to a queue
+    no worker listened on says it in the past once it is no longer waiting."""
     if not reason:
         return reason
     if UNHEARD in reason and status not in ("queued", "waiting"):

@@ -27,10 +27,10 @@ class Outage:
         self.url = url
         self.shown = broker.shown(url)  # without its password
         self.away: str | None = None  # why the broker is unreachable, once said
-        self.refused = False  # ... it answers, but refuses the engine's password
+        self.why = "away"  # ... in the runs' notes' words (app/core/run.py's `broker_away`)
         self._said = threading.Lock()  # ... by one thread
-        self._noted: dict[int, bool] = {}  # the runs that say they wait, each whether
-        # refused (sender thread)
+        self._noted: dict[int, str] = {}  # the runs that say they wait, each why (sender
+        # thread)
 
     def began(self, exc: BaseException) -> None:
         """Said once, by whichever thread meets the outage first."""
@@ -38,13 +38,14 @@ class Outage:
             if self.away is not None:
                 return
             self.away = broker.shown(self.url, f"{type(exc).__name__}: {exc}")
-            self.refused = broker.refused(exc)
-        if self.refused:  # not an outage: it lasts until the password changes
+            self.why = ("refused" if broker.refused(exc) else
+                        "not_redis" if broker.not_redis(exc) else "away")
+        if self.why == "refused":  # not an outage: it lasts until the password changes
             log.warning("the Celery broker %s refuses this engine (%s): %s; runs on Celery "
                         "wait until it lets the engine in", self.shown, self.away,
                         broker.PASSWORD_HELP)
             return
-        if broker.not_redis(exc):  # nor this: it lasts until the URL changes
+        if self.why == "not_redis":  # nor this: it lasts until the URL changes
             log.warning("the Celery broker %s does not answer as Redis does (%s): %s; runs "
                         "on Celery wait until it does", self.shown, self.away,
                         broker.NOT_REDIS_HELP)
@@ -63,15 +64,14 @@ class Outage:
 
     def holds(self, attempt: Attempt) -> None:
         """This run waits for the broker: said on it once, as the outage began (unreachable,
-        or refusing the password)."""
+        refusing the password, or not Redis)."""
         if attempt.run_id not in self._noted:
-            self._noted[attempt.run_id] = refused = self.refused
-            self.sink.on_note(attempt, None, broker_away(self.shown, refused))
+            self._noted[attempt.run_id] = why = self.why
+            self.sink.on_note(attempt, None, broker_away(self.shown, why))
 
-    def let_go(self, attempt: Attempt, words: Callable[[str, bool], str]) -> None:
-        """A run that said it waits: what became of it (`words` of the broker, and whether
-        it refused the password)."""
-        refused = self._noted.pop(attempt.run_id, None)
-        if refused is not None:
-            self.sink.on_note(attempt, broker_away(self.shown, refused),
-                              words(self.shown, refused))
+    def let_go(self, attempt: Attempt, words: Callable[[str, str], str]) -> None:
+        """A run that said it waits: what became of it (`words` of the broker, and why it
+        waited)."""
+        why = self._noted.pop(attempt.run_id, None)
+        if why is not None:
+            self.sink.on_note(attempt, broker_away(self.shown, why), words(self.shown, why))

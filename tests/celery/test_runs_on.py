@@ -208,6 +208,10 @@ def test_a_broker_url_to_a_server_that_is_not_redis_is_said_as_such(
                               f"{help_}; retrying until it does"], said
     assert said["engine"] == [f"the Celery broker {url} does not answer as Redis does ({why}): "
                               f"{help_}; runs on Celery wait until it does"], said
+    note = cli("run", "show", "1", "--json").json()["reason"]  # where a person looks
+    assert note == (f"not sent yet: the Celery broker {url} does not answer as Redis does (is "
+                    "that Redis's port?): it is sent once it does; the engine stopped before "
+                    "it started: the next start runs it"), note
     for text in (logs["worker"].read_text(), logs["engine"].read_text()):
         assert "is unreachable" not in text and "Traceback" not in text
 

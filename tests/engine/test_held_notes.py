@@ -69,13 +69,18 @@ def test_a_note_of_the_celery_broker_reads_as_the_run_now_stands() -> None:
     assert reason_now(f"{away}; {HOLD}", "cancelled", False) == (
         "the Celery broker redis://h:6379/0 was unreachable; was held back: at most 1 run of "
         "this task at a time")
-    refused = broker_away("redis://***@h:6379/0", refused=True)  # test_refused_notes.py
+    refused = broker_away("redis://***@h:6379/0", "refused")  # test_refused_notes.py
     assert refused == ("not sent yet: the Celery broker redis://***@h:6379/0 refuses the "
                        "engine's password: it is sent once the broker lets the engine in")
     assert reason_now(f"run now; {refused}", "queued", False) == f"run now; {refused}"
     assert reason_now(f"run now; {refused}; given back", "interrupted", True) == (
         "run now; the Celery broker redis://***@h:6379/0 refused the engine's password; "
         "given back")
+    other = broker_away("redis://h:22/0", "not_redis")  # tests/celery/test_runs_on.py
+    assert reason_now(f"run now; {other}", "queued", False) == f"run now; {other}"
+    assert reason_now(f"{other}; given back", "cancelled", False) == (
+        "the Celery broker redis://h:22/0 did not answer as Redis does; given back")
+    assert "unreachable" not in other
 
 
 def test_a_note_of_a_queue_no_worker_listens_on_reads_as_the_run_now_stands() -> None:
