@@ -30,6 +30,7 @@ plain Redis beside it, in the same database, under `tickwork:`:
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -76,34 +77,31 @@ def shown(url: str, text: str | None = None) -> str:
     return out.replace(userinfo + "@", "***@") if userinfo else out
 
 
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and what caused it, as kombu and Celery wrap redis-py's error (at most 20)."""
+    seen: BaseException | None = exc
+    for _ in range(20):
+        if seen is None:
+            return
+        yield seen
+        seen = seen.__cause__ or seen.__context__
+
+
 REFUSED: Final = ("AuthenticationError", "NOAUTH", "WRONGPASS")  # redis-py's and Redis's words
 
 
 def refused(exc: BaseException) -> bool:
     """Did the broker refuse this side's password, or ask for one it was not given? Not an
     outage that ends by itself: the URL (or Redis's `requirepass`) must change."""
-    seen: BaseException | None = exc
-    for _ in range(20):
-        if seen is None:
-            return False
-        if type(seen).__name__ in REFUSED or any(w in str(seen) for w in REFUSED[1:]):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+    return any(type(seen).__name__ in REFUSED or any(w in str(seen) for w in REFUSED[1:])
+               for seen in _chain(exc))
 
 
 def not_redis(exc: BaseException) -> bool:
     """Did something other than Redis answer at the broker's address (redis-py's "Protocol
     Error": a reply that is not Redis's, an SSH or web server's)? Not an outage that ends by
     itself either: the URL's port is likely wrong."""
-    seen: BaseException | None = exc
-    for _ in range(20):
-        if seen is None:
-            return False
-        if type(seen).__name__ == "InvalidResponse":
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+    return any(type(seen).__name__ == "InvalidResponse" for seen in _chain(exc))
 
 
 NOT_REDIS_HELP: Final = ("is that Redis's port? (the broker URL: --broker or "
