@@ -21,7 +21,7 @@ from app.core.errors import StoreError, ValidationError
 from app.core.run import Run
 from app.core.task import FINISHED_STATUSES, Task, TaskSpec
 from app.secrets import Keyring
-from app.service_secrets import SecretOperations
+from app.service_secrets import SecretOperations, Values
 from app.store import runs, task_queries, tasks
 from app.store.database import Store
 
@@ -117,31 +117,35 @@ class Service(SecretOperations):
     # -- tasks: changing -------------------------------------------------------------------
 
     def create_task(self, data: dict[str, Any], now: datetime | None = None, *,
-                    verify: bool = True) -> Task:
+                    verify: bool = True, values: Values | None = None) -> Task:
         """Validate and store a new task; raise ValidationError naming the field.
 
-        `verify` also checks the action against this machine (`app.preflight`)."""
+        `verify` also checks the action against this machine (`app.preflight`); `values`:
+        its secrets' values as a caller already in a write read them before (`secret_values`)."""
         now = _now(now)
         spec = TaskSpec.from_json(data, now=now)
         if verify:
             preflight.verify(spec)
+        if values is None:  # (read before the store's lock)
+            values = self.secret_values(spec.secret_env.values())
         with self.store.write():
-            (task_id,) = self._insert_all([spec], now, "task.create")
+            (task_id,) = self._insert_all([spec], now, "task.create", values)
             task = tasks.get(task_id)
         self._announce(Change(tasks=frozenset({task.id})))
         return task
 
-    def _checked(self, batch: list[tuple[TaskSpec, int | None]],
+    def _checked(self, batch: list[tuple[TaskSpec, int | None]], values: Values,
                  label: references.Label = references.plain) -> list[TaskSpec]:
-        """`batch` checked against the store (inside the caller's transaction), with every
-        reference as a task name."""
-        self.check_secret_env([(spec, label(i, "secret_env")) for i, (spec, _) in enumerate(batch)])
+        """`batch` checked against the store (inside the caller's transaction; its secrets'
+        `values` read before), with every reference as a task name."""
+        self.check_secret_env([(s, label(i, "secret_env")) for i, (s, _) in enumerate(batch)],
+                              values)
         return references.check(tasks.snapshot(), batch, label)
 
-    def _insert_all(self, specs: list[TaskSpec], now: datetime, action: str,
+    def _insert_all(self, specs: list[TaskSpec], now: datetime, action: str, values: Values,
                     label: references.Label = references.plain) -> list[int]:
         """Insert new tasks in bulk, with their links and one audit event each."""
-        specs = self._checked([(spec, None) for spec in specs], label)
+        specs = self._checked([(spec, None) for spec in specs], values, label)
         groups: dict[str, Any] = {}
         next_runs: dict[tuple[Any, ...], datetime | None] = {}  # tasks often share schedules
         rows = []
@@ -164,12 +168,16 @@ class Service(SecretOperations):
 
     def update_task(self, ref: int | str, changes: dict[str, Any],
                     now: datetime | None = None, *, verify: bool = True,
-                    since: Opened | None = None, overwrite: bool = False) -> Task:
+                    since: Opened | None = None, overwrite: bool = False,
+                    values: Values | None = None) -> Task:
         """Apply `changes` (task JSON keys); the rest keeps its values (a new group with no
         limit is joined as it is). With `verify`, a changed action (or PATH) is checked on
         this machine; a task whose folder vanished can still be paused, renamed or moved.
-        A form passes the task as it read it (`since`): see app/core/edits.py."""
+        A form passes the task as it read it (`since`): see app/core/edits.py. `values`: as
+        `create_task`'s."""
         now = _now(now)
+        if values is None:  # (read before the store's lock)
+            values = self.secrets_of_update(ref, changes)
         with self.store.write():
             before = tasks.get(ref)
             if since is not None:
@@ -184,32 +192,25 @@ class Service(SecretOperations):
                 return before        # paused task)
             if verify:
                 preflight.verify_change(spec.action, spec.env.get("PATH"), before.spec)
-            task = self._save(before, spec, now, "task.update")
+            task = self._save(before, spec, now, "task.update", values)
         self._announce(Change(tasks=frozenset({task.id})))
         self.forget_own_secrets(before.spec, task.spec, now)
         return task
 
-    def _save(self, before: Task, spec: TaskSpec, now: datetime, action: str, *,
-              links_changed: bool = True) -> Task:
+    def _save(self, before: Task, spec: TaskSpec, now: datetime, action: str,
+              values: Values | None = None, *, links_changed: bool = True) -> Task:
         """Store a changed spec; `links_changed` False (a pause or resume) skips the checks
         of names and references, which reads every task and cannot fail then. Its stored next
         fire stays unless its timing changed (a fire missed while no engine ran is caught up)."""
         if links_changed:
-            (spec,) = self._checked([(spec, before.id)])
+            (spec,) = self._checked([(spec, before.id)], values or {})
         next_run = (before.next_run_at if spec.timing == before.spec.timing
                     else spec.next_fire_time(now, before.created_at or now))
         tasks.update_row(before.id, tasks.row_values(spec, next_run, now))
-        self._write_links(before.id, spec)
+        tasks.write_links(before.id, spec)
         task = tasks.get(before.id)
         self._audit(action, spec.name, before.spec.to_json(), task.spec.to_json(), now)
         return task
-
-    def _write_links(self, task_id: int, spec: TaskSpec) -> None:
-        wait = tasks.ids_by_name(spec.depends_on, "depends_on")
-        after = tasks.ids_by_name(spec.schedule.after, "after")
-        tasks.set_edges(task_id, "wait", [wait[n] for n in spec.depends_on])
-        tasks.set_edges(task_id, "trigger", [after[n] for n in spec.schedule.after])
-        tasks.set_fallback(task_id, task_queries.id_of(spec.fallback) if spec.fallback else None)
 
     def delete_task(self, ref: int | str, *, force: bool = False,
                     now: datetime | None = None) -> None:
@@ -380,6 +381,7 @@ class Service(SecretOperations):
         `skip_existing` leaves out those whose names this home has (letter case aside). A
         group the home's tasks are in keeps its limit (`group_limits`), said in `notes`."""
         now = _now(now)
+        values = self.secret_values(s for spec in specs for s in spec.secret_env.values())
         with self.store.read() if dry_run else self.store.write():
             kept = references.already_here(specs, tasks.names_by_id().values()) \
                 if skip_existing else []
@@ -388,9 +390,9 @@ class Service(SecretOperations):
             specs, notes = group_limits.settle(
                 specs, tasks.groups_in_use({s.group for s in specs if s.group}), label)
             if dry_run:
-                self._checked([(spec, None) for spec in specs], label)
+                self._checked([(spec, None) for spec in specs], values, label)
                 return ImportReport(notes=notes, kept=kept)
-            created = self._insert_all(specs, now, "task.import", label)
+            created = self._insert_all(specs, now, "task.import", values, label)
             report = ImportReport([spec.name for spec in specs], notes, kept)
             self._audit("tasks.import", source, None, asdict(report), now)
         self._announce(Change(tasks=frozenset(created)))

@@ -13,13 +13,16 @@ A command gets its secrets in its environment, so they count toward what Linux s
 with (`fields.oversize`): a task whose secrets (as the keyring holds them) make it too large
 is refused where it is saved, and a secret that would make a task using it too large where
 it is set; a value the keyring cannot give is not counted (its runs fail for that, and say
-so).
+so). The values are read before the write takes the store's lock (`secret_values`), as the
+audit chain's key is (app/store/database.py's `write`): a keyring that waits — locked, its
+unlock prompt unanswered — holds up that command only, not every writer behind the lock.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +35,8 @@ from app.store import secret_refs, tasks
 from app.store.database import Store
 
 log = logging.getLogger(__name__)
+
+Values = dict[str, str | None]  # secret name -> its value (None: the keyring cannot give it)
 
 
 def own_secret_name(task_name: str, variable: str) -> str:
@@ -61,8 +66,8 @@ class SecretOperations:
         if refused is not None:
             raise ValidationError("value", refused)
         self.keyring.require()
+        self._fits_its_tasks(name, value)
         with self.store.write():
-            self._fits_its_tasks(name, value)
             self.keyring.set(name, value)
             created = not secret_refs.exists(name)
             if created:
@@ -70,43 +75,59 @@ class SecretOperations:
             # the audit names the secret and never records its value
             self._audit("secret.set", name, None, {"created": created}, now)
 
-    def check_secret_env(self, specs: list[tuple[TaskSpec, str]]) -> None:
+    def secret_values(self, names: Iterable[str]) -> Values:
+        """These secrets' values, read from the keyring before a write takes the store's
+        lock (None: a value it cannot give — locked, no backend — which is not counted)."""
+        values: Values = {}
+        for name in names:
+            if name not in values:
+                try:
+                    values[name] = self.keyring.get(name)
+                except Exception:  # (a backend's own errors: KeyringLocked, D-Bus, ...)
+                    values[name] = None
+        return values
+
+    def secrets_of_update(self, ref: int | str, changes: Mapping[str, Any],
+                          also: Iterable[str] = ()) -> Values:
+        """The values of the secrets an update of a task may give its command: those it has,
+        those `changes` name and `also` (read before the update takes the store's lock)."""
+        with self.store.read():
+            try:
+                names = set(tasks.get(ref).spec.secret_env.values())
+            except TickworkError:  # (said by the update itself)
+                names = set()
+        given = changes.get("secret_env")
+        if isinstance(given, Mapping):
+            names.update(str(name) for name in given.values())
+        return self.secret_values([*names, *also])
+
+    def check_secret_env(self, specs: list[tuple[TaskSpec, str]], values: Values) -> None:
         """Each task's secret names, and a command's secrets not too large to start it with
-        (`field`: where to say so)."""
-        values: dict[str, str | None] = {}
+        (`field`: where to say so). `values` were read ahead, before the store's lock; one
+        not among them (a task changed meanwhile) is read here, added to them."""
         for spec, field in specs:
             for secret in spec.secret_env.values():
                 validate_secret_name(secret, field)
-            found = self._oversize(spec, values)
+            if spec.action.kind == "command":
+                values.update(self.secret_values(
+                    s for s in spec.secret_env.values() if s not in values))
+            found = _oversize(spec, values)
             if found is not None:
                 raise _too_large(field, spec, found)
 
     def _fits_its_tasks(self, name: str, value: str) -> None:
-        """Refuse a secret's new value that would make a command using it too large to start."""
-        for task in tasks.page(0, -1, sort="id"):
-            if name not in task.spec.secret_env.values():
-                continue
-            found = self._oversize(task.spec, {name: value})
+        """Refuse a secret's new value that would make a command using it too large to start
+        (the tasks read, then their other secrets, before the write takes the lock)."""
+        with self.store.read():
+            using = [task for task in tasks.page(0, -1, sort="id")
+                     if name in task.spec.secret_env.values()]
+        values = self.secret_values(other for task in using
+                                    for other in task.spec.secret_env.values() if other != name)
+        values[name] = value
+        for task in using:
+            found = _oversize(task.spec, values)
             if found is not None:
                 raise _too_large_for(name, task.name, found)
-
-    def _oversize(self, spec: TaskSpec, values: dict[str, str | None]) -> fields.Oversize | None:
-        """What makes this command too large for Linux to start with its secrets (`values`:
-        those known already, the rest read from the keyring into it; a Python action gets
-        them in `context.env`, where no such limit holds)."""
-        if spec.action.kind != "command" or not spec.secret_env:
-            return None
-        for secret in spec.secret_env.values():
-            if secret not in values:
-                try:
-                    values[secret] = self.keyring.get(secret)
-                except Exception:  # (locked, no backend: not known here, so not counted)
-                    values[secret] = None
-        env = dict(spec.env)
-        for key, secret in spec.secret_env.items():
-            if (known := values[secret]) is not None:
-                env[key] = known
-        return fields.oversize(env, spec.action.argv)
 
     def list_secrets(self) -> list[str]:
         with self.store.read():
@@ -145,6 +166,19 @@ class SecretOperations:
                 continue  # gone already, or another task's too
             except (TickworkError, OSError, RuntimeError) as exc:
                 log.warning("the secret %s no task uses could not be deleted: %s", name, exc)
+
+
+def _oversize(spec: TaskSpec, values: Values) -> fields.Oversize | None:
+    """What makes this command too large for Linux to start with its secrets' `values` (one
+    the keyring could not give, None, is not counted); a Python action gets them in
+    `context.env`, where no such limit holds."""
+    if spec.action.kind != "command" or not spec.secret_env:
+        return None
+    env = dict(spec.env)
+    for key, secret in spec.secret_env.items():
+        if (known := values.get(secret)) is not None:
+            env[key] = known
+    return fields.oversize(env, spec.action.argv)
 
 
 def _too_large(field: str, spec: TaskSpec, found: fields.Oversize) -> ValidationError:

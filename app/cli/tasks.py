@@ -53,9 +53,12 @@ def cmd_task(args: argparse.Namespace) -> int:
         data = task_changes(args, None)
         data["name"] = args.name
         where_typed(data)
+        # its secrets' values read before the store is held (a keyring that waits on its
+        # unlock prompt then holds up this command, not the engine's writes)
+        values = svc.secret_values((data.get("secret_env") or {}).values())
         with svc.store.write():  # the group's limit as this change finds it, not as it was
             shared = _group_before(svc, data)  # before another command's change committed
-            task = svc.create_task(data, verify=args.verify)
+            task = svc.create_task(data, verify=args.verify, values=values)
         _note_shell_syntax(task)
         _note_group_limit(shared, task)
         if args.json:
@@ -64,7 +67,10 @@ def cmd_task(args: argparse.Namespace) -> int:
             print(f"created task {task.id} {task.name!r}: {task.to_json()['schedule_text']}")
     elif sub == "update":
         # the task read, changed and written in one transaction: two updates at once (a tag
-        # added in each of two shells) each keep the other's, where one was lost
+        # added in each of two shells) each keep the other's, where one was lost; its
+        # secrets' values read before (as `add`)
+        values = svc.secrets_of_update(args.task, {}, [pair.partition("=")[2] for pair in
+                                                       args.secret_env or ()])
         with svc.store.write():
             before = svc.get_task(args.task)
             current = before.to_json()
@@ -73,7 +79,7 @@ def cmd_task(args: argparse.Namespace) -> int:
                 raise UsageError("update: give at least one option to change")
             where_typed(changes)
             shared = _group_before(svc, changes)
-            task = svc.update_task(args.task, changes, verify=args.verify)
+            task = svc.update_task(args.task, changes, verify=args.verify, values=values)
         if "action" in changes:
             _note_shell_syntax(task)
         _note_group_limit(shared, task)

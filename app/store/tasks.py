@@ -387,3 +387,12 @@ def set_fallback(task_id: int, fallback_id: int | None) -> None:
 def delete(task_id: int) -> None:
     """Delete a task; its runs, output and edges go with it (ON DELETE CASCADE)."""
     TaskRow.delete().where(TaskRow.id == task_id).execute()
+
+
+def write_links(task_id: int, spec: TaskSpec) -> None:
+    """A changed task's dependencies, triggers and fallback, as its `spec` names them."""
+    wait = ids_by_name(spec.depends_on, "depends_on")
+    after = ids_by_name(spec.schedule.after, "after")
+    set_edges(task_id, "wait", [wait[n] for n in spec.depends_on])
+    set_edges(task_id, "trigger", [after[n] for n in spec.schedule.after])
+    set_fallback(task_id, int(find_row(spec.fallback).id) if spec.fallback else None)

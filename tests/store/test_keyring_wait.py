@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from faults.harness import wait_until
+from tests.cli.test_secret_values import secret_set
 from tests.conftest import ROOT
 from tests.support import tickwork
 
@@ -40,4 +41,53 @@ def test_a_write_waiting_on_the_keyring_does_not_hold_the_store(home: Path, cli:
         hold.unlink()
     assert proc.wait(30) == 0, err_file.read_text()
     assert {t["name"] for t in cli("task", "list", "--json").json()} == {"first", "second"}
+    assert cli("audit", "--verify").code == 0
+
+
+def _waits_outside_the_store(home: Path, tmp_path: Path, args: list[str],
+                             stdin: bytes | None = None) -> None:
+    """`args` run while the keyring gives no answer for the secret "token": another writer
+    gets the store meanwhile, and the command ends once the keyring answers."""
+    hold = tmp_path / "keyring-locked"
+    hold.touch()
+    env = {**os.environ, "TICKWORK_TEST_KEYRING_HOLD": str(hold),
+           "TICKWORK_TEST_KEYRING_HOLD_ONLY": "token"}
+    err_file, in_file = tmp_path / "err", tmp_path / "in"
+    in_file.write_bytes(stdin or b"")
+    with err_file.open("w") as err, in_file.open("rb") as given:
+        proc = tickwork.start(["--home", str(home), *args], env=env, cwd=ROOT,
+                              stdin=given, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_until(lambda: Path(f"{hold}.waiting").exists(), 30)  # it asks for "token"
+        other = sqlite3.connect(home / "tickwork.db", timeout=2)
+        try:  # another writer (the engine's, say) gets the store meanwhile
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+    finally:
+        hold.unlink()
+        Path(f"{hold}.waiting").unlink(missing_ok=True)
+    assert proc.wait(30) == 0, err_file.read_text()
+
+
+def test_a_command_s_secrets_are_read_for_their_size_before_the_store_is_held(
+        home: Path, cli: Any, tmp_path: Path) -> None:
+    """A command's secrets count toward what Linux starts it with, so saving a task that
+    uses one reads its value (app/service_secrets.py) — inside the write transaction, where
+    a keyring waiting on its prompt held every other writer up as the audit key once did."""
+    assert cli("task", "add", "first", "--command", "true", "--manual").code == 0  # keyed
+    assert secret_set(home, "token", b"t0ken").returncode == 0
+    assert secret_set(home, "other", b"0ther").returncode == 0
+    _waits_outside_the_store(home, tmp_path, [
+        "task", "add", "uses", "--command", "printenv TOKEN", "--manual",
+        "--secret-env", "TOKEN=token"])
+    _waits_outside_the_store(home, tmp_path, [
+        "task", "update", "uses", "--command", "printenv TOKEN OTHER",
+        "--secret-env", "OTHER=other"])
+    # a new value of "other": the task using it is sized with its "token" too
+    _waits_outside_the_store(home, tmp_path, ["secret", "set", "other"], b"n3w")
+    shown = cli("task", "show", "uses", "--json").json()
+    assert (shown["secret_env"], shown["action"]["argv"]) == (
+        {"TOKEN": "token", "OTHER": "other"}, ["printenv", "TOKEN", "OTHER"])
     assert cli("audit", "--verify").code == 0

@@ -4,7 +4,8 @@ It stores values in $TICKWORK_TEST_KEYRING (a JSON file in the test's temp dir),
 exercise the real keyring code path without a desktop keyring daemon. Writes replace the
 file atomically under a lock, since the CLI and an engine process use it at the same time.
 `$TICKWORK_TEST_KEYRING_HOLD` names a file whose presence makes every read wait (a locked
-keyring's unanswered prompt); `$TICKWORK_TEST_KEYRING_LOCKED` one whose presence makes every
+keyring's unanswered prompt; with `$TICKWORK_TEST_KEYRING_HOLD_ONLY`, only reads of that
+one name); `$TICKWORK_TEST_KEYRING_LOCKED` one whose presence makes every
 read, write and delete fail as a locked keyring does (`KeyringLocked`: the prompt dismissed).
 It keeps values in plain text, which is fine for tests; Tickwork accepts it because it is
 not one of the backends app/secrets.py refuses (nothing in the product names it).
@@ -56,7 +57,8 @@ class FileKeyring(KeyringBackend):
     def get_password(self, service: str, username: str) -> str | None:
         _refuse_when_locked()
         hold = os.environ.get("TICKWORK_TEST_KEYRING_HOLD")  # a locked keyring's prompt:
-        if hold and os.path.exists(hold):  # no answer while this file is there (and
+        only = os.environ.get("TICKWORK_TEST_KEYRING_HOLD_ONLY")  # no answer while this
+        if hold and os.path.exists(hold) and only in (None, username):  # file is there (and
             Path(f"{hold}.waiting").touch()  # `<hold>.waiting` says one is asked)
             while os.path.exists(hold):
                 time.sleep(0.05)
