@@ -36,12 +36,16 @@ def _pipeline(cli: Any, service: Any) -> None:
     assert cli("task", "add", "Fetch", "--command", "sleep 60", "--every", "2m").code == 0
     assert cli("task", "add", "Build", "--command", "true", "--after", "Fetch").code == 0
     assert cli("task", "add", "Report", "--command", "true", "--after", "Build").code == 0
-    task = service.get_task("Fetch")
+    typical(service.get_task("Fetch").id, EXPECTED)
+
+
+def typical(task_id: int, seconds: float) -> None:
+    """Three runs of the task yesterday, each `seconds` long: its typical run to a forecast."""
     for i in range(3):
         began = datetime.now(UTC) - timedelta(days=1, minutes=10 * i)
-        RunRow.create(task=task.id, scheduled_for=began, attempt=1, status="succeeded",
+        RunRow.create(task=task_id, scheduled_for=began, attempt=1, status="succeeded",
                       trigger="schedule", queued_at=began, started_at=began,
-                      finished_at=began + timedelta(seconds=EXPECTED), engine="old:1:1")
+                      finished_at=began + timedelta(seconds=seconds), engine="old:1:1")
 
 
 def _listing(cli: Any, start: datetime, hours: float) -> list[tuple[str, datetime, str]]:

@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from app.store.models import RunRow, TaskRow
+from app.store.models import TaskRow
 from faults.harness import wait_until
+from tests.engine.test_simulate_going_now import typical
 
 HOG = 4.0  # seconds Hog's catch-up runs (its history says so too)
 
@@ -28,12 +29,7 @@ def test_an_on_time_fire_beside_a_held_catch_up_is_skipped_as_the_engine_skips_i
                "--group", "g:1").code == 0
     assert cli("task", "add", "Poll", "--command", "true", "--cron", "*/2 * * * * *",
                "--group", "g").code == 0
-    hog = service.get_task("Hog")
-    for i in range(3):
-        began = datetime.now(UTC) - timedelta(days=1, minutes=10 * i)
-        RunRow.create(task=hog.id, scheduled_for=began, attempt=1, status="succeeded",
-                      trigger="schedule", queued_at=began, started_at=began,
-                      finished_at=began + timedelta(seconds=HOG), engine="old:1:1")
+    typical(service.get_task("Hog").id, HOG)
     now = datetime.now(UTC)  # no engine ran: Hog's fire missed first, then Poll's
     for name, ago in (("Hog", 10), ("Poll", 5)):
         TaskRow.update(next_run_at=now - timedelta(minutes=ago)).where(
