@@ -388,3 +388,33 @@ def test_readmes_move_from_the_sqlite_file_to_postgres(home: Path, pg_url: str,
     assert same(on_server) == same(before) and len(on_server) == 3
     assert cli("audit", "--verify", store=pg_url).code == 0
     assert cli("task", "list", "--json").json() == before  # the file is as it was
+
+
+def test_a_server_with_no_connection_slot_left_is_one_line_and_exit_1(
+        pg_cli: Any, home: Path, pg_url: str) -> None:
+    """README: "A server with no slot left is said in PostgreSQL's words ("sorry, too many
+    clients already"), in one line (exit 1) by the CLI and by an engine starting"."""
+    import psycopg
+
+    assert pg_cli("task", "add", "t", "--command", "true", "--manual").code == 0
+    held = []
+    try:
+        while True:  # every slot the server has, the superusers' reserved ones too
+            try:
+                held.append(psycopg.connect(pg_url, application_name="filler"))
+            except psycopg.OperationalError as exc:
+                assert "too many clients" in str(exc), exc
+                break
+            assert len(held) < 1000
+        listed = pg_cli("task", "list")
+        started = subprocess.run(
+            [sys.executable, "-m", "app.cli", "--home", str(home), "engine", "--store", pg_url],
+            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    finally:
+        for con in held:
+            con.close()
+    for code, err in ((listed.code, listed.err), (started.returncode, started.stderr)):
+        assert code == 1 and err.count("\n") == 1, err  # one line, nothing before it
+        assert err.startswith("tickwork: error: cannot open the PostgreSQL store "), err
+        assert err.rstrip().endswith("sorry, too many clients already"), err
+    assert "t" in pg_cli("task", "list").out  # and all is as it was once a slot is free
