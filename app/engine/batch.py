@@ -40,6 +40,17 @@ class Batch:
             self._posted = True
         self._post(self._drain)
 
+    def extend(self, items: list[tuple[Any, ...]]) -> None:
+        """Many items at once: one lock, one post."""
+        if not items:
+            return
+        with self._lock:
+            self._items.extend(items)
+            if self._posted:
+                return
+            self._posted = True
+        self._post(self._drain)
+
     def _drain(self) -> None:
         with self._lock:
             items = list(self._items)

@@ -115,7 +115,7 @@ class Engine:
         self._threads: list[threading.Thread] = []
         self.faults = StoreFaults(self)
         self.writer = Writer(on_fault=self.faults.report, clock=clock)
-        self.timing = Timing(self._on_fire)
+        self.timing = Timing(self._on_due, clock.now)
         self.recorder = RunRecorder(self.home, self.writer, self.hub, self.stats, self.keyring,
                                     self._on_finished, clock=clock)
         self.leadership = Leadership(self, self._stop, poll=self._standby_poll, pace=pace)
@@ -361,9 +361,9 @@ class Engine:
 
     # -- what other threads hand the dispatcher ----------------------------------------------
 
-    def _on_fire(self, job_id: str, run_times: list[datetime]) -> None:
-        """APScheduler's thread: a job fell due."""
-        self.dispatcher.fires.add((job_id, run_times))
+    def _on_due(self, due: list[tuple[str, list[datetime]]]) -> None:
+        """APScheduler's thread: jobs fell due together (`scheduler._Scheduler`)."""
+        self.dispatcher.fires.extend(due)
 
     def _on_finished(self, attempt: Attempt, outcome: Outcome) -> None:
         """A worker thread: an attempt ended."""
