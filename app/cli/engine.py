@@ -9,13 +9,18 @@ import os
 import sys
 import time
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from app.cli.output import local_times, print_json, table
 from app.cli.parser import EXIT_FAILURE, EXIT_OK
 from app.cli.store import service
 
+if TYPE_CHECKING:
+    from app.store.lock import EngineLease, SharedMark
+
 STOP_WAIT = 120.0  # seconds `engine stop` waits for the engine to let go of the store
 TAKE_OVER = 5.0  # seconds it waits for an engine standing by to take the lock (2 tries a s)
+NAMELESS_WAIT = 1.0  # seconds it reads again a lock file that is held but names nobody
 
 
 def cmd_engine(args: argparse.Namespace) -> int:
@@ -64,21 +69,25 @@ def stop_engine(args: argparse.Namespace) -> int:
     from app.engine.lineage import local_pid
     from app.platform import command_line
     from app.platform.processes import terminate_if
-    from app.store.lock import EngineLease, EngineLock, SharedMark, engine_lock
+    from app.store.lock import EngineLock, SharedMark, engine_lock
 
     svc = service(args)
     shared = svc.store.url is not None  # its leader's lease, else the home's lock file
     lock: EngineLease | SharedMark = engine_lock(svc.store.home, svc.store.url)
     with svc.store.read():
-        info = lock.holder()
+        info = _named(lock)
     where = ""
     if info is None and not shared:  # none on the home's own store: one started from it
         mark = SharedMark(svc.store.home)  # on a shared store (`--store` not given again)?
-        found = mark.holder()
-        if found is not None and type(found.get("pid")) is int:
+        found = _named(mark)
+        if found is not None:
             lock, info, shared = mark, found, True
             where = f" on the shared store {found.get('store')}"
     engine, pid = str((info or {}).get("engine") or ""), (info or {}).get("pid")
+    if info is not None and type(pid) is not int and isinstance(lock, EngineLock | SharedMark):
+        print(f"tickwork: a process holds {lock.path}, but the file does not say which one "
+              "(it is damaged or was deleted): nothing stopped", file=sys.stderr)
+        return EXIT_FAILURE
     if info is None or type(pid) is not int:
         print(f"no engine leads {svc.store.name}: nothing to stop" if shared else
               "no engine is running for this home: nothing to stop")
@@ -109,6 +118,21 @@ def stop_engine(args: argparse.Namespace) -> int:
     print(f"tickwork: the engine (process {pid}) still holds the store after "
           f"{STOP_WAIT:.0f} s", file=sys.stderr)
     return EXIT_FAILURE
+
+
+def _named(lock: EngineLease | SharedMark) -> dict[str, Any] | None:
+    """Who holds `lock`, as its file says; a file that names no process while held (its
+    engine writing it this instant, as it takes the lock or lets go) is read again for up
+    to a second: read mid-write, `engine stop` said "no engine is running for this home"."""
+    from app.store.lock import EngineLock, SharedMark
+
+    deadline = time.monotonic() + NAMELESS_WAIT
+    while True:
+        info = lock.holder()
+        if (info is None or type(info.get("pid")) is int or time.monotonic() >= deadline
+                or not isinstance(lock, EngineLock | SharedMark)):
+            return info
+        time.sleep(0.01)
 
 
 def _stopped(lock: object, was: dict[str, object], now: dict[str, object]) -> str:

@@ -88,6 +88,17 @@ def held_by(info: dict[str, Any] | None, pid: int) -> bool:
         and started_before(pid, float(since))
 
 
+def record(data: bytes) -> dict[str, Any] | None:
+    """A lock file's or mark's record of its holder; None when it holds none: empty (its
+    holder writing it this instant, or letting go) or damaged (bytes that are not UTF-8
+    JSON failed every `engine stop` with "UnicodeDecodeError")."""
+    try:
+        info = json.loads(data or b"{}")
+    except ValueError:  # (JSONDecodeError and UnicodeDecodeError)
+        return None
+    return info if isinstance(info, dict) and info else None
+
+
 class EngineLock:
     leases = False
     epoch: int | None = None
@@ -219,12 +230,7 @@ class EngineLock:
             return {"pid": None} if held else None
         try:
             if held or not platform.try_lock(fd, shared=True):
-                data = os.pread(fd, 4096, 0)
-                try:
-                    info: dict[str, Any] = json.loads(data or b"{}")
-                except json.JSONDecodeError:
-                    info = {}
-                return info or {"pid": None}
+                return record(os.pread(fd, 4096, 0)) or {"pid": None}
             platform.unlock(fd)
             return None
         finally:
@@ -300,7 +306,8 @@ class SharedMark:
                 os.close(fd)  # (its lock goes with it)
 
     def holder(self) -> dict[str, Any] | None:
-        """The marking engine, as it wrote itself; None when no live process holds the mark."""
+        """The marking engine, as it wrote itself; None when no live process holds the mark,
+        {"pid": None} when one does but the mark does not say who (`record`)."""
         try:
             fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
         except OSError:
@@ -308,11 +315,7 @@ class SharedMark:
         try:
             if platform.try_lock(fd, shared=True):
                 return None  # (closing drops it)
-            try:
-                info = json.loads(os.pread(fd, 4096, 0) or b"{}")
-            except json.JSONDecodeError:
-                return None
-            return info if isinstance(info, dict) and info else None
+            return record(os.pread(fd, 4096, 0)) or {"pid": None}
         finally:
             os.close(fd)
 
