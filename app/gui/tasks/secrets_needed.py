@@ -31,8 +31,9 @@ from app.gui.qt import (
 from app.gui.session import Session
 from app.gui.tasks import reads
 from app.gui.widgets.error_label import ErrorLabel, wrapping_policy
-from app.service import ImportReport, Service
+from app.service import Service
 from app.service_secrets import own_secret_name
+from app.transfer import ImportReport
 
 
 def import_export(session: Session, window: QWidget, path: Path, owner: QObject,
