@@ -17,8 +17,9 @@ so). The values are read before the write takes the store's lock (`secret_values
 audit chain's key is (app/store/database.py's `write`): a keyring that waits — locked, its
 unlock prompt unanswered — holds up that command only, not every writer behind the lock.
 
-A value is written to the keyring outside the store's write transaction too
-(`keyring_first`): `secret set` held the lock while the keyring waited. A task saved with new secrets (the editor's) is checked whole before any of them is
+A value is written to (or deleted from) the keyring outside the store's write transaction
+too (`keyring_first`): `secret set` and `secret delete` held the lock while the keyring
+waited. A task saved with new secrets (the editor's) is checked whole before any of them is
 written, so a save refused (a name taken, a command too large with them) leaves nothing in
 the keyring, where it left them there for good, unused.
 """
@@ -213,15 +214,12 @@ class SecretOperations:
             return secret_refs.names()
 
     def delete_secret(self, name: str, now: datetime | None = None) -> None:
+        """Delete a secret no task uses: from the keyring first (`keyring_first`)."""
         now = now or datetime.now(UTC)
-        with self.store.write():
-            if not secret_refs.exists(name):
-                raise NotFoundError("secret", name)
-            users = [t.name for t in tasks.page(0, -1, sort="id")
-                     if name in t.spec.secret_env.values()]
-            if users:
-                raise ValidationError("secret", f"{name!r} is used by {', '.join(users)}")
-            self.keyring.delete(name)
+        with self.store.read():
+            _deletable(name)
+        with self.keyring_first({name: None}), self.store.write():
+            _deletable(name)  # again: a task that took it meanwhile puts its value back
             secret_refs.delete(name)
             self._audit("secret.delete", name, None, None, now)
 
@@ -245,6 +243,15 @@ class SecretOperations:
                 continue  # gone already, or another task's too
             except (TickworkError, OSError, RuntimeError) as exc:
                 log.warning("the secret %s no task uses could not be deleted: %s", name, exc)
+
+
+def _deletable(name: str) -> None:
+    """Refuse to delete a secret the store does not name, or one a task uses."""
+    if not secret_refs.exists(name):
+        raise NotFoundError("secret", name)
+    users = [t.name for t in tasks.page(0, -1, sort="id") if name in t.spec.secret_env.values()]
+    if users:
+        raise ValidationError("secret", f"{name!r} is used by {', '.join(users)}")
 
 
 def _oversize(spec: TaskSpec, values: Values) -> fields.Oversize | None:
