@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from app import preflight, transfer
-from app.core import group_limits, references
+from app import preflight
+from app.core import references
 from app.core.edits import Opened, changed_spec
 from app.core.errors import StoreError, ValidationError
 from app.core.run import Run
 from app.core.task import FINISHED_STATUSES, Task, TaskSpec
 from app.secrets import Keyring
-from app.service_secrets import SecretOperations, Values
+from app.service_secrets import Values
+from app.service_transfer import NONE, TransferOperations
 from app.store import runs, task_queries, tasks
 from app.store.database import Store
 
@@ -32,7 +31,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ACTORS = ("gui", "cli", "engine")
-NONE: Mapping[str, str] = MappingProxyType({})  # (no new secrets)
 
 
 @dataclass(frozen=True)
@@ -52,9 +50,9 @@ def _now(now: datetime | None) -> datetime:
     return now if now is not None else datetime.now(UTC)
 
 
-class Service(SecretOperations):
+class Service(TransferOperations):
     """Operations over one open store, on behalf of one actor (gui, cli or engine); its
-    secrets' in app/service_secrets.py."""
+    secrets' in app/service_secrets.py, its export and import in app/service_transfer.py."""
 
     def __init__(self, store: Store, actor: str) -> None:
         if actor not in ACTORS:
@@ -78,6 +76,9 @@ class Service(SecretOperations):
                 listener(change)
             except Exception:  # a failing listener is logged, never breaks the operation
                 log.exception("change listener %r failed", listener)
+
+    def _created(self, ids: frozenset[int]) -> None:
+        self._announce(Change(tasks=ids))
 
     def _audit(self, action: str, target: str | None, before: Any, after: Any,
                now: datetime) -> None:
@@ -349,51 +350,3 @@ class Service(SecretOperations):
 
         with self.store.read():
             return audit_check.verify()
-
-    # -- export / import -------------------------------------------------------------------
-
-    def export_tasks(self, path: Path, now: datetime | None = None) -> tuple[int, int]:
-        """Write every task to `path` (0600, atomically: it holds env values); how many, and
-        how many this version cannot read were left out (each named in the log)."""
-        now = _now(now)
-        with self.store.read():
-            items = [t.to_json() for t in tasks.page(0, -1, sort="id")]
-            unread = tasks.count() - len(items)
-        transfer.write_export(path, transfer.document(items, now), self.store.home)
-        with self.store.write():
-            self._audit("tasks.export", str(path), None, {"tasks": len(items)}, now)
-        return len(items), unread
-
-    def import_tasks(self, path: Path, now: datetime | None = None, *, verify: bool = True,
-                     skip_existing: bool = False) -> transfer.ImportReport:
-        """Create every task in an export file, all or nothing (`transfer.read_specs`): names
-        are the identity, and one that exists already refuses the whole import — unless
-        `skip_existing`, which leaves those as they are here and imports the others."""
-        return self.import_specs(transfer.read_specs(path, verify=verify), str(path), now,
-                                 skip_existing=skip_existing)
-
-    def import_specs(self, specs: list[TaskSpec], source: str, now: datetime | None = None,
-                     label: references.Label = transfer.label, *, dry_run: bool = False,
-                     skip_existing: bool = False) -> transfer.ImportReport:
-        """Create these tasks from `source`, all or nothing, checked and audited as any import
-        (`label` names a field in an error); `dry_run` checks them and creates nothing;
-        `skip_existing` leaves out those whose names this home has (letter case aside). A
-        group the home's tasks are in keeps its limit (`group_limits`), said in `notes`."""
-        now = _now(now)
-        values = self.secret_values(s for spec in specs for s in spec.secret_env.values())
-        with self.store.read() if dry_run else self.store.write():
-            kept = references.already_here(specs, tasks.names_by_id().values()) \
-                if skip_existing else []
-            skipped = set(kept)
-            specs = [spec for spec in specs if spec.name not in skipped]
-            specs, notes = group_limits.settle(
-                specs, tasks.groups_in_use({s.group for s in specs if s.group}), label)
-            if dry_run:
-                self._checked([(spec, None) for spec in specs], values, label)
-                return transfer.ImportReport(notes=notes, kept=kept)
-            created = self._insert_all(specs, now, "task.import", values, label)
-            report = transfer.ImportReport([spec.name for spec in specs], notes, kept)
-            self._audit("tasks.import", source, None, asdict(report), now)
-        self._announce(Change(tasks=frozenset(created)))
-        return report
-

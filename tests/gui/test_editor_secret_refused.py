@@ -16,13 +16,14 @@ from tests.gui.conftest import Gui, answer_question, closed, command_task
 from tests.gui.editing import click, fill_manual_command, go, new_editor, open_selected, save
 
 
-def kept() -> dict[str, str]:
-    """The test keyring's entries by name (tests/support/file_keyring.py), the audit's own
-    (`tickwork:…`) left out."""
+def kept(service: str) -> dict[str, str]:
+    """The test keyring's entries for a home's keyring `service` by name
+    (tests/support/file_keyring.py), the audit's own (`tickwork:…`) left out."""
     path = Path(os.environ["TICKWORK_TEST_KEYRING"])
     held = json.loads(path.read_text()) if path.exists() else {}
-    return {key.split("\x1f")[1]: value for key, value in held.items()
-            if not key.split("\x1f")[1].startswith("tickwork:")}
+    return {name: value for (slot, name), value in
+            ((key.split("\x1f"), value) for key, value in held.items())
+            if slot == service and not name.startswith("tickwork:")}
 
 
 def _type_secret(gui: Gui, qtbot: Any, editor: Any, variable: str, value: str) -> None:
@@ -53,8 +54,8 @@ def test_a_new_task_refused_at_its_save_leaves_nothing_in_the_keyring(
     assert editor.isVisible()
     first = editor.first_error()
     assert first is not None and first.field == "name", first
-    assert kept() == {}
     s = gui.service
+    assert kept(s.keyring.service) == {}
     assert s.list_secrets() == []
     assert [t.spec.action.argv for t in s.list_tasks()] == [("true",)]  # the other's only
     assert "secret.set" not in {e["action"] for e in s.audit_events()}
@@ -65,7 +66,7 @@ def test_a_new_task_refused_at_its_save_leaves_nothing_in_the_keyring(
     qtbot.keyClicks(editor.general.name, "extract 2")
     save(gui, qtbot, editor)
     assert s.get_task("extract 2").spec.secret_env == {"API_TOKEN": "extract-2.API_TOKEN"}
-    assert kept() == {"extract-2.API_TOKEN": "tw-typed-token"}
+    assert kept(s.keyring.service) == {"extract-2.API_TOKEN": "tw-typed-token"}
     assert s.list_secrets() == ["extract-2.API_TOKEN"]
     assert s.verify_audit().ok
 
@@ -92,13 +93,13 @@ def test_an_edit_not_saved_keeps_its_secret_s_stored_value(gui: Gui, qtbot: Any,
     click(qtbot, editor.save_button)
     gui.wait_until(lambda: asked.done)
     assert editor.isVisible()  # "nothing is saved yet": the secret's value neither
-    assert kept() == {"nightly.API_TOKEN": "tw-old-token"}
+    assert kept(s.keyring.service) == {"nightly.API_TOKEN": "tw-old-token"}
     assert [e["action"] for e in s.audit_events(limit=2)] == ["task.update", "task.create"]
 
     overwrite = answer_question(qtbot, "Save mine over it")
     gui.wait_until(editor.save_button.isEnabled)
     click(qtbot, editor.save_button)
     gui.wait_until(lambda: overwrite.done and closed(editor))
-    assert kept() == {"nightly.API_TOKEN": "tw-new-token"}
+    assert kept(s.keyring.service) == {"nightly.API_TOKEN": "tw-new-token"}
     assert s.get_task("nightly").spec.priority == 1
     assert s.verify_audit().ok
