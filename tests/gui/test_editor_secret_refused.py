@@ -1,6 +1,7 @@
 """A secret typed in the task editor goes to the keyring only with a save that is made: the
 editor stored it before the save, so a save the service then refused (a name another
-process took meanwhile, a change made elsewhere to a field changed here) left a new task's
+process took meanwhile, a command too large to start with its secrets, a change made
+elsewhere to a field changed here) left a new task's
 secret in the keyring for good, unused and unnamed in the store, and an edited task's new
 value in place of the old one, though "nothing is saved yet"."""
 
@@ -69,6 +70,33 @@ def test_a_new_task_refused_at_its_save_leaves_nothing_in_the_keyring(
     assert kept(s.keyring.service) == {"extract-2.API_TOKEN": "tw-typed-token"}
     assert s.list_secrets() == ["extract-2.API_TOKEN"]
     assert s.verify_audit().ok
+
+
+def test_a_copy_whose_secrets_make_its_command_too_large_leaves_nothing_in_the_keyring(
+        gui: Gui, qtbot: Any) -> None:
+    """A Python function takes a secret of any size; its copy made a command cannot be
+    started with it, and is refused at its save (app/service_secrets.py): the secret typed
+    for the copy stayed in the keyring."""
+    gui.wait_until(lambda: gui.session.secrets_available is True)
+    s = gui.service
+    big = "x" * (131_072 - len("BIG="))  # with its NUL one byte over Linux's limit
+    s.set_secret("big", big)
+    task = s.create_task({"name": "load", "timezone": "UTC", "schedule": {"kind": "manual"},
+                          "action": {"kind": "python", "target": "json:dumps"},
+                          "secret_env": {"BIG": "big"}})
+    editor = open_selected(gui, qtbot, task.id, Qt.Key.Key_D,
+                           Qt.KeyboardModifier.ControlModifier)
+    go(editor, qtbot, "Action")
+    click(qtbot, editor.action.is_command)
+    click(qtbot, editor.action.command)
+    qtbot.keyClicks(editor.action.command, "env")
+    _type_secret(gui, qtbot, editor, "API_TOKEN", "tw-typed-token")
+    gui.wait_until(editor.save_button.isEnabled)
+    click(qtbot, editor.save_button)
+    gui.wait_until(lambda: editor.first_error() is not None and editor.save_button.isEnabled())
+    assert "BIG is too large to run a command with" in str(editor.first_error())
+    assert kept(s.keyring.service) == {"big": big}
+    assert s.list_secrets() == ["big"] and [t.name for t in s.list_tasks()] == ["load"]
 
 
 def test_an_edit_not_saved_keeps_its_secret_s_stored_value(gui: Gui, qtbot: Any,
