@@ -34,7 +34,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.core import fields
-from app.core.errors import NotFoundError, TickworkError, ValidationError, naming
+from app.core.errors import (
+    NotFoundError,
+    SecretStoreUnavailable,
+    TickworkError,
+    ValidationError,
+    naming,
+)
 from app.core.task import Task, TaskSpec
 from app.core.task_keys import unkept
 from app.secrets import Keyring, validate_secret_name
@@ -75,9 +81,9 @@ class SecretOperations:
             validate_secret_name(name)
             if not value:
                 raise ValidationError("value", "the secret is empty")
-            if "\x00" in value:  # it was kept, and every run given it failed: "embedded null
+            if "\x00" in value:  # it was kept, and every run given it failed ("embedded
                 raise ValidationError("value", "holds a NUL character, which no program's "
-                                      "environment can carry")  # byte"
+                                      "environment can carry")  # null byte")
             refused = unkept(value)  # bytes that are not UTF-8: no keyring keeps them as text
             if refused is not None:
                 raise ValidationError("value", refused)
@@ -131,13 +137,18 @@ class SecretOperations:
                 self._keep(name, value)
                 done.append(name)
             yield
-        except BaseException:
+        except BaseException as error:
+            stuck = []
             for name in reversed(done):
                 try:
                     self._keep(name, was[name])
-                except Exception as exc:  # (a backend's own errors)
-                    log.warning("the keyring could not be put back for secret %s after a "
-                                "failed change: %s", name, exc)
+                except Exception as exc:  # (a backend's own errors: KeyringLocked, D-Bus, ...)
+                    stuck.append(_left(name, was[name], changes[name], exc))
+            if stuck and isinstance(error, Exception):  # said with the failure, not hidden
+                raise SecretStoreUnavailable(f"{error}; and the keyring could not be put back "
+                                             f"as it was: {'; '.join(stuck)}") from error
+            if stuck:  # (interrupted: logged)
+                log.warning("the keyring could not be put back as it was: %s", "; ".join(stuck))
             raise
 
     def _keep(self, name: str, value: str | None) -> None:
@@ -243,6 +254,14 @@ class SecretOperations:
                 continue  # gone already, or another task's too
             except (TickworkError, OSError, RuntimeError) as exc:
                 log.warning("the secret %s no task uses could not be deleted: %s", name, exc)
+
+
+def _left(name: str, was: str | None, written: str | None, exc: Exception) -> str:
+    """What a keyring that could not be put back holds for secret `name`, and why."""
+    held = ("its value is gone" if written is None else
+            "it holds the value written, which no task uses" if was is None else
+            "it holds its new value, not its old one")
+    return f"secret {name!r}: {held} ({type(exc).__name__}: {exc})"
 
 
 def _deletable(name: str) -> None:
