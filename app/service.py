@@ -7,21 +7,20 @@ process and every GUI view refresh what it touched (Anki's operation pattern).""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app import preflight, transfer
-from app.core import group_limits, references
-from app.core.commandline import keep_extras
-from app.core.edits import Opened, form_changes
+from app import preflight
+from app.core import references
+from app.core.edits import Opened, changed_spec
 from app.core.errors import StoreError, ValidationError
 from app.core.run import Run
 from app.core.task import FINISHED_STATUSES, Task, TaskSpec
 from app.secrets import Keyring
-from app.service_secrets import SecretOperations, Values
+from app.service_secrets import Values
+from app.service_transfer import NONE, TransferOperations
 from app.store import runs, task_queries, tasks
 from app.store.database import Store
 
@@ -44,13 +43,6 @@ class Change:
     audit: bool = True
 
 
-@dataclass
-class ImportReport:
-    created: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # what the import kept of the home's
-    kept: list[str] = field(default_factory=list)  # already here: left as they are (skipped)
-
-
 Listener = Callable[[Change], None]
 
 
@@ -58,9 +50,9 @@ def _now(now: datetime | None) -> datetime:
     return now if now is not None else datetime.now(UTC)
 
 
-class Service(SecretOperations):
+class Service(TransferOperations):
     """Operations over one open store, on behalf of one actor (gui, cli or engine); its
-    secrets' in app/service_secrets.py."""
+    secrets' in app/service_secrets.py, its export and import in app/service_transfer.py."""
 
     def __init__(self, store: Store, actor: str) -> None:
         if actor not in ACTORS:
@@ -84,6 +76,9 @@ class Service(SecretOperations):
                 listener(change)
             except Exception:  # a failing listener is logged, never breaks the operation
                 log.exception("change listener %r failed", listener)
+
+    def _created(self, ids: frozenset[int]) -> None:
+        self._announce(Change(tasks=ids))
 
     def _audit(self, action: str, target: str | None, before: Any, after: Any,
                now: datetime) -> None:
@@ -117,30 +112,36 @@ class Service(SecretOperations):
     # -- tasks: changing -------------------------------------------------------------------
 
     def create_task(self, data: dict[str, Any], now: datetime | None = None, *,
-                    verify: bool = True, values: Values | None = None) -> Task:
+                    verify: bool = True, values: Values | None = None,
+                    secrets: Mapping[str, str] = NONE) -> Task:
         """Validate and store a new task; raise ValidationError naming the field.
 
         `verify` also checks the action against this machine (`app.preflight`); `values`:
-        its secrets' values as a caller already in a write read them before (`secret_values`)."""
+        its secrets' values as a caller already in a write read them before (`secret_values`);
+        `secrets`: new ones to store with it (the editor's), only if it is saved."""
         now = _now(now)
         spec = TaskSpec.from_json(data, now=now)
         if verify:
             preflight.verify(spec)
-        if values is None:  # (read before the store's lock)
-            values = self.secret_values(spec.secret_env.values())
-        with self.store.write():
+        values = self.ahead(secrets, values, spec.secret_env.values(),  # (before the lock)
+                            lambda: (None, spec))
+        with self.keyring_first(secrets), self.store.write():
+            self.record_secrets(secrets, now)
             (task_id,) = self._insert_all([spec], now, "task.create", values)
             task = tasks.get(task_id)
         self._announce(Change(tasks=frozenset({task.id})))
         return task
 
     def _checked(self, batch: list[tuple[TaskSpec, int | None]], values: Values,
-                 label: references.Label = references.plain) -> list[TaskSpec]:
+                 label: references.Label = references.plain, new: Iterable[str] = ()
+                 ) -> list[TaskSpec]:
         """`batch` checked against the store (inside the caller's transaction; its secrets'
-        `values` read before), with every reference as a task name."""
+        `values` read before; `new` secrets stored with it), every reference a task name."""
         self.check_secret_env([(s, label(i, "secret_env")) for i, (s, _) in enumerate(batch)],
                               values)
-        return references.check(tasks.snapshot(), batch, label)
+        snapshot = tasks.snapshot()
+        snapshot.secrets.update(new)
+        return references.check(snapshot, batch, label)
 
     def _insert_all(self, specs: list[TaskSpec], now: datetime, action: str, values: Values,
                     label: references.Label = references.plain) -> list[int]:
@@ -169,30 +170,29 @@ class Service(SecretOperations):
     def update_task(self, ref: int | str, changes: dict[str, Any],
                     now: datetime | None = None, *, verify: bool = True,
                     since: Opened | None = None, overwrite: bool = False,
-                    values: Values | None = None) -> Task:
-        """Apply `changes` (task JSON keys); the rest keeps its values (a new group with no
-        limit is joined as it is). With `verify`, a changed action (or PATH) is checked on
-        this machine; a task whose folder vanished can still be paused, renamed or moved.
-        A form passes the task as it read it (`since`): see app/core/edits.py. `values`: as
-        `create_task`'s."""
+                    values: Values | None = None, secrets: Mapping[str, str] = NONE) -> Task:
+        """Apply `changes` (`changed_spec`). With `verify`, a changed action (or PATH) is
+        checked on this machine; a task whose folder vanished can still be paused, renamed
+        or moved. A form passes the task as it read it (`since`): see app/core/edits.py.
+        `values`, `secrets`: as `create_task`'s."""
         now = _now(now)
         if values is None:  # (read before the store's lock)
             values = self.secrets_of_update(ref, changes)
-        with self.store.write():
-            before = tasks.get(ref)
-            if since is not None:
-                changes = form_changes(before, changes, since, now, overwrite)
-            changes = keep_extras(before.spec.action.to_json(), changes)  # forms lack stdin
-            merged = {**before.spec.to_json(), **changes}
-            if "group_limit" not in changes and merged["group"] != before.spec.group:
-                merged["group_limit"] = None
-            schedule_changed = bool({"schedule", "start_at", "end_at", "timezone"} & changes.keys())
-            spec = TaskSpec.from_json(merged, now=now, check_past=schedule_changed)
-            if spec == before.spec:  # nothing changed, nothing audited (as a pause of a
-                return before        # paused task)
-            if verify:
+
+        def changed() -> tuple[Task, TaskSpec | None]:
+            before = tasks.get(ref)  # and the task as changed (None: nothing is)
+            spec = changed_spec(before, changes, now, since, overwrite)
+            if spec != before.spec and verify:
                 preflight.verify_change(spec.action, spec.env.get("PATH"), before.spec)
-            task = self._save(before, spec, now, "task.update", values)
+            return before, None if spec == before.spec else spec
+
+        values = self.ahead(secrets, values, (), changed)
+        with self.keyring_first(secrets), self.store.write():
+            before, spec = changed()
+            self.record_secrets(secrets, now)
+            if spec is None and not secrets:  # nothing changed, nothing audited (as a pause
+                return before                 # of a paused task)
+            task = self._save(before, spec, now, "task.update", values) if spec else before
         self._announce(Change(tasks=frozenset({task.id})))
         self.forget_own_secrets(before.spec, task.spec, now)
         return task
@@ -350,51 +350,3 @@ class Service(SecretOperations):
 
         with self.store.read():
             return audit_check.verify()
-
-    # -- export / import -------------------------------------------------------------------
-
-    def export_tasks(self, path: Path, now: datetime | None = None) -> tuple[int, int]:
-        """Write every task to `path` (0600, atomically: it holds env values); how many, and
-        how many this version cannot read were left out (each named in the log)."""
-        now = _now(now)
-        with self.store.read():
-            items = [t.to_json() for t in tasks.page(0, -1, sort="id")]
-            unread = tasks.count() - len(items)
-        transfer.write_export(path, transfer.document(items, now), self.store.home)
-        with self.store.write():
-            self._audit("tasks.export", str(path), None, {"tasks": len(items)}, now)
-        return len(items), unread
-
-    def import_tasks(self, path: Path, now: datetime | None = None, *, verify: bool = True,
-                     skip_existing: bool = False) -> ImportReport:
-        """Create every task in an export file, all or nothing (`transfer.read_specs`): names
-        are the identity, and one that exists already refuses the whole import — unless
-        `skip_existing`, which leaves those as they are here and imports the others."""
-        return self.import_specs(transfer.read_specs(path, verify=verify), str(path), now,
-                                 skip_existing=skip_existing)
-
-    def import_specs(self, specs: list[TaskSpec], source: str, now: datetime | None = None,
-                     label: references.Label = transfer.label, *, dry_run: bool = False,
-                     skip_existing: bool = False) -> ImportReport:
-        """Create these tasks from `source`, all or nothing, checked and audited as any import
-        (`label` names a field in an error); `dry_run` checks them and creates nothing;
-        `skip_existing` leaves out those whose names this home has (letter case aside). A
-        group the home's tasks are in keeps its limit (`group_limits`), said in `notes`."""
-        now = _now(now)
-        values = self.secret_values(s for spec in specs for s in spec.secret_env.values())
-        with self.store.read() if dry_run else self.store.write():
-            kept = references.already_here(specs, tasks.names_by_id().values()) \
-                if skip_existing else []
-            skipped = set(kept)
-            specs = [spec for spec in specs if spec.name not in skipped]
-            specs, notes = group_limits.settle(
-                specs, tasks.groups_in_use({s.group for s in specs if s.group}), label)
-            if dry_run:
-                self._checked([(spec, None) for spec in specs], values, label)
-                return ImportReport(notes=notes, kept=kept)
-            created = self._insert_all(specs, now, "task.import", values, label)
-            report = ImportReport([spec.name for spec in specs], notes, kept)
-            self._audit("tasks.import", source, None, asdict(report), now)
-        self._announce(Change(tasks=frozenset(created)))
-        return report
-

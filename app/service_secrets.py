@@ -16,19 +16,32 @@ it is set; a value the keyring cannot give is not counted (its runs fail for tha
 so). The values are read before the write takes the store's lock (`secret_values`), as the
 audit chain's key is (app/store/database.py's `write`): a keyring that waits — locked, its
 unlock prompt unanswered — holds up that command only, not every writer behind the lock.
+
+A value is written to (or deleted from) the keyring outside the store's write transaction
+too (`keyring_first`): `secret set` and `secret delete` held the lock while the keyring
+waited. A task saved with new secrets (the editor's) is checked whole before any of them is
+written, so a save refused (a name taken, a command too large with them) leaves nothing in
+the keyring, where it left them there for good, unused.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from app.core import fields
-from app.core.errors import NotFoundError, TickworkError, ValidationError, naming
-from app.core.task import TaskSpec
+from app.core.errors import (
+    NotFoundError,
+    SecretStoreUnavailable,
+    TickworkError,
+    ValidationError,
+    naming,
+)
+from app.core.task import Task, TaskSpec
 from app.core.task_keys import unkept
 from app.secrets import Keyring, validate_secret_name
 from app.store import secret_refs, tasks
@@ -56,19 +69,97 @@ class SecretOperations:
     def set_secret(self, name: str, value: str, now: datetime | None = None) -> None:
         """Store a secret's value in the keyring and its name in the store."""
         now = now or datetime.now(UTC)
-        validate_secret_name(name)
-        if not value:
-            raise ValidationError("value", "the secret is empty")
-        if "\x00" in value:  # it was kept, and every run given it failed: "embedded null byte"
-            raise ValidationError("value", "holds a NUL character, which no program's "
-                                  "environment can carry")
-        refused = unkept(value)  # bytes that are not UTF-8: no keyring keeps them as text
-        if refused is not None:
-            raise ValidationError("value", refused)
-        self.keyring.require()
-        self._fits_its_tasks(name, value)
-        with self.store.write():
+        self.new_secrets({name: value})
+        with self.keyring_first({name: value}), self.store.write():
+            self.record_secrets([name], now)
+
+    def new_secrets(self, secrets: Mapping[str, str], but: int | None = None) -> None:
+        """Refuse, before anything is written, a secret's name or value no keyring or run can
+        keep, and a value too large for a task using it (but task `but`: its save checks
+        the task as it is saved)."""
+        for name, value in secrets.items():
+            validate_secret_name(name)
+            if not value:
+                raise ValidationError("value", "the secret is empty")
+            if "\x00" in value:  # it was kept, and every run given it failed ("embedded
+                raise ValidationError("value", "holds a NUL character, which no program's "
+                                      "environment can carry")  # null byte")
+            refused = unkept(value)  # bytes that are not UTF-8: no keyring keeps them as text
+            if refused is not None:
+                raise ValidationError("value", refused)
+        if secrets:
+            self.keyring.require()
+        for name, value in secrets.items():
+            self._fits_its_tasks(name, value, but)
+
+    def _checked(self, batch: list[tuple[TaskSpec, int | None]], values: Values,
+                 label: Any = None, new: Iterable[str] = ()) -> Any:
+        raise NotImplementedError  # (the Service's)
+
+    def ahead(self, secrets: Mapping[str, str], values: Values | None, names: Iterable[str],
+              saved: Callable[[], tuple[Task | None, TaskSpec | None]]) -> Values:
+        """Before a task's save takes the store's lock: the values of its secrets (`names`,
+        or `values` a caller read), the new `secrets` among them. With new secrets, the save
+        is checked first, in a read (`saved`: the task as stored, if it is, and as saved,
+        None if unchanged), so a save that is refused writes nothing to the keyring."""
+        if values is None:
+            values = self.secret_values(n for n in names if n not in secrets)
+        values = {**values, **secrets}
+        if secrets:
+            with self.store.read():
+                before, spec = saved()
+                if spec is not None:
+                    self._checked([(spec, before.id if before else None)], dict(values),
+                                  new=secrets)
+            self.new_secrets(secrets, before.id if before and spec else None)
+        return values
+
+    @contextmanager
+    def keyring_first(self, changes: Mapping[str, str | None]) -> Iterator[None]:
+        """Write these secrets' values to the keyring (None: delete them) before the store's
+        write that records them (its names and audit, in the `with`), outside the store's
+        lock; that write failing puts the keyring back as it was.
+
+        Keyring first, store second: the keyring is what fails most (locked, its prompt
+        dismissed), and failing first it leaves nothing to undo — no audit entry for a change
+        that did not happen, no name in the store without its value. A store refusing after
+        (a task took the secret meanwhile, a full disk) is undone here. A process killed in
+        between leaves the keyring changed and the store as it was, unaudited but shown:
+        `secret list` names a name whose value is gone, a value with no name in the store is
+        used by no task, and the command run again writes the store and its audit."""
+        if not changes:
+            yield
+            return
+        was = {name: self.keyring.get(name) for name in changes}  # to put back
+        done: list[str] = []
+        try:
+            for name, value in changes.items():
+                self._keep(name, value)
+                done.append(name)
+            yield
+        except BaseException as error:
+            stuck = []
+            for name in reversed(done):
+                try:
+                    self._keep(name, was[name])
+                except Exception as exc:  # (a backend's own errors: KeyringLocked, D-Bus, ...)
+                    stuck.append(_left(name, was[name], changes[name], exc))
+            if stuck and isinstance(error, Exception):  # said with the failure, not hidden
+                raise SecretStoreUnavailable(f"{error}; and the keyring could not be put back "
+                                             f"as it was: {'; '.join(stuck)}") from error
+            if stuck:  # (interrupted: logged)
+                log.warning("the keyring could not be put back as it was: %s", "; ".join(stuck))
+            raise
+
+    def _keep(self, name: str, value: str | None) -> None:
+        if value is None:
+            self.keyring.delete(name)
+        else:
             self.keyring.set(name, value)
+
+    def record_secrets(self, names: Iterable[str], now: datetime) -> None:
+        """In the store's write: these secrets set (their values in the keyring), audited."""
+        for name in names:
             created = not secret_refs.exists(name)
             if created:
                 secret_refs.add(name, now)
@@ -115,12 +206,12 @@ class SecretOperations:
             if found is not None:
                 raise _too_large(field, spec, found)
 
-    def _fits_its_tasks(self, name: str, value: str) -> None:
+    def _fits_its_tasks(self, name: str, value: str, but: int | None = None) -> None:
         """Refuse a secret's new value that would make a command using it too large to start
         (the tasks read, then their other secrets, before the write takes the lock)."""
         with self.store.read():
             using = [task for task in tasks.page(0, -1, sort="id")
-                     if name in task.spec.secret_env.values()]
+                     if name in task.spec.secret_env.values() and task.id != but]
         values = self.secret_values(other for task in using
                                     for other in task.spec.secret_env.values() if other != name)
         values[name] = value
@@ -134,15 +225,12 @@ class SecretOperations:
             return secret_refs.names()
 
     def delete_secret(self, name: str, now: datetime | None = None) -> None:
+        """Delete a secret no task uses: from the keyring first (`keyring_first`)."""
         now = now or datetime.now(UTC)
-        with self.store.write():
-            if not secret_refs.exists(name):
-                raise NotFoundError("secret", name)
-            users = [t.name for t in tasks.page(0, -1, sort="id")
-                     if name in t.spec.secret_env.values()]
-            if users:
-                raise ValidationError("secret", f"{name!r} is used by {', '.join(users)}")
-            self.keyring.delete(name)
+        with self.store.read():
+            _deletable(name)
+        with self.keyring_first({name: None}), self.store.write():
+            _deletable(name)  # again: a task that took it meanwhile puts its value back
             secret_refs.delete(name)
             self._audit("secret.delete", name, None, None, now)
 
@@ -166,6 +254,23 @@ class SecretOperations:
                 continue  # gone already, or another task's too
             except (TickworkError, OSError, RuntimeError) as exc:
                 log.warning("the secret %s no task uses could not be deleted: %s", name, exc)
+
+
+def _left(name: str, was: str | None, written: str | None, exc: Exception) -> str:
+    """What a keyring that could not be put back holds for secret `name`, and why."""
+    held = ("its value is gone" if written is None else
+            "it holds the value written, which no task uses" if was is None else
+            "it holds its new value, not its old one")
+    return f"secret {name!r}: {held} ({type(exc).__name__}: {exc})"
+
+
+def _deletable(name: str) -> None:
+    """Refuse to delete a secret the store does not name, or one a task uses."""
+    if not secret_refs.exists(name):
+        raise NotFoundError("secret", name)
+    users = [t.name for t in tasks.page(0, -1, sort="id") if name in t.spec.secret_env.values()]
+    if users:
+        raise ValidationError("secret", f"{name!r} is used by {', '.join(users)}")
 
 
 def _oversize(spec: TaskSpec, values: Values) -> fields.Oversize | None:

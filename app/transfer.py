@@ -17,6 +17,7 @@ import os
 import stat
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,15 @@ if TYPE_CHECKING:
 
 EXPORT_VERSION = 1
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class ImportReport:
+    """What an import made, noted and left as it was."""
+
+    created: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the import kept of the home's
+    kept: list[str] = field(default_factory=list)  # already here: left as they are (skipped)
 
 
 def document(items: list[dict[str, Any]], now: datetime) -> dict[str, Any]:

@@ -76,6 +76,22 @@ def form_changes(stored: Task, form: dict[str, Any], opened: Opened, now: dateti
     return changes
 
 
+def changed_spec(before: Task, changes: dict[str, Any], now: datetime,
+                 since: Opened | None = None, overwrite: bool = False) -> TaskSpec:
+    """The task `before` with `changes` (task JSON keys) applied; the rest keeps its values,
+    and a new group with no limit is joined as it is. A form passes the task as it read it
+    (`since`: `form_changes`); a one-shot time in the past is refused only where the timing
+    changed."""
+    if since is not None:
+        changes = form_changes(before, changes, since, now, overwrite)
+    changes = keep_extras(before.spec.action.to_json(), changes)  # forms lack stdin
+    merged = {**before.spec.to_json(), **changes}
+    if "group_limit" not in changes and merged["group"] != before.spec.group:
+        merged["group_limit"] = None
+    timing = bool({"schedule", "start_at", "end_at", "timezone"} & changes.keys())
+    return TaskSpec.from_json(merged, now=now, check_past=timing)
+
+
 def value_words(key: str, task: dict[str, Any]) -> str:
     """The value of `task`'s field `key` as a person reads it, whole: "Every hour (UTC)",
     "rsync -a ~/notes /backup", "none"."""

@@ -6,6 +6,7 @@ in the engine's log). The key is read before the lock is taken."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -91,3 +92,91 @@ def test_a_command_s_secrets_are_read_for_their_size_before_the_store_is_held(
     assert (shown["secret_env"], shown["action"]["argv"]) == (
         {"TOKEN": "token", "OTHER": "other"}, ["printenv", "TOKEN", "OTHER"])
     assert cli("audit", "--verify").code == 0
+
+
+
+def _held_write(home: Path, tmp_path: Path, cli: Any, args: list[str], meanwhile: list[str],
+                stdin: bytes = b"", locked: Path | None = None) -> tuple[int, str]:
+    """`args` run while the keyring gives no answer to a write or delete of the secret
+    "token"; the CLI's `meanwhile` (another process) runs then and must finish; then the
+    keyring answers (and with `locked`, that file made, refuses from then on: its prompt
+    dismissed): the command's exit code and stderr."""
+    hold = tmp_path / "keyring-locked"
+    hold.touch()
+    env = {**os.environ, "TICKWORK_TEST_KEYRING_HOLD": str(hold),
+           "TICKWORK_TEST_KEYRING_HOLD_ONLY": "token", "TICKWORK_TEST_KEYRING_HOLD_ON": "writes",
+           "TICKWORK_TEST_KEYRING_LOCKED": str(locked or tmp_path / "never")}
+    err_file, in_file = tmp_path / "err", tmp_path / "in"
+    in_file.write_bytes(stdin)
+    with err_file.open("w") as err, in_file.open("rb") as given:
+        proc = tickwork.start(["--home", str(home), *args], env=env, cwd=ROOT,
+                              stdin=given, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_until(lambda: Path(f"{hold}.waiting").exists(), 30)  # it writes "token"
+        done = cli(*meanwhile)
+        assert done.code == 0, done.err  # (the store held: "database is locked", exit 1)
+        if locked is not None:
+            locked.touch()
+    finally:
+        hold.unlink()
+        Path(f"{hold}.waiting").unlink(missing_ok=True)
+    return proc.wait(30), err_file.read_text()
+
+
+def _held() -> dict[str, str]:
+    """The test keyring's secrets by name (the audit's own entries left out)."""
+    path = Path(os.environ["TICKWORK_TEST_KEYRING"])
+    entries = json.loads(path.read_text()) if path.exists() else {}
+    return {key.split("\x1f")[1]: value for key, value in entries.items()
+            if not key.split("\x1f")[1].startswith("tickwork:")}
+
+
+def test_secret_set_and_delete_waiting_on_the_keyring_do_not_hold_the_store(
+        home: Path, cli: Any, tmp_path: Path) -> None:
+    """`secret set` and `secret delete` wrote the keyring inside the store's write
+    transaction: a keyring waiting on its prompt held every other writer behind the lock
+    (a `task add` meanwhile failed "database is locked"). The keyring is written first,
+    outside the lock, then the store and the audit."""
+    assert cli("task", "add", "first", "--command", "true", "--manual").code == 0  # keyed
+    add = ["task", "add", "--command", "true", "--manual"]
+    assert _held_write(home, tmp_path, cli, ["secret", "set", "token"], [*add, "second"],
+                       b"t0ken") == (0, "")
+    assert cli("secret", "list", "--json").json() == ["token"] and _held() == {"token": "t0ken"}
+    assert _held_write(home, tmp_path, cli, ["secret", "delete", "token"],
+                       [*add, "third"]) == (0, "")
+    assert cli("secret", "list", "--json").json() == [] and _held() == {}
+    assert {t["name"] for t in cli("task", "list", "--json").json()} == {
+        "first", "second", "third"}
+    said = [(e["action"], e["target"]) for e in cli("audit", "--json").json()[:4]]
+    assert said[:1] == [("secret.delete", "token")] and ("secret.set", "token") in said, said
+    assert cli("audit", "--verify").code == 0
+
+
+def test_a_secret_a_task_took_while_its_delete_waited_keeps_its_value(
+        home: Path, cli: Any, tmp_path: Path) -> None:
+    """The keyring's delete comes first: a task that took the secret while it waited makes
+    the store refuse, and the value is put back, where the task would have run without it."""
+    assert cli("secret", "set", "token", stdin="t0ken").code == 0
+    code, err = _held_write(home, tmp_path, cli, ["secret", "delete", "token"], [
+        "task", "add", "uses", "--command", "env", "--manual", "--secret-env", "TOKEN=token"])
+    assert (code, err) == (2, "tickwork: error: secret: 'token' is used by uses\n")
+    assert cli("secret", "list", "--json").json() == ["token"] and _held() == {"token": "t0ken"}
+    assert "secret.delete" not in {e["action"] for e in cli("audit", "--json").json()}
+    assert cli("audit", "--verify").code == 0
+
+
+def test_a_keyring_that_cannot_be_put_back_is_said_with_the_failure(
+        home: Path, cli: Any, tmp_path: Path) -> None:
+    """The store refused the delete (a task took the secret meanwhile) and the keyring,
+    locked since, could not be given the value back: said, not only logged, since the task
+    now runs without it."""
+    assert cli("secret", "set", "token", stdin="t0ken").code == 0
+    code, err = _held_write(home, tmp_path, cli, ["secret", "delete", "token"], [
+        "task", "add", "uses", "--command", "env", "--manual", "--secret-env", "TOKEN=token"],
+        locked=tmp_path / "locked")
+    assert code == 1 and err.splitlines()[-1] == (
+        "tickwork: error: secret: 'token' is used by uses; and the keyring could not be put "
+        "back as it was: secret 'token': its value is gone (KeyringLocked: the test keyring is "
+        "locked)"), err  # (after the audit's own line: its key cannot be read either)
+    assert cli("secret", "list", "--json").json() == ["token"] and _held() == {}
+    assert "secret.delete" not in {e["action"] for e in cli("audit", "--json").json()}

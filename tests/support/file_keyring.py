@@ -5,7 +5,8 @@ exercise the real keyring code path without a desktop keyring daemon. Writes rep
 file atomically under a lock, since the CLI and an engine process use it at the same time.
 `$TICKWORK_TEST_KEYRING_HOLD` names a file whose presence makes every read wait (a locked
 keyring's unanswered prompt; with `$TICKWORK_TEST_KEYRING_HOLD_ONLY`, only reads of that
-one name); `$TICKWORK_TEST_KEYRING_LOCKED` one whose presence makes every
+one name; with `$TICKWORK_TEST_KEYRING_HOLD_ON=writes`, its writes and deletes instead of
+its reads); `$TICKWORK_TEST_KEYRING_LOCKED` one whose presence makes every
 read, write and delete fail as a locked keyring does (`KeyringLocked`: the prompt dismissed).
 It keeps values in plain text, which is fine for tests; Tickwork accepts it because it is
 not one of the backends app/secrets.py refuses (nothing in the product names it).
@@ -54,18 +55,27 @@ class FileKeyring(KeyringBackend):
             fcntl.flock(fh, fcntl.LOCK_EX)
             yield
 
-    def get_password(self, service: str, username: str) -> str | None:
-        _refuse_when_locked()
-        hold = os.environ.get("TICKWORK_TEST_KEYRING_HOLD")  # a locked keyring's prompt:
-        only = os.environ.get("TICKWORK_TEST_KEYRING_HOLD_ONLY")  # no answer while this
-        if hold and os.path.exists(hold) and only in (None, username):  # file is there (and
-            Path(f"{hold}.waiting").touch()  # `<hold>.waiting` says one is asked)
+    @staticmethod
+    def _hold(username: str, kind: str) -> None:
+        """A locked keyring's prompt: no answer while the hold file is there (`<hold>.waiting`
+        says one is asked), for `username` if it is the one held, `kind` ("reads" or
+        "writes") if it is the kind held."""
+        hold = os.environ.get("TICKWORK_TEST_KEYRING_HOLD")
+        only = os.environ.get("TICKWORK_TEST_KEYRING_HOLD_ONLY")
+        held = os.environ.get("TICKWORK_TEST_KEYRING_HOLD_ON", "reads")
+        if hold and os.path.exists(hold) and only in (None, username) and held == kind:
+            Path(f"{hold}.waiting").touch()
             while os.path.exists(hold):
                 time.sleep(0.05)
+
+    def get_password(self, service: str, username: str) -> str | None:
+        _refuse_when_locked()
+        self._hold(username, "reads")
         return self._load().get(f"{service}\x1f{username}")
 
     def set_password(self, service: str, username: str, password: str) -> None:
         _refuse_when_locked()
+        self._hold(username, "writes")
         with self._locked():
             data = self._load()
             data[f"{service}\x1f{username}"] = password
@@ -73,6 +83,7 @@ class FileKeyring(KeyringBackend):
 
     def delete_password(self, service: str, username: str) -> None:
         _refuse_when_locked()
+        self._hold(username, "writes")
         with self._locked():
             data = self._load()
             data.pop(f"{service}\x1f{username}", None)

@@ -367,20 +367,19 @@ class TaskEditor(QDialog):
             self._show_first_error()
             return
         data = self.check()
-        secrets = self.env.secrets_to_store(data["name"].strip())
+        secrets = dict(self.env.secrets_to_store(data["name"].strip()))
         service = self.session.service
         mode, original, opened = self.mode, self.original, self._opened
         verify = not self.action.skip_checks.isChecked()
         self._saving = True
         self.save_button.setEnabled(False)
 
-        def work() -> Task:
-            for name, value in secrets:
-                service.set_secret(name, value)
+        def work() -> Task:  # its new secrets go to the keyring only with a save that passes
             if mode == "edit" and original is not None and not again:  # what it changed
                 return service.update_task(original.id, data, verify=verify, overwrite=overwrite,
-                                           since=opened)
-            return service.create_task(data, verify=verify)  # (again: deleted meanwhile)
+                                           since=opened, secrets=secrets)
+            return service.create_task(data, verify=verify,  # (again: deleted meanwhile)
+                                       secrets=secrets)
 
         self.session.background.run(work, self._on_saved, self._on_save_failed, owner=self,
                                     title="Cannot save the task")

@@ -1,7 +1,8 @@
 """The editor's Environment & secrets page.
 
 Each variable is a row: name, value, and "secret". A secret's value is typed masked and
-goes to the OS keyring through `Service.set_secret` when the task is saved; the task keeps
+goes to the OS keyring with the task's save, only if it is saved (`Service.create_task`'s
+`secrets`: a save refused left it there, unused); the task keeps
 only the secret's name (a reference), so the value never reaches the database. A stored
 secret shows as dots, and the row names the keyring entry it uses (never its value); typing a
 new value replaces it. Un-ticking Secret on a stored secret

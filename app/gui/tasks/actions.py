@@ -43,7 +43,8 @@ from app.gui.tasks.view import TasksView
 from app.gui.widgets import file_choice, icons
 from app.gui.widgets.display import plural
 from app.gui.widgets.question import Confirm, ask
-from app.service import Change, ImportReport
+from app.service import Change
+from app.transfer import ImportReport
 
 EXPORT_FILTER = "Tickwork export (*.json)"
 EXPORTS = "exports"  # where export files were last chosen: Import and Export start there

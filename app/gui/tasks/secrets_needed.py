@@ -1,15 +1,15 @@
 """Importing an export from the window. Where some of its tasks are here already (a task
 deleted, its export imported again to bring it back), the window asks whether to import the
 others and leave those as they are (the whole file was refused). Where the tasks to import
-use secrets this home lacks, it asks for their values, stores them in the keyring, then
-imports — where it refused the whole file and named a command (`tickwork secret set`) the
-window's user had no reason to know (a run-through under X). The values are typed as
-passwords and never shown; Cancel imports nothing and stores nothing.
+use secrets this home lacks, it asks for their values, which the import stores in the
+keyring only if it is made (`Service.import_tasks`'s `secrets`) — where it refused the
+whole file and named a command (`tickwork secret set`) the window's user had no reason to
+know (a run-through under X). The values are typed as passwords and never shown; Cancel
+imports nothing and stores nothing.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +31,9 @@ from app.gui.qt import (
 from app.gui.session import Session
 from app.gui.tasks import reads
 from app.gui.widgets.error_label import ErrorLabel, wrapping_policy
-from app.service import ImportReport, Service
+from app.service import Service
 from app.service_secrets import own_secret_name
+from app.transfer import ImportReport
 
 
 def import_export(session: Session, window: QWidget, path: Path, owner: QObject,
@@ -57,16 +58,8 @@ def import_export(session: Session, window: QWidget, path: Path, owner: QObject,
                 return
             values = ask.values()
 
-        def work() -> ImportReport:
-            for name, value in values.items():
-                service.set_secret(name, value)
-            try:
-                return service.import_tasks(path, skip_existing=bool(look.here))
-            except BaseException:  # nothing imported: the secrets stored for it go again
-                for name in values:
-                    with contextlib.suppress(Exception):
-                        service.delete_secret(name)
-                raise
+        def work() -> ImportReport:  # the values are stored only if the tasks are imported
+            return service.import_tasks(path, skip_existing=bool(look.here), secrets=values)
         session.background.run(work, done, owner=owner, title="Cannot import the tasks")
 
     session.background.run(lambda: look_at(service, path), asked, owner=owner,

@@ -1,0 +1,98 @@
+"""The Service's export and import: every task to a file, and tasks created from one (or from
+a plan, as a crontab's) all or nothing, checked and audited as any import.
+
+The window's import brings the values of the secrets its tasks use that this home lacks
+(`secrets`): it stored them first, each on its own, then imported, and took them back out
+when the import was refused — a value whose store failed midway, or whose removal failed,
+stayed in the keyring, unused. The import is now checked whole first, so one refused
+writes nothing to the keyring; then the values go there (`keyring_first`, outside the
+store's lock), then the tasks and the secrets' names in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from app import transfer
+from app.core import group_limits, references
+from app.core.task import TaskSpec
+from app.service_secrets import SecretOperations
+from app.store import tasks
+
+NONE: Mapping[str, str] = MappingProxyType({})  # (no new secrets)
+
+
+class TransferOperations(SecretOperations):
+    def _insert_all(self, specs: list[TaskSpec], now: datetime, action: str, values: Any,
+                    label: references.Label = references.plain) -> list[int]:
+        raise NotImplementedError  # (the Service's)
+
+    def _created(self, ids: frozenset[int]) -> None:
+        raise NotImplementedError  # (the Service's: said to its listeners)
+
+    def export_tasks(self, path: Path, now: datetime | None = None) -> tuple[int, int]:
+        """Write every task to `path` (0600, atomically: it holds env values); how many, and
+        how many this version cannot read were left out (each named in the log)."""
+        now = now or datetime.now(UTC)
+        with self.store.read():
+            items = [t.to_json() for t in tasks.page(0, -1, sort="id")]
+            unread = tasks.count() - len(items)
+        transfer.write_export(path, transfer.document(items, now), self.store.home)
+        with self.store.write():
+            self._audit("tasks.export", str(path), None, {"tasks": len(items)}, now)
+        return len(items), unread
+
+    def import_tasks(self, path: Path, now: datetime | None = None, *, verify: bool = True,
+                     skip_existing: bool = False,
+                     secrets: Mapping[str, str] = NONE) -> transfer.ImportReport:
+        """Create every task in an export file, all or nothing (`transfer.read_specs`): names
+        are the identity, and one that exists already refuses the whole import — unless
+        `skip_existing`, which leaves those as they are here and imports the others."""
+        return self.import_specs(transfer.read_specs(path, verify=verify), str(path), now,
+                                 skip_existing=skip_existing, secrets=secrets)
+
+    def import_specs(self, specs: list[TaskSpec], source: str, now: datetime | None = None,
+                     label: references.Label = transfer.label, *, dry_run: bool = False,
+                     skip_existing: bool = False,
+                     secrets: Mapping[str, str] = NONE) -> transfer.ImportReport:
+        """Create these tasks from `source`, all or nothing, checked and audited as any import
+        (`label` names a field in an error); `dry_run` checks them and creates nothing;
+        `skip_existing` leaves out those whose names this home has (letter case aside). A
+        group the home's tasks are in keeps its limit (`group_limits`), said in `notes`.
+        `secrets`: values of secrets they use, stored only if they are imported."""
+        now = now or datetime.now(UTC)
+        values = {**self.secret_values(s for spec in specs for s in spec.secret_env.values()
+                                       if s not in secrets), **secrets}
+        if dry_run or secrets:  # with new secrets, checked first: nothing kept if refused
+            with self.store.read():
+                checked, notes, kept = _settled(specs, label, skip_existing)
+                self._checked([(spec, None) for spec in checked], values, label, secrets)
+            if dry_run:
+                return transfer.ImportReport(notes=notes, kept=kept)
+            self.new_secrets(secrets)
+        with self.keyring_first(secrets), self.store.write():
+            specs, notes, kept = _settled(specs, label, skip_existing)
+            self.record_secrets(secrets, now)
+            created = self._insert_all(specs, now, "task.import", values, label)
+            report = transfer.ImportReport([spec.name for spec in specs], notes, kept)
+            self._audit("tasks.import", source, None, asdict(report), now)
+        self._created(frozenset(created))
+        return report
+
+
+def _settled(specs: list[TaskSpec], label: references.Label,
+             skip_existing: bool) -> tuple[list[TaskSpec], list[str], list[str]]:
+    """In the store's transaction: the tasks to import (`skip_existing`: less those this home
+    has by name), each group this home's tasks are in keeping its limit; the notes that say
+    so; the names left as they are here."""
+    kept = references.already_here(specs, tasks.names_by_id().values()) if skip_existing else []
+    skipped = set(kept)
+    specs = [spec for spec in specs if spec.name not in skipped]
+    specs, notes = group_limits.settle(
+        specs, tasks.groups_in_use({s.group for s in specs if s.group}), label)
+    return specs, notes, kept
