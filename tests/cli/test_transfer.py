@@ -449,3 +449,20 @@ def test_an_import_whose_tasks_give_a_group_two_limits_is_refused(tmp_path: Path
         "give its tasks one limit"]
     assert {n: t["group_limit"] for n, t in shown(b).items()} == {"g": 5}
     assert len(ok(b, "audit", "--json").json()) == events
+
+
+def test_an_export_to_standard_output_and_an_import_from_standard_input_are_audited_so(
+        tmp_path: Path) -> None:
+    """`export -` said "exported 1 task to standard output", but its audit event's target was
+    "-" (`tickwork audit`'s TARGET column, the window's "Exported 1 task to -"), and so was
+    `import -`'s: each now names the stream as the command's own line does."""
+    home, other = tmp_path / "home", tmp_path / "other"
+    ok(home, "task", "add", "t", "--command", "true", "--manual")
+    streamed = ok(home, "export", "-")
+    ok(other, "import", "-", stdin=streamed.out)
+    for where, action, stream in ((home, "tasks.export", "standard output"),
+                                  (other, "tasks.import", "standard input")):
+        (event,) = [e for e in ok(where, "audit", "--json").json() if e["action"] == action]
+        assert event["target"] == stream, event
+        (line,) = [x for x in ok(where, "audit").out.splitlines() if action in x]
+        assert line.rstrip().endswith(f"{action}  {stream}"), line
