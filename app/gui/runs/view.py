@@ -54,6 +54,8 @@ from app.store.runs import FINAL_FAILURE, RETRIED
 
 TYPING_QUIET_MS = 250  # the task filter reads once the typing pauses this long
 
+NO_RUNS = ("No runs yet: each run is listed here as it starts. Select a task in Tasks and "
+           "press F5 to run it now.")
 PERIODS = (("any", "Any time"), ("today", "Today"), ("24h", "Last 24 hours"),
            ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("between", "Between dates…"))
 
@@ -127,6 +129,7 @@ class RunsView(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         self.table.selectionModel().selectionChanged.connect(self.selection_changed)
         self.detail = RunDetail(service, background)
+        self._pick = self.detail.idle  # its title while no run is shown, when there are runs
         self.detail.elapsed.now = lambda: self.model.elapsed.now()  # one clock for both
         self.detail.cancel_requested.connect(self._on_detail_cancel_requested)
         self.detail.rerun_requested.connect(self._on_detail_rerun_requested)
@@ -282,6 +285,13 @@ class RunsView(QWidget):
     def _update_count(self) -> None:
         total = self.model.total
         self.count.setText(display.plural(total, "run"))
+        # no run at all: the pane says where runs come from, not "Select a run" in an empty list
+        none = total == 0 and self.model.ever_loaded and self.query() == RunQuery()
+        idle = NO_RUNS if none else self._pick
+        if idle != self.detail.idle:
+            self.detail.idle = idle
+            if self.detail.run is None:
+                self.detail.title.setText(idle)
 
     # -- selection and detail --------------------------------------------------------------
 
