@@ -180,6 +180,9 @@ def test_a_deleted_task_comes_back_from_an_export_beside_the_ones_still_here(
 
     again = ok(home, "import", str(export), "--skip-existing", "--json").json()
     assert again["created"] == [] and len(again["already_here"]) == 8  # nothing twice
+    nothing = ok(home, "import", str(export), "--skip-existing").out.splitlines()
+    assert nothing[0] == "imported 0 tasks", nothing  # it said "imported 0 tasks: -"
+    assert nothing[1].startswith("already here, left as they are: fetch, alert, "), nothing
     assert sorted(shown(home)) == sorted(before)
     fresh = tmp_path / "b"  # a home with none of them: all of them, as without the flag
     ok(fresh, "secret", "set", "api-token", stdin="v\n")
