@@ -338,22 +338,21 @@ class RunsView(QWidget):
         if wanted is not None and self.select_run(wanted):
             self._select_when_seen = None
 
-    def show_run(self, run_id: int) -> None:
-        """Any run, even weeks old (the calendar's): its task's runs, its detail at once."""
+    def show_run(self, run_id: int, among_all: bool = False) -> None:
+        """Any run, even weeks old, its detail at once: among its task's runs (the calendar's)
+        or every task's (a notification's Open log), selected once its row is read."""
 
         def found(run: Run) -> None:
-            self.show_task(run.task_id, run.task_name)
+            if among_all:
+                self.show_task(None)
+            else:
+                self.show_task(run.task_id, run.task_name)
             if not self.select_run(run.id, wait=True):
                 self.detail.show_run(run)
 
         service = self.service
         self.background.run(lambda: service.get_run(run_id), found, owner=self,
                             title="Cannot open the run")
-
-    def show_among_all(self, run_id: int) -> None:
-        """Every task's runs, with this one selected as soon as it is loaded."""
-        self.show_task(None)
-        self.select_run(run_id, wait=True)
 
     def _on_detail_cancel_requested(self, run_id: int) -> None:
         """Cancel through the service; the status bar says it was asked, then how it ended."""
