@@ -151,6 +151,28 @@ def test_import_refuses_existing_names_whole_and_names_them(tmp_path: Path) -> N
     assert len(ok(b, "audit", "--json").json()) == events
 
 
+def test_a_one_task_file_whose_task_is_here_says_how_to_import_anyway(tmp_path: Path) -> None:
+    """A file of several tasks that are here is refused naming `--skip-existing`; one of a
+    single task said only "a task named 'x' already exists", as `task add` does, so a
+    newcomer importing a one-line crontab or a one-task export again was not told the way
+    on. It now says that nothing was imported and how to leave the task as it is."""
+    home = tmp_path / "home"
+    ok(home, "task", "add", "x", "--command", "true", "--manual")
+    export = tmp_path / "x.json"
+    ok(home, "export", str(export))
+    way_on = ("tickwork: error: name: a task named 'x' already exists (nothing was imported; "
+              "rename or delete it first, or leave it as it is: --skip-existing)")
+    refused = tickwork(home, "import", str(export))
+    assert refused.code == 2 and refused.err.strip() == way_on, refused.err
+    ok(home, "task", "add", "echo-rel", "--command", "true", "--manual")
+    again = tickwork(home, "import", "--crontab", "-", stdin="0 4 * * * echo rel\n")
+    assert again.code == 2 and again.err.strip() == way_on.replace("'x'", "'echo-rel'")
+    assert ok(home, "import", str(export), "--skip-existing").out.splitlines() == [
+        "imported 0 tasks", "already here, left as they are: x"]
+    added = tickwork(home, "task", "add", "x", "--command", "true")  # not an import: as before
+    assert added.err.strip() == "tickwork: error: name: a task named 'x' already exists"
+
+
 def test_a_deleted_task_comes_back_from_an_export_beside_the_ones_still_here(
         tmp_path: Path) -> None:
     """Export, delete one task, import the export again: the whole file was refused for the
