@@ -86,9 +86,11 @@ def verify_all(specs: list[TaskSpec], name: Callable[[int, str], str] = label) -
 
 
 def named(path: Path, stream: str) -> str:
-    """How a file given as `path` is named to a person: `-` is standard input or output
-    (`stream`), as the CLI's own lines say, not "-" (an audit read "Exported 7 tasks to -")."""
-    return f"standard {stream}" if str(path) == "-" else str(path)
+    """How a file given as `path` is named in the audit: `-` is standard input or output
+    (`stream`), as the CLI's own lines say, not "-" (an audit read "Exported 7 tasks to -");
+    a relative path from the folder it was typed in (not a link's target), as `tickwork
+    backup` names its file."""
+    return f"standard {stream}" if str(path) == "-" else os.path.abspath(path)
 
 
 def write_export(path: Path, data: dict[str, Any], home: Path | None = None) -> str:
@@ -237,7 +239,7 @@ def bounded_text(data: bytes, what: str, field: str) -> str:
 def read_export(path: Path) -> list[Any]:
     """The task objects of an export file; ValidationError naming what is wrong."""
     text = _read_text(path, "file")
-    what = named(path, "input")
+    what = "standard input" if str(path) == "-" else str(path)
     twice: list[str] = []
     try:
         data = json.loads(text, object_pairs_hook=lambda pairs: _Twice.marked(pairs, twice))

@@ -26,6 +26,12 @@ def tickwork(home: Path, *args: str, stdin: str | None = None) -> CliResult:
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
+def tickwork_in(folder: Path, home: Path, *args: str) -> CliResult:
+    """`tickwork` typed in `folder`."""
+    proc = run_tickwork(["--home", str(home), *args], timeout=60, cwd=folder)
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
 def ok(home: Path, *args: str, stdin: str | None = None) -> CliResult:
     result = tickwork(home, *args, stdin=stdin)
     assert result.code == 0, (args, result.err)
@@ -480,7 +486,10 @@ def test_an_export_to_standard_output_and_an_import_from_standard_input_are_audi
         tmp_path: Path) -> None:
     """`export -` said "exported 1 task to standard output", but its audit event's target was
     "-" (`tickwork audit`'s TARGET column, the window's "Exported 1 task to -"), and so was
-    `import -`'s: each now names the stream as the command's own line does."""
+    `import -`'s: each now names the stream as the command's own line does. A file typed
+    relative (`export tasks.json`) was audited as typed, which says nothing of where it
+    went once the terminal is closed; it is audited from the folder it was typed in, as
+    `tickwork backup` names its file."""
     home, other = tmp_path / "home", tmp_path / "other"
     ok(home, "task", "add", "t", "--command", "true", "--manual")
     streamed = ok(home, "export", "-")
@@ -491,3 +500,9 @@ def test_an_export_to_standard_output_and_an_import_from_standard_input_are_audi
         assert event["target"] == stream, event
         (line,) = [x for x in ok(where, "audit").out.splitlines() if action in x]
         assert line.rstrip().endswith(f"{action}  {stream}"), line
+    typed = tickwork_in(tmp_path, home, "export", "tasks.json")  # relative, as typed here
+    assert typed.code == 0 and typed.out.strip() == "exported 1 task to tasks.json", typed.err
+    assert tickwork_in(tmp_path, other, "import", "tasks.json", "--skip-existing").code == 0
+    for where, action in ((home, "tasks.export"), (other, "tasks.import")):
+        event = next(e for e in ok(where, "audit", "--json").json() if e["action"] == action)
+        assert event["target"] == str(tmp_path / "tasks.json"), event  # it read "tasks.json"
