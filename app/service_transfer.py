@@ -42,9 +42,9 @@ class TransferOperations(SecretOperations):
         with self.store.read():
             items = [t.to_json() for t in tasks.page(0, -1, sort="id")]
             unread = tasks.count() - len(items)
-        transfer.write_export(path, transfer.document(items, now), self.store.home)
+        where = transfer.write_export(path, transfer.document(items, now), self.store.home)
         with self.store.write():
-            self._audit("tasks.export", str(path), None, {"tasks": len(items)}, now)
+            self._audit("tasks.export", where, None, {"tasks": len(items)}, now)
         return len(items), unread
 
     def import_tasks(self, path: Path, now: datetime | None = None, *, verify: bool = True,
@@ -53,7 +53,8 @@ class TransferOperations(SecretOperations):
         """Create every task in an export file, all or nothing (`transfer.read_specs`): names
         are the identity, and one that exists already refuses the whole import — unless
         `skip_existing`, which leaves those as they are here and imports the others."""
-        return self.import_specs(transfer.read_specs(path, verify=verify), str(path), now,
+        return self.import_specs(transfer.read_specs(path, verify=verify),
+                                 transfer.named(path, "input"), now,
                                  skip_existing=skip_existing, secrets=secrets)
 
     def import_specs(self, specs: list[TaskSpec], source: str, now: datetime | None = None,

@@ -95,17 +95,27 @@ def verify_all(specs: list[TaskSpec], name: Callable[[int, str], str] = label) -
         seen.add(key)
 
 
-def write_export(path: Path, data: dict[str, Any], home: Path | None = None) -> None:
-    """Write `data` as JSON to `path`, atomically and readable by the owner only. A link of
-    the user's own is written through (the file it names is replaced, the link stays), never
-    one someone else made or one in a shared folder such as /tmp; `-`, a pipe or a device
-    (`/dev/stdout`) is written as a stream, appending (a shell's `>>` file stays whole). A
-    file of the data `home` (its store, a backup) is never replaced."""
+def named(path: Path, stream: str) -> str:
+    """How a file given as `path` is named in the audit: `-` is standard input or output
+    (`stream`), as the CLI's own lines say, not "-" (an audit read "Exported 7 tasks to -");
+    a relative path from the folder it was typed in (not a link's target), as `tickwork
+    backup` names its file."""
+    return f"standard {stream}" if str(path) == "-" else os.path.abspath(path)
+
+
+def write_export(path: Path, data: dict[str, Any], home: Path | None = None) -> str:
+    """Write `data` as JSON to `path`, atomically and readable by the owner only; return the
+    file's name for a person (`named`). A link of the user's own is written through (the file
+    it names is replaced, the link stays), never one someone else made or one in a shared
+    folder such as /tmp; `-`, a pipe or a device (`/dev/stdout`) is written as a stream,
+    appending (a shell's `>>` file stays whole). A file of the data `home` (its store, a
+    backup) is never replaced."""
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    name = named(path, "output")  # as given: a link by its own name
     if str(path) == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
-        return
+        return name
     target = _written(path)
     if target is None:  # a stream: a pipe, a terminal, a device, /dev/stdout
         try:
@@ -113,7 +123,7 @@ def write_export(path: Path, data: dict[str, Any], home: Path | None = None) -> 
                 out.write(text)
         except OSError as exc:
             raise ValidationError("file", f"cannot write {path}: {exc.strerror}") from None
-        return
+        return name
     if home is not None:
         _refuse_a_file_of(home, target)
     import tempfile  # (and the random module it loads) only when a file is written
@@ -138,6 +148,7 @@ def write_export(path: Path, data: dict[str, Any], home: Path | None = None) -> 
             raise ValidationError("file", f"cannot write {path}: {exc.strerror}") from None
         raise
     _sync_folder(folder)
+    return name
 
 
 _STANDARD = (Path("/dev/stdout"), Path("/dev/stderr"), Path("/dev/stdin"))

@@ -87,7 +87,8 @@ def cmd_task(args: argparse.Namespace) -> int:
             print_json(task.to_json())
         elif task.to_json() == current:  # as `task pause` of a paused task: not audited
             print(f"task {task.id} {task.name!r} already had that: nothing changed")
-        elif "timezone" in changes:  # its wall times kept: say them, in the new zone
+        elif {"schedule", "timezone", "start_at"} & set(changes):  # when it fires: said, as
+            # `add` and `reschedule` say it (a new zone keeps its wall times: said in it)
             print(f"updated task {task.id} {task.name!r}: {task.to_json()['schedule_text']}")
         else:
             print(f"updated task {task.id} {task.name!r}")

@@ -85,8 +85,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             print_json({"created": report.created, "not_mapped": [], "notes": report.notes,
                         "already_here": report.kept})
         else:
-            print(f"imported {_tasks(len(report.created))}: "
-                  f"{some_of([shown(name) for name in report.created]) or '-'}")
+            names = some_of([shown(name) for name in report.created])
+            print(f"imported {_tasks(len(report.created))}" + (f": {names}" if names else ""))
             _say_kept(report.kept)
             for note in report.notes:
                 print(f"note: {shown(note)}")

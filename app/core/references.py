@@ -189,10 +189,13 @@ def _check_names(batch: Sequence[tuple[str, int | None]], stored: dict[int, str]
         "without letter case"
     if len(batch) == 1:  # (in a door's own quotes, as the words for several below)
         new, old = taken[0]
+        imported = "" if label is plain else (" (nothing was imported; rename or delete it "
+                                              "first, or leave it as it is: --skip-existing)")
 
         def one(quote: Quote) -> str:
             return f"a task named {quote(old)} already exists" + (
-                "" if new == old else f": {quote(new)} differs from it only in {_how(new, old)}")
+                "" if new == old else f": {quote(new)} differs from it only in "
+                f"{_how(new, old)}") + imported
         raise ValidationError("name", one(straight), one)
     olds = [old for _, old in taken]
 

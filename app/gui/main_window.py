@@ -228,7 +228,7 @@ class MainWindow(QMainWindow):
         """Show a run in the Runs view (from a notification)."""
         self.show_and_raise()
         self.show_view(RUNS)
-        self.runs_view.show_among_all(run_id)
+        self.runs_view.show_run(run_id, among_all=True)
 
     def show_run(self, run_id: int) -> None:
         """Any run, even weeks old (the calendar's): its task's runs, its detail at once."""

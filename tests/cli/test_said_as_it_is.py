@@ -38,6 +38,25 @@ def test_an_update_that_gives_a_task_what_it_has_says_nothing_changed(cli: Any) 
     assert len(cli("audit", "--json").json()) == events + 1
 
 
+def test_an_update_of_when_a_task_fires_says_the_schedule_it_now_has(cli: Any) -> None:
+    """`task add` and `reschedule` say the schedule in words; `task update nightly --cron
+    "0 3 * * *"` said only "updated task 1 'nightly'", so a cron typed wrong (or a day taken
+    from --start) went unseen until `task show`. An update of when the task fires says the
+    schedule it now has; any other says what it said."""
+    assert cli("task", "add", "nightly", "--command", "true", "--cron", "0 2 * * *",
+               "--tz", "UTC").code == 0
+    assert cli("task", "update", "nightly", "--cron", "0 3 * * 1-5").out == \
+        "updated task 1 'nightly': At 03:00, Monday through Friday (UTC)\n"
+    assert cli("task", "update", "nightly", "--exclude", "2027-12-24").out == \
+        "updated task 1 'nightly': At 03:00, Monday through Friday (UTC); not on 24 Dec 2027\n"
+    assert cli("task", "add", "monthly", "--command", "true", "--calendar", "1mo@02:00",
+               "--tz", "UTC").code == 0
+    assert cli("task", "update", "monthly", "--start", "2027-01-15T00:00").out == \
+        "updated task 2 'monthly': Every month on day 15 at 02:00 (UTC)\n"
+    assert cli("task", "update", "nightly", "--priority", "2").out == \
+        "updated task 1 'nightly'\n"
+
+
 def test_a_last_run_that_never_started_says_when_it_was_due(cli: Any) -> None:
     assert cli("task", "add", "t", "--command", "true", "--manual").code == 0
     assert cli("task", "run", "t").code == 0  # no engine: it stays queued ...

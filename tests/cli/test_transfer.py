@@ -26,6 +26,12 @@ def tickwork(home: Path, *args: str, stdin: str | None = None) -> CliResult:
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
+def tickwork_in(folder: Path, home: Path, *args: str) -> CliResult:
+    """`tickwork` typed in `folder`."""
+    proc = run_tickwork(["--home", str(home), *args], timeout=60, cwd=folder)
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
 def ok(home: Path, *args: str, stdin: str | None = None) -> CliResult:
     result = tickwork(home, *args, stdin=stdin)
     assert result.code == 0, (args, result.err)
@@ -151,6 +157,28 @@ def test_import_refuses_existing_names_whole_and_names_them(tmp_path: Path) -> N
     assert len(ok(b, "audit", "--json").json()) == events
 
 
+def test_a_one_task_file_whose_task_is_here_says_how_to_import_anyway(tmp_path: Path) -> None:
+    """A file of several tasks that are here is refused naming `--skip-existing`; one of a
+    single task said only "a task named 'x' already exists", as `task add` does, so a
+    newcomer importing a one-line crontab or a one-task export again was not told the way
+    on. It now says that nothing was imported and how to leave the task as it is."""
+    home = tmp_path / "home"
+    ok(home, "task", "add", "x", "--command", "true", "--manual")
+    export = tmp_path / "x.json"
+    ok(home, "export", str(export))
+    way_on = ("tickwork: error: name: a task named 'x' already exists (nothing was imported; "
+              "rename or delete it first, or leave it as it is: --skip-existing)")
+    refused = tickwork(home, "import", str(export))
+    assert refused.code == 2 and refused.err.strip() == way_on, refused.err
+    ok(home, "task", "add", "echo-rel", "--command", "true", "--manual")
+    again = tickwork(home, "import", "--crontab", "-", stdin="0 4 * * * echo rel\n")
+    assert again.code == 2 and again.err.strip() == way_on.replace("'x'", "'echo-rel'")
+    assert ok(home, "import", str(export), "--skip-existing").out.splitlines() == [
+        "imported 0 tasks", "already here, left as they are: x"]
+    added = tickwork(home, "task", "add", "x", "--command", "true")  # not an import: as before
+    assert added.err.strip() == "tickwork: error: name: a task named 'x' already exists"
+
+
 def test_a_deleted_task_comes_back_from_an_export_beside_the_ones_still_here(
         tmp_path: Path) -> None:
     """Export, delete one task, import the export again: the whole file was refused for the
@@ -180,6 +208,9 @@ def test_a_deleted_task_comes_back_from_an_export_beside_the_ones_still_here(
 
     again = ok(home, "import", str(export), "--skip-existing", "--json").json()
     assert again["created"] == [] and len(again["already_here"]) == 8  # nothing twice
+    nothing = ok(home, "import", str(export), "--skip-existing").out.splitlines()
+    assert nothing[0] == "imported 0 tasks", nothing  # it said "imported 0 tasks: -"
+    assert nothing[1].startswith("already here, left as they are: fetch, alert, "), nothing
     assert sorted(shown(home)) == sorted(before)
     fresh = tmp_path / "b"  # a home with none of them: all of them, as without the flag
     ok(fresh, "secret", "set", "api-token", stdin="v\n")
@@ -449,3 +480,29 @@ def test_an_import_whose_tasks_give_a_group_two_limits_is_refused(tmp_path: Path
         "give its tasks one limit"]
     assert {n: t["group_limit"] for n, t in shown(b).items()} == {"g": 5}
     assert len(ok(b, "audit", "--json").json()) == events
+
+
+def test_an_export_to_standard_output_and_an_import_from_standard_input_are_audited_so(
+        tmp_path: Path) -> None:
+    """`export -` said "exported 1 task to standard output", but its audit event's target was
+    "-" (`tickwork audit`'s TARGET column, the window's "Exported 1 task to -"), and so was
+    `import -`'s: each now names the stream as the command's own line does. A file typed
+    relative (`export tasks.json`) was audited as typed, which says nothing of where it
+    went once the terminal is closed; it is audited from the folder it was typed in, as
+    `tickwork backup` names its file."""
+    home, other = tmp_path / "home", tmp_path / "other"
+    ok(home, "task", "add", "t", "--command", "true", "--manual")
+    streamed = ok(home, "export", "-")
+    ok(other, "import", "-", stdin=streamed.out)
+    for where, action, stream in ((home, "tasks.export", "standard output"),
+                                  (other, "tasks.import", "standard input")):
+        (event,) = [e for e in ok(where, "audit", "--json").json() if e["action"] == action]
+        assert event["target"] == stream, event
+        (line,) = [x for x in ok(where, "audit").out.splitlines() if action in x]
+        assert line.rstrip().endswith(f"{action}  {stream}"), line
+    typed = tickwork_in(tmp_path, home, "export", "tasks.json")  # relative, as typed here
+    assert typed.code == 0 and typed.out.strip() == "exported 1 task to tasks.json", typed.err
+    assert tickwork_in(tmp_path, other, "import", "tasks.json", "--skip-existing").code == 0
+    for where, action in ((home, "tasks.export"), (other, "tasks.import")):
+        event = next(e for e in ok(where, "audit", "--json").json() if e["action"] == action)
+        assert event["target"] == str(tmp_path / "tasks.json"), event  # it read "tasks.json"

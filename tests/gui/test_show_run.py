@@ -1,6 +1,7 @@
 """`tickwork --show-run RUN` (what a desktop notification's "Open log" starts when no window
 is open): the real start-up path opens the window on the Runs view, every task's runs
-listed, with that run selected and its detail shown."""
+listed, with that run selected and its detail shown — also a run older than the list's first
+page, which showed the window with nothing selected and not a word."""
 
 from __future__ import annotations
 
@@ -13,19 +14,9 @@ from app.gui.qt import QApplication, QTimer
 from tests.gui.conftest import command_task
 
 
-def test_show_run_opens_the_window_at_that_run(tmp_path: Path, qapp: Any) -> None:
-    from app.service import Service
-    from app.store.database import Store
-
-    home = tmp_path / "home"
-    store = Store.open(home)
-    service = Service(store, "cli")
-    for name in ("backup", "report"):
-        service.create_task(command_task(name))
-    runs = [service.run_now(name) for name in ("backup", "report") * 5]
-    wanted = runs[3]  # a `report` run, neither the newest nor the oldest
-    store.close()
-
+def _open_at(home: Path, run_id: int) -> dict[str, Any]:
+    """`tickwork --home HOME --show-run RUN_ID` through the real start-up path, quit once the
+    Runs view shows a run: what the window showed then."""
     seen: dict[str, Any] = {}
     quitter = QTimer()  # quit() before the event loop runs is lost: repeat it until it lands
     quitter.setInterval(50)
@@ -45,7 +36,7 @@ def test_show_run_opens_the_window_at_that_run(tmp_path: Path, qapp: Any) -> Non
                             listed={view.model.data(view.model.index(r, 0), 0)
                                     for r in range(view.model.rowCount())},
                             selected=[i.row() for i in view.table.selectionModel().selectedRows()],
-                            row=view.model.row_of(wanted.id))
+                            row=view.model.row_of(run_id), title=view.detail.title.text())
                 quitter.start()
                 return
         QTimer.singleShot(20, look)
@@ -56,18 +47,47 @@ def test_show_run_opens_the_window_at_that_run(tmp_path: Path, qapp: Any) -> Non
     failsafe.timeout.connect(QApplication.quit)
     failsafe.start(20_000)
     try:
-        code = bootstrap.main(["--home", str(home), "--no-engine", "--show-run", str(wanted.id)])
+        code = bootstrap.main(["--home", str(home), "--no-engine", "--show-run", str(run_id)])
     finally:
         quitter.stop()
         failsafe.stop()
         seen["stopped"] = True
-        qapp.setQuitOnLastWindowClosed(True)
+        QApplication.instance().setQuitOnLastWindowClosed(True)
     seen.pop("stopped")
     window = seen.pop("window", None)
     if window is not None:
         window.hide()
         window.deleteLater()
     assert code == 0
+    return seen
+
+
+def _home_with_runs(home: Path, count: int) -> list[Any]:
+    from app.service import Service
+    from app.store.database import Store
+
+    store = Store.open(home)
+    service = Service(store, "cli")
+    for name in ("backup", "report"):
+        service.create_task(command_task(name))
+    runs = [service.run_now(name) for name in ("backup", "report") * (count // 2)]
+    store.close()
+    return runs
+
+
+def test_show_run_opens_the_window_at_that_run(tmp_path: Path, qapp: Any) -> None:
+    runs = _home_with_runs(tmp_path / "home", 10)
+    wanted = runs[3]  # a `report` run, neither the newest nor the oldest
+    seen = _open_at(tmp_path / "home", wanted.id)
     assert seen.get("run") == wanted.id, seen
     assert seen["selected"] == [seen["row"]]
     assert len(seen["listed"]) > 1  # every task's runs, not only this task's
+
+
+def test_show_run_opens_a_run_older_than_the_first_page(tmp_path: Path, qapp: Any) -> None:
+    runs = _home_with_runs(tmp_path / "home", 260)  # the list reads 200 at a time
+    wanted = runs[0]
+    seen = _open_at(tmp_path / "home", wanted.id)
+    assert seen.get("run") == wanted.id, seen  # (it waited for a row that never came)
+    assert seen["title"] == f"Run {wanted.id} of backup"
+    assert len(seen["listed"]) > 1  # among every task's runs

@@ -45,6 +45,9 @@ def status_text(data: CalendarData, task_ids: set[int] | None) -> str:
         text += (f" · listed fire by fire (at most {PER_TASK:,} per task): "
                  f"{cut_words(data.capped)}; their later fires counted from their "
                  f"schedules ({later})")
+    if data.uncounted:  # counted nowhere past that: the days there read fewer than will run
+        text += (" · tasks that run after several others are counted only as listed: "
+                 f"{cut_words(data.uncounted)}")
     return text
 
 

@@ -115,6 +115,8 @@ class CalendarData:
     prediction_error: str | None = None  # the simulation failed: past runs only
     # tasks whose predictions stop early (the simulation's per-task cap): name, last fire
     capped: list[tuple[str, datetime]] = field(default_factory=list)
+    # tasks that run after several others, counted only as listed: name, last fire listed
+    uncounted: list[tuple[str, datetime]] = field(default_factory=list)
     seconds: float = 0.0  # how long the read took
 
     def day(self, d: date) -> Day:

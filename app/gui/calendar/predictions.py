@@ -179,6 +179,9 @@ class _Read:
                               for cut, tasks in cuts.items()
                               for t in dict.fromkeys(task.id for task in tasks)
                               if t in capped and beyond_total[t]), key=lambda c: c[1])
+        data.uncounted = sorted((names[t.id], datetime.fromtimestamp(cut, UTC).astimezone())
+                                for t, cut in self._uncounted(listing, cuts, world, forecast)
+                                if wanted is None or t.id in wanted)
         for i, window in enumerate(windows):
             day = data.days[window.day]
             day.future["fire"] += totals[i] - chained[i]
@@ -293,6 +296,28 @@ class _Read:
             task = source
         first = forecast.origin(task, [])
         return (task, first) if first is not None else None
+
+    def _uncounted(self, listing: list[Occurrence], cuts: dict[float, list[Task]],
+                   world: World, forecast: Forecast) -> Iterator[tuple[Task, float]]:
+        """Chain tasks after several upstreams, whose runs past the listing no one schedule
+        counts (`_origin`), each with its last fire listed (or its upstreams' first cut)."""
+        cut_of = {t.id: cut for cut, tasks in cuts.items() for t in tasks}
+        last = {o.task_id: o.fire_at.timestamp() for o in listing}  # (in order of time)
+        stops: dict[int, float | None] = {}  # each task's, once (None while being found)
+
+        def stop(task_id: int) -> float | None:
+            if task_id not in stops:
+                stops[task_id] = None
+                found = [stop(up) for up in world.graph.trigger_ups.get(task_id, ())]
+                found.append(cut_of.get(task_id))
+                stops[task_id] = min((c for c in found if c is not None), default=None)
+            return stops[task_id]
+
+        for task in (t for t in world.tasks if t.id not in forecast.alone):  # the played
+            if task.spec.schedule.kind == "after" \
+                    and self._origin(task, world, forecast) is None \
+                    and (cut := stop(task.id)) is not None:
+                yield task, max(cut, last.get(task.id, cut))
 
     # -- counted fires -------------------------------------------------------------------
 

@@ -83,7 +83,8 @@ class RunDetail(QWidget):
         self._tailing = False  # a read of the shown run's newer output is in flight
         self._stale = False  # the store changed while a read was in flight: read again
 
-        self.title = QLabel("Select a run to see its details and output.")
+        self.idle = "Select a run to see its details and output."  # the title with no run shown
+        self.title = QLabel(self.idle)
         font = self.title.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.15)
@@ -204,7 +205,7 @@ class RunDetail(QWidget):
 
     def _fill(self, run: Run | None) -> None:
         if run is None:
-            self.title.setText("Select a run to see its details and output.")
+            self.title.setText(self.idle)
             for label in self.fields.values():
                 label.setText("—")
             paint_status(self.fields["Status"], None)  # not the last run's colour

@@ -54,6 +54,8 @@ from app.store.runs import FINAL_FAILURE, RETRIED
 
 TYPING_QUIET_MS = 250  # the task filter reads once the typing pauses this long
 
+NO_RUNS = ("No runs yet: each run is listed here as it starts. Select a task in Tasks and "
+           "press F5 to run it now.")
 PERIODS = (("any", "Any time"), ("today", "Today"), ("24h", "Last 24 hours"),
            ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("between", "Between dates…"))
 
@@ -127,6 +129,7 @@ class RunsView(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         self.table.selectionModel().selectionChanged.connect(self.selection_changed)
         self.detail = RunDetail(service, background)
+        self._pick = self.detail.idle  # its title while no run is shown, when there are runs
         self.detail.elapsed.now = lambda: self.model.elapsed.now()  # one clock for both
         self.detail.cancel_requested.connect(self._on_detail_cancel_requested)
         self.detail.rerun_requested.connect(self._on_detail_rerun_requested)
@@ -282,6 +285,13 @@ class RunsView(QWidget):
     def _update_count(self) -> None:
         total = self.model.total
         self.count.setText(display.plural(total, "run"))
+        # no run at all: the pane says where runs come from, not "Select a run" in an empty list
+        none = total == 0 and self.model.ever_loaded and self.query() == RunQuery()
+        idle = NO_RUNS if none else self._pick
+        if idle != self.detail.idle:
+            self.detail.idle = idle
+            if self.detail.run is None:
+                self.detail.title.setText(idle)
 
     # -- selection and detail --------------------------------------------------------------
 
@@ -328,22 +338,21 @@ class RunsView(QWidget):
         if wanted is not None and self.select_run(wanted):
             self._select_when_seen = None
 
-    def show_run(self, run_id: int) -> None:
-        """Any run, even weeks old (the calendar's): its task's runs, its detail at once."""
+    def show_run(self, run_id: int, among_all: bool = False) -> None:
+        """Any run, even weeks old, its detail at once: among its task's runs (the calendar's)
+        or every task's (a notification's Open log), selected once its row is read."""
 
         def found(run: Run) -> None:
-            self.show_task(run.task_id, run.task_name)
+            if among_all:
+                self.show_task(None)
+            else:
+                self.show_task(run.task_id, run.task_name)
             if not self.select_run(run.id, wait=True):
                 self.detail.show_run(run)
 
         service = self.service
         self.background.run(lambda: service.get_run(run_id), found, owner=self,
                             title="Cannot open the run")
-
-    def show_among_all(self, run_id: int) -> None:
-        """Every task's runs, with this one selected as soon as it is loaded."""
-        self.show_task(None)
-        self.select_run(run_id, wait=True)
 
     def _on_detail_cancel_requested(self, run_id: int) -> None:
         """Cancel through the service; the status bar says it was asked, then how it ended."""
