@@ -14,6 +14,7 @@ from typing import Any
 
 import psutil
 
+from app.core.task import FINISHED_STATUSES
 from tests.engine.conftest import Recorder, finished_runs, freeze, wait_until
 
 ACTIONS = "tests.engine.worker_actions"
@@ -64,6 +65,29 @@ def test_timeout_kills_a_busy_loop_and_the_next_run_works(spawn: Any, cli: Any,
     assert int(who.read_text()) not in (worker, engine.proc.pid)  # a new worker
     assert engine.stop() == 0
     assert "Traceback" not in engine.text()
+
+
+def test_an_exception_whose_message_cannot_be_made_fails_its_run(spawn: Any,
+                                                                 cli: Any) -> None:
+    """An action raised an exception whose `__str__` raises: its worker died saying it, the
+    run ended `interrupted` ("the Python worker running it died") with the worker's own
+    traceback, and its retry ran as if the engine had cut it off. It fails, said as Python
+    says it."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    assert cli("task", "add", "unsayable", "--python", f"{ACTIONS}:raise_unsayable",
+               "--retries", "1", "--retry-delay", "0.1s", "--manual").code == 0
+    assert cli("task", "run", "unsayable").code == 0
+
+    def ended() -> list[dict[str, Any]]:
+        runs = _runs(cli, "unsayable")
+        return runs if len(runs) == 2 and runs[1]["status"] in FINISHED_STATUSES else []
+    runs = wait_until(ended, 20)
+    assert [r["status"] for r in runs] == ["failed", "failed"], runs
+    assert runs[0]["error"] == "Unsayable: <exception str() failed>"
+    text = cli("run", "show", "--log", str(runs[0]["id"])).out
+    assert "in raise_unsayable" in text and "pyworkers" not in text, text
+    assert engine.stop() == 0
 
 
 def test_cancel_turns_context_cancelled_at_once(engine: Any, service: Any,

@@ -249,3 +249,14 @@ def chatty_progress(context: Any, calls: int) -> None:
     """Says its progress at every step of a long loop: far past what a run's output keeps."""
     for step in range(1, calls + 1):
         context.progress(step / calls, f"step {step} of {calls}")
+
+
+class Unsayable(Exception):
+    """An exception whose message cannot be made."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("no words for it")
+
+
+def raise_unsayable() -> None:
+    raise Unsayable()
