@@ -90,6 +90,33 @@ def test_an_exception_whose_message_cannot_be_made_fails_its_run(spawn: Any,
     assert engine.stop() == 0
 
 
+def test_a_large_value_returned_or_raised_is_kept_within_the_outputs_bounds(
+        spawn: Any, cli: Any) -> None:
+    """README: a run's output keeps its first 262,144 characters and its last 65,536. What
+    a Python action returned and its traceback went around those bounds, and its error was
+    stored whole: 1 MB each here, 50 MB as readily. Kept now are the output's bounds (the
+    value's end among them) and the error's start and end."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    n = 1_000_000
+    for name in ("return_large", "raise_large"):
+        assert cli("task", "add", name, "--python", f"{ACTIONS}:{name}", "--manual",
+                   "--kwargs", json.dumps({"n": n})).code == 0
+        assert cli("task", "run", name).code == 0
+    (returned,) = wait_until(lambda: [r for r in _runs(cli, "return_large")
+                                      if r["status"] == "succeeded"], 20)
+    (raised,) = wait_until(lambda: [r for r in _runs(cli, "raise_large")
+                                    if r["status"] == "failed"], 20)
+    for run in (returned, raised):
+        log = cli("run", "show", "--log", str(run["id"])).out
+        assert len(log) < 262_144 + 65_536 + 2_000, len(log)
+        assert "characters of output omitted" in log and "END" in log
+    error = cli("run", "show", str(raised["id"]), "--json").json()["error"]
+    assert error.startswith("ValueError: zzz") and error.endswith("zzzEND"), error[-50:]
+    assert len(error) < 4_200 and "characters left out" in error
+    assert engine.stop() == 0
+
+
 def test_cancel_turns_context_cancelled_at_once(engine: Any, service: Any,
                                                 tmp_path: Path) -> None:
     engine.start()

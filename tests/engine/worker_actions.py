@@ -260,3 +260,11 @@ class Unsayable(Exception):
 
 def raise_unsayable() -> None:
     raise Unsayable()
+
+
+def return_large(n: int) -> str:
+    return "x" * n + "END"
+
+
+def raise_large(n: int) -> None:
+    raise ValueError("z" * n + "END")
