@@ -117,6 +117,20 @@ def test_a_large_value_returned_or_raised_is_kept_within_the_outputs_bounds(
     assert engine.stop() == 0
 
 
+def test_a_checkpoint_that_holds_itself_is_refused_saying_so(spawn: Any, cli: Any) -> None:
+    """A checkpoint of a list that holds itself was refused as holding "NaN or an
+    infinity"; the refusal says what JSON found."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    assert cli("task", "add", "itself", "--python", f"{ACTIONS}:checkpoint_itself",
+               "--manual").code == 0
+    assert cli("task", "run", "itself").code == 0
+    (run,) = wait_until(lambda: [r for r in _runs(cli, "itself") if r["status"] == "failed"],
+                        20)
+    assert run["error"] == "ValueError: checkpoint is not JSON: Circular reference detected"
+    assert engine.stop() == 0
+
+
 def test_cancel_turns_context_cancelled_at_once(engine: Any, service: Any,
                                                 tmp_path: Path) -> None:
     engine.start()

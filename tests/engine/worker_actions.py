@@ -268,3 +268,10 @@ def return_large(n: int) -> str:
 
 def raise_large(n: int) -> None:
     raise ValueError("z" * n + "END")
+
+
+def checkpoint_itself(context: Any) -> None:
+    """Checkpoints a state that holds itself."""
+    state: list[Any] = []
+    state.append(state)
+    context.checkpoint(state)

@@ -19,7 +19,9 @@ def state_json(state: Any) -> str:
     printed it: a fault hunt)."""
     try:
         return json.dumps(state, allow_nan=False)
-    except ValueError:
+    except ValueError as exc:  # (a state that holds itself said it held NaN: a fault hunt)
+        if not str(exc).startswith("Out of range float"):
+            raise ValueError(f"checkpoint is not JSON: {exc}") from None
         raise ValueError("checkpoint is not JSON: it holds NaN or an infinity, which JSON "
                          "has no number for") from None
 
