@@ -90,6 +90,20 @@ def test_an_exception_whose_message_cannot_be_made_fails_its_run(spawn: Any,
     assert engine.stop() == 0
 
 
+def test_an_exception_without_a_message_is_said_by_its_name(spawn: Any, cli: Any) -> None:
+    """`raise KeyboardInterrupt` read "KeyboardInterrupt: ", as if its message were cut
+    off; it reads as Python's traceback says it."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    assert cli("task", "add", "ctrl-c", "--python", f"{ACTIONS}:interrupt_itself",
+               "--manual").code == 0
+    assert cli("task", "run", "ctrl-c").code == 0
+    (run,) = wait_until(lambda: [r for r in _runs(cli, "ctrl-c") if r["status"] == "failed"],
+                        20)
+    assert run["error"] == "KeyboardInterrupt"
+    assert engine.stop() == 0
+
+
 def test_a_large_value_returned_or_raised_is_kept_within_the_outputs_bounds(
         spawn: Any, cli: Any) -> None:
     """README: a run's output keeps its first 262,144 characters and its last 65,536. What

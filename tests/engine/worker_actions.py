@@ -275,3 +275,7 @@ def checkpoint_itself(context: Any) -> None:
     state: list[Any] = []
     state.append(state)
     context.checkpoint(state)
+
+
+def interrupt_itself() -> None:
+    raise KeyboardInterrupt

@@ -275,13 +275,15 @@ def _own_folder() -> int | str:
 
 
 def _error(exc: BaseException) -> str:
-    """`Type: message`, or what Python's own traceback says of a message that cannot be
-    made (an exception whose `__str__` raises killed the worker: the run said its worker
-    died, with the worker's own traceback, and was retried as if cut off)."""
+    """`Type: message` (`Type` alone with no message: `raise KeyboardInterrupt` read
+    "KeyboardInterrupt: "), or what Python's own traceback says of a message that cannot
+    be made (an exception whose `__str__` raises killed the worker: the run said its
+    worker died, with the worker's own traceback, and was retried as if cut off)."""
     try:
-        return f"{type(exc).__name__}: {exc}"
+        message = str(exc)
     except Exception:
-        return f"{type(exc).__name__}: <exception str() failed>"
+        message = "<exception str() failed>"
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
 def _repr(value: Any) -> str:
