@@ -145,6 +145,26 @@ def test_a_checkpoint_that_holds_itself_is_refused_saying_so(spawn: Any, cli: An
     assert engine.stop() == 0
 
 
+def test_an_action_that_closes_its_workers_channels_ends_saying_so(spawn: Any, cli: Any,
+                                                                    tmp_path: Path) -> None:
+    """An action closed its worker's channels to the engine and slept on: the run said "the
+    Python worker running it died (still running)". It says the worker stopped answering
+    and was killed, and the worker is gone."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    pid_file = tmp_path / "worker.pid"
+    assert cli("task", "add", "mute", "--python", f"{ACTIONS}:close_channels_then_sleep",
+               "--kwargs", json.dumps({"path": str(pid_file)}), "--manual").code == 0
+    assert cli("task", "run", "mute").code == 0
+    worker = _pid(pid_file)
+    (run,) = wait_until(lambda: [r for r in _runs(cli, "mute")
+                                 if r["status"] == "interrupted"], 20)
+    assert run["error"] == ("the Python worker running it stopped answering (its channel to "
+                            "the engine closed) and was killed"), run
+    wait_until(lambda: _gone(worker), 10)
+    assert engine.stop() == 0
+
+
 def test_cancel_turns_context_cancelled_at_once(engine: Any, service: Any,
                                                 tmp_path: Path) -> None:
     engine.start()

@@ -224,8 +224,11 @@ class Run:
         if stopped is not None:
             self.finish(stopped)
         else:  # (a run is handed only to a worker that has said hello: pool._free)
+            # alive with its channel closed (by an action): it read "died (still running)"
+            why = (f"died ({exit_text(code)})" if code is not None
+                   else "stopped answering (its channel to the engine closed) and was killed")
             self.finish(Outcome("interrupted", utcnow(),
-                                error=f"the Python worker running it died ({exit_text(code)})"))
+                                error=f"the Python worker running it {why}"))
 
     def _stopped(self) -> Outcome | None:
         attempt = self.attempt
