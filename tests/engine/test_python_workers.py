@@ -165,6 +165,22 @@ def test_an_action_that_closes_its_workers_channels_ends_saying_so(spawn: Any, c
     assert engine.stop() == 0
 
 
+def test_a_log_of_what_is_not_text_is_written_as_print_writes_it(spawn: Any,
+                                                                  cli: Any) -> None:
+    """`context.log(42)` failed the run with "'int' object has no attribute 'endswith'",
+    an error from Tickwork's own code; the line is "42", as print() writes it."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    assert cli("task", "add", "count", "--python", f"{ACTIONS}:log_a_number",
+               "--manual").code == 0
+    assert cli("task", "run", "count").code == 0
+    (run,) = wait_until(lambda: [r for r in _runs(cli, "count")
+                                 if r["status"] in FINISHED_STATUSES], 20)
+    assert run["status"] == "succeeded", run
+    assert "\n42\n" in cli("run", "show", "--log", str(run["id"])).out
+    assert engine.stop() == 0
+
+
 def test_cancel_turns_context_cancelled_at_once(engine: Any, service: Any,
                                                 tmp_path: Path) -> None:
     engine.start()

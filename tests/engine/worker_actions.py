@@ -287,3 +287,8 @@ def close_channels_then_sleep(path: str) -> None:
     _note_pid(path)
     os.closerange(3, 65536)
     time.sleep(60)
+
+
+def log_a_number(context: Any) -> str:
+    context.log(42)
+    return "logged"

@@ -124,5 +124,8 @@ class RunContext:
             self.log(f"tickwork: {said}")
         self._link.progress(shown, message)
 
-    def log(self, text: str) -> None:
+    def log(self, text: object) -> None:
+        """A line of the run's output: `text` as print() writes it (`log(42)` failed the run
+        with "'int' object has no attribute 'endswith'", from Tickwork's own code)."""
+        text = str(text)
         self._link.log(text if text.endswith("\n") else text + "\n")
