@@ -13,8 +13,18 @@ from app.core.masking import Masker
 
 OUTPUT_HEAD = 256 * 1024  # characters stored as they arrive
 OUTPUT_TAIL = 64 * 1024  # characters kept of the end once the head is full
+ERROR_MAX = 4096  # characters of a run's error kept: its start and its end
 LIVE_EVERY = 1.0  # seconds: a progress line still shown this often while the rest is held
 LINE_NEAR = 4096  # characters: a cut moves this far at most to fall at a line's end
+
+
+def bounded_error(error: str) -> str:
+    """A run's error, its start and end when it is longer than `ERROR_MAX` characters (a
+    Python action's exception message is any size: one of 20 MB was stored whole)."""
+    if len(error) <= ERROR_MAX:
+        return error
+    half = ERROR_MAX // 2
+    return f"{error[:half]}[… {len(error) - 2 * half:,} characters left out …]{error[-half:]}"
 
 
 class Source(Protocol):
@@ -45,7 +55,7 @@ class Capture:
         self.decoders = {s: codecs.getincrementaldecoder("utf-8")("replace")
                          for s in ("stdout", "stderr")}
         # masked before the head/tail cut, so a cut never leaves part of a secret visible
-        masker = Masker(attempt.secret_values)
+        self.masker = masker = Masker(attempt.secret_values)
         self.masks = {s: masker.stream() for s in ("stdout", "stderr")}
         self.sent = 0
         self.dropped = 0
@@ -67,7 +77,10 @@ class Capture:
         """Text of the engine's own for the run's output (a progress line), counted against
         the same bounds. A `live` one, while the rest is held back, still goes out once
         every `LIVE_EVERY` seconds (the others to the tail), so a window's progress field
-        does not freeze; 100,000 progress calls stored 100,000 lines, 250 MB in one run."""
+        does not freeze; 100,000 progress calls stored 100,000 lines, 250 MB in one run.
+        Masked first, as the run's own output is: a cut never leaves part of a secret."""
+        if self.masker:
+            text = self.masker.mask(text)
         if live and self.holding:
             now = self.clock()
             if now - self.live_at >= LIVE_EVERY:

@@ -274,13 +274,13 @@ class Dispatcher:
         if not outcome.tried:  # never handed to anything that runs it: the next start does
             return self.writes.released(record, UNSTARTED)
         if outcome.status == "interrupted" and self.stopping:  # not a dead worker's run
-            self.stats.finished += 1
-            self.stats.failed += 1
-            task = record.task  # `interrupted`, its retry by policy claimed in one commit
-            retry = ((task.id, record.fire, record.attempt + 1, self.engine_id)
-                     if should_retry("interrupted", record.attempt, task.spec.retries) else None)
-            return self.writes.interrupted(record, CUT_OFF, retry, error=outcome.error,
-                                           exit_code=outcome.exit_code)
+            self.stats.ended("interrupted")
+            task = record.task  # `interrupted`, its retry or fallback by policy: one commit
+            fb = self.tasks.fallback_of(task) if task.spec.fallback else None
+            return self.writes.interrupted(record, CUT_OFF, outcomes.cut_off(
+                record.run_id, task.name, task.id, record.fire, record.attempt, task.spec.retries,
+                None if fb is None else (fb.id, fb.name), self.engine_id),
+                error=outcome.error, exit_code=outcome.exit_code)
         with self.writer.together():  # its end and what it claims: one commit
             end = EndSaid(self.hub)
             self.recorder.final(attempt, outcome, end.ended)

@@ -7,6 +7,8 @@ last attempt failed, a notification, and what the dependency rules hear of it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from app.core.policy import backoff_delay, should_retry
 from app.core.task import Task
@@ -46,5 +48,22 @@ def decide(task: Task, run_id: int, attempt: int, status: str, error: str | None
         if spec.notify_on_failure else None
     if spec.fallback:
         return After(status, notify, fallback=spec.fallback,
-                     reason=f"fallback for {spec.name} run {run_id} ({status})")
+                     reason=fallback_reason(spec.name, run_id, status))
     return After(status, notify)
+
+
+def fallback_reason(name: str, run_id: int, status: str) -> str:
+    return f"fallback for {name} run {run_id} ({status})"
+
+
+def cut_off(run_id: int, name: str, task_id: int, fire: datetime, attempt: int, retries: int,
+            fallback: tuple[int, str] | None, engine_id: str) -> dict[str, Any]:
+    """What follows an attempt that an engine's stop or death cut off, as `ledger.interrupt`'s
+    keywords: its retry by the task's policy, else its task's `fallback` (id, name), as after
+    any attempt that ended `interrupted` (the fallback of a last attempt the engine's kill -9
+    cut off never ran)."""
+    if should_retry("interrupted", attempt, retries):
+        return {"retry": (task_id, fire, attempt + 1, engine_id)}
+    if fallback is not None:
+        return {"fallback": (*fallback, fallback_reason(name, run_id, "interrupted"))}
+    return {}

@@ -191,9 +191,7 @@ class RunRecorder:
               said: Callable[[RunChanged], None] | None = None) -> None:
         """Record how an attempt ended; listeners hear it once committed (through `said`,
         when given: app/engine/writes.py's `EndSaid`)."""
-        self.stats.finished += 1
-        if outcome.status != "succeeded":
-            self.stats.failed += 1
+        self.stats.ended(outcome.status)
         event = RunChanged(attempt.run_id, attempt.task_id, attempt.task_name, outcome.status,
                            outcome.finished_at, attempt.attempt)
         say = self.hub.emit if said is None else said

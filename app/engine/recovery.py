@@ -39,7 +39,7 @@ from typing import Any
 
 from app.core.errors import TickworkError
 from app.core.nouns import plural
-from app.core.policy import CATCH_UP_BOUND, catch_up_fires, should_retry
+from app.core.policy import CATCH_UP_BOUND, catch_up_fires
 from app.core.rules import catch_up_reason
 from app.core.run import Run
 from app.core.schedule import Schedule, build_trigger, parse_timezone
@@ -50,6 +50,7 @@ from app.engine.control import Requests
 from app.engine.dispatcher import Dispatcher
 from app.engine.events import RunChanged
 from app.engine.executor import KILL_GRACE
+from app.engine.outcomes import cut_off
 from app.engine.recorder import checkpoint_path
 from app.engine.records import RETRYING, RunRecord
 from app.engine.scheduler import next_after
@@ -129,18 +130,17 @@ def stop_leftovers(found: list[Orphan], grace: float = KILL_GRACE) -> None:
 
 def interrupt_orphans(found: list[Orphan], now: datetime, engine_id: str,
                       settled: list[Orphan] | None = None) -> list[Run]:
-    """Mark the orphans interrupted and claim each one's retry by its task's policy (in the
-    caller's transaction); return them as they were (for the events). Those that get no
-    retry are added to `settled`."""
+    """Mark the orphans interrupted and claim each one's retry, else its fallback, by its
+    task's policy (in the caller's transaction); return them as they were (for the events).
+    Those that get no retry are added to `settled`."""
     ids = [o.id for o in found]
-    retries = task_queries.retries_of({o.task_id for o in found})
+    policies = task_queries.policies_of({o.task_id for o in found})
     out = run_store.by_ids_unordered(ids)
     for o in found:
-        retry = ((o.task_id, o.fire, o.attempt + 1, engine_id)
-                 if should_retry("interrupted", o.attempt, retries.get(o.task_id, 0)) else None)
-        ledger.interrupt(o.id, now, f"{DIED} while this run was {o.status}",
-                         retry=retry)
-        if retry is None and settled is not None:
+        name, retries, fallback = policies.get(o.task_id, ("", 0, None))
+        follows = cut_off(o.id, name, o.task_id, o.fire, o.attempt, retries, fallback, engine_id)
+        ledger.interrupt(o.id, now, f"{DIED} while this run was {o.status}", **follows)
+        if "retry" not in follows and settled is not None:
             settled.append(o)
     return out
 

@@ -23,6 +23,11 @@ class Stats:
         self._stamps: deque[float] = deque(maxlen=self.WINDOW)
         self._lateness: deque[float] = deque(maxlen=self.WINDOW)
 
+    def ended(self, status: str) -> None:
+        """An attempt ended `status`."""
+        self.finished += 1
+        self.failed += status != "succeeded"
+
     def add_lateness(self, ms: float) -> None:
         self._stamps.append(self._monotonic())
         self._lateness.append(ms)

@@ -122,9 +122,10 @@ class RunWrites:
                                                           "reason": reason}))
         self.hub.emit(self._event(record, status, now, reason))
 
-    def interrupted(self, record: RunRecord, reason: str, retry: tuple[Any, ...] | None, *,
+    def interrupted(self, record: RunRecord, reason: str, follows: dict[str, Any], *,
                     error: str | None, exit_code: int | None) -> None:
-        """A run the engine's stop cut off, and its retry claimed in the same commit. An
+        """A run the engine's stop cut off, and what follows it (`outcomes.cut_off`: its retry
+        or fallback) claimed in the same commit. An
         error that only says the engine stopped is not kept: the note says it (`run list`
         read "the engine stopped; the engine stopped while this run was running")."""
         run_id = record.run_id
@@ -132,7 +133,7 @@ class RunWrites:
         now = self.clock.now()
         self._after_commit(
             lambda: ledger.interrupt(run_id, now, reason, error=error, exit_code=exit_code,
-                                     retry=retry),
+                                     **follows),
             self._event(record, "interrupted", now, reason))
 
     @staticmethod

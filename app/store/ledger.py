@@ -47,7 +47,7 @@ _CLAIM_PG = _ROWS_OF_TASKS_PG.format(_PG_ROW.format(0))
 
 
 def claim(task_id: int, scheduled_for: datetime, attempt: int, status: str, trigger: str,
-          now: datetime, engine: str, reason: str | None = None,
+          now: datetime, engine: str | None, reason: str | None = None,
           parent_run_id: int | None = None, due_at: datetime | None = None) -> int | None:
     """Insert the ledger row for one attempt of one fire; None if it was already claimed."""
     params = (task_id, utc_text(scheduled_for), attempt, status, trigger, utc_text(now), reason,
@@ -88,24 +88,38 @@ def update(run_id: int, values: dict[str, Any]) -> None:
 
 def interrupt(run_id: int, now: datetime, reason: str, *, error: str | None = None,
               exit_code: int | None = None,
-              retry: tuple[int, datetime, int, str] | None = None) -> int | None:
+              retry: tuple[int, datetime, int, str] | None = None,
+              fallback: tuple[int, str, str] | None = None) -> int | None:
     """Mark a run `interrupted` (an engine stop or death cut it off) and, given `retry` =
-    (task id, fire, next attempt, engine), claim that attempt `retrying`, due at once.
+    (task id, fire, next attempt, engine), claim that attempt `retrying`, due at once; else,
+    given `fallback` = (its task id, its name, the reason), claim the fallback's run
+    `queued` for whichever engine leads next (`release`'s state), as the last attempt's
+    failure would have. The run's note names what follows it ("retried as run 8").
 
-    Both happen in the caller's transaction, so no kill between them can lose the retry.
-    Returns the retry's run id (None when none was asked for or it was claimed already).
+    All happens in the caller's transaction, so no kill between them can lose what follows.
+    Returns the follower's run id (None when none was asked for or it was claimed already).
     """
     execute(
         "UPDATE run SET status = 'interrupted', finished_at = ?, reason = ?,"
         " error = COALESCE(CAST(? AS TEXT), error), exit_code = COALESCE(CAST(? AS INTEGER),"
         " exit_code) WHERE id = ?",
         (utc_text(now), reason, error, exit_code, run_id))
-    if retry is None:
+    if retry is not None:
+        task_id, fire, attempt, engine = retry
+        follower = claim(task_id, fire, attempt, "retrying", "retry", now, engine,
+                         reason=f"retry of run {run_id}, interrupted when its engine ended",
+                         parent_run_id=run_id, due_at=now)
+        said = f"retried as run {follower}"
+    elif fallback is not None:
+        fallback_id, name, why = fallback
+        follower = claim(fallback_id, now, 1, "queued", "fallback", now, None, reason=why,
+                         parent_run_id=run_id)
+        said = f"fell back to “{name}”, run {follower}"
+    else:
         return None
-    task_id, fire, attempt, engine = retry
-    return claim(task_id, fire, attempt, "retrying", "retry", now, engine,
-                 reason=f"retry of run {run_id}, interrupted when its engine ended",
-                 parent_run_id=run_id, due_at=now)
+    if follower is not None:
+        note(run_id, "interrupted", said)
+    return follower
 
 
 def note(run_id: int, status: str, text: str, *, once: bool = False) -> None:

@@ -80,10 +80,17 @@ def one_shot_ids(task_ids: set[int] | None) -> set[int]:
         f"SELECT id FROM task WHERE schedule_kind = 'date'{where}", params)}
 
 
-def retries_of(task_ids: set[int]) -> dict[int, int]:
-    """Each task's retry count."""
-    return dict(TaskRow.select(TaskRow.id, TaskRow.retries).where(
-        TaskRow.id.in_(task_ids)).tuples()) if task_ids else {}
+def policies_of(task_ids: set[int]) -> dict[int, tuple[str, int, tuple[int, str] | None]]:
+    """Each task's name, retry count and fallback (its id and name; None: it has none)."""
+    if not task_ids:
+        return {}
+    Fallback = TaskRow.alias()
+    rows = (TaskRow.select(TaskRow.id, TaskRow.name, TaskRow.retries, Fallback.id,
+                           Fallback.name)
+            .join(Fallback, pw.JOIN.LEFT_OUTER, on=(TaskRow.fallback == Fallback.id))
+            .where(TaskRow.id.in_(task_ids)).tuples())
+    return {int(tid): (str(name), int(retries), None if fid is None else (int(fid), str(fname)))
+            for tid, name, retries, fid, fname in rows}
 
 
 # -- the engine's start-up and catch-up -----------------------------------------------------

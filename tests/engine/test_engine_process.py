@@ -219,6 +219,48 @@ def test_a_fallback_claimed_during_a_graceful_stop_runs_at_the_next_start(
     assert done[0]["id"] == runs["fb"]["id"]  # the same run, not a retry of it
 
 
+def _running(cli: Any, task: str) -> dict[str, Any]:
+    """`task run TASK`, once the run is running."""
+    run = cli("task", "run", task, "--json").json()
+    return wait_until(lambda: (r := cli("run", "show", str(run["id"]), "--json").json())[
+        "status"] == "running" and r, 10)
+
+
+@pytest.mark.parametrize("stop", ["kill -9", "SIGTERM"])
+def test_an_attempt_the_engine_cut_off_is_followed_by_its_retry_or_fallback_and_says_so(
+        spawn: Any, cli: Any, tmp_path: Path, stop: str) -> None:
+    """The engine killed (or stopped) while a task's last attempt ran: the attempt ends
+    `interrupted` and its fallback runs, as when its worker dies — the fallback never ran,
+    and the run's note did not say what followed it, nor did a retried one's."""
+    ran = tmp_path / "fallback-ran"
+    assert cli("task", "add", "fb", "--command", f"touch {ran}", "--manual").code == 0
+    assert cli("task", "add", "last", "--command", "sleep 30", "--fallback", "fb",
+               "--manual").code == 0
+    assert cli("task", "add", "again", "--command", "sleep 30", "--retries", "1",
+               "--manual").code == 0
+    first = spawn("first", grace=0.2)
+    first.wait_for("engine running")
+    last, again = _running(cli, "last"), _running(cli, "again")
+    if stop == "kill -9":
+        first.kill9()
+    else:
+        assert first.stop() == 0
+    spawn("second").wait_for("engine running")
+    wait_until(ran.exists, 15)
+    runs = cli("run", "list", "--json").json()
+    fallback = [r for r in runs if r["task_name"] == "fb"]
+    retry = [r for r in runs if r["task_name"] == "again" and r["attempt"] == 2]
+    assert len(fallback) == 1 and len(retry) == 1
+    assert fallback[0]["trigger"] == "fallback"
+    assert fallback[0]["reason"] == f"fallback for last run {last['id']} (interrupted)"
+    shown = cli("run", "show", str(last["id"]), "--json").json()
+    assert shown["status"] == "interrupted"
+    assert shown["reason"].endswith(f"; fell back to “fb”, run {fallback[0]['id']}")
+    shown = cli("run", "show", str(again["id"]), "--json").json()
+    assert shown["status"] == "interrupted"
+    assert shown["reason"].endswith(f"; retried as run {retry[0]['id']}")
+
+
 def _flaky(spawn: Any, cli: Any, marks: Path, delay: str) -> Any:
     """An engine, and a task `flaky` whose attempt 1 fails and attempt 2 succeeds, each
     writing its attempt number to `marks`; retried once after `delay`."""

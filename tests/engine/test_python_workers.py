@@ -14,6 +14,7 @@ from typing import Any
 
 import psutil
 
+from app.core.task import FINISHED_STATUSES
 from tests.engine.conftest import Recorder, finished_runs, freeze, wait_until
 
 ACTIONS = "tests.engine.worker_actions"
@@ -64,6 +65,120 @@ def test_timeout_kills_a_busy_loop_and_the_next_run_works(spawn: Any, cli: Any,
     assert int(who.read_text()) not in (worker, engine.proc.pid)  # a new worker
     assert engine.stop() == 0
     assert "Traceback" not in engine.text()
+
+
+def test_an_exception_whose_message_cannot_be_made_fails_its_run(spawn: Any,
+                                                                 cli: Any) -> None:
+    """An action raised an exception whose `__str__` raises: its worker died saying it, the
+    run ended `interrupted` ("the Python worker running it died") with the worker's own
+    traceback, and its retry ran as if the engine had cut it off. It fails, said as Python
+    says it."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    assert cli("task", "add", "unsayable", "--python", f"{ACTIONS}:raise_unsayable",
+               "--retries", "1", "--retry-delay", "0.1s", "--manual").code == 0
+    assert cli("task", "run", "unsayable").code == 0
+
+    def ended() -> list[dict[str, Any]]:
+        runs = _runs(cli, "unsayable")
+        return runs if len(runs) == 2 and runs[1]["status"] in FINISHED_STATUSES else []
+    runs = wait_until(ended, 20)
+    assert [r["status"] for r in runs] == ["failed", "failed"], runs
+    assert runs[0]["error"] == "Unsayable: <exception str() failed>"
+    text = cli("run", "show", "--log", str(runs[0]["id"])).out
+    assert "in raise_unsayable" in text and "pyworkers" not in text, text
+    assert engine.stop() == 0
+
+
+def test_an_exception_without_a_message_is_said_by_its_name(spawn: Any, cli: Any) -> None:
+    """`raise KeyboardInterrupt` read "KeyboardInterrupt: ", as if its message were cut
+    off; it reads as Python's traceback says it."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    assert cli("task", "add", "ctrl-c", "--python", f"{ACTIONS}:interrupt_itself",
+               "--manual").code == 0
+    assert cli("task", "run", "ctrl-c").code == 0
+    (run,) = wait_until(lambda: [r for r in _runs(cli, "ctrl-c") if r["status"] == "failed"],
+                        20)
+    assert run["error"] == "KeyboardInterrupt"
+    assert engine.stop() == 0
+
+
+def test_a_large_value_returned_or_raised_is_kept_within_the_outputs_bounds(
+        spawn: Any, cli: Any) -> None:
+    """README: a run's output keeps its first 262,144 characters and its last 65,536. What
+    a Python action returned and its traceback went around those bounds, and its error was
+    stored whole: 1 MB each here, 50 MB as readily. Kept now are the output's bounds (the
+    value's end among them) and the error's start and end."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    n = 1_000_000
+    for name in ("return_large", "raise_large"):
+        assert cli("task", "add", name, "--python", f"{ACTIONS}:{name}", "--manual",
+                   "--kwargs", json.dumps({"n": n})).code == 0
+        assert cli("task", "run", name).code == 0
+    (returned,) = wait_until(lambda: [r for r in _runs(cli, "return_large")
+                                      if r["status"] == "succeeded"], 20)
+    (raised,) = wait_until(lambda: [r for r in _runs(cli, "raise_large")
+                                    if r["status"] == "failed"], 20)
+    for run in (returned, raised):
+        log = cli("run", "show", "--log", str(run["id"])).out
+        assert len(log) < 262_144 + 65_536 + 2_000, len(log)
+        assert "characters of output omitted" in log and "END" in log
+    error = cli("run", "show", str(raised["id"]), "--json").json()["error"]
+    assert error.startswith("ValueError: zzz") and error.endswith("zzzEND"), error[-50:]
+    assert len(error) < 4_200 and "characters left out" in error
+    assert engine.stop() == 0
+
+
+def test_a_checkpoint_that_holds_itself_is_refused_saying_so(spawn: Any, cli: Any) -> None:
+    """A checkpoint of a list that holds itself was refused as holding "NaN or an
+    infinity"; the refusal says what JSON found."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    assert cli("task", "add", "itself", "--python", f"{ACTIONS}:checkpoint_itself",
+               "--manual").code == 0
+    assert cli("task", "run", "itself").code == 0
+    (run,) = wait_until(lambda: [r for r in _runs(cli, "itself") if r["status"] == "failed"],
+                        20)
+    assert run["error"] == "ValueError: checkpoint is not JSON: Circular reference detected"
+    assert engine.stop() == 0
+
+
+def test_an_action_that_closes_its_workers_channels_ends_saying_so(spawn: Any, cli: Any,
+                                                                    tmp_path: Path) -> None:
+    """An action closed its worker's channels to the engine and slept on: the run said "the
+    Python worker running it died (still running)". It says the worker stopped answering
+    and was killed, and the worker is gone."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    pid_file = tmp_path / "worker.pid"
+    assert cli("task", "add", "mute", "--python", f"{ACTIONS}:close_channels_then_sleep",
+               "--kwargs", json.dumps({"path": str(pid_file)}), "--manual").code == 0
+    assert cli("task", "run", "mute").code == 0
+    worker = _pid(pid_file)
+    (run,) = wait_until(lambda: [r for r in _runs(cli, "mute")
+                                 if r["status"] == "interrupted"], 20)
+    assert run["error"] == ("the Python worker running it stopped answering (its channel to "
+                            "the engine closed) and was killed"), run
+    wait_until(lambda: _gone(worker), 10)
+    assert engine.stop() == 0
+
+
+def test_a_log_of_what_is_not_text_is_written_as_print_writes_it(spawn: Any,
+                                                                  cli: Any) -> None:
+    """`context.log(42)` failed the run with "'int' object has no attribute 'endswith'",
+    an error from Tickwork's own code; the line is "42", as print() writes it."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    assert cli("task", "add", "count", "--python", f"{ACTIONS}:log_a_number",
+               "--manual").code == 0
+    assert cli("task", "run", "count").code == 0
+    (run,) = wait_until(lambda: [r for r in _runs(cli, "count")
+                                 if r["status"] in FINISHED_STATUSES], 20)
+    assert run["status"] == "succeeded", run
+    assert "\n42\n" in cli("run", "show", "--log", str(run["id"])).out
+    assert engine.stop() == 0
 
 
 def test_cancel_turns_context_cancelled_at_once(engine: Any, service: Any,

@@ -249,3 +249,46 @@ def chatty_progress(context: Any, calls: int) -> None:
     """Says its progress at every step of a long loop: far past what a run's output keeps."""
     for step in range(1, calls + 1):
         context.progress(step / calls, f"step {step} of {calls}")
+
+
+class Unsayable(Exception):
+    """An exception whose message cannot be made."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("no words for it")
+
+
+def raise_unsayable() -> None:
+    raise Unsayable()
+
+
+def return_large(n: int) -> str:
+    return "x" * n + "END"
+
+
+def raise_large(n: int) -> None:
+    raise ValueError("z" * n + "END")
+
+
+def checkpoint_itself(context: Any) -> None:
+    """Checkpoints a state that holds itself."""
+    state: list[Any] = []
+    state.append(state)
+    context.checkpoint(state)
+
+
+def interrupt_itself() -> None:
+    raise KeyboardInterrupt
+
+
+def close_channels_then_sleep(path: str) -> None:
+    """Closes every fd of its worker past 2 (the worker's channels to the engine among
+    them), then sleeps on."""
+    _note_pid(path)
+    os.closerange(3, 65536)
+    time.sleep(60)
+
+
+def log_a_number(context: Any) -> str:
+    context.log(42)
+    return "logged"

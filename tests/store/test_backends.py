@@ -208,6 +208,30 @@ def test_the_simulation_s_tasks_among_the_involved_and_their_group_peers(
         assert task_queries.schedulable_ids(set()) == []
 
 
+def test_a_cut_off_last_attempt_claims_its_fallback_for_the_next_engine(
+        svc: Service, opened: Store) -> None:
+    """`ledger.interrupt` with a fallback (an engine's death or stop cut the last attempt
+    off): the fallback's run is claimed `queued` for no engine, which the next one adopts,
+    and the attempt's note names it; the task's own policy, as stored, names the fallback."""
+    a = svc.create_task(command_task("a")).id
+    fb = svc.create_task(command_task("fb")).id
+    svc.update_task(a, {"fallback": "fb"}, verify=False)
+    with opened.write():
+        (cut,) = ledger.claim_many([claim_row(a, T0)])
+        assert cut is not None
+        follower = ledger.interrupt(cut, T0, "the engine died",
+                                    fallback=(fb, "fb", f"fallback for a run {cut} (interrupted)"))
+    with opened.read():
+        assert follower is not None
+        run = runs.get(follower)
+        assert (run.task_id, run.status, run.trigger, run.parent_run_id, run.attempt) == (
+            fb, "queued", "fallback", cut, 1)
+        assert runs.unclaimed_manual() == [follower]
+        assert runs.get(cut).reason == f"the engine died; fell back to “fb”, run {follower}"
+        assert task_queries.policies_of({a, fb}) == {a: ("a", 0, (fb, "fb")),
+                                                     fb: ("fb", 0, None)}
+
+
 def test_runs_record_their_life_and_output(svc: Service, opened: Store) -> None:
     a = svc.create_task(command_task("a")).id
     with opened.write():

@@ -19,7 +19,9 @@ def state_json(state: Any) -> str:
     printed it: a fault hunt)."""
     try:
         return json.dumps(state, allow_nan=False)
-    except ValueError:
+    except ValueError as exc:  # (a state that holds itself said it held NaN: a fault hunt)
+        if not str(exc).startswith("Out of range float"):
+            raise ValueError(f"checkpoint is not JSON: {exc}") from None
         raise ValueError("checkpoint is not JSON: it holds NaN or an infinity, which JSON "
                          "has no number for") from None
 
@@ -122,5 +124,8 @@ class RunContext:
             self.log(f"tickwork: {said}")
         self._link.progress(shown, message)
 
-    def log(self, text: str) -> None:
+    def log(self, text: object) -> None:
+        """A line of the run's output: `text` as print() writes it (`log(42)` failed the run
+        with "'int' object has no attribute 'endswith'", from Tickwork's own code)."""
+        text = str(text)
         self._link.log(text if text.endswith("\n") else text + "\n")

@@ -33,7 +33,7 @@ from typing import Any, Protocol
 from app.core.module_words import not_found
 from app.core.run import progress_line
 from app.engine.attempts import Attempt, CheckpointError, Outcome, Sink, resolve_secrets, utcnow
-from app.engine.capture import Capture
+from app.engine.capture import Capture, bounded_error
 from app.engine.lineage import TOKEN_VAR
 from app.engine.pyworkers import protocol
 from app.engine.pyworkers.deadlines import Deadlines
@@ -224,8 +224,11 @@ class Run:
         if stopped is not None:
             self.finish(stopped)
         else:  # (a run is handed only to a worker that has said hello: pool._free)
+            # alive with its channel closed (by an action): it read "died (still running)"
+            why = (f"died ({exit_text(code)})" if code is not None
+                   else "stopped answering (its channel to the engine closed) and was killed")
             self.finish(Outcome("interrupted", utcnow(),
-                                error=f"the Python worker running it died ({exit_text(code)})"))
+                                error=f"the Python worker running it {why}"))
 
     def _stopped(self) -> Outcome | None:
         attempt = self.attempt
@@ -236,7 +239,6 @@ class Run:
     def _done(self, end: dict[str, Any]) -> Outcome:
         attempt = self.attempt
         self.worker.cpu = end.get("cpu", self.worker.cpu)
-        self._output_done()  # what it printed comes before its traceback
         if end.get("left") or end.get("changed"):
             self.pool.retire(self.worker, attempt.env.get(TOKEN_VAR, ""))
         if end.get("left"):
@@ -251,7 +253,7 @@ class Run:
         if "load_error" in end:
             said = (not_found(missing, end.get("folder")) if missing else end["load_error"])
             return Outcome("failed", utcnow(),
-                           error=f"cannot load {attempt.action.target}: {said}")
+                           error=bounded_error(f"cannot load {attempt.action.target}: {said}"))
         if "secret_error" in end:
             return Outcome("failed", utcnow(), error=end["secret_error"])
         if end.get("traceback"):
@@ -262,16 +264,17 @@ class Run:
         if end.get("error"):
             return Outcome("failed", utcnow(), error=(
                 f"ModuleNotFoundError: {not_found(missing, end.get('folder'))}" if missing
-                else end["error"]))
+                else bounded_error(end["error"])))
         if end.get("result") is not None:
             self._say(f"returned: {end['result']}\n")
         return Outcome("succeeded", utcnow())
 
     def _say(self, text: str, stream: str = "tickwork") -> None:
-        """A line of the engine's after the run's output, on a line of its own."""
+        """A line of the engine's after the run's output, on a line of its own, within the
+        output's bounds (a value returned or a traceback of 50 MB was stored whole)."""
         if self._open_line:
             text, self._open_line = "\n" + text, False
-        self.sink.on_output(self.attempt, stream, text)
+        self._output().say(stream, text)
 
 
 def request_frame(attempt: Attempt, sink: Sink) -> bytes:

@@ -163,7 +163,7 @@ class Link:
         try:
             func, wants_context = self.modules.resolve(request["target"], folder)
         except BaseException as exc:
-            end["load_error"] = repr(exc)
+            end["load_error"] = _repr(exc)
             _missing(exc, folder, end)
             return
         kwargs = dict(request.get("kwargs") or {})
@@ -184,7 +184,7 @@ class Link:
             _forked_child_ends(worker, 1)
             end["traceback"] = "".join(traceback.format_exception(
                 type(exc), exc, exc.__traceback__.tb_next if exc.__traceback__ else None))
-            end["error"] = f"{type(exc).__name__}: {exc}"
+            end["error"] = _error(exc)
             _missing(exc, folder, end)
         _forked_child_ends(worker, 0)
 
@@ -272,6 +272,18 @@ def _own_folder() -> int | str:
         return os.open(".", getattr(os, "O_PATH", os.O_RDONLY))
     except OSError:
         return os.getcwd()
+
+
+def _error(exc: BaseException) -> str:
+    """`Type: message` (`Type` alone with no message: `raise KeyboardInterrupt` read
+    "KeyboardInterrupt: "), or what Python's own traceback says of a message that cannot
+    be made (an exception whose `__str__` raises killed the worker: the run said its
+    worker died, with the worker's own traceback, and was retried as if cut off)."""
+    try:
+        message = str(exc)
+    except Exception:
+        message = "<exception str() failed>"
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
 def _repr(value: Any) -> str:
