@@ -292,3 +292,9 @@ def close_channels_then_sleep(path: str) -> None:
 def log_a_number(context: Any) -> str:
     context.log(42)
     return "logged"
+
+
+def exit_with(code: Any) -> None:
+    """Ends as a script does: `sys.exit(code)`."""
+    print("done here")
+    sys.exit(code)

@@ -177,7 +177,13 @@ class Link:
                 context.cancel()
         worker = os.getpid()
         try:
-            result = func(**kwargs)
+            try:
+                result = func(**kwargs)
+            except SystemExit as exc:
+                if exc.code not in (None, 0):  # (False is 0)
+                    raise
+                result = None  # `sys.exit(0)`: a script's way to say it is done, as a
+                # command's exit 0 (every one read "failed: SystemExit: 0", and was retried)
             if result is not None:
                 end["result"] = _repr(result)
         except BaseException as exc:  # its traceback from the action's own frames on
