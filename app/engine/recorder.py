@@ -40,6 +40,7 @@ from typing import Any
 
 from app.core.masking import Masker, MaskStream
 from app.core.run import progress_line
+from app.engine.capture import bounded_error
 from app.engine.clock import WALL, Clock
 from app.engine.events import EventHub, RunChanged, RunOutput
 from app.engine.executor import MAX_CHECKPOINT, Attempt, CheckpointError, Outcome
@@ -178,6 +179,9 @@ class RunRecorder:
                     self._output(attempt.run_id, stream, rest)
             if outcome.error:
                 outcome = dataclasses.replace(outcome, error=masker.mask(outcome.error))
+        if outcome.error:  # cut once masked: a secret across the cut lost its middle and
+            # kept its ends in clear (a Python action's exception message is any size)
+            outcome = dataclasses.replace(outcome, error=bounded_error(outcome.error))
         self._finished(attempt, outcome)
 
     # -- the dispatcher's side ----------------------------------------------------------------

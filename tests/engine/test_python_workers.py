@@ -296,6 +296,23 @@ def test_secrets_arrive_and_are_masked(engine: Any, service: Any, tmp_path: Path
     assert "very-secret-123" not in text
 
 
+def test_a_long_error_is_masked_before_it_is_cut(engine: Any, service: Any) -> None:
+    """An error over 4,096 characters keeps its start and its end: a secret across the cut
+    (2,048 characters in) lost its middle there, and its start was kept in clear, as the
+    masking came after the cut (a review's finding)."""
+    service.set_secret("tok", "S3CRET-very-secret-123")
+    engine.start()
+    service.create_task(py_task("long-error", "raise_with_secret", kwargs={"at": 2_032},
+                                secret_env={"TOKEN": "tok"}))
+    run = service.run_now("long-error")
+    wait_until(lambda: service.get_run(run.id).status == "failed", 20)
+    error = service.get_run(run.id).error
+    assert error is not None and error.startswith("ValueError: xxx") and error.endswith("yyy")
+    assert "S3C" not in error and "123" not in error and len(error) < 4_200
+    text = "".join(c[2] for c in service.run_output(run.id))
+    assert "S3CRET" not in text
+
+
 def test_a_checkpoint_holding_a_secret_is_refused(engine: Any, service: Any,
                                                   home: Path) -> None:
     """A checkpoint is stored for the next attempt: one with a secret's value is refused

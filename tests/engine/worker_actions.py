@@ -298,3 +298,8 @@ def exit_with(code: Any) -> None:
     """Ends as a script does: `sys.exit(code)`."""
     print("done here")
     sys.exit(code)
+
+
+def raise_with_secret(at: int, context: Any) -> None:
+    """Raises an error of 10,000 characters with its secret `at` characters in."""
+    raise ValueError("x" * at + context.env["TOKEN"] + "y" * 10_000)

@@ -33,7 +33,7 @@ from typing import Any, Protocol
 from app.core.module_words import not_found
 from app.core.run import progress_line
 from app.engine.attempts import Attempt, CheckpointError, Outcome, Sink, resolve_secrets, utcnow
-from app.engine.capture import Capture, bounded_error
+from app.engine.capture import Capture
 from app.engine.lineage import TOKEN_VAR
 from app.engine.pyworkers import protocol
 from app.engine.pyworkers.deadlines import Deadlines
@@ -253,7 +253,7 @@ class Run:
         if "load_error" in end:
             said = (not_found(missing, end.get("folder")) if missing else end["load_error"])
             return Outcome("failed", utcnow(),
-                           error=bounded_error(f"cannot load {attempt.action.target}: {said}"))
+                           error=f"cannot load {attempt.action.target}: {said}")
         if "secret_error" in end:
             return Outcome("failed", utcnow(), error=end["secret_error"])
         if end.get("traceback"):
@@ -264,7 +264,7 @@ class Run:
         if end.get("error"):
             return Outcome("failed", utcnow(), error=(
                 f"ModuleNotFoundError: {not_found(missing, end.get('folder'))}" if missing
-                else bounded_error(end["error"])))
+                else end["error"]))  # (cut to its bounds once masked: the recorder)
         if end.get("result") is not None:
             self._say(f"returned: {end['result']}\n")
         return Outcome("succeeded", utcnow())
