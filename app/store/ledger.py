@@ -19,7 +19,7 @@ store's trigger refuses any of them once another engine leads (app/store/leader.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from app.store.backend import execute, executemany, ids_joined, is_postgres
@@ -112,14 +112,25 @@ def interrupt(run_id: int, now: datetime, reason: str, *, error: str | None = No
         said = f"retried as run {follower}"
     elif fallback is not None:
         fallback_id, name, why = fallback
-        follower = claim(fallback_id, now, 1, "queued", "fallback", now, None, reason=why,
-                         parent_run_id=run_id)
+        follower = _claim_own(fallback_id, now, why, run_id)
         said = f"fell back to “{name}”, run {follower}"
     else:
         return None
     if follower is not None:
         note(run_id, "interrupted", said)
     return follower
+
+
+def _claim_own(task_id: int, now: datetime, why: str, run_id: int) -> int | None:
+    """A fallback's run for `run_id`, claimed `queued` at the first free microsecond from
+    `now`: runs cut off together (one recovery's `now`) that share a fallback each get one
+    (the ledger's key is task, time and attempt: the second was lost as claimed already)."""
+    for step in range(1_000):
+        follower = claim(task_id, now + timedelta(microseconds=step), 1, "queued", "fallback",
+                         now, None, reason=why, parent_run_id=run_id)
+        if follower is not None:
+            return follower
+    return None
 
 
 def note(run_id: int, status: str, text: str, *, once: bool = False) -> None:
