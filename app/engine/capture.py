@@ -119,9 +119,14 @@ class Capture:
                 self.tail_len -= len(dropped)
                 self.dropped += len(dropped)
 
-    def finish(self) -> None:
+    def flush(self) -> None:
+        """What the decoders and the masking hold back (a character cut in two, what may be
+        a secret's start): said now, before the engine's own lines after the run's output."""
         for stream in ("stdout", "stderr"):
             self.add(stream, b"", final=True)
+
+    def finish(self) -> None:
+        self.flush()
         if self.tail and self.tail_len > OUTPUT_TAIL:  # trim the oldest kept chunk, from
             stream, text = self.tail[0]  # a line's start where one is near
             cut = self.tail_len - OUTPUT_TAIL

@@ -313,6 +313,20 @@ def test_a_long_error_is_masked_before_it_is_cut(engine: Any, service: Any) -> N
     assert "S3CRET" not in text
 
 
+def test_what_an_action_printed_comes_before_its_traceback(engine: Any,
+                                                           service: Any) -> None:
+    """The first byte of a character an action printed (its last) came after the traceback,
+    once the run's output was finished (a review's finding)."""
+    engine.start()
+    service.create_task(py_task("partial", "print_then_raise"))
+    run = service.run_now("partial")
+    wait_until(lambda: service.get_run(run.id).status == "failed", 20)
+    text = "".join(c[2] for c in service.run_output(run.id))
+    assert "caf\ufffd" in text and "Traceback" in text
+    assert text.index("caf\ufffd") < text.index("Traceback")
+    assert text.rstrip().endswith("ValueError: boom")
+
+
 def test_a_checkpoint_holding_a_secret_is_refused(engine: Any, service: Any,
                                                   home: Path) -> None:
     """A checkpoint is stored for the next attempt: one with a secret's value is refused

@@ -303,3 +303,11 @@ def exit_with(code: Any) -> None:
 def raise_with_secret(at: int, context: Any) -> None:
     """Raises an error of 10,000 characters with its secret `at` characters in."""
     raise ValueError("x" * at + context.env["TOKEN"] + "y" * 10_000)
+
+
+def print_then_raise() -> None:
+    """Prints a character cut in two (its first byte alone), then raises."""
+    sys.stdout.flush()
+    sys.stdout.buffer.write("café".encode()[:-1])
+    sys.stdout.buffer.flush()
+    raise ValueError("boom")

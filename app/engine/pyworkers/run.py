@@ -238,6 +238,8 @@ class Run:
 
     def _done(self, end: dict[str, Any]) -> Outcome:
         attempt = self.attempt
+        if self._capture is not None:  # what it printed comes whole before its traceback
+            self._capture.flush()
         self.worker.cpu = end.get("cpu", self.worker.cpu)
         if end.get("left") or end.get("changed"):
             self.pool.retire(self.worker, attempt.env.get(TOKEN_VAR, ""))
