@@ -64,4 +64,4 @@ def test_stopping_the_engine_says_the_one_standing_by_took_over(engines: Any,
     assert again.stdout.splitlines()[-1] == (
         "stopped: nothing schedules this home's tasks until Tickwork or `tickwork engine` "
         "starts again"), again.stdout
-    assert second.wait(30) == 0
+    assert second.wait(30) == 0, second_log.read_text()[-3000:]

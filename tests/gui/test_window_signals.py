@@ -64,7 +64,11 @@ def test_a_signal_quits_the_window_as_quit_does(cli: Any, home: Path, tmp_path: 
         sleepers = _sleepers(window)
         assert len(sleepers) == 1
         window.send_signal(signum)
-        assert window.wait(60) == 0, log.read_text()
+        try:
+            code = window.wait(60)
+        except subprocess.TimeoutExpired:  # (once, in a full run: its log says why)
+            code = None
+        assert code == 0, log.read_text()[-4000:]
     finally:
         if window.poll() is None:
             window.kill()
