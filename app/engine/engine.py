@@ -24,17 +24,10 @@ hot standby and takes over when the holder dies (`Leadership`, app/engine/leader
 a file lock for an SQLite store, a renewed lease and a fencing epoch for a shared
 PostgreSQL store, where a deposed leader steps down and may lead again later).
 
-`pace` (default `$TICKWORK_PACE`, else 1) scales how long the engine idles between looks
-for what no event tells it — the standby's tries for the lock, the store thread's polls for
-other processes' commits, the history retention's debounce and polls: the tests run their
-engines at 0.1, so a CLI edit or a dead holder is seen in tens of milliseconds.
-
-Faults of the store are states, not loops (`StoreFaults`, app/engine/faults.py): while the
-store cannot be written (a full disk) the engine is `stalled` — it fires nothing new, says so
-once, and the writer retries with backoff; once a write commits again it is `running` and
-the fires missed meanwhile follow each task's catch-up policy (`recovery.redo_due`). A
-damaged store (SQLITE_CORRUPT anywhere) stops the engine with one line naming the newest
-backup.
+`pace` (default `$TICKWORK_PACE`, else 1) scales the engine's idle looks (the standby's, the
+store thread's, the retention's); the tests run at 0.1. Faults of the store are states, not
+loops (`StoreFaults`, app/engine/faults.py): a full disk makes the engine `stalled` until a
+write commits again; a damaged store stops it with one line naming the newest backup.
 """
 
 from __future__ import annotations
@@ -111,6 +104,8 @@ class Engine:
         self._standby_poll = STANDBY_POLL * pace
         self._inbox: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
         self._stop = threading.Event()
+        self._life = threading.Lock()  # a stop waits for a part of the engine being started
+        self._parts = False  # activate started the writer and the dispatcher
         self.backups = DailyBackups(self.home, self._stop, clock=clock) if backups else None
         self._threads: list[threading.Thread] = []
         self.faults = StoreFaults(self)
@@ -181,11 +176,12 @@ class Engine:
 
     def stop(self, grace: float = 10.0) -> None:
         """Stop firing; let running attempts finish for `grace` seconds; interrupt the rest."""
-        if self._stop.is_set():
-            return
-        self._stop.set()
+        with self._life:
+            if self._stop.is_set():
+                return
+            self._stop.set()
         self.retention.wake()
-        if self.leadership.led:
+        if self.leadership.led and self._parts:
             self.timing.stop()
             done = threading.Event()
             keeper = self.leadership.keep(done)  # the lease stands while runs are stopped
@@ -206,7 +202,7 @@ class Engine:
                 t.join(5)
         self.notifier.stop()  # notify: after the last failures were told
         self.lock.release()
-        self._set_state("stopped")
+        self.set_state("stopped")
 
     def run_now(self, task_id: int) -> None:
         """Fire a task now (a manual run), from any thread."""
@@ -225,9 +221,6 @@ class Engine:
         if change.runs:
             self.watcher.read_runs(set(change.runs))
 
-    def next_fire(self) -> datetime | None:
-        return self.horizon.earliest()
-
     def running_count(self) -> int:
         return self.dispatcher.running_count()
 
@@ -241,16 +234,13 @@ class Engine:
         """Why the engine stopped itself (a damaged store), or None."""
         return self.faults.fatal
 
-    def set_state(self, state: str, detail: str = "") -> None:
-        self._set_state(state, detail)
-
     def post(self, fn: Callable[[], None]) -> None:
         """Run `fn` on the dispatcher thread."""
         self._inbox.put(fn)
 
     # -- life cycle -------------------------------------------------------------------------
 
-    def _set_state(self, state: str, detail: str = "") -> None:
+    def set_state(self, state: str, detail: str = "") -> None:
         self.state = state
         log.info("engine %s%s", state, f": {detail}" if detail else "")
         self.hub.emit(EngineState(state, detail))
@@ -261,8 +251,12 @@ class Engine:
         # CPython's default 5 ms switch interval that wait dominates at thousands of runs a
         # second (the convoy effect). 0.5 ms keeps the writer and the dispatcher flowing.
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
-        self.writer.start()
-        self._spawn(self._dispatch_loop, "tickwork-dispatcher")
+        with self._life:  # (a stop as it took over: "cannot join thread before it is started")
+            if self._stop.is_set():
+                return
+            self.writer.start()
+            self._spawn(self._dispatch_loop, "tickwork-dispatcher")
+            self._parts = True
         ready = threading.Event()
 
         def recover() -> None:
@@ -276,6 +270,16 @@ class Engine:
         # (a full collection over hundreds of thousands of objects stalls for 100+ ms) — here,
         # or on the window's GUI thread when it hosts this engine (app/core/sweeps.py).
         keep_from_sweeps(collect_first=True)
+        with self._life:  # a stop meanwhile: nothing more starts
+            if self._stop.is_set():
+                return
+            self._start_the_rest()
+        if self.faults.down:
+            self.set_state("stalled", self.faults.why)
+        else:
+            self.set_state("running", f"{self.workers} workers")
+
+    def _start_the_rest(self) -> None:
         self.timing.start()
         self._spawn(self.watcher.run, "tickwork-store")
         if self.backups is not None:
@@ -283,14 +287,9 @@ class Engine:
         self._spawn(self.retention.run, "tickwork-retention")  # history retention
         if self._metrics_enabled:
             from app.engine.metrics import MetricsSampler
-
             self._metrics = MetricsSampler(self)
             self.hub.subscribe(self._metrics.on_event)
             self._metrics.start()
-        if self.faults.down:
-            self._set_state("stalled", self.faults.why)
-        else:
-            self._set_state("running", f"{self.workers} workers")
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         t = threading.Thread(target=target, name=name, daemon=True)

@@ -31,7 +31,8 @@ def test_full_disk_stalls_once_then_catches_up_and_loses_nothing(
     wait_until(lambda: engine.state == "stalled", 15)
     committed = {r.id: r.status for r in service.list_runs(task="chatty", limit=1000)}
     # a fire falls due while the store cannot take them (the engine still knows it)
-    wait_until(lambda: (nxt := engine.next_fire()) is not None and nxt < datetime.now(UTC), 5)
+    wait_until(lambda: (nxt := engine.horizon.earliest()) is not None
+               and nxt < datetime.now(UTC), 5)
     assert engine.state == "stalled"
     free_disk(con)
     wait_until(lambda: engine.state == "running", 40)
