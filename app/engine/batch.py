@@ -33,15 +33,10 @@ class Batch:
         self._posted = False
 
     def add(self, item: tuple[Any, ...]) -> None:
-        with self._lock:
-            self._items.append(item)
-            if self._posted:
-                return
-            self._posted = True
-        self._post(self._drain)
+        self.extend([item])
 
     def extend(self, items: list[tuple[Any, ...]]) -> None:
-        """Many items at once: one lock, one post."""
+        """Items for the next batch: one lock, one post while none is pending."""
         if not items:
             return
         with self._lock:

@@ -34,6 +34,15 @@ def _sleepers(window: subprocess.Popen[bytes]) -> list[psutil.Process]:
     return found
 
 
+def _ignored(pid: int) -> str:
+    """The signals a process ignores, as /proc says (a mask)."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("SigIgn:"):
+                return line
+    return "?"
+
+
 def _window_with_a_slow_task(cli: Any, home: Path, tmp_path: Path
                              ) -> tuple[subprocess.Popen[bytes], Path]:
     """The real window (`python main.py`) over a home with a task "slow" that sleeps, and
@@ -68,7 +77,8 @@ def test_a_signal_quits_the_window_as_quit_does(cli: Any, home: Path, tmp_path: 
             code = window.wait(60)
         except subprocess.TimeoutExpired:  # (once, in a full run: its log says why)
             code = None
-        assert code == 0, log.read_text()[-4000:]
+        assert code == 0, (signal.getsignal(signal.SIGINT), _ignored(window.pid),
+                           log.read_text()[-4000:])
     finally:
         if window.poll() is None:
             window.kill()
