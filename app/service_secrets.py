@@ -210,8 +210,7 @@ class SecretOperations:
         """Refuse a secret's new value that would make a command using it too large to start
         (the tasks read, then their other secrets, before the write takes the lock)."""
         with self.store.read():
-            using = [task for task in tasks.page(0, -1, sort="id")
-                     if name in task.spec.secret_env.values() and task.id != but]
+            using = [task for task in _using(name) if task.id != but]
         values = self.secret_values(other for task in using
                                     for other in task.spec.secret_env.values() if other != name)
         values[name] = value
@@ -264,11 +263,16 @@ def _left(name: str, was: str | None, written: str | None, exc: Exception) -> st
     return f"secret {name!r}: {held} ({type(exc).__name__}: {exc})"
 
 
+def _using(name: str) -> list[Task]:
+    """The tasks that use secret `name` (in the caller's transaction)."""
+    return [t for t in tasks.page(0, -1, sort="id") if name in t.spec.secret_env.values()]
+
+
 def _deletable(name: str) -> None:
     """Refuse to delete a secret the store does not name, or one a task uses."""
     if not secret_refs.exists(name):
         raise NotFoundError("secret", name)
-    users = [t.name for t in tasks.page(0, -1, sort="id") if name in t.spec.secret_env.values()]
+    users = [t.name for t in _using(name)]
     if users:
         raise ValidationError("secret", f"{name!r} is used by {', '.join(users)}")
 

@@ -105,7 +105,6 @@ class Engine:
         self._inbox: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._life = threading.Lock()  # a stop waits for a part of the engine being started
-        self._parts = False  # activate started the writer and the dispatcher
         self.backups = DailyBackups(self.home, self._stop, clock=clock) if backups else None
         self._threads: list[threading.Thread] = []
         self.faults = StoreFaults(self)
@@ -181,7 +180,7 @@ class Engine:
                 return
             self._stop.set()
         self.retention.wake()
-        if self.leadership.led and self._parts:
+        if self.leadership.led and self._threads:  # (activate started its parts)
             self.timing.stop()
             done = threading.Event()
             keeper = self.leadership.keep(done)  # the lease stands while runs are stopped
@@ -256,7 +255,6 @@ class Engine:
                 return
             self.writer.start()
             self._spawn(self._dispatch_loop, "tickwork-dispatcher")
-            self._parts = True
         ready = threading.Event()
 
         def recover() -> None:

@@ -32,17 +32,22 @@ def test_a_write_waiting_on_the_keyring_does_not_hold_the_store(home: Path, cli:
                               stdout=subprocess.DEVNULL, stderr=err)
     try:
         wait_until(lambda: Path(f"{hold}.waiting").exists(), 30)  # it asks the keyring
-        other = sqlite3.connect(home / "tickwork.db", timeout=2)
-        try:  # another writer (the engine's, say) gets the store meanwhile
-            other.execute("BEGIN IMMEDIATE")
-            other.execute("ROLLBACK")
-        finally:
-            other.close()
+        _another_writer_gets(home)
     finally:
         hold.unlink()
     assert proc.wait(30) == 0, err_file.read_text()
     assert {t["name"] for t in cli("task", "list", "--json").json()} == {"first", "second"}
     assert cli("audit", "--verify").code == 0
+
+
+def _another_writer_gets(home: Path) -> None:
+    """Another writer (the engine's, say) gets the store meanwhile (it waits 2 s at most)."""
+    other = sqlite3.connect(home / "tickwork.db", timeout=2)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
 
 
 def _waits_outside_the_store(home: Path, tmp_path: Path, args: list[str],
@@ -60,12 +65,7 @@ def _waits_outside_the_store(home: Path, tmp_path: Path, args: list[str],
                               stdin=given, stdout=subprocess.DEVNULL, stderr=err)
     try:
         wait_until(lambda: Path(f"{hold}.waiting").exists(), 30)  # it asks for "token"
-        other = sqlite3.connect(home / "tickwork.db", timeout=2)
-        try:  # another writer (the engine's, say) gets the store meanwhile
-            other.execute("BEGIN IMMEDIATE")
-            other.execute("ROLLBACK")
-        finally:
-            other.close()
+        _another_writer_gets(home)
     finally:
         hold.unlink()
         Path(f"{hold}.waiting").unlink(missing_ok=True)
