@@ -184,18 +184,17 @@ def _run_now(svc: Any, args: argparse.Namespace) -> int:
     if not alive:
         _say(f"{NO_ENGINE}: run {run.id} stays queued until one starts")
 
-    def show(run: Any) -> None:
+    def show(run: Any, follows: str = "") -> None:
         if args.json:
             print_json(run.to_json())
         else:
-            print(f"run {run.id} of {run.task_name!r}: {run.status}")
+            print(f"run {run.id} of {run.task_name!r}: {_ended(run)}{follows}", flush=True)
 
     if not args.wait:
         show(run)
         return EXIT_OK
-    if not args.json:  # (--json: one document, the run as it ended)
-        show(run)
-        sys.stdout.flush()  # piped too, the queued line is out before the wait
+    if not args.json:  # (--json: one document, the run as it ended; piped too, the queued
+        show(run)       # line is out before the wait)
     start = time.monotonic()
     ended = _wait_for(svc, run, args.wait, start)
     # an attempt that failed with retries left is not the run's end: its retry, claimed in
@@ -204,19 +203,28 @@ def _run_now(svc: Any, args: argparse.Namespace) -> int:
     while ended is not None and ended.status != "succeeded" \
             and (retry := svc.follower_of(ended.id)) is not None:
         if not args.json:
-            print(f"run {ended.id} of {ended.task_name!r}: {ended.status}; retry (attempt "
-                  f"{retry.attempt}) follows as run {retry.id}", flush=True)
+            show(ended, f"; retry (attempt {retry.attempt}) follows as run {retry.id}")
         ended = _wait_for(svc, retry, args.wait, start)
     if ended is None:  # deleted with its task: no run to show, and it did not succeed
         return EXIT_FAILURE
     rescue = None if args.json or ended.status == "succeeded" \
         else svc.follower_of(ended.id, "fallback")
-    if rescue is not None:  # named (it was not); the exit is still the task's own failure
-        print(f"run {ended.id} of {ended.task_name!r}: {ended.status}; its fallback "
-              f"{rescue.task_name!r} follows as run {rescue.id}")
-    else:
-        show(ended)
+    # a fallback is named (it was not); the exit is still the task's own failure
+    show(ended, "" if rescue is None else
+         f"; its fallback {rescue.task_name!r} follows as run {rescue.id}")
     return EXIT_OK if ended.status == "succeeded" else EXIT_FAILURE
+
+
+def _ended(run: Any) -> str:
+    """Its status, and how a run that ended without success ended ("failed (exit code 3)",
+    as the window's Runs view says it): `--wait` said "failed" and not why."""
+    from app.core.run import ending
+    from app.core.task import FINISHED_STATUSES
+
+    if run.status not in FINISHED_STATUSES or run.status == "succeeded":
+        return str(run.status)
+    why = ending(run.exit_code, run.error)
+    return f"{run.status} ({shown(why)})" if why else str(run.status)
 
 
 def _wait_for(svc: Any, run: Any, seconds: float, start: float) -> Any:

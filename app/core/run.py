@@ -189,6 +189,18 @@ def error_beyond(exit_code: int | None, error: str | None) -> str | None:
     return error
 
 
+def ending(exit_code: int | None, error: str | None) -> str | None:
+    """How a run ended, in one line, as the Runs view's "Result / note" and `task run --wait`
+    say it: its error's first line ("exit code 3", "killed by signal
+    SIGTERM", "timed out after 5 s", "ValueError: no such account"), else its exit code in
+    those words; None when it has neither. (`task run --wait` said "failed" and not why.)"""
+    if error and error.strip():
+        return error.strip().splitlines()[0]
+    if exit_code is None:
+        return None
+    return stopped_by(exit_code) or f"exit code {exit_code}"
+
+
 PROGRESS = "progress: "  # how a run's `progress(...)` reads in its output (stream "tickwork")
 
 

@@ -32,7 +32,8 @@ def test_the_queued_line_comes_before_the_wait_and_the_exit_follows_the_run(
     assert proc.poll() is None  # still waiting, and its line already out
     gate.touch()
     assert proc.wait(30) == 1  # the run failed: exit 1
-    assert out.read_text() == "run 1 of 'gated': queued\nrun 1 of 'gated': failed\n"
+    assert out.read_text() == ("run 1 of 'gated': queued\n"
+                               "run 1 of 'gated': failed (exit code 3)\n")
     assert err.read_text() == ""  # an engine holds the store: nothing to say
     assert cli("task", "add", "quick", "--manual", "--command", "true").code == 0
     done = cli("task", "run", "quick", "--wait", "30", "--json", timeout=40)
@@ -111,8 +112,8 @@ def test_a_wait_follows_the_retries_to_the_runs_end(spawn: Any, cli: Any, home: 
     assert proc.wait(60) == 0, err.read_text()
     assert out.read_text() == (
         "run 1 of 'flaky': queued\n"
-        "run 1 of 'flaky': failed; retry (attempt 2) follows as run 2\n"
-        "run 2 of 'flaky': failed; retry (attempt 3) follows as run 3\n"
+        "run 1 of 'flaky': failed (exit code 1); retry (attempt 2) follows as run 2\n"
+        "run 2 of 'flaky': failed (exit code 1); retry (attempt 3) follows as run 3\n"
         "run 3 of 'flaky': succeeded\n")
     # out of retries: the last attempt's failure is the exit; --json is that attempt alone
     assert cli("task", "add", "never", "--manual", "--command", "false", "--retries", "1",
@@ -133,6 +134,25 @@ def test_a_wait_names_the_fallback_that_follows_a_failed_run(spawn: Any, cli: An
                "rescue").code == 0
     done = cli("task", "run", "f", "--wait", "1m", timeout=70)
     assert (done.code, done.out) == (1, "run 1 of 'f': queued\n"
-                                        "run 1 of 'f': failed; its fallback 'rescue' follows "
-                                        "as run 2\n"), done.err
+                                        "run 1 of 'f': failed (exit code 1); its fallback "
+                                        "'rescue' follows as run 2\n"), done.err
     assert cli("run", "show", "2", "--json").json()["task_name"] == "rescue"
+
+
+def test_a_wait_says_why_the_run_did_not_succeed(spawn: Any, cli: Any) -> None:
+    """`task run X --wait` said "run 1 of 'X': failed" (exit 1) and not why: a newcomer had
+    to look the run up. The line says how it ended in the words of the window's Runs view
+    ("Result / note"), which `run show` gives in full; the exit stays 1."""
+    engine = spawn()
+    engine.wait_for("engine running on")
+    assert cli("task", "add", "three", "--manual", "--command", "sh -c 'exit 3'").code == 0
+    assert cli("task", "add", "slow", "--manual", "--command", "sleep 30",
+               "--timeout", "1s").code == 0
+    failed = cli("task", "run", "three", "--wait", "1m", timeout=70)
+    assert (failed.code, failed.err) == (1, "")
+    assert failed.out.splitlines()[-1] == "run 1 of 'three': failed (exit code 3)"
+    timed_out = cli("task", "run", "slow", "--wait", "1m", timeout=70)
+    assert (timed_out.code, timed_out.err) == (1, "")
+    assert timed_out.out.splitlines()[-1] == "run 2 of 'slow': timed_out (timed out after 1 s)"
+    shown = cli("run", "show", "2").out  # the same words as the run's own card
+    assert "       error: timed out after 1 s\n" in shown, shown

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from app.core.run import Run, stopped_by
+from app.core.run import Run, ending
 from app.core.task import FINISHED_STATUSES
 from app.engine.events import RunChanged
 from app.gui.background import Background
@@ -61,13 +61,7 @@ def result_text(run: Run) -> str:
     """How the run ended, then its note ("exit code 2 · retried as run 8"): the note of a
     run that failed, what followed it, was out of sight, and one that ran said only its
     note under "Exit code / error"."""
-    if run.error:
-        said = run.error.splitlines()[0] if run.error.strip() else run.error
-    elif run.exit_code is not None:
-        said = stopped_by(run.exit_code) or f"exit {run.exit_code}"
-    else:
-        said = ""
-    return " · ".join(filter(None, (said, run.note)))
+    return " · ".join(filter(None, (ending(run.exit_code, run.error), run.note)))
 
 
 class RunTableModel(PagedTableModel[Run, RunQuery]):
