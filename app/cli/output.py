@@ -136,7 +136,9 @@ def run_rows(runs: list[dict[str, Any]]) -> list[Sequence[str]]:
 def show_run(run: dict[str, Any]) -> None:
     """A run's card, as `show_task` prints a task's: labels in words, times local to the
     second (`--json` keeps them ISO with offset)."""
-    from app.core.run import exit_code_text  # (`task list` imports this module: kept lean)
+    # (`task list` imports this module: kept lean)
+    from app.core.durations import duration_text
+    from app.core.run import exit_code_text
 
     duration, late = run["duration_s"], run["lateness_ms"]
     fields = [
@@ -144,7 +146,7 @@ def show_run(run: dict[str, Any]) -> None:
         ("status", run["status"]), ("attempt", str(run["attempt"])), ("trigger", run["trigger"]),
         ("scheduled", local(run["scheduled_for"])), ("queued", local(run["queued_at"])),
         ("started", local(run["started_at"])), ("finished", local(run["finished_at"])),
-        ("duration", "-" if duration is None else f"{duration:.3f} s"),
+        ("duration", "-" if duration is None else duration_text(duration)),
         ("late", "-" if late is None else f"{late:.1f} ms"),
         ("exit code", exit_code_text(run["exit_code"]) or "-"),
         ("error", run["error"] or "-"), ("note", run["reason"] or "-"),

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from app.core.errors import ValidationError
 
-__all__ = ["MAX_DURATION", "format_duration", "parse_duration"]
+__all__ = ["MAX_DURATION", "duration_text", "format_duration", "parse_duration"]
 
 #: Longest duration accepted: ten years (with their leap days). Anything longer is a typo.
 MAX_DURATION = timedelta(days=3653)
@@ -118,6 +118,27 @@ def format_duration(td: timedelta) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts)
+
+
+def duration_text(seconds: float | None, coarse: bool = False) -> str:
+    """How long something took, as the window and `run show` say it: '<1 ms', '850 ms',
+    '4.2 s', '3 min 5 s', '2 h 10 min', '3 d 4 h'; `coarse`: whole seconds and no more than
+    two units ('in 5 min'). A run of 0.3 ms read "0 ms", and `run show` "0.000 s"."""
+    if seconds is None:
+        return "—"
+    if seconds < 1 and not coarse and round(seconds * 1000) < 1000:
+        return "<1 ms" if 0 <= seconds < 0.0005 else f"{seconds * 1000:.0f} ms"
+    if seconds < 60:
+        return f"{seconds:.0f} s" if coarse or seconds >= 10 else f"{seconds:.1f} s"
+    td = timedelta(seconds=round(seconds))
+    days, rest = td.days, td.seconds
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min {secs} s" if secs and not coarse else f"{minutes} min"
 
 
 _MAX_MS = Decimal(MAX_DURATION.days * 86_400 * 1000)

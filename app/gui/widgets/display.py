@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
+from app.core.durations import duration_text as duration
 from app.core.nouns import plural
 from app.core.wall_time import shown_twice
 from app.gui.qt import (
@@ -181,25 +182,6 @@ def so_far(started: datetime, now: datetime) -> str:
     """A running run's time so far, in whole seconds: '12 s', '3 min 5 s'."""
     seconds = int(max(0.0, (now - started).total_seconds()))
     return f"{seconds} s" if seconds < 60 else duration(seconds)
-
-
-def duration(seconds: float | None, coarse: bool = False) -> str:
-    """Seconds as '850 ms', '4.2 s', '3 min 5 s', '2 h 10 min', '3 d 4 h'."""
-    if seconds is None:
-        return "—"
-    if seconds < 1 and not coarse:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 60:
-        return f"{seconds:.0f} s" if coarse or seconds >= 10 else f"{seconds:.1f} s"
-    td = timedelta(seconds=round(seconds))
-    days, rest = td.days, td.seconds
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{minutes} min {secs} s" if secs and not coarse else f"{minutes} min"
 
 
 def lateness(ms: float | None) -> str:
