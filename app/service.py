@@ -50,6 +50,17 @@ def _now(now: datetime | None) -> datetime:
     return now if now is not None else datetime.now(UTC)
 
 
+def _audited(spec: TaskSpec, created: datetime | None) -> dict[str, Any]:
+    """A task as its audit event records it: its spec and, for an interval or calendar
+    schedule with no start, the moment it counts from (its creation, "anchor"), which names
+    a calendar schedule's day ("every month on day 15 at 09:00", not "every month at
+    09:00")."""
+    data = spec.to_json()
+    if spec.schedule.anchored and spec.start_at is None and created is not None:
+        data["anchor"] = created.isoformat()
+    return data
+
+
 class Service(TransferOperations):
     """Operations over one open store, on behalf of one actor (gui, cli or engine); its
     secrets' in app/service_secrets.py, its export and import in app/service_transfer.py."""
@@ -164,7 +175,7 @@ class Service(TransferOperations):
         for i, spec in enumerate(specs):
             if spec.group and spec.group_limit != groups[spec.group].limit:
                 specs[i] = spec.with_changes(group_limit=groups[spec.group].limit)
-        self._audit_all([(action, spec.name, None, spec.to_json()) for spec in specs], now)
+        self._audit_all([(action, spec.name, None, _audited(spec, now)) for spec in specs], now)
         return [ids[spec.name] for spec in specs]
 
     def update_task(self, ref: int | str, changes: dict[str, Any],
@@ -209,7 +220,8 @@ class Service(TransferOperations):
         tasks.update_row(before.id, tasks.row_values(spec, next_run, now))
         tasks.write_links(before.id, spec)
         task = tasks.get(before.id)
-        self._audit(action, spec.name, before.spec.to_json(), task.spec.to_json(), now)
+        self._audit(action, spec.name, _audited(before.spec, before.created_at),
+                    _audited(task.spec, task.created_at), now)
         return task
 
     def delete_task(self, ref: int | str, *, force: bool = False,
@@ -233,11 +245,11 @@ class Service(TransferOperations):
                 linked = [tasks.get(i) for i in sorted(task_queries.linked_ids(task.id))]
             tasks.delete(row.id)
             self._audit("task.delete", row.name,
-                        task.spec.to_json() if task is not None else {"name": row.name}, None,
-                        now)
+                        _audited(task.spec, task.created_at) if task is not None
+                        else {"name": row.name}, None, now)
             for was in linked:
-                self._audit("task.update", was.name, was.spec.to_json(),
-                            tasks.get(was.id).spec.to_json(), now)
+                self._audit("task.update", was.name, _audited(was.spec, was.created_at),
+                            _audited(tasks.get(was.id).spec, was.created_at), now)
         self._announce(Change(tasks=frozenset(t.id for t in linked),
                               deleted_tasks=frozenset({row.id})))
         if task is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from app.core.nouns import plural
@@ -62,7 +63,7 @@ def sentence(event: Event) -> str:
     try:
         words = SENTENCES.get(action)
         if words is not None:
-            return words(_text(target), before, after)
+            return words("" if target is None else str(target), before, after)
         return _engine(action, target, after) if action.startswith("engine.") \
             else _unknown(action, target)
     except Exception:  # words are a courtesy: a damaged event still gets a line
@@ -73,19 +74,19 @@ def _q(name: object) -> str:
     return f"“{name}”"
 
 
-def _text(value: object) -> str:
-    return "" if value is None else str(value)
-
-
 def _schedule_words(task: Mapping[str, Any]) -> str:
+    """Its schedule as the task list says it: a calendar schedule names its day from where
+    it counts (its start, else its creation: "anchor"); "Every month at 09:00" left it out."""
     data = task.get("schedule") or {"kind": "manual"}
     try:
         schedule = Schedule.from_json(data)
+        at = task.get("start_at") or task.get("anchor")
+        start = datetime.fromisoformat(at) if isinstance(at, str) else None
     except Exception:
         return str(data.get("kind", "unknown")) if isinstance(data, Mapping) else "unknown"
     if schedule.kind == "manual":
         return "only when run by hand"
-    return describe(schedule, task.get("timezone"))
+    return describe(schedule, task.get("timezone"), start=start)
 
 
 DURATIONS = {"timeout", "retry_delay", "dependency_timeout"}
@@ -137,8 +138,8 @@ def _updated(target: str, before: Any, after: Any) -> str:
     if not isinstance(before, Mapping) or not isinstance(after, Mapping):
         return f"Changed task {_q(target)}"
     keys = [k for k in FIELDS if before.get(k) != after.get(k)]
-    keys += sorted(k for k in set(before) | set(after)
-                   if k not in FIELDS and before.get(k) != after.get(k))
+    keys += sorted(k for k in set(before) | set(after)  # (its "anchor" is no field of it)
+                   if k not in {*FIELDS, "anchor"} and before.get(k) != after.get(k))
     name = after.get("name", target)
     parts: list[str] = []
     lead = f"Changed task {_q(name)}"
