@@ -3,7 +3,8 @@
 File (New, Import, Export, Back up now, Restore…, Settings…, Close window, Quit), Task (Edit,
 Duplicate, Run now, Pause/Resume, Delete, Show runs), View (the views on Ctrl+1 … Ctrl+6, the
 calendar by month, week or day on Alt+M, Alt+W, Alt+D, Find, Notifications, Appearance),
-Engine (Pause all, Resume all, Take over from the background engine), Help (About).
+Engine (Pause all, Resume all, Take over from the background engine), Help (User guide on F1,
+Keyboard shortcuts, About: app/gui/window/help_windows.py).
 
 The menus know the task and store actions they show, not the window: what the window itself
 does (show a view, find, change the appearance, close, quit) is asked for by signal.
@@ -27,6 +28,7 @@ from app.gui.qt import (
     QAction,
     QActionGroup,
     QDockWidget,
+    QKeySequence,
     QMainWindow,
     QMessageBox,
     QObject,
@@ -37,6 +39,7 @@ from app.gui.qt import (
 from app.gui.settings import appearance
 from app.gui.tasks.actions import TaskActions
 from app.gui.widgets import icons
+from app.gui.window import help_windows
 from app.gui.window.store_actions import StoreActions
 
 
@@ -109,6 +112,12 @@ class Menus(QObject):
         engine.addSeparator()
         engine.addAction(store.take_over.action)  # shown while another engine holds the store
         help_menu = bar.addMenu("&Help")
+        guide = help_menu.addAction("&User guide")
+        guide.setShortcut(QKeySequence.StandardKey.HelpContents)  # F1
+        guide.triggered.connect(lambda: help_windows.open_guide(window))
+        keys = help_menu.addAction("&Keyboard shortcuts")
+        keys.triggered.connect(lambda: help_windows.open_shortcuts(bar, window))
+        help_menu.addSeparator()
         about = help_menu.addAction("&About Tickwork")
         about.triggered.connect(lambda: QMessageBox.about(
             window, "About Tickwork",
