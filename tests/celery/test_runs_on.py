@@ -241,7 +241,7 @@ def test_readmes_commands_run_a_task_on_a_worker_of_its_queue(
         wait_until(lambda: "w@readme ready." in logs["worker"].read_text()
                    and "engine running" in logs["engine"].read_text(), 60)
         ran = cli("task", "run", "remote", "--wait", "60s", timeout=90)
-        assert ran.code == 1 and ran.out.endswith("run 1 of 'remote': failed\n"), ran
+        assert ran.code == 1 and ran.out.endswith("run 1 of 'remote': failed (exit code 3)\n"), ran
         shown = cli("run", "show", "1", "--log")
         as_json = cli("run", "show", "1", "--json").json()
     finally:
