@@ -67,6 +67,7 @@ def test_the_user_guide_opens_at_the_window_section_with_no_dead_links(gui: Gui,
     assert dialog.contents.currentItem().text() == "The window"
     page = dialog.page.toPlainText()
     assert page.startswith("The window") and "docs/screenshots" not in dialog.page.toMarkdown()
+    assert "Calendar" in page and "tests/" not in page  # the proofs are for developers
     assert dialog.grab().save(str(SCREENSHOTS / "help-guide.png"))
     dialog.contents.setFocus()
     qtbot.keyClick(dialog.contents, Qt.Key.Key_Home)  # another section, by the keys

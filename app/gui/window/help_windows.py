@@ -31,6 +31,11 @@ START_AT = "The window"  # the guide opens at the section a person in the window
 _FENCE = re.compile(r"^(```|~~~)")
 _HEADING = re.compile(r"^(#{1,3}) +(.+?) *#*$")
 _LOCAL_LINK = re.compile(r"!?\[([^\]]*)\]\((?!https?://)[^)]*\)")  # docs/…: not installed
+# the tests README names as its proof ("(tests/gui/test_editor.py)", ": tests/…py"): for a
+# developer, and not installed — a reader of the guide gets the sentence without them
+_PATH = r"(?:tests|benchmarks)/[\w./:\[\]-]*\w"
+_REF_GROUP = re.compile(r"\s*\((?:\s*" + _PATH + r"[,;]?)+\s*\)")
+_REF = re.compile(r"\s*[:;,]?\s*(?:—\s*)?" + _PATH)
 
 
 def plain(text: str) -> str:
@@ -86,7 +91,8 @@ def sections(text: str) -> list[tuple[int, str, str]]:
     found = []
     for n, (i, level, title) in enumerate(heads):
         end = next((j for j, lv, _ in heads[n + 1:] if lv <= level), len(lines))
-        found.append((level, title, _LOCAL_LINK.sub(r"\1", "\n".join(lines[i:end]))))
+        text = _LOCAL_LINK.sub(r"\1", "\n".join(lines[i:end]))
+        found.append((level, title, _REF.sub("", _REF_GROUP.sub("", text))))
     return found
 
 
