@@ -76,6 +76,27 @@ def test_a_command_that_ends_while_no_engine_runs_is_recorded_as_it_ended(
     assert "Traceback" not in second.text()
 
 
+def test_a_timeout_that_passes_while_no_engine_runs_is_recorded(
+        spawn: Any, cli: Any, home: Path, tmp_path: Path) -> None:
+    """The launcher still enforces the timeout of a command whose engine is gone."""
+    first = spawn("first")
+    first.wait_for("engine running")
+    assert cli("task", "add", "job", "--command", f"echo $$ > {tmp_path / 'leader'}; "
+               "echo begun; exec sleep 30", "--shell", "--timeout", "2s", "--manual").code == 0
+    run = cli("task", "run", "job", "--json").json()
+    leader = proc_in(tmp_path / "leader")
+    wait_until(lambda: _runs(cli)[0]["status"] == "running", 10)
+    first.kill9()
+    wait_until(lambda: gone(leader) and (home / "ends" / f"{run['id']}.json").exists(), 15)
+    second = spawn("second")
+    second.wait_for("engine running")
+    shown = wait_until(lambda: (r := cli("run", "show", str(run["id"]), "--json").json())[
+        "status"] != "running" and r, 10)
+    assert (shown["status"], shown["error"]) == ("timed_out", "timed out after 2 s")
+    assert len(_runs(cli)) == 1
+    assert second.stop() == 0
+
+
 def test_a_failure_while_no_engine_runs_is_retried_by_its_policy(
         spawn: Any, cli: Any, home: Path, tmp_path: Path) -> None:
     run_id, _launcher = _killed_mid_run(spawn, cli, tmp_path, 3, retries=1)

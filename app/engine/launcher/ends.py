@@ -43,9 +43,11 @@ def file_of(folder: str, run_id: int) -> str:
 
 def write(path: str, token: str | None, how: str, code: int | None, error: str | None,
           at: float, output: list[list[str]]) -> None:
-    """Write the end of a command durably and whole (a launcher, its engine gone)."""
+    """Write the end of a command durably and whole (a launcher, its engine gone); OSError
+    when it cannot be (a home removed meanwhile is not made again)."""
     folder = os.path.dirname(path)
-    os.makedirs(folder, mode=0o700, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(folder, 0o700)
     body = json.dumps({"token": token, "how": how, "code": code, "error": error, "at": at,
                        "output": output}).encode()
     temp = f"{path}.{os.getpid()}.tmp"
