@@ -221,7 +221,7 @@ def _stop_leftovers(home: Path, actor: str, now: datetime) -> int:
     the lock: no engine runs), as the next engine's start would: a run the restored store
     no longer has would never be stopped, and one it has as queued would start beside it.
     How many runs were left unfinished."""
-    from app.engine import recovery
+    from app.engine import orphans
 
     if not (home / DB_NAME).exists():
         return 0
@@ -230,6 +230,6 @@ def _stop_leftovers(home: Path, actor: str, now: datetime) -> int:
     except StoreError:  # a damaged store: nothing can be read of it
         return 0
     try:
-        return len(recovery.settle_orphans(store, now, f"{RESTORE}{os.getpid()}"))
+        return len(orphans.settle_orphans(store, now, f"{RESTORE}{os.getpid()}"))
     finally:
         store.close()

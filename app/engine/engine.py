@@ -57,6 +57,7 @@ from app.engine.faults import StoreFaults
 from app.engine.handoffs import HandOffLog, Logged
 from app.engine.horizon import Horizon
 from app.engine.jumps import ClockJumps
+from app.engine.launcher import ends
 from app.engine.leadership import Leadership
 from app.engine.notifier import Notifier
 from app.engine.recorder import RunRecorder
@@ -113,7 +114,7 @@ class Engine:
         self.recorder = RunRecorder(self.home, self.writer, self.hub, self.stats, self.keyring,
                                     self._on_finished, clock=clock)
         self.leadership = Leadership(self, self._stop, poll=self._standby_poll, pace=pace)
-        self.executor = Executor(self.recorder, self.workers,
+        self.executor = Executor(self.recorder, self.workers, ends=str(self.home / ends.FOLDER),
                                  fenced=lambda: self.leadership.paused)
         self.handoffs = HandOffLog(self.home, self.id)
         self.watcher = StoreWatcher(store, self._stop, self.post, tick=self._tick,

@@ -45,6 +45,7 @@ from app.engine.attempts import (
     utcnow,
 )
 from app.engine.launcher.client import Handing
+from app.engine.launcher.ends import file_of
 from app.engine.processes import KILL_GRACE  # seconds between SIGTERM and SIGKILL
 from app.engine.pyworkers.context import checkpoint_text
 from app.engine.pyworkers.pool import FENCE_POLL, PythonWorkers
@@ -97,8 +98,9 @@ class Executor:
     """A QThreadPool of workers; `start` hands it an attempt, the sink hears the rest."""
 
     def __init__(self, sink: Sink, workers: int,
-                 fenced: Callable[[], bool] = lambda: False) -> None:
+                 fenced: Callable[[], bool] = lambda: False, ends: str | None = None) -> None:
         self.sink = sink
+        self.ends = ends  # the folder where a command's end is kept should the engine die
         self.workers = workers
         self.fenced = fenced
         self.pool = QThreadPool()
@@ -272,7 +274,8 @@ class Executor:
             return Outcome("failed", utcnow(), error=str(exc))
         sink = self.sink
         handing.submit(attempt, argv, env, sink,
-                       lambda outcome: sink.on_finished(attempt, outcome))
+                       lambda outcome: sink.on_finished(attempt, outcome),
+                       None if self.ends is None else file_of(self.ends, attempt.run_id))
         return None
 
     # -- runs on Celery workers -------------------------------------------------------------

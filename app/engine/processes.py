@@ -133,6 +133,9 @@ def leader_created(pid: int, ticks: tuple[int | None, int | None] = (None, None)
     return start / _TICKS + _boot[0]
 
 
+STOP_MISS = 5.0  # seconds a helper with runs (launcher, Python worker) may stay stopped
+
+
 def frozen(pid: int) -> bool:
     """Stopped (SIGSTOP) or held by a debugger: it runs nothing until it is let go."""
     stat = _stat(pid)

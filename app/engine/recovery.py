@@ -4,24 +4,9 @@
 `redo_due` does the catch-up part again when the wall clock jumps (app/engine/jumps.py) or
 the store takes writes again after a fault.
 
-Runs a dead engine had claimed but not finished (`queued`, `waiting`, `running`) become
-`interrupted` — except those its log of hand-offs shows no worker ever had (handoffs.py),
-which are given back unclaimed and run as they are; the engine then retries the interrupted
-by their task's policy (at-least-once: an action that was running when the process died may
-run again, and a checkpoint lets it resume). Before that, every process such a run left
-behind is stopped and gone (`processes`: its group, while the leader's pid still has the
-recorded start time, its tree, and whatever carries its token, setsid escapees included), so
-a retry never runs beside the attempt it replaces; first the dead engine's launchers and
-Python workers are killed (lineage.py), so none starts a command or action it was handed but
-had not read. The run becomes `interrupted` and its retry is claimed (`retrying`, due at
-once) in one commit — the same `ledger.interrupt` a graceful stop uses (`control.interrupt`)
-— so a kill between the two cannot lose the retry; the retries are then armed like any retry
-waiting out its backoff.
-
-The window between a command's start and the commit of its `running` row (which carries
-its process group): a `kill -9` there leaves the row `queued` with no group, but the
-process carries the token `<run id>@<engine id>`, both committed with the claim before the
-run started, so it is found and stopped all the same.
+What a dead engine left (its orphans: stopped, then interrupted and retried by policy, given
+back unstarted, or recorded as they ended while no engine ran) is app/engine/orphans.py; the
+retries it claims are armed here like any retry waiting out its backoff.
 
 Runs no engine has claimed (manual runs queued while none ran, runs a graceful stop gave
 back before they started) are adopted and run; retries waiting out their backoff are kept.
@@ -34,10 +19,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from app.core.errors import TickworkError
 from app.core.nouns import plural
 from app.core.policy import CATCH_UP_BOUND, catch_up_fires
 from app.core.rules import catch_up_reason
@@ -45,24 +28,18 @@ from app.core.run import Run
 from app.core.schedule import Schedule, build_trigger, parse_timezone
 from app.core.schedule.triggers import first_fire
 from app.core.task import Task
-from app.engine import handoffs, lineage, processes
 from app.engine.control import Requests
 from app.engine.dispatcher import Dispatcher
 from app.engine.events import RunChanged
-from app.engine.executor import KILL_GRACE
-from app.engine.outcomes import cut_off
-from app.engine.recorder import checkpoint_path
+from app.engine.orphans import Ended, record_ended, settle_orphans
 from app.engine.records import RETRYING, RunRecord
 from app.engine.scheduler import next_after
-from app.store import audit_log, ledger, task_queries
+from app.store import audit_log, task_queries
 from app.store import runs as run_store
 from app.store import tasks as task_store
 from app.store.database import Store
 
 log = logging.getLogger("tickwork.engine")
-
-INTERRUPTIBLE = ("queued", "waiting", "running")
-DIED = "the engine died (killed, crashed or frozen)"  # not "stopped": no stop was asked
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,73 +53,6 @@ class CatchUp:
     @property
     def missed_text(self) -> str:
         return ("more than " if self.more else "") + plural(self.missed, "fire")
-
-
-@dataclass(frozen=True, slots=True)
-class Orphan:
-    """A run a dead engine claimed and never finished, with what it knows of its processes."""
-
-    id: int
-    task_id: int
-    fire: datetime
-    attempt: int
-    status: str
-    engine: str
-    pgid: int | None
-    leader_created: float | None
-    celery_id: str | None = None  # sent to a Celery worker (app/remote)
-
-
-def orphans() -> list[Orphan]:
-    """Runs claimed by an engine (now dead: we hold the lock) and not finished."""
-    return [Orphan(*row) for row in run_store.claimed_unfinished(INTERRUPTIBLE)]
-
-
-def stop_leftovers(found: list[Orphan], grace: float = KILL_GRACE) -> None:
-    """Stop every process the orphaned runs left running, and wait until they are gone:
-    first the dead engines' launchers and Python workers (one that had not yet read the
-    last command handed to it would start it later, beside its retry), then the runs'."""
-    if not found:
-        return
-    helpers = processes.stop_helpers({pid for o in found
-                                      if (pid := lineage.local_pid(o.engine)) is not None})
-    if helpers:
-        log.warning("killed a dead engine's launchers or Python workers: %s",
-                    plural(helpers, "process"))
-    stopped, _stuck = processes.stop_all(
-        [processes.RunProcesses(processes.run_token(o.id, o.engine), o.pgid, o.leader_created)
-         for o in found], grace)
-    if stopped:
-        log.warning("stopped %s left running by %s of a dead engine",
-                    plural(stopped, "process"), plural(len(found), "run"))
-    remote = [o.celery_id for o in found if o.celery_id]
-    if remote:  # on Celery workers: stopped there before the retry is claimed
-        from app.remote.broker import broker_url
-        from app.remote.orphans import stop_orphans
-
-        try:
-            url = broker_url()
-        except TickworkError as exc:
-            log.warning("cannot stop a dead engine's runs on Celery workers: %s", exc)
-        else:
-            stop_orphans(url, remote)
-
-
-def interrupt_orphans(found: list[Orphan], now: datetime, engine_id: str,
-                      settled: list[Orphan] | None = None) -> list[Run]:
-    """Mark the orphans interrupted and claim each one's retry, else its fallback, by its
-    task's policy (in the caller's transaction); return them as they were (for the events).
-    Those that get no retry are added to `settled`."""
-    ids = [o.id for o in found]
-    policies = task_queries.policies_of({o.task_id for o in found})
-    out = run_store.by_ids_unordered(ids)
-    for o in found:
-        name, retries, fallback = policies.get(o.task_id, ("", 0, None))
-        follows = cut_off(o.id, name, o.task_id, o.fire, o.attempt, retries, fallback, engine_id)
-        ledger.interrupt(o.id, now, f"{DIED} while this run was {o.status}", **follows)
-        if "retry" not in follows and settled is not None:
-            settled.append(o)
-    return out
 
 
 def missed_fires(task: Task, now: datetime, bound: int = CATCH_UP_BOUND) -> CatchUp:
@@ -261,6 +171,7 @@ class StartupPlan:
 
     now: datetime
     orphans: list[Run] = field(default_factory=list)  # marked interrupted already
+    ended: list[Ended] = field(default_factory=list)  # their commands ended while none ran
     audit_mark: int = 0
     catch_ups: list[CatchUp] = field(default_factory=list)
     startup: list[Task] = field(default_factory=list)
@@ -270,53 +181,11 @@ class StartupPlan:
     edges: list[tuple[int, int, str]] = field(default_factory=list)
 
 
-def never_handed(home: Path, found: list[Orphan]) -> list[Orphan]:
-    """The orphans no worker ever had, by their engines' logs of hand-offs (handoffs.py):
-    queued or held back, not in a whole log of their engine."""
-    logs: dict[str, set[int] | None] = {}
-    out = []
-    for o in found:
-        if o.status not in ("queued", "waiting"):
-            continue
-        if o.engine not in logs:
-            logs[o.engine] = handoffs.handed(home, o.engine)
-        handed = logs[o.engine]
-        if handed is not None and o.id not in handed:
-            out.append(o)
-    return out
-
-
-def settle_orphans(store: Store, now: datetime, engine_id: str, *,
-                   logs: bool = False) -> list[Run]:
-    """Stop what a dead engine left running and mark its runs interrupted, claiming their
-    retries for `engine_id` (an engine's start, or a restore: the next engine takes those
-    over); the runs as they were. With `logs` (an engine's start), the runs the dead
-    engines' logs show were never handed to a worker are given back unclaimed instead: the
-    start adopts them and runs them as they are, whatever their retries."""
-    with store.read():
-        found = orphans()
-    unstarted = never_handed(store.home, found) if logs else []
-    stop_leftovers(found)
-    settled: list[Orphan] = []
-    with store.write():
-        for o in unstarted:
-            ledger.release(o.id, "the engine died before it started (no worker had it): "
-                           "the next start runs it")
-        given = {o.id for o in unstarted}
-        interrupted = interrupt_orphans([o for o in found if o.id not in given], now,
-                                        engine_id, settled)
-        run_store.take_over_retries(engine_id)
-    handoffs.forget(store.home, {o.engine for o in found} - {engine_id})  # not its own
-    for o in settled:  # a command's checkpoint file outlives its fire only for a retry
-        checkpoint_path(store.home, o.task_id, o.fire).unlink(missing_ok=True)
-    return interrupted
-
-
 def plan_startup(store: Store, now: datetime, engine_id: str) -> StartupPlan:
     """Stop and interrupt what a dead engine left (claiming retries), and read what to run,
     arm and retry."""
-    interrupted = settle_orphans(store, now, engine_id, logs=True)
-    plan = StartupPlan(now, interrupted)
+    ended: list[Ended] = []
+    plan = StartupPlan(now, settle_orphans(store, now, engine_id, logs=True, ended=ended), ended)
     with store.read():
         plan.audit_mark = audit_log.last_id()
         plan.catch_ups = missed_fires_each(overdue_tasks(now), now)
@@ -333,15 +202,17 @@ def plan_startup(store: Store, now: datetime, engine_id: str) -> StartupPlan:
 
 def recover(store: Store, d: Dispatcher, requests: Requests) -> int:
     """At start-up, on the dispatcher: stop and interrupt orphans (their retries, claimed by
-    policy, are armed with the others), catch up missed fires, index every next fire, adopt
-    manual runs, re-arm retries, fire chains whose upstreams all succeeded just before the
-    last engine died. Returns the audit mark the store thread watches from."""
+    policy, are armed with the others), record those that ended meanwhile, catch up missed
+    fires, index every next fire, adopt manual runs, re-arm retries, fire chains whose
+    upstreams all succeeded just before the last engine died. Returns the audit mark the
+    store thread watches from."""
     plan = plan_startup(store, d.clock.now(), d.engine_id)
     now = plan.now
     d.tasks.set_graph(plan.edges)
     for run in plan.orphans:
         d.hub.emit(RunChanged(run.id, run.task_id, run.task_name, "interrupted", now,
                               run.attempt))
+    record_ended(store, d, plan.ended)
     next_at: dict[int, datetime | None] = {}
     for catch_up in plan.catch_ups:
         task = catch_up.task

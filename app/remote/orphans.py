@@ -8,7 +8,7 @@ run is given up in Redis (no worker starts it from now on, its secrets go), revo
 gone — so a retry never runs beside the attempt it replaces. Its late `done` goes to the
 dead engine's reply list, which nobody reads.
 
-Meant for app/engine/recovery.py's `stop_leftovers` (runs whose row has a `celery_id`).
+Meant for app/engine/orphans.py's `stop_leftovers` (runs whose row has a `celery_id`).
 """
 
 from __future__ import annotations

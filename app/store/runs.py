@@ -208,6 +208,12 @@ def output(run_id: int, after_seq: int = -1) -> list[tuple[int, str, str]]:
                 .order_by(RunOutput.seq).tuples())
 
 
+def last_seqs(run_ids: Iterable[int]) -> dict[int, int]:
+    """The seq of each run's last output chunk (runs without output are left out)."""
+    return dict(RunOutput.select(RunOutput.run, pw.fn.MAX(RunOutput.seq))
+                .where(RunOutput.run.in_(list(run_ids))).group_by(RunOutput.run).tuples())
+
+
 # -- the views' reads by id and since an id (the GUI refreshes by row) ----------------------
 
 CHUNK = 500  # ids per statement

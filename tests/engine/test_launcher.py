@@ -137,22 +137,27 @@ def test_a_launcher_killed_mid_run_interrupts_stops_the_tree_and_the_retry_runs_
     assert "Traceback" not in engine.text()
 
 
-def test_a_launcher_does_not_outlive_an_engine_killed_9_but_its_commands_do(
-        spawn: Any, cli: Any, tmp_path: Path) -> None:
+def test_after_an_engine_killed_9_only_a_launcher_watching_a_command_stays_until_it_ends(
+        spawn: Any, cli: Any, home: Path, tmp_path: Path) -> None:
+    """README: the launchers of a dead engine leave with it, but one whose command still
+    runs, which stays until that ends to keep its end for the next engine, then leaves."""
     engine = spawn()
     engine.wait_for("engine running")
-    pid_file = tmp_path / "leader"
-    assert cli("task", "add", "long", "--command", f"echo $$ > {pid_file}; exec sleep 60",
-               "--shell").code == 0
-    assert cli("task", "run", "long").code == 0
+    pid_file, go = tmp_path / "leader", tmp_path / "go"
+    assert cli("task", "add", "long", "--command", f"echo $$ > {pid_file}; "
+               f"while [ ! -e {go} ]; do sleep 0.02; done", "--shell").code == 0
+    run = cli("task", "run", "long", "--json").json()
     leader = proc_in(pid_file)
     launchers = _launchers(engine.proc.pid)
-    assert launchers
+    (watching,) = [p for p in launchers if p.pid == leader.ppid()]
     engine.kill9()
-    wait_until(lambda: all(gone(p) for p in launchers), 10)
+    wait_until(lambda: all(gone(p) for p in launchers if p is not watching), 10)
     try:
-        assert not gone(leader), "the command runs on; the next engine stops it by token"
+        assert not gone(leader) and not gone(watching), "the command runs on, watched"
         assert leader.environ().get("TICKWORK_RUN_TOKEN")
+        go.touch()
+        wait_until(lambda: gone(leader) and gone(watching), 10)
+        assert (home / "ends" / f"{run['id']}.json").exists()
     finally:
         with contextlib.suppress(psutil.Error):
             leader.kill()

@@ -149,6 +149,12 @@ def wait_for_file(path: str) -> None:
         time.sleep(0.001)
 
 
+def note_then_wait(path: str, go: str) -> None:
+    """Notes its worker's pid, then waits for a file at `go`."""
+    _note_pid(path)
+    wait_for_file(go)
+
+
 def spawn_children(path: str) -> None:
     """Starts a child in its worker's process group and one that leaves it (`setsid`),
     notes both pids, then waits as if it worked on."""

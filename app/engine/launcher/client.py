@@ -13,7 +13,8 @@ A launcher that dies (a kill -9, a crash) ends its runs `interrupted` — those 
 timeout `timed_out`, as the launcher would have — after their trees are stopped by token,
 so a retry never runs beside a copy of itself — and another launcher
 is started in its place. Launchers are shared by the engines of one process and exit when
-the process does (their request pipe closes).
+the process does (their request pipe closes) — once the commands they run have ended: a
+command's end is kept for the next engine (ends.py) when its own is gone.
 """
 
 from __future__ import annotations
@@ -347,14 +348,15 @@ class Handing:
             self.send()
 
     def submit(self, attempt: Attempt, argv: list[str], env: dict[str, str], sink: Sink,
-               ended: Callable[[Outcome], None]) -> None:
+               ended: Callable[[Outcome], None], end_file: str | None = None) -> None:
         """Hand a command to a launcher (written at the end of the block); the sink hears
         `on_started` and `on_output` on the way, and `ended` its Outcome (its tree gone
-        when it was stopped). A cancel before the write follows the command in it."""
+        when it was stopped). A cancel before the write follows the command in it. Its
+        end goes to `end_file` should the engine die while it runs (ends.py)."""
         action = attempt.action
         pending = Pending(next(_ids), attempt, sink, ended)
-        message = ["run", pending.id, argv, env, action.cwd or None, action.stdin,
-                   attempt.timeout, list(attempt.secret_values), attempt.env.get(TOKEN_VAR)]
+        message = ["run", pending.id, argv, env, action.cwd or None, action.stdin, attempt.timeout,
+                   list(attempt.secret_values), attempt.env.get(TOKEN_VAR), end_file]
         while True:
             link = LAUNCHERS.link()
             attempt.on_cancel = lambda link=link: link.cancel(  # type: ignore[misc]

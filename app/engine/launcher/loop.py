@@ -15,11 +15,11 @@ stopped the same way before its end is told, and so, when it failed, is everythi
 left running (its group, what carries its token — `setsid` ones too; leftovers.py says how
 it is noticed cheaply), so a retry never starts beside it; output is read until then.
 
-When the engine goes away (its pipe closes: a stop, or a kill -9) the launcher exits at once
-and leaves its commands running, as a dead engine does: the next engine's recovery stops
-them by token before any retry starts. A Celery worker's launcher (`--stop-orphans`) stops
-them instead: no recovery follows a lost worker on its machine, and the engine retries the
-run elsewhere.
+When the engine goes away (its pipes close: a stop, or a kill -9) the launcher starts nothing
+more, and stays only while commands it was handed still run, leaving their ends for the
+next engine (ends.py; that engine's recovery kills it if it is still here, and stops its
+commands by token before any retry starts). A Celery worker's launcher (`--stop-orphans`)
+stops them instead: no recovery follows a lost worker on its machine.
 """
 
 from __future__ import annotations
@@ -39,47 +39,14 @@ from typing import Any
 from app import platform
 from app.engine.capture import Capture
 from app.engine.launcher import protocol, spawn
+from app.engine.launcher.child import Child
 from app.engine.launcher.leftovers import Adopted, group_exists
 from app.engine.lineage import Parent
-from app.engine.processes import (
-    KILL_GRACE,
-    RunProcesses,
-    boot_ticks,
-    leader_created,
-    stop_all,
-)
+from app.engine.processes import KILL_GRACE, RunProcesses, boot_ticks, leader_created, stop_all
 
 LINGER = 1.0  # seconds a stopped run's pipes may stay open after its SIGKILL
 POLL = 0.05  # seconds between waitpid polls where there is no pidfd
 _HAS_PIDFD = hasattr(os, "pidfd_open")
-
-
-class Child:
-    """One running command as the launcher tracks it."""
-
-    def __init__(self, run_id: int, secrets: list[str], token: str | None,
-                 timeout: float | None, outbox: list[Any]) -> None:
-        self.id = run_id
-        self.secret_values = tuple(secrets)
-        self.token = token
-        self.outbox = outbox
-        self.capture: Capture | None = None  # made at its first output (most have none)
-        self.started: spawn.Started | None = None
-        self.pidfd: int | None = None
-        self.created: float | None = None
-        self.pipes: list[int] = []  # its stdout and stderr while open (their fds get reused)
-        self.stdin_left = memoryview(b"")  # what is still to be written (no copies)
-        self.code: int | None = None  # set once the leader is reaped
-        self.exited_at = 0.0
-        self.deadline = None if timeout is None else time.monotonic() + timeout
-        self.timeout = timeout
-        self.stop_how = ""  # "stopped" | "timeout" | "exit" (its leftovers) once a stop began
-        self.stop_reason = ""
-        self.stop_done = False  # the stop thread finished with its tree
-        self.drained: threading.Event | None = None  # made by a stop: leader reaped, pipes closed
-
-    def on_output(self, _attempt: Any, stream: str, text: str) -> None:
-        self.outbox.append(["out", self.id, stream, text])
 
 
 class Launcher:
@@ -104,12 +71,14 @@ class Launcher:
         self.wake_r, self.wake_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
         self.polled: set[Child] = set()  # children without a pidfd
         self.look_due = False  # a leader ended: look for orphans it left (`_look_adopted`)
-        self.open = True
+        self.open = True  # the engine is there
+        self.alone = False  # it is gone: its commands' ends are kept for the next (`_alone`)
+        self.told: dict[int, Child] = {}  # ended, their `done` not yet written to the engine
 
     def run(self) -> None:
         self.sel.register(self.requests, selectors.EVENT_READ, None)
         self.sel.register(self.wake_r, selectors.EVENT_READ, "wake")
-        while self.open:
+        while self.open or self._watching():
             for key, _mask in self.sel.select(self._wait()):
                 data = key.data
                 if data is None:
@@ -122,10 +91,12 @@ class Launcher:
             if self.look_due:
                 self.look_due = False
                 self._look_adopted()
+            if not self.open and not self.alone:
+                self._alone(self.outbox[:])
             if self.outbox:
                 self._flush()
-        # The engine is gone: leave the commands running (its next start stops them by token),
-        # or, for a Celery worker, stop them: nothing else would.
+        # The engine is gone and no command it handed over runs: go. A Celery worker's
+        # launcher stops them instead: nothing else would.
         if self.stop_orphans:
             stop_all([RunProcesses(c.token, c.started.pid, c.created)
                       for c in self.children.values() if c.started is not None], KILL_GRACE)
@@ -153,19 +124,44 @@ class Launcher:
                 self.base_env = message[1]
 
     def _flush(self) -> None:
-        frame = protocol.encode(self.outbox)
+        messages = self.outbox[:]
         self.outbox.clear()
         try:
-            protocol.write_all(self.results, frame)
+            protocol.write_all(self.results, protocol.encode(messages))
         except OSError:  # the engine is gone
-            self.open = False
+            self._alone(messages)
+        self.told.clear()
+
+    def _alone(self, unheard: list[Any]) -> None:
+        """The engine is gone: watch on while its commands run, and keep the end of each, with
+        what it printed that the engine did not hear, for the next engine (ends.py)."""
+        self.open = False
+        if self.stop_orphans or self.alone:
+            return
+        self.alone = True
+        with contextlib.suppress(KeyError, ValueError):
+            self.sel.unregister(self.requests)
+        for child in [*self.children.values(), *self.told.values()]:
+            child.left = []
+        for message in unheard:
+            heard = self.children.get(message[1]) or self.told.get(message[1])
+            if heard is not None and message[0] == "out":
+                heard.on_output(None, message[2], message[3])
+            elif heard is not None and message[0] == "done":
+                heard.leave_end(message)
+        self.outbox.clear()
+        self.told.clear()
+
+    def _watching(self) -> bool:
+        """Alone, with a command whose end is to be kept still running."""
+        return self.alone and any(c.end_file for c in self.children.values())
 
     # -- starting ---------------------------------------------------------------------------
 
     def _start(self, run_id: int, argv: list[str], env: dict[str, str], cwd: str | None,
                stdin: str | None, timeout: float | None, secrets: list[str],
-               token: str | None) -> None:
-        child = Child(run_id, secrets, token, timeout, self.outbox)
+               token: str | None, end_file: str | None = None) -> None:
+        child = Child(run_id, secrets, token, timeout, self.outbox, end_file)
         before = boot_ticks()
         try:
             started = spawn.start(argv, {**self.base_env, **env}, cwd, stdin is not None,
@@ -320,9 +316,13 @@ class Launcher:
         self._close_stdin(child)
         if child.capture is not None:
             child.capture.finish()
-        how = child.stop_how or "exit"
-        self.outbox.append(["done", child.id, how, child.code, child.stop_reason or None,
-                            time.time()])
+        done = ["done", child.id, child.stop_how or "exit", child.code,
+                child.stop_reason or None, time.time()]
+        if self.alone:
+            child.leave_end(done)
+        else:
+            self.told[child.id] = child
+            self.outbox.append(done)
 
     # -- timers: timeouts, polled exits -----------------------------------------------------
 

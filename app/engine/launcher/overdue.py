@@ -13,10 +13,10 @@ from typing import Protocol
 
 from app.engine.attempts import Attempt
 from app.engine.processes import KILL_GRACE, frozen
+from app.engine.processes import STOP_MISS as STOP_MISS  # (seconds stopped: then killed)
 
 log = logging.getLogger("tickwork.engine")
 
-STOP_MISS = 5.0  # seconds a launcher may stay stopped (SIGSTOP) before it is killed
 HUNG_MISS = 60.0  # seconds a start or stop it owes may be late, before it is, in any state
 
 

@@ -4,10 +4,11 @@ messages, so one write carries every message that was ready (batched both ways).
 Engine → launcher:
 - `["env", {name: value}]` — the base environment of every command that follows (the
   engine's own, sent first and again whenever it changed);
-- `["run", id, argv, env, cwd, stdin, timeout, secrets, token]` — start a command: `argv`
-  as given to exec (a shell command already wrapped in `[shell, "-c", text]`), `env` laid
-  over the base, `stdin` text or None, `timeout` seconds or None, `secrets` the values to
-  mask in its output, `token` the run's `TICKWORK_RUN_TOKEN`;
+- `["run", id, argv, env, cwd, stdin, timeout, secrets, token, end_file]` — start a
+  command: `argv` as given to exec (a shell command already wrapped in `[shell, "-c",
+  text]`), `env` laid over the base, `stdin` text or None, `timeout` seconds or None,
+  `secrets` the values to mask in its output, `token` the run's `TICKWORK_RUN_TOKEN`,
+  `end_file` where its end is kept should the engine die while it runs (ends.py), or None;
 - `["cancel", id, reason]` — stop that command's whole tree.
 
 Launcher → engine:

@@ -30,6 +30,7 @@ from typing import Any
 
 from app import platform
 from app.engine.attempts import Attempt, Outcome, Sink, utcnow
+from app.engine.processes import STOP_MISS, frozen
 from app.engine.pyworkers.deadlines import Deadlines
 from app.engine.pyworkers.process import TERM_GRACE, WorkerProcess, start_failure
 from app.engine.pyworkers.reader import Reader
@@ -72,6 +73,7 @@ class PythonWorkers:
         self._closed = False
         self._stopping = False  # close() began: no worker starts any more
         self._held = False  # waiting runs held back while fenced: looked at again soon
+        self._watching = False  # a look for frozen workers is due (`_look_frozen`)
 
     def pids(self) -> list[int]:
         with self._lock:
@@ -141,6 +143,41 @@ class PythonWorkers:
         attempt.pid = worker.pid
         attempt.worker_cpu = worker.cpu
         Run(self, worker, attempt).begin(request, since)
+        if not self._watching:
+            with self._lock:
+                watch, self._watching = not self._watching, True
+            if watch:
+                self.deadlines.at(time.monotonic() + 1.0, self._look_frozen)
+
+    def _look_frozen(self) -> None:
+        """Once a second while a run is on a worker (the deadline thread): a worker stopped
+        (SIGSTOP, a debugger) for STOP_MISS seconds is killed, as a launcher is
+        (launcher/overdue.py), else a run without a timeout hung on it for good; its run
+        ends as at a worker's death (`interrupted`, retried by its task's policy; one
+        cancelled or past its timeout as that asked)."""
+        with self._lock:
+            busy = [w for w in self._all if w.task is not None]
+        if not busy:
+            self._watching = False
+            with self._lock:  # (a run begun meanwhile saw it watched)
+                busy = [w for w in self._all if w.task is not None]
+            if not busy:
+                return
+            self._watching = True
+        now = time.monotonic()
+        for worker in busy:
+            if not frozen(worker.pid):
+                worker.frozen_since = 0.0
+                continue
+            worker.frozen_since = worker.frozen_since or now
+            if now - worker.frozen_since >= STOP_MISS and not worker.dead:
+                log.warning("the Python worker process %d has been stopped for %.0f s: killing "
+                            "it (its run ends as at a worker's death)", worker.pid,
+                            now - worker.frozen_since)
+                with worker.lock:
+                    worker.doomed = True
+                platform.kill_group(worker.pid, platform.SIGKILL)
+        self.deadlines.at(now + 1.0, self._look_frozen)
 
     def _unwait(self, waiting: Waiting) -> None:
         """A run stopped while it waits for a worker (a cancel, its timeout): it ends now,

@@ -107,6 +107,7 @@ class WorkerProcess:
         self.doomed = False  # it was told to stop: it gets no further run
         self.dead = False  # the reader heard its channel close
         self.late = False  # killed for not saying hello within the pool's START_TIMEOUT
+        self.frozen_since = 0.0  # first seen stopped (SIGSTOP) on a run, monotonic; 0: not
         self.lock = threading.Lock()
         self._control_lock = threading.Lock()
 
