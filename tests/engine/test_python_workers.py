@@ -282,6 +282,19 @@ def test_output_log_progress_and_result_arrive(engine: Any, service: Any) -> Non
     assert out.index("printed to stdout") < out.index("written to fd 1") < out.index("a log")
 
 
+def test_arguments_larger_than_a_read_of_the_channel_arrive_whole(engine: Any,
+                                                                  service: Any) -> None:
+    """A worker reads its run channel 64 KiB at a time: a run's 300 KB of arguments come in
+    several reads and the callable gets them whole."""
+    engine.start()
+    service.create_task(py_task("big", "size_and_end",
+                                kwargs={"text": "y" * 300_000 + "END"}))
+    run = service.run_now("big")
+    wait_until(lambda: service.get_run(run.id).status == "succeeded", 20)
+    said = "".join(chunk[2] for chunk in service.run_output(run.id))
+    assert "returned: '300003 END'" in said, said
+
+
 def test_secrets_arrive_and_are_masked(engine: Any, service: Any, tmp_path: Path) -> None:
     service.set_secret("tok", "very-secret-123")
     seen = tmp_path / "seen"

@@ -268,6 +268,10 @@ def raise_unsayable() -> None:
     raise Unsayable()
 
 
+def size_and_end(text: str) -> str:
+    return f"{len(text)} {text[-3:]}"
+
+
 def return_large(n: int) -> str:
     return "x" * n + "END"
 

@@ -35,6 +35,7 @@ from app.platform.pipes import unread
 PATH_VAR = "TICKWORK_WORKER_PATH"  # the engine's sys.path, JSON: the callable's search path
 PYTHONPATH_VAR = "TICKWORK_WORKER_PYTHONPATH"  # the engine's own PYTHONPATH (JSON), put back
 FORKS_VAR = "TICKWORK_WORKER_FORKS"  # the fd of the pipe that tells the engine of each fork
+RECV_SIZE = 65536  # bytes a read of the run channel takes at most
 REPLY_TIMEOUT = 120.0  # seconds a checkpoint waits for the engine's answer at most
 
 def cpu_seconds() -> float:
@@ -360,7 +361,9 @@ def main(argv: list[str] | None = None) -> int:
     link.send(protocol.json_frame(protocol.HELLO, {"pid": os.getpid(), "cpu": cpu_seconds()}))
     frames = protocol.Frames()
     while True:
-        data = run_sock.recv(262144)
+        # under malloc's mmap threshold (128 KiB): a 256 KiB buffer cost each run an mmap,
+        # an mremap and a munmap (strace); a larger request comes in more than one read
+        data = run_sock.recv(RECV_SIZE)
         if not data or parent.gone():  # a run sent just before the engine died: not run
             engine_gone()
         for kind, payload in frames.feed(data):
