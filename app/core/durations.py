@@ -127,7 +127,8 @@ def duration_text(seconds: float | None, coarse: bool = False) -> str:
     if seconds is None:
         return "—"
     if seconds < 1 and not coarse and round(seconds * 1000) < 1000:
-        return "<1 ms" if 0 <= seconds < 0.0005 else f"{seconds * 1000:.0f} ms"
+        ms = f"{seconds * 1000:.0f}"  # (0.5 ms rounds to "0", as a half rounds to even)
+        return "<1 ms" if seconds >= 0 and ms == "0" else f"{ms} ms"
     if seconds < 60:
         return f"{seconds:.0f} s" if coarse or seconds >= 10 else f"{seconds:.1f} s"
     td = timedelta(seconds=round(seconds))

@@ -27,7 +27,8 @@ def _took(home: Path, run_id: int, seconds: float) -> None:
 def test_run_show_says_a_run_shorter_than_a_millisecond_took_under_one(cli: Any, home: Path
                                                                         ) -> None:
     assert cli("task", "add", "t", "--command", "true", "--manual").code == 0
-    for seconds, said in ((0.0003, "<1 ms"), (0.85, "850 ms"), (4.213, "4.2 s"),
+    for seconds, said in ((0.0003, "<1 ms"), (0.0005, "<1 ms"), (0.0015, "2 ms"),
+                          (0.85, "850 ms"), (4.213, "4.2 s"),
                           (185, "3 min 5 s")):
         run = cli("task", "run", "t", "--json").json()["id"]
         _took(home, run, seconds)
