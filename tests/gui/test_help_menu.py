@@ -56,6 +56,18 @@ def test_keyboard_shortcuts_lists_the_menus_keys_as_they_are(gui: Gui, qtbot: An
     assert ("View", "Find task…", "Ctrl+F") not in _rows(dialog)
 
 
+def _section_by_keys(dialog: GuideDialog, qtbot: Any, title: str) -> str:
+    """Down from the first section to `title`, as a person steps through the contents."""
+    titles = [dialog.contents.item(r).text().strip() for r in range(dialog.contents.count())]
+    dialog.contents.setFocus()
+    qtbot.keyClick(dialog.contents, Qt.Key.Key_Home)
+    for _ in range(titles.index(title)):
+        qtbot.keyClick(dialog.contents, Qt.Key.Key_Down)
+    page = dialog.page.toPlainText()
+    assert page.startswith(title), page[:80]
+    return page
+
+
 def test_the_user_guide_opens_at_the_window_section_with_no_dead_links(gui: Gui, qtbot: Any
                                                                        ) -> None:
     qtbot.keyClick(gui.window, Qt.Key.Key_F1)
@@ -67,7 +79,12 @@ def test_the_user_guide_opens_at_the_window_section_with_no_dead_links(gui: Gui,
     assert dialog.contents.currentItem().text() == "The window"
     page = dialog.page.toPlainText()
     assert page.startswith("The window") and "docs/screenshots" not in dialog.page.toMarkdown()
-    assert "Calendar" in page and "tests/" not in page  # the proofs are for developers
+    assert "Calendar" in page and "tests/gui/test_" not in page  # proofs: for developers
+    shared = _section_by_keys(dialog, qtbot, "A shared store (PostgreSQL)")
+    assert "tests/store/test_backends.py runs the store's behaviour on each" in shared
+    assert "tests/store/test_postgres_door.py" not in shared  # (a proof in brackets)
+    _section_by_keys(dialog, qtbot, "Faults, measured")
+    assert "(tests/faults/: a 5-kill storm" in dialog.page.toPlainText()  # code: as written
     assert dialog.grab().save(str(SCREENSHOTS / "help-guide.png"))
     dialog.contents.setFocus()
     qtbot.keyClick(dialog.contents, Qt.Key.Key_Home)  # another section, by the keys

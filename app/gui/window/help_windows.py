@@ -35,7 +35,9 @@ _LOCAL_LINK = re.compile(r"!?\[([^\]]*)\]\((?!https?://)[^)]*\)")  # docs/…: n
 # developer, and not installed — a reader of the guide gets the sentence without them
 _PATH = r"(?:tests|benchmarks)/[\w./:\[\]-]*\w"
 _REF_GROUP = re.compile(r"\s*\((?:\s*" + _PATH + r"[,;]?)+\s*\)")
-_REF = re.compile(r"\s*[:;,]?\s*(?:—\s*)?" + _PATH)
+# (only after a colon, semicolon or comma, and before punctuation or a line's end: a test
+# that is a sentence's subject, a path in `code` or in a web address stays as written)
+_REF = re.compile(r"\s*[:;,]\s*(?:—\s*)?" + _PATH + r"(?=[),;.]|\s*$)", re.M)
 
 
 def plain(text: str) -> str:
