@@ -32,6 +32,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from app.engine import recovery
+from app.engine.attempts import Sink
 from app.engine.clock import Clock
 from app.engine.control import Requests
 from app.engine.dispatcher import Dispatcher
@@ -65,6 +66,8 @@ class EngineParts(Protocol):
     def writer(self) -> Writer: ...
     @property
     def requests(self) -> Requests: ...
+    @property
+    def recorder(self) -> Sink: ...
     def post(self, fn: Callable[[], None]) -> None: ...
     def set_state(self, state: str, detail: str = "") -> None: ...
     def stop(self, grace: float = 10.0) -> None: ...
@@ -124,7 +127,7 @@ class StoreFaults:
         try:
             engine = self.engine
             engine.watcher.audit_mark = recovery.recover(engine.store, engine.dispatcher,
-                                                         engine.requests)
+                                                         engine.requests, engine.recorder)
         except Exception as exc:
             fault = find_fault(exc)
             if fault is None or fault[0] == CORRUPT:

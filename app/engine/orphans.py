@@ -24,6 +24,7 @@ run started, so it is found and stopped all the same.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -31,8 +32,10 @@ from pathlib import Path
 
 from app.core.errors import TickworkError
 from app.core.nouns import plural
+from app.core.policy import should_retry
 from app.core.run import Run
 from app.engine import handoffs, lineage, processes
+from app.engine.attempts import Sink, resolve_secrets
 from app.engine.dispatcher import Dispatcher
 from app.engine.executor import KILL_GRACE, Attempt
 from app.engine.launcher import ends
@@ -48,6 +51,7 @@ from app.store.times import utc_text
 log = logging.getLogger("tickwork.engine")
 
 INTERRUPTIBLE = ("queued", "waiting", "running")
+SECRETS_WAIT = 5.0  # seconds the start waits for the keyring to mask a kept end's checkpoint
 DIED = "the engine died (killed, crashed or frozen)"  # not "stopped": no stop was asked
 
 @dataclass(frozen=True, slots=True)
@@ -149,16 +153,19 @@ def settle_orphans(store: Store, now: datetime, engine_id: str, *, logs: bool = 
     engines' logs show were never handed to a worker are given back unclaimed instead: the
     start adopts them and runs them as they are, whatever their retries. Given `ended` (an
     engine's start), the runs whose command ended while no engine ran, its end kept by its
-    launcher, go there instead, to be recorded as they ended (`record_ended`)."""
+    launcher, go there instead, to be recorded as they ended (`record_ended`); without it (a
+    restore) they are left as they are, for the next start."""
     with store.read():
         found = orphans()
     if found:
         stop_helpers(found)  # (first: none writes an end after it is read)
+    kept = kept_ends(store.home, found)
     if ended is not None:
-        ended.extend(kept_ends(store.home, found))
-        ends.sweep(store.home, {o.id for o, _ in ended})
-        done = {o.id for o, _ in ended}
-        found = [o for o in found if o.id not in done]
+        ended.extend(kept)
+        ends.sweep(store.home, {o.id for o, _ in kept})
+    # (a restore leaves them unfinished, their ends kept: the next start records them — a
+    # retry claimed here ran a command that had succeeded again once the restore gave up)
+    found = [o for o in found if o.id not in {o.id for o, _ in kept}]
     unstarted = never_handed(store.home, found) if logs else []
     stop_leftovers(found)
     settled: list[Orphan] = []
@@ -182,7 +189,7 @@ def kept_ends(home: Path, found: list[Orphan]) -> list[Ended]:
             and (end := ends.read(home, o.id, processes.run_token(o.id, o.engine)))]
 
 
-def record_ended(store: Store, d: Dispatcher, ended: list[Ended]) -> None:
+def record_ended(store: Store, d: Dispatcher, ended: list[Ended], sink: Sink) -> None:
     """On the dispatcher at start-up: record each run whose command ended while no engine
     ran as it ended — its output the dead engine never heard after what it stored, then its
     end through the dispatcher's own `finished`, so its retry, fallback, notification and
@@ -199,18 +206,49 @@ def record_ended(store: Store, d: Dispatcher, ended: list[Ended]) -> None:
             continue
         attempt = Attempt(run_id=o.id, task_id=task.id, task_name=task.name,
                           scheduled_for=o.fire, attempt=o.attempt, action=task.spec.action,
-                          timeout=task.spec.timeout)
+                          timeout=task.spec.timeout, secret_env=dict(task.spec.secret_env))
+        ending = outcome(attempt, end.how, end.code, end.error, end.at)
         checkpoint = checkpoint_path(home, task.id, o.fire)
-        if checkpoint.exists():  # recorded and kept for its retry, or removed, as ever
-            attempt.checkpoint_file = str(checkpoint)
+        if checkpoint.exists():  # recorded and kept for its retry, or removed, as ever —
+            if _secrets_read(attempt, sink):  # its secrets masked in the copy recorded
+                attempt.checkpoint_file = str(checkpoint)
+            elif not should_retry(ending.status, o.attempt, task.spec.retries):
+                checkpoint.unlink(missing_ok=True)  # (else its retry reads it: not recorded)
         at = utc_text(datetime.fromtimestamp(end.at, UTC))  # (its output, told at its end)
         rows = [(o.id, seqs.get(o.id, -1) + 1 + i, stream, text, at)
                 for i, (stream, text) in enumerate(end.output)]
         if rows:  # (in the end's batch or one before it)
             d.writer.submit(lambda rows=rows: ledger.output_many(rows))  # type: ignore[misc]
         d.runs[o.id] = RunRecord(o.id, task, o.fire, o.attempt, RUNNING, running=attempt)
-        d.finished(attempt, outcome(attempt, end.how, end.code, end.error, end.at))
+        if o.status != "running" and end.started is not None:  # its start was never heard
+            attempt.started_at = datetime.fromtimestamp(end.started, UTC)
+            sink.on_started(attempt)
+        d.finished(attempt, ending)
         d.writer.submit(lambda: None, partial(_recorded, home, o.id))
+
+
+def _secrets_read(attempt: Attempt, sink: Sink) -> bool:
+    """The attempt's secrets read from the keyring, to be masked in what is recorded of it
+    (True when it has none); False when the keyring did not give them within SECRETS_WAIT
+    seconds (locked, its prompt unanswered: the engine's start waits no longer)."""
+    if not attempt.secret_env:
+        return True
+    read: list[bool] = []
+
+    def ask() -> None:
+        try:
+            resolve_secrets(attempt, sink)
+            read.append(True)
+        except LookupError:
+            read.append(False)
+    asking = threading.Thread(target=ask, name="tickwork-keyring-ended", daemon=True)
+    asking.start()
+    asking.join(SECRETS_WAIT)
+    if not read or not read[0]:
+        log.warning("run %d: its checkpoint is not recorded (the keyring did not give its "
+                    "secrets to mask it)", attempt.run_id)
+        return False
+    return True
 
 
 def _recorded(home: Path, run_id: int, _result: object, error: BaseException | None) -> None:

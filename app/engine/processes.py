@@ -136,16 +136,45 @@ def leader_created(pid: int, ticks: tuple[int | None, int | None] = (None, None)
 STOP_MISS = 5.0  # seconds a helper with runs (launcher, Python worker) may stay stopped
 
 
-def frozen(pid: int) -> bool:
-    """Stopped (SIGSTOP) or held by a debugger: it runs nothing until it is let go."""
+class Stopped:
+    """How long a process has stood stopped (SIGSTOP, a debugger at a breakpoint), from looks
+    now and then: a traced one stops at each system call it makes (`strace -p`) and runs
+    between them, so a look that finds its CPU time grown starts the count afresh."""
+
+    __slots__ = ("since", "ticks")
+
+    def __init__(self) -> None:
+        self.since = 0.0  # the look that first found it stopped with these ticks (monotonic)
+        self.ticks = -1
+
+    def look(self, pid: int, now: float) -> float | None:
+        """Seconds it has stood stopped using no CPU; None when it runs."""
+        ticks = stopped_ticks(pid)
+        if ticks is None:
+            self.since = 0.0
+            return None
+        if ticks != self.ticks or not self.since:
+            self.since, self.ticks = now, ticks
+        return now - self.since
+
+
+def stopped_ticks(pid: int) -> int | None:
+    """The CPU time (clock ticks) of a process stopped or held by a debugger; None when it
+    runs (or is gone)."""
     stat = _stat(pid)
     if stat == b"":
         try:
-            return psutil.Process(pid).status() in (psutil.STATUS_STOPPED,
-                                                     psutil.STATUS_TRACING_STOP)
+            proc = psutil.Process(pid)
+            if proc.status() not in (psutil.STATUS_STOPPED, psutil.STATUS_TRACING_STOP):
+                return None
+            times = proc.cpu_times()
+            return int((times.user + times.system) * 100)
         except (psutil.Error, OSError):
-            return False
-    return stat is not None and _fields(stat)[0] in (b"T", b"t")
+            return None
+    if stat is None:
+        return None
+    fields = _fields(stat)
+    return int(fields[11]) + int(fields[12]) if fields[0] in (b"T", b"t") else None  # utime, stime
 
 
 def identity(pid: int) -> str | None:

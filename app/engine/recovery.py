@@ -28,6 +28,7 @@ from app.core.run import Run
 from app.core.schedule import Schedule, build_trigger, parse_timezone
 from app.core.schedule.triggers import first_fire
 from app.core.task import Task
+from app.engine.attempts import Sink
 from app.engine.control import Requests
 from app.engine.dispatcher import Dispatcher
 from app.engine.events import RunChanged
@@ -200,7 +201,7 @@ def plan_startup(store: Store, now: datetime, engine_id: str) -> StartupPlan:
 # -- orchestration (dispatcher thread) ----------------------------------------------------
 
 
-def recover(store: Store, d: Dispatcher, requests: Requests) -> int:
+def recover(store: Store, d: Dispatcher, requests: Requests, sink: Sink) -> int:
     """At start-up, on the dispatcher: stop and interrupt orphans (their retries, claimed by
     policy, are armed with the others), record those that ended meanwhile, catch up missed
     fires, index every next fire, adopt manual runs, re-arm retries, fire chains whose
@@ -212,7 +213,7 @@ def recover(store: Store, d: Dispatcher, requests: Requests) -> int:
     for run in plan.orphans:
         d.hub.emit(RunChanged(run.id, run.task_id, run.task_name, "interrupted", now,
                               run.attempt))
-    record_ended(store, d, plan.ended)
+    record_ended(store, d, plan.ended, sink)
     next_at: dict[int, datetime | None] = {}
     for catch_up in plan.catch_ups:
         task = catch_up.task

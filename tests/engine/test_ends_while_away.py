@@ -12,21 +12,25 @@ run is `interrupted` and retried as before (at-least-once, as README says).
 from __future__ import annotations
 
 import json
+import signal
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
 
+from app.store.home import DB_NAME
 from tests.engine.conftest import wait_until
 from tests.engine.process_trees import gone, proc_in
 
 
-def _job(tmp_path: Path, code: int) -> str:
-    """Says it started, waits for the test's word, prints its last line and exits `code`."""
-    return (f"echo $$ > {tmp_path / 'leader'}; echo x >> {tmp_path / 'starts'}; "
+def _job(tmp_path: Path, code: int, last: str = "", first: str = "") -> str:
+    """Says it started, waits for the test's word, prints its last line and exits `code`
+    (or does `last`)."""
+    return (f"{first}echo $$ > {tmp_path / 'leader'}; echo x >> {tmp_path / 'starts'}; "
             f"echo begun; while [ ! -e {tmp_path / 'go'} ]; do sleep 0.02; done; "
-            f"echo finished late; echo oops >&2; exit {code}")
+            f"echo finished late; echo oops >&2; {last or f'exit {code}'}")
 
 
 def _runs(cli: Any) -> list[dict[str, Any]]:
@@ -35,14 +39,15 @@ def _runs(cli: Any) -> list[dict[str, Any]]:
 
 
 def _killed_mid_run(spawn: Any, cli: Any, tmp_path: Path, code: int, retries: int,
-                    *, launcher_too: bool = False) -> tuple[int, psutil.Process]:
+                    *, launcher_too: bool = False, last: str = "", before: str = "",
+                    flags: tuple[str, ...] = ()) -> tuple[int, psutil.Process]:
     """A run of `job` going when its engine is killed -9; the command then ends while no
     engine runs (its launcher too is killed first when `launcher_too`). The run's id and
     the command's launcher (gone by now)."""
     first = spawn("first")
     first.wait_for("engine running")
-    assert cli("task", "add", "job", "--command", _job(tmp_path, code), "--shell",
-               "--retries", str(retries), "--retry-delay", "0.1", "--manual").code == 0
+    assert cli("task", "add", "job", "--command", _job(tmp_path, code, last, before), "--shell",
+               "--retries", str(retries), "--retry-delay", "0.1", "--manual", *flags).code == 0
     run = cli("task", "run", "job", "--json").json()
     leader = proc_in(tmp_path / "leader")
     wait_until(lambda: _runs(cli)[0]["status"] == "running", 10)
@@ -120,6 +125,12 @@ def _someone_elses(path: Path) -> None:
     path.write_text(json.dumps(data))
 
 
+def _out_of_time(path: Path) -> None:
+    data = json.loads(path.read_text())
+    data["at"] = 1e300  # (no datetime holds it: the next engine's start failed on it)
+    path.write_text(json.dumps(data))
+
+
 def _linked(path: Path) -> None:
     real = path.with_name("elsewhere.json")
     path.rename(real)
@@ -127,7 +138,7 @@ def _linked(path: Path) -> None:
 
 
 @pytest.mark.parametrize("harm", ["launcher-killed", "half-written", "someone-elses",
-                                  "symlink"])
+                                  "symlink", "time-out-of-range"])
 def test_without_a_sound_end_of_its_own_the_run_is_interrupted_and_retried(
         spawn: Any, cli: Any, home: Path, tmp_path: Path, harm: str) -> None:
     """README: at-least-once when the launcher died with the engine; a file that is damaged,
@@ -138,7 +149,8 @@ def test_without_a_sound_end_of_its_own_the_run_is_interrupted_and_retried(
     if harm == "launcher-killed":
         assert not end.exists()
     else:
-        {"half-written": _garble, "someone-elses": _someone_elses, "symlink": _linked}[harm](end)
+        {"half-written": _garble, "someone-elses": _someone_elses, "symlink": _linked,
+         "time-out-of-range": _out_of_time}[harm](end)
     second = spawn("second")
     second.wait_for("engine running")
     runs = wait_until(lambda: (rs := _runs(cli)) and len(rs) == 2
@@ -172,4 +184,77 @@ def test_a_launcher_of_a_dead_engine_still_watching_a_command_is_killed_at_the_n
                       and rs[1]["status"] == "succeeded" and rs, 15)
     assert [(r["attempt"], r["status"]) for r in runs] == [(1, "interrupted"), (2, "succeeded")]
     assert not (home / "ends").exists() or not list((home / "ends").iterdir())
+    assert second.stop() == 0
+
+
+def test_a_command_killed_by_a_signal_without_a_name_while_no_engine_runs_is_recorded(
+        spawn: Any, cli: Any, home: Path, tmp_path: Path) -> None:
+    """A real-time signal (40) has no name: saying it raised, and the next engine's start
+    stopped halfway, at every start."""
+    run_id, _launcher = _killed_mid_run(spawn, cli, tmp_path, 0, retries=0, last="kill -40 $$")
+    second = spawn("second")
+    second.wait_for("engine running")
+    shown = wait_until(lambda: (r := cli("run", "show", str(run_id), "--json").json())[
+        "status"] != "running" and r, 10)
+    assert (shown["status"], shown["exit_code"], shown["error"]) == (
+        "failed", -40, "killed by signal 40")
+    assert second.stop() == 0
+    assert "Traceback" not in second.text()
+
+
+def test_a_run_whose_start_the_dead_engine_never_recorded_gets_the_start_its_launcher_saw(
+        spawn: Any, cli: Any, home: Path, tmp_path: Path) -> None:
+    """A kill between the command's start and the commit of its `running` row leaves the row
+    `queued` with no start: recorded from its end alone, it read "succeeded" with no start
+    and no duration."""
+    run_id, _launcher = _killed_mid_run(spawn, cli, tmp_path, 0, retries=0)
+    with sqlite3.connect(home / DB_NAME) as db:  # as the kill there leaves it
+        db.execute("UPDATE run SET status = 'queued', started_at = NULL, pgid = NULL "
+                   "WHERE id = ?", (run_id,))
+    second = spawn("second")
+    second.wait_for("engine running")
+    shown = wait_until(lambda: (r := cli("run", "show", str(run_id), "--json").json())[
+        "status"] == "succeeded" and r, 10)
+    assert shown["started_at"] is not None and shown["duration_s"] > 0, shown
+    assert second.stop() == 0
+
+
+def test_a_checkpoint_kept_while_no_engine_ran_is_recorded_with_its_secrets_masked(
+        spawn: Any, cli: Any, home: Path, tmp_path: Path) -> None:
+    """Its checkpoint was copied into the store with the secret in clear: the run recorded
+    from its kept end had no secrets to mask it with."""
+    assert cli("secret", "set", "tok", stdin="s3cr3t-value\n").code == 0
+    run_id, _launcher = _killed_mid_run(
+        spawn, cli, tmp_path, 0, retries=0, flags=("--secret-env", "TOKEN=tok"),
+        before='printf \'{"token": "%s"}\' "$TOKEN" > "$TICKWORK_CHECKPOINT_FILE"; ')
+    second = spawn("second")
+    second.wait_for("engine running")
+    shown = wait_until(lambda: (r := cli("run", "show", str(run_id), "--json").json())[
+        "status"] == "succeeded" and r, 10)
+    assert shown["checkpoint"] is not None and "s3cr3t-value" not in json.dumps(shown), shown
+    with sqlite3.connect(home / DB_NAME) as db:
+        assert not db.execute("SELECT 1 FROM run WHERE checkpoint LIKE '%s3cr3t%'").fetchall()
+    assert second.stop() == 0
+
+
+def test_a_restore_that_stops_before_its_rename_leaves_a_kept_end_for_the_next_start(
+        spawn: Any, cli: Any, home: Path, tmp_path: Path) -> None:
+    """A restore stops what a dead engine left first, in the store it is about to replace:
+    it marked the run whose end was kept `interrupted` and claimed its retry, and when the
+    restore then stopped (a Ctrl-C before its rename) the next engine ran the command that
+    had succeeded again."""
+    from tests.store.test_restore_interrupted import _restore_stopped_at, _signalled
+
+    _killed_mid_run(spawn, cli, tmp_path, 0, retries=1)
+    kept = tmp_path / "backup.db"
+    backed = cli("backup", str(kept))
+    assert backed.code == 0, backed.err
+    (tmp_path / "restore").mkdir()
+    restore = _restore_stopped_at(home, kept, "copied", tmp_path / "restore")
+    assert _signalled(restore, signal.SIGINT) != 0
+    second = spawn("second")
+    second.wait_for("engine running")
+    runs = wait_until(lambda: (rs := _runs(cli)) and rs[0]["status"] == "succeeded" and rs, 10)
+    assert [(r["attempt"], r["status"]) for r in runs] == [(1, "succeeded")], runs
+    assert (tmp_path / "starts").read_text() == "x\n"
     assert second.stop() == 0

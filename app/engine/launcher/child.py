@@ -27,6 +27,7 @@ class Child:
         self.started: spawn.Started | None = None
         self.pidfd: int | None = None
         self.created: float | None = None
+        self.started_at: float | None = None  # when its leader was started (wall clock)
         self.pipes: list[int] = []  # its stdout and stderr while open (their fds get reused)
         self.stdin_left = memoryview(b"")  # what is still to be written (no copies)
         self.code: int | None = None  # set once the leader is reaped
@@ -51,7 +52,7 @@ class Child:
             return
         try:
             ends.write(self.end_file, self.token, done[2], done[3], done[4], done[5],
-                       self.left or [])
+                       self.left or [], self.started_at)
         except OSError as exc:  # (then it is interrupted and retried, as before)
             print(f"tickwork launcher: the end of run {self.id} cannot be kept: {exc}",
                   file=sys.stderr)

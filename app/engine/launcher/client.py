@@ -24,7 +24,6 @@ import contextlib
 import itertools
 import logging
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -35,11 +34,12 @@ from pathlib import Path
 from typing import Any
 
 from app.core.nouns import plural
+from app.core.run import stopped_by
 from app.engine.attempts import Attempt, Outcome, Sink
 from app.engine.launcher import protocol
 from app.engine.launcher.overdue import Overdue, past_timeout
 from app.engine.lineage import HELPER_VAR, TOKEN_VAR
-from app.engine.processes import KILL_GRACE, RunProcesses, helper_mark, stop_all
+from app.engine.processes import KILL_GRACE, RunProcesses, Stopped, helper_mark, stop_all
 
 log = logging.getLogger("tickwork.engine")
 
@@ -125,7 +125,7 @@ class Link:
         self.lock = threading.Lock()
         self.pending: dict[int, Pending] = {}
         self.dead = False
-        self.frozen_since = 0.0  # first seen stopped (SIGSTOP), monotonic; 0: running
+        self.stopped = Stopped()  # how long it has stood stopped (SIGSTOP, a debugger)
         self.env_sent: dict[str, str] | None = None
         self.env_raw: dict[Any, Any] | None = None  # os.environ's mapping when last sent
         self.reader = threading.Thread(target=self._read, name="tickwork-launcher-reader",
@@ -261,9 +261,7 @@ class Link:
 
 
 def _exit_words(code: int) -> str:
-    if code < 0:
-        return f"killed by signal {signal.Signals(-code).name}"
-    return f"exit code {code}"
+    return stopped_by(code) or f"exit code {code}"
 
 
 class Launchers:
@@ -393,7 +391,6 @@ def outcome(attempt: Attempt, how: str, code: int | None, error: str | None,
                        error=attempt.cancel_reason or error)
     if code == 0:
         return Outcome("succeeded", ended, exit_code=0)
-    if code is not None and code < 0:
-        return Outcome("failed", ended, exit_code=code,
-                       error=f"killed by signal {signal.Signals(-code).name}")
+    if code is not None and code < 0:  # (a real-time signal has no name: its number)
+        return Outcome("failed", ended, exit_code=code, error=stopped_by(code))
     return Outcome("failed", ended, exit_code=code, error=f"exit code {code}")

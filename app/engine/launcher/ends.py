@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
 import stat
@@ -34,6 +35,8 @@ FOLDER = "ends"
 MAX_BYTES = 16 << 20  # larger than any file a launcher writes (its capture is bounded)
 HOWS = ("exit", "timeout")  # the ends a file may tell (launcher's words: protocol.py)
 STREAMS = ("stdout", "stderr", "tickwork")
+CODES = (-255, 255)  # an exit code (0–255) or a signal's number, negative (as subprocess's)
+LATEST = 253402300800.0  # 10000-01-01: a time past this is no datetime
 _NAME = re.compile(r"(\d+)\.json")
 
 
@@ -42,14 +45,14 @@ def file_of(folder: str, run_id: int) -> str:
 
 
 def write(path: str, token: str | None, how: str, code: int | None, error: str | None,
-          at: float, output: list[list[str]]) -> None:
+          at: float, output: list[list[str]], started: float | None = None) -> None:
     """Write the end of a command durably and whole (a launcher, its engine gone); OSError
     when it cannot be (a home removed meanwhile is not made again)."""
     folder = os.path.dirname(path)
     with contextlib.suppress(FileExistsError):
         os.mkdir(folder, 0o700)
     body = json.dumps({"token": token, "how": how, "code": code, "error": error, "at": at,
-                       "output": output}).encode()
+                       "output": output, "started": started}).encode()
     temp = f"{path}.{os.getpid()}.tmp"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW,
                  0o600)
@@ -78,6 +81,7 @@ class End:
     error: str | None
     at: float
     output: tuple[tuple[str, str], ...]
+    started: float | None = None  # when its leader was started (wall clock), if told
 
 
 def read(home: Path, run_id: int, token: str) -> End | None:
@@ -105,11 +109,11 @@ def read(home: Path, run_id: int, token: str) -> End | None:
 def _end(data: Any, token: str) -> End | None:
     if not isinstance(data, dict) or data.get("token") != token:
         return None
-    how, code, error, at, output = (data.get(k) for k in ("how", "code", "error", "at",
-                                                          "output"))
-    if (how not in HOWS or not (code is None or type(code) is int)
+    how, code, error, at, output, started = (data.get(k) for k in (
+        "how", "code", "error", "at", "output", "started"))
+    if (how not in HOWS or not (code is None or _code(code))
             or not (error is None or isinstance(error, str))
-            or not isinstance(at, int | float) or isinstance(at, bool)
+            or not _moment(at) or not (started is None or _moment(started))
             or not isinstance(output, list)):
         return None
     chunks = []
@@ -118,7 +122,24 @@ def _end(data: Any, token: str) -> End | None:
                 or not isinstance(item[1], str)):
             return None
         chunks.append((item[0], item[1]))
-    return End(how, code, error, float(at), tuple(chunks))
+    ended = _seconds(at)
+    assert ended is not None  # (`_moment`)
+    return End(how, code, error, ended, tuple(chunks), _seconds(started))
+
+
+def _seconds(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _code(value: Any) -> bool:
+    return type(value) is int and CODES[0] <= value <= CODES[1]
+
+
+def _moment(value: Any) -> bool:
+    """A wall-clock time a launcher could have written (seconds since 1970): a number, not
+    NaN, infinite or beyond what a datetime holds (which failed the engine's start)."""
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value) and 0 <= value < LATEST)
 
 
 def sweep(home: Path, keep: set[int]) -> None:

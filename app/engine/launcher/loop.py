@@ -171,7 +171,7 @@ class Launcher:
             self.outbox.append(["done", run_id, "failed", None,
                                 f"cannot start {argv[0]!r}: {exc}", time.time()])
             return
-        at = time.time()
+        at = child.started_at = time.time()
         child.started = started
         child.created = leader_created(started.pid, (before, boot_ticks()))
         self.children[run_id] = child

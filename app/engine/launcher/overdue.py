@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from app.engine.attempts import Attempt
-from app.engine.processes import KILL_GRACE, frozen
+from app.engine.processes import KILL_GRACE, Stopped
 from app.engine.processes import STOP_MISS as STOP_MISS  # (seconds stopped: then killed)
 
 log = logging.getLogger("tickwork.engine")
@@ -34,7 +34,7 @@ class Watched(Protocol):
     """A launcher process (client.Link)."""
 
     dead: bool
-    frozen_since: float
+    stopped: Stopped
 
     @property
     def pid(self) -> int: ...
@@ -80,13 +80,12 @@ class Overdue:
 
     def _look(self, link: Watched) -> None:
         now = time.monotonic()
-        if frozen(link.pid):
-            link.frozen_since = link.frozen_since or now
-            if now - link.frozen_since < STOP_MISS:
+        stood = link.stopped.look(link.pid, now)
+        if stood is not None:
+            if stood < STOP_MISS:
                 return
-            why = f"has been stopped for {now - link.frozen_since:.0f} s"
+            why = f"has been stopped for {stood:.0f} s"
         else:
-            link.frozen_since = 0.0
             late, what = owed(list(link.pending.values()), HUNG_MISS)
             if what is None:
                 return

@@ -30,7 +30,7 @@ from typing import Any
 
 from app import platform
 from app.engine.attempts import Attempt, Outcome, Sink, utcnow
-from app.engine.processes import STOP_MISS, frozen
+from app.engine.processes import STOP_MISS
 from app.engine.pyworkers.deadlines import Deadlines
 from app.engine.pyworkers.process import TERM_GRACE, WorkerProcess, start_failure
 from app.engine.pyworkers.reader import Reader
@@ -165,19 +165,19 @@ class PythonWorkers:
                 return
             self._watching = True
         now = time.monotonic()
-        for worker in busy:
-            if not frozen(worker.pid):
-                worker.frozen_since = 0.0
-                continue
-            worker.frozen_since = worker.frozen_since or now
-            if now - worker.frozen_since >= STOP_MISS and not worker.dead:
-                log.warning("the Python worker process %d has been stopped for %.0f s: killing "
-                            "it (its run ends as at a worker's death)", worker.pid,
-                            now - worker.frozen_since)
+        try:
+            for worker in busy:
+                stood = worker.stopped.look(worker.pid, now)
+                if stood is None or stood < STOP_MISS or worker.dead:
+                    continue
+                log.warning("the Python worker process %d has been stopped for %.0f s: "
+                            "killing it (its run ends as at a worker's death)", worker.pid,
+                            stood)
                 with worker.lock:
                     worker.doomed = True
                 platform.kill_group(worker.pid, platform.SIGKILL)
-        self.deadlines.at(now + 1.0, self._look_frozen)
+        finally:  # (a look that failed must not end the looks)
+            self.deadlines.at(now + 1.0, self._look_frozen)
 
     def _unwait(self, waiting: Waiting) -> None:
         """A run stopped while it waits for a worker (a cancel, its timeout): it ends now,

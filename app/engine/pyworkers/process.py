@@ -20,9 +20,17 @@ from typing import Protocol
 import psutil  # type: ignore[import-untyped]  # no stubs installed
 
 from app import platform
+from app.core.run import stopped_by
 from app.engine.attempts import Attempt
 from app.engine.lineage import HELPER_VAR
-from app.engine.processes import KILL_GRACE, RunProcesses, helper_mark, identity, leader_created
+from app.engine.processes import (
+    KILL_GRACE,
+    RunProcesses,
+    Stopped,
+    helper_mark,
+    identity,
+    leader_created,
+)
 from app.engine.pyworkers import protocol
 from app.engine.pyworkers.worker import FORKS_VAR, PATH_VAR, PYTHONPATH_VAR
 
@@ -107,7 +115,7 @@ class WorkerProcess:
         self.doomed = False  # it was told to stop: it gets no further run
         self.dead = False  # the reader heard its channel close
         self.late = False  # killed for not saying hello within the pool's START_TIMEOUT
-        self.frozen_since = 0.0  # first seen stopped (SIGSTOP) on a run, monotonic; 0: not
+        self.stopped = Stopped()  # how long it has stood stopped on a run (SIGSTOP, a debugger)
         self.lock = threading.Lock()
         self._control_lock = threading.Lock()
 
@@ -243,9 +251,4 @@ def start_failure(late: bool, code: int | None, timeout: float) -> tuple[str, st
 def exit_text(code: int | None) -> str:
     if code is None:
         return "still running"
-    if code < 0:
-        try:
-            return f"killed by signal {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
-    return f"exit code {code}"
+    return stopped_by(code) or f"exit code {code}"
