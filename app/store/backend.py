@@ -29,6 +29,9 @@ import peewee as pw
 
 from app.store.models import db
 
+LEASE = 3.0  # seconds a silent leader keeps its lease, and a silent writer the write lock
+# (the server's idle_session_timeout / idle_in_transaction_session_timeout)
+
 WRITE_LOCK = 0x7469636B  # "tick": the advisory lock every PostgreSQL write transaction takes
 _marks: dict[str, str] = {}
 _cursors = itertools.count()
@@ -171,9 +174,14 @@ def executemany(sql: str, rows: Iterable[Sequence[Any]]) -> None:
 
 def lock_writes() -> None:
     """PostgreSQL: wait for the store's write lock, held until this transaction ends
-    (SQLite's BEGIN IMMEDIATE took it already)."""
+    (SQLite's BEGIN IMMEDIATE took it already). A holder silent inside its transaction for
+    `LEASE` seconds (stopped, SIGSTOP or a debugger; frozen) has it ended by the server,
+    the lock with it: a leader stopped in the middle of any write — not only its fenced
+    writer's — held it for good, and no standby could take over (its epoch's bump waits
+    for this lock)."""
     if isinstance(db.obj, pw.PostgresqlDatabase):
-        db.execute_sql("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,))
+        db.execute_sql("SELECT set_config('idle_in_transaction_session_timeout', ?, true), "
+                       "pg_advisory_xact_lock(?)", (str(int(LEASE * 1000)), WRITE_LOCK))
 
 
 def contains(column: Any, needle: str) -> Any:

@@ -21,23 +21,21 @@ from typing import Any
 
 import peewee as pw
 
+from app.store.backend import LEASE as LEASE  # (said here too: leader.py and the tests')
 from app.store.backend import lock_writes
 from app.store.models import db
 
 log = logging.getLogger(__name__)
 
-LEASE = 3.0  # seconds a silent leader keeps its lease, and a silent fenced writer its write
-# lock (the server's idle_session_timeout / idle_in_transaction_session_timeout)
 SETTING = "tickwork.epoch"  # the transaction setting the fence trigger compares
 
 
 def fence(epoch: int) -> None:
     """In a PostgreSQL write transaction holding the write lock: its writes are the leader of
-    `epoch`'s (refused by the trigger once the store's epoch moved on), and the server ends
-    it if its writer goes silent inside it for `LEASE` seconds."""
-    db.execute_sql("SELECT set_config(?, ?, true), set_config("
-                   "'idle_in_transaction_session_timeout', ?, true)",
-                   (SETTING, str(int(epoch)), str(int(LEASE * 1000))))
+    `epoch`'s (refused by the trigger once the store's epoch moved on); the server ends it
+    if its writer goes silent inside it for `LEASE` seconds, as any holder of the write lock
+    (`lock_writes`)."""
+    db.execute_sql("SELECT set_config(?, ?, true)", (SETTING, str(int(epoch))))
 
 
 @contextmanager

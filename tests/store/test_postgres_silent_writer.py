@@ -1,0 +1,47 @@
+"""A process stopped (SIGSTOP, a debugger) inside a write to a shared PostgreSQL store lets
+go of the store's write lock: the server ends its session once it has been silent in its
+transaction for `LEASE` seconds, and the writes waiting behind it go on. Only the leading
+engine's fenced writer had that bound: a leader stopped in any other write held the lock for
+good — its standby got the lease but could never bump the epoch under that lock ("cannot ask
+… who leads it (canceling statement due to lock timeout)", seen in a fresh clone's run of
+tests/engine/test_stopped_leader.py), and every CLI write failed after 10 s."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from app.store.connection import LEASE
+from tests.conftest import ROOT
+from tests.support import tickwork
+
+HOLDER = """
+import sys, time
+from pathlib import Path
+from app.store.database import Store
+store = Store.open(Path(sys.argv[1]), url=sys.argv[2])
+with store.write():  # (the store's write lock, held until the transaction ends)
+    print("holding", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_writer_stopped_inside_a_write_lets_go_of_the_write_lock(
+        home: Path, pg_url: str, tmp_path: Path) -> None:
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(tmp_path / "holder"), pg_url],
+                              cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+        holder.send_signal(signal.SIGSTOP)
+        began = time.monotonic()
+        done = tickwork.run(["--home", str(home), "--store", pg_url, "task", "add", "after",
+                             "--command", "true", "--manual"], cwd=ROOT, timeout=60)
+        waited = time.monotonic() - began
+        assert done.returncode == 0, done.stderr
+        assert waited < LEASE + 5, waited  # (the CLI's own wait for a lock is 10 s)
+    finally:
+        holder.kill()
+        holder.wait()
