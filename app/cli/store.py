@@ -227,7 +227,29 @@ def store_fault_line(args: argparse.Namespace, exc: BaseException) -> str | None
         url = store_url(args) or ""
         return (f"error: the PostgreSQL store {safe_url(url)} could not be reached mid-command; "
                 "what was not committed was not changed — try again when the server is back")
+    if _waited_for_the_lock(exc):
+        return ("error: the store stayed busy: another process held its write lock for 10 s "
+                "(a long write, or a process stopped in one); nothing was changed — try again")
     return None
+
+
+def _waited_for_the_lock(exc: BaseException | None) -> bool:
+    """A write that gave up waiting for the store's write lock: PostgreSQL's lock timeout
+    (SQLSTATE 55P03; it read "failed: OperationalError: canceling statement due to lock
+    timeout"), SQLite's busy timeout ("database is locked")."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        err = todo.pop()
+        if err is None or id(err) in seen:
+            continue
+        seen.add(id(err))
+        if getattr(err, "sqlstate", None) == "55P03" or getattr(
+                err, "sqlite_errorname", None) in ("SQLITE_BUSY", "SQLITE_LOCKED") or (
+                isinstance(err, sqlite3.OperationalError) and "database is locked" in str(err)):
+            return True
+        todo.extend((getattr(err, "orig", None), err.__cause__, err.__context__))
+    return False
 
 
 def open_store(args: argparse.Namespace) -> Any:

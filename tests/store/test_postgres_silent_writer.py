@@ -4,7 +4,8 @@ transaction for `LEASE` seconds, and the writes waiting behind it go on. Only th
 engine's fenced writer had that bound: a leader stopped in any other write held the lock for
 good — its standby got the lease but could never bump the epoch under that lock ("cannot ask
 … who leads it (canceling statement due to lock timeout)", seen in a fresh clone's run of
-tests/engine/test_stopped_leader.py), and every CLI write failed after 10 s."""
+tests/engine/test_stopped_leader.py), and every CLI write failed after 10 s. A CLI write
+that waits for a busy holder as long as that says so in one line."""
 
 from __future__ import annotations
 
@@ -45,3 +46,35 @@ def test_a_writer_stopped_inside_a_write_lets_go_of_the_write_lock(
     finally:
         holder.kill()
         holder.wait()
+
+
+BUSY = """
+import sys
+from pathlib import Path
+from app.store.database import Store
+from app.store.models import db
+store = Store.open(Path(sys.argv[1]), url=sys.argv[2])
+with store.write():
+    print("holding", flush=True)
+    db.execute_sql("SELECT pg_sleep(60)")  # busy, not silent: its lock stays
+"""
+
+
+def test_a_cli_write_that_waits_too_long_for_the_lock_says_so_in_one_line(
+        home: Path, pg_url: str, tmp_path: Path) -> None:
+    """It read "failed: OperationalError: canceling statement due to lock timeout"."""
+    holder = subprocess.Popen([sys.executable, "-c", BUSY, str(tmp_path / "holder"), pg_url],
+                              cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+        done = tickwork.run(["--home", str(home), "--store", pg_url, "task", "add", "after",
+                             "--command", "true", "--manual"], cwd=ROOT, timeout=60)
+        assert done.returncode == 1
+        assert done.stderr == ("tickwork: error: the store stayed busy: another process held "
+                               "its write lock for 10 s (a long write, or a process stopped "
+                               "in one); nothing was changed — try again\n"), done.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    assert "after" not in tickwork.run(["--home", str(home), "--store", pg_url, "task", "list"],
+                                       cwd=ROOT, timeout=60).stdout
