@@ -228,15 +228,16 @@ def store_fault_line(args: argparse.Namespace, exc: BaseException) -> str | None
         return (f"error: the PostgreSQL store {safe_url(url)} could not be reached mid-command; "
                 "what was not committed was not changed — try again when the server is back")
     if _waited_for_the_lock(exc):
-        return ("error: the store stayed busy: another process held its write lock for 10 s "
-                "(a long write, or a process stopped in one); nothing was changed — try again")
+        return ("error: the store stayed busy: another process held a lock this command needed "
+                "for 10 s (a long write, or a process stopped in one); what was not committed "
+                "was not changed — try again")
     return None
 
 
 def _waited_for_the_lock(exc: BaseException | None) -> bool:
     """A write that gave up waiting for the store's write lock: PostgreSQL's lock timeout
     (SQLSTATE 55P03; it read "failed: OperationalError: canceling statement due to lock
-    timeout"), SQLite's busy timeout ("database is locked")."""
+    timeout"), SQLite's busy timeout ("database is locked"; both wait 10 s)."""
     seen: set[int] = set()
     todo = [exc]
     while todo:
@@ -245,7 +246,7 @@ def _waited_for_the_lock(exc: BaseException | None) -> bool:
             continue
         seen.add(id(err))
         if getattr(err, "sqlstate", None) == "55P03" or getattr(
-                err, "sqlite_errorname", None) in ("SQLITE_BUSY", "SQLITE_LOCKED") or (
+                err, "sqlite_errorname", None) == "SQLITE_BUSY" or (
                 isinstance(err, sqlite3.OperationalError) and "database is locked" in str(err)):
             return True
         todo.extend((getattr(err, "orig", None), err.__cause__, err.__context__))

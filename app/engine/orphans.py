@@ -67,6 +67,7 @@ class Orphan:
     pgid: int | None
     leader_created: float | None
     celery_id: str | None = None  # sent to a Celery worker (app/remote)
+    due_at: datetime | None = None  # when it was due (a retry's backoff end), for its lateness
 
 
 def orphans() -> list[Orphan]:
@@ -199,6 +200,7 @@ def record_ended(store: Store, d: Dispatcher, ended: list[Ended], sink: Sink) ->
     with store.read():
         seqs = run_store.last_seqs([o.id for o, _ in ended])
     home = store.home
+    silent: list[bool] = []  # the keyring did not answer one of them: the others ask no more
     for o, end in ended:
         task = d.tasks.get(o.task_id)
         if task is None:  # deleted meanwhile, its runs with it
@@ -206,11 +208,12 @@ def record_ended(store: Store, d: Dispatcher, ended: list[Ended], sink: Sink) ->
             continue
         attempt = Attempt(run_id=o.id, task_id=task.id, task_name=task.name,
                           scheduled_for=o.fire, attempt=o.attempt, action=task.spec.action,
-                          timeout=task.spec.timeout, secret_env=dict(task.spec.secret_env))
+                          timeout=task.spec.timeout, secret_env=dict(task.spec.secret_env),
+                          due_at=o.due_at)
         ending = outcome(attempt, end.how, end.code, end.error, end.at)
         checkpoint = checkpoint_path(home, task.id, o.fire)
         if checkpoint.exists():  # recorded and kept for its retry, or removed, as ever —
-            if _secrets_read(attempt, sink):  # its secrets masked in the copy recorded
+            if _secrets_read(attempt, sink, silent):  # its secrets masked in the copy recorded
                 attempt.checkpoint_file = str(checkpoint)
             elif not should_retry(ending.status, o.attempt, task.spec.retries):
                 checkpoint.unlink(missing_ok=True)  # (else its retry reads it: not recorded)
@@ -227,12 +230,15 @@ def record_ended(store: Store, d: Dispatcher, ended: list[Ended], sink: Sink) ->
         d.writer.submit(lambda: None, partial(_recorded, home, o.id))
 
 
-def _secrets_read(attempt: Attempt, sink: Sink) -> bool:
+def _secrets_read(attempt: Attempt, sink: Sink, silent: list[bool]) -> bool:
     """The attempt's secrets read from the keyring, to be masked in what is recorded of it
     (True when it has none); False when the keyring did not give them within SECRETS_WAIT
-    seconds (locked, its prompt unanswered: the engine's start waits no longer)."""
+    seconds (locked, its prompt unanswered: the engine's start waits no longer), or did not
+    for another run of this start (`silent`: one wait, not one a run)."""
     if not attempt.secret_env:
         return True
+    if silent:
+        return False
     read: list[bool] = []
 
     def ask() -> None:
@@ -244,6 +250,8 @@ def _secrets_read(attempt: Attempt, sink: Sink) -> bool:
     asking = threading.Thread(target=ask, name="tickwork-keyring-ended", daemon=True)
     asking.start()
     asking.join(SECRETS_WAIT)
+    if not read:
+        silent.append(True)
     if not read or not read[0]:
         log.warning("run %d: its checkpoint is not recorded (the keyring did not give its "
                     "secrets to mask it)", attempt.run_id)

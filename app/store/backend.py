@@ -29,8 +29,9 @@ import peewee as pw
 
 from app.store.models import db
 
-LEASE = 3.0  # seconds a silent leader keeps its lease, and a silent writer the write lock
-# (the server's idle_session_timeout / idle_in_transaction_session_timeout)
+LEASE = 3.0  # seconds a silent leader keeps its lease, and its silent ledger writer the
+# write lock (the server's idle_session_timeout / idle_in_transaction_session_timeout)
+WRITE_SILENCE = 30.0  # ... and any other silent holder of the write lock
 
 WRITE_LOCK = 0x7469636B  # "tick": the advisory lock every PostgreSQL write transaction takes
 _marks: dict[str, str] = {}
@@ -175,13 +176,14 @@ def executemany(sql: str, rows: Iterable[Sequence[Any]]) -> None:
 def lock_writes() -> None:
     """PostgreSQL: wait for the store's write lock, held until this transaction ends
     (SQLite's BEGIN IMMEDIATE took it already). A holder silent inside its transaction for
-    `LEASE` seconds (stopped, SIGSTOP or a debugger; frozen) has it ended by the server,
-    the lock with it: a leader stopped in the middle of any write — not only its fenced
-    writer's — held it for good, and no standby could take over (its epoch's bump waits
-    for this lock)."""
+    `WRITE_SILENCE` seconds (stopped, SIGSTOP or a debugger; frozen) has it ended by the
+    server, the lock with it: a leader stopped in the middle of any write but its ledger
+    writer's (`LEASE`: connection.fence) held it for good, and no standby could take over
+    (its epoch's bump waits for this lock). Long enough for a command's own work between
+    two statements (an import checks and builds its tasks inside its write)."""
     if isinstance(db.obj, pw.PostgresqlDatabase):
         db.execute_sql("SELECT set_config('idle_in_transaction_session_timeout', ?, true), "
-                       "pg_advisory_xact_lock(?)", (str(int(LEASE * 1000)), WRITE_LOCK))
+                       "pg_advisory_xact_lock(?)", (str(int(WRITE_SILENCE * 1000)), WRITE_LOCK))
 
 
 def contains(column: Any, needle: str) -> Any:

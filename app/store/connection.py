@@ -22,6 +22,7 @@ from typing import Any
 import peewee as pw
 
 from app.store.backend import LEASE as LEASE  # (said here too: leader.py and the tests')
+from app.store.backend import WRITE_SILENCE as WRITE_SILENCE
 from app.store.backend import lock_writes
 from app.store.models import db
 
@@ -32,10 +33,12 @@ SETTING = "tickwork.epoch"  # the transaction setting the fence trigger compares
 
 def fence(epoch: int) -> None:
     """In a PostgreSQL write transaction holding the write lock: its writes are the leader of
-    `epoch`'s (refused by the trigger once the store's epoch moved on); the server ends it
-    if its writer goes silent inside it for `LEASE` seconds, as any holder of the write lock
-    (`lock_writes`)."""
-    db.execute_sql("SELECT set_config(?, ?, true)", (SETTING, str(int(epoch))))
+    `epoch`'s (refused by the trigger once the store's epoch moved on), and the server ends
+    it if its writer goes silent inside it for `LEASE` seconds (any other holder of the
+    write lock: `WRITE_SILENCE`, `lock_writes`)."""
+    db.execute_sql("SELECT set_config(?, ?, true), set_config("
+                   "'idle_in_transaction_session_timeout', ?, true)",
+                   (SETTING, str(int(epoch)), str(int(LEASE * 1000))))
 
 
 @contextmanager

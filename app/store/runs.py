@@ -329,14 +329,15 @@ def needing_attention() -> list[RunState]:
 
 
 # (id, task id, fire, attempt, status, engine, pgid, leader created)
-Claimed = tuple[int, int, datetime, int, str, str, int | None, float | None, str | None]
+Claimed = tuple[int, int, datetime, int, str, str, int | None, float | None, str | None,
+                datetime | None]
 
 
 def claimed_unfinished(statuses: Iterable[str]) -> list[Claimed]:
     """Runs in these statuses that an engine claimed, with what it knows of their processes."""
     return list(RunRow.select(
         RunRow.id, RunRow.task, RunRow.scheduled_for, RunRow.attempt, RunRow.status,
-        RunRow.engine, RunRow.pgid, RunRow.leader_created, RunRow.celery_id).where(
+        RunRow.engine, RunRow.pgid, RunRow.leader_created, RunRow.celery_id, RunRow.due_at).where(
         RunRow.status.in_(list(statuses)) & RunRow.engine.is_null(False)).tuples())
 
 

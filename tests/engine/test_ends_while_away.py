@@ -25,10 +25,10 @@ from tests.engine.conftest import wait_until
 from tests.engine.process_trees import gone, proc_in
 
 
-def _job(tmp_path: Path, code: int, last: str = "", first: str = "") -> str:
-    """Says it started, waits for the test's word, prints its last line and exits `code`
-    (or does `last`)."""
-    return (f"{first}echo $$ > {tmp_path / 'leader'}; echo x >> {tmp_path / 'starts'}; "
+def _job(tmp_path: Path, code: int, last: str = "", before: str = "") -> str:
+    """Does `before`, says it started, waits for the test's word, prints its last line and
+    exits `code` (or does `last`)."""
+    return (f"{before}echo $$ > {tmp_path / 'leader'}; echo x >> {tmp_path / 'starts'}; "
             f"echo begun; while [ ! -e {tmp_path / 'go'} ]; do sleep 0.02; done; "
             f"echo finished late; echo oops >&2; {last or f'exit {code}'}")
 
@@ -257,4 +257,32 @@ def test_a_restore_that_stops_before_its_rename_leaves_a_kept_end_for_the_next_s
     runs = wait_until(lambda: (rs := _runs(cli)) and rs[0]["status"] == "succeeded" and rs, 10)
     assert [(r["attempt"], r["status"]) for r in runs] == [(1, "succeeded")], runs
     assert (tmp_path / "starts").read_text() == "x\n"
+    assert second.stop() == 0
+
+
+def test_a_retry_recorded_from_its_kept_end_is_late_from_its_backoff_not_its_fire(
+        spawn: Any, cli: Any, home: Path, tmp_path: Path) -> None:
+    """A retry due 5 s after its fire, whose start the dead engine never stored: its
+    lateness counted from the fire read 5,000 ms late."""
+    first = spawn("first")
+    first.wait_for("engine running")
+    job = _job(tmp_path, 0, before='[ "$TICKWORK_ATTEMPT" = 1 ] && exit 1; ')
+    assert cli("task", "add", "job", "--command", job, "--shell", "--retries", "1",
+               "--retry-delay", "5", "--manual").code == 0
+    assert cli("task", "run", "job").code == 0
+    leader = proc_in(tmp_path / "leader")  # (the retry, 5 s after the first attempt)
+    retry = wait_until(lambda: [r for r in _runs(cli) if r["attempt"] == 2
+                                and r["status"] == "running"], 10)[0]
+    launcher = psutil.Process(leader.ppid())
+    first.kill9()
+    (tmp_path / "go").touch()
+    wait_until(lambda: gone(leader) and gone(launcher), 10)
+    with sqlite3.connect(home / DB_NAME) as db:  # its start never stored (as above)
+        db.execute("UPDATE run SET status = 'queued', started_at = NULL, pgid = NULL, "
+                   "lateness_ms = NULL WHERE id = ?", (retry["id"],))
+    second = spawn("second")
+    second.wait_for("engine running")
+    shown = wait_until(lambda: (r := cli("run", "show", str(retry["id"]), "--json").json())[
+        "status"] == "succeeded" and r, 10)
+    assert shown["lateness_ms"] is not None and shown["lateness_ms"] < 2_000, shown
     assert second.stop() == 0

@@ -83,6 +83,9 @@ def test_the_user_guide_opens_at_the_window_section_with_no_dead_links(gui: Gui,
     shared = _section_by_keys(dialog, qtbot, "A shared store (PostgreSQL)")
     assert "tests/store/test_backends.py runs the store's behaviour on each" in shared
     assert "tests/store/test_postgres_door.py" not in shared  # (a proof in brackets)
+    works = _section_by_keys(dialog, qtbot, "How it works")  # a path cut at its dot read
+    assert "CLI.py through" not in works  # "(… through the CLI.py through the window)"
+    assert "tests/gui/test_task_table_keyboard.py through the" in " ".join(works.split())
     _section_by_keys(dialog, qtbot, "Faults, measured")
     assert "(tests/faults/: a 5-kill storm" in dialog.page.toPlainText()  # code: as written
     assert dialog.grab().save(str(SCREENSHOTS / "help-guide.png"))

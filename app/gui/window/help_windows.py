@@ -37,7 +37,7 @@ _PATH = r"(?:tests|benchmarks)/[\w./:\[\]-]*\w"
 _REF_GROUP = re.compile(r"\s*\((?:\s*" + _PATH + r"[,;]?)+\s*\)")
 # (only after a colon, semicolon or comma, and before punctuation or a line's end: a test
 # that is a sentence's subject, a path in `code` or in a web address stays as written)
-_REF = re.compile(r"\s*[:;,]\s*(?:—\s*)?" + _PATH + r"(?=[),;.]|\s*$)", re.M)
+_REF = re.compile(r"\s*[:;,]\s*(?:—\s*)?" + _PATH + r"(?=[),;]|\.(?!\w)|\s*$)", re.M)
 
 
 def plain(text: str) -> str:
