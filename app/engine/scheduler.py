@@ -23,7 +23,7 @@ from apscheduler.job import Job
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import STATE_PAUSED
+from apscheduler.schedulers.base import STATE_PAUSED, STATE_STOPPED
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.date import DateTrigger
 
@@ -106,12 +106,12 @@ class _Scheduler(BackgroundScheduler):  # type: ignore[misc]
 
     def _process_jobs(self) -> float | None:
         if self.state == STATE_PAUSED:
-            return super()._process_jobs()  # type: ignore[no-any-return]
+            return self._own_look()
         now = self._now()
         with self._jobstores_lock:
             due = self._memory.take_due(now.timestamp())
             if due is None:  # (not all one-shots)
-                return super()._process_jobs()  # type: ignore[no-any-return]
+                return self._own_look()
             if due:
                 try:
                     self._on_due([(job.id, [job.next_run_time]) for job in due])
@@ -121,6 +121,18 @@ class _Scheduler(BackgroundScheduler):  # type: ignore[misc]
         if next_run is None:
             return None
         return min(max(next_run.timestamp() - self._now().timestamp(), 0.0), TIMEOUT_MAX)
+
+
+    def _own_look(self) -> float | None:
+        """APScheduler's own look at the due jobs. A stop while it looks ends it quietly: it
+        removes a one-shot it has handed over by looking among a stopped scheduler's pending
+        jobs, and raised JobLookupError on its thread (a traceback at the engine's stop)."""
+        try:
+            return super()._process_jobs()  # type: ignore[no-any-return]
+        except JobLookupError:
+            if self.state == STATE_STOPPED:
+                return None
+            raise
 
 
 class _Store(MemoryJobStore):  # type: ignore[misc]

@@ -9,9 +9,11 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.interval import IntervalTrigger
 
 from app.engine.scheduler import Timing
+from tests.engine.conftest import wait_until
 
 T0 = datetime(2026, 3, 28, 9, 0, tzinfo=UTC)
 
@@ -65,8 +67,8 @@ def test_a_due_job_of_another_kind_takes_apschedulers_own_way() -> None:
     timing.start()
     try:
         assert heard.done.wait(10)
-        job = timing.store.lookup_job("every5")
-        gone = timing.store.lookup_job("t1") is None
+        gone = wait_until(lambda: timing.store.lookup_job("t1") is None, 5)  # (APScheduler
+        job = timing.store.lookup_job("every5")  # removes it once it has handed it over)
     finally:
         timing.stop()
     handed = [item for call in heard.calls for item in call]
@@ -74,3 +76,31 @@ def test_a_due_job_of_another_kind_takes_apschedulers_own_way() -> None:
     # APScheduler stepped the interval job on and kept it; the one-shot is gone
     assert job is not None and job.next_run_time > T0
     assert gone
+
+
+def test_a_stop_while_apschedulers_own_look_hands_a_one_shot_over_is_quiet() -> None:
+    """APScheduler's own look (a due job of another kind among them) hands the one-shot
+    over, then removes it; an engine stopping meanwhile made that removal look among a
+    stopped scheduler's pending jobs, and its thread died with JobLookupError."""
+    died: list[BaseException | None] = []
+    hook, threading.excepthook = threading.excepthook, lambda args: died.append(args.exc_value)
+    stopper: list[threading.Thread] = []
+
+    def on_due(due: list[tuple[str, list[datetime]]]) -> None:
+        if any(job_id == "t1" for job_id, _ in due) and not stopper:  # stopped right here
+            stopper.append(threading.Thread(target=timing.stop))
+            stopper[0].start()
+            wait_until(lambda: timing.scheduler.state == STATE_STOPPED, 5)
+
+    timing = Timing(on_due, lambda: T0)
+    timing.arm_many([("t1", T0)])
+    timing.scheduler.add_job(lambda: None, IntervalTrigger(minutes=5, start_date=T0 - timedelta(
+        minutes=5), timezone=UTC), id="every5", next_run_time=T0)
+    try:
+        timing.start()
+        wait_until(lambda: stopper, 10)
+        stopper[0].join(10)
+        assert not stopper[0].is_alive()
+    finally:
+        threading.excepthook = hook
+    assert died == []
