@@ -44,6 +44,17 @@ def _runs(cli: Any, task: str) -> list[dict[str, Any]]:
     return sorted(result.json(), key=lambda r: r["attempt"])
 
 
+def _run_by_hand(cli: Any, name: str, action: str, status: str, *flags: str
+                 ) -> dict[str, Any]:
+    """Task `name` calling `action` of worker_actions, run once by hand: its run, once it
+    has ended `status`."""
+    assert cli("task", "add", name, "--python", f"{ACTIONS}:{action}", "--manual",
+               *flags).code == 0
+    assert cli("task", "run", name).code == 0
+    (run,) = wait_until(lambda: [r for r in _runs(cli, name) if r["status"] == status], 20)
+    return run
+
+
 def test_timeout_kills_a_busy_loop_and_the_next_run_works(spawn: Any, cli: Any,
                                                           tmp_path: Path) -> None:
     engine = spawn()
@@ -95,11 +106,7 @@ def test_an_exception_without_a_message_is_said_by_its_name(spawn: Any, cli: Any
     off; it reads as Python's traceback says it."""
     engine = spawn()
     engine.wait_for("engine running")
-    assert cli("task", "add", "ctrl-c", "--python", f"{ACTIONS}:interrupt_itself",
-               "--manual").code == 0
-    assert cli("task", "run", "ctrl-c").code == 0
-    (run,) = wait_until(lambda: [r for r in _runs(cli, "ctrl-c") if r["status"] == "failed"],
-                        20)
+    run = _run_by_hand(cli, "ctrl-c", "interrupt_itself", "failed")
     assert run["error"] == "KeyboardInterrupt"
     assert engine.stop() == 0
 
@@ -113,14 +120,9 @@ def test_a_large_value_returned_or_raised_is_kept_within_the_outputs_bounds(
     engine = spawn()
     engine.wait_for("engine running")
     n = 1_000_000
-    for name in ("return_large", "raise_large"):
-        assert cli("task", "add", name, "--python", f"{ACTIONS}:{name}", "--manual",
-                   "--kwargs", json.dumps({"n": n})).code == 0
-        assert cli("task", "run", name).code == 0
-    (returned,) = wait_until(lambda: [r for r in _runs(cli, "return_large")
-                                      if r["status"] == "succeeded"], 20)
-    (raised,) = wait_until(lambda: [r for r in _runs(cli, "raise_large")
-                                    if r["status"] == "failed"], 20)
+    kwargs = ("--kwargs", json.dumps({"n": n}))
+    returned = _run_by_hand(cli, "return_large", "return_large", "succeeded", *kwargs)
+    raised = _run_by_hand(cli, "raise_large", "raise_large", "failed", *kwargs)
     for run in (returned, raised):
         log = cli("run", "show", "--log", str(run["id"])).out
         assert len(log) < 262_144 + 65_536 + 2_000, len(log)
@@ -136,11 +138,7 @@ def test_a_checkpoint_that_holds_itself_is_refused_saying_so(spawn: Any, cli: An
     infinity"; the refusal says what JSON found."""
     engine = spawn()
     engine.wait_for("engine running")
-    assert cli("task", "add", "itself", "--python", f"{ACTIONS}:checkpoint_itself",
-               "--manual").code == 0
-    assert cli("task", "run", "itself").code == 0
-    (run,) = wait_until(lambda: [r for r in _runs(cli, "itself") if r["status"] == "failed"],
-                        20)
+    run = _run_by_hand(cli, "itself", "checkpoint_itself", "failed")
     assert run["error"] == "ValueError: checkpoint is not JSON: Circular reference detected"
     assert engine.stop() == 0
 

@@ -1,5 +1,6 @@
 """Driving the window's file dialogs as a person does: open one from the File menu or a
-Browse… button, put a path in its name field and press Enter, or press Escape."""
+Browse… button, put a path in its name field and press Enter, or press Escape; and the
+dialog an import opens for the secrets this home lacks."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from app.gui.qt import QApplication, QFileDialog, QLineEdit, QMenu, Qt, alive
+from app.gui.qt import QApplication, QFileDialog, QLineEdit, QMenu, Qt, QTimer, alive
 from tests.gui.conftest import Gui
 
 
@@ -17,6 +18,26 @@ class Driver(Protocol):
     qtbot: Any
 
     def wait_until(self, check: Callable[[], Any], timeout: float = 10.0) -> None: ...
+
+
+def import_tasks(gui: Gui, path: Path) -> None:
+    """File › Import tasks…, the file chosen in its dialog."""
+    file_menu_entry(gui, "Import tasks…")
+    choose_path(gui, file_dialog(gui, gui.window.task_ops), path)
+
+
+def when_secrets_asked(act: Callable[[Any], None]) -> None:
+    """When an import's secrets dialog shows (it blocks in `exec()`), `act` on it (a
+    `SecretsNeeded`), as a person does; looked for every 20 ms until it is there."""
+    from app.gui.tasks.secrets_needed import SecretsNeeded
+
+    def look() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, SecretsNeeded) or not box.isVisible():
+            QTimer.singleShot(20, look)
+            return
+        act(box)
+    QTimer.singleShot(20, look)
 
 
 def file_menu_entry(gui: Gui, text: str) -> None:

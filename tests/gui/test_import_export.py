@@ -19,7 +19,13 @@ from tests.gui.conftest import (
     export_needing_a_secret,
     said,
 )
-from tests.gui.file_dialogs import cancel, choose_path, file_dialog, file_menu_entry
+from tests.gui.file_dialogs import (
+    cancel,
+    choose_path,
+    file_dialog,
+    file_menu_entry,
+    when_secrets_asked,
+)
 
 
 def test_tasks_exported_from_one_home_s_window_arrive_in_another_s(
@@ -120,14 +126,7 @@ def _type_secrets(gui: Gui, values: dict[str, str], seen: list[Any],
     """When the secrets dialog shows (it blocks in `exec()`), type each value and press
     Store and import (or Cancel), as a person does; what it showed goes in `seen`;
     `meanwhile()` runs as the values are typed (another window or the CLI at work)."""
-    from app.gui.qt import QApplication, QTimer
-    from app.gui.tasks.secrets_needed import SecretsNeeded
-
-    def act() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, SecretsNeeded) or not box.isVisible():
-            QTimer.singleShot(20, act)
-            return
+    def act(box: Any) -> None:
         seen.append((list(box.fields), box.grab().save(
             str(SCREENSHOTS / "import-secrets-needed.png"))))
         if cancel:
@@ -139,7 +138,7 @@ def _type_secrets(gui: Gui, values: dict[str, str], seen: list[Any],
         if meanwhile is not None:
             meanwhile()
         gui.qtbot.mouseClick(box.store_button, Qt.MouseButton.LeftButton)
-    QTimer.singleShot(20, act)
+    when_secrets_asked(act)
 
 
 def test_an_export_whose_secrets_this_home_lacks_asks_for_them_then_imports(

@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from app.gui.qt import QApplication, Qt, QTimer
+from app.gui.qt import Qt
 from app.gui.tasks.secrets_needed import SecretsNeeded
 from tests.gui.conftest import Gui, answer_question, export_needing_a_secret
-from tests.gui.file_dialogs import choose_path, file_dialog, file_menu_entry
+from tests.gui.file_dialogs import import_tasks, when_secrets_asked
 from tests.gui.test_editor_secret_refused import kept
 
 
@@ -23,11 +23,7 @@ def test_an_import_refused_after_its_secrets_were_typed_stores_none(
     s = gui.service
     typed: list[bool] = []
 
-    def act() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, SecretsNeeded) or not box.isVisible():
-            QTimer.singleShot(20, act)
-            return
+    def act(box: SecretsNeeded) -> None:
         field = box.fields["db.pass"]
         gui.qtbot.keyClicks(field, "tw-typed-here")
         # meanwhile, another process makes a task of the same name
@@ -35,10 +31,9 @@ def test_an_import_refused_after_its_secrets_were_typed_stores_none(
         typed.append(True)
         gui.qtbot.keyClick(field, Qt.Key.Key_Return)
 
-    QTimer.singleShot(20, act)
+    when_secrets_asked(act)
     answer = answer_question(gui.qtbot, "OK")
-    file_menu_entry(gui, "Import tasks…")
-    choose_path(gui, file_dialog(gui, gui.window.task_ops), export)
+    import_tasks(gui, export)
     gui.wait_until(lambda: bool(typed) and answer.done, 20)
     assert answer.title == "Cannot import the tasks"
     assert "nightly" in answer.text, answer.text

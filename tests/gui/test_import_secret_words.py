@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from app.gui.qt import QApplication, QLabel, Qt, QTimer
+from app.gui.qt import QLabel, Qt
 from app.gui.tasks.secrets_needed import SecretsNeeded
 from tests.gui.conftest import SCREENSHOTS, Gui, export_from_another_home
-from tests.gui.file_dialogs import choose_path, file_dialog, file_menu_entry
+from tests.gui.file_dialogs import import_tasks, when_secrets_asked
 
 
 def _export(tmp_path: Path) -> Path:
@@ -32,11 +32,7 @@ def test_a_task_s_own_secret_is_named_by_its_variable_and_task(
     s = gui.service
     seen: list[Any] = []
 
-    def act() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, SecretsNeeded) or not box.isVisible():
-            QTimer.singleShot(20, act)
-            return
+    def act(box: SecretsNeeded) -> None:
         try:
             seen.append([w.text() for w in box.findChildren(QLabel)])
             seen.append(box.fields["B.TOKEN"].accessibleName())
@@ -50,9 +46,8 @@ def test_a_task_s_own_secret_is_named_by_its_variable_and_task(
             if box.isVisible():  # (a failed look: never left open, blocking the test)
                 box.reject()
 
-    QTimer.singleShot(20, act)
-    file_menu_entry(gui, "Import tasks…")
-    choose_path(gui, file_dialog(gui, gui.window.task_ops), export)
+    when_secrets_asked(act)
+    import_tasks(gui, export)
     gui.wait_until(lambda: len(seen) == 4, 15)
     labels, named, error, _ = seen
     assert "TOKEN of “B”" in labels and "db.pass (DB of “nightly”)" in labels

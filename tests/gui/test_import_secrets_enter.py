@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from app.gui.qt import QApplication, Qt, QTimer
+from app.gui.qt import Qt
 from app.gui.tasks.secrets_needed import SecretsNeeded
 from tests.gui.conftest import SCREENSHOTS, Gui, export_needing_a_secret, said
-from tests.gui.file_dialogs import choose_path, file_dialog, file_menu_entry
+from tests.gui.file_dialogs import import_tasks, when_secrets_asked
 
 
 def test_enter_in_the_secrets_dialog_stores_and_imports(gui: Gui, tmp_path: Path) -> None:
@@ -18,19 +18,14 @@ def test_enter_in_the_secrets_dialog_stores_and_imports(gui: Gui, tmp_path: Path
     s = gui.service
     shown: list[Any] = []
 
-    def act() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, SecretsNeeded) or not box.isVisible():
-            QTimer.singleShot(20, act)
-            return
+    def act(box: SecretsNeeded) -> None:
         field = box.fields["db.pass"]
         gui.qtbot.keyClicks(field, "tw-typed-here")
         shown.append(box.grab().save(str(SCREENSHOTS / "import-secrets-enter.png")))
         gui.qtbot.keyClick(field, Qt.Key.Key_Return)  # as a person ends typing
 
-    QTimer.singleShot(20, act)
-    file_menu_entry(gui, "Import tasks…")
-    choose_path(gui, file_dialog(gui, gui.window.task_ops), export)
+    when_secrets_asked(act)
+    import_tasks(gui, export)
     gui.wait_until(lambda: bool(shown))
     gui.wait_until(lambda: s.count_tasks() == 1, 15)
     assert s.keyring.get("db.pass") == "tw-typed-here"
