@@ -238,19 +238,12 @@ def _waited_for_the_lock(exc: BaseException | None) -> bool:
     """A write that gave up waiting for the store's write lock: PostgreSQL's lock timeout
     (SQLSTATE 55P03; it read "failed: OperationalError: canceling statement due to lock
     timeout"), SQLite's busy timeout ("database is locked"; both wait 10 s)."""
-    seen: set[int] = set()
-    todo = [exc]
-    while todo:
-        err = todo.pop()
-        if err is None or id(err) in seen:
-            continue
-        seen.add(id(err))
-        if getattr(err, "sqlstate", None) == "55P03" or getattr(
-                err, "sqlite_errorname", None) == "SQLITE_BUSY" or (
-                isinstance(err, sqlite3.OperationalError) and "database is locked" in str(err)):
-            return True
-        todo.extend((getattr(err, "orig", None), err.__cause__, err.__context__))
-    return False
+    from app.store.integrity import causes
+
+    return any(getattr(err, "sqlstate", None) == "55P03"
+               or getattr(err, "sqlite_errorname", None) == "SQLITE_BUSY"
+               or (isinstance(err, sqlite3.OperationalError)
+                   and "database is locked" in str(err)) for err in causes(exc))
 
 
 def open_store(args: argparse.Namespace) -> Any:

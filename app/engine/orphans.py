@@ -161,12 +161,13 @@ def settle_orphans(store: Store, now: datetime, engine_id: str, *, logs: bool = 
     if found:
         stop_helpers(found)  # (first: none writes an end after it is read)
     kept = kept_ends(store.home, found)
+    kept_ids = {o.id for o, _ in kept}
     if ended is not None:
         ended.extend(kept)
-        ends.sweep(store.home, {o.id for o, _ in kept})
+        ends.sweep(store.home, kept_ids)
     # (a restore leaves them unfinished, their ends kept: the next start records them — a
     # retry claimed here ran a command that had succeeded again once the restore gave up)
-    found = [o for o in found if o.id not in {o.id for o, _ in kept}]
+    found = [o for o in found if o.id not in kept_ids]
     unstarted = never_handed(store.home, found) if logs else []
     stop_leftovers(found)
     settled: list[Orphan] = []

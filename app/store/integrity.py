@@ -17,6 +17,7 @@ import os
 import shutil
 import sqlite3
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -167,13 +168,7 @@ def find_fault(exc: BaseException | None) -> tuple[str, BaseException] | None:
     through peewee's wrapping and through a failed rollback's context ("cannot rollback - no
     transaction is active" hides the "database or disk is full" that ended the
     transaction)."""
-    seen: set[int] = set()
-    todo: list[BaseException | None] = [exc]
-    while todo:
-        err = todo.pop(0)
-        if err is None or id(err) in seen:
-            continue
-        seen.add(id(err))
+    for err in causes(exc):
         orig = getattr(err, "orig", None)  # the driver's exception a peewee one wraps
         if server_away(err):
             return UNREACHABLE, err
@@ -187,9 +182,22 @@ def find_fault(exc: BaseException | None) -> tuple[str, BaseException] | None:
                 return CORRUPT, err
             if name == "SQLITE_FULL" or any(t in text for t in _FULL_TEXT):
                 return FULL, err
-        todo.extend(a for a in err.args if isinstance(a, BaseException))
-        todo.extend((orig, err.__cause__, err.__context__))
     return None
+
+
+def causes(exc: BaseException | None) -> Iterator[BaseException]:
+    """`exc` and what lies behind it, each once, nearest first: the driver's exception a
+    peewee one wraps (`orig`), exceptions among its arguments, its cause and its context."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        err = todo.pop(0)
+        if err is None or id(err) in seen:
+            continue
+        seen.add(id(err))
+        yield err
+        todo.extend(a for a in err.args if isinstance(a, BaseException))
+        todo.extend((getattr(err, "orig", None), err.__cause__, err.__context__))
 
 
 def _from_postgres(err: BaseException | None) -> bool:

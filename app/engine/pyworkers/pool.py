@@ -155,15 +155,11 @@ class PythonWorkers:
         (launcher/overdue.py), else a run without a timeout hung on it for good; its run
         ends as at a worker's death (`interrupted`, retried by its task's policy; one
         cancelled or past its timeout as that asked)."""
-        with self._lock:
+        with self._lock:  # (a run begins with its worker's task set, then looks at the flag)
             busy = [w for w in self._all if w.task is not None]
-        if not busy:
-            self._watching = False
-            with self._lock:  # (a run begun meanwhile saw it watched)
-                busy = [w for w in self._all if w.task is not None]
             if not busy:
+                self._watching = False
                 return
-            self._watching = True
         now = time.monotonic()
         try:
             for worker in busy:
