@@ -34,6 +34,15 @@ def test_nothing_of_the_source_tree_or_a_python_is_needed(bundle: Path) -> None:
     assert any(internal.glob("libpython3*.so*")), "the bundle carries its own Python"
 
 
+def test_the_bundle_carries_the_user_guide_where_the_window_reads_it(bundle: Path) -> None:
+    """Help › User guide reads it as package data of app.gui.window (importlib.resources),
+    which a frozen app finds under _internal/app/gui/window/."""
+    from tests.test_user_guide import TEXT
+
+    shipped = bundle.parent / "_internal" / "app" / "gui" / "window" / "user-guide.md"
+    assert shipped.read_text("utf-8") == TEXT
+
+
 def test_a_task_is_added_and_listed_in_a_fresh_home(bundle: Path, user: dict[str, str],
                                                      tmp_path: Path) -> None:
     added = run([str(bundle), "task", "add", "hello", "--command", "echo hi", "--every", "1h"],

@@ -1,10 +1,12 @@
 """The Help menu's windows, both offline: the keyboard shortcuts and the user guide.
 
 The shortcuts are read from the menus' own actions each time the list opens, so the list
-says what the keys do now and cannot drift from them. The guide is the README as installed
-with Tickwork: the package's metadata carries it (`readme` in pyproject.toml), and the
-bundle copies that metadata (packaging/tickwork.spec), while docs/ is not installed — so its
-links to files there are shown as plain text, never as links that lead nowhere.
+says what the keys do now and cannot drift from them. The guide is user-guide.md, beside
+this module: written for a person who installed Tickwork (the README is for developers), it
+is package data, so a source checkout, an installed wheel and the bundle
+(packaging/tickwork.spec) all find it here. Tests hold its menu entries, keys, fields and
+views to a real window (tests/gui/test_user_guide.py), its commands and variables to the
+CLI and the app (tests/test_user_guide.py).
 """
 
 from __future__ import annotations
@@ -27,17 +29,10 @@ from app.gui.qt import (
     QWidget,
 )
 
-START_AT = "The window"  # the guide opens at the section a person in the window wants
+GUIDE = "user-guide.md"  # package data of app.gui.window (pyproject.toml)
+START_AT = "Your first task"  # the guide opens at the section a new user wants
 _FENCE = re.compile(r"^(```|~~~)")
 _HEADING = re.compile(r"^(#{1,3}) +(.+?) *#*$")
-_LOCAL_LINK = re.compile(r"!?\[([^\]]*)\]\((?!https?://)[^)]*\)")  # docs/…: not installed
-# the tests README names as its proof ("(tests/gui/test_editor.py)", ": tests/…py"): for a
-# developer, and not installed — a reader of the guide gets the sentence without them
-_PATH = r"(?:tests|benchmarks)/[\w./:\[\]-]*\w"
-_REF_GROUP = re.compile(r"\s*\((?:\s*" + _PATH + r"[,;]?)+\s*\)")
-# (only after a colon, semicolon or comma, and before punctuation or a line's end: a test
-# that is a sentence's subject, a path in `code` or in a web address stays as written)
-_REF = re.compile(r"\s*[:;,]\s*(?:—\s*)?" + _PATH + r"(?=[),;]|\.(?!\w)|\s*$)", re.M)
 
 
 def plain(text: str) -> str:
@@ -69,14 +64,13 @@ def shortcuts(bar: QMenuBar) -> list[tuple[str, str, str]]:
 
 
 def guide_text() -> str | None:
-    """The README as installed with Tickwork; None when this installation has none."""
-    from importlib.metadata import PackageNotFoundError, metadata
+    """The user guide as installed with Tickwork; None when this installation lacks it."""
+    from importlib.resources import files
 
     try:
-        text = metadata("tickwork")["Description"]  # (its body, as the metadata reads it)
-    except PackageNotFoundError:
+        return files(__package__ or "app.gui.window").joinpath(GUIDE).read_text("utf-8")
+    except OSError:  # (a bundle or package built without its data)
         return None
-    return text if isinstance(text, str) and text.strip() else None
 
 
 def sections(text: str) -> list[tuple[int, str, str]]:
@@ -93,8 +87,7 @@ def sections(text: str) -> list[tuple[int, str, str]]:
     found = []
     for n, (i, level, title) in enumerate(heads):
         end = next((j for j, lv, _ in heads[n + 1:] if lv <= level), len(lines))
-        text = _LOCAL_LINK.sub(r"\1", "\n".join(lines[i:end]))
-        found.append((level, title, _REF.sub("", _REF_GROUP.sub("", text))))
+        found.append((level, title, "\n".join(lines[i:end])))
     return found
 
 
@@ -132,7 +125,7 @@ class ShortcutsDialog(QDialog):
 
 
 class GuideDialog(QDialog):
-    """Help → User guide: the README's sections, one at a time."""
+    """Help → User guide: the guide's sections, one at a time."""
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
