@@ -158,7 +158,7 @@ def test_the_guide_ships_in_the_wheel_and_an_installed_copy_finds_it(tmp_path: P
 # in the source as written: each stands for a message the app composes
 COMPOSED = {"Progress: 40 % — copying", "fell back to “rescue”, run 9", "at most 2 at once",
             "held back: at most 1 run of this task at a time: it starts when one ends",
-            "Ran “Backup” by hand", "Changed the schedule of “Backup” from … to …"}
+            "Ran “Backup” by hand (run 5)", "Changed the schedule of “Backup” from … to …"}
 
 
 def test_every_button_choice_and_message_the_guide_quotes_is_the_apps() -> None:
