@@ -175,3 +175,19 @@ def test_every_button_choice_and_message_the_guide_quotes_is_the_apps() -> None:
     for phrase in sorted(quoted - COMPOSED):
         found = phrase in source or any(h.startswith(phrase) for h in headings)
         assert found, f"the guide quotes “{phrase}”: the app never says it"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the guide names Linux's data folder")
+def test_the_data_folder_and_files_the_guide_names_are_tickworks(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from app.gui.window.quitting import ENGINE_LOG
+    from app.store.home import BACKUPS_DIR, DB_NAME, resolve_home
+
+    said = " ".join(TEXT.split())
+    assert "on Linux `~/.local/share/tickwork`" in said
+    for name in (DB_NAME, BACKUPS_DIR, ENGINE_LOG):
+        assert f"`{name}`" in said, name
+    monkeypatch.delenv("TICKWORK_HOME")
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert resolve_home() == tmp_path / ".local" / "share" / "tickwork"
