@@ -122,14 +122,16 @@ def card(fields: Sequence[tuple[str, str]], width: int = 12) -> None:
 
 
 def run_rows(runs: list[dict[str, Any]]) -> list[Sequence[str]]:
-    """The rows of `run list`: its times read as `local_times` says a column."""
+    """The rows of `run list`: its times read as `local_times` says a column, its note as the
+    window's "Result / note" says it (`result_note`)."""
+    from app.core.run import result_note
     scheduled = local_times([r["scheduled_for"] for r in runs])
     started = local_times([r["started_at"] for r in runs])
     return [[str(run["id"]), run["task_name"], run["status"], str(run["attempt"]), at, began,
              "-" if run["lateness_ms"] is None else f"{run['lateness_ms']:.1f}",
              "-" if run["exit_code"] is None else str(run["exit_code"]),
-             "; ".join(filter(None, (run["error"], run["reason"])))]  # (`table` cuts it,
-            # with "…", as any cell; a failed attempt's note says what followed it)
+             result_note(run["exit_code"], run["error"], run["reason"])]  # (`table` cuts
+            # it, with "…", as any cell; a failed attempt's note says what followed it)
             for run, at, began in zip(runs, scheduled, started, strict=True)]
 
 

@@ -201,6 +201,14 @@ def ending(exit_code: int | None, error: str | None) -> str | None:
     return stopped_by(exit_code) or f"exit code {exit_code}"
 
 
+def result_note(exit_code: int | None, error: str | None, note: str | None) -> str:
+    """How a run ended (`ending`), then its note: "exit code 2 · retried as run 8", as the
+    Runs view's "Result / note" and `run list`'s NOTE both say it ("" when neither has
+    anything). `run list` printed the raw error there, every line of a Python action's
+    exception; `run show` and the run's details keep the error whole."""
+    return " · ".join(filter(None, (ending(exit_code, error), note)))
+
+
 PROGRESS = "progress: "  # how a run's `progress(...)` reads in its output (stream "tickwork")
 
 
