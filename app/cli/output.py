@@ -140,16 +140,18 @@ def show_run(run: dict[str, Any]) -> None:
     second (`--json` keeps them ISO with offset)."""
     # (`task list` imports this module: kept lean)
     from app.core.durations import duration_text
-    from app.core.run import exit_code_text
+    from app.core.run import RETRY_FIRE, RETRY_LATE, exit_code_text
 
     duration, late = run["duration_s"], run["lateness_ms"]
+    retry = run["trigger"] == "retry"  # its fire's time, and late from when it was due
     fields = [
         ("id", str(run["id"])), ("task", f"{run['task_name']} (id {run['task_id']})"),
         ("status", run["status"]), ("attempt", str(run["attempt"])), ("trigger", run["trigger"]),
-        ("scheduled", local(run["scheduled_for"])), ("queued", local(run["queued_at"])),
+        ("scheduled", local(run["scheduled_for"]) + (RETRY_FIRE if retry else "")),
+        ("queued", local(run["queued_at"])),
         ("started", local(run["started_at"])), ("finished", local(run["finished_at"])),
         ("duration", "-" if duration is None else duration_text(duration)),
-        ("late", "-" if late is None else f"{late:.1f} ms"),
+        ("late", "-" if late is None else f"{late:.1f} ms" + (RETRY_LATE if retry else "")),
         ("exit code", exit_code_text(run["exit_code"]) or "-"),
         ("error", run["error"] or "-"), ("note", run["reason"] or "-"),
         ("after run", str(run["parent_run_id"] or "-")),

@@ -209,6 +209,13 @@ def result_note(exit_code: int | None, error: str | None, note: str | None) -> s
     return " · ".join(filter(None, (ending(exit_code, error), note)))
 
 
+# a retry's "scheduled" is the time of the fire it retries, and its lateness is from when the
+# retry was due (after its delay), not from that fire: said beside each, in the run's details
+# and `run show` ("scheduled 12:00:00, started 12:00:05, late 7 ms" read as a contradiction)
+RETRY_FIRE = " (the fire it retries)"
+RETRY_LATE = " after its retry was due"
+
+
 PROGRESS = "progress: "  # how a run's `progress(...)` reads in its output (stream "tickwork")
 
 
