@@ -13,9 +13,11 @@ ACTIONS = "tests.engine.worker_actions"
 
 
 def _tip(gui: Gui, name: str) -> str:
+    """Its Last run tooltip ("" while the task is not shown yet)."""
     model = gui.window.tasks_model
-    [row] = [r for r in range(model.rowCount()) if model.data(model.index(r, 0)) == name]
-    return str(model.data(model.index(row, LAST_RUN), Qt.ItemDataRole.ToolTipRole))
+    rows = [r for r in range(model.rowCount()) if model.data(model.index(r, 0)) == name]
+    return "".join(str(model.data(model.index(r, LAST_RUN), Qt.ItemDataRole.ToolTipRole))
+                   for r in rows)
 
 
 def test_the_last_run_tooltip_says_how_it_ended_in_one_line(gui: Gui) -> None:
