@@ -122,14 +122,16 @@ def card(fields: Sequence[tuple[str, str]], width: int = 12) -> None:
 
 
 def run_rows(runs: list[dict[str, Any]]) -> list[Sequence[str]]:
-    """The rows of `run list`: its times read as `local_times` says a column."""
+    """The rows of `run list`: its times read as `local_times` says a column, its note as the
+    window's "Result / note" says it (`result_note`)."""
+    from app.core.run import result_note
     scheduled = local_times([r["scheduled_for"] for r in runs])
     started = local_times([r["started_at"] for r in runs])
     return [[str(run["id"]), run["task_name"], run["status"], str(run["attempt"]), at, began,
              "-" if run["lateness_ms"] is None else f"{run['lateness_ms']:.1f}",
              "-" if run["exit_code"] is None else str(run["exit_code"]),
-             "; ".join(filter(None, (run["error"], run["reason"])))]  # (`table` cuts it,
-            # with "…", as any cell; a failed attempt's note says what followed it)
+             result_note(run["exit_code"], run["error"], run["reason"])]  # (`table` cuts
+            # it, with "…", as any cell; a failed attempt's note says what followed it)
             for run, at, began in zip(runs, scheduled, started, strict=True)]
 
 
@@ -138,16 +140,18 @@ def show_run(run: dict[str, Any]) -> None:
     second (`--json` keeps them ISO with offset)."""
     # (`task list` imports this module: kept lean)
     from app.core.durations import duration_text
-    from app.core.run import exit_code_text
+    from app.core.run import RETRY_FIRE, RETRY_LATE, exit_code_text
 
     duration, late = run["duration_s"], run["lateness_ms"]
+    retry = run["trigger"] == "retry"  # its fire's time, and late from when it was due
     fields = [
         ("id", str(run["id"])), ("task", f"{run['task_name']} (id {run['task_id']})"),
         ("status", run["status"]), ("attempt", str(run["attempt"])), ("trigger", run["trigger"]),
-        ("scheduled", local(run["scheduled_for"])), ("queued", local(run["queued_at"])),
+        ("scheduled", local(run["scheduled_for"]) + (RETRY_FIRE if retry else "")),
+        ("queued", local(run["queued_at"])),
         ("started", local(run["started_at"])), ("finished", local(run["finished_at"])),
         ("duration", "-" if duration is None else duration_text(duration)),
-        ("late", "-" if late is None else f"{late:.1f} ms"),
+        ("late", "-" if late is None else f"{late:.1f} ms" + (RETRY_LATE if retry else "")),
         ("exit code", exit_code_text(run["exit_code"]) or "-"),
         ("error", run["error"] or "-"), ("note", run["reason"] or "-"),
         ("after run", str(run["parent_run_id"] or "-")),

@@ -157,11 +157,13 @@ def _task(task: Parser) -> None:
 
 
 def _run_list(p: Parser) -> None:
-    p.add_argument("--task", metavar="TASK", help="only this task's runs")
+    p.add_argument("--task", metavar="TASK", help="only this task's runs (its name, any "
+                   "letter case, or its id)")
     p.add_argument("--status", type=status_arg, help="only runs with this status (succeeded, "
                    "failed, timed_out, running, …)")
     p.add_argument("--limit", metavar="N", type=int_arg("limit", 1), default=50,
-                   help="at most N runs (default 50)")
+                   help="the newest N runs (default 50; a note says when older ones are "
+                   "left out)")
     p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 

@@ -5,21 +5,28 @@ from __future__ import annotations
 import argparse
 import sys
 
+from app.cli.arguments import BIGGEST
 from app.cli.output import for_terminal, print_json, run_rows, show_run, table
 from app.cli.parser import EXIT_OK
 from app.cli.store import service, stop_left_behind
+from app.core.nouns import plural
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     svc = service(args)
     if args.run_cmd == "list":
-        items = [r.to_json() for r in svc.list_runs(task=args.task, status=args.status,
-                                                    limit=args.limit)]
+        # one more than asked: whether --limit left older runs out (50 rows read as all)
+        found = svc.list_runs(task=args.task, status=args.status,
+                              limit=min(args.limit + 1, BIGGEST))
+        items = [r.to_json() for r in found[:args.limit]]
         if args.json:
             print_json(items)
         else:
             table(["ID", "TASK", "STATUS", "TRY", "SCHEDULED", "STARTED", "LATE MS", "EXIT",
                     "NOTE"], run_rows(items))
+            if len(found) > args.limit:
+                print(f"note: the newest {plural(args.limit, 'run')} only; older ones are "
+                      "left out (--limit N shows more)", file=sys.stderr)
     elif args.run_cmd == "show":
         run = svc.get_run(args.run).to_json()
         chunks = svc.run_output(args.run) if args.log else []

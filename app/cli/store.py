@@ -209,12 +209,17 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def store_fault_line(args: argparse.Namespace, exc: BaseException) -> str | None:
-    """The one line for a damaged store, a full disk or a PostgreSQL server gone away met
-    mid-command; None for others."""
+    """The one line for a damaged store, a full disk, a PostgreSQL server gone away met
+    mid-command, or one that ended the command for its silence in a write; None for
+    others."""
     from app.store import backup
-    from app.store.backend import safe_url
-    from app.store.integrity import CORRUPT, FULL, UNREACHABLE, fault_of
+    from app.store.backend import WRITE_SILENCE, safe_url
+    from app.store.integrity import CORRUPT, FULL, UNREACHABLE, ended_silent, fault_of
 
+    if ended_silent(exc):  # (it read "could not be reached mid-command": it was there)
+        return (f"error: the PostgreSQL server ended this command for holding the store's "
+                f"write lock silent for {WRITE_SILENCE:g} s (the process stopped, or busy "
+                "between two statements); what was not committed was not changed — try again")
     kind = FULL if getattr(exc, "errno", None) == errno.ENOSPC else fault_of(exc)
     if kind == CORRUPT:
         home = _home(args)

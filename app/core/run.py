@@ -201,6 +201,21 @@ def ending(exit_code: int | None, error: str | None) -> str | None:
     return stopped_by(exit_code) or f"exit code {exit_code}"
 
 
+def result_note(exit_code: int | None, error: str | None, note: str | None) -> str:
+    """How a run ended (`ending`), then its note: "exit code 2 · retried as run 8", as the
+    Runs view's "Result / note" and `run list`'s NOTE both say it ("" when neither has
+    anything). `run list` printed the raw error there, every line of a Python action's
+    exception; `run show` and the run's details keep the error whole."""
+    return " · ".join(filter(None, (ending(exit_code, error), note)))
+
+
+# a retry's "scheduled" is the time of the fire it retries, and its lateness is from when the
+# retry was due (after its delay), not from that fire: said beside each, in the run's details
+# and `run show` ("scheduled 12:00:00, started 12:00:05, late 7 ms" read as a contradiction)
+RETRY_FIRE = " (the fire it retries)"
+RETRY_LATE = " after its retry was due"
+
+
 PROGRESS = "progress: "  # how a run's `progress(...)` reads in its output (stream "tickwork")
 
 

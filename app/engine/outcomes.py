@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from app.core.policy import backoff_delay, should_retry
+from app.core.run import ending
 from app.core.task import Task
 from app.engine.events import Notification
 
@@ -29,6 +30,8 @@ class After:
 def decide(task: Task, run_id: int, attempt: int, status: str, error: str | None) -> After:
     """Retries, fallback and notifications for an attempt of `task` that ended `status`."""
     spec = task.spec
+    error = ending(None, error)  # its first line, as the Runs view says it: a Python action's
+    # error of many lines was the retry's note and the notification's body whole
     if status == "succeeded":
         return After("succeeded", Notification(
             "success", f"{spec.name} succeeded", f"run {run_id} finished", run_id, task.id)

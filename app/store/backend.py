@@ -118,7 +118,22 @@ class PostgresStore(pw.PostgresqlDatabase):
             self._drops += 1
             raise
         self._state.drops_seen = drops
+        self._state.farewell = None
+        conn.add_notice_handler(self._on_notice)
         return conn
+
+    def _on_notice(self, diag: Any) -> None:
+        """Keeps the server's last word to this thread's connection, the FATAL it sends as it
+        ends the session: libpq hands one that comes between two statements (the process was
+        stopped with an answer unread) to the notice handler, and the next statement then
+        fails as "server closed the connection unexpectedly", the same as a server gone."""
+        if diag.severity_nonlocalized == "FATAL":
+            self._state.farewell = diag.sqlstate
+
+    def farewell(self) -> str | None:
+        """The SQLSTATE of the FATAL with which the server ended this thread's latest
+        connection ("25P03": silent inside a transaction too long), if it said one."""
+        return getattr(self._state, "farewell", None)
 
     def seen_away(self) -> None:
         """Another connection to the server (the leader's lease) found it away: every

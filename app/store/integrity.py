@@ -209,6 +209,24 @@ def _from_postgres(err: BaseException | None) -> bool:
     return isinstance(err, psycopg.Error)
 
 
+SILENT_TOO_LONG = "25P03"  # idle_in_transaction_session_timeout: the server ended a session
+# silent inside its transaction (a write: `backend.WRITE_SILENCE`)
+
+
+def ended_silent(exc: BaseException | None) -> bool:
+    """Did the PostgreSQL server end this thread's session for its silence inside a
+    transaction? psycopg says so (SQLSTATE 25P03) when it reads the server's last word as
+    a statement's answer; when that word came between two statements (the process was
+    stopped, its answer unread), the next statement fails as a server gone away ("server
+    closed the connection unexpectedly") and the word is the connection's `farewell`."""
+    if any(getattr(err, "sqlstate", None) == SILENT_TOO_LONG for err in causes(exc)):
+        return True
+    from app.store.models import db
+
+    farewell = getattr(db.obj, "farewell", None)
+    return farewell is not None and farewell() == SILENT_TOO_LONG and fault_of(exc) == UNREACHABLE
+
+
 def server_away(err: BaseException) -> bool:
     """Is `err` psycopg saying the PostgreSQL server is away: a connection refused, closed
     or timed out (no SQLSTATE: libpq's own), a connection exception (class 08), the server

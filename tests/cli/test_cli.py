@@ -530,7 +530,8 @@ def test_task_list_columns_stay_aligned_after_wide_characters(cli: Any) -> None:
 
 def test_run_list_notes_say_what_followed_a_failed_attempt(cli: Any, service: Any) -> None:
     """`run list`'s NOTE showed a failed attempt's error alone ("exit code 1"), not its note
-    ("retried as run 2", a run-through): both, the error first."""
+    ("retried as run 2", a run-through): both, the error first, as the window's "Result /
+    note" says them."""
     from datetime import UTC, datetime
 
     from app.store import ledger
@@ -544,4 +545,4 @@ def test_run_list_notes_say_what_followed_a_failed_attempt(cli: Any, service: An
         ledger.add_note(first, "retried as run 2")
     listed = cli("run", "list")
     assert listed.code == 0, listed.err
-    assert "exit code 1; retried as run 2" in listed.out
+    assert "exit code 1 · retried as run 2" in listed.out

@@ -38,16 +38,16 @@ def test_task_show_escapes_fields_and_indents_lines_after_the_first(cli: Any) ->
 
 
 def test_a_runs_error_is_shown_escaped_in_the_list_and_the_card(home: Path, cli: Any) -> None:
-    error = "boom \x1b]0;PWNED\x07\nnext\tline"
+    error = "boom\t\x1b]0;PWNED\x07\nnext\tline"
     run = noisy_run(home, error=error)
     listed = cli("run", "list")
     assert listed.code == 0, listed.err
     _no_raw_controls(listed.out)
-    row = listed.out.splitlines()[1]  # the row stays one line: newline and tab shown too
-    assert row.endswith("boom \\x1b]0;PWNED\\x07\\x0anext\\x09line"), row
+    row = listed.out.splitlines()[1]  # the row stays one line, its tab shown: the error's first
+    assert row.endswith("boom\\x09\\x1b]0;PWNED\\x07"), row  # line, as the window says it
     card = cli("run", "show", str(run))
     _no_raw_controls(card.out)
-    assert "       error: boom \\x1b]0;PWNED\\x07\n              next\tline\n" in card.out
+    assert "       error: boom\t\\x1b]0;PWNED\\x07\n              next\tline\n" in card.out
     assert cli("run", "list", "--json").json()[0]["error"] == error
 
 

@@ -321,3 +321,8 @@ def print_then_raise() -> None:
     sys.stdout.buffer.write("café".encode()[:-1])
     sys.stdout.buffer.flush()
     raise ValueError("boom")
+
+
+def raise_lines() -> None:
+    """Raises an error of two lines, as many an exception's message is."""
+    raise ValueError("no such account\nchecked: ledger, archive")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.core.run import Run, error_beyond, exit_code_text, progress_words
+from app.core.run import RETRY_FIRE, RETRY_LATE, Run, error_beyond, exit_code_text, progress_words
 from app.core.task import FINISHED_STATUSES
 from app.engine.events import MetricsSampled, RunOutput
 from app.gui.background import Background
@@ -225,12 +225,12 @@ class RunDetail(QWidget):
         self.fields["Attempt"].setText(str(run.attempt))
         retry = run.trigger == "retry"  # its fire's time, and late from when it was due
         self.fields["Scheduled for"].setText(display.full_time(run.scheduled_for)
-                                             + (" (the fire it retries)" if retry else ""))
+                                             + (RETRY_FIRE if retry else ""))
         self.fields["Started"].setText(display.full_time(run.started_at))
         self.fields["Finished"].setText(display.full_time(run.finished_at))
         self._say_duration()
         self.fields["Lateness"].setText(display.lateness(run.lateness_ms) + (
-            " after its retry was due" if retry and run.lateness_ms is not None else ""))
+            RETRY_LATE if retry and run.lateness_ms is not None else ""))
         self.fields["Exit code"].setText(exit_code_text(run.exit_code) or "—")
         error = error_beyond(run.exit_code, run.error)  # not "exit code 3" under "3"
         self.fields["Error"].setText(error or "—")

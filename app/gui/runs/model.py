@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from app.core.run import Run, ending
+from app.core.run import Run, result_note
 from app.core.task import FINISHED_STATUSES
 from app.engine.events import RunChanged
 from app.gui.background import Background
@@ -55,13 +55,6 @@ SORT_KEYS = {RUN: "id", TASK: "task", STATUS: "status", SCHEDULED: "scheduled_fo
              STARTED: "started_at", FINISHED: "finished_at", DURATION: "duration",
              LATENESS: "lateness_ms"}
 RESORT_MS = 2000  # a sorted list re-reads its window at most this often as runs change
-
-
-def result_text(run: Run) -> str:
-    """How the run ended, then its note ("exit code 2 · retried as run 8"): the note of a
-    run that failed, what followed it, was out of sight, and one that ran said only its
-    note under "Exit code / error"."""
-    return " · ".join(filter(None, (ending(run.exit_code, run.error), run.note)))
 
 
 class RunTableModel(PagedTableModel[Run, RunQuery]):
@@ -163,7 +156,7 @@ class RunTableModel(PagedTableModel[Run, RunQuery]):
         if column == TRIGGER:
             return display.trigger_words(run.trigger)
         if column == RESULT:
-            return result_text(run)
+            return result_note(run.exit_code, run.error, run.note)
         return ""
 
     def _tick(self) -> None:

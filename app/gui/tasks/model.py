@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.core.run import result_note
 from app.core.task import Task
 from app.engine.events import RunChanged
 from app.gui.background import Background
@@ -183,10 +184,11 @@ class TaskTableModel(PagedTableModel[TaskItem, TaskQuery]):
             parts = [f"Run {run.id}: {display.status_words(run.status)}",
                      f"Started {display.full_time(run.started_at)}",
                      f"Took {display.duration(run.duration_s)}"]
-            if run.exit_code is not None:
-                parts.append(f"Exit code {run.exit_code}")
-            if run.error:
-                parts.append(run.error)
+            # how it ended in the Runs view's words: it said "Exit code 3" then "exit code 3",
+            # or a Python action's error whole (4,000 characters); its details have it all
+            result = result_note(run.exit_code, run.error, run.note)
+            if result:
+                parts.append(result)
             return "\n".join(parts)
         return ""
 

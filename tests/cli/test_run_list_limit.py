@@ -1,0 +1,38 @@
+"""`run list` shows the newest 50 runs (`--limit N`) and said nothing of the others: 50 rows
+read as the whole history. A note on stderr says when older runs were left out; the rows and
+`--json` are as they were. Its help says what --task takes and what --limit does."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from tests.support import tickwork
+
+
+def test_run_list_says_when_its_limit_left_older_runs_out(cli: Any) -> None:
+    assert cli("task", "add", "t", "--command", "true", "--manual").code == 0
+    for _ in range(3):  # (no engine: each stays queued)
+        assert cli("task", "run", "t").code == 0
+    cut = cli("run", "list", "--limit", "2")
+    assert cut.code == 0
+    assert [line.split()[0] for line in cut.out.splitlines()[1:]] == ["3", "2"]
+    assert cut.err == ("note: the newest 2 runs only; older ones are left out (--limit N "
+                       "shows more)\n")
+    one = cli("run", "list", "--limit", "1", "--task", "T")  # (any letter case)
+    assert one.err == "note: the newest 1 run only; older ones are left out (--limit N " \
+                      "shows more)\n"
+    whole = cli("run", "list", "--limit", "3")
+    assert (len(whole.out.splitlines()), whole.err) == (4, "")
+    assert cli("run", "list", "--task", "t", "--status", "queued", "--limit", "3").err == ""
+    listed = cli("run", "list", "--limit", "2", "--json")  # (JSON as ever: the rows asked for)
+    assert ([r["id"] for r in listed.json()], listed.err) == ([3, 2], "")
+
+
+def test_run_list_help_says_what_task_and_limit_take() -> None:
+    page = tickwork.run(["run", "list", "--help"], env={**os.environ, "COLUMNS": "100"},
+                        timeout=60).stdout
+    assert "--task TASK      only this task's runs (its name, any letter case, or its id)\n" \
+           in page, page
+    assert "--limit N        the newest N runs (default 50; a note says when older ones are " \
+           "left out)\n" in page, page
