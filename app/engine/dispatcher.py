@@ -28,7 +28,7 @@ from app.engine.executor import Attempt, Outcome
 from app.engine.follows import Follower, Follows
 from app.engine.horizon import Horizon
 from app.engine.ports import Arming, History, Ledger, Recording, Runner
-from app.engine.ready_queue import Pending, ReadyQueue
+from app.engine.ready_queue import Pending, ReadyQueue, fire_rank
 from app.engine.records import QUEUED, REQUEUING, RETRYING, RUNNING, WAITING, RunRecord, attempt_for
 from app.engine.stats import Stats
 from app.engine.sync import TaskSync
@@ -60,8 +60,7 @@ class Dispatcher:
         self.tasks = tasks
         self.paused = paused  # the store cannot be written: fire nothing
         self.expected: Callable[[Task], str] = lambda task: ""  # its runs' length in words
-        # False when the wall clock jumped (then handled: app/engine/jumps.py)
-        self.steady: Callable[[], bool] = lambda: True
+        self.steady: Callable[[], bool] = lambda: True  # False: the clock jumped (jumps.py)
         self.ready = ReadyQueue(workers)
         self.runs: dict[int, RunRecord] = {}  # every claimed run not settled yet
         self.stopping = False  # the engine is stopping: start nothing new
@@ -69,8 +68,9 @@ class Dispatcher:
         self.follows = Follows(self.writes, hub)
         self.upstreams = Upstreams(history, writer, hub, clock, horizon.next_fire, tasks.get,
                                    release=self.release, forget=self.forget)
-        # the busiest messages arrive in batches: one dispatcher step each
-        self.fires = Batch(post, self.fire, self.pump, first=lambda: self.steady())
+        # the busiest messages arrive in batches, a step each (fires due together best first)
+        self.fires = Batch(post, self.fire, self.pump, first=lambda: self.steady(), rank=lambda
+                           j, t: fire_rank(j, t, self.runs, tasks.cached, self.upstreams.levels))
         self._claims = Batch(post, self.claimed, self.pump)
         self._finishes = Batch(post, self.finished, self.pump)
         self._requeues = Batch(post, self.requeued, self.pump)

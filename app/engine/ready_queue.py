@@ -32,11 +32,15 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from app.core.rules import BY_GROUP, BY_TASK, limited, ready_key
+from app.core.task import Task
 
-__all__ = ["BY_GROUP", "BY_TASK", "Pending", "ReadyQueue"]
+__all__ = ["BY_GROUP", "BY_TASK", "Pending", "ReadyQueue", "fire_rank"]
 
 
 @dataclass(order=True, slots=True)
@@ -192,3 +196,20 @@ class ReadyQueue:
             self._unpark((BY_TASK, pending.task_id))
             if pending.group is not None:
                 self._unpark((BY_GROUP, pending.group))
+
+
+def fire_rank(job_id: str, run_times: list[datetime], runs: Mapping[int, Any],
+              task_of: Callable[[int], Task | None], levels: Mapping[int, int]
+              ) -> tuple[int, float, int]:
+    """Where a due job (`t<task id>` or `r<run id>`: a retry, by its run's task) falls in
+    this queue's order: many fires due together are claimed in it (app/engine/batch.py), so
+    the best of them start first."""
+    ident = int(job_id[1:])
+    if job_id[0] == "r":
+        record = runs.get(ident)
+        task = None if record is None else record.task
+    else:
+        task = task_of(ident)
+    if task is None:
+        return 0, run_times[0].timestamp(), 0
+    return -task.spec.priority, run_times[0].timestamp(), levels.get(task.id, 0)
