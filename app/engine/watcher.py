@@ -126,7 +126,7 @@ class StoreWatcher:
     def _knock(self) -> None:
         with self._pipe_lock:
             if self._pipe is not None:
-                with suppress(OSError):  # (full: it rings already)
+                with suppress(OSError):  # (full: it was knocked on already)
                     os.write(self._pipe[1], b"\0")
 
     def read_runs(self, run_ids: set[int] | None) -> None:
@@ -236,7 +236,7 @@ class StoreWatcher:
         is readable (the log written, the bell rung) or `wait` seconds pass; the job, if
         any. `resting`: a rest, which a dispatcher step also ends (`stir`)."""
         self._ready = set()
-        self._asleep = True  # (before the look at the queue: a job put after it rings)
+        self._asleep = True  # (before the look at the queue: a job put after it knocks)
         self.resting = resting
         try:
             if self._jobs.empty() and not (resting and self._stirred):

@@ -3,7 +3,7 @@ run or a cancel request, so that the engine running from the home looks at the s
 
 The engine's store thread hears the touch (inotify, app/platform/file_writes.py) whether it
 rests or is busy; otherwise a busy engine saw another process's request only at its next
-poll (every 0.25 s: a `tickwork task run` started 100–250 ms after its commit), and a resting
+poll (every 0.25 s: a `tickwork task run` started up to 250 ms after its commit), and a resting
 one once the commit's write to the log was synced (the look `SETTLE` after the write, else
 `POLL` after). The engine's own commits never touch it, so a busy engine is not woken by
 them. A ring nobody hears costs nothing: the engine's polls still find the request.
@@ -12,6 +12,7 @@ them. A ring nobody hears costs nothing: the engine's polls still find the reque
 from __future__ import annotations
 
 import os
+from contextlib import suppress
 from pathlib import Path
 
 from app.store.home import BELL_NAME, FILE_MODE
@@ -25,12 +26,8 @@ def ring(home: Path) -> None:
     """Touch the bell (made if need be, owner-only); a home it cannot be written in is let
     be: the engine's next poll finds the request."""
     bell = path(home)
-    try:
-        os.utime(bell)
-    except FileNotFoundError:
+    with suppress(OSError):
         try:
+            os.utime(bell)
+        except FileNotFoundError:
             os.close(os.open(bell, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, FILE_MODE))
-        except OSError:
-            return
-    except OSError:
-        return
