@@ -21,7 +21,7 @@ from app.core.task import FINISHED_STATUSES, Task, TaskSpec
 from app.secrets import Keyring
 from app.service_secrets import Values
 from app.service_transfer import NONE, TransferOperations
-from app.store import runs, task_queries, tasks
+from app.store import bell, runs, task_queries, tasks
 from app.store.database import Store
 
 # the audit and the engine lock are imported where used: a command that reads needs neither
@@ -87,6 +87,13 @@ class Service(TransferOperations):
                 listener(change)
             except Exception:  # a failing listener is logged, never breaks the operation
                 log.exception("change listener %r failed", listener)
+
+    def _ring(self) -> None:
+        """A manual run or a cancel request committed: ring the home's engine, in another
+        process or this one, so it looks at once (app/store/bell.py; a server's store has
+        no bell: its engines poll)."""
+        if self.store.url is None:
+            bell.ring(self.store.home)
 
     def _created(self, ids: frozenset[int]) -> None:
         self._announce(Change(tasks=ids))
@@ -295,6 +302,7 @@ class Service(TransferOperations):
                 now += timedelta(microseconds=1)
             self._audit("task.run_now", task.name, None, {"run_id": run_id}, now)
             run = runs.get(run_id)
+        self._ring()
         self._announce(Change(runs=frozenset({run_id}), tasks=frozenset({task.id})))
         return run
 
@@ -317,6 +325,7 @@ class Service(TransferOperations):
             self._audit("run.cancel", f"{run.task_name}#{run_id}", {"status": run.status},
                         None, now)
             run = runs.get(run_id)
+        self._ring()
         self._announce(Change(runs=frozenset({run_id}), tasks=frozenset({run.task_id})))
         return run
 

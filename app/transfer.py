@@ -178,7 +178,7 @@ def _refuse_a_file_of(home: Path, target: Path) -> None:
     HOME/tickwork.db` put the JSON in place of it, every task and run gone), the store's
     companions (its log, the engine's lock) or a file in the home's folders (backups,
     checkpoints). An export of the user's own beside them is theirs to replace."""
-    from app.store.home import DB_NAME, LOCK_NAME, SHARED_NAME, STANDBY_NAME
+    from app.store.home import BELL_NAME, DB_NAME, LOCK_NAME, SHARED_NAME, STANDBY_NAME
     from app.store.location import CHOICE_NAME
 
     inside = Path(os.path.realpath(home))
@@ -186,7 +186,7 @@ def _refuse_a_file_of(home: Path, target: Path) -> None:
     if inside not in real.parents:
         return
     if real.parent != inside or real.name.startswith((DB_NAME, LOCK_NAME, STANDBY_NAME,
-                                                      SHARED_NAME, CHOICE_NAME)):
+                                                      SHARED_NAME, BELL_NAME, CHOICE_NAME)):
         raise ValidationError("file", f"{target} is one of the data home's own files (its "
                               "store, backups or checkpoints): an export never replaces "
                               "it; name another file")

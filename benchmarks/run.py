@@ -148,6 +148,16 @@ def summary(results: dict[str, Any]) -> str:
     if cli:
         lines.append(f"| `tickwork task list`, 1,000 tasks (median ms) | "
                      f"{fmt(cli.get('task list', {}).get('median_ms'))} | | ≤ 150 ms (issue 12) |")
+    asked = results.get("run_now", {}).get("results", {})
+    for key, words in (("cli", "from another process (`tickwork task run`, `run cancel`)"),
+                       ("window", "from the engine's process (a window)")):
+        idle, busy = asked.get(f"{key}_idle", {}), asked.get(f"{key}_busy", {})
+        if idle and busy:
+            lines.append(
+                f"| run by hand / cancel {words}, engine resting / busy: commit to the run's "
+                f"start / end, p50 ms | {fmt(idle['start_ms']['p50'])} / "
+                f"{fmt(busy['start_ms']['p50'])}; {fmt(idle['cancel_ms']['p50'])} / "
+                f"{fmt(busy['cancel_ms']['p50'])} | | — |")
     for n, case in results.get("import_tasks", {}).get("results", {}).items():
         lines.append(f"| `tickwork import`, {int(n):,} linked tasks (s) | "
                      f"{fmt(case.get('seconds'))} | | {'≤ 3 s' if n == '10000' else ''} |")
@@ -192,6 +202,7 @@ def main() -> None:
         ("engine_idle", "engine_idle", [*quick]),
         ("clock_jump", "clock_jump", [*quick]),
         ("cli_list", "cli_list", []),
+        ("run_now", "run_now", []),
         ("import_tasks", "import_tasks", []),
         ("audit_append", "audit_append", []),
         ("gui_stall", "gui_stall", ["--rates", "10000,100000", *quick]),

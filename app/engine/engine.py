@@ -137,8 +137,8 @@ class Engine:
         """Build the dispatcher and the parts that hold its state (at start, and afresh on
         the dispatcher thread when a deposed leader leads again)."""
         self.tasks = TaskSync(self.store, self.hub, post=self.post,
-                              on_store=self.watcher.submit,
-                              python_due=self.executor.python.warm)
+                              on_store=self.watcher.submit, python_due=self.executor.python.warm,
+                              commands_due=self.executor.warm_commands)
         self.horizon = Horizon(self.timing, self.writer, self.tasks.tasks,
                                self._horizon_seconds, self.tasks.load, self.clock)
         logged = Logged(self.executor, self.handoffs)  # each hand-off logged first

@@ -180,6 +180,7 @@ class StartupPlan:
     retries: list[Retry] = field(default_factory=list)
     index: list[tuple[int, datetime]] = field(default_factory=list)  # (task, next run)
     edges: list[tuple[int, int, str]] = field(default_factory=list)
+    commands: bool = False  # a task runs a command here (its launchers are started now)
 
 
 def plan_startup(store: Store, now: datetime, engine_id: str) -> StartupPlan:
@@ -195,6 +196,7 @@ def plan_startup(store: Store, now: datetime, engine_id: str) -> StartupPlan:
         plan.retries = waiting_retries()
         plan.index = task_queries.next_run_index()
         plan.edges = task_store.all_edges()
+        plan.commands = task_queries.local_commands()
     return plan
 
 
@@ -209,6 +211,8 @@ def recover(store: Store, d: Dispatcher, requests: Requests, sink: Sink) -> int:
     store thread watches from."""
     plan = plan_startup(store, d.clock.now(), d.engine_id)
     now = plan.now
+    if plan.commands:  # (even by hand only: the first Run now does not wait for them)
+        d.tasks.commands_defined()
     d.tasks.set_graph(plan.edges)
     for run in plan.orphans:
         d.hub.emit(RunChanged(run.id, run.task_id, run.task_name, "interrupted", now,

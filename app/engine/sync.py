@@ -2,7 +2,8 @@
 
 Tasks are loaded when they fall due within the horizon, in bulk on the store thread; a load
 or a change that reads a task with a local Python action has the Python workers warmed
-(`python_due`), so its fire does not wait for interpreters to start. A change
+(`python_due`), one with a local command the launchers (`commands_due`, and at start when
+the store holds one: recovery.py), so its fire does not wait for interpreters to start. A change
 (from this process's service, or seen in the store) drops what the engine knew of a task and
 re-reads it, with the dependency graph.
 """
@@ -44,12 +45,14 @@ class TaskSync:
     """The tasks the engine knows, by id, and how they are (re)read from the store."""
 
     def __init__(self, store: Store, hub: EventHub, *, post: Post, on_store: Post,
-                 python_due: Callable[[], None] | None = None) -> None:
+                 python_due: Callable[[], None] | None = None,
+                 commands_due: Callable[[], None] | None = None) -> None:
         self.store = store
         self.hub = hub
         self._post = post  # to the dispatcher thread
         self._on_store = on_store  # to the store thread
         self._python_due = python_due  # Python actions of this engine's fall due soon
+        self._commands_due = commands_due  # ... or its commands may run (their launchers)
         self.tasks: dict[int, Task] = {}  # shared with the horizon, which arms them
         self.horizon: Armed | None = None
         self.upstreams: Graphed | None = None
@@ -102,11 +105,18 @@ class TaskSync:
 
     def _warm_for(self, loaded: list[Task]) -> None:
         """Tasks read (to be armed, or changed): with a local Python action among them, warm
-        the workers."""
+        the workers; with a local command (paused: still run by hand), the launchers."""
         if self._python_due is not None and any(
                 t.spec.action.kind == "python" and t.spec.runs_on == LOCAL and t.spec.enabled
                 for t in loaded):
             self._python_due()
+        if any(t.spec.action.kind == "command" and t.spec.runs_on == LOCAL for t in loaded):
+            self.commands_defined()
+
+    def commands_defined(self) -> None:
+        """Commands may run on this machine: have the launchers started."""
+        if self._commands_due is not None:
+            self._commands_due()
 
     def set_graph(self, edges: list[tuple[int, int, str]],
                   names: dict[int, str] | None = None) -> None:

@@ -8,11 +8,17 @@ One thread, one job each tick:
   waits on upstreams): then a refill would find nothing;
 - notices other processes' commits. While the engine is quiet it rests: it sleeps until the
   write-ahead log is written (inotify, app/platform/file_writes.py: every commit writes to
-  it; the looks follow once the commit can be seen, `_heard`), a job or a dispatcher step
-  wakes it, the horizon's head comes near, or a look for a clock jump is due — an idle
-  engine wakes once every `CLOCK_CHECK` seconds (each wake-up of a sleeping thread costs
-  0.1–0.4 ms of CPU on a small VM, whatever it does). Otherwise
-  (busy, or where inotify is missing, or on PostgreSQL) it polls every `POLL` seconds
+  it; the looks follow once the commit can be seen, `_heard`), the home's bell is rung, a
+  job or a dispatcher step wakes it, the horizon's head comes near, or a look for a clock
+  jump is due — an idle engine wakes once every `CLOCK_CHECK` seconds (each wake-up of a
+  sleeping thread costs 0.1–0.4 ms of CPU on a small VM, whatever it does). A manual run or
+  a cancel request rings the bell after its commit (app/store/bell.py): the thread looks at
+  once, resting or busy — busy, it waits on the bell (not on the log, which the engine's own
+  writer keeps writing) between its polls, so a `tickwork task run` starts ~5 ms after its
+  commit, not at the next poll (up to 250 ms; `python -m benchmarks.run_now`). A ring
+  makes the look a poll makes, no other read. A request from this process needs no bell:
+  the engine hears its service (`read_runs`). Busy, and where inotify is missing or on
+  PostgreSQL (which has no bell), it polls every `POLL` seconds
   (`QUIET_POLL` while quiet): a `stat` of the write-ahead log (a few microseconds), and when
   it moved — or at least every `LOOK` seconds, in case a commit left its size and its
   coarse mtime as they were — `PRAGMA data_version` (a read transaction's locks: ~100 µs on
@@ -44,7 +50,7 @@ from pathlib import Path
 
 from app.engine.clock import WALL, Clock
 from app.platform.file_writes import FileWrites
-from app.store import audit_log, connection, task_queries
+from app.store import audit_log, bell, connection, task_queries
 from app.store import runs as run_store
 from app.store.database import Store
 
@@ -92,17 +98,19 @@ class StoreWatcher:
         self._wal = f"{store.path}-wal"
         self._rests = rest and store.url is None  # (a server's commits leave no file)
         self.resting = False  # asleep until the log is written or a job or look is due
-        self._bell: tuple[int, int] | None = None  # the pipe that wakes a rest
+        self._asleep = False  # in a wait that a job's knock ends (a rest, or busy on the bell)
+        self._ready: set[int] = set()  # the descriptors that ended the last wait
+        self._pipe: tuple[int, int] | None = None  # the pipe that wakes a wait
         self.wakes = 0  # turns of the loop (an idle engine's cost is its wake-ups)
         self._again: dict[float, float] = {}  # delay -> when: the looks owed after a write
         self._stirred = False  # a dispatcher step ended since this turn read `quiet`
-        self._bell_lock = threading.Lock()  # (a ring never writes into a closed descriptor)
+        self._pipe_lock = threading.Lock()  # (a knock never writes into a closed descriptor)
 
     def submit(self, job: Callable[[], None]) -> None:
         """Run `job` on the store thread (it posts its result back itself)."""
         self._jobs.put(job)
-        if self.resting:
-            self._ring()
+        if self._asleep:
+            self._knock()
 
     def wake(self) -> None:
         """Wake the thread from its wait, so that a stop is seen at once."""
@@ -113,13 +121,13 @@ class StoreWatcher:
         a run wait on upstreams, so a rest ends, and one about to begin does not."""
         self._stirred = True
         if self.resting:
-            self._ring()
+            self._knock()
 
-    def _ring(self) -> None:
-        with self._bell_lock:
-            if self._bell is not None:
-                with suppress(OSError):  # (full: it rings already)
-                    os.write(self._bell[1], b"\0")
+    def _knock(self) -> None:
+        with self._pipe_lock:
+            if self._pipe is not None:
+                with suppress(OSError):  # (full: it was knocked on already)
+                    os.write(self._pipe[1], b"\0")
 
     def read_runs(self, run_ids: set[int] | None) -> None:
         """Look at some runs (all active ones when None) and report them to `runs_seen`."""
@@ -131,24 +139,33 @@ class StoreWatcher:
 
     def run(self) -> None:
         writes = FileWrites.open(Path(self._wal)) if self._rests else None
-        rests = selectors.DefaultSelector()
+        rung = FileWrites.open(bell.path(self.store.home)) if self._rests else None
+        rests, waits = selectors.DefaultSelector(), selectors.DefaultSelector()
+        if writes is not None or rung is not None:
+            self._pipe = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+            for sel in (rests, waits):
+                sel.register(self._pipe[0], selectors.EVENT_READ)
         if writes is not None:
-            self._bell = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-            rests.register(self._bell[0], selectors.EVENT_READ)
             rests.register(writes.fd, selectors.EVENT_READ)
+        if rung is not None:  # (busy, it waits on the bell alone: not on its own commits)
+            for sel in (rests, waits):
+                sel.register(rung.fd, selectors.EVENT_READ)
         try:
-            self._loop(writes, rests)
+            self._loop(writes, rung, rests, waits)
         finally:
             rests.close()
-            with self._bell_lock:
-                bell, self._bell = self._bell, None
-            for fd in bell or ():
+            waits.close()
+            with self._pipe_lock:
+                pipe, self._pipe = self._pipe, None
+            for fd in pipe or ():
                 os.close(fd)
-            if writes is not None:
-                writes.close()
+            for watch in (writes, rung):
+                if watch is not None:
+                    watch.close()
             connection.close()
 
-    def _loop(self, writes: FileWrites | None, rests: selectors.BaseSelector) -> None:
+    def _loop(self, writes: FileWrites | None, rung: FileWrites | None,
+              rests: selectors.BaseSelector, waits: selectors.BaseSelector) -> None:
         last_version = None
         last_refill = last_poll = last_look = 0.0
         last_wal: tuple[int, int, int] | None = None
@@ -162,11 +179,12 @@ class StoreWatcher:
             if rest:
                 wait = min(quiet, last_clock + self._clock_check - now_mono, self._owed_in(),
                            min(self._again.values(), default=now_mono + quiet) - now_mono)
-                job = self._rest(rests, max(wait, 0.0))
+                job = self._wait(rests, max(wait, 0.0), resting=True)
             else:
                 poll = self._quiet_poll if quiet else self._poll
                 due = last_poll + poll if quiet else min(last_refill + REFILL, last_poll + poll)
-                job = self._next(min(max(due - now_mono, 0.005), poll))
+                wait = min(max(due - now_mono, 0.005), poll)
+                job = self._next(wait) if rung is None else self._wait(waits, wait)
             self.wakes += 1
             try:
                 if job is not None:
@@ -177,16 +195,18 @@ class StoreWatcher:
                 if now_mono - last_refill >= REFILL and not quiet:
                     last_refill = now_mono
                     self._post(self._tick)
+                # the bell: a manual run or a cancel request committed (app/store/bell.py)
+                rang = rung is not None and rung.fd in self._ready and rung.drain()
                 if rest:  # a write heard, or the 2-second look (as a poll's, whatever was heard)
                     look = self._heard(writes, now_mono) or (
                         now_mono - last_clock >= self._clock_check)
                 else:
                     look = now_mono - last_poll >= (self._quiet_poll if quiet else self._poll)
-                if look:
+                if look or rang:
                     last_poll = now_mono
                     wal = self._wal_signature()  # taken before the look: a commit after
                     # it changes the next one
-                    if (rest or wal is None or wal != last_wal
+                    if (rest or rang or wal is None or wal != last_wal
                             or now_mono - last_look >= self._look):
                         last_wal, last_look = wal, now_mono
                         version = self.store.data_version()
@@ -210,18 +230,22 @@ class StoreWatcher:
         except queue.Empty:
             return None
 
-    def _rest(self, rests: selectors.BaseSelector, wait: float) -> Callable[[], None] | None:
-        """Sleep until a job comes (`submit` rings while `resting`), the log is written or
-        `wait` seconds pass; the job, if any."""
-        self.resting = True  # (before the look at the queue: a job put after it rings)
+    def _wait(self, sel: selectors.BaseSelector, wait: float, *,
+              resting: bool = False) -> Callable[[], None] | None:
+        """Sleep until a job comes (`submit` knocks while `_asleep`), a descriptor of `sel`
+        is readable (the log written, the bell rung) or `wait` seconds pass; the job, if
+        any. `resting`: a rest, which a dispatcher step also ends (`stir`)."""
+        self._ready = set()
+        self._asleep = True  # (before the look at the queue: a job put after it knocks)
+        self.resting = resting
         try:
-            if self._jobs.empty() and not self._stirred:
-                rests.select(wait)
-                if self._bell is not None:
+            if self._jobs.empty() and not (resting and self._stirred):
+                self._ready = {key.fd for key, _mask in sel.select(wait)}
+                if self._pipe is not None:
                     with suppress(BlockingIOError):
-                        os.read(self._bell[0], 4096)
+                        os.read(self._pipe[0], 4096)
         finally:
-            self.resting = False
+            self._asleep = self.resting = False
         try:
             return self._jobs.get_nowait()
         except queue.Empty:

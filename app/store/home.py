@@ -10,6 +10,7 @@ DB_NAME = "tickwork.db"
 LOCK_NAME = "engine.lock"
 STANDBY_NAME = "engine.standby"  # shared-locked by each engine waiting to take over
 SHARED_NAME = "engine.shared"  # locked by an engine on a shared store started from the home
+BELL_NAME = "engine.bell"  # touched after a manual run or a cancel request (app/store/bell.py)
 RESTORE_COPY = DB_NAME + ".restore"  # the copy a restore writes, renamed over the store
 RESTORE_MARK = DB_NAME + ".restoring"  # a restore is putting its copy in place
 

@@ -15,6 +15,7 @@ from typing import Any
 import peewee as pw
 
 from app.core.errors import InUseError
+from app.core.placement import LOCAL
 from app.core.schedule import Schedule
 from app.core.task import ACTIVE_STATUSES, Task
 from app.store import tasks as task_store
@@ -118,6 +119,13 @@ def startup() -> list[Task]:
     ids = [i for (i,) in TaskRow.select(TaskRow.id).where(
         TaskRow.enabled & (TaskRow.schedule_kind == "cron") & (expr == "@reboot")).tuples()]
     return task_store.load_ids(ids, with_last_run=False)
+
+
+def local_commands() -> bool:
+    """Whether a task runs a command on this machine (enabled or not: a paused one still
+    runs by hand)."""
+    return bool(TaskRow.select().where((json_text(TaskRow.action, "kind") == "command")
+                                       & (TaskRow.runs_on == LOCAL)).exists())
 
 
 def next_run_index() -> list[tuple[int, datetime]]:

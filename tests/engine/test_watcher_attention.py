@@ -16,12 +16,14 @@ import pytest
 from app.engine.clock import SimulatedClock
 from app.engine.watcher import ATTENTION, CLOCK_CHECK, SETTLE, StoreWatcher
 from app.store import runs
+from faults.harness import wait_until
 
 
 class Watched:
     """A store thread on a simulated clock, and what it reported."""
 
-    def __init__(self, store: Any, rest: bool, deaf_to: Path | None = None) -> None:
+    def __init__(self, store: Any, rest: bool, deaf_to: Path | None = None,
+                 quiet: float = float("inf")) -> None:
         self.clock = SimulatedClock(datetime.now(UTC))
         self.seen: list[int] = []
         self.names: set[str] = set()  # tasks it saw change
@@ -30,7 +32,7 @@ class Watched:
             store, self.stop, lambda fn: fn(), tick=lambda: None,
             tasks_changed=lambda _changed, names: self.names.update(names),
             runs_seen=lambda rows: self.seen.extend(r[0] for r in rows),
-            check_clock=lambda: None, quiet=lambda: float("inf"), clock=self.clock,
+            check_clock=lambda: None, quiet=lambda: quiet, clock=self.clock,
             rest=rest)
         if deaf_to is not None:  # it watches another file: it hears none of the store's writes
             self.watcher._wal = str(deaf_to)
@@ -115,12 +117,29 @@ def test_a_commit_no_write_was_heard_for_is_seen_at_the_clock_look(
     w = Watched(store, rest=True, deaf_to=tmp_path / "elsewhere-wal")
     try:
         w.after(1.0)
+        service.create_task({"name": "job", "schedule": {"kind": "manual"},  # (no bell rung)
+                             "action": {"kind": "command", "argv": ["true"]}})
+        w.after(0.5)
+        assert "job" not in w.names  # nothing heard, no look due yet
+        w.after(CLOCK_CHECK)
+        assert "job" in w.names
+    finally:
+        w.close()
+
+
+@pytest.mark.parametrize("quiet", [float("inf"), 0.0], ids=["resting", "busy"])
+def test_a_manual_run_rings_the_thread_to_look(store: Any, service: Any,
+                                               quiet: float) -> None:
+    """The clock stands still: no poll, no look after a write heard falls due. Only the bell
+    the service rings after committing a manual run (or a cancel request: tests/engine/
+    test_bell.py) makes the thread look (app/store/bell.py) — resting, or busy (it polled
+    every `POLL` seconds, and heard nothing between)."""
+    w = Watched(store, rest=True, quiet=quiet)
+    try:
+        w.after(1.0)
         task = service.create_task({"name": "job", "schedule": {"kind": "manual"},
                                     "action": {"kind": "command", "argv": ["true"]}})
         run = service.run_now(task.id)
-        w.after(0.5)
-        assert run.id not in w.seen  # nothing heard, no look due yet
-        w.after(CLOCK_CHECK)
-        assert run.id in w.seen
+        wait_until(lambda: run.id in w.seen, 10)
     finally:
         w.close()

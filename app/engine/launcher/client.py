@@ -265,7 +265,8 @@ def _exit_words(code: int) -> str:
 
 
 class Launchers:
-    """The launcher processes of this engine process, started on first use."""
+    """The launcher processes of this engine process, started by the first command or before
+    it (`Executor.warm_commands`)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
