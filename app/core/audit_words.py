@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from app.core.nouns import plural
+from app.core import audit_store_words as store_words
 from app.core.schedule import Schedule, describe
 
 Event = Mapping[str, Any]
@@ -157,7 +157,10 @@ def _updated(target: str, before: Any, after: Any) -> str:
             parts.append("paused it" if not after.get(key) else "resumed it")
         elif key == "action":
             parts.extend(_action_changes(before.get(key), after.get(key)))
-        elif key in SAID or key in ("start_at", "end_at", "tags", "depends_on"):
+        elif key in TASK_NAMES:
+            parts.append(f"{label} from {_task_names(before.get(key))} to "
+                         f"{_task_names(after.get(key))}")
+        elif key in SAID or key in ("start_at", "end_at", "tags"):
             parts.append(f"{label} from {_value_words(key, before.get(key))} to "
                          f"{_value_words(key, after.get(key))}")
         elif key in ("env", "secret_env"):  # the names, never the values
@@ -176,6 +179,16 @@ def _updated(target: str, before: Any, after: Any) -> str:
     return f"Changed task {_q(name)}: {_join(parts)}"
 
 
+TASK_NAMES = {"depends_on", "fallback"}  # fields that name other tasks
+
+
+def _task_names(value: object) -> str:
+    """Other tasks by name, each in quotes as everywhere in the sentence ("what it waits for
+    from long to none" read as words, not a task)."""
+    names = value if isinstance(value, list) else [] if value in (None, "") else [value]
+    return ", ".join(_q(name) for name in names) or "none"
+
+
 def _variables(label: str, before: Any, after: Any) -> str:
     """Which variables an edit added, removed or gave a new value, by name ("Changed the
     secret variables" said of an add and a remove alike; a run-through under X)."""
@@ -189,11 +202,15 @@ def _variables(label: str, before: Any, after: Any) -> str:
 
 def _action_changes(before: Any, after: Any) -> list[str]:
     """What an edit changed in an action: what runs, and each other part by name (a Python
-    action whose arguments alone changed read "the command from “x” to “x”")."""
+    action whose arguments alone changed read "the command from “x” to “x”"; its function
+    was called its command)."""
     old = before if isinstance(before, Mapping) else {}
     new = after if isinstance(after, Mapping) else {}
     said = [_value_words("action", old), _value_words("action", new)]
-    parts = [f"the command from {_q(said[0])} to {_q(said[1])}"] if said[0] != said[1] \
+    kinds = {old.get("kind"), new.get("kind")}  # a Python action's is its function
+    what = "the function" if kinds == {"python"} else "the command" if kinds == {
+        "command"} else "what it runs"
+    parts = [f"{what} from {_q(said[0])} to {_q(said[1])}"] if said[0] != said[1] \
         or old.get("kind") != new.get("kind") else []
     if bool(old.get("shell")) != bool(new.get("shell")) and new.get("kind") == "command":
         parts.append("ran it through the shell" if new.get("shell") else
@@ -202,7 +219,7 @@ def _action_changes(before: Any, after: Any) -> list[str]:
         if old.get(key) != new.get(key):
             was, now = (_short(key, side.get(key)) for side in (old, new))
             parts.append(f"{label} from {was} to {now}" if was and now else label)
-    return parts or ["the command"]
+    return parts or [what]
 
 
 def _short(key: str, value: object) -> str:
@@ -268,88 +285,6 @@ def _secret_deleted(target: str, _before: Any, _after: Any) -> str:
     return f"Deleted the secret {_q(target)} from the keyring"
 
 
-# -- files and the store -------------------------------------------------------------------
-
-def _number(value: Any, key: str) -> int | None:
-    if not isinstance(value, Mapping):
-        return None
-    got = value.get(key)
-    if isinstance(got, list):
-        return len(got)
-    return got if isinstance(got, int) and not isinstance(got, bool) else None
-
-
-def _exported(target: str, _before: Any, after: Any) -> str:
-    n = _number(after, "tasks")
-    what = plural(n, "task") if n is not None else "the tasks"
-    return f"Exported {what}" + (f" to {target}" if target else "")
-
-
-def _imported(target: str, _before: Any, after: Any) -> str:
-    n = _number(after, "created")
-    what = plural(n, "task") if n is not None else "tasks"
-    notes = after.get("notes") if isinstance(after, Mapping) else None
-    said = "".join(f"; {note}" for note in notes) if isinstance(notes, list) else ""
-    return f"Imported {what}" + (f" from {target}" if target else "") + said
-
-
-def _permissions(target: str, before: Any, after: Any) -> str:
-    old = before.get("modes") if isinstance(before, Mapping) else None
-    new = after.get("modes") if isinstance(after, Mapping) else None
-    where = f" in {target}" if target else ""
-    if isinstance(old, Mapping) and isinstance(new, Mapping) and old:
-        folder = bool(target) and target in old  # the home folder itself
-        files = len(old) - folder
-        things = " and ".join(filter(None, [
-            f"the folder {target}" if folder else "",
-            plural(files, "file") + (" in it" if folder else where) if files else ""]))
-        inside = target.rstrip("/") + "/"
-        changes = ", ".join(
-            f"{name.removeprefix(inside) if target else name} {_mode(old.get(name))} → "
-            f"{_mode(new.get(name))}" for name in old)
-        return f"Fixed the permissions of {things} so only you can read " \
-               f"{'them' if len(old) > 1 else 'it'}: {changes}"
-    return f"Fixed the permissions of the store{where} so only you can read it"
-
-
-def _mode(value: object) -> str:
-    text = str(value)
-    return text[2:] if text.startswith("0o") else text
-
-
-def _restored(target: str, _before: Any, _after: Any) -> str:
-    return "Restored the store from a backup" + (f" ({target})" if target else "")
-
-
-def _backed_up(target: str, _before: Any, _after: Any) -> str:
-    return "Backed up the store" + (f" to {target}" if target else "")
-
-
-# -- settings ------------------------------------------------------------------------------
-
-def _keep(target: str, before: Any, after: Any) -> str:
-    """The history default (File → Settings…, `tickwork settings`), before → after."""
-    def said(value: Any) -> str:
-        if not isinstance(value, Mapping):
-            return ""
-        days, runs = value.get("keep_days"), value.get("keep_runs")
-        if not isinstance(days, int) or not isinstance(runs, int):
-            return ""
-        return _q(f"{plural(days, 'day')}, at least the newest {plural(runs, 'run')}")
-    was, now = said(before), said(after)
-    if was and now:
-        return f"Changed the history kept by default from {was} to {now}"
-    return "Changed the history kept by default" + (f" to {now}" if now else "")
-
-
-def _accepted_unkeyed(_target: str, _before: Any, after: Any) -> str:
-    events = after.get("events") if isinstance(after, Mapping) else None
-    ids = [str(e[0]) for e in events if isinstance(e, list) and e] if isinstance(
-        events, list) else []
-    what = f"{plural(len(ids), 'event')} ({', '.join(ids)})" if ids else "events"
-    return f"Accepted {what} recorded while the keyring was unavailable"
-
-
 SENTENCES: dict[str, Callable[[str, Any, Any], str]] = {
     "task.create": _created("Created"),
     "task.import": _created("Imported"),
@@ -362,14 +297,14 @@ SENTENCES: dict[str, Callable[[str, Any, Any], str]] = {
     "run.result_ignored": _result_ignored,
     "secret.set": _secret_set,
     "secret.delete": _secret_deleted,
-    "tasks.export": _exported,
-    "tasks.import": _imported,
-    "store.permissions_fixed": _permissions,
-    "store.restore": _restored,
-    "store.restored": _restored,
-    "store.backup": _backed_up,
-    "audit.accept_unkeyed": _accepted_unkeyed,
-    "settings.keep": _keep,
+    "tasks.export": store_words.exported,
+    "tasks.import": store_words.imported,
+    "store.permissions_fixed": store_words.permissions_fixed,
+    "store.restore": store_words.restored,
+    "store.restored": store_words.restored,
+    "store.backup": store_words.backed_up,
+    "audit.accept_unkeyed": store_words.accepted_unkeyed,
+    "settings.keep": store_words.keep_changed,
 }
 
 

@@ -138,9 +138,12 @@ class TaskActions(QObject):
         self.follow(view)
 
     def follow(self, source: Selection | None) -> None:
-        """Act on this view's selection from now on (None: on nothing)."""
+        """Act on this view's selection from now on (None: on nothing), its tasks read again:
+        a view hidden while they changed (Engine › Pause all from Metrics) shows rows it
+        reads again only once shown, and Pause read “Pause” for a paused task."""
         self.source = source
         self.update()
+        self.refresh()
 
     def task_actions(self) -> list[QAction]:
         return [self.edit, self.duplicate, self.run_now, self.pause, self.delete,

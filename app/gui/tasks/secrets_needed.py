@@ -156,8 +156,9 @@ class SecretsNeeded(QDialog):
         self.setWindowTitle("Secrets for the imported tasks")
         self.setMinimumWidth(440)
         layout = QVBoxLayout(self)
-        note = QLabel("The tasks in this file use secrets this home does not have yet. Type "
-                      "their values: they go to the keyring, then the tasks are imported.")
+        note = QLabel("The tasks in this file use secrets this data folder does not have "
+                      "yet. Type their values: they go to the keyring, then the tasks are "
+                      "imported.")
         note.setWordWrap(True)
         note.setSizePolicy(wrapping_policy())
         layout.addWidget(note)
