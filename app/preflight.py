@@ -2,14 +2,15 @@
 
 What can be known without running the user's code is checked: the working folder exists; a
 command's program is on PATH (the task's own PATH when its environment sets one) or is an
-existing executable file (a relative path counts from the working folder, as it will when the
-command runs); a Python target's top-level module can be found (`importlib.util.find_spec`
-on the top-level name only, which imports nothing; the working folder is searched as well,
-as the executor does). The function inside the module is checked only when the module is
-already imported in this process (`os:nosuchfunc`), or, for a top-level module of Python
-source, by reading that source without running it (`mytask:nosuch`, and a keyword argument
-the function does not take); importing a user's module, or even a standard one, may run code
-(`antigravity` opens a browser), so it is never done here.
+existing executable file (a relative path counts from the working folder, else from the
+home folder, as it will when the command runs); a Python target's top-level module can be
+found (`importlib.util.find_spec` on the top-level name only, which imports nothing; the
+working folder is searched as well, as the executor does). The function inside the module
+is checked only when the module is already imported in this process (`os:nosuchfunc`), or,
+for a top-level module of Python source, by reading that source without running it
+(`mytask:nosuch`, and a keyword argument the function does not take); importing a user's
+module, or even a standard one, may run code (`antigravity` opens a browser), so it is never
+done here.
 
 Shell commands are not looked into (the shell decides what their words mean), only the shell
 program a task names (cron's SHELL).
@@ -36,6 +37,7 @@ from typing import Any
 from app.core.errors import EnvironmentCheckError
 from app.core.module_words import not_found
 from app.core.task import Action, TaskSpec
+from app.platform.users import home_folder
 
 
 def verify(spec: TaskSpec) -> None:
@@ -135,7 +137,11 @@ def _verify_source(path: str, module_name: str, func_name: str, kwargs: dict[str
 
 def _verify_program(program: str, cwd: str | None, path: str | None) -> None:
     if os.sep in program or (os.altsep and os.altsep in program):
-        full = os.path.join(cwd or os.getcwd(), program)
+        try:  # relative to where its runs start: with no folder set, the home folder
+            full = program if os.path.isabs(program) else os.path.join(
+                cwd or home_folder(os.environ), program)
+        except OSError as exc:
+            raise EnvironmentCheckError("cwd", str(exc)) from None
         if not os.path.isfile(full):
             raise EnvironmentCheckError("command", f"{_what_is(full)}, not a program: {program}"
                                         if os.path.exists(full) else

@@ -272,7 +272,7 @@ def where_typed(data: dict[str, Any]) -> None:
     """A path typed relative means the folder the command was typed in, as in a terminal:
     a relative `--cwd` is made absolute, and an action that names a file relative to here
     (`--command ./standup.sh`, a `--python` module beside it) without `--cwd` gets this
-    folder as its working folder. A run starts in its working folder, else in the engine's,
+    folder as its working folder. A run starts in its working folder, else in the home folder,
     which is not where the command was typed (the check passed here, and every run failed
     with "No such file or directory")."""
     action = data.get("action")

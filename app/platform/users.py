@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+
 
 def is_user(name: str) -> bool:
     """Is `name` a user of this machine?"""
@@ -24,3 +27,36 @@ def user_name(uid: int) -> str:
         return pwd.getpwuid(uid).pw_name
     except (ImportError, KeyError):
         return f"uid {uid}"
+
+
+def home_folder(env: Mapping[str, str]) -> str:
+    """The user's home folder, where a run with no working folder starts (as cron's jobs
+    do), the same whichever way the engine was started: `env`'s HOME, as `Path.home()` reads
+    it, else (HOME unset or empty) the user database's. OSError, its message the reason for
+    a run's error, when there is none to be had or it is not a full path."""
+    home = env.get("HOME")
+    if not home:
+        try:
+            import pwd
+
+            home = pwd.getpwuid(os.getuid()).pw_dir
+        except (ImportError, KeyError):
+            home = None
+        if not home:
+            raise OSError("no working folder is set, and there is no home folder to start "
+                          "in: HOME is not set and the user database has none")
+    if not os.path.isabs(home):
+        raise OSError(f"no working folder is set, and the home folder is not a full path: "
+                      f"HOME={home}")
+    return home
+
+
+def enter_home(env: Mapping[str, str]) -> None:
+    """Make the home folder (`home_folder`) this process's working folder; OSError saying
+    so (no working folder set, the home folder's, why) when that cannot be done."""
+    home = home_folder(env)
+    try:
+        os.chdir(home)
+    except OSError as exc:
+        raise OSError(f"no working folder is set, and the home folder cannot be entered: "
+                      f"{exc}") from None

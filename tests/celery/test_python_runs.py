@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from faults.harness import wait_until
 from tests.celery.test_celery_runs import ended, gone, output
 
@@ -171,3 +173,24 @@ def test_progress_and_log_say_what_utf8_cannot_hold_on_the_worker_as_at_home(
     assert said["logged"][:2] == ["copying caf\\udce9.txt", "copied"]
     assert said["lines"][:3] == [
         "before", "progress: 50% copying the second line and the third and more", "after"]
+
+
+def test_with_no_working_folder_a_run_on_a_worker_starts_in_its_home_folder(
+        engine: Any, service: Any, start_worker: Any, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a local run does (tests/engine/test_home_folder.py): the home folder of the
+    worker's user, not the folder the worker was started in (Tickwork's)."""
+    from tests.conftest import command_task
+
+    user = tmp_path / "user"
+    user.mkdir()
+    monkeypatch.setenv("HOME", str(user))
+    start_worker()
+    service.create_task(python_task("py", "os:getcwd"))
+    service.create_task(command_task("where", action={"kind": "command", "argv": ["pwd"]},
+                                     runs_on="celery"))
+    py, where = ended(service, service.run_now("py").id), ended(
+        service, service.run_now("where").id)
+    assert (py.status, where.status) == ("succeeded", "succeeded"), (py, where)
+    assert f"returned: {str(user)!r}" in output(service, py.id)
+    assert f"{user}\n" in output(service, where.id)

@@ -303,7 +303,7 @@ def test_a_path_typed_relative_means_the_folder_it_was_typed_in(home: Path,
     typed_in(scripts, "task", "add", "py", "--python", "mymod_here:f", "--manual")
     assert action("py")["cwd"] == str(scripts)
     typed_in(tmp_path, "task", "add", "plain", "--command", "true", "--manual")
-    assert action("plain")["cwd"] is None  # nothing relative: the engine's folder, as ever
+    assert action("plain")["cwd"] is None  # nothing relative: the home folder
     (scripts / "crunch.py").write_text("print('crunched')\n")
     typed_in(scripts, "task", "add", "bare", "--command", "python3 crunch.py", "--manual")
     assert action("bare")["cwd"] == str(scripts)  # a file here by its name alone

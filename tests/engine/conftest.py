@@ -76,13 +76,13 @@ def finished_runs(service: Any, task: str) -> list[Any]:
 
 class EngineProcess:
     def __init__(self, home: Path, log: Path, grace: float = 2.0,
-                 store: str | None = None) -> None:
+                 store: str | None = None, cwd: Path = ROOT) -> None:
         self.log = log
         shared = ["--store", store] if store else []
         with log.open("w") as err:  # `tickwork engine`, started by the test zygote
             self.proc = tickwork.start(["--home", str(home), *shared, "engine", "--grace",
                                         str(grace)],
-                                       cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+                                       cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
 
     def text(self) -> str:
         return self.log.read_text()
@@ -142,8 +142,8 @@ def spawn(home: Path, tmp_path: Path) -> Iterator[Any]:
     tickwork.warm()  # the test's head starts count from its own clock, not the zygote's start
     procs: list[EngineProcess] = []
 
-    def start(name: str = "engine", grace: float = 2.0) -> EngineProcess:
-        proc = EngineProcess(home, tmp_path / f"{name}.log", grace)
+    def start(name: str = "engine", grace: float = 2.0, cwd: Path = ROOT) -> EngineProcess:
+        proc = EngineProcess(home, tmp_path / f"{name}.log", grace, cwd=cwd)
         procs.append(proc)
         return proc
 

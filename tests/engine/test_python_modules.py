@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
 from tests.engine.conftest import wait_until
 
 ACTIONS = "tests.engine.worker_actions"
@@ -223,6 +222,9 @@ def test_modules_from_the_engines_path_keep_their_state_and_a_folder_goes_first(
 
 def test_a_python_run_starts_in_its_working_folder(
         spawn: Any, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    user = tmp_path / "user"
+    user.mkdir()
+    monkeypatch.setenv("HOME", str(user))
     _engine(spawn, monkeypatch, workers=1)  # one worker: each run follows another's
     here, gone = tmp_path / "here", tmp_path / "gone"
     for folder in (here, gone):
@@ -237,16 +239,16 @@ def test_a_python_run_starts_in_its_working_folder(
     _add(cli, "gone", "where:where", gone)
     assert cli("task", "add", "gone-command", "--manual", "--command", "true", "--cwd",
                str(gone)).code == 0
-    _add(cli, "engine-folder", f"{ACTIONS}:counted", "")  # `--cwd ""`: the engine's (ROOT)
+    _add(cli, "no-folder", f"{ACTIONS}:counted", "")  # `--cwd ""`: the home folder
     ran = _ok(cli, "where")
     assert f"in {here}\n" in ran.out and "read the folder's own data" in ran.out
-    assert f"in {ROOT}'" in _ok(cli, "engine-folder").said  # back in the worker's own
+    assert f"in {user}'" in _ok(cli, "no-folder").said  # not left in the last run's
     failed = _run(cli, "fail")
     assert failed.status == "failed" and failed.error == f"RuntimeError: failed in {here}"
-    assert f"in {ROOT}'" in _ok(cli, "engine-folder").said  # an exception went back too
+    assert f"in {user}'" in _ok(cli, "no-folder").said  # an exception's neither
     shutil.rmtree(gone)
     python, command = _run(cli, "gone"), _run(cli, "gone-command")
     missing = f": [Errno 2] No such file or directory: '{gone}'"
     assert (python.status, python.error) == ("failed", f"cannot start 'where:where'{missing}")
     assert (command.status, command.error) == ("failed", f"cannot start 'true'{missing}")
-    assert "run 3 pid" in _ok(cli, "engine-folder").said  # the same worker goes on
+    assert "run 3 pid" in _ok(cli, "no-folder").said  # the same worker goes on

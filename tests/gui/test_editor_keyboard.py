@@ -342,7 +342,7 @@ def _tick(qtbot: Any, box: QWidget) -> None:
 
 TIME_ROWS = ["Time zone", "Not before", "Not after", "Missed runs"]
 NOT_ON = ["Date to exclude", "Add date", "Import .ics…"]
-WORKING_FOLDER = ["Working folder: (the engine's own folder)", "Browse…",
+WORKING_FOLDER = ["Working folder: (your home folder)", "Browse…",
                   "Don't check now that the program, module and folder exist"]
 TAB_STOPS = {
     "General": ["Name", "Description", "Tags", "Enabled (runs on its schedule)"],

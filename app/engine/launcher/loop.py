@@ -165,7 +165,7 @@ class Launcher:
         before = boot_ticks()
         try:
             started = spawn.start(argv, {**self.base_env, **env}, cwd, stdin is not None,
-                                  self.devnull)
+                                  self.devnull, self.base_env)
         except (OSError, ValueError) as exc:
             self.outbox.append(["started", run_id, None, None, time.time()])
             self.outbox.append(["done", run_id, "failed", None,

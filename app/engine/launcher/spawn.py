@@ -2,11 +2,12 @@
 in its own session, with a stdout and a stderr pipe and stdin from /dev/null or a pipe.
 
 `posix_spawn` cannot change directory, so a command with a working directory is started by
-`subprocess.Popen` (also vfork + exec) with the same pipes. Either way the executable is
-looked up on the command's own PATH, as `subprocess` does, and the child gets the default
-action for the signals Python ignores (SIGPIPE, SIGXFSZ), as `subprocess`'s
-`restore_signals` gives it. Every descriptor of the launcher is close-on-exec, so the child
-holds only its three standard streams.
+`subprocess.Popen` (also vfork + exec) with the same pipes; one with none starts in the
+user's home folder, as a cron job does, which the launcher makes its own first. Either way
+the executable is looked up on the command's own PATH, as `subprocess` does, and the child
+gets the default action for the signals Python ignores (SIGPIPE, SIGXFSZ), as
+`subprocess`'s `restore_signals` gives it. Every descriptor of the launcher is
+close-on-exec, so the child holds only its three standard streams.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ import errno
 import os
 import signal
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from app.platform.users import enter_home
 
 _DEFAULT_SIGNALS = tuple(getattr(signal, name) for name in ("SIGPIPE", "SIGXFSZ")
                          if hasattr(signal, name))
@@ -48,8 +52,12 @@ def resolve(name: str, env: dict[str, str]) -> str:
 
 
 def start(argv: list[str], env: dict[str, str], cwd: str | None, feed: bool,
-          devnull: int) -> Started:
-    """Start `argv` in a new session; raises OSError (or ValueError) when it cannot start."""
+          devnull: int, engine_env: Mapping[str, str]) -> Started:
+    """Start `argv` in a new session, in `cwd`, else in the home folder `engine_env` names
+    (`users.home_folder`: the engine's, not a task's HOME); raises OSError (or ValueError)
+    when it cannot start."""
+    if not cwd:
+        enter_home(engine_env)
     out_r, out_w = os.pipe2(os.O_CLOEXEC)
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
     in_r, in_w = os.pipe2(os.O_CLOEXEC) if feed else (devnull, None)

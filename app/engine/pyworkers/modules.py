@@ -1,5 +1,7 @@
 """Which code a Python run calls: its task's module as it is on disk at the run's start,
-found first in the task's folder, then on the engine's path.
+found first in the task's folder, then on the engine's path. A task with no folder runs in
+the user's home folder, but its module is looked for on the engine's path alone: the home
+folder holds what it holds, and a `json.py` or `jobs.py` there is no task's by being there.
 
 A worker serves every task, and Python has one `sys.modules`: two folders may each hold a
 `jobs.py`, and a module stays imported as its file changes. So the modules a folder gave

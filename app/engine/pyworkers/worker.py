@@ -31,6 +31,7 @@ from app.engine.pyworkers.baseline import Baseline, kill_children, note_fork
 from app.engine.pyworkers.context import RunContext
 from app.engine.pyworkers.modules import Modules
 from app.platform.pipes import unread
+from app.platform.users import enter_home
 
 PATH_VAR = "TICKWORK_WORKER_PATH"  # the engine's sys.path, JSON: the callable's search path
 PYTHONPATH_VAR = "TICKWORK_WORKER_PYTHONPATH"  # the engine's own PYTHONPATH (JSON), put back
@@ -69,7 +70,7 @@ class Link:
         self.lock = threading.Lock()
         self.current: Current | None = None
         self.modules = Modules()
-        self.home = _own_folder()  # where each run leaves it: where it started
+        self.own_folder = _own_folder()  # where each run leaves it: where it started
         self.replies: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
         # the engine's pipes (the baseline's copies), whatever a run makes of fds 1 and 2
         self.pipes = [saved for saved, fd in baseline.fds if fd in (1, 2)]
@@ -126,8 +127,7 @@ class Link:
         try:
             self._call(request, folder, end)
         finally:  # the next run starts where the worker started, not where this one went
-            if folder is not None:
-                os.chdir(self.home)
+            os.chdir(self.own_folder)
             self.modules.settle()
         cpu = cpu_seconds()
         left = self.baseline.leftovers()
@@ -151,16 +151,22 @@ class Link:
         self.baseline.restore()  # for the next run (while the engine reads this one's end)
 
     def _call(self, request: dict[str, Any], folder: str | None, end: dict[str, Any]) -> None:
-        """Call the run's function in its task's folder; what to tell the engine in `end`."""
+        """Call the run's function in its task's folder, else in the user's home folder, as
+        a command runs; what to tell the engine in `end`. With no folder its module is
+        looked for on the engine's path alone (`Modules`): a stray `json.py` at home stands
+        in front of nothing."""
         current = self.current
         assert current is not None
-        if folder is not None:
-            try:
+        try:
+            if folder is None:
+                enter_home(os.environ)  # (the engine's: the baseline puts it back each run)
+            else:
                 os.chdir(folder)  # (a relative one from the worker's own, as a command's)
-            except OSError as exc:  # said as a command's: "cannot start …: [Errno 2] …"
-                end["start_error"] = str(exc)
-                return
-            folder = os.getcwd() if not os.path.isabs(folder) else folder
+        except OSError as exc:  # said as a command's: "cannot start …: [Errno 2] …"
+            end["start_error"] = str(exc)
+            return
+        if folder is not None and not os.path.isabs(folder):
+            folder = os.getcwd()
         try:
             func, wants_context = self.modules.resolve(request["target"], folder)
         except BaseException as exc:

@@ -104,7 +104,7 @@ class ActionPage(Page):
         row = QHBoxLayout(cwd_row)
         row.setContentsMargins(0, 0, 0, 0)
         self.cwd = QLineEdit()
-        self.cwd.setPlaceholderText("(the engine's own folder)")
+        self.cwd.setPlaceholderText("(your home folder)")
         self.browse = QPushButton("&Browse…")
         self.browse.clicked.connect(self._on_browse_clicked)
         self.file_dialog: QFileDialog | None = None  # the working folder's choice, open
