@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
+import math
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -11,6 +14,7 @@ from typing import Any
 log = logging.getLogger("tickwork.engine")
 
 STEP = 256  # items a dispatcher step handles at most (~8 ms of fires)
+LAST = (math.inf,)  # the rank of an item `rank` failed on: after every other
 
 
 class Batch:
@@ -28,7 +32,8 @@ class Batch:
     committed, waited behind it — the first run started 0.36 s after the hour while the
     workers stood idle. Now the first ones are claimed and started while the dispatcher is
     still firing the rest. `rank` (smaller first) orders what waits before it is cut into
-    steps, so the best of many fires due together are claimed, and start, first.
+    steps, so the best of many fires due together are claimed, and start, first: each item
+    is ranked once, as it joins those waiting (a heap), not at every step.
     """
 
     def __init__(self, post: Callable[[Callable[[], None]], None],
@@ -39,48 +44,64 @@ class Batch:
         self._handle = handle
         self._after = after
         self._first = first  # False: the batch's items are dropped (the clock jumped)
-        self._items: deque[tuple[Any, ...]] = deque()
+        self._items: deque[tuple[Any, ...]] = deque()  # come from any thread, not yet taken
         self._lock = threading.Lock()
-        self._posted = False
+        self._posted = False  # a step is posted: what comes rides on it
         self._most = most
         self._rank = rank
-        self._ranked = True  # what waits is in `rank`'s order (nothing came since a sort)
+        # taken and waiting for a step (the dispatcher's thread only): in order, or ranked
+        self._waiting: deque[tuple[Any, ...]] = deque()
+        self._ranked: list[tuple[Any, int, tuple[Any, ...]]] = []  # a heap: (rank, seq, item)
+        self._seq = itertools.count()
 
     def add(self, item: tuple[Any, ...]) -> None:
         self.extend([item])
 
     def extend(self, items: list[tuple[Any, ...]]) -> None:
-        """Items for the next batch: one lock, one post while none is pending."""
+        """Items for the next step: one lock, one post while none is pending."""
         if not items:
             return
         with self._lock:
             self._items.extend(items)
-            self._ranked = False
             if self._posted:
                 return
             self._posted = True
         self._post(self._drain)
 
-    def _drain(self) -> None:
+    def _take(self) -> list[tuple[Any, ...]]:
+        """This step's items (the dispatcher's thread): what came joins what waits, and the
+        first `most` of it are taken — by rank when there is more than one step's worth."""
         with self._lock:
-            waiting = self._items
-            if len(waiting) > self._most and self._rank is not None and not self._ranked:
-                rank = self._rank
-                waiting = self._items = deque(sorted(waiting, key=lambda item: rank(*item)))
-                self._ranked = True
-            items = [waiting.popleft() for _ in range(min(self._most, len(waiting)))]
-            rest = len(waiting)  # a step of its own, behind what was posted meanwhile
-            self._posted = rest > 0
+            came = list(self._items)
+            self._items.clear()
+        most, ranked = self._most, self._ranked
+        if self._rank is None:
+            waiting = self._waiting
+            waiting.extend(came)
+            return [waiting.popleft() for _ in range(min(most, len(waiting)))]
+        if not ranked and len(came) <= most:
+            return came  # (one step: handled in the order they came)
+        for item in came:
+            heapq.heappush(ranked, (self._rank_of(item), next(self._seq), item))
+        return [heapq.heappop(ranked)[2] for _ in range(min(most, len(ranked)))]
+
+    def _rank_of(self, item: tuple[Any, ...]) -> Any:
         try:
+            return self._rank(*item)  # type: ignore[misc]
+        except Exception:  # (a bug of ours: the item still goes, last)
+            log.exception("cannot rank %r", item)
+            return LAST
+
+    def _left(self) -> int:
+        return len(self._waiting) + len(self._ranked)
+
+    def _drain(self) -> None:
+        try:
+            items = self._take()
             if self._first is not None and not self._first():
-                items = []
-                with self._lock:  # what waited with them goes too; what came since does not
-                    if rest:
-                        for _ in range(rest):
-                            self._items.popleft()
-                        rest = len(self._items)
-                        self._posted = rest > 0
-                    # (else what came since posted a step of its own)
+                items = []  # what waited with them goes too; what comes after does not
+                self._waiting.clear()
+                self._ranked.clear()
             for item in items:
                 try:
                     self._handle(*item)
@@ -89,5 +110,7 @@ class Batch:
             if self._after is not None:
                 self._after()
         finally:  # (a step that raised still leaves the rest a step)
-            if rest:
+            with self._lock:
+                again = self._posted = self._left() > 0 or bool(self._items)
+            if again:
                 self._post(self._drain)

@@ -112,3 +112,38 @@ def test_a_step_that_raises_still_leaves_the_rest_a_step() -> None:
         inbox.step()
     inbox.step()
     assert handled == [0, 1, 2] and not inbox.steps
+
+
+def test_an_item_that_cannot_be_ranked_still_goes_last_and_the_rest_flow() -> None:
+    inbox = _Inbox()
+    handled: list[int] = []
+
+    def rank(n: int) -> tuple[int]:
+        if n == 0:
+            raise KeyError("a bug in the rank")
+        return (-n,)
+    batch = Batch(inbox.post, handled.append, most=2, rank=rank)
+    batch.extend([(n,) for n in range(5)])
+    while inbox.steps:
+        inbox.step()
+    assert handled == [4, 3, 2, 1, 0]
+    batch.add((7,))  # a later step still comes
+    inbox.step()
+    assert handled[-1] == 7 and not inbox.steps
+
+
+def test_an_item_is_ranked_once_at_most_however_many_steps_it_waits() -> None:
+    inbox = _Inbox()
+    asked: list[int] = []
+
+    def rank(n: int) -> tuple[int]:
+        asked.append(n)
+        return (n,)
+    batch = Batch(inbox.post, lambda n: None, most=2, rank=rank)
+    batch.extend([(n,) for n in range(10)])
+    for more in range(10, 20):  # one comes at every step
+        inbox.step()
+        batch.add((more,))
+    while inbox.steps:
+        inbox.step()
+    assert len(asked) == len(set(asked)) >= 10  # (one step's worth alone needs no rank)
