@@ -116,6 +116,7 @@ class Executor:
         self._celery: CeleryRuns | None = None  # runs on Celery workers, made on first use
         self._celery_lock = threading.Lock()
         self._warming = threading.Lock()  # held while the launchers are being started
+        self._warm_failed = False  # they could not be: left to the first command
 
     def warm_commands(self) -> None:
         """Commands may run here soon (one is defined at start, loaded to fire, or changed):
@@ -123,13 +124,17 @@ class Executor:
         command does not wait for their interpreters to start (Run now on a command, first
         thing in a window, started it 110–350 ms later, where the next took ~5 ms:
         `python -m benchmarks.run_now`, `first_start_ms`)."""
-        if len(LAUNCHERS.live()) >= launcher_count() or not self._warming.acquire(False):
+        if self._warm_failed or not self._warming.acquire(False):
+            return  # (tried first: the launchers' own lock is held while they start)
+        if len(LAUNCHERS.live()) >= launcher_count():
+            self._warming.release()
             return
 
         def start() -> None:
             try:
                 LAUNCHERS.link()
-            except OSError as exc:  # (the first command tries again, and says so)
+            except OSError as exc:  # the first command tries again, and says so; a start
+                self._warm_failed = True  # that failed is not tried again at every load
                 log.warning("cannot start the launchers: %s", exc)
             finally:
                 self._warming.release()

@@ -3,18 +3,18 @@ its output and its end, and turn that into the run's `Outcome`.
 
 An executor runnable (a QThreadPool thread) hands the commands of a batch over together
 (`Handing`): each goes to the least busy launcher, each launcher's share in one write, and
-the runnable returns; one reader thread per launcher hands `on_started`
-(with the leader's pid and start time, so the `running` row carries them), `on_output` and
-the end to the run's sink as the launcher's batches arrive. A cancel (a person, the
+the runnable returns; one reader thread per launcher hands `on_started` (with the leader's
+pid and start time, so the `running` row carries them), `on_output` and the end to the
+run's sink as the launcher's batches arrive. A cancel (a person, the
 engine's stop) reaches the launcher through `Attempt.on_cancel`; the launcher enforces the
 timeout itself.
 
 A launcher that dies (a kill -9, a crash) ends its runs `interrupted` — those past their
 timeout `timed_out`, as the launcher would have — after their trees are stopped by token,
-so a retry never runs beside a copy of itself — and another launcher
-is started in its place. Launchers are shared by the engines of one process and exit when
-the process does (their request pipe closes) — once the commands they run have ended: a
-command's end is kept for the next engine (ends.py) when its own is gone.
+so a retry never runs beside a copy of itself — and another launcher is started in its
+place. Launchers are shared by the engines of one process and exit when the process does
+(their request pipe closes) — once the commands they run have ended: a command's end is
+kept for the next engine (ends.py) when its own is gone.
 """
 
 from __future__ import annotations
@@ -119,6 +119,10 @@ class Link:
             self.proc = subprocess.Popen(
                 [*launcher_argv(), str(req_r), str(res_w), *orphans], pass_fds=(req_r, res_w),
                 stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+        except BaseException:  # (our ends too: a start that keeps failing leaked two a try)
+            os.close(self.requests)
+            os.close(self.results)
+            raise
         finally:
             os.close(req_r)
             os.close(res_w)
@@ -137,8 +141,7 @@ class Link:
         return int(self.proc.pid)
 
     def run(self, pending: Pending, message: list[Any], handing: Handing) -> bool:
-        """Take a command for `handing`'s write (`send`); False when this launcher is
-        already gone."""
+        """Take a command for `handing`'s write (`send`); False: this launcher is gone."""
         with self.lock:
             if self.dead:
                 return False
