@@ -217,9 +217,10 @@ def store_fault_line(args: argparse.Namespace, exc: BaseException) -> str | None
     from app.store.integrity import CORRUPT, FULL, UNREACHABLE, ended_silent, fault_of
 
     if ended_silent(exc):  # (it read "could not be reached mid-command": it was there)
-        return (f"error: the PostgreSQL server ended this command for holding the store's "
-                f"write lock silent for {WRITE_SILENCE:g} s (the process stopped, or busy "
-                "between two statements); what was not committed was not changed — try again")
+        return ("error: the PostgreSQL server ended this command for staying silent inside "
+                f"a transaction too long ({WRITE_SILENCE:g} s for a write holding the store's "
+                "lock; the process was stopped, or busy between two statements); what was not "
+                "committed was not changed — try again")
     kind = FULL if getattr(exc, "errno", None) == errno.ENOSPC else fault_of(exc)
     if kind == CORRUPT:
         home = _home(args)

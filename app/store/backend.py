@@ -112,13 +112,13 @@ class PostgresStore(pw.PostgresqlDatabase):
 
     def _connect(self) -> Any:
         drops = self._drops
+        self._state.farewell = None  # (a reconnect that fails says its own error, not this)
         try:
             conn = super()._connect()
         except Exception:
             self._drops += 1
             raise
         self._state.drops_seen = drops
-        self._state.farewell = None
         conn.add_notice_handler(self._on_notice)
         return conn
 

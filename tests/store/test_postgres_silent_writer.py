@@ -118,9 +118,10 @@ def _until(check: Any, seconds: float) -> None:
 
 
 def _ended_for_silence(silence: str) -> str:
-    return (f"tickwork: error: the PostgreSQL server ended this command for holding the "
-            f"store's write lock silent for {silence} s (the process stopped, or busy "
-            "between two statements); what was not committed was not changed — try again\n")
+    return ("tickwork: error: the PostgreSQL server ended this command for staying silent "
+            f"inside a transaction too long ({silence} s for a write holding the store's "
+            "lock; the process was stopped, or busy between two statements); what was not "
+            "committed was not changed — try again\n")
 
 
 def test_a_cli_write_stopped_until_the_server_ends_it_says_so(
