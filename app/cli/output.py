@@ -140,7 +140,7 @@ def show_run(run: dict[str, Any]) -> None:
     second (`--json` keeps them ISO with offset)."""
     # (`task list` imports this module: kept lean)
     from app.core.durations import duration_text
-    from app.core.run import RETRY_FIRE, RETRY_LATE, exit_code_text
+    from app.core.run import RETRY_FIRE, RETRY_LATE, error_label, exit_code_text
 
     duration, late = run["duration_s"], run["lateness_ms"]
     retry = run["trigger"] == "retry"  # its fire's time, and late from when it was due
@@ -153,7 +153,8 @@ def show_run(run: dict[str, Any]) -> None:
         ("duration", "-" if duration is None else duration_text(duration)),
         ("late", "-" if late is None else f"{late:.1f} ms" + (RETRY_LATE if retry else "")),
         ("exit code", exit_code_text(run["exit_code"]) or "-"),
-        ("error", run["error"] or "-"), ("note", run["reason"] or "-"),
+        (error_label(run["status"]).lower(), run["error"] or "-"),  # (a cancel is no error)
+        ("note", run["reason"] or "-"),
         ("after run", str(run["parent_run_id"] or "-")),
         ("cancel asked", "yes" if run["cancel_requested"] else "no"),
         ("celery id", run["celery_id"] or "-"),

@@ -48,6 +48,11 @@ class Run:
         return reason_now(self.reason, self.status, self.started_at is not None)
 
     @property
+    def error_label(self) -> str:
+        """What its error is called beside it (`error_label`): "Error", or "Why it ended"."""
+        return error_label(self.status)
+
+    @property
     def duration_s(self) -> float | None:
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
@@ -207,6 +212,18 @@ def result_note(exit_code: int | None, error: str | None, note: str | None) -> s
     anything). `run list` printed the raw error there, every line of a Python action's
     exception; `run show` and the run's details keep the error whole."""
     return " · ".join(filter(None, (ending(exit_code, error), note)))
+
+
+# what ended a run that did not fail (a person's cancel, its timeout, the engine's stop, a
+# rule that skipped it): its words were labelled "Error" ("Error: cancelled on request"), a
+# fault of the run's in a person's eyes; a failure's keep that label
+NOT_FAILED = frozenset({"cancelled", "timed_out", "interrupted", "skipped"})
+
+
+def error_label(status: str) -> str:
+    """What a run's error is called beside it, in the run's details and `run show`: "Error"
+    for a failure, "Why it ended" for a run that ended without failing."""
+    return "Why it ended" if status in NOT_FAILED else "Error"
 
 
 # a retry's "scheduled" is the time of the fire it retries, and its lateness is from when the

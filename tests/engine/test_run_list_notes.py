@@ -1,7 +1,8 @@
 """`run list`'s NOTE says how each run ended in the words `task run --wait` and the window's
 Runs view ("Result / note") use (`app.core.run.result_note`): it printed the raw error, every
 line of a Python action's exception run together ("no such account\\x0achecked: …"), and
-"; " where the window says " · ". `run show` keeps the error whole."""
+"; " where the window says " · ". `run show` keeps the error whole, and calls it an error only
+when the run failed ("error: cancelled on request" read as a fault of the run's)."""
 
 from __future__ import annotations
 
@@ -68,3 +69,6 @@ def test_run_list_notes_say_each_end_as_the_wait_says_it(spawn: Any, cli: Any,
     card = cli("run", "show", str(raised["id"])).out  # the error whole
     assert ("       error: ValueError: no such account\n"
             "              checked: ledger, archive\n") in card, card
+    (held,) = cli("run", "list", "--task", "held", "--json").json()
+    card = cli("run", "show", str(held["id"])).out  # a cancel is no error
+    assert "why it ended: cancelled on request\n" in card, card
