@@ -130,8 +130,9 @@ def run_rows(runs: list[dict[str, Any]]) -> list[Sequence[str]]:
     return [[str(run["id"]), run["task_name"], run["status"], str(run["attempt"]), at, began,
              "-" if run["lateness_ms"] is None else f"{run['lateness_ms']:.1f}",
              "-" if run["exit_code"] is None else str(run["exit_code"]),
-             result_note(run["exit_code"], run["error"], run["reason"])]  # (`table` cuts
-            # it, with "…", as any cell; a failed attempt's note says what followed it)
+             result_note(run["exit_code"], run["error"], run["reason"], run["status"])]
+            # (`table` cuts it, with "…", as any cell; a failed attempt's note says what
+            # followed it)
             for run, at, began in zip(runs, scheduled, started, strict=True)]
 
 

@@ -194,24 +194,30 @@ def error_beyond(exit_code: int | None, error: str | None) -> str | None:
     return error
 
 
-def ending(exit_code: int | None, error: str | None) -> str | None:
+RETURNED = "returned"  # how a Python action that succeeded ended (its value: in its output)
+
+
+def ending(exit_code: int | None, error: str | None, status: str | None = None) -> str | None:
     """How a run ended, in one line, as the Runs view's "Result / note" and `task run --wait`
     say it: its error's first line ("exit code 3", "killed by signal
     SIGTERM", "timed out after 5 s", "ValueError: no such account"), else its exit code in
-    those words; None when it has neither. (`task run --wait` said "failed" and not why.)"""
+    those words; a run that succeeded with no exit code (a Python action's callable) "returned"
+    (beside a command's "exit code 0" it said nothing, read as nothing known); None when it
+    has neither. (`task run --wait` said "failed" and not why.)"""
     if error and error.strip():
         return error.strip().splitlines()[0]
     if exit_code is None:
-        return None
+        return RETURNED if status == "succeeded" else None
     return stopped_by(exit_code) or f"exit code {exit_code}"
 
 
-def result_note(exit_code: int | None, error: str | None, note: str | None) -> str:
-    """How a run ended (`ending`), then its note: "exit code 2 · retried as run 8", as the
-    Runs view's "Result / note" and `run list`'s NOTE both say it ("" when neither has
-    anything). `run list` printed the raw error there, every line of a Python action's
-    exception; `run show` and the run's details keep the error whole."""
-    return " · ".join(filter(None, (ending(exit_code, error), note)))
+def result_note(exit_code: int | None, error: str | None, note: str | None,
+                status: str) -> str:
+    """How a run ended (`ending`, of a run now `status`), then its note: "exit code 2 ·
+    retried as run 8", as the Runs view's "Result / note" and `run list`'s NOTE both say it
+    ("" when neither has anything). `run list` printed the raw error there, every line of a
+    Python action's exception; `run show` and the run's details keep the error whole."""
+    return " · ".join(filter(None, (ending(exit_code, error, status), note)))
 
 
 # what ended a run that did not fail (a person's cancel, its timeout, the engine's stop, a

@@ -1,6 +1,8 @@
 """The Runs view says how a run ended as a person reads it. A run cancelled from its details
 read "Error: cancelled on request": a cancel (a timeout, the engine's stop, a skip) is no
-error; its row now reads "Why it ended", a failure's still "Error"."""
+error; its row now reads "Why it ended", a failure's still "Error". And a Python action that
+succeeded had an empty "Result / note" beside a command's "exit code 0", as if nothing were
+known of it: it reads "returned" (the value it returned is in its output)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Any
 
 from app.gui.main_window import RUNS
 from app.gui.qt import Qt
-from app.gui.runs.model import RUN
+from app.gui.runs.model import RESULT, RUN
 from tests.gui.conftest import Gui, click_row, command_task
 
 
@@ -53,3 +55,18 @@ def test_a_cancelled_run_says_why_it_ended_and_a_failure_its_error(gui: Gui,
     _clicked(gui, qtbot, slow.id)  # each run its own label
     assert _error_row(gui) == ("Why it ended", "cancelled on request")
 
+
+def test_a_python_run_that_succeeded_says_it_returned(gui: Gui) -> None:
+    gui.service.create_task({"name": "tidy", "timezone": "UTC", "action": {
+        "kind": "python", "target": "tests.support.actions:noop"}})
+    gui.service.create_task(command_task("copy"))
+    ran = [gui.service.run_now(name) for name in ("tidy", "copy")]
+    gui.wait_until(lambda: all(gui.service.get_run(r.id).status == "succeeded"
+                               for r in ran), 20)
+    gui.window.show_view(RUNS)
+    model = gui.window.runs_view.model
+    gui.wait_until(lambda: model.rowCount() == 2)
+    gui.quiet()
+    results = {model.index(r, RUN).data(): model.index(r, RESULT).data()
+               for r in range(model.rowCount())}
+    assert results == {str(ran[0].id): "returned", str(ran[1].id): "exit code 0"}
