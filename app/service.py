@@ -21,7 +21,7 @@ from app.core.task import FINISHED_STATUSES, Task, TaskSpec
 from app.secrets import Keyring
 from app.service_secrets import Values
 from app.service_transfer import NONE, TransferOperations
-from app.store import bell, runs, task_queries, tasks
+from app.store import bell, connection, runs, task_queries, tasks
 from app.store.database import Store
 
 # the audit and the engine lock are imported where used: a command that reads needs neither
@@ -82,6 +82,12 @@ class Service(TransferOperations):
         self._listeners.remove(listener)
 
     def _announce(self, change: Change) -> None:
+        """An operation wrote `change`: the home's engine is rung (`_ring`, once it has
+        committed), then this process's listeners are told. Every operation that changes
+        tasks or runs ends here, so none is left unrung: task edits were (a `tickwork task
+        pause` beside a busy engine was heard at its next poll, a fire or more later)."""
+        if change.tasks or change.deleted_tasks or change.runs:
+            self._ring()
         for listener in list(self._listeners):
             try:
                 listener(change)
@@ -89,11 +95,12 @@ class Service(TransferOperations):
                 log.exception("change listener %r failed", listener)
 
     def _ring(self) -> None:
-        """A manual run or a cancel request committed: ring the home's engine, in another
-        process or this one, so it looks at once (app/store/bell.py; a server's store has
-        no bell: its engines poll)."""
-        if self.store.url is None:
-            bell.ring(self.store.home)
+        """A change of tasks or runs committed (a task's edit, a manual run, a cancel
+        request): ring the home's engine, in another process or this one, so it looks at once
+        (app/store/bell.py; a server's store has no bell: its engines poll)."""
+        if self.store.url is None:  # (once it is committed: a command's own write holds it)
+            home = self.store.home
+            connection.after_commit(lambda: bell.ring(home))
 
     def _created(self, ids: frozenset[int]) -> None:
         self._announce(Change(tasks=ids))
@@ -302,7 +309,6 @@ class Service(TransferOperations):
                 now += timedelta(microseconds=1)
             self._audit("task.run_now", task.name, None, {"run_id": run_id}, now)
             run = runs.get(run_id)
-        self._ring()
         self._announce(Change(runs=frozenset({run_id}), tasks=frozenset({task.id})))
         return run
 
@@ -325,7 +331,6 @@ class Service(TransferOperations):
             self._audit("run.cancel", f"{run.task_name}#{run_id}", {"status": run.status},
                         None, now)
             run = runs.get(run_id)
-        self._ring()
         self._announce(Change(runs=frozenset({run_id}), tasks=frozenset({run.task_id})))
         return run
 

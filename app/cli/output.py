@@ -130,8 +130,9 @@ def run_rows(runs: list[dict[str, Any]]) -> list[Sequence[str]]:
     return [[str(run["id"]), run["task_name"], run["status"], str(run["attempt"]), at, began,
              "-" if run["lateness_ms"] is None else f"{run['lateness_ms']:.1f}",
              "-" if run["exit_code"] is None else str(run["exit_code"]),
-             result_note(run["exit_code"], run["error"], run["reason"])]  # (`table` cuts
-            # it, with "…", as any cell; a failed attempt's note says what followed it)
+             result_note(run["exit_code"], run["error"], run["reason"], run["status"])]
+            # (`table` cuts it, with "…", as any cell; a failed attempt's note says what
+            # followed it)
             for run, at, began in zip(runs, scheduled, started, strict=True)]
 
 
@@ -140,7 +141,7 @@ def show_run(run: dict[str, Any]) -> None:
     second (`--json` keeps them ISO with offset)."""
     # (`task list` imports this module: kept lean)
     from app.core.durations import duration_text
-    from app.core.run import RETRY_FIRE, RETRY_LATE, exit_code_text
+    from app.core.run import RETRY_FIRE, RETRY_LATE, error_label, exit_code_text
 
     duration, late = run["duration_s"], run["lateness_ms"]
     retry = run["trigger"] == "retry"  # its fire's time, and late from when it was due
@@ -153,7 +154,8 @@ def show_run(run: dict[str, Any]) -> None:
         ("duration", "-" if duration is None else duration_text(duration)),
         ("late", "-" if late is None else f"{late:.1f} ms" + (RETRY_LATE if retry else "")),
         ("exit code", exit_code_text(run["exit_code"]) or "-"),
-        ("error", run["error"] or "-"), ("note", run["reason"] or "-"),
+        (error_label(run["status"]).lower(), run["error"] or "-"),  # (a cancel is no error)
+        ("note", run["reason"] or "-"),
         ("after run", str(run["parent_run_id"] or "-")),
         ("cancel asked", "yes" if run["cancel_requested"] else "no"),
         ("celery id", run["celery_id"] or "-"),

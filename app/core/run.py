@@ -48,6 +48,11 @@ class Run:
         return reason_now(self.reason, self.status, self.started_at is not None)
 
     @property
+    def error_label(self) -> str:
+        """What its error is called beside it (`error_label`): "Error", or "Why it ended"."""
+        return error_label(self.status)
+
+    @property
     def duration_s(self) -> float | None:
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
@@ -189,24 +194,42 @@ def error_beyond(exit_code: int | None, error: str | None) -> str | None:
     return error
 
 
-def ending(exit_code: int | None, error: str | None) -> str | None:
+RETURNED = "returned"  # how a Python action that succeeded ended (its value: in its output)
+
+
+def ending(exit_code: int | None, error: str | None, status: str | None = None) -> str | None:
     """How a run ended, in one line, as the Runs view's "Result / note" and `task run --wait`
     say it: its error's first line ("exit code 3", "killed by signal
     SIGTERM", "timed out after 5 s", "ValueError: no such account"), else its exit code in
-    those words; None when it has neither. (`task run --wait` said "failed" and not why.)"""
+    those words; a run that succeeded with no exit code (a Python action's callable) "returned"
+    (beside a command's "exit code 0" it said nothing, read as nothing known); None when it
+    has neither. (`task run --wait` said "failed" and not why.)"""
     if error and error.strip():
         return error.strip().splitlines()[0]
     if exit_code is None:
-        return None
+        return RETURNED if status == "succeeded" else None
     return stopped_by(exit_code) or f"exit code {exit_code}"
 
 
-def result_note(exit_code: int | None, error: str | None, note: str | None) -> str:
-    """How a run ended (`ending`), then its note: "exit code 2 · retried as run 8", as the
-    Runs view's "Result / note" and `run list`'s NOTE both say it ("" when neither has
-    anything). `run list` printed the raw error there, every line of a Python action's
-    exception; `run show` and the run's details keep the error whole."""
-    return " · ".join(filter(None, (ending(exit_code, error), note)))
+def result_note(exit_code: int | None, error: str | None, note: str | None,
+                status: str) -> str:
+    """How a run ended (`ending`, of a run now `status`), then its note: "exit code 2 ·
+    retried as run 8", as the Runs view's "Result / note" and `run list`'s NOTE both say it
+    ("" when neither has anything). `run list` printed the raw error there, every line of a
+    Python action's exception; `run show` and the run's details keep the error whole."""
+    return " · ".join(filter(None, (ending(exit_code, error, status), note)))
+
+
+# what ended a run that did not fail (a person's cancel, its timeout, the engine's stop, a
+# rule that skipped it): its words were labelled "Error" ("Error: cancelled on request"), a
+# fault of the run's in a person's eyes; a failure's keep that label
+NOT_FAILED = frozenset({"cancelled", "timed_out", "interrupted", "skipped"})
+
+
+def error_label(status: str) -> str:
+    """What a run's error is called beside it, in the run's details and `run show`: "Error"
+    for a failure, "Why it ended" for a run that ended without failing."""
+    return "Why it ended" if status in NOT_FAILED else "Error"
 
 
 # a retry's "scheduled" is the time of the fire it retries, and its lateness is from when the

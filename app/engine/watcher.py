@@ -11,11 +11,12 @@ One thread, one job each tick:
   it; the looks follow once the commit can be seen, `_heard`), the home's bell is rung, a
   job or a dispatcher step wakes it, the horizon's head comes near, or a look for a clock
   jump is due — an idle engine wakes once every `CLOCK_CHECK` seconds (each wake-up of a
-  sleeping thread costs 0.1–0.4 ms of CPU on a small VM, whatever it does). A manual run or
-  a cancel request rings the bell after its commit (app/store/bell.py): the thread looks at
-  once, resting or busy — busy, it waits on the bell (not on the log, which the engine's own
-  writer keeps writing) between its polls, so a `tickwork task run` starts ~5 ms after its
-  commit, not at the next poll (up to 250 ms; `python -m benchmarks.run_now`). A ring
+  sleeping thread costs 0.1–0.4 ms of CPU on a small VM, whatever it does). A task's edit, a
+  manual run or a cancel request rings the bell after its commit (app/store/bell.py): the
+  thread looks at once, resting or busy — busy, it waits on the bell (not on the log, which
+  the engine's own writer keeps writing) between its polls, so a `tickwork task run` starts
+  ~5 ms after its commit, not at the next poll (up to 250 ms; `python -m
+  benchmarks.run_now`), and a `tickwork task pause` stops its fires as soon. A ring
   makes the look a poll makes, no other read. A request from this process needs no bell:
   the engine hears its service (`read_runs`). Busy, and where inotify is missing or on
   PostgreSQL (which has no bell), it polls every `POLL` seconds
@@ -195,7 +196,7 @@ class StoreWatcher:
                 if now_mono - last_refill >= REFILL and not quiet:
                     last_refill = now_mono
                     self._post(self._tick)
-                # the bell: a manual run or a cancel request committed (app/store/bell.py)
+                # the bell: a change of tasks or runs committed (app/store/bell.py)
                 rang = rung is not None and rung.fd in self._ready and rung.drain()
                 if rest:  # a write heard, or the 2-second look (as a poll's, whatever was heard)
                     look = self._heard(writes, now_mono) or (

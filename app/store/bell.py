@@ -1,12 +1,15 @@
-"""The engine's bell: a file in the home that a requester touches after it committed a manual
-run or a cancel request, so that the engine running from the home looks at the store at once.
+"""The engine's bell: a file in the home that a requester touches after it committed a change
+of tasks or runs (a task's edit, pause or deletion, an import, a manual run, a cancel
+request: `Service._announce`), so that the engine running from the home looks at the store at
+once.
 
 The engine's store thread hears the touch (inotify, app/platform/file_writes.py) whether it
 rests or is busy; otherwise a busy engine saw another process's request only at its next
-poll (every 0.25 s: a `tickwork task run` started up to 250 ms after its commit), and a resting
-one once the commit's write to the log was synced (the look `SETTLE` after the write, else
-`POLL` after). The engine's own commits never touch it, so a busy engine is not woken by
-them. A ring nobody hears costs nothing: the engine's polls still find the request.
+poll (every 0.25 s: a `tickwork task run` started up to 250 ms after its commit, a task
+paused by `tickwork task pause` fired meanwhile), and a resting one once the commit's write
+to the log was synced (the look `SETTLE` after the write, else `POLL` after). The engine's
+own commits never touch it, so a busy engine is not woken by them. A ring nobody hears costs
+nothing: the engine's polls still find the request.
 """
 
 from __future__ import annotations

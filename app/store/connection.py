@@ -15,7 +15,8 @@ state change the writer commits in that transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -29,6 +30,7 @@ from app.store.models import db
 log = logging.getLogger(__name__)
 
 SETTING = "tickwork.epoch"  # the transaction setting the fence trigger compares
+_pending = threading.local()  # what waits for this thread's write to commit (`after_commit`)
 
 
 def fence(epoch: int) -> None:
@@ -41,11 +43,39 @@ def fence(epoch: int) -> None:
                    (SETTING, str(int(epoch)), str(int(LEASE * 1000))))
 
 
+def after_commit(action: Callable[[], None]) -> None:
+    """Do `action` once this thread's write has committed: now, outside a write; inside one,
+    when the outermost ends with its commit (never, when it fails). An operation's bell
+    (app/store/bell.py) rang inside a command's own transaction around it (`tickwork task
+    update`), before its commit: the engine looked, found nothing new yet, and saw the
+    change at its next poll."""
+    if not db.in_transaction():
+        action()
+        return
+    _pending.__dict__.setdefault("actions", []).append(action)
+
+
 @contextmanager
 def write_batch(epoch: int | None = None) -> Iterator[Any]:
     """One write transaction on this thread's connection holding the store's write lock
     (nestable: a savepoint inside another transaction). With `epoch` (a PostgreSQL store's
-    leading engine) its writes are fenced: refused once another engine leads."""
+    leading engine) its writes are fenced: refused once another engine leads. What waits
+    for its commit (`after_commit`) is done once the outermost has committed."""
+    outermost = not db.in_transaction()
+    try:
+        with _batch(epoch) as txn:
+            yield txn
+    except BaseException:
+        if outermost:
+            _pending.__dict__.pop("actions", None)
+        raise
+    if outermost:
+        for action in _pending.__dict__.pop("actions", ()):
+            action()
+
+
+@contextmanager
+def _batch(epoch: int | None) -> Iterator[Any]:
     if isinstance(db.obj, pw.PostgresqlDatabase):
         with db.atomic() as txn:
             lock_writes()

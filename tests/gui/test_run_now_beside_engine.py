@@ -15,7 +15,7 @@ import pytest
 from app.gui.main_window import RUNS
 from app.gui.qt import Qt
 from tests.engine.conftest import EngineProcess, holding_engine
-from tests.gui.conftest import Gui
+from tests.gui.conftest import Gui, said
 from tests.support import tickwork
 
 
@@ -26,7 +26,7 @@ def _beside_a_busy_engine(gui_factory: Any, home: Path, tmp_path: Path,
     run going. The caller stops the engine."""
     monkeypatch.setenv("TICKWORK_PACE", "100")
     for args in (["going", "--command", "sleep 60", "--every", "1s"],
-                 ["by-hand", "--command", "true", "--manual"]):
+                 ["by-hand", "--command", "sleep 1", "--manual"]):
         out = tickwork.run(["--home", str(home), "task", "add", *args], timeout=60)
         assert out.returncode == 0, out.stderr
     background = holding_engine(home, tmp_path / "engine.log")
@@ -58,6 +58,12 @@ def test_run_now_in_a_viewer_starts_the_run_of_a_busy_engine_at_once(
         gui.qtbot.keyClick(table, Qt.Key.Key_F5)
         gui.wait_until(lambda: any(r.started_at for r in gui.service.list_runs(task="by-hand")),
                        10)
+        # the status bar follows it there too: "Queued 1 run: by-hand (the other engine
+        # starts it)" stayed while it went and after it had ended (no run events here: the
+        # store's commits)
+        (run,) = gui.service.list_runs(task="by-hand")
+        gui.wait_until(lambda: said(window) == f"Run {run.id} of by-hand: running.", 5)
+        gui.wait_until(lambda: said(window) == f"Run {run.id} of by-hand: succeeded.", 10)
     finally:
         background.stop()
 

@@ -1,6 +1,7 @@
 """"Queued 1 run: Backup" in the status bar stayed its 8 s after a quick run had ended,
 "Queued" beside a Runs list that said "succeeded". Once every run it names has ended, while
-it is still said, it gives way to how they ended; a message said since stays."""
+it is still said, it gives way to how they ended; a message said since stays. It stayed too
+while the run went (after Run now, F5): once a run starts, it says so."""
 
 from __future__ import annotations
 
@@ -28,14 +29,26 @@ def _run_now_clicked(gui: Gui, rows: list[int]) -> None:
                          Qt.MouseButton.LeftButton)
 
 
-def test_queued_gives_way_to_how_the_run_ended(gui: Gui) -> None:
+def _going(gui: Gui, task: str) -> int:
+    """The run of `task` once the status bar says it runs."""
+    gui.wait_until(lambda: gui.service.list_runs(task=task))
+    (run,) = gui.service.list_runs(task=task)
+    gui.wait_until(lambda: said(gui.window) == f"Run {run.id} of {task}: running.", 5)
+    return run.id
+
+
+def test_queued_gives_way_to_the_run_going_then_to_how_it_ended(gui: Gui) -> None:
     gate = gui.store.home / "go"
     gui.service.create_task(_gated("Backup", gate))
-    _run_now_clicked(gui, [0])
-    gui.wait_until(lambda: said(gui.window) == "Queued 1 run: Backup")
-    (run,) = gui.service.list_runs(task="Backup")
+    view = gui.window.tasks_view
+    gui.wait_until(lambda: view.model.rowCount() == 1)
+    click_row(gui.qtbot, view.table, 0)
+    gui.wait_until(lambda: gui.window.task_ops.run_now.isEnabled())
+    gui.qtbot.keyClick(view.table, Qt.Key.Key_F5)  # Run now
+    run_id = _going(gui, "Backup")  # not "Queued 1 run: Backup" while it goes
+    assert gui.service.get_run(run_id).status == "running"
     gate.touch()
-    gui.wait_until(lambda: said(gui.window) == f"Run {run.id} of Backup: succeeded.", 5)
+    gui.wait_until(lambda: said(gui.window) == f"Run {run_id} of Backup: succeeded.", 5)
     gui.quiet()
     assert gui.window.grab().save(str(SCREENSHOTS / "status-queued-ended.png"))
 
@@ -45,7 +58,7 @@ def test_several_queued_runs_give_way_once_all_have_ended(gui: Gui) -> None:
     gui.service.create_task(_gated("a", gate))
     gui.service.create_task(_gated("b", gate))
     _run_now_clicked(gui, [0, 1])
-    gui.wait_until(lambda: said(gui.window) == "Queued 2 runs: a, b")
+    gui.wait_until(lambda: said(gui.window) == "The 2 runs queued: 2 running.", 5)
     gate.touch()  # (a failure would be said by its notification: no tray here)
     gui.wait_until(lambda: said(gui.window) == "The 2 runs queued ended: 2 succeeded.", 5)
 
@@ -55,7 +68,7 @@ def test_a_message_said_since_stays(gui: Gui) -> None:
     gui.service.create_task(_gated("Backup", gate))
     gui.service.create_task(command_task("Other"))
     _run_now_clicked(gui, [0])
-    gui.wait_until(lambda: said(gui.window) == "Queued 1 run: Backup")
+    _going(gui, "Backup")
     _run_now_clicked(gui, [1])  # its own run is quick: it has its own words, then theirs
     gui.wait_until(lambda: said(gui.window).startswith("Run ")
                    and said(gui.window).endswith(" of Other: succeeded."), 5)
@@ -78,8 +91,7 @@ def test_a_failed_run_that_is_retried_says_so(gui: Gui) -> None:
     task["action"]["argv"][-1] += "; exit 3"
     gui.service.create_task({**task, "retries": 1, "retry_delay": 3600})
     _run_now_clicked(gui, [0])
-    gui.wait_until(lambda: said(gui.window) == "Queued 1 run: Backup")
-    (run,) = gui.service.list_runs(task="Backup")
+    run = gui.service.get_run(_going(gui, "Backup"))
     gate.touch()
     gui.wait_until(lambda: gui.service.get_run(run.id).retried_as is not None, 5)
     retry = gui.service.get_run(run.id).retried_as

@@ -177,14 +177,11 @@ class RunDetail(QWidget):
         if not same:  # another run starts at its Status, not where the last was scrolled
             self.fields_area.verticalScrollBar().setValue(0)
         self.resources.show_run(run)
-        if (same and not ended) or run is None:
-            if run is None:
-                self.log.clear()
-                self._show_progress(None)
+        if run is None or not same or ended:
+            self.log.clear()
+            self._show_progress(None)  # until its output, read now, says otherwise
+        if run is None or (same and not ended):
             return
-        assert run is not None
-        self.log.clear()
-        self._show_progress(None)  # until its output, read now, says otherwise
         self._last_seq = -1
         self._early = []
         self._loading = True
@@ -204,6 +201,9 @@ class RunDetail(QWidget):
                                         display.duration(run.duration_s if run else None))
 
     def _fill(self, run: Run | None) -> None:
+        name = self.form.labelForField(self.fields["Error"])  # a cancel's words are no "Error"
+        if isinstance(name, QLabel):
+            name.setText(run.error_label if run is not None else "Error")
         if run is None:
             self.title.setText(self.idle)
             for label in self.fields.values():

@@ -156,7 +156,7 @@ class RunTableModel(PagedTableModel[Run, RunQuery]):
         if column == TRIGGER:
             return display.trigger_words(run.trigger)
         if column == RESULT:
-            return result_note(run.exit_code, run.error, run.note)
+            return result_note(run.exit_code, run.error, run.note, run.status)
         return ""
 
     def _tick(self) -> None:
