@@ -65,6 +65,6 @@ def test_run_show_reads_like_task_show_in_local_time_to_the_second(
         "      status": "cancelled", "     attempt": "1", "     trigger": "manual",
         "   scheduled": here(data["scheduled_for"]), "      queued": here(data["queued_at"]),
         "     started": "-", "    finished": here(data["finished_at"]), "    duration": "-",
-        "        late": "-", "   exit code": "-", "       error": "-",
+        "        late": "-", "   exit code": "-", "why it ended": "-",  # (not an error)
         "        note": "cancelled by cli", "   after run": "-", "cancel asked": "yes",
         "   celery id": "-", "  checkpoint": "-"}

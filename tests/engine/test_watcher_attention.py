@@ -15,7 +15,7 @@ import pytest
 
 from app.engine.clock import SimulatedClock
 from app.engine.watcher import ATTENTION, CLOCK_CHECK, SETTLE, StoreWatcher
-from app.store import runs
+from app.store import bell, runs
 from faults.harness import wait_until
 
 
@@ -110,14 +110,15 @@ def test_a_stream_of_writes_does_not_put_the_look_off(store: Any, service: Any) 
 
 
 def test_a_commit_no_write_was_heard_for_is_seen_at_the_clock_look(
-        store: Any, service: Any, tmp_path: Path) -> None:
+        store: Any, service: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A sync slower than the looks after a write, or a watch that hears nothing: the
     resting thread still looks every `CLOCK_CHECK` seconds (found in review: a commit whose
     sync took over 2 s was not seen until something else wrote the store)."""
-    w = Watched(store, rest=True, deaf_to=tmp_path / "elsewhere-wal")
+    monkeypatch.setattr(bell, "ring", lambda _home: None)  # a commit nothing is heard for:
+    w = Watched(store, rest=True, deaf_to=tmp_path / "elsewhere-wal")  # no bell, no log
     try:
         w.after(1.0)
-        service.create_task({"name": "job", "schedule": {"kind": "manual"},  # (no bell rung)
+        service.create_task({"name": "job", "schedule": {"kind": "manual"},
                              "action": {"kind": "command", "argv": ["true"]}})
         w.after(0.5)
         assert "job" not in w.names  # nothing heard, no look due yet
