@@ -88,8 +88,9 @@ def test_a_stop_while_apschedulers_own_look_hands_a_one_shot_over_is_quiet() -> 
 
     def on_due(due: list[tuple[str, list[datetime]]]) -> None:
         if any(job_id == "t1" for job_id, _ in due) and not stopper:  # stopped right here
-            stopper.append(threading.Thread(target=timing.stop))
-            stopper[0].start()
+            stopping = threading.Thread(target=timing.stop)
+            stopping.start()
+            stopper.append(stopping)  # (started first: the test joins it once it is listed)
             wait_until(lambda: timing.scheduler.state == STATE_STOPPED, 5)
 
     timing = Timing(on_due, lambda: T0)
