@@ -141,6 +141,9 @@ class Forecast:
         self.per_task = per_task
         self.workers = workers or ALL_WORKERS
         self.tasks = {t.id: t for t in world.tasks}
+        # a live engine claimed their catch-up (held), their next fire maybe not yet written
+        self.caught = {task for _run, task, _fire, _attempt, trigger, _reason in world.unstarted
+                       if trigger == "catch_up"}
         self.zones: dict[int, tzinfo] = {t.id: parse_timezone(t.spec.timezone)
                                          for t in world.tasks}
         self.claims: dict[int, _Claim] = {}
@@ -228,7 +231,7 @@ class Forecast:
         first = task.next_run_at
         if first is None:
             return None
-        if first < self.now:  # overdue: no engine ran
+        if first < self.now and task.id not in self.caught:  # overdue: no engine ran
             plan = self._plan(task)
             if plan.fires:
                 catch_ups.append((task, plan.fires, plan.missed_text))

@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from app.store.models import TaskRow
+from app.core.rules import catch_up_reason
+from app.store.models import RunRow, TaskRow
 from faults.harness import wait_until
 from tests.engine.test_simulate_going_now import typical
 
@@ -62,7 +63,9 @@ def test_an_on_time_fire_beside_a_held_catch_up_is_skipped_as_the_engine_skips_i
     before = [r for r in runs if r.trigger == "schedule" and r.scheduled_for < catch_up.started_at]
     assert before and all(r.status == "skipped" for r in before), runs
     # the forecast: the same, the catch-up first to run, when Hog is expected to end
-    (ran_at,) = [at for at, _kind, reason in listed if reason.startswith("catch-up (once)")]
+    caught = [at for at, _kind, reason in listed if reason.startswith("catch-up (once)")]
+    assert len(caught) == 1, listed
+    (ran_at,) = caught
     first = [kind for at, kind, _reason in listed if at < ran_at]
     assert first and set(first) == {"skipped"}, listed
     assert abs((ran_at - catch_up.started_at).total_seconds()) < 1.0, (ran_at, catch_up)
@@ -72,3 +75,24 @@ def test_an_on_time_fire_beside_a_held_catch_up_is_skipped_as_the_engine_skips_i
              if all(abs((r.scheduled_for - end).total_seconds()) > 0.6 for end in ends)]
     skipped = {at for at, kind, _ in listed if kind == "skipped"}
     assert clear and all(at in skipped for at in clear), (clear, listed)
+
+
+def test_a_held_catch_up_is_not_planned_again_while_the_next_fire_is_being_written(
+        cli: Any, service: Any) -> None:
+    """A live engine had claimed Poll's catch-up and held it; Poll's next fire in the store
+    was a moment behind (the engine firing it, its write not committed), so the forecast
+    took Poll for overdue as if no engine ran and planned a catch-up of its own: two
+    catch-ups listed (a loaded run's `make test`). The engine makes one."""
+    assert cli("task", "add", "Poll", "--command", "true", "--cron", "*/2 * * * * *").code == 0
+    poll = service.get_task("Poll").id
+    now = datetime.now(UTC)
+    held_fire = now - timedelta(minutes=5)
+    RunRow.create(task=poll, scheduled_for=held_fire, attempt=1, status="waiting",
+                  trigger="catch_up", queued_at=now - timedelta(seconds=3), engine="live:1:1",
+                  reason=catch_up_reason("once", "150 fires"))
+    TaskRow.update(next_run_at=now - timedelta(seconds=1)).where(TaskRow.id == poll).execute()
+    result = cli("simulate", "--from", now.isoformat(), "--hours", "0.003", "--json")
+    assert result.code == 0, result.err
+    caught = [i for i in result.json()
+              if i["task_name"] == "Poll" and (i["reason"] or "").startswith("catch-up")]
+    assert len(caught) == 1, caught
