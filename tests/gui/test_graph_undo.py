@@ -16,7 +16,8 @@ def test_ctrl_z_takes_back_the_dependency_a_drag_just_added(gui: Gui) -> None:
     canvas = view.canvas
     _drag(gui, view, ids["Audit"], ids["Load"])
     gui.wait_until(lambda: "Audit" in gui.service.get_task("Load").spec.depends_on)
-    assert said(gui.window) == "“Load” now waits for “Audit”. Ctrl+Z undoes it."
+    # (said once the window hears the write: a moment after it is in the store)
+    gui.wait_until(lambda: said(gui.window) == "“Load” now waits for “Audit”. Ctrl+Z undoes it.")
     gui.wait_until(lambda: len(canvas.edges) == 3)
     canvas.setFocus()
     gui.qtbot.keyClick(canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
