@@ -12,9 +12,7 @@ from app.store.models import RunRow, TaskRow
 from faults.harness import wait_until
 from tests.engine.test_simulate_going_now import typical
 
-HOG = 8.0  # seconds Hog's catch-up runs (its history says so too): long enough that the
-# forecast, asked once the hold is seen (a CLI start later, on a loaded machine), still has
-# on-time fires of Poll before Hog ends
+HOG = 4.0  # seconds Hog's catch-up runs (its history says so too)
 
 
 def _runs(service: Any, name: str) -> list[Any]:
