@@ -200,10 +200,10 @@ class ReadyQueue:
 
 def fire_rank(job_id: str, run_times: list[datetime], runs: Mapping[int, Any],
               task_of: Callable[[int], Task | None], levels: Mapping[int, int]
-              ) -> tuple[int, float, int]:
+              ) -> tuple[int, float, int, int]:
     """Where a due job (`t<task id>` or `r<run id>`: a retry, by its run's task) falls in
-    this queue's order: many fires due together are claimed in it (app/engine/batch.py), so
-    the best of them start first."""
+    this queue's order (`ready_key`, its arrival left to the caller): many fires due together
+    are claimed in it (app/engine/batch.py), so the best of them start first."""
     ident = int(job_id[1:])
     if job_id[0] == "r":
         record = runs.get(ident)
@@ -211,5 +211,5 @@ def fire_rank(job_id: str, run_times: list[datetime], runs: Mapping[int, Any],
     else:
         task = task_of(ident)
     if task is None:
-        return 0, run_times[0].timestamp(), 0
-    return -task.spec.priority, run_times[0].timestamp(), levels.get(task.id, 0)
+        return ready_key(0, run_times[0].timestamp(), 0, 0)
+    return ready_key(task.spec.priority, run_times[0].timestamp(), levels.get(task.id, 0), 0)
