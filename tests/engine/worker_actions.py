@@ -326,3 +326,21 @@ def print_then_raise() -> None:
 def raise_lines() -> None:
     """Raises an error of two lines, as many an exception's message is."""
     raise ValueError("no such account\nchecked: ledger, archive")
+
+
+def noop() -> None:
+    """Nothing: a run as short as a run can be."""
+
+
+def cpus(path: str, take: list[int] | None = None) -> None:
+    """Notes the CPUs it may run on (after taking `take` for itself, when given)."""
+    if take:
+        os.sched_setaffinity(0, take)
+    Path(path).write_text(json.dumps(sorted(os.sched_getaffinity(0))))
+
+
+def child_then_wait(path: str, go: str) -> None:
+    """Starts a child (`sleep`), notes its pid, then waits for a file at `go`."""
+    child = subprocess.Popen(["sleep", "60"])
+    Path(path).write_text(str(child.pid))
+    wait_for_file(go)

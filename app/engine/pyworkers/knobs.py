@@ -229,7 +229,18 @@ class Limits:
         self.rlimits = [(limit, resource.getrlimit(limit)) for limit in sorted(_limits())]
         self.priority = os.getpriority(os.PRIO_PROCESS, 0)
         self.affinity = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+        self.own_affinity = self.affinity  # ... the worker's own, when the engine names none
         self.ids = self._ids()
+
+    def place(self, cpus: list[int] | None) -> None:
+        """The CPUs the engine wants the next run on (None: the worker's own; cpus.py): set
+        now, and what `kept_back` puts back after the run."""
+        wanted = set(cpus) if cpus else self.own_affinity
+        if self.affinity is None or wanted is None or wanted == self.affinity:
+            return
+        with contextlib.suppress(OSError, ValueError):  # (a CPU gone: left where it was)
+            os.sched_setaffinity(0, wanted)
+            self.affinity = wanted
 
     @staticmethod
     def _ids() -> tuple[int, ...]:

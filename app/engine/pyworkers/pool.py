@@ -31,6 +31,7 @@ from typing import Any
 from app import platform
 from app.engine.attempts import Attempt, Outcome, Sink, utcnow
 from app.engine.processes import STOP_MISS
+from app.engine.pyworkers.cpus import Packing
 from app.engine.pyworkers.deadlines import Deadlines
 from app.engine.pyworkers.process import TERM_GRACE, WorkerProcess, start_failure
 from app.engine.pyworkers.reader import Reader
@@ -49,6 +50,7 @@ class Waiting:
     attempt: Attempt
     request: bytes
     since: float  # the monotonic time it was handed over: its timeout counts from there
+    packed: bool  # its request asks for the one CPU of packed workers (cpus.py)
     deadline: int | None = None  # its timeout's key in `deadlines` while it waits
 
 
@@ -69,6 +71,7 @@ class PythonWorkers:
         self._lock = threading.Lock()
         self.started = 0  # workers started, replacements included
         self.deadlines = Deadlines()
+        self.packing = Packing()  # on one CPU in a storm of short runs (cpus.py)
         self._reader = Reader(self)
         self._closed = False
         self._stopping = False  # close() began: no worker starts any more
@@ -88,14 +91,14 @@ class PythonWorkers:
         """Hand a Python attempt to an idle worker, or let it wait for the first one free
         (its cancel and its timeout end it there); the sink hears its end (from the reader
         thread, or from this one if it cannot go anywhere)."""
-        request = request_frame(attempt, self.sink)
+        request = request_frame(attempt, self.sink, cpus := self.packing.wanted())
         since = time.monotonic()
         boot = False
         with self._lock:
             stopping = self._stopping
             worker = None if stopping or not self._idle else self._idle.pop()  # the warmest
             if not stopping and worker is None:
-                waiting = Waiting(attempt, request, since)
+                waiting = Waiting(attempt, request, since, cpus is not None)
                 attempt.on_cancel = lambda: self._unwait(waiting)
                 if attempt.timeout is not None:
                     waiting.deadline = self.deadlines.at(
@@ -109,7 +112,7 @@ class PythonWorkers:
             self.sink.on_finished(attempt, Outcome(
                 "interrupted", utcnow(), error="the engine stopped before a worker took it"))
         elif worker is not None:
-            self._begin(worker, attempt, request, since)
+            self._begin(worker, attempt, request, since, cpus is not None)
         else:
             if attempt.stop_requested:  # (a stop before on_cancel was set)
                 self._unwait(waiting)
@@ -135,13 +138,14 @@ class PythonWorkers:
         return self.most is None or len(self._all) + self._launching < self.most
 
     def _begin(self, worker: WorkerProcess, attempt: Attempt, request: bytes,
-               since: float) -> None:
+               since: float, packed: bool) -> None:
         if attempt.stop_requested:  # cancelled (or the engine stops) as a worker came free
             self._free(worker)
             self.sink.on_finished(attempt, attempt.stopped())
             return
         attempt.pid = worker.pid
         attempt.worker_cpu = worker.cpu
+        worker.packed, worker.began = packed, time.monotonic()
         Run(self, worker, attempt).begin(request, since)
         if not self._watching:
             with self._lock:
@@ -154,7 +158,7 @@ class PythonWorkers:
         (SIGSTOP, a debugger) for STOP_MISS seconds is killed, as a launcher is
         (launcher/overdue.py), else a run without a timeout hung on it for good; its run
         ends as at a worker's death (`interrupted`, retried by its task's policy; one
-        cancelled or past its timeout as that asked)."""
+        cancelled or past its timeout as that asked). A packed worker's long run: cpus.py."""
         with self._lock:  # (a run begins with its worker's task set, then looks at the flag)
             busy = [w for w in self._all if w.task is not None]
             if not busy:
@@ -163,6 +167,8 @@ class PythonWorkers:
         now = time.monotonic()
         try:
             for worker in busy:
+                if worker.packed and self.packing.gone_long(worker.pid, worker.began, now):
+                    worker.packed = False
                 stood = worker.stopped.look(worker.pid, now)
                 if stood is None or stood < STOP_MISS or worker.dead:
                     continue
@@ -260,7 +266,8 @@ class PythonWorkers:
                     return
                 worker, waiting = self._idle.pop(), self._waiting.popleft()
             self._left_waiting(waiting)
-            self._begin(worker, waiting.attempt, waiting.request, waiting.since)
+            self._begin(worker, waiting.attempt, waiting.request, waiting.since,
+                        waiting.packed)
 
     def _unhold(self) -> None:
         self._held = False

@@ -113,6 +113,8 @@ class WorkerProcess:
         self.current: int | None = None  # the run it is on (guarded by `lock`) ...
         self.task: Follower | None = None  # ... and that run's state, for the reader thread
         self.doomed = False  # it was told to stop: it gets no further run
+        self.packed = False  # its run was handed to the packed workers' one CPU (cpus.py) ...
+        self.began = 0.0  # ... at this monotonic time
         self.dead = False  # the reader heard its channel close
         self.late = False  # killed for not saying hello within the pool's START_TIMEOUT
         self.stopped = Stopped()  # how long it has stood stopped on a run (SIGSTOP, a debugger)

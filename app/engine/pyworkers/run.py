@@ -36,6 +36,7 @@ from app.engine.attempts import Attempt, CheckpointError, Outcome, Sink, resolve
 from app.engine.capture import Capture
 from app.engine.lineage import TOKEN_VAR
 from app.engine.pyworkers import protocol
+from app.engine.pyworkers.cpus import Packing
 from app.engine.pyworkers.deadlines import Deadlines
 from app.engine.pyworkers.process import TERM_GRACE, WorkerProcess, exit_text
 
@@ -56,6 +57,7 @@ class Pool(Protocol):
     sink: Sink
     serve: Callable[[Attempt, Sink], Served]
     deadlines: Deadlines
+    packing: Packing
 
     def stop_later(self, worker: WorkerProcess, run_id: int, after: float,
                    token: str) -> None: ...
@@ -152,9 +154,13 @@ class Run:
             return
         if kind == protocol.QUIET_DONE:
             (self.worker.cpu,) = protocol.CPU.unpack(payload)
+            self._used()
             self.finish(self._stopped() or Outcome("succeeded", utcnow()))
         elif kind == protocol.DONE:
-            self.finish(self._done(json.loads(payload)))
+            end = json.loads(payload)
+            self.worker.cpu = end.get("cpu", self.worker.cpu)
+            self._used()
+            self.finish(self._done(end))
         elif kind == protocol.STDOUT or kind == protocol.STDERR:
             self._output().add("stdout" if kind == protocol.STDOUT else "stderr", payload)
             self._open_line = not payload.endswith(b"\n")
@@ -168,6 +174,11 @@ class Run:
                 line, self._open_line = "\n" + line, False
             self._output().say("tickwork", line, live=True)
         # CANCEL_SEEN: nothing to do (the run ends when its worker says so, or dies)
+
+    def _used(self) -> None:
+        """The CPU seconds the run took, for the workers' placement (cpus.py)."""
+        was, now = self.attempt.worker_cpu, self.worker.cpu
+        self.pool.packing.ended(None if was is None or now is None else now - was)
 
     def _checkpoint(self, payload: bytes) -> None:
         reply: dict[str, Any] = {"error": None}
@@ -240,7 +251,6 @@ class Run:
         attempt = self.attempt
         if self._capture is not None:  # what it printed comes whole before its traceback
             self._capture.flush()
-        self.worker.cpu = end.get("cpu", self.worker.cpu)
         if end.get("left") or end.get("changed"):
             self.pool.retire(self.worker, attempt.env.get(TOKEN_VAR, ""))
         if end.get("left"):
@@ -279,15 +289,18 @@ class Run:
         self._output().say(stream, text)
 
 
-def request_frame(attempt: Attempt, sink: Sink) -> bytes:
-    """The RUN frame that hands `attempt` to a worker; its secrets are resolved here, per
-    run, and travel with this run only."""
+def request_frame(attempt: Attempt, sink: Sink, cpus: list[int] | None = None) -> bytes:
+    """The RUN frame that hands `attempt` to a worker, to run on `cpus` (None: all of the
+    engine's; cpus.py); its secrets are resolved here, per run, and travel with this run
+    only."""
     action = attempt.action
     request: dict[str, Any] = {
         "run_id": attempt.run_id, "target": action.target, "cwd": action.cwd,
         "kwargs": action.kwargs, "task_name": attempt.task_name,
         "scheduled_for": attempt.scheduled_for.isoformat(), "attempt": attempt.attempt,
         "resume_state": attempt.resume_state, "env": attempt.env}
+    if cpus is not None:
+        request["cpus"] = cpus
     if attempt.secret_env:
         try:
             request["secrets"] = resolve_secrets(attempt, sink)

@@ -124,6 +124,7 @@ class Link:
         folder = request.get("cwd") or None
         module = (folder, str(request["target"]).partition(":")[0])
         self.baseline.kept.before(module)  # (before its import: a new import sets its own)
+        self.baseline.limits.place(request.get("cpus"))  # where the engine wants it (cpus.py)
         try:
             self._call(request, folder, end)
         finally:  # the next run starts where the worker started, not where this one went
