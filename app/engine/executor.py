@@ -115,29 +115,40 @@ class Executor:
         self.python = PythonWorkers(sink, RunContext, most=workers, fenced=fenced)
         self._celery: CeleryRuns | None = None  # runs on Celery workers, made on first use
         self._celery_lock = threading.Lock()
-        self._warming = threading.Lock()  # held while the launchers are being started
+        self._warm_lock = threading.Lock()
+        self._warming = False  # launchers are being started (`warm_commands`)
+        self._warm_want = 0  # how many live launchers the next start is to make sure of
         self._warm_failed = False  # they could not be: left to the first command
 
-    def warm_commands(self) -> None:
-        """Commands may run here soon (one is defined at start, loaded to fire, or changed):
-        start the launcher processes now, on a thread of their own, so that the first
-        command does not wait for their interpreters to start (Run now on a command, first
+    def warm_commands(self, count: int = 1) -> None:
+        """Commands may run here soon: have `count` launcher processes live (at most
+        `launcher_count()`; one when command tasks are defined, as many as the commands
+        about to fire when they are loaded), started on a thread of their own, so that the
+        first command does not wait for an interpreter to start (Run now on a command, first
         thing in a window, started it 110–350 ms later, where the next took ~5 ms:
         `python -m benchmarks.run_now`, `first_start_ms`)."""
-        if self._warm_failed or not self._warming.acquire(False):
-            return  # (tried first: the launchers' own lock is held while they start)
-        if len(LAUNCHERS.live()) >= launcher_count():
-            self._warming.release()
-            return
+        with self._warm_lock:  # (not the launchers' own: held while one starts)
+            self._warm_want = max(self._warm_want, min(count, launcher_count()))
+            if self._warm_failed or self._warming:
+                return  # (a start under way takes the larger count)
+            if LAUNCHERS.glance() >= self._warm_want:
+                self._warm_want = 0  # (most loads: no thread)
+                return
+            self._warming = True
 
         def start() -> None:
             try:
-                LAUNCHERS.link()
+                while True:
+                    with self._warm_lock:
+                        want, self._warm_want = self._warm_want, 0
+                        if not want:
+                            self._warming = False
+                            return
+                    LAUNCHERS.warm(want)
             except OSError as exc:  # the first command tries again, and says so; a start
-                self._warm_failed = True  # that failed is not tried again at every load
+                with self._warm_lock:  # that failed is not tried again at every load
+                    self._warm_failed, self._warming = True, False
                 log.warning("cannot start the launchers: %s", exc)
-            finally:
-                self._warming.release()
         threading.Thread(target=start, name="tickwork-launchers", daemon=True).start()
 
     def start(self, attempt: Attempt) -> None:

@@ -2,8 +2,9 @@
 
 Tasks are loaded when they fall due within the horizon, in bulk on the store thread; a load
 or a change that reads a task with a local Python action has the Python workers warmed
-(`python_due`), one with a local command the launchers (`commands_due`, and at start when
-the store holds one: recovery.py), so its fire does not wait for interpreters to start. A change
+(`python_due`), one with a local command the launchers (`commands_due`: one launcher, or
+one per command loaded to fire; and one at start when the store holds a command task:
+recovery.py), so its fire does not wait for interpreters to start. A change
 (from this process's service, or seen in the store) drops what the engine knew of a task and
 re-reads it, with the dependency graph.
 """
@@ -46,13 +47,13 @@ class TaskSync:
 
     def __init__(self, store: Store, hub: EventHub, *, post: Post, on_store: Post,
                  python_due: Callable[[], None] | None = None,
-                 commands_due: Callable[[], None] | None = None) -> None:
+                 commands_due: Callable[[int], None] | None = None) -> None:
         self.store = store
         self.hub = hub
         self._post = post  # to the dispatcher thread
         self._on_store = on_store  # to the store thread
         self._python_due = python_due  # Python actions of this engine's fall due soon
-        self._commands_due = commands_due  # ... or its commands may run (their launchers)
+        self._commands_due = commands_due  # ... or N of its commands may (their launchers)
         self.tasks: dict[int, Task] = {}  # shared with the horizon, which arms them
         self.horizon: Armed | None = None
         self.upstreams: Graphed | None = None
@@ -100,23 +101,26 @@ class TaskSync:
         def load() -> None:
             loaded = self.read(ids)
             self._post(lambda: self._armed().loaded(ids, loaded))
-            self._warm_for(loaded)
+            self._warm_for(loaded, due=True)
         self._on_store(load)
 
-    def _warm_for(self, loaded: list[Task]) -> None:
+    def _warm_for(self, loaded: list[Task], *, due: bool) -> None:
         """Tasks read (to be armed, or changed): with a local Python action among them, warm
-        the workers; with a local command (paused: still run by hand), the launchers."""
+        the workers; with a local command (paused: still run by hand), the launchers — one,
+        or when they are `due` (loaded to fire) one per command, up to their most."""
         if self._python_due is not None and any(
                 t.spec.action.kind == "python" and t.spec.runs_on == LOCAL and t.spec.enabled
                 for t in loaded):
             self._python_due()
-        if any(t.spec.action.kind == "command" and t.spec.runs_on == LOCAL for t in loaded):
-            self.commands_defined()
+        commands = sum(t.spec.action.kind == "command" and t.spec.runs_on == LOCAL
+                       for t in loaded)
+        if commands and self._commands_due is not None:
+            self._commands_due(commands if due else 1)
 
     def commands_defined(self) -> None:
-        """Commands may run on this machine: have the launchers started."""
+        """Commands may run on this machine: have a launcher started."""
         if self._commands_due is not None:
-            self._commands_due()
+            self._commands_due(1)
 
     def set_graph(self, edges: list[tuple[int, int, str]],
                   names: dict[int, str] | None = None) -> None:
@@ -139,7 +143,7 @@ class TaskSync:
                 edges = task_store.all_edges()
                 names = ledger.task_names({n for e in edges for n in e[:2]})
             self._post(lambda: self.reloaded(ids, loaded, edges, names))
-            self._warm_for(loaded)
+            self._warm_for(loaded, due=False)
         self._on_store(load)
 
     def reloaded(self, ids: set[int], loaded: list[Task], edges: list[tuple[int, int, str]],

@@ -17,7 +17,7 @@ import pytest
 
 from app.core.task import Action
 from app.engine.attempts import Attempt
-from app.engine.launcher.client import Pending, launcher_count
+from app.engine.launcher.client import Pending
 from app.engine.launcher.overdue import HUNG_MISS, STOP_MISS, owed
 from app.engine.processes import KILL_GRACE
 from tests.engine.conftest import freeze, wait_until
@@ -83,9 +83,9 @@ def test_a_command_handed_to_a_frozen_launcher_is_retried_by_a_live_one(
     engine = spawn()
     engine.wait_for("engine running")
     assert cli("task", "add", "warm", "--command", "true", "--manual").code == 0
-    assert cli("task", "run", "warm").code == 0
-    frozen = wait_until(lambda: len(found := _launchers(engine.proc.pid)) == launcher_count()
-                        and found, 10)  # every one of them, each past its exec
+    assert cli("task", "run", "warm", "--wait", "30").code == 0
+    frozen = _launchers(engine.proc.pid)  # every one of them, each past its exec
+    assert frozen
     for proc in frozen:
         freeze(proc.pid)
     try:

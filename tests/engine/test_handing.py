@@ -85,7 +85,7 @@ def test_commands_handed_together_each_run_once_on_every_launcher() -> None:
     assert heard.all_ended.wait(30)
     assert {n: o.status for n, o in heard.ends.items()} == {n: "succeeded" for n in range(1, 41)}
     assert all(heard.output[n] == f"run-{n}\n" for n in range(1, 41))
-    assert len(LAUNCHERS.live()) == launcher_count()  # spread over them, none lost
+    assert len(LAUNCHERS.live()) == launcher_count()  # more started as they came: all
 
 
 def test_a_cancel_before_the_write_follows_its_command() -> None:

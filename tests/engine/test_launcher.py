@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -166,19 +166,20 @@ def test_after_an_engine_killed_9_only_a_launcher_watching_a_command_stays_until
 @pytest.mark.parametrize("setting", ["", "2"])
 def test_an_engine_starts_as_many_launchers_as_readme_says(
         spawn: Any, cli: Any, monkeypatch: pytest.MonkeyPatch, setting: str) -> None:
-    """README: commands start in `$TICKWORK_LAUNCHERS` launcher processes, by default one
-    per CPU, 4 to 8. A real `tickwork engine`, counted once a command has run."""
+    """README: commands start in launcher processes, one kept ready and more as commands come
+    together, up to `$TICKWORK_LAUNCHERS`, by default one per CPU, 4 to 8. A real `tickwork
+    engine`, ten commands due at once."""
     monkeypatch.setenv("TICKWORK_LAUNCHERS", setting)
     expected = int(setting) if setting else min(8, max(4, os.cpu_count() or 1))
+    when = (datetime.now(UTC) + timedelta(seconds=8)).isoformat()
+    for n in range(10):
+        assert cli("task", "add", f"c{n}", "--command", "sleep 1", "--at", when).code == 0
     engine = spawn()
     engine.wait_for("engine running")
-    assert cli("task", "add", "one", "--command", "true", "--manual").code == 0
-    assert cli("task", "run", "one").code == 0
-    wait_until(lambda: [r for r in cli("run", "list", "--json").json()
-                        if r["status"] == "succeeded"], 20)
-    wait_until(lambda: len(_launchers(engine.proc.pid)) == expected, 10)
-    time.sleep(0.5)  # and no more come
-    assert len(_launchers(engine.proc.pid)) == expected
+    wait_until(lambda: len(_launchers(engine.proc.pid)) == expected, 20)
+    wait_until(lambda: len([r for r in cli("run", "list", "--json").json()
+                            if r["status"] == "succeeded"]) == 10, 30)
+    assert len(_launchers(engine.proc.pid)) == expected  # and no more came
 
 
 def test_a_command_starts_in_its_own_session(spawn: Any, cli: Any, tmp_path: Path) -> None:

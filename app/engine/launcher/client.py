@@ -12,9 +12,9 @@ timeout itself.
 A launcher that dies (a kill -9, a crash) ends its runs `interrupted` — those past their
 timeout `timed_out`, as the launcher would have — after their trees are stopped by token,
 so a retry never runs beside a copy of itself — and another launcher is started in its
-place. Launchers are shared by the engines of one process and exit when the process does
-(their request pipe closes) — once the commands they run have ended: a command's end is
-kept for the next engine (ends.py) when its own is gone.
+place; one let go idle (pool.py) is not. Launchers are shared by the engines of one process
+and exit when the process does (their request pipe closes) — once the commands they run
+have ended: a command's end is kept for the next engine (ends.py) when its own is gone.
 """
 
 from __future__ import annotations
@@ -37,34 +37,19 @@ from app.core.nouns import plural
 from app.core.run import stopped_by
 from app.engine.attempts import Attempt, Outcome, Sink
 from app.engine.launcher import protocol
-from app.engine.launcher.overdue import Overdue, past_timeout
+from app.engine.launcher.overdue import past_timeout
+from app.engine.launcher.pool import LAUNCHERS_VAR as LAUNCHERS_VAR
+from app.engine.launcher.pool import Launchers
+from app.engine.launcher.pool import launcher_count as launcher_count
 from app.engine.lineage import HELPER_VAR, TOKEN_VAR
 from app.engine.processes import KILL_GRACE, RunProcesses, Stopped, helper_mark, stop_all
 
 log = logging.getLogger("tickwork.engine")
 
-LAUNCHERS_VAR = "TICKWORK_LAUNCHERS"  # how many launcher processes (default: from the CPUs)
 # set in the engine's own process by a library it uses, not by the user: a command's
 # environment is the engine's without them (PySide6 sets this one when QtCore is imported)
 NOT_PASSED_ON = ("PYSIDE6_OPTION_PYTHON_ENUM",)
 WORKER_FLAG = "--tickwork-worker"  # the bundle's hidden entry: `tickwork --tickwork-worker NAME`
-
-
-def launcher_count() -> int:
-    """`$TICKWORK_LAUNCHERS`, else one launcher per CPU, at least 4 and at most 8.
-
-    A launcher waits in each `posix_spawn` until its child has exec'd (vfork), so other
-    launchers start commands meanwhile. On 2 shared, loaded cores, 1/2/3/4 launchers alone
-    started 215/529/777/823 `/bin/true` a second (a bare loop: 312–340); the engine in a
-    burst of 5,000 due at once, 2/4/6 launchers: 688–723/819/766 a second. A launcher is
-    an interpreter of ~17 MiB RSS (~10 MiB its own, USS; measured after its first command)."""
-    text = os.environ.get(LAUNCHERS_VAR, "").strip()
-    if text.isdecimal() and int(text) > 0:
-        return int(text)
-    return min(8, max(4, _CPUS))
-
-
-_CPUS = os.cpu_count() or 1  # (asked once: 10 µs a call, a sysfs read, asked every command)
 
 
 def launcher_argv() -> list[str]:
@@ -105,7 +90,7 @@ class Pending:
 class Link:
     """One launcher process, the engine's two pipes to it, and its reader thread."""
 
-    def __init__(self, pool: Launchers) -> None:
+    def __init__(self, pool: Launchers[Link]) -> None:
         self.pool = pool
         req_r, self.requests = os.pipe()
         self.results, res_w = os.pipe()
@@ -129,6 +114,8 @@ class Link:
         self.lock = threading.Lock()
         self.pending: dict[int, Pending] = {}
         self.dead = False
+        self.retired = False  # let go idle (pool.py): takes no command, not replaced
+        self.busy_at = time.monotonic()  # when it last took or ended a command
         self.stopped = Stopped()  # how long it has stood stopped (SIGSTOP, a debugger)
         self.env_sent: dict[str, str] | None = None
         self.env_raw: dict[Any, Any] | None = None  # os.environ's mapping when last sent
@@ -141,11 +128,13 @@ class Link:
         return int(self.proc.pid)
 
     def run(self, pending: Pending, message: list[Any], handing: Handing) -> bool:
-        """Take a command for `handing`'s write (`send`); False: this launcher is gone."""
+        """Take a command for `handing`'s write (`send`); False: this launcher is gone (dead,
+        or let go idle: `Handing.submit` picks another)."""
         with self.lock:
-            if self.dead:
+            if self.dead or self.retired:
                 return False
             self.pending[pending.id] = pending
+            self.busy_at = time.monotonic()
         handing.add(self, pending, message)
         return True
 
@@ -193,6 +182,14 @@ class Link:
         with contextlib.suppress(OSError):
             self.proc.kill()
 
+    def retire(self, idle: float, now: float) -> bool:
+        """Take no more commands if it has had none pending for `idle` seconds (then
+        `close`): whether it will. One with a command pending is never let go."""
+        with self.lock:
+            if not self.dead and not self.pending and now - self.busy_at >= idle:
+                self.retired = True
+            return self.retired
+
     def close(self) -> None:
         """Let the launcher go (it exits once its request pipe closes)."""
         with self.lock:
@@ -232,6 +229,7 @@ class Link:
             pending.started = True
             pending.sink.on_started(attempt)  # the `running` row carries the group and start
         elif kind == "done":
+            self.busy_at = time.monotonic()  # (before: an idle look sees it busy till now)
             del self.pending[run_id]
             pending.end(message[2], message[3], message[4], message[5])
 
@@ -247,7 +245,7 @@ class Link:
         past_timeout(left, time.monotonic())  # a run past its timeout ends `timed_out`
         os.close(self.results)
         code = self.proc.wait()
-        if self.pool.closed:
+        if self.pool.closed or self.retired:  # (one let go had nothing pending)
             return
         self.pool.replace(self)
         if not left:
@@ -267,53 +265,7 @@ def _exit_words(code: int) -> str:
     return stopped_by(code) or f"exit code {code}"
 
 
-class Launchers:
-    """The launcher processes of this engine process, started by the first command or before
-    it (`Executor.warm_commands`)."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.links: list[Link] = []
-        self.closed = False
-        self.overdue = Overdue(self.live)
-        # a Celery worker's launchers stop their commands when the worker dies (loop.py)
-        self.stop_orphans = False
-
-    def link(self) -> Link:
-        """The least busy live launcher; the first call starts `launcher_count()` of them."""
-        with self.lock:
-            self.links = [link for link in self.links if not link.dead]
-            while len(self.links) < launcher_count():
-                self.links.append(Link(self))
-            return min(self.links, key=lambda link: len(link.pending))
-
-    def replace(self, dead: Link) -> None:
-        """A launcher died: start its successor now, so the next command does not wait."""
-        with self.lock:
-            self.links = [link for link in self.links if link is not dead and not link.dead]
-            if not self.closed and len(self.links) < launcher_count():
-                try:
-                    self.links.append(Link(self))
-                except OSError as exc:  # the next command tries again
-                    log.warning("cannot start a launcher: %s", exc)
-
-    def live(self) -> list[Link]:
-        with self.lock:
-            return [link for link in self.links if not link.dead]
-
-    def pids(self) -> list[int]:
-        with self.lock:
-            return [link.pid for link in self.links if not link.dead]
-
-    def close(self) -> None:
-        with self.lock:
-            self.closed = True
-            links, self.links = self.links, []
-        for link in links:
-            link.close()
-
-
-LAUNCHERS = Launchers()
+LAUNCHERS: Launchers[Link] = Launchers(Link)
 atexit.register(LAUNCHERS.close)  # they would go with this process anyway; now, quietly
 _ids = itertools.count(1)
 

@@ -44,20 +44,24 @@ class Watched(Protocol):
 
 
 class Overdue:
-    """The launchers, looked at once a second while any command is out (asleep otherwise).
+    """The launchers, looked at once a second while any command is out or launchers beyond
+    the first are live, whose idle ones `retire` lets go (asleep otherwise: no timer).
     One stopped (SIGSTOP, a debugger) for STOP_MISS seconds, or late by HUNG_MISS seconds
     with something it owes (to start a command handed over, to stop one at its timeout or a
     cancel), is killed; its reader then stops its runs' trees by token and ends them (those
     past their timeout `timed_out`, cancelled ones `cancelled`, the rest `interrupted`,
     retried by their tasks' policies)."""
 
-    def __init__(self, live: Callable[[], Sequence[Watched]]) -> None:
+    def __init__(self, live: Callable[[], Sequence[Watched]],
+                 retire: Callable[[], bool] = lambda: False) -> None:
         self._live = live  # the launchers alive
-        self._out = threading.Event()  # some command is out: look each second
+        self._retire = retire  # lets idle extra launchers go; whether extras are left
+        self._out = threading.Event()  # some command is out, or extras live: look each second
         self._thread: threading.Thread | None = None
 
     def watch(self) -> None:
-        """A command was handed over (cheap when already watching)."""
+        """A command was handed over, or an extra launcher started (cheap when already
+        watching)."""
         if not self._out.is_set():
             self._out.set()
             if self._thread is None:
@@ -65,18 +69,28 @@ class Overdue:
                                                 name="tickwork-launcher-overdue")
                 self._thread.start()
 
+    def watching(self) -> bool:
+        """Whether it looks each second (a command out, or extra launchers live)."""
+        return self._out.is_set()
+
     def _run(self) -> None:
         while self._out.wait():
             time.sleep(1.0)
             links = self._live()
-            if not any(link.pending for link in links):
-                self._out.clear()
-                if not any(link.pending for link in links):  # (one handed over meanwhile)
-                    continue
-                self._out.set()
-            for link in links:
+            busy = any(link.pending for link in links)
+            for link in links if busy else ():
                 with contextlib.suppress(Exception):  # a look that fails is tried again
                     self._look(link)
+            try:
+                extras = self._retire()
+            except Exception:  # (tried again once a command is handed over: never a loop)
+                log.exception("letting idle launchers go")
+                extras = False
+            if not extras and not busy:
+                self._out.clear()
+                links = self._live()  # (one handed over, or started, meanwhile)
+                if len(links) > 1 or any(link.pending for link in links):
+                    self._out.set()
 
     def _look(self, link: Watched) -> None:
         now = time.monotonic()
