@@ -141,6 +141,7 @@ class Engine:
                               commands_due=self.executor.warm_commands)
         self.horizon = Horizon(self.timing, self.writer, self.tasks.tasks,
                                self._horizon_seconds, self.tasks.load, self.clock)
+        self.horizon.commands_soon = self.executor.warm_commands
         logged = Logged(self.executor, self.handoffs)  # each hand-off logged first
         self.dispatcher = Dispatcher(
             self.id, clock=self.clock, post=self.post, writer=self.writer, hub=self.hub,

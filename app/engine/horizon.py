@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from app.core.placement import LOCAL
 from app.core.schedule import build_trigger, parse_timezone
 from app.core.sweeps import keep_from_sweeps
 from app.core.task import Task
@@ -35,6 +36,9 @@ class Horizon:
         self.tasks = tasks  # the engine's task cache (shared)
         self.horizon = horizon
         self._load = load  # asks the store thread to load tasks, then calls `loaded`
+        # this many local commands of tasks it holds are armed to fire soon: their launchers
+        # are started ahead (tasks it loads to fire: TaskSync._warm_for)
+        self.commands_soon: Callable[[int], None] = lambda count: None
         self.index: list[tuple[float, int]] = []  # (next fire ts, task id), lazily pruned
         self.next_of: dict[int, float] = {}  # task id -> next fire ts (the truth for index)
         self.armed: dict[int, float] = {}  # task id -> ts of its APScheduler job
@@ -108,18 +112,23 @@ class Horizon:
         """Arm every task whose next fire falls inside the horizon (loading it if needed)."""
         limit = self.clock.time() + self.horizon
         need: list[int] = []
+        commands = 0
         index = self.index
         while index and index[0][0] <= limit:
             ts, task_id = heapq.heappop(index)
             if self.next_of.get(task_id) != ts:
                 continue  # stale entry
-            if task_id in self.tasks:
+            task = self.tasks.get(task_id)
+            if task is not None:
                 self.arm(task_id, ts)
+                commands += task.spec.action.kind == "command" and task.spec.runs_on == LOCAL
             elif task_id not in self.loading:
                 self.loading.add(task_id)
                 need.append(task_id)
         if need:
             self._load(need)
+        if commands:  # (a burst again: the extra launchers of the last one were let go)
+            self.commands_soon(commands)
 
     def loaded(self, ids: list[int], loaded: list[Task]) -> None:
         found = {t.id: t for t in loaded}

@@ -15,6 +15,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import psutil
@@ -156,3 +157,28 @@ def test_launchers_that_cannot_start_leak_nothing_and_are_not_retried_at_every_l
         assert caplog.text.count("cannot start the launchers") == 1
     finally:
         executor.shutdown(5)
+
+
+def test_commands_due_together_again_have_their_launchers_started_ahead_again(
+        launchers: Launchers[Link], engine: Any, service: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ten commands every 8 s: the extras the first burst started are let go idle (here
+    after 1 s), and before the next burst — the tasks now held by the engine, not loaded
+    again — as many launchers as it needs are up again, not one started per busy moment of
+    the burst itself."""
+    monkeypatch.setattr(pool, "IDLE_RETIRE", 1.0)
+    for n in range(10):
+        service.create_task(command_task(f"c{n}", schedule={"kind": "interval", "seconds": 8},
+                                         action={"kind": "command", "argv": ["true"]}))
+    engine.start()
+    first = wait_until(lambda: [r for n in range(10) for r in finished_runs(service, f"c{n}")]
+                       if len(finished_runs(service, "c0")) >= 1 else None, 30)
+    fire = max(r.scheduled_for for r in first)
+    wait_until(lambda: len(launchers.live()) == 1, 15)  # the extras let go
+    assert not any(len(finished_runs(service, f"c{n}")) > 1 for n in range(10))
+    wait_until(lambda: len(launchers.live()) == launcher_count(), 15)
+    assert datetime.now(UTC) < fire + timedelta(seconds=8)  # up before the next burst
+    second = wait_until(lambda: [r for n in range(10) for r in finished_runs(service, f"c{n}")]
+                        if all(len(finished_runs(service, f"c{n}")) >= 2 for n in range(10))
+                        else None, 30)
+    assert {r.status for r in second} == {"succeeded"}
