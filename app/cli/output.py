@@ -189,7 +189,8 @@ def _window(t: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _action(action: dict[str, Any]) -> list[tuple[str, str]]:
     """What runs, as typed: the command line (and its shell), or the function and its
-    arguments; the folder and standard input when it has them."""
+    arguments; the folder it starts in (none set: the home folder, as a run does) and standard
+    input when it has one."""
     if action["kind"] == "python":
         kwargs = json.dumps(action.get("kwargs") or {}, ensure_ascii=False)
         rows = [("action", f"Python {action['target']} {kwargs}")]
@@ -200,8 +201,7 @@ def _action(action: dict[str, Any]) -> list[tuple[str, str]]:
         how = f" (through {action.get('shell_program') or '/bin/sh'})" if action.get("shell") \
             else ""
         rows = [("action", f"command {line}{how}")]
-    if action.get("cwd"):
-        rows.append(("folder", action["cwd"]))
+    rows.append(("folder", action.get("cwd") or "(home folder)"))  # (it said nothing)
     if action.get("stdin"):
         rows.append(("stdin", json.dumps(action["stdin"], ensure_ascii=False)))
     return rows

@@ -15,9 +15,10 @@ backoff until it commits.
 A PostgreSQL store's server that cannot be reached (stopped, restarting, a cut network) is
 the same pause, met by whichever engine thread uses the store first: the writer holds its
 batch, the store thread and the dispatcher hand the error here (`met`). It is said once, with
-the server's URL (never its password); the writer then tries a write every second (a probe,
-when it held nothing) and the first that commits ends the pause: the engine is `running`
-and catches up, as after a full disk.
+the server's URL (never its password) — or, when the server had ended that thread's session
+for its silence inside a transaction (SQLSTATE 25P03), as that; the writer then tries a
+write every second (a probe, when it held nothing) and the first that commits ends the
+pause: the engine is `running` and catches up, as after a full disk.
 
 A damaged store (SQLITE_CORRUPT met on any engine thread) stops the engine, once, with one
 line naming the newest backup and the restore command (`fatal`).
@@ -41,7 +42,7 @@ from app.engine.horizon import Horizon
 from app.engine.watcher import StoreWatcher
 from app.engine.writer import RETRY_AWAY, RETRY_FIRST, RETRY_MAX, Writer
 from app.store.database import Store
-from app.store.integrity import CORRUPT, FULL, UNREACHABLE, find_fault
+from app.store.integrity import CORRUPT, FULL, UNREACHABLE, ended_silent, find_fault
 
 
 class EngineParts(Protocol):
@@ -103,16 +104,16 @@ class StoreFaults:
         if kind == CORRUPT:
             self.report(CORRUPT, str(err))
         elif kind == UNREACHABLE:
-            self.away(str(err))
+            self.away(str(err), ended_silent(exc))
         else:
             log.warning("store write failed: %s", err)  # the writer reports the state
         return True
 
-    def away(self, detail: str) -> None:
+    def away(self, detail: str, silent: bool = False) -> None:
         """Any engine thread: the store's server cannot be reached. The first time, pause
         firing (said once) and give the writer a probe, so that a write is tried every
         second even when nothing else is written; the first that commits ends the pause."""
-        if self._say(UNREACHABLE, detail):
+        if self._say(UNREACHABLE, detail, silent):
             self.engine.post(lambda: self._stall(UNREACHABLE))
             self.engine.writer.submit(lambda: None, self._probed)
 
@@ -133,7 +134,7 @@ class StoreFaults:
             if fault is None or fault[0] == CORRUPT:
                 raise
             if not self.down:
-                self._say(fault[0], str(fault[1]))
+                self._say(fault[0], str(fault[1]), ended_silent(exc))
                 self._stall(fault[0])
             backoff = min(max(self._start_up_delay * 2, RETRY_FIRST), RETRY_MAX)
             delay = self._start_up_delay = RETRY_AWAY if fault[0] == UNREACHABLE else backoff
@@ -166,28 +167,28 @@ class StoreFaults:
         with self._lock:
             self._said = None
 
-    def report(self, kind: str | None, detail: str) -> None:
-        """The writer's report: CORRUPT, FULL, UNREACHABLE, or None when a write committed
-        again."""
+    def report(self, kind: str | None, detail: str, silent: bool = False) -> None:
+        """The writer's report: CORRUPT, FULL, UNREACHABLE (`silent`: the server ended its
+        session for its silence), or None when a write committed again."""
         engine = self.engine
         if kind == CORRUPT:
             self.halt(str(engine.store.damaged(detail)))
         elif kind is not None:
-            if self._say(kind, detail):
+            if self._say(kind, detail, silent):
                 engine.post(lambda: self._stall(kind))
         else:
             with self._lock:
                 self._said = None
             engine.post(self._resume)
 
-    def _say(self, kind: str, detail: str) -> bool:
+    def _say(self, kind: str, detail: str, silent: bool = False) -> bool:
         """Say a pause (FULL or UNREACHABLE) once: False when it was said already."""
         with self._lock:
             if self._said == kind:
                 return False
             self._said = kind
         if kind == UNREACHABLE:
-            self._say_away(detail)
+            self._say_away(detail, silent)
         else:
             self._say_full(detail)
         return True
@@ -204,12 +205,17 @@ class StoreFaults:
             f"{detail}: no task starts until it can ({free}); fires missed "
             "meanwhile are caught up afterwards"))
 
-    def _say_away(self, detail: str) -> None:
+    def _say_away(self, detail: str, silent: bool) -> None:
         store = self.engine.store
         detail = _without_password(detail.strip().splitlines()[0] if detail.strip() else
                                    "no connection", store.url)
-        log.error("the store's server cannot be reached (%s: %s): firing paused, retrying "
-                  "every second", store.name, detail)
+        if silent:  # (it was there: it ended a session, as it says)
+            log.error("the store's server %s ended this engine's session for staying silent "
+                      "inside a transaction too long (the process was stopped, or busy between "
+                      "two statements): firing paused, retrying every second", store.name)
+        else:
+            log.error("the store's server cannot be reached (%s: %s): firing paused, retrying "
+                      "every second", store.name, detail)
         self.engine.hub.emit(Notification(
             "store", "Tickwork cannot reach its store",
             f"{store.name}: {detail}: no task starts until the server is back; fires missed "

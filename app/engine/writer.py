@@ -17,8 +17,9 @@ Some failures are faults of the store, not of a write, and are never replayed: a
 (SQLITE_FULL) holds the batch and retries it with backoff (0.5 s doubling to 30 s) until it
 commits, while new writes queue behind it; a PostgreSQL server that cannot be reached holds
 it the same way, retried every second (each try is one connection attempt); a damaged file
-(SQLITE_CORRUPT) fails the batch. Each is reported once through `on_fault(kind, detail)`,
-and the end of a hold through `on_fault(None, "")`, so the engine can stop firing and say
+(SQLITE_CORRUPT) fails the batch. Each is reported once through `on_fault(kind, detail,
+silent)` (`silent`: the server ended the session for its silence, SQLSTATE 25P03), and the
+end of a hold through `on_fault(None, "", False)`, so the engine can stop firing and say
 so. Nothing in a held batch is lost: a transaction the server dropped committed nothing, and
 the whole batch is tried again.
 
@@ -43,7 +44,7 @@ from typing import Any
 
 from app.engine.clock import WALL, Clock
 from app.store import connection, ledger
-from app.store.integrity import CORRUPT, FULL, UNREACHABLE, find_fault
+from app.store.integrity import CORRUPT, FULL, UNREACHABLE, ended_silent, find_fault
 from app.store.leader import FencedOff, is_fenced
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ RETRY_MAX = 30.0
 RETRY_AWAY = 1.0  # seconds between tries while a PostgreSQL server cannot be reached
 HELD = (FULL, UNREACHABLE)  # faults that hold a batch until it commits
 Done = Callable[[Any, BaseException | None], None]
-Fault = Callable[[str | None, str], None]
+Fault = Callable[[str | None, str, bool], None]
 
 
 @dataclass(slots=True)
@@ -218,7 +219,7 @@ class Writer:
                 self._report(CORRUPT, str(err))
                 self._abandon(batch, exc)
                 return
-            held = self._hold(batch, kind, str(err))
+            held = self._hold(batch, kind, str(err), ended_silent(exc))
             if held is None:
                 return
             results, claimed = held
@@ -246,12 +247,12 @@ class Writer:
             ledger.set_next_many(list(batch.next_runs.items()))
         return results, claimed
 
-    def _hold(self, batch: _Batch, kind: str, detail: str
+    def _hold(self, batch: _Batch, kind: str, detail: str, silent: bool
               ) -> tuple[list[Any], list[Any]] | None:
         """The store is full or its server away: keep the batch and retry it (with backoff
         while full, every second while away) until it commits (its results), or until the
         writer stops (None, the batch failed)."""
-        self._report(kind, detail)
+        self._report(kind, detail, silent)
         delay = RETRY_FIRST
         while True:
             wait = RETRY_AWAY if kind == UNREACHABLE else delay
@@ -276,7 +277,8 @@ class Writer:
                     return None
                 if fault[0] in HELD and not stopping:
                     kind = fault[0]
-                    self._report(kind, str(fault[1]))  # (said once: only a change of kind)
+                    # (said once: only a change of kind)
+                    self._report(kind, str(fault[1]), ended_silent(exc))
                     continue
                 if fault[0] == CORRUPT:
                     self._report(CORRUPT, str(fault[1]))
@@ -288,13 +290,13 @@ class Writer:
             self._report(None, "")
             return out
 
-    def _report(self, kind: str | None, detail: str) -> None:
+    def _report(self, kind: str | None, detail: str, silent: bool = False) -> None:
         if kind == self.fault:
             return
         self.fault = kind
         if self.on_fault is not None:
             try:
-                self.on_fault(kind, detail)
+                self.on_fault(kind, detail, silent)
             except Exception:
                 log.exception("writer fault listener failed")
 

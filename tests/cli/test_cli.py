@@ -47,6 +47,20 @@ def test_round_trip_add_list_update_show_delete_with_verified_audit(cli: Any) ->
     assert actions[:3] == ["task.delete", "task.update", "task.create"]
 
 
+def test_show_says_a_task_with_no_working_folder_starts_in_the_home_folder(
+        cli: Any, tmp_path: Path) -> None:
+    """A run with no working folder starts in the home folder, but `task show` said nothing
+    of where: it names the home folder as it names a folder set (`--json` keeps it empty)."""
+    assert cli("task", "add", "plain", "--command", "true", "--manual").code == 0
+    assert cli("task", "add", "py", "--python", "os:getcwd", "--manual").code == 0
+    assert cli("task", "add", "set", "--command", "true", "--cwd", str(tmp_path),
+               "--manual").code == 0
+    for name in ("plain", "py"):
+        assert "      folder: (home folder)\n" in cli("task", "show", name).out
+        assert cli("task", "show", name, "--json").json()["action"]["cwd"] is None
+    assert f"      folder: {tmp_path}\n" in cli("task", "show", "set").out
+
+
 def test_audit_verify_fails_after_a_row_is_edited(cli: Any, home: Path) -> None:
     assert cli("task", "add", "a", "--command", "true").code == 0
     assert cli("task", "add", "b", "--command", "true").code == 0

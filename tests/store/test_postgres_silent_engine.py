@@ -1,7 +1,8 @@
 """An engine whose write the PostgreSQL server ends for its silence inside it (SQLSTATE 25P03,
 idle_in_transaction_session_timeout: the engine's process stalled mid-write — a suspended VM,
 a thread holding the interpreter) recovers as from a server gone away: it stalls once (one
-log line, one notification, no traceback), holds its writes, opens a new session and fires on.
+log line, saying the server ended its session for its silence; one notification, no
+traceback), holds its writes, opens a new session and fires on.
 The silence a write may keep is shortened to 1 ms, and this test's thread holds the
 interpreter in long slices meanwhile, so the engine's writer falls silent mid-write."""
 
@@ -97,3 +98,8 @@ def test_an_engine_write_ended_for_its_silence_recovers_as_from_a_server_away(
     assert len([r for r in caplog.records if r.exc_info]) <= 1, "no traceback loop"
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) <= 1, errors
+    # the pause said as what it was: the server was there and ended the writer's session
+    # (it said "the store's server cannot be reached (…: sending query failed: …)")
+    assert all(f"{pg_store.name} ended this engine's session for staying silent inside a "
+               "transaction too long (the process was stopped, or busy between two "
+               "statements): firing paused" in e for e in errors), errors
