@@ -46,7 +46,7 @@ class TaskSync:
     """The tasks the engine knows, by id, and how they are (re)read from the store."""
 
     def __init__(self, store: Store, hub: EventHub, *, post: Post, on_store: Post,
-                 python_due: Callable[[], None] | None = None,
+                 python_due: Callable[[int], None] | None = None,
                  commands_due: Callable[[int], None] | None = None) -> None:
         self.store = store
         self.hub = hub
@@ -108,10 +108,10 @@ class TaskSync:
         """Tasks read (to be armed, or changed): with a local Python action among them, warm
         the workers; with a local command (paused: still run by hand), the launchers — one,
         or when they are `due` (loaded to fire) one per command, up to their most."""
-        if self._python_due is not None and any(
-                t.spec.action.kind == "python" and t.spec.runs_on == LOCAL and t.spec.enabled
-                for t in loaded):
-            self._python_due()
+        python = sum(t.spec.action.kind == "python" and t.spec.runs_on == LOCAL
+                     and t.spec.enabled for t in loaded)
+        if python and self._python_due is not None:
+            self._python_due(python if due else 1)
         commands = sum(t.spec.action.kind == "command" and t.spec.runs_on == LOCAL
                        for t in loaded)
         if commands and self._commands_due is not None:

@@ -327,3 +327,32 @@ def test_workers_are_up_before_the_first_python_fire(engine: Any, service: Any,
     assert run.status == "succeeded", run.error
     assert int(who.read_text()) in pool.pids()
     assert pool.started == warm  # the run found a worker ready
+
+
+def test_as_many_workers_as_python_fires_due_together_are_up_before_them(
+        store: Any, service: Any) -> None:
+    """More Python tasks due at the same instant (the top of an hour, small) than the engine
+    has CPUs: all its workers are up before it, not one per CPU with the rest started among
+    the first runs, their interpreters' start taking those runs' CPU."""
+    from app.engine.engine import Engine
+
+    most = (os.cpu_count() or 1) + 2
+    engine = Engine(store, workers=most, metrics=False)
+    service.subscribe(engine.on_service_change)
+    at = datetime.now(UTC) + timedelta(seconds=2.5)
+    names = [f"top-{n}" for n in range(most + 2)]
+    for name in names:
+        service.create_task({"name": name, "timezone": "UTC",
+                             "schedule": {"kind": "date", "at": at.isoformat()},
+                             "action": {"kind": "python", "target": f"{ACTIONS}:counted"}})
+    engine.start()
+    try:
+        pool = engine.executor.python
+        wait_until(lambda: pool.idle() == most, 20)
+        assert datetime.now(UTC) < at and not any(finished_runs(service, n) for n in names)
+        for name in names:
+            (run,) = wait_until(lambda name=name: finished_runs(service, name), 20)
+            assert run.status == "succeeded", run.error
+        assert pool.started == most  # none more started for them
+    finally:
+        engine.stop(grace=0.5)

@@ -119,11 +119,11 @@ class PythonWorkers:
             if boot:
                 self._boot()
 
-    def warm(self) -> None:
-        """Python runs fall due soon: have a worker per CPU (at most `most`) up before them,
-        so the first fires do not wait for interpreters to start — several starting at once
-        on a busy machine took 0.3–0.5 s. More start on demand, as runs wait."""
-        count = min(os.cpu_count() or 1, self.most or 1)
+    def warm(self, due: int = 0) -> None:
+        """`due` Python runs fall due soon: that many workers up before them (one per CPU at
+        least, `most` at most), so the first fires do not wait for interpreters (several
+        starting on a busy machine took 0.3–0.5 s, and their CPU). More start on demand."""
+        count = min(max(os.cpu_count() or 1, due), self.most or 1)
         with self._lock:
             more = count - len(self._all) - self._launching
             if more <= 0 or self._stopping:
