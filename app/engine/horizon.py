@@ -37,7 +37,7 @@ class Horizon:
         self.horizon = horizon
         self._load = load  # asks the store thread to load tasks, then calls `loaded`
         # this many local commands of tasks it holds are armed to fire soon: their launchers
-        # are started ahead (tasks it loads to fire: TaskSync._warm_for)
+        # are started ahead (the tasks it loads to fire are warmed for by TaskSync)
         self.commands_soon: Callable[[int], None] = lambda count: None
         self.index: list[tuple[float, int]] = []  # (next fire ts, task id), lazily pruned
         self.next_of: dict[int, float] = {}  # task id -> next fire ts (the truth for index)
