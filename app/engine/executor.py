@@ -47,6 +47,7 @@ from app.engine.attempts import (
 )
 from app.engine.launcher.client import LAUNCHERS, Handing, launcher_count
 from app.engine.launcher.ends import file_of
+from app.engine.launcher.pool import GROW_AGAIN
 from app.engine.processes import KILL_GRACE  # seconds between SIGTERM and SIGKILL
 from app.engine.pyworkers.context import checkpoint_text
 from app.engine.pyworkers.pool import FENCE_POLL, PythonWorkers
@@ -118,7 +119,7 @@ class Executor:
         self._warm_lock = threading.Lock()
         self._warming = False  # launchers are being started (`warm_commands`)
         self._warm_want = 0  # how many live launchers the next start is to make sure of
-        self._warm_failed = False  # they could not be: left to the first command
+        self._warm_after = 0.0  # (monotonic) a start failed: none tried before this
 
     def warm_commands(self, count: int = 1) -> None:
         """Commands may run here soon: have `count` launcher processes live (at most
@@ -129,9 +130,10 @@ class Executor:
         `python -m benchmarks.run_now`, `first_start_ms`)."""
         with self._warm_lock:  # (not the launchers' own: held while one starts)
             self._warm_want = max(self._warm_want, min(count, launcher_count()))
-            if self._warm_failed or self._warming:
+            if self._warming or time.monotonic() < self._warm_after:
                 return  # (a start under way takes the larger count)
             if LAUNCHERS.glance() >= self._warm_want:
+                LAUNCHERS.keep(self._warm_want)  # (not let go just before they are due)
                 self._warm_want = 0  # (most loads: no thread)
                 return
             self._warming = True
@@ -142,13 +144,15 @@ class Executor:
                     with self._warm_lock:
                         want, self._warm_want = self._warm_want, 0
                         if not want:
-                            self._warming = False
                             return
                     LAUNCHERS.warm(want)
-            except OSError as exc:  # the first command tries again, and says so; a start
-                with self._warm_lock:  # that failed is not tried again at every load
-                    self._warm_failed, self._warming = True, False
+            except Exception as exc:  # the first command tries again, and says so; a start
+                with self._warm_lock:  # that failed is not tried at every load, for a while
+                    self._warm_after = time.monotonic() + GROW_AGAIN
                 log.warning("cannot start the launchers: %s", exc)
+            finally:
+                with self._warm_lock:
+                    self._warming = False
         threading.Thread(target=start, name="tickwork-launchers", daemon=True).start()
 
     def start(self, attempt: Attempt) -> None:

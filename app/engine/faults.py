@@ -85,13 +85,16 @@ class StoreFaults:
         self._kind = FULL  # dispatcher's view: why it is down (FULL or UNREACHABLE)
         self._start_up_delay = 0.0  # > 0 while start-up recovery waits for the store
         self._said: str | None = None  # the pause said and not yet over (any thread)
+        self._silent = False  # ... UNREACHABLE said as a session the server ended (25P03)
         self._lock = threading.Lock()
 
     @property
     def why(self) -> str:
         """The stalled engine's state detail."""
         if self._kind == UNREACHABLE:
-            return "the store's server cannot be reached: retrying every second"
+            return ("the store's server ended this engine's session for its silence: "
+                    "retrying every second" if self._silent else
+                    "the store's server cannot be reached: retrying every second")
         return "the store cannot be written (disk full?): retrying"
 
     def met(self, exc: BaseException) -> bool:
@@ -209,17 +212,20 @@ class StoreFaults:
         store = self.engine.store
         detail = _without_password(detail.strip().splitlines()[0] if detail.strip() else
                                    "no connection", store.url)
+        self._silent = silent
         if silent:  # (it was there: it ended a session, as it says)
             log.error("the store's server %s ended this engine's session for staying silent "
                       "inside a transaction too long (the process was stopped, or busy between "
                       "two statements): firing paused, retrying every second", store.name)
+            title, said = ("Tickwork's store ended its session", "the server ended this "
+                           "engine's session for staying silent inside a transaction too long")
         else:
             log.error("the store's server cannot be reached (%s: %s): firing paused, retrying "
                       "every second", store.name, detail)
+            title, said = "Tickwork cannot reach its store", detail
         self.engine.hub.emit(Notification(
-            "store", "Tickwork cannot reach its store",
-            f"{store.name}: {detail}: no task starts until the server is back; fires missed "
-            "meanwhile are caught up afterwards"))
+            "store", title, f"{store.name}: {said}: no task starts until the server answers "
+            "again; fires missed meanwhile are caught up afterwards"))
 
     def _stall(self, kind: str) -> None:
         """Dispatcher: stop firing until the store takes writes again."""
@@ -242,7 +248,9 @@ class StoreFaults:
         if self._kind == UNREACHABLE:
             log.warning("the store's server %s is back after %.0fs: catching up missed fires",
                         engine.store.name, down)
-            cause = f"after the store's server could not be reached for {down:.0f} s"
+            cause = (f"after the store's server ended this engine's session ({down:.0f} s)"
+                     if self._silent else
+                     f"after the store's server could not be reached for {down:.0f} s")
         else:
             log.warning("the store can be written again after %.0fs: catching up missed "
                         "fires", down)

@@ -39,3 +39,10 @@ def checkpoint_then_look(db: str, out: str, context: Any) -> None:
     finally:
         con.close()
     Path(out).write_text(json.dumps({"seen": text}))
+
+
+def cpus(path: str) -> None:
+    """Notes the CPUs it may run on."""
+    import os
+
+    Path(path).write_text(json.dumps(sorted(os.sched_getaffinity(0))))

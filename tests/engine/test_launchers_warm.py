@@ -90,15 +90,15 @@ def test_commands_due_together_start_more_launchers_and_the_extras_retire_idle(
     when = soon(5.0)
     for n in range(10):
         service.create_task(command_task(f"c{n}", schedule={"kind": "date", "at": when},
-                                         action={"kind": "command", "argv": ["sleep", "1"]}))
+                                         action={"kind": "command", "argv": ["sleep", "3"]}))
     engine.start()
     wait_until(lambda: len(launchers.live()) == launcher_count(), 20)
+    before = {link.pid: link.proc for link in launchers.live()}  # (while they run: idle,
+    assert len(before) == launcher_count()  # the extras may go 1.5 s after the last end)
     runs = wait_until(lambda: len(done := [r for n in range(10)
                                            for r in finished_runs(service, f"c{n}")]) == 10
                       and done, 30)
     assert {r.status for r in runs} == {"succeeded"}
-    before = {link.pid: link.proc for link in launchers.live()}
-    assert len(before) == launcher_count()
     (kept,) = wait_until(lambda: len(live := launchers.live()) == 1 and live, 15)
     let_go = [proc for pid, proc in before.items() if pid != kept.pid]
     wait_until(lambda: all(proc.poll() is not None for proc in let_go), 10)  # they exited
@@ -131,6 +131,27 @@ def test_a_launcher_with_a_command_pending_is_never_let_go(
     assert extra.run(cast(Any, None), [], cast(Any, None)) is False  # refused: go elsewhere
     wait_until(lambda: extra.proc.poll() is not None, 10)
     assert launchers.live() == [first]
+
+
+def test_a_launcher_running_a_long_command_takes_the_next_one_too(
+        launchers: Launchers[Link], engine: Any, service: Any) -> None:
+    """Busy is starting commands, not running one: with a nightly backup running, every
+    command started a new launcher (~17 MiB, an interpreter's start) that then sat idle and
+    was let go a minute later, the command itself going to the busy one anyway (a review)."""
+    service.create_task(command_task("long", schedule={"kind": "manual"},
+                                     action={"kind": "command", "argv": ["sleep", "30"]}))
+    service.create_task(command_task("quick", schedule={"kind": "manual"},
+                                     action={"kind": "command", "argv": ["true"]}))
+    engine.start()
+    wait_until(lambda: len(launchers.live()) == 1, 20)
+    long = service.run_now("long")
+    wait_until(lambda: service.get_run(long.id).status == "running", 20)
+    for _ in range(3):
+        run = service.run_now("quick")
+        assert wait_until(lambda run=run: service.get_run(run.id).finished_at, 20)
+        assert service.get_run(run.id).status == "succeeded"
+    assert len(launchers.live()) == 1
+    service.cancel_run(long.id)
 
 
 def test_launchers_that_cannot_start_leak_nothing_and_are_not_retried_at_every_load(

@@ -339,7 +339,7 @@ def test_as_many_workers_as_python_fires_due_together_are_up_before_them(
     most = (os.cpu_count() or 1) + 2
     engine = Engine(store, workers=most, metrics=False)
     service.subscribe(engine.on_service_change)
-    at = datetime.now(UTC) + timedelta(seconds=2.5)
+    at = datetime.now(UTC) + timedelta(seconds=5)
     names = [f"top-{n}" for n in range(most + 2)]
     for name in names:
         service.create_task({"name": name, "timezone": "UTC",

@@ -81,15 +81,16 @@ class Overdue:
             for link in links if busy else ():
                 with contextlib.suppress(Exception):  # a look that fails is tried again
                     self._look(link)
+            failed = False
             try:
                 extras = self._retire()
             except Exception:  # (tried again once a command is handed over: never a loop)
                 log.exception("letting idle launchers go")
-                extras = False
+                extras, failed = False, True
             if not extras and not busy:
                 self._out.clear()
                 links = self._live()  # (one handed over, or started, meanwhile)
-                if len(links) > 1 or any(link.pending for link in links):
+                if (len(links) > 1 and not failed) or any(link.pending for link in links):
                     self._out.set()
 
     def _look(self, link: Watched) -> None:

@@ -49,6 +49,8 @@ _CPUS = os.cpu_count() or 1  # (asked once: 10 µs a call, a sysfs read, asked e
 class Launcher(Watched, Protocol):
     """A launcher process (client.Link)."""
 
+    busy_at: float  # (monotonic) when it last took or ended a command
+
     def retire(self, idle: float, now: float) -> bool: ...
     def close(self) -> None: ...
 
@@ -77,7 +79,11 @@ class Launchers(Generic[L]):
             if not self.links:
                 self.links.append(self._start(self))
             chosen = min(self.links, key=lambda link: len(link.pending))
-            grow = (bool(chosen.pending) and len(self.links) < launcher_count()
+            # busy starting commands, not running long ones (a nightly backup's launcher
+            # grew one more for every command, let go idle a minute later: a review); a
+            # copy, as its reader thread changes it
+            starting = any(not p.started for p in list(chosen.pending.values()))
+            grow = (starting and len(self.links) < launcher_count()
                     and time.monotonic() >= self._grow_after)
             if grow:
                 try:
@@ -90,14 +96,26 @@ class Launchers(Generic[L]):
         return chosen
 
     def warm(self, count: int) -> None:
-        """Have `count` launchers live (at most `launcher_count()`), before commands come."""
-        with self.lock:
-            self.links = [link for link in self.links if not link.dead]
-            while len(self.links) < min(count, launcher_count()):
-                self.links.append(self._start(self))
-            extras = len(self.links) > 1
-        if extras:
-            self.overdue.watch()
+        """Have `count` launchers live (at most `launcher_count()`), before commands come;
+        those already live are not let go idle for another IDLE_RETIRE seconds."""
+        try:
+            with self.lock:
+                if self.closed:
+                    return
+                self.links = [link for link in self.links if not link.dead]
+                self.keep(count)
+                while len(self.links) < min(count, launcher_count()):
+                    self.links.append(self._start(self))
+        finally:  # (those started before one failed are let go idle too)
+            if len(self.links) > 1:
+                self.overdue.watch()
+
+    def keep(self, count: int) -> None:
+        """`count` live launchers are wanted soon: none of them is let go idle for another
+        IDLE_RETIRE seconds (without the lock, held while one starts: a glance)."""
+        now = time.monotonic()
+        for link in self.links[:count]:
+            link.busy_at = max(link.busy_at, now)
 
     def replace(self, dead: L) -> None:
         """A launcher died: start its successor now, so the next command does not wait."""

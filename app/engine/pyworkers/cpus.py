@@ -18,14 +18,17 @@ One CPU must not carry more than it can: packing is for many short runs, never f
 few heavy ones. The workers are packed while, over the last `WINDOW`, at least `MIN_RATE`
 runs a second ended and their CPU time (each run's, as its worker counts it: its threads and
 the children it waited for) came to at most `PACK_LOAD` of one CPU; they spread again once
-it passes `SPREAD_LOAD`, or a run used `HEAVY` CPU seconds (then for `HOLD` seconds), or a
+it passes `SPREAD_LOAD` or the runs fall under half `MIN_RATE`, or a run used `HEAVY` CPU
+seconds (then for `HOLD` seconds), or a
 run on a packed worker has gone on for LONG seconds: its worker and every process it
 started are spread (`spread`; the pool's once-a-second look, so within another second). An
 ordinary desktop's few runs a minute never pack. While packed, a run sees one CPU in
 `os.sched_getaffinity`.
 
 A run is handed over with the CPUs it is to run on (`wanted`, in its request); the worker
-sets them before the run and puts them back after it (`knobs.Limits`), whatever the run did.
+sets them before the run and puts them back after it (`knobs.Limits`), whatever the run did
+— but a module's first run in a worker runs on all of them: a library it imports may size
+its threads by the CPUs it sees (OpenBLAS, a thread pool's default), for the worker's life.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import threading
 import time
 from collections.abc import Callable
 
@@ -60,14 +64,19 @@ def allowed() -> frozenset[int] | None:
 
 class Packing:
     """Whether the runs handed over now share one CPU (`wanted`), from the runs that ended
-    (`ended`, the pool's reader thread); any thread may ask."""
+    (`ended`, the pool's reader thread); any thread may ask. The one CPU is chosen by the
+    process's id among the engine's, so two engines (or an engine and a Celery worker) on a
+    machine with more CPUs than two are unlikely to pack onto the same one — each measures
+    only its own runs, not what else keeps that CPU busy."""
 
     def __init__(self, cpus: frozenset[int] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         cpus = allowed() if cpus is None else cpus
         self.all = cpus
-        self.one = [max(cpus)] if cpus is not None and len(cpus) > 1 else None
+        self.one = ([sorted(cpus)[-1 - os.getpid() % len(cpus)]]
+                    if cpus is not None and len(cpus) > 1 else None)
         self._clock = clock
+        self._lock = threading.Lock()
         self._start = clock()  # the window's start
         self._runs = 0  # ends in it ...
         self._cpu = 0.0  # ... and their CPU seconds
@@ -76,8 +85,9 @@ class Packing:
 
     @property
     def packed(self) -> bool:
-        self._roll(self._clock())
-        return self._packed
+        with self._lock:
+            self._roll(self._clock())
+            return self._packed
 
     def wanted(self) -> list[int] | None:
         """The CPUs for a run handed over now (None: all of the engine's)."""
@@ -85,17 +95,21 @@ class Packing:
 
     def ended(self, cpu: float | None) -> None:
         """A run ended, having used `cpu` seconds (None: not known)."""
-        now = self._clock()
-        self._roll(now)
-        self._runs += 1
-        if cpu is not None and cpu > 0:
-            self._cpu += cpu
-            if cpu >= HEAVY:
-                self.hold(now)
+        with self._lock:
+            now = self._clock()
+            self._roll(now)
+            self._runs += 1
+            if cpu is not None and cpu > 0:
+                self._cpu += cpu
+                if cpu >= HEAVY:
+                    self._hold(now)
 
-    def hold(self, now: float | None = None) -> None:
+    def hold(self) -> None:
         """A heavy or long run: spread, and stay spread for HOLD seconds."""
-        now = self._clock() if now is None else now
+        with self._lock:
+            self._hold(self._clock())
+
+    def _hold(self, now: float) -> None:
         self._hold_until = now + HOLD
         self._packed = False
 
@@ -109,7 +123,9 @@ class Packing:
         return True
 
     def _roll(self, now: float) -> None:
-        """A window has passed: decide from it (one that saw no end packs nothing)."""
+        """A window has passed: decide from it (one that saw no end packs nothing). Packed,
+        the runs stay so while half the rate that packed them goes on, within SPREAD_LOAD
+        (lock held)."""
         elapsed = now - self._start
         if elapsed < WINDOW:
             return
@@ -119,7 +135,8 @@ class Packing:
             else:
                 load = self._cpu / elapsed
                 if self._packed:
-                    self._packed = load <= SPREAD_LOAD
+                    self._packed = (self._runs >= MIN_RATE / 2 * elapsed
+                                    and load <= SPREAD_LOAD)
                 else:
                     self._packed = self._runs >= MIN_RATE * elapsed and load <= PACK_LOAD
         self._start, self._runs, self._cpu = now, 0, 0.0

@@ -221,7 +221,8 @@ class Kept:
 
 
 class Limits:
-    """The operating system's limits on the worker process, as before its first run."""
+    """The operating system's limits on the worker process, as before its first run; its
+    CPUs as the engine last placed it (`place`, cpus.py)."""
 
     def __init__(self) -> None:
         import resource

@@ -130,8 +130,8 @@ class PythonWorkers:
                 return
             self._booting += more
             self._launching += more
-        for _ in range(more):
-            self._boot()
+        threading.Thread(target=self._boot, args=(more,), daemon=True,
+                         name="tickwork-python-warm").start()  # (not on the store's thread)
 
     def _room(self) -> bool:
         """Another worker may start (lock held): fewer than `most` are up or starting."""
@@ -201,27 +201,28 @@ class PythonWorkers:
         waiting.attempt.on_cancel = None
         self.sink.on_finished(waiting.attempt, outcome)
 
-    def _boot(self) -> None:
-        """Start one more worker (counted in `_booting` and `_launching` by the caller); the
-        first waiting run takes it once it has said hello."""
-        try:
-            worker = WorkerProcess()
-        except OSError as exc:  # no process could be made (a limit, no memory)
+    def _boot(self, count: int = 1) -> None:
+        """Start `count` more workers (counted as booting by the caller): hello, then a run."""
+        for _ in range(count):
+            try:
+                worker = WorkerProcess()
+            except OSError as exc:  # no process could be made (a limit, no memory)
+                with self._lock:
+                    self._launching -= 1
+                self._not_started(f"the Python worker could not start ({exc})")
+                continue
             with self._lock:
                 self._launching -= 1
-            self._not_started(f"the Python worker could not start ({exc})")
-            return
-        with self._lock:
-            self._launching -= 1
-            stopping = self._stopping
-            if not stopping:
-                self._all.add(worker)
-                self.started += 1
-                self._reader.add(worker)
-        if stopping:  # (warmed as the engine stopped)
-            worker.stop()
-            return
-        self.deadlines.at(time.monotonic() + START_TIMEOUT, lambda: self._late(worker))
+                stopping = self._stopping
+                if not stopping:
+                    self._all.add(worker)
+                    self.started += 1
+                    self._reader.add(worker)
+            if stopping:  # (warmed as the engine stopped)
+                worker.stop()
+                continue
+            self.deadlines.at(time.monotonic() + START_TIMEOUT,
+                              lambda worker=worker: self._late(worker))  # type: ignore[misc]
 
     def _late(self, worker: WorkerProcess) -> None:
         """A worker with no hello `START_TIMEOUT` after its start is killed; its end fails
@@ -312,8 +313,7 @@ class PythonWorkers:
                 self._booting += 1
                 self._launching += 1
                 more += 1
-        for _ in range(more):
-            self._boot()
+        self._boot(more)
 
     def stop_later(self, worker: WorkerProcess, run_id: int, after: float, token: str) -> None:
         """Kill `worker` `after` seconds from now if it is still on `run_id` then (and what

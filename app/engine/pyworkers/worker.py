@@ -70,6 +70,7 @@ class Link:
         self.lock = threading.Lock()
         self.current: Current | None = None
         self.modules = Modules()
+        self.ran: set[tuple[str | None, str]] = set()  # (folder, module) of runs it has had
         self.own_folder = _own_folder()  # where each run leaves it: where it started
         self.replies: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
         # the engine's pipes (the baseline's copies), whatever a run makes of fds 1 and 2
@@ -124,7 +125,10 @@ class Link:
         folder = request.get("cwd") or None
         module = (folder, str(request["target"]).partition(":")[0])
         self.baseline.kept.before(module)  # (before its import: a new import sets its own)
-        self.baseline.limits.place(request.get("cpus"))  # where the engine wants it (cpus.py)
+        # where the engine wants it (cpus.py) — but a module's first run here, which may
+        # import a library that sizes its threads by the CPUs it sees, for the worker's life
+        self.baseline.limits.place(request.get("cpus") if module in self.ran else None)
+        self.ran.add(module)
         try:
             self._call(request, folder, end)
         finally:  # the next run starts where the worker started, not where this one went
