@@ -5,7 +5,8 @@ A launcher is an interpreter of ~17 MiB RSS. One is started when command tasks a
 (engine start, a task added or changed), so the first Run now starts in ~5 ms, not after an
 interpreter's start (110–350 ms); as many as the command tasks about to fire when they are
 loaded (`warm`); and one more when a command is handed over while every live launcher has
-commands pending (`link`), up to `launcher_count()`. A launcher beyond the first idle for
+commands it has not started yet (`link`; one running a long command takes the next), up to
+`launcher_count()`. A launcher beyond the first idle for
 `IDLE_RETIRE` seconds is let go (`retire_idle`, called by the watcher once a second while
 there are extras): it refuses commands from then on, its request pipe is closed, it exits,
 and it is not replaced as a dead one is (`replace`).
@@ -72,8 +73,8 @@ class Launchers(Generic[L]):
         self.stop_orphans = False
 
     def link(self) -> L:
-        """The least busy live launcher; when it too has commands pending, one more is
-        started for the next commands (up to `launcher_count()`)."""
+        """The least busy live launcher; when it too has commands not started yet, one more
+        is started for the next commands (up to `launcher_count()`)."""
         with self.lock:
             self.links = [link for link in self.links if not link.dead]
             if not self.links:

@@ -19,11 +19,10 @@ few heavy ones. The workers are packed while, over the last `WINDOW`, at least `
 runs a second ended and their CPU time (each run's, as its worker counts it: its threads and
 the children it waited for) came to at most `PACK_LOAD` of one CPU; they spread again once
 it passes `SPREAD_LOAD` or the runs fall under half `MIN_RATE`, or a run used `HEAVY` CPU
-seconds (then for `HOLD` seconds), or a
-run on a packed worker has gone on for LONG seconds: its worker and every process it
-started are spread (`spread`; the pool's once-a-second look, so within another second). An
-ordinary desktop's few runs a minute never pack. While packed, a run sees one CPU in
-`os.sched_getaffinity`.
+seconds (then for `HOLD` seconds), or a run on a packed worker has gone on for LONG seconds:
+its worker and every process it started are spread (`spread`; the pool's once-a-second
+look, so within another second). An ordinary desktop's few runs a minute never pack. While
+packed, a run sees one CPU in `os.sched_getaffinity`.
 
 A run is handed over with the CPUs it is to run on (`wanted`, in its request); the worker
 sets them before the run and puts them back after it (`knobs.Limits`), whatever the run did
