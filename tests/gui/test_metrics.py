@@ -95,9 +95,10 @@ def test_the_day_read_from_the_store_counts_the_runs_of_each_minute(service: Any
                 "running": 0 if s % 2 else 2, "started_total": int(at.timestamp() // 60) % 100,
                 "fires_per_min": 5}), None)
     stored = read_history(service, now)
-    assert len(stored.minutes) == 8  # 10:53 … 11:00
+    # 10:53 … 10:59 as minutes; 11:00 whole as samples (the seam falls on a minute's start)
+    assert len(stored.minutes) == 7 and len(stored.samples) == 30
     history = build_history(stored, [])
-    last = stored.minutes[-1][2]
+    last = stored.samples[-1][1]["started_total"]
     for k, total in enumerate((last + 2, last + 8, last + 9)):  # live, a minute apart
         history.add(now + timedelta(seconds=60 * k), {"started_total": total, "running": 1})
     _t, v = history.coarse.window()
@@ -108,6 +109,28 @@ def test_the_day_read_from_the_store_counts_the_runs_of_each_minute(service: Any
     assert started[9:] == [2.0, 6.0]
     running = v[SERIES.index("running")]
     assert set(running[~np.isnan(running)]) == {2.0, 1.0}  # the most in flight, not 1.0 mean
+
+
+def test_the_day_read_at_a_minute_start_keeps_the_seam_minute_whole(service: Any,
+                                                                     store: Any) -> None:
+    """Read at :00, the minute where the stored minutes end and the last hour's samples
+    begin was kept as its first sample alone: a lone "0 running" and a minute of 1 start
+    in a day of runs. Each minute, from the store or its samples, is whole."""
+    from app.store import ledger
+
+    sampled = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    now = sampled + timedelta(seconds=0.5)  # the view opens just after 12:00:00's sample
+    with store.write():
+        for s in range(2 * 3600, 0, -1):  # a run in flight but at each :00; 60 starts a minute
+            at = sampled - timedelta(seconds=s)
+            ledger.add_metric(at, "system", json.dumps({
+                "running": 0 if at.second == 0 else 2, "started_total": 7200 - s}), None)
+    history = build_history(read_history(service, now), [])
+    history.add(now + timedelta(seconds=1), {"running": 2, "started_total": 7200})
+    _t, v = history.coarse.window()
+    running, started = v[SERIES.index("running")], v[SERIES.index("fires_per_min")]
+    assert len(running) == 120 and set(running) == {2.0}, running
+    assert set(started[1:]) == {60.0}, started
 
 
 def _store_samples(store: Any, now: datetime, seconds: int) -> None:
@@ -130,7 +153,7 @@ def test_history_and_newer_samples_come_from_the_store(service: Any, store: Any)
     now = datetime.now(UTC)
     _store_samples(store, now, 2 * 3600)
     stored = read_history(service, now)
-    assert 3595 <= len(stored.samples) <= 3600
+    assert 3600 <= len(stored.samples) <= 3660  # the last hour from its first minute's start
     assert 59 <= len(stored.minutes) <= 61
     newer = read_newer(service, now - timedelta(seconds=10))
     assert len(newer) == 9

@@ -190,7 +190,9 @@ def read_history(service: Service, now: datetime | None = None) -> Stored:
     from app.store import metric_samples
 
     now = now or datetime.now(UTC)
-    hour_ago = now - timedelta(seconds=FINE_SECONDS)
+    # the seam between the stored minutes and the last hour's samples falls on a minute's
+    # start: a minute split there would keep only its first part (a lone sample at :00)
+    hour_ago = (now - timedelta(seconds=FINE_SECONDS)).replace(second=0, microsecond=0)
     day_ago = now - timedelta(minutes=COARSE_MINUTES)
     series = [(key, "MAX" if key in PEAKS else "AVG") for key in SERIES] + [(STARTED, "MAX")]
     with service.store.read():
