@@ -5,7 +5,9 @@ typed buffers; the writer commits everything pending in one IMMEDIATE transactio
 buffer as one multi-row statement. That matters twice: the fsync that makes the ledger
 durable (`synchronous=FULL`) is paid once per batch, and each SQLite call hands the GIL
 away and must win it back, so one statement for a thousand rows beats a thousand
-statements. Rare writes are plain functions (`submit`).
+statements. Rare writes are plain functions (`submit`). Under a storm a commit begins at most
+every `GATHER` (4 ms), so its writes come together: back to back, each cost ~0.75 ms of CPU
+(fsync, pages written again), at 100,000 fires a minute 20,000 commits in 30 s, now 7,100.
 
 Within a batch the order is: functions, claims, starts, output, ends, next fire times.
 That is safe because anything about a run is only submitted after its claim committed.
@@ -50,6 +52,7 @@ from app.store.leader import FencedOff, is_fenced
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 20_000
+GATHER = 0.004  # seconds: under a storm, a commit begins at most this often (see `_loop`)
 RETRY_FIRST = 0.5  # seconds before the first retry of a batch the store could not take
 RETRY_MAX = 30.0
 RETRY_AWAY = 1.0  # seconds between tries while a PostgreSQL server cannot be reached
@@ -82,6 +85,7 @@ class Writer:
         self._cond = threading.Condition()
         self._stopping = False
         self._stopped = threading.Event()  # wakes a backoff wait at stop
+        self._began = -GATHER  # time.monotonic() when the last commit began
         self.on_fault = on_fault
         self.on_fenced: Callable[[str], None] | None = None  # said once per deposed epoch
         self.epoch: int | None = None  # the fencing epoch of a shared store's leader
@@ -91,8 +95,7 @@ class Writer:
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._unwritten = 0  # writes given up at stop, the store still failing (said once)
         self._unwritten_why = ""
-        self.batches = 0
-        self.ops = 0
+        self.batches = self.ops = 0
         self.max_batch_seconds = 0.0
 
     def start(self) -> None:
@@ -184,6 +187,10 @@ class Writer:
             with self._cond:
                 while not len(self._batch) and not self._stopping:
                     self._cond.wait()
+            if (wait := self._began + GATHER - time.monotonic()) > 0:  # (a storm: gather)
+                self._stopped.wait(wait)
+            self._began = time.monotonic()
+            with self._cond:
                 if not len(self._batch) and self._stopping:
                     break
                 batch, self._batch = self._batch, _Batch()
@@ -275,9 +282,8 @@ class Writer:
                     self._report(None, "")
                     self._replay(batch)
                     return None
-                if fault[0] in HELD and not stopping:
+                if fault[0] in HELD and not stopping:  # (said once: only a change of kind)
                     kind = fault[0]
-                    # (said once: only a change of kind)
                     self._report(kind, str(fault[1]), ended_silent(exc))
                     continue
                 if fault[0] == CORRUPT:
