@@ -234,7 +234,7 @@ class Run:
         stopped = self._stopped()
         if stopped is not None:
             self.finish(stopped)
-        else:  # (a run is handed only to a worker that has said hello: pool._free)
+        else:  # (a run is handed only to a worker that has said hello)
             # alive with its channel closed (by an action): it read "died (still running)"
             why = (f"died ({exit_text(code)})" if code is not None
                    else "stopped answering (its channel to the engine closed) and was killed")
