@@ -75,6 +75,7 @@ class Outcome:
     exit_code: int | None = None
     error: str | None = None
     tried: bool = True  # False: interrupted before anything ran it (a Celery run unsent)
+    checkpoint_written: bool | None = None  # a command's file, as its launcher saw (None: ask)
 
 
 class Sink(Protocol):

@@ -267,7 +267,7 @@ class Dispatcher:
             return  # already settled (the engine gave up on it at shutdown)
         del self.runs[run_id]
         self.ready.finished(run_id)
-        if attempt.checkpoint_file:  # kept only for the retry that follows
+        if attempt.checkpoint_file and outcome.checkpoint_written is not False:
             self.recorder.collect_checkpoint(attempt, outcome, should_retry(
                 outcome.status, attempt.attempt, record.task.spec.retries))
         self.recorder.forget(run_id)  # (after: a checkpoint not recorded is told in its output)

@@ -33,6 +33,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -54,6 +55,7 @@ from app.store.times import utc_text
 log = logging.getLogger("tickwork.engine")
 
 CHECKPOINT_TIMEOUT = 10.0  # seconds a checkpoint may wait for its commit
+FOLDER_LOOK = 1.0  # seconds the checkpoints folder is taken as there once seen
 
 
 class RunRecorder:
@@ -73,6 +75,7 @@ class RunRecorder:
         self.checkpoint_timeout = CHECKPOINT_TIMEOUT
         self._checkpoints = str(home / "checkpoints")  # the folder of commands' checkpoints
         self._checkpoint_fault: str | None = None  # the last said in the log
+        self._folder_until = 0.0  # time.monotonic() until which the folder is taken as there
 
     # -- the Sink protocol (worker threads) ---------------------------------------------------
 
@@ -209,12 +212,16 @@ class RunRecorder:
         Plain strings and os.path: pathlib's parsing cost more than the rest of a start.
         None when it cannot be made (a file where its folder goes, a full disk): the run
         goes on without one and its output says so (its start stranded every run handed
-        over with it, `queued` for good, and each later fire was skipped)."""
+        over with it, `queued` for good, and each later fire was skipped). The folder is
+        looked at once a second at most: each file system call on the dispatcher gives up
+        the interpreter and waits to win it back."""
         folder = self._checkpoints
         path = os.path.join(folder, checkpoint_name(task_id, fire))
         try:
-            if not os.path.isdir(folder):  # (one stat; a mkdir that fails costs more)
-                Path(folder).mkdir(mode=0o700, exist_ok=True)
+            if resume is not None or time.monotonic() >= self._folder_until:
+                if not os.path.isdir(folder):  # (one stat; a mkdir that fails costs more)
+                    Path(folder).mkdir(mode=0o700, exist_ok=True)
+                self._folder_until = time.monotonic() + FOLDER_LOOK
             if resume is not None and not os.path.exists(path):
                 _write_private(path, json.dumps(resume))
         except OSError as exc:

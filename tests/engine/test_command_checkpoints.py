@@ -202,3 +202,39 @@ def test_a_checkpoint_file_made_under_umask_000_is_kept_0600_for_the_retry(
     assert _lines(marks) == ["1 700 none", "1 made 666", "2 700 600"], _lines(marks)
     runs = json.loads(cli("run", "list", "--task", "loose", "--json").out)
     assert sorted(r["status"] for r in runs) == ["failed", "succeeded"]
+
+
+_OPENED: list[str] | None = None  # paths the engine's process opens while a test watches
+
+
+def _watch_opens(event: str, args: tuple[Any, ...]) -> None:
+    if _OPENED is not None and event == "open" and isinstance(args[0], str):
+        _OPENED.append(args[0])
+
+
+def test_a_command_that_writes_no_checkpoint_costs_the_engine_no_file_call(
+        engine: Any, service: Any, home: Path) -> None:
+    """Most commands write no checkpoint. Their launcher says so with their end, so the
+    engine opens no file for them: every file system call on its dispatcher gave up the
+    interpreter and waited to win it back, one of the steps of a run's round trip. One
+    that writes its file still has it recorded."""
+    global _OPENED
+    sys.addaudithook(_watch_opens)  # (stays for the process: idle unless a list is set)
+    engine.start()
+    for i in range(6):
+        service.create_task(command_task(f"quiet{i}", action={
+            "kind": "command", "argv": ["true"]}))
+    writes = service.create_task(command_task("writes", action={
+        "kind": "command", "argv": ['echo "{\\"at\\": 1}" > "$TICKWORK_CHECKPOINT_FILE"'],
+        "shell": True}))
+    _OPENED = []
+    try:
+        runs = [service.run_now(f"quiet{i}").id for i in range(6)]
+        runs.append(service.run_now("writes").id)
+        wait_until(lambda: all(service.get_run(r).status == "succeeded" for r in runs), 30)
+        opened = [path for path in _OPENED if str(home / "checkpoints") in path]
+    finally:
+        _OPENED = None
+    assert [Path(path).name.split("-")[0] for path in opened] == [str(writes.id)], opened
+    assert _recorded(home, runs)[runs[-1]] == {"at": 1}
+    assert list((home / "checkpoints").iterdir()) == []  # no retry follows: it went

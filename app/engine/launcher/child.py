@@ -3,11 +3,14 @@ once the engine is gone, into the end it leaves for the next engine (ends.py).""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import threading
 import time
 from typing import Any
 
+from app.core.run_env import CHECKPOINT_FILE
 from app.engine.capture import Capture
 from app.engine.launcher import ends, spawn
 
@@ -16,8 +19,12 @@ class Child:
     """One running command as the launcher tracks it."""
 
     def __init__(self, run_id: int, secrets: list[str], token: str | None,
-                 timeout: float | None, outbox: list[Any], end_file: str | None) -> None:
+                 timeout: float | None, outbox: list[Any], end_file: str | None,
+                 env: dict[str, str]) -> None:
         self.id = run_id
+        self.checkpoint_file = env.get(CHECKPOINT_FILE)
+        if self.checkpoint_file:  # its folder, made again should it have gone (the engine
+            _make_folder(os.path.dirname(self.checkpoint_file))  # looks once a second)
         self.secret_values = tuple(secrets)
         self.token = token
         self.outbox = outbox
@@ -39,6 +46,12 @@ class Child:
         self.stop_done = False  # the stop thread finished with its tree
         self.drained: threading.Event | None = None  # made by a stop: leader reaped, pipes closed
 
+    def wrote_checkpoint(self) -> bool | None:
+        """Whether its checkpoint file is there as it ends (None: it was given none). Most
+        commands write none; looked at here, the engine need not (each file system call on
+        its dispatcher gives up the interpreter and waits to win it back)."""
+        return None if self.checkpoint_file is None else os.path.exists(self.checkpoint_file)
+
     def on_output(self, _attempt: Any, stream: str, text: str) -> None:
         if self.left is not None:
             self.left.append([stream, text])
@@ -56,3 +69,11 @@ class Child:
         except OSError as exc:  # (then it is interrupted and retried, as before)
             print(f"tickwork launcher: the end of run {self.id} cannot be kept: {exc}",
                   file=sys.stderr)
+
+
+def _make_folder(folder: str) -> None:
+    """The checkpoints folder (0700), if it is not there; a failure is the engine's to say
+    (it cannot make the folder either: the run's output says so)."""
+    if not os.path.isdir(folder):
+        with contextlib.suppress(OSError):
+            os.mkdir(folder, 0o700)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import itertools
 import logging
 import os
@@ -79,12 +80,15 @@ class Pending:
         self.reason = ""
         self.sent = False  # written to its launcher (`Handing` writes at its end)
 
-    def end(self, how: str, code: int | None, error: str | None, at: float | None) -> None:
-        """The command ended: tell the sink it started if it never heard, then the outcome."""
+    def end(self, how: str, code: int | None, error: str | None, at: float | None,
+            wrote: bool | None = None) -> None:
+        """The command ended: tell the sink it started if it never heard, then the outcome
+        (`wrote`: its checkpoint file is there, as its launcher saw; None: not known)."""
         self.attempt.on_cancel = None
         if not self.started:
             self.sink.on_started(self.attempt)
-        self.ended(outcome(self.attempt, how, code, error, at))
+        ended = outcome(self.attempt, how, code, error, at)
+        self.ended(dataclasses.replace(ended, checkpoint_written=wrote))
 
 
 class Link:
@@ -231,7 +235,7 @@ class Link:
         elif kind == "done":
             self.busy_at = time.monotonic()  # (before: an idle look sees it busy till now)
             del self.pending[run_id]
-            pending.end(message[2], message[3], message[4], message[5])
+            pending.end(*message[2:7])
 
     def _died(self) -> None:
         """The launcher is gone: stop its runs' trees by token, end them `interrupted`."""

@@ -161,7 +161,7 @@ class Launcher:
     def _start(self, run_id: int, argv: list[str], env: dict[str, str], cwd: str | None,
                stdin: str | None, timeout: float | None, secrets: list[str],
                token: str | None, end_file: str | None = None) -> None:
-        child = Child(run_id, secrets, token, timeout, self.outbox, end_file)
+        child = Child(run_id, secrets, token, timeout, self.outbox, end_file, env)
         before = boot_ticks()
         try:
             started = spawn.start(argv, {**self.base_env, **env}, cwd, stdin is not None,
@@ -317,7 +317,7 @@ class Launcher:
         if child.capture is not None:
             child.capture.finish()
         done = ["done", child.id, child.stop_how or "exit", child.code,
-                child.stop_reason or None, time.time()]
+                child.stop_reason or None, time.time(), child.wrote_checkpoint()]
         if self.alone:
             child.leave_end(done)
         else:
