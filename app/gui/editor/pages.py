@@ -230,8 +230,8 @@ class DependenciesPage(Page):
         self.dependency_timeout.changed.connect(self.changed)
         self.fallback.currentTextChanged.connect(self.changed)
 
-    def set_known_names(self, names: list[str]) -> None:
-        self.depends_on.set_known(names)
+    def set_known_names(self, names: list[str], itself: str | None = None) -> None:
+        self.depends_on.set_known(names, itself)
         current = self.fallback.currentText()
         self.fallback.blockSignals(True)
         self.fallback.clear()
