@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.gui.qt import Qt
+from app.gui.qt import QLabel, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui, command_task
 from tests.gui.editing import (
     choose_schedule,
@@ -211,3 +211,16 @@ def test_the_task_s_own_name_is_refused_as_itself(gui: Gui, qtbot: Any) -> None:
     assert editor.schedule.after.error.text() == f"⚠ {said}"
     editor.discard()
     assert gui.service.get_task("hello").spec.depends_on == ()
+
+
+def test_dependencies_page_says_a_task_never_run_holds_nothing_back(gui: Gui,
+                                                                     qtbot: Any) -> None:
+    """hello waiting for prep, which had never run, ran on time: as the engine and the user
+    guide say, but the page said only that a run waits for the latest run to succeed (a
+    run-through under X)."""
+    editor = new_editor(gui)
+    go(editor, qtbot, "Dependencies")
+    notes = [label.text() for label in editor.dependencies.findChildren(QLabel)
+             if label.isVisible() and "waits until the latest run" in label.text()]
+    assert len(notes) == 1 and notes[0].endswith("A task that has never run holds nothing back.")
+    editor.discard()

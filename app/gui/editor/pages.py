@@ -202,7 +202,8 @@ class DependenciesPage(Page):
         super().__init__(parent)
         self.form.addRow(self._note("This task's run waits until the latest run of each "
                                     "task below has succeeded; if one failed, the run is "
-                                    "skipped with the reason."))
+                                    "skipped with the reason. A task that has never run "
+                                    "holds nothing back."))
         self.depends_on = NameList("Type a task name, then Add")
         self.form.addRow("&Waits for", self.depends_on)
         self.depends_on.input.setAccessibleName("Waits for")
