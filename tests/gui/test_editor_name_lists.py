@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.gui.qt import Qt
+from app.gui.qt import QLabel, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui, command_task
 from tests.gui.editing import (
     choose_schedule,
@@ -175,3 +175,52 @@ def test_a_name_half_typed_is_said_gently_and_in_one_wording(gui: Gui, qtbot: An
     gui.wait_until(lambda: names.added() == ["extract"])
     save(gui, qtbot, editor)
     assert gui.service.get_task("load").spec.depends_on == ("extract",)
+
+
+def test_the_task_s_own_name_is_refused_as_itself(gui: Gui, qtbot: Any) -> None:
+    """"hello" typed in hello's own Waits for read "no task has this name yet — keep typing"
+    under the field, then "No task named “hello”" after Add, while beside Save it read
+    "would create a dependency cycle hello → hello" (a run-through under X): a task of
+    that name is there, it is this one. Now one wording says so, under the field and
+    beside Save, in either list and in any letter case; nothing is saved."""
+    gui.service.create_task(command_task("prep"))
+    hello = gui.service.create_task(command_task("hello"))
+    editor = open_selected(gui, qtbot, hello.id, Qt.Key.Key_Return)
+    go(editor, qtbot, "Dependencies")
+    names = editor.dependencies.depends_on
+    gui.wait_until(lambda: names.input.isVisible() and _full_size(names))
+    said = "“hello” is this task itself: pick another from the list"
+    click(qtbot, names.input)
+    qtbot.keyClicks(names.input, "hello")
+    names.input.completer().popup().hide()
+    gui.wait_until(lambda: not editor._validate_timer.isActive())
+    gui.wait_until(editor.hint.isVisible)
+    assert names.pending_note.isVisible() and names.pending_note.text() == said
+    assert editor.hint.text() == f"Dependencies › Waits for: {said}"
+    qtbot.keyClick(names.input, Qt.Key.Key_Return)
+    gui.wait_until(lambda: names.error.has_error)
+    assert names.error.text() == f"⚠ {said}" and names.added() == []
+    assert not editor.save_button.isEnabled()
+    _add(gui, names, "prep, HELLO")  # prep listed; the own name, in any case, refused
+    assert names.added() == ["prep"]
+    assert names.error.text() == "⚠ “HELLO” is this task itself: pick another from the list"
+    choose_schedule(editor, qtbot, "after")
+    go(editor, qtbot, "Schedule")
+    gui.wait_until(editor.schedule.after.input.isVisible)
+    _add(gui, editor.schedule.after, "hello")
+    assert editor.schedule.after.error.text() == f"⚠ {said}"
+    editor.discard()
+    assert gui.service.get_task("hello").spec.depends_on == ()
+
+
+def test_dependencies_page_says_a_task_never_run_holds_nothing_back(gui: Gui,
+                                                                     qtbot: Any) -> None:
+    """hello waiting for prep, which had never run, ran on time: as the engine and the user
+    guide say, but the page said only that a run waits for the latest run to succeed (a
+    run-through under X)."""
+    editor = new_editor(gui)
+    go(editor, qtbot, "Dependencies")
+    notes = [label.text() for label in editor.dependencies.findChildren(QLabel)
+             if label.isVisible() and "waits until the latest run" in label.text()]
+    assert len(notes) == 1 and notes[0].endswith("A task that has never run holds nothing back.")
+    editor.discard()

@@ -42,9 +42,10 @@ def status_text(data: CalendarData, task_ids: set[int] | None) -> str:
     if data.capped:
         later = ("pick a day to see them one by one" if data.period.mode != "day"
                  else "counted, not listed")
+        its = ("its", "its schedule") if len(data.capped) == 1 else ("their", "their schedules")
         text += (f" · listed fire by fire (at most {PER_TASK:,} per task): "
-                 f"{cut_words(data.capped)}; their later fires counted from their "
-                 f"schedules ({later})")
+                 f"{cut_words(data.capped)}; {its[0]} later fires counted from {its[1]} "
+                 f"({later})")
     if data.uncounted:  # counted nowhere past that: the days there read fewer than will run
         text += (" · tasks that run after several others are counted only as listed: "
                  f"{cut_words(data.uncounted)}")

@@ -227,9 +227,10 @@ class TaskEditor(QDialog):
 
     def _on_references(self, snapshot: Snapshot) -> None:
         known = sorted(n for i, n in snapshot.names.items() if i != self.own)
+        itself = snapshot.names.get(self.own) if self.own is not None else None
         self.links.set(snapshot)
-        self.schedule.set_known_names(known)
-        self.dependencies.set_known_names(known)
+        self.schedule.set_known_names(known, itself)
+        self.dependencies.set_known_names(known, itself)
         self.execution.set_groups(snapshot.groups)
         self.validate()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.core.errors import curly
 from app.core.references import by_fold, unique_name
+from app.core.task import fold
 from app.gui.qt import QHBoxLayout, QLabel, QPalette, QPushButton, Qt, QVBoxLayout, QWidget, Signal
 from app.gui.widgets.error_label import ErrorLabel
 from app.gui.widgets.task_field import TaskNameField
@@ -13,6 +14,12 @@ def no_task_named(quoted: str) -> str:
     """A name no task has, as the picker and its page's error say it (the service's
     "unknown task “x”" reworded: one wording)."""
     return f"No task named {quoted}: pick one from the list"
+
+
+def itself_named(quoted: str) -> str:
+    """The edited task's own name typed in its list (the service's "would create a
+    dependency cycle x → x"): it said "no task has this name", though one has."""
+    return f"{quoted} is this task itself: pick another from the list"
 
 
 class NameList(QWidget):
@@ -29,6 +36,7 @@ class NameList(QWidget):
     def __init__(self, placeholder: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._known: list[str] | None = None  # None until the store's names have arrived
+        self._itself: str | None = None  # the edited task's own name (not in _known)
         self._unknown_note = False  # the note says what is typed is no task's name
         self._items: list[str] = []
         self._remove_buttons: dict[str, QPushButton] = {}
@@ -66,8 +74,9 @@ class NameList(QWidget):
     def hasHeightForWidth(self) -> bool:  # a form squashed the field with a stale one
         return False  # its minimum is right: its error is a WrappedLabel
 
-    def set_known(self, names: list[str]) -> None:
+    def set_known(self, names: list[str], itself: str | None = None) -> None:
         self._known = list(names)
+        self._itself = itself
         self.input.set_names(names)
 
     def _canonical(self, typed: str) -> str | None:
@@ -75,6 +84,23 @@ class NameList(QWidget):
         if self._known is None or typed in self._known:
             return typed
         return unique_name(typed, by_fold(self._known), None)  # the service's rule
+
+    def _is_itself(self, typed: str) -> bool:
+        return self._itself is not None and fold(typed) == fold(self._itself)
+
+    def _refusal(self, refused: list[str], *, typing: bool = False) -> str:
+        """Why these names cannot be listed: no task has them (gently while `typing`: a
+        name half typed), or one is this task's own (no more typing makes that right)."""
+        own = [curly(n) for n in refused if self._is_itself(n)]
+        others = [n for n in refused if not self._is_itself(n)]
+        said = []
+        if others and typing:
+            names = "this name" if len(others) == 1 else "these names"
+            said.append(f"{', '.join(curly(n) for n in others)}: no task has {names} yet — "
+                        "keep typing, or pick one from the list")
+        elif others:
+            said.append(no_task_named(", ".join(curly(n) for n in others)))
+        return "; ".join(said + [itself_named(n) for n in own[:1]])
 
     def _on_completer_activated(self, text: str) -> None:
         self.input.setText(text)
@@ -109,10 +135,7 @@ class NameList(QWidget):
         unknown = [n for n in pending if self._canonical(n) is None]
         self._unknown_note = bool(unknown)
         if unknown:
-            quoted = ", ".join(f"“{n}”" for n in unknown)
-            names = "this name" if len(unknown) == 1 else "these names"
-            self.pending_note.setText(f"{quoted}: no task has {names} yet — keep typing, or "
-                                      "pick one from the list")
+            self.pending_note.setText(self._refusal(unknown, typing=True))
         elif pending:
             quoted = ", ".join(f"“{n}”" for n in pending)
             verb, them = ("is", "it") if len(pending) == 1 else ("are", "them")
@@ -129,7 +152,7 @@ class NameList(QWidget):
                 self._add_row(known)
         if unknown:  # keep what could not be added in the field, to be corrected
             self.input.setText(", ".join(unknown))
-            self.error.show_error(no_task_named(", ".join(curly(n) for n in unknown)))
+            self.error.show_error(self._refusal(unknown))
         else:
             self.input.clear()
             self.error.clear_error()

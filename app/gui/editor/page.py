@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.gui.editor.name_list import NameList, no_task_named
+from app.core.errors import curly
+from app.gui.editor.name_list import NameList, itself_named, no_task_named
 from app.gui.qt import (
     QEvent,
     QFont,
@@ -32,6 +33,7 @@ from app.gui.qt import (
 from app.gui.widgets.error_label import ErrorLabel, WrappedLabel
 
 UNKNOWN_TASK = "unknown task "  # the service's words for a name no task has ("… “x”")
+CYCLE = "would create a dependency cycle "  # … "x → x": the task's own name listed
 
 
 class Page(QWidget):
@@ -96,6 +98,10 @@ class Page(QWidget):
         if entry is not None and isinstance(entry[3], NameList) \
                 and reason.startswith(UNKNOWN_TASK):
             return no_task_named(reason.removeprefix(UNKNOWN_TASK))
+        loop = reason.removeprefix(CYCLE).split(" → ") if reason.startswith(CYCLE) else []
+        if entry is not None and isinstance(entry[3], NameList) and len(loop) == 2 \
+                and loop[0] == loop[1]:
+            return itself_named(curly(loop[0]))
         return reason
 
     def show_error(self, field: str, reason: str) -> bool:

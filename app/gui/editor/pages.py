@@ -202,7 +202,8 @@ class DependenciesPage(Page):
         super().__init__(parent)
         self.form.addRow(self._note("This task's run waits until the latest run of each "
                                     "task below has succeeded; if one failed, the run is "
-                                    "skipped with the reason."))
+                                    "skipped with the reason. A task that has never run "
+                                    "holds nothing back."))
         self.depends_on = NameList("Type a task name, then Add")
         self.form.addRow("&Waits for", self.depends_on)
         self.depends_on.input.setAccessibleName("Waits for")
@@ -230,8 +231,8 @@ class DependenciesPage(Page):
         self.dependency_timeout.changed.connect(self.changed)
         self.fallback.currentTextChanged.connect(self.changed)
 
-    def set_known_names(self, names: list[str]) -> None:
-        self.depends_on.set_known(names)
+    def set_known_names(self, names: list[str], itself: str | None = None) -> None:
+        self.depends_on.set_known(names, itself)
         current = self.fallback.currentText()
         self.fallback.blockSignals(True)
         self.fallback.clear()

@@ -396,5 +396,5 @@ class SchedulePage(Page):
         if error is not None and (error.field != "after" or self.after.names()):
             self.show_error(error.field, error.reason)
 
-    def set_known_names(self, names: list[str]) -> None:
-        self.after.set_known(names)
+    def set_known_names(self, names: list[str], itself: str | None = None) -> None:
+        self.after.set_known(names, itself)
