@@ -71,6 +71,14 @@ def json_depth(value: object) -> int:
     return deepest
 
 
+def required(value: object, name: str) -> object:
+    """``value``, or ValidationError "is required" for a missing one (a task without its
+    action said "must be a JSON object", a command without argv "must be a non-empty list")."""
+    if value is None:
+        raise ValidationError(name, "is required")
+    return value
+
+
 def mapping(value: object, name: str) -> dict[str, Any]:
     """A JSON object, or ValidationError naming ``name``."""
     if not isinstance(value, dict):
