@@ -84,7 +84,7 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
         if action is None or action["kind"] != "python":
             raise ValidationError("kwargs", "goes with --python")
         try:
-            action["kwargs"] = json.loads(args.kwargs)
+            action["kwargs"] = fields.json_once(args.kwargs, "kwargs")
         except json.JSONDecodeError as exc:
             raise ValidationError("kwargs", f"not valid JSON: {exc.msg}") from None
         except RecursionError:

@@ -4,6 +4,7 @@ says the same thing about the same mistake."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -45,6 +46,20 @@ def workers_from(environ: Mapping[str, str]) -> int:
 def duration_seconds(text: str, field_name: str) -> float:
     """A duration string from the CLI or editor, as seconds."""
     return parse_duration(text, field_name).total_seconds()
+
+
+def json_once(text: str, name: str) -> Any:
+    """JSON text as `json.loads` reads it, but an object that gives a key twice is refused
+    naming it, in an import file's words: `--kwargs '{"n": 1, "n": 2}'` kept 2 unsaid."""
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for key, _value in items:
+            if key in seen:
+                raise ValidationError(name, f"gives {key!r} twice (JSON keeps the last one "
+                                      "only): keep the one you mean")
+            seen.add(key)
+        return dict(items)
+    return json.loads(text, object_pairs_hook=pairs)
 
 
 def long_number() -> str:
