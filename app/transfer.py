@@ -273,7 +273,13 @@ def read_export(path: Path) -> list[Any]:
     if unknown:
         raise ValidationError("file", f"unknown top-level field {sorted(unknown)[0]!r}")
     version = data.get("version")
-    if type(version) is not int or version != EXPORT_VERSION:  # true and 1.0 are not 1
+    if version is None:
+        raise ValidationError("version", "is required")
+    # true and 1.0 are not 1; "1" read "unsupported export version '1' (… reads version 1)"
+    if type(version) is not int:
+        raise ValidationError("version", f"must be the whole number {EXPORT_VERSION}, "
+                              f"got {version!r}")
+    if version != EXPORT_VERSION:
         raise ValidationError("version", f"unsupported export version {version!r} "
                               f"(this Tickwork reads version {EXPORT_VERSION})")
     tasks: list[Any] = data["tasks"]

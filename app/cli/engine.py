@@ -18,7 +18,8 @@ from app.cli.store import service
 if TYPE_CHECKING:
     from app.store.lock import EngineLease, SharedMark
 
-STOP_WAIT = 120.0  # seconds `engine stop` waits for the engine to let go of the store
+STOP_WAIT = 120.0  # seconds past its runs' grace `engine stop` waits for the engine to let go
+GRACE = 10.0  # the grace of an engine started without --grace (app/cli/parser.py)
 TAKE_OVER = 5.0  # seconds it waits for an engine standing by to take the lock (2 tries a s)
 NAMELESS_WAIT = 1.0  # seconds it reads again a lock file that is held but names nobody
 
@@ -66,6 +67,7 @@ def stop_engine(args: argparse.Namespace) -> int:
     background" leaves, or a `tickwork engine` in another terminal) gracefully: SIGTERM, so
     its runs get its grace (10 s unless started with --grace) and runs cut off are
     interrupted and retried when an engine starts again; then wait until it has let go."""
+    from app.core.durations import duration_text
     from app.engine.lineage import local_pid
     from app.platform import command_line
     from app.platform.processes import terminate_if
@@ -105,9 +107,11 @@ def stop_engine(args: argparse.Namespace) -> int:
                         else local_pid(engine) == pid):
         print(f"the engine (process {pid}){where} had already stopped")
         return EXIT_OK
-    print(f"asked the engine (process {pid}){where} to stop; its runs get a few seconds to "
-          "finish…", flush=True)
-    deadline = time.monotonic() + STOP_WAIT
+    grace = engine_grace(argv)
+    print(f"asked the engine (process {pid}){where} to stop; its runs get "
+          f"{'a few seconds' if grace <= GRACE else 'up to ' + duration_text(grace)} "
+          "to finish…", flush=True)
+    deadline = time.monotonic() + grace + STOP_WAIT
     while time.monotonic() < deadline:
         with svc.store.read():
             now = lock.holder() or {}
@@ -116,8 +120,30 @@ def stop_engine(args: argparse.Namespace) -> int:
             return EXIT_OK
         time.sleep(0.1)
     print(f"tickwork: the engine (process {pid}) still holds the store after "
-          f"{STOP_WAIT:.0f} s", file=sys.stderr)
+          f"{duration_text(grace + STOP_WAIT)}", file=sys.stderr)
     return EXIT_FAILURE
+
+
+def engine_grace(argv: list[str] | None) -> float:
+    """The grace an engine's runs get when it stops, as its command line gives it
+    (`tickwork engine --grace 5m`; 10 s without one, or where the line cannot be read):
+    `engine stop` gave up on an engine whose longer grace was still going ("still holds
+    the store after 120 s", exit 1) while it stopped as it was told to."""
+    from app.cli.arguments import UsageError, seconds_arg
+
+    line = argv or []
+    words = line[line.index("engine") + 1:] if "engine" in line else []
+    grace = GRACE
+    for at, word in enumerate(words):  # (argparse takes `--gr 5m` and `--grace=5m` too)
+        option, equals, value = word.partition("=")
+        if len(option) < 3 or not "--grace".startswith(option):
+            continue
+        value = value if equals else (words[at + 1] if at + 1 < len(words) else "")
+        try:
+            grace = seconds_arg("grace", zero=True)(value)
+        except UsageError:
+            continue
+    return grace
 
 
 def _named(lock: EngineLease | SharedMark) -> dict[str, Any] | None:

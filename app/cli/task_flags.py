@@ -65,7 +65,8 @@ def add_task_options(p: Parser, *, update: bool) -> None:
                    help="of runs due together, higher starts first (default 0)")
     p.add_argument("--retries", metavar="N", type=int_arg("retries"),
                    help="tries again after a failure or time-out, up to N times (default 0)")
-    p.add_argument("--retry-delay", metavar="DURATION", help="wait before a retry (default 10s)")
+    p.add_argument("--retry-delay", metavar="DURATION",
+                   help="wait before a retry (default 10s; 0: at once)")
     p.add_argument("--backoff", choices=["fixed", "exponential"],
                    help="the retry delay stays fixed (default) or doubles each time")
     p.add_argument("--timeout", metavar="DURATION",

@@ -12,7 +12,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.cli.arguments import not_allowed
+from app.cli.arguments import not_allowed, seconds_arg
 from app.cli.output import shown
 from app.core import fields
 from app.core.commandline import closed_quotes
@@ -84,7 +84,7 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
         if action is None or action["kind"] != "python":
             raise ValidationError("kwargs", "goes with --python")
         try:
-            action["kwargs"] = json.loads(args.kwargs)
+            action["kwargs"] = fields.json_once(args.kwargs, "kwargs")
         except json.JSONDecodeError as exc:
             raise ValidationError("kwargs", f"not valid JSON: {exc.msg}") from None
         except RecursionError:
@@ -135,8 +135,8 @@ def task_changes(args: argparse.Namespace, current: dict[str, Any] | None) -> di
         out["max_instances"] = args.max_instances
     if args.catch_up is not None:
         out["catch_up"] = args.catch_up
-    if args.retry_delay is not None:
-        out["retry_delay"] = duration_seconds(args.retry_delay, "retry-delay")
+    if args.retry_delay is not None:  # 0: at once, as the editor and an import may store it
+        out["retry_delay"] = seconds_arg("retry-delay", zero=True)(args.retry_delay)
     if args.timeout is not None:  # 'none': no time limit
         out["timeout"] = None if args.timeout.strip().lower() == "none" \
             else duration_seconds(args.timeout, "timeout")

@@ -4,6 +4,7 @@ says the same thing about the same mistake."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -47,6 +48,20 @@ def duration_seconds(text: str, field_name: str) -> float:
     return parse_duration(text, field_name).total_seconds()
 
 
+def json_once(text: str, name: str) -> Any:
+    """JSON text as `json.loads` reads it, but an object that gives a key twice is refused
+    naming it, in an import file's words: `--kwargs '{"n": 1, "n": 2}'` kept 2 unsaid."""
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for key, _value in items:
+            if key in seen:
+                raise ValidationError(name, f"gives {key!r} twice (JSON keeps the last one "
+                                      "only): keep the one you mean")
+            seen.add(key)
+        return dict(items)
+    return json.loads(text, object_pairs_hook=pairs)
+
+
 def long_number() -> str:
     """Why JSON text was refused whose whole number is longer than Python reads (json.loads
     raised a bare ValueError: "failed: ValueError: Exceeds the limit (4300 digits) …")."""
@@ -69,6 +84,14 @@ def json_depth(value: object) -> int:
         deepest = max(deepest, depth)
         stack.extend((child, depth + 1) for child in children)
     return deepest
+
+
+def required(value: object, name: str) -> object:
+    """``value``, or ValidationError "is required" for a missing one (a task without its
+    action said "must be a JSON object", a command without argv "must be a non-empty list")."""
+    if value is None:
+        raise ValidationError(name, "is required")
+    return value
 
 
 def mapping(value: object, name: str) -> dict[str, Any]:

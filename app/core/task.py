@@ -91,7 +91,7 @@ class Action:
         if kind == "command":
             fields.only_keys(obj, {"kind", "argv", "shell", "cwd", "line", "shell_program",
                                    "stdin"}, "action")
-            argv = obj.get("argv")
+            argv = fields.required(obj.get("argv"), "command")
             if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):
                 raise ValidationError("command", "must be a non-empty list of strings")
             if sum(len(a) for a in argv) > MAX_COMMAND:
@@ -252,7 +252,7 @@ class TaskSpec:
         if group is not None and not _GROUP.fullmatch(group):
             raise ValidationError("group", "use letters, digits, '.', '_' or '-' (at most 64)")
         notify = notify_from_json(obj.get("notify", {}))  # flags, or a mode word (notify.py)
-        action = Action.from_json(obj.get("action"))
+        action = Action.from_json(fields.required(obj.get("action"), "action"))
         if action.shell:  # (input only: a line stored before this check still loads)
             closed_quotes(action.argv[0], True)
         if action.kwargs and fields.json_depth(action.kwargs) > MAX_JSON_DEPTH:  # input only

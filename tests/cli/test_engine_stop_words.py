@@ -22,14 +22,15 @@ from tests.support.processes import stop
 
 @pytest.fixture
 def engines(home: Path, tmp_path: Path) -> Iterator[Any]:
-    """Start `tickwork --home HOME engine` (its log in tmp_path/NAME.log)."""
+    """Start `tickwork --home HOME engine --grace GRACE` (1 s unless given; its log in
+    tmp_path/NAME.log)."""
     started: list[subprocess.Popen[bytes]] = []
 
-    def start(name: str) -> tuple[subprocess.Popen[bytes], Path]:
+    def start(name: str, grace: str = "1") -> tuple[subprocess.Popen[bytes], Path]:
         log = tmp_path / f"{name}.log"
         with log.open("w") as err:
             proc = subprocess.Popen([sys.executable, "-m", "app.cli", "--home", str(home),
-                                     "engine", "--grace", "1"], cwd=ROOT,
+                                     "engine", "--grace", grace], cwd=ROOT,
                                     stdout=subprocess.DEVNULL, stderr=err)
         started.append(proc)
         return proc, log
@@ -65,3 +66,19 @@ def test_stopping_the_engine_says_the_one_standing_by_took_over(engines: Any,
         "stopped: nothing schedules this home's tasks until Tickwork or `tickwork engine` "
         "starts again"), again.stdout
     assert second.wait(30) == 0, second_log.read_text()[-3000:]
+
+
+def test_stopping_an_engine_of_a_long_grace_says_it_and_waits_it_out(engines: Any,
+                                                                     home: Path) -> None:
+    """An engine started with `--grace 3m` gives its runs up to 3 min: `engine stop` said
+    "a few seconds", and gave up after 120 s ("still holds the store", exit 1) while the
+    engine stopped as told; it now waits the grace and 2 min more (that wait measured by
+    hand: a `sleep 600` run, stopped 3 min on, exit 0)."""
+    engine, log = engines("long", grace="3m")
+    wait_until(lambda: "engine running" in log.read_text(), 60)
+    stopped = _engine_stop(home)
+    assert (stopped.returncode, stopped.stderr) == (0, ""), stopped
+    assert stopped.stdout.splitlines()[0] == (
+        f"asked the engine (process {engine.pid}) to stop; its runs get up to 3 min to "
+        "finish…"), stopped.stdout
+    assert engine.wait(30) == 0

@@ -95,3 +95,23 @@ def test_a_backup_given_to_import_is_named_for_what_it_is(tmp_path: Path) -> Non
             "Tickwork imports: `tickwork restore FILE` puts a backup back\n")
     assert ok(b, "restore", str(backup)).out.startswith(f"restored {backup}")
     assert shown(b).keys() == {"t"}
+
+
+def test_arguments_giving_a_key_twice_are_refused_as_a_file_giving_one_is(
+        tmp_path: Path) -> None:
+    """An import file that gives a key twice is refused naming it; `--kwargs '{"n": 1,
+    "n": 2}'` kept 2 without a word (and `task update --kwargs` overwrote the task's
+    arguments so). Nested objects too; nothing changed."""
+    home = tmp_path / "home"
+    ok(home, "task", "add", "p", "--python", "os:getenv", "--kwargs", '{"key": "A"}',
+       "--manual")
+    for kwargs, key in [('{"key": "B", "key": "C"}', "key"),
+                        ('{"key": "B", "default": {"x": 1, "x": 2}}', "x")]:
+        for args in (["task", "add", "q", "--python", "os:getenv", "--manual"],
+                     ["task", "update", "p"]):
+            result = tickwork(home, *args, "--kwargs", kwargs)
+            assert (result.code, result.err) == (2, (
+                f"tickwork: error: kwargs: gives {key!r} twice (JSON keeps the last one "
+                "only): keep the one you mean\n")), (args, kwargs)
+    assert [t["name"] for t in ok(home, "task", "list", "--json").json()] == ["p"]
+    assert ok(home, "task", "show", "p", "--json").json()["action"]["kwargs"] == {"key": "A"}

@@ -266,3 +266,21 @@ def test_options_that_drop_what_a_task_has_are_update_s_not_add_s(cli: Any,
     assert cli("task", "list", "--json").json() == []
     assert dropping[0] not in cli("task", "add", "--help").out
     assert dropping[0] in cli("task", "update", "--help").out
+
+
+def test_a_retry_at_once_is_set_as_the_editor_and_an_import_set_it(cli: Any) -> None:
+    """A retry delay of 0 (retry at once) is what the editor and an export may hold, and
+    `task show` says it ("delay 0s"); `--retry-delay 0` was refused ("must be positive"),
+    so the command line could neither set it nor put it back after a change. A negative
+    one is refused, changing nothing."""
+    assert cli("task", "add", "r", "--command", "true", "--manual", "--retries", "2",
+               "--retry-delay", "0").code == 0
+    assert cli("task", "show", "r", "--json").json()["retry_delay"] == 0
+    assert cli("task", "update", "r", "--retry-delay", "45s").code == 0
+    assert cli("task", "update", "r", "--retry-delay", "0s").code == 0
+    assert cli("task", "show", "r", "--json").json()["retry_delay"] == 0
+    assert "delay 0s" in cli("task", "show", "r").out
+    negative = cli("task", "update", "r", "--retry-delay", "-1s")
+    assert (negative.code, negative.err) == (
+        2, "tickwork: error: retry-delay: must not be negative, got '-1s'\n")
+    assert cli("task", "show", "r", "--json").json()["retry_delay"] == 0

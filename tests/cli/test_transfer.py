@@ -336,6 +336,32 @@ def test_a_field_of_the_wrong_type_is_named_with_the_type_it_needs(tmp_path: Pat
     assert shown(home) == {}
 
 
+def test_a_missing_field_is_said_required_and_a_version_as_text_is_named(
+        tmp_path: Path) -> None:
+    """What the file lacks is said to be required, as a missing name is: a task without its
+    action said "tasks[0].action: must be a JSON object", a schedule without its kind
+    "unknown kind None", a file without its version "unsupported export version None"; and
+    `"version": "1"` said "unsupported export version '1' (this Tickwork reads version 1)".
+    Each is one line, exit 2, nothing imported."""
+    home = tmp_path / "home"
+    path = tmp_path / "in.json"
+    command = {"kind": "command", "argv": ["true"]}
+    for document, said in [
+        ({"tasks": []}, "version: is required"),
+        ({"version": "1", "tasks": []}, "version: must be the whole number 1, got '1'"),
+        ({"version": 1, "tasks": [{"name": "x"}]}, "tasks[0].action: is required"),
+        ({"version": 1, "tasks": [{"name": "x", "action": {"kind": "command"}}]},
+         "tasks[0].action.argv: is required"),
+        ({"version": 1, "tasks": [{"name": "x", "action": command, "schedule": {}}]},
+         "tasks[0].schedule.kind: is required (use one of manual, date, interval, cron, "
+         "calendar, after, any)"),
+    ]:
+        path.write_text(json.dumps(document))
+        result = tickwork(home, "import", str(path))
+        assert (result.code, result.err) == (2, f"tickwork: error: {said}\n"), document
+    assert shown(home) == {}
+
+
 def test_export_is_written_0600_even_over_a_readable_file(tmp_path: Path) -> None:
     home = tmp_path / "home"
     ok(home, "task", "add", "t", "--command", "true", "--env", "PASSWORD=hunter2")

@@ -210,6 +210,8 @@ class Schedule:
         if not isinstance(d, Mapping):
             raise ValidationError("schedule", f"must be a JSON object, got {type(d).__name__}")
         kind = d.get("kind")
+        if kind is None:  # (it said "unknown kind None")
+            raise ValidationError("schedule.kind", f"is required (use one of {_kinds()})")
         if not isinstance(kind, str) or kind not in KINDS:
             raise ValidationError("schedule.kind", f"unknown kind {kind!r} (use one of "
                                   f"{_kinds()})")

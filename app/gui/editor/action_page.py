@@ -189,7 +189,7 @@ class ActionPage(Page):
         if self.is_python.isChecked():
             text = self.kwargs.toPlainText().strip() or "{}"
             try:
-                kwargs = json.loads(text) if kwargs is None else kwargs
+                kwargs = fields.json_once(text, "kwargs") if kwargs is None else kwargs
             except json.JSONDecodeError as exc:
                 raise ValidationError("kwargs", f"not valid JSON: {exc.msg} (line {exc.lineno},"
                                       f" column {exc.colno})") from None

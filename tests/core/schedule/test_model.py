@@ -58,7 +58,7 @@ def test_calendar_json_may_leave_out_zeros() -> None:
     ("data", "field", "words"),
     [
         ({"kind": "weekly"}, "schedule.kind", "unknown kind"),
-        ({}, "schedule.kind", "unknown kind"),
+        ({}, "schedule.kind", "is required"),
         ({"kind": "manual", "at": "x"}, "schedule", "unknown key"),
         ({"kind": "cron", "expr": "* * * * *", "tz": "UTC"}, "schedule", "unknown key"),
         ({"kind": "date"}, "schedule", "needs 'at'"),
