@@ -75,6 +75,9 @@ class TransferOperations(SecretOperations):
                 self._checked([(spec, None) for spec in checked], values, label, secrets)
             if dry_run:
                 return transfer.ImportReport(notes=notes, kept=kept)
+            # a task made here meanwhile is left as it is: its secret is not kept, unused
+            used = {s for spec in checked for s in spec.secret_env.values()}
+            secrets = {name: value for name, value in secrets.items() if name in used}
             self.new_secrets(secrets)
         with self.keyring_first(secrets), self.store.write():
             specs, notes, kept = _settled(specs, label, skip_existing)
