@@ -15,7 +15,8 @@ from app.engine.writer import GATHER, Writer
 from app.store.models import set_meta
 
 
-def _meta(home: Path, key: str) -> str | None:
+def meta_on_disk(home: Path, key: str) -> str | None:
+    """A meta value as committed (read by a connection of its own), None without one."""
     con = sqlite3.connect(f"file:{home / 'tickwork.db'}?mode=ro", uri=True)
     try:
         row = con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -43,7 +44,7 @@ def test_a_storm_of_writes_commits_at_most_every_gather(store: Any, home: Path) 
             assert committed.acquire(timeout=5)
         commits = writer.batches - before
         assert commits <= took / GATHER + 2, (commits, took)
-        assert _meta(home, "k0") == "595"  # the last of k0's writes
+        assert meta_on_disk(home, "k0") == "595"  # the last of k0's writes
     finally:
         writer.stop()
 
@@ -57,9 +58,9 @@ def test_what_comes_within_a_gather_is_committed_at_a_stop(store: Any, home: Pat
         time.sleep(GATHER * 3)  # a pause: the next write's commit begins as it comes
         writer.submit(lambda: set_meta("b", "1"))
         assert writer.flush()
-        assert _meta(home, "b") == "1"
+        assert meta_on_disk(home, "b") == "1"
         writer.submit(lambda: set_meta("c", "1"))  # within the gather of b's commit
         writer.stop()  # wakes the gather and commits it
-        assert _meta(home, "c") == "1"
+        assert meta_on_disk(home, "c") == "1"
     finally:
         writer.stop()

@@ -5,21 +5,17 @@ lost fallback in 25 kills of an engine running failing tasks every second)."""
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
 from app.engine.writer import Writer
 from app.store.models import set_meta
+from tests.engine.test_writer_gather import meta_on_disk
 
 
 def _committed(home: Path, key: str) -> bool:
-    con = sqlite3.connect(f"file:{home / 'tickwork.db'}?mode=ro", uri=True)
-    try:
-        return bool(con.execute("SELECT 1 FROM meta WHERE key = ?", (key,)).fetchall())
-    finally:
-        con.close()
+    return meta_on_disk(home, key) is not None
 
 
 def test_what_is_queued_together_is_committed_together(store: Any, home: Path) -> None:

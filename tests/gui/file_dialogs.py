@@ -40,6 +40,22 @@ def when_secrets_asked(act: Callable[[Any], None]) -> None:
     QTimer.singleShot(20, look)
 
 
+def type_secret_while(gui: Gui, secret: str, value: str, meanwhile: Callable[[], None]
+                      ) -> list[bool]:
+    """When an import asks for secrets: type `value` for `secret`, call `meanwhile` (another
+    process changing the home), then press Enter; the list holds True once it is done."""
+    typed: list[bool] = []
+
+    def act(box: Any) -> None:
+        field = box.fields[secret]
+        gui.qtbot.keyClicks(field, value)
+        meanwhile()
+        typed.append(True)
+        gui.qtbot.keyClick(field, Qt.Key.Key_Return)
+    when_secrets_asked(act)
+    return typed
+
+
 def file_menu_entry(gui: Gui, text: str) -> None:
     """Click a File menu entry (its text, without '&'), as a person picks it from the menu."""
     (menu,) = [a.menu() for a in gui.window.menuBar().actions() if a.text() == "&File"]

@@ -8,10 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from app.gui.qt import Qt
-from app.gui.tasks.secrets_needed import SecretsNeeded
 from tests.gui.conftest import Gui, answer_question, export_from_another_home
-from tests.gui.file_dialogs import import_tasks, when_secrets_asked
+from tests.gui.file_dialogs import import_tasks, type_secret_while
 from tests.gui.test_editor_secret_refused import kept
 
 
@@ -24,18 +22,12 @@ def test_the_secret_of_a_task_made_here_meanwhile_is_not_stored(
           "--secret-env", "DB=db.pass"], None)])
     assert cli("task", "add", "daily", "--command", "true", "--manual").code == 0
     s = gui.service
-    typed: list[bool] = []
 
-    def act(box: SecretsNeeded) -> None:
-        field = box.fields["db.pass"]
-        gui.qtbot.keyClicks(field, "tw-typed-here")
-        # meanwhile, another process makes "nightly" here too: the import leaves it
+    def meanwhile() -> None:  # another process makes "nightly" here too: the import leaves it
         assert cli("task", "add", "nightly", "--command", "true", "--manual").code == 0
-        typed.append(True)
-        gui.qtbot.keyClick(field, Qt.Key.Key_Return)
 
     others = answer_question(gui.qtbot, "Import the other 1")
-    when_secrets_asked(act)
+    typed = type_secret_while(gui, "db.pass", "tw-typed-here", meanwhile)
     import_tasks(gui, export)
     gui.wait_until(lambda: others.done and bool(typed), 20)
     gui.wait_until(lambda: "Nothing imported" in gui.window.statusBar().currentMessage(), 20)

@@ -10,10 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from app.gui.qt import Qt
-from app.gui.tasks.secrets_needed import SecretsNeeded
 from tests.gui.conftest import Gui, answer_question, export_needing_a_secret
-from tests.gui.file_dialogs import import_tasks, when_secrets_asked
+from tests.gui.file_dialogs import import_tasks, type_secret_while
 from tests.gui.test_editor_secret_refused import kept
 
 
@@ -21,17 +19,11 @@ def test_an_import_refused_after_its_secrets_were_typed_stores_none(
         gui: Gui, tmp_path: Path, cli: Any) -> None:
     export = export_needing_a_secret(tmp_path)
     s = gui.service
-    typed: list[bool] = []
 
-    def act(box: SecretsNeeded) -> None:
-        field = box.fields["db.pass"]
-        gui.qtbot.keyClicks(field, "tw-typed-here")
-        # meanwhile, another process makes a task of the same name
+    def meanwhile() -> None:  # another process makes a task of the same name
         assert cli("task", "add", "nightly", "--command", "true", "--manual").code == 0
-        typed.append(True)
-        gui.qtbot.keyClick(field, Qt.Key.Key_Return)
 
-    when_secrets_asked(act)
+    typed = type_secret_while(gui, "db.pass", "tw-typed-here", meanwhile)
     answer = answer_question(gui.qtbot, "OK")
     import_tasks(gui, export)
     gui.wait_until(lambda: bool(typed) and answer.done, 20)
