@@ -8,6 +8,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +27,21 @@ def meta_on_disk(home: Path, key: str) -> str | None:
         con.close()
 
 
-def test_a_storm_of_writes_commits_at_most_every_gather(store: Any, home: Path) -> None:
+@contextmanager
+def warm_writer() -> Iterator[Writer]:
+    """A started writer that has committed once (its connection open), stopped after."""
     writer = Writer()
     writer.start()
     try:
         writer.submit(lambda: set_meta("warm", "1"))
         assert writer.flush()
+        yield writer
+    finally:
+        writer.stop()
+
+
+def test_a_storm_of_writes_commits_at_most_every_gather(store: Any, home: Path) -> None:
+    with warm_writer() as writer:
         before = writer.batches
         began = time.monotonic()
         committed = threading.Semaphore(0)
@@ -45,16 +56,10 @@ def test_a_storm_of_writes_commits_at_most_every_gather(store: Any, home: Path) 
         commits = writer.batches - before
         assert commits <= took / GATHER + 2, (commits, took)
         assert meta_on_disk(home, "k0") == "595"  # the last of k0's writes
-    finally:
-        writer.stop()
 
 
 def test_what_comes_within_a_gather_is_committed_at_a_stop(store: Any, home: Path) -> None:
-    writer = Writer()
-    writer.start()
-    try:
-        writer.submit(lambda: set_meta("a", "1"))
-        assert writer.flush()
+    with warm_writer() as writer:
         time.sleep(GATHER * 3)  # a pause: the next write's commit begins as it comes
         writer.submit(lambda: set_meta("b", "1"))
         assert writer.flush()
@@ -62,5 +67,3 @@ def test_what_comes_within_a_gather_is_committed_at_a_stop(store: Any, home: Pat
         writer.submit(lambda: set_meta("c", "1"))  # within the gather of b's commit
         writer.stop()  # wakes the gather and commits it
         assert meta_on_disk(home, "c") == "1"
-    finally:
-        writer.stop()

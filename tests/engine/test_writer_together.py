@@ -9,9 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from app.engine.writer import Writer
 from app.store.models import set_meta
-from tests.engine.test_writer_gather import meta_on_disk
+from tests.engine.test_writer_gather import meta_on_disk, warm_writer
 
 
 def _committed(home: Path, key: str) -> bool:
@@ -19,11 +18,7 @@ def _committed(home: Path, key: str) -> bool:
 
 
 def test_what_is_queued_together_is_committed_together(store: Any, home: Path) -> None:
-    writer = Writer()
-    writer.start()
-    try:
-        writer.submit(lambda: set_meta("warm", "1"))
-        assert writer.flush()
+    with warm_writer() as writer:
         before = writer.batches
         with writer.together():
             writer.submit(lambda: set_meta("end", "1"))  # the writer is awake and idle
@@ -33,6 +28,4 @@ def test_what_is_queued_together_is_committed_together(store: Any, home: Path) -
         assert writer.flush()
         assert _committed(home, "end") and _committed(home, "retry")
         assert writer.batches - before <= 2  # theirs, and perhaps the flush's own
-    finally:
-        writer.stop()
 
