@@ -5,7 +5,7 @@ reached through the broker. One rule, read by the task spec, the CLI and the edi
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import Final, Protocol
 
 from app.core.errors import ValidationError
 
@@ -39,3 +39,21 @@ def celery_queue(runs_on: str) -> str | None:
         return None
     _kind, _sep, queue = runs_on.partition(":")
     return queue or DEFAULT_QUEUE
+
+
+class _Action(Protocol):
+    @property
+    def kind(self) -> str: ...
+
+
+class _Spec(Protocol):  # (a TaskSpec: app.core.task imports this module)
+    @property
+    def action(self) -> _Action: ...
+    @property
+    def runs_on(self) -> str: ...
+
+
+def runs_here(spec: _Spec, kind: str) -> bool:
+    """A task whose action is of `kind` ("command", "python") and
+    runs in this engine's own workers: what the engine warms workers or launchers for."""
+    return spec.action.kind == kind and spec.runs_on == LOCAL

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from app.core.placement import LOCAL
+from app.core.placement import runs_here
 from app.core.schedule import build_trigger, parse_timezone
 from app.core.sweeps import keep_from_sweeps
 from app.core.task import Task
@@ -121,7 +121,7 @@ class Horizon:
             task = self.tasks.get(task_id)
             if task is not None:
                 self.arm(task_id, ts)
-                commands += task.spec.action.kind == "command" and task.spec.runs_on == LOCAL
+                commands += runs_here(task.spec, "command")
             elif task_id not in self.loading:
                 self.loading.add(task_id)
                 need.append(task_id)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from app.core.placement import LOCAL
+from app.core.placement import runs_here
 from app.core.task import Task
 from app.engine.events import EventHub, TasksChanged
 from app.store import ledger, task_queries
@@ -108,12 +108,10 @@ class TaskSync:
         """Tasks read (to be armed, or changed): with a local Python action among them, warm
         the workers; with a local command (paused: still run by hand), the launchers — one,
         or when they are `due` (loaded to fire) one per command, up to their most."""
-        python = sum(t.spec.action.kind == "python" and t.spec.runs_on == LOCAL
-                     and t.spec.enabled for t in loaded)
+        python = sum(runs_here(t.spec, "python") and t.spec.enabled for t in loaded)
         if python and self._python_due is not None:
             self._python_due(python if due else 1)
-        commands = sum(t.spec.action.kind == "command" and t.spec.runs_on == LOCAL
-                       for t in loaded)
+        commands = sum(runs_here(t.spec, "command") for t in loaded)
         if commands and self._commands_due is not None:
             self._commands_due(commands if due else 1)
 
