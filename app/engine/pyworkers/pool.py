@@ -26,6 +26,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from app import platform
@@ -221,8 +222,7 @@ class PythonWorkers:
             if stopping:  # (warmed as the engine stopped)
                 worker.stop()
                 continue
-            self.deadlines.at(time.monotonic() + START_TIMEOUT,
-                              lambda worker=worker: self._late(worker))  # type: ignore[misc]
+            self.deadlines.at(time.monotonic() + START_TIMEOUT, partial(self._late, worker))
 
     def _late(self, worker: WorkerProcess) -> None:
         """A worker with no hello `START_TIMEOUT` after its start is killed; its end fails
