@@ -272,9 +272,7 @@ def read_export(path: Path) -> list[Any]:
     unknown = set(data) - {"version", "tasks", "exported_at"}
     if unknown:
         raise ValidationError("file", f"unknown top-level field {sorted(unknown)[0]!r}")
-    version = data.get("version")
-    if version is None:
-        raise ValidationError("version", "is required")
+    version = fields.required(data.get("version"), "version")
     # true and 1.0 are not 1; "1" read "unsupported export version '1' (… reads version 1)"
     if type(version) is not int:
         raise ValidationError("version", f"must be the whole number {EXPORT_VERSION}, "
