@@ -68,6 +68,7 @@ from app.engine.sync import TaskSync
 from app.engine.upstreams import StoreHistory
 from app.engine.watcher import RunRows, StoreWatcher
 from app.engine.writer import Writer
+from app.platform.open_files import fit_workers
 from app.secrets import Keyring
 from app.store import connection
 from app.store.database import Store
@@ -100,7 +101,7 @@ class Engine:
         self.lock = engine_lock(self.home, store.url)
         self.keyring = Keyring(self.home)
         self.stats = Stats(clock)
-        self.workers = workers or workers_from(os.environ)  # (ValidationError naming it)
+        self.workers, self.workers_said = fit_workers(workers or workers_from(os.environ))
         self._metrics_enabled = metrics
         self._standby_poll = STANDBY_POLL * pace
         self._inbox: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
@@ -277,7 +278,7 @@ class Engine:
         if self.faults.down:
             self.set_state("stalled", self.faults.why)
         else:
-            self.set_state("running", f"{self.workers} workers")
+            self.set_state("running", self.workers_said)
 
     def _start_the_rest(self) -> None:
         self.timing.start()

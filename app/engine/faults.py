@@ -49,7 +49,7 @@ class EngineParts(Protocol):
     """What the engine's fault handling reads and asks of it."""
 
     state: str
-    workers: int
+    workers_said: str  # "8 workers": what its state says while it runs
 
     @property
     def store(self) -> Store: ...
@@ -154,7 +154,7 @@ class StoreFaults:
             else:
                 log.warning("the store can be written again: start-up recovery done")
             if self.engine.state == "stalled":
-                self.engine.set_state("running", f"{self.engine.workers} workers")
+                self.engine.set_state("running", self.engine.workers_said)
 
     def unreachable(self, detail: str) -> None:
         """The store's server could not be asked who leads (at start): said once, as an
@@ -256,7 +256,7 @@ class StoreFaults:
                         "fires", down)
             cause = f"after the store could not be written for {down:.0f} s"
         if engine.state == "stalled":
-            engine.set_state("running", f"{engine.workers} workers")
+            engine.set_state("running", engine.workers_said)
         recovery.redo_due(engine.store, engine.dispatcher, cause)
 
     def halt(self, message: str, title: str = "Tickwork stopped: its store is damaged"

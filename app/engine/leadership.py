@@ -287,7 +287,7 @@ class Leadership:
                                   "after this engine's lease lapsed")
         engine.post(catch_up)
         if engine.state == "stalled" and not engine.faults.down:
-            engine.set_state("running", f"{engine.workers} workers")
+            engine.set_state("running", engine.workers_said)
 
     def _lead(self, steps: int | None = None) -> bool:
         """Lead (first at start, or again after a step-down); False when a step-down came
@@ -326,7 +326,7 @@ class Leadership:
         if engine.faults.down:
             engine.set_state("stalled", engine.faults.why)
         else:
-            engine.set_state("running", f"{engine.workers} workers")
+            engine.set_state("running", engine.workers_said)
         return True
 
     def keep(self, done: threading.Event) -> threading.Thread | None:
