@@ -111,10 +111,13 @@ def seconds_arg(name: str, *, zero: bool = False) -> Callable[[str], float]:
 
 def home_arg(text: str) -> str:
     """`--home`: an empty one was taken as no --home (the default home, made if missing)."""
-    if not text.strip():
-        raise UsageError("home: is empty: name a folder, or leave --home out for the default "
-                         "home")
-    return text
+    from app.core.errors import ValidationError
+    from app.store.home import named
+
+    try:
+        return named(text, "home")
+    except ValidationError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def workers_arg(text: str) -> int:
