@@ -5,9 +5,13 @@ command's program is on PATH (the task's own PATH when its environment sets one)
 existing executable file (a relative path counts from the working folder, else from the
 home folder, as it will when the command runs); a Python target's top-level module can be
 found (`importlib.util.find_spec` on the top-level name only, which imports nothing; the
-working folder is searched as well, as the executor does). The function inside the module
-is checked only when the module is already imported in this process (`os:nosuchfunc`), or,
-for a top-level module of Python source, by reading that source without running it
+working folder is searched as well, as the executor does) and, when it is Python source not
+yet imported here, compiles (a file whose every run would fail on a syntax error is refused
+naming its line; for `pkg.mod` that is the package's `__init__.py`, which every run imports
+first; `pkg/mod.py` itself is found only by importing the package, so it is taken on
+trust). The function inside the module is checked
+only when the module is already imported in this process (`os:nosuchfunc`), or, for a
+top-level module of Python source, by reading that source without running it
 (`mytask:nosuch`, and a keyword argument the function does not take); importing a user's
 module, or even a standard one, may run code (`antigravity` opens a browser), so it is never
 done here.
@@ -94,18 +98,38 @@ def _verify_target(target: str, cwd: str | None, kwargs: dict[str, Any]) -> None
     if module is not None and not callable(getattr(module, func_name, None)):
         raise EnvironmentCheckError("python", f"module {module_name!r} has no function "
                                     f"{func_name!r}")
-    if module is None and module_name == top and found.origin and found.origin.endswith(".py"):
-        _verify_source(found.origin, module_name, func_name, kwargs)
+    if top in sys.modules or not (found.origin and found.origin.endswith(".py")):
+        return
+    tree = _source(found.origin)  # (a package's __init__.py: every run imports it first)
+    if tree is not None and module_name == top:
+        _verify_function(tree, found.origin, module_name, func_name, kwargs)
 
 
-def _verify_source(path: str, module_name: str, func_name: str, kwargs: dict[str, Any]) -> None:
+def _source(path: str) -> ast.Module | None:
+    """A top-level module's source, compiled (not run) as importing it would: Python that
+    never imports (a syntax error, text that is not UTF-8 and says no other encoding) is
+    refused naming its line; a file that cannot be read is given the benefit of the doubt."""
+    try:
+        source = Path(path).read_bytes()
+    except OSError:
+        return None
+    try:
+        tree = ast.parse(source, filename=path)
+        compile(tree, path, "exec", dont_inherit=True)  # also what only the compiler says
+    except SyntaxError as exc:  # ('return' outside function)
+        reason = (exc.msg or "invalid syntax").replace("(unicode error) ", "not UTF-8: ")
+        line = f" line {exc.lineno}" if exc.lineno else ""
+        raise EnvironmentCheckError("python", f"{path}{line}: {reason}") from None
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    return tree
+
+
+def _verify_function(tree: ast.Module, path: str, module_name: str, func_name: str,
+                     kwargs: dict[str, Any]) -> None:
     """The function as the module's source defines it, read, not run: missing, or not taking
     a keyword argument given. A module that makes names at run time (`import *`, a module
-    `__getattr__`) or cannot be read is given the benefit of the doubt."""
-    try:
-        tree = ast.parse(Path(path).read_bytes())
-    except (OSError, SyntaxError, ValueError):
-        return
+    `__getattr__`) is given the benefit of the doubt."""
     names: dict[str, ast.AST] = {}
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):

@@ -87,23 +87,16 @@ def store_url(text: str) -> str:
         raise UsageError(f"--store: {exc}") from None
 
 
-_ZERO = re.compile(r"(?:0+(?:\.0*)?|\.0+)\s*(?:ms|s|m|h|d|w)?")
-
-
 def seconds_arg(name: str, *, zero: bool = False) -> Callable[[str], float]:
     """A length of time as seconds (`--wait`, `--grace`): a number of seconds or a duration
     (`30s`, `5m`, `1h30m`, as `--every` takes them), more than 0 (or 0 too, with `zero`), at
     most ten years; never negative, `nan` or `inf`."""
     def parse(text: str) -> float:
-        from app.core.durations import parse_duration
         from app.core.errors import ValidationError
+        from app.core.fields import duration_seconds
 
-        if zero and _ZERO.fullmatch(text.strip().lower()):
-            return 0.0
-        if zero and text.strip().startswith("-"):
-            raise UsageError(f"{name}: must not be negative, got {text!r}")
-        try:
-            return parse_duration(text, name).total_seconds()
+        try:  # (one parser with an import file's and the editor's)
+            return duration_seconds(text, name, zero=zero)
         except ValidationError as exc:
             raise UsageError(str(exc)) from None
     return parse
@@ -111,10 +104,13 @@ def seconds_arg(name: str, *, zero: bool = False) -> Callable[[str], float]:
 
 def home_arg(text: str) -> str:
     """`--home`: an empty one was taken as no --home (the default home, made if missing)."""
-    if not text.strip():
-        raise UsageError("home: is empty: name a folder, or leave --home out for the default "
-                         "home")
-    return text
+    from app.core.errors import ValidationError
+    from app.store.home import named
+
+    try:
+        return named(text, "home")
+    except ValidationError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def workers_arg(text: str) -> int:

@@ -65,13 +65,14 @@ def _parse_instant(text: str) -> datetime:
 def stop_engine(args: argparse.Namespace) -> int:
     """Stop this home's engine without a window (the one Quit → "Keep scheduling in the
     background" leaves, or a `tickwork engine` in another terminal) gracefully: SIGTERM, so
-    its runs get its grace (10 s unless started with --grace) and runs cut off are
-    interrupted and retried when an engine starts again; then wait until it has let go."""
+    its runs get its grace (10 s unless started with --grace; its lock file says it) and
+    runs cut off are interrupted and retried when an engine starts again; then wait until it
+    has let go."""
     from app.core.durations import duration_text
     from app.engine.lineage import local_pid
     from app.platform import command_line
     from app.platform.processes import terminate_if
-    from app.store.lock import EngineLock, SharedMark, engine_lock
+    from app.store.lock import EngineLock, SharedMark, engine_lock, grace_of
 
     svc = service(args)
     shared = svc.store.url is not None  # its leader's lease, else the home's lock file
@@ -98,7 +99,8 @@ def stop_engine(args: argparse.Namespace) -> int:
         print(f"tickwork: the engine runs on {engine.rsplit(':', 2)[0]}: stop it there",
               file=sys.stderr)
         return EXIT_FAILURE
-    argv = command_line(pid)
+    told = grace_of(info)  # (only an engine without a window writes it: not the window's)
+    argv = command_line(pid) if told is None else None
     if argv is not None and "engine" not in argv:
         print(f"tickwork: the engine runs in a Tickwork window (process {pid}): quit that "
               "window to stop it", file=sys.stderr)
@@ -107,7 +109,7 @@ def stop_engine(args: argparse.Namespace) -> int:
                         else local_pid(engine) == pid):
         print(f"the engine (process {pid}){where} had already stopped")
         return EXIT_OK
-    grace = engine_grace(argv)
+    grace = told if told is not None else engine_grace(argv)
     print(f"asked the engine (process {pid}){where} to stop; its runs get "
           f"{'a few seconds' if grace <= GRACE else 'up to ' + duration_text(grace)} "
           "to finish…", flush=True)
@@ -126,7 +128,8 @@ def stop_engine(args: argparse.Namespace) -> int:
 
 def engine_grace(argv: list[str] | None) -> float:
     """The grace an engine's runs get when it stops, as its command line gives it
-    (`tickwork engine --grace 5m`; 10 s without one, or where the line cannot be read):
+    (`tickwork engine --grace 5m`; 10 s without one, or where the line cannot be read), for
+    an engine whose lock file does not say it (one started by an older version):
     `engine stop` gave up on an engine whose longer grace was still going ("still holds
     the store after 120 s", exit 1) while it stopped as it was told to."""
     from app.cli.arguments import UsageError, seconds_arg

@@ -49,8 +49,9 @@ _TERM = re.compile(rf"\s*({_NUMBER})\s*([a-z]+)\s*")
 _BARE = re.compile(rf"\s*({_NUMBER})\s*")
 
 
-def parse_duration(text: str, field: str = "duration") -> timedelta:
-    """Parse ``text`` into a positive timedelta of at most ten years, or raise ValidationError."""
+def parse_duration(text: str, field: str = "duration", *, zero: bool = False) -> timedelta:
+    """Parse ``text`` into a positive timedelta of at most ten years, or raise ValidationError;
+    with ``zero``, none at all (``0``, ``0s``: a retry at once, a stop without grace) too."""
     if not isinstance(text, str):
         raise ValidationError(field, f"not a duration: {text!r} {_HINT}")
     raw = text.strip()
@@ -60,7 +61,8 @@ def parse_duration(text: str, field: str = "duration") -> timedelta:
         raise ValidationError(field, f"not a duration: {raw[:20]!r}… is too long {_HINT}")
     lowered = raw.lower()
     if lowered.startswith("-"):
-        raise ValidationError(field, f"must be positive, got {raw!r}")
+        raise ValidationError(field, f"must not be negative, got {raw!r}" if zero
+                              else f"must be positive, got {raw!r}")
 
     bare = _BARE.fullmatch(lowered)
     if bare:
@@ -91,6 +93,8 @@ def parse_duration(text: str, field: str = "duration") -> timedelta:
 
     if total_ms > _MAX_MS:
         raise ValidationError(field, f"is too long: {raw!r} (at most 10 years)")
+    if total_ms == 0 and zero:
+        return timedelta(0)
     if total_ms <= 0:
         raise ValidationError(field, f"must be positive, got {raw!r}")
     millis = int(total_ms.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))

@@ -43,9 +43,10 @@ def workers_from(environ: Mapping[str, str]) -> int:
     return worker_count(text, WORKERS_VAR) if text.strip() else DEFAULT_WORKERS
 
 
-def duration_seconds(text: str, field_name: str) -> float:
-    """A duration string from the CLI or editor, as seconds."""
-    return parse_duration(text, field_name).total_seconds()
+def duration_seconds(text: str, field_name: str, *, zero: bool = False) -> float:
+    """A duration string from the CLI, the editor or an import file, as seconds (with
+    `zero`, 0 too: `parse_duration`)."""
+    return parse_duration(text, field_name, zero=zero).total_seconds()
 
 
 def json_once(text: str, name: str) -> Any:
@@ -148,11 +149,14 @@ def choice(value: object, name: str, choices: tuple[str, ...]) -> str:
 
 
 def seconds(value: object, name: str, *, allow_zero: bool = False) -> float:
-    """A duration as seconds: a number, or text such as ``1h30m``; at most ten years."""
-    if isinstance(value, str):
-        return duration_seconds(value, name)
+    """A duration as seconds: a number, or text such as ``1h30m`` (``0s`` too where a
+    number 0 is taken); at most ten years."""
+    if isinstance(value, str):  # (an import's "0s" was refused while 0 and --retry-delay 0s
+        return duration_seconds(value, name, zero=allow_zero)  # were taken)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValidationError(name, "must be a duration")
+    if allow_zero and value < 0:  # (as its text, "-1s", is said)
+        raise ValidationError(name, f"must not be negative, got {value!r}")
     if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero) or (
             value > 10 * 366 * 86400):
         raise ValidationError(name, "must be a positive duration of at most 10 years")

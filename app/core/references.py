@@ -53,6 +53,16 @@ def already_here(specs: Sequence[TaskSpec], stored: Iterable[str]) -> list[str]:
     return [spec.name for spec in specs if fold(spec.name) in here]
 
 
+def typed(ref: str, field_name: str = "task") -> str:
+    """A task as typed where one is asked for (its name, in any letter case, or its id),
+    without the spaces around it; an empty one is refused naming `field_name` (`task show ''`
+    said "task not found: " and nothing after)."""
+    text = ref.strip()
+    if not text:
+        raise ValidationError(field_name, "is empty: give the task's name or its id")
+    return text
+
+
 def by_fold(names: Iterable[str]) -> dict[str, list[str]]:
     """`names` grouped by their folded form."""
     out: dict[str, list[str]] = {}

@@ -90,7 +90,7 @@ class Engine:
 
     def __init__(self, store: Store, *, workers: int | None = None, horizon: float = HORIZON,
                  metrics: bool = True, backups: bool = True, clock: Clock = WALL,
-                 pace: float | None = None) -> None:
+                 pace: float | None = None, grace: float | None = None) -> None:
         pace = pace if pace is not None else pace_from_env()
         self.store = store
         self.home: Path = store.home
@@ -98,7 +98,7 @@ class Engine:
         self.id = lineage.engine_id(int(clock.time() * 1000))
         self.hub = EventHub()
         self.state = "stopped"
-        self.lock = engine_lock(self.home, store.url)
+        self.lock = engine_lock(self.home, store.url, grace)  # (`engine stop` reads grace)
         self.keyring = Keyring(self.home)
         self.stats = Stats(clock)
         self.workers, self.workers_said = fit_workers(workers or workers_from(os.environ))

@@ -57,7 +57,7 @@ def run_headless(args: argparse.Namespace) -> int:
     if store is None:
         return 0
     service = Service(store, "engine")
-    engine = Engine(store, workers=workers)
+    engine = Engine(store, workers=workers, grace=args.grace)
     service.subscribe(engine.on_service_change)
     engine.subscribe(_log_event, watches=False)  # a log, not a window
     state = engine.start()
@@ -65,7 +65,8 @@ def run_headless(args: argparse.Namespace) -> int:
     # e.g. its standby, marks it once the first lets go)
     mark = SharedMark(store.home) if store.url is not None else None
     try:
-        unmarked = mark.take(engine.id, store.name, state) if mark is not None else None
+        unmarked = (mark.take(engine.id, store.name, state, args.grace) if mark is not None
+                    else None)
         if unmarked is not None:
             logging.getLogger("tickwork.engine").warning(
                 "cannot mark the home %s as this engine's (%s: %s): `tickwork engine stop` "
@@ -78,7 +79,7 @@ def run_headless(args: argparse.Namespace) -> int:
             if state == "standby" else "")
         while not stop.wait(0.5) and engine.fault is None:
             if mark is not None and not mark.held:
-                mark.take(engine.id, store.name, engine.state)
+                mark.take(engine.id, store.name, engine.state, args.grace)
             elif mark is not None:  # (it took over, or stands by again)
                 mark.say(engine.state)
     finally:  # (whatever ends it: never an engine left scheduling in a process that failed)

@@ -15,15 +15,18 @@ RESTORE_COPY = DB_NAME + ".restore"  # the copy a restore writes, renamed over t
 RESTORE_MARK = DB_NAME + ".restoring"  # a restore is putting its copy in place
 
 
+HOME_VAR = "TICKWORK_HOME"
+
+
 def resolve_home(explicit: str | os.PathLike[str] | None = None) -> Path:
     """The data home: `explicit` (`--home`), else $TICKWORK_HOME, else the platform's
-    per-user data folder. One that is there but no folder (a file) is refused naming where
-    it came from, before anything is read or made under it."""
-    if explicit:
-        return _folder(Path(explicit), "home")
-    env = os.environ.get("TICKWORK_HOME")
-    if env:
-        return _folder(Path(env), "TICKWORK_HOME")
+    per-user data folder. One that is empty (`named`), or there but no folder (a file), is
+    refused naming where it came from, before anything is read or made under it."""
+    if explicit is not None:
+        return _folder(Path(named(os.fspath(explicit), "home")), "home")
+    env = os.environ.get(HOME_VAR)
+    if env is not None:
+        return _folder(Path(named(env, HOME_VAR)), HOME_VAR)
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("tickwork", appauthor=False))
@@ -52,6 +55,19 @@ def stop_command(home: Path, store: str | None = None) -> str:
 
         words += ["--store", shlex.quote(safe_url(store))]
     return " ".join([*words, "engine", "stop"])
+
+
+def named(text: str, field: str) -> str:
+    """A home as typed (`--home`, $TICKWORK_HOME), or ValidationError for an empty one: it
+    was taken as none given, so `--home "$DIR"` or `TICKWORK_HOME=$DIR` with DIR unset used,
+    and made, the default home. (Unlike XDG's variables, which name where defaults go, this
+    one names the data to use: an empty one is a slip, not a wish for the default.)"""
+    if not text.strip():
+        how = "leave --home out" if field == "home" else f"unset {field}"
+        from app.core.errors import ValidationError
+
+        raise ValidationError(field, f"is empty: name a folder, or {how} for the default home")
+    return text
 
 
 def _folder(path: Path, field: str) -> Path:

@@ -168,8 +168,9 @@ class LeaderLease:
 
     leases = True  # (the file lock is held until its process dies: nothing to renew)
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, grace: float | None = None) -> None:
         self.url = url
+        self.grace = grace  # the engine's, in its record (for `engine stop`)
         self._con: Any = None  # the dedicated connection (psycopg, autocommit)
         self._mine = False  # the advisory lock is held on it
         self.epoch: int | None = None  # the last epoch this lease took
@@ -336,6 +337,8 @@ class LeaderLease:
                 epoch = int(cur.fetchone()[0])
             info = {"engine": who, "host": socket.gethostname(), "pid": os.getpid(),
                     "since": now.timestamp(), "epoch": epoch}
+            if self.grace is not None:  # (as app.store.lock.graced writes it)
+                info["grace"] = self.grace
             set_meta(LEADER_INFO, json.dumps(info))
             if before is not None and before.get("engine") != who \
                     and not before.get("released"):

@@ -3,8 +3,13 @@
 The lock is `flock` on `engine.lock`, opened close-on-exec so task processes never inherit
 it, and never a second descriptor on the database file (closing one would drop SQLite's
 own POSIX locks). The holder writes its pid and start time into the file so others can say
-whose engine they are looking at. The lock dies with its process, so a standby engine that
-polls it takes over within its poll interval when the holder is killed.
+whose engine they are looking at; an engine without a window (`tickwork engine`) also writes
+its `grace`, the seconds its runs get when it is asked to stop, which `tickwork engine stop`
+waits out (it read the engine's command line for it: 10 s where that could not be read, or
+did not say it, and an engine of a longer grace, still stopping as told, was given up on).
+A record without one (an older engine, the window's) is read as before. The lock dies with
+its process, so a standby engine that polls it takes over within its poll interval when the
+holder is killed.
 
 A file can be deleted under its lock: the next engine would create a new `engine.lock`, lock
 it and lead beside the first. So the holder also locks the home directory itself (which
@@ -58,14 +63,28 @@ class EngineLease(Protocol):
     def standing_by(self) -> bool | None: ...
 
 
-def engine_lock(home: Path, url: str | None) -> EngineLease:
+def engine_lock(home: Path, url: str | None, grace: float | None = None) -> EngineLease:
     """The lock one engine of this store holds: the file lock in the home for an SQLite
-    store, the database's lease for a shared PostgreSQL store at `url`."""
+    store, the database's lease for a shared PostgreSQL store at `url`; its record gives
+    the engine's `grace` where it has one (`graced`)."""
     if url is None:
-        return EngineLock(home)
+        return EngineLock(home, grace)
     from app.store.leader import LeaderLease
 
-    return LeaderLease(url)
+    return LeaderLease(url, grace)
+
+
+def graced(info: dict[str, Any], grace: float | None) -> dict[str, Any]:
+    """A holder's record with the engine's grace, where it has one (`grace_of`)."""
+    return info if grace is None else {**info, "grace": grace}
+
+
+def grace_of(info: dict[str, Any] | None) -> float | None:
+    """The grace a holder's record gives (None: it gives none, or none that reads as one)."""
+    grace = (info or {}).get("grace")
+    if isinstance(grace, bool) or not isinstance(grace, int | float):
+        return None
+    return float(grace) if 0 <= grace < 1e9 else None  # (not nan, nor inf: JSON allows them)
 
 
 RESTORE = "restore:"  # how a restore names itself holding the lock: `restore:<file>`
@@ -104,9 +123,10 @@ class EngineLock:
     epoch: int | None = None
     continued = False
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, grace: float | None = None) -> None:
         self.path = home / LOCK_NAME
         self.home = home
+        self.grace = grace  # written into the record (`graced`)
         self._fd: int | None = None
         self._dir: int | None = None
         self._standby: int | None = None  # the shared lock on engine.standby, while waiting
@@ -130,7 +150,8 @@ class EngineLock:
             os.close(fd)
             return False
         self._dir = witness
-        info = json.dumps({"pid": os.getpid(), "engine": who, "since": time.time()}).encode()
+        info = json.dumps(graced({"pid": os.getpid(), "engine": who, "since": time.time()},
+                                 self.grace)).encode()
         os.ftruncate(fd, 0)
         os.pwrite(fd, info, 0)
         os.fsync(fd)
@@ -254,7 +275,8 @@ class SharedMark:
     def held(self) -> bool:
         return self._fd is not None
 
-    def take(self, engine: str, store: str, state: str) -> str | None:
+    def take(self, engine: str, store: str, state: str, grace: float | None = None
+             ) -> str | None:
         """Mark the home for this process, with its `state` (running: it leads; standby)
         (left as it is when another holds the mark: the first engine started from a home is
         the one its `engine stop` finds). A mark that cannot be made or written (a read-only
@@ -267,8 +289,8 @@ class SharedMark:
                          0o600)
         except OSError as exc:
             return exc.strerror or str(exc)
-        info = {"pid": os.getpid(), "engine": engine, "store": store, "since": time.time(),
-                "state": state}
+        info = graced({"pid": os.getpid(), "engine": engine, "store": store,
+                       "since": time.time(), "state": state}, grace)
         try:
             if platform.try_lock(fd):
                 os.ftruncate(fd, 0)

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 import peewee as pw
 
 from app.core.errors import NotFoundError, StoreError, ValidationError
-from app.core.references import Snapshot, by_fold, unique_name
+from app.core.references import Snapshot, by_fold, typed, unique_name
 from app.core.schedule import parse_timezone
 from app.core.task import Action, Task, TaskSpec
 from app.store.backend import execute, executemany
@@ -40,12 +40,13 @@ def find_row(ref: int | str) -> TaskRow:
     older store holds several such). Only its id and name are read: a row whose other
     columns this version cannot read is still found, to be named and deleted."""
     row: TaskRow | None
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdecimal()):
-        row = _id_and_name(TaskRow.id == int(ref)) if int(ref) < 2**63 else None
+    given = ref if isinstance(ref, int) else typed(ref)  # ('': refused, naming the field)
+    if isinstance(given, int) or given.isdecimal():
+        row = _id_and_name(TaskRow.id == int(given)) if int(given) < 2**63 else None
     else:
-        row = _id_and_name(TaskRow.name == ref.strip())
+        row = _id_and_name(TaskRow.name == given)
         if row is None:
-            name = unique_name(ref.strip(), by_fold(names_by_id().values()), "task")
+            name = unique_name(given, by_fold(names_by_id().values()), "task")
             row = None if name is None else _id_and_name(TaskRow.name == name)
     if row is None:
         raise NotFoundError("task", ref)

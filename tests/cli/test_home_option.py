@@ -29,6 +29,23 @@ def test_an_empty_home_is_refused_not_taken_for_the_default() -> None:
 
 
 @pytest.mark.parametrize("args", [["task", "list"], ["task", "add", "t", "--command", "true"],
+                                  ["engine"], []], ids=["read", "write", "engine", "window"])
+def test_an_empty_tickwork_home_is_refused_as_an_empty_home_is(
+        tmp_path: Path, args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`TICKWORK_HOME=$DIR` with DIR unset used, and made, the platform's data folder."""
+    data = tmp_path / "data"  # where the platform's default home would be
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))
+    for empty in ("", " "):
+        monkeypatch.setenv("TICKWORK_HOME", empty)
+        assert _tickwork(*args) == (
+            2, "", "tickwork: error: TICKWORK_HOME: is empty: name a folder, or unset "
+            "TICKWORK_HOME for the default home\n")
+    assert not data.exists()
+    given = tmp_path / "given"  # --home comes first, as ever
+    assert _tickwork("--home", str(given), "task", "list", "--json") == (0, "[]\n", "")
+
+
+@pytest.mark.parametrize("args", [["task", "list"], ["task", "add", "t", "--command", "true"],
                                   ["run", "show", "1"], ["engine"], []],
                          ids=["read", "write", "run-show", "engine", "window"])
 def test_a_home_that_is_a_file_is_one_line_naming_it(tmp_path: Path, args: list[str],

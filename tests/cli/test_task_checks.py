@@ -533,3 +533,20 @@ def test_a_one_shot_in_the_past_is_said_in_its_zone_as_a_person_writes_times(cli
     assert result.err.rstrip().endswith(" (Europe/Berlin)"), result.err
     assert "+00:00" not in result.err and "+01:00" not in result.err
     assert cli("task", "list", "--json").json() == []
+
+
+@pytest.mark.parametrize("args", [
+    ["task", "show"], ["task", "update", "--priority", "3"], ["task", "delete", "--force"],
+    ["task", "run"], ["task", "reschedule", "--every", "5m"], ["task", "pause"],
+    ["task", "resume"], ["run", "list", "--task"]], ids=lambda args: " ".join(args[:2]))
+def test_an_empty_task_name_is_bad_input_naming_the_field(cli: Any, args: list[str]) -> None:
+    """`task show ''` said "task not found: " and nothing after (`--task "$T"` with T unset)."""
+    assert cli("task", "add", "t", "--command", "true", "--every", "1h").code == 0
+    before = cli("task", "show", "t", "--json").json()
+    for empty in ("", " "):
+        verb, rest = args[:2], args[2:]
+        said = cli(*verb, *([*rest, empty] if verb == ["run", "list"] else [empty, *rest]))
+        assert (said.code, said.out, said.err) == (
+            2, "", "tickwork: error: task: is empty: give the task's name or its id\n")
+    assert cli("task", "show", "t", "--json").json() == before
+    assert cli("run", "list", "--json").json() == []

@@ -3,6 +3,7 @@ was; contradictory options are refused in one line (exit 2) and change nothing."
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -284,3 +285,29 @@ def test_a_retry_at_once_is_set_as_the_editor_and_an_import_set_it(cli: Any) -> 
     assert (negative.code, negative.err) == (
         2, "tickwork: error: retry-delay: must not be negative, got '-1s'\n")
     assert cli("task", "show", "r", "--json").json()["retry_delay"] == 0
+
+
+def test_an_import_file_takes_the_retry_delays_the_command_line_takes(
+        cli: Any, tmp_path: Path) -> None:
+    """`"retry_delay": "0s"` was refused ("must be positive") while the number 0 and
+    `--retry-delay 0s` were taken: the file's text now goes through the command line's one
+    parser. A negative one is refused, naming the field, and nothing is imported."""
+    path = tmp_path / "in.json"
+
+    def imported(delay: object) -> Any:
+        path.write_text(json.dumps({"version": 1, "tasks": [
+            {"name": "r", "action": {"kind": "command", "argv": ["true"]},
+             "retries": 2, "retry_delay": delay}]}))
+        return cli("import", str(path))
+
+    for delay in ("-1s", -1):
+        said = imported(delay)
+        assert (said.code, said.err) == (
+            2, f"tickwork: error: tasks[0].retry_delay: must not be negative, got {delay!r}\n")
+    assert cli("task", "list", "--json").json() == []
+    for delay, seconds in (("0s", 0), ("0", 0), ("1m30s", 90), (0, 0)):
+        assert imported(delay).code == 0, delay
+        assert cli("task", "show", "r", "--json").json()["retry_delay"] == seconds
+        assert cli("task", "delete", "r").code == 0
+    timeout = cli("task", "add", "t", "--command", "true", "--timeout", "0s")
+    assert timeout.code == 2 and "timeout: must be positive" in timeout.err  # a timeout: > 0

@@ -73,6 +73,18 @@ def test_parse_refuses(text: str, reason: str) -> None:
     assert reason in caught.value.reason
 
 
+def test_zero_where_none_at_all_is_meant() -> None:
+    """A retry at once, a stop without grace: `zero` takes 0 in any spelling, no less."""
+    for text in ("0", "0s", " 0 ms", "0h0m", ".0", "00.00 min"):
+        assert parse_duration(text, "retry_delay", zero=True) == timedelta(0)
+    assert parse_duration("1m30s", zero=True) == timedelta(seconds=90)
+    for text, reason in (("-1s", "must not be negative, got '-1s'"),
+                         ("0.0001s", "at least 1ms"), ("", "is empty")):
+        with pytest.raises(ValidationError) as caught:
+            parse_duration(text, "retry_delay", zero=True)
+        assert reason in caught.value.reason
+
+
 def test_default_field_name() -> None:
     with pytest.raises(ValidationError, match=r"^duration: "):
         parse_duration("nope")
