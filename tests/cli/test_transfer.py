@@ -263,9 +263,13 @@ def test_import_ignores_ids_and_links_tasks_in_any_order(tmp_path: Path) -> None
     ('{"version": true, "tasks": []}', "version"),
     ('{"version": 1.0, "tasks": []}', "version"),
     ('{"version": "1", "tasks": []}', "version"),
-    ('{"version": 1, "tasks": [' + "[" * 100_000 + "]" * 100_000 + "]}", "file"),
-    ('{"version": 1, "tasks": [{"name": "x", "action": {"kind": "python", "target": "m:f", '
-     '"kwargs": {"a": ' + "[" * 500 + "]" * 500 + "}}}]}", "tasks[0].action.kwargs"),
+    # (named: a 200 KB test id is in PYTEST_CURRENT_TEST, too long for any process to start
+    # with, and a call that went to a real `python -m app.cli` failed "Argument list too long")
+    pytest.param('{"version": 1, "tasks": [' + "[" * 100_000 + "]" * 100_000 + "]}", "file",
+                 id="nested-100000-deep"),
+    pytest.param('{"version": 1, "tasks": [{"name": "x", "action": {"kind": "python", "target":'
+                 ' "m:f", "kwargs": {"a": ' + "[" * 500 + "]" * 500 + "}}}]}",
+                 "tasks[0].action.kwargs", id="kwargs-500-deep"),
     ('{"version": 1, "tasks": [{"name": "x", "action": {"kind": "command", "argv": ["true"]}},'
      ' {"name": "x", "action": {"kind": "command", "argv": ["true"]}}]}', "appears twice"),
     *[('{"version": 1, "tasks": [{"name": "x", "action": {"kind": "command", "argv": '
