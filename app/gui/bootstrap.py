@@ -148,8 +148,8 @@ def _windows(app: Any, args: argparse.Namespace, signals: QuitOnSignals) -> int:
     from app.store.home import resolve_home
     from app.store.location import resolve_store
 
-    home = resolve_home(args.home)
-    try:
+    try:  # (`tickwork-gui`, the desktop's launcher, has no terminal to say it in)
+        home = resolve_home(args.home)
         url = resolve_store(args.store, home)
     except (StoreError, TickworkError) as exc:
         QMessageBox.critical(None, "Tickwork cannot open its data", str(exc))
