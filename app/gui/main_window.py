@@ -167,7 +167,7 @@ class MainWindow(QMainWindow):
         m.quit_requested.connect(self.quit)
         for view in (self.calendar_view, self.graph_view, self.runs_view):
             view.open_task_requested.connect(self.task_ops.edit_task_id)
-            view.message.connect(self.say)
+            view.message.connect(self.status.said_in(view))
         for source in (self.tasks_view, self.runs_view, self.graph_view, self.calendar_view):
             source.selection_changed.connect(self.task_ops.update)
         self.task_ops.message.connect(self.say)

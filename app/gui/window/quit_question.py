@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from app.gui.qt import (
+    QDialog,
     QEvent,
     QMessageBox,
     QObject,
@@ -162,10 +163,14 @@ class Question(QMessageBox):
         self._keep_room()
 
     def event(self, event: QEvent) -> bool:
-        done = super().event(event)
-        if event.type() == QEvent.Type.LayoutRequest:  # Qt fits the box to its words again
-            self._keep_room()
-        return done
+        if event.type() == QEvent.Type.LayoutRequest and self.room is not None:
+            # QMessageBox would fit the box to its words, then the room kept would be put
+            # back: two resizes, each sending the window manager the position Qt believed
+            # then. Just after the box appeared that was at times the screen's corner, not
+            # yet where the box was (openbox under Xvfb: title bar above the screen). New
+            # words are fitted by `say`.
+            return QDialog.event(self, event)
+        return super().event(event)
 
     def say(self, details: str) -> None:
         """New words in the room kept for them."""
@@ -181,7 +186,15 @@ class Question(QMessageBox):
         self.room = (width, height)
         self.setFixedSize(width, height)
         if height > kept:  # grown: upwards, so the buttons stay where they are
-            self.move(self.x(), self.y() - (height - kept))
+            self._move_on_screen(self.x(), self.y() - (height - kept))
+
+    def _move_on_screen(self, x: int, y: int) -> None:
+        """To (x, y), or as near as keeps all of the box on its screen's free area, its
+        title bar first: grown upwards near the top, its title bar went above the screen."""
+        area = self.screen().availableGeometry()
+        x = max(area.left(), min(x, area.right() + 1 - self.frameGeometry().width()))
+        y = max(area.top(), min(y, area.bottom() + 1 - self.frameGeometry().height()))
+        self.move(x, y)  # a window's position is its frame's
 
 
 class Follow(QObject):

@@ -12,6 +12,7 @@ Signals:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -101,6 +102,7 @@ class StatusBar(QStatusBar):
         self.bell.clicked.connect(self.bell_clicked)
         self.figures = (self.engine, self.running, self.next_fire, self.failures, self.bell)
         self._said = ""  # the message said, whole (shown cut to its room)
+        self._said_in: QWidget | None = None  # the view it is about (`said_in`), if one
         self._engine_text = ""  # the engine's state, whole (cut when the figures overflow)
         self._engine_tip = ""
         self._fitting = False
@@ -131,8 +133,22 @@ class StatusBar(QStatusBar):
         said before the window was laid out (no tray, at its start), it was cut mid-word
         once the figures came."""
         self._said = " ".join(text.split())
+        self._said_in = None
         self._said_for.start(ms)
         self._fit_message()
+
+    def said_in(self, view: QWidget) -> Callable[[str], None]:
+        """What says a view's messages: each is said while the view is shown, and goes
+        when the person leaves it (the graph's "Not added: … a dependency cycle …" stayed
+        over Tasks). One that comes once they have left is not said: the view shows it."""
+        view.installEventFilter(self)
+
+        def say(text: str) -> None:
+            if view.isVisible():
+                self.say(text)
+                self._said_in = view
+
+        return say
 
     def say_queued(self, runs: list[Run], mode: str) -> None:
         """"Queued 1 run: Backup", until they have all ended (`QueuedRuns`)."""
@@ -164,6 +180,11 @@ class StatusBar(QStatusBar):
             self.clearMessage()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched not in self.figures:  # a view (`said_in`)
+            if event.type() == QEvent.Type.Hide and watched is self._said_in and self._said:
+                self._said_for.stop()
+                self._on_said_for_timeout()
+            return False
         if event.type() in (QEvent.Type.Move, QEvent.Type.Resize, QEvent.Type.Show,
                             QEvent.Type.Hide):
             self._fit_message()  # a figure grew, went or came: the room changed

@@ -1,0 +1,77 @@
+"""The "Quit Tickwork?" question stays where it appears, all of it on the screen (a tester
+under Xvfb and openbox: now and then it came up at the screen's corner, its title bar above
+the top, so it could not be moved or read whole).
+
+The box kept room for its longest words by resizing itself each time Qt fitted it to its
+words again, just after it appeared too: two resizes, each sending the window manager the
+position Qt believed at that moment, at times still the corner. Checked for real under
+Xvfb with openbox (100 boxes: 9 at the corner before, none after); here, offscreen, the
+resizes themselves are counted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.gui.qt import QApplication, QEvent, QMessageBox, QObject, QWidget
+from app.gui.window.quit_question import Question
+from tests.gui.conftest import Gui, command_task
+from tests.gui.test_quit import _ctrl_q, watch_question
+
+
+class Resizes(QObject):
+    """The sizes the question box is given after Qt first lays it out again once shown."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.laid_out = False
+        self.sizes: list[tuple[int, int]] = []
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if isinstance(watched, QMessageBox):
+            if event.type() == QEvent.Type.LayoutRequest and watched.isVisible():
+                self.laid_out = True
+            elif event.type() == QEvent.Type.Resize and self.laid_out:
+                self.sizes.append((watched.width(), watched.height()))
+        return False
+
+
+@pytest.mark.usefixtures("real_quit_question")
+def test_the_question_is_not_resized_once_it_is_up(gui: Gui) -> None:
+    gui.service.create_task(command_task("Backup",
+                                         schedule={"kind": "interval", "seconds": 3600}))
+    resizes = Resizes()
+    app = QApplication.instance()
+    assert app is not None
+    app.installEventFilter(resizes)
+    try:
+        watch = watch_question(gui.qtbot, [("If you quit and stop scheduling", None,
+                                            lambda: gui.qtbot.wait(300))], "Cancel")
+        _ctrl_q(gui)
+        gui.wait_until(lambda: watch.done, 30)
+    finally:
+        app.removeEventFilter(resizes)
+    assert resizes.laid_out
+    assert resizes.sizes == [], resizes.sizes
+
+
+def test_words_that_grow_it_near_the_top_keep_its_title_bar_on_screen(qtbot: Any) -> None:
+    """Dragged to the top of the screen, the box grows downwards when new words need more
+    room than it kept: upwards, its title bar went above the screen."""
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    box = Question("Quitting Tickwork stops scheduling.", "One line.", lambda: ["One line."],
+                   parent)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.show()
+    qtbot.waitExposed(box)
+    area = box.screen().availableGeometry()
+    box.move(box.x(), area.top() + 5)  # as the person dragged it
+    qtbot.waitUntil(lambda: box.frameGeometry().top() == area.top() + 5)
+    height = box.height()
+    box.say("Many more words than the box kept room for. " * 12)
+    assert box.height() > height
+    assert box.frameGeometry().top() >= area.top()
+    assert area.contains(box.frameGeometry()), (area, box.frameGeometry())
+    box.done(0)
