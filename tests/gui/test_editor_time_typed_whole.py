@@ -16,6 +16,18 @@ from tests.gui.editing import go, open_selected
 DAILY = {"kind": "calendar", "days": 1, "hour": 3, "minute": 30}
 
 
+def type_as_a_keyboard(qtbot: Any, field: Any, text: str) -> None:
+    """Each character as a keyboard sends it: ":" after a press of Shift (under X a
+    modifier's own key press reached the field and undid the fix's first version)."""
+    for char in text:
+        if char == ":":
+            qtbot.keyPress(field, Qt.Key.Key_Shift)
+            qtbot.keyClick(field, char, Qt.KeyboardModifier.ShiftModifier)
+            qtbot.keyRelease(field, Qt.Key.Key_Shift)
+        else:
+            qtbot.keyClick(field, char)
+
+
 @pytest.mark.parametrize(("select", "typed"), [
     ("all", "04:15:00"), ("all", "4:15"), ("hour", "4:15"), ("hour", "04:15:00")])
 def test_a_time_typed_whole_is_saved_as_written(gui: Gui, qtbot: Any, select: str,
@@ -29,7 +41,7 @@ def test_a_time_typed_whole_is_saved_as_written(gui: Gui, qtbot: Any, select: st
         qtbot.keyClick(field, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     else:  # as a click on the hour, or Tab into the field, leaves it
         field.setSelectedSection(field.Section.HourSection)
-    qtbot.keyClicks(field, typed)
+    type_as_a_keyboard(qtbot, field, typed)
     assert field.text() == "04:15:00"
     gui.wait_until(lambda: "04:15" in editor.schedule.words.text())
     qtbot.keyClick(field, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
@@ -45,6 +57,6 @@ def test_a_date_and_time_typed_whole_is_taken_as_written(gui: Gui, qtbot: Any) -
     edit = editor.schedule.at.edit  # Once, at a date and time: its "At"
     edit.setFocus()
     qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-    qtbot.keyClicks(edit, "2031-1-2 9:05")
+    type_as_a_keyboard(qtbot, edit, "2031-1-2 9:05")
     assert edit.text() == "2031-01-02 09:05:00"
     editor.discard()

@@ -19,6 +19,9 @@ from __future__ import annotations
 
 from app.gui.qt import QDateTimeEdit, QEvent, QKeyEvent, QLineEdit, QMouseEvent, QObject, Qt, QTimer
 
+MODIFIERS = frozenset({Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_AltGr,
+                       Qt.Key.Key_Meta, Qt.Key.Key_CapsLock})
+
 
 class ClickSelectsPart(QObject):
     """Installed on `edit` and its line: a plain click selects the part under the cursor,
@@ -37,8 +40,8 @@ class ClickSelectsPart(QObject):
                 and not watched.hasSelectedText()):
             QTimer.singleShot(0, self._select)  # once the click has placed the cursor
         elif (event.type() == QEvent.Type.KeyPress and watched is self._edit
-                and isinstance(event, QKeyEvent)):
-            return self._typed(event.text())
+                and isinstance(event, QKeyEvent) and event.key() not in MODIFIERS):
+            return self._typed(event.text())  # (Shift before ":" is no key typed)
         return False
 
     def _typed(self, text: str) -> bool:
