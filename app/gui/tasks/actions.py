@@ -258,7 +258,7 @@ class TaskActions(QObject):
         editor = TaskEditor(self.session, task, mode, self.window)
         editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         editor.saved.connect(lambda t, m=mode: self._on_editor_saved(t, m))
-        give_back_focus(editor, self.window)  # F5 or an arrow key right after goes there
+        give_back_focus(editor)  # F5 or an arrow key right after goes there
         self.editor = editor
         editor.open()
 
