@@ -44,7 +44,11 @@ class NameList(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
         self.input = TaskNameField(placeholder)
-        self.input.completer().activated.connect(self._on_completer_activated)
+        # queued: after QLineEdit's own setText of the pick, which it connects again each
+        # time it takes the focus (so after this), and which put the name back in the field
+        # once it was listed
+        self.input.completer().activated.connect(self._on_completer_activated,
+                                                 Qt.ConnectionType.QueuedConnection)
         self.add_button = QPushButton("Add")
         row.addWidget(self.input, 1)
         row.addWidget(self.add_button)

@@ -10,7 +10,10 @@ when the service refuses, and a Save clicked or Enter pressed while a check wait
 - `Pending`: each keystroke turns Save off until the form's check, once typing pauses
   (150 ms); a Save clicked or Enter pressed in that time did nothing. The check is now
   done at once, and the click or the key goes on as after it (a form that does not pass
-  shows why, Save staying off).
+  shows why, Save staying off). A time or number field's Enter (a spin box) signals its
+  value again, changed or not (Qt's own), which turned Save off once more before the key
+  reached the dialog: Enter there did nothing (under X, the "at" of a daily schedule). Its
+  typed text is taken and checked, and Enter saves as from any field.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from app.core.errors import ChangedElsewhere, NotFoundError, TickworkError, Vali
 from app.core.task import Task
 from app.gui.background import describe_error
 from app.gui.editor.questions import OVERWRITE, RELOAD, ask_changed_elsewhere, confirm_recreate
-from app.gui.qt import QEvent, QKeyEvent, QObject, QPushButton, Qt, QWidget, alive
+from app.gui.qt import QAbstractSpinBox, QEvent, QKeyEvent, QObject, QPushButton, Qt, QWidget, alive
 
 
 class Editor(Protocol):
@@ -111,6 +114,12 @@ class Pending(QObject):
                      and not watched.property("enter_adds"))
         else:
             enter = kind == QEvent.Type.MouseButtonPress and watched is self.editor.save_button
+        if enter and isinstance(watched, QAbstractSpinBox):
+            watched.interpretText()  # (a change of value: a check waits, done now)
+            self.editor.check_now()
+            if self.editor.save_button.isEnabled():
+                self.editor.save_button.click()
+            return True  # not on to the spin box: its Enter would signal its value again
         if enter:
             self.editor.check_now()
         return False

@@ -1,0 +1,77 @@
+"""The keyboard is back in the window once a dialog closes: F5 runs the task just saved,
+the arrow keys move in the list. A window manager gives a closed dialog's window the focus
+back; without one (a bare X server, Xvfb without openbox, the offscreen platform) no
+window was active after the editor, the "Delete task" question or the Settings closed, and
+F5 or an arrow key went nowhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.gui.qt import QApplication, Qt
+from tests.gui.conftest import Gui, answer_question, closed, command_task, open_settings
+from tests.gui.editing import open_selected
+
+
+def _key(qtbot: Any, key: Any) -> None:
+    """A key as a person presses it: to whatever has the keyboard focus."""
+    focused = QApplication.focusWidget()
+    assert focused is not None, "no widget has the keyboard: the key goes nowhere"
+    qtbot.keyClick(focused, key)
+
+
+def test_f5_right_after_saving_runs_the_task_saved(gui: Gui, qtbot: Any) -> None:
+    gui.service.create_task(command_task("a"))
+    task = gui.service.create_task(command_task("b"))
+    editor = open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)
+    qtbot.keyClicks(editor.general.description, "nightly")
+    qtbot.keyClick(editor.general.description, Qt.Key.Key_Return,
+                   Qt.KeyboardModifier.ControlModifier)
+    gui.wait_until(lambda: closed(editor))
+    table = gui.window.tasks_view.table
+    gui.wait_until(lambda: QApplication.focusWidget() is table)
+    _key(qtbot, Qt.Key.Key_F5)
+    gui.wait_until(lambda: gui.service.get_task("b").last_run is not None)
+    assert gui.service.get_task("a").last_run is None
+
+
+def test_an_arrow_key_after_cancelling_moves_in_the_list(gui: Gui, qtbot: Any) -> None:
+    gui.service.create_task(command_task("a"))
+    task = gui.service.create_task(command_task("b"))
+    editor = open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)
+    qtbot.keyClick(editor.general.name, Qt.Key.Key_Escape)  # nothing changed: it just closes
+    gui.wait_until(lambda: closed(editor))
+    gui.wait_until(lambda: QApplication.focusWidget() is gui.window.tasks_view.table)
+    _key(qtbot, Qt.Key.Key_Up)
+    assert [i.task.name for i in gui.window.tasks_view.selected_items()] == ["a"]
+
+
+def test_an_arrow_key_after_a_delete_cancelled_moves_in_the_list(gui: Gui, qtbot: Any) -> None:
+    gui.service.create_task(command_task("a"))
+    task = gui.service.create_task(command_task("b"))
+    editor = open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)  # (the table has the keys)
+    qtbot.keyClick(editor.general.name, Qt.Key.Key_Escape)
+    gui.wait_until(lambda: QApplication.focusWidget() is gui.window.tasks_view.table)
+    answer = answer_question(qtbot, "Cancel")
+    _key(qtbot, Qt.Key.Key_Delete)
+    gui.wait_until(lambda: answer.done)
+    gui.wait_until(lambda: QApplication.focusWidget() is gui.window.tasks_view.table)
+    _key(qtbot, Qt.Key.Key_Up)
+    assert [i.task.name for i in gui.window.tasks_view.selected_items()] == ["a"]
+
+
+def test_f5_after_the_settings_are_saved_runs_the_selected_task(gui: Gui, qtbot: Any) -> None:
+    task = gui.service.create_task(command_task("b"))
+    editor = open_selected(gui, qtbot, task.id, Qt.Key.Key_Return)  # (the table has the keys)
+    qtbot.keyClick(editor.general.name, Qt.Key.Key_Escape)
+    gui.wait_until(lambda: QApplication.focusWidget() is gui.window.tasks_view.table)
+    dialog = open_settings(gui)
+    dialog.keep_days.setFocus()
+    dialog.keep_days.selectAll()
+    qtbot.keyClicks(dialog.keep_days, "30")
+    with qtbot.waitSignal(dialog.saved):
+        qtbot.keyClick(dialog.keep_days, Qt.Key.Key_Return)
+    gui.wait_until(lambda: closed(dialog))
+    gui.wait_until(lambda: QApplication.focusWidget() is gui.window.tasks_view.table)
+    _key(qtbot, Qt.Key.Key_F5)
+    gui.wait_until(lambda: gui.service.get_task("b").last_run is not None)
