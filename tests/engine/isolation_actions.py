@@ -166,3 +166,25 @@ def fork_and_return(then: str = "return") -> str:
         return "the child's result"
     _, status = os.waitpid(child, 0)
     return f"parent; child exit {os.waitstatus_to_exitcode(status)}"
+
+
+HOARD: list[Any] = []  # what `hoard_files` keeps: module-level state lives with its worker
+
+
+def hoard_files(path: str, how: str) -> int:
+    """Opens /dev/null until no more can be: kept by the module ("kept") or never closed
+    ("leaked", no object holds them); notes its pid first (no file opens after)."""
+    Path(path).write_text(str(os.getpid()))
+    while True:
+        try:
+            HOARD.append(open(os.devnull) if how == "kept"  # noqa: SIM115
+                         else os.open(os.devnull, os.O_RDONLY))
+        except OSError:
+            return len(HOARD)
+
+
+def open_a_file(path: str) -> None:
+    """Reads a file and notes its pid."""
+    with open(os.devnull) as fh:
+        fh.read()
+    Path(path).write_text(str(os.getpid()))

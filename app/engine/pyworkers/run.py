@@ -251,13 +251,15 @@ class Run:
         attempt = self.attempt
         if self._capture is not None:  # what it printed comes whole before its traceback
             self._capture.flush()
-        if end.get("left") or end.get("changed"):
+        if end.get("left") or end.get("changed") or end.get("crowded"):
             self.pool.retire(self.worker, attempt.env.get(TOKEN_VAR, ""))
         if end.get("left"):
             self._say(f"the action left {end['left']} running: stopped with its worker\n")
         if end.get("changed"):
             self._say(f"the action changed its worker's {end['changed']}, which no later run "
                       "may inherit: the worker is replaced\n")
+        if end.get("crowded"):
+            self._say(f"the action left its worker {end['crowded']}: the worker is replaced\n")
         if "start_error" in end:  # its working folder is not there: as a command says it
             return Outcome("failed", utcnow(),
                            error=f"cannot start {attempt.action.target!r}: {end['start_error']}")

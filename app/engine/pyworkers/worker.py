@@ -141,6 +141,9 @@ class Link:
         changed = self.baseline.kept_back(module)
         if changed:
             end["changed"] = changed
+        crowded = self.baseline.crowded()
+        if crowded:
+            end["crowded"] = crowded
         if end:
             end["cpu"] = cpu
             done = protocol.json_frame(protocol.DONE, end)
