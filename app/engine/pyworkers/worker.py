@@ -134,6 +134,7 @@ class Link:
         finally:  # the next run starts where the worker started, not where this one went
             os.chdir(self.own_folder)
             self.modules.settle()
+            self.modules.path_back()
         cpu = cpu_seconds()
         left = self.baseline.leftovers()
         if left:
