@@ -188,3 +188,20 @@ def open_a_file(path: str) -> None:
     with open(os.devnull) as fh:
         fh.read()
     Path(path).write_text(str(os.getpid()))
+
+
+def put_env(path: str) -> None:
+    """Changes the environment a started process gets, behind os.environ's back."""
+    Path(path).write_text(str(os.getpid()))
+    os.putenv("LEAKED_TOKEN", "put-by-another-task")
+    os.unsetenv("HOME")
+
+
+def report_child_env(path: str) -> None:
+    """What a process it starts finds in its environment, beside what os.environ says."""
+    seen = subprocess.run(["env", "-0"], capture_output=True, check=True).stdout
+    child = dict(entry.partition(b"=")[::2] for entry in seen.split(b"\0") if entry)
+    Path(path).write_text(json.dumps({
+        "leaked": (child.get(b"LEAKED_TOKEN") or b"").decode(),
+        "home": (child.get(b"HOME") or b"").decode(), "own_home": os.environ.get("HOME"),
+        "pid": os.getpid()}))

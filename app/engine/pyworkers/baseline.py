@@ -5,10 +5,10 @@ A worker serves many runs of many tasks. Module-level state lives on (README say
 process state that would make another task fail is put back after each run: fds 0, 1 and 2
 (a run that closed fd 1 would break the next one's `print`; one that left it non-blocking
 lost what the next printed into a full pipe), `sys.stdin/stdout/stderr`, the
-environment, the umask, Python signal handlers and the signal mask, and no interval timer
-left to fire — and the interpreter's settings and the process's limits (`knobs`, before
-the run's end is sent: 9–23 µs, so what cannot be put back is said in it; the rest after
-it): nothing is rebuilt unless it changed.
+environment (the C library's too: `cenviron`), the umask, Python signal handlers and the
+signal mask, and no interval timer left to fire — and the interpreter's settings and the
+process's limits (`knobs`, before the run's end is sent: 9–23 µs, so what cannot be put
+back is said in it; the rest after it): nothing is rebuilt unless it changed.
 
 A run that leaves threads or processes running makes its worker unfit for another run (what
 they write, or send, would land in someone else's run), as does one that changed a limit it
@@ -30,6 +30,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from app.engine.pyworkers.cenviron import CEnviron
 from app.engine.pyworkers.knobs import Kept, Limits, zone_back
 
 _getsignal: Callable[[int], Any] = importlib.import_module("_signal").getsignal  # no enums
@@ -45,6 +46,7 @@ class Baseline:
         self.fds = [(os.dup(fd), fd) for fd in (0, 1, 2)]  # (dups are close-on-exec)
         self.streams: list[TextIO | Any] = [sys.stdin, sys.stdout, sys.stderr]
         self.env = dict(_environ_data())
+        self.c_env = CEnviron()  # what processes a run starts get (os.putenv's)
         self.umask = os.umask(0o022)
         os.umask(self.umask)
         self.handlers = []
@@ -74,6 +76,7 @@ class Baseline:
         if environment_changed:
             os.environ.clear()
             os.environ.update({os.fsdecode(k): os.fsdecode(v) for k, v in self.env.items()})
+        self.c_env.back(_environ_data())
         os.umask(self.umask)
         for sig, handler in self.handlers:
             if _getsignal(sig) is not handler:
