@@ -271,7 +271,7 @@ class Run:
         if "secret_error" in end:
             return Outcome("failed", utcnow(), error=end["secret_error"])
         if end.get("traceback"):
-            self._say(end["traceback"], "stderr")
+            self._say(end["traceback"], "stderr", end.get("traceback_left_out", 0))
         stopped = self._stopped()
         if stopped is not None:
             return stopped
@@ -279,16 +279,25 @@ class Run:
             return Outcome("failed", utcnow(), error=(
                 f"ModuleNotFoundError: {not_found(missing, end.get('folder'))}" if missing
                 else end["error"]))  # (cut to its bounds once masked: the recorder)
-        if end.get("result") is not None:
+        if end.get("result_left_out"):  # (its start, "returned: " too, left out: bounds.py)
+            self._say(f"{end['result']}\n", left_out=len("returned: ") + end["result_left_out"])
+        elif end.get("result") is not None:
             self._say(f"returned: {end['result']}\n")
         return Outcome("succeeded", utcnow())
 
-    def _say(self, text: str, stream: str = "tickwork") -> None:
+    def _say(self, text: str, stream: str = "tickwork", left_out: int = 0) -> None:
         """A line of the engine's after the run's output, on a line of its own, within the
-        output's bounds (a value returned or a traceback of 50 MB was stored whole)."""
-        if self._open_line:
-            text, self._open_line = "\n" + text, False
-        self._output().say(stream, text)
+        output's bounds (a value returned or a traceback of 50 MB was stored whole); one
+        whose start its worker left out (`left_out` characters) said where it was cut."""
+        if self._open_line:  # (in what was left out, if anything was)
+            if left_out:
+                left_out += 1
+            else:
+                text = "\n" + text
+            self._open_line = False
+        output = self._output()
+        output.omit(left_out)
+        output.say(stream, text)
 
 
 def request_frame(attempt: Attempt, sink: Sink, cpus: list[int] | None = None) -> bytes:

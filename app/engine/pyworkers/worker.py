@@ -28,6 +28,7 @@ from typing import Any, NoReturn
 from app.engine.lineage import TOKEN_VAR, Parent, become_subreaper
 from app.engine.pyworkers import protocol
 from app.engine.pyworkers.baseline import Baseline, kill_children, note_fork
+from app.engine.pyworkers.bounds import bound
 from app.engine.pyworkers.context import RunContext
 from app.engine.pyworkers.modules import Modules
 from app.platform.pipes import unread
@@ -209,6 +210,7 @@ class Link:
             end["error"] = _error(exc)
             _missing(exc, folder, end)
         _forked_child_ends(worker, 0)
+        bound(end, (request.get("secrets") or {}).values())  # no more than the engine keeps
 
 
 def _missing(exc: BaseException, folder: str | None, end: dict[str, Any]) -> None:
