@@ -157,7 +157,7 @@ class Run:
             self._used()
             self.finish(self._stopped() or Outcome("succeeded", utcnow()))
         elif kind == protocol.DONE:
-            end = json.loads(payload)
+            end = protocol.run_end(payload)  # (ValueError: the reader's `garbled`)
             self.worker.cpu = end.get("cpu", self.worker.cpu)
             self._used()
             self.finish(self._done(end))
@@ -236,7 +236,8 @@ class Run:
             self.finish(stopped)
         else:  # (a run is handed only to a worker that has said hello)
             # alive with its channel closed (by an action): it read "died (still running)"
-            why = (f"died ({exit_text(code)})" if code is not None
+            why = (f"{worker.garbled} and was killed" if worker.garbled
+                   else f"died ({exit_text(code)})" if code is not None
                    else "stopped answering (its channel to the engine closed) and was killed")
             self.finish(Outcome("interrupted", utcnow(),
                                 error=f"the Python worker running it {why}"))

@@ -113,7 +113,7 @@ class Link:
                         with self.lock:
                             self.run_sock.sendall(protocol.frame(protocol.CANCEL_SEEN))
                 elif kind == protocol.COMMITTED:
-                    self.replies.put(json.loads(payload))
+                    self.replies.put(protocol.loads(payload))
 
     # -- one run ---------------------------------------------------------------------------
 
@@ -385,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
             engine_gone()
         for kind, payload in frames.feed(data):
             if kind == protocol.RUN:
-                link.run(json.loads(payload))
+                link.run(protocol.loads(payload))
 
 
 if __name__ == "__main__":
