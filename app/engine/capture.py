@@ -20,10 +20,15 @@ LINE_NEAR = 4096  # characters: a cut moves this far at most to fall at a line's
 
 def bounded_error(error: str) -> str:
     """A run's error, its start and end when it is longer than `ERROR_MAX` characters (a
-    Python action's exception message is any size: one of 20 MB was stored whole)."""
+    Python action's exception message is any size: one of 20 MB was stored whole). One it
+    bounded already stays as it is (a Python worker bounds its run's error before it sends
+    it: app/engine/pyworkers/bounds.py), its count of what was left out kept."""
     if len(error) <= ERROR_MAX:
         return error
     half = ERROR_MAX // 2
+    if len(error) <= ERROR_MAX + 64 and error[half:].startswith("[… ") \
+            and error[:-half].endswith(" characters left out …]"):
+        return error
     return f"{error[:half]}[… {len(error) - 2 * half:,} characters left out …]{error[-half:]}"
 
 
@@ -92,6 +97,14 @@ class Capture:
         self.progress_kept = self.progress_kept or (live and self.holding)
         self._keep(stream, text, whole=True)
 
+    def omit(self, count: int) -> None:
+        """`count` characters of the run's output left out before they came here, where they
+        would have been (a Python worker sends only the end of a value returned of 200 MB,
+        which would not have fitted the head: app/engine/pyworkers/bounds.py)."""
+        if count > 0:
+            self._hold()
+            self.dropped += count
+
     def _keep(self, stream: str, text: str, whole: bool = False) -> None:
         """Into the head while it has room, else the tail. The head ends at a line's end
         where one is near, and a `whole` line is never cut (a progress line cut in two read
@@ -106,11 +119,7 @@ class Capture:
                 self.sent += len(head)
                 self.sink.on_output(self.attempt, stream, head)
         if text and not self.holding:  # the head is full from here on: said as it happens
-            self.holding = True
-            self.sink.on_output(self.attempt, "tickwork",
-                                f"\n[… output past the first {OUTPUT_HEAD:,} characters is held "
-                                f"back while the run goes on: its last {OUTPUT_TAIL:,} come "
-                                "when it ends …]\n")
+            self._hold()
         if text:
             self.tail.append((stream, text))
             self.tail_len += len(text)
@@ -118,6 +127,14 @@ class Capture:
                 _s, dropped = self.tail.pop(0)
                 self.tail_len -= len(dropped)
                 self.dropped += len(dropped)
+
+    def _hold(self) -> None:
+        if not self.holding:
+            self.holding = True
+            self.sink.on_output(self.attempt, "tickwork",
+                                f"\n[… output past the first {OUTPUT_HEAD:,} characters is held "
+                                f"back while the run goes on: its last {OUTPUT_TAIL:,} come "
+                                "when it ends …]\n")
 
     def flush(self) -> None:
         """What the decoders and the masking hold back (a character cut in two, what may be

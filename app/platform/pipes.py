@@ -12,7 +12,7 @@ def unread(fd: int) -> int | None:
     try:
         import fcntl
         import termios
-    except ImportError:
+    except (ImportError, OSError):  # (OSError: no file descriptor free to load it with)
         return None
     try:
         return int(struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0])

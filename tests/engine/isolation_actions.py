@@ -166,3 +166,42 @@ def fork_and_return(then: str = "return") -> str:
         return "the child's result"
     _, status = os.waitpid(child, 0)
     return f"parent; child exit {os.waitstatus_to_exitcode(status)}"
+
+
+HOARD: list[Any] = []  # what `hoard_files` keeps: module-level state lives with its worker
+
+
+def hoard_files(path: str, how: str) -> int:
+    """Opens /dev/null until no more can be: kept by the module ("kept") or never closed
+    ("leaked", no object holds them); notes its pid first (no file opens after)."""
+    Path(path).write_text(str(os.getpid()))
+    while True:
+        try:
+            HOARD.append(open(os.devnull) if how == "kept"  # noqa: SIM115
+                         else os.open(os.devnull, os.O_RDONLY))
+        except OSError:
+            return len(HOARD)
+
+
+def open_a_file(path: str) -> None:
+    """Reads a file and notes its pid."""
+    with open(os.devnull) as fh:
+        fh.read()
+    Path(path).write_text(str(os.getpid()))
+
+
+def put_env(path: str) -> None:
+    """Changes the environment a started process gets, behind os.environ's back."""
+    Path(path).write_text(str(os.getpid()))
+    os.putenv("LEAKED_TOKEN", "put-by-another-task")
+    os.unsetenv("HOME")
+
+
+def report_child_env(path: str) -> None:
+    """What a process it starts finds in its environment, beside what os.environ says."""
+    seen = subprocess.run(["env", "-0"], capture_output=True, check=True).stdout
+    child = dict(entry.partition(b"=")[::2] for entry in seen.split(b"\0") if entry)
+    Path(path).write_text(json.dumps({
+        "leaked": (child.get(b"LEAKED_TOKEN") or b"").decode(),
+        "home": (child.get(b"HOME") or b"").decode(), "own_home": os.environ.get("HOME"),
+        "pid": os.getpid()}))

@@ -189,6 +189,23 @@ def test_process_state_one_task_changed_is_put_back_for_the_next(
                      "blocked": [], "stdin": True, "pid": int(broke.read_text())}
 
 
+def test_the_environment_one_task_put_behind_os_environ_is_not_the_next_ones(
+        one_worker: Engine, service: Any, tmp_path: Path) -> None:
+    """`os.putenv` and `os.unsetenv` (C code's `setenv`) change what a started process
+    gets, not os.environ: a variable one task put there reached the processes of the next
+    task in its worker, and one it took away was missing for them."""
+    put, seen = tmp_path / "put", tmp_path / "seen"
+    service.create_task(task("putter", "put_env", kwargs={"path": str(put)}))
+    service.create_task(task("reporter", "report_child_env", kwargs={"path": str(seen)}))
+    assert ended(service, "putter").status == "succeeded"
+    reported = ended(service, "reporter")
+    assert reported.status == "succeeded", reported.error
+    state = json.loads(seen.read_text())
+    assert state["pid"] == int(put.read_text())  # the same worker
+    assert state["leaked"] == ""
+    assert state["home"] == state["own_home"] != ""
+
+
 def test_settings_one_task_changed_are_put_back_for_the_next(
         one_worker: Engine, service: Any, tmp_path: Path) -> None:
     """A 1 GiB memory cap (it made the next task fail with MemoryError), the garbage

@@ -344,3 +344,24 @@ def child_then_wait(path: str, go: str) -> None:
     child = subprocess.Popen(["sleep", "60"])
     Path(path).write_text(str(child.pid))
     wait_for_file(go)
+
+
+def patch_json() -> dict[str, int]:
+    """Replaces json.dumps and json.loads in its worker (the interpreter its run shares),
+    then returns a value the worker sends as JSON."""
+    import json
+    json.dumps = lambda *_a, **_k: "not json"  # type: ignore[assignment]
+    json.loads = lambda *_a, **_k: {}  # type: ignore[assignment]
+    return {"patched": 1}
+
+
+def send_garbage() -> None:
+    """Sends an end of its own, not JSON, on its worker's run channel (the worker's first
+    argument), and then returns (the worker's own end follows it)."""
+    import socket
+    import struct
+    sock = socket.socket(fileno=os.dup(int(sys.argv[1])))
+    try:
+        sock.sendall(struct.pack("<IB", 8, ord("D")) + b"not json")
+    finally:
+        sock.close()

@@ -5,14 +5,15 @@ A worker serves many runs of many tasks. Module-level state lives on (README say
 process state that would make another task fail is put back after each run: fds 0, 1 and 2
 (a run that closed fd 1 would break the next one's `print`; one that left it non-blocking
 lost what the next printed into a full pipe), `sys.stdin/stdout/stderr`, the
-environment, the umask, Python signal handlers and the signal mask, and no interval timer
-left to fire — and the interpreter's settings and the process's limits (`knobs`, before
-the run's end is sent: 9–23 µs, so what cannot be put back is said in it; the rest after
-it): nothing is rebuilt unless it changed.
+environment (the C library's too: `cenviron`), the umask, Python signal handlers and the
+signal mask, and no interval timer left to fire — and the interpreter's settings and the
+process's limits (`knobs`, before the run's end is sent: 9–23 µs, so what cannot be put
+back is said in it; the rest after it): nothing is rebuilt unless it changed.
 
 A run that leaves threads or processes running makes its worker unfit for another run (what
 they write, or send, would land in someone else's run), as does one that changed a limit it
-cannot take back (`knobs.Limits`): `leftovers` and `kept_back` say so at the run's end, and
+cannot take back (`knobs.Limits`) or left it too few free file descriptors (`crowded`):
+`leftovers`, `kept_back` and `crowded` say so at the run's end, and
 the engine then kills the worker with everything it started. On Linux the worker is a
 *child subreaper*, so an orphaned descendant (a double-forked daemon, `sh -c 'x &'`) becomes
 its child: one `waitpid` tells whether any process of the run is alive.
@@ -29,6 +30,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from app.engine.pyworkers.cenviron import CEnviron
 from app.engine.pyworkers.knobs import Kept, Limits, zone_back
 
 _getsignal: Callable[[int], Any] = importlib.import_module("_signal").getsignal  # no enums
@@ -44,6 +46,7 @@ class Baseline:
         self.fds = [(os.dup(fd), fd) for fd in (0, 1, 2)]  # (dups are close-on-exec)
         self.streams: list[TextIO | Any] = [sys.stdin, sys.stdout, sys.stderr]
         self.env = dict(_environ_data())
+        self.c_env = CEnviron()  # what processes a run starts get (os.putenv's)
         self.umask = os.umask(0o022)
         os.umask(self.umask)
         self.handlers = []
@@ -73,6 +76,7 @@ class Baseline:
         if environment_changed:
             os.environ.clear()
             os.environ.update({os.fsdecode(k): os.fsdecode(v) for k, v in self.env.items()})
+        self.c_env.back(_environ_data())
         os.umask(self.umask)
         for sig, handler in self.handlers:
             if _getsignal(sig) is not handler:
@@ -111,11 +115,41 @@ class Baseline:
         ('' for nothing)."""
         return ", ".join(filter(None, (self.limits.kept_back(), self.kept.after(module))))
 
+    def crowded(self) -> str:
+        """The open files the run left the worker, in words, when they leave the runs after
+        it too little room ('' when there is room): files its module keeps, descriptors it
+        opened and never closed. One that kept 19,990 of 20,000 made every later run in
+        its worker fail, "Too many open files", or the worker die under one. One `dup`
+        tells the lowest free descriptor (all below it are open): past half the limit, or
+        none free, they are counted (a worker's last run: it is replaced)."""
+        soft = self.limits.resource.getrlimit(self.limits.resource.RLIMIT_NOFILE)[0]
+        try:
+            probe = os.dup(self.fds[0][0])
+        except OSError:  # EMFILE: not one free
+            probe = soft
+        else:
+            os.close(probe)
+        if soft < 0 or probe < soft // 2:  # (RLIM_INFINITY is -1)
+            return ""
+        return f"{_open_files(soft):,} files open, of the {soft:,} it may have"
+
 
 def _environ_data() -> dict[Any, Any]:
     """os.environ's own mapping (compared as it is: no copy, no decoding)."""
     data = getattr(os.environ, "_data", None)
     return data if isinstance(data, dict) else dict(os.environ)
+
+
+def _open_files(below: int) -> int:
+    """How many descriptors under `below` are open (without opening one to list them)."""
+    count = 0
+    for fd in range(below):
+        try:
+            os.fstat(fd)
+        except OSError:
+            continue
+        count += 1
+    return count
 
 
 def _live_children() -> bool:

@@ -15,6 +15,12 @@ the file itself): every module its folder gave, and the module the task names wh
 came from the engine's path. A folder's file changed makes all of the folder's modules
 imported afresh, as a new interpreter would (one may hold another's names); a changed
 module from the engine's path is imported afresh alone.
+
+`sys.path` is the engine's path, with the run's folder first, at every run's start; what a
+run adds to it (`sys.path.insert(0, vendor)`, at its module's top or in its function) is
+its module's, as the interpreter's settings are (knobs.Kept): put back for that module's
+next run, never seen by another's (one task's folder on the path stood before the engine's
+path of every later task in the worker: a fault hunt).
 """
 
 from __future__ import annotations
@@ -150,12 +156,19 @@ class Modules:
         self.callables: dict[tuple[str | None, str], Found] = {}
         self.seen = dict(sys.modules)  # every module sorted into a folder or the shared
         self.count = len(sys.modules)
+        self.base = list(sys.path)  # the engine's path, as every run starts from it
+        self.paths: dict[tuple[str | None, str], list[str]] = {}  # a module's own path
+        self.last: tuple[str | None, str] | None = None  # the running one's (folder, module)
 
     def resolve(self, target: str, folder: str | None = None,
                 ) -> tuple[Callable[..., Any], bool]:
         """The function for `module:function` as on disk now, found first in `folder` (an
         absolute path), and whether it takes a `context` argument."""
         here = self._enter(folder)
+        self.last = (folder, target.partition(":")[0])
+        own = self.paths.get(self.last)
+        if own is not None:  # the path this module's last run left
+            sys.path[:] = own
         if here is not None and here.changed():
             here.drop()
             self.count = len(sys.modules)
@@ -186,6 +199,19 @@ class Modules:
             if here is not None and here.gave(name, module):
                 here.keep(name, module)
         self.count = len(sys.modules)
+
+    def path_back(self) -> None:
+        """After a run: `sys.path` as the engine's, its folder first; what the run left
+        there kept for its module's next run. One comparison when it changed nothing."""
+        here = self.current
+        engine = [here.path, *self.base] if here is not None else self.base
+        if sys.path != engine:
+            if self.last is not None:
+                self.paths[self.last] = list(sys.path)
+            sys.path[:] = engine
+        elif self.last is not None:
+            self.paths.pop(self.last, None)
+        self.last = None
 
     def _enter(self, folder: str | None) -> Folder | None:
         current = self.current

@@ -117,6 +117,7 @@ class WorkerProcess:
         self.began = 0.0  # ... at this monotonic time
         self.dead = False  # the reader heard its channel close
         self.late = False  # killed for not saying hello within the pool's START_TIMEOUT
+        self.garbled = ""  # what it sent that the engine could not read (then it is killed)
         self.stopped = Stopped()  # how long it has stood stopped on a run (SIGSTOP, a debugger)
         self.lock = threading.Lock()
         self._control_lock = threading.Lock()

@@ -20,6 +20,11 @@ import struct
 from typing import Any
 
 HEADER = struct.Struct("<IB")
+# the channel's own JSON: a worker's run shares its interpreter, and an action (a library's
+# monkeypatching) that replaced json.dumps or json.loads garbled every frame after it
+_encode = json.JSONEncoder().encode
+_encode_text = json.JSONEncoder(ensure_ascii=False).encode
+_decode = json.JSONDecoder().decode
 
 # engine -> worker
 RUN = ord("R")  # run channel: {"run_id", "target", "cwd", "kwargs", ...}
@@ -50,7 +55,43 @@ def frame(kind: int, payload: bytes = b"") -> bytes:
 
 
 def json_frame(kind: int, value: Any) -> bytes:
-    return frame(kind, json.dumps(value).encode())
+    return frame(kind, _encode(value).encode())
+
+
+def loads(payload: bytes) -> Any:
+    """A JSON payload of a frame (ValueError when it is not one)."""
+    return _decode(payload.decode("utf-8"))
+
+
+_END_TEXTS = ("result", "error", "traceback", "load_error", "secret_error", "start_error",
+              "left", "changed", "crowded", "missing_module", "folder")
+
+
+class Garbled(ValueError):
+    """A frame of a worker's that is not what the protocol says (what its action did)."""
+
+
+def run_end(payload: bytes) -> dict[str, Any]:
+    """A DONE frame's end of a run, as the worker sends it; Garbled (saying what is wrong)
+    for anything else — whatever an action did to its worker, the engine reads no more."""
+    try:
+        end = loads(payload)
+    except ValueError:
+        raise Garbled("not JSON") from None
+    if not isinstance(end, dict):
+        raise Garbled("not a mapping")
+    for key, value in end.items():
+        if key in _END_TEXTS:
+            ok = isinstance(value, str) or value is None
+        elif key in ("result_left_out", "traceback_left_out"):
+            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        elif key == "cpu":
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        else:
+            raise Garbled(f"unknown field {key!r}")
+        if not ok:
+            raise Garbled(f"field {key!r} holds {type(value).__name__}")
+    return end
 
 
 class Frames:
@@ -94,8 +135,8 @@ def progress_record(mark: bytes, fraction: float | None, message: str) -> bytes:
     ("caf\\udce9.txt"): it failed the run, and before that the engine's write."""
     message = str(message).encode("utf-8", "backslashreplace").decode()
     while True:
-        record = mark + json.dumps({"fraction": fraction, "message": message},
-                                   ensure_ascii=False).encode() + b"\n"
+        record = mark + _encode_text({"fraction": fraction, "message": message}
+                                     ).encode() + b"\n"
         if len(record) <= RECORD_MOST:
             return record
         message = message[:min(len(message), RECORD_MOST) * 3 // 4] + "…"

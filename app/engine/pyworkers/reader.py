@@ -17,6 +17,7 @@ before it died is read then, before its run hears of the death.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import queue
 import selectors
@@ -24,9 +25,11 @@ import socket
 import threading
 from typing import Protocol
 
+from app.engine.lineage import TOKEN_VAR
 from app.engine.pyworkers import protocol
 from app.engine.pyworkers.process import Follower, WorkerProcess
 
+log = logging.getLogger("tickwork.engine")
 READ_SIZE = 262144
 _FRAMES = 0  # what a key's data says its fd is, beside the output kinds (protocol)
 _EXIT = 1
@@ -38,6 +41,7 @@ class Hearer(Protocol):
 
     def greeted(self, worker: WorkerProcess, payload: bytes) -> None: ...
     def gone(self, worker: WorkerProcess) -> None: ...
+    def retire(self, worker: WorkerProcess, token: str) -> None: ...
 
 
 class Reader:
@@ -114,6 +118,8 @@ class Reader:
 
     def _feed(self, worker: WorkerProcess, data: bytes) -> None:
         for kind, payload in worker.frames.feed(data):
+            if worker.garbled:  # (nothing more of it is read)
+                return
             run = worker.task
             if kind == protocol.HELLO:
                 self.pool.greeted(worker, payload)
@@ -123,7 +129,24 @@ class Reader:
             elif run is not None:
                 if kind == protocol.DONE or kind == protocol.QUIET_DONE:
                     self._held_output(worker, run)
-                run.serve(kind, payload)
+                try:
+                    run.serve(kind, payload)
+                except Exception as exc:  # (this thread serves every worker: it goes on)
+                    self._garbled(worker, run, exc)
+
+    def _garbled(self, worker: WorkerProcess, run: Follower, exc: Exception) -> None:
+        """A frame the engine cannot read — what the action did to its worker — or could
+        not serve: the reader died of it, and with it every Python run of the engine. The
+        worker is killed, and its run ends as at its death, saying why (`run.lost`)."""
+        if isinstance(exc, protocol.Garbled):
+            worker.garbled = f"sent a run's end the engine could not read ({exc})"
+            log.warning("the Python worker process %d %s: killing it", worker.pid,
+                        worker.garbled)
+        else:  # (not the worker's doing, as far as the engine can tell: its traceback)
+            worker.garbled = f"sent what the engine could not serve ({type(exc).__name__})"
+            log.exception("the Python worker process %d %s: killing it", worker.pid,
+                          worker.garbled)
+        self.pool.retire(worker, run.attempt.env.get(TOKEN_VAR, ""))
 
     @staticmethod
     def _held_output(worker: WorkerProcess, run: Follower) -> None:

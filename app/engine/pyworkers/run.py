@@ -157,7 +157,7 @@ class Run:
             self._used()
             self.finish(self._stopped() or Outcome("succeeded", utcnow()))
         elif kind == protocol.DONE:
-            end = json.loads(payload)
+            end = protocol.run_end(payload)  # (ValueError: the reader's `garbled`)
             self.worker.cpu = end.get("cpu", self.worker.cpu)
             self._used()
             self.finish(self._done(end))
@@ -236,7 +236,8 @@ class Run:
             self.finish(stopped)
         else:  # (a run is handed only to a worker that has said hello)
             # alive with its channel closed (by an action): it read "died (still running)"
-            why = (f"died ({exit_text(code)})" if code is not None
+            why = (f"{worker.garbled} and was killed" if worker.garbled
+                   else f"died ({exit_text(code)})" if code is not None
                    else "stopped answering (its channel to the engine closed) and was killed")
             self.finish(Outcome("interrupted", utcnow(),
                                 error=f"the Python worker running it {why}"))
@@ -251,13 +252,15 @@ class Run:
         attempt = self.attempt
         if self._capture is not None:  # what it printed comes whole before its traceback
             self._capture.flush()
-        if end.get("left") or end.get("changed"):
+        if end.get("left") or end.get("changed") or end.get("crowded"):
             self.pool.retire(self.worker, attempt.env.get(TOKEN_VAR, ""))
         if end.get("left"):
             self._say(f"the action left {end['left']} running: stopped with its worker\n")
         if end.get("changed"):
             self._say(f"the action changed its worker's {end['changed']}, which no later run "
                       "may inherit: the worker is replaced\n")
+        if end.get("crowded"):
+            self._say(f"the action left its worker {end['crowded']}: the worker is replaced\n")
         if "start_error" in end:  # its working folder is not there: as a command says it
             return Outcome("failed", utcnow(),
                            error=f"cannot start {attempt.action.target!r}: {end['start_error']}")
@@ -269,7 +272,7 @@ class Run:
         if "secret_error" in end:
             return Outcome("failed", utcnow(), error=end["secret_error"])
         if end.get("traceback"):
-            self._say(end["traceback"], "stderr")
+            self._say(end["traceback"], "stderr", end.get("traceback_left_out", 0))
         stopped = self._stopped()
         if stopped is not None:
             return stopped
@@ -277,16 +280,25 @@ class Run:
             return Outcome("failed", utcnow(), error=(
                 f"ModuleNotFoundError: {not_found(missing, end.get('folder'))}" if missing
                 else end["error"]))  # (cut to its bounds once masked: the recorder)
-        if end.get("result") is not None:
+        if end.get("result_left_out"):  # (its start, "returned: " too, left out: bounds.py)
+            self._say(f"{end['result']}\n", left_out=len("returned: ") + end["result_left_out"])
+        elif end.get("result") is not None:
             self._say(f"returned: {end['result']}\n")
         return Outcome("succeeded", utcnow())
 
-    def _say(self, text: str, stream: str = "tickwork") -> None:
+    def _say(self, text: str, stream: str = "tickwork", left_out: int = 0) -> None:
         """A line of the engine's after the run's output, on a line of its own, within the
-        output's bounds (a value returned or a traceback of 50 MB was stored whole)."""
-        if self._open_line:
-            text, self._open_line = "\n" + text, False
-        self._output().say(stream, text)
+        output's bounds (a value returned or a traceback of 50 MB was stored whole); one
+        whose start its worker left out (`left_out` characters) said where it was cut."""
+        if self._open_line:  # (in what was left out, if anything was)
+            if left_out:
+                left_out += 1
+            else:
+                text = "\n" + text
+            self._open_line = False
+        output = self._output()
+        output.omit(left_out)
+        output.say(stream, text)
 
 
 def request_frame(attempt: Attempt, sink: Sink, cpus: list[int] | None = None) -> bytes:

@@ -28,6 +28,7 @@ from typing import Any, NoReturn
 from app.engine.lineage import TOKEN_VAR, Parent, become_subreaper
 from app.engine.pyworkers import protocol
 from app.engine.pyworkers.baseline import Baseline, kill_children, note_fork
+from app.engine.pyworkers.bounds import bound
 from app.engine.pyworkers.context import RunContext
 from app.engine.pyworkers.modules import Modules
 from app.platform.pipes import unread
@@ -112,7 +113,7 @@ class Link:
                         with self.lock:
                             self.run_sock.sendall(protocol.frame(protocol.CANCEL_SEEN))
                 elif kind == protocol.COMMITTED:
-                    self.replies.put(json.loads(payload))
+                    self.replies.put(protocol.loads(payload))
 
     # -- one run ---------------------------------------------------------------------------
 
@@ -134,6 +135,7 @@ class Link:
         finally:  # the next run starts where the worker started, not where this one went
             os.chdir(self.own_folder)
             self.modules.settle()
+            self.modules.path_back()
         cpu = cpu_seconds()
         left = self.baseline.leftovers()
         if left:
@@ -141,6 +143,9 @@ class Link:
         changed = self.baseline.kept_back(module)
         if changed:
             end["changed"] = changed
+        crowded = self.baseline.crowded()
+        if crowded:
+            end["crowded"] = crowded
         if end:
             end["cpu"] = cpu
             done = protocol.json_frame(protocol.DONE, end)
@@ -205,6 +210,7 @@ class Link:
             end["error"] = _error(exc)
             _missing(exc, folder, end)
         _forked_child_ends(worker, 0)
+        bound(end, (request.get("secrets") or {}).values())  # no more than the engine keeps
 
 
 def _missing(exc: BaseException, folder: str | None, end: dict[str, Any]) -> None:
@@ -379,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
             engine_gone()
         for kind, payload in frames.feed(data):
             if kind == protocol.RUN:
-                link.run(json.loads(payload))
+                link.run(protocol.loads(payload))
 
 
 if __name__ == "__main__":
