@@ -32,16 +32,23 @@ def test_log_tails_live_and_cancel_stops_the_run(gui: Gui, qtbot: Any) -> None:
     gui.wait_until(lambda: gui.service.get_run(newest.id).status == "cancelled", 15)
 
 
-def test_the_status_bar_says_how_a_cancelled_run_ended(gui: Gui, qtbot: Any) -> None:
-    """"cancel requested" stayed in the status bar after the run showed `cancelled` (seen
-    under Xvfb): once the run ends, the message says how."""
+def cancel_in_runs(gui: Gui) -> tuple[Any, Any]:
+    """A command run of "backup" that has started, cancelled with the Runs view's button;
+    the run and the view."""
     gui.service.create_task(command_task("backup", ["sh", "-c", "echo started; sleep 30"]))
     gui.window.show_view(RUNS)
     run = gui.service.run_now("backup")
     view = gui.window.runs_view
     gui.wait_until(lambda: view.select_run(run.id))
     gui.wait_until(lambda: "started" in view.detail.output_text())
-    qtbot.mouseClick(view.detail.cancel_button, Qt.MouseButton.LeftButton)
+    gui.qtbot.mouseClick(view.detail.cancel_button, Qt.MouseButton.LeftButton)
+    return run, view
+
+
+def test_the_status_bar_says_how_a_cancelled_run_ended(gui: Gui) -> None:
+    """"cancel requested" stayed in the status bar after the run showed `cancelled` (seen
+    under Xvfb): once the run ends, the message says how."""
+    run, view = cancel_in_runs(gui)
     bar = gui.window.statusBar()
     gui.wait_until(lambda: view.detail.fields["Status"].text() == "cancelled", 15)
     gui.wait_until(lambda: bar.currentMessage() == f"Run {run.id} of backup: cancelled.")

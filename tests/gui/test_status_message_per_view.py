@@ -4,10 +4,10 @@ for its 8 s, as if it were about the table)."""
 
 from __future__ import annotations
 
-from app.gui.main_window import RUNS
 from app.gui.qt import Qt
-from tests.gui.conftest import Gui, command_task
+from tests.gui.conftest import Gui
 from tests.gui.test_graph import _drag, _pipeline, _show_graph
+from tests.gui.test_runs_view import cancel_in_runs
 
 
 def _go_to_tasks(gui: Gui) -> None:
@@ -28,13 +28,7 @@ def test_the_graphs_refusal_goes_when_the_person_goes_to_tasks(gui: Gui) -> None
 
 
 def test_a_cancelled_runs_words_go_when_the_person_goes_to_tasks(gui: Gui) -> None:
-    gui.service.create_task(command_task("backup", ["sh", "-c", "echo started; sleep 30"]))
-    gui.window.show_view(RUNS)
-    run = gui.service.run_now("backup")
-    view = gui.window.runs_view
-    gui.wait_until(lambda: view.select_run(run.id))
-    gui.wait_until(lambda: "started" in view.detail.output_text())
-    gui.qtbot.mouseClick(view.detail.cancel_button, Qt.MouseButton.LeftButton)
+    run, _view = cancel_in_runs(gui)
     bar = gui.window.status
     gui.wait_until(lambda: bar.currentMessage() == f"Run {run.id} of backup: cancelled.", 15)
     _go_to_tasks(gui)
