@@ -8,8 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from app.gui.qt import QApplication, Qt
-from tests.gui.conftest import Gui, answer_question, closed, command_task, open_settings
+from tests.gui.conftest import (
+    Gui,
+    answer_question,
+    click_row,
+    closed,
+    command_task,
+    open_settings,
+)
 from tests.gui.editing import open_selected
 
 
@@ -75,3 +84,25 @@ def test_f5_after_the_settings_are_saved_runs_the_selected_task(gui: Gui, qtbot:
     gui.wait_until(lambda: QApplication.focusWidget() is gui.window.tasks_view.table)
     _key(qtbot, Qt.Key.Key_F5)
     gui.wait_until(lambda: gui.service.get_task("b").last_run is not None)
+
+
+
+@pytest.mark.usefixtures("real_quit_question")
+def test_an_arrow_key_after_the_quit_question_cancelled_moves_in_the_list(
+        gui: Gui, qtbot: Any) -> None:
+    """Ctrl+Q, then Cancel ("Quit Tickwork?" asks while tasks are scheduled): the keys are
+    the window's again, as after the editor."""
+    for name in ("a", "b"):
+        gui.service.create_task(command_task(name, schedule={"kind": "interval",
+                                                             "seconds": 3600}))
+    table = gui.window.tasks_view.table
+    gui.wait_until(lambda: table.model().rowCount() == 2)
+    click_row(qtbot, table, 1)
+    gui.wait_until(lambda: QApplication.focusWidget() is table)
+    answer = answer_question(qtbot, "Cancel")
+    qtbot.keyClick(table, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    gui.wait_until(lambda: answer.done)
+    assert answer.title == "Quit Tickwork?"
+    gui.wait_until(lambda: QApplication.focusWidget() is table)
+    _key(qtbot, Qt.Key.Key_Up)
+    assert [i.task.name for i in gui.window.tasks_view.selected_items()] == ["a"]
