@@ -15,8 +15,6 @@ limit (Windows), nothing is done.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from app.core.nouns import plural
 
 BASE = 128  # descriptors an engine holds whatever its workers: the store's connections, the
@@ -24,51 +22,40 @@ BASE = 128  # descriptors an engine holds whatever its workers: the store's conn
 PER_WORKER = 8  # a Python worker's 6 (measured), its pool thread's 1, and one to spare
 
 
-class Room(NamedTuple):
-    """What `make_room` found: how many runs at once fit, and the limits it saw."""
-
-    workers: int  # the workers asked for, or fewer when the hard limit holds too few files
-    soft: int  # the soft limit now (raised where it could be and had to be)
-    hard: int  # the hard limit (-1: none)
-    needed: int  # what the workers asked for need
-
-
 def needed(workers: int) -> int:
     """Open files an engine with `workers` runs at once needs."""
     return BASE + PER_WORKER * workers
 
 
-def make_room(workers: int) -> Room:
+def make_room(workers: int) -> int | None:
     """Raise this process's soft limit on open files to what `workers` need, as far as the
-    hard limit allows; how many workers fit then."""
+    hard limit allows; the soft limit then (None: no limit)."""
     try:
         import resource
     except ImportError:  # (no such limit)
-        return Room(workers, -1, -1, needed(workers))
+        return None
     infinity = resource.RLIM_INFINITY
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == infinity:
+        return None
     want = needed(workers)
-    if soft != infinity and soft < want:
-        top = want if hard == infinity else min(want, hard)
-        if top > soft:
-            try:
-                resource.setrlimit(resource.RLIMIT_NOFILE, (top, hard))
-                soft = top
-            except (ValueError, OSError):  # (a hard limit lowered meanwhile)
-                pass
-    if soft == infinity or soft >= want:
-        return Room(workers, -1 if soft == infinity else soft, -1 if hard == infinity else hard,
-                    want)
-    return Room(max(1, min(workers, (soft - BASE) // PER_WORKER)), soft,
-                -1 if hard == infinity else hard, want)
+    top = want if hard == infinity else min(want, hard)
+    if top > soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (top, hard))
+            soft = top
+        except (ValueError, OSError):  # (a hard limit lowered meanwhile)
+            pass
+    return int(soft)
 
 
 def fit_workers(asked: int) -> tuple[int, str]:
     """The workers an engine runs with, made room for (`make_room`), and its words for them
-    ("8 workers"; fewer than asked: why, and what to change)."""
-    room = make_room(asked)
-    if room.workers >= asked:
+    ("8 workers"; fewer than asked where the hard limit holds too few files: why, and what
+    to change)."""
+    soft, want = make_room(asked), needed(asked)
+    if soft is None or soft >= want:
         return asked, plural(asked, "worker")
-    return room.workers, (
-        f"{plural(room.workers, 'worker')} ({asked} asked for, but they need about {room.needed:,} "
-        f"open files and this system allows Tickwork {room.soft:,}: raise `ulimit -Hn`)")
+    fit = max(1, (soft - BASE) // PER_WORKER)
+    return fit, (f"{plural(fit, 'worker')} ({asked} asked for, but they need about {want:,} "
+                 f"open files and this system allows Tickwork {soft:,}: raise `ulimit -Hn`)")
