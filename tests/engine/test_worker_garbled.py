@@ -46,3 +46,18 @@ def test_an_end_the_engine_cannot_read_ends_that_run_and_worker_only(
     _run_by_hand(cli, "after", "return_large", "succeeded", "--kwargs", json.dumps({"n": 1}))
     assert engine.stop() == 0
     assert "Traceback" not in engine.text()
+
+
+def test_an_action_that_patches_json_dumps_keeps_its_checkpoint_whole(
+        spawn: Any, cli: Any) -> None:
+    """Its checkpoint's text was made with the json.dumps it had just replaced: the engine
+    got "not json" for a state. The worker makes it with the channel's own encoder."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    run = _run_by_hand(cli, "keeper", "patch_json_then_checkpoint", "succeeded",
+                       "--timeout", "10s")
+    shown = cli("run", "show", str(run["id"]), "--json")
+    assert shown.code == 0, shown.err
+    assert json.loads(shown.out)["checkpoint"] == {"step": 3, "name": "Zoë"}
+    assert engine.stop() == 0
+    assert "Traceback" not in engine.text()

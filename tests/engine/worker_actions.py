@@ -365,3 +365,12 @@ def send_garbage() -> None:
         sock.sendall(struct.pack("<IB", 8, ord("D")) + b"not json")
     finally:
         sock.close()
+
+
+def patch_json_then_checkpoint(context: Any) -> str:
+    """Replaces json.dumps in its worker (as a library's monkeypatching does), then keeps a
+    checkpoint."""
+    import json
+    json.dumps = lambda *_a, **_k: "not json"  # type: ignore[assignment]
+    context.checkpoint({"step": 3, "name": "Zoë"})
+    return "kept"

@@ -10,7 +10,10 @@ from datetime import datetime
 from typing import Any, Protocol
 
 MAX_CHECKPOINT = 64 * 1024  # bytes of JSON
-
+# a checkpoint's own JSON: an action's run shares its worker's interpreter, and one that
+# replaced json.dumps (a library's monkeypatching) made its own checkpoint "not json", as
+# the worker's channel was once garbled (protocol.py)
+_encode = json.JSONEncoder(allow_nan=False).encode
 
 
 def state_json(state: Any) -> str:
@@ -18,7 +21,7 @@ def state_json(state: Any) -> str:
     infinity too, which Python writes as `NaN` and no JSON reader takes (`run show --json`
     printed it: a fault hunt)."""
     try:
-        return json.dumps(state, allow_nan=False)
+        return _encode(state)
     except ValueError as exc:  # (a state that holds itself said it held NaN: a fault hunt)
         if not str(exc).startswith("Out of range float"):
             raise ValueError(f"checkpoint is not JSON: {exc}") from None
@@ -47,7 +50,7 @@ def secret_free(state: Any, masker: Masks | None) -> str:
     if it does: it would be stored (and, from a Celery worker, cross the broker on its way),
     and masked it would not resume."""
     text = state_json(state)
-    if masker is not None and json.dumps(masker.mask_data(state)) != text:
+    if masker is not None and _encode(masker.mask_data(state)) != text:
         raise CheckpointError("the checkpoint holds the value of a secret this run received; "
                               "secrets never go to the store: read them from the "
                               "environment again on resume")
