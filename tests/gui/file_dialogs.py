@@ -76,8 +76,10 @@ def file_dialog(gui: Gui, owner: Any) -> QFileDialog:
 
 
 def choose_path(gui: Driver, dialog: QFileDialog, path: Path) -> None:
-    """Paste the path into the dialog's file name field and press Enter: the dialog closes
-    with it chosen."""
+    """Paste the path into the dialog's file name field and press Enter, once the dialog has
+    the keyboard (before, Enter went to the window: with a task selected there, it opened
+    the task's editor): the dialog closes with it chosen."""
+    gui.wait_until(lambda: QApplication.activeWindow() is dialog)
     name = dialog.findChild(QLineEdit, "fileNameEdit")
     assert isinstance(name, QLineEdit)
     name.selectAll()
