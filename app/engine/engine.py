@@ -1,8 +1,7 @@
 """The engine's lifecycle: start (active, or a hot standby), stop, and the wiring of its parts.
 
 Threads, each with one job:
-- APScheduler's thread decides *when* (`Timing`, app/engine/scheduler.py), handing due jobs
-  to the dispatcher;
+- APScheduler's thread decides *when* (`Timing`, scheduler.py), handing due jobs to the dispatcher;
 - the dispatcher thread runs the `Dispatcher` (app/engine/dispatcher.py), which owns every
   run (one `RunRecord` each) and makes every decision on a run's route — fire → claim →
   admit → start → finish → after — by the rules of `app.core.rules`; everything else posts
@@ -101,7 +100,8 @@ class Engine:
         self.lock = engine_lock(self.home, store.url, grace)  # (`engine stop` reads grace)
         self.keyring = Keyring(self.home)
         self.stats = Stats(clock)
-        self.workers, self.workers_said = fit_workers(workers or workers_from(os.environ))
+        self.workers_asked = workers or workers_from(os.environ)  # (fewer may fit)
+        self.workers, self.workers_said = fit_workers(self.workers_asked)
         self._metrics_enabled = metrics
         self._standby_poll = STANDBY_POLL * pace
         self._inbox: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()

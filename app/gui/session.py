@@ -83,12 +83,16 @@ class Session(QObject):
             self._set_mode(state, self.engine_detail(state))
 
     def engine_detail(self, state: str, detail: str = "") -> str:
-        """What the status bar says beside the engine's state."""
+        """What the status bar says beside the engine's state; running, the engine's own
+        words for its workers when it runs fewer than asked (too few open files)."""
         if self.engine is None:
             return ""
+        engine = self.engine
+        if state == "running":
+            return "; ".join(words for words in (
+                engine.leadership.leading_text() if self.store.url is not None else "",
+                engine.workers_said if engine.workers < engine.workers_asked else "") if words)
         if self.store.url is not None:  # a shared store: who leads, from the engine's words
-            if state == "running":
-                return self.engine.leadership.leading_text()
             return detail or ("another engine leads" if state == "standby" else "")
         if state == "standby":
             holder = self.engine.lock.holder() or {}
@@ -97,11 +101,10 @@ class Session(QObject):
         return ""
 
     def _on_bridge_engine_state_changed(self, state: str, detail: str) -> None:
-        shared = self.store.url is not None
         if state == "stopped" and self.handing_over:  # the window's Quit stopped it
             detail = HANDING_OVER
         self._set_mode(state, self.engine_detail(state, detail)
-                       if state == "standby" or (shared and state == "running") else detail)
+                       if state in ("standby", "running") else detail)
 
     def _on_bridge_store_changed(self) -> None:
         if self.mode != "running":  # our engine's events say the rest

@@ -232,7 +232,7 @@ class StatusBar(QStatusBar):
                    "this window shows its work"
         elif mode == "stopped" and detail == HANDING_OVER:  # ("Engine stopped" read as if
             text = "Handing scheduling over to a background engine…"  # nothing would run)
-        elif mode == "running" and detail.startswith("leading since"):  # a shared store
+        elif mode == "running" and detail:  # who leads a shared store; fewer workers
             text = f"{text} — {detail}"
         self._engine_text = f"● {text}"
         paint_status(self.engine, status)
