@@ -194,6 +194,18 @@ def error_beyond(exit_code: int | None, error: str | None) -> str | None:
     return error
 
 
+def note_beyond(run: Run) -> str | None:
+    """A run's note without the "retried as run N" its Status says already (None: nothing
+    more; the two rows said it twice)."""
+    note = run.note
+    if note is None or run.retried_as is None:
+        return note
+    said = f"retried as run {run.retried_as}"
+    if note == said:
+        return None
+    return note.removesuffix(f"; {said}")
+
+
 RETURNED = "returned"  # how a Python action that succeeded ended (its value: in its output)
 
 

@@ -21,7 +21,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.core.run import RETRY_FIRE, RETRY_LATE, Run, error_beyond, exit_code_text, progress_words
+from app.core.run import (
+    RETRY_FIRE,
+    RETRY_LATE,
+    Run,
+    error_beyond,
+    exit_code_text,
+    note_beyond,
+    progress_words,
+)
 from app.core.task import FINISHED_STATUSES
 from app.engine.events import MetricsSampled, RunOutput
 from app.gui.background import Background
@@ -55,10 +63,11 @@ from app.gui.widgets.wrapping import WrappingText
 from app.service import Service
 
 MAX_LINES = 50_000
-# how it went first, its note (why it ran, waited, was skipped or retried) among them: the
-# note was the second last row, below the fold of a window at its first size
-ROWS = ("Status", "Progress", "Note", "Exit code", "Error", "Trigger", "Attempt",
-        "Scheduled for", "Started", "Finished", "Duration", "Lateness", "Checkpoint")
+# how it went first, its note (why it ran, waited, was skipped or retried) among them, then
+# its times: the note was the second last row, below the fold of a window at its first size,
+# and Finished, Duration and Lateness were at 1280x800 once a run ended with a long error
+ROWS = ("Status", "Progress", "Note", "Exit code", "Error", "Scheduled for", "Started",
+        "Finished", "Duration", "Lateness", "Trigger", "Attempt", "Checkpoint")
 FREE_TEXT = frozenset({"Error", "Note", "Checkpoint"})
 STREAM = QTextCharFormat.Property.UserProperty + 1  # the stream of an output line drawn in a
 # colour of its own (stderr, Tickwork's), so a change of palette finds it
@@ -209,7 +218,8 @@ class RunDetail(QWidget):
             for label in self.fields.values():
                 label.setText("—")
             paint_status(self.fields["Status"], None)  # not the last run's colour
-            self.form.setRowVisible(self.fields["Error"], True)
+            for key in ("Error", "Exit code"):
+                self.form.setRowVisible(self.fields[key], True)
             self.form.setRowVisible(self.fields["Note"], True)
             for button in (self.cancel_button, self.rerun_button, self.open_button):
                 button.setEnabled(False)
@@ -232,6 +242,8 @@ class RunDetail(QWidget):
         self.fields["Lateness"].setText(display.lateness(run.lateness_ms) + (
             RETRY_LATE if retry and run.lateness_ms is not None else ""))
         self.fields["Exit code"].setText(exit_code_text(run.exit_code) or "—")
+        self.form.setRowVisible(self.fields["Exit code"],  # (none: a Python run's end)
+                                run.exit_code is not None or run.status not in FINISHED_STATUSES)
         error = error_beyond(run.exit_code, run.error)  # not "exit code 3" under "3"
         self.fields["Error"].setText(error or "—")
         self.form.setRowVisible(self.fields["Error"], error is not None)
@@ -378,18 +390,6 @@ class RunDetail(QWidget):
     def _on_open_clicked(self) -> None:
         if self.run is not None:
             self.open_task_requested.emit(self.run.task_id)
-
-
-def note_beyond(run: Run) -> str | None:
-    """A run's note without the "retried as run N" its Status says already (None: nothing
-    more; the two rows said it twice)."""
-    note = run.note
-    if note is None or run.retried_as is None:
-        return note
-    said = f"retried as run {run.retried_as}"
-    if note == said:
-        return None
-    return note.removesuffix(f"; {said}")
 
 
 def checkpoint_text(value: Any, limit: int = 300) -> str:
