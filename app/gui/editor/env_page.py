@@ -161,14 +161,26 @@ class EnvPage(Page):
         row.remove_requested.connect(lambda r=row: self._remove(r))
         self.rows.append(row)
         self.rows_layout.addWidget(row)
-        # Tab reaches it where it shows, before "Add variable" (a widget added later is
-        # put at the end of the window's Tab order, after Save and Cancel)
-        chain = [self.add_button.previousInFocusChain() or self.rows_box, row.name, row.value,
-                 row.secret, row.remove, self.add_button]
-        for first, second in pairwise(chain):
-            QWidget.setTabOrder(first, second)
+        self._chain_in(row)
         self.changed.emit()
         return row
+
+    def _chain_in(self, row: EnvRow) -> None:
+        """Tab reaches the row where it shows: after the row before it, else first in the
+        rows' box, so before "Add variable", Save and Cancel. A widget added later is put at
+        the end of the window's Tab order, after Cancel; Qt links nothing from a widget Tab
+        does not stop at, such as the box, so the box is one while it is linked from (the
+        row stayed after Cancel, and "Add variable", linked after the row, was taken there,
+        Tab going from it up to the page list and only then to Save)."""
+        before = self.rows[-2].remove if len(self.rows) > 1 else self.rows_box
+        policy = self.rows_box.focusPolicy()
+        self.rows_box.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        try:
+            for first, second in pairwise([before, row.name, row.value, row.secret,
+                                           row.remove]):
+                QWidget.setTabOrder(first, second)
+        finally:
+            self.rows_box.setFocusPolicy(policy)
 
     def _remove(self, row: EnvRow) -> None:
         self.rows.remove(row)
