@@ -15,7 +15,6 @@ variables Tickwork adds for the action's kind, from the list the engine sets the
 
 from __future__ import annotations
 
-from itertools import pairwise
 from typing import Any
 
 from app.core.errors import ValidationError
@@ -33,6 +32,7 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
+from app.gui.widgets.tab_order import chain_after
 from app.service_secrets import own_secret_name
 
 NO_KEYRING = ("No keyring is available on this desktop, so secret values cannot be stored "
@@ -167,20 +167,12 @@ class EnvPage(Page):
 
     def _chain_in(self, row: EnvRow) -> None:
         """Tab reaches the row where it shows: after the row before it, else first in the
-        rows' box, so before "Add variable", Save and Cancel. A widget added later is put at
-        the end of the window's Tab order, after Cancel; Qt links nothing from a widget Tab
-        does not stop at, such as the box, so the box is one while it is linked from (the
-        row stayed after Cancel, and "Add variable", linked after the row, was taken there,
-        Tab going from it up to the page list and only then to Save)."""
+        rows' box, so before "Add variable", Save and Cancel (it stayed after Cancel, and
+        "Add variable", linked after it, was taken there: Tab went from the button up to the
+        page list before Save; the page's first field and a wrong variable's cursor were the
+        page's frame or the rows' box, which take no keys)."""
         before = self.rows[-2].remove if len(self.rows) > 1 else self.rows_box
-        policy = self.rows_box.focusPolicy()
-        self.rows_box.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-        try:
-            for first, second in pairwise([before, row.name, row.value, row.secret,
-                                           row.remove]):
-                QWidget.setTabOrder(first, second)
-        finally:
-            self.rows_box.setFocusPolicy(policy)
+        chain_after(before, [row.name, row.value, row.secret, row.remove])
 
     def _remove(self, row: EnvRow) -> None:
         self.rows.remove(row)

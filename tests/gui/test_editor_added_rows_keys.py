@@ -1,10 +1,12 @@
-"""The Environment & secrets page by the keyboard alone: Tab goes from a variable's row on
-to "Add variable", then to Save, Cancel and the page list, as from every page's last field;
+"""Rows the editor adds as you go, by the keyboard alone, stop where they show in Tab's
+way, before Save and Cancel. Environment & secrets: Tab goes from a variable's row on to
+"Add variable", then to Save, Cancel and the page list, as from every page's last field;
 Ctrl+PgUp onto the page puts the cursor in its first variable, and a wrong variable takes it
 at Ctrl+Return. A row added there (Alt+A, or a task's own variables as the editor opened)
 was chained after Cancel, with "Add variable" taken after it: from "Add variable" Tab went up
 to the page list and only then to Save, and the page's first field and a wrong variable's
-cursor were the page's frame or the rows' box, which take no keys."""
+cursor were the page's frame or the rows' box, which take no keys. "Waits for" and "After":
+each name's Remove button comes under Add (app/gui/widgets/tab_order.py)."""
 
 from __future__ import annotations
 
@@ -110,4 +112,33 @@ def test_ctrl_return_with_a_nameless_variable_puts_the_cursor_in_its_row(gui: Gu
     qtbot.keyClicks(QApplication.focusWidget(), "LEVEL")
     assert row.name.text() == "LEVEL"
     assert not closed(editor)
+    editor.discard()
+
+
+def test_tab_from_add_stops_at_each_remove_then_goes_on(gui: Gui, qtbot: Any) -> None:
+    """"Waits for": each task added has its Remove button next in Tab's way, under Add,
+    before "Give up after" (they came after Cancel, so Tab went from the field to the next
+    and the Remove buttons only after the dialog's own); Space on one removes its task."""
+    gui.service.create_task(command_task("upstream"))
+    gui.service.create_task(command_task("other"))
+    editor = new_editor(gui)
+    gui.wait_until(lambda: QApplication.activeWindow() is editor)
+    for _ in range(4):  # Action, Schedule, Execution, Dependencies
+        _press(qtbot, Qt.Key.Key_Tab, CTRL)
+    waits = editor.dependencies.depends_on
+    assert QApplication.focusWidget() is waits.input
+    for name in ("upstream", "other"):
+        qtbot.keyClicks(waits.input, name)
+        _press(qtbot, Qt.Key.Key_Return)
+        gui.wait_until(lambda n=name: n in waits.added())
+    removes = waits.remove_buttons()
+    gui.wait_until(lambda: all(button.isVisible() for button in removes.values()))
+    give_up = editor.dependencies.dependency_timeout.enabled_box
+    assert _tabs(qtbot, 4) == [waits.add_button, removes["upstream"], removes["other"],
+                               give_up]
+    assert [_press(qtbot, Qt.Key.Key_Backtab) for _ in range(2)] == [removes["other"],
+                                                                     removes["upstream"]]
+    _press(qtbot, Qt.Key.Key_Space)
+    gui.wait_until(lambda: waits.added() == ["other"])
+    assert QApplication.focusWidget() is waits.input  # back in the field, to type the next
     editor.discard()
