@@ -107,7 +107,7 @@ class SettingsDialog(QDialog):
         start = QGroupBox("Start")
         box = QVBoxLayout(start)
         self.tray = tray  # with none, the window opens at login: no tray is promised
-        self.start_at_login = QCheckBox("Start Tickwork when I &log in"
+        self.start_at_login = QCheckBox("Start Tickwork &when I log in"  # Alt+L: the last days
                                         + (" (minimised to the tray)" if tray else ""))
         if not tray:
             self.start_at_login.setToolTip("This desktop has no system tray, so Tickwork "
