@@ -15,7 +15,6 @@ variables Tickwork adds for the action's kind, from the list the engine sets the
 
 from __future__ import annotations
 
-from itertools import pairwise
 from typing import Any
 
 from app.core.errors import ValidationError
@@ -33,6 +32,7 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
+from app.gui.widgets.tab_order import chain_after
 from app.service_secrets import own_secret_name
 
 NO_KEYRING = ("No keyring is available on this desktop, so secret values cannot be stored "
@@ -161,14 +161,18 @@ class EnvPage(Page):
         row.remove_requested.connect(lambda r=row: self._remove(r))
         self.rows.append(row)
         self.rows_layout.addWidget(row)
-        # Tab reaches it where it shows, before "Add variable" (a widget added later is
-        # put at the end of the window's Tab order, after Save and Cancel)
-        chain = [self.add_button.previousInFocusChain() or self.rows_box, row.name, row.value,
-                 row.secret, row.remove, self.add_button]
-        for first, second in pairwise(chain):
-            QWidget.setTabOrder(first, second)
+        self._chain_in(row)
         self.changed.emit()
         return row
+
+    def _chain_in(self, row: EnvRow) -> None:
+        """Tab reaches the row where it shows: after the row before it, else first in the
+        rows' box, so before "Add variable", Save and Cancel (it stayed after Cancel, and
+        "Add variable", linked after it, was taken there: Tab went from the button up to the
+        page list before Save; the page's first field and a wrong variable's cursor were the
+        page's frame or the rows' box, which take no keys)."""
+        before = self.rows[-2].remove if len(self.rows) > 1 else self.rows_box
+        chain_after(before, [row.name, row.value, row.secret, row.remove])
 
     def _remove(self, row: EnvRow) -> None:
         self.rows.remove(row)

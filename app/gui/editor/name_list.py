@@ -7,6 +7,7 @@ from app.core.references import by_fold, unique_name
 from app.core.task import fold
 from app.gui.qt import QHBoxLayout, QLabel, QPalette, QPushButton, Qt, QVBoxLayout, QWidget, Signal
 from app.gui.widgets.error_label import ErrorLabel
+from app.gui.widgets.tab_order import chain_after
 from app.gui.widgets.task_field import TaskNameField
 
 
@@ -177,8 +178,12 @@ class NameList(QWidget):
         line.addWidget(label, 1)
         line.addWidget(remove)
         remove.clicked.connect(lambda: self._remove(name, row))
+        above = next(reversed(self._remove_buttons.values()), self.add_button)
         self._remove_buttons[name] = remove
         self._rows.addWidget(row)
+        # Tab stops at it where it shows, after Add or the Remove above it (added later, it
+        # came after the dialog's Save and Cancel)
+        chain_after(above, [remove])
         row.show()  # at once (a layout would show it only after the next event loop pass)
         self._show_pending()
 

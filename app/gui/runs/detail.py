@@ -114,7 +114,7 @@ class RunDetail(QWidget):
         form.setRowVisible(self.fields["Progress"], False)  # shown once a run reports some
         self.cancel_button = QPushButton("&Cancel run")
         self.rerun_button = QPushButton("&Re-run")
-        self.open_button = QPushButton("Edit &task")
+        self.open_button = QPushButton("Edit tas&k")  # Alt+T is the Task menu
         for button in (self.cancel_button, self.rerun_button, self.open_button):
             button.setEnabled(False)
         self.cancel_button.clicked.connect(self._on_cancel_clicked)

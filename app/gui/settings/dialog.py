@@ -38,6 +38,7 @@ from app.core.nouns import plural
 from app.gui.background import Background
 from app.gui.qt import (
     QAction,
+    QApplication,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
@@ -106,7 +107,7 @@ class SettingsDialog(QDialog):
         start = QGroupBox("Start")
         box = QVBoxLayout(start)
         self.tray = tray  # with none, the window opens at login: no tray is promised
-        self.start_at_login = QCheckBox("Start Tickwork when I &log in"
+        self.start_at_login = QCheckBox("Start Tickwork &when I log in"  # Alt+L: the last days
                                         + (" (minimised to the tray)" if tray else ""))
         if not tray:
             self.start_at_login.setToolTip("This desktop has no system tray, so Tickwork "
@@ -165,10 +166,12 @@ class SettingsDialog(QDialog):
             check.setChecked(on)
             check.blockSignals(False)
         self.setEnabled(True)
+        self._keys_back(self.keep_days)
         self.loaded = True
 
     def _on_failed(self, error: BaseException) -> None:
         self.setEnabled(True)
+        self._keys_back(self.keep_days)
         self.error.show_error(str(error))
 
     def _wrong(self) -> dict[QSpinBox, ValidationError]:
@@ -216,12 +219,26 @@ class SettingsDialog(QDialog):
             return "\n".join(report.lines)
         self._switch(self.background_engine, work)
 
+    def _keys_back(self, widget: QWidget) -> None:
+        """`widget` has the keyboard, unless a widget of the dialog has it or another window:
+        a widget disabled while the dialog works loses it, and Qt gives it to the next one
+        (Space on "Start Tickwork when I log in" then ticked the background engine) or, with
+        the whole dialog disabled as it opened, to none (the first key went nowhere)."""
+        focused = QApplication.focusWidget()
+        if focused is None or focused is self:
+            widget.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def _switch(self, check: QCheckBox, work: Any) -> None:
+        had_keys = check.hasFocus()
+        if had_keys:
+            self.setFocus(Qt.FocusReason.OtherFocusReason)  # kept, not passed on, meanwhile
         check.setEnabled(False)
         self.outcome.setText("…")
 
         def done(text: str) -> None:
             check.setEnabled(True)
+            if had_keys:
+                self._keys_back(check)
             self.start_error.clear_error()
             self.outcome.setText(text)
 
@@ -230,6 +247,8 @@ class SettingsDialog(QDialog):
             check.setChecked(not check.isChecked())  # it did not happen: show what is true
             check.blockSignals(False)
             check.setEnabled(True)
+            if had_keys:
+                self._keys_back(check)
             self.outcome.clear()
             self.start_error.show_error(str(error))
         self.background.run(work, done, failed, owner=self)
