@@ -112,7 +112,7 @@ def write_export(path: Path, data: dict[str, Any], home: Path | None = None) -> 
     backup) is never replaced."""
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     name = named(path, "output")  # as given: a link by its own name
-    if str(path) == "-":
+    if is_stdout(path):
         sys.stdout.write(text)
         sys.stdout.flush()
         return name
@@ -152,6 +152,14 @@ def write_export(path: Path, data: dict[str, Any], home: Path | None = None) -> 
 
 
 _STANDARD = (Path("/dev/stdout"), Path("/dev/stderr"), Path("/dev/stdin"))
+_STDOUT = (Path("/dev/stdout"), Path("/dev/fd/1"), Path("/proc/self/fd/1"))
+
+
+def is_stdout(path: Path) -> bool:
+    """Whether an export to `path` is written to this process's standard output: `-`, or a
+    name of it (`/dev/stdout`), which README promises works as `-` does — the JSON alone
+    there, a write that fails ending the command as any lost output does."""
+    return str(path) == "-" or Path(os.path.abspath(path)) in _STDOUT
 
 
 def _written(path: Path) -> Path | None:

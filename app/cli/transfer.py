@@ -62,9 +62,11 @@ def _import_options(imp: argparse.ArgumentParser) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from app.transfer import is_stdout
+
     count, unread = service(args).export_tasks(Path(args.file))
     print(f"exported {_tasks(count)} to {'standard output' if args.file == '-' else args.file}",
-          file=sys.stderr if args.file == "-" else sys.stdout)
+          file=sys.stderr if is_stdout(Path(args.file)) else sys.stdout)
     if unread:  # written, but not whole: a script that exports nightly must hear it (as tar)
         print(f"tickwork: error: the export lacks {_tasks(unread)} this version cannot read "
               "(named above)", file=sys.stderr)

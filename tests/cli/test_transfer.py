@@ -437,6 +437,20 @@ def test_an_export_is_written_through_a_link_and_to_standard_output(tmp_path: Pa
     assert configured[2]["env"] == {"K": "v"}
 
 
+def test_an_export_to_dev_stdout_is_the_json_alone_as_export_dash_is(tmp_path: Path) -> None:
+    """README: "`export -` or `/dev/stdout` writes to standard output". `tickwork export
+    /dev/stdout | tickwork import -` failed "standard input is not valid JSON: Extra data":
+    the line saying what was exported went to stdout after the JSON; it goes to stderr, as
+    `export -`'s does."""
+    home = tmp_path / "home"
+    ok(home, "task", "add", "t", "--command", "true")
+    streamed = ok(home, "export", "/dev/stdout")
+    assert json.loads(streamed.out)["tasks"][0]["name"] == "t"
+    assert streamed.err == "exported 1 task to /dev/stdout\n"
+    ok(tmp_path / "other", "import", "-", stdin=streamed.out)
+    assert [t["name"] for t in shown(tmp_path / "other").values()] == ["t"]
+
+
 @pytest.mark.parametrize("args", [["export", ""], ["import", ""], ["import", "--crontab", " "],
                                   ["backup", ""], ["restore", ""]])
 def test_an_empty_file_name_is_refused_naming_it(tmp_path: Path, args: list[str]) -> None:
