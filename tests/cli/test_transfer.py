@@ -394,6 +394,27 @@ def test_an_export_that_cannot_be_written_exits_2_and_leaves_nothing(tmp_path: P
     assert not any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
+def test_an_export_to_a_full_disk_exits_1_as_any_failure_and_leaves_nothing(tmp_path: Path
+                                                                          ) -> None:
+    """README: exit 2 is "a usage or validation error", 1 "any other failure". An export the
+    disk had no room for said "file: cannot write …: No space left on device" and exit 2, as
+    if the name given were wrong (a backup there exits 1); the name was right, the disk
+    full."""
+    home, small = tmp_path / "home", tmp_path / "small"
+    ok(home, "task", "add", "t", "--command", "true")
+    small.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(small)], check=True)
+    try:
+        (small / "fill").write_bytes(b"\0" * 16384)
+        result = tickwork(home, "export", str(small / "e.json"))
+        assert (result.code, result.err) == (1, f"tickwork: error: cannot write "
+                                             f"{small / 'e.json'}: No space left on device\n")
+        assert sorted(p.name for p in small.iterdir()) == ["fill"]
+    finally:
+        subprocess.run(["umount", "-l", str(small)], check=False)
+
+
 def test_an_export_is_written_through_a_link_and_to_standard_output(tmp_path: Path) -> None:
     """A link to the export (a synced folder's file, say) stays a link, its file replaced;
     `export -` writes the JSON alone on stdout, which another home imports."""
