@@ -29,10 +29,11 @@ def cmd_engine(args: argparse.Namespace) -> int:
 
     if getattr(args, "action", None) == "stop":
         return stop_engine(args)
-    if getattr(args, "broker", None):  # runs on Celery workers go through it (app/remote/)
-        from app.remote.broker import BROKER_VAR, broker_url
+    from app.remote.broker import BROKER_VAR, broker_url, check_variable
 
+    if getattr(args, "broker", None):  # runs on Celery workers go through it (app/remote/)
         os.environ[BROKER_VAR] = broker_url(args.broker)
+    check_variable(os.environ)
 
     return run_headless(args)
 
