@@ -12,6 +12,7 @@ one place a task nests freely, are limited by `TaskSpec.from_json`).
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import stat
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from app import preflight
 from app.core import fields
-from app.core.errors import ValidationError
+from app.core.errors import TickworkError, ValidationError
 from app.core.task import TaskSpec
 from app.core.task_keys import file_key
 
@@ -112,7 +113,7 @@ def write_export(path: Path, data: dict[str, Any], home: Path | None = None) -> 
     backup) is never replaced."""
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     name = named(path, "output")  # as given: a link by its own name
-    if str(path) == "-":
+    if is_stdout(path):
         sys.stdout.write(text)
         sys.stdout.flush()
         return name
@@ -122,7 +123,7 @@ def write_export(path: Path, data: dict[str, Any], home: Path | None = None) -> 
             with open(path, "a", encoding="utf-8") as out:
                 out.write(text)
         except OSError as exc:
-            raise ValidationError("file", f"cannot write {path}: {exc.strerror}") from None
+            raise _not_written(path, exc) from None
         return name
     if home is not None:
         _refuse_a_file_of(home, target)
@@ -132,7 +133,7 @@ def write_export(path: Path, data: dict[str, Any], home: Path | None = None) -> 
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
-        raise ValidationError("file", f"cannot write in {folder}: {exc.strerror}") from None
+        raise _not_written(folder, exc, "in ") from None
     try:
         if hasattr(os, "fchmod"):
             os.fchmod(fd, 0o600)  # mkstemp makes it 0600 already; say so where it matters
@@ -145,13 +146,36 @@ def write_export(path: Path, data: dict[str, Any], home: Path | None = None) -> 
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, OSError):
-            raise ValidationError("file", f"cannot write {path}: {exc.strerror}") from None
+            raise _not_written(path, exc) from None
         raise
     _sync_folder(folder)
     return name
 
 
+# what the name given gets wrong (exit 2); any other error (a full disk, a quota, an I/O
+# error) is the machine's failure, exit 1, as a backup's there is
+_NAMED_WRONG = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG,
+                          errno.ELOOP, errno.EACCES, errno.EPERM, errno.EROFS, errno.ENXIO})
+
+
+def _not_written(path: Path, exc: OSError, where: str = "") -> TickworkError:
+    """Why an export could not be written to `path`: bad input when the name given is at
+    fault (a folder, a missing one, one not ours to write), else a failure."""
+    said = f"cannot write {where}{path}: {exc.strerror or exc}"
+    if exc.errno in _NAMED_WRONG:
+        return ValidationError("file", said)
+    return TickworkError(said)
+
+
 _STANDARD = (Path("/dev/stdout"), Path("/dev/stderr"), Path("/dev/stdin"))
+_STDOUT = (Path("/dev/stdout"), Path("/dev/fd/1"), Path("/proc/self/fd/1"))
+
+
+def is_stdout(path: Path) -> bool:
+    """Whether an export to `path` is written to this process's standard output: `-`, or a
+    name of it (`/dev/stdout`), which README promises works as `-` does — the JSON alone
+    there, a write that fails ending the command as any lost output does."""
+    return str(path) == "-" or Path(os.path.abspath(path)) in _STDOUT
 
 
 def _written(path: Path) -> Path | None:

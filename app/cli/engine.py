@@ -11,7 +11,7 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from app.cli.output import local_times, print_json, table
+from app.cli.output import local_times, print_json, shown, table
 from app.cli.parser import EXIT_FAILURE, EXIT_OK
 from app.cli.store import service
 
@@ -29,10 +29,11 @@ def cmd_engine(args: argparse.Namespace) -> int:
 
     if getattr(args, "action", None) == "stop":
         return stop_engine(args)
-    if getattr(args, "broker", None):  # runs on Celery workers go through it (app/remote/)
-        from app.remote.broker import BROKER_VAR, broker_url
+    from app.remote.broker import BROKER_VAR, broker_url, check_variable
 
+    if getattr(args, "broker", None):  # runs on Celery workers go through it (app/remote/)
         os.environ[BROKER_VAR] = broker_url(args.broker)
+    check_variable(os.environ)
 
     return run_headless(args)
 
@@ -88,11 +89,11 @@ def stop_engine(args: argparse.Namespace) -> int:
             where = f" on the shared store {found.get('store')}"
     engine, pid = str((info or {}).get("engine") or ""), (info or {}).get("pid")
     if info is not None and type(pid) is not int and isinstance(lock, EngineLock | SharedMark):
-        print(f"tickwork: a process holds {lock.path}, but the file does not say which one "
-              "(it is damaged or was deleted): nothing stopped", file=sys.stderr)
+        print(shown(f"tickwork: a process holds {lock.path}, but the file does not say which "
+                    "one (it is damaged or was deleted): nothing stopped"), file=sys.stderr)
         return EXIT_FAILURE
     if info is None or type(pid) is not int:
-        print(f"no engine leads {svc.store.name}: nothing to stop" if shared else
+        print(shown(f"no engine leads {svc.store.name}: nothing to stop") if shared else
               "no engine is running for this home: nothing to stop")
         return EXIT_OK
     if engine.count(":") >= 2 and local_pid(engine) is None:
@@ -107,10 +108,10 @@ def stop_engine(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     if not terminate_if(pid, lambda: lock.names(pid) if isinstance(lock, EngineLock | SharedMark)
                         else local_pid(engine) == pid):
-        print(f"the engine (process {pid}){where} had already stopped")
+        print(shown(f"the engine (process {pid}){where} had already stopped"))
         return EXIT_OK
     grace = told if told is not None else engine_grace(argv)
-    print(f"asked the engine (process {pid}){where} to stop; its runs get "
+    print(f"asked the engine (process {pid}){shown(where)} to stop; its runs get "
           f"{'a few seconds' if grace <= GRACE else 'up to ' + duration_text(grace)} "
           "to finish…", flush=True)
     deadline = time.monotonic() + grace + STOP_WAIT
@@ -118,7 +119,7 @@ def stop_engine(args: argparse.Namespace) -> int:
         with svc.store.read():
             now = lock.holder() or {}
         if now.get("pid") != pid or str(now.get("engine") or "") != engine:
-            print(_stopped(lock, info, now))
+            print(shown(_stopped(lock, info, now)))
             return EXIT_OK
         time.sleep(0.1)
     print(f"tickwork: the engine (process {pid}) still holds the store after "

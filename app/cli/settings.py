@@ -24,7 +24,7 @@ import argparse
 import sys
 from typing import Any
 
-from app.cli.output import card, print_json
+from app.cli.output import card, print_json, shown
 
 EXIT_OK, EXIT_FAILURE = 0, 1
 _SWITCH = {"on": True, "off": False}
@@ -182,7 +182,7 @@ def _did(args: argparse.Namespace, done: list[str], lines: list[str]) -> None:
     done += lines
     if not args.json:
         for line in lines:
-            print(line)
+            print(shown(line))
 
 
 def _say(args: argparse.Namespace, done: list[str], store: Any) -> None:

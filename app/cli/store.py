@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from app.cli.arguments import file_arg
+from app.cli.output import shown
 from app.core.errors import StoreError, ValidationError
 
 EXIT_OK, EXIT_FAILURE = 0, 1
@@ -129,18 +130,18 @@ def cmd_check(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(said, indent=2) + "\n")
     elif lines:
         for line in lines:
-            print(line)
+            print(shown(line))
     else:
-        print(f"{path}: integrity check ok")
+        print(shown(f"{path}: integrity check ok"))
     if found:
-        print(f"tickwork: {path} is damaged: {plural(len(found), 'problem')}. "
-              f"{backup.restore_hint(home)}", file=sys.stderr)
+        print(shown(f"tickwork: {path} is damaged: {plural(len(found), 'problem')}. "
+                    f"{backup.restore_hint(home)}"), file=sys.stderr)
     elif unread:
         it = "it" if len(unread) == 1 else "them"
-        print(f"tickwork: {path} holds {plural(len(unread), 'task')} this version cannot "
-              f"read (named above): the engine does not run {it} and `task list` leaves {it} "
-              "out; `tickwork task delete ID` deletes one, or `tickwork restore FILE` brings "
-              "back a backup", file=sys.stderr)
+        print(shown(f"tickwork: {path} holds {plural(len(unread), 'task')} this version "
+                    f"cannot read (named above): the engine does not run {it} and `task list` "
+                    f"leaves {it} out; `tickwork task delete ID` deletes one, or `tickwork "
+                    "restore FILE` brings back a backup"), file=sys.stderr)
     if zoned and not found:
         are = "is" if len(zoned) == 1 else "are"
         print(f"tickwork: {plural(len(zoned), 'task')} in a time zone this machine does not "
@@ -188,7 +189,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
         raise StoreError(f"{home / DB_NAME}: there is no store to back up: nothing has been "
                          f"stored in {home} yet")
     path = backup.make(home, dest, kind="manual")
-    print(f"backed up {home / DB_NAME} to {path}")
+    print(shown(f"backed up {home / DB_NAME} to {path}"))
     return EXIT_OK
 
 
@@ -204,7 +205,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     except Stopped as exc:
         print(f"tickwork: {exc}", file=sys.stderr)
         return 128 + exc.signum
-    print("; ".join(restored.sentences()))
+    print(shown("; ".join(restored.sentences())))
     return EXIT_OK if restored.signalled is None else 128 + restored.signalled
 
 

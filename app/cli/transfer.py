@@ -62,9 +62,12 @@ def _import_options(imp: argparse.ArgumentParser) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from app.transfer import is_stdout
+
     count, unread = service(args).export_tasks(Path(args.file))
-    print(f"exported {_tasks(count)} to {'standard output' if args.file == '-' else args.file}",
-          file=sys.stderr if args.file == "-" else sys.stdout)
+    print(f"exported {_tasks(count)} to "
+          f"{'standard output' if args.file == '-' else shown(args.file)}",
+          file=sys.stderr if is_stdout(Path(args.file)) else sys.stdout)
     if unread:  # written, but not whole: a script that exports nightly must hear it (as tar)
         print(f"tickwork: error: the export lacks {_tasks(unread)} this version cannot read "
               "(named above)", file=sys.stderr)
@@ -118,11 +121,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.dry_run:
         rows: list[Sequence[str]] = [row for row, m in zip(plan.preview_rows(), made,
                                                             strict=True) if m]
-        print(f"would create {_tasks(len(rows))} from {plan.source}:")
+        print(f"would create {_tasks(len(rows))} from {shown(plan.source)}:")
         if rows:
             table(PREVIEW_HEADERS, rows)
     else:
-        print(f"imported {_tasks(len(report.created))} from {plan.source}")
+        print(f"imported {_tasks(len(report.created))} from {shown(plan.source)}")
     _say_kept(report.kept)
     for note in plan.notes:
         print(f"not mapped: {shown(note)}")

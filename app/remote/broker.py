@@ -30,7 +30,7 @@ plain Redis beside it, in the same database, under `tickwork:`:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -66,6 +66,17 @@ def broker_url(given: str | None = None) -> str:
         raise ValidationError("broker", "its port and database must be numbers "
                               f"(redis://HOST:PORT/DB), got {shown(url)!r}")
     return url
+
+
+def check_variable(environ: Mapping[str, str]) -> None:
+    """ValidationError naming `$TICKWORK_BROKER` when it is set and not a Redis URL: the
+    default of `--broker`, refused when an engine starts as the option is, not first met by
+    a run on a worker failing with it."""
+    if environ.get(BROKER_VAR):
+        try:
+            broker_url(environ[BROKER_VAR])
+        except ValidationError as exc:
+            raise ValidationError(BROKER_VAR, exc.reason) from None
 
 
 def shown(url: str, text: str | None = None) -> str:

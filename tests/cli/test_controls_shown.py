@@ -62,3 +62,32 @@ def test_a_crontab_preview_and_an_error_show_controls_escaped(tmp_path: Path, cl
     assert refused.code == 2
     _no_raw_controls(refused.err)
     assert "x\\x1b[2J" in refused.err and len(refused.err.splitlines()) == 1
+
+
+def test_paths_with_controls_are_shown_escaped_in_what_each_command_says(tmp_path: Path
+                                                                         ) -> None:
+    """README: "a file's or a home's path may be any bytes", and controls are shown, never
+    obeyed, in every message. An error naming such a path showed it escaped, while the line
+    saying it worked printed it raw: `check`, `backup FILE`, `export FILE`, `restore FILE`,
+    `import --crontab FILE`'s preview and import, `settings --start-at-login on`."""
+    import os
+
+    from tests.support import tickwork
+
+    odd = "\x1b[31mred"
+    home, folder = tmp_path / f"home{odd}", tmp_path / f"files{odd}"
+    folder.mkdir()
+    (folder / "crontab").write_text("0 1 * * * true\n")
+    env = {**os.environ, "XDG_CONFIG_HOME": str(folder / "config")}
+    said = []
+    assert tickwork.run(["--home", str(home), "task", "add", "t", "--command", "true"],
+                        env=env, timeout=60).returncode == 0
+    for args in (["check"], ["backup", f"{folder}/b.db"], ["export", f"{folder}/e.json"],
+                 ["import", "--crontab", f"{folder}/crontab", "--dry-run"],
+                 ["import", "--crontab", f"{folder}/crontab"], ["restore", f"{folder}/b.db"],
+                 ["settings", "--start-at-login", "on"], ["settings", "--start-at-login", "off"]):
+        proc = tickwork.run(["--home", str(home), *args], env=env, timeout=60)
+        assert proc.returncode == 0, (args, proc.stderr)
+        _no_raw_controls(proc.stdout + proc.stderr)
+        said.append(proc.stdout)
+    assert all("\\x1b[31mred" in out for out in said), said

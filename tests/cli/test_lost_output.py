@@ -32,7 +32,8 @@ COMMANDS = [
     ["task", "resume", "new"], ["task", "reschedule", "new", "--every", "5m"],
     ["task", "run", "new"], ["run", "cancel", "2"], ["task", "delete", "new"],
     ["secret", "set", "token"], ["secret", "delete", "token"],
-    ["settings", "--keep-runs", "5"], ["export", "-"], ["export", "{home}/out.json"],
+    ["settings", "--keep-runs", "5"], ["export", "-"], ["export", "/dev/stdout"],
+    ["export", "{home}/out.json"],
     ["import", "{tasks}"], ["import", "--crontab", "{crontab}"], ["backup"],
     ["restore", "{backup}"],
 ]

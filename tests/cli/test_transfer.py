@@ -394,6 +394,27 @@ def test_an_export_that_cannot_be_written_exits_2_and_leaves_nothing(tmp_path: P
     assert not any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
+def test_an_export_to_a_full_disk_exits_1_as_any_failure_and_leaves_nothing(tmp_path: Path
+                                                                          ) -> None:
+    """README: exit 2 is "a usage or validation error", 1 "any other failure". An export the
+    disk had no room for said "file: cannot write …: No space left on device" and exit 2, as
+    if the name given were wrong (a backup there exits 1); the name was right, the disk
+    full."""
+    home, small = tmp_path / "home", tmp_path / "small"
+    ok(home, "task", "add", "t", "--command", "true")
+    small.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(small)], check=True)
+    try:
+        (small / "fill").write_bytes(b"\0" * 16384)
+        result = tickwork(home, "export", str(small / "e.json"))
+        assert (result.code, result.err) == (1, f"tickwork: error: cannot write "
+                                             f"{small / 'e.json'}: No space left on device\n")
+        assert sorted(p.name for p in small.iterdir()) == ["fill"]
+    finally:
+        subprocess.run(["umount", "-l", str(small)], check=False)
+
+
 def test_an_export_is_written_through_a_link_and_to_standard_output(tmp_path: Path) -> None:
     """A link to the export (a synced folder's file, say) stays a link, its file replaced;
     `export -` writes the JSON alone on stdout, which another home imports."""
@@ -435,6 +456,20 @@ def test_an_export_is_written_through_a_link_and_to_standard_output(tmp_path: Pa
                   for h in (home, other, third)]
     assert configured[0] == configured[1] == configured[2]
     assert configured[2]["env"] == {"K": "v"}
+
+
+def test_an_export_to_dev_stdout_is_the_json_alone_as_export_dash_is(tmp_path: Path) -> None:
+    """README: "`export -` or `/dev/stdout` writes to standard output". `tickwork export
+    /dev/stdout | tickwork import -` failed "standard input is not valid JSON: Extra data":
+    the line saying what was exported went to stdout after the JSON; it goes to stderr, as
+    `export -`'s does."""
+    home = tmp_path / "home"
+    ok(home, "task", "add", "t", "--command", "true")
+    streamed = ok(home, "export", "/dev/stdout")
+    assert json.loads(streamed.out)["tasks"][0]["name"] == "t"
+    assert streamed.err == "exported 1 task to /dev/stdout\n"
+    ok(tmp_path / "other", "import", "-", stdin=streamed.out)
+    assert [t["name"] for t in shown(tmp_path / "other").values()] == ["t"]
 
 
 @pytest.mark.parametrize("args", [["export", ""], ["import", ""], ["import", "--crontab", " "],
