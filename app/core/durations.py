@@ -49,9 +49,11 @@ _TERM = re.compile(rf"\s*({_NUMBER})\s*([a-z]+)\s*")
 _BARE = re.compile(rf"\s*({_NUMBER})\s*")
 
 
-def parse_duration(text: str, field: str = "duration", *, zero: bool = False) -> timedelta:
+def parse_duration(text: str, field: str = "duration", *, zero: bool = False,
+                   least: timedelta = timedelta(milliseconds=1)) -> timedelta:
     """Parse ``text`` into a positive timedelta of at most ten years, or raise ValidationError;
-    with ``zero``, none at all (``0``, ``0s``: a retry at once, a stop without grace) too."""
+    with ``zero``, none at all (``0``, ``0s``: a retry at once, a stop without grace) too.
+    A positive one shorter than ``least`` is refused saying ``least``."""
     if not isinstance(text, str):
         raise ValidationError(field, f"not a duration: {text!r} {_HINT}")
     raw = text.strip()
@@ -98,8 +100,8 @@ def parse_duration(text: str, field: str = "duration", *, zero: bool = False) ->
     if total_ms <= 0:
         raise ValidationError(field, f"must be positive, got {raw!r}")
     millis = int(total_ms.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
-    if millis == 0:
-        raise ValidationError(field, f"must be at least 1ms, got {raw!r}")
+    if timedelta(milliseconds=millis) < least:
+        raise ValidationError(field, f"must be at least {format_duration(least)}, got {raw!r}")
     return timedelta(milliseconds=millis)
 
 

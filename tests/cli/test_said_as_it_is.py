@@ -169,3 +169,17 @@ def test_a_calendar_day_past_the_28th_says_it_skips_months(cli: Any) -> None:
     fires = cli("simulate", "--from", "2031-01-01T00:00Z", "--hours", str(24 * 160), "--json")
     assert [f["fire_at"][:10] for f in fires.json()] == [
         "2031-01-31", "2031-03-31", "2031-05-31"]
+
+
+def test_an_interval_under_a_second_is_refused_saying_the_one_second_it_needs(
+        cli: Any) -> None:
+    """`--every 0.0001s` was refused as "must be at least 1ms", and `--every 1ms` then as
+    "must be at least 1s" (a fault hunt on time): each says 1s, as typed."""
+    for typed in ("0.0001s", "1ms", "500ms", "0.5"):
+        said = cli("task", "add", "x", "--command", "true", "--every", typed)
+        assert (said.code, said.out, said.err) == (
+            2, "", f"tickwork: error: every: must be at least 1s, got {typed!r}\n")
+    assert cli("task", "add", "x", "--command", "true", "--every", "1s").code == 0
+    again = cli("task", "update", "x", "--every", "1ms")
+    assert again.err == "tickwork: error: every: must be at least 1s, got '1ms'\n"
+    assert cli("task", "show", "x", "--json").json()["schedule"]["seconds"] == 1.0

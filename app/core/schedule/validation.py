@@ -9,18 +9,14 @@ a window with no fire in it, and exclusion dates that leave no fire. Several sch
 from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
-from typing import Final
 
 from app.core.durations import format_duration
 from app.core.errors import ValidationError
 from app.core.schedule.cron import Cron, parse_cron
-from app.core.schedule.model import Schedule
+from app.core.schedule.model import MIN_INTERVAL_SECONDS, Schedule
 from app.core.schedule.zones import US, aware_in, in_range, utc, within, zone_label
 
 __all__ = ["MIN_INTERVAL_SECONDS", "validate_schedule"]
-
-#: Shortest interval ``validate_schedule`` accepts for a task.
-MIN_INTERVAL_SECONDS: Final = 1.0
 
 
 def _none_alike(parts: tuple[Schedule, ...]) -> None:

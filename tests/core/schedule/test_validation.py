@@ -19,7 +19,7 @@ NOW = datetime(2026, 6, 1, 12, tzinfo=BERLIN)
         (Schedule.parse_at("2026-06-01T11:59", BERLIN), None, None, "at", "is in the past"),
         (Schedule.parse_at("2026-07-01T00:00", BERLIN), None, NOW + timedelta(days=1), "at",
          "outside the start/end window"),
-        (Schedule.parse_every("500ms"), None, None, "every", "at least 1s"),
+        (Schedule(kind="interval", seconds=0.5), None, None, "every", "at least 1s"),
         (Schedule.parse_every("5m"), NOW, NOW, "end", "must be after start"),
         (Schedule.parse_every("5m"), NOW, NOW - timedelta(hours=1), "end", "must be after start"),
         (Schedule.parse_cron("0 0 30 2 *"), None, None, "cron", "never fires"),
@@ -54,3 +54,4 @@ def test_validate_refuses(
 def test_validate_accepts(schedule: Schedule) -> None:
     validate_schedule(schedule, BERLIN, NOW)
     validate_schedule(schedule, BERLIN, NOW, NOW - timedelta(days=1), NOW + timedelta(days=1000))
+
