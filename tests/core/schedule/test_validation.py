@@ -55,3 +55,24 @@ def test_validate_accepts(schedule: Schedule) -> None:
     validate_schedule(schedule, BERLIN, NOW)
     validate_schedule(schedule, BERLIN, NOW, NOW - timedelta(days=1), NOW + timedelta(days=1000))
 
+
+@pytest.mark.parametrize(("at", "now", "said"), [
+    ("2020-12-05T20:00", "2026-06-01T12:00:30",
+     "2020-12-05 20:00 (Europe/Berlin); it is now 2026-06-01 12:00 (Europe/Berlin)"),
+    ("2026-06-01T12:00:11", "2026-06-01T12:00:30",
+     "2026-06-01 12:00:11 (Europe/Berlin); it is now 2026-06-01 12:00:30 (Europe/Berlin)"),
+    ("2026-06-01T12:00:30", "2026-06-01T12:00:30.250",
+     "2026-06-01 12:00:30 (Europe/Berlin); it is now 2026-06-01 12:00:30.250 (Europe/Berlin)"),
+    ("2026-06-01T12:00", "2026-06-01T12:00:00.000400",
+     "2026-06-01 12:00 (Europe/Berlin); it is now 2026-06-01 12:00:00.001 (Europe/Berlin)"),
+])  # fmt: skip
+def test_a_one_shot_just_past_says_now_so_that_it_reads_later(at: str, now: str,
+                                                              said: str) -> None:
+    """"is in the past: 2026-06-01 12:00:11 …; it is now 2026-06-01 12:00 …" (`--at` a few
+    seconds back, or `--at "$(date -Iseconds)"` a moment late): now read as the earlier of
+    the two. Now is said to the second within the one-shot's minute, to the millisecond
+    within its second."""
+    with pytest.raises(ValidationError) as caught:
+        validate_schedule(Schedule.parse_at(at, BERLIN), BERLIN,
+                          datetime.fromisoformat(now).replace(tzinfo=BERLIN))
+    assert (caught.value.field, caught.value.reason) == ("at", f"is in the past: {said}")
