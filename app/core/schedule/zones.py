@@ -27,6 +27,7 @@ step in UTC (``utc``); keep the zone only for showing a time.
 
 from __future__ import annotations
 
+import calendar
 import math
 import os
 import re
@@ -51,11 +52,13 @@ __all__ = [
     "overlap",
     "parse_datetime",
     "parse_timezone",
+    "read_iso",
     "system_timezone_name",
     "transition",
     "utc",
     "within",
     "zone_label",
+    "zone_of_rule",
 ]
 
 US = timedelta(microseconds=1)
@@ -324,13 +327,9 @@ def representable(value: datetime, field: str) -> datetime:
 def parse_datetime(text: str, tz: tzinfo | None, field: str) -> datetime:
     """An ISO 8601 date-time; naive input is wall time in ``tz`` (or refused without one)."""
     raw = text.strip() if isinstance(text, str) else ""
-    example = "(use ISO 8601, e.g. 2026-12-01T02:00 or 2026-12-01T02:00+01:00)"
     if not raw:
-        raise ValidationError(field, f"is empty {example}")
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError(field, f"not an ISO 8601 date-time: {raw!r} {example}") from None
+        raise ValidationError(field, f"is empty {_EXAMPLE}")
+    value = read_iso(raw, field)
     if value.tzinfo is None:
         if tz is None:
             raise ValidationError(field, f"needs a UTC offset: {raw!r}")
@@ -341,6 +340,44 @@ def parse_datetime(text: str, tz: tzinfo | None, field: str) -> datetime:
     except (OverflowError, ValueError):  # 9999-12-31T23:00Z east of UTC: the year 10000
         raise ValidationError(field, f"is out of range in {zone_label(tz)}: "
                               f"{value.isoformat()}") from None
+
+
+_EXAMPLE = "(use ISO 8601, e.g. 2026-12-01T02:00 or 2026-12-01T02:00+01:00)"
+_MUST_BE_IN = re.compile(r"(\w+) must be in (\d+)\.\.(\d+)")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")  # (strftime's %B: the locale's)
+_BEYOND = {"hour": "; the end of a day is 00:00 of the next",
+           "second": "; leap seconds are not counted"}
+
+
+def read_iso(raw: str, field: str) -> datetime:
+    """ISO 8601 text as it stands (RFC 3339's lowercase "t" and "z" too), naive or not; text
+    that names no moment is refused saying why (`_not_a_moment`)."""
+    try:
+        return datetime.fromisoformat(raw.upper())
+    except ValueError as exc:
+        raise ValidationError(field, _not_a_moment(raw, str(exc))) from None
+
+
+def _not_a_moment(raw: str, why: str) -> str:
+    """Why ISO 8601 text names no moment: a date or time its calendar lacks ("no such date:
+    '2027-02-29T10:00' (February 2027 has 28 days)", `T24:00`, a leap second's `:60`, an
+    offset of a day), else not ISO 8601. All were "not an ISO 8601 date-time", as if
+    written wrong."""
+    if "day is out of range" in why:
+        ymd = re.match(r"(\d{4})-?(\d\d)", raw)
+        if ymd is not None and 1 <= int(ymd[2]) <= 12:
+            year, month = int(ymd[1]), int(ymd[2])
+            return (f"no such date: {raw!r} ({_MONTHS[month - 1]} {year:04d} has "
+                    f"{calendar.monthrange(year, month)[1]} days)")
+    part = _MUST_BE_IN.match(why)
+    if part is not None:
+        what = "date" if part[1] in ("year", "month", "day") else "time"
+        return (f"no such {what}: {raw!r} (the {part[1]} is {part[2]} to {part[3]}"
+                f"{_BEYOND.get(part[1], '')})")
+    if why.startswith("offset must be"):
+        return f"no such UTC offset: {raw!r} (it must be less than 24 hours)"
+    return f"not an ISO 8601 date-time: {raw!r} {_EXAMPLE}"
 
 
 def within(moment: datetime, start: datetime | None, end: datetime | None) -> bool:
