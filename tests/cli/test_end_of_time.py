@@ -88,3 +88,14 @@ def test_rfc_3339s_lowercase_t_and_z_are_taken(cli: Any) -> None:
     made = cli("task", "add", "x", "--command", "true", "--at", "2027-06-30t12:00z",
                "--tz", "UTC")
     assert made.out == "created task 1 'x': Once at 2027-06-30 12:00 (UTC)\n", made.err
+
+
+def test_an_excluded_date_the_calendar_lacks_is_named_as_such(cli: Any) -> None:
+    """`--exclude 2027-02-29` was "not a date: … (use YYYY-MM-DD, …)", as if mistyped."""
+    for typed, said in (("2027-02-29", "no such date: '2027-02-29' (February 2027 has 28 days)"),
+                        ("R/2027-04-31/P1Y", "no such date: '2027-04-31' (April 2027 has 30 "
+                                             "days)")):
+        refused = cli("task", "add", "x", "--command", "true", "--cron", "0 9 * * *",
+                      "--exclude", typed)
+        assert (refused.code, refused.err) == (2, f"tickwork: error: exclude: {said}\n")
+    assert cli("task", "list", "--json").json() == []

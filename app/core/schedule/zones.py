@@ -49,6 +49,7 @@ __all__ = [
     "instant",
     "localize",
     "next_instant",
+    "no_such_moment",
     "overlap",
     "parse_datetime",
     "parse_timezone",
@@ -352,18 +353,20 @@ _BEYOND = {"hour": "; the end of a day is 00:00 of the next",
 
 def read_iso(raw: str, field: str) -> datetime:
     """ISO 8601 text as it stands (RFC 3339's lowercase "t" and "z" too), naive or not; text
-    that names no moment is refused saying why (`_not_a_moment`)."""
+    that names no moment is refused saying why (`no_such_moment`)."""
     try:
         return datetime.fromisoformat(raw.upper())
     except ValueError as exc:
-        raise ValidationError(field, _not_a_moment(raw, str(exc))) from None
+        said = no_such_moment(raw, str(exc)) or f"not an ISO 8601 date-time: {raw!r} {_EXAMPLE}"
+        raise ValidationError(field, said) from None
 
 
-def _not_a_moment(raw: str, why: str) -> str:
-    """Why ISO 8601 text names no moment: a date or time its calendar lacks ("no such date:
-    '2027-02-29T10:00' (February 2027 has 28 days)", `T24:00`, a leap second's `:60`, an
-    offset of a day), else not ISO 8601. All were "not an ISO 8601 date-time", as if
-    written wrong."""
+def no_such_moment(raw: str, why: str) -> str | None:
+    """Why ISO 8601 text names no moment, given the error `datetime.fromisoformat` (or
+    `date.fromisoformat`) raised for it, when it is a date or time the calendar lacks ("no
+    such date: '2027-02-29T10:00' (February 2027 has 28 days)", `T24:00`, a leap second's
+    `:60`, an offset of a day); else None: it is not ISO 8601. All were "not an ISO 8601
+    date-time", as if written wrong."""
     if "day is out of range" in why:
         ymd = re.match(r"(\d{4})-?(\d\d)", raw)
         if ymd is not None and 1 <= int(ymd[2]) <= 12:
@@ -377,7 +380,7 @@ def _not_a_moment(raw: str, why: str) -> str:
                 f"{_BEYOND.get(part[1], '')})")
     if why.startswith("offset must be"):
         return f"no such UTC offset: {raw!r} (it must be less than 24 hours)"
-    return f"not an ISO 8601 date-time: {raw!r} {_EXAMPLE}"
+    return None
 
 
 def within(moment: datetime, start: datetime | None, end: datetime | None) -> bool:
