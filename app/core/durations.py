@@ -49,9 +49,12 @@ _TERM = re.compile(rf"\s*({_NUMBER})\s*([a-z]+)\s*")
 _BARE = re.compile(rf"\s*({_NUMBER})\s*")
 
 
-def parse_duration(text: str, field: str = "duration", *, zero: bool = False) -> timedelta:
+def parse_duration(text: str, field: str = "duration", *, zero: bool = False,
+                   least: timedelta = timedelta(milliseconds=1)) -> timedelta:
     """Parse ``text`` into a positive timedelta of at most ten years, or raise ValidationError;
-    with ``zero``, none at all (``0``, ``0s``: a retry at once, a stop without grace) too."""
+    with ``zero``, none at all (``0``, ``0s``: a retry at once, a stop without grace) too.
+    A positive one shorter than ``least`` is refused saying ``least`` (and 0, where 0 is
+    taken); months and years are refused saying what to use instead."""
     if not isinstance(text, str):
         raise ValidationError(field, f"not a duration: {text!r} {_HINT}")
     raw = text.strip()
@@ -82,7 +85,8 @@ def parse_duration(text: str, field: str = "duration", *, zero: bool = False) ->
                     raise ValidationError(
                         field,
                         f"not a duration: {raw!r} (months and years have no fixed length; "
-                        "use a calendar schedule such as 1mo@02:00)",
+                        + ("use a calendar schedule such as 1mo@02:00)" if field == "every"
+                           else "use days, e.g. 30d)"),
                     )
                 raise ValidationError(field, f"not a duration: {raw!r} {_HINT}")
             if unit in seen:
@@ -98,8 +102,9 @@ def parse_duration(text: str, field: str = "duration", *, zero: bool = False) ->
     if total_ms <= 0:
         raise ValidationError(field, f"must be positive, got {raw!r}")
     millis = int(total_ms.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
-    if millis == 0:
-        raise ValidationError(field, f"must be at least 1ms, got {raw!r}")
+    if timedelta(milliseconds=millis) < least:
+        least_said = f"{'0 or ' if zero else ''}at least {format_duration(least)}"
+        raise ValidationError(field, f"must be {least_said}, got {raw!r}")
     return timedelta(milliseconds=millis)
 
 

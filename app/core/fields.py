@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from app.core.durations import parse_duration
 from app.core.errors import ValidationError
-from app.core.schedule.zones import localize, representable
+from app.core.schedule.zones import localize, read_iso, representable
 
 _ENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -175,10 +175,7 @@ def optional_time(value: object, name: str, tz: tzinfo) -> datetime | None:
         return None
     if not isinstance(value, str):
         raise ValidationError(name, "must be an ISO 8601 date-time")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(name, f"not an ISO 8601 date-time: {value!r}") from None
+    parsed = read_iso(value, name)
     return representable(parsed if parsed.tzinfo else localize(parsed, tz, name), name)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -524,6 +525,24 @@ def test_a_task_without_tz_takes_the_zone_tz_names(cli: Any, monkeypatch: Any, t
     monkeypatch.setenv("TZ", tz)
     assert cli("task", "add", "t", "--command", "true", "--cron", "0 9 * * *").code == 0
     assert cli("task", "show", "t", "--json").json()["timezone"] == zone
+
+
+@pytest.mark.parametrize(("tz", "zones"), [
+    ("CET-1CEST,M3.5.0,M10.5.0/3", {"Europe/Berlin", "Europe/Brussels", "Europe/Paris"}),
+    ("GMT0BST,M3.5.0/1,M10.5.0", {"Europe/London"}),
+    (":AEST-10AEDT,M10.1.0,M4.1.0/3", {"Australia/Sydney", "Australia/Melbourne"}),
+    ("EST5EDT,M3.2.0,M11.1.0", {"EST5EDT", "America/New_York"})])
+def test_a_task_without_tz_keeps_the_daylight_saving_rule_tz_gives(
+        cli: Any, monkeypatch: Any, tz: str, zones: set[str]) -> None:
+    """TZ='CET-1CEST,M3.5.0,M10.5.0/3' (a POSIX rule with daylight saving, which the C
+    library and so the shell's clock follow) gave a task made without --tz the system's zone
+    (Etc/UTC here): "At 09:00" ran at 10:00 or 11:00 by the shell's clock, and the table said
+    so. Such a task takes a zone that keeps the rule, and fires at 09:00 by that clock."""
+    monkeypatch.setenv("TZ", tz)
+    assert cli("task", "add", "t", "--command", "true", "--cron", "0 9 * * *").code == 0
+    task = cli("task", "show", "t", "--json").json()
+    assert task["timezone"] in zones
+    assert re.search(r"next run: \d{4}-\d\d-\d\d 09:00:00\n", cli("task", "show", "t").out)
 
 
 def test_task_list_columns_stay_aligned_after_wide_characters(cli: Any) -> None:

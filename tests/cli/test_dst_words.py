@@ -71,6 +71,27 @@ def test_task_list_and_show_say_the_offset_of_a_repeated_time(cli: Any) -> None:
     assert _column(cli("task", "list").out, "NEXT RUN") == ["2027-12-01 09:00:00"]
 
 
+def test_a_one_shots_words_say_which_pass_of_the_repeated_hour_it_is_in(cli: Any) -> None:
+    """Both 01:30s of 7 November were "Once at 2027-11-07 01:30 (America/New_York)", and a
+    bare 01:30 means the first pass: `--at …01:30-05:00` (or 06:30Z) was confirmed as the
+    instant an hour before the one stored. The words name the pass as the window's times
+    do; a time the clocks show once keeps its words."""
+    said = {}
+    for name, at in (("first", "2027-11-07T01:30"), ("second", "2027-11-07T01:30-05:00"),
+                     ("utc", "2027-11-07T06:30Z"), ("after", "2027-11-07T02:30")):
+        made = cli("task", "add", name, "--command", "true", "--at", at)
+        assert made.code == 0, made.err
+        said[name] = made.out
+    assert said == {
+        "first": "created task 1 'first': Once at 2027-11-07 01:30 EDT (America/New_York)\n",
+        "second": "created task 2 'second': Once at 2027-11-07 01:30 EST (America/New_York)\n",
+        "utc": "created task 3 'utc': Once at 2027-11-07 01:30 EST (America/New_York)\n",
+        "after": "created task 4 'after': Once at 2027-11-07 02:30 (America/New_York)\n"}
+    assert _column(cli("task", "list", "--sort", "id").out, "SCHEDULE")[:2] == [
+        "Once at 2027-11-07 01:30 EDT (America/New_York)",
+        "Once at 2027-11-07 01:30 EST (America/New_York)"]
+
+
 @pytest.mark.parametrize("option", [
     ("task", "add", "t", "--command", "true", "--at"),
     ("task", "add", "t", "--command", "true", "--every", "1h", "--start"),

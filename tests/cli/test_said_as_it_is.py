@@ -169,3 +169,37 @@ def test_a_calendar_day_past_the_28th_says_it_skips_months(cli: Any) -> None:
     fires = cli("simulate", "--from", "2031-01-01T00:00Z", "--hours", str(24 * 160), "--json")
     assert [f["fire_at"][:10] for f in fires.json()] == [
         "2031-01-31", "2031-03-31", "2031-05-31"]
+
+
+def test_an_interval_under_a_second_is_refused_saying_the_one_second_it_needs(
+        cli: Any) -> None:
+    """`--every 0.0001s` was refused as "must be at least 1ms", and `--every 1ms` then as
+    "must be at least 1s" (a fault hunt on time): each says 1s, as typed."""
+    for typed in ("0.0001s", "1ms", "500ms", "0.5"):
+        said = cli("task", "add", "x", "--command", "true", "--every", typed)
+        assert (said.code, said.out, said.err) == (
+            2, "", f"tickwork: error: every: must be at least 1s, got {typed!r}\n")
+    assert cli("task", "add", "x", "--command", "true", "--every", "1s").code == 0
+    again = cli("task", "update", "x", "--every", "1ms")
+    assert again.err == "tickwork: error: every: must be at least 1s, got '1ms'\n"
+    assert cli("task", "show", "x", "--json").json()["schedule"]["seconds"] == 1.0
+
+
+def test_a_duration_refused_says_what_that_option_takes(cli: Any) -> None:
+    """`--timeout 11y` was told to "use a calendar schedule such as 1mo@02:00", and
+    `--retry-delay 0.0001s` "must be at least 1ms" where 0 is taken (a fault hunt on time)."""
+    cases = (
+        (["--timeout", "11y"], "timeout: not a duration: '11y' (months and years have no "
+                               "fixed length; use days, e.g. 30d)"),
+        (["--retry-delay", "1mo"], "retry-delay: not a duration: '1mo' (months and years "
+                                   "have no fixed length; use days, e.g. 30d)"),
+        (["--every", "1mo"], "every: not a duration: '1mo' (months and years have no fixed "
+                             "length; use a calendar schedule such as 1mo@02:00)"),
+        (["--retry-delay", "0.0001s"], "retry-delay: must be 0 or at least 1ms, got "
+                                       "'0.0001s'"),
+        (["--timeout", "0.0001s"], "timeout: must be at least 1ms, got '0.0001s'"))
+    for options, said in cases:
+        refused = cli("task", "add", "x", "--command", "true", *(
+            options if options[0] == "--every" else ["--every", "1h", *options]))
+        assert (refused.code, refused.out, refused.err) == (2, "", f"tickwork: error: {said}\n")
+    assert cli("task", "list", "--json").json() == []

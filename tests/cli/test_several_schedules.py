@@ -133,7 +133,8 @@ def test_exclude_an_ics_calendar(cli: Any, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--exclude", "24.12.2027"], "exclude: not a date: '24.12.2027'"),
-    (["--exclude", "2027-02-30"], "exclude: not a date: '2027-02-30'"),
+    (["--exclude", "2027-02-30"],
+     "exclude: no such date: '2027-02-30' (February 2027 has 28 days)"),
     (["--exclude", "{missing}"], "exclude: cannot read missing.ics"),
     (["--exclude", "{not_text}"], "exclude: not_text.ics is not an iCalendar file"),
     (["--exclude", "{timed}"], "exclude: timed.ics has no all-day events: passed over 1 timed "

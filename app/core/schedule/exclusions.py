@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Final
 
 from app.core.errors import ValidationError
+from app.core.schedule.zones import no_such_moment
 
 __all__ = ["NO_EXCLUSIONS", "Exclusions", "IcsDates", "read_ics", "read_ics_file"]
 
@@ -40,13 +41,15 @@ SHOWN: Final = 3
 
 
 def _date(text: str, field: str = "exclude") -> date:
-    try:
-        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
-            raise ValueError(text)
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(field, f"not a date: {text!r} (use YYYY-MM-DD, "
-                              "R/YYYY-MM-DD/P1Y for every year, or an .ics file)") from None
+    """A date as typed; one the calendar lacks (2027-02-29) is named so, not as mistyped."""
+    said = None
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError as exc:
+            said = no_such_moment(text, str(exc))
+    raise ValidationError(field, said or f"not a date: {text!r} (use YYYY-MM-DD, "
+                          "R/YYYY-MM-DD/P1Y for every year, or an .ics file)")
 
 
 @dataclass(frozen=True, slots=True)

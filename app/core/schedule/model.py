@@ -35,6 +35,8 @@ KINDS: Final = ("manual", "date", "interval", "cron", "calendar", "after", "any"
 TIMED: Final = ("date", "interval", "cron", "calendar")
 #: The kinds that take exclusion dates (cron unless it is ``@reboot``).
 EXCLUDABLE: Final = ("interval", "cron", "calendar", "any")
+#: Shortest interval a task may have (``parse_every`` and ``validate_schedule``).
+MIN_INTERVAL_SECONDS: Final = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,8 +156,11 @@ class Schedule:
 
     @classmethod
     def parse_every(cls, text: str) -> Schedule:
-        """An interval from a duration such as ``5m`` or ``1h30m``."""
-        return cls(kind="interval", seconds=parse_duration(text, "every").total_seconds())
+        """An interval from a duration such as ``5m`` or ``1h30m``, of 1 s at least (one of
+        0.0001s was refused as under 1ms, and 1ms then as under 1s)."""
+        least = timedelta(seconds=MIN_INTERVAL_SECONDS)
+        return cls(kind="interval",
+                   seconds=parse_duration(text, "every", least=least).total_seconds())
 
     @classmethod
     def parse_cron(cls, text: str) -> Schedule:

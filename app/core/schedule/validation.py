@@ -9,18 +9,14 @@ a window with no fire in it, and exclusion dates that leave no fire. Several sch
 from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
-from typing import Final
 
 from app.core.durations import format_duration
 from app.core.errors import ValidationError
 from app.core.schedule.cron import Cron, parse_cron
-from app.core.schedule.model import Schedule
+from app.core.schedule.model import MIN_INTERVAL_SECONDS, Schedule
 from app.core.schedule.zones import US, aware_in, in_range, utc, within, zone_label
 
 __all__ = ["MIN_INTERVAL_SECONDS", "validate_schedule"]
-
-#: Shortest interval ``validate_schedule`` accepts for a task.
-MIN_INTERVAL_SECONDS: Final = 1.0
 
 
 def _none_alike(parts: tuple[Schedule, ...]) -> None:
@@ -89,8 +85,7 @@ def validate_schedule(
     if kind == "date":
         assert schedule.at is not None
         if utc(schedule.at) < utc(now):
-            past = (f"is in the past: {_stamp(schedule.at.astimezone(tz))}; it is now "
-                    f"{_stamp(now.astimezone(tz), seconds=False)}")
+            past = f"is in the past: {_past(schedule.at.astimezone(tz), now.astimezone(tz))}"
             raise ValidationError("at", past)
         if not within(schedule.at, start, end):
             raise ValidationError("at", f"is outside the start/end window: {_stamp(schedule.at)}")
@@ -118,6 +113,19 @@ def validate_schedule(
 
 def _days(cron: Cron) -> str:
     return ", ".join(str(d) for d in sorted(cron.values[3]))
+
+
+def _past(at: datetime, now: datetime) -> str:
+    """A one-shot's time and now, told apart: now in minutes ("… 20:00 (Europe/Berlin); it is
+    now 2026-12-05 19:50 (…)"), to the second in at's minute and to the millisecond in its
+    second ("16:03:04; it is now 16:03:04" read as a time not yet past)."""
+    said = f"{_stamp(at)}; it is now "
+    if at.replace(second=0, microsecond=0) != now.replace(second=0, microsecond=0):
+        return said + _stamp(now, seconds=False)
+    clock = now.strftime("%Y-%m-%d %H:%M:%S")
+    if at.replace(microsecond=0) == now.replace(microsecond=0):
+        clock += f".{min(999, -(-now.microsecond // 1000)):03d}"  # (up: never .000)
+    return said + f"{clock} ({zone_label(now.tzinfo)})"
 
 
 def _stamp(moment: datetime, *, seconds: bool = True) -> str:

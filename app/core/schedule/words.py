@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from app.core.errors import ValidationError
 from app.core.schedule.cron import field_expression, parse_cron
 from app.core.schedule.model import CalendarSpec, Schedule
-from app.core.schedule.zones import parse_timezone, zone_label
+from app.core.schedule.zones import ambiguous, parse_timezone, zone_label
+from app.core.wall_time import offset_text
 
 __all__ = ["describe"]
 
@@ -57,7 +58,7 @@ def _describe_one(schedule: Schedule, tz_name: str | None, start: datetime | Non
         assert schedule.at is not None
         at = schedule.at.astimezone(zone) if zone is not None else schedule.at
         label = tz_name if zone is not None else zone_label(at.tzinfo)
-        return f"Once at {at.strftime('%Y-%m-%d')} {_clock(at.time())} ({label})"
+        return f"Once at {at.strftime('%Y-%m-%d')} {_clock(at.time())}{_pass(at)} ({label})"
     if kind == "cron":
         assert schedule.expr is not None
         return _cron_words(schedule.expr) + ("" if schedule.is_startup else suffix)
@@ -96,6 +97,19 @@ def _interval_words(td: timedelta) -> str:
         if count:
             parts.append((count, unit))
     return _every(parts)
+
+
+def _pass(at: datetime) -> str:
+    """Which pass of an hour its zone shows twice a one-shot's time is in, by the zone's
+    name (" EDT", then " EST", as the window's times say it; " UTC-03:00" for a zone
+    named by its offset); "" for a time the clocks show once."""
+    if at.tzinfo is None or not ambiguous(at.replace(tzinfo=None), at.tzinfo):
+        return ""
+    name = at.tzname() or ""
+    offset = at.utcoffset()
+    if (not name[:1].isalpha()) and offset is not None:
+        name = "UTC" + offset_text(int(offset.total_seconds()))
+    return f" {name}"
 
 
 def _clock(moment: time) -> str:

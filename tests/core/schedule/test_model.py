@@ -122,7 +122,7 @@ def test_parse_at() -> None:
         ("", "is empty"),
         ("tomorrow", "ISO 8601"),
         ("02:00", "ISO 8601"),
-        ("2026-13-01T00:00", "ISO 8601"),
+        ("2026-13-01T00:00", "no such date"),
         ("2026-03-29T02:30", "does not exist in Europe/Berlin"),
     ],
 )

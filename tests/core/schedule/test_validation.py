@@ -19,7 +19,7 @@ NOW = datetime(2026, 6, 1, 12, tzinfo=BERLIN)
         (Schedule.parse_at("2026-06-01T11:59", BERLIN), None, None, "at", "is in the past"),
         (Schedule.parse_at("2026-07-01T00:00", BERLIN), None, NOW + timedelta(days=1), "at",
          "outside the start/end window"),
-        (Schedule.parse_every("500ms"), None, None, "every", "at least 1s"),
+        (Schedule(kind="interval", seconds=0.5), None, None, "every", "at least 1s"),
         (Schedule.parse_every("5m"), NOW, NOW, "end", "must be after start"),
         (Schedule.parse_every("5m"), NOW, NOW - timedelta(hours=1), "end", "must be after start"),
         (Schedule.parse_cron("0 0 30 2 *"), None, None, "cron", "never fires"),
@@ -54,3 +54,25 @@ def test_validate_refuses(
 def test_validate_accepts(schedule: Schedule) -> None:
     validate_schedule(schedule, BERLIN, NOW)
     validate_schedule(schedule, BERLIN, NOW, NOW - timedelta(days=1), NOW + timedelta(days=1000))
+
+
+@pytest.mark.parametrize(("at", "now", "said"), [
+    ("2020-12-05T20:00", "2026-06-01T12:00:30",
+     "2020-12-05 20:00 (Europe/Berlin); it is now 2026-06-01 12:00 (Europe/Berlin)"),
+    ("2026-06-01T12:00:11", "2026-06-01T12:00:30",
+     "2026-06-01 12:00:11 (Europe/Berlin); it is now 2026-06-01 12:00:30 (Europe/Berlin)"),
+    ("2026-06-01T12:00:30", "2026-06-01T12:00:30.250",
+     "2026-06-01 12:00:30 (Europe/Berlin); it is now 2026-06-01 12:00:30.250 (Europe/Berlin)"),
+    ("2026-06-01T12:00", "2026-06-01T12:00:00.000400",
+     "2026-06-01 12:00 (Europe/Berlin); it is now 2026-06-01 12:00:00.001 (Europe/Berlin)"),
+])  # fmt: skip
+def test_a_one_shot_just_past_says_now_so_that_it_reads_later(at: str, now: str,
+                                                              said: str) -> None:
+    """"is in the past: 2026-06-01 12:00:11 …; it is now 2026-06-01 12:00 …" (`--at` a few
+    seconds back, or `--at "$(date -Iseconds)"` a moment late): now read as the earlier of
+    the two. Now is said to the second within the one-shot's minute, to the millisecond
+    within its second."""
+    with pytest.raises(ValidationError) as caught:
+        validate_schedule(Schedule.parse_at(at, BERLIN), BERLIN,
+                          datetime.fromisoformat(now).replace(tzinfo=BERLIN))
+    assert (caught.value.field, caught.value.reason) == ("at", f"is in the past: {said}")

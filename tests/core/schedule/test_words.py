@@ -19,7 +19,7 @@ from tests.core.schedule.samples import BERLIN, fires
         (Schedule.parse_every("1m"), None, "Every minute"),
         (Schedule.parse_every("1h30m"), None, "Every 1 hour and 30 minutes"),
         (Schedule.parse_every("2w"), None, "Every 2 weeks"),
-        (Schedule.parse_every("500ms"), None, "Every 500 milliseconds"),
+        (Schedule(kind="interval", seconds=0.5), None, "Every 500 milliseconds"),
         (
             Schedule.parse_at("2026-12-01T02:00", BERLIN),
             "Europe/Berlin",
