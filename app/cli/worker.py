@@ -15,9 +15,11 @@ from app.core.placement import DEFAULT_QUEUE, parse_runs_on
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from app.engine.environment import check_worker
     from app.remote.broker import broker_url
 
     url = broker_url(args.broker)
+    check_worker(os.environ)  # a bad $TICKWORK_LAUNCHERS or $TICKWORK_CELERY_BEAT: exit 2
     queues = []
     for queue in args.queue or [DEFAULT_QUEUE]:
         try:
