@@ -125,7 +125,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         if rows:
             table(PREVIEW_HEADERS, rows)
     else:
-        print(f"imported {_tasks(len(report.created))} from {shown(plan.source)}")
+        names = some_of([shown(name) for name in report.created])  # (as a file's import)
+        print(f"imported {_tasks(len(report.created))} from {shown(plan.source)}"
+              + (f": {names}" if names else ""))
     _say_kept(report.kept)
     for note in plan.notes:
         print(f"not mapped: {shown(note)}")

@@ -45,7 +45,8 @@ def test_systemd_user_timers_are_imported_with_what_was_not_mapped(
 
     result = cli("import", "--systemd", str(folder))
     assert result.code == 0, result.err
-    assert result.out.splitlines()[0] == f"imported 2 tasks from systemd units in {folder}"
+    assert result.out.splitlines()[0] == (f"imported 2 tasks from systemd units in {folder}: "
+                                          "backup, poll")
     backup = cli("task", "show", "backup", "--json").json()
     assert backup["schedule"] == {"kind": "cron", "expr": "30 2 * * 1-5"}
     assert backup["timezone"] == "Europe/Berlin"
@@ -95,7 +96,7 @@ def test_a_timer_with_several_calendars_fires_at_each(cli: Any, tmp_path: Path) 
     result = cli("import", "--systemd", str(folder))
     assert result.code == 0, result.err
     assert result.out.splitlines() == [
-        f"imported 2 tasks from systemd units in {folder}",
+        f"imported 2 tasks from systemd units in {folder}: weekdays, weekly",
         "not mapped: mixed.timer (skipped): it has OnUnitActiveSec= or OnUnitInactiveSec= "
         "beside another trigger, counted from that one's runs too: no Tickwork schedule "
         "fires so",
