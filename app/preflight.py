@@ -156,7 +156,7 @@ def _verify_function(tree: ast.Module, path: str, module_name: str, func_name: s
         extra = sorted(set(kwargs) - takes - {"context"})
         if extra:
             raise EnvironmentCheckError("kwargs", f"{func_name}() takes no argument "
-                                        f"{extra[0]!r} ({module_name}.py)")
+                                        f"{extra[0]!r} ({path})")  # (as a missing one)
 
 
 def _verify_program(program: str, cwd: str | None, path: str | None) -> None:

@@ -17,7 +17,7 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -81,7 +81,16 @@ def read_specs(path: Path, *, verify: bool = True) -> list[TaskSpec]:
 
 def verify_all(specs: list[TaskSpec], name: Callable[[int, str], str] = label) -> None:
     """Check every action against this machine, each distinct program, module or folder once;
-    `name` says how an error names a task's field."""
+    `name` says how an error names a task's field. Raises the first problem."""
+    for problem in unverified(specs, name):
+        raise problem
+
+
+def unverified(specs: list[TaskSpec], name: Callable[[int, str], str] = label
+               ) -> Iterator[ValidationError]:
+    """Each task whose action this machine lacks what it needs for (a program, a module, a
+    folder), as the error its import would raise: a preview names every one (an action
+    found fine is not looked at again)."""
     seen: set[tuple[Any, ...]] = set()
     for i, spec in enumerate(specs):
         action = spec.action
@@ -92,7 +101,8 @@ def verify_all(specs: list[TaskSpec], name: Callable[[int, str], str] = label) -
         try:
             preflight.verify(spec)
         except ValidationError as exc:
-            raise type(exc)(name(i, exc.field), exc.reason) from None
+            yield type(exc)(name(i, exc.field), exc.reason)
+            continue
         seen.add(key)
 
 

@@ -29,11 +29,12 @@ def cmd_engine(args: argparse.Namespace) -> int:
 
     if getattr(args, "action", None) == "stop":
         return stop_engine(args)
-    from app.remote.broker import BROKER_VAR, broker_url, check_variable
+    from app.engine.environment import check_engine
+    from app.remote.broker import BROKER_VAR, broker_url
 
     if getattr(args, "broker", None):  # runs on Celery workers go through it (app/remote/)
         os.environ[BROKER_VAR] = broker_url(args.broker)
-    check_variable(os.environ)
+    check_engine(os.environ)  # a bad $TICKWORK_LAUNCHERS, $TICKWORK_WORKERS, …: exit 2
 
     return run_headless(args)
 

@@ -82,15 +82,13 @@ def _fail(code: int, message: str) -> int:
 
 def _window_store(args: argparse.Namespace) -> tuple[int | None, str | None]:
     """The store the window opens (a PostgreSQL URL, or None for the home's SQLite file), or
-    a bad URL (or $TICKWORK_WORKERS or $TICKWORK_BROKER, which its engine reads) refused in
-    one line (exit 2) before Qt starts."""
+    a bad URL (or $TICKWORK_WORKERS, $TICKWORK_BROKER, $TICKWORK_LAUNCHERS …, which its
+    engine reads: app/engine/environment.py) refused in one line (exit 2) before Qt starts."""
     from app.cli.store import store_url
-    from app.core.fields import workers_from
-    from app.remote.broker import check_variable
+    from app.engine.environment import check_engine
 
     try:
-        workers_from(os.environ)
-        check_variable(os.environ)
+        check_engine(os.environ)
         return None, store_url(args)
     except (ValidationError, StoreError) as exc:
         return _fail(EXIT_USAGE, f"error: {exc}"), None

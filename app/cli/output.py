@@ -15,6 +15,8 @@ from typing import Any
 from app.core.keep import keep_words
 from app.core.notify import NOTIFY_WORDS, notify_mode
 from app.core.nouns import plural
+from app.core.shown import CONTROLS
+from app.core.shown import shown as shown  # (the CLI's modules take it from here)
 from app.core.wall_time import offset_text, shown_twice
 
 
@@ -48,25 +50,11 @@ def _timestamp(value: datetime | str | None) -> float | None:
     return moment.timestamp()
 
 
-# C0 controls but newline and tab, DEL, and C1 controls: what a terminal would act on
-_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]
-             if c not in (0x09, 0x0A)}
-
-
 # in a table's cell, a row's one line: newline and tab too
-_ONE_LINE = {**_CONTROLS, 0x09: "\\x09", 0x0A: "\\x0a"}
+_ONE_LINE = {**CONTROLS, 0x09: "\\x09", 0x0A: "\\x0a"}
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # what JSON leaves raw in a string (ensure_ascii=False): DEL and C1, written as \\u escapes
 _JSON_RAW = {c: f"\\u{c:04x}" for c in [0x7F, *range(0x80, 0xA0)]}
-
-
-def shown(text: str) -> str:
-    """Data a person typed or a program wrote (a task's command, variables and description,
-    a run's error, a crontab line) as every human-readable output prints it, on a terminal
-    or not: escape sequences and other controls are shown (`\\x1b[31m`), never obeyed (they
-    could move the cursor, retitle the window, hide lines — now or when a saved listing is
-    read with `cat`); newline and tab stay. `--json` keeps the data exact."""
-    return text.translate(_CONTROLS)
 
 
 def for_terminal(text: str) -> str:

@@ -129,7 +129,7 @@ def cmd_task(args: argparse.Namespace) -> int:
             print(f"task {task.id} {task.name!r} already had that schedule: nothing changed "
                   f"({task.to_json()['schedule_text']})")
         else:
-            print(f"rescheduled {task.name!r}: {task.to_json()['schedule_text']}")
+            print(f"rescheduled task {task.id} {task.name!r}: {task.to_json()['schedule_text']}")
     elif sub in ("pause", "resume"):
         before = svc.get_task(args.task)
         task = svc.set_enabled(args.task, sub == "resume")

@@ -3,7 +3,9 @@
 
 A crontab or a timer folder is read into an `ImportPlan` (app/core), whose tasks go through the
 same bulk import, checks and audit as an export file's, all or nothing. `--dry-run` prints the
-plan's preview table and what was not mapped, and creates nothing. With `--skip-existing` the
+plan's preview table and what was not mapped, and creates nothing; a task whose program, module
+or folder is not on this machine is named under the table ("would be refused: …", exit 2, as
+the import would be refused), not in place of it. With `--skip-existing` the
 table (and `--json`'s tasks) holds only what is (or would be) created; the tasks already
 here are named on the line below it.
 """
@@ -26,7 +28,7 @@ from app.core.nouns import some_of
 if TYPE_CHECKING:
     pass
 
-EXIT_OK, EXIT_FAILURE = 0, 1
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 
 def add_transfer_commands(sub: Any) -> None:
@@ -106,7 +108,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         plan = transfer.crontab_plan(Path(args.crontab))
     now = datetime.now(UTC)
     specs = plan.specs(now)
-    if args.verify:
+    # a preview shows the tasks and names each one this machine lacks a program, module or
+    # folder for (the import would be refused); the import itself stops at the first
+    refused = (list(transfer.unverified(specs, plan.label)) if args.verify and args.dry_run
+               else [])
+    if args.verify and not args.dry_run:
         transfer.verify_all(specs, plan.label)
     report = service(args).import_specs(specs, plan.source, now, plan.label,
                                         dry_run=args.dry_run, skip_existing=args.skip_existing)
@@ -116,8 +122,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         print_json({"source": plan.source, "dry_run": args.dry_run,
                     "tasks": [{"origin": t.origin, **spec.to_json(), "notes": list(t.notes)}
                               for t, spec, m in zip(plan.tasks, specs, made, strict=True) if m],
-                    "not_mapped": plan.notes, "already_here": report.kept})
-        return EXIT_OK
+                    "not_mapped": plan.notes, "already_here": report.kept,
+                    **({"refused": [str(e) for e in refused]} if args.dry_run else {})})
+        return _say_refused(refused)
     if args.dry_run:
         rows: list[Sequence[str]] = [row for row, m in zip(plan.preview_rows(), made,
                                                             strict=True) if m]
@@ -125,13 +132,29 @@ def cmd_import(args: argparse.Namespace) -> int:
         if rows:
             table(PREVIEW_HEADERS, rows)
     else:
-        print(f"imported {_tasks(len(report.created))} from {shown(plan.source)}")
+        names = some_of([shown(name) for name in report.created])  # (as a file's import)
+        print(f"imported {_tasks(len(report.created))} from {shown(plan.source)}"
+              + (f": {names}" if names else ""))
     _say_kept(report.kept)
     for note in plan.notes:
         print(f"not mapped: {shown(note)}")
+    for problem in refused:
+        print(f"would be refused: {shown(str(problem))}")
     if args.dry_run:
         print("nothing was imported (--dry-run)")
-    return EXIT_OK
+    return _say_refused(refused)
+
+
+def _say_refused(refused: list[ValidationError]) -> int:
+    """A preview whose import would be refused (a program, module or folder not here): one
+    line on stderr and exit 2, as the import would, after the preview that names them all."""
+    if not refused:
+        return EXIT_OK
+    said = (f"the import would be refused: {refused[0]}; --no-verify stores it anyway"
+            if len(refused) == 1 else f"the import would be refused for {_tasks(len(refused))} "
+            "(named above); --no-verify stores them anyway")
+    print(f"tickwork: error: {shown(said)}", file=sys.stderr)
+    return EXIT_USAGE
 
 
 def _say_kept(kept: list[str]) -> None:

@@ -6,18 +6,18 @@ second signal stops them)."""
 from __future__ import annotations
 
 import argparse
-import logging
 import os
-import sys
 
 from app.core.errors import ValidationError
 from app.core.placement import DEFAULT_QUEUE, parse_runs_on
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from app.engine.environment import check_worker
     from app.remote.broker import broker_url
 
     url = broker_url(args.broker)
+    check_worker(os.environ)  # a bad $TICKWORK_LAUNCHERS or $TICKWORK_CELERY_BEAT: exit 2
     queues = []
     for queue in args.queue or [DEFAULT_QUEUE]:
         try:
@@ -30,8 +30,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
                    else max(4, os.cpu_count() or 1))
     if concurrency < 1 or concurrency > 1000:
         raise ValidationError("concurrency", "must be between 1 and 1000")
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from app.engine.log import log_to_stderr
+
+    log_to_stderr()  # (controls in a record shown escaped: app/engine/log.py)
     from app.remote.worker import main
 
     return main(url, queues, concurrency, args.name)

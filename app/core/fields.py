@@ -18,6 +18,7 @@ from typing import Any, Final
 from app.core.durations import parse_duration
 from app.core.errors import ValidationError
 from app.core.schedule.zones import localize, read_iso, representable
+from app.core.variables import count, count_from
 
 _ENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -28,19 +29,12 @@ MOST_WORKERS: Final = 256  # runs of one engine at once; more is a slip of the k
 
 def worker_count(text: str, name: str) -> int:
     """An engine's worker count (`--workers`, $TICKWORK_WORKERS): 1 to MOST_WORKERS."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValidationError(name, f"not a whole number: {text!r}") from None
-    if not 1 <= value <= MOST_WORKERS:
-        raise ValidationError(name, f"must be from 1 to {MOST_WORKERS}: {text}")
-    return value
+    return count(text, name, MOST_WORKERS)
 
 
 def workers_from(environ: Mapping[str, str]) -> int:
     """The worker count $TICKWORK_WORKERS asks for; the default when it is unset or empty."""
-    text = environ.get(WORKERS_VAR, "")
-    return worker_count(text, WORKERS_VAR) if text.strip() else DEFAULT_WORKERS
+    return count_from(environ, WORKERS_VAR, MOST_WORKERS, DEFAULT_WORKERS)
 
 
 def duration_seconds(text: str, field_name: str, *, zero: bool = False) -> float:

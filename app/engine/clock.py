@@ -12,9 +12,11 @@ import itertools
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+
+from app.core.variables import number_from
 
 
 class Clock(Protocol):
@@ -213,10 +215,7 @@ class JumpDetector:
 PACE_VAR = "TICKWORK_PACE"  # the engine's default `pace` (app/engine/engine.py)
 
 
-def pace_from_env() -> float:
-    """`$TICKWORK_PACE` as a number from 0.01 to 100, else 1 (any other value is ignored)."""
-    try:
-        pace = float(os.environ.get(PACE_VAR) or 1.0)
-    except ValueError:
-        return 1.0
-    return pace if 0.01 <= pace <= 100 else 1.0
+def pace_from_env(environ: Mapping[str, str] = os.environ) -> float:
+    """`$TICKWORK_PACE` as a number from 0.01 to 100, else 1 (any other value is refused
+    when an engine starts, app/engine/environment.py)."""
+    return number_from(environ, PACE_VAR, 0.01, 100, 1.0)

@@ -13,7 +13,6 @@ import argparse
 import logging
 import os
 import signal
-import sys
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -31,6 +30,7 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 def run_headless(args: argparse.Namespace) -> int:
     from app.core.fields import workers_from
     from app.engine.engine import Engine
+    from app.engine.log import log_to_stderr
     from app.service import Service
     from app.store.database import Store, StoreDamaged
     from app.store.home import SHARED_NAME, resolve_home, stop_command
@@ -38,8 +38,7 @@ def run_headless(args: argparse.Namespace) -> int:
     from app.store.lock import SharedMark
 
     workers = args.workers or workers_from(os.environ)  # a bad $TICKWORK_WORKERS: exit 2
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_to_stderr()  # (controls in a record shown escaped: app/engine/log.py)
     home = resolve_home(args.home)
     stop = threading.Event()
 

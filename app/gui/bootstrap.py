@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.errors import StoreError, TickworkError
+from app.engine.log import log_to_stderr
 from app.platform.display import release_display, require_window
 
 log = logging.getLogger("tickwork.gui")
@@ -118,8 +119,7 @@ class QuitOnSignals:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
     require_window()  # one line and exit 1 where Qt would abort (missing xcb libraries)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_to_stderr()  # (controls in a record shown escaped: app/engine/log.py)
     from app.gui.qt import QApplication
     from app.gui.settings import appearance
     from app.gui.widgets import icons

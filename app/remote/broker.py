@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 
 from app.core.errors import ValidationError
 from app.core.placement import DEFAULT_QUEUE
+from app.core.variables import number_from
 
 BROKER_VAR: Final = "TICKWORK_BROKER"
 DEFAULT_BROKER: Final = "redis://127.0.0.1:6379/0"
@@ -121,13 +122,10 @@ PASSWORD_HELP: Final = ("give Redis's password (its requirepass) in the broker U
                         "(--broker or $TICKWORK_BROKER): redis://:PASSWORD@HOST:PORT/DB")
 
 
-def beat_seconds() -> float:
-    """Seconds between heartbeats: `$TICKWORK_CELERY_BEAT` (0.05–60), else 1."""
-    try:
-        value = float(os.environ.get(BEAT_VAR, "1"))
-    except ValueError:
-        return 1.0
-    return value if 0.05 <= value <= 60 else 1.0
+def beat_seconds(environ: Mapping[str, str] = os.environ) -> float:
+    """Seconds between heartbeats: `$TICKWORK_CELERY_BEAT` (0.05–60; any other value is
+    refused when an engine or a worker starts, app/engine/environment.py), else 1."""
+    return number_from(environ, BEAT_VAR, 0.05, 60, 1.0)
 
 
 def key(kind: str, ident: str) -> str:

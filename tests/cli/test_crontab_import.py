@@ -51,7 +51,8 @@ def test_crontab_from_stdin_with_a_preview_first(cli: Any) -> None:
 
     result = cli("import", "--crontab", "-", stdin=CRONTAB)
     assert result.code == 0, result.err
-    assert result.out.splitlines()[0] == "imported 3 tasks from crontab (standard input)"
+    assert result.out.splitlines()[0] == ("imported 3 tasks from crontab (standard input): "
+                                          "echo-report, rsync-notes, cat")  # (as a file's)
     assert "not mapped: line 2: MAILTO" in result.out
     assert names(cli) == ["cat", "echo-report", "rsync-notes"]
 

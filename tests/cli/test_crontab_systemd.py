@@ -45,7 +45,8 @@ def test_systemd_user_timers_are_imported_with_what_was_not_mapped(
 
     result = cli("import", "--systemd", str(folder))
     assert result.code == 0, result.err
-    assert result.out.splitlines()[0] == f"imported 2 tasks from systemd units in {folder}"
+    assert result.out.splitlines()[0] == (f"imported 2 tasks from systemd units in {folder}: "
+                                          "backup, poll")
     backup = cli("task", "show", "backup", "--json").json()
     assert backup["schedule"] == {"kind": "cron", "expr": "30 2 * * 1-5"}
     assert backup["timezone"] == "Europe/Berlin"
@@ -95,7 +96,7 @@ def test_a_timer_with_several_calendars_fires_at_each(cli: Any, tmp_path: Path) 
     result = cli("import", "--systemd", str(folder))
     assert result.code == 0, result.err
     assert result.out.splitlines() == [
-        f"imported 2 tasks from systemd units in {folder}",
+        f"imported 2 tasks from systemd units in {folder}: weekdays, weekly",
         "not mapped: mixed.timer (skipped): it has OnUnitActiveSec= or OnUnitInactiveSec= "
         "beside another trigger, counted from that one's runs too: no Tickwork schedule "
         "fires so",
@@ -111,3 +112,44 @@ def test_a_timer_with_several_calendars_fires_at_each(cli: Any, tmp_path: Path) 
     fires = cli("simulate", "--from", "2030-01-05T00:00:00+01:00", "--hours", "72", "--json")
     assert [f["fire_at"] for f in fires.json() if f["task_name"] == "weekly"] == [
         "2030-01-05T10:30:00+01:00", "2030-01-07T09:00:00+01:00"], fires.out
+
+
+def test_a_preview_names_each_program_that_is_not_here_and_shows_the_rest(
+        cli: Any, tmp_path: Path) -> None:
+    """`--dry-run` is how one sees what an import would do: a unit whose program is missing
+    refused the whole preview (seen only with --no-verify). Now the table shows every task,
+    the lines under it each one the import would be refused for, and it exits 2 as the
+    import would, one line on stderr; the import itself is refused as ever."""
+    folder = units(tmp_path / "user", tmp_path)
+    (folder / "eom.timer").unlink()
+    for name, program in [("sync", "/nonexistent/sync-tw"), ("mail", "/nonexistent/mail-tw")]:
+        (folder / f"{name}.timer").write_text("[Timer]\nOnCalendar=daily\n")
+        (folder / f"{name}.service").write_text(f"[Service]\nExecStart={program} --all\n")
+    preview = cli("import", "--systemd", str(folder), "--dry-run")
+    assert preview.code == 2, preview
+    lines = preview.out.splitlines()
+    assert lines[0] == f"would create 4 tasks from systemd units in {folder}:"
+    assert [line.split()[1] for line in lines[2:6]] == ["backup", "mail", "poll", "sync"]
+    assert [line for line in lines[6:] if not line.startswith("not mapped: ")] == [
+        "would be refused: mail.timer: command: no such program: /nonexistent/mail-tw",
+        "would be refused: sync.timer: command: no such program: /nonexistent/sync-tw",
+        "nothing was imported (--dry-run)"]
+    assert preview.err == ("tickwork: error: the import would be refused for 2 tasks (named "
+                           "above); --no-verify stores them anyway\n")
+    as_json = cli("import", "--systemd", str(folder), "--dry-run", "--json")
+    assert as_json.code == 2 and len(as_json.json()["tasks"]) == 4
+    assert as_json.json()["refused"] == [
+        "mail.timer: command: no such program: /nonexistent/mail-tw",
+        "sync.timer: command: no such program: /nonexistent/sync-tw"]
+    (folder / "mail.timer").unlink()
+    one = cli("import", "--systemd", str(folder), "--dry-run")
+    assert one.code == 2 and one.err == (
+        "tickwork: error: the import would be refused: sync.timer: command: no such program: "
+        "/nonexistent/sync-tw; --no-verify stores it anyway\n"), one
+    refused = cli("import", "--systemd", str(folder))
+    assert refused.code == 2 and refused.err == (
+        "tickwork: error: sync.timer: command: no such program: /nonexistent/sync-tw "
+        "(--no-verify stores it anyway)\n"), refused
+    assert cli("task", "list", "--json").json() == []
+    fine = cli("import", "--systemd", str(folder), "--dry-run", "--no-verify")
+    assert fine.code == 0 and fine.err == "" and "would be refused" not in fine.out, fine

@@ -1,5 +1,6 @@
-"""`tickwork engine`'s options and $TICKWORK_WORKERS: a bad value is one line naming it,
-exit 2, before the store is opened (the home is not even made); durations as elsewhere."""
+"""`tickwork engine`'s options and the variables it reads ($TICKWORK_WORKERS, _BROKER,
+_LAUNCHERS, _PACE, _CELERY_BEAT): a bad value is one line naming it, exit 2, before the store
+is opened (the home is not even made); durations as elsewhere."""
 
 from __future__ import annotations
 
@@ -30,12 +31,25 @@ from tests.support import tickwork
     # run on a worker failing with it
     ([], {"TICKWORK_BROKER": "foo"}, "error: TICKWORK_BROKER: must be a Redis URL "
      "(redis://HOST:PORT/DB), got 'foo'"),
+    # read as the others are, not the default taken without a word (4 to 8 launchers, pace 1,
+    # a heartbeat a second)
+    ([], {"TICKWORK_LAUNCHERS": "abc"}, "error: TICKWORK_LAUNCHERS: not a whole number: 'abc'"),
+    ([], {"TICKWORK_LAUNCHERS": "0"}, "error: TICKWORK_LAUNCHERS: must be from 1 to 64: 0"),
+    ([], {"TICKWORK_LAUNCHERS": "-1"}, "error: TICKWORK_LAUNCHERS: must be from 1 to 64: -1"),
+    ([], {"TICKWORK_LAUNCHERS": "99999"},
+     "error: TICKWORK_LAUNCHERS: must be from 1 to 64: 99999"),
+    ([], {"TICKWORK_PACE": "fast"}, "error: TICKWORK_PACE: not a number: 'fast'"),
+    ([], {"TICKWORK_PACE": "0"}, "error: TICKWORK_PACE: must be from 0.01 to 100: 0"),
+    ([], {"TICKWORK_CELERY_BEAT": "nan"},
+     "error: TICKWORK_CELERY_BEAT: must be from 0.05 to 60: nan"),
     # a newcomer's guess: the line says how to start it (it said "invalid choice: 'start'
     # (choose from 'stop')")
     (["start"], {}, "engine: 'start' is not a word it takes: `tickwork engine` alone starts "
      "the engine (here, until Ctrl+C), `tickwork engine stop` stops it"),
 ], ids=["workers-0", "workers-huge", "workers-word", "env-0", "env-word", "grace-negative",
-        "grace-nan", "grace-inf", "grace-unit", "broker", "env-broker", "start"])
+        "grace-nan", "grace-inf", "grace-unit", "broker", "env-broker", "launchers-word",
+        "launchers-0", "launchers-negative", "launchers-huge", "pace-word", "pace-0",
+        "beat-nan", "start"])
 def test_a_bad_engine_option_is_one_line_and_exit_2(cli: Any, home: Path,
                                                    monkeypatch: pytest.MonkeyPatch,
                                                    args: list[str], env: dict[str, str],
@@ -72,12 +86,28 @@ def test_grace_takes_a_duration_and_workers_a_count(home: Path, tmp_path: Path,
     ("TICKWORK_WORKERS", "0", "TICKWORK_WORKERS: must be from 1 to 256: 0"),
     ("TICKWORK_BROKER", "foo", "TICKWORK_BROKER: must be a Redis URL (redis://HOST:PORT/DB), "
      "got 'foo'"),
-], ids=["workers", "broker"])
+    ("TICKWORK_LAUNCHERS", "abc", "TICKWORK_LAUNCHERS: not a whole number: 'abc'"),
+], ids=["workers", "broker", "launchers"])
 def test_the_window_refuses_a_bad_engine_variable_before_qt_starts(
         cli: Any, home: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str,
         line: str) -> None:
-    """The window's engine reads $TICKWORK_WORKERS and $TICKWORK_BROKER too (README: "or
-    TICKWORK_BROKER, which the window's engine reads"): the same line, not a traceback."""
+    """The window's engine reads $TICKWORK_WORKERS, $TICKWORK_BROKER and the others too
+    (README: "or TICKWORK_BROKER, which the window's engine reads"): the same line, not a
+    traceback."""
     monkeypatch.setenv(name, value)
     result = cli(timeout=20)
+    assert result.code == 2 and result.err == f"tickwork: error: {line}\n", result
+
+
+@pytest.mark.parametrize(("name", "value", "line"), [
+    ("TICKWORK_LAUNCHERS", "-1", "TICKWORK_LAUNCHERS: must be from 1 to 64: -1"),
+    ("TICKWORK_CELERY_BEAT", "often", "TICKWORK_CELERY_BEAT: not a number: 'often'"),
+], ids=["launchers", "beat"])
+def test_a_celery_worker_refuses_a_bad_variable_it_reads(
+        cli: Any, home: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str,
+        line: str) -> None:
+    """`tickwork worker` starts its commands in launchers and beats as the engine's client
+    does: a bad value is its one line too, before it looks for the broker."""
+    monkeypatch.setenv(name, value)
+    result = cli("worker", timeout=20)
     assert result.code == 2 and result.err == f"tickwork: error: {line}\n", result

@@ -134,8 +134,18 @@ def test_a_module_in_the_working_folder_is_found_without_being_imported(
     assert missing.err == (  # (not "… (…/mymod_tw.py) (--no-verify …)": a newcomer)
         "tickwork: error: python: module 'mymod_tw' has no function 'nosuch' "
         f"({tmp_path / 'mymod_tw.py'}); --no-verify stores it anyway\n")
-    refused(cli("task", "add", "v", "--python", "mymod_tw:f", "--kwargs", '{"n": 1}', *where),
-            "kwargs", "f() takes no argument 'n'")
+    taken = cli("task", "add", "v", "--python", "mymod_tw:f", "--kwargs", '{"n": 1}', *where)
+    refused(taken, "kwargs", "f() takes no argument 'n'")
+    assert taken.err == (  # the module's file named as above (it said "(mymod_tw.py)")
+        "tickwork: error: kwargs: f() takes no argument 'n' "
+        f"({tmp_path / 'mymod_tw.py'}); --no-verify stores it anyway\n")
+    package = tmp_path / "pkg_tw"  # (a package's function is in its __init__.py, no pkg_tw.py)
+    package.mkdir()
+    (package / "__init__.py").write_text("def f():\n    pass\n")
+    taken = cli("task", "add", "v", "--python", "pkg_tw:f", "--kwargs", '{"n": 1}', *where)
+    assert taken.err == (
+        "tickwork: error: kwargs: f() takes no argument 'n' "
+        f"({package / '__init__.py'}); --no-verify stores it anyway\n")
     (tmp_path / "dyn_tw.py").write_text("def __getattr__(name):\n    return print\n")
     assert cli("task", "add", "w", "--python", "dyn_tw:anything", *where).code == 0
     assert not marker.exists()

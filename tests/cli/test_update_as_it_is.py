@@ -30,5 +30,5 @@ def test_an_update_that_changes_nothing_says_so_and_records_nothing(cli: Any) ->
     # a change is one, as ever
     assert cli("task", "update", "sync", "--priority", "4").out == "updated task 1 'sync'\n"
     assert cli("task", "reschedule", "sync", "--every", "6m").out == (
-        "rescheduled 'sync': Every 6 minutes\n")
+        "rescheduled task 1 'sync': Every 6 minutes\n")
     assert events(cli) == ["task.update", "task.update", "task.create"]

@@ -18,30 +18,32 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Generic, Protocol, TypeVar
 
+from app.core.variables import count_from
 from app.engine.launcher.overdue import Overdue, Watched
 
 log = logging.getLogger("tickwork.engine")
 
 LAUNCHERS_VAR = "TICKWORK_LAUNCHERS"  # how many launcher processes at most (default: CPUs)
+# (each ~17 MiB; past 4 more did not start commands faster on 2 cores: more is a slip)
+MOST_LAUNCHERS = 64
 IDLE_RETIRE = 60.0  # seconds a launcher beyond the first may have nothing pending: then let go
 GROW_AGAIN = 10.0  # seconds after a launcher could not be started before one more is tried
 
 
-def launcher_count() -> int:
-    """The most launchers: `$TICKWORK_LAUNCHERS`, else one per CPU, at least 4 and at most 8.
+def launcher_count(environ: Mapping[str, str] = os.environ) -> int:
+    """The most launchers: `$TICKWORK_LAUNCHERS` (1 to MOST_LAUNCHERS; any other value is
+    refused when an engine or a worker starts, app/engine/environment.py), else one per CPU, at
+    least 4 and at most 8.
 
     A launcher waits in each `posix_spawn` until its child has exec'd (vfork), so other
     launchers start commands meanwhile. On 2 shared, loaded cores, 1/2/3/4 launchers alone
     started 215/529/777/823 `/bin/true` a second (a bare loop: 312–340); the engine in a
     burst of 5,000 due at once, 2/4/6 launchers: 688–723/819/766 a second. A launcher is
     an interpreter of ~17 MiB RSS (~10 MiB its own, USS; measured after its first command)."""
-    text = os.environ.get(LAUNCHERS_VAR, "").strip()
-    if text.isdecimal() and int(text) > 0:
-        return int(text)
-    return min(8, max(4, _CPUS))
+    return count_from(environ, LAUNCHERS_VAR, MOST_LAUNCHERS, min(8, max(4, _CPUS)))
 
 
 _CPUS = os.cpu_count() or 1  # (asked once: 10 µs a call, a sysfs read, asked every command)

@@ -1,0 +1,29 @@
+"""The log Tickwork writes on stderr (`tickwork engine`, the window, `tickwork worker`): one
+format, and every line with its controls shown, never obeyed — a home's path, a task's
+name, a program's error in a record are data, and the log reaches a terminal or a journal
+read with one — as the command line's messages show them (app/core/shown.py). Done once
+here, by the handler's formatter, not by each call."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from app.core.shown import shown
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class ShownFormatter(logging.Formatter):
+    """A record as `FORMAT` says it (its traceback too), controls shown escaped."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return shown(super().format(record))
+
+
+def log_to_stderr(level: int = logging.INFO) -> None:
+    """Send the process's log to stderr through `ShownFormatter` (`logging.basicConfig`: a
+    handler set up before stays, as it did)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(ShownFormatter(FORMAT))
+    logging.basicConfig(level=level, handlers=[handler])
