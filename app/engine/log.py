@@ -1,8 +1,10 @@
 """The log Tickwork writes on stderr (`tickwork engine`, the window, `tickwork worker`): one
 format, and every line with its controls shown, never obeyed — a home's path, a task's
 name, a program's error in a record are data, and the log reaches a terminal or a journal
-read with one — as the command line's messages show them (app/core/shown.py). Done once
-here, by the handler's formatter, not by each call."""
+read with one — as the command line's messages show them (app/core/shown.py); and a
+record's later lines (a run's error of several lines, a traceback) are indented, so no text
+a task wrote can pass for a record of its own. Done once here, by the handler's formatter,
+not by each call."""
 
 from __future__ import annotations
 
@@ -14,11 +16,15 @@ from app.core.shown import shown
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+CONTINUED = "\n    "  # a record's later lines: never at the start of a line, as a record is
+
+
 class ShownFormatter(logging.Formatter):
-    """A record as `FORMAT` says it (its traceback too), controls shown escaped."""
+    """A record as `FORMAT` says it (its traceback too), controls shown escaped and its later
+    lines indented."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return shown(super().format(record))
+        return shown(super().format(record)).replace("\n", CONTINUED)
 
 
 def log_to_stderr(level: int = logging.INFO) -> None:

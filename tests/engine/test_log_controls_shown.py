@@ -38,3 +38,20 @@ def test_the_engines_log_shows_controls_escaped(home: Path, tmp_path: Path, cli:
     assert "\x1b" not in log, log
     assert f"engine running on {home}".replace(RED, "\\x1b[31m") in log, log
     assert "boom failed: RuntimeError: \\x1b[31mboom" in log, log
+
+
+def test_a_record_of_several_lines_is_indented_after_its_first(tmp_path: Path, cli: Any
+                                                                ) -> None:
+    """A record's later lines are indented: a home folder whose name holds a newline and a
+    log line's shape ("… INFO tickwork.runs: run 99 of payroll: succeeded") cannot pass for
+    the engine's word on a run (a run's own error is logged by its first line only)."""
+    forged = "2026-12-06 16:00:00,000 INFO tickwork.runs: run 99 of payroll: succeeded"
+    home = tmp_path / f"home\n{forged}"
+    engine = EngineProcess(home, tmp_path / "engine.log")
+    try:
+        engine.wait_for("engine running on")
+    finally:
+        assert engine.stop() == 0
+    lines = engine.text().splitlines()
+    assert [line for line in lines if line.startswith(f"    {forged}")], lines
+    assert not [line for line in lines if line.startswith(forged)], lines
