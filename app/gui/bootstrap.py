@@ -123,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     from app.gui.qt import QApplication
     from app.gui.settings import appearance
     from app.gui.widgets import icons
+    from app.gui.widgets.focus_back import FocusBack
 
     install_qt_log_handler()
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "tickwork"])
@@ -134,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setDesktopFileName("tickwork")
     app.setWindowIcon(icons.app_icon())
     app.setQuitOnLastWindowClosed(False)  # closing to the tray must not end the engine
+    FocusBack.install(app)  # a closed dialog's keys go back to its window, for every dialog
     appearance.apply(app, str(appearance.settings().value("appearance", "system")))
     signals = QuitOnSignals(app)
     try:

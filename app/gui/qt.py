@@ -82,6 +82,7 @@ from PySide6.QtGui import (
     QTextOption,
     QTransform,
     QWheelEvent,
+    QWindow,
 )
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -268,6 +269,7 @@ __all__ = [
     "QVBoxLayout",
     "QWheelEvent",
     "QWidget",
+    "QWindow",
     "Qt",
     "QtMsgType",
     "Signal",

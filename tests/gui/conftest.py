@@ -63,7 +63,9 @@ def real_quit_question(monkeypatch: pytest.MonkeyPatch) -> None:
 def _qsettings(tmp_path: Path, qapp: Any) -> None:
     from app.gui.qt import QSettings
     from app.gui.settings import appearance
+    from app.gui.widgets.focus_back import FocusBack
 
+    FocusBack.install(qapp)  # as app/gui/bootstrap.py does
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
                       str(tmp_path / "qsettings"))
     qapp.setApplicationName(appearance.APPLICATION)

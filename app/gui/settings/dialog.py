@@ -58,7 +58,6 @@ from app.gui.qt import (
 )
 from app.gui.widgets.choice import ChoiceButton
 from app.gui.widgets.error_label import ErrorLabel, wrapping_policy
-from app.gui.widgets.focus_back import give_back_focus
 from app.gui.widgets.number_box import TypedSpinBox
 from app.store.database import Store
 
@@ -72,7 +71,6 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("SettingsDialog")
         self.setWindowTitle("Settings")
-        give_back_focus(self)  # the keys go back to the window when it closes
         self.store = store
         self.background = background
         self.loaded = False

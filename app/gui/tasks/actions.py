@@ -42,7 +42,6 @@ from app.gui.tasks.secrets_needed import import_export, import_words
 from app.gui.tasks.view import TasksView
 from app.gui.widgets import file_choice, icons
 from app.gui.widgets.display import plural
-from app.gui.widgets.focus_back import give_back_focus
 from app.gui.widgets.question import Confirm, ask
 from app.service import Change
 from app.transfer import ImportReport
@@ -258,7 +257,6 @@ class TaskActions(QObject):
         editor = TaskEditor(self.session, task, mode, self.window)
         editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         editor.saved.connect(lambda t, m=mode: self._on_editor_saved(t, m))
-        give_back_focus(editor)  # F5 or an arrow key right after goes there
         self.editor = editor
         editor.open()
 

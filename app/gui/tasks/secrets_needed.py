@@ -31,7 +31,6 @@ from app.gui.qt import (
 from app.gui.session import Session
 from app.gui.tasks import reads
 from app.gui.widgets.error_label import ErrorLabel, wrapping_policy
-from app.gui.widgets.focus_back import give_back_focus
 from app.service import Service
 from app.service_secrets import own_secret_name
 from app.transfer import ImportReport
@@ -142,7 +141,6 @@ def others_wanted(window: QWidget, look: Look) -> bool:
     go = box.addButton(f"&Import the other {others}", QMessageBox.ButtonRole.AcceptRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(go)
-    give_back_focus(box)  # the keys go back to the window, whatever the answer
     box.exec()
     return box.clickedButton() is go
 
@@ -155,7 +153,6 @@ class SecretsNeeded(QDialog):
                  users: dict[str, list[tuple[str, str]]] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("SecretsNeeded")
-        give_back_focus(self)  # the keys go back to the window when it closes
         self.setWindowTitle("Secrets for the imported tasks")
         self.setMinimumWidth(440)
         layout = QVBoxLayout(self)

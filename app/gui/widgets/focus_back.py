@@ -1,30 +1,62 @@
-"""The keyboard goes back to a dialog's window when the dialog closes.
+"""The keyboard goes back to a dialog's window when the dialog closes, for every dialog.
 
 A window manager activates the window a closed dialog belonged to; without one (a bare X
 server, Xvfb without a window manager, the offscreen platform) no window was active once the
-task editor, a question such as "Delete task" or the Settings closed, so F5 or an arrow key
-pressed next went nowhere. The window is activated here when the dialog closes and no other
-window has taken the keyboard meanwhile (a question box opened after it, another
-application), so a window manager's own choice stands."""
+task editor, a question such as "Delete task", the Settings, About or a cancelled file
+dialog closed, so F5 or an arrow key pressed next went nowhere.
+
+One `FocusBack` per application, made where it starts (`FocusBack.install`), mends it for
+every window that has a parent window (a dialog, a question box, a file dialog, a help
+window): when such a window closes *while it has the keyboard*, its parent window is asked
+to take it. A window that lost the keyboard before it closed — to another application, or
+to another window the window manager chose — is left as it is, so nothing is taken from
+them: the check is made as the window hides, before any later choice, which then stands.
+
+It costs the event loop nothing per ordinary event: Qt calls it when the keyboard moves to
+another window (`QGuiApplication.focusWindowChanged`) and when one of the windows it has
+seen with the keyboard is shown or hidden — never for a key, a click or a paint (no event
+filter)."""
 
 from __future__ import annotations
 
-from app.gui.qt import QApplication, QDialog, alive
+from app.gui.qt import QApplication, QObject, Qt, QWindow, Slot
+
+_WATCHED = "tickwork_focus_back"  # a window's dynamic property: its hiding is watched
+_KINDS = (Qt.WindowType.Window, Qt.WindowType.Dialog, Qt.WindowType.Sheet,
+          Qt.WindowType.Tool)  # not menus (popups) or tooltips: Qt hands their keys back
 
 
-def give_back_focus(dialog: QDialog) -> None:
-    """When `dialog` closes, its parent's window has the keyboard again (its own focus
-    widget). A dialog without a parent is left as it is."""
-    parent = dialog.parentWidget()
-    if parent is None:
-        return
-    window = parent.window()
+class FocusBack(QObject):
+    """Gives a closed window's keyboard back to its parent window (see the module)."""
 
-    def back(_result: int) -> None:
-        if not alive(window) or not window.isVisible() or window.isMinimized():
+    @classmethod
+    def install(cls, app: QApplication) -> FocusBack:
+        """The application's one `FocusBack`, made the first time (a test's application
+        outlives its windows; Tickwork's outlives each store it opens)."""
+        found = app.findChild(FocusBack, "FocusBack")
+        if isinstance(found, FocusBack):
+            return found
+        made = cls(app)
+        made.setObjectName("FocusBack")
+        app.focusWindowChanged.connect(made._on_app_focus_window_changed)
+        return made
+
+    @Slot(QWindow)
+    def _on_app_focus_window_changed(self, window: QWindow | None) -> None:
+        if (window is None or window.transientParent() is None or window.type() not in _KINDS
+                or window.property(_WATCHED)):
             return
-        active = QApplication.activeWindow()
-        if active is None or active is dialog:
-            window.activateWindow()
+        window.setProperty(_WATCHED, True)
+        window.visibleChanged.connect(self._on_window_visible_changed)
 
-    dialog.finished.connect(back)
+    @Slot(bool)
+    def _on_window_visible_changed(self, visible: bool) -> None:
+        window = self.sender()
+        if visible or not isinstance(window, QWindow):
+            return
+        if QApplication.focusWindow() is not window:  # the keys went elsewhere before
+            return
+        parent = window.transientParent()
+        if (parent is not None and parent.isVisible()
+                and not parent.windowStates() & Qt.WindowState.WindowMinimized):
+            parent.requestActivate()

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app.gui.qt import QMessageBox, QWidget
-from app.gui.widgets.focus_back import give_back_focus
 
 Confirm = Callable[[str, str, str], bool]
 
@@ -23,7 +22,6 @@ def ask(parent: QWidget) -> Confirm:
         cancel = box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(cancel)
         box.setEscapeButton(cancel)
-        give_back_focus(box)  # the keys go back to the window, whatever the answer
         box.exec()
         return box.clickedButton() is yes
     return confirm

@@ -25,7 +25,6 @@ from app.gui.qt import (
     QWidget,
 )
 from app.gui.widgets.error_label import ErrorLabel, wrapping_policy
-from app.gui.widgets.focus_back import give_back_focus
 from app.store import location
 from app.store.database import Store
 
@@ -37,7 +36,6 @@ class ConnectDialog(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ConnectDialog")
-        give_back_focus(self)  # the keys go back to the window when it closes
         self.setWindowTitle("Connect to a shared store")
         self.setMinimumWidth(520)
         self.store = store

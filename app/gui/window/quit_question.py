@@ -27,7 +27,6 @@ from app.gui.qt import (
 )
 from app.gui.session import Session
 from app.gui.widgets import display
-from app.gui.widgets.focus_back import give_back_focus
 from app.service import Service
 from app.store import task_queries
 from app.store.lock import EngineLease
@@ -286,7 +285,6 @@ def ask(parent: QWidget, running: int, scheduled: Scheduled, retried: int,
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(keep or cancel)
     box.setEscapeButton(cancel)
-    give_back_focus(box)  # Cancel: the keys go back to the window, as after the editor
     box.exec()
     if not alive(box):  # the window went away meanwhile
         return CANCEL

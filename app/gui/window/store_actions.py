@@ -24,7 +24,6 @@ from pathlib import Path
 from app.gui.qt import QAction, QFileDialog, QMessageBox, QObject, QWidget, Signal
 from app.gui.session import Session
 from app.gui.widgets import file_choice
-from app.gui.widgets.focus_back import give_back_focus
 from app.gui.window.connect_dialog import ConnectDialog
 from app.gui.window.quitting import QUIT_GRACE
 from app.gui.window.take_over import TakeOver
@@ -106,7 +105,6 @@ class StoreActions(QObject):
         restore = box.addButton("Restore and quit", QMessageBox.ButtonRole.DestructiveRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        give_back_focus(box)  # Cancel: the keys go back to the window, as after the editor
         box.exec()
         if box.clickedButton() is restore:
             self.accept_restore(file)

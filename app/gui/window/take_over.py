@@ -24,7 +24,6 @@ import os
 from app.engine.lineage import local_pid
 from app.gui.qt import QAction, QMessageBox, QObject, QWidget, Signal
 from app.gui.session import Session
-from app.gui.widgets.focus_back import give_back_focus
 from app.platform import service_unit
 from app.platform.processes import terminate_if
 from app.store.lock import EngineLock
@@ -80,7 +79,6 @@ class TakeOver(QObject):
         take = box.addButton("Take over", QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(take)
-        give_back_focus(box)  # Cancel: the keys go back to the window, as after the editor
         box.exec()
         if box.clickedButton() is take:
             self.stop(pid, who)
