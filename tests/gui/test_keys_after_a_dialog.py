@@ -151,15 +151,21 @@ def _up_moves_in_the_list(gui: Gui, qtbot: Any, table: Any) -> None:
     assert [i.task.name for i in gui.window.tasks_view.selected_items()] == ["a"]
 
 
+def restore_answered(gui: Gui, qtbot: Any, file: Path) -> list[str]:
+    """File → Restore… with `file`; the box that comes is cancelled once it has the keys
+    (its title)."""
+    cancelled = cancel_when_it_has_the_keys(qtbot)
+    file_menu_entry(gui, "Restore…")
+    choose_path(gui, file_dialog(gui, gui.window.store_ops), file)
+    gui.wait_until(lambda: cancelled)
+    return cancelled
+
+
 def test_an_arrow_key_after_a_restore_cancelled_moves_in_the_list(
         gui: Gui, qtbot: Any, tmp_path: Path) -> None:
     table = _second_of_two_selected(gui, qtbot)
     good = backup.make(gui.store.home, tmp_path / "good.db")
-    cancelled = cancel_when_it_has_the_keys(qtbot)
-    file_menu_entry(gui, "Restore…")
-    choose_path(gui, file_dialog(gui, gui.window.store_ops), good)
-    gui.wait_until(lambda: cancelled)
-    assert cancelled == ["Restore this backup?"]
+    assert restore_answered(gui, qtbot, good) == ["Restore this backup?"]
     _up_moves_in_the_list(gui, qtbot, table)
 
 

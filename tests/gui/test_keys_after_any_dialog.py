@@ -12,18 +12,21 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from app.gui.qt import QApplication, QDialog, QMenu, Qt, QWidget, alive
 from app.gui.tasks.import_preview import ImportPreview
 from app.gui.window.help_windows import GuideDialog, ShortcutsDialog
 from tests.gui.conftest import Gui, closed, command_task, open_settings
 from tests.gui.editing import open_selected
-from tests.gui.file_dialogs import cancel, choose_path, file_dialog, file_menu_entry
+from tests.gui.file_dialogs import cancel, file_dialog, file_menu_entry
 from tests.gui.test_calendar_busy_keys import BUSY_DAY, _busy_past, _open, india_local_time
 from tests.gui.test_keys_after_a_dialog import (
     _key,
     _second_of_two_selected,
     _up_moves_in_the_list,
     cancel_when_it_has_the_keys,
+    restore_answered,
 )
 
 __all__ = ["india_local_time"]  # (a fixture, used by name)
@@ -52,11 +55,7 @@ def test_an_arrow_key_after_the_window_s_warning_moves_in_the_list(
     table = _second_of_two_selected(gui, qtbot)
     bad = tmp_path / "notes.db"
     bad.write_text("not a store\n" * 50)
-    cancelled = cancel_when_it_has_the_keys(qtbot)
-    file_menu_entry(gui, "Restore…")
-    choose_path(gui, file_dialog(gui, gui.window.store_ops), bad)
-    gui.wait_until(lambda: cancelled)
-    assert cancelled == ["Cannot restore this file"]
+    assert restore_answered(gui, qtbot, bad) == ["Cannot restore this file"]
     _up_moves_in_the_list(gui, qtbot, table)
 
 
@@ -68,17 +67,16 @@ def test_an_arrow_key_after_about_moves_in_the_list(gui: Gui, qtbot: Any) -> Non
     _up_moves_in_the_list(gui, qtbot, table)
 
 
-def test_an_arrow_key_after_the_user_guide_moves_in_the_list(gui: Gui, qtbot: Any) -> None:
+@pytest.mark.parametrize("help_window", ["user guide (F1)", "Keyboard shortcuts"])
+def test_an_arrow_key_after_a_help_window_moves_in_the_list(
+        gui: Gui, qtbot: Any, help_window: str) -> None:
     table = _second_of_two_selected(gui, qtbot)
-    _key(qtbot, Qt.Key.Key_F1)
-    _escape_once_it_has_the_keys(gui, GuideDialog)
-    _up_moves_in_the_list(gui, qtbot, table)
-
-
-def test_an_arrow_key_after_the_shortcuts_moves_in_the_list(gui: Gui, qtbot: Any) -> None:
-    table = _second_of_two_selected(gui, qtbot)
-    _help_menu_entry(gui, "Keyboard shortcuts")
-    _escape_once_it_has_the_keys(gui, ShortcutsDialog)
+    if help_window == "user guide (F1)":
+        _key(qtbot, Qt.Key.Key_F1)
+    else:
+        _help_menu_entry(gui, help_window)
+    _escape_once_it_has_the_keys(gui, GuideDialog if help_window.endswith("(F1)")
+                                 else ShortcutsDialog)
     _up_moves_in_the_list(gui, qtbot, table)
 
 
