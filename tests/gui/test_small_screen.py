@@ -98,6 +98,30 @@ def test_the_calendars_bar_keeps_its_words_at_800_by_500(gui: Gui) -> None:
     assert whole() == [] and not bar.title_below()
 
 
+
+def test_the_calendars_title_is_whole_at_every_width(gui: Gui) -> None:
+    """Under a real X server at 818×500 (and up to ~930 px wide) the week read "Week 49 · 30
+    Nov – 6 De", the filter box over its end: the title stayed on the top row, where the
+    row held every word at its natural width, but shared the room evenly with the filter
+    (both stretched), getting less than its words. It takes its words first now, the filter
+    what is left; where that is not enough, the title goes below as before."""
+    gui.window.show_view(CALENDAR)
+    bar = gui.window.calendar_view.bar
+    modes = {b.text(): b for b in bar.modes.buttons()}
+    cut = []
+    for mode in ("Week", "Day", "Month"):
+        gui.qtbot.mouseClick(modes[mode], Qt.MouseButton.LeftButton)
+        gui.wait_until(lambda m=mode: modes[m].isChecked())  # type: ignore[misc]
+        for width in range(SMALL[0], 1300, 10):
+            _resize(gui, (width, SMALL[1]))
+            if bar.title.width() < bar.title.sizeHint().width():
+                cut.append(f"{mode} at {width}: {bar.title.width()} of "
+                           f"{bar.title.sizeHint().width()} px")
+            if bar.filter.width() < FILTER_MIN_WIDTH:
+                cut.append(f"{mode} at {width}: the filter")
+    assert cut == []
+
+
 def test_the_task_table_keeps_what_matters_without_scrolling_sideways(gui: Gui) -> None:
     _add_tasks(gui)
     table = gui.window.tasks_view.table

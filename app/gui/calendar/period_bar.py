@@ -79,7 +79,7 @@ class PeriodBar(QWidget):
         self.row.addWidget(self.today)
         self.row.addWidget(self.prev)
         self.row.addWidget(self.next)
-        self.row.addWidget(self.title, 1)
+        self.row.addWidget(self.title)  # its words first; the filter takes what is left
         self.filter = QLineEdit()
         self.filter.setObjectName("CalendarFilter")
         self.filter.setPlaceholderText("Only tasks named…")
@@ -118,7 +118,7 @@ class PeriodBar(QWidget):
             if below:
                 self.below.addWidget(self.title, 1)
             else:
-                row.insertWidget(row.indexOf(self.next) + 1, self.title, 1)
+                row.insertWidget(row.indexOf(self.next) + 1, self.title)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
