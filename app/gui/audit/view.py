@@ -57,6 +57,7 @@ class AuditView(QWidget):
         self.search.setPlaceholderText("Filter by action or target…")
         self.search.setClearButtonEnabled(True)
         self.actor = QComboBox()
+        self.actor.setObjectName("AuditActor")
         for key, label in ACTORS:
             self.actor.addItem(label, key)
         self.verify_button = QPushButton("Ve&rify trail")  # (Alt+V is the View menu's)

@@ -83,6 +83,7 @@ class RunsView(QWidget):
         self.task.setObjectName("RunTaskFilter")
         self.task.setClearButtonEnabled(True)
         self.status = QComboBox()
+        self.status.setObjectName("RunStatusFilter")
         self.status.addItem("Any status", None)
         for status in RUN_STATUSES:  # as the list shows them: "failed" that was not retried
             self.status.addItem(status.replace("_", " "), status)
@@ -90,6 +91,7 @@ class RunsView(QWidget):
                 self.status.addItem(RETRIED, RETRIED)
         self.status.addItem("failed, not retried", FINAL_FAILURE)  # the status bar's count
         self.period = QComboBox()
+        self.period.setObjectName("RunPeriodFilter")
         for key, label in PERIODS:
             self.period.addItem(label, key)
         self.since = typed_over(QDateTimeEdit(QDate.currentDate().addDays(-7)))

@@ -6,7 +6,11 @@ unit) get their name here, in one place, so the views and the editor need no per
 code: `NAMES` holds the names and descriptions of the named controls (by object name), and
 for the rest `name_tree` derives a name from the form label of the row the control sits in
 (“Timeout: number”), its placeholder text or its tooltip. Descriptions come from `NAMES` or
-the tooltip.
+the tooltip. A button that shows a symbol ("◀", "+") is named by its tooltip's words.
+
+A combo box is named twice: on Linux Qt gives a screen reader its current item as its name
+("Any status", then "failed") and tells its field only by the label it is labelled by, so a
+combo no label is the buddy of gets one, hidden, that says its name (`_labelled`).
 
 A window calls `name_tree(self)` once its controls exist (the main window, the task
 editor). No application-wide event filter: it would put a Python call on every event.
@@ -49,13 +53,21 @@ NAMES: dict[str, tuple[str, str]] = {
     "GraphCanvas": ("Dependency graph", "Tasks as boxes, dependencies as arrows"),
     "RunTaskFilter": ("Task", "Shows only the runs of this task"),
     "RunTable": ("Runs", "Every run, newest first, with its status, times and result"),
+    "RunStatusFilter": ("Status", "Shows only the runs with this status"),
+    "RunPeriodFilter": ("Period", "Shows only the runs scheduled in this period"),
+    "RunFields": ("Run details", "The selected run's status, note, times, exit code and "
+                  "error, beside its CPU and memory"),
     "RunLog": ("Output", "What the selected run printed; stderr and Tickwork's own lines are "
                "told apart by colour"),
     "AuditSearch": ("Filter the audit trail", "Shows only events whose action or target "
                     "contains the text"),
     "AuditTable": ("Audit trail", "Every change, newest first: when, who and what happened"),
+    "AuditActor": ("Who", "Shows only the changes made from the window, the command line or "
+                   "by the engine"),
     "AuditDetail": ("Event data", "The selected event's action, target and data before and "
                     "after"),
+    "MetricsPlots": ("Metrics plots", "CPU, memory, disk, runs in flight, runs started and "
+                     "their start delay over the span chosen"),
     "NotificationBell": ("Notifications", "Shows or hides the notifications panel"),
     "FailuresToday": ("Failures today", "Shows today's failed runs"),
     "NotificationList": ("Notifications", "What the engine told you, newest first"),
@@ -152,8 +164,29 @@ def current_name(widget: QWidget) -> str:
     return face.text(QAccessible.Text.Name) if face is not None else ""
 
 
+def _in_words(name: str) -> bool:
+    return any(c.isalnum() for c in name)
+
+
+def _labelled(widget: QWidget) -> None:
+    """A combo box with a name and no label: a hidden one, its buddy, says the name."""
+    face = QAccessible.queryAccessibleInterface(widget)
+    if (not isinstance(widget, QComboBox) or not widget.accessibleName() or face is None
+            or face.relations(QAccessible.RelationFlag.Label)):
+        return
+    label = QLabel(widget.accessibleName(), widget.parentWidget())
+    label.setObjectName("AccessibleLabel")
+    label.setBuddy(widget)
+    label.hide()
+
+
 def name_widget(widget: QWidget, labels: dict[QWidget, str] | None = None) -> None:
     """Give `widget` a name (and description) if it is interactive and has none."""
+    _name_widget(widget, labels)
+    _labelled(widget)
+
+
+def _name_widget(widget: QWidget, labels: dict[QWidget, str] | None) -> None:
     named = NAMES.get(widget.objectName())
     if named is not None:
         if not widget.accessibleName():
@@ -173,7 +206,12 @@ def name_widget(widget: QWidget, labels: dict[QWidget, str] | None = None) -> No
         if name:
             widget.setAccessibleName(name)
             return
-    if current_name(widget).strip():
+    if _in_words(current_name(widget)):
+        return
+    if isinstance(widget, QAbstractButton) and _in_words(widget.toolTip()):
+        # "◀" said as its tooltip's words, without the key in brackets: "Previous"
+        widget.setAccessibleName(_plain(re.sub(r"\s*\([^)]*\)\s*$", "",
+                                               widget.toolTip().split("\n")[0])))
         return
     name = _derived(widget, labels) or _plain(widget.objectName())
     if name:
