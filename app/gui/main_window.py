@@ -57,9 +57,7 @@ TASKS, CALENDAR, GRAPH, RUNS, METRICS, AUDIT = range(6)
 
 
 class MainWindow(QMainWindow):
-    """Signals:
-        quit_requested(): the user chose Quit (or closed the window with no tray).
-    """
+    """Signals: quit_requested(): the user chose Quit (or closed the window with no tray)."""
 
     quit_requested = Signal()
 
@@ -170,6 +168,7 @@ class MainWindow(QMainWindow):
             view.message.connect(self.status.said_in(view))
         for source in (self.tasks_view, self.runs_view, self.graph_view, self.calendar_view):
             source.selection_changed.connect(self.task_ops.update)
+        self.graph_view.canvas.addAction(self.task_ops.delete)  # Del: the task (an arrow: it)
         self.task_ops.message.connect(self.say)
         self.store_ops.message.connect(self.say)
         self.task_ops.show_runs_requested.connect(self.show_runs_of)

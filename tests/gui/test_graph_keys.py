@@ -9,6 +9,7 @@ from typing import Any
 from app.gui.qt import QRectF, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui, closed
 from tests.gui.test_graph import _pipeline, _show_graph
+from tests.gui.test_keys_after_a_dialog import cancel_when_it_has_the_keys
 
 
 def shown(canvas: Any, task_id: int) -> bool:
@@ -67,3 +68,23 @@ def test_arrow_keys_select_tasks_and_enter_opens_the_editor(gui: Gui) -> None:
     assert editor.general.name.text() == "Audit"
     editor.discard()
     gui.wait_until(lambda: closed(editor))
+
+
+def test_del_on_a_task_in_the_graph_asks_to_delete_it(gui: Gui) -> None:
+    """Del on the task selected in the Graph asks "Delete task", as in the table and as the
+    Task menu's Delete says (Del) — it did nothing there; on a selected arrow it still
+    removes only that dependency (tests/gui/test_graph.py)."""
+    ids = _pipeline(gui)
+    count = gui.service.count_tasks()
+    view = _show_graph(gui)
+    canvas, ops = view.canvas, gui.window.task_ops
+    canvas.setFocus()
+    gui.wait_until(canvas.hasFocus)
+    gui.qtbot.keyClick(canvas, Qt.Key.Key_Right)
+    assert canvas.selected == ids["Fetch"]
+    gui.wait_until(ops.delete.isEnabled)
+    asked = cancel_when_it_has_the_keys(gui.qtbot)
+    gui.qtbot.keyClick(canvas, Qt.Key.Key_Delete)
+    gui.wait_until(lambda: asked)
+    assert asked == ["Delete task"]  # (cancelled)
+    assert gui.service.count_tasks() == count
