@@ -17,6 +17,7 @@ from app.gui.audit.model import AuditTableModel, event_sentence
 from app.gui.audit.reads import AuditItem, AuditQuery
 from app.gui.background import Background
 from app.gui.qt import (
+    QAction,
     QComboBox,
     QFontDatabase,
     QHBoxLayout,
@@ -102,6 +103,13 @@ class AuditView(QWidget):
         self._search_timer.setInterval(200)
         self._search_timer.timeout.connect(self._apply_filters)
         self.search.textChanged.connect(self._search_timer.start)
+        down = QAction(self.search)  # Down from the filter: into the list, as from Tasks'
+        down.setShortcut(Qt.Key.Key_Down)
+        down.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        down.triggered.connect(self._to_list)
+        self.search.addAction(down)
+        self._select_when_loaded = False
+        self.model.loaded.connect(self._on_model_loaded)
         self.actor.currentIndexChanged.connect(self._apply_filters)
         self.verify_button.clicked.connect(lambda: self.verify())
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
@@ -122,6 +130,27 @@ class AuditView(QWidget):
         self.model.set_active(current)
         if current and not self.model.ever_loaded:
             self.model.reload()
+
+    def _to_list(self) -> None:
+        """Down from the filter: the keyboard goes to the list with an event selected (the
+        first, once what was typed is read), so its data shows and the arrows go on from
+        there; it took three Tabs."""
+        before = self.model.query()
+        self._search_timer.stop()  # (typed within the pause: read it now)
+        self._apply_filters()
+        self._select_when_loaded = self.model.query() != before  # (read again: then)
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        if not self._select_when_loaded:  # (not an event the new filter may leave out)
+            self._select_first()
+
+    def _on_model_loaded(self) -> None:
+        if self._select_when_loaded and self.table.hasFocus():
+            self._select_first()
+        self._select_when_loaded = False
+
+    def _select_first(self) -> None:
+        if self.model.rowCount() and not self.table.selectionModel().hasSelection():
+            self.table.selectRow(0)
 
     def _apply_filters(self) -> None:
         self.model.set_query(AuditQuery(self.search.text().strip(),
