@@ -34,7 +34,8 @@ def cmd_engine(args: argparse.Namespace) -> int:
 
     if getattr(args, "broker", None):  # runs on Celery workers go through it (app/remote/)
         os.environ[BROKER_VAR] = broker_url(args.broker)
-    check_engine(os.environ)  # a bad $TICKWORK_LAUNCHERS, $TICKWORK_WORKERS, …: exit 2
+    # a bad $TICKWORK_LAUNCHERS, $TICKWORK_WORKERS, …: exit 2 (--workers wins over the latter)
+    check_engine(os.environ, workers=getattr(args, "workers", None) is None)
 
     return run_headless(args)
 

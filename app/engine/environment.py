@@ -20,10 +20,12 @@ def check_worker(environ: Mapping[str, str]) -> None:
     beat_seconds(environ)
 
 
-def check_engine(environ: Mapping[str, str]) -> None:
-    """What an engine reads (headless or the window's): $TICKWORK_WORKERS, $TICKWORK_BROKER
-    and $TICKWORK_PACE too."""
-    workers_from(environ)
+def check_engine(environ: Mapping[str, str], *, workers: bool = True) -> None:
+    """What an engine reads (headless or the window's): $TICKWORK_WORKERS (not when
+    `workers` is False: `--workers` was given, and wins over it), $TICKWORK_BROKER and
+    $TICKWORK_PACE too."""
+    if workers:
+        workers_from(environ)
     check_variable(environ)
     pace_from_env(environ)
     check_worker(environ)

@@ -82,6 +82,26 @@ def test_grace_takes_a_duration_and_workers_a_count(home: Path, tmp_path: Path,
     assert "engine running: 3 workers" in runs[0] and "engine running: 8 workers" in runs[1]
 
 
+def test_workers_given_wins_over_a_bad_tickwork_workers(home: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--workers N` is read in place of $TICKWORK_WORKERS (`--help`: "default:
+    $TICKWORK_WORKERS, else 8"), so a bad value there does not stop the engine it does not
+    size: it was refused naming the variable, though the option was given."""
+    monkeypatch.setenv("TICKWORK_WORKERS", "abc")
+    log = tmp_path / "engine.log"
+    with log.open("w") as err:
+        proc = tickwork.start(["--home", str(home), "engine", "--workers", "3"], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_until(lambda: "engine running on" in log.read_text() or proc.poll() is not None,
+                   20)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        code = proc.wait(20)
+    assert code == 0 and "engine running: 3 workers" in log.read_text(), log.read_text()
+
+
 @pytest.mark.parametrize(("name", "value", "line"), [
     ("TICKWORK_WORKERS", "0", "TICKWORK_WORKERS: must be from 1 to 256: 0"),
     ("TICKWORK_BROKER", "foo", "TICKWORK_BROKER: must be a Redis URL (redis://HOST:PORT/DB), "

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from app.gui.qt import QApplication, QDialog, QMenu, Qt, QWidget, alive
+from app.gui.qt import QApplication, QDialog, QMenu, QMessageBox, Qt, QTimer, QWidget, alive
 from app.gui.tasks.import_preview import ImportPreview
 from app.gui.window.help_windows import GuideDialog, ShortcutsDialog
 from tests.gui.conftest import Gui, closed, command_task, open_settings
@@ -151,6 +151,33 @@ def test_the_editor_has_the_keys_after_keep_editing(gui: Gui, qtbot: Any) -> Non
     assert focused is not None
     qtbot.keyClicks(focused, "ly")
     assert field.toPlainText() == "nightly"
+
+
+def test_an_arrow_key_after_discard_changes_moves_in_the_list(gui: Gui, qtbot: Any) -> None:
+    """Escape with a changed description asks "Discard changes?"; Discard closes the box and
+    then the editor at once, before the editor was given the keys the box gave back: they
+    go on to the window (no window had them, and the next key went nowhere)."""
+    table = _second_of_two_selected(gui, qtbot)
+    editor = open_selected(gui, qtbot, gui.service.get_task("b").id, Qt.Key.Key_Return)
+    field = editor.general.description
+    field.setFocus()
+    qtbot.keyClicks(field, "night")
+    answered: list[str] = []
+
+    def discard() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox) or QApplication.activeWindow() is not box:
+            QTimer.singleShot(20, discard)
+            return
+        answered.append(box.windowTitle())
+        (button,) = [b for b in box.buttons() if b.text() == "&Discard changes"]
+        button.click()
+
+    QTimer.singleShot(0, discard)
+    qtbot.keyClick(field, Qt.Key.Key_Escape)
+    assert answered == ["Discard changes?"]
+    gui.wait_until(lambda: closed(editor))
+    _up_moves_in_the_list(gui, qtbot, table)
 
 
 def test_a_window_that_took_the_keys_keeps_them_when_a_dialog_closes(

@@ -22,6 +22,7 @@ from __future__ import annotations
 from app.gui.qt import QApplication, QObject, Qt, QWindow, Slot
 
 _WATCHED = "tickwork_focus_back"  # a window's dynamic property: its hiding is watched
+_ASKED = "tickwork_focus_asked"  # and the turn it was asked to take the keys in (`_turn`)
 _KINDS = (Qt.WindowType.Window, Qt.WindowType.Dialog, Qt.WindowType.Sheet,
           Qt.WindowType.Tool)  # not menus (popups) or tooltips: Qt hands their keys back
 
@@ -41,8 +42,13 @@ class FocusBack(QObject):
         app.focusWindowChanged.connect(made._on_app_focus_window_changed)
         return made
 
+    # counts the moves of the keyboard: a window asked to take it in this turn has not had
+    # it yet (a number on the window, not the window: PySide may let go of the wrapper)
+    _turn = 0
+
     @Slot(QWindow)
     def _on_app_focus_window_changed(self, window: QWindow | None) -> None:
+        self._turn += 1  # the keys landed (here, elsewhere, or left the application)
         if (window is None or window.transientParent() is None or window.type() not in _KINDS
                 or window.property(_WATCHED)):
             return
@@ -54,9 +60,13 @@ class FocusBack(QObject):
         window = self.sender()
         if visible or not isinstance(window, QWindow):
             return
-        if QApplication.focusWindow() is not window:  # the keys went elsewhere before
+        # the keys went elsewhere before, unless this window was just asked to take them
+        # from a window that closed, and closes before they land ("Discard changes?" →
+        # Discard, then the editor): they go on to its own parent
+        if QApplication.focusWindow() is not window and window.property(_ASKED) != self._turn:
             return
         parent = window.transientParent()
         if (parent is not None and parent.isVisible()
                 and not parent.windowStates() & Qt.WindowState.WindowMinimized):
             parent.requestActivate()
+            parent.setProperty(_ASKED, self._turn)
