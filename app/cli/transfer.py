@@ -63,13 +63,20 @@ def _import_options(imp: argparse.ArgumentParser) -> None:
                           "export")
 
 
+def named(file: str) -> Path:
+    """The path a FILE argument names: `-` alone is the standard stream; `./-` is a file
+    called `-` (a Path drops the `./`, and the `-` left read as the stream)."""
+    path = Path(file)
+    return path if file == "-" or str(path) != "-" else Path.cwd() / "-"
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from app.transfer import is_stdout
 
-    count, unread = service(args).export_tasks(Path(args.file))
+    count, unread = service(args).export_tasks(named(args.file))
     print(f"exported {_tasks(count)} to "
           f"{'standard output' if args.file == '-' else shown(args.file)}",
-          file=sys.stderr if is_stdout(Path(args.file)) else sys.stdout)
+          file=sys.stderr if is_stdout(named(args.file)) else sys.stdout)
     if unread:  # written, but not whole: a script that exports nightly must hear it (as tar)
         print(f"tickwork: error: the export lacks {_tasks(unread)} this version cannot read "
               "(named above)", file=sys.stderr)
@@ -84,7 +91,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.file is not None:
         if args.dry_run:
             raise ValidationError("dry-run", "goes with --crontab or --systemd")
-        report = service(args).import_tasks(Path(args.file), verify=args.verify,
+        report = service(args).import_tasks(named(args.file), verify=args.verify,
                                             skip_existing=args.skip_existing)
         if args.json:
             print_json({"created": report.created, "not_mapped": [], "notes": report.notes,

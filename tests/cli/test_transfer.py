@@ -571,3 +571,19 @@ def test_an_export_to_standard_output_and_an_import_from_standard_input_are_audi
     for where, action in ((home, "tasks.export"), (other, "tasks.import")):
         event = next(e for e in ok(where, "audit", "--json").json() if e["action"] == action)
         assert event["target"] == str(tmp_path / "tasks.json"), event  # it read "tasks.json"
+
+
+def test_a_file_named_dash_is_a_file_when_written_dot_slash_dash(tmp_path: Path) -> None:
+    """`./-` is how a shell user names a file called `-` (as `cat ./-`): export wrote the JSON
+    to standard output instead, and import read standard input (a path's `./` is dropped,
+    and what was left read as `-`). A round trip through that file, in the folder it names."""
+    home, folder = tmp_path / "home", tmp_path / "work"
+    folder.mkdir()
+    ok(home, "task", "add", "t", "--command", "true")
+    exported = tickwork_in(folder, home, "export", "./-")
+    assert exported.code == 0, exported.err
+    assert exported.out == "exported 1 task to ./-\n"
+    assert json.loads((folder / "-").read_text())["tasks"][0]["name"] == "t"
+    imported = tickwork_in(folder, tmp_path / "other", "import", "./-")
+    assert imported.code == 0, imported.err
+    assert [t["name"] for t in shown(tmp_path / "other").values()] == ["t"]
