@@ -89,8 +89,14 @@ def verify_all(specs: list[TaskSpec], name: Callable[[int, str], str] = label) -
 def unverified(specs: list[TaskSpec], name: Callable[[int, str], str] = label
                ) -> Iterator[ValidationError]:
     """Each task whose action this machine lacks what it needs for (a program, a module, a
-    folder), as the error its import would raise: a preview names every one (an action
-    found fine is not looked at again)."""
+    folder), as the error its import would raise: a preview names every one."""
+    return (problem for _, problem in unverified_at(specs, name))
+
+
+def unverified_at(specs: list[TaskSpec], name: Callable[[int, str], str] = label
+                  ) -> Iterator[tuple[int, ValidationError]]:
+    """`unverified`, each with its task's index in `specs` (the window marks its row; an
+    action found fine is not looked at again)."""
     seen: set[tuple[Any, ...]] = set()
     for i, spec in enumerate(specs):
         action = spec.action
@@ -101,7 +107,7 @@ def unverified(specs: list[TaskSpec], name: Callable[[int, str], str] = label
         try:
             preflight.verify(spec)
         except ValidationError as exc:
-            yield type(exc)(name(i, exc.field), exc.reason)
+            yield i, type(exc)(name(i, exc.field), exc.reason)
             continue
         seen.add(key)
 
