@@ -44,7 +44,7 @@ from app.gui.qt import (
     Signal,
 )
 from app.gui.tasks.import_rows import PreviewRows
-from app.gui.tasks.secrets_needed import kept_words
+from app.gui.tasks.secrets_needed import kept_words, left_out_words
 from app.gui.widgets import file_choice
 from app.gui.widgets.display import plural
 from app.gui.widgets.error_label import ErrorLabel, WrappedLabel
@@ -69,11 +69,7 @@ def imported_words(report: ImportReport, source: str, left_out: list[str]) -> st
     names = some_of([curly(name) for name in report.created])
     said = f"Imported {plural(len(report.created), 'task')} from {source}" + (
         f": {names}." if names else ".") + kept_words(report.kept)
-    if left_out:
-        one = len(left_out) == 1
-        said += (f" {plural(len(left_out), 'task')} {'was' if one else 'were'} left out "
-                 f"(would be refused): {some_of([curly(n) for n in left_out])}.")
-    return said
+    return said + left_out_words(left_out)
 
 
 @dataclass(frozen=True)
