@@ -95,8 +95,7 @@ def unverified(specs: list[TaskSpec], name: Callable[[int, str], str] = label
 
 def unverified_at(specs: list[TaskSpec], name: Callable[[int, str], str] = label
                   ) -> Iterator[tuple[int, ValidationError]]:
-    """`unverified`, each with its task's index in `specs` (the window marks its row; an
-    action found fine is not looked at again)."""
+    """`unverified` with each task's index (an action found fine is not looked at again)."""
     seen: set[tuple[Any, ...]] = set()
     for i, spec in enumerate(specs):
         action = spec.action
@@ -290,6 +289,8 @@ def read_export(path: Path) -> list[Any]:
     """The task objects of an export file; ValidationError naming what is wrong."""
     text = _read_text(path, "file")
     what = "standard input" if str(path) == "-" else str(path)
+    if not text.strip():  # (it read "is not valid JSON: Expecting value: line 1 column 1")
+        raise ValidationError("file", f"{what} is empty: an export file holds tasks")
     twice: list[str] = []
     try:
         data = json.loads(text, object_pairs_hook=lambda pairs: _Twice.marked(pairs, twice))
