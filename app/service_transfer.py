@@ -11,7 +11,7 @@ store's lock), then the tasks and the secrets' names in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,13 +48,22 @@ class TransferOperations(SecretOperations):
         return len(items), unread
 
     def import_tasks(self, path: Path, now: datetime | None = None, *, verify: bool = True,
-                     skip_existing: bool = False,
-                     secrets: Mapping[str, str] = NONE) -> transfer.ImportReport:
+                     skip_existing: bool = False, secrets: Mapping[str, str] = NONE,
+                     leave_out: Collection[str] = ()) -> transfer.ImportReport:
         """Create every task in an export file, all or nothing (`transfer.read_specs`): names
         are the identity, and one that exists already refuses the whole import — unless
-        `skip_existing`, which leaves those as they are here and imports the others."""
-        return self.import_specs(transfer.read_specs(path, verify=verify),
-                                 transfer.named(path, "input"), now,
+        `skip_existing`, which leaves those as they are here and imports the others.
+        `leave_out`: the names of tasks not to import (the window's: those it would refuse,
+        the person having said so); an error still names a field by its place in the file."""
+        specs = transfer.read_specs(path, verify=False)
+        places = [i for i, spec in enumerate(specs) if spec.name not in leave_out]
+
+        def label(index: int, field_name: str) -> str:
+            return transfer.label(places[index], field_name)
+        specs = [specs[i] for i in places]
+        if verify:
+            transfer.verify_all(specs, label)
+        return self.import_specs(specs, transfer.named(path, "input"), now, label,
                                  skip_existing=skip_existing, secrets=secrets)
 
     def import_specs(self, specs: list[TaskSpec], source: str, now: datetime | None = None,

@@ -89,8 +89,13 @@ def verify_all(specs: list[TaskSpec], name: Callable[[int, str], str] = label) -
 def unverified(specs: list[TaskSpec], name: Callable[[int, str], str] = label
                ) -> Iterator[ValidationError]:
     """Each task whose action this machine lacks what it needs for (a program, a module, a
-    folder), as the error its import would raise: a preview names every one (an action
-    found fine is not looked at again)."""
+    folder), as the error its import would raise: a preview names every one."""
+    return (problem for _, problem in unverified_at(specs, name))
+
+
+def unverified_at(specs: list[TaskSpec], name: Callable[[int, str], str] = label
+                  ) -> Iterator[tuple[int, ValidationError]]:
+    """`unverified` with each task's index (an action found fine is not looked at again)."""
     seen: set[tuple[Any, ...]] = set()
     for i, spec in enumerate(specs):
         action = spec.action
@@ -101,7 +106,7 @@ def unverified(specs: list[TaskSpec], name: Callable[[int, str], str] = label
         try:
             preflight.verify(spec)
         except ValidationError as exc:
-            yield type(exc)(name(i, exc.field), exc.reason)
+            yield i, type(exc)(name(i, exc.field), exc.reason)
             continue
         seen.add(key)
 
@@ -284,6 +289,8 @@ def read_export(path: Path) -> list[Any]:
     """The task objects of an export file; ValidationError naming what is wrong."""
     text = _read_text(path, "file")
     what = "standard input" if str(path) == "-" else str(path)
+    if not text.strip():  # (it read "is not valid JSON: Expecting value: line 1 column 1")
+        raise ValidationError("file", f"{what} is empty: an export file holds tasks")
     twice: list[str] = []
     try:
         data = json.loads(text, object_pairs_hook=lambda pairs: _Twice.marked(pairs, twice))

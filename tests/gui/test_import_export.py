@@ -66,10 +66,10 @@ def test_tasks_exported_from_one_home_s_window_arrive_in_another_s(
         assert {n: (s.group, s.group_limit) for n, s in tasks.items()} == {
             "g": ("nightly", 5), "n1": ("nightly", 5), "n2": ("nightly", 5)}
         second.wait_until(lambda: said(second.window).startswith(
-            "Imported 2 tasks."))
+            "Imported 2 tasks: “n1”, “n2”."))
         assert said(second.window) == (
-            "Imported 2 tasks. Group 'nightly' keeps this home's limit of 5 (the file gives "
-            "2): 'g' is already in it")
+            "Imported 2 tasks: “n1”, “n2”. Group 'nightly' keeps this home's limit of 5 (the "
+            "file gives 2): 'g' is already in it")
         second.wait_until(lambda: second.window.tasks_model.rowCount() == 3)
         assert not second.window.tasks_view.search.text()  # (the search hid them: it went)
     finally:
@@ -175,7 +175,8 @@ def test_an_export_whose_secrets_this_home_lacks_asks_for_them_then_imports(
     assert seen[0][0] == ["db.pass"]
     assert s.list_secrets() == ["db.pass"] and s.keyring.get("db.pass") == "tw-typed-here"
     assert s.get_task("nightly").spec.secret_env == {"DB": "db.pass"}
-    gui.wait_until(lambda: gui.window.statusBar().currentMessage() == "Imported 1 task.")
+    gui.wait_until(lambda: gui.window.statusBar().currentMessage()
+                   == "Imported 1 task: “nightly”.")
 
 
 def test_a_deleted_task_comes_back_from_its_export_beside_the_ones_still_here(
@@ -212,7 +213,7 @@ def test_a_deleted_task_comes_back_from_its_export_beside_the_ones_still_here(
     assert s.get_task("prep").spec == prep  # back as exported, its link to hello too
     assert s.get_task("hello").spec.description == "changed here"  # left as it is here
     gui.wait_until(lambda: gui.window.status.currentMessage()
-                   == "Imported 1 task. 1 task already here was left as it is.")
+                   == "Imported 1 task: “prep”. 1 task already here was left as it is.")
 
     file_menu_entry(gui, "Import tasks…")  # all here: said, nothing asked, nothing twice
     choose_path(gui, file_dialog(gui, gui.window.task_ops), export)

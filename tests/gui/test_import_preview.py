@@ -42,14 +42,15 @@ def test_a_crontab_is_previewed_refused_inline_when_bad_then_created(
     _type_path(gui, dialog, file)
     gui.wait_until(dialog.error.isVisible)
     assert "line 6" in dialog.error.text() and "minute" in dialog.error.text()
-    assert not dialog.create_button.isEnabled() and dialog.table.rowCount() == 0
+    assert not dialog.create_button.isEnabled() and dialog.table.model().rowCount() == 0
     assert gui.service.count_tasks() == 0
 
     file.write_text(CRONTAB)
     qtbot.mouseClick(dialog.read_button, Qt.MouseButton.LeftButton)
-    gui.wait_until(lambda: dialog.table.rowCount() == 2)
+    gui.wait_until(lambda: dialog.table.model().rowCount() == 2)
     assert not dialog.error.isVisible()
-    cells = [[dialog.table.item(r, c).text() for c in range(dialog.table.columnCount())]
+    model = dialog.table.model()
+    cells = [[model.index(r, c).data() for c in range(model.columnCount())]
              for r in range(2)]
     assert cells[0][0] == "line 4" and cells[0][3] == "Europe/Berlin"
     assert "MAILTO" in dialog.notes.text() and dialog.notes.isVisible()
@@ -70,7 +71,7 @@ def test_a_crontab_is_previewed_refused_inline_when_bad_then_created(
     gui.wait_until(lambda: "here already" in again.summary.text())
     assert again.summary.text() == f"Nothing to create from crontab {file}: all its tasks are " \
         "here already."
-    assert not again.error.isVisible() and again.table.rowCount() == 0
+    assert not again.error.isVisible() and again.table.model().rowCount() == 0
     shown = ", ".join(sorted(f"“{n}”" for n in names))  # (sorted: the file's order differs)
     assert "Already here, left as they are: " in again.notes.text()
     assert sorted(again.notes.text().splitlines()[0].split(": ", 1)[1].split(", ")) == \
@@ -84,8 +85,8 @@ def test_a_crontab_is_previewed_refused_inline_when_bad_then_created(
     file.write_text(CRONTAB + "15 3 * * *  /bin/echo night\n")
     more = _open(gui, gui.window.task_ops.import_crontab)
     _type_path(gui, more, file)
-    gui.wait_until(lambda: more.table.rowCount() == 1)
-    assert more.table.item(0, 0).text() == "line 6"
+    gui.wait_until(lambda: more.table.model().rowCount() == 1)
+    assert more.table.model().index(0, 0).data() == "line 6"
     assert more.create_button.text() == "&Create 1 task"
     assert more.notes.text().startswith("Already here, left as they are: ")
     assert more.grab().save(str(SCREENSHOTS / "import-crontab-again.png"))
@@ -109,8 +110,8 @@ def test_systemd_timers_are_previewed_from_a_folder_and_created(
     assert chooser.windowTitle() == "Choose a folder of timer units"
     choose_path(gui, chooser, folder)
     assert dialog.path.text() == str(folder)
-    gui.wait_until(lambda: dialog.table.rowCount() == 1)
-    assert dialog.table.item(0, 1).text() == "backup"
+    gui.wait_until(lambda: dialog.table.model().rowCount() == 1)
+    assert dialog.table.model().index(0, 1).data() == "backup"
     assert "Nice=10" in dialog.notes.text()
     qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
     gui.wait_until(lambda: not dialog.isVisible())  # closed once the tasks exist
@@ -133,14 +134,14 @@ def test_browse_chooses_the_crontab_and_fills_the_preview(gui: Gui, qtbot: Any,
     assert chooser.windowTitle() == "Choose a crontab"
     choose_path(gui, chooser, file)
     assert dialog.path.text() == str(file)
-    gui.wait_until(lambda: dialog.table.rowCount() == 2)
+    gui.wait_until(lambda: dialog.table.model().rowCount() == 2)
     assert dialog.create_button.isEnabled()
 
     qtbot.mouseClick(dialog.browse, Qt.MouseButton.LeftButton)
     chooser = file_dialog(gui, dialog)
     assert chooser.directory().absolutePath() == str(saved)
     cancel(gui, chooser)
-    assert dialog.path.text() == str(file) and dialog.table.rowCount() == 2
+    assert dialog.path.text() == str(file) and dialog.table.model().rowCount() == 2
     assert QApplication.activeModalWidget() is dialog
 
 
@@ -154,7 +155,7 @@ def test_many_tasks_already_here_are_named_by_the_first_five_and_how_many_more(
     file.write_text(file.read_text() + "15 4 * * *  /bin/echo night\n")
     dialog = _open(gui, gui.window.task_ops.import_crontab)
     _type_path(gui, dialog, file)
-    gui.wait_until(lambda: dialog.table.rowCount() == 1)
+    gui.wait_until(lambda: dialog.table.model().rowCount() == 1)
     first = dialog.notes.text().splitlines()[0]
     assert first.startswith("Already here, left as they are: “") and \
         first.endswith("” and 25 more"), first

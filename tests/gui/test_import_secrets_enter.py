@@ -29,4 +29,4 @@ def test_enter_in_the_secrets_dialog_stores_and_imports(gui: Gui, tmp_path: Path
     gui.wait_until(lambda: bool(shown))
     gui.wait_until(lambda: s.count_tasks() == 1, 15)
     assert s.keyring.get("db.pass") == "tw-typed-here"
-    gui.wait_until(lambda: said(gui.window) == "Imported 1 task.")
+    gui.wait_until(lambda: said(gui.window) == "Imported 1 task: “nightly”.")

@@ -356,8 +356,8 @@ class TaskActions(QObject):
     def _on_import_chosen(self, path: str) -> None:
         """Create the tasks of an export file; the status bar says how many, and the notes
         (a group that keeps this home's limit)."""
-        def done(report: ImportReport) -> None:
-            self.message.emit(import_words(report))
+        def done(report: ImportReport, left_out: list[str]) -> None:
+            self.message.emit(import_words(report, left_out))
             if report.created:
                 self._show_all()
         import_export(self.session, self.window, Path(path), self, done)  # (secrets asked)

@@ -5,19 +5,26 @@ already (an import done before) are named under the table and left as they are, 
 `--skip-existing` leaves them: the preview refused the whole file and named that option,
 which the window does not have.
 
+A job whose program, module or folder is not on this machine is shown with the others, its
+row marked and its Notes saying why ("Would be refused: line 7: command: …", the words of
+`import --dry-run`); Create makes the others and leaves it out, Cancel makes nothing. The
+window has no `--no-verify`, and the first missing program refused the whole preview. The
+status line names what was made, as the command line's line does.
+
 The reading and the checks run off the GUI thread (`Background`); the import itself is the
 service's bulk import, so it is checked and audited as any other.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from app import transfer
 from app.core.errors import ValidationError, curly
-from app.core.import_plan import PREVIEW_HEADERS, ImportPlan
+from app.core.import_plan import ImportPlan
 from app.core.nouns import some_of
 from app.core.task import TaskSpec
 from app.gui.background import Background
@@ -31,34 +38,72 @@ from app.gui.qt import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
     Signal,
 )
-from app.gui.tasks.secrets_needed import kept_words
+from app.gui.tasks.import_rows import PreviewRows
+from app.gui.tasks.secrets_needed import kept_words, left_out_words
 from app.gui.widgets import file_choice
 from app.gui.widgets.display import plural
-from app.gui.widgets.error_label import ErrorLabel
+from app.gui.widgets.error_label import ErrorLabel, WrappedLabel
 from app.service import Service
+from app.transfer import ImportReport
 
 CRONTAB = "crontab"
 SYSTEMD = "systemd"
+FITTED_ROWS = 100  # the columns fit the first rows' text
+LISTED = 10  # refused tasks listed under the table (all are marked in it)
 
 
-def read_plan(kind: str, source: str, service: Service, now: datetime) -> tuple[
-        ImportPlan, list[TaskSpec], list[str]]:
+def refused_words(problem: ValidationError) -> str:
+    """A refused task's Notes cell: the words `import --dry-run` prints under its table."""
+    return f"Would be refused: {problem.said(curly)}"
+
+
+def imported_words(report: ImportReport, source: str, left_out: list[str]) -> str:
+    """The status line after Create: what was made, named as `tickwork import --crontab`
+    names it ("Imported 2 tasks from crontab ct: “a”, “b”."), what was here already, and
+    what was left out because it would be refused."""
+    names = some_of([curly(name) for name in report.created])
+    said = f"Imported {plural(len(report.created), 'task')} from {source}" + (
+        f": {names}." if names else ".") + kept_words(report.kept)
+    return said + left_out_words(left_out)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A crontab or unit folder as this home would import it."""
+
+    plan: ImportPlan
+    specs: list[TaskSpec]  # one per planned task, in the plan's order
+    rows: list[tuple[str, ...]]  # their preview rows, worded off the GUI thread (0.2 s a 10k)
+    here: list[str] = field(default_factory=list)  # names this home has: left as they are
+    # by the plan's index: the tasks whose program, module or folder is not on this machine
+    refused: dict[int, ValidationError] = field(default_factory=dict)
+
+    def to_create(self) -> list[int]:
+        """The plan's indexes of the tasks Create makes."""
+        here = set(self.here)
+        return [i for i, spec in enumerate(self.specs)
+                if i not in self.refused and spec.name not in here]
+
+
+def read_plan(kind: str, source: str, service: Service, now: datetime) -> Preview:
     """The plan from a crontab file or a unit folder, checked as the import would check it
-    (fields, names that exist, programs and folders) without creating anything; with the
-    names of its tasks this home has already (left as they are)."""
+    (fields, names that exist) without creating anything; with the names of its tasks this
+    home has already (left as they are) and those whose program, module or folder is not
+    here (each named, as `import --dry-run` names them)."""
     plan = (transfer.crontab_plan(Path(source).expanduser()) if kind == CRONTAB
             else transfer.systemd_plan(source))
     specs = plan.specs(now)
-    transfer.verify_all(specs, plan.label)
+    problems = list(transfer.unverified_at(specs, plan.label))
     report = service.import_specs(specs, plan.source, now, plan.label, dry_run=True,
                                   skip_existing=True)
-    return plan, specs, report.kept
+    here = set(report.kept)  # (left as they are: not refused)
+    return Preview(plan, specs, plan.preview_rows(), report.kept,
+                   {i: problem for i, problem in problems if specs[i].name not in here})
 
 
 class ImportPreview(QDialog):
@@ -73,9 +118,7 @@ class ImportPreview(QDialog):
         self.kind = kind
         self.service = service
         self.background = background
-        self.specs: list[TaskSpec] = []
-        self.plan: ImportPlan | None = None
-        self.here: list[str] = []  # of the plan's tasks, those this home has: left as they are
+        self.read: Preview | None = None  # the source as last read (None: none, or refused)
         self.reads = 0  # which preview is the newest: an older one's answer is dropped
         crontab = kind == CRONTAB
         self.setWindowTitle("Import a crontab" if crontab else "Import systemd timers")
@@ -99,19 +142,21 @@ class ImportPreview(QDialog):
         row.addWidget(self.read_button)
 
         self.error = ErrorLabel()
-        self.summary = QLabel("Choose a file to see what would be created."
-                              if crontab else "Preview the timers in this folder.")
-        self.summary.setWordWrap(True)
-        self.table = QTableWidget(0, len(PREVIEW_HEADERS))
-        self.table.setHorizontalHeaderLabels([h.capitalize() for h in PREVIEW_HEADERS])
+        # wrapped at their own height: two lines of summary were cut to one over a long list
+        self.summary = WrappedLabel("Choose a file to see what would be created."
+                                    if crontab else "Preview the timers in this folder.")
+        self.rows = PreviewRows(self)
+        self.table = QTableView()
+        self.table.setModel(self.rows)
+        # the columns fit the first rows' text: Qt's 1,000 rows took 0.5 s of a 10k preview
+        self.table.horizontalHeader().setResizeContentsPrecision(FITTED_ROWS)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setAccessibleName("Tasks the import would create")
-        self.notes = QLabel()
-        self.notes.setWordWrap(True)
+        self.notes = WrappedLabel()
         self.notes.hide()
 
         self.buttons = QDialogButtonBox()
@@ -158,70 +203,89 @@ class ImportPreview(QDialog):
         if read == self.reads:
             self._on_plan_refused(error)
 
-    def _on_plan_read(self, read: int, result: tuple[ImportPlan, list[TaskSpec], list[str]]
-                      ) -> None:
+    def _on_plan_read(self, read: int, result: Preview) -> None:
         if read != self.reads:
             return
-        self.plan, self.specs, self.here = result
-        self._show(self.plan)
-        count = len(self.specs) - len(self.here)
+        self.read = result
+        self._show(result)
+        source, count = result.plan.source, len(result.to_create())
+        refused = len(result.refused)
         if count:
-            self.summary.setText(f"Would create {plural(count, 'task')} from "
-                                 f"{self.plan.source}.")
-            self.create_button.setText(f"&Create {plural(count, 'task')}")
-        elif self.here:
-            self.summary.setText(f"Nothing to create from {self.plan.source}: "
-                                 f"{'its task is' if len(self.here) == 1 else 'all its tasks are'}"
+            said = f"Would create {plural(count, 'task')} from {source}."
+            if refused:
+                said += (f" {plural(refused, 'task')} would be refused (marked): what "
+                         f"{'it runs' if refused == 1 else 'they run'} is not on this machine.")
+            self.summary.setText(said)
+            self.create_button.setText(f"&Create {plural(count, 'task')}" + (
+                f", leave out {refused}" if refused else ""))
+        elif refused:
+            self.summary.setText(f"Nothing to create from {source}: "
+                                 f"{plural(refused, 'task')} would be refused (marked)"
+                                 + (", the others are here already." if result.here else "."))
+        elif result.here:
+            one = len(result.here) == 1
+            self.summary.setText(f"Nothing to create from {source}: "
+                                 f"{'its task is' if one else 'all its tasks are'}"
                                  " here already.")
         else:
-            self.summary.setText(f"Nothing to create from {self.plan.source}.")
+            self.summary.setText(f"Nothing to create from {source}.")
         self.create_button.setEnabled(count > 0)
 
     def _on_plan_refused(self, error: BaseException) -> None:
-        self.plan, self.specs, self.here = None, [], []
-        self.table.setRowCount(0)
+        self.read = None
+        self.rows.show([], [])
         self.notes.hide()
         self.summary.setText("Nothing will be imported.")
         if not isinstance(error, ValidationError):
             raise error
         self.error.show_error(error.said(curly))
 
-    def _show(self, plan: ImportPlan) -> None:
-        here = set(self.here)  # (specs and rows in the plan's order)
-        rows = [row for row, spec in zip(plan.preview_rows(), self.specs, strict=True)
-                if spec.name not in here]
-        self.table.setRowCount(len(rows))
-        for r, values in enumerate(rows):
-            for c, value in enumerate(values):
-                item = QTableWidgetItem(value)
-                item.setToolTip(value)
-                self.table.setItem(r, c, item)
+    def _show(self, read: Preview) -> None:
+        """Every task not here already, those that would be refused marked (`PreviewRows`)."""
+        here = set(read.here)  # (specs and rows in the plan's order)
+        shown = [i for i, spec in enumerate(read.specs) if spec.name not in here]
+        self.rows.show([read.rows[i] for i in shown],
+                       [refused_words(read.refused[i]) if i in read.refused else None
+                        for i in shown])
         self.table.resizeColumnsToContents()
         said = [f"Already here, left as {'it is' if len(here) == 1 else 'they are'}: "
-                + some_of([curly(name) for name in self.here])] if here else []
-        if plan.notes:
-            said.append("Not mapped:\n" + "\n".join(f"• {n}" for n in plan.notes))
+                + some_of([curly(name) for name in read.here])] if here else []
+        if read.plan.notes:
+            said.append("Not mapped:\n" + "\n".join(f"• {n}" for n in read.plan.notes))
+        if read.refused:
+            problems = list(read.refused.values())
+            said.append("Would be refused (not created):\n" + "\n".join(
+                f"• {p.said(curly)}" for p in problems[:LISTED])
+                + (f"\n• and {len(problems) - LISTED:,} more" if len(problems) > LISTED else ""))
         self.notes.setText("\n".join(said))
         self.notes.setVisible(bool(said))
 
     # -- creating ------------------------------------------------------------------------
 
     def create_tasks(self) -> None:
-        plan, specs = self.plan, self.specs
-        if plan is None or not specs:
+        """Create the tasks not here already and not refused, all or nothing."""
+        read = self.read
+        if read is None or not read.to_create():
             return
         self.create_button.setEnabled(False)
-        service = self.service
+        # those here already go too: the import leaves them as they are and names them
+        service, plan = self.service, read.plan
+        made = [i for i in range(len(read.specs)) if i not in read.refused]
+        specs = [read.specs[i] for i in made]
+
+        def label(index: int, field_name: str) -> str:  # an error names the plan's line
+            return plan.label(made[index], field_name)
 
         def work() -> Any:
-            return service.import_specs(specs, plan.source, datetime.now(UTC), plan.label,
+            return service.import_specs(specs, plan.source, datetime.now(UTC), label,
                                         skip_existing=True)
         self.background.run(work, self._on_created, self._on_plan_refused, owner=self)
 
-    def _on_created(self, report: Any) -> None:
-        source = self.plan.source if self.plan is not None else ""
-        self.imported.emit(f"Imported {plural(len(report.created), 'task')} from {source}."
-                           + kept_words(report.kept))
+    def _on_created(self, report: ImportReport) -> None:
+        read = self.read
+        source = read.plan.source if read is not None else ""
+        left_out = [read.specs[i].name for i in read.refused] if read is not None else []
+        self.imported.emit(imported_words(report, source, left_out))
         self.accept()
 
     # -- the source ----------------------------------------------------------------------

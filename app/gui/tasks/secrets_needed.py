@@ -6,6 +6,11 @@ keyring only if it is made (`Service.import_tasks`'s `secrets`) — where it ref
 whole file and named a command (`tickwork secret set`) the window's user had no reason to
 know (a run-through under X). The values are typed as passwords and never shown; Cancel
 imports nothing and stores nothing.
+
+Where some of its tasks run a program, module or folder this machine lacks, the window names
+each and why and asks whether to import the others, before any secret is asked for: it asked
+for the secrets, then refused the whole file (the window has no `--no-verify`). The status
+line names what was made, as `tickwork import` does.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app import transfer
-from app.core.nouns import plural
+from app.core.errors import curly
+from app.core.nouns import plural, some_of
 from app.core.references import already_here
 from app.gui.qt import (
     QDialog,
@@ -35,21 +41,30 @@ from app.service import Service
 from app.service_secrets import own_secret_name
 from app.transfer import ImportReport
 
+LISTED = 10  # tasks that would be refused named in the question (and how many more)
+
 
 def import_export(session: Session, window: QWidget, path: Path, owner: QObject,
-                  done: Callable[[ImportReport], None]) -> None:
+                  done: Callable[[ImportReport, list[str]], None]) -> None:
     """Import the export at `path` off the GUI thread. Where some of its tasks are here
     already, the window asks whether to import the others, leaving those as they are (the
     whole file was refused, and a deleted task could come back only with its siblings
     deleted first: a run-through); then for the values of the secrets the tasks to import
-    use that this home lacks (Cancel: nothing imported, nothing stored)."""
+    use that this home lacks (Cancel: nothing imported, nothing stored). `done` has the
+    report and the names left out (they would be refused)."""
     service = session.service
 
     def asked(look: Look) -> None:
         if look.here and len(look.here) == look.total:  # nothing to bring: said, not asked
-            done(ImportReport(kept=look.here))
+            done(ImportReport(kept=look.here), [])
             return
         if look.here and not others_wanted(window, look):
+            return
+        # all of them refused: the import says why, as ever (nothing to ask)
+        leave_out = [name for name, _ in look.refused]
+        if len(leave_out) == look.total - len(look.here):
+            leave_out = []
+        elif leave_out and not refused_left_out(window, look):
             return
         values: dict[str, str] = {}
         if look.missing:
@@ -59,23 +74,29 @@ def import_export(session: Session, window: QWidget, path: Path, owner: QObject,
             values = ask.values()
 
         def work() -> ImportReport:  # the values are stored only if the tasks are imported
-            return service.import_tasks(path, skip_existing=bool(look.here), secrets=values)
-        session.background.run(work, done, owner=owner, title="Cannot import the tasks")
+            return service.import_tasks(path, skip_existing=bool(look.here), secrets=values,
+                                        leave_out=leave_out)
+        session.background.run(work, lambda report: done(report, leave_out), owner=owner,
+                               title="Cannot import the tasks")
 
     session.background.run(lambda: look_at(service, path), asked, owner=owner,
                            title="Cannot import the tasks")
 
 
-def import_words(report: ImportReport) -> str:
-    """What the status bar says of an import: how many came, how many were left as they
-    are, and the notes (a group that keeps this home's limit)."""
+def import_words(report: ImportReport, left_out: list[str] | None = None) -> str:
+    """What the status bar says of an import: what came, named as `tickwork import` names
+    it ("Imported 2 tasks: “a”, “b”."), how many were left as they are, what was left out
+    as it would be refused, and the notes (a group that keeps this home's limit)."""
     kept, one = len(report.kept), len(report.kept) == 1
-    said = f"Imported {plural(len(report.created), 'task')}."
+    names = some_of([curly(name) for name in report.created])
+    said = f"Imported {plural(len(report.created), 'task')}" + (
+        f": {names}." if names else ".")
     if kept and not report.created:
         said = ("Nothing imported: the task in the file is already here." if one else
                 f"Nothing imported: all {kept} tasks in the file are already here.")
     elif kept:
         said += kept_words(report.kept)
+    said += left_out_words(left_out or [])
     return " ".join([said, *(note[:1].upper() + note[1:] for note in report.notes)])
 
 
@@ -87,6 +108,14 @@ def kept_words(kept: list[str]) -> str:
             f"{'it is' if one else 'they are'}.") if kept else ""
 
 
+def left_out_words(names: list[str]) -> str:
+    """What an import left out because it would be refused: " 1 task was left out (would be
+    refused): “sync”." ("" for none)."""
+    one = len(names) == 1
+    return (f" {plural(len(names), 'task')} {'was' if one else 'were'} left out (would be "
+            f"refused): {some_of([curly(n) for n in names])}.") if names else ""
+
+
 @dataclass(frozen=True)
 class Look:
     """An export file as this home sees it before importing it."""
@@ -96,6 +125,8 @@ class Look:
     missing: list[str] = field(default_factory=list)  # secrets the others use, not stored
     # each secret's users: (task, variable) pairs of the tasks to import
     users: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # of the others, those whose program, module or folder is not here: (name, why)
+    refused: list[tuple[str, str]] = field(default_factory=list)
 
 
 def look_at(service: Service, path: Path) -> Look:
@@ -107,12 +138,17 @@ def look_at(service: Service, path: Path) -> Look:
         return Look()
     here = already_here(specs, reads.task_names(service))
     skipped = set(here)
+    refused = [(specs[i].name, problem.said(curly))
+               for i, problem in transfer.unverified_at(specs) if specs[i].name not in skipped]
+    if len(refused) < len(specs) - len(here):  # (all refused: none is imported, none asked)
+        skipped |= {name for name, _ in refused}
     users: dict[str, list[tuple[str, str]]] = {}
     for spec in specs:
         if spec.name not in skipped:
             for variable, name in spec.secret_env.items():
                 users.setdefault(name, []).append((spec.name, variable))
-    return Look(len(specs), here, sorted(set(users) - set(service.list_secrets())), users)
+    return Look(len(specs), here, sorted(set(users) - set(service.list_secrets())), users,
+                refused)
 
 
 def secret_words(name: str, users: list[tuple[str, str]]) -> str:
@@ -138,6 +174,25 @@ def others_wanted(window: QWidget, look: Look) -> bool:
                       f"{len(look.here)} of the {look.total} tasks in this file {verb} already "
                       f"here: {shown}.\n\nImport the other {plural(others, 'task')} and leave "
                       f"{leave} here?", parent=window)
+    go = box.addButton(f"&Import the other {others}", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(go)
+    box.exec()
+    return box.clickedButton() is go
+
+
+def refused_left_out(window: QWidget, look: Look) -> bool:
+    """Import the others, leaving out those that would be refused (each named, and why)?"""
+    refused = look.refused
+    others = look.total - len(look.here) - len(refused)
+    lines = "\n".join(f"• “{name}”: {why}" for name, why in refused[:LISTED]) + (
+        f"\n• and {len(refused) - LISTED:,} more" if len(refused) > LISTED else "")
+    one = len(refused) == 1
+    box = QMessageBox(QMessageBox.Icon.Question, "Import tasks",
+                      f"{plural(len(refused), 'task')} in this file would be refused: what "
+                      f"{'it runs' if one else 'they run'} is not on this machine.\n\n"
+                      f"{lines}\n\nImport the other {plural(others, 'task')} and leave "
+                      f"{'it' if one else 'these'} out?", parent=window)
     go = box.addButton(f"&Import the other {others}", QMessageBox.ButtonRole.AcceptRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(go)
