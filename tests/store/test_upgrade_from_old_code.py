@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from app.secrets import Keyring
+from app.store.models import SCHEMA_VERSION
 from faults.harness import wait_until
 from tests.conftest import ROOT
 from tests.support import tickwork
@@ -165,3 +166,42 @@ def test_an_older_backup_restores_over_the_upgraded_home(old_home: Path, cli: An
     _verified(cli)
     checked = cli("check")
     assert checked.code == 0, checked.out + checked.err
+
+
+def _newer(path: Path) -> None:
+    """The file as a newer Tickwork leaves it: a schema version past this one's."""
+    con = sqlite3.connect(path)
+    con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
+                (str(SCHEMA_VERSION + 1),))
+    con.commit()
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+
+
+def test_a_store_a_newer_tickwork_made_is_refused_by_every_door_and_left_as_it_was(
+        cli: Any, home: Path, tmp_path: Path) -> None:
+    """The other way: a home a newer Tickwork upgraded, opened by this one (a downgrade).
+    Every command says so, as one line naming the versions, and writes nothing; `check`
+    said 'integrity check ok' (exit 0) of a store no other command would open."""
+    assert cli("task", "add", "a", "--command", "true", "--every", "1h").code == 0
+    backup = tmp_path / "newer-backup.db"
+    assert cli("backup", str(backup)).code == 0
+    _newer(backup)
+    refused = cli("restore", str(backup))
+    assert refused.code == 2 and "newer than this Tickwork" in refused.err, refused.err
+    assert cli("task", "list", "--json").json()[0]["name"] == "a"
+    _newer(home / "tickwork.db")
+    before = (home / "tickwork.db").read_bytes()
+    said = (f"{home / 'tickwork.db'} has schema version {SCHEMA_VERSION + 1}, newer than this "
+            f"Tickwork understands ({SCHEMA_VERSION}); upgrade Tickwork to open it")
+    for args in (("task", "list"), ("task", "add", "b", "--command", "true"), ("engine",),
+                 ("audit", "--verify"), ("export", str(tmp_path / "out.json")),
+                 ("import", str(OLD / "export.json")), ("check",)):
+        done = cli(*args)
+        assert (done.code, said in done.out + done.err) == (1, True), (args, done)
+        assert "Traceback" not in done.err and "integrity check ok" not in done.out, args
+    checked = cli("check", "--json")
+    assert checked.code == 1 and checked.json()["ok"] is False
+    assert checked.json()["problems"] == [said]
+    assert (home / "tickwork.db").read_bytes() == before
+    assert not (home / "backups").exists() or not list((home / "backups").glob("*migration*"))
