@@ -2,7 +2,8 @@
 `restore`, and the one line a damaged store or a full disk turns into (never a traceback).
 
 `check` reads the store read-only (SQLite's full `integrity_check`, one line per problem,
-then one per stored task this version cannot read; exit 0 sound, 1 problems). `backup
+then one per stored task this version cannot read, or one for a store a newer Tickwork
+upgraded, which no command here opens; exit 0 sound, 1 problems). `backup
 [FILE]` copies the store online (SQLite's backup API), 0600. `restore FILE` verifies the
 file (a Tickwork store this version can open, integrity ok), refuses while an engine holds
 the store (it takes the engine lock itself for the duration, so none can start
@@ -94,7 +95,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     from app.core.nouns import plural
     from app.store import backup
     from app.store.home import DB_NAME
-    from app.store.integrity import StoreDamaged, connect_readonly, identify, problems
+    from app.store.integrity import (
+        StoreDamaged,
+        connect_readonly,
+        identify,
+        newer_schema,
+        problems,
+    )
 
     _sqlite_only(args)
     home = _home(args)
@@ -102,14 +109,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not path.exists():
         raise StoreError(f"{path}: no store here")
     unread: list[Any] = []
+    newer: str | None = None  # a store a newer Tickwork upgraded: no command here opens it
     try:
-        identify(path)
+        version = identify(path)
         con = connect_readonly(path)
         try:
             found = problems(con, full=True)
         finally:
             con.close()
-        if not found:
+        newer = None if found else newer_schema(path, version)
+        if not found and newer is None:
             unread = _unreadable_tasks(home)
     except StoreDamaged as exc:  # anything else (not ours, not SQLite) is its own error
         found = [exc.detail]
@@ -117,8 +126,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         found = [str(exc)]
     zoned = [t for t in unread if t.zone is not None]
     unread = [t for t in unread if t.zone is None]
-    lines = found + [f"task {t.name!r} (id {t.id}) cannot be read by this version of "
-                     f"Tickwork: {t.reason}" for t in unread] + [
+    lines = found + ([newer] if newer else []) + [
+        f"task {t.name!r} (id {t.id}) cannot be read by this version of Tickwork: {t.reason}"
+        for t in unread] + [
         f"task {t.name!r} (id {t.id}) is left out by the engine: this machine does not know "
         f"its time zone {t.zone!r} (its time zone data lacks it)" for t in zoned]
     if args.json:

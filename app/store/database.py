@@ -49,6 +49,7 @@ from app.store.integrity import (
     StoreDamaged,
     fault_of,
     identify,
+    newer_schema,
     problems,
     readonly_target,
     unusable,
@@ -103,11 +104,8 @@ class Store:
             version = identify(store.path, quick_check=check)
         except StoreDamaged as exc:
             raise store.damaged(exc.detail) from None
-        if version is not None and version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{store.path} has schema version {version}, newer than this Tickwork "
-                f"understands ({SCHEMA_VERSION}); upgrade Tickwork to open it"
-            )
+        if newer := newer_schema(store.path, version):
+            raise StoreError(newer)
         fixes = store._prepare_files()
         _close_current()
         db.initialize(pw.SqliteDatabase(str(store.path), pragmas=PRAGMAS,
@@ -324,11 +322,8 @@ class Store:
             return
         row = Meta.get_or_none(Meta.key == "schema_version")
         version = int(row.value) if row else 0
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.name} has schema version {version}, newer than this Tickwork "
-                f"understands ({SCHEMA_VERSION}); upgrade Tickwork to open it"
-            )
+        if newer := newer_schema(self.name, version):
+            raise StoreError(newer)
         if version < SCHEMA_VERSION:
             from app.store.migrations import migrate
 

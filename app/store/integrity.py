@@ -101,6 +101,17 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(readonly_target(path), uri=True, check_same_thread=False)
 
 
+def newer_schema(name: object, version: int | None) -> str | None:
+    """The one line every door gives for a store a newer Tickwork upgraded (a downgrade);
+    None for a store this Tickwork opens (or a new one)."""
+    from app.store.models import SCHEMA_VERSION  # (peewee: loaded by what opens a store)
+
+    if version is None or version <= SCHEMA_VERSION:
+        return None
+    return (f"{name} has schema version {version}, newer than this Tickwork understands "
+            f"({SCHEMA_VERSION}); upgrade Tickwork to open it")
+
+
 def identify(path: Path, *, quick_check: bool = False) -> int | None:
     """The schema version of the Tickwork store at `path`; None when the file is empty (a new
     store). Raises StoreError, having written nothing, for anything else; with
