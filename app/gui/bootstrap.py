@@ -15,13 +15,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import signal
 import socket
 import sys
 from pathlib import Path
 from typing import Any
 
-from app.core.errors import StoreError, TickworkError
+from app.core.errors import StoreError, TickworkError, ValidationError
 from app.engine.log import log_to_stderr
 from app.platform.display import release_display, require_window
 
@@ -146,11 +147,18 @@ def main(argv: list[str] | None = None) -> int:
 
 def _windows(app: Any, args: argparse.Namespace, signals: QuitOnSignals) -> int:
     """The window, opened anew after each File → Connect to a shared store…"""
+    from app.engine.environment import check_engine
     from app.gui.qt import QMessageBox
     from app.store.home import resolve_home
     from app.store.location import resolve_store
 
-    try:  # (`tickwork-gui`, the desktop's launcher, has no terminal to say it in)
+    # (`tickwork-gui`, the desktop's launcher, has no terminal to say these in)
+    try:  # the variables its engine reads, as `tickwork` looks at them before Qt starts
+        check_engine(os.environ)
+    except ValidationError as exc:
+        QMessageBox.critical(None, "Tickwork cannot start", str(exc))
+        return 2
+    try:
         home = resolve_home(args.home)
         url = resolve_store(args.store, home)
     except (StoreError, TickworkError) as exc:
