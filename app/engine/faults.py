@@ -30,7 +30,6 @@ import logging
 import threading
 from collections.abc import Callable
 from typing import Protocol
-from urllib.parse import urlsplit
 
 from app.engine import recovery
 from app.engine.attempts import Sink
@@ -43,6 +42,7 @@ from app.engine.watcher import StoreWatcher
 from app.engine.writer import RETRY_AWAY, RETRY_FIRST, RETRY_MAX, Writer
 from app.store.database import Store
 from app.store.integrity import CORRUPT, FULL, UNREACHABLE, ended_silent, find_fault
+from app.store.said_url import passwords
 
 
 class EngineParts(Protocol):
@@ -273,8 +273,7 @@ class StoreFaults:
 
 
 def _without_password(text: str, url: str | None) -> str:
-    """`text` with the store URL's password (if it has one) blanked out."""
-    if url is None:
-        return text
-    password = urlsplit(url).password
-    return text.replace(password, "***") if password else text
+    """`text` with the store URL's passwords (if it has any) blanked out."""
+    for password in passwords(url) if url is not None else []:
+        text = text.replace(password, "***")
+    return text

@@ -418,3 +418,44 @@ def test_a_server_with_no_connection_slot_left_is_one_line_and_exit_1(
         assert err.startswith("tickwork: error: cannot open the PostgreSQL store "), err
         assert err.rstrip().endswith("sorry, too many clients already"), err
     assert "t" in pg_cli("task", "list").out  # and all is as it was once a slot is free
+
+
+def test_a_password_in_the_urls_query_is_never_shown_nor_remembered(
+        pg_cli: Any, pg_url: str, home: Path, tmp_path: Path) -> None:
+    """libpq takes a password as `?password=` too, and Tickwork passed it on, but showed it:
+    in the line of a server it could not reach or a database it could not open, in the
+    engine's log, in `tickwork settings`; and `settings --shared-store` remembered it. A URL
+    refused for its scheme showed its password too, however written."""
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    away = pg_cli("--store", f"postgresql://tickwork@127.0.0.1:{port}/db?password=hunter2",
+                  "task", "list", store=False)
+    assert away.code == 1 and "Connection refused" in away.err, away.err
+    no_db = pg_cli("--store", pg_url.rsplit("/", 1)[0] + "/nodb?sslmode=disable&password="
+                   "hunter2", "engine", store=False)
+    assert no_db.code == 1 and 'database "nodb" does not exist' in no_db.err, no_db.err
+    assert "?sslmode=disable" in no_db.err  # the other parameters are still shown
+    remembered = pg_cli("settings", "--shared-store", f"{pg_url}?password=hunter2",
+                        store=False)
+    assert remembered.code == 2 and "~/.pgpass" in remembered.err, remembered.err
+    assert not (home / "store-url").exists()
+    mistyped = pg_cli("--store", "postgressql://tickwork:hunter2@db/tasks", "task", "list",
+                      store=False)
+    assert mistyped.code == 2 and "'postgressql://tickwork@db/tasks' is not a PostgreSQL URL" \
+        in mistyped.err, mistyped.err
+    url = f"{pg_url}?password=hunter2"  # the tests' server trusts anyone: it is taken
+    assert pg_cli("--store", url, "task", "list", store=False).code == 0
+    log = tmp_path / "engine.log"
+    with log.open("w") as err:
+        proc = tickwork.start(["--home", str(home), "engine", "--store", url, "--grace", "2"],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_until(lambda: "engine running on" in log.read_text(), 30)
+        shown = pg_cli("--store", url, "settings", store=False)
+    finally:
+        stop(proc)
+    for said in (away.err, no_db.err, remembered.err, mistyped.err, log.read_text(),
+                 shown.out + shown.err):
+        assert "hunter2" not in said, said
+    assert pg_url in log.read_text()
