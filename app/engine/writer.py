@@ -20,7 +20,8 @@ Some failures are faults of the store, not of a write, and are never replayed: a
 commits, while new writes queue behind it; a PostgreSQL server that cannot be reached holds
 it the same way, retried every second (each try is one connection attempt); a damaged file
 (SQLITE_CORRUPT) fails the batch. Each is reported once through `on_fault(kind, detail,
-silent)` (`silent`: the server ended the session for its silence, SQLSTATE 25P03), and the
+silent)` (`silent`: the server ended the session for its silence, SQLSTATE 25P03; again
+when a server away turns into one refusing the password, or back), and the
 end of a hold through `on_fault(None, "", False)`, so the engine can stop firing and say
 so. Nothing in a held batch is lost: a transaction the server dropped committed nothing, and
 the whole batch is tried again.
@@ -48,6 +49,7 @@ from app.engine.clock import WALL, Clock
 from app.store import connection, ledger
 from app.store.integrity import CORRUPT, FULL, UNREACHABLE, ended_silent, find_fault
 from app.store.leader import FencedOff, is_fenced
+from app.store.location import password_refused
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +94,10 @@ class Writer:
         self._fenced_epoch: int | None = None  # the epoch the database refused
         self.dropped = 0  # writes dropped because the database fenced this engine off
         self.fault: str | None = None  # FULL or UNREACHABLE while a batch waits, CORRUPT
+        self._refused = False  # UNREACHABLE as the server refused the password
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
-        self._unwritten = 0  # writes given up at stop, the store still failing (said once)
-        self._unwritten_why = ""
+        self._unwritten, self._unwritten_why = 0, ""  # writes given up at stop, the store
+        # still failing (said once)
         self.batches = self.ops = 0
         self.max_batch_seconds = 0.0
 
@@ -297,9 +300,10 @@ class Writer:
             return out
 
     def _report(self, kind: str | None, detail: str, silent: bool = False) -> None:
-        if kind == self.fault:
+        refused = kind == UNREACHABLE and password_refused(detail)
+        if kind == self.fault and refused == self._refused:
             return
-        self.fault = kind
+        self.fault, self._refused = kind, refused
         if self.on_fault is not None:
             try:
                 self.on_fault(kind, detail, silent)
@@ -383,18 +387,13 @@ class Writer:
 
 
 def _call(done: Done | None, result: Any, error: BaseException | None) -> None:
-    if done is None:
-        return
-    try:
-        done(result, error)
-    except Exception:
-        log.exception("writer callback failed")
+    if done is not None:
+        _after(partial(done, result, error))
 
 
 def _after(after: Callable[[], None] | None) -> None:
-    if after is None:
-        return
     try:
-        after()
+        if after is not None:
+            after()
     except Exception:
         log.exception("writer callback failed")

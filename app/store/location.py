@@ -108,15 +108,19 @@ def connection_advice(url: str, detail: str, timeout: float) -> str:
                                  "invalid response to SSL negotiation")):
         return (f"{detail}: what answers at {host}:{port} is not a PostgreSQL server (is it "
                 "the right port?)")
-    if "no password supplied" in detail:
-        why = "the server asks for a password: give it"
-    elif "password authentication failed" in detail:
-        why = "the server refused the password: give the right one"
-    else:
+    if not password_refused(detail):
         return detail
+    why = ("the server asks for a password: give it" if "no password supplied" in detail
+           else "the server refused the password: give the right one")
     fields = (host, port, parts.path.strip("/"), parts.username or "*")
     where = os.environ.get("PGPASSFILE") or "~/.pgpass"
     return f"{detail}: {why} in {where} (mode 0600), a line {':'.join(fields)}:PASSWORD"
+
+
+def password_refused(detail: str) -> bool:
+    """Do the driver's words say the server wants a password it was not given, or refused
+    the one it was (rather than that it is away)?"""
+    return "no password supplied" in detail or "password authentication failed" in detail
 
 
 def resolve_store(arg: str | None, home: Path | None = None) -> str | None:

@@ -459,3 +459,45 @@ def test_a_password_in_the_urls_query_is_never_shown_nor_remembered(
                  shown.out + shown.err):
         assert "hunter2" not in said, said
     assert pg_url in log.read_text()
+
+
+def test_an_engine_whose_password_is_refused_mid_way_says_so_and_where_it_goes(
+        pg_cli: Any, pg_url: str, pg_password_user: str, pg_server: Any, home: Path,
+        tmp_path: Path) -> None:
+    """The password changed on the server (or in ~/.pgpass) while an engine runs: it kept
+    saying only that the server "cannot be reached", the first line of the outage, while
+    the server answered and refused its password at every retry. The refusal is said, once,
+    with where the password goes, as the CLI says it; the engine goes on once it is right."""
+    url = pg_url.replace("postgres@", f"{pg_password_user}@", 1)
+    port, database = url.rsplit(":", 1)[1].split("/")[0], url.rsplit("/", 1)[1]
+    pgpass = tmp_path / "pgpass"
+    line = f"127.0.0.1:{port}:{database}:{pg_password_user}:"
+    pgpass.write_text(line + "s3cret-pw\n")
+    pgpass.chmod(0o600)
+    env = {**os.environ, "PGPASSFILE": str(pgpass), "TICKWORK_PACE": "0.1"}
+    added = pg_cli("--store", url, "task", "add", "tick", "--command", "true", "--every", "1s",
+                   store=False, env={"PGPASSFILE": str(pgpass)})
+    assert added.code == 0, added.err
+    log = tmp_path / "engine.log"
+    with log.open("w") as err:
+        proc = tickwork.start(["--home", str(home), "engine", "--store", url, "--grace", "2"],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_until(lambda: "tick: succeeded" in log.read_text(), 30)
+        pgpass.write_text(line + "the-old-one\n")  # as if the server's had changed
+        with pg_server.admin() as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE usename = %s", (pg_password_user,))
+        wait_until(lambda: "refuses this engine's password" in log.read_text(), 30)
+        pgpass.write_text(line + "s3cret-pw\n")
+        wait_until(lambda: "is back after" in log.read_text(), 30)
+    finally:
+        stop(proc)
+    said = [t for t in log.read_text().splitlines() if "tickwork.runs" not in t]
+    refused = [t for t in said if "ERROR" in t and "refuses this engine's password" in t]
+    assert len(refused) == 1, said
+    assert refused[0].endswith(f"give the right one in {pgpass} (mode 0600), a line "
+                               f"{line}PASSWORD: firing paused, retrying every second"), said
+    assert any("engine stalled: the store's server refuses this engine's password" in t
+               for t in said), said  # (the state the window shows)
+    assert "the-old-one" not in log.read_text() and "Traceback" not in log.read_text()
