@@ -29,9 +29,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
-from app.engine import recovery
+from app.engine import orphans, recovery
 from app.engine.attempts import Sink
 from app.engine.clock import Clock
 from app.engine.control import Requests
@@ -51,6 +51,7 @@ class EngineParts(Protocol):
 
     state: str
     workers_said: str  # "8 workers": what its state says while it runs
+    id: str  # the engine's id, which its runs' tokens carry
 
     @property
     def store(self) -> Store: ...
@@ -240,6 +241,10 @@ class StoreFaults:
         self.engine.hub.emit(Notification(
             "store", title, f"{store.name}: {said}: no task starts until the server answers "
             "again; fires missed meanwhile are caught up afterwards"))
+
+    def left(self, *given_up: Any) -> None:
+        """Writer, at its stop: keep the ends it could not write for the next start."""
+        orphans.leave_ends(self.engine.store.home, self.engine.id, *given_up)
 
     def _restate(self) -> None:
         """Dispatcher: a stalled engine's state says the pause's cause as it is now."""
