@@ -224,8 +224,9 @@ def store_fault_line(args: argparse.Namespace, exc: BaseException) -> str | None
     mid-command, or one that ended the command for its silence in a write; None for
     others."""
     from app.store import backup
-    from app.store.backend import WRITE_SILENCE, safe_url
+    from app.store.backend import WRITE_SILENCE
     from app.store.integrity import CORRUPT, FULL, UNREACHABLE, ended_silent, fault_of
+    from app.store.said_url import safe_url
 
     if ended_silent(exc):  # (it read "could not be reached mid-command": it was there)
         return ("error: the PostgreSQL server ended this command for staying silent inside "

@@ -110,7 +110,7 @@ class Engine:
         self.backups = DailyBackups(self.home, self._stop, clock=clock) if backups else None
         self._threads: list[threading.Thread] = []
         self.faults = StoreFaults(self)
-        self.writer = Writer(on_fault=self.faults.report, clock=clock)
+        self.writer = Writer(on_fault=self.faults.report, clock=clock, left=self.faults.left)
         self.timing = Timing(self._on_due, clock.now)
         self.recorder = RunRecorder(self.home, self.writer, self.hub, self.stats, self.keyring,
                                     self._on_finished, clock=clock)

@@ -29,10 +29,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Protocol
-from urllib.parse import urlsplit
+from typing import Any, Protocol
 
-from app.engine import recovery
+from app.engine import orphans, recovery
 from app.engine.attempts import Sink
 from app.engine.clock import Clock
 from app.engine.control import Requests
@@ -43,6 +42,8 @@ from app.engine.watcher import StoreWatcher
 from app.engine.writer import RETRY_AWAY, RETRY_FIRST, RETRY_MAX, Writer
 from app.store.database import Store
 from app.store.integrity import CORRUPT, FULL, UNREACHABLE, ended_silent, find_fault
+from app.store.location import connection_advice, password_refused
+from app.store.said_url import passwords
 
 
 class EngineParts(Protocol):
@@ -50,6 +51,7 @@ class EngineParts(Protocol):
 
     state: str
     workers_said: str  # "8 workers": what its state says while it runs
+    id: str  # the engine's id, which its runs' tokens carry
 
     @property
     def store(self) -> Store: ...
@@ -84,7 +86,8 @@ class StoreFaults:
         self._down_since = 0.0
         self._kind = FULL  # dispatcher's view: why it is down (FULL or UNREACHABLE)
         self._start_up_delay = 0.0  # > 0 while start-up recovery waits for the store
-        self._said: str | None = None  # the pause said and not yet over (any thread)
+        self._said: tuple[str, bool] | None = None  # the pause said and not yet over (any
+        # thread): its kind, and whether the server refused the password
         self._silent = False  # ... UNREACHABLE said as a session the server ended (25P03)
         self._lock = threading.Lock()
 
@@ -94,6 +97,8 @@ class StoreFaults:
         if self._kind == UNREACHABLE:
             return ("the store's server ended this engine's session for its silence: "
                     "retrying every second" if self._silent else
+                    "the store's server refuses this engine's password: retrying every second"
+                    if self._said and self._said[1] else
                     "the store's server cannot be reached: retrying every second")
         return "the store cannot be written (disk full?): retrying"
 
@@ -186,10 +191,15 @@ class StoreFaults:
 
     def _say(self, kind: str, detail: str, silent: bool = False) -> bool:
         """Say a pause (FULL or UNREACHABLE) once: False when it was said already."""
+        said = (kind, kind == UNREACHABLE and password_refused(detail))
         with self._lock:
-            if self._said == kind:
+            if self._said == said:
                 return False
-            self._said = kind
+            before, self._said = self._said, said
+        if before is not None and before[0] == kind:  # the same pause, its cause said anew
+            self._say_away(detail, silent)
+            self.engine.post(self._restate)
+            return False
         if kind == UNREACHABLE:
             self._say_away(detail, silent)
         else:
@@ -219,6 +229,11 @@ class StoreFaults:
                       "two statements): firing paused, retrying every second", store.name)
             title, said = ("Tickwork's store ended its session", "the server ended this "
                            "engine's session for staying silent inside a transaction too long")
+        elif password_refused(detail):
+            said = connection_advice(store.url or "", detail, 0)
+            log.error("the store's server %s refuses this engine's password: %s: firing "
+                      "paused, retrying every second", store.name, said)
+            title = "Tickwork's store refuses its password"
         else:
             log.error("the store's server cannot be reached (%s: %s): firing paused, retrying "
                       "every second", store.name, detail)
@@ -226,6 +241,15 @@ class StoreFaults:
         self.engine.hub.emit(Notification(
             "store", title, f"{store.name}: {said}: no task starts until the server answers "
             "again; fires missed meanwhile are caught up afterwards"))
+
+    def left(self, *given_up: Any) -> None:
+        """Writer, at its stop: keep the ends it could not write for the next start."""
+        orphans.leave_ends(self.engine.store.home, self.engine.id, *given_up)
+
+    def _restate(self) -> None:
+        """Dispatcher: a stalled engine's state says the pause's cause as it is now."""
+        if self.engine.state == "stalled":
+            self.engine.set_state("stalled", self.why)
 
     def _stall(self, kind: str) -> None:
         """Dispatcher: stop firing until the store takes writes again."""
@@ -273,8 +297,7 @@ class StoreFaults:
 
 
 def _without_password(text: str, url: str | None) -> str:
-    """`text` with the store URL's password (if it has one) blanked out."""
-    if url is None:
-        return text
-    password = urlsplit(url).password
-    return text.replace(password, "***") if password else text
+    """`text` with the store URL's passwords (if it has any) blanked out."""
+    for password in passwords(url) if url is not None else []:
+        text = text.replace(password, "***")
+    return text

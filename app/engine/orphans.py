@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from app.core.errors import TickworkError
 from app.core.nouns import plural
@@ -264,3 +265,36 @@ def _recorded(home: Path, run_id: int, _result: object, error: BaseException | N
     """A run's end committed (its batch, or one after it): its file goes."""
     if error is None:
         ends.remove(home, run_id)
+
+
+HOW = {"succeeded": "exit", "failed": "exit", "timed_out": "timeout"}  # an end a file tells
+
+
+def leave_ends(home: Path, engine_id: str, finals: list[tuple[int, str, str, int | None,
+                                                               str | None]],
+               output: list[tuple[int, int, str, str, str]], starts: list[tuple[Any, ...]]
+               ) -> None:
+    """The writer's `left` at its stop, the store still failing (its server away): each run
+    whose end it could not write is left as a launcher leaves one (ends.py), with the output
+    and start it could not write either, so the next start of this home records the run as
+    it ended — it was recorded `interrupted` and ran again. An end a file cannot tell (a
+    cancel, a stop, a failure with no exit code) is not left: that run is retried by policy."""
+    started: dict[int, str] = {row[0]: row[1] for row in starts}  # (run id, started_at, …)
+    for run_id, status, finished_at, code, error in finals:
+        if status not in HOW or code is None:
+            continue
+        at = datetime.fromisoformat(finished_at).timestamp()
+        begun = datetime.fromisoformat(started[run_id]).timestamp() if run_id in started \
+            else None
+        told = [[stream, text] for rid, _seq, stream, text, _at in sorted(output)
+                if rid == run_id]
+        try:
+            ends.write(ends.file_of(str(home / ends.FOLDER), run_id),
+                       processes.run_token(run_id, engine_id), HOW[status], code, error, at,
+                       told, begun)
+        except OSError as exc:
+            log.error("run %d: its end could not be kept for the next start either (%s): it "
+                      "is interrupted and retried then", run_id, exc)
+            continue
+        log.warning("run %d: its end is kept in %s: the next start records it", run_id,
+                    home / ends.FOLDER)

@@ -2,12 +2,11 @@
 
 The run ledger's hot writes (claims, starts, ends, output, next fire times) are records in
 typed buffers; the writer commits everything pending in one IMMEDIATE transaction, each
-buffer as one multi-row statement. That matters twice: the fsync that makes the ledger
-durable (`synchronous=FULL`) is paid once per batch, and each SQLite call hands the GIL
-away and must win it back, so one statement for a thousand rows beats a thousand
-statements. Rare writes are plain functions (`submit`). Under a storm a commit begins at most
-every `GATHER` (4 ms), so its writes come together: back to back, each cost ~0.75 ms of CPU
-(fsync, pages written again), at 100,000 fires a minute 20,000 commits in 30 s, now 7,100.
+buffer as one multi-row statement: the fsync that makes the ledger durable is paid once per
+batch, and one statement for a thousand rows beats a thousand statements (each SQLite call
+hands the GIL away and must win it back). Rare writes are plain functions (`submit`). Under
+a storm a commit begins at most every `GATHER` (4 ms), so its writes come together (at
+100,000 fires a minute, 7,100 commits in 30 s where there were 20,000).
 
 Within a batch the order is: functions, claims, starts, output, ends, next fire times.
 That is safe because anything about a run is only submitted after its claim committed.
@@ -20,10 +19,11 @@ Some failures are faults of the store, not of a write, and are never replayed: a
 commits, while new writes queue behind it; a PostgreSQL server that cannot be reached holds
 it the same way, retried every second (each try is one connection attempt); a damaged file
 (SQLITE_CORRUPT) fails the batch. Each is reported once through `on_fault(kind, detail,
-silent)` (`silent`: the server ended the session for its silence, SQLSTATE 25P03), and the
-end of a hold through `on_fault(None, "", False)`, so the engine can stop firing and say
-so. Nothing in a held batch is lost: a transaction the server dropped committed nothing, and
-the whole batch is tried again.
+silent)` (`silent`: the server ended the session for its silence, SQLSTATE 25P03; again
+when a server away turns into one refusing the password, or back), and the end of a hold
+through `on_fault(None, "", False)`, so the engine can stop firing and say so. Nothing in a
+held batch is lost: a transaction the server dropped committed nothing, and the whole batch
+is tried again; what is still held when the writer stops is said once, and handed to `left`.
 
 On a shared PostgreSQL store the leading engine's writer carries its fencing epoch
 (`lead(epoch)`, app/store/leader.py) into every transaction. When the database refuses a
@@ -48,6 +48,7 @@ from app.engine.clock import WALL, Clock
 from app.store import connection, ledger
 from app.store.integrity import CORRUPT, FULL, UNREACHABLE, ended_silent, find_fault
 from app.store.leader import FencedOff, is_fenced
+from app.store.location import password_refused
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ class _Batch:
 
 class Writer:
     def __init__(self, name: str = "tickwork-writer", on_fault: Fault | None = None,
-                 clock: Clock = WALL) -> None:
+                 clock: Clock = WALL, left: Callable[..., None] | None = None) -> None:
         self.clock = clock
         self._batch = _Batch()
         self._cond = threading.Condition()
@@ -92,11 +93,12 @@ class Writer:
         self._fenced_epoch: int | None = None  # the epoch the database refused
         self.dropped = 0  # writes dropped because the database fenced this engine off
         self.fault: str | None = None  # FULL or UNREACHABLE while a batch waits, CORRUPT
+        self._refused = False  # UNREACHABLE as the server refused the password
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
-        self._unwritten = 0  # writes given up at stop, the store still failing (said once)
-        self._unwritten_why = ""
-        self.batches = self.ops = 0
-        self.max_batch_seconds = 0.0
+        self._unwritten: list[_Batch] = []  # given up at stop, the store still failing: said
+        self._unwritten_why, self.left = "", left  # once, and its runs' ends, output and
+        # starts handed to `left` (app/engine/launcher/ends.py keeps each run's end)
+        self.batches, self.ops, self.max_batch_seconds = 0, 0, 0.0
 
     def start(self) -> None:
         self._thread.start()
@@ -197,7 +199,11 @@ class Writer:
             self._commit(batch)
         if self._unwritten:
             log.error("the store still cannot be written at stop: %d writes were not "
-                      "committed (%s)", self._unwritten, self._unwritten_why)
+                      "committed (%s)", sum(map(len, self._unwritten)), self._unwritten_why)
+            if self.left is not None:
+                self.left([r for b in self._unwritten for r, _ in b.finals],
+                          [r for b in self._unwritten for r in b.outputs],
+                          [r for b in self._unwritten for r, _ in b.starts])
         connection.close()  # this thread's connection
 
     def _commit(self, batch: _Batch) -> None:
@@ -237,9 +243,7 @@ class Writer:
             _call(done, result, None)
         for (_row, done), run_id in zip(batch.claims, claimed, strict=True):
             _call(done, run_id, None)
-        for _row, after in batch.starts:
-            _after(after)
-        for _row, after in batch.finals:
+        for _row, after in [*batch.starts, *batch.finals]:
             _after(after)
 
     def _transact(self, batch: _Batch) -> tuple[list[Any], list[Any]]:
@@ -289,7 +293,7 @@ class Writer:
                 if fault[0] == CORRUPT:
                     self._report(CORRUPT, str(fault[1]))
                 else:  # said once, as the thread ends
-                    self._unwritten += len(batch)
+                    self._unwritten.append(batch)
                     self._unwritten_why = (str(fault[1]).strip().splitlines() or [""])[0]
                 self._abandon(batch, exc)
                 return None
@@ -297,9 +301,10 @@ class Writer:
             return out
 
     def _report(self, kind: str | None, detail: str, silent: bool = False) -> None:
-        if kind == self.fault:
+        refused = kind == UNREACHABLE and password_refused(detail)
+        if kind == self.fault and refused == self._refused:
             return
-        self.fault = kind
+        self.fault, self._refused = kind, refused
         if self.on_fault is not None:
             try:
                 self.on_fault(kind, detail, silent)
@@ -383,18 +388,13 @@ class Writer:
 
 
 def _call(done: Done | None, result: Any, error: BaseException | None) -> None:
-    if done is None:
-        return
-    try:
-        done(result, error)
-    except Exception:
-        log.exception("writer callback failed")
+    if done is not None:
+        _after(partial(done, result, error))
 
 
 def _after(after: Callable[[], None] | None) -> None:
-    if after is None:
-        return
     try:
-        after()
+        if after is not None:
+            after()
     except Exception:
         log.exception("writer callback failed")

@@ -23,11 +23,11 @@ import re
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import peewee as pw
 
 from app.store.models import db
+from app.store.said_url import safe_url
 
 LEASE = 3.0  # seconds a silent leader keeps its lease, and its silent ledger writer the
 # write lock (the server's idle_session_timeout / idle_in_transaction_session_timeout)
@@ -286,18 +286,6 @@ def data_version() -> int:
         row = db.execute_sql("SELECT pg_snapshot_xmax(pg_current_snapshot())::text")
         return int(row.fetchone()[0])
     return int(db.execute_sql("PRAGMA data_version").fetchone()[0])
-
-
-def safe_url(url: str) -> str:
-    """A PostgreSQL URL without its password, for messages and keyring names."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = (f"{parts.username}@" if parts.username else "") + host
-    if parts.port:
-        netloc += f":{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def name() -> str:

@@ -55,6 +55,7 @@ from app.store.integrity import (
     unusable,
 )
 from app.store.models import ALL_MODELS, SCHEMA_VERSION, Meta, db
+from app.store.said_url import safe_url
 
 # the audit, the backups and the migrations are imported where they are used: a command
 # that only reads (`task list`) needs none of them (~25 M of its ~670 M instructions)
@@ -86,7 +87,7 @@ class Store:
     @property
     def name(self) -> str:
         """The store as messages name it: the file, or the URL without its password."""
-        return str(self.path) if self.url is None else backend.safe_url(self.url)
+        return str(self.path) if self.url is None else safe_url(self.url)
 
     @classmethod
     def open(cls, home: Path, *, actor: str = "engine", now: datetime | None = None,

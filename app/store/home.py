@@ -51,7 +51,7 @@ def stop_command(home: Path, store: str | None = None) -> str:
     own = is_default_home(home)
     words = ["tickwork"] + ([] if own else ["--home", shlex.quote(str(home))])
     if store:
-        from app.store.backend import safe_url
+        from app.store.said_url import safe_url
 
         words += ["--store", shlex.quote(safe_url(store))]
     return " ".join([*words, "engine", "stop"])

@@ -11,7 +11,8 @@ The URL is checked here, before anything is opened, so a mistyped one is one lin
 the option. A URL reads `postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?PARAMS]`
 (libpq's own form, `postgres://` too); HOST may be left out when `?host=/socket/dir` says
 where the server's socket is. A password is better kept in `~/.pgpass` than in the URL:
-it is never shown in messages either way.
+it is never shown in messages either way, nor remembered, whether it is written before the
+`@` or as `?password=` (which libpq takes too).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from app.core.errors import StoreError, ValidationError
 from app.store.home import FILE_MODE
+from app.store.said_url import passwords, safe_url
 
 ENV = "TICKWORK_STORE"
 CHOICE_NAME = "store-url"  # the home's remembered store: one URL line (absent: the file)
@@ -38,8 +40,10 @@ def check_url(text: str) -> str:
         port = parts.port
     except ValueError as exc:
         raise ValueError(f"not a store URL ({exc}): expected {FORM}") from None
-    if parts.scheme not in SCHEMES:
-        raise ValueError(f"{text!r} is not a PostgreSQL URL: expected {FORM}")
+    if parts.scheme not in SCHEMES:  # (said without the password it may hold)
+        said = (repr(safe_url(text)) if "://" in text
+                else "the value" if "@" in text or "password" in text else repr(text))
+        raise ValueError(f"{said} is not a PostgreSQL URL: expected {FORM}")
     if not parts.path.strip("/"):
         raise ValueError(f"the URL names no database: expected {FORM}")
     if "/" in parts.path.strip("/"):
@@ -53,7 +57,7 @@ def check_url(text: str) -> str:
 
 def has_password(url: str) -> bool:
     """Does the URL carry a password (which a remembered choice must not keep)?"""
-    return urlsplit(url).password is not None
+    return bool(passwords(url))
 
 
 def saved_store(home: Path) -> str | None:
@@ -104,15 +108,19 @@ def connection_advice(url: str, detail: str, timeout: float) -> str:
                                  "invalid response to SSL negotiation")):
         return (f"{detail}: what answers at {host}:{port} is not a PostgreSQL server (is it "
                 "the right port?)")
-    if "no password supplied" in detail:
-        why = "the server asks for a password: give it"
-    elif "password authentication failed" in detail:
-        why = "the server refused the password: give the right one"
-    else:
+    if not password_refused(detail):
         return detail
+    why = ("the server asks for a password: give it" if "no password supplied" in detail
+           else "the server refused the password: give the right one")
     fields = (host, port, parts.path.strip("/"), parts.username or "*")
     where = os.environ.get("PGPASSFILE") or "~/.pgpass"
     return f"{detail}: {why} in {where} (mode 0600), a line {':'.join(fields)}:PASSWORD"
+
+
+def password_refused(detail: str) -> bool:
+    """Do the driver's words say the server wants a password it was not given, or refused
+    the one it was (rather than that it is away)?"""
+    return "no password supplied" in detail or "password authentication failed" in detail
 
 
 def resolve_store(arg: str | None, home: Path | None = None) -> str | None:
@@ -137,8 +145,6 @@ def reach(url: str, timeout: float = 5.0) -> str:
     is there in a few words ("a Tickwork store with 12 tasks", "an empty database: Tickwork
     creates its tables there"); StoreError in one line (never the password) when it cannot."""
     import psycopg
-
-    from app.store.backend import safe_url
 
     url = check_url(url)
     try:

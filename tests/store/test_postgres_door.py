@@ -418,3 +418,86 @@ def test_a_server_with_no_connection_slot_left_is_one_line_and_exit_1(
         assert err.startswith("tickwork: error: cannot open the PostgreSQL store "), err
         assert err.rstrip().endswith("sorry, too many clients already"), err
     assert "t" in pg_cli("task", "list").out  # and all is as it was once a slot is free
+
+
+def test_a_password_in_the_urls_query_is_never_shown_nor_remembered(
+        pg_cli: Any, pg_url: str, home: Path, tmp_path: Path) -> None:
+    """libpq takes a password as `?password=` too, and Tickwork passed it on, but showed it:
+    in the line of a server it could not reach or a database it could not open, in the
+    engine's log, in `tickwork settings`; and `settings --shared-store` remembered it. A URL
+    refused for its scheme showed its password too, however written."""
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    away = pg_cli("--store", f"postgresql://tickwork@127.0.0.1:{port}/db?password=hunter2",
+                  "task", "list", store=False)
+    assert away.code == 1 and "Connection refused" in away.err, away.err
+    no_db = pg_cli("--store", pg_url.rsplit("/", 1)[0] + "/nodb?sslmode=disable&password="
+                   "hunter2", "engine", store=False)
+    assert no_db.code == 1 and 'database "nodb" does not exist' in no_db.err, no_db.err
+    assert "?sslmode=disable" in no_db.err  # the other parameters are still shown
+    remembered = pg_cli("settings", "--shared-store", f"{pg_url}?password=hunter2",
+                        store=False)
+    assert remembered.code == 2 and "~/.pgpass" in remembered.err, remembered.err
+    assert not (home / "store-url").exists()
+    mistyped = pg_cli("--store", "postgressql://tickwork:hunter2@db/tasks", "task", "list",
+                      store=False)
+    assert mistyped.code == 2 and "'postgressql://tickwork@db/tasks' is not a PostgreSQL URL" \
+        in mistyped.err, mistyped.err
+    url = f"{pg_url}?password=hunter2"  # the tests' server trusts anyone: it is taken
+    assert pg_cli("--store", url, "task", "list", store=False).code == 0
+    log = tmp_path / "engine.log"
+    with log.open("w") as err:
+        proc = tickwork.start(["--home", str(home), "engine", "--store", url, "--grace", "2"],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_until(lambda: "engine running on" in log.read_text(), 30)
+        shown = pg_cli("--store", url, "settings", store=False)
+    finally:
+        stop(proc)
+    for said in (away.err, no_db.err, remembered.err, mistyped.err, log.read_text(),
+                 shown.out + shown.err):
+        assert "hunter2" not in said, said
+    assert pg_url in log.read_text()
+
+
+def test_an_engine_whose_password_is_refused_mid_way_says_so_and_where_it_goes(
+        pg_cli: Any, pg_url: str, pg_password_user: str, pg_server: Any, home: Path,
+        tmp_path: Path) -> None:
+    """The password changed on the server (or in ~/.pgpass) while an engine runs: it kept
+    saying only that the server "cannot be reached", the first line of the outage, while
+    the server answered and refused its password at every retry. The refusal is said, once,
+    with where the password goes, as the CLI says it; the engine goes on once it is right."""
+    url = pg_url.replace("postgres@", f"{pg_password_user}@", 1)
+    port, database = url.rsplit(":", 1)[1].split("/")[0], url.rsplit("/", 1)[1]
+    pgpass = tmp_path / "pgpass"
+    line = f"127.0.0.1:{port}:{database}:{pg_password_user}:"
+    pgpass.write_text(line + "s3cret-pw\n")
+    pgpass.chmod(0o600)
+    env = {**os.environ, "PGPASSFILE": str(pgpass), "TICKWORK_PACE": "0.1"}
+    added = pg_cli("--store", url, "task", "add", "tick", "--command", "true", "--every", "1s",
+                   store=False, env={"PGPASSFILE": str(pgpass)})
+    assert added.code == 0, added.err
+    log = tmp_path / "engine.log"
+    with log.open("w") as err:
+        proc = tickwork.start(["--home", str(home), "engine", "--store", url, "--grace", "2"],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_until(lambda: "tick: succeeded" in log.read_text(), 30)
+        pgpass.write_text(line + "the-old-one\n")  # as if the server's had changed
+        with pg_server.admin() as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE usename = %s", (pg_password_user,))
+        wait_until(lambda: "refuses this engine's password" in log.read_text(), 30)
+        pgpass.write_text(line + "s3cret-pw\n")
+        wait_until(lambda: "is back after" in log.read_text(), 30)
+    finally:
+        stop(proc)
+    said = [t for t in log.read_text().splitlines() if "tickwork.runs" not in t]
+    refused = [t for t in said if "ERROR" in t and "refuses this engine's password" in t]
+    assert len(refused) == 1, said
+    assert refused[0].endswith(f"give the right one in {pgpass} (mode 0600), a line "
+                               f"{line}PASSWORD: firing paused, retrying every second"), said
+    assert any("engine stalled: the store's server refuses this engine's password" in t
+               for t in said), said  # (the state the window shows)
+    assert "the-old-one" not in log.read_text() and "Traceback" not in log.read_text()

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,6 +29,7 @@ from tests.conftest import ROOT, command_task
 from tests.engine.conftest import Recorder, wait_until
 from tests.support import tickwork
 from tests.support.postgres import PgServer
+from tests.support.processes import stop
 
 PASSWORD = "s3cret-pw"  # trust auth ignores it; Tickwork must never say it
 THREADS = ("tickwork-writer", "tickwork-dispatcher", "tickwork-store", "tickwork-retention")
@@ -206,3 +210,52 @@ def test_a_cli_command_whose_server_goes_away_mid_way_says_one_line(
     listed = tickwork.run(["--home", str(home), "--store", url, "task", "list", "--json"],
                           timeout=60, cwd=ROOT)
     assert json.loads(listed.stdout) == []
+
+
+def test_a_run_that_ended_while_the_server_was_away_is_recorded_after_a_stop_meanwhile(
+        home: Path, pg_url: str, pg_server: PgServer, tmp_path: Path) -> None:
+    """A run ends while the store's server is away, and the engine is stopped before it is
+    back: the writes it held were dropped at the stop, so the next start found the run
+    `running`, said its engine died, and ran it again. Its end is kept in the home (as a
+    launcher keeps one when its engine is killed) and the next start records it as it
+    ended, with its output: run once."""
+    marks = tmp_path / "marks"
+    env = {**os.environ, "TICKWORK_PACE": "0.1"}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        done = tickwork.run(["--home", str(tmp_path / "cli"), "--store", pg_url, *args],
+                            timeout=60, cwd=ROOT, env=env)
+        assert done.returncode == 0, done.stderr
+        return done
+
+    def engine(log: Path) -> Any:
+        with log.open("w") as err:
+            return tickwork.start(["--home", str(home), "engine", "--store", pg_url, "--grace",
+                                   "1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                  stderr=err)
+
+    cli("task", "add", "job", "--shell", "--manual", "--retries", "1", "--retry-delay", "0",
+        "--command", f"echo ran >> {marks}; echo before; sleep 1; echo after")
+    first = engine(tmp_path / "first.log")
+    try:
+        wait_until(lambda: "engine running on" in (tmp_path / "first.log").read_text(), 30)
+        cli("task", "run", "job")
+        wait_until(lambda: marks.exists(), 10)
+        with pg_server.paused():
+            time.sleep(1.5)  # the run ends meanwhile
+            stop(first, 60)  # (it tries to write for a while: grace + 15 s)
+    finally:
+        stop(first)
+    second = engine(tmp_path / "second.log")
+    try:
+        wait_until(lambda: "run 1 of job: succeeded" in (tmp_path / "second.log").read_text(),
+                   30)
+    finally:
+        stop(second)
+    runs = json.loads(cli("run", "list", "--json").stdout)
+    assert [(r["id"], r["status"]) for r in runs] == [(1, "succeeded")], runs
+    assert marks.read_text() == "ran\n"  # once
+    shown = cli("run", "show", "1", "--log").stdout
+    assert "before" in shown and "after" in shown, shown
+    for log in ("first.log", "second.log"):
+        assert "Traceback" not in (tmp_path / log).read_text()
