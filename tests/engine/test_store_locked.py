@@ -1,0 +1,63 @@
+"""Another program holds the store's write lock (`sqlite3`'s `BEGIN IMMEDIATE` left open, a
+database browser with unsaved changes) past SQLite's busy timeout (10 s), beside a real
+`tickwork engine`: the engine says so once, fires nothing meanwhile, and once the lock is let
+go catches up what fell due by the task's policy. It failed its writes one by one, a
+traceback each, and the fires it had claimed while waiting were never run nor recorded."""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from app.store.times import from_utc_text
+from tests.engine.conftest import wait_until
+
+SAID = "another process holds the write lock of"
+
+
+def fires(home: Path) -> list[tuple[str, int, str, str]]:
+    con = sqlite3.connect(home / "tickwork.db")
+    try:
+        return con.execute("SELECT r.scheduled_for, r.attempt, r.status, r.trigger FROM run r "
+                           "JOIN task t ON t.id = r.task_id WHERE t.name = 'tick' "
+                           "ORDER BY r.scheduled_for").fetchall()
+    finally:
+        con.close()
+
+
+def test_a_write_lock_held_past_the_busy_timeout_pauses_once_and_loses_no_fire(
+        spawn: Any, cli: Any, home: Path) -> None:
+    assert cli("task", "add", "tick", "--every", "1s", "--catch-up", "all",
+               "--command", "true").code == 0
+    engine = spawn()
+    engine.wait_for("engine running")
+    wait_until(lambda: len(fires(home)) >= 2, 10)
+    lock = sqlite3.connect(home / "tickwork.db", isolation_level=None)
+    lock.execute("BEGIN IMMEDIATE")  # the other program's write, never committed
+    try:
+        engine.wait_for(SAID, 25)
+        time.sleep(2.5)  # fires fall due while firing is paused
+        listed = cli("task", "list")  # reading is not held up
+        assert listed.code == 0 and "tick" in listed.out
+    finally:
+        lock.rollback()
+        lock.close()
+    engine.wait_for("the store's write lock was let go", 15)
+    caught = wait_until(lambda: [at for at, _a, _s, trigger in fires(home)
+                                 if trigger == "catch_up"], 15)
+    wait_until(lambda: [at for at, _a, _s, trigger in fires(home)
+                        if trigger == "schedule" and at > max(caught)][1:], 15)
+
+    rows = fires(home)
+    firsts = [from_utc_text(at) for at, attempt, _s, _t in rows if attempt == 1]
+    assert len(firsts) == len(set(firsts))  # no fire twice
+    gaps = [b - a for a, b in itertools.pairwise(firsts)]
+    assert max(gaps) <= timedelta(seconds=1, milliseconds=1), "a fire was lost"
+    text = engine.text()
+    assert text.count(SAID) == 1
+    assert "Traceback" not in text and "engine write failed" not in text
+    assert engine.stop() == 0
