@@ -58,6 +58,7 @@ from app.store.models import ALL_MODELS, SCHEMA_VERSION, Meta, db
 # the audit, the backups and the migrations are imported where they are used: a command
 # that only reads (`task list`) needs none of them (~25 M of its ~670 M instructions)
 
+WAL_KEPT = 32 << 20  # an emptied -wal is cut to this (~4 MB usual): a read open elsewhere grew it
 PRAGMAS = (  # every connection's, in each thread (peewee sets them as it connects)
     ("journal_mode", "wal"),
     ("synchronous", "full"),
@@ -65,9 +66,9 @@ PRAGMAS = (  # every connection's, in each thread (peewee sets them as it connec
     ("busy_timeout", 10_000),
     ("cache_size", -16_000),
     ("temp_store", "memory"),
+    ("journal_size_limit", WAL_KEPT),
 )
-COPY_PRAGMAS = tuple(("journal_mode", "delete") if name == "journal_mode" else (name, value)
-                    for name, value in PRAGMAS)
+COPY_PRAGMAS = tuple((n, "delete") if n == "journal_mode" else (n, v) for n, v in PRAGMAS)
 __all__ = ["DIR_MODE", "FILE_MODE", "PRAGMAS", "Store", "StoreDamaged"]
 _DB_SUFFIXES = ("", "-wal", "-shm")
 CONNECT_TIMEOUT = 10  # seconds a PostgreSQL store's server has to answer a new connection

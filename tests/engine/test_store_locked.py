@@ -61,3 +61,35 @@ def test_a_write_lock_held_past_the_busy_timeout_pauses_once_and_loses_no_fire(
     assert text.count(SAID) == 1
     assert "Traceback" not in text and "engine write failed" not in text
     assert engine.stop() == 0
+
+
+def test_the_wal_a_long_read_let_grow_shrinks_once_the_read_ends(
+        spawn: Any, cli: Any, home: Path) -> None:
+    """A program that leaves a read open (a database browser's `BEGIN; SELECT …`) keeps SQLite
+    from checkpointing past it, so the `-wal` file grows while it reads (~135 KB a second
+    with two one-second tasks). Once it ends, the file is cut back at the next checkpoint:
+    it stayed at its largest for as long as the engine ran."""
+    assert cli("task", "add", "tick", "--every", "1s", "--command", "true").code == 0
+    engine = spawn()
+    engine.wait_for("engine running")
+    wal = home / "tickwork.db-wal"
+    wait_until(lambda: len(fires(home)) >= 2, 10)
+    reader = sqlite3.connect(home / "tickwork.db", isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM run").fetchone()  # its snapshot, held
+    try:
+        other = sqlite3.connect(home / "tickwork.db", isolation_level=None, timeout=10)
+        other.execute("BEGIN IMMEDIATE")  # another program's large write, gone again
+        other.execute("CREATE TABLE scratch (b BLOB)")
+        other.executemany("INSERT INTO scratch VALUES (randomblob(1048576))",
+                          [()] * 48)
+        other.execute("DROP TABLE scratch")
+        other.execute("COMMIT")
+        other.close()
+        assert wal.stat().st_size > 48 << 20
+        wait_until(lambda: len(fires(home)) >= 4, 10)  # the engine writes past the reader
+    finally:
+        reader.rollback()
+        reader.close()
+    wait_until(lambda: wal.stat().st_size <= 32 << 20, 15)
+    assert engine.stop() == 0
