@@ -48,7 +48,15 @@ from app.engine.horizon import Horizon
 from app.engine.watcher import StoreWatcher
 from app.engine.writer import RETRY_AWAY, RETRY_FIRST, RETRY_MAX, Writer
 from app.store.database import Store
-from app.store.integrity import BUSY, CORRUPT, FULL, UNREACHABLE, ended_silent, find_fault
+from app.store.integrity import (
+    BUSY,
+    CORRUPT,
+    FULL,
+    UNREACHABLE,
+    FilesMoved,
+    ended_silent,
+    find_fault,
+)
 
 
 class EngineParts(Protocol):
@@ -108,6 +116,9 @@ class StoreFaults:
     def met(self, exc: BaseException) -> bool:
         """Any engine thread met `exc`: True when it is a fault of the store (now handled),
         False for any other error (the caller logs it)."""
+        if isinstance(exc, FilesMoved):
+            self.halt(str(exc), "Tickwork stopped: its store's files were removed")
+            return True
         fault = find_fault(exc)
         if fault is None:
             return False

@@ -50,6 +50,38 @@ class StoreDamaged(StoreError):
         self.detail = detail or message
 
 
+class FilesMoved(StoreError):
+    """The store's `-wal` or `-shm` file was deleted or replaced under the running engine."""
+
+
+def sidecars(path: Path) -> dict[str, tuple[int, int] | None]:
+    """The store's `-wal` and `-shm` files as (device, inode), None where there is none."""
+    found: dict[str, tuple[int, int] | None] = {}
+    for suffix in ("-wal", "-shm"):
+        try:
+            st = os.stat(f"{path}{suffix}")
+        except OSError:
+            found[suffix] = None
+        else:
+            found[suffix] = (st.st_dev, st.st_ino)
+    return found
+
+
+def moved(path: Path, opened: dict[str, tuple[int, int] | None]) -> FilesMoved | None:
+    """The refusal to go on when a file of `opened` (`sidecars` as the engine opened them,
+    its connections open since: SQLite deletes them only at the last close) is not there
+    any more: each connection keeps the one it opened, which no other program sees, so two
+    copies of the log's index, or of the log, go two ways and commits are lost."""
+    now = sidecars(path)
+    gone = [s for s, was in opened.items() if was is not None and now.get(s) != was]
+    if not gone:
+        return None
+    return FilesMoved(
+        f"{path}{gone[0]} was deleted or replaced while the engine ran: the engine stopped, "
+        "as its writes and other programs' would no longer meet and commits would be lost; "
+        "start it again (`tickwork engine`)")
+
+
 class DiskFull(StoreError):
     """The store cannot be opened because the disk holding it is full: a state that ends
     when space is freed (`tickwork engine` waits for it)."""

@@ -13,6 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from app.store.times import from_utc_text
 from tests.engine.conftest import wait_until
 
@@ -93,3 +95,36 @@ def test_the_wal_a_long_read_let_grow_shrinks_once_the_read_ends(
         reader.close()
     wait_until(lambda: wal.stat().st_size <= 32 << 20, 15)
     assert engine.stop() == 0
+
+
+@pytest.mark.parametrize("suffix", ["-shm", "-wal"])
+def test_a_store_file_deleted_under_the_engine_stops_it_before_writes_are_lost(
+        spawn: Any, cli: Any, home: Path, suffix: str) -> None:
+    """`tickwork.db-shm` (or `-wal`) deleted while the engine runs (a clean-up script, a sync
+    tool): the engine's connections went on through the deleted file, which no other program
+    sees. A command beside it then wrote through a new one: `task add` said "created task 6"
+    twice and neither task was kept (-shm), or a command said the store was damaged and to
+    restore a backup (-wal). The engine stops in one line instead; what it recorded is kept,
+    and commands work once it has stopped."""
+    assert cli("task", "add", "tick", "--every", "1s", "--command", "true").code == 0
+    engine = spawn()
+    engine.wait_for("engine running")
+    wait_until(lambda: len(fires(home)) >= 2, 10)
+    (home / f"tickwork.db{suffix}").unlink()
+    assert engine.proc.wait(15) != 0
+    said = f"tickwork.db{suffix} was deleted or replaced"
+    logged = [line for line in engine.text().splitlines() if " ERROR " in line]
+    assert [said in line for line in logged] == [True], logged  # (and the exit's own line)
+    assert "Traceback" not in engine.text()
+    ran = len(fires(home))
+    assert ran >= 2
+    for name in ("one", "two"):
+        added = cli("task", "add", name, "--every", "1h", "--command", "true")
+        assert added.code == 0, added.err
+    listed = cli("task", "list").out
+    assert all(name in listed for name in ("tick", "one", "two"))
+    con = sqlite3.connect(home / "tickwork.db")
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        con.close()
