@@ -228,15 +228,24 @@ class StoreWatcher:
                     log.exception("store thread step failed")
 
     def _check_files(self) -> None:
-        """The store's `-wal` and `-shm` are still the files this thread's connection opened
+        """The home and the store's files are private still (`Store.keep_private`), and its
+        `-wal` and `-shm` are still the files this thread's connection opened
         (taken at the first look, its connection open since); else a fault of the store that
-        stops the engine (`integrity.moved`). A command beside it said "created task 6"
-        twice and kept neither, or called the store damaged and said to restore a backup."""
+        stops the engine (`integrity.moved`), its commits checkpointed first: its last
+        connection to close may have opened the new `-wal`. A command beside it said "created
+        task 6" twice and kept neither, or called the store damaged and said to restore a
+        backup."""
         if self.store.url is not None:
             return
+        self.store.keep_private()
         if self._files is None:
             self._files = integrity.sidecars(self.store.path)
         elif (moved := integrity.moved(self.store.path, self._files)) is not None:
+            try:  # what the engine committed, into the database file before it stops
+                connection.checkpoint()
+            except Exception as exc:
+                log.error("the engine's commits could not be put into %s: %s",
+                          self.store.path, exc)
             raise moved
 
     def _next(self, wait: float) -> Callable[[], None] | None:

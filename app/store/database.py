@@ -43,7 +43,7 @@ from app.store.home import (
     RESTORE_COPY,
     RESTORE_MARK,
     make_private_dir,
-    tighten,
+    tighten_all,
 )
 from app.store.integrity import (
     StoreDamaged,
@@ -131,16 +131,7 @@ class Store:
             from app.store import restore_trail  # what a killed restore left
 
             restore_trail.tidy(home)
-        if fixes:
-            from app.store import audit
-
-            with store.write():
-                audit.append(
-                    actor, "store.permissions_fixed", str(home),
-                    {"modes": {k: oct(v[0]) for k, v in fixes.items()}},
-                    {"modes": {k: oct(v[1]) for k, v in fixes.items()}},
-                    now or datetime.now(UTC),
-                )
+        store._audit_fixes(fixes, actor, now)
         return store
 
     @classmethod
@@ -295,20 +286,28 @@ class Store:
 
     def _prepare_files(self) -> dict[str, tuple[int, int]]:
         """Create the database 0600; tighten looser modes, return what changed."""
-        fixes: dict[str, tuple[int, int]] = {}
-        changed = tighten(self.home)
-        if changed:
-            fixes[str(self.home)] = changed
         if not self.path.exists():
-            fd = os.open(self.path, os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC, FILE_MODE)
-            os.close(fd)
-        for suffix in _DB_SUFFIXES:
-            path = Path(str(self.path) + suffix)
-            if path.exists():
-                changed = tighten(path)
-                if changed:
-                    fixes[str(path)] = changed
-        return fixes
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC, FILE_MODE))
+        return self._tighten()
+
+    def _tighten(self) -> dict[str, tuple[int, int]]:
+        return tighten_all([self.home, *(Path(f"{self.path}{s}") for s in _DB_SUFFIXES)])
+
+    def keep_private(self, actor: str = "engine") -> None:
+        """Tighten the home and the store's files again, audited (the engine opens it once)."""
+        if self.url is None:
+            self._audit_fixes(self._tighten(), actor, None)
+
+    def _audit_fixes(self, fixes: dict[str, tuple[int, int]], actor: str, now: datetime | None
+                     ) -> None:
+        if fixes:
+            from app.store import audit
+
+            with self.write():
+                audit.append(actor, "store.permissions_fixed", str(self.home),
+                             {"modes": {k: oct(v[0]) for k, v in fixes.items()}},
+                             {"modes": {k: oct(v[1]) for k, v in fixes.items()}},
+                             now or datetime.now(UTC))
 
     def _check_schema(self) -> None:
         tables = set(db.get_tables())
