@@ -20,6 +20,12 @@ for its silence inside a transaction (SQLSTATE 25P03), as that; the writer then 
 write every second (a probe, when it held nothing) and the first that commits ends the
 pause: the engine is `running` and catches up, as after a full disk.
 
+Another process holding the SQLite store's write lock past the busy timeout (10 s: a tool's
+`BEGIN IMMEDIATE` left open, a database browser with unsaved changes) is the same pause:
+said once, naming the lock, the writer's batch held and tried again until the lock is let
+go, then the fires missed meanwhile are caught up by each task's policy. It failed writes
+one by one instead — a traceback each — and dropped the fires they claimed.
+
 A damaged store (SQLITE_CORRUPT met on any engine thread) stops the engine, once, with one
 line naming the newest backup and the restore command (`fatal`).
 """
@@ -41,7 +47,15 @@ from app.engine.horizon import Horizon
 from app.engine.watcher import StoreWatcher
 from app.engine.writer import RETRY_AWAY, RETRY_FIRST, RETRY_MAX, Writer
 from app.store.database import Store
-from app.store.integrity import CORRUPT, FULL, UNREACHABLE, ended_silent, find_fault
+from app.store.integrity import (
+    BUSY,
+    CORRUPT,
+    FULL,
+    UNREACHABLE,
+    FilesMoved,
+    ended_silent,
+    find_fault,
+)
 from app.store.location import connection_advice, password_refused
 from app.store.said_url import passwords
 
@@ -84,7 +98,7 @@ class StoreFaults:
         self.fatal: str | None = None  # the one line that stopped the engine
         self.down = False  # dispatcher's view: the store cannot be written, fire nothing
         self._down_since = 0.0
-        self._kind = FULL  # dispatcher's view: why it is down (FULL or UNREACHABLE)
+        self._kind = FULL  # dispatcher's view: why it is down (FULL, UNREACHABLE or BUSY)
         self._start_up_delay = 0.0  # > 0 while start-up recovery waits for the store
         self._said: tuple[str, bool] | None = None  # the pause said and not yet over (any
         # thread): its kind, and whether the server refused the password
@@ -100,11 +114,16 @@ class StoreFaults:
                     "the store's server refuses this engine's password: retrying every second"
                     if self._said and self._said[1] else
                     "the store's server cannot be reached: retrying every second")
+        if self._kind == BUSY:
+            return "another process holds the store's write lock: waiting for it"
         return "the store cannot be written (disk full?): retrying"
 
     def met(self, exc: BaseException) -> bool:
         """Any engine thread met `exc`: True when it is a fault of the store (now handled),
         False for any other error (the caller logs it)."""
+        if isinstance(exc, FilesMoved):
+            self.halt(str(exc), "Tickwork stopped: its store's files were removed")
+            return True
         fault = find_fault(exc)
         if fault is None:
             return False
@@ -145,7 +164,8 @@ class StoreFaults:
                 self._say(fault[0], str(fault[1]), ended_silent(exc))
                 self._stall(fault[0])
             backoff = min(max(self._start_up_delay * 2, RETRY_FIRST), RETRY_MAX)
-            delay = self._start_up_delay = RETRY_AWAY if fault[0] == UNREACHABLE else backoff
+            delay = self._start_up_delay = (RETRY_AWAY if fault[0] in (UNREACHABLE, BUSY)
+                                            else backoff)
             self.engine.clock.call_later(delay, lambda: self.engine.post(self.start_up))
             return
         if self._start_up_delay:
@@ -156,6 +176,8 @@ class StoreFaults:
             if self._kind == UNREACHABLE:
                 log.warning("the store's server %s is back: start-up recovery done",
                             self.engine.store.name)
+            elif self._kind == BUSY:
+                log.warning("the store's write lock was let go: start-up recovery done")
             else:
                 log.warning("the store can be written again: start-up recovery done")
             if self.engine.state == "stalled":
@@ -190,7 +212,7 @@ class StoreFaults:
             engine.post(self._resume)
 
     def _say(self, kind: str, detail: str, silent: bool = False) -> bool:
-        """Say a pause (FULL or UNREACHABLE) once: False when it was said already."""
+        """Say a pause (FULL, UNREACHABLE or BUSY) once: False when it was said already."""
         said = (kind, kind == UNREACHABLE and password_refused(detail))
         with self._lock:
             if self._said == said:
@@ -202,6 +224,8 @@ class StoreFaults:
             return False
         if kind == UNREACHABLE:
             self._say_away(detail, silent)
+        elif kind == BUSY:
+            self._say_locked()
         else:
             self._say_full(detail)
         return True
@@ -217,6 +241,17 @@ class StoreFaults:
             "store", "Tickwork cannot write its store",
             f"{detail}: no task starts until it can ({free}); fires missed "
             "meanwhile are caught up afterwards"))
+
+    def _say_locked(self) -> None:
+        store = self.engine.store
+        log.error("another process holds the write lock of %s (an open transaction in sqlite3 "
+                  "or a database browser?): firing paused until it lets go, then missed fires "
+                  "are caught up", store.name)
+        self.engine.hub.emit(Notification(
+            "store", "Another program has locked Tickwork's store",
+            f"{store.name}: another process holds its write lock: no task starts until it "
+            "lets go (end that program's open transaction); fires missed meanwhile are "
+            "caught up afterwards"))
 
     def _say_away(self, detail: str, silent: bool) -> None:
         store = self.engine.store
@@ -275,6 +310,10 @@ class StoreFaults:
             cause = (f"after the store's server ended this engine's session ({down:.0f} s)"
                      if self._silent else
                      f"after the store's server could not be reached for {down:.0f} s")
+        elif self._kind == BUSY:
+            log.warning("the store's write lock was let go after %.0fs: catching up missed "
+                        "fires", down)
+            cause = f"after another process held the store's write lock for {down:.0f} s"
         else:
             log.warning("the store can be written again after %.0fs: catching up missed "
                         "fires", down)

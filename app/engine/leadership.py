@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 from app.engine import recovery
 from app.engine.events import Notification
 from app.engine.faults import EngineParts, StoreFaults
-from app.store.integrity import find_fault
+from app.store.integrity import BUSY, find_fault
 from app.store.leader import LEASE
 from app.store.lock import EngineLease, restoring
 
@@ -106,7 +106,8 @@ class Leadership:
                 return refused
             self._away = True
             won = False
-            if find_fault(exc) is not None:  # the server is away: said once, as an outage
+            if (fault := find_fault(exc)) is not None and fault[0] != BUSY:  # the server is
+                # away: said once, as an outage
                 engine.faults.unreachable(str(exc))
                 engine.set_state("stalled", engine.faults.why)
             else:  # (a write lock not had in time, say)

@@ -51,7 +51,7 @@ from pathlib import Path
 
 from app.engine.clock import WALL, Clock
 from app.platform.file_writes import FileWrites
-from app.store import audit_log, bell, connection, task_queries
+from app.store import audit_log, bell, connection, integrity, task_queries
 from app.store import runs as run_store
 from app.store.database import Store
 
@@ -106,6 +106,7 @@ class StoreWatcher:
         self._again: dict[float, float] = {}  # delay -> when: the looks owed after a write
         self._stirred = False  # a dispatcher step ended since this turn read `quiet`
         self._pipe_lock = threading.Lock()  # (a knock never writes into a closed descriptor)
+        self._files: dict[str, tuple[int, int] | None] | None = None  # -wal, -shm as opened
 
     def submit(self, job: Callable[[], None]) -> None:
         """Run `job` on the store thread (it posts its result back itself)."""
@@ -219,11 +220,33 @@ class StoreWatcher:
                 if now_mono - last_clock >= self._clock_check:
                     last_clock = now_mono
                     self._check_clock()
+                    self._check_files()
             except Exception as exc:
                 if self._store_fault(exc):
                     self._stop.wait(1.0)  # the engine is handling it: no retry loop
                 else:
                     log.exception("store thread step failed")
+
+    def _check_files(self) -> None:
+        """The home and the store's files are private still (`Store.keep_private`), and its
+        `-wal` and `-shm` are still the files this thread's connection opened
+        (taken at the first look, its connection open since); else a fault of the store that
+        stops the engine (`integrity.moved`), its commits checkpointed first: its last
+        connection to close may have opened the new `-wal`. A command beside it said "created
+        task 6" twice and kept neither, or called the store damaged and said to restore a
+        backup."""
+        if self.store.url is not None:
+            return
+        self.store.keep_private()
+        if self._files is None:
+            self._files = integrity.sidecars(self.store.path)
+        elif (moved := integrity.moved(self.store.path, self._files)) is not None:
+            try:  # what the engine committed, into the database file before it stops
+                connection.checkpoint()
+            except Exception as exc:
+                log.error("the engine's commits could not be put into %s: %s",
+                          self.store.path, exc)
+            raise moved
 
     def _next(self, wait: float) -> Callable[[], None] | None:
         try:

@@ -17,13 +17,14 @@ replayed one record at a time, so one bad write fails alone.
 Some failures are faults of the store, not of a write, and are never replayed: a full disk
 (SQLITE_FULL) holds the batch and retries it with backoff (0.5 s doubling to 30 s) until it
 commits, while new writes queue behind it; a PostgreSQL server that cannot be reached holds
-it the same way, retried every second (each try is one connection attempt); a damaged file
-(SQLITE_CORRUPT) fails the batch. Each is reported once through `on_fault(kind, detail,
-silent)` (`silent`: the server ended the session for its silence, SQLSTATE 25P03; again
-when a server away turns into one refusing the password, or back), and the end of a hold
-through `on_fault(None, "", False)`, so the engine can stop firing and say so. Nothing in a
-held batch is lost: a transaction the server dropped committed nothing, and the whole batch
-is tried again; what is still held when the writer stops is said once, and handed to `left`.
+it the same way, retried every second (each try is one connection attempt), and so does
+another process's write lock held past SQLite's busy timeout (tried at once: a try waits);
+a damaged file (SQLITE_CORRUPT) fails the batch. Each is reported once through
+`on_fault(kind, detail, silent)` (`silent`: the server ended the session for its silence,
+SQLSTATE 25P03; again as a server away turns into one refusing the password, or back), its
+end through `on_fault(None, "", False)`, so the engine can stop firing and say so. Nothing
+in a held batch is lost: a transaction the server dropped committed nothing, and the whole
+batch is tried again; what is still held as the writer stops is said once, handed to `left`.
 
 On a shared PostgreSQL store the leading engine's writer carries its fencing epoch
 (`lead(epoch)`, app/store/leader.py) into every transaction. When the database refuses a
@@ -46,7 +47,7 @@ from typing import Any
 
 from app.engine.clock import WALL, Clock
 from app.store import connection, ledger
-from app.store.integrity import CORRUPT, FULL, UNREACHABLE, ended_silent, find_fault
+from app.store.integrity import BUSY, CORRUPT, FULL, UNREACHABLE, ended_silent, find_fault
 from app.store.leader import FencedOff, is_fenced
 from app.store.location import password_refused
 
@@ -57,7 +58,7 @@ GATHER = 0.004  # seconds: under a storm, a commit begins at most this often (se
 RETRY_FIRST = 0.5  # seconds before the first retry of a batch the store could not take
 RETRY_MAX = 30.0
 RETRY_AWAY = 1.0  # seconds between tries while a PostgreSQL server cannot be reached
-HELD = (FULL, UNREACHABLE)  # faults that hold a batch until it commits
+HELD = (FULL, UNREACHABLE, BUSY)  # faults that hold a batch until it commits
 Done = Callable[[Any, BaseException | None], None]
 Fault = Callable[[str | None, str, bool], None]
 
@@ -260,13 +261,12 @@ class Writer:
 
     def _hold(self, batch: _Batch, kind: str, detail: str, silent: bool
               ) -> tuple[list[Any], list[Any]] | None:
-        """The store is full or its server away: keep the batch and retry it (with backoff
-        while full, every second while away) until it commits (its results), or until the
-        writer stops (None, the batch failed)."""
+        """A held fault (full: backoff; away: every second; locked: at once): retry the batch
+        until it commits (its results), or until the writer stops (None, the batch failed)."""
         self._report(kind, detail, silent)
         delay = RETRY_FIRST
         while True:
-            wait = RETRY_AWAY if kind == UNREACHABLE else delay
+            wait = RETRY_AWAY if kind == UNREACHABLE else 0.0 if kind == BUSY else delay
             stopping = self.clock.wait(self._stopped, wait)
             delay = min(delay * 2, RETRY_MAX)
             tried = self.epoch

@@ -116,6 +116,13 @@ def _end_postgres(con: Any) -> None:
             log.debug("rollback after a failed commit failed", exc_info=True)
 
 
+def checkpoint() -> None:
+    """Copy what this thread's connection sees of SQLite's log into the database file and
+    empty the log (`wal_checkpoint(TRUNCATE)`): through a connection opened before a `-wal`
+    was deleted, the only way left to keep what was committed there."""
+    db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+
 def close() -> None:
     """Close this thread's connection, if it has one open."""
     if db.obj is not None and not db.is_closed():

@@ -43,7 +43,7 @@ from app.store.home import (
     RESTORE_COPY,
     RESTORE_MARK,
     make_private_dir,
-    tighten,
+    tighten_all,
 )
 from app.store.integrity import (
     StoreDamaged,
@@ -60,6 +60,7 @@ from app.store.said_url import safe_url
 # the audit, the backups and the migrations are imported where they are used: a command
 # that only reads (`task list`) needs none of them (~25 M of its ~670 M instructions)
 
+WAL_KEPT = 32 << 20  # an emptied -wal is cut to this (~4 MB usual): a read open elsewhere grew it
 PRAGMAS = (  # every connection's, in each thread (peewee sets them as it connects)
     ("journal_mode", "wal"),
     ("synchronous", "full"),
@@ -67,9 +68,9 @@ PRAGMAS = (  # every connection's, in each thread (peewee sets them as it connec
     ("busy_timeout", 10_000),
     ("cache_size", -16_000),
     ("temp_store", "memory"),
+    ("journal_size_limit", WAL_KEPT),
 )
-COPY_PRAGMAS = tuple(("journal_mode", "delete") if name == "journal_mode" else (name, value)
-                    for name, value in PRAGMAS)
+COPY_PRAGMAS = tuple((n, "delete") if n == "journal_mode" else (n, v) for n, v in PRAGMAS)
 __all__ = ["DIR_MODE", "FILE_MODE", "PRAGMAS", "Store", "StoreDamaged"]
 _DB_SUFFIXES = ("", "-wal", "-shm")
 CONNECT_TIMEOUT = 10  # seconds a PostgreSQL store's server has to answer a new connection
@@ -129,16 +130,7 @@ class Store:
             from app.store import restore_trail  # what a killed restore left
 
             restore_trail.tidy(home)
-        if fixes:
-            from app.store import audit
-
-            with store.write():
-                audit.append(
-                    actor, "store.permissions_fixed", str(home),
-                    {"modes": {k: oct(v[0]) for k, v in fixes.items()}},
-                    {"modes": {k: oct(v[1]) for k, v in fixes.items()}},
-                    now or datetime.now(UTC),
-                )
+        store._audit_fixes(fixes, actor, now)
         return store
 
     @classmethod
@@ -293,20 +285,28 @@ class Store:
 
     def _prepare_files(self) -> dict[str, tuple[int, int]]:
         """Create the database 0600; tighten looser modes, return what changed."""
-        fixes: dict[str, tuple[int, int]] = {}
-        changed = tighten(self.home)
-        if changed:
-            fixes[str(self.home)] = changed
         if not self.path.exists():
-            fd = os.open(self.path, os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC, FILE_MODE)
-            os.close(fd)
-        for suffix in _DB_SUFFIXES:
-            path = Path(str(self.path) + suffix)
-            if path.exists():
-                changed = tighten(path)
-                if changed:
-                    fixes[str(path)] = changed
-        return fixes
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC, FILE_MODE))
+        return self._tighten()
+
+    def _tighten(self) -> dict[str, tuple[int, int]]:
+        return tighten_all([self.home, *(Path(f"{self.path}{s}") for s in _DB_SUFFIXES)])
+
+    def keep_private(self, actor: str = "engine") -> None:
+        """Tighten the home and the store's files again, audited (the engine opens it once)."""
+        if self.url is None:
+            self._audit_fixes(self._tighten(), actor, None)
+
+    def _audit_fixes(self, fixes: dict[str, tuple[int, int]], actor: str, now: datetime | None
+                     ) -> None:
+        if fixes:
+            from app.store import audit
+
+            with self.write():
+                audit.append(actor, "store.permissions_fixed", str(self.home),
+                             {"modes": {k: oct(v[0]) for k, v in fixes.items()}},
+                             {"modes": {k: oct(v[1]) for k, v in fixes.items()}},
+                             now or datetime.now(UTC))
 
     def _check_schema(self) -> None:
         tables = set(db.get_tables())

@@ -117,3 +117,16 @@ def tighten(path: Path) -> tuple[int, int] | None:
         return None
     os.chmod(path, after)
     return before, after
+
+
+def tighten_all(paths: list[Path]) -> dict[str, tuple[int, int]]:
+    """`tighten` each of `paths` there is (one gone meanwhile is passed over): the changes."""
+    fixes: dict[str, tuple[int, int]] = {}
+    for path in paths:
+        try:
+            changed = tighten(path)
+        except FileNotFoundError:
+            continue
+        if changed:
+            fixes[str(path)] = changed
+    return fixes

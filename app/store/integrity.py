@@ -6,8 +6,10 @@ so not even a `-shm` appears beside someone else's database). Only a file that i
 already Tickwork's is ever opened for writing. `problems` runs SQLite's own checks
 (`quick_check` at engine start, the full `integrity_check` for `tickwork check`), and
 `fault_of` names the faults the engine treats as states: a damaged file, a full disk (for a
-PostgreSQL store, the server's), and (for a PostgreSQL store) a server that cannot be
-reached — stopped, restarting, behind a cut network, or with no connection slot left.
+PostgreSQL store, the server's), (for a PostgreSQL store) a server that cannot be
+reached — stopped, restarting, behind a cut network, or with no connection slot left —, and
+(for an SQLite store) a write lock another process held past SQLite's busy timeout (another
+tool's open write transaction: `sqlite3`, a database browser).
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ HEADER_SIZE = 100
 CORRUPT = "corrupt"
 FULL = "full"
 UNREACHABLE = "unreachable"  # a PostgreSQL store's server is away
+BUSY = "busy"  # another process held the SQLite store's write lock past the busy timeout
 _CORRUPT_NAMES = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
 _CORRUPT_TEXT = ("malformed", "file is not a database", "disk image")
 _FULL_TEXT = ("database or disk is full",)
+_BUSY_TEXT = ("database is locked",)
 # SQLSTATEs of a server going away or not taking connections: class 08 (connection
 # exception), admin/crash shutdown, "the database system is starting up/shutting down"
 # (a connection refused for want of a slot, "sorry, too many clients already", has none)
@@ -44,6 +48,38 @@ class StoreDamaged(StoreError):
     def __init__(self, message: str, detail: str = "") -> None:
         super().__init__(message)
         self.detail = detail or message
+
+
+class FilesMoved(StoreError):
+    """The store's `-wal` or `-shm` file was deleted or replaced under the running engine."""
+
+
+def sidecars(path: Path) -> dict[str, tuple[int, int] | None]:
+    """The store's `-wal` and `-shm` files as (device, inode), None where there is none."""
+    found: dict[str, tuple[int, int] | None] = {}
+    for suffix in ("-wal", "-shm"):
+        try:
+            st = os.stat(f"{path}{suffix}")
+        except OSError:
+            found[suffix] = None
+        else:
+            found[suffix] = (st.st_dev, st.st_ino)
+    return found
+
+
+def moved(path: Path, opened: dict[str, tuple[int, int] | None]) -> FilesMoved | None:
+    """The refusal to go on when a file of `opened` (`sidecars` as the engine opened them,
+    its connections open since: SQLite deletes them only at the last close) is not there
+    any more: each connection keeps the one it opened, which no other program sees, so two
+    copies of the log's index, or of the log, go two ways and commits are lost."""
+    now = sidecars(path)
+    gone = [s for s, was in opened.items() if was is not None and now.get(s) != was]
+    if not gone:
+        return None
+    return FilesMoved(
+        f"{path}{gone[0]} was deleted or replaced while the engine ran: the engine stopped, "
+        "as its writes and other programs' would no longer meet and commits would be lost; "
+        "start it again (`tickwork engine`)")
 
 
 class DiskFull(StoreError):
@@ -168,14 +204,14 @@ def problems(con: sqlite3.Connection, *, full: bool = False, limit: int = 100) -
 
 
 def fault_of(exc: BaseException | None) -> str | None:
-    """CORRUPT, FULL, UNREACHABLE or None for an exception from sqlite3, psycopg or peewee
-    (which wraps them)."""
+    """CORRUPT, FULL, UNREACHABLE, BUSY or None for an exception from sqlite3, psycopg or
+    peewee (which wraps them)."""
     found = find_fault(exc)
     return found[0] if found else None
 
 
 def find_fault(exc: BaseException | None) -> tuple[str, BaseException] | None:
-    """The fault (CORRUPT, FULL or UNREACHABLE) and the exception that says so, looking
+    """The fault (CORRUPT, FULL, UNREACHABLE or BUSY) and the exception that says so, looking
     through peewee's wrapping and through a failed rollback's context ("cannot rollback - no
     transaction is active" hides the "database or disk is full" that ended the
     transaction)."""
@@ -193,6 +229,8 @@ def find_fault(exc: BaseException | None) -> tuple[str, BaseException] | None:
                 return CORRUPT, err
             if name == "SQLITE_FULL" or any(t in text for t in _FULL_TEXT):
                 return FULL, err
+            if name.startswith("SQLITE_BUSY") or any(t in text for t in _BUSY_TEXT):
+                return BUSY, err
     return None
 
 
