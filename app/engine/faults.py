@@ -294,8 +294,8 @@ class StoreFaults:
         self.down = True
         self._kind = kind
         engine.horizon.disarm_all()
-        if engine.state == "running":
-            engine.set_state("stalled", self.why)
+        if engine.state in ("running", "stalled"):  # (stalled for its lease: the store's
+            engine.set_state("stalled", self.why)  # fault is the cause to say)
 
     def _resume(self) -> None:
         """Dispatcher: the store takes writes again; catch up what fell due meanwhile."""
