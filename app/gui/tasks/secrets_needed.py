@@ -170,15 +170,9 @@ def others_wanted(window: QWidget, look: Look) -> bool:
         f" and {len(look.here) - 6} more" if len(look.here) > 6 else "")
     one = len(look.here) == 1
     verb, leave = ("is", "it as it is") if one else ("are", "these as they are")
-    box = QMessageBox(QMessageBox.Icon.Question, "Import tasks",
-                      f"{len(look.here)} of the {look.total} tasks in this file {verb} already "
-                      f"here: {shown}.\n\nImport the other {plural(others, 'task')} and leave "
-                      f"{leave} here?", parent=window)
-    go = box.addButton(f"&Import the other {others}", QMessageBox.ButtonRole.AcceptRole)
-    box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(go)
-    box.exec()
-    return box.clickedButton() is go
+    return _the_others_asked(window, others, f"{len(look.here)} of the {look.total} tasks in "
+                             f"this file {verb} already here: {shown}.\n\nImport the other "
+                             f"{plural(others, 'task')} and leave {leave} here?")
 
 
 def refused_left_out(window: QWidget, look: Look) -> bool:
@@ -188,11 +182,16 @@ def refused_left_out(window: QWidget, look: Look) -> bool:
     lines = "\n".join(f"• “{name}”: {why}" for name, why in refused[:LISTED]) + (
         f"\n• and {len(refused) - LISTED:,} more" if len(refused) > LISTED else "")
     one = len(refused) == 1
-    box = QMessageBox(QMessageBox.Icon.Question, "Import tasks",
-                      f"{plural(len(refused), 'task')} in this file would be refused: what "
-                      f"{'it runs' if one else 'they run'} is not on this machine.\n\n"
-                      f"{lines}\n\nImport the other {plural(others, 'task')} and leave "
-                      f"{'it' if one else 'these'} out?", parent=window)
+    return _the_others_asked(window, others, f"{plural(len(refused), 'task')} in this file "
+                             f"would be refused: what {'it runs' if one else 'they run'} is not "
+                             f"on this machine.\n\n{lines}\n\nImport the other "
+                             f"{plural(others, 'task')} and leave {'it' if one else 'these'} out?")
+
+
+def _the_others_asked(window: QWidget, others: int, text: str) -> bool:
+    """The question an import asks when some of its tasks stay out: whether to import the
+    `others` (its default) or nothing (Cancel)."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Import tasks", text, parent=window)
     go = box.addButton(f"&Import the other {others}", QMessageBox.ButtonRole.AcceptRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(go)
