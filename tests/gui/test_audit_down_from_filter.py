@@ -21,14 +21,20 @@ def _selected(view: Any) -> AuditItem | None:
     return item if isinstance(item, AuditItem) else None
 
 
-def test_down_from_the_filter_selects_an_event_it_lets_through(gui: Gui, qtbot: Any) -> None:
-    gui.service.create_task(command_task("Burn"))
-    gui.service.create_task(command_task("Zephyr"))
+def _in_the_filter(gui: Gui, qtbot: Any) -> Any:
+    """Ctrl+6 (Audit), the trail read, the keyboard in its filter: the view."""
     qtbot.keyClick(gui.window, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
     view = gui.window.audit_view
     gui.wait_until(lambda: view.model.ever_loaded and view.table.hasFocus())
     view.search.setFocus()
     gui.wait_until(view.search.hasFocus)
+    return view
+
+
+def test_down_from_the_filter_selects_an_event_it_lets_through(gui: Gui, qtbot: Any) -> None:
+    gui.service.create_task(command_task("Burn"))
+    gui.service.create_task(command_task("Zephyr"))
+    view = _in_the_filter(gui, qtbot)
     qtbot.keyClicks(view.search, "Burn")
     qtbot.keyClick(view.search, Qt.Key.Key_Down)  # at once: within the filter's pause
     gui.wait_until(lambda: view.table.hasFocus() and _selected(view) is not None)
@@ -41,11 +47,7 @@ def test_down_from_the_filter_selects_an_event_it_lets_through(gui: Gui, qtbot: 
 
 def test_down_from_an_empty_filter_selects_the_newest_event(gui: Gui, qtbot: Any) -> None:
     gui.service.create_task(command_task("Burn"))
-    qtbot.keyClick(gui.window, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
-    view = gui.window.audit_view
-    gui.wait_until(lambda: view.model.ever_loaded and view.table.hasFocus())
-    view.search.setFocus()
-    gui.wait_until(view.search.hasFocus)
+    view = _in_the_filter(gui, qtbot)
     qtbot.keyClick(view.search, Qt.Key.Key_Down)
     gui.wait_until(lambda: view.table.hasFocus() and _selected(view) is not None)
     assert view.table.selectionModel().selectedRows()[0].row() == 0
