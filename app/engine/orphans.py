@@ -280,14 +280,16 @@ def leave_ends(home: Path, engine_id: str, finals: list[tuple[int, str, str, int
     it ended — it was recorded `interrupted` and ran again. An end a file cannot tell (a
     cancel, a stop, a failure with no exit code) is not left: that run is retried by policy."""
     started: dict[int, str] = {row[0]: row[1] for row in starts}  # (run id, started_at, …)
+    told_by_run: dict[int, list[list[str]]] = {}  # each run's chunks in order (sorted once)
+    for rid, _seq, stream, text, _at in sorted(output):
+        told_by_run.setdefault(rid, []).append([stream, text])
     for run_id, status, finished_at, code, error in finals:
         if status not in HOW or code is None:
             continue
         at = datetime.fromisoformat(finished_at).timestamp()
         begun = datetime.fromisoformat(started[run_id]).timestamp() if run_id in started \
             else None
-        told = [[stream, text] for rid, _seq, stream, text, _at in sorted(output)
-                if rid == run_id]
+        told = told_by_run.get(run_id, [])
         try:
             ends.write(ends.file_of(str(home / ends.FOLDER), run_id),
                        processes.run_token(run_id, engine_id), HOW[status], code, error, at,
