@@ -244,8 +244,10 @@ class Writer:
             _call(done, result, None)
         for (_row, done), run_id in zip(batch.claims, claimed, strict=True):
             _call(done, run_id, None)
-        for _row, after in [*batch.starts, *batch.finals]:
-            _after(after)
+        for _row, after in batch.starts:
+            _call(after)
+        for _row, after in batch.finals:
+            _call(after)
 
     def _transact(self, batch: _Batch) -> tuple[list[Any], list[Any]]:
         results: list[Any] = []
@@ -377,24 +379,21 @@ class Writer:
             one(partial(first, [row]), claim_done)
         for start, after in batch.starts:
             one(partial(ledger.start_many, [start]), None)
-            _after(after)
+            _call(after)
         for out in batch.outputs:
             one(partial(ledger.output_many, [out]), None)
         for final, after in batch.finals:
             one(partial(ledger.finish_many, [final]), None)
-            _after(after)
+            _call(after)
         for item in batch.next_runs.items():
             one(partial(ledger.set_next_many, [item]), None)
 
 
-def _call(done: Done | None, result: Any, error: BaseException | None) -> None:
-    if done is not None:
-        _after(partial(done, result, error))
-
-
-def _after(after: Callable[[], None] | None) -> None:
+def _call(callback: Callable[..., Any] | None, *args: Any) -> None:
+    """A record's callback after its commit (`done(result, error)`, or `after()`): one that
+    fails is logged, the writer goes on."""
     try:
-        if after is not None:
-            after()
+        if callback is not None:
+            callback(*args)
     except Exception:
         log.exception("writer callback failed")
