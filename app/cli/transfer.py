@@ -73,10 +73,11 @@ def named(file: str) -> Path:
 def cmd_export(args: argparse.Namespace) -> int:
     from app.transfer import is_stdout
 
-    count, unread = service(args).export_tasks(named(args.file))
+    path = named(args.file)
+    count, unread = service(args).export_tasks(path)
     print(f"exported {_tasks(count)} to "
           f"{'standard output' if args.file == '-' else shown(args.file)}",
-          file=sys.stderr if is_stdout(named(args.file)) else sys.stdout)
+          file=sys.stderr if is_stdout(path) else sys.stdout)
     if unread:  # written, but not whole: a script that exports nightly must hear it (as tar)
         print(f"tickwork: error: the export lacks {_tasks(unread)} this version cannot read "
               "(named above)", file=sys.stderr)
