@@ -75,3 +75,27 @@ def test_words_that_grow_it_near_the_top_keep_its_title_bar_on_screen(qtbot: Any
     assert box.frameGeometry().top() >= area.top()
     assert area.contains(box.frameGeometry()), (area, box.frameGeometry())
     box.done(0)
+
+
+def test_fewer_words_while_it_is_up_do_not_resize_it(qtbot: Any) -> None:
+    """Words that shrink while the question is up (a run ended meanwhile) stay in the room
+    kept: QMessageBox fitted the box to them, then the room was put back — two resizes,
+    each a stale position for the window manager (the test above failed on it now and
+    then, in a full run, when its words changed while it was up)."""
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    many = "Line one of many words.\nLine two.\nLine three.\nLine four."
+    box = Question("Quitting Tickwork stops scheduling.", many, lambda: [many], parent)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.show()
+    qtbot.waitExposed(box)
+    resizes = Resizes()
+    resizes.laid_out = True  # (every resize from now on)
+    box.installEventFilter(resizes)
+    box.say("One line.")
+    qtbot.wait(50)
+    assert box.informativeText() == "One line."
+    assert resizes.sizes == []
+    box.say(many + "\nAnd a fifth line, longer than any before it, that needs more room.")
+    qtbot.wait(50)
+    assert resizes.sizes and box.height() >= resizes.sizes[-1][1]  # more words: it grows

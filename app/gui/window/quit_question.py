@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from app.gui.qt import (
     QDialog,
     QEvent,
+    QLabel,
     QMessageBox,
     QObject,
     QShowEvent,
@@ -173,10 +174,23 @@ class Question(QMessageBox):
         return super().event(event)
 
     def say(self, details: str) -> None:
-        """New words in the room kept for them."""
-        if details != self.informativeText():
-            super().setInformativeText(details)  # Qt fits the box to them again: undone
-            self._keep_room()
+        """New words in the room kept for them: put in its label as they are, when they fit
+        there (QMessageBox fits the box to new words — shrunk, then the room put back: two
+        resizes, each a stale position for the window manager); more than fit grow it."""
+        if details == self.informativeText():
+            return
+        label = self.findChild(QLabel, "qt_msgbox_informativelabel")
+        if label is not None and self.room is not None:
+            before = label.text()
+            label.setText(details)
+            hint = label.sizeHint()
+            if hint.width() <= label.width() and (label.heightForWidth(label.width())
+                                                  if label.wordWrap() else hint.height()
+                                                  ) <= label.height():
+                return
+            label.setText(before)
+        super().setInformativeText(details)  # Qt fits the box to them again: undone
+        self._keep_room()
 
     def _keep_room(self) -> None:
         if self.room is None or self.size() == QSize(*self.room):
