@@ -31,7 +31,7 @@ from tests.support import tickwork
     # run on a worker failing with it
     ([], {"TICKWORK_BROKER": "foo"}, "error: TICKWORK_BROKER: must be a Redis URL "
      "(redis://HOST:PORT/DB), got 'foo'"),
-    # read as the others are, not the default taken without a word (4 to 8 launchers, pace 1,
+    # read as the others are, not the default taken without a word (a launcher per CPU, pace 1,
     # a heartbeat a second)
     ([], {"TICKWORK_LAUNCHERS": "abc"}, "error: TICKWORK_LAUNCHERS: not a whole number: 'abc'"),
     ([], {"TICKWORK_LAUNCHERS": "0"}, "error: TICKWORK_LAUNCHERS: must be from 1 to 64: 0"),

@@ -26,8 +26,7 @@ from app.engine.launcher.overdue import Overdue, Watched
 
 log = logging.getLogger("tickwork.engine")
 
-LAUNCHERS_VAR = "TICKWORK_LAUNCHERS"  # how many launcher processes at most (default: CPUs)
-# (each ~17 MiB; past 4 more did not start commands faster on 2 cores: more is a slip)
+LAUNCHERS_VAR = "TICKWORK_LAUNCHERS"  # how many launcher processes at most (default: CPUs + 1)
 MOST_LAUNCHERS = 64
 IDLE_RETIRE = 60.0  # seconds a launcher beyond the first may have nothing pending: then let go
 GROW_AGAIN = 10.0  # seconds after a launcher could not be started before one more is tried
@@ -35,15 +34,18 @@ GROW_AGAIN = 10.0  # seconds after a launcher could not be started before one mo
 
 def launcher_count(environ: Mapping[str, str] = os.environ) -> int:
     """The most launchers: `$TICKWORK_LAUNCHERS` (1 to MOST_LAUNCHERS; any other value is
-    refused when an engine or a worker starts, app/engine/environment.py), else one per CPU, at
-    least 4 and at most 8.
+    refused when an engine or a worker starts, app/engine/environment.py), else one per CPU
+    and one more, at most 8.
 
     A launcher waits in each `posix_spawn` until its child has exec'd (vfork), so other
-    launchers start commands meanwhile. On 2 shared, loaded cores, 1/2/3/4 launchers alone
-    started 215/529/777/823 `/bin/true` a second (a bare loop: 312–340); the engine in a
-    burst of 5,000 due at once, 2/4/6 launchers: 688–723/819/766 a second. A launcher is
-    an interpreter of ~17 MiB RSS (~10 MiB its own, USS; measured after its first command)."""
-    return count_from(environ, LAUNCHERS_VAR, MOST_LAUNCHERS, min(8, max(4, _CPUS)))
+    launchers start commands meanwhile; but each one more costs CPU of its own (its loop,
+    its reader thread in the engine) that a burst of commands, CPU-bound, takes from them.
+    On 2 cores (2026-12-06, bursts of 10,000 `/bin/true`, three alternated rounds): 2/3/4
+    launchers started 1,765/1,753/1,694 a second, the launchers spending 1.55/1.68/1.86 CPU
+    s; one launcher alone turns ~1,970 a second around at best. One more than the CPUs
+    keeps a launcher free while the others wait on a slow `vfork` (the machine's phase).
+    A launcher is an interpreter of ~17 MiB RSS (~10 MiB its own, USS)."""
+    return count_from(environ, LAUNCHERS_VAR, MOST_LAUNCHERS, min(8, _CPUS + 1))
 
 
 _CPUS = os.cpu_count() or 1  # (asked once: 10 µs a call, a sysfs read, asked every command)
