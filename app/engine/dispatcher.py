@@ -48,8 +48,7 @@ class Dispatcher:
             [Callable[[], None]], None], writer: Ledger, hub: EventHub, timing: Arming,
             executor: Runner, recorder: Recording, stats: Stats, horizon: Horizon,
             tasks: TaskSync, workers: int, paused: Callable[[], bool], history: History) -> None:
-        self.engine_id = engine_id
-        self.clock = clock
+        self.engine_id, self.clock = engine_id, clock
         self.writer = writer
         self.hub = hub
         self.timing = timing
@@ -62,6 +61,7 @@ class Dispatcher:
         self.expected: Callable[[Task], str] = lambda task: ""  # its runs' length in words
         self.steady: Callable[[], bool] = lambda: True  # False: the clock jumped (jumps.py)
         self.ready = ReadyQueue(workers)
+        writer.waiting = self.queued_count  # a backlog: the writer gathers its writes longer
         self.runs: dict[int, RunRecord] = {}  # every claimed run not settled yet
         self.stopping = False  # the engine is stopping: start nothing new
         self.writes = RunWrites(writer, hub, clock)

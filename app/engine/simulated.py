@@ -46,6 +46,7 @@ class MemoryLedger:
     def __init__(self) -> None:
         self._ids = itertools.count(1)
         self.claims: dict[tuple[int, str, int], int] = {}
+        self.waiting: Callable[[], int] = lambda: 0  # (the dispatcher's queue: not asked)
 
     def claim(self, row: tuple[Any, ...], done: Done) -> None:
         key = (row[0], row[1], row[2])

@@ -6,7 +6,9 @@ buffer as one multi-row statement: the fsync that makes the ledger durable is pa
 batch, and one statement for a thousand rows beats a thousand statements (each SQLite call
 hands the GIL away and must win it back). Rare writes are plain functions (`submit`). Under
 a storm a commit begins at most every `GATHER` (4 ms), so its writes come together (at
-100,000 fires a minute, 7,100 commits in 30 s where there were 20,000).
+100,000 fires a minute, 7,100 commits in 30 s where there were 20,000); with a backlog (100
+runs or more queued to start: their starts wait for workers, not for commits) every 12 ms
+(a burst of 10,000 commands: 370 commits, not 640; the engine's CPU 3 % less).
 
 Within a batch the order is: functions, claims, starts, output, ends, next fire times.
 That is safe because anything about a run is only submitted after its claim committed.
@@ -53,8 +55,8 @@ from app.store.location import password_refused
 
 log = logging.getLogger(__name__)
 
-MAX_BATCH = 20_000
 GATHER = 0.004  # seconds: under a storm, a commit begins at most this often (see `_loop`)
+BACKLOG, GATHER_BACKLOG = 100, 0.012  # runs waiting to start; then a commit at most this often
 RETRY_FIRST = 0.5  # seconds before the first retry of a batch the store could not take
 RETRY_MAX = 30.0
 RETRY_AWAY = 1.0  # seconds between tries while a PostgreSQL server cannot be reached
@@ -88,6 +90,7 @@ class Writer:
         self._stopping = False
         self._stopped = threading.Event()  # wakes a backoff wait at stop
         self._began = -GATHER  # time.monotonic() when the last commit began
+        self.waiting: Callable[[], int] = lambda: 0  # runs queued to start (the dispatcher's)
         self.on_fault = on_fault
         self.on_fenced: Callable[[str], None] | None = None  # said once per deposed epoch
         self.epoch: int | None = None  # the fencing epoch of a shared store's leader
@@ -190,7 +193,8 @@ class Writer:
             with self._cond:
                 while not len(self._batch) and not self._stopping:
                     self._cond.wait()
-            if (wait := self._began + GATHER - time.monotonic()) > 0:  # (a storm: gather)
+            gather = GATHER_BACKLOG if self.waiting() >= BACKLOG else GATHER  # (a storm:
+            if (wait := self._began + gather - time.monotonic()) > 0:  # gather its writes)
                 self._stopped.wait(wait)
             self._began = time.monotonic()
             with self._cond:
@@ -370,13 +374,10 @@ class Writer:
             else:
                 _call(done, result, None)
 
-        def first(rows: list[Any]) -> Any:
-            return ledger.claim_many(rows)[0]
-
         for work, done in batch.calls:
             one(work, done)
         for row, claim_done in batch.claims:
-            one(partial(first, [row]), claim_done)
+            one(lambda row=row: ledger.claim_many([row])[0], claim_done)  # type: ignore[misc]
         for start, after in batch.starts:
             one(partial(ledger.start_many, [start]), None)
             _call(after)

@@ -1,7 +1,8 @@
 """Under a storm of writes the writer commits at most every `GATHER`, so the writes come
 together: back to back, a few writes a commit, each commit cost ~0.75 ms of CPU (its fsync,
 its pages written again) — 20,000 commits in 30 s at 100,000 Python fires a minute. What
-comes within a gather is committed at a stop."""
+comes within a gather is committed at a stop. With a backlog (runs queued to start, waiting
+for workers, not for commits) it gathers longer: every `GATHER_BACKLOG`."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from app.engine.writer import GATHER, Writer
+from app.engine.writer import BACKLOG, GATHER, GATHER_BACKLOG, Writer
 from app.store.models import set_meta
 
 
@@ -40,22 +41,40 @@ def warm_writer() -> Iterator[Writer]:
         writer.stop()
 
 
+def storm(writer: Writer) -> tuple[int, float]:
+    """600 writes, one every ~0.5 ms, as runs end in a storm: (commits, seconds taken)."""
+    before = writer.batches
+    began = time.monotonic()
+    committed = threading.Semaphore(0)
+    for i in range(600):
+        writer.submit(lambda i=i: set_meta(f"k{i % 7}", str(i)),
+                      lambda _r, _e: committed.release())
+        time.sleep(0.0005)
+    assert writer.flush()
+    took = time.monotonic() - began
+    for _ in range(600):
+        assert committed.acquire(timeout=5)
+    return writer.batches - before, took
+
+
 def test_a_storm_of_writes_commits_at_most_every_gather(store: Any, home: Path) -> None:
     with warm_writer() as writer:
-        before = writer.batches
-        began = time.monotonic()
-        committed = threading.Semaphore(0)
-        for i in range(600):  # a write every ~0.5 ms, as runs end in a storm
-            writer.submit(lambda i=i: set_meta(f"k{i % 7}", str(i)),
-                          lambda _r, _e: committed.release())
-            time.sleep(0.0005)
-        assert writer.flush()
-        took = time.monotonic() - began
-        for _ in range(600):
-            assert committed.acquire(timeout=5)
-        commits = writer.batches - before
+        commits, took = storm(writer)
         assert commits <= took / GATHER + 2, (commits, took)
         assert meta_on_disk(home, "k0") == "595"  # the last of k0's writes
+
+
+def test_with_a_backlog_of_runs_a_storm_commits_less_often(store: Any, home: Path) -> None:
+    """A backlog: the dispatcher's queue (the engine's writer asks it) holds BACKLOG runs."""
+    with warm_writer() as writer:
+        writer.waiting = lambda: BACKLOG
+        commits, took = storm(writer)
+        assert commits <= took / GATHER_BACKLOG + 2, (commits, took)
+        assert meta_on_disk(home, "k0") == "595"
+
+
+def test_the_engines_writer_asks_its_dispatchers_queue(engine: Any) -> None:
+    assert engine.writer.waiting == engine.dispatcher.queued_count
 
 
 def test_what_comes_within_a_gather_is_committed_at_a_stop(store: Any, home: Path) -> None:
