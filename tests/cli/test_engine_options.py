@@ -31,8 +31,8 @@ from tests.support import tickwork
     # run on a worker failing with it
     ([], {"TICKWORK_BROKER": "foo"}, "error: TICKWORK_BROKER: must be a Redis URL "
      "(redis://HOST:PORT/DB), got 'foo'"),
-    # read as the others are, not the default taken without a word (a launcher per CPU, pace 1,
-    # a heartbeat a second)
+    # read as the others are, not the default taken without a word (a launcher per CPU and one
+    # more, pace 1, a heartbeat a second)
     ([], {"TICKWORK_LAUNCHERS": "abc"}, "error: TICKWORK_LAUNCHERS: not a whole number: 'abc'"),
     ([], {"TICKWORK_LAUNCHERS": "0"}, "error: TICKWORK_LAUNCHERS: must be from 1 to 64: 0"),
     ([], {"TICKWORK_LAUNCHERS": "-1"}, "error: TICKWORK_LAUNCHERS: must be from 1 to 64: -1"),
