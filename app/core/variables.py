@@ -23,7 +23,7 @@ def count(text: str, name: str, most: int) -> int:
 
 def count_from(environ: Mapping[str, str], name: str, most: int, default: int) -> int:
     """The count (1 to `most`) the variable `name` sets, else `default` when it is unset or
-    empty (`$TICKWORK_LAUNCHERS=abc` ran with the default 4 launchers, without a word)."""
+    empty (`$TICKWORK_LAUNCHERS=abc` once ran with the default, without a word: refused now)."""
     text = environ.get(name, "")
     return count(text, name, most) if text.strip() else default
 

@@ -61,7 +61,7 @@ class Dispatcher:
         self.expected: Callable[[Task], str] = lambda task: ""  # its runs' length in words
         self.steady: Callable[[], bool] = lambda: True  # False: the clock jumped (jumps.py)
         self.ready = ReadyQueue(workers)
-        writer.waiting = self.queued_count  # a backlog: the writer gathers its writes longer
+        writer.waiting = self.ready.backlog  # (a backlog: the writer gathers its writes longer)
         self.runs: dict[int, RunRecord] = {}  # every claimed run not settled yet
         self.stopping = False  # the engine is stopping: start nothing new
         self.writes = RunWrites(writer, hub, clock)

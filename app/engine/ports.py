@@ -23,7 +23,7 @@ Done = Callable[[Any, BaseException | None], None]
 class Ledger(Protocol):
     """The writer: claims and writes, each `done(result, error)` after its commit."""
 
-    waiting: Callable[[], int]  # how many runs are queued to start (a backlog: fewer commits)
+    waiting: Callable[[], int]  # how many runs wait for a worker (a backlog: fewer commits)
 
     def claim(self, row: tuple[Any, ...], done: Done) -> None: ...
     def submit(self, work: Callable[[], Any], done: Done | None = None) -> None: ...

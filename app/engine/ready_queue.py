@@ -88,6 +88,11 @@ class ReadyQueue:
     def __contains__(self, run_id: int) -> bool:
         return run_id in self._ids
 
+    def backlog(self) -> int:
+        """The runs queued while every worker is busy: they wait for a worker (any thread
+        may ask). None while one is free: what is queued then is held by its task or group."""
+        return len(self._ids) if len(self.running) >= self.workers else 0
+
     def push(self, pending: Pending) -> None:
         pending.seq = next(self._seq)
         pending.sort_key = ready_key(pending.priority, pending.scheduled_ts, pending.level,

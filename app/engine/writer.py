@@ -7,7 +7,7 @@ batch, and one statement for a thousand rows beats a thousand statements (each S
 hands the GIL away and must win it back). Rare writes are plain functions (`submit`). Under
 a storm a commit begins at most every `GATHER` (4 ms), so its writes come together (at
 100,000 fires a minute, 7,100 commits in 30 s where there were 20,000); with a backlog (100
-runs or more queued to start: their starts wait for workers, not for commits) every 12 ms
+runs or more queued, every worker busy: their starts wait for workers, not for commits) every 12 ms
 (a burst of 10,000 commands: 370 commits, not 640; the engine's CPU 3 % less).
 
 Within a batch the order is: functions, claims, starts, output, ends, next fire times.
@@ -90,7 +90,7 @@ class Writer:
         self._stopping = False
         self._stopped = threading.Event()  # wakes a backoff wait at stop
         self._began = -GATHER  # time.monotonic() when the last commit began
-        self.waiting: Callable[[], int] = lambda: 0  # runs queued to start (the dispatcher's)
+        self.waiting: Callable[[], int] = lambda: 0  # runs waiting for a worker (the dispatcher's)
         self.on_fault = on_fault
         self.on_fenced: Callable[[str], None] | None = None  # said once per deposed epoch
         self.epoch: int | None = None  # the fencing epoch of a shared store's leader

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from app.engine.ready_queue import Pending, ReadyQueue
 from app.engine.writer import BACKLOG, GATHER, GATHER_BACKLOG, Writer
 from app.store.models import set_meta
 
@@ -74,7 +75,22 @@ def test_with_a_backlog_of_runs_a_storm_commits_less_often(store: Any, home: Pat
 
 
 def test_the_engines_writer_asks_its_dispatchers_queue(engine: Any) -> None:
-    assert engine.writer.waiting == engine.dispatcher.queued_count
+    assert engine.writer.waiting == engine.dispatcher.ready.backlog
+
+
+def test_a_backlog_is_runs_waiting_for_a_worker_not_runs_held_by_their_group() -> None:
+    """150 runs in a group of one, eight workers: one runs, 149 wait for it, not for a
+    worker — no backlog (the writer need not gather longer). 150 more of other tasks: the
+    eight are busy, and what is queued is a backlog."""
+    ready = ReadyQueue(8)
+    for run_id in range(150):
+        ready.push(Pending(run_id, task_id=run_id, group="serial", group_limit=1))
+    assert len(ready.take()) == 1
+    assert len(ready) == 149 and ready.backlog() == 0
+    for run_id in range(150, 300):
+        ready.push(Pending(run_id, task_id=run_id))
+    assert len(ready.take()) == 7
+    assert ready.backlog() == len(ready) == 292
 
 
 def test_what_comes_within_a_gather_is_committed_at_a_stop(store: Any, home: Path) -> None:
