@@ -15,3 +15,4 @@ from app.platform.processes import SIGKILL as SIGKILL
 from app.platform.processes import command_line as command_line
 from app.platform.processes import kill_group as kill_group
 from app.platform.processes import tickwork_argv as tickwork_argv
+from app.platform.processes import usable_cpus as usable_cpus

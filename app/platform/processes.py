@@ -1,6 +1,7 @@
 """Stopping a whole process group, where the system has process groups; asking one process
 to stop without ever signalling another that took its id; and the command that starts this
-same Tickwork again (from source, or the bundle's own executable)."""
+same Tickwork again (from source, or the bundle's own executable); how many CPUs this process
+may run on."""
 
 from __future__ import annotations
 
@@ -13,6 +14,16 @@ from pathlib import Path
 
 # SIGKILL where there is one (POSIX); SIGTERM, the only hard stop, elsewhere.
 SIGKILL: int = getattr(signal, "SIGKILL", signal.SIGTERM)
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on: its affinity where the system has one (a container's
+    `--cpuset-cpus`, `taskset`), not every CPU of the machine (`os.cpu_count()`)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    if affinity is not None:
+        with contextlib.suppress(OSError):
+            return max(1, len(affinity(0)))
+    return os.cpu_count() or 1
 
 
 def kill_group(pgid: int, sig: int) -> None:

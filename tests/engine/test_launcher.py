@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -180,6 +181,20 @@ def test_an_engine_starts_as_many_launchers_as_readme_says(
     wait_until(lambda: len([r for r in cli("run", "list", "--json").json()
                             if r["status"] == "succeeded"]) == 10, 30)
     assert len(_launchers(engine.proc.pid)) == expected  # and no more came
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity here")
+def test_launchers_count_the_cpus_the_engine_may_use(tmp_path: Path) -> None:
+    """An engine held to one CPU (`taskset -c 0`, a container's `--cpuset-cpus`) counts one:
+    two launchers at most, not one per CPU of the machine and one more."""
+    probe = ("import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
+             "from app.engine.launcher.pool import launcher_count; "
+             "from app.platform import usable_cpus; print(usable_cpus(), launcher_count())")
+    env = {k: v for k, v in os.environ.items() if k != "TICKWORK_LAUNCHERS"}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[2], env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "2"]
 
 
 def test_a_command_starts_in_its_own_session(spawn: Any, cli: Any, tmp_path: Path) -> None:

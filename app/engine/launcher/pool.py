@@ -23,6 +23,7 @@ from typing import Generic, Protocol, TypeVar
 
 from app.core.variables import count_from
 from app.engine.launcher.overdue import Overdue, Watched
+from app.platform import usable_cpus
 
 log = logging.getLogger("tickwork.engine")
 
@@ -34,8 +35,8 @@ GROW_AGAIN = 10.0  # seconds after a launcher could not be started before one mo
 
 def launcher_count(environ: Mapping[str, str] = os.environ) -> int:
     """The most launchers: `$TICKWORK_LAUNCHERS` (1 to MOST_LAUNCHERS; any other value is
-    refused when an engine or a worker starts, app/engine/environment.py), else one per CPU
-    and one more, at most 8.
+    refused when an engine or a worker starts, app/engine/environment.py), else one per CPU it
+    may run on and one more, at most 8.
 
     A launcher waits in each `posix_spawn` until its child has exec'd (vfork), so other
     launchers start commands meanwhile; but each one more costs CPU of its own (its loop,
@@ -48,7 +49,7 @@ def launcher_count(environ: Mapping[str, str] = os.environ) -> int:
     return count_from(environ, LAUNCHERS_VAR, MOST_LAUNCHERS, min(8, _CPUS + 1))
 
 
-_CPUS = os.cpu_count() or 1  # (asked once: 10 µs a call, a sysfs read, asked every command)
+_CPUS = usable_cpus()  # (asked once, not every command: a container's or `taskset`'s CPUs)
 
 
 class Launcher(Watched, Protocol):

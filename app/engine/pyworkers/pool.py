@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import subprocess
 import threading
 import time
@@ -124,7 +123,7 @@ class PythonWorkers:
         """`due` Python runs fall due soon: that many workers up before them (one per CPU at
         least, `most` at most), so the first fires do not wait for interpreters (several
         starting on a busy machine took 0.3–0.5 s, and their CPU). More start on demand."""
-        count = min(max(os.cpu_count() or 1, due), self.most or 1)
+        count = min(max(platform.usable_cpus(), due), self.most or 1)
         with self._lock:
             more = count - len(self._all) - self._launching
             if more <= 0 or self._stopping:
