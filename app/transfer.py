@@ -12,7 +12,6 @@ one place a task nests freely, are limited by `TaskSpec.from_json`).
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
 import stat
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from app import preflight
 from app.core import fields
-from app.core.errors import TickworkError, ValidationError
+from app.core.errors import ValidationError, not_written
 from app.core.task import TaskSpec
 from app.core.task_keys import file_key
 
@@ -138,7 +137,7 @@ def write_export(path: Path, data: dict[str, Any], home: Path | None = None) -> 
             with open(path, "a", encoding="utf-8") as out:
                 out.write(text)
         except OSError as exc:
-            raise _not_written(path, exc) from None
+            raise not_written(path, exc) from None
         return name
     if home is not None:
         _refuse_a_file_of(home, target)
@@ -148,7 +147,7 @@ def write_export(path: Path, data: dict[str, Any], home: Path | None = None) -> 
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
-        raise _not_written(folder, exc, "in ") from None
+        raise not_written(folder, exc, "in ") from None
     try:
         if hasattr(os, "fchmod"):
             os.fchmod(fd, 0o600)  # mkstemp makes it 0600 already; say so where it matters
@@ -161,25 +160,10 @@ def write_export(path: Path, data: dict[str, Any], home: Path | None = None) -> 
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, OSError):
-            raise _not_written(path, exc) from None
+            raise not_written(path, exc) from None
         raise
     _sync_folder(folder)
     return name
-
-
-# what the name given gets wrong (exit 2); any other error (a full disk, a quota, an I/O
-# error) is the machine's failure, exit 1, as a backup's there is
-_NAMED_WRONG = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG,
-                          errno.ELOOP, errno.EACCES, errno.EPERM, errno.EROFS, errno.ENXIO})
-
-
-def _not_written(path: Path, exc: OSError, where: str = "") -> TickworkError:
-    """Why an export could not be written to `path`: bad input when the name given is at
-    fault (a folder, a missing one, one not ours to write), else a failure."""
-    said = f"cannot write {where}{path}: {exc.strerror or exc}"
-    if exc.errno in _NAMED_WRONG:
-        return ValidationError("file", said)
-    return TickworkError(said)
 
 
 _STANDARD = (Path("/dev/stdout"), Path("/dev/stderr"), Path("/dev/stdin"))

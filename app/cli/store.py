@@ -193,8 +193,6 @@ def cmd_backup(args: argparse.Namespace) -> int:
                                   f"{os.readlink(typed)}); name a new file")
         if dest.exists():
             raise ValidationError("file", f"{dest} already exists; name a new file")
-        if not dest.parent.is_dir():
-            raise ValidationError("file", f"{dest.parent} is not a folder")
     if identify(home / DB_NAME) is None:
         raise StoreError(f"{home / DB_NAME}: there is no store to back up: nothing has been "
                          f"stored in {home} yet")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 Quote = Callable[[str], str]  # a name as a door quotes it
 
@@ -135,3 +137,19 @@ class FileInTheWay(TickworkError):
     """Something Tickwork must leave alone (a fifo, a folder, a link, a file it cannot read)
     stands where it keeps a file of its own in the user's config folder; the message says
     what is there and what to do."""
+
+
+# what the name given gets wrong (exit 2); any other error (a full disk, a quota, an I/O
+# error) is the machine's failure, exit 1
+_NAMED_WRONG = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG,
+                          errno.ELOOP, errno.EACCES, errno.EPERM, errno.EROFS, errno.ENXIO})
+
+
+def not_written(path: Path, exc: OSError, where: str = "") -> TickworkError:
+    """Why a file the user named (an export, a backup) could not be written to `path` (or,
+    with `where="in "`, in the folder `path`): bad input when the name given is at fault (a
+    folder, a missing one, one not ours to write), else a failure."""
+    said = f"cannot write {where}{path}: {exc.strerror or exc}"
+    if exc.errno in _NAMED_WRONG:
+        return ValidationError("file", said)
+    return TickworkError(said)

@@ -223,7 +223,8 @@ def check_restored() -> ChainKey | None:
     keys = audit.chain_keys()
     if not keys.usable():
         return None
-    store = audit.read_meta().get(audit.STORE_KEY)
+    meta = audit.read_meta()
+    store = meta.get(audit.STORE_KEY)
     try:
         key = keys.read_key(store)
     except KeyringUnusable as exc:
@@ -236,8 +237,11 @@ def check_restored() -> ChainKey | None:
         walk = _walk(key.key if store and key else None,
                      key.keyed_from if store and key else None, 0,
                      bool(key and key.adopted))
-    if walk.problem:
-        raise StoreError(f"cannot re-anchor the audit trail: {walk.problem.problem}")
+    # newest events deleted leave the links whole but the head theirs: the next event,
+    # chained from that head, would break the restored trail at once
+    problem = walk.problem or _meta_head(meta, walk)
+    if problem:
+        raise StoreError(f"cannot re-anchor the audit trail: {problem.problem}")
     if key is not None and not adopt and store is not None:
         return key
     try:

@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from app.core.errors import StoreError, ValidationError
+from app.core.errors import StoreError, ValidationError, not_written
 from app.store.backend import is_postgres
 from app.store.carry import Carried, carry_runs
 from app.store.home import (
@@ -112,6 +112,7 @@ def make(home: Path, dest: Path | None = None, *, kind: str = "manual",
     source = source or home / DB_NAME
     if not source.exists() or source.stat().st_size == 0:
         raise StoreError(f"{source}: there is no store to back up")
+    named = dest is not None
     if dest is None:
         dest = _new_path(home, kind, now or datetime.now(UTC))
     src = sqlite3.connect(readonly_uri(source), uri=True)
@@ -121,6 +122,8 @@ def make(home: Path, dest: Path | None = None, *, kind: str = "manual",
         failed = unusable(dest, exc)  # a full disk says so (the engine waits for space)
         if isinstance(failed, DiskFull):
             raise DiskFull(f"backup of {source} failed: {failed}") from None
+        if named and isinstance(exc, OSError):  # said as an export's: the folder named
+            raise not_written(dest.parent, exc, "in ") from None
         raise StoreError(f"backup of {source} failed: {exc}") from None
     finally:
         src.close()

@@ -216,3 +216,34 @@ def test_the_verified_line_counts_its_events_in_words(cli: Any) -> None:
     assert cli("audit", "--verify").out == "audit trail verified: 1 event, chain intact\n"
     assert cli("task", "add", "b", "--command", "true").code == 0
     assert cli("audit", "--verify").out == "audit trail verified: 2 events, chain intact\n"
+
+
+@pytest.mark.parametrize("into", ["same home", "another home"])
+def test_a_backup_whose_newest_events_were_removed_is_refused_by_restore(
+        five_events: Any, home: Path, tmp_path: Path, monkeypatch: Any, into: str) -> None:
+    """A backup whose newest audit events were deleted (its links still hold, but its head
+    is the deleted event's) was restored, and its `store.restore` event chained from that
+    head: the trail failed `--verify` at once ("event 4 does not follow the one before it").
+    README: a backup whose trail does not hold is refused before anything changes."""
+    backup = tmp_path / "backup.db"
+    assert five_events("backup", str(backup)).code == 0
+    con = sqlite3.connect(backup)
+    con.execute("DELETE FROM audit_event WHERE id >= 4")
+    con.commit()
+    con.close()
+    if into == "another home":  # another machine: its keyring has no key of this trail
+        home = tmp_path / "elsewhere"
+        monkeypatch.setenv("TICKWORK_TEST_KEYRING", str(tmp_path / "other-keyring.json"))
+    before = (home / "tickwork.db").read_bytes() if into == "same home" else None
+    from tests.support import tickwork
+
+    refused = tickwork.run(["--home", str(home), "restore", str(backup)], timeout=60)
+    assert refused.returncode == 1
+    assert refused.stderr == (f"tickwork: error: restore of {backup} refused, nothing was "
+                              "changed: cannot re-anchor the audit trail: the newest events "
+                              "were removed (head hash differs)\n")
+    if before is not None:
+        assert (home / "tickwork.db").read_bytes() == before
+        assert five_events("audit", "--verify").code == 0
+    else:
+        assert not (home / "tickwork.db").exists()

@@ -5,7 +5,11 @@ that did not exist yet got the whole store (its tasks' variables too) written th
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from tests.cli.test_transfer import ok, tickwork
 
@@ -25,3 +29,36 @@ def test_a_backup_is_never_written_through_a_link(tmp_path: Path) -> None:
     assert link.is_symlink()
     made = ok(home, "backup", str(tmp_path / "fresh.db"))
     assert made.out.endswith(f" to {tmp_path / 'fresh.db'}\n")
+
+
+def test_a_backup_to_a_folder_that_is_not_there_says_so_as_an_export_does(tmp_path: Path
+                                                                           ) -> None:
+    """`backup missing/b.db` said "missing is not a folder" of a folder that does not exist;
+    an export there says "cannot write in …: No such file or directory": same words now."""
+    home = tmp_path / "home"
+    ok(home, "task", "add", "t", "--command", "true")
+    missing = tmp_path / "missing"
+    result = tickwork(home, "backup", str(missing / "b.db"))
+    assert (result.code, result.err) == (
+        2, f"tickwork: error: file: cannot write in {missing}: No such file or directory\n")
+    assert not missing.exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a read-only tmpfs needs root")
+def test_a_backup_to_a_read_only_folder_names_the_folder_and_exits_2(tmp_path: Path) -> None:
+    """A read-only folder said "backup of …/tickwork.db failed: [Errno 30] Read-only file
+    system: '…/b.db.part'" and exit 1: an errno, a file the user never named, and a failure
+    where the name given is at fault (exit 2, as an export there)."""
+    home, frozen = tmp_path / "home", tmp_path / "frozen"
+    ok(home, "task", "add", "t", "--command", "true")
+    frozen.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=16k", "tmpfs", str(frozen)],
+                   check=True)
+    try:
+        result = tickwork(home, "backup", str(frozen / "b.db"))
+        exported = tickwork(home, "export", str(frozen / "e.json"))
+    finally:
+        subprocess.run(["umount", "-l", str(frozen)], check=False)
+    said = f"tickwork: error: file: cannot write in {frozen}: Read-only file system\n"
+    assert (exported.code, exported.err) == (2, said)
+    assert (result.code, result.err) == (2, said)
