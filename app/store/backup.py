@@ -89,8 +89,18 @@ def list_backups(home: Path) -> list[Backup]:
 
 
 def newest(home: Path) -> Backup | None:
-    found = [b for b in list_backups(home) if b.kind != "damaged"]
-    return found[0] if found else None
+    """The newest backup `restore` takes: one that fails `verify` (cut short, damaged since
+    it was made) is passed over — a damaged store's hint named it, and the `restore` it gave
+    was refused while an older sound one was there."""
+    for found in list_backups(home):
+        if found.kind == "damaged":
+            continue
+        try:
+            verify(found.path)
+        except ValidationError:
+            continue
+        return found
+    return None
 
 
 def restore_hint(home: Path) -> str:

@@ -55,6 +55,24 @@ def one_line(text: str) -> str:
     return lines[0]
 
 
+def test_a_damaged_stores_hint_names_the_newest_backup_restore_takes(home: Path, cli: Any
+                                                                     ) -> None:
+    """The newest backup is itself cut short: the hint names the older sound one, and the
+    `restore` it gives works."""
+    fill(home)
+    assert cli("backup").code == 0
+    (sound,) = (home / "backups").iterdir()
+    assert cli("backup").code == 0
+    (cut,) = [p for p in (home / "backups").iterdir() if p != sound]
+    with cut.open("r+b") as fh:
+        fh.truncate(cut.stat().st_size // 2)
+    damage(home / "tickwork.db")
+    line = one_line(cli("task", "list").err)
+    assert "is damaged" in line and str(cut) not in line and str(sound) in line
+    assert cli("restore", str(sound)).code == 0
+    assert cli("check").code == 0
+
+
 def test_damaged_store_is_refused_and_restored_from_backup(home: Path, cli: Any) -> None:
     fill(home)
     made = cli("backup")
