@@ -1,10 +1,12 @@
 """The engine's daily backup: at start and then every hour, back up the store if its newest
 daily backup is a day old (`backup.daily`, which also rotates), on its own thread so a big
-store never holds up firing. A failure is logged once per attempt and never stops the engine."""
+store never holds up firing. A failure never stops the engine; it is said once, not at every
+hourly try (again when its reason changes), and so is the first backup after it."""
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -28,14 +30,21 @@ class DailyBackups:
         self._now = now or clock.now
         self._every = every
         self.made: list[Path] = []
+        self.failing = ""  # why the last try failed, said once ("" while it works)
 
     def check(self) -> Path | None:
         """One look: back up (and rotate) when the newest daily backup is a day old."""
         try:
             path = backup.daily(self.home, self._now())
-        except Exception as exc:  # a full disk, a damaged store: said, and tried next hour
-            log.warning("daily backup failed: %s", exc)
+        except Exception as exc:  # a full disk, a damaged store: said once, tried each hour
+            why = re.sub(r"\d+", "#", str(exc))  # (each try's file is named by its time)
+            if why != self.failing:
+                log.warning("daily backup failed: %s (tried again every hour)", exc)
+            self.failing = why
             return None
+        if self.failing:
+            self.failing = ""
+            log.info("daily backups work again")
         if path is not None:
             log.info("daily backup: %s", path)
             self.made.append(path)

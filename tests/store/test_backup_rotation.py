@@ -120,6 +120,28 @@ def test_the_engines_hourly_look_backs_up_once_a_day(home: Path, store: Store) -
     assert [b.kind for b in backup.list_backups(home)] == ["daily", "daily"]
 
 
+def test_a_daily_backup_that_keeps_failing_is_said_once(home: Path, store: Store,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    """DESIGN: a fault is shown once, not at every try. The backups folder is a file: every
+    hourly look fails the same way; one warning, then one word once it works again."""
+    import threading
+
+    from app.engine.backups import DailyBackups
+
+    (home / "backups").write_text("not a folder")
+    clock = [day(3, 1, 9)]
+    looks = DailyBackups(home, threading.Event(), lambda: clock[0])
+    with caplog.at_level("INFO", logger="tickwork.engine"):
+        for hour in range(5):
+            clock[0] = day(3, 1, 9) + timedelta(hours=hour)
+            assert looks.check() is None
+        (home / "backups").unlink()
+        assert looks.check() is not None
+    said = [r.getMessage() for r in caplog.records if r.name == "tickwork.engine"]
+    assert [m.split(":")[0] for m in said] == ["daily backup failed", "daily backups work again",
+                                               "daily backup"], said
+
+
 def test_restore_copies_older_than_a_week_go_but_never_the_newest(home: Path, cli: Any,
                                                                   tmp_path: Path) -> None:
     """Each restore keeps the store it replaces in backups/ (`-restore.db`); they were never
