@@ -8,10 +8,14 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from app import __version__
+from tests.conftest import ROOT
 from tests.package.conftest import needs_bundle, run
 from tests.platform.test_display import free_display
 
@@ -106,6 +110,73 @@ def test_the_engine_runs_tasks_on_demand_and_on_schedule(bundle: Path, user: dic
     text = (tmp_path / "engine.log").read_text()
     assert code == 0, text
     assert "Traceback" not in text
+
+
+@contextmanager
+def engine_running(bundle: Path, user: dict[str, str], cwd: Path) -> Iterator[None]:
+    """`tickwork engine` from the bundle, stopped with SIGTERM as systemd stops it."""
+    log = (cwd / "engine.log").open("w")
+    engine = subprocess.Popen([str(bundle), "engine"], env=user, cwd=cwd, stdout=log,
+                              stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        yield
+    finally:
+        engine.send_signal(signal.SIGTERM)
+        try:
+            engine.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(engine.pid, signal.SIGKILL)
+            raise
+        finally:
+            log.close()
+
+
+IMPORTABLE = """import importlib, json, sys
+sys.path.insert(0, sys.argv[1])
+from stdlib import stdlib_modules
+found = []
+for name in stdlib_modules():
+    try:
+        importlib.import_module(name)
+    except Exception:
+        continue
+    found.append(name)
+print(json.dumps(found))
+"""
+
+PROBE = """import importlib, json
+def probe():
+    missing = []
+    for name in json.load(open("names.json")):
+        try:
+            importlib.import_module(name)
+        except Exception as error:
+            missing.append(f"{name} ({error})")
+    print("missing:", ", ".join(missing) or "none")
+"""
+
+
+def test_a_python_action_imports_the_standard_library(bundle: Path, user: dict[str, str],
+                                                      tmp_path: Path) -> None:
+    """A user's Python action runs in the bundle's Python: what of the standard library the
+    build's Python imports, the action imports too (before, only the modules Tickwork's own
+    code imported were bundled: `email.mime.text`, `html.parser`, `tomllib` were not)."""
+    found = subprocess.run([sys.executable, "-c", IMPORTABLE, str(ROOT / "packaging")],
+                           cwd=tmp_path, capture_output=True, text=True, check=True, timeout=120)
+    names = json.loads(found.stdout)
+    assert {"email.mime.text", "html.parser", "tomllib", "xml.dom.minidom"} <= set(names)
+    (tmp_path / "names.json").write_text(json.dumps(names))
+    (tmp_path / "stdlib_probe.py").write_text(PROBE)
+    added = run([str(bundle), "task", "add", "stdlib", "--python", "stdlib_probe:probe",
+                 "--cwd", str(tmp_path), "--manual"], user, tmp_path)
+    assert added.returncode == 0, added.stderr
+    with engine_running(bundle, user, tmp_path):
+        ran = run([str(bundle), "task", "run", "stdlib", "--wait", "120", "--json"], user,
+                  tmp_path, timeout=180)
+    assert ran.returncode == 0, ran.stderr + ran.stdout
+    shown = run([str(bundle), "run", "show", str(json.loads(ran.stdout)["id"]), "--log"], user,
+                tmp_path)
+    assert "missing: none" in shown.stdout, shown.stdout
 
 
 def test_a_secret_without_a_keyring_service_is_one_line(bundle: Path, user: dict[str, str],

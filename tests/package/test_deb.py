@@ -51,6 +51,8 @@ def test_the_files_are_where_a_desktop_looks(unpacked: Path) -> None:
     assert (unpacked / "usr/share/icons/hicolor/scalable/apps/tickwork.svg").is_file()
     unit = (unpacked / "usr/lib/systemd/user/tickwork-engine.service").read_text()
     assert "ExecStart=/usr/bin/tickwork engine" in unit
+    # what the installed unit says to do works where it is: no source tree's script
+    assert "systemctl --user enable --now tickwork-engine" in unit and "packaging/" not in unit
     for size in SIZES:
         png = (unpacked / f"usr/share/icons/hicolor/{size}x{size}/apps/tickwork.png").read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
