@@ -11,17 +11,25 @@ of another engine process reads the stored samples, so it sees an idle engine's 
 commit and the store thread's look at it: every 10 s, that was half an idle engine's CPU.)
 
 A run's figures cover its whole process tree — the command's leader and every descendant
-(`children(recursive=True)`) — not just the leader: CPU % is the tree's CPU time (its
-processes' own time plus that of the children they reaped) over the time since the last
-sample; RSS is the sum over the live processes. A process that ends between the listing
-and the reading is skipped. Processes that left the tree (re-parented after `setsid` and
-a parent's exit) are not counted: finding them means reading every process's environment
-(the run token, app/engine/processes.py), which costs more than the sample itself."""
+— not just the leader, and what is left in the leader's process group without its parent
+(`sh -c 'x &'`: the launcher, the subreaper of its commands, adopts x), with what those
+started: CPU % is their CPU time (their own time plus that of the children they reaped) over
+the time since the last sample; RSS is the sum over the live processes. One look at /proc's
+process table a sample serves every run. A process that ends between the listing and the
+reading is skipped. Processes that left both (`setsid`, then a parent's exit) are not
+counted: finding them means reading every process's environment (the run token,
+app/engine/processes.py), which costs more than the sample itself.
+
+A process's CPU time counts in clock ticks (10 ms): over the few milliseconds between a run's
+start and its first sample (the sampler is woken by the run) one tick read as 120 % for one
+thread. A span under `MIN_SPAN` says no CPU yet (0 at a run's first sample, else the last
+reading) and leaves the time to the next sample, which counts it all."""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -61,6 +69,7 @@ log = logging.getLogger(__name__)
 INTERVAL = 1.0  # seconds between samples while runs go or a window watches
 IDLE_INTERVAL = 30.0  # ... and while the engine idles unwatched
 _GONE = (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied)
+MIN_SPAN = 0.25  # seconds: a CPU time in ticks of 10 ms over less says little of a rate
 RETENTION = timedelta(hours=48)
 
 
@@ -154,10 +163,13 @@ class MetricsSampler:
         }
         self._write(now, "system", values, None)
         live: set[int] = set()
+        table: ProcessTable | None = None
         for attempt in engine.dispatcher.running():
             if attempt.pid is not None:
                 live.add(attempt.run_id)
-                self._sample_run(now, attempt.run_id, attempt.pid, attempt)
+                if table is None:
+                    table = ProcessTable()
+                self._sample_run(now, attempt.run_id, attempt.pid, attempt, table)
         for run_id in set(self._trees) - live:
             del self._trees[run_id]
         if engine.clock.monotonic() - self._last_prune > 600:
@@ -165,7 +177,8 @@ class MetricsSampler:
             engine.writer.submit(lambda: ledger.prune_metrics(now - RETENTION))
         return values
 
-    def _sample_run(self, now: datetime, run_id: int, pid: int, attempt: Attempt) -> None:
+    def _sample_run(self, now: datetime, run_id: int, pid: int, attempt: Attempt,
+                    table: ProcessTable) -> None:
         tree = self._trees.get(run_id)
         if tree is None or tree.pid != pid:
             try:
@@ -173,7 +186,7 @@ class MetricsSampler:
                 tree.since(attempt.worker_cpu, attempt.started_at)  # a Python run's worker
             except _GONE:
                 return  # the command already ended
-        values = tree.sample(self.engine.clock.time())
+        values = tree.sample(self.engine.clock.time(), table)
         if values is None:
             del self._trees[run_id]  # the leader is gone: the run is ending
             return
@@ -183,6 +196,47 @@ class MetricsSampler:
         text = json.dumps(values)
         self.engine.writer.submit(lambda: ledger.add_metric(now, kind, text, run_id))
         self.engine.hub.emit(MetricsSampled(now, kind, values, run_id))
+
+
+class ProcessTable:
+    """Every process's children and every process group's members, from one look at /proc
+    (empty without it)."""
+
+    def __init__(self) -> None:
+        self.children: dict[int, list[int]] = {}
+        self.groups: dict[int, list[int]] = {}
+        try:
+            names = os.listdir("/proc")
+        except OSError:
+            return
+        for name in names:
+            if not name.isdecimal():
+                continue
+            try:
+                with open(f"/proc/{name}/stat", "rb") as fh:
+                    stat = fh.read()
+                fields = stat[stat.rindex(b")") + 2:].split()  # state, ppid, pgrp, ...
+                parent, group = int(fields[1]), int(fields[2])
+            except (OSError, ValueError, IndexError):
+                continue  # gone since the listing
+            self.children.setdefault(parent, []).append(int(name))
+            self.groups.setdefault(group, []).append(int(name))
+
+    def __bool__(self) -> bool:
+        return bool(self.children)
+
+    def members(self, leader: int) -> set[int]:
+        """`leader`'s descendants and its group's processes, with theirs (a group's id is its
+        leader's pid, given to no other process while the group has a member)."""
+        todo = [leader, *self.groups.get(leader, ())]
+        seen = set(todo)
+        while todo:
+            for child in self.children.get(todo.pop(), ()):
+                if child not in seen:
+                    seen.add(child)
+                    todo.append(child)
+        seen.discard(leader)
+        return seen
 
 
 class RunTree:
@@ -195,22 +249,31 @@ class RunTree:
         # before the first sample the tree had used no CPU, at the leader's start
         self.cpu_seconds = 0.0
         self.at = float(self.root.create_time())
+        self.cpu = 0.0  # the last CPU % read
 
     def since(self, cpu_seconds: float | None, started: datetime | None) -> None:
         """Count from a run's start, not the process's: a Python worker serves many runs."""
         if cpu_seconds is not None and started is not None:
             self.cpu_seconds, self.at = cpu_seconds, started.timestamp()
 
-    def sample(self, at: float) -> dict[str, Any] | None:
-        """{"cpu": % of one core, "rss_mb", "processes"} of the tree now; None once its
-        leader is gone."""
+    def sample(self, at: float, table: ProcessTable | None = None) -> dict[str, Any] | None:
+        """{"cpu": % of one core, "rss_mb", "processes"} of the run's processes now (`table`:
+        the process table, looked at once for every run); None once its leader is gone."""
+        if not self.root.is_running():
+            return None
+        table = ProcessTable() if table is None else table
         try:
-            children = self.root.children(recursive=True)
+            members = table.members(self.pid) if table else [
+                p.pid for p in self.root.children(recursive=True)]
         except _GONE:
             return None
         procs = {self.pid: self.root}
-        for child in children:  # the same Process object across samples keeps pid reuse out
-            procs[child.pid] = self.procs.get(child.pid, child)
+        for pid in members:  # the same Process object across samples keeps pid reuse out
+            if pid not in procs:
+                try:
+                    procs[pid] = self.procs.get(pid) or psutil.Process(pid)
+                except _GONE:
+                    continue
         self.procs = procs
         cpu_seconds = 0.0
         rss = 0
@@ -228,6 +291,8 @@ class RunTree:
         if self.pid not in procs or not counted:
             return None
         elapsed = at - self.at
-        cpu = max(0.0, cpu_seconds - self.cpu_seconds) / elapsed * 100.0 if elapsed > 0 else 0.0
-        self.cpu_seconds, self.at = cpu_seconds, at
-        return {"cpu": round(cpu, 2), "rss_mb": rss / 2**20, "processes": counted}
+        if elapsed >= MIN_SPAN:
+            self.cpu = max(0.0, cpu_seconds - self.cpu_seconds) / elapsed * 100.0
+            self.cpu_seconds, self.at = cpu_seconds, at
+        return {"cpu": round(self.cpu, 2), "rss_mb": rss / 2**20, "processes": counted}
+

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
+from datetime import UTC, datetime
 from typing import Any
+
+import psutil  # type: ignore[import-untyped]  # no stubs installed
 
 from app.engine.metrics import MetricsSampler, RunTree
 from tests.conftest import command_task
@@ -69,3 +73,70 @@ def test_sampler_is_busy_only_while_runs_go_or_a_window_watches(store: Any) -> N
     assert sampler.busy()
     engine.hub.unsubscribe(window)  # the window closed
     assert not sampler.busy()
+
+
+def _samples_of_one_run(store: Any, service: Any, task: dict[str, Any]) -> list[Any]:
+    """Run `task` once on a real engine until it succeeds; its resource samples."""
+    from app.engine.engine import Engine
+    from app.engine.events import MetricsSampled
+
+    engine = Engine(store, workers=1, metrics=True)
+    service.subscribe(engine.on_service_change)
+    events = Recorder()
+    engine.subscribe(events)
+    engine.start()
+    try:
+        service.create_task(task)
+        run = service.run_now(task["name"])
+        wait_until(lambda: service.get_run(run.id).status == "succeeded", 20)
+    finally:
+        engine.stop(grace=2)
+    return [e.values for e in events.of(MetricsSampled) if e.run_id == run.id]
+
+
+def test_a_sample_just_after_a_run_starts_reads_no_clock_tick_as_a_rate() -> None:
+    """A run's first sample comes as it starts (the sampler is woken by the run), and a
+    process's CPU time counts in clock ticks of 10 ms: one tick over the few milliseconds
+    since the start read as 120 %. A Python action that kept one CPU busy showed 107 %, 120 %
+    and 124 % in three runs of six ("peak CPU 124 %" in its details); a window that starts
+    watching wakes the sampler between its seconds alike. Too short a span says no CPU and
+    leaves it to the next sample, which counts it all."""
+    proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        spinner = psutil.Process(proc.pid)
+        wait_until(lambda: sum(spinner.cpu_times()[:2]) >= 0.05, 10)
+        early = []
+        for _ in range(40):  # as a Python run on a busy worker: counted from its start
+            times = spinner.cpu_times()
+            started = time.time()
+            tree = RunTree(proc.pid)
+            tree.since(times.user + times.system + times.children_user
+                       + times.children_system, datetime.fromtimestamp(started, UTC))
+            while time.time() < started + 0.005:
+                pass
+            values = tree.sample(time.time())
+            assert values is not None
+            early.append(values["cpu"])
+        assert max(early) <= 100, early  # one thread: one CPU at most
+        time.sleep(1.0)
+        values = tree.sample(time.time())
+        assert values is not None and values["cpu"] >= 30  # nothing lost: it spun all along
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_a_run_counts_what_its_shell_left_running_in_its_group(store: Any,
+                                                               service: Any) -> None:
+    """`sh -c 'x &'` leaves x without its parent: the launcher adopts it, but it is still in
+    the run's group, carries its token and a timeout stops it. Its CPU and memory counted
+    nothing (README: only processes that left with `setsid` are not counted)."""
+    script = (f"sh -c '{sys.executable} -c \"$BURN\" &'; "
+              "while [ ! -e \"$TICKWORK_CHECKPOINT_FILE.x\" ]; do sleep 0.1; done")
+    burn = ("import os, time\nblob = b'x' * 120_000_000\nend = time.process_time() + 1.5\n"
+            "while time.process_time() < end:\n    sum(range(10_000))\n"
+            "open(os.environ['TICKWORK_CHECKPOINT_FILE'] + '.x', 'w').close()\n")
+    samples = _samples_of_one_run(store, service, command_task("leaves", env={"BURN": burn},
+                                  action={"kind": "command", "argv": [script], "shell": True}))
+    assert any(v["cpu"] >= 30 and v["rss_mb"] >= 100 for v in samples), samples
+    assert max(v["processes"] for v in samples) >= 2, samples

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -117,3 +118,37 @@ def test_a_run_of_days_is_counted_in_days_at_an_even_step(gui_factory: Any) -> N
     days = [float(t.removesuffix(" d")) for t in bottom]
     steps = {b - a for a, b in itertools.pairwise(days)}
     assert len(steps) == 1, bottom  # none dropped for want of room
+
+
+def test_a_runs_memory_is_said_in_the_unit_it_is_counted_in(gui_factory: Any) -> None:
+    """The engine counts resident memory in MiB (2**20 bytes) and the details said "MB": a
+    command that held 200 MiB read "memory 209.8 MB" — 220 MB as MB count. It says MiB, as
+    the window's other sizes do ("larger than 256 MiB")."""
+    import subprocess
+    import sys
+
+    from app.engine.metrics import RunTree
+    from app.store import ledger
+
+    gui = gui_factory(engine=False)
+    hold = ("import sys, time\nb = bytearray(200 * 2**20)\n"
+            "for i in range(0, len(b), 4096): b[i] = 1\nprint(flush=True)\ntime.sleep(30)\n")
+    proc = subprocess.Popen([sys.executable, "-c", hold], stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline()  # it holds them now
+        values = RunTree(proc.pid).sample(time.time())  # what the engine's sampler stores
+    finally:
+        proc.kill()
+        proc.wait()
+    assert values is not None
+    run_id = _finished_run(gui, START, 2.0, 0)
+    with gui.store.write():
+        ledger.add_metric(START + timedelta(seconds=1), "run", json.dumps(values), run_id)
+    gui.qtbot.keyClick(gui.window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    gui.wait_until(lambda: gui.window.current_view() == RUNS)
+    plot = _show(gui, run_id)
+    note = plot.note.text()
+    assert note.endswith(" MiB"), note
+    peak = float(note.rsplit("memory ", 1)[1].removesuffix(" MiB"))
+    assert 200 <= peak <= 230, note  # the 200 MiB held, and the interpreter's own
+    assert "MiB" in str(plot.mem_plot.titleLabel.text)

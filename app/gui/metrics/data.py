@@ -230,7 +230,7 @@ def build_history(stored: Stored,
 
 
 def read_run_samples(service: Service, run_id: int) -> list[tuple[datetime, float, float]]:
-    """A run's resource samples: (time, CPU %, RSS MB), oldest first."""
+    """A run's resource samples: (time, CPU %, RSS MiB), oldest first."""
     from app.store import metric_samples
 
     with service.store.read():

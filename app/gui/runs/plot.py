@@ -1,6 +1,6 @@
 """One run's CPU and memory over its life, in the Runs view's detail pane.
 
-The engine samples a running run's process tree once a second (CPU %, resident MB: a
+The engine samples a running run's process tree once a second (CPU %, resident MiB: a
 command's tree, or the Python worker process a callable runs in and what it started)
 and stores the samples with the run. Showing a run reads them off the GUI thread; while
 the run is going, new samples arrive through the bridge and extend the curves (samples
@@ -78,7 +78,7 @@ class RunPlot(QWidget):
         self.canvas.ci.setSpacing(6)
         self.cpu_plot = plots.new_plot(self.canvas, 0, 0, "CPU %", date_axis=False,
                                        title_size="9pt", seconds=True)
-        self.mem_plot = plots.new_plot(self.canvas, 0, 1, "Memory MB", date_axis=False,
+        self.mem_plot = plots.new_plot(self.canvas, 0, 1, "Memory MiB", date_axis=False,
                                        title_size="9pt", seconds=True)
         plots.SecondsAxis.together(self.cpu_plot.getAxis("bottom"),
                                    self.mem_plot.getAxis("bottom"))
@@ -216,7 +216,7 @@ class RunPlot(QWidget):
                 said = f"Live · {said} so far"
             elif length is not None:
                 said = f"{said} of a {display.duration(length)} run"
-            text = f"{said} · peak CPU {peak_cpu:.0f} %, memory {peak_mem:.1f} MB"
+            text = f"{said} · peak CPU {peak_cpu:.0f} %, memory {peak_mem:.1f} MiB"
         self.note.setText(text)
         self.note.setToolTip(SAMPLED if self.samples else "")
         if self.canvas is not None:
