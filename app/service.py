@@ -356,6 +356,13 @@ class Service(TransferOperations):
             task_id = task_queries.id_of(task) if task is not None else None
             return runs.count(task_id=task_id, status=status, since=since, until=until)
 
+    def run_samples(self, run_id: int) -> list[tuple[datetime, float, float]]:
+        """A run's resource samples: (time, CPU %, resident MiB), oldest first."""
+        from app.store import metric_samples
+
+        with self.store.read():
+            return metric_samples.run_samples(run_id)
+
     def run_output(self, run_id: int, after_seq: int = -1) -> list[tuple[int, str, str]]:
         with self.store.read():
             runs.get(run_id)

@@ -124,9 +124,9 @@ def run_rows(runs: list[dict[str, Any]]) -> list[Sequence[str]]:
             for run, at, began in zip(runs, scheduled, started, strict=True)]
 
 
-def show_run(run: dict[str, Any]) -> None:
+def show_run(run: dict[str, Any], resources: str = "-") -> None:
     """A run's card, as `show_task` prints a task's: labels in words, times local to the
-    second (`--json` keeps them ISO with offset)."""
+    second (`--json` keeps them ISO with offset); `resources`: its samples' peaks in words."""
     # (`task list` imports this module: kept lean)
     from app.core.durations import duration_text
     from app.core.run import RETRY_FIRE, RETRY_LATE, error_label, exit_code_text
@@ -149,6 +149,7 @@ def show_run(run: dict[str, Any]) -> None:
         ("celery id", run["celery_id"] or "-"),
         ("checkpoint", "-" if run.get("checkpoint") is None
          else json.dumps(run["checkpoint"], ensure_ascii=False)),
+        ("resources", resources),
     ]
     card(fields)
 

@@ -272,3 +272,9 @@ def progress_words(line: str) -> str | None:
     if text.endswith("%") and text[:-1].isdigit():
         return f"{text[:-1]} %"
     return text
+
+
+def peaks_text(samples: list[tuple[Any, float, float]]) -> str:
+    """A run's resource samples said as the window and `run show` say them."""
+    return (f"peak CPU {max(s[1] for s in samples):.0f} %, "
+            f"memory {max(s[2] for s in samples):.1f} MiB")

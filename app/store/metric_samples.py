@@ -4,6 +4,7 @@ The engine writes them (ledger.add_metric)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -43,3 +44,13 @@ def of_run(run_id: int) -> list[Any]:
     return list(execute(
         "SELECT at, \"values\" FROM metric_sample WHERE kind = 'run' AND run_id = ? "
         "ORDER BY at", (run_id,)).fetchall())
+
+
+def run_samples(run_id: int) -> list[tuple[datetime, float, float]]:
+    """A run's resource samples: (time, CPU % of one core, resident MiB), oldest first."""
+    out = []
+    for at, text in of_run(run_id):
+        values = json.loads(text)
+        out.append((at if isinstance(at, datetime) else datetime.fromisoformat(str(at)),
+                    float(values.get("cpu") or 0.0), float(values.get("rss_mb") or 0.0)))
+    return out

@@ -67,4 +67,5 @@ def test_run_show_reads_like_task_show_in_local_time_to_the_second(
         "     started": "-", "    finished": here(data["finished_at"]), "    duration": "-",
         "        late": "-", "   exit code": "-", "why it ended": "-",  # (not an error)
         "        note": "cancelled by cli", "   after run": "-", "cancel asked": "yes",
-        "   celery id": "-", "  checkpoint": "-"}
+        "   celery id": "-", "  checkpoint": "-",
+        "   resources": "-"}

@@ -3,10 +3,12 @@ the engine idles and nobody watches."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import psutil  # type: ignore[import-untyped]  # no stubs installed
@@ -140,3 +142,28 @@ def test_a_run_counts_what_its_shell_left_running_in_its_group(store: Any,
                                   action={"kind": "command", "argv": [script], "shell": True}))
     assert any(v["cpu"] >= 30 and v["rss_mb"] >= 100 for v in samples), samples
     assert max(v["processes"] for v in samples) >= 2, samples
+
+
+def test_run_show_says_a_runs_peak_cpu_and_memory_as_the_window_does(
+        spawn: Any, cli: Any, tmp_path: Path) -> None:
+    """`tickwork run show` (and its --json) give a run's sampled peaks — the window's Runs
+    view showed them and the command line did not; a run with no samples says so."""
+    script = tmp_path / "burn.py"
+    script.write_text("import time\nblob = b'x' * 120_000_000\nend = time.process_time() + 1.5\n"
+                      "while time.process_time() < end:\n    sum(range(10_000))\n")
+    assert cli("task", "add", "burns", "--manual", "--command",
+               f"{sys.executable} {script}").code == 0
+    assert cli("task", "add", "quick", "--manual", "--command", "true").code == 0
+    engine = spawn()
+    engine.wait_for("engine running")
+    for name in ("burns", "quick"):
+        ran = cli("task", "run", name, "--wait", "60")
+        assert ran.code == 0, ran.out + ran.err
+    runs = {r["task_name"]: r["id"] for r in cli("run", "list", "--json").json()}
+    shown = cli("run", "show", str(runs["burns"]), "--json").json()["resources"]
+    assert shown["samples"] >= 1 and shown["peak_memory_mib"] >= 100, shown
+    assert 20 <= shown["peak_cpu_percent"] <= 100 * (os.cpu_count() or 1), shown
+    line = [x for x in cli("run", "show", str(runs["burns"])).out.splitlines()
+            if x.strip().startswith("resources")]
+    assert line and f"memory {shown['peak_memory_mib']:.1f} MiB" in line[0], line
+    assert cli("run", "show", str(runs["quick"]), "--json").json()["resources"] is None

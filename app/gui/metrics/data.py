@@ -227,17 +227,3 @@ def build_history(stored: Stored,
     for at, values in later:
         history.add(at, values)
     return history
-
-
-def read_run_samples(service: Service, run_id: int) -> list[tuple[datetime, float, float]]:
-    """A run's resource samples: (time, CPU %, RSS MiB), oldest first."""
-    from app.store import metric_samples
-
-    with service.store.read():
-        rows = metric_samples.of_run(run_id)
-    out = []
-    for at, text in rows:
-        values = json.loads(text)
-        out.append((_parse(at), float(values.get("cpu") or 0.0),
-                    float(values.get("rss_mb") or 0.0)))
-    return out

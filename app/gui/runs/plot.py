@@ -22,11 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from app.core.run import Run
+from app.core.run import Run, peaks_text
 from app.core.task import FINISHED_STATUSES
 from app.engine.events import MetricsSampled
 from app.gui.background import Background
-from app.gui.metrics.data import read_run_samples
 from app.gui.qt import QEvent, QLabel, QPalette, QSizePolicy, Qt, QVBoxLayout, QWidget
 from app.gui.widgets import display, plots
 from app.service import Service
@@ -124,7 +123,7 @@ class RunPlot(QWidget):
         self._update_note()
         run_id = run.id
         service = self.service
-        self.background.run(lambda: read_run_samples(service, run_id),
+        self.background.run(lambda: service.run_samples(run_id),
                             lambda rows: self._on_samples_read(run_id, rows),
                             self._on_read_failed, owner=self)
 
@@ -207,8 +206,6 @@ class RunPlot(QWidget):
                     "No resource samples for this run (a run is sampled once a second while "
                     "it runs: a short one may have none).")
         else:
-            peak_cpu = max(s[1] for s in self.samples)
-            peak_mem = max(s[2] for s in self.samples)
             count = len(self.samples)
             said = f"{count} sample{'' if count == 1 else 's'}"
             length = self._length()
@@ -216,7 +213,7 @@ class RunPlot(QWidget):
                 said = f"Live · {said} so far"
             elif length is not None:
                 said = f"{said} of a {display.duration(length)} run"
-            text = f"{said} · peak CPU {peak_cpu:.0f} %, memory {peak_mem:.1f} MiB"
+            text = f"{said} · {peaks_text(self.samples)}"
         self.note.setText(text)
         self.note.setToolTip(SAMPLED if self.samples else "")
         if self.canvas is not None:
