@@ -276,12 +276,15 @@ class Store:
                              f"Tickwork does not loosen permissions: `chmod u+rwx {self.home}`")
         for suffix in _DB_SUFFIXES:
             path = Path(str(self.path) + suffix)
-            if path.exists():
-                _refuse_others(path)
-                mode = stat.S_IMODE(path.stat().st_mode)
-                if mode & 0o600 != 0o600:
-                    raise StoreError(f"{path}: its owner cannot write it (mode {mode:04o}); "
-                                     f"Tickwork does not loosen permissions: `chmod u+rw {path}`")
+            try:  # (once: another process's last connection removes its `-wal` and `-shm`)
+                st = path.stat()
+            except FileNotFoundError:
+                continue
+            _refuse_others(path, st.st_uid)
+            mode = stat.S_IMODE(st.st_mode)
+            if mode & 0o600 != 0o600:
+                raise StoreError(f"{path}: its owner cannot write it (mode {mode:04o}); "
+                                 f"Tickwork does not loosen permissions: `chmod u+rw {path}`")
 
     def _prepare_files(self) -> dict[str, tuple[int, int]]:
         """Create the database 0600; tighten looser modes, return what changed."""
@@ -381,12 +384,12 @@ def _identity(path: Path) -> tuple[int, int] | None:
     return found.st_dev, found.st_ino
 
 
-def _refuse_others(path: Path) -> None:
+def _refuse_others(path: Path, owner: int | None = None) -> None:
     """A home or database of another user is refused: what this process made there (as
     root, say) would lock its owner out — their engine waited for ever on a lock file it
     could not open, and their backups, checkpoints and log of hand-offs failed."""
     mine = os.geteuid()
-    owner = path.stat().st_uid
+    owner = path.stat().st_uid if owner is None else owner
     if owner != mine:
         from app.platform.users import user_name
 
