@@ -10,7 +10,7 @@ from app.cli.output import for_terminal, print_json, run_rows, show_run, table
 from app.cli.parser import EXIT_OK
 from app.cli.store import service, stop_left_behind
 from app.core.nouns import plural
-from app.core.run import peaks_text
+from app.core.run import peaks, peaks_text
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -33,10 +33,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         chunks = svc.run_output(args.run) if args.log else []
         samples = svc.run_samples(args.run)  # (the window's Runs view shows them too)
         if args.json:
-            run["resources"] = {
-                "samples": len(samples),
-                "peak_cpu_percent": round(max(s[1] for s in samples), 1),
-                "peak_memory_mib": round(max(s[2] for s in samples), 1)} if samples else None
+            cpu, memory = peaks(samples) if samples else (0.0, 0.0)
+            run["resources"] = {"samples": len(samples), "peak_cpu_percent": round(cpu, 1),
+                                "peak_memory_mib": round(memory, 1)} if samples else None
             if args.log:
                 run["log"] = [{"seq": s, "stream": st, "text": tx} for s, st, tx in chunks]
             print_json(run)

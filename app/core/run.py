@@ -274,7 +274,12 @@ def progress_words(line: str) -> str | None:
     return text
 
 
+def peaks(samples: list[tuple[Any, float, float]]) -> tuple[float, float]:
+    """The highest CPU % and resident MiB of a run's samples ((time, CPU %, MiB), some)."""
+    return max(s[1] for s in samples), max(s[2] for s in samples)
+
+
 def peaks_text(samples: list[tuple[Any, float, float]]) -> str:
     """A run's resource samples said as the window and `run show` say them."""
-    return (f"peak CPU {max(s[1] for s in samples):.0f} %, "
-            f"memory {max(s[2] for s in samples):.1f} MiB")
+    cpu, memory = peaks(samples)
+    return f"peak CPU {cpu:.0f} %, memory {memory:.1f} MiB"
