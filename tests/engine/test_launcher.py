@@ -18,6 +18,7 @@ import psutil
 import pytest
 
 from app.engine.launcher import protocol
+from app.platform import usable_cpus
 from tests.conftest import command_task
 from tests.engine.conftest import wait_until
 from tests.engine.process_trees import SCRIPT, gone, proc_in
@@ -171,7 +172,7 @@ def test_an_engine_starts_as_many_launchers_as_readme_says(
     together, up to `$TICKWORK_LAUNCHERS`, by default one per CPU and one more, at most 8. A
     real `tickwork engine`, ten commands due at once."""
     monkeypatch.setenv("TICKWORK_LAUNCHERS", setting)
-    expected = int(setting) if setting else min(8, (os.cpu_count() or 1) + 1)
+    expected = int(setting) if setting else min(8, usable_cpus() + 1)
     when = (datetime.now(UTC) + timedelta(seconds=8)).isoformat()
     for n in range(10):
         assert cli("task", "add", f"c{n}", "--command", "sleep 1", "--at", when).code == 0
