@@ -2,7 +2,8 @@
 
 Lays out /opt/tickwork (the bundle), /usr/bin/tickwork (a two-line wrapper that execs it),
 the desktop entry, hicolor icons 16…512 px plus the scalable SVG (rendered here with Qt), the
-AppStream metainfo and the engine's systemd user unit, then runs `dpkg-deb --build`.
+AppStream metainfo, the engine's systemd user unit and /usr/share/doc/tickwork/copyright with
+every bundled component's license (licenses.py), then runs `dpkg-deb --build`.
 Depends lists the packages of the system libraries Qt's xcb window needs, read from the
 plugin's ELF files by the first-start check's code, so apt brings what a bare system lacks."""
 
@@ -21,6 +22,9 @@ sys.path.insert(0, str(ROOT / "packaging"))
 from app import __version__  # noqa: E402
 from app.platform.display import debian_packages, xcb_plugin  # noqa: E402
 from render_icons import render  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "packaging" / "linux"))
+import licenses  # noqa: E402
 
 METAINFO = "io.github.tickwork.Tickwork.metainfo.xml"
 WRAPPER = '#!/bin/sh\n# Tickwork is installed in /opt/tickwork (a self-contained bundle).\n' \
@@ -53,6 +57,7 @@ def stage(bundle: Path, staging: Path) -> None:
     docs = share / "doc" / "tickwork"
     docs.mkdir(parents=True)
     shutil.copyfile(ROOT / "README.md", docs / "README.md")
+    licenses.write(bundle, docs)  # what /opt/tickwork is made of, and its licenses
 
 
 def control(staging: Path, arch: str) -> str:

@@ -59,6 +59,27 @@ def test_the_files_are_where_a_desktop_looks(unpacked: Path) -> None:
         assert struct.unpack(">II", png[16:24]) == (size, size)
 
 
+def test_copyright_names_every_bundled_part_and_its_license(unpacked: Path) -> None:
+    """Debian asks every package for /usr/share/doc/PACKAGE/copyright; a bundle that carries
+    Qt (LGPL) and a hundred libraries says whose each one is and under which terms."""
+    docs = unpacked / "usr/share/doc/tickwork"
+    text = (docs / "copyright").read_text()
+    assert "The Tickwork developers" in text and "MIT" in text
+    assert (docs / "licenses/tickwork/LICENSE").read_text().startswith("MIT License")
+    internal = unpacked / "opt/tickwork/_internal"
+    for info in internal.glob("*.dist-info"):  # each distribution whose metadata came along
+        name = info.name.split("-")[0].replace("_", "-").lower()
+        assert any(line.strip().lower().replace("_", "-").startswith(name + " ")
+                   for line in text.splitlines()), info.name
+    libraries = [p.name for p in internal.iterdir() if ".so" in p.name and p.is_file()]
+    assert len(libraries) > 20
+    for name in libraries:  # each said where it came from, and none unknown
+        line = next((x for x in text.splitlines() if x.startswith(f"  {name}: ")), "")
+        assert line and "origin not found" not in line, name
+    for folder in (docs / "licenses").iterdir():
+        assert any(folder.iterdir()), folder
+
+
 def test_the_unpacked_bundle_runs(unpacked: Path, user: dict[str, str], tmp_path: Path) -> None:
     result = run([str(unpacked / "opt/tickwork/tickwork"), "--version"], user, tmp_path)
     assert result.returncode == 0, result.stderr
