@@ -28,18 +28,21 @@ class Settings:
     keep: KeepPolicy
     start_at_login: bool
     background_engine: bool
+    packaged_unit: bool = False  # the service is the package's unit, enabled with systemctl
 
     def to_json(self) -> dict[str, Any]:
         return {**self.keep.to_json(), "start_at_login": self.start_at_login,
                 "background_engine": self.background_engine,
                 "autostart_file": str(autostart.entry_path()),
-                "service_file": str(service_unit.unit_path())}
+                "service_file": str(service_unit.unit_file()),
+                "service_packaged": self.packaged_unit}
 
 
 def current(store: Store) -> Settings:
     with store.read():
         keep = retention.global_policy()
-    return Settings(keep, autostart.is_enabled(), service_unit.is_installed())
+    return Settings(keep, autostart.is_enabled(), service_unit.is_installed(),
+                    service_unit.packaged())
 
 
 def service_home(store: Store) -> str | None:

@@ -106,9 +106,12 @@ def cmd_settings(args: argparse.Namespace) -> int:
         now = settings.current(store)
         on = {True: "on", False: "off"}
         other = settings.service_home(store) if now.background_engine else None
+        by = "the package's unit, enabled with systemctl" if now.packaged_unit else ""
         unit = ("off" if not now.background_engine else
-                "on (the engine starts at login, without the window)" if other is None else
-                f"on for another home ({other}): this home's engine does not start at login")
+                f"on ({by + ': ' if by else ''}the engine starts at login, without the window)"
+                if other is None else
+                f"on for another home ({other}): this home's engine does not start at login"
+                + (f" ({by})" if by else ""))
         card([("keep runs", str(now.keep.runs)), ("keep days", str(now.keep.days)),
               ("start at login", on[now.start_at_login]), ("background service", unit),
               ("engine now", _engine_words(store, now.background_engine, _stop_command(args))),

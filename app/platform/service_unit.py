@@ -1,6 +1,9 @@
 """The engine as a background service: the systemd user unit `tickwork-engine.service`
 (`$XDG_CONFIG_HOME/systemd/user/`, default `~/.config`), written or removed here, and
-systemctl told about it when it can be.
+systemctl told about it when it can be. The .deb installs a unit of the same name in
+/usr/lib/systemd/user, which the user may enable with systemctl themselves (`packaged`): it
+counts as the service being on, for the platform's default home, and turning the service off
+disables it (its file is the package's, and stays).
 
 `install` writes the unit (ExecStart runs this same Tickwork — `tickwork_argv`, the bundle's
 own executable in a PyInstaller bundle — as `engine` on the given data home) and enables
@@ -29,7 +32,7 @@ from pathlib import Path
 from app.platform import config_files
 from app.platform.autostart import config_home
 from app.platform.processes import tickwork_argv
-from app.store.home import make_private_dir
+from app.store.home import make_private_dir, platform_home
 
 UNIT = "tickwork-engine.service"
 MARK = "# X-Tickwork-Unit: written by `tickwork settings --background-engine on`"
@@ -107,14 +110,32 @@ def _ours(path: Path) -> bool:
         return False
 
 
+def packaged(env: Mapping[str, str] | None = None) -> bool:
+    """Is the package's own unit (the .deb's, in /usr/lib/systemd/user) what the user's
+    `default.target.wants` link enables — `systemctl --user enable tickwork-engine`, as its
+    text says — with no unit of ours in front of it?"""
+    link = wants_link(env)
+    if not link.is_symlink() or unit_path(env).exists() or not link.exists():
+        return False  # (a link left by a removed package points at nothing: not enabled)
+    return Path(os.readlink(link)).parent != unit_dir(env)
+
+
+def unit_file(env: Mapping[str, str] | None = None) -> Path:
+    """The unit file the service is (or would be): the package's when that is enabled."""
+    return wants_link(env).resolve() if packaged(env) else unit_path(env)
+
+
 def is_installed(env: Mapping[str, str] | None = None) -> bool:
-    """Is our unit there and enabled (the `default.target.wants` link points at it)?"""
-    return _ours(unit_path(env)) and wants_link(env).is_symlink()
+    """Is our unit there and enabled (the `default.target.wants` link points at it), or the
+    package's, enabled by the user?"""
+    return (_ours(unit_path(env)) and wants_link(env).is_symlink()) or packaged(env)
 
 
 def engine_home(env: Mapping[str, str] | None = None) -> str | None:
-    """The data home whose engine our unit runs (its ExecStart's `--home`); None when our
-    unit is not there or names none."""
+    """The data home whose engine our unit runs (its ExecStart's `--home`; the package's
+    runs the platform's default home); None when neither is there or ours names none."""
+    if packaged(env):
+        return str(platform_home())
     try:
         text = config_files.read(unit_path(env)) or ""
     except config_files.NotAFile:

@@ -27,6 +27,13 @@ def resolve_home(explicit: str | os.PathLike[str] | None = None) -> Path:
     env = os.environ.get(HOME_VAR)
     if env is not None:
         return _folder(Path(named(env, HOME_VAR)), HOME_VAR)
+    return platform_home()
+
+
+def platform_home() -> Path:
+    """The platform's per-user data folder for Tickwork (by default ~/.local/share/tickwork):
+    the home of an engine started with no --home and no $TICKWORK_HOME, as the package's
+    systemd unit starts it."""
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("tickwork", appauthor=False))

@@ -297,3 +297,39 @@ def test_a_fifo_where_the_engine_s_lock_goes_is_not_waited_on(cli: Any, home: Pa
     assert shown.code == 0, shown.err
     assert "engine now: not running: nothing schedules this home's tasks" in shown.out
     assert cli("settings", "--json", timeout=20).json()["engine_running"] is False
+
+
+def test_the_package_s_unit_enabled_with_systemctl_is_the_service_on(
+        cli: Any, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The .deb's unit says to turn it on with `systemctl --user enable --now
+    tickwork-engine`; done so, `settings` said "background service: off" (it looked for its
+    own unit only), and turning it on there wrote a second unit in front of the package's.
+    Enabled, it is the service on, for the default home; turned off, it is disabled and the
+    package's file stays."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    packaged = tmp_path / "usr/lib/systemd/user/tickwork-engine.service"
+    packaged.parent.mkdir(parents=True)
+    packaged.write_text((ROOT / "packaging/systemd/tickwork-engine.service").read_text())
+    wants = Path(os.environ["XDG_CONFIG_HOME"]) / "systemd/user/default.target.wants"
+    wants.mkdir(parents=True)
+    (wants / "tickwork-engine.service").symlink_to(packaged)  # what `systemctl enable` does
+    default = tmp_path / "data" / "tickwork"
+
+    def there(*args: str) -> subprocess.CompletedProcess[str]:
+        return tickwork.run(["--home", str(default), "settings", *args], cwd=ROOT)
+
+    shown = there()
+    assert ("background service: on (the package's unit, enabled with systemctl: the engine "
+            "starts at login, without the window)") in shown.stdout, shown.stdout + shown.stderr
+    doc = json.loads(there("--json").stdout)
+    assert doc["background_engine"] is True and doc["service_packaged"] is True
+    assert doc["service_file"] == str(packaged)
+    assert (f"on for another home ({default}): this home's engine does not start at login "
+            "(the package's unit, enabled with systemctl)") in cli("settings").out
+    off = there("--background-engine", "off")
+    assert off.returncode == 0, off.stderr
+    assert f"removed {wants / 'tickwork-engine.service'}" in off.stdout
+    assert packaged.is_file() and not (wants / "tickwork-engine.service").is_symlink()
+    assert "background service: off" in there().stdout
+    (wants / "tickwork-engine.service").symlink_to(tmp_path / "removed-package.service")
+    assert "background service: off" in there().stdout  # a package removed: nothing enabled
