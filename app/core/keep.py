@@ -7,7 +7,9 @@ floor ("always keep at least the last N") and `days` is a floor too ("keep every
 the last N days"); whichever keeps more wins. Keep-days 0 means "by count alone", a large
 keep-days (36500) means "keep everything". A task's `keep_runs` / `keep_days` left unset
 (None) each take the global default's value — separately, so a task may set only one.
-Unfinished runs (queued, waiting, running, retrying) are never deleted, whatever their age;
+Unfinished runs (queued, waiting, running, retrying) are never deleted, whatever their age,
+nor a finished attempt whose fire a retry has yet to end (its checkpoint is what the retry
+resumes from);
 the newest finished run is always kept (`runs` is at least 1: it is the task's "last run"
 and what downstream tasks' dependency checks read). Audit events are never pruned.
 """

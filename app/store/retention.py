@@ -3,9 +3,10 @@ policy lets go, deleted in small batches with their output and metric samples, a
 freed pages given back to the disk (`PRAGMA incremental_vacuum`).
 
 The rule itself is `app.core.keep` (older than keep-days AND not among the newest keep-runs
-finished runs; unfinished runs never). "Newest" is claim order (the run id), "older" is when
-the run finished (its scheduled time for a run that never started). Each batch is its own
-short write transaction of at most `BATCH` runs, so the engine's writer never waits long.
+finished runs; unfinished runs never, nor a failed attempt whose retry has yet to end).
+"Newest" is claim order (the run id), "older" is when the run finished (its scheduled time
+for a run that never started). Each batch is its own short write transaction of at most
+`BATCH` runs, so the engine's writer never waits long.
 Audit events are never touched.
 """
 
@@ -25,6 +26,11 @@ BATCH = 100  # runs per write transaction (with their output chunks and samples:
 VACUUM_PAGES = 2_000  # pages given back per write transaction (8 MB at 4 KiB pages)
 _KEYS = ("keep_runs", "keep_days")
 _FINISHED = "(" + ", ".join(f"'{s}'" for s in sorted(FINISHED_STATUSES)) + ")"
+# a finished attempt whose fire a later attempt has yet to end (a retry waiting, queued or
+# running): it holds the checkpoint the retry resumes from (`ledger.latest_checkpoint`)
+_NO_RETRY_WAITS = (
+    'NOT EXISTS (SELECT 1 FROM "run" w WHERE w.task_id = "run".task_id AND '
+    f'w.scheduled_for = "run".scheduled_for AND w.status NOT IN {_FINISHED})')
 
 
 def global_policy() -> KeepPolicy:
@@ -134,22 +140,23 @@ def expired(task_id: int, policy: KeepPolicy, now: datetime, limit: int = BATCH)
         return []
     rows = db.execute_sql(
         f'SELECT id FROM "run" WHERE task_id = ? AND id < ? AND status IN {_FINISHED} '
-        "AND COALESCE(finished_at, scheduled_for) < ? ORDER BY id LIMIT ?",
+        f"AND COALESCE(finished_at, scheduled_for) < ? AND {_NO_RETRY_WAITS} "
+        "ORDER BY id LIMIT ?",
         (task_id, boundary[0], utc_text(policy.cutoff(now)), limit)).fetchall()
     return [int(r[0]) for r in rows]
 
 
 def delete_runs(run_ids: list[int]) -> int:
     """Delete these runs with their output and metric samples, in one write transaction.
-    A run that is not finished (it was retried meanwhile) is left alone. Returns how many
-    runs went."""
+    A run that is not finished (it was retried meanwhile), or whose retry has yet to end,
+    is left alone. Returns how many runs went."""
     if not run_ids:
         return 0
     marks = ",".join("?" * len(run_ids))
     with write_batch():
         ids = [int(r[0]) for r in db.execute_sql(
-            f'SELECT id FROM "run" WHERE id IN ({marks}) AND status IN {_FINISHED}',
-            run_ids).fetchall()]
+            f'SELECT id FROM "run" WHERE id IN ({marks}) AND status IN {_FINISHED} '
+            f"AND {_NO_RETRY_WAITS}", run_ids).fetchall()]
         if not ids:
             return 0
         marks = ",".join("?" * len(ids))

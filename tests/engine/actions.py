@@ -29,6 +29,17 @@ def count_steps(n: int, steps: str, marks: str, context: Any, pause: float = 0.0
     return n
 
 
+def checkpoint_then_fail(marks: str, context: Any) -> str:
+    """Its first attempt checkpoints {"done": 5} and fails; each attempt notes in `marks`
+    where it resumed."""
+    with open(marks, "a") as fh:
+        fh.write(f"attempt {context.attempt} resumed {json.dumps(context.resume_state)}\n")
+    if context.attempt == 1:
+        context.checkpoint({"done": 5})
+        raise RuntimeError("failed after step 5")
+    return "done"
+
+
 def checkpoint_then_look(db: str, out: str, context: Any) -> None:
     """Checkpoints, then reads its own run's row through another connection at once."""
     context.checkpoint({"step": 1})

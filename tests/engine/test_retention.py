@@ -4,6 +4,7 @@ through the CLI lets go, gives the space back, and leaves audit events and unfin
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
@@ -182,3 +183,35 @@ def test_a_real_engine_prunes_to_the_policy_set_by_the_cli(spawn: Any, cli: Any,
         con.close()
     assert cli("audit", "--verify").code == 0
     assert engine.stop() == 0
+
+
+def test_a_failed_attempt_whose_retry_waits_keeps_the_checkpoint_it_resumes_from(
+        spawn: Any, cli: Any, home: Path, tmp_path: Path) -> None:
+    """Keep the last run, by count alone: a failed attempt's retry, due 6 s on, resumes from
+    the checkpoint its fire's failed attempt saved. Another fire of the task ending meanwhile
+    made that attempt no longer the newest, and the look after it deleted it, checkpoint and
+    all: the retry began again from nothing ("resumed null")."""
+    marks = tmp_path / "marks"
+    assert cli("task", "add", "resumable", "--python",
+               "tests.engine.actions:checkpoint_then_fail", "--kwargs",
+               json.dumps({"marks": str(marks)}), "--manual", "--retries", "1",
+               "--retry-delay", "6s", "--keep-runs", "1", "--keep-days", "0").code == 0
+    engine = spawn()
+    engine.wait_for("engine running")
+    assert cli("task", "run", "resumable").code == 0
+    wait_until(lambda: marks.exists() and marks.read_text().count("attempt 1") == 1, 20)
+    assert cli("task", "run", "resumable").code == 0  # a second fire: it fails too
+
+    def attempts() -> list[tuple[int, int, str]]:
+        con = _db(home)
+        try:
+            return [(int(a), int(i), str(s)) for i, a, s in con.execute(
+                "SELECT id, attempt, status FROM run ORDER BY id")]
+        finally:
+            con.close()
+
+    # both fires' retries end, the newest run alone is kept after that
+    wait_until(lambda: marks.read_text().count("attempt 2") == 2, 40)
+    engine.stop()
+    said = marks.read_text().splitlines()
+    assert said.count('attempt 2 resumed {"done": 5}') == 2, (said, attempts())
