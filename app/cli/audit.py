@@ -14,6 +14,7 @@ from app.core.nouns import plural
 
 if TYPE_CHECKING:
     from app.service import Service
+    from app.store.audit_check import AuditReport
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -28,7 +29,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
             print(f"audit trail verified: {plural(report.events, 'event')}, chain intact"
                   + (f" ({report.note})" if report.note else ""))
         else:
-            print(f"audit trail BROKEN: {shown(report.problem)}", file=sys.stderr)
+            print(shown(broken(report)), file=sys.stderr)
         return EXIT_OK if report.ok else EXIT_FAILURE
     events = svc.audit_events(limit=args.limit, search=args.search)
     if args.json:
@@ -36,6 +37,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
     else:
         _table(events)
     return EXIT_OK
+
+
+def broken(report: AuditReport) -> str:
+    """The line for a trail that does not verify: `audit --verify`'s, and `check`'s."""
+    return f"audit trail BROKEN: {report.problem}"
 
 
 def _table(events: list[dict[str, Any]]) -> None:
