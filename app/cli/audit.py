@@ -7,14 +7,13 @@ import dataclasses
 import sys
 from typing import TYPE_CHECKING, Any
 
-from app.cli.output import local_times, print_json, shown, table
+from app.cli.output import broken, local_times, print_json, shown, table
 from app.cli.parser import EXIT_FAILURE, EXIT_OK
 from app.cli.store import service
 from app.core.nouns import plural
 
 if TYPE_CHECKING:
     from app.service import Service
-    from app.store.audit_check import AuditReport
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -37,11 +36,6 @@ def cmd_audit(args: argparse.Namespace) -> int:
     else:
         _table(events)
     return EXIT_OK
-
-
-def broken(report: AuditReport) -> str:
-    """The line for a trail that does not verify: `audit --verify`'s, and `check`'s."""
-    return f"audit trail BROKEN: {report.problem}"
 
 
 def _table(events: list[dict[str, Any]]) -> None:

@@ -95,7 +95,7 @@ def _sqlite_only(args: argparse.Namespace) -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from app.cli.audit import broken
+    from app.cli.output import broken
     from app.core.nouns import plural
     from app.store import backup
     from app.store.home import DB_NAME
