@@ -28,7 +28,7 @@ from typing import Any
 from app.core.errors import StoreError
 from app.core.nouns import plural
 from app.secrets import Keyring
-from app.store import audit_key, backup, restore_trail, secret_refs
+from app.store import audit_check, audit_key, backup, restore_trail, secret_refs
 from app.store.carry import Carried, skip_missed, task_names
 from app.store.database import Store
 from app.store.home import DB_NAME, make_private_dir, stop_command
@@ -44,6 +44,7 @@ class Restored:
     paused: tuple[str, ...] = ()  # restored tasks deleted since: back paused
     stopped: int = 0  # runs a killed engine had left running, stopped before the restore
     missing: tuple[str, ...] = ()  # secrets its tasks name that this keyring has no value of
+    unchecked: str | None = None  # what of the audit trail could not be checked (no keyring)
     signalled: int | None = None  # a signal held while the store was replaced (then acted on)
 
     def sentences(self) -> list[str]:
@@ -83,6 +84,8 @@ class Restored:
             out.append(f"{plural(len(self.missing), 'secret')} of the restored store "
                        f"({_names(self.missing, quote=False)}) not in this home's keyring: set "
                        "each with `tickwork secret set NAME`, or the runs that use it fail")
+        if self.unchecked is not None:
+            out.append(self.unchecked)
         if self.signalled is not None:
             out.append(f"{signal.Signals(self.signalled).name} came while the store was being "
                        "replaced: the restore was finished first")
@@ -199,6 +202,7 @@ def _restore(home: Path, file: Path, actor: str, now: datetime, held: HeldSignal
                 said["skipped"] = task_names(carried.retimed)
                 said["paused"] = task_names(carried.absent)
                 said["missing"] = Keyring(home).missing(secret_refs.names()) or []
+                said["unchecked"] = audit_check.without_key()
             said["head"] = restore_trail.prepare(
                 actor, file, kept, now=now, carried=carried, skipped=said["skipped"],
                 paused=said["paused"])
@@ -213,7 +217,7 @@ def _restore(home: Path, file: Path, actor: str, now: datetime, held: HeldSignal
     _stop_for_tests("renamed")
     restore_trail.anchor(home, said["head"])
     return Restored(file, kept, carried, tuple(said["skipped"]), tuple(said["paused"]),
-                    stopped, tuple(said["missing"]), held.received)
+                    stopped, tuple(said["missing"]), said["unchecked"], held.received)
 
 
 def _stop_leftovers(home: Path, actor: str, now: datetime) -> int:

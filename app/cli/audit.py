@@ -7,7 +7,7 @@ import dataclasses
 import sys
 from typing import TYPE_CHECKING, Any
 
-from app.cli.output import local_times, print_json, shown, table
+from app.cli.output import broken, local_times, print_json, shown, table
 from app.cli.parser import EXIT_FAILURE, EXIT_OK
 from app.cli.store import service
 from app.core.nouns import plural
@@ -28,7 +28,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
             print(f"audit trail verified: {plural(report.events, 'event')}, chain intact"
                   + (f" ({report.note})" if report.note else ""))
         else:
-            print(f"audit trail BROKEN: {shown(report.problem)}", file=sys.stderr)
+            print(shown(broken(report)), file=sys.stderr)
         return EXIT_OK if report.ok else EXIT_FAILURE
     events = svc.audit_events(limit=args.limit, search=args.search)
     if args.json:

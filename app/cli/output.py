@@ -196,6 +196,12 @@ def _action(action: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
+def broken(report: Any) -> str:
+    """The line for an audit trail that does not verify (an `AuditReport`): `audit
+    --verify`'s, and `check`'s."""
+    return f"audit trail BROKEN: {report.problem}"
+
+
 def _seconds(value: float) -> str:
     from datetime import timedelta
 

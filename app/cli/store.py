@@ -2,8 +2,9 @@
 `restore`, and the one line a damaged store or a full disk turns into (never a traceback).
 
 `check` reads the store read-only (SQLite's full `integrity_check`, one line per problem,
-then one per stored task this version cannot read, or one for a store a newer Tickwork
-upgraded, which no command here opens; exit 0 sound, 1 problems). `backup
+then the audit trail's verification, `audit --verify`'s one and words, then one per stored
+task this version cannot read, or one for a store a newer Tickwork upgraded, which no
+command here opens; exit 0 sound, 1 problems). `backup
 [FILE]` copies the store online (SQLite's backup API), 0600. `restore FILE` verifies the
 file (a Tickwork store this version can open, integrity ok), refuses while an engine holds
 the store (it takes the engine lock itself for the duration, so none can start
@@ -92,6 +93,9 @@ def _sqlite_only(args: argparse.Namespace) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from app.cli.output import broken
     from app.core.nouns import plural
     from app.store import backup
     from app.store.home import DB_NAME
@@ -109,6 +113,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not path.exists():
         raise StoreError(f"{path}: no store here")
     unread: list[Any] = []
+    trail: Any = None  # the audit trail's report (`audit --verify`'s), once the file is sound
     newer: str | None = None  # a store a newer Tickwork upgraded: no command here opens it
     try:
         version = identify(path)
@@ -119,14 +124,15 @@ def cmd_check(args: argparse.Namespace) -> int:
             con.close()
         newer = None if found else newer_schema(path, version)
         if not found and newer is None:
-            unread = _unreadable_tasks(home)
+            unread, trail = _read_checks(home)
     except StoreDamaged as exc:  # anything else (not ours, not SQLite) is its own error
         found = [exc.detail]
     except sqlite3.DatabaseError as exc:
         found = [str(exc)]
     zoned = [t for t in unread if t.zone is not None]
     unread = [t for t in unread if t.zone is None]
-    lines = found + ([newer] if newer else []) + [
+    broken_trail = [broken(trail)] if trail is not None and not trail.ok else []
+    lines = found + ([newer] if newer else []) + broken_trail + [
         f"task {t.name!r} (id {t.id}) cannot be read by this version of Tickwork: {t.reason}"
         for t in unread] + [
         f"task {t.name!r} (id {t.id}) is left out by the engine: this machine does not know "
@@ -136,7 +142,8 @@ def cmd_check(args: argparse.Namespace) -> int:
                 "unreadable_tasks": [{"id": t.id, "name": t.name, "reason": t.reason}
                                      for t in unread],
                 "tasks_in_unknown_zones": [{"id": t.id, "name": t.name, "zone": t.zone}
-                                           for t in zoned]}
+                                           for t in zoned],
+                "audit": None if trail is None else dataclasses.asdict(trail)}
         sys.stdout.write(json.dumps(said, indent=2) + "\n")
     elif lines:
         for line in lines:
@@ -146,6 +153,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     if found:
         print(shown(f"tickwork: {path} is damaged: {plural(len(found), 'problem')}. "
                     f"{backup.restore_hint(home)}"), file=sys.stderr)
+    elif broken_trail:
+        print(shown(f"tickwork: {path} passes SQLite's integrity check, but its audit trail "
+                    "does not verify (named above; `tickwork audit` lists its events)"),
+              file=sys.stderr)
     elif unread:
         it = "it" if len(unread) == 1 else "them"
         print(shown(f"tickwork: {path} holds {plural(len(unread), 'task')} this version "
@@ -162,18 +173,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_FAILURE if lines else EXIT_OK
 
 
-def _unreadable_tasks(home: Path) -> list[Any]:
-    """The stored tasks this version cannot read (`tasks.unreadable`), read over a
-    connection that cannot write."""
-    from app.store import tasks
+def _read_checks(home: Path) -> tuple[list[Any], Any]:
+    """Over a connection that cannot write: the stored tasks this version cannot read
+    (`tasks.unreadable`), and the audit trail's verification (`audit --verify`'s one:
+    `audit_check.verify`; None for a store of an older schema, read once migrated)."""
+    from app.store import audit_check, tasks
     from app.store.database import Store
 
     store = Store.open_readonly(home)
     if store is None:
-        return []
+        return [], None
     try:
         with store.read():
-            return tasks.unreadable()
+            return tasks.unreadable(), audit_check.verify()
     finally:
         store.close()
 

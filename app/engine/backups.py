@@ -1,7 +1,8 @@
 """The engine's daily backup: at start and then every hour, back up the store if its newest
 daily backup is a day old (`backup.daily`, which also rotates), on its own thread so a big
 store never holds up firing. A failure never stops the engine; it is said once, not at every
-hourly try (again when its reason changes), and so is the first backup after it."""
+hourly try (again when its reason changes), and so is the first backup after it. A daily
+backup found damaged by the rotation (app/store/backup.py) is set aside and said once."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ class DailyBackups:
     def check(self) -> Path | None:
         """One look: back up (and rotate) when the newest daily backup is a day old."""
         try:
-            path = backup.daily(self.home, self._now())
+            made = backup.daily(self.home, self._now())
         except Exception as exc:  # a full disk, a damaged store: said once, tried each hour
             why = re.sub(r"\d+", "#", str(exc))  # (each try's file is named by its time)
             if why != self.failing:
@@ -45,10 +46,15 @@ class DailyBackups:
         if self.failing:
             self.failing = ""
             log.info("daily backups work again")
-        if path is not None:
-            log.info("daily backup: %s", path)
-            self.made.append(path)
-        return path
+        if made is None:
+            return None
+        log.info("daily backup: %s", made.path)
+        for damaged in made.set_aside:  # (said once: renamed, it is no daily one any more)
+            log.warning("daily backup %s fails its check (%s): set aside as %s, not counted "
+                        "among the daily and weekly backups kept", damaged.was, damaged.why,
+                        damaged.path.name)
+        self.made.append(made.path)
+        return made.path
 
     def run(self) -> None:
         """The thread: check now, then every `every` seconds until the engine stops."""

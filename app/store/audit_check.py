@@ -219,12 +219,13 @@ def check_restored() -> ChainKey | None:
     one on. A new key is kept beside the current one and the head is not moved: the store
     in place still verifies until the copy replaces it (`anchor`). Raises StoreError when
     the chain does not hold or the keyring fails; None without a usable keyring (the trail
-    is unkeyed)."""
+    is unkeyed: what holds without the key is checked, `without_key`)."""
     keys = audit.chain_keys()
-    if not keys.usable():
-        return None
     meta = audit.read_meta()
     store = meta.get(audit.STORE_KEY)
+    if not keys.usable():
+        _check_without_key(meta, store)
+        return None
     try:
         key = keys.read_key(store)
     except KeyringUnusable as exc:
@@ -253,6 +254,28 @@ def check_restored() -> ChainKey | None:
         audit.record_chain(chain)
     keys.no_keying = False
     return chain
+
+
+def _check_without_key(meta: dict[str, str], store: str | None) -> None:
+    """A restored trail checked without a keyring: an unkeyed one by its rule, every event;
+    a keyed one by its links only (ids without gaps, each event chained from the one before,
+    the head its newest event's), as a backup of another home is adopted. StoreError when
+    even that does not hold: events were removed, reordered or cut off."""
+    walk = _walk(None, 1 if store is not None else None)
+    problem = walk.problem or _meta_head(meta, walk)
+    if problem:
+        raise StoreError(f"its audit trail does not hold: {problem.problem}")
+
+
+def without_key() -> str | None:
+    """What a restore without a usable keyring could not check of the open store's trail
+    (`check_restored`), in one sentence; None when nothing was left unchecked (an unkeyed
+    trail, or a keyring there)."""
+    if audit.chain_keys().usable() or audit.read_meta().get(audit.STORE_KEY) is None:
+        return None
+    return ("no usable keyring here, so the backup's audit trail was checked for removed, "
+            "reordered and cut-off events, not for edited ones (that takes its key, kept in "
+            "the keyring): `tickwork audit --verify` checks them once the keyring is back")
 
 
 def anchor(keys: ChainKeys, head: Head) -> None:

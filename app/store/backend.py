@@ -289,5 +289,15 @@ def data_version() -> int:
 
 
 def name() -> str:
-    """The open store's name: the SQLite file's path, or the PostgreSQL URL (no password)."""
-    return safe_url(str(db.database)) if is_postgres() else str(db.database)
+    """The open store's name: the SQLite file's path (also of one opened read-only, whose
+    `file:` URI names it: `tickwork check` verifies its audit trail with this home's
+    keyring), or the PostgreSQL URL (no password)."""
+    if is_postgres():
+        return safe_url(str(db.database))
+    database = str(db.database)
+    if database.startswith("file:"):  # (app/store/integrity.py: readonly_uri)
+        import os
+        from urllib.parse import unquote_to_bytes
+
+        return os.fsdecode(unquote_to_bytes(database[len("file:"):].split("?", 1)[0]))
+    return database

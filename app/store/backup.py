@@ -10,10 +10,14 @@ database would not be one.
 Rotation of `daily` backups follows restic's `--keep-daily 7 --keep-weekly 4`: keep the
 newest backup of each of the 7 most recent UTC days that have one, and the newest of each
 of the 4 most recent ISO weeks that have one (a backup may count for both); every other
-daily backup is deleted. A `restore` copy is deleted once it is more than 7 days old,
-except the newest (the store the latest restore replaced, kept whatever its age): each
-restore adds one, and a few restores a day would otherwise pile up copies of the whole
-store. `migration`, `manual` and `damaged` backups are never deleted automatically.
+daily backup is deleted. Only good backups count: a daily one is checked when made (one
+that fails `verify` is removed at once, and the day's backup failed) and again at each
+rotation, where one that fails now (cut short, damaged on disk since) is set aside, renamed
+to kind `damaged` (kept, never counted, never deleted automatically), so the rotation keeps
+7 days and 4 weeks of backups `restore` takes. A `restore` copy is deleted once it is more
+than 7 days old, except the newest (the store the latest restore replaced, kept whatever
+its age): each restore adds one, and a few restores a day would otherwise pile up copies
+of the whole store. `migration`, `manual` and `damaged` backups are never deleted automatically.
 """
 
 from __future__ import annotations
@@ -199,13 +203,40 @@ def restore_copies_to_remove(copies: Sequence[datetime], now: datetime, *,
     return {at for at in copies if at != newest and now - at > timedelta(days=keep_days)}
 
 
-def rotate(home: Path, now: datetime | None = None) -> list[Path]:
-    """Delete the daily backups and the restore copies the rotation rules let go; returns
-    what was deleted."""
+@dataclass(frozen=True, slots=True)
+class SetAside:
+    """A daily backup that failed `verify` at a rotation, now kept as kind `damaged`."""
+
+    was: Path
+    path: Path
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rotation:
+    removed: list[Path]
+    set_aside: list[SetAside]
+
+
+def rotate(home: Path, now: datetime | None = None) -> Rotation:
+    """Set aside the daily backups that fail `verify`, then delete the good daily backups
+    and the restore copies the rotation rules let go."""
     found = list_backups(home)
-    dailies = [b for b in found if b.kind == "daily"]
-    return _remove(dailies, to_remove([b.at for b in dailies])) + \
-        rotate_restore_copies(home, now or datetime.now(UTC), found)
+    dailies, set_aside = [], []
+    for b in found:
+        if b.kind != "daily":
+            continue
+        try:
+            verify(b.path)
+        except ValidationError as exc:
+            damaged = b.path.with_name(b.path.name.removesuffix("-daily.db") + "-damaged.db")
+            os.replace(b.path, damaged)
+            set_aside.append(SetAside(b.path, damaged, str(exc).removeprefix(f"{b.path} ")))
+            continue
+        dailies.append(b)
+    removed = _remove(dailies, to_remove([b.at for b in dailies]))
+    return Rotation(removed + rotate_restore_copies(home, now or datetime.now(UTC), found),
+                    set_aside)
 
 
 def rotate_restore_copies(home: Path, now: datetime,
@@ -225,17 +256,29 @@ def _remove(backups: Sequence[Backup], gone: set[datetime]) -> list[Path]:
     return removed
 
 
-def daily(home: Path, now: datetime) -> Path | None:
-    """The engine's daily step: make a backup if one is due, then rotate (none for a
-    PostgreSQL store: the server's backups are its administrator's, with pg_dump)."""
+@dataclass(frozen=True, slots=True)
+class Daily:
+    path: Path
+    set_aside: list[SetAside]  # older daily backups found damaged by the rotation
+
+
+def daily(home: Path, now: datetime) -> Daily | None:
+    """The engine's daily step: make a backup if one is due, check it, then rotate (none
+    for a PostgreSQL store: the server's backups are its administrator's, with pg_dump).
+    StoreError when the new backup fails `verify`: it is removed, it is no backup."""
     if is_postgres():
         return None
     latest = [b.at for b in list_backups(home) if b.kind == "daily"]
     if not daily_due(latest[0] if latest else None, now):
         return None
     path = make(home, kind="daily", now=now)
-    rotate(home, now)
-    return path
+    try:
+        verify(path)
+    except ValidationError as exc:
+        path.unlink(missing_ok=True)
+        raise StoreError(f"the new backup failed its check, so it was removed: {exc}"
+                         ) from None
+    return Daily(path, rotate(home, now).set_aside)
 
 
 def verify(file: Path) -> int:

@@ -174,7 +174,62 @@ def test_restore_copies_older_than_a_week_go_but_never_the_newest(home: Path, cl
     for p in (recent, *made):
         p.unlink()
     lone = planted(timedelta(days=90), "restore")
-    assert backup.rotate(home, now) == []
+    assert backup.rotate(home, now).removed == []
     assert lone.exists()
     assert backup.restore_copies_to_remove([now - timedelta(days=8), now], now) == {
         now - timedelta(days=8)}
+
+
+def test_a_damaged_daily_backup_is_set_aside_and_good_ones_fill_its_place(
+        home: Path, cli: Any, tmp_path: Path) -> None:
+    """A daily backup cut short (or failing `verify` otherwise) held its day's place in the
+    rotation: the engine kept it and deleted a good one, so fewer backups `restore` takes
+    were kept than promised. The engine's daily step sets it aside as `damaged` (kept,
+    never counted), says so once in its log, and keeps 7 days of good daily backups."""
+    from tests.engine.conftest import EngineProcess
+
+    assert cli("task", "add", "t", "--command", "true", "--manual").code == 0
+    good = tmp_path / "good.db"
+    assert cli("backup", str(good)).code == 0
+    folder = home / "backups"
+    folder.mkdir(mode=0o700)
+    now = datetime.now(UTC) - timedelta(hours=1)
+
+    def planted(days_ago: int, data: bytes) -> Path:
+        at = (now - days_ago * DAY).strftime("%Y%m%dT%H%M%S.%fZ")
+        path = folder / f"tickwork-{at}-daily.db"
+        path.write_bytes(data)
+        path.chmod(0o600)
+        return path
+
+    cut = planted(1, good.read_bytes()[:len(good.read_bytes()) // 2])  # cut short
+    for days_ago in range(2, 9):
+        planted(days_ago, good.read_bytes())
+    proc = EngineProcess(home, tmp_path / "engine.log")
+    try:
+        proc.wait_for("set aside as")
+    finally:
+        proc.stop()
+    damaged = folder / cut.name.replace("-daily.db", "-damaged.db")
+    assert not cut.exists() and damaged.exists()
+    said = [line for line in proc.text().splitlines() if "set aside" in line]
+    assert len(said) == 1 and str(cut) in said[0] and damaged.name in said[0], said
+    dailies = [b for b in backup.list_backups(home) if b.kind == "daily"]
+    for b in dailies:
+        backup.verify(b.path)  # every one counted is one `restore` takes
+    assert len({b.at.date() for b in dailies}) >= backup.KEEP_DAILY
+    assert {b.at for b in dailies} == {b.at for b in dailies} - backup.to_remove(
+        [b.at for b in dailies])
+
+
+def test_a_new_daily_backup_that_fails_its_check_is_removed_and_the_failure_said(
+        home: Path) -> None:
+    """A new backup that fails `verify` (a copy of a store damaged on disk) is no backup: it
+    is removed, and the day's step fails (said once by the engine, tried each hour)."""
+    from tests.store.test_damage_and_backups import damage, fill
+
+    fill(home)
+    damage(home / "tickwork.db")
+    with pytest.raises(StoreError, match="the new backup failed its check, so it was removed"):
+        backup.daily(home, day(3, 1))
+    assert backup.list_backups(home) == []
