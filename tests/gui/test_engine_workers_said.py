@@ -2,8 +2,8 @@
 for them (a hard limit the user must raise), the engine runs as many as fit and says why
 ("engine running: 21 workers (100 asked for, ...)") in its log; the window said only
 "Engine running", so a person wondering why runs queued was never told. Said, it was
-painted the green of "all well"; it is a warning, in the amber of the window's others. A real window over
-a real engine, in a child process under a hard limit (`setrlimit`), as
+painted the green of "all well"; it is a warning, in the amber of the window's others. A
+real window over a real engine, in a child process under a hard limit (`setrlimit`), as
 tests/cli/test_engine_open_files.py caps a headless engine."""
 
 from __future__ import annotations
