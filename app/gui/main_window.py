@@ -168,7 +168,8 @@ class MainWindow(QMainWindow):
             view.message.connect(self.status.said_in(view))
         for source in (self.tasks_view, self.runs_view, self.graph_view, self.calendar_view):
             source.selection_changed.connect(self.task_ops.update)
-        self.graph_view.canvas.addAction(self.task_ops.delete)  # Del: the task (an arrow: it)
+        for grid in (self.graph_view.canvas, *self.calendar_view.grids):  # Del: the task (a
+            grid.addAction(self.task_ops.delete)  # graph's arrow selected: the arrow)
         self.task_ops.message.connect(self.say)
         self.store_ops.message.connect(self.say)
         self.task_ops.show_runs_requested.connect(self.show_runs_of)

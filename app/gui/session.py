@@ -91,7 +91,7 @@ class Session(QObject):
         if state == "running":
             return "; ".join(words for words in (
                 engine.leadership.leading_text() if self.store.url is not None else "",
-                engine.workers_said if engine.workers < engine.workers_asked else "") if words)
+                engine.workers_said if self.workers_short() else "") if words)
         if self.store.url is not None:  # a shared store: who leads, from the engine's words
             return detail or ("another engine leads" if state == "standby" else "")
         if state == "standby":
@@ -99,6 +99,11 @@ class Session(QObject):
             pid = holder.get("pid")
             return f"process {pid}" if pid else "running elsewhere"
         return ""
+
+    def workers_short(self) -> bool:
+        """Whether this window's engine runs fewer at once than asked (too few open files):
+        a warning the status bar paints as one."""
+        return self.engine is not None and self.engine.workers < self.engine.workers_asked
 
     def _on_bridge_engine_state_changed(self, state: str, detail: str) -> None:
         if state == "stopped" and self.handing_over:  # the window's Quit stopped it

@@ -1,8 +1,9 @@
 """The window says when its engine runs fewer workers than asked. With too few open files
 for them (a hard limit the user must raise), the engine runs as many as fit and says why
 ("engine running: 21 workers (100 asked for, ...)") in its log; the window said only
-"Engine running", so a person wondering why runs queued was never told. A real window over
-a real engine, in a child process under a hard limit (`setrlimit`), as
+"Engine running", so a person wondering why runs queued was never told. Said, it was
+painted the green of "all well"; it is a warning, in the amber of the window's others. A
+real window over a real engine, in a child process under a hard limit (`setrlimit`), as
 tests/cli/test_engine_open_files.py caps a headless engine."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from app.gui.widgets.display import STATUS_COLOURS
 from tests.conftest import ROOT
 from tests.gui.conftest import SCREENSHOTS
 
@@ -36,7 +38,9 @@ class Watched(main_window.MainWindow):
             QTimer.singleShot(50, self._look)
             return
         self.grab().save(sys.argv[2])
-        print(json.dumps({"text": label.text(), "tip": label.toolTip()}), flush=True)
+        colour = label.palette().color(label.foregroundRole()).name()
+        print(json.dumps({"text": label.text(), "tip": label.toolTip(), "colour": colour}),
+              flush=True)
 
 main_window.MainWindow = Watched
 from app.gui import bootstrap
@@ -81,6 +85,7 @@ def test_the_status_bar_says_the_engine_runs_fewer_workers_than_asked(
     whole = said["tip"].split("\n\n")[0] if cut else said["text"]
     assert whole.startswith(f"● Engine running — {SHORT}"), said
     assert said["text"].startswith("● Engine running — 21 workers (100 asked for"), said
+    assert said["colour"] in STATUS_COLOURS["warning"], said  # (light or dark)
 
 
 def test_the_status_bar_says_only_engine_running_when_all_workers_run(
@@ -88,3 +93,4 @@ def test_the_status_bar_says_only_engine_running_when_all_workers_run(
     said = _window_says(home, tmp_path, (1024, 4096), 8, "status-all-workers")
     assert "engine running: 8 workers" in said["log"]
     assert said["text"] == "● Engine running", said
+    assert said["colour"] in STATUS_COLOURS["succeeded"], said

@@ -196,7 +196,8 @@ class AuditView(QWidget):
         if report.ok:
             events = display.plural(report.events, "event")
             self._say(f"✓ The audit trail is intact: {events}, every hash matches."
-                      + (f" ({report.note})" if report.note else ""), "succeeded")
+                      + (f" ({report.note})" if report.note else ""),
+                      "warning" if report.note else "succeeded")  # ("unkeyed: cannot detect…")
         else:
             self._say(f"✕ The audit trail was tampered with: {report.problem} "
                       f"({report.events:,} events checked before it).", "failed")

@@ -99,6 +99,7 @@ class CalendarView(QWidget):
         self.banner.setObjectName("CalendarBanner")
         self.month = MonthGrid()
         self.week = TimeView()
+        self.grids = (self.month, self.week.grid)  # where entries are picked (and Del heard)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.month)
         self.stack.addWidget(self.week)
@@ -130,7 +131,7 @@ class CalendarView(QWidget):
         self.bar.next.clicked.connect(lambda: self.show_period(self.period.moved(1)))
         self.bar.mode_chosen.connect(self._on_bar_mode_chosen)
         self._typed = TypingPause(self.bar.filter, FILTER_QUIET_MS, self.reload)
-        for grid in (self.month, self.week.grid):
+        for grid in self.grids:
             grid.entry_picked.connect(self._on_entry_picked)
             grid.block_picked.connect(self.picked_line.show_block)
             grid.day_pointed.connect(lambda day: setattr(self, "pointed", day))
@@ -345,7 +346,7 @@ class CalendarView(QWidget):
         self.picked = entry
         if entry is not None:
             self.pointed = entry.start.astimezone().date()
-        for grid in (self.month, self.week.grid):  # switching modes keeps it selected
+        for grid in self.grids:  # switching modes keeps it selected
             grid.picked = entry_key(entry) if entry is not None else None
             grid.update()
         self.picked_line.show_entry(entry)

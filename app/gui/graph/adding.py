@@ -1,4 +1,5 @@
-"""Adding a dependency by a drag in the Graph view, and Ctrl+Z to take it back.
+"""Adding a dependency by a drag in the Graph view (or by keyboard: a task's menu, "Add
+dependency…", asks which task it waits for), and Ctrl+Z to take it back.
 
 A drag from one task to another makes the second wait for the first at once, through the
 service like any edit (validated, audited); a cycle is refused, named in the banner, and
@@ -8,17 +9,34 @@ so, while removing an arrow asks first. The line now says Ctrl+Z undoes it, and 
 the view, while that drag is the last one, removes that dependency through the service as
 removing its arrow does, without asking again. A drag that added nothing (the dependency
 was there) leaves nothing to undo.
+
+The keyboard's way names the task in the field the editor's Waits for list uses (a task's
+name completed as typed, matched ignoring case as the service does, refused in the same
+words), then adds it as a drag would.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.core.errors import CycleError
+from app.core.errors import CycleError, curly
+from app.core.references import by_fold, unique_name
 from app.gui.background import Background, describe_error
+from app.gui.editor.name_list import itself_named, no_task_named
 from app.gui.graph.data import add_dependency, remove_dependency
-from app.gui.qt import QKeySequence, QObject, QShortcut, Qt, QWidget
+from app.gui.qt import (
+    QDialog,
+    QDialogButtonBox,
+    QKeySequence,
+    QLabel,
+    QObject,
+    QShortcut,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+)
 from app.gui.widgets.error_label import ErrorLabel
+from app.gui.widgets.task_field import TaskNameField
 from app.service import Service
 
 
@@ -31,6 +49,7 @@ class Adding(QObject):
                  banner: ErrorLabel, say: Callable[[str], None], changed: Callable[[], None],
                  names: Callable[[int, int], tuple[str, str]]) -> None:
         super().__init__(view)
+        self.view = view
         self.service = service
         self.background = background
         self.banner = banner
@@ -67,6 +86,40 @@ class Adding(QObject):
 
         self.background.run(lambda: add_dependency(service, upstream, downstream), done, failed,
                             owner=self)
+
+    def choose(self, downstream: int, ids: dict[str, int]) -> QDialog:
+        """Add dependency…: ask which task (by name, of `ids`) the task waits for; add it."""
+        name = next((n for n, i in ids.items() if i == downstream), str(downstream))
+        dialog = QDialog(self.view)
+        dialog.setWindowTitle("Add dependency")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        layout = QVBoxLayout(dialog)
+        label = QLabel(f"{curly(name)} &waits for:")
+        field = TaskNameField("Task name")
+        field.set_names(sorted((n for n in ids if n != name), key=str.lower))
+        label.setBuddy(field)
+        error = ErrorLabel()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Add dependency")
+        for widget in (label, field, error, buttons):
+            layout.addWidget(widget)
+
+        def accept() -> None:
+            typed = field.text().strip()
+            found = unique_name(typed, by_fold(ids), None)
+            if found is None or found == name:
+                error.show_error(itself_named(curly(typed)) if found == name
+                                 else no_task_named(curly(typed)))
+                return
+            dialog.accept()
+            self.add(ids[found], downstream)
+
+        buttons.accepted.connect(accept)
+        buttons.rejected.connect(dialog.reject)
+        dialog.open()
+        field.setFocus()
+        return dialog
 
     def undo(self) -> None:
         """Ctrl+Z: remove the dependency the last drag added (once)."""

@@ -1,5 +1,6 @@
 """The graph canvas by keyboard: the arrow keys move the selection between tasks, Enter opens
-the selected task's editor.
+the selected task's editor, the Menu key (or Shift+F10) opens the selected task's menu (add a
+dependency, remove one of its arrows) or the selected arrow's, beside it, as a right-click does.
 
 An arrow selects the first task (the top of the leftmost column) when none is selected, and
 otherwise the nearest task in that direction (a task straight that way beats a nearer one off
@@ -13,11 +14,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
-from app.gui.qt import QKeyEvent, QPointF, QRectF, Qt
+from app.gui.graph.scene import EdgeRoutes
+from app.gui.qt import QContextMenuEvent, QKeyEvent, QPoint, QPointF, QRectF, Qt
 
 ARROWS = {Qt.Key.Key_Left: (-1.0, 0.0), Qt.Key.Key_Right: (1.0, 0.0),
           Qt.Key.Key_Up: (0.0, -1.0), Qt.Key.Key_Down: (0.0, 1.0)}
 OPEN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+SHIFT = Qt.KeyboardModifier.ShiftModifier
 MARGIN_PX = 24.0  # room kept around a task scrolled into view
 SIDEWAYS = 2.0  # how much a step off to the side counts against a task, per unit
 
@@ -30,12 +33,17 @@ class Navigable(Protocol):
     scale: float
     offset: QPointF
     fitted: bool
+    selected_edge: tuple[int, int] | None
+    routes: EdgeRoutes
 
     def width(self) -> int: ...
     def height(self) -> int: ...
     def select(self, node: int) -> None: ...
     def open_node(self, node: int) -> None: ...
     def update(self) -> None: ...
+    def to_view(self, scene: QPointF) -> QPointF: ...
+    def mapToGlobal(self, pos: QPoint) -> QPoint: ...
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None: ...
 
 
 def nearest(rects: Mapping[int, QRectF], selected: int, dx: float, dy: float) -> int:
@@ -78,10 +86,27 @@ def into_view(canvas: Navigable, rect: QRectF) -> None:
         canvas.update()
 
 
+def open_menu(canvas: Navigable) -> None:
+    """The menu a right-click on the selected task (or arrow) opens, there (none selected:
+    the background's, mid-canvas)."""
+    where = QPointF(canvas.width() / 2, canvas.height() / 2)
+    if canvas.selected in canvas.rects:
+        where = canvas.to_view(canvas.rects[canvas.selected].center())
+    elif canvas.selected_edge in canvas.routes.paths:
+        where = canvas.to_view(canvas.routes.paths[canvas.selected_edge].pointAtPercent(0.5))
+    at = where.toPoint()
+    canvas.contextMenuEvent(QContextMenuEvent(QContextMenuEvent.Reason.Keyboard, at,
+                                              canvas.mapToGlobal(at)))
+
+
 def pressed(canvas: Navigable, event: QKeyEvent) -> bool:
-    """Answer an arrow or Enter on the canvas; False: not one of ours."""
+    """Answer an arrow, Enter or the Menu key on the canvas; False: not one of ours."""
     key = Qt.Key(event.key())
     mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+    if (key, mods) in ((Qt.Key.Key_Menu, Qt.KeyboardModifier.NoModifier),
+                       (Qt.Key.Key_F10, SHIFT)):
+        open_menu(canvas)
+        return True
     if mods != Qt.KeyboardModifier.NoModifier:
         return False
     if key in ARROWS:

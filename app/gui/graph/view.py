@@ -7,6 +7,8 @@ A view that is hidden only notes that it is stale and re-reads when shown.
 
 Adding a dependency: drag from one task to another (app/gui/graph/adding.py: the second
 waits for the first; a cycle is refused, named in the banner; Ctrl+Z takes it back).
+By keyboard: a task's menu (the Menu key or Shift+F10) has "Add dependency…", which asks
+for the task's name, and "Remove dependency …" for each of its arrows.
 Removing one: click its arrow (it highlights) and press Del, or right-click it; the
 question names both tasks, as deleting a task asks, and the change goes through the
 service like the editor's. A refusal (the arrow changed meanwhile) shows in the banner, as
@@ -20,6 +22,8 @@ Signals:
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from app.core.task import Task
 from app.engine.events import RunChanged
@@ -64,8 +68,8 @@ HINT = ("Solid arrow: waits for · dashed: runs after · dotted: falls back to (
         "fails) · drag from one task to another to make the second wait for the first (Ctrl+Z "
         "undoes it) · click an "
         "arrow and press Del to remove it · arrow keys select a task · double-click it or press "
-        "Enter to edit it · wheel to zoom, drag the background (or, with the middle button, "
-        "anywhere) to pan")
+        "Enter to edit it · the Menu key opens its menu (add or remove a dependency) · wheel "
+        "to zoom, drag the background (or, with the middle button, anywhere) to pan")
 
 
 class GraphView(QWidget):
@@ -341,7 +345,8 @@ class GraphView(QWidget):
         self.banner.clear_error()
 
         def done(text: str) -> None:
-            self.canvas.select_edge(None)
+            if self.canvas.selected_edge == (upstream, downstream):  # (a task's menu: it stays)
+                self.canvas.select_edge(None)
             self.message.emit(text)
             self._reload_soon.poke()
 
@@ -371,6 +376,13 @@ class GraphView(QWidget):
             menu.addAction("Edit task…", lambda: self.open_task_requested.emit(node))
             menu.addAction("Show its upstream and downstream",
                            lambda: self.show_closure(node, "both"))
+            menu.addSeparator()
+            menu.addAction("&Add dependency…", lambda: self.adding.choose(node,
+                                                                          self._ids_by_name))
+            for up, down in sorted(k for k in self.canvas.routes.paths if node in k and
+                                   self.canvas.routes.removable(k)):  # (keys: Menu key)
+                menu.addAction("Remove dependency “{}” → “{}”…".format(*self._names(up, down)),
+                               partial(self.ask_remove_dependency, up, down))
             menu.addSeparator()
         if self.scope.currentData() != "all":
             menu.addAction("Show the whole graph", self._show_all)

@@ -234,6 +234,8 @@ class StatusBar(QStatusBar):
             text = "Handing scheduling over to a background engine…"  # nothing would run)
         elif mode == "running" and detail:  # who leads a shared store; fewer workers
             text = f"{text} — {detail}"
+        if mode == "running" and self.session.workers_short():
+            status = "warning"  # (it was the green of "all well", as a warning's amber is not)
         self._engine_text = f"● {text}"
         paint_status(self.engine, status)
         self._engine_tip = {
