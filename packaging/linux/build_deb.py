@@ -57,7 +57,7 @@ def stage(bundle: Path, staging: Path) -> None:
     docs = share / "doc" / "tickwork"
     docs.mkdir(parents=True)
     shutil.copyfile(ROOT / "README.md", docs / "README.md")
-    licenses.write(bundle, docs)  # what /opt/tickwork is made of, and its licenses
+    licenses.write(docs)  # what /opt/tickwork is made of (the build's own lists): licenses
 
 
 def control(staging: Path, arch: str) -> str:

@@ -1,7 +1,8 @@
-"""The .deb's copyright file (packaging/linux/licenses.py), written for a small bundle of real
-files: each component Tickwork needs at run time named with its license and its texts
-copied, and each shared library said where it came from only when it is that very file.
-(The real .deb's file is checked against the real bundle in test_deb.py.)"""
+"""The .deb's copyright file (packaging/linux/licenses.py), written from a PyInstaller work
+folder whose lists name real files of this machine: each file said whose it is — a Python
+distribution by its RECORD, Tickwork, the interpreter, or the Debian package that installed
+that very path — and each distribution named with its license and its texts copied. (The
+real .deb's file is checked against the real bundle in test_deb.py.)"""
 
 from __future__ import annotations
 
@@ -19,60 +20,80 @@ sys.path.insert(0, str(ROOT / "packaging" / "linux"))
 import licenses
 
 
-def system_library(name: str) -> Path | None:
+def system_library(name: str) -> str:
     out = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=False).stdout
     for line in out.splitlines():  # "\tlibz.so.1 (libc6,x86-64) => /lib/…/libz.so.1"
         if line.split(" ", 1)[0].strip() == name and "=> " in line:
-            return Path(line.rpartition("=> ")[2].strip())
-    return None
+            return line.rpartition("=> ")[2].strip()
+    raise AssertionError(f"{name} not in ldconfig's cache")
 
 
-def test_every_runtime_component_is_named_with_its_license(tmp_path: Path) -> None:
-    bundle = tmp_path / "tickwork"
-    (bundle / "_internal").mkdir(parents=True)
-    docs = tmp_path / "doc"
-    docs.mkdir()
-    text = licenses.write(bundle, docs).read_text()
-    listed = {line.split(":")[0].strip() for line in text.splitlines() if line.startswith("  ")}
-    for name in ("tickwork 0.1.0", "APScheduler", "peewee", "keyring", "psutil"):
-        assert any(item.startswith(name) for item in listed), name
-    # an extra Tickwork asks for (psycopg[binary]) brings its wheel; a dev tool does not come
-    assert any(item.startswith("psycopg-binary ") for item in listed)
-    assert not any(item.startswith(("pytest ", "mypy ", "ruff ")) for item in listed)
-    assert (docs / "licenses/tickwork/LICENSE").read_bytes() == (ROOT / "LICENSE").read_bytes()
-    assert "MIT License" in (ROOT / "LICENSE").read_text()
-    # Qt for Python ships no text of its own: Debian's copies are named
-    qt = next(line for line in text.splitlines() if line.startswith("  PySide6"))
-    assert "LGPL-3.0-only" in qt and "/usr/share/common-licenses/LGPL-3" in qt
-    assert Path("/usr/share/common-licenses/LGPL-3").is_file()
-    # peewee names no license in its metadata: its LICENSE file is copied and pointed at
-    assert "peewee" in next(line for line in text.splitlines() if "peewee" in line)
-    assert any((docs / "licenses/peewee").iterdir())
-    for line in text.splitlines():  # no component left without a license said
-        if line.startswith("  ") and ": " in line and ".so" not in line:
-            assert line.split(": ", 1)[1].strip(), line
+def work_folder(tmp_path: Path, files: list[tuple[str, str, str]],
+                modules: list[tuple[str, str, str]]) -> Path:
+    """A PyInstaller work folder whose lists hold these (in the bundle, source, kind)."""
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "COLLECT-00.toc").write_text(repr((files,)))
+    (work / "PYZ-00.toc").write_text(repr((str(work / "PYZ-00.pyz"), modules)))
+    return work
 
 
 @pytest.mark.skipif(shutil.which("dpkg") is None, reason="dpkg: Debian systems only")
-def test_a_library_is_attributed_only_when_it_is_that_very_file(tmp_path: Path) -> None:
-    bundle = tmp_path / "tickwork"
-    top = bundle / "_internal"
-    top.mkdir(parents=True)
+def test_each_file_is_said_whose_it_is_and_each_owner_s_license_named(tmp_path: Path) -> None:
+    import apscheduler
+    import PySide6
+
+    qt = str(Path(PySide6.__file__).parent / "Qt" / "lib" / "libQt6Core.so.6")
     zlib = system_library("libz.so.1")
-    assert zlib is not None and zlib.is_file()
-    shutil.copyfile(zlib, top / "libz.so.1")
-    (top / "libbz2.so.1.0").write_bytes(b"not Debian's libbz2")  # same name, other bytes
-    qt = Path(__import__("PySide6").__file__).parent / "Qt" / "lib" / "libQt6Core.so.6"
-    shutil.copyfile(qt, top / "libQt6Core.so.6")
-    own = Path(str(sysconfig.get_config_var("LIBDIR"))) / "libpython3.11.so.1.0"
-    if own.is_file():
-        shutil.copyfile(own, top / own.name)
+    stray = tmp_path / "libstray.so.1"  # a file no package installed
+    stray.write_bytes(b"\x7fELF")
+    libpython = Path(str(sysconfig.get_config_var("LIBDIR")),
+                     str(sysconfig.get_config_var("INSTSONAME")))
+    files = [("libQt6Core.so.6", "PySide6/Qt/lib/libQt6Core.so.6", "SYMLINK"),
+             ("PySide6/Qt/lib/libQt6Core.so.6", qt, "BINARY"),
+             ("libz.so.1", zlib, "BINARY"), ("libstray.so.1", str(stray), "BINARY"),
+             ("app/gui/window/user-guide.md", str(ROOT / "app/gui/window/user-guide.md"),
+              "DATA")]
+    if libpython.is_file():
+        files.append((libpython.name, str(libpython), "BINARY"))
+    modules = [("apscheduler", apscheduler.__file__, "PYMODULE"),
+               ("json", sys.modules["json"].__file__, "PYMODULE")]
     docs = tmp_path / "doc"
     docs.mkdir()
-    text = licenses.write(bundle, docs).read_text()
-    assert "  libz.so.1: Debian package zlib1g" in text
+    text = licenses.write(docs, work_folder(tmp_path, files, modules)).read_text()
+    lines = text.splitlines()
+    assert "  PySide6/Qt/lib/libQt6Core.so.6: PySide6_Essentials" in lines
+    assert "  libz.so.1: Debian package zlib1g" in lines  # by the path dpkg installed
     assert (docs / "licenses/debian/zlib1g/copyright").is_file()
-    assert "  libbz2.so.1.0: origin not found on the build system" in text
-    assert "  libQt6Core.so.6: carried by the PySide6" in text
-    if own.is_file():
-        assert f"  {own.name}: the Python interpreter's own" in text
+    assert "  libstray.so.1: origin not found on the build system" in lines
+    assert not any(line.startswith("  libQt6Core.so.6:") for line in lines)  # (a link)
+    if libpython.is_file():
+        assert f"  {libpython.name}: Python" in lines
+    named = {line.split(":")[0].strip() for line in lines if line.startswith("  ")}
+    assert "tickwork 0.1.0" in named and any(n.startswith("APScheduler ") for n in named)
+    assert any(n.startswith("Python 3.") for n in named)
+    assert not any(n.startswith(("pytest ", "mypy ", "keyring ")) for n in named)  # not in it
+    assert (docs / "licenses/tickwork/LICENSE").read_bytes() == (ROOT / "LICENSE").read_bytes()
+    assert "MIT License" in (ROOT / "LICENSE").read_text()
+    # Qt for Python ships no text of its own: Debian's copies are named
+    qt_line = next(line for line in lines if line.startswith("  PySide6_Essentials "))
+    assert "LGPL-3.0-only" in qt_line and "/usr/share/common-licenses/LGPL-3" in qt_line
+    assert Path("/usr/share/common-licenses/LGPL-3").is_file()
+
+
+def test_a_distribution_naming_no_license_is_said_by_its_license_file(tmp_path: Path) -> None:
+    """peewee's metadata names no license; its LICENSE file goes along and is pointed at."""
+    import peewee
+
+    docs = tmp_path / "doc"
+    docs.mkdir()
+    work = work_folder(tmp_path, [], [("peewee", peewee.__file__, "PYMODULE")])
+    text = licenses.write(docs, work).read_text()
+    line = next(x for x in text.splitlines() if x.startswith("  peewee "))
+    assert line.endswith(": as its LICENSE says"), line
+    assert (docs / "licenses/peewee/LICENSE").is_file()
+
+
+def test_no_build_to_read_is_said_in_one_line(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match="build the bundle first"):
+        licenses.write(tmp_path, tmp_path / "no-work")
