@@ -202,6 +202,8 @@ class TaskEditor(QDialog):
         if self.mode == "edit" and task is not None:  # its intervals count from its creation
             self.schedule.counted_from = task.created_at
             self.past.edit(task)
+            self.session.background.run(lambda: self.session.service.missing_secrets(task),
+                                        self.env.show_missing, owner=self)
         for page in self.pages:
             page.load(data)
         self._opened_with = form.form_state(self.pages, self.env)
