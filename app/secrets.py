@@ -48,6 +48,11 @@ NO_BACKEND = (
 RESERVED_PREFIX = "tickwork:"
 
 
+def missing_said(name: str) -> str:
+    """A secret a task uses that the keyring lacks, as `task show` and the editor say it."""
+    return f"secret {name}: missing from the keyring"
+
+
 def validate_secret_name(name: str, field: str = "secret") -> str:
     if not _NAME.fullmatch(name or ""):
         raise ValidationError(field, f"not a valid secret name: {name!r} "

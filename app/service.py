@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from app import preflight
 from app.core import references
-from app.core.edits import Opened, changed_spec
+from app.core.edits import Opened, changed_spec, next_fire
 from app.core.errors import StoreError, ValidationError
 from app.core.run import Run
 from app.core.task import FINISHED_STATUSES, Task, TaskSpec
@@ -206,7 +206,8 @@ class Service(TransferOperations):
 
         def changed() -> tuple[Task, TaskSpec | None]:
             before = tasks.get(ref)  # and the task as changed (None: nothing is)
-            spec = changed_spec(before, changes, now, since, overwrite)
+            spec = changed_spec(before, changes, now, since, overwrite,
+                                task_queries.one_shots_run(before))  # (they stay done)
             if spec != before.spec and verify:
                 preflight.verify_change(spec.action, spec.env.get("PATH"), before.spec)
             return before, None if spec == before.spec else spec
@@ -226,11 +227,13 @@ class Service(TransferOperations):
               values: Values | None = None, *, links_changed: bool = True) -> Task:
         """Store a changed spec; `links_changed` False (a pause or resume) skips the checks
         of names and references, which reads every task and cannot fail then. Its stored next
-        fire stays unless its timing changed (a fire missed while no engine ran is caught up)."""
+        fire stays unless its timing changed (a fire missed while no engine ran is caught up); a
+        one-shot that has run never fires again (app/core/edits.py)."""
         if links_changed:
             (spec,) = self._checked([(spec, before.id)], values or {})
         next_run = (before.next_run_at if spec.timing == before.spec.timing
-                    else spec.next_fire_time(now, before.created_at or now))
+                    else next_fire(spec, now, before.created_at or now,
+                                   task_queries.one_shots_run(before)))
         tasks.update_row(before.id, tasks.row_values(spec, next_run, now))
         tasks.write_links(before.id, spec)
         task = tasks.get(before.id)

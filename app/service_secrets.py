@@ -219,6 +219,16 @@ class SecretOperations:
             if found is not None:
                 raise _too_large_for(name, task.name, found)
 
+    def missing_secrets(self, task: Task) -> list[str] | None:
+        """The secrets the task's variables use that this home's keyring holds no value for
+        (a store restored into another home: its runs fail); None when that is not known
+        (no usable keyring, or it cannot be asked now)."""
+        names = sorted(set(task.spec.secret_env.values()))
+        try:
+            return self.keyring.missing(names) if names else []
+        except SecretStoreUnavailable:
+            return None
+
     def list_secrets(self) -> list[str]:
         with self.store.read():
             return secret_refs.names()

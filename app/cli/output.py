@@ -18,6 +18,7 @@ from app.core.nouns import plural
 from app.core.shown import CONTROLS
 from app.core.shown import shown as shown  # (the CLI's modules take it from here)
 from app.core.wall_time import offset_text, shown_twice
+from app.secrets import missing_said
 
 
 def local(value: datetime | str | None) -> str:
@@ -237,8 +238,9 @@ def show_task(t: dict[str, Any], keep_default: Any = None) -> None:
         ("catch-up", t["catch_up"]), ("fallback", t["fallback"] or "-"),
         ("notify", NOTIFY_WORDS[notify_mode(t["notify"])]),
         ("env", " ".join(f"{k}={v}" for k, v in sorted(t["env"].items())) or "-"),
-        ("secret env", " ".join(f"{k}=<secret {v}>" for k, v in sorted(
-            t["secret_env"].items())) or "-"),
+        ("secret env", "\n".join([" ".join(f"{k}=<secret {v}>" for k, v in sorted(
+            t["secret_env"].items())) or "-",
+            *map(missing_said, t.get("missing_secrets") or [])])),  # (its runs fail)
         ("tags", ", ".join(t["tags"]) or "-"), ("description", t["description"] or "-"),
     ]
     if keep_default is not None:

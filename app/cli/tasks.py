@@ -96,7 +96,8 @@ def cmd_task(args: argparse.Namespace) -> int:
         print_json([t.to_json() for t in svc.list_tasks(search=args.search, sort=args.sort,
                                                          descending=args.sort == "priority")])
     elif sub == "show":
-        data = svc.get_task(args.task).to_json()
+        task = svc.get_task(args.task)  # (its secrets the keyring lacks: its runs fail)
+        data = {**task.to_json(), "missing_secrets": svc.missing_secrets(task)}
         if args.json:
             print_json(data)
         else:

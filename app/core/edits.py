@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import json
 import shlex
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from app.core.audit_words import FIELDS
 from app.core.commandline import keep_extras
 from app.core.durations import format_duration
-from app.core.errors import ChangedElsewhere
-from app.core.schedule import Schedule, describe
+from app.core.errors import ChangedElsewhere, ValidationError
+from app.core.schedule import Schedule, describe, parse_timezone, validate_schedule
 from app.core.task import Task, TaskSpec
 
 SHORT = 40  # characters of a value said in the question; the whole of it in its details
@@ -77,11 +78,12 @@ def form_changes(stored: Task, form: dict[str, Any], opened: Opened, now: dateti
 
 
 def changed_spec(before: Task, changes: dict[str, Any], now: datetime,
-                 since: Opened | None = None, overwrite: bool = False) -> TaskSpec:
+                 since: Opened | None = None, overwrite: bool = False,
+                 fired: Collection[datetime] = ()) -> TaskSpec:
     """The task `before` with `changes` (task JSON keys) applied; the rest keeps its values,
     and a new group with no limit is joined as it is. A form passes the task as it read it
     (`since`: `form_changes`); a one-shot time in the past is refused only where the timing
-    changed."""
+    changed, and never for a one-shot that has run (`fired`: `kept_done`)."""
     if since is not None:
         changes = form_changes(before, changes, since, now, overwrite)
     changes = keep_extras(before.spec.action.to_json(), changes)  # forms lack stdin
@@ -89,7 +91,60 @@ def changed_spec(before: Task, changes: dict[str, Any], now: datetime,
     if "group_limit" not in changes and merged["group"] != before.spec.group:
         merged["group_limit"] = None
     timing = bool({"schedule", "start_at", "end_at", "timezone"} & changes.keys())
-    return TaskSpec.from_json(merged, now=now, check_past=timing)
+    return checked_spec(merged, now, timing, before.spec, fired)
+
+
+def checked_spec(data: dict[str, Any], now: datetime, check_past: bool,
+                 before: TaskSpec | None = None, fired: Collection[datetime] = ()) -> TaskSpec:
+    """`TaskSpec.from_json`, a one-shot time in the past refused where `check_past` — but
+    not one of `before`'s that has run (`fired`, `kept_done`): the editor's check and the
+    service's."""
+    if not check_past or not fired or before is None:
+        return TaskSpec.from_json(data, now=now, check_past=check_past)
+    spec = kept_done(before, TaskSpec.from_json(data, now=now, check_past=False), fired)
+    validate_schedule(spec.schedule, parse_timezone(spec.timezone), now, spec.start_at,
+                      spec.end_at, fired)
+    return spec
+
+
+def kept_done(before: TaskSpec, after: TaskSpec, fired: Collection[datetime]) -> TaskSpec:
+    """`after` with each one-shot that has run kept at the instant it ran: `before`'s
+    one-shots the ledger holds a fire of (`fired`) that the edit left at their time, the
+    same instant or the same wall time in a new zone. A one-shot that ran stays done until
+    it is given a new time: a new zone moved its wall time to another instant, and it ran
+    again there. Its time is said in the new zone."""
+    was = [part.at for part in before.schedule.each
+           if part.kind == "date" and part.at is not None and part.at in fired]
+    if not was:
+        return after
+    try:
+        zone = parse_timezone(after.timezone)
+        walls = {at.astimezone(parse_timezone(before.timezone)).replace(tzinfo=None): at
+                 for at in was}
+    except ValidationError:  # (a zone this machine lacks: the instants alone)
+        return after
+
+    def kept(part: Schedule) -> Schedule:
+        if part.kind != "date" or part.at is None or part.at in was:
+            return part
+        at = walls.get(part.at.astimezone(zone).replace(tzinfo=None))
+        return part if at is None else replace(part, at=at.astimezone(zone))
+
+    schedule = after.schedule
+    if schedule.kind == "any":
+        return after.with_changes(schedule=replace(
+            schedule, parts=tuple(kept(part) for part in schedule.parts)))
+    return after.with_changes(schedule=kept(schedule))
+
+
+def next_fire(spec: TaskSpec, now: datetime, anchor: datetime,
+              fired: Collection[datetime] = ()) -> datetime | None:
+    """The task's next fire after `now` (`TaskSpec.next_fire_time`), passing over the
+    one-shots that have run (`fired`: a clock set back would have them run again)."""
+    at = spec.next_fire_time(now, anchor)
+    while at is not None and at in fired:
+        at = spec.next_fire_time(at, anchor)
+    return at
 
 
 def value_words(key: str, task: dict[str, Any]) -> str:

@@ -151,7 +151,7 @@ TASK_FIELDS: Final = (
 )
 DERIVED_FIELDS: Final = (
     "id", "next_run_at", "last_run", "created_at", "updated_at", "schedule_text", "paused",
-)
+    "missing_secrets")  # (`task show --json`: the secrets it uses that the keyring lacks)
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,6 +81,19 @@ def one_shot_ids(task_ids: set[int] | None) -> set[int]:
         f"SELECT id FROM task WHERE schedule_kind = 'date'{where}", params)}
 
 
+def one_shots_run(task: Task) -> frozenset[datetime]:
+    """The times of the task's one-shots that its schedule fired at: the ledger holds a run
+    claimed for one (on time or caught up), however it ended (app/core/edits.py)."""
+    texts = sorted({utc_text(part.at) for part in task.spec.schedule.each
+                    if part.kind == "date" and part.at is not None})
+    if not texts:
+        return frozenset()
+    marks = ", ".join("?" * len(texts))
+    return frozenset(from_utc_text(str(at)) for (at,) in execute(
+        f"SELECT DISTINCT scheduled_for FROM run WHERE task_id = ? AND scheduled_for IN "
+        f"({marks}) AND trigger IN ('schedule', 'catch_up')", [task.id, *texts]))
+
+
 def policies_of(task_ids: set[int]) -> dict[int, tuple[str, int, tuple[int, str] | None]]:
     """Each task's name, retry count and fallback (its id and name; None: it has none)."""
     if not task_ids:

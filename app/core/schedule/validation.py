@@ -8,6 +8,7 @@ a window with no fire in it, and exclusion dates that leave no fire. Several sch
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta, tzinfo
 
 from app.core.durations import format_duration
@@ -51,8 +52,10 @@ def validate_schedule(
     now: datetime,
     start: datetime | None = None,
     end: datetime | None = None,
+    spent: Collection[datetime] = (),
 ) -> None:
-    """Refuse a schedule that cannot be what the user meant, naming the field (see above)."""
+    """Refuse a schedule that cannot be what the user meant, naming the field (see above).
+    A one-shot at one of `spent` has run (app/core/edits.py): its time is not checked."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
     start = aware_in(start, tz, "start")
@@ -65,15 +68,16 @@ def validate_schedule(
                               f"{_stamp(start)}")
     if schedule.kind == "any" or schedule.exclude:
         for part in schedule.each:
-            validate_schedule(part, tz, now, start, end)
+            validate_schedule(part, tz, now, start, end, spent)
         _none_alike(schedule.each)
-        for part in schedule.each:  # a one-shot among several on an excluded day: never
+        live = [part for part in schedule.each if part.kind != "date" or part.at not in spent]
+        for part in live:  # a one-shot among several on an excluded day: never
             if part.kind == "date" and part.at is not None \
                     and schedule.exclude.excludes(part.at.astimezone(tz).date()):
                 raise ValidationError("exclude", f"excludes {part.at.astimezone(tz).date()}, "
                                       f"the day of the one-shot at {_stamp(part.at)}: it "
                                       "would never fire")
-        if schedule.exclude:
+        if schedule.exclude and live:
             from app.core.schedule.triggers import next_fire_times  # loads APScheduler
 
             first = max(utc(now), utc(start)) if start is not None else utc(now)
@@ -84,6 +88,8 @@ def validate_schedule(
     kind = schedule.kind
     if kind == "date":
         assert schedule.at is not None
+        if schedule.at in spent:
+            return
         if utc(schedule.at) < utc(now):
             past = f"is in the past: {_past(schedule.at.astimezone(tz), now.astimezone(tz))}"
             raise ValidationError("at", past)

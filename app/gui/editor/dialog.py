@@ -27,7 +27,7 @@ from typing import Any
 
 from app.core.errors import ValidationError
 from app.core.references import Snapshot
-from app.core.task import Task, TaskSpec
+from app.core.task import Task
 from app.gui.editor import form, saving
 from app.gui.editor.action_page import ActionPage
 from app.gui.editor.env_page import EnvPage
@@ -42,6 +42,7 @@ from app.gui.editor.pages import (
     GeneralPage,
     NotificationsPage,
 )
+from app.gui.editor.past import PastCheck
 from app.gui.editor.problems import Problems
 from app.gui.editor.questions import confirm_discard
 from app.gui.editor.schedule_choices import NOT_CHOSEN
@@ -75,7 +76,6 @@ from app.settings import keep_default
 log = logging.getLogger(__name__)
 
 VALIDATE_MS = 150
-SCHEDULE_KEYS = ("schedule", "start_at", "end_at", "timezone")
 
 
 class TaskEditor(QDialog):
@@ -99,6 +99,8 @@ class TaskEditor(QDialog):
         before = task.spec if task is not None and mode == "edit" else None
         self.machine = MachineCheck(session.background, before, self)
         self.machine.checked.connect(self.validate)
+        self.past = PastCheck(session.background, session.service, self)
+        self.past.read.connect(self.validate)
         self._edited = False
         self._saving = False
         self._first_error: ValidationError | None = None
@@ -199,6 +201,9 @@ class TaskEditor(QDialog):
         data = form.initial_data(task, self.mode)
         if self.mode == "edit" and task is not None:  # its intervals count from its creation
             self.schedule.counted_from = task.created_at
+            self.past.edit(task)
+            self.session.background.run(lambda: self.session.service.missing_secrets(task),
+                                        self.env.show_missing, owner=self)
         for page in self.pages:
             page.load(data)
         self._opened_with = form.form_state(self.pages, self.env)
@@ -264,21 +269,13 @@ class TaskEditor(QDialog):
     def check(self, now: datetime | None = None) -> dict[str, Any]:
         """Collect and validate as the service will; returns the task JSON or raises."""
         data = self.collect()
-        self._check_form(data, self._check_past(data), now or datetime.now(UTC), set())
+        self._check_form(data, now or datetime.now(UTC), set())
         if not self.schedule.chosen():
             raise ValidationError("schedule", NOT_CHOSEN.lower())
         return data
 
-    def _check_past(self, data: dict[str, Any]) -> bool:
-        """Is a one-shot time in the past refused? Not where an edit keeps the schedule."""
-        if self.mode != "edit" or self.original is None:
-            return True
-        before = self.original.spec.to_json()
-        return any(data.get(k) != before.get(k) for k in SCHEDULE_KEYS)
-
-    def _check_form(self, data: dict[str, Any], check_past: bool, now: datetime,
-                    aside: set[str]) -> None:
-        spec = TaskSpec.from_json(data, now=now, check_past=check_past)
+    def _check_form(self, data: dict[str, Any], now: datetime, aside: set[str]) -> None:
+        spec = self.past.spec(data, now)
         if "name" not in aside:  # (a stand-in's links are no one's)
             self.links.check(spec, self.own)
 
@@ -292,9 +289,8 @@ class TaskEditor(QDialog):
                 page.collect(data)
             except ValidationError as exc:
                 read.append(exc)
-        check_past, now = self._check_past(data), datetime.now(UTC)
-        errors = every_error(data, read,
-                             lambda form, aside: self._check_form(form, check_past, now, aside))
+        now = datetime.now(UTC)
+        errors = every_error(data, read, lambda form, aside: self._check_form(form, now, aside))
         if not errors and not self.schedule.chosen():
             errors.append(ValidationError("schedule", NOT_CHOSEN.lower()))
         return errors

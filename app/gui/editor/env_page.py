@@ -33,6 +33,7 @@ from app.gui.qt import (
     Signal,
 )
 from app.gui.widgets.tab_order import chain_after
+from app.secrets import missing_said
 from app.service_secrets import own_secret_name
 
 NO_KEYRING = ("No keyring is available on this desktop, so secret values cannot be stored "
@@ -62,6 +63,7 @@ class EnvRow(QWidget):
     def __init__(self, secrets_allowed: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.stored_secret: str | None = None
+        self.missing = False  # the stored secret is not in the keyring (its runs fail)
         rows = QVBoxLayout(self)
         rows.setContentsMargins(0, 0, 0, 0)
         rows.setSpacing(2)
@@ -103,12 +105,23 @@ class EnvRow(QWidget):
         self.secret.setChecked(True)
         self._on_secret_toggled(True)
 
-    def _on_secret_toggled(self, on: bool) -> None:
-        self.value.setEchoMode(QLineEdit.EchoMode.Password if on else QLineEdit.EchoMode.Normal)
+    def say_missing(self, missing: bool) -> None:
+        """Is the stored secret missing from the keyring? Said under the row."""
+        self.missing = missing
+        self._say_uses(self.secret.isChecked())
+
+    def _say_uses(self, on: bool) -> None:
         uses = f"Uses the keyring secret “{self.stored_secret}”." if self.stored_secret else ""
+        if self.stored_secret and self.missing:
+            said = missing_said(self.stored_secret)
+            uses = f"{said[0].upper()}{said[1:]}. Type its value to store it again."
         self.keyring_name.setText(uses)
         self.keyring_name.setVisible(bool(uses) and on)
         self.value.setToolTip(uses if on else "")
+
+    def _on_secret_toggled(self, on: bool) -> None:
+        self.value.setEchoMode(QLineEdit.EchoMode.Password if on else QLineEdit.EchoMode.Normal)
+        self._say_uses(on)
         if self.stored_secret and on:
             self.value.setPlaceholderText("•••••• stored in the keyring (type to replace)")
         elif self.stored_secret:
@@ -164,6 +177,12 @@ class EnvPage(Page):
         self._chain_in(row)
         self.changed.emit()
         return row
+
+    def show_missing(self, names: list[str] | None) -> None:
+        """The stored secrets the keyring lacks (`Service.missing_secrets`), said under
+        their rows."""
+        for row in self.rows:
+            row.say_missing(row.stored_secret in (names or ()))
 
     def _chain_in(self, row: EnvRow) -> None:
         """Tab reaches the row where it shows: after the row before it, else first in the
