@@ -131,8 +131,8 @@ class Engine:
         # -- history retention (keep policy, app/engine/retention.py): its own thread --
         self.retention = Retention(self._stop, clock=clock, debounce=DEBOUNCE * pace)
         self.hub.subscribe(self.retention.on_event)
-        # desktop notifications (notify): started with the engine, stopped after its last run
-        self.notifier = Notifier(store, self.hub, on_service_change=self.on_service_change)
+        self.notifier = Notifier(store, self.hub, on_service_change=self.on_service_change,
+                                 clock=clock, pace=pace)  # desktop notifications (notify)
 
     def rewire(self) -> None:
         """Build the dispatcher and the parts that hold its state (at start, and afresh on

@@ -60,6 +60,7 @@ class Notification:
     # a fallback's sequel: the failed run whose failure notification this one takes the
     # place of (the bell keeps one entry for the two; a desktop bubble is replaced)
     replaces: int | None = None
+    task: str | None = None  # the task's name (a storm's summary counts by it)
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,8 @@ def sequel(rescue: Rescue, fallback: str, run_id: int, status: str) -> Notificat
                         f"{rescue.task} {rescue.status.replace('_', ' ')}; its fallback "
                         f"“{fallback}” {ended}",
                         f"run {run_id} of “{fallback}”, after run {rescue.run_id} of "
-                        f"“{rescue.task}”", rescue.run_id, rescue.task_id, rescue.run_id)
+                        f"“{rescue.task}”", rescue.run_id, rescue.task_id, rescue.run_id,
+                        task=rescue.task)
 
 
 class Follows:

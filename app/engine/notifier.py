@@ -23,12 +23,14 @@ owns desktop bubbles, and the window (if any) only keeps the note in its list an
 tray's badge; otherwise the window's tray bubble, and then its list, are the fallbacks.
 No bus or no server (or a bus that goes away: a logout) is logged once, in one line, and
 the engine goes on; the bus is tried again at most once a minute, when a note is due.
+
+A storm of notes (500 tasks failing at the top of the hour) is a few bubbles and one summary
+kept up to date, and the queue feeding this thread is bounded: see app/engine/storm.py.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import subprocess
 import threading
 import time
@@ -39,7 +41,9 @@ from typing import Any
 from app.core.errors import TickworkError
 from app.core.notify import notify_mode
 from app.core.policy import should_retry
+from app.engine.clock import WALL, Clock
 from app.engine.events import Event, EventHub, Notification, RunChanged
+from app.engine.storm import BUDGET, INBOX, WINDOW, Inbox, Storm, Summary
 from app.platform.notifications import (
     ActionInvoked,
     DesktopNotifications,
@@ -60,7 +64,9 @@ class Notifier:
 
     def __init__(self, store: Store, hub: EventHub, *,
                  on_service_change: Callable[[Any], None] | None = None,
-                 client: Callable[[], DesktopNotifications] = DesktopNotifications) -> None:
+                 client: Callable[[], DesktopNotifications] = DesktopNotifications,
+                 clock: Clock = WALL, pace: float = 1.0, budget: int = BUDGET,
+                 inbox: int = INBOX) -> None:
         self.store = store
         self.hub = hub
         self.open_run: Callable[[int], None] = self.launch_window
@@ -68,7 +74,11 @@ class Notifier:
         self._client_factory = client
         self._client: DesktopNotifications | None = None
         self._on_service_change = on_service_change
-        self._inbox: queue.SimpleQueue[Notification | RunChanged | None] = queue.SimpleQueue()
+        self.clock = clock
+        self._inbox = Inbox(inbox)
+        self._storm = Storm(budget, WINDOW * pace)
+        self._summary: tuple[int, int] = (0, 0)  # the storm's number, its summary's bubble
+        self._told_full = False
         self._shown: OrderedDict[int, Notification] = OrderedDict()  # notification id -> note
         # held from a Notify sent until its id is in `_shown`: a click may arrive first
         self._showing = threading.Lock()
@@ -88,7 +98,7 @@ class Notifier:
     def stop(self) -> None:
         """Deliver what is queued (the engine's last failures), then disconnect."""
         self.hub.unsubscribe(self.on_event)
-        self._inbox.put(None)
+        self._inbox.close()
         for thread in self._threads[:1]:  # the delivering thread: what is queued goes out
             thread.join(10)
         if self._client is not None:
@@ -99,7 +109,7 @@ class Notifier:
     def on_event(self, event: Event) -> None:
         """Hub listener (any engine thread): cheap; the work is on the notifier's thread."""
         if isinstance(event, Notification):
-            if event.kind in ("failure", "success", "rescued"):
+            if event.kind in ("failure", "success", "rescued"):  # (bounded: storm.py)
                 self._inbox.put(event)
         elif isinstance(event, RunChanged):
             if event.status == "running":
@@ -115,17 +125,55 @@ class Notifier:
     def _deliver_loop(self) -> None:
         self._connect()
         while True:
-            item = self._inbox.get()
-            if item is None:
+            due = self._storm.due()
+            item = self._inbox.get(None if due is None
+                                   else max(0.0, due - self.clock.monotonic()))
+            now = self.clock.monotonic()
+            self._count_dropped(now)
+            if item is None and self._inbox.closed:
+                self._summarise(now, final=True)  # the engine stops: tell what was folded
                 return
-            if self._client is None and time.monotonic() - self._tried >= RECONNECT:
-                self._connect()  # the desktop may be back (a new login)
-            try:
-                note = item if isinstance(item, Notification) else self._orphan_note(item)
-                if note is not None:
-                    self._show(note)
-            except Exception:  # a listener's rule: log it, keep delivering
-                log.exception("notifying %s failed", item)
+            if item is not None:
+                if self._client is None and time.monotonic() - self._tried >= RECONNECT:
+                    self._connect()  # the desktop may be back (a new login)
+                try:
+                    note = item if isinstance(item, Notification) else self._orphan_note(item)
+                    if note is not None:
+                        self._offer(note, now)
+                except Exception:  # a listener's rule: log it, keep delivering
+                    log.exception("notifying %s failed", item)
+            self._summarise(now)
+
+    def _offer(self, note: Notification, now: float) -> None:
+        """A bubble of its own, or folded into the storm's summary (storm.py). A fallback's
+        sequel takes its failure's bubble, adding none."""
+        replaces = self._bubble_of(note)
+        if replaces or self._storm.admit(note, now):
+            self._show(note, replaces)
+
+    def _summarise(self, now: float, *, final: bool = False) -> None:
+        storming = self._storm.storming
+        summary: Summary | None = self._storm.close(now, final=final)
+        if summary is None:
+            if storming and not self._storm.storming:
+                log.info("notification storm over: the next failure has a bubble of its own")
+            return
+        storm, bubble = self._summary
+        if storm != summary.storm:
+            log.info("notification storm: more than %d in %g s, the rest go into one summary "
+                     "(%s)", self._storm.budget, self._storm.window, summary.note().title)
+        shown = self._show(summary.note(), bubble if storm == summary.storm else 0)
+        if shown is not None:
+            self._summary = (summary.storm, shown)
+
+    def _count_dropped(self, now: float) -> None:
+        dropped, run_id = self._inbox.take_dropped()
+        for (word, task), count in dropped.items():
+            self._storm.fold(word, task, run_id, now, count)
+        if dropped and not self._told_full:
+            self._told_full = True  # once in the engine's life: the summary says the rest
+            log.warning("the notification queue is full (%d): runs that do not fit are "
+                        "counted in the next summary", self._inbox.bound)
 
     def _connect(self) -> None:
         self._tried = time.monotonic()
@@ -153,32 +201,35 @@ class Notifier:
             log.info("cannot send desktop notifications: %s (failures are still logged, "
                         "and listed in the window when it is open)", why)
 
-    def _show(self, note: Notification) -> None:
+    def _show(self, note: Notification, replaces: int = 0) -> int | None:
+        """A bubble for `note`, in place of `replaces` (0: none); its id, None if none."""
         client = self._client
         if client is None:
-            return
+            return None
         actions = [a for a in ACTIONS if (a[0] != "retry" or note.task_id is not None)
                    and (a[0] == "retry" or note.run_id is not None)]
         with self._showing:
             try:
                 notification_id = client.notify(note.title, note.message, actions,
                                                  urgency="critical" if note.kind == "failure"
-                                                 else "normal", replaces=self._bubble_of(note))
+                                                 else "normal", replaces=replaces)
             except NotificationsUnavailable as exc:
                 self._client = None
                 client.close()
                 self._unavailable(str(exc))
-                return
+                return None
             self._shown[notification_id] = note
             while len(self._shown) > REMEMBERED:
                 self._shown.popitem(last=False)
+        return notification_id
 
     def _bubble_of(self, note: Notification) -> int:
         """The bubble `note` takes the place of (a fallback's sequel: its failure's), 0 for
         none: the failure's bubble, still on the screen, would contradict it."""
         if note.replaces is not None:
             for notification_id, shown in reversed(self._shown.items()):
-                if shown.kind == "failure" and shown.run_id == note.replaces:
+                if (shown.kind == "failure" and shown.run_id == note.replaces
+                        and shown.task_id == note.task_id):  # (a storm's summary: no task)
                     return notification_id
         return 0
 
@@ -194,7 +245,7 @@ class Notifier:
             return None
         return Notification("failure", f"{event.task_name} interrupted",
                             f"run {event.run_id}: the engine died while it ran",
-                            event.run_id, event.task_id)
+                            event.run_id, event.task_id, task=event.task_name)
 
     # -- the actions' thread -----------------------------------------------------------
 

@@ -34,7 +34,8 @@ def decide(task: Task, run_id: int, attempt: int, status: str, error: str | None
     # error of many lines was the retry's note and the notification's body whole
     if status == "succeeded":
         return After("succeeded", Notification(
-            "success", f"{spec.name} succeeded", f"run {run_id} finished", run_id, task.id)
+            "success", f"{spec.name} succeeded", f"run {run_id} finished", run_id, task.id,
+            task=spec.name)
             if spec.notify_on_success else None)
     if status == "cancelled" or status == "skipped":
         return After(status)
@@ -47,7 +48,8 @@ def decide(task: Task, run_id: int, attempt: int, status: str, error: str | None
                      reason=f"retry of run {run_id} (attempt {attempt} {said}), due "
                             f"{delay:.1f} s after it ended{spread}")  # true before and after
     notify = Notification("failure", f"{spec.name} {status.replace('_', ' ')}",
-                          error or f"run {run_id} {status}", run_id, task.id) \
+                          error or f"run {run_id} {status}", run_id, task.id,
+                          task=spec.name) \
         if spec.notify_on_failure else None
     if spec.fallback:
         return After(status, notify, fallback=spec.fallback,

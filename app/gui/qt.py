@@ -276,6 +276,8 @@ __all__ = [
     "Slot",
     "alive",
     "is_dark",
+    "might_be_rich",
+    "plain_html",
     "qInstallMessageHandler",
     "qVersion",
 ]
@@ -291,3 +293,18 @@ def alive(obj: object) -> bool:
     from shiboken6 import isValid
 
     return bool(isValid(obj))
+
+
+def plain_html(text: str) -> str:
+    """Plain `text` as HTML that draws it as it is: escaped, line breaks kept, long lines
+    wrapped (`Qt.convertFromPlainText`, which PySide6 keeps in QtGui's `Qt`)."""
+    from PySide6 import QtGui
+
+    return QtGui.Qt.convertFromPlainText(text, Qt.WhiteSpaceMode.WhiteSpaceNormal)
+
+
+def might_be_rich(text: str) -> bool:
+    """Whether a label or tooltip left to guess (`Qt.AutoText`) reads `text` as markup."""
+    from PySide6 import QtGui
+
+    return bool(QtGui.Qt.mightBeRichText(text))

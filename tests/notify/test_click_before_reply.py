@@ -23,7 +23,7 @@ def test_a_click_sent_before_the_notify_reply_opens_the_run(
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", session_bus)
     server = NotificationServer(session_bus, click_first=action)
     hub = EventHub()
-    notifier = Notifier(store, hub)
+    notifier = Notifier(store, hub, budget=20)  # each a bubble of its own (no storm summary)
     opened: list[int] = []
     done = threading.Event()
 

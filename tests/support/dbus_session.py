@@ -99,6 +99,9 @@ class NotificationServer:
     # reply (a server that shows the bubble, then answers), so the click reaches the client
     # before the id that names its notification
     click_first: str | None = None
+    # a server that does not answer: each Notify's reply waits until this is set (the call
+    # is recorded first)
+    hold: threading.Event | None = None
 
     def __post_init__(self) -> None:
         from jeepney import MatchRule
@@ -144,6 +147,8 @@ class NotificationServer:
                     self.showing[shown] = call
                 if self.click_first is not None:
                     self.click(call.id, self.click_first)
+                if self.hold is not None:
+                    self.hold.wait(30)
                 reply = new_method_return(msg, "u", (call.id,))
             elif member == "CloseNotification":
                 with self._lock:

@@ -6,6 +6,7 @@ from app.core.errors import curly
 from app.core.references import by_fold, unique_name
 from app.core.task import fold
 from app.gui.qt import QHBoxLayout, QLabel, QPalette, QPushButton, Qt, QVBoxLayout, QWidget, Signal
+from app.gui.widgets import display
 from app.gui.widgets.error_label import ErrorLabel
 from app.gui.widgets.tab_order import chain_after
 from app.gui.widgets.task_field import TaskNameField
@@ -174,7 +175,7 @@ class NameList(QWidget):
         label.setTextFormat(Qt.TextFormat.PlainText)
         remove = QPushButton("Remove")
         remove.setAccessibleName(f"Remove {name}")
-        remove.setToolTip(f"Remove {name}")
+        remove.setToolTip(display.tip(f"Remove {name}"))
         line.addWidget(label, 1)
         line.addWidget(remove)
         remove.clicked.connect(lambda: self._remove(name, row))

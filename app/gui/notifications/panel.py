@@ -99,7 +99,9 @@ class NotificationList(QWidget):
         item.setIcon(_icon(note))
         item.setData(Qt.ItemDataRole.UserRole, entry)
         item.setData(UNREAD, unread)
-        item.setToolTip(f"{note.title}\n{note.message}\n{display.full_time(entry.at)}")
+        # plain text, escaped: a tooltip reads "<i>x</i> failed" as markup
+        item.setToolTip(display.tip(f"{note.title}\n{note.message}\n"
+                                    f"{display.full_time(entry.at)}"))
         self.list.insertItem(0, item)
         if was_current:
             self.list.setCurrentItem(item)

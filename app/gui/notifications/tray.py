@@ -16,9 +16,9 @@ Signals:
 from __future__ import annotations
 
 from app.engine.events import Notification
-from app.gui.qt import QAction, QMenu, QObject, QSystemTrayIcon, Signal
+from app.gui.qt import QAction, QMenu, QObject, QSystemTrayIcon, Signal, might_be_rich
 from app.gui.session import Session
-from app.gui.widgets import icons
+from app.gui.widgets import display, icons
 
 
 class Tray(QObject):
@@ -114,8 +114,9 @@ class Tray(QObject):
             self.state = state
             if self.icon is not None:
                 self.icon.setIcon(icons.app_icon(state))
-        if self.icon is not None:
-            self.icon.setToolTip(tooltip)
+        if self.icon is not None:  # a task's name is plain text (an XEmbed tray's tooltip
+            # reads "<i>x</i>" as markup; one that reads as plain text is left as it is)
+            self.icon.setToolTip(display.tip(tooltip) if might_be_rich(tooltip) else tooltip)
 
     def hide(self) -> None:
         if self.icon is not None:

@@ -24,6 +24,7 @@ from app.gui.qt import (
     QRectF,
     Qt,
     is_dark,
+    plain_html,
 )
 
 # (light palette shade, dark palette shade)
@@ -196,3 +197,10 @@ __all__ = [
     "FAILED", "clear_icon_cache", "dark_mode", "duration", "full_time", "lateness", "plural",
     "relative", "row_tint", "status_colour", "status_icon", "status_words", "when",
 ]
+
+
+def tip(text: str) -> str:
+    """Plain text for a tooltip: a tooltip reads text that looks like markup as markup, so a
+    task named "<i>x</i>" was drawn in italics and "<b>" lost; as HTML, escaped, it draws as
+    it is (line breaks kept, long lines wrapped)."""
+    return plain_html(text)
