@@ -128,6 +128,16 @@ def beat_seconds(environ: Mapping[str, str] = os.environ) -> float:
     return number_from(environ, BEAT_VAR, 0.05, 60, 1.0)
 
 
+def clock_ahead(server_time: tuple[int, int], before: float, after: float) -> float:
+    """Seconds the broker's clock (Redis's TIME, read between `before` and `after` on this
+    machine's wall clock) is ahead of this machine's. Engine and worker each read it, so the
+    times a worker reports travel on the broker's clock and land on the engine's: a worker
+    machine whose clock is off does not move its runs' start and end (milliseconds off at
+    most: the round trip)."""
+    seconds, micros = server_time
+    return seconds + micros / 1e6 - (before + after) / 2
+
+
 def key(kind: str, ident: str) -> str:
     """The Redis key of one run's `kind` (beat, taken, ended, secret) or an engine's replies."""
     return f"tickwork:{kind}:{ident}"

@@ -103,6 +103,7 @@ class CeleryRuns:
         self.closed = threading.Event()
         self.outage = Outage(sink, url)  # said once each way, and on the runs it holds
         self.beaten_at = -1e9  # when this engine last said it is alive (monotonic)
+        self.ahead = 0.0  # seconds the broker's clock is ahead of this engine's (read as it beats)
         self.server: str | None = None  # the broker's server id (a new one: it restarted)
         # when this engine last could not read the broker (monotonic): a run's missing beat
         # means a lost worker only `LOST_AFTER` beats later, once its workers are back too
@@ -280,6 +281,7 @@ class CeleryRuns:
                 return
             status, code, error, at, checkpoint = message[4:9]
             checkpoints.keep(remote.attempt, checkpoint)
+            at = None if at is None else float(at) - self.ahead  # on this engine's clock
             self._end(remote, settle(remote.attempt, status, code, error, at))
             return
         with self.lock:
@@ -289,7 +291,7 @@ class CeleryRuns:
         attempt = remote.attempt
         if kind == "started" and not remote.started:
             remote.started = True
-            attempt.started_at = datetime.fromtimestamp(float(message[5]), UTC)
+            attempt.started_at = datetime.fromtimestamp(float(message[5]) - self.ahead, UTC)
             self.sink.on_started(attempt)
             self.sink.on_output(attempt, "tickwork",
                                 f"running on Celery worker {message[4]} ({celery_id})\n")
@@ -313,11 +315,16 @@ class CeleryRuns:
 
     def _beat(self) -> None:
         """This engine is alive: its workers go on with its runs (said at most twice a beat,
-        from either thread)."""
+        from either thread); and the broker's clock read, which the times of its workers'
+        replies are on."""
         now = time.monotonic()
         if now - self.beaten_at < self.beat / 2:
             return
-        self.redis.set(self.alive, "1", px=int(self.beat * broker.ENGINE_BEATS * 1000))
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.set(self.alive, "1", px=int(self.beat * broker.ENGINE_BEATS * 1000))
+        pipe.time()
+        before = time.time()
+        self.ahead = broker.clock_ahead(pipe.execute()[-1], before, time.time())
         self.beaten_at = now
 
     def _look_for_restart(self) -> None:

@@ -84,7 +84,7 @@ class Replies:
 
     def on_started(self, attempt: Attempt) -> None:
         at = attempt.started_at.timestamp() if attempt.started_at else time.time()
-        self.push("started", self.worker.host, at)
+        self.push("started", self.worker.host, at + self.worker.ahead)
 
     def on_output(self, attempt: Attempt, stream: str, text: str) -> None:
         self.push("out", stream, text)
@@ -116,6 +116,8 @@ class Worker:
         self.folder = tempfile.mkdtemp(prefix="tickwork-worker-")  # 0700: checkpoints
         self.pythons: PythonRuns | None = None  # Python runs' worker processes, on first use
         self.contact = Contact(url, self.beat * 3)
+        self.ahead = 0.0  # seconds the broker's clock is ahead of this machine's: replies'
+        # times are on the broker's clock, which the engine puts on its own (clock_ahead)
         self.out_lock = threading.Lock()
         self.outbox: list[tuple[str, str]] = []  # replies not sent yet (the broker is away)
         self.beating = threading.Thread(target=self._beat, name="tickwork-beat", daemon=True)
@@ -147,6 +149,14 @@ class Worker:
             self.outbox.clear()
             return True
 
+    def _read_clock(self, pipe: Any) -> list[Any]:
+        """What `pipe` finds, the broker's clock read in the same trip (`ahead`)."""
+        pipe.time()
+        before = time.time()
+        found: list[Any] = pipe.execute()
+        self.ahead = broker.clock_ahead(found[-1], before, time.time())
+        return found[:-1]
+
     def run(self, celery_id: str, job: dict[str, Any], revoked: bool,
             claimed: Callable[[], None] = lambda: None) -> None:
         """Take and run one job, to its end; its replies tell the engine the rest. A failure
@@ -159,14 +169,15 @@ class Worker:
             head = [celery_id, job.get("run_id"), job.get("attempt")]
             self.push(str(job.get("reply")), ["done", *head, "failed", None,
                                               f"worker error on {self.host}: {exc!r}",
-                                              time.time(), None])
+                                              time.time() + self.ahead, None])
 
     def _run(self, celery_id: str, job: dict[str, Any], revoked: bool,
              claimed: Callable[[], None]) -> None:
         try:
-            taken = self.take(keys=[broker.key(k, celery_id)
-                                    for k in ("ended", "taken", "beat", "secret")],
-                              args=[self.host, int(self.beat * 3000), broker.KEEP])
+            pipe = self.redis.pipeline(transaction=False)
+            self.take(keys=[broker.key(k, celery_id) for k in ("ended", "taken", "beat", "secret")],
+                      args=[self.host, int(self.beat * 3000), broker.KEEP], client=pipe)
+            taken = self._read_clock(pipe)[0]
         finally:  # ours, another's, given up, or failed (and said so): nothing to redeliver
             claimed()
         if taken[0] != 2:
@@ -218,7 +229,7 @@ class Worker:
         end = running.outcome
         assert end is not None
         replies.push("done", end.status, end.exit_code, end.error,
-                     end.finished_at.timestamp(), self._checkpoint(running))
+                     end.finished_at.timestamp() + self.ahead, self._checkpoint(running))
 
     def python_runs(self) -> PythonRuns:
         """This worker's Python runs (app/remote/python.py), made on the first one."""
@@ -284,7 +295,7 @@ class Worker:
             pipe.set(broker.key("beat", job.celery_id), self.host, px=int(self.beat * 3000))
             pipe.exists(broker.key("ended", job.celery_id))
             pipe.pttl(job.engine or broker.key("engine", "-"))
-        found = pipe.execute()
+        found = self._read_clock(pipe)
         now = time.monotonic()
         leases = {job.engine: self._lease(job.engine, found[3 * i + 2], now)
                   for i, job in enumerate(jobs) if job.engine}
