@@ -53,11 +53,11 @@ def key(name: str) -> str:
 def declared(dist: md.Distribution) -> str | None:
     """A distribution's license: its SPDX expression, else its License field when that is a
     name (not a whole text), else its classifiers' names; None when it names none."""
-    meta = dist.metadata
-    expression = meta["License-Expression"]
+    meta = dist.metadata  # (get_all: a field missing is None, not KeyError as some raise)
+    expression = (meta.get_all("License-Expression") or [""])[0]
     if expression:
         return str(expression)
-    text = (meta["License"] or "").strip()
+    text = str((meta.get_all("License") or [""])[0]).strip()
     if text and "\n" not in text and len(text) <= 80:
         return text
     names = [c.rpartition("::")[2].strip() for c in meta.get_all("Classifier") or []

@@ -14,9 +14,12 @@ from tests.gui.conftest import SCREENSHOTS, Gui, answer_question
 from tests.gui.test_graph import _pipeline, _show_graph
 
 
-def _menu(gui: Gui, canvas: Any) -> QMenu:
-    """The Menu key on the canvas: the menu it opens."""
-    gui.qtbot.keyClick(canvas, Qt.Key.Key_Menu)
+def _menu(gui: Gui, canvas: Any, shift_f10: bool = False) -> QMenu:
+    """The Menu key (or Shift+F10) on the canvas: the menu it opens."""
+    if shift_f10:
+        gui.qtbot.keyClick(canvas, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
+    else:
+        gui.qtbot.keyClick(canvas, Qt.Key.Key_Menu)
     gui.wait_until(lambda: isinstance(QApplication.activePopupWidget(), QMenu))
     menu = QApplication.activePopupWidget()
     assert isinstance(menu, QMenu)
@@ -64,7 +67,7 @@ def test_add_and_remove_a_dependency_by_keyboard(gui: Gui) -> None:
     assert "“Load” now waits for “Audit”." in gui.window.status.currentMessage()
 
     answer = answer_question(gui.qtbot, "Remove dependency", "graph-remove-dependency-keys")
-    _pick(gui, _menu(gui, canvas), "Remove dependency “Audit” → “Load”")
+    _pick(gui, _menu(gui, canvas, shift_f10=True), "Remove dependency “Audit” → “Load”")
     gui.wait_until(lambda: answer.done)
     assert "Remove the dependency “Load” waits for “Audit”?" in answer.text
     gui.wait_until(lambda: gui.service.get_task(ids["Load"]).spec.depends_on

@@ -84,6 +84,7 @@ class GraphCanvas(QWidget):
         self.setObjectName("GraphCanvas")
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        keys.menu_keys(self)  # the Menu key, Shift+F10
         self.setAutoFillBackground(False)
         self.setMinimumSize(200, 150)
         self.data: GraphData | None = None

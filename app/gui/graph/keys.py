@@ -12,15 +12,24 @@ shortcut), which follows the selection; the canvas answers it only when that doe
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Protocol, cast
 
 from app.gui.graph.scene import EdgeRoutes
-from app.gui.qt import QContextMenuEvent, QKeyEvent, QPoint, QPointF, QRectF, Qt
+from app.gui.qt import (
+    QAction,
+    QContextMenuEvent,
+    QKeyEvent,
+    QKeySequence,
+    QPoint,
+    QPointF,
+    QRectF,
+    Qt,
+    QWidget,
+)
 
 ARROWS = {Qt.Key.Key_Left: (-1.0, 0.0), Qt.Key.Key_Right: (1.0, 0.0),
           Qt.Key.Key_Up: (0.0, -1.0), Qt.Key.Key_Down: (0.0, 1.0)}
 OPEN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-SHIFT = Qt.KeyboardModifier.ShiftModifier
 MARGIN_PX = 24.0  # room kept around a task scrolled into view
 SIDEWAYS = 2.0  # how much a step off to the side counts against a task, per unit
 
@@ -99,14 +108,20 @@ def open_menu(canvas: Navigable) -> None:
                                               canvas.mapToGlobal(at)))
 
 
+def menu_keys(canvas: QWidget) -> None:
+    """The Menu key and Shift+F10 open the selection's menu there (`open_menu`): an action of
+    the canvas's own, so they are among the window's keys as its other shortcuts are."""
+    action = QAction("Menu of the selected task or arrow", canvas)
+    action.setShortcuts([QKeySequence(Qt.Key.Key_Menu), QKeySequence("Shift+F10")])
+    action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+    action.triggered.connect(lambda: open_menu(cast(Navigable, canvas)))
+    canvas.addAction(action)
+
+
 def pressed(canvas: Navigable, event: QKeyEvent) -> bool:
-    """Answer an arrow, Enter or the Menu key on the canvas; False: not one of ours."""
+    """Answer an arrow or Enter on the canvas; False: not one of ours."""
     key = Qt.Key(event.key())
     mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-    if (key, mods) in ((Qt.Key.Key_Menu, Qt.KeyboardModifier.NoModifier),
-                       (Qt.Key.Key_F10, SHIFT)):
-        open_menu(canvas)
-        return True
     if mods != Qt.KeyboardModifier.NoModifier:
         return False
     if key in ARROWS:
