@@ -33,6 +33,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from app.engine.log import log_to_stderr
 
     log_to_stderr()  # (controls in a record shown escaped: app/engine/log.py)
-    from app.remote.worker import main
+    from app.remote.serve import main
 
     return main(url, queues, concurrency, args.name)

@@ -32,6 +32,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
+from app import __version__
 from app.core.run import broker_never, broker_waited
 from app.engine.attempts import Attempt, Outcome, Sink
 from app.remote import broker, checkpoints, wire
@@ -125,7 +126,7 @@ class CeleryRuns:
                secrets: dict[str, str]) -> None:
         """Send a command's attempt to Celery (returns at once; the sink hears the rest)."""
         action = attempt.action
-        job = {"run_id": attempt.run_id, "attempt": attempt.attempt,
+        job = {"version": __version__, "run_id": attempt.run_id, "attempt": attempt.attempt,
                "task_name": attempt.task_name,
                "scheduled_for": attempt.scheduled_for.isoformat(), "argv": argv,
                "env": attempt.env, "cwd": action.cwd, "stdin": action.stdin,

@@ -26,21 +26,18 @@ two lines (app/remote/contact.py), not in Celery's and kombu's.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import json
 import logging
 import os
-import socket
 import tempfile
 import threading
 import time
-import warnings
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app import __version__
 from app.core.masking import Masker
 from app.core.run import progress_line
 from app.core.run_env import CHECKPOINT_FILE
@@ -48,7 +45,7 @@ from app.core.task import Action
 from app.engine.attempts import MAX_CHECKPOINT, Attempt, Outcome
 from app.engine.launcher import client as launchers
 from app.remote import broker, wire
-from app.remote.contact import Contact, hush
+from app.remote.contact import Contact
 
 if TYPE_CHECKING:
     from app.remote.python import PythonRuns
@@ -166,10 +163,12 @@ class Worker:
             self._run(celery_id, job, revoked, claimed)
         except Exception as exc:
             log.exception("run %s (%s)", job.get("run_id"), celery_id)
-            head = [celery_id, job.get("run_id"), job.get("attempt")]
-            self.push(str(job.get("reply")), ["done", *head, "failed", None,
-                                              f"worker error on {self.host}: {exc!r}",
-                                              time.time() + self.ahead, None])
+            self._failed(celery_id, job, f"worker error on {self.host}: {exc!r}")
+
+    def _failed(self, celery_id: str, job: dict[str, Any], why: str) -> None:
+        head = [celery_id, job.get("run_id"), job.get("attempt")]
+        self.push(str(job.get("reply")), ["done", *head, "failed", None, why,
+                                          time.time() + self.ahead, None])
 
     def _run(self, celery_id: str, job: dict[str, Any], revoked: bool,
              claimed: Callable[[], None]) -> None:
@@ -184,6 +183,12 @@ class Worker:
             log.info("run %s (%s) dropped: %s", job.get("run_id"), celery_id,
                      "the engine gave up on it" if taken[0] == 0 else "another worker has it")
             return
+        if job.get("version") != __version__:  # its fields may mean other things here
+            log.warning("run %s (%s) refused: sent by Tickwork %s", job.get("run_id"),
+                        celery_id, job.get("version") or "older than 0.1.0")
+            return self._failed(celery_id, job, (
+                f"the worker {self.host} runs Tickwork {__version__}, this engine "
+                f"{job.get('version') or 'an older one'}: install the same version on both"))
         secrets: dict[str, str] = json.loads(taken[1]) if taken[1] else {}
         checkpoint = os.path.join(self.folder, f"{celery_id}.json")
         python = job.get("python")
@@ -329,72 +334,3 @@ class Worker:
         if not job.attempt.stop_requested:
             log.warning("run %d: stopping it: %s", job.head[1], why)
             job.attempt.cancel(why, "interrupted")
-
-
-def host_name(name: str | None) -> str:
-    return name or f"tickwork@{socket.gethostname()}"
-
-
-def gave_up(celery: Any) -> bool:
-    """Whether Celery stopped on an error it gave up on, not on a signal (Ctrl-C's warm
-    shutdown ends with exit code 1 too; a signal sets Celery's `should_stop` or
-    `should_terminate` for good, so Celery started again would stop at once)."""
-    from celery.worker import state
-
-    return bool(celery.exitcode) and state.should_stop is None \
-        and state.should_terminate is None
-
-
-def main(url: str, queues: list[str], concurrency: int, name: str | None) -> int:
-    """Run the worker until a signal (Celery's warm shutdown: running jobs finish first)."""
-    from celery import signals
-
-    from app.remote import pool
-
-    app = broker.celery_app(url)
-    host = host_name(name)
-    worker = Worker(url, host)
-    launchers.LAUNCHERS.stop_orphans = True
-    os.environ.setdefault(launchers.LAUNCHERS_VAR, str(max(1, min(4, concurrency))))
-
-    @app.task(name=broker.TASK_NAME, bind=True, acks_late=True)  # type: ignore[untyped-decorator]
-    def run(self: Any, **job: Any) -> None:
-        from celery.worker import state
-
-        celery_id = str(self.request.id)
-        worker.run(celery_id, job, celery_id in state.revoked,
-                   lambda: pool.claimed(celery_id))
-
-    def on_revoked(request: Any = None, **_: Any) -> None:
-        if request is not None and getattr(request, "id", None):
-            worker.revoke(str(request.id))
-
-    signals.task_revoked.connect(on_revoked, weak=False)
-    app.conf.worker_pool = pool.ThreadPool
-    hush(worker.contact)
-    again = False
-    try:
-        while True:
-            celery = app.Worker(hostname=host, concurrency=concurrency, queues=queues,
-                                loglevel="INFO", without_gossip=True, without_mingle=True,
-                                optimization="fair", quiet=again)  # its banner once
-            celery.pool.gave_up = functools.partial(gave_up, celery)
-            losses = worker.contact.losses
-            with contextlib.suppress(KeyboardInterrupt):
-                celery.start()
-            if not gave_up(celery):  # a signal (a warm or cold shutdown): we are done
-                break
-            # an error Celery gives up on (kombu losing the broker while a message was not
-            # acknowledged yet: app/remote/pool.py): the runs go on; Celery starts again
-            if worker.contact.losses == losses:  # not the outage already said
-                log.warning("the Celery consumer stopped on an error: starting it again")
-            if not again:
-                from celery.exceptions import SecurityWarning
-
-                warnings.filterwarnings("ignore", category=SecurityWarning)  # said once
-                again = True
-            time.sleep(1.0)
-    finally:
-        if worker.pythons is not None:
-            worker.pythons.close()
-    return 0
