@@ -232,6 +232,7 @@ class CalendarView(QWidget):
             return
         self._show(result)
         if result[0].complete:  # a period wholly past: nothing to predict
+            self.picking.follow(result[0])
             self.loads += 1
             self.loaded = True
         else:
@@ -242,6 +243,7 @@ class CalendarView(QWidget):
         self._simulating = False
         if generation == self._generation or result[0].period == self.period:
             self._show(result)
+            self.picking.follow(result[0])
             self.loads += 1
             self.loaded = True
         if self._wanted or result[0].period != self.period:
@@ -285,6 +287,7 @@ class CalendarView(QWidget):
     def connect_bridge(self, session: Session) -> None:
         """Follow the engine and the store: any change to tasks or runs reads again soon."""
         bridge = session.bridge
+        bridge.service_changed.connect(self.picking.on_service_change)
         for signal in (bridge.service_changed, bridge.tasks_changed, bridge.runs_changed,
                        session.outside_change):
             signal.connect(self.on_changed)
