@@ -246,6 +246,8 @@ class CalendarView(QWidget):
             self.picking.follow(result[0])
             self.loads += 1
             self.loaded = True
+            if self.day_list is not None and alive(self.day_list):
+                self.day_list.read()  # a change, a minute on: its list too
         if self._wanted or result[0].period != self.period:
             self._simulate()
 
@@ -370,6 +372,8 @@ class CalendarView(QWidget):
                                self.now())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.entry_activated.connect(self._on_list_entry_activated)
+        dialog.entry_picked.connect(self.picking.pick)
+        dialog.table.addActions(self.month.actions())  # Del, as on the grids
         dialog.show()
         self.day_list = dialog
         return dialog
