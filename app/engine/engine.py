@@ -112,7 +112,8 @@ class Engine:
         self._threads: list[threading.Thread] = []
         self.faults = StoreFaults(self)
         self.writer = Writer(on_fault=self.faults.report, clock=clock, left=self.faults.left)
-        self.stopping = Stopping(self._inbox, self.writer, clock)
+        self.stopping = Stopping(self._inbox, self.writer, clock, store.url and store.name,
+                                 self.faults.unanswered)
         self.timing = Timing(self._on_due, clock.now)
         self.recorder = RunRecorder(self.home, self.writer, self.hub, self.stats, self.keyring,
                                     self._on_finished, clock=clock)
