@@ -45,7 +45,7 @@ from typing import Any
 from app.core.fields import workers_from
 from app.core.policy import should_retry
 from app.core.sweeps import keep_from_sweeps
-from app.engine import lineage, writes
+from app.engine import lineage
 from app.engine.backups import DailyBackups
 from app.engine.clock import WALL, Clock, pace_from_env
 from app.engine.control import Requests
@@ -63,6 +63,7 @@ from app.engine.recorder import RunRecorder
 from app.engine.retention import DEBOUNCE, Retention
 from app.engine.scheduler import Timing
 from app.engine.stats import Stats
+from app.engine.stopping import Stopping
 from app.engine.sync import TaskSync
 from app.engine.upstreams import StoreHistory
 from app.engine.watcher import RunRows, StoreWatcher
@@ -111,6 +112,8 @@ class Engine:
         self._threads: list[threading.Thread] = []
         self.faults = StoreFaults(self)
         self.writer = Writer(on_fault=self.faults.report, clock=clock, left=self.faults.left)
+        self.stopping = Stopping(self._inbox, self.writer, clock, store.url and store.name,
+                                 self.faults.unanswered)
         self.timing = Timing(self._on_due, clock.now)
         self.recorder = RunRecorder(self.home, self.writer, self.hub, self.stats, self.keyring,
                                     self._on_finished, clock=clock)
@@ -187,8 +190,8 @@ class Engine:
             self.timing.stop()
             done = threading.Event()
             keeper = self.leadership.keep(done)  # the lease stands while runs are stopped
-            self.post(lambda: self._shutdown(grace, done))
-            done.wait(grace + 15)
+            self.post(lambda: self.stopping.shutdown(self.dispatcher, grace, done))
+            self.stopping.wait(done, grace)
             done.set()
             if keeper is not None:
                 keeper.join()
@@ -312,52 +315,6 @@ class Engine:
                 if not self.faults.met(exc):
                     log.exception("dispatcher step failed")
         connection.close()
-
-    def _shutdown(self, grace: float, done: threading.Event) -> None:
-        """On the dispatcher: wait for running attempts, then interrupt what is left."""
-        d = self.dispatcher
-        clock = self.clock
-        deadline = clock.monotonic() + grace
-        d.stop_starting()
-        while d.running_count() and clock.monotonic() < deadline:
-            self._drain(0.05)
-        for attempt in d.running():  # their whole trees are stopped
-            attempt.cancel(writes.STOPPED, "interrupted")
-        end = clock.monotonic() + 5
-        while d.running_count() and clock.monotonic() < end:
-            self._drain(0.05)
-        d.give_up()  # could not stop in time
-        for _ in range(20):  # the claims of attempts that ended meanwhile (fallbacks, chains)
-            self.writer.flush()
-            self.writer.flush()  # (once this one is done, the last batch's claims have posted)
-            if not self._drain_now():  # admitted, never started ...
-                break
-        d.release_unstarted()  # ... and given back with the rest
-        self.writer.flush()
-        done.set()
-
-    def _drain_now(self) -> bool:
-        """Process what the inbox holds now (shutting down); whether it held anything."""
-        held = not self._inbox.empty()
-        for _ in range(100_000):  # (a stop marker put back would keep it non-empty)
-            if self._inbox.empty():
-                break
-            self._drain(0)
-        return held
-
-    def _drain(self, timeout: float) -> None:
-        """Process inbox messages for a while (used only while shutting down)."""
-        try:
-            fn = self._inbox.get(timeout=timeout)
-        except queue.Empty:
-            return
-        if fn is None:
-            self._inbox.put(None)
-            return
-        try:
-            fn()
-        except Exception:
-            log.exception("dispatcher step failed")
 
     # -- what other threads hand the dispatcher ----------------------------------------------
 

@@ -118,6 +118,12 @@ class StoreFaults:
             return "another process holds the store's write lock: waiting for it"
         return "the store cannot be written (disk full?): retrying"
 
+    def unanswered(self) -> bool:
+        """Any thread: whether the store's server is said not to answer (not that it
+        refuses the password)."""
+        with self._lock:
+            return self._said == (UNREACHABLE, False)
+
     def met(self, exc: BaseException) -> bool:
         """Any engine thread met `exc`: True when it is a fault of the store (now handled),
         False for any other error (the caller logs it)."""

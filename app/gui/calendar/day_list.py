@@ -1,10 +1,13 @@
 """The list of everything on one day, for a day too busy to draw: runs and predictions
 in time order, searchable by task name; opened from a block of the time grid (an hour's, a
 cluster's), at the block's time: its first row selected, at the top. Opening a row opens its
-run or its task.
+run or its task; the row selected is the calendar's selection (the task actions, and Del,
+act on its task, as on an entry picked in the grid). Read again (`read`) after a change, it
+keeps its row, or the next one once that is gone.
 
 Signals (DayListDialog):
     entry_activated(Entry): a row was double-clicked (or Enter pressed on it).
+    entry_picked(Entry): another row was selected.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from datetime import date, datetime
 from app.gui.background import Background
 from app.gui.calendar.boxes import entry_colour
 from app.gui.calendar.data import DayEntries, Entry, read_day
-from app.gui.calendar.words import KIND_WORDS
+from app.gui.calendar.words import KIND_WORDS, entry_key
 from app.gui.qt import (
     QAbstractItemView,
     QAbstractTableModel,
@@ -97,6 +100,7 @@ class DayListModel(QAbstractTableModel):
 
 class DayListDialog(QDialog):
     entry_activated = Signal(object)
+    entry_picked = Signal(object)
 
     def __init__(self, service: Service, background: Background, day: date,
                  task_ids: set[int] | None, parent: QWidget | None = None,
@@ -110,6 +114,11 @@ class DayListDialog(QDialog):
         screen = (parent or self).screen().availableGeometry().width()
         self.resize(min(wide, screen - 40), 520)
         self.day = day
+        self._read_day = lambda: read_day(service, day, now or datetime.now().astimezone(),
+                                          task_ids)  # the calendar's clock, as it reads
+        self._background = background
+        # read again: the selected row's key and the keys of the rows after it, in order
+        self._kept: list[tuple[object, ...]] = []
         self.model = DayListModel(self)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
@@ -134,6 +143,7 @@ class DayListDialog(QDialog):
             self.table.setColumnWidth(col, width)
         self.table.doubleClicked.connect(self._on_table_double_clicked)
         self.table.activated.connect(self._on_table_double_clicked)
+        self.table.selectionModel().currentRowChanged.connect(self._on_table_row_changed)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -141,11 +151,18 @@ class DayListDialog(QDialog):
         layout.addWidget(self.search)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
-        now = now or datetime.now().astimezone()  # the calendar's clock, as it reads
-        background.run(lambda: read_day(service, day, now, task_ids), self._on_read,
-                       owner=self, title="Cannot read the day")
+        self.read()
+
+    def read(self) -> None:
+        """Read the day (again: its row kept, or the next once it is gone)."""
+        current = self.table.currentIndex()
+        at = self.proxy.mapToSource(current).row() if current.isValid() else -1
+        self._kept = [entry_key(e) for e in self.model.entries[at:]] if at >= 0 else []
+        self._background.run(self._read_day, self._on_read, owner=self,
+                             title="Cannot read the day")
 
     def _on_read(self, result: DayEntries) -> None:
+        self._quiet = True  # its row put back is no new pick (the next one, once it is gone)
         self.model.set_entries(result.entries)
         for col, most in enumerate(WIDTHS):  # room left for the notes
             self.table.resizeColumnToContents(col)
@@ -159,13 +176,28 @@ class DayListDialog(QDialog):
             text += (f" — listing the first {len(result.entries):,} (filter tasks in the "
                      "calendar to see the rest)")
         self.heading.setText(text + ". Double-click a row to open it.")
-        at = self.at
-        row = next((i for i, e in enumerate(result.entries) if e.start >= at), None) if (
-            at is not None) else None
+        kept, at = self._kept, self.at
+        if kept:  # read again: the same row, or the next one still there
+            rows = {entry_key(e): i for i, e in enumerate(result.entries)}
+            row = next((rows[k] for k in kept if k in rows), None)
+        else:
+            row = next((i for i, e in enumerate(result.entries) if e.start >= at), None) if (
+                at is not None) else None
         if row is not None:
             index = self.proxy.mapFromSource(self.model.index(row, 0))
             self.table.setCurrentIndex(index)
-            self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtTop)
+            self.table.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible if kept
+                                else QAbstractItemView.ScrollHint.PositionAtTop)
+        self._quiet = False
+        if kept and row is not None and entry_key(result.entries[row]) != kept[0]:
+            self.entry_picked.emit(result.entries[row])
+
+    _quiet = False
+
+    def _on_table_row_changed(self, index: QModelIndex) -> None:
+        entry = self.proxy.data(index, Qt.ItemDataRole.UserRole)
+        if isinstance(entry, Entry) and not self._quiet:
+            self.entry_picked.emit(entry)
 
     def _on_table_double_clicked(self, index: QModelIndex) -> None:
         entry = self.proxy.data(index, Qt.ItemDataRole.UserRole)

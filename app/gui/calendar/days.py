@@ -1,9 +1,9 @@
 """The time grid in a scroll area, with a fixed header of day names and each day's counts
-(click a count for the day's list, double-click a day to show it alone)."""
+(click a count for the day's list, double-click a day to show it alone); where it opens."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from app.gui.calendar.boxes import blend, first_fitting
 from app.gui.calendar.data import CalendarData
@@ -153,3 +153,27 @@ class TimeView(QScrollArea):
 
     def scroll_to_hour(self, hour: float) -> None:
         self.verticalScrollBar().setValue(int(hour * HOUR_PX))
+
+    def scroll_to_work(self, data: CalendarData | None, dates: list[date],
+                       now: datetime) -> None:
+        """Open where there is something to see: with today shown and something of today
+        from an hour ago on, at the current hour with an hour and a half above it (what just
+        ran, now, then what comes next; it opened half an hour above the first of those, so
+        with nothing run in the last hour the current hour sat under the day header); else
+        at the first event of the days shown (a little above it); with none, at two hours
+        before now when today is shown, else at 07:00."""
+        today = now.date() if now.date() in dates else None
+        days = data.days if data is not None else {}
+        y_of = self.grid.y_of
+        recent = [e.start for e in (days[today].entries if today in days else ())
+                  if e.start >= now - timedelta(hours=1)]
+        firsts = [y_of(min(e.start for e in day.entries), d) / HOUR_PX
+                  for d, day in days.items() if d in dates and day.entries]
+        if today is not None and recent:  # less room above in a window too low for it
+            room = min(1.5, max(0.0, self.viewport().height() / HOUR_PX - 2))
+            hour = y_of(now, today) // HOUR_PX - room
+        elif firsts:
+            hour = min(firsts) - 0.5
+        else:
+            hour = now.hour - 2 if today is not None else 7
+        self.scroll_to_hour(max(0.0, hour))

@@ -23,7 +23,7 @@ Signals:
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from app.core.task import Task
 from app.gui.background import Background, describe_error
@@ -34,8 +34,7 @@ from app.gui.calendar.footer import PickedLine, status_text
 from app.gui.calendar.model import focus_day, period_for
 from app.gui.calendar.month import MonthGrid
 from app.gui.calendar.period_bar import PeriodBar
-from app.gui.calendar.week import HOUR_PX
-from app.gui.calendar.words import entry_key
+from app.gui.calendar.picking import Picking
 from app.gui.qt import (
     QHideEvent,
     QLabel,
@@ -107,6 +106,8 @@ class CalendarView(QWidget):
         self.status.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.status.setWordWrap(True)
         self.picked_line = PickedLine()
+        self.picking = Picking(self.grids, self.picked_line, self)
+        self.picking.changed.connect(self._on_picking_changed)
         self.legend = QLabel(LEGEND)
         self.legend.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.legend.setWordWrap(True)
@@ -132,7 +133,7 @@ class CalendarView(QWidget):
         self.bar.mode_chosen.connect(self._on_bar_mode_chosen)
         self._typed = TypingPause(self.bar.filter, FILTER_QUIET_MS, self.reload)
         for grid in self.grids:
-            grid.entry_picked.connect(self._on_entry_picked)
+            grid.entry_picked.connect(self.picking.pick)
             grid.block_picked.connect(self.picked_line.show_block)
             grid.day_pointed.connect(lambda day: setattr(self, "pointed", day))
             grid.entry_activated.connect(self._on_entry_activated)
@@ -147,7 +148,7 @@ class CalendarView(QWidget):
 
     def show_period(self, period: Period) -> None:
         if not self.picked_line.isHidden() and period != self.period:
-            self._on_entry_picked(None)
+            self.picking.pick(None)
         self._scroll_pending = period != self.period or self._scroll_pending
         self.period = period
         self.stack.setCurrentIndex(0 if period.mode == "month" else 1)
@@ -231,6 +232,7 @@ class CalendarView(QWidget):
             return
         self._show(result)
         if result[0].complete:  # a period wholly past: nothing to predict
+            self.picking.follow(result[0])
             self.loads += 1
             self.loaded = True
         else:
@@ -241,8 +243,11 @@ class CalendarView(QWidget):
         self._simulating = False
         if generation == self._generation or result[0].period == self.period:
             self._show(result)
+            self.picking.follow(result[0])
             self.loads += 1
             self.loaded = True
+            if self.day_list is not None and alive(self.day_list):
+                self.day_list.read()  # a change, a minute on: its list too
         if self._wanted or result[0].period != self.period:
             self._simulate()
 
@@ -265,31 +270,11 @@ class CalendarView(QWidget):
     _scroll_pending = True
 
     def _scroll_to_work(self) -> None:
-        """Open where there is something to see: with today shown and something of today
-        from an hour ago on, at the current hour with an hour and a half above it (what just
-        ran, now, then what comes next; it opened half an hour above the first of those, so
-        with nothing run in the last hour the current hour sat under the day header); else
-        at the first event of the days shown (a little above it); with none, at two hours
-        before now when today is shown, else at 07:00. A first, past-only read keeps the
-        scroll pending until the predictions land."""
+        """Open the time grid where there is something to see (`TimeView.scroll_to_work`);
+        a first, past-only read keeps the scroll pending until the predictions land."""
         data = self.data
         self._scroll_pending = data is not None and not data.complete
-        now = self.now()
-        today = now.date() if now.date() in self.period.dates else None
-        days = data.days if data is not None else {}
-        y_of = self.week.grid.y_of
-        recent = [e.start for e in (days[today].entries if today in days else ())
-                  if e.start >= now - timedelta(hours=1)]
-        firsts = [y_of(min(e.start for e in day.entries), d) / HOUR_PX
-                  for d, day in days.items() if d in self.period.dates and day.entries]
-        if today is not None and recent:  # less room above in a window too low for it
-            room = min(1.5, max(0.0, self.week.viewport().height() / HOUR_PX - 2))
-            hour = y_of(now, today) // HOUR_PX - room
-        elif firsts:
-            hour = min(firsts) - 0.5
-        else:
-            hour = now.hour - 2 if today is not None else 7
-        self.week.scroll_to_hour(max(0.0, hour))
+        self.week.scroll_to_work(data, self.period.dates, self.now())
 
     def _on_read_failed(self, error: BaseException) -> None:
         self._reading = 0
@@ -304,6 +289,7 @@ class CalendarView(QWidget):
     def connect_bridge(self, session: Session) -> None:
         """Follow the engine and the store: any change to tasks or runs reads again soon."""
         bridge = session.bridge
+        bridge.service_changed.connect(self.picking.on_service_change)
         for signal in (bridge.service_changed, bridge.tasks_changed, bridge.runs_changed,
                        session.outside_change):
             signal.connect(self.on_changed)
@@ -335,25 +321,22 @@ class CalendarView(QWidget):
 
     # -- acting on entries -----------------------------------------------------------------
 
-    picked: Entry | None = None
+    @property
+    def picked(self) -> Entry | None:
+        """The entry selected (clicked, reached with the arrows), if any."""
+        return self.picking.entry
 
     def picked_tasks(self) -> list[tuple[int, Task | None]]:
-        """The task of the entry clicked last, for the task actions."""
-        return [(self.picked.task_id, None)] if self.picked is not None else []
+        """The task of the entry selected, for the task actions."""
+        return self.picking.tasks()
 
-    def _on_entry_picked(self, entry: Entry | None) -> None:
-        """Select an entry (None: nothing) in both grids, and say what it is."""
-        self.picked = entry
-        if entry is not None:
-            self.pointed = entry.start.astimezone().date()
-        for grid in self.grids:  # switching modes keeps it selected
-            grid.picked = entry_key(entry) if entry is not None else None
-            grid.update()
-        self.picked_line.show_entry(entry)
+    def _on_picking_changed(self) -> None:
+        if self.picked is not None:
+            self.pointed = self.picked.start.astimezone().date()
         self.selection_changed.emit()
 
     def _on_entry_activated(self, entry: Entry) -> None:
-        self._on_entry_picked(entry)
+        self.picking.pick(entry)
         if entry.run_id is not None:
             self.open_run_requested.emit(entry.run_id)
         else:
@@ -389,6 +372,8 @@ class CalendarView(QWidget):
                                self.now())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.entry_activated.connect(self._on_list_entry_activated)
+        dialog.entry_picked.connect(self.picking.pick)
+        dialog.table.addActions(self.month.actions())  # Del, as on the grids
         dialog.show()
         self.day_list = dialog
         return dialog
