@@ -370,13 +370,15 @@ def test_fires_missed_while_no_engine_ran_follow_each_tasks_catch_up(spawn: Any,
 
     wait_until(settled, 20)
     assert second.stop() == 0
-    caught = {n: [r for r in runs(n) if r["trigger"] == "catch_up"]
-              for n in ("skip", "once", "all")}
+    # the second engine's catch-up (on a loaded machine the first may have caught up a fire
+    # missed between `task add` and its own start: not what this test asks of the second)
+    caught = {n: [r for r in runs(n) if r["trigger"] == "catch_up"
+                  and from_utc_text(r["queued_at"]) > stopped] for n in ("skip", "once", "all")}
     assert caught["skip"] == []
     every = caught["all"]
     assert len(every) >= 3, every  # (more on a machine slow to start the engine)
     assert all(f"catch-up (all): {len(every)} fires missed while no engine ran"
-               in r["reason"] for r in every)
+               in r["reason"] for r in every), every
     missed = [from_utc_text(r["scheduled_for"]) for r in every]
     assert missed == sorted(set(missed)) and all(t > stopped - timedelta(seconds=1)
                                                  for t in missed)
