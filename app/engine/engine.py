@@ -36,6 +36,7 @@ import os
 import queue
 import sys
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from math import inf
@@ -63,7 +64,7 @@ from app.engine.recorder import RunRecorder
 from app.engine.retention import DEBOUNCE, Retention
 from app.engine.scheduler import Timing
 from app.engine.stats import Stats
-from app.engine.stopping import Stopping
+from app.engine.stopping import LET_GO, Stopping, release_lock
 from app.engine.sync import TaskSync
 from app.engine.upstreams import StoreHistory
 from app.engine.watcher import RunRows, StoreWatcher
@@ -186,27 +187,30 @@ class Engine:
                 return
             self._stop.set()
         self.retention.wake()
+        recorded = True
         if self.leadership.led and self._threads:  # (activate started its parts)
             self.timing.stop()
             done = threading.Event()
             keeper = self.leadership.keep(done)  # the lease stands while runs are stopped
             self.post(lambda: self.stopping.shutdown(self.dispatcher, grace, done))
-            self.stopping.wait(done, grace)
+            recorded = self.stopping.wait(done, grace)  # (False: the store did not answer)
             done.set()
-            if keeper is not None:
-                keeper.join()
+            if keeper is not None:  # (a renewal a frozen server never answers: not waited)
+                keeper.join(LET_GO if recorded else 0.1)
             self._inbox.put(None)
-            self.writer.stop()
+            self.writer.stop(10.0 if recorded else 1.0)
             self.executor.shutdown(2.0)
             self.handoffs.close()  # what it did not start is given back in the ledger
         if self._metrics is not None:
             self._metrics.stop()
         self.watcher.wake()
+        # each thread 5 s; 1 s for all where the store did not answer (one waits on it)
+        until = None if recorded else time.monotonic() + 1.0
         for t in self._threads:
             if t is not threading.current_thread():
-                t.join(5)
+                t.join(5 if until is None else max(0.0, until - time.monotonic()))
         self.notifier.stop()  # notify: after the last failures were told
-        self.lock.release()
+        release_lock(self.lock)
         self.set_state("stopped")
 
     def run_now(self, task_id: int) -> None:

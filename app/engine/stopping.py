@@ -21,12 +21,14 @@ from app.engine import writes
 from app.engine.clock import Clock
 from app.engine.dispatcher import Dispatcher
 from app.engine.writer import Writer
+from app.store.lock import EngineLease
 
 log = logging.getLogger("tickwork.engine")
 
 RECORDING = 15.0  # seconds past the grace for the stopped runs' writes to land
 LOOK = 0.25  # seconds between looks at the store while waiting
 SILENT = 2.0  # seconds the stopped runs' writes wait before the store is said not to answer
+LET_GO = 5.0  # seconds a shared store's lease has to renew, or be released, as a stop ends
 
 Inbox = queue.SimpleQueue[Callable[[], None] | None]
 
@@ -43,19 +45,21 @@ class Stopping:
         self.away = away  # whether its server is known not to answer
         self._recording: float | None = None  # when the last writes began (time.monotonic)
 
-    def wait(self, done: threading.Event, grace: float) -> None:
-        """The stopping thread: wait for `shutdown` to be done, at most grace + RECORDING;
-        once the shared store is found not to answer meanwhile, say so."""
+    def wait(self, done: threading.Event, grace: float) -> bool:
+        """The stopping thread: wait for `shutdown` to be done, at most grace + RECORDING
+        (False: it was not, the store did not take the writes); once the shared store is
+        found not to answer meanwhile, say so."""
         deadline = time.monotonic() + grace + RECORDING
         said = False
         while not done.wait(min(LOOK, max(0.0, deadline - time.monotonic()))):
             left = deadline - time.monotonic()
             if left <= 0:
-                return
+                return False
             if not said and self._unanswered():
                 log.warning("stopping: the shared store at %s does not answer; waiting up to "
                             "%d s for runs to be recorded", self.shared, math.ceil(left))
                 said = True
+        return True
 
     def _unanswered(self) -> bool:
         recording = self._recording
@@ -107,3 +111,18 @@ class Stopping:
             fn()
         except Exception:
             log.exception("dispatcher step failed")
+
+
+def release_lock(lock: EngineLease) -> None:
+    """Release the store's lock at the end of a stop. A shared store's server that hangs
+    (frozen: its connections stay open and answer nothing) held the stop here for as long as
+    it hung: its lease is given `LET_GO` seconds, and one not released lapses by itself."""
+    if not lock.leases:
+        lock.release()
+        return
+    thread = threading.Thread(target=lock.release, name="tickwork-release", daemon=True)
+    thread.start()
+    thread.join(LET_GO)
+    if thread.is_alive():
+        log.warning("stopping: the shared store did not answer the release of its lease "
+                    "within %g s: the lease lapses by itself", LET_GO)
