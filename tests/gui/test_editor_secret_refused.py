@@ -95,6 +95,15 @@ def test_a_copy_whose_secrets_make_its_command_too_large_leaves_nothing_in_the_k
     click(qtbot, editor.save_button)
     gui.wait_until(lambda: editor.first_error() is not None and editor.save_button.isEnabled())
     assert "BIG is too large to run a command with" in str(editor.first_error())
+    # the look at the action ends after the refusal (as on a busy machine): the form is
+    # checked again, and the refusal stays said (it was wiped: Save on, nothing said)
+    editor.machine.checked.emit()
+    assert "BIG is too large to run a command with" in str(editor.first_error())
+    assert "BIG is too large" in editor.save_button.toolTip()
+    go(editor, qtbot, "Action")  # the person changes the command: the refusal is not said
+    click(qtbot, editor.action.command)
+    qtbot.keyClicks(editor.action.command, " -0")
+    gui.wait_until(lambda: editor.first_error() is None and editor.save_button.isEnabled())
     assert kept(s.keyring.service) == {"big": big}
     assert s.list_secrets() == ["big"] and [t.name for t in s.list_tasks()] == ["load"]
 

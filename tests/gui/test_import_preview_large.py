@@ -13,9 +13,11 @@ from typing import Any
 
 from app.gui.qt import Qt
 from app.gui.tasks.import_preview import ImportPreview
+from tests.conftest import ROOT
 from tests.gui.conftest import SCREENSHOTS, Gui
 
 JOBS = 10_000
+APP, TESTS = str(ROOT / "app") + "/", str(ROOT / "tests") + "/"
 
 
 def test_ten_thousand_jobs_are_shown_with_little_work_on_the_gui_thread(
@@ -32,7 +34,10 @@ def test_ten_thousand_jobs_are_shown_with_little_work_on_the_gui_thread(
     calls: Counter[str] = Counter()
 
     def count(frame: FrameType, event: str, _arg: Any) -> None:
-        if event == "call":
+        # the app's calls, not the ones this test's own wait makes (it polls the row count:
+        # a loaded machine polled more, and counted ~7,000 calls more of its own)
+        if event == "call" and APP in frame.f_code.co_filename and not (
+                frame.f_back is not None and TESTS in frame.f_back.f_code.co_filename):
             calls[frame.f_code.co_name] += 1
 
     sys.setprofile(count)  # this thread's calls only: the GUI thread's
@@ -43,7 +48,7 @@ def test_ten_thousand_jobs_are_shown_with_little_work_on_the_gui_thread(
     finally:
         sys.setprofile(None)
     assert calls["schedule_words"] == 0 and calls["preview_rows"] == 0
-    # (about 12,000, most of them the rows in sight asked for; before, 154,000)
-    assert sum(calls.values()) < 20_000, calls.most_common(5)
+    # (about 8,000 of the app's, most of them the rows in sight asked for; before, 154,000)
+    assert sum(calls.values()) < 15_000, calls.most_common(5)
     assert dialog.create_button.text() == f"&Create {JOBS - 1:,} tasks, leave out 1"
     assert dialog.grab().save(str(SCREENSHOTS / "import-crontab-10k.png"))

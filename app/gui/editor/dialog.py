@@ -101,9 +101,9 @@ class TaskEditor(QDialog):
         self.machine.checked.connect(self.validate)
         self.past = PastCheck(session.background, session.service, self)
         self.past.read.connect(self.validate)
-        self._edited = False
-        self._saving = False
+        self._edited = self._saving = False
         self._first_error: ValidationError | None = None
+        self._refused: tuple[ValidationError, object] | None = None  # (show_refusal)
         if mode == "edit" and task is not None:
             self.setWindowTitle(f"Edit task — {task.name}")
         elif mode == "duplicate":
@@ -255,7 +255,9 @@ class TaskEditor(QDialog):
             self.validate()
 
     def show_refusal(self, error: ValidationError) -> None:
-        """The service's refusal of a field, under it (its page shown)."""
+        """The service's refusal of a field, under it (its page shown), kept through later
+        checks until the form changes: a look at the action ending after it wiped it."""
+        self._refused = (error, form.form_state(self.pages, self.env))
         self._first_error = self.problems.show([error], self.schedule.chosen())
         self._show_first_error()
 
@@ -302,6 +304,10 @@ class TaskEditor(QDialog):
         errors = self._every_error()
         errors += hidden_errors(errors, self.general.name.text(), self.own, self.links,
                                 self.action, self.env, self.machine)
+        refused = self._refused  # the service's refusal, said until the form changes
+        if refused is not None and refused[1] != form.form_state(self.pages, self.env):
+            refused = self._refused = None
+        errors += [refused[0]] if refused is not None else []
         self._first_error = self.problems.show(errors, self.schedule.chosen(), self.touched.waits)
         ok = self._first_error is None
         self.save_button.setEnabled(ok and not self._saving)
