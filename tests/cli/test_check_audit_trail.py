@@ -5,19 +5,12 @@ says, in its words, naming the first bad event, and exits 1, still writing nothi
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-
-def sql(home: Path, *statements: str) -> None:
-    con = sqlite3.connect(home / "tickwork.db")
-    for statement in statements:
-        con.execute(statement)
-    con.commit()
-    con.close()
+from tests.cli.test_audit_verify import sql
 
 
 @pytest.fixture

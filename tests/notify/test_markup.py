@@ -24,6 +24,14 @@ __all__ = ["dunst"]  # the fixture
 ERROR = '<b>bold</b> & <img src="file:///tmp/x.png"> a < b > c'
 
 
+def _fail_once(cli: Any) -> None:
+    """A task whose name looks like markup, run once to its failure (its error: ERROR)."""
+    assert cli("task", "add", "<i>marked</i> & co", "--python",
+               "tests.engine.worker_actions:exit_with", "--kwargs",
+               json.dumps({"code": ERROR})).code == 0
+    assert cli("task", "run", "<i>marked</i> & co", "--wait", "30s", timeout=40).code == 1
+
+
 @pytest.mark.parametrize("markup", [True, False], ids=["body-markup", "plain-body"])
 def test_a_notifications_body_says_its_text_whatever_the_server_reads_in_it(
         cli: Any, home: Path, tmp_path: Path, session_bus: str, markup: bool,
@@ -34,10 +42,7 @@ def test_a_notifications_body_says_its_text_whatever_the_server_reads_in_it(
     engine = EngineProcess(home, tmp_path / "engine.log")
     try:
         engine.wait_for("desktop notifications through test-server")
-        assert cli("task", "add", "<i>marked</i> & co", "--python",
-                   "tests.engine.worker_actions:exit_with", "--kwargs",
-                   json.dumps({"code": ERROR})).code == 0
-        assert cli("task", "run", "<i>marked</i> & co", "--wait", "30s", timeout=40).code == 1
+        _fail_once(cli)
         [call] = wait_until(server.seen, timeout=20)
     finally:
         engine.stop()
@@ -58,10 +63,7 @@ def test_dunst_draws_an_errors_text_as_it_is(
     engine = EngineProcess(home, tmp_path / "engine.log")
     try:
         engine.wait_for("desktop notifications through dunst")
-        assert cli("task", "add", "<i>marked</i> & co", "--python",
-                   "tests.engine.worker_actions:exit_with", "--kwargs",
-                   json.dumps({"code": ERROR})).code == 0
-        assert cli("task", "run", "<i>marked</i> & co", "--wait", "30s", timeout=40).code == 1
+        _fail_once(cli)
 
         def history() -> list[dict[str, Any]]:
             subprocess.run(["dunstctl", "close-all"], env=dunst, check=True, timeout=20)
