@@ -199,8 +199,10 @@ def _action(action: dict[str, Any]) -> list[tuple[str, str]]:
 
 def broken(report: Any) -> str:
     """The line for an audit trail that does not verify (an `AuditReport`): `audit
-    --verify`'s, and `check`'s."""
-    return f"audit trail BROKEN: {report.problem}"
+    --verify`'s, and `check`'s — not verified, not broken, where the keyring cannot be used
+    (its links hold; its keys were not checked)."""
+    said = "NOT VERIFIED" if report.keyring else "BROKEN"
+    return f"audit trail {said}: {report.problem}"
 
 
 def _seconds(value: float) -> str:

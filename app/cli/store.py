@@ -131,7 +131,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         found = [str(exc)]
     zoned = [t for t in unread if t.zone is not None]
     unread = [t for t in unread if t.zone is None]
-    broken_trail = [broken(trail)] if trail is not None and not trail.ok else []
+    # a keyring that cannot be used leaves the trail's keys unchecked: said, not a problem
+    unkeyed = trail is not None and not trail.ok and trail.keyring is not None
+    broken_trail = [broken(trail)] if trail is not None and not trail.ok and not unkeyed else []
     lines = found + ([newer] if newer else []) + broken_trail + [
         f"task {t.name!r} (id {t.id}) cannot be read by this version of Tickwork: {t.reason}"
         for t in unread] + [
@@ -150,6 +152,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(shown(line))
     else:
         print(shown(f"{path}: integrity check ok"))
+    if unkeyed and not args.json:
+        print(shown(f"tickwork: {broken(trail)}; its order and links hold, `tickwork audit "
+                    "--verify` checks its keys once the keyring can be used"), file=sys.stderr)
     if found:
         print(shown(f"tickwork: {path} is damaged: {plural(len(found), 'problem')}. "
                     f"{backup.restore_hint(home)}"), file=sys.stderr)

@@ -32,6 +32,7 @@ class AuditReport:
     missing: int | None = None  # events the keyring says were recorded and are gone
     keyed: bool = True
     note: str | None = None
+    keyring: str | None = None  # why the keyring could not be used: its keys not checked
 
 
 @dataclass
@@ -164,7 +165,7 @@ def verify() -> AuditReport:
                "was copied or moved: a home moves with `tickwork backup FILE` in the old one "
                "and `tickwork restore FILE` in the new one, whose trail then verifies)")
         return AuditReport(False, walk.events, f"the audit trail is keyed and cannot be "
-                           f"verified: {why}", keyed_from, keyed=False)
+                           f"verified: {why}", keyed_from, keyed=False, keyring=keyring_error)
     walk = _walk(key.key, key.keyed_from, head.event if head else 0, key.adopted)
     if walk.problem:
         return walk.problem

@@ -58,3 +58,21 @@ def test_check_of_a_trail_kept_without_a_keyring_is_ok(cli: Any, monkeypatch: An
     assert cli("task", "add", "a", "--command", "true").code == 0
     checked = cli("check", "--json")
     assert checked.code == 0 and checked.json()["audit"]["keyed"] is False, checked
+
+
+def test_a_keyed_trail_where_the_keyring_cannot_be_used_is_not_verified_not_broken(
+        five_events: Any, home: Path, monkeypatch: Any) -> None:
+    """A keyed trail read where the keyring cannot be used (an SSH shell without a session
+    keyring): its keys cannot be checked, its order and links can. `check` (new this
+    session) failed it as "audit trail BROKEN" with exit 1, and `audit --verify` said BROKEN
+    of a trail that had been touched by no one; an edited event is still BROKEN there."""
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    checked = five_events("check")
+    assert checked.code == 0 and checked.out.endswith("integrity check ok\n"), checked
+    assert "audit trail NOT VERIFIED: " in checked.err and "the keyring cannot be used" in \
+        checked.err and "BROKEN" not in checked.err, checked.err
+    verify = five_events("audit", "--verify")
+    assert verify.code == 1 and verify.err.startswith("audit trail NOT VERIFIED: "), verify
+    sql(home, "DELETE FROM audit_event WHERE id=3")  # a link gone: provably broken
+    assert five_events("check").code == 1
+    assert five_events("audit", "--verify").err.startswith("audit trail BROKEN: ")
