@@ -160,12 +160,15 @@ def verify() -> AuditReport:
         walk = _walk(None, keyed_from)
         if walk.problem:
             return walk.problem
-        why = (f"the keyring cannot be used ({keyring_error}; {FIX})" if keyring_error
-               else "its key is not in the keyring (the keyring was reset, or the data home "
-               "was copied or moved: a home moves with `tickwork backup FILE` in the old one "
-               "and `tickwork restore FILE` in the new one, whose trail then verifies)")
-        return AuditReport(False, walk.events, f"the audit trail is keyed and cannot be "
-                           f"verified: {why}", keyed_from, keyed=False, keyring=keyring_error)
+        if keyring_error:  # (its order and links held: NOT VERIFIED, not BROKEN)
+            return AuditReport(False, walk.events, "its keys cannot be verified: the keyring "
+                               f"cannot be used ({keyring_error}; {FIX})", keyed_from,
+                               keyed=False, keyring=keyring_error)
+        return AuditReport(False, walk.events, "the audit trail is keyed and cannot be "
+                           "verified: its key is not in the keyring (the keyring was reset, or "
+                           "the data home was copied or moved: a home moves with `tickwork "
+                           "backup FILE` in the old one and `tickwork restore FILE` in the new "
+                           "one, whose trail then verifies)", keyed_from, keyed=False)
     walk = _walk(key.key, key.keyed_from, head.event if head else 0, key.adopted)
     if walk.problem:
         return walk.problem
