@@ -30,6 +30,7 @@ plain Redis beside it, in the same database, under `tickwork:`:
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -136,6 +137,15 @@ def clock_ahead(server_time: tuple[int, int], before: float, after: float) -> fl
     most: the round trip)."""
     seconds, micros = server_time
     return seconds + micros / 1e6 - (before + after) / 2
+
+
+def execute_timed(pipe: Any) -> tuple[list[Any], float]:
+    """What a pipeline finds, and the broker's clock read in the same trip (`clock_ahead`):
+    the engine's beat and a worker's take and beat."""
+    pipe.time()
+    before = time.time()
+    found: list[Any] = pipe.execute()
+    return found[:-1], clock_ahead(found[-1], before, time.time())
 
 
 def key(kind: str, ident: str) -> str:

@@ -323,9 +323,7 @@ class CeleryRuns:
             return
         pipe = self.redis.pipeline(transaction=False)
         pipe.set(self.alive, "1", px=int(self.beat * broker.ENGINE_BEATS * 1000))
-        pipe.time()
-        before = time.time()
-        self.ahead = broker.clock_ahead(pipe.execute()[-1], before, time.time())
+        self.ahead = broker.execute_timed(pipe)[1]
         self.beaten_at = now
 
     def _look_for_restart(self) -> None:

@@ -148,11 +148,8 @@ class Worker:
 
     def _read_clock(self, pipe: Any) -> list[Any]:
         """What `pipe` finds, the broker's clock read in the same trip (`ahead`)."""
-        pipe.time()
-        before = time.time()
-        found: list[Any] = pipe.execute()
-        self.ahead = broker.clock_ahead(found[-1], before, time.time())
-        return found[:-1]
+        found, self.ahead = broker.execute_timed(pipe)
+        return found
 
     def run(self, celery_id: str, job: dict[str, Any], revoked: bool,
             claimed: Callable[[], None] = lambda: None) -> None:
