@@ -34,7 +34,8 @@ class Settings:
         return {**self.keep.to_json(), "start_at_login": self.start_at_login,
                 "background_engine": self.background_engine,
                 "autostart_file": str(autostart.entry_path()),
-                "service_file": str(service_unit.unit_file()),
+                "service_file": str(service_unit.wants_link().resolve() if self.packaged_unit
+                                    else service_unit.unit_path()),
                 "service_packaged": self.packaged_unit}
 
 

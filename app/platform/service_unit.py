@@ -120,11 +120,6 @@ def packaged(env: Mapping[str, str] | None = None) -> bool:
     return Path(os.readlink(link)).parent != unit_dir(env)
 
 
-def unit_file(env: Mapping[str, str] | None = None) -> Path:
-    """The unit file the service is (or would be): the package's when that is enabled."""
-    return wants_link(env).resolve() if packaged(env) else unit_path(env)
-
-
 def is_installed(env: Mapping[str, str] | None = None) -> bool:
     """Is our unit there and enabled (the `default.target.wants` link points at it), or the
     package's, enabled by the user?"""
