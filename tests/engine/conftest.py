@@ -67,6 +67,21 @@ def events(engine: Engine) -> Recorder:
     return rec
 
 
+@contextlib.contextmanager
+def metered_engine(store: Any, service: Any, workers: int) -> Iterator[Recorder]:
+    """A started engine that samples resources (metrics on), hearing the service; what it
+    said, recorded. Stopped at the block's end (grace 2 s)."""
+    eng = Engine(store, workers=workers, metrics=True)
+    service.subscribe(eng.on_service_change)
+    recorded = Recorder()
+    eng.subscribe(recorded)
+    eng.start()
+    try:
+        yield recorded
+    finally:
+        eng.stop(grace=2)
+
+
 def finished_runs(service: Any, task: str) -> list[Any]:
     from app.core.task import FINISHED_STATUSES
 

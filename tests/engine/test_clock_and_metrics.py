@@ -10,7 +10,7 @@ from app.engine.clock import ShiftedClock
 from app.engine.events import MetricsSampled
 from app.store.models import MetricSample, TaskRow
 from tests.conftest import command_task
-from tests.engine.conftest import Recorder, finished_runs, wait_until
+from tests.engine.conftest import finished_runs, metered_engine, wait_until
 
 
 def test_wall_clock_jump_applies_catch_up(store: Any, service: Any) -> None:
@@ -45,14 +45,7 @@ def _clock_jump(engine: Any, service: Any, clock: ShiftedClock) -> None:
 
 
 def test_metrics_sampler_records_system_and_run_samples(store: Any, service: Any) -> None:
-    from app.engine.engine import Engine
-
-    engine = Engine(store, workers=2, metrics=True)
-    service.subscribe(engine.on_service_change)
-    events = Recorder()
-    engine.subscribe(events)
-    engine.start()
-    try:
+    with metered_engine(store, service, workers=2) as events:
         service.create_task(command_task("busy", action={
             "kind": "command", "argv": ["sh", "-c", "i=0; while [ $i -lt 100000 ]; do "
                                         "i=$((i+1)); done; sleep 2.5"]}))
@@ -60,8 +53,6 @@ def test_metrics_sampler_records_system_and_run_samples(store: Any, service: Any
         wait_until(lambda: any(isinstance(e, MetricsSampled) and e.run_id == run.id
                                for e in events.events), 8)
         wait_until(lambda: service.get_run(run.id).status == "succeeded", 20)
-    finally:
-        engine.stop(grace=2)
     system = [e for e in events.of(MetricsSampled) if e.kind == "system"]
     assert system and {"cpu", "memory", "disk", "running", "fires_per_min",
                        "started_total"} <= set(system[0].values)

@@ -15,7 +15,7 @@ import psutil  # type: ignore[import-untyped]  # no stubs installed
 
 from app.engine.metrics import MetricsSampler, RunTree
 from tests.conftest import command_task
-from tests.engine.conftest import Recorder, wait_until
+from tests.engine.conftest import Recorder, metered_engine, wait_until
 
 # a grandchild of the command's shell: allocates ~120 MB (written, so resident) and burns CPU
 BURN = ("import time\nblob = b'x' * 120_000_000\nend = time.time() + 30\n"
@@ -79,20 +79,12 @@ def test_sampler_is_busy_only_while_runs_go_or_a_window_watches(store: Any) -> N
 
 def _samples_of_one_run(store: Any, service: Any, task: dict[str, Any]) -> list[Any]:
     """Run `task` once on a real engine until it succeeds; its resource samples."""
-    from app.engine.engine import Engine
     from app.engine.events import MetricsSampled
 
-    engine = Engine(store, workers=1, metrics=True)
-    service.subscribe(engine.on_service_change)
-    events = Recorder()
-    engine.subscribe(events)
-    engine.start()
-    try:
+    with metered_engine(store, service, workers=1) as events:
         service.create_task(task)
         run = service.run_now(task["name"])
         wait_until(lambda: service.get_run(run.id).status == "succeeded", 20)
-    finally:
-        engine.stop(grace=2)
     return [e.values for e in events.of(MetricsSampled) if e.run_id == run.id]
 
 
