@@ -14,7 +14,7 @@ from app.gui.qt import QApplication, QMessageBox, Qt, QTimer
 from tests.gui.conftest import SCREENSHOTS, answer_question, command_task, said
 from tests.gui.test_calendar_failure_first import NOW, utc_local_time
 from tests.gui.test_calendar_forecast_shown import _open_calendar
-from tests.gui.test_calendar_month_week_keys import _click
+from tests.gui.test_calendar_month_week_keys import _click, _crons_shown
 from tests.gui.test_keys_after_a_dialog import cancel_when_it_has_the_keys
 
 __all__ = ["utc_local_time"]  # (a fixture)
@@ -24,13 +24,8 @@ __all__ = ["utc_local_time"]  # (a fixture)
 def test_del_on_a_fire_in_the_calendar_asks_to_delete_its_task(
         gui_factory: Any, utc_local_time: None, mode: str) -> None:
     gui = gui_factory(engine=False)
-    for name, expr in (("daily", "0 9 * * *"), ("friday evening", "0 18 * * 5")):
-        gui.service.create_task(command_task(
-            name, timezone="UTC", schedule={"kind": "cron", "expr": expr}), now=NOW)
-    view = _open_calendar(gui, mode, NOW)
-    grid = view.month if mode == "month" else view.week.grid
-    gui.settle()
-    grid.grab()  # laid out
+    view, grid = _crons_shown(gui, mode, (("daily", "0 9 * * *"),
+                                          ("friday evening", "0 18 * * 5")))
     picked = _click(gui, view, grid, date(2026, 12, 4), "friday evening",
                     None if mode == "month" else view.week)
     assert picked() == (date(2026, 12, 4), "friday evening")
@@ -69,13 +64,8 @@ def test_a_task_deleted_elsewhere_is_selected_no_more(
     """Deleted by the CLI (another process): the read that follows drops the selection, as
     the day lists all it holds; the line said “Selected: friday evening: planned at …”."""
     gui = gui_factory(engine=False)
-    for name, expr in (("daily", "0 9 * * *"), ("friday evening", "0 18 * * 5")):
-        gui.service.create_task(command_task(
-            name, timezone="UTC", schedule={"kind": "cron", "expr": expr}), now=NOW)
-    view = _open_calendar(gui, "week", NOW)
-    grid = view.week.grid
-    gui.settle()
-    grid.grab()
+    view, grid = _crons_shown(gui, "week", (("daily", "0 9 * * *"),
+                                            ("friday evening", "0 18 * * 5")))
     picked = _click(gui, view, grid, date(2026, 12, 4), "friday evening", view.week)
     assert picked() == (date(2026, 12, 4), "friday evening")
     assert view.picked_line.text().startswith("Selected: friday evening: planned at")

@@ -18,6 +18,19 @@ from tests.gui.test_calendar_forecast_shown import _open_calendar
 __all__ = ["utc_local_time"]  # (a fixture)
 
 
+def _crons_shown(gui: Any, mode: str, crons: tuple[tuple[str, str], ...]) -> tuple[Any, Any]:
+    """Tasks on these (name, cron) in UTC, the Calendar opened on `mode` at NOW: the view,
+    and its grid laid out."""
+    for name, expr in crons:
+        gui.service.create_task(command_task(
+            name, timezone="UTC", schedule={"kind": "cron", "expr": expr}), now=NOW)
+    view = _open_calendar(gui, mode, NOW)
+    grid = view.month if mode == "month" else view.week.grid
+    gui.settle()
+    grid.grab()  # laid out
+    return view, grid
+
+
 def _click(gui: Any, view: Any, grid: Any, day: date, name: str,
            scroll: Any = None) -> Callable[[], tuple[date, str]]:
     """Click `name`'s entry on `day` (scrolled into sight in `scroll`); what is picked then,
@@ -40,13 +53,8 @@ def _click(gui: Any, view: Any, grid: Any, day: date, name: str,
 def test_up_and_down_move_by_the_week_in_the_month(gui_factory: Any,
                                                    utc_local_time: None) -> None:
     gui = gui_factory(engine=False)
-    for name, expr in (("daily", "0 9 * * *"), ("friday evening", "0 18 * * 5")):
-        gui.service.create_task(command_task(
-            name, timezone="UTC", schedule={"kind": "cron", "expr": expr}), now=NOW)
-    view = _open_calendar(gui, "month", NOW)
-    grid = view.month
-    gui.settle()
-    grid.grab()  # laid out
+    view, grid = _crons_shown(gui, "month", (("daily", "0 9 * * *"),
+                                             ("friday evening", "0 18 * * 5")))
     picked = _click(gui, view, grid, date(2026, 12, 4), "daily")
 
     assert picked() == (date(2026, 12, 4), "daily")
@@ -75,14 +83,8 @@ def test_left_and_right_go_to_the_day_beside_in_the_week(gui_factory: Any,
     """In the week Right from Friday 09:00 went to Friday 12:00 (the day's own next entry);
     it now goes to Saturday's nearest in time, Left back; Down still steps within the day."""
     gui = gui_factory(engine=False)
-    for name, expr in (("morning", "0 9 * * *"), ("noon", "0 12 * * *"),
-                       ("weekend evening", "0 18 * * 6,0")):
-        gui.service.create_task(command_task(
-            name, timezone="UTC", schedule={"kind": "cron", "expr": expr}), now=NOW)
-    view = _open_calendar(gui, "week", NOW)
-    grid = view.week.grid
-    gui.settle()
-    grid.grab()
+    view, grid = _crons_shown(gui, "week", (("morning", "0 9 * * *"), ("noon", "0 12 * * *"),
+                                            ("weekend evening", "0 18 * * 6,0")))
     picked = _click(gui, view, grid, date(2026, 12, 4), "morning", view.week)
 
     assert picked() == (date(2026, 12, 4), "morning")
