@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,11 +43,23 @@ def display(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
                 pytest.skip("needs openbox")
             manager = subprocess.Popen(["openbox"], env=env, stdout=subprocess.DEVNULL,
                                        stderr=subprocess.DEVNULL)
+            _managing(env)
         try:
             yield env
         finally:
             if manager is not None:
                 stop(manager, 10)
+
+
+def _managing(env: dict[str, str], timeout: float = 10.0) -> None:
+    """Wait until the window manager has taken the screen (it answers the current desktop):
+    a window mapped while openbox was still starting was now and then never shown (a full
+    run's failure: "Elsewhere" not found visible in 30 s)."""
+    deadline = time.monotonic() + timeout
+    while subprocess.run(["xdotool", "get_desktop"], env=env, capture_output=True,
+                         timeout=10).returncode != 0:
+        assert time.monotonic() < deadline, "openbox did not take the screen"
+        time.sleep(0.05)
 
 
 def test_a_dialog_closing_leaves_the_keys_with_the_application_the_person_went_to(
