@@ -44,6 +44,14 @@ class Recorder:
     def of(self, kind: type) -> list[Any]:
         return [e for e in self.events if isinstance(e, kind)]
 
+    def phases(self) -> list[str]:
+        """The engine's states as it passed through them: a state said anew with a new
+        detail (a stall's cause as it is now) is the same phase."""
+        from app.engine.events import EngineState
+
+        states = [e.state for e in self.of(EngineState)]
+        return [s for i, s in enumerate(states) if i == 0 or states[i - 1] != s]
+
     def busy_samples(self, run_id: int) -> list[dict[str, Any]]:
         """The run's resource samples that show it busy: ≥ 100 MB resident, ≥ 10 % CPU."""
         from app.engine.events import MetricsSampled
