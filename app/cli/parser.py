@@ -207,6 +207,14 @@ def _secret(sec: Parser) -> None:
     verbs.add_command("list", _json_only, help="secret names")
     verbs.add_command("delete", _named("name", "the secret's name (`tickwork secret list`)"),
                       help="delete a secret")
+    verbs.add_command("workers-key", _named("file", "where to write it (a new file, readable "
+                                            "by you only; - for standard output)"),
+                      help="write the key Celery workers open runs' secrets with",
+                      description="A run sent to a Celery worker carries its secrets through "
+                      "the broker sealed with this home's workers' key (made on first use, "
+                      "kept in the keyring). Give the file to `tickwork worker --key-file "
+                      "FILE` on each machine that runs this home's Celery runs; on this "
+                      "machine a worker finds the key in the keyring itself.")
 
 
 def _engine_word(text: str) -> str:
@@ -244,6 +252,10 @@ def _worker(p: Parser) -> None:
     p.add_argument("--concurrency", type=int_arg("concurrency"), default=None,
                    help="runs at once (default: the CPUs, at least 4)")
     p.add_argument("--name", metavar="NAME", help="the worker's Celery node name")
+    p.add_argument("--key-file", metavar="FILE", action="append", help="a workers' key "
+                   "(`tickwork secret workers-key FILE` where the engine runs) that opens the "
+                   "secrets of its runs (repeatable: one per engine's home; on the engine's "
+                   "own machine its home's key is found in the keyring)")
 
 
 def _simulate(p: Parser) -> None:

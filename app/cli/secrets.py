@@ -7,12 +7,13 @@ backend), that this is not known and why: the list is whole either way, so it ex
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from app.cli.output import print_json
 from app.cli.parser import EXIT_OK
 from app.cli.store import service
-from app.core.errors import SecretStoreUnavailable
+from app.core.errors import SecretStoreUnavailable, ValidationError
 from app.secrets import Keyring
 
 
@@ -41,7 +42,39 @@ def cmd_secret(args: argparse.Namespace) -> int:
     elif args.secret_cmd == "delete":
         svc.delete_secret(args.name)
         print(f"secret {args.name!r} deleted")
+    elif args.secret_cmd == "workers-key":
+        _write_workers_key(svc.keyring, args.file)
     return EXIT_OK
+
+
+def _write_workers_key(keyring: Keyring, file: str) -> None:
+    """`secret workers-key FILE`: the home's workers' key (made when there is none) into a
+    new file only its owner can read, or to standard output (`-`)."""
+    from app.remote import sealing
+
+    keyring.require()
+    key = sealing.home_key(keyring, make=True)
+    if key is None:
+        raise SecretStoreUnavailable("the keyring did not keep the workers' key")
+    text = sealing.key_text(key) + "\n"
+    if file == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise ValidationError("file", f"{file} exists: name a new file") from None
+    except OSError as exc:
+        raise ValidationError("file", f"cannot write {file}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+    except OSError as exc:  # (a full disk: no half key left behind)
+        os.unlink(file)
+        raise ValidationError("file", f"cannot write {file}: {exc.strerror}") from None
+    print(f"workers' key {sealing.key_id(key)} written to {file}: on each machine that runs "
+          "this home's Celery runs, `tickwork worker --key-file FILE` (whoever holds it can "
+          "read the secrets of those runs in the broker)")
 
 
 def _say_missing_values(keyring: Keyring, names: list[str]) -> None:

@@ -1,6 +1,6 @@
-"""`tickwork worker [--queue Q] [--broker URL] [--concurrency N]`: a Celery worker running
-the runs of tasks marked `--runs-on celery[:QUEUE]` (app/remote/worker.py), in the
-foreground until SIGINT/SIGTERM (Celery's warm shutdown: running runs finish first; a
+"""`tickwork worker [--queue Q] [--broker URL] [--concurrency N] [--key-file FILE]`: a Celery
+worker running the runs of tasks marked `--runs-on celery[:QUEUE]` (app/remote/worker.py), in
+the foreground until SIGINT/SIGTERM (Celery's warm shutdown: running runs finish first; a
 second signal stops them)."""
 
 from __future__ import annotations
@@ -30,9 +30,15 @@ def cmd_worker(args: argparse.Namespace) -> int:
                    else max(4, os.cpu_count() or 1))
     if concurrency < 1 or concurrency > 1000:
         raise ValidationError("concurrency", "must be between 1 and 1000")
+    from app.remote import sealing
+    from app.secrets import Keyring
+    from app.store.home import resolve_home
+
+    keys = {sealing.key_id(k): k for k in map(sealing.read_key_file, args.key_file or [])}
+    keyring = Keyring(resolve_home(args.home))  # (on the engine's machine: its home's key)
     from app.engine.log import log_to_stderr
 
     log_to_stderr()  # (controls in a record shown escaped: app/engine/log.py)
     from app.remote.serve import main
 
-    return main(url, queues, concurrency, args.name)
+    return main(url, queues, concurrency, args.name, keys, keyring)

@@ -333,13 +333,14 @@ class Executor:
             return Outcome("failed", utcnow(), error="this engine cannot send runs to Celery")
         try:
             secrets = resolve_secrets(attempt, self.sink)
+            key = self.sink.workers_key() if secrets else None  # (they travel sealed)
             runs = self._celery_runs(self.sink)
         except (LookupError, ValidationError) as exc:
             self.sink.on_started(attempt)
             return Outcome("failed", utcnow(), error=str(exc))
         queue_name = celery_queue(attempt.runs_on)
         assert queue_name is not None
-        runs.submit(attempt, queue_name, command_argv(attempt.action), secrets)
+        runs.submit(attempt, queue_name, command_argv(attempt.action), secrets, key)
         return None
 
     def _celery_runs(self, sink: RemoteSink) -> CeleryRuns:

@@ -120,6 +120,19 @@ class RunRecorder:
         now = self.clock.now()
         self.writer.submit(lambda: celery_runs.audit_ignored_result(run_id, detail, now))
 
+    def workers_key(self) -> bytes:
+        """The home's workers' key, made on first use, that seals a Celery run's secrets
+        (app/remote/sealing.py); LookupError when the keyring cannot give it."""
+        from app.remote import sealing
+
+        try:
+            key = sealing.home_key(self.keyring, make=True)
+        except Exception as exc:  # (the keyring's own: locked, refused, D-Bus)
+            raise LookupError(f"cannot read the workers' key from the keyring: {exc}") from None
+        if key is None:
+            raise LookupError("the keyring did not keep the workers' key")
+        return key
+
     def on_output(self, attempt: Attempt, stream: str, text: str) -> None:
         if attempt.secret_values:
             text = self._masked(attempt, stream, text)

@@ -35,7 +35,7 @@ from typing import Any, Protocol, runtime_checkable
 from app import __version__
 from app.core.run import broker_never, broker_waited
 from app.engine.attempts import Attempt, Outcome, Sink
-from app.remote import broker, checkpoints, wire
+from app.remote import broker, checkpoints, sealing, wire
 from app.remote.listeners import Listeners
 from app.remote.outage import Outage
 
@@ -51,21 +51,24 @@ class RemoteSink(Sink, Protocol):
     def on_note(self, attempt: Attempt, old: str | None, new: str,
                 waiting: bool = False) -> None: ...
     def on_ignored_result(self, run_id: int, detail: dict[str, Any]) -> None: ...
+    def workers_key(self) -> bytes: ...
 
 
 class Remote:
     """One attempt sent (or to be sent) to Celery, until the engine settles it."""
 
-    __slots__ = ("attempt", "celery_id", "job", "queue", "secrets", "sent", "sent_at",
+    __slots__ = ("attempt", "celery_id", "job", "queue", "sealed", "sent", "sent_at",
                  "started")
 
     def __init__(self, attempt: Attempt, queue_name: str, job: dict[str, Any],
-                 secrets: dict[str, str]) -> None:
+                 secrets: dict[str, str], key: bytes | None) -> None:
         self.attempt = attempt
         self.celery_id = str(uuid.uuid4())
         self.queue = queue_name
         self.job = job
-        self.secrets = secrets
+        # its secrets as the worker reads them from Redis: sealed (app/remote/sealing.py)
+        self.sealed = (sealing.seal(secrets, key, self.celery_id)
+                       if secrets and key is not None else None)
         self.sent = False
         self.sent_at = 0.0  # when it was (monotonic): app/remote/listeners.py
         self.started = False  # a worker said it started it
@@ -123,8 +126,9 @@ class CeleryRuns:
         self.listeners.thread.start()
 
     def submit(self, attempt: Attempt, queue_name: str, argv: list[str],
-               secrets: dict[str, str]) -> None:
-        """Send a command's attempt to Celery (returns at once; the sink hears the rest)."""
+               secrets: dict[str, str], key: bytes | None) -> None:
+        """Send a command's attempt to Celery (returns at once; the sink hears the rest),
+        its secrets sealed with `key`, the home's workers' key (`RemoteSink.workers_key`)."""
         action = attempt.action
         job = {"version": __version__, "run_id": attempt.run_id, "attempt": attempt.attempt,
                "task_name": attempt.task_name,
@@ -137,7 +141,7 @@ class CeleryRuns:
         if action.kind == "python":  # run in a Python worker process on the worker
             job["python"] = {"target": action.target, "kwargs": action.kwargs}
             job["argv"] = []
-        remote = Remote(attempt, queue_name, job, secrets)
+        remote = Remote(attempt, queue_name, job, secrets, key)
         with self.lock:
             self.pending[remote.celery_id] = remote
         self.sink.on_sent(attempt, remote.celery_id)
@@ -220,8 +224,8 @@ class CeleryRuns:
             if remote.sent or celery_id not in self.pending:
                 return  # cancelled before it was sent
             self._beat()
-            if remote.secrets:
-                self.redis.set(broker.key("secret", celery_id), json.dumps(remote.secrets),
+            if remote.sealed:
+                self.redis.set(broker.key("secret", celery_id), remote.sealed,
                                ex=broker.KEEP)
             self.app.send_task(broker.TASK_NAME, kwargs=remote.job, queue=remote.queue,
                                task_id=celery_id, retry=False)

@@ -19,6 +19,7 @@ from app.engine.launcher.pool import launcher_count
 from app.remote import broker
 from app.remote.contact import hush
 from app.remote.worker import Worker
+from app.secrets import Keyring
 
 log = logging.getLogger("tickwork.worker")
 
@@ -37,15 +38,20 @@ def gave_up(celery: Any) -> bool:
         and state.should_terminate is None
 
 
-def main(url: str, queues: list[str], concurrency: int, name: str | None) -> int:
-    """Run the worker until a signal (Celery's warm shutdown: running jobs finish first)."""
+def main(url: str, queues: list[str], concurrency: int, name: str | None,
+         keys: dict[str, bytes], keyring: Keyring | None) -> int:
+    """Run the worker until a signal (Celery's warm shutdown: running jobs finish first);
+    `keys` (by id) and `keyring` (a home's slot) open its runs' sealed secrets."""
     from celery import signals
 
     from app.remote import pool
 
     app = broker.celery_app(url)
     host = host_name(name)
-    worker = Worker(url, host)
+    worker = Worker(url, host, keys, keyring)
+    if keys:
+        log.info("runs' secrets open with the workers' %s %s", "key" if len(keys) == 1
+                 else "keys", ", ".join(sorted(keys)))
     launchers.LAUNCHERS.stop_orphans = True
     # as an engine keeps them (one per CPU and one more), no more than runs at once
     os.environ.setdefault(launchers.LAUNCHERS_VAR,

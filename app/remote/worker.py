@@ -44,11 +44,12 @@ from app.core.run_env import CHECKPOINT_FILE
 from app.core.task import Action
 from app.engine.attempts import MAX_CHECKPOINT, Attempt, Outcome
 from app.engine.launcher import client as launchers
-from app.remote import broker, wire
+from app.remote import broker, sealing, wire
 from app.remote.contact import Contact
 
 if TYPE_CHECKING:
     from app.remote.python import PythonRuns
+    from app.secrets import Keyring
 
 log = logging.getLogger("tickwork.worker")
 OUTBOX = 100_000  # replies kept at most while the broker is away (the oldest go first)
@@ -102,9 +103,12 @@ class Replies:
 class Worker:
     """This worker process: its Redis client, its running jobs and their heartbeat."""
 
-    def __init__(self, url: str, host: str) -> None:
+    def __init__(self, url: str, host: str, keys: dict[str, bytes] | None = None,
+                 keyring: Keyring | None = None) -> None:
         self.redis = broker.redis_client(url)
         self.host = host
+        self.keys = dict(keys or {})  # workers' keys by id: they open runs' sealed secrets
+        self.keyring = keyring  # a home's slot, where the engine of this machine keeps its key
         self.beat = broker.beat_seconds()
         self.lock = threading.Lock()
         self.jobs: dict[str, Job] = {}
@@ -186,7 +190,11 @@ class Worker:
             return self._failed(celery_id, job, (
                 f"the worker {self.host} runs Tickwork {__version__}, this engine "
                 f"{job.get('version') or 'an older one'}: install the same version on both"))
-        secrets: dict[str, str] = json.loads(taken[1]) if taken[1] else {}
+        try:
+            secrets = self._secrets(taken[1], celery_id)
+        except sealing.Unsealable as exc:
+            log.warning("run %s (%s) refused: %s", job.get("run_id"), celery_id, exc)
+            return self._failed(celery_id, job, f"not run: {exc}")
         checkpoint = os.path.join(self.folder, f"{celery_id}.json")
         python = job.get("python")
         env = {str(k): str(v) for k, v in dict(job["env"]).items()}
@@ -232,6 +240,24 @@ class Worker:
         assert end is not None
         replies.push("done", end.status, end.exit_code, end.error,
                      end.finished_at.timestamp() + self.ahead, self._checkpoint(running))
+
+    def _secrets(self, value: bytes | str, celery_id: str) -> dict[str, str]:
+        """A run's secret environment, opened (app/remote/sealing.py): with the keys given,
+        else the home's keyring slot's key, looked for when a run names a key not known."""
+        if not value:
+            return {}
+        sealed = value.decode("ascii", "replace") if isinstance(value, bytes) else value
+        kid = sealed.split(".")[1] if sealed.count(".") == 2 else ""
+        if kid not in self.keys and self.keyring is not None:
+            try:
+                key = sealing.home_key(self.keyring, make=False)
+            except Exception as exc:  # (no keyring here, locked: the keys given are all)
+                log.info("no workers' key from the keyring: %s", exc)
+            else:
+                if key is not None:
+                    with self.lock:
+                        self.keys[sealing.key_id(key)] = key
+        return sealing.open_sealed(sealed, self.keys, celery_id, self.host)
 
     def python_runs(self) -> PythonRuns:
         """This worker's Python runs (app/remote/python.py), made on the first one."""

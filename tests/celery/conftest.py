@@ -4,6 +4,7 @@ where redis-server is absent."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -34,14 +35,17 @@ def broker(redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch) -> str:
 class WorkerProcess:
     """One `tickwork worker` subprocess and its log."""
 
-    def __init__(self, name: str, log: Path, queue: str | None) -> None:
+    def __init__(self, name: str, log: Path, queue: str | None, home: Path | None,
+                 *options: str, env: dict[str, str] | None = None) -> None:
         self.name = name
         self.log = log
-        args = [sys.executable, "-m", "app.cli", "worker", "--concurrency", "2",
-                "--name", name, *(["--queue", queue] if queue else [])]
+        args = [sys.executable, "-m", "app.cli", *(["--home", str(home)] if home else []),
+                "worker", "--concurrency", "2", "--name", name,
+                *(["--queue", queue] if queue else []), *options]
         with log.open("w") as out:
             self.proc = subprocess.Popen(args, cwd=ROOT, stdin=subprocess.DEVNULL,
-                                         stdout=out, stderr=subprocess.STDOUT)
+                                         stdout=out, stderr=subprocess.STDOUT,
+                                         env=None if env is None else {**os.environ, **env})
         wait_until(lambda: self.proc.poll() is not None or f"{name} ready." in self.text(),
                    60)
         assert self.proc.poll() is None, self.text()
@@ -51,11 +55,16 @@ class WorkerProcess:
 
 
 @pytest.fixture
-def start_worker(broker: str, tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
+def start_worker(broker: str, tmp_path: Path, home: Path
+                 ) -> Iterator[Callable[..., WorkerProcess]]:
+    """`tickwork worker` as on the engine's machine, its home the engine's (its runs'
+    secrets open with the key in that home's keyring slot); `home=None` and `env` make it
+    another machine's."""
     started: list[WorkerProcess] = []
 
-    def start(name: str = "w1@test", queue: str | None = None) -> WorkerProcess:
-        worker = WorkerProcess(name, tmp_path / f"{name}.log", queue)
+    def start(name: str = "w1@test", queue: str | None = None, *options: str,
+              home: Path | None = home, env: dict[str, str] | None = None) -> WorkerProcess:
+        worker = WorkerProcess(name, tmp_path / f"{name}.log", queue, home, *options, env=env)
         started.append(worker)
         return worker
 

@@ -57,7 +57,7 @@ def test_a_command_runs_on_a_worker_with_output_exit_code_and_checkpoint(
                                    retries=1, retry_delay=0))
     first = service.run_now("remote")
     done = ended(service, first.id)
-    assert (done.status, done.exit_code) == ("failed", 3)
+    assert (done.status, done.exit_code) == ("failed", 3), done.error
     assert done.celery_id, done
     text = output(service, first.id)
     assert f"run={first.id} try=1 token=***" in text and "oops" in text

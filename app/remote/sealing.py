@@ -1,0 +1,116 @@
+"""A run's secrets sealed on their way through Redis to a Celery worker.
+
+The engine seals a run's secret environment with its home's *workers' key* (32 random bytes,
+made on first use and kept in the home's keyring slot as a reserved entry, never in the
+store); the worker that takes the run opens it. Anyone who reads the broker (a `redis-cli`,
+Redis's dump file) sees only the sealed text, which names the key by its id.
+
+    tw1.<key id>.<base64url: 12-byte nonce + AES-256-GCM ciphertext and tag>
+
+The key id is the key's SHA-256, first 8 hex digits: it lets a worker holding several keys
+(one per engine's home) pick the right one, and say which it lacks. The run's Celery id is
+the associated data: a sealed value moved to another run does not open.
+
+A worker has the keys given with `--key-file` (the file `tickwork secret workers-key FILE`
+writes where the engine runs) and, on the engine's own machine, its home's keyring slot.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+import secrets as random
+from pathlib import Path
+
+from app.core.errors import ValidationError
+from app.secrets import Keyring
+
+ENTRY = "workers-key"  # the home keyring slot's reserved entry (`tickwork:workers-key`)
+PREFIX = "tw1"
+KEY_BYTES = 32
+EXPORT = "`tickwork secret workers-key FILE` where the engine runs"
+
+
+class Unsealable(Exception):
+    """A run's sealed secrets this worker cannot open; the message says why and the fix."""
+
+
+def key_id(key: bytes) -> str:
+    return hashlib.sha256(key).hexdigest()[:8]
+
+
+def key_text(key: bytes) -> str:
+    return base64.urlsafe_b64encode(key).decode()
+
+
+def parse_key(text: str) -> bytes | None:
+    """A key as `key_text` writes it (surrounding space allowed), else None."""
+    try:
+        key = base64.urlsafe_b64decode(text.strip().encode("ascii"))
+    except (ValueError, binascii.Error, UnicodeEncodeError):
+        return None
+    return key if len(key) == KEY_BYTES else None
+
+
+def home_key(keyring: Keyring, *, make: bool) -> bytes | None:
+    """The home's workers' key from its keyring slot; made (and read back, so that two
+    makers agree on the one kept) when there is none and `make`. Raises what the keyring
+    raises (SecretStoreUnavailable, a backend's error)."""
+    key = parse_key(keyring.get_reserved(ENTRY) or "")
+    if key is None and make:
+        keyring.set_reserved(ENTRY, key_text(random.token_bytes(KEY_BYTES)))
+        key = parse_key(keyring.get_reserved(ENTRY) or "")
+    return key
+
+
+def seal(values: dict[str, str], key: bytes, celery_id: str) -> str:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = os.urandom(12)
+    sealed = AESGCM(key).encrypt(nonce, json.dumps(values).encode(), celery_id.encode())
+    return f"{PREFIX}.{key_id(key)}.{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+
+
+def open_sealed(text: str, keys: dict[str, bytes], celery_id: str, worker: str) -> dict[str, str]:
+    """The secret environment sealed in `text`, with the key it names among `keys` (by id);
+    Unsealable saying what the worker lacks."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    parts = text.split(".")
+    if len(parts) != 3 or parts[0] != PREFIX:
+        raise Unsealable("its secrets came in a form this worker does not read: install the "
+                         "same Tickwork version on the engine and the worker")
+    kid = parts[1]
+    key = keys.get(kid)
+    if key is None:
+        have = ", ".join(sorted(keys)) or "none"
+        raise Unsealable(
+            f"its secrets are sealed with the workers' key {kid}, which the worker {worker} "
+            f"lacks (it has: {have}): give it the engine's key ({EXPORT}, then "
+            "`tickwork worker --key-file FILE`)")
+    try:
+        raw = base64.urlsafe_b64decode(parts[2].encode("ascii"))
+        values = json.loads(AESGCM(key).decrypt(raw[:12], raw[12:], celery_id.encode()))
+    except (ValueError, binascii.Error, InvalidTag, UnicodeEncodeError):
+        raise Unsealable(f"its sealed secrets do not open with the workers' key {kid}: "
+                         "they were altered, or moved from another run") from None
+    if not isinstance(values, dict):
+        raise Unsealable("its sealed secrets are not a set of variables")
+    return {str(k): str(v) for k, v in values.items()}
+
+
+def read_key_file(path: str) -> bytes:
+    """A key file `tickwork secret workers-key` wrote; ValidationError naming --key-file."""
+    try:
+        text = Path(path).read_text(encoding="ascii", errors="replace")
+    except OSError as exc:
+        raise ValidationError("key-file", f"cannot read {path}: {exc.strerror}") from None
+    key = parse_key(text)
+    if key is None:
+        raise ValidationError("key-file", f"{path} holds no workers' key (write one with "
+                              f"{EXPORT})")
+    return key
