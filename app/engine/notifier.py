@@ -6,7 +6,7 @@ Which runs notify is decided once, where attempts end (`outcomes.after`, by the 
 slow or absent notification server never holds up the dispatcher. Runs found interrupted at
 start-up (the last engine died under them) do not pass through `outcomes`; for those the
 notifier applies the same rule itself: no retry left (`should_retry`) and the task notifies
-on failure.
+on failure; and emits the note on the hub, as `outcomes` would, so the window hears it too.
 
 Where the server supports actions, a notification carries "Open log" and "Retry now":
 - Retry now queues a manual run of the task through the `Service` (audited as
@@ -137,9 +137,10 @@ class Notifier:
                 if self._client is None and time.monotonic() - self._tried >= RECONNECT:
                     self._connect()  # the desktop may be back (a new login)
                 try:
-                    note = item if isinstance(item, Notification) else self._orphan_note(item)
-                    if note is not None:
-                        self._offer(note, now)
+                    if isinstance(item, Notification):
+                        self._offer(item, now)
+                    else:
+                        self._tell_orphan(item, now)
                 except Exception:  # a listener's rule: log it, keep delivering
                     log.exception("notifying %s failed", item)
             self._summarise(now)
@@ -232,6 +233,18 @@ class Notifier:
                         and shown.task_id == note.task_id):  # (a storm's summary: no task)
                     return notification_id
         return 0
+
+    def _tell_orphan(self, event: RunChanged, now: float) -> None:
+        """A run found interrupted at start-up, told as any failure is: on the hub, so the
+        window's list (and its tray, when no bubble is ours) hears it as well, and back here
+        through `on_event` for the bubble; directly once the hub is no longer heard."""
+        note = self._orphan_note(event)
+        if note is None:
+            return
+        if self._inbox.closed:  # stopping: unsubscribed, the hub would not bring it back
+            self._offer(note, now)
+        else:
+            self.hub.emit(note)
 
     def _orphan_note(self, event: RunChanged) -> Notification | None:
         """A run the last engine left interrupted: a failure, unless a retry follows."""
