@@ -1,5 +1,6 @@
-"""The engine tells the desktop: each `Notification` event (a failure, or a success the
-task asked for) becomes a desktop notification over D-Bus, window or no window.
+"""The engine tells the desktop: each `Notification` event (a failure, a success the task
+asked for, or a fault of the store: full, locked, out of reach, damaged) becomes a desktop
+notification over D-Bus, window or no window.
 
 Which runs notify is decided once, where attempts end (`outcomes.after`, by the task's
 `notify` mode, see app/core/notify.py); this module only delivers, on its own thread, so a
@@ -109,7 +110,7 @@ class Notifier:
     def on_event(self, event: Event) -> None:
         """Hub listener (any engine thread): cheap; the work is on the notifier's thread."""
         if isinstance(event, Notification):
-            if event.kind in ("failure", "success", "rescued"):  # (bounded: storm.py)
+            if event.kind in ("failure", "success", "rescued", "store"):  # (storm.py)
                 self._inbox.put(event)
         elif isinstance(event, RunChanged):
             if event.status == "running":
@@ -147,9 +148,10 @@ class Notifier:
 
     def _offer(self, note: Notification, now: float) -> None:
         """A bubble of its own, or folded into the storm's summary (storm.py). A fallback's
-        sequel takes its failure's bubble, adding none."""
+        sequel takes its failure's bubble, adding none. A fault of the store (said once per
+        pause, app/engine/faults.py) is no run: never folded among them."""
         replaces = self._bubble_of(note)
-        if replaces or self._storm.admit(note, now):
+        if replaces or note.kind == "store" or self._storm.admit(note, now):
             self._show(note, replaces)
 
     def _summarise(self, now: float, *, final: bool = False) -> None:
@@ -212,7 +214,8 @@ class Notifier:
         with self._showing:
             try:
                 notification_id = client.notify(note.title, note.message, actions,
-                                                 urgency="critical" if note.kind == "failure"
+                                                 urgency="critical"
+                                                 if note.kind in ("failure", "store")
                                                  else "normal", replaces=replaces)
             except NotificationsUnavailable as exc:
                 self._client = None
