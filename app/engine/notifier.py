@@ -1,12 +1,13 @@
-"""The engine tells the desktop: each `Notification` event (a failure, or a success the
-task asked for) becomes a desktop notification over D-Bus, window or no window.
+"""The engine tells the desktop: each `Notification` event (a failure, a success the task
+asked for, or a fault of the store: full, locked, out of reach, damaged) becomes a desktop
+notification over D-Bus, window or no window.
 
 Which runs notify is decided once, where attempts end (`outcomes.after`, by the task's
 `notify` mode, see app/core/notify.py); this module only delivers, on its own thread, so a
 slow or absent notification server never holds up the dispatcher. Runs found interrupted at
 start-up (the last engine died under them) do not pass through `outcomes`; for those the
 notifier applies the same rule itself: no retry left (`should_retry`) and the task notifies
-on failure.
+on failure; and emits the note on the hub, as `outcomes` would, so the window hears it too.
 
 Where the server supports actions, a notification carries "Open log" and "Retry now":
 - Retry now queues a manual run of the task through the `Service` (audited as
@@ -109,7 +110,7 @@ class Notifier:
     def on_event(self, event: Event) -> None:
         """Hub listener (any engine thread): cheap; the work is on the notifier's thread."""
         if isinstance(event, Notification):
-            if event.kind in ("failure", "success", "rescued"):  # (bounded: storm.py)
+            if event.kind in ("failure", "success", "rescued", "store"):  # (storm.py)
                 self._inbox.put(event)
         elif isinstance(event, RunChanged):
             if event.status == "running":
@@ -137,18 +138,20 @@ class Notifier:
                 if self._client is None and time.monotonic() - self._tried >= RECONNECT:
                     self._connect()  # the desktop may be back (a new login)
                 try:
-                    note = item if isinstance(item, Notification) else self._orphan_note(item)
-                    if note is not None:
-                        self._offer(note, now)
+                    if isinstance(item, Notification):
+                        self._offer(item, now)
+                    else:
+                        self._tell_orphan(item, now)
                 except Exception:  # a listener's rule: log it, keep delivering
                     log.exception("notifying %s failed", item)
             self._summarise(now)
 
     def _offer(self, note: Notification, now: float) -> None:
         """A bubble of its own, or folded into the storm's summary (storm.py). A fallback's
-        sequel takes its failure's bubble, adding none."""
+        sequel takes its failure's bubble, adding none. A fault of the store (said once per
+        pause, app/engine/faults.py) is no run: never folded among them."""
         replaces = self._bubble_of(note)
-        if replaces or self._storm.admit(note, now):
+        if replaces or note.kind == "store" or self._storm.admit(note, now):
             self._show(note, replaces)
 
     def _summarise(self, now: float, *, final: bool = False) -> None:
@@ -211,7 +214,8 @@ class Notifier:
         with self._showing:
             try:
                 notification_id = client.notify(note.title, note.message, actions,
-                                                 urgency="critical" if note.kind == "failure"
+                                                 urgency="critical"
+                                                 if note.kind in ("failure", "store")
                                                  else "normal", replaces=replaces)
             except NotificationsUnavailable as exc:
                 self._client = None
@@ -232,6 +236,18 @@ class Notifier:
                         and shown.task_id == note.task_id):  # (a storm's summary: no task)
                     return notification_id
         return 0
+
+    def _tell_orphan(self, event: RunChanged, now: float) -> None:
+        """A run found interrupted at start-up, told as any failure is: on the hub, so the
+        window's list (and its tray, when no bubble is ours) hears it as well, and back here
+        through `on_event` for the bubble; directly once the hub is no longer heard."""
+        note = self._orphan_note(event)
+        if note is None:
+            return
+        if self._inbox.closed:  # stopping: unsubscribed, the hub would not bring it back
+            self._offer(note, now)
+        else:
+            self.hub.emit(note)
 
     def _orphan_note(self, event: RunChanged) -> Notification | None:
         """A run the last engine left interrupted: a failure, unless a retry follows."""

@@ -165,7 +165,8 @@ class Inbox:
 
     def put(self, item: Item) -> None:
         with self._ready:
-            if len(self._items) >= self.bound and isinstance(item, Notification):
+            if (len(self._items) >= self.bound and isinstance(item, Notification)
+                    and item.kind != "store"):  # (a store's fault: said once per pause)
                 self._dropped[(word_of(item), task_of(item))] += 1
                 self._dropped_run = item.run_id if item.run_id is not None \
                     else self._dropped_run
