@@ -1,10 +1,14 @@
-"""The engine where the locale is not UTF-8.
+"""The engine where the locale is not UTF-8, and started in any folder.
 
 A locale whose encoding cannot hold a task's text — ASCII (`LC_ALL=C` with Python's UTF-8
 mode off, as here: every machine has it) or Latin-1 (`fr_FR.ISO-8859-1`) for `名前` — still
 runs the task: what the encoding cannot hold goes to the program in UTF-8. Every such run
 failed before it started ("cannot start 'sh': 'ascii' codec can't encode characters …"),
-one with an ASCII command for its task's name in TICKWORK_TASK alone."""
+one with an ASCII command for its task's name in TICKWORK_TASK alone.
+
+An engine started in a folder holding a package named `app` (a Flask project's) runs its
+commands: its launchers imported that folder's `app`, died, and every command run was
+interrupted ("the launcher process … died (exit code 1)")."""
 
 from __future__ import annotations
 
@@ -46,3 +50,16 @@ def test_text_an_ascii_locale_cannot_hold_runs_in_utf8(cli: Any, home: Path,
         assert "".join(c["text"] for c in said["log"]) == f"{folder}\n名前 café\n"
     finally:
         assert engine.stop() == 0
+
+
+def test_an_engine_started_in_a_folder_with_its_own_app_package_runs_commands(
+        spawn: Any, cli: Any, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "app").mkdir(parents=True)
+    (project / "app" / "__init__.py").write_text("print('the project app')\n")
+    engine = spawn(cwd=project)
+    engine.wait_for("engine running on")
+    assert cli("task", "add", "hello", "--command", "echo hello", "--manual").code == 0
+    ran = cli("task", "run", "hello", "--wait")
+    assert ran.code == 0 and "succeeded" in ran.out, (ran.out, ran.err)
+    assert "the project app" not in engine.text()
