@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from app import preflight
 from app.core import fields
 from app.core.errors import ValidationError, not_written
+from app.core.shown import json_for
 from app.core.task import TaskSpec
 from app.core.task_keys import file_key
 
@@ -125,12 +126,12 @@ def write_export(path: Path, data: dict[str, Any], home: Path | None = None) -> 
     folder such as /tmp; `-`, a pipe or a device (`/dev/stdout`) is written as a stream,
     appending (a shell's `>>` file stays whole). A file of the data `home` (its store, a
     backup) is never replaced."""
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     name = named(path, "output")  # as given: a link by its own name
-    if is_stdout(path):
-        sys.stdout.write(text)
+    if is_stdout(path):  # (escaped where its encoding cannot hold the text: `json_for`)
+        sys.stdout.write(json_for(data, sys.stdout) + "\n")
         sys.stdout.flush()
         return name
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     target = _written(path)
     if target is None:  # a stream: a pipe, a terminal, a device, /dev/stdout
         try:

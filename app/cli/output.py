@@ -15,7 +15,7 @@ from typing import Any
 from app.core.keep import keep_words
 from app.core.notify import NOTIFY_WORDS, notify_mode
 from app.core.nouns import plural
-from app.core.shown import CONTROLS
+from app.core.shown import CONTROLS, held, json_for
 from app.core.shown import shown as shown  # (the CLI's modules take it from here)
 from app.core.wall_time import offset_text, shown_twice
 from app.secrets import missing_said
@@ -67,8 +67,9 @@ def for_terminal(text: str) -> str:
 
 def print_json(data: Any) -> None:
     """Data as JSON, exact; the DEL and C1 controls that JSON leaves raw in a string are
-    written escaped (`\\u009b`), the same value to a reader, nothing to a terminal."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False).translate(_JSON_RAW) + "\n")
+    written escaped (`\\u009b`), the same value to a reader, nothing to a terminal, and so is
+    every character past ASCII where standard output cannot write it (`json_for`)."""
+    sys.stdout.write(json_for(data, sys.stdout).translate(_JSON_RAW) + "\n")
 
 
 def table(headers: Sequence[str], rows: list[Sequence[str]]) -> None:
@@ -76,27 +77,35 @@ def table(headers: Sequence[str], rows: list[Sequence[str]]) -> None:
     cut). Text that is not all ASCII is measured as a terminal shows it — `日本` takes four
     columns, a combining accent none, an emoji two (app/cli/text_width.py) — so the columns
     after it stay aligned. Controls in a cell are shown escaped (`shown`; newline and tab
-    too: a row is one line)."""
+    too: a row is one line). Where standard output cannot hold a cell's text (an ASCII or
+    Latin-1 locale's terminal), it is escaped before it is measured (`\\u65e5\\u672c`), and a
+    cut cell ends in "..." if "…" is not to be had either."""
     text = "".join(chain.from_iterable(rows))  # every cell looked at once (1,000 rows: 0.1 ms)
     if _UNSAFE.search(text):
         rows = [[c.translate(_ONE_LINE) for c in row] for row in rows]
         text = "".join(chain.from_iterable(rows))
+    mark = "…"
+    if not held(text + mark, sys.stdout):
+        code = sys.stdout.encoding
+        rows = [[c.encode(code, "backslashreplace").decode(code) for c in row] for row in rows]
+        text = "".join(chain.from_iterable(rows))
+        mark = mark if held(mark, sys.stdout) else "..."
     if not text.isascii():
-        _wide_table(headers, rows)
+        _wide_table(headers, rows, mark)
         return
     widest = [max(map(len, column)) for column in zip(headers, *rows, strict=True)]
     if max(widest) > 60:  # only then each cell is looked at (1,000 rows: ~6 M instructions)
-        rows = [[c if len(c) <= 60 else c[:59] + "…" for c in row] for row in rows]
+        rows = [[c if len(c) <= 60 else c[:60 - len(mark)] + mark for c in row] for row in rows]
     line = "  ".join(f"{{:{min(w, 60)}}}" for w in widest).format
     lines = [line(*headers).rstrip()]
     lines += [line(*row).rstrip() for row in rows]
     sys.stdout.write("\n".join(lines) + "\n")  # one write: a print per row cost 1,000 rows ~3 ms
 
 
-def _wide_table(headers: Sequence[str], rows: list[Sequence[str]]) -> None:
+def _wide_table(headers: Sequence[str], rows: list[Sequence[str]], mark: str) -> None:
     from app.cli.text_width import cut, width
 
-    cells = [list(headers), *([cut(c, 60) for c in row] for row in rows)]
+    cells = [list(headers), *([cut(c, 60, mark) for c in row] for row in rows)]
     widest = [max(width(c) for c in column) for column in zip(*cells, strict=True)]
     sys.stdout.write("".join("  ".join(c + " " * (w - width(c)) for c, w in zip(
         row, widest, strict=True)).rstrip() + "\n" for row in cells))

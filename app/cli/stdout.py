@@ -5,14 +5,38 @@ stdout (`>&-`) — is one line on stderr, `tickwork: write error: <reason>`, and
 
 A write failing is told apart from the command's own work failing (a full disk under the
 store is another failure, said as such) by the stream itself: its writes raise `OutputLost`.
-What a command changed before its output was lost stays changed (`mkdir -v` does the same)."""
+What a command changed before its output was lost stays changed (`mkdir -v` does the same).
+
+Text the stream's encoding cannot hold — `café` or `日本` where the locale is ASCII or
+Latin-1, or `PYTHONIOENCODING=ascii` — is written escaped (`caf\\xe9`), as Python writes it
+to stderr: every command failed on it ("failed: UnicodeEncodeError", exit 1), even a
+`task add` that had added its task."""
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import errno
 import os
 import sys
 from typing import Any, TextIO, cast
+
+ESCAPED = "tickwork.escaped"
+
+
+def _escaped(error: UnicodeError) -> tuple[bytes, int]:
+    """What an encoding cannot hold, written as Python's `backslashreplace` writes it; but a
+    byte an argument brought that was not text (a lone surrogate, `\\udcff` for `$'\\xff'`)
+    as that byte, as `surrogateescape` does: a path given is printed back as it was."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    said = b"".join(bytes([ord(c) - 0xDC00]) if "\udc80" <= c <= "\udcff"
+                    else c.encode("ascii", "backslashreplace")
+                    for c in error.object[error.start:error.end])
+    return said, error.end
+
+
+codecs.register_error(ESCAPED, _escaped)
 
 
 class OutputLost(OSError):
@@ -27,17 +51,27 @@ class Stdout:
     def __init__(self, stream: TextIO | None) -> None:
         self._stream = stream
         self._failed: OutputLost | None = None  # (argparse ignores a failed --help write)
+        self._errors: str | None = None  # the stream's own, while `ESCAPED` stands in
 
     @classmethod
     def install(cls) -> Stdout:
         found = cls(sys.stdout)
+        errors = getattr(sys.stdout, "errors", None)
+        if isinstance(errors, str) and hasattr(sys.stdout, "reconfigure"):
+            with contextlib.suppress(OSError, ValueError):  # (a closed one: its writes say)
+                sys.stdout.reconfigure(errors=ESCAPED)
+                found._errors = errors
         sys.stdout = cast(TextIO, found)
         return found
 
     def uninstall(self) -> None:
         """Give back the stream it replaced (a command that keeps running: the window, the
-        engine, a worker, whose output is a log, not an answer)."""
+        engine, a worker, whose output is a log, not an answer), as it was."""
         sys.stdout = cast(TextIO, self._stream)
+        if self._errors is not None:
+            with contextlib.suppress(OSError, ValueError):  # (its buffer flushed: may fail)
+                sys.stdout.reconfigure(errors=self._errors)  # type: ignore[attr-defined]
+            self._errors = None
 
     def write(self, text: str) -> int:
         if self._stream is None:

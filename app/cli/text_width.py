@@ -58,14 +58,15 @@ def width(text: str) -> int:
     return len(text) if text.isascii() else sum(_advances(text))
 
 
-def cut(text: str, limit: int) -> str:
-    """`text` if it fits in `limit` columns, else as much of it as fits in `limit - 1`, and
-    "…"; a character that belongs to the glyph before (a mark, a joined emoji) stays with it."""
+def cut(text: str, limit: int, mark: str = "…") -> str:
+    """`text` if it fits in `limit` columns, else as much of it as fits before `mark` ("…"),
+    and the mark; a character that belongs to the glyph before (a mark, a joined emoji)
+    stays with it."""
     if width(text) <= limit:
         return text
     used = 0
     for i, step in enumerate(_advances(text)):
         used += step
-        if used > limit - 1:
-            return text[:i] + "…"
+        if used > limit - len(mark):
+            return text[:i] + mark
     return text

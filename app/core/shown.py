@@ -4,6 +4,9 @@ logs on stderr alike (app/cli/output.py, app/engine/log.py)."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 # C0 controls but newline and tab, DEL, and C1 controls: what a terminal would act on
 CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]
             if c not in (0x09, 0x0A)}
@@ -17,3 +20,25 @@ def shown(text: str) -> str:
     saved listing or log is read with `cat`); newline and tab stay. `--json` keeps the data
     exact."""
     return text.translate(CONTROLS)
+
+
+def held(text: str, stream: Any) -> bool:
+    """Whether `stream`'s encoding can write `text` as it is: not `日本` to a terminal of an
+    ASCII or Latin-1 locale, or under `PYTHONIOENCODING=ascii` (a stream without an
+    encoding, such as a test's buffer, holds any text)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode(getattr(stream, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def json_for(data: Any, stream: Any) -> str:
+    """`data` as indented JSON for `stream`: its text as it is, or, where the stream cannot
+    hold that (`held`), every character past ASCII escaped (`\\u65e5`): the same value to
+    every JSON reader, where the text would have been cut by an escape JSON does not know
+    (`caf\\xe9`) or not written at all ("failed: UnicodeEncodeError")."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return text if held(text, stream) else json.dumps(data, indent=2)

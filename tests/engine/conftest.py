@@ -6,7 +6,7 @@ import contextlib
 import os
 import signal
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -99,13 +99,14 @@ def finished_runs(service: Any, task: str) -> list[Any]:
 
 class EngineProcess:
     def __init__(self, home: Path, log: Path, grace: float = 2.0,
-                 store: str | None = None, cwd: Path = ROOT) -> None:
+                 store: str | None = None, cwd: Path = ROOT,
+                 env: Mapping[str, str] | None = None) -> None:
         self.log = log
         shared = ["--store", store] if store else []
         with log.open("w") as err:  # `tickwork engine`, started by the test zygote
             self.proc = tickwork.start(["--home", str(home), *shared, "engine", "--grace",
                                         str(grace)],
-                                       cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
+                                       cwd=cwd, stdout=subprocess.DEVNULL, stderr=err, env=env)
 
     def text(self) -> str:
         return self.log.read_text()

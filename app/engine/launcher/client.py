@@ -55,10 +55,12 @@ WORKER_FLAG = "--tickwork-worker"  # the bundle's hidden entry: `tickwork --tick
 
 def launcher_argv() -> list[str]:
     """A fresh interpreter running a launcher (spawn, never a fork of the engine); in a
-    PyInstaller bundle the bundle's own executable, through its hidden entry."""
+    PyInstaller bundle the bundle's own executable, through its hidden entry. `-P`, as a
+    Python worker's: the folder the engine was started in is not searched first, where a
+    project's own `app` package stood in front of Tickwork's (every launcher died)."""
     if getattr(sys, "frozen", False):
         return [sys.executable, WORKER_FLAG, "launcher"]
-    return [sys.executable, "-m", "app.engine.launcher"]
+    return [sys.executable, "-P", "-m", "app.engine.launcher"]
 
 
 class Pending:

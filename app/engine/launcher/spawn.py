@@ -37,16 +37,32 @@ class Started:
     popen: subprocess.Popen[bytes] | None = None
 
 
-def resolve(name: str, env: dict[str, str]) -> str:
-    """The file exec would run for `name`, searched on `env`'s PATH like `subprocess` does."""
-    if os.sep in name:
-        return name
+def for_os(text: str) -> bytes:
+    """An argument, a variable or a folder as the OS is given it: in the locale's encoding,
+    as Python gives it (a byte that came in undecoded goes back as it was); a character that
+    encoding cannot hold — `名前` where the locale is Latin-1 or ASCII (`LANG=C` in a unit
+    with Python's UTF-8 mode off) — in UTF-8, the encoding Tickwork keeps it in, feeds a
+    run's standard input in and reads its output in. Such a run failed before it started
+    ("cannot start 'echo': 'latin-1' codec can't encode characters"), for its task's name
+    in TICKWORK_TASK alone."""
+    try:
+        return os.fsencode(text)
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape")
+
+
+def resolve(name: str, path: str | None) -> bytes:
+    """The file exec would run for `name`, searched on `path` (a PATH) like `subprocess`
+    does."""
+    program = for_os(name)
+    if os.sep.encode() in program:
+        return program
     denied: OSError | None = None
-    for folder in env.get("PATH", os.defpath).split(os.pathsep):
-        path = os.path.join(folder or ".", name)
-        if os.access(path, os.X_OK) and not os.path.isdir(path):
-            return path
-        if denied is None and os.path.exists(path):
+    for folder in for_os(os.defpath if path is None else path).split(os.pathsep.encode()):
+        found = os.path.join(folder or b".", program)
+        if os.access(found, os.X_OK) and not os.path.isdir(found):
+            return found
+        if denied is None and os.path.exists(found):
             denied = PermissionError(errno.EACCES, os.strerror(errno.EACCES), name)
     raise denied or FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), name)
 
@@ -55,24 +71,26 @@ def start(argv: list[str], env: dict[str, str], cwd: str | None, feed: bool,
           devnull: int, engine_env: Mapping[str, str]) -> Started:
     """Start `argv` in a new session, in `cwd`, else in the home folder `engine_env` names
     (`users.home_folder`: the engine's, not a task's HOME); raises OSError (or ValueError)
-    when it cannot start."""
+    when it cannot start. Each text is given to the OS as `for_os` encodes it."""
     if not cwd:
         enter_home(engine_env)
+    program = None if cwd else resolve(argv[0], env.get("PATH"))
     out_r, out_w = os.pipe2(os.O_CLOEXEC)
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
     in_r, in_w = os.pipe2(os.O_CLOEXEC) if feed else (devnull, None)
     theirs = [out_w, err_w] + ([in_r] if feed else [])
     popen: subprocess.Popen[bytes] | None = None
     try:
-        if cwd:
-            popen = subprocess.Popen(argv, cwd=cwd, env=env, stdin=in_r, stdout=out_w,
-                                     stderr=err_w, start_new_session=True, close_fds=True)
-            pid = popen.pid
-        else:
-            pid = os.posix_spawn(
-                resolve(argv[0], env), argv, env, setsid=True, setsigdef=_DEFAULT_SIGNALS,
-                file_actions=[(os.POSIX_SPAWN_DUP2, in_r, 0), (os.POSIX_SPAWN_DUP2, out_w, 1),
-                              (os.POSIX_SPAWN_DUP2, err_w, 2)])
+        try:
+            popen, pid = _spawn(program, argv, env, cwd, (in_r, out_w, err_w))
+        except UnicodeEncodeError:  # a text the locale cannot hold: each given as `for_os`
+            try:
+                popen, pid = _spawn(program, [for_os(a) for a in argv],
+                                    {for_os(k): for_os(v) for k, v in env.items()},
+                                    None if cwd is None else for_os(cwd), (in_r, out_w, err_w))
+            except OSError as exc:  # its file named as typed, not as the bytes it was given
+                named = {for_os(t): t for t in (argv[0], cwd) if t}.get(exc.filename)
+                raise OSError(exc.errno, exc.strerror, named or exc.filename) from None
     except BaseException:
         for fd in (out_r, err_r, *theirs, *([in_w] if in_w is not None else [])):
             os.close(fd)
@@ -82,3 +100,21 @@ def start(argv: list[str], env: dict[str, str], cwd: str | None, feed: bool,
     for fd in (out_r, err_r, *([in_w] if in_w is not None else [])):
         os.set_blocking(fd, False)
     return Started(pid, out_r, err_r, in_w, popen)
+
+
+def _spawn(program: bytes | None, argv: list[str] | list[bytes],
+           env: dict[str, str] | dict[bytes, bytes], cwd: str | bytes | None,
+           streams: tuple[int, int, int]) -> tuple[subprocess.Popen[bytes] | None, int]:
+    """`argv` started with its standard `streams` (in, out, err): by `posix_spawn` of
+    `program` (the file `resolve` found), else in `cwd` by a Popen, returned with the pid.
+    Raises UnicodeEncodeError, having started nothing, where a text is one the locale
+    cannot hold."""
+    stdin, stdout, stderr = streams
+    if program is None:
+        popen = subprocess.Popen(argv, cwd=cwd, env=env, stdin=stdin, stdout=stdout,
+                                 stderr=stderr, start_new_session=True, close_fds=True)
+        return popen, popen.pid
+    return None, os.posix_spawn(
+        program, argv, env, setsid=True, setsigdef=_DEFAULT_SIGNALS,
+        file_actions=[(os.POSIX_SPAWN_DUP2, stdin, 0), (os.POSIX_SPAWN_DUP2, stdout, 1),
+                      (os.POSIX_SPAWN_DUP2, stderr, 2)])
