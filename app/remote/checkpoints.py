@@ -42,7 +42,7 @@ def keep(attempt: Attempt, text: Any) -> None:
         return
     try:
         if isinstance(text, str) and text:
-            with open(path, "w") as fh:
+            with open(path, "w", encoding="utf-8") as fh:  # (whatever the locale)
                 fh.write(text)
         else:
             with contextlib.suppress(FileNotFoundError):

@@ -204,7 +204,7 @@ class Worker:
                             kwargs=dict(python.get("kwargs") or {}), cwd=job.get("cwd"))
         else:
             if job.get("resume") is not None:
-                Path(checkpoint).write_text(str(job["resume"]))
+                Path(checkpoint).write_text(str(job["resume"]), encoding="utf-8")
             env = {**env, **secrets, CHECKPOINT_FILE: checkpoint}
             action = Action("command", argv=tuple(argv), cwd=job.get("cwd"),
                             stdin=job.get("stdin"))
@@ -271,11 +271,14 @@ class Worker:
     def _checkpoint(self, job: Job) -> str | None:
         """The checkpoint file's text (bounded, secrets masked), and the file gone."""
         try:
-            with open(job.checkpoint) as fh:
-                text = fh.read(MAX_CHECKPOINT + 1)  # one more: the engine says it is too large
+            with open(job.checkpoint, "rb") as fh:
+                raw = fh.read(MAX_CHECKPOINT + 1)  # one more: the engine says it is too large
             os.unlink(job.checkpoint)
         except OSError:
             return None
+        # UTF-8 whatever the locale, as the engine reads a command's own (an ASCII locale
+        # failed a run that wrote 名前 in its checkpoint: "worker error … UnicodeDecodeError")
+        text = raw.decode("utf-8", "replace")
         if job.attempt.secret_values:
             text = Masker(job.attempt.secret_values).mask(text)
         return text or None

@@ -5,6 +5,7 @@ checkpoint, timeout, cancel, a worker killed mid-run, and a late result ignored 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import statistics
@@ -296,3 +297,18 @@ def test_the_engine_never_logs_the_brokers_password(
         eng.stop(grace=1.0)
     assert f"redis://***@127.0.0.1:{port}/0" in caplog.text
     assert "S3cretRedisPw" not in caplog.text
+
+
+def test_a_checkpoint_in_utf8_comes_back_from_a_worker_whose_locale_is_ascii(
+        engine: Any, service: Any, start_worker: Any) -> None:
+    start_worker(env={"LC_ALL": "C", "PYTHONUTF8": "0"})
+    script = ('if [ "$TICKWORK_ATTEMPT" = 1 ]; then printf \'{"name": "名前"}\' '
+              '> "$TICKWORK_CHECKPOINT_FILE"; exit 3; fi; cat "$TICKWORK_CHECKPOINT_FILE"')
+    service.create_task(shell_task("named", script, retries=1, retry_delay=0))
+    first = ended(service, service.run_now("named").id)
+    assert (first.status, first.exit_code) == ("failed", 3), first.error  # not "worker error"
+    assert first.checkpoint == {"name": "名前"}
+    retry = wait_until(lambda: [r for r in service.list_runs(task="named")
+                                if r.attempt == 2], 30)[0]
+    assert ended(service, retry.id).status == "succeeded"
+    assert json.loads(output(service, retry.id).splitlines()[-1]) == {"name": "名前"}

@@ -63,3 +63,22 @@ def test_an_engine_started_in_a_folder_with_its_own_app_package_runs_commands(
     ran = cli("task", "run", "hello", "--wait")
     assert ran.code == 0 and "succeeded" in ran.out, (ran.out, ran.err)
     assert "the project app" not in engine.text()
+
+
+def test_a_python_action_in_a_folder_an_ascii_locale_cannot_hold_runs(
+        cli: Any, home: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "dossier 日本"
+    folder.mkdir()
+    (folder / "here.py").write_text("import os\n\ndef where():\n    print(os.getcwd())\n")
+    engine = ascii_engine(home, tmp_path / "engine.log")
+    try:
+        engine.wait_for("engine running on")
+        assert cli("task", "add", "py", "--python", "here:where", "--cwd", str(folder),
+                   "--manual", "--no-verify").code == 0
+        ran = cli("task", "run", "py", "--wait")
+        assert ran.code == 0, (ran.out, ran.err)  # its worker died: "interrupted"
+        run = cli("run", "list", "--json").json()[0]
+        said = cli("run", "show", str(run["id"]), "--log", "--json").json()
+        assert "".join(c["text"] for c in said["log"]) == f"{folder}\n"
+    finally:
+        assert engine.stop() == 0

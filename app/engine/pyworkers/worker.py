@@ -171,7 +171,11 @@ class Link:
             if folder is None:
                 enter_home(os.environ)  # (the engine's: the baseline puts it back each run)
             else:
-                os.chdir(folder)  # (a relative one from the worker's own, as a command's)
+                try:
+                    os.chdir(folder)  # (a relative one from the worker's own, as a command's)
+                except UnicodeEncodeError:  # one the locale cannot hold: in UTF-8, as a
+                    os.chdir(folder.encode("utf-8", "surrogateescape"))  # command's
+                    folder = os.getcwd()  # (as the locale decodes it: its imports find it)
         except OSError as exc:  # said as a command's: "cannot start …: [Errno 2] …"
             end["start_error"] = str(exc)
             return
