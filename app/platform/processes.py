@@ -39,10 +39,11 @@ def kill_group(pgid: int, sig: int) -> None:
 def tickwork_argv() -> list[str]:
     """The command line that runs `tickwork` (add its arguments): in a PyInstaller bundle
     the bundle's executable itself (there is no Python to pass `-m` to), else this
-    interpreter running the `app.cli` package."""
+    interpreter running the `app.cli` package — installed, not a package named `app` in
+    the folder it happens to start in (`-P`: a Flask project's `app` was run instead)."""
     if getattr(sys, "frozen", False):
         return [sys.executable]
-    return [sys.executable, "-m", "app.cli"]
+    return [sys.executable, "-P", "-m", "app.cli"]
 
 
 def terminate_if(pid: int, still: Callable[[], bool]) -> bool:

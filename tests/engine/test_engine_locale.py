@@ -82,3 +82,30 @@ def test_a_python_action_in_a_folder_an_ascii_locale_cannot_hold_runs(
         assert "".join(c["text"] for c in said["log"]) == f"{folder}\n"
     finally:
         assert engine.stop() == 0
+
+
+def test_the_background_units_engine_runs_in_a_folder_with_its_own_app_package(
+        cli: Any, tmp_path: Path) -> None:
+    """The unit's ExecStart (`tickwork_argv`, as the login entry, the window's "Open log"
+    and its hand-over use) started where a package named `app` is: its engine runs."""
+    import shlex
+    import subprocess
+
+    from faults.harness import wait_until
+    from tests.support.processes import stop
+
+    project = tmp_path / "project"
+    (project / "app").mkdir(parents=True)
+    (project / "app" / "__init__.py").write_text("raise SystemExit('the project app')\n")
+    assert cli("settings", "--background-engine", "on").code == 0
+    unit = Path(os.environ["XDG_CONFIG_HOME"]) / "systemd" / "user" / "tickwork-engine.service"
+    start = next(line for line in unit.read_text().splitlines() if line.startswith("ExecStart="))
+    log = tmp_path / "unit.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(shlex.split(start.removeprefix("ExecStart=")), cwd=project,
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_until(lambda: proc.poll() is not None or "engine running" in log.read_text(), 30)
+        assert proc.poll() is None, log.read_text()  # (it ran the project's app and exited)
+    finally:
+        stop(proc, 15)
