@@ -17,8 +17,9 @@ plain Redis beside it, in the same database, under `tickwork:`:
 - `tickwork:ended:<celery id>` — set by the engine when it gave up on the run (cancelled,
   or lost): a worker that gets it later drops it, one running it stops it within a beat
   (a revoke it missed);
-- `tickwork:secret:<celery id>` — the run's secret environment, JSON, read and deleted in
-  one step by the worker that takes the run (deleted by the engine if it gives up first);
+- `tickwork:secret:<celery id>` — the run's secret environment, sealed with the engine's
+  home's workers' key (app/remote/sealing.py), read and deleted in one step by the worker
+  that takes the run (deleted by the engine if it gives up first);
 - `tickwork:engine:<engine>` — refreshed by the engine every beat while it has runs out,
   expiring after `ENGINE_BEATS` beats: a worker whose engine is gone (killed, its machine
   lost) stops that engine's runs, which the next engine's recovery retries — so a retry
