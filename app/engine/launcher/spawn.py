@@ -51,15 +51,25 @@ def for_os(text: str) -> bytes:
         return text.encode("utf-8", "surrogateescape")
 
 
+_SEP = os.sep.encode()
+_FOLDERS: dict[str | None, list[bytes]] = {}  # a PATH's folders, as `for_os` gives them
+
+
 def resolve(name: str, path: str | None) -> bytes:
     """The file exec would run for `name`, searched on `path` (a PATH) like `subprocess`
     does."""
     program = for_os(name)
-    if os.sep.encode() in program:
+    if _SEP in program:
         return program
     denied: OSError | None = None
-    for folder in for_os(os.defpath if path is None else path).split(os.pathsep.encode()):
-        found = os.path.join(folder or b".", program)
+    folders = _FOLDERS.get(path)
+    if folders is None:  # (a launcher meets a few PATHs: split once each, not per command)
+        if len(_FOLDERS) > 64:
+            _FOLDERS.clear()
+        folders = _FOLDERS[path] = [f or b"." for f in for_os(
+            os.defpath if path is None else path).split(os.pathsep.encode())]
+    for folder in folders:
+        found = folder + _SEP + program
         if os.access(found, os.X_OK) and not os.path.isdir(found):
             return found
         if denied is None and os.path.exists(found):
