@@ -151,7 +151,7 @@ class Notifier:
         sequel takes its failure's bubble, adding none. A fault of the store (said once per
         pause, app/engine/faults.py) is no run: never folded among them."""
         replaces = self._bubble_of(note)
-        if replaces or note.kind == "store" or self._storm.admit(note, now):
+        if self._storm.offer(note, now, follows_own=bool(replaces)):
             self._show(note, replaces)
 
     def _summarise(self, now: float, *, final: bool = False) -> None:

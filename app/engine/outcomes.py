@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from app.core.policy import backoff_delay, should_retry
-from app.core.run import ending
+from app.core.run import Run, ending
 from app.core.task import Task
 from app.engine.events import Notification
 
@@ -55,6 +55,20 @@ def decide(task: Task, run_id: int, attempt: int, status: str, error: str | None
         return After(status, notify, fallback=spec.fallback,
                      reason=fallback_reason(spec.name, run_id, status))
     return After(status, notify)
+
+
+def told(task: Task, run: Run) -> Notification | None:
+    """What the engine that ended `run` told of it (`decide`'s note), read back from the
+    store: a window that is a viewer of another engine hears that engine's runs this way. A
+    run an engine's stop cut off (`CUT_OFF`) was not told (`cut_off`), nor a run not ended;
+    a fallback's sequel is told as the fallback's own end (follows.py keeps it in memory)."""
+    from app.core.task import FINISHED_STATUSES
+    from app.engine.writes import CUT_OFF
+
+    if run.status not in FINISHED_STATUSES or (run.status == "interrupted"
+                                               and run.reason == CUT_OFF):
+        return None
+    return decide(task, run.id, run.attempt, run.status, run.error).notify
 
 
 def fallback_reason(name: str, run_id: int, status: str) -> str:

@@ -21,6 +21,9 @@ what a person still reads one by one, and each keeps its Retry now. A 30 s windo
 burst's summary while the person is still looking, and keeps a task failing every second
 to two updates of one bubble a minute instead of 60 bubbles. Every note still reaches the
 window's list (app/gui/notifications/panel.py) and the run history: only bubbles are folded.
+The window's own balloons (its tray's, where the engine's notifier reaches no notification
+server: Windows, macOS, a Linux session without one) are folded by the same rule
+(app/gui/notifications/balloons.py).
 
 The notifier's queue is bounded too (`Inbox`, `INBOX` notes): a notification server that
 does not answer holds the notifier's thread (up to 5 s a call) while the engine goes on.
@@ -115,6 +118,12 @@ class Storm:
             return True
         self.fold(word_of(note), task_of(note), note.run_id, now)
         return False
+
+    def offer(self, note: Notification, now: float, *, follows_own: bool = False) -> bool:
+        """True: `note` is shown on its own: a fault of the store (said once per pause: never
+        folded among runs), a fallback's sequel whose failure had a bubble of its own
+        (`follows_own`: it takes that one's place), else as `admit` says."""
+        return follows_own or note.kind == "store" or self.admit(note, now)
 
     def fold(self, word: str, task: str, run_id: int | None, now: float,
              count: int = 1) -> None:

@@ -2,9 +2,10 @@
 
 Views (each owns its logic): Tasks, Calendar, Graph, Runs, Metrics, Audit, reachable with
 Ctrl+1 … Ctrl+6 in that order. Task actions live in `TaskActions`, the status bar in
-`StatusBar`, notifications in `NotificationList` and `Tray`, the menus in `Menus`. Each view
-follows the bridge itself (`connect_bridge`). Window geometry, the current view, the task
-table's columns and the appearance are kept with QSettings.
+`StatusBar`, notifications in `NotificationList`, `Tray` and `Notices` (where each goes),
+the menus in `Menus`. Each view follows the bridge itself (`connect_bridge`). Window
+geometry, the current view, the task table's columns and the appearance are kept with
+QSettings.
 
 Closing the window with a tray hides it (the engine keeps running; said the first time);
 without a tray it quits. Quitting asks first when it would stop scheduling (`window.quitting`):
@@ -20,6 +21,7 @@ from app.gui.bridge import RunOpener
 from app.gui.calendar.view import CalendarView
 from app.gui.graph.view import GraphView
 from app.gui.metrics.view import MetricsView
+from app.gui.notifications.notices import Notices
 from app.gui.notifications.panel import NotificationList
 from app.gui.notifications.tray import Tray
 from app.gui.qt import (
@@ -122,6 +124,7 @@ class MainWindow(QMainWindow):
         self.status = StatusBar(session, self)
         self.setStatusBar(self.status)
         self.tray = Tray(self)
+        self.notices = Notices(session, self.notifications, self.tray, self.say, self)
         self.quit_flow = quitting.QuitFlow(
             session, self, lambda *asked: self.ask_quit(*asked), self.say, self.close_for_good)
         self.menus = Menus(self, VIEWS, self.task_ops, self.store_ops, self.dock,
@@ -152,7 +155,6 @@ class MainWindow(QMainWindow):
                      self.graph_view, self.metrics_view, self.tray):
             part.connect_bridge(s)
         self.task_ops.connect_bridge()
-        s.bridge.notified.connect(self._on_bridge_notified)
         s.background.error.connect(self._on_background_error)
         s.mode_changed.connect(self._on_session_mode_changed)
         self.nav.currentRowChanged.connect(self._on_nav_current_row_changed)
@@ -265,15 +267,6 @@ class MainWindow(QMainWindow):
         menu.popup(pos)  # type: ignore[arg-type]
 
     # -- events ----------------------------------------------------------------------------
-
-    def _on_bridge_notified(self, note: Notification) -> None:
-        self.notifications.add(note)
-        # one desktop bubble: the engine's D-Bus one when it reaches the desktop's
-        # notification server (app/engine/notifier.py), else the tray's; the badge anyway
-        desktop = self.session.engine_notifies_desktop()
-        self.tray.notify(note, bubble=not desktop)
-        if not desktop and not self.tray.can_notify:
-            self.say(f"{note.title}: {note.message}")
 
     def _on_session_mode_changed(self, mode: str, detail: str) -> None:
         if mode == "running" and self._was_standby:

@@ -3,9 +3,10 @@
 Menu: Show, Pause all, Resume all, Quit. The icon shows a failure badge after a failure
 notification until the window is shown again, else a running badge while runs are going.
 Desktop notifications pop up from it (unless the engine reaches the desktop's
-notification server over D-Bus itself, app/engine/notifier.py); clicking one opens that
-run. Where the desktop has no tray (`available` is False), nothing is created and the
-window keeps the notification list instead.
+notification server over D-Bus itself, app/engine/notifier.py; in a storm, a few and then a
+summary: app/gui/notifications/balloons.py); clicking one opens that run. Where the
+desktop has no tray (`available` is False), nothing is created and the window keeps the
+notification list instead.
 
 Signals:
     show_requested(): Show was chosen or the icon was clicked.
@@ -90,13 +91,15 @@ class Tray(QObject):
         self._failure = False
         self._update("idle", "Tickwork")
 
-    def notify(self, note: Notification, bubble: bool = True) -> None:
-        """The failure badge; and the desktop bubble unless `bubble` is False (the engine
-        shows it on the desktop itself)."""
+    def notify(self, note: Notification) -> None:
+        """The failure badge, for a failure or a fault of the store."""
         if note.kind in ("failure", "store"):
             self._failure = True
             self._update("failure", f"Tickwork — {note.title}")
-        if bubble and self.can_notify and self.icon is not None:
+
+    def balloon(self, note: Notification) -> None:
+        """A desktop balloon for `note` (which ones: app/gui/notifications/notices.py)."""
+        if self.can_notify and self.icon is not None:
             self._last_run = note.run_id
             kind = (QSystemTrayIcon.MessageIcon.Critical if note.kind in ("failure", "store")
                     else QSystemTrayIcon.MessageIcon.Warning if note.kind == "rescued"
