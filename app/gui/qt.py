@@ -280,12 +280,25 @@ __all__ = [
     "plain_html",
     "qInstallMessageHandler",
     "qVersion",
+    "resize_within_screen",
 ]
 
 
 def is_dark(palette: QPalette) -> bool:
     """Whether a palette is a dark one (light text on a dark base)."""
     return palette.color(QPalette.ColorRole.Base).lightness() < 128
+
+
+FRAME_ROOM = (16, 48)  # a window manager's frame and title bar, around the size given
+
+
+def resize_within_screen(window: QWidget, width: int, height: int) -> None:
+    """`width`×`height`, or less where the free area of the screen `window` opens on (its
+    parent's) is smaller, leaving room for a frame and title bar: a 980×680 dialog on a
+    1920×1080 laptop at 150 % (1280×720 for Qt) with a panel had its buttons off screen."""
+    area = (window.parentWidget() or window).screen().availableGeometry()
+    window.resize(min(width, area.width() - FRAME_ROOM[0]),
+                  min(height, area.height() - FRAME_ROOM[1]))
 
 
 def alive(obj: object) -> bool:

@@ -3,8 +3,9 @@
 By default the window follows the system palette (and whatever the desktop says when it
 switches between light and dark). A user may pin Light or Dark instead; those use the
 Fusion style with a complete palette, so every role (text, base, highlight, links,
-placeholder text) is set and nothing is dark on dark — and a Fusion whose check boxes and
-radio buttons have an edge you can see on the dark palette (`PinnedStyle`).
+placeholder text) is set and nothing is dark on dark. Fusion, pinned or the system's, is one
+whose check boxes and radio buttons have an edge you can see on a dark palette
+(`EdgedFusion`).
 """
 
 from __future__ import annotations
@@ -110,15 +111,20 @@ def dark_palette() -> QPalette:
 
 
 def light_palette() -> QPalette:
+    """Fusion's, with the explanations' grey (the placeholder text's) one that reads: its
+    own, black at half strength, is about 3.9:1 on the window, below body text's 4.5."""
     style = QApplication.style()
-    return style.standardPalette() if isinstance(style, QStyle) else QPalette()
+    p = style.standardPalette() if isinstance(style, QStyle) else QPalette()
+    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+        p.setColor(group, QPalette.ColorRole.PlaceholderText, QColor("#5f6368"))
+    return p
 
 
-class PinnedStyle(QProxyStyle):
+class EdgedFusion(QProxyStyle):
     """Fusion, with an edge you can see around check boxes and radio buttons on a dark
     palette: Fusion draws it a shade darker than the window (#191a1c on #202124), so an
     unchecked box all but vanished (Settings' options, a run-through); here it is the
-    placeholder text's grey (about 6:1 on the window)."""
+    placeholder text's grey (about 6:1 on the window). On a light palette, Fusion's own."""
 
     def __init__(self) -> None:
         super().__init__("Fusion")
@@ -154,12 +160,14 @@ def apply(app: QApplication, scheme: str) -> None:
         _system_style = app.style().name()
         _system_palette = QPalette(app.palette())
     if scheme == "system":
-        app.setStyle(_system_style)
+        # where the desktop names no Qt style of its own (GNOME, a bare X session) Qt draws
+        # with Fusion, under the desktop's palette, dark too: the same edges as pinned
+        app.setStyle(EdgedFusion() if _system_style.lower() == "fusion" else _system_style)
         app.styleHints().unsetColorScheme()
         if _system_palette is not None:
             app.setPalette(_system_palette)
         return
-    app.setStyle(PinnedStyle())  # (the application owns it, and deletes it for the next)
+    app.setStyle(EdgedFusion())  # (the application owns it, and deletes it for the next)
     if scheme == "dark":
         app.styleHints().setColorScheme(Qt.ColorScheme.Dark)
         app.setPalette(dark_palette())

@@ -42,6 +42,7 @@ from app.gui.qt import (
     QVBoxLayout,
     QWidget,
     Signal,
+    resize_within_screen,
 )
 from app.gui.tasks.import_rows import PreviewRows
 from app.gui.tasks.secrets_needed import kept_words, left_out_words
@@ -122,7 +123,7 @@ class ImportPreview(QDialog):
         self.reads = 0  # which preview is the newest: an older one's answer is dropped
         crontab = kind == CRONTAB
         self.setWindowTitle("Import a crontab" if crontab else "Import systemd timers")
-        self.resize(900, 480)
+        resize_within_screen(self, 900, 480)
 
         self.path = QLineEdit()
         self.path.setAccessibleName("Crontab file" if crontab else "Folder of timer units")

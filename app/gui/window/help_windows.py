@@ -27,6 +27,7 @@ from app.gui.qt import (
     QTextBrowser,
     QVBoxLayout,
     QWidget,
+    resize_within_screen,
 )
 
 GUIDE = "user-guide.md"  # package data of app.gui.window (pyproject.toml)
@@ -113,7 +114,7 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(self.table)
         layout.addWidget(note)
         layout.addWidget(buttons)
-        self.resize(560, 520)
+        resize_within_screen(self, 560, 520)
 
     def fill(self) -> None:
         rows = shortcuts(self._bar)
@@ -154,7 +155,7 @@ class GuideDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(buttons)
-        self.resize(980, 680)
+        resize_within_screen(self, 980, 680)
 
     def _on_contents_row_changed(self, row: int) -> None:
         if 0 <= row < len(self._sections):
