@@ -28,12 +28,7 @@ from app.gui.qt import (
     Qt,
 )
 from app.gui.widgets import display
-
-
-def blend(a: QColor, b: QColor, amount: float) -> QColor:
-    return QColor(round(a.red() + (b.red() - a.red()) * amount),
-                  round(a.green() + (b.green() - a.green()) * amount),
-                  round(a.blue() + (b.blue() - a.blue()) * amount))
+from app.gui.widgets.display import blend
 
 
 def entry_colour(entry: Entry, dark: bool) -> QColor:

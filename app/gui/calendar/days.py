@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from app.gui.calendar.boxes import blend, first_fitting
+from app.gui.calendar.boxes import first_fitting
 from app.gui.calendar.data import CalendarData
 from app.gui.calendar.week import GUTTER, HOUR_PX, TimeGrid
 from app.gui.qt import (
@@ -27,6 +27,7 @@ from app.gui.qt import (
     QWidget,
     Signal,
 )
+from app.gui.widgets.display import blend
 
 HEADER_H = 40
 

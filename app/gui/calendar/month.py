@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from app.gui.calendar.boxes import blend, paint_entry
+from app.gui.calendar.boxes import paint_entry
 from app.gui.calendar.data import BUSY, Entry
 from app.gui.calendar.paint import CalendarGrid, Hit
 from app.gui.calendar.words import KIND_WORDS, MORE, busiest_lines, summary
@@ -30,7 +30,7 @@ from app.gui.qt import (
     QWidget,
 )
 from app.gui.widgets import display
-from app.gui.widgets.display import clock
+from app.gui.widgets.display import blend, clock
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 

@@ -25,7 +25,6 @@ from app.gui.calendar.boxes import (
     aggregate_box,
     aggregate_text,
     aggregate_text_rects,
-    blend,
     entry_box,
     entry_text,
     entry_text_rects,
@@ -47,7 +46,7 @@ from app.gui.qt import (
     QWidget,
 )
 from app.gui.widgets import display
-from app.gui.widgets.display import clock
+from app.gui.widgets.display import blend, clock
 
 HOUR_PX = 48.0
 GUTTER = 52.0

@@ -29,7 +29,6 @@ from app.gui.graph.layout import Layout
 from app.gui.graph.paint import (
     EdgeTiles,
     Labels,
-    blend,
     edge_tooltip,
     paint_badges,
     paint_drag,
@@ -62,6 +61,7 @@ from app.gui.qt import (
     is_dark,
 )
 from app.gui.widgets import display
+from app.gui.widgets.display import blend
 
 LABEL_PX = 14.0  # node label size in scene units
 MIN_SCALE, MAX_SCALE = 0.01, 4.0

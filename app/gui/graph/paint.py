@@ -21,14 +21,6 @@ from app.gui.qt import (
 )
 from app.gui.widgets import display
 
-
-def blend(a: QColor, b: QColor, amount: float) -> QColor:
-    """`a` moved `amount` of the way towards `b`."""
-    return QColor(round(a.red() + (b.red() - a.red()) * amount),
-                  round(a.green() + (b.green() - a.green()) * amount),
-                  round(a.blue() + (b.blue() - a.blue()) * amount))
-
-
 TILE = 1500.0  # scene units per edge tile
 BOTH_GAP = 6.0  # scene units between the two arrows of a pair that waits and runs after
 

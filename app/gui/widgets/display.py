@@ -76,6 +76,13 @@ def dark_mode() -> bool:
     return isinstance(app, QApplication) and is_dark(app.palette())
 
 
+def blend(a: QColor, b: QColor, amount: float) -> QColor:
+    """`a` moved `amount` of the way towards `b`."""
+    return QColor(round(a.red() + (b.red() - a.red()) * amount),
+                  round(a.green() + (b.green() - a.green()) * amount),
+                  round(a.blue() + (b.blue() - a.blue()) * amount))
+
+
 def status_colour(status: str, dark: bool | None = None) -> QColor:
     light_shade, dark_shade = STATUS_COLOURS.get(status, ("#5f6368", "#b0b6bd"))
     return QColor(dark_shade if (dark_mode() if dark is None else dark) else light_shade)
