@@ -132,8 +132,11 @@ class TaskTableModel(PagedTableModel[TaskItem, TaskQuery]):
         if role == Qt.ItemDataRole.TextAlignmentRole and column == PRIORITY:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and not spec.enabled:
-            return QApplication.palette().brush(QPalette.ColorGroup.Disabled,
-                                                QPalette.ColorRole.Text)
+            # quieter than an enabled row's, yet read as text (the palette's disabled text,
+            # #bebebe on white in Fusion, was 1.9:1: a paused task's name hard to read)
+            palette = QApplication.palette()
+            return display.blend(palette.color(QPalette.ColorRole.Text),
+                                 palette.color(QPalette.ColorRole.Base), 0.4)
         if role == Qt.ItemDataRole.FontRole and column == NAME and not spec.enabled:
             font = QFont()
             font.setItalic(True)
