@@ -27,6 +27,7 @@ from app.gui.widgets import display
 from app.gui.widgets.accessible import INTERACTIVE, current_name
 from tests.gui.conftest import SCREENSHOTS, Gui, closed, command_task
 from tests.gui.editing import answering, choose, choose_schedule, click, go, new_editor
+from tests.gui.test_runs_tint import contrast
 
 LONG_CRON = "5,10,15,20,25,35,40 */3 1-10,20-25 1,3,5,7,9,11 1-5"
 
@@ -92,18 +93,6 @@ def test_escape_with_changes_asks_and_without_changes_closes(gui: Gui, qtbot: An
     gui.wait_until(lambda: closed(editor))
 
 
-def _luminance(colour: QColor) -> float:
-    def channel(c: float) -> float:
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    return (0.2126 * channel(colour.redF()) + 0.7152 * channel(colour.greenF())
-            + 0.0722 * channel(colour.blueF()))
-
-
-def _contrast(a: QColor, b: QColor) -> float:
-    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
-
 
 def _ring_pixels(editor: TaskEditor, widget: QWidget) -> list[QColor]:
     """The two outermost pixel columns of `widget`'s left edge, half way down, as shown."""
@@ -125,7 +114,7 @@ def test_the_focused_field_wears_a_ring_you_can_see(gui: Gui, qtbot: Any, scheme
         gui.wait_until(lambda: QApplication.activeWindow() is editor)
         highlight = editor.palette().color(editor.palette().ColorRole.Highlight)
         window = editor.palette().color(editor.palette().ColorRole.Window)
-        assert _contrast(highlight, window) >= 3  # WCAG's minimum for a focus indicator
+        assert contrast(highlight, window) >= 3  # WCAG's minimum for a focus indicator
         click(qtbot, editor.general.name)
         for widget in (editor.general.name, editor.general.description):
             if widget is editor.general.description:
