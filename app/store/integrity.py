@@ -76,6 +76,11 @@ def moved(path: Path, opened: dict[str, tuple[int, int] | None]) -> FilesMoved |
     gone = [s for s, was in opened.items() if was is not None and now.get(s) != was]
     if not gone:
         return None
+    if not path.parent.is_dir():  # (its connections still write to the files they opened)
+        return FilesMoved(
+            f"the data home {path.parent} was moved or deleted while the engine ran: the "
+            "engine stopped, as what it recorded would no longer be where Tickwork looks; "
+            "put the folder back, or start it with `--home` naming where it went")
     return FilesMoved(
         f"{path}{gone[0]} was deleted or replaced while the engine ran: the engine stopped, "
         "as its writes and other programs' would no longer meet and commits would be lost; "
