@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,10 @@ def test_a_home_moved_or_deleted_stops_the_engine_and_its_runs_in_one_line(
             home.rename(away)
         else:
             shutil.rmtree(home)
-        code = engine.proc.wait(30)
+        try:
+            code = engine.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            pytest.fail(engine.text())
         assert not sleeper.is_running(), engine.text()  # stopped, not left for nobody
     finally:
         with contextlib.suppress(psutil.Error):
