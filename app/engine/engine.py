@@ -109,6 +109,7 @@ class Engine:
         self._inbox: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._life = threading.Lock()  # a stop waits for a part of the engine being started
+        self._stopped = threading.Event()  # the stop is over: a second `stop` waits for it
         self.backups = DailyBackups(self.home, self._stop, clock=clock) if backups else None
         self._threads: list[threading.Thread] = []
         self.faults = StoreFaults(self)
@@ -183,9 +184,18 @@ class Engine:
     def stop(self, grace: float = 10.0) -> None:
         """Stop firing; let running attempts finish for `grace` seconds; interrupt the rest."""
         with self._life:
-            if self._stop.is_set():
-                return
+            first = not self._stop.is_set()
             self._stop.set()
+        if not first:  # a stop already going (the engine's own, its store's files gone) is
+            if threading.current_thread() not in self._threads:  # waited for: `tickwork
+                self._stopped.wait()  # engine` exited in it, its runs' commands left running
+            return
+        try:
+            self._stop_parts(grace)
+        finally:
+            self._stopped.set()
+
+    def _stop_parts(self, grace: float) -> None:
         self.retention.wake()
         recorded = True
         if self.leadership.led and self._threads:  # (activate started its parts)

@@ -152,7 +152,7 @@ class MetricsSampler:
         values: dict[str, Any] = {
             "cpu": psutil.cpu_percent(None),
             "memory": psutil.virtual_memory().percent,
-            "disk": psutil.disk_usage(str(engine.home)).percent,
+            "disk": self._disk_use(),
             "running": engine.running_count(),
             "queued": engine.dispatcher.queued_count(),
             "fires_per_min": len(recent),
@@ -176,6 +176,15 @@ class MetricsSampler:
             self._last_prune = engine.clock.monotonic()
             engine.writer.submit(lambda: ledger.prune_metrics(now - RETENTION))
         return values
+
+    def _disk_use(self) -> float | None:
+        """The home's disk use in %; None while the home is not there (moved or deleted under
+        the engine, which stops it: its store's watcher says so); it was a traceback a
+        second until the engine stopped."""
+        try:
+            return float(psutil.disk_usage(str(self.engine.home)).percent)
+        except OSError:
+            return None
 
     def _sample_run(self, now: datetime, run_id: int, pid: int, attempt: Attempt,
                     table: ProcessTable) -> None:

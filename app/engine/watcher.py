@@ -238,9 +238,9 @@ class StoreWatcher:
         if self.store.url is not None:
             return
         self.store.keep_private()
-        if self._files is None:
-            self._files = integrity.sidecars(self.store.path)
-        elif (moved := integrity.moved(self.store.path, self._files)) is not None:
+        if self._files is None:  # (the home already gone by then is seen too: a run's
+            self._files = integrity.sidecars(self.store.path)  # command went on for ever)
+        if (moved := integrity.moved(self.store.path, self._files)) is not None:
             try:  # what the engine committed, into the database file before it stops
                 connection.checkpoint()
             except Exception as exc:

@@ -72,6 +72,11 @@ def moved(path: Path, opened: dict[str, tuple[int, int] | None]) -> FilesMoved |
     its connections open since: SQLite deletes them only at the last close) is not there
     any more: each connection keeps the one it opened, which no other program sees, so two
     copies of the log's index, or of the log, go two ways and commits are lost."""
+    if not path.parent.is_dir():  # (its connections still write to the files they opened)
+        return FilesMoved(
+            f"the data home {path.parent} was moved or deleted while the engine ran: the "
+            "engine stopped, as what it recorded would no longer be where Tickwork looks; "
+            "put the folder back, or start it with `--home` naming where it went")
     now = sidecars(path)
     gone = [s for s, was in opened.items() if was is not None and now.get(s) != was]
     if not gone:

@@ -1,0 +1,66 @@
+"""The data home moved or deleted under a running `tickwork engine` (a `mv`, an `rm -rf`, a
+sync tool), a command of a run still going: the engine stops in one line that names the
+home, its run's command is stopped and the run recorded `interrupted` (its retry waiting
+for the next start), and the log holds no traceback. `tickwork engine` used to exit in the
+middle of its own stop: the command went on running with nobody to stop it (after an
+`rm -rf`, no next start could find it), its run left `running`; the metrics sampler logged
+a traceback a second meanwhile, and the line said that `tickwork.db-wal` was deleted."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import psutil  # type: ignore[import-untyped]  # no stubs installed
+import pytest
+
+from tests.engine.conftest import wait_until
+
+MARKS = {"moved": "32.7", "deleted": "32.8"}  # the command's argument, to find its process
+
+
+def _sleepers(mark: str) -> list[psutil.Process]:
+    return [proc for proc in psutil.process_iter(["cmdline"])
+            if proc.info["cmdline"] == ["sleep", mark]]
+
+
+@pytest.mark.parametrize("how", ["moved", "deleted"])
+def test_a_home_moved_or_deleted_stops_the_engine_and_its_runs_in_one_line(
+        spawn: Any, cli: Any, home: Path, tmp_path: Path, how: str) -> None:
+    added = cli("task", "add", "slow", "--command", f"sleep {MARKS[how]}", "--manual",
+                "--retries", "1")
+    assert added.code == 0, added.err
+    engine = spawn()
+    engine.wait_for("engine running")
+    assert cli("task", "run", "slow").code == 0
+    wait_until(lambda: len(_sleepers(MARKS[how])) == 1, 15)
+    sleeper = _sleepers(MARKS[how])[0]
+    away = tmp_path / "moved"
+    try:
+        if how == "moved":
+            home.rename(away)
+        else:
+            shutil.rmtree(home)
+        try:
+            code = engine.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            pytest.fail(engine.text())
+        assert not sleeper.is_running(), engine.text()  # stopped, not left for nobody
+    finally:
+        with contextlib.suppress(psutil.Error):
+            sleeper.kill()
+    text = engine.text()
+    assert code == 1, text
+    errors = [line for line in text.splitlines() if " ERROR " in line]
+    assert len(errors) == 1, text
+    assert f"the data home {home} was moved or deleted while the engine ran" in errors[0]
+    assert "Traceback" not in text
+    assert "engine stopped" in text
+    if how == "moved":  # put back, as the line says: the run was recorded where it went
+        away.rename(home)
+        runs = {r["id"]: r["status"] for r in cli("run", "list", "--json").json()}
+        assert runs[1] == "interrupted", runs
+        assert sorted(runs.values()) == ["interrupted", "retrying"], runs
