@@ -134,12 +134,17 @@ class MetricsSampler:
                 mono = self.engine.clock.monotonic()
                 self._resting = True  # (before the look: a run starting after it wakes us)
                 busy = self.busy()
-                if mono - self._last_sample >= self.idle_interval or busy:
+                since = mono - self._last_sample
+                # busy, a wake within `interval` of the last sample (a run that changed while
+                # it was taken) waits out the rest: it sampled again at once, as often as runs
+                # changed (a soak: 1.1 to 2.2 system samples a second; a test: 17 in 3 ms)
+                if since >= self.idle_interval or (busy and since >= self.interval):
                     self._last_sample = mono
                     self.sample()
+                    since = 0.0
                 if busy:
                     self._resting = False
-                wait = self.interval if busy else max(
+                wait = self.interval - since if busy else max(
                     self.interval, self._last_sample + self.idle_interval - mono)
             except Exception:
                 log.exception("metrics sample failed")
