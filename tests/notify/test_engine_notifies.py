@@ -34,6 +34,11 @@ def finished(cli: Any, task: str, count: int = 1) -> bool:
     return len(done) >= count
 
 
+def monitored(folder: Path) -> str:
+    """What `dbus-monitor` wrote so far."""
+    return (folder / "monitor.txt").read_text()
+
+
 @pytest.fixture
 def engine_on_bus(home: Path, tmp_path: Path, session_bus: str,
                   monkeypatch: pytest.MonkeyPatch) -> Any:
@@ -61,6 +66,8 @@ def test_a_failure_notifies_once_with_buttons_and_retry_now_runs_it_again(
             ["dbus-monitor", "--address", session_bus,
              "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"],
             stdout=(tmp_path / "monitor.txt").open("w"), stderr=subprocess.STDOUT)
+        # it watches once the bus has taken its name back (BecomeMonitor): from then on
+        wait_until(lambda: "member=NameLost" in monitored(tmp_path), timeout=20)
     engine = engine_on_bus()
     wait_until(lambda: "desktop notifications through test-server" in engine.text())
     assert cli("task", "run", "nightly-backup").code == 0
@@ -85,9 +92,12 @@ def test_a_failure_notifies_once_with_buttons_and_retry_now_runs_it_again(
     # the retried run failed too: a second notification
     wait_until(lambda: len(notification_server.seen()) == 2, timeout=20)
     if monitor is not None:
+        # the bus hands the monitor its copy beside the server's: the server may have the
+        # second call before the monitor has written it down (terminated then, it never is)
+        wait_until(lambda: monitored(tmp_path).count("member=Notify") >= 2, timeout=20)
         monitor.terminate()
         monitor.wait(10)
-        seen = (tmp_path / "monitor.txt").read_text()
+        seen = monitored(tmp_path)
         assert seen.count("member=Notify") == 2, seen
         assert '"nightly-backup failed"' in seen
 
