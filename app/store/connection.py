@@ -14,6 +14,7 @@ state change the writer commits in that transaction.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -121,6 +122,17 @@ def checkpoint() -> None:
     empty the log (`wal_checkpoint(TRUNCATE)`): through a connection opened before a `-wal`
     was deleted, the only way left to keep what was committed there."""
     db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+
+def open_now() -> None:
+    """Open this thread's connection to an SQLite store now, not at its first write: it keeps
+    the file it opened wherever the file goes. The engine's writer wrote nothing before its
+    home was moved under it, then its stop's writes opened the file where it had been, and
+    failed, a traceback each; now they land where the home went, as a writer's that had
+    written do. A store that cannot be opened now is met, and said, at the first write."""
+    if isinstance(db.obj, pw.SqliteDatabase) and db.is_closed():
+        with contextlib.suppress(pw.DatabaseError):
+            db.connect(reuse_if_open=True)
 
 
 def close() -> None:

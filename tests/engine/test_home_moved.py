@@ -64,3 +64,23 @@ def test_a_home_moved_or_deleted_stops_the_engine_and_its_runs_in_one_line(
         runs = {r["id"]: r["status"] for r in cli("run", "list", "--json").json()}
         assert runs[1] == "interrupted", runs
         assert sorted(runs.values()) == ["interrupted", "retrying"], runs
+
+
+def test_a_home_moved_before_the_engine_wrote_anything_stops_it_in_one_line(
+        spawn: Any, home: Path, tmp_path: Path) -> None:
+    """Its writer had no connection yet: the stop's writes opened the file where it had
+    been, and each failed with a traceback after the engine's line. Its connection is opened
+    as it starts, so they are recorded where the home went."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    home.rename(tmp_path / "moved")
+    try:
+        code = engine.proc.wait(30)
+    except subprocess.TimeoutExpired:
+        pytest.fail(engine.text())
+    text = engine.text()
+    assert code == 1, text
+    assert "Traceback" not in text
+    errors = [line for line in text.splitlines() if " ERROR " in line]
+    assert len(errors) == 1, text
+    assert f"the data home {home} was moved or deleted while the engine ran" in errors[0]
