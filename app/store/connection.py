@@ -19,6 +19,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import peewee as pw
@@ -26,6 +27,7 @@ import peewee as pw
 from app.store.backend import LEASE as LEASE  # (said here too: leader.py and the tests')
 from app.store.backend import WRITE_SILENCE as WRITE_SILENCE
 from app.store.backend import lock_writes
+from app.store.integrity import said_if_gone
 from app.store.models import db
 
 log = logging.getLogger(__name__)
@@ -84,8 +86,8 @@ def _batch(epoch: int | None) -> Iterator[Any]:
                 fence(epoch)
             yield txn
         return
-    with db.atomic("IMMEDIATE") as txn:
-        yield txn
+    with said_if_gone(Path(db.obj.database)), db.atomic("IMMEDIATE") as txn:
+        yield txn  # (its file gone, its home moved or deleted: `StoreGone` in one line)
 
 
 def end_transaction() -> None:

@@ -52,6 +52,7 @@ from app.store.integrity import (
     newer_schema,
     problems,
     readonly_target,
+    said_if_gone,
     unusable,
 )
 from app.store.models import ALL_MODELS, SCHEMA_VERSION, Meta, db
@@ -209,7 +210,7 @@ class Store:
             from app.store.audit import key_ahead
 
             key_ahead()
-        with write_batch():
+        with write_batch():  # (`StoreGone` in one line when its file went)
             self._not_replaced()
             yield
         audit = _audit_if_loaded()
@@ -241,8 +242,9 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[None]:
-        """A read transaction: one consistent snapshot for several queries."""
-        with db.atomic("REPEATABLE READ" if self.url else "DEFERRED"):
+        """A read transaction: one snapshot for several queries (`StoreGone`: its file went)."""
+        with said_if_gone(None if self.url else self.path), \
+                db.atomic("REPEATABLE READ" if self.url else "DEFERRED"):
             yield
 
     def data_version(self) -> int:

@@ -20,6 +20,7 @@ import shutil
 import sqlite3
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -52,6 +53,43 @@ class StoreDamaged(StoreError):
 
 class FilesMoved(StoreError):
     """The store's `-wal` or `-shm` file was deleted or replaced under the running engine."""
+
+
+class StoreGone(StoreError):
+    """The store's file cannot be opened any more: its home was moved or deleted, or the file
+    is gone or is not a file (a folder in its place), under a window or command that had it
+    open. A state to wait out (the window says it once and looks again), not a bug."""
+
+
+def gone(path: Path) -> StoreGone | None:
+    """Why the SQLite store at `path` cannot be opened now, in one line that names it and
+    says what to do; None when nothing is wrong with where it is (another failure)."""
+    home = path.parent
+    if not home.is_dir():
+        return StoreGone(f"the data home {home} was moved or deleted: put the folder back, or "
+                         "reopen Tickwork with `--home` naming where it went")
+    if not path.is_file():
+        return StoreGone(f"{path} is not a file any more: put the store's file back, or "
+                         "reopen Tickwork with `--home` naming where its data home went")
+    if not os.access(path, os.R_OK):  # (never an open and a close: closing any descriptor
+        # of the file lets go of the process's SQLite locks on it)
+        return StoreGone(f"{path} cannot be read (permission denied): give its owner back "
+                         f"the use of it (`chmod u+rw {path}`)")
+    return None
+
+
+@contextmanager
+def said_if_gone(path: Path | None) -> Iterator[None]:
+    """A store access whose connection cannot be opened because the SQLite store at `path`
+    is not where it was raises `StoreGone` in one line (None: a PostgreSQL store, as is).
+    It was `OperationalError: unable to open database file`, a traceback a read."""
+    try:
+        yield
+    except Exception as exc:  # (peewee's OperationalError wraps sqlite3's)
+        if path is not None and any(isinstance(e, sqlite3.OperationalError) for e in causes(exc)
+                                    ) and (why := gone(path)) is not None:
+            raise why from exc
+        raise
 
 
 def sidecars(path: Path) -> dict[str, tuple[int, int] | None]:
