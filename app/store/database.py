@@ -84,7 +84,7 @@ class Store:
         self.home = home
         self.path = home / DB_NAME
         self.url = url  # a PostgreSQL store's URL; None: the SQLite file at `path`
-        self._file: tuple[int, int] | None = None  # the file opened (device, inode)
+        self.file: tuple[int, int] | None = None  # the file opened (device, inode)
 
     @property
     def name(self) -> str:
@@ -117,7 +117,7 @@ class Store:
             if version is None:
                 _make_new(store.path)
             db.connect(reuse_if_open=True)
-            store._file = _identity(store.path)
+            store.file = _identity(store.path)
             store._check_schema()
         except StoreError:
             db.close()
@@ -222,9 +222,9 @@ class Store:
         says so) or has replaced (after a wait for the write lock, this connection's file
         is no longer the store's): the write would be lost with a success said. (The
         engine's writer needs no look: no engine runs while a restore does.)"""
-        if self.url is not None or self._file is None:
+        if self.url is not None or self.file is None:
             return
-        if _identity(self.path) != self._file:
+        if _identity(self.path) != self.file:
             raise StoreError(f"{self.path} was replaced by a restore while this waited for "
                              "it: nothing was written; run it again")
         try:

@@ -93,9 +93,10 @@ def said_if_gone(path: Path | None) -> Iterator[None]:
 
 
 def sidecars(path: Path) -> dict[str, tuple[int, int] | None]:
-    """The store's `-wal` and `-shm` files as (device, inode), None where there is none."""
+    """The store's file and its `-wal` and `-shm` files (by suffix: "", "-wal", "-shm") as
+    (device, inode), None where there is none."""
     found: dict[str, tuple[int, int] | None] = {}
-    for suffix in ("-wal", "-shm"):
+    for suffix in ("", "-wal", "-shm"):
         try:
             st = os.stat(f"{path}{suffix}")
         except OSError:
