@@ -24,6 +24,7 @@ from typing import Any
 
 import peewee as pw
 
+from app.store import backend
 from app.store.backend import LEASE as LEASE  # (said here too: leader.py and the tests')
 from app.store.backend import WRITE_SILENCE as WRITE_SILENCE
 from app.store.backend import lock_writes
@@ -86,7 +87,7 @@ def _batch(epoch: int | None) -> Iterator[Any]:
                 fence(epoch)
             yield txn
         return
-    with said_if_gone(Path(db.obj.database)), db.atomic("IMMEDIATE") as txn:
+    with said_if_gone(lambda: Path(backend.name())), db.atomic("IMMEDIATE") as txn:
         yield txn  # (its file gone, its home moved or deleted: `StoreGone` in one line)
 
 

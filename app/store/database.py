@@ -52,6 +52,7 @@ from app.store.integrity import (
     newer_schema,
     problems,
     readonly_target,
+    readwrite_uri,
     said_if_gone,
     unusable,
 )
@@ -111,7 +112,7 @@ class Store:
             raise StoreError(newer)
         fixes = store._prepare_files()
         _close_current()
-        db.initialize(pw.SqliteDatabase(str(store.path), pragmas=PRAGMAS,
+        db.initialize(pw.SqliteDatabase(readwrite_uri(store.path), pragmas=PRAGMAS, uri=True,
                                         check_same_thread=False, timeout=10))
         try:
             if version is None:
@@ -243,8 +244,7 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[None]:
         """A read transaction: one snapshot for several queries (`StoreGone`: its file went)."""
-        with said_if_gone(None if self.url else self.path), \
-                db.atomic("REPEATABLE READ" if self.url else "DEFERRED"):
+        with said_if_gone(self.path), db.atomic("REPEATABLE READ" if self.url else "DEFERRED"):
             yield
 
     def data_version(self) -> int:

@@ -19,7 +19,7 @@ import os
 import shutil
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -68,6 +68,9 @@ def gone(path: Path) -> StoreGone | None:
     if not home.is_dir():
         return StoreGone(f"the data home {home} was moved or deleted: put the folder back, or "
                          "reopen Tickwork with `--home` naming where it went")
+    if not path.exists():
+        return StoreGone(f"{path} was moved or deleted: put it back, or reopen Tickwork with "
+                         "`--home` naming the data home it went to")
     if not path.is_file():
         return StoreGone(f"{path} is not a file any more: put the store's file back, or "
                          "reopen Tickwork with `--home` naming where its data home went")
@@ -79,15 +82,16 @@ def gone(path: Path) -> StoreGone | None:
 
 
 @contextmanager
-def said_if_gone(path: Path | None) -> Iterator[None]:
+def said_if_gone(path: Path | Callable[[], Path]) -> Iterator[None]:
     """A store access whose connection cannot be opened because the SQLite store at `path`
-    is not where it was raises `StoreGone` in one line (None: a PostgreSQL store, as is).
-    It was `OperationalError: unable to open database file`, a traceback a read."""
+    (or where the callable says, asked only then) is not where it was raises `StoreGone` in
+    one line (a PostgreSQL store's errors as they are). It was `OperationalError: unable to
+    open database file`, a traceback a read."""
     try:
         yield
     except Exception as exc:  # (peewee's OperationalError wraps sqlite3's)
-        if path is not None and any(isinstance(e, sqlite3.OperationalError) for e in causes(exc)
-                                    ) and (why := gone(path)) is not None:
+        if any(isinstance(e, sqlite3.OperationalError) for e in causes(exc)) and (
+                why := gone(path if isinstance(path, Path) else path())) is not None:
             raise why from exc
         raise
 
@@ -164,6 +168,12 @@ def _read_only(folder: Path) -> bool:
 def readonly_uri(path: Path, *, immutable: bool = False) -> str:
     """The path's bytes, escaped (a name that is not UTF-8, `b\\xff.db`, is one too)."""
     return f"file:{quote(os.fsencode(path))}?mode=ro" + ("&immutable=1" if immutable else "")
+
+
+def readwrite_uri(path: Path) -> str:
+    """The store's file for its connections: read and written, never created (one opened
+    once it had gone — its home moved, the file deleted — made a new empty store there)."""
+    return f"file:{quote(os.fsencode(path))}?mode=rw"
 
 
 def readonly_target(path: Path) -> str:

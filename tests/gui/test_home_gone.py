@@ -102,3 +102,31 @@ def test_a_folder_in_place_of_the_store_file_is_said_once(
     assert f"{store} is not a file any more" in _engine_place(gui)
     assert len([r for r in caplog.records if "is not a file any more" in r.getMessage()]) == 1
     assert _boxes() == []
+
+
+def test_the_store_file_moved_away_is_said_once_and_no_empty_store_is_made_in_its_place(
+        gui_factory: Callable[..., Gui], home: Path, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Each read's new connection made an empty tickwork.db where the store had been (SQLite
+    creates a file it cannot find), then failed on it ("no such table: run"), a traceback
+    every 3 s; a store put back then had to replace it."""
+    caplog.set_level(logging.INFO)
+    gui = gui_factory(engine=False)
+    gui.service.create_task(command_task("kept"))
+    gui.quiet()
+    store, kept = home / "tickwork.db", tmp_path / "kept.db"
+    store.rename(kept)
+    gui.window.status.refresh()
+    gui.wait_until(lambda: f"{store} was moved or deleted: put it back" in _engine_place(gui))
+    gui.qtbot.wait(2 * REFRESH_MS)
+    assert not store.exists()  # nothing made in its place
+    assert _tracebacks(caplog) == []
+    assert len([r for r in caplog.records if "was moved or deleted" in r.getMessage()]) == 1
+    assert _boxes() == []
+    kept.rename(store)
+    gui.wait_until(lambda: "was moved or deleted" not in _engine_place(gui), 20)
+    gui.window.status.overview = None
+    gui.window.status.refresh()
+    gui.wait_until(lambda: gui.window.status.overview is not None)
+    assert gui.window.status.overview.tasks == 1
+    assert _tracebacks(caplog) == []
