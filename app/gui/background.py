@@ -149,7 +149,7 @@ class Background(QObject):
         """The store can be read again."""
         if self.away is not None:
             self.away = None
-            log.warning("the store can be read again")
+            log.info("the store can be read again")
             self.store_away.emit("")
 
 

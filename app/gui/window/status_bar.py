@@ -239,10 +239,10 @@ class StatusBar(QStatusBar):
                      + ("; reopen Tickwork to schedule its tasks" if self._halted() else ""))
         self._on_session_mode_changed(self.session.mode, self.session.detail)
 
-    def _halted(self) -> bool:
-        """This window's engine stopped itself (its store went, or is damaged)."""
+    def _halted(self) -> str | None:
+        """Why this window's engine stopped itself (its store went, or is damaged), if so."""
         engine = self.session.engine
-        return engine is not None and engine.fault is not None and self.session.mode == "stopped"
+        return engine.fault if engine is not None and self.session.mode == "stopped" else None
 
     def _on_session_mode_changed(self, mode: str, detail: str) -> None:
         away = self.session.background.away
@@ -250,8 +250,8 @@ class StatusBar(QStatusBar):
             self._engine_text = f"● {away[:1].upper()}{away[1:]}"
             paint_status(self.engine, "failed")
             self._engine_tip = ("Tickwork reads the store again every few seconds and goes on "
-                                "once it is back" + (": this window's engine stopped; reopen "
-                                "Tickwork then to schedule its tasks" if self._halted() else
+                                "once it is back" + ("; this window's engine stopped: reopen "
+                                "Tickwork then to schedule its tasks." if self._halted() else
                                 "."))
             self._fit_engine()
             return
@@ -261,9 +261,8 @@ class StatusBar(QStatusBar):
                    "this window shows its work"
         elif mode == "stopped" and detail == HANDING_OVER:  # ("Engine stopped" read as if
             text = "Handing scheduling over to a background engine…"  # nothing would run)
-        elif self._halted():
-            text = "Engine stopped — reopen Tickwork to schedule again"
-            detail = str(self.session.engine and self.session.engine.fault)
+        elif (fault := self._halted()) is not None:
+            text, detail = "Engine stopped — reopen Tickwork to schedule again", fault
         elif mode == "running" and detail:  # who leads a shared store; fewer workers
             text = f"{text} — {detail}"
         if mode == "running" and self.session.workers_short():
