@@ -228,18 +228,19 @@ class StoreWatcher:
                     log.exception("store thread step failed")
 
     def _check_files(self) -> None:
-        """The home and the store's files are private still (`Store.keep_private`), and its
-        `-wal` and `-shm` are still the files this thread's connection opened
-        (taken at the first look, its connection open since); else a fault of the store that
-        stops the engine (`integrity.moved`), its commits checkpointed first: its last
-        connection to close may have opened the new `-wal`. A command beside it said "created
-        task 6" twice and kept neither, or called the store damaged and said to restore a
-        backup."""
+        """The store's file, its `-wal` and `-shm` are still the files this thread's
+        connection opened (taken at the first look, its connection open since); else a fault
+        of the store that stops the engine (`integrity.moved`), its commits checkpointed
+        first: its last connection to close may have opened the new `-wal`. A command beside
+        it said "created task 6" twice and kept neither, or called the store damaged and said
+        to restore a backup; with a folder in the file's place the engine wrote on to the file
+        moved away, and this step failed with a traceback every 2 s. Then the home and the
+        files are private still (`Store.keep_private`)."""
         if self.store.url is not None:
             return
-        self.store.keep_private()
         if self._files is None:  # (the home already gone by then is seen too: a run's
-            self._files = integrity.sidecars(self.store.path)  # command went on for ever)
+            self._files = {**integrity.sidecars(self.store.path),  # command went on for ever)
+                           "": self.store.file}  # (the file opened, not the one there now)
         if (moved := integrity.moved(self.store.path, self._files)) is not None:
             try:  # what the engine committed, into the database file before it stops
                 connection.checkpoint()
@@ -247,6 +248,7 @@ class StoreWatcher:
                 log.error("the engine's commits could not be put into %s: %s",
                           self.store.path, exc)
             raise moved
+        self.store.keep_private()
 
     def _next(self, wait: float) -> Callable[[], None] | None:
         try:

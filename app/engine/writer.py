@@ -99,9 +99,8 @@ class Writer:
         self.fault: str | None = None  # FULL or UNREACHABLE while a batch waits, CORRUPT
         self._refused = False  # UNREACHABLE as the server refused the password
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
-        self._unwritten: list[_Batch] = []  # given up at stop, the store still failing: said
-        self._unwritten_why, self.left = "", left  # once, and its runs' ends, output and
-        # starts handed to `left` (app/engine/launcher/ends.py keeps each run's end)
+        self._unwritten: list[_Batch] = []  # given up at stop, the store failing: said once,
+        self._unwritten_why, self.left = "", left  # runs' ends, output, starts to `left`
         self.batches, self.ops, self.max_batch_seconds = 0, 0, 0.0
 
     def start(self) -> None:
@@ -189,6 +188,7 @@ class Writer:
     # -- the writer thread --------------------------------------------------------------------
 
     def _loop(self) -> None:
+        connection.open_now()  # (the file it writes, wherever its home is moved to)
         while True:
             with self._cond:
                 while not len(self._batch) and not self._stopping:

@@ -10,9 +10,16 @@ is not one of Tickwork's own user-facing errors.
 Each job closes its thread's store connection when it ends: pool threads come and go, and
 an idle thread must not hold a connection (or a stale one to a previous store in tests).
 
+A store whose file cannot be opened any more (its data home moved or deleted under the
+window: `StoreGone`) is a state, not an error a read: the first such failure sets `away` and
+says it once (`store_away`, a warning in the log), later ones say nothing, and the session
+looks again now and then (app/gui/session.py) until `store_back`. Each view's reads on its
+timer logged a traceback and opened a box, every few seconds, before.
+
 Signals:
     error(str, str): an operation failed and nobody handled it (title, message).
     busy_changed(bool): whether any operation is in flight.
+    store_away(str): the store cannot be opened (its one line), or "" once it can again.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from typing import Any
 from app.core.errors import TickworkError, ValidationError, curly
 from app.gui.qt import QObject, QThreadPool, Signal, Slot, alive
 from app.store import connection
+from app.store.integrity import StoreGone
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +53,7 @@ class _Outcome:
 class Background(QObject):
     error = Signal(str, str)
     busy_changed = Signal(bool)
+    store_away = Signal(str)
     _finished = Signal(object)
 
     def __init__(self, parent: QObject | None = None, threads: int = 2) -> None:
@@ -53,6 +62,7 @@ class Background(QObject):
         self.pool.setMaxThreadCount(threads)
         self.pool.setExpiryTimeout(10_000)
         self._in_flight = 0
+        self.away: str | None = None  # why the store cannot be opened, while it cannot
         self._finished.connect(self._on_finished)
 
     @property
@@ -119,10 +129,28 @@ class Background(QObject):
         self.report(outcome.title, outcome.error)
 
     def report(self, title: str, error: BaseException) -> None:
-        """Tell the user about an error nobody else handled; log a bug with its traceback."""
+        """Tell the user about an error nobody else handled; log a bug with its traceback.
+        A store gone away is said once (`store_lost`)."""
+        if isinstance(error, StoreGone):
+            self.store_lost(error)
+            return
         if not isinstance(error, TickworkError):
             log.error("%s", title, exc_info=error)
         self.error.emit(title, describe_error(error))
+
+    def store_lost(self, error: StoreGone) -> None:
+        """The store cannot be opened: said the first time, until `store_back`."""
+        if self.away is None:
+            self.away = str(error)
+            log.warning("%s", self.away)
+            self.store_away.emit(self.away)
+
+    def store_back(self) -> None:
+        """The store can be read again."""
+        if self.away is not None:
+            self.away = None
+            log.info("the store can be read again")
+            self.store_away.emit("")
 
 
 def describe_error(error: BaseException) -> str:

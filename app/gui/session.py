@@ -8,6 +8,14 @@ On a shared PostgreSQL store the detail says who leads, where and since when (th
 reads it off the GUI thread, app/engine/leadership.py), and a running engine's detail says
 since when it leads.
 
+A store that cannot be opened any more (its data home moved or deleted under the window, or
+a folder in place of its file) is said once by the background (`Background.store_lost`);
+from then the session reads it again every `AWAY_RETRY_MS`, and once a read works the views
+read it all again (`outside_change`) and the window goes on as before. This window's engine,
+which stopped itself when its home went (app/engine/watcher.py), is not started again: the
+status bar says to reopen Tickwork to schedule (a viewer's engine on standby takes over by
+itself, once the other engine has gone).
+
 Signals:
     mode_changed(str, str): starting | running | standby | stopped, and a detail.
     outside_change(): another connection committed and no engine of this window reports
@@ -24,14 +32,17 @@ from app.engine.engine import Engine
 from app.gui.background import Background
 from app.gui.bridge import Bridge
 from app.gui.collector import collect_on_gui_thread
-from app.gui.qt import QObject, Signal
+from app.gui.qt import QObject, QTimer, Signal
 from app.service import Service
+from app.store import task_queries
 from app.store.database import Store
+from app.store.integrity import StoreGone
 
 log = logging.getLogger(__name__)
 
 POLL_RUNNING_MS = 1500
 POLL_VIEWER_MS = 500
+AWAY_RETRY_MS = 5000  # how often a store that cannot be opened is tried again
 
 
 HANDING_OVER = "handing over to a background engine"
@@ -61,6 +72,11 @@ class Session(QObject):
         self.bridge.engine_state_changed.connect(self._on_bridge_engine_state_changed)
         self.bridge.store_changed.connect(self._on_bridge_store_changed)
         self.bridge.watch_store(store, POLL_RUNNING_MS)
+        self._retry = QTimer(self)
+        self._retry.setInterval(AWAY_RETRY_MS)
+        self._retry.timeout.connect(self._on_retry_timeout)
+        self._trying = False
+        self.background.store_away.connect(self._on_background_store_away)
 
     def start(self) -> None:
         """Start the engine (off the GUI thread) and find out about the keyring."""
@@ -114,6 +130,34 @@ class Session(QObject):
     def _on_bridge_store_changed(self) -> None:
         if self.mode != "running":  # our engine's events say the rest
             self.outside_change.emit()
+
+    def _on_background_store_away(self, line: str) -> None:
+        if line:
+            self._retry.start()
+        else:
+            self._retry.stop()
+            self.outside_change.emit()  # every view reads what it shows again
+
+    def _on_retry_timeout(self) -> None:
+        if self._trying:
+            return
+        self._trying = True
+        store = self.store
+
+        def probe() -> None:
+            with store.read():
+                task_queries.count_all()
+
+        self.background.run(probe, self._on_probed, self._on_probe_failed, owner=self)
+
+    def _on_probed(self, _result: object) -> None:
+        self._trying = False
+        self.background.store_back()
+
+    def _on_probe_failed(self, error: BaseException) -> None:
+        self._trying = False
+        if not isinstance(error, StoreGone):  # (still away: nothing new to say)
+            self.background.report("Cannot read the store", error)
 
     def _set_mode(self, mode: str, detail: str) -> None:
         self.mode, self.detail = mode, detail

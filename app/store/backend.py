@@ -289,13 +289,13 @@ def data_version() -> int:
 
 
 def name() -> str:
-    """The open store's name: the SQLite file's path (also of one opened read-only, whose
-    `file:` URI names it: `tickwork check` verifies its audit trail with this home's
-    keyring), or the PostgreSQL URL (no password)."""
+    """The open store's name: the SQLite file's path (also where a `file:` URI names it: the
+    store's own connections', never creating it, or a read-only one's — `tickwork check`
+    verifies its audit trail with this home's keyring), or the PostgreSQL URL (no password)."""
     if is_postgres():
         return safe_url(str(db.database))
     database = str(db.database)
-    if database.startswith("file:"):  # (app/store/integrity.py: readonly_uri)
+    if database.startswith("file:"):  # (app/store/integrity.py: readwrite_uri, readonly_uri)
         import os
         from urllib.parse import unquote_to_bytes
 

@@ -14,17 +14,21 @@ state change the writer commits in that transaction.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import peewee as pw
 
+from app.store import backend
 from app.store.backend import LEASE as LEASE  # (said here too: leader.py and the tests')
 from app.store.backend import WRITE_SILENCE as WRITE_SILENCE
 from app.store.backend import lock_writes
+from app.store.integrity import said_if_gone
 from app.store.models import db
 
 log = logging.getLogger(__name__)
@@ -83,8 +87,8 @@ def _batch(epoch: int | None) -> Iterator[Any]:
                 fence(epoch)
             yield txn
         return
-    with db.atomic("IMMEDIATE") as txn:
-        yield txn
+    with said_if_gone(lambda: Path(backend.name())), db.atomic("IMMEDIATE") as txn:
+        yield txn  # (its file gone, its home moved or deleted: `StoreGone` in one line)
 
 
 def end_transaction() -> None:
@@ -121,6 +125,17 @@ def checkpoint() -> None:
     empty the log (`wal_checkpoint(TRUNCATE)`): through a connection opened before a `-wal`
     was deleted, the only way left to keep what was committed there."""
     db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+
+def open_now() -> None:
+    """Open this thread's connection to an SQLite store now, not at its first write: it keeps
+    the file it opened wherever the file goes. The engine's writer wrote nothing before its
+    home was moved under it, then its stop's writes opened the file where it had been, and
+    failed, a traceback each; now they land where the home went, as a writer's that had
+    written do. A store that cannot be opened now is met, and said, at the first write."""
+    if isinstance(db.obj, pw.SqliteDatabase) and db.is_closed():
+        with contextlib.suppress(pw.DatabaseError):
+            db.connect(reuse_if_open=True)
 
 
 def close() -> None:

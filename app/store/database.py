@@ -52,6 +52,8 @@ from app.store.integrity import (
     newer_schema,
     problems,
     readonly_target,
+    readwrite_uri,
+    said_if_gone,
     unusable,
 )
 from app.store.models import ALL_MODELS, SCHEMA_VERSION, Meta, db
@@ -83,7 +85,7 @@ class Store:
         self.home = home
         self.path = home / DB_NAME
         self.url = url  # a PostgreSQL store's URL; None: the SQLite file at `path`
-        self._file: tuple[int, int] | None = None  # the file opened (device, inode)
+        self.file: tuple[int, int] | None = None  # the file opened (device, inode)
 
     @property
     def name(self) -> str:
@@ -110,13 +112,13 @@ class Store:
             raise StoreError(newer)
         fixes = store._prepare_files()
         _close_current()
-        db.initialize(pw.SqliteDatabase(str(store.path), pragmas=PRAGMAS,
+        db.initialize(pw.SqliteDatabase(readwrite_uri(store.path), pragmas=PRAGMAS, uri=True,
                                         check_same_thread=False, timeout=10))
         try:
             if version is None:
                 _make_new(store.path)
             db.connect(reuse_if_open=True)
-            store._file = _identity(store.path)
+            store.file = _identity(store.path)
             store._check_schema()
         except StoreError:
             db.close()
@@ -209,7 +211,7 @@ class Store:
             from app.store.audit import key_ahead
 
             key_ahead()
-        with write_batch():
+        with write_batch():  # (`StoreGone` in one line when its file went)
             self._not_replaced()
             yield
         audit = _audit_if_loaded()
@@ -221,9 +223,9 @@ class Store:
         says so) or has replaced (after a wait for the write lock, this connection's file
         is no longer the store's): the write would be lost with a success said. (The
         engine's writer needs no look: no engine runs while a restore does.)"""
-        if self.url is not None or self._file is None:
+        if self.url is not None or self.file is None:
             return
-        if _identity(self.path) != self._file:
+        if _identity(self.path) != self.file:
             raise StoreError(f"{self.path} was replaced by a restore while this waited for "
                              "it: nothing was written; run it again")
         try:
@@ -241,8 +243,8 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[None]:
-        """A read transaction: one consistent snapshot for several queries."""
-        with db.atomic("REPEATABLE READ" if self.url else "DEFERRED"):
+        """A read transaction: one snapshot for several queries (`StoreGone`: its file went)."""
+        with said_if_gone(self.path), db.atomic("REPEATABLE READ" if self.url else "DEFERRED"):
             yield
 
     def data_version(self) -> int:

@@ -19,7 +19,8 @@ import os
 import shutil
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -54,10 +55,52 @@ class FilesMoved(StoreError):
     """The store's `-wal` or `-shm` file was deleted or replaced under the running engine."""
 
 
+class StoreGone(StoreError):
+    """The store's file cannot be opened any more: its home was moved or deleted, or the file
+    is gone or is not a file (a folder in its place), under a window or command that had it
+    open. A state to wait out (the window says it once and looks again), not a bug."""
+
+
+def gone(path: Path) -> StoreGone | None:
+    """Why the SQLite store at `path` cannot be opened now, in one line that names it and
+    says what to do; None when nothing is wrong with where it is (another failure)."""
+    home = path.parent
+    if not home.is_dir():
+        return StoreGone(f"the data home {home} was moved or deleted: put the folder back, or "
+                         "reopen Tickwork with `--home` naming where it went")
+    if not path.exists():
+        return StoreGone(f"{path} was moved or deleted: put it back, or reopen Tickwork with "
+                         "`--home` naming the data home it went to")
+    if not path.is_file():
+        return StoreGone(f"{path} is not a file any more: put the store's file back, or "
+                         "reopen Tickwork with `--home` naming where its data home went")
+    if not os.access(path, os.R_OK):  # (never an open and a close: closing any descriptor
+        # of the file lets go of the process's SQLite locks on it)
+        return StoreGone(f"{path} cannot be read (permission denied): give its owner back "
+                         f"the use of it (`chmod u+rw {path}`)")
+    return None
+
+
+@contextmanager
+def said_if_gone(path: Path | Callable[[], Path]) -> Iterator[None]:
+    """A store access whose connection cannot be opened because the SQLite store at `path`
+    (or where the callable says, asked only then) is not where it was raises `StoreGone` in
+    one line (a PostgreSQL store's errors as they are). It was `OperationalError: unable to
+    open database file`, a traceback a read."""
+    try:
+        yield
+    except Exception as exc:  # (peewee's OperationalError wraps sqlite3's)
+        if any(isinstance(e, sqlite3.OperationalError) for e in causes(exc)) and (
+                why := gone(path if isinstance(path, Path) else path())) is not None:
+            raise why from exc
+        raise
+
+
 def sidecars(path: Path) -> dict[str, tuple[int, int] | None]:
-    """The store's `-wal` and `-shm` files as (device, inode), None where there is none."""
+    """The store's file and its `-wal` and `-shm` files (by suffix: "", "-wal", "-shm") as
+    (device, inode), None where there is none."""
     found: dict[str, tuple[int, int] | None] = {}
-    for suffix in ("-wal", "-shm"):
+    for suffix in ("", "-wal", "-shm"):
         try:
             st = os.stat(f"{path}{suffix}")
         except OSError:
@@ -125,6 +168,12 @@ def _read_only(folder: Path) -> bool:
 def readonly_uri(path: Path, *, immutable: bool = False) -> str:
     """The path's bytes, escaped (a name that is not UTF-8, `b\\xff.db`, is one too)."""
     return f"file:{quote(os.fsencode(path))}?mode=ro" + ("&immutable=1" if immutable else "")
+
+
+def readwrite_uri(path: Path) -> str:
+    """The store's file for its connections: read and written, never created (one opened
+    once it had gone — its home moved, the file deleted — made a new empty store there)."""
+    return f"file:{quote(os.fsencode(path))}?mode=rw"
 
 
 def readonly_target(path: Path) -> str:

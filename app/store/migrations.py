@@ -128,7 +128,7 @@ def switch_auto_vacuum() -> bool:
         db.execute_sql("PRAGMA auto_vacuum = INCREMENTAL")
         db.execute_sql("VACUUM")
     except (pw.OperationalError, sqlite3.OperationalError) as exc:
-        log.warning("could not switch %s to incremental vacuum: %s", db.database, exc)
+        log.warning("could not switch %s to incremental vacuum: %s", backend.name(), exc)
     return int(db.execute_sql("PRAGMA auto_vacuum").fetchone()[0]) == 2
 
 
@@ -148,7 +148,7 @@ def migrate(from_version: int) -> None:
     }
     postgres = backend.is_postgres()
     if not postgres:  # PostgreSQL: pg_dump it before upgrading Tickwork (README)
-        path = Path(db.database)  # (a restore's copy is brought up to date before the
+        path = Path(backend.name())  # (a restore's copy is brought up to date before the
         backup.make(path.parent, kind="migration", source=path)  # rename: it, not the store)
         db.execute_sql("PRAGMA foreign_keys = OFF")  # (outside a transaction, or ignored)
     try:
@@ -172,7 +172,7 @@ def migrate(from_version: int) -> None:
                 if "locked" not in str(exc) or waits == UPGRADE_WAITS:
                     raise
                 if not waits:  # a big store's upgrade takes a while: this one waits its turn
-                    log.info("another process is upgrading %s: waiting", db.database)
+                    log.info("another process is upgrading %s: waiting", backend.name())
     finally:
         if not postgres:
             db.execute_sql("PRAGMA foreign_keys = ON")

@@ -64,3 +64,48 @@ def test_a_home_moved_or_deleted_stops_the_engine_and_its_runs_in_one_line(
         runs = {r["id"]: r["status"] for r in cli("run", "list", "--json").json()}
         assert runs[1] == "interrupted", runs
         assert sorted(runs.values()) == ["interrupted", "retrying"], runs
+
+
+def test_a_home_moved_before_the_engine_wrote_anything_stops_it_in_one_line(
+        spawn: Any, home: Path, tmp_path: Path) -> None:
+    """Its writer had no connection yet: the stop's writes opened the file where it had
+    been, and each failed with a traceback after the engine's line. Its connection is opened
+    as it starts, so they are recorded where the home went."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    home.rename(tmp_path / "moved")
+    try:
+        code = engine.proc.wait(30)
+    except subprocess.TimeoutExpired:
+        pytest.fail(engine.text())
+    text = engine.text()
+    assert code == 1, text
+    assert "Traceback" not in text
+    errors = [line for line in text.splitlines() if " ERROR " in line]
+    assert len(errors) == 1, text
+    assert f"the data home {home} was moved or deleted while the engine ran" in errors[0]
+
+
+def test_a_folder_in_place_of_the_store_file_stops_the_engine_in_one_line(
+        spawn: Any, cli: Any, home: Path, tmp_path: Path) -> None:
+    """tickwork.db moved away and a folder made in its place (the home and the store's -wal
+    and -shm untouched): the engine went on writing to the file it had open, which Tickwork
+    no longer looks at, and every read beside it failed ("unable to open database file"). It
+    stops in one line naming the file, its writes kept in the file moved away."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    store = home / "tickwork.db"
+    store.rename(tmp_path / "kept.db")
+    store.mkdir()
+    try:
+        code = engine.proc.wait(30)
+    except subprocess.TimeoutExpired:
+        pytest.fail(engine.text())
+    text = engine.text()
+    assert code == 1, text
+    assert "Traceback" not in text
+    errors = [line for line in text.splitlines() if " ERROR " in line]
+    assert len(errors) == 1, text
+    assert f"{store} was deleted or replaced while the engine ran" in errors[0]
+    listed = cli("task", "list")
+    assert listed.code == 1 and f"{store}" in listed.err, listed

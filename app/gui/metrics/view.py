@@ -178,8 +178,8 @@ class MetricsView(QWidget):
 
     def _poll_store(self) -> None:
         """No live samples lately (another process's engine): read what it stored."""
-        if self._polling or self._loading or not self.loaded:
-            return
+        if self._polling or self._loading or not self.loaded or self.background.away:
+            return  # (a store gone away: the session tries it, not a read a second)
         self._polling = True
         last = self.history.latest_at
         after = datetime.fromtimestamp(last if last is not None else time.time() - 3600, UTC)

@@ -31,6 +31,7 @@ from app.gui.session import Session
 from app.service import Service
 from app.store import runs as run_store
 from app.store import task_queries
+from app.store.integrity import StoreGone
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ class RunWatch(QObject):
             self._read()  # (after the look in flight, if one is)
 
     def _on_session_outside_change(self) -> None:
-        if self.session.mode in WATCHED:
+        if self.session.mode in WATCHED and self.session.background.away is None:
             self._read()
 
     def _read(self) -> None:
@@ -126,7 +127,10 @@ class RunWatch(QObject):
         self._done()
 
     def _on_read_failed(self, exc: BaseException) -> None:
-        log.warning("cannot read the other engine's runs for notifications: %s", exc)
+        if isinstance(exc, StoreGone):  # said once, for the whole window
+            self.session.background.store_lost(exc)
+        else:
+            log.warning("cannot read the other engine's runs for notifications: %s", exc)
         self._done()
 
     def _done(self) -> None:

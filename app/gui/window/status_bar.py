@@ -5,6 +5,11 @@ few seconds while the window is visible and soon after run events; "failed today
 fires whose last attempt so far failed (`runs.failed_since`); the engine's state
 comes from its events through the session. The bell button counts unread notifications.
 
+While the store cannot be opened (its data home moved or deleted: `Background.away`) the
+engine's place says so, in the one line naming the home and what to do, said once as a
+message too; the figures are not read (the session tries the store every few seconds), and
+once it is back they are, and the engine's state is shown again.
+
 Signals:
     failures_clicked(): the user clicked "failures today".
     bell_clicked(): the user clicked the notification bell.
@@ -124,6 +129,7 @@ class StatusBar(QStatusBar):
         bridge = session.bridge
         for signal in (bridge.runs_changed, bridge.service_changed, bridge.store_changed):
             signal.connect(self.soon)
+        session.background.store_away.connect(self._on_background_store_away)
         self._on_session_mode_changed(session.mode, session.detail)
 
     def say(self, text: str, ms: int = 8000) -> None:
@@ -225,13 +231,38 @@ class StatusBar(QStatusBar):
         if not self._fitting:
             self._said = ""  # cleared, or another (a menu's tip): ours is not fitted again
 
+    def _on_background_store_away(self, line: str) -> None:
+        if line:
+            self.say(f"{line[:1].upper()}{line[1:]}.", 30_000)
+        else:
+            self.say(f"{self.session.store.home} can be read again"
+                     + ("; reopen Tickwork to schedule its tasks" if self._halted() else ""))
+        self._on_session_mode_changed(self.session.mode, self.session.detail)
+
+    def _halted(self) -> str | None:
+        """Why this window's engine stopped itself (its store went, or is damaged), if so."""
+        engine = self.session.engine
+        return engine.fault if engine is not None and self.session.mode == "stopped" else None
+
     def _on_session_mode_changed(self, mode: str, detail: str) -> None:
+        away = self.session.background.away
+        if away is not None:  # what the person must do comes first: the state says why
+            self._engine_text = f"● {away[:1].upper()}{away[1:]}"
+            paint_status(self.engine, "failed")
+            self._engine_tip = ("Tickwork reads the store again every few seconds and goes on "
+                                "once it is back" + ("; this window's engine stopped: reopen "
+                                "Tickwork then to schedule its tasks." if self._halted() else
+                                "."))
+            self._fit_engine()
+            return
         text, status = MODES.get(mode, (mode, "scheduled"))
         if mode == "standby":
             text = f"Scheduling is done by another engine ({detail or 'running elsewhere'}); " \
                    "this window shows its work"
         elif mode == "stopped" and detail == HANDING_OVER:  # ("Engine stopped" read as if
             text = "Handing scheduling over to a background engine…"  # nothing would run)
+        elif (fault := self._halted()) is not None:
+            text, detail = "Engine stopped — reopen Tickwork to schedule again", fault
         elif mode == "running" and detail:  # who leads a shared store; fewer workers
             text = f"{text} — {detail}"
         if mode == "running" and self.session.workers_short():
@@ -257,7 +288,8 @@ class StatusBar(QStatusBar):
 
     def refresh(self) -> None:
         hidden = self.window() is not None and not self.window().isVisible()
-        if self._reading or (hidden and self.overview is not None):
+        if self._reading or (hidden and self.overview is not None) or \
+                self.session.background.away is not None:  # (the session tries it)
             return
         self._reading = True
         service = self.session.service
