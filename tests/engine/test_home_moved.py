@@ -74,16 +74,8 @@ def test_a_home_moved_before_the_engine_wrote_anything_stops_it_in_one_line(
     engine = spawn()
     engine.wait_for("engine running")
     home.rename(tmp_path / "moved")
-    try:
-        code = engine.proc.wait(30)
-    except subprocess.TimeoutExpired:
-        pytest.fail(engine.text())
-    text = engine.text()
-    assert code == 1, text
-    assert "Traceback" not in text
-    errors = [line for line in text.splitlines() if " ERROR " in line]
-    assert len(errors) == 1, text
-    assert f"the data home {home} was moved or deleted while the engine ran" in errors[0]
+    assert f"the data home {home} was moved or deleted while the engine ran" in _one_line_stop(
+        engine)
 
 
 def test_a_folder_in_place_of_the_store_file_stops_the_engine_in_one_line(
@@ -97,6 +89,13 @@ def test_a_folder_in_place_of_the_store_file_stops_the_engine_in_one_line(
     store = home / "tickwork.db"
     store.rename(tmp_path / "kept.db")
     store.mkdir()
+    assert f"{store} was deleted or replaced while the engine ran" in _one_line_stop(engine)
+    listed = cli("task", "list")
+    assert listed.code == 1 and f"{store}" in listed.err, listed
+
+
+def _one_line_stop(engine: Any) -> str:
+    """The engine's exit (1) and its one ERROR line, no traceback: the line."""
     try:
         code = engine.proc.wait(30)
     except subprocess.TimeoutExpired:
@@ -106,6 +105,4 @@ def test_a_folder_in_place_of_the_store_file_stops_the_engine_in_one_line(
     assert "Traceback" not in text
     errors = [line for line in text.splitlines() if " ERROR " in line]
     assert len(errors) == 1, text
-    assert f"{store} was deleted or replaced while the engine ran" in errors[0]
-    listed = cli("task", "list")
-    assert listed.code == 1 and f"{store}" in listed.err, listed
+    return errors[0]
