@@ -132,3 +132,45 @@ def test_the_worker_refuses_a_key_file_that_holds_no_key(tmp_path: Path) -> None
         assert done.returncode == 2 and done.stdout == ""
         assert done.stderr.startswith(f"tickwork: error: key-file: {said}"), done.stderr
         assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_worker_with_a_key_file_per_home_opens_them_with_the_right_one(
+        engine: Any, service: Any, start_worker: Any, home: Path, tmp_path: Path) -> None:
+    """`secret workers-key -` writes the key to standard output; a worker given several
+    key files (one per engine's home) opens a run with the one its secrets name."""
+    secret_task(service)
+    printed = run_tickwork(["--home", str(home), "secret", "workers-key", "-"])
+    assert printed.returncode == 0, printed.stderr
+    assert sealing.parse_key(printed.stdout) == sealing.home_key(service.keyring, make=False)
+    ours, theirs = tmp_path / "ours.key", tmp_path / "theirs.key"
+    ours.write_text(printed.stdout)
+    theirs.write_text(sealing.key_text(b"t" * 32) + "\n")  # another home's
+    start_worker("far@test", None, "--key-file", str(theirs), "--key-file", str(ours),
+                 home=None, env={"TICKWORK_TEST_KEYRING": str(tmp_path / "their-keyring.json"),
+                                 "TICKWORK_HOME": str(tmp_path / "their-home")})
+    run = service.run_now("remote")
+    done = ended(service, run.id)
+    assert done.status == "succeeded", done.error
+    assert "token arrived" in output(service, run.id)
+
+
+def test_a_sealed_value_altered_in_the_broker_fails_its_run_in_words(
+        engine: Any, service: Any, broker: str, start_worker: Any) -> None:
+    from app.remote.broker import redis_client
+    from faults.harness import wait_until
+
+    secret_task(service)
+    run = service.run_now("remote")  # no worker yet: its secrets wait in the broker
+    client = redis_client(broker)
+    key = wait_until(lambda: next(iter(client.scan_iter("tickwork:secret:*")), None), 15)
+    head, _, body = (client.get(key) or b"").decode().rpartition(".")
+    raw = bytearray(base64.urlsafe_b64decode(body))
+    raw[-1] ^= 1  # (its tag)
+    client.set(key, f"{head}.{base64.urlsafe_b64encode(bytes(raw)).decode()}")
+    start_worker()
+    done = ended(service, run.id)
+    kid = sealing.key_id(sealing.home_key(service.keyring, make=False) or b"")
+    assert (done.status, done.error) == (
+        "failed", f"not run: its sealed secrets do not open with the workers' key {kid}: "
+        "they were altered, or moved from another run")
+    assert "token" not in output(service, run.id)
