@@ -2,7 +2,7 @@
 daily backup is a day old (`backup.daily`, which also rotates), on its own thread so a big
 store never holds up firing. A failure never stops the engine; it is said once, not at every
 hourly try (again when its reason changes), and so is the first backup after it. A daily
-backup found damaged by the rotation (app/store/backup.py) is set aside and said once."""
+backup found damaged by the rotation (app/store/backup.py) is deleted and said once."""
 
 from __future__ import annotations
 
@@ -49,10 +49,9 @@ class DailyBackups:
         if made is None:
             return None
         log.info("daily backup: %s", made.path)
-        for damaged in made.set_aside:  # (said once: renamed, it is no daily one any more)
-            log.warning("daily backup %s fails its check (%s): set aside as %s, not counted "
-                        "among the daily and weekly backups kept", damaged.was, damaged.why,
-                        damaged.path.name)
+        for damaged in made.damaged:  # (said once: it is gone)
+            log.warning("daily backup %s fails its check (%s): deleted, newer good backups "
+                        "are kept", damaged.path, damaged.why)
         self.made.append(made.path)
         return made.path
 

@@ -12,12 +12,15 @@ newest backup of each of the 7 most recent UTC days that have one, and the newes
 of the 4 most recent ISO weeks that have one (a backup may count for both); every other
 daily backup is deleted. Only good backups count: a daily one is checked when made (one
 that fails `verify` is removed at once, and the day's backup failed) and again at each
-rotation, where one that fails now (cut short, damaged on disk since) is set aside, renamed
-to kind `damaged` (kept, never counted, never deleted automatically), so the rotation keeps
-7 days and 4 weeks of backups `restore` takes. A `restore` copy is deleted once it is more
-than 7 days old, except the newest (the store the latest restore replaced, kept whatever
-its age): each restore adds one, and a few restores a day would otherwise pile up copies
-of the whole store. `migration`, `manual` and `damaged` backups are never deleted automatically.
+rotation, where one that fails now (cut short, damaged on disk since) is deleted once a good
+daily backup newer than it is kept: `restore` never takes it (set aside, as it was, it was
+kept for ever, one more each time). The engine rotates just after a new backup passed its
+check, so it always has one. A `restore` copy is deleted once it is more than 7 days old,
+except the newest (the store the latest restore replaced, kept whatever its age): each
+restore adds one, and a few restores a day would otherwise pile up copies of the whole
+store. `migration`, `manual` and `damaged` backups (a raw copy of a store SQLite could not
+read, kept by `restore`; or a daily one an older Tickwork set aside) are never deleted
+automatically.
 """
 
 from __future__ import annotations
@@ -204,10 +207,9 @@ def restore_copies_to_remove(copies: Sequence[datetime], now: datetime, *,
 
 
 @dataclass(frozen=True, slots=True)
-class SetAside:
-    """A daily backup that failed `verify` at a rotation, now kept as kind `damaged`."""
+class Damaged:
+    """A daily backup that failed `verify` at a rotation and was deleted: why."""
 
-    was: Path
     path: Path
     why: str
 
@@ -215,28 +217,29 @@ class SetAside:
 @dataclass(frozen=True, slots=True)
 class Rotation:
     removed: list[Path]
-    set_aside: list[SetAside]
+    damaged: list[Damaged]
 
 
 def rotate(home: Path, now: datetime | None = None) -> Rotation:
-    """Set aside the daily backups that fail `verify`, then delete the good daily backups
-    and the restore copies the rotation rules let go."""
+    """Delete the daily backups that fail `verify` and are older than a good one, then the
+    good daily backups and the restore copies the rotation rules let go."""
     found = list_backups(home)
-    dailies, set_aside = [], []
-    for b in found:
+    dailies: list[Backup] = []
+    damaged: list[Damaged] = []
+    for b in found:  # (newest first)
         if b.kind != "daily":
             continue
         try:
             verify(b.path)
         except ValidationError as exc:
-            damaged = b.path.with_name(b.path.name.removesuffix("-daily.db") + "-damaged.db")
-            os.replace(b.path, damaged)
-            set_aside.append(SetAside(b.path, damaged, str(exc).removeprefix(f"{b.path} ")))
+            if dailies:  # a good one newer than it is kept
+                b.path.unlink(missing_ok=True)
+                damaged.append(Damaged(b.path, str(exc).removeprefix(f"{b.path} ")))
             continue
         dailies.append(b)
     removed = _remove(dailies, to_remove([b.at for b in dailies]))
     return Rotation(removed + rotate_restore_copies(home, now or datetime.now(UTC), found),
-                    set_aside)
+                    damaged)
 
 
 def rotate_restore_copies(home: Path, now: datetime,
@@ -259,7 +262,7 @@ def _remove(backups: Sequence[Backup], gone: set[datetime]) -> list[Path]:
 @dataclass(frozen=True, slots=True)
 class Daily:
     path: Path
-    set_aside: list[SetAside]  # older daily backups found damaged by the rotation
+    damaged: list[Damaged]  # older daily backups the rotation found damaged, and deleted
 
 
 def daily(home: Path, now: datetime) -> Daily | None:
@@ -278,7 +281,7 @@ def daily(home: Path, now: datetime) -> Daily | None:
         path.unlink(missing_ok=True)
         raise StoreError(f"the new backup failed its check, so it was removed: {exc}"
                          ) from None
-    return Daily(path, rotate(home, now).set_aside)
+    return Daily(path, rotate(home, now).damaged)
 
 
 def verify(file: Path) -> int:

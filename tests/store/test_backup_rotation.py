@@ -180,12 +180,14 @@ def test_restore_copies_older_than_a_week_go_but_never_the_newest(home: Path, cl
         now - timedelta(days=8)}
 
 
-def test_a_damaged_daily_backup_is_set_aside_and_good_ones_fill_its_place(
+def test_a_damaged_daily_backup_is_deleted_and_good_ones_fill_its_place(
         home: Path, cli: Any, tmp_path: Path) -> None:
     """A daily backup cut short (or failing `verify` otherwise) held its day's place in the
     rotation: the engine kept it and deleted a good one, so fewer backups `restore` takes
-    were kept than promised. The engine's daily step sets it aside as `damaged` (kept,
-    never counted), says so once in its log, and keeps 7 days of good daily backups."""
+    were kept than promised; then it was set aside as `damaged` and kept for ever, one more
+    file each time, though `restore` never takes it. The engine's daily step deletes it (a
+    good daily backup newer than it is kept), says so once in its log, and keeps 7 days of
+    good daily backups."""
     from tests.engine.conftest import EngineProcess
 
     assert cli("task", "add", "t", "--command", "true", "--manual").code == 0
@@ -202,24 +204,40 @@ def test_a_damaged_daily_backup_is_set_aside_and_good_ones_fill_its_place(
         path.chmod(0o600)
         return path
 
-    cut = planted(1, good.read_bytes()[:len(good.read_bytes()) // 2])  # cut short
     for days_ago in range(2, 9):
         planted(days_ago, good.read_bytes())
+    cut = planted(1, good.read_bytes()[:len(good.read_bytes()) // 2])  # cut short
+    junk = planted(5, b"not a database")  # (beside that day's good one)
     proc = EngineProcess(home, tmp_path / "engine.log")
     try:
-        proc.wait_for("set aside as")
+        proc.wait_for(f"{junk} fails its check")
+        proc.wait_for(f"{cut} fails its check")
     finally:
         proc.stop()
-    damaged = folder / cut.name.replace("-daily.db", "-damaged.db")
-    assert not cut.exists() and damaged.exists()
-    said = [line for line in proc.text().splitlines() if "set aside" in line]
-    assert len(said) == 1 and str(cut) in said[0] and damaged.name in said[0], said
+    assert not cut.exists() and not junk.exists()
+    assert [b for b in backup.list_backups(home) if b.kind == "damaged"] == []
+    said = [line for line in proc.text().splitlines() if "fails its check" in line]
+    assert len(said) == 2 and all("deleted, newer good backups are kept" in line
+                                  for line in said), said
     dailies = [b for b in backup.list_backups(home) if b.kind == "daily"]
     for b in dailies:
         backup.verify(b.path)  # every one counted is one `restore` takes
     assert len({b.at.date() for b in dailies}) >= backup.KEEP_DAILY
     assert {b.at for b in dailies} == {b.at for b in dailies} - backup.to_remove(
         [b.at for b in dailies])
+
+
+def test_a_damaged_daily_backup_with_no_good_one_after_it_is_left(home: Path,
+                                                                  store: Store) -> None:
+    """The rotation deletes a damaged daily backup only when a good one newer than it is
+    kept: the newest daily backup, damaged, is left as it is (and passed over by restore)."""
+    assert backup.daily(home, day(3, 1)) is not None
+    [made] = backup.list_backups(home)
+    newer = made.path.with_name(made.path.name.replace("20270301", "20270302"))
+    newer.write_bytes(b"not a database")
+    rotation = backup.rotate(home, day(3, 2, 12))
+    assert rotation.damaged == [] and newer.exists()
+    assert backup.newest(home) == made
 
 
 def test_a_new_daily_backup_that_fails_its_check_is_removed_and_the_failure_said(
