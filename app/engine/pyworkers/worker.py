@@ -31,6 +31,7 @@ from app.engine.pyworkers.baseline import Baseline, kill_children, note_fork
 from app.engine.pyworkers.bounds import bound
 from app.engine.pyworkers.context import RunContext
 from app.engine.pyworkers.modules import Modules
+from app.platform.os_text import for_os
 from app.platform.pipes import unread
 from app.platform.users import enter_home
 
@@ -171,11 +172,9 @@ class Link:
             if folder is None:
                 enter_home(os.environ)  # (the engine's: the baseline puts it back each run)
             else:
-                try:
-                    os.chdir(folder)  # (a relative one from the worker's own, as a command's)
-                except UnicodeEncodeError:  # one the locale cannot hold: in UTF-8, as a
-                    os.chdir(folder.encode("utf-8", "surrogateescape"))  # command's
-                    folder = os.getcwd()  # (as the locale decodes it: its imports find it)
+                # one the locale cannot hold goes in UTF-8, as a command's, read back as
+                folder = os.fsdecode(for_os(folder))  # the locale decodes it: imports find it
+                os.chdir(folder)  # (a relative one from the worker's own, as a command's)
         except OSError as exc:  # said as a command's: "cannot start …: [Errno 2] …"
             end["start_error"] = str(exc)
             return
