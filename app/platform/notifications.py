@@ -30,6 +30,7 @@ OBJECT_PATH = "/org/freedesktop/Notifications"
 INTERFACE = "org.freedesktop.Notifications"
 CALL_TIMEOUT = 5.0  # seconds a server may take to answer one call
 URGENCY = {"low": 0, "normal": 1, "critical": 2}
+STATUS_NOTIFIER_WATCHER = "org.kde.StatusNotifierWatcher"  # the D-Bus tray's host
 
 
 class NotificationsUnavailable(Exception):
@@ -110,8 +111,7 @@ class DesktopNotifications:
         `replaces`: the id of an earlier one this one takes the place of, on the screen if
         it is still there (the server shows a new one if not)."""
         flat: list[str] = []
-        if self.reads_markup:
-            body = html.escape(body, quote=False)
+        body = as_body(body, self.reads_markup)
         if self.supports_actions:
             for key, label in actions:
                 flat += [key, label]
@@ -121,6 +121,12 @@ class DesktopNotifications:
                            (self.app_name, replaces, self.icon, summary, body, flat, hints,
                             timeout_ms))
         return int(reply[0])
+
+    def has_owner(self, name: str) -> bool:
+        """Whether a program owns the bus name `name` now."""
+        from jeepney.bus_messages import message_bus
+
+        return bool(self._call_bus(message_bus.NameHasOwner(name))[0])
 
     def actions(self, timeout: float | None) -> ActionInvoked | None:
         """The next click on an action, waiting up to `timeout` seconds; None if none came."""
@@ -176,6 +182,33 @@ class DesktopNotifications:
         except Exception as exc:  # the connection broke (RouterClosed, OSError)
             raise NotificationsUnavailable(f"the session bus went away ({_reason(exc)})") \
                 from None
+
+
+def as_body(text: str, markup: bool) -> str:
+    """Plain `text` as a notification's body: escaped where the server reads markup."""
+    return html.escape(text, quote=False) if markup else text
+
+
+def balloons_read_markup(qt_platform: str) -> bool:
+    """Whether the text of a Qt tray balloon is read as markup here: on Linux and the BSDs
+    Qt's tray is a StatusNotifierItem over D-Bus (always but under X11, and there when a
+    StatusNotifierWatcher owns its name on the session bus), which hands a balloon's text to
+    the notification server as its body, as it is, and the server may read markup in it.
+    Elsewhere (Windows, macOS, an X11 tray of the older kind) Qt draws the balloon itself,
+    as plain text. `qt_platform`: the window's (QGuiApplication.platformName())."""
+    client = DesktopNotifications()
+    try:
+        client.open()
+    except NotificationsUnavailable:
+        return False  # no server: the balloon, if any, is Qt's own
+    try:
+        if qt_platform == "xcb" and not client.has_owner(STATUS_NOTIFIER_WATCHER):
+            return False
+        return client.reads_markup
+    except NotificationsUnavailable:
+        return False
+    finally:
+        client.close()
 
 
 def _reason(exc: BaseException) -> str:

@@ -78,3 +78,33 @@ def test_dunst_draws_an_errors_text_as_it_is(
     assert message == ("<b>&lt;i&gt;marked&lt;/i&gt; &amp; co failed</b>\nSystemExit: "
                        "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;img src=\"file:///tmp/x.png\"&gt; "
                        "a &lt; b &gt; c"), message
+
+
+def test_tray_balloons_are_escaped_only_where_a_server_that_reads_markup_gets_them(
+        session_bus: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Qt's tray balloon goes to the notification server only from its D-Bus tray (under X11,
+    when a StatusNotifierWatcher is on the bus); X11's older tray draws it itself as plain
+    text, where "&amp;" would be read as it is (tests/platform/test_tray_balloon_markup.py
+    has the window's)."""
+    from jeepney.bus_messages import message_bus
+    from jeepney.io.blocking import open_dbus_connection
+
+    from app.platform.notifications import STATUS_NOTIFIER_WATCHER, balloons_read_markup
+
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", session_bus)
+    assert not balloons_read_markup("wayland")  # no server
+    server = NotificationServer(session_bus, capabilities=("body", "body-markup"))
+    try:
+        assert balloons_read_markup("wayland")  # always Qt's D-Bus tray
+        assert not balloons_read_markup("xcb")  # no watcher: Qt's own balloon
+        with open_dbus_connection(bus=session_bus) as host:
+            reply = host.send_and_get_reply(message_bus.RequestName(STATUS_NOTIFIER_WATCHER))
+            assert reply.body == (1,)
+            assert balloons_read_markup("xcb")
+    finally:
+        server.close()
+    plain = NotificationServer(session_bus, capabilities=("body",))
+    try:
+        assert not balloons_read_markup("wayland")
+    finally:
+        plain.close()

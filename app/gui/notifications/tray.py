@@ -16,10 +16,33 @@ Signals:
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+
 from app.engine.events import Notification
-from app.gui.qt import QAction, QMenu, QObject, QSystemTrayIcon, Signal, might_be_rich
+from app.gui.qt import (
+    QAction,
+    QGuiApplication,
+    QMenu,
+    QObject,
+    QSystemTrayIcon,
+    Signal,
+    might_be_rich,
+)
 from app.gui.session import Session
 from app.gui.widgets import display, icons
+from app.platform.notifications import as_body, balloons_read_markup
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Balloon:
+    title: str
+    message: str
+    kind: QSystemTrayIcon.MessageIcon
+    ms: int
+    run_id: int | None = None
 
 
 class Tray(QObject):
@@ -37,6 +60,7 @@ class Tray(QObject):
         self._last_run: int | None = None
         self.icon: QSystemTrayIcon | None = None
         self.session: Session | None = None
+        self._waiting: list[_Balloon] = []  # balloons waiting for the server's answer
         if not self.available:
             return
         self.menu = QMenu()
@@ -99,18 +123,42 @@ class Tray(QObject):
 
     def balloon(self, note: Notification) -> None:
         """A desktop balloon for `note` (which ones: app/gui/notifications/notices.py)."""
-        if self.can_notify and self.icon is not None:
-            self._last_run = note.run_id
-            kind = (QSystemTrayIcon.MessageIcon.Critical if note.kind in ("failure", "store")
-                    else QSystemTrayIcon.MessageIcon.Warning if note.kind == "rescued"
-                    else QSystemTrayIcon.MessageIcon.Information)
-            self.icon.showMessage(note.title, note.message, kind, 10_000)
+        kind = (QSystemTrayIcon.MessageIcon.Critical if note.kind in ("failure", "store")
+                else QSystemTrayIcon.MessageIcon.Warning if note.kind == "rescued"
+                else QSystemTrayIcon.MessageIcon.Information)
+        self._pop(_Balloon(note.title, note.message, kind, 10_000, note.run_id))
 
     def say(self, title: str, message: str) -> None:
-        if self.can_notify and self.icon is not None:
-            self._last_run = None
-            self.icon.showMessage(title, message, QSystemTrayIcon.MessageIcon.Information,
-                                  8000)
+        self._pop(_Balloon(title, message, QSystemTrayIcon.MessageIcon.Information, 8000))
+
+    def _pop(self, balloon: _Balloon) -> None:
+        """Qt hands a balloon's text on as it is: where a notification server that reads
+        markup gets it (Qt's D-Bus tray), it goes escaped, as the engine's bubbles do. The
+        server is asked off the GUI thread at each balloon (it may have come up since);
+        balloons asked for meanwhile wait, in order, for its answer."""
+        if not self.can_notify:
+            return
+        self._waiting.append(balloon)
+        if len(self._waiting) > 1:
+            return  # (the look under way shows it)
+        if self.session is None:
+            self._show_waiting(False)
+            return
+        platform = QGuiApplication.platformName()
+        self.session.background.run(lambda: balloons_read_markup(platform),
+                                    self._show_waiting, self._on_look_failed, owner=self)
+
+    def _on_look_failed(self, exc: BaseException) -> None:
+        log.warning("cannot tell whether tray balloons are read as markup: %s", exc)
+        self._show_waiting(False)
+
+    def _show_waiting(self, markup: bool) -> None:
+        waiting, self._waiting = self._waiting, []
+        for balloon in waiting:
+            if self.icon is not None:
+                self._last_run = balloon.run_id
+                self.icon.showMessage(balloon.title, as_body(balloon.message, markup),
+                                      balloon.kind, balloon.ms)
 
     def _update(self, state: str, tooltip: str) -> None:
         if state != self.state:
