@@ -72,8 +72,19 @@ def exec_start(argv: Sequence[str]) -> str:
     return " ".join(out)
 
 
-def unit_text(home: Path, argv: Sequence[str] | None = None) -> str:
-    """The unit that keeps the engine of `home` running headless while the user is logged in."""
+def environment(name: str, value: str) -> str:
+    """An `Environment=` line systemd reads as `name=value`: the assignment quoted whole
+    (a value may hold spaces), `\\` and `"` escaped as C escapes are, a line break as `\\n`,
+    `%` as `%%` (a specifier otherwise; `$` means nothing there)."""
+    text = f"{name}={value}".replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%")
+    return 'Environment="' + text.replace("\n", "\\n") + '"'
+
+
+def unit_text(home: Path, argv: Sequence[str] | None = None,
+              path: str | None = None) -> str:
+    """The unit that keeps the engine of `home` running headless while the user is logged in,
+    its commands finding their programs on `path` (the PATH of whoever turned it on: a
+    user manager's own lacks what a login shell adds, `~/.local/bin`; None: the manager's)."""
     command = [*(argv or tickwork_argv()), "--home", str(home), "engine"]
     return "\n".join([
         "# A systemd *user* unit that keeps the Tickwork engine running headless, so tasks run",
@@ -88,6 +99,10 @@ def unit_text(home: Path, argv: Sequence[str] | None = None) -> str:
         "[Service]",
         "Type=simple",
         f"ExecStart={exec_start(command)}",
+        *([] if path is None else [
+            "# The PATH of the shell or window that turned it on: tasks find their programs",
+            "# where they were found when they were checked.",
+            environment("PATH", path)]),
         "# SIGTERM lets running tasks finish for the grace period, then marks the rest",
         "# interrupted.",
         "KillSignal=SIGTERM",
@@ -206,7 +221,8 @@ def install(home: Path, env: Mapping[str, str] | None = None,
     was = _was_other(home, env)
     try:  # (a file, or a folder it cannot write, where its folder would be: one line)
         make_private_dir(path.parent)  # (README: every folder Tickwork makes is 0700)
-        config_files.replace(path, unit_text(home, argv))
+        config_files.replace(path, unit_text(home, argv, (os.environ if env is None
+                                                          else env).get("PATH")))
     except OSError as exc:  # (nothing is left behind)
         report.lines.append(f"cannot write {path}: {exc.strerror or exc}")
         report.failed = True

@@ -169,6 +169,31 @@ def test_background_engine_without_a_user_bus_is_enabled_for_the_next_login(
     assert cli("settings", "--json").json()["background_engine"] is False
 
 
+def test_the_background_engine_has_the_path_of_the_shell_that_turned_it_on(
+        home: Path, tmp_path: Path) -> None:
+    """A user manager's PATH lacks what a login shell adds (`~/.local/bin`): a task checked
+    in a terminal failed every run of the background engine ("cannot start 'mytool'"). The
+    unit carries the PATH of whoever turned it on, quoted as systemd reads it back (a space,
+    a `%` specifier, a quote and a backslash in a folder's name)."""
+    odd = tmp_path / 'my "bin" 100%\\x'
+    path = f"{odd}:{os.environ['PATH']}"
+    on = tickwork.run(["--home", str(home), "settings", "--background-engine", "on"],
+                      env={**os.environ, "PATH": path}, cwd=ROOT)
+    assert on.returncode == 0, on
+    unit = Path(os.environ["XDG_CONFIG_HOME"]) / "systemd" / "user" / "tickwork-engine.service"
+    lines = unit.read_text().splitlines()
+    escaped = path.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%")
+    assert f'Environment="PATH={escaped}"' in lines, lines
+    assert lines.index(f'Environment="PATH={escaped}"') > lines.index("[Service]")
+    if shutil.which("systemd-analyze"):
+        runtime = tmp_path / "runtime"
+        runtime.mkdir(mode=0o700)
+        check = subprocess.run(["systemd-analyze", "--user", "verify", str(unit)],
+                               capture_output=True, text=True,
+                               env={**os.environ, "XDG_RUNTIME_DIR": str(runtime)})
+        assert "PATH" not in check.stderr and "Environment" not in check.stderr, check.stderr
+
+
 def test_the_background_service_of_another_home_is_said_to_be_that_home_s(
         cli: Any, home: Path, tmp_path: Path) -> None:
     """One service serves one home, the last one turned on. `settings` in another home said
