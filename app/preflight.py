@@ -19,6 +19,11 @@ done here.
 Shell commands are not looked into (the shell decides what their words mean), only the shell
 program a task names (cron's SHELL).
 
+A bare program name is looked for on the PATH its runs will have: the task's own, else that
+of the engine running this home's tasks when that is another process here (its lock's record
+says it: `engine_path`) — a background engine started at login may lack a folder this shell
+has (`~/.local/bin`), and every run would fail "cannot start" — else this process's own.
+
 The service runs these checks when a task is created, when its action or its PATH changes
 (`verify_change`), and on import; the editor runs the same `verify_change` as the action is
 typed, off the GUI thread. `--no-verify` (the CLI) or the editor's "do not check" box skips
@@ -32,30 +37,58 @@ import ast
 import importlib.machinery
 import importlib.util
 import os
+import shlex
 import shutil
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.core.errors import EnvironmentCheckError
 from app.core.module_words import not_found
 from app.core.task import Action, TaskSpec
 from app.platform.users import home_folder
+from app.store.lock import EngineLock
 
 
-def verify(spec: TaskSpec) -> None:
-    """Raise EnvironmentCheckError naming the field when the action cannot run here."""
-    verify_action(spec.action, spec.env.get("PATH"))
+class EnginePath(NamedTuple):
+    """The PATH of the engine that runs a home's tasks, another process on this computer."""
+
+    path: str
+    pid: int | None
 
 
-def verify_change(action: Action, path: str | None, before: TaskSpec | None) -> None:
+def engine_path(home: Path, url: str | None) -> EnginePath | None:
+    """The PATH the engine running `home`'s tasks starts commands with, when it is another
+    process that recorded it in its lock (an SQLite store's); None otherwise — no engine
+    runs, it is this process, or it leads a shared store, perhaps from another computer:
+    a program is then looked for on this process's own PATH."""
+    if url is not None:
+        return None
+    try:
+        holder = EngineLock(home).holder() or {}
+    except OSError:
+        return None
+    path, pid = holder.get("path"), holder.get("pid")
+    if not isinstance(path, str) or pid == os.getpid():
+        return None
+    return EnginePath(path, pid if isinstance(pid, int) else None)
+
+
+def verify(spec: TaskSpec, engine: EnginePath | None = None) -> None:
+    """Raise EnvironmentCheckError naming the field when the action cannot run here (a
+    program looked for on the PATH of `engine` when the task sets none: `engine_path`)."""
+    verify_action(spec.action, spec.env.get("PATH"), engine)
+
+
+def verify_change(action: Action, path: str | None, before: TaskSpec | None,
+                  engine: EnginePath | None = None) -> None:
     """`verify_action` when storing `action` (with the task's PATH) over `before` (None: a new
     task) asks for it: a task kept as it was, whose folder vanished since, can still be
     renamed or paused."""
     if before is None or _runs_as(action) != _runs_as(before.action) or \
             path != before.env.get("PATH"):
-        verify_action(action, path)
+        verify_action(action, path, engine)
 
 
 def _runs_as(action: Action) -> Action:
@@ -64,7 +97,8 @@ def _runs_as(action: Action) -> Action:
     return replace(action, line=None)
 
 
-def verify_action(action: Action, path: str | None = None) -> None:
+def verify_action(action: Action, path: str | None = None,
+                  engine: EnginePath | None = None) -> None:
     cwd = action.cwd
     if cwd is not None and not os.path.isdir(cwd):
         raise EnvironmentCheckError("cwd", f"{_what_is(cwd)}, not a folder: {cwd}"
@@ -72,7 +106,7 @@ def verify_action(action: Action, path: str | None = None) -> None:
     if action.kind == "python":
         _verify_target(action.target, cwd, action.kwargs)
     elif not action.shell:
-        _verify_program(action.argv[0], cwd, path)
+        _verify_program(action.argv[0], cwd, path, engine)
     elif action.shell_program is not None and not os.access(action.shell_program, os.X_OK):
         raise EnvironmentCheckError("shell_program", f"no such shell: {action.shell_program}")
 
@@ -159,7 +193,8 @@ def _verify_function(tree: ast.Module, path: str, module_name: str, func_name: s
                                         f"{extra[0]!r} ({path})")  # (as a missing one)
 
 
-def _verify_program(program: str, cwd: str | None, path: str | None) -> None:
+def _verify_program(program: str, cwd: str | None, path: str | None,
+                    engine: EnginePath | None) -> None:
     if os.sep in program or (os.altsep and os.altsep in program):
         try:  # relative to where its runs start: with no folder set, the home folder
             full = program if os.path.isabs(program) else os.path.join(
@@ -173,5 +208,16 @@ def _verify_program(program: str, cwd: str | None, path: str | None) -> None:
         if not os.access(full, os.X_OK):
             raise EnvironmentCheckError("command", f"{program} is not executable")
         return
+    if path is None and engine is not None:  # (the task sets none: the engine's it is)
+        if shutil.which(program, path=engine.path) is not None:
+            return
+        here = shutil.which(program)
+        if here is not None:
+            pid = f"pid {engine.pid}: " if engine.pid else ""
+            full = shlex.quote(here)  # (as it would be typed: `--command` splits it)
+            raise EnvironmentCheckError(
+                "command", f"program {program!r} is not on the PATH of the engine that runs "
+                f"this home's tasks ({pid}{engine.path}): give its full path ({full}) or set "
+                "PATH in the task's environment")
     if shutil.which(program, path=path) is None:
         raise EnvironmentCheckError("command", f"program {program!r} is not on PATH")

@@ -147,7 +147,7 @@ class Service(TransferOperations):
         now = _now(now)
         spec = TaskSpec.from_json(data, now=now)
         if verify:
-            preflight.verify(spec)
+            preflight.verify(spec, self.engine_path())
         values = self.ahead(secrets, values, spec.secret_env.values(),  # (before the lock)
                             lambda: (None, spec))
         with self.keyring_first(secrets), self.store.write():
@@ -209,7 +209,8 @@ class Service(TransferOperations):
             spec = changed_spec(before, changes, now, since, overwrite,
                                 task_queries.one_shots_run(before))  # (they stay done)
             if spec != before.spec and verify:
-                preflight.verify_change(spec.action, spec.env.get("PATH"), before.spec)
+                preflight.verify_change(spec.action, spec.env.get("PATH"), before.spec,
+                                        self.engine_path())
             return before, None if spec == before.spec else spec
 
         values = self.ahead(secrets, values, (), changed)

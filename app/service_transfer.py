@@ -18,7 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from app import transfer
+from app import preflight, transfer
 from app.core import group_limits, references
 from app.core.task import TaskSpec
 from app.service_secrets import SecretOperations
@@ -34,6 +34,10 @@ class TransferOperations(SecretOperations):
 
     def _created(self, ids: frozenset[int]) -> None:
         raise NotImplementedError  # (the Service's: said to its listeners)
+
+    def engine_path(self) -> preflight.EnginePath | None:
+        """The PATH a task's program is looked for on when it sets none (`preflight`)."""
+        return preflight.engine_path(self.store.home, self.store.url)
 
     def export_tasks(self, path: Path, now: datetime | None = None) -> tuple[int, int]:
         """Write every task to `path` (0600, atomically: it holds env values); how many, and
@@ -62,7 +66,7 @@ class TransferOperations(SecretOperations):
             return transfer.label(places[index], field_name)
         specs = [specs[i] for i in places]
         if verify:
-            transfer.verify_all(specs, label)
+            transfer.verify_all(specs, label, self.engine_path())
         return self.import_specs(specs, transfer.named(path, "input"), now, label,
                                  skip_existing=skip_existing, secrets=secrets)
 

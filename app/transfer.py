@@ -79,21 +79,24 @@ def read_specs(path: Path, *, verify: bool = True) -> list[TaskSpec]:
     return specs
 
 
-def verify_all(specs: list[TaskSpec], name: Callable[[int, str], str] = label) -> None:
+def verify_all(specs: list[TaskSpec], name: Callable[[int, str], str] = label,
+               engine: preflight.EnginePath | None = None) -> None:
     """Check every action against this machine, each distinct program, module or folder once;
     `name` says how an error names a task's field. Raises the first problem."""
-    for problem in unverified(specs, name):
+    for problem in unverified(specs, name, engine):
         raise problem
 
 
-def unverified(specs: list[TaskSpec], name: Callable[[int, str], str] = label
-               ) -> Iterator[ValidationError]:
+def unverified(specs: list[TaskSpec], name: Callable[[int, str], str] = label,
+               engine: preflight.EnginePath | None = None) -> Iterator[ValidationError]:
     """Each task whose action this machine lacks what it needs for (a program, a module, a
-    folder), as the error its import would raise: a preview names every one."""
-    return (problem for _, problem in unverified_at(specs, name))
+    folder), as the error its import would raise: a preview names every one. A program is
+    looked for on `engine`'s PATH, as `preflight.verify` does."""
+    return (problem for _, problem in unverified_at(specs, name, engine))
 
 
-def unverified_at(specs: list[TaskSpec], name: Callable[[int, str], str] = label
+def unverified_at(specs: list[TaskSpec], name: Callable[[int, str], str] = label,
+                  engine: preflight.EnginePath | None = None
                   ) -> Iterator[tuple[int, ValidationError]]:
     """`unverified` with each task's index (an action found fine is not looked at again)."""
     seen: set[tuple[Any, ...]] = set()
@@ -104,7 +107,7 @@ def unverified_at(specs: list[TaskSpec], name: Callable[[int, str], str] = label
         if key in seen:
             continue
         try:
-            preflight.verify(spec)
+            preflight.verify(spec, engine)
         except ValidationError as exc:
             yield i, type(exc)(name(i, exc.field), exc.reason)
             continue

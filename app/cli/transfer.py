@@ -118,12 +118,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     specs = plan.specs(now)
     # a preview shows the tasks and names each one this machine lacks a program, module or
     # folder for (the import would be refused); the import itself stops at the first
-    refused = (list(transfer.unverified(specs, plan.label)) if args.verify and args.dry_run
-               else [])
+    tasks_here = service(args)
+    engine = tasks_here.engine_path() if args.verify else None
+    refused = (list(transfer.unverified(specs, plan.label, engine))
+               if args.verify and args.dry_run else [])
     if args.verify and not args.dry_run:
-        transfer.verify_all(specs, plan.label)
-    report = service(args).import_specs(specs, plan.source, now, plan.label,
-                                        dry_run=args.dry_run, skip_existing=args.skip_existing)
+        transfer.verify_all(specs, plan.label, engine)
+    report = tasks_here.import_specs(specs, plan.source, now, plan.label,
+                                     dry_run=args.dry_run, skip_existing=args.skip_existing)
     kept = set(report.kept)  # (--skip-existing: left as they are, so neither shown nor made)
     made = [spec.name not in kept for spec in specs]
     if args.json:

@@ -107,6 +107,18 @@ def held_by(info: dict[str, Any] | None, pid: int) -> bool:
         and started_before(pid, float(since))
 
 
+RECORD_MOST = 4096  # bytes of a holder's record read (as every earlier Tickwork reads it)
+
+
+def holder_record(info: dict[str, Any]) -> bytes:
+    """A holder's record as written, with the engine's PATH — the one its commands start
+    with unless their task sets its own, where a task's checks look for its program
+    (app/preflight) — when the record stays within what is read of it."""
+    path = os.environ.get("PATH")
+    data = json.dumps(info if path is None else {**info, "path": path}).encode()
+    return data if len(data) <= RECORD_MOST else json.dumps(info).encode()
+
+
 def record(data: bytes) -> dict[str, Any] | None:
     """A lock file's or mark's record of its holder; None when it holds none: empty (its
     holder writing it this instant, or letting go) or damaged (bytes that are not UTF-8
@@ -150,8 +162,8 @@ class EngineLock:
             os.close(fd)
             return False
         self._dir = witness
-        info = json.dumps(graced({"pid": os.getpid(), "engine": who, "since": time.time()},
-                                 self.grace)).encode()
+        info = holder_record(graced({"pid": os.getpid(), "engine": who,
+                                     "since": time.time()}, self.grace))
         os.ftruncate(fd, 0)
         os.pwrite(fd, info, 0)
         os.fsync(fd)
@@ -251,7 +263,7 @@ class EngineLock:
             return {"pid": None} if held else None
         try:
             if held or not platform.try_lock(fd, shared=True):
-                return record(os.pread(fd, 4096, 0)) or {"pid": None}
+                return record(os.pread(fd, RECORD_MOST, 0)) or {"pid": None}
             platform.unlock(fd)
             return None
         finally:
@@ -337,7 +349,7 @@ class SharedMark:
         try:
             if platform.try_lock(fd, shared=True):
                 return None  # (closing drops it)
-            return record(os.pread(fd, 4096, 0)) or {"pid": None}
+            return record(os.pread(fd, RECORD_MOST, 0)) or {"pid": None}
         finally:
             os.close(fd)
 

@@ -97,7 +97,7 @@ class TaskEditor(QDialog):
         self.links = LinkCheck()
         self.own = task.id if task is not None and mode == "edit" else None
         before = task.spec if task is not None and mode == "edit" else None
-        self.machine = MachineCheck(session.background, before, self)
+        self.machine = MachineCheck(session.background, before, session.service.engine_path, self)
         self.machine.checked.connect(self.validate)
         self.past = PastCheck(session.background, session.service, self)
         self.past.read.connect(self.validate)

@@ -12,6 +12,7 @@ Signals:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from app import preflight
@@ -19,6 +20,7 @@ from app.core.errors import EnvironmentCheckError
 from app.core.task import Action, TaskSpec
 from app.gui.background import Background
 from app.gui.qt import QObject, QTimer, Signal
+from app.preflight import EnginePath
 
 PAUSE_MS = 300  # typing paused this long: look
 
@@ -29,12 +31,15 @@ class MachineCheck(QObject):
     checked = Signal()
 
     def __init__(self, background: Background, before: TaskSpec | None,
-                 parent: QObject | None = None) -> None:
+                 engine: Callable[[], EnginePath | None], parent: QObject | None = None
+                 ) -> None:
         """`before`: the stored task edited (its action kept as it is is not looked at, as
-        the service does not); None for a new task."""
+        the service does not); None for a new task. `engine`: the PATH the engine running
+        the home's tasks has, when it is another process's (`preflight.engine_path`)."""
         super().__init__(parent)
         self.background = background
         self.before = before
+        self.engine = engine
         self._wanted: Key | None = None
         self._answer: tuple[Key, EnvironmentCheckError | None] | None = None
         self._looking = False
@@ -67,7 +72,7 @@ class MachineCheck(QObject):
 
         def look() -> EnvironmentCheckError | None:
             try:
-                preflight.verify_change(key[0], key[1], before)
+                preflight.verify_change(key[0], key[1], before, self.engine())
             except EnvironmentCheckError as exc:
                 return exc
             return None

@@ -99,7 +99,7 @@ def read_plan(kind: str, source: str, service: Service, now: datetime) -> Previe
     plan = (transfer.crontab_plan(Path(source).expanduser()) if kind == CRONTAB
             else transfer.systemd_plan(source))
     specs = plan.specs(now)
-    problems = list(transfer.unverified_at(specs, plan.label))
+    problems = list(transfer.unverified_at(specs, plan.label, service.engine_path()))
     report = service.import_specs(specs, plan.source, now, plan.label, dry_run=True,
                                   skip_existing=True)
     here = set(report.kept)  # (left as they are: not refused)

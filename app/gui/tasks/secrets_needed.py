@@ -139,7 +139,8 @@ def look_at(service: Service, path: Path) -> Look:
     here = already_here(specs, reads.task_names(service))
     skipped = set(here)
     refused = [(specs[i].name, problem.said(curly))
-               for i, problem in transfer.unverified_at(specs) if specs[i].name not in skipped]
+               for i, problem in transfer.unverified_at(specs, engine=service.engine_path())
+               if specs[i].name not in skipped]
     if len(refused) < len(specs) - len(here):  # (all refused: none is imported, none asked)
         skipped |= {name for name, _ in refused}
     users: dict[str, list[tuple[str, str]]] = {}
