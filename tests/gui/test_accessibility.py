@@ -9,12 +9,30 @@ combo box is the exception: on Linux Qt names it by its current item ("Any statu
 for that label. A name is words, not a symbol ("◀", "+" are read as such). Besides every
 control, every widget Tab stops at in each view is asked, walked by Tab itself: the Runs
 details' scroll area and the Metrics plots were stops with no name.
+
+`test_each_view_and_dialog_speaks` is one table (`SURFACES`): each view and dialog opened
+as a person opens it, over real tasks and a real run, then asked what a reader says. The
+painted ones (graph, calendar, plots) have no widgets inside to read, so their description
+says what they show and what is selected, in the words seen around them; a status shown
+by colour is in words too (a paused task, a run's end); a label with an Alt key has its
+field as buddy; and an error said under a field is said by the field as well, since the
+label under it never has the keyboard.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
 from app.core.task import FINISHED_STATUSES
+from app.engine.events import MetricsSampled
 from app.gui.editor.dialog import TaskEditor
+from app.gui.graph.paint import status_line
 from app.gui.main_window import VIEWS
 from app.gui.qt import (
     QAbstractButton,
@@ -23,13 +41,16 @@ from app.gui.qt import (
     QAccessible,
     QApplication,
     QComboBox,
+    QFormLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     Qt,
     QTextEdit,
     QWidget,
 )
-from tests.gui.conftest import Gui, command_task
+from tests.gui.conftest import Gui, command_task, open_settings
+from tests.gui.editing import new_editor
 
 INTERACTIVE = (QAbstractButton, QLineEdit, QComboBox, QAbstractSpinBox, QAbstractItemView,
                QTextEdit, QPlainTextEdit)
@@ -156,3 +177,200 @@ def test_every_field_of_the_editor_has_an_accessible_name(gui: Gui) -> None:
             missing[editor.pages[page].title] = found
     editor.discard()
     assert not missing, missing
+
+
+# -- one table: each view and dialog, what a screen reader says of it -------------------------
+
+Said = list[tuple[str, list[str]]]  # what a reader says of a part, and words it must hold
+
+
+def _spoken(widget: QWidget) -> str:
+    """A widget's name and description, as a screen reader says them."""
+    face = QAccessible.queryAccessibleInterface(widget)
+    return f"{face.text(QAccessible.Text.Name)}. {face.text(QAccessible.Text.Description)}"
+
+
+def _row(table: QAbstractItemView, first: str) -> str:
+    """The words of the table row whose first column is `first`."""
+    model = table.model()
+    for r in range(model.rowCount()):
+        cells = [str(model.index(r, c).data() or "") for c in range(model.columnCount())]
+        if first in cells[:2]:
+            return " | ".join(cells)
+    raise AssertionError(f"no row {first!r}")
+
+
+def _view(gui: Gui, index: int) -> QWidget:
+    """A view by its key (Ctrl+1…6), read."""
+    gui.window.activateWindow()
+    gui.qtbot.keyClick(gui.window, Qt.Key(Qt.Key.Key_1 + index),
+                       Qt.KeyboardModifier.ControlModifier)
+    gui.wait_until(lambda: gui.window.current_view() == index)
+    gui.quiet()
+    return gui.window.views[index]
+
+
+def _calendar(gui: Gui, _tmp: Path) -> QWidget:
+    view = _view(gui, 1)
+    gui.wait_until(lambda: not view.busy)
+    view.month.setFocus()
+    gui.qtbot.keyClick(view.month, Qt.Key.Key_Right)  # the arrows select what is drawn
+    gui.wait_until(lambda: view.picked is not None)
+    return view
+
+
+def _graph(gui: Gui, _tmp: Path) -> QWidget:
+    view = _view(gui, 2)
+    gui.wait_until(lambda: view.loaded and len(view.canvas.rects) == 3)
+    view.canvas.setFocus()
+    gui.qtbot.keyClick(view.canvas, Qt.Key.Key_Down)
+    gui.wait_until(lambda: view.canvas.selected >= 0)
+    return view
+
+
+def _graph_said(gui: Gui) -> Said:
+    canvas = gui.window.graph_view.canvas
+    node = canvas.data.nodes[canvas.selected]
+    return [(_spoken(canvas), ["Dependency graph", "3 tasks, 1 dependency",
+                               f"selected: {node.name}, {status_line(node)}"])]
+
+
+def _runs(gui: Gui, _tmp: Path) -> QWidget:
+    view = _view(gui, 3)
+    view.table.setFocus()
+    gui.qtbot.keyClick(view.table, Qt.Key.Key_Home)
+    gui.wait_until(view.detail.open_button.isEnabled)
+    return view
+
+
+def _runs_wrong(gui: Gui, _tmp: Path) -> QWidget:
+    field = gui.window.runs_view.task
+    field.setFocus()
+    gui.qtbot.keyClicks(field, "no such task")
+    gui.wait_until(gui.window.runs_view.filter_error.isVisible)
+    return field
+
+
+def _metrics(gui: Gui, _tmp: Path) -> QWidget:
+    view = _view(gui, 4)
+    gui.wait_until(lambda: view.loaded and view.plots)
+    now = datetime.now(UTC)  # the engine's samples, as its bridge hands them over
+    view.on_samples([MetricsSampled(now - timedelta(seconds=k), "system", {
+        "cpu": 12.5, "memory": 40.0, "disk": 35.0, "running": 1, "queued": 0,
+        "fires_per_min": 3, "lateness_p99_ms": 4}, None) for k in range(3)])
+    view.redraw()
+    return view
+
+
+def _notifications(gui: Gui, _tmp: Path) -> QWidget:
+    gui.qtbot.mouseClick(gui.window.status.bell, Qt.MouseButton.LeftButton)
+    gui.wait_until(gui.window.dock.isVisible)
+    return gui.window.notifications
+
+
+def _settings_wrong(gui: Gui, _tmp: Path) -> QWidget:
+    dialog = gui.window.settings_dialog
+    dialog.keep_runs.setFocus()
+    dialog.keep_runs.selectAll()
+    gui.qtbot.keyClicks(dialog.keep_runs, "0")
+    gui.qtbot.keyClick(dialog.keep_runs, Qt.Key.Key_Return)
+    gui.wait_until(dialog.under[dialog.keep_runs].isVisible)
+    return dialog.keep_runs
+
+
+def _import(gui: Gui, _tmp: Path) -> QWidget:
+    gui.window.task_ops.import_crontab.trigger()  # as the File menu does
+    gui.wait_until(lambda: gui.window.task_ops.import_preview is not None
+                   and gui.window.task_ops.import_preview.isVisible())
+    return gui.window.task_ops.import_preview
+
+
+def _import_wrong(gui: Gui, tmp: Path) -> QWidget:
+    dialog = gui.window.task_ops.import_preview
+    (tmp / "crontab").write_text("61 * * * * /bin/true\n")
+    gui.qtbot.keyClicks(dialog.path, str(tmp / "crontab"))
+    gui.qtbot.keyClick(dialog.path, Qt.Key.Key_Return)
+    gui.wait_until(dialog.error.isVisible)
+    return dialog.path
+
+
+def _editor_wrong(gui: Gui, _tmp: Path) -> QWidget:
+    editor = gui.window.task_ops.editor
+    gui.qtbot.keyClicks(editor.general.name, "backup")  # another task's name
+    label = editor.general.errors["name"][0]
+    gui.wait_until(label.isVisible)
+    return editor.general.name
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A view or dialog: how a person opens it (the widget to walk), what a reader must say
+    of its parts, and (if it can say one) how to make an error show under a field."""
+
+    name: str
+    open: Callable[[Gui, Path], QWidget]
+    says: Callable[[Gui], Said] = lambda gui: []
+    wrong: Callable[[Gui, Path], QWidget] | None = None
+
+
+SURFACES = (
+    Surface("tasks", lambda gui, _t: _view(gui, 0), lambda gui: [
+        (_spoken(gui.window.tasks_view.table), ["Tasks"]),
+        (_row(gui.window.tasks_view.table, "paused one"), ["paused"]),  # not greyed only
+        (_row(gui.window.tasks_view.table, "backup"), ["succeeded"])]),
+    Surface("calendar", _calendar, lambda gui: [(_spoken(gui.window.calendar_view.month), [
+        "Month calendar", gui.window.calendar_view.bar.title.text(), "1 run",
+        "Selected: backup: run", "succeeded"])]),
+    Surface("graph", _graph, _graph_said),
+    Surface("runs", _runs, lambda gui: [
+        (_row(gui.window.runs_view.table, "backup"), ["succeeded"]),
+        (_spoken(gui.window.runs_view.detail.log), ["Output"])], _runs_wrong),
+    Surface("metrics", _metrics, lambda gui: [(_spoken(gui.window.metrics_view.canvas), [
+        "Metrics plots", "Last 5 min", "CPU (whole machine) — 12.5 %",
+        "Memory (whole machine) — 40.0 %", "Last sample"])]),
+    Surface("audit", lambda gui, _t: _view(gui, 5), lambda gui: [
+        (_spoken(gui.window.audit_view.table), ["Audit trail"])]),
+    Surface("notifications", _notifications, lambda gui: [
+        (_spoken(gui.window.notifications.list), ["Notifications"])]),
+    Surface("settings", lambda gui, _t: open_settings(gui), wrong=_settings_wrong),
+    Surface("import preview", _import, wrong=_import_wrong),
+    Surface("task editor", lambda gui, _t: new_editor(gui), wrong=_editor_wrong),
+)
+
+
+def _mute_keys(root: QWidget) -> list[str]:
+    """Labels with an Alt key (“&Name”) that no field is the buddy of: the key does nothing
+    and a reader names no field by them; and form labels without a buddy."""
+    found = []
+    forms = root.findChildren(QFormLayout)
+    in_forms = {form.itemAt(row, QFormLayout.ItemRole.LabelRole).widget()
+                for form in forms for row in range(form.rowCount())
+                if form.itemAt(row, QFormLayout.ItemRole.LabelRole) is not None}
+    for label in root.findChildren(QLabel):
+        text = label.text().replace("&&", "")
+        worded = bool(re.sub(r"<[^>]+>", "", text).strip())
+        if ("&" in text or (label in in_forms and worded)) and label.buddy() is None:
+            found.append(label.text())
+    return found
+
+
+@pytest.mark.parametrize("surface", SURFACES, ids=[s.name for s in SURFACES])
+def test_each_view_and_dialog_speaks(gui: Gui, tmp_path: Path, surface: Surface) -> None:
+    service = gui.service
+    service.create_task(command_task("backup"))
+    service.create_task(command_task("mail", depends_on=["backup"]))
+    service.create_task(command_task("paused one", enabled=False))
+    run = service.run_now("backup")
+    gui.wait_until(lambda: service.get_run(run.id).status in FINISHED_STATUSES, 30)
+    gui.wait_until(lambda: gui.window.tasks_model.total == 3)
+    gui.quiet()
+    root = surface.open(gui, tmp_path)
+    gui.settle()
+    assert _nameless(root) == [], "controls a reader cannot name"
+    assert _mute_keys(root) == [], "labels naming no field"
+    for spoken, words in surface.says(gui):
+        assert [w for w in words if w not in spoken] == [], spoken
+    if surface.wrong is not None:
+        field = surface.wrong(gui, tmp_path)
+        error = _spoken(field)
+        assert re.search(r"\. Error: \w", error), error  # said with the field, not only under it

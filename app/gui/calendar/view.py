@@ -35,6 +35,7 @@ from app.gui.calendar.model import focus_day, period_for
 from app.gui.calendar.month import MonthGrid
 from app.gui.calendar.period_bar import PeriodBar
 from app.gui.calendar.picking import Picking
+from app.gui.calendar.words import grid_words
 from app.gui.qt import (
     QHideEvent,
     QLabel,
@@ -135,6 +136,7 @@ class CalendarView(QWidget):
         for grid in self.grids:
             grid.entry_picked.connect(self.picking.pick)
             grid.block_picked.connect(self.picked_line.show_block)
+            grid.block_picked.connect(self._say)
             grid.day_pointed.connect(lambda day: setattr(self, "pointed", day))
             grid.entry_activated.connect(self._on_entry_activated)
             grid.reschedule_requested.connect(self.reschedule)
@@ -178,6 +180,14 @@ class CalendarView(QWidget):
         self.bar.show_period(self.period)
         self.stack.setCurrentIndex(0 if self.period.mode == "month" else 1)
         self.setFocusProxy(self.month if self.period.mode == "month" else self.week)  # Ctrl+2
+        self._say()
+
+    def _say(self, *_picked: object) -> None:
+        """The grids in words for a screen reader: the period, its counts, the selection."""
+        picked = "" if self.picked_line.isHidden() else self.picked_line.text()
+        words = grid_words(self.bar.title.text(), self.status.text(), picked)
+        for grid in self.grids:
+            grid.setAccessibleDescription(words)
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -285,6 +295,7 @@ class CalendarView(QWidget):
     def _show_status(self, data: CalendarData) -> None:
         self.status.setText(status_text(data, self._task_ids))
         self.status.setToolTip(f"Read in {data.seconds * 1000:.0f} ms")
+        self._say()
 
     def connect_bridge(self, session: Session) -> None:
         """Follow the engine and the store: any change to tasks or runs reads again soon."""
@@ -333,6 +344,7 @@ class CalendarView(QWidget):
     def _on_picking_changed(self) -> None:
         if self.picked is not None:
             self.pointed = self.picked.start.astimezone().date()
+        self._say()
         self.selection_changed.emit()
 
     def _on_entry_activated(self, entry: Entry) -> None:

@@ -28,6 +28,13 @@ def describe(entry: Entry) -> str:
             f"{at}{length}")
 
 
+def grid_words(period: str, counts: str, picked: str) -> str:
+    """The grid in words, for a screen reader (its description): the period shown, what it
+    holds and what is selected ("December 2026: 1 run, 2 planned; Selected: backup: …")."""
+    words = f"{period}: {counts}" if counts else period
+    return f"{words}; {picked}" if picked else words
+
+
 def entry_key(entry: Entry) -> tuple[object, ...]:
     """What stays the same of an entry across reads (its status and length may change)."""
     if entry.run_id is not None:

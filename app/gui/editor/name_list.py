@@ -55,7 +55,7 @@ class NameList(QWidget):
         row.addWidget(self.input, 1)
         row.addWidget(self.add_button)
         layout.addLayout(row)
-        self.error = ErrorLabel()
+        self.error = ErrorLabel(field=self.input)
         layout.addWidget(self.error)
         self.empty = QLabel("(none yet)")
         self.empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)

@@ -62,7 +62,7 @@ class Page(QWidget):
         is something to say; `lines`: the room it keeps while empty, for a field whose
         error can appear while the person is elsewhere (a look at the machine)."""
         form = form or self.form
-        label = ErrorLabel()
+        label = ErrorLabel(field=widget)  # (the field says it to a screen reader too)
         line: QWidget = ErrorRoom(label, lines) if lines else label
         if span:
             form.addRow(line)

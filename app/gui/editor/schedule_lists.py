@@ -165,7 +165,7 @@ class ExclusionList(QWidget):
             row.addWidget(widget)
         row.addStretch(1)
         layout.addLayout(row)
-        self.error = ErrorLabel()
+        self.error = ErrorLabel(field=self.date)
         layout.addWidget(self.error)
         self.note = QLabel()
         self.note.setWordWrap(True)

@@ -98,7 +98,7 @@ class Adding(QObject):
         field = TaskNameField("Task name")
         field.set_names(sorted((n for n in ids if n != name), key=str.lower))
         label.setBuddy(field)
-        error = ErrorLabel()
+        error = ErrorLabel(field=field)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Add dependency")

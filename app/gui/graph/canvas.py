@@ -29,11 +29,11 @@ from app.gui.graph.layout import Layout
 from app.gui.graph.paint import (
     EdgeTiles,
     Labels,
-    edge_tooltip,
+    hover_words,
     paint_badges,
     paint_drag,
     paint_labels,
-    tooltip,
+    summary,
 )
 from app.gui.graph.scene import EdgeRoutes, Key, NodeGrid
 from app.gui.qt import (
@@ -143,6 +143,7 @@ class GraphCanvas(QWidget):
             key = (node.last_status or NEVER) if node else NEVER
             groups.setdefault(key, []).append(rect)
         self._groups = groups
+        self._say()
         self.update()
 
     def node_at(self, pos: QPointF) -> int:
@@ -208,6 +209,7 @@ class GraphCanvas(QWidget):
             self.selected_edge = None
         if node != self.selected:
             self.selected = node
+            self._say()
             self.selection_changed.emit(node)
             self.update()
 
@@ -218,6 +220,7 @@ class GraphCanvas(QWidget):
         """Select one arrow (None: none); a task and an arrow are never selected together."""
         if edge != self.selected_edge or self.selected >= 0:
             self.selected, self.selected_edge = -1, edge
+            self._say()
             self.selection_changed.emit(-1)
             self.update()
 
@@ -387,14 +390,11 @@ class GraphCanvas(QWidget):
 
     def _tooltip(self, event: QHelpEvent) -> None:
         pos = QPointF(event.pos())
-        nodes = self.data.nodes if self.data else {}
-        node = nodes.get(self.node_at(pos))
-        edge = self.edge_at(pos) if node is None else None
-        if node is not None:
-            QToolTip.showText(event.globalPos(), tooltip(node), self)
-        elif edge is not None and edge[0] in nodes and edge[1] in nodes:
-            QToolTip.showText(event.globalPos(), edge_tooltip(
-                nodes[edge[0]], nodes[edge[1]], edge in self.routes.triggers,
-                edge in self.routes.waits, edge in self.routes.fallbacks), self)
-        else:
-            QToolTip.hideText()
+        node = self.node_at(pos)
+        edge = self.edge_at(pos) if node < 0 else None
+        text = hover_words(self.data, node, edge, self.routes.kinds_of(edge))
+        QToolTip.showText(event.globalPos(), text, self)  # (no words: hides it)
+
+    def _say(self) -> None:  # the graph in words for a screen reader: count, selection
+        self.setAccessibleDescription(summary(self.data, len(self.rects), self.edges,
+                                              self.selected, self.selected_edge))

@@ -1,12 +1,13 @@
 """Drawing pieces of the dependency graph: node labels and badges, edge curves and
-arrowheads, tooltips. Separate from `canvas` (which owns the view and the mouse)."""
+arrowheads, tooltips, and the graph in words for a screen reader. Separate from `canvas`
+(which owns the view and the mouse)."""
 
 from __future__ import annotations
 
 import itertools
 import math
 
-from app.gui.graph.data import Node
+from app.gui.graph.data import Edge, GraphData, Node
 from app.gui.qt import (
     QColor,
     QFont,
@@ -221,6 +222,40 @@ def edge_tooltip(upstream: Node, downstream: Node, trigger: bool, wait: bool = T
         "runs after" if trigger else "waits for")
     return (f"{falls}<b>{down}</b> {how} <b>{up}</b><br>"
             "<i>Click to select; Del or right-click to remove.</i>")
+
+
+def count_words(tasks: int, edges: list[Edge]) -> str:
+    """What the graph shows, counted: "2 tasks, 1 dependency, 1 fallback"."""
+    falls = sum(e.kind == "fallback" for e in edges)
+    parts = [display.plural(tasks, "task"), display.plural(len(edges) - falls, "dependency")]
+    return ", ".join(parts + [display.plural(falls, "fallback")] * bool(falls))
+
+
+def summary(data: GraphData | None, tasks: int, edges: list[Edge], selected: int,
+            edge: tuple[int, int] | None) -> str:
+    """The graph in words, for a screen reader (the canvas's description): its count and
+    what is selected, with the status its colour shows ("3 tasks, 1 dependency; selected:
+    backup, last run succeeded")."""
+    nodes = data.nodes if data else {}
+    words = count_words(tasks, edges)
+    if selected in nodes:
+        return f"{words}; selected: {nodes[selected].name}, {status_line(nodes[selected])}"
+    if edge is not None and edge[0] in nodes and edge[1] in nodes:
+        up, down = nodes[edge[0]].name, nodes[edge[1]].name
+        return f"{words}; selected: the arrow from {up} to {down}"
+    return f"{words}; arrow keys select a task" if tasks else words
+
+
+def hover_words(data: GraphData | None, node: int, edge: tuple[int, int] | None,
+                kinds: tuple[bool, bool, bool]) -> str:
+    """The tooltip of the task or arrow under the pointer ("": nothing there); `kinds`: the
+    arrow's (runs after, waits for, falls back to)."""
+    nodes = data.nodes if data else {}
+    if node in nodes:
+        return tooltip(nodes[node])
+    if edge is not None and edge[0] in nodes and edge[1] in nodes:
+        return edge_tooltip(nodes[edge[0]], nodes[edge[1]], *kinds)
+    return ""
 
 
 def escape(text: str) -> str:

@@ -79,6 +79,10 @@ class EdgeRoutes:
         self.waits, self.triggers = kinds["wait"], kinds["trigger"]
         self.fallbacks = kinds["fallback"]
 
+    def kinds_of(self, edge: Key | None) -> tuple[bool, bool, bool]:
+        """Whether an arrow runs after, waits for and falls back to (none: no arrow)."""
+        return edge in self.triggers, edge in self.waits, edge in self.fallbacks
+
     def removable(self, edge: Key) -> bool:
         """Whether an arrow is a dependency (Del removes it), not only a fallback (which the
         failing task's editor sets)."""

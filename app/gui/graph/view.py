@@ -38,6 +38,7 @@ from app.gui.graph.data import (
     remove_dependency,
 )
 from app.gui.graph.layout import Layout
+from app.gui.graph.paint import count_words
 from app.gui.qt import (
     QCheckBox,
     QComboBox,
@@ -55,7 +56,6 @@ from app.gui.qt import (
     Signal,
 )
 from app.gui.session import Session
-from app.gui.widgets import display
 from app.gui.widgets.error_label import ErrorLabel
 from app.gui.widgets.paging import Throttle
 from app.gui.widgets.question import Confirm, ask
@@ -243,10 +243,7 @@ class GraphView(QWidget):
                             title="Cannot lay out the graph")
 
     def _show_count(self, laid: Layout[int], edges: list[Edge]) -> None:
-        falls = sum(e.kind == "fallback" for e in edges)  # "2 tasks, 1 dependency, 1 fallback"
-        parts = [display.plural(len(laid.positions), "task"),
-                 display.plural(len(edges) - falls, "dependency")]
-        self.count.setText(", ".join(parts + [display.plural(falls, "fallback")] * bool(falls)))
+        self.count.setText(count_words(len(laid.positions), edges))
 
     def _find(self, flt: Filter) -> None:
         """The named task selected; over the whole graph centred (a name typed did nothing)."""

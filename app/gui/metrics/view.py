@@ -37,7 +37,7 @@ from app.gui.metrics.data import (
     read_history,
     read_newer,
 )
-from app.gui.metrics.words import COUNTED, NBSP, start_delay, with_unit
+from app.gui.metrics.words import COUNTED, NBSP, plain, plots_words, start_delay, with_unit
 from app.gui.qt import (
     QButtonGroup,
     QCoreApplication,
@@ -279,6 +279,7 @@ class MetricsView(QWidget):
         palette = self.palette()
         dark = display.dark_mode()
         self._narrow = narrow_view = self._title_room() < WIDE_TITLE
+        said = []  # the titles in plain words, for a screen reader
         for plot, (title, unit, _yrange, curves) in zip(self.plots, PLOTS, strict=True):
             parts = []
             for series, legend, colour in curves:
@@ -304,6 +305,7 @@ class MetricsView(QWidget):
                 title = SHORT_TITLES.get(title, title)
             text = f"{title} — {', '.join(parts)}" if parts else title
             plots.set_title(plot, text, palette)
+            said.append(plain(text))
         self._fit()
         at = self.history.latest_at
         if at is None:
@@ -312,6 +314,8 @@ class MetricsView(QWidget):
         else:
             moment = datetime.fromtimestamp(at, UTC)
             self.status.setText(f"Last sample {display.when(moment)}")
+        self.canvas.setAccessibleDescription(plots_words(self._span_words(), said,
+                                                         self.status.text()))
         self.note.setVisible(self.span > FINE_SECONDS)
 
     def _restyle(self) -> None:

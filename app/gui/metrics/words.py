@@ -11,6 +11,8 @@ so many runs; with none, that there were none (the delay shown was an older minu
 
 from __future__ import annotations
 
+import re
+
 from app.core.nouns import plural
 
 NBSP = "\u00a0"  # between a number and its unit: a wrapped title read “within 2” / “ms; …”
@@ -59,3 +61,14 @@ def start_delay(runs: float | None, late: float | None, worst: float | None, spa
         return f"{_who(counted, True)} within {within}" + f", {at_worst}" * worse
     return (f"{_who(counted, False)} in the last minute started within {within}"
             + f"; {at_worst} in the last {span}" * worse)
+
+
+def plain(title: str) -> str:
+    """A plot's title as words: no markup (a legend's colours), plain spaces and slashes."""
+    return re.sub(r"<[^>]+>", "", title).replace(NBSP, " ").replace(WORD_JOINED, "/")
+
+
+def plots_words(span: str, titles: list[str], status: str) -> str:
+    """The plots in words, for a screen reader (their description): each title with its
+    newest value, over the span shown ("Last 5 min: CPU — 12.0 %; …. Last sample …")."""
+    return f"Last {span}: {'; '.join(titles)}. {status}"

@@ -62,6 +62,7 @@ class NotificationList(QWidget):
         self.setObjectName("NotificationList")
         self.unread = 0
         self.list = QListWidget()
+        self.list.setAccessibleName("Notifications")
         self.list.setWordWrap(True)
         self.list.setAlternatingRowColors(True)
         self.empty = QLabel("No notifications yet. Failures (and successes a task asks for) "

@@ -70,6 +70,7 @@ class RunPlot(QWidget):
     def _build_plots(self) -> None:
         """The canvas, its two plots side by side and their curves, once."""
         self.canvas = plots.GraphicsLayoutWidget()
+        self.canvas.setAccessibleName("CPU and memory of the run")  # (its words: the note's)
         self.canvas.setMinimumHeight(MIN_HEIGHT)
         # as tall as the pane shows (the detail caps this widget at its fields' view)
         self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -218,6 +219,7 @@ class RunPlot(QWidget):
         self.note.setToolTip(SAMPLED if self.samples else "")
         if self.canvas is not None:
             self.canvas.setVisible(bool(self.samples))
+            self.canvas.setAccessibleDescription(text)
 
     def _restyle(self) -> None:
         if self.canvas is None:

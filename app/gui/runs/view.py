@@ -117,11 +117,11 @@ class RunsView(QWidget):
             dates.addWidget(buddy)
             dates.addWidget(edit)
             edit.show()
-        self.dates_error = ErrorLabel()  # "until" before "From": said, not just 0 runs
+        self.dates_error = ErrorLabel(field=self.until)  # "until" before "From", not 0 runs
         dates.addWidget(self.dates_error, 4)
         dates.addStretch(1)
         self.dates.hide()
-        self.filter_error = ErrorLabel()
+        self.filter_error = ErrorLabel(field=self.task)
 
         self.table = row_table(model, "RunTable", newest_first=True)
         self.setFocusProxy(self.table)  # Ctrl+1 … puts the keyboard here

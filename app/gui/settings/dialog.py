@@ -84,13 +84,14 @@ class SettingsDialog(QDialog):
         self.keep_days.setSuffix(" days")
         self.keep_days.setAccessibleName("Keep every run of the last (days)")
         form.addRow("Keep every run of the &last", self.keep_days)
-        self.under: dict[QSpinBox, ErrorLabel] = {self.keep_days: ErrorLabel()}
+        self.under: dict[QSpinBox, ErrorLabel] = {
+            self.keep_days: ErrorLabel(field=self.keep_days)}
         form.addRow("", self.under[self.keep_days])  # what it holds that cannot be saved
         self.keep_runs = TypedSpinBox(1, MAX_KEEP_RUNS)
         self.keep_runs.setSuffix(" runs")
         self.keep_runs.setAccessibleName("And at least the newest (runs)")
         form.addRow("and at least the &newest", self.keep_runs)
-        self.under[self.keep_runs] = ErrorLabel()
+        self.under[self.keep_runs] = ErrorLabel(field=self.keep_runs)
         form.addRow("", self.under[self.keep_runs])
         self.error = ErrorLabel()  # the settings could not be read or saved
         form.addRow(self.error)

@@ -142,7 +142,7 @@ class ImportPreview(QDialog):
         row.addWidget(self.browse)
         row.addWidget(self.read_button)
 
-        self.error = ErrorLabel()
+        self.error = ErrorLabel(field=self.path)
         # wrapped at their own height: two lines of summary were cut to one over a long list
         self.summary = WrappedLabel("Choose a file to see what would be created."
                                     if crontab else "Preview the timers in this folder.")

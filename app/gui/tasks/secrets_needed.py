@@ -225,7 +225,9 @@ class SecretsNeeded(QDialog):
             field = QLineEdit()
             field.setEchoMode(QLineEdit.EchoMode.Password)
             field.setAccessibleName(f"Value of {words}")
-            form.addRow(QLabel(words), field)
+            label = QLabel(words)
+            label.setBuddy(field)
+            form.addRow(label, field)
             self.fields[name] = field
         layout.addLayout(form)
         self.error = ErrorLabel()

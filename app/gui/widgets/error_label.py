@@ -14,6 +14,17 @@ def wrapping_policy() -> QSizePolicy:
     return policy
 
 
+def keyboard_part(widget: QWidget | None) -> QWidget | None:
+    """The part of `widget` that takes the keyboard: itself, its focus proxy, or its first
+    child that does (a composite field: a number and its unit, a name list's input)."""
+    if widget is None or widget.focusPolicy() != Qt.FocusPolicy.NoFocus:
+        return widget
+    if widget.focusProxy() is not None:
+        return keyboard_part(widget.focusProxy())
+    return next((child for child in widget.findChildren(QWidget)
+                 if child.focusPolicy() & Qt.FocusPolicy.TabFocus), None)
+
+
 class WrappedLabel(QLabel):
     """Wrapped text whose minimum height is what the text takes at the label's width. Qt's
     own minimum for wrapped text is its height at a narrow guess of a width, which a form
@@ -54,22 +65,40 @@ class WrappedLabel(QLabel):
 
 
 class ErrorLabel(WrappedLabel):
-    """Red (palette-aware) text under a field; hidden while there is nothing to say."""
+    """Red (palette-aware) text under a field; hidden while there is nothing to say.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    The label never has the keyboard, so a screen reader would not read it: the `field` it
+    is about says it too, as its accessible description while it shows ("Error: …"), and
+    its own description again once the error is gone."""
+
+    def __init__(self, parent: QWidget | None = None, field: QWidget | None = None) -> None:
         super().__init__("", parent)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.field = field
+        self._own: str | None = None  # the field's description while the error says it
         self.hide()
 
     def show_error(self, text: str) -> None:
         paint_status(self, "failed")
         self.setText(f"⚠ {text}")
         self.setAccessibleName(f"Error: {text}")
+        self._describe(f"Error: {text}")
         self.show()
 
     def clear_error(self) -> None:
         self.clear()
+        self._describe(None)
         self.hide()
+
+    def _describe(self, error: str | None) -> None:
+        field = keyboard_part(self.field)
+        if field is None:
+            return
+        if self._own is None:
+            self._own = field.accessibleDescription()
+        field.setAccessibleDescription(error if error is not None else self._own)
+        if error is None:
+            self._own = None
 
     @property
     def has_error(self) -> bool:

@@ -56,7 +56,7 @@ class ConnectDialog(QDialog):
         self.url.setPlaceholderText(location.FORM)
         self.url.setAccessibleName("Store URL")
         form.addRow("Store &URL", self.url)
-        self.error = ErrorLabel()
+        self.error = ErrorLabel(field=self.url)
         self.error.setObjectName("StoreUrlError")
         form.addRow(self.error)
         self.found = QLabel()
