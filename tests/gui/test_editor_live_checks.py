@@ -6,11 +6,18 @@ working folder, a shell line's words left to the shell, an unchanged action not 
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from app.gui.qt import QApplication, QPoint, Qt
+from app.store.lock import EngineLock
+from faults.harness import wait_until
+from tests.engine.conftest import EngineProcess
 from tests.gui.conftest import SCREENSHOTS, Gui, command_task
 from tests.gui.editing import choose, click, go, new_editor, open_selected, save
 from tests.gui.file_dialogs import choose_path, file_dialog
@@ -216,3 +223,36 @@ def test_editing_a_task_keeps_or_recases_its_own_name_but_not_another_s(
     gui.wait_until(lambda: not cwd.text())
     save(gui, qtbot, editor)
     assert gui.service.get_task(task.id).name == "BACKUP"
+
+
+def test_a_viewer_s_editor_looks_for_a_program_on_the_engine_s_path(
+        gui_factory: Callable[..., Gui], home: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A window that is a viewer of a headless engine checks a program where that engine's
+    runs will look for it: on its PATH, not the window's (the background engine's may lack
+    `~/.local/bin`, and every run failed "cannot start")."""
+    tools = tmp_path / "my bin"
+    tools.mkdir()
+    (tools / "mytool").write_text("#!/bin/sh\necho hi\n")
+    (tools / "mytool").chmod(0o755)
+    engine_path = "/usr/local/bin:/usr/bin:/bin"
+    engine = EngineProcess(home, tmp_path / "engine.log",
+                           env={**os.environ, "PATH": engine_path})
+    try:
+        wait_until(lambda: (EngineLock(home).holder() or {}).get("path") == engine_path, 30)
+        monkeypatch.setenv("PATH", f"{tools}:{os.environ['PATH']}")  # the window's has it
+        gui = gui_factory()
+        assert gui.session.mode == "standby"
+        editor, label = _command(gui, gui.qtbot, "Mine", "mytool --all")
+        gui.wait_until(label.isVisible)
+        assert label.text() == (
+            "⚠ program 'mytool' is not on the PATH of the engine that runs this home's tasks "
+            f"(pid {engine.proc.pid}: {engine_path}): give its full path ('{tools}/mytool') "
+            "or set PATH in the task's environment")
+        assert not editor.save_button.isEnabled()
+        _retype(gui.qtbot, editor.action.command, "sh -c true")  # the engine has this one
+        gui.wait_until(lambda: not label.text())
+        _looked(gui, editor)
+        assert not label.text()
+    finally:
+        assert engine.stop() == 0
