@@ -18,7 +18,7 @@ import pytest
 
 from app.gui.qt import QApplication, QMessageBox
 from app.gui.window.status_bar import REFRESH_MS
-from tests.engine.conftest import holding_engine
+from tests.engine.conftest import EngineProcess, holding_engine
 from tests.gui.conftest import Gui, command_task, said
 
 GONE = "was moved or deleted: put the folder back, or reopen Tickwork with `--home`"
@@ -79,6 +79,28 @@ def test_the_home_moved_under_the_window_and_its_engine_is_said_once_then_read_a
     gui.wait_until(lambda: gui.window.tasks_model.rowCount() == 1)
     gui.wait_until(lambda: gui.window.tasks_model.rows[0].task.last_run is not None, 15)
     assert _tracebacks(caplog) == []
+
+
+def test_the_home_back_with_another_engine_started_on_it_has_one_engine_scheduling(
+        gui: Gui, home: Path, tmp_path: Path) -> None:
+    """A `tickwork engine` started on the home as it comes back, and the window's engine
+    starting again then: whichever takes the store first schedules, the other waits."""
+    gui.quiet()
+    away = tmp_path / "away"
+    home.rename(away)
+    gui.wait_until(lambda: "starts again then" in _engine_place(gui), 15)
+    away.rename(home)
+    other = EngineProcess(home, tmp_path / "engine.log")
+    try:
+        gui.wait_until(lambda: gui.session.engine is not gui.engine
+                       and gui.session.mode in ("running", "standby"), 30)
+        gui.wait_until(lambda: "engine running" in other.text()
+                       or "engine standby" in other.text(), 30)
+        window_leads = gui.session.mode == "running"
+        assert ("engine standby" in other.text()) == window_leads, other.text()
+        assert ("engine running" in other.text()) != window_leads, other.text()
+    finally:
+        other.stop()
 
 
 def test_the_home_moved_under_a_viewer_is_said_once_and_its_engine_takes_over_once_back(
