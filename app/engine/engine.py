@@ -93,6 +93,9 @@ class Engine:
                  metrics: bool = True, backups: bool = True, clock: Clock = WALL,
                  pace: float | None = None, grace: float | None = None) -> None:
         pace = pace if pace is not None else pace_from_env()
+        self._settings: dict[str, Any] = {"workers": workers, "horizon": horizon,
+                                          "metrics": metrics, "backups": backups,
+                                          "clock": clock, "pace": pace, "grace": grace}
         self.store = store
         self.home: Path = store.home
         self.clock = clock
@@ -252,6 +255,20 @@ class Engine:
     def fault(self) -> str | None:
         """Why the engine stopped itself (a damaged store), or None."""
         return self.faults.fatal
+
+    @property
+    def home_went(self) -> bool:
+        """Whether the engine stopped itself because its data home was moved or deleted:
+        its files went whole, and an engine may start on them again once the folder is back
+        (`again`)."""
+        return self.faults.home_went
+
+    def again(self) -> Engine:
+        """A new engine over the same store with this one's settings, where it is to be found
+        (an engine runs once): to start once this one has stopped."""
+        engine = Engine(self.store, **self._settings)
+        engine.notifier.open_run = self.notifier.open_run
+        return engine
 
     def post(self, fn: Callable[[], None]) -> None:
         """Run `fn` on the dispatcher thread."""

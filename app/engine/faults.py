@@ -53,6 +53,7 @@ from app.store.integrity import (
     FULL,
     UNREACHABLE,
     FilesMoved,
+    HomeMoved,
     ended_silent,
     find_fault,
 )
@@ -96,6 +97,7 @@ class StoreFaults:
     def __init__(self, engine: EngineParts) -> None:
         self.engine = engine
         self.fatal: str | None = None  # the one line that stopped the engine
+        self.home_went = False  # ... its data home moved or deleted: its files are whole
         self.down = False  # dispatcher's view: the store cannot be written, fire nothing
         self._down_since = 0.0
         self._kind = FULL  # dispatcher's view: why it is down (FULL, UNREACHABLE or BUSY)
@@ -128,6 +130,7 @@ class StoreFaults:
         """Any engine thread met `exc`: True when it is a fault of the store (now handled),
         False for any other error (the caller logs it)."""
         if isinstance(exc, FilesMoved):
+            self.home_went = self.home_went or (self.fatal is None and isinstance(exc, HomeMoved))
             self.halt(str(exc), "Tickwork stopped: its store's files were removed")
             return True
         fault = find_fault(exc)

@@ -10,7 +10,12 @@ of slot calls); the first event after a quiet spell is delivered at once.
 
 A `QTimer` also polls the store's `PRAGMA data_version` on the GUI thread's own connection
 (no table is read): it changes when any other connection commits, so a viewer of another
-process's engine, or a CLI edit, still refreshes the views.
+process's engine, or a CLI edit, still refreshes the views. A poll that fails (a PostgreSQL
+server restarting, the store's file gone, a moment's I/O error) is a state, not the end of
+polling: it is said in one line once, the store is looked at every `FAILING_POLL_MS` meanwhile,
+and once a look works again the full rate is back and `store_changed` is emitted (what others
+committed meanwhile was not seen). A failed poll stopped polling for good, and a viewer
+window's tables froze with nothing said but one traceback.
 
 Signals:
     runs_changed(list[RunChanged]): runs entered new statuses (rows already committed).
@@ -20,7 +25,8 @@ Signals:
     metrics_sampled(list[MetricsSampled]): resource samples.
     tasks_changed(frozenset[int]): tasks the engine saw change (also other processes' edits).
     service_changed(Change): an operation of this process's service committed.
-    store_changed(): another connection committed something (the data_version poll).
+    store_changed(): another connection committed something (the data_version poll), or
+        may have: the poll works again after failing.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from app.engine.events import (
     RunOutput,
     TasksChanged,
 )
+from app.gui.background import describe_error
 from app.gui.qt import QObject, QTimer, Signal, Slot
 from app.service import Change
 from app.store.database import Store
@@ -60,6 +67,7 @@ COALESCE_MS = 200
 # CPU (a third less), the longest stalls longer (README, "What limits the misses").
 STORM_MS = 1000
 STORM_EVENTS = 250
+FAILING_POLL_MS = 5000  # how often a store whose poll fails is looked at again
 
 
 class Bridge(QObject):
@@ -86,6 +94,8 @@ class Bridge(QObject):
         self._version: int | None = None
         self._poll = QTimer(self)
         self._poll.timeout.connect(self._on_poll_timeout)
+        self._interval = 0  # ms between polls while they work
+        self.poll_failing: str | None = None  # why the last poll failed, while polls fail
         self.delivered = 0  # batches delivered (the stall benchmark reports it)
 
     # -- any thread ------------------------------------------------------------------------
@@ -111,10 +121,12 @@ class Bridge(QObject):
         """Poll the store's data_version every `interval_ms` (changes by other connections)."""
         self._store = store
         self._version = store.data_version()
+        self._interval = interval_ms
         self._poll.start(interval_ms)
 
     def set_poll_interval(self, interval_ms: int) -> None:
-        if self._poll.isActive():
+        self._interval = interval_ms
+        if self._poll.isActive() and self.poll_failing is None:
             self._poll.start(interval_ms)
 
     @property
@@ -138,13 +150,29 @@ class Bridge(QObject):
             return
         try:
             version = self._store.data_version()
-        except Exception:  # a store that went away: say it once, stop polling
-            log.exception("cannot poll the store for changes")
-            self._poll.stop()
+        except Exception as exc:  # (any: the next look may work)
+            self._on_poll_failed(exc)
+            return
+        if self.poll_failing is not None:  # back: full rate, and whatever changed meanwhile
+            self.poll_failing = None
+            log.info("the store can be looked at for changes again")
+            self._poll.start(self._interval)
+            self._version = version
+            self.store_changed.emit()
             return
         if version != self._version:
             self._version = version
             self.store_changed.emit()
+
+    def _on_poll_failed(self, error: Exception) -> None:
+        """Said once, in one line naming the error; then the store is looked at every
+        `FAILING_POLL_MS` until a look works."""
+        if self.poll_failing is not None:
+            return
+        self.poll_failing = describe_error(error).splitlines()[0].strip()  # (psycopg: several)
+        log.warning("cannot look for changes in the store (%s): looking again every %d s",
+                    self.poll_failing, FAILING_POLL_MS // 1000)
+        self._poll.start(FAILING_POLL_MS)
 
     @Slot()
     def _on_wake(self) -> None:

@@ -12,9 +12,12 @@ A store that cannot be opened any more (its data home moved or deleted under the
 a folder in place of its file) is said once by the background (`Background.store_lost`);
 from then the session reads it again every `AWAY_RETRY_MS`, and once a read works the views
 read it all again (`outside_change`) and the window goes on as before. This window's engine,
-which stopped itself when its home went (app/engine/watcher.py), is not started again: the
-status bar says to reopen Tickwork to schedule (a viewer's engine on standby takes over by
-itself, once the other engine has gone).
+which stopped itself when its home went (app/engine/watcher.py), is started again then, a new
+one in its place (`Engine.again`) once the old one's stop is over: as any engine it leads the
+store, or waits as a standby if another engine took it meanwhile, so nothing runs twice (a
+viewer's engine on standby takes over by itself, once the other engine has gone). It stayed
+stopped, the status bar saying to reopen Tickwork to schedule; an engine stopped for another
+fault of its store (damaged, a `-wal` deleted) still does.
 
 Signals:
     mode_changed(str, str): starting | running | standby | stopped, and a detail.
@@ -76,6 +79,7 @@ class Session(QObject):
         self._retry.setInterval(AWAY_RETRY_MS)
         self._retry.timeout.connect(self._on_retry_timeout)
         self._trying = False
+        self.engine_again = False  # the store's return started this window's engine again
         self.background.store_away.connect(self._on_background_store_away)
 
     def start(self) -> None:
@@ -126,6 +130,8 @@ class Session(QObject):
             detail = HANDING_OVER
         self._set_mode(state, self.engine_detail(state, detail)
                        if state in ("standby", "running") else detail)
+        if state == "stopped" and self.engine is not None and self.engine.home_went:
+            self._on_retry_timeout()  # (its home may be back already, or never said gone)
 
     def _on_bridge_store_changed(self) -> None:
         if self.mode != "running":  # our engine's events say the rest
@@ -152,12 +158,38 @@ class Session(QObject):
 
     def _on_probed(self, _result: object) -> None:
         self._trying = False
+        self.engine_again = self._start_again()  # (first: the store's return says it)
         self.background.store_back()
 
     def _on_probe_failed(self, error: BaseException) -> None:
         self._trying = False
-        if not isinstance(error, StoreGone):  # (still away: nothing new to say)
+        if isinstance(error, StoreGone):  # (said once: still away, nothing new to say)
+            self.background.store_lost(error)
+        else:
             self.background.report("Cannot read the store", error)
+
+    def _start_again(self) -> bool:
+        """Once the store can be read, an engine that stopped itself because its home went
+        is followed by a new one (after its own stop is over: never two); whether it was."""
+        old = self.engine
+        if old is None or self.mode != "stopped" or not old.home_went or self.handing_over:
+            return False
+        engine = self.engine = old.again()
+        old.hub.unsubscribe(self.bridge.on_engine_event)
+        with contextlib.suppress(ValueError):
+            self.service.unsubscribe(old.on_service_change)
+        self.service.subscribe(engine.on_service_change)
+        engine.subscribe(self.bridge.on_engine_event)
+        log.info("the data home %s is back: this window's engine starts again",
+                 self.store.home)
+        self._set_mode("starting", "")
+
+        def start() -> str:
+            old.stop()  # (waits for the stop it began itself when the home went)
+            return engine.start()
+
+        self.background.run(start, self._on_engine_started, title="The engine could not start")
+        return True
 
     def _set_mode(self, mode: str, detail: str) -> None:
         self.mode, self.detail = mode, detail

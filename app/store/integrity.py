@@ -55,6 +55,11 @@ class FilesMoved(StoreError):
     """The store's `-wal` or `-shm` file was deleted or replaced under the running engine."""
 
 
+class HomeMoved(FilesMoved):
+    """The data home was moved or deleted under the running engine: its files went with it,
+    unchanged, so an engine may start on them again once the folder is back."""
+
+
 class StoreGone(StoreError):
     """The store's file cannot be opened any more: its home was moved or deleted, or the file
     is gone or is not a file (a folder in its place), under a window or command that had it
@@ -116,7 +121,7 @@ def moved(path: Path, opened: dict[str, tuple[int, int] | None]) -> FilesMoved |
     any more: each connection keeps the one it opened, which no other program sees, so two
     copies of the log's index, or of the log, go two ways and commits are lost."""
     if not path.parent.is_dir():  # (its connections still write to the files they opened)
-        return FilesMoved(
+        return HomeMoved(
             f"the data home {path.parent} was moved or deleted while the engine ran: the "
             "engine stopped, as what it recorded would no longer be where Tickwork looks; "
             "put the folder back, or start it with `--home` naming where it went")

@@ -1,7 +1,8 @@
 """The data home moved (or deleted) under the open window — with its own engine, which stops
 itself, or as a viewer of a headless `tickwork engine`, which stops too — is one line, said
 once in the status bar and in the engine's place, naming the home and what to do; the store
-is tried again every few seconds, and once the folder is back the window reads it again.
+is tried again every few seconds, and once the folder is back the window reads it again (and
+its own engine, which stopped itself, starts again: a new one, once the old one's stop is over).
 Each view that reads the store on a timer logged `OperationalError: unable to open database
 file` with its traceback and opened a box, every 1–3 s (the status bar's figures, the list,
 the viewer's watch of the other engine's runs). A folder in place of the store's file is the
@@ -17,7 +18,7 @@ import pytest
 
 from app.gui.qt import QApplication, QMessageBox
 from app.gui.window.status_bar import REFRESH_MS
-from tests.engine.conftest import holding_engine
+from tests.engine.conftest import EngineProcess, holding_engine
 from tests.gui.conftest import Gui, command_task, said
 
 GONE = "was moved or deleted: put the folder back, or reopen Tickwork with `--home`"
@@ -38,9 +39,10 @@ def _engine_place(gui: Gui) -> str:
     return f"{label.text()}\n{label.toolTip()}"
 
 
-def _gone_and_back(gui: Gui, home: Path, away: Path, caplog: pytest.LogCaptureFixture
-                   ) -> None:
-    """Move the home away under the window, wait through several of its reads, put it back."""
+def _gone_and_back(gui: Gui, home: Path, away: Path, caplog: pytest.LogCaptureFixture,
+                   then: str = "") -> None:
+    """Move the home away under the window, wait through several of its reads, put it back
+    (`then`: what the engine's place says meanwhile, too)."""
     caplog.set_level(logging.INFO)
     gui.quiet()
     home.rename(away)
@@ -53,6 +55,7 @@ def _gone_and_back(gui: Gui, home: Path, away: Path, caplog: pytest.LogCaptureFi
     assert said_once[0].levelno == logging.WARNING
     assert f"The data home {home} {GONE}" in said(gui.window) + _engine_place(gui)
     assert _boxes() == []
+    assert then in _engine_place(gui)
     gui.window.status.overview = None  # read again once the home is back
     away.rename(home)
     gui.wait_until(lambda: GONE not in _engine_place(gui), 20)
@@ -63,13 +66,41 @@ def _gone_and_back(gui: Gui, home: Path, away: Path, caplog: pytest.LogCaptureFi
 
 def test_the_home_moved_under_the_window_and_its_engine_is_said_once_then_read_again(
         gui: Gui, home: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """... and its engine, which stopped itself, starts again once the home is back: it
+    stayed stopped, the status bar saying to reopen Tickwork to schedule."""
     assert gui.session.mode == "running"
-    _gone_and_back(gui, home, tmp_path / "away", caplog)
-    assert gui.session.mode == "stopped"  # its engine stopped itself, and says what to do
-    assert "reopen Tickwork to schedule" in _engine_place(gui)
-    assert "reopen Tickwork to schedule its tasks" in said(gui.window)
-    gui.service.create_task(command_task("after"))  # the store works again from the window
+    _gone_and_back(gui, home, tmp_path / "away", caplog, "starts again then")
+    gui.wait_until(lambda: gui.session.mode == "running", 30)
+    assert gui.engine.state == "stopped" and gui.session.engine is not gui.engine
+    assert (gui.session.engine.lock.holder() or {}).get("engine") == "this process"
+    assert "this window's engine schedules its tasks again" in said(gui.window)
+    assert "reopen Tickwork" not in _engine_place(gui) + said(gui.window)
+    gui.service.create_task(command_task("after", schedule={"kind": "interval", "seconds": 1}))
     gui.wait_until(lambda: gui.window.tasks_model.rowCount() == 1)
+    gui.wait_until(lambda: gui.window.tasks_model.rows[0].task.last_run is not None, 15)
+    assert _tracebacks(caplog) == []
+
+
+def test_the_home_back_with_another_engine_started_on_it_has_one_engine_scheduling(
+        gui: Gui, home: Path, tmp_path: Path) -> None:
+    """A `tickwork engine` started on the home as it comes back, and the window's engine
+    starting again then: whichever takes the store first schedules, the other waits."""
+    gui.quiet()
+    away = tmp_path / "away"
+    home.rename(away)
+    gui.wait_until(lambda: "starts again then" in _engine_place(gui), 15)
+    away.rename(home)
+    other = EngineProcess(home, tmp_path / "engine.log")
+    try:
+        gui.wait_until(lambda: gui.session.engine is not gui.engine
+                       and gui.session.mode in ("running", "standby"), 30)
+        gui.wait_until(lambda: "engine running" in other.text()
+                       or "engine standby" in other.text(), 30)
+        window_leads = gui.session.mode == "running"
+        assert ("engine standby" in other.text()) == window_leads, other.text()
+        assert ("engine running" in other.text()) != window_leads, other.text()
+    finally:
+        other.stop()
 
 
 def test_the_home_moved_under_a_viewer_is_said_once_and_its_engine_takes_over_once_back(

@@ -2,7 +2,9 @@
 tray host: the window stays hidden, the tray icon registers with the desktop's tray (the
 StatusNotifierWatcher D-Bus protocol, `tests.support.tray_host`), and activating the icon
 over D-Bus — a click on it — brings the window up. Where no tray exists, the window opens
-anyway (a hidden window with no icon could never be reached)."""
+anyway (a hidden window with no icon could never be reached). The icon's tooltip, all a
+person sees of a window minimised to the tray, says in one line that its data home was
+moved away, and no more once it is back."""
 
 from __future__ import annotations
 
@@ -92,6 +94,54 @@ def test_minimized_starts_hidden_with_its_tray_icon_and_the_icon_shows_it(
             env=desktop, capture_output=True, text=True, timeout=30)
         assert clicked.returncode == 0, (item, clicked.stderr)
         wait_until(lambda: _visible(desktop), 30)
+    finally:
+        if window is not None:
+            stop(window, 15)
+        stop(host, 15)
+
+
+def _tray_item(host_log: Path) -> tuple[str, str]:
+    """The registered icon's D-Bus name and object path."""
+    item = next(line.split(" ", 1)[1] for line in host_log.read_text().splitlines()
+                if line.startswith("registered "))
+    service, _, path = item.partition("/")
+    return service, f"/{path or 'StatusNotifierItem'}"
+
+
+def _tooltip(env: dict[str, str], item: tuple[str, str]) -> str:
+    """What the desktop's tray reads as the icon's tooltip (its whole D-Bus reply)."""
+    asked = subprocess.run(
+        ["dbus-send", "--session", "--print-reply", f"--dest={item[0]}", item[1],
+         "org.freedesktop.DBus.Properties.Get", "string:org.kde.StatusNotifierItem",
+         "string:ToolTip"], env=env, capture_output=True, text=True, timeout=30)
+    assert asked.returncode == 0, asked.stderr
+    return asked.stdout
+
+
+def test_the_tray_icon_says_the_data_home_moved_away_and_back(
+        desktop: dict[str, str], home: Path, tmp_path: Path) -> None:
+    host_log, window_log = tmp_path / "tray.log", tmp_path / "window.log"
+    host = _start([sys.executable, "-m", "tests.support.tray_host"], desktop, host_log)
+    window = None
+    gone = f"The data home {home} was moved or deleted: put the folder back"
+    try:
+        wait_until(lambda: "ready" in host_log.read_text(), 30)
+        window = _start([sys.executable, "-m", "app.cli", "--home", str(home), "--minimized"],
+                        desktop, window_log)
+        wait_until(lambda: "registered" in host_log.read_text(), 60)
+        wait_until(lambda: "engine running" in window_log.read_text(), 60)
+        item = _tray_item(host_log)
+        assert "moved or deleted" not in _tooltip(desktop, item)
+        away = tmp_path / "away"
+        home.rename(away)
+        try:
+            wait_until(lambda: gone in _tooltip(desktop, item), 30)
+        except TimeoutError:
+            raise AssertionError(f"{_tooltip(desktop, item)}\n{window_log.read_text()}"
+                                 ) from None
+        away.rename(home)
+        wait_until(lambda: "moved or deleted" not in _tooltip(desktop, item), 30)
+        assert "Tickwork" in _tooltip(desktop, item)
     finally:
         if window is not None:
             stop(window, 15)

@@ -6,7 +6,9 @@ Desktop notifications pop up from it (unless the engine reaches the desktop's
 notification server over D-Bus itself, app/engine/notifier.py; in a storm, a few and then a
 summary: app/gui/notifications/balloons.py); clicking one opens that run. Where the
 desktop has no tray (`available` is False), nothing is created and the window keeps the
-notification list instead.
+notification list instead. While the store cannot be opened (its data home moved or deleted
+under the window: `Background.store_away`) the icon shows the failure badge and its tooltip
+that one line, whatever else happens, until the store is back; the tray said nothing of it.
 
 Signals:
     show_requested(): Show was chosen or the icon was clicked.
@@ -58,6 +60,7 @@ class Tray(QObject):
         self.state = "idle"
         self._failure = False
         self._last_run: int | None = None
+        self._away: str | None = None  # the store's one line while it cannot be opened
         self.icon: QSystemTrayIcon | None = None
         self.session: Session | None = None
         self._waiting: list[_Balloon] = []  # balloons waiting for the server's answer
@@ -85,6 +88,12 @@ class Tray(QObject):
         """Follow the runs: the icon's badge says whether this window's engine runs any."""
         self.session = session
         session.bridge.runs_changed.connect(self._on_bridge_runs_changed)
+        session.background.store_away.connect(self._on_background_store_away)
+
+    def _on_background_store_away(self, line: str) -> None:
+        self._away = line or None
+        count = self.session.running_count() if self.session is not None else None
+        self.set_running(count or 0)
 
     def _on_bridge_runs_changed(self, _events: object) -> None:
         count = self.session.running_count() if self.session is not None else None
@@ -161,6 +170,8 @@ class Tray(QObject):
                                       balloon.kind, balloon.ms)
 
     def _update(self, state: str, tooltip: str) -> None:
+        if self._away is not None:  # (the same words as the status bar's)
+            state, tooltip = "failure", f"Tickwork — {self._away[:1].upper()}{self._away[1:]}"
         if state != self.state:
             self.state = state
             if self.icon is not None:

@@ -235,8 +235,9 @@ class StatusBar(QStatusBar):
         if line:
             self.say(f"{line[:1].upper()}{line[1:]}.", 30_000)
         else:
-            self.say(f"{self.session.store.home} can be read again"
-                     + ("; reopen Tickwork to schedule its tasks" if self._halted() else ""))
+            self.say(f"{self.session.store.home} can be read again" + (
+                "; this window's engine schedules its tasks again" if self.session.engine_again
+                else "; reopen Tickwork to schedule its tasks" if self._halted() else ""))
         self._on_session_mode_changed(self.session.mode, self.session.detail)
 
     def _halted(self) -> str | None:
@@ -244,15 +245,26 @@ class StatusBar(QStatusBar):
         engine = self.session.engine
         return engine.fault if engine is not None and self.session.mode == "stopped" else None
 
+    def _resumes(self) -> bool:
+        """This window's engine stopped itself because its home went: the session starts
+        it again once the home is back (app/gui/session.py)."""
+        engine = self.session.engine
+        return self._halted() is not None and engine is not None and engine.home_went
+
+    def _halted_tip(self) -> str:
+        if self._resumes():
+            return "; this window's engine stopped, and starts again then."
+        if self._halted():
+            return "; this window's engine stopped: reopen Tickwork then to schedule its tasks."
+        return "."
+
     def _on_session_mode_changed(self, mode: str, detail: str) -> None:
         away = self.session.background.away
         if away is not None:  # what the person must do comes first: the state says why
             self._engine_text = f"● {away[:1].upper()}{away[1:]}"
             paint_status(self.engine, "failed")
             self._engine_tip = ("Tickwork reads the store again every few seconds and goes on "
-                                "once it is back" + ("; this window's engine stopped: reopen "
-                                "Tickwork then to schedule its tasks." if self._halted() else
-                                "."))
+                                "once it is back" + self._halted_tip())
             self._fit_engine()
             return
         text, status = MODES.get(mode, (mode, "scheduled"))
@@ -262,7 +274,9 @@ class StatusBar(QStatusBar):
         elif mode == "stopped" and detail == HANDING_OVER:  # ("Engine stopped" read as if
             text = "Handing scheduling over to a background engine…"  # nothing would run)
         elif (fault := self._halted()) is not None:
-            text, detail = "Engine stopped — reopen Tickwork to schedule again", fault
+            text, detail = ("Engine stopped — it starts again once its data home is back"
+                            if self._resumes() else
+                            "Engine stopped — reopen Tickwork to schedule again"), fault
         elif mode == "running" and detail:  # who leads a shared store; fewer workers
             text = f"{text} — {detail}"
         if mode == "running" and self.session.workers_short():
