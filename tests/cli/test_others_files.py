@@ -1,0 +1,58 @@
+"""What another user of the machine leaves where Tickwork writes: a named pipe at an export's
+name in /tmp (its reader got every task, env values and all). Run as root: only root can
+make a file that belongs to someone else."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_transfer import ok, tickwork
+
+OTHER = 65534  # nobody
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                                reason="only root can make files that belong to another user")
+
+
+def _read_all(fifo: Path, got: list[bytes]) -> None:
+    """The other user's reader: what comes through the pipe (nothing once it is closed)."""
+    fd = os.open(fifo, os.O_RDONLY)
+    try:
+        while chunk := os.read(fd, 65536):
+            got.append(chunk)
+    finally:
+        os.close(fd)
+
+
+def test_an_export_into_a_pipe_another_user_made_is_refused(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    ok(home, "task", "add", "t", "--command", "true", "--env", "TOKEN=s3cret")
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)  # as /tmp
+    fifo = shared / "tasks.json"
+    os.mkfifo(fifo, 0o666)
+    os.chown(fifo, OTHER, OTHER)
+    got: list[bytes] = []
+    reader = threading.Thread(target=_read_all, args=(fifo, got), daemon=True)
+    reader.start()
+    result = tickwork(home, "export", str(fifo))
+    if reader.is_alive():  # (refused before opening it: the reader still waits)
+        os.close(os.open(fifo, os.O_WRONLY))
+    reader.join(10)
+    assert b"s3cret" not in b"".join(got)
+    assert (result.code, result.err) == (2, f"tickwork: error: file: {fifo} is a named pipe "
+                                            "of nobody's, not yours: nothing is written to "
+                                            "it; name a file of yours\n")
+    mine = shared / "mine.fifo"  # the user's own pipe is theirs to write to
+    os.mkfifo(mine, 0o600)
+    got = []
+    reader = threading.Thread(target=_read_all, args=(mine, got), daemon=True)
+    reader.start()
+    ok(home, "export", str(mine))
+    reader.join(10)
+    assert b"s3cret" in b"".join(got)
