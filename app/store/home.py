@@ -137,3 +137,19 @@ def tighten_all(paths: list[Path]) -> dict[str, tuple[int, int]]:
         if changed:
             fixes[str(path)] = changed
     return fixes
+
+
+def refuse_others(path: Path, owner: int | None = None) -> None:
+    """A home or database of another user is refused (StoreError): what this process made
+    there (as root, say) would lock its owner out — their engine waited for ever on a lock
+    file it could not open, and their backups, checkpoints and log of hand-offs failed —
+    and what they left in it (a link where backups go) is theirs to aim."""
+    mine = os.geteuid()
+    owner = path.stat().st_uid if owner is None else owner
+    if owner != mine:
+        from app.core.errors import StoreError
+        from app.platform.users import user_name
+
+        raise StoreError(f"{path} belongs to {user_name(owner)}, not to {user_name(mine)}: "
+                         f"run Tickwork as {user_name(owner)} (files made here as "
+                         f"{user_name(mine)} would lock them out)")

@@ -1,6 +1,7 @@
 """What another user of the machine leaves where Tickwork writes: a named pipe at an export's
-name in /tmp (its reader got every task, env values and all). Run as root: only root can
-make a file that belongs to someone else."""
+name in /tmp (its reader got every task, env values and all), a home of theirs given to
+`check`, `backup` or `restore` (which the other commands refuse). Run as root: only root
+can make a file that belongs to someone else."""
 
 from __future__ import annotations
 
@@ -56,3 +57,28 @@ def test_an_export_into_a_pipe_another_user_made_is_refused(tmp_path: Path) -> N
     ok(home, "export", str(mine))
     reader.join(10)
     assert b"s3cret" in b"".join(got)
+
+
+def test_check_backup_and_restore_refuse_a_home_of_another_user(tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    ok(mine, "task", "add", "t", "--command", "true")
+    copy = tmp_path / "copy.db"
+    ok(mine, "backup", str(copy))
+    theirs = tmp_path / "theirs"
+    theirs.mkdir(0o777)
+    theirs.chmod(0o777)
+    (theirs / "tickwork.db").write_bytes(copy.read_bytes())
+    elsewhere = tmp_path / "elsewhere"  # theirs/backups: a link to a folder of root's
+    elsewhere.mkdir(0o755)
+    (theirs / "backups").symlink_to(elsewhere)
+    for path in (theirs, theirs / "tickwork.db", theirs / "backups"):
+        os.chown(path, OTHER, OTHER, follow_symlinks=False)
+    before = sorted(p.name for p in theirs.iterdir())
+    line = (f"tickwork: error: {theirs} belongs to nobody, not to root: run Tickwork as "
+            "nobody (files made here as root would lock them out)\n")
+    for args in (["check"], ["backup"], ["restore", str(copy)]):
+        result = tickwork(theirs, *args)
+        assert (result.code, result.err) == (1, line), args
+    assert sorted(p.name for p in theirs.iterdir()) == before
+    assert (theirs / "tickwork.db").stat().st_uid == OTHER
+    assert list(elsewhere.iterdir()) == [] and elsewhere.stat().st_mode & 0o777 == 0o755
