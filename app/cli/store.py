@@ -89,9 +89,10 @@ def _sqlite_home(args: argparse.Namespace) -> Path:
     every other command refuses it (a backup went where a link they left there pointed, a
     restore put a store of root's in their home); so is a PostgreSQL store (these work on
     the SQLite file)."""
-    from app.store.home import refuse_others
+    from app.store.home import refuse_others, refuse_replaceable
 
     home = _home(args)
+    refuse_replaceable(home)
     if home.exists():
         refuse_others(home)
     if store_url(args) is not None:

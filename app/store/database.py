@@ -44,6 +44,7 @@ from app.store.home import (
     RESTORE_MARK,
     make_private_dir,
     refuse_others,
+    refuse_replaceable,
     tighten_all,
 )
 from app.store.integrity import (
@@ -270,7 +271,9 @@ class Store:
                             f"it. {restore_hint(self.home)}", detail)
 
     def _prepare_home(self) -> None:
-        """Create the home (and any missing parent) 0700; refuse one its owner cannot use."""
+        """Create the home (and any missing parent) 0700; refuse one its owner cannot use,
+        or one another user could replace."""
+        refuse_replaceable(self.home)
         make_private_dir(self.home)
         refuse_others(self.home)
         mode = stat.S_IMODE(self.home.stat().st_mode)

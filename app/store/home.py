@@ -153,3 +153,34 @@ def refuse_others(path: Path, owner: int | None = None) -> None:
         raise StoreError(f"{path} belongs to {user_name(owner)}, not to {user_name(mine)}: "
                          f"run Tickwork as {user_name(owner)} (files made here as "
                          f"{user_name(mine)} would lock them out)")
+
+
+def refuse_replaceable(home: Path) -> None:
+    """StoreError when another user could put a folder of theirs in the home's place: a
+    folder above it belongs to someone else (root aside), or anyone may write in it without
+    the sticky bit that keeps /tmp's entries their owners'. The engine would then write its
+    checkpoints, backups and logs through links they left there, and read their files as
+    its own."""
+    if not hasattr(os, "geteuid"):
+        return
+    import stat
+
+    mine = os.geteuid()
+    for folder in home.parents:
+        try:
+            info = folder.stat()
+        except FileNotFoundError:  # (made 0700 by `make_private_dir`)
+            continue
+        mode = stat.S_IMODE(info.st_mode)
+        if info.st_uid not in (mine, 0):
+            from app.platform.users import user_name
+
+            why = f"{folder} belongs to {user_name(info.st_uid)}"
+        elif mode & stat.S_IWOTH and not mode & stat.S_ISVTX:
+            why = f"anyone can write in {folder} (mode {mode:04o}, without the sticky bit /tmp has)"
+        else:
+            continue
+        from app.core.errors import StoreError
+
+        raise StoreError(f"{home}: another user could put a folder of theirs in its place "
+                         f"({why}): choose a home in a folder only you can change")

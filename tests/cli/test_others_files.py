@@ -82,3 +82,30 @@ def test_check_backup_and_restore_refuse_a_home_of_another_user(tmp_path: Path) 
     assert sorted(p.name for p in theirs.iterdir()) == before
     assert (theirs / "tickwork.db").stat().st_uid == OTHER
     assert list(elsewhere.iterdir()) == [] and elsewhere.stat().st_mode & 0o777 == 0o755
+
+
+@pytest.mark.parametrize("how", ["everyone writes there", "another user's folder"])
+def test_a_home_in_a_folder_another_user_can_change_is_refused(tmp_path: Path,
+                                                               how: str) -> None:
+    """There they could rename the home away and put a folder of theirs in its place, with
+    links where the engine writes its checkpoints, backups and logs."""
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    if how == "everyone writes there":
+        folder.chmod(0o777)  # (as /tmp, but without its sticky bit)
+        why = f"anyone can write in {folder} (mode 0777, without the sticky bit /tmp has)"
+    else:
+        os.chown(folder, OTHER, OTHER)
+        why = f"{folder} belongs to nobody"
+    home = folder / "home"
+    line = (f"tickwork: error: {home}: another user could put a folder of theirs in its place "
+            f"({why}): choose a home in a folder only you can change\n")
+    for args in (["task", "add", "t", "--command", "true"], ["task", "list"], ["backup"],
+                 ["engine"]):
+        result = tickwork(home, *args)
+        assert (result.code, result.err) == (1, line), args
+    assert list(folder.iterdir()) == []
+    sticky = tmp_path / "tmp"  # as /tmp: its entries stay their owners'
+    sticky.mkdir()
+    sticky.chmod(0o1777)
+    ok(sticky / "home", "task", "add", "t", "--command", "true")
