@@ -89,12 +89,13 @@ def _sqlite_home(args: argparse.Namespace) -> Path:
     every other command refuses it (a backup went where a link they left there pointed, a
     restore put a store of root's in their home); so is a PostgreSQL store (these work on
     the SQLite file)."""
-    from app.store.home import refuse_others, refuse_replaceable
+    from app.store.home import refuse_left, refuse_others, refuse_replaceable
 
     home = _home(args)
     refuse_replaceable(home)
     if home.exists():
         refuse_others(home)
+        refuse_left(home)
     if store_url(args) is not None:
         raise StoreError(f"`tickwork {args.cmd}` works on the SQLite store only; a PostgreSQL "
                          "store is checked, backed up and restored with PostgreSQL's own tools "

@@ -43,6 +43,7 @@ from app.store.home import (
     RESTORE_COPY,
     RESTORE_MARK,
     make_private_dir,
+    refuse_left,
     refuse_others,
     refuse_replaceable,
     tighten_all,
@@ -291,6 +292,7 @@ class Store:
             if mode & 0o600 != 0o600:
                 raise StoreError(f"{path}: its owner cannot write it (mode {mode:04o}); "
                                  f"Tickwork does not loosen permissions: `chmod u+rw {path}`")
+        refuse_left(self.home)  # (after the store's files: a store of theirs is said so)
 
     def _prepare_files(self) -> dict[str, tuple[int, int]]:
         """Create the database 0600; tighten looser modes, return what changed."""

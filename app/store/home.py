@@ -184,3 +184,20 @@ def refuse_replaceable(home: Path) -> None:
 
         raise StoreError(f"{home}: another user could put a folder of theirs in its place "
                          f"({why}): choose a home in a folder only you can change")
+
+
+def refuse_left(home: Path) -> None:
+    """StoreError for an entry of the home that belongs to another user (root aside): one put
+    there while the home was open to others (made under umask 000, before Tickwork tightened
+    it) stays after — a `backups` link to a folder of theirs got every backup."""
+    mine = os.geteuid()
+    with os.scandir(home) as entries:
+        for entry in entries:
+            owner = entry.stat(follow_symlinks=False).st_uid
+            if owner not in (mine, 0):
+                from app.core.errors import StoreError
+                from app.platform.users import user_name
+
+                raise StoreError(f"{entry.path} belongs to {user_name(owner)}, not to "
+                                 f"{user_name(mine)}: someone else put it in the home while "
+                                 "others could write there; remove it, then try again")

@@ -109,3 +109,30 @@ def test_a_home_in_a_folder_another_user_can_change_is_refused(tmp_path: Path,
     sticky.mkdir()
     sticky.chmod(0o1777)
     ok(sticky / "home", "task", "add", "t", "--command", "true")
+
+
+def test_what_another_user_left_in_a_home_once_open_to_them_is_refused(tmp_path: Path) -> None:
+    """A home made under umask 000 (`mkdir ~/tasks` before Tickwork was pointed at it) was
+    open to everyone until Tickwork tightened it; what another user put in it meanwhile stays:
+    a `backups` link to a folder of theirs got every backup, theirs then to replace with a
+    store of their own for the restore that the next damage message suggests."""
+    home = tmp_path / "home"
+    home.mkdir()
+    home.chmod(0o777)
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    theirs.chmod(0o777)
+    os.chown(theirs, OTHER, OTHER)
+    (home / "backups").symlink_to(theirs)
+    os.chown(home / "backups", OTHER, OTHER, follow_symlinks=False)
+    line = (f"tickwork: error: {home / 'backups'} belongs to nobody, not to root: someone else "
+            "put it in the home while others could write there; remove it, then try again\n")
+    for args in (["task", "add", "t", "--command", "true"], ["task", "list"], ["backup"]):
+        result = tickwork(home, *args)
+        assert (result.code, result.err) == (1, line), args
+    assert list(theirs.iterdir()) == []
+    (home / "backups").unlink()
+    ok(home, "task", "add", "t", "--command", "true")
+    ok(home, "backup")
+    assert (home / "backups").is_dir() and not (home / "backups").is_symlink()
+    assert home.stat().st_mode & 0o777 == 0o700
