@@ -4,6 +4,7 @@ and how its folders and files are made private: created 0700/0600, only ever tig
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 DB_NAME = "tickwork.db"
@@ -163,8 +164,6 @@ def refuse_replaceable(home: Path) -> None:
     its own."""
     if not hasattr(os, "geteuid"):
         return
-    import stat
-
     mine = os.geteuid()
     for folder in home.parents:
         try:
@@ -186,18 +185,37 @@ def refuse_replaceable(home: Path) -> None:
                          f"({why}): choose a home in a folder only you can change")
 
 
-def refuse_left(home: Path) -> None:
-    """StoreError for an entry of the home that belongs to another user (root aside): one put
-    there while the home was open to others (made under umask 000, before Tickwork tightened
-    it) stays after — a `backups` link to a folder of theirs got every backup."""
+def refuse_left(home: Path, *, inner: bool = True) -> None:
+    """StoreError for an entry of the home, or of a folder in it (`inner`), that belongs to
+    another user (root aside): one put there while the home was open to others (made under
+    umask 000, before Tickwork tightened it) stays after — a `backups` link to a folder of
+    theirs got every backup; a backup of theirs with the newest name was the one to restore.
+    (An entry gone meanwhile, a `-shm` another process closed, or a folder that cannot be
+    read, is passed over: what cannot be read is not used either.)"""
     mine = os.geteuid()
-    with os.scandir(home) as entries:
-        for entry in entries:
-            owner = entry.stat(follow_symlinks=False).st_uid
-            if owner not in (mine, 0):
-                from app.core.errors import StoreError
-                from app.platform.users import user_name
+    try:
+        with os.scandir(home) as found:
+            entries = [(e.path, e.stat(follow_symlinks=False)) for e in found if _there(e)]
+    except OSError:
+        if not inner:
+            return
+        raise
+    for path, info in entries:
+        if info.st_uid not in (mine, 0):
+            from app.core.errors import StoreError
+            from app.platform.users import user_name
 
-                raise StoreError(f"{entry.path} belongs to {user_name(owner)}, not to "
-                                 f"{user_name(mine)}: someone else put it in the home while "
-                                 "others could write there; remove it, then try again")
+            raise StoreError(f"{path} belongs to {user_name(info.st_uid)}, not to "
+                             f"{user_name(mine)}: someone else put it in the home while "
+                             "others could write there; remove it, then try again")
+        if inner and stat.S_ISDIR(info.st_mode):
+            refuse_left(Path(path), inner=False)
+
+
+def _there(entry: os.DirEntry[str]) -> bool:
+    """Whether `entry` is still there to be looked at (its lstat, cached for the caller)."""
+    try:
+        entry.stat(follow_symlinks=False)
+    except OSError:
+        return False
+    return True

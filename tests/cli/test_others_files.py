@@ -136,3 +136,23 @@ def test_what_another_user_left_in_a_home_once_open_to_them_is_refused(tmp_path:
     ok(home, "backup")
     assert (home / "backups").is_dir() and not (home / "backups").is_symlink()
     assert home.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_backup_another_user_left_among_the_homes_backups_is_refused(tmp_path: Path) -> None:
+    """Theirs, with the newest name, was the backup the damage message says to restore: a
+    store of their tasks, run as the user."""
+    home = tmp_path / "home"
+    ok(home, "task", "add", "t", "--command", "true")
+    ok(home, "backup")
+    backups = home / "backups"
+    backups.chmod(0o777)  # (as made by hand under umask 000, while the home was open too)
+    planted = backups / "tickwork-20991231T000000.000000Z-daily.db"
+    planted.write_bytes(next(backups.iterdir()).read_bytes())
+    os.chown(planted, OTHER, OTHER)
+    result = tickwork(home, "task", "list")
+    assert (result.code, result.err) == (1, f"tickwork: error: {planted} belongs to nobody, "
+                                            "not to root: someone else put it in the home "
+                                            "while others could write there; remove it, then "
+                                            "try again\n")
+    planted.unlink()
+    ok(home, "task", "list")
