@@ -176,7 +176,7 @@ def refuse_replaceable(home: Path) -> None:
 
             why = f"{folder} belongs to {user_name(info.st_uid)}"
         elif mode & stat.S_IWOTH and not mode & stat.S_ISVTX:
-            why = f"anyone can write in {folder} (mode {mode:04o}, without the sticky bit /tmp has)"
+            why = f"anyone can write in {folder}: mode {mode:04o}, without the sticky bit /tmp has"
         else:
             continue
         from app.core.errors import StoreError

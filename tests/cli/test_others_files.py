@@ -93,7 +93,7 @@ def test_a_home_in_a_folder_another_user_can_change_is_refused(tmp_path: Path,
     folder.mkdir()
     if how == "everyone writes there":
         folder.chmod(0o777)  # (as /tmp, but without its sticky bit)
-        why = f"anyone can write in {folder} (mode 0777, without the sticky bit /tmp has)"
+        why = f"anyone can write in {folder}: mode 0777, without the sticky bit /tmp has"
     else:
         os.chown(folder, OTHER, OTHER)
         why = f"{folder} belongs to nobody"
