@@ -28,6 +28,7 @@ from app.core.errors import ValidationError, not_written
 from app.core.shown import json_for
 from app.core.task import TaskSpec
 from app.core.task_keys import file_key
+from app.platform.users import others_pipe
 
 if TYPE_CHECKING:
     from app.core.import_plan import ImportPlan
@@ -139,6 +140,8 @@ def write_export(path: Path, data: dict[str, Any], home: Path | None = None) -> 
     if target is None:  # a stream: a pipe, a terminal, a device, /dev/stdout
         try:
             with open(path, "a", encoding="utf-8") as out:
+                if not _this_process(path):  # (a pipe swapped in since `_written` looked)
+                    _refuse_others_pipe(path, os.fstat(out.fileno()))
                 out.write(text)
         except OSError as exc:
             raise not_written(path, exc) from None
@@ -181,12 +184,18 @@ def is_stdout(path: Path) -> bool:
     return str(path) == "-" or Path(os.path.abspath(path)) in _STDOUT
 
 
+def _this_process(path: Path) -> bool:
+    """Whether `path` names an open file of this process (/dev/stdout, /dev/fd/N …)."""
+    absolute = Path(os.path.abspath(path))
+    return absolute in _STANDARD or absolute.parts[1:3] in (("dev", "fd"), ("proc", "self"))
+
+
 def _written(path: Path) -> Path | None:
     """The regular file an export to `path` replaces (a link of the user's own followed),
     or None for a stream; ValidationError for a link that must not be followed."""
-    absolute = Path(os.path.abspath(path))
-    if absolute in _STANDARD or absolute.parts[:3] in (("/", "dev", "fd"), ("/", "proc", "self")):
+    if _this_process(path):
         return None  # an open file of this process (`>> log` too): never replaced
+    absolute = Path(os.path.abspath(path))
     if path.is_symlink():
         shared = os.stat(absolute.parent).st_mode
         if os.lstat(path).st_uid != os.geteuid() or (
@@ -196,8 +205,16 @@ def _written(path: Path) -> Path | None:
                                   "the file it names")
         absolute = Path(os.path.realpath(path))
     if absolute.exists() and not absolute.is_file() and not absolute.is_dir():
+        _refuse_others_pipe(path, os.stat(absolute))
         return None
     return absolute
+
+
+def _refuse_others_pipe(path: Path, info: os.stat_result) -> None:
+    """A pipe another user left at an export's name (in /tmp) got every task, env and all."""
+    if (whose := others_pipe(info)) is not None:
+        raise ValidationError("file", f"{path} is {whose}, not yours: nothing is written to "
+                              "it; name a file of yours")
 
 
 def _refuse_a_file_of(home: Path, target: Path) -> None:
@@ -226,9 +243,8 @@ def _sync_folder(folder: Path) -> None:
     except OSError:
         return
     try:
-        os.fsync(fd)
-    except OSError:
-        pass
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
     finally:
         os.close(fd)
 
@@ -309,8 +325,7 @@ def read_export(path: Path) -> list[Any]:
     if version != EXPORT_VERSION:
         raise ValidationError("version", f"unsupported export version {version!r} "
                               f"(this Tickwork reads version {EXPORT_VERSION})")
-    tasks: list[Any] = data["tasks"]
-    return tasks
+    return list(data["tasks"])
 
 
 class _Twice(dict[str, Any]):

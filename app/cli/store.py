@@ -84,12 +84,23 @@ def store_url(args: argparse.Namespace) -> str | None:
     return resolve_store(getattr(args, "store", None), _home(args))
 
 
-def _sqlite_only(args: argparse.Namespace) -> None:
-    """`check`, `backup` and `restore` work on the SQLite file: refuse a PostgreSQL store."""
+def _sqlite_home(args: argparse.Namespace) -> Path:
+    """The home `check`, `backup` and `restore` work in: one of another user is refused, as
+    every other command refuses it (a backup went where a link they left there pointed, a
+    restore put a store of root's in their home); so is a PostgreSQL store (these work on
+    the SQLite file)."""
+    from app.store.home import refuse_left, refuse_others, refuse_replaceable
+
+    home = _home(args)
+    refuse_replaceable(home)
+    if home.exists():
+        refuse_others(home)
+        refuse_left(home)
     if store_url(args) is not None:
         raise StoreError(f"`tickwork {args.cmd}` works on the SQLite store only; a PostgreSQL "
                          "store is checked, backed up and restored with PostgreSQL's own tools "
                          "(pg_dump, pg_restore)")
+    return home
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -107,8 +118,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         problems,
     )
 
-    _sqlite_only(args)
-    home = _home(args)
+    home = _sqlite_home(args)
     path = home / DB_NAME
     if not path.exists():
         raise StoreError(f"{path}: no store here")
@@ -200,8 +210,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from app.store.home import DB_NAME
     from app.store.integrity import identify
 
-    _sqlite_only(args)
-    home = _home(args)
+    home = _sqlite_home(args)
     typed = Path(args.file).expanduser() if args.file else None
     dest = typed.resolve() if typed is not None else None
     if typed is not None and dest is not None:
@@ -223,10 +232,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
     once it is said what the restore did: nothing (stopped before the rename), or all."""
     from app.restore import Stopped, restore_store
 
-    _sqlite_only(args)
+    home = _sqlite_home(args)
     file = Path(args.file).expanduser().resolve()
     try:
-        restored = restore_store(_home(args), file, actor="cli")
+        restored = restore_store(home, file, actor="cli")
     except Stopped as exc:
         print(f"tickwork: {exc}", file=sys.stderr)
         return 128 + exc.signum

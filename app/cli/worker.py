@@ -39,6 +39,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from app.engine.log import log_to_stderr
 
     log_to_stderr()  # (controls in a record shown escaped: app/engine/log.py)
+    for said in filter(None, map(sealing.loose_key_file, args.key_file or [])):
+        import logging  # (said, not refused: a container's secrets are often mounted 0444)
+
+        logging.getLogger("tickwork.worker").warning("%s", said)
     from app.remote.serve import main
 
     return main(url, queues, concurrency, args.name, keys, keyring)

@@ -29,6 +29,19 @@ def user_name(uid: int) -> str:
         return f"uid {uid}"
 
 
+def others_pipe(info: os.stat_result) -> str | None:
+    """"a named pipe of NAME's" (or a socket) when `info` is one of another user; else
+    None: whatever is written into it is theirs to read."""
+    import stat
+
+    kind = "named pipe" if stat.S_ISFIFO(info.st_mode) else "socket"
+    if not (stat.S_ISFIFO(info.st_mode) or stat.S_ISSOCK(info.st_mode)):
+        return None
+    if not hasattr(os, "geteuid") or info.st_uid == os.geteuid():
+        return None
+    return f"a {kind} of {user_name(info.st_uid)}'s"
+
+
 def home_folder(env: Mapping[str, str]) -> str:
     """The user's home folder, where a run with no working folder starts (as cron's jobs
     do), the same whichever way the engine was started: `env`'s HOME, as `Path.home()` reads

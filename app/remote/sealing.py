@@ -103,6 +103,21 @@ def open_sealed(text: str, keys: dict[str, bytes], celery_id: str, worker: str) 
     return {str(k): str(v) for k, v in values.items()}
 
 
+def loose_key_file(path: str) -> str | None:
+    """What to say of a key file other users can read (a copy made under umask 022), else
+    None: whoever reads it opens the secrets of the runs it seals."""
+    import stat
+
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return None
+    if not mode & 0o044:
+        return None
+    return (f"the key file {path} can be read by other users (mode {mode:04o}): whoever reads "
+            f"it opens the secrets of this home's runs in the broker; `chmod 600 {path}`")
+
+
 def read_key_file(path: str) -> bytes:
     """A key file `tickwork secret workers-key` wrote; ValidationError naming --key-file."""
     try:

@@ -43,6 +43,9 @@ from app.store.home import (
     RESTORE_COPY,
     RESTORE_MARK,
     make_private_dir,
+    refuse_left,
+    refuse_others,
+    refuse_replaceable,
     tighten_all,
 )
 from app.store.integrity import (
@@ -269,9 +272,11 @@ class Store:
                             f"it. {restore_hint(self.home)}", detail)
 
     def _prepare_home(self) -> None:
-        """Create the home (and any missing parent) 0700; refuse one its owner cannot use."""
+        """Create the home (and any missing parent) 0700; refuse one its owner cannot use,
+        or one another user could replace."""
+        refuse_replaceable(self.home)
         make_private_dir(self.home)
-        _refuse_others(self.home)
+        refuse_others(self.home)
         mode = stat.S_IMODE(self.home.stat().st_mode)
         if mode & 0o700 != 0o700:
             raise StoreError(f"{self.home}: its owner cannot write it (mode {mode:04o}); "
@@ -282,11 +287,12 @@ class Store:
                 st = path.stat()
             except FileNotFoundError:
                 continue
-            _refuse_others(path, st.st_uid)
+            refuse_others(path, st.st_uid)
             mode = stat.S_IMODE(st.st_mode)
             if mode & 0o600 != 0o600:
                 raise StoreError(f"{path}: its owner cannot write it (mode {mode:04o}); "
                                  f"Tickwork does not loosen permissions: `chmod u+rw {path}`")
+        refuse_left(self.home)  # (after the store's files: a store of theirs is said so)
 
     def _prepare_files(self) -> dict[str, tuple[int, int]]:
         """Create the database 0600; tighten looser modes, return what changed."""
@@ -384,17 +390,3 @@ def _identity(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return found.st_dev, found.st_ino
-
-
-def _refuse_others(path: Path, owner: int | None = None) -> None:
-    """A home or database of another user is refused: what this process made there (as
-    root, say) would lock its owner out — their engine waited for ever on a lock file it
-    could not open, and their backups, checkpoints and log of hand-offs failed."""
-    mine = os.geteuid()
-    owner = path.stat().st_uid if owner is None else owner
-    if owner != mine:
-        from app.platform.users import user_name
-
-        raise StoreError(f"{path} belongs to {user_name(owner)}, not to {user_name(mine)}: "
-                         f"run Tickwork as {user_name(owner)} (files made here as "
-                         f"{user_name(mine)} would lock them out)")

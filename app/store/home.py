@@ -4,6 +4,7 @@ and how its folders and files are made private: created 0700/0600, only ever tig
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 DB_NAME = "tickwork.db"
@@ -137,3 +138,84 @@ def tighten_all(paths: list[Path]) -> dict[str, tuple[int, int]]:
         if changed:
             fixes[str(path)] = changed
     return fixes
+
+
+def refuse_others(path: Path, owner: int | None = None) -> None:
+    """A home or database of another user is refused (StoreError): what this process made
+    there (as root, say) would lock its owner out — their engine waited for ever on a lock
+    file it could not open, and their backups, checkpoints and log of hand-offs failed —
+    and what they left in it (a link where backups go) is theirs to aim."""
+    mine = os.geteuid()
+    owner = path.stat().st_uid if owner is None else owner
+    if owner != mine:
+        from app.core.errors import StoreError
+        from app.platform.users import user_name
+
+        raise StoreError(f"{path} belongs to {user_name(owner)}, not to {user_name(mine)}: "
+                         f"run Tickwork as {user_name(owner)} (files made here as "
+                         f"{user_name(mine)} would lock them out)")
+
+
+def refuse_replaceable(home: Path) -> None:
+    """StoreError when another user could put a folder of theirs in the home's place: a
+    folder above it belongs to someone else (root aside), or anyone may write in it without
+    the sticky bit that keeps /tmp's entries their owners'. The engine would then write its
+    checkpoints, backups and logs through links they left there, and read their files as
+    its own."""
+    if not hasattr(os, "geteuid"):
+        return
+    mine = os.geteuid()
+    for folder in home.parents:
+        try:
+            info = folder.stat()
+        except FileNotFoundError:  # (made 0700 by `make_private_dir`)
+            continue
+        mode = stat.S_IMODE(info.st_mode)
+        if info.st_uid not in (mine, 0):
+            from app.platform.users import user_name
+
+            why = f"{folder} belongs to {user_name(info.st_uid)}"
+        elif mode & stat.S_IWOTH and not mode & stat.S_ISVTX:
+            why = f"anyone can write in {folder}: mode {mode:04o}, without the sticky bit /tmp has"
+        else:
+            continue
+        from app.core.errors import StoreError
+
+        raise StoreError(f"{home}: another user could put a folder of theirs in its place "
+                         f"({why}): choose a home in a folder only you can change")
+
+
+def refuse_left(home: Path, *, inner: bool = True) -> None:
+    """StoreError for an entry of the home, or of a folder in it (`inner`), that belongs to
+    another user (root aside): one put there while the home was open to others (made under
+    umask 000, before Tickwork tightened it) stays after — a `backups` link to a folder of
+    theirs got every backup; a backup of theirs with the newest name was the one to restore.
+    (An entry gone meanwhile, a `-shm` another process closed, or a folder that cannot be
+    read, is passed over: what cannot be read is not used either.)"""
+    mine = os.geteuid()
+    try:
+        with os.scandir(home) as found:
+            entries = [(e.path, e.stat(follow_symlinks=False)) for e in found if _there(e)]
+    except OSError:
+        if not inner:
+            return
+        raise
+    for path, info in entries:
+        if info.st_uid not in (mine, 0):
+            from app.core.errors import StoreError
+            from app.platform.users import user_name
+
+            raise StoreError(f"{path} belongs to {user_name(info.st_uid)}, not to "
+                             f"{user_name(mine)}: someone else put it in the home while "
+                             "others could write there; remove it, then try again")
+        if inner and stat.S_ISDIR(info.st_mode):
+            refuse_left(Path(path), inner=False)
+
+
+def _there(entry: os.DirEntry[str]) -> bool:
+    """Whether `entry` is still there to be looked at (its lstat, cached for the caller)."""
+    try:
+        entry.stat(follow_symlinks=False)
+    except OSError:
+        return False
+    return True

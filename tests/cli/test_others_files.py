@@ -1,0 +1,158 @@
+"""What another user of the machine leaves where Tickwork writes: a named pipe at an export's
+name in /tmp (its reader got every task, env values and all), a home of theirs given to
+`check`, `backup` or `restore` (which the other commands refuse). Run as root: only root
+can make a file that belongs to someone else."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_transfer import ok, tickwork
+
+OTHER = 65534  # nobody
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                                reason="only root can make files that belong to another user")
+
+
+def _read_all(fifo: Path, got: list[bytes]) -> None:
+    """The other user's reader: what comes through the pipe (nothing once it is closed)."""
+    fd = os.open(fifo, os.O_RDONLY)
+    try:
+        while chunk := os.read(fd, 65536):
+            got.append(chunk)
+    finally:
+        os.close(fd)
+
+
+def test_an_export_into_a_pipe_another_user_made_is_refused(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    ok(home, "task", "add", "t", "--command", "true", "--env", "TOKEN=s3cret")
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)  # as /tmp
+    fifo = shared / "tasks.json"
+    os.mkfifo(fifo, 0o666)
+    os.chown(fifo, OTHER, OTHER)
+    got: list[bytes] = []
+    reader = threading.Thread(target=_read_all, args=(fifo, got), daemon=True)
+    reader.start()
+    result = tickwork(home, "export", str(fifo))
+    if reader.is_alive():  # (refused before opening it: the reader still waits)
+        os.close(os.open(fifo, os.O_WRONLY))
+    reader.join(10)
+    assert b"s3cret" not in b"".join(got)
+    assert (result.code, result.err) == (2, f"tickwork: error: file: {fifo} is a named pipe "
+                                            "of nobody's, not yours: nothing is written to "
+                                            "it; name a file of yours\n")
+    mine = shared / "mine.fifo"  # the user's own pipe is theirs to write to
+    os.mkfifo(mine, 0o600)
+    got = []
+    reader = threading.Thread(target=_read_all, args=(mine, got), daemon=True)
+    reader.start()
+    ok(home, "export", str(mine))
+    reader.join(10)
+    assert b"s3cret" in b"".join(got)
+
+
+def test_check_backup_and_restore_refuse_a_home_of_another_user(tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    ok(mine, "task", "add", "t", "--command", "true")
+    copy = tmp_path / "copy.db"
+    ok(mine, "backup", str(copy))
+    theirs = tmp_path / "theirs"
+    theirs.mkdir(0o777)
+    theirs.chmod(0o777)
+    (theirs / "tickwork.db").write_bytes(copy.read_bytes())
+    elsewhere = tmp_path / "elsewhere"  # theirs/backups: a link to a folder of root's
+    elsewhere.mkdir(0o755)
+    (theirs / "backups").symlink_to(elsewhere)
+    for path in (theirs, theirs / "tickwork.db", theirs / "backups"):
+        os.chown(path, OTHER, OTHER, follow_symlinks=False)
+    before = sorted(p.name for p in theirs.iterdir())
+    line = (f"tickwork: error: {theirs} belongs to nobody, not to root: run Tickwork as "
+            "nobody (files made here as root would lock them out)\n")
+    for args in (["check"], ["backup"], ["restore", str(copy)]):
+        result = tickwork(theirs, *args)
+        assert (result.code, result.err) == (1, line), args
+    assert sorted(p.name for p in theirs.iterdir()) == before
+    assert (theirs / "tickwork.db").stat().st_uid == OTHER
+    assert list(elsewhere.iterdir()) == [] and elsewhere.stat().st_mode & 0o777 == 0o755
+
+
+@pytest.mark.parametrize("how", ["everyone writes there", "another user's folder"])
+def test_a_home_in_a_folder_another_user_can_change_is_refused(tmp_path: Path,
+                                                               how: str) -> None:
+    """There they could rename the home away and put a folder of theirs in its place, with
+    links where the engine writes its checkpoints, backups and logs."""
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    if how == "everyone writes there":
+        folder.chmod(0o777)  # (as /tmp, but without its sticky bit)
+        why = f"anyone can write in {folder}: mode 0777, without the sticky bit /tmp has"
+    else:
+        os.chown(folder, OTHER, OTHER)
+        why = f"{folder} belongs to nobody"
+    home = folder / "home"
+    line = (f"tickwork: error: {home}: another user could put a folder of theirs in its place "
+            f"({why}): choose a home in a folder only you can change\n")
+    for args in (["task", "add", "t", "--command", "true"], ["task", "list"], ["backup"],
+                 ["engine"]):
+        result = tickwork(home, *args)
+        assert (result.code, result.err) == (1, line), args
+    assert list(folder.iterdir()) == []
+    sticky = tmp_path / "tmp"  # as /tmp: its entries stay their owners'
+    sticky.mkdir()
+    sticky.chmod(0o1777)
+    ok(sticky / "home", "task", "add", "t", "--command", "true")
+
+
+def test_what_another_user_left_in_a_home_once_open_to_them_is_refused(tmp_path: Path) -> None:
+    """A home made under umask 000 (`mkdir ~/tasks` before Tickwork was pointed at it) was
+    open to everyone until Tickwork tightened it; what another user put in it meanwhile stays:
+    a `backups` link to a folder of theirs got every backup, theirs then to replace with a
+    store of their own for the restore that the next damage message suggests."""
+    home = tmp_path / "home"
+    home.mkdir()
+    home.chmod(0o777)
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    theirs.chmod(0o777)
+    os.chown(theirs, OTHER, OTHER)
+    (home / "backups").symlink_to(theirs)
+    os.chown(home / "backups", OTHER, OTHER, follow_symlinks=False)
+    line = (f"tickwork: error: {home / 'backups'} belongs to nobody, not to root: someone else "
+            "put it in the home while others could write there; remove it, then try again\n")
+    for args in (["task", "add", "t", "--command", "true"], ["task", "list"], ["backup"]):
+        result = tickwork(home, *args)
+        assert (result.code, result.err) == (1, line), args
+    assert list(theirs.iterdir()) == []
+    (home / "backups").unlink()
+    ok(home, "task", "add", "t", "--command", "true")
+    ok(home, "backup")
+    assert (home / "backups").is_dir() and not (home / "backups").is_symlink()
+    assert home.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_backup_another_user_left_among_the_homes_backups_is_refused(tmp_path: Path) -> None:
+    """Theirs, with the newest name, was the backup the damage message says to restore: a
+    store of their tasks, run as the user."""
+    home = tmp_path / "home"
+    ok(home, "task", "add", "t", "--command", "true")
+    ok(home, "backup")
+    backups = home / "backups"
+    backups.chmod(0o777)  # (as made by hand under umask 000, while the home was open too)
+    planted = backups / "tickwork-20991231T000000.000000Z-daily.db"
+    planted.write_bytes(next(backups.iterdir()).read_bytes())
+    os.chown(planted, OTHER, OTHER)
+    result = tickwork(home, "task", "list")
+    assert (result.code, result.err) == (1, f"tickwork: error: {planted} belongs to nobody, "
+                                            "not to root: someone else put it in the home "
+                                            "while others could write there; remove it, then "
+                                            "try again\n")
+    planted.unlink()
+    ok(home, "task", "list")
