@@ -16,6 +16,10 @@ Where the server supports actions, a notification carries "Open log" and "Retry 
   window at that run (`tickwork --home HOME --show-run ID`, a viewer when an engine holds
   the store); a window running this engine sets it to show the run in itself.
 
+A button counts only when the notification server that showed the bubble sent the click:
+another program of the session could emit the same signal with a guessed id, to retry a run
+or open windows (see app/platform/notifications.py); such a click is ignored, and said once.
+
 A fallback's sequel ("X failed; its fallback “Y” succeeded") replaces the failure's
 bubble (`replaces_id`) rather than showing a second one beside it.
 
@@ -80,7 +84,9 @@ class Notifier:
         self._storm = Storm(budget, WINDOW * pace)
         self._summary: tuple[int, int] = (0, 0)  # the storm's number, its summary's bubble
         self._told_full = False
-        self._shown: OrderedDict[int, Notification] = OrderedDict()  # notification id -> note
+        # notification id -> its note, and the unique bus name of the server that showed it
+        self._shown: OrderedDict[int, tuple[Notification, str]] = OrderedDict()
+        self._told_forged = False
         # held from a Notify sent until its id is in `_shown`: a click may arrive first
         self._showing = threading.Lock()
         self._running: set[int] = set()  # runs seen running in this engine's life
@@ -213,25 +219,24 @@ class Notifier:
                    and (a[0] == "retry" or note.run_id is not None)]
         with self._showing:
             try:
-                notification_id = client.notify(note.title, note.message, actions,
-                                                 urgency="critical"
-                                                 if note.kind in ("failure", "store")
-                                                 else "normal", replaces=replaces)
+                shown = client.notify(note.title, note.message, actions,
+                                      urgency="critical" if note.kind in ("failure", "store")
+                                      else "normal", replaces=replaces)
             except NotificationsUnavailable as exc:
                 self._client = None
                 client.close()
                 self._unavailable(str(exc))
                 return None
-            self._shown[notification_id] = note
+            self._shown[shown.id] = (note, shown.server)
             while len(self._shown) > REMEMBERED:
                 self._shown.popitem(last=False)
-        return notification_id
+        return shown.id
 
     def _bubble_of(self, note: Notification) -> int:
         """The bubble `note` takes the place of (a fallback's sequel: its failure's), 0 for
         none: the failure's bubble, still on the screen, would contradict it."""
         if note.replaces is not None:
-            for notification_id, shown in reversed(self._shown.items()):
+            for notification_id, (shown, _server) in reversed(self._shown.items()):
                 if (shown.kind == "failure" and shown.run_id == note.replaces
                         and shown.task_id == note.task_id):  # (a storm's summary: no task)
                     return notification_id
@@ -279,9 +284,16 @@ class Notifier:
         # the server may send the click before its reply to Notify has told `_show` the id
         # (it shows the bubble, then answers): wait for a Notify in flight to be remembered
         with self._showing:
-            note = self._shown.get(clicked.notification_id)
+            note, server = self._shown.get(clicked.notification_id, (None, ""))
         if note is None:
             return  # another program's notification, or one too old to remember
+        if clicked.sender != server:
+            if not self._told_forged:  # once: a program sending many would fill the log
+                self._told_forged = True
+                log.warning("ignored a click on notification %d sent by %s, not by the "
+                            "notification server (%s)", clicked.notification_id,
+                            clicked.sender or "an unnamed sender", server)
+            return
         if clicked.action == "retry" and note.task_id is not None:
             self.retry(note.task_id)
         elif clicked.action in ("open", "default") and note.run_id is not None:

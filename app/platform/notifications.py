@@ -11,6 +11,12 @@ The connection is a jeepney `DBusRouter`: its own receiver thread delivers repli
 thread that asked, and the server's `ActionInvoked` signals (a button clicked) to
 `actions()`.
 
+Any program of the session may emit an `ActionInvoked` signal with a guessed id: the bus
+delivers it to every client that listens. The bus daemon stamps each message with its
+sender's unique name (":1.42"), which no program can forge, so a click is the server's only
+when its sender is the connection that answered the `Notify` that gave the id
+(`Shown.server`); the caller compares the two (`ActionInvoked.sender`).
+
 Specification: https://specifications.freedesktop.org/notification-spec/latest/
 """
 
@@ -43,6 +49,16 @@ class ActionInvoked:
 
     notification_id: int
     action: str
+    sender: str  # the unique bus name of whoever emitted the signal
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """A notification the server took: its id, and the unique bus name of the server that
+    answered (the only sender whose clicks on it are clicks)."""
+
+    id: int
+    server: str
 
 
 class DesktopNotifications:
@@ -104,10 +120,11 @@ class DesktopNotifications:
             raise
 
     def notify(self, summary: str, body: str, actions: Sequence[tuple[str, str]] = (), *,
-               urgency: str = "normal", timeout_ms: int = -1, replaces: int = 0) -> int:
-        """Show a notification; its id. `body` is plain text (escaped where the server reads
-        markup); `actions` are (key, label) pairs, sent only when the
-        server supports actions; "default" is the key of a click on the bubble itself.
+               urgency: str = "normal", timeout_ms: int = -1, replaces: int = 0) -> Shown:
+        """Show a notification; its id and the server that answered. `body` is plain text
+        (escaped where the server reads markup); `actions` are (key, label) pairs, sent only
+        when the server supports actions; "default" is the key of a click on the bubble
+        itself.
         `replaces`: the id of an earlier one this one takes the place of, on the screen if
         it is still there (the server shows a new one if not)."""
         flat: list[str] = []
@@ -119,8 +136,8 @@ class DesktopNotifications:
                  "desktop-entry": ("s", "tickwork")}
         reply = self._call("Notify", "susssasa{sv}i",
                            (self.app_name, replaces, self.icon, summary, body, flat, hints,
-                            timeout_ms))
-        return int(reply[0])
+                            timeout_ms), raw=True)
+        return Shown(int(reply.body[0]), _sender(reply))
 
     def has_owner(self, name: str) -> bool:
         """Whether a program owns the bus name `name` now."""
@@ -137,7 +154,7 @@ class DesktopNotifications:
         if msg is None:
             return None
         notification_id, action = msg.body
-        return ActionInvoked(int(notification_id), str(action))
+        return ActionInvoked(int(notification_id), str(action), _sender(msg))
 
     def close(self) -> None:
         """Disconnect (idempotent); a thread waiting in `actions` returns None."""
@@ -158,23 +175,27 @@ class DesktopNotifications:
         with contextlib.suppress(queue.Full):
             self._actions.put_nowait(None)  # no more clicks: `actions` returns None
 
-    def _call(self, method: str, signature: str, body: tuple[Any, ...]) -> Any:
+    def _call(self, method: str, signature: str, body: tuple[Any, ...], *,
+              raw: bool = False) -> Any:
         from jeepney import DBusAddress, new_method_call
 
         address = DBusAddress(OBJECT_PATH, bus_name=BUS_NAME, interface=INTERFACE)
-        return self._send(new_method_call(address, method, signature or None, body))
+        return self._send(new_method_call(address, method, signature or None, body), raw=raw)
 
     def _call_bus(self, msg: Any) -> Any:
         return self._send(msg)
 
-    def _send(self, msg: Any) -> Any:
+    def _send(self, msg: Any, *, raw: bool = False) -> Any:
+        """The reply's body; with `raw`, the reply itself (an error still raises)."""
         from jeepney import DBusErrorResponse
         from jeepney.wrappers import unwrap_msg
 
         if self._router is None:
             raise NotificationsUnavailable("not connected to the session bus")
         try:
-            return unwrap_msg(self._router.send_and_get_reply(msg, timeout=CALL_TIMEOUT))
+            reply = self._router.send_and_get_reply(msg, timeout=CALL_TIMEOUT)
+            body = unwrap_msg(reply)
+            return reply if raw else body
         except DBusErrorResponse as exc:
             raise NotificationsUnavailable(f"no notification server ({exc.name})") from None
         except TimeoutError:
@@ -209,6 +230,13 @@ def balloons_read_markup(qt_platform: str) -> bool:
         return False
     finally:
         client.close()
+
+
+def _sender(msg: Any) -> str:
+    """The unique bus name the bus daemon stamped on `msg` ("" on a bus that stamps none)."""
+    from jeepney import HeaderFields
+
+    return str(msg.header.fields.get(HeaderFields.sender, ""))
 
 
 def _reason(exc: BaseException) -> str:
