@@ -10,6 +10,10 @@ retimed tasks' next fires, and the `store.restore` audit event; the keyring's au
 then moves to that event (app/store/restore_trail.py). A kill at any instant leaves the old
 store or the restored one, complete, each with a trail that verifies.
 
+A file of another user (root aside) is refused before anything is changed unless the person
+trusts its owner (`trust_owner`: `--trust-owner`, or the window's question answered): the
+tasks of a store planted as /tmp/backup.db would run their owner's commands as them.
+
 SIGINT, SIGTERM and SIGHUP are held while it runs (`HeldSignals`): before the rename the
 restore stops at its next step, changing nothing (`Stopped`); from the rename on it
 finishes, and says the signal came.
@@ -25,8 +29,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app.core.errors import StoreError
+from app.core.errors import OthersFile, StoreError
 from app.core.nouns import plural
+from app.platform.users import others_file
 from app.secrets import Keyring
 from app.store import audit_check, audit_key, backup, restore_trail, secret_refs
 from app.store.carry import Carried, skip_missed, task_names
@@ -147,9 +152,12 @@ def _stop_for_tests(point: str) -> None:
         os.kill(os.getpid(), signal.SIGSTOP)
 
 
-def restore_store(home: Path, file: Path, *, actor: str,
+def restore_store(home: Path, file: Path, *, actor: str, trust_owner: bool = False,
                   now: datetime | None = None) -> Restored:
-    """Restore `file` into the store under `home` (a new home is made)."""
+    """Restore `file` into the store under `home` (a new home is made); a file of another
+    user only with `trust_owner` (OthersFile)."""
+    if not trust_owner:
+        refuse_others(file)
     backup.verify(file)
     _keyring_answers(home, file)
     make_private_dir(home)
@@ -166,6 +174,17 @@ def restore_store(home: Path, file: Path, *, actor: str,
             return _restore(home, file, actor, now or datetime.now(UTC), held)
     finally:
         lock.release()
+
+
+def refuse_others(file: Path) -> None:
+    """OthersFile when `file` is another user's (root aside), before it is read; a file that
+    cannot be looked at is left to `backup.verify` to name."""
+    try:
+        owner = others_file(file.stat())
+    except OSError:
+        return
+    if owner is not None:
+        raise OthersFile(file, owner, "restored")
 
 
 def _keyring_answers(home: Path, file: Path) -> None:

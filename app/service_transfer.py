@@ -53,13 +53,15 @@ class TransferOperations(SecretOperations):
 
     def import_tasks(self, path: Path, now: datetime | None = None, *, verify: bool = True,
                      skip_existing: bool = False, secrets: Mapping[str, str] = NONE,
-                     leave_out: Collection[str] = ()) -> transfer.ImportReport:
+                     leave_out: Collection[str] = (), trust_owner: bool = False
+                     ) -> transfer.ImportReport:
         """Create every task in an export file, all or nothing (`transfer.read_specs`): names
         are the identity, and one that exists already refuses the whole import — unless
         `skip_existing`, which leaves those as they are here and imports the others.
         `leave_out`: the names of tasks not to import (the window's: those it would refuse,
-        the person having said so); an error still names a field by its place in the file."""
-        specs = transfer.read_specs(path, verify=False)
+        the person having said so); an error still names a field by its place in the file.
+        A file of another user (root aside) only with `trust_owner` (`transfer.OthersFile`)."""
+        specs = transfer.read_specs(path, verify=False, trust_owner=trust_owner)
         places = [i for i, spec in enumerate(specs) if spec.name not in leave_out]
 
         def label(index: int, field_name: str) -> str:

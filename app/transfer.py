@@ -6,7 +6,9 @@ temporary file in the same folder that is synced and then renamed over the targe
 leaves the old file or the new one, never half of one, and nobody else can read the env values
 in it. Reading refuses anything but that shape and version exactly the integer 1; JSON nested
 too deeply for the parser is one line, never a RecursionError (and each task's kwargs, the
-one place a task nests freely, are limited by `TaskSpec.from_json`).
+one place a task nests freely, are limited by `TaskSpec.from_json`). A file of another user
+(root aside) is refused as it is opened, unless the person trusts its owner (`trust_owner`):
+its tasks would run their commands as the person (app/core/errors.py, OthersFile).
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ from typing import TYPE_CHECKING, Any
 
 from app import preflight
 from app.core import fields
-from app.core.errors import ValidationError, not_written
+from app.core.errors import OthersFile, ValidationError, not_written
 from app.core.shown import json_for
 from app.core.task import TaskSpec
 from app.core.task_keys import file_key
-from app.platform.users import others_pipe
+from app.core.twice_keys import Twice
+from app.platform.users import others_file, others_pipe
 
 if TYPE_CHECKING:
     from app.core.import_plan import ImportPlan
@@ -61,16 +64,17 @@ def label(index: int, field_name: str, task: object = None) -> str:
     return f"tasks[{index}].{file_key(field_name, task)}"
 
 
-def read_specs(path: Path, *, verify: bool = True) -> list[TaskSpec]:
+def read_specs(path: Path, *, verify: bool = True, trust_owner: bool = False
+               ) -> list[TaskSpec]:
     """Every task in an export file as a spec, all or nothing; a bad field is named by its
     place in the file.
 
     Schedules are checked as of the epoch, not now: a backup holds one-shot tasks that have
     fired and windows that have ended, and they come back as they were (they just have no
     next run), while a schedule that never fires at all is still refused. `verify` checks
-    each action against this machine."""
+    each action against this machine; `trust_owner` reads a file of another user too."""
     specs: list[TaskSpec] = []
-    for i, item in enumerate(read_export(path)):
+    for i, item in enumerate(read_export(path, trust_owner=trust_owner)):
         try:
             specs.append(TaskSpec.from_json(item, now=EPOCH))
         except ValidationError as exc:
@@ -252,14 +256,18 @@ def _sync_folder(folder: Path) -> None:
 MAX_FILE = 256 << 20  # bytes an imported file may hold (100,000 exported tasks: ~60 MB)
 
 
-def _read_text(path: Path, field: str) -> str:
+def _read_text(path: Path, field: str, *, others: bool = True) -> str:
     """A file's UTF-8 text; ValidationError naming `field` when it cannot be read as such
     (or is larger than MAX_FILE: `import /dev/zero` read until memory ran out); `-` is
-    standard input, as `export -` writes standard output."""
+    standard input, as `export -` writes standard output. Not `others`: OthersFile for a
+    file of another user, as opened (the file read is the file looked at)."""
     if str(path) == "-":
         return stdin_text(field)
     try:
         with path.open("rb") as fh:
+            owner = None if others else others_file(os.fstat(fh.fileno()))
+            if owner is not None:
+                raise OthersFile(os.path.realpath(path), owner, "imported")  # (as restore)
             data = fh.read(MAX_FILE + 1)
         return bounded_text(data, f"{path}", field)
     except OSError as exc:
@@ -289,15 +297,16 @@ def bounded_text(data: bytes, what: str, field: str) -> str:
         raise ValidationError(field, f"{what} is not UTF-8 text: {exc.reason}") from None
 
 
-def read_export(path: Path) -> list[Any]:
-    """The task objects of an export file; ValidationError naming what is wrong."""
-    text = _read_text(path, "file")
+def read_export(path: Path, *, trust_owner: bool = False) -> list[Any]:
+    """The task objects of an export file; ValidationError naming what is wrong (OthersFile:
+    another user's, unless `trust_owner`)."""
+    text = _read_text(path, "file", others=trust_owner)
     what = "standard input" if str(path) == "-" else str(path)
     if not text.strip():  # (it read "is not valid JSON: Expecting value: line 1 column 1")
         raise ValidationError("file", f"{what} is empty: an export file holds tasks")
     twice: list[str] = []
     try:
-        data = json.loads(text, object_pairs_hook=lambda pairs: _Twice.marked(pairs, twice))
+        data = json.loads(text, object_pairs_hook=lambda pairs: Twice.marked(pairs, twice))
     except json.JSONDecodeError as exc:
         raise ValidationError("file", f"{what} is not valid JSON: {exc}") from None
     except RecursionError:
@@ -305,7 +314,7 @@ def read_export(path: Path) -> list[Any]:
                               "file") from None
     except ValueError:  # (after JSONDecodeError, one)
         raise ValidationError("file", f"{what} {fields.long_number()}") from None
-    first = _Twice.first(data, "") if twice else None
+    first = Twice.first(data, "") if twice else None
     if first is not None:  # an edit above the other spelling of a key was dropped unsaid
         where, key = first
         raise ValidationError(where or "file", f"gives {key!r} twice (JSON keeps the last "
@@ -326,42 +335,6 @@ def read_export(path: Path) -> list[Any]:
         raise ValidationError("version", f"unsupported export version {version!r} "
                               f"(this Tickwork reads version {EXPORT_VERSION})")
     return list(data["tasks"])
-
-
-class _Twice(dict[str, Any]):
-    """A JSON object of an export file that gives a key more than once (`key`)."""
-
-    key = ""
-
-    @classmethod
-    def marked(cls, pairs: list[tuple[str, Any]], found: list[str]) -> dict[str, Any]:
-        """`json.loads`'s object: a plain dict, or one of these when a key comes twice (its
-        key put in `found` too, so a file without one is not walked)."""
-        obj = dict(pairs)
-        if len(obj) == len(pairs):
-            return obj
-        twice, seen = cls(obj), set()
-        for key, _value in pairs:
-            if key in seen:
-                twice.key = key
-                break
-            seen.add(key)
-        found.append(twice.key)
-        return twice
-
-    @classmethod
-    def first(cls, value: Any, where: str) -> tuple[str, str] | None:
-        """Where the first object that gives a key twice is (`tasks[0].env`), and the key."""
-        if isinstance(value, cls):
-            return where, value.key
-        items = (((f"{where}.{k}" if where else k), v) for k, v in value.items()
-                 ) if isinstance(value, dict) else ((f"{where}[{i}]", v) for i, v in enumerate(
-                     value)) if isinstance(value, list) else ()
-        for place, item in items:
-            found = cls.first(item, place)
-            if found is not None:
-                return found
-        return None
 
 
 # -- other schedulers: a crontab, systemd user timers (the CLI and the window read them here) --

@@ -57,10 +57,17 @@ def add_store_commands(sub: Any) -> None:
         "file", nargs="?", type=file_arg("file"),
         help="where to write it (default: a new file in backups/ under the home)"),
         help="back up the store now (online, 0600)")
-    sub.add_command("restore", lambda p: p.add_argument(
-        "file", type=file_arg("file"), help="the backup file (`tickwork backup` writes one; "
-        "the engine keeps daily ones in backups/ under the home)"),
-        help="replace the store with a backup (no engine may run)")
+    sub.add_command("restore", _restore_options,
+                    help="replace the store with a backup (no engine may run)")
+
+
+def _restore_options(restore: argparse.ArgumentParser) -> None:
+    restore.add_argument("file", type=file_arg("file"), help="the backup file (`tickwork "
+                         "backup` writes one; the engine keeps daily ones in backups/ under "
+                         "the home)")
+    restore.add_argument("--trust-owner", action="store_true",
+                         help="restore a file of another user all the same (its tasks run "
+                              "their commands as you)")
 
 
 def _home(args: argparse.Namespace) -> Path:
@@ -235,7 +242,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     home = _sqlite_home(args)
     file = Path(args.file).expanduser().resolve()
     try:
-        restored = restore_store(home, file, actor="cli")
+        restored = restore_store(home, file, actor="cli", trust_owner=args.trust_owner)
     except Stopped as exc:
         print(f"tickwork: {exc}", file=sys.stderr)
         return 128 + exc.signum

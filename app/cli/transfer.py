@@ -57,6 +57,9 @@ def _import_options(imp: argparse.ArgumentParser) -> None:
                      "be) created, each task whole, and what is not mapped")
     imp.add_argument("--no-verify", dest="verify", action="store_false",
                      help="import even if programs, modules or folders are not there (yet)")
+    imp.add_argument("--trust-owner", action="store_true",
+                     help="import an export file of another user all the same (its tasks "
+                          "run their commands as you)")
     imp.add_argument("--skip-existing", action="store_true",
                      help="leave out the tasks whose names this home has (they stay as they "
                           "are here) and import the others, e.g. a deleted task back from an "
@@ -93,7 +96,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         if args.dry_run:
             raise ValidationError("dry-run", "goes with --crontab or --systemd")
         report = service(args).import_tasks(named(args.file), verify=args.verify,
-                                            skip_existing=args.skip_existing)
+                                            skip_existing=args.skip_existing,
+                                            trust_owner=args.trust_owner)
         if args.json:
             print_json({"created": report.created, "not_mapped": [], "notes": report.notes,
                         "already_here": report.kept})

@@ -102,6 +102,25 @@ class InUseError(ValidationError):
         return cls("task", words(straight), words)
 
 
+def others_words(path: object, owner: str) -> str:
+    """Why a file of another user is not restored or imported unasked: the CLI's refusal and
+    the window's question both open with it."""
+    return f"{path} is {owner}'s, not yours: its tasks would run their commands as you"
+
+
+class OthersFile(ValidationError):
+    """A backup or export file of another user (root aside), given to restore or import: a
+    planted /tmp/backup.db ran its owner's commands as the person. Refused unless they say
+    they trust its owner (`--trust-owner`; the window asks). `done`: "restored" or
+    "imported"."""
+
+    def __init__(self, path: object, owner: str, done: str) -> None:
+        self.path = path
+        self.owner = owner
+        super().__init__("file", f"{others_words(path, owner)}; nothing was {done} — give "
+                         f"--trust-owner if you trust {owner}")
+
+
 class ChangedElsewhere(TickworkError):
     """A form saved over a task that was changed elsewhere, in the same fields, since the
     form read it (the CLI, another window, the engine's own writes): refused unless the

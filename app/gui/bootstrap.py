@@ -222,18 +222,20 @@ def _open_window(app: Any, args: argparse.Namespace, home: Path, url: str | None
     window.tray.hide()
     window.deleteLater()
     if window.store_ops.restore_file is not None:
-        return _restore(home, window.store_ops.restore_file, say=not signals.received)
+        return _restore(home, window.store_ops.restore_file, say=not signals.received,
+                        trusted=window.store_ops.restore_trusted)
     return int(code), window.store_ops.connect_to
 
 
-def _restore(home: Path, file: Path, say: bool = True) -> int:
+def _restore(home: Path, file: Path, say: bool = True, trusted: bool = False) -> int:
     """File → Restore…, once the engine and the store are closed (see store_actions); the
-    outcome in a message box when `say`, in the log always."""
+    outcome in a message box when `say`, in the log always. `trusted`: a file of another
+    user, the person having gone on."""
     from app.gui.qt import QMessageBox
     from app.restore import restore_store
 
     try:
-        restored = restore_store(home, file, actor="gui")
+        restored = restore_store(home, file, actor="gui", trust_owner=trusted)
     except (StoreError, OSError) as exc:
         log.error("restore of %s failed: %s", file, exc)
         if say:

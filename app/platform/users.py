@@ -29,6 +29,15 @@ def user_name(uid: int) -> str:
         return f"uid {uid}"
 
 
+def others_file(info: os.stat_result) -> str | None:
+    """The name of the user a file belongs to (`info`, its stat) when that is another user,
+    root aside (root can run anything as anyone); None for the user's own, and where the
+    system has no users."""
+    if not hasattr(os, "geteuid") or info.st_uid in (os.geteuid(), 0):
+        return None
+    return user_name(info.st_uid)
+
+
 def others_pipe(info: os.stat_result) -> str | None:
     """"a named pipe of NAME's" (or a socket) when `info` is one of another user; else
     None: whatever is written into it is theirs to read."""

@@ -1,7 +1,8 @@
-"""What another user of the machine leaves where Tickwork writes: a named pipe at an export's
-name in /tmp (its reader got every task, env values and all), a home of theirs given to
-`check`, `backup` or `restore` (which the other commands refuse). Run as root: only root
-can make a file that belongs to someone else."""
+"""What another user of the machine leaves where Tickwork writes or reads: a named pipe at an
+export's name in /tmp (its reader got every task, env values and all), a home of theirs given
+to `check`, `backup` or `restore` (which the other commands refuse), a backup or export file
+of theirs given to `restore` or `import` (its tasks would run their commands as you). Run as
+root: only root can make a file that belongs to someone else."""
 
 from __future__ import annotations
 
@@ -156,3 +157,55 @@ def test_a_backup_another_user_left_among_the_homes_backups_is_refused(tmp_path:
                                             "try again\n")
     planted.unlink()
     ok(home, "task", "list")
+
+
+def test_a_backup_another_user_left_is_restored_only_when_its_owner_is_trusted(
+        tmp_path: Path) -> None:
+    """`restore /tmp/backup.db`, planted by another user: every task of it would run their
+    commands as you. Refused in one line naming them, nothing changed; `--trust-owner` goes
+    ahead (two accounts sharing a file on purpose)."""
+    theirs = tmp_path / "theirs"
+    ok(theirs, "task", "add", "planted", "--command", "true")
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)  # as /tmp
+    planted = shared / "backup.db"
+    ok(theirs, "backup", str(planted))
+    os.chown(planted, OTHER, OTHER)
+    home = tmp_path / "home"
+    ok(home, "task", "add", "mine", "--command", "true")
+    before = (home / "tickwork.db").read_bytes()
+    result = tickwork(home, "restore", str(planted))
+    assert (result.code, result.out, result.err) == (
+        2, "", f"tickwork: error: file: {planted} is nobody's, not yours: its tasks would run "
+        "their commands as you; nothing was restored — give --trust-owner if you trust "
+        "nobody\n")
+    assert (home / "tickwork.db").read_bytes() == before
+    assert not (home / "backups").exists() or list((home / "backups").iterdir()) == []
+    assert [t["name"] for t in ok(home, "task", "list", "--json").json()] == ["mine"]
+    ok(home, "restore", str(planted), "--trust-owner")
+    assert [t["name"] for t in ok(home, "task", "list", "--json").json()] == ["planted"]
+
+
+def test_an_export_another_user_left_is_imported_only_when_its_owner_is_trusted(
+        tmp_path: Path) -> None:
+    theirs = tmp_path / "theirs"
+    ok(theirs, "task", "add", "planted", "--command", "true")
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    planted = shared / "tasks.json"
+    ok(theirs, "export", str(planted))
+    os.chown(planted, OTHER, OTHER)
+    link = tmp_path / "mine.json"  # a link of the user's own to it: the file read counts
+    link.symlink_to(planted)
+    home = tmp_path / "home"
+    for path in (planted, link):
+        result = tickwork(home, "import", str(path))
+        assert (result.code, result.out, result.err) == (
+            2, "", f"tickwork: error: file: {planted} is nobody's, not yours: its tasks would "
+            "run their commands as you; nothing was imported — give --trust-owner if you "
+            "trust nobody\n")
+    assert ok(home, "task", "list", "--json").json() == []
+    assert ok(home, "import", str(planted), "--trust-owner").out == "imported 1 task: planted\n"
+    assert [t["name"] for t in ok(home, "task", "list", "--json").json()] == ["planted"]

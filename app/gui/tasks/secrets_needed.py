@@ -11,6 +11,9 @@ Where some of its tasks run a program, module or folder this machine lacks, the 
 each and why and asks whether to import the others, before any secret is asked for: it asked
 for the secrets, then refused the whole file (the window has no `--no-verify`). The status
 line names what was made, as `tickwork import` does.
+
+A file of another user (root aside) is said first, in the words `tickwork import` refuses it
+in, and read only if the person goes on (as `--trust-owner`); Cancel is the default.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app import transfer
-from app.core.errors import curly
+from app.core.errors import OthersFile, curly, others_words
 from app.core.nouns import plural, some_of
 from app.core.references import already_here
 from app.gui.qt import (
@@ -53,8 +56,16 @@ def import_export(session: Session, window: QWidget, path: Path, owner: QObject,
     use that this home lacks (Cancel: nothing imported, nothing stored). `done` has the
     report and the names left out (they would be refused)."""
     service = session.service
+    trusted = False  # a file of another user: the person went on
 
     def asked(look: Look) -> None:
+        nonlocal trusted
+        if look.owner is not None:
+            if others_trusted(window, path, look.owner):
+                trusted = True
+                session.background.run(lambda: look_at(service, path, trust_owner=True),
+                                       asked, owner=owner, title="Cannot import the tasks")
+            return
         if look.here and len(look.here) == look.total:  # nothing to bring: said, not asked
             done(ImportReport(kept=look.here), [])
             return
@@ -75,7 +86,7 @@ def import_export(session: Session, window: QWidget, path: Path, owner: QObject,
 
         def work() -> ImportReport:  # the values are stored only if the tasks are imported
             return service.import_tasks(path, skip_existing=bool(look.here), secrets=values,
-                                        leave_out=leave_out)
+                                        leave_out=leave_out, trust_owner=trusted)
         session.background.run(work, lambda report: done(report, leave_out), owner=owner,
                                title="Cannot import the tasks")
 
@@ -127,13 +138,17 @@ class Look:
     users: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     # of the others, those whose program, module or folder is not here: (name, why)
     refused: list[tuple[str, str]] = field(default_factory=list)
+    owner: str | None = None  # the other user whose file it is (not read: asked first)
 
 
-def look_at(service: Service, path: Path) -> Look:
+def look_at(service: Service, path: Path, trust_owner: bool = False) -> Look:
     """Which of the export's tasks are here, and the secrets the others use that this home
-    has not stored (nothing when the file cannot be read: the import says why)."""
+    has not stored (nothing when the file cannot be read: the import says why); only whose
+    it is for a file of another user, unless `trust_owner`."""
     try:
-        specs = transfer.read_specs(path, verify=False)
+        specs = transfer.read_specs(path, verify=False, trust_owner=trust_owner)
+    except OthersFile as exc:
+        return Look(owner=exc.owner)
     except Exception:  # (the import itself refuses it, in its words)
         return Look()
     here = already_here(specs, reads.task_names(service))
@@ -187,6 +202,19 @@ def refused_left_out(window: QWidget, look: Look) -> bool:
                              f"would be refused: what {'it runs' if one else 'they run'} is not "
                              f"on this machine.\n\n{lines}\n\nImport the other "
                              f"{plural(others, 'task')} and leave {'it' if one else 'these'} out?")
+
+
+def others_trusted(window: QWidget, path: Path, owner: str) -> bool:
+    """Import this file of another user all the same (`--trust-owner`)? Cancel is the
+    default."""
+    box = QMessageBox(QMessageBox.Icon.Warning, f"Import {owner}'s file?",
+                      f"{others_words(path, owner)}. Import it only if you trust {owner}.",
+                      parent=window)
+    go = box.addButton("&Import anyway", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is go
 
 
 def _the_others_asked(window: QWidget, others: int, text: str) -> bool:

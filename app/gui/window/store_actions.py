@@ -6,7 +6,9 @@ Back up now copies the store online (SQLite's backup API) off the GUI thread int
 then quits the window: the engine must stop (a restore is refused while one holds the store)
 and every connection close before the file is replaced, so the restore itself runs in
 `bootstrap` once the window, the engine and the store are closed (`restore_file`), with the
-same code as `tickwork restore`. On a shared PostgreSQL store the first two are disabled
+same code as `tickwork restore`. A file of another user (root aside) is said in the question,
+with the words `tickwork restore` refuses it in, and restored only if the person goes on (as
+`--trust-owner`). On a shared PostgreSQL store the first two are disabled
 (PostgreSQL's own tools back it up). Connect… (app/gui/window/connect_dialog.py) remembers
 the chosen store and quits the window the same way; `bootstrap` opens it anew on that store
 (`connect_to`).
@@ -21,12 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.core.errors import others_words
 from app.gui.qt import QAction, QFileDialog, QMessageBox, QObject, QWidget, Signal
 from app.gui.session import Session
 from app.gui.widgets import file_choice
 from app.gui.window.connect_dialog import ConnectDialog
 from app.gui.window.quitting import QUIT_GRACE
 from app.gui.window.take_over import TakeOver
+from app.platform.users import others_file
 from app.store import backup
 
 
@@ -46,6 +50,7 @@ class StoreActions(QObject):
         self.window = window
         self._quit = quit
         self.restore_file: Path | None = None  # chosen and confirmed: restored after quitting
+        self.restore_trusted = False  # the person went on with a file of another user
         self.file_dialog: QFileDialog | None = None  # Restore…'s choice, open
         self.back_up = QAction("&Back up now", self)
         self.back_up.setStatusTip("Copy the store into the backups folder now")
@@ -89,14 +94,23 @@ class StoreActions(QObject):
             folder=start if start.is_dir() else home)
 
     def verify(self, file: Path) -> None:
-        """Check the file off the GUI thread, then ask."""
-        self.session.background.run(lambda: backup.verify(file),
-                                    lambda _version: self._confirm(file),
+        """Check the file off the GUI thread (and whose it is), then ask."""
+        def work() -> str | None:
+            backup.verify(file)
+            return others_file(file.stat())
+
+        self.session.background.run(work, lambda owner: self._confirm(file, owner),
                                     owner=self, title="Cannot restore this file")
 
-    def _confirm(self, file: Path) -> None:
-        box = QMessageBox(QMessageBox.Icon.Question, "Restore this backup?",
-                          f"Replace the store with {file}?\n\nTickwork stops its engine "
+    def _confirm(self, file: Path, owner: str | None = None) -> None:
+        """Ask; `owner`: the other user whose file it is (said first, the box a warning)."""
+        warned = "" if owner is None else (f"{others_words(file, owner)}. Restore it only if "
+                                           f"you trust {owner}.\n\n")
+        box = QMessageBox(QMessageBox.Icon.Question if owner is None else
+                          QMessageBox.Icon.Warning,
+                          "Restore this backup?" if owner is None else
+                          f"Restore {owner}'s file?",
+                          f"{warned}Replace the store with {file}?\n\nTickwork stops its engine "
                           f"(running runs get {QUIT_GRACE:g} s to end), keeps the current store "
                           "in the backups folder, restores this one and quits. Start it again "
                           "to continue.\n\nTasks and settings come back as the backup has them; "
@@ -107,10 +121,12 @@ class StoreActions(QObject):
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.exec()
         if box.clickedButton() is restore:
-            self.accept_restore(file)
+            self.accept_restore(file, trusted=owner is not None)
 
-    def accept_restore(self, file: Path) -> None:
+    def accept_restore(self, file: Path, *, trusted: bool = False) -> None:
         """Quit for the restore: the person chose it, so no quit question (handing over to
-        a background engine would hold the store the restore needs)."""
+        a background engine would hold the store the restore needs). `trusted`: a file of
+        another user, the person having gone on."""
         self.restore_file = file
+        self.restore_trusted = trusted
         self._quit()

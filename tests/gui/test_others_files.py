@@ -1,0 +1,136 @@
+"""File → Restore… and Import tasks… with a file another user left (a planted /tmp/backup.db or
+tasks.json: its tasks would run their owner's commands as you): the window says whose it is
+in the words `tickwork restore` and `import` refuse it in, a warning whose default is Cancel
+(Enter changes nothing), and goes on only when the person clicks to (as `--trust-owner`).
+Run as root: only root can make a file that belongs to someone else."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.gui.qt import QApplication, QMessageBox, Qt, QTimer
+from app.store import backup
+from tests.gui.conftest import (
+    Answer,
+    Gui,
+    answer_question,
+    command_task,
+    export_from_another_home,
+    said,
+)
+from tests.gui.file_dialogs import choose_path, file_dialog, file_menu_entry, import_tasks
+
+OTHER = 65534  # nobody
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                                reason="only root can make files that belong to another user")
+
+
+PRESSES: list[Answer] = []
+
+
+@pytest.fixture(autouse=True)
+def _presses_end_with_their_test() -> Iterator[None]:
+    yield
+    for answer in PRESSES:
+        answer.expired = True
+    PRESSES.clear()
+
+
+def press_enter_on(gui: Gui, title: str) -> Answer:
+    """When the next message box shows, press Enter on it, as a person does who reads no
+    further; what it said. Another box than the one titled `title` is closed instead (its
+    title in the answer), and so is any box still there after 20 s: no test is left blocked
+    on one."""
+    answer = Answer()
+    PRESSES.append(answer)
+    deadline = time.monotonic() + 20
+
+    def act() -> None:
+        if answer.expired:
+            return
+        box = QApplication.activeModalWidget()
+        if not (isinstance(box, QMessageBox) and box.isVisible()):
+            if time.monotonic() < deadline:
+                QTimer.singleShot(20, act)
+            return
+        answer.title, answer.text = box.windowTitle(), box.text()
+        answer.buttons = [b.text().replace("&", "") for b in box.buttons()]
+        answer.done = True
+        if box.windowTitle() == title:
+            gui.qtbot.keyClick(box, Qt.Key.Key_Return)
+        else:
+            box.reject()
+
+    QTimer.singleShot(0, act)
+    return answer
+
+
+def planted(path: Path) -> Path:
+    os.chown(path, OTHER, OTHER)
+    return path
+
+
+def test_restore_of_another_user_s_backup_warns_and_needs_a_click(gui: Gui,
+                                                                  tmp_path: Path) -> None:
+    ops = gui.window.store_ops
+    file = planted(backup.make(gui.store.home, tmp_path / "backup.db"))
+    words = (f"{file} is nobody's, not yours: its tasks would run their commands as you. "
+             "Restore it only if you trust nobody.")
+    answer = press_enter_on(gui, "Restore nobody's file?")
+    file_menu_entry(gui, "Restore…")
+    choose_path(gui, file_dialog(gui, ops), file)
+    gui.wait_until(lambda: answer.done)
+    assert answer.title == "Restore nobody's file?"
+    assert answer.text.startswith(words + "\n\nReplace the store with"), answer.text
+    gui.wait_until(lambda: QApplication.activeModalWidget() is None)
+    assert ops.restore_file is None and not gui.window.quitting  # Enter: Cancel
+
+    clicked = answer_question(gui.qtbot, "Restore and quit")
+    file_menu_entry(gui, "Restore…")
+    choose_path(gui, file_dialog(gui, ops), file)
+    gui.wait_until(lambda: clicked.done)
+    assert clicked.title == "Restore nobody's file?"
+    gui.wait_until(lambda: gui.window.quitting)
+    assert (ops.restore_file, ops.restore_trusted) == (file, True)  # as --trust-owner
+
+
+def test_restore_of_the_user_s_own_backup_is_not_warned(gui: Gui, tmp_path: Path) -> None:
+    ops = gui.window.store_ops
+    file = backup.make(gui.store.home, tmp_path / "backup.db")
+    clicked = answer_question(gui.qtbot, "Restore and quit")
+    file_menu_entry(gui, "Restore…")
+    choose_path(gui, file_dialog(gui, ops), file)
+    gui.wait_until(lambda: clicked.done)
+    assert clicked.title == "Restore this backup?" and "not yours" not in clicked.text
+    gui.wait_until(lambda: gui.window.quitting)
+    assert (ops.restore_file, ops.restore_trusted) == (file, False)
+
+
+def test_import_of_another_user_s_export_warns_and_needs_a_click(gui: Gui,
+                                                                 tmp_path: Path) -> None:
+    gui.service.create_task(command_task("keep"))
+    file = planted(export_from_another_home(
+        tmp_path, "tasks.json", [(["task", "add", "planted", "--command", "true"], None)]))
+    answer = press_enter_on(gui, "Import nobody's file?")
+    import_tasks(gui, file)
+    gui.wait_until(lambda: answer.done)
+    assert answer.title == "Import nobody's file?"
+    assert answer.text == (f"{file} is nobody's, not yours: its tasks would run their "
+                           "commands as you. Import it only if you trust nobody.")
+    assert answer.buttons == ["Import anyway", "Cancel"]
+    gui.wait_until(lambda: QApplication.activeModalWidget() is None)
+    gui.settle()
+    assert [t.name for t in gui.service.list_tasks()] == ["keep"]  # Enter: Cancel
+    assert "Import" not in said(gui.window)
+
+    clicked = answer_question(gui.qtbot, "Import anyway")
+    import_tasks(gui, file)
+    gui.wait_until(lambda: clicked.done)
+    gui.wait_until(lambda: said(gui.window) == "Imported 1 task: “planted”.")
+    assert [t.name for t in gui.service.list_tasks()] == ["keep", "planted"]
