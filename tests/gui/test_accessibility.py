@@ -191,6 +191,13 @@ def _spoken(widget: QWidget) -> str:
     return f"{face.text(QAccessible.Text.Name)}. {face.text(QAccessible.Text.Description)}"
 
 
+def _labelled_by(widget: QWidget) -> str:
+    """The labels that name `widget` (a label whose buddy it is), as a reader finds them."""
+    face = QAccessible.queryAccessibleInterface(widget)
+    return " ".join(label.text(QAccessible.Text.Name)
+                    for label, _ in face.relations(QAccessible.RelationFlag.Label))
+
+
 def _row(table: QAbstractItemView, first: str) -> str:
     """The words of the table row whose first column is `first`."""
     model = table.model()
@@ -325,10 +332,15 @@ SURFACES = (
     Surface("graph", _graph, _graph_said),
     Surface("runs", _runs, lambda gui: [
         (_row(gui.window.runs_view.table, "backup"), ["succeeded"]),
-        (_spoken(gui.window.runs_view.detail.log), ["Output"])], _runs_wrong),
+        (_spoken(gui.window.runs_view.detail.log), ["Output"]),
+        (_labelled_by(gui.window.runs_view.task), ["Task"]),  # the words left of them
+        (_labelled_by(gui.window.runs_view.detail.log), ["Output"])], _runs_wrong),
     Surface("metrics", _metrics, lambda gui: [(_spoken(gui.window.metrics_view.canvas), [
         "Metrics plots", "Last 5 min", "CPU (whole machine) — 12.5 %",
-        "Memory (whole machine) — 40.0 %", "Last sample"])]),
+        "Memory (whole machine) — 40.0 %", "Last sample"])] + [
+        (_spoken(button), ["Show the last", button.text()])  # not just “5 min”
+        for button in gui.window.metrics_view.spans.buttons()] + [
+        (_labelled_by(gui.window.metrics_view.spans.buttons()[0]), ["Show the last"])]),
     Surface("audit", lambda gui, _t: _view(gui, 5), lambda gui: [
         (_spoken(gui.window.audit_view.table), ["Audit trail"])]),
     Surface("notifications", _notifications, lambda gui: [

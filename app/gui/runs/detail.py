@@ -143,7 +143,9 @@ class RunDetail(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.fields_area, 3)  # the fields and both plots before the output
         layout.addLayout(buttons)
-        layout.addWidget(QLabel("Output"))
+        output = QLabel("Output")
+        output.setBuddy(self.log)
+        layout.addWidget(output)
         layout.addWidget(self.log, 2)
         self.log.setMinimumHeight(60)
 
