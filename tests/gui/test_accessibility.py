@@ -222,7 +222,8 @@ def _calendar(gui: Gui, _tmp: Path) -> QWidget:
     view = _view(gui, 1)
     gui.wait_until(lambda: not view.busy)
     view.month.setFocus()
-    gui.qtbot.keyClick(view.month, Qt.Key.Key_Right)  # the arrows select what is drawn
+    gui.qtbot.keyClick(view.month, Qt.Key.Key_Right)  # the day cursor, on today
+    gui.qtbot.keyClick(view.month, Qt.Key.Key_Down)  # today's run
     gui.wait_until(lambda: view.picked is not None)
     return view
 
