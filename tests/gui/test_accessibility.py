@@ -39,6 +39,7 @@ from app.gui.qt import (
     QAbstractItemView,
     QAbstractSpinBox,
     QAccessible,
+    QAccessibleAnnouncementEvent,
     QApplication,
     QComboBox,
     QFormLayout,
@@ -190,6 +191,13 @@ def _spoken(widget: QWidget) -> str:
     return f"{face.text(QAccessible.Text.Name)}. {face.text(QAccessible.Text.Description)}"
 
 
+def _labelled_by(widget: QWidget) -> str:
+    """The labels that name `widget` (a label whose buddy it is), as a reader finds them."""
+    face = QAccessible.queryAccessibleInterface(widget)
+    return " ".join(label.text(QAccessible.Text.Name)
+                    for label, _ in face.relations(QAccessible.RelationFlag.Label))
+
+
 def _row(table: QAbstractItemView, first: str) -> str:
     """The words of the table row whose first column is `first`."""
     model = table.model()
@@ -214,7 +222,8 @@ def _calendar(gui: Gui, _tmp: Path) -> QWidget:
     view = _view(gui, 1)
     gui.wait_until(lambda: not view.busy)
     view.month.setFocus()
-    gui.qtbot.keyClick(view.month, Qt.Key.Key_Right)  # the arrows select what is drawn
+    gui.qtbot.keyClick(view.month, Qt.Key.Key_Right)  # the day cursor, on today
+    gui.qtbot.keyClick(view.month, Qt.Key.Key_Down)  # today's run
     gui.wait_until(lambda: view.picked is not None)
     return view
 
@@ -324,10 +333,15 @@ SURFACES = (
     Surface("graph", _graph, _graph_said),
     Surface("runs", _runs, lambda gui: [
         (_row(gui.window.runs_view.table, "backup"), ["succeeded"]),
-        (_spoken(gui.window.runs_view.detail.log), ["Output"])], _runs_wrong),
+        (_spoken(gui.window.runs_view.detail.log), ["Output"]),
+        (_labelled_by(gui.window.runs_view.task), ["Task"]),  # the words left of them
+        (_labelled_by(gui.window.runs_view.detail.log), ["Output"])], _runs_wrong),
     Surface("metrics", _metrics, lambda gui: [(_spoken(gui.window.metrics_view.canvas), [
         "Metrics plots", "Last 5 min", "CPU (whole machine) — 12.5 %",
-        "Memory (whole machine) — 40.0 %", "Last sample"])]),
+        "Memory (whole machine) — 40.0 %", "Last sample"])] + [
+        (_spoken(button), ["Show the last", button.text()])  # not just “5 min”
+        for button in gui.window.metrics_view.spans.buttons()] + [
+        (_labelled_by(gui.window.metrics_view.spans.buttons()[0]), ["Show the last"])]),
     Surface("audit", lambda gui, _t: _view(gui, 5), lambda gui: [
         (_spoken(gui.window.audit_view.table), ["Audit trail"])]),
     Surface("notifications", _notifications, lambda gui: [
@@ -374,3 +388,64 @@ def test_each_view_and_dialog_speaks(gui: Gui, tmp_path: Path, surface: Surface)
         field = surface.wrong(gui, tmp_path)
         error = _spoken(field)
         assert re.search(r"\. Error: \w", error), error  # said with the field, not only under it
+
+
+# -- an error of no field: said as it shows, and a Tab stop ----------------------------------
+
+
+def _heard(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What the window asks a screen reader to announce from now on (Qt's own call, made)."""
+    heard: list[str] = []
+    real = QAccessible.updateAccessibility
+
+    def update(event: object) -> None:
+        if isinstance(event, QAccessibleAnnouncementEvent):
+            heard.append(event.message())
+        real(event)
+
+    monkeypatch.setattr(QAccessible, "updateAccessibility", staticmethod(update))
+    return heard
+
+
+def _tab_to(gui: Gui, widget: QWidget) -> bool:
+    """Whether Tab, from where the keyboard is, reaches `widget`."""
+    for _ in range(30):
+        gui.qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        if QApplication.focusWidget() is widget:
+            return True
+    return False
+
+
+def test_an_error_of_no_field_is_said_as_it_shows_and_tab_reaches_it(
+        gui: Gui, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The banners of the graph, the calendar, the task editor and Settings were labels a
+    screen reader never reached and never said: a refusal went unheard."""
+    gui.service.create_task(command_task("backup"))
+    heard = _heard(monkeypatch)
+    graph = _view(gui, 2)  # a name the graph has no task of: said in the banner
+    graph.task.setFocus()
+    gui.qtbot.keyClicks(graph.task, "no such task")
+    gui.qtbot.keyClick(graph.task, Qt.Key.Key_Return)
+    gui.wait_until(graph.banner.isVisible)
+    gui.wait_until(lambda: heard)
+    assert heard == [_spoken(graph.banner).split(". ")[0]] and "no such task" in heard[0]
+    graph.task.setFocus()
+    assert _tab_to(gui, graph.banner), "Tab never reaches the graph's banner"
+    assert _name(graph.banner).startswith("Error: No task named")
+
+    editor = new_editor(gui)
+    opened: list[Callable[[], QWidget]] = [
+        lambda: gui.window.calendar_view.banner, lambda: editor.banner,
+        lambda: (editor.discard(), open_settings(gui, by_key=False))[1].error,
+        lambda: gui.window.settings_dialog.start_error]
+    for banner_of in opened:  # as their views and dialogs show a refusal or a failure
+        banner = banner_of()
+        heard.clear()
+        banner.show_error("the store is read-only")
+        banner.clear_error()
+        banner.show_error("the store is read-only")  # (cleared and shown again: said once)
+        gui.wait_until(lambda: heard)
+        gui.qtbot.wait(20)
+        assert heard == ["Error: the store is read-only"], banner.parent()
+        assert banner.focusPolicy() & Qt.FocusPolicy.TabFocus
+        banner.clear_error()

@@ -180,13 +180,20 @@ def test_the_arrows_step_through_a_busy_week_s_blocks_and_enter_opens_them(
 
 def test_the_arrows_step_through_a_busy_month_day_by_day(
         gui_factory: Any, india_local_time: None) -> None:
-    """In the month the busy day is one count: Down picks it (before the quiet day's run),
-    Down again the run, Up the count again; Enter opens the busy day's list."""
+    """In the month the busy day is one count: the day cursor reaches the day (said with its
+    counts), Down its count, Right the quiet day and Down its run, Left the busy day again;
+    Enter opens the busy day's list."""
     gui = gui_factory(engine=False)
     quiet_run = _busy_past(gui)
     view = _open(gui, "month")
     grid = view.month
     gui.wait_until(lambda: BUSY_DAY in getattr(grid, "summed", ()))  # drawn as its counts
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)  # the cursor on today (Thu 3 Dec),
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Up)  # the quiet day a week up,
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Left)  # the busy day, with its counts
+    assert view.picked is None
+    assert view.picked_line.text() == ("Selected: Wed 25 Nov: 2,160 runs and predictions "
+                                       "(30 failed, 2,130 succeeded) · Enter to open its list")
     gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
     assert view.picked is None
     assert view.picked_line.text() == ("Selected: Wed 25 Nov: 2,160 runs and predictions · "
@@ -194,6 +201,7 @@ def test_the_arrows_step_through_a_busy_month_day_by_day(
     picked = grid._picked_hit()
     assert picked is not None and picked.day == BUSY_DAY and _marked(grid, picked.rect)
     gui.qtbot.keyClick(grid, Qt.Key.Key_Right)
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
     assert view.picked is not None and view.picked.run_id == quiet_run
     gui.qtbot.keyClick(grid, Qt.Key.Key_Left)
     assert view.picked is None and "Wed 25 Nov" in view.picked_line.text()
@@ -206,7 +214,7 @@ def test_the_arrows_step_through_a_busy_month_day_by_day(
     # picked before it)
     from app.gui.calendar.data import MODES
 
-    gui.qtbot.keyClick(grid, Qt.Key.Key_Right)  # the quiet day's run, then back to the count
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Right)  # the quiet day, then back to the busy day
     gui.qtbot.keyClick(grid, Qt.Key.Key_Left)
     gui.qtbot.mouseClick(view.bar.modes.button(MODES.index("day")), Qt.MouseButton.LeftButton)
     gui.wait_until(lambda: view.period.mode == "day")

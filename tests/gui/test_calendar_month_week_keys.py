@@ -1,7 +1,8 @@
 """The month grid by keyboard: Down from a Saturday's entry went to Sunday's, Down again to
 Monday's — Up and Down stepped day by day as Left and Right do, in a grid whose columns are
-weekdays. Up and Down now move within a day's cell, then to the same weekday a week up or
-down; Left and Right still step in reading order. The clock is pinned (Thu 3 Dec 2026);
+weekdays. Up and Down now move within a day's cell (the day, then its entries), then to the
+same weekday a week up or down; Left and Right go to the day beside
+(tests/gui/test_calendar_day_cursor.py). The clock is pinned (Thu 3 Dec 2026);
 local days are UTC days."""
 
 from __future__ import annotations
@@ -55,27 +56,29 @@ def test_up_and_down_move_by_the_week_in_the_month(gui_factory: Any,
     gui = gui_factory(engine=False)
     view, grid = _crons_shown(gui, "month", (("daily", "0 9 * * *"),
                                              ("friday evening", "0 18 * * 5")))
-    picked = _click(gui, view, grid, date(2026, 12, 4), "daily")
+    _click(gui, view, grid, date(2026, 12, 4), "daily")
 
-    assert picked() == (date(2026, 12, 4), "daily")
-    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)  # within the day first
-    assert picked() == (date(2026, 12, 4), "friday evening")
-    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)  # then the Friday below
-    assert picked() == (date(2026, 12, 11), "daily")
-    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
-    assert picked() == (date(2026, 12, 11), "friday evening")
-    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
-    assert picked() == (date(2026, 12, 18), "daily")
+    def on(key: Qt.Key) -> tuple[date, str]:
+        """The day the cursor is on after `key`, and the task of the entry picked there."""
+        gui.qtbot.keyClick(grid, key)
+        hit = grid._picked_hit()
+        return hit.day, hit.entry.task_name if hit.entry is not None else ""
+
+    assert on(Qt.Key.Key_Down) == (date(2026, 12, 4), "friday evening")  # within the day
+    assert on(Qt.Key.Key_Down) == (date(2026, 12, 11), "")  # then the Friday below
+    assert on(Qt.Key.Key_Down) == (date(2026, 12, 11), "daily")
+    assert on(Qt.Key.Key_Down) == (date(2026, 12, 11), "friday evening")
+    assert on(Qt.Key.Key_Down) == (date(2026, 12, 18), "")
+    assert on(Qt.Key.Key_Down) == (date(2026, 12, 18), "daily")
     assert grid.grab().save(str(SCREENSHOTS / "calendar-month-down-a-week.png"))
-    gui.qtbot.keyClick(grid, Qt.Key.Key_Up)  # the Friday above, its last entry
-    assert picked() == (date(2026, 12, 11), "friday evening")
-    gui.qtbot.keyClick(grid, Qt.Key.Key_Right)  # reading order: Saturday
-    assert picked() == (date(2026, 12, 12), "daily")
-    gui.qtbot.keyClick(grid, Qt.Key.Key_Up)
-    assert picked() == (date(2026, 12, 5), "daily")
-    gui.qtbot.keyClick(grid, Qt.Key.Key_Up)  # nothing drawn a week up: it stays
-    assert picked() == (date(2026, 12, 5), "daily")
+    assert on(Qt.Key.Key_Up) == (date(2026, 12, 18), "")  # the day itself
+    assert on(Qt.Key.Key_Up) == (date(2026, 12, 11), "")  # the Friday above
+    assert on(Qt.Key.Key_Right) == (date(2026, 12, 12), "")  # Saturday
+    assert on(Qt.Key.Key_Down) == (date(2026, 12, 12), "daily")
     assert "Selected: daily" in view.picked_line.text()
+    assert on(Qt.Key.Key_Up) == (date(2026, 12, 12), "")
+    assert on(Qt.Key.Key_Up) == (date(2026, 12, 5), "")
+    assert on(Qt.Key.Key_Up) == (date(2026, 12, 5), "")  # no week up in the grid: it stays
 
 
 def test_left_and_right_go_to_the_day_beside_in_the_week(gui_factory: Any,

@@ -76,7 +76,7 @@ def test_a_switch_to_dark_recolours_what_is_shown(gui: Gui, restore_palette: Non
     rect = log.viewport().rect()
     assert sharpest(image, rect, base) >= 7  # light text, not the light palette's black
     block = log.document().findBlockByNumber(1)  # "said err", in the failure colour
-    assert block.text() == "said err"
+    assert block.text() == "stderr: said err"
     err_line = log.blockBoundingGeometry(block).translated(log.contentOffset()).toRect()
     assert sharpest(image, err_line & rect, base) >= 4.5
 

@@ -101,20 +101,22 @@ def test_an_arrow_key_after_the_import_preview_cancelled_moves_in_the_list(
 
 def test_a_key_after_the_day_list_goes_to_the_calendar(
         gui_factory: Any, india_local_time: None) -> None:
-    """Enter on a busy day's count opens its list; after Escape, Right picks the next
-    entry in the month."""
+    """Enter on a busy day's count opens its list; after Escape, Right moves the month's
+    day cursor to the next day."""
     gui = gui_factory(engine=False)
     _busy_past(gui)
     view = _open(gui, "month")
     grid = view.month
     gui.wait_until(lambda: BUSY_DAY in getattr(grid, "summed", ()))
-    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
+    for key in (Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_Left, Qt.Key.Key_Down):
+        gui.qtbot.keyClick(grid, key)  # today, a week up, the busy day the day before, its count
     gui.qtbot.keyClick(grid, Qt.Key.Key_Return)
     gui.wait_until(lambda: view.day_list is not None and view.day_list.isVisible())
+    assert view.day_list.day == BUSY_DAY
     _escape_once_it_has_the_keys(gui, QDialog)
     gui.wait_until(lambda: QApplication.focusWidget() is grid)
     _key(gui.qtbot, Qt.Key.Key_Right)
-    assert view.picked is not None  # the quiet day's run, after the busy count
+    assert view.picked_line.text().startswith("Selected: Thu 26 Nov: ")  # the quiet day
 
 
 def test_settings_have_the_keys_after_their_question_is_cancelled(

@@ -115,6 +115,7 @@ class PickedLine(QLabel):
                          f"{opens(entry)}")
 
     def show_block(self, words: str) -> None:
-        """A block of many entries selected (a busy day's count, an hour's block)."""
-        self.setText(f"Selected: {words} · Enter or click to open the list")
+        """A block of many entries selected (a busy day's count, an hour's block, a day),
+        in its words and how its list opens."""
+        self.setText(f"Selected: {words}")
         self.show()

@@ -1,6 +1,7 @@
 """The month grid: six weeks of days, each with the runs and predictions that fit, a "+N
 more" link when a few do not, and a count by status for a busy day (never a pile). The
-arrows step through them: Left and Right in reading order, Up and Down by the week.
+arrows move a day cursor through the days, empty ones too: Left and Right by the day, Up and
+Down through the day's entries and on by the week.
 
 Painted in one pass from `CalendarData` (already grouped by day off the GUI thread), so a
 month costs the same whatever the number of tasks. Clicking an entry opens it, the count
@@ -271,29 +272,34 @@ class MonthGrid(CalendarGrid):
         self._drop = None
 
     def stops(self) -> list[Hit]:
-        """A summed day is one stop (its counts), not two (its number's count too)."""
-        return [h for h in super().stops() if id(h) not in self._labels]
+        """Each day (its cell: the day cursor, an empty day too), then what is drawn in it; a
+        summed day is one stop (its counts), not two (its number's count too)."""
+        hits = [h for h in self.hits if id(h) not in self._labels and (
+            h.kind in ("day", "more") or (h.kind == "entry" and h.entry is not None))]
+        return sorted(hits, key=lambda h: (h.day, h.kind != "day", h.rect.top(), h.rect.left()))
 
     def step_to(self, stops: list[Hit], current: Hit | None, key: Qt.Key) -> Hit | None:
-        """Up and Down move within a day's cell, then to the same weekday a week up or down
-        (the nearest such day with something drawn; else it stays): they stepped day by day,
-        as Left and Right do, so Down from Saturday went to Sunday."""
-        if key not in (Qt.Key.Key_Up, Qt.Key.Key_Down) or current not in stops:
-            return super().step_to(stops, current, key)
+        """The arrows move a day cursor: Left and Right to the day before or after, Up and
+        Down through the day (the day, then what is drawn in it), past its ends to the same
+        weekday a week up or down. Days were not stops, so an empty one could not be reached
+        and Right stepped entry by entry. The cursor starts on today (else the month's 1st);
+        at the grid's ends it stays."""
+        arrows = (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down)
+        if key not in arrows or self.data is None or not stops:
+            return None
+        days = {h.day: h for h in stops if h.kind == "day"}
+        if current not in stops:
+            today = self.data.now.astimezone().date()
+            return days.get(today, days.get(self.data.period.anchor.replace(day=1)))
         assert current is not None
-        down = key == Qt.Key.Key_Down
+        ahead = key in (Qt.Key.Key_Right, Qt.Key.Key_Down)
+        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            return days.get(current.day + timedelta(days=1 if ahead else -1), current)
         same = [h for h in stops if h.day == current.day]
-        at = same.index(current) + (1 if down else -1)
+        at = same.index(current) + (1 if ahead else -1)
         if 0 <= at < len(same):
             return same[at]
-        week = timedelta(days=7 if down else -7)
-        day = current.day + week
-        while day in self.cells:
-            there = [h for h in stops if h.day == day]
-            if there:
-                return there[0] if down else there[-1]
-            day += week
-        return current
+        return days.get(current.day + timedelta(days=7 if ahead else -7), current)
 
     def _total(self, d: date) -> str:
         assert self.data is not None
@@ -301,7 +307,18 @@ class MonthGrid(CalendarGrid):
                               "runs and predictions")
 
     def block_words(self, hit: Hit) -> str:
-        return f"{hit.day:%a} {hit.day.day} {hit.day:%b}: {self._total(hit.day)}"
+        """A summed day's count, or a day (the cursor) with its counts by status and kind."""
+        d = hit.day
+        if hit.kind != "day":
+            return f"{d:%a} {d.day} {d:%b}: {self._total(d)}"
+        assert self.data is not None
+        lines = summary(self.data.day(d), 99)  # (fewer statuses and kinds than that)
+        said = ", ".join(f"{n:,} {words}" for _key, words, n in lines)
+        counts = f"{self._total(d)} ({said})" if lines else "no runs or predictions"
+        return f"{d:%a} {d.day} {d:%b}: {counts}"
+
+    def opens(self, hit: Hit) -> str:
+        return "Enter to open its list" if hit.kind == "day" else super().opens(hit)
 
     def _more_tip(self, hit: Hit) -> str:
         """A summed day's counts all said, when of more than one kind (its lines may end in

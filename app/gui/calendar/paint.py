@@ -4,8 +4,8 @@ and the mouse (how their boxes look is `boxes`).
 Signals shared by both grids are declared on `CalendarGrid`:
     entry_picked(Entry | None): an entry was clicked, or reached with the arrow keys (select
         it); None: a block was (no entry selected).
-    block_picked(str): a count or block (many entries) was reached with the arrow keys, after
-        entry_picked(None): its words (Enter opens its list, as a click does).
+    block_picked(str): a count or block (many entries), or a month's day, was reached with the
+        arrow keys, after entry_picked(None): its words and how its list opens.
     day_pointed(date): that block's day (Week and Day open on it).
     entry_activated(Entry): an entry was double-clicked, or Enter pressed on the selected
         one (open its run or its task), as in the task table.
@@ -133,6 +133,10 @@ class CalendarGrid(QWidget):
         """What a block stands for, in words (the selected line, its tooltip)."""
         raise NotImplementedError
 
+    def opens(self, hit: Hit) -> str:
+        """What opens a block's list, said after its words."""
+        return "Enter or click to open the list"
+
     def pick(self, entry: Entry | None) -> None:
         """Select an entry (None: nothing), and say so."""
         self.picked = entry_key(entry) if entry is not None else None
@@ -154,7 +158,7 @@ class CalendarGrid(QWidget):
         """Select a block (a busy day's count, an hour's or a cluster's), and say so."""
         self.entry_picked.emit(None)
         self.day_pointed.emit(hit.day)
-        self.block_picked.emit(self.block_words(hit))
+        self.block_picked.emit(f"{self.block_words(hit)} · {self.opens(hit)}")
         self.picked = self.block_key(hit)
         self.update()
 

@@ -99,13 +99,16 @@ class MetricsView(QWidget):
 
         self.spans = QButtonGroup(self)
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("Show the last"))
+        show = QLabel("Show the last")  # said with each span: “Show the last 5 min”
+        bar.addWidget(show)
         for i, (label, seconds) in enumerate(SPANS):
             button = ChoiceButton(label)
+            button.setAccessibleName(f"{show.text()} {label}")
             button.setChecked(i == 0)
             button.setMinimumWidth(56)
             self.spans.addButton(button, seconds)
             bar.addWidget(button)
+        show.setBuddy(self.spans.buttons()[0])
         bar.addStretch(1)
         self.status = QLabel()
         self.status.setForegroundRole(QPalette.ColorRole.PlaceholderText)

@@ -8,7 +8,7 @@ the engine meanwhile are kept and appended after it by sequence number, so nothi
 twice or lost. No engine of this window reports another engine's runs (a viewer): there a
 running run's new output is read from the store each time another connection commits
 (`on_store_changed`, the session's data_version poll), until the run ends. stderr and
-Tickwork's own lines are told apart by colour (palette-aware).
+Tickwork's own lines are marked in words and colour (`RunLog`).
 
 Signals:
     cancel_requested(int): Cancel was clicked for this run.
@@ -34,27 +34,22 @@ from app.core.task import FINISHED_STATUSES
 from app.engine.events import MetricsSampled, RunOutput
 from app.gui.background import Background
 from app.gui.qt import (
-    QColor,
     QEvent,
-    QFontDatabase,
     QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
     QObject,
-    QPalette,
-    QPlainTextEdit,
     QPushButton,
     QRect,
     QSizePolicy,
     Qt,
-    QTextCharFormat,
-    QTextCursor,
     QVBoxLayout,
     QWidget,
     Signal,
 )
 from app.gui.runs.elapsed import Elapsed
+from app.gui.runs.output import RunLog
 from app.gui.runs.plot import RunPlot
 from app.gui.widgets import display
 from app.gui.widgets.status_text import paint_status
@@ -62,15 +57,12 @@ from app.gui.widgets.whole_rows import WholeRowsArea
 from app.gui.widgets.wrapping import WrappingText
 from app.service import Service
 
-MAX_LINES = 50_000
 # how it went first, its note (why it ran, waited, was skipped or retried) among them, then
 # its times: the note was the second last row, below the fold of a window at its first size,
 # and Finished, Duration and Lateness were at 1280x800 once a run ended with a long error
 ROWS = ("Status", "Progress", "Note", "Exit code", "Error", "Scheduled for", "Started",
         "Finished", "Duration", "Lateness", "Trigger", "Attempt", "Checkpoint")
 FREE_TEXT = frozenset({"Error", "Note", "Checkpoint"})
-STREAM = QTextCharFormat.Property.UserProperty + 1  # the stream of an output line drawn in a
-# colour of its own (stderr, Tickwork's), so a change of palette finds it
 
 
 class RunDetail(QWidget):
@@ -125,13 +117,7 @@ class RunDetail(QWidget):
         buttons.addWidget(self.rerun_button)
         buttons.addWidget(self.open_button)
         buttons.addStretch(1)
-        self.log = QPlainTextEdit()
-        self.log.setObjectName("RunLog")
-        self.log.setReadOnly(True)
-        self.log.setMaximumBlockCount(MAX_LINES)
-        self.log.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.log.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.log.setPlaceholderText("No output.")
+        self.log = RunLog()  # stderr and Tickwork's lines marked in words (output.py)
         self.resources = RunPlot(service, background)
         # the fields and the plot scroll on a short screen, so the output keeps its room
         fields = QWidget()
@@ -157,7 +143,9 @@ class RunDetail(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.fields_area, 3)  # the fields and both plots before the output
         layout.addLayout(buttons)
-        layout.addWidget(QLabel("Output"))
+        output = QLabel("Output")
+        output.setBuddy(self.log)
+        layout.addWidget(output)
         layout.addWidget(self.log, 2)
         self.log.setMinimumHeight(60)
 
@@ -327,55 +315,15 @@ class RunDetail(QWidget):
                 words = progress_words(line)
                 if words is not None:
                     self._show_progress(words)
-        bar = self.log.verticalScrollBar()
-        at_end = bar.value() >= bar.maximum() - 2
-        cursor = QTextCursor(self.log.document())
-        cursor.movePosition(QTextCursor.MoveOperation.End)
-        fmt = QTextCharFormat()  # stdout in no colour of its own: the palette's text
-        if stream in ("stderr", "tickwork"):
-            fmt.setProperty(STREAM, stream)
-            fmt.setForeground(self._stream_colour(stream))
-        cursor.insertText(text, fmt)
-        if at_end:
-            bar.setValue(bar.maximum())
-
-    def _stream_colour(self, stream: str) -> QColor:
-        """stderr in the failure colour, Tickwork's own lines in the placeholder's."""
-        if stream == "stderr":
-            return display.status_colour("failed")
-        return self.palette().color(QPalette.ColorRole.PlaceholderText)
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "log"):
-            self._recolour_output()
-
-    def _recolour_output(self) -> None:
-        """The output shown already, in the new palette's shades (it stayed black on the
-        dark palette until another run was shown)."""
-        block = self.log.document().begin()
-        while block.isValid():
-            it = block.begin()
-            while not it.atEnd():
-                fragment = it.fragment()
-                stream = fragment.charFormat().property(STREAM)
-                if isinstance(stream, str):
-                    cursor = QTextCursor(self.log.document())
-                    cursor.setPosition(fragment.position())
-                    cursor.setPosition(fragment.position() + fragment.length(),
-                                       QTextCursor.MoveMode.KeepAnchor)
-                    fmt = QTextCharFormat()
-                    fmt.setForeground(self._stream_colour(stream))
-                    cursor.mergeCharFormat(fmt)
-                it += 1
-            block = block.next()
+        self.log.add(stream, text)
 
     def _show_progress(self, words: str | None) -> None:
         self.fields["Progress"].setText(words or "—")
         self.form.setRowVisible(self.fields["Progress"], words is not None)
 
     def output_text(self) -> str:
-        return self.log.toPlainText()
+        """The output shown, as printed (what Copy gives: no marks)."""
+        return self.log.printed()
 
     # -- buttons ---------------------------------------------------------------------------
 

@@ -39,9 +39,13 @@ class RunQuery:
                 "until": self.until, "task_containing": self.task_containing, "shown": True}
 
 
+PERIODS = (("any", "Any time"), ("today", "Today"), ("24h", "Last 24 hours"),
+           ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("between", "Between dates…"))
+
+
 def period_bounds(period: str, now: datetime, first: date,
                   last: date) -> tuple[datetime | None, datetime | None]:
-    """The scheduled times (since, until) of one of the view's periods ("any", "today",
+    """The scheduled times (since, until) of one of the view's `PERIODS` ("any", "today",
     "24h", "7d", "30d", or "between" the days `first` and `last` whole), in `now`'s zone."""
     midnight = datetime.combine(now.date(), time(), now.tzinfo)
     if period == "today":

@@ -38,7 +38,7 @@ from app.gui.qt import (
 )
 from app.gui.runs.detail import RunDetail
 from app.gui.runs.model import RESULT, RUN_COLUMNS, RUN_PRIORITY, RunTableModel
-from app.gui.runs.reads import RunQuery, period_bounds
+from app.gui.runs.reads import PERIODS, RunQuery, period_bounds
 from app.gui.session import Session
 from app.gui.tasks import reads
 from app.gui.widgets import display
@@ -56,8 +56,6 @@ TYPING_QUIET_MS = 250  # the task filter reads once the typing pauses this long
 
 NO_RUNS = ("No runs yet: each run is listed here as it starts. Select a task in Tasks and "
            "press F5 to run it now.")
-PERIODS = (("any", "Any time"), ("today", "Today"), ("24h", "Last 24 hours"),
-           ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("between", "Between dates…"))
 
 
 class RunsView(QWidget):
@@ -101,7 +99,9 @@ class RunsView(QWidget):
             edit.setCalendarPopup(True)
         self.count = QLabel()
         filters = QHBoxLayout()
-        filters.addWidget(QLabel("Task"))
+        task = QLabel("Task")  # (no Alt key: Alt+T is the Task menu)
+        task.setBuddy(self.task)
+        filters.addWidget(task)
         filters.addWidget(self.task, 2)
         filters.addWidget(self.status, 1)
         filters.addWidget(self.period, 1)

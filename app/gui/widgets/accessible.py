@@ -57,8 +57,8 @@ NAMES: dict[str, tuple[str, str]] = {
     "RunPeriodFilter": ("Period", "Shows only the runs scheduled in this period"),
     "RunFields": ("Run details", "The selected run's status, note, times, exit code and "
                   "error, beside its CPU and memory"),
-    "RunLog": ("Output", "What the selected run printed; stderr and Tickwork's own lines are "
-               "told apart by colour"),
+    "RunLog": ("Output", "What the selected run printed; a line on stderr starts with "
+               "“stderr:”, one of Tickwork's own with “tickwork:” (Copy leaves them out)"),
     "AuditSearch": ("Filter the audit trail", "Shows only events whose action or target "
                     "contains the text"),
     "AuditTable": ("Audit trail", "Every change, newest first: when, who and what happened"),

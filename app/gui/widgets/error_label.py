@@ -3,7 +3,17 @@ size policy wrapped text in a form needs. Used by the editor and by every view's
 
 from __future__ import annotations
 
-from app.gui.qt import QLabel, QResizeEvent, QSize, QSizePolicy, Qt, QWidget
+from app.gui.qt import (
+    QAccessible,
+    QAccessibleAnnouncementEvent,
+    QLabel,
+    QResizeEvent,
+    QSize,
+    QSizePolicy,
+    Qt,
+    QTimer,
+    QWidget,
+)
 from app.gui.widgets.status_text import paint_status
 
 
@@ -67,15 +77,30 @@ class WrappedLabel(QLabel):
 class ErrorLabel(WrappedLabel):
     """Red (palette-aware) text under a field; hidden while there is nothing to say.
 
-    The label never has the keyboard, so a screen reader would not read it: the `field` it
-    is about says it too, as its accessible description while it shows ("Error: …"), and
-    its own description again once the error is gone."""
+    A label under a field never has the keyboard, so a screen reader would not read it: the
+    `field` it is about says it too, as its accessible description while it shows ("Error:
+    …"), and its own description again once the error is gone.
+
+    A banner of no field (a view's or a dialog's: a refusal, what could not be read or saved)
+    is said once as it appears or changes (an assertive announcement: the keyboard is
+    elsewhere) and is a Tab stop while it shows, read-only text a reader can go back to. An
+    error cleared and shown again in one go (the editor checks the whole task at each change)
+    is not said again."""
 
     def __init__(self, parent: QWidget | None = None, field: QWidget | None = None) -> None:
         super().__init__("", parent)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.field = field
         self._own: str | None = None  # the field's description while the error says it
+        flags = Qt.TextInteractionFlag.TextSelectableByMouse
+        if field is None:
+            flags |= Qt.TextInteractionFlag.TextSelectableByKeyboard
+            self._said: str | None = None  # what was announced last, while it still shows
+            self._saying = QTimer(self)
+            self._saying.setSingleShot(True)
+            self._saying.timeout.connect(self._announce)
+        self.setTextInteractionFlags(flags)
+        if field is None:
+            self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # (hidden: no Tab stop)
         self.hide()
 
     def show_error(self, text: str) -> None:
@@ -84,11 +109,25 @@ class ErrorLabel(WrappedLabel):
         self.setAccessibleName(f"Error: {text}")
         self._describe(f"Error: {text}")
         self.show()
+        if self.field is None:
+            self._saying.start(0)
 
     def clear_error(self) -> None:
         self.clear()
         self._describe(None)
         self.hide()
+        if self.field is None:
+            self._saying.start(0)
+
+    def _announce(self) -> None:
+        """Say the banner if it shows something not said yet (once the event loop is back:
+        a clear and a show in one go are no change)."""
+        said = self.accessibleName() if self.has_error and not self.isHidden() else None
+        if said is not None and said != self._said:
+            event = QAccessibleAnnouncementEvent(self, said)
+            event.setPoliteness(QAccessible.AnnouncementPoliteness.Assertive)
+            QAccessible.updateAccessibility(event)
+        self._said = said
 
     def _describe(self, error: str | None) -> None:
         field = keyboard_part(self.field)
