@@ -347,9 +347,10 @@ def crontab_plan_of(text: str, source: str) -> ImportPlan:
     return read_crontab(text, source)
 
 
-def crontab_plan(path: Path) -> ImportPlan:
-    """What importing the crontab in this file would create."""
-    return crontab_plan_of(_read_text(path, "crontab"), f"crontab {path}")
+def crontab_plan(path: Path, *, trust_owner: bool = False) -> ImportPlan:
+    """What importing the crontab in this file would create (OthersFile: another user's,
+    unless `trust_owner`: its lines would run as the person, as an export's tasks would)."""
+    return crontab_plan_of(_read_text(path, "crontab", others=trust_owner), f"crontab {path}")
 
 
 def systemd_folder() -> Path:
@@ -358,9 +359,10 @@ def systemd_folder() -> Path:
     return Path(config) / "systemd" / "user"
 
 
-def systemd_plan(folder: str | Path = "") -> ImportPlan:
+def systemd_plan(folder: str | Path = "", *, trust_owner: bool = False) -> ImportPlan:
     """What importing the timers (and their services) in this folder would create; the user's
-    own unit folder when none is given."""
+    own unit folder when none is given. A unit of another user's: OthersFile, unless
+    `trust_owner` (as `crontab_plan`)."""
     from app.core.systemd_units import read_timers
 
     path = Path(folder).expanduser() if str(folder) else systemd_folder()
@@ -370,7 +372,11 @@ def systemd_plan(folder: str | Path = "") -> ImportPlan:
     for unit in sorted(path.iterdir()):
         if unit.suffix in (".timer", ".service") and unit.is_file():
             try:
-                units[unit.name] = unit.read_text(encoding="utf-8-sig")  # as systemd reads
+                with unit.open("rb") as fh:
+                    owner = None if trust_owner else others_file(os.fstat(fh.fileno()))
+                    if owner is not None:
+                        raise OthersFile(os.path.realpath(unit), owner, "imported")
+                    units[unit.name] = fh.read().decode("utf-8-sig")  # as systemd reads
             except (OSError, UnicodeDecodeError) as exc:
                 raise ValidationError("systemd", f"cannot read {unit}: {exc}") from None
     return read_timers(units, f"systemd units in {path}")

@@ -58,8 +58,8 @@ def _import_options(imp: argparse.ArgumentParser) -> None:
     imp.add_argument("--no-verify", dest="verify", action="store_false",
                      help="import even if programs, modules or folders are not there (yet)")
     imp.add_argument("--trust-owner", action="store_true",
-                     help="import an export file of another user all the same (its tasks "
-                          "run their commands as you)")
+                     help="import a file of another user all the same (an export, a "
+                          "crontab, a folder's units: their commands run as you)")
     imp.add_argument("--skip-existing", action="store_true",
                      help="leave out the tasks whose names this home has (they stay as they "
                           "are here) and import the others, e.g. a deleted task back from an "
@@ -112,12 +112,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     from app.core.import_plan import PREVIEW_HEADERS
 
     if args.crontab is None:
-        plan = transfer.systemd_plan(args.systemd)
+        plan = transfer.systemd_plan(args.systemd, trust_owner=args.trust_owner)
     elif args.crontab == "-":
         plan = transfer.crontab_plan_of(transfer.stdin_text("crontab"),
                                         "crontab (standard input)")
     else:
-        plan = transfer.crontab_plan(Path(args.crontab))
+        plan = transfer.crontab_plan(Path(args.crontab), trust_owner=args.trust_owner)
     now = datetime.now(UTC)
     specs = plan.specs(now)
     # a preview shows the tasks and names each one this machine lacks a program, module or

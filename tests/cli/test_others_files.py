@@ -209,3 +209,34 @@ def test_an_export_another_user_left_is_imported_only_when_its_owner_is_trusted(
     assert ok(home, "task", "list", "--json").json() == []
     assert ok(home, "import", str(planted), "--trust-owner").out == "imported 1 task: planted\n"
     assert [t["name"] for t in ok(home, "task", "list", "--json").json()] == ["planted"]
+
+
+def test_a_crontab_or_units_another_user_left_are_imported_only_when_trusted(
+        tmp_path: Path) -> None:
+    """A crontab or a timer's units are commands too: a planted /tmp/crontab ran its lines
+    as the person who imported it (a fault hunt after the export's check)."""
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    crontab = shared / "crontab"
+    crontab.write_text("# planted\n0 * * * * true\n")
+    os.chown(crontab, OTHER, OTHER)
+    units = shared / "units"
+    units.mkdir()
+    (units / "sweep.timer").write_text("[Timer]\nOnCalendar=hourly\n")
+    (units / "sweep.service").write_text("[Service]\nExecStart=/bin/true\n")
+    os.chown(units / "sweep.service", OTHER, OTHER)
+    home = tmp_path / "home"
+    for args, named in ((["--crontab", str(crontab)], crontab),
+                        (["--crontab", str(crontab), "--dry-run"], crontab),
+                        (["--systemd", str(units)], units / "sweep.service")):
+        result = tickwork(home, "import", *args)
+        assert (result.code, result.out) == (2, ""), (args, result)
+        assert result.err.endswith(
+            f"{named} is nobody's, not yours: its tasks would run their commands as you; "
+            "nothing was imported — give --trust-owner if you trust nobody\n"), result.err
+    assert ok(home, "task", "list", "--json").json() == []
+    ok(home, "import", "--crontab", str(crontab), "--trust-owner")
+    ok(home, "import", "--systemd", str(units), "--trust-owner")
+    assert sorted(t["name"] for t in ok(home, "task", "list", "--json").json()) == [
+        "planted", "sweep"]

@@ -134,3 +134,37 @@ def test_import_of_another_user_s_export_warns_and_needs_a_click(gui: Gui,
     gui.wait_until(lambda: clicked.done)
     gui.wait_until(lambda: said(gui.window) == "Imported 1 task: “planted”.")
     assert [t.name for t in gui.service.list_tasks()] == ["keep", "planted"]
+
+
+def test_a_crontab_of_another_user_is_previewed_only_after_a_click(gui: Gui,
+                                                                  tmp_path: Path) -> None:
+    """File → Import a crontab…: a planted crontab's lines would run as the person too. The
+    preview asks as Import tasks… does; Enter leaves it unread, said inline in the same
+    words; a click reads it, and Create makes its tasks."""
+    file = tmp_path / "crontab"
+    file.write_text("# planted\n0 * * * * /bin/true\n")
+    planted(file)
+    gui.window.task_ops.import_crontab.trigger()  # as the File menu does
+    dialog = gui.window.task_ops.import_preview
+    assert dialog is not None
+    gui.wait_until(dialog.isVisible)
+    answer = press_enter_on(gui, "Import nobody's file?")
+    gui.qtbot.keyClicks(dialog.path, str(file))
+    gui.qtbot.keyClick(dialog.path, Qt.Key.Key_Return)
+    gui.wait_until(lambda: answer.done)
+    assert answer.text == (f"{file} is nobody's, not yours: its tasks would run their "
+                           "commands as you. Import it only if you trust nobody.")
+    gui.wait_until(dialog.error.isVisible)
+    assert dialog.error.text().endswith(
+        f"{file} is nobody's, not yours: its tasks would run their commands as you: nothing "
+        "will be imported"), dialog.error.text()
+    assert not dialog.create_button.isEnabled() and dialog.table.model().rowCount() == 0
+
+    clicked = answer_question(gui.qtbot, "Import anyway")
+    gui.qtbot.keyClick(dialog.path, Qt.Key.Key_Return)
+    gui.wait_until(lambda: clicked.done)
+    gui.wait_until(lambda: dialog.table.model().rowCount() == 1)
+    assert not dialog.error.isVisible()
+    gui.qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+    gui.wait_until(lambda: not dialog.isVisible())
+    assert [t.name for t in gui.service.list_tasks()] == ["planted"]

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from app import transfer
-from app.core.errors import ValidationError, curly
+from app.core.errors import OthersFile, ValidationError, curly, others_words
 from app.core.import_plan import ImportPlan
 from app.core.nouns import some_of
 from app.core.task import TaskSpec
@@ -45,7 +45,7 @@ from app.gui.qt import (
     resize_within_screen,
 )
 from app.gui.tasks.import_rows import PreviewRows
-from app.gui.tasks.secrets_needed import kept_words, left_out_words
+from app.gui.tasks.secrets_needed import kept_words, left_out_words, others_trusted
 from app.gui.widgets import file_choice
 from app.gui.widgets.display import plural
 from app.gui.widgets.error_label import ErrorLabel, WrappedLabel
@@ -91,13 +91,15 @@ class Preview:
                 if i not in self.refused and spec.name not in here]
 
 
-def read_plan(kind: str, source: str, service: Service, now: datetime) -> Preview:
+def read_plan(kind: str, source: str, service: Service, now: datetime,
+              trust_owner: bool = False) -> Preview:
     """The plan from a crontab file or a unit folder, checked as the import would check it
     (fields, names that exist) without creating anything; with the names of its tasks this
     home has already (left as they are) and those whose program, module or folder is not
-    here (each named, as `import --dry-run` names them)."""
-    plan = (transfer.crontab_plan(Path(source).expanduser()) if kind == CRONTAB
-            else transfer.systemd_plan(source))
+    here (each named, as `import --dry-run` names them). Another user's file: OthersFile,
+    unless `trust_owner` (the person said so)."""
+    plan = (transfer.crontab_plan(Path(source).expanduser(), trust_owner=trust_owner)
+            if kind == CRONTAB else transfer.systemd_plan(source, trust_owner=trust_owner))
     specs = plan.specs(now)
     problems = list(transfer.unverified_at(specs, plan.label, service.engine_path()))
     report = service.import_specs(specs, plan.source, now, plan.label, dry_run=True,
@@ -121,6 +123,7 @@ class ImportPreview(QDialog):
         self.background = background
         self.read: Preview | None = None  # the source as last read (None: none, or refused)
         self.reads = 0  # which preview is the newest: an older one's answer is dropped
+        self.trusted: str | None = None  # a source of another user's the person went on with
         crontab = kind == CRONTAB
         self.setWindowTitle("Import a crontab" if crontab else "Import systemd timers")
         resize_within_screen(self, 900, 480)
@@ -194,9 +197,11 @@ class ImportPreview(QDialog):
         self.error.clear_error()
         self.summary.setText("Reading…")
         service, kind = self.service, self.kind
+        trusted = source == self.trusted  # (another user's, and the person went on)
         self.reads += 1
         read = self.reads
-        self.background.run(lambda: read_plan(kind, source, service, datetime.now(UTC)),
+        self.background.run(lambda: read_plan(kind, source, service, datetime.now(UTC),
+                                              trusted),
                             lambda result: self._on_plan_read(read, result),
                             lambda error: self._on_read_refused(read, error), owner=self)
 
@@ -239,6 +244,14 @@ class ImportPreview(QDialog):
         self.summary.setText("Nothing will be imported.")
         if not isinstance(error, ValidationError):
             raise error
+        if isinstance(error, OthersFile):  # asked as File → Import tasks… asks
+            if others_trusted(self, Path(str(error.path)), error.owner):
+                self.trusted = self.path.text().strip()
+                self.preview()
+                return
+            self.error.show_error(f"{others_words(error.path, error.owner)}: nothing will be "
+                                  "imported")
+            return
         self.error.show_error(error.said(curly))
 
     def _show(self, read: Preview) -> None:
