@@ -7,10 +7,12 @@ at start: a store the full disk will not let open is waited for (said once, trie
 from 1 s to every 30 s) instead of an exit that a service manager would restart until it
 gives up.
 
-What starting it again cannot mend ends it with its own status (`Halted`), which its
-systemd units name in `RestartPreventExitStatus=`: a service manager that restarted an
-engine whose data home had been moved or deleted had it make a new, empty home in its
-place 2 s later, and the folder moved back went inside that one."""
+It makes a new data home where none ever was (the first start of the package's unit), but
+not where an engine kept one before (app/store/kept_homes.py). What starting it again cannot
+mend ends it with its own status (`Halted`), which its systemd units name in
+`RestartPreventExitStatus=`: a service manager that restarted an engine whose data home had
+been moved or deleted had it make a new, empty home in its place 2 s later, and the folder
+moved back went inside that one."""
 
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ def run_headless(args: argparse.Namespace) -> int:
     from app.engine.engine import Engine
     from app.engine.log import log_to_stderr
     from app.service import Service
+    from app.store import kept_homes
     from app.store.database import Store, StoreDamaged
     from app.store.home import SHARED_NAME, resolve_home, stop_command
     from app.store.location import resolve_store
@@ -62,14 +65,17 @@ def run_headless(args: argparse.Namespace) -> int:
     for signum in STOP_SIGNALS:
         if signum != signal.SIGHUP or signal.getsignal(signum) is not signal.SIG_IGN:
             signal.signal(signum, on_signal)
+    url = resolve_store(getattr(args, "store", None), home)
+    if url is None and (gone := kept_homes.missing(home)) is not None:  # (its choice of a
+        raise Halted(gone, EXIT_HOME_GONE)  # shared store gone with it too)
     try:
         store = _open_when_there_is_room(lambda: Store.open(
-            home, actor="engine", check=True, url=resolve_store(getattr(args, "store", None),
-                                                                home)), stop)
+            home, actor="engine", check=True, url=url), stop)
     except StoreDamaged as exc:
         raise Halted(str(exc), EXIT_DAMAGED) from None
     if store is None:
         return 0
+    kept_homes.note(home)  # (a shared store's too: its choice is kept in the home)
     service = Service(store, "engine")
     engine = Engine(store, workers=workers, grace=args.grace)
     service.subscribe(engine.on_service_change)
