@@ -121,7 +121,7 @@ class Store:
             if version is None:
                 _make_new(store.path)
             db.connect(reuse_if_open=True)
-            store.file = _identity(store.path)
+            store.file = file_identity(store.path)
             store._check_schema()
         except StoreError:
             db.close()
@@ -228,7 +228,7 @@ class Store:
         engine's writer needs no look: no engine runs while a restore does.)"""
         if self.url is not None or self.file is None:
             return
-        if _identity(self.path) != self.file:
+        if file_identity(self.path) != self.file:
             raise StoreError(f"{self.path} was replaced by a restore while this waited for "
                              "it: nothing was written; run it again")
         try:
@@ -383,7 +383,7 @@ def _audit_if_loaded() -> ModuleType | None:
     return sys.modules.get("app.store.audit")
 
 
-def _identity(path: Path) -> tuple[int, int] | None:
+def file_identity(path: Path) -> tuple[int, int] | None:
     """The file at `path` (device, inode); None when there is none."""
     try:
         found = os.stat(path)
