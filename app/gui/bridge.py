@@ -57,8 +57,7 @@ from app.engine.events import (
 from app.gui.background import describe_error
 from app.gui.qt import QObject, QTimer, Signal, Slot
 from app.service import Change
-from app.store import connection
-from app.store.database import Store, file_identity
+from app.store.database import Store
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +102,6 @@ class Bridge(QObject):
         self._wake.connect(self._on_wake)
         self._store: Store | None = None
         self._version: int | None = None
-        self._file: tuple[int, int] | None = None  # SQLite: the file the poll's connection has
         self._poll = QTimer(self)
         self._poll.timeout.connect(self._on_poll_timeout)
         self._interval = 0  # ms between polls while they work
@@ -133,7 +131,6 @@ class Bridge(QObject):
         """Poll the store's data_version every `interval_ms` (changes by other connections)."""
         self._store = store
         self._version = store.data_version()
-        self._file = file_identity(store.path) if store.url is None else None
         self._interval = interval_ms
         self._poll.start(interval_ms)
 
@@ -183,17 +180,12 @@ class Bridge(QObject):
             self.store_changed.emit()
 
     def _replaced(self) -> bool:
-        """SQLite: whether another file is at the store's path than the one this thread's
-        connection opened; if so, said once and that connection closed (the next look opens
-        the file there). No file there: the home is away, which the window says otherwise."""
+        """Whether the store follows another file at its path (`Store.follow`: this thread's
+        connection opens it at the next look), said once. No file there: the home is away,
+        which the window says otherwise."""
         store = self._store
-        if store is None or store.url is not None or self._file is None:
+        if store is None or not store.follow():
             return False
-        now = file_identity(store.path)
-        if now is None or now == self._file:
-            return False
-        self._file = now
-        connection.close()  # (this thread's: between two slots, never inside a transaction)
         line = (f"{store.path} is another file than the one this window was reading (a copy "
                 "put back, a backup put in its place?): this window reads it now")
         log.warning("%s", line)

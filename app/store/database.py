@@ -51,6 +51,7 @@ from app.store.home import (
 from app.store.integrity import (
     StoreDamaged,
     fault_of,
+    file_identity,
     identify,
     newer_schema,
     problems,
@@ -250,6 +251,16 @@ class Store:
         with said_if_gone(self.path), db.atomic("REPEATABLE READ" if self.url else "DEFERRED"):
             yield
 
+    def follow(self) -> bool:
+        """SQLite: another file at the store's path than the one opened (a copy put back) is
+        its file from now on, this thread's connection closed to open it; whether it was."""
+        now = file_identity(self.path) if self.url is None else None
+        if now is None or self.file is None or now == self.file:
+            return False
+        self.file = now
+        _close_current()
+        return True
+
     def data_version(self) -> int:
         """A number for this thread's connection that changes when another connection
         commits, so a poller sees CLI edits without reading any table (SQLite's
@@ -381,12 +392,3 @@ def _audit_if_loaded() -> ModuleType | None:
     chain loads it first, so a process without it (a command that only reads) has no audit
     head waiting to be written, and needs not load it to find that out."""
     return sys.modules.get("app.store.audit")
-
-
-def file_identity(path: Path) -> tuple[int, int] | None:
-    """The file at `path` (device, inode); None when there is none."""
-    try:
-        found = os.stat(path)
-    except OSError:
-        return None
-    return found.st_dev, found.st_ino

@@ -3,10 +3,11 @@ put in its place) under a window with no engine of its own: the window's look fo
 processes' changes kept the file it first opened — an SQLite connection holds its file
 wherever it goes — so a task another process added to the copy never showed, with nothing
 said. The window notices the file at the store's path is another (its device and inode),
-says so once, reads it from then on, and hears its changes."""
+says so once, reads it from then on, hears its changes, and writes its own edits there."""
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 from collections.abc import Callable
@@ -54,3 +55,9 @@ def test_a_home_put_back_as_a_copy_is_read_and_heard(
     if not away_seen:  # (after the home was said away, its return may be said last)
         assert f"{store} {OTHER}" in said(gui.window)
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    # its own edits go to the copy too: each was refused ("… was replaced by a restore while
+    # this waited for it: nothing was written; run it again"), for as long as it stayed open
+    gui.service.create_task(command_task("mine"))
+    listed = tickwork.run(["--home", str(home), "task", "list", "--json"], timeout=60, cwd=ROOT)
+    assert sorted(t["name"] for t in json.loads(listed.stdout)) == ["after", "before", "mine"]
+
