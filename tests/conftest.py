@@ -72,6 +72,7 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TICKWORK_HOME", str(tmp_path / "default-home"))
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # (app/store/kept_homes.py)
     # no test's engine pops up on the developer's desktop (tests/notify bring their own bus)
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
 

@@ -25,7 +25,7 @@ NAMELESS_WAIT = 1.0  # seconds it reads again a lock file that is held but names
 
 
 def cmd_engine(args: argparse.Namespace) -> int:
-    from app.engine.headless import run_headless
+    from app.engine.headless import Halted, run_headless
 
     if getattr(args, "action", None) == "stop":
         return stop_engine(args)
@@ -36,8 +36,11 @@ def cmd_engine(args: argparse.Namespace) -> int:
         os.environ[BROKER_VAR] = broker_url(args.broker)
     # a bad $TICKWORK_LAUNCHERS, $TICKWORK_WORKERS, …: exit 2 (--workers wins over the latter)
     check_engine(os.environ, workers=getattr(args, "workers", None) is None)
-
-    return run_headless(args)
+    try:
+        return run_headless(args)
+    except Halted as exc:  # its own status: a service manager does not start it again
+        print(f"tickwork: error: {shown(str(exc))}", file=sys.stderr)
+        return exc.status
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:

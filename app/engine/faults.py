@@ -98,6 +98,7 @@ class StoreFaults:
         self.engine = engine
         self.fatal: str | None = None  # the one line that stopped the engine
         self.home_went = False  # ... its data home moved or deleted: its files are whole
+        self.damaged = False  # ... its store damaged (SQLITE_CORRUPT)
         self.down = False  # dispatcher's view: the store cannot be written, fire nothing
         self._down_since = 0.0
         self._kind = FULL  # dispatcher's view: why it is down (FULL, UNREACHABLE or BUSY)
@@ -211,6 +212,7 @@ class StoreFaults:
         session for its silence), or None when a write committed again."""
         engine = self.engine
         if kind == CORRUPT:
+            self.damaged = self.damaged or self.fatal is None
             self.halt(str(engine.store.damaged(detail)))
         elif kind is not None:
             if self._say(kind, detail, silent):

@@ -1,11 +1,18 @@
 """`tickwork engine`: the engine without a window, until SIGINT, SIGTERM or SIGHUP (its
 terminal closed), each a graceful stop; a SIGHUP ignored at start (`nohup`) stays ignored.
 
-It refuses a store that fails `quick_check`, and exits 1 with the same one line when the
+It refuses a store that fails `quick_check`, and exits with the same one line when the
 store turns out damaged while it runs (SQLITE_CORRUPT); a full disk only pauses it, also
 at start: a store the full disk will not let open is waited for (said once, tried again
 from 1 s to every 30 s) instead of an exit that a service manager would restart until it
-gives up."""
+gives up.
+
+It makes a new data home where none ever was (the first start of the package's unit), but
+not where an engine kept one before (app/store/kept_homes.py). What starting it again cannot
+mend ends it with its own status (`Halted`), which its systemd units name in
+`RestartPreventExitStatus=`: a service manager that restarted an engine whose data home had
+been moved or deleted had it make a new, empty home in its place 2 s later, and the folder
+moved back went inside that one."""
 
 from __future__ import annotations
 
@@ -17,10 +24,17 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from app.core.errors import StoreError
 from app.engine.events import Event, Notification, RunChanged
 
 if TYPE_CHECKING:
     from app.store.database import Store
+
+# `tickwork engine`'s exits that starting it again cannot mend, until its user acts (the
+# numbers of BSD's sysexits.h, which `systemctl status` names: "status=66/NOINPUT")
+EXIT_DAMAGED = 65  # EX_DATAERR: the store is damaged (restore a backup)
+EXIT_HOME_GONE = 66  # EX_NOINPUT: the data home was moved or deleted (put it back)
+NO_RESTART = (2, EXIT_DAMAGED, EXIT_HOME_GONE)  # with 2, a bad option or variable
 
 # What stops the engine gracefully: Ctrl+C, `kill`/systemd, and a closed terminal (SIGHUP
 # once ended it at once, like a kill -9, leaving its runs to the next start's recovery).
@@ -32,6 +46,7 @@ def run_headless(args: argparse.Namespace) -> int:
     from app.engine.engine import Engine
     from app.engine.log import log_to_stderr
     from app.service import Service
+    from app.store import kept_homes
     from app.store.database import Store, StoreDamaged
     from app.store.home import SHARED_NAME, resolve_home, stop_command
     from app.store.location import resolve_store
@@ -50,11 +65,17 @@ def run_headless(args: argparse.Namespace) -> int:
     for signum in STOP_SIGNALS:
         if signum != signal.SIGHUP or signal.getsignal(signum) is not signal.SIG_IGN:
             signal.signal(signum, on_signal)
-    store = _open_when_there_is_room(lambda: Store.open(
-        home, actor="engine", check=True, url=resolve_store(getattr(args, "store", None),
-                                                            home)), stop)
+    url = resolve_store(getattr(args, "store", None), home)
+    if url is None and (gone := kept_homes.missing(home)) is not None:  # (its choice of a
+        raise Halted(gone, EXIT_HOME_GONE)  # shared store gone with it too)
+    try:
+        store = _open_when_there_is_room(lambda: Store.open(
+            home, actor="engine", check=True, url=url), stop)
+    except StoreDamaged as exc:
+        raise Halted(str(exc), EXIT_DAMAGED) from None
     if store is None:
         return 0
+    kept_homes.note(home)  # (a shared store's too: its choice is kept in the home)
     service = Service(store, "engine")
     engine = Engine(store, workers=workers, grace=args.grace)
     service.subscribe(engine.on_service_change)
@@ -86,9 +107,18 @@ def run_headless(args: argparse.Namespace) -> int:
         if mark is not None:
             mark.release()
     store.close()
-    if engine.fault is not None:
-        raise StoreDamaged(engine.fault)  # the CLI prints it as its one line, exit 1
+    if engine.fault is not None:  # (the CLI prints it as its one line)
+        raise Halted(engine.fault, EXIT_HOME_GONE if engine.home_went else
+                     EXIT_DAMAGED if engine.faults.damaged else 1)
     return 0
+
+
+class Halted(StoreError):
+    """What stopped the engine, in one line, and the status it exits with."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def _open_when_there_is_room(open_store: Callable[[], Store], stop: threading.Event

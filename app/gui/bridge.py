@@ -17,6 +17,13 @@ and once a look works again the full rate is back and `store_changed` is emitted
 committed meanwhile was not seen). A failed poll stopped polling for good, and a viewer
 window's tables froze with nothing said but one traceback.
 
+An SQLite connection keeps the file it opened, wherever it goes: a home moved away and put
+back as a copy (`cp -a`, a sync tool, a backup put in its place) left the poll looking at
+the old file, and a window with no engine of its own never saw another change, with nothing
+said. Each poll compares the file at the store's path with the one it opened (device and
+inode); another file there is said in one line (`store_replaced`), the poll's connection
+opens it, and the views read it (`store_changed`).
+
 Signals:
     runs_changed(list[RunChanged]): runs entered new statuses (rows already committed).
     run_output(list[RunOutput]): output chunks of running tasks.
@@ -26,7 +33,9 @@ Signals:
     tasks_changed(frozenset[int]): tasks the engine saw change (also other processes' edits).
     service_changed(Change): an operation of this process's service committed.
     store_changed(): another connection committed something (the data_version poll), or
-        may have: the poll works again after failing.
+        may have: the poll works again after failing, or looks at another file now.
+    store_replaced(str): SQLite: another file is at the store's path than the one the poll
+        opened (a copy put back): read from now on; the line that says so.
 """
 
 from __future__ import annotations
@@ -79,6 +88,7 @@ class Bridge(QObject):
     tasks_changed = Signal(object)
     service_changed = Signal(object)
     store_changed = Signal()
+    store_replaced = Signal(str)
     _wake = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -149,9 +159,14 @@ class Bridge(QObject):
         if self._store is None:
             return
         try:
+            replaced = self._replaced()
             version = self._store.data_version()
         except Exception as exc:  # (any: the next look may work)
             self._on_poll_failed(exc)
+            return
+        if replaced:
+            self._version = version
+            self.store_changed.emit()
             return
         if self.poll_failing is not None:  # back: full rate, and whatever changed meanwhile
             self.poll_failing = None
@@ -163,6 +178,19 @@ class Bridge(QObject):
         if version != self._version:
             self._version = version
             self.store_changed.emit()
+
+    def _replaced(self) -> bool:
+        """Whether the store follows another file at its path (`Store.follow`: this thread's
+        connection opens it at the next look), said once. No file there: the home is away,
+        which the window says otherwise."""
+        store = self._store
+        if store is None or not store.follow():
+            return False
+        line = (f"{store.path} is another file than the one this window was reading (a copy "
+                "put back, a backup put in its place?): this window reads it now")
+        log.warning("%s", line)
+        self.store_replaced.emit(line)
+        return True
 
     def _on_poll_failed(self, error: Exception) -> None:
         """Said once, in one line naming the error; then the store is looked at every

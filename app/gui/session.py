@@ -37,7 +37,7 @@ from app.gui.bridge import Bridge
 from app.gui.collector import collect_on_gui_thread
 from app.gui.qt import QObject, QTimer, Signal
 from app.service import Service
-from app.store import task_queries
+from app.store import kept_homes, task_queries
 from app.store.database import Store
 from app.store.integrity import StoreGone
 
@@ -91,9 +91,13 @@ class Session(QObject):
         if self.engine is None:
             self._set_mode("stopped", "no engine in this window")
             return
-        engine = self.engine
-        self.background.run(engine.start, self._on_engine_started,
-                            title="The engine could not start")
+        engine, store = self.engine, self.store
+
+        def start() -> str:
+            kept_homes.note(store.home)  # (`tickwork engine` makes no new store where it was)
+            return engine.start()
+
+        self.background.run(start, self._on_engine_started, title="The engine could not start")
 
     def _on_keyring_checked(self, available: bool) -> None:
         self.secrets_available = available

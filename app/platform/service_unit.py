@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.engine.headless import NO_RESTART
 from app.platform import config_files
 from app.platform.autostart import config_home
 from app.platform.processes import tickwork_argv
@@ -37,6 +38,14 @@ from app.store.home import make_private_dir, platform_home
 UNIT = "tickwork-engine.service"
 MARK = "# X-Tickwork-Unit: written by `tickwork settings --background-engine on`"
 _SYSTEMCTL_TIMEOUT = 30.0
+# the unit's lines that keep down an engine a restart cannot mend (the package's unit says
+# the same: tests/cli/test_settings.py)
+NOT_RESTARTED = (
+    "# Not restarted when that cannot help: 66 its data home was moved or deleted (a restart",
+    "# made a new empty home in its place), 65 its store is damaged, 2 a bad option or",
+    "# variable. Put it right, then `systemctl --user start tickwork-engine`.",
+    f"RestartPreventExitStatus={' '.join(map(str, NO_RESTART))}",
+)
 
 
 @dataclass
@@ -109,6 +118,7 @@ def unit_text(home: Path, argv: Sequence[str] | None = None,
         "TimeoutStopSec=30",
         "Restart=on-failure",
         "RestartSec=2",
+        *NOT_RESTARTED,
         "",
         "[Install]",
         "WantedBy=default.target",

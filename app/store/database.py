@@ -51,6 +51,7 @@ from app.store.home import (
 from app.store.integrity import (
     StoreDamaged,
     fault_of,
+    file_identity,
     identify,
     newer_schema,
     problems,
@@ -121,7 +122,7 @@ class Store:
             if version is None:
                 _make_new(store.path)
             db.connect(reuse_if_open=True)
-            store.file = _identity(store.path)
+            store.file = file_identity(store.path)
             store._check_schema()
         except StoreError:
             db.close()
@@ -228,7 +229,7 @@ class Store:
         engine's writer needs no look: no engine runs while a restore does.)"""
         if self.url is not None or self.file is None:
             return
-        if _identity(self.path) != self.file:
+        if file_identity(self.path) != self.file:
             raise StoreError(f"{self.path} was replaced by a restore while this waited for "
                              "it: nothing was written; run it again")
         try:
@@ -249,6 +250,16 @@ class Store:
         """A read transaction: one snapshot for several queries (`StoreGone`: its file went)."""
         with said_if_gone(self.path), db.atomic("REPEATABLE READ" if self.url else "DEFERRED"):
             yield
+
+    def follow(self) -> bool:
+        """SQLite: another file at the store's path than the one opened (a copy put back) is
+        its file from now on, this thread's connection closed to open it; whether it was."""
+        now = file_identity(self.path) if self.url is None else None
+        if now is None or self.file is None or now == self.file:
+            return False
+        self.file = now
+        _close_current()
+        return True
 
     def data_version(self) -> int:
         """A number for this thread's connection that changes when another connection
@@ -381,12 +392,3 @@ def _audit_if_loaded() -> ModuleType | None:
     chain loads it first, so a process without it (a command that only reads) has no audit
     head waiting to be written, and needs not load it to find that out."""
     return sys.modules.get("app.store.audit")
-
-
-def _identity(path: Path) -> tuple[int, int] | None:
-    """The file at `path` (device, inode); None when there is none."""
-    try:
-        found = os.stat(path)
-    except OSError:
-        return None
-    return found.st_dev, found.st_ino

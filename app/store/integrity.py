@@ -101,18 +101,19 @@ def said_if_gone(path: Path | Callable[[], Path]) -> Iterator[None]:
         raise
 
 
+def file_identity(path: Path | str) -> tuple[int, int] | None:
+    """The file at `path` (device, inode); None when there is none."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
 def sidecars(path: Path) -> dict[str, tuple[int, int] | None]:
     """The store's file and its `-wal` and `-shm` files (by suffix: "", "-wal", "-shm") as
     (device, inode), None where there is none."""
-    found: dict[str, tuple[int, int] | None] = {}
-    for suffix in ("", "-wal", "-shm"):
-        try:
-            st = os.stat(f"{path}{suffix}")
-        except OSError:
-            found[suffix] = None
-        else:
-            found[suffix] = (st.st_dev, st.st_ino)
-    return found
+    return {suffix: file_identity(f"{path}{suffix}") for suffix in ("", "-wal", "-shm")}
 
 
 def moved(path: Path, opened: dict[str, tuple[int, int] | None]) -> FilesMoved | None:

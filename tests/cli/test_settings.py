@@ -358,3 +358,35 @@ def test_the_package_s_unit_enabled_with_systemctl_is_the_service_on(
     assert "background service: off" in there().stdout
     (wants / "tickwork-engine.service").symlink_to(tmp_path / "removed-package.service")
     assert "background service: off" in there().stdout  # a package removed: nothing enabled
+
+
+def test_both_units_keep_down_an_engine_a_restart_cannot_mend(cli: Any, tmp_path: Path) -> None:
+    """`Restart=on-failure` started an engine whose data home had been moved or deleted again
+    2 s later, and it made a new empty home where the folder had been (the folder moved back
+    went inside it). The engine exits 66 then (65: its store is damaged; 2: a bad option),
+    which the unit Tickwork writes and the package's both name, as systemd reads them."""
+    from app.engine.headless import EXIT_DAMAGED, EXIT_HOME_GONE
+
+    assert cli("settings", "--background-engine", "on").code == 0
+    written = Path(os.environ["XDG_CONFIG_HOME"]) / "systemd" / "user" / "tickwork-engine.service"
+    packaged = ROOT / "packaging" / "systemd" / "tickwork-engine.service"
+    for unit in (written, packaged):
+        lines = unit.read_text().splitlines()
+        assert lines.count("Restart=on-failure") == 1, unit
+        assert f"RestartPreventExitStatus=2 {EXIT_DAMAGED} {EXIT_HOME_GONE}" in lines, unit
+        service = lines[lines.index("[Service]"):lines.index("[Install]")]
+        assert "RestartPreventExitStatus=2 65 66" in service, unit
+    said = [line for line in packaged.read_text().splitlines() if "RestartPrevent" in line
+            or line.startswith("# Not restarted") or "`systemctl --user start" in line]
+    assert said == [line for line in written.read_text().splitlines()
+                    if line in said], "the two units say it alike"
+    if shutil.which("systemd-analyze"):
+        runtime = tmp_path / "runtime"
+        runtime.mkdir(mode=0o700)
+        for unit in (written, packaged):
+            check = subprocess.run(["systemd-analyze", "--user", "verify", str(unit)],
+                                   capture_output=True, text=True,
+                                   env={**os.environ, "XDG_RUNTIME_DIR": str(runtime)})
+            ours = [line for line in check.stderr.splitlines()  # (not other units' noise)
+                    if f"{unit}:" in line or "RestartPrevent" in line]
+            assert ours == [], check.stderr

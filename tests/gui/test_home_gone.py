@@ -111,7 +111,7 @@ def test_the_home_moved_under_a_viewer_is_said_once_and_its_engine_takes_over_on
         gui = gui_factory()
         assert gui.session.mode == "standby"
         _gone_and_back(gui, home, tmp_path / "away", caplog)
-        assert engine.proc.wait(30) == 1  # the headless engine stopped itself meanwhile
+        assert engine.proc.wait(30) == 66  # the headless engine stopped itself meanwhile
         gui.wait_until(lambda: gui.session.mode == "running", 30)  # and the window schedules
     finally:
         engine.stop()
@@ -161,3 +161,19 @@ def test_the_store_file_moved_away_is_said_once_and_no_empty_store_is_made_in_it
     gui.wait_until(lambda: gui.window.status.overview is not None)
     assert gui.window.status.overview.tasks == 1
     assert _tracebacks(caplog) == []
+
+
+def test_a_tickwork_engine_started_on_the_window_s_home_moved_away_makes_no_new_one(
+        gui: Gui, home: Path, tmp_path: Path) -> None:
+    """The window's engine notes the home it kept (app/store/kept_homes.py), so the
+    background service started on it then (at login, or restarted) makes no new empty home
+    there: the window would read it once the folder came back inside it."""
+    from tests.support import tickwork
+
+    gui.wait_until(lambda: gui.session.mode == "running", 30)
+    gui.quiet()
+    home.rename(tmp_path / "away")
+    ran = tickwork.run(["--home", str(home), "engine"], timeout=60)
+    assert ran.returncode == 66, ran
+    assert f"the data home {home} is not there (moved or deleted?)" in ran.stderr, ran.stderr
+    assert not home.exists()

@@ -130,6 +130,7 @@ class StatusBar(QStatusBar):
         for signal in (bridge.runs_changed, bridge.service_changed, bridge.store_changed):
             signal.connect(self.soon)
         session.background.store_away.connect(self._on_background_store_away)
+        bridge.store_replaced.connect(self._on_bridge_store_replaced)
         self._on_session_mode_changed(session.mode, session.detail)
 
     def say(self, text: str, ms: int = 8000) -> None:
@@ -239,6 +240,9 @@ class StatusBar(QStatusBar):
                 "; this window's engine schedules its tasks again" if self.session.engine_again
                 else "; reopen Tickwork to schedule its tasks" if self._halted() else ""))
         self._on_session_mode_changed(self.session.mode, self.session.detail)
+
+    def _on_bridge_store_replaced(self, line: str) -> None:
+        self.say(f"{line[:1].upper()}{line[1:]}.", 30_000)
 
     def _halted(self) -> str | None:
         """Why this window's engine stopped itself (its store went, or is damaged), if so."""

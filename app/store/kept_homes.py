@@ -1,0 +1,77 @@
+"""Which data homes an engine of this user has kept a store in, noted outside them
+(`$XDG_STATE_HOME/tickwork/homes/`, by default ~/.local/state), so that `tickwork engine` —
+which a service manager starts, and starts again — never makes a new empty store where one
+was a moment ago. With the home moved or deleted, an engine started again on its path made a
+new empty home there, and the folder moved back went inside it.
+
+One file a home, named by a hash of its real path and holding that path (for whoever looks).
+An engine notes its home once it has opened its store (the window's, and `tickwork
+engine`'s; a shared store's home too, which keeps the choice of it); `tickwork engine`
+looks here only when it finds no SQLite store file in the home and no shared store chosen:
+a home noted is refused (`missing`), any other made as before — the first start of
+the package's unit on the default home makes it. The window and the other commands make a
+home as they always did: whoever asks for one then is there to see what they got.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shlex
+from pathlib import Path
+
+from app.store.home import DB_NAME, FILE_MODE, is_default_home, make_private_dir
+
+log = logging.getLogger("tickwork.engine")
+
+
+def folder() -> Path:
+    """Where the notes are: `$XDG_STATE_HOME/tickwork/homes` (platformdirs' state folder)."""
+    from platformdirs import user_state_path
+
+    return user_state_path("tickwork", appauthor=False) / "homes"
+
+
+def _entry(home: Path) -> Path:
+    real = os.fsencode(os.path.realpath(home))  # (a home gone: its path as it was named)
+    return folder() / hashlib.sha256(real).hexdigest()[:32]
+
+
+def note(home: Path) -> None:
+    """Note that an engine keeps `home`'s store (once; a note that cannot be written is
+    said, and the engine goes on)."""
+    entry = _entry(home)
+    if entry.exists():
+        return
+    try:
+        make_private_dir(entry.parent)
+        fd = os.open(entry, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
+        try:
+            os.write(fd, os.fsencode(os.path.realpath(home)) + b"\n")
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        log.warning("cannot note the data home %s in %s (%s): should the home be moved or "
+                    "deleted, an engine started again on it would make a new empty one there",
+                    home, entry.parent, exc.strerror or exc)
+
+
+def kept(home: Path) -> bool:
+    """Whether an engine kept a store in `home` before."""
+    return _entry(home).exists()
+
+
+def missing(home: Path) -> str | None:
+    """Why `tickwork engine` makes no store in `home`: an engine kept one there and it is
+    gone (its folder, or the file in it); None when there is one, or never was."""
+    store = home / DB_NAME
+    if os.path.lexists(store) or not kept(home):
+        return None
+    again = " ".join(["tickwork", *([] if is_default_home(home) else
+                                   ["--home", shlex.quote(str(home))]), "task", "list"])
+    what = (f"the data home {home} is not there" if not home.is_dir()
+            else f"{store} is not there")
+    return (f"{what} (moved or deleted?): an engine kept its store there, and this one makes "
+            "no new empty one in its place; put it back, or start the engine with `--home` "
+            f"naming where it went (to start afresh there, run `{again}` first)")
