@@ -188,9 +188,12 @@ def _open_window(app: Any, args: argparse.Namespace, home: Path, url: str | None
     from app.gui.session import Session
     from app.gui.window.quitting import QUIT_GRACE
     from app.service import Service
+    from app.store import kept_homes
     from app.store.database import Store
 
     try:
+        if args.minimized and url is None and (gone := kept_homes.missing(home, "Tickwork")):
+            raise StoreError(gone)  # at login nobody is there to see a new empty home made
         store = Store.open(home, actor="gui", check=not args.no_engine,  # quick_check
                            url=url)
     except (StoreError, OSError) as exc:

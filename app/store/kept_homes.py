@@ -62,8 +62,9 @@ def kept(home: Path) -> bool:
     return _entry(home).exists()
 
 
-def missing(home: Path) -> str | None:
-    """Why `tickwork engine` makes no store in `home`: an engine kept one there and it is
+def missing(home: Path, who: str = "the engine") -> str | None:
+    """Why `who` (`tickwork engine`; the window started at login, `--minimized`: nobody
+    there to see what it made) makes no store in `home`: an engine kept one there and it is
     gone (its folder, or the file in it); None when there is one, or never was."""
     store = home / DB_NAME
     if os.path.lexists(store) or not kept(home):
@@ -72,6 +73,6 @@ def missing(home: Path) -> str | None:
                                    ["--home", shlex.quote(str(home))]), "task", "list"])
     what = (f"the data home {home} is not there" if not home.is_dir()
             else f"{store} is not there")
-    return (f"{what} (moved or deleted?): an engine kept its store there, and this one makes "
-            "no new empty one in its place; put it back, or start the engine with `--home` "
+    return (f"{what} (moved or deleted?): an engine kept its store there, and {who} makes "
+            f"no new empty one in its place; put it back, or start {who} with `--home` "
             f"naming where it went (to start afresh there, run `{again}` first)")

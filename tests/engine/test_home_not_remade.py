@@ -19,7 +19,7 @@ import pytest
 from tests.conftest import ROOT
 from tests.engine.conftest import EngineProcess
 
-GONE = "(moved or deleted?): an engine kept its store there, and this one makes no new empty"
+GONE = "(moved or deleted?): an engine kept its store there, and the engine makes no new empty"
 
 
 @pytest.fixture

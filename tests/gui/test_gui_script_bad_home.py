@@ -55,3 +55,27 @@ def test_a_bad_variable_its_engine_reads_is_said_in_a_box(qtbot: Any, qapp: Any,
     assert code == 2 and box.done
     assert box.title == "Tickwork cannot start" and "TICKWORK_LAUNCHERS" in box.text, box.text
     assert not (tmp_path / "home").exists()
+
+
+def test_the_window_started_at_login_makes_no_new_home_where_an_engine_kept_one(
+        qtbot: Any, qapp: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`tickwork --minimized` (the login entry) on a data home an engine kept, moved or on a
+    drive not mounted yet: nobody is there to see a new empty home made in its place (and a
+    folder moved back then goes inside it), so a box says where it went, exit 1, nothing
+    made. Asked for by a person (no `--minimized`), a new home is made as ever."""
+    from app.gui import bootstrap
+    from app.store import kept_homes
+
+    home = tmp_path / "home"
+    kept_homes.note(home)  # (as an engine notes the home it keeps a store in)
+    box = answer_question(qtbot, "OK")
+    try:
+        code = bootstrap.main(["--home", str(home), "--minimized"])
+    finally:
+        qapp.setQuitOnLastWindowClosed(True)
+    assert code == 1 and box.done
+    assert box.title == "Tickwork cannot open its data", box.title
+    assert (f"the data home {home} is not there (moved or deleted?): an engine kept its store "
+            "there, and Tickwork makes no new empty one in its place; put it back, or start "
+            "Tickwork with `--home` naming where it went") in box.text, box.text
+    assert not home.exists()
