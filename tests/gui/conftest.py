@@ -229,7 +229,40 @@ def answer_question(qtbot: Any, button: str, screenshot: str | None = None) -> A
     its answer is rejected after 20 s, so no test is ever left blocked on it. With
     `screenshot`, the box is saved to tests/screenshots/<screenshot>.png before the click.
     """
-    from app.gui.qt import QApplication, QMessageBox, Qt, QTimer
+    from app.gui.qt import Qt
+
+    def click(box: Any) -> None:
+        if screenshot:
+            SCREENSHOTS.mkdir(exist_ok=True)
+            box.grab().save(str(SCREENSHOTS / f"{screenshot}.png"))
+        texts = {b.text().replace("&", ""): b for b in box.buttons()}
+        qtbot.mouseClick(texts[button], Qt.MouseButton.LeftButton)
+
+    return _next_box(lambda box: button in [b.text().replace("&", "") for b in box.buttons()],
+                     click)
+
+
+def press_enter_on(qtbot: Any, title: str) -> Answer:
+    """When the next message box shows, press Enter on it, as a person does who reads no
+    further; what it said. Another box than the one titled `title` is closed instead (its
+    title in the answer), and so is any box still there after 20 s: no test is left blocked
+    on one."""
+    from app.gui.qt import Qt
+
+    def enter(box: Any) -> None:
+        if box.windowTitle() == title:
+            qtbot.keyClick(box, Qt.Key.Key_Return)
+        else:
+            box.reject()
+
+    return _next_box(lambda _box: True, enter)
+
+
+def _next_box(fits: Callable[[Any], bool], then: Callable[[Any], None]) -> Answer:
+    """Wait (on the GUI thread's timers) for a visible modal message box that `fits`, note
+    what it says in the answer, then act on it (`then`); one still there after 20 s that
+    does not fit is rejected."""
+    from app.gui.qt import QApplication, QMessageBox, QTimer
 
     answer = Answer()
     _ANSWERS.append(answer)
@@ -239,23 +272,17 @@ def answer_question(qtbot: Any, button: str, screenshot: str | None = None) -> A
         if answer.expired:
             return
         box = QApplication.activeModalWidget()
-        texts = ({b.text().replace("&", ""): b for b in box.buttons()}
-                 if isinstance(box, QMessageBox) and box.isVisible() else {})
-        if button not in texts:
+        if not (isinstance(box, QMessageBox) and box.isVisible() and fits(box)):
             if time.monotonic() < deadline:
                 QTimer.singleShot(20, act)
             elif isinstance(box, QMessageBox):
                 box.reject()
             return
-        assert isinstance(box, QMessageBox)
-        answer.title, answer.text, answer.buttons = box.windowTitle(), box.text(), list(texts)
-        answer.details = box.informativeText()
-        answer.whole = box.detailedText()
-        if screenshot:
-            SCREENSHOTS.mkdir(exist_ok=True)
-            box.grab().save(str(SCREENSHOTS / f"{screenshot}.png"))
-        answer.done = True  # before the click: what it sets off may open the next box
-        qtbot.mouseClick(texts[button], Qt.MouseButton.LeftButton)
+        answer.title, answer.text = box.windowTitle(), box.text()
+        answer.buttons = [b.text().replace("&", "") for b in box.buttons()]
+        answer.details, answer.whole = box.informativeText(), box.detailedText()
+        answer.done = True  # before the act: what it sets off may open the next box
+        then(box)
 
     QTimer.singleShot(0, act)
     return answer

@@ -7,20 +7,18 @@ Run as root: only root can make a file that belongs to someone else."""
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from app.gui.qt import QApplication, QMessageBox, Qt, QTimer
+from app.gui.qt import QApplication, Qt
 from app.store import backup
 from tests.gui.conftest import (
-    Answer,
     Gui,
     answer_question,
     command_task,
     export_from_another_home,
+    press_enter_on,
     said,
 )
 from tests.gui.file_dialogs import choose_path, file_dialog, file_menu_entry, import_tasks
@@ -29,46 +27,6 @@ OTHER = 65534  # nobody
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
                                 reason="only root can make files that belong to another user")
-
-
-PRESSES: list[Answer] = []
-
-
-@pytest.fixture(autouse=True)
-def _presses_end_with_their_test() -> Iterator[None]:
-    yield
-    for answer in PRESSES:
-        answer.expired = True
-    PRESSES.clear()
-
-
-def press_enter_on(gui: Gui, title: str) -> Answer:
-    """When the next message box shows, press Enter on it, as a person does who reads no
-    further; what it said. Another box than the one titled `title` is closed instead (its
-    title in the answer), and so is any box still there after 20 s: no test is left blocked
-    on one."""
-    answer = Answer()
-    PRESSES.append(answer)
-    deadline = time.monotonic() + 20
-
-    def act() -> None:
-        if answer.expired:
-            return
-        box = QApplication.activeModalWidget()
-        if not (isinstance(box, QMessageBox) and box.isVisible()):
-            if time.monotonic() < deadline:
-                QTimer.singleShot(20, act)
-            return
-        answer.title, answer.text = box.windowTitle(), box.text()
-        answer.buttons = [b.text().replace("&", "") for b in box.buttons()]
-        answer.done = True
-        if box.windowTitle() == title:
-            gui.qtbot.keyClick(box, Qt.Key.Key_Return)
-        else:
-            box.reject()
-
-    QTimer.singleShot(0, act)
-    return answer
 
 
 def planted(path: Path) -> Path:
@@ -82,7 +40,7 @@ def test_restore_of_another_user_s_backup_warns_and_needs_a_click(gui: Gui,
     file = planted(backup.make(gui.store.home, tmp_path / "backup.db"))
     words = (f"{file} is nobody's, not yours: its tasks would run their commands as you. "
              "Restore it only if you trust nobody.")
-    answer = press_enter_on(gui, "Restore nobody's file?")
+    answer = press_enter_on(gui.qtbot, "Restore nobody's file?")
     file_menu_entry(gui, "Restore…")
     choose_path(gui, file_dialog(gui, ops), file)
     gui.wait_until(lambda: answer.done)
@@ -117,7 +75,7 @@ def test_import_of_another_user_s_export_warns_and_needs_a_click(gui: Gui,
     gui.service.create_task(command_task("keep"))
     file = planted(export_from_another_home(
         tmp_path, "tasks.json", [(["task", "add", "planted", "--command", "true"], None)]))
-    answer = press_enter_on(gui, "Import nobody's file?")
+    answer = press_enter_on(gui.qtbot, "Import nobody's file?")
     import_tasks(gui, file)
     gui.wait_until(lambda: answer.done)
     assert answer.title == "Import nobody's file?"
@@ -148,7 +106,7 @@ def test_a_crontab_of_another_user_is_previewed_only_after_a_click(gui: Gui,
     dialog = gui.window.task_ops.import_preview
     assert dialog is not None
     gui.wait_until(dialog.isVisible)
-    answer = press_enter_on(gui, "Import nobody's file?")
+    answer = press_enter_on(gui.qtbot, "Import nobody's file?")
     gui.qtbot.keyClicks(dialog.path, str(file))
     gui.qtbot.keyClick(dialog.path, Qt.Key.Key_Return)
     gui.wait_until(lambda: answer.done)
