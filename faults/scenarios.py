@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from app.engine.headless import EXIT_DAMAGED  # (the damaged store's own exit: 65)
 from faults.harness import (
     MARK_VAR,
     Home,
@@ -132,8 +133,9 @@ def _populated(folder: Path, tasks: int = 40) -> Home:
 
 
 def damaged(folder: Path) -> dict[str, Any]:
-    """Random pages overwritten: the engine refuses with one line, nothing is written into
-    the store, `tickwork check` names the problems."""
+    """Random pages overwritten: the engine refuses with one line (and its own status, which
+    its systemd unit does not restart), nothing is written into the store, `tickwork check`
+    names the problems."""
     home = _populated(folder, 200)
     rng = random.Random(7)
     size = home.db.stat().st_size
@@ -157,7 +159,7 @@ def damaged(folder: Path) -> dict[str, Any]:
                           f"{checked.code} ({len(checked.out.splitlines())} problem"
                           f"{'' if len(checked.out.splitlines()) == 1 else 's'}), file "
                           f"{'unchanged' if verdict['unchanged'] else 'WRITTEN'}")
-    verdict["ok"] = (code == 1 and verdict["engine_one_line"] and added.code != 0
+    verdict["ok"] = (code == EXIT_DAMAGED and verdict["engine_one_line"] and added.code != 0
                      and verdict["add_one_line"] and checked.code == 1
                      and checked.out.strip() != "" and verdict["unchanged"])
     return verdict
