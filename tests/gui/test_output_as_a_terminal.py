@@ -7,14 +7,17 @@ window title, a screen clear) is shown, never obeyed. It showed each ESC as a bo
 
 from __future__ import annotations
 
+import random
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from app.cli.run_log import terminal_text
 from app.core.task import FINISHED_STATUSES
 from app.core.term_colours import contrast
-from app.gui.qt import QApplication, QColor, QFont, QPalette, QTextCharFormat, QTextCursor, Qt
+from app.gui.qt import QApplication, QColor, QFont, QPalette, Qt, QTextCharFormat, QTextCursor
 from app.gui.runs.output import RunLog
 from app.gui.settings import appearance
 from app.gui.widgets import display
@@ -109,3 +112,22 @@ def test_colours_and_progress_as_a_terminal_shows_them(gui: Gui,
         [*SHOWN[:-1], "warn"]) + "\n"
     stored = "".join(text for _seq, _stream, text in s.run_output(run.id))
     assert "\x1b[1;32mPASSED" in stored and "get  10%\rget  55%" in stored  # kept as printed
+
+
+ATOMS = ["a", "bc", "defg", "\n", "\r", "\r\n", "\x1b[31m", "\x1b[0m", "\x1b[1;4m",
+         "\x1b]0;t\x07", "\x1b", "[", "m", "\x07", "  ", "xyz\n"]
+
+
+def test_the_window_shows_the_text_a_terminal_is_sent(qapp: Any) -> None:
+    """The window and `run show --log` on a terminal (app/cli/run_log.py) show the same
+    lines, marks and all, whatever the chunks: 300 random runs of streams and pieces."""
+    for trial in range(300):
+        rnd = random.Random(trial)
+        chunks = [(rnd.choice(["stdout", "stdout", "stderr", "tickwork"]),
+                   "".join(rnd.choice(ATOMS) for _ in range(rnd.randint(1, 8))))
+                  for _ in range(rnd.randint(1, 8))]
+        log = RunLog()
+        for stream, text in chunks:
+            log.add(stream, text)
+        log.end()
+        assert log.toPlainText() == re.sub(r"\x1b\[[0-9;]*m", "", terminal_text(chunks)), chunks
