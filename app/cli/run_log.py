@@ -1,15 +1,15 @@
 """`run show --log`: a run's output as it goes to a terminal — as a terminal would show the
 program's own writes (app/core/terminal.py: its colours, its "\\r" progress in its last
-state, every other control shown, not obeyed), and each line of stderr and of Tickwork's own
-after its mark, as the window marks them — or, piped or saved, byte for byte as the program
-wrote it (it is the program's output, not a field)."""
+state, ESC[K erasing a line's rest, every other control shown, not obeyed), and each line of
+stderr and of Tickwork's own after its mark, as the window marks them — or, piped or saved,
+byte for byte as the program wrote it (it is the program's output, not a field)."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 
-from app.core.terminal import MARKS, PLAIN, Screen, Shown, Span
+from app.core.terminal import MARKS, PLAIN, Screen, Shown, Span, spans_until
 
 
 def write_log(chunks: Sequence[tuple[int, str, str]]) -> None:
@@ -38,7 +38,7 @@ def terminal_text(chunks: Iterable[tuple[str, str]]) -> str:
             out.append(_sgr_lines(line, current) + "\n")
             line = []
         current = stream
-        line = _until(line, keep) + spans
+        line = spans_until(line, keep) + spans
         for n in range(len(line) - 1, -1, -1):  # the lines that ended go out
             end = line[n].text.rfind("\n")
             if end >= 0:
@@ -86,13 +86,3 @@ def _sgr_lines(spans: list[Span], stream: str) -> str:
     lines.append("".join(parts) + ("\x1b[0m" if style is not PLAIN else ""))
     return "\n".join(mark + text if text else text for text in lines)
 
-
-def _until(spans: list[Span], keep: int) -> list[Span]:
-    """`spans`' first `keep` characters."""
-    out: list[Span] = []
-    for span in spans:
-        if keep <= 0:
-            break
-        out.append(span if len(span.text) <= keep else Span(span.text[:keep], span.style))
-        keep -= len(span.text)
-    return out

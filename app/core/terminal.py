@@ -2,12 +2,14 @@
 colour and a download's progress is one line, not 3,000: SGR sequences (ESC[…m: colour,
 bold, faint, italic, underline) become a `Style`, and a carriage return not followed by a
 newline sends what follows over the line's start (the line's last state is what is shown,
-its characters overwritten as a terminal overwrites them). Every other escape sequence and
-control is shown (`\\x1b[2J`, `\\x1b]52;…`), never obeyed, as `shown` shows data: a
-cursor move, a title, the clipboard are hostile or meaningless in a log.
+its characters overwritten as a terminal overwrites them), and ESC[K / ESC[2K erase that line
+from the cursor / all of it (grep --color=always writes ESC[K after each colour, progress
+after "\\r"; it reaches no further than "\\r" does). Every other escape sequence and control is
+shown (`\\x1b[2J`, `\\x1b]52;…`), never obeyed, as `shown` shows data: a cursor move, a
+title, the clipboard are hostile or meaningless in a log.
 
 The stored output is untouched: this is a view of it, for the Runs view's output
-(app/gui/runs/output.py) and `run show --log` on a terminal (app/cli/output.py). Each
+(app/gui/runs/output.py) and `run show --log` on a terminal (app/cli/run_log.py). Each
 stream is its own `Screen`, fed chunk by chunk as the engine sends them: a sequence or a
 "\\r\\n" cut between two chunks is held until the next one says what it is."""
 
@@ -124,7 +126,9 @@ _SGR = re.compile(r"\x1b\[([0-9;]*)m")
 # a control `shown` escapes, but an SGR sequence's ESC
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f]|\x1b(?!\[[0-9;]*m)")
 # an SGR sequence, or carriage returns (a line's end when a newline follows them)
-_TOKEN = re.compile(r"\x1b\[([0-9;]*)m|\r+(\n?)")
+_TOKEN = re.compile(r"\x1b\[([0-9;]*)m|\r+(\n?)|\x1b\[([02]?)K")
+# erase in line (EL): to its end, or all of it
+_ERASE = re.compile(r"\x1b\[[02]?K")
 # what a chunk may end in that the next chunk decides: the start of an SGR sequence, or
 # carriage returns (a newline may follow)
 _OPEN = re.compile(r"(?:\x1b(?:\[[0-9;]*)?|\r+)\Z")
@@ -148,7 +152,7 @@ class Screen:
         if cut is not None:
             text, self.held = text[:cut.start()], text[cut.start():]
         start = self.width
-        if self.column is not None or "\r" in text:
+        if self.column is not None or "\r" in text or _ERASE.search(text):
             return self._feed(text, start)
         if "\x1b" not in text:  # (most chunks)
             if not text:
@@ -181,9 +185,11 @@ class Screen:
                 touched, first = self._write(shown(text[at:match.start()]), ended, touched,
                                              first)
             at = match.end()
-            params, newline = match.group(1), match.group(2)
+            params, newline, erase = match.group(1), match.group(2), match.group(3)
             if params is not None:
                 self.style = styled(self.style, params)
+            elif erase is not None:
+                touched = self._erase(erase == "2", touched, first)
             elif newline:
                 touched, first = self._write("\n", ended, touched, first)
             elif self.width:  # "\r": what follows goes over the line from its start
@@ -192,6 +198,19 @@ class Screen:
             touched, first = self._write(shown(text[at:]), ended, touched, first)
         spans = ended + self.line if not first else list(self.line)
         return Shown(touched, _after(spans, touched))
+
+    def _erase(self, whole: bool, touched: int, first: bool) -> int:
+        """ESC[K: the open line erased from where text would go to its end; ESC[2K: all of
+        it, blanks up to there (a terminal keeps the cursor's column). Returns `touched`: the
+        first column of the starting line changed (`first`: the open line is that one)."""
+        column = self.width if self.column is None else self.column
+        changed = 0 if whole else column
+        self.line = ([Span(" " * column, PLAIN)] if column else []) if whole \
+            else spans_until(self.line, column)
+        if first and changed < self.width:
+            touched = min(touched, changed)
+        self.width, self.column = column, None
+        return touched
 
     def _write(self, text: str, ended: list[Span], touched: int,
                first: bool) -> tuple[int, bool]:
@@ -266,6 +285,17 @@ class Screen:
                 return
         self.line.extend(spans)
         self.width += sum(len(s.text) for s in spans)
+
+
+def spans_until(spans: list[Span], keep: int) -> list[Span]:
+    """`spans`' first `keep` characters."""
+    out: list[Span] = []
+    for span in spans:
+        if keep <= 0:
+            break
+        out.append(span if len(span.text) <= keep else Span(span.text[:keep], span.style))
+        keep -= len(span.text)
+    return out
 
 
 def _after(spans: list[Span], skip: int) -> list[Span]:

@@ -86,8 +86,8 @@ CHUNKS = [
     ("stdout", "[33mwarn\x1b[0m 1\ndownload  10%"),
     ("stdout", "\rdownload  55%\r"),
     ("stderr", "slow mirror\ntry again\n"),
-    ("stdout", "\rdownload 100%\n\x1b]0;owned\x07\x1b]52;c;cm0gLXJmIH4=\x07\x1b[8mhidden"
-               "\x1b[0m\x1b[2Jdone\n"),
+    ("stdout", "\r\x1b[Kdownload 9%\na \x1b[01;31m\x1b[Kfoo\x1b[m\x1b[K b\n"
+               "\x1b]0;owned\x07\x1b]52;c;cm0gLXJmIH4=\x07\x1b[8mhidden\x1b[0m\x1b[2Jdone\n"),
     ("tickwork", "returned: 0\n"),
 ]
 SEEN = [
@@ -97,7 +97,8 @@ SEEN = [
     "download  55%",  # its last state when stderr came
     "stderr: slow mirror",
     "stderr: try again",
-    "download 100%",
+    "download 9%",  # ESC[K erased the line's rest, as a terminal does
+    "a \x1b[0;1;31mfoo\x1b[0m b",  # grep --color=always
     "\\x1b]0;owned\\x07\\x1b]52;c;cm0gLXJmIH4=\\x07hidden\\x1b[2Jdone",  # conceal left out
     "tickwork: returned: 0",
 ]

@@ -97,3 +97,13 @@ def test_a_colour_that_would_not_read_is_moved_until_it_does() -> None:
     assert readable(rgb(1), white) == rgb(1)  # red reads on white as it is
     shade = readable(rgb(3), white)
     assert shade[0] == shade[1] > shade[2]  # still a yellow, darker
+
+
+def test_erase_in_line_as_a_terminal_does() -> None:
+    """ESC[K (grep --color=always writes it after each colour; progress after "\\r") erases
+    the line from the cursor; ESC[2K all of it, the cursor where it was."""
+    assert screen_text(["a \x1b[01;31m\x1b[Kfoo\x1b[m\x1b[K b\n"])[0] == "a foo b\n"
+    assert screen_text(["long line 100%", "\r\x1b[Kshort\n"])[0] == "short\n"
+    assert screen_text(["abcdef\r\x1b[2Kxy\n"])[0] == "xy\n"
+    assert screen_text(["abcdef\x1b[2Kxy\n"])[0] == "      xy\n"
+    assert screen_text(["abcdef\rab\x1b[Kz\n"])[0] == "abz\n"

@@ -1,8 +1,9 @@
 """A run's output as a person reads it in the Runs view: what a program coloured (a test
 report's green PASSED and red FAILED, `--color=always`) is in colour, readable on the light
 and the dark palette alike (yellow on white is moved until it reads); a progress line
-rewritten with "\\r" is one line, its last state, live as it goes; any other escape (a
-window title, a screen clear) is shown, never obeyed. It showed each ESC as a box and
+rewritten with "\\r" is one line, its last state, live as it goes (ESC[K, which grep writes
+after each colour, erases the line's rest as a terminal does); any other escape (a window
+title, a screen clear) is shown, never obeyed. It showed each ESC as a box and
 `[31m` after it, and every "\\r" began a line of its own. Copy gives the text shown."""
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ from tests.gui.test_dark_switch import choose_scheme
 
 SCRIPT = (
     r"printf '\033[1;32mPASSED\033[0m test_a\n\033[31mFAILED\033[0m test_b\n'; "
-    r"printf 'get  10%%'; sleep 0.6; printf '\rget  55%%'; sleep 1.2; printf '\rget 100%%\n'; "
+    r"printf 'get  10%%'; sleep 0.6; printf '\rget  55%%'; sleep 1.2; "
+    r"printf '\r\033[Kget 1%%\n'; "
+    r"echo 'a foo b' | grep --color=always foo; "
     r"printf '\033]0;owned\007\033[2Jdone \033[4;38;5;208munder\033[24;39m\n'; "
     r"printf '\033[33mwarn\033[0m\n' >&2")
-SHOWN = ["PASSED test_a", "FAILED test_b", "get 100%", "\\x1b]0;owned\\x07\\x1b[2Jdone under",
-         "stderr: warn"]
+SHOWN = ["PASSED test_a", "FAILED test_b", "get 1%", "a foo b",
+         "\\x1b]0;owned\\x07\\x1b[2Jdone under", "stderr: warn"]
 
 
 @pytest.fixture
@@ -90,6 +93,8 @@ def test_colours_and_progress_as_a_terminal_shows_them(gui: Gui,
     r = failed.foreground().color()
     assert r.red() > 2 * max(r.green(), r.blue()), r.name()
     assert format_at(log, "under").fontUnderline()
+    f = format_at(log, "foo").foreground().color()  # grep's match: bold red
+    assert f.red() > 2 * max(f.green(), f.blue()) and format_at(log, "foo").fontWeight() == 700
     assert not format_at(log, " test_a").fontUnderline()
     assert format_at(log, " test_a").fontWeight() != QFont.Weight.Bold
     for word in ("PASSED", "FAILED", "under", "warn"):  # yellow on white too
@@ -115,7 +120,7 @@ def test_colours_and_progress_as_a_terminal_shows_them(gui: Gui,
 
 
 ATOMS = ["a", "bc", "defg", "\n", "\r", "\r\n", "\x1b[31m", "\x1b[0m", "\x1b[1;4m",
-         "\x1b]0;t\x07", "\x1b", "[", "m", "\x07", "  ", "xyz\n"]
+         "\x1b]0;t\x07", "\x1b", "[", "m", "\x07", "  ", "xyz\n", "\x1b[K", "\x1b[2K", "K"]
 
 
 def test_the_window_shows_the_text_a_terminal_is_sent(qapp: Any) -> None:

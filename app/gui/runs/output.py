@@ -11,10 +11,11 @@ own, a break that is the window's too and left out of a copy.
 What a program printed is shown as a terminal shows it (app/core/terminal.py): its SGR
 colours, bold, faint, italic and underline as formats — a colour that would not read on the
 palette's base moved until it does (app/core/term_colours.py), again on a change of palette —
-and a line it overwrote with "\r" in its last state, live too; any other escape or control
-is shown (`\x1b]52;…`), never obeyed. Copy gives the text shown, without marks or escapes.
+and a line it overwrote with "\\r" (or erased, ESC[K) in its last state, live too; any other
+escape or control is shown (`\\x1b]52;…`), never obeyed. Copy gives the text shown, without
+marks or escapes.
 
-Appending is the live log's hot path: a chunk without escapes or "\r" is one insert, its
+Appending is the live log's hot path: a chunk without escapes or "\\r" is one insert, its
 marks put in the text it inserts (no undo history is kept); a coloured one an insert a span.
 """
 
@@ -98,10 +99,13 @@ class RunLog(QPlainTextEdit):
             cursor.insertText("\n", base)
             cursor.block().setUserState(JOINED)
             self._open = False
-        elif keep < width:  # what follows `keep` on the open line is written over
-            block = self.document().lastBlock()
-            cursor.setPosition(block.position() + _mark_length(block) + keep,
+        elif keep < width:  # what follows `keep` on the open line is written over or erased
+            block = self.document().lastBlock()  # (from its start, its mark goes too: the
+            # line may be erased, ESC[K, and a mark comes only with text)
+            cursor.setPosition(block.position() + (_mark_length(block) + keep if keep else 0),
                                QTextCursor.MoveMode.KeepAnchor)
+            cursor.removeSelectedText()
+            self._open = bool(keep)
         mark = MARKS.get(stream)
         start = not self._open  # at a line's start
         for text, style in spans:
