@@ -58,13 +58,6 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _JSON_RAW = {c: f"\\u{c:04x}" for c in [0x7F, *range(0x80, 0xA0)]}
 
 
-def for_terminal(text: str) -> str:
-    """A run's output as it may reach a terminal: there, shown as `shown` shows data; piped
-    or saved, left byte for byte as the program wrote it (it is the program's output, not a
-    field)."""
-    return shown(text) if sys.stdout.isatty() else text
-
-
 def print_json(data: Any) -> None:
     """Data as JSON, exact; the DEL and C1 controls that JSON leaves raw in a string are
     written escaped (`\\u009b`), the same value to a reader, nothing to a terminal, and so is

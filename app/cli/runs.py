@@ -6,8 +6,9 @@ import argparse
 import sys
 
 from app.cli.arguments import BIGGEST
-from app.cli.output import for_terminal, print_json, run_rows, show_run, table
+from app.cli.output import print_json, run_rows, show_run, table
 from app.cli.parser import EXIT_OK
+from app.cli.run_log import write_log
 from app.cli.store import service, stop_left_behind
 from app.core.nouns import plural
 from app.core.run import peaks, peaks_text
@@ -44,8 +45,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                           "second while it ran)" if samples else "-")
             if args.log:
                 print("-" * 12 + " output")
-                for _seq, _stream, text in chunks:
-                    sys.stdout.write(for_terminal(text))
+                write_log(chunks)
     elif args.run_cmd == "cancel":
         stop_left_behind(svc, [args.run])
         run = svc.cancel_run(args.run)

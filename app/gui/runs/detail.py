@@ -255,6 +255,8 @@ class RunDetail(QWidget):
         early, self._early = self._early, []
         for chunk in sorted(early, key=lambda c: c.seq):
             self._append(chunk.seq, chunk.stream, chunk.text)
+        if self.run.status in FINISHED_STATUSES:  # all of it read: nothing more to wait for
+            self.log.end()
         if self._stale:
             self.on_store_changed()
 

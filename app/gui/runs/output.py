@@ -8,15 +8,25 @@ the output as it was printed, without them, as `printed()` does. Where the strea
 the middle of a line (a prompt on stdout, then an error) the new stream starts a line of its
 own, a break that is the window's too and left out of a copy.
 
-Appending is the live log's hot path: a chunk is one insert, its marks put in the text it
-inserts (no undo history is kept).
+What a program printed is shown as a terminal shows it (app/core/terminal.py): its SGR
+colours, bold, faint, italic and underline as formats — a colour that would not read on the
+palette's base moved until it does (app/core/term_colours.py), again on a change of palette —
+and a line it overwrote with "\\r" (or erased, ESC[K) in its last state, live too; any other
+escape or control is shown (`\\x1b]52;…`), never obeyed. Copy gives the text shown, without
+marks or escapes.
+
+Appending is the live log's hot path: a chunk without escapes or "\\r" is one insert, its
+marks put in the text it inserts (no undo history is kept); a coloured one an insert a span.
 """
 
 from __future__ import annotations
 
+from app.core.term_colours import FAINT_READABLE, READABLE, mix, readable, rgb
+from app.core.terminal import MARKS, PLAIN, Screen, Span, Style, styled
 from app.gui.qt import (
     QColor,
     QEvent,
+    QFont,
     QFontDatabase,
     QMimeData,
     QPalette,
@@ -29,10 +39,10 @@ from app.gui.qt import (
 from app.gui.widgets import display
 
 MAX_LINES = 50_000
-MARKS = {"stderr": "stderr: ", "tickwork": "tickwork: "}
 # the stream of text drawn in a colour of its own (stderr, Tickwork's), so a change of palette
 # finds it, and a copy the mark its line starts with
 STREAM = QTextCharFormat.Property.UserProperty + 1
+STYLE = STREAM + 1  # the SGR style of text a program styled (`Style.sgr()`), so it is too
 JOINED = 1  # a line's user state: the break before it is the window's (a stream changed)
 
 
@@ -48,46 +58,114 @@ class RunLog(QPlainTextEdit):
         self.setPlaceholderText("No output.")
         self._stream = "stdout"  # the stream of the last line's text
         self._open = False  # the last line has text and no end yet
-        self._formats: dict[str, QTextCharFormat] = {}
+        self._formats: dict[tuple[str, Style], QTextCharFormat] = {}
+        self._screens: dict[str, Screen] = {}  # each stream as a terminal shows it
 
     def clear(self) -> None:
         super().clear()
         self._stream, self._open = "stdout", False
+        self._screens.clear()
 
     def add(self, stream: str, text: str) -> None:
         """Append what a run printed on `stream` (stdout, stderr, tickwork), marked."""
-        if not text:
+        if text:
+            screen = self._screens.get(stream)
+            if screen is None:
+                screen = self._screens[stream] = Screen()
+            width = screen.width
+            self._show(stream, width, *screen.feed(text))
+
+    def end(self) -> None:
+        """The output has ended: what a stream held for its next chunk (an ESC at its very
+        end) is shown as it is."""
+        for stream, screen in list(self._screens.items()):
+            if screen.held:
+                width = screen.width
+                self._show(stream, width, *screen.flush())
+
+    def _show(self, stream: str, width: int, keep: int, spans: list[Span]) -> None:
+        """A stream's open line (`width` long) cut after `keep` characters and `spans` put
+        after it, each line of a marked stream after its mark."""
+        if not spans and keep >= width:
             return
         bar = self.verticalScrollBar()
         at_end = bar.value() >= bar.maximum() - 2
         cursor = QTextCursor(self.document())
         cursor.movePosition(QTextCursor.MoveOperation.End)
         cursor.beginEditBlock()
-        fmt = self._format(stream)
+        base = self._format(stream, PLAIN)
         if self._open and stream != self._stream:  # another stream mid-line: a line of its own
-            cursor.insertText("\n", fmt)
+            self._screens[self._stream].break_line()
+            cursor.insertText("\n", base)
             cursor.block().setUserState(JOINED)
             self._open = False
+        elif keep < width:  # what follows `keep` on the open line is written over or erased
+            block = self.document().lastBlock()  # (from its start, its mark goes too: the
+            # line may be erased, ESC[K, and a mark comes only with text)
+            cursor.setPosition(block.position() + (_mark_length(block) + keep if keep else 0),
+                               QTextCursor.MoveMode.KeepAnchor)
+            cursor.removeSelectedText()
+            self._open = bool(keep)
         mark = MARKS.get(stream)
-        if mark is not None:  # each line with text after its mark, unless it goes on a line
-            lines = text.split("\n")
-            text = "\n".join(mark + line if line and (i or not self._open) else line
-                             for i, line in enumerate(lines))
-        cursor.insertText(text, fmt)  # (one insert: the hot path)
+        start = not self._open  # at a line's start
+        for text, style in spans:
+            plain = style is PLAIN
+            fmt = base if plain else self._format(stream, style)
+            if mark is None or not (start or "\n" in text):
+                cursor.insertText(text, fmt)  # (one insert a span: the hot path)
+            elif plain:  # each line with text after its mark, unless it goes on a line
+                cursor.insertText("\n".join(mark + line if line and (i or start) else line
+                                            for i, line in enumerate(text.split("\n"))), fmt)
+            else:
+                for i, line in enumerate(text.split("\n")):
+                    if i:
+                        cursor.insertText("\n", fmt)
+                    if line and (i or start):
+                        cursor.insertText(mark, base)
+                    if line:
+                        cursor.insertText(line, fmt)
+            start = text[-1] == "\n"
         cursor.endEditBlock()
-        self._stream, self._open = stream, not text.endswith("\n")
+        self._stream, self._open = stream, self._screens[stream].width > 0
         if at_end:
             bar.setValue(bar.maximum())
 
-    def _format(self, stream: str) -> QTextCharFormat:
-        fmt = self._formats.get(stream)
+    def _format(self, stream: str, style: Style) -> QTextCharFormat:
+        fmt = self._formats.get((stream, style))
         if fmt is None:
             fmt = QTextCharFormat()  # stdout in no colour of its own: the palette's text
             if stream in MARKS:
                 fmt.setProperty(STREAM, stream)
                 fmt.setForeground(self._colour(stream))
-            self._formats[stream] = fmt
+            if style is not PLAIN:
+                self._style(fmt, stream, style)
+            self._formats[(stream, style)] = fmt
         return fmt
+
+    def _style(self, fmt: QTextCharFormat, stream: str, style: Style) -> None:
+        """A program's SGR style on `fmt`, its colours readable on the palette's base."""
+        fmt.setProperty(STYLE, style.sgr())
+        if style.bold:
+            fmt.setFontWeight(QFont.Weight.Bold)
+        fmt.setFontItalic(style.italic)
+        fmt.setFontUnderline(style.underline)
+        palette = self.palette()
+        back = palette.color(QPalette.ColorRole.Base)
+        if style.bg is not None:
+            back = QColor(*rgb(style.bg))
+            fmt.setBackground(back)
+        if style.fg is None and style.bg is None and not style.faint:
+            return  # the stream's colour, or the palette's text
+        if style.fg is not None:
+            fore = rgb(style.fg)
+        else:
+            text = self._colour(stream) if stream in MARKS \
+                else palette.color(QPalette.ColorRole.Text)
+            fore = (text.red(), text.green(), text.blue())
+        ground = (back.red(), back.green(), back.blue())
+        if style.faint:
+            fore = readable(mix(fore, ground, 0.4), ground, FAINT_READABLE)
+        fmt.setForeground(QColor(*readable(fore, ground, READABLE)))
 
     def _colour(self, stream: str) -> QColor:
         """stderr in the failure colour, Tickwork's own lines in the placeholder's."""
@@ -137,14 +215,15 @@ class RunLog(QPlainTextEdit):
             while not it.atEnd():
                 fragment = it.fragment()
                 stream = fragment.charFormat().property(STREAM)
-                if isinstance(stream, str):
+                sgr = fragment.charFormat().property(STYLE)
+                if isinstance(stream, str) or isinstance(sgr, str):
                     cursor = QTextCursor(self.document())
                     cursor.setPosition(fragment.position())
                     cursor.setPosition(fragment.position() + fragment.length(),
                                        QTextCursor.MoveMode.KeepAnchor)
-                    fmt = QTextCharFormat()
-                    fmt.setForeground(self._colour(stream))
-                    cursor.mergeCharFormat(fmt)
+                    cursor.setCharFormat(self._format(
+                        stream if isinstance(stream, str) else "stdout",
+                        styled(PLAIN, sgr) if isinstance(sgr, str) else PLAIN))
                 it += 1
             block = block.next()
 
