@@ -68,6 +68,7 @@ class RunRecorder:
         self.hub = hub
         self.stats = stats
         self.keyring = keyring
+        self._workers_key: bytes | None = None  # (workers_key: read once)
         self._finished = finished
         self._seq: dict[int, itertools.count[int]] = {}
         self._masks: dict[int, tuple[Masker, dict[str, MaskStream]]] = {}
@@ -121,16 +122,20 @@ class RunRecorder:
         self.writer.submit(lambda: celery_runs.audit_ignored_result(run_id, detail, now))
 
     def workers_key(self) -> bytes:
-        """The home's workers' key, made on first use, that seals a Celery run's secrets
-        (app/remote/sealing.py); LookupError when the keyring cannot give it."""
+        """The home's workers' key, made on first use, that signs a Celery run's job and
+        seals its secrets (app/remote/sealing.py); LookupError when the keyring cannot give
+        it. Kept once read: each run needs it, and a keyring may answer slowly (D-Bus)."""
         from app.remote import sealing
 
+        if self._workers_key is not None:
+            return self._workers_key
         try:
             key = sealing.home_key(self.keyring, make=True)
         except Exception as exc:  # (the keyring's own: locked, refused, D-Bus)
             raise LookupError(f"cannot read the workers' key from the keyring: {exc}") from None
         if key is None:
             raise LookupError("the keyring did not keep the workers' key")
+        self._workers_key = key
         return key
 
     def on_output(self, attempt: Attempt, stream: str, text: str) -> None:
