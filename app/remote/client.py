@@ -317,6 +317,9 @@ class CeleryRuns:
 
     def _ignored(self, message: list[Any]) -> None:
         _kind, celery_id, run_id, attempt, status, code = message[:6]
+        if not isinstance(run_id, int):  # (not a run's: a made-up reply, or a refused job's)
+            log.warning("a reply that is not Tickwork's was dropped: %r", message[:4])
+            return
         log.warning("run %s attempt %s: a result from Celery (%s) came after the run was "
                     "settled; ignored", run_id, attempt, status)
         self.sink.on_ignored_result(int(run_id), {

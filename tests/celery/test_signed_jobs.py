@@ -67,7 +67,8 @@ def home_key(service: Any) -> bytes:
 
 
 def test_a_job_pushed_into_redis_by_hand_is_not_run(
-        engine: Any, service: Any, broker: str, start_worker: Any, tmp_path: Path) -> None:
+        engine: Any, service: Any, broker: str, start_worker: Any, tmp_path: Path,
+        caplog: Any) -> None:
     service.create_task(shell_task("real", "echo real"))
     real = service.run_now("real")  # (its engine's reply list, read from the broker)
     reply = wait_until(lambda: waiting(broker), 15)[0][1]["reply"]
@@ -79,10 +80,12 @@ def test_a_job_pushed_into_redis_by_hand_is_not_run(
     job = command_job(planted["theirs"], reply)
     push_by_hand(broker, signed_by_them,
                  {**job, "signature": sealing.sign(job, theirs, signed_by_them)})
+    odd = str(uuid.uuid4())  # its refusal, heard by the engine, names no run it could have
+    push_by_hand(broker, odd, {**command_job(tmp_path / "odd", reply), "run_id": "odd"})
 
     worker = start_worker()
     assert ended(service, real.id).status == "succeeded"
-    wait_until(lambda: worker.text().count(f"refused: {NOT_SENT}") == 2, 30)
+    wait_until(lambda: worker.text().count(f"refused: {NOT_SENT}") == 3, 30)
     kid = sealing.key_id(key)
     assert (f"run 999 ({unsigned}) refused: {NOT_SENT}: it came without a signature (the "
             f"worker w1@test has the workers' keys: {kid})") in worker.text()
@@ -103,6 +106,10 @@ def test_a_job_pushed_into_redis_by_hand_is_not_run(
     push_by_hand(broker, good, {**job, "signature": sealing.sign(job, key, good)})
     wait_until(planted["signed"].exists, 30)
     assert not planted["unsigned"].exists() and not planted["theirs"].exists()
+    assert not (tmp_path / "odd").exists()
+    # (a reply naming no run was read as the broker gone: "unreachable (ValueError …)")
+    assert "reply that is not Tickwork's was dropped: ['done', '" + odd in caplog.text
+    assert "unreachable" not in caplog.text
 
 
 def test_a_job_altered_in_redis_or_sent_again_as_another_run_is_refused(
