@@ -52,13 +52,36 @@ def _engine(home: Path, url: str, env: dict[str, str]) -> subprocess.Popen[bytes
                             env=env, cwd=ROOT, start_new_session=True)
 
 
-def _worker(base: Path, name: str, env: dict[str, str], concurrency: int
-            ) -> subprocess.Popen[bytes]:
+def _worker_keys(base: Path, engines: int) -> list[str]:
+    """A worker's `--key-file` for each engine's home (its workers' key, made now as its
+    engine would), for it runs only the jobs they sign; `--unsigned` where the keyring
+    cannot keep them (the engines then send their runs unsigned)."""
+    from app.remote import sealing
+    from app.secrets import Keyring
+
+    options: list[str] = []
+    try:
+        for i in range(engines):
+            key = sealing.home_key(Keyring(base / f"e{i}"), make=True)
+            if key is None:
+                raise LookupError("the keyring did not keep the workers' key")
+            path = base / f"e{i}.key"
+            path.touch(0o600)  # (one others can read is said as the worker starts)
+            path.write_text(sealing.key_text(key) + "\n")
+            options += ["--key-file", str(path)]
+    except Exception as exc:  # (no keyring backend, locked)
+        log(f"no workers' keys ({exc}): the workers run unsigned jobs (--unsigned)")
+        return ["--unsigned"]
+    return options
+
+
+def _worker(base: Path, name: str, env: dict[str, str], concurrency: int,
+            keys: list[str]) -> subprocess.Popen[bytes]:
     """A `tickwork worker` (its log beside the engines'); returns once it says it is ready."""
     path = base / f"{name}.log"
     with path.open("wb") as log_file:
         proc = subprocess.Popen([sys.executable, "-m", "app.cli", "worker", "--name", name,
-                                 "--concurrency", str(concurrency)], stdout=log_file,
+                                 "--concurrency", str(concurrency), *keys], stdout=log_file,
                                 stderr=subprocess.STDOUT, env=env, cwd=ROOT,
                                 start_new_session=True)
     deadline = time.monotonic() + 120
@@ -146,7 +169,8 @@ def run_case(url: str, rate: int, window: float, *, engines: int, lead: float,
     if broker is not None:
         env["TICKWORK_BROKER"] = broker
     # the workers are up before the first fire is chosen: their start is not lateness
-    working = [_worker(base, f"w{i}@bench", env, concurrency) for i in range(workers)]
+    keys = _worker_keys(base, engines) if workers else []
+    working = [_worker(base, f"w{i}@bench", env, concurrency, keys) for i in range(workers)]
     store = Store.open(base / "writer", url=url)
     t_write = time.perf_counter()
     start = datetime.now(UTC) + timedelta(seconds=lead + n / 4000)

@@ -1,15 +1,24 @@
-"""`tickwork worker [--queue Q] [--broker URL] [--concurrency N] [--key-file FILE]`: a Celery
-worker running the runs of tasks marked `--runs-on celery[:QUEUE]` (app/remote/worker.py), in
-the foreground until SIGINT/SIGTERM (Celery's warm shutdown: running runs finish first; a
-second signal stops them)."""
+"""`tickwork worker [--queue Q] [--broker URL] [--concurrency N] [--key-file FILE]
+[--unsigned]`: a Celery worker running the runs of tasks marked `--runs-on celery[:QUEUE]`
+(app/remote/worker.py), in the foreground until SIGINT/SIGTERM (Celery's warm shutdown:
+running runs finish first; a second signal stops them).
+
+It runs only the jobs signed with a workers' key it has (app/remote/sealing.py): those of
+`--key-file`, else its home's (this machine's engine's); with none it does not start, unless
+`--unsigned` says the broker is trusted (then it runs any job the broker holds)."""
 
 from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.errors import ValidationError
 from app.core.placement import DEFAULT_QUEUE, parse_runs_on
+
+if TYPE_CHECKING:
+    from app.secrets import Keyring
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -35,7 +44,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from app.store.home import resolve_home
 
     keys = {sealing.key_id(k): k for k in map(sealing.read_key_file, args.key_file or [])}
-    keyring = Keyring(resolve_home(args.home))  # (on the engine's machine: its home's key)
+    home = resolve_home(args.home)
+    keyring = Keyring(home)  # (on the engine's machine: its home's key)
+    if not keys and not args.unsigned:
+        keys = home_keys(home, keyring)
     from app.engine.log import log_to_stderr
 
     log_to_stderr()  # (controls in a record shown escaped: app/engine/log.py)
@@ -45,4 +57,27 @@ def cmd_worker(args: argparse.Namespace) -> int:
         logging.getLogger("tickwork.worker").warning("%s", said)
     from app.remote.serve import main
 
-    return main(url, queues, concurrency, args.name, keys, keyring)
+    return main(url, queues, concurrency, args.name, keys, keyring, args.unsigned)
+
+
+def home_keys(home: Path, keyring: Keyring) -> dict[str, bytes]:
+    """A worker given no key file runs the jobs its home's engine signs (this machine's):
+    that home's key, by id (none yet: its engine makes it with its first run on Celery, and
+    the worker reads it then). ValidationError naming --key-file when there is no such home
+    or its keyring cannot be read: a worker with no key would run any job."""
+    from app.remote import sealing
+
+    if not home.is_dir():
+        why = f"there is no Tickwork home at {home}"
+    else:
+        try:
+            key = sealing.home_key(keyring, make=False)
+        except Exception as exc:  # (no keyring backend, locked: its own words)
+            why = f"the keyring of the home {home}: {exc}"
+        else:
+            return {} if key is None else {sealing.key_id(key): key}
+    raise ValidationError("key-file", f"this worker has no workers' key to check that its "
+                          f"runs come from an engine ({why}): give it the engine's key "
+                          f"({sealing.EXPORT}, then `tickwork worker --key-file FILE`), or "
+                          "start it with --unsigned if only trusted users can write to the "
+                          "broker")

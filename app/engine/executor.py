@@ -116,6 +116,7 @@ class Executor:
         self.python = PythonWorkers(sink, RunContext, most=workers, fenced=fenced)
         self._celery: CeleryRuns | None = None  # runs on Celery workers, made on first use
         self._celery_lock = threading.Lock()
+        self._unsigned_said = False  # the log said runs on Celery go unsigned (no keyring)
         self._warm_lock = threading.Lock()
         self._warming = False  # launchers are being started (`warm_commands`)
         self._warm_want = 0  # how many live launchers the next start is to make sure of
@@ -333,7 +334,7 @@ class Executor:
             return Outcome("failed", utcnow(), error="this engine cannot send runs to Celery")
         try:
             secrets = resolve_secrets(attempt, self.sink)
-            key = self.sink.workers_key() if secrets else None  # (they travel sealed)
+            key = self._workers_key(attempt, self.sink, bool(secrets))
             runs = self._celery_runs(self.sink)
         except (LookupError, ValidationError) as exc:
             self.sink.on_started(attempt)
@@ -342,6 +343,23 @@ class Executor:
         assert queue_name is not None
         runs.submit(attempt, queue_name, command_argv(attempt.action), secrets, key)
         return None
+
+    def _workers_key(self, attempt: Attempt, sink: RemoteSink, secrets: bool) -> bytes | None:
+        """The home's workers' key, that signs the job (and seals its secrets); without it
+        (no keyring here) a run with no secrets goes unsigned, and says so where a person
+        looks: only a worker started with `--unsigned` runs it. LookupError otherwise."""
+        try:
+            return sink.workers_key()
+        except LookupError as exc:
+            if secrets:
+                raise
+            if not self._unsigned_said:
+                self._unsigned_said = True
+                log.warning("runs on Celery go unsigned (%s): only a worker started with "
+                            "--unsigned runs them", exc)
+            sink.on_note(attempt, None, f"sent unsigned ({exc}): only a worker started "
+                         "with --unsigned runs it")
+            return None
 
     def _celery_runs(self, sink: RemoteSink) -> CeleryRuns:
         with self._celery_lock:

@@ -68,6 +68,8 @@ class RunRecorder:
         self.hub = hub
         self.stats = stats
         self.keyring = keyring
+        self._workers_key: bytes | None = None  # (workers_key: read once)
+        self._workers_key_lock = threading.Lock()
         self._finished = finished
         self._seq: dict[int, itertools.count[int]] = {}
         self._masks: dict[int, tuple[Masker, dict[str, MaskStream]]] = {}
@@ -121,17 +123,25 @@ class RunRecorder:
         self.writer.submit(lambda: celery_runs.audit_ignored_result(run_id, detail, now))
 
     def workers_key(self) -> bytes:
-        """The home's workers' key, made on first use, that seals a Celery run's secrets
-        (app/remote/sealing.py); LookupError when the keyring cannot give it."""
+        """The home's workers' key, made on first use, that signs a Celery run's job and
+        seals its secrets (app/remote/sealing.py); LookupError when the keyring cannot give
+        it. Kept once read: each run needs it, and a keyring may answer slowly (D-Bus). One
+        thread at a time: the first runs sent at once each made a key of their own, and
+        all but the last one kept were refused as signed with a key the worker lacks."""
         from app.remote import sealing
 
-        try:
-            key = sealing.home_key(self.keyring, make=True)
-        except Exception as exc:  # (the keyring's own: locked, refused, D-Bus)
-            raise LookupError(f"cannot read the workers' key from the keyring: {exc}") from None
-        if key is None:
-            raise LookupError("the keyring did not keep the workers' key")
-        return key
+        with self._workers_key_lock:
+            if self._workers_key is not None:
+                return self._workers_key
+            try:
+                key = sealing.home_key(self.keyring, make=True)
+            except Exception as exc:  # (the keyring's own: locked, refused, D-Bus)
+                raise LookupError(f"cannot read the workers' key from the keyring: {exc}"
+                                  ) from None
+            if key is None:
+                raise LookupError("the keyring did not keep the workers' key")
+            self._workers_key = key
+            return key
 
     def on_output(self, attempt: Attempt, stream: str, text: str) -> None:
         if attempt.secret_values:

@@ -31,6 +31,7 @@ plain Redis beside it, in the same database, under `tickwork:`:
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
@@ -147,6 +148,12 @@ def execute_timed(pipe: Any) -> tuple[list[Any], float]:
     before = time.time()
     found: list[Any] = pipe.execute()
     return found[:-1], clock_ahead(found[-1], before, time.time())
+
+
+def is_reply(name: object) -> bool:
+    """Whether `name` is an engine's reply list (`key("replies", <32 hex digits>)`): a job
+    names it, and a worker pushes nowhere else."""
+    return isinstance(name, str) and re.fullmatch("tickwork:replies:[0-9a-f]{32}", name) is not None
 
 
 def key(kind: str, ident: str) -> str:

@@ -66,7 +66,10 @@ class Remote:
         self.celery_id = str(uuid.uuid4())
         self.queue = queue_name
         self.job = job
-        # its secrets as the worker reads them from Redis: sealed (app/remote/sealing.py)
+        # the job signed for this run (a worker runs no other), its secrets as the worker
+        # reads them from Redis sealed: app/remote/sealing.py
+        job[sealing.SIGNATURE] = (None if key is None
+                                  else sealing.sign(job, key, self.celery_id))
         self.sealed = (sealing.seal(secrets, key, self.celery_id)
                        if secrets and key is not None else None)
         self.sent = False
@@ -128,7 +131,8 @@ class CeleryRuns:
     def submit(self, attempt: Attempt, queue_name: str, argv: list[str],
                secrets: dict[str, str], key: bytes | None) -> None:
         """Send a command's attempt to Celery (returns at once; the sink hears the rest),
-        its secrets sealed with `key`, the home's workers' key (`RemoteSink.workers_key`)."""
+        its job signed and its secrets sealed with `key`, the home's workers' key
+        (`RemoteSink.workers_key`; None: the job goes unsigned, and has no secrets)."""
         action = attempt.action
         job = {"version": __version__, "run_id": attempt.run_id, "attempt": attempt.attempt,
                "task_name": attempt.task_name,
@@ -313,6 +317,9 @@ class CeleryRuns:
 
     def _ignored(self, message: list[Any]) -> None:
         _kind, celery_id, run_id, attempt, status, code = message[:6]
+        if not isinstance(run_id, int):  # (not a run's: a made-up reply, or a refused job's)
+            log.warning("a reply that is not Tickwork's was dropped: %r", message[:4])
+            return
         log.warning("run %s attempt %s: a result from Celery (%s) came after the run was "
                     "settled; ignored", run_id, attempt, status)
         self.sink.on_ignored_result(int(run_id), {

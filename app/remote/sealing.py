@@ -11,6 +11,13 @@ The key id is the key's SHA-256, first 8 hex digits: it lets a worker holding se
 (one per engine's home) pick the right one, and say which it lacks. The run's Celery id is
 the associated data: a sealed value moved to another run does not open.
 
+The same key signs each run's whole job (HMAC-SHA-256 with a key derived from it, over the
+job's JSON with its keys sorted, and the run's Celery id): a worker runs only a job signed
+with a key it has, so whoever can write to the broker cannot make it run a command of their
+own, nor change one the engine sent, nor send it again as another run.
+
+    tw1.<key id>.<base64url: HMAC-SHA-256>   (the job's `signature`)
+
 A worker has the keys given with `--key-file` (the file `tickwork secret workers-key FILE`
 writes where the engine runs) and, on the engine's own machine, its home's keyring slot.
 """
@@ -20,10 +27,13 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import json
 import os
 import secrets as random
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from app.core.errors import ValidationError
 from app.secrets import Keyring
@@ -32,10 +42,16 @@ ENTRY = "workers-key"  # the home keyring slot's reserved entry (`tickwork:worke
 PREFIX = "tw1"
 KEY_BYTES = 32
 EXPORT = "`tickwork secret workers-key FILE` where the engine runs"
+SIGNATURE = "signature"  # the job's field that carries its signature
+NOT_SENT = "not sent by an engine whose key this worker has"
 
 
 class Unsealable(Exception):
     """A run's sealed secrets this worker cannot open; the message says why and the fix."""
+
+
+class Unsigned(Exception):
+    """A job this worker does not run (not signed with a key it has); the message says why."""
 
 
 def key_id(key: bytes) -> str:
@@ -101,6 +117,57 @@ def open_sealed(text: str, keys: dict[str, bytes], celery_id: str, worker: str) 
     if not isinstance(values, dict):
         raise Unsealable("its sealed secrets are not a set of variables")
     return {str(k): str(v) for k, v in values.items()}
+
+
+def _signed_text(job: Mapping[str, Any], celery_id: str) -> bytes:
+    """What a job's signature covers: its Celery id and every other field of the job."""
+    fields = {k: v for k, v in job.items() if k != SIGNATURE}
+    return (f"tickwork job {celery_id}\n".encode()
+            + json.dumps(fields, sort_keys=True, separators=(",", ":")).encode())
+
+
+def _mac(key: bytes, job: Mapping[str, Any], celery_id: str) -> str:
+    signing = hmac.new(key, b"tickwork: signs runs' jobs", hashlib.sha256).digest()
+    mac = hmac.new(signing, _signed_text(job, celery_id), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode()
+
+
+def sign(job: Mapping[str, Any], key: bytes, celery_id: str) -> str:
+    """The signature of a run's job (every field but `signature`), bound to its Celery id."""
+    return f"{PREFIX}.{key_id(key)}.{_mac(key, job, celery_id)}"
+
+
+def signer(job: Mapping[str, Any]) -> str | None:
+    """The id of the key a job says it is signed with (not checked), else None."""
+    parts = str(job.get(SIGNATURE) or "").split(".")
+    return parts[1] if len(parts) == 3 and parts[0] == PREFIX else None
+
+
+def check_signed(job: Mapping[str, Any], celery_id: str, keys: dict[str, bytes],
+                 worker: str) -> None:
+    """Unsigned, saying why, unless `job` is signed for the run `celery_id` with one of
+    `keys` (by id) and unchanged since."""
+    have = ", ".join(sorted(keys)) or "none"
+    kid = signer(job)
+    if kid is None:
+        raise Unsigned(f"{NOT_SENT}: it came without a signature (the worker {worker} has "
+                       f"the workers' keys: {have})" if job.get(SIGNATURE) is None else
+                       f"{NOT_SENT}: its signature is in a form this worker does not read")
+    key = keys.get(kid)
+    if key is None:
+        raise Unsigned(
+            f"{NOT_SENT}: it is signed with the workers' key {kid}, which the worker "
+            f"{worker} lacks (it has: {have}): give it the engine's key ({EXPORT}, then "
+            "`tickwork worker --key-file FILE`)")
+    try:
+        good = hmac.compare_digest(sign(job, key, celery_id).encode(),
+                                   str(job[SIGNATURE]).encode())
+    except (TypeError, ValueError, UnicodeEncodeError):  # (a field JSON cannot say)
+        good = False
+    if not good:
+        raise Unsigned(f"{NOT_SENT}: it does not match its signature by the workers' key "
+                       f"{kid}: it was altered after its engine sent it, or moved from "
+                       "another run")
 
 
 def loose_key_file(path: str) -> str | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import getpass
 import logging
 import os
 import socket
@@ -39,19 +40,27 @@ def gave_up(celery: Any) -> bool:
 
 
 def main(url: str, queues: list[str], concurrency: int, name: str | None,
-         keys: dict[str, bytes], keyring: Keyring | None) -> int:
+         keys: dict[str, bytes], keyring: Keyring | None, unsigned: bool = False) -> int:
     """Run the worker until a signal (Celery's warm shutdown: running jobs finish first);
-    `keys` (by id) and `keyring` (a home's slot) open its runs' sealed secrets."""
+    `keys` (by id) and `keyring` (a home's slot) check its runs' jobs were signed by their
+    engine and open their sealed secrets; `unsigned`: any job is run."""
     from celery import signals
 
     from app.remote import pool
 
     app = broker.celery_app(url)
     host = host_name(name)
-    worker = Worker(url, host, keys, keyring)
+    worker = Worker(url, host, keys, keyring, unsigned=unsigned)
+    if unsigned:
+        log.warning("--unsigned: this worker runs any job the broker holds, signed or not: "
+                    "whoever can write to the broker can run commands here as %s",
+                    getpass.getuser())
     if keys:
-        log.info("runs' secrets open with the workers' %s %s", "key" if len(keys) == 1
-                 else "keys", ", ".join(sorted(keys)))
+        log.info("runs run only when signed with, and their secrets open with, the workers' "
+                 "%s %s", "key" if len(keys) == 1 else "keys", ", ".join(sorted(keys)))
+    elif not unsigned:
+        log.info("runs run only when signed with its home's workers' key, which its engine "
+                 "makes with its first run on Celery")
     launchers.LAUNCHERS.stop_orphans = True
     # as an engine keeps them (one per CPU and one more), no more than runs at once
     os.environ.setdefault(launchers.LAUNCHERS_VAR,

@@ -3,13 +3,16 @@ Celery task's keyword arguments, JSON), the replies a worker pushes on the engin
 and the two Redis scripts that decide, atomically, who has a run.
 
 Job: `{"run_id", "attempt", "task_name", "scheduled_for", "argv", "env", "cwd", "stdin",
-"timeout", "resume", "reply", "engine", "secrets"}`, plus `"python": {"target", "kwargs"}`
-for a Python action (then `argv` is empty) — `argv` as exec gets it (a shell
-command already `[shell, "-c", text]`), `env` the task's environment plus the `TICKWORK_*`
-variables every attempt gets, `resume` the checkpoint (JSON text) a retry resumes from,
-`reply` the engine's reply list, `engine` its liveness key, `secrets` whether a secret key
-waits for it. Secret values are never in the job (it stays in Redis until acknowledged,
-and Celery can log or show it).
+"timeout", "resume", "reply", "engine", "secrets", "signature"}`, plus `"python":
+{"target", "kwargs"}` for a Python action (then `argv` is empty) — `argv` as exec gets it
+(a shell command already `[shell, "-c", text]`), `env` the task's environment plus the
+`TICKWORK_*` variables every attempt gets, `resume` the checkpoint (JSON text) a retry
+resumes from, `reply` the engine's reply list, `engine` its liveness key, `secrets` whether
+a secret key waits for it, `signature` every other field and the run's Celery id signed
+with the home's workers' key (app/remote/sealing.py: a worker runs no job it cannot check;
+None when the engine could not read the key: run only by a worker started `--unsigned`).
+Secret values are never in the job (it stays in Redis until acknowledged, and Celery can
+log or show it).
 
 Replies, each a JSON list `[kind, celery id, run id, attempt, ...]`:
 - `started`, host, at — the command exists (wall time `at`) on that worker;

@@ -104,11 +104,13 @@ class Worker:
     """This worker process: its Redis client, its running jobs and their heartbeat."""
 
     def __init__(self, url: str, host: str, keys: dict[str, bytes] | None = None,
-                 keyring: Keyring | None = None) -> None:
+                 keyring: Keyring | None = None, *, unsigned: bool = False) -> None:
         self.redis = broker.redis_client(url)
         self.host = host
-        self.keys = dict(keys or {})  # workers' keys by id: they open runs' sealed secrets
+        # workers' keys by id: a job signed with one is run, and its sealed secrets open
+        self.keys = dict(keys or {})
         self.keyring = keyring  # a home's slot, where the engine of this machine keeps its key
+        self.unsigned = unsigned  # `--unsigned`: run any job (the broker is trusted)
         self.beat = broker.beat_seconds()
         self.lock = threading.Lock()
         self.jobs: dict[str, Job] = {}
@@ -168,11 +170,20 @@ class Worker:
 
     def _failed(self, celery_id: str, job: dict[str, Any], why: str) -> None:
         head = [celery_id, job.get("run_id"), job.get("attempt")]
-        self.push(str(job.get("reply")), ["done", *head, "failed", None, why,
+        if broker.is_reply(job.get("reply")):  # (not a key of another kind a job names)
+            self.push(str(job["reply"]), ["done", *head, "failed", None, why,
                                           time.time() + self.ahead, None])
 
     def _run(self, celery_id: str, job: dict[str, Any], revoked: bool,
              claimed: Callable[[], None]) -> None:
+        if job.get("version") == __version__ and not self.unsigned:
+            try:  # before it is taken: a job another sent takes nothing from the real run
+                sealing.check_signed(job, celery_id, self._with_key(sealing.signer(job)),
+                                     self.host)
+            except sealing.Unsigned as exc:
+                claimed()
+                log.warning("run %s (%s) refused: %s", job.get("run_id"), celery_id, exc)
+                return self._failed(celery_id, job, f"not run: {exc}")
         try:
             pipe = self.redis.pipeline(transaction=False)
             self.take(keys=[broker.key(k, celery_id) for k in ("ended", "taken", "beat", "secret")],
@@ -248,7 +259,11 @@ class Worker:
             return {}
         sealed = value.decode("ascii", "replace") if isinstance(value, bytes) else value
         kid = sealed.split(".")[1] if sealed.count(".") == 2 else ""
-        if kid not in self.keys and self.keyring is not None:
+        return sealing.open_sealed(sealed, self._with_key(kid), celery_id, self.host)
+
+    def _with_key(self, kid: str | None) -> dict[str, bytes]:
+        """This worker's keys, the home's keyring slot's looked for when `kid` is not one."""
+        if kid and kid not in self.keys and self.keyring is not None:
             try:
                 key = sealing.home_key(self.keyring, make=False)
             except Exception as exc:  # (no keyring here, locked: the keys given are all)
@@ -257,7 +272,8 @@ class Worker:
                 if key is not None:
                     with self.lock:
                         self.keys[sealing.key_id(key)] = key
-        return sealing.open_sealed(sealed, self.keys, celery_id, self.host)
+        with self.lock:
+            return dict(self.keys)
 
     def python_runs(self) -> PythonRuns:
         """This worker's Python runs (app/remote/python.py), made on the first one."""

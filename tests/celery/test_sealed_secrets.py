@@ -1,7 +1,8 @@
 """A run's secrets cross Redis sealed with the home's workers' key (app/remote/sealing.py):
 what the broker holds never says them; a worker on the engine's machine opens them with the
 key in that home's keyring; a worker of another machine needs the key file
-`tickwork secret workers-key FILE` writes, and without it the run fails saying so."""
+`tickwork secret workers-key FILE` writes, and without it (a worker started `--unsigned`)
+the run fails saying so."""
 
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ def test_a_runs_secrets_wait_in_redis_sealed_and_open_on_the_engines_machine(
     run = service.run_now("remote")  # no worker yet: it waits in the broker
     from faults.harness import wait_until
 
-    held = wait_until(lambda: (text := everything_in(broker)).count(b"tw1.") == 1
+    held = wait_until(lambda: b"tickwork:secret:" in (text := everything_in(broker))
                       and b"sha256sum" in text and text, 15)  # its secrets, then its job
     at = held.find(b"s3cr3t")
     assert at < 0, held[max(0, at - 600):at + 100]
@@ -76,7 +77,8 @@ def test_a_worker_of_another_machine_opens_them_only_with_the_key_file(
     secret_task(service)
     elsewhere = {"TICKWORK_TEST_KEYRING": str(tmp_path / "their-keyring.json"),
                  "TICKWORK_HOME": str(tmp_path / "their-home")}
-    keyless = start_worker("far@test", home=None, env=elsewhere)
+    # (with no key a worker starts only told the broker is trusted: test_signed_jobs.py)
+    keyless = start_worker("far@test", None, "--unsigned", home=None, env=elsewhere)
     refused = ended(service, service.run_now("remote").id)
     kid = sealing.key_id(sealing.home_key(service.keyring, make=False) or b"")
     assert refused.status == "failed"

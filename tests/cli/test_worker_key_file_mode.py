@@ -35,9 +35,9 @@ def test_a_key_file_others_can_read_is_said_at_the_workers_start(tmp_path: Path)
     loose = tmp_path / "copy.key"
     loose.write_text(key.read_text())
     loose.chmod(0o644)
-    said = _worker_says(home, loose, tmp_path, "runs' secrets open with")
+    said = _worker_says(home, loose, tmp_path, "runs run only when signed with")
     assert (f"WARNING tickwork.worker: the key file {loose} can be read by other users (mode "
             "0644): whoever reads it opens the secrets of this home's runs in the broker; "
             f"`chmod 600 {loose}`") in said, said
-    said = _worker_says(home, key, tmp_path, "runs' secrets open with")
+    said = _worker_says(home, key, tmp_path, "runs run only when signed with")
     assert "can be read by other users" not in said, said
