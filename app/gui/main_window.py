@@ -261,6 +261,7 @@ class MainWindow(QMainWindow):
         from app.gui.qt import QMenu
 
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # (each kept for good before)
         menu.addAction(self.task_ops.new)
         menu.addSeparator()
         menu.addActions(self.task_ops.task_actions())

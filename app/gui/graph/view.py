@@ -360,6 +360,7 @@ class GraphView(QWidget):
                                           pos: QPoint) -> None:
         up, down = self._names(upstream, downstream)
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # (each kept for good before)
         menu.addAction(f"Remove dependency “{up}” → “{down}”…",
                        lambda: self.ask_remove_dependency(upstream, downstream))
         menu.addAction(f"Edit “{down}”…", lambda: self.open_task_requested.emit(downstream))
@@ -369,6 +370,7 @@ class GraphView(QWidget):
 
     def _on_canvas_context_requested(self, node: int, pos: QPoint) -> None:
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # (each kept for good before)
         if node >= 0:
             menu.addAction("Edit task…", lambda: self.open_task_requested.emit(node))
             menu.addAction("Show its upstream and downstream",

@@ -63,6 +63,9 @@ class WrappingText(QTextEdit):
 
     def heightForWidth(self, width: int) -> int:
         document = self.document().clone()  # the shown one keeps its own layout
+        # PySide leaves the copy to Qt (no parent, never freed): a window showing runs kept
+        # every one measured, ~100 a minute. setParent(None) hands it to Python, which frees it
+        document.setParent(None)
         document.setTextWidth(max(1, width))
         return math.ceil(document.size().height())
 
