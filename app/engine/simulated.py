@@ -124,13 +124,20 @@ class RecordingExecutor:
         self.started.append((clock.time(), attempt))
         seconds, status = self._outcome(attempt)
         attempt.on_cancel = lambda: self._stopped(attempt)
-        clock.call_later(seconds, lambda: self._finished(attempt, Outcome(status, clock.now())))
+        clock.call_later(seconds, lambda: self._end(attempt, Outcome(status, clock.now())))
 
     def _stopped(self, attempt: Attempt) -> None:
         """A stop ends the attempt at once (a second report of it is ignored)."""
         clock = self.clock
         self.stopped.append((clock.time(), attempt))
-        clock.call_later(0.0, lambda: self._finished(attempt, attempt.stopped(clock.now())))
+        clock.call_later(0.0, lambda: self._end(attempt, attempt.stopped(clock.now())))
+
+    def _end(self, attempt: Attempt, outcome: Outcome) -> None:
+        """Report an end; the attempt lets go of its stop (a closure over itself: a cycle
+        only the collector frees, tens of thousands of them a calendar read, collected on
+        the window's GUI thread)."""
+        attempt.on_cancel = None
+        self._finished(attempt, outcome)
 
 
 class NoRecorder:
@@ -222,6 +229,19 @@ class SimulatedEngine:
 
     def post(self, fn: Callable[[], None]) -> None:
         self.inbox.append(fn)
+
+    def release(self, *listed: list[Any]) -> None:
+        """Let go of what a play gathered — its events, the executor's records, the ledger's
+        claims, and the `listed` lists its listener kept (copied out) — once it is listed:
+        the engine's parts refer to one another, so only the cyclic collector frees them,
+        and each calendar read left it tens of thousands of objects, collected on the
+        window's GUI thread (stalls a soak saw there)."""
+        for gathered in listed:
+            gathered.clear()
+        self.events.clear()
+        self.executor.started.clear()
+        self.executor.stopped.clear()
+        self.ledger.claims.clear()
 
     def step(self) -> None:
         """Run the dispatcher's inbox until it is empty, arming what it asks for."""
