@@ -196,6 +196,17 @@ def closed(widget: Any) -> bool:
     return not alive(widget) or not widget.isVisible()
 
 
+@pytest.fixture
+def restore_palette(qapp: Any) -> Iterator[None]:
+    """The system's appearance back after a test that chose Light or Dark."""
+    from app.gui.settings import appearance
+    from app.gui.widgets import display
+
+    yield
+    appearance.apply(qapp, "system")
+    display.clear_icon_cache()
+
+
 _ANSWERS: list[Answer] = []
 
 

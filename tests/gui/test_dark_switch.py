@@ -7,25 +7,13 @@ dialog's unchecked boxes (their edge a shade darker than the window), and failed
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
-import pytest
 from PySide6.QtGui import QImage
 
 from app.gui.qt import QColor, QPalette, QRect, QStyle, QStyleOption, Qt
 from app.gui.runs.model import STATUS
-from app.gui.settings import appearance
 from app.gui.widgets import display
 from tests.gui.conftest import SCREENSHOTS, Gui, command_task
 from tests.gui.test_runs_tint import contrast
-
-
-@pytest.fixture
-def restore_palette(qapp: Any) -> Iterator[None]:
-    yield
-    appearance.apply(qapp, "system")
-    display.clear_icon_cache()
 
 
 def choose_scheme(gui: Gui, scheme: str) -> None:

@@ -11,7 +11,7 @@ import pytest
 from app.gui.main_window import CALENDAR, GRAPH
 from app.gui.qt import QColor, QPalette, QRect
 from tests.gui.conftest import SCREENSHOTS, Gui
-from tests.gui.test_dark_switch import choose_scheme, restore_palette, sharpest  # noqa: F401
+from tests.gui.test_dark_switch import choose_scheme, sharpest
 from tests.gui.test_runs_tint import contrast
 
 

@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from app.cli.run_log import terminal_text
 from app.core.task import FINISHED_STATUSES
 from app.core.term_colours import contrast
 from app.gui.qt import QApplication, QColor, QFont, QPalette, Qt, QTextCharFormat, QTextCursor
 from app.gui.runs.output import RunLog
-from app.gui.settings import appearance
 from app.gui.widgets import display
 from tests.gui.conftest import SCREENSHOTS, Gui, command_task
 from tests.gui.test_dark_switch import choose_scheme
@@ -34,13 +30,6 @@ SCRIPT = (
     r"printf '\033[33mwarn\033[0m\n' >&2")
 SHOWN = ["PASSED test_a", "FAILED test_b", "get 1%", "a foo b",
          "\\x1b]0;owned\\x07\\x1b[2Jdone under", "stderr: warn"]
-
-
-@pytest.fixture
-def restore_palette(qapp: Any) -> Iterator[None]:
-    yield
-    appearance.apply(qapp, "system")
-    display.clear_icon_cache()
 
 
 def format_at(log: RunLog, word: str) -> QTextCharFormat:

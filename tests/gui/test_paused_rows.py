@@ -9,7 +9,7 @@ import pytest
 
 from app.gui.qt import QPalette, Qt
 from tests.gui.conftest import SCREENSHOTS, Gui, click_row, command_task
-from tests.gui.test_dark_switch import choose_scheme, restore_palette, sharpest  # noqa: F401
+from tests.gui.test_dark_switch import choose_scheme, sharpest
 
 
 @pytest.mark.usefixtures("restore_palette")

@@ -6,25 +6,16 @@ statuses. The details' Error row is shown only when it says more than the exit c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from app.gui.qt import QColor, QPalette, Qt
 from app.gui.runs.model import RESULT, STATUS
-from app.gui.settings import appearance
 from app.gui.widgets import display
 from app.store.runs import FINAL_FAILURE, RETRIED
 from tests.gui.conftest import SCREENSHOTS, Gui, command_task
 from tests.gui.test_runs_tint import contrast
-
-
-@pytest.fixture
-def restore_palette(qapp: Any) -> Iterator[None]:
-    yield
-    appearance.apply(qapp, "system")
-    display.clear_icon_cache()
 
 
 def choose_status(gui: Gui, wanted: str | None) -> None:

@@ -9,7 +9,6 @@ import pytest
 
 from app.gui.qt import QApplication, QColor, QPalette, Qt
 from app.gui.runs.model import STATUS
-from app.gui.settings import appearance
 from app.gui.widgets import display
 from tests.gui.conftest import SCREENSHOTS, Gui, command_task
 
@@ -25,13 +24,6 @@ def _luminance(colour: QColor) -> float:
 def contrast(a: QColor, b: QColor) -> float:
     high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
     return (high + 0.05) / (low + 0.05)
-
-
-@pytest.fixture
-def restore_palette(qapp: Any) -> Any:
-    yield
-    appearance.apply(qapp, "system")
-    display.clear_icon_cache()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -13,7 +13,7 @@ from app.gui.qt import QApplication, QLabel, Qt, is_dark
 from app.gui.settings import appearance
 from app.gui.settings.dialog import SettingsDialog
 from tests.gui.conftest import SCREENSHOTS, Gui, closed, open_settings
-from tests.gui.test_dark_switch import choose_scheme, restore_palette  # noqa: F401 (fixture)
+from tests.gui.test_dark_switch import choose_scheme
 
 
 def _ticked(gui: Gui) -> str:
