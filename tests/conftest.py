@@ -81,11 +81,19 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def _collect_between_tests() -> Iterator[None]:
     """Where a window turned automatic collection off (app/gui/collector.py), the next
     tests of this process may not run Qt's event loop: collect what is due between tests,
-    on this (the GUI) thread, as the window's timer would."""
+    on this (the GUI) thread, as the window's timer would. A test that turned automatic
+    collection back on fails: collections on engine threads would then free widgets there
+    (a segfault in a later window test of the process, once in a full run)."""
+    import gc
+
+    was = gc.isenabled()
     yield
     collector = sys.modules.get("app.gui.collector")
     if collector is not None:
         collector.collect_due()
+    if collector is not None and collector.installed() is not None and gc.isenabled():
+        gc.disable()
+        assert was, "the test turned automatic garbage collection on in a window's process"
 
 
 @pytest.fixture

@@ -234,7 +234,8 @@ def test_a_play_leaves_its_attempts_to_reference_counting(service: Any) -> None:
                                                                "seconds": 60},
                                          group="g", group_limit=1), now=T0)
     gc.collect()
-    gc.disable()
+    was = gc.isenabled()  # (off in a test process a window ran in: its GUI thread collects,
+    gc.disable()          # and collection turned on here ran on engine threads: a segfault)
     try:
         items = simulate(service, T0, 24, now=T0)
         assert len(items) > 1000
@@ -242,5 +243,6 @@ def test_a_play_leaves_its_attempts_to_reference_counting(service: Any) -> None:
         left = Counter(type(o).__name__ for o in gc.get_objects()
                        if type(o).__name__ in ("Attempt", "RunChanged", "Occurrence"))
     finally:
-        gc.enable()
+        if was:
+            gc.enable()
     assert left == Counter(), left
