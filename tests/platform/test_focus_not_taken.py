@@ -41,9 +41,7 @@ def display(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
         if request.param == "openbox":
             if shutil.which("openbox") is None:
                 pytest.skip("needs openbox")
-            manager = subprocess.Popen(["openbox"], env=env, stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.DEVNULL)
-            _managing(env)
+            manager = _openbox(env)
         try:
             yield env
         finally:
@@ -51,15 +49,27 @@ def display(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
                 stop(manager, 10)
 
 
-def _managing(env: dict[str, str], timeout: float = 10.0) -> None:
-    """Wait until the window manager has taken the screen (it answers the current desktop):
-    a window mapped while openbox was still starting was now and then never shown (a full
-    run's failure: "Elsewhere" not found visible in 30 s)."""
-    deadline = time.monotonic() + timeout
-    while subprocess.run(["xdotool", "get_desktop"], env=env, capture_output=True,
-                         timeout=10).returncode != 0:
-        assert time.monotonic() < deadline, "openbox did not take the screen"
-        time.sleep(0.05)
+def _openbox(env: dict[str, str], tries: int = 3) -> subprocess.Popen[bytes]:
+    """openbox, once it has taken the screen (it answers the current desktop): a window
+    mapped while openbox was still starting was now and then never shown (a full run's
+    failure: "Elsewhere" not found visible in 30 s). Now and then (1 start in ~10 here) it
+    ends at once, status 1, saying nothing — a full run's setup failed "openbox did not take
+    the screen": it is started again."""
+    for _ in range(tries):
+        manager = subprocess.Popen(["openbox"], env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30.0
+        while subprocess.run(["xdotool", "get_desktop"], env=env, capture_output=True,
+                             timeout=10).returncode != 0:
+            if manager.poll() is not None:
+                break
+            if time.monotonic() > deadline:
+                stop(manager, 10)
+                raise AssertionError("openbox did not take the screen in 30 s")
+            time.sleep(0.05)
+        else:
+            return manager
+    raise AssertionError(f"openbox ended at once {tries} times (status {manager.returncode})")
 
 
 def test_a_dialog_closing_leaves_the_keys_with_the_application_the_person_went_to(
