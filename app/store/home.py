@@ -7,6 +7,8 @@ import os
 import stat
 from pathlib import Path
 
+from app.platform.users import others_file
+
 DB_NAME = "tickwork.db"
 LOCK_NAME = "engine.lock"
 STANDBY_NAME = "engine.standby"  # shared-locked by each engine waiting to take over
@@ -164,17 +166,14 @@ def refuse_replaceable(home: Path) -> None:
     its own."""
     if not hasattr(os, "geteuid"):
         return
-    mine = os.geteuid()
     for folder in home.parents:
         try:
             info = folder.stat()
         except FileNotFoundError:  # (made 0700 by `make_private_dir`)
             continue
         mode = stat.S_IMODE(info.st_mode)
-        if info.st_uid not in (mine, 0):
-            from app.platform.users import user_name
-
-            why = f"{folder} belongs to {user_name(info.st_uid)}"
+        if (owner := others_file(info)) is not None:
+            why = f"{folder} belongs to {owner}"
         elif mode & stat.S_IWOTH and not mode & stat.S_ISVTX:
             why = f"anyone can write in {folder}: mode {mode:04o}, without the sticky bit /tmp has"
         else:
@@ -201,13 +200,13 @@ def refuse_left(home: Path, *, inner: bool = True) -> None:
             return
         raise
     for path, info in entries:
-        if info.st_uid not in (mine, 0):
+        if (owner := others_file(info)) is not None:
             from app.core.errors import StoreError
             from app.platform.users import user_name
 
-            raise StoreError(f"{path} belongs to {user_name(info.st_uid)}, not to "
-                             f"{user_name(mine)}: someone else put it in the home while "
-                             "others could write there; remove it, then try again")
+            raise StoreError(f"{path} belongs to {owner}, not to {user_name(mine)}: someone "
+                             "else put it in the home while others could write there; "
+                             "remove it, then try again")
         if inner and stat.S_ISDIR(info.st_mode):
             refuse_left(Path(path), inner=False)
 
