@@ -21,6 +21,7 @@ finishes, and says the signal came.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -156,8 +157,12 @@ def restore_store(home: Path, file: Path, *, actor: str, trust_owner: bool = Fal
                   now: datetime | None = None) -> Restored:
     """Restore `file` into the store under `home` (a new home is made); a file of another
     user only with `trust_owner` (OthersFile)."""
+    trusted = None
     if not trust_owner:
         refuse_others(file)
+    else:
+        with contextlib.suppress(OSError):  # (its audit says whose it was)
+            trusted = others_file(file.stat())
     backup.verify(file)
     _keyring_answers(home, file)
     make_private_dir(home)
@@ -171,7 +176,7 @@ def restore_store(home: Path, file: Path, *, actor: str, trust_owner: bool = Fal
                          f"({stop_command(home)}, or quit its window) before restoring")
     try:
         with HeldSignals(file) as held:
-            return _restore(home, file, actor, now or datetime.now(UTC), held)
+            return _restore(home, file, actor, now or datetime.now(UTC), held, trusted)
     finally:
         lock.release()
 
@@ -205,8 +210,8 @@ def _keyring_answers(home: Path, file: Path) -> None:
                          "then restore again") from None
 
 
-def _restore(home: Path, file: Path, actor: str, now: datetime, held: HeldSignals
-             ) -> Restored:
+def _restore(home: Path, file: Path, actor: str, now: datetime, held: HeldSignals,
+             trusted: str | None) -> Restored:
     stopped = _stop_leftovers(home, actor, now)
     said: dict[str, Any] = {}
 
@@ -224,7 +229,7 @@ def _restore(home: Path, file: Path, actor: str, now: datetime, held: HeldSignal
                 said["unchecked"] = audit_check.without_key()
             said["head"] = restore_trail.prepare(
                 actor, file, kept, now=now, carried=carried, skipped=said["skipped"],
-                paused=said["paused"])
+                paused=said["paused"], trusted=trusted)
         finally:
             store.close()
         _stop_for_tests("copied")

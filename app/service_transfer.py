@@ -70,17 +70,19 @@ class TransferOperations(SecretOperations):
         if verify:
             transfer.verify_all(specs, label, self.engine_path())
         return self.import_specs(specs, transfer.named(path, "input"), now, label,
-                                 skip_existing=skip_existing, secrets=secrets)
+                                 skip_existing=skip_existing, secrets=secrets,
+                                 trusted=transfer.trusted_owner(path) if trust_owner else None)
 
     def import_specs(self, specs: list[TaskSpec], source: str, now: datetime | None = None,
                      label: references.Label = transfer.label, *, dry_run: bool = False,
-                     skip_existing: bool = False,
-                     secrets: Mapping[str, str] = NONE) -> transfer.ImportReport:
+                     skip_existing: bool = False, secrets: Mapping[str, str] = NONE,
+                     trusted: str | None = None) -> transfer.ImportReport:
         """Create these tasks from `source`, all or nothing, checked and audited as any import
         (`label` names a field in an error); `dry_run` checks them and creates nothing;
         `skip_existing` leaves out those whose names this home has (letter case aside). A
         group the home's tasks are in keeps its limit (`group_limits`), said in `notes`.
-        `secrets`: values of secrets they use, stored only if they are imported."""
+        `secrets`: values of secrets they use, stored only if they are imported. `trusted`:
+        the other user whose file it is, imported on the person's word (its audit says so)."""
         now = now or datetime.now(UTC)
         values = {**self.secret_values(s for spec in specs for s in spec.secret_env.values()
                                        if s not in secrets), **secrets}
@@ -99,7 +101,8 @@ class TransferOperations(SecretOperations):
             self.record_secrets(secrets, now)
             created = self._insert_all(specs, now, "task.import", values, label)
             report = transfer.ImportReport([spec.name for spec in specs], notes, kept)
-            self._audit("tasks.import", source, None, asdict(report), now)
+            said = asdict(report) | ({"trusted_owner": trusted} if trusted else {})
+            self._audit("tasks.import", source, None, said, now)
         self._created(frozenset(created))
         return report
 

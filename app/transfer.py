@@ -350,7 +350,18 @@ def crontab_plan_of(text: str, source: str) -> ImportPlan:
 def crontab_plan(path: Path, *, trust_owner: bool = False) -> ImportPlan:
     """What importing the crontab in this file would create (OthersFile: another user's,
     unless `trust_owner`: its lines would run as the person, as an export's tasks would)."""
-    return crontab_plan_of(_read_text(path, "crontab", others=trust_owner), f"crontab {path}")
+    plan = crontab_plan_of(_read_text(path, "crontab", others=trust_owner), f"crontab {path}")
+    plan.trusted = trusted_owner(path) if trust_owner else None
+    return plan
+
+
+def trusted_owner(path: Path) -> str | None:
+    """The other user (root aside) whose file `path` is, for the audit of an import or a
+    restore of it on the person's word (`--trust-owner`); None for their own, or one gone."""
+    try:
+        return None if str(path) == "-" else others_file(path.stat())
+    except OSError:
+        return None
 
 
 def systemd_folder() -> Path:
@@ -369,14 +380,18 @@ def systemd_plan(folder: str | Path = "", *, trust_owner: bool = False) -> Impor
     if not path.is_dir():
         raise ValidationError("systemd", f"no such folder: {path}")
     units: dict[str, str] = {}
+    trusted: str | None = None
     for unit in sorted(path.iterdir()):
         if unit.suffix in (".timer", ".service") and unit.is_file():
             try:
                 with unit.open("rb") as fh:
-                    owner = None if trust_owner else others_file(os.fstat(fh.fileno()))
-                    if owner is not None:
+                    owner = others_file(os.fstat(fh.fileno()))
+                    if owner is not None and not trust_owner:
                         raise OthersFile(os.path.realpath(unit), owner, "imported")
+                    trusted = trusted or owner
                     units[unit.name] = fh.read().decode("utf-8-sig")  # as systemd reads
             except (OSError, UnicodeDecodeError) as exc:
                 raise ValidationError("systemd", f"cannot read {unit}: {exc}") from None
-    return read_timers(units, f"systemd units in {path}")
+    plan = read_timers(units, f"systemd units in {path}")
+    plan.trusted = trusted
+    return plan

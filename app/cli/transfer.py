@@ -129,7 +129,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.verify and not args.dry_run:
         transfer.verify_all(specs, plan.label, engine)
     report = tasks_here.import_specs(specs, plan.source, now, plan.label,
-                                     dry_run=args.dry_run, skip_existing=args.skip_existing)
+                                     dry_run=args.dry_run, skip_existing=args.skip_existing,
+                                     trusted=plan.trusted)
     kept = set(report.kept)  # (--skip-existing: left as they are, so neither shown nor made)
     made = [spec.name not in kept for spec in specs]
     if args.json:

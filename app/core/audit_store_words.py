@@ -31,7 +31,14 @@ def imported(target: str, _before: Any, after: Any) -> str:
     what = plural(n, "task") if n is not None else "tasks"
     notes = after.get("notes") if isinstance(after, Mapping) else None
     said = "".join(f"; {note}" for note in notes) if isinstance(notes, list) else ""
-    return f"Imported {what}" + (f" from {target}" if target else "") + said
+    return f"Imported {what}" + (f" from {target}" if target else "") + _trusted(after) + said
+
+
+def _trusted(after: Any) -> str:
+    """What an import or a restore of another user's file says of it: whose it was, and that
+    the person chose to go on (`--trust-owner`, the window's question)."""
+    owner = after.get("trusted_owner") if isinstance(after, Mapping) else None
+    return f", a file of {owner}'s, whom you chose to trust" if isinstance(owner, str) else ""
 
 
 def permissions_fixed(target: str, before: Any, after: Any) -> str:
@@ -58,8 +65,9 @@ def _mode(value: object) -> str:
     return text[2:] if text.startswith("0o") else text
 
 
-def restored(target: str, _before: Any, _after: Any) -> str:
-    return "Restored the store from a backup" + (f" ({target})" if target else "")
+def restored(target: str, _before: Any, after: Any) -> str:
+    return "Restored the store from a backup" + (f" ({target})" if target else "") + \
+        _trusted(after)
 
 
 def backed_up(target: str, _before: Any, _after: Any) -> str:

@@ -55,6 +55,8 @@ class ImportPlan:
     source: str
     tasks: list[PlannedTask] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    trusted: str | None = None  # the other user whose file(s) it was read from, on the
+    # person's word (`--trust-owner`, the window's question): the import's audit says so
 
     def label(self, index: int, field_name: str) -> str:
         """How an error names a field of one planned task: `line 7: cron`; the shell program

@@ -35,9 +35,11 @@ PART, MARK = RESTORE_COPY, RESTORE_MARK
 
 def prepare(actor: str, file: Path, kept: Path | None, *, now: datetime,
             carried: Carried | None = None, skipped: list[str] | tuple[str, ...] = (),
-            paused: list[str] | tuple[str, ...] = ()) -> Head | None:
+            paused: list[str] | tuple[str, ...] = (), trusted: str | None = None
+            ) -> Head | None:
     """With a restore's copy open: check and key its trail, and append the `store.restore`
-    event (what was kept and carried, and the keyring's head now). The head to anchor once
+    event (what was kept and carried, whose file it was when another user's — `trusted` —
+    and the keyring's head now). The head to anchor once
     the copy is in place (None: the trail is unkeyed). StoreError: nothing was changed."""
     from app.store import audit, audit_check
     from app.store.connection import write_batch
@@ -60,7 +62,8 @@ def prepare(actor: str, file: Path, kept: Path | None, *, now: datetime,
                           "hash": replaced.hash}},
                      {"restored_from": str(file), **_carried_words(carried),
                       **({"tasks_without_catch_up": list(skipped)} if skipped else {}),
-                      **({"tasks_back_paused": list(paused)} if paused else {})}, now)
+                      **({"tasks_back_paused": list(paused)} if paused else {}),
+                      **({"trusted_owner": trusted} if trusted else {})}, now)
     return audit.appended_head()
 
 

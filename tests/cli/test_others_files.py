@@ -185,6 +185,14 @@ def test_a_backup_another_user_left_is_restored_only_when_its_owner_is_trusted(
     assert [t["name"] for t in ok(home, "task", "list", "--json").json()] == ["mine"]
     ok(home, "restore", str(planted), "--trust-owner")
     assert [t["name"] for t in ok(home, "task", "list", "--json").json()] == ["planted"]
+    assert _trusted(home, "store.restore") == [(str(planted), "nobody")]
+
+
+def _trusted(home: Path, action: str) -> list[tuple[str, str | None]]:
+    """The events of `action` in the home's audit trail: their target, and whose file they
+    record having trusted."""
+    return [(e["target"], (e["after"] or {}).get("trusted_owner"))
+            for e in ok(home, "audit", "--json").json() if e["action"] == action]
 
 
 def test_an_export_another_user_left_is_imported_only_when_its_owner_is_trusted(
@@ -209,6 +217,11 @@ def test_an_export_another_user_left_is_imported_only_when_its_owner_is_trusted(
     assert ok(home, "task", "list", "--json").json() == []
     assert ok(home, "import", str(planted), "--trust-owner").out == "imported 1 task: planted\n"
     assert [t["name"] for t in ok(home, "task", "list", "--json").json()] == ["planted"]
+    mine = tmp_path / "mine-export.json"  # the user's own file: trusted as ever, said nothing
+    ok(home, "export", str(mine))
+    ok(tmp_path / "other-home", "import", str(mine), "--trust-owner")
+    assert _trusted(home, "tasks.import") == [(str(planted), "nobody")]
+    assert _trusted(tmp_path / "other-home", "tasks.import") == [(str(mine), None)]
 
 
 def test_a_crontab_or_units_another_user_left_are_imported_only_when_trusted(
@@ -240,3 +253,5 @@ def test_a_crontab_or_units_another_user_left_are_imported_only_when_trusted(
     ok(home, "import", "--systemd", str(units), "--trust-owner")
     assert sorted(t["name"] for t in ok(home, "task", "list", "--json").json()) == [
         "planted", "sweep"]
+    assert sorted(_trusted(home, "tasks.import")) == [
+        (f"crontab {crontab}", "nobody"), (f"systemd units in {units}", "nobody")]

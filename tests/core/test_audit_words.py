@@ -128,6 +128,12 @@ def test_every_action_written_in_app_has_its_sentence() -> None:
      "tickwork.db-wal 644 → 600"),
     (_event("store.restore", "backup-2026-12-01.db", None, None),
      "Restored the store from a backup (backup-2026-12-01.db)"),
+    (_event("store.restore", "/tmp/backup.db", None, {"trusted_owner": "bob"}),
+     "Restored the store from a backup (/tmp/backup.db), a file of bob's, whom you chose to "
+     "trust"),
+    (_event("tasks.import", "crontab /tmp/crontab", None, {"created": ["a"],
+                                                          "trusted_owner": "bob"}),
+     "Imported 1 task from crontab /tmp/crontab, a file of bob's, whom you chose to trust"),
     (_event("audit.accept_unkeyed", None, None, {"events": [[2, "ab"], [5, "cd"]]}),
      "Accepted 2 events (2, 5) recorded while the keyring was unavailable"),
     (_event("settings.keep", None, {"keep_runs": 100, "keep_days": 90},

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -92,6 +93,13 @@ def test_import_of_another_user_s_export_warns_and_needs_a_click(gui: Gui,
     gui.wait_until(lambda: clicked.done)
     gui.wait_until(lambda: said(gui.window) == "Imported 1 task: “planted”.")
     assert [t.name for t in gui.service.list_tasks()] == ["keep", "planted"]
+    assert _trusted(gui) == [(str(file), "nobody")]
+
+
+def _trusted(gui: Gui) -> list[tuple[str | None, Any]]:
+    """The imports in the audit trail, and whose file each records having trusted."""
+    return [(e["target"], (e["after"] or {}).get("trusted_owner"))
+            for e in gui.service.audit_events(search="tasks.import")]
 
 
 def test_a_crontab_of_another_user_is_previewed_only_after_a_click(gui: Gui,
@@ -126,3 +134,4 @@ def test_a_crontab_of_another_user_is_previewed_only_after_a_click(gui: Gui,
     gui.qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
     gui.wait_until(lambda: not dialog.isVisible())
     assert [t.name for t in gui.service.list_tasks()] == ["planted"]
+    assert _trusted(gui) == [(f"crontab {file}", "nobody")]

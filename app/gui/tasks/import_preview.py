@@ -292,7 +292,7 @@ class ImportPreview(QDialog):
 
         def work() -> Any:
             return service.import_specs(specs, plan.source, datetime.now(UTC), label,
-                                        skip_existing=True)
+                                        skip_existing=True, trusted=plan.trusted)
         self.background.run(work, self._on_created, self._on_plan_refused, owner=self)
 
     def _on_created(self, report: ImportReport) -> None:
