@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from app.gui.qt import QApplication, QEvent, QMessageBox, QObject, QWidget
+from app.gui.qt import QApplication, QEvent, QLabel, QMessageBox, QObject, QWidget
 from app.gui.window.quit_question import Question
 from tests.gui.conftest import Gui, command_task
 from tests.gui.test_quit import _ctrl_q, watch_question
@@ -99,3 +99,44 @@ def test_fewer_words_while_it_is_up_do_not_resize_it(qtbot: Any) -> None:
     box.say(many + "\nAnd a fifth line, longer than any before it, that needs more room.")
     qtbot.wait(50)
     assert resizes.sizes and box.height() >= resizes.sizes[-1][1]  # more words: it grows
+
+
+def test_the_room_kept_for_longer_words_is_below_the_words(qtbot: Any) -> None:
+    """Shown with fewer words than the longest it may come to say, the box kept their room
+    between its question and its details (each label centred its text in the height it
+    was given: a blank gap under "Quitting Tickwork stops scheduling." under Xvfb); the
+    details follow the question, and the room is below them."""
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    many = "\n\n".join(["A paragraph of the longest wording, said while runs are going."] * 4)
+    box = Question("Quitting Tickwork stops scheduling.", "One line.", lambda: [many], parent)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.show()
+    qtbot.waitExposed(box)
+    question = box.findChild(QLabel, "qt_msgbox_label")
+    details = box.findChild(QLabel, "qt_msgbox_informativelabel")
+    assert question is not None and details is not None
+    text_top = _first_inked_row(details)
+    assert 0 <= text_top < details.fontMetrics().height(), text_top  # at the top of its room
+    gap = details.mapTo(box, details.rect().topLeft()).y() + text_top - (
+        question.mapTo(box, question.rect().topLeft()).y() + _last_inked_row(question))
+    assert gap < 2 * question.fontMetrics().height(), gap  # (a line and a half, not 4)
+    box.done(0)
+
+
+def _inked_rows(label: QLabel) -> list[int]:
+    """The rows of the label's pixels where its text is drawn."""
+    image = label.grab().toImage()
+    ground = image.pixelColor(0, 0)
+    return [y for y in range(image.height())
+            if any(image.pixelColor(x, y) != ground for x in range(image.width()))]
+
+
+def _first_inked_row(label: QLabel) -> int:
+    rows = _inked_rows(label)
+    return rows[0] if rows else -1
+
+
+def _last_inked_row(label: QLabel) -> int:
+    rows = _inked_rows(label)
+    return rows[-1] if rows else -1

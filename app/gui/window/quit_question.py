@@ -13,15 +13,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from app.gui.qt import (
     QDialog,
     QEvent,
+    QGridLayout,
     QLabel,
     QMessageBox,
     QObject,
     QShowEvent,
     QSize,
+    Qt,
     QTimer,
     QWidget,
     alive,
@@ -162,6 +165,21 @@ class Question(QMessageBox):
         super().setInformativeText(details)
         self.room = (width, height)
         self._keep_room()
+        self._room_below()
+
+    def _room_below(self) -> None:
+        """The room kept for longer words goes below the details: Qt's grid split it between
+        the question's row and theirs, each label centring its text in its half (a blank
+        gap between the question and its details, under Xvfb and openbox)."""
+        details = self.findChild(QLabel, "qt_msgbox_informativelabel")
+        grid = self.layout()
+        if details is None or not isinstance(grid, QGridLayout):
+            return
+        details.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        row, *_span = cast(tuple[int, int, int, int],
+                           grid.getItemPosition(grid.indexOf(details)))
+        grid.setRowStretch(row, 1)
+        grid.activate()  # (now, before it is first painted)
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.LayoutRequest and self.room is not None:
