@@ -9,7 +9,7 @@ from typing import Any
 
 from app.core.schedule import system_timezone_name
 from app.gui.calendar.data import Entry, day_start, period_for
-from app.gui.calendar.week import HOUR_PX
+from app.gui.calendar.hours import HOUR_PX
 from app.gui.qt import QApplication, QEvent, QHelpEvent, QPoint, Qt, QToolTip
 from tests.gui.conftest import SCREENSHOTS, Gui, closed, command_task
 
@@ -409,8 +409,10 @@ def test_a_day_whose_fires_are_counted_not_listed_shows_its_counts(gui: Gui, qtb
 
 
 def test_the_keyboard_picks_an_entry_and_enter_opens_it(gui: Gui) -> None:
-    """Ctrl+2 puts the keyboard on the grid; the arrows step through the entries drawn, each
-    said under the grid, and Enter opens the one selected, as a double-click does."""
+    """Ctrl+2 puts the keyboard on the grid; the arrows move a cursor over the hours (the
+    first in sight where the day opens: its first entry's), Down steps into an hour's
+    entries, each said under the grid, and Enter opens the one selected, as a double-click
+    does, or an hour's one entry."""
     tomorrow = datetime.now().astimezone().date() + timedelta(days=1)
     for name, hour in (("Early", 8), ("Late", 17)):
         gui.service.create_task(command_task(
@@ -423,17 +425,23 @@ def test_the_keyboard_picks_an_entry_and_enter_opens_it(gui: Gui) -> None:
     gui.wait_until(lambda: grid.hasFocus())
     assert not view.picked_line.isVisible() and gui.window.task_ops.editor is None
     gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
+    assert view.picked is None
+    assert view.picked_line.text() == (f"Selected: {tomorrow:%A} {tomorrow.day} {tomorrow:%B}, "
+                                       "08:00, 1 planned · Enter to edit the task")
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)  # into the hour
     assert view.picked is not None and view.picked.task_name == "Early"
     assert view.picked_line.text().startswith("Selected: Early: planned at")
-    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
+    for _ in range(10):  # 09:00 … 17:00, then into it
+        gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
     assert view.picked.task_name == "Late" and "Late" in view.picked_line.text()
     gui.wait_until(lambda: "“Late”" in gui.window.task_ops.run_now.toolTip())
-    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)  # the last one stays selected
-    assert view.picked.task_name == "Late"
-    gui.qtbot.keyClick(grid, Qt.Key.Key_Up)
-    assert view.picked.task_name == "Early"
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Up)  # out of the hour: its cell
+    assert view.picked is None and ", 17:00, 1 planned" in view.picked_line.text()
+    for _ in range(9):
+        gui.qtbot.keyClick(grid, Qt.Key.Key_Up)
+    assert ", 08:00, 1 planned" in view.picked_line.text()
     grid.grab().save(str(SCREENSHOTS / "calendar-day-picked.png"))
-    gui.qtbot.keyClick(grid, Qt.Key.Key_Return)
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Return)  # the hour's one entry
     gui.wait_until(lambda: gui.window.task_ops.editor is not None
                    and gui.window.task_ops.editor.isVisible())
     editor = gui.window.task_ops.editor
@@ -448,7 +456,7 @@ def test_a_busy_hour_reads_in_one_form_and_a_cut_block_ends_in_an_ellipsis(qapp:
     hour's end, after its counts, each with its word (not “38 16:24–17:00: 5 succeeded, …”),
     and words that do not fit the box end in "…" on its last line."""
     from app.gui.calendar.boxes import fitted
-    from app.gui.calendar.week import hour_words
+    from app.gui.calendar.words import hour_words
     from app.gui.qt import QFontMetrics
 
     at = datetime(2026, 12, 4, 16, 24).astimezone()

@@ -132,14 +132,22 @@ def test_every_hour_of_a_busy_past_day_shows_its_runs_and_opens_the_list(
 
 def test_the_arrows_step_through_a_busy_week_s_blocks_and_enter_opens_them(
         gui_factory: Any, india_local_time: None) -> None:
-    """Down picks the busy day's first hour block (marked, said under the grid), then each
-    later hour, then the next day's single run; Up goes back; Enter on a block opens the
-    day's list at its hour, Enter on the run opens it in the Runs view, as before."""
+    """The cursor goes over the hours (tests/gui/test_calendar_week_cursor.py): each of the
+    busy day's is said with its count, and Down steps into it, its hour block (marked, said
+    under the grid); down through midnight to the next day's single run; Up goes back; Enter
+    on a block opens the day's list at its hour, Enter on the run's hour opens it in the Runs
+    view, as before."""
     gui = gui_factory(engine=False)
     quiet_run = _busy_past(gui)
     view = _open(gui, "week")
     grid = view.week.grid
-    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)  # the first day, at the first hour in sight
+    assert view.picked_line.text() == "Selected: Monday 23 November, 00:00, nothing ran"
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Right)
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Right)
+    assert view.picked_line.text() == (f"Selected: Wednesday 25 November, 00:00, {PER_HOUR} runs"
+                                       f" ({PER_HOUR} succeeded) · Enter to open the list")
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)  # into the hour: its block
     first = grid._picked_hit()
     assert first is not None and first.kind == "more" and first.day == BUSY_DAY
     assert view.picked is None  # no task's actions for a block of many
@@ -148,15 +156,22 @@ def test_the_arrows_step_through_a_busy_week_s_blocks_and_enter_opens_them(
     assert _marked(grid, first.rect)
     for hour in range(1, 24):
         gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
+        assert f", {hour:02d}:00, {PER_HOUR} runs" in view.picked_line.text()
+        gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
         assert f" {hour:02d}:00–" in view.picked_line.text(), (hour, view.picked_line.text())
     assert "30 failed, 60 succeeded 18:00–19:00" not in view.picked_line.text()
-    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)  # the next day: its single run
+    for _ in range(11):  # the next day, from midnight: its single run's hour
+        gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
+    assert view.picked_line.text() == ("Selected: Thursday 26 November, 10:00, 1 run "
+                                       "(1 succeeded) · Enter to open the run")
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
     assert view.picked is not None and view.picked.run_id == quiet_run
     assert view.picked_line.text().startswith("Selected: fetch: run ")
-    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)  # the last one stays selected
-    assert view.picked is not None and view.picked.run_id == quiet_run
-    for _ in range(6):
+    for _ in range(17):  # its hour, back through midnight, to 18:00 of the busy day
         gui.qtbot.keyClick(grid, Qt.Key.Key_Up)
+    assert view.picked_line.text() == (f"Selected: Wednesday 25 November, 18:00, {PER_HOUR} "
+                                       "runs (30 failed, 60 succeeded) · Enter to open the list")
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
     assert "30 failed, 60 succeeded 18:00–19:00" in view.picked_line.text()
     picked = grid._picked_hit()
     assert picked is not None and _marked(grid, picked.rect)
@@ -171,11 +186,13 @@ def test_the_arrows_step_through_a_busy_week_s_blocks_and_enter_opens_them(
     gui.wait_until(lambda: closed(dialog))
     gui.window.activateWindow()
     grid.setFocus()
-    for _ in range(7):
-        gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
-    assert view.picked is not None and view.picked.run_id == quiet_run
-    gui.qtbot.keyClick(grid, Qt.Key.Key_Return)
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Right)  # Thursday 18:00
+    for _ in range(8):
+        gui.qtbot.keyClick(grid, Qt.Key.Key_Up)
+    assert view.picked is None and ", 10:00, 1 run" in view.picked_line.text()
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Return)  # the hour's one run
     gui.wait_until(lambda: gui.window.current_view() == RUNS)  # the run, as a double-click
+    assert view.picked is not None and view.picked.run_id == quiet_run
 
 
 def test_the_arrows_step_through_a_busy_month_day_by_day(

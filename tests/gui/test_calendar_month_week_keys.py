@@ -78,30 +78,41 @@ def test_up_and_down_move_by_the_week_in_the_month(gui_factory: Any,
     assert "Selected: daily" in view.picked_line.text()
     assert on(Qt.Key.Key_Up) == (date(2026, 12, 12), "")
     assert on(Qt.Key.Key_Up) == (date(2026, 12, 5), "")
-    assert on(Qt.Key.Key_Up) == (date(2026, 12, 5), "")  # no week up in the grid: it stays
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Up)  # no week up in the grid: November's
+    gui.wait_until(lambda: view.period.anchor == date(2026, 11, 1))
+    gui.wait_until(lambda: grid._picked_hit() is not None)
+    assert grid._picked_hit().day == date(2026, 11, 28)
 
 
 def test_left_and_right_go_to_the_day_beside_in_the_week(gui_factory: Any,
                                                          utc_local_time: None) -> None:
     """In the week Right from Friday 09:00 went to Friday 12:00 (the day's own next entry);
-    it now goes to Saturday's nearest in time, Left back; Down still steps within the day."""
+    it goes to Saturday at the same hour, the cursor's cell (tests/gui/
+    test_calendar_week_cursor.py), Left back; Down steps into a cell's entries, then on by
+    the hour."""
     gui = gui_factory(engine=False)
     view, grid = _crons_shown(gui, "week", (("morning", "0 9 * * *"), ("noon", "0 12 * * *"),
                                             ("weekend evening", "0 18 * * 6,0")))
     picked = _click(gui, view, grid, date(2026, 12, 4), "morning", view.week)
 
-    assert picked() == (date(2026, 12, 4), "morning")
+    def cursor() -> tuple[date, int]:
+        return grid.cursor_cell.day, grid.cursor_cell.hour
+
+    assert picked() == (date(2026, 12, 4), "morning") and cursor() == (date(2026, 12, 4), 9)
     gui.qtbot.keyClick(grid, Qt.Key.Key_Right)
+    assert cursor() == (date(2026, 12, 5), 9) and view.picked is None
+    assert view.picked_line.text() == ("Selected: Saturday 5 December, 09:00, 1 planned · "
+                                       "Enter to edit the task")
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)  # into Saturday 09:00
     assert picked() == (date(2026, 12, 5), "morning")
-    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)  # within Saturday
+    for _ in range(4):  # 10:00, 11:00, 12:00, then into it
+        gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
     assert picked() == (date(2026, 12, 5), "noon")
-    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
-    assert picked() == (date(2026, 12, 5), "weekend evening")
-    gui.qtbot.keyClick(grid, Qt.Key.Key_Right)  # Sunday's nearest in time
-    assert picked() == (date(2026, 12, 6), "weekend evening")
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Right)  # Sunday, at noon
+    assert cursor() == (date(2026, 12, 6), 12)
     assert grid.grab().save(str(SCREENSHOTS / "calendar-week-right-a-day.png"))
-    gui.qtbot.keyClick(grid, Qt.Key.Key_Right)  # nothing further right: it stays
-    assert picked() == (date(2026, 12, 6), "weekend evening")
     gui.qtbot.keyClick(grid, Qt.Key.Key_Left)
     gui.qtbot.keyClick(grid, Qt.Key.Key_Left)
+    assert cursor() == (date(2026, 12, 4), 12)
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Down)
     assert picked() == (date(2026, 12, 4), "noon")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from app.gui.calendar.week import HOUR_PX
+from app.gui.calendar.hours import HOUR_PX
 from tests.conftest import local_zone
 from tests.gui.conftest import Gui, command_task
 from tests.gui.test_calendar_forecast_shown import _click_and_wait, _open_calendar

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from app.gui.calendar.week import HOUR_PX
+from app.gui.calendar.hours import HOUR_PX
 from app.gui.qt import QColor, QPalette
 from app.gui.widgets import display
 from tests.gui.test_calendar_forecast_shown import _open_calendar

@@ -84,7 +84,7 @@ def test_the_verify_count_keeps_up_with_new_events(gui: Gui) -> None:
 
 def test_the_week_view_says_its_counts_plainly_and_opens_at_the_first_event(gui: Gui) -> None:
     from app.core.schedule import system_timezone_name
-    from app.gui.calendar.week import HOUR_PX
+    from app.gui.calendar.hours import HOUR_PX
     from app.gui.main_window import CALENDAR
 
     for i in range(6):

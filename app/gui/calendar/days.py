@@ -7,7 +7,8 @@ from datetime import date, datetime, timedelta
 
 from app.gui.calendar.boxes import first_fitting
 from app.gui.calendar.data import CalendarData
-from app.gui.calendar.week import GUTTER, HOUR_PX, TimeGrid
+from app.gui.calendar.hours import GUTTER, HOUR_PX
+from app.gui.calendar.week import TimeGrid
 from app.gui.qt import (
     QEvent,
     QFont,
@@ -163,6 +164,11 @@ class TimeView(QScrollArea):
         with nothing run in the last hour the current hour sat under the day header); else
         at the first event of the days shown (a little above it); with none, at two hours
         before now when today is shown, else at 07:00."""
+        cell = self.grid.cursor_cell
+        rect = self.grid.cell_rect(cell) if cell is not None else None
+        if self.grid.keep_in_sight and rect is not None:  # the keys brought it here: the cursor
+            self.grid.show_rect(rect)
+            return
         today = now.date() if now.date() in dates else None
         days = data.days if data is not None else {}
         y_of = self.grid.y_of

@@ -1,7 +1,10 @@
 """The month grid: six weeks of days, each with the runs and predictions that fit, a "+N
 more" link when a few do not, and a count by status for a busy day (never a pile). The
 arrows move a day cursor through the days, empty ones too: Left and Right by the day, Up and
-Down through the day's entries and on by the week.
+Down through the day's entries and on by the week; past the grid's first or last day the
+month before or after is shown and the cursor goes on in it (it stopped at the grid's edges).
+Page Up and Page Down go to the same day a month back or on, Home and End to the ends of
+the cursor's week.
 
 Painted in one pass from `CalendarData` (already grouped by day off the GUI thread), so a
 month costs the same whatever the number of tasks. Clicking an entry opens it, the count
@@ -21,6 +24,7 @@ from app.gui.qt import (
     QColor,
     QFont,
     QFontMetrics,
+    QKeyEvent,
     QPainter,
     QPaintEvent,
     QPalette,
@@ -33,6 +37,7 @@ from app.gui.qt import (
 from app.gui.widgets import display
 from app.gui.widgets.display import blend, clock
 
+KEYPAD = Qt.KeyboardModifier.KeypadModifier
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -283,7 +288,7 @@ class MonthGrid(CalendarGrid):
         Down through the day (the day, then what is drawn in it), past its ends to the same
         weekday a week up or down. Days were not stops, so an empty one could not be reached
         and Right stepped entry by entry. The cursor starts on today (else the month's 1st);
-        at the grid's ends it stays."""
+        past the grid's ends `keyPressEvent` takes it on."""
         arrows = (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down)
         if key not in arrows or self.data is None or not stops:
             return None
@@ -300,6 +305,49 @@ class MonthGrid(CalendarGrid):
         if 0 <= at < len(same):
             return same[at]
         return days.get(current.day + timedelta(days=7 if ahead else -7), current)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """What steps off the grid (an arrow past its first or last day, Page Up and Down:
+        the same day a month back or on) shows that day's month with the cursor on it; Home
+        and End go to the ends of the cursor's week; the rest is `step_to`'s."""
+        self.ensure_layout()
+        day = self.cursor_day()
+        target = None if day is None or event.modifiers() & ~KEYPAD else self._target(
+            day, Qt.Key(event.key()))
+        if target is None:
+            super().keyPressEvent(event)
+            return
+        if target not in self.cells or event.key() in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
+            self.period_requested.emit(target)  # (the selection goes with the period)
+        self.entry_picked.emit(None)
+        self.picked = ("block", target, 0)  # the day, once its month is read
+        self.day_pointed.emit(target)
+        hit = self._picked_hit() if self.data is not None and target in self.cells else None
+        self.say(f"{self.block_words(hit)} · {self.opens(hit)}" if hit is not None
+                 else f"{target:%a} {target.day} {target:%b}: reading…")
+        self.update()
+
+    def _target(self, day: date, key: Qt.Key) -> date | None:
+        """Where `key` takes the cursor from `day` when it leaves the grid or goes by the
+        week's ends or the month; None: `step_to`'s step within the grid."""
+        if key in (Qt.Key.Key_Home, Qt.Key.Key_End):
+            return day + timedelta(days=(0 if key == Qt.Key.Key_Home else 6) - day.weekday())
+        if key in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
+            month = day.month - 1 + (1 if key == Qt.Key.Key_PageDown else -1)
+            year, month = day.year + month // 12, month % 12 + 1
+            last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+            return date(year, month, min(day.day, last))
+        hit = self._picked_hit()
+        same = [h for h in self.stops() if h.day == day]
+        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            target = day + timedelta(days=1 if key == Qt.Key.Key_Right else -1)
+        elif key == Qt.Key.Key_Up and (hit is None or hit.kind == "day"):
+            target = day - timedelta(days=7)
+        elif key == Qt.Key.Key_Down and (hit is None or not same or hit is same[-1]):
+            target = day + timedelta(days=7)
+        else:
+            return None
+        return None if target in self.cells and hit is not None else target
 
     def _total(self, d: date) -> str:
         assert self.data is not None

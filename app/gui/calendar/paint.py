@@ -13,6 +13,8 @@ Signals shared by both grids are declared on `CalendarGrid`:
     day_list_requested(date): a busy day's count (or "+N more") was clicked; a datetime: a
         block of the time grid was (its list opens at the block's time).
     day_requested(date): a day was double-clicked (show that day).
+    period_requested(date): the cursor went past the days shown, or a period on (Page Up,
+        Page Down): show the period, in the same mode, that holds this day.
 """
 
 from __future__ import annotations
@@ -22,9 +24,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from app.gui.calendar.cursor import OWN_KEYS
 from app.gui.calendar.data import CalendarData, Entry
 from app.gui.calendar.words import KIND_COLOURS, entry_key, tooltip
 from app.gui.qt import (
+    QAccessible,
+    QAccessibleAnnouncementEvent,
     QApplication,
     QEvent,
     QHelpEvent,
@@ -67,6 +72,7 @@ class Hit:
     counts: Counter[str] = field(default_factory=Counter)
     planned: Counter[str] = field(default_factory=Counter)
     start: datetime | None = None  # a time grid's block: its time (its list opens there)
+    hour: int | None = None  # a time grid's: the row of its start (its cursor's cell)
 
 
 class CalendarGrid(QWidget):
@@ -79,6 +85,7 @@ class CalendarGrid(QWidget):
     reschedule_requested = Signal(object, object)
     day_list_requested = Signal(object)
     day_requested = Signal(object)
+    period_requested = Signal(object)  # a date
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -90,6 +97,7 @@ class CalendarGrid(QWidget):
         self._dragging = False
         # the selected entry's `entry_key`, or a block's `block_key`
         self.picked: tuple[object, ...] | None = None
+        self._said: str | None = None  # the words of the block or cell said last
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # arrows pick, Enter opens
 
@@ -97,6 +105,35 @@ class CalendarGrid(QWidget):
         self.data = data
         self._dirty = True
         self.update()
+        if data is not None:
+            self.follow_cursor()
+
+    def follow_cursor(self) -> None:
+        """A read landed: the block or day the cursor is on said again if its words changed
+        (its counts, or what a period reached with the keys holds, said “reading…” until
+        then), unless an entry has been selected since."""
+        if self._said is None or self.picked is None or self.picked[0] != "block":
+            return
+        self.ensure_layout()
+        hit = self._picked_hit()
+        words = f"{self.block_words(hit)} · {self.opens(hit)}" if hit is not None else None
+        if words is not None and words != self._said:
+            self.say(words)
+
+    def cursor_day(self) -> date | None:
+        """The day the keyboard is on (None: nowhere yet)."""
+        if self.picked is not None and self.picked[0] == "block" and isinstance(
+                self.picked[1], date):
+            return self.picked[1]  # (a day of a period still being read, too)
+        hit = self._picked_hit()
+        return hit.day if hit is not None else None
+
+    def say(self, words: str) -> None:
+        """Say where the cursor is: the line under the grid and the grid's description
+        (the view's), and an announcement for a screen reader that does not follow them."""
+        self._said = words
+        self.block_picked.emit(words)
+        QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self, words))
 
     def picked_entry(self) -> Entry | None:
         """The selected entry as last read, if it is still drawn as its own box."""
@@ -158,7 +195,7 @@ class CalendarGrid(QWidget):
         """Select a block (a busy day's count, an hour's or a cluster's), and say so."""
         self.entry_picked.emit(None)
         self.day_pointed.emit(hit.day)
-        self.block_picked.emit(f"{self.block_words(hit)} · {self.opens(hit)}")
+        self.say(f"{self.block_words(hit)} · {self.opens(hit)}")
         self.picked = self.block_key(hit)
         self.update()
 
@@ -197,12 +234,15 @@ class CalendarGrid(QWidget):
 
     def show_hit(self, hit: Hit) -> None:
         """Bring a hit into view where the grid scrolls (the time grid's scroll area)."""
+        self.show_rect(hit.rect)
+
+    def show_rect(self, rect: QRectF) -> None:
+        """Bring `rect` into view where the grid scrolls."""
         viewport = self.parentWidget()
         area = viewport.parentWidget() if viewport is not None else None
         if isinstance(area, QScrollArea):
-            centre = hit.rect.center()
-            area.ensureVisible(int(centre.x()), int(centre.y()), 40,
-                               int(hit.rect.height() / 2) + 20)
+            centre = rect.center()
+            area.ensureVisible(int(centre.x()), int(centre.y()), 40, int(rect.height() / 2) + 20)
 
     def dark(self) -> bool:
         return is_dark(self.palette())
@@ -298,6 +338,11 @@ class CalendarGrid(QWidget):
             self.day_requested.emit(hit.day)
 
     def event(self, event: QEvent) -> bool:
+        if (isinstance(event, QKeyEvent) and event.type() == QEvent.Type.ShortcutOverride
+                and event.key() in OWN_KEYS and not event.modifiers()
+                and self.cursor_day() is not None):
+            event.accept()  # Page Up/Down move the cursor a period on, the period with it
+            return True
         if isinstance(event, QHelpEvent) and event.type() == QEvent.Type.ToolTip:
             hit = self.hit_at(QPointF(event.pos()))
             if hit is not None and hit.entry is not None and self.data is not None:

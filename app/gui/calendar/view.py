@@ -6,9 +6,11 @@ takes. Everything is read and grouped off the GUI thread; at most one read is in
 (a change meanwhile asks for one more), and a hidden view only notes that it is stale.
 
 Clicking an entry selects it (a line under the grid says what it is; the task actions act on
-its task), the arrow keys step through what is drawn (entries, and the blocks that stand for
-many: a busy day's counts, an hour's), and double-click or Enter opens it, as in the task
-table: a run in the Runs view, a prediction in its task's editor, a block's list. Dragging
+its task), the keys move a cursor (the month's days, the week's and day's hours, empty ones
+too; past the days shown the period follows) and Down steps into what is drawn there
+(entries, and the blocks that stand for many: a busy day's counts, an hour's), and
+double-click or Enter opens it, as in the task table: a run in the Runs view, a prediction
+in its task's editor, a block's list. Dragging
 a one-shot task's prediction reschedules it through the service (audited, and refused with
 the reason when the new time is invalid), and a busy day opens as a list.
 
@@ -142,6 +144,7 @@ class CalendarView(QWidget):
             grid.reschedule_requested.connect(self.reschedule)
             grid.day_list_requested.connect(self.open_day_list)
             grid.day_requested.connect(self._on_day_requested)
+            grid.period_requested.connect(lambda d: self.set_mode(self.period.mode, d))
         self.week.header.day_list_requested.connect(self.open_day_list)
         self.week.header.day_requested.connect(self._on_day_requested)
         self._show_title()

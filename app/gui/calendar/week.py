@@ -8,17 +8,17 @@ succeeded, 1 failed, 10 planned 11:00–12:00"), the same form today or any day.
 words wrap (a time span after its dash too), and a line that does not fit ends in "…",
 inside the block; the tooltip says them whole.
 A day with more predictions (or runs) than it lists shows, from the hour of the last one it
-lists, each hour as one block with its count (its runs by status, its predictions); the
-arrow keys step through the blocks as through the entries, and Enter opens a block's list.
+lists, each hour as one block with its count (its runs by status, its predictions).
+The keys move a cursor over the cells, a day by an hour (`hours`, `cursor`), and Down steps
+into a cell's entries and blocks; Enter opens a block's list, an entry's run or task.
 The red line in today's column is now, over the boxes (an hour block's words make room for
 it); across the week's other days it is faint and under their boxes.
 A one-shot task's prediction can be dragged to another time or day, in 15-minute steps.
-Across a week Left and Right go to the day beside, Up and Down through a day's blocks.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 
 from app.gui.calendar.boxes import (
@@ -32,9 +32,11 @@ from app.gui.calendar.boxes import (
     paint_faint_now,
     paint_now_line,
 )
+from app.gui.calendar.cursor import Cell
 from app.gui.calendar.data import Entry, day_start
-from app.gui.calendar.paint import CalendarGrid, Hit, planned_counts, status_counts
-from app.gui.calendar.words import by_concern
+from app.gui.calendar.hours import GUTTER, HOUR_PX, HourGrid
+from app.gui.calendar.paint import Hit, planned_counts, status_counts
+from app.gui.calendar.words import aggregate_words, hour_words
 from app.gui.qt import (
     QPainter,
     QPaintEvent,
@@ -45,11 +47,8 @@ from app.gui.qt import (
     Qt,
     QWidget,
 )
-from app.gui.widgets import display
 from app.gui.widgets.display import blend, clock
 
-HOUR_PX = 48.0
-GUTTER = 52.0
 MIN_BLOCK = 20.0
 SNAP = timedelta(minutes=15)
 HEADER_H = 40
@@ -59,37 +58,7 @@ def lanes_for(days: int) -> int:
     return 3 if days > 1 else 8
 
 
-def block_words(when: str, entries: list[Entry], counted: int = 0,
-                ran: Counter[str] | None = None) -> str:
-    """A block's words in one form, each count with its word, then the time: “60 planned
-    17:00–18:00”, “1 failed, 5 succeeded, 32 planned 16:24–17:00” — its runs by status, a
-    failure first (`by_concern`), and its predictions (`counted` predictions and the runs
-    `ran` known by count only, the rest among `entries`). The current hour said “38
-    16:24–17:00: 5 succeeded, …”, its total first with no word to say what it counted."""
-    past = Counter(e.status for e in entries if not e.predicted) + (ran or Counter())
-    planned = counted + sum(1 for e in entries if e.predicted)
-    parts = [f"{n:,} {display.status_words(s)}" for s, n in by_concern(past)]
-    parts += [f"{planned:,} planned"] if planned else []
-    return f"{', '.join(parts) or 0} {when}"
-
-
-def aggregate_words(entries: list[Entry]) -> str:
-    """A cluster's words, from its first start to its last: “4 planned at 02:00”, “3
-    succeeded, 2 planned 02:00–02:40” (entries in time order)."""
-    first, last = clock(entries[0].start), clock(entries[-1].start)
-    return block_words(f"at {first}" if first == last else f"{first}–{last}", entries)
-
-
-def hour_words(hour: int, planned: int, entries: list[Entry], begins: str = "",
-               ran: Counter[str] | None = None) -> str:
-    """A busy hour's words, to the hour's end from its start, or from `begins` (a fire
-    just before it counted in): “54 planned 09:00–10:00”, “6 succeeded, 54 planned
-    09:37–11:00”."""
-    return block_words(f"{begins or f'{hour:02d}:00'}–{(hour + 1) % 24:02d}:00", entries,
-                       planned, ran)
-
-
-class TimeGrid(CalendarGrid):
+class TimeGrid(HourGrid):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("CalendarTimeGrid")
@@ -98,46 +67,7 @@ class TimeGrid(CalendarGrid):
         self._target: datetime | None = None
         self._target_rect: QRectF | None = None
 
-    # -- geometry --------------------------------------------------------------------------
-
-    def dates(self) -> list[date]:
-        return self.data.period.dates if self.data is not None else []
-
-    def step_to(self, stops: list[Hit], current: Hit | None, key: Qt.Key) -> Hit | None:
-        """Across a week Left and Right go to the day beside (the nearest with something
-        drawn), to what is there nearest in time: they stepped through the day's own entries
-        first, so Right from Monday 09:00 went to Monday 12:00. Up and Down, and a lone day,
-        step in reading order."""
-        if (key not in (Qt.Key.Key_Left, Qt.Key.Key_Right) or current not in stops
-                or len(self.dates()) < 2):
-            return super().step_to(stops, current, key)
-        assert current is not None
-        right = key == Qt.Key.Key_Right
-        days = [h.day for h in stops if (h.day > current.day if right else h.day < current.day)]
-        if not days:
-            return current
-        day = min(days) if right else max(days)
-        y = current.rect.center().y()
-        return min((h for h in stops if h.day == day), key=lambda h: abs(h.rect.center().y() - y))
-
-    def column_width(self) -> float:
-        return (self.width() - GUTTER) / max(1, len(self.dates()))
-
-    def column(self, i: int) -> QRectF:
-        w = self.column_width()
-        return QRectF(GUTTER + i * w, 0, w, 24 * HOUR_PX)
-
-    def y_of(self, moment: datetime, d: date) -> float:
-        seconds = (moment - day_start(d)).total_seconds()
-        return max(0.0, min(24 * HOUR_PX, seconds * HOUR_PX / 3600))
-
-    def moment_at(self, pos: QPointF) -> tuple[date, datetime] | None:
-        days = self.dates()
-        if not days or pos.x() < GUTTER:
-            return None
-        i = min(len(days) - 1, int((pos.x() - GUTTER) // self.column_width()))
-        seconds = max(0.0, min(24 * 3600 - 1, pos.y() * 3600 / HOUR_PX))
-        return days[i], day_start(days[i]) + timedelta(seconds=seconds)
+    # -- layout ----------------------------------------------------------------------------
 
     def readable_lanes(self) -> int:
         """Blocks side by side that still show a time and a name."""
@@ -150,6 +80,7 @@ class TimeGrid(CalendarGrid):
     def _layout(self) -> None:
         self.hits = []
         self.aggregates = []
+        self.counts = defaultdict(Counter)
         if self.data is None:
             return
         lanes = self.max_lanes()
@@ -164,6 +95,13 @@ class TimeGrid(CalendarGrid):
             if planned or ran:  # these hours' predictions (runs) are in the counts
                 entries = [e for e in entries if int(self.y_of(e.start, d) // HOUR_PX) not in (
                     planned if e.predicted else ran)]
+            for h, n in planned.items():  # what starts in each cell, as its cursor says
+                self.counts[Cell(d, h)]["planned"] += n
+            for h, statuses in ran.items():
+                self.counts[Cell(d, h)].update(statuses)
+            for e in entries:
+                self.counts[Cell(d, min(23, int(self.y_of(e.start, d) // HOUR_PX)))][
+                    "planned" if e.predicted else e.status] += 1
             hours: dict[int, list[Entry]] = {h: [] for h in [*planned, *ran]}
             for entry in entries:
                 hours.setdefault(int(self.y_of(entry.start, d) // HOUR_PX), []).append(entry)
@@ -200,7 +138,7 @@ class TimeGrid(CalendarGrid):
                 hit = Hit(rect, "more", d, counts=status_counts(group) + (
                     ran.get(hour) or Counter()), planned=planned_counts(group) + Counter(
                     {"running": planned.get(hour, 0)}),
-                    start=early or day_start(d) + timedelta(hours=hour))
+                    start=early or day_start(d) + timedelta(hours=hour), hour=hour)
                 self.hits.append(hit)
                 at_once = hour not in planned and hour not in ran and clock(
                     group[0].start) == clock(group[-1].start)
@@ -222,7 +160,8 @@ class TimeGrid(CalendarGrid):
     def _aggregate(self, rect: QRectF, d: date, entries: list[Entry]) -> None:
         """One block standing for `entries` ("4 runs: 3 succeeded, 1 failed")."""
         hit = Hit(rect, "more", d, counts=status_counts(entries),
-                  planned=planned_counts(entries), start=entries[0].start)
+                  planned=planned_counts(entries), start=entries[0].start,
+                  hour=min(23, int(rect.top() // HOUR_PX)))
         self.hits.append(hit)
         self.aggregates.append((rect, hit, aggregate_words(entries)))
 
@@ -248,7 +187,7 @@ class TimeGrid(CalendarGrid):
         width = (col.width() - 4) / len(lane_end)
         for (y0, y1, entry), lane in zip(cluster, lanes, strict=True):
             rect = QRectF(col.left() + 2 + lane * width, y0, width - 1, y1 - y0)
-            self.hits.append(Hit(rect, "entry", d, entry))
+            self.hits.append(Hit(rect, "entry", d, entry, hour=min(23, int(y0 // HOUR_PX))))
 
     # -- painting --------------------------------------------------------------------------
 
@@ -266,6 +205,7 @@ class TimeGrid(CalendarGrid):
             if d == today:
                 p.fillRect(self.column(i), blend(base, pal.color(QPalette.ColorRole.Highlight),
                                                  0.06))
+        self._paint_cursor(p, frame=False)
         line = blend(base, ink, 0.14)
         p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
         for hour in range(24):
@@ -302,6 +242,7 @@ class TimeGrid(CalendarGrid):
             paint_entry(p, self._target_rect, dragged,
                         f"Move to {self._target.astimezone():%a %d %b %H:%M}", pal, dark,
                         ghost=True)
+        self._paint_cursor(p, frame=True)
         self.paint_picked(p)
         p.end()
 

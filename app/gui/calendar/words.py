@@ -3,10 +3,12 @@ is, what Enter does with it, a busy day's counts. Qt-free."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 from app.gui.calendar.model import Day, Entry
 from app.gui.widgets import display
+from app.gui.widgets.display import clock
 
 KIND_COLOURS = {"fire": "running", "chain": "queued", "catch_up": "retrying",
                 "delayed": "interrupted", "skipped": "skipped"}
@@ -110,3 +112,33 @@ def busiest_lines(day: Day, room: int) -> list[str]:
     if rest > 0 and len(lines) < room:
         lines.append(f"+{rest:,} by other tasks")
     return lines
+
+
+def block_words(when: str, entries: list[Entry], counted: int = 0,
+                ran: Counter[str] | None = None) -> str:
+    """A block's words in one form, each count with its word, then the time: “60 planned
+    17:00–18:00”, “1 failed, 5 succeeded, 32 planned 16:24–17:00” — its runs by status, a
+    failure first (`by_concern`), and its predictions (`counted` predictions and the runs
+    `ran` known by count only, the rest among `entries`). The current hour said “38
+    16:24–17:00: 5 succeeded, …”, its total first with no word to say what it counted."""
+    past = Counter(e.status for e in entries if not e.predicted) + (ran or Counter())
+    planned = counted + sum(1 for e in entries if e.predicted)
+    parts = [f"{n:,} {display.status_words(s)}" for s, n in by_concern(past)]
+    parts += [f"{planned:,} planned"] if planned else []
+    return f"{', '.join(parts) or 0} {when}"
+
+
+def aggregate_words(entries: list[Entry]) -> str:
+    """A cluster's words, from its first start to its last: “4 planned at 02:00”, “3
+    succeeded, 2 planned 02:00–02:40” (entries in time order)."""
+    first, last = clock(entries[0].start), clock(entries[-1].start)
+    return block_words(f"at {first}" if first == last else f"{first}–{last}", entries)
+
+
+def hour_words(hour: int, planned: int, entries: list[Entry], begins: str = "",
+               ran: Counter[str] | None = None) -> str:
+    """A busy hour's words, to the hour's end from its start, or from `begins` (a fire
+    just before it counted in): “54 planned 09:00–10:00”, “6 succeeded, 54 planned
+    09:37–11:00”."""
+    return block_words(f"{begins or f'{hour:02d}:00'}–{(hour + 1) % 24:02d}:00", entries,
+                       planned, ran)
