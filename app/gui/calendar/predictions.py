@@ -139,7 +139,6 @@ class _Read:
                self.end, self.limit)
         listing, stopped = self.kept.played(key, forecast, self.start) if played else ([],
                                                                                      False)
-        forecast.engine.release(forecast.out)  # (only the collector would free them, here)
         reach = listing[-1].fire_at.timestamp() if stopped and listing else None
         if reach is not None:
             data.predicted_until = listing[-1].fire_at
