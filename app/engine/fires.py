@@ -31,6 +31,7 @@ from app.core.schedule.cron import Cron, parse_cron
 from app.core.schedule.triggers import fire_after, first_fire
 from app.core.task import Task
 
+SAME: Final = 1e-3  # seconds apart two instants are the same fire (as the engine's jobs)
 NEAR: Final = 3 * 3600.0  # a clock change closer than this to a window: step the trigger
 MAX_STEPS: Final = 1_000_000  # fires stepped in one window at most (a per-second "any")
 DAY: Final = 86400
@@ -108,6 +109,13 @@ class TaskFires:
         if (self.interval is not None or self.cron is not None) and self._steady(lo, hi):
             return self._arith(lo, hi, limit, listing=True)[1]
         return self._stepped(lo, hi, limit)
+
+    def fire_near(self, ts: float) -> float | None:
+        """Its fire at `ts` (within `SAME`), if it has one there."""
+        if self.first is None or ts < self.first - SAME:
+            return None
+        found = self.times(ts - SAME, ts + SAME, 1)
+        return found[0] if found else None
 
     # -- by arithmetic ----------------------------------------------------------------------
 
@@ -198,3 +206,25 @@ class TaskFires:
             fire = fire_after(self.trigger, fire)
             steps += 1
         return out
+
+
+class FiresFrom:
+    """A task's fires from `start` on, read off a kept `TaskFires` that has a fire at
+    `start`: a task fires along its sequence, so once its next fire moved to a later one of
+    them (it fired, or the fire passed), its fires are that sequence's from there. `key`
+    names them: the sequence (a number the caller gives) and `start`."""
+
+    __slots__ = ("fires", "key", "start")
+
+    def __init__(self, fires: TaskFires, sequence: int, start: float) -> None:
+        self.fires = fires
+        self.start = start
+        self.key = (sequence, start)
+
+    def count(self, lo: float, hi: float) -> int:
+        """How many fires fall in [lo, hi)."""
+        return self.fires.count(max(lo, self.start), hi)
+
+    def times(self, lo: float, hi: float, limit: int | None = None) -> list[float]:
+        """The fires in [lo, hi), earliest first, at most `limit`."""
+        return self.fires.times(max(lo, self.start), hi, limit)

@@ -205,21 +205,20 @@ class Forecast:
         return self._engine or self._set_up()
 
     def run(self) -> list[Occurrence]:
+        """The listing (lone tasks' fires merged in, unless `counted`), a copy: what the play
+        gathered is let go once it is listed (`SimulatedEngine.release`)."""
         engine = self.engine
-        if self.counted:
-            engine.run(self.end, enough=lambda: len(self.out) >= self.limit)
-            return self.out[:self.limit]
-        alone = LoneFires(self.world, self.zones, self.start_ts, self.end_ts, self.limit,
-                          self.per_task, self._cap_note).listing(
-            self.lone_tasks, self.lone_catch_ups, self.catch_up_at)
+        alone = [] if self.counted else LoneFires(
+            self.world, self.zones, self.start_ts, self.end_ts, self.limit, self.per_task,
+            self._cap_note).listing(self.lone_tasks, self.lone_catch_ups, self.catch_up_at)
         until = self.end
         if len(alone) >= self.limit:  # the dispatcher's listing past this is not needed
             until = min(until, alone[-1].fire_at)
         engine.run(until, enough=lambda: len(self.out) >= self.limit)
-        if not alone:
-            return self.out[:self.limit]
         merged = heapq.merge(self.out, alone, key=lambda o: o.fire_at)
-        return list(itertools.islice(merged, self.limit))
+        listing = list(itertools.islice(merged, self.limit))
+        engine.release(self.out)
+        return listing
 
     # -- set-up ---------------------------------------------------------------------------------
 

@@ -69,11 +69,7 @@ def simulate(service: Service, start: datetime, hours: float, *,
     if limit <= 0 or end < start:
         return []
     world = World.read(service.store, task_ids, now)
-    forecast = Forecast(world, start, end, now, limit, per_task, workers)
-    try:
-        return forecast.run()
-    finally:
-        forecast.engine.release(forecast.out)  # (run() returned a copy)
+    return Forecast(world, start, end, now, limit, per_task, workers).run()
 
 
 __all__ = ["KINDS", "PER_TASK", "Occurrence", "World", "simulate"]

@@ -69,3 +69,52 @@ def test_tasks_counted_past_the_dispatcher_s_reach_match_a_fresh_read(
         played = read_period(service, period_for("month", now.date()), now, limit=limit)
         assert played.predicted_until is not None  # the play stopped within the month
         assert played.predicted_until.date() == now.date()  # (today: a partial window)
+
+
+@pytest.fixture
+def berlin_local_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    yield from local_zone(monkeypatch, "Europe/Berlin")
+
+
+def test_tasks_the_engine_fires_between_reads_match_a_fresh_read(
+        service: Any, berlin_local_time: None) -> None:
+    """An engine moves each task's next fire as it fires it (one every 5 s among them), and
+    once a fire passes with no engine; each read reads the fires kept from the new next
+    fire on (the same sequence): a month around a DST change predicts what a read with
+    nothing kept predicts."""
+    from app.core.schedule import build_trigger, parse_timezone
+    from app.engine.scheduler import next_after
+    from app.store import ledger
+
+    zone = "Europe/Berlin"
+    created = datetime(2027, 3, 27, 22, 58, 0, 250000, tzinfo=UTC)  # the clocks go on at 1:00
+    tasks = [service.create_task(command_task(name, schedule=schedule, timezone=zone),
+                                 now=created) for name, schedule in (
+        ("every5", {"kind": "interval", "seconds": 5}),
+        ("often", {"kind": "interval", "seconds": 7 * 60}),
+        ("quarterly", {"kind": "cron", "expr": "*/15 * * * *"}),
+        ("at-2:30", {"kind": "cron", "expr": "30 2 * * *"}),
+        ("hourly-but", {"kind": "cron", "expr": "0 * * * *", "exclude": ["2027-03-29"]}))]
+
+    def fire_due(until: datetime) -> None:
+        """What the engine writes for each fire up to `until`: its run, the next fire."""
+        moved = []
+        with service.store.write():
+            for task in (service.get_task(t.id) for t in tasks):
+                trigger = build_trigger(task.spec.schedule, parse_timezone(zone), task.anchor,
+                                        task.spec.end_at)
+                fire = task.next_run_at
+                while fire is not None and fire <= until:
+                    ledger.claim(task.id, fire, 1, "succeeded", "schedule", fire, None)
+                    fire = next_after(trigger, fire)
+                moved.append((task.id, fire))
+            ledger.set_next_run(moved)
+
+    now = created
+    for later, fired in ((3, True), (7, True), (61, False), (3600, True), (4000, True),
+                         (7 * 3600, True)):
+        now += timedelta(seconds=later)
+        if fired:
+            fire_due(now)
+        kept = _month(service, now)
+        assert kept == _fresh(service, now), now

@@ -20,8 +20,9 @@ list them, and in a week or a day with more fires than it lists, its count per h
 Kept between reads (app/gui/calendar/kept.py), so a repaint, a return to a month, the
 minute's refresh or an edit of one task recomputes only what changed: the tasks
 (`WorldCache`: only changed rows are loaded again), each schedule's count per day (keyed by
-what its fires depend on: the schedule, zone, anchor and end, and the next fire; today's
-from now on, while no fire passes), and the dispatcher's listing (keyed by the versions of
+what its fires depend on: the schedule, zone, anchor and end, and the fire sequence, which a
+task that fired since reads on from its new next fire; today's from now on, while no fire
+passes), and the dispatcher's listing (keyed by the versions of
 the tasks it played, their durations, their upstreams' last outcome and the retries due,
 for at most `STALE` seconds, then played again from the new now: a fire of theirs that
 passes meanwhile with no engine to run it shows as its catch-up only then — keying the
@@ -45,7 +46,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from app.core.task import Task
-from app.engine.fires import TaskFires
+from app.engine.fires import FiresFrom
 from app.engine.forecast import Forecast
 from app.engine.occurrence import Occurrence
 from app.engine.simulate import PER_TASK
@@ -64,7 +65,7 @@ BUSIEST: Final = 3  # tasks named per day
 class _Group:
     """Lone tasks that fire alike (same schedule key and next fire): counted once."""
 
-    fires: TaskFires
+    fires: FiresFrom
     tasks: list[Task]
 
 
@@ -139,7 +140,6 @@ class _Read:
                self.end, self.limit)
         listing, stopped = self.kept.played(key, forecast, self.start) if played else ([],
                                                                                      False)
-        forecast.engine.release(forecast.out)  # (only the collector would free them, here)
         reach = listing[-1].fire_at.timestamp() if stopped and listing else None
         if reach is not None:
             data.predicted_until = listing[-1].fire_at
@@ -160,8 +160,8 @@ class _Read:
         counted: list[tuple[_Group, list[int]]] = []  # lone groups (they list their fires)
         ranked: list[_Group] = []  # every group counted, by index in `top`
         kept_counts = self.kept.day_counts(windows)
-        for gkey, group in groups.items():
-            counts = self.kept.counts(kept_counts, gkey, group.fires, windows)
+        for group in groups.values():
+            counts = self.kept.counts(kept_counts, group.fires, windows)
             self._add(group, counts, totals, chained, top, ranked)
             counted.append((group, counts))
         beyond_total: Counter[int] = Counter()  # fires counted past each task's cut
@@ -169,9 +169,9 @@ class _Read:
             beyond = [w if w.lo > cut else Window(w.day, max(w.lo, cut + 1e-6), w.hi, False)
                       for w in windows]
             kept_beyond = self.kept.day_counts(beyond)
-            for gkey, group in cut_groups.items():
+            for group in cut_groups.values():
                 counts = [0 if w.hi <= cut else n for w, n in zip(
-                    beyond, self.kept.counts(kept_beyond, gkey, group.fires, beyond),
+                    beyond, self.kept.counts(kept_beyond, group.fires, beyond),
                     strict=True)]
                 self._add(group, counts, totals, chained, top, ranked)
                 for task in group.tasks:
@@ -331,10 +331,10 @@ class _Read:
             if origin is None or (wanted is not None and task.id not in wanted):
                 continue
             source, first = origin if isinstance(origin, tuple) else (task, origin)
-            key = (self.kept.schedule_number(source), first.timestamp())
-            group = groups.get(key)
+            fires = self.kept.fires_of(self.kept.schedule_number(source), source, first)
+            group = groups.get(fires.key)
             if group is None:
-                group = groups[key] = _Group(self.kept.fires_of(key, source, first), [])
+                group = groups[fires.key] = _Group(fires, [])
             group.tasks.append(task)
         return groups
 
