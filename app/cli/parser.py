@@ -256,9 +256,9 @@ def _worker(p: Parser) -> None:
                    "(`tickwork secret workers-key FILE` where the engine runs) that opens the "
                    "secrets of its runs (repeatable: one per engine's home; on the engine's "
                    "own machine its home's key is found in the keyring)")
-    p.add_argument("--unsigned", action="store_true", help="run any job the broker holds, "
-                   "signed or not (only when no one else can write to the broker: without "
-                   "it, a worker runs only the jobs signed with a workers' key it has)")
+    p.add_argument("--unsigned", action="store_true", help="also run jobs that come "
+                   "unsigned (only when no one else can write to the broker: without it, a "
+                   "worker runs only the jobs signed with a workers' key it has)")
 
 
 def _simulate(p: Parser) -> None:

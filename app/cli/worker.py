@@ -5,7 +5,8 @@ running runs finish first; a second signal stops them).
 
 It runs only the jobs signed with a workers' key it has (app/remote/sealing.py): those of
 `--key-file`, else its home's (this machine's engine's); with none it does not start, unless
-`--unsigned` says the broker is trusted (then it runs any job the broker holds)."""
+`--unsigned` says the broker is trusted (then it also runs jobs that come unsigned, and
+still refuses a job signed with a key it lacks: it could not sign its replies)."""
 
 from __future__ import annotations
 

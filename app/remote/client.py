@@ -14,7 +14,9 @@ the beat keys of the runs a worker has taken: a beat missing means the worker is
 kill -9, a crash, a lost network), and the run ends `interrupted` — to be retried by its
 task's policy — after the engine has marked it given up, so no worker starts it later. A
 reply for a run the engine no longer waits for (a lost run's late result, a stray) is
-ignored and audited (`RemoteSink.on_ignored_result`).
+ignored and audited (`RemoteSink.on_ignored_result`); one its worker did not send (not
+signed with the run's workers' key) is dropped, and a worker starts a run only once told
+to (app/remote/genuine.py, app/remote/claims.py).
 
 A cancel (a person, a timeout, the engine's stop) gives the run up in Redis first: a run no
 worker took yet ends at once; a taken one is revoked with `terminate=True`, and its worker
@@ -36,6 +38,7 @@ from app import __version__
 from app.core.run import broker_never, broker_waited
 from app.engine.attempts import Attempt, Outcome, Sink
 from app.remote import broker, checkpoints, sealing, wire
+from app.remote.genuine import Genuine
 from app.remote.listeners import Listeners
 from app.remote.outage import Outage
 
@@ -57,8 +60,8 @@ class RemoteSink(Sink, Protocol):
 class Remote:
     """One attempt sent (or to be sent) to Celery, until the engine settles it."""
 
-    __slots__ = ("attempt", "celery_id", "job", "queue", "sealed", "sent", "sent_at",
-                 "started")
+    __slots__ = ("attempt", "celery_id", "claimed", "heard", "job", "key", "queue", "said",
+                 "sealed", "sent", "sent_at", "started")
 
     def __init__(self, attempt: Attempt, queue_name: str, job: dict[str, Any],
                  secrets: dict[str, str], key: bytes | None) -> None:
@@ -75,6 +78,9 @@ class Remote:
         self.sent = False
         self.sent_at = 0.0  # when it was (monotonic): app/remote/listeners.py
         self.started = False  # a worker said it started it
+        # its replies heard signed with `key`, each once; the claim told to start it
+        self.key, self.heard, self.said = key, 0, False  # (app/remote/genuine.py)
+        self.claimed: str | None = None
 
 
 def settle(attempt: Attempt, status: str, code: int | None, error: str | None,
@@ -100,6 +106,7 @@ class CeleryRuns:
         self.app = broker.celery_app(url)
         self.redis = broker.redis_client(url)
         self.give_up_script = self.redis.register_script(wire.GIVE_UP)
+        self.genuine = Genuine(self.redis, sink)  # which replies its workers sent
         ident = uuid.uuid4().hex
         self.reply = broker.key("replies", ident)
         self.alive = broker.key("engine", ident)  # this engine's liveness, for its workers
@@ -146,6 +153,7 @@ class CeleryRuns:
             job["python"] = {"target": action.target, "kwargs": action.kwargs}
             job["argv"] = []
         remote = Remote(attempt, queue_name, job, secrets, key)
+        self.genuine.sent(key)
         with self.lock:
             self.pending[remote.celery_id] = remote
         self.sink.on_sent(attempt, remote.celery_id)
@@ -282,19 +290,25 @@ class CeleryRuns:
         if message is None:
             log.warning("a reply that is not Tickwork's was dropped: %r", raw[:80])
             return
+        message, seal = wire.unseal(message)
         kind, celery_id = message[0], message[1]
+        with self.lock:
+            remote = self.pending.get(celery_id)
+        if kind == wire.CLAIM:  # a worker asks whether to start it (app/remote/claims.py)
+            self.genuine.answer(remote, message, seal)
+            return
+        if remote is not None and not self.genuine.heard(remote, message, seal):
+            return
         if kind == "done":
             remote = self._take(celery_id)
             if remote is None:
-                self._ignored(message)
+                self.genuine.late(message)
                 return
             status, code, error, at, checkpoint = message[4:9]
             checkpoints.keep(remote.attempt, checkpoint)
             at = None if at is None else float(at) - self.ahead  # on this engine's clock
             self._end(remote, settle(remote.attempt, status, code, error, at))
             return
-        with self.lock:
-            remote = self.pending.get(celery_id)
         if remote is None:
             return  # a late word about a run already settled: its `done` is audited
         attempt = remote.attempt
@@ -314,16 +328,6 @@ class CeleryRuns:
             threading.Thread(target=checkpoints.commit, daemon=True,
                              args=(self.sink, self.redis, attempt, celery_id, str(message[4])),
                              name="tickwork-celery-checkpoint").start()
-
-    def _ignored(self, message: list[Any]) -> None:
-        _kind, celery_id, run_id, attempt, status, code = message[:6]
-        if not isinstance(run_id, int):  # (not a run's: a made-up reply, or a refused job's)
-            log.warning("a reply that is not Tickwork's was dropped: %r", message[:4])
-            return
-        log.warning("run %s attempt %s: a result from Celery (%s) came after the run was "
-                    "settled; ignored", run_id, attempt, status)
-        self.sink.on_ignored_result(int(run_id), {
-            "celery_id": celery_id, "attempt": attempt, "status": status, "exit_code": code})
 
     def _beat(self) -> None:
         """This engine is alive: its workers go on with its runs (said at most twice a beat,

@@ -18,6 +18,13 @@ own, nor change one the engine sent, nor send it again as another run.
 
     tw1.<key id>.<base64url: HMAC-SHA-256>   (the job's `signature`)
 
+The same key, through keys derived for each use, signs what comes back: each reply of a
+worker on the engine's list (a run's start, output, end), numbered within its run so that
+one pushed again is heard once (`mark`, `marked`), and the engine's answer to a worker that
+asks whether to start a run (app/remote/claims.py).
+
+    tw1.<key id>.<number>.<base64url: HMAC-SHA-256>
+
 A worker has the keys given with `--key-file` (the file `tickwork secret workers-key FILE`
 writes where the engine runs) and, on the engine's own machine, its home's keyring slot.
 """
@@ -31,7 +38,7 @@ import hmac
 import json
 import os
 import secrets as random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +51,9 @@ KEY_BYTES = 32
 EXPORT = "`tickwork secret workers-key FILE` where the engine runs"
 SIGNATURE = "signature"  # the job's field that carries its signature
 NOT_SENT = "not sent by an engine whose key this worker has"
+JOBS = b"tickwork: signs runs' jobs"  # what each derived key signs
+REPLIES = b"tickwork: signs workers' replies"
+ANSWERS = b"tickwork: signs engines' answers"
 
 
 class Unsealable(Exception):
@@ -126,15 +136,46 @@ def _signed_text(job: Mapping[str, Any], celery_id: str) -> bytes:
             + json.dumps(fields, sort_keys=True, separators=(",", ":")).encode())
 
 
-def _mac(key: bytes, job: Mapping[str, Any], celery_id: str) -> str:
-    signing = hmac.new(key, b"tickwork: signs runs' jobs", hashlib.sha256).digest()
-    mac = hmac.new(signing, _signed_text(job, celery_id), hashlib.sha256).digest()
+def _mac(key: bytes, purpose: bytes, text: bytes) -> str:
+    signing = hmac.new(key, purpose, hashlib.sha256).digest()
+    mac = hmac.new(signing, text, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac).decode()
 
 
 def sign(job: Mapping[str, Any], key: bytes, celery_id: str) -> str:
     """The signature of a run's job (every field but `signature`), bound to its Celery id."""
-    return f"{PREFIX}.{key_id(key)}.{_mac(key, job, celery_id)}"
+    return f"{PREFIX}.{key_id(key)}.{_mac(key, JOBS, _signed_text(job, celery_id))}"
+
+
+def _marked_text(fields: Sequence[Any], number: int) -> bytes:
+    return (f"{number}\n".encode()
+            + json.dumps(list(fields), sort_keys=True, separators=(",", ":")).encode())
+
+
+def mark(key: bytes, purpose: bytes, fields: Sequence[Any], number: int = 0) -> str:
+    """The signature of a reply or an answer (`fields`, JSON), its `number` in its run."""
+    mac = _mac(key, purpose, _marked_text(fields, number))
+    return f"{PREFIX}.{key_id(key)}.{number}.{mac}"
+
+
+def marked(text: object, purpose: bytes, fields: Sequence[Any],
+           keys: Mapping[str, bytes]) -> int | None:
+    """The number `text` signs `fields` with, when it is `mark`'s signature of them by one
+    of `keys` (by id); else None (unsigned, another key, altered)."""
+    if not isinstance(text, str):
+        return None
+    parts = text.split(".")
+    if len(parts) != 4 or parts[0] != PREFIX or not parts[2].isdecimal():
+        return None
+    key = keys.get(parts[1])
+    if key is None:
+        return None
+    try:
+        good = hmac.compare_digest(mark(key, purpose, fields, int(parts[2])).encode(),
+                                   text.encode())
+    except (TypeError, ValueError, UnicodeEncodeError):  # (a field JSON cannot say)
+        good = False
+    return int(parts[2]) if good else None
 
 
 def signer(job: Mapping[str, Any]) -> str | None:

@@ -43,7 +43,7 @@ def main(url: str, queues: list[str], concurrency: int, name: str | None,
          keys: dict[str, bytes], keyring: Keyring | None, unsigned: bool = False) -> int:
     """Run the worker until a signal (Celery's warm shutdown: running jobs finish first);
     `keys` (by id) and `keyring` (a home's slot) check its runs' jobs were signed by their
-    engine and open their sealed secrets; `unsigned`: any job is run."""
+    engine and open their sealed secrets; `unsigned`: a job that came unsigned is run too."""
     from celery import signals
 
     from app.remote import pool
@@ -52,8 +52,8 @@ def main(url: str, queues: list[str], concurrency: int, name: str | None,
     host = host_name(name)
     worker = Worker(url, host, keys, keyring, unsigned=unsigned)
     if unsigned:
-        log.warning("--unsigned: this worker runs any job the broker holds, signed or not: "
-                    "whoever can write to the broker can run commands here as %s",
+        log.warning("--unsigned: this worker also runs jobs that come unsigned: whoever "
+                    "can write to the broker can run commands here as %s",
                     getpass.getuser())
     if keys:
         log.info("runs run only when signed with, and their secrets open with, the workers' "

@@ -14,7 +14,17 @@ None when the engine could not read the key: run only by a worker started `--uns
 Secret values are never in the job (it stays in Redis until acknowledged, and Celery can
 log or show it).
 
-Replies, each a JSON list `[kind, celery id, run id, attempt, ...]`:
+Replies, each a JSON list `[kind, celery id, run id, attempt, ..., seal]`, the seal last:
+the worker's signature of the rest with the workers' key that signed the run's job, and
+the reply's number in its run (app/remote/sealing.py: `mark`), or None from a worker that
+has no key for the job (it runs unsigned jobs only, `--unsigned`, or refuses it). The
+engine hears a reply for a run it sent signed only when its seal is good and its number
+new (app/remote/genuine.py); the one exception is a refusal — `done`, `failed`, sent before
+the worker took the run: it lacks the job's key, or runs another version — which fails the
+run only when no worker has taken it, and no worker takes it afterwards (`REFUSE`).
+- `claim`, nonce — the worker took the run and asks its engine whether to start it: the
+  engine answers on `tickwork:go:<celery id>` (app/remote/claims.py), and says `go` once
+  per run: a job sent again through the broker after its run started or ended is not run;
 - `started`, host, at — the command exists (wall time `at`) on that worker;
 - `out`, stream, text — output, decoded, masked and bounded by the worker's capture;
 - `progress`, fraction, message — a Python action's `context.progress()`;
@@ -55,8 +65,27 @@ return redis.call('EXISTS', KEYS[2])
 """
 
 
-def encode(message: list[Any]) -> str:
-    return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+# The engine takes a worker's unsigned refusal of a run: not when a worker has taken it
+# (then the refusal is not its worker's word); else no worker may take it from now on.
+# KEYS: ended, taken, secret; ARGV: keep (s). Returns 1 when a worker had taken it.
+REFUSE: Final = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return 1 end
+redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
+redis.call('DEL', KEYS[3])
+return 0
+"""
+
+CLAIM: Final = "claim"
+
+
+def encode(message: list[Any], seal: str | None = None) -> str:
+    """A reply as a worker pushes it: `message` and its seal, last."""
+    return json.dumps([*message, seal], separators=(",", ":"), ensure_ascii=False)
+
+
+def unseal(message: list[Any]) -> tuple[list[Any], Any]:
+    """A reply `decode` read, and its seal apart."""
+    return message[:-1], message[-1]
 
 
 def decode(text: bytes | str) -> list[Any] | None:
@@ -65,7 +94,7 @@ def decode(text: bytes | str) -> list[Any] | None:
         message = json.loads(text)
     except (ValueError, UnicodeDecodeError):
         return None
-    if (not isinstance(message, list) or len(message) < 4 or not isinstance(message[0], str)
+    if (not isinstance(message, list) or len(message) < 5 or not isinstance(message[0], str)
             or not isinstance(message[1], str)):
         return None
     return message

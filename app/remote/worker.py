@@ -2,6 +2,8 @@
 local semantics, by the engine's own pieces: each command goes to a launcher process
 (app/engine/launcher/: its own session, output decoded, masked and bounded, the timeout
 and a cancel stop its whole tree), with the `TICKWORK_*` environment the engine gave it.
+It takes only jobs signed with a key it has, signs its replies with it
+(app/remote/genuine.py), and starts a run once its engine says so (app/remote/claims.py).
 
 Celery's thread pool runs the jobs: each thread only waits for its command's end, the
 launchers do the work. A revoke with `terminate=True` reaches a running job through
@@ -12,8 +14,7 @@ did not hear (Celery stops listening in its warm shutdown, and while it reconnec
 worker that cannot reach Redis for longer than the beat's lifetime stops its runs by itself
 (the engine has taken them as lost by then), and so does one whose engine stopped
 refreshing its own liveness key (a dead engine's runs are retried by the next engine's
-recovery). A worker killed outright takes its commands with it (its launchers are
-started with `--stop-orphans`).
+recovery). A worker killed outright takes its commands with it (`--stop-orphans`).
 
 A Python action runs in a Python worker process of the engine's kind (app/remote/python.py).
 A run's message is acknowledged as soon as the run is claimed (app/remote/pool.py says
@@ -33,19 +34,19 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app import __version__
 from app.core.masking import Masker
 from app.core.run import progress_line
 from app.core.run_env import CHECKPOINT_FILE
 from app.core.task import Action
 from app.engine.attempts import MAX_CHECKPOINT, Attempt, Outcome
 from app.engine.launcher import client as launchers
-from app.remote import broker, sealing, wire
+from app.remote import broker, claims, sealing, wire
 from app.remote.contact import Contact
+from app.remote.genuine import Pen, refused
 
 if TYPE_CHECKING:
     from app.remote.python import PythonRuns
@@ -59,8 +60,8 @@ class Job:
     """One run this worker is running: its launcher attempt and how it ended."""
 
     def __init__(self, celery_id: str, job: dict[str, Any], attempt: Attempt,
-                 checkpoint: str) -> None:
-        self.celery_id = celery_id
+                 checkpoint: str, pen: Pen) -> None:
+        self.celery_id, self.pen = celery_id, pen  # (how its replies are signed)
         self.reply = str(job["reply"])
         self.engine = str(job["engine"]) if job.get("engine") else None  # its liveness key
         self.head = [celery_id, int(job["run_id"]), int(job["attempt"])]
@@ -78,7 +79,7 @@ class Replies:
         self.job = job
 
     def push(self, kind: str, *rest: Any) -> None:
-        self.worker.push(self.job.reply, [kind, *self.job.head, *rest])
+        self.worker.push(self.job.reply, [kind, *self.job.head, *rest], self.job.pen)
 
     def on_started(self, attempt: Attempt) -> None:
         at = attempt.started_at.timestamp() if attempt.started_at else time.time()
@@ -110,7 +111,7 @@ class Worker:
         # workers' keys by id: a job signed with one is run, and its sealed secrets open
         self.keys = dict(keys or {})
         self.keyring = keyring  # a home's slot, where the engine of this machine keeps its key
-        self.unsigned = unsigned  # `--unsigned`: run any job (the broker is trusted)
+        self.unsigned = unsigned  # `--unsigned`: run unsigned jobs too (a trusted broker)
         self.beat = broker.beat_seconds()
         self.lock = threading.Lock()
         self.jobs: dict[str, Job] = {}
@@ -119,19 +120,19 @@ class Worker:
         self.folder = tempfile.mkdtemp(prefix="tickwork-worker-")  # 0700: checkpoints
         self.pythons: PythonRuns | None = None  # Python runs' worker processes, on first use
         self.contact = Contact(url, self.beat * 3)
-        self.ahead = 0.0  # seconds the broker's clock is ahead of this machine's: replies'
-        # times are on the broker's clock, which the engine puts on its own (clock_ahead)
+        self.ahead = 0.0  # seconds the broker's clock is ahead of ours (replies' times are on
+        # it, which the engine puts on its own: clock_ahead)
         self.out_lock = threading.Lock()
         self.outbox: list[tuple[str, str]] = []  # replies not sent yet (the broker is away)
         self.beating = threading.Thread(target=self._beat, name="tickwork-beat", daemon=True)
         self.beating.start()
 
-    def push(self, reply: str, message: list[Any]) -> None:
-        """A reply to the engine; kept, in order, while the broker is away, and sent when it
-        is back (the heartbeat thread tries again every beat): a run that ended meanwhile
-        is still heard as it ended."""
+    def push(self, reply: str, message: list[Any], pen: Pen | None = None) -> None:
+        """A reply to the engine, signed with `pen` (None: unsigned, a refusal); kept, in
+        order, while the broker is away, and sent when it is back (the heartbeat thread
+        tries again every beat): a run that ended meanwhile is still heard as it ended."""
         with self.out_lock:
-            self.outbox.append((reply, wire.encode(message)))
+            self.outbox.append((reply, wire.encode(message, pen.seal(message) if pen else None)))
             if len(self.outbox) > OUTBOX:
                 del self.outbox[:len(self.outbox) - OUTBOX]
         self.flush()
@@ -162,28 +163,29 @@ class Worker:
         """Take and run one job, to its end; its replies tell the engine the rest. A failure
         of ours ends the run `failed` with the reason, never silently. `claimed` is called
         once the job is taken, dropped or failed to be taken: its message can go."""
+        pen: Pen | None = None
         try:
-            self._run(celery_id, job, revoked, claimed)
+            refusal = refused(job, celery_id, self.host, self._with_key, unsigned=self.unsigned)
+            if refusal is not None:  # before it is taken: a job another sent takes nothing
+                claimed()            # from the real run
+                log.warning("run %s (%s) refused: %s", job.get("run_id"), celery_id, refusal[0])
+                return self._failed(celery_id, job, refusal[1])
+            with self.lock:  # (the key it was checked with; none: an unsigned job)
+                pen = Pen(self.keys.get(sealing.signer(job) or ""))
+            self._run(celery_id, job, pen, revoked, claimed)
         except Exception as exc:
             log.exception("run %s (%s)", job.get("run_id"), celery_id)
-            self._failed(celery_id, job, f"worker error on {self.host}: {exc!r}")
+            self._failed(celery_id, job, f"worker error on {self.host}: {exc!r}", pen)
 
-    def _failed(self, celery_id: str, job: dict[str, Any], why: str) -> None:
+    def _failed(self, celery_id: str, job: dict[str, Any], why: str,
+                pen: Pen | None = None) -> None:
         head = [celery_id, job.get("run_id"), job.get("attempt")]
         if broker.is_reply(job.get("reply")):  # (not a key of another kind a job names)
             self.push(str(job["reply"]), ["done", *head, "failed", None, why,
-                                          time.time() + self.ahead, None])
+                                          time.time() + self.ahead, None], pen)
 
-    def _run(self, celery_id: str, job: dict[str, Any], revoked: bool,
+    def _run(self, celery_id: str, job: dict[str, Any], pen: Pen, revoked: bool,
              claimed: Callable[[], None]) -> None:
-        if job.get("version") == __version__ and not self.unsigned:
-            try:  # before it is taken: a job another sent takes nothing from the real run
-                sealing.check_signed(job, celery_id, self._with_key(sealing.signer(job)),
-                                     self.host)
-            except sealing.Unsigned as exc:
-                claimed()
-                log.warning("run %s (%s) refused: %s", job.get("run_id"), celery_id, exc)
-                return self._failed(celery_id, job, f"not run: {exc}")
         try:
             pipe = self.redis.pipeline(transaction=False)
             self.take(keys=[broker.key(k, celery_id) for k in ("ended", "taken", "beat", "secret")],
@@ -195,17 +197,11 @@ class Worker:
             log.info("run %s (%s) dropped: %s", job.get("run_id"), celery_id,
                      "the engine gave up on it" if taken[0] == 0 else "another worker has it")
             return
-        if job.get("version") != __version__:  # its fields may mean other things here
-            log.warning("run %s (%s) refused: sent by Tickwork %s", job.get("run_id"),
-                        celery_id, job.get("version") or "older than 0.1.0")
-            return self._failed(celery_id, job, (
-                f"the worker {self.host} runs Tickwork {__version__}, this engine "
-                f"{job.get('version') or 'an older one'}: install the same version on both"))
         try:
             secrets = self._secrets(taken[1], celery_id)
         except sealing.Unsealable as exc:
             log.warning("run %s (%s) refused: %s", job.get("run_id"), celery_id, exc)
-            return self._failed(celery_id, job, f"not run: {exc}")
+            return self._failed(celery_id, job, f"not run: {exc}", pen)
         checkpoint = os.path.join(self.folder, f"{celery_id}.json")
         python = job.get("python")
         env = {str(k): str(v) for k, v in dict(job["env"]).items()}
@@ -226,9 +222,11 @@ class Worker:
             secret_values=tuple(secrets.values()),
             resume_state=(json.loads(job["resume"]) if python and job.get("resume")
                           else None))
-        running = Job(celery_id, job, attempt, checkpoint)
-        with self.lock:
-            self.jobs[celery_id] = running
+        running = Job(celery_id, job, attempt, checkpoint, pen)
+        with self.lock:  # (a copy sent again, its taken key deleted, is not run beside it)
+            if self.jobs.setdefault(celery_id, running) is not running:
+                return log.warning("run %s (%s) dropped: this worker runs it already",
+                                   job.get("run_id"), celery_id)
         if revoked:  # a revoke that came before the job was ours
             attempt.cancel("cancelled")
 
@@ -238,19 +236,43 @@ class Worker:
 
         replies = Replies(self, running)
         try:
-            if python:
+            word = self._go_ahead(running, replies)
+            if word == claims.NO:
+                return  # a copy of a run its engine started or ended: nothing to say
+            if word == claims.GO and python:
                 replies.on_started(attempt)
                 self.python_runs().start(attempt, replies, celery_id, secrets, ended)
-            else:
+            elif word == claims.GO:
                 launchers.submit(attempt, argv, env, replies, ended)
             running.ended.wait()
         finally:
             with self.lock:
-                self.jobs.pop(celery_id, None)
+                del self.jobs[celery_id]
         end = running.outcome
         assert end is not None
         replies.push("done", end.status, end.exit_code, end.error,
                      end.finished_at.timestamp() + self.ahead, self._checkpoint(running))
+
+    def _go_ahead(self, job: Job, replies: Replies) -> str | None:
+        """`go`: start it (its engine said so, app/remote/claims.py, or its job came unsigned);
+        `no`: drop it; None: its outcome is set (stopped first, or no answer in the lease)."""
+        attempt = job.attempt
+        word: str | None = claims.GO
+        if job.pen.key is not None and not attempt.stop_requested:
+            word = claims.ask(self.redis, job.celery_id, job.pen, replies.push,
+                              lambda: attempt.stop_requested, self.beat)
+        if word == claims.NO:
+            log.warning("run %d (%s) not run: its engine does not wait for it to start (it "
+                        "started or ended): its job was sent again", job.head[1], job.celery_id)
+        elif word is None and not attempt.stop_requested:
+            attempt.cancel(f"no word from the engine that sent it within "
+                           f"{broker.ENGINE_BEATS * self.beat:g} s: not started", "interrupted")
+        if word == claims.NO or not attempt.stop_requested:
+            return word
+        job.outcome = Outcome(attempt.stop_status, datetime.now(UTC),
+                              error=attempt.cancel_reason)
+        job.ended.set()
+        return None
 
     def _secrets(self, value: bytes | str, celery_id: str) -> dict[str, str]:
         """A run's secret environment, opened (app/remote/sealing.py): with the keys given,

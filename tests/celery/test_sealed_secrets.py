@@ -2,7 +2,7 @@
 what the broker holds never says them; a worker on the engine's machine opens them with the
 key in that home's keyring; a worker of another machine needs the key file
 `tickwork secret workers-key FILE` writes, and without it (a worker started `--unsigned`)
-the run fails saying so."""
+the run fails saying so, unrun."""
 
 from __future__ import annotations
 
@@ -82,10 +82,12 @@ def test_a_worker_of_another_machine_opens_them_only_with_the_key_file(
     refused = ended(service, service.run_now("remote").id)
     kid = sealing.key_id(sealing.home_key(service.keyring, make=False) or b"")
     assert refused.status == "failed"
+    # (it runs only jobs that came unsigned: it could not sign its replies about another)
     assert refused.error == (
-        f"not run: its secrets are sealed with the workers' key {kid}, which the worker "
-        "far@test lacks (it has: none): give it the engine's key (`tickwork secret "
-        "workers-key FILE` where the engine runs, then `tickwork worker --key-file FILE`)")
+        "not run: not sent by an engine whose key this worker has: it is signed with the "
+        f"workers' key {kid}, which the worker far@test lacks (it has: none): give it the "
+        "engine's key (`tickwork secret workers-key FILE` where the engine runs, then "
+        "`tickwork worker --key-file FILE`)")
     assert "Traceback" not in keyless.text()
     from tests.support.processes import stop
 

@@ -99,13 +99,18 @@ def test_a_job_pushed_into_redis_by_hand_is_not_run(
     assert {e["target"] for e in ignored} == {"#999"}
     assert {e["after"]["celery_id"] for e in ignored} == {unsigned, signed_by_them}, ignored
 
-    # the same message by hand, signed with the home's key: it is run (so the message was
-    # well-formed, and it is the signature that decides)
+    # the same message by hand, signed with the home's key: the worker takes it (so the
+    # message was well-formed, and the signature passed) and asks its engine whether to start
+    # it, which never sent it: not run (app/remote/claims.py)
     good = str(uuid.uuid4())
     job = command_job(planted["signed"], reply)
     push_by_hand(broker, good, {**job, "signature": sealing.sign(job, key, good)})
-    wait_until(planted["signed"].exists, 30)
+    wait_until(lambda: f"run 999 ({good}) not run: its engine does not wait for it to start"
+               in worker.text(), 30)
+    assert (f"run 999 ({good}): a worker asked to start it, which this engine does not wait "
+            "for (it ended, or this engine never sent it): told not to") in caplog.text
     assert not planted["unsigned"].exists() and not planted["theirs"].exists()
+    assert not planted["signed"].exists()
     assert not (tmp_path / "odd").exists()
     # (a reply naming no run was read as the broker gone: "unreachable (ValueError …)")
     assert "reply that is not Tickwork's was dropped: ['done', '" + odd in caplog.text
@@ -160,8 +165,8 @@ def test_a_worker_with_no_key_starts_only_when_told_the_broker_is_trusted(
         f"{fix}\n"))
 
     trusting = start_worker("trusting@test", None, "--unsigned", home=None, env=elsewhere)
-    assert ("WARNING tickwork.worker: --unsigned: this worker runs any job the broker holds, "
-            "signed or not: whoever can write to the broker can run commands here as "
+    assert ("WARNING tickwork.worker: --unsigned: this worker also runs jobs that come "
+            "unsigned: whoever can write to the broker can run commands here as "
             ) in trusting.text()
     planted = tmp_path / "planted"
     push_by_hand(broker, str(uuid.uuid4()),

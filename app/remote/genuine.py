@@ -1,0 +1,189 @@
+"""Which jobs a worker takes, and which replies on an engine's list its workers sent:
+anyone who can write to the broker can push onto it, and a reply believed as it is could
+end a running run `succeeded`, exit 0, or add output it never wrote.
+
+A worker takes only a job of its own version signed with a key it has (`refused`; one
+started `--unsigned` also a job that came unsigned, and only such a one: it could not sign
+the replies of another). It signs each reply of the run with that key through a `Pen`,
+numbered within the run and bound to the nonce of its claim (app/remote/claims.py).
+
+A run the engine sent signed is heard only through such replies (`Genuine`): one unsigned,
+signed otherwise or altered, pushed again (a number already heard), or signed by another
+worker than the one told to start it (a copy of its job sent again) is dropped, and the
+log says so once per run. The one unsigned reply taken is a refusal from a worker that
+cannot sign (it lacks the job's key, or runs another version): it fails the run only while
+no worker has taken it, and then no worker takes it (app/remote/wire.py: `REFUSE`), so a
+made-up refusal can fail a run not started yet, never end one that runs. A run sent
+unsigned (an engine that could not read its key) trusts the broker: its replies are heard
+as they come. The end of a run no longer waited for (a lost run's late result, a stray) is
+ignored and audited.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from app import __version__
+from app.engine.attempts import Attempt
+from app.remote import broker, claims, sealing, wire
+
+log = logging.getLogger("tickwork.engine")
+REFUSAL_MAX = 2_000  # characters of a refusal's words kept (unsigned: anyone's words)
+
+
+class Sent(Protocol):
+    """A run this engine sent to Celery (client.py's Remote), as far as its replies go."""
+
+    attempt: Attempt
+    celery_id: str
+    key: bytes | None  # the workers' key its job was signed with (None: sent unsigned)
+    heard: int  # the number of the last reply heard
+    claimed: str | None  # the nonce of the claim told `go`
+    started: bool
+    said: bool  # a reply dropped was said in the log
+
+
+class Pen:
+    """How this worker signs one run's replies (`Genuine` hears them): with the
+    workers' key that signed its job (None: an unsigned job, unsigned replies), bound to its
+    claim's nonce once claimed, numbered in order."""
+
+    def __init__(self, key: bytes | None) -> None:
+        self.key = key
+        self.nonce = ""  # its claim's, once sent (app/remote/claims.py)
+        self.number = 0
+
+    def seal(self, message: list[Any]) -> str | None:
+        """The next reply's seal (called in the order the replies go)."""
+        if self.key is None:
+            return None
+        self.number += 1
+        return sealing.mark(self.key, sealing.REPLIES, [self.nonce, *message], self.number)
+
+
+def refused(job: dict[str, Any], celery_id: str, host: str,
+            keys: Callable[[str | None], dict[str, bytes]], *, unsigned: bool
+            ) -> tuple[str, str] | None:
+    """Why the worker `host` does not take `job`, for its log and for the run, else None:
+    sent by another version (its fields may mean other things here), or not signed with one
+    of its `keys` (given the id the job names) — a worker started `--unsigned` runs a job
+    that came unsigned too, and only such a job: it cannot sign the replies of another."""
+    version = job.get("version")
+    if version != __version__:
+        return (f"sent by Tickwork {version or 'older than 0.1.0'}",
+                f"the worker {host} runs Tickwork {__version__}, this engine "
+                f"{version or 'an older one'}: install the same version on both")
+    if unsigned and job.get(sealing.SIGNATURE) is None:
+        return None
+    try:
+        sealing.check_signed(job, celery_id, keys(sealing.signer(job)), host)
+    except sealing.Unsigned as exc:
+        return str(exc), f"not run: {exc}"
+    return None
+
+
+class Ignoring(Protocol):
+    def on_ignored_result(self, run_id: int, detail: dict[str, Any]) -> None: ...
+
+
+class Genuine:
+    """The checks of one engine's replies; `sent` tells it each key its runs are signed
+    with (a claim of a run no longer waited for is answered with it)."""
+
+    def __init__(self, redis: Any, sink: Ignoring) -> None:
+        self.redis = redis
+        self.sink = sink
+        self.refuse = redis.register_script(wire.REFUSE)
+        self.keys: dict[str, bytes] = {}
+        self.stray_said = False
+
+    def sent(self, key: bytes | None) -> None:
+        if key is not None:
+            self.keys.setdefault(sealing.key_id(key), key)
+
+    def heard(self, remote: Sent, body: list[Any], seal: Any) -> bool:
+        """Whether to hear this reply about `remote` (`body`: the reply without its seal):
+        signed by the worker told to start it (its claim's nonce), or by the one that took
+        it and has not claimed it yet (a failure of its own)."""
+        if remote.key is None:
+            return True  # sent unsigned: the broker is trusted
+        number = self._number(remote.key, remote.claimed or "", body, seal)
+        if number is not None and number > remote.heard:
+            remote.heard = number
+            return True
+        if seal is None and self._refusal(remote, body):
+            body[6] = str(body[6])[:REFUSAL_MAX]
+            return True
+        self._drop(remote, body, "pushed again" if number is not None else
+                   "unsigned" if seal is None else "not signed by the worker running it")
+        return False
+
+    @staticmethod
+    def _number(key: bytes, nonce: str, body: list[Any], seal: Any) -> int | None:
+        return sealing.marked(seal, sealing.REPLIES, [nonce, *body],
+                              {sealing.key_id(key): key})
+
+    @staticmethod
+    def _drop(remote: Sent, body: list[Any], why: str) -> None:
+        if not remote.said:
+            remote.said = True
+            log.warning("run %d: a reply about it that its worker did not send was dropped "
+                        "(%s, %s): whoever can write to the broker pushed it (said once a "
+                        "run)", remote.attempt.run_id, body[0], why)
+
+    def _refusal(self, remote: Sent, body: list[Any]) -> bool:
+        """An unsigned refusal of a run no worker has taken (then none will)."""
+        if (body[0] != "done" or len(body) < 9 or body[4] != "failed" or remote.started
+                or remote.claimed is not None):
+            return False
+        keys = [broker.key(k, remote.celery_id) for k in ("ended", "taken", "secret")]
+        return not self.refuse(keys=keys, args=[broker.KEEP])
+
+    def answer(self, remote: Sent | None, body: list[Any], seal: Any) -> None:
+        """A worker's claim of a run: `go` for the first of a run waited for, else `no`."""
+        celery_id, nonce = str(body[1]), str(body[4]) if len(body) > 4 else ""
+        if remote is not None:
+            if remote.key is None:
+                return  # sent unsigned: no worker asks
+            number = self._number(remote.key, nonce, body, seal)
+            if number is None:
+                return self._drop(remote, body, "not signed by a worker")
+            if remote.claimed == nonce:
+                return  # its own claim pushed again: answered already
+            verdict = claims.GO if remote.claimed is None and not remote.started else claims.NO
+            if verdict == claims.GO:
+                remote.claimed, remote.heard = nonce, number
+            key = remote.key
+        else:
+            kid = str(seal).split(".")[1] if str(seal).count(".") == 3 else ""
+            key = self.keys.get(kid, b"")
+            if not key or self._number(key, nonce, body, seal) is None:
+                if not self.stray_said:
+                    self.stray_said = True
+                    log.warning("a claim of a run not signed by a worker of this engine's "
+                                "was dropped: whoever can write to the broker pushed it")
+                return
+            verdict = claims.NO
+        if remote is not None and verdict == claims.NO:
+            log.warning("run %s (%s): a worker asked to start it again, and was told not "
+                        "to: a copy of its job sent again through the broker", body[2],
+                        celery_id)
+        elif remote is None:
+            log.warning("run %s (%s): a worker asked to start it, which this engine does not "
+                        "wait for (it ended, or this engine never sent it): told not to",
+                        body[2], celery_id)
+        claims.answer(self.redis, celery_id, nonce, verdict, key)
+
+    def late(self, message: list[Any]) -> None:
+        """A run's end heard after the engine settled it (or of no run of this engine's):
+        ignored, and audited (`run.result_ignored`) when it names a run."""
+        _kind, celery_id, run_id, attempt, status, code = message[:6]
+        if not isinstance(run_id, int):  # (not a run's: a made-up reply, or a refused job's)
+            log.warning("a reply that is not Tickwork's was dropped: %r", message[:4])
+            return
+        log.warning("run %s attempt %s: a result from Celery (%s) came after the run was "
+                    "settled; ignored", run_id, attempt, status)
+        self.sink.on_ignored_result(int(run_id), {
+            "celery_id": celery_id, "attempt": attempt, "status": status, "exit_code": code})
