@@ -79,8 +79,9 @@ def run_headless(args: argparse.Namespace) -> int:
         if signum != signal.SIGHUP or signal.getsignal(signum) is not signal.SIG_IGN:
             signal.signal(signum, on_signal)
     url = resolve_store(getattr(args, "store", None), home)
-    if url is None and (gone := kept_homes.missing(home)) is not None:  # (its choice of a
-        raise Halted(gone, EXIT_HOME_GONE)  # shared store gone with it too)
+    if url is None and not getattr(args, "new_home", False) and (  # (its choice of a
+            gone := kept_homes.missing(home)) is not None:  # shared store gone with it too)
+        raise Halted(gone, EXIT_HOME_GONE)
     try:
         store = _open_when_there_is_room(lambda: Store.open(
             home, actor="engine", check=True, url=url), stop)
