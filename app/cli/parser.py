@@ -276,6 +276,9 @@ def build_parser() -> Parser:
                         help="a shared PostgreSQL store (postgresql://USER@HOST[:PORT]/DB) "
                         "instead of the SQLite file under the home (default: $TICKWORK_STORE, "
                         "else the home's remembered one: `tickwork settings --shared-store`)")
+    parser.add_argument("--new-home", action="store_true",
+                        help="make a new, empty store where an engine kept one before and it "
+                        "is gone (its home moved or deleted), which Tickwork otherwise refuses")
     parser.add_argument("--version", action=_Version, nargs=0,
                         help="show the version and exit")
     parser.add_argument("--minimized", "--tray", dest="minimized", action="store_true",

@@ -214,11 +214,13 @@ def _document(store: Any) -> dict[str, Any]:
 def _remember_store(args: argparse.Namespace) -> str:
     """`--shared-store URL|off`: checked, then kept in the home (app/store/location.py); the
     line that says so."""
+    from app.cli.store import refuse_gone
     from app.core.errors import ValidationError
     from app.store.home import make_private_dir, resolve_home
     from app.store.location import save_store
 
     home = resolve_home(args.home)
+    refuse_gone(args, home)  # (its choice would be kept in a new home made there)
     value = args.shared_store.strip()
     url = None if value.lower() in ("off", "local", "") else value
     make_private_dir(home)

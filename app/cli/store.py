@@ -76,6 +76,23 @@ def _home(args: argparse.Namespace) -> Path:
     return resolve_home(args.home)
 
 
+def refuse_gone(args: argparse.Namespace, home: Path) -> None:
+    """A home an engine kept a store in, and the store not there (the folder moved or
+    deleted, or the file), is refused in the engine's words, making nothing (ValidationError
+    naming where the home came from: exit 2), unless `--new-home` is given: a script's
+    `task add` made a new empty home there, and the folder moved back went inside it; a
+    `task list` answered an empty list (app/store/kept_homes.py)."""
+    from app.store import kept_homes
+
+    if getattr(args, "new_home", False):
+        return
+    gone = kept_homes.missing(home, "Tickwork",
+                              "name where it went with `--home` or TICKWORK_HOME")
+    if gone is not None:
+        raise ValidationError("home" if args.home or not os.environ.get("TICKWORK_HOME")
+                              else "TICKWORK_HOME", gone)
+
+
 def _named_home(args: argparse.Namespace) -> bool:
     """Whether the home was named (`--home`, $TICKWORK_HOME), not the platform's default."""
     import os
@@ -99,6 +116,8 @@ def _sqlite_home(args: argparse.Namespace) -> Path:
     from app.store.home import refuse_left, refuse_others, refuse_replaceable
 
     home = _home(args)
+    if args.cmd != "restore":  # (a restore puts a store back: where it went is where it goes)
+        refuse_gone(args, home)
     refuse_replaceable(home)
     if home.exists():
         refuse_others(home)
@@ -301,6 +320,8 @@ def open_store(args: argparse.Namespace) -> Any:
     from app.store.database import Store
 
     home, url = _home(args), store_url(args)
+    if url is None:
+        refuse_gone(args, home)
     if url is None and not writes(args) and not home.parent.exists() and _named_home(args):
         # a command that only reads makes the home it names (`task list --json` on a new
         # home answers [], as ever), but not the folders above it: a mistyped --home

@@ -99,6 +99,7 @@ class StoreFaults:
         self.fatal: str | None = None  # the one line that stopped the engine
         self.home_went = False  # ... its data home moved or deleted: its files are whole
         self.damaged = False  # ... its store damaged (SQLITE_CORRUPT)
+        self.lock_refused = False  # ... its lock file not one it can open (a folder there)
         self.down = False  # dispatcher's view: the store cannot be written, fire nothing
         self._down_since = 0.0
         self._kind = FULL  # dispatcher's view: why it is down (FULL, UNREACHABLE or BUSY)

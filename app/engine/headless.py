@@ -9,10 +9,12 @@ gives up.
 
 It makes a new data home where none ever was (the first start of the package's unit), but
 not where an engine kept one before (app/store/kept_homes.py). What starting it again cannot
-mend ends it with its own status (`Halted`), which its systemd units name in
-`RestartPreventExitStatus=`: a service manager that restarted an engine whose data home had
-been moved or deleted had it make a new, empty home in its place 2 s later, and the folder
-moved back went inside that one."""
+mend ends it with its own status (`Halted`, one a kind: below), which its systemd units name
+in `RestartPreventExitStatus=`: a service manager that restarted an engine whose data home
+had been moved or deleted had it make a new, empty home in its place 2 s later, and the
+folder moved back went inside that one; one whose store was another program's, another
+user's or a newer Tickwork's, or that found a folder where its lock goes, exited 1 and was
+started again every 2 s, each time to the same line, until systemd gave up."""
 
 from __future__ import annotations
 
@@ -31,10 +33,21 @@ if TYPE_CHECKING:
     from app.store.database import Store
 
 # `tickwork engine`'s exits that starting it again cannot mend, until its user acts (the
-# numbers of BSD's sysexits.h, which `systemctl status` names: "status=66/NOINPUT")
-EXIT_DAMAGED = 65  # EX_DATAERR: the store is damaged (restore a backup)
-EXIT_HOME_GONE = 66  # EX_NOINPUT: the data home was moved or deleted (put it back)
-NO_RESTART = (2, EXIT_DAMAGED, EXIT_HOME_GONE)  # with 2, a bad option or variable
+# numbers of BSD's sysexits.h, which `systemctl status` names: "status=66/NOINPUT"), each
+# by what that header says it is for. A passing fault is none of them: a full disk is
+# waited out, a lock another engine holds is stood by, anything else exits 1 (restarted).
+EXIT_DAMAGED = 65  # EX_DATAERR, "the input data was incorrect": the store is damaged
+# (restore a backup), or the file where it goes is not a Tickwork store (move it away)
+EXIT_HOME_GONE = 66  # EX_NOINPUT, "an input file did not exist": the data home was moved
+# or deleted (put it back)
+EXIT_LOCK = 73  # EX_CANTCREAT, "a (user specified) output file cannot be created": a
+# folder, a fifo … stands where the engine's lock file goes (remove it)
+EXIT_NOT_PERMITTED = 77  # EX_NOPERM, "did not have sufficient permission": the home or its
+# store is another user's, another user could replace it, or its owner may not write it
+EXIT_NEWER = 78  # EX_CONFIG, "something was found in an unconfigured or misconfigured
+# state": a newer Tickwork upgraded the store (install that version again)
+NO_RESTART = (2, EXIT_DAMAGED, EXIT_HOME_GONE, EXIT_LOCK, EXIT_NOT_PERMITTED, EXIT_NEWER)
+# (with 2, a bad option or variable)
 
 # What stops the engine gracefully: Ctrl+C, `kill`/systemd, and a closed terminal (SIGHUP
 # once ended it at once, like a kill -9, leaving its runs to the next start's recovery).
@@ -47,7 +60,7 @@ def run_headless(args: argparse.Namespace) -> int:
     from app.engine.log import log_to_stderr
     from app.service import Service
     from app.store import kept_homes
-    from app.store.database import Store, StoreDamaged
+    from app.store.database import Store
     from app.store.home import SHARED_NAME, resolve_home, stop_command
     from app.store.location import resolve_store
     from app.store.lock import SharedMark
@@ -66,13 +79,17 @@ def run_headless(args: argparse.Namespace) -> int:
         if signum != signal.SIGHUP or signal.getsignal(signum) is not signal.SIG_IGN:
             signal.signal(signum, on_signal)
     url = resolve_store(getattr(args, "store", None), home)
-    if url is None and (gone := kept_homes.missing(home)) is not None:  # (its choice of a
-        raise Halted(gone, EXIT_HOME_GONE)  # shared store gone with it too)
+    if url is None and not getattr(args, "new_home", False) and (  # (its choice of a
+            gone := kept_homes.missing(home)) is not None:  # shared store gone with it too)
+        raise Halted(gone, EXIT_HOME_GONE)
     try:
         store = _open_when_there_is_room(lambda: Store.open(
             home, actor="engine", check=True, url=url), stop)
-    except StoreDamaged as exc:
-        raise Halted(str(exc), EXIT_DAMAGED) from None
+    except StoreError as exc:  # (not a Halted: `run_headless` raises none before here)
+        status = refused(exc)
+        if status is None:
+            raise
+        raise Halted(str(exc), status) from None
     if store is None:
         return 0
     kept_homes.note(home)  # (a shared store's too: its choice is kept in the home)
@@ -109,8 +126,21 @@ def run_headless(args: argparse.Namespace) -> int:
     store.close()
     if engine.fault is not None:  # (the CLI prints it as its one line)
         raise Halted(engine.fault, EXIT_HOME_GONE if engine.home_went else
-                     EXIT_DAMAGED if engine.faults.damaged else 1)
+                     EXIT_DAMAGED if engine.faults.damaged else
+                     EXIT_LOCK if engine.faults.lock_refused else 1)
     return 0
+
+
+def refused(exc: StoreError) -> int | None:
+    """The status of a store the engine will not open until its user acts (NO_RESTART);
+    None for any other failure to open it (exit 1: tried again)."""
+    from app.store.integrity import NewerStore, NotPermitted, NotTickworks, StoreDamaged
+
+    for kind, status in ((StoreDamaged, EXIT_DAMAGED), (NotTickworks, EXIT_DAMAGED),
+                         (NotPermitted, EXIT_NOT_PERMITTED), (NewerStore, EXIT_NEWER)):
+        if isinstance(exc, kind):
+            return status
+    return None
 
 
 class Halted(StoreError):

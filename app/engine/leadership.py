@@ -128,15 +128,19 @@ class Leadership:
         """A lock file in the home that cannot be opened (a folder in its place, another
         user's file) is no passing fault: a standby waited for ever while nothing ran and
         nobody was told. The engine stops, saying so (`tickwork engine` exits with it)."""
+        from app.platform.config_files import NotAFile
+
         engine = self.engine
-        if engine.lock.leases or not isinstance(exc, IsADirectoryError | NotADirectoryError
+        if engine.lock.leases or not isinstance(exc, NotAFile | NotADirectoryError
                                                      | PermissionError):
             return None  # (a full disk, no file handles left: passing, tried again)
         path = getattr(engine.lock, "path", "engine.lock")
-        what = ("is a folder" if isinstance(exc, IsADirectoryError)
+        what = (f"is {exc.what}" if isinstance(exc, NotAFile)
                 else f"cannot be opened ({exc.strerror or exc})")
+        engine.faults.lock_refused = True  # (`tickwork engine` exits with its own status)
         engine.faults.halt(f"{path} {what}: Tickwork keeps its engine lock there, a file its "
-                           "user can write; nothing runs until it is put right",
+                           "user can write; nothing runs until it is put right (move it away: "
+                           "the engine makes the file as it starts)",
                            "Tickwork stopped: it cannot take its engine lock")
         engine.set_state("stopped", engine.faults.fatal or "")
         return engine.state

@@ -42,7 +42,9 @@ _SYSTEMCTL_TIMEOUT = 30.0
 # the same: tests/cli/test_settings.py)
 NOT_RESTARTED = (
     "# Not restarted when that cannot help: 66 its data home was moved or deleted (a restart",
-    "# made a new empty home in its place), 65 its store is damaged, 2 a bad option or",
+    "# made a new empty home in its place), 65 its store is damaged or not Tickwork's, 73 a",
+    "# folder stands where its lock file goes, 77 the home is another user's (or its owner",
+    "# may not write it), 78 a newer Tickwork upgraded the store, 2 a bad option or",
     "# variable. Put it right, then `systemctl --user start tickwork-engine`.",
     f"RestartPreventExitStatus={' '.join(map(str, NO_RESTART))}",
 )

@@ -49,6 +49,9 @@ from app.store.home import (
     tighten_all,
 )
 from app.store.integrity import (
+    NewerStore,
+    NotPermitted,
+    NotTickworks,
     StoreDamaged,
     fault_of,
     file_identity,
@@ -113,7 +116,7 @@ class Store:
         except StoreDamaged as exc:
             raise store.damaged(exc.detail) from None
         if newer := newer_schema(store.path, version):
-            raise StoreError(newer)
+            raise NewerStore(newer)
         fixes = store._prepare_files()
         _close_current()
         db.initialize(pw.SqliteDatabase(readwrite_uri(store.path), pragmas=PRAGMAS, uri=True,
@@ -232,13 +235,9 @@ class Store:
         if file_identity(self.path) != self.file:
             raise StoreError(f"{self.path} was replaced by a restore while this waited for "
                              "it: nothing was written; run it again")
-        try:
-            said = (self.home / LOCK_NAME).read_bytes()[:4096]
-        except OSError:
-            return
-        from app.store.lock import RESTORE, EngineLock, restoring
+        from app.store.lock import RESTORE, EngineLock, restoring, said_in
 
-        if f'"{RESTORE}'.encode() not in said:
+        if f'"{RESTORE}'.encode() not in said_in(self.home / LOCK_NAME):
             return
         holder = EngineLock(self.home).holder() or {}
         if restoring(holder) is not None and holder.get("pid") != os.getpid():
@@ -290,7 +289,7 @@ class Store:
         refuse_others(self.home)
         mode = stat.S_IMODE(self.home.stat().st_mode)
         if mode & 0o700 != 0o700:
-            raise StoreError(f"{self.home}: its owner cannot write it (mode {mode:04o}); "
+            raise NotPermitted(f"{self.home}: its owner cannot write it (mode {mode:04o}); "
                              f"Tickwork does not loosen permissions: `chmod u+rwx {self.home}`")
         for suffix in _DB_SUFFIXES:
             path = Path(str(self.path) + suffix)
@@ -301,7 +300,7 @@ class Store:
             refuse_others(path, st.st_uid)
             mode = stat.S_IMODE(st.st_mode)
             if mode & 0o600 != 0o600:
-                raise StoreError(f"{path}: its owner cannot write it (mode {mode:04o}); "
+                raise NotPermitted(f"{path}: its owner cannot write it (mode {mode:04o}); "
                                  f"Tickwork does not loosen permissions: `chmod u+rw {path}`")
         refuse_left(self.home)  # (after the store's files: a store of theirs is said so)
 
@@ -334,7 +333,7 @@ class Store:
         tables = set(db.get_tables())
         if "meta" not in tables:
             if tables:
-                raise StoreError(f"{self.name} is not a Tickwork database (unknown tables)")
+                raise NotTickworks(f"{self.name} is not a Tickwork database (unknown tables)")
             with write_batch():
                 if "meta" not in set(db.get_tables()):
                     from app.store import audit
@@ -346,7 +345,7 @@ class Store:
         row = Meta.get_or_none(Meta.key == "schema_version")
         version = int(row.value) if row else 0
         if newer := newer_schema(self.name, version):
-            raise StoreError(newer)
+            raise NewerStore(newer)
         if version < SCHEMA_VERSION:
             from app.store.migrations import migrate
 

@@ -143,23 +143,23 @@ def tighten_all(paths: list[Path]) -> dict[str, tuple[int, int]]:
 
 
 def refuse_others(path: Path, owner: int | None = None) -> None:
-    """A home or database of another user is refused (StoreError): what this process made
+    """A home or database of another user is refused (NotPermitted): what this process made
     there (as root, say) would lock its owner out — their engine waited for ever on a lock
     file it could not open, and their backups, checkpoints and log of hand-offs failed —
     and what they left in it (a link where backups go) is theirs to aim."""
     mine = os.geteuid()
     owner = path.stat().st_uid if owner is None else owner
     if owner != mine:
-        from app.core.errors import StoreError
         from app.platform.users import user_name
+        from app.store.integrity import NotPermitted
 
-        raise StoreError(f"{path} belongs to {user_name(owner)}, not to {user_name(mine)}: "
-                         f"run Tickwork as {user_name(owner)} (files made here as "
-                         f"{user_name(mine)} would lock them out)")
+        raise NotPermitted(f"{path} belongs to {user_name(owner)}, not to {user_name(mine)}: "
+                           f"run Tickwork as {user_name(owner)} (files made here as "
+                           f"{user_name(mine)} would lock them out)")
 
 
 def refuse_replaceable(home: Path) -> None:
-    """StoreError when another user could put a folder of theirs in the home's place: a
+    """NotPermitted when another user could put a folder of theirs in the home's place: a
     folder above it belongs to someone else (root aside), or anyone may write in it without
     the sticky bit that keeps /tmp's entries their owners'. The engine would then write its
     checkpoints, backups and logs through links they left there, and read their files as
@@ -178,14 +178,14 @@ def refuse_replaceable(home: Path) -> None:
             why = f"anyone can write in {folder}: mode {mode:04o}, without the sticky bit /tmp has"
         else:
             continue
-        from app.core.errors import StoreError
+        from app.store.integrity import NotPermitted
 
-        raise StoreError(f"{home}: another user could put a folder of theirs in its place "
-                         f"({why}): choose a home in a folder only you can change")
+        raise NotPermitted(f"{home}: another user could put a folder of theirs in its place "
+                           f"({why}): choose a home in a folder only you can change")
 
 
 def refuse_left(home: Path, *, inner: bool = True) -> None:
-    """StoreError for an entry of the home, or of a folder in it (`inner`), that belongs to
+    """NotPermitted for an entry of the home, or of a folder in it (`inner`), that belongs to
     another user (root aside): one put there while the home was open to others (made under
     umask 000, before Tickwork tightened it) stays after — a `backups` link to a folder of
     theirs got every backup; a backup of theirs with the newest name was the one to restore.
@@ -201,12 +201,12 @@ def refuse_left(home: Path, *, inner: bool = True) -> None:
         raise
     for path, info in entries:
         if (owner := others_file(info)) is not None:
-            from app.core.errors import StoreError
             from app.platform.users import user_name
+            from app.store.integrity import NotPermitted
 
-            raise StoreError(f"{path} belongs to {owner}, not to {user_name(mine)}: someone "
-                             "else put it in the home while others could write there; "
-                             "remove it, then try again")
+            raise NotPermitted(f"{path} belongs to {owner}, not to {user_name(mine)}: someone "
+                               "else put it in the home while others could write there; "
+                               "remove it, then try again")
         if inner and stat.S_ISDIR(info.st_mode):
             refuse_left(Path(path), inner=False)
 

@@ -18,6 +18,7 @@ import errno
 import os
 import shutil
 import sqlite3
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -49,6 +50,21 @@ class StoreDamaged(StoreError):
     def __init__(self, message: str, detail: str = "") -> None:
         super().__init__(message)
         self.detail = detail or message
+
+
+class NotTickworks(StoreError):
+    """The file where the store goes is not a Tickwork store (not SQLite, or another
+    program's database): left untouched, and refused until it is moved away."""
+
+
+class NewerStore(StoreError):
+    """The store was upgraded by a newer Tickwork: refused until this one is upgraded."""
+
+
+class NotPermitted(StoreError):
+    """The home or its store's files are another user's, could be replaced by another user,
+    or may not be written by their owner: refused until the person puts that right (never
+    chmod-ed or chown-ed for them)."""
 
 
 class FilesMoved(StoreError):
@@ -212,12 +228,21 @@ def identify(path: Path, *, quick_check: bool = False) -> int | None:
     """The schema version of the Tickwork store at `path`; None when the file is empty (a new
     store). Raises StoreError, having written nothing, for anything else; with
     `quick_check`, StoreDamaged for a store that fails SQLite's `quick_check`."""
-    if not path.exists() or path.stat().st_size == 0:
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(info.st_mode):  # (a folder failed "IsADirectoryError"; a fifo,
+        from app.platform.config_files import kind  # empty, was taken for a new store)
+
+        raise NotTickworks(f"{path} is {kind(info.st_mode)}, not a store's file; Tickwork "
+                           "left it untouched (move it away or use another --home)")
+    if info.st_size == 0:
         return None
     with path.open("rb") as fh:
         header = fh.read(HEADER_SIZE)
     if not header.startswith(SQLITE_MAGIC) or len(header) < HEADER_SIZE:
-        raise StoreError(f"{path} is not an SQLite database; Tickwork left it untouched "
+        raise NotTickworks(f"{path} is not an SQLite database; Tickwork left it untouched "
                          "(move it away or use another --home)")
     try:
         con = connect_readonly(path)
@@ -229,7 +254,7 @@ def identify(path: Path, *, quick_check: bool = False) -> int | None:
         if not tables:
             return None
         if "meta" not in tables:
-            raise StoreError(f"{path} is not a Tickwork database (it has tables "
+            raise NotTickworks(f"{path} is not a Tickwork database (it has tables "
                              f"{', '.join(sorted(tables)[:5])}); Tickwork left it untouched")
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         found = problems(con) if quick_check else []
@@ -248,7 +273,7 @@ def identify(path: Path, *, quick_check: bool = False) -> int | None:
 
 
 def _not_ours(path: Path) -> int:
-    raise StoreError(f"{path} is not a Tickwork database (no schema version); "
+    raise NotTickworks(f"{path} is not a Tickwork database (no schema version); "
                      "Tickwork left it untouched")
 
 

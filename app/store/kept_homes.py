@@ -6,11 +6,14 @@ new empty home there, and the folder moved back went inside it.
 
 One file a home, named by a hash of its real path and holding that path (for whoever looks).
 An engine notes its home once it has opened its store (the window's, and `tickwork
-engine`'s; a shared store's home too, which keeps the choice of it); `tickwork engine`
-looks here only when it finds no SQLite store file in the home and no shared store chosen:
-a home noted is refused (`missing`), any other made as before — the first start of
-the package's unit on the default home makes it. The window and the other commands make a
-home as they always did: whoever asks for one then is there to see what they got.
+engine`'s; a shared store's home too, which keeps the choice of it); `tickwork engine` and
+the other commands look here only when they find no SQLite store file in the home and no
+shared store chosen: a home noted is refused (`missing`), any other made as before — the
+first start of the package's unit on the default home makes it, as a first `task add` on a
+new machine does. A script's `tickwork task add` made a new empty home where the folder had
+been, as the engine did, and a `task list` answered an empty list. `--new-home` (NEW_HOME)
+makes one there all the same; so does the window opened by hand: whoever asks for one then
+is there to see what they got.
 """
 
 from __future__ import annotations
@@ -62,17 +65,24 @@ def kept(home: Path) -> bool:
     return _entry(home).exists()
 
 
-def missing(home: Path, who: str = "the engine") -> str | None:
+NEW_HOME = "--new-home"  # what the person gives to make a new, empty store there all the same
+
+
+def missing(home: Path, who: str = "the engine", elsewhere: str = "") -> str | None:
     """Why `who` (`tickwork engine`; the window started at login, `--minimized`: nobody
-    there to see what it made) makes no store in `home`: an engine kept one there and it is
-    gone (its folder, or the file in it); None when there is one, or never was."""
+    there to see what it made; the other commands, "Tickwork") makes no store in `home`:
+    an engine kept one there and it is gone (its folder, or the file in it); None when
+    there is one, or never was. `elsewhere`: how to name where it went (by default, start
+    `who` with `--home`)."""
     store = home / DB_NAME
     if os.path.lexists(store) or not kept(home):
         return None
     again = " ".join(["tickwork", *([] if is_default_home(home) else
-                                   ["--home", shlex.quote(str(home))]), "task", "list"])
+                                   ["--home", shlex.quote(str(home))]), NEW_HOME, "task",
+                      "list"])
     what = (f"the data home {home} is not there" if not home.is_dir()
             else f"{store} is not there")
+    elsewhere = elsewhere or f"start {who} with `--home` naming where it went"
     return (f"{what} (moved or deleted?): an engine kept its store there, and {who} makes "
-            f"no new empty one in its place; put it back, or start {who} with `--home` "
-            f"naming where it went (to start afresh there, run `{again}` first)")
+            f"no new empty one in its place; put it back, or {elsewhere} (to start afresh "
+            f"there, run `{again}` first)")

@@ -35,8 +35,10 @@ An engine on a shared store still marks the home it was started from (`SharedMar
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 import time
 from pathlib import Path
 from typing import Any, Protocol
@@ -119,6 +121,22 @@ def holder_record(info: dict[str, Any]) -> bytes:
     return data if len(data) <= RECORD_MOST else json.dumps(info).encode()
 
 
+def said_in(path: Path) -> bytes:
+    """What a lock file says, as read of it (`RECORD_MOST`); b"" where nothing can be read.
+    Never waited on: a fifo in its place held every write to the store, the engine's first
+    among them, until something wrote into it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return b""
+    try:
+        return os.read(fd, RECORD_MOST)
+    except OSError:  # (a folder)
+        return b""
+    finally:
+        os.close(fd)
+
+
 def record(data: bytes) -> dict[str, Any] | None:
     """A lock file's or mark's record of its holder; None when it holds none: empty (its
     holder writing it this instant, or letting go) or damaged (bytes that are not UTF-8
@@ -152,7 +170,7 @@ class EngineLock:
         """Take the lock if it is free; never blocks."""
         if self._fd is not None:
             return True
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fd = self._open()
         if not platform.try_lock(fd):
             os.close(fd)
             return False
@@ -170,6 +188,25 @@ class EngineLock:
         self._fd = fd
         self._stop_standing_by()
         return True
+
+    def _open(self) -> int:
+        """The lock file, made if need be; `NotAFile` for anything else there (a folder, a
+        fifo, a socket, a device: a fifo was taken as the lock, and the engine stood by,
+        saying nothing, while nothing ran)."""
+        from app.platform.config_files import NotAFile, kind
+
+        try:  # (not blocked, on a fifo; a plain file is read and written as ever)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NONBLOCK,
+                         0o600)
+        except OSError as exc:
+            if exc.errno not in (errno.EISDIR, errno.ENXIO):  # (ENXIO: a socket)
+                raise
+            raise NotAFile(kind(os.stat(self.path).st_mode)) from None
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            os.close(fd)
+            raise NotAFile(kind(mode))
+        return fd
 
     def stand_by(self) -> None:
         """Say, while this process lives or until it leads, that it waits to take over."""

@@ -70,8 +70,8 @@ def test_the_unit_s_engine_started_again_on_a_home_moved_away_makes_no_new_one(
 def test_an_engine_on_a_home_whose_store_file_went_makes_no_new_one(
         spawn: Any, cli: Any, home: Path, tmp_path: Path) -> None:
     """... nor in a home still there, its tickwork.db moved away; the line's way to start
-    afresh there (a command that makes the store, as every command but the engine does)
-    lets the next engine start."""
+    afresh there (a command given `--new-home`, which makes the store: without it no command
+    does, tests/cli/test_kept_home_gone.py) lets the next engine start."""
     assert cli("task", "add", "kept", "--command", "true", "--manual").code == 0
     first = spawn()
     first.wait_for("engine running")
@@ -82,8 +82,9 @@ def test_an_engine_on_a_home_whose_store_file_went_makes_no_new_one(
     assert f"{store} is not there {GONE}" in line, line
     assert not store.exists()
     afresh = line.rpartition("run `")[2].removesuffix("` first)")
-    assert afresh == f"tickwork --home {home} task list", line
-    assert cli("task", "list").code == 0  # (what it says, as the test's CLI runs it)
+    assert afresh == f"tickwork --home {home} --new-home task list", line
+    assert cli("task", "list").code == 2  # (not without it)
+    assert cli("--new-home", "task", "list").code == 0  # (what it says, as the test's CLI runs it)
     engine = spawn("afresh")
     engine.wait_for("engine running")
     assert cli("task", "list", "--json").json() == []

@@ -198,7 +198,8 @@ def test_a_store_a_newer_tickwork_made_is_refused_by_every_door_and_left_as_it_w
                  ("audit", "--verify"), ("export", str(tmp_path / "out.json")),
                  ("import", str(OLD / "export.json")), ("check",)):
         done = cli(*args)
-        assert (done.code, said in done.out + done.err) == (1, True), (args, done)
+        assert (done.code, said in done.out + done.err) == (
+            78 if args == ("engine",) else 1, True), (args, done)  # (app/engine/headless.py)
         assert "Traceback" not in done.err and "integrity check ok" not in done.out, args
     checked = cli("check", "--json")
     assert checked.code == 1 and checked.json()["ok"] is False
