@@ -9,7 +9,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 
-from app.core.terminal import MARKS, PLAIN, Screen, Shown, Span, spans_until
+from app.core.sgr import PLAIN
+from app.core.terminal import MARKS, Screen, Shown, Span, spans_until
 
 
 def write_log(chunks: Sequence[tuple[int, str, str]]) -> None:

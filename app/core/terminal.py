@@ -1,10 +1,12 @@
 """A run's output as a terminal shows it to a person, so a coloured test report reads in
 colour and a download's progress is one line, not 3,000: SGR sequences (ESC[…m: colour,
-bold, faint, italic, underline) become a `Style`, and a carriage return not followed by a
-newline sends what follows over the line's start (the line's last state is what is shown,
-its characters overwritten as a terminal overwrites them), and ESC[K / ESC[2K erase that line
-from the cursor / all of it (grep --color=always writes ESC[K after each colour, progress
-after "\\r"; it reaches no further than "\\r" does). Every other escape sequence and control is
+bold, faint, italic, underline, reverse, strike: app/core/sgr.py) become a `Style`, and a
+carriage return not followed by a newline sends what follows over the line's start (the
+line's last state is what is shown, its cells overwritten as a terminal overwrites them: a
+wide character takes two, a combining mark none, a tab moves to the next multiple of 8 —
+app/core/cells.py), and ESC[K / ESC[2K erase that line from the cursor / all of it (grep
+--color=always writes ESC[K after each colour, progress after "\\r"; it reaches no further
+than "\\r" does). Every other escape sequence and control is
 shown (`\\x1b[2J`, `\\x1b]52;…`), never obeyed, as `shown` shows data: a cursor move, a
 title, the clipboard are hostile or meaningless in a log.
 
@@ -16,97 +18,11 @@ stream is its own `Screen`, fed chunk by chunk as the engine sends them: a seque
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import NamedTuple
 
+from app.core.cells import cells, char_cells, tab_end
+from app.core.sgr import PLAIN, Style, styled
 from app.core.shown import CONTROLS, shown
-
-Colour = int | tuple[int, int, int] | None  # a palette index 0-255, an RGB, or the default's
-
-
-class Style(NamedTuple):
-    """The SGR attributes Tickwork shows; any other parameter of an SGR sequence (blink,
-    reverse, conceal — which would hide text —, strike) is left out. (A tuple: hashed and
-    compared in C, on the hot path of a live log.)"""
-
-    fg: Colour = None
-    bg: Colour = None
-    bold: bool = False
-    faint: bool = False
-    italic: bool = False
-    underline: bool = False
-
-    def sgr(self) -> str:
-        """The SGR parameters that set this style after a reset ("" for the plain one)."""
-        codes = [c for c, on in (("1", self.bold), ("2", self.faint), ("3", self.italic),
-                                 ("4", self.underline)) if on]
-        codes += _colour_codes(self.fg, 30) + _colour_codes(self.bg, 40)
-        return ";".join(codes)
-
-
-PLAIN = Style()
-
-
-def _colour_codes(colour: Colour, base: int) -> list[str]:
-    if colour is None:
-        return []
-    if isinstance(colour, tuple):
-        return [f"{base + 8};2;{colour[0]};{colour[1]};{colour[2]}"]
-    if colour < 8:
-        return [str(base + colour)]
-    if colour < 16:
-        return [str(base + 60 + colour - 8)]
-    return [f"{base + 8};5;{colour}"]
-
-
-@lru_cache(maxsize=1024)
-def styled(style: Style, params: str) -> Style:
-    """`style` after an SGR sequence's parameters ("1;38;5;208"; "" is a reset); the plain
-    style is always `PLAIN` itself (`style is PLAIN` tells it)."""
-    codes = [int(p) if p else 0 for p in params.split(";")]
-    i = 0
-    while i < len(codes):
-        code = codes[i]
-        i += 1
-        if code == 0:
-            style = PLAIN
-        elif code in (1, 2, 3, 4):
-            style = style._replace(**{_FLAGS[code]: True})
-        elif code == 22:
-            style = style._replace(bold=False, faint=False)
-        elif code == 23:
-            style = style._replace(italic=False)
-        elif code == 24:
-            style = style._replace(underline=False)
-        elif 30 <= code <= 37 or 90 <= code <= 97:
-            style = style._replace(fg=code - 30 if code < 90 else code - 82)
-        elif 40 <= code <= 47 or 100 <= code <= 107:
-            style = style._replace(bg=code - 40 if code < 100 else code - 92)
-        elif code in (39, 49):
-            style = style._replace(fg=None) if code == 39 else style._replace(bg=None)
-        elif code in (38, 48):
-            colour, i = _extended(codes, i)
-            if colour is not None:
-                style = style._replace(fg=colour) if code == 38 else style._replace(bg=colour)
-    return PLAIN if style == PLAIN else style
-
-
-_FLAGS = {1: "bold", 2: "faint", 3: "italic", 4: "underline"}
-
-
-def _extended(codes: list[int], i: int) -> tuple[Colour, int]:
-    """The colour of `38;5;n` / `38;2;r;g;b` whose parameters start at `i`, and where the
-    sequence goes on; None for a malformed one (its parameters are passed over)."""
-    if i < len(codes) and codes[i] == 5:
-        if i + 1 < len(codes) and codes[i + 1] <= 255:
-            return codes[i + 1], i + 2
-        return None, i + 2
-    if i < len(codes) and codes[i] == 2:
-        rgb = codes[i + 1:i + 4]
-        if len(rgb) == 3 and max(rgb) <= 255:
-            return (rgb[0], rgb[1], rgb[2]), i + 4
-        return None, i + 4
-    return None, len(codes)  # unknown: the rest cannot be told apart from its arguments
 
 
 class Span(NamedTuple):
@@ -122,16 +38,16 @@ class Shown(NamedTuple):
     spans: list[Span]
 
 
-_SGR = re.compile(r"\x1b\[([0-9;]*)m")
+_SGR = re.compile(r"\x1b\[([0-9;:]*)m")
 # a control `shown` escapes, but an SGR sequence's ESC
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f]|\x1b(?!\[[0-9;]*m)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f]|\x1b(?!\[[0-9;:]*m)")
 # an SGR sequence, or carriage returns (a line's end when a newline follows them)
-_TOKEN = re.compile(r"\x1b\[([0-9;]*)m|\r+(\n?)|\x1b\[([02]?)K")
+_TOKEN = re.compile(r"\x1b\[([0-9;:]*)m|\r+(\n?)|\x1b\[([02]?)K")
 # erase in line (EL): to its end, or all of it
 _ERASE = re.compile(r"\x1b\[[02]?K")
 # what a chunk may end in that the next chunk decides: the start of an SGR sequence, or
 # carriage returns (a newline may follow)
-_OPEN = re.compile(r"(?:\x1b(?:\[[0-9;]*)?|\r+)\Z")
+_OPEN = re.compile(r"(?:\x1b(?:\[[0-9;:]*)?|\r+)\Z")
 _HELD_MAX = 64  # characters: an SGR sequence's start held longer is shown as it is
 
 
@@ -202,14 +118,15 @@ class Screen:
     def _erase(self, whole: bool, touched: int, first: bool) -> int:
         """ESC[K: the open line erased from where text would go to its end; ESC[2K: all of
         it, blanks up to there (a terminal keeps the cursor's column). Returns `touched`: the
-        first column of the starting line changed (`first`: the open line is that one)."""
-        column = self.width if self.column is None else self.column
-        changed = 0 if whole else column
-        self.line = ([Span(" " * column, PLAIN)] if column else []) if whole \
-            else spans_until(self.line, column)
+        first character of the starting line changed (`first`: the open line is that one)."""
+        column = cells_of(self.line) if self.column is None else self.column
+        if whole:
+            self.line, changed = ([Span(" " * column, PLAIN)] if column else []), 0
+        else:
+            self.line, _right, changed = _split(self.line, column)
         if first and changed < self.width:
             touched = min(touched, changed)
-        self.width, self.column = column, None
+        self.width, self.column = _length(self.line), None
         return touched
 
     def _write(self, text: str, ended: list[Span], touched: int,
@@ -225,35 +142,48 @@ class Screen:
                 ended.extend(self.line)
                 self.line, self.width, self.column = [], 0, None
                 first = False
-            if piece:
-                if first and self.column is not None:
-                    touched = min(touched, self.column)
+            if not piece:
+                continue
+            if self.column is None:
                 self._put(Span(piece, self.style))
+                continue
+            for k, part in enumerate(piece.split("\t")):  # a tab over the line moves
+                changed = self._tab() if k else self.width
+                if part:
+                    changed = min(changed, self._put(Span(part, self.style)))
+                if first:
+                    touched = min(touched, changed)
         return touched, first
 
-    def _put(self, span: Span) -> None:
-        """`span` on the open line: at its end, or over it from `column`."""
+    def _put(self, span: Span) -> int:
+        """`span` (no tab) on the open line: at its end, or over its cells from `column`.
+        Returns the first character of the line changed."""
         column = self.column
         if column is None:
             self.line.append(span)
             self.width += len(span.text)
-            return
-        end = column + len(span.text)
-        kept: list[Span] = []
-        pos = 0
-        for old in self.line:
-            if pos < column:
-                kept.append(Span(old.text[:column - pos], old.style))
-            pos += len(old.text)
-        kept.append(span)
-        pos = 0
-        for old in self.line:
-            if pos + len(old.text) > end:
-                kept.append(Span(old.text[max(0, end - pos):], old.style))
-            pos += len(old.text)
-        self.line = kept
-        self.width = max(self.width, end)
-        self.column = end if end < self.width else None
+            return self.width - len(span.text)
+        end = cells(span.text, column)
+        left, _, changed = _split(self.line, column)
+        right = _split(self.line, end)[1]
+        width = cells_of(self.line)
+        self.line = [s for s in (*left, span, *right) if s.text]
+        self.width = _length(self.line)
+        self.column = end if end < width else None
+        return changed
+
+    def _tab(self) -> int:
+        """A tab with text after the cursor: the cursor moves to the next multiple of 8,
+        over the line's cells (a terminal leaves them as they are), or to its end and on.
+        Returns the first character of the line changed."""
+        if self.column is not None:
+            to, width = tab_end(self.column), cells_of(self.line)
+            if to <= width:
+                self.column = to if to < width else None
+                return self.width
+            self.column = None
+        self._put(Span("\t", self.style))  # from the line's end: it reaches the same column
+        return self.width - 1
 
     def _styled(self, text: str) -> list[Span]:
         """The spans of a chunk without "\\r", added to the open line."""
@@ -281,10 +211,62 @@ class Screen:
                 rest = spans[n].text[end + 1:]
                 self.line = [Span(rest, spans[n].style)] if rest else []
                 self.line += spans[n + 1:]
-                self.width = sum(len(s.text) for s in self.line)
+                self.width = _length(self.line)
                 return
         self.line.extend(spans)
-        self.width += sum(len(s.text) for s in spans)
+        self.width += _length(spans)
+
+
+def _length(spans: list[Span]) -> int:
+    return sum(len(s.text) for s in spans)
+
+
+def cells_of(spans: list[Span]) -> int:
+    """The cells a line's spans take."""
+    column = 0
+    for span in spans:
+        column = cells(span.text, column)
+    return column
+
+
+def _split(line: list[Span], column: int) -> tuple[list[Span], list[Span], int]:
+    """A line's cells before `column` and from it on, and how many of its characters the
+    first keeps as they were: a wide character or a tab across `column` leaves blanks on its
+    side of it (a terminal blanks a wide character written over in part), a tab from
+    `column` on the other; a combining mark goes with its character."""
+    left: list[Span] = []
+    right: list[Span] = []
+    kept = 0
+    at = 0  # the cell of the character looked at
+    side: list[Span] | None = left if column > 0 else right  # of the last character
+    for span in line:
+        before, after = [], []
+        for ch in span.text:
+            end = tab_end(at) if ch == "\t" else at + char_cells(ch)
+            if end == at:  # (a combining mark: with its character)
+                if side is left:
+                    before.append(ch)
+                    kept += 1
+                elif side is right:
+                    after.append(ch)
+                continue
+            if end <= column:
+                before.append(ch)
+                kept += 1
+                side = left
+            elif at >= column:
+                after.append(ch)
+                side = right
+            else:
+                before.append(" " * (column - at))
+                after.append("\t" if ch == "\t" else " " * (end - column))
+                side = None
+            at = end
+        if before:
+            left.append(Span("".join(before), span.style))
+        if after:
+            right.append(Span("".join(after), span.style))
+    return left, right, kept
 
 
 def spans_until(spans: list[Span], keep: int) -> list[Span]:

@@ -114,3 +114,33 @@ def test_colours_and_progress_on_a_terminal_byte_for_byte_piped(home: Path) -> N
                            capture_output=True, timeout=60, check=True).stdout
     assert piped.split(b"------------ output\n", 1)[1] == "".join(
         text for _stream, text in CHUNKS).encode()
+
+
+# drawn over by cells: a CJK progress line, a tab-aligned row rewritten after "\r", an erase
+# after an emoji (in a chunk of its own); the colon form of a truecolour, reverse, strike
+CELLS = [
+    ("stdout", "读取中... 50%"),
+    ("stdout", "\r读取中... 完成\nfile\tdone\nfetch a.tar\t 10%"),
+    ("stdout", "\rfetch a.tar\t 55%\r\t\t100%\n🚀 step 1 of 9\r🚀 step 9"),
+    ("stdout", "\x1b[K\n\x1b[38:2::255:0:0mred\x1b[0m \x1b[7mrev\x1b[27m \x1b[9mstruck\x1b[29m\n"),
+    ("stderr", "\x1b[7;33mwarn\x1b[0m\n"),
+]
+CELLS_SEEN = [
+    "读取中... 完成",  # it was "读取中... 完成%": characters, not cells
+    "file\tdone",
+    "fetch a.tar\t100%",  # it was "\t\t100%a.tar\t 55%"
+    "🚀 step 9",
+    "\x1b[0;38;2;255;0;0mred\x1b[0m \x1b[0;7mrev\x1b[0m \x1b[0;9mstruck\x1b[0m",
+    "stderr: \x1b[0;7;33mwarn\x1b[0m",
+]
+
+
+def test_cells_colon_colours_reverse_and_strike_on_a_terminal(home: Path) -> None:
+    run = noisy_run(home, CELLS)
+    args = ["--home", str(home), "run", "show", str(run), "--log"]
+    output = _on_a_terminal(args).split("------------ output\r\n", 1)[1]
+    assert output.split("\r\n") == [*CELLS_SEEN, ""], output.split("\r\n")
+    piped = subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT,
+                           capture_output=True, timeout=60, check=True).stdout
+    assert piped.split(b"------------ output\n", 1)[1] == "".join(
+        text for _stream, text in CELLS).encode()

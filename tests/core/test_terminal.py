@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.core.terminal import PLAIN, Screen, Span, Style, styled
+from app.core.sgr import PLAIN, Style, styled
+from app.core.terminal import Screen, Span
 
 
 def screen_text(chunks: list[str]) -> tuple[str, list[Span]]:
@@ -51,7 +52,7 @@ def test_sgr_colours_and_attributes() -> None:
     assert styled(PLAIN, "38;5;208;48;2;1;2;3") == Style(fg=208, bg=(1, 2, 3))
     assert styled(Style(fg=1, bold=True, faint=True, italic=True), "22;23;39") == PLAIN
     assert styled(Style(fg=1, bg=2), "") == PLAIN  # ESC[m is a reset
-    assert styled(PLAIN, "5;7;8;9;3") == Style(italic=True)  # blink, reverse, conceal left out
+    assert styled(PLAIN, "5;8;3") == Style(italic=True)  # blink and conceal left out
     assert styled(PLAIN, "38;5;999;1") == Style(bold=True)  # a malformed colour passed over
     for style in (Style(fg=1), Style(fg=9, bg=(1, 2, 3), bold=True), Style(bg=200, italic=True)):
         assert styled(PLAIN, style.sgr()) == style
@@ -107,3 +108,123 @@ def test_erase_in_line_as_a_terminal_does() -> None:
     assert screen_text(["abcdef\r\x1b[2Kxy\n"])[0] == "xy\n"
     assert screen_text(["abcdef\x1b[2Kxy\n"])[0] == "      xy\n"
     assert screen_text(["abcdef\rab\x1b[Kz\n"])[0] == "abz\n"
+
+
+def test_reverse_strike_and_the_colon_form() -> None:
+    """Reverse video (7, off 27) and strike-through (9, off 29) are kept; the colon form of
+    ITU T.416 (`38:2::r:g:b`, `38:5:n`, `4:3`) sets what the semicolon form does. They were
+    dropped, and the colon form's sequence was shown escaped."""
+    assert styled(PLAIN, "7;9") == Style(reverse=True, strike=True)
+    assert styled(Style(reverse=True, strike=True, fg=1), "27;29") == Style(fg=1)
+    assert styled(PLAIN, "38:2::255:0:0") == Style(fg=(255, 0, 0))
+    assert styled(PLAIN, "38:2:255:0:0;48:5:208") == Style(fg=(255, 0, 0), bg=208)
+    assert styled(PLAIN, "4:3;1") == Style(underline=True, bold=True)
+    assert styled(Style(underline=True), "4:0") == PLAIN
+    assert styled(PLAIN, "38:2::999:0:0;1") == Style(bold=True)  # malformed: passed over
+    assert styled(PLAIN, "58;2;1;2;3;3") == Style(italic=True)  # an underline's colour
+    for style in (Style(reverse=True), Style(strike=True, fg=(1, 2, 3))):
+        assert styled(PLAIN, style.sgr()) == style
+    text, spans = screen_text(["a \x1b[38:2::255:0:0mred\x1b[0m \x1b[7mrev\x1b[27;9mgone\n"])
+    assert text == "a red revgone\n"
+    assert styles_of(spans, "red") == {Style(fg=(255, 0, 0))}
+    assert styles_of(spans, "rev") == {Style(reverse=True)}
+    assert styles_of(spans, "gone\n") == {Style(strike=True)}
+
+
+def test_wide_characters_combining_marks_and_tabs_take_their_cells() -> None:
+    """A "\\r" overwrite and an ESC[K erase go by a terminal's cells: a CJK character or an
+    emoji takes two, a combining mark none, a tab moves to the next multiple of 8. They
+    went by characters: an overwrite left half a bar, an erase cut the wrong cell."""
+    # a progress bar of CJK text: each state as wide as the last, drawn over it
+    assert screen_text(["下载中 10%", "\r下载中 55%", "\r下载完成!\n"])[0] == "下载完成!%\n"
+    assert screen_text(["日本語\rab\n"])[0] == "ab本語\n"
+    assert screen_text(["日本語\rabc\n"])[0] == "abc 語\n"  # half a wide character: blank
+    assert screen_text(["ab\r日本\n"])[0] == "日本\n"
+    assert screen_text(["🚀 build 3/9\r🚀 build 9/9\n"])[0] == "🚀 build 9/9\n"
+    assert screen_text(["🚀 abcdef\r🚀 ab", "\x1b[K\n"])[0] == "🚀 ab\n"
+    assert screen_text(["e\u0301te\u0301 x\rete\u0301\n"])[0] == "ete\u0301 x\n"
+    assert screen_text(["caf\u00e9s\rcafe\u0301\x1b[K!\n"])[0] == "cafe\u0301!\n"
+    # a table aligned with tabs, its rows rewritten with "\r"
+    assert screen_text(["name\tsize\tstate\rtask\n"])[0] == "task\tsize\tstate\n"
+    assert screen_text(["a\tb\rxyz\n"])[0] == "xyz\tb\n"
+    assert screen_text(["a\tb\r\tB\n"])[0] == "a\tB\n"
+    assert screen_text(["abcdefghij\r\tX\n"])[0] == "abcdefghXj\n"  # a tab only moves
+    assert screen_text(["ab\r\t\tc\n"])[0] == "ab\t\tc\n"
+    assert screen_text(["a\tb\r\x1b[Kxy\tz\n"])[0] == "xy\tz\n"
+    assert screen_text(["long name\tb\rx\tY\n"])[0] == "xong namY\tb\n"
+    assert screen_text(["a\tb\rxy\x1b[K\n"])[0] == "xy\n"
+    assert screen_text(["日\tb\rx", "\x1b[K\n"])[0] == "x\n"
+
+
+def render(text: str) -> list[str]:
+    """Lines as a terminal draws them, a cell a string ("" the second half of a wide one)."""
+    from app.core.cells import char_cells, tab_end
+
+    lines = []
+    for line in text.split("\n"):
+        row: list[str] = []
+        for ch in line:
+            if ch == "\t":
+                row += [" "] * (tab_end(len(row)) - len(row))
+            elif char_cells(ch) == 0:  # with its character (none at a line's start)
+                if row:
+                    row[-1 if row[-1] else -2] += ch
+            else:
+                row += [ch] + [""] * (char_cells(ch) - 1)
+        lines.append("|".join(row))
+    return lines
+
+
+def terminal_model(text: str) -> list[str]:
+    """A terminal's cells after `text` (no escapes but ESC[K; "\\r", "\\n", "\\t"), a grid
+    written cell by cell, as in a terminal emulator."""
+    from app.core.cells import char_cells, tab_end
+
+    lines: list[str] = []
+    row: list[str] = []
+    x = 0
+    for part in text.replace("\x1b[K", "\x00"):
+        if part == "\n":
+            lines.append("|".join(row))
+            row, x = [], 0
+        elif part == "\r":
+            x = 0
+        elif part == "\x00":
+            if x < len(row) and row[x] == "":  # half a wide character kept
+                row[x - 1] = " "
+            del row[x:]
+        elif part == "\t":
+            x = tab_end(x)
+            row += [" "] * max(0, x - len(row))
+        elif char_cells(part) == 0:
+            if x and row[x - 1] == "":
+                row[x - 2] += part
+            elif x:
+                row[x - 1] += part
+        else:
+            w = char_cells(part)
+            row += [" "] * max(0, x + w - len(row))
+            for cell in range(x, x + w):  # a wide character written over in part: blanks
+                if row[cell] == "" and cell > x - 1 and cell - 1 < x:
+                    row[cell - 1] = " "
+                if cell + 1 < len(row) and row[cell + 1] == "" and cell == x + w - 1:
+                    row[cell + 1] = " "
+            row[x:x + w] = [part] + [""] * (w - 1)
+            x += w
+    lines.append("|".join(row))
+    return lines
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_cells_as_a_terminal_grid_has_them(seed: int) -> None:
+    import random
+
+    rnd = random.Random(seed)
+    atoms = ["a", "bc", "日", "本語", "🚀", "e\u0301", "o\u0308\u0301", "\t", "\r", "\x1b[K", " ",
+             "12345678", "\n"]
+    for _ in range(50):
+        text = "".join(rnd.choice(atoms) for _ in range(rnd.randint(1, 14)))
+        cut = rnd.randint(0, len(text))
+        shown = screen_text([text[:cut], text[cut:]])[0]
+        want = [line.rstrip(" |") for line in terminal_model(text)]
+        assert [line.rstrip(" |") for line in render(shown)] == want, repr(text)

@@ -109,7 +109,8 @@ def test_colours_and_progress_as_a_terminal_shows_them(gui: Gui,
 
 
 ATOMS = ["a", "bc", "defg", "\n", "\r", "\r\n", "\x1b[31m", "\x1b[0m", "\x1b[1;4m",
-         "\x1b]0;t\x07", "\x1b", "[", "m", "\x07", "  ", "xyz\n", "\x1b[K", "\x1b[2K", "K"]
+         "\x1b]0;t\x07", "\x1b", "[", "m", "\x07", "  ", "xyz\n", "\x1b[K", "\x1b[2K", "K",
+         "日本", "🚀", "e\u0301", "\t", "\x1b[7;9m", "\x1b[38:2::1:2:3m", ":"]
 
 
 def test_the_window_shows_the_text_a_terminal_is_sent(qapp: Any) -> None:

@@ -9,11 +9,15 @@ the middle of a line (a prompt on stdout, then an error) the new stream starts a
 own, a break that is the window's too and left out of a copy.
 
 What a program printed is shown as a terminal shows it (app/core/terminal.py): its SGR
-colours, bold, faint, italic and underline as formats — a colour that would not read on the
-palette's base moved until it does (app/core/term_colours.py), again on a change of palette —
-and a line it overwrote with "\\r" (or erased, ESC[K) in its last state, live too; any other
-escape or control is shown (`\\x1b]52;…`), never obeyed. Copy gives the text shown, without
-marks or escapes.
+colours, bold, faint, italic, underline, reverse video and strike-through as formats — a
+colour that would not read on its ground (the palette's base, or the text's colour in
+reverse) moved until it does (app/core/term_colours.py), again on a change of palette —, a
+tab to the next multiple of 8 characters, and a line it overwrote with "\\r" (or erased,
+ESC[K) in its last state, live too, by a terminal's cells; any other escape or control is
+shown (`\\x1b]52;…`), never obeyed. Copy gives the text shown, without marks or escapes.
+
+The document counts positions in UTF-16 units (an emoji is two), the screens in characters:
+a cut and a copy go from one to the other.
 
 Appending is the live log's hot path: a chunk without escapes or "\\r" is one insert, its
 marks put in the text it inserts (no undo history is kept); a coloured one an insert a span.
@@ -21,13 +25,15 @@ marks put in the text it inserts (no undo history is kept); a coloured one an in
 
 from __future__ import annotations
 
+from app.core.sgr import PLAIN, Style, styled
 from app.core.term_colours import FAINT_READABLE, READABLE, mix, readable, rgb
-from app.core.terminal import MARKS, PLAIN, Screen, Span, Style, styled
+from app.core.terminal import MARKS, Screen, Span
 from app.gui.qt import (
     QColor,
     QEvent,
     QFont,
     QFontDatabase,
+    QFontMetricsF,
     QMimeData,
     QPalette,
     QPlainTextEdit,
@@ -54,6 +60,7 @@ class RunLog(QPlainTextEdit):
         self.setUndoRedoEnabled(False)
         self.setMaximumBlockCount(MAX_LINES)
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self._tab_stops()
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.setPlaceholderText("No output.")
         self._stream = "stdout"  # the stream of the last line's text
@@ -102,8 +109,8 @@ class RunLog(QPlainTextEdit):
         elif keep < width:  # what follows `keep` on the open line is written over or erased
             block = self.document().lastBlock()  # (from its start, its mark goes too: the
             # line may be erased, ESC[K, and a mark comes only with text)
-            cursor.setPosition(block.position() + (_mark_length(block) + keep if keep else 0),
-                               QTextCursor.MoveMode.KeepAnchor)
+            kept = _units(block.text()[:_mark_length(block) + keep]) if keep else 0
+            cursor.setPosition(block.position() + kept, QTextCursor.MoveMode.KeepAnchor)
             cursor.removeSelectedText()
             self._open = bool(keep)
         mark = MARKS.get(stream)
@@ -143,29 +150,32 @@ class RunLog(QPlainTextEdit):
         return fmt
 
     def _style(self, fmt: QTextCharFormat, stream: str, style: Style) -> None:
-        """A program's SGR style on `fmt`, its colours readable on the palette's base."""
+        """A program's SGR style on `fmt`, its colours readable on the palette's base (or on
+        the text's own colour, in reverse video)."""
         fmt.setProperty(STYLE, style.sgr())
         if style.bold:
             fmt.setFontWeight(QFont.Weight.Bold)
         fmt.setFontItalic(style.italic)
         fmt.setFontUnderline(style.underline)
-        palette = self.palette()
-        back = palette.color(QPalette.ColorRole.Base)
-        if style.bg is not None:
-            back = QColor(*rgb(style.bg))
-            fmt.setBackground(back)
-        if style.fg is None and style.bg is None and not style.faint:
+        fmt.setFontStrikeOut(style.strike)
+        if style.fg is None and style.bg is None and not style.faint and not style.reverse:
             return  # the stream's colour, or the palette's text
+        palette = self.palette()
+        base = palette.color(QPalette.ColorRole.Base)
+        back = rgb(style.bg) if style.bg is not None else (base.red(), base.green(), base.blue())
         if style.fg is not None:
             fore = rgb(style.fg)
         else:
             text = self._colour(stream) if stream in MARKS \
                 else palette.color(QPalette.ColorRole.Text)
             fore = (text.red(), text.green(), text.blue())
-        ground = (back.red(), back.green(), back.blue())
+        if style.reverse:
+            fore, back = back, fore
+        if style.bg is not None or style.reverse:
+            fmt.setBackground(QColor(*back))
         if style.faint:
-            fore = readable(mix(fore, ground, 0.4), ground, FAINT_READABLE)
-        fmt.setForeground(QColor(*readable(fore, ground, READABLE)))
+            fore = readable(mix(fore, back, 0.4), back, FAINT_READABLE)
+        fmt.setForeground(QColor(*readable(fore, back, READABLE)))
 
     def _colour(self, stream: str) -> QColor:
         """stderr in the failure colour, Tickwork's own lines in the placeholder's."""
@@ -186,9 +196,10 @@ class RunLog(QPlainTextEdit):
             at, line = block.position(), block.text()
             if at > start and block.userState() != JOINED:
                 parts.append("\n")
-            a, b = max(start, at + _mark_length(block)), min(end, at + len(line))
-            if a < b:
-                parts.append(line[a - at:b - at])
+            a, b = max(start, at + _mark_length(block)), min(end, at + _units(line))
+            if a < b:  # (positions count UTF-16 units: an emoji is two)
+                parts.append(line.encode("utf-16-le", "surrogatepass")[2 * (a - at):2 * (b - at)]
+                             .decode("utf-16-le", "surrogatepass"))
             block = block.next()
         return "".join(parts)
 
@@ -202,9 +213,15 @@ class RunLog(QPlainTextEdit):
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._tab_stops()
         if event.type() == QEvent.Type.PaletteChange and hasattr(self, "_formats"):
             self._formats.clear()
             self._recolour()
+
+    def _tab_stops(self) -> None:
+        """A tab to the next multiple of 8 characters, as on a terminal (Qt's: 80 pixels)."""
+        self.setTabStopDistance(8 * QFontMetricsF(self.font()).horizontalAdvance(" "))
 
     def _recolour(self) -> None:
         """The output shown already, in the new palette's shades (it stayed black on the
@@ -226,6 +243,11 @@ class RunLog(QPlainTextEdit):
                         styled(PLAIN, sgr) if isinstance(sgr, str) else PLAIN))
                 it += 1
             block = block.next()
+
+
+def _units(text: str) -> int:
+    """`text`'s length in a document's positions: UTF-16 units (an emoji takes two)."""
+    return len(text) if text.isascii() else len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _mark_length(block: QTextBlock) -> int:
