@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.support.processes import stop
-from tests.support.xserver import xvfb
+from tests.support.xserver import openbox, xvfb
 
 TOOLS = ("Xvfb", "xdotool")  # and openbox for its case (.ci/run installs all three)
 pytestmark = [pytest.mark.skipif(any(shutil.which(t) is None for t in TOOLS),
@@ -41,35 +40,12 @@ def display(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
         if request.param == "openbox":
             if shutil.which("openbox") is None:
                 pytest.skip("needs openbox")
-            manager = _openbox(env)
+            manager = openbox(env)
         try:
             yield env
         finally:
             if manager is not None:
                 stop(manager, 10)
-
-
-def _openbox(env: dict[str, str], tries: int = 3) -> subprocess.Popen[bytes]:
-    """openbox, once it has taken the screen (it answers the current desktop): a window
-    mapped while openbox was still starting was now and then never shown (a full run's
-    failure: "Elsewhere" not found visible in 30 s). Now and then (1 start in ~10 here) it
-    ends at once, status 1, saying nothing — a full run's setup failed "openbox did not take
-    the screen": it is started again."""
-    for _ in range(tries):
-        manager = subprocess.Popen(["openbox"], env=env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30.0
-        while subprocess.run(["xdotool", "get_desktop"], env=env, capture_output=True,
-                             timeout=10).returncode != 0:
-            if manager.poll() is not None:
-                break
-            if time.monotonic() > deadline:
-                stop(manager, 10)
-                raise AssertionError("openbox did not take the screen in 30 s")
-            time.sleep(0.05)
-        else:
-            return manager
-    raise AssertionError(f"openbox ended at once {tries} times (status {manager.returncode})")
 
 
 def test_a_dialog_closing_leaves_the_keys_with_the_application_the_person_went_to(

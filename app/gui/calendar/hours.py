@@ -112,7 +112,6 @@ class HourGrid(CalendarGrid):
         self.keep_in_sight = cell.day not in self.dates()
         if self.keep_in_sight:
             self.period_requested.emit(cell.day)
-        self.entry_picked.emit(None)
         self.picked = None
         self.day_pointed.emit(cell.day)
         self.say(self.cell_words(cell))

@@ -319,7 +319,6 @@ class MonthGrid(CalendarGrid):
             return
         if target not in self.cells or event.key() in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
             self.period_requested.emit(target)  # (the selection goes with the period)
-        self.entry_picked.emit(None)
         self.picked = ("block", target, 0)  # the day, once its month is read
         self.day_pointed.emit(target)
         hit = self._picked_hit() if self.data is not None and target in self.cells else None

@@ -2,10 +2,10 @@
 and the mouse (how their boxes look is `boxes`).
 
 Signals shared by both grids are declared on `CalendarGrid`:
-    entry_picked(Entry | None): an entry was clicked, or reached with the arrow keys (select
-        it); None: a block was (no entry selected).
-    block_picked(str): a count or block (many entries), or a month's day, was reached with the
-        arrow keys, after entry_picked(None): its words and how its list opens.
+    entry_picked(Entry): an entry was clicked, or reached with the arrow keys (select it).
+    block_picked(str): a count or block (many entries), a month's day or the time grid's cell
+        was reached with the arrow keys or clicked: no entry is selected then, and these are
+        its words and how its list opens (one signal, so a screen reader hears one change).
     day_pointed(date): that block's day (Week and Day open on it).
     entry_activated(Entry): an entry was double-clicked, or Enter pressed on the selected
         one (open its run or its task), as in the task table.
@@ -193,7 +193,6 @@ class CalendarGrid(QWidget):
 
     def pick_block(self, hit: Hit) -> None:
         """Select a block (a busy day's count, an hour's or a cluster's), and say so."""
-        self.entry_picked.emit(None)
         self.day_pointed.emit(hit.day)
         self.say(f"{self.block_words(hit)} · {self.opens(hit)}")
         self.picked = self.block_key(hit)

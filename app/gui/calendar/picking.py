@@ -47,6 +47,19 @@ class Picking(QObject):
         self.line.show_entry(entry)
         self.changed.emit()
 
+    def pick_block(self, words: str, source: CalendarGrid) -> None:
+        """`source` selected a block or a cell (its own pick), said in `words`: no entry is
+        selected any more, and the line says the block, in one change. The grids used to
+        unselect first and say after: the line hid, so the grid's description went out over
+        AT-SPI without the cell, then with it, and Orca spoke the period before each cell."""
+        self.entry = None
+        for grid in self.grids:
+            if grid is not source:
+                grid.picked = None
+                grid.update()
+        self.line.show_block(words)
+        self.changed.emit()
+
     def tasks(self) -> list[tuple[int, Task | None]]:
         """The selected entry's task, for the task actions."""
         return [(self.entry.task_id, None)] if self.entry is not None else []

@@ -137,8 +137,7 @@ class CalendarView(QWidget):
         self._typed = TypingPause(self.bar.filter, FILTER_QUIET_MS, self.reload)
         for grid in self.grids:
             grid.entry_picked.connect(self.picking.pick)
-            grid.block_picked.connect(self.picked_line.show_block)
-            grid.block_picked.connect(self._say)
+            grid.block_picked.connect(lambda words, g=grid: self.picking.pick_block(words, g))
             grid.day_pointed.connect(lambda day: setattr(self, "pointed", day))
             grid.entry_activated.connect(self._on_entry_activated)
             grid.reschedule_requested.connect(self.reschedule)
