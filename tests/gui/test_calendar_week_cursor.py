@@ -19,6 +19,7 @@ from app.gui.calendar.cursor import Cell
 from app.gui.main_window import RUNS
 from app.gui.qt import QAccessible, QApplication, QPalette, Qt
 from tests.gui.conftest import Gui
+from tests.gui.test_accessibility import _heard
 from tests.gui.test_calendar_failure_first import NOW, utc_local_time
 from tests.gui.test_calendar_forecast_shown import _wait_read
 from tests.gui.test_calendar_month_week_keys import _crons_shown
@@ -173,3 +174,28 @@ def test_the_cursor_stands_out_in_light_and_dark(gui_factory: Any, utc_local_tim
     view.week.grab().save(f"/tmp/grids-week-{scheme}.png")
     if scheme == "light":
         view.week.grab().save("/tmp/grids-week.png")
+
+
+def test_a_read_landing_away_from_the_grid_is_not_announced(
+        gui_factory: Any, utc_local_time: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cursor's cell is said again when a read changes its words (“reading…”, then what
+    the hour holds; an hour that passes): the line under the grid and its description, and
+    an announcement — which, made while the person was elsewhere (the task editor over the
+    window: a screen-reader test heard the calendar behind it as the hour passed), spoke
+    over what they were doing. Only the grid with the keyboard announces."""
+    gui = gui_factory(engine=False)
+    view, grid = _crons_shown(gui, "week", (("backup", "0 14 * * *"),))
+    heard = _heard(monkeypatch)
+    grid.setFocus()
+    on = _keys(gui, view, grid)
+    on(Qt.Key.Key_Down)
+    assert heard == ["Thursday 3 December, 11:00, nothing scheduled"]
+    on(Qt.Key.Key_Home)
+    on(Qt.Key.Key_Up, 11)  # Monday 30 November, 00:00
+    loads = view.loads
+    assert on(Qt.Key.Key_Up) == "Sunday 29 November, 23:00, reading…"  # the week before
+    grid.clearFocus()  # the person is elsewhere as it is read
+    _wait_read(gui, view, loads)
+    gui.wait_until(lambda: view.picked_line.text() == (
+        "Selected: Sunday 29 November, 23:00, nothing ran"))
+    assert heard[-1] == "Sunday 29 November, 23:00, reading…", heard

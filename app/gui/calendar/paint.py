@@ -130,10 +130,13 @@ class CalendarGrid(QWidget):
 
     def say(self, words: str) -> None:
         """Say where the cursor is: the line under the grid and the grid's description
-        (the view's), and an announcement for a screen reader that does not follow them."""
+        (the view's), and — while the grid has the keyboard — an announcement for a screen
+        reader that does not follow them (a read landing as the hour passed announced the
+        cursor's cell over the task editor a person was typing in)."""
         self._said = words
         self.block_picked.emit(words)
-        QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self, words))
+        if self.hasFocus():
+            QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self, words))
 
     def picked_entry(self) -> Entry | None:
         """The selected entry as last read, if it is still drawn as its own box."""
