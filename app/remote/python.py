@@ -69,7 +69,7 @@ class Context:
         celery_id, pen = self.run.celery_id, self.run.replies.pen
         ack = broker.key("ack", celery_id)
         number = self.run.replies.push("checkpoint", secret_free(state, self.run.masker))
-        deadline = time.monotonic() + ACK_WAIT
+        deadline, said = time.monotonic() + ACK_WAIT, False
         while (left := deadline - time.monotonic()) > 0:
             try:
                 word = self.runs.redis.blpop([ack], timeout=max(0.05, left))
@@ -80,9 +80,11 @@ class Context:
                 break
             answer = checkpoints.read(word[1], celery_id, pen.key, pen.nonce, number)
             if answer is None:  # (not its engine's: the real answer still comes)
-                log.warning("run %s: an answer to its checkpoint not signed by its engine "
-                            "was dropped: whoever can write to the broker pushed it",
-                            celery_id)
+                if not said:  # (once a checkpoint: a flood of them does not fill the log)
+                    said = True
+                    log.warning("run %s: an answer to its checkpoint not signed by its "
+                                "engine was dropped: whoever can write to the broker pushed "
+                                "it", celery_id)
                 continue
             if answer[0]:
                 raise CheckpointError(answer[0])

@@ -29,8 +29,8 @@ run only when no worker has taken it, and no worker takes it afterwards (`REFUSE
 - `out`, stream, text — output, decoded, masked and bounded by the worker's capture;
 - `progress`, fraction, message — a Python action's `context.progress()`;
 - `checkpoint`, state (JSON text) — a Python action's `context.checkpoint()`: the engine
-  commits it, then pushes `{"error": None | text}` on `tickwork:ack:<celery id>`, which the
-  worker's `checkpoint()` waits for;
+  commits it, then pushes `{"error": None | text, "seal": …}` on `tickwork:ack:<celery id>`,
+  signed for that checkpoint (app/remote/checkpoints.py), which its `checkpoint()` waits for;
 - `done`, status, exit code, error, at, checkpoint — how it ended as the worker's launcher
   saw it (`succeeded`, `failed`, `timed_out`, `cancelled` after the engine's revoke,
   `interrupted` when the worker stopped it by itself or its launcher died) and the
