@@ -66,7 +66,7 @@ class Pen(Protocol):
     nonce: str
 
 
-def ask(redis: Any, celery_id: str, pen: Pen, push: Callable[..., None],
+def ask(redis: Any, celery_id: str, pen: Pen, push: Callable[..., object],
         stopped: Callable[[], bool], beat: float) -> str | None:
     """A worker's claim of a run it took, signed with its `pen` (whose nonce it sets) and
     sent by `push`: the engine's answer, or None (`wait`) within its lease."""

@@ -13,10 +13,10 @@ outcome, through the same sink path as a local command's end) and, every beat, l
 the beat keys of the runs a worker has taken: a beat missing means the worker is gone (a
 kill -9, a crash, a lost network), and the run ends `interrupted` — to be retried by its
 task's policy — after the engine has marked it given up, so no worker starts it later. A
-reply for a run the engine no longer waits for (a lost run's late result, a stray) is
-ignored and audited (`RemoteSink.on_ignored_result`); one its worker did not send (not
-signed with the run's workers' key) is dropped, and a worker starts a run only once told
-to (app/remote/genuine.py, app/remote/claims.py).
+reply its worker did not send (not signed with the run's workers' key) is dropped, also
+for a run the engine no longer waits for (a lost run's late result is ignored and audited:
+`RemoteSink.on_ignored_result`), and a worker starts a run only once told to
+(app/remote/genuine.py, app/remote/claims.py).
 
 A cancel (a person, a timeout, the engine's stop) gives the run up in Redis first: a run no
 worker took yet ends at once; a taken one is revoked with `terminate=True`, and its worker
@@ -60,15 +60,13 @@ class RemoteSink(Sink, Protocol):
 class Remote:
     """One attempt sent (or to be sent) to Celery, until the engine settles it."""
 
-    __slots__ = ("attempt", "celery_id", "claimed", "heard", "job", "key", "queue", "said",
-                 "sealed", "sent", "sent_at", "started")
+    __slots__ = ("attempt", "celery_id", "claimed", "heard", "job", "key", "older", "queue",
+                 "said", "sealed", "sent", "sent_at", "started")
 
     def __init__(self, attempt: Attempt, queue_name: str, job: dict[str, Any],
                  secrets: dict[str, str], key: bytes | None) -> None:
-        self.attempt = attempt
-        self.celery_id = str(uuid.uuid4())
-        self.queue = queue_name
-        self.job = job
+        self.attempt, self.celery_id, self.queue, self.job = (attempt, str(uuid.uuid4()),
+                                                              queue_name, job)
         # the job signed for this run (a worker runs no other), its secrets as the worker
         # reads them from Redis sealed: app/remote/sealing.py
         job[sealing.SIGNATURE] = (None if key is None
@@ -81,6 +79,7 @@ class Remote:
         # its replies heard signed with `key`, each once; the claim told to start it
         self.key, self.heard, self.said = key, 0, False  # (app/remote/genuine.py)
         self.claimed: str | None = None
+        self.older: str | None = None  # its worker's, when it answers as one before signing
 
 
 def settle(attempt: Attempt, status: str, code: int | None, error: str | None,
@@ -120,8 +119,7 @@ class CeleryRuns:
         self.ahead = 0.0  # seconds the broker's clock is ahead of this engine's (read as it beats)
         self.server: str | None = None  # the broker's server id (a new one: it restarted)
         # when this engine last could not read the broker (monotonic): a run's missing beat
-        # means a lost worker only `LOST_AFTER` beats later, once its workers are back too
-        # (they beat again, and send the replies the outage held back)
+        # means a lost worker only `LOST_AFTER` beats later, once its workers beat again
         self.unsure_at = -1e9
         self.restarted_at: float | None = None  # when a restart was seen (monotonic)
         self.threads = [threading.Thread(target=self._send_loop, name="tickwork-celery-send",
@@ -179,8 +177,9 @@ class CeleryRuns:
     def _take(self, celery_id: str) -> Remote | None:
         with self.lock:
             remote = self.pending.pop(celery_id, None)
-        if remote is not None:
+        if remote is not None:  # (its late replies are checked as its own were)
             remote.attempt.on_cancel = None
+            self.genuine.settled(remote)
         return remote
 
     def _end(self, remote: Remote, outcome: Outcome) -> None:
@@ -302,7 +301,7 @@ class CeleryRuns:
         if kind == "done":
             remote = self._take(celery_id)
             if remote is None:
-                self.genuine.late(message)
+                self.genuine.late(message, seal)
                 return
             status, code, error, at, checkpoint = message[4:9]
             checkpoints.keep(remote.attempt, checkpoint)
@@ -326,7 +325,7 @@ class CeleryRuns:
                                   str(message[5]))
         elif kind == "checkpoint":  # committed on a thread of its own, then acknowledged
             threading.Thread(target=checkpoints.commit, daemon=True,
-                             args=(self.sink, self.redis, attempt, celery_id, str(message[4])),
+                             args=(self.sink, self.redis, remote, remote.heard, str(message[4])),
                              name="tickwork-celery-checkpoint").start()
 
     def _beat(self) -> None:
@@ -397,4 +396,4 @@ class CeleryRuns:
                                 f"the Celery worker stopped answering (no heartbeat for "
                                 f"{self.beat * 3:g} s)\n")
             self._end(remote, settle(remote.attempt, "interrupted", None,
-                                     "the Celery worker running it was lost", None))
+                                     self.genuine.lost(remote), None))

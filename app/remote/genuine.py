@@ -15,22 +15,49 @@ cannot sign (it lacks the job's key, or runs another version): it fails the run 
 no worker has taken it, and then no worker takes it (app/remote/wire.py: `REFUSE`), so a
 made-up refusal can fail a run not started yet, never end one that runs. A run sent
 unsigned (an engine that could not read its key) trusts the broker: its replies are heard
-as they come. The end of a run no longer waited for (a lost run's late result, a stray) is
-ignored and audited.
+as they come.
+
+A refusal's words are anyone's (unsigned): the run's error keeps them as data, marked as the
+worker's, controls and line breaks escaped (`\\x1b`, `\\u202e`), cut at `WORDS_MAX`
+(`worker_words`). A worker from before signed replies sends its replies without a seal
+(one field short, app/remote/wire.py: `older`): the engine cannot hear it, and its run
+ends when its beat goes, saying its worker runs another version (`lost`) — not "lost".
+
+The end of a run no longer waited for (a lost run's late result) is checked as the run's
+own replies were, against what the engine keeps of the last `SETTLED` runs it settled:
+one its worker sent is ignored and audited (`run.result_ignored`); any other (unsigned,
+pushed again, of a run not this engine's) is dropped, and said once in the log, so whoever
+can write to the broker cannot fill the audit trail.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from app import __version__
+from app.core.shown import CONTROLS
 from app.engine.attempts import Attempt
 from app.remote import broker, claims, sealing, wire
 
 log = logging.getLogger("tickwork.engine")
-REFUSAL_MAX = 2_000  # characters of a refusal's words kept (unsigned: anyone's words)
+WORDS_MAX = 500  # characters of a worker's unsigned words kept (anyone's words)
+SETTLED = 10_000  # settled runs whose late replies are still checked (the oldest forgotten)
+# what a worker's unsigned words may not do where they are shown: act on a terminal, break
+# a line, or turn the text around (bidirectional controls, line and paragraph separators)
+ESCAPED = {**CONTROLS, 0x09: "\\t", 0x0A: "\\n",
+           **{c: f"\\u{c:04x}" for c in [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F),
+                                        *range(0x2066, 0x206A), 0x2028, 0x2029]}}
+
+
+def worker_words(text: Any, room: int = WORDS_MAX) -> str:
+    """A worker's unsigned words (anyone who can write to the broker could have written
+    them) as data: on one line, nothing a terminal acts on, at most `room` characters."""
+    said = str(text).translate(ESCAPED)
+    return said if len(said) <= room else said[:room - 1] + "…"
 
 
 class Sent(Protocol):
@@ -43,6 +70,7 @@ class Sent(Protocol):
     claimed: str | None  # the nonce of the claim told `go`
     started: bool
     said: bool  # a reply dropped was said in the log
+    older: str | None  # its worker's name, when it answers as one from before signed replies
 
 
 class Pen:
@@ -97,7 +125,10 @@ class Genuine:
         self.sink = sink
         self.refuse = redis.register_script(wire.REFUSE)
         self.keys: dict[str, bytes] = {}
-        self.stray_said = False
+        self.stray_said = self.late_said = False
+        self.lock = threading.Lock()  # (runs are settled from the sender thread too)
+        # the settled runs: their key, their claim's nonce, the number of the last reply heard
+        self.settled_runs: OrderedDict[str, tuple[bytes | None, str, int]] = OrderedDict()
 
     def sent(self, key: bytes | None) -> None:
         if key is not None:
@@ -114,8 +145,10 @@ class Genuine:
             remote.heard = number
             return True
         if seal is None and self._refusal(remote, body):
-            body[6] = str(body[6])[:REFUSAL_MAX]
+            body[6] = f"refused by a worker, in its words (unsigned): “{worker_words(body[6])}”"
             return True
+        if wire.older(body):
+            return self._older(remote)
         self._drop(remote, body, "pushed again" if number is not None else
                    "unsigned" if seal is None else "not signed by the worker running it")
         return False
@@ -176,9 +209,63 @@ class Genuine:
                         body[2], celery_id)
         claims.answer(self.redis, celery_id, nonce, verdict, key)
 
-    def late(self, message: list[Any]) -> None:
-        """A run's end heard after the engine settled it (or of no run of this engine's):
-        ignored, and audited (`run.result_ignored`) when it names a run."""
+    def _older(self, remote: Sent) -> bool:
+        """A reply about `remote` from a worker before signed replies: not heard; said once,
+        naming the worker (that its run, once lost, says: `lost`)."""
+        if remote.older is None:
+            try:
+                taken = self.redis.get(broker.key("taken", remote.celery_id))
+            except Exception:  # (the reader says the broker's outage)
+                taken = None
+            host = taken.decode("utf-8", "replace") if isinstance(taken, bytes) else taken
+            remote.older, remote.said = worker_words(host or "that took it", 100), True
+            log.warning("run %d: its Celery worker %s runs another version of Tickwork, one "
+                        "from before signed replies: its replies are not heard; install the "
+                        "same version on both", remote.attempt.run_id, remote.older)
+        return False
+
+    @staticmethod
+    def lost(remote: Sent) -> str:
+        """Why a run whose worker stopped beating ended: lost, or not heard at all."""
+        if remote.older is None:
+            return "the Celery worker running it was lost"
+        return (f"not heard: the Celery worker {remote.older} runs another version of "
+                "Tickwork, from before its replies were signed: install the same version "
+                "on both")
+
+    def settled(self, remote: Sent) -> None:
+        """The engine no longer waits for `remote`: a late reply is checked as its own were."""
+        with self.lock:
+            self.settled_runs[remote.celery_id] = (remote.key, remote.claimed or "",
+                                                   remote.heard)
+            if len(self.settled_runs) > SETTLED:
+                self.settled_runs.popitem(last=False)
+
+    def _late_genuine(self, message: list[Any], seal: Any) -> bool:
+        """Whether a run's end heard after it was settled is its worker's, heard once."""
+        with self.lock:
+            kept = self.settled_runs.get(str(message[1]))
+            if kept is None:
+                return False
+            key, nonce, heard = kept
+            if key is None:
+                return True  # sent unsigned: the broker is trusted
+            number = self._number(key, nonce, message, seal)
+            if number is None or number <= heard:
+                return False
+            self.settled_runs[str(message[1])] = (key, nonce, number)
+            return True
+
+    def late(self, message: list[Any], seal: Any) -> None:
+        """A run's end heard after the engine settled it: ignored, and audited
+        (`run.result_ignored`) when its worker sent it; else dropped, said once."""
+        if not self._late_genuine(message, seal):
+            if not self.late_said:
+                self.late_said = True
+                log.warning("the end of a run this engine does not wait for, which its worker "
+                            "did not send, was dropped (%r): whoever can write to the broker "
+                            "pushed it (said once)", message[:5])
+            return
         _kind, celery_id, run_id, attempt, status, code = message[:6]
         if not isinstance(run_id, int):  # (not a run's: a made-up reply, or a refused job's)
             log.warning("a reply that is not Tickwork's was dropped: %r", message[:4])

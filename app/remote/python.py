@@ -9,13 +9,16 @@ here too: `progress()` goes to the engine as a `progress` reply, and `checkpoint
 `checkpoint` reply that the engine commits to its store and acknowledges on the run's
 `tickwork:ack:<celery id>` list — so `checkpoint()` returns, as it does locally, only once
 the state is in the ledger, and raises CheckpointError when the engine did not say so in
-`ACK_WAIT` seconds.
+`ACK_WAIT` seconds. An answer there not signed for this checkpoint by its engine (pushed by
+whoever can write to the broker: app/remote/checkpoints.py) is dropped, said in the log,
+and the engine's own waited for.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Final, Protocol
@@ -24,15 +27,19 @@ from app.core.masking import Masker
 from app.engine.attempts import Attempt, CheckpointError, Outcome
 from app.engine.pyworkers.context import secret_free
 from app.engine.pyworkers.pool import PythonWorkers, Served
-from app.remote import broker
+from app.remote import broker, checkpoints
+from app.remote.genuine import Pen
 
+log = logging.getLogger("tickwork.worker")
 ACK_WAIT: Final = 30.0  # seconds a checkpoint waits for the engine's word
 
 
 class Replies(Protocol):
-    """A run's way to the engine (app/remote/worker.py)."""
+    """A run's way to the engine (app/remote/worker.py): `push` gives the reply's number."""
 
-    def push(self, kind: str, *rest: Any) -> None: ...
+    pen: Pen  # how its replies are signed
+
+    def push(self, kind: str, *rest: Any) -> int: ...
 
 
 class Followed:
@@ -59,19 +66,31 @@ class Context:
 
     def checkpoint(self, state: Any) -> None:
         """Sent to the engine; returns once it committed it (CheckpointError otherwise)."""
-        ack = broker.key("ack", self.run.celery_id)
-        self.run.replies.push("checkpoint", secret_free(state, self.run.masker))
-        try:
-            word = self.runs.redis.blpop([ack], timeout=ACK_WAIT)
-        except Exception as exc:
-            raise CheckpointError(f"no word from the engine about the checkpoint: {exc}") \
-                from None
-        if word is None:
-            raise CheckpointError(f"the engine did not commit the checkpoint within "
-                                  f"{ACK_WAIT:g} s")
-        error = json.loads(word[1]).get("error")
-        if error:
-            raise CheckpointError(str(error))
+        celery_id, pen = self.run.celery_id, self.run.replies.pen
+        ack = broker.key("ack", celery_id)
+        number = self.run.replies.push("checkpoint", secret_free(state, self.run.masker))
+        deadline, said = time.monotonic() + ACK_WAIT, False
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                word = self.runs.redis.blpop([ack], timeout=max(0.05, left))
+            except Exception as exc:
+                raise CheckpointError(f"no word from the engine about the checkpoint: "
+                                      f"{exc}") from None
+            if word is None:
+                break
+            answer = checkpoints.read(word[1], celery_id, pen.key, pen.nonce, number)
+            if answer is None:  # (not its engine's: the real answer still comes)
+                if not said:  # (once a checkpoint: a flood of them does not fill the log)
+                    said = True
+                    log.warning("run %s: an answer to its checkpoint not signed by its "
+                                "engine was dropped: whoever can write to the broker pushed "
+                                "it", celery_id)
+                continue
+            if answer[0]:
+                raise CheckpointError(answer[0])
+            return
+        raise CheckpointError(f"the engine did not commit the checkpoint within "
+                              f"{ACK_WAIT:g} s")
 
     def progress(self, fraction: float | None = None, message: str = "") -> None:
         self.run.replies.push("progress", fraction, self.run.mask(message))

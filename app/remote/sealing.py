@@ -20,8 +20,9 @@ own, nor change one the engine sent, nor send it again as another run.
 
 The same key, through keys derived for each use, signs what comes back: each reply of a
 worker on the engine's list (a run's start, output, end), numbered within its run so that
-one pushed again is heard once (`mark`, `marked`), and the engine's answer to a worker that
-asks whether to start a run (app/remote/claims.py).
+one pushed again is heard once (`mark`, `marked`), the engine's answer to a worker that
+asks whether to start a run (app/remote/claims.py), and its answer to a Python run's
+checkpoint (app/remote/checkpoints.py).
 
     tw1.<key id>.<number>.<base64url: HMAC-SHA-256>
 
@@ -54,6 +55,7 @@ NOT_SENT = "not sent by an engine whose key this worker has"
 JOBS = b"tickwork: signs runs' jobs"  # what each derived key signs
 REPLIES = b"tickwork: signs workers' replies"
 ANSWERS = b"tickwork: signs engines' answers"
+ACKS = b"tickwork: signs engines' checkpoint answers"
 
 
 class Unsealable(Exception):

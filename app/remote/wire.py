@@ -29,8 +29,8 @@ run only when no worker has taken it, and no worker takes it afterwards (`REFUSE
 - `out`, stream, text — output, decoded, masked and bounded by the worker's capture;
 - `progress`, fraction, message — a Python action's `context.progress()`;
 - `checkpoint`, state (JSON text) — a Python action's `context.checkpoint()`: the engine
-  commits it, then pushes `{"error": None | text}` on `tickwork:ack:<celery id>`, which the
-  worker's `checkpoint()` waits for;
+  commits it, then pushes `{"error": None | text, "seal": …}` on `tickwork:ack:<celery id>`,
+  signed for that checkpoint (app/remote/checkpoints.py), which its `checkpoint()` waits for;
 - `done`, status, exit code, error, at, checkpoint — how it ended as the worker's launcher
   saw it (`succeeded`, `failed`, `timed_out`, `cancelled` after the engine's revoke,
   `interrupted` when the worker stopped it by itself or its launcher died) and the
@@ -77,6 +77,10 @@ return 0
 
 CLAIM: Final = "claim"
 
+# each reply's length, its seal included: one shorter is in the form of a worker from before
+# signed replies (it had no seal), which the engine does not hear (app/remote/genuine.py)
+LENGTHS: Final = {CLAIM: 6, "started": 7, "out": 7, "progress": 7, "checkpoint": 6, "done": 10}
+
 
 def encode(message: list[Any], seal: str | None = None) -> str:
     """A reply as a worker pushes it: `message` and its seal, last."""
@@ -86,6 +90,12 @@ def encode(message: list[Any], seal: str | None = None) -> str:
 def unseal(message: list[Any]) -> tuple[list[Any], Any]:
     """A reply `decode` read, and its seal apart."""
     return message[:-1], message[-1]
+
+
+def older(body: list[Any]) -> bool:
+    """Whether a reply (`unseal`'s body) is in the form of a worker from before signed
+    replies: the last field taken for its seal was its own, so it is two short."""
+    return LENGTHS.get(body[0]) == len(body) + 2
 
 
 def decode(text: bytes | str) -> list[Any] | None:

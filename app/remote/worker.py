@@ -65,8 +65,7 @@ class Job:
         self.reply = str(job["reply"])
         self.engine = str(job["engine"]) if job.get("engine") else None  # its liveness key
         self.head = [celery_id, int(job["run_id"]), int(job["attempt"])]
-        self.attempt = attempt
-        self.checkpoint = checkpoint
+        self.attempt, self.checkpoint = attempt, checkpoint
         self.ended = threading.Event()
         self.outcome: Outcome | None = None
 
@@ -75,11 +74,10 @@ class Replies:
     """The launcher's sink for this worker's jobs: what it hears goes to the engine's list."""
 
     def __init__(self, worker: Worker, job: Job) -> None:
-        self.worker = worker
-        self.job = job
+        self.worker, self.job, self.pen = worker, job, job.pen
 
-    def push(self, kind: str, *rest: Any) -> None:
-        self.worker.push(self.job.reply, [kind, *self.job.head, *rest], self.job.pen)
+    def push(self, kind: str, *rest: Any) -> int:
+        return self.worker.push(self.job.reply, [kind, *self.job.head, *rest], self.job.pen)
 
     def on_started(self, attempt: Attempt) -> None:
         at = attempt.started_at.timestamp() if attempt.started_at else time.time()
@@ -127,15 +125,17 @@ class Worker:
         self.beating = threading.Thread(target=self._beat, name="tickwork-beat", daemon=True)
         self.beating.start()
 
-    def push(self, reply: str, message: list[Any], pen: Pen | None = None) -> None:
-        """A reply to the engine, signed with `pen` (None: unsigned, a refusal); kept, in
-        order, while the broker is away, and sent when it is back (the heartbeat thread
-        tries again every beat): a run that ended meanwhile is still heard as it ended."""
+    def push(self, reply: str, message: list[Any], pen: Pen | None = None) -> int:
+        """A reply to the engine, signed with `pen` (None: unsigned, a refusal): its number in
+        its run. Kept, in order, while the broker is away, and sent when it is back (the
+        heartbeat thread tries again every beat): a run that ended meanwhile is heard too."""
         with self.out_lock:
             self.outbox.append((reply, wire.encode(message, pen.seal(message) if pen else None)))
+            number = pen.number if pen else 0
             if len(self.outbox) > OUTBOX:
                 del self.outbox[:len(self.outbox) - OUTBOX]
         self.flush()
+        return number
 
     def flush(self) -> bool:
         """Send the replies waiting; False when the broker is away."""

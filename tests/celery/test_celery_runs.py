@@ -39,6 +39,13 @@ def output(service: Any, run_id: int) -> str:
     return "".join(text for _seq, _stream, text in service.run_output(run_id))
 
 
+def refused_by_worker(words: str) -> str:
+    """A run's error when a worker refused it unsigned (before taking it): its words, marked
+    as the worker's (app/remote/genuine.py: anyone who can write to the broker could have
+    written them)."""
+    return f"refused by a worker, in its words (unsigned): “{words}”"
+
+
 def gone(pid: int) -> bool:
     try:
         return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from app.remote import sealing
-from tests.celery.test_celery_runs import ended, output, shell_task
+from tests.celery.test_celery_runs import ended, output, refused_by_worker, shell_task
 from tests.support.tickwork import run as run_tickwork
 
 SECRET = "s3cr3t-value"
@@ -83,7 +83,7 @@ def test_a_worker_of_another_machine_opens_them_only_with_the_key_file(
     kid = sealing.key_id(sealing.home_key(service.keyring, make=False) or b"")
     assert refused.status == "failed"
     # (it runs only jobs that came unsigned: it could not sign its replies about another)
-    assert refused.error == (
+    assert refused.error == refused_by_worker(
         "not run: not sent by an engine whose key this worker has: it is signed with the "
         f"workers' key {kid}, which the worker far@test lacks (it has: none): give it the "
         "engine's key (`tickwork secret workers-key FILE` where the engine runs, then "

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from app import __version__
-from tests.celery.test_celery_runs import ended, shell_task
+from tests.celery.test_celery_runs import ended, refused_by_worker, shell_task
 
 
 def test_a_worker_of_another_version_fails_the_run_naming_both_versions(
@@ -31,7 +31,8 @@ def test_a_worker_of_another_version_fails_the_run_naming_both_versions(
     service.create_task(shell_task("elsewhere", f"touch {marker}"))
     run = ended(service, service.run_now("elsewhere").id)
     assert run.status == "failed", run
-    assert run.error == (f"the worker w1@test runs Tickwork 9.9.9, this engine {__version__}: "
-                         "install the same version on both"), run.error
+    assert run.error == refused_by_worker(
+        f"the worker w1@test runs Tickwork 9.9.9, this engine {__version__}: install the "
+        "same version on both"), run.error
     assert not marker.exists()  # not run
     assert "refused: sent by Tickwork" in worker.text()
