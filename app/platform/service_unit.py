@@ -163,15 +163,55 @@ def engine_home(env: Mapping[str, str] | None = None) -> str | None:
     except config_files.NotAFile:
         return None
     lines = text.splitlines()
-    start = next((line for line in lines if line.startswith("ExecStart=")), None)
-    if MARK not in lines or start is None:
-        return None
-    try:
-        argv = shlex.split(start.removeprefix("ExecStart="))  # (`exec_start`'s quoting)
-    except ValueError:
+    argv = _exec_argv(lines) if MARK in lines else None
+    if argv is None:
         return None
     at = argv.index("--home") + 1 if "--home" in argv else len(argv)
-    return argv[at].replace("%%", "%").replace("$$", "$") if at < len(argv) else None
+    return argv[at] if at < len(argv) else None
+
+
+def _exec_argv(lines: list[str]) -> list[str] | None:
+    """The words of a unit's ExecStart, as `exec_start` was given them (None: none, or not
+    one that reads back)."""
+    start = next((line for line in lines if line.startswith("ExecStart=")), None)
+    if start is None:
+        return None
+    try:
+        words = shlex.split(start.removeprefix("ExecStart="))  # (`exec_start`'s quoting)
+    except ValueError:
+        return None
+    return [word.replace("%%", "%").replace("$$", "$") for word in words]
+
+
+def refresh(home: Path, env: Mapping[str, str] | None = None) -> str | None:
+    """Our unit, written by an earlier Tickwork for `home`'s engine, brought up to this
+    version's (the engine calls this when systemd started it): what it runs and the PATH it
+    gives stay as they are, the rest is this version's — an upgrade left the statuses it
+    must not restart on at the old ones (`NOT_RESTARTED`), and systemd restarted an engine
+    on a fault a restart cannot mend until its start limit. The line saying so; None when
+    there was nothing to do (no unit of ours for this home, or one up to date). OSError: it
+    could not be written."""
+    path = unit_path(env)
+    try:
+        old = config_files.read(path) or ""
+    except config_files.NotAFile:
+        return None
+    lines = old.splitlines()
+    argv = _exec_argv(lines) if MARK in lines else None
+    if argv is None or argv[-3:-2] != ["--home"] or argv[-1:] != ["engine"] or (
+            os.path.realpath(argv[-2]) != os.path.realpath(home)):
+        return None
+    kept_path = any(line.startswith('Environment="PATH=') for line in lines)
+    new = unit_text(Path(argv[-2]), argv[:-3], (os.environ if env is None else env).get(
+        "PATH") if kept_path else None)  # (systemd gave the engine the unit's PATH)
+    if new == old:
+        return None
+    config_files.replace(path, new)
+    report = ServiceReport()
+    if user_bus(env) is None:
+        _systemctl(["daemon-reload"], report, env)
+    return f"brought {path}, written by an earlier version, up to this one's" + "".join(
+        f"; {line}" for line in report.lines)
 
 
 def other_home(home: Path, env: Mapping[str, str] | None = None) -> str | None:

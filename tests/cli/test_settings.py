@@ -11,6 +11,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -392,3 +393,69 @@ def test_both_units_keep_down_an_engine_a_restart_cannot_mend(cli: Any, tmp_path
             ours = [line for line in check.stderr.splitlines()  # (not other units' noise)
                     if f"{unit}:" in line or "RestartPrevent" in line]
             assert ours == [], check.stderr
+
+
+OLD_STATUSES = ("# Not restarted when its data home was moved or deleted (66) or its store is",
+                "# damaged (65), or for a bad option (2).", "RestartPreventExitStatus=2 65 66")
+
+
+def _as_an_earlier_version_wrote(unit: Path, path_line: bool) -> None:
+    """The unit as Tickwork wrote it before this version: the statuses it kept down were
+    fewer (and, before that, it gave no PATH)."""
+    from app.platform.service_unit import NOT_RESTARTED
+
+    lines = [line for line in unit.read_text().splitlines() if line not in NOT_RESTARTED
+             and (path_line or not line.startswith('Environment="PATH='))]
+    at = lines.index("RestartSec=2") + 1
+    unit.write_text("\n".join([*lines[:at], *OLD_STATUSES, *lines[at:]]) + "\n")
+
+
+@pytest.mark.parametrize("path_line", [True, False])
+def test_the_engine_started_by_systemd_brings_an_earlier_version_s_unit_up_to_date(
+        cli: Any, home: Path, path_line: bool) -> None:
+    """An upgrade leaves the unit an earlier version wrote in ~/.config: it kept down only
+    65, 66 and 2, so systemd restarted an engine on 73, 77 or 78 — faults a restart cannot
+    mend — every 2 s until its start limit. The engine systemd starts (INVOCATION_ID) makes
+    its unit this version's, keeping what it runs and the PATH it gives (none, if it gave
+    none: the user manager's, as before), and says so in its log."""
+    assert cli("settings", "--background-engine", "on").code == 0
+    unit = Path(os.environ["XDG_CONFIG_HOME"]) / "systemd" / "user" / "tickwork-engine.service"
+    now = unit.read_text()
+    _as_an_earlier_version_wrote(unit, path_line)
+    before = unit.read_text()
+    assert "RestartPreventExitStatus=2 65 66\n" in before and now != before
+    log = home.parent / "engine.log"
+    with log.open("wb") as out:
+        engine = tickwork.start(["--home", str(home), "engine"], stderr=out,
+                                env={**os.environ, "INVOCATION_ID": "0123456789abcdef"})
+    try:
+        deadline = time.monotonic() + 30
+        while unit.read_text() == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        after = unit.read_text()
+    finally:
+        engine.terminate()
+        engine.wait(30)
+    err = log.read_bytes()
+    expected = now if path_line else "\n".join(
+        line for line in now.splitlines(keepends=False)
+        if not line.startswith('Environment="PATH=') and "The PATH of the shell" not in line
+        and "where they were found when they were checked" not in line) + "\n"
+    assert after == expected
+    assert f"brought {unit}, written by an earlier version, up to this one's" in err.decode()
+
+
+def test_a_unit_of_another_home_or_not_tickwork_s_is_not_brought_up_to_date(
+        cli: Any, home: Path, tmp_path: Path) -> None:
+    from app.platform import service_unit
+
+    assert cli("settings", "--background-engine", "on").code == 0
+    unit = Path(os.environ["XDG_CONFIG_HOME"]) / "systemd" / "user" / "tickwork-engine.service"
+    _as_an_earlier_version_wrote(unit, True)
+    before = unit.read_text()
+    assert service_unit.refresh(tmp_path / "another home") is None  # another home's engine
+    unit.write_text(before.replace("# X-Tickwork-Unit", "# edited by hand"))  # not ours
+    assert service_unit.refresh(home) is None
+    assert unit.read_text() == before.replace("# X-Tickwork-Unit", "# edited by hand")
+    unit.write_text(before)
+    assert service_unit.refresh(home) is not None and service_unit.refresh(home) is None
