@@ -193,7 +193,8 @@ class TaskEditor(QDialog):
         self.validate()
         accessible.name_tree(self)  # names for a screen reader: widgets/accessible.py
         self.general.name.setFocus()  # type the name straight away
-        session.background.run(lambda: reads.references(session.service), self._on_references,
+        session.background.run(lambda: reads.references(session.service, self.own),
+                               lambda read: self._on_references(*read),
                                owner=self, title="Cannot read task names")
 
     def _load(self, task: Task | None) -> None:
@@ -230,12 +231,11 @@ class TaskEditor(QDialog):
         s = self.schedule  # a schedule "after other tasks succeed": they start this one
         self.dependencies.show_chain(s.after.names() if s.kind.currentData() == "after" else [])
 
-    def _on_references(self, snapshot: Snapshot) -> None:
-        known = sorted(n for i, n in snapshot.names.items() if i != self.own)
+    def _on_references(self, snapshot: Snapshot, known: list[str]) -> None:
         itself = snapshot.names.get(self.own) if self.own is not None else None
         self.links.set(snapshot)
-        self.schedule.set_known_names(known, itself)
-        self.dependencies.set_known_names(known, itself)
+        self.schedule.set_known_names(known, itself, snapshot.folded())
+        self.dependencies.set_known_names(known, itself, snapshot.folded())
         self.execution.set_groups(snapshot.groups)
         self.validate()
 

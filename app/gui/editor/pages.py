@@ -7,7 +7,7 @@ from typing import Any
 
 from app.core.notify import ALL_NOTIFY_MODES, notify_flags, notify_mode
 from app.gui.editor.keep_fields import KeepFields
-from app.gui.editor.name_list import NameList
+from app.gui.editor.name_list import Folded, NameList
 from app.gui.editor.page import Page
 from app.gui.editor.widgets import DurationEdit
 from app.gui.qt import (
@@ -231,8 +231,8 @@ class DependenciesPage(Page):
         self.dependency_timeout.changed.connect(self.changed)
         self.fallback.currentTextChanged.connect(self.changed)
 
-    def set_known_names(self, names: list[str], itself: str | None = None) -> None:
-        self.depends_on.set_known(names, itself)
+    def set_known_names(self, names: list[str], itself: str | None, folded: Folded) -> None:
+        self.depends_on.set_known(names, itself, folded)
         current = self.fallback.currentText()
         self.fallback.blockSignals(True)
         self.fallback.clear()

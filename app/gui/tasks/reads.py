@@ -18,11 +18,16 @@ def tasks_by_id(service: Service, ids: set[int]) -> tuple[list[Task], set[int]]:
     return found, ids - {t.id for t in found}
 
 
-def references(service: Service) -> Snapshot:
+def references(service: Service, own: int | None) -> tuple[Snapshot, list[str]]:
     """Every task's id, name, edges and fallback (and the stored secrets' names): what the
-    editor checks a task against as it is typed, as the service will on save."""
+    editor checks a task against as it is typed, as the service will on save; and the names
+    of the tasks other than `own` (the one edited), sorted for its pickers. The names' index
+    by folded form is made here too: with 100,000 tasks, sorting and folding them cost the
+    GUI thread ~200 ms as the editor opened, and ~140 ms again at each pause in the typing."""
     with service.store.read():
-        return task_store.snapshot()
+        snapshot = task_store.snapshot()
+    snapshot.folded()
+    return snapshot, sorted(n for i, n in snapshot.names.items() if i != own)
 
 
 def task_names(service: Service) -> list[str]:
