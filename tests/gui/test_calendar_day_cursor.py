@@ -13,6 +13,7 @@ from typing import Any
 from app.gui.qt import QAccessible, Qt
 from tests.gui.test_calendar_failure_first import NOW, utc_local_time
 from tests.gui.test_calendar_month_week_keys import _crons_shown
+from tests.gui.test_calendar_week_cursor import _keys
 
 __all__ = ["utc_local_time"]  # (a fixture)
 
@@ -59,14 +60,7 @@ def test_the_day_cursor_goes_on_past_the_grid_and_by_the_month(gui_factory: Any,
     gui = gui_factory(engine=False)
     view, grid = _crons_shown(gui, "month", (("friday evening", "0 18 * * 5"),))
     grid.setFocus()
-    heard = QAccessible.queryAccessibleInterface(grid)
-
-    def on(key: Qt.Key, times: int = 1) -> str:
-        for _ in range(times):
-            gui.qtbot.keyClick(grid, key)
-        said = view.picked_line.text()
-        assert said in heard.text(QAccessible.Text.Description)
-        return said.removeprefix("Selected: ")
+    on = _keys(gui, view, grid)
 
     def read(month: date, said: str) -> None:
         """The month shown, read, and the cursor said in it."""
