@@ -5,6 +5,7 @@ engine without a window to stop, as the window's Engine → Take over… does) a
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from app.cli.output import local_times, print_json, shown, table
 from app.cli.parser import EXIT_FAILURE, EXIT_OK
 from app.cli.store import service
+from app.core.errors import TickworkError
 
 if TYPE_CHECKING:
     from app.store.lock import EngineLease, SharedMark
@@ -36,11 +38,34 @@ def cmd_engine(args: argparse.Namespace) -> int:
         os.environ[BROKER_VAR] = broker_url(args.broker)
     # a bad $TICKWORK_LAUNCHERS, $TICKWORK_WORKERS, …: exit 2 (--workers wins over the latter)
     check_engine(os.environ, workers=getattr(args, "workers", None) is None)
+    if os.environ.get("INVOCATION_ID"):  # systemd started it: from a unit of an earlier version?
+        _refresh_unit(args)
     try:
         return run_headless(args)
     except Halted as exc:  # its own status: a service manager does not start it again
         print(f"tickwork: error: {shown(str(exc))}", file=sys.stderr)
         return exc.status
+
+
+def _refresh_unit(args: argparse.Namespace) -> None:
+    """Our systemd unit for this home, written by an earlier version, brought up to this
+    one's (service_unit.refresh) before the engine starts — so the statuses a restart cannot
+    mend hold for this start too; said in the log, a failure as well, never fatal."""
+    from app.engine.log import log_to_stderr
+    from app.platform import service_unit
+    from app.store.home import resolve_home
+
+    log_to_stderr()
+    log = logging.getLogger("tickwork.engine")
+    try:
+        said = service_unit.refresh(resolve_home(args.home))
+    except TickworkError:  # (a bad home: the engine's start says it)
+        return
+    except OSError as exc:
+        log.warning("cannot bring the background service's unit up to this version: %s", exc)
+        return
+    if said is not None:
+        log.info("%s", said)
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:

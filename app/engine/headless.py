@@ -30,8 +30,6 @@ from app.core.errors import StoreError
 from app.engine.events import Event, Notification, RunChanged
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from app.store.database import Store
 
 # `tickwork engine`'s exits that starting it again cannot mend, until its user acts (the
@@ -54,21 +52,6 @@ NO_RESTART = (2, EXIT_DAMAGED, EXIT_HOME_GONE, EXIT_LOCK, EXIT_NOT_PERMITTED, EX
 # What stops the engine gracefully: Ctrl+C, `kill`/systemd, and a closed terminal (SIGHUP
 # once ended it at once, like a kill -9, leaving its runs to the next start's recovery).
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-def _refresh_unit(home: Path) -> None:
-    """Our systemd unit for this home, written by an earlier version, brought up to this
-    one's (service_unit.refresh); said in the log, and a failure too, never fatal."""
-    from app.platform import service_unit
-
-    log = logging.getLogger("tickwork.engine")
-    try:
-        said = service_unit.refresh(home)
-    except OSError as exc:
-        log.warning("cannot bring the background service's unit up to this version: %s", exc)
-        return
-    if said is not None:
-        log.info("%s", said)
 
 
 def run_headless(args: argparse.Namespace) -> int:
@@ -110,8 +93,6 @@ def run_headless(args: argparse.Namespace) -> int:
     if store is None:
         return 0
     kept_homes.note(home)  # (a shared store's too: its choice is kept in the home)
-    if os.environ.get("INVOCATION_ID"):  # started by systemd: its unit, of an earlier version?
-        _refresh_unit(home)
     service = Service(store, "engine")
     engine = Engine(store, workers=workers, grace=args.grace)
     service.subscribe(engine.on_service_change)

@@ -459,3 +459,19 @@ def test_a_unit_of_another_home_or_not_tickwork_s_is_not_brought_up_to_date(
     assert unit.read_text() == before.replace("# X-Tickwork-Unit", "# edited by hand")
     unit.write_text(before)
     assert service_unit.refresh(home) is not None and service_unit.refresh(home) is None
+
+
+def test_the_unit_is_brought_up_to_date_before_a_fault_the_old_one_restarted_on(
+        cli: Any, home: Path) -> None:
+    """An engine that stops at once on a fault a restart cannot mend (73: a folder where its
+    lock goes) still brings its unit up first, so systemd does not start it again."""
+    assert cli("settings", "--background-engine", "on").code == 0
+    unit = Path(os.environ["XDG_CONFIG_HOME"]) / "systemd" / "user" / "tickwork-engine.service"
+    now = unit.read_text()
+    _as_an_earlier_version_wrote(unit, True)
+    (home / "engine.lock").mkdir()
+    ran = tickwork.run(["--home", str(home), "engine"], timeout=60, cwd=ROOT,
+                       env={**os.environ, "INVOCATION_ID": "0123456789abcdef"})
+    assert ran.returncode == 73, ran
+    assert unit.read_text() == now
+    assert "up to this one's" in ran.stderr
