@@ -119,7 +119,8 @@ def foreign(folder: Path) -> dict[str, Any]:
     verdict["summary"] = (f"list / add / engine exit {listed.code} / {added.code} / {code}, "
                           f"file {'unchanged' if verdict['unchanged'] else 'CHANGED'}, "
                           f"{'no -wal or -shm' if verdict['no_wal'] else '-wal/-shm created'}")
-    verdict["ok"] = (listed.code != 0 and added.code != 0 and code == 1
+    verdict["ok"] = (listed.code != 0 and added.code != 0  # (not a Tickwork store: the
+                     and code == EXIT_DAMAGED  # engine's own status, not restarted)
                      and verdict["one_line"] and verdict["unchanged"] and verdict["no_wal"])
     return verdict
 

@@ -92,7 +92,7 @@ def run_headless(args: argparse.Namespace) -> int:
         raise Halted(str(exc), status) from None
     if store is None:
         return 0
-    kept_homes.note(home)  # (a shared store's too: its choice is kept in the home)
+    kept_homes.note(home, shared=url is not None)  # (a shared store's choice is kept there)
     service = Service(store, "engine")
     engine = Engine(store, workers=workers, grace=args.grace)
     service.subscribe(engine.on_service_change)

@@ -94,7 +94,8 @@ class Session(QObject):
         engine, store = self.engine, self.store
 
         def start() -> str:
-            kept_homes.note(store.home)  # (`tickwork engine` makes no new store where it was)
+            kept_homes.note(store.home, shared=store.url is not None)  # (`tickwork engine`
+            # makes no new store where it was)
             return engine.start()
 
         self.background.run(start, self._on_engine_started, title="The engine could not start")

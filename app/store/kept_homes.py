@@ -41,17 +41,25 @@ def _entry(home: Path) -> Path:
     return folder() / hashlib.sha256(real).hexdigest()[:32]
 
 
-def note(home: Path) -> None:
-    """Note that an engine keeps `home`'s store (once; a note that cannot be written is
-    said, and the engine goes on)."""
+SHARED = b"shared store\n"  # a note's second line: the home's store is on a server
+
+
+def note(home: Path, shared: bool = False) -> None:
+    """Note that an engine keeps `home`'s store — `shared`: a PostgreSQL store, whose choice
+    alone is kept in the home (no store file there to miss) — (once a kind; a note that
+    cannot be written is said, and the engine goes on)."""
     entry = _entry(home)
-    if entry.exists():
-        return
+    text = os.fsencode(os.path.realpath(home)) + b"\n" + (SHARED if shared else b"")
+    try:
+        if entry.read_bytes() == text:
+            return
+    except OSError:
+        pass
     try:
         make_private_dir(entry.parent)
-        fd = os.open(entry, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
+        fd = os.open(entry, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, FILE_MODE)
         try:
-            os.write(fd, os.fsencode(os.path.realpath(home)) + b"\n")
+            os.write(fd, text)
         finally:
             os.close(fd)
     except OSError as exc:
@@ -63,6 +71,14 @@ def note(home: Path) -> None:
 def kept(home: Path) -> bool:
     """Whether an engine kept a store in `home` before."""
     return _entry(home).exists()
+
+
+def _shared(home: Path) -> bool:
+    """Whether the engine that kept `home` last kept a shared (PostgreSQL) store."""
+    try:
+        return _entry(home).read_bytes().endswith(b"\n" + SHARED)
+    except OSError:
+        return False
 
 
 NEW_HOME = "--new-home"  # what the person gives to make a new, empty store there all the same
@@ -77,6 +93,8 @@ def missing(home: Path, who: str = "the engine", elsewhere: str = "") -> str | N
     store = home / DB_NAME
     if os.path.lexists(store) or not kept(home):
         return None
+    if home.is_dir() and _shared(home):  # (its store on a server: no file of it here; a
+        return None  # command choosing the home's own file then makes it, as asked)
     again = " ".join(["tickwork", *([] if is_default_home(home) else
                                    ["--home", shlex.quote(str(home))]), NEW_HOME, "task",
                       "list"])
