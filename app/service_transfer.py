@@ -11,20 +11,31 @@ store's lock), then the tasks and the secrets' names in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from app import preflight, transfer
+from app import export_text, preflight, transfer
 from app.core import group_limits, references
 from app.core.task import TaskSpec
 from app.service_secrets import SecretOperations
-from app.store import tasks
+from app.store import task_rows, tasks
 
 NONE: Mapping[str, str] = MappingProxyType({})  # (no new secrets)
+EXPORT_PAGE = 500  # tasks an export holds at once (app/export_text.py says why)
+
+
+def _pages(last_id: int, written: list[int]) -> Iterator[list[dict[str, Any]]]:
+    """Every task up to `last_id` as JSON, a range of ids at a time, in id order; the count of
+    each page goes to `written`."""
+    for start in range(1, last_id + 1, EXPORT_PAGE):
+        page = [t.to_json() for t in tasks.page(0, -1, sort="id",
+                                                 ids=range(start, start + EXPORT_PAGE))]
+        written.append(len(page))
+        yield page
 
 
 class TransferOperations(SecretOperations):
@@ -43,13 +54,14 @@ class TransferOperations(SecretOperations):
         """Write every task to `path` (0600, atomically: it holds env values); how many, and
         how many this version cannot read were left out (each named in the log)."""
         now = now or datetime.now(UTC)
-        with self.store.read():
-            items = [t.to_json() for t in tasks.page(0, -1, sort="id")]
-            unread = tasks.count() - len(items)
-        where = transfer.write_export(path, transfer.document(items, now), self.store.home)
+        written: list[int] = []  # tasks per page
+        with self.store.read():  # one snapshot, read and written a page at a time
+            where = transfer.write_export(path, export_text.chunks(
+                _pages(task_rows.last_id(), written), now), self.store.home)
+            unread = tasks.count() - sum(written)
         with self.store.write():
-            self._audit("tasks.export", where, None, {"tasks": len(items)}, now)
-        return len(items), unread
+            self._audit("tasks.export", where, None, {"tasks": sum(written)}, now)
+        return sum(written), unread
 
     def import_tasks(self, path: Path, now: datetime | None = None, *, verify: bool = True,
                      skip_existing: bool = False, secrets: Mapping[str, str] = NONE,

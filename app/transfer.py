@@ -18,7 +18,7 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,16 +27,16 @@ from typing import TYPE_CHECKING, Any
 from app import preflight
 from app.core import fields
 from app.core.errors import OthersFile, ValidationError, not_written
-from app.core.shown import json_for
+from app.core.shown import held
 from app.core.task import TaskSpec
 from app.core.task_keys import file_key
 from app.core.twice_keys import Twice
+from app.export_text import EXPORT_VERSION, ascii_escaped
 from app.platform.users import others_file, others_pipe
 
 if TYPE_CHECKING:
     from app.core.import_plan import ImportPlan
 
-EXPORT_VERSION = 1
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -47,11 +47,6 @@ class ImportReport:
     created: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the import kept of the home's
     kept: list[str] = field(default_factory=list)  # already here: left as they are (skipped)
-
-
-def document(items: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
-    """The export file's content for these tasks (each as `Task.to_json` gives it)."""
-    return {"version": EXPORT_VERSION, "exported_at": now.isoformat(), "tasks": items}
 
 
 def label(index: int, field_name: str, task: object = None) -> str:
@@ -127,21 +122,23 @@ def named(path: Path, stream: str) -> str:
     return f"standard {stream}" if str(path) == "-" else os.path.abspath(path)
 
 
-def write_export(path: Path, data: dict[str, Any], home: Path | None = None) -> str:
-    """Write `data` as JSON to `path`, atomically and readable by the owner only; return the
-    file's name for a person (`named`). A link of the user's own is written through (the file
-    it names is replaced, the link stays), never one someone else made or one in a shared
-    folder such as /tmp; `-`, a pipe or a device (`/dev/stdout`) is written as a stream,
-    appending (a shell's `>>` file stays whole). A file of the data `home` (its store, a
-    backup) is never replaced."""
+def write_export(path: Path, chunks: Iterable[str], home: Path | None = None) -> str:
+    """Write the JSON text in `chunks` (app/export_text.py) to `path`, atomically and readable
+    by the owner only, a chunk at a time; return the file's name for a person (`named`). A
+    link of the user's own is written through (the file it names is replaced, the link
+    stays), never one someone else made or one in a shared folder such as /tmp; `-`, a pipe
+    or a device (`/dev/stdout`) is written as a stream, appending (a shell's `>>` file stays
+    whole), the text read whole first (a read that fails writes nothing to it). A file of
+    the data `home` (its store, a backup) is never replaced."""
     name = named(path, "output")  # as given: a link by its own name
-    if is_stdout(path):  # (escaped where its encoding cannot hold the text: `json_for`)
-        sys.stdout.write(json_for(data, sys.stdout) + "\n")
+    if is_stdout(path):  # (escaped where its encoding cannot hold the text, as `json_for`)
+        text = "".join(chunks) + "\n"
+        sys.stdout.write(text if held(text, sys.stdout) else ascii_escaped(text))
         sys.stdout.flush()
         return name
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     target = _written(path)
-    if target is None:  # a stream: a pipe, a terminal, a device, /dev/stdout
+    if target is None:  # a stream: a pipe, a terminal, a device
+        text = "".join(chunks) + "\n"
         try:
             with open(path, "a", encoding="utf-8") as out:
                 if not _this_process(path):  # (a pipe swapped in since `_written` looked)
@@ -163,7 +160,9 @@ def write_export(path: Path, data: dict[str, Any], home: Path | None = None) -> 
         if hasattr(os, "fchmod"):
             os.fchmod(fd, 0o600)  # mkstemp makes it 0600 already; say so where it matters
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
+            for chunk in chunks:
+                out.write(chunk)
+            out.write("\n")
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)

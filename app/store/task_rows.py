@@ -116,8 +116,13 @@ def _search_clause(search: str | None) -> pw.Expression | None:
 
 
 def query(search: str | None = None, sort: str = "name", descending: bool = False,
-          enabled: bool | None = None, tag: str | None = None) -> pw.ModelSelect:
+          enabled: bool | None = None, tag: str | None = None,
+          ids: range | None = None) -> pw.ModelSelect:
+    """Task rows by these filters, in this order; `ids`: only those in that range (an
+    export's pages: each a bounded read, a task that cannot be read never ending them)."""
     q = TaskRow.select()
+    if ids is not None:
+        q = q.where(TaskRow.id.between(ids.start, ids.stop - 1))
     clause = _search_clause(search)
     if clause is not None:
         q = q.where(clause)
@@ -130,6 +135,11 @@ def query(search: str | None = None, sort: str = "name", descending: bool = Fals
     col = SORT_COLUMNS.get(sort, SORT_COLUMNS["name"])
     order = col.desc(nulls="LAST") if descending else col.asc(nulls="LAST")
     return q.order_by(order, TaskRow.id)
+
+
+def last_id() -> int:
+    """The highest id a task has (0 with none): where a read of every task by `ids` ends."""
+    return int(TaskRow.select(pw.fn.MAX(TaskRow.id)).scalar() or 0)
 
 
 class TaskLine(NamedTuple):

@@ -160,6 +160,9 @@ class TaskActions(QObject):
                  for i, task in self._picked()]
         return [t for t in tasks if t is not None] if all(tasks) else []
 
+    def _unlisted(self) -> int:
+        return self.source.unlisted() if isinstance(self.source, TasksView) else 0
+
     def update(self) -> None:
         """Follow the selection: enable what applies, say what it acts on."""
         picked = self._picked()
@@ -178,6 +181,8 @@ class TaskActions(QObject):
         self.pause.setIcon(icons.action_icon("pause" if pausing else "run"))
         target = (f"“{tasks[0].name}”" if one else plural(len(tasks), "task") if tasks
                   else "the selected task")
+        if tasks and (more := self._unlisted()):  # Ctrl+A: the rows listed, not every task
+            target = f"the {target} listed (not {more:,} more not listed yet)"
         for action, tip in ((self.edit, "Edit {} (Enter)"), (self.duplicate,
                             "Create a copy of {} (Ctrl+D)"), (self.run_now, "Run {} now (F5)"),
                             (self.pause, ("Pause" if pausing else "Resume") + " {} (Ctrl+P)"),
@@ -283,14 +288,16 @@ class TaskActions(QObject):
         if not tasks:
             return
         enable = not any(t.spec.enabled for t in tasks)
-        self.set_enabled([t.id for t in tasks], enable)
+        more = self._unlisted()
+        self.set_enabled([t.id for t in tasks], enable, f" listed; {more:,} more not listed "
+                         "yet were left as they are" if more else "")
 
-    def set_enabled(self, ids: list[int], enabled: bool) -> None:
+    def set_enabled(self, ids: list[int], enabled: bool, left: str = "") -> None:
         service = self.session.service
         verb = "Resumed" if enabled else "Paused"
         self.session.background.run(
             lambda: [service.set_enabled(i, enabled) for i in ids],
-            lambda tasks: self.message.emit(f"{verb} {plural(len(tasks), 'task')}."),
+            lambda tasks: self.message.emit(f"{verb} {plural(len(tasks), 'task')}{left}."),
             owner=self, title="Cannot change the task")
 
     def set_all(self, enabled: bool) -> None:
@@ -317,6 +324,9 @@ class TaskActions(QObject):
         title = "Delete task" if len(tasks) == 1 else f"Delete {plural(len(tasks), 'task')}"
         text = (f"Delete {names} and {'its' if len(tasks) == 1 else 'their'} run history? "
                 "This cannot be undone.")
+        if more := self._unlisted():  # Ctrl+A: the rows listed only
+            text += (f"\n\nOnly the {plural(len(tasks), 'task')} listed so far are selected:"
+                     f" {more:,} more not listed yet are left as they are.")
         if reasons:
             text += "\n\n" + ".\n".join(reasons) + "."
         if self.confirm(title, text, "Delete anyway" if reasons else title):

@@ -205,6 +205,15 @@ class TasksView(QWidget):
         """The selected tasks, for the task actions."""
         return [(item.id, item.task) for item in self.selected_items()]
 
+    def unlisted(self) -> int:
+        """How many tasks the list's search matches past the rows read so far when every row
+        read is selected (Ctrl+A selects the 200 listed, not all 100,000): the actions say so;
+        0 otherwise."""
+        rows = self.model.rowCount()
+        if rows and len(self.table.selectionModel().selectedRows()) == rows:
+            return max(0, self.model.total - rows)
+        return 0
+
     def current_item(self) -> TaskItem | None:
         """The task Enter opens: the current row if it is selected, else the first selected
         (never a row only the focus box is on, which Edit would not open either)."""
