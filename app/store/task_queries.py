@@ -39,6 +39,31 @@ def sorted_names() -> list[str]:
     return [str(n) for (n,) in TaskRow.select(TaskRow.name).order_by(TaskRow.name).tuples()]
 
 
+def names_matching(text: str, limit: int, without: str | None = None) -> list[str]:
+    """Up to `limit` names containing `text`, ignoring case (as `ids_containing`): those that
+    start with it first, then the rest, each part as names sort for people (`lower`); never
+    `without` (the edited task's own). The name fields complete from it in a big home."""
+    needle = text.lower()
+    other = "" if without is None else " AND name <> ?"
+    rest = () if without is None else (without,)
+    starts = "substr(lower(name), 1, ?) = ?"
+    found = [str(n) for (n,) in execute(
+        f"SELECT name FROM task WHERE {starts}{other} ORDER BY lower(name), name LIMIT ?",
+        (len(needle), needle, *rest, limit))]
+    if needle and len(found) < limit:
+        found += [str(n) for (n,) in execute(
+            f"SELECT name FROM task WHERE {contains_sql('name')} AND NOT {starts}{other} "
+            "ORDER BY lower(name), name LIMIT ?",
+            (needle, len(needle), needle, *rest, limit - len(found)))]
+    return found
+
+
+def any_containing(text: str) -> bool:
+    """Whether a task's name contains `text`, ignoring case (as `ids_containing`)."""
+    rows = execute(f"SELECT 1 FROM task WHERE {contains_sql('name')} LIMIT 1", (text.lower(),))
+    return any(True for _ in rows)
+
+
 def id_of(ref: int | str) -> int:
     """A task's id from its id or name; NotFoundError when there is none."""
     return int(task_store.find_row(ref).id)

@@ -38,7 +38,7 @@ def test_typing_a_name_among_many_folds_only_what_is_typed(gui: Gui, qtbot: Any,
     insert_tasks(gui.store, TASKS)  # "task 000000" … "task 019999"
     editor = new_editor(gui)
     names = editor.dependencies.depends_on
-    gui.wait_until(lambda: names.input.names.rowCount() == TASKS)
+    gui.wait_until(lambda: names.input.completions.lookup is not None)  # names came
     go(editor, qtbot, "Dependencies")
     click(qtbot, names.input)
     gui.quiet()

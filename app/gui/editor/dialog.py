@@ -36,12 +36,7 @@ from app.gui.editor.links import LinkCheck
 from app.gui.editor.machine import MachineCheck
 from app.gui.editor.page import Page, error_focus, lead_labels
 from app.gui.editor.page_keys import PageKeys
-from app.gui.editor.pages import (
-    DependenciesPage,
-    ExecutionPage,
-    GeneralPage,
-    NotificationsPage,
-)
+from app.gui.editor.pages import DependenciesPage, ExecutionPage, GeneralPage, NotificationsPage
 from app.gui.editor.past import PastCheck
 from app.gui.editor.problems import Problems
 from app.gui.editor.questions import confirm_discard
@@ -71,6 +66,7 @@ from app.gui.tasks import reads
 from app.gui.widgets import accessible
 from app.gui.widgets.error_label import ErrorLabel
 from app.gui.widgets.focus_ring import FocusRing
+from app.gui.widgets.task_field import Lookup
 from app.settings import keep_default
 
 log = logging.getLogger(__name__)
@@ -234,8 +230,9 @@ class TaskEditor(QDialog):
     def _on_references(self, snapshot: Snapshot, known: list[str]) -> None:
         itself = snapshot.names.get(self.own) if self.own is not None else None
         self.links.set(snapshot)
-        self.schedule.set_known_names(known, itself, snapshot.folded())
-        self.dependencies.set_known_names(known, itself, snapshot.folded())
+        lookup = Lookup(self.session.background, self.session.service, itself)  # big homes
+        self.schedule.after.set_known(known, itself, snapshot.folded(), lookup)
+        self.dependencies.set_known_names(known, itself, snapshot.folded(), lookup)
         self.execution.set_groups(snapshot.groups)
         self.validate()
 

@@ -10,7 +10,7 @@ from app.gui.qt import QHBoxLayout, QLabel, QPalette, QPushButton, Qt, QVBoxLayo
 from app.gui.widgets import display
 from app.gui.widgets.error_label import ErrorLabel
 from app.gui.widgets.tab_order import chain_after
-from app.gui.widgets.task_field import TaskNameField
+from app.gui.widgets.task_field import Lookup, TaskNameField
 
 
 def no_task_named(quoted: str) -> str:
@@ -83,14 +83,18 @@ class NameList(QWidget):
         return False  # its minimum is right: its error is a WrappedLabel
 
     def set_known(self, names: list[str], itself: str | None = None,
-                  folded: Folded | None = None) -> None:
+                  folded: Folded | None = None, lookup: Lookup | None = None) -> None:
         """The names there are (sorted, without the edited task's own: `itself`), and
         `folded`, every stored name by its folded form (`Snapshot.folded`), read off the GUI
-        thread: folding 100,000 names again at each key stalled the typing ~130 ms."""
+        thread: folding 100,000 names again at each key stalled the typing ~130 ms. The
+        completer is given them all only if they are few; else it offers `lookup`'s best."""
         self._known = set(names)
         self._folded = by_fold(names) if folded is None else folded
         self._itself = itself
-        self.input.set_names(names)
+        if lookup is None:
+            self.input.set_names(names)
+        else:
+            self.input.offer(names, lookup)
 
     def _canonical(self, typed: str) -> str | None:
         """The task name `typed` means (ignoring case when that is unambiguous), or None."""

@@ -27,7 +27,7 @@ from app.gui.qt import (
     QWidget,
 )
 from app.gui.widgets.number_box import TypedSpinBox
-from app.gui.widgets.task_field import TaskNameField
+from app.gui.widgets.task_field import SHORT, Completions, Lookup, TaskNameField
 
 
 class GeneralPage(Page):
@@ -222,8 +222,9 @@ class DependenciesPage(Page):
         self.fallback.setMinimumContentsLength(24)
         self.fallback.setItemDelegate(NoneShown(self.fallback))
         line = self.fallback.lineEdit()
-        if line is not None:
-            line.setPlaceholderText("(none)")
+        assert line is not None  # (editable)
+        line.setPlaceholderText("(none)")
+        self.fallback_names = Completions(line)  # a big home's: looked up as typed
         self.form.addRow("&Fallback task", self.fallback)
         self.add_error("fallback", self.fallback)
         self.form.addRow("", self._note("Runs when this task's last attempt fails."))
@@ -231,15 +232,25 @@ class DependenciesPage(Page):
         self.dependency_timeout.changed.connect(self.changed)
         self.fallback.currentTextChanged.connect(self.changed)
 
-    def set_known_names(self, names: list[str], itself: str | None, folded: Folded) -> None:
-        self.depends_on.set_known(names, itself, folded)
+    def set_known_names(self, names: list[str], itself: str | None, folded: Folded,
+                        lookup: Lookup) -> None:
+        """The names to pick from: all of them in the lists if they are few (SHORT), else
+        the store's best for what is typed (the Fallback list held the first 5,000, A–Z:
+        with 100,000 tasks most could not be picked)."""
+        self.depends_on.set_known(names, itself, folded, lookup)
         current = self.fallback.currentText()
+        few = len(names) <= SHORT
         self.fallback.blockSignals(True)
         self.fallback.clear()
         self.fallback.addItem("")
-        self.fallback.addItems(names[:5000])
+        self.fallback.addItems(names if few else [])
         self.fallback.setCurrentText(current)
         self.fallback.blockSignals(False)
+        if not few:  # its own completer matched only the list's names
+            self.fallback_names.offer(names, lookup)
+            line = self.fallback.lineEdit()
+            assert line is not None
+            line.setCompleter(self.fallback_names.completer)
 
     def show_chain(self, after: list[str]) -> None:
         """The tasks whose success starts this one (its schedule), or none."""

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from app.core.errors import ValidationError
 from app.core.schedule import Schedule, parse_timezone
-from app.gui.editor.name_list import Folded, NameList
+from app.gui.editor.name_list import NameList
 from app.gui.editor.page import Page, lead_label
 from app.gui.editor.schedule_choices import (
     CAL_UNITS,
@@ -396,5 +396,3 @@ class SchedulePage(Page):
         if error is not None and (error.field != "after" or self.after.names()):
             self.show_error(error.field, error.reason)
 
-    def set_known_names(self, names: list[str], itself: str | None, folded: Folded) -> None:
-        self.after.set_known(names, itself, folded)

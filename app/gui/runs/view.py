@@ -47,7 +47,7 @@ from app.gui.widgets.date_sections import typed_over
 from app.gui.widgets.error_label import ErrorLabel
 from app.gui.widgets.paging import ITEM_ROLE
 from app.gui.widgets.tables import HeaderSort, KeptSelection, row_table
-from app.gui.widgets.task_field import TaskNameField
+from app.gui.widgets.task_field import Lookup, TaskNameField
 from app.gui.widgets.typing import TypingPause
 from app.service import Change, Service
 from app.store.runs import FINAL_FAILURE, RETRIED
@@ -212,8 +212,7 @@ class RunsView(QWidget):
         self.period.setCurrentIndex(self.period.findData("today"))
 
     def load_names(self) -> None:
-        self.background.run(lambda: reads.task_names(self.service), self.task.set_names,
-                            owner=self, title="Cannot read task names")
+        self.task.look_up(Lookup(self.background, self.service))
 
     def show_task(self, task_id: int | None, name: str = "") -> None:
         """Show only this task's runs (None: all tasks), the one this window started last
@@ -250,15 +249,14 @@ class RunsView(QWidget):
         self._task_text = text
         self.filter_error.clear_error()
         self._apply_filters()
-        if text:  # names read afresh (a task made since counts); the completer keeps its own
+        if text:  # asked afresh (a task made since counts): one row, not every name
 
-            def named(names: list[str]) -> None:
-                lowered = text.lower()
-                if self._task_text == text and not any(lowered in n.lower() for n in names):
+            def named(any_named: bool) -> None:
+                if self._task_text == text and not any_named:
                     self.filter_error.show_error(f"No task's name contains “{text}”.")
 
-            self.background.run(lambda: reads.task_names(self.service), named, owner=self,
-                                title="Cannot read task names")
+            self.background.run(lambda: reads.any_name_containing(self.service, text), named,
+                                owner=self, title="Cannot read task names")
 
     def _on_period_changed(self) -> None:
         between = self.period.currentData() == "between"

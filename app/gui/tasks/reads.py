@@ -36,6 +36,18 @@ def task_names(service: Service) -> list[str]:
         return task_queries.sorted_names()
 
 
+def names_matching(service: Service, text: str, limit: int,
+                   without: str | None = None) -> list[str]:
+    """The best `limit` names for what is typed (`task_queries.names_matching`)."""
+    with service.store.read():
+        return task_queries.names_matching(text, limit, without)
+
+
+def any_name_containing(service: Service, text: str) -> bool:
+    with service.store.read():
+        return task_queries.any_containing(text)
+
+
 def in_use(service: Service, ids: list[int]) -> list[str]:
     """Why deleting these tasks needs "Delete anyway", one reason per task that runs or is
     needed by a task not deleted with it (the same words the service refuses with)."""

@@ -1,13 +1,14 @@
 """A filter field that follows the typing: its text is read once the typing pauses, so a big
 store is not read again on every key, or at once on Enter (or when the focus leaves with a
-change not yet read). The Tasks search, the Runs task filter and the Calendar's filter use it.
+change not yet read), or at once when a completion is picked. The Tasks search, the Runs task
+filter and the Calendar's filter use it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.gui.qt import QLineEdit, QObject, QTimer
+from app.gui.qt import QLineEdit, QObject, Qt, QTimer
 
 
 class TypingPause(QObject):
@@ -24,11 +25,20 @@ class TypingPause(QObject):
         self.timer.timeout.connect(read)
         (field.textEdited if edited_only else field.textChanged).connect(self.timer.start)
         field.editingFinished.connect(self.flush)
+        completer = field.completer()
+        if completer is not None:  # a pick (queued: after Qt's own setText of it) is read:
+            # picked after a pause it was not (its setText is no edit, Enter found none due)
+            completer.activated.connect(self._on_completer_activated,
+                                        Qt.ConnectionType.QueuedConnection)
 
     @property
     def pending(self) -> bool:
         """A change is typed and not read yet."""
         return self.timer.isActive()
+
+    def _on_completer_activated(self, _text: str) -> None:
+        self.timer.stop()
+        self._read()
 
     def flush(self) -> None:
         """Read a change not yet read, now."""
