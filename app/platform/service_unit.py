@@ -185,7 +185,7 @@ def _exec_argv(lines: list[str]) -> list[str] | None:
 
 def refresh(home: Path, env: Mapping[str, str] | None = None) -> str | None:
     """Our unit, written by an earlier Tickwork for `home`'s engine, brought up to this
-    version's (the engine calls this when systemd started it): what it runs and the PATH it
+    version's (`tickwork engine` asks, when systemd started it): what it runs and the PATH it
     gives stay as they are, the rest is this version's — an upgrade left the statuses it
     must not restart on at the old ones (`NOT_RESTARTED`), and systemd restarted an engine
     on a fault a restart cannot mend until its start limit. The line saying so; None when
