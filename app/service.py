@@ -275,30 +275,38 @@ class Service(TransferOperations):
 
     def set_enabled(self, ref: int | str, enabled: bool, now: datetime | None = None) -> Task:
         """Pause (disable) or resume (enable) a task."""
-        now = _now(now)
-        with self.store.write():
-            before = tasks.get(ref)
-            if before.spec.enabled == enabled:
-                return before
-            spec = before.spec.with_changes(enabled=enabled)
-            task = self._save(before, spec, now, "task.resume" if enabled else "task.pause",
-                              links_changed=False)
-        self._announce(Change(tasks=frozenset({task.id})))
-        return task
+        return self.set_enabled_many([ref], enabled, now)[0]
+
+    def set_enabled_many(self, refs: list[int | str], enabled: bool,
+                         now: datetime | None = None) -> list[Task]:
+        """Pause or resume these tasks in one commit, each audited (200 selected took 7 s, a
+        commit each); the tasks, as they now are."""
+        return self._set_enabled(lambda: refs, enabled, now)[0]
 
     def set_all_enabled(self, enabled: bool, now: datetime | None = None) -> int:
         """Pause or resume every task; returns how many changed."""
+        return len(self._set_enabled(lambda: task_queries.ids_not_enabled(enabled), enabled,
+                                     now)[1])
+
+    def _set_enabled(self, refs: Callable[[], Iterable[int | str]], enabled: bool,
+                     now: datetime | None) -> tuple[list[Task], set[int]]:
+        """The tasks `refs()` names (read in the write) paused or resumed, in one commit;
+        them as they now are, and the ids that changed."""
         now = _now(now)
+        out: list[Task] = []
         changed: set[int] = set()
         with self.store.write():
-            for task_id in task_queries.ids_not_enabled(enabled):
-                before = tasks.get(task_id)
-                self._save(before, before.spec.with_changes(enabled=enabled), now,
-                           "task.resume" if enabled else "task.pause", links_changed=False)
-                changed.add(task_id)
+            for ref in refs():
+                before = tasks.get(ref)
+                if before.spec.enabled != enabled:
+                    before = self._save(before, before.spec.with_changes(enabled=enabled), now,
+                                        "task.resume" if enabled else "task.pause",
+                                        links_changed=False)
+                    changed.add(before.id)
+                out.append(before)
         if changed:
             self._announce(Change(tasks=frozenset(changed)))
-        return len(changed)
+        return out, changed
 
     # -- runs ------------------------------------------------------------------------------
 

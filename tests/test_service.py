@@ -196,6 +196,27 @@ def test_pause_and_resume(service: Any) -> None:
     assert resumed.next_run_at == NOW + timedelta(minutes=1)
 
 
+def test_tasks_are_paused_together_all_or_none_each_audited(service: Any) -> None:
+    """The window's Pause on a selection: one commit for them all (a commit each took 7 s
+    for 200), each task's pause in the audit as on its own; one gone meanwhile pauses
+    none, rather than some."""
+    for name in ("a", "b", "c"):
+        service.create_task(command_task(name, schedule={"kind": "interval", "seconds": 60}),
+                            now=NOW)
+    gone = service.create_task(command_task("gone"), now=NOW)
+    service.delete_task("gone")
+    with pytest.raises(NotFoundError):
+        service.set_enabled_many(["a", "b", gone.id], False, now=NOW)
+    assert service.count_tasks(enabled=True) == 3
+    done = service.set_enabled_many(["a", "b"], False, now=NOW)
+    assert [(t.name, t.spec.enabled) for t in done] == [("a", False), ("b", False)]
+    assert service.count_tasks(enabled=True) == 1
+    assert sorted(e["target"] for e in service.audit_events(search="task.pause")) == ["a", "b"]
+    assert [t.spec.enabled for t in service.set_enabled_many(["a", "c"], False)] == [False,
+                                                                                      False]
+    assert service.set_all_enabled(True) == 3 and service.count_tasks(enabled=True) == 3
+
+
 def test_run_now_queues_a_manual_run(service: Any) -> None:
     service.create_task(command_task("t"))
     first = service.run_now("t")

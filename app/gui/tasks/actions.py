@@ -296,7 +296,7 @@ class TaskActions(QObject):
         service = self.session.service
         verb = "Resumed" if enabled else "Paused"
         self.session.background.run(
-            lambda: [service.set_enabled(i, enabled) for i in ids],
+            lambda: service.set_enabled_many(list(ids), enabled),
             lambda tasks: self.message.emit(f"{verb} {plural(len(tasks), 'task')}{left}."),
             owner=self, title="Cannot change the task")
 
