@@ -20,7 +20,7 @@ plain Redis beside it, in the same database, under `tickwork:`:
 - `tickwork:secret:<celery id>` — the run's secret environment, sealed with the engine's
   home's workers' key (app/remote/sealing.py), read and deleted in one step by the worker
   that takes the run (deleted by the engine if it gives up first);
-- `tickwork:go:<celery id>` — the engine's signed answer to the worker that took the run
+- `tickwork:go:<celery id>.<nonce>` — the engine's signed answer to the worker that took the run
   and asks whether to start it (app/remote/claims.py): `go` once per run, else `no`;
 - `tickwork:engine:<engine>` — refreshed by the engine every beat while it has runs out,
   expiring after `ENGINE_BEATS` beats: a worker whose engine is gone (killed, its machine

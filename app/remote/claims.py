@@ -5,7 +5,7 @@ again under its own Celery id after deleting the key that marks it taken
 
 So a worker that took a signed run asks its engine first — a `claim` reply carrying a
 nonce of the worker's own — and starts it only on the engine's `go`, signed with the same
-workers' key over the run's Celery id and that nonce, on `tickwork:go:<celery id>`. The
+workers' key over the run's Celery id and that nonce, on `tickwork:go:<celery id>.<nonce>`. The
 engine says `go` to the first claim of a run it waits for and `no` to any other (a run
 already claimed, started or ended, or not its own), and the copy is dropped without
 running. What decides is the engine's memory of its runs, not the worker's: another worker,
@@ -38,10 +38,16 @@ NO: Final = "no"
 KEEP: Final = 60  # seconds an answer waits for its worker at most
 
 
+def answers_at(celery_id: str, nonce: str) -> str:
+    """The list the answer to one claim goes on: the claim's own, so that a copy's worker
+    waiting for the same run cannot take (and drop) the answer its first worker waits for."""
+    return broker.key("go", f"{celery_id}.{nonce}")
+
+
 def answer(redis: Any, celery_id: str, nonce: str, verdict: str, key: bytes) -> None:
     """The engine's answer to a worker's claim of the run `celery_id`."""
     fields = [verdict, celery_id, nonce]
-    where = broker.key("go", celery_id)
+    where = answers_at(celery_id, nonce)
     text = json.dumps([*fields, sealing.mark(key, sealing.ANSWERS, fields)])
     redis.pipeline(transaction=False).rpush(where, text).expire(where, KEEP).execute()
 
@@ -82,7 +88,7 @@ def wait(redis: Any, celery_id: str, nonce: str, key: bytes, stopped: Callable[[
     when `stopped()` first, or no answer came in `within` seconds. An answer not signed for
     this claim is dropped, and said in the log."""
     deadline = time.monotonic() + within
-    where = broker.key("go", celery_id)
+    where = answers_at(celery_id, nonce)
     while not stopped():
         left = deadline - time.monotonic()
         if left <= 0:

@@ -270,10 +270,11 @@ class CeleryRuns:
         while not self.closed.is_set():
             try:
                 popped = self.redis.blpop([self.reply], timeout=max(0.05, self.beat / 2))
-                if popped is not None:
-                    self._heard(popped[1])
-                    for raw in self.redis.lpop(self.reply, 500) or []:  # what else is there
+                for raw in [popped[1], *(self.redis.lpop(self.reply, 500) or [])] if popped else []:
+                    try:  # (with what else is there)
                         self._heard(raw)
+                    except Exception:  # a bug, or a broker writer's making: it alone is lost
+                        log.exception("a reply could not be heard, dropped: %r", raw[:200])
                 if time.monotonic() >= next_look:
                     next_look = time.monotonic() + self.beat
                     self._look_for_lost()

@@ -144,7 +144,8 @@ class Genuine:
         if number is not None and number > remote.heard:
             remote.heard = number
             return True
-        if seal is None and self._refusal(remote, body):
+        if seal is None and self._refusal(remote, body):  # its words alone are heard: no
+            body[5] = body[7] = body[8] = None  # exit code, time or checkpoint of a sender's
             body[6] = f"refused by a worker, in its words (unsigned): “{worker_words(body[6])}”"
             return True
         if wire.older(body):

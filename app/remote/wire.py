@@ -23,7 +23,7 @@ new (app/remote/genuine.py); the one exception is a refusal — `done`, `failed`
 the worker took the run: it lacks the job's key, or runs another version — which fails the
 run only when no worker has taken it, and no worker takes it afterwards (`REFUSE`).
 - `claim`, nonce — the worker took the run and asks its engine whether to start it: the
-  engine answers on `tickwork:go:<celery id>` (app/remote/claims.py), and says `go` once
+  engine answers on `tickwork:go:<celery id>.<nonce>` (app/remote/claims.py), and says `go` once
   per run: a job sent again through the broker after its run started or ended is not run;
 - `started`, host, at — the command exists (wall time `at`) on that worker;
 - `out`, stream, text — output, decoded, masked and bounded by the worker's capture;

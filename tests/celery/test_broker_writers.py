@@ -165,6 +165,46 @@ def test_a_refusals_words_are_shown_as_the_workers_escaped_and_bounded(
     assert not any(x.startswith("fake:") for x in shown.stdout.splitlines())
 
 
+def test_a_refusal_carries_its_words_alone_and_a_bad_one_drops_no_other_reply(
+        engine: Any, service: Any, broker: str) -> None:
+    """A pushed refusal of a run no worker took was heard whole: its exit code, its time and
+    its checkpoint — the state the run's retry would resume from — and a time that is not
+    one ("nan") raised after the run was taken from those waited for, so it stayed
+    `running`, and every reply popped with it was lost. Its words alone are heard now."""
+    service.create_task(shell_task("a", "true"))
+    service.create_task(shell_task("b", "true"))
+    runs = [service.run_now("a"), service.run_now("b")]
+    reply = wait_until(lambda: waiting(broker), 15)[0][1]["reply"]
+    ids = [wait_until(lambda r=r: service.get_run(r.id).celery_id, 5) for r in runs]
+    client = redis_client(broker)
+    client.rpush(reply, json.dumps(["done", ids[0], runs[0].id, 1, "failed", 0, "not run",
+                                    "nan", json.dumps({"step": 99}), None]),
+                 json.dumps(["done", ids[1], runs[1].id, 1, "failed", None, "not run",
+                             None, None, None]))
+    first, second = (ended(service, r.id) for r in runs)
+    assert (first.status, first.exit_code, first.checkpoint) == ("failed", None, None), first
+    assert first.error.startswith("refused by a worker, in its words (unsigned): “not run”")
+    assert second.status == "failed", second
+
+
+def test_a_copy_s_worker_cannot_take_the_answer_the_run_s_worker_waits_for(
+        broker: str) -> None:
+    """Every worker that took a copy of a run waited on one list for its engine's answer: a
+    copy's worker could pop the `go` meant for the run's worker and drop it (not its claim),
+    and the run's worker, never answered, ended it `interrupted`. Each claim is answered on
+    a list of its own."""
+    from app.remote import claims
+
+    client, workers_key = redis_client(broker), b"k" * 32
+    celery_id = str(uuid.uuid4())
+    claims.answer(client, celery_id, "nonce-of-the-run", claims.GO, workers_key)
+    copy = claims.wait(client, celery_id, "nonce-of-a-copy", workers_key, lambda: False,
+                       0.3, 0.1)
+    assert copy is None
+    assert claims.wait(client, celery_id, "nonce-of-the-run", workers_key, lambda: False,
+                       2.0, 0.1) == claims.GO
+
+
 @pytest.fixture
 def before_signed_replies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Workers started from now on speak as a worker from before signed replies: replies
