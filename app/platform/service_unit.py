@@ -184,12 +184,12 @@ def _exec_argv(lines: list[str]) -> list[str] | None:
 
 
 def refresh(home: Path, env: Mapping[str, str] | None = None) -> str | None:
-    """Our unit, written by an earlier Tickwork for `home`'s engine, brought up to this
-    version's (`tickwork engine` asks, when systemd started it): what it runs and the PATH it
-    gives stay as they are, the rest is this version's — an upgrade left the statuses it
-    must not restart on at the old ones (`NOT_RESTARTED`), and systemd restarted an engine
-    on a fault a restart cannot mend until its start limit. The line saying so; None when
-    there was nothing to do (no unit of ours for this home, or one up to date). OSError: it
+    """Our unit for `home`'s engine, written by an earlier Tickwork, given this version's
+    statuses a restart cannot mend (`NOT_RESTARTED`: an upgrade left the old ones, and
+    systemd restarted an engine on a fault it cannot mend until its start limit) — that
+    block alone: whatever else the file says, the person's own edits too, stays as it is.
+    `tickwork engine` asks when systemd started it. The line saying so; None when there
+    was nothing to do (no unit of ours for this home, or its block up to date). OSError: it
     could not be written."""
     path = unit_path(env)
     try:
@@ -198,12 +198,22 @@ def refresh(home: Path, env: Mapping[str, str] | None = None) -> str | None:
         return None
     lines = old.splitlines()
     argv = _exec_argv(lines) if MARK in lines else None
-    if argv is None or argv[-3:-2] != ["--home"] or argv[-1:] != ["engine"] or (
-            os.path.realpath(argv[-2]) != os.path.realpath(home)):
+    if argv is None or "--home" not in argv[:-1] or os.path.realpath(
+            argv[argv.index("--home") + 1]) != os.path.realpath(home):
         return None
-    kept_path = any(line.startswith('Environment="PATH=') for line in lines)
-    new = unit_text(Path(argv[-2]), argv[:-3], (os.environ if env is None else env).get(
-        "PATH") if kept_path else None)  # (systemd gave the engine the unit's PATH)
+    status = next((i for i, line in enumerate(lines)
+                   if line.startswith("RestartPreventExitStatus=")), None)
+    if status is None:  # (none yet: at the end of [Service])
+        at = end = lines.index("[Install]") if "[Install]" in lines else len(lines)
+        while at > 0 and not lines[at - 1].strip():
+            at = end = at - 1
+    else:  # its comment block above it goes with it
+        at, end = status, status + 1
+        while at > 0 and lines[at - 1].startswith("# ") and not lines[at - 1].startswith(
+                "# Not restarted"):
+            at -= 1
+        at = at - 1 if at > 0 and lines[at - 1].startswith("# Not restarted") else status
+    new = "\n".join([*lines[:at], *NOT_RESTARTED, *lines[end:]]) + "\n"
     if new == old:
         return None
     config_files.replace(path, new)

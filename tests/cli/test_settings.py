@@ -405,9 +405,26 @@ def _as_an_earlier_version_wrote(unit: Path, path_line: bool) -> None:
     from app.platform.service_unit import NOT_RESTARTED
 
     lines = [line for line in unit.read_text().splitlines() if line not in NOT_RESTARTED
-             and (path_line or not line.startswith('Environment="PATH='))]
+             and (path_line or not _path_line(line))]
     at = lines.index("RestartSec=2") + 1
-    unit.write_text("\n".join([*lines[:at], *OLD_STATUSES, *lines[at:]]) + "\n")
+    lines = [*lines[:at], *OLD_STATUSES, *lines[at:]]
+    at = lines.index("[Service]") + 1  # and the person's own edit (`systemctl edit --full`)
+    unit.write_text("\n".join([*lines[:at], *OWN_EDIT, *lines[at:]]) + "\n")
+
+
+def _path_line(line: str) -> bool:
+    """A line of the unit's PATH (and its comment), which units before it lacked."""
+    return line.startswith('Environment="PATH=') or "The PATH of the shell" in line or (
+        "where they were found when they were checked" in line)
+
+
+OWN_EDIT = ("# mine: gentler on the laptop", "Nice=5", "Environment=TICKWORK_BROKER=redis://nas")
+
+
+def _with_own_edit(text: str) -> str:
+    lines = text.splitlines()
+    at = lines.index("[Service]") + 1
+    return "\n".join([*lines[:at], *OWN_EDIT, *lines[at:]]) + "\n"
 
 
 @pytest.mark.parametrize("path_line", [True, False])
@@ -416,8 +433,8 @@ def test_the_engine_started_by_systemd_brings_an_earlier_version_s_unit_up_to_da
     """An upgrade leaves the unit an earlier version wrote in ~/.config: it kept down only
     65, 66 and 2, so systemd restarted an engine on 73, 77 or 78 — faults a restart cannot
     mend — every 2 s until its start limit. The engine systemd starts (INVOCATION_ID) makes
-    its unit this version's, keeping what it runs and the PATH it gives (none, if it gave
-    none: the user manager's, as before), and says so in its log."""
+    its unit's statuses this version's, keeping the rest — what it runs, the PATH it gives
+    (none, if it gave none), the person's own edits — and says so in its log."""
     assert cli("settings", "--background-engine", "on").code == 0
     unit = Path(os.environ["XDG_CONFIG_HOME"]) / "systemd" / "user" / "tickwork-engine.service"
     now = unit.read_text()
@@ -428,9 +445,10 @@ def test_the_engine_started_by_systemd_brings_an_earlier_version_s_unit_up_to_da
     with log.open("wb") as out:
         engine = tickwork.start(["--home", str(home), "engine"], stderr=out,
                                 env={**os.environ, "INVOCATION_ID": "0123456789abcdef"})
+    said = f"brought {unit}, written by an earlier version, up to this one's"
     try:
-        deadline = time.monotonic() + 30
-        while unit.read_text() == before and time.monotonic() < deadline:
+        deadline = time.monotonic() + 30  # (the file is written before the line is said)
+        while said not in log.read_text() and time.monotonic() < deadline:
             time.sleep(0.05)
         after = unit.read_text()
     finally:
@@ -438,11 +456,9 @@ def test_the_engine_started_by_systemd_brings_an_earlier_version_s_unit_up_to_da
         engine.wait(30)
     err = log.read_bytes()
     expected = now if path_line else "\n".join(
-        line for line in now.splitlines(keepends=False)
-        if not line.startswith('Environment="PATH=') and "The PATH of the shell" not in line
-        and "where they were found when they were checked" not in line) + "\n"
-    assert after == expected
-    assert f"brought {unit}, written by an earlier version, up to this one's" in err.decode()
+        line for line in now.splitlines() if not _path_line(line)) + "\n"
+    assert after == _with_own_edit(expected)  # the statuses this version's, the rest kept
+    assert said in err.decode()
 
 
 def test_a_unit_of_another_home_or_not_tickwork_s_is_not_brought_up_to_date(
@@ -473,5 +489,5 @@ def test_the_unit_is_brought_up_to_date_before_a_fault_the_old_one_restarted_on(
     ran = tickwork.run(["--home", str(home), "engine"], timeout=60, cwd=ROOT,
                        env={**os.environ, "INVOCATION_ID": "0123456789abcdef"})
     assert ran.returncode == 73, ran
-    assert unit.read_text() == now
+    assert unit.read_text() == _with_own_edit(now)
     assert "up to this one's" in ran.stderr
