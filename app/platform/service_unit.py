@@ -162,7 +162,11 @@ def engine_home(env: Mapping[str, str] | None = None) -> str | None:
         text = config_files.read(unit_path(env)) or ""
     except config_files.NotAFile:
         return None
-    lines = text.splitlines()
+    return _home_of(text.splitlines())
+
+
+def _home_of(lines: list[str]) -> str | None:
+    """The `--home` of our unit's ExecStart (these its lines); None: not ours, or none."""
     argv = _exec_argv(lines) if MARK in lines else None
     if argv is None:
         return None
@@ -197,9 +201,8 @@ def refresh(home: Path, env: Mapping[str, str] | None = None) -> str | None:
     except config_files.NotAFile:
         return None
     lines = old.splitlines()
-    argv = _exec_argv(lines) if MARK in lines else None
-    if argv is None or "--home" not in argv[:-1] or os.path.realpath(
-            argv[argv.index("--home") + 1]) != os.path.realpath(home):
+    runs = _home_of(lines)
+    if runs is None or os.path.realpath(runs) != os.path.realpath(home):
         return None
     status = next((i for i, line in enumerate(lines)
                    if line.startswith("RestartPreventExitStatus=")), None)
