@@ -10,12 +10,11 @@ engine`'s; a shared store's home too, which keeps the choice of it); `tickwork e
 the other commands look here only when they find no SQLite store file in the home and no
 shared store chosen: a home noted is refused (`missing`; one whose engine kept a shared
 store, only when its folder is gone: no store file of it was ever there), any other made as
-before — the
-first start of the package's unit on the default home makes it, as a first `task add` on a
-new machine does. A script's `tickwork task add` made a new empty home where the folder had
-been, as the engine did, and a `task list` answered an empty list. `--new-home` (NEW_HOME)
-makes one there all the same; so does the window opened by hand: whoever asks for one then
-is there to see what they got.
+before — the first start of the package's unit on the default home makes it, as a first
+`task add` on a new machine does. A script's `tickwork task add` made a new empty home
+where the folder had been, as the engine did, and a `task list` answered an empty list.
+`--new-home` (NEW_HOME) makes one there all the same; so does the window opened by hand:
+whoever asks for one then is there to see what they got.
 """
 
 from __future__ import annotations
