@@ -76,15 +76,19 @@ def _answers(server: subprocess.Popen[str], display: str, timeout: float = 10.0)
         time.sleep(0.1)
 
 
-def openbox(env: dict[str, str], tries: int = 3) -> subprocess.Popen[bytes]:
+def openbox(env: dict[str, str], tries: int = 6) -> subprocess.Popen[bytes]:
     """openbox, once it has taken the screen (it answers the current desktop): a window
     mapped while openbox was still starting was now and then never shown (a full run's
     failure: "Elsewhere" not found visible in 30 s). Now and then (1 start in ~10 here) it
     ends at once, status 1, saying nothing — a full run's setup failed "openbox did not take
-    the screen": it is started again."""
-    for _ in range(tries):
-        manager = subprocess.Popen(["openbox"], env=env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+    the screen": it is started again, a moment later each time (three in a row ended so in
+    a full run), and what it said is in the failure."""
+    said = Path(tempfile.mkstemp(prefix="openbox-", suffix=".log")[1])
+    for attempt in range(tries):
+        time.sleep(0.2 * attempt)
+        with said.open("wb") as out:
+            manager = subprocess.Popen(["openbox"], env=env, stdout=subprocess.DEVNULL,
+                                       stderr=out)
         deadline = time.monotonic() + 30.0
         while subprocess.run(["xdotool", "get_desktop"], env=env, capture_output=True,
                              timeout=10).returncode != 0:
@@ -95,5 +99,9 @@ def openbox(env: dict[str, str], tries: int = 3) -> subprocess.Popen[bytes]:
                 raise AssertionError("openbox did not take the screen in 30 s")
             time.sleep(0.05)
         else:
+            said.unlink(missing_ok=True)
             return manager
-    raise AssertionError(f"openbox ended at once {tries} times (status {manager.returncode})")
+    words = said.read_text(errors="replace")[-1000:]
+    said.unlink(missing_ok=True)
+    raise AssertionError(f"openbox ended at once {tries} times (status {manager.returncode}):"
+                         f" {words!r}")
