@@ -161,6 +161,7 @@ def _main(argv: Sequence[str] | None, out: Stdout) -> tuple[int, bool]:
         return gui_main([*(["--home", args.home] if args.home else []),
                          *(["--store", url] if url else []),
                          *(["--minimized"] if args.minimized else []),
+                         *(["--new-home"] if args.new_home else []),
                          *(["--show-run", str(args.show_run)] if args.show_run else [])]
                         ), False
     return _dispatch(args), invoked(args) in READING

@@ -42,6 +42,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="start hidden with the tray icon (start at login)")
     parser.add_argument("--show-run", type=int, metavar="RUN",
                         help="open at this run (a desktop notification's Open log)")
+    parser.add_argument("--new-home", action="store_true",
+                        help="make a new, empty store where an engine kept one and it is "
+                             "gone, without asking")
     args, _qt_args = parser.parse_known_args(argv)
     return args
 
@@ -192,8 +195,11 @@ def _open_window(app: Any, args: argparse.Namespace, home: Path, url: str | None
     from app.store.database import Store
 
     try:
-        if args.minimized and url is None and (gone := kept_homes.missing(home, "Tickwork")):
-            raise StoreError(gone)  # at login nobody is there to see a new empty home made
+        if url is None and not args.new_home and kept_homes.gone(home) is not None:
+            if args.minimized:  # at login nobody is there to see a new empty home made
+                raise StoreError(kept_homes.missing(home, "Tickwork") or "")
+            if not start_afresh(home, signals):
+                return 1
         store = Store.open(home, actor="gui", check=not args.no_engine,  # quick_check
                            url=url)
     except (StoreError, OSError) as exc:
@@ -228,6 +234,31 @@ def _open_window(app: Any, args: argparse.Namespace, home: Path, url: str | None
         return _restore(home, window.store_ops.restore_file, say=not signals.received,
                         trusted=window.store_ops.restore_trusted)
     return int(code), window.store_ops.connect_to
+
+
+def start_afresh(home: Path, signals: QuitOnSignals) -> bool:
+    """The person's choice, for a home an engine kept a store in and gone (moved, deleted,
+    or on a drive not mounted yet): a new, empty home in its place, or quit (the default)."""
+    from app.gui.qt import QMessageBox
+    from app.store import kept_homes
+
+    what = kept_homes.gone(home)
+    if what is None or signals.received:
+        return what is None
+    box = QMessageBox(QMessageBox.Icon.Warning, "Tickwork's data is not there",
+                      f"{what[0].upper()}{what[1:]}: moved or deleted, or on a drive not "
+                      "mounted yet? An engine kept its tasks there.")
+    box.setInformativeText("Put it back and open Tickwork again, or open it with --home "
+                           "naming where it went. Start afresh makes a new, empty home in "
+                           "its place.")
+    afresh = box.addButton("Start &afresh", QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(box.addButton("&Quit", QMessageBox.ButtonRole.RejectRole))
+    box.exec()
+    if box.clickedButton() is not afresh:
+        log.info("not opened: %s (the person chose to quit)", what)
+        return False
+    log.warning("%s: a new, empty home made in its place, as the person chose", what)
+    return True
 
 
 def _restore(home: Path, file: Path, say: bool = True, trusted: bool = False) -> int:

@@ -13,8 +13,9 @@ store, only when its folder is gone: no store file of it was ever there), any ot
 before — the first start of the package's unit on the default home makes it, as a first
 `task add` on a new machine does. A script's `tickwork task add` made a new empty home
 where the folder had been, as the engine did, and a `task list` answered an empty list.
-`--new-home` (NEW_HOME) makes one there all the same; so does the window opened by hand:
-whoever asks for one then is there to see what they got.
+`--new-home` (NEW_HOME) makes one there all the same; the window opened by hand asks the
+person first (app/gui/bootstrap.py): a home on a drive not mounted yet showed "No tasks yet",
+and tasks made then went into the empty home the drive would hide once mounted.
 """
 
 from __future__ import annotations
@@ -85,22 +86,30 @@ def _shared(home: Path) -> bool:
 NEW_HOME = "--new-home"  # what the person gives to make a new, empty store there all the same
 
 
+def gone(home: Path) -> str | None:
+    """What is gone of a home an engine kept a store in ("the data home … is not there", or
+    its store file), None when its store is there or never was."""
+    store = home / DB_NAME
+    if os.path.lexists(store) or not kept(home):
+        return None
+    if home.is_dir() and _shared(home):  # (its store on a server: no file of it here; a
+        return None  # command choosing the home's own file then makes it, as asked)
+    return (f"the data home {home} is not there" if not home.is_dir()
+            else f"{store} is not there")
+
+
 def missing(home: Path, who: str = "the engine", elsewhere: str = "") -> str | None:
     """Why `who` (`tickwork engine`; the window started at login, `--minimized`: nobody
     there to see what it made; the other commands, "Tickwork") makes no store in `home`:
     an engine kept one there and it is gone (its folder, or the file in it); None when
     there is one, or never was. `elsewhere`: how to name where it went (by default, start
     `who` with `--home`)."""
-    store = home / DB_NAME
-    if os.path.lexists(store) or not kept(home):
+    what = gone(home)
+    if what is None:
         return None
-    if home.is_dir() and _shared(home):  # (its store on a server: no file of it here; a
-        return None  # command choosing the home's own file then makes it, as asked)
     again = " ".join(["tickwork", *([] if is_default_home(home) else
                                    ["--home", shlex.quote(str(home))]), NEW_HOME, "task",
                       "list"])
-    what = (f"the data home {home} is not there" if not home.is_dir()
-            else f"{store} is not there")
     elsewhere = elsewhere or f"start {who} with `--home` naming where it went"
     return (f"{what} (moved or deleted?): an engine kept its store there, and {who} makes "
             f"no new empty one in its place; put it back, or {elsewhere} (to start afresh "

@@ -299,6 +299,50 @@ def _next_box(fits: Callable[[Any], bool], then: Callable[[Any], None]) -> Answe
     return answer
 
 
+@dataclass
+class Shown:
+    """The main window `quit_once_shown` saw open, by its title, before it quit it."""
+
+    title: str = ""
+    stop: Callable[[], None] = lambda: None
+
+
+def quit_once_shown() -> Shown:
+    """Once the real start-up path (`bootstrap.main`) shows its main window, note its title
+    and quit it as File → Quit does; call `stop` after. Never hangs: the application is told
+    to quit after 20 s whatever happened."""
+    from app.gui.main_window import MainWindow
+    from app.gui.qt import QApplication, QTimer
+
+    shown = Shown()
+    done = False
+
+    def look() -> None:
+        if done:
+            return
+        windows = [w for w in QApplication.topLevelWidgets()
+                   if isinstance(w, MainWindow) and w.isVisible()]
+        if not windows:
+            QTimer.singleShot(20, look)
+            return
+        shown.title = windows[0].windowTitle()
+        windows[0].close_for_good()
+
+    failsafe = QTimer()
+    failsafe.setSingleShot(True)
+    failsafe.timeout.connect(QApplication.quit)
+    failsafe.start(20_000)
+
+    def stop() -> None:
+        nonlocal done
+        done = True
+        failsafe.stop()
+
+    shown.stop = stop
+    QTimer.singleShot(0, look)
+    return shown
+
+
 def click_row(qtbot: Any, table: Any, row: int, column: int = 0) -> None:
     """Click a table row (its first column unless told), as a person selects it."""
     from app.gui.qt import Qt

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.gui.conftest import answer_question
+from tests.gui.conftest import answer_question, quit_once_shown
 
 
 @pytest.mark.parametrize(("value", "words"), [
@@ -62,7 +62,7 @@ def test_the_window_started_at_login_makes_no_new_home_where_an_engine_kept_one(
     """`tickwork --minimized` (the login entry) on a data home an engine kept, moved or on a
     drive not mounted yet: nobody is there to see a new empty home made in its place (and a
     folder moved back then goes inside it), so a box says where it went, exit 1, nothing
-    made. Asked for by a person (no `--minimized`), a new home is made as ever."""
+    made. Opened by a person (no `--minimized`), the window asks first (below)."""
     from app.gui import bootstrap
     from app.store import kept_homes
 
@@ -79,3 +79,57 @@ def test_the_window_started_at_login_makes_no_new_home_where_an_engine_kept_one(
             "there, and Tickwork makes no new empty one in its place; put it back, or start "
             "Tickwork with `--home` naming where it went") in box.text, box.text
     assert not home.exists()
+
+
+def _kept_and_gone(tmp_path: Path) -> Path:
+    """A home an engine kept a store in, gone (moved, deleted, a drive not mounted)."""
+    from app.store import kept_homes
+
+    home = tmp_path / "drive" / "home"
+    kept_homes.note(home)
+    return home
+
+
+def test_a_person_opening_the_window_on_a_kept_home_gone_is_asked_and_can_quit(
+        qtbot: Any, qapp: Any, tmp_path: Path) -> None:
+    """The window opened by hand made a new empty home there without a word: "No tasks yet",
+    and on a drive not mounted yet the tasks made then went where the drive would hide them.
+    It asks now; Quit (the default) makes nothing."""
+    from app.gui import bootstrap
+
+    home = _kept_and_gone(tmp_path)
+    box = answer_question(qtbot, "Quit", screenshot="home_gone_question")
+    try:
+        code = bootstrap.main(["--home", str(home)])
+    finally:
+        qapp.setQuitOnLastWindowClosed(True)
+    assert code == 1 and box.done
+    assert box.title == "Tickwork's data is not there", box.title
+    assert box.text.startswith(f"The data home {home} is not there: moved or deleted, or on a "
+                               "drive not mounted yet? An engine kept its tasks there."), box.text
+    assert not (tmp_path / "drive").exists()
+
+
+@pytest.mark.parametrize("how", ["start-afresh", "--new-home"])
+def test_a_person_can_start_afresh_where_a_kept_home_was(qtbot: Any, qapp: Any,
+                                                          tmp_path: Path, how: str) -> None:
+    """Start afresh in the question, or `tickwork --new-home` (which the window ignored), opens
+    the window on a new, empty home there."""
+    from app.gui import bootstrap
+
+    home = _kept_and_gone(tmp_path)
+    box = answer_question(qtbot, "Start afresh") if how == "start-afresh" else None
+    shown = quit_once_shown()
+    try:
+        code = bootstrap.main(["--home", str(home), "--no-engine",
+                               *(["--new-home"] if how == "--new-home" else [])])
+    finally:
+        shown.stop()
+        qapp.setQuitOnLastWindowClosed(True)
+    assert code == 0 and shown.title == str(home), shown.title
+    assert (home / "tickwork.db").is_file()
+    if box is not None:
+        assert box.done
+    else:  # (no box was asked for: one would have blocked the window's opening)
+        assert not [w for w in qapp.topLevelWidgets() if w.isVisible()
+                    and w.windowTitle() == "Tickwork's data is not there"]
