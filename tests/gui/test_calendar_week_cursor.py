@@ -199,3 +199,38 @@ def test_a_read_landing_away_from_the_grid_is_not_announced(
     gui.wait_until(lambda: view.picked_line.text() == (
         "Selected: Sunday 29 November, 23:00, nothing ran"))
     assert heard[-1] == "Sunday 29 November, 23:00, reading…", heard
+
+
+def test_a_cell_a_long_run_crosses_says_it_goes_on_there(gui_factory: Any,
+                                                         utc_local_time: None) -> None:
+    """A run drawn from 13:50 to 15:10 crosses the 14:00 and 15:00 cells: each was said as
+    "nothing ran", the box across it unsaid; now each names it, with when it began."""
+    from app.store.models import RunRow
+
+    gui = gui_factory(engine=False)
+    task = gui.service.create_task({"name": "long backup", "timezone": "UTC", "action": {
+        "kind": "command", "argv": ["true"]}, "schedule": {"kind": "cron", "expr": "50 13 1 1 *"}},
+        now=NOW - timedelta(days=5))
+    at = NOW.replace(day=1, hour=13, minute=50)
+    with gui.store.write():
+        RunRow.insert(task=task.id, scheduled_for=at, attempt=1, trigger="schedule",
+                      status="succeeded", queued_at=at, started_at=at,
+                      finished_at=at + timedelta(minutes=80), exit_code=0).execute()
+    view, grid = _crons_shown(gui, "week", ())
+    grid.setFocus()
+    on = _keys(gui, view, grid)
+    on(Qt.Key.Key_Down)  # the cursor appears at now: Thursday 11:00
+    on(Qt.Key.Key_Left, 2)
+    assert on(Qt.Key.Key_Down, 2) == ("Tuesday 1 December, 13:00, 1 run (1 succeeded) · Enter "
+                                      "to open the run")
+    on(Qt.Key.Key_Down)  # into the cell: the run that starts in it
+    going = "going on from before: long backup (from 13:50) · Enter to open the run"
+    assert on(Qt.Key.Key_Down) == f"Tuesday 1 December, 14:00, {going}"
+    assert on(Qt.Key.Key_Down) == f"Tuesday 1 December, 15:00, {going}"
+    assert on(Qt.Key.Key_Down) == "Tuesday 1 December, 16:00, nothing ran"
+    on(Qt.Key.Key_Up)
+    gui.qtbot.keyClick(grid, Qt.Key.Key_Return)  # what a click on the box there does
+    gui.wait_until(lambda: gui.window.current_view() == RUNS)
+    assert view.picked is not None and view.picked.task_name == "long backup"
+    gui.wait_until(lambda: gui.window.runs_view.detail.run is not None)
+    assert gui.window.runs_view.detail.run.task_name == "long backup"

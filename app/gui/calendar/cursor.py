@@ -14,10 +14,12 @@ month's day cursor steps into a day.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from app.core.term_colours import FAINT_READABLE, readable
+from app.gui.calendar.model import Entry
 from app.gui.calendar.words import by_concern
 from app.gui.qt import QColor, Qt
 from app.gui.widgets import display
@@ -53,16 +55,27 @@ def step(cell: Cell, move: str, dates: list[date]) -> Cell:
     return cell.moved(days=len(dates) if move == "page down" else -len(dates))
 
 
-def cell_words(cell: Cell, runs: Counter[str], planned: int, past: bool) -> str:
+GOING_NAMED = 3  # boxes going on from an earlier hour named in a cell's words; the rest counted
+
+
+def cell_words(cell: Cell, runs: Counter[str], planned: int, past: bool,
+               going: Sequence[Entry] = ()) -> str:
     """A cell as a screen reader says it: its day and hour, then what starts in it, runs by
-    status (a failure first), then predictions; an empty one says that nothing ran (`past`:
-    its hour is over) or that nothing is scheduled."""
+    status (a failure first), then predictions, then the boxes drawn across it that began in
+    an earlier hour (`going`: a two-hour backup's second hour said nothing ran); an empty one
+    says that nothing ran (`past`: its hour is over) or that nothing is scheduled."""
     d = cell.day
     when = f"{d:%A} {d.day} {d:%B}, {cell.hour:02d}:00"
     total = sum(runs.values())
     said = ", ".join(f"{n:,} {display.status_words(s)}" for s, n in by_concern(runs))
     parts = [f"{total:,} run{'s' if total != 1 else ''} ({said})"] if total else []
     parts += [f"{planned:,} planned"] if planned else []
+    if going:
+        named = [f"{e.task_name} ({'planned ' if e.predicted else ''}from {display.clock(e.start)})"
+                 for e in going[:GOING_NAMED]]
+        more = len(going) - len(named)
+        parts.append("going on from before: " + ", ".join(named) + (
+            f" and {more:,} more" if more else ""))
     return f"{when}, {', '.join(parts) or ('nothing ran' if past else 'nothing scheduled')}"
 
 

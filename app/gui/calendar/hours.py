@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 
 from app.gui.calendar.cursor import MOVES, Cell, cell_words, cursor_colour, step
-from app.gui.calendar.data import day_start
+from app.gui.calendar.data import Entry, day_start
 from app.gui.calendar.paint import CalendarGrid, Hit
 from app.gui.calendar.words import opens
 from app.gui.qt import (
@@ -39,6 +39,8 @@ class HourGrid(CalendarGrid):
         self.keep_in_sight = False  # the keys took the cursor to another period: open there
         # what starts in each cell: runs by status, predictions as "planned"
         self.counts: defaultdict[Cell, Counter[str]] = defaultdict(Counter)
+        # the boxes drawn across a cell that began in an earlier hour, in time order
+        self.going: defaultdict[Cell, list[Entry]] = defaultdict(list)
 
     # -- geometry --------------------------------------------------------------------------
 
@@ -90,11 +92,14 @@ class HourGrid(CalendarGrid):
             return f"{d:%A} {d.day} {d:%B}, {cell.hour:02d}:00, reading…"
         counts = Counter(self.counts.get(cell, Counter()))
         planned = counts.pop("planned", 0)
-        words = cell_words(cell, counts, planned, over)
+        words = cell_words(cell, counts, planned, over, self.going.get(cell, ()))
         stops = self.cell_stops(cell)
         if len(stops) == 1 and stops[0].entry is not None:
             return f"{words} · Enter to {opens(stops[0].entry)}"
-        return f"{words} · Enter to open the list" if planned or counts or stops else words
+        if planned or counts or stops:
+            return f"{words} · Enter to open the list"
+        going = self.going.get(cell, [])
+        return f"{words} · Enter to {opens(going[0])}" if len(going) == 1 else words
 
     def start_cell(self) -> Cell:
         """Where the cursor starts: now, with today shown; else the first day, at the
@@ -173,7 +178,7 @@ class HourGrid(CalendarGrid):
 
     def _open(self, hit: Hit | None) -> None:
         """Enter: an entry's run or task, a block's list, else the cell's list at its hour
-        when anything starts in it."""
+        when anything starts in it, else the one box drawn across it."""
         assert self.cursor_cell is not None
         cell = self.cursor_cell
         if hit is not None and hit.entry is not None:
@@ -182,6 +187,8 @@ class HourGrid(CalendarGrid):
             self.day_list_requested.emit(hit.start or hit.day)
         elif sum(self.counts.get(cell, Counter()).values()):
             self.day_list_requested.emit(day_start(cell.day) + timedelta(hours=cell.hour))
+        elif len(going := self.going.get(cell, [])) == 1:  # the one box across it, as a click
+            self.entry_activated.emit(going[0])
 
     def _paint_cursor(self, p: QPainter, frame: bool) -> None:
         """The cursor's cell: tinted under the boxes, framed over them (thicker with

@@ -18,6 +18,7 @@ A one-shot task's prediction can be dragged to another time or day, in 15-minute
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 
@@ -81,6 +82,7 @@ class TimeGrid(HourGrid):
         self.hits = []
         self.aggregates = []
         self.counts = defaultdict(Counter)
+        self.going = defaultdict(list)
         if self.data is None:
             return
         lanes = self.max_lanes()
@@ -120,6 +122,9 @@ class TimeGrid(HourGrid):
                         continue
                     y0 = 24 * HOUR_PX - MIN_BLOCK  # just before midnight: drawn above it
                 blocks.append((y0, min(y1, nxt * HOUR_PX), entry))
+                ends = min(self.y_of(entry.end, d), nxt * HOUR_PX)  # (not the box's least)
+                for later in range(hour + 1, math.ceil(ends / HOUR_PX)):
+                    self.going[Cell(d, later)].append(entry)  # (said in the cells it crosses)
             cluster: list[tuple[float, float, Entry]] = []
             end = -1.0
             for block in blocks:
