@@ -9,19 +9,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from app import preflight
 from app.core import references
 from app.core.edits import Opened, changed_spec, next_fire
-from app.core.errors import StoreError, ValidationError
-from app.core.run import Run
-from app.core.task import FINISHED_STATUSES, Task, TaskSpec
+from app.core.errors import StoreError
+from app.core.task import Task, TaskSpec
 from app.secrets import Keyring
+from app.service_runs import RunOperations
 from app.service_secrets import Values
 from app.service_transfer import NONE, TransferOperations
-from app.store import bell, connection, runs, task_queries, tasks
+from app.store import bell, connection, task_queries, tasks
 from app.store.database import Store
 
 # the audit and the engine lock are imported where used: a command that reads needs neither
@@ -61,9 +61,10 @@ def _audited(spec: TaskSpec, created: datetime | None) -> dict[str, Any]:
     return data
 
 
-class Service(TransferOperations):
+class Service(RunOperations, TransferOperations):
     """Operations over one open store, on behalf of one actor (gui, cli or engine); its
-    secrets' in app/service_secrets.py, its export and import in app/service_transfer.py."""
+    runs' in app/service_runs.py, its secrets' in app/service_secrets.py, its export and
+    import in app/service_transfer.py."""
 
     def __init__(self, store: Store, actor: str) -> None:
         if actor not in ACTORS:
@@ -104,6 +105,9 @@ class Service(TransferOperations):
 
     def _created(self, ids: frozenset[int]) -> None:
         self._announce(Change(tasks=ids))
+
+    def _runs_changed(self, run_ids: frozenset[int], task_ids: frozenset[int]) -> None:
+        self._announce(Change(runs=run_ids, tasks=task_ids))
 
     def _audit(self, action: str, target: str | None, before: Any, after: Any,
                now: datetime) -> None:
@@ -307,78 +311,6 @@ class Service(TransferOperations):
         if changed:
             self._announce(Change(tasks=frozenset(changed)))
         return out, changed
-
-    # -- runs ------------------------------------------------------------------------------
-
-    def run_now(self, ref: int | str, now: datetime | None = None) -> Run:
-        """Queue a manual run; the engine (in this process or another) starts it."""
-        now = _now(now)
-        with self.store.write():
-            task = tasks.runnable(ref)
-            run_id = None
-            while run_id is None:  # two manual runs in one microsecond: take the next one
-                run_id = runs.insert(task.id, now, status="queued", trigger="manual", now=now)
-                now += timedelta(microseconds=1)
-            self._audit("task.run_now", task.name, None, {"run_id": run_id}, now)
-            run = runs.get(run_id)
-        self._announce(Change(runs=frozenset({run_id}), tasks=frozenset({task.id})))
-        return run
-
-    def cancel_run(self, run_id: int, now: datetime | None = None) -> Run:
-        """Cancel a run. One no engine has taken yet ends at once; one an engine holds is
-        asked to stop, and that engine records how it ended."""
-        from app.store.lock import engine_lock
-
-        now = _now(now)
-        with self.store.write():
-            run = runs.get(run_id)
-            if run.status in FINISHED_STATUSES:
-                raise ValidationError("run", f"run {run_id} already finished ({run.status})")
-            engine = runs.engine_of(run_id)
-            engine_alive = engine_lock(self.store.home, self.store.url).holder() is not None
-            if engine is not None and engine_alive:
-                runs.request_cancel(run_id)
-            else:
-                runs.cancel(run_id, now, f"cancelled by {self.actor}")
-            self._audit("run.cancel", f"{run.task_name}#{run_id}", {"status": run.status},
-                        None, now)
-            run = runs.get(run_id)
-        self._announce(Change(runs=frozenset({run_id}), tasks=frozenset({run.task_id})))
-        return run
-
-    def get_run(self, run_id: int) -> Run:
-        with self.store.read():
-            return runs.get(run_id)
-
-    def follower_of(self, run_id: int, trigger: str = "retry") -> Run | None:
-        with self.store.read():  # its retry or fallback, claimed in the commit that ended it
-            return runs.follower_of(run_id, trigger)
-
-    def list_runs(self, offset: int = 0, limit: int = 100, task: int | str | None = None,
-                  status: str | None = None, since: datetime | None = None,
-                  until: datetime | None = None) -> list[Run]:
-        with self.store.read():
-            task_id = task_queries.id_of(task) if task is not None else None
-            return runs.page(offset, limit, task_id=task_id, status=status, since=since,
-                             until=until)
-
-    def count_runs(self, task: int | str | None = None, status: str | None = None,
-                   since: datetime | None = None, until: datetime | None = None) -> int:
-        with self.store.read():
-            task_id = task_queries.id_of(task) if task is not None else None
-            return runs.count(task_id=task_id, status=status, since=since, until=until)
-
-    def run_samples(self, run_id: int) -> list[tuple[datetime, float, float]]:
-        """A run's resource samples: (time, CPU %, resident MiB), oldest first."""
-        from app.store import metric_samples
-
-        with self.store.read():
-            return metric_samples.run_samples(run_id)
-
-    def run_output(self, run_id: int, after_seq: int = -1) -> list[tuple[int, str, str]]:
-        with self.store.read():
-            runs.get(run_id)
-            return runs.output(run_id, after_seq)
 
     # -- audit -----------------------------------------------------------------------------
 

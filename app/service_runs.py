@@ -1,0 +1,99 @@
+"""The Service's runs: manual runs queued (Run now, Re-run, `tickwork task run`), a cancel
+asked, and the run ledger read for the views and the CLI.
+
+A manual run is a `queued` row no engine has taken; the engine in this process hears of it
+from the change announced (`_runs_changed`), one in another process from the home's bell
+(app/store/bell.py), and starts it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from app.core.errors import ValidationError
+from app.core.run import Run
+from app.core.task import FINISHED_STATUSES
+from app.store import runs, task_queries, tasks
+from app.store.database import Store
+
+
+class RunOperations:
+    store: Store
+    actor: str
+
+    def _audit_all(self, events: list[tuple[str, str | None, Any, Any]], now: datetime) -> None:
+        raise NotImplementedError  # (the Service's)
+
+    def _runs_changed(self, run_ids: frozenset[int], task_ids: frozenset[int]) -> None:
+        raise NotImplementedError  # (the Service's: said to its listeners, the engine rung)
+
+    def run_now(self, ref: int | str, now: datetime | None = None) -> Run:
+        """Queue a manual run; the engine (in this process or another) starts it."""
+        now = now if now is not None else datetime.now(UTC)
+        with self.store.write():
+            task = tasks.runnable(ref)
+            run_id = None
+            while run_id is None:  # two manual runs in one microsecond: take the next one
+                run_id = runs.insert(task.id, now, status="queued", trigger="manual", now=now)
+                now += timedelta(microseconds=1)
+            self._audit_all([("task.run_now", task.name, None, {"run_id": run_id})], now)
+            run = runs.get(run_id)
+        self._runs_changed(frozenset({run_id}), frozenset({task.id}))
+        return run
+
+    def cancel_run(self, run_id: int, now: datetime | None = None) -> Run:
+        """Cancel a run. One no engine has taken yet ends at once; one an engine holds is
+        asked to stop, and that engine records how it ended."""
+        from app.store.lock import engine_lock
+
+        now = now if now is not None else datetime.now(UTC)
+        with self.store.write():
+            run = runs.get(run_id)
+            if run.status in FINISHED_STATUSES:
+                raise ValidationError("run", f"run {run_id} already finished ({run.status})")
+            engine = runs.engine_of(run_id)
+            engine_alive = engine_lock(self.store.home, self.store.url).holder() is not None
+            if engine is not None and engine_alive:
+                runs.request_cancel(run_id)
+            else:
+                runs.cancel(run_id, now, f"cancelled by {self.actor}")
+            self._audit_all([("run.cancel", f"{run.task_name}#{run_id}",
+                              {"status": run.status}, None)], now)
+            run = runs.get(run_id)
+        self._runs_changed(frozenset({run_id}), frozenset({run.task_id}))
+        return run
+
+    def get_run(self, run_id: int) -> Run:
+        with self.store.read():
+            return runs.get(run_id)
+
+    def follower_of(self, run_id: int, trigger: str = "retry") -> Run | None:
+        with self.store.read():  # its retry or fallback, claimed in the commit that ended it
+            return runs.follower_of(run_id, trigger)
+
+    def list_runs(self, offset: int = 0, limit: int = 100, task: int | str | None = None,
+                  status: str | None = None, since: datetime | None = None,
+                  until: datetime | None = None) -> list[Run]:
+        with self.store.read():
+            task_id = task_queries.id_of(task) if task is not None else None
+            return runs.page(offset, limit, task_id=task_id, status=status, since=since,
+                             until=until)
+
+    def count_runs(self, task: int | str | None = None, status: str | None = None,
+                   since: datetime | None = None, until: datetime | None = None) -> int:
+        with self.store.read():
+            task_id = task_queries.id_of(task) if task is not None else None
+            return runs.count(task_id=task_id, status=status, since=since, until=until)
+
+    def run_samples(self, run_id: int) -> list[tuple[datetime, float, float]]:
+        """A run's resource samples: (time, CPU %, resident MiB), oldest first."""
+        from app.store import metric_samples
+
+        with self.store.read():
+            return metric_samples.run_samples(run_id)
+
+    def run_output(self, run_id: int, after_seq: int = -1) -> list[tuple[int, str, str]]:
+        with self.store.read():
+            runs.get(run_id)
+            return runs.output(run_id, after_seq)
