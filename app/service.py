@@ -283,11 +283,12 @@ class Service(RunOperations, TransferOperations):
                     raise
                 rows.setdefault(int(row.id), row)
             going = frozenset(str(row.name) for row in rows.values())
-            found: dict[int, Task | None] = {i: _readable(i) for i in rows}
-            for task in found.values():
+            read = task_queries.read_together(list(rows))
+            found = {i: read[i] if i in read else _readable(i) for i in rows}
+            for task in [] if force else found.values():
                 refusal = None if task is None else task_queries.in_use(task.id, task.name,
                                                                         going)
-                if refusal is not None and not force:
+                if refusal is not None:
                     raise refusal
             linked = [tasks.get(i) for i in sorted(set().union(
                 *(task_queries.linked_ids(i) for i in rows)) - set(rows))]

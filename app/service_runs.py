@@ -43,8 +43,10 @@ class RunOperations:
         now = now if now is not None else datetime.now(UTC)
         queued: list[tuple[int, int, str]] = []  # (run id, task id, task name)
         with self.store.write():
-            for ref in refs:
-                task = tasks.runnable(ref)
+            ids = [int(tasks.find_row(ref).id) for ref in refs]  # (one not found: as named)
+            read = task_queries.read_together(list(dict.fromkeys(ids)))
+            for task_id in ids:
+                task = tasks.runnable(read.get(task_id) or task_id)
                 at, run_id = now, None
                 while run_id is None:  # two manual runs in one microsecond: take the next one
                     run_id = runs.insert(task.id, at, status="queued", trigger="manual", now=at)
