@@ -272,9 +272,9 @@ class TaskActions(QObject):
     # -- on the selected tasks (their operations: operations.py) ---------------------------
 
     def run_selected(self) -> None:
-        ids = [t.id for t in self._selected()]
-        if ids:
-            self.operations.run_tasks(ids)
+        tasks = self._selected()
+        if tasks:
+            self.operations.run_tasks([t.id for t in tasks], {t.id: t.name for t in tasks})
 
     def toggle_pause(self) -> None:
         tasks = self._selected()
