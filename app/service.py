@@ -7,21 +7,21 @@ process and every GUI view refresh what it touched (Anki's operation pattern).""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from app import preflight
 from app.core import references
 from app.core.edits import Opened, changed_spec, next_fire
-from app.core.errors import StoreError, ValidationError
-from app.core.run import Run
-from app.core.task import FINISHED_STATUSES, Task, TaskSpec
+from app.core.errors import NotFoundError, StoreError
+from app.core.task import Task, TaskSpec
 from app.secrets import Keyring
+from app.service_runs import RunOperations
 from app.service_secrets import Values
 from app.service_transfer import NONE, TransferOperations
-from app.store import bell, connection, runs, task_queries, tasks
+from app.store import bell, connection, task_queries, tasks
 from app.store.database import Store
 
 # the audit and the engine lock are imported where used: a command that reads needs neither
@@ -50,6 +50,14 @@ def _now(now: datetime | None) -> datetime:
     return now if now is not None else datetime.now(UTC)
 
 
+def _readable(task_id: int) -> Task | None:
+    """A task as read, or None when this version cannot read it (to delete it as stored)."""
+    try:
+        return tasks.get(task_id)
+    except StoreError:
+        return None
+
+
 def _audited(spec: TaskSpec, created: datetime | None) -> dict[str, Any]:
     """A task as its audit event records it: its spec and, for an interval or calendar
     schedule with no start, the moment it counts from (its creation, "anchor"), which names
@@ -61,9 +69,10 @@ def _audited(spec: TaskSpec, created: datetime | None) -> dict[str, Any]:
     return data
 
 
-class Service(TransferOperations):
+class Service(RunOperations, TransferOperations):
     """Operations over one open store, on behalf of one actor (gui, cli or engine); its
-    secrets' in app/service_secrets.py, its export and import in app/service_transfer.py."""
+    runs' in app/service_runs.py, its secrets' in app/service_secrets.py, its export and
+    import in app/service_transfer.py."""
 
     def __init__(self, store: Store, actor: str) -> None:
         if actor not in ACTORS:
@@ -104,6 +113,9 @@ class Service(TransferOperations):
 
     def _created(self, ids: frozenset[int]) -> None:
         self._announce(Change(tasks=ids))
+
+    def _runs_changed(self, run_ids: frozenset[int], task_ids: frozenset[int]) -> None:
+        self._announce(Change(runs=run_ids, tasks=task_ids))
 
     def _audit(self, action: str, target: str | None, before: Any, after: Any,
                now: datetime) -> None:
@@ -248,30 +260,55 @@ class Service(TransferOperations):
         forced (an engine then cancels its runs and stops their processes; the tasks that
         lose their links to it are audited as changed). A task this version cannot read
         (left out of every load, app/store/tasks.py) is deleted as it is stored."""
+        self.delete_many([ref], force=force, now=now)
+
+    def delete_many(self, refs: Sequence[int | str], *, force: bool = False,
+                    missing_ok: bool = False, now: datetime | None = None
+                    ) -> list[tuple[int, str]]:
+        """Delete these tasks as `delete_task` does, in one commit (the window's Delete on
+        200 selected took a commit each, seconds); each deleted task audited as it was, each
+        task left that loses links to them once, as it was and is. All or none: one that
+        runs or that a task not deleted with it needs refuses them all unless forced, named;
+        one not found refuses them all too, unless `missing_ok` (the window's: deleted
+        elsewhere meanwhile), when it is passed over. The ids and names deleted."""
         now = _now(now)
-        linked: list[Task] = []
         with self.store.write():
-            row = tasks.find_row(ref)
-            try:
-                task: Task | None = tasks.get(row.id)
-            except StoreError:
-                task = None
-            if task is not None:
-                refusal = task_queries.in_use(task.id, task.name)
-                if refusal is not None and not force:
+            rows: dict[int, Any] = {}  # id -> its row (a task named twice is deleted once)
+            for ref in refs:
+                try:
+                    row = tasks.find_row(ref)
+                except NotFoundError:
+                    if missing_ok:
+                        continue
+                    raise
+                rows.setdefault(int(row.id), row)
+            going = frozenset(str(row.name) for row in rows.values())
+            read = task_queries.read_together(list(rows))
+            found = {i: read[i] if i in read else _readable(i) for i in rows}
+            for task in [] if force else found.values():
+                refusal = None if task is None else task_queries.in_use(task.id, task.name,
+                                                                        going)
+                if refusal is not None:
                     raise refusal
-                linked = [tasks.get(i) for i in sorted(task_queries.linked_ids(task.id))]
-            tasks.delete(row.id)
-            self._audit("task.delete", row.name,
-                        _audited(task.spec, task.created_at) if task is not None
-                        else {"name": row.name}, None, now)
+            linked = [tasks.get(i) for i in sorted(set().union(
+                *(task_queries.linked_ids(i) for i in rows)) - set(rows))]
+            events: list[tuple[str, str | None, Any, Any]] = []
+            for task_id, row in rows.items():
+                tasks.delete(task_id)
+                task = found[task_id]
+                events.append(("task.delete", row.name, {"name": row.name} if task is None
+                               else _audited(task.spec, task.created_at), None))
             for was in linked:
-                self._audit("task.update", was.name, _audited(was.spec, was.created_at),
-                            _audited(tasks.get(was.id).spec, was.created_at), now)
-        self._announce(Change(tasks=frozenset(t.id for t in linked),
-                              deleted_tasks=frozenset({row.id})))
-        if task is not None:
-            self.forget_own_secrets(task.spec, None, now)
+                events.append(("task.update", was.name, _audited(was.spec, was.created_at),
+                               _audited(tasks.get(was.id).spec, was.created_at)))
+            self._audit_all(events, now)
+        if rows:
+            self._announce(Change(tasks=frozenset(t.id for t in linked),
+                                  deleted_tasks=frozenset(rows)))
+        for task in found.values():
+            if task is not None:
+                self.forget_own_secrets(task.spec, None, now)
+        return [(i, str(row.name)) for i, row in rows.items()]
 
     def set_enabled(self, ref: int | str, enabled: bool, now: datetime | None = None) -> Task:
         """Pause (disable) or resume (enable) a task."""
@@ -307,78 +344,6 @@ class Service(TransferOperations):
         if changed:
             self._announce(Change(tasks=frozenset(changed)))
         return out, changed
-
-    # -- runs ------------------------------------------------------------------------------
-
-    def run_now(self, ref: int | str, now: datetime | None = None) -> Run:
-        """Queue a manual run; the engine (in this process or another) starts it."""
-        now = _now(now)
-        with self.store.write():
-            task = tasks.runnable(ref)
-            run_id = None
-            while run_id is None:  # two manual runs in one microsecond: take the next one
-                run_id = runs.insert(task.id, now, status="queued", trigger="manual", now=now)
-                now += timedelta(microseconds=1)
-            self._audit("task.run_now", task.name, None, {"run_id": run_id}, now)
-            run = runs.get(run_id)
-        self._announce(Change(runs=frozenset({run_id}), tasks=frozenset({task.id})))
-        return run
-
-    def cancel_run(self, run_id: int, now: datetime | None = None) -> Run:
-        """Cancel a run. One no engine has taken yet ends at once; one an engine holds is
-        asked to stop, and that engine records how it ended."""
-        from app.store.lock import engine_lock
-
-        now = _now(now)
-        with self.store.write():
-            run = runs.get(run_id)
-            if run.status in FINISHED_STATUSES:
-                raise ValidationError("run", f"run {run_id} already finished ({run.status})")
-            engine = runs.engine_of(run_id)
-            engine_alive = engine_lock(self.store.home, self.store.url).holder() is not None
-            if engine is not None and engine_alive:
-                runs.request_cancel(run_id)
-            else:
-                runs.cancel(run_id, now, f"cancelled by {self.actor}")
-            self._audit("run.cancel", f"{run.task_name}#{run_id}", {"status": run.status},
-                        None, now)
-            run = runs.get(run_id)
-        self._announce(Change(runs=frozenset({run_id}), tasks=frozenset({run.task_id})))
-        return run
-
-    def get_run(self, run_id: int) -> Run:
-        with self.store.read():
-            return runs.get(run_id)
-
-    def follower_of(self, run_id: int, trigger: str = "retry") -> Run | None:
-        with self.store.read():  # its retry or fallback, claimed in the commit that ended it
-            return runs.follower_of(run_id, trigger)
-
-    def list_runs(self, offset: int = 0, limit: int = 100, task: int | str | None = None,
-                  status: str | None = None, since: datetime | None = None,
-                  until: datetime | None = None) -> list[Run]:
-        with self.store.read():
-            task_id = task_queries.id_of(task) if task is not None else None
-            return runs.page(offset, limit, task_id=task_id, status=status, since=since,
-                             until=until)
-
-    def count_runs(self, task: int | str | None = None, status: str | None = None,
-                   since: datetime | None = None, until: datetime | None = None) -> int:
-        with self.store.read():
-            task_id = task_queries.id_of(task) if task is not None else None
-            return runs.count(task_id=task_id, status=status, since=since, until=until)
-
-    def run_samples(self, run_id: int) -> list[tuple[datetime, float, float]]:
-        """A run's resource samples: (time, CPU %, resident MiB), oldest first."""
-        from app.store import metric_samples
-
-        with self.store.read():
-            return metric_samples.run_samples(run_id)
-
-    def run_output(self, run_id: int, after_seq: int = -1) -> list[tuple[int, str, str]]:
-        with self.store.read():
-            runs.get(run_id)
-            return runs.output(run_id, after_seq)
 
     # -- audit -----------------------------------------------------------------------------
 

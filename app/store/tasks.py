@@ -222,10 +222,10 @@ def get(ref: int | str) -> Task:
                          f"({exc}); `tickwork task delete {row.id}` deletes it") from None
 
 
-def runnable(ref: int | str) -> Task:
-    """`get`, for a run: refused when the engine would leave the task out (a time zone this
-    machine's zone data lacks), for a manual run of it stood `queued` for good."""
-    task = get(ref)
+def runnable(ref: int | str | Task) -> Task:
+    """`get` (or a task read already), for a run: refused when the engine would leave the task
+    out (a time zone this machine's zone data lacks): a manual run of it stood `queued`."""
+    task = ref if isinstance(ref, Task) else get(ref)
     try:
         parse_timezone(task.spec.timezone, "tz")
     except ValidationError as exc:

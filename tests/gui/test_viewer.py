@@ -33,7 +33,7 @@ def test_viewer_of_another_engine_then_takes_over(gui_factory: Any, home: Path, 
         gui.wait_until(lambda: any(r.task.name == "from-cli"
                                    for r in gui.window.tasks_model.rows))
         # this window still edits through the store; the holder's engine would run it
-        gui.window.task_ops.run_tasks([gui.service.get_task("from-cli").id])
+        gui.window.task_ops.operations.run_tasks([gui.service.get_task("from-cli").id])
         gui.wait_until(lambda: said(gui.window) == (
             "Queued 1 run: from-cli (the other engine starts it)"))  # short: beside the label
         gui.window.show_view(RUNS)
@@ -59,7 +59,7 @@ def test_a_viewer_tails_the_output_of_another_engines_run(gui_factory: Any, home
         assert gui.session.mode == "standby"
         gui.service.create_task(command_task(
             "Ticker", ["sh", "-c", "for i in $(seq 0 24); do echo tick $i; sleep 0.2; done"]))
-        gui.window.task_ops.run_tasks([gui.service.get_task("Ticker").id])
+        gui.window.task_ops.operations.run_tasks([gui.service.get_task("Ticker").id])
         qtbot.keyClick(gui.window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
         table = gui.window.runs_view.table
         gui.wait_until(lambda: gui.window.runs_model.rowCount() == 1

@@ -28,7 +28,7 @@ def _failures(gui: Gui, run_id: int) -> int:
 def _fail_once(gui: Gui) -> int:
     """A failing task run by the other engine, told in this window's bell; its run id."""
     gui.service.create_task(command_task("breaks", ["sh", "-c", "exit 3"]))
-    gui.window.task_ops.run_tasks([gui.service.get_task("breaks").id])
+    gui.window.task_ops.operations.run_tasks([gui.service.get_task("breaks").id])
     gui.wait_until(lambda: gui.service.count_runs(task="breaks") == 1, 10)
     run_id = gui.service.list_runs(task="breaks")[0].id
     gui.wait_until(lambda: _failures(gui, run_id), 20)

@@ -1,7 +1,8 @@
 """What the user can do to tasks: the QActions the toolbar, menus, context menu and tray
-share, and the operations behind them. Every operation calls the service off the GUI
-thread (so it is validated and audited as from the CLI); its result shows in the status
-bar, its error inline or in a message.
+share, and what they act on. Run now, Pause and Delete hand the selected tasks to
+`TaskOperations` (operations.py), which calls the service; editing, import and export call
+it here. Every call is off the GUI thread (so it is validated and audited as from the CLI);
+its result shows in the status bar, its error inline or in a message.
 
 The actions act on what the view in front has selected (`follow`): the selected rows in
 Tasks, the selected run's task in Runs, the selected node in Graph, the clicked entry's
@@ -12,7 +13,6 @@ read again, so Pause turns into Resume at once, not one click later.
 Signals:
     message(str): one line for the status bar.
     show_runs_requested(int, str): show the runs of this task (id, name).
-    runs_started(list): Run now (or Re-run) started these runs.
     task_saved(int): a task was created or edited from the editor (select it).
 """
 
@@ -36,13 +36,12 @@ from app.gui.qt import (
     Signal,
 )
 from app.gui.session import Session
-from app.gui.tasks import reads
 from app.gui.tasks.import_preview import CRONTAB, SYSTEMD, ImportPreview
+from app.gui.tasks.operations import TaskOperations
 from app.gui.tasks.secrets_needed import import_export, import_words
 from app.gui.tasks.view import TasksView
 from app.gui.widgets import file_choice, icons
 from app.gui.widgets.display import plural
-from app.gui.widgets.question import Confirm, ask
 from app.service import Change
 from app.transfer import ImportReport
 
@@ -61,7 +60,6 @@ class Selection(Protocol):
 class TaskActions(QObject):
     message = Signal(str)
     show_runs_requested = Signal(int, str)
-    runs_started = Signal(list)
     task_saved = Signal(int)
 
     def __init__(self, session: Session, window: QWidget) -> None:
@@ -73,7 +71,7 @@ class TaskActions(QObject):
         self._fresh: dict[int, Task] = {}  # selected tasks as read after the last change
         self._gone: set[int] = set()  # selected tasks the store no longer has
         self._reading: tuple[int, ...] | None = None
-        self.confirm: Confirm = ask(window)
+        self.operations = TaskOperations(session, window)  # (Run now, Pause, Delete)
         self.editor: TaskEditor | None = None
 
         def make(text: str, icon: str | None,
@@ -103,9 +101,10 @@ class TaskActions(QObject):
                            self.delete_selected, "Delete the selected tasks (Del)")
         self.show_runs = make("S&how runs", "runs", "Ctrl+R", self.show_runs_of_selected,
                               "Show the runs of the selected task (Ctrl+R)")
-        self.pause_all = make("P&ause all tasks", None, None, lambda: self.set_all(False),
+        ops = self.operations
+        self.pause_all = make("P&ause all tasks", None, None, lambda: ops.set_all(False),
                               "Pause every task")
-        self.resume_all = make("Resu&me all tasks", None, None, lambda: self.set_all(True),
+        self.resume_all = make("Resu&me all tasks", None, None, lambda: ops.set_all(True),
                                "Resume every task")
         self.import_ = make("&Import tasks…", None, None, self.import_tasks,
                             "Create tasks from an export file")
@@ -270,93 +269,30 @@ class TaskActions(QObject):
         self.message.emit(f"{verb} task “{task.name}”.")
         self.task_saved.emit(task.id)
 
-    # -- operations ------------------------------------------------------------------------
+    # -- on the selected tasks (their operations: operations.py) ---------------------------
 
     def run_selected(self) -> None:
-        ids = [t.id for t in self._selected()]
-        if ids:
-            self.run_tasks(ids)
-
-    def run_tasks(self, ids: list[int]) -> None:
-        service = self.session.service
-        self.session.background.run(lambda: [service.run_now(i) for i in ids],
-                                    self.runs_started.emit, owner=self,
-                                    title="Cannot run the task")
+        tasks = self._selected()
+        if tasks:
+            self.operations.run_tasks([t.id for t in tasks], {t.id: t.name for t in tasks})
 
     def toggle_pause(self) -> None:
         tasks = self._selected()
-        if not tasks:
-            return
-        enable = not any(t.spec.enabled for t in tasks)
-        more = self._unlisted()
-        self.set_enabled([t.id for t in tasks], enable, f" listed; {more:,} more not listed "
-                         "yet were left as they are" if more else "")
-
-    def set_enabled(self, ids: list[int], enabled: bool, left: str = "") -> None:
-        service = self.session.service
-        verb = "Resumed" if enabled else "Paused"
-        self.session.background.run(
-            lambda: service.set_enabled_many(list(ids), enabled),
-            lambda tasks: self.message.emit(f"{verb} {plural(len(tasks), 'task')}{left}."),
-            owner=self, title="Cannot change the task")
-
-    def set_all(self, enabled: bool) -> None:
-        service = self.session.service
-        verb = "Resumed" if enabled else "Paused"
-        self.session.background.run(lambda: service.set_all_enabled(enabled),
-                                    lambda n: self.message.emit(f"{verb} {plural(n, 'task')}."),
-                                    owner=self, title="Cannot change the tasks")
+        if tasks:
+            self.operations.set_enabled([t.id for t in tasks],
+                                        not any(t.spec.enabled for t in tasks), self._unlisted())
 
     def delete_selected(self) -> None:
         tasks = self._selected()
-        if not tasks:
-            return
-        ids = [t.id for t in tasks]
-        service = self.session.service
-        self.session.background.run(lambda: reads.in_use(service, ids),
-                                    lambda reasons: self._confirm_delete(tasks, reasons),
-                                    owner=self, title="Cannot delete the task")
-
-    def _confirm_delete(self, tasks: list[Task], reasons: list[str]) -> None:
-        """One question, with what deleting also does (runs cancelled, dependencies and
-        fallbacks removed) when the tasks run or others need them."""
-        names = ", ".join(f"“{t.name}”" for t in tasks[:5]) + ("…" if len(tasks) > 5 else "")
-        title = "Delete task" if len(tasks) == 1 else f"Delete {plural(len(tasks), 'task')}"
-        text = (f"Delete {names} and {'its' if len(tasks) == 1 else 'their'} run history? "
-                "This cannot be undone.")
-        if more := self._unlisted():  # Ctrl+A: the rows listed only
-            text += (f"\n\nOnly the {plural(len(tasks), 'task')} listed so far are selected:"
-                     f" {more:,} more not listed yet are left as they are.")
-        if reasons:
-            text += "\n\n" + ".\n".join(reasons) + "."
-        if self.confirm(title, text, "Delete anyway" if reasons else title):
-            # asked once: the tasks go together, whatever links them to one another
-            self.delete_tasks(tasks)
-
-    def delete_tasks(self, tasks: list[Task]) -> None:
-        """Delete these tasks, asked already: with their runs, and the links others have to
-        them (a task gone meanwhile is skipped, and not counted)."""
-        service = self.session.service
-
-        def work() -> list[str]:
-            deleted: list[str] = []
-            for task in tasks:
-                with contextlib.suppress(NotFoundError):  # gone meanwhile: nothing to do
-                    service.delete_task(task.id, force=True)
-                    deleted.append(task.name)
-            return deleted
-
-        def said(deleted: list[str]) -> None:
-            what = f"“{deleted[0]}”" if len(deleted) == 1 else plural(len(deleted), "task")
-            self.message.emit(f"Deleted {what}." if deleted else "Nothing to delete: "
-                              "the tasks were deleted meanwhile.")
-
-        self.session.background.run(work, said, owner=self, title="Cannot delete the task")
+        if tasks:
+            self.operations.delete(tasks, self._unlisted())
 
     def show_runs_of_selected(self) -> None:
         tasks = self._selected()
         if len(tasks) == 1:
             self.show_runs_requested.emit(tasks[0].id, tasks[0].name)
+
+    # -- import and export -----------------------------------------------------------------
 
     def import_tasks(self) -> None:
         self.file_dialog = file_choice.choose(

@@ -1,0 +1,124 @@
+"""What Run now, Pause / Resume and Delete do to the tasks they are given. The service is
+called once for them all, off the GUI thread (validated and audited as from the CLI): one
+commit, each task audited as on its own, all or none — a commit each took seconds for 200
+selected. The status bar says what was done; a refusal names the task and is said as every
+operation's error is. Delete asks first.
+
+`TaskActions` (actions.py) decides which tasks (the selection in the view in front) and
+hands them here; the main window hands single tasks here too (Re-run, a notification's
+Retry, the table's check box, the tray's Pause all). `unlisted`: how many tasks Ctrl+A left
+out in a long list (only the rows listed so far are selected), which the words say.
+
+Signals:
+    message(str): one line for the status bar.
+    runs_started(list): Run now (or Re-run, Retry) started these runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from app.core.errors import NotFoundError, TickworkError
+from app.core.task import Task
+from app.gui.background import describe_error
+from app.gui.qt import QObject, QWidget, Signal
+from app.gui.session import Session
+from app.gui.tasks import reads
+from app.gui.widgets.display import plural
+from app.gui.widgets.question import Confirm, ask
+from app.store.integrity import StoreGone
+
+REASONS_SHOWN = 5  # why deleting needs "Delete anyway": the reasons a question lists
+
+
+class TaskOperations(QObject):
+    message = Signal(str)
+    runs_started = Signal(list)
+
+    def __init__(self, session: Session, window: QWidget) -> None:
+        super().__init__(window)
+        self.session = session
+        self.confirm: Confirm = ask(window)
+
+    def run_tasks(self, ids: list[int], names: Mapping[int, str] | None = None) -> None:
+        """Start a run of each of these tasks, in one commit: one that cannot run (deleted
+        meanwhile, a zone this machine lacks) starts none, and is named (`names`: the
+        tasks' names, where known)."""
+        service = self.session.service
+        background = self.session.background
+        title = "Cannot run the task" if len(ids) == 1 else "Cannot run the tasks"
+        named = names or {}
+
+        def failed(error: BaseException) -> None:
+            if not isinstance(error, TickworkError) or isinstance(error, StoreGone):
+                background.report(title, error)  # (a bug, or the store away: as ever)
+                return
+            ref = error.ref if isinstance(error, NotFoundError) else None
+            words = (f"“{named[ref]}” was deleted meanwhile" if isinstance(ref, int)
+                     and ref in named else describe_error(error))
+            if len(ids) > 1:
+                words += f"; none of the {len(ids):,} tasks was run"
+            background.report(title, TickworkError(words))
+
+        background.run(lambda: service.run_now_many(ids), self.runs_started.emit, failed,
+                       owner=self, title=title)
+
+    def set_enabled(self, ids: list[int], enabled: bool, unlisted: int = 0) -> None:
+        service = self.session.service
+        verb = "Resumed" if enabled else "Paused"
+        left = (f" listed; {unlisted:,} more not listed yet were left as they are" if unlisted
+                else "")
+        self.session.background.run(
+            lambda: service.set_enabled_many(list(ids), enabled),
+            lambda tasks: self.message.emit(f"{verb} {plural(len(tasks), 'task')}{left}."),
+            owner=self, title="Cannot change the task")
+
+    def set_all(self, enabled: bool) -> None:
+        service = self.session.service
+        verb = "Resumed" if enabled else "Paused"
+        self.session.background.run(lambda: service.set_all_enabled(enabled),
+                                    lambda n: self.message.emit(f"{verb} {plural(n, 'task')}."),
+                                    owner=self, title="Cannot change the tasks")
+
+    def delete(self, tasks: list[Task], unlisted: int = 0) -> None:
+        """Ask, then delete these tasks: what deleting them also does is read first."""
+        ids = [t.id for t in tasks]
+        service = self.session.service
+        self.session.background.run(lambda: reads.in_use(service, ids),
+                                    lambda reasons: self._confirm_delete(tasks, reasons,
+                                                                         unlisted),
+                                    owner=self, title="Cannot delete the task")
+
+    def _confirm_delete(self, tasks: list[Task], reasons: list[str], unlisted: int) -> None:
+        """One question, with what deleting also does (runs cancelled, dependencies and
+        fallbacks removed) when the tasks run or others need them."""
+        names = ", ".join(f"“{t.name}”" for t in tasks[:5]) + ("…" if len(tasks) > 5 else "")
+        title = "Delete task" if len(tasks) == 1 else f"Delete {plural(len(tasks), 'task')}"
+        text = (f"Delete {names} and {'its' if len(tasks) == 1 else 'their'} run history? "
+                "This cannot be undone.")
+        if unlisted:  # Ctrl+A: the rows listed only
+            text += (f"\n\nOnly the {plural(len(tasks), 'task')} listed so far are selected:"
+                     f" {unlisted:,} more not listed yet are left as they are.")
+        if reasons:  # (the first few: 150 selected that had run made a box 4,300 px tall)
+            more = len(reasons) - REASONS_SHOWN
+            text += "\n\n" + ".\n".join(reasons[:REASONS_SHOWN]) + "." + (
+                f"\n…and {more:,} more of them run or are needed by other tasks: deleting "
+                "anyway does the same to them." if more > 0 else "")
+        if self.confirm(title, text, "Delete anyway" if reasons else title):
+            # asked once: the tasks go together, whatever links them to one another
+            self.delete_tasks(tasks)
+
+    def delete_tasks(self, tasks: list[Task]) -> None:
+        """Delete these tasks, asked already, in one commit: with their runs, and the links
+        others have to them (a task gone meanwhile is passed over, and not counted)."""
+        service = self.session.service
+        ids = [t.id for t in tasks]
+
+        def said(deleted: list[tuple[int, str]]) -> None:
+            what = f"“{deleted[0][1]}”" if len(deleted) == 1 else plural(len(deleted), "task")
+            self.message.emit(f"Deleted {what}." if deleted else "Nothing to delete: "
+                              "the tasks were deleted meanwhile.")
+
+        self.session.background.run(
+            lambda: service.delete_many(ids, force=True, missing_ok=True), said, owner=self,
+            title="Cannot delete the task" if len(ids) == 1 else "Cannot delete the tasks")
