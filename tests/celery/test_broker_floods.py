@@ -1,0 +1,50 @@
+"""What whoever can write to the broker can push in bulk costs a line, not a line each: a
+flood of made-up answers to a worker's claim, a worker's claim pushed again and again onto
+its engine's list, replies of a run sent unsigned that no worker of this version words so.
+Each is dropped (or answered once) and said once, and the real run goes on."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from app.remote import claims, sealing, wire
+from app.remote.broker import redis_client
+from faults.harness import wait_until
+from tests.celery.test_signed_jobs import command_job, push_by_hand
+
+FLOOD = 5_000
+
+
+def test_a_flood_of_made_up_answers_to_a_claim_is_said_once_and_the_run_still_starts(
+        service: Any, broker: str, start_worker: Any, tmp_path: Path) -> None:
+    """The test is the engine here: it sends a signed job by hand, reads the worker's
+    claim, and answers `go` only after 5,000 answers of someone else's on the claim's list
+    (as whoever reads the engine's list could push): each was a line of the worker's log."""
+    key = sealing.home_key(service.keyring, make=True)
+    assert key is not None
+    worker = start_worker()
+    reply, celery_id, ran = f"tickwork:replies:{uuid.uuid4().hex}", str(uuid.uuid4()), \
+        tmp_path / "ran"
+    job = command_job(ran, reply)
+    push_by_hand(broker, celery_id, {**job, "signature": sealing.sign(job, key, celery_id)})
+    client = redis_client(broker)
+    claim = json.loads(wait_until(lambda: client.blpop([reply], 1), 30)[1])
+    assert claim[:2] == [wire.CLAIM, celery_id], claim
+    nonce = claim[4]
+    theirs = sealing.mark(b"t" * 32, sealing.ANSWERS, [claims.GO, celery_id, nonce])
+    made_up = [json.dumps([claims.GO, celery_id, nonce, None if i % 2 else theirs])
+               for i in range(FLOOD - 1)] + ["x" * 100_000]  # (one too long to be one)
+    client.rpush(claims.answers_at(celery_id, nonce), *made_up)
+    claims.answer(client, celery_id, nonce, claims.GO, key)  # the engine's, behind them
+    wait_until(ran.exists, 30)
+    wait_until(lambda: any(json.loads(r)[0] == "done" for r in client.lrange(reply, 0, -1)),
+               30)
+    said = [line for line in worker.text().splitlines() if "to its claim" in line]
+    assert [line.split(": ", 1)[1] for line in said] == [
+        f"run {celery_id}: an answer to its claim not signed by its engine was dropped: "
+        "whoever can write to the broker pushed it (said once a claim)",
+        f"run {celery_id}: {FLOOD:,} answers to its claim not signed by its engine were "
+        "dropped in all"], said
