@@ -62,8 +62,9 @@ def test_a_reply_its_worker_did_not_sign_is_dropped(
 
 def test_a_signed_job_sent_again_after_its_taken_key_is_deleted_does_not_run_again(
         engine: Any, service: Any, broker: str, start_worker: Any, tmp_path: Path) -> None:
-    ran = tmp_path / "ran"
-    service.create_task(shell_task("once", f"echo x >> {ran}; sleep 2"))
+    ran, release = tmp_path / "ran", tmp_path / "release"
+    service.create_task(shell_task(  # (until told: a worker started under load took 3 s)
+        "once", f"echo x >> {ran}; while [ ! -e {release} ]; do sleep 0.05; done"))
     run = service.run_now("once")
     client = redis_client(broker)
     sent = wait_until(lambda: client.lrange(QUEUE, 0, -1), 15)[0]  # its message, as sent
@@ -83,6 +84,7 @@ def test_a_signed_job_sent_again_after_its_taken_key_is_deleted_does_not_run_aga
                15)
     send_again("again")  # and to another
     wait_until(lambda: NOT_RUN in other.text(), 15)
+    release.touch()
     assert ended(service, run.id).status == "succeeded"
     send_again("again")  # after it ended
     wait_until(lambda: other.text().count(NOT_RUN) == 2, 15)
