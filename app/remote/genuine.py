@@ -46,6 +46,7 @@ from app.remote import broker, claims, sealing, wire
 log = logging.getLogger("tickwork.engine")
 WORDS_MAX = 500  # characters of a worker's unsigned words kept (anyone's words)
 SETTLED = 10_000  # settled runs whose late replies are still checked (the oldest forgotten)
+ANSWERED = 10_000  # claims answered, each not answered again (the oldest forgotten)
 # what a worker's unsigned words may not do where they are shown: act on a terminal, break
 # a line, or turn the text around (bidirectional controls, line and paragraph separators)
 ESCAPED = {**CONTROLS, 0x09: "\\t", 0x0A: "\\n",
@@ -58,6 +59,16 @@ def worker_words(text: Any, room: int = WORDS_MAX) -> str:
     them) as data: on one line, nothing a terminal acts on, at most `room` characters."""
     said = str(text).translate(ESCAPED)
     return said if len(said) <= room else said[:room - 1] + "…"
+
+
+def first(seen: OrderedDict[str, None], item: str, most: int) -> bool:
+    """Whether `item` is new to `seen`, which keeps it (the oldest forgotten past `most`)."""
+    if item in seen:
+        return False
+    seen[item] = None
+    if len(seen) > most:
+        seen.popitem(last=False)
+    return True
 
 
 class Sent(Protocol):
@@ -129,6 +140,9 @@ class Genuine:
         self.lock = threading.Lock()  # (runs are settled from the sender thread too)
         # the settled runs: their key, their claim's nonce, the number of the last reply heard
         self.settled_runs: OrderedDict[str, tuple[bytes | None, str, int]] = OrderedDict()
+        # the claims answered ("<celery id>.<nonce>"), and the runs a `no` was said of
+        self.answered: OrderedDict[str, None] = OrderedDict()
+        self.told: OrderedDict[str, None] = OrderedDict()
 
     def sent(self, key: bytes | None) -> None:
         if key is not None:
@@ -176,8 +190,12 @@ class Genuine:
         return not self.refuse(keys=keys, args=[broker.KEEP])
 
     def answer(self, remote: Sent | None, body: list[Any], seal: Any) -> None:
-        """A worker's claim of a run: `go` for the first of a run waited for, else `no`."""
+        """A worker's claim of a run: `go` for the first of a run waited for, else `no`.
+        Each claim is answered once (one pushed again is dropped unread), a `no` said in the
+        log once a run: whoever can write to the broker could push a claim a million times."""
         celery_id, nonce = str(body[1]), str(body[4]) if len(body) > 4 else ""
+        if f"{celery_id}.{nonce}" in self.answered:
+            return  # pushed again: answered already
         if remote is not None:
             if remote.key is None:
                 return  # sent unsigned: no worker asks
@@ -200,14 +218,14 @@ class Genuine:
                                 "was dropped: whoever can write to the broker pushed it")
                 return
             verdict = claims.NO
-        if remote is not None and verdict == claims.NO:
-            log.warning("run %s (%s): a worker asked to start it again, and was told not "
-                        "to: a copy of its job sent again through the broker", body[2],
-                        celery_id)
-        elif remote is None:
-            log.warning("run %s (%s): a worker asked to start it, which this engine does not "
-                        "wait for (it ended, or this engine never sent it): told not to",
-                        body[2], celery_id)
+        first(self.answered, f"{celery_id}.{nonce}", ANSWERED)
+        if verdict == claims.NO and first(self.told, celery_id, ANSWERED):
+            log.warning(("run %s (%s): a worker asked to start it again, and was told not to: "
+                         "a copy of its job sent again through the broker (said once a run)")
+                        if remote is not None else
+                        ("run %s (%s): a worker asked to start it, which this engine does not "
+                         "wait for (it ended, or this engine never sent it): told not to "
+                         "(said once a run)"), body[2], celery_id)
         claims.answer(self.redis, celery_id, nonce, verdict, key)
 
     def _older(self, remote: Sent) -> bool:

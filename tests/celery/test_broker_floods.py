@@ -13,7 +13,8 @@ from typing import Any
 from app.remote import claims, sealing, wire
 from app.remote.broker import redis_client
 from faults.harness import wait_until
-from tests.celery.test_signed_jobs import command_job, push_by_hand
+from tests.celery.test_celery_runs import ended, shell_task
+from tests.celery.test_signed_jobs import command_job, home_key, push_by_hand, waiting
 
 FLOOD = 5_000
 
@@ -48,3 +49,34 @@ def test_a_flood_of_made_up_answers_to_a_claim_is_said_once_and_the_run_still_st
         "whoever can write to the broker pushed it (said once a claim)",
         f"run {celery_id}: {FLOOD:,} answers to its claim not signed by its engine were "
         "dropped in all"], said
+
+
+def test_a_claim_of_a_settled_run_pushed_again_is_answered_once_and_said_once(
+        engine: Any, service: Any, broker: str, start_worker: Any, caplog: Any) -> None:
+    """A worker's claim (here the test's, signed with the home's workers' key as a worker
+    that took a copy of the run's job signs it) pushed onto the engine's list 300 times
+    after the run ended: the engine answered each `no`, and said each in its log."""
+    service.create_task(shell_task("quick", "echo done"))
+    run = service.run_now("quick")
+    reply = wait_until(lambda: waiting(broker), 15)[0][1]["reply"]
+    start_worker()
+    run = ended(service, run.id)
+    assert run.status == "succeeded"
+    key, client = home_key(service), redis_client(broker)
+
+    def claim(nonce: str) -> str:
+        body = [wire.CLAIM, run.celery_id, run.id, 1, nonce]
+        return wire.encode(body, sealing.mark(key, sealing.REPLIES, [nonce, *body], 1))
+
+    again, last = "a" * 32, "b" * 32  # (the last a claim of another copy, heard after)
+    client.rpush(reply, *[claim(again)] * 300, claim(last))
+    answers = wait_until(lambda: client.lrange(claims.answers_at(run.celery_id, last), 0, -1),
+                         15)
+    assert [claims.read(a, run.celery_id, last, key) for a in answers] == [claims.NO]
+    answers = client.lrange(claims.answers_at(run.celery_id, again), 0, -1)
+    assert [claims.read(a, run.celery_id, again, key) for a in answers] == [claims.NO]
+    told = [r.getMessage() for r in caplog.records if "a worker asked to start it" in
+            r.getMessage()]
+    assert told == [f"run {run.id} ({run.celery_id}): a worker asked to start it, which this "
+                    "engine does not wait for (it ended, or this engine never sent it): told "
+                    "not to (said once a run)"], told
