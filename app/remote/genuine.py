@@ -151,7 +151,15 @@ class Genuine:
     def heard(self, remote: Sent, body: list[Any], seal: Any) -> bool:
         """Whether to hear this reply about `remote` (`body`: the reply without its seal):
         signed by the worker told to start it (its claim's nonce), or by the one that took
-        it and has not claimed it yet (a failure of its own)."""
+        it and has not claimed it yet (a failure of its own). A reply without the fields of
+        its kind is not heard (a run sent unsigned read one, and failed on it), nor one of a
+        worker from before signed replies (`_older`)."""
+        if not wire.whole(body):
+            if wire.older(body):
+                self._older(remote)
+            else:
+                self._drop(remote, body, "not in its worker's form")
+            return False
         if remote.key is None:
             return True  # sent unsigned: the broker is trusted
         number = self._number(remote.key, remote.claimed or "", body, seal)
@@ -162,8 +170,6 @@ class Genuine:
             body[5] = body[7] = body[8] = None  # exit code, time or checkpoint of a sender's
             body[6] = f"refused by a worker, in its words (unsigned): “{worker_words(body[6])}”"
             return True
-        if wire.older(body):
-            return self._older(remote)
         self._drop(remote, body, "pushed again" if number is not None else
                    "unsigned" if seal is None else "not signed by the worker running it")
         return False
@@ -278,7 +284,7 @@ class Genuine:
     def late(self, message: list[Any], seal: Any) -> None:
         """A run's end heard after the engine settled it: ignored, and audited
         (`run.result_ignored`) when its worker sent it; else dropped, said once."""
-        if not self._late_genuine(message, seal):
+        if not wire.whole(message) or not self._late_genuine(message, seal):
             if not self.late_said:
                 self.late_said = True
                 log.warning("the end of a run this engine does not wait for, which its worker "

@@ -13,7 +13,7 @@ from typing import Any
 from app.remote import claims, sealing, wire
 from app.remote.broker import redis_client
 from faults.harness import wait_until
-from tests.celery.test_celery_runs import ended, shell_task
+from tests.celery.test_celery_runs import ended, output, shell_task
 from tests.celery.test_signed_jobs import command_job, home_key, push_by_hand, waiting
 
 FLOOD = 5_000
@@ -80,3 +80,39 @@ def test_a_claim_of_a_settled_run_pushed_again_is_answered_once_and_said_once(
     assert told == [f"run {run.id} ({run.celery_id}): a worker asked to start it, which this "
                     "engine does not wait for (it ended, or this engine never sent it): told "
                     "not to (said once a run)"], told
+
+
+def test_replies_of_a_run_sent_unsigned_not_in_its_workers_form_are_dropped_said_once(
+        engine: Any, service: Any, broker: str, start_worker: Any, tmp_path: Path,
+        monkeypatch: Any, caplog: Any) -> None:
+    """A run sent unsigned (its engine could not read its key) hears its replies as they
+    come, the broker trusted: a short `done` was taken from the runs waited for and then
+    failed to be read — a traceback each, and the run stood `running` for good, its real
+    end ignored. One not in the form its worker sends is dropped, and said once."""
+    (tmp_path / "locked").touch()
+    monkeypatch.setenv("TICKWORK_TEST_KEYRING_LOCKED", str(tmp_path / "locked"))
+    release = tmp_path / "release"
+    service.create_task(shell_task(
+        "plain", f"while [ ! -e {release} ]; do sleep 0.05; done; echo real; exit 3"))
+    run = service.run_now("plain")
+    reply = wait_until(lambda: waiting(broker), 15)[0][1]["reply"]
+    start_worker("trusting@test", None, "--unsigned", home=None,
+                 env={"TICKWORK_HOME": str(tmp_path / "their-home")})
+    celery_id = wait_until(lambda: (r := service.get_run(run.id)).status == "running"
+                           and r.celery_id, 30)  # (its `started` heard)
+    head = [celery_id, run.id, 1]
+    made_up = [["done", *head, "succeeded", 0, None],  # short
+               ["out", *head, "stdout"],
+               ["done", *head, "succeeded", 0, None, None, None],  # as a worker's before
+               ["progress", *head, 0.5, "made up", None, None]]  # signed replies; long
+    redis_client(broker).rpush(reply, *map(json.dumps, made_up))
+    wait_until(lambda: not redis_client(broker).llen(reply), 15)
+    release.touch()
+    done = ended(service, run.id)
+    assert (done.status, done.exit_code) == ("failed", 3), done
+    assert "real" in output(service, run.id) and "made up" not in output(service, run.id)
+    dropped = [r.getMessage() for r in caplog.records if "dropped" in r.getMessage()]
+    assert dropped == [f"run {run.id}: a reply about it that its worker did not send was "
+                       "dropped (done, not in its worker's form): whoever can write to the "
+                       "broker pushed it (said once a run)"], dropped
+    assert "Traceback" not in caplog.text
