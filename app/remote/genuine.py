@@ -15,13 +15,16 @@ cannot sign (it lacks the job's key, or runs another version): it fails the run 
 no worker has taken it, and then no worker takes it (app/remote/wire.py: `REFUSE`), so a
 made-up refusal can fail a run not started yet, never end one that runs. A run sent
 unsigned (an engine that could not read its key) trusts the broker: its replies are heard
-as they come.
+as they come, each with the fields of its kind (app/remote/wire.py: `whole`).
 
 A refusal's words are anyone's (unsigned): the run's error keeps them as data, marked as the
 worker's, controls and line breaks escaped (`\\x1b`, `\\u202e`), cut at `WORDS_MAX`
 (`worker_words`). A worker from before signed replies sends its replies without a seal
 (one field short, app/remote/wire.py: `older`): the engine cannot hear it, and its run
-ends when its beat goes, saying its worker runs another version (`lost`) — not "lost".
+ends when its beat goes, saying its worker runs another version (`lost`) — not "lost". The
+run says so from that worker's first reply, where a person looks, while the worker runs its
+command unheard. A reply short so of a run a worker of this version claimed or started, or
+that no worker took, is made up: dropped as any other not in its worker's form.
 
 The end of a run no longer waited for (a lost run's late result) is checked as the run's
 own replies were, against what the engine keeps of the last `SETTLED` runs it settled:
@@ -123,15 +126,24 @@ def refused(job: dict[str, Any], celery_id: str, host: str,
     return None
 
 
-class Ignoring(Protocol):
+class Telling(Protocol):
+    """Where the engine says what it did not hear (client.py's RemoteSink)."""
+
     def on_ignored_result(self, run_id: int, detail: dict[str, Any]) -> None: ...
+    def on_note(self, attempt: Attempt, old: str | None, new: str) -> None: ...
+
+
+def unheard(worker: str) -> str:
+    """Why the run of a worker from before signed replies is not heard, on the run."""
+    return (f"not heard: the Celery worker {worker} runs another version of Tickwork, from "
+            "before its replies were signed: install the same version on both")
 
 
 class Genuine:
     """The checks of one engine's replies; `sent` tells it each key its runs are signed
     with (a claim of a run no longer waited for is answered with it)."""
 
-    def __init__(self, redis: Any, sink: Ignoring) -> None:
+    def __init__(self, redis: Any, sink: Telling) -> None:
         self.redis = redis
         self.sink = sink
         self.refuse = redis.register_script(wire.REFUSE)
@@ -155,9 +167,7 @@ class Genuine:
         its kind is not heard (a run sent unsigned read one, and failed on it), nor one of a
         worker from before signed replies (`_older`)."""
         if not wire.whole(body):
-            if wire.older(body):
-                self._older(remote)
-            else:
+            if not (wire.older(body) and self._older(remote)):
                 self._drop(remote, body, "not in its worker's form")
             return False
         if remote.key is None:
@@ -235,28 +245,33 @@ class Genuine:
         claims.answer(self.redis, celery_id, nonce, verdict, key)
 
     def _older(self, remote: Sent) -> bool:
-        """A reply about `remote` from a worker before signed replies: not heard; said once,
-        naming the worker (that its run, once lost, says: `lost`)."""
-        if remote.older is None:
-            try:
-                taken = self.redis.get(broker.key("taken", remote.celery_id))
-            except Exception:  # (the reader says the broker's outage)
-                taken = None
-            host = taken.decode("utf-8", "replace") if isinstance(taken, bytes) else taken
-            remote.older, remote.said = worker_words(host or "that took it", 100), True
-            log.warning("run %d: its Celery worker %s runs another version of Tickwork, one "
-                        "from before signed replies: its replies are not heard; install the "
-                        "same version on both", remote.attempt.run_id, remote.older)
-        return False
+        """Whether a reply about `remote` in the form of a worker from before signed replies
+        is one's: a worker took the run, and none of this version claimed or started it. Its
+        worker is named once, in the log and on the run where a person looks (it runs the
+        command to its end unheard), as the run says once it ends (`lost`)."""
+        if remote.older is not None:
+            return True
+        if remote.claimed is not None or remote.started:
+            return False  # a worker of this version has it: made up
+        try:
+            taken = self.redis.get(broker.key("taken", remote.celery_id))
+        except Exception:  # (the reader says the broker's outage)
+            taken = b"that took it"
+        if taken is None:
+            return False  # no worker took it: made up
+        host = taken.decode("utf-8", "replace") if isinstance(taken, bytes) else str(taken)
+        remote.older, remote.said = worker_words(host, 100), True
+        log.warning("run %d: its Celery worker %s runs another version of Tickwork, one from "
+                    "before signed replies: its replies are not heard; install the same "
+                    "version on both", remote.attempt.run_id, remote.older)
+        self.sink.on_note(remote.attempt, None, unheard(remote.older))
+        return True
 
     @staticmethod
     def lost(remote: Sent) -> str:
         """Why a run whose worker stopped beating ended: lost, or not heard at all."""
-        if remote.older is None:
-            return "the Celery worker running it was lost"
-        return (f"not heard: the Celery worker {remote.older} runs another version of "
-                "Tickwork, from before its replies were signed: install the same version "
-                "on both")
+        return ("the Celery worker running it was lost" if remote.older is None
+                else unheard(remote.older))
 
     def settled(self, remote: Sent) -> None:
         """The engine no longer waits for `remote`: a late reply is checked as its own were."""

@@ -116,3 +116,5 @@ def test_replies_of_a_run_sent_unsigned_not_in_its_workers_form_are_dropped_said
                        "dropped (done, not in its worker's form): whoever can write to the "
                        "broker pushed it (said once a run)"], dropped
     assert "Traceback" not in caplog.text
+    assert "another version" not in caplog.text  # (its worker said it started it)
+    assert done.reason is None or "not heard" not in done.reason, done.reason
