@@ -27,8 +27,8 @@ def test_a_flood_of_made_up_answers_to_a_claim_is_said_once_and_the_run_still_st
     key = sealing.home_key(service.keyring, make=True)
     assert key is not None
     worker = start_worker()
-    reply, celery_id, ran = f"tickwork:replies:{uuid.uuid4().hex}", str(uuid.uuid4()), \
-        tmp_path / "ran"
+    reply, celery_id = f"tickwork:replies:{uuid.uuid4().hex}", str(uuid.uuid4())
+    ran = tmp_path / "ran"
     job = command_job(ran, reply)
     push_by_hand(broker, celery_id, {**job, "signature": sealing.sign(job, key, celery_id)})
     client = redis_client(broker)
