@@ -4,8 +4,10 @@ Celery worker) which runs its command with the local semantics and reports back.
 
 - `broker` — the broker URL, the Celery app both sides share, the Redis keys they meet at;
 - `wire` — the words on the wire: the job a run is sent as, the replies a worker sends;
-- `client` — the engine's side: send, hear, watch heartbeats, cancel;
-- `worker` — the worker's side: take a job, run it through a launcher, beat, reply;
+- `client` — the engine's side: send, hear, cancel;
+- `watch` — what the engine looks for every beat: a lost worker, jobs a restarted broker lost;
+- `worker` — the worker's side: take a job, run it through a launcher, reply;
+- `heartbeat` — the worker's beat for its runs, and the runs it stops by itself;
 - `python` — the worker's Python runs: a Python worker process each (app/engine/pyworkers),
   their context's checkpoints committed by the engine before `checkpoint()` returns;
 - `checkpoints` — the engine's side of a run's checkpoints: committed, acknowledged, kept;

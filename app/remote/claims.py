@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Final, Protocol
 
+from app.core.nouns import plural
 from app.remote import broker, sealing
 from app.remote.wire import CLAIM
 
@@ -36,6 +37,8 @@ log = logging.getLogger("tickwork.worker")
 GO: Final = "go"
 NO: Final = "no"
 KEEP: Final = 60  # seconds an answer waits for its worker at most
+ANSWER_MAX: Final = 1_000  # characters of an answer at most (the engine's are ~150)
+POPPED: Final = 500  # answers read in one trip at most
 
 
 def answers_at(celery_id: str, nonce: str) -> str:
@@ -53,7 +56,10 @@ def answer(redis: Any, celery_id: str, nonce: str, verdict: str, key: bytes) -> 
 
 
 def read(text: bytes | str, celery_id: str, nonce: str, key: bytes) -> str | None:
-    """`go` or `no` when `text` is the engine's answer to this claim, else None."""
+    """`go` or `no` when `text` is the engine's answer to this claim, else None (a text
+    longer than any answer is not read)."""
+    if len(text) > ANSWER_MAX:
+        return None
     try:
         *fields, seal = json.loads(text)
     except (ValueError, TypeError, UnicodeDecodeError):
@@ -86,23 +92,46 @@ def wait(redis: Any, celery_id: str, nonce: str, key: bytes, stopped: Callable[[
          within: float, beat: float) -> str | None:
     """The engine's answer to the claim `nonce` of the run `celery_id` (`go`, `no`); None
     when `stopped()` first, or no answer came in `within` seconds. An answer not signed for
-    this claim is dropped, and said in the log."""
+    this claim is dropped: said at the first, and how many in all once the wait ends (a
+    flood of them, pushed by whoever can write to the broker, was a line each), read
+    `POPPED` a trip."""
     deadline = time.monotonic() + within
     where = answers_at(celery_id, nonce)
-    while not stopped():
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return None
-        try:
-            popped = redis.blpop([where], timeout=max(0.05, min(beat, left, 5.0)))
-        except Exception:  # the broker is away: the worker's beat says it, and stops its runs
-            time.sleep(min(beat, max(left, 0.0)))
-            continue
-        if popped is None:
-            continue
-        verdict = read(popped[1], celery_id, nonce, key)
-        if verdict is not None:
-            return verdict
-        log.warning("run %s: an answer to its claim not signed by its engine was dropped: "
-                    "whoever can write to the broker pushed it", celery_id)
-    return None
+    dropped = 0
+    try:
+        while not stopped():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            try:
+                popped = _popped(redis, where, max(0.05, min(beat, left, 5.0)))
+            except Exception:  # the broker is away: the worker's beat says it, and stops
+                time.sleep(min(beat, max(left, 0.0)))  # its runs
+                continue
+            for text in popped:
+                verdict = read(text, celery_id, nonce, key)
+                if verdict is not None:
+                    return verdict
+                dropped += 1
+                if dropped == 1:
+                    log.warning("run %s: an answer to its claim not signed by its engine was "
+                                "dropped: whoever can write to the broker pushed it (said "
+                                "once a claim)", celery_id)
+        return None
+    finally:
+        if dropped > 1:
+            log.warning("run %s: %s to its claim not signed by its engine were dropped in "
+                        "all", celery_id, plural(dropped, "answer"))
+
+
+def _popped(redis: Any, where: str, timeout: float) -> list[bytes]:
+    """The answers waiting on `where`, at most `POPPED`, the first waited for `timeout`
+    seconds (none: an empty list)."""
+    first = redis.blpop([where], timeout=timeout)
+    if first is None:
+        return []
+    try:
+        more = redis.lpop(where, POPPED - 1) or []
+    except Exception:  # (the broker went meanwhile: the first is not lost with them)
+        more = []
+    return [first[1], *more]

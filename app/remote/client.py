@@ -9,10 +9,10 @@ each run it holds says so (app/remote/outage.py). A run that no worker takes has
 looked at, and says so when no worker listens on it (app/remote/listeners.py).
 
 A reader thread pops the replies (`started` → the sink's `on_started`, output, `done` → the
-outcome, through the same sink path as a local command's end) and, every beat, looks at
-the beat keys of the runs a worker has taken: a beat missing means the worker is gone (a
-kill -9, a crash, a lost network), and the run ends `interrupted` — to be retried by its
-task's policy — after the engine has marked it given up, so no worker starts it later. A
+outcome, through the same sink path as a local command's end) and, every beat, has the
+watch (app/remote/watch.py) look for runs whose worker is lost: such a run ends
+`interrupted` — to be retried by its task's policy — after the engine has marked it given
+up, so no worker starts it later; and for jobs a restarted broker lost, sent again. A
 reply its worker did not send (not signed with the run's workers' key) is dropped, also
 for a run the engine no longer waits for (a lost run's late result is ignored and audited:
 `RemoteSink.on_ignored_result`), and a worker starts a run only once told to
@@ -41,9 +41,9 @@ from app.remote import broker, checkpoints, sealing, wire
 from app.remote.genuine import Genuine
 from app.remote.listeners import Listeners
 from app.remote.outage import Outage
+from app.remote.watch import Watch
 
 log = logging.getLogger("tickwork.engine")
-LOST_AFTER = 4  # beats after the broker was away before a missing beat means a lost worker
 
 
 @runtime_checkable
@@ -117,11 +117,7 @@ class CeleryRuns:
         self.outage = Outage(sink, url)  # said once each way, and on the runs it holds
         self.beaten_at = -1e9  # when this engine last said it is alive (monotonic)
         self.ahead = 0.0  # seconds the broker's clock is ahead of this engine's (read as it beats)
-        self.server: str | None = None  # the broker's server id (a new one: it restarted)
-        # when this engine last could not read the broker (monotonic): a run's missing beat
-        # means a lost worker only `LOST_AFTER` beats later, once its workers beat again
-        self.unsure_at = -1e9
-        self.restarted_at: float | None = None  # when a restart was seen (monotonic)
+        self.watch = Watch(self.redis, self.beat, self.shown)  # lost workers, lost jobs
         self.threads = [threading.Thread(target=self._send_loop, name="tickwork-celery-send",
                                          daemon=True),
                         threading.Thread(target=self._read_loop, name="tickwork-celery-read",
@@ -282,7 +278,7 @@ class CeleryRuns:
                 self.outage.ended()
             except Exception as exc:  # the broker is away (or a bug): say it once, go on
                 self.outage.began(exc)
-                self.unsure_at = time.monotonic()
+                self.watch.unsure()
                 self.closed.wait(1.0)
 
     def _heard(self, raw: bytes) -> None:
@@ -342,31 +338,10 @@ class CeleryRuns:
         self.beaten_at = now
 
     def _look_for_restart(self) -> None:
-        """A broker that restarted without its data lost the jobs no worker had taken yet
-        (its server id changed): those are sent again once `3 × BEAT` has passed without a
-        beat for them (a worker still running one beats again by then)."""
-        server = str(self.redis.info("server").get("run_id", ""))
-        if self.server is not None and server != self.server:
-            log.warning("the Celery broker %s restarted: the runs it lost are sent again",
-                        self.shown)
-            self.restarted_at = time.monotonic()
-        self.server = server
-        if self.restarted_at is None or time.monotonic() - self.restarted_at < self.beat * 3:
-            return
-        self.restarted_at = None
-        with self.lock:
-            waiting = [r for r in self.pending.values() if r.sent and not r.started]
-        if not waiting:
-            return
-        pipe = self.redis.pipeline(transaction=False)
-        for remote in waiting:
-            pipe.exists(broker.key("beat", remote.celery_id))
-            pipe.exists(broker.key("taken", remote.celery_id))
-        found = pipe.execute()
-        for i, remote in enumerate(waiting):
-            if not (found[2 * i] or found[2 * i + 1]):
-                remote.sent = False
-                self.orders.put(("send", remote))
+        """Jobs a restarted broker lost are sent again (app/remote/watch.py)."""
+        for remote in self.watch.lost_jobs(lambda: [r for r in self.unstarted() if r.sent]):
+            remote.sent = False
+            self.orders.put(("send", remote))
 
     def _look_for_lost(self) -> None:
         """Runs a worker took whose beat is gone: the worker is lost, the run interrupted."""
@@ -375,21 +350,7 @@ class CeleryRuns:
         if not sent:
             return
         self._beat()
-        unsure = max(self.unsure_at, self.restarted_at or -1e9)
-        if time.monotonic() - unsure < self.beat * LOST_AFTER:
-            return
-        pipe = self.redis.pipeline(transaction=False)
-        for remote in sent:
-            pipe.exists(broker.key("beat", remote.celery_id))
-            pipe.exists(broker.key("taken", remote.celery_id))
-        pipe.llen(self.reply)
-        found = pipe.execute()
-        if found[-1]:
-            return  # replies first: a run's `done` comes before its beat runs out
-        for i, remote in enumerate(sent):
-            beating, taken = found[2 * i], found[2 * i + 1]
-            if beating or not (taken or remote.started):
-                continue
+        for remote in self.watch.lost(sent, self.reply):
             self._give_up(remote)
             if self._take(remote.celery_id) is None:
                 continue  # its end came meanwhile

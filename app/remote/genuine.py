@@ -15,13 +15,16 @@ cannot sign (it lacks the job's key, or runs another version): it fails the run 
 no worker has taken it, and then no worker takes it (app/remote/wire.py: `REFUSE`), so a
 made-up refusal can fail a run not started yet, never end one that runs. A run sent
 unsigned (an engine that could not read its key) trusts the broker: its replies are heard
-as they come.
+as they come, each with the fields of its kind (app/remote/wire.py: `whole`).
 
 A refusal's words are anyone's (unsigned): the run's error keeps them as data, marked as the
 worker's, controls and line breaks escaped (`\\x1b`, `\\u202e`), cut at `WORDS_MAX`
 (`worker_words`). A worker from before signed replies sends its replies without a seal
 (one field short, app/remote/wire.py: `older`): the engine cannot hear it, and its run
-ends when its beat goes, saying its worker runs another version (`lost`) — not "lost".
+ends when its beat goes, saying its worker runs another version (`lost`) — not "lost". The
+run says so from that worker's first reply, where a person looks, while the worker runs its
+command unheard. A reply short so of a run a worker of this version claimed or started, or
+that no worker took, is made up: dropped as any other not in its worker's form.
 
 The end of a run no longer waited for (a lost run's late result) is checked as the run's
 own replies were, against what the engine keeps of the last `SETTLED` runs it settled:
@@ -46,6 +49,7 @@ from app.remote import broker, claims, sealing, wire
 log = logging.getLogger("tickwork.engine")
 WORDS_MAX = 500  # characters of a worker's unsigned words kept (anyone's words)
 SETTLED = 10_000  # settled runs whose late replies are still checked (the oldest forgotten)
+ANSWERED = 10_000  # claims answered, each not answered again (the oldest forgotten)
 # what a worker's unsigned words may not do where they are shown: act on a terminal, break
 # a line, or turn the text around (bidirectional controls, line and paragraph separators)
 ESCAPED = {**CONTROLS, 0x09: "\\t", 0x0A: "\\n",
@@ -58,6 +62,16 @@ def worker_words(text: Any, room: int = WORDS_MAX) -> str:
     them) as data: on one line, nothing a terminal acts on, at most `room` characters."""
     said = str(text).translate(ESCAPED)
     return said if len(said) <= room else said[:room - 1] + "…"
+
+
+def first(seen: OrderedDict[str, None], item: str, most: int) -> bool:
+    """Whether `item` is new to `seen`, which keeps it (the oldest forgotten past `most`)."""
+    if item in seen:
+        return False
+    seen[item] = None
+    if len(seen) > most:
+        seen.popitem(last=False)
+    return True
 
 
 class Sent(Protocol):
@@ -112,15 +126,24 @@ def refused(job: dict[str, Any], celery_id: str, host: str,
     return None
 
 
-class Ignoring(Protocol):
+class Telling(Protocol):
+    """Where the engine says what it did not hear (client.py's RemoteSink)."""
+
     def on_ignored_result(self, run_id: int, detail: dict[str, Any]) -> None: ...
+    def on_note(self, attempt: Attempt, old: str | None, new: str) -> None: ...
+
+
+def unheard(worker: str) -> str:
+    """Why the run of a worker from before signed replies is not heard, on the run."""
+    return (f"not heard: the Celery worker {worker} runs another version of Tickwork, from "
+            "before its replies were signed: install the same version on both")
 
 
 class Genuine:
     """The checks of one engine's replies; `sent` tells it each key its runs are signed
     with (a claim of a run no longer waited for is answered with it)."""
 
-    def __init__(self, redis: Any, sink: Ignoring) -> None:
+    def __init__(self, redis: Any, sink: Telling) -> None:
         self.redis = redis
         self.sink = sink
         self.refuse = redis.register_script(wire.REFUSE)
@@ -129,6 +152,9 @@ class Genuine:
         self.lock = threading.Lock()  # (runs are settled from the sender thread too)
         # the settled runs: their key, their claim's nonce, the number of the last reply heard
         self.settled_runs: OrderedDict[str, tuple[bytes | None, str, int]] = OrderedDict()
+        # the claims answered ("<celery id>.<nonce>"), and the runs a `no` was said of
+        self.answered: OrderedDict[str, None] = OrderedDict()
+        self.told: OrderedDict[str, None] = OrderedDict()
 
     def sent(self, key: bytes | None) -> None:
         if key is not None:
@@ -137,7 +163,13 @@ class Genuine:
     def heard(self, remote: Sent, body: list[Any], seal: Any) -> bool:
         """Whether to hear this reply about `remote` (`body`: the reply without its seal):
         signed by the worker told to start it (its claim's nonce), or by the one that took
-        it and has not claimed it yet (a failure of its own)."""
+        it and has not claimed it yet (a failure of its own). A reply without the fields of
+        its kind is not heard (a run sent unsigned read one, and failed on it), nor one of a
+        worker from before signed replies (`_older`)."""
+        if not wire.whole(body):
+            if not (wire.older(body) and self._older(remote)):
+                self._drop(remote, body, "not in its worker's form")
+            return False
         if remote.key is None:
             return True  # sent unsigned: the broker is trusted
         number = self._number(remote.key, remote.claimed or "", body, seal)
@@ -148,8 +180,6 @@ class Genuine:
             body[5] = body[7] = body[8] = None  # exit code, time or checkpoint of a sender's
             body[6] = f"refused by a worker, in its words (unsigned): “{worker_words(body[6])}”"
             return True
-        if wire.older(body):
-            return self._older(remote)
         self._drop(remote, body, "pushed again" if number is not None else
                    "unsigned" if seal is None else "not signed by the worker running it")
         return False
@@ -176,8 +206,12 @@ class Genuine:
         return not self.refuse(keys=keys, args=[broker.KEEP])
 
     def answer(self, remote: Sent | None, body: list[Any], seal: Any) -> None:
-        """A worker's claim of a run: `go` for the first of a run waited for, else `no`."""
+        """A worker's claim of a run: `go` for the first of a run waited for, else `no`.
+        Each claim is answered once (one pushed again is dropped unread), a `no` said in the
+        log once a run: whoever can write to the broker could push a claim a million times."""
         celery_id, nonce = str(body[1]), str(body[4]) if len(body) > 4 else ""
+        if f"{celery_id}.{nonce}" in self.answered:
+            return  # pushed again: answered already
         if remote is not None:
             if remote.key is None:
                 return  # sent unsigned: no worker asks
@@ -200,39 +234,44 @@ class Genuine:
                                 "was dropped: whoever can write to the broker pushed it")
                 return
             verdict = claims.NO
-        if remote is not None and verdict == claims.NO:
-            log.warning("run %s (%s): a worker asked to start it again, and was told not "
-                        "to: a copy of its job sent again through the broker", body[2],
-                        celery_id)
-        elif remote is None:
-            log.warning("run %s (%s): a worker asked to start it, which this engine does not "
-                        "wait for (it ended, or this engine never sent it): told not to",
-                        body[2], celery_id)
+        first(self.answered, f"{celery_id}.{nonce}", ANSWERED)
+        if verdict == claims.NO and first(self.told, celery_id, ANSWERED):
+            log.warning(("run %s (%s): a worker asked to start it again, and was told not to: "
+                         "a copy of its job sent again through the broker (said once a run)")
+                        if remote is not None else
+                        ("run %s (%s): a worker asked to start it, which this engine does not "
+                         "wait for (it ended, or this engine never sent it): told not to "
+                         "(said once a run)"), body[2], celery_id)
         claims.answer(self.redis, celery_id, nonce, verdict, key)
 
     def _older(self, remote: Sent) -> bool:
-        """A reply about `remote` from a worker before signed replies: not heard; said once,
-        naming the worker (that its run, once lost, says: `lost`)."""
-        if remote.older is None:
-            try:
-                taken = self.redis.get(broker.key("taken", remote.celery_id))
-            except Exception:  # (the reader says the broker's outage)
-                taken = None
-            host = taken.decode("utf-8", "replace") if isinstance(taken, bytes) else taken
-            remote.older, remote.said = worker_words(host or "that took it", 100), True
-            log.warning("run %d: its Celery worker %s runs another version of Tickwork, one "
-                        "from before signed replies: its replies are not heard; install the "
-                        "same version on both", remote.attempt.run_id, remote.older)
-        return False
+        """Whether a reply about `remote` in the form of a worker from before signed replies
+        is one's: a worker took the run, and none of this version claimed or started it. Its
+        worker is named once, in the log and on the run where a person looks (it runs the
+        command to its end unheard), as the run says once it ends (`lost`)."""
+        if remote.older is not None:
+            return True
+        if remote.claimed is not None or remote.started:
+            return False  # a worker of this version has it: made up
+        try:
+            taken = self.redis.get(broker.key("taken", remote.celery_id))
+        except Exception:  # (the reader says the broker's outage)
+            taken = b"that took it"
+        if taken is None:
+            return False  # no worker took it: made up
+        host = taken.decode("utf-8", "replace") if isinstance(taken, bytes) else str(taken)
+        remote.older, remote.said = worker_words(host, 100), True
+        log.warning("run %d: its Celery worker %s runs another version of Tickwork, one from "
+                    "before signed replies: its replies are not heard; install the same "
+                    "version on both", remote.attempt.run_id, remote.older)
+        self.sink.on_note(remote.attempt, None, unheard(remote.older))
+        return True
 
     @staticmethod
     def lost(remote: Sent) -> str:
         """Why a run whose worker stopped beating ended: lost, or not heard at all."""
-        if remote.older is None:
-            return "the Celery worker running it was lost"
-        return (f"not heard: the Celery worker {remote.older} runs another version of "
-                "Tickwork, from before its replies were signed: install the same version "
-                "on both")
+        return ("the Celery worker running it was lost" if remote.older is None
+                else unheard(remote.older))
 
     def settled(self, remote: Sent) -> None:
         """The engine no longer waits for `remote`: a late reply is checked as its own were."""
@@ -260,7 +299,7 @@ class Genuine:
     def late(self, message: list[Any], seal: Any) -> None:
         """A run's end heard after the engine settled it: ignored, and audited
         (`run.result_ignored`) when its worker sent it; else dropped, said once."""
-        if not self._late_genuine(message, seal):
+        if not wire.whole(message) or not self._late_genuine(message, seal):
             if not self.late_said:
                 self.late_said = True
                 log.warning("the end of a run this engine does not wait for, which its worker "

@@ -92,6 +92,12 @@ def unseal(message: list[Any]) -> tuple[list[Any], Any]:
     return message[:-1], message[-1]
 
 
+def whole(body: list[Any]) -> bool:
+    """Whether a reply (`unseal`'s body) has the fields of its kind, as this version's
+    workers send it."""
+    return LENGTHS.get(body[0]) == len(body) + 1
+
+
 def older(body: list[Any]) -> bool:
     """Whether a reply (`unseal`'s body) is in the form of a worker from before signed
     replies: the last field taken for its seal was its own, so it is two short."""

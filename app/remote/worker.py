@@ -8,13 +8,10 @@ It takes only jobs signed with a key it has, signs its replies with it
 Celery's thread pool runs the jobs: each thread only waits for its command's end, the
 launchers do the work. A revoke with `terminate=True` reaches a running job through
 Celery's `task_revoked` signal (the pool has no process of its own to kill) and stops its
-command's tree. A heartbeat thread refreshes each running job's beat key every `BEAT`
-seconds and stops a job whose `ended` key the engine set: a cancel whose revoke this worker
-did not hear (Celery stops listening in its warm shutdown, and while it reconnects). A
-worker that cannot reach Redis for longer than the beat's lifetime stops its runs by itself
-(the engine has taken them as lost by then), and so does one whose engine stopped
-refreshing its own liveness key (a dead engine's runs are retried by the next engine's
-recovery). A worker killed outright takes its commands with it (`--stop-orphans`).
+command's tree. The worker's heartbeat (app/remote/heartbeat.py) keeps each running job's
+beat key fresh and stops the runs it must stop by itself: a cancel whose revoke it did not
+hear, a dead engine's, and all of them when Redis stays away. A worker killed outright
+takes its commands with it (`--stop-orphans`).
 
 A Python action runs in a Python worker process of the engine's kind (app/remote/python.py).
 A run's message is acknowledged as soon as the run is claimed (app/remote/pool.py says
@@ -44,7 +41,7 @@ from app.core.run_env import CHECKPOINT_FILE
 from app.core.task import Action
 from app.engine.attempts import MAX_CHECKPOINT, Attempt, Outcome
 from app.engine.launcher import client as launchers
-from app.remote import broker, claims, sealing, wire
+from app.remote import broker, claims, heartbeat, sealing, wire
 from app.remote.contact import Contact
 from app.remote.genuine import Pen, refused
 
@@ -113,7 +110,6 @@ class Worker:
         self.beat = broker.beat_seconds()
         self.lock = threading.Lock()
         self.jobs: dict[str, Job] = {}
-        self.leases: dict[str, float] = {}  # engine key -> alive until (monotonic; beat thread)
         self.take = self.redis.register_script(wire.TAKE)
         self.folder = tempfile.mkdtemp(prefix="tickwork-worker-")  # 0700: checkpoints
         self.pythons: PythonRuns | None = None  # Python runs' worker processes, on first use
@@ -122,8 +118,9 @@ class Worker:
         # it, which the engine puts on its own: clock_ahead)
         self.out_lock = threading.Lock()
         self.outbox: list[tuple[str, str]] = []  # replies not sent yet (the broker is away)
-        self.beating = threading.Thread(target=self._beat, name="tickwork-beat", daemon=True)
-        self.beating.start()
+        self.heart = heartbeat.Heartbeat(self.redis, host, self.beat, self.contact,
+                                         self.running, self.flush, self.read_clock)
+        self.heart.thread.start()
 
     def push(self, reply: str, message: list[Any], pen: Pen | None = None) -> int:
         """A reply to the engine, signed with `pen` (None: unsigned, a refusal): its number in
@@ -153,7 +150,7 @@ class Worker:
             self.outbox.clear()
             return True
 
-    def _read_clock(self, pipe: Any) -> list[Any]:
+    def read_clock(self, pipe: Any) -> list[Any]:
         """What `pipe` finds, the broker's clock read in the same trip (`ahead`)."""
         found, self.ahead = broker.execute_timed(pipe)
         return found
@@ -190,7 +187,7 @@ class Worker:
             pipe = self.redis.pipeline(transaction=False)
             self.take(keys=[broker.key(k, celery_id) for k in ("ended", "taken", "beat", "secret")],
                       args=[self.host, int(self.beat * 3000), broker.KEEP], client=pipe)
-            taken = self._read_clock(pipe)[0]
+            taken = self.read_clock(pipe)[0]
         finally:  # ours, another's, given up, or failed (and said so): nothing to redeliver
             claimed()
         if taken[0] != 2:
@@ -326,75 +323,9 @@ class Worker:
         with self.lock:
             job = self.jobs.get(celery_id)
         if job is not None:
-            self._cancelled(job)
+            heartbeat.cancelled(job)
 
-    @staticmethod
-    def _cancelled(job: Job) -> None:
-        if not job.attempt.stop_requested:
-            log.info("run %d (%s): cancelled by the engine", job.head[1], job.celery_id)
-            job.attempt.cancel("cancelled")
-
-    def _beat(self) -> None:
-        """Look at the running jobs every beat; stop them all when Redis is gone too long."""
-        ok_at = time.monotonic()
-        while True:
-            time.sleep(self.beat)
-            with self.lock:
-                jobs = list(self.jobs.values())
-            try:
-                if jobs:
-                    self._look(jobs)
-                elif self.contact.away:
-                    self.redis.ping()
-                ok_at = time.monotonic()
-            except Exception as exc:
-                self.contact.lost(exc)
-                if time.monotonic() - ok_at > self.beat * 3:
-                    self._fence(f"no contact with the broker for {self.beat * 3:g} s ({exc})")
-                continue
-            if self.flush():
-                self.contact.back()
-
-    def _look(self, jobs: list[Job]) -> None:
-        """Refresh each job's beat; stop a job its engine gave up on (its `ended` key: a
-        cancel whose revoke this worker did not hear, as in a warm shutdown, when Celery
-        no longer listens), and the jobs of an engine whose lease ran out."""
-        pipe = self.redis.pipeline(transaction=False)
-        for job in jobs:
-            pipe.set(broker.key("beat", job.celery_id), self.host, px=int(self.beat * 3000))
-            pipe.exists(broker.key("ended", job.celery_id))
-            pipe.pttl(job.engine or broker.key("engine", "-"))
-        found = self._read_clock(pipe)
-        now = time.monotonic()
-        leases = {job.engine: self._lease(job.engine, found[3 * i + 2], now)
-                  for i, job in enumerate(jobs) if job.engine}
-        self.leases = leases  # those of engines with runs here
-        for i, job in enumerate(jobs):
-            if found[3 * i + 1]:
-                self._cancelled(job)
-            elif job.engine and now >= leases[job.engine]:
-                self._stop(job, "the engine that sent it stopped answering")
-
-    def _lease(self, engine: str, ttl: int, now: float) -> float:
-        """Until when (monotonic) `engine` is taken as alive: its key's expiry as last read.
-        A key gone before it (a Redis restart that lost its data) does not shorten it: a
-        live engine sets it again within a beat or two. An engine whose key was never seen
-        here has `ENGINE_BEATS` beats from the first look."""
-        if ttl == -1:  # no expiry: set by hand, or by another program
-            return now + broker.ENGINE_BEATS * self.beat
-        if ttl >= 0:
-            return now + ttl / 1000
-        return self.leases.get(engine, now + broker.ENGINE_BEATS * self.beat)
-
-    def _fence(self, why: str) -> None:
+    def running(self) -> list[Job]:
+        """The jobs this worker runs now."""
         with self.lock:
-            jobs = list(self.jobs.values())
-        for job in jobs:
-            self._stop(job, why)
-
-    @staticmethod
-    def _stop(job: Job, why: str) -> None:
-        """Stop a run by this worker's own decision: it ends `interrupted`."""
-        if not job.attempt.stop_requested:
-            log.warning("run %d: stopping it: %s", job.head[1], why)
-            job.attempt.cancel(why, "interrupted")
+            return list(self.jobs.values())

@@ -62,8 +62,9 @@ def test_a_reply_its_worker_did_not_sign_is_dropped(
 
 def test_a_signed_job_sent_again_after_its_taken_key_is_deleted_does_not_run_again(
         engine: Any, service: Any, broker: str, start_worker: Any, tmp_path: Path) -> None:
-    ran = tmp_path / "ran"
-    service.create_task(shell_task("once", f"echo x >> {ran}; sleep 2"))
+    ran, release = tmp_path / "ran", tmp_path / "release"
+    service.create_task(shell_task(  # (until told: a worker started under load took 3 s)
+        "once", f"echo x >> {ran}; while [ ! -e {release} ]; do sleep 0.05; done"))
     run = service.run_now("once")
     client = redis_client(broker)
     sent = wait_until(lambda: client.lrange(QUEUE, 0, -1), 15)[0]  # its message, as sent
@@ -83,6 +84,7 @@ def test_a_signed_job_sent_again_after_its_taken_key_is_deleted_does_not_run_aga
                15)
     send_again("again")  # and to another
     wait_until(lambda: NOT_RUN in other.text(), 15)
+    release.touch()
     assert ended(service, run.id).status == "succeeded"
     send_again("again")  # after it ended
     wait_until(lambda: other.text().count(NOT_RUN) == 2, 15)
@@ -219,18 +221,47 @@ def before_signed_replies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
 
 
+UNHEARD = ("not heard: the Celery worker w1@test runs another version of Tickwork, from "
+           "before its replies were signed: install the same version on both")
+
+
 def test_a_worker_from_before_signed_replies_is_said_to_be_of_another_version(
         engine: Any, service: Any, before_signed_replies: None, start_worker: Any,
         tmp_path: Path, caplog: Any) -> None:
-    ran = tmp_path / "ran"
+    """Said in the engine's log, and on the run while it runs there unheard (it said
+    nothing where a person looks until its worker stopped beating for it)."""
+    ran, release = tmp_path / "ran", tmp_path / "release"
     start_worker()
-    service.create_task(shell_task("elsewhere", f"touch {ran}"))
-    done = ended(service, service.run_now("elsewhere").id)
-    assert ran.exists()  # (it ran there: its engine could not hear it)
-    assert (done.status, done.error) == (
-        "interrupted", "not heard: the Celery worker w1@test runs another version of "
-        "Tickwork, from before its replies were signed: install the same version on both")
+    service.create_task(shell_task(
+        "elsewhere", f"touch {ran}; while [ ! -e {release} ]; do sleep 0.05; done"))
+    run = service.run_now("elsewhere")
+    wait_until(ran.exists, 30)  # (it runs there: its engine cannot hear it)
+    assert wait_until(lambda: service.get_run(run.id).reason, 15) == UNHEARD
+    release.touch()
+    done = ended(service, run.id)
+    assert (done.status, done.error) == ("interrupted", UNHEARD)
     said = [r.getMessage() for r in caplog.records if "another version" in r.getMessage()]
     assert said == [f"run {done.id}: its Celery worker w1@test runs another version of "
                     "Tickwork, one from before signed replies: its replies are not heard; "
                     "install the same version on both"], said
+
+
+def test_a_run_sent_unsigned_to_a_worker_from_before_signed_replies_ends_saying_so(
+        engine: Any, service: Any, before_signed_replies: None, start_worker: Any,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: Any) -> None:
+    """Sent unsigned (its engine could not read its key), to such a worker started
+    `--unsigned`: each of its replies, one field short, was a traceback in the engine's log,
+    and its `done` took the run from those waited for before failing, so it stood `running`
+    for good. It is heard as a run on such a worker now: named, and ended when it goes."""
+    (tmp_path / "locked").touch()
+    monkeypatch.setenv("TICKWORK_TEST_KEYRING_LOCKED", str(tmp_path / "locked"))
+    start_worker("w1@test", None, "--unsigned", home=None,
+                 env={"TICKWORK_HOME": str(tmp_path / "their-home")})
+    ran = tmp_path / "ran"
+    service.create_task(shell_task("elsewhere", f"echo out; touch {ran}"))
+    done = ended(service, service.run_now("elsewhere").id)
+    assert ran.exists()
+    assert (done.status, done.error) == ("interrupted", UNHEARD)
+    assert UNHEARD in (done.reason or ""), done.reason
+    assert caplog.text.count("runs another version of Tickwork") == 1, caplog.text
+    assert "Traceback" not in caplog.text

@@ -62,7 +62,7 @@ def test_a_redis_outage_is_said_once_each_way_by_worker_and_engine(
     run, pid = running(service, tmp_path, "cut", "sleep 30")
     # the engine knows the server it sends to, so it sees the restart below (said once):
     # without this wait it saw it only when it had asked in time (a flake under load)
-    wait_until(lambda: engine.executor._celery.server is not None, 10)
+    wait_until(lambda: engine.executor._celery.watch.server is not None, 10)
     before = len(worker.text().splitlines())
     redis_server.stop()  # with a run in flight: kombu cannot give its message back
     try:
