@@ -164,16 +164,22 @@ class Genuine:
         """Whether to hear this reply about `remote` (`body`: the reply without its seal):
         signed by the worker told to start it (its claim's nonce), or by the one that took
         it and has not claimed it yet (a failure of its own). A reply without the fields of
-        its kind is not heard (a run sent unsigned read one, and failed on it), nor one of a
-        worker from before signed replies (`_older`)."""
+        its kind, or with one that is not what a worker sends there (`wire.fits`), is not
+        heard (a run sent unsigned read one, and failed on it), nor one of a worker from
+        before signed replies (`_older`)."""
         if not wire.whole(body):
             if not (wire.older(body) and self._older(remote)):
                 self._drop(remote, body, "not in its worker's form")
             return False
-        if remote.key is None:
-            return True  # sent unsigned: the broker is trusted
+        if remote.key is None:  # sent unsigned: the broker is trusted, for a reply that fits
+            if not wire.fits(body):
+                self._drop(remote, body, "not in its worker's form")
+            return wire.fits(body)
         number = self._number(remote.key, remote.claimed or "", body, seal)
         if number is not None and number > remote.heard:
+            if not wire.fits(body):  # (its worker's, yet not as it words it: a bug's)
+                self._drop(remote, body, "not in its worker's form")
+                return False
             remote.heard = number
             return True
         if seal is None and self._refusal(remote, body):  # its words alone are heard: no
@@ -299,7 +305,8 @@ class Genuine:
     def late(self, message: list[Any], seal: Any) -> None:
         """A run's end heard after the engine settled it: ignored, and audited
         (`run.result_ignored`) when its worker sent it; else dropped, said once."""
-        if not wire.whole(message) or not self._late_genuine(message, seal):
+        if not (wire.whole(message) and wire.fits(message)) or not self._late_genuine(
+                message, seal):
             if not self.late_said:
                 self.late_said = True
                 log.warning("the end of a run this engine does not wait for, which its worker "

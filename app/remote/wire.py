@@ -41,6 +41,8 @@ run only when no worker has taken it, and no worker takes it afterwards (`REFUSE
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Callable
 from typing import Any, Final
 
 # A worker takes a run: not if the engine gave up on it, not if another worker has it; else
@@ -92,10 +94,61 @@ def unseal(message: list[Any]) -> tuple[list[Any], Any]:
     return message[:-1], message[-1]
 
 
+STATUSES: Final = frozenset({"succeeded", "failed", "timed_out", "cancelled", "interrupted"})
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _text_or_none(value: Any) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _number(value: Any) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def _time(value: Any) -> bool:  # (a wall time a datetime can hold: seconds since 1970)
+    return _number(value) and 0 <= value < 1e11
+
+
+def _time_or_none(value: Any) -> bool:
+    return value is None or _time(value)
+
+
+def _fraction_or_none(value: Any) -> bool:
+    return value is None or _number(value)
+
+
+def _code_or_none(value: Any) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def _status(value: Any) -> bool:
+    return value in STATUSES
+
+
+# what each field after the attempt must be, as this version's workers send it
+FIELDS: Final[dict[str, tuple[Callable[[Any], bool], ...]]] = {
+    CLAIM: (_text,), "started": (_text, _time), "out": (_text, _text),
+    "progress": (_fraction_or_none, _text), "checkpoint": (_text,),
+    "done": (_status, _code_or_none, _text_or_none, _time_or_none, _text_or_none)}
+
+
 def whole(body: list[Any]) -> bool:
     """Whether a reply (`unseal`'s body) has the fields of its kind, as this version's
-    workers send it."""
+    workers send it (their number: `fits` says what each is)."""
     return LENGTHS.get(body[0]) == len(body) + 1
+
+
+def fits(body: list[Any]) -> bool:
+    """Whether each field of a `whole` reply is what this version's workers send there: a
+    time that was no number, or a status no run has, was read after a run sent unsigned was
+    taken off the runs waited for — it failed there, and the run stood `running` for good."""
+    checks = FIELDS.get(body[0], ())
+    return all(check(value) for check, value in zip(checks, body[4:], strict=True))
 
 
 def older(body: list[Any]) -> bool:

@@ -88,7 +88,8 @@ def test_replies_of_a_run_sent_unsigned_not_in_its_workers_form_are_dropped_said
     """A run sent unsigned (its engine could not read its key) hears its replies as they
     come, the broker trusted: a short `done` was taken from the runs waited for and then
     failed to be read — a traceback each, and the run stood `running` for good, its real
-    end ignored. One not in the form its worker sends is dropped, and said once."""
+    end ignored; so did one of the right length whose time was no number. One not in the
+    form its worker sends — its fields' number, or what they are — is dropped, said once."""
     (tmp_path / "locked").touch()
     monkeypatch.setenv("TICKWORK_TEST_KEYRING_LOCKED", str(tmp_path / "locked"))
     release = tmp_path / "release"
@@ -104,7 +105,13 @@ def test_replies_of_a_run_sent_unsigned_not_in_its_workers_form_are_dropped_said
     made_up = [["done", *head, "succeeded", 0, None],  # short
                ["out", *head, "stdout"],
                ["done", *head, "succeeded", 0, None, None, None],  # as a worker's before
-               ["progress", *head, 0.5, "made up", None, None]]  # signed replies; long
+               ["progress", *head, 0.5, "made up", None, None],  # signed replies; long
+               # of the length of its kind, but not what its fields are
+               ["done", *head, "succeeded", 0, None, "soon", None, None],  # a time no number
+               ["done", *head, "won", 0, None, None, None, None],  # a status no run has
+               ["done", *head, "succeeded", "0", None, 1e300, None, None],
+               ["started", *head, "elsewhere", "now", None],
+               ["progress", *head, "half", "made up", None]]
     redis_client(broker).rpush(reply, *map(json.dumps, made_up))
     wait_until(lambda: not redis_client(broker).llen(reply), 15)
     release.touch()
