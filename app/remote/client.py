@@ -284,8 +284,7 @@ class CeleryRuns:
     def _heard(self, raw: bytes) -> None:
         message = wire.decode(raw)
         if message is None:
-            log.warning("a reply that is not Tickwork's was dropped: %r", raw[:80])
-            return
+            return self.genuine.not_ours(raw[:80])
         message, seal = wire.unseal(message)
         kind, celery_id = message[0], message[1]
         with self.lock:

@@ -148,7 +148,7 @@ class Genuine:
         self.sink = sink
         self.refuse = redis.register_script(wire.REFUSE)
         self.keys: dict[str, bytes] = {}
-        self.stray_said = self.late_said = False
+        self.stray_said = self.late_said = self.not_ours_said = False
         self.lock = threading.Lock()  # (runs are settled from the sender thread too)
         # the settled runs: their key, their claim's nonce, the number of the last reply heard
         self.settled_runs: OrderedDict[str, tuple[bytes | None, str, int]] = OrderedDict()
@@ -302,6 +302,14 @@ class Genuine:
             self.settled_runs[str(message[1])] = (key, nonce, number)
             return True
 
+    def not_ours(self, what: Any) -> None:
+        """A push onto the reply list that is no reply of a Tickwork worker: dropped, said
+        once (whoever can write to the broker could push a million)."""
+        if not self.not_ours_said:
+            self.not_ours_said = True
+            log.warning("a reply that is not Tickwork's was dropped: %r (said once: whoever "
+                        "can write to the broker pushed it)", what)
+
     def late(self, message: list[Any], seal: Any) -> None:
         """A run's end heard after the engine settled it: ignored, and audited
         (`run.result_ignored`) when its worker sent it; else dropped, said once."""
@@ -315,8 +323,7 @@ class Genuine:
             return
         _kind, celery_id, run_id, attempt, status, code = message[:6]
         if not isinstance(run_id, int):  # (not a run's: a made-up reply, or a refused job's)
-            log.warning("a reply that is not Tickwork's was dropped: %r", message[:4])
-            return
+            return self.not_ours(message[:4])
         log.warning("run %s attempt %s: a result from Celery (%s) came after the run was "
                     "settled; ignored", run_id, attempt, status)
         self.sink.on_ignored_result(int(run_id), {

@@ -125,3 +125,26 @@ def test_replies_of_a_run_sent_unsigned_not_in_its_workers_form_are_dropped_said
     assert "Traceback" not in caplog.text
     assert "another version" not in caplog.text  # (its worker said it started it)
     assert done.reason is None or "not heard" not in done.reason, done.reason
+
+
+def test_a_flood_of_pushes_that_are_no_replies_is_said_once_and_the_run_still_ends(
+        engine: Any, service: Any, broker: str, start_worker: Any, tmp_path: Path,
+        caplog: Any) -> None:
+    """Whatever is pushed onto the engine's reply list that is no Tickwork reply (not JSON,
+    not a list, a reply of no run) was a line of the engine's log each: 5,000 pushed were
+    5,000 lines. It is said once, and the run's own replies are heard among them."""
+    started = tmp_path / "started"
+    service.create_task(shell_task("real", f"touch {started}; sleep 1; echo real; exit 3"))
+    run = service.run_now("real")
+    reply = wait_until(lambda: waiting(broker), 15)[0][1]["reply"]
+    kinds = ["not json", json.dumps({"a": 1}), json.dumps(["done", "c", "no run", 1, "failed",
+                                                           None, None, None, None, None])]
+    redis_client(broker).rpush(reply, *(kinds[i % 3] for i in range(FLOOD)))
+    start_worker()
+    wait_until(started.exists, 30)
+    done = ended(service, run.id)
+    assert (done.status, done.exit_code) == ("failed", 3), done
+    assert "real" in output(service, run.id)
+    said = [r.getMessage() for r in caplog.records if "not Tickwork's" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith("a reply that is not Tickwork's was dropped: "
+                                                 ), said
