@@ -37,10 +37,10 @@ from app.gui.graph.data import (
     read_graph,
     remove_dependency,
 )
+from app.gui.graph.filtering import Filtering
 from app.gui.graph.layout import Layout
 from app.gui.graph.paint import count_words
 from app.gui.qt import (
-    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHideEvent,
@@ -59,11 +59,8 @@ from app.gui.session import Session
 from app.gui.widgets.error_label import ErrorLabel
 from app.gui.widgets.paging import Throttle
 from app.gui.widgets.question import Confirm, ask
-from app.gui.widgets.task_field import TaskNameField
 from app.service import Service
 
-SCOPE_LABELS = (("all", "Whole graph"), ("both", "Upstream and downstream of"),
-                ("upstream", "Upstream of"), ("downstream", "Downstream of"))
 HINT = ("Solid arrow: waits for · dashed: runs after · dotted: falls back to (runs when the first "
         "fails) · drag from one task to another to make the second wait for the first (Ctrl+Z "
         "undoes it) · click an "
@@ -89,20 +86,12 @@ class GraphView(QWidget):
         self.loading = False
         self._again = False
         self._shown_filter = Filter()
-        self._ids_by_name: dict[str, int] = {}
         self.confirm: Confirm = ask(self)
 
-        self.scope = QComboBox()
-        self.scope.setObjectName("GraphScope")
-        for key, label in SCOPE_LABELS:
-            self.scope.addItem(label, key)
-        self.task = TaskNameField("Task name")
-        self.task.setObjectName("GraphTask")
-        self.task.setClearButtonEnabled(True)
-        self.unconnected = QCheckBox("Tasks without dependencies")
-        self.unconnected.setChecked(True)
-        self.unconnected.setToolTip("Also show tasks that neither wait for nor trigger "
-                                    "another task (in a grid below the graph)")
+        self.filtering = Filtering(self)
+        self.scope = self.filtering.scope
+        self.task = self.filtering.task
+        self.unconnected = self.filtering.unconnected
         self.fit_button = self._tool("Fit", "Show the whole graph (F)", "F")
         self.zoom_in = self._tool("+", "Zoom in (+)", "+")
         self.zoom_out = self._tool("−", "Zoom out (−)", "-")
@@ -141,9 +130,7 @@ class GraphView(QWidget):
         layout.addLayout(foot)
 
         self._reload_soon = Throttle(400, self.reload, self)
-        self.scope.currentIndexChanged.connect(self._on_filter_changed)
-        self.task.editingFinished.connect(self._on_filter_changed)
-        self.unconnected.toggled.connect(self._on_filter_changed)
+        self.filtering.changed.connect(self._on_filter_changed)
         self.fit_button.clicked.connect(self.canvas.fit)
         self.zoom_in.clicked.connect(lambda: self.canvas.zoom_by(1.25))
         self.zoom_out.clicked.connect(lambda: self.canvas.zoom_by(0.8))
@@ -173,9 +160,7 @@ class GraphView(QWidget):
     # -- loading ---------------------------------------------------------------------------
 
     def filter(self) -> Filter:
-        name = self.task.text().strip()
-        task_id = self._ids_by_name.get(name)
-        return Filter(task_id, str(self.scope.currentData()), self.unconnected.isChecked())
+        return self.filtering.filter()
 
     def reload(self) -> None:
         """Re-read the graph off the GUI thread and show it (keeping the view if shown)."""
@@ -211,8 +196,7 @@ class GraphView(QWidget):
             keep = self.loaded
             self.loaded = True
             self._shown_filter = flt
-            self._ids_by_name = {n.name: n.id for n in data.nodes.values()}
-            self.task.set_names(sorted(self._ids_by_name, key=str.lower))
+            self.filtering.set_tasks({n.name: n.id for n in data.nodes.values()})
             self.canvas.set_graph(data, laid, edges, keep_view=keep)
             self._show_count(laid, edges)
         if self._again:
@@ -251,8 +235,8 @@ class GraphView(QWidget):
             (self.canvas.center_on if flt.scope == "all" else self.canvas.select)(flt.task_id)
 
     def _on_filter_changed(self) -> None:
-        name = self.task.text().strip()
-        if name and name not in self._ids_by_name:
+        name = self.filtering.unknown()
+        if name:
             self.banner.show_error(f"No task named “{name}”.")
             return
         self.banner.clear_error()
@@ -264,11 +248,7 @@ class GraphView(QWidget):
         node = self.data.nodes.get(task_id) if self.data else None
         if node is None:
             return
-        self.task.setText(node.name)
-        self.scope.blockSignals(True)
-        self.scope.setCurrentIndex(self.scope.findData(scope))
-        self.scope.blockSignals(False)
-        self._on_filter_changed()
+        self.filtering.show(node.name, scope)
 
     # -- changes from elsewhere ------------------------------------------------------------
 
@@ -376,8 +356,8 @@ class GraphView(QWidget):
             menu.addAction("Show its upstream and downstream",
                            lambda: self.show_closure(node, "both"))
             menu.addSeparator()
-            menu.addAction("&Add dependency…", lambda: self.adding.choose(node,
-                                                                          self._ids_by_name))
+            menu.addAction("&Add dependency…",
+                           lambda: self.adding.choose(node, self.filtering.ids))
             for up, down in sorted(k for k in self.canvas.routes.paths if node in k and
                                    self.canvas.routes.removable(k)):  # (keys: Menu key)
                 menu.addAction("Remove dependency “{}” → “{}”…".format(*self._names(up, down)),
