@@ -30,14 +30,15 @@ class Lookup:
     background: Background
     service: Service
     without: str | None = None  # the edited task's own name: never offered
+    linked: bool = False  # only tasks with a dependency or fallback (the Graph hiding others)
 
     def find(self, text: str) -> list[str]:
         """The best names for `text` (a pool thread's work)."""
-        return reads.names_matching(self.service, text, BEST, self.without)
+        return reads.names_matching(self.service, text, BEST, self.without, self.linked)
 
     def first(self) -> list[str]:
         """The first SHORT + 1 names, A–Z: all of them in a small home (a pool thread's)."""
-        return reads.names_matching(self.service, "", SHORT + 1, self.without)
+        return reads.names_matching(self.service, "", SHORT + 1, self.without, self.linked)
 
 
 class Completions(QObject):
