@@ -62,6 +62,10 @@ class GraphData:
         return (tuple((n.id, n.name, n.enabled, n.kind) for n in self.nodes.values()),
                 tuple(self.edges))
 
+    def ids_by_name(self) -> dict[str, int]:
+        """Each task's id by its name (what a name typed in the view means)."""
+        return {n.name: n.id for n in self.nodes.values()}
+
     def upstreams(self) -> dict[int, set[int]]:
         ups: dict[int, set[int]] = {}
         for e in self.edges:

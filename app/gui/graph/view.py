@@ -61,6 +61,9 @@ from app.gui.widgets.paging import Throttle
 from app.gui.widgets.question import Confirm, ask
 from app.service import Service
 
+# the graph read and laid out off the GUI thread: the data, its layout and edges (None and
+# [] when only statuses changed), and its tasks' ids by name
+Loaded = tuple[GraphData, Layout[int] | None, list[Edge], dict[str, int]]
 HINT = ("Solid arrow: waits for · dashed: runs after · dotted: falls back to (runs when the first "
         "fails) · drag from one task to another to make the second wait for the first (Ctrl+Z "
         "undoes it) · click an "
@@ -88,7 +91,7 @@ class GraphView(QWidget):
         self._shown_filter = Filter()
         self.confirm: Confirm = ask(self)
 
-        self.filtering = Filtering(self)
+        self.filtering = Filtering(background, service, self)
         self.scope = self.filtering.scope
         self.task = self.filtering.task
         self.unconnected = self.filtering.unconnected
@@ -174,20 +177,19 @@ class GraphView(QWidget):
         service = self.service
         shown = (self.data.structure(), self._shown_filter) if self.data is not None else None
 
-        def work() -> tuple[GraphData, Layout[int] | None, list[Edge]]:
+        def work() -> Loaded:
             data = read_graph(service)
             if shown is not None and shown == (data.structure(), flt):
-                return data, None, []  # only statuses changed: no new layout
+                return data, None, [], {}  # only statuses changed: no new layout
             laid, edges = data.laid_out(flt, aspect)
-            return data, laid, edges
+            return data, laid, edges, data.ids_by_name()
 
         self.background.run(work, lambda result: self._on_loaded(flt, result),
                             self._on_load_failed, owner=self, title="Cannot read the graph")
 
-    def _on_loaded(self, flt: Filter,
-                   result: tuple[GraphData, Layout[int] | None, list[Edge]]) -> None:
+    def _on_loaded(self, flt: Filter, result: Loaded) -> None:
         self.loading = False
-        data, laid, edges = result
+        data, laid, edges, ids = result
         self.data = data
         if laid is None:
             self.canvas.data = data
@@ -196,7 +198,7 @@ class GraphView(QWidget):
             keep = self.loaded
             self.loaded = True
             self._shown_filter = flt
-            self.filtering.set_tasks({n.name: n.id for n in data.nodes.values()})
+            self.filtering.set_tasks(ids)
             self.canvas.set_graph(data, laid, edges, keep_view=keep)
             self._show_count(laid, edges)
         if self._again:
@@ -230,9 +232,13 @@ class GraphView(QWidget):
         self.count.setText(count_words(len(laid.positions), edges))
 
     def _find(self, flt: Filter) -> None:
-        """The named task selected; over the whole graph centred (a name typed did nothing)."""
+        """The named task selected; over the whole graph centred (a name typed did nothing),
+        or said to be hidden there (it has no dependency)."""
         if flt.task_id is not None and flt.task_id in self.canvas.rects:
             (self.canvas.center_on if flt.scope == "all" else self.canvas.select)(flt.task_id)
+        elif self.data is not None and flt.task_id in self.data.nodes and flt.scope == "all":
+            self.banner.show_error(f"“{self.data.nodes[flt.task_id].name}” has no dependencies: "
+                                   f"tick “{self.unconnected.text()}” to see it.")
 
     def _on_filter_changed(self) -> None:
         name = self.filtering.unknown()

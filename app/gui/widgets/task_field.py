@@ -1,5 +1,5 @@
 """A field for a task's name that offers the names there are as you type: the Runs filter,
-the Graph's focus task and the editor's dependency lists use it (and the editor's Fallback).
+the Graph's task and its "Add dependency…", the editor's dependency lists (and its Fallback).
 
 A short list of names (up to `SHORT`) is handed to Qt's completer whole, which matches it at
 each key as before. A home with more tasks is looked up in the store instead: once the typing
