@@ -29,8 +29,10 @@ from app.gui.graph.layout import Layout
 from app.gui.graph.paint import (
     EdgeTiles,
     Labels,
+    by_status,
     hover_words,
     paint_badges,
+    paint_boxes,
     paint_drag,
     paint_labels,
     summary,
@@ -67,7 +69,6 @@ LABEL_PX = 14.0  # node label size in scene units
 MIN_SCALE, MAX_SCALE = 0.01, 4.0
 REACH_PX = 6.0  # how near an arrow a click must be to select it, in pixels
 REMOVE_KEYS = (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
-NEVER = "never"
 FALLBACK_COLOUR = "retrying"  # the status whose colour a "falls back to" arrow takes
 
 
@@ -136,13 +137,7 @@ class GraphCanvas(QWidget):
 
     def restatus(self) -> None:
         """Regroup nodes by colour after statuses changed (cheap: no layout)."""
-        groups: dict[str, list[QRectF]] = {}
-        nodes = self.data.nodes if self.data else {}
-        for node_id, rect in self.rects.items():
-            node = nodes.get(node_id)
-            key = (node.last_status or NEVER) if node else NEVER
-            groups.setdefault(key, []).append(rect)
-        self._groups = groups
+        self._groups = by_status(self.rects, self.rects, self.data.nodes if self.data else {})
         self._say()
         self.update()
 
@@ -246,13 +241,7 @@ class GraphCanvas(QWidget):
         self.routes.paint_highlighted(p, pal.color(QPalette.ColorRole.Highlight),
                                       self.selected if self.selected in self.rects else -1,
                                       self.selected_edge)
-        for key, rects in self._groups.items():
-            colour = display.status_colour("scheduled" if key == NEVER else key, dark)
-            border = QPen(colour, 2.0)
-            border.setCosmetic(True)
-            p.setPen(border)
-            p.setBrush(blend(base, colour, 0.22 if dark else 0.14))
-            p.drawRects(rects)
+        paint_boxes(p, self._groups, base, dark)
         visible = self._visible()
         nodes = self.data.nodes if self.data else {}
         if self.scale * LABEL_PX >= 6:
