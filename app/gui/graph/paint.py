@@ -136,15 +136,22 @@ def by_status(ids: Iterable[int], rects: dict[int, QRectF],
     return groups
 
 
-def paint_boxes(p: QPainter, groups: dict[str, list[QRectF]], base: QColor,
-                dark: bool) -> None:
-    """The task boxes (`by_status`) outlined in their status colours over a tint of it."""
+def paint_boxes(p: QPainter, groups: dict[str, list[QRectF]], base: QColor, dark: bool,
+                solid: bool = False) -> None:
+    """The task boxes (`by_status`) outlined in their status colours over a tint of it; or,
+    `solid`, too small for an outline to show (far zoomed out: the outline was all there was
+    of a box), filled with the colour alone, a fifteenth of the cost: 100,000 outlined boxes
+    took 170 ms a repaint."""
     for key, rects in groups.items():
         colour = display.status_colour("scheduled" if key == NEVER else key, dark)
-        border = QPen(colour, 2.0)
-        border.setCosmetic(True)
-        p.setPen(border)
-        p.setBrush(display.blend(base, colour, 0.22 if dark else 0.14))
+        if solid:
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(colour)
+        else:
+            border = QPen(colour, 2.0)
+            border.setCosmetic(True)
+            p.setPen(border)
+            p.setBrush(display.blend(base, colour, 0.22 if dark else 0.14))
         p.drawRects(rects)
 
 
