@@ -51,6 +51,11 @@ class Filter:
     scope: str = "all"
     unconnected: bool = True
 
+    def shape(self) -> tuple[object, ...]:
+        """What the drawing depends on: the task named only when its neighbours are shown
+        (over the whole graph it is only found)."""
+        return self.task_id if self.scope != "all" else None, self.scope, self.unconnected
+
 
 @dataclass
 class GraphData:

@@ -89,6 +89,7 @@ class GraphView(QWidget):
         self.loading = False
         self._again = False
         self._shown_filter = Filter()
+        self._laying = 0  # layouts of the graph read, on their way
         self.confirm: Confirm = ask(self)
 
         self.filtering = Filtering(background, service, self)
@@ -175,11 +176,12 @@ class GraphView(QWidget):
         flt = self.filter()
         aspect = max(0.5, self.canvas.width() / max(1, self.canvas.height()))
         service = self.service
-        shown = (self.data.structure(), self._shown_filter) if self.data is not None else None
+        shown = ((self.data.structure(), self._shown_filter.shape()) if self.data is not None
+                 else None)
 
         def work() -> Loaded:
             data = read_graph(service)
-            if shown is not None and shown == (data.structure(), flt):
+            if shown is not None and shown == (data.structure(), flt.shape()):
                 return data, None, [], {}  # only statuses changed: no new layout
             laid, edges = data.laid_out(flt, aspect)
             return data, laid, edges, data.ids_by_name()
@@ -216,17 +218,26 @@ class GraphView(QWidget):
             self.reload()
             return
         flt = self.filter()
+        if not (self._laying or self.loading) and flt.shape() == self._shown_filter.shape():
+            self._shown_filter = flt  # drawn so already: only found (100,000 tasks laid out
+            self._find(flt)  # again took the GUI thread 0.4-1 s to show them)
+            return
         aspect = max(0.5, self.canvas.width() / max(1, self.canvas.height()))
+        self._laying += 1
 
         def done(result: tuple[Layout[int], list[Edge]]) -> None:
+            self._laying -= 1
             laid, edges = result
             self._shown_filter = flt
             self.canvas.set_graph(data, laid, edges, keep_view=False)
             self._show_count(laid, edges)
             self._find(flt)
 
-        self.background.run(lambda: data.laid_out(flt, aspect), done, owner=self,
-                            title="Cannot lay out the graph")
+        def failed(error: BaseException) -> None:
+            self._laying -= 1
+            self.background.report("Cannot lay out the graph", error)
+
+        self.background.run(lambda: data.laid_out(flt, aspect), done, failed, owner=self)
 
     def _show_count(self, laid: Layout[int], edges: list[Edge]) -> None:
         self.count.setText(count_words(len(laid.positions), edges))
