@@ -49,13 +49,25 @@ def sorted_names() -> list[str]:
     return [str(n) for (n,) in TaskRow.select(TaskRow.name).order_by(TaskRow.name).tuples()]
 
 
-def names_matching(text: str, limit: int, without: str | None = None) -> list[str]:
+# a task at either end of an edge `graph` draws: a dependency (waits for, runs after) or a
+# fallback (the failing task and the one run then)
+LINKED = ("(id IN (SELECT task_id FROM dependency) OR id IN (SELECT upstream_id FROM "
+          "dependency) OR fallback_id IS NOT NULL OR id IN (SELECT fallback_id FROM task "
+          "WHERE fallback_id IS NOT NULL))")
+
+
+def names_matching(text: str, limit: int, without: str | None = None,
+                   linked: bool = False) -> list[str]:
     """Up to `limit` names containing `text`, ignoring case (as `ids_containing`): those that
     start with it first, then the rest, each part as names sort for people (`lower`); never
-    `without` (the edited task's own). The name fields complete from it in a big home."""
+    `without` (the edited task's own); only tasks with a dependency or a fallback, at either
+    end, when `linked` (the Graph's tasks when it hides the others). The name fields
+    complete from it in a big home."""
     needle = text.lower()
     other = "" if without is None else " AND name <> ?"
     rest = () if without is None else (without,)
+    if linked:
+        other += f" AND {LINKED}"
     starts = "substr(lower(name), 1, ?) = ?"
     found = [str(n) for (n,) in execute(
         f"SELECT name FROM task WHERE {starts}{other} ORDER BY lower(name), name LIMIT ?",

@@ -18,7 +18,7 @@ from app.gui.qt import QApplication, QDialog, QMenu, QMessageBox, Qt, QTimer, QW
 from app.gui.tasks.import_preview import ImportPreview
 from app.gui.window.help_windows import GuideDialog, ShortcutsDialog
 from tests.gui.conftest import Gui, closed, command_task, open_settings
-from tests.gui.editing import open_selected
+from tests.gui.editing import click, go, open_selected, save
 from tests.gui.file_dialogs import cancel, file_dialog, file_menu_entry
 from tests.gui.test_calendar_busy_keys import BUSY_DAY, _busy_past, _open, india_local_time
 from tests.gui.test_keys_after_a_dialog import (
@@ -236,3 +236,27 @@ def test_ordinary_events_run_no_python_of_it(gui: Gui, qtbot: Any) -> None:
         elsewhere.close()
         elsewhere.deleteLater()
     assert calls == ["_on_app_focus_window_changed"]
+
+
+def test_an_arrow_key_after_saving_a_name_picked_from_a_list_moves_in_the_list(
+        gui: Gui, qtbot: Any) -> None:
+    """A name picked from a completer's list in the editor, then Save: the editor closes
+    once the service has saved. The offscreen platform gives the list the keyboard as it
+    shows and leaves it there once it hides, so the closing editor was thought to have lost
+    the keys, and the next key went nowhere (the Graph's "Add dependency…" the same)."""
+    table = _second_of_two_selected(gui, qtbot)
+    editor = open_selected(gui, qtbot, gui.window.tasks_view.selected_items()[0].task.id,
+                           Qt.Key.Key_Return)
+    go(editor, qtbot, "Dependencies")
+    names = editor.dependencies.depends_on
+    click(qtbot, names.input)
+    qtbot.keyClicks(names.input, "A")
+    popup = names.input.completer().popup()
+    gui.wait_until(popup.isVisible)
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    gui.wait_until(lambda: names.added() == ["a"])
+    gui.settle()  # (what the platform does as the list shows and hides has landed)
+    save(gui, qtbot, editor)
+    assert gui.service.get_task("b").spec.depends_on == ("a",)
+    _up_moves_in_the_list(gui, qtbot, table)

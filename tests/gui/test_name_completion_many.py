@@ -176,3 +176,21 @@ def test_a_small_home_gives_every_name_at_once(gui: Gui, qtbot: Any, read: list[
     assert offered(view.task.completer()) == ["Backup notes", "backup photos"]
     assert view.task.completer().popup().isVisible()
     assert len(read) == before  # nothing read for the keys (the filter's pause is still due)
+
+
+def test_no_list_pops_up_after_enter(gui: Gui, qtbot: Any) -> None:
+    """A whole name typed and Enter pressed before the typing's pause: the filter is that
+    name, and no list of names pops up over the view afterwards, read for the text typed
+    before the Enter (it did in the Runs view, and over the Graph with its task field)."""
+    insert_tasks(gui.store, TASKS)
+    view = gui.window.runs_view
+    field = view.task
+    gui.window.show_view(RUNS)
+    gui.quiet()
+    field.setFocus()
+    qtbot.keyClicks(field, "task 019999")
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    gui.wait_until(lambda: view.model.query().task_containing == "task 019999")
+    gui.wait_until(lambda: not field.completions.timer.isActive())
+    gui.quiet()  # (a read the pause started has answered)
+    assert field.hasFocus() and not field.completer().popup().isVisible()

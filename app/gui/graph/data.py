@@ -51,6 +51,11 @@ class Filter:
     scope: str = "all"
     unconnected: bool = True
 
+    def shape(self) -> tuple[object, ...]:
+        """What the drawing depends on: the task named only when its neighbours are shown
+        (over the whole graph it is only found)."""
+        return self.task_id if self.scope != "all" else None, self.scope, self.unconnected
+
 
 @dataclass
 class GraphData:
@@ -61,6 +66,10 @@ class GraphData:
         """What the layout depends on (not run statuses): equal means no re-layout."""
         return (tuple((n.id, n.name, n.enabled, n.kind) for n in self.nodes.values()),
                 tuple(self.edges))
+
+    def ids_by_name(self) -> dict[str, int]:
+        """Each task's id by its name (what a name typed in the view means)."""
+        return {n.name: n.id for n in self.nodes.values()}
 
     def upstreams(self) -> dict[int, set[int]]:
         ups: dict[int, set[int]] = {}

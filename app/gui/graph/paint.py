@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterable
 
 from app.gui.graph.data import Edge, GraphData, Node
 from app.gui.qt import (
@@ -23,6 +24,7 @@ from app.gui.qt import (
 from app.gui.widgets import display
 
 TILE = 1500.0  # scene units per edge tile
+NEVER = "never"  # the status of a task that has never run, as its box is grouped
 BOTH_GAP = 6.0  # scene units between the two arrows of a pair that waits and runs after
 
 
@@ -122,6 +124,35 @@ class Labels:
 
     def forget(self) -> None:
         self._elided = {}
+
+
+def by_status(ids: Iterable[int], rects: dict[int, QRectF],
+              nodes: dict[int, Node]) -> dict[str, list[QRectF]]:
+    """The boxes of these tasks by the status their colour shows (NEVER: never run)."""
+    groups: dict[str, list[QRectF]] = {}
+    for n in ids:
+        node = nodes.get(n)
+        groups.setdefault((node.last_status or NEVER) if node else NEVER, []).append(rects[n])
+    return groups
+
+
+def paint_boxes(p: QPainter, groups: dict[str, list[QRectF]], base: QColor, dark: bool,
+                solid: bool = False) -> None:
+    """The task boxes (`by_status`) outlined in their status colours over a tint of it; or,
+    `solid`, too small for an outline to show (far zoomed out: the outline was all there was
+    of a box), filled with the colour alone, a fifteenth of the cost: 100,000 outlined boxes
+    took 170 ms a repaint."""
+    for key, rects in groups.items():
+        colour = display.status_colour("scheduled" if key == NEVER else key, dark)
+        if solid:
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(colour)
+        else:
+            border = QPen(colour, 2.0)
+            border.setCosmetic(True)
+            p.setPen(border)
+            p.setBrush(display.blend(base, colour, 0.22 if dark else 0.14))
+        p.drawRects(rects)
 
 
 def paint_labels(p: QPainter, labels: Labels, nodes: dict[int, Node], rects: dict[int, QRectF],

@@ -37,10 +37,10 @@ from app.gui.graph.data import (
     read_graph,
     remove_dependency,
 )
+from app.gui.graph.filtering import Filtering
 from app.gui.graph.layout import Layout
 from app.gui.graph.paint import count_words
 from app.gui.qt import (
-    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHideEvent,
@@ -59,11 +59,11 @@ from app.gui.session import Session
 from app.gui.widgets.error_label import ErrorLabel
 from app.gui.widgets.paging import Throttle
 from app.gui.widgets.question import Confirm, ask
-from app.gui.widgets.task_field import TaskNameField
 from app.service import Service
 
-SCOPE_LABELS = (("all", "Whole graph"), ("both", "Upstream and downstream of"),
-                ("upstream", "Upstream of"), ("downstream", "Downstream of"))
+# the graph read and laid out off the GUI thread: the data, its layout and edges (None and
+# [] when only statuses changed), and its tasks' ids by name
+Loaded = tuple[GraphData, Layout[int] | None, list[Edge], dict[str, int]]
 HINT = ("Solid arrow: waits for · dashed: runs after · dotted: falls back to (runs when the first "
         "fails) · drag from one task to another to make the second wait for the first (Ctrl+Z "
         "undoes it) · click an "
@@ -89,20 +89,13 @@ class GraphView(QWidget):
         self.loading = False
         self._again = False
         self._shown_filter = Filter()
-        self._ids_by_name: dict[str, int] = {}
+        self._laying = 0  # layouts of the graph read, on their way
         self.confirm: Confirm = ask(self)
 
-        self.scope = QComboBox()
-        self.scope.setObjectName("GraphScope")
-        for key, label in SCOPE_LABELS:
-            self.scope.addItem(label, key)
-        self.task = TaskNameField("Task name")
-        self.task.setObjectName("GraphTask")
-        self.task.setClearButtonEnabled(True)
-        self.unconnected = QCheckBox("Tasks without dependencies")
-        self.unconnected.setChecked(True)
-        self.unconnected.setToolTip("Also show tasks that neither wait for nor trigger "
-                                    "another task (in a grid below the graph)")
+        self.filtering = Filtering(background, service, self)
+        self.scope = self.filtering.scope
+        self.task = self.filtering.task
+        self.unconnected = self.filtering.unconnected
         self.fit_button = self._tool("Fit", "Show the whole graph (F)", "F")
         self.zoom_in = self._tool("+", "Zoom in (+)", "+")
         self.zoom_out = self._tool("−", "Zoom out (−)", "-")
@@ -141,9 +134,7 @@ class GraphView(QWidget):
         layout.addLayout(foot)
 
         self._reload_soon = Throttle(400, self.reload, self)
-        self.scope.currentIndexChanged.connect(self._on_filter_changed)
-        self.task.editingFinished.connect(self._on_filter_changed)
-        self.unconnected.toggled.connect(self._on_filter_changed)
+        self.filtering.changed.connect(self._on_filter_changed)
         self.fit_button.clicked.connect(self.canvas.fit)
         self.zoom_in.clicked.connect(lambda: self.canvas.zoom_by(1.25))
         self.zoom_out.clicked.connect(lambda: self.canvas.zoom_by(0.8))
@@ -173,9 +164,7 @@ class GraphView(QWidget):
     # -- loading ---------------------------------------------------------------------------
 
     def filter(self) -> Filter:
-        name = self.task.text().strip()
-        task_id = self._ids_by_name.get(name)
-        return Filter(task_id, str(self.scope.currentData()), self.unconnected.isChecked())
+        return self.filtering.filter()
 
     def reload(self) -> None:
         """Re-read the graph off the GUI thread and show it (keeping the view if shown)."""
@@ -187,22 +176,22 @@ class GraphView(QWidget):
         flt = self.filter()
         aspect = max(0.5, self.canvas.width() / max(1, self.canvas.height()))
         service = self.service
-        shown = (self.data.structure(), self._shown_filter) if self.data is not None else None
+        shown = ((self.data.structure(), self._shown_filter.shape()) if self.data is not None
+                 else None)
 
-        def work() -> tuple[GraphData, Layout[int] | None, list[Edge]]:
+        def work() -> Loaded:
             data = read_graph(service)
-            if shown is not None and shown == (data.structure(), flt):
-                return data, None, []  # only statuses changed: no new layout
+            if shown is not None and shown == (data.structure(), flt.shape()):
+                return data, None, [], {}  # only statuses changed: no new layout
             laid, edges = data.laid_out(flt, aspect)
-            return data, laid, edges
+            return data, laid, edges, data.ids_by_name()
 
         self.background.run(work, lambda result: self._on_loaded(flt, result),
                             self._on_load_failed, owner=self, title="Cannot read the graph")
 
-    def _on_loaded(self, flt: Filter,
-                   result: tuple[GraphData, Layout[int] | None, list[Edge]]) -> None:
+    def _on_loaded(self, flt: Filter, result: Loaded) -> None:
         self.loading = False
-        data, laid, edges = result
+        data, laid, edges, ids = result
         self.data = data
         if laid is None:
             self.canvas.data = data
@@ -211,8 +200,7 @@ class GraphView(QWidget):
             keep = self.loaded
             self.loaded = True
             self._shown_filter = flt
-            self._ids_by_name = {n.name: n.id for n in data.nodes.values()}
-            self.task.set_names(sorted(self._ids_by_name, key=str.lower))
+            self.filtering.set_tasks(ids)
             self.canvas.set_graph(data, laid, edges, keep_view=keep)
             self._show_count(laid, edges)
         if self._again:
@@ -230,29 +218,42 @@ class GraphView(QWidget):
             self.reload()
             return
         flt = self.filter()
+        if not (self._laying or self.loading) and flt.shape() == self._shown_filter.shape():
+            self._shown_filter = flt  # drawn so already: only found (100,000 tasks laid out
+            self._find(flt)  # again took the GUI thread 0.4-1 s to show them)
+            return
         aspect = max(0.5, self.canvas.width() / max(1, self.canvas.height()))
+        self._laying += 1
 
         def done(result: tuple[Layout[int], list[Edge]]) -> None:
+            self._laying -= 1
             laid, edges = result
             self._shown_filter = flt
             self.canvas.set_graph(data, laid, edges, keep_view=False)
             self._show_count(laid, edges)
             self._find(flt)
 
-        self.background.run(lambda: data.laid_out(flt, aspect), done, owner=self,
-                            title="Cannot lay out the graph")
+        def failed(error: BaseException) -> None:
+            self._laying -= 1
+            self.background.report("Cannot lay out the graph", error)
+
+        self.background.run(lambda: data.laid_out(flt, aspect), done, failed, owner=self)
 
     def _show_count(self, laid: Layout[int], edges: list[Edge]) -> None:
         self.count.setText(count_words(len(laid.positions), edges))
 
     def _find(self, flt: Filter) -> None:
-        """The named task selected; over the whole graph centred (a name typed did nothing)."""
+        """The named task selected; over the whole graph centred (a name typed did nothing),
+        or said to be hidden there (it has no dependency)."""
         if flt.task_id is not None and flt.task_id in self.canvas.rects:
             (self.canvas.center_on if flt.scope == "all" else self.canvas.select)(flt.task_id)
+        elif self.data is not None and flt.task_id in self.data.nodes and flt.scope == "all":
+            self.banner.show_error(f"“{self.data.nodes[flt.task_id].name}” has no dependencies: "
+                                   f"tick “{self.unconnected.text()}” to see it.")
 
     def _on_filter_changed(self) -> None:
-        name = self.task.text().strip()
-        if name and name not in self._ids_by_name:
+        name = self.filtering.unknown()
+        if name:
             self.banner.show_error(f"No task named “{name}”.")
             return
         self.banner.clear_error()
@@ -264,11 +265,7 @@ class GraphView(QWidget):
         node = self.data.nodes.get(task_id) if self.data else None
         if node is None:
             return
-        self.task.setText(node.name)
-        self.scope.blockSignals(True)
-        self.scope.setCurrentIndex(self.scope.findData(scope))
-        self.scope.blockSignals(False)
-        self._on_filter_changed()
+        self.filtering.show(node.name, scope)
 
     # -- changes from elsewhere ------------------------------------------------------------
 
@@ -376,8 +373,8 @@ class GraphView(QWidget):
             menu.addAction("Show its upstream and downstream",
                            lambda: self.show_closure(node, "both"))
             menu.addSeparator()
-            menu.addAction("&Add dependency…", lambda: self.adding.choose(node,
-                                                                          self._ids_by_name))
+            menu.addAction("&Add dependency…",
+                           lambda: self.adding.choose(node, self.filtering.ids))
             for up, down in sorted(k for k in self.canvas.routes.paths if node in k and
                                    self.canvas.routes.removable(k)):  # (keys: Menu key)
                 menu.addAction("Remove dependency “{}” → “{}”…".format(*self._names(up, down)),

@@ -37,10 +37,10 @@ def task_names(service: Service) -> list[str]:
 
 
 def names_matching(service: Service, text: str, limit: int,
-                   without: str | None = None) -> list[str]:
+                   without: str | None = None, linked: bool = False) -> list[str]:
     """The best `limit` names for what is typed (`task_queries.names_matching`)."""
     with service.store.read():
-        return task_queries.names_matching(text, limit, without)
+        return task_queries.names_matching(text, limit, without, linked)
 
 
 def any_name_containing(service: Service, text: str) -> bool:

@@ -11,6 +11,10 @@ window): when such a window closes *while it has the keyboard*, its parent windo
 to take it. A window that lost the keyboard before it closed — to another application, or
 to another window the window manager chose — is left as it is, so nothing is taken from
 them: the check is made as the window hides, before any later choice, which then stands.
+A popup's window that has hidden again (a completer's list, a name picked from it) is not
+where the keys went: the offscreen platform gives a popup the keyboard as it shows and leaves
+it there once it hides, so a dialog closed a moment after a completion was picked in it was
+thought to have lost the keys (the editor saved, the Graph's "Add dependency…" answered).
 
 It costs the event loop nothing per ordinary event: Qt calls it when the keyboard moves to
 another window (`QGuiApplication.focusWindowChanged`) and when one of the windows it has
@@ -23,6 +27,7 @@ from app.gui.qt import QApplication, QObject, Qt, QWindow, Slot
 
 _WATCHED = "tickwork_focus_back"  # a window's dynamic property: its hiding is watched
 _ASKED = "tickwork_focus_asked"  # and the turn it was asked to take the keys in (`_turn`)
+_HELD = "tickwork_focus_held"  # the turn a window, not a popup, last took the keys in
 _KINDS = (Qt.WindowType.Window, Qt.WindowType.Dialog, Qt.WindowType.Sheet,
           Qt.WindowType.Tool)  # not menus (popups) or tooltips: Qt hands their keys back
 
@@ -45,10 +50,14 @@ class FocusBack(QObject):
     # counts the moves of the keyboard: a window asked to take it in this turn has not had
     # it yet (a number on the window, not the window: PySide may let go of the wrapper)
     _turn = 0
+    _held = 0  # the turn the last window that was not a popup took the keys in
 
     @Slot(QWindow)
     def _on_app_focus_window_changed(self, window: QWindow | None) -> None:
         self._turn += 1  # the keys landed (here, elsewhere, or left the application)
+        if window is not None and window.type() != Qt.WindowType.Popup:
+            self._held = self._turn
+            window.setProperty(_HELD, self._turn)
         if (window is None or window.transientParent() is None or window.type() not in _KINDS
                 or window.property(_WATCHED)):
             return
@@ -63,10 +72,19 @@ class FocusBack(QObject):
         # the keys went elsewhere before, unless this window was just asked to take them
         # from a window that closed, and closes before they land ("Discard changes?" →
         # Discard, then the editor): they go on to its own parent
-        if QApplication.focusWindow() is not window and window.property(_ASKED) != self._turn:
+        if not self._has_keys(window) and window.property(_ASKED) != self._turn:
             return
         parent = window.transientParent()
         if (parent is not None and parent.isVisible()
                 and not parent.windowStates() & Qt.WindowState.WindowMinimized):
             parent.requestActivate()
             parent.setProperty(_ASKED, self._turn)
+
+    def _has_keys(self, window: QWindow) -> bool:
+        """Whether `window` has the keyboard: it is the focus window, or it was the last one
+        before a popup that has hidden since (see the module)."""
+        focus = QApplication.focusWindow()
+        if focus is window:
+            return True
+        return (focus is not None and focus.type() == Qt.WindowType.Popup
+                and not focus.isVisible() and window.property(_HELD) == self._held)

@@ -1,5 +1,5 @@
 """A field for a task's name that offers the names there are as you type: the Runs filter,
-the Graph's focus task and the editor's dependency lists use it (and the editor's Fallback).
+the Graph's task and its "Add dependency…", the editor's dependency lists (and its Fallback).
 
 A short list of names (up to `SHORT`) is handed to Qt's completer whole, which matches it at
 each key as before. A home with more tasks is looked up in the store instead: once the typing
@@ -30,14 +30,15 @@ class Lookup:
     background: Background
     service: Service
     without: str | None = None  # the edited task's own name: never offered
+    linked: bool = False  # only tasks with a dependency or fallback (the Graph hiding others)
 
     def find(self, text: str) -> list[str]:
         """The best names for `text` (a pool thread's work)."""
-        return reads.names_matching(self.service, text, BEST, self.without)
+        return reads.names_matching(self.service, text, BEST, self.without, self.linked)
 
     def first(self) -> list[str]:
         """The first SHORT + 1 names, A–Z: all of them in a small home (a pool thread's)."""
-        return reads.names_matching(self.service, "", SHORT + 1, self.without)
+        return reads.names_matching(self.service, "", SHORT + 1, self.without, self.linked)
 
 
 class Completions(QObject):
@@ -54,16 +55,19 @@ class Completions(QObject):
         self.given = 0  # names handed to Qt, all told
         self.lookup: Lookup | None = None  # set: the names are looked up as typed
         self._asked = 0  # the newest read's number: an older read's answer is dropped
+        self._looked = 0  # the newest `look_up`'s number: likewise
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(QUIET_MS)
         self.timer.timeout.connect(self._on_timer_timeout)
         line.textEdited.connect(self._on_line_text_edited)
+        line.editingFinished.connect(self._on_line_editing_finished)
 
     def set_names(self, names: Sequence[str]) -> None:
         """Offer these names, all of them, matched by Qt at each key."""
         self.lookup = None
         self._asked += 1
+        self._looked += 1
         self._give(names)
 
     def offer(self, names: Sequence[str], lookup: Lookup) -> None:
@@ -72,6 +76,9 @@ class Completions(QObject):
         if len(names) <= SHORT:
             self.set_names(names)
             return
+        self._looked += 1
+        if lookup == self.lookup:  # looked up as typed already: the next read has the news
+            return
         self.lookup = lookup
         self._asked += 1
         self._give([])
@@ -79,9 +86,21 @@ class Completions(QObject):
             self.timer.start()
 
     def look_up(self, lookup: Lookup) -> None:
-        """Read the first names through `lookup`, then `offer` them."""
-        lookup.background.run(lookup.first, lambda names: self.offer(names, lookup),
-                              owner=self, title="Cannot read task names")
+        """Read the first names through `lookup`, then `offer` them (unless names were
+        offered since: the Graph's filter changed again). A name typed meanwhile in a small
+        home is completed once they come (the Graph's "Add dependency…" reads them as it
+        opens: typed at once, nothing was offered until the next key)."""
+        self._looked += 1
+        looked, before = self._looked, self.line.text()
+
+        def done(names: list[str]) -> None:
+            if looked != self._looked:
+                return
+            self.offer(names, lookup)
+            if self.lookup is None and self.line.text() not in (before, ""):
+                self._pop_up()
+
+        lookup.background.run(lookup.first, done, owner=self, title="Cannot read task names")
 
     def _give(self, names: Sequence[str]) -> None:
         self.given += len(names)
@@ -91,6 +110,12 @@ class Completions(QObject):
         if self.lookup is not None:
             self._asked += 1  # a read still running answers text no longer there
             self.timer.start()
+
+    def _on_line_editing_finished(self) -> None:
+        """Enter (or the keys gone elsewhere): no list pops up after it for what was typed
+        before (the Runs filter applied, then a list of names over the runs)."""
+        self.timer.stop()
+        self._asked += 1
 
     def _on_timer_timeout(self) -> None:
         lookup, text, asked = self.lookup, self.line.text(), self._asked
@@ -104,6 +129,9 @@ class Completions(QObject):
         if asked != self._asked:  # typed again since: its own read answers
             return
         self._give(names)
+        self._pop_up()
+
+    def _pop_up(self) -> None:
         if self.line.hasFocus():  # the popup as Qt shows it after a key
             self.completer.setCompletionPrefix(self.line.text())
             self.completer.complete()

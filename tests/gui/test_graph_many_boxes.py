@@ -1,0 +1,59 @@
+"""The Graph of a home of many tasks draws only the boxes on screen, and, zoomed so far out
+that a box is a few pixels, draws them filled without their outline: every box of 100,000
+was drawn, outlined, at each repaint (110 ms zoomed in, 220 ms fitted, with every box also
+tested against the screen), so each pan step, zoom or click stalled the window (2026-12-07).
+Counted, not timed: the boxes handed to the painter at each repaint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.gui.graph import canvas as canvas_module
+from app.gui.qt import QPointF, QRectF, Qt
+from tests.gui.conftest import Gui
+from tests.gui.test_many_tasks import insert_tasks
+
+TASKS = 10_000
+
+
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, bool]]:
+    """At each repaint: how many boxes were drawn, and whether filled without outline (the
+    boxes are drawn as ever)."""
+    real = canvas_module.paint_boxes
+    seen: list[tuple[int, bool]] = []
+
+    def counted(p: Any, groups: dict[str, list[Any]], *args: Any) -> None:
+        solid = bool(args[2]) if len(args) > 2 else False  # (base, dark, solid)
+        seen.append((sum(len(rects) for rects in groups.values()), solid))
+        real(p, groups, *args)
+
+    monkeypatch.setattr(canvas_module, "paint_boxes", counted)
+    return seen
+
+
+def test_only_the_boxes_on_screen_are_drawn(gui: Gui, drawn: list[tuple[int, bool]]) -> None:
+    insert_tasks(gui.store, TASKS)
+    view = gui.window.graph_view
+    gui.window.resize(1200, 800)
+    gui.qtbot.keyClick(gui.window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    gui.wait_until(lambda: view.loaded and not view.loading and len(view.canvas.rects) == TASKS)
+    gui.quiet()
+    canvas = view.canvas
+    canvas.repaint()
+    assert canvas.scale * 40 < 6  # fitted: a box is a few pixels tall
+    assert drawn[-1] == (TASKS, True)  # all on screen, filled
+
+    gui.qtbot.mouseClick(view.task, Qt.MouseButton.LeftButton)
+    gui.qtbot.keyClicks(view.task, "task 005000")
+    gui.qtbot.keyClick(view.task, Qt.Key.Key_Return)  # found: centred at a readable zoom
+    gui.wait_until(lambda: canvas.selected >= 0 and canvas.scale >= 0.8)
+    gui.quiet()
+    canvas.repaint()
+    area = QRectF(canvas.to_scene(QPointF(0, 0)),
+                  canvas.to_scene(QPointF(canvas.width(), canvas.height())))
+    on_screen = sum(area.intersects(box) for box in canvas.rects.values())
+    assert 0 < on_screen < 200
+    assert drawn[-1] == (on_screen, False)  # outlined, only those
