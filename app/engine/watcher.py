@@ -222,10 +222,21 @@ class StoreWatcher:
                     self._check_clock()
                     self._check_files()
             except Exception as exc:
-                if self._store_fault(exc):
+                if self._store_fault(self._moved() or exc):
                     self._stop.wait(1.0)  # the engine is handling it: no retry loop
                 else:
                     log.exception("store thread step failed")
+
+    def _moved(self) -> Exception | None:
+        """A step failed: the store's files moved, if that is why (a home moved as the
+        engine started, before this thread's first connection: each step's connection
+        failed "unable to open database file", a traceback each, and the look that sees
+        the files moved, which comes after the step's reads, never came)."""
+        try:
+            self._check_files()
+        except Exception as exc:  # (FilesMoved; or why the files cannot be looked at)
+            return exc if isinstance(exc, integrity.FilesMoved) else None
+        return None
 
     def _check_files(self) -> None:
         """The store's file, its `-wal` and `-shm` are still the files this thread's
@@ -244,9 +255,10 @@ class StoreWatcher:
         if (moved := integrity.moved(self.store.path, self._files)) is not None:
             try:  # what the engine committed, into the database file before it stops
                 connection.checkpoint()
-            except Exception as exc:
-                log.error("the engine's commits could not be put into %s: %s",
-                          self.store.path, exc)
+            except Exception as exc:  # (a home moved whole took its write-ahead log along,
+                log.log(logging.INFO if isinstance(moved, integrity.HomeMoved)  # with them)
+                        else logging.ERROR, "the engine's commits could not be put into %s: "
+                        "%s", self.store.path, exc)
             raise moved
         self.store.keep_private()
 

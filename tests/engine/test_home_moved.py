@@ -9,6 +9,7 @@ a traceback a second meanwhile, and the line said that `tickwork.db-wal` was del
 from __future__ import annotations
 
 import contextlib
+import logging
 import shutil
 import subprocess
 from pathlib import Path
@@ -107,3 +108,20 @@ def _one_line_stop(engine: Any, status: int) -> str:
     errors = [line for line in text.splitlines() if " ERROR " in line]
     assert len(errors) == 1, text
     return errors[0]
+
+
+def test_a_home_moved_as_the_engine_starts_stops_it_not_a_traceback_loop(
+        engine: Any, home: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Moved before the engine's store thread first opened the file: each of its steps
+    failed "unable to open database file" — thousands of tracebacks a second — and the look
+    that sees the files moved, which follows a step's reads, never came: the engine ran on,
+    recording nothing (a full run's `tickwork engine` did it, under load). It stops in one
+    line, as a home moved later does."""
+    caplog.set_level(logging.INFO)
+    engine.start()
+    home.rename(tmp_path / "moved")
+    wait_until(lambda: engine.state == "stopped", 15)
+    assert not [r for r in caplog.records if r.exc_info], caplog.text[:3000]
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and errors[0].startswith(
+        f"the data home {home} was moved or deleted while the engine ran"), errors
