@@ -381,6 +381,23 @@ def test_zoom_pan_and_fit(gui: Gui) -> None:
     assert canvas.scale <= 1.0
 
 
+def test_a_task_saved_with_the_same_arrows_is_not_laid_out_again(gui: Gui) -> None:
+    """Saving a task writes its dependency rows anew: read in another order, they made the
+    graph laid out and drawn again at each edit of a task with an arrow (100,000 tasks:
+    seconds on the pool, then the drawing handed over)."""
+    ids = _pipeline(gui)
+    view = _show_graph(gui)
+    drawn, read = view.canvas.rects, view.data
+    gui.service.update_task(ids["Transform"], {"description": "cleans the rows"})
+    view.on_changed()
+    gui.wait_until(lambda: view.data is not read and not view.loading)
+    gui.quiet()
+    assert view.canvas.rects is drawn
+    gui.service.update_task(ids["Transform"], {"depends_on": []})  # an arrow gone: drawn anew
+    gui.wait_until(lambda: (ids["Fetch"], ids["Transform"]) not in view.canvas.routes.paths)
+    assert view.canvas.rects is not drawn
+
+
 @pytest.mark.parametrize("status", ["running"])
 def test_badges_follow_run_events(gui: Gui, status: str) -> None:
     from datetime import UTC, datetime
