@@ -205,7 +205,10 @@ def _layered(members: list[int], edges: list[tuple[int, int]]) -> _Placed:
     crossings = reduce_crossings(layers, ups, downs)
     ys = _place(layers, ups, downs, real)
     lx = [lay * (NODE_W + LAYER_GAP) for lay in range(depth)]
-    top = min(ys.values()) if ys else 0.0
+    # the block starts at the top edge of its highest box (or long edge's band), not at that
+    # box's centre: the first row drew 20 units above the drawing, off-centre when fitted,
+    # and a busy top task's badge was cut off at the window's edge
+    top = min((ys[n] - (NODE_H if n in real else DUMMY_H) / 2 for n in ys), default=0.0)
     nodes = [(m, lx[layer_of[m]], ys[m] - NODE_H / 2 - top) for m in members]
     routes: list[tuple[int, int, list[tuple[float, float]]]] = []
     for u, d, chain in chains:
@@ -216,7 +219,8 @@ def _layered(members: list[int], edges: list[tuple[int, int]]) -> _Placed:
             points.append((x + NODE_W, ys[dummy] - top))
         points.append((lx[layer_of[d]], ys[d] - top))
         routes.append((u, d, points))
-    height = max(ys.values()) - top + NODE_H / 2 if ys else NODE_H
+    height = max((ys[n] + (NODE_H if n in real else DUMMY_H) / 2 for n in ys),
+                 default=top + NODE_H) - top
     width = depth * NODE_W + (depth - 1) * LAYER_GAP
     return _Placed(width, height, nodes, routes, crossings)
 
