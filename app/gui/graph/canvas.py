@@ -9,10 +9,10 @@ only its task's box.
 
 Mouse: the wheel zooms about the pointer, dragging the background pans, dragging from one
 task to another asks to make the second wait for the first (a line follows the pointer and
-the target is outlined), a click selects a task or an arrow, a double-click opens the editor.
-Keys: arrows select a task, Enter edits it (`graph.keys`); Del (or Backspace) asks to
-remove the selected arrow, Escape deselects it; while an arrow is selected the window's Del
-(delete task) is not the one that answers.
+the target is outlined), a click selects a task or an arrow (`graph.pointer`), a
+double-click opens the editor. Keys: arrows select a task, Enter edits it (`graph.keys`);
+Del (or Backspace) asks to remove the selected arrow, Escape deselects it; while an arrow
+is selected the window's Del (delete task) is not the one that answers.
 
 Signals:
     edge_requested(int, int): a drag ended on another task (upstream id, downstream id).
@@ -41,9 +41,9 @@ from app.gui.graph.paint import (
     paint_labels,
     summary,
 )
+from app.gui.graph.pointer import Pointer
 from app.gui.graph.scene import Key
 from app.gui.qt import (
-    QApplication,
     QContextMenuEvent,
     QEvent,
     QHelpEvent,
@@ -103,12 +103,7 @@ class GraphCanvas(QWidget):
         self.selected = -1
         self.selected_edge: Key | None = None
         self.routes = self.drawing.routes
-        self._press: QPointF | None = None
-        self._press_node = -1
-        self._panning = False
-        self._drag_from = -1
-        self._drag_to = -1
-        self._pointer = QPointF()
+        self.pointer = Pointer(self, self.edge_requested.emit)  # (press, pan, drag)
         self.labels = Labels(self.font(), LABEL_PX)
 
     # -- content ---------------------------------------------------------------------------
@@ -262,9 +257,10 @@ class GraphCanvas(QWidget):
             p.setPen(sel)
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(self.rects[self.selected].adjusted(-3, -3, 3, 3))
-        if self._drag_from >= 0:
-            paint_drag(p, pal.color(QPalette.ColorRole.Highlight), self.rects[self._drag_from],
-                       self.to_scene(self._pointer), self.rects.get(self._drag_to))
+        drag = self.pointer
+        if drag.drag_from >= 0:
+            paint_drag(p, pal.color(QPalette.ColorRole.Highlight), self.rects[drag.drag_from],
+                       self.to_scene(drag.at), self.rects.get(drag.drag_to))
         p.end()
 
     def _scene_area(self) -> QRectF:
@@ -283,61 +279,13 @@ class GraphCanvas(QWidget):
             self.fit()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        pos = event.position()
-        if event.button() == Qt.MouseButton.LeftButton:
-            self._press = pos
-            self._press_node = self.node_at(pos)
-            self._panning = self._press_node < 0
-            if self._panning:
-                self.setCursor(Qt.CursorShape.ClosedHandCursor)
-        elif event.button() == Qt.MouseButton.MiddleButton:
-            self._press, self._press_node, self._panning = pos, -1, True
-        event.accept()
+        self.pointer.pressed(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        pos = event.position()
-        if self._press is None:
-            over = self.node_at(pos)
-            self.setCursor(Qt.CursorShape.PointingHandCursor if over >= 0
-                           else Qt.CursorShape.OpenHandCursor)
-            return
-        if self._panning:
-            self.offset += pos - self._press
-            self.fitted = False
-            self._press = pos
-            self.update()
-            return
-        moved = (pos - self._press).manhattanLength() >= QApplication.startDragDistance()
-        if self._drag_from < 0 and self._press_node >= 0 and moved:
-            self._drag_from = self._press_node
-            self.setCursor(Qt.CursorShape.CrossCursor)
-        if self._drag_from >= 0:
-            self._pointer = pos
-            target = self.node_at(pos)
-            self._drag_to = target if target != self._drag_from else -1
-            self.update()
+        self.pointer.moved(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        pos = event.position()
-        was_drag = self._drag_from >= 0
-        if was_drag and self._drag_to >= 0:
-            self.edge_requested.emit(self._drag_from, self._drag_to)
-        elif not was_drag and self._press is not None and not self._moved(pos):
-            node = self.node_at(pos)
-            if node >= 0:
-                self.select(node)
-            else:
-                self.select_edge(self.edge_at(pos))
-        self._press = None
-        self._panning = False
-        self._drag_from = self._drag_to = -1
-        self.setCursor(Qt.CursorShape.ArrowCursor)
-        self.update()
-
-    def _moved(self, pos: QPointF) -> bool:
-        if self._press is None:
-            return False
-        return (pos - self._press).manhattanLength() >= QApplication.startDragDistance()
+        self.pointer.released(event)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         node = self.node_at(event.position())
