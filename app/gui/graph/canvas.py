@@ -29,7 +29,7 @@ from collections.abc import Iterable
 
 from app.gui.graph import keys
 from app.gui.graph.data import Edge, GraphData
-from app.gui.graph.drawing import Drawing, colour_of
+from app.gui.graph.drawing import Drawing, Leaving, colour_of
 from app.gui.graph.layout import NODE_H
 from app.gui.graph.paint import (
     Labels,
@@ -95,6 +95,7 @@ class GraphCanvas(QWidget):
         self.setMinimumSize(200, 150)
         self.data: GraphData | None = None
         self.drawing = Drawing()
+        self._leaving = Leaving(self)
         self.rects: dict[int, QRectF] = self.drawing.rects
         self.edges: list[Edge] = self.drawing.edges
         self.scale = 1.0
@@ -111,6 +112,7 @@ class GraphCanvas(QWidget):
     def set_drawing(self, data: GraphData, drawing: Drawing, keep_view: bool = False) -> None:
         """Show a drawing built off the GUI thread (`drawing.build`): only handed over here."""
         self.data = data
+        self._leaving.add(self.drawing)
         self.drawing = drawing
         self.rects, self.edges, self.routes = drawing.rects, drawing.edges, drawing.routes
         self.labels.forget()
