@@ -263,6 +263,7 @@ def bench_table(app: Any, repeat: int, tasks: int = 100_000) -> dict[str, Any]:
 def bench_graph(app: Any, service: Any, repeat: int) -> dict[str, Any]:
     from app.gui.graph.canvas import GraphCanvas
     from app.gui.graph.data import Edge, Filter, GraphData, Node, read_graph
+    from app.gui.graph.drawing import build
     from app.gui.graph.layout import layout
     from app.gui.qt import QPointF
 
@@ -281,7 +282,7 @@ def bench_graph(app: Any, service: Any, repeat: int) -> dict[str, Any]:
     canvas = GraphCanvas()
     canvas.resize(1150, 640)
     canvas.show()
-    canvas.set_graph(graph, laid, graph.edges)
+    canvas.set_drawing(graph, build(graph, laid, graph.edges))
     app.processEvents()
     fitted, _ = timed(canvas.repaint, repeat * 2)
     canvas.scale = 1.0

@@ -68,6 +68,18 @@ def test_layout_of_2000_tasks_places_every_task_once() -> None:
     assert len(set(laid.positions.values())) == 2000
 
 
+def test_the_drawing_starts_at_its_top_box_and_holds_every_box_and_arrow() -> None:
+    """The first row of boxes was placed 20 units above the drawing (its centres at 0), and
+    the drawing's height fell 20 short of its last box."""
+    laid = layout(range(300), random_dag(300))
+    tops = [y for _x, y in laid.positions.values()]
+    assert min(tops) == 0
+    assert max(tops) + laid.node_h == pytest.approx(laid.height)
+    assert all(x >= 0 and x + laid.node_w <= laid.width + 1e-6
+               for x, _y in laid.positions.values())
+    assert all(0 <= y <= laid.height for points in laid.routes.values() for _x, y in points)
+
+
 def test_unconnected_tasks_are_packed_in_a_grid_not_a_column() -> None:
     laid = layout(range(10_000), [])
     assert laid.width > 10 * laid.node_w
@@ -365,6 +377,20 @@ def test_closure_filter_and_double_click_opens_the_editor(gui: Gui) -> None:
     gui.wait_until(lambda: closed(editor))
 
 
+def test_the_whole_graph_fitted_is_centred(gui: Gui) -> None:
+    """Fitted, the graph sat 20 units (at 100 %: pixels) higher than centred, its top row
+    nearer the edge than the margin (a busy task's badge there was cut off)."""
+    _pipeline(gui)
+    view = _show_graph(gui)
+    canvas = view.canvas
+    canvas.fit()
+    tops = [canvas.to_view(r.topLeft()).y() for r in canvas.rects.values()]
+    bottoms = [canvas.to_view(r.bottomRight()).y() for r in canvas.rects.values()]
+    above, below = min(tops), canvas.height() - max(bottoms)
+    assert above >= 24  # the fit's margin
+    assert abs(above - below) <= 1, (above, below)
+
+
 def test_zoom_pan_and_fit(gui: Gui) -> None:
     _pipeline(gui)
     view = _show_graph(gui)
@@ -379,6 +405,23 @@ def test_zoom_pan_and_fit(gui: Gui) -> None:
     assert canvas.offset != before
     view.fit_button.click()
     assert canvas.scale <= 1.0
+
+
+def test_a_task_saved_with_the_same_arrows_is_not_laid_out_again(gui: Gui) -> None:
+    """Saving a task writes its dependency rows anew: read in another order, they made the
+    graph laid out and drawn again at each edit of a task with an arrow (100,000 tasks:
+    seconds on the pool, then the drawing handed over)."""
+    ids = _pipeline(gui)
+    view = _show_graph(gui)
+    drawn, read = view.canvas.rects, view.data
+    gui.service.update_task(ids["Transform"], {"description": "cleans the rows"})
+    view.on_changed()
+    gui.wait_until(lambda: view.data is not read and not view.loading)
+    gui.quiet()
+    assert view.canvas.rects is drawn
+    gui.service.update_task(ids["Transform"], {"depends_on": []})  # an arrow gone: drawn anew
+    gui.wait_until(lambda: (ids["Fetch"], ids["Transform"]) not in view.canvas.routes.paths)
+    assert view.canvas.rects is not drawn
 
 
 @pytest.mark.parametrize("status", ["running"])

@@ -314,7 +314,7 @@ def test_the_day_plots_whole_runs_and_says_its_points_are_minutes(gui: Gui) -> N
                 "started_total": int(at.timestamp() // 60) * 2}), None)  # 2 a minute
     gui.qtbot.keyClick(gui.window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
     view = gui.window.metrics_view
-    gui.wait_until(lambda: view.loaded)
+    gui.wait_until(lambda: view.loaded and view.plots)  # (built one a turn)
     day = next(b for b in view.findChildren(QToolButton) if b.text() == "24 h")
     gui.qtbot.mouseClick(day, Qt.MouseButton.LeftButton)
     _x, running = view.curves["running"].getData()
@@ -375,7 +375,7 @@ def test_a_time_without_samples_is_a_break_in_the_line_not_a_ramp(gui: Gui) -> N
     gui.window.resize(1280, 760)
     gui.qtbot.keyClick(gui.window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
     view = gui.window.metrics_view
-    gui.wait_until(lambda: view.loaded)
+    gui.wait_until(lambda: view.loaded and view.plots)  # (built one a turn)
     in_flight = next(p for p in view.plots if p.tickwork_title.startswith("Runs in flight"))
     colour = display.status_colour("running")
     at = now.timestamp()

@@ -3,14 +3,16 @@
 One painted widget rather than a QGraphicsScene of thousands of items: the nodes are drawn
 in a few batched calls (one `drawRects` per status colour, the edges as two prepared
 paths), text and badges only for nodes on screen and large enough to read, so panning stays
-smooth with 10,000 tasks. Hit tests use a coarse grid over the layout.
+smooth with 10,000 tasks. Hit tests use a coarse grid over the layout. The boxes, the grid
+and the arrows' paths come built off the GUI thread (`graph.drawing`); a run event recolours
+only its task's box.
 
 Mouse: the wheel zooms about the pointer, dragging the background pans, dragging from one
 task to another asks to make the second wait for the first (a line follows the pointer and
-the target is outlined), a click selects a task or an arrow, a double-click opens the editor.
-Keys: arrows select a task, Enter edits it (`graph.keys`); Del (or Backspace) asks to
-remove the selected arrow, Escape deselects it; while an arrow is selected the window's Del
-(delete task) is not the one that answers.
+the target is outlined), a click selects a task or an arrow (`graph.pointer`), a
+double-click opens the editor. Keys: arrows select a task, Enter edits it (`graph.keys`);
+Del (or Backspace) asks to remove the selected arrow, Escape deselects it; while an arrow
+is selected the window's Del (delete task) is not the one that answers.
 
 Signals:
     edge_requested(int, int): a drag ended on another task (upstream id, downstream id).
@@ -23,11 +25,13 @@ Signals:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from app.gui.graph import keys
 from app.gui.graph.data import Edge, GraphData
-from app.gui.graph.layout import NODE_H, Layout
+from app.gui.graph.drawing import Drawing, Leaving, colour_of
+from app.gui.graph.layout import NODE_H
 from app.gui.graph.paint import (
-    EdgeTiles,
     Labels,
     by_status,
     hover_words,
@@ -37,9 +41,9 @@ from app.gui.graph.paint import (
     paint_labels,
     summary,
 )
-from app.gui.graph.scene import EdgeRoutes, Key, NodeGrid
+from app.gui.graph.pointer import Pointer
+from app.gui.graph.scene import Key
 from app.gui.qt import (
-    QApplication,
     QContextMenuEvent,
     QEvent,
     QHelpEvent,
@@ -90,61 +94,56 @@ class GraphCanvas(QWidget):
         self.setAutoFillBackground(False)
         self.setMinimumSize(200, 150)
         self.data: GraphData | None = None
-        self.rects: dict[int, QRectF] = {}
-        self.edges: list[Edge] = []
+        self.drawing = Drawing()
+        self._leaving = Leaving(self)
+        self.rects: dict[int, QRectF] = self.drawing.rects
+        self.edges: list[Edge] = self.drawing.edges
         self.scale = 1.0
         self.offset = QPointF(0, 0)
         self.fitted = True  # showing the whole graph: re-fit when the widget is resized
         self.selected = -1
         self.selected_edge: Key | None = None
-        self._width = self._height = 0.0
-        self._grid = NodeGrid()
-        self._edges = EdgeTiles()
-        self.routes = EdgeRoutes()
-        self._groups: dict[str, list[QRectF]] = {}
-        self._press: QPointF | None = None
-        self._press_node = -1
-        self._panning = False
-        self._drag_from = -1
-        self._drag_to = -1
-        self._pointer = QPointF()
+        self.routes = self.drawing.routes
+        self.pointer = Pointer(self, self.edge_requested.emit)  # (press, pan, drag)
         self.labels = Labels(self.font(), LABEL_PX)
 
     # -- content ---------------------------------------------------------------------------
 
-    def set_graph(self, data: GraphData, laid: Layout[int], edges: list[Edge],
-                  keep_view: bool = False) -> None:
+    def set_drawing(self, data: GraphData, drawing: Drawing, keep_view: bool = False) -> None:
+        """Show a drawing built off the GUI thread (`drawing.build`): only handed over here."""
         self.data = data
-        w, h = laid.node_w, laid.node_h
-        self.rects = {n: QRectF(x, y, w, h) for n, (x, y) in laid.positions.items()}
-        self.edges = edges
-        self._width, self._height = laid.width, laid.height
-        self._grid = NodeGrid(self.rects)
-        self._edges = EdgeTiles()
-        routes = self.routes
-        routes.sort_kinds([((e.upstream, e.downstream), e.kind) for e in edges])
-        routes.paths = {key: self._edges.add(points, key in routes.triggers, key in routes.waits,
-                                             key in routes.fallbacks)
-                        for key, points in laid.routes.items()}
+        self._leaving.add(self.drawing)
+        self.drawing = drawing
+        self.rects, self.edges, self.routes = drawing.rects, drawing.edges, drawing.routes
         self.labels.forget()
         if self.selected not in self.rects:
             self.select(-1)
         if self.selected_edge not in self.routes.paths:
             self.selected_edge = None
-        self.restatus()
+        self._say()
         if not keep_view:
             self.fit()
         self.update()
 
-    def restatus(self) -> None:
-        """Regroup nodes by colour after statuses changed (cheap: no layout)."""
-        self._groups = by_status(self.rects, self.rects, self.data.nodes if self.data else {})
+    def restatus(self, nodes: Iterable[int]) -> None:
+        """These tasks' runs changed in `data` (run events): their boxes recoloured."""
+        boxes, found = self.drawing.boxes, self.data.nodes if self.data else {}
+        for node in nodes:
+            boxes.move(node, colour_of(found.get(node)))
+        self._say()  # (a selected task's words, and the badges, follow its runs too)
+        self.update()
+
+    def set_statuses(self, data: GraphData, colours: dict[int, str]) -> None:
+        """The graph read again, as drawn but for its statuses: `colours`, the tasks whose
+        colour changed (found off the GUI thread: `drawing.recoloured`)."""
+        self.data = data
+        self.drawing.boxes.update(colours)
         self._say()
         self.update()
 
     def node_at(self, pos: QPointF) -> int:
         """The task under a widget position (-1: none)."""
-        return self._grid.at(self.to_scene(pos))
+        return self.drawing.grid.at(self.to_scene(pos))
 
     def edge_at(self, pos: QPointF) -> Key | None:
         """The arrow under a widget position, within a few pixels (None: none)."""
@@ -172,11 +171,12 @@ class GraphCanvas(QWidget):
             self.update()
             return
         margin = 24.0
-        sx = (self.width() - 2 * margin) / max(self._width, 1.0)
-        sy = (self.height() - 2 * margin) / max(self._height, 1.0)
+        width, height = self.drawing.width, self.drawing.height
+        sx = (self.width() - 2 * margin) / max(width, 1.0)
+        sy = (self.height() - 2 * margin) / max(height, 1.0)
         self.scale = max(MIN_SCALE, min(1.0, sx, sy))
-        self.offset = QPointF((self.width() - self._width * self.scale) / 2,
-                              max(margin, (self.height() - self._height * self.scale) / 2))
+        self.offset = QPointF((self.width() - width * self.scale) / 2,
+                              max(margin, (self.height() - height * self.scale) / 2))
         self.update()
 
     def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
@@ -237,7 +237,7 @@ class GraphCanvas(QWidget):
         p.setTransform(QTransform(self.scale, 0, 0, self.scale, self.offset.x(),
                                   self.offset.y()))
         area = self._scene_area()
-        self._edges.paint(p, area, blend(base, text, 0.55), self.scale >= 0.35,
+        self.drawing.tiles.paint(p, area, blend(base, text, 0.55), self.scale >= 0.35,
                           display.status_colour(FALLBACK_COLOUR, dark))
         self.routes.paint_highlighted(p, pal.color(QPalette.ColorRole.Highlight),
                                       self.selected if self.selected in self.rects else -1,
@@ -245,8 +245,9 @@ class GraphCanvas(QWidget):
         visible = self._visible()
         nodes = self.data.nodes if self.data else {}
         # only the boxes on screen (all 100,000 were drawn at each repaint: 110 ms zoomed in)
-        shown = self._groups if len(visible) == len(self.rects) else by_status(
-            visible, self.rects, nodes)
+        boxes = self.drawing.boxes
+        shown = boxes.groups if len(visible) == len(self.rects) else by_status(
+            visible, self.rects, boxes.status)
         paint_boxes(p, shown, base, dark, self.scale * NODE_H < SOLID_PX)
         if self.scale * LABEL_PX >= 6:
             paint_labels(p, self.labels, nodes, self.rects, visible, self.scale >= 10 / LABEL_PX,
@@ -258,9 +259,10 @@ class GraphCanvas(QWidget):
             p.setPen(sel)
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(self.rects[self.selected].adjusted(-3, -3, 3, 3))
-        if self._drag_from >= 0:
-            paint_drag(p, pal.color(QPalette.ColorRole.Highlight), self.rects[self._drag_from],
-                       self.to_scene(self._pointer), self.rects.get(self._drag_to))
+        drag = self.pointer
+        if drag.drag_from >= 0:
+            paint_drag(p, pal.color(QPalette.ColorRole.Highlight), self.rects[drag.drag_from],
+                       self.to_scene(drag.at), self.rects.get(drag.drag_to))
         p.end()
 
     def _scene_area(self) -> QRectF:
@@ -269,7 +271,7 @@ class GraphCanvas(QWidget):
                       self.to_scene(QPointF(self.width(), self.height())))
 
     def _visible(self) -> list[int]:
-        return self._grid.within(self._scene_area())
+        return self.drawing.grid.within(self._scene_area())
 
     # -- mouse -----------------------------------------------------------------------------
 
@@ -279,61 +281,13 @@ class GraphCanvas(QWidget):
             self.fit()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        pos = event.position()
-        if event.button() == Qt.MouseButton.LeftButton:
-            self._press = pos
-            self._press_node = self.node_at(pos)
-            self._panning = self._press_node < 0
-            if self._panning:
-                self.setCursor(Qt.CursorShape.ClosedHandCursor)
-        elif event.button() == Qt.MouseButton.MiddleButton:
-            self._press, self._press_node, self._panning = pos, -1, True
-        event.accept()
+        self.pointer.pressed(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        pos = event.position()
-        if self._press is None:
-            over = self.node_at(pos)
-            self.setCursor(Qt.CursorShape.PointingHandCursor if over >= 0
-                           else Qt.CursorShape.OpenHandCursor)
-            return
-        if self._panning:
-            self.offset += pos - self._press
-            self.fitted = False
-            self._press = pos
-            self.update()
-            return
-        moved = (pos - self._press).manhattanLength() >= QApplication.startDragDistance()
-        if self._drag_from < 0 and self._press_node >= 0 and moved:
-            self._drag_from = self._press_node
-            self.setCursor(Qt.CursorShape.CrossCursor)
-        if self._drag_from >= 0:
-            self._pointer = pos
-            target = self.node_at(pos)
-            self._drag_to = target if target != self._drag_from else -1
-            self.update()
+        self.pointer.moved(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        pos = event.position()
-        was_drag = self._drag_from >= 0
-        if was_drag and self._drag_to >= 0:
-            self.edge_requested.emit(self._drag_from, self._drag_to)
-        elif not was_drag and self._press is not None and not self._moved(pos):
-            node = self.node_at(pos)
-            if node >= 0:
-                self.select(node)
-            else:
-                self.select_edge(self.edge_at(pos))
-        self._press = None
-        self._panning = False
-        self._drag_from = self._drag_to = -1
-        self.setCursor(Qt.CursorShape.ArrowCursor)
-        self.update()
-
-    def _moved(self, pos: QPointF) -> bool:
-        if self._press is None:
-            return False
-        return (pos - self._press).manhattanLength() >= QApplication.startDragDistance()
+        self.pointer.released(event)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         node = self.node_at(event.position())
@@ -389,5 +343,5 @@ class GraphCanvas(QWidget):
         QToolTip.showText(event.globalPos(), text, self)  # (no words: hides it)
 
     def _say(self) -> None:  # the graph in words for a screen reader: count, selection
-        self.setAccessibleDescription(summary(self.data, len(self.rects), self.edges,
+        self.setAccessibleDescription(summary(self.data, self.drawing.counted, len(self.rects),
                                               self.selected, self.selected_edge))

@@ -63,9 +63,11 @@ class GraphData:
     edges: list[Edge]
 
     def structure(self) -> tuple[object, ...]:
-        """What the layout depends on (not run statuses): equal means no re-layout."""
+        """What the layout depends on (not run statuses): equal means no re-layout. The
+        arrows as a set: a task saved has its rows written anew, read in another order (each
+        edit of a task with an arrow laid the whole graph out again and drew it anew)."""
         return (tuple((n.id, n.name, n.enabled, n.kind) for n in self.nodes.values()),
-                tuple(self.edges))
+                frozenset(self.edges))
 
     def ids_by_name(self) -> dict[str, int]:
         """Each task's id by its name (what a name typed in the view means)."""

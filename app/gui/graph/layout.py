@@ -14,7 +14,7 @@ This module is the textbook method kept small and linear-ish in the graph's size
    downstream, so short pipelines do not stretch across the whole width;
 4. edges longer than one layer split by dummy nodes;
 5. crossing reduction by barycentre sweeps, down and up, keeping the best order seen
-   (crossings counted exactly with the Barth–Jünger–Mutzel accumulator tree);
+   (crossings counted exactly with the Barth–Jünger–Mutzel accumulator tree: `ordering`);
 6. vertical placement as a least-squares fit to neighbour positions under minimum gaps,
    solved exactly per layer by isotonic regression (pool-adjacent-violators), so edges
    run as straight as the order allows and nothing overlaps.
@@ -30,6 +30,8 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from app.gui.graph.ordering import initial_order, reduce_crossings
+
 N = TypeVar("N", bound=Hashable)
 
 NODE_W = 180.0
@@ -38,7 +40,6 @@ LAYER_GAP = 90.0  # horizontal space between layers, where the edges run
 NODE_GAP = 18.0  # vertical space between nodes of one layer
 DUMMY_H = 6.0  # a long edge passing through a layer takes this much room
 COMPONENT_GAP = 60.0
-SWEEPS = 12
 
 
 @dataclass
@@ -200,11 +201,14 @@ def _layered(members: list[int], edges: list[tuple[int, int]]) -> _Placed:
             downs[a].append(b)
             ups[b].append(a)
         chains.append((u, d, chain))
-    _initial_order(layers, downs, ups)
-    crossings = _reduce_crossings(layers, ups, downs)
+    initial_order(layers, downs, ups)
+    crossings = reduce_crossings(layers, ups, downs)
     ys = _place(layers, ups, downs, real)
     lx = [lay * (NODE_W + LAYER_GAP) for lay in range(depth)]
-    top = min(ys.values()) if ys else 0.0
+    # the block starts at the top edge of its highest box (or long edge's band), not at that
+    # box's centre: the first row drew 20 units above the drawing, off-centre when fitted,
+    # and a busy top task's badge was cut off at the window's edge
+    top = min((ys[n] - (NODE_H if n in real else DUMMY_H) / 2 for n in ys), default=0.0)
     nodes = [(m, lx[layer_of[m]], ys[m] - NODE_H / 2 - top) for m in members]
     routes: list[tuple[int, int, list[tuple[float, float]]]] = []
     for u, d, chain in chains:
@@ -215,88 +219,10 @@ def _layered(members: list[int], edges: list[tuple[int, int]]) -> _Placed:
             points.append((x + NODE_W, ys[dummy] - top))
         points.append((lx[layer_of[d]], ys[d] - top))
         routes.append((u, d, points))
-    height = max(ys.values()) - top + NODE_H / 2 if ys else NODE_H
+    height = max((ys[n] + (NODE_H if n in real else DUMMY_H) / 2 for n in ys),
+                 default=top + NODE_H) - top
     width = depth * NODE_W + (depth - 1) * LAYER_GAP
     return _Placed(width, height, nodes, routes, crossings)
-
-
-def _initial_order(layers: list[list[int]], downs: dict[int, list[int]],
-                   ups: dict[int, list[int]]) -> None:
-    """Order each layer by a depth-first walk from the sources: related nodes start close."""
-    rank: dict[int, int] = {}
-    counter = 0
-    for node in layers[0] + [n for lay in layers[1:] for n in lay if not ups[n]]:
-        stack = [node]
-        while stack:
-            cur = stack.pop()
-            if cur in rank:
-                continue
-            rank[cur] = counter
-            counter += 1
-            stack.extend(reversed(downs[cur]))
-    for lay in layers:
-        lay.sort(key=lambda n: rank.get(n, counter))
-
-
-def _crossings_between(upper: list[int], lower_pos: dict[int, int],
-                       downs: dict[int, list[int]], size: int) -> int:
-    """Crossings of the edges between two adjacent layers (accumulator tree, O(E log V))."""
-    targets: list[int] = []
-    for node in upper:
-        targets.extend(sorted(lower_pos[d] for d in downs[node]))
-    if len(targets) < 2:
-        return 0
-    first = 1
-    while first < size:
-        first *= 2
-    tree = [0] * (2 * first)
-    first -= 1
-    total = 0
-    for pos in targets:
-        i = pos + first
-        tree[i] += 1
-        while i > 0:
-            if i % 2:
-                total += tree[i + 1]
-            i = (i - 1) // 2
-            tree[i] += 1
-    return total
-
-
-def _count(layers: list[list[int]], downs: dict[int, list[int]]) -> int:
-    total = 0
-    for a, b in itertools.pairwise(layers):
-        pos = {n: i for i, n in enumerate(b)}
-        total += _crossings_between(a, pos, downs, len(b))
-    return total
-
-
-def _reduce_crossings(layers: list[list[int]], ups: dict[int, list[int]],
-                      downs: dict[int, list[int]]) -> int:
-    best = [list(lay) for lay in layers]
-    best_count = _count(layers, downs)
-    for sweep in range(SWEEPS):
-        if best_count == 0:
-            break
-        down = sweep % 2 == 0
-        rng = range(1, len(layers)) if down else range(len(layers) - 2, -1, -1)
-        for i in rng:
-            ref = layers[i - 1] if down else layers[i + 1]
-            pos = {n: j for j, n in enumerate(ref)}
-            nbrs = ups if down else downs
-            keyed = []
-            for j, node in enumerate(layers[i]):
-                around = nbrs[node]
-                bary = sum(pos[n] for n in around) / len(around) if around else float(j)
-                keyed.append((bary, j, node))
-            keyed.sort()
-            layers[i] = [node for _, _, node in keyed]
-        count = _count(layers, downs)
-        if count < best_count:
-            best_count = count
-            best = [list(lay) for lay in layers]
-    layers[:] = best
-    return best_count
 
 
 def _isotonic(values: Sequence[float], weights: Sequence[float]) -> list[float]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from app.gui.graph.data import Edge, GraphData, Node
 from app.gui.qt import (
@@ -126,13 +126,12 @@ class Labels:
         self._elided = {}
 
 
-def by_status(ids: Iterable[int], rects: dict[int, QRectF],
-              nodes: dict[int, Node]) -> dict[str, list[QRectF]]:
+def by_status(ids: Iterable[int], rects: Mapping[int, QRectF],
+              status: Mapping[int, str]) -> dict[str, list[QRectF]]:
     """The boxes of these tasks by the status their colour shows (NEVER: never run)."""
     groups: dict[str, list[QRectF]] = {}
     for n in ids:
-        node = nodes.get(n)
-        groups.setdefault((node.last_status or NEVER) if node else NEVER, []).append(rects[n])
+        groups.setdefault(status.get(n, NEVER), []).append(rects[n])
     return groups
 
 
@@ -262,13 +261,12 @@ def count_words(tasks: int, edges: list[Edge]) -> str:
     return ", ".join(parts + [display.plural(falls, "fallback")] * bool(falls))
 
 
-def summary(data: GraphData | None, tasks: int, edges: list[Edge], selected: int,
+def summary(data: GraphData | None, words: str, tasks: int, selected: int,
             edge: tuple[int, int] | None) -> str:
-    """The graph in words, for a screen reader (the canvas's description): its count and
-    what is selected, with the status its colour shows ("3 tasks, 1 dependency; selected:
-    backup, last run succeeded")."""
+    """The graph in words, for a screen reader (the canvas's description): its count
+    (`count_words`) and what is selected, with the status its colour shows ("3 tasks, 1
+    dependency; selected: backup, last run succeeded")."""
     nodes = data.nodes if data else {}
-    words = count_words(tasks, edges)
     if selected in nodes:
         return f"{words}; selected: {nodes[selected].name}, {status_line(nodes[selected])}"
     if edge is not None and edge[0] in nodes and edge[1] in nodes:

@@ -9,6 +9,7 @@ runs on a click or a tooltip, never on a plain mouse move, so panning costs noth
 from __future__ import annotations
 
 import math
+from typing import cast
 
 from app.gui.graph.paint import arrow
 from app.gui.qt import (
@@ -24,6 +25,7 @@ from app.gui.qt import (
 )
 
 Key = tuple[int, int]  # (upstream id, downstream id)
+Coords = tuple[float, float, float, float]  # left, top, right, bottom
 SAMPLES = 48  # points along a route to measure which of two near arrows is nearer
 CELL = 400.0  # the task grid's cells, in scene units
 
@@ -34,10 +36,16 @@ class NodeGrid:
     def __init__(self, rects: dict[int, QRectF] | None = None) -> None:
         self.rects = rects or {}
         self.cells: dict[tuple[int, int], list[int]] = {}
+        cells = self.cells
         for node, r in self.rects.items():
-            for cx in range(int(r.left() // CELL), int(r.right() // CELL) + 1):
-                for cy in range(int(r.top() // CELL), int(r.bottom() // CELL) + 1):
-                    self.cells.setdefault((cx, cy), []).append(node)
+            left, top, right, bottom = cast(Coords, r.getCoords())  # (one call, not four)
+            for cx in range(int(left // CELL), int(right // CELL) + 1):
+                for cy in range(int(top // CELL), int(bottom // CELL) + 1):
+                    found = cells.get((cx, cy))
+                    if found is None:
+                        cells[(cx, cy)] = [node]
+                    else:
+                        found.append(node)
         xs, ys = {x for x, _ in self.cells}, {y for _, y in self.cells}
         self.bounds = QRectF(min(xs) * CELL, min(ys) * CELL, (max(xs) - min(xs) + 1) * CELL,
                              (max(ys) - min(ys) + 1) * CELL) if self.cells else QRectF()

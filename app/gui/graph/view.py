@@ -31,15 +31,13 @@ from app.gui.background import Background, describe_error
 from app.gui.graph.adding import Adding
 from app.gui.graph.canvas import GraphCanvas
 from app.gui.graph.data import (
-    Edge,
     Filter,
     GraphData,
     read_graph,
     remove_dependency,
 )
+from app.gui.graph.drawing import Drawing, build, recoloured
 from app.gui.graph.filtering import Filtering
-from app.gui.graph.layout import Layout
-from app.gui.graph.paint import count_words
 from app.gui.qt import (
     QComboBox,
     QHBoxLayout,
@@ -61,9 +59,9 @@ from app.gui.widgets.paging import Throttle
 from app.gui.widgets.question import Confirm, ask
 from app.service import Service
 
-# the graph read and laid out off the GUI thread: the data, its layout and edges (None and
-# [] when only statuses changed), and its tasks' ids by name
-Loaded = tuple[GraphData, Layout[int] | None, list[Edge], dict[str, int]]
+# the graph read, laid out and drawn off the GUI thread: the data, its drawing (None when
+# only statuses changed: then the new colours of the tasks drawn), its tasks' ids by name
+Loaded = tuple[GraphData, Drawing | None, dict[int, str], dict[str, int]]
 HINT = ("Solid arrow: waits for · dashed: runs after · dotted: falls back to (runs when the first "
         "fails) · drag from one task to another to make the second wait for the first (Ctrl+Z "
         "undoes it) · click an "
@@ -176,33 +174,34 @@ class GraphView(QWidget):
         flt = self.filter()
         aspect = max(0.5, self.canvas.width() / max(1, self.canvas.height()))
         service = self.service
-        shown = ((self.data.structure(), self._shown_filter.shape()) if self.data is not None
-                 else None)
+        shown, shown_filter, drawing = self.data, self._shown_filter, self.canvas.drawing
+        drawn = drawing.boxes.status  # (read there as it is: `recoloured`)
 
         def work() -> Loaded:
             data = read_graph(service)
-            if shown is not None and shown == (data.structure(), flt.shape()):
-                return data, None, [], {}  # only statuses changed: no new layout
+            if (shown is not None and shown_filter.shape() == flt.shape()
+                    and shown.structure() == data.structure()):
+                return data, None, recoloured(data, drawn), {}  # only statuses changed
             laid, edges = data.laid_out(flt, aspect)
-            return data, laid, edges, data.ids_by_name()
+            return data, build(data, laid, edges), {}, data.ids_by_name()
 
-        self.background.run(work, lambda result: self._on_loaded(flt, result),
+        self.background.run(work, lambda result: self._on_loaded(flt, drawing, result),
                             self._on_load_failed, owner=self, title="Cannot read the graph")
 
-    def _on_loaded(self, flt: Filter, result: Loaded) -> None:
+    def _on_loaded(self, flt: Filter, compared: Drawing, result: Loaded) -> None:
         self.loading = False
-        data, laid, edges, ids = result
+        data, drawing, found, ids = result
         self.data = data
-        if laid is None:
-            self.canvas.data = data
-            self.canvas.restatus()
+        if drawing is None:
+            self.canvas.set_statuses(data, found)
+            self._again |= self.canvas.drawing is not compared  # (drawn anew meanwhile)
         else:
             keep = self.loaded
             self.loaded = True
             self._shown_filter = flt
             self.filtering.set_tasks(ids)
-            self.canvas.set_graph(data, laid, edges, keep_view=keep)
-            self._show_count(laid, edges)
+            self.canvas.set_drawing(data, drawing, keep_view=keep)
+            self._show_count(drawing)
         if self._again:
             self._again = False
             self.reload()
@@ -225,22 +224,22 @@ class GraphView(QWidget):
         aspect = max(0.5, self.canvas.width() / max(1, self.canvas.height()))
         self._laying += 1
 
-        def done(result: tuple[Layout[int], list[Edge]]) -> None:
+        def done(drawing: Drawing) -> None:
             self._laying -= 1
-            laid, edges = result
             self._shown_filter = flt
-            self.canvas.set_graph(data, laid, edges, keep_view=False)
-            self._show_count(laid, edges)
+            self.canvas.set_drawing(data, drawing, keep_view=False)
+            self._show_count(drawing)
             self._find(flt)
 
         def failed(error: BaseException) -> None:
             self._laying -= 1
             self.background.report("Cannot lay out the graph", error)
 
-        self.background.run(lambda: data.laid_out(flt, aspect), done, failed, owner=self)
+        self.background.run(lambda: build(data, *data.laid_out(flt, aspect)), done, failed,
+                            owner=self)
 
-    def _show_count(self, laid: Layout[int], edges: list[Edge]) -> None:
-        self.count.setText(count_words(len(laid.positions), edges))
+    def _show_count(self, drawing: Drawing) -> None:
+        self.count.setText(drawing.counted)
 
     def _find(self, flt: Filter) -> None:
         """The named task selected; over the whole graph centred (a name typed did nothing),
@@ -280,11 +279,10 @@ class GraphView(QWidget):
     def on_runs_changed(self, events: list[RunChanged]) -> None:
         if self.data is None:
             return
-        changed = False
-        for e in events:
-            changed |= self.data.apply_run(e.task_id, e.run_id, e.status)
+        changed = {e.task_id for e in events if self.data.apply_run(e.task_id, e.run_id,
+                                                                    e.status)}
         if changed:
-            self.canvas.restatus()
+            self.canvas.restatus(changed)
 
     def on_changed(self, *_args: object) -> None:
         """Tasks or edges changed: re-read soon if shown, else when shown."""

@@ -13,7 +13,8 @@ engine through the bridge and go into ring buffers (`metrics.data`) whether or n
 is shown; a 1 s timer redraws only while it is shown and only if something changed. Each
 curve is created once and given numpy views of the rings (`setData`, no copies), with
 peak downsampling and clip-to-view, so a redraw costs about the same at any span. The day
-span plots one-minute aggregates.
+span plots one-minute aggregates. The plots are built at the first opening, one a turn of
+the event loop (`metrics.board`), and shown together once all six are.
 
 A window that is only a viewer of another process's engine gets no live events: while
 shown it reads the samples that engine stores, every few seconds.
@@ -29,6 +30,7 @@ import numpy as np
 
 from app.engine.events import MetricsSampled
 from app.gui.background import Background
+from app.gui.metrics.board import AXIS_WIDTH, PLOTS, new_plot
 from app.gui.metrics.data import (
     FINE_SECONDS,
     SERIES,
@@ -37,7 +39,7 @@ from app.gui.metrics.data import (
     read_history,
     read_newer,
 )
-from app.gui.metrics.words import COUNTED, NBSP, plain, plots_words, start_delay, with_unit
+from app.gui.metrics.words import NBSP, plain, plot_title, plots_words
 from app.gui.qt import (
     QButtonGroup,
     QCoreApplication,
@@ -57,23 +59,9 @@ from app.gui.widgets.choice import ChoiceButton
 from app.service import Service
 
 SPANS = (("5 min", 300), ("1 h", 3600), ("24 h", 86400))
-# title, unit, y range, curves: (series, legend, status colour); the left axis says the unit
-PLOTS: tuple[tuple[str, str, tuple[float, float] | None, tuple[tuple[str, str, str], ...]],
-             ...] = (
-    ("CPU (whole machine)", "%", (0, 100), (("cpu", "CPU", "running"),)),
-    ("Memory (whole machine)", "%", (0, 100), (("memory", "memory", "queued"),)),
-    ("Disk use", "%", (0, 100), (("disk", "disk", "interrupted"),)),
-    ("Runs in flight", "runs", None, (("running", "running", "running"),
-                                      ("queued", "queued", "queued"))),
-    ("Runs started", "runs/min", None, (("fires_per_min", "started per minute", "succeeded"),)),
-    ("Start delay", "ms", None, (("lateness_p99_ms", "99 % started within", "failed"),)),
-)
-SHORT_TITLES = {"CPU (whole machine)": "Machine CPU", "Memory (whole machine)": "Machine memory"}
-AXES = ("%", "% used", "% full", "runs", "runs/min", "ms late")
 COLUMNS = 3  # three plots across, two down: room for each on a short screen
 NARROW_COLUMNS = 2  # where three cannot fit (800 px with the notifications panel open)
 PLOT_MIN_WIDTH = 175  # a plot's axis, ticks and a few minutes of curve
-AXIS_WIDTH = 60  # px: the left axis, its unit beside its ticks
 WIDE_TITLE = 260  # px across a title for its longer words (in less, the start delay's took
 # four lines)
 POLL_S = 3.0
@@ -122,7 +110,8 @@ class MetricsView(QWidget):
         self.note.hide()
         self.canvas = plots.GraphicsLayoutWidget()
         self.canvas.setObjectName("MetricsPlots")
-        self.plots: list[Any] = []  # built when first shown: most windows never show them
+        self.plots: list[Any] = []  # built when first shown (most windows never show them),
+        self._built: list[Any] = []  # one a turn of the event loop (`_build_plots`)
         self.columns = COLUMNS  # plots across: fewer in a narrow window (`_fit`)
         self.curves: dict[str, Any] = {}
         self.heads: dict[str, Any] = {}
@@ -173,7 +162,7 @@ class MetricsView(QWidget):
         self.history = history
         self._early = []
         self._dirty = True
-        self.redraw()
+        self._refresh()
 
     def _on_read_failed(self, error: BaseException) -> None:
         self._loading = self._polling = False
@@ -201,7 +190,7 @@ class MetricsView(QWidget):
     def _on_spans_id_clicked(self, seconds: int) -> None:
         self.span = seconds
         self._dirty = True
-        self.redraw()
+        self._refresh()
 
     def set_span(self, seconds: int) -> None:
         self.spans.button(seconds).setChecked(True)
@@ -214,33 +203,52 @@ class MetricsView(QWidget):
         latest = self.history.latest_at
         if self.loaded and (latest is None or now - latest > POLL_S):
             self._poll_store()
-        self.redraw(now)
+        self._refresh(now)
+
+    def _refresh(self, now: float | None = None) -> None:
+        """Redraw once the plots are built (their last step redraws)."""
+        if self.plots:
+            self.redraw(now)
 
     def _build_plots(self) -> None:
-        """The six plots and their curves, once (the first time they are drawn)."""
-        for i, (title, unit, yrange, curves) in enumerate(PLOTS):
-            plot = plots.new_plot(self.canvas, i // self.columns, i % self.columns, title,
-                                  counts=unit in COUNTED)
-            plot.setLabel("left", AXES[i])
-            plot.getAxis("left").setWidth(AXIS_WIDTH)  # room for the unit beside the ticks
-            if yrange is not None:
-                plot.setYRange(*yrange, padding=0.02)
-                plot.enableAutoRange(y=False)
-            else:  # counts and delays: from 0 (its label shown), whole steps for few runs
-                plot.enableAutoRange(y=False)  # (redraw sets it from what is in view)
-            for series, _legend, _colour in curves:
-                self.curves[series] = plot.plot()
-                # the newest value as a dot: a lone sample is visible, the eye finds "now"
-                self.heads[series] = plot.plot(pen=None, symbol="o", symbolSize=6)
-            if self.plots:
-                plot.setXLink(self.plots[0])
-            self.plots.append(plot)
+        """Build the six plots, one a turn of the event loop, then show them together: all
+        six at once kept the first opening from drawing anything for 130–300 ms."""
+        if not self._built:
+            self._build_plot()
+            QTimer.singleShot(0, self, self._build_next)
+
+    def _build_next(self) -> None:
+        if self.plots:  # (finished at once meanwhile: `redraw`)
+            return
+        if len(self._built) < len(PLOTS):
+            self._build_plot()
+            QTimer.singleShot(0, self, self._build_next)
+        else:  # a turn of its own: titles, ranges and the first paint of all six
+            self._plots_built()
+            self.redraw()
+
+    def _build_plot(self) -> None:
+        """The next plot and its curves, hidden until all are built (`_plots_built`)."""
+        plot, curves, heads = new_plot(self.canvas, len(self._built), self.columns)
+        self.curves.update(curves)
+        self.heads.update(heads)
+        if self._built:
+            plot.setXLink(self._built[0])
+        self._built.append(plot)
+
+    def _plots_built(self) -> None:
+        self.plots = self._built
         self._restyle()
+        for plot in self.plots:
+            plot.show()
 
     def redraw(self, now: float | None = None) -> None:
-        """Move the time window to now; give the curves new data if any arrived."""
+        """Move the time window to now; give the curves new data if any arrived (the plots
+        not built yet are built first, at once)."""
         if not self.plots:
-            self._build_plots()
+            while len(self._built) < len(PLOTS):
+                self._build_plot()
+            self._plots_built()
         now = now if now is not None else time.time()
         if self._dirty:
             self._dirty = False
@@ -283,30 +291,14 @@ class MetricsView(QWidget):
         dark = display.dark_mode()
         self._narrow = narrow_view = self._title_room() < WIDE_TITLE
         said = []  # the titles in plain words, for a screen reader
+        span = self._span_words().replace(" ", NBSP)
+
+        def shade(status: str) -> str:
+            return str(display.status_colour(status, dark).name())
+
         for plot, (title, unit, _yrange, curves) in zip(self.plots, PLOTS, strict=True):
-            parts = []
-            for series, legend, colour in curves:
-                value = latest.get(series)
-                if len(curves) > 1:  # each line's words in its colour: the title is its legend
-                    shade = display.status_colour(colour, dark).name()  # (a legend box
-                    shown = with_unit(f"{value:.0f}", legend) if isinstance(value, int | float) \
-                        else legend  # covered half a narrow plot: a second run-through)
-                    parts.append(f'<span style="color:{shade}">{shown}</span>')
-                    continue
-                if isinstance(value, int | float):
-                    shown = f"{value:.0f}" if unit != "%" else f"{value:.1f}"
-                    if series == "lateness_p99_ms":  # the last minute's runs by count, and
-                        # at worst in the span (shorter where narrow: four lines ran over)
-                        parts.append(start_delay(
-                            latest.get("fires_per_min"), value, self._worst.get(series),
-                            self._span_words().replace(" ", NBSP), narrow_view))
-                    else:
-                        parts.append(with_unit(shown, unit))
-            if title == "Runs in flight" and self.span > FINE_SECONDS and not narrow_view:
-                title += ", the most at once each minute"  # (the note above says it too)
-            if narrow_view:  # (the long words took a second line, squeezing a row of plots)
-                title = SHORT_TITLES.get(title, title)
-            text = f"{title} — {', '.join(parts)}" if parts else title
+            text = plot_title(title, unit, curves, latest, self._worst, span,
+                              self.span > FINE_SECONDS, narrow_view, shade)
             plots.set_title(plot, text, palette)
             said.append(plain(text))
         self._fit()
@@ -338,17 +330,18 @@ class MetricsView(QWidget):
         a narrow window the third column was cut off, with no way to scroll to it."""
         width = self.canvas.viewport().width()
         columns = COLUMNS if width >= COLUMNS * PLOT_MIN_WIDTH else NARROW_COLUMNS
-        if columns != self.columns and self.plots:
+        built = self._built  # (the plots, while they are built too)
+        if columns != self.columns and built:
             layout = self.canvas.ci
-            for plot in self.plots:
+            for plot in built:
                 layout.removeItem(plot)
-            for i, plot in enumerate(self.plots):
+            for i, plot in enumerate(built):
                 layout.addItem(plot, row=i // columns, col=i % columns)
         for column in range(columns):  # alike wide: a column grew with its longest title
             self.canvas.ci.layout.setColumnPreferredWidth(column, width // columns)
         room = self._title_room(columns)
-        heights = [plots.wrap_title(plot, room) for plot in self.plots]
-        for i, plot in enumerate(self.plots):  # a row's titles alike tall: its plots line up
+        heights = [plots.wrap_title(plot, room) for plot in built]
+        for i, plot in enumerate(built):  # a row's titles alike tall: its plots line up
             row = i - i % columns
             plots.title_height(plot, max(heights[row:row + columns]))
         # A title's new width reaches the plots' layout by a posted event: taken now, or the
@@ -384,7 +377,8 @@ class MetricsView(QWidget):
         if not self.loaded:
             self.load()
         self._dirty = True
-        self.redraw()
+        self._build_plots()
+        self._refresh()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange and getattr(self, "plots", None):

@@ -1,5 +1,5 @@
-"""What the Metrics view's titles say of numbers: a number with its unit, and the start
-delay of the last minute's runs in words that fit how many there were.
+"""What the Metrics view's titles say: each plot's newest values, a number with its unit, and
+the start delay of the last minute's runs in words that fit how many there were.
 
 The engine's start delay is the 99th percentile of the last minute's runs
 (`app.engine.metrics.percentile`), which for fewer than 100 runs is the worst of them: so
@@ -12,6 +12,7 @@ so many runs; with none, that there were none (the delay shown was an older minu
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 
 from app.core.nouns import plural
 
@@ -19,6 +20,7 @@ NBSP = "\u00a0"  # between a number and its unit: a wrapped title read “within
 WORD_JOINED = "/\u2060"  # a unit's slash, no line break after it (“runs/” / “min”)
 COUNTED = ("runs", "runs/min")  # units of things counted: whole-number ticks (no “1.5 runs”)
 PERCENTILE_FROM = 100  # runs in a minute: below it, the engine's 99th percentile is the worst
+SHORT_TITLES = {"CPU (whole machine)": "Machine CPU", "Memory (whole machine)": "Machine memory"}
 
 
 def with_unit(number: str, unit: str) -> str:
@@ -61,6 +63,35 @@ def start_delay(runs: float | None, late: float | None, worst: float | None, spa
         return f"{_who(counted, True)} within {within}" + f", {at_worst}" * worse
     return (f"{_who(counted, False)} in the last minute started within {within}"
             + f"; {at_worst} in the last {span}" * worse)
+
+
+def plot_title(title: str, unit: str, curves: tuple[tuple[str, str, str], ...],
+               latest: Mapping[str, float], worst: Mapping[str, float], span: str,
+               minutes: bool, narrow: bool, shade: Callable[[str], str]) -> str:
+    """A plot's title with the newest value of each of its `curves` (series, legend, status
+    colour) in `latest`: `worst` the highest in the `span` shown, `minutes` where a point is a
+    minute (the day), shorter where `narrow`; `shade` gives a status colour's name."""
+    parts = []
+    for series, legend, colour in curves:
+        value = latest.get(series)
+        if len(curves) > 1:  # each line's words in its colour: the title is its legend (a
+            shown = with_unit(f"{value:.0f}", legend) if isinstance(value, int | float) \
+                else legend  # legend box covered half a narrow plot: a second run-through)
+            parts.append(f'<span style="color:{shade(colour)}">{shown}</span>')
+            continue
+        if isinstance(value, int | float):
+            shown = f"{value:.0f}" if unit != "%" else f"{value:.1f}"
+            if series == "lateness_p99_ms":  # the last minute's runs by count, and at worst
+                # in the span (shorter where narrow: four lines ran over)
+                parts.append(start_delay(latest.get("fires_per_min"), value,
+                                         worst.get(series), span, narrow))
+            else:
+                parts.append(with_unit(shown, unit))
+    if title == "Runs in flight" and minutes and not narrow:
+        title += ", the most at once each minute"  # (the note above says it too)
+    if narrow:  # (the long words took a second line, squeezing a row of plots)
+        title = SHORT_TITLES.get(title, title)
+    return f"{title} — {', '.join(parts)}" if parts else title
 
 
 def plain(title: str) -> str:
