@@ -10,6 +10,12 @@ is not one of Tickwork's own user-facing errors.
 Each job closes its thread's store connection when it ends: pool threads come and go, and
 an idle thread must not hold a connection (or a stale one to a previous store in tests).
 
+Once its window's session has stopped (`close`), no more work is started: a result that
+landed as the window closed started the next read (the notifications' look at the runs), on
+a pool thread, through the process's one database — so it read the store the process had
+opened since (File → Connect to a shared store… opens the next window in the same process),
+and a read that lands while a store is being made fails "no such table: run".
+
 A store whose file cannot be opened any more (its data home moved or deleted under the
 window: `StoreGone`) is a state, not an error a read: the first such failure sets `away` and
 says it once (`store_away`, a warning in the log), later ones say nothing, and the session
@@ -62,6 +68,7 @@ class Background(QObject):
         self.pool.setMaxThreadCount(threads)
         self.pool.setExpiryTimeout(10_000)
         self._in_flight = 0
+        self.closed = False  # its window's session stopped: nothing more is started
         self.away: str | None = None  # why the store cannot be opened, while it cannot
         self._finished.connect(self._on_finished)
 
@@ -75,7 +82,11 @@ class Background(QObject):
         """Run `work()` on a pool thread; then `done(result)` or `failed(exc)` on this one.
 
         With an `owner`, the callbacks are dropped if the owner was destroyed meanwhile.
+        Once `closed`, nothing is run (and nothing called back).
         """
+        if self.closed:
+            log.debug("not started, its window has closed: %s", title)
+            return
         outcome = _Outcome(done, failed, owner, title)
         self._in_flight += 1
         if self._in_flight == 1:
@@ -104,6 +115,10 @@ class Background(QObject):
             pass
         if outcome.error is not None and not isinstance(outcome.error, TickworkError):
             log.error("operation failed after its window closed", exc_info=outcome.error)
+
+    def close(self) -> None:
+        """Start no more work (what runs already goes on: `wait` for it)."""
+        self.closed = True
 
     def wait(self, timeout_ms: int = 10_000) -> bool:
         """Wait for running work (shutdown and tests only)."""

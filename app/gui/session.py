@@ -19,6 +19,11 @@ viewer's engine on standby takes over by itself, once the other engine has gone)
 stopped, the status bar saying to reopen Tickwork to schedule; an engine stopped for another
 fault of its store (damaged, a `-wal` deleted) still does.
 
+Once stopped (its window closed), the session looks no more: it went on every few seconds
+for as long as the process lived (File → Connect to a shared store… opens the next window in
+the same process), read the store opened since through the process's one database, took it
+for its own come back, and started its engine again beside the next window's.
+
 Signals:
     mode_changed(str, str): starting | running | standby | stopped, and a detail.
     outside_change(): another connection committed and no engine of this window reports
@@ -79,6 +84,7 @@ class Session(QObject):
         self._retry.setInterval(AWAY_RETRY_MS)
         self._retry.timeout.connect(self._on_retry_timeout)
         self._trying = False
+        self.stopped = False  # `stop` was called: nothing more is read or started
         self.engine_again = False  # the store's return started this window's engine again
         self.background.store_away.connect(self._on_background_store_away)
 
@@ -143,6 +149,8 @@ class Session(QObject):
             self.outside_change.emit()
 
     def _on_background_store_away(self, line: str) -> None:
+        if self.stopped:  # (a read that failed as the window closed: nobody is looking)
+            return
         if line:
             self._retry.start()
         else:
@@ -150,7 +158,7 @@ class Session(QObject):
             self.outside_change.emit()  # every view reads what it shows again
 
     def _on_retry_timeout(self) -> None:
-        if self._trying:
+        if self._trying or self.stopped:
             return
         self._trying = True
         store = self.store
@@ -163,6 +171,8 @@ class Session(QObject):
 
     def _on_probed(self, _result: object) -> None:
         self._trying = False
+        if self.stopped:  # (a look that ended as the window closed)
+            return
         self.engine_again = self._start_again()  # (first: the store's return says it)
         self.background.store_back()
 
@@ -223,7 +233,11 @@ class Session(QObject):
         return sum(self.engine.retried_if_stopped().values())
 
     def stop(self, grace: float = 10.0) -> None:
-        """Stop the engine (letting runs finish for `grace` s) and wait for background work."""
+        """Stop the engine (letting runs finish for `grace` s) and wait for background work;
+        a store that went away is looked for no more."""
+        self.stopped = True
+        self._retry.stop()
+        self.background.close()  # (what it runs now is waited for below)
         self.bridge.stop()
         self.service.unsubscribe(self.bridge.on_service_change)
         if self.engine is not None:

@@ -13,13 +13,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from app.gui.qt import QApplication, QMessageBox
 from app.gui.window.status_bar import REFRESH_MS
 from tests.engine.conftest import EngineProcess, holding_engine
-from tests.gui.conftest import Gui, command_task, said
+from tests.gui.conftest import Gui, _open_gui, close_gui, command_task, said
 
 GONE = "was moved or deleted: put the folder back, or reopen Tickwork with `--home`"
 
@@ -177,3 +178,36 @@ def test_a_tickwork_engine_started_on_the_window_s_home_moved_away_makes_no_new_
     assert ran.returncode == 66, ran
     assert f"the data home {home} is not there (moved or deleted?)" in ran.stderr, ran.stderr
     assert not home.exists()
+
+
+def test_a_window_closed_while_its_home_was_away_looks_for_it_no_more(
+        home: Path, tmp_path: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A window closed while its home was away (File → Connect to a shared store… then opens
+    the next one in the same process) went on looking for its store every few seconds: it
+    read the store the process had opened since, through the process's one database, took
+    it for its own come back ("the data home … is back"), and started its engine again — a
+    second engine in the process, beside another window's store, reading that store ("no
+    such table: run" while it was still being made)."""
+    from app.gui import session
+
+    caplog.set_level(logging.INFO)
+    monkeypatch.setattr(session, "AWAY_RETRY_MS", 100)  # its looks come quickly
+    first = _open_gui(home, qtbot)
+    first.wait_until(lambda: first.session.mode == "running", 30)
+    first.quiet()
+    home.rename(tmp_path / "away")
+    first.wait_until(lambda: "starts again then" in _engine_place(first), 15)
+    close_gui(first)
+    worked: list[bool] = []
+    first.session.background.busy_changed.connect(worked.append)
+    second = _open_gui(tmp_path / "next", qtbot, engine=False)
+    try:
+        second.qtbot.wait(30 * 100)  # thirty of the closed window's looks, had it any
+        assert worked == []  # it read nothing more, from any store
+        assert first.session.engine is first.engine and first.engine.state == "stopped"
+        assert not [r.getMessage() for r in caplog.records if "is back" in r.getMessage()]
+    finally:
+        close_gui(second)
+        if first.session.engine is not first.engine:  # (never left running into later tests)
+            first.session.engine.stop(2.0)

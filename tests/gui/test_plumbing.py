@@ -111,6 +111,28 @@ def test_background_drops_results_for_a_closed_owner(qtbot: Any) -> None:
     assert got == []
 
 
+def test_a_closed_background_starts_nothing_more(qtbot: Any) -> None:
+    """Its window's session stopped (`close`): a result landing then started the next read
+    (the notifications' look at the runs does), which ran on the pool through the process's
+    one database, against whatever store was opened since. What ran already is told."""
+    bg = Background()
+    gate = threading.Event()
+    got: list[int] = []
+    ran: list[bool] = []
+
+    def then(value: int) -> None:
+        got.append(value)
+        bg.run(lambda: ran.append(True))  # the next look, as a result asks for it
+
+    bg.run(lambda: gate.wait(5) and 1, then)
+    bg.close()
+    gate.set()
+    qtbot.waitUntil(lambda: got == [1], timeout=5000)
+    bg.wait()
+    qtbot.wait(50)
+    assert ran == [] and not bg.busy
+
+
 def test_background_deleted_while_its_work_runs_tells_nobody_and_raises_nothing(
         qtbot: Any) -> None:
     """A window closed while its work runs: the pool waits for the job as it is deleted, and
