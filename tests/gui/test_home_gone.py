@@ -204,7 +204,8 @@ def test_a_window_closed_while_its_home_was_away_looks_for_it_no_more(
     second = _open_gui(tmp_path / "next", qtbot, engine=False)
     try:
         second.qtbot.wait(30 * 100)  # thirty of the closed window's looks, had it any
-        assert worked == []  # it read nothing more, from any store
+        assert True not in worked  # it started no work more, from any store (a job of before
+        # the close may end after it: its end is said, False)
         assert first.session.engine is first.engine and first.engine.state == "stopped"
         assert not [r.getMessage() for r in caplog.records if "is back" in r.getMessage()]
     finally:
