@@ -134,10 +134,10 @@ def _hear(reader: Reader, env: dict[str, str], home: Path, pid: int, heard: list
                  "the week read with its predictions")
     said = []
     for key in ("Right", "Down"):
-        for tries_left in (1, 0):  # a key the X server lost under a full run's load is
-            # pressed once more (a description change may have come all the same: the week
+        for tries_left in (2, 1, 0):  # a key the X server lost under a full run's load is
+            # pressed again (a description change may have come all the same: the week
             # read again as it loaded, its counts said — a full run failed so, the key lost);
-            # a key heard and not announced is not announced at the second press either
+            # a key heard and not announced is not announced at a later press either
             subprocess.run(["xdotool", "windowactivate", "--sync", xid], env=env, timeout=10)
             mark = reader.mark()
             _keys(env, key)
