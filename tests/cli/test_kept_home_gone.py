@@ -80,3 +80,27 @@ def test_a_first_use_makes_the_home_and_a_command_notes_none(cli: Any, home: Pat
     (home / "tickwork.db").unlink()
     assert cli("task", "add", "t", "--command", "true").code == 0
     assert not (Path(os.environ["XDG_STATE_HOME"]) / "tickwork" / "homes").exists()
+
+
+def test_a_command_racing_an_engine_s_first_start_on_a_new_home_is_not_refused(
+        home: Path, monkeypatch: Any) -> None:
+    """An engine makes a new home's store, then notes the home. A command looking at the
+    same moment looked for the store first (not there yet), then for the note (there by
+    then), and was refused, "… tickwork.db is not there": a full run's `task add` beside a
+    `tickwork engine` starting, under load. The engine's steps are played here between the
+    command's two looks, as the race had them."""
+    from app.store import home as homes
+    from app.store import kept_homes
+
+    real = os.path.lexists
+
+    def engine_between(path: Any) -> bool:
+        there = real(path)
+        if Path(path) == home / homes.DB_NAME and not there:  # the engine's start, meanwhile
+            home.mkdir(parents=True, exist_ok=True)
+            (home / homes.DB_NAME).touch()
+            kept_homes.note(home)
+        return there
+
+    monkeypatch.setattr(kept_homes.os.path, "lexists", engine_between)
+    assert kept_homes.missing(home) is None
