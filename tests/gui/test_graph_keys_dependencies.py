@@ -64,7 +64,9 @@ def test_add_and_remove_a_dependency_by_keyboard(gui: Gui) -> None:
                    == ("Transform", "Audit"))
     gui.wait_until(lambda: (ids["Audit"], ids["Load"]) in canvas.routes.paths)
     assert canvas.hasFocus() and canvas.selected == ids["Load"]
-    assert "“Load” now waits for “Audit”." in gui.window.status.currentMessage()
+    # (the arrow may be drawn first: the graph reads the change the service told of, while
+    # the adding's own result, which says it, is still on its way back from its pool thread)
+    gui.wait_until(lambda: "“Load” now waits for “Audit”." in gui.window.status.currentMessage())
 
     answer = answer_question(gui.qtbot, "Remove dependency", "graph-remove-dependency-keys")
     _pick(gui, _menu(gui, canvas, shift_f10=True), "Remove dependency “Audit” → “Load”")
