@@ -90,10 +90,12 @@ def gone(home: Path) -> str | None:
     """What is gone of a home an engine kept a store in ("the data home … is not there", or
     its store file), None when its store is there or never was."""
     store = home / DB_NAME
-    if not kept(home) or os.path.lexists(store):  # (in this order: an engine notes a home
-        return None  # once its store is made, so a note seen means a store made by then —
-    # looked at the other way round, a command racing an engine's first start on a new home
-    # saw no store, then the note made meanwhile, and was refused: "… is not there")
+    # the store looked for again once the note is seen: an engine notes a home once its
+    # store is made, and a command racing an engine's first start on a new home saw no store,
+    # then the note made meanwhile, and was refused ("… is not there"); looked for first, the
+    # store spares the note's look (and platformdirs' import) to every command on a home
+    if os.path.lexists(store) or not kept(home) or os.path.lexists(store):
+        return None
     if home.is_dir() and _shared(home):  # (its store on a server: no file of it here; a
         return None  # command choosing the home's own file then makes it, as asked)
     return (f"the data home {home} is not there" if not home.is_dir()
