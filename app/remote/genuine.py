@@ -172,9 +172,10 @@ class Genuine:
                 self._drop(remote, body, "not in its worker's form")
             return False
         if remote.key is None:  # sent unsigned: the broker is trusted, for a reply that fits
-            if not wire.fits(body):
-                self._drop(remote, body, "not in its worker's form")
-            return wire.fits(body)
+            if fits := wire.fits(body):
+                return fits
+            self._drop(remote, body, "not in its worker's form")
+            return False
         number = self._number(remote.key, remote.claimed or "", body, seal)
         if number is not None and number > remote.heard:
             if not wire.fits(body):  # (its worker's, yet not as it words it: a bug's)
