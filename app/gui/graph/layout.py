@@ -9,7 +9,10 @@ This module is the textbook method kept small and linear-ish in the graph's size
 
 1. connected components, each laid out alone and then packed in rows, tasks without any
    dependency in a grid after them (10,000 unrelated tasks do not become one long column);
-2. cycles broken by reversing DFS back edges (the service refuses cycles: defensive only);
+2. cycles broken by reversing DFS back edges: the service refuses a cycle of dependencies,
+   but a fallback may lead back upstream (`b` falls back to `c`, which `a` waits for, and
+   `b` waits for `a`); a reversed edge is laid out forwards and drawn back, from its own
+   upstream's left side to its downstream's right side;
 3. layers by longest path from the sources, sources then pulled right next to their first
    downstream, so short pipelines do not stretch across the whole width;
 4. edges longer than one layer split by dummy nodes;
@@ -120,8 +123,9 @@ class _Placed:
     crossings: int
 
 
-def _acyclic(members: list[int], edges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Edges with DFS back edges reversed (there should be none)."""
+def _acyclic(members: list[int], edges: list[tuple[int, int]]
+             ) -> tuple[list[tuple[int, int]], list[bool]]:
+    """Edges with DFS back edges reversed, and for each whether it was."""
     out: dict[int, list[int]] = {m: [] for m in members}
     for u, d in edges:
         out[u].append(d)
@@ -143,7 +147,8 @@ def _acyclic(members: list[int], edges: list[tuple[int, int]]) -> list[tuple[int
             elif state[nxt] == 0:
                 state[nxt] = 1
                 stack.append((nxt, iter(out[nxt])))
-    return [(d, u) if (u, d) in back else (u, d) for u, d in edges]
+    flipped = [(u, d) in back for u, d in edges]
+    return [(d, u) if f else (u, d) for (u, d), f in zip(edges, flipped, strict=True)], flipped
 
 
 def _layers(members: list[int], edges: list[tuple[int, int]]) -> dict[int, int]:
@@ -174,7 +179,7 @@ def _layers(members: list[int], edges: list[tuple[int, int]]) -> dict[int, int]:
 
 
 def _layered(members: list[int], edges: list[tuple[int, int]]) -> _Placed:
-    edges = _acyclic(members, edges)
+    edges, flipped = _acyclic(members, edges)
     layer_of = _layers(members, edges)
     depth = max(layer_of.values()) + 1
     # nodes of the long-edge chains get ids past every real node
@@ -185,8 +190,8 @@ def _layered(members: list[int], edges: list[tuple[int, int]]) -> _Placed:
         layers[layer_of[m]].append(m)
     ups: dict[int, list[int]] = {m: [] for m in members}
     downs: dict[int, list[int]] = {m: [] for m in members}
-    chains: list[tuple[int, int, list[int]]] = []
-    for u, d in edges:
+    chains: list[tuple[int, int, list[int], bool]] = []
+    for (u, d), back in zip(edges, flipped, strict=True):
         chain = [u]
         for lay in range(layer_of[u] + 1, layer_of[d]):
             dummy = next_id
@@ -200,7 +205,7 @@ def _layered(members: list[int], edges: list[tuple[int, int]]) -> _Placed:
         for a, b in itertools.pairwise(chain):
             downs[a].append(b)
             ups[b].append(a)
-        chains.append((u, d, chain))
+        chains.append((u, d, chain, back))
     initial_order(layers, downs, ups)
     crossings = reduce_crossings(layers, ups, downs)
     ys = _place(layers, ups, downs, real)
@@ -211,13 +216,16 @@ def _layered(members: list[int], edges: list[tuple[int, int]]) -> _Placed:
     top = min((ys[n] - (NODE_H if n in real else DUMMY_H) / 2 for n in ys), default=0.0)
     nodes = [(m, lx[layer_of[m]], ys[m] - NODE_H / 2 - top) for m in members]
     routes: list[tuple[int, int, list[tuple[float, float]]]] = []
-    for u, d, chain in chains:
+    for u, d, chain, back in chains:
         points = [(lx[layer_of[u]] + NODE_W, ys[u] - top)]
         for dummy in chain[1:-1]:
             x = lx[layer_of[dummy]]
             points.append((x, ys[dummy] - top))
             points.append((x + NODE_W, ys[dummy] - top))
         points.append((lx[layer_of[d]], ys[d] - top))
+        if back:  # a back edge: drawn from its own upstream, right to left
+            u, d = d, u
+            points.reverse()
         routes.append((u, d, points))
     height = max((ys[n] + (NODE_H if n in real else DUMMY_H) / 2 for n in ys),
                  default=top + NODE_H) - top

@@ -61,7 +61,7 @@ class EdgeTiles:
         def stroke(route: list[tuple[float, float]], style: int) -> None:
             # style: 0 solid, 1 dashed, 2 dotted
             tile[(0, 1, 5)[style]].addPath(path if route is points else curve(route))
-            tile[7 if style == 2 else 2].addPolygon(QPolygonF(arrow(*route[-1])))
+            tile[7 if style == 2 else 2].addPolygon(QPolygonF(head(route)))
             lines = QPainterPath(QPointF(*route[0]))
             for x, y in route[1:]:
                 lines.lineTo(x, y)
@@ -301,6 +301,14 @@ def curve(points: list[tuple[float, float]]) -> QPainterPath:
         dx = (x2 - x1) / 2
         path.cubicTo(x1 + dx, y1, x2 - dx, y2, x2, y2)
     return path
+
+
+def head(route: list[tuple[float, float]]) -> list[QPointF]:
+    """The arrowhead at a route's end, pointing the way it arrives: right, or left for an
+    edge laid out backwards (layout.py), whose head would otherwise lie inside the box it
+    points at."""
+    (before, _), (x, y) = route[-2], route[-1]
+    return arrow(x, y, QPointF(x + 1, y) if before > x else None)
 
 
 def arrow(x: float, y: float, source: QPointF | None = None) -> list[QPointF]:

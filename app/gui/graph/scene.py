@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import cast
 
-from app.gui.graph.paint import arrow
+from app.gui.graph.paint import head
 from app.gui.qt import (
     QColor,
     QPainter,
@@ -144,7 +144,8 @@ class EdgeRoutes:
             return
         pen.setWidthF(4.5)
         draw(edge, chosen)
-        end = chosen.currentPosition()
+        last = chosen.elementCount() - 1
+        route = [(chosen.elementAt(i).x, chosen.elementAt(i).y) for i in (last - 1, last)]
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(colour)
-        p.drawPolygon(QPolygonF(arrow(end.x(), end.y())))
+        p.drawPolygon(QPolygonF(head(route)))
