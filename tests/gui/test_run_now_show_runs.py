@@ -38,6 +38,11 @@ def test_show_runs_after_run_now_selects_the_new_run(gui: Gui) -> None:
     assert selected == [view.model.row_of(started.id)]
     gui.wait_until(lambda: "kbd" in view.detail.output_text())
     gui.quiet()
+    # the task's name, put in the filter by Show runs, pops up no list of names over the
+    # runs: it was not typed (the names, read as the view first opened, came after it and
+    # took it for a name typed meanwhile: the list stayed there until Esc)
+    assert view.task.text() == "kbd task"
+    assert not view.task.completer().popup().isVisible()
     statuses = view.model
     assert {statuses.data(statuses.index(r, 2)) for r in range(statuses.rowCount())} \
         == {"succeeded"}

@@ -56,6 +56,8 @@ class Completions(QObject):
         self.lookup: Lookup | None = None  # set: the names are looked up as typed
         self._asked = 0  # the newest read's number: an older read's answer is dropped
         self._looked = 0  # the newest `look_up`'s number: likewise
+        self._edits = 0  # texts a person typed (not those the program set: Show runs)
+        self._settled = 0  # `_edits` at the last Enter (or the keys gone elsewhere)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(QUIET_MS)
@@ -89,15 +91,17 @@ class Completions(QObject):
         """Read the first names through `lookup`, then `offer` them (unless names were
         offered since: the Graph's filter changed again). A name typed meanwhile in a small
         home is completed once they come (the Graph's "Add dependency…" reads them as it
-        opens: typed at once, nothing was offered until the next key)."""
+        opens: typed at once, nothing was offered until the next key) — typed, not put there
+        by the program (Show runs' task name popped a list up over the runs)."""
         self._looked += 1
-        looked, before = self._looked, self.line.text()
+        looked, edits = self._looked, self._edits
 
         def done(names: list[str]) -> None:
             if looked != self._looked:
                 return
             self.offer(names, lookup)
-            if self.lookup is None and self.line.text() not in (before, ""):
+            typed = self._edits > edits and self._edits != self._settled  # (and no Enter)
+            if self.lookup is None and typed and self.line.text():
                 self._pop_up()
 
         lookup.background.run(lookup.first, done, owner=self, title="Cannot read task names")
@@ -107,6 +111,7 @@ class Completions(QObject):
         self.model.setStringList(list(names))
 
     def _on_line_text_edited(self, _text: str) -> None:
+        self._edits += 1
         if self.lookup is not None:
             self._asked += 1  # a read still running answers text no longer there
             self.timer.start()
@@ -116,6 +121,7 @@ class Completions(QObject):
         before (the Runs filter applied, then a list of names over the runs)."""
         self.timer.stop()
         self._asked += 1
+        self._settled = self._edits
 
     def _on_timer_timeout(self) -> None:
         lookup, text, asked = self.lookup, self.line.text(), self._asked
