@@ -162,7 +162,7 @@ COMPOSED = {"Progress: 40 % — copying", "fell back to “rescue”, run 9", "a
 
 
 def test_every_button_choice_and_message_the_guide_quotes_is_the_apps() -> None:
-    """The guide quotes what a person reads (“Restore and quit”, “Skip the new run”): each is
+    """The guide quotes what a person reads (“Restore”, “Skip the new run”): each is
     in the app's source as written, a string split over lines joined, & markers aside."""
     prose = _BLOCK.sub("", TEXT)
     quoted = {" ".join(q.split()) for q in

@@ -20,7 +20,7 @@ import signal
 import socket
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.core.errors import StoreError, TickworkError, ValidationError
 from app.engine.log import log_to_stderr
@@ -149,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _windows(app: Any, args: argparse.Namespace, signals: QuitOnSignals) -> int:
-    """The window, opened anew after each File → Connect to a shared store…"""
+    """The window, opened anew after each File → Connect to a shared store… and after a
+    backup restored (File → Restore…), when the person chose to open it again."""
     from app.engine.environment import check_engine
     from app.gui.qt import QMessageBox
     from app.store.home import resolve_home
@@ -231,9 +232,16 @@ def _open_window(app: Any, args: argparse.Namespace, home: Path, url: str | None
     window.tray.hide()
     window.deleteLater()
     if window.store_ops.restore_file is not None:
-        return _restore(home, window.store_ops.restore_file, say=not signals.received,
-                        trusted=window.store_ops.restore_trusted)
+        restored = _restore(home, window.store_ops.restore_file, say=not signals.received,
+                            trusted=window.store_ops.restore_trusted)
+        return restored if restored is not None else (0, Reopen(url))
     return int(code), window.store_ops.connect_to
+
+
+class Reopen(NamedTuple):
+    """The window to open again over the same store (a backup restored into it)."""
+
+    url: str | None
 
 
 def start_afresh(home: Path, signals: QuitOnSignals) -> bool:
@@ -261,10 +269,12 @@ def start_afresh(home: Path, signals: QuitOnSignals) -> bool:
     return True
 
 
-def _restore(home: Path, file: Path, say: bool = True, trusted: bool = False) -> int:
+def _restore(home: Path, file: Path, say: bool = True, trusted: bool = False) -> int | None:
     """File → Restore…, once the engine and the store are closed (see store_actions); the
-    outcome in a message box when `say`, in the log always. `trusted`: a file of another
-    user, the person having gone on."""
+    outcome in a message box when `say`, in the log always, and the exit status — or None
+    when the person chose to open Tickwork again, over the store restored (the box said
+    "Start Tickwork again to continue", and a person found the window gone). `trusted`: a
+    file of another user, the person having gone on."""
     from app.gui.qt import QMessageBox
     from app.restore import restore_store
 
@@ -278,9 +288,15 @@ def _restore(home: Path, file: Path, say: bool = True, trusted: bool = False) ->
     said = restored.sentences()
     log.info("%s", "; ".join(said))
     if say and restored.signalled is None:  # (a signal held through it: no question after it)
-        QMessageBox.information(None, "Backup restored",
-                                "".join(f"{line[0].upper()}{line[1:]}.\n" for line in said)
-                                + "\nStart Tickwork again to continue.")
+        box = QMessageBox(QMessageBox.Icon.Information, "Backup restored",
+                          "".join(f"{line[0].upper()}{line[1:]}.\n" for line in said))
+        again = box.addButton("&Open Tickwork", QMessageBox.ButtonRole.AcceptRole)
+        box.setEscapeButton(box.addButton("&Quit", QMessageBox.ButtonRole.RejectRole))
+        box.setDefaultButton(again)
+        box.exec()
+        if box.clickedButton() is again:
+            log.info("opened again over the store restored, as the person chose")
+            return None
     return 0
 
 

@@ -50,7 +50,7 @@ def test_restore_of_another_user_s_backup_warns_and_needs_a_click(gui: Gui,
     gui.wait_until(lambda: QApplication.activeModalWidget() is None)
     assert ops.restore_file is None and not gui.window.quitting  # Enter: Cancel
 
-    clicked = answer_question(gui.qtbot, "Restore and quit")
+    clicked = answer_question(gui.qtbot, "Restore")
     file_menu_entry(gui, "Restore…")
     choose_path(gui, file_dialog(gui, ops), file)
     gui.wait_until(lambda: clicked.done)
@@ -62,7 +62,7 @@ def test_restore_of_another_user_s_backup_warns_and_needs_a_click(gui: Gui,
 def test_restore_of_the_user_s_own_backup_is_not_warned(gui: Gui, tmp_path: Path) -> None:
     ops = gui.window.store_ops
     file = backup.make(gui.store.home, tmp_path / "backup.db")
-    clicked = answer_question(gui.qtbot, "Restore and quit")
+    clicked = answer_question(gui.qtbot, "Restore")
     file_menu_entry(gui, "Restore…")
     choose_path(gui, file_dialog(gui, ops), file)
     gui.wait_until(lambda: clicked.done)

@@ -71,10 +71,10 @@ def test_restore_asks_with_verbs_then_quits_without_the_quit_question(gui: Gui,
     file_menu_entry(gui, "Restore…")
     choose_path(gui, file_dialog(gui, ops), good)
     gui.wait_until(lambda: answer.done)
-    assert answer.buttons is not None and "Restore and quit" in answer.buttons
+    assert answer.buttons is not None and "Restore" in answer.buttons
     assert "Yes" not in answer.buttons and ops.restore_file is None
     assert not gui.window.quitting
-    answer = answer_question(gui.qtbot, "Restore and quit")
+    answer = answer_question(gui.qtbot, "Restore")
     file_menu_entry(gui, "Restore…")
     choose_path(gui, file_dialog(gui, ops), good)
     gui.wait_until(lambda: answer.done)

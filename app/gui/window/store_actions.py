@@ -112,11 +112,11 @@ class StoreActions(QObject):
                           f"Restore {owner}'s file?",
                           f"{warned}Replace the store with {file}?\n\nTickwork stops its engine "
                           f"(running runs get {QUIT_GRACE:g} s to end), keeps the current store "
-                          "in the backups folder, restores this one and quits. Start it again "
-                          "to continue.\n\nTasks and settings come back as the backup has them; "
+                          "in the backups folder, restores this one, says what changed and "
+                          "opens again.\n\nTasks and settings come back as the backup has them; "
                           "runs made since it stay in the history and do not run again.",
                           parent=self.window)
-        restore = box.addButton("Restore and quit", QMessageBox.ButtonRole.DestructiveRole)
+        restore = box.addButton("&Restore", QMessageBox.ButtonRole.DestructiveRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.exec()
