@@ -188,6 +188,12 @@ def _variables(args: argparse.Namespace, current: dict[str, Any] | None
         for key in sorted(set(args.unset_env or []) & set(given)):
             if key not in other:
                 raise not_allowed("--unset-env", option, f"variable {key!r}")
+    unset = set(args.unset_env or [])
+    for option, given, other, kind, value in (("secret-env", secrets, env, "plain", "SECRET"),
+                                              ("env", plain, secret, "secret", "VALUE")):
+        for key in sorted(set(given) & set(other) - unset):  # the task's, of the other kind
+            raise ValidationError(option, f"{key} is the task's {kind} variable: "
+                                  f"--unset-env {key} --{option} {key}={value} changes its kind")
     for key in args.unset_env or []:
         if key not in env and key not in secret:
             raise ValidationError("unset-env", f"the task sets no variable {key!r}")

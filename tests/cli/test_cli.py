@@ -198,9 +198,18 @@ def test_a_variable_set_plain_over_its_secret_is_refused_not_emptied(cli: Any) -
                "--secret-env", "API_TOKEN=token").code == 0
     over = cli("task", "update", "t", "--env", "API_TOKEN=")
     assert over.code == 2
-    assert "API_TOKEN is both a plain variable and a secret" in over.err
+    assert "env: API_TOKEN is the task's secret variable: --unset-env API_TOKEN --env " \
+        "API_TOKEN=VALUE changes its kind" in over.err  # (it said "keep one", not how)
     shown = cli("task", "show", "t", "--json").json()
     assert shown["env"] == {} and shown["secret_env"] == {"API_TOKEN": "token"}
+    assert cli("task", "update", "t", "--env", "MODE=fast").code == 0
+    other = cli("task", "update", "t", "--secret-env", "MODE=token")  # the other way
+    assert other.code == 2 and "secret-env: MODE is the task's plain variable: --unset-env " \
+        "MODE --secret-env MODE=SECRET changes its kind" in other.err
+    assert cli("task", "update", "t", "--unset-env", "MODE", "--secret-env",
+               "MODE=token").code == 0  # as it says
+    shown = cli("task", "show", "t", "--json").json()
+    assert shown["env"] == {} and shown["secret_env"] == {"API_TOKEN": "token", "MODE": "token"}
     both = cli("task", "add", "u", "--command", "env", "--manual",
                "--secret-env", "API_TOKEN=token", "--env", "API_TOKEN=x")
     assert both.code == 2 and "argument --secret-env: not allowed with argument --env for " \
