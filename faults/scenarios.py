@@ -273,14 +273,15 @@ def disk_full(folder: Path) -> dict[str, Any]:
 ALL["full disk"] = disk_full
 
 
-def _launchers(engine_pid: int) -> list[Any]:
-    """The launcher processes of an engine (app/engine/launcher/)."""
+def _busy_launchers(engine_pid: int) -> list[Any]:
+    """The launcher processes of an engine (app/engine/launcher/) running commands now; one
+    that ends meanwhile (a launcher idle for a while is let go) is not among them."""
     import psutil  # type: ignore[import-untyped]  # no stubs installed
 
     found = []
     for child in psutil.Process(engine_pid).children():
         try:
-            if "app.engine.launcher" in child.cmdline():
+            if "app.engine.launcher" in child.cmdline() and child.children():
                 found.append(child)
         except psutil.Error:
             continue
@@ -306,8 +307,7 @@ def launcher_kills(folder: Path, tasks: int = 40, kills: int = 6, seed: int = 5
         wait_until(lambda: datetime.now(UTC) > t0, 30)
         while killed < kills:
             time.sleep(rng.uniform(0.2, 1.0))
-            busy = poll_until(lambda: [p for p in _launchers(eng.proc.pid) if p.children()],
-                              5, 0.02)  # one that is running commands now
+            busy = poll_until(lambda: _busy_launchers(eng.proc.pid), 5, 0.02)
             if busy:
                 rng.choice(busy).kill()
                 killed += 1
