@@ -1,8 +1,9 @@
 """What a command left running when its leader exited, noticed without scanning the process
 table for every command that leaves nothing.
 
-A run ends when its leader exits; what it left holding its output, and — when it failed —
-whatever else it left running, is then stopped (SIGTERM, `KILL_GRACE`, SIGKILL) before the
+A run ends when its leader exits; what it left holding its output (given half a second to
+let go when the leader succeeded: loop.py `LET_GO`), and — when it failed — whatever else it
+left running, is then stopped (SIGTERM, `KILL_GRACE`, SIGKILL) before the
 run's end is told, so a retry never starts beside it (a command that succeeded may leave a
 program running on purpose: an app `xdg-open` started, a server). The
 launcher is the *child subreaper* of its commands (Linux `PR_SET_CHILD_SUBREAPER`): a

@@ -11,7 +11,9 @@ timeout or cancel stops its whole tree (`processes.RunProcesses`, setsid escapee
 token) with SIGTERM, `KILL_GRACE`, SIGKILL — done on a small thread pool, because finding
 token carriers scans the process table and the loop must not wait for it; the run ends once
 its tree is gone. A run also ends when its leader exits: what it left holding its pipes is
-stopped the same way before its end is told, and so, when it failed, is everything else it
+stopped the same way before its end is told (after `LET_GO` to close them when the leader
+succeeded: a program started with `&` redirects its output an instant after the shell
+exits), and so, when it failed, is everything else it
 left running (its group, what carries its token — `setsid` ones too; leftovers.py says how
 it is noticed cheaply), so a retry never starts beside it; output is read until then.
 
@@ -27,25 +29,21 @@ from __future__ import annotations
 import contextlib
 import heapq
 import os
-import queue
 import selectors
-import signal
-import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from app import platform
 from app.engine.capture import Capture
 from app.engine.launcher import protocol, spawn
 from app.engine.launcher.child import Child
 from app.engine.launcher.leftovers import Adopted, group_exists
+from app.engine.launcher.stops import Stops
 from app.engine.lineage import Parent
 from app.engine.processes import KILL_GRACE, RunProcesses, boot_ticks, leader_created, stop_all
 
-LINGER = 1.0  # seconds a stopped run's pipes may stay open after its SIGKILL
 POLL = 0.05  # seconds between waitpid polls where there is no pidfd
+LET_GO = 0.5  # seconds what a succeeded leader left has to close its pipes, not to be stopped
 _HAS_PIDFD = hasattr(os, "pidfd_open")
 
 
@@ -66,9 +64,7 @@ class Launcher:
         self.timers: list[tuple[float, int, str]] = []  # (monotonic, run id, what)
         self.base_env: dict[str, str] = dict(os.environ)
         self.devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
-        self.stoppers = ThreadPoolExecutor(4, thread_name_prefix="stop")
-        self.posted: queue.SimpleQueue[int] = queue.SimpleQueue()  # stops done, by run id
-        self.wake_r, self.wake_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
+        self.stops = Stops()  # runs' trees being stopped, off this loop
         self.polled: set[Child] = set()  # children without a pidfd
         self.look_due = False  # a leader ended: look for orphans it left (`_look_adopted`)
         self.open = True  # the engine is there
@@ -77,7 +73,7 @@ class Launcher:
 
     def run(self) -> None:
         self.sel.register(self.requests, selectors.EVENT_READ, None)
-        self.sel.register(self.wake_r, selectors.EVENT_READ, "wake")
+        self.sel.register(self.stops.wake, selectors.EVENT_READ, "wake")
         while self.open or self._watching():
             for key, _mask in self.sel.select(self._wait()):
                 data = key.data
@@ -273,10 +269,16 @@ class Launcher:
             self.look_due = True
         # what it left holding its output is stopped (its end must be read), and so is all
         # it left when it failed (its retry or fallback must not run beside it); a command
-        # that succeeded may leave a program running on purpose (`xdg-open`, `server &`)
-        if not child.stop_how and (child.pipes or (child.code != 0 and (
-                group_exists(child.started.pid) or self.adopted.carry(child.token)))):
+        # that succeeded may leave a program running on purpose (`xdg-open`, `server &`),
+        # and its pipes are held a moment longer by one that makes its own redirections
+        # after the shell exits (`server >log 2>&1 &`): it gets `LET_GO` to close them
+        if child.stop_how:
+            pass
+        elif child.code != 0 and (child.pipes or group_exists(child.started.pid)
+                                  or self.adopted.carry(child.token)):
             self._stop(child, "exit", "")  # it left something running: stop that first
+        elif child.pipes:
+            heapq.heappush(self.timers, (time.monotonic() + LET_GO, child.id, "held"))
         self._maybe_drained(child)
         return True
 
@@ -343,6 +345,8 @@ class Launcher:
                 continue
             if what == "timeout" and child.code is None:
                 self._stop(child, "timeout", f"timed out after {child.timeout:g} s")
+            elif what == "held" and child.pipes:  # still held: what holds them is stopped
+                self._stop(child, "exit", "")
 
     # -- stopping a run's tree --------------------------------------------------------------
 
@@ -353,37 +357,12 @@ class Launcher:
         child.drained = threading.Event()
         if child.code is not None and not child.pipes:
             child.drained.set()
-        self.stoppers.submit(self._stop_tree, child, child.drained)
-
-    def _stop_tree(self, child: Child, drained: threading.Event) -> None:
-        """A stop thread: SIGTERM the tree, KILL_GRACE, SIGKILL, then wait until it is gone."""
-        try:
-            assert child.started is not None
-            tree = RunProcesses(child.token, child.started.pid, child.created,
-                                ended=child.code is not None)
-            term_at = time.monotonic()
-            tree.signal(signal.SIGTERM)  # the tree, token carriers, the group
-            killed = not drained.wait(KILL_GRACE)
-            if killed:
-                tree.signal(platform.SIGKILL)
-                drained.wait(LINGER + 1.0)
-            tree.stop(0.0 if killed else max(0.0, KILL_GRACE - (time.monotonic() - term_at)))
-        except Exception as exc:  # never leave the run hanging on a bug of ours
-            print(f"tickwork launcher: stopping run {child.id}: {exc!r}", file=sys.stderr)
-        finally:
-            self.posted.put(child.id)
-            with contextlib.suppress(OSError):
-                os.write(self.wake_w, b"x")
+        self.stops.start(child, child.drained)
 
     def _stops_done(self) -> None:
-        with contextlib.suppress(OSError):
-            os.read(self.wake_r, 4096)
+        finished = self.stops.finished()
         self._look_adopted()  # what a stop killed, re-parented here: reap it
-        while True:
-            try:
-                run_id = self.posted.get_nowait()
-            except queue.Empty:
-                return
+        for run_id in finished:
             child = self.children.get(run_id)
             if child is not None:
                 child.stop_done = True
