@@ -31,8 +31,8 @@ _BLOCK = re.compile(r"^```[a-z]*\n(.*?)^```", re.S | re.M)
 # background until the guide's `tickwork engine stop`. The rest (restore FILE, --wait,
 # --background-engine, which asks systemd) is only parsed.
 SAFE = {("task", "add"), ("task", "list"), ("task", "show"), ("task", "update"),
-        ("task", "pause"), ("task", "resume"), ("task", "run"), ("run", "list"),
-        ("run", "show"), ("run", "cancel"), ("secret", "set"), ("secret", "list"),
+        ("task", "pause"), ("task", "resume"), ("task", "run"), ("task", "cancel"),
+        ("run", "list"), ("run", "show"), ("run", "cancel"), ("secret", "set"), ("secret", "list"),
         ("export",), ("import",), ("backup",), ("simulate",), ("audit",), ("check",),
         ("settings",), ("engine",)}
 UNSAFE = {"--wait", "--systemd", "--background-engine", "--shared-store"}

@@ -151,6 +151,9 @@ def _task(task: Parser) -> None:
     verbs.add_command("show", _task_show, help="show one task")
     verbs.add_command("delete", _task_delete, help="delete a task and its history")
     verbs.add_command("run", _task_run, help="run a task now")
+    verbs.add_command("cancel", _named("task", TASK_HELP),
+                      help="cancel a task's runs in progress (queued, waiting, running or "
+                      "retrying)")
     verbs.add_command("reschedule", _task_reschedule, help="give a task a new schedule")
     for name in ("pause", "resume"):
         verbs.add_command(name, _named("task", TASK_HELP), help=f"{name} a task")

@@ -1,9 +1,11 @@
-"""`tickwork run …`: the run history, one run with its output, cancelling."""
+"""`tickwork run …`: the run history, one run with its output, cancelling; and `tickwork task
+cancel`, which cancels a task's runs in progress and says each as `run cancel` says it."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from app.cli.arguments import BIGGEST
 from app.cli.output import print_json, run_rows, show_run, table
@@ -11,7 +13,10 @@ from app.cli.parser import EXIT_OK
 from app.cli.run_log import write_log
 from app.cli.store import service, stop_left_behind
 from app.core.nouns import plural
-from app.core.run import peaks, peaks_text
+from app.core.run import Run, peaks, peaks_text
+
+if TYPE_CHECKING:
+    from app.service import Service
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -48,10 +53,32 @@ def cmd_run(args: argparse.Namespace) -> int:
                 write_log(chunks)
     elif args.run_cmd == "cancel":
         stop_left_behind(svc, [args.run])
-        run = svc.cancel_run(args.run)
-        if run.status == "cancelled":  # no engine held it: ended here
-            print(f"run {run.id}: cancelled")
-        else:  # what its engine is asked to stop still shows as it was
-            print(f"run {run.id}: cancel requested — it was {run.status}; its engine stops it "
-                  f"(`tickwork run show {run.id}` says how it ended)")
+        _said_cancelled(svc.cancel_run(args.run))
+    return EXIT_OK
+
+
+def _said_cancelled(run: Run, of: str = "") -> None:
+    """What a cancel did to `run` (`of`: its task, named as `task run` names it)."""
+    if run.status == "cancelled":  # no engine held it: ended here
+        print(f"run {run.id}{of}: cancelled")
+    else:  # what its engine is asked to stop still shows as it was
+        print(f"run {run.id}{of}: cancel requested — it was {run.status}; its engine stops it "
+              f"(`tickwork run show {run.id}` says how it ended)")
+
+
+def cancel_task_runs(svc: Service, ref: str) -> int:
+    """`tickwork task cancel TASK`: each of its runs in progress cancelled, said in a line as
+    `run cancel` says it; none in progress is no error (exit 0, said in one line): the last
+    may have ended a moment before."""
+    task_id, name = svc.task_id_name(ref)  # (not found: the usual one line, exit 2)
+    stop_left_behind(svc, task_id=task_id)  # (what a dead engine left running, as `run cancel`)
+    stopped = svc.cancel_runs_of([task_id])
+    of = f" of {name!r}"
+    for run in stopped.cancelled:
+        _said_cancelled(run, of)
+    for run in stopped.asked_before:
+        print(f"run {run.id}{of}: cancel already requested — it is {run.status}; its engine "
+              f"stops it (`tickwork run show {run.id}` says how it ended)")
+    if not stopped.cancelled and not stopped.asked_before:
+        print(f"task {task_id} {name!r} has no run in progress: nothing cancelled")
     return EXIT_OK

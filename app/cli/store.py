@@ -356,13 +356,13 @@ def stop_left_behind(svc: Any, run_ids: list[int] | None = None,
     left running (killed before its next start's recovery) is stopped here, process tree
     and all — once its run is no longer `running`, no recovery would ever look for it. With
     an engine alive, that engine stops its own runs."""
-    from app.store import runs
+    from app.store import cancels
 
     store = svc.store
     if engine_running(store):
         return
     with store.read():
-        left = runs.left_running(run_ids, task_id)
+        left = cancels.left_running(run_ids, task_id)
     if left:
         from app.engine.processes import KILL_GRACE, RunProcesses, run_token, stop_all
 

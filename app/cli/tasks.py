@@ -115,6 +115,10 @@ def cmd_task(args: argparse.Namespace) -> int:
         print(f"deleted task {task_id} {name!r}")
     elif sub == "run":
         return _run_now(svc, args)
+    elif sub == "cancel":
+        from app.cli.runs import cancel_task_runs
+
+        return cancel_task_runs(svc, args.task)
     elif sub == "reschedule":
         with svc.store.write():  # (read and written in one, as `update`)
             before = svc.get_task(args.task)

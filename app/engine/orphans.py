@@ -44,7 +44,7 @@ from app.engine.launcher.client import outcome
 from app.engine.outcomes import cut_off
 from app.engine.recorder import checkpoint_path
 from app.engine.records import RUNNING, RunRecord
-from app.store import ledger, task_queries
+from app.store import cancels, ledger, task_queries
 from app.store import runs as run_store
 from app.store.database import Store
 from app.store.times import utc_text
@@ -179,7 +179,7 @@ def settle_orphans(store: Store, now: datetime, engine_id: str, *, logs: bool = 
         given = {o.id for o in unstarted}
         interrupted = interrupt_orphans([o for o in found if o.id not in given], now,
                                         engine_id, settled)
-        run_store.take_over_retries(engine_id)
+        cancels.take_over_retries(engine_id)
     handoffs.forget(store.home, {o.engine for o in found} - {engine_id})  # not its own
     for o in settled:  # a command's checkpoint file outlives its fire only for a retry
         checkpoint_path(store.home, o.task_id, o.fire).unlink(missing_ok=True)

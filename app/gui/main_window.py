@@ -179,6 +179,7 @@ class MainWindow(QMainWindow):
         self.tasks_view.context_menu_requested.connect(self._on_tasks_context_menu_requested)
         ops = self.task_ops.operations
         ops.message.connect(self.say)
+        ops.said_instead.connect(self.status.say_instead)
         self.tasks_model.enable_requested.connect(
             lambda task_id, on: ops.set_enabled([task_id], on))
         self.runs_view.rerun_requested.connect(lambda task_id: ops.run_tasks([task_id]))
@@ -322,8 +323,7 @@ class MainWindow(QMainWindow):
         for i, name in enumerate(VIEWS):
             self.nav.item(i).setIcon(icons.action_icon(name.lower()))
         self.menus.refresh_icons(VIEWS)
-        self.task_ops.run_now.setIcon(icons.action_icon("run"))
-        self.task_ops.update()
+        self.task_ops.refresh_icons()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()

@@ -268,43 +268,6 @@ def failed_since(since: datetime) -> int:
                                               & _not_retried()).count())
 
 
-# -- cancelling ------------------------------------------------------------------------------
-
-
-def engine_of(run_id: int) -> str | None:
-    """The id of the engine that claimed the run (None: no engine has taken it)."""
-    engine: str | None = RunRow.get_by_id(run_id).engine
-    return engine
-
-
-def left_running(run_ids: list[int] | None = None, task_id: int | None = None
-                 ) -> list[tuple[int, str, int | None, float | None]]:
-    """(run id, engine, pgid, leader's start time) of these runs (or of this task's) that
-    an engine claimed and recorded as running: what is left of them if that engine died."""
-    which = RunRow.id.in_(run_ids or []) if task_id is None else RunRow.task == task_id
-    return [(int(i), str(e), p, c) for i, e, p, c in RunRow.select(
-        RunRow.id, RunRow.engine, RunRow.pgid, RunRow.leader_created).where(
-        which & (RunRow.status == "running") & RunRow.engine.is_null(False)).tuples()]
-
-
-def request_cancel(run_id: int) -> None:
-    """Ask the engine holding the run to stop it."""
-    RunRow.update(cancel_requested=True).where(RunRow.id == run_id).execute()
-
-
-def take_over_retries(engine: str) -> int:
-    """Make `engine` the holder of every retry waiting out its backoff (a new engine takes
-    over what a stopped or dead one claimed, so cancel requests reach the one that runs
-    them); returns how many."""
-    return int(RunRow.update(engine=engine).where(RunRow.status == "retrying").execute())
-
-
-def cancel(run_id: int, now: datetime, reason: str) -> None:
-    """End a run no engine holds: cancelled now."""
-    RunRow.update(status="cancelled", finished_at=now, cancel_requested=True,
-                  reason=reason).where(RunRow.id == run_id).execute()
-
-
 # -- the engine's reads (start-up, the watcher, the simulation) -----------------------------
 
 # (id, status, engine, cancel requested)

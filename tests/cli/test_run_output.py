@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 def _note(home: Path, run_id: int, reason: str) -> None:
     """Give a run a long note, as the engine writes one (an overlap skip, an upstream's
     failure): the store's own cancel, with that reason."""
-    from app.store import runs
+    from app.store import cancels
     from app.store.database import Store
 
     store = Store.open(home)
     try:
         with store.write():
-            runs.cancel(run_id, datetime.now(UTC), reason)
+            cancels.cancel(run_id, datetime.now(UTC), reason)
     finally:
         store.close()
 

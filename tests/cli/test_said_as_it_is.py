@@ -129,7 +129,7 @@ def test_a_missing_or_unknown_command_is_said_in_the_users_words(cli: Any) -> No
     bare = cli("task")
     assert bare.code == 2 and bare.err == (
         "tickwork: error: tickwork task needs a command: add, update, list, show, delete, run, "
-        "reschedule, pause, resume (`tickwork task --help` says what each does)\n")
+        "cancel, reschedule, pause, resume (`tickwork task --help` says what each does)\n")
     unknown = cli("frob")
     assert unknown.code == 2 and unknown.err.startswith(
         "tickwork: error: argument COMMAND: invalid choice: 'frob' (choose from 'task'")

@@ -1,14 +1,15 @@
 """What the user can do to tasks: the QActions the toolbar, menus, context menu and tray
-share, and what they act on. Run now, Pause and Delete hand the selected tasks to
-`TaskOperations` (operations.py), which calls the service; editing, import and export call
-it here. Every call is off the GUI thread (so it is validated and audited as from the CLI);
+share, and what they act on. Run now, Stop runs, Pause and Delete hand the selected tasks
+to `TaskOperations` (operations.py), which calls the service; editing, import and export
+call it here. Every call is off the GUI thread (so it is validated and audited as from the CLI);
 its result shows in the status bar, its error inline or in a message.
 
 The actions act on what the view in front has selected (`follow`): the selected rows in
 Tasks, the selected run's task in Runs, the selected node in Graph, the clicked entry's
 task in Calendar, nothing in Metrics and Audit (they are disabled then). Their labels and
 tooltips follow the tasks as the store has them now: after a change the selected tasks are
-read again, so Pause turns into Resume at once, not one click later.
+read again, so Pause turns into Resume at once, not one click later. Stop runs is enabled
+while a selected task has a run in progress, as `RunsInProgress` (in_progress.py) knows it.
 
 Signals:
     message(str): one line for the status bar.
@@ -37,6 +38,7 @@ from app.gui.qt import (
 )
 from app.gui.session import Session
 from app.gui.tasks.import_preview import CRONTAB, SYSTEMD, ImportPreview
+from app.gui.tasks.in_progress import RunsInProgress
 from app.gui.tasks.operations import TaskOperations
 from app.gui.tasks.secrets_needed import import_export, import_words
 from app.gui.tasks.view import TasksView
@@ -71,7 +73,10 @@ class TaskActions(QObject):
         self._fresh: dict[int, Task] = {}  # selected tasks as read after the last change
         self._gone: set[int] = set()  # selected tasks the store no longer has
         self._reading: tuple[int, ...] | None = None
-        self.operations = TaskOperations(session, window)  # (Run now, Pause, Delete)
+        self.in_progress = RunsInProgress(session, self)  # (of the tasks selected)
+        self.in_progress.changed.connect(self.update)
+        # (Run now, Stop runs, Pause, Delete)
+        self.operations = TaskOperations(session, window, self.in_progress)
         self.editor: TaskEditor | None = None
 
         def make(text: str, icon: str | None,
@@ -95,6 +100,8 @@ class TaskActions(QObject):
                               "Create a copy of the selected task (Ctrl+D)")
         self.run_now = make("&Run now", "run", "F5", self.run_selected,
                             "Run the selected tasks now (F5)")
+        self.stop = make("&Stop runs", "stop", "Shift+F5", self.stop_selected,
+                         "Stop the runs of the selected tasks in progress (Shift+F5)")
         self.pause = make("&Pause", "pause", "Ctrl+P", self.toggle_pause,
                           "Pause or resume the selected tasks (Ctrl+P)")
         self.delete = make("&Delete…", "delete", QKeySequence.StandardKey.Delete,
@@ -145,7 +152,7 @@ class TaskActions(QObject):
         self.refresh()
 
     def task_actions(self) -> list[QAction]:
-        return [self.edit, self.duplicate, self.run_now, self.pause, self.delete,
+        return [self.edit, self.duplicate, self.run_now, self.stop, self.pause, self.delete,
                 self.show_runs]
 
     # -- selection -------------------------------------------------------------------------
@@ -175,6 +182,8 @@ class TaskActions(QObject):
             action.setEnabled(one)
         for action in (self.run_now, self.pause, self.delete):
             action.setEnabled(bool(tasks))
+        self.in_progress.follow(i for i, _task in picked)
+        self.stop.setEnabled(self.in_progress.going(t.id for t in tasks) > 0)
         pausing = not tasks or any(t.spec.enabled for t in tasks)
         self.pause.setText("&Pause" if pausing else "Res&ume")
         self.pause.setIcon(icons.action_icon("pause" if pausing else "run"))
@@ -184,11 +193,18 @@ class TaskActions(QObject):
             target = f"the {target} listed (not {more:,} more not listed yet)"
         for action, tip in ((self.edit, "Edit {} (Enter)"), (self.duplicate,
                             "Create a copy of {} (Ctrl+D)"), (self.run_now, "Run {} now (F5)"),
+                            (self.stop, "Stop the runs of {} in progress (Shift+F5)"),
                             (self.pause, ("Pause" if pausing else "Resume") + " {} (Ctrl+P)"),
                             (self.delete, "Delete {} (Del)"),
                             (self.show_runs, "Show the runs of {} (Ctrl+R)")):
             action.setToolTip(tip.format(target))
             action.setStatusTip(tip.format(target))
+
+    def refresh_icons(self) -> None:
+        """Paint again the icons drawn in the palette's colours (it went light or dark)."""
+        self.run_now.setIcon(icons.action_icon("run"))
+        self.stop.setIcon(icons.action_icon("stop"))
+        self.update()  # (Pause's, as the selection has it)
 
     def refresh(self, changed: Iterable[int] | None = None) -> None:
         """Tasks changed (`changed`, or any): read the selected ones among them again, so
@@ -275,6 +291,11 @@ class TaskActions(QObject):
         tasks = self._selected()
         if tasks:
             self.operations.run_tasks([t.id for t in tasks], {t.id: t.name for t in tasks})
+
+    def stop_selected(self) -> None:
+        tasks = self._selected()
+        if tasks:
+            self.operations.stop_runs([t.id for t in tasks], self._unlisted())
 
     def toggle_pause(self) -> None:
         tasks = self._selected()

@@ -1,8 +1,9 @@
-"""What Run now, Pause / Resume and Delete do to the tasks they are given. The service is
-called once for them all, off the GUI thread (validated and audited as from the CLI): one
-commit, each task audited as on its own, all or none — a commit each took seconds for 200
-selected. The status bar says what was done; a refusal names the task and is said as every
-operation's error is. Delete asks first.
+"""What Run now, Stop runs, Pause / Resume and Delete do to the tasks they are given. The
+service is called once for them all, off the GUI thread (validated and audited as from the
+CLI): one commit, each task (or run) audited as on its own, all or none — a commit each took
+seconds for 200 selected. The status bar says what was done; a refusal names the task and is
+said as every operation's error is. Delete asks first; Stop runs does not, as Cancel run in
+the Runs view does not.
 
 `TaskActions` (actions.py) decides which tasks (the selection in the view in front) and
 hands them here; the main window hands single tasks here too (Re-run, a notification's
@@ -11,6 +12,7 @@ out in a long list (only the rows listed so far are selected), which the words s
 
 Signals:
     message(str): one line for the status bar.
+    said_instead(str, str): say the second in place of the first, if the first is still said.
     runs_started(list): Run now (or Re-run, Retry) started these runs.
 """
 
@@ -19,25 +21,47 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from app.core.errors import NotFoundError, TickworkError
-from app.core.task import Task
+from app.core.run import Run
+from app.core.task import FINISHED_STATUSES, Task
 from app.gui.background import describe_error
 from app.gui.qt import QObject, QWidget, Signal
 from app.gui.session import Session
 from app.gui.tasks import reads
+from app.gui.tasks.in_progress import RunsInProgress
 from app.gui.widgets.display import plural
 from app.gui.widgets.question import Confirm, ask
+from app.service_runs import Stopped
 from app.store.integrity import StoreGone
 
 REASONS_SHOWN = 5  # why deleting needs "Delete anyway": the reasons a question lists
 
 
+def stop_words(verb: str, runs: list[Run]) -> str:
+    """“Stopped 1 run of “long””, “Stopping 3 runs of 2 tasks”."""
+    tasks = {r.task_id: r.task_name for r in runs}
+    of = f"“{next(iter(tasks.values()))}”" if len(tasks) == 1 else plural(len(tasks), "task")
+    return f"{verb} {plural(len(runs), 'run')} of {of}"
+
+
+def nothing_to_stop(stopped: Stopped, asked: int) -> str:
+    """Stop runs found none in progress (the last ended meanwhile: no error)."""
+    if not stopped.tasks:
+        return ("Nothing to stop: the task was deleted meanwhile." if asked == 1 else
+                "Nothing to stop: the tasks were deleted meanwhile.")
+    if len(stopped.tasks) == 1:
+        return f"Nothing to stop: no run of “{next(iter(stopped.tasks.values()))}” is in progress."
+    return f"Nothing to stop: none of the {len(stopped.tasks):,} tasks has a run in progress."
+
+
 class TaskOperations(QObject):
     message = Signal(str)
+    said_instead = Signal(str, str)
     runs_started = Signal(list)
 
-    def __init__(self, session: Session, window: QWidget) -> None:
+    def __init__(self, session: Session, window: QWidget, in_progress: RunsInProgress) -> None:
         super().__init__(window)
         self.session = session
+        self.in_progress = in_progress
         self.confirm: Confirm = ask(window)
 
     def run_tasks(self, ids: list[int], names: Mapping[int, str] | None = None) -> None:
@@ -62,6 +86,33 @@ class TaskOperations(QObject):
 
         background.run(lambda: service.run_now_many(ids), self.runs_started.emit, failed,
                        owner=self, title=title)
+
+    def stop_runs(self, ids: list[int], unlisted: int = 0) -> None:
+        """Cancel every run in progress of these tasks in one commit (a run that ended
+        meanwhile is passed over). The status bar says “Stopping …” while engines end them,
+        then “Stopped …” once all have ended (at once when no engine held them)."""
+        service = self.session.service
+        left = (f" ({plural(unlisted, 'task')} not listed yet were left as they are)"
+                if unlisted else "")
+
+        def done(stopped: Stopped) -> None:
+            runs = stopped.cancelled + stopped.asked_before
+            if not runs:
+                self.message.emit(nothing_to_stop(stopped, len(ids)))
+                return
+            ending = {r.id: r.task_id for r in runs if r.status not in FINISHED_STATUSES}
+            ended = stop_words("Stopped", runs) + left + "."
+            if not ending:
+                self.message.emit(ended)
+                return
+            said = stop_words("Stopping" if stopped.cancelled else "Already stopping",
+                              runs) + left + "…"
+            self.message.emit(said)
+            self.in_progress.when_ended(ending, lambda: self.said_instead.emit(said, ended))
+
+        self.session.background.run(
+            lambda: service.cancel_runs_of(ids, missing_ok=True), done, owner=self,
+            title="Cannot stop the runs")
 
     def set_enabled(self, ids: list[int], enabled: bool, unlisted: int = 0) -> None:
         service = self.session.service

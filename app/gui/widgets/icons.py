@@ -79,6 +79,7 @@ THEMED = {
     "edit": ("document-edit", QStyle.StandardPixmap.SP_FileDialogDetailedView),
     "run": ("media-playback-start", QStyle.StandardPixmap.SP_MediaPlay),
     "pause": ("media-playback-pause", QStyle.StandardPixmap.SP_MediaPause),
+    "stop": ("media-playback-stop", QStyle.StandardPixmap.SP_MediaStop),
     "delete": ("edit-delete", QStyle.StandardPixmap.SP_TrashIcon),
     "duplicate": ("edit-copy", QStyle.StandardPixmap.SP_FileLinkIcon),
     "tasks": ("view-list-details", QStyle.StandardPixmap.SP_FileDialogListView),
@@ -93,7 +94,7 @@ THEMED = {
 }
 
 
-GLYPHS = {"run": "▶", "pause": "❚❚", "runs": "▶▶"}
+GLYPHS = {"run": "▶", "pause": "❚❚", "stop": "■", "runs": "▶▶"}
 
 
 def _painted_icon(paint: Callable[[QPainter, int], None]) -> QIcon:

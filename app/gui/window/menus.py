@@ -127,7 +127,8 @@ class Menus(QObject):
         self.toolbar.setObjectName("TaskToolbar")
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.toolbar.setMovable(False)
-        self.toolbar.addActions([tasks.new, tasks.edit, tasks.run_now, tasks.pause, tasks.delete])
+        self.toolbar.addActions([tasks.new, tasks.edit, tasks.run_now, tasks.stop, tasks.pause,
+                                 tasks.delete])
         window.addToolBar(self.toolbar)
 
     def check_view(self, index: int) -> None:

@@ -115,7 +115,7 @@ class StatusBar(QStatusBar):
         self._said_for.setSingleShot(True)
         self._said_for.timeout.connect(self._on_said_for_timeout)
         self.queued = QueuedRuns(session, self)
-        self.queued.ended.connect(self._on_queued_ended)
+        self.queued.ended.connect(self.say_instead)
         for widget in self.figures:  # on the right, beside the messages
             self.addPermanentWidget(widget)
             widget.installEventFilter(self)
@@ -161,9 +161,11 @@ class StatusBar(QStatusBar):
         """"Queued 1 run: Backup", until they have all ended (`QueuedRuns`)."""
         self.say(self.queued.said(runs, mode))
 
-    def _on_queued_ended(self, said: str, ended: str) -> None:
-        if self._said == " ".join(said.split()):  # still said: nothing came since
-            self.say(ended)
+    def say_instead(self, said: str, instead: str) -> None:
+        """Say `instead` in place of `said` if it is still said (nothing came since): how the
+        runs Run now queued, or Stop runs stopped, ended."""
+        if self._said == " ".join(said.split()):
+            self.say(instead)
 
     def _fit_message(self) -> None:
         """The message said, cut to the room there is now."""
