@@ -126,19 +126,12 @@ class GraphCanvas(QWidget):
         self.update()
 
     def restatus(self, nodes: Iterable[int]) -> None:
-        """These tasks' runs changed in `data` (run events): their boxes recoloured."""
+        """These tasks' runs changed in `data` (run events, or the graph read again and
+        found drawn alike): their boxes recoloured."""
         boxes, found = self.drawing.boxes, self.data.nodes if self.data else {}
         for node in nodes:
             boxes.move(node, colour_of(found.get(node)))
         self._say()  # (a selected task's words, and the badges, follow its runs too)
-        self.update()
-
-    def set_statuses(self, data: GraphData, colours: dict[int, str]) -> None:
-        """The graph read again, as drawn but for its statuses: `colours`, the tasks whose
-        colour changed (found off the GUI thread: `drawing.recoloured`)."""
-        self.data = data
-        self.drawing.boxes.update(colours)
-        self._say()
         self.update()
 
     def node_at(self, pos: QPointF) -> int:
