@@ -1,10 +1,14 @@
 """What the dependency graph shows, read from the store in one go, and its filters.
 
-`read_graph` runs on a pool thread (a few grouped queries, no per-task reads: 10,000 tasks
-take a few tens of milliseconds); `GraphData.subset` applies the view's filters (one task's
-upstream and/or downstream closure, whether unconnected tasks are shown) and
-`GraphData.laid_out` lays the subset out. Run status changes afterwards are applied in
-place by `apply_run` from the engine's events, so a busy engine never re-reads the graph.
+`read_rows` runs on a pool thread (a few grouped queries, no per-task reads: 10,000 tasks
+take a few tens of milliseconds) and `graph_of` makes the graph of them; `GraphData.subset`
+applies the view's filters (one task's upstream and/or downstream closure, whether
+unconnected tasks are shown) and `GraphData.laid_out` lays the subset out. Run status
+changes afterwards are applied in place by `apply_run` from the engine's events, so a busy
+engine never re-reads the graph. Read again after an edit that left it drawn alike
+(`drawn_alike`: most edits), only the runs that differ are taken into the graph shown
+(`runs_read`): a new graph at each edit was 100,000 objects more for the GUI thread's
+collector to walk, kept past its collections, and the old one freed there at once.
 """
 
 from __future__ import annotations
@@ -16,8 +20,12 @@ from app.core.errors import NotFoundError, TickworkError, ValidationError
 from app.core.task import ACTIVE_STATUSES
 from app.gui.graph.layout import Layout, layout
 from app.service import Service
+from app.store import task_queries
+from app.store.task_queries import GraphRows
 
 SCOPES = ("all", "upstream", "downstream", "both")
+RunState = tuple[str | None, dict[int, str]]  # a task's latest run status, its active runs
+NO_RUNS: dict[int, str] = {}  # (compared with, never kept)
 
 
 @dataclass
@@ -62,12 +70,38 @@ class GraphData:
     nodes: dict[int, Node]
     edges: list[Edge]
 
-    def structure(self) -> tuple[object, ...]:
-        """What the layout depends on (not run statuses): equal means no re-layout. The
-        arrows as a set: a task saved has its rows written anew, read in another order (each
-        edit of a task with an arrow laid the whole graph out again and drew it anew)."""
-        return (tuple((n.id, n.name, n.enabled, n.kind) for n in self.nodes.values()),
-                frozenset(self.edges))
+    def drawn_alike(self, rows: GraphRows) -> bool:
+        """Whether the graph read again (`rows`) lays out as this one (its tasks' ids, names,
+        switches and kinds, and its arrows as a set: a task saved has its rows written anew,
+        read in another order — each edit of a task with an arrow laid the whole graph out
+        again and drew it anew): then only runs may differ (`runs_read`)."""
+        tasks, links = rows[0], rows[1]
+        return (len(tasks) == len(self.nodes)
+                and all(t == (n.id, n.name, n.enabled, n.kind)
+                        for t, n in zip(tasks, self.nodes.values(), strict=True))
+                and frozenset(links) == {(e.downstream, e.upstream, e.kind) for e in self.edges})
+
+    def runs_read(self, rows: GraphRows) -> dict[int, RunState]:
+        """The tasks whose runs differ in the graph read again (`rows`), drawn alike: their
+        latest status and active runs as read (on a pool thread: no new graph is made, so
+        none is handed over, kept or freed on the GUI thread for a task edited)."""
+        latest = dict(rows[2])
+        active: dict[int, dict[int, str]] = {}
+        for run_id, task_id, run_status in rows[3]:
+            active.setdefault(task_id, {})[run_id] = run_status
+        found: dict[int, RunState] = {}
+        for i, n in self.nodes.items():
+            status, runs = latest.get(i), active.get(i, NO_RUNS)
+            if status != n.last_status or runs != n.active:
+                found[i] = status, dict(runs)
+        return found
+
+    def set_runs(self, states: dict[int, RunState]) -> None:
+        """Take these tasks' runs as read (`runs_read`)."""
+        for task_id, (status, active) in states.items():
+            node = self.nodes.get(task_id)
+            if node is not None:
+                node.last_status, node.active = status, active
 
     def ids_by_name(self) -> dict[str, int]:
         """Each task's id by its name (what a name typed in the view means)."""
@@ -119,12 +153,20 @@ class GraphData:
         return before != (node.last_status, node.active)
 
 
-def read_graph(service: Service) -> GraphData:
+def read_rows(service: Service) -> GraphRows:
     """Every task, every dependency edge, each task's latest run status and active runs."""
-    from app.store import task_queries
-
     with service.store.read():
-        rows, links, latest, active = task_queries.graph(ACTIVE_STATUSES)
+        return task_queries.graph(ACTIVE_STATUSES)
+
+
+def read_graph(service: Service) -> GraphData:
+    """The graph as the store has it."""
+    return graph_of(read_rows(service))
+
+
+def graph_of(read: GraphRows) -> GraphData:
+    """The graph of the rows read (`read_rows`)."""
+    rows, links, latest, active = read
     nodes = {i: Node(i, name, enabled, kind) for i, name, enabled, kind in rows}
     edges = [Edge(up, down, kind) for down, up, kind in links]
     for task_id, status in latest:

@@ -39,16 +39,6 @@ def colours(data: GraphData, ids: Iterable[int]) -> dict[int, str]:
     return {n: colour_of(nodes.get(n)) for n in ids}
 
 
-def recoloured(data: GraphData, drawn: Mapping[int, str]) -> dict[int, str]:
-    """The tasks drawn (`drawn`: their colours) whose colour differs in `data`, read again:
-    their new colours. Found on a pool thread, while the GUI thread may move a box as a run
-    event says (a colour replaced, no task added or removed); a box it moved meanwhile keeps
-    the event's colour, as new as the read's, until the next event or read."""
-    nodes = data.nodes
-    return {n: colour for n, was in drawn.items()
-            if (colour := colour_of(nodes.get(n))) != was}
-
-
 class StatusBoxes:
     """The task boxes by the status their colour shows, each colour's a list `drawRects`
     takes as it is. A task whose colour changes leaves its list (the list's last box takes
@@ -86,14 +76,8 @@ class StatusBoxes:
         self._add(node, colour)
         return True
 
-    def update(self, colours: Mapping[int, str]) -> None:
-        """These tasks' boxes in these colours (`recoloured`)."""
-        for node, colour in colours.items():
-            self.move(node, colour)
-
     def drop_groups(self) -> None:
-        """Let go of the lists (no longer drawn); `status` stays: a read on the pool may
-        still compare with it (`recoloured`)."""
+        """Let go of the lists (no longer drawn)."""
         self.groups, self._members, self._slot = {}, {}, {}
 
 

@@ -33,10 +33,12 @@ from app.gui.graph.canvas import GraphCanvas
 from app.gui.graph.data import (
     Filter,
     GraphData,
-    read_graph,
+    RunState,
+    graph_of,
+    read_rows,
     remove_dependency,
 )
-from app.gui.graph.drawing import Drawing, build, recoloured
+from app.gui.graph.drawing import Drawing, build
 from app.gui.graph.filtering import Filtering
 from app.gui.qt import (
     QComboBox,
@@ -59,9 +61,9 @@ from app.gui.widgets.paging import Throttle
 from app.gui.widgets.question import Confirm, ask
 from app.service import Service
 
-# the graph read, laid out and drawn off the GUI thread: the data, its drawing (None when
-# only statuses changed: then the new colours of the tasks drawn), its tasks' ids by name
-Loaded = tuple[GraphData, Drawing | None, dict[int, str], dict[str, int]]
+# the graph read, laid out and drawn off the GUI thread: the data, its drawing and its tasks'
+# ids by name — or, read alike the graph drawn, the runs of its tasks whose runs changed
+Loaded = tuple[GraphData, Drawing, dict[str, int]] | dict[int, RunState]
 HINT = ("Solid arrow: waits for · dashed: runs after · dotted: falls back to (runs when the first "
         "fails) · drag from one task to another to make the second wait for the first (Ctrl+Z "
         "undoes it) · click an "
@@ -175,27 +177,30 @@ class GraphView(QWidget):
         aspect = max(0.5, self.canvas.width() / max(1, self.canvas.height()))
         service = self.service
         shown, shown_filter, drawing = self.data, self._shown_filter, self.canvas.drawing
-        drawn = drawing.boxes.status  # (read there as it is: `recoloured`)
 
         def work() -> Loaded:
-            data = read_graph(service)
+            rows = read_rows(service)
             if (shown is not None and shown_filter.shape() == flt.shape()
-                    and shown.structure() == data.structure()):
-                return data, None, recoloured(data, drawn), {}  # only statuses changed
+                    and shown.drawn_alike(rows)):
+                return shown.runs_read(rows)  # only runs changed: no new graph
+            data = graph_of(rows)
             laid, edges = data.laid_out(flt, aspect)
-            return data, build(data, laid, edges), {}, data.ids_by_name()
+            return data, build(data, laid, edges), data.ids_by_name()
 
-        self.background.run(work, lambda result: self._on_loaded(flt, drawing, result),
+        self.background.run(work, lambda result: self._on_loaded(flt, shown, drawing, result),
                             self._on_load_failed, owner=self, title="Cannot read the graph")
 
-    def _on_loaded(self, flt: Filter, compared: Drawing, result: Loaded) -> None:
+    def _on_loaded(self, flt: Filter, compared: GraphData | None, drawn: Drawing,
+                   result: Loaded) -> None:
         self.loading = False
-        data, drawing, found, ids = result
-        self.data = data
-        if drawing is None:
-            self.canvas.set_statuses(data, found)
-            self._again |= self.canvas.drawing is not compared  # (drawn anew meanwhile)
+        if isinstance(result, dict):  # runs, as read, of the graph shown (drawn alike)
+            if result and compared is self.data and compared is not None:
+                compared.set_runs(result)
+                self.canvas.restatus(result)
+            self._again |= self.canvas.drawing is not drawn  # (drawn anew meanwhile)
         else:
+            data, drawing, ids = result
+            self.data = data
             keep = self.loaded
             self.loaded = True
             self._shown_filter = flt
