@@ -12,7 +12,7 @@ What maps, line by line, as cron reads it:
 - five time fields (names such as `jan`, `mon`, ranges, steps, lists, `*`) become a cron
   schedule, which keeps Vixie's rule that with both day fields restricted either one matches;
   `@yearly`/`@annually`/`@monthly`/`@weekly`/`@daily`/`@midnight`/`@hourly` likewise, and
-  `@reboot` runs when the Tickwork engine starts;
+  `@reboot` runs at the first Tickwork engine start after each boot (once per boot, as in cron);
 - the command runs through the shell, as cron runs it; `\\%` is a literal `%`, the first
   unescaped `%` ends the command and the rest is its standard input, each further `%` a
   newline (cron's `do_command.c`, byte for byte, with its trailing newline).
@@ -256,7 +256,7 @@ def _planned(entry: _Entry, name: str) -> PlannedTask:
     if entry.stdin is not None:
         action["stdin"] = entry.stdin
     if entry.expr == "@reboot":
-        notes.append("runs when the Tickwork engine starts")
+        notes.append("runs at the first Tickwork engine start after each boot")
     data = {"name": name, "tags": [TAG], "action": action,
             "description": f"imported from crontab line {entry.number}: {_shortened(entry.raw)}",
             "schedule": {"kind": "cron", "expr": entry.expr}, "timezone": entry.zone,

@@ -10,7 +10,7 @@ Each `NAME.timer` with its service (`Unit=`, else `NAME.service`) becomes the ta
   translate, and the unit is skipped, naming why. Several `OnCalendar=` lines in one zone
   become several schedules, the task firing at each, as the timer does;
 - `OnUnitActiveSec=`/`OnUnitInactiveSec=` become an interval; `OnBootSec=`/`OnStartupSec=`
-  alone run when the Tickwork engine starts (their delay is not kept);
+  alone run at the first Tickwork engine start after each boot (their delay is not kept);
 - `Persistent=true` becomes catch-up "once" (a missed run runs once), otherwise "skip";
 - the service's `ExecStart=` (prefixes `-`, `@`, `+`, `!`, `:` stripped; several run one
   after another through /bin/sh; `$VAR` through /bin/sh as well; specifiers `%h`, `%u`,
@@ -186,7 +186,8 @@ def _schedule(timer: Unit, notes: list[str]) -> tuple[dict[str, Any], str | None
         return {"kind": "interval", "seconds": seconds}, None
     if boot:
         if timespan(boot[0], "OnBootSec") > 0:
-            notes.append(f"runs when the Tickwork engine starts, without the {boot[0]} delay")
+            notes.append(f"runs at the first Tickwork engine start after each boot, without the "
+                         f"{boot[0]} delay")
         return {"kind": "cron", "expr": "@reboot"}, None
     raise NotMapped("it has no OnCalendar=, OnUnitActiveSec= or OnBootSec=")
 

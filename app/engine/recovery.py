@@ -12,6 +12,14 @@ Runs no engine has claimed (manual runs queued while none ran, runs a graceful s
 back before they started) are adopted and run; retries waiting out their backoff are kept.
 Fires missed while no engine ran follow each task's catch-up policy; the ledger's unique key
 makes a catch-up of a fire that did run a no-op.
+
+`@reboot` tasks run once per boot of the machine, as cron runs them: the first engine to start
+after a boot (app/engine/boot.py names it) claims them and records that boot in the store in
+the same commit as the claims; later engine starts, a standby taking over, a window's engine
+in that boot claim none. A kill -9 after that commit leaves claimed runs, recovered as any
+claimed run is; one before it left nothing, and the next engine claims them. A task created or
+made `@reboot` later in the boot waits for the next boot, as in cron (whose `@reboot` jobs
+run when cron starts at boot, never when the crontab changes).
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from app.core.nouns import plural
@@ -29,6 +38,7 @@ from app.core.schedule import Schedule, build_trigger, parse_timezone
 from app.core.schedule.triggers import first_fire
 from app.core.task import Task
 from app.engine.attempts import Sink
+from app.engine.boot import boot_identity
 from app.engine.control import Requests
 from app.engine.dispatcher import Dispatcher
 from app.engine.events import RunChanged
@@ -41,6 +51,7 @@ from app.store import tasks as task_store
 from app.store.database import Store
 
 log = logging.getLogger("tickwork.engine")
+STARTUP_REASON = "the first engine start after the machine booted (@reboot)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,17 +192,21 @@ class StartupPlan:
     index: list[tuple[int, datetime]] = field(default_factory=list)  # (task, next run)
     edges: list[tuple[int, int, str]] = field(default_factory=list)
     commands: bool = False  # a task runs a command here (its launchers are started now)
+    boot: str = ""  # this boot of the machine (app/engine/boot.py)
+    booted: bool = False  # an engine claimed this boot's `@reboot` tasks already
 
 
-def plan_startup(store: Store, now: datetime, engine_id: str) -> StartupPlan:
+def plan_startup(store: Store, now: datetime, engine_id: str, boot: str) -> StartupPlan:
     """Stop and interrupt what a dead engine left (claiming retries), and read what to run,
     arm and retry."""
     ended: list[Ended] = []
-    plan = StartupPlan(now, settle_orphans(store, now, engine_id, logs=True, ended=ended), ended)
+    orphans = settle_orphans(store, now, engine_id, logs=True, ended=ended)
+    plan = StartupPlan(now, orphans, ended, boot=boot)
     with store.read():
         plan.audit_mark = audit_log.last_id()
         plan.catch_ups = missed_fires_each(overdue_tasks(now), now)
-        plan.startup = startup_tasks()
+        plan.booted = task_queries.startup_fired_in(boot)
+        plan.startup = [] if plan.booted else startup_tasks()
         plan.manual = unclaimed_manual_runs()
         plan.retries = waiting_retries()
         plan.index = task_queries.next_run_index()
@@ -203,13 +218,15 @@ def plan_startup(store: Store, now: datetime, engine_id: str) -> StartupPlan:
 # -- orchestration (dispatcher thread) ----------------------------------------------------
 
 
-def recover(store: Store, d: Dispatcher, requests: Requests, sink: Sink) -> int:
+def recover(store: Store, d: Dispatcher, requests: Requests, sink: Sink,
+            boot: str | None = None) -> int:
     """At start-up, on the dispatcher: stop and interrupt orphans (their retries, claimed by
     policy, are armed with the others), record those that ended meanwhile, catch up missed
     fires, index every next fire, adopt manual runs, re-arm retries, fire chains whose
-    upstreams all succeeded just before the last engine died. Returns the audit mark the
+    upstreams all succeeded just before the last engine died, claim the `@reboot` tasks at
+    the first start in this `boot` (default: the machine's). Returns the audit mark the
     store thread watches from."""
-    plan = plan_startup(store, d.clock.now(), d.engine_id)
+    plan = plan_startup(store, d.clock.now(), d.engine_id, boot or boot_identity())
     now = plan.now
     if plan.commands:  # (even by hand only: the first Run now does not wait for them)
         d.tasks.commands_defined()
@@ -234,9 +251,12 @@ def recover(store: Store, d: Dispatcher, requests: Requests, sink: Sink) -> int:
         when = next_at.get(task_id, stored_next)
         if when is not None:
             d.horizon.set(task_id, when)
-    for task in plan.startup:
-        d.tasks.put(task)
-        d.claim(task, now, 1, "startup", reason="runs at engine start (@reboot)")
+    if not plan.booted:
+        with d.writer.together():  # the boot is marked in its claims' own commit
+            d.writer.submit(partial(task_queries.mark_startup_fired, plan.boot))
+            for task in plan.startup:
+                d.tasks.put(task)
+                d.claim(task, now, 1, "startup", reason=STARTUP_REASON)
     for run_id in plan.manual:
         requests.adopt(run_id)
     for retry in plan.retries:  # those of the orphans among them

@@ -20,7 +20,7 @@ from app.core.schedule import Schedule
 from app.core.task import ACTIVE_STATUSES, Task
 from app.store import tasks as task_store
 from app.store.backend import contains_sql, execute, id_table, json_text
-from app.store.models import Dependency, RunRow, TaskRow
+from app.store.models import Dependency, Meta, RunRow, TaskRow, set_meta
 from app.store.task_rows import NO_EDGES, UNREADABLE, stored_schedule, stored_time
 from app.store.times import from_utc_text, utc_text
 
@@ -179,6 +179,20 @@ def startup() -> list[Task]:
     ids = [i for (i,) in TaskRow.select(TaskRow.id).where(
         TaskRow.enabled & (TaskRow.schedule_kind == "cron") & (expr == "@reboot")).tuples()]
     return task_store.load_ids(ids, with_last_run=False)
+
+
+STARTUP_BOOT = "startup_boot"  # meta key: the boot whose `@reboot` tasks were claimed
+
+
+def startup_fired_in(boot: str) -> bool:
+    """Whether an engine has claimed the `@reboot` tasks of this boot already."""
+    row = Meta.get_or_none(Meta.key == STARTUP_BOOT)
+    return row is not None and row.value == boot
+
+
+def mark_startup_fired(boot: str) -> None:
+    """Record that this boot's `@reboot` tasks are claimed (in the claims' own commit)."""
+    set_meta(STARTUP_BOOT, boot)
 
 
 def local_commands() -> bool:

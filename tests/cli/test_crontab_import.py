@@ -244,7 +244,7 @@ def test_an_imported_line_runs_with_its_stdin_shell_and_environment(
                # far more than a pipe holds, to a command that never reads it: it still ends
                f"@reboot /bin/true%{'x' * 300_000}\n")
     assert cli("import", "--crontab", "-", stdin=crontab).code == 0
-    engine()  # @reboot: runs once when the engine starts
+    engine()  # @reboot: runs at the first engine start after the boot
     runs = wait_until(lambda: (lambda done: len(done) == 2 and done)(
         [r for r in cli("run", "list", "--json").json() if r["status"] not in (
             "queued", "waiting", "running")]), 30)

@@ -107,7 +107,7 @@ def test_macros(macro: str, expr: str) -> None:
     assert task.data["action"]["line"] == "/usr/bin/job --x"
     (spec,) = plan.specs(NOW)
     assert spec.schedule.is_startup == (expr == "@reboot")
-    assert ("engine starts" in " ".join(task.notes)) == (expr == "@reboot")
+    assert ("engine start after each boot" in " ".join(task.notes)) == (expr == "@reboot")
 
 
 def test_both_day_fields_restricted_fire_on_either_as_vixie_cron_does() -> None:
@@ -260,7 +260,8 @@ def test_preview_rows_say_what_would_be_created() -> None:
     rows = plan.preview_rows()
     assert rows[0] == ("line 2", "report", "30 9 * * 1-5: At 09:30, Monday through Friday",
                        "Europe/Berlin", "/bin/report", "-")
-    assert rows[1][0] == "line 3" and rows[1][5] == "runs when the Tickwork engine starts"
+    assert rows[1][0] == "line 3"
+    assert rows[1][5] == "runs at the first Tickwork engine start after each boot"
 
 
 def test_the_planned_tasks_are_valid_task_json() -> None:

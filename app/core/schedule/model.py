@@ -122,7 +122,7 @@ class Schedule:
         if self.exclude and (self.kind not in EXCLUDABLE or self.is_startup):
             what = "a one-off date" if self.kind == "date" else f"{_a(self.kind)} schedule"
             if self.is_startup:
-                what = "a schedule at engine start (@reboot)"
+                what = "a schedule at the first engine start after each boot (@reboot)"
             raise ValidationError("exclude", f"{what} takes no exclusion dates")
 
     @classmethod
@@ -259,7 +259,8 @@ class Schedule:
 
     @property
     def is_startup(self) -> bool:
-        """True for cron ``@reboot``: fires when the engine starts, has no trigger."""
+        """True for cron ``@reboot``: fires at the first engine start after each boot (once per
+        boot, app/engine/recovery.py), has no trigger."""
         return self.kind == "cron" and self.expr is not None and parse_cron(self.expr).reboot
 
 

@@ -144,7 +144,7 @@ def _calendar_words(spec: CalendarSpec, start: datetime | None) -> str:
 def _cron_words(expr: str) -> str:
     cron = parse_cron(expr)
     if cron.reboot:
-        return "When the engine starts"
+        return "At the first engine start after each boot"
     if all(f.isdecimal() for f in cron.fields[:3]) and cron.fields[3:] == ("*", "*", "*"):
         # a time every day, the commonest cron, in cron_descriptor's own words (a test compares
         # them over every minute of the day) without its cost: ~0.1 ms a call, ~8 ms to load.

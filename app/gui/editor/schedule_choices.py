@@ -28,7 +28,7 @@ CRON_PRESETS = (
     ("Weekdays at 09:00", "0 9 * * 1-5"),
     ("Every Sunday at 03:30", "30 3 * * 0"),
     ("First day of the month at 06:00", "0 6 1 * *"),
-    ("When the engine starts", "@reboot"),
+    ("At the first engine start after each boot", "@reboot"),
 )
 CATCH_UP = (("once", "Run once to catch up"), ("all", "Run every missed time (bounded)"),
             ("skip", "Skip missed runs"))

@@ -40,7 +40,7 @@ from tests.core.schedule.samples import BERLIN, fires
         (Schedule.parse_cron("30 0 2 * * *"), None, "At 02:00:30"),
         (Schedule.parse_cron("@daily"), None, "At 00:00"),
         (Schedule.parse_cron("@hourly"), None, "Every hour"),
-        (Schedule.parse_cron("@reboot"), "UTC", "When the engine starts"),
+        (Schedule.parse_cron("@reboot"), "UTC", "At the first engine start after each boot"),
         (Schedule.parse_calendar("1mo@02:00"), None, "Every month at 02:00"),
         (Schedule.parse_calendar("2w@08:30"), None, "Every 2 weeks at 08:30"),
         (Schedule.parse_calendar("1d@23:59:30"), None, "Every day at 23:59:30"),
