@@ -141,7 +141,8 @@ def test_a_secret_variable_is_unset_by_name_and_not_overwritten_plain(cli: Any) 
     assert cli("secret", "set", "token", stdin="hunter2\n").code == 0
     assert cli("task", "add", "s", "--command", "env", "--manual", "--env", "MODE=fast",
                "--secret-env", "TOKEN=token").code == 0
-    refused(cli("task", "update", "s", "--env", "TOKEN=x"), "TOKEN is both")
+    refused(cli("task", "update", "s", "--env", "TOKEN=x"), "env",
+            "TOKEN is the task's secret variable: --unset-env TOKEN --env TOKEN=VALUE")
     # dropping a secret and setting it again as a secret: which wins would be an accident
     refused(cli("task", "update", "s", "--unset-env", "TOKEN", "--secret-env", "TOKEN=token"),
             "argument --unset-env: not allowed with argument --secret-env for the same "
