@@ -16,8 +16,12 @@ top-level module of Python source, by reading that source without running it
 module, or even a standard one, may run code (`antigravity` opens a browser), so it is never
 done here.
 
-Shell commands are not looked into (the shell decides what their words mean), only the shell
-program a task names (cron's SHELL).
+A shell command's first program is checked as a command's is, where that can be told without
+running the shell (`app.core.shell_line.first_program`: `rsync -a … && mail …` its `rsync`,
+`A=1 prog` its `prog`, `exec prog` its `prog`, `~/bin/job` in the home folder); builtins,
+keywords and words the shell expands (`cd dir && ./run`, `$TOOL`) are left to the shell, and
+so is every line run by a shell that does not read as sh (cron's SHELL=/usr/bin/fish). The
+shell program a task names (cron's SHELL) is checked to be there.
 
 A bare program name is looked for on the PATH its runs will have: the task's own, else that
 of the engine running this home's tasks when that is another process here (its lock's record
@@ -46,6 +50,7 @@ from typing import Any, NamedTuple
 
 from app.core.errors import EnvironmentCheckError
 from app.core.module_words import not_found
+from app.core.shell_line import first_program, reads_as_sh
 from app.core.task import Action, TaskSpec
 from app.platform.users import home_folder
 from app.store.lock import EngineLock
@@ -109,6 +114,20 @@ def verify_action(action: Action, path: str | None = None,
         _verify_program(action.argv[0], cwd, path, engine)
     elif action.shell_program is not None and not os.access(action.shell_program, os.X_OK):
         raise EnvironmentCheckError("shell_program", f"no such shell: {action.shell_program}")
+    elif reads_as_sh(action.shell_program):
+        program = first_program(action.argv[0])
+        if program is not None:
+            _verify_program(_home_expanded(program), cwd, path, engine)
+
+
+def _home_expanded(program: str) -> str:
+    """`~/x` as the shell reads it: the home folder's `x`."""
+    if not program.startswith("~/"):
+        return program
+    try:
+        return os.path.join(home_folder(os.environ), program[2:])
+    except OSError as exc:
+        raise EnvironmentCheckError("command", str(exc)) from None
 
 
 def _what_is(path: str) -> str:

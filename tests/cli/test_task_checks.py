@@ -420,7 +420,9 @@ def test_relative_paths_through_the_shell_an_emptied_cwd_and_a_deleted_folder(
     assert typed_in(folder, "task", "add", "s", "--shell", "--command", "./x.sh --go",
                     "--manual", "--no-verify").returncode == 0
     assert cwd_of("s") == str(folder)
-    assert typed_in(folder, "task", "update", "s", "--cwd", "").returncode == 0
+    moved = typed_in(folder, "task", "update", "s", "--cwd", "")  # (./x.sh is in no folder:
+    assert moved.returncode == 2 and "no such program: ./x.sh" in moved.stderr  # checked)
+    assert typed_in(folder, "task", "update", "s", "--cwd", "", "--no-verify").returncode == 0
     assert cwd_of("s") is None
     # a newcomer's run-through: `--shell --command sub/x.sh` (no ./) kept no folder either
     # ("sub/x.sh: not found"), nor did a script named as an argument

@@ -2,7 +2,8 @@
 task has (in any letter case or Unicode form), a program, module, folder or shell this
 machine lacks; the message goes as soon as the input is fixed, Save says why it waits, and
 the checks are the service's own (its own name kept, a relative program found from the
-working folder, a shell line's words left to the shell, an unchanged action not looked at)."""
+working folder, a shell line's first program looked for and the rest left to the shell, an
+unchanged action not looked at)."""
 
 from __future__ import annotations
 
@@ -105,24 +106,41 @@ def test_a_relative_program_is_found_from_the_working_folder(gui: Gui, qtbot: An
     assert gui.service.get_task("Relative").spec.action.cwd == str(jobs)
 
 
-def test_a_shell_line_s_words_are_the_shell_s_but_its_shell_program_is_checked(
+def test_a_shell_line_s_first_program_and_its_shell_program_are_checked(
         gui: Gui, qtbot: Any) -> None:
+    """Through the shell, the line's first program is looked for as a command's is (it was
+    not looked into: `tw-no-such-program | sort` saved silently); builtins, assignments and
+    what follows the first program are the shell's to read."""
     editor, label = _command(gui, qtbot, "Piped", "tw-no-such-program | sort")
     gui.wait_until(lambda: "is not on PATH" in label.text())  # run directly: no such program
     click(qtbot, editor.action.shell)
-    gui.wait_until(lambda: not label.text())
+    _looked(gui, editor)  # through the shell: its first program is still not here
+    assert label.text() == "⚠ program 'tw-no-such-program' is not on PATH"
+    assert not editor.save_button.isEnabled()
+    _retype(qtbot, editor.action.command, "cd /tmp && tw-no-such-program | sort")
+    gui.wait_until(lambda: not label.text())  # `cd`: a builtin, the rest the shell's
+    _retype(qtbot, editor.action.command, "LANG=C $TW_TOOL | sort")
     _looked(gui, editor)
-    assert not label.text()  # through the shell: the shell decides what the words mean
+    assert not label.text()
+    _retype(qtbot, editor.action.command, "exec tw-no-such-program")
+    gui.wait_until(lambda: label.text() == "⚠ program 'tw-no-such-program' is not on PATH")
+    _retype(qtbot, editor.action.command, "LANG=C sort -u /dev/null | tw-no-such-program")
+    gui.wait_until(lambda: not label.text())
     qtbot.keyClicks(editor.action.shell_program, "/tw/no/such/sh")
     shell_label = editor.action.errors["shell_program"][0]
     gui.wait_until(lambda: shell_label.text() == "⚠ no such shell: /tw/no/such/sh")
     assert not editor.save_button.isEnabled()
     _retype(qtbot, editor.action.shell_program, "/bin/sh")
     gui.wait_until(lambda: not shell_label.text())
+    _retype(qtbot, editor.action.command, "tw-no-such-program --all")
+    gui.wait_until(lambda: label.text() == "⚠ program 'tw-no-such-program' is not on PATH")
+    _tick(qtbot, editor.action.skip_checks)  # "don't check now": the message goes at once
+    assert not label.text()
     go(editor, qtbot, "Schedule")
     choose(qtbot, editor.schedule.kind, "manual")
     save(gui, qtbot, editor)
-    assert gui.service.get_task("Piped").spec.action.shell
+    action = gui.service.get_task("Piped").spec.action
+    assert action.shell and action.argv == ("tw-no-such-program --all",)
 
 
 def test_a_missing_module_or_function_is_named_as_it_is_typed(gui: Gui, qtbot: Any) -> None:
