@@ -9,10 +9,10 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-from app.gui import bootstrap
 from app.gui.main_window import MainWindow
-from app.gui.qt import QApplication, QTimer
+from app.gui.qt import QApplication
 from tests.gui.conftest import SCREENSHOTS, answer_question, command_task
+from tests.gui.start_up import through_start_up
 
 
 def _home_with_a_backup(home: Path) -> Path:
@@ -34,45 +34,28 @@ def _restore_then(home: Path, file: Path, qtbot: Any, button: str) -> dict[str, 
     """Open the window on `home` (`tickwork --home HOME`), restore `file` from it, press
     `button` in the box saying what changed; what the windows showed, and the exit status."""
     seen: dict[str, Any] = {"windows": []}
-    quitter = QTimer()  # quit() before the event loop runs is lost: repeat it until it lands
-    quitter.setInterval(50)
-    quitter.timeout.connect(QApplication.quit)
 
     def names(window: MainWindow) -> set[str]:
         model = window.tasks_model
         return {model.data(model.index(r, 0)) for r in range(model.rowCount())}
 
-    def look() -> None:
-        if seen.get("stopped"):
-            return
+    def look() -> bool:
         shown = [w for w in QApplication.topLevelWidgets()
                  if isinstance(w, MainWindow) and w.isVisible()]
         new = [w for w in shown if w not in seen["windows"]]
-        if new and names(new[0]) and QApplication.activeModalWidget() is None:
-            window = new[0]
-            seen["windows"].append(window)
-            seen.setdefault("tasks", []).append(names(window))
-            if len(seen["windows"]) == 1:  # the person restores; then answers the box
-                seen["answer"] = answer_question(qtbot, button, "restore-reopens-box")
-                window.store_ops.accept_restore(file)
-            else:
-                window.grab().save(str(SCREENSHOTS / "restore-reopened.png"))
-                quitter.start()
-                return
-        QTimer.singleShot(20, look)
+        if not new or not names(new[0]) or QApplication.activeModalWidget() is not None:
+            return False
+        window = new[0]
+        seen["windows"].append(window)
+        seen.setdefault("tasks", []).append(names(window))
+        if len(seen["windows"]) == 1:  # the person restores; then answers the box
+            seen["answer"] = answer_question(qtbot, button, "restore-reopens-box")
+            window.store_ops.accept_restore(file)
+            return False
+        window.grab().save(str(SCREENSHOTS / "restore-reopened.png"))
+        return True
 
-    QTimer.singleShot(0, look)
-    failsafe = QTimer()  # never hang the suite; stopped after, so it cannot quit a later test
-    failsafe.setSingleShot(True)
-    failsafe.timeout.connect(QApplication.quit)
-    failsafe.start(30_000)
-    try:
-        seen["code"] = bootstrap.main(["--home", str(home), "--no-engine"])
-    finally:
-        quitter.stop()
-        failsafe.stop()
-        seen["stopped"] = True
-        QApplication.instance().setQuitOnLastWindowClosed(True)
+    seen["code"] = through_start_up(["--home", str(home), "--no-engine"], look, 30_000)
     for window in seen["windows"]:
         with contextlib.suppress(RuntimeError):  # (one the start-up path deleted already)
             window.hide()

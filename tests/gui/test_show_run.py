@@ -8,54 +8,38 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from app.gui import bootstrap
 from app.gui.main_window import RUNS, MainWindow
-from app.gui.qt import QApplication, QTimer
+from app.gui.qt import QApplication
 from tests.gui.conftest import command_task
+from tests.gui.start_up import through_start_up
 
 
 def _open_at(home: Path, run_id: int) -> dict[str, Any]:
     """`tickwork --home HOME --show-run RUN_ID` through the real start-up path, quit once the
     Runs view shows a run and lists runs: what the window showed then."""
     seen: dict[str, Any] = {}
-    quitter = QTimer()  # quit() before the event loop runs is lost: repeat it until it lands
-    quitter.setInterval(50)
-    quitter.timeout.connect(QApplication.quit)
 
-    def look() -> None:
-        if seen.get("stopped"):
-            return
+    def look() -> bool:
         windows = [w for w in QApplication.topLevelWidgets()
                    if isinstance(w, MainWindow) and w.isVisible()]
-        if windows:
-            window = windows[0]
-            view = window.runs_view
-            shown = view.detail.run
-            # the detail of a run older than the list's first page is read and shown at once,
-            # the list's own read may land after it (under load: nothing listed yet)
-            if window.current_view() == RUNS and shown is not None and view.model.rowCount():
-                seen.update(view=window.current_view(), run=shown.id, window=window,
-                            listed={view.model.data(view.model.index(r, 0), 0)
-                                    for r in range(view.model.rowCount())},
-                            selected=[i.row() for i in view.table.selectionModel().selectedRows()],
-                            row=view.model.row_of(run_id), title=view.detail.title.text())
-                quitter.start()
-                return
-        QTimer.singleShot(20, look)
+        if not windows:
+            return False
+        window = windows[0]
+        view = window.runs_view
+        shown = view.detail.run
+        # the detail of a run older than the list's first page is read and shown at once,
+        # the list's own read may land after it (under load: nothing listed yet)
+        if window.current_view() != RUNS or shown is None or not view.model.rowCount():
+            return False
+        seen.update(view=window.current_view(), run=shown.id, window=window,
+                    listed={view.model.data(view.model.index(r, 0), 0)
+                            for r in range(view.model.rowCount())},
+                    selected=[i.row() for i in view.table.selectionModel().selectedRows()],
+                    row=view.model.row_of(run_id), title=view.detail.title.text())
+        return True
 
-    QTimer.singleShot(0, look)
-    failsafe = QTimer()  # never hang the suite; stopped after, so it cannot quit a later test
-    failsafe.setSingleShot(True)
-    failsafe.timeout.connect(QApplication.quit)
-    failsafe.start(20_000)
-    try:
-        code = bootstrap.main(["--home", str(home), "--no-engine", "--show-run", str(run_id)])
-    finally:
-        quitter.stop()
-        failsafe.stop()
-        seen["stopped"] = True
-        QApplication.instance().setQuitOnLastWindowClosed(True)
-    seen.pop("stopped")
+    code = through_start_up(["--home", str(home), "--no-engine", "--show-run", str(run_id)],
+                            look)
     window = seen.pop("window", None)
     if window is not None:
         window.hide()
