@@ -5,6 +5,7 @@ without a word for good. Real redis-server and `tickwork worker` processes
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from app.core.errors import ValidationError
 from faults.harness import wait_until
 from tests.celery.test_celery_runs import ended, output
 from tests.conftest import command_task
@@ -241,8 +243,9 @@ def test_looks_that_find_what_the_last_found_write_no_note_again(
             text := tickwork(home, "run", "show", str(last))) and text, 30)
         assert "status: queued" in shown, shown
         assert [e.run_id for e in notes[many:]].count(last) == 1  # written, once
-        for run_id in runs:
-            service.cancel_run(run_id)
+        for run_id in runs:  # (one a loaded machine's missed beats ended is left as it is)
+            with contextlib.suppress(ValidationError):
+                service.cancel_run(run_id)
     finally:
         engine.stop(grace=3.0)
 
