@@ -63,33 +63,40 @@ class Requests:
         """Runs changed in the store: adopt manual ones, honour cancel requests."""
         d = self.dispatcher
         unstarted = {run_id for run_id, *_ in rows if d.unstarted(run_id)}
+        adopt: list[int] = []
         for what, run_id in asks(rows, d.engine_id, unstarted):
             if what == ADOPT:
-                self.adopt(run_id)
+                adopt.append(run_id)
             elif what == CANCEL:
                 d.cancel(run_id, "cancelled on request")
             else:
                 d.finish_unstarted(run_id, "cancelled", "cancelled on request")
+        self.adopt(adopt)
 
-    def adopt(self, run_id: int) -> None:
-        """Take a run no engine has claimed: a manual run queued by another process (or by
-        this one's service), or one a graceful stop gave back before it started."""
+    def adopt(self, run_ids: list[int]) -> None:
+        """Take runs no engine has claimed: manual runs queued by another process (or by this
+        one's service), or runs a stop gave back before they started. Taken in one commit,
+        then admitted together and started best first: taken one by one, the first taken
+        started before a better one was admitted (at a start, a full group's runs given back
+        went by their run ids, not their priority)."""
+        if not run_ids:
+            return
         engine_id = self.dispatcher.engine_id
 
-        def work() -> tuple[int, datetime, int] | None:
-            if not ledger.adopt(run_id, engine_id):
-                return None
-            return run_store.fire_of(run_id)
+        def work() -> list[tuple[int, int, datetime, int]]:
+            return [(run_id, *run_store.fire_of(run_id)) for run_id in run_ids
+                    if ledger.adopt(run_id, engine_id)]
 
-        def done(result: tuple[int, datetime, int] | None, error: BaseException | None) -> None:
-            if result is not None:
-                self._post(lambda: self.adopted(run_id, *result))
+        def done(result: list[tuple[int, int, datetime, int]] | None,
+                 error: BaseException | None) -> None:
+            if result:
+                self._post(lambda: self.adopted(result))
         self.dispatcher.writer.submit(work, done)
 
-    def adopted(self, run_id: int, task_id: int, fire: datetime, attempt: int) -> None:
+    def adopted(self, runs: list[tuple[int, int, datetime, int]]) -> None:
         d = self.dispatcher
-        task = d.tasks.get(task_id)
-        if task is None:
-            return
-        d.admit(RunRecord(run_id, task, fire, attempt, QUEUED), adopted=True)
+        for run_id, task_id, fire, attempt in runs:
+            task = d.tasks.get(task_id)
+            if task is not None:
+                d.admit(RunRecord(run_id, task, fire, attempt, QUEUED), adopted=True)
         d.pump()

@@ -237,8 +237,7 @@ def recover(store: Store, d: Dispatcher, requests: Requests, sink: Sink) -> int:
     for task in plan.startup:
         d.tasks.put(task)
         d.claim(task, now, 1, "startup", reason="runs at engine start (@reboot)")
-    for run_id in plan.manual:
-        requests.adopt(run_id)
+    requests.adopt(plan.manual)
     for retry in plan.retries:  # those of the orphans among them
         retried = d.tasks.get(retry.task_id)
         if retried is None:
