@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Final
 
+from app.core.task import Task
 from app.engine.dispatcher import Dispatcher
 from app.engine.records import QUEUED, WAITING, RunRecord
 from app.engine.watcher import RunRows
@@ -58,6 +59,28 @@ class Requests:
                 d.cancel(record.run_id, "its task was deleted")
             elif record.phase in (QUEUED, WAITING) and record.task.spec.enabled:
                 d.finish_unstarted(record.run_id, "skipped", PAUSED)
+
+    def tasks_changed(self, tasks: list[Task]) -> None:
+        """Tasks changed (and active): their runs not started yet start as each task is now —
+        its action, group and limit, priority, instance limit — as a retry does when it falls
+        due, and those queued go back in line by the new terms (a run held back by its
+        group's old limit waited on after the limit was raised; one let go by its upstreams
+        after its task joined a full group started beside the group's run, with the command
+        it had before the edit). What runs goes on as it began."""
+        d = self.dispatcher
+        changed = {task.id: task for task in tasks}
+        queued = False
+        for record in list(d.runs.values()):
+            task = changed.get(record.task.id)
+            if task is None or record.phase not in (QUEUED, WAITING) or \
+                    task.spec == record.task.spec:
+                continue
+            record.task = task
+            if record.phase == QUEUED:
+                d.enqueue(record)  # (in line again when its terms changed)
+                queued = True
+        if queued:
+            d.pump()
 
     def seen(self, rows: RunRows) -> None:
         """Runs changed in the store: adopt manual ones, honour cancel requests."""

@@ -94,6 +94,12 @@ class ReadyQueue:
         return len(self._ids) if len(self.running) >= self.workers else 0
 
     def push(self, pending: Pending) -> None:
+        """Queue a run; one queued already (its task changed: `Requests.tasks_changed`) keeps
+        its place on the same terms, else goes back in line by its new ones."""
+        if (queued := self._ids.get(pending.run_id)) is not None:
+            if _terms(queued) == _terms(pending):
+                return
+            self.remove(pending.run_id)
         pending.seq = next(self._seq)
         pending.sort_key = ready_key(pending.priority, pending.scheduled_ts, pending.level,
                                      pending.seq)
@@ -201,6 +207,11 @@ class ReadyQueue:
             self._unpark((BY_TASK, pending.task_id))
             if pending.group is not None:
                 self._unpark((BY_GROUP, pending.group))
+
+
+def _terms(p: Pending) -> tuple[Any, ...]:
+    """What decides a queued run's place and whether it may start."""
+    return (p.priority, p.scheduled_ts, p.level, p.max_instances, p.group, p.group_limit)
 
 
 def fire_rank(job_id: str, run_times: list[datetime], runs: Mapping[int, Any],

@@ -1,8 +1,10 @@
 """What runs next, through the user's doors: `tickwork engine` as a process, the CLI as
-another — a full group's held runs after a restart."""
+another — a full group's held runs after a restart, and runs not started yet when their task
+is edited (they start as the task is when they start, as a retry does)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -54,3 +56,57 @@ def test_a_full_groups_held_runs_start_by_priority_after_a_restart(
     assert order == ["high", "mid", "low"], done
     assert done["hog"]["status"] == "interrupted"
     assert second.stop() == 0
+
+
+def test_a_run_waiting_for_its_upstream_starts_as_its_task_is_when_it_starts(
+        spawn: Any, cli: Any, tmp_path: Path) -> None:
+    """Moved into a full group (and given a new command) while it waited for its upstream,
+    the run was let go into no group beside the group's running run, and ran the old
+    command. A retry re-reads its task when it falls due; a run not started yet does too."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    gate = tmp_path / "gate"
+    assert cli("task", "add", "hog", "--command", HOG, "--group", "g:1").code == 0
+    assert cli("task", "add", "up", "--shell", "--command",
+               f"while [ ! -e {gate} ]; do sleep 0.05; done").code == 0
+    assert cli("task", "add", "down", "--depends-on", "up", "--command", "echo old").code == 0
+    assert cli("task", "add", "marker", "--depends-on", "up", "--command", "true").code == 0
+    assert cli("task", "run", "hog").code == 0
+    wait_until(lambda: _status(cli, "hog") == "running", 10)
+    for name in ("up", "down", "marker"):
+        assert cli("task", "run", name).code == 0
+    wait_until(lambda: _status(cli, "down") == _status(cli, "marker") == "waiting", 10)
+
+    assert cli("task", "update", "down", "--group", "g", "--command", "echo new").code == 0
+    # the engine hears edits in order: once the pause after it is seen, so is the edit
+    assert cli("task", "pause", "marker").code == 0
+    wait_until(lambda: _status(cli, "marker") == "skipped", 10)
+    gate.touch()
+    wait_until(lambda: _status(cli, "up") == "succeeded", 10)
+    held = wait_until(lambda: (r := _runs(cli)["down"])["reason"] and "held back: group g"
+                      in r["reason"] and r, 10)
+    assert held["status"] == "waiting" and _status(cli, "hog") == "running", held
+
+    hog = _runs(cli)["hog"]
+    assert cli("run", "cancel", str(hog["id"])).code == 0
+    down = wait_until(lambda: (r := _runs(cli)["down"])["status"] == "succeeded" and r, 15)
+    assert cli("run", "show", str(down["id"]), "--log").out.rstrip().endswith("new")
+    assert engine.stop() == 0
+
+
+def test_a_groups_raised_limit_lets_its_held_runs_start_at_once(spawn: Any, cli: Any) -> None:
+    """`task update T --group g:3`, said to hold for all the group's tasks, left the runs
+    already held back by the old limit waiting until a run of the group ended."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    assert cli("task", "add", "hog", "--command", HOG, "--group", "g:1").code == 0
+    assert cli("task", "add", "held", "--command", "true", "--group", "g").code == 0
+    assert cli("task", "run", "hog").code == 0
+    wait_until(lambda: _status(cli, "hog") == "running", 10)
+    assert cli("task", "run", "held").code == 0
+    wait_until(lambda: _status(cli, "held") == "waiting", 10)
+
+    assert cli("task", "update", "held", "--group", "g:3").code == 0
+    wait_until(lambda: _status(cli, "held") == "succeeded", 15)
+    assert _status(cli, "hog") == "running"
+    assert engine.stop() == 0
