@@ -110,3 +110,27 @@ def test_a_groups_raised_limit_lets_its_held_runs_start_at_once(spawn: Any, cli:
     wait_until(lambda: _status(cli, "held") == "succeeded", 15)
     assert _status(cli, "hog") == "running"
     assert engine.stop() == 0
+
+
+def test_a_run_let_go_by_an_upstream_unlinked_or_deleted_names_it(
+        spawn: Any, cli: Any, tmp_path: Path) -> None:
+    """A run's upstream taken off its task's list, or deleted, lets the run go; its note said
+    "waited 0.9 s for task 4" — the task's id, since no link named it any more."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    for up in ("kept", "gone"):
+        assert cli("task", "add", up, "--command", HOG).code == 0
+    assert cli("task", "add", "unlinked", "--depends-on", "kept", "--command", "true").code == 0
+    assert cli("task", "add", "orphaned", "--depends-on", "gone", "--command", "true").code == 0
+    for name in ("kept", "gone", "unlinked", "orphaned"):
+        assert cli("task", "run", name).code == 0
+    wait_until(lambda: _status(cli, "unlinked") == _status(cli, "orphaned") == "waiting", 10)
+
+    assert cli("task", "update", "unlinked", "--depends-on", "").code == 0
+    assert cli("task", "delete", "gone", "--force").code == 0
+    done = wait_until(lambda: (rs := _runs(cli)) and all(
+        rs[n]["status"] == "succeeded" for n in ("unlinked", "orphaned")) and rs, 15)
+    assert " for kept" in done["unlinked"]["reason"], done["unlinked"]
+    assert " for gone" in done["orphaned"]["reason"], done["orphaned"]
+    assert cli("run", "cancel", str(done["kept"]["id"])).code == 0
+    assert engine.stop() == 0
