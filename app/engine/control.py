@@ -98,10 +98,9 @@ class Requests:
 
     def adopt(self, run_ids: list[int]) -> None:
         """Take runs no engine has claimed: manual runs queued by another process (or by this
-        one's service), or runs a stop gave back before they started. Taken in one commit,
-        then admitted together and started best first: taken one by one, the first taken
-        started before a better one was admitted (at a start, a full group's runs given back
-        went by their run ids, not their priority)."""
+        one's service; a start takes those queued before it: `recovery.recover`). Taken in
+        one commit, then admitted together and started best first: taken one by one, the
+        first taken started before a better one was admitted (Run now on a selection)."""
         if not run_ids:
             return
         engine_id = self.dispatcher.engine_id

@@ -4,6 +4,7 @@ is edited (they start as the task is when they start, as a retry does)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,23 @@ def test_a_full_groups_held_runs_start_by_priority_after_a_restart(
     assert order == ["high", "mid", "low"], done
     assert done["hog"]["status"] == "interrupted"
     assert second.stop() == 0
+
+
+def test_runs_queued_together_beside_an_engine_start_best_first(
+        spawn: Any, cli: Any, service: Any) -> None:
+    """Run now on a selection in a window beside a `tickwork engine` queues the runs in one
+    commit: they are ready together, and the best starts first — the engine took them one by
+    one, and the first taken (the lowest priority, first in the selection) started at once."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    for name, priority in (("low", "1"), ("mid", "5"), ("high", "10")):
+        assert cli("task", "add", name, "--command", "true", "--group", "g:1",
+                   "--priority", priority).code == 0
+    service.run_now_many(["low", "mid", "high"])
+    done = wait_until(lambda: (rs := _runs(cli)) and len(rs) == 3 and all(
+        r["status"] == "succeeded" for r in rs.values()) and rs, 15)
+    assert sorted(done, key=lambda n: done[n]["started_at"]) == ["high", "mid", "low"], done
+    assert engine.stop() == 0
 
 
 def test_a_run_waiting_for_its_upstream_starts_as_its_task_is_when_it_starts(
@@ -134,3 +152,40 @@ def test_a_run_let_go_by_an_upstream_unlinked_or_deleted_names_it(
     assert " for gone" in done["orphaned"]["reason"], done["orphaned"]
     assert cli("run", "cancel", str(done["kept"]["id"])).code == 0
     assert engine.stop() == 0
+
+
+def test_a_fire_missed_while_a_run_given_back_waits_is_skipped_by_its_overlap_rule(
+        spawn: Any, cli: Any, tmp_path: Path) -> None:
+    """One run of `down` at most (overlap skip): while its run waited for `up`, its fires were
+    skipped; after a restart, the catch-up of the fires missed meanwhile was claimed before
+    the run the stop gave back was taken again, found no run of `down`, and waited beside
+    it — two runs where the rule lets one be."""
+    gate = tmp_path / "gate"
+    first = spawn("first", grace=0.3)
+    first.wait_for("engine running")
+    assert cli("task", "add", "up", "--retries", "1", "--retry-delay", "0", "--shell",
+               "--command", f"while [ ! -e {gate} ]; do sleep 0.05; done").code == 0
+    assert cli("task", "add", "down", "--every", "1s", "--depends-on", "up",
+               "--command", "true").code == 0
+    assert cli("task", "run", "up").code == 0
+    wait_until(lambda: _status(cli, "up") == "running", 10)
+    wait_until(lambda: any(r["task_name"] == "down" and r["status"] == "waiting"
+                           for r in cli("run", "list", "--json").json()), 10)
+    assert first.stop() == 0
+    given_back = [r for r in cli("run", "list", "--json").json()
+                  if r["task_name"] == "down" and r["status"] == "queued"]
+    assert len(given_back) == 1, given_back
+    time.sleep(2.5)  # (a fire of `down` falls due while no engine runs)
+
+    second = spawn("second")
+    second.wait_for("engine running")
+    caught = wait_until(lambda: [r for r in cli("run", "list", "--json").json()
+                                 if r["trigger"] == "catch_up"], 10)
+    assert [r["status"] for r in caught] == ["skipped"], caught
+    assert "not ended yet" in caught[0]["reason"], caught
+    gate.touch()
+    ran = wait_until(lambda: (r := cli("run", "show", str(given_back[0]["id"]), "--json").json())
+                     ["status"] == "succeeded" and r, 15)
+    assert "waited" in ran["reason"]
+    assert cli("task", "pause", "down").code == 0
+    assert second.stop() == 0
