@@ -189,3 +189,34 @@ def test_a_fire_missed_while_a_run_given_back_waits_is_skipped_by_its_overlap_ru
     assert "waited" in ran["reason"]
     assert cli("task", "pause", "down").code == 0
     assert second.stop() == 0
+
+
+def test_a_held_run_whose_priority_is_raised_goes_first_and_says_its_wait_once(
+        spawn: Any, cli: Any) -> None:
+    """A priority raised while a run is held back takes effect when the group frees up, and
+    the run's note says once what it waited for (held back again on its new terms, it was
+    noted twice: "waited: group g …; waited: group g …")."""
+    engine = spawn()
+    engine.wait_for("engine running")
+    assert cli("task", "add", "hog", "--command", HOG, "--group", "g:1").code == 0
+    for name, priority in (("first", "2"), ("raised", "1")):
+        assert cli("task", "add", name, "--command", "true", "--group", "g",
+                   "--priority", priority).code == 0
+    assert cli("task", "run", "hog").code == 0
+    wait_until(lambda: _status(cli, "hog") == "running", 10)
+    for name in ("first", "raised"):
+        assert cli("task", "run", name).code == 0
+    wait_until(lambda: _status(cli, "first") == _status(cli, "raised") == "waiting", 10)
+
+    assert cli("task", "update", "raised", "--priority", "50").code == 0
+    assert cli("task", "add", "marker", "--command", "true", "--group", "g").code == 0
+    assert cli("task", "run", "marker").code == 0  # (in line after the edit was heard: the
+    assert cli("task", "pause", "marker").code == 0  # pause after it is heard after it)
+    wait_until(lambda: _status(cli, "marker") == "skipped", 10)
+    assert cli("run", "cancel", str(_runs(cli)["hog"]["id"])).code == 0
+    done = wait_until(lambda: (rs := _runs(cli)) and all(
+        rs[n]["status"] == "succeeded" for n in ("first", "raised")) and rs, 15)
+    assert done["raised"]["started_at"] < done["first"]["started_at"], done
+    assert done["raised"]["reason"] == "waited: group g runs at most 1 at a time"
+    assert engine.stop() == 0
+
