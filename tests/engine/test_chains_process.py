@@ -56,6 +56,8 @@ def test_a_full_groups_held_runs_start_by_priority_after_a_restart(
     order = sorted(("low", "mid", "high"), key=lambda n: done[n]["started_at"])
     assert order == ["high", "mid", "low"], done
     assert done["hog"]["status"] == "interrupted"
+    if how == "kill9":  # its command, and no other run's (it said "by 4 runs")
+        assert "stopped 1 process left running by 1 run of a dead engine" in second.text()
     assert second.stop() == 0
 
 
