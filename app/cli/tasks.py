@@ -222,13 +222,14 @@ def _run_now(svc: Any, args: argparse.Namespace) -> int:
 
 def _ended(run: Any) -> str:
     """Its status, and how a run that ended without success ended ("failed (exit code 3)",
-    as the window's Runs view says it): `--wait` said "failed" and not why."""
+    as the window's Runs view says it): `--wait` said "failed" and not why. A run that ended
+    with no error says its note ("skipped (upstream up (run 1 …) failed)": it said "skipped")."""
     from app.core.run import ending
     from app.core.task import FINISHED_STATUSES
 
     if run.status not in FINISHED_STATUSES or run.status == "succeeded":
         return str(run.status)
-    why = ending(run.exit_code, run.error)
+    why = ending(run.exit_code, run.error) or run.note
     return f"{run.status} ({shown(why)})" if why else str(run.status)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Final
 
+from app.core.task import Task
 from app.engine.dispatcher import Dispatcher
 from app.engine.records import QUEUED, WAITING, RunRecord
 from app.engine.watcher import RunRows
@@ -59,37 +60,65 @@ class Requests:
             elif record.phase in (QUEUED, WAITING) and record.task.spec.enabled:
                 d.finish_unstarted(record.run_id, "skipped", PAUSED)
 
+    def tasks_changed(self, tasks: list[Task]) -> None:
+        """Tasks changed (and active): their runs not started yet start as each task is now —
+        its action, group and limit, priority, instance limit — as a retry does when it falls
+        due, and those queued go back in line by the new terms (a run held back by its
+        group's old limit waited on after the limit was raised; one let go by its upstreams
+        after its task joined a full group started beside the group's run, with the command
+        it had before the edit). What runs goes on as it began."""
+        d = self.dispatcher
+        changed = {task.id: task for task in tasks}
+        queued = False
+        for record in list(d.runs.values()):
+            task = changed.get(record.task.id)
+            if task is None or record.phase not in (QUEUED, WAITING) or \
+                    task.spec == record.task.spec:
+                continue
+            record.task = task
+            if record.phase == QUEUED:
+                d.enqueue(record)  # (in line again when its terms changed)
+                queued = True
+        if queued:
+            d.pump()
+
     def seen(self, rows: RunRows) -> None:
         """Runs changed in the store: adopt manual ones, honour cancel requests."""
         d = self.dispatcher
         unstarted = {run_id for run_id, *_ in rows if d.unstarted(run_id)}
+        adopt: list[int] = []
         for what, run_id in asks(rows, d.engine_id, unstarted):
             if what == ADOPT:
-                self.adopt(run_id)
+                adopt.append(run_id)
             elif what == CANCEL:
                 d.cancel(run_id, "cancelled on request")
             else:
                 d.finish_unstarted(run_id, "cancelled", "cancelled on request")
+        self.adopt(adopt)
 
-    def adopt(self, run_id: int) -> None:
-        """Take a run no engine has claimed: a manual run queued by another process (or by
-        this one's service), or one a graceful stop gave back before it started."""
+    def adopt(self, run_ids: list[int]) -> None:
+        """Take runs no engine has claimed: manual runs queued by another process (or by this
+        one's service; a start takes those queued before it: `recovery.recover`). Taken in
+        one commit, then admitted together and started best first: taken one by one, the
+        first taken started before a better one was admitted (Run now on a selection)."""
+        if not run_ids:
+            return
         engine_id = self.dispatcher.engine_id
 
-        def work() -> tuple[int, datetime, int] | None:
-            if not ledger.adopt(run_id, engine_id):
-                return None
-            return run_store.fire_of(run_id)
+        def work() -> list[tuple[int, int, datetime, int]]:
+            return [(run_id, *run_store.fire_of(run_id)) for run_id in run_ids
+                    if ledger.adopt(run_id, engine_id)]
 
-        def done(result: tuple[int, datetime, int] | None, error: BaseException | None) -> None:
-            if result is not None:
-                self._post(lambda: self.adopted(run_id, *result))
+        def done(result: list[tuple[int, int, datetime, int]] | None,
+                 error: BaseException | None) -> None:
+            if result:
+                self._post(lambda: self.adopted(result))
         self.dispatcher.writer.submit(work, done)
 
-    def adopted(self, run_id: int, task_id: int, fire: datetime, attempt: int) -> None:
+    def adopted(self, runs: list[tuple[int, int, datetime, int]]) -> None:
         d = self.dispatcher
-        task = d.tasks.get(task_id)
-        if task is None:
-            return
-        d.admit(RunRecord(run_id, task, fire, attempt, QUEUED), adopted=True)
+        for run_id, task_id, fire, attempt in runs:
+            task = d.tasks.get(task_id)
+            if task is not None:
+                d.admit(RunRecord(run_id, task, fire, attempt, QUEUED), adopted=True)
         d.pump()

@@ -162,7 +162,8 @@ class Engine:
         self.dispatcher.steady = self.jumps.steady
         logged.running = self.dispatcher.running
         self.requests = Requests(self.dispatcher, self.post)
-        self.tasks.attach(self.horizon, self.dispatcher.upstreams, self.requests.task_dropped)
+        self.tasks.attach(self.horizon, self.dispatcher.upstreams, self.requests.task_dropped,
+                          self.requests.tasks_changed)
 
     # -- public --------------------------------------------------------------------------
 

@@ -40,7 +40,6 @@ from typing import Any, Protocol
 from app.engine import orphans, recovery
 from app.engine.attempts import Sink
 from app.engine.clock import Clock
-from app.engine.control import Requests
 from app.engine.dispatcher import Dispatcher
 from app.engine.events import EventHub, Notification
 from app.engine.horizon import Horizon
@@ -82,8 +81,6 @@ class EngineParts(Protocol):
     def dispatcher(self) -> Dispatcher: ...
     @property
     def writer(self) -> Writer: ...
-    @property
-    def requests(self) -> Requests: ...
     @property
     def recorder(self) -> Sink: ...
     def post(self, fn: Callable[[], None]) -> None: ...
@@ -166,7 +163,7 @@ class StoreFaults:
         try:
             engine = self.engine
             engine.watcher.audit_mark = recovery.recover(engine.store, engine.dispatcher,
-                                                         engine.requests, engine.recorder)
+                                                         engine.recorder)
         except Exception as exc:
             fault = find_fault(exc)
             if fault is None or fault[0] == CORRUPT:

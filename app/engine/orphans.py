@@ -95,12 +95,12 @@ def stop_leftovers(found: list[Orphan], grace: float = KILL_GRACE) -> None:
     engines' helpers are gone already: `stop_helpers`)."""
     if not found:
         return
-    stopped, _stuck = processes.stop_all(
-        [processes.RunProcesses(processes.run_token(o.id, o.engine), o.pgid, o.leader_created)
-         for o in found], grace)
-    if stopped:
+    runs = [processes.RunProcesses(processes.run_token(o.id, o.engine), o.pgid,
+                                   o.leader_created) for o in found]
+    stopped, _stuck = processes.stop_all(runs, grace)
+    if stopped:  # (by the runs that left them: not those held back or queued)
         log.warning("stopped %s left running by %s of a dead engine",
-                    plural(stopped, "process"), plural(len(found), "run"))
+                    plural(stopped, "process"), plural(sum(1 for r in runs if r.seen), "run"))
     remote = [o.celery_id for o in found if o.celery_id]
     if remote:  # on Celery workers: stopped there before the retry is claimed
         from app.remote.broker import broker_url

@@ -94,6 +94,15 @@ class ReadyQueue:
         return len(self._ids) if len(self.running) >= self.workers else 0
 
     def push(self, pending: Pending) -> None:
+        """Queue a run; one queued already (its task changed: `Requests.tasks_changed`) keeps
+        its place on the same terms, else goes back in line by its new ones."""
+        if (queued := self._ids.get(pending.run_id)) is not None:
+            same_limits = _limits(queued) == _limits(pending)
+            if same_limits and _place(queued) == _place(pending):
+                return
+            self.remove(pending.run_id)
+            if same_limits:  # held back again, for the same reason: said once
+                pending.held = queued.held
         pending.seq = next(self._seq)
         pending.sort_key = ready_key(pending.priority, pending.scheduled_ts, pending.level,
                                      pending.seq)
@@ -201,6 +210,16 @@ class ReadyQueue:
             self._unpark((BY_TASK, pending.task_id))
             if pending.group is not None:
                 self._unpark((BY_GROUP, pending.group))
+
+
+def _place(p: Pending) -> tuple[Any, ...]:
+    """What decides a queued run's place in line."""
+    return (p.priority, p.scheduled_ts, p.level)
+
+
+def _limits(p: Pending) -> tuple[Any, ...]:
+    """What decides whether a queued run may start, and why it is held back if not."""
+    return (p.max_instances, p.group, p.group_limit)
 
 
 def fire_rank(job_id: str, run_times: list[datetime], runs: Mapping[int, Any],

@@ -39,13 +39,12 @@ from app.core.schedule.triggers import first_fire
 from app.core.task import Task
 from app.engine.attempts import Sink
 from app.engine.boot import boot_identity
-from app.engine.control import Requests
 from app.engine.dispatcher import Dispatcher
 from app.engine.events import RunChanged
 from app.engine.orphans import Ended, record_ended, settle_orphans
-from app.engine.records import RETRYING, RunRecord
+from app.engine.records import QUEUED, RETRYING, RunRecord
 from app.engine.scheduler import next_after
-from app.store import audit_log, task_queries
+from app.store import audit_log, ledger, task_queries
 from app.store import runs as run_store
 from app.store import tasks as task_store
 from app.store.database import Store
@@ -158,10 +157,6 @@ def startup_tasks() -> list[Task]:
     return task_queries.startup()
 
 
-def unclaimed_manual_runs() -> list[int]:
-    return run_store.unclaimed_manual()
-
-
 @dataclass(frozen=True, slots=True)
 class Retry:
     """A retry waiting out its backoff."""
@@ -187,7 +182,7 @@ class StartupPlan:
     audit_mark: int = 0
     catch_ups: list[CatchUp] = field(default_factory=list)
     startup: list[Task] = field(default_factory=list)
-    manual: list[int] = field(default_factory=list)
+    given: list[tuple[int, int, datetime, int]] = field(default_factory=list)  # taken over
     retries: list[Retry] = field(default_factory=list)
     index: list[tuple[int, datetime]] = field(default_factory=list)  # (task, next run)
     edges: list[tuple[int, int, str]] = field(default_factory=list)
@@ -207,25 +202,26 @@ def plan_startup(store: Store, now: datetime, engine_id: str, boot: str) -> Star
         plan.catch_ups = missed_fires_each(overdue_tasks(now), now)
         plan.booted = task_queries.startup_fired_in(boot)
         plan.startup = [] if plan.booted else startup_tasks()
-        plan.manual = unclaimed_manual_runs()
         plan.retries = waiting_retries()
         plan.index = task_queries.next_run_index()
         plan.edges = task_store.all_edges()
         plan.commands = task_queries.local_commands()
+    with store.write():  # (last: a start-up retried after a fault takes them again)
+        plan.given = ledger.adopt_all(engine_id)
     return plan
 
 
 # -- orchestration (dispatcher thread) ----------------------------------------------------
 
 
-def recover(store: Store, d: Dispatcher, requests: Requests, sink: Sink,
-            boot: str | None = None) -> int:
+def recover(store: Store, d: Dispatcher, sink: Sink, boot: str | None = None) -> int:
     """At start-up, on the dispatcher: stop and interrupt orphans (their retries, claimed by
-    policy, are armed with the others), record those that ended meanwhile, catch up missed
-    fires, index every next fire, adopt manual runs, re-arm retries, fire chains whose
-    upstreams all succeeded just before the last engine died, claim the `@reboot` tasks at
-    the first start in this `boot` (default: the machine's). Returns the audit mark the
-    store thread watches from."""
+    policy, are armed with the others), take the runs queued meanwhile or given back by a
+    stop, record those that ended meanwhile, catch up missed fires, index every next fire,
+    re-arm retries, fire chains whose upstreams all succeeded just before the last engine
+    died, claim the `@reboot` tasks at the first start in this `boot` (default: the
+    machine's); then start the best of what is ready. Returns the audit mark the store
+    thread watches from."""
     plan = plan_startup(store, d.clock.now(), d.engine_id, boot or boot_identity())
     now = plan.now
     if plan.commands:  # (even by hand only: the first Run now does not wait for them)
@@ -234,6 +230,10 @@ def recover(store: Store, d: Dispatcher, requests: Requests, sink: Sink,
     for run in plan.orphans:
         d.hub.emit(RunChanged(run.id, run.task_id, run.task_name, "interrupted", now,
                               run.attempt))
+    for run_id, task_id, fire, attempt in plan.given:  # (first: the overlap rule counts them
+        task = d.tasks.get(task_id)  # when the fires missed meanwhile are claimed)
+        if task is not None and run_id not in d.runs:
+            d.admit(RunRecord(run_id, task, fire, attempt, QUEUED), adopted=True)
     record_ended(store, d, plan.ended, sink)
     next_at: dict[int, datetime | None] = {}
     for catch_up in plan.catch_ups:
@@ -257,8 +257,6 @@ def recover(store: Store, d: Dispatcher, requests: Requests, sink: Sink,
             for task in plan.startup:
                 d.tasks.put(task)
                 d.claim(task, now, 1, "startup", reason=STARTUP_REASON)
-    for run_id in plan.manual:
-        requests.adopt(run_id)
     for retry in plan.retries:  # those of the orphans among them
         retried = d.tasks.get(retry.task_id)
         if retried is None:
@@ -268,6 +266,7 @@ def recover(store: Store, d: Dispatcher, requests: Requests, sink: Sink,
     for chain, reason in d.upstreams.complete_chains():
         d.claim(chain, now, 1, "chain", reason=reason)
     d.horizon.refill()
+    d.pump()  # (together, best first: one by one, a group's lowest priority went first)
     return plan.audit_mark
 
 

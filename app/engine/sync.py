@@ -58,15 +58,19 @@ class TaskSync:
         self.horizon: Armed | None = None
         self.upstreams: Graphed | None = None
         self._dropped: Callable[[int, bool], None] | None = None
+        self._changed: Callable[[list[Task]], None] | None = None
 
     def attach(self, horizon: Armed, upstreams: Graphed,
-               dropped: Callable[[int, bool], None] | None = None) -> None:
-        """Tell the horizon and the dependency holds of loads and changes, and `dropped` of
+               dropped: Callable[[int, bool], None] | None = None,
+               changed: Callable[[list[Task]], None] | None = None) -> None:
+        """Tell the horizon and the dependency holds of loads and changes, `dropped` of
         each task found deleted (False: its runs in flight are to be stopped) or paused
-        (True: its runs not started are to be dropped)."""
+        (True: its runs not started are to be dropped), and `changed` of the tasks found
+        active as they are now (their runs not started yet are to start so)."""
         self.horizon = horizon
         self.upstreams = upstreams
         self._dropped = dropped
+        self._changed = changed
 
     def cached(self, task_id: int) -> Task | None:
         return self.tasks.get(task_id)
@@ -149,6 +153,7 @@ class TaskSync:
         horizon = self._armed()
         upstreams = self._graphed()
         found = {t.id: t for t in loaded}
+        active: list[Task] = []
         for task_id in ids:
             task = found.get(task_id)
             if task is None:
@@ -165,6 +170,9 @@ class TaskSync:
                 continue
             self.tasks[task_id] = task
             horizon.set(task_id, task.next_run_at)
+            active.append(task)
+        if active and self._changed is not None:  # (before the review: what it lets go)
+            self._changed(active)
         self.set_graph(edges, names)
         upstreams.review(None)
         self.hub.emit(TasksChanged(frozenset(ids)))

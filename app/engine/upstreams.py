@@ -65,6 +65,7 @@ class Upstreams:
         self.chain_downs: Mapping[int, tuple[int, ...]] = {}  # task -> chain tasks after it
         self.levels: Mapping[int, int] = {}  # task -> topological level (0 when absent)
         self.names: dict[int, str] = {}
+        self._deleted: dict[int, str] = {}  # names of linked tasks deleted since
         self.book = FireBook()
         self.gate = Gate(self._judge)
         self.chains = Chains(history.chain_successes)
@@ -95,7 +96,13 @@ class Upstreams:
         return True
 
     def name(self, task_id: int) -> str:
+        """As the links name it; else as the task is named now, or was when it was deleted
+        (a run let go because its task no longer waits on one, or it is gone, said "waited
+        0.9 s for task 4")."""
         name = self.names.get(task_id)
+        if name is None:
+            task = self._task_of(task_id)
+            name = task.name if task is not None else self._deleted.get(task_id)
         return name if name is not None else f"task {task_id}"
 
     # -- what the engine reports ----------------------------------------------------------------
@@ -118,6 +125,8 @@ class Upstreams:
 
     def drop_task(self, task_id: int) -> None:
         """A task was deleted (its runs with it): forget its waiting runs and fires."""
+        if task_id in self.names:
+            self._deleted[task_id] = self.names[task_id]
         for waiter in self.gate:
             if waiter.task_id == task_id:
                 self.gate.remove(waiter.run_id)

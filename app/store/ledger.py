@@ -67,6 +67,16 @@ def adopt(run_id: int, engine: str) -> bool:
     return bool(cur.rowcount == 1)
 
 
+def adopt_all(engine: str) -> list[tuple[int, int, datetime, int]]:
+    """At an engine's start: take over every queued run no engine holds (manual runs, runs a
+    stop gave back); (run id, task id, fire, attempt) of each queued run `engine` holds, its
+    own of a start-up retried after a fault too, oldest first."""
+    execute("UPDATE run SET engine = ? WHERE engine IS NULL AND status = 'queued'", (engine,))
+    rows = execute("SELECT id, task_id, scheduled_for, attempt FROM run WHERE engine = ?"
+                   " AND status = 'queued' ORDER BY id", (engine,))
+    return [(int(i), int(t), from_utc_text(fire), int(a)) for i, t, fire, a in rows]
+
+
 _UPDATE_COLUMNS = frozenset({
     "status", "started_at", "finished_at", "exit_code", "error", "lateness_ms", "reason",
     "checkpoint", "cancel_requested",

@@ -4,6 +4,7 @@ its deadline. tests/cli/test_task_run_wait.py has the same without an engine."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -156,3 +157,20 @@ def test_a_wait_says_why_the_run_did_not_succeed(spawn: Any, cli: Any) -> None:
     assert timed_out.out.splitlines()[-1] == "run 2 of 'slow': timed_out (timed out after 1 s)"
     shown = cli("run", "show", "2").out  # the same words as the run's own card (a timeout is
     assert "why it ended: timed out after 1 s\n" in shown, shown  # not called an error)
+
+
+def test_a_wait_says_why_its_run_was_skipped(spawn: Any, cli: Any) -> None:
+    """A run skipped because its upstream failed said "run 2 of 'down': skipped" and no more,
+    while the window's Runs view and `run list` named the upstream that failed: a skip's why
+    is its note, where a failure's is its error."""
+    engine = spawn()
+    engine.wait_for("engine running on")
+    assert cli("task", "add", "up", "--manual", "--command", "sh -c 'exit 4'").code == 0
+    assert cli("task", "add", "down", "--manual", "--depends-on", "up", "--command",
+               "true").code == 0
+    assert cli("task", "run", "up", "--wait", "1m", timeout=70).code == 1
+    skipped = cli("task", "run", "down", "--wait", "1m", timeout=70)
+    assert (skipped.code, skipped.err) == (1, "")
+    last = skipped.out.splitlines()[-1]
+    assert re.fullmatch(r"run 2 of 'down': skipped \(upstream up \(run 1 at [^)]+\) failed\)",
+                        last), last

@@ -230,6 +230,12 @@ def test_a_cut_off_last_attempt_claims_its_fallback_for_the_next_engine(
         assert runs.get(cut).reason == f"the engine died; fell back to “fb”, run {follower}"
         assert task_queries.policies_of({a, fb}) == {a: ("a", 0, (fb, "fb")),
                                                      fb: ("fb", 0, None)}
+    with opened.write():  # the next engine's start takes it (and again, if that start is
+        taken = ledger.adopt_all("next")  # retried after a fault)
+        again = ledger.adopt_all("next")
+    assert [(r[0], r[1], r[3]) for r in taken] == [(follower, fb, 1)] and again == taken
+    with opened.read():
+        assert runs.unclaimed_manual() == [] and runs.get(follower).status == "queued"
 
 
 def test_runs_record_their_life_and_output(svc: Service, opened: Store) -> None:
