@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 
 from app.gui import collector
 from app.gui.collector import generation_due
 from tests.gui.conftest import Gui
+from tests.gui.test_collector import _generations_collected
 
 THRESHOLDS = (700, 10, 10)
 
@@ -50,26 +50,11 @@ def quiet_window(gui_factory: Callable[..., Gui]) -> Iterator[Gui]:
         gc.set_threshold(*was)
 
 
-def _generations(action: Callable[[], object]) -> list[int]:
-    seen: list[int] = []
-
-    def heard(phase: str, info: dict[str, Any]) -> None:
-        if phase == "stop":
-            seen.append(int(info["generation"]))
-
-    gc.callbacks.append(heard)
-    try:
-        action()
-    finally:
-        gc.callbacks.remove(heard)
-    return seen
-
-
 def _look(kept: list[object], make: Callable[[int], object], count: int) -> list[int]:
     """`count` objects made and kept alive, then one look of the window's collector: the
     generations it collected."""
     kept.extend(make(i) for i in range(count))
-    return _generations(collector.collect_due)
+    return _generations_collected(collector.collect_due)
 
 
 def _after_a_full_collection() -> int:
