@@ -6,8 +6,10 @@ calendar by month, week or day on Alt+M, Alt+W, Alt+D, Find, Notifications, Appe
 Engine (Pause all, Resume all, Take over from the background engine), Help (User guide on F1,
 Keyboard shortcuts, About: app/gui/window/help_windows.py).
 
-The menus know the task and store actions they show, not the window: what the window itself
-does (show a view, find, change the appearance, close, quit) is asked for by signal.
+The menu bar meets each Alt press once while a screen reader runs too (`held_alt.py`: Alt+W
+had it take the keyboard from the week). The menus know the task and store actions they
+show, not the window: what the window itself does (show a view, find, change the
+appearance, close, quit) is asked for by signal.
 
 Signals:
     view_requested(int): show the view at this index (its View menu entry or Ctrl+N).
@@ -40,6 +42,7 @@ from app.gui.settings import appearance
 from app.gui.tasks.actions import TaskActions
 from app.gui.widgets import icons
 from app.gui.window import help_windows
+from app.gui.window.held_alt import HeldAlt
 from app.gui.window.store_actions import StoreActions
 
 
@@ -56,6 +59,7 @@ class Menus(QObject):
                  calendar_modes: QActionGroup) -> None:
         super().__init__(window)
         bar = window.menuBar()
+        self.held_alt = HeldAlt(window)  # each Alt heard once, a screen reader running or not
         file = bar.addMenu("&File")
         file.addAction(tasks.new)
         file.addSeparator()
