@@ -93,6 +93,18 @@ def refuse_gone(args: argparse.Namespace, home: Path) -> None:
                               else "TICKWORK_HOME", gone)
 
 
+def _vacant(home: Path) -> bool:
+    """Whether nothing of the home is there: no folder (moved, deleted, on a drive not
+    mounted), or an empty one (the mount point of a drive not mounted). A restore into a
+    kept home gone so made a new home there and said "restored": the folder moved back, or
+    the drive mounted over it, hid it (app/store/kept_homes.py)."""
+    try:
+        with os.scandir(home) as entries:
+            return next(entries, None) is None
+    except OSError:
+        return True
+
+
 def _named_home(args: argparse.Namespace) -> bool:
     """Whether the home was named (`--home`, $TICKWORK_HOME), not the platform's default."""
     import os
@@ -116,8 +128,8 @@ def _sqlite_home(args: argparse.Namespace) -> Path:
     from app.store.home import refuse_left, refuse_others, refuse_replaceable
 
     home = _home(args)
-    if args.cmd != "restore":  # (a restore puts a store back: where it went is where it goes)
-        refuse_gone(args, home)
+    if args.cmd != "restore" or _vacant(home):  # (a restore puts a store file back in its
+        refuse_gone(args, home)  # home, but makes no new home where the folder went)
     refuse_replaceable(home)
     if home.exists():
         refuse_others(home)
