@@ -42,8 +42,10 @@ EXIT_HOME_GONE = 66  # EX_NOINPUT, "an input file did not exist": the data home 
 # or deleted (put it back)
 EXIT_LOCK = 73  # EX_CANTCREAT, "a (user specified) output file cannot be created": a
 # folder, a fifo … stands where the engine's lock file goes (remove it)
+EXIT_READ_ONLY = 73  # EX_CANTCREAT again: the store is on a file system mounted read-only
+# (remount it read-write); sysexits.h keeps EX_NOPERM for permissions above the file system
 EXIT_NOT_PERMITTED = 77  # EX_NOPERM, "did not have sufficient permission": the home or its
-# store is another user's, another user could replace it, or its owner may not write it
+# store is another user's, another user could replace it, or this user may not write it
 EXIT_NEWER = 78  # EX_CONFIG, "something was found in an unconfigured or misconfigured
 # state": a newer Tickwork upgraded the store (install that version again)
 NO_RESTART = (2, EXIT_DAMAGED, EXIT_HOME_GONE, EXIT_LOCK, EXIT_NOT_PERMITTED, EXIT_NEWER)
@@ -135,7 +137,10 @@ def refused(exc: StoreError) -> int | None:
     """The status of a store the engine will not open until its user acts (NO_RESTART);
     None for any other failure to open it (exit 1: tried again)."""
     from app.store.integrity import NewerStore, NotPermitted, NotTickworks, StoreDamaged
+    from app.store.writable import Unwritable
 
+    if isinstance(exc, Unwritable) and exc.mounted:
+        return EXIT_READ_ONLY
     for kind, status in ((StoreDamaged, EXIT_DAMAGED), (NotTickworks, EXIT_DAMAGED),
                          (NotPermitted, EXIT_NOT_PERMITTED), (NewerStore, EXIT_NEWER)):
         if isinstance(exc, kind):

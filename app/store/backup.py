@@ -51,7 +51,7 @@ from app.store.integrity import (
     connect_readonly,
     identify,
     problems,
-    readonly_uri,
+    reading_uri,
     unusable,
 )
 from app.store.models import SCHEMA_VERSION
@@ -132,7 +132,7 @@ def make(home: Path, dest: Path | None = None, *, kind: str = "manual",
     named = dest is not None
     if dest is None:
         dest = _new_path(home, kind, now or datetime.now(UTC))
-    src = sqlite3.connect(readonly_uri(source), uri=True)
+    src = sqlite3.connect(reading_uri(source), uri=True)
     try:
         _write_copy(src, dest)
     except (sqlite3.DatabaseError, OSError) as exc:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,7 +49,6 @@ from app.store.home import (
 )
 from app.store.integrity import (
     NewerStore,
-    NotPermitted,
     NotTickworks,
     StoreDamaged,
     fault_of,
@@ -65,6 +63,7 @@ from app.store.integrity import (
 )
 from app.store.models import ALL_MODELS, SCHEMA_VERSION, Meta, db
 from app.store.said_url import safe_url
+from app.store.writable import refuse_read_only, refuse_unwritable
 
 # the audit, the backups and the migrations are imported where they are used: a command
 # that only reads (`task list`) needs none of them (~25 M of its ~670 M instructions)
@@ -282,26 +281,14 @@ class Store:
                             f"it. {restore_hint(self.home)}", detail)
 
     def _prepare_home(self) -> None:
-        """Create the home (and any missing parent) 0700; refuse one its owner cannot use,
-        or one another user could replace."""
+        """Create the home (and any missing parent) 0700; refuse one on a read-only file
+        system, one this user cannot write, or one another user could replace
+        (app/store/writable.py)."""
         refuse_replaceable(self.home)
+        refuse_read_only(self.home, self.path)
         make_private_dir(self.home)
         refuse_others(self.home)
-        mode = stat.S_IMODE(self.home.stat().st_mode)
-        if mode & 0o700 != 0o700:
-            raise NotPermitted(f"{self.home}: its owner cannot write it (mode {mode:04o}); "
-                             f"Tickwork does not loosen permissions: `chmod u+rwx {self.home}`")
-        for suffix in _DB_SUFFIXES:
-            path = Path(str(self.path) + suffix)
-            try:  # (once: another process's last connection removes its `-wal` and `-shm`)
-                st = path.stat()
-            except FileNotFoundError:
-                continue
-            refuse_others(path, st.st_uid)
-            mode = stat.S_IMODE(st.st_mode)
-            if mode & 0o600 != 0o600:
-                raise NotPermitted(f"{path}: its owner cannot write it (mode {mode:04o}); "
-                                 f"Tickwork does not loosen permissions: `chmod u+rw {path}`")
+        refuse_unwritable(self.home, [Path(f"{self.path}{s}") for s in _DB_SUFFIXES])
         refuse_left(self.home)  # (after the store's files: a store of theirs is said so)
 
     def _prepare_files(self) -> dict[str, tuple[int, int]]:

@@ -174,17 +174,23 @@ def unusable(path: Path, exc: BaseException) -> StoreError:
         left = "" if free is None else f" ({free // 1024:,} KiB free)"
         return DiskFull(f"{path} cannot be opened: the disk holding it is full{left}; free "
                         "some space and try again")
-    if _read_only(path.parent):  # SQLite says "unable to open database file"
+    if read_only_mount(path.parent):  # SQLite says "unable to open database file"
         return StoreError(f"{path} cannot be opened: the file system holding it is mounted "
                           "read-only (Tickwork writes its store as it runs)")
     return StoreError(f"{path} is not a usable Tickwork database: {exc}")
 
 
-def _read_only(folder: Path) -> bool:
-    try:
-        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
-    except OSError:
-        return False
+def read_only_mount(path: Path) -> bool:
+    """Whether the file system holding `path` (or, for a path not there yet, the nearest
+    folder above it that is) is mounted read-only."""
+    for there in (path, *path.parents):
+        try:
+            return bool(os.statvfs(there).f_flag & os.ST_RDONLY)
+        except FileNotFoundError:
+            continue
+        except (OSError, AttributeError):  # (no ST_RDONLY: not a POSIX system)
+            return False
+    return False
 
 
 def readonly_uri(path: Path, *, immutable: bool = False) -> str:
@@ -196,6 +202,18 @@ def readwrite_uri(path: Path) -> str:
     """The store's file for its connections: read and written, never created (one opened
     once it had gone — its home moved, the file deleted — made a new empty store there)."""
     return f"file:{quote(os.fsencode(path))}?mode=rw"
+
+
+def reading_uri(path: Path) -> str:
+    """The URI a copy reads the store at `path` through: `readonly_target` where no `-shm`
+    can be made beside it (a read-only file system, a folder its owner may not write: no
+    process of theirs writes it either), else one that sees other processes' writes."""
+    folder = path.parent
+    try:
+        shut = not os.stat(folder).st_mode & stat.S_IWUSR or not os.access(folder, os.W_OK)
+    except OSError:
+        shut = False
+    return readonly_target(path) if shut or read_only_mount(folder) else readonly_uri(path)
 
 
 def readonly_target(path: Path) -> str:
