@@ -40,6 +40,8 @@ EXIT_DAMAGED = 65  # EX_DATAERR, "the input data was incorrect": the store is da
 # (restore a backup), or the file where it goes is not a Tickwork store (move it away)
 EXIT_HOME_GONE = 66  # EX_NOINPUT, "an input file did not exist": the data home was moved
 # or deleted (put it back)
+EXIT_REPLACED = 66  # EX_NOINPUT again: the store's file the engine had was replaced (a backup
+# copied or moved over it) or deleted under it (its line says what became of each)
 EXIT_LOCK = 73  # EX_CANTCREAT, "a (user specified) output file cannot be created": a
 # folder, a fifo … stands where the engine's lock file goes (remove it)
 EXIT_READ_ONLY = 73  # EX_CANTCREAT again: the store is on a file system mounted read-only
@@ -128,6 +130,7 @@ def run_headless(args: argparse.Namespace) -> int:
     store.close()
     if engine.fault is not None:  # (the CLI prints it as its one line)
         raise Halted(engine.fault, EXIT_HOME_GONE if engine.home_went else
+                     EXIT_REPLACED if engine.faults.replaced else
                      EXIT_DAMAGED if engine.faults.damaged else
                      EXIT_LOCK if engine.faults.lock_refused else 1)
     return 0

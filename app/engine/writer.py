@@ -49,7 +49,15 @@ from typing import Any
 from app.engine.clock import WALL, Clock
 from app.engine.write_queue import Done, Pending, WriteQueue
 from app.store import connection, ledger
-from app.store.integrity import BUSY, CORRUPT, FULL, UNREACHABLE, ended_silent, find_fault
+from app.store.integrity import (
+    BUSY,
+    CORRUPT,
+    FULL,
+    UNREACHABLE,
+    StoreGone,
+    ended_silent,
+    find_fault,
+)
 from app.store.leader import FencedOff, is_fenced
 from app.store.location import password_refused
 
@@ -145,6 +153,9 @@ class Writer(WriteQueue):
         try:
             results, claimed = self._transact(batch)
         except Exception as exc:
+            if isinstance(exc, StoreGone):  # (its file replaced under it: never written,
+                self._abandon(batch, exc)  # the engine stopping for it says so)
+                return
             if is_fenced(exc):
                 if self._retakes(tried):
                     self._commit(batch)  # this engine took its lease back meanwhile

@@ -33,7 +33,7 @@ import peewee as pw
 
 from app.core.errors import StoreError
 from app.store import backend, location
-from app.store.connection import write_batch
+from app.store.connection import lose, refuse_if_lost, write_batch
 from app.store.home import (
     DB_NAME,
     DIR_MODE,
@@ -205,7 +205,7 @@ class Store:
         audit = _audit_if_loaded()
         if audit is not None:  # an audit head still waiting for its second goes there now
             audit.flush()
-        _close_current()
+        _close_current(opening=False)
 
     @contextmanager
     def write(self) -> Iterator[None]:
@@ -245,7 +245,10 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[None]:
-        """A read transaction: one snapshot for several queries (`StoreGone`: its file went)."""
+        """A read transaction: one snapshot for several queries (`StoreGone`: its file went,
+        or was replaced under this process: `connection.lose`)."""
+        if self.url is None:
+            refuse_if_lost()
         with said_if_gone(self.path), db.atomic("REPEATABLE READ" if self.url else "DEFERRED"):
             yield
 
@@ -256,7 +259,7 @@ class Store:
         if now is None or self.file is None or now == self.file:
             return False
         self.file = now
-        _close_current()
+        _close_current(opening=False)
         return True
 
     def data_version(self) -> int:
@@ -354,10 +357,13 @@ def _make_new(path: Path) -> None:
         con.close()
 
 
-def _close_current() -> None:
-    """Close this thread's connection to the store the proxy points at, if any."""
+def _close_current(opening: bool = True) -> None:
+    """Close this thread's connection to the store the proxy points at, if any; `opening`
+    another: what this process could no longer use of the last (`lose`) is over."""
     if db.obj is not None and not db.is_closed():
         db.close()
+    if opening:
+        lose(None)
 
 
 def _said(exc: BaseException) -> str:

@@ -76,6 +76,12 @@ class HomeMoved(FilesMoved):
     unchanged, so an engine may start on them again once the folder is back."""
 
 
+class StoreReplaced(FilesMoved):
+    """The store's file was replaced (another file moved or copied over it) or deleted under
+    the running engine: the engine stopped without mixing what it had with what is there
+    now (app/store/replaced.py)."""
+
+
 class StoreGone(StoreError):
     """The store's file cannot be opened any more: its home was moved or deleted, or the file
     is gone or is not a file (a folder in its place), under a window or command that had it
