@@ -221,6 +221,8 @@ class StoreFaults:
         """The writer's report: CORRUPT, FULL, UNREACHABLE (`silent`: the server ended its
         session for its silence), or None when a write committed again."""
         engine = self.engine
+        if kind == CORRUPT and engine.watcher.swapped():
+            return  # (not damaged: another file's pages read over its log: the watcher says)
         if kind == CORRUPT:
             self.damaged = self.damaged or self.fatal is None
             self.halt(str(engine.store.damaged(detail)))

@@ -242,6 +242,17 @@ class StoreWatcher:
             return exc if isinstance(exc, integrity.FilesMoved) else None
         return None
 
+    def swapped(self) -> bool:
+        """Any thread: whether the store's file is not the one the engine opened any more
+        (replaced, deleted, overwritten), which an error calling it damaged may be only a
+        sign of; if so this thread is asked to look now (and keeps its files apart)."""
+        held = self._file
+        if held is None or not held.differs():
+            return False
+        if held.found is None:  # (not said yet)
+            self.submit(self._check_files)
+        return True
+
     def _check_files(self) -> None:
         """The store's file, its `-wal` and `-shm` are still the files this thread's
         connection opened (taken at the first look, its connection open since); else a fault

@@ -83,6 +83,9 @@ class Writer(WriteQueue):
         self.waiting: Callable[[], int] = lambda: 0  # runs waiting for a worker (the dispatcher's)
         self.on_fault = on_fault
         self.on_fenced: Callable[[str], None] | None = None  # said once per deposed epoch
+        # whether the store's file is not the one the engine opened (the store thread's
+        # `swapped`: a file copied over it): a batch is never committed into its log then
+        self.swapped: Callable[[], bool] = lambda: False
         self.epoch: int | None = None  # the fencing epoch of a shared store's leader
         self._fenced_epoch: int | None = None  # the epoch the database refused
         self.dropped = 0  # writes dropped because the database fenced this engine off
@@ -148,6 +151,9 @@ class Writer(WriteQueue):
         started = time.perf_counter()
         if self.fenced:
             self._drop(batch, None)
+            return
+        if self.swapped():  # (not into another file's log: the store thread says why)
+            self._abandon(batch, StoreGone("the store's file was replaced under the engine"))
             return
         tried = self.epoch
         try:

@@ -16,10 +16,13 @@ own (SQLite's `user_version`, a header field Tickwork uses for nothing else) and
 it into the file; from then on the file's header must carry that number and say WAL mode
 (`overwritten`). Tickwork's backups are in rollback-journal mode, and a copy made before this
 engine started carries another number; a raw copy of the live file made while it ran is not
-told apart. The store thread looks at every poll (app/engine/watcher.py: every 0.25 s while
-the engine is busy; every 2 s while it rests, writing nothing). The header is read through a
-descriptor opened once per file and kept open while the process uses that store: closing
-any descriptor of a file lets go of the process's SQLite locks on it (POSIX).
+told apart. The engine's writer looks before each commit (`differs`: a stat and a read of
+100 bytes), the store thread at every poll (app/engine/watcher.py: every 0.25 s while the
+engine is busy; every 2 s while it rests, writing nothing), and an error calling the store
+damaged is first looked at as that (app/engine/faults.py): a copy older than the log's last
+checkpoint reads as damage over it. The header is read through a descriptor opened once per
+file and kept open while the process uses that store: closing any descriptor of a file lets
+go of the process's SQLite locks on it (POSIX).
 
 What is done (`StoreFile.replaced`): the engine stops with one line (exit 66, no restart)
 and this process reads and writes the store no more (`connection.lose`). Whatever was put
@@ -34,8 +37,9 @@ there is the store from then on, as it was put:
 Either way an open-file-description lock is then held on the file the engine opened, while
 this process uses the store (Linux): a connection's close folds its log into the file under
 SQLite's exclusive lock, which no connection, of any process, gets while it is held.
-A checkpoint the engine made in the moment between the copy and its look (one every 1,000
-pages written) may have written pages of the log into the copy: `tickwork check` says so.
+A checkpoint another process made in the moment between the copy and the engine's look (one
+every 1,000 pages written), or the engine in a commit under way as the copy came, may have
+written pages of the log into the copy: `tickwork check` says so.
 """
 
 from __future__ import annotations
@@ -73,7 +77,8 @@ class StoreFile:
         self.store = store
         self.fd = fd  # None: the file there is not the one opened (seen as replaced)
         self.mark: int | None = None  # this engine's number in the header (`stamp`)
-        self.armed = False  # the header carries it: a copy over the file is seen from now
+        self.armed = False  # the file carries it: a copy over the file is seen from now
+        self._before: set[int] = set()  # the numbers the file may carry until then
         self.found: StoreReplaced | None = None
 
     @classmethod
@@ -95,29 +100,56 @@ class StoreFile:
         return cls(store, fd)
 
     def stamp(self) -> None:
-        """Give the store this engine's number, and fold it into the file (a checkpoint that
-        readers keep from reaching it is tried again at the next look)."""
+        """Give the store this engine's number, and fold it into the file: once the file
+        carries it, the engine is `armed`. A checkpoint that readers keep from reaching it is
+        tried again at each look, while the file's number is one it had before (`_before`:
+        never into a copy that carries another)."""
+        header = self._header()
+        before = {_number(header)} if header is not None else set()
+        before.add(int(db.execute_sql("PRAGMA user_version").fetchone()[0]))  # (the log's)
         mark = secrets.randbelow(2**31 - 2) + 1
         with connection.write_batch():
             db.execute_sql(f"PRAGMA user_version = {mark}")
-        self.mark = mark
+        self.mark, self._before = mark, before
         self.overwritten()
 
     def overwritten(self) -> bool:
-        """Whether the file's contents were replaced where it is (a file copied over it)."""
-        if self.fd is None or self.mark is None:
+        """Whether the file's contents were replaced where it is (a file copied over it);
+        store thread (unarmed, it tries to fold the engine's number into the file)."""
+        header = self._header()
+        if header is None or self.mark is None:
             return False
-        header = os.pread(self.fd, HEADER_SIZE, 0)
+        if self._foreign(header):
+            return True
+        if not self.armed and _number(header) in self._before:
+            db.execute_sql("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            header = self._header()
+            self.armed = header is not None and _number(header) == self.mark
+        return False
+
+    def differs(self) -> bool:
+        """Any thread: whether the file at the store's path is not the one the engine opened,
+        or was overwritten (an error that calls the store damaged may be only that). A home
+        moved whole is not that: the engine's last writes go where it went (HomeMoved)."""
+        path = self.store.path
+        if file_identity(path) != self.store.file:
+            return path.parent.is_dir()
+        header = self._header()
+        return header is not None and self.mark is not None and self._foreign(header)
+
+    def _header(self) -> bytes | None:
+        return None if self.fd is None else os.pread(self.fd, HEADER_SIZE, 0)
+
+    def _foreign(self, header: bytes) -> bool:
+        """Whether `header` is not one a checkpoint of the store could have given its file:
+        not a WAL database's (Tickwork's backups are in rollback-journal mode), or, once the
+        engine's number reached the file, another number."""
         if (len(header) < HEADER_SIZE or not header.startswith(SQLITE_MAGIC)
                 or header[18:20] != WAL_MODE):
-            return True  # (one of Tickwork's backups: rollback-journal mode)
-        number = int.from_bytes(header[60:64], "big", signed=True)
-        if self.armed:
-            return number != self.mark
-        self.armed = number == self.mark
-        if not self.armed:
-            db.execute_sql("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        return False
+            return True
+        number = _number(header)
+        self.armed = self.armed or number == self.mark
+        return self.armed and number != self.mark
 
     def replaced(self, opened: dict[str, tuple[int, int] | None]) -> StoreReplaced | None:
         """Why the engine goes no further, its files kept apart first, when the store's file
@@ -153,6 +185,11 @@ class StoreFile:
         connection.lose(why)
         self.found = StoreReplaced(why)
         return self.found
+
+
+def _number(header: bytes) -> int:
+    """The `user_version` a store file's header carries."""
+    return int.from_bytes(header[60:64], "big", signed=True)
 
 
 def _put_there(path: Path) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.engine.conftest import EngineProcess
+from tests.engine.conftest import EngineProcess, wait_until
 
 
 def _names(cli: Any) -> list[str]:
@@ -51,19 +51,31 @@ def _whole(store: Path) -> list[str]:
         con.close()
 
 
-@pytest.fixture
-def backed_up(cli: Any, home: Path, tmp_path: Path, spawn: Any) -> tuple[Path, EngineProcess]:
-    """A backup holding task "before", then "after" added and run beside an engine, which
-    runs on: a task of its own fires every second."""
+@pytest.fixture(params=["backup", "raw copy"])
+def backed_up(cli: Any, home: Path, tmp_path: Path, spawn: Any,
+              request: pytest.FixtureRequest) -> tuple[Path, EngineProcess]:
+    """A backup holding task "before" (`tickwork backup`'s, or the store's file copied while
+    no engine ran), then "after" added and run beside an engine, which runs on: a task of
+    its own fires every second."""
     assert cli("task", "add", "before", "--command", "true", "--manual").code == 0
     backup = tmp_path / "backup.db"
-    assert cli("backup", str(backup)).code == 0
+    if request.param == "backup":
+        assert cli("backup", str(backup)).code == 0
+    else:  # (in WAL mode, as the store is: only the engine's stamp tells them apart)
+        shutil.copyfile(home / "tickwork.db", backup)
     assert cli("task", "add", "tick", "--command", "true", "--every", "1s").code == 0
     engine = spawn()
     engine.wait_for("engine running")
     assert cli("task", "add", "after", "--command", "true", "--manual").code == 0
     assert cli("task", "run", "after", "--wait").code == 0
+    wait_until(lambda: _stamp(home / "tickwork.db") != _stamp(backup), 15)  # (the engine's)
     return backup, engine
+
+
+def _stamp(store: Path) -> int:
+    """The number in the file's header that the engine stamps it with as it leads."""
+    with store.open("rb") as fh:  # (this process holds no SQLite lock on it to lose)
+        return int.from_bytes(fh.read(64)[60:64], "big")
 
 
 def test_a_backup_copied_over_the_store_stops_the_engine_and_is_the_store_whole(
