@@ -142,6 +142,7 @@ class StoreWatcher:
         self.submit(read)
 
     def run(self) -> None:
+        self._hold_file()  # (before the log is watched: the stamp's write wakes nobody)
         writes = FileWrites.open(Path(self._wal)) if self._rests else None
         rung = FileWrites.open(bell.path(self.store.home)) if self._rests else None
         rests, waits = selectors.DefaultSelector(), selectors.DefaultSelector()
@@ -253,6 +254,18 @@ class StoreWatcher:
             self.submit(self._check_files)
         return True
 
+    def _hold_file(self) -> None:
+        """The store's files as this thread's connection opens them, and the store's file
+        held and stamped (app/store/replaced.py), as the thread starts; a stamp that fails
+        (a full disk) is tried again at each look, where its failure is met."""
+        if self.store.url is not None:
+            return
+        self._files = {**integrity.sidecars(self.store.path), "": self.store.file}
+        self._file = StoreFile.open(self.store)
+        if not self._file.differs():
+            with suppress(Exception):
+                self._file.stamp()
+
     def _check_files(self) -> None:
         """The store's file, its `-wal` and `-shm` are still the files this thread's
         connection opened (taken at the first look, its connection open since); else a fault
@@ -269,7 +282,6 @@ class StoreWatcher:
         if self._files is None:  # (the home already gone by then is seen too: a run's
             self._files = {**integrity.sidecars(self.store.path),  # command went on for ever)
                            "": self.store.file}  # (the file opened, not the one there now)
-            self._file = StoreFile.open(self.store)
         moved = integrity.moved(self.store.path, self._files)
         if not isinstance(moved, integrity.HomeMoved) and self._file is not None:
             moved = self._file.replaced(self._files) or moved
